@@ -1,0 +1,168 @@
+// Package bot owns the running service: the poll loop that fetches due
+// feeds and turns new matching items into outbox rows, the outbox sender
+// that delivers them through notifiers (console, Discord webhook, Discord
+// bot channel), and the Discord slash-command watches. It wires feeds,
+// filters, store and config together and parses neither feeds nor queries
+// itself.
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/newshound/newshound/bot/notify"
+	"github.com/newshound/newshound/config"
+	"github.com/newshound/newshound/feeds"
+	"github.com/newshound/newshound/store"
+)
+
+// Options wires a Service. Config, Store and Notifiers are required.
+type Options struct {
+	Config    *config.Config
+	Store     store.Store
+	Notifiers map[string]notify.Notifier // by destination name
+	// Channel returns the notifier for a Discord channel that a watch
+	// delivers to. Nil when no bot token is configured.
+	Channel func(channelID string) notify.Notifier
+	Fetcher   *feeds.Fetcher             // default: built from Config.Defaults
+	Parser    *feeds.Parser              // default: feeds.NewParser()
+	Logger    *slog.Logger               // default: slog.Default()
+	Now       func() time.Time           // default: time.Now
+	Workers   int                        // concurrent feed polls; default 8
+	// ShutdownGrace bounds how long in-flight deliveries may continue after
+	// the run context is cancelled. Default 10s.
+	ShutdownGrace time.Duration
+	// RetryBase is the first retry delay after a failed delivery; it
+	// doubles per attempt up to RetryMax. Defaults 5s and 10m.
+	RetryBase, RetryMax time.Duration
+}
+
+// Service is a running newshound.
+type Service struct {
+	cfg       *config.Config
+	store     store.Store
+	notifiers map[string]notify.Notifier
+	channel   func(channelID string) notify.Notifier
+	fetcher   *feeds.Fetcher
+	parser    *feeds.Parser
+	log       *slog.Logger
+	now       func() time.Time
+	workers   int
+	grace     time.Duration
+	retryBase time.Duration
+	retryMax  time.Duration
+
+	mu     sync.RWMutex
+	subs   *subscriptions // swapped whole when watches change
+	paused map[string]string // destination -> reason it was paused
+	wake   chan struct{}     // pokes the sender after a poll enqueued alerts
+}
+
+// New checks the options and builds the subscriptions' matcher.
+func New(ctx context.Context, o Options) (*Service, error) {
+	if o.Config == nil || o.Store == nil {
+		return nil, errors.New("bot: Config and Store are required")
+	}
+	s := &Service{
+		cfg:       o.Config,
+		store:     o.Store,
+		notifiers: o.Notifiers,
+		channel:   o.Channel,
+		fetcher:   o.Fetcher,
+		parser:    o.Parser,
+		log:       o.Logger,
+		now:       o.Now,
+		workers:   o.Workers,
+		grace:     o.ShutdownGrace,
+		retryBase: o.RetryBase,
+		retryMax:  o.RetryMax,
+		paused:    map[string]string{},
+		wake:      make(chan struct{}, 1),
+	}
+	s.fillDefaults()
+	for _, d := range s.cfg.Destinations {
+		if _, ok := s.notifiers[d.Name]; !ok {
+			return nil, fmt.Errorf("bot: no notifier for destination %q", d.Name)
+		}
+	}
+	if err := s.reloadSubscriptions(ctx); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Service) fillDefaults() {
+	if s.fetcher == nil {
+		s.fetcher = NewFetcher(s.cfg.Defaults)
+	}
+	if s.parser == nil {
+		s.parser = feeds.NewParser()
+	}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.workers <= 0 {
+		s.workers = 8
+	}
+	if s.grace <= 0 {
+		s.grace = 10 * time.Second
+	}
+	if s.retryBase <= 0 {
+		s.retryBase = 5 * time.Second
+	}
+	if s.retryMax <= 0 {
+		s.retryMax = 10 * time.Minute
+	}
+}
+
+// NewFetcher builds the feed fetcher the configuration asks for.
+func NewFetcher(d config.Defaults) *feeds.Fetcher {
+	return feeds.NewFetcher(feeds.FetcherOptions{
+		UserAgent:       d.UserAgent,
+		MaxBodyBytes:    d.MaxBodyBytes,
+		Timeout:         d.Timeout,
+		AllowPrivate:    d.AllowPrivateNetworks,
+		HostConcurrency: d.HostConcurrency,
+		HostGap:         d.HostGap,
+	})
+}
+
+// RunOnce polls every enabled feed once, whatever its schedule, then
+// delivers everything pending and returns. It is what `run --once` and
+// cron jobs use.
+func (s *Service) RunOnce(ctx context.Context) error {
+	s.pollAll(ctx, s.currentSubs().feedList())
+	return s.deliverAll(ctx)
+}
+
+// Run polls feeds on their schedules and delivers alerts until ctx is
+// cancelled. Deliveries in flight when ctx ends get ShutdownGrace to finish.
+func (s *Service) Run(ctx context.Context) error {
+	sendCtx, stopSending := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopSending()
+	senderDone := make(chan struct{})
+	go func() {
+		defer close(senderDone)
+		s.sendLoop(ctx, sendCtx)
+	}()
+
+	s.pollLoop(ctx)
+
+	timer := time.NewTimer(s.grace)
+	defer timer.Stop()
+	select {
+	case <-senderDone:
+	case <-timer.C:
+		s.log.Warn("shutdown: deliveries still in flight after grace period; they stay in the outbox", "grace", s.grace)
+		stopSending()
+		<-senderDone
+	}
+	return nil
+}

@@ -1,0 +1,361 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/newshound/newshound/bot/notify"
+	"github.com/newshound/newshound/config"
+	"github.com/newshound/newshound/store"
+)
+
+// testItem is one RSS item of a feed written by writeFeed.
+type testItem struct {
+	GUID, Title, Link, Description string
+	Published                      time.Time // zero: no pubDate
+}
+
+// writeFeed writes an RSS 2.0 document to path.
+func writeFeed(t *testing.T, path string, items ...testItem) {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString(`<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Test wire</title><link>https://wire.example/</link>`)
+	for _, it := range items {
+		fmt.Fprintf(&b, "<item><guid>%s</guid><title>%s</title><link>%s</link><description>%s</description>", it.GUID, it.Title, it.Link, it.Description)
+		if !it.Published.IsZero() {
+			fmt.Fprintf(&b, "<pubDate>%s</pubDate>", it.Published.Format(time.RFC1123Z))
+		}
+		b.WriteString("</item>")
+	}
+	b.WriteString(`</channel></rss>`)
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// recorder is a notifier that keeps what it was sent and can be told to
+// fail.
+type recorder struct {
+	mu   sync.Mutex
+	msgs []notify.Message
+	fail []error // consumed one per Send; nil entries succeed
+}
+
+func (r *recorder) Send(ctx context.Context, m notify.Message) (notify.Receipt, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.fail) > 0 {
+		err := r.fail[0]
+		r.fail = r.fail[1:]
+		if err != nil {
+			return notify.Receipt{}, err
+		}
+	}
+	r.msgs = append(r.msgs, m)
+	return notify.Receipt{MessageID: fmt.Sprintf("m%d", len(r.msgs))}, nil
+}
+
+func (r *recorder) titles() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []string
+	for _, m := range r.msgs {
+		for _, a := range m.Alerts {
+			out = append(out, a.Title)
+		}
+	}
+	return out
+}
+
+// harness is a service over file feeds in a temp dir, with a real SQLite
+// store and a fake clock.
+type harness struct {
+	t     *testing.T
+	dir   string
+	db    string
+	cfg   *config.Config
+	rec   *recorder
+	clock time.Time
+}
+
+func newHarness(t *testing.T, subs ...config.Subscription) *harness {
+	t.Helper()
+	dir := t.TempDir()
+	h := &harness{t: t, dir: dir, db: filepath.Join(dir, "state.db"), rec: &recorder{},
+		clock: time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)}
+	h.cfg = &config.Config{
+		Path:     filepath.Join(dir, "newshound.yaml"),
+		Defaults: config.Defaults{Interval: 10 * time.Minute, MaxAge: 24 * time.Hour, MaxBodyBytes: 1 << 20, Timeout: 5 * time.Second, HostConcurrency: 2, DisableAfter: 72 * time.Hour},
+		Feeds: []config.Feed{
+			{Name: "wire", URL: h.feedURL("wire.xml")},
+			{Name: "other", URL: h.feedURL("other.xml")},
+		},
+		Destinations: []config.Destination{{Name: "desk", Type: config.Console}},
+	}
+	for i := range subs {
+		if subs[i].Destination == "" {
+			subs[i].Destination = "desk"
+		}
+		if subs[i].MaxAge == 0 {
+			subs[i].MaxAge = 24 * time.Hour
+		}
+	}
+	h.cfg.Subscriptions = subs
+	writeFeed(t, filepath.Join(dir, "wire.xml"))
+	writeFeed(t, filepath.Join(dir, "other.xml"))
+	return h
+}
+
+func (h *harness) feedURL(name string) string {
+	return (&url.URL{Scheme: "file", Path: filepath.ToSlash(filepath.Join(h.dir, name))}).String()
+}
+
+func (h *harness) write(name string, items ...testItem) {
+	writeFeed(h.t, filepath.Join(h.dir, name), items...)
+}
+
+// open starts a service on the harness's database, as a new process would.
+func (h *harness) open() (*Service, store.Store) {
+	h.t.Helper()
+	ctx := context.Background()
+	st, err := store.OpenSQLite(ctx, h.db)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	svc, err := New(ctx, Options{
+		Config: h.cfg, Store: st, Notifiers: map[string]notify.Notifier{"desk": h.rec},
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Now:    func() time.Time { return h.clock },
+	})
+	if err != nil {
+		st.Close()
+		h.t.Fatal(err)
+	}
+	return svc, st
+}
+
+// runOnce is one `newshound run --once`: open, poll, deliver, close.
+func (h *harness) runOnce() {
+	h.t.Helper()
+	svc, st := h.open()
+	defer st.Close()
+	if err := svc.RunOnce(context.Background()); err != nil {
+		h.t.Fatalf("RunOnce: %v", err)
+	}
+}
+
+func (h *harness) wantTitles(want ...string) {
+	h.t.Helper()
+	got := h.rec.titles()
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		h.t.Errorf("alerts delivered:\ngot  %q\nwant %q", got, want)
+	}
+}
+
+func item(n int, title string, at time.Time) testItem {
+	return testItem{
+		GUID: fmt.Sprintf("urn:test:%d", n), Title: title,
+		Link:        fmt.Sprintf("https://wire.example/story/%d", n),
+		Description: "Report from the wire desk.", Published: at,
+	}
+}
+
+func TestFirstSightPostsNothingThenOnlyNewItems(t *testing.T) {
+	h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo AND (ceasefire OR truce)"})
+	now := h.clock
+	h.write("wire.xml",
+		item(1, "Aleppo ceasefire talks resume in Geneva", now.Add(-time.Hour)),
+		item(2, "Markets rally on rate hopes", now.Add(-time.Hour)))
+	h.runOnce()
+	h.wantTitles() // first sight: the backlog is remembered, not posted
+
+	h.runOnce()
+	h.wantTitles()
+
+	h.clock = now.Add(10 * time.Minute)
+	h.write("wire.xml",
+		item(3, "Truce in Aleppo holds for second night", now),
+		item(4, "Storm warning for the coast", now),
+		item(1, "Aleppo ceasefire talks resume in Geneva", now.Add(-time.Hour)),
+		item(2, "Markets rally on rate hopes", now.Add(-time.Hour)))
+	h.runOnce()
+	h.wantTitles("Truce in Aleppo holds for second night")
+
+	h.runOnce()
+	h.wantTitles("Truce in Aleppo holds for second night")
+}
+
+func TestBackfillPostsNewestN(t *testing.T) {
+	h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo", Backfill: 2})
+	now := h.clock
+	h.write("wire.xml",
+		item(1, "Aleppo one", now.Add(-3*time.Hour)),
+		item(2, "Aleppo three", now.Add(-1*time.Hour)),
+		item(3, "Aleppo two", now.Add(-2*time.Hour)),
+		item(4, "Unrelated", now))
+	h.runOnce()
+	h.wantTitles("Aleppo two", "Aleppo three")
+}
+
+func TestMaxAgeSkipsOldDatedItemsButPostsUndated(t *testing.T) {
+	h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo"})
+	now := h.clock
+	h.write("wire.xml", item(1, "Unrelated", now))
+	h.runOnce()
+	h.write("wire.xml",
+		item(1, "Unrelated", now),
+		item(2, "Aleppo archive piece", now.Add(-48*time.Hour)),
+		item(3, "Aleppo undated bulletin", time.Time{}),
+		item(4, "Aleppo fresh report", now.Add(-time.Minute)))
+	h.runOnce()
+	h.wantTitles("Aleppo fresh report", "Aleppo undated bulletin")
+}
+
+func TestCrashAfterEnqueueDeliversOnNextRunExactlyOnce(t *testing.T) {
+	h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo"})
+	now := h.clock
+	h.write("wire.xml", item(1, "Unrelated", now))
+	h.runOnce()
+	h.write("wire.xml", item(1, "Unrelated", now), item(2, "Aleppo talks resume", now))
+
+	// The process polls and enqueues, then dies before delivering: only
+	// the poll half of a run happens, and the database is closed under it.
+	svc, st := h.open()
+	svc.pollAll(context.Background(), svc.currentSubs().feedList())
+	st.Close()
+	h.wantTitles()
+
+	h.runOnce()
+	h.wantTitles("Aleppo talks resume")
+	h.runOnce()
+	h.wantTitles("Aleppo talks resume")
+}
+
+func TestDeliveryRetriesUntilAccepted(t *testing.T) {
+	h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo"})
+	now := h.clock
+	h.write("wire.xml", item(1, "Unrelated", now))
+	h.runOnce()
+	h.write("wire.xml", item(1, "Unrelated", now), item(2, "Aleppo talks resume", now))
+	h.rec.fail = []error{errors.New("connection reset"), &notify.RetryError{After: time.Minute, Err: errors.New("429")}}
+
+	h.runOnce() // fails: connection reset, retry after the back-off
+	h.wantTitles()
+	h.runOnce() // not yet due
+	h.wantTitles()
+	h.clock = h.clock.Add(time.Hour)
+	h.runOnce() // due; 429 asks for a minute
+	h.wantTitles()
+	h.clock = h.clock.Add(2 * time.Minute)
+	h.runOnce()
+	h.wantTitles("Aleppo talks resume")
+	h.runOnce()
+	h.wantTitles("Aleppo talks resume")
+}
+
+func TestRejectedAlertIsDroppedAndOthersGoOn(t *testing.T) {
+	h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo"})
+	now := h.clock
+	h.write("wire.xml", item(1, "Unrelated", now))
+	h.runOnce()
+	h.write("wire.xml", item(1, "Unrelated", now),
+		item(2, "Aleppo first report", now.Add(-2*time.Minute)),
+		item(3, "Aleppo second report", now.Add(-time.Minute)))
+	h.rec.fail = []error{fmt.Errorf("HTTP 400: embed too long: %w", notify.ErrRejected)}
+	h.runOnce()
+	h.wantTitles("Aleppo second report")
+	h.runOnce()
+	h.wantTitles("Aleppo second report")
+}
+
+func TestGoneDestinationKeepsAlertsAndStopsSending(t *testing.T) {
+	h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo"})
+	now := h.clock
+	h.write("wire.xml", item(1, "Unrelated", now))
+	h.runOnce()
+	h.write("wire.xml", item(1, "Unrelated", now),
+		item(2, "Aleppo first report", now.Add(-2*time.Minute)),
+		item(3, "Aleppo second report", now.Add(-time.Minute)))
+	h.rec.fail = []error{fmt.Errorf("HTTP 404: unknown webhook: %w", notify.ErrGone)}
+	h.runOnce()
+	h.wantTitles()
+	if len(h.rec.fail) != 0 {
+		t.Fatalf("a gone destination was called again in the same run")
+	}
+	h.runOnce() // an operator fixed it and restarted: nothing was lost
+	h.wantTitles("Aleppo first report", "Aleppo second report")
+}
+
+func TestBurstGoesAsOneMessage(t *testing.T) {
+	h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo"})
+	now := h.clock
+	h.write("wire.xml", item(0, "Unrelated", now))
+	h.runOnce()
+	items := []testItem{item(0, "Unrelated", now)}
+	for i := 1; i <= 7; i++ {
+		items = append(items, item(i, fmt.Sprintf("Aleppo update number %d of the evening", i), now.Add(time.Duration(i)*time.Second-time.Hour)))
+	}
+	h.write("wire.xml", items...)
+	h.runOnce()
+	if got := len(h.rec.msgs); got != 1 {
+		t.Fatalf("messages: got %d, want 1 burst", got)
+	}
+	if got := len(h.rec.msgs[0].Alerts); got != 7 {
+		t.Errorf("alerts in the burst: got %d, want 7", got)
+	}
+	if n := h.rec.msgs[0].Nonce; n == "" || len(n) > 25 {
+		t.Errorf("nonce %q: want 1..25 characters", n)
+	}
+}
+
+func TestOneStoryOnTwoFeedsIsOneAlert(t *testing.T) {
+	h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo"})
+	now := h.clock
+	h.runOnce()
+	h.write("wire.xml", testItem{GUID: "w-1", Title: "Kerry and Lavrov agree Aleppo ceasefire plan - Wire", Link: "https://wire.example/a?utm_source=rss", Published: now})
+	h.write("other.xml", testItem{GUID: "o-9", Title: "Kerry and Lavrov agree Aleppo ceasefire plan", Link: "https://other.example/b", Published: now})
+	h.runOnce()
+	if got := h.rec.titles(); len(got) != 1 {
+		t.Errorf("alerts: got %q, want one", got)
+	}
+}
+
+func TestMatchedWordsAndSpans(t *testing.T) {
+	h := newHarness(t, config.Subscription{Name: "aleppo", Query: `aleppo AND (ceasefire OR truce)`})
+	now := h.clock
+	h.runOnce()
+	h.write("wire.xml", testItem{GUID: "1", Title: "Aleppo truce holds", Link: "https://wire.example/1",
+		Description: "The &lt;b&gt;ceasefire&lt;/b&gt; in Aleppo held overnight.", Published: now})
+	h.runOnce()
+	if len(h.rec.msgs) != 1 {
+		t.Fatalf("messages: got %d, want 1", len(h.rec.msgs))
+	}
+	a := h.rec.msgs[0].Alerts[0]
+	var title []string
+	for _, s := range a.TitleSpans {
+		title = append(title, a.Title[s.Start:s.End])
+	}
+	var text []string
+	for _, s := range a.TextSpans {
+		text = append(text, a.Text[s.Start:s.End])
+	}
+	if got, want := strings.Join(title, ","), "Aleppo,truce"; got != want {
+		t.Errorf("title spans: got %q, want %q", got, want)
+	}
+	if got, want := strings.Join(text, ","), "ceasefire,Aleppo"; got != want {
+		t.Errorf("text spans: got %q, want %q (text %q)", got, want, a.Text)
+	}
+	if got, want := strings.Join(a.Matched, ","), "Aleppo,truce,ceasefire"; got != want {
+		t.Errorf("matched: got %q, want %q", got, want)
+	}
+}

@@ -1,0 +1,419 @@
+package discord
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/bwmarrin/discordgo"
+)
+
+// Watches is what the /watch commands manage. The bot implements it over
+// the store; errors are shown to the user verbatim, so they should read
+// well ("query: unexpected ')' at 14", "feed: HTTP 404").
+type Watches interface {
+	// Add validates the feed URL (fetch, SSRF guard, file:// refused) and
+	// the query, then stores the watch.
+	Add(ctx context.Context, req AddRequest) (WatchInfo, error)
+	// List includes the config file's subscriptions (read-only) and why a
+	// watch is paused.
+	List(ctx context.Context, guildID string) ([]WatchInfo, error)
+	Remove(ctx context.Context, guildID string, id int64) error
+	SetPaused(ctx context.Context, guildID string, id int64, paused bool) error
+	// Test returns the recent (24 h) items of the watched feeds that
+	// match query, with the matched words.
+	Test(ctx context.Context, guildID, channelID, query string) ([]TestHit, error)
+}
+
+// AddRequest is a /watch add.
+type AddRequest struct {
+	GuildID   string
+	ChannelID string // where alerts go
+	FeedURL   string
+	Query     string
+	UserID    string // who asked
+}
+
+// WatchInfo describes one watch for /watch list and replies.
+type WatchInfo struct {
+	ID           int64
+	Name         string // config subscriptions have names
+	GuildID      string
+	ChannelID    string
+	FeedURL      string
+	FeedTitle    string
+	Query        string
+	Paused       bool
+	PausedReason string
+	ReadOnly     bool // from the config file
+}
+
+// TestHit is one recent item a /watch test query matches.
+type TestHit struct {
+	Feed      string
+	Title     string
+	Link      string
+	Published time.Time
+	Matched   []string
+}
+
+// Commands registers the /watch slash command and answers its interactions.
+type Commands struct {
+	s       *discordgo.Session
+	w       Watches
+	log     *slog.Logger
+	timeout time.Duration
+}
+
+// NewCommands returns the /watch commands over w, answering through s.
+func NewCommands(s *discordgo.Session, w Watches, log *slog.Logger) *Commands {
+	if log == nil {
+		log = slog.Default()
+	}
+	// Interaction tokens last 15 minutes; a slow feed must not outlive them.
+	return &Commands{s: s, w: w, log: log, timeout: 2 * time.Minute}
+}
+
+// Definitions returns the /watch command: guild-only, for members who can
+// manage channels (server admins may change that in Discord's settings).
+func Definitions() []*discordgo.ApplicationCommand {
+	manageChannels := int64(discordgo.PermissionManageChannels)
+	noDM := false
+	contexts := []discordgo.InteractionContextType{discordgo.InteractionContextGuild}
+	id := func(verb string) *discordgo.ApplicationCommandOption {
+		return subcommand(verb, strings.ToUpper(verb[:1])+verb[1:]+" a watch", &discordgo.ApplicationCommandOption{
+			Type: discordgo.ApplicationCommandOptionInteger, Name: "id", Description: "the watch's number, from /watch list",
+			Required: true, MinValue: ptr(1.0),
+		})
+	}
+	return []*discordgo.ApplicationCommand{{
+		Type:                     discordgo.ChatApplicationCommand,
+		Name:                     "watch",
+		Description:              "Alerts for news that matches a query",
+		DefaultMemberPermissions: &manageChannels,
+		DMPermission:             &noDM,
+		Contexts:                 &contexts,
+		Options: []*discordgo.ApplicationCommandOption{
+			subcommand("add", "Watch a feed for items matching a query",
+				&discordgo.ApplicationCommandOption{Type: discordgo.ApplicationCommandOptionString, Name: "feed", Description: "feed URL (or a page that links to its feed)", Required: true, MaxLength: 2048},
+				&discordgo.ApplicationCommandOption{Type: discordgo.ApplicationCommandOptionString, Name: "query", Description: `e.g. aleppo AND (ceasefire OR truce)`, Required: true, MaxLength: 1000},
+				&discordgo.ApplicationCommandOption{Type: discordgo.ApplicationCommandOptionChannel, Name: "channel", Description: "where alerts go (default: here)",
+					ChannelTypes: []discordgo.ChannelType{discordgo.ChannelTypeGuildText, discordgo.ChannelTypeGuildNews}},
+			),
+			subcommand("list", "List this server's watches"),
+			id("remove"),
+			id("pause"),
+			id("resume"),
+			subcommand("test", "Which recent items (24 h) of the watched feeds match a query",
+				&discordgo.ApplicationCommandOption{Type: discordgo.ApplicationCommandOptionString, Name: "query", Description: "a query to try", Required: true, MaxLength: 1000},
+			),
+		},
+	}}
+}
+
+func subcommand(name, description string, options ...*discordgo.ApplicationCommandOption) *discordgo.ApplicationCommandOption {
+	return &discordgo.ApplicationCommandOption{Type: discordgo.ApplicationCommandOptionSubCommand, Name: name, Description: description, Options: options}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// Register replaces the application's commands with /watch by a bulk
+// overwrite: globally when guildIDs is empty, else in each guild (which
+// takes effect at once, where global commands may take a while).
+func (c *Commands) Register(ctx context.Context, appID string, guildIDs []string) error {
+	targets := guildIDs
+	if len(targets) == 0 {
+		targets = []string{""}
+	}
+	for _, guild := range targets {
+		if _, err := c.s.ApplicationCommandBulkOverwrite(appID, guild, Definitions(), discordgo.WithContext(ctx)); err != nil {
+			where := "globally"
+			if guild != "" {
+				where = "in guild " + guild
+			}
+			return fmt.Errorf("discord: register /watch %s: %w", where, err)
+		}
+	}
+	return nil
+}
+
+// Listen answers /watch interactions arriving on the session's gateway
+// until ctx ends or the returned function is called. discordgo runs each
+// handler in its own goroutine.
+func (c *Commands) Listen(ctx context.Context) (stop func()) {
+	return c.s.AddHandler(func(_ *discordgo.Session, ic *discordgo.InteractionCreate) {
+		if ctx.Err() != nil || ic.Interaction == nil {
+			return
+		}
+		c.Handle(ctx, ic.Interaction)
+	})
+}
+
+// Handle answers one interaction: it defers at once (Discord wants a first
+// response within 3 s and Add may fetch a feed), does the work, then edits
+// the deferred response. List and test answers, and every error, are
+// ephemeral: only the user who asked sees them.
+func (c *Commands) Handle(ctx context.Context, i *discordgo.Interaction) {
+	if i.Type != discordgo.InteractionApplicationCommand {
+		return
+	}
+	data := i.ApplicationCommandData()
+	if data.Name != "watch" || len(data.Options) == 0 {
+		return
+	}
+	sub := data.Options[0]
+	log := c.log.With("interaction", i.ID, "command", "watch "+sub.Name, "guild", i.GuildID)
+	if i.GuildID == "" {
+		c.replyNow(ctx, i, log, "Use /watch in a server channel.")
+		return
+	}
+	ephemeral := sub.Name == "list" || sub.Name == "test"
+	if err := c.deferReply(ctx, i, ephemeral); err != nil {
+		log.Warn("interaction: defer failed", "err", err)
+		return
+	}
+	wctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	text, err := c.run(wctx, i, sub)
+	if err != nil {
+		log.Info("interaction: command failed", "err", err)
+		c.replyError(ctx, i, ephemeral, log, err)
+		return
+	}
+	if err := c.editOriginal(ctx, i, text); err != nil {
+		log.Warn("interaction: reply failed", "err", err)
+	}
+}
+
+// run does the subcommand's work and returns the reply.
+func (c *Commands) run(ctx context.Context, i *discordgo.Interaction, sub *discordgo.ApplicationCommandInteractionDataOption) (string, error) {
+	switch sub.Name {
+	case "add":
+		return c.add(ctx, i, sub)
+	case "list":
+		watches, err := c.w.List(ctx, i.GuildID)
+		if err != nil {
+			return "", err
+		}
+		return formatList(watches), nil
+	case "remove", "pause", "resume":
+		id, ok := intOption(sub.Options, "id")
+		if !ok {
+			return "", errors.New("missing the watch id")
+		}
+		var err error
+		if sub.Name == "remove" {
+			err = c.w.Remove(ctx, i.GuildID, id)
+		} else {
+			err = c.w.SetPaused(ctx, i.GuildID, id, sub.Name == "pause")
+		}
+		if err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("Watch #%d %s.", id, map[string]string{"remove": "removed", "pause": "paused", "resume": "resumed"}[sub.Name]), nil
+	case "test":
+		query := stringOption(sub.Options, "query")
+		hits, err := c.w.Test(ctx, i.GuildID, i.ChannelID, query)
+		if err != nil {
+			return "", err
+		}
+		return formatHits(query, hits), nil
+	}
+	return "", fmt.Errorf("unknown subcommand %q", sub.Name)
+}
+
+func (c *Commands) add(ctx context.Context, i *discordgo.Interaction, sub *discordgo.ApplicationCommandInteractionDataOption) (string, error) {
+	req := AddRequest{
+		GuildID:   i.GuildID,
+		ChannelID: stringOption(sub.Options, "channel"),
+		FeedURL:   strings.TrimSpace(stringOption(sub.Options, "feed")),
+		Query:     strings.TrimSpace(stringOption(sub.Options, "query")),
+	}
+	if req.ChannelID == "" {
+		req.ChannelID = i.ChannelID
+	}
+	if i.Member != nil && i.Member.User != nil {
+		req.UserID = i.Member.User.ID
+	}
+	w, err := c.w.Add(ctx, req)
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("Watch #%d added: %s on %s → <#%s>", w.ID, codeSpan(w.Query), feedLabel(w), w.ChannelID), nil
+}
+
+func (c *Commands) deferReply(ctx context.Context, i *discordgo.Interaction, ephemeral bool) error {
+	resp := &discordgo.InteractionResponse{Type: discordgo.InteractionResponseDeferredChannelMessageWithSource}
+	if ephemeral {
+		resp.Data = &discordgo.InteractionResponseData{Flags: discordgo.MessageFlagsEphemeral}
+	}
+	return c.s.InteractionRespond(i, resp, discordgo.WithContext(ctx))
+}
+
+func (c *Commands) replyNow(ctx context.Context, i *discordgo.Interaction, log *slog.Logger, text string) {
+	err := c.s.InteractionRespond(i, &discordgo.InteractionResponse{
+		Type: discordgo.InteractionResponseChannelMessageWithSource,
+		Data: &discordgo.InteractionResponseData{Content: text, Flags: discordgo.MessageFlagsEphemeral, AllowedMentions: noPings(nil)},
+	}, discordgo.WithContext(ctx))
+	if err != nil {
+		log.Warn("interaction: reply failed", "err", err)
+	}
+}
+
+func (c *Commands) editOriginal(ctx context.Context, i *discordgo.Interaction, text string) error {
+	text = clipLines(text, MaxContent)
+	_, err := c.s.InteractionResponseEdit(i, &discordgo.WebhookEdit{Content: &text, AllowedMentions: noPings(nil)}, discordgo.WithContext(ctx))
+	return err
+}
+
+// replyError shows err to the user only: an ephemeral deferral is edited;
+// a public one is deleted and the error sent as an ephemeral follow-up.
+func (c *Commands) replyError(ctx context.Context, i *discordgo.Interaction, ephemeral bool, log *slog.Logger, err error) {
+	text := "Could not do that:\n" + codeBlock(err.Error())
+	if !ephemeral {
+		if derr := c.s.InteractionResponseDelete(i, discordgo.WithContext(ctx)); derr == nil {
+			_, ferr := c.s.FollowupMessageCreate(i, true, &discordgo.WebhookParams{
+				Content: clipLines(text, MaxContent), Flags: discordgo.MessageFlagsEphemeral, AllowedMentions: noPings(nil),
+			}, discordgo.WithContext(ctx))
+			if ferr == nil {
+				return
+			}
+			log.Warn("interaction: error follow-up failed", "err", ferr)
+		}
+	}
+	if eerr := c.editOriginal(ctx, i, text); eerr != nil {
+		log.Warn("interaction: error reply failed", "err", eerr)
+	}
+}
+
+func formatList(watches []WatchInfo) string {
+	if len(watches) == 0 {
+		return "No watches in this server yet. Add one with `/watch add`."
+	}
+	var b strings.Builder
+	for _, w := range watches {
+		if w.ReadOnly {
+			fmt.Fprintf(&b, "• %s", codeSpan(w.Name))
+		} else {
+			fmt.Fprintf(&b, "• #%d", w.ID)
+		}
+		fmt.Fprintf(&b, " %s on %s", codeSpan(w.Query), feedLabel(w))
+		if w.ChannelID != "" {
+			fmt.Fprintf(&b, " → <#%s>", w.ChannelID)
+		}
+		if w.ReadOnly {
+			b.WriteString(" (config file, read-only)")
+		}
+		if w.Paused {
+			b.WriteString(" — **paused**")
+			if w.PausedReason != "" {
+				b.WriteString(": " + markdown(w.PausedReason, nil, 200))
+			}
+		}
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+func formatHits(query string, hits []TestHit) string {
+	if len(hits) == 0 {
+		return fmt.Sprintf("No item of the last 24 hours matches %s.", codeSpan(query))
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d recent item(s) match %s:\n", len(hits), codeSpan(query))
+	for _, h := range hits {
+		title := markdown(h.Title, nil, 200)
+		if u := httpURL(h.Link); u != "" {
+			title = fmt.Sprintf("[%s](<%s>)", title, u)
+		}
+		fmt.Fprintf(&b, "• %s — %s", title, markdown(h.Feed, nil, 100))
+		if !h.Published.IsZero() {
+			fmt.Fprintf(&b, ", <t:%d:R>", h.Published.Unix())
+		}
+		if len(h.Matched) > 0 {
+			fmt.Fprintf(&b, " — matched: %s", markdown(strings.Join(h.Matched, ", "), nil, 200))
+		}
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+// feedLabel shows a feed as a link without a preview.
+func feedLabel(w WatchInfo) string {
+	if u := httpURL(w.FeedURL); u != "" {
+		return "<" + u + ">"
+	}
+	if w.FeedTitle != "" {
+		return markdown(w.FeedTitle, nil, 100)
+	}
+	return codeSpan(w.FeedURL)
+}
+
+// codeSpan shows user text as inline code; a backtick inside would end it.
+func codeSpan(s string) string {
+	return "`" + defuseMentions(strings.ReplaceAll(s, "`", "ˋ")) + "`"
+}
+
+// codeBlock keeps an error's layout (a query caret lines up under the
+// problem) and cannot be closed early by the text inside.
+func codeBlock(s string) string {
+	return "```\n" + strings.ReplaceAll(s, "```", "`\u200b``") + "\n```"
+}
+
+// clipLines cuts text to limit code points at a line end, saying how many
+// lines were left out; a code block cut open is closed again.
+func clipLines(text string, limit int) string {
+	if utf8.RuneCountInString(text) <= limit {
+		return text
+	}
+	lines := strings.Split(text, "\n")
+	const reserve = 40 // room for the "… N more lines" note and a closing fence
+	var b strings.Builder
+	n := 0
+	for ; n < len(lines); n++ {
+		if utf8.RuneCountInString(b.String())+utf8.RuneCountInString(lines[n])+1 > limit-reserve {
+			break
+		}
+		b.WriteString(lines[n])
+		b.WriteByte('\n')
+	}
+	if n == 0 {
+		b.WriteString(string([]rune(lines[0])[:limit-reserve]) + "\n")
+		n = 1
+	}
+	if strings.Count(b.String(), "```")%2 == 1 {
+		b.WriteString("```\n")
+	}
+	fmt.Fprintf(&b, "… %d more line(s)", len(lines)-n)
+	return b.String()
+}
+
+func stringOption(opts []*discordgo.ApplicationCommandInteractionDataOption, name string) string {
+	for _, o := range opts {
+		if o.Name == name {
+			s, _ := o.Value.(string)
+			return s
+		}
+	}
+	return ""
+}
+
+func intOption(opts []*discordgo.ApplicationCommandInteractionDataOption, name string) (int64, bool) {
+	for _, o := range opts {
+		if o.Name == name {
+			switch v := o.Value.(type) {
+			case float64:
+				return int64(v), true
+			case int64:
+				return v, true
+			case int:
+				return int64(v), true
+			}
+		}
+	}
+	return 0, false
+}

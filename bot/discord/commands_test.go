@@ -1,0 +1,312 @@
+package discord
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+	"github.com/newshound/newshound/internal/fakediscord"
+)
+
+const (
+	testGuild       = "700000000000000001"
+	testCmdChannel  = "200000000000000009"
+	testAlertTarget = "200000000000000010"
+	replyTimeout    = 10 * time.Second
+)
+
+// memoryWatches is an in-test Watches: a map, and canned answers.
+type memoryWatches struct {
+	mu      sync.Mutex
+	nextID  int64
+	watches []WatchInfo
+	hits    []TestHit
+	addErr  error
+	tested  []string
+}
+
+func (m *memoryWatches) Add(ctx context.Context, req AddRequest) (WatchInfo, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.addErr != nil {
+		return WatchInfo{}, m.addErr
+	}
+	m.nextID++
+	w := WatchInfo{ID: m.nextID, GuildID: req.GuildID, ChannelID: req.ChannelID, FeedURL: req.FeedURL, Query: req.Query}
+	m.watches = append(m.watches, w)
+	return w, nil
+}
+
+func (m *memoryWatches) List(ctx context.Context, guildID string) ([]WatchInfo, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []WatchInfo
+	for _, w := range m.watches {
+		if w.GuildID == guildID || w.ReadOnly {
+			out = append(out, w)
+		}
+	}
+	return out, nil
+}
+
+func (m *memoryWatches) Remove(ctx context.Context, guildID string, id int64) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for i, w := range m.watches {
+		if w.ID == id && w.GuildID == guildID && !w.ReadOnly {
+			m.watches = append(m.watches[:i], m.watches[i+1:]...)
+			return nil
+		}
+	}
+	return fmt.Errorf("no watch #%d in this server", id)
+}
+
+func (m *memoryWatches) SetPaused(ctx context.Context, guildID string, id int64, paused bool) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for i := range m.watches {
+		if m.watches[i].ID == id && m.watches[i].GuildID == guildID {
+			m.watches[i].Paused = paused
+			return nil
+		}
+	}
+	return errors.New("no such watch")
+}
+
+func (m *memoryWatches) Test(ctx context.Context, guildID, channelID, query string) ([]TestHit, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.tested = append(m.tested, query)
+	return m.hits, nil
+}
+
+func (m *memoryWatches) snapshot() []WatchInfo {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]WatchInfo(nil), m.watches...)
+}
+
+// connectBot opens a gateway session on the fake with the /watch handler.
+func connectBot(t *testing.T, f *fakediscord.Server, w Watches) *discordgo.Session {
+	t.Helper()
+	s := newTestSession(t, f, "test-token")
+	ctx, cancel := context.WithCancel(context.Background())
+	cmds := NewCommands(s, w, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	stop := cmds.Listen(ctx)
+	if err := s.Open(); err != nil {
+		t.Fatalf("open gateway: %v", err)
+	}
+	t.Cleanup(func() {
+		cancel()
+		stop()
+		s.Close()
+	})
+	f.WaitFor(replyTimeout, f.GatewayConnected)
+	return s
+}
+
+func opt(name string, value any) *discordgo.ApplicationCommandInteractionDataOption {
+	typ := discordgo.ApplicationCommandOptionString
+	if _, ok := value.(int); ok {
+		typ = discordgo.ApplicationCommandOptionInteger
+	}
+	return &discordgo.ApplicationCommandInteractionDataOption{Name: name, Type: typ, Value: value}
+}
+
+func sub(name string, opts ...*discordgo.ApplicationCommandInteractionDataOption) *discordgo.ApplicationCommandInteractionDataOption {
+	return &discordgo.ApplicationCommandInteractionDataOption{Name: name, Type: discordgo.ApplicationCommandOptionSubCommand, Options: opts}
+}
+
+// runCommand injects /watch SUB and waits until the bot has finished
+// answering it (an edit of the original response or a follow-up).
+func runCommand(t *testing.T, f *fakediscord.Server, o *discordgo.ApplicationCommandInteractionDataOption) fakediscord.Interaction {
+	t.Helper()
+	id := f.Inject(fakediscord.SlashCommand(testGuild, testCmdChannel, "watch", o))
+	f.WaitFor(replyTimeout, func() bool {
+		in := f.Interaction(id)
+		return len(in.Edits) > 0 || len(in.Followups) > 0
+	})
+	in := f.Interaction(id)
+	if !in.Answered() {
+		t.Errorf("/watch %s: no first response within %s", o.Name, fakediscord.ResponseDeadline)
+	}
+	return in
+}
+
+func TestRegisterBulkOverwrite(t *testing.T) {
+	tests := []struct {
+		name   string
+		guilds []string
+	}{
+		{"global", nil},
+		{"guilds", []string{"700000000000000001", "700000000000000002"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := fakediscord.New(t)
+			cmds := NewCommands(newTestSession(t, f, "test-token"), &memoryWatches{}, nil)
+			if err := cmds.Register(context.Background(), fakediscord.AppID, tt.guilds); err != nil {
+				t.Fatalf("Register: %v", err)
+			}
+			targets := tt.guilds
+			if len(targets) == 0 {
+				targets = []string{""}
+			}
+			for _, g := range targets {
+				got := f.Commands(g)
+				if len(got) != 1 || got[0].Name != "watch" {
+					t.Fatalf("guild %q: got %d commands, want /watch", g, len(got))
+				}
+				c := got[0]
+				if c.DefaultMemberPermissions == nil || *c.DefaultMemberPermissions != discordgo.PermissionManageChannels {
+					t.Errorf("default_member_permissions = %v, want Manage Channels", c.DefaultMemberPermissions)
+				}
+				if c.DMPermission == nil || *c.DMPermission {
+					t.Errorf("dm_permission = %v, want false", c.DMPermission)
+				}
+				var subs []string
+				for _, o := range c.Options {
+					subs = append(subs, o.Name)
+				}
+				if got, want := strings.Join(subs, " "), "add list remove pause resume test"; got != want {
+					t.Errorf("subcommands = %q, want %q", got, want)
+				}
+			}
+		})
+	}
+}
+
+func TestWatchAddThroughGateway(t *testing.T) {
+	t.Parallel() // each gateway test spends 1 s in discordgo's Close
+	f := fakediscord.New(t)
+	w := &memoryWatches{}
+	connectBot(t, f, w)
+
+	in := runCommand(t, f, sub("add", opt("feed", "https://example.org/feed.xml"), opt("query", "aleppo ceasefire"), &discordgo.ApplicationCommandInteractionDataOption{
+		Name: "channel", Type: discordgo.ApplicationCommandOptionChannel, Value: testAlertTarget,
+	}))
+
+	got := w.snapshot()
+	if len(got) != 1 {
+		t.Fatalf("Watches.Add called %d times, want 1", len(got))
+	}
+	want := WatchInfo{ID: 1, GuildID: testGuild, ChannelID: testAlertTarget, FeedURL: "https://example.org/feed.xml", Query: "aleppo ceasefire"}
+	if got[0] != want {
+		t.Errorf("watch = %+v, want %+v", got[0], want)
+	}
+	if c := in.Callbacks[0]; c.Type != int(discordgo.InteractionResponseDeferredChannelMessageWithSource) || c.Ephemeral() {
+		t.Errorf("first response type %d ephemeral %v, want a public deferral (5)", c.Type, c.Ephemeral())
+	}
+	wantReply := "Watch #1 added: `aleppo ceasefire` on <https://example.org/feed.xml> → <#" + testAlertTarget + ">"
+	if got := in.Original(); got != wantReply {
+		t.Errorf("reply = %q, want %q", got, wantReply)
+	}
+}
+
+func TestWatchAddErrorIsShownOnlyToTheUser(t *testing.T) {
+	t.Parallel() // each gateway test spends 1 s in discordgo's Close
+	f := fakediscord.New(t)
+	caret := "query: expected a word after AND\naleppo AND\n          ^"
+	connectBot(t, f, &memoryWatches{addErr: errors.New(caret)})
+
+	in := runCommand(t, f, sub("add", opt("feed", "https://example.org/feed.xml"), opt("query", "aleppo AND")))
+	if !in.Deleted {
+		t.Errorf("public deferral not deleted: the error would show to everyone")
+	}
+	if len(in.Followups) != 1 {
+		t.Fatalf("got %d follow-ups, want 1", len(in.Followups))
+	}
+	fu := in.Followups[0]
+	if !fu.Ephemeral() {
+		t.Errorf("error follow-up is public, want ephemeral")
+	}
+	if want := "```\n" + caret + "\n```"; !strings.Contains(fu.Content, want) {
+		t.Errorf("follow-up %q does not show the error verbatim in a code block %q", fu.Content, want)
+	}
+}
+
+func TestWatchTestRepliesWithItems(t *testing.T) {
+	t.Parallel() // each gateway test spends 1 s in discordgo's Close
+	f := fakediscord.New(t)
+	w := &memoryWatches{hits: []TestHit{
+		{Feed: "wire-world", Title: "Kerry and Lavrov agree Aleppo ceasefire", Link: "https://example.org/1", Published: time.Unix(1473516120, 0), Matched: []string{"Aleppo", "ceasefire"}},
+		{Feed: "bbc", Title: "Truce *holds* in Aleppo @everyone", Link: "https://example.org/2", Matched: []string{"Aleppo"}},
+	}}
+	connectBot(t, f, w)
+
+	in := runCommand(t, f, sub("test", opt("query", "aleppo")))
+	if !in.Callbacks[0].Ephemeral() {
+		t.Errorf("/watch test deferral is public, want ephemeral")
+	}
+	want := "2 recent item(s) match `aleppo`:\n" +
+		"• [Kerry and Lavrov agree Aleppo ceasefire](<https://example.org/1>) — wire-world, <t:1473516120:R> — matched: Aleppo, ceasefire\n" +
+		"• [Truce \\*holds\\* in Aleppo @\u200deveryone](<https://example.org/2>) — bbc — matched: Aleppo\n"
+	if got := in.Original(); got != want {
+		t.Errorf("reply =\n%q\nwant\n%q", got, want)
+	}
+}
+
+func TestWatchListPauseResumeRemove(t *testing.T) {
+	t.Parallel() // each gateway test spends 1 s in discordgo's Close
+	f := fakediscord.New(t)
+	w := &memoryWatches{nextID: 6, watches: []WatchInfo{
+		{ID: 7, GuildID: testGuild, ChannelID: testAlertTarget, FeedURL: "https://example.org/a.xml", Query: "kerry -lavrov", Paused: true, PausedReason: "missing access to channel " + testAlertTarget},
+		{Name: "aleppo-desk", ReadOnly: true, FeedURL: "https://example.org/b.xml", Query: "aleppo"},
+	}}
+	connectBot(t, f, w)
+
+	steps := []struct {
+		name string
+		cmd  *discordgo.ApplicationCommandInteractionDataOption
+		want string
+	}{
+		{"list", sub("list"), "• #7 `kerry -lavrov` on <https://example.org/a.xml> → <#" + testAlertTarget + "> — **paused**: missing access to channel " + testAlertTarget + "\n" +
+			"• `aleppo-desk` `aleppo` on <https://example.org/b.xml> (config file, read-only)\n"},
+		{"resume", sub("resume", opt("id", 7)), "Watch #7 resumed."},
+		{"pause", sub("pause", opt("id", 7)), "Watch #7 paused."},
+		{"remove", sub("remove", opt("id", 7)), "Watch #7 removed."},
+		{"list after remove", sub("list"), "• `aleppo-desk` `aleppo` on <https://example.org/b.xml> (config file, read-only)\n"},
+	}
+	for _, st := range steps {
+		in := runCommand(t, f, st.cmd)
+		if got := in.Original(); got != st.want {
+			t.Errorf("%s: reply = %q, want %q", st.name, got, st.want)
+		}
+	}
+}
+
+func TestGatewayDropResumesAndDeliversMissedInteraction(t *testing.T) {
+	t.Parallel() // each gateway test spends 1 s in discordgo's Close
+	f := fakediscord.New(t)
+	w := &memoryWatches{}
+	connectBot(t, f, w)
+
+	f.DropGateway()
+	// Injected while the bot is away: the fake replays it on RESUME.
+	in := runCommand(t, f, sub("test", opt("query", "truce")))
+	if in.Original() == "" {
+		t.Errorf("no reply to the interaction sent during the disconnect")
+	}
+	st := f.GatewayStats()
+	if st.Identifies != 1 || st.Resumes != 1 {
+		t.Errorf("gateway: %d identifies, %d resumes; want 1 and 1 (a resume, not a new session)", st.Identifies, st.Resumes)
+	}
+}
+
+func TestClipLines(t *testing.T) {
+	long := strings.Repeat("• a line of the list\n", 200)
+	got := clipLines(long, MaxContent)
+	if n := len([]rune(got)); n > MaxContent {
+		t.Errorf("clipped to %d code points, limit %d", n, MaxContent)
+	}
+	if !strings.HasSuffix(got, "more line(s)") {
+		t.Errorf("clipped text does not say what was left out: …%q", got[len(got)-40:])
+	}
+}

@@ -1,0 +1,358 @@
+package discord
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/newshound/newshound/bot/notify"
+)
+
+// LimiterConfig tunes a Limiter; the zero value gives safe defaults.
+type LimiterConfig struct {
+	// PerSecond is the steady request rate for the whole token. Discord
+	// allows 50/s; the default 40 leaves room for interaction replies.
+	PerSecond float64
+	// Burst is how many requests may go back to back (default 10).
+	Burst int
+	// MaxWait is the longest a send waits for a rate limit inside Send;
+	// a longer wait is returned as a *notify.RetryError (default 5 s).
+	MaxWait time.Duration
+	// CloudflareBackoff pauses every send after a 429 that did not come
+	// from Discord's API (an HTML page: the IP is being blocked) and
+	// carried no Retry-After (default 5 min).
+	CloudflareBackoff time.Duration
+	// InvalidBudget is how many invalid requests (401, 403, 429) the bot
+	// allows itself per 10 minutes before pausing all sends; Discord bans
+	// the IP at 10,000 (default 1,000).
+	InvalidBudget int
+	Logger        *slog.Logger
+}
+
+const invalidWindow = 10 * time.Minute
+
+// Limiter paces every request sent with one bot token: a token bucket
+// under Discord's global 50 req/s, per-route buckets from the
+// X-RateLimit-* headers, a pause of all routes after a global 429, and a
+// count of invalid requests. Share one Limiter between all notifiers of a
+// token; it is safe for concurrent use.
+type Limiter struct {
+	cfg   LimiterConfig
+	log   *slog.Logger
+	clock func() time.Time
+
+	mu          sync.Mutex
+	tat         time.Time // theoretical arrival time of the token bucket
+	pausedUntil time.Time // global 429 or Cloudflare block
+	pauseReason string
+	routes      map[string]*routeState
+	invalid     []time.Time // times of recent invalid requests, oldest first
+}
+
+type routeState struct {
+	known     bool // remaining/resetAt come from headers
+	remaining int
+	resetAt   time.Time
+}
+
+// NewLimiter returns a Limiter with cfg's zero fields set to defaults.
+func NewLimiter(cfg LimiterConfig) *Limiter {
+	if cfg.PerSecond <= 0 {
+		cfg.PerSecond = 40
+	}
+	if cfg.Burst <= 0 {
+		cfg.Burst = 10
+	}
+	if cfg.MaxWait <= 0 {
+		cfg.MaxWait = 5 * time.Second
+	}
+	if cfg.CloudflareBackoff <= 0 {
+		cfg.CloudflareBackoff = 5 * time.Minute
+	}
+	if cfg.InvalidBudget <= 0 {
+		cfg.InvalidBudget = 1000
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Limiter{cfg: cfg, log: log, clock: time.Now, routes: make(map[string]*routeState)}
+}
+
+// InvalidRequests reports how many 401/403/429 answers the token received in
+// the last 10 minutes.
+func (l *Limiter) InvalidRequests() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.pruneInvalid(l.clock())
+	return len(l.invalid)
+}
+
+// do sends one request on route once the limits allow it and turns the
+// answer into nil or an error the outbox sender understands. gone says, for
+// a 403/404, what is gone ("webhook deleted").
+func (l *Limiter) do(ctx context.Context, route string, gone func(status int) string, send func(context.Context) error) (*exchange, error) {
+	if err := l.acquire(ctx, route); err != nil {
+		return nil, err
+	}
+	rctx, rec := withRecorder(ctx)
+	sendErr := send(rctx)
+	ex := rec.last
+	if ex == nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, fmt.Errorf("discord: %s: %w", route, sendErr)
+	}
+	return ex, l.observe(route, ex, gone)
+}
+
+// acquire waits until route may send, or returns a *notify.RetryError when
+// the wait is longer than MaxWait, or the context's error.
+func (l *Limiter) acquire(ctx context.Context, route string) error {
+	reserved := false
+	for {
+		wait, reason, err := l.reserve(route, &reserved)
+		if err != nil || wait == 0 {
+			return err
+		}
+		if wait > l.cfg.MaxWait {
+			return &notify.RetryError{After: wait, Err: errors.New("discord: " + reason)}
+		}
+		if err := sleep(ctx, wait); err != nil {
+			return err
+		}
+	}
+}
+
+// reserve returns how long route must still wait (0: go now, a slot has been
+// taken). The global token is taken once per request, on the first call.
+func (l *Limiter) reserve(route string, reserved *bool) (time.Duration, string, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.clock()
+	if now.Before(l.pausedUntil) {
+		return l.pausedUntil.Sub(now), l.pauseReason, nil
+	}
+	l.pruneInvalid(now)
+	if len(l.invalid) >= l.cfg.InvalidBudget {
+		until := l.invalid[len(l.invalid)-l.cfg.InvalidBudget].Add(invalidWindow)
+		return until.Sub(now), fmt.Sprintf("%d invalid requests in 10 minutes, holding back", len(l.invalid)), nil
+	}
+	rs := l.route(route)
+	if rs.known && !now.Before(rs.resetAt) {
+		rs.known = false
+	}
+	if rs.known && rs.remaining <= 0 {
+		return rs.resetAt.Sub(now), "rate limited on " + route, nil
+	}
+	if !*reserved {
+		*reserved = true
+		if wait := l.takeToken(now); wait > 0 {
+			return wait, "global request rate", nil
+		}
+	}
+	if rs.known {
+		rs.remaining--
+	}
+	return 0, "", nil
+}
+
+// takeToken is a GCRA token bucket: PerSecond steady, Burst back to back.
+func (l *Limiter) takeToken(now time.Time) time.Duration {
+	interval := time.Duration(float64(time.Second) / l.cfg.PerSecond)
+	if l.tat.Before(now) {
+		l.tat = now
+	}
+	earliest := l.tat.Add(-interval * time.Duration(l.cfg.Burst-1))
+	l.tat = l.tat.Add(interval)
+	if earliest.After(now) {
+		return earliest.Sub(now)
+	}
+	return 0
+}
+
+func (l *Limiter) route(route string) *routeState {
+	rs := l.routes[route]
+	if rs == nil {
+		rs = &routeState{}
+		l.routes[route] = rs
+	}
+	return rs
+}
+
+func (l *Limiter) pruneInvalid(now time.Time) {
+	cut := sort.Search(len(l.invalid), func(i int) bool { return now.Sub(l.invalid[i]) < invalidWindow })
+	l.invalid = l.invalid[cut:]
+}
+
+// observe updates the buckets from the answer and classifies it.
+func (l *Limiter) observe(route string, ex *exchange, gone func(status int) string) error {
+	now := l.clock()
+	l.mu.Lock()
+	l.updateRoute(route, ex.header, now)
+	if ex.status == http.StatusUnauthorized || ex.status == http.StatusForbidden || ex.status == http.StatusTooManyRequests {
+		l.invalid = append(l.invalid, now)
+	}
+	var err error
+	if ex.status == http.StatusTooManyRequests {
+		err = l.note429(route, ex, now)
+	}
+	l.mu.Unlock()
+
+	switch {
+	case ex.status >= 200 && ex.status < 300:
+		return nil
+	case ex.status == http.StatusTooManyRequests:
+		l.log.Warn("discord rate limited", "route", route, "err", err)
+		return err
+	case ex.status == http.StatusUnauthorized, ex.status == http.StatusForbidden, ex.status == http.StatusNotFound:
+		return fmt.Errorf("discord: %s: %s: %w", gone(ex.status), describeError(ex), notify.ErrGone)
+	case ex.status == http.StatusBadRequest, ex.status == http.StatusRequestEntityTooLarge:
+		return fmt.Errorf("discord: %s: %s: %w", route, describeError(ex), notify.ErrRejected)
+	default:
+		return fmt.Errorf("discord: %s: %s", route, describeError(ex))
+	}
+}
+
+func (l *Limiter) updateRoute(route string, h http.Header, now time.Time) {
+	remaining, errR := strconv.Atoi(h.Get("X-RateLimit-Remaining"))
+	after, errA := parseSeconds(h.Get("X-RateLimit-Reset-After"))
+	if errR != nil || errA != nil || h.Get("X-RateLimit-Global") != "" {
+		return
+	}
+	rs := l.route(route)
+	rs.known, rs.remaining, rs.resetAt = true, remaining, now.Add(after)
+}
+
+// rateLimitBody is Discord's 429 answer.
+type rateLimitBody struct {
+	Message    string   `json:"message"`
+	RetryAfter *float64 `json:"retry_after"`
+	Global     bool     `json:"global"`
+}
+
+// note429 pauses the route, or every route for a global or Cloudflare 429,
+// and returns the RetryError for the sender. Called with l.mu held.
+func (l *Limiter) note429(route string, ex *exchange, now time.Time) error {
+	var body rateLimitBody
+	jsonErr := json.Unmarshal(ex.body, &body)
+	headerAfter, headerErr := parseSeconds(ex.header.Get("Retry-After"))
+	switch {
+	case jsonErr != nil || body.RetryAfter == nil:
+		after := l.cfg.CloudflareBackoff
+		if headerErr == nil && headerAfter > after {
+			after = headerAfter
+		}
+		l.pause(now.Add(after), "blocked by Cloudflare (HTTP 429 without a Discord body)")
+		return &notify.RetryError{After: after, Err: errors.New("discord: HTTP 429 from Cloudflare, not the API: all sends paused")}
+	case body.Global || ex.header.Get("X-RateLimit-Global") != "" || ex.header.Get("X-RateLimit-Scope") == "global":
+		after := secondsToDuration(*body.RetryAfter)
+		l.pause(now.Add(after), "global rate limit")
+		return &notify.RetryError{After: after, Err: errors.New("discord: global rate limit: all sends paused")}
+	default:
+		after := secondsToDuration(*body.RetryAfter)
+		if ra, err := parseSeconds(ex.header.Get("X-RateLimit-Reset-After")); err == nil && ra > after {
+			after = ra
+		}
+		rs := l.route(route)
+		rs.known, rs.remaining, rs.resetAt = true, 0, now.Add(after)
+		return &notify.RetryError{After: after, Err: fmt.Errorf("discord: rate limited on %s", route)}
+	}
+}
+
+func (l *Limiter) pause(until time.Time, reason string) {
+	if until.After(l.pausedUntil) {
+		l.pausedUntil, l.pauseReason = until, reason
+	}
+}
+
+func parseSeconds(s string) (time.Duration, error) {
+	if s == "" {
+		return 0, errors.New("empty")
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || f < 0 {
+		return 0, fmt.Errorf("bad seconds %q", s)
+	}
+	return secondsToDuration(f), nil
+}
+
+func secondsToDuration(f float64) time.Duration {
+	if f < 0 {
+		f = 0
+	}
+	return time.Duration(f * float64(time.Second))
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// apiError is Discord's error body: {"code":50035,"message":"Invalid Form
+// Body","errors":{"embeds":{"0":{"title":{"_errors":[…]}}}}}.
+type apiError struct {
+	Code    int             `json:"code"`
+	Message string          `json:"message"`
+	Errors  json.RawMessage `json:"errors"`
+}
+
+// describeError renders an error answer for a log line or a user: HTTP
+// status, Discord's message and code, and each failing field path.
+func describeError(ex *exchange) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "HTTP %d", ex.status)
+	var ae apiError
+	if err := json.Unmarshal(ex.body, &ae); err != nil || ae.Message == "" {
+		if snippet := strings.TrimSpace(string(ex.body)); snippet != "" && len(snippet) < 200 && !strings.HasPrefix(snippet, "<") {
+			fmt.Fprintf(&b, " %s", snippet)
+		}
+		return b.String()
+	}
+	fmt.Fprintf(&b, " %s (code %d)", ae.Message, ae.Code)
+	var fields []string
+	collectFieldErrors(ae.Errors, "", &fields)
+	sort.Strings(fields)
+	for _, f := range fields {
+		b.WriteString("; ")
+		b.WriteString(f)
+	}
+	return b.String()
+}
+
+func collectFieldErrors(raw json.RawMessage, path string, out *[]string) {
+	var node map[string]json.RawMessage
+	if len(raw) == 0 || json.Unmarshal(raw, &node) != nil {
+		return
+	}
+	for key, child := range node {
+		if key == "_errors" {
+			var errs []struct{ Code, Message string }
+			_ = json.Unmarshal(child, &errs)
+			for _, e := range errs {
+				*out = append(*out, fmt.Sprintf("%s: %s (%s)", path, e.Message, e.Code))
+			}
+			continue
+		}
+		next := key
+		if path != "" {
+			next = path + "." + key
+		}
+		collectFieldErrors(child, next, out)
+	}
+}

@@ -1,0 +1,206 @@
+package discord
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/newshound/newshound/bot/notify"
+	"github.com/newshound/newshound/internal/fakediscord"
+)
+
+// sendUntilDelivered plays the outbox sender: on a RetryError it waits as
+// asked and sends the same message again.
+func sendUntilDelivered(t *testing.T, n notify.Notifier, m notify.Message) {
+	t.Helper()
+	for attempt := 0; attempt < 5; attempt++ {
+		_, err := n.Send(context.Background(), m)
+		var re *notify.RetryError
+		if !errors.As(err, &re) {
+			if err != nil {
+				t.Fatalf("Send %s: %v", m.Nonce, err)
+			}
+			return
+		}
+		time.Sleep(re.After)
+	}
+	t.Fatalf("Send %s: still rate limited after 5 attempts", m.Nonce)
+}
+
+// assertQuietUntilReset checks that after each 429 the fake answered, no
+// request on the limited routes reached it before the reset it announced.
+func assertQuietUntilReset(t *testing.T, f *fakediscord.Server) {
+	t.Helper()
+	all := f.Requests("")
+	limited := 0
+	for i, r := range all {
+		if r.Status != http.StatusTooManyRequests {
+			continue
+		}
+		limited++
+		for _, later := range all[i+1:] {
+			if (r.Global || later.Route == r.Route) && later.At.Before(r.ResetAt) {
+				t.Errorf("request %s at %s sent %s before the reset announced by the 429 on %s",
+					later.Route, later.At.Format("15:04:05.000"), r.ResetAt.Sub(later.At), r.Route)
+			}
+		}
+	}
+	if limited == 0 {
+		t.Errorf("the fake answered no 429: the test did not exercise the limit")
+	}
+}
+
+func TestRateLimitStormIsObeyed(t *testing.T) {
+	channels := []string{"200000000000000001", "200000000000000002", "200000000000000003"}
+	tests := []struct {
+		name string
+		arm  func(f *fakediscord.Server)
+	}{
+		{"route 429", func(f *fakediscord.Server) {
+			f.Route429("POST channels/"+channels[0]+"/messages", 300*time.Millisecond)
+		}},
+		{"global 429", func(f *fakediscord.Server) { f.Global429(400 * time.Millisecond) }},
+		{"route then global", func(f *fakediscord.Server) {
+			f.Route429("POST channels/"+channels[0]+"/messages", 200*time.Millisecond)
+			f.Global429(300 * time.Millisecond)
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := fakediscord.New(t)
+			s := newTestSession(t, f, "test-token")
+			lim := NewLimiter(LimiterConfig{})
+			var notifiers []notify.Notifier
+			for _, ch := range channels {
+				notifiers = append(notifiers, NewChannelNotifier(s, ch, lim))
+			}
+			tt.arm(f)
+			for i := range 9 {
+				sendUntilDelivered(t, notifiers[i%3], oneAlert(fmt.Sprintf("storm-%d", i), "Aleppo"))
+			}
+			for _, ch := range channels {
+				if got := len(f.Messages(ch)); got != 3 {
+					t.Errorf("channel %s got %d messages, want 3", ch, got)
+				}
+			}
+			assertQuietUntilReset(t, f)
+		})
+	}
+}
+
+func TestRouteBucketHeadersAreObeyedWithout429(t *testing.T) {
+	f := fakediscord.New(t)
+	route := "POST channels/" + testChannel + "/messages"
+	f.RateLimit(route, 2, 300*time.Millisecond)
+	n := NewChannelNotifier(newTestSession(t, f, "test-token"), testChannel, NewLimiter(LimiterConfig{}))
+	for i := range 5 {
+		sendUntilDelivered(t, n, oneAlert(fmt.Sprintf("b-%d", i), "Aleppo"))
+	}
+	reqs := f.Requests(route)
+	for _, r := range reqs {
+		if r.Status != http.StatusOK {
+			t.Errorf("request at %s got %d, want every request within the announced bucket", r.At.Format("15:04:05.000"), r.Status)
+		}
+	}
+	if len(reqs) != 5 {
+		t.Errorf("got %d requests, want 5", len(reqs))
+	}
+}
+
+func TestLongPauseReturnsRetryErrorWithoutSending(t *testing.T) {
+	tests := []struct {
+		name      string
+		arm       func(f *fakediscord.Server)
+		wantAfter time.Duration
+	}{
+		{"global 429", func(f *fakediscord.Server) { f.Global429(30 * time.Second) }, 30 * time.Second},
+		{"cloudflare", func(f *fakediscord.Server) { f.Cloudflare429(1) }, 7 * time.Minute},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := fakediscord.New(t)
+			s := newTestSession(t, f, "test-token")
+			lim := NewLimiter(LimiterConfig{MaxWait: time.Second, CloudflareBackoff: 7 * time.Minute})
+			first := NewChannelNotifier(s, "200000000000000001", lim)
+			other := NewChannelNotifier(s, "200000000000000002", lim)
+			tt.arm(f)
+
+			_, err := first.Send(context.Background(), oneAlert("p-1", "Aleppo"))
+			var re *notify.RetryError
+			if !errors.As(err, &re) {
+				t.Fatalf("Send error = %v, want a RetryError", err)
+			}
+			if re.After < tt.wantAfter-time.Second || re.After > tt.wantAfter {
+				t.Errorf("RetryError.After = %s, want about %s", re.After, tt.wantAfter)
+			}
+			_, err = other.Send(context.Background(), oneAlert("p-2", "Aleppo"))
+			if !errors.As(err, &re) {
+				t.Fatalf("Send on another channel: error = %v, want a RetryError while paused", err)
+			}
+			if got := len(f.Requests("")); got != 1 {
+				t.Errorf("fake got %d requests, want 1 (nothing sent while paused)", got)
+			}
+		})
+	}
+}
+
+func TestWaitEndsWithCancelledContext(t *testing.T) {
+	f := fakediscord.New(t)
+	lim := NewLimiter(LimiterConfig{MaxWait: time.Minute})
+	n := NewChannelNotifier(newTestSession(t, f, "test-token"), testChannel, lim)
+	f.Global429(time.Minute)
+	if _, err := n.Send(context.Background(), oneAlert("c-1", "Aleppo")); err == nil {
+		t.Fatal("first Send succeeded, want the global 429")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	_, err := n.Send(ctx, oneAlert("c-2", "Aleppo"))
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Send error = %v, want context.DeadlineExceeded", err)
+	}
+	if got := len(f.Requests("")); got != 1 {
+		t.Errorf("fake got %d requests, want 1", got)
+	}
+}
+
+func TestInvalidRequestBudgetHoldsBack(t *testing.T) {
+	f := fakediscord.New(t)
+	lim := NewLimiter(LimiterConfig{InvalidBudget: 3})
+	n := NewChannelNotifier(newTestSession(t, f, "test-token"), testChannel, lim)
+	f.DenyChannel(testChannel)
+	for i := range 3 {
+		if _, err := n.Send(context.Background(), oneAlert(fmt.Sprint(i), "Aleppo")); !errors.Is(err, notify.ErrGone) {
+			t.Fatalf("Send %d: error = %v, want ErrGone", i, err)
+		}
+	}
+	if got := lim.InvalidRequests(); got != 3 {
+		t.Errorf("InvalidRequests = %d, want 3", got)
+	}
+	_, err := n.Send(context.Background(), oneAlert("4", "Aleppo"))
+	var re *notify.RetryError
+	if !errors.As(err, &re) || re.After < 9*time.Minute {
+		t.Errorf("Send over budget: error = %v, want a RetryError of about 10 minutes", err)
+	}
+	if got := len(f.Requests("")); got != 3 {
+		t.Errorf("fake got %d requests, want 3", got)
+	}
+}
+
+func TestTokenBucketPacesBursts(t *testing.T) {
+	lim := NewLimiter(LimiterConfig{PerSecond: 10, Burst: 2})
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	lim.clock = func() time.Time { return start }
+	var waits []time.Duration
+	for range 4 {
+		reserved := false
+		wait, _, _ := lim.reserve("r", &reserved)
+		waits = append(waits, wait)
+	}
+	want := []time.Duration{0, 0, 100 * time.Millisecond, 200 * time.Millisecond}
+	if fmt.Sprint(waits) != fmt.Sprint(want) {
+		t.Errorf("waits = %v, want %v", waits, want)
+	}
+}

@@ -1,0 +1,191 @@
+package discord
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base32"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/bwmarrin/discordgo"
+	"github.com/newshound/newshound/bot/notify"
+)
+
+// messageCreate is the body of POST channels/{id}/messages. discordgo's
+// MessageSend has no nonce fields, hence this struct.
+type messageCreate struct {
+	Content         string                            `json:"content,omitempty"`
+	Nonce           string                            `json:"nonce,omitempty"`
+	EnforceNonce    bool                              `json:"enforce_nonce,omitempty"`
+	Embeds          []*discordgo.MessageEmbed         `json:"embeds"`
+	AllowedMentions *discordgo.MessageAllowedMentions `json:"allowed_mentions"`
+}
+
+// noPings allows pinging only the given roles. Parse must be an empty slice:
+// discordgo marshals a nil one as null, which Discord reads as "everything".
+func noPings(roles []string) *discordgo.MessageAllowedMentions {
+	return &discordgo.MessageAllowedMentions{Parse: []discordgo.AllowedMentionType{}, Roles: roles}
+}
+
+// ChannelNotifier posts alerts to a channel with a bot token.
+type ChannelNotifier struct {
+	s         *discordgo.Session
+	channelID string
+	lim       *Limiter
+}
+
+// NewChannelNotifier returns a notifier posting to channelID through s,
+// paced by lim (shared by every notifier of the same token).
+func NewChannelNotifier(s *discordgo.Session, channelID string, lim *Limiter) notify.Notifier {
+	return &ChannelNotifier{s: s, channelID: channelID, lim: lim}
+}
+
+// Send posts the message once: the nonce with enforce_nonce makes Discord
+// return the earlier message when a retry repeats a post it already took.
+func (n *ChannelNotifier) Send(ctx context.Context, m notify.Message) (notify.Receipt, error) {
+	embeds, err := RenderEmbeds(m.Alerts)
+	if err != nil {
+		return notify.Receipt{}, err
+	}
+	content, roles := MentionContent(m.Alerts)
+	body := messageCreate{
+		Content:         content,
+		Nonce:           shortNonce(m.Nonce),
+		EnforceNonce:    m.Nonce != "",
+		Embeds:          embeds,
+		AllowedMentions: noPings(roles),
+	}
+	endpoint := discordgo.EndpointChannelMessages(n.channelID)
+	route := "POST channels/" + n.channelID + "/messages"
+	var resp []byte
+	ex, err := n.lim.do(ctx, route, n.goneReason, func(ctx context.Context) error {
+		var err error
+		resp, err = n.s.RequestWithBucketID(http.MethodPost, endpoint, body, endpoint, discordgo.WithContext(ctx))
+		return err
+	})
+	if err != nil {
+		return notify.Receipt{}, err
+	}
+	return receiptFrom(ex.body, resp), nil
+}
+
+func (n *ChannelNotifier) goneReason(status int) string {
+	switch status {
+	case http.StatusUnauthorized:
+		return "bot token rejected"
+	case http.StatusNotFound:
+		return "channel " + n.channelID + " not found (deleted?)"
+	default:
+		return "missing access to channel " + n.channelID
+	}
+}
+
+// WebhookNotifier posts alerts through a webhook URL.
+type WebhookNotifier struct {
+	s     *discordgo.Session
+	id    string
+	token string
+	lim   *Limiter
+}
+
+// NewWebhookNotifier returns a notifier for a Discord webhook URL
+// (https://discord.com/api/webhooks/{id}/{token}); it goes through s, so the
+// session's api_base applies to webhooks too. s needs no bot token.
+func NewWebhookNotifier(s *discordgo.Session, webhookURL string, lim *Limiter) (notify.Notifier, error) {
+	id, token, err := ParseWebhookURL(webhookURL)
+	if err != nil {
+		return nil, err
+	}
+	return &WebhookNotifier{s: s, id: id, token: token, lim: lim}, nil
+}
+
+// ParseWebhookURL returns the id and token of a Discord webhook URL.
+func ParseWebhookURL(raw string) (id, token string, err error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "", "", fmt.Errorf("discord: webhook URL: %w", err)
+	}
+	host := strings.TrimPrefix(strings.TrimPrefix(strings.TrimPrefix(u.Hostname(), "ptb."), "canary."), "www.")
+	if u.Scheme != "https" || (host != "discord.com" && host != "discordapp.com") {
+		return "", "", fmt.Errorf("discord: webhook URL %s: want https://discord.com/api/webhooks/ID/TOKEN", redactWebhook(raw))
+	}
+	parts := strings.Split(strings.Trim(u.Path, "/"), "/")
+	if len(parts) >= 2 && strings.HasPrefix(parts[1], "v") && parts[0] == "api" {
+		parts = append(parts[:1], parts[2:]...) // api/v10/webhooks/… → api/webhooks/…
+	}
+	if len(parts) != 4 || parts[0] != "api" || parts[1] != "webhooks" || !isSnowflake(parts[2]) || parts[3] == "" {
+		return "", "", fmt.Errorf("discord: webhook URL %s: want https://discord.com/api/webhooks/ID/TOKEN", redactWebhook(raw))
+	}
+	return parts[2], parts[3], nil
+}
+
+// redactWebhook hides the token, which is a credential, in error messages.
+func redactWebhook(raw string) string {
+	if i := strings.LastIndex(raw, "/"); i >= 0 && i < len(raw)-1 {
+		return raw[:i+1] + "***"
+	}
+	return raw
+}
+
+// Send executes the webhook with wait=true so Discord answers with the
+// message and its id. Webhooks ignore nonces.
+func (n *WebhookNotifier) Send(ctx context.Context, m notify.Message) (notify.Receipt, error) {
+	embeds, err := RenderEmbeds(m.Alerts)
+	if err != nil {
+		return notify.Receipt{}, err
+	}
+	content, roles := MentionContent(m.Alerts)
+	params := &discordgo.WebhookParams{
+		Content:         content,
+		Embeds:          embeds,
+		AllowedMentions: noPings(roles),
+	}
+	var msg *discordgo.Message
+	ex, err := n.lim.do(ctx, "POST webhooks/"+n.id, n.goneReason, func(ctx context.Context) error {
+		var err error
+		msg, err = n.s.WebhookExecute(n.id, n.token, true, params, discordgo.WithContext(ctx))
+		return err
+	})
+	if err != nil {
+		return notify.Receipt{}, err
+	}
+	if msg != nil && msg.ID != "" {
+		return notify.Receipt{MessageID: msg.ID}, nil
+	}
+	return receiptFrom(ex.body), nil
+}
+
+func (n *WebhookNotifier) goneReason(status int) string {
+	if status == http.StatusUnauthorized {
+		return "webhook " + n.id + " token rejected"
+	}
+	return "webhook " + n.id + " deleted"
+}
+
+// receiptFrom reads the message id of an accepted message. A 2xx without
+// one is still a delivery: reporting an error would make the sender post
+// it again.
+func receiptFrom(bodies ...[]byte) notify.Receipt {
+	for _, b := range bodies {
+		var msg struct {
+			ID string `json:"id"`
+		}
+		if len(b) > 0 && json.Unmarshal(b, &msg) == nil && msg.ID != "" {
+			return notify.Receipt{MessageID: msg.ID}
+		}
+	}
+	return notify.Receipt{}
+}
+
+// shortNonce keeps nonces within Discord's 25 characters: a longer one is
+// replaced by a hash of it, the same on every retry.
+func shortNonce(nonce string) string {
+	if len(nonce) <= MaxNonce {
+		return nonce
+	}
+	sum := sha256.Sum256([]byte(nonce))
+	return strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(sum[:]))[:MaxNonce]
+}

@@ -1,0 +1,306 @@
+package discord
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+	"github.com/newshound/newshound/bot/notify"
+	"github.com/newshound/newshound/internal/fakediscord"
+)
+
+const testChannel = "200000000000000001"
+
+func newTestSession(t *testing.T, f *fakediscord.Server, token string) *discordgo.Session {
+	t.Helper()
+	s, err := NewSession(token, f.APIBase(), nil)
+	if err != nil {
+		t.Fatalf("NewSession: %v", err)
+	}
+	return s
+}
+
+func testAlert(title string) notify.Alert {
+	return notify.Alert{
+		Subscription: "aleppo",
+		Feed:         "wire-world",
+		Title:        title,
+		TitleSpans:   []notify.Span{{Start: 0, End: 6}},
+		Link:         "https://example.org/news/1",
+		Text:         "Talks on an Aleppo ceasefire resumed in Geneva.",
+		TextSpans:    []notify.Span{{Start: 12, End: 18}, {Start: 19, End: 28}},
+		Published:    time.Date(2016, 9, 10, 14, 2, 0, 0, time.UTC),
+	}
+}
+
+func oneAlert(nonce, title string) notify.Message {
+	return notify.Message{Nonce: nonce, Alerts: []notify.Alert{testAlert(title)}}
+}
+
+// rawMessage is the JSON of a posted message, decoded loosely to check
+// exactly what went over the wire.
+type rawMessage struct {
+	Nonce           string          `json:"nonce"`
+	EnforceNonce    bool            `json:"enforce_nonce"`
+	Content         string          `json:"content"`
+	AllowedMentions json.RawMessage `json:"allowed_mentions"`
+	Embeds          []struct {
+		Title       string `json:"title"`
+		URL         string `json:"url"`
+		Description string `json:"description"`
+		Timestamp   string `json:"timestamp"`
+		Footer      struct {
+			Text string `json:"text"`
+		} `json:"footer"`
+	} `json:"embeds"`
+}
+
+// parseOf returns allowed_mentions.parse exactly as sent ("[]", "null", …).
+func parseOf(t *testing.T, allowed json.RawMessage) string {
+	t.Helper()
+	var am struct {
+		Parse json.RawMessage `json:"parse"`
+	}
+	if err := json.Unmarshal(allowed, &am); err != nil {
+		t.Fatalf("decode allowed_mentions %s: %v", allowed, err)
+	}
+	return string(am.Parse)
+}
+
+func decodeRaw(t *testing.T, m fakediscord.Message) rawMessage {
+	t.Helper()
+	var r rawMessage
+	if err := json.Unmarshal(m.Raw, &r); err != nil {
+		t.Fatalf("decode posted JSON %s: %v", m.Raw, err)
+	}
+	return r
+}
+
+func TestChannelNotifierPostsEmbedWithoutPings(t *testing.T) {
+	f := fakediscord.New(t)
+	n := NewChannelNotifier(newTestSession(t, f, "test-token"), testChannel, NewLimiter(LimiterConfig{}))
+
+	rc, err := n.Send(context.Background(), oneAlert("n-1", "Aleppo ceasefire agreed"))
+	if err != nil {
+		t.Fatalf("Send: %v", err)
+	}
+	msgs := f.Messages(testChannel)
+	if len(msgs) != 1 {
+		t.Fatalf("got %d messages, want 1", len(msgs))
+	}
+	if rc.MessageID != msgs[0].ID {
+		t.Errorf("receipt id = %q, want the posted message's %q", rc.MessageID, msgs[0].ID)
+	}
+	raw := decodeRaw(t, msgs[0])
+	checks := []struct{ name, got, want string }{
+		{"allowed_mentions.parse", parseOf(t, raw.AllowedMentions), "[]"},
+		{"nonce", raw.Nonce, "n-1"},
+		{"enforce_nonce", fmt.Sprint(raw.EnforceNonce), "true"},
+		{"title", raw.Embeds[0].Title, "**Aleppo** ceasefire agreed"},
+		{"url", raw.Embeds[0].URL, "https://example.org/news/1"},
+		{"description", raw.Embeds[0].Description, "Talks on an **Aleppo ceasefire** resumed in Geneva."},
+		{"timestamp", raw.Embeds[0].Timestamp, "2016-09-10T14:02:00Z"},
+		{"footer", raw.Embeds[0].Footer.Text, "wire-world"},
+		{"content", raw.Content, ""},
+	}
+	for _, c := range checks {
+		if c.got != c.want {
+			t.Errorf("%s = %q, want %q", c.name, c.got, c.want)
+		}
+	}
+	if pings := msgs[0].Pings(); len(pings) != 0 {
+		t.Errorf("message would ping %v, want nothing", pings)
+	}
+}
+
+func TestMentionRoleOptIn(t *testing.T) {
+	f := fakediscord.New(t)
+	n := NewChannelNotifier(newTestSession(t, f, "test-token"), testChannel, NewLimiter(LimiterConfig{}))
+	m := oneAlert("role-1", "Aleppo ceasefire agreed")
+	m.Alerts[0].MentionRole = "555000000000000001"
+	m.Alerts[0].Text = "@everyone <@&777> look"
+	if _, err := n.Send(context.Background(), m); err != nil {
+		t.Fatalf("Send: %v", err)
+	}
+	msgs := f.Messages(testChannel)
+	got := strings.Join(msgs[0].Pings(), ",")
+	if want := "role:555000000000000001"; got != want {
+		t.Errorf("pings = %q, want %q (the opted-in role only)", got, want)
+	}
+}
+
+func TestNonceRetryPostsOnce(t *testing.T) {
+	f := fakediscord.New(t)
+	n := NewChannelNotifier(newTestSession(t, f, "test-token"), testChannel, NewLimiter(LimiterConfig{}))
+	m := oneAlert("outbox-42", "Aleppo ceasefire agreed")
+	first, err := n.Send(context.Background(), m)
+	if err != nil {
+		t.Fatalf("first Send: %v", err)
+	}
+	// The process "crashed" before marking the row delivered: the sender
+	// sends the same message, with the same nonce, again.
+	again, err := n.Send(context.Background(), m)
+	if err != nil {
+		t.Fatalf("retried Send: %v", err)
+	}
+	if got := len(f.Messages(testChannel)); got != 1 {
+		t.Errorf("got %d messages after a retry, want 1", got)
+	}
+	if again.MessageID != first.MessageID {
+		t.Errorf("retry receipt %q, want the first message's %q", again.MessageID, first.MessageID)
+	}
+}
+
+func TestLongNonceIsShortenedStably(t *testing.T) {
+	long := strings.Repeat("outbox-row-", 5)
+	a, b := shortNonce(long), shortNonce(long)
+	if len(a) > MaxNonce || a != b {
+		t.Errorf("shortNonce(%q) = %q then %q, want the same ≤ %d chars", long, a, b, MaxNonce)
+	}
+}
+
+func TestWebhookNotifierRecordsMessageID(t *testing.T) {
+	f := fakediscord.New(t)
+	url := f.WebhookURL("600000000000000001")
+	n, err := NewWebhookNotifier(newTestSession(t, f, ""), url, NewLimiter(LimiterConfig{}))
+	if err != nil {
+		t.Fatalf("NewWebhookNotifier: %v", err)
+	}
+	rc, err := n.Send(context.Background(), oneAlert("n-1", "Aleppo ceasefire agreed"))
+	if err != nil {
+		t.Fatalf("Send: %v", err)
+	}
+	msgs := f.Messages("600000000000000001")
+	if len(msgs) != 1 {
+		t.Fatalf("got %d webhook messages, want 1", len(msgs))
+	}
+	if rc.MessageID == "" || rc.MessageID != msgs[0].ID {
+		t.Errorf("receipt id = %q, want %q", rc.MessageID, msgs[0].ID)
+	}
+	if got := parseOf(t, decodeRaw(t, msgs[0]).AllowedMentions); got != "[]" {
+		t.Errorf("allowed_mentions.parse = %s, want []", got)
+	}
+}
+
+func TestParseWebhookURL(t *testing.T) {
+	tests := []struct {
+		name, url, id, token string
+		wantErr              bool
+	}{
+		{"discord", "https://discord.com/api/webhooks/123/abc-DEF", "123", "abc-DEF", false},
+		{"versioned", "https://discord.com/api/v10/webhooks/123/abc", "123", "abc", false},
+		{"legacy host", "https://discordapp.com/api/webhooks/123/abc", "123", "abc", false},
+		{"canary", "https://canary.discord.com/api/webhooks/123/abc", "123", "abc", false},
+		{"other host", "https://evil.example/api/webhooks/123/SECRET", "", "", true},
+		{"plain http", "http://discord.com/api/webhooks/123/SECRET", "", "", true},
+		{"no token", "https://discord.com/api/webhooks/123", "", "", true},
+		{"bad id", "https://discord.com/api/webhooks/abc/SECRET", "", "", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			id, token, err := ParseWebhookURL(tt.url)
+			if (err != nil) != tt.wantErr || id != tt.id || token != tt.token {
+				t.Errorf("ParseWebhookURL(%q) = %q, %q, %v; want %q, %q, error %v", tt.url, id, token, err, tt.id, tt.token, tt.wantErr)
+			}
+			if err != nil && strings.Contains(err.Error(), "SECRET") {
+				t.Errorf("error %q leaks the token", err)
+			}
+		})
+	}
+}
+
+func TestErrorClassification(t *testing.T) {
+	tests := []struct {
+		name     string
+		setup    func(f *fakediscord.Server)
+		webhook  bool
+		want     error
+		wantText string
+	}{
+		{"channel deleted", func(f *fakediscord.Server) { f.DeleteChannel(testChannel) }, false, notify.ErrGone, "channel " + testChannel + " not found"},
+		{"permission removed", func(f *fakediscord.Server) { f.DenyChannel(testChannel) }, false, notify.ErrGone, "missing access to channel " + testChannel},
+		{"token revoked", func(f *fakediscord.Server) { f.FailNext(http.StatusUnauthorized) }, false, notify.ErrGone, "bot token rejected"},
+		{"webhook deleted", func(f *fakediscord.Server) { f.DeleteWebhook("600000000000000001") }, true, notify.ErrGone, "webhook 600000000000000001 deleted"},
+		{"bad payload", func(f *fakediscord.Server) { f.FailNext(http.StatusBadRequest) }, false, notify.ErrRejected, "Invalid Form Body (code 50035); content: Injected failure."},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := fakediscord.New(t)
+			n := newNotifier(t, f, tt.webhook, NewLimiter(LimiterConfig{}))
+			tt.setup(f)
+			_, err := n.Send(context.Background(), oneAlert("n-1", "Aleppo"))
+			if !errors.Is(err, tt.want) {
+				t.Fatalf("Send error = %v, want one wrapping %v", err, tt.want)
+			}
+			if !strings.Contains(err.Error(), tt.wantText) {
+				t.Errorf("error %q does not say %q", err, tt.wantText)
+			}
+		})
+	}
+}
+
+func TestServerErrorIsPlainRetryable(t *testing.T) {
+	for _, status := range []int{http.StatusInternalServerError, http.StatusBadGateway} {
+		t.Run(fmt.Sprint(status), func(t *testing.T) {
+			f := fakediscord.New(t)
+			n := newNotifier(t, f, false, NewLimiter(LimiterConfig{}))
+			f.FailNext(status)
+			_, err := n.Send(context.Background(), oneAlert("n-1", "Aleppo"))
+			var re *notify.RetryError
+			if err == nil || errors.Is(err, notify.ErrGone) || errors.Is(err, notify.ErrRejected) || errors.As(err, &re) {
+				t.Fatalf("Send error = %v, want a plain error for the sender's back-off", err)
+			}
+			if !strings.Contains(err.Error(), fmt.Sprintf("HTTP %d", status)) {
+				t.Errorf("error %q does not name the status", err)
+			}
+			if got := len(f.Requests("")); got != 1 {
+				t.Errorf("got %d requests, want 1 (no hidden retries)", got)
+			}
+		})
+	}
+}
+
+func newNotifier(t *testing.T, f *fakediscord.Server, webhook bool, lim *Limiter) notify.Notifier {
+	t.Helper()
+	if !webhook {
+		return NewChannelNotifier(newTestSession(t, f, "test-token"), testChannel, lim)
+	}
+	n, err := NewWebhookNotifier(newTestSession(t, f, ""), f.WebhookURL("600000000000000001"), lim)
+	if err != nil {
+		t.Fatalf("NewWebhookNotifier: %v", err)
+	}
+	return n
+}
+
+func TestBurstOfTenEmbedsFitsOneMessage(t *testing.T) {
+	f := fakediscord.New(t)
+	n := NewChannelNotifier(newTestSession(t, f, "test-token"), testChannel, NewLimiter(LimiterConfig{}))
+	var m notify.Message
+	m.Nonce = "burst-1"
+	for i := range notify.MaxBurst {
+		a := testAlert(fmt.Sprintf("Aleppo story %d %s", i, strings.Repeat("long title words ", 30)))
+		a.Text = strings.Repeat("Aleppo ceasefire talks continue with more detail. ", 200)
+		a.Author = strings.Repeat("Reporter Name ", 30)
+		m.Alerts = append(m.Alerts, a)
+	}
+	if _, err := n.Send(context.Background(), m); err != nil {
+		t.Fatalf("Send: %v (the fake validates every limit)", err)
+	}
+	msgs := f.Messages(testChannel)
+	if len(msgs) != 1 || len(msgs[0].Embeds) != notify.MaxBurst {
+		t.Fatalf("got %d messages, want 1 with %d embeds", len(msgs), notify.MaxBurst)
+	}
+	total := 0
+	for _, e := range msgs[0].Embeds {
+		total += EmbedLength(e)
+	}
+	if total > MaxEmbedTotal || total < MaxEmbedTotal*9/10 {
+		t.Errorf("embeds total %d code points, want ≤ %d and using most of it", total, MaxEmbedTotal)
+	}
+}

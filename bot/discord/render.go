@@ -1,0 +1,427 @@
+package discord
+
+import (
+	"fmt"
+	"hash/fnv"
+	"net/url"
+	"sort"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/bwmarrin/discordgo"
+	"github.com/newshound/newshound/bot/notify"
+)
+
+// Discord's message limits, all in Unicode code points.
+const (
+	MaxTitle       = 256
+	MaxDescription = 4096
+	MaxFooter      = 2048
+	MaxAuthor      = 256
+	MaxEmbedTotal  = 6000 // across all embeds of one message
+	MaxEmbeds      = 10
+	MaxContent     = 2000
+	MaxNonce       = 25
+	maxURL         = 2048
+)
+
+const ellipsis = "…"
+
+// palette gives subscriptions without a configured colour a stable one.
+var palette = [...]int{0x3498DB, 0xE67E22, 0x2ECC71, 0x9B59B6, 0xE74C3C, 0x1ABC9C, 0xF1C40F, 0x607D8B}
+
+// RenderEmbeds renders a message's alerts as embeds whose total stays within
+// Discord's 6,000 code points: each embed gets an equal share, and the share
+// an embed leaves unused goes to the descriptions that were cut.
+func RenderEmbeds(alerts []notify.Alert) ([]*discordgo.MessageEmbed, error) {
+	if len(alerts) == 0 || len(alerts) > MaxEmbeds {
+		return nil, fmt.Errorf("discord: a message carries 1 to %d alerts, got %d", MaxEmbeds, len(alerts))
+	}
+	share := MaxEmbedTotal / len(alerts)
+	embeds := make([]*discordgo.MessageEmbed, len(alerts))
+	used, cut := 0, 0
+	for i, a := range alerts {
+		embeds[i] = Embed(a, share)
+		used += EmbedLength(embeds[i])
+		if utf8.RuneCountInString(embeds[i].Description) < fullDescriptionLength(a) {
+			cut++
+		}
+	}
+	if cut == 0 || used >= MaxEmbedTotal {
+		return embeds, nil
+	}
+	extra := (MaxEmbedTotal - used) / cut
+	for i, a := range alerts {
+		if utf8.RuneCountInString(embeds[i].Description) < fullDescriptionLength(a) {
+			embeds[i] = Embed(a, EmbedLength(embeds[i])+extra)
+		}
+	}
+	return embeds, nil
+}
+
+func fullDescriptionLength(a notify.Alert) int {
+	return utf8.RuneCountInString(markdown(a.Text, a.TextSpans, MaxDescription))
+}
+
+// Embed renders one alert as an embed that counts at most budget code points
+// toward the message's 6,000 (and never breaks a per-field limit): title
+// linked to the item, excerpt with the matched words in bold, author, image,
+// feed name in the footer, published time, subscription colour. Feed text is
+// escaped so it renders as written and can mention no one.
+func Embed(a notify.Alert, budget int) *discordgo.MessageEmbed {
+	budget = min(budget, MaxEmbedTotal)
+	e := &discordgo.MessageEmbed{
+		URL:   httpURL(a.Link),
+		Color: colorOf(a),
+	}
+	if !a.Published.IsZero() {
+		e.Timestamp = a.Published.UTC().Format(time.RFC3339)
+	}
+	if img := httpURL(a.ImageURL); img != "" {
+		e.Image = &discordgo.MessageEmbedImage{URL: img}
+	}
+	left := budget
+	e.Title = markdown(a.Title, a.TitleSpans, min(MaxTitle, left))
+	if e.Title == "" {
+		e.Title = truncateWords("(untitled)", min(MaxTitle, left))
+	}
+	left -= utf8.RuneCountInString(e.Title)
+	if footer := truncateWords(feedName(a), min(MaxFooter, left/2)); footer != "" {
+		e.Footer = &discordgo.MessageEmbedFooter{Text: footer}
+		left -= utf8.RuneCountInString(footer)
+	}
+	if author := truncateWords(a.Author, min(MaxAuthor, left/2)); author != "" {
+		e.Author = &discordgo.MessageEmbedAuthor{Name: author}
+		left -= utf8.RuneCountInString(author)
+	}
+	e.Description = markdown(a.Text, a.TextSpans, min(MaxDescription, left))
+	return e
+}
+
+// EmbedLength is what an embed counts toward Discord's 6,000 code points.
+func EmbedLength(e *discordgo.MessageEmbed) int {
+	n := utf8.RuneCountInString(e.Title) + utf8.RuneCountInString(e.Description)
+	if e.Footer != nil {
+		n += utf8.RuneCountInString(e.Footer.Text)
+	}
+	if e.Author != nil {
+		n += utf8.RuneCountInString(e.Author.Name)
+	}
+	for _, f := range e.Fields {
+		n += utf8.RuneCountInString(f.Name) + utf8.RuneCountInString(f.Value)
+	}
+	return n
+}
+
+func feedName(a notify.Alert) string {
+	if a.Feed != "" {
+		return a.Feed
+	}
+	return a.FeedTitle
+}
+
+func colorOf(a notify.Alert) int {
+	if a.Color != 0 {
+		return a.Color & 0xFFFFFF
+	}
+	h := fnv.New32a()
+	h.Write([]byte(a.Subscription))
+	return palette[h.Sum32()%uint32(len(palette))]
+}
+
+// httpURL returns s when Discord would accept it as an embed URL, else "".
+func httpURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || len(s) > maxURL {
+		return ""
+	}
+	return s
+}
+
+// MentionContent returns the message content and role ids for the roles the
+// alerts opt in to pinging; ids that are not snowflakes are ignored.
+func MentionContent(alerts []notify.Alert) (string, []string) {
+	var roles []string
+	seen := map[string]bool{}
+	for _, a := range alerts {
+		if isSnowflake(a.MentionRole) && !seen[a.MentionRole] {
+			seen[a.MentionRole] = true
+			roles = append(roles, a.MentionRole)
+		}
+	}
+	var b strings.Builder
+	for _, r := range roles {
+		if b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		fmt.Fprintf(&b, "<@&%s>", r)
+	}
+	return b.String(), roles
+}
+
+func isSnowflake(s string) bool {
+	if s == "" || len(s) > 20 {
+		return false
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// unit is one rendered piece of feed text: an escaped rune or a collapsed
+// run of white space.
+type unit struct {
+	text  string
+	bold  bool
+	space bool
+}
+
+// markdown escapes text for Discord, bolds the spans (byte offsets into
+// text) and truncates on a word boundary so the result, bold markers and
+// "…" included, has at most limit code points. A cut inside a bold span
+// closes the span, so a marker is never cut in half.
+func markdown(text string, spans []notify.Span, limit int) string {
+	units := markdownUnits(text, normalizeSpans(text, spans))
+	n := len(units)
+	if renderedLength(units, n) > limit {
+		n = cutPoint(units, limit-utf8.RuneCountInString(ellipsis))
+	}
+	out := renderUnits(units[:n])
+	if n < len(units) && limit > 0 {
+		out += ellipsis
+	}
+	return out
+}
+
+// cutPoint returns how many units fit in limit code points, preferring to
+// end before a space if that keeps at least half of what fits.
+func cutPoint(units []unit, limit int) int {
+	fit, total := 0, 0
+	for fit < len(units) {
+		total += utf8.RuneCountInString(units[fit].text)
+		if units[fit].bold && (fit == 0 || !units[fit-1].bold) {
+			total += 4
+		}
+		if total > limit {
+			break
+		}
+		fit++
+	}
+	for k := fit; k > fit/2; k-- {
+		if k < len(units) && units[k].space {
+			return trimTrailingSpace(units, k)
+		}
+	}
+	return trimTrailingSpace(units, fit)
+}
+
+func trimTrailingSpace(units []unit, n int) int {
+	for n > 0 && units[n-1].space {
+		n--
+	}
+	return n
+}
+
+// renderedLength is the code point count of renderUnits(units[:n]).
+func renderedLength(units []unit, n int) int {
+	total := 0
+	for i, u := range units[:n] {
+		total += utf8.RuneCountInString(u.text)
+		if u.bold && (i == 0 || !units[i-1].bold) {
+			total += 4 // "**" on each side of the run
+		}
+	}
+	return total
+}
+
+func renderUnits(units []unit) string {
+	var b strings.Builder
+	for i, u := range units {
+		if u.bold && (i == 0 || !units[i-1].bold) {
+			b.WriteString("**")
+		}
+		b.WriteString(u.text)
+		if u.bold && (i == len(units)-1 || !units[i+1].bold) {
+			b.WriteString("**")
+		}
+	}
+	return b.String()
+}
+
+// markdownUnits splits text into escaped runes and collapsed white space,
+// dropping leading and trailing space. spans must be normalized.
+func markdownUnits(text string, spans []notify.Span) []unit {
+	var units []unit
+	lineStart := true
+	for i := 0; i < len(text); {
+		r, size := utf8.DecodeRuneInString(text[i:])
+		bold := inSpans(spans, i)
+		if unicode.IsSpace(r) {
+			end, newlines := spaceRun(text, i)
+			if len(units) > 0 && end < len(text) {
+				units = append(units, spaceUnit(newlines, bold))
+			}
+			lineStart = lineStart || newlines > 0
+			i = end
+			continue
+		}
+		units = append(units, unit{text: escapeRune(text, i, r, lineStart), bold: bold})
+		lineStart = false
+		i += size
+	}
+	joinBoldWords(units)
+	return units
+}
+
+// joinBoldWords bolds a single space between two bold words, so a matched
+// phrase reads as one bold run ("**Aleppo ceasefire**") and costs 4 fewer
+// code points.
+func joinBoldWords(units []unit) {
+	for i := 1; i+1 < len(units); i++ {
+		if units[i].text == " " && units[i-1].bold && units[i+1].bold {
+			units[i].bold = true
+		}
+	}
+}
+
+func spaceRun(text string, i int) (end, newlines int) {
+	for end = i; end < len(text); {
+		r, size := utf8.DecodeRuneInString(text[end:])
+		if !unicode.IsSpace(r) {
+			break
+		}
+		if r == '\n' {
+			newlines++
+		}
+		end += size
+	}
+	return end, newlines
+}
+
+// spaceUnit keeps paragraph breaks (at most one blank line); a line break is
+// never inside a bold run, where Discord would not render it bold.
+func spaceUnit(newlines int, bold bool) unit {
+	switch {
+	case newlines == 0:
+		return unit{text: " ", bold: bold, space: true}
+	case newlines == 1:
+		return unit{text: "\n", space: true}
+	default:
+		return unit{text: "\n\n", space: true}
+	}
+}
+
+// zwj breaks @everyone, @here and <@…> so Discord neither pings nor
+// renders them as mentions; it is invisible to readers.
+const zwj = "\u200d"
+
+func escapeRune(text string, i int, r rune, lineStart bool) string {
+	switch r {
+	case '\\', '*', '_', '~', '`', '|', '>', '[', ']', '(', ')':
+		return `\` + string(r)
+	case '#', '-', '+':
+		if lineStart {
+			return `\` + string(r)
+		}
+	case '@':
+		rest := strings.ToLower(text[i+1:])
+		if strings.HasPrefix(rest, "everyone") || strings.HasPrefix(rest, "here") {
+			return "@" + zwj
+		}
+	case '<':
+		if rest := text[i+1:]; rest != "" && strings.ContainsRune("@#:/!&", rune(rest[0])) ||
+			strings.HasPrefix(rest, "t:") || strings.HasPrefix(rest, "a:") {
+			return "<" + zwj
+		}
+	}
+	return string(r)
+}
+
+// normalizeSpans clips spans to text and rune boundaries, trims white space
+// off their ends (Discord does not bold "** word**") and merges overlaps.
+func normalizeSpans(text string, spans []notify.Span) []notify.Span {
+	var out []notify.Span
+	for _, s := range spans {
+		start, end := max(s.Start, 0), min(s.End, len(text))
+		for start < end && !utf8.RuneStart(text[start]) {
+			start++
+		}
+		for end < len(text) && !utf8.RuneStart(text[end]) {
+			end++
+		}
+		for start < end {
+			r, size := utf8.DecodeRuneInString(text[start:])
+			if !unicode.IsSpace(r) {
+				break
+			}
+			start += size
+		}
+		for start < end {
+			r, size := utf8.DecodeLastRuneInString(text[start:end])
+			if !unicode.IsSpace(r) {
+				break
+			}
+			end -= size
+		}
+		if start < end {
+			out = append(out, notify.Span{Start: start, End: end})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Start < out[j].Start })
+	merged := out[:0]
+	for _, s := range out {
+		if n := len(merged); n > 0 && s.Start <= merged[n-1].End {
+			merged[n-1].End = max(merged[n-1].End, s.End)
+			continue
+		}
+		merged = append(merged, s)
+	}
+	return merged
+}
+
+func inSpans(spans []notify.Span, i int) bool {
+	k := sort.Search(len(spans), func(k int) bool { return spans[k].End > i })
+	return k < len(spans) && spans[k].Start <= i
+}
+
+// truncateWords collapses white space, defuses mentions and cuts s to
+// limit code points on a word boundary, ending in "…"; for the fields
+// Discord shows as plain text (footer, author).
+func truncateWords(s string, limit int) string {
+	s = defuseMentions(strings.Join(strings.Fields(s), " "))
+	if utf8.RuneCountInString(s) <= limit {
+		return s
+	}
+	if limit <= 0 {
+		return ""
+	}
+	runes := []rune(s)
+	cut := limit - 1
+	for k := cut; k > cut/2; k-- {
+		if runes[k] == ' ' {
+			cut = k
+			break
+		}
+	}
+	return strings.TrimRight(string(runes[:cut]), " ") + ellipsis
+}
+
+// defuseMentions breaks @everyone, @here and <@…>-style mentions in text
+// that Discord shows without markdown.
+func defuseMentions(s string) string {
+	var b strings.Builder
+	for i, r := range s {
+		switch e := escapeRune(s, i, r, false); {
+		case strings.HasSuffix(e, zwj):
+			b.WriteString(e)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}

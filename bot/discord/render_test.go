@@ -1,0 +1,228 @@
+package discord
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/bwmarrin/discordgo"
+	"github.com/newshound/newshound/bot/notify"
+	"github.com/newshound/newshound/internal/fakediscord"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+// hostileAlert is a feed item written to break a bot: mentions, markdown,
+// a masked link and a 10 kB title.
+func hostileAlert() notify.Alert {
+	title := "@everyone Aleppo " + strings.Repeat("ceasefire ", 1000)
+	text := "Hey @everyone and @here, <@&123> <@456> <#789> **bold** __under__ ~~strike~~ `code` ||spoiler||\n" +
+		"> quote\n# Heading\n- item\n[click](http://evil) ](http://evil) \\* Aleppo"
+	return notify.Alert{
+		Subscription: "aleppo",
+		Feed:         "evil-feed @everyone",
+		Title:        title,
+		TitleSpans:   []notify.Span{{Start: 10, End: 16}, {Start: 17, End: len(title)}},
+		Link:         "javascript:alert(1)",
+		Text:         text,
+		TextSpans:    []notify.Span{{Start: strings.Index(text, "Aleppo"), End: len(text)}, {Start: -5, End: 3}, {Start: 40, End: 9999}},
+		Author:       "<@&123> @everyone",
+		ImageURL:     "file:///etc/passwd",
+		Published:    time.Date(2016, 9, 10, 14, 2, 0, 0, time.UTC),
+	}
+}
+
+func TestEmbedGolden(t *testing.T) {
+	arabic := "وقف إطلاق النار في حلب يدخل حيز التنفيذ"
+	long := strings.Repeat("Diplomats said the Aleppo ceasefire would hold. ", 120)
+	tests := []struct {
+		name   string
+		alert  notify.Alert
+		budget int
+	}{
+		{"plain", testAlert("Kerry and Lavrov agree Aleppo ceasefire"), MaxEmbedTotal},
+		{"hostile", hostileAlert(), MaxEmbedTotal},
+		{"arabic", notify.Alert{
+			Subscription: "aleppo", Feed: "bbc-arabic", Title: arabic,
+			TitleSpans: []notify.Span{{Start: strings.Index(arabic, "حلب"), End: strings.Index(arabic, "حلب") + len("حلب")}},
+			Link:       "https://www.bbc.com/arabic/1", Color: 0x112233,
+			Published: time.Date(2016, 9, 12, 8, 0, 0, 0, time.FixedZone("EEST", 3*3600)),
+		}, MaxEmbedTotal},
+		{"cut inside bold", notify.Alert{
+			Subscription: "aleppo", Feed: "wire", Title: "Long story", Link: "https://example.org/2",
+			Text: long, TextSpans: []notify.Span{{Start: 200, End: len(long)}},
+			Author: "Jane Doe", ImageURL: "https://example.org/img.jpg",
+		}, 600},
+		{"spans mid-rune and overlapping", notify.Alert{
+			Subscription: "x", Feed: "wire", Title: "Zürich talks: Zürich",
+			TitleSpans: []notify.Span{{Start: 1, End: 3}, {Start: 2, End: 7}, {Start: 14, End: 14}, {Start: 20, End: 30}},
+			Link:       "https://example.org/3",
+		}, MaxEmbedTotal},
+		{"empty title", notify.Alert{Subscription: "x", Feed: "wire", Text: "   only text   "}, MaxEmbedTotal},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := Embed(tt.alert, tt.budget)
+			checkEmbedLimits(t, e, tt.budget)
+			got, err := json.MarshalIndent(e, "", "  ")
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, '\n')
+			path := filepath.Join("testdata", "embeds", strings.ReplaceAll(tt.name, " ", "_")+".golden.json")
+			if *update {
+				if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(path, got, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("read golden file (run with -update to create it): %v", err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("embed differs from %s:\ngot:\n%s\nwant:\n%s", path, got, want)
+			}
+		})
+	}
+}
+
+// checkEmbedLimits asserts every Discord limit and that nothing in the
+// embed can mention anyone or leave a bold marker open.
+func checkEmbedLimits(t *testing.T, e *discordgo.MessageEmbed, budget int) {
+	t.Helper()
+	fields := map[string]struct {
+		value string
+		max   int
+	}{
+		"title":       {e.Title, MaxTitle},
+		"description": {e.Description, MaxDescription},
+	}
+	if e.Footer != nil {
+		fields["footer"] = struct {
+			value string
+			max   int
+		}{e.Footer.Text, MaxFooter}
+	}
+	if e.Author != nil {
+		fields["author"] = struct {
+			value string
+			max   int
+		}{e.Author.Name, MaxAuthor}
+	}
+	for name, f := range fields {
+		if n := utf8.RuneCountInString(f.value); n > f.max {
+			t.Errorf("%s has %d code points, limit %d", name, n, f.max)
+		}
+	}
+	if n := EmbedLength(e); n > budget {
+		t.Errorf("embed counts %d code points, budget %d", n, budget)
+	}
+	plain := []string{e.Title, e.Description}
+	if e.Footer != nil {
+		plain = append(plain, e.Footer.Text)
+	}
+	if e.Author != nil {
+		plain = append(plain, e.Author.Name)
+	}
+	for _, text := range plain {
+		for _, mention := range []string{"@everyone", "@here", "<@", "<#", "](http"} {
+			if strings.Contains(text, mention) {
+				t.Errorf("rendered text %q contains live %q", clip(text), mention)
+			}
+		}
+		if n := strings.Count(strings.ReplaceAll(text, `\*`, ""), "**"); n%2 != 0 {
+			t.Errorf("rendered text %q has %d bold markers, want an even number", clip(text), n)
+		}
+	}
+}
+
+func clip(s string) string {
+	if len(s) > 120 {
+		return s[:120] + "…"
+	}
+	return s
+}
+
+func TestHostileItemPostsValidMessageWithoutPings(t *testing.T) {
+	f := fakediscord.New(t)
+	n := NewChannelNotifier(newTestSession(t, f, "test-token"), testChannel, NewLimiter(LimiterConfig{}))
+	m := notify.Message{Nonce: "hostile", Alerts: []notify.Alert{hostileAlert()}}
+	if _, err := n.Send(context.Background(), m); err != nil {
+		t.Fatalf("Send: %v (the fake rejects any broken limit)", err)
+	}
+	msgs := f.Messages(testChannel)
+	if len(msgs) != 1 {
+		t.Fatalf("got %d messages, want 1", len(msgs))
+	}
+	if pings := msgs[0].Pings(); len(pings) != 0 {
+		t.Errorf("message would ping %v", pings)
+	}
+	if msgs[0].Content != "" {
+		t.Errorf("content = %q, want none", msgs[0].Content)
+	}
+}
+
+func TestMarkdownEscapes(t *testing.T) {
+	tests := []struct {
+		name, in, want string
+		spans          []notify.Span
+	}{
+		{"markdown chars", "a*b_c~d`e|f>g", `a\*b\_c\~d\` + "`" + `e\|f\>g`, nil},
+		{"masked link", "[x](http://evil)", `\[x\]\(http://evil\)`, nil},
+		{"line start only", "# a - b\n- c", "\\# a - b\n\\- c", nil},
+		{"everyone", "@everyone @Here", "@\u200deveryone @\u200dHere", nil},
+		{"mentions", "<@1> <@&2> <#3> <t:4> a<b", "<\u200d@1\\> <\u200d@&2\\> <\u200d#3\\> <\u200dt:4\\> a<b", nil},
+		{"backslash", `\*`, `\\\*`, nil},
+		{"bold words joined", "Aleppo ceasefire now", "**Aleppo ceasefire** now", []notify.Span{{Start: 0, End: 6}, {Start: 6, End: 16}}},
+		{"overlapping spans merged", "Aleppo ceasefire now", "**Aleppo ceasefire** now", []notify.Span{{Start: 0, End: 9}, {Start: 3, End: 16}}},
+		{"bold words apart", "Aleppo and ceasefire", "**Aleppo** and **ceasefire**", []notify.Span{{Start: 0, End: 6}, {Start: 11, End: 20}}},
+		{"span trimmed of spaces", "a  Aleppo  b", "a **Aleppo** b", []notify.Span{{Start: 1, End: 10}}},
+		{"newline ends bold", "Aleppo\nceasefire", "**Aleppo**\n**ceasefire**", []notify.Span{{Start: 0, End: 16}}},
+		{"white space collapsed", "  a \t b\n\n\n\nc  ", "a b\n\nc", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := markdown(tt.in, tt.spans, 1000); got != tt.want {
+				t.Errorf("markdown(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestMarkdownTruncation(t *testing.T) {
+	tests := []struct {
+		name  string
+		in    string
+		spans []notify.Span
+		limit int
+		want  string
+	}{
+		{"fits", "one two", nil, 7, "one two"},
+		{"word boundary", "one two three", nil, 10, "one two…"},
+		{"no space in reach", "abcdefghijkl", nil, 5, "abcd…"},
+		{"escape counted", "a*b*c*d*e", nil, 6, `a\*b…`},
+		{"bold closed at cut", "one two three four", []notify.Span{{Start: 4, End: 18}}, 14, "one **two**…"},
+		{"zero limit", "one", nil, 0, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := markdown(tt.in, tt.spans, tt.limit)
+			if got != tt.want {
+				t.Errorf("markdown(%q, %d) = %q, want %q", tt.in, tt.limit, got, tt.want)
+			}
+			if n := utf8.RuneCountInString(got); n > tt.limit {
+				t.Errorf("result has %d code points, limit %d", n, tt.limit)
+			}
+		})
+	}
+}

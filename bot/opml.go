@@ -1,0 +1,98 @@
+package bot
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/newshound/newshound/config"
+	"github.com/newshound/newshound/feeds"
+)
+
+// ImportOPML prints the feeds of an OPML document as a `feeds:` block to
+// paste into a config file, with unique names made from their titles.
+func ImportOPML(r io.Reader, out io.Writer) error {
+	list, err := feeds.ReadOPML(r)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(out, "feeds:")
+	used := map[string]bool{}
+	for _, f := range list {
+		name := uniqueName(slug(f.Title, f.URL), used)
+		fmt.Fprintf(out, "  - name: %s\n    url: %s\n", yamlString(name), yamlString(f.URL))
+	}
+	return nil
+}
+
+// ExportOPML writes the config's feeds as OPML.
+func ExportOPML(cfg *config.Config, out io.Writer) error {
+	list := make([]feeds.OPMLFeed, 0, len(cfg.Feeds))
+	for _, f := range cfg.Feeds {
+		list = append(list, feeds.OPMLFeed{Title: f.Name, URL: f.URL})
+	}
+	return feeds.WriteOPML(out, "newshound feeds", list)
+}
+
+// DiscoverFeeds prints the feeds a page links to, or the URL itself when it
+// already is a feed.
+func DiscoverFeeds(ctx context.Context, f *feeds.Fetcher, pageURL string, out io.Writer) error {
+	resp, err := f.Fetch(ctx, feeds.Request{URL: pageURL})
+	if err != nil {
+		return err
+	}
+	if _, err := feeds.NewParser().Parse(resp.Body, resp.ContentType, resp.URL, time.Now()); err == nil {
+		fmt.Fprintf(out, "%s (is a feed)\n", resp.URL)
+		return nil
+	}
+	found := feeds.Discover(resp.Body, resp.URL)
+	if len(found) == 0 {
+		return errors.New("no feed links found on that page")
+	}
+	for _, u := range found {
+		fmt.Fprintln(out, u)
+	}
+	return nil
+}
+
+func slug(title, fallback string) string {
+	if strings.TrimSpace(title) == "" {
+		title = hostOf(fallback)
+	}
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(title) {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			b.WriteRune(r)
+			dash = false
+		} else if !dash && b.Len() > 0 {
+			b.WriteByte('-')
+			dash = true
+		}
+	}
+	s := strings.TrimSuffix(b.String(), "-")
+	if s == "" {
+		s = "feed"
+	}
+	return s
+}
+
+func uniqueName(name string, used map[string]bool) string {
+	candidate := name
+	for i := 2; used[candidate]; i++ {
+		candidate = fmt.Sprintf("%s-%d", name, i)
+	}
+	used[candidate] = true
+	return candidate
+}
+
+// yamlString quotes s; a JSON string is a valid YAML double-quoted scalar.
+func yamlString(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}

@@ -1,0 +1,272 @@
+package bot
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/newshound/newshound/bot/notify"
+	"github.com/newshound/newshound/store"
+)
+
+// BurstThreshold is how many pending alerts for one destination make a
+// burst: above it, alerts go out as messages of up to notify.MaxBurst
+// alerts each instead of one message per alert.
+const BurstThreshold = 5
+
+// sendTick is how often the sender looks for retries that fell due.
+const sendTick = 2 * time.Second
+
+func (s *Service) poke() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// sendLoop delivers pending alerts whenever a poll enqueued some and on a
+// tick for retries, until runCtx ends; sendCtx bounds in-flight sends.
+func (s *Service) sendLoop(runCtx, sendCtx context.Context) {
+	t := time.NewTicker(sendTick)
+	defer t.Stop()
+	for {
+		if err := s.deliverAll(sendCtx); err != nil && sendCtx.Err() == nil {
+			s.log.Error("delivering alerts", "err", err)
+		}
+		select {
+		case <-runCtx.Done():
+			return
+		case <-s.wake:
+		case <-t.C:
+		}
+	}
+}
+
+// deliverAll sends everything that is due, destination by destination,
+// oldest first, until nothing due is left or a destination must wait.
+func (s *Service) deliverAll(ctx context.Context) error {
+	dests, err := s.store.PendingDestinations(ctx)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, d := range dests {
+		if err := s.deliverDestination(ctx, d); err != nil {
+			errs = append(errs, fmt.Errorf("destination %q: %w", d, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (s *Service) deliverDestination(ctx context.Context, dest string) error {
+	for ctx.Err() == nil {
+		if reason, paused := s.destinationPaused(dest); paused {
+			s.log.Debug("destination paused; alerts kept", "destination", dest, "reason", reason)
+			return nil
+		}
+		n, ok := s.notifierFor(dest)
+		if !ok {
+			return fmt.Errorf("no notifier configured; alerts kept in the outbox")
+		}
+		pending, err := s.store.PendingAlerts(ctx, dest, s.now(), 100)
+		if err != nil || len(pending) == 0 {
+			return err
+		}
+		batches, err := s.batch(ctx, pending)
+		if err != nil {
+			return err
+		}
+		for _, b := range batches {
+			if stop := s.sendBatch(ctx, dest, n, b); stop {
+				return nil
+			}
+		}
+	}
+	return ctx.Err()
+}
+
+// batch groups pending alerts into messages. Alerts that already carry a
+// batch (a send was tried) keep it, so a retry is the same message with the
+// same nonce; the rest are batched now and the batch is stored before the
+// first attempt.
+func (s *Service) batch(ctx context.Context, pending []store.Alert) ([][]store.Alert, error) {
+	var out [][]store.Alert
+	index := map[string]int{}
+	var fresh []store.Alert
+	for _, a := range pending {
+		if a.Batch == "" {
+			fresh = append(fresh, a)
+			continue
+		}
+		if i, ok := index[a.Batch]; ok {
+			out[i] = append(out[i], a)
+			continue
+		}
+		index[a.Batch] = len(out)
+		out = append(out, []store.Alert{a})
+	}
+	size := 1
+	if len(fresh) > BurstThreshold {
+		size = notify.MaxBurst
+	}
+	for len(fresh) > 0 {
+		k := min(size, len(fresh))
+		group := fresh[:k]
+		fresh = fresh[k:]
+		name := batchName(group)
+		ids := make([]int64, len(group))
+		for i := range group {
+			ids[i] = group[i].ID
+			group[i].Batch = name
+		}
+		if err := s.store.AssignBatch(ctx, ids, name); err != nil {
+			return nil, err
+		}
+		out = append(out, group)
+	}
+	return out, nil
+}
+
+// batchName is derived from the first outbox row and the size, so it is
+// unique and short enough to serve as a Discord nonce (≤ 25 characters).
+func batchName(group []store.Alert) string {
+	return "nh" + strconv.FormatInt(group[0].ID, 36) + "x" + strconv.Itoa(len(group))
+}
+
+// sendBatch sends one message and records the outcome. It reports whether
+// the destination must stop for now (rate limited, gone, or shutting down).
+func (s *Service) sendBatch(ctx context.Context, dest string, n notify.Notifier, b []store.Alert) (stop bool) {
+	msg := notify.Message{Nonce: b[0].Batch}
+	for _, row := range b {
+		var a notify.Alert
+		if err := json.Unmarshal(row.Payload, &a); err != nil {
+			s.drop(ctx, row, fmt.Sprintf("unreadable payload: %v", err))
+			continue
+		}
+		a.ID = row.ID
+		msg.Alerts = append(msg.Alerts, a)
+	}
+	if len(msg.Alerts) == 0 {
+		return false
+	}
+	receipt, err := n.Send(ctx, msg)
+	if err == nil {
+		now := s.now()
+		for _, row := range b {
+			if err := s.store.MarkDelivered(ctx, row.ID, receipt.MessageID, now); err != nil {
+				s.log.Error("marking alert delivered", "id", row.ID, "err", err)
+			}
+		}
+		return false
+	}
+	return s.handleSendError(ctx, dest, b, err)
+}
+
+func (s *Service) handleSendError(ctx context.Context, dest string, b []store.Alert, err error) (stop bool) {
+	var retry *notify.RetryError
+	switch {
+	case ctx.Err() != nil:
+		return true
+	case errors.As(err, &retry):
+		s.log.Warn("destination asks to wait", "destination", dest, "err", err)
+		s.markFailed(ctx, b, err, s.now().Add(retry.After))
+		return true
+	case errors.Is(err, notify.ErrGone):
+		s.pauseDestination(ctx, dest, err.Error())
+		return true
+	case errors.Is(err, notify.ErrRejected) && len(b) == 1:
+		s.drop(ctx, b[0], err.Error())
+		return false
+	case errors.Is(err, notify.ErrRejected):
+		// One alert of the burst is bad: unbatch them so each is tried
+		// (and if need be dropped) alone.
+		s.log.Warn("burst rejected; retrying its alerts one by one", "destination", dest, "err", err)
+		for _, row := range b {
+			if err := s.store.AssignBatch(ctx, []int64{row.ID}, "nh"+strconv.FormatInt(row.ID, 36)+"x1"); err != nil {
+				s.log.Error("unbatching", "id", row.ID, "err", err)
+			}
+		}
+		return false
+	default:
+		next := s.now().Add(s.backoff(b[0].Attempts))
+		s.log.Warn("delivery failed; will retry", "destination", dest, "err", err, "retry_at", next.Format(time.RFC3339))
+		s.markFailed(ctx, b, err, next)
+		return true
+	}
+}
+
+func (s *Service) backoff(attempts int) time.Duration {
+	d := s.retryBase
+	for range attempts {
+		d *= 2
+		if d >= s.retryMax {
+			return s.retryMax
+		}
+	}
+	return d
+}
+
+func (s *Service) markFailed(ctx context.Context, b []store.Alert, err error, next time.Time) {
+	for _, row := range b {
+		if e := s.store.MarkFailed(ctx, row.ID, err.Error(), next); e != nil {
+			s.log.Error("recording failed delivery", "id", row.ID, "err", e)
+		}
+	}
+}
+
+func (s *Service) drop(ctx context.Context, row store.Alert, reason string) {
+	s.log.Error("alert dropped: the destination will not accept it", "id", row.ID, "destination", row.Destination, "subscription", row.Subscription, "reason", reason)
+	if err := s.store.MarkDropped(ctx, row.ID, reason); err != nil {
+		s.log.Error("recording dropped alert", "id", row.ID, "err", err)
+	}
+}
+
+func (s *Service) destinationPaused(dest string) (string, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	reason, ok := s.paused[dest]
+	return reason, ok
+}
+
+// pauseDestination stops deliveries to a destination that is gone (channel
+// deleted, webhook deleted, access removed). Its alerts stay in the outbox;
+// watches delivering there are paused with the reason.
+func (s *Service) pauseDestination(ctx context.Context, dest, reason string) {
+	s.mu.Lock()
+	s.paused[dest] = reason
+	s.mu.Unlock()
+	s.log.Error("destination paused: it no longer accepts messages; fix it and restart", "destination", dest, "reason", reason)
+	watches, err := s.store.Watches(ctx)
+	if err != nil {
+		s.log.Error("listing watches to pause", "err", err)
+		return
+	}
+	changed := false
+	for _, w := range watches {
+		if channelDestination(w.ChannelID) == dest && !w.Paused {
+			if err := s.store.SetWatchPaused(ctx, w.ID, true, reason); err != nil {
+				s.log.Error("pausing watch", "watch", w.ID, "err", err)
+			}
+			changed = true
+		}
+	}
+	if changed {
+		if err := s.reloadSubscriptions(ctx); err != nil {
+			s.log.Error("reloading subscriptions", "err", err)
+		}
+	}
+}
+
+func (s *Service) notifierFor(dest string) (notify.Notifier, bool) {
+	if n, ok := s.notifiers[dest]; ok {
+		return n, true
+	}
+	if id, ok := strings.CutPrefix(dest, "channel:"); ok && s.channel != nil {
+		return s.channel(id), true
+	}
+	return nil, false
+}

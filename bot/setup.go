@@ -1,0 +1,143 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"unicode/utf8"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/newshound/newshound/bot/discord"
+	"github.com/newshound/newshound/bot/notify"
+	"github.com/newshound/newshound/config"
+	"github.com/newshound/newshound/filters"
+	"github.com/newshound/newshound/store"
+)
+
+// Env is what the process gives the service: where logs and console alerts
+// go, and (in tests) the HTTP transport to Discord.
+type Env struct {
+	Logger           *slog.Logger
+	Console          io.Writer         // console destination output
+	DiscordTransport http.RoundTripper // nil: http.DefaultTransport
+}
+
+// Open builds a Service from a loaded config: it opens the store and the
+// notifiers of every destination. The returned func closes them.
+func Open(ctx context.Context, cfg *config.Config, env Env) (*Service, func() error, error) {
+	st, err := openStore(ctx, cfg.Store)
+	if err != nil {
+		return nil, nil, err
+	}
+	notifiers, channel, err := openNotifiers(cfg, env)
+	if err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	svc, err := New(ctx, Options{Config: cfg, Store: st, Notifiers: notifiers, Channel: channel, Logger: env.Logger})
+	if err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	return svc, st.Close, nil
+}
+
+func openStore(ctx context.Context, c config.Store) (store.Store, error) {
+	switch c.Driver {
+	case "", "sqlite":
+		return store.OpenSQLite(ctx, c.Path)
+	default:
+		return nil, fmt.Errorf("store driver %q is not supported", c.Driver)
+	}
+}
+
+// openNotifiers makes one notifier per destination. All Discord
+// destinations share one session and one rate limiter, as Discord counts
+// limits per token and per IP.
+func openNotifiers(cfg *config.Config, env Env) (map[string]notify.Notifier, func(string) notify.Notifier, error) {
+	out := map[string]notify.Notifier{}
+	var session *discordgo.Session
+	var limiter *discord.Limiter
+	discordSession := func() (*discordgo.Session, error) {
+		if session != nil {
+			return session, nil
+		}
+		s, err := discord.NewSession(cfg.Discord.Token, cfg.Discord.APIBase, env.DiscordTransport)
+		if err != nil {
+			return nil, err
+		}
+		session, limiter = s, discord.NewLimiter(discord.LimiterConfig{Logger: env.Logger})
+		return s, nil
+	}
+	for _, d := range cfg.Destinations {
+		switch d.Type {
+		case config.Console:
+			out[d.Name] = notify.NewConsole(env.Console)
+		case config.DiscordWebhook:
+			s, err := discordSession()
+			if err != nil {
+				return nil, nil, err
+			}
+			n, err := discord.NewWebhookNotifier(s, d.WebhookURL, limiter)
+			if err != nil {
+				return nil, nil, fmt.Errorf("destination %q: %w", d.Name, err)
+			}
+			out[d.Name] = n
+		case config.DiscordChannel:
+			s, err := discordSession()
+			if err != nil {
+				return nil, nil, err
+			}
+			out[d.Name] = discord.NewChannelNotifier(s, d.ChannelID, limiter)
+		default:
+			return nil, nil, fmt.Errorf("destination %q: unknown type %q", d.Name, d.Type)
+		}
+	}
+	var channel func(string) notify.Notifier
+	if cfg.Discord.Token != "" {
+		s, err := discordSession()
+		if err != nil {
+			return nil, nil, err
+		}
+		channel = func(id string) notify.Notifier { return discord.NewChannelNotifier(s, id, limiter) }
+	}
+	return out, channel, nil
+}
+
+// ValidateQueries is a config.Validator: it parses every subscription's
+// query and every define, and reports problems at their file:line:col.
+func ValidateQueries(c *config.Config) []config.Problem {
+	var problems []config.Problem
+	for name, q := range c.Define {
+		if _, err := filters.Parse(q, c.Define); err != nil {
+			pos := c.DefinePos[name]
+			problems = append(problems, queryProblem(c.Path, pos.Line, pos.Col, q, err))
+		}
+	}
+	for _, s := range c.Subscriptions {
+		if s.Query == "" {
+			continue // config reports a missing query itself
+		}
+		set := filters.NewSet(c.Define)
+		if err := set.Add(s.Name, s.Query); err != nil {
+			problems = append(problems, queryProblem(c.Path, s.QueryLine, s.QueryCol, s.Query, err))
+		}
+	}
+	return problems
+}
+
+func queryProblem(file string, line, col int, query string, err error) config.Problem {
+	p := config.Problem{File: file, Line: line, Col: col, Msg: err.Error(), Err: err}
+	var pe *filters.ParseError
+	if errors.As(err, &pe) {
+		if line > 0 && pe.Pos > 0 && utf8.ValidString(query) {
+			p.Col = col + pe.Pos - 1
+		}
+		p.Msg = pe.Msg + "\n" + pe.Caret()
+	}
+	return p
+}

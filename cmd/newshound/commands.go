@@ -1,0 +1,127 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/newshound/newshound/bot"
+	"github.com/newshound/newshound/config"
+	"github.com/newshound/newshound/feeds"
+)
+
+func cmdRun(ctx context.Context, args []string, out, errOut io.Writer) error {
+	fs := newFlagSet("run", "newshound run --config FILE [--once] [--log-level LEVEL]", errOut)
+	path := fs.String("config", "newshound.yaml", "config file")
+	once := fs.Bool("once", false, "poll every feed once, deliver, and exit")
+	level := fs.String("log-level", "info", "log level: debug, info, warn, error")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	logger, err := newLogger(errOut, *level)
+	if err != nil {
+		return err
+	}
+	cfg, err := config.LoadWith(*path, bot.ValidateQueries)
+	if err != nil {
+		return err
+	}
+	svc, closeAll, err := bot.Open(ctx, cfg, bot.Env{Logger: logger, Console: out})
+	if err != nil {
+		return err
+	}
+	defer closeAll()
+	if *once {
+		return svc.RunOnce(ctx)
+	}
+	logger.Info("newshound running", "version", version, "feeds", len(cfg.Feeds), "subscriptions", len(cfg.Subscriptions))
+	return svc.Run(ctx)
+}
+
+func cmdCheck(_ context.Context, args []string, out, errOut io.Writer) error {
+	fs := newFlagSet("check", "newshound check --config FILE", errOut)
+	path := fs.String("config", "newshound.yaml", "config file")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	cfg, err := config.LoadWith(*path, bot.ValidateQueries)
+	if err != nil {
+		if errs, ok := err.(config.Errors); ok {
+			fmt.Fprintln(out, errs.Error())
+			return fmt.Errorf("%d problems in %s", len(errs), *path)
+		}
+		return err
+	}
+	fmt.Fprintf(out, "%s: ok (%d feeds, %d subscriptions, %d destinations)\n", *path, len(cfg.Feeds), len(cfg.Subscriptions), len(cfg.Destinations))
+	return nil
+}
+
+func cmdPreview(ctx context.Context, args []string, out, errOut io.Writer) error {
+	fs := newFlagSet("preview", "newshound preview --query Q [--json] [--config FILE] FEED_URL_OR_FILE...", errOut)
+	query := fs.String("query", "", "the query to try (required)")
+	asJSON := fs.Bool("json", false, "print one JSON object per matching item")
+	path := fs.String("config", "", "config file whose define: entries (@name) and fetch settings to use")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *query == "" || fs.NArg() == 0 {
+		return usageError{"need --query and at least one feed URL or file"}
+	}
+	defaults, defines := config.Defaults{}, map[string]string(nil)
+	if *path != "" {
+		cfg, err := config.Load(*path)
+		if err != nil {
+			return err
+		}
+		defaults, defines = cfg.Defaults, cfg.Define
+	}
+	return bot.Preview(ctx, bot.PreviewOptions{
+		Query: *query, Defines: defines, Sources: fs.Args(), JSON: *asJSON,
+		Fetcher: bot.NewFetcher(defaults), Parser: feeds.NewParser(),
+	}, out, errOut)
+}
+
+func cmdFeeds(ctx context.Context, args []string, out, errOut io.Writer) error {
+	if len(args) == 0 {
+		return usageError{"feeds needs a subcommand: import, export or discover"}
+	}
+	switch args[0] {
+	case "import":
+		fs := newFlagSet("feeds import", "newshound feeds import FILE.opml", errOut)
+		if err := parseFlags(fs, args[1:]); err != nil {
+			return err
+		}
+		if fs.NArg() != 1 {
+			return usageError{"feeds import takes one OPML file"}
+		}
+		f, err := os.Open(fs.Arg(0))
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		return bot.ImportOPML(f, out)
+	case "export":
+		fs := newFlagSet("feeds export", "newshound feeds export --config FILE", errOut)
+		path := fs.String("config", "newshound.yaml", "config file")
+		if err := parseFlags(fs, args[1:]); err != nil {
+			return err
+		}
+		cfg, err := config.Load(*path)
+		if err != nil {
+			return err
+		}
+		return bot.ExportOPML(cfg, out)
+	case "discover":
+		fs := newFlagSet("feeds discover", "newshound feeds discover URL", errOut)
+		if err := parseFlags(fs, args[1:]); err != nil {
+			return err
+		}
+		if fs.NArg() != 1 {
+			return usageError{"feeds discover takes one URL"}
+		}
+		return bot.DiscoverFeeds(ctx, bot.NewFetcher(config.Defaults{}), fs.Arg(0), out)
+	default:
+		return usageError{fmt.Sprintf("unknown feeds subcommand %q (import, export, discover)", args[0])}
+	}
+}

@@ -1,0 +1,91 @@
+package config
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// checkReferences runs the checks that need the whole file: unique names,
+// and subscriptions that name feeds and destinations that exist.
+func (d *decoder) checkReferences(c *Config, at *spots) {
+	if len(c.Destinations) == 0 {
+		c.Destinations = []Destination{{Name: DefaultDestination, Type: Console}}
+		at.destName = append(at.destName, Pos{})
+	}
+	d.uniqueNames("feed", names(c.Feeds, func(f Feed) string { return f.Name }), at.feedName)
+	d.uniqueNames("subscription", names(c.Subscriptions, func(s Subscription) string { return s.Name }), at.subName)
+	destNames := names(c.Destinations, func(x Destination) string { return x.Name })
+	d.uniqueNames("destination", destNames, at.destName)
+	destNames = distinct(destNames)
+
+	feedNames := names(c.Feeds, func(f Feed) string { return f.Name })
+	for i := range c.Subscriptions {
+		s := &c.Subscriptions[i]
+		for j, ref := range s.Feeds {
+			if !slices.Contains(feedNames, ref) {
+				p := at.subFeeds[i][j]
+				d.problemAt(p.Line, p.Col, "feeds: unknown feed %q%s", ref, suggestion(ref, feedNames))
+			}
+		}
+		d.resolveDestination(s, destNames, at.subDest[i], at.subAt[i])
+	}
+}
+
+// resolveDestination checks the subscription's destination, or picks the
+// only one there is when it names none.
+func (d *decoder) resolveDestination(s *Subscription, destNames []string, at, subAt Pos) {
+	switch {
+	case s.Destination != "" && !slices.Contains(destNames, s.Destination):
+		d.problemAt(at.Line, at.Col, "destination: unknown destination %q%s", s.Destination, suggestion(s.Destination, destNames))
+	case s.Destination == "" && at.Line > 0:
+		// named but invalid: already reported
+	case s.Destination == "" && len(destNames) == 1:
+		s.Destination = destNames[0]
+	case s.Destination == "":
+		d.problemAt(subAt.Line, subAt.Col, "%s: missing destination (there are several: %s)", label("subscription", s.Name), quotedList(destNames))
+	}
+}
+
+// uniqueNames reports the second and later uses of a name. Empty names
+// are reported elsewhere as missing.
+func (d *decoder) uniqueNames(what string, list []string, at []Pos) {
+	first := map[string]Pos{}
+	for i, name := range list {
+		if name == "" {
+			continue
+		}
+		if p, dup := first[name]; dup {
+			d.problemAt(at[i].Line, at[i].Col, "duplicate %s name %q (first at line %d)", what, name, p.Line)
+			continue
+		}
+		first[name] = at[i]
+	}
+}
+
+func names[T any](items []T, name func(T) string) []string {
+	out := make([]string, len(items))
+	for i, it := range items {
+		out[i] = name(it)
+	}
+	return out
+}
+
+func quotedList(list []string) string {
+	quoted := make([]string, len(list))
+	for i, x := range list {
+		quoted[i] = fmt.Sprintf("%q", x)
+	}
+	return strings.Join(quoted, ", ")
+}
+
+// distinct drops repeated and empty names, keeping the first of each.
+func distinct(list []string) []string {
+	var out []string
+	for _, x := range list {
+		if x != "" && !slices.Contains(out, x) {
+			out = append(out, x)
+		}
+	}
+	return out
+}

@@ -1,0 +1,138 @@
+// Package config owns newshound's configuration: the YAML schema, defaults,
+// ${ENV} secrets, validation with file:line:col errors, and reloading. It
+// reads the config file and nothing else: it does not open feeds, databases
+// or Discord, and it imports no other newshound package. Query syntax is
+// checked by a Validator the caller passes to LoadWith.
+//
+// Reloading needs no machinery: Load is pure, so a reload is another Load,
+// and the caller swaps the result in only when it returns no error.
+package config
+
+import "time"
+
+// Config is a loaded, validated configuration. Every default is filled in.
+type Config struct {
+	Path          string // the file it was loaded from
+	Store         Store
+	Defaults      Defaults
+	Discord       Discord
+	Define        map[string]string // named queries, used as @name
+	DefinePos     map[string]Pos    // where each define's query text starts
+	Feeds         []Feed
+	Subscriptions []Subscription
+	Destinations  []Destination
+}
+
+// Store selects the database.
+type Store struct {
+	Driver string // "sqlite" (default) or "postgres"
+	Path   string // sqlite file; default "newshound.db"
+	DSN    string // postgres connection string
+}
+
+// Defaults apply to every feed and subscription that does not say otherwise.
+type Defaults struct {
+	Interval             time.Duration // default 10m, floor 1m
+	Backfill             int           // newest N items posted on a feed's first sight; default 0
+	MaxAge               time.Duration // items older than this are never posted; default 24h; 0 = no age limit
+	UserAgent            string        // default DefaultUserAgent
+	MaxBodyBytes         int64         // default 10 MiB
+	Timeout              time.Duration // whole fetch; default 30s
+	AllowPrivateNetworks bool
+	HostConcurrency      int           // default 2
+	HostGap              time.Duration // minimum gap between requests to one host; default 1s
+	DisableAfter         time.Duration // a feed failing this long is disabled; default 72h; 0 = never
+}
+
+// Discord configures the bot account and the REST endpoint.
+type Discord struct {
+	Token   string   // bot token, usually "${DISCORD_TOKEN}"
+	APIBase string   // default "https://discord.com/api/v9/"
+	Guilds  []string // register slash commands in these guilds; empty = global
+	// Commands enables slash commands (default true when a token is set).
+	Commands bool
+}
+
+// Feed is one configured feed.
+type Feed struct {
+	Name      string
+	URL       string // http(s):// or file:// (a relative file path is made absolute against the config file's folder)
+	Interval  time.Duration
+	UserAgent string
+	Headers   map[string]string // extra request headers, names in canonical form
+	Line      int               // where it is declared, for messages
+}
+
+// Subscription is a query over a set of feeds, delivered to a destination.
+type Subscription struct {
+	Name        string
+	Feeds       []string // feed names; empty means all feeds
+	Query       string
+	Destination string
+	Backfill    int
+	MaxAge      time.Duration // 0 = no age limit
+	Color       int           // embed colour, 0xRRGGBB; 0 = default
+	MentionRole string        // role id to ping; empty = no ping
+	Line        int
+	// QueryLine and QueryCol locate the query's first character (1-based,
+	// columns in characters), so a problem at character i of a one-line
+	// query is at column QueryCol+i. QueryLine is 0 when no query was given.
+	QueryLine, QueryCol int
+}
+
+// Destination kinds.
+const (
+	Console        = "console"
+	DiscordWebhook = "discord-webhook"
+	DiscordChannel = "discord-channel"
+)
+
+// Destination is where alerts go.
+type Destination struct {
+	Name       string
+	Type       string // Console, DiscordWebhook or DiscordChannel
+	WebhookURL string
+	// WebhookID and WebhookToken are parsed out of WebhookURL, so the
+	// notifier can call the webhook through its own API base.
+	WebhookID    string
+	WebhookToken string
+	ChannelID    string
+	Line         int
+}
+
+// Defaults for keys the file leaves out.
+const (
+	DefaultStorePath    = "newshound.db" // relative to the working directory
+	DefaultAPIBase      = "https://discord.com/api/v9/"
+	DefaultUserAgent    = "newshound (+https://github.com/newshound/newshound)"
+	DefaultDestination  = "console" // the destination that exists when none is configured
+	MinInterval         = time.Minute
+	defaultInterval     = 10 * time.Minute
+	defaultMaxAge       = 24 * time.Hour
+	defaultMaxBodyBytes = 10 << 20
+	defaultTimeout      = 30 * time.Second
+	defaultHostConc     = 2
+	defaultHostGap      = time.Second
+	defaultDisableAfter = 72 * time.Hour
+)
+
+// defaultConfig is a Config before the file is applied.
+func defaultConfig(path string) *Config {
+	return &Config{
+		Path:  path,
+		Store: Store{Driver: "sqlite", Path: DefaultStorePath},
+		Defaults: Defaults{
+			Interval:        defaultInterval,
+			MaxAge:          defaultMaxAge,
+			UserAgent:       DefaultUserAgent,
+			MaxBodyBytes:    defaultMaxBodyBytes,
+			Timeout:         defaultTimeout,
+			HostConcurrency: defaultHostConc,
+			HostGap:         defaultHostGap,
+			DisableAfter:    defaultDisableAfter,
+		},
+		Discord:   Discord{APIBase: DefaultAPIBase},
+		Define:    map[string]string{},
+		DefinePos: map[string]Pos{},
+	}
+}

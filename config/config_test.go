@@ -1,0 +1,442 @@
+package config
+
+import (
+	"errors"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+func noEnv(string) (string, bool) { return "", false }
+
+func mapEnv(m map[string]string) func(string) (string, bool) {
+	return func(name string) (string, bool) {
+		v, ok := m[name]
+		return v, ok
+	}
+}
+
+// mustParse parses a config that must be valid.
+func mustParse(t *testing.T, yamlText string, env func(string) (string, bool)) *Config {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "newshound.yaml")
+	c, err := Parse(path, []byte(yamlText), env)
+	if err != nil {
+		t.Fatalf("Parse: %v", err)
+	}
+	return c
+}
+
+func TestEmptyConfigGetsDefaults(t *testing.T) {
+	for name, text := range map[string]string{"empty file": "", "only a comment": "# nothing\n", "null document": "~\n"} {
+		t.Run(name, func(t *testing.T) {
+			c := mustParse(t, text, noEnv)
+			want := Defaults{
+				Interval: 10 * time.Minute, MaxAge: 24 * time.Hour, UserAgent: DefaultUserAgent,
+				MaxBodyBytes: 10 << 20, Timeout: 30 * time.Second, HostConcurrency: 2,
+				HostGap: time.Second, DisableAfter: 72 * time.Hour,
+			}
+			if c.Defaults != want {
+				t.Errorf("Defaults = %+v, want %+v", c.Defaults, want)
+			}
+			if got := (Store{Driver: "sqlite", Path: "newshound.db"}); c.Store != got {
+				t.Errorf("Store = %+v, want %+v", c.Store, got)
+			}
+			if c.Discord.APIBase != DefaultAPIBase || c.Discord.Commands {
+				t.Errorf("Discord = %+v, want api_base %q and commands off", c.Discord, DefaultAPIBase)
+			}
+			wantDest := []Destination{{Name: "console", Type: Console}}
+			if !reflect.DeepEqual(c.Destinations, wantDest) {
+				t.Errorf("Destinations = %+v, want %+v", c.Destinations, wantDest)
+			}
+		})
+	}
+}
+
+func TestInheritedDefaults(t *testing.T) {
+	c := mustParse(t, `
+defaults:
+  interval: 15m
+  backfill: 5
+  max_age: 48h
+  user_agent: desk-bot
+feeds:
+  - {name: a, url: "https://a.example.org/rss"}
+  - {name: b, url: "https://b.example.org/rss", interval: 2m, user_agent: other}
+subscriptions:
+  - {name: inherit, query: x}
+  - {name: own, query: x, backfill: 0, max_age: "0"}
+`, noEnv)
+	feeds := []struct {
+		name      string
+		interval  time.Duration
+		userAgent string
+	}{{"a", 15 * time.Minute, "desk-bot"}, {"b", 2 * time.Minute, "other"}}
+	for i, want := range feeds {
+		got := c.Feeds[i]
+		if got.Name != want.name || got.Interval != want.interval || got.UserAgent != want.userAgent {
+			t.Errorf("feed %d = %+v, want name %s interval %v user agent %q", i, got, want.name, want.interval, want.userAgent)
+		}
+	}
+	subs := []struct {
+		name     string
+		backfill int
+		maxAge   time.Duration
+	}{{"inherit", 5, 48 * time.Hour}, {"own", 0, 0}}
+	for i, want := range subs {
+		got := c.Subscriptions[i]
+		if got.Name != want.name || got.Backfill != want.backfill || got.MaxAge != want.maxAge {
+			t.Errorf("subscription %d = %+v, want %s backfill %d max_age %v", i, got, want.name, want.backfill, want.maxAge)
+		}
+		if got.Destination != "console" {
+			t.Errorf("subscription %s destination = %q, want the default console", got.Name, got.Destination)
+		}
+	}
+}
+
+func TestExpandEnv(t *testing.T) {
+	env := mapEnv(map[string]string{"TOKEN": "s3cret", "EMPTY": ""})
+	tests := []struct {
+		name, in, want string
+		problems       int
+	}{
+		{"no reference", "plain $100 text", "plain $100 text", 0},
+		{"set variable", "Bot ${TOKEN}", "Bot s3cret", 0},
+		{"two references", "${TOKEN}:${TOKEN}", "s3cret:s3cret", 0},
+		{"fallback unused", "${TOKEN:-x}", "s3cret", 0},
+		{"fallback for unset", "${NOPE:-https://discord.com/api/v9/}", "https://discord.com/api/v9/", 0},
+		{"fallback for empty", "${EMPTY:-dflt}", "dflt", 0},
+		{"empty fallback", "a${NOPE:-}b", "ab", 0},
+		{"set but empty", "[${EMPTY}]", "[]", 0},
+		{"escaped", "$${TOKEN}", "${TOKEN}", 0},
+		{"unset", "${NOPE}", "", 1},
+		{"bad name", "${1X}", "", 1},
+		{"unterminated", "x ${TOKEN", "x ", 1},
+		{"two unset", "${A}${B}", "", 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, problems := expandEnv(tt.in, env)
+			if got != tt.want || len(problems) != tt.problems {
+				t.Errorf("expandEnv(%q) = %q with problems %q, want %q with %d problems", tt.in, got, problems, tt.want, tt.problems)
+			}
+		})
+	}
+}
+
+func TestEnvInConfig(t *testing.T) {
+	c := mustParse(t, `
+discord:
+  token: ${DISCORD_TOKEN}
+  api_base: ${API_BASE:-https://proxy.example.org/api/v9}
+destinations:
+  - name: desk
+    type: discord-channel
+    channel_id: ${CHANNEL}
+feeds:
+  - name: w
+    url: https://w.example.org/rss
+    headers: {authorization: "Bearer ${KEY}"}
+`, mapEnv(map[string]string{"DISCORD_TOKEN": "tok", "CHANNEL": "42", "KEY": "k"}))
+	if c.Discord.Token != "tok" || !c.Discord.Commands {
+		t.Errorf("Discord = %+v, want token tok with commands on", c.Discord)
+	}
+	if want := "https://proxy.example.org/api/v9/"; c.Discord.APIBase != want {
+		t.Errorf("APIBase = %q, want %q (fallback, with a trailing slash added)", c.Discord.APIBase, want)
+	}
+	if c.Destinations[0].ChannelID != "42" {
+		t.Errorf("ChannelID = %q, want 42", c.Destinations[0].ChannelID)
+	}
+	if want := map[string]string{"Authorization": "Bearer k"}; !reflect.DeepEqual(c.Feeds[0].Headers, want) {
+		t.Errorf("Headers = %v, want %v", c.Feeds[0].Headers, want)
+	}
+}
+
+func TestFeedURL(t *testing.T) {
+	dir := filepath.FromSlash("/etc/newshound")
+	tests := []struct{ name, in, want string }{
+		{"relative with slashes", "file://feeds/world.xml", "file:///etc/newshound/feeds/world.xml"},
+		{"relative without slashes", "file:feeds/world.xml", "file:///etc/newshound/feeds/world.xml"},
+		{"dot relative", "file:./feeds/../feeds/w.xml", "file:///etc/newshound/feeds/w.xml"},
+		{"parent folder", "file://../shared/w.xml", "file:///etc/shared/w.xml"},
+		{"absolute", "file:///srv/feeds/w.xml", "file:///srv/feeds/w.xml"},
+		{"absolute short", "file:/srv/w.xml", "file:///srv/w.xml"},
+		{"localhost", "file://localhost/srv/w.xml", "file:///srv/w.xml"},
+		{"escaped space", "file://feeds/my%20feed.xml", "file:///etc/newshound/feeds/my%20feed.xml"},
+		{"upper-case scheme", "FILE://feeds/w.xml", "file:///etc/newshound/feeds/w.xml"},
+		{"https unchanged", "https://example.org/rss?x=1", "https://example.org/rss?x=1"},
+		{"http unchanged", "http://example.org/rss", "http://example.org/rss"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := feedURL(tt.in, dir)
+			if err != nil || got != tt.want {
+				t.Errorf("feedURL(%q) = %q, %v; want %q", tt.in, got, err, tt.want)
+			}
+			if strings.HasPrefix(got, "file:") {
+				if u, err := url.Parse(got); err != nil || u.Host != "" {
+					t.Errorf("%q does not parse as a host-less file URL: %v", got, err)
+				}
+			}
+		})
+	}
+}
+
+func TestRelativeFeedURLFollowsConfigFolder(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "conf", "newshound.yaml")
+	c, err := Parse(path, []byte("feeds:\n  - {name: w, url: \"file://feeds/w.xml\"}\n"), noEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := (&url.URL{Scheme: "file", Path: filepath.ToSlash(filepath.Join(dir, "conf", "feeds", "w.xml"))}).String()
+	if c.Feeds[0].URL != want {
+		t.Errorf("URL = %q, want %q", c.Feeds[0].URL, want)
+	}
+}
+
+func TestParseDuration(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    time.Duration
+		wantErr bool
+	}{
+		{"10m", 10 * time.Minute, false},
+		{"1h30m", 90 * time.Minute, false},
+		{"0", 0, false},
+		{"3d", 72 * time.Hour, false},
+		{"1d12h", 36 * time.Hour, false},
+		{"600", 0, true},
+		{"1.5", 0, true},
+		{"-1m", 0, true},
+		{"ten minutes", 0, true},
+		{"", 0, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			got, err := parseDuration(tt.in)
+			if got != tt.want || (err != nil) != tt.wantErr {
+				t.Errorf("parseDuration(%q) = %v, %v; want %v, error %v", tt.in, got, err, tt.want, tt.wantErr)
+			}
+		})
+	}
+}
+
+func TestSuggestion(t *testing.T) {
+	keys := []string{"name", "feeds", "query", "destination", "backfill", "max_age", "color", "mention_role"}
+	tests := []struct{ name, in, want string }{
+		{"transposition", "qeury", "query"},
+		{"missing letter", "destinaton", "destination"},
+		{"dash for underscore", "max-age", "max_age"},
+		{"british spelling", "colour", "color"},
+		{"case", "Name", "name"},
+		{"nothing close", "webhook", ""},
+		{"short word, two edits", "nm", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			want := ""
+			if tt.want != "" {
+				want = ` (did you mean "` + tt.want + `"?)`
+			}
+			if got := suggestion(tt.in, keys); got != want {
+				t.Errorf("suggestion(%q) = %q, want %q", tt.in, got, want)
+			}
+		})
+	}
+}
+
+func TestParseWebhookURL(t *testing.T) {
+	const proxy = "http://127.0.0.1:8080/api/v9/"
+	tests := []struct {
+		name, in, apiBase string
+		wantID, wantToken string
+	}{
+		{"discord.com", "https://discord.com/api/webhooks/123/abc-_XYZ", DefaultAPIBase, "123", "abc-_XYZ"},
+		{"discordapp.com", "https://discordapp.com/api/webhooks/123/tok", DefaultAPIBase, "123", "tok"},
+		{"versioned path", "https://discord.com/api/v10/webhooks/123/tok", DefaultAPIBase, "123", "tok"},
+		{"canary", "https://canary.discord.com/api/webhooks/123/tok", DefaultAPIBase, "123", "tok"},
+		{"proxy host", "http://127.0.0.1:8080/api/v9/webhooks/7/t", proxy, "7", "t"},
+		{"http discord refused", "http://discord.com/api/webhooks/123/tok", DefaultAPIBase, "", ""},
+		{"other host", "https://example.com/api/webhooks/123/tok", DefaultAPIBase, "", ""},
+		{"proxy host not configured", "http://127.0.0.1:8080/api/v9/webhooks/7/t", DefaultAPIBase, "", ""},
+		{"id not numeric", "https://discord.com/api/webhooks/abc/tok", DefaultAPIBase, "", ""},
+		{"no token", "https://discord.com/api/webhooks/123", DefaultAPIBase, "", ""},
+		{"query string", "https://discord.com/api/webhooks/123/tok?wait=true", DefaultAPIBase, "", ""},
+		{"not a URL", "discord webhook", DefaultAPIBase, "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			id, token, err := ParseWebhookURL(tt.in, tt.apiBase)
+			wantErr := tt.wantID == ""
+			if id != tt.wantID || token != tt.wantToken || (err != nil) != wantErr {
+				t.Errorf("ParseWebhookURL(%q) = %q, %q, %v; want %q, %q, error %v", tt.in, id, token, err, tt.wantID, tt.wantToken, wantErr)
+			}
+			if err != nil && tt.wantToken == "" && strings.Contains(err.Error(), "/tok") && strings.HasSuffix(tt.in, "/tok") {
+				t.Errorf("error %q shows the webhook token", err)
+			}
+		})
+	}
+}
+
+func TestSubscriptionValues(t *testing.T) {
+	tests := []struct {
+		name, yaml string
+		color      int
+		role       string
+	}{
+		{"hex number", "color: 0xC0392B", 0xC0392B, ""},
+		{"hash string", `color: "#c0392b"`, 0xC0392B, ""},
+		{"decimal", "color: 3447003", 3447003, ""},
+		{"quoted role id", `mention_role: "123456789012345678"`, 0, "123456789012345678"},
+		{"bare role id", "mention_role: 123456789012345678", 0, "123456789012345678"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := mustParse(t, "subscriptions:\n  - name: s\n    query: x\n    "+tt.yaml+"\n", noEnv)
+			s := c.Subscriptions[0]
+			if s.Color != tt.color || s.MentionRole != tt.role {
+				t.Errorf("color %#x role %q, want %#x and %q", s.Color, s.MentionRole, tt.color, tt.role)
+			}
+		})
+	}
+}
+
+func TestFeedsAllOrList(t *testing.T) {
+	tests := []struct {
+		name, feeds string
+		want        []string
+	}{
+		{"left out", "", nil},
+		{"all", "feeds: all", nil},
+		{"list", "feeds: [b, a]", []string{"b", "a"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := mustParse(t, `
+feeds:
+  - {name: a, url: "https://a.example.org/"}
+  - {name: b, url: "https://b.example.org/"}
+subscriptions:
+  - name: s
+    query: x
+    `+tt.feeds+"\n", noEnv)
+			if got := c.Subscriptions[0].Feeds; !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("Feeds = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// The query positions let the filters validator point into the file.
+func TestQueryPositions(t *testing.T) {
+	c := mustParse(t, `define:
+  syria: aleppo OR halab
+  truce: "ceasefire OR truce"
+subscriptions:
+  - name: plain
+    query: aleppo ceasefire
+  - name: quoted
+    query: 'aleppo "cease fire"'
+  - name: block
+    query: |
+      aleppo
+        AND truce
+`, noEnv)
+	tests := []struct {
+		name      string
+		got, want Pos
+	}{
+		{"define plain", c.DefinePos["syria"], Pos{2, 10}},
+		{"define quoted", c.DefinePos["truce"], Pos{3, 11}},
+		{"plain", Pos{c.Subscriptions[0].QueryLine, c.Subscriptions[0].QueryCol}, Pos{6, 12}},
+		{"quoted", Pos{c.Subscriptions[1].QueryLine, c.Subscriptions[1].QueryCol}, Pos{8, 13}},
+		{"block", Pos{c.Subscriptions[2].QueryLine, c.Subscriptions[2].QueryCol}, Pos{11, 7}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.got != tt.want {
+				t.Errorf("position %+v, want %+v", tt.got, tt.want)
+			}
+		})
+	}
+	if got, want := c.Subscriptions[2].Query, "aleppo\n  AND truce"; got != want {
+		t.Errorf("block query = %q, want %q", got, want)
+	}
+}
+
+func TestDestinationChoice(t *testing.T) {
+	c := mustParse(t, `
+discord: {token: t}
+destinations:
+  - {name: hook, type: discord-webhook, webhook_url: "https://discord.com/api/webhooks/1/tok"}
+subscriptions:
+  - {name: s, query: x}
+`, noEnv)
+	if got := c.Subscriptions[0].Destination; got != "hook" {
+		t.Errorf("Destination = %q, want the only destination, hook", got)
+	}
+	d := c.Destinations[0]
+	if d.WebhookID != "1" || d.WebhookToken != "tok" {
+		t.Errorf("webhook id/token = %q/%q, want 1/tok", d.WebhookID, d.WebhookToken)
+	}
+	if len(c.Destinations) != 1 {
+		t.Errorf("got %d destinations, want no default console next to a configured one", len(c.Destinations))
+	}
+}
+
+func TestValidatorProblemsMergeInFileOrder(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "n.yaml")
+	text := "subscriptions:\n  - name: a\n    query: ((aleppo\n  - name: b\n    qeury: x\n"
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	queries := func(c *Config) []Problem {
+		var out []Problem
+		for _, s := range c.Subscriptions {
+			if s.QueryLine > 0 && strings.HasPrefix(s.Query, "((") {
+				out = append(out, Problem{Line: s.QueryLine, Col: s.QueryCol + 8, Msg: "expected ')'"})
+			}
+		}
+		return out
+	}
+	_, err := LoadWith(path, queries)
+	want := path + ":3:20: expected ')'\n" +
+		path + ":4:5: subscription \"b\": missing query\n" +
+		path + ":5:5: unknown key \"qeury\" (did you mean \"query\"?)"
+	if err == nil || err.Error() != want {
+		t.Errorf("LoadWith error:\n%v\nwant:\n%s", err, want)
+	}
+}
+
+func TestLoadMissingFile(t *testing.T) {
+	_, err := Load(filepath.Join(t.TempDir(), "absent.yaml"))
+	var problems Errors
+	if !errors.As(err, &problems) || !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("Load of a missing file: %v, want an Errors that is fs.ErrNotExist", err)
+	}
+}
+
+func TestProblemString(t *testing.T) {
+	tests := []struct {
+		name string
+		p    Problem
+		want string
+	}{
+		{"full", Problem{File: "n.yaml", Line: 3, Col: 5, Msg: "m"}, "n.yaml:3:5: m"},
+		{"no column", Problem{File: "n.yaml", Line: 3, Msg: "m"}, "n.yaml:3: m"},
+		{"no line", Problem{File: "n.yaml", Msg: "m"}, "n.yaml: m"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.p.String(); got != tt.want {
+				t.Errorf("String() = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,319 @@
+package config
+
+import (
+	"fmt"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// decoder walks the YAML node tree and collects problems with positions
+// instead of stopping at the first one.
+type decoder struct {
+	file     string
+	dir      string // absolute folder of the config file, for relative file:// URLs
+	env      func(string) (string, bool)
+	lines    []string // the file's text, to locate block scalars' content
+	problems Errors
+	// known, when not nil, collects "what.key" for every key the decoder
+	// accepts, so a test can check the example config documents them all.
+	known map[string]bool
+}
+
+func (d *decoder) problemAt(line, col int, format string, args ...any) {
+	d.problems = append(d.problems, Problem{File: d.file, Line: line, Col: col, Msg: fmt.Sprintf(format, args...)})
+}
+
+func (d *decoder) errorf(n *yaml.Node, format string, args ...any) {
+	d.problemAt(n.Line, n.Column, format, args...)
+}
+
+// resolve follows YAML aliases (*name) to the node they stand for.
+func resolve(n *yaml.Node) *yaml.Node {
+	for n != nil && n.Kind == yaml.AliasNode {
+		n = n.Alias
+	}
+	return n
+}
+
+func isNull(n *yaml.Node) bool {
+	return n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null"
+}
+
+func kindName(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.ScalarNode:
+		if isNull(n) {
+			return "nothing"
+		}
+		return strconv.Quote(n.Value)
+	}
+	return "something else"
+}
+
+// fieldFunc decodes the value of one known key. It is not called for a key
+// whose value is empty (null): an empty key means "use the default".
+type fieldFunc func(v *yaml.Node)
+
+// mapping decodes the keys of n with the matching funcs. Unknown and
+// repeated keys are problems, because a misspelt key would otherwise be
+// ignored in silence. what names the mapping in messages ("feed").
+func (d *decoder) mapping(n *yaml.Node, what string, fields map[string]fieldFunc) {
+	n = resolve(n)
+	if n.Kind != yaml.MappingNode {
+		d.errorf(n, "%s: expected a mapping of keys, got %s", what, kindName(n))
+		return
+	}
+	for key := range fields {
+		if d.known != nil {
+			d.known[what+"."+key] = true
+		}
+	}
+	seen := map[string]int{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], resolve(n.Content[i+1])
+		decode, known := fields[k.Value]
+		switch {
+		case k.Value == "<<":
+			d.errorf(k, "merge keys (<<) are not supported; repeat the keys, or use an alias (*name) for a whole value")
+		case !known:
+			d.errorf(k, "unknown key %q%s", k.Value, suggestion(k.Value, keysOf(fields)))
+		case seen[k.Value] > 0:
+			d.errorf(k, "duplicate key %q (first at line %d)", k.Value, seen[k.Value])
+		case isNull(v):
+			seen[k.Value] = k.Line
+			d.commentedOutValue(k, v)
+		default:
+			seen[k.Value] = k.Line
+			decode(v)
+		}
+	}
+}
+
+// commentedOutValue reports `color: #FF0000`, which YAML reads as an empty
+// value followed by a comment, so the user's setting would vanish silently.
+func (d *decoder) commentedOutValue(k, v *yaml.Node) {
+	comment := v.LineComment
+	if comment == "" {
+		comment = k.LineComment
+	}
+	if comment == "" || v.Line != k.Line || v.Style != 0 {
+		return
+	}
+	if len(comment) > 1 && comment[0] == '#' && comment[1] != ' ' && comment[1] != '#' {
+		d.errorf(k, "%s: the value is empty because YAML reads %q as a comment; quote it: %s: \"%s\"", k.Value, comment, k.Value, comment)
+	}
+}
+
+func keysOf(fields map[string]fieldFunc) []string {
+	keys := make([]string, 0, len(fields))
+	for k := range fields {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// str returns the scalar's text with ${ENV} references expanded.
+func (d *decoder) str(key string, v *yaml.Node) (string, bool) {
+	if v.Kind != yaml.ScalarNode {
+		d.errorf(v, "%s: expected a string, got %s", key, kindName(v))
+		return "", false
+	}
+	s, msgs := expandEnv(v.Value, d.env)
+	for _, m := range msgs {
+		d.errorf(v, "%s: %s", key, m)
+	}
+	return s, len(msgs) == 0
+}
+
+// nonEmpty is str that also refuses an empty or blank string.
+func (d *decoder) nonEmpty(key string, v *yaml.Node) (string, bool) {
+	s, ok := d.str(key, v)
+	if ok && strings.TrimSpace(s) == "" {
+		d.errorf(v, "%s: must not be empty", key)
+		return "", false
+	}
+	return s, ok
+}
+
+func (d *decoder) integer(key string, v *yaml.Node, min int) (int, bool) {
+	s, ok := d.str(key, v)
+	if !ok {
+		return 0, false
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(s))
+	if err != nil {
+		d.errorf(v, "%s: expected a whole number, got %q", key, s)
+		return 0, false
+	}
+	if n < min {
+		d.errorf(v, "%s: must be at least %d, got %d", key, min, n)
+		return 0, false
+	}
+	return n, true
+}
+
+func (d *decoder) boolean(key string, v *yaml.Node) (bool, bool) {
+	s, ok := d.str(key, v)
+	if !ok {
+		return false, false
+	}
+	switch strings.TrimSpace(s) {
+	case "true":
+		return true, true
+	case "false":
+		return false, true
+	}
+	d.errorf(v, "%s: expected true or false, got %q", key, s)
+	return false, false
+}
+
+// duration parses "10m", "1h30m" or "3d". A plain number is refused: "600"
+// could mean seconds or minutes, and guessing wrong polls a feed 60 times
+// too often. "0" is allowed and means zero.
+func (d *decoder) duration(key string, v *yaml.Node) (time.Duration, bool) {
+	s, ok := d.str(key, v)
+	if !ok {
+		return 0, false
+	}
+	dur, err := parseDuration(strings.TrimSpace(s))
+	if err != nil {
+		d.errorf(v, "%s: %v", key, err)
+		return 0, false
+	}
+	return dur, true
+}
+
+var (
+	plainNumber = regexp.MustCompile(`^[0-9]+(\.[0-9]+)?$`)
+	leadingDays = regexp.MustCompile(`^([0-9]+)d(.*)$`)
+)
+
+func parseDuration(s string) (time.Duration, error) {
+	if s == "0" {
+		return 0, nil
+	}
+	if plainNumber.MatchString(s) {
+		return 0, fmt.Errorf("%q has no unit: write e.g. \"%ss\" for seconds, or \"10m\", \"1h30m\"", s, s)
+	}
+	var days time.Duration
+	if m := leadingDays.FindStringSubmatch(s); m != nil {
+		n, err := strconv.Atoi(m[1])
+		if err != nil {
+			return 0, fmt.Errorf("bad duration %q", s)
+		}
+		days, s = time.Duration(n)*24*time.Hour, m[2]
+		if s == "" {
+			return days, nil
+		}
+	}
+	dur, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, fmt.Errorf("bad duration %q: expected e.g. \"10m\", \"1h30m\" or \"3d\"", s)
+	}
+	if dur < 0 {
+		return 0, fmt.Errorf("duration %q must not be negative", s)
+	}
+	return days + dur, nil
+}
+
+var sizeUnits = map[string]int64{
+	"": 1, "b": 1,
+	"kb": 1000, "mb": 1000 * 1000, "gb": 1000 * 1000 * 1000,
+	"kib": 1 << 10, "mib": 1 << 20, "gib": 1 << 30,
+}
+
+var sizePattern = regexp.MustCompile(`^([0-9]+)\s*([A-Za-z]*)$`)
+
+// size parses a byte count: 10485760, "10MiB", "512 KB".
+func (d *decoder) size(key string, v *yaml.Node) (int64, bool) {
+	s, ok := d.str(key, v)
+	if !ok {
+		return 0, false
+	}
+	m := sizePattern.FindStringSubmatch(strings.TrimSpace(s))
+	if m == nil {
+		d.errorf(v, "%s: expected a size like 10485760 or \"10MiB\", got %q", key, s)
+		return 0, false
+	}
+	unit, known := sizeUnits[strings.ToLower(m[2])]
+	n, err := strconv.ParseInt(m[1], 10, 64)
+	if !known || err != nil || n <= 0 || n > (1<<62)/unit {
+		d.errorf(v, "%s: expected a positive size like 10485760 or \"10MiB\" (units B, KB, MB, GB, KiB, MiB, GiB), got %q", key, s)
+		return 0, false
+	}
+	return n * unit, true
+}
+
+// list calls each for every element of a sequence.
+func (d *decoder) list(key string, v *yaml.Node, each func(i int, el *yaml.Node)) {
+	if v.Kind != yaml.SequenceNode {
+		d.errorf(v, "%s: expected a list, got %s", key, kindName(v))
+		return
+	}
+	for i, el := range v.Content {
+		each(i, resolve(el))
+	}
+}
+
+// suggestion returns ` (did you mean "x"?)` for the candidate closest to
+// word, or "" when none is close enough to be a likely typo.
+func suggestion(word string, candidates []string) string {
+	best, bestDist := "", -1
+	for _, c := range candidates {
+		dist := editDistance(normalizeKey(word), normalizeKey(c))
+		if bestDist < 0 || dist < bestDist {
+			best, bestDist = c, dist
+		}
+	}
+	limit := 2
+	if len(word) <= 4 {
+		limit = 1
+	}
+	if bestDist < 0 || bestDist > limit {
+		return ""
+	}
+	return fmt.Sprintf(" (did you mean %q?)", best)
+}
+
+// normalizeKey makes "Max-Age" and "max_age" the same word for suggestions.
+func normalizeKey(s string) string {
+	return strings.ReplaceAll(strings.ToLower(s), "-", "_")
+}
+
+// editDistance is the optimal string alignment distance: insertions,
+// deletions, substitutions and transpositions of neighbours ("qeury") each
+// cost one.
+func editDistance(a, b string) int {
+	s, t := []rune(a), []rune(b)
+	prev2 := make([]int, len(t)+1)
+	prev := make([]int, len(t)+1)
+	cur := make([]int, len(t)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(s); i++ {
+		cur[0] = i
+		for j := 1; j <= len(t); j++ {
+			cost := 1
+			if s[i-1] == t[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && s[i-1] == t[j-2] && s[i-2] == t[j-1] {
+				cur[j] = min(cur[j], prev2[j-2]+1)
+			}
+		}
+		prev2, prev, cur = prev, cur, prev2
+	}
+	return prev[len(t)]
+}

@@ -1,0 +1,254 @@
+package config
+
+import (
+	"fmt"
+	"net/textproto"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// This file decodes the entries of the three lists: feeds, subscriptions
+// and destinations.
+
+func (d *decoder) feed(n *yaml.Node, df Defaults) (Feed, Pos) {
+	f := Feed{Line: n.Line, Interval: df.Interval, UserAgent: df.UserAgent}
+	var namePos Pos
+	d.mapping(n, "feed", map[string]fieldFunc{
+		"name": func(v *yaml.Node) {
+			namePos = posOf(v)
+			if name, ok := d.name("name", v); ok && name == "all" {
+				d.errorf(v, "name: \"all\" is reserved (feeds: all means every feed)")
+			} else if ok {
+				f.Name = name
+			}
+		},
+		"url": func(v *yaml.Node) {
+			raw, ok := d.nonEmpty("url", v)
+			if !ok {
+				return
+			}
+			u, err := feedURL(strings.TrimSpace(raw), d.dir)
+			if err != nil {
+				d.errorf(v, "url: %v", err)
+				return
+			}
+			f.URL = u
+		},
+		"interval":   func(v *yaml.Node) { d.setInterval(v, &f.Interval) },
+		"user_agent": func(v *yaml.Node) { setIf(&f.UserAgent)(d.nonEmpty("user_agent", v)) },
+		"headers":    func(v *yaml.Node) { f.Headers = d.headers(v) },
+	})
+	if resolve(n).Kind == yaml.MappingNode {
+		d.require(n, label("feed", f.Name), map[string]bool{"name": namePos.Line > 0, "url": hasValue(n, "url")})
+	}
+	return f, namePos
+}
+
+// require reports each required key that is missing, at the mapping.
+func (d *decoder) require(n *yaml.Node, what string, present map[string]bool) {
+	for _, key := range []string{"name", "url", "query", "type"} {
+		if have, needed := present[key]; needed && !have {
+			d.errorf(n, "%s: missing %s", what, key)
+		}
+	}
+}
+
+// label names a thing in messages: `feed "world"`, or just `feed` when it
+// has no name.
+func label(what, name string) string {
+	if name == "" {
+		return what
+	}
+	return fmt.Sprintf("%s %q", what, name)
+}
+
+// hasValue reports whether mapping n gives key a non-empty value, valid or
+// not (an invalid one is reported where it is decoded).
+func hasValue(n *yaml.Node, key string) bool {
+	n = resolve(n)
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key && !isNull(resolve(n.Content[i+1])) {
+			return true
+		}
+	}
+	return false
+}
+
+// name reads a feed, subscription or destination name.
+func (d *decoder) name(key string, v *yaml.Node) (string, bool) {
+	s, ok := d.nonEmpty(key, v)
+	if !ok {
+		return "", false
+	}
+	if s != strings.TrimSpace(s) {
+		d.errorf(v, "%s: %q has leading or trailing spaces", key, s)
+		return "", false
+	}
+	return s, true
+}
+
+var headerToken = regexp.MustCompile("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+
+func (d *decoder) headers(n *yaml.Node) map[string]string {
+	if n.Kind != yaml.MappingNode {
+		d.errorf(n, "headers: expected a mapping of Header-Name: value, got %s", kindName(n))
+		return nil
+	}
+	h := map[string]string{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], resolve(n.Content[i+1])
+		name := textproto.CanonicalMIMEHeaderKey(k.Value)
+		value, ok := d.str("headers: "+k.Value, v)
+		switch {
+		case !headerToken.MatchString(k.Value):
+			d.errorf(k, "headers: %q is not a valid header name", k.Value)
+		case h[name] != "":
+			d.errorf(k, "headers: duplicate header %q", name)
+		case ok && strings.ContainsAny(value, "\r\n"):
+			d.errorf(v, "headers: %s: value must be one line", k.Value)
+		case ok:
+			h[name] = value
+		}
+	}
+	return h
+}
+
+func (d *decoder) subscription(n *yaml.Node, df Defaults) (s Subscription, name Pos, feeds []Pos, dest Pos) {
+	s = Subscription{Line: n.Line, Backfill: df.Backfill, MaxAge: df.MaxAge}
+	d.mapping(n, "subscription", map[string]fieldFunc{
+		"name":  func(v *yaml.Node) { setIf(&s.Name)(d.name("name", v)); name = posOf(v) },
+		"feeds": func(v *yaml.Node) { s.Feeds, feeds = d.feedRefs(v) },
+		"query": func(v *yaml.Node) {
+			if q, ok := d.query("query", v); ok {
+				s.Query = q
+				p := d.queryStart(v)
+				s.QueryLine, s.QueryCol = p.Line, p.Col
+			}
+		},
+		"destination": func(v *yaml.Node) { setIf(&s.Destination)(d.name("destination", v)); dest = posOf(v) },
+		"backfill":    func(v *yaml.Node) { setIf(&s.Backfill)(d.integer("backfill", v, 0)) },
+		"max_age":     func(v *yaml.Node) { setIf(&s.MaxAge)(d.duration("max_age", v)) },
+		"color":       func(v *yaml.Node) { setIf(&s.Color)(d.color(v)) },
+		"mention_role": func(v *yaml.Node) {
+			setIf(&s.MentionRole)(d.snowflake("mention_role", v))
+		},
+	})
+	if resolve(n).Kind == yaml.MappingNode {
+		d.require(n, label("subscription", s.Name), map[string]bool{"name": name.Line > 0, "query": hasValue(n, "query")})
+	}
+	return s, name, feeds, dest
+}
+
+// feedRefs reads `feeds: all` (nil) or a list of feed names.
+func (d *decoder) feedRefs(v *yaml.Node) ([]string, []Pos) {
+	if v.Kind == yaml.ScalarNode {
+		s, ok := d.str("feeds", v)
+		if ok && s != "all" {
+			d.errorf(v, "feeds: expected all or a list of feed names, got %q (write [%s] for one feed)", s, s)
+		}
+		return nil, nil
+	}
+	var names []string
+	var at []Pos
+	d.list("feeds", v, func(_ int, el *yaml.Node) {
+		if name, ok := d.name("feeds", el); ok {
+			names, at = append(names, name), append(at, posOf(el))
+		}
+	})
+	if v.Kind == yaml.SequenceNode && len(v.Content) == 0 {
+		d.errorf(v, "feeds: the list is empty (write all, or leave feeds out, for every feed)")
+	}
+	return names, at
+}
+
+// color accepts 0xRRGGBB, "#RRGGBB" or a plain number.
+func (d *decoder) color(v *yaml.Node) (int, bool) {
+	s, ok := d.str("color", v)
+	if !ok {
+		return 0, false
+	}
+	s = strings.TrimSpace(s)
+	text := s
+	base := 0
+	if hex, isHash := strings.CutPrefix(s, "#"); isHash {
+		text, base = hex, 16
+	}
+	n, err := strconv.ParseInt(text, base, 64)
+	if err != nil || n < 0 || n > 0xFFFFFF || (base == 16 && len(text) != 6) {
+		d.errorf(v, "color: expected 0xRRGGBB, \"#RRGGBB\" or a number up to 16777215, got %q", s)
+		return 0, false
+	}
+	return int(n), true
+}
+
+var destinationTypes = []string{Console, DiscordWebhook, DiscordChannel}
+
+func (d *decoder) destination(n *yaml.Node, dc Discord) (Destination, Pos) {
+	dest := Destination{Line: n.Line}
+	var namePos Pos
+	var webhookNode, channelNode, typeNode *yaml.Node
+	d.mapping(n, "destination", map[string]fieldFunc{
+		"name": func(v *yaml.Node) { setIf(&dest.Name)(d.name("name", v)); namePos = posOf(v) },
+		"type": func(v *yaml.Node) {
+			typeNode = v
+			t, ok := d.str("type", v)
+			if ok && !slices.Contains(destinationTypes, t) {
+				d.errorf(v, "type: expected console, discord-webhook or discord-channel, got %q%s", t, suggestion(t, destinationTypes))
+				return
+			}
+			dest.Type = t
+		},
+		"webhook_url": func(v *yaml.Node) {
+			webhookNode = v
+			setIf(&dest.WebhookURL)(d.nonEmpty("webhook_url", v))
+		},
+		"channel_id": func(v *yaml.Node) {
+			channelNode = v
+			setIf(&dest.ChannelID)(d.snowflake("channel_id", v))
+		},
+	})
+	if resolve(n).Kind != yaml.MappingNode {
+		return dest, namePos
+	}
+	d.require(n, label("destination", dest.Name), map[string]bool{"name": namePos.Line > 0, "type": typeNode != nil})
+	d.destinationKinds(n, &dest, dc, webhookNode, channelNode)
+	return dest, namePos
+}
+
+// destinationKinds checks the keys each destination type needs and refuses
+// keys another type uses, which would otherwise be ignored in silence.
+func (d *decoder) destinationKinds(n *yaml.Node, dest *Destination, dc Discord, webhookNode, channelNode *yaml.Node) {
+	if webhookNode != nil && dest.Type != DiscordWebhook && dest.Type != "" {
+		d.errorf(webhookNode, "webhook_url: only used by type discord-webhook, not %s", dest.Type)
+	}
+	if channelNode != nil && dest.Type != DiscordChannel && dest.Type != "" {
+		d.errorf(channelNode, "channel_id: only used by type discord-channel, not %s", dest.Type)
+	}
+	switch dest.Type {
+	case DiscordWebhook:
+		if webhookNode == nil {
+			d.errorf(n, "%s: type discord-webhook needs webhook_url", label("destination", dest.Name))
+			return
+		}
+		if dest.WebhookURL == "" {
+			return
+		}
+		id, token, err := ParseWebhookURL(strings.TrimSpace(dest.WebhookURL), dc.APIBase)
+		if err != nil {
+			d.errorf(webhookNode, "%v", err)
+			return
+		}
+		dest.WebhookID, dest.WebhookToken = id, token
+	case DiscordChannel:
+		if channelNode == nil {
+			d.errorf(n, "%s: type discord-channel needs channel_id", label("destination", dest.Name))
+		}
+		if dc.Token == "" {
+			d.errorf(n, "%s: type discord-channel needs discord.token (the bot token, e.g. token: ${DISCORD_TOKEN})", label("destination", dest.Name))
+		}
+	}
+}

@@ -1,0 +1,65 @@
+package config
+
+import (
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite the testdata/*.golden files from the current output")
+
+// goldenEnv is the environment the golden configs see: one variable set,
+// so the rest are reported as unset.
+func goldenEnv(name string) (string, bool) {
+	env := map[string]string{"NEWSHOUND_TEST_USER": "news"}
+	v, ok := env[name]
+	return v, ok
+}
+
+// TestErrorsGolden parses every testdata/errors/NAME.yaml and compares the
+// problems, one per line as `newshound check` prints them, with NAME.golden.
+func TestErrorsGolden(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("testdata", "errors", "*.yaml"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no golden inputs: %v", err)
+	}
+	for _, file := range files {
+		name := strings.TrimSuffix(filepath.Base(file), ".yaml")
+		t.Run(name, func(t *testing.T) {
+			data, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c, err := Parse(file, data, goldenEnv)
+			var problems Errors
+			if !errors.As(err, &problems) {
+				t.Fatalf("Parse returned config %v and error %v, want an Errors", c, err)
+			}
+			if c != nil {
+				t.Errorf("Parse returned a config along with errors")
+			}
+			got := err.Error() + "\n"
+			compareGolden(t, strings.TrimSuffix(file, ".yaml")+".golden", got)
+		})
+	}
+}
+
+func compareGolden(t *testing.T, path, got string) {
+	t.Helper()
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./config/ -update to create it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("problems differ from %s\ngot:\n%s\nwant:\n%s", path, got, want)
+	}
+}

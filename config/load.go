@@ -1,0 +1,117 @@
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Validator checks what config cannot check alone, such as query syntax,
+// which belongs to the filters package. It runs even when config found
+// problems, so every problem is reported at once: it must tolerate empty
+// fields (a Subscription with QueryLine 0 has no query). Problems without a
+// File get the config's path.
+type Validator func(c *Config) []Problem
+
+// Load reads the config file at path, expands ${ENV} references from the
+// process environment and validates it. The error, if any, is an Errors.
+func Load(path string) (*Config, error) {
+	return LoadWith(path)
+}
+
+// LoadWith is Load with extra validators; their problems are merged with
+// config's own, in file order.
+func LoadWith(path string, validators ...Validator) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, Errors{{File: path, Msg: fmt.Sprintf("cannot read config: %v", err), Err: err}}
+	}
+	return parse(path, data, os.LookupEnv, validators)
+}
+
+// Parse is Load on data already in memory, with env in place of the
+// process environment (tests pass a map's lookup). path names the file in
+// messages, and its folder anchors relative file:// feed URLs.
+func Parse(path string, data []byte, env func(string) (string, bool)) (*Config, error) {
+	return parse(path, data, env, nil)
+}
+
+func parse(path string, data []byte, env func(string) (string, bool), validators []Validator) (*Config, error) {
+	dir, err := filepath.Abs(filepath.Dir(path))
+	if err != nil {
+		return nil, Errors{{File: path, Msg: fmt.Sprintf("cannot locate config folder: %v", err), Err: err}}
+	}
+	d := &decoder{file: path, dir: dir, env: env, lines: strings.Split(string(data), "\n")}
+	c := d.decode(data)
+	for _, validate := range validators {
+		for _, p := range validate(c) {
+			if p.File == "" {
+				p.File = path
+			}
+			d.problems = append(d.problems, p)
+		}
+	}
+	if len(d.problems) > 0 {
+		d.problems.sortByPosition()
+		return nil, d.problems
+	}
+	return c, nil
+}
+
+// decode builds the Config from the file's text, recording problems.
+func (d *decoder) decode(data []byte) *Config {
+	c := defaultConfig(d.file)
+	at := &spots{}
+	if root := d.document(data); root != nil {
+		d.root(root, c, at)
+	}
+	d.checkReferences(c, at)
+	return c
+}
+
+// document parses the YAML text and returns its top-level mapping, or nil
+// for an empty file or a syntax error (reported).
+func (d *decoder) document(data []byte) *yaml.Node {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var doc yaml.Node
+	if err := dec.Decode(&doc); err != nil {
+		if !errors.Is(err, io.EOF) {
+			d.syntaxError(err)
+		}
+		return nil
+	}
+	var extra yaml.Node
+	if err := dec.Decode(&extra); err == nil {
+		d.errorf(&extra, "only one YAML document is allowed (remove the second ---)")
+	}
+	if len(doc.Content) == 0 {
+		return nil
+	}
+	root := resolve(doc.Content[0])
+	if isNull(root) {
+		return nil
+	}
+	return root
+}
+
+var yamlErrorLine = regexp.MustCompile(`^yaml: line ([0-9]+): (.*)$`)
+
+// syntaxError turns "yaml: line 3: did not find expected key" into a
+// positioned problem.
+func (d *decoder) syntaxError(err error) {
+	msg := err.Error()
+	if m := yamlErrorLine.FindStringSubmatch(msg); m != nil {
+		line, _ := strconv.Atoi(m[1])
+		d.problemAt(line, 0, "YAML syntax: %s", m[2])
+		return
+	}
+	d.problemAt(0, 0, "YAML syntax: %s", strings.TrimPrefix(msg, "yaml: "))
+}

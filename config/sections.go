@@ -1,0 +1,268 @@
+package config
+
+import (
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// spots remembers where names and references were written, for the checks
+// that need the whole file (duplicates, unknown references).
+type spots struct {
+	feedName []Pos
+	subName  []Pos
+	subFeeds [][]Pos // per subscription, per listed feed
+	subDest  []Pos   // zero Pos when the subscription names no destination
+	subAt    []Pos   // where each subscription's mapping starts
+	destName []Pos
+}
+
+func posOf(n *yaml.Node) Pos { return Pos{Line: n.Line, Col: n.Column} }
+
+// root decodes the top-level mapping. Sections are decoded in dependency
+// order, not file order: defaults before the feeds that inherit them.
+func (d *decoder) root(n *yaml.Node, c *Config, at *spots) {
+	sections := map[string]*yaml.Node{}
+	keep := func(key string) fieldFunc { return func(v *yaml.Node) { sections[key] = v } }
+	d.mapping(n, "config", map[string]fieldFunc{
+		"store": keep("store"), "defaults": keep("defaults"), "discord": keep("discord"),
+		"define": keep("define"), "feeds": keep("feeds"),
+		"subscriptions": keep("subscriptions"), "destinations": keep("destinations"),
+	})
+	if v := sections["store"]; v != nil {
+		d.store(v, &c.Store)
+	}
+	if v := sections["defaults"]; v != nil {
+		d.defaults(v, &c.Defaults)
+	}
+	if v := sections["discord"]; v != nil {
+		d.discord(v, &c.Discord)
+	}
+	if v := sections["define"]; v != nil {
+		d.define(v, c)
+	}
+	if v := sections["destinations"]; v != nil {
+		d.list("destinations", v, func(_ int, el *yaml.Node) {
+			dest, name := d.destination(el, c.Discord)
+			c.Destinations = append(c.Destinations, dest)
+			at.destName = append(at.destName, name)
+		})
+	}
+	if v := sections["feeds"]; v != nil {
+		d.list("feeds", v, func(_ int, el *yaml.Node) {
+			feed, name := d.feed(el, c.Defaults)
+			c.Feeds = append(c.Feeds, feed)
+			at.feedName = append(at.feedName, name)
+		})
+	}
+	if v := sections["subscriptions"]; v != nil {
+		d.list("subscriptions", v, func(_ int, el *yaml.Node) {
+			sub, name, feeds, dest := d.subscription(el, c.Defaults)
+			c.Subscriptions = append(c.Subscriptions, sub)
+			at.subName = append(at.subName, name)
+			at.subFeeds = append(at.subFeeds, feeds)
+			at.subDest = append(at.subDest, dest)
+			at.subAt = append(at.subAt, posOf(el))
+		})
+	}
+}
+
+func (d *decoder) store(n *yaml.Node, s *Store) {
+	var dsnPos *yaml.Node
+	d.mapping(n, "store", map[string]fieldFunc{
+		"driver": func(v *yaml.Node) {
+			if drv, ok := d.str("driver", v); ok {
+				if drv != "sqlite" && drv != "postgres" {
+					d.errorf(v, "driver: expected sqlite or postgres, got %q%s", drv, suggestion(drv, []string{"sqlite", "postgres"}))
+					return
+				}
+				s.Driver = drv
+			}
+		},
+		"path": func(v *yaml.Node) { s.Path, _ = d.nonEmpty("path", v) },
+		"dsn":  func(v *yaml.Node) { s.DSN, _ = d.nonEmpty("dsn", v); dsnPos = v },
+	})
+	if s.Path == "" {
+		s.Path = DefaultStorePath
+	}
+	switch {
+	case s.Driver == "postgres" && s.DSN == "":
+		d.errorf(n, "store: driver postgres needs dsn (e.g. dsn: ${DATABASE_URL})")
+	case s.Driver == "sqlite" && dsnPos != nil:
+		d.errorf(dsnPos, "dsn: only used with driver: postgres (sqlite uses path)")
+	}
+}
+
+func (d *decoder) defaults(n *yaml.Node, df *Defaults) {
+	d.mapping(n, "defaults", map[string]fieldFunc{
+		"interval": func(v *yaml.Node) { d.setInterval(v, &df.Interval) },
+		"backfill": func(v *yaml.Node) { setIf(&df.Backfill)(d.integer("backfill", v, 0)) },
+		"max_age":  func(v *yaml.Node) { setIf(&df.MaxAge)(d.duration("max_age", v)) },
+		"user_agent": func(v *yaml.Node) {
+			setIf(&df.UserAgent)(d.nonEmpty("user_agent", v))
+		},
+		"max_body_bytes": func(v *yaml.Node) { setIf(&df.MaxBodyBytes)(d.size("max_body_bytes", v)) },
+		"timeout":        func(v *yaml.Node) { d.setPositive("timeout", v, &df.Timeout) },
+		"allow_private_networks": func(v *yaml.Node) {
+			setIf(&df.AllowPrivateNetworks)(d.boolean("allow_private_networks", v))
+		},
+		"host_concurrency": func(v *yaml.Node) {
+			setIf(&df.HostConcurrency)(d.integer("host_concurrency", v, 1))
+		},
+		"host_gap":      func(v *yaml.Node) { setIf(&df.HostGap)(d.duration("host_gap", v)) },
+		"disable_after": func(v *yaml.Node) { setIf(&df.DisableAfter)(d.duration("disable_after", v)) },
+	})
+}
+
+// setIf returns a func that stores a decoded value only when it is valid,
+// so a bad value leaves the default in place.
+func setIf[T any](dst *T) func(T, bool) {
+	return func(v T, ok bool) {
+		if ok {
+			*dst = v
+		}
+	}
+}
+
+// setInterval enforces the 1m floor: polling faster is rude to publishers
+// and gains little, since news feeds rarely change more often.
+func (d *decoder) setInterval(v *yaml.Node, dst *time.Duration) {
+	dur, ok := d.duration("interval", v)
+	if !ok {
+		return
+	}
+	if dur < MinInterval {
+		d.errorf(v, "interval: %s is below the minimum of 1m", dur)
+		return
+	}
+	*dst = dur
+}
+
+func (d *decoder) setPositive(key string, v *yaml.Node, dst *time.Duration) {
+	dur, ok := d.duration(key, v)
+	if ok && dur <= 0 {
+		d.errorf(v, "%s: must be more than 0", key)
+		return
+	}
+	setIf(dst)(dur, ok)
+}
+
+func (d *decoder) discord(n *yaml.Node, dc *Discord) {
+	var commands *bool
+	var commandsNode *yaml.Node
+	d.mapping(n, "discord", map[string]fieldFunc{
+		"token":    func(v *yaml.Node) { dc.Token, _ = d.nonEmpty("token", v) },
+		"api_base": func(v *yaml.Node) { setIf(&dc.APIBase)(d.apiBase(v)) },
+		"guilds": func(v *yaml.Node) {
+			d.list("guilds", v, func(_ int, el *yaml.Node) {
+				if id, ok := d.snowflake("guilds", el); ok {
+					dc.Guilds = append(dc.Guilds, id)
+				}
+			})
+		},
+		"commands": func(v *yaml.Node) {
+			if on, ok := d.boolean("commands", v); ok {
+				commands, commandsNode = &on, v
+			}
+		},
+	})
+	dc.Commands = dc.Token != ""
+	if commands != nil {
+		dc.Commands = *commands && dc.Token != ""
+		if *commands && dc.Token == "" {
+			d.errorf(commandsNode, "commands: true needs discord.token (slash commands run on the bot account)")
+		}
+	}
+}
+
+// apiBase accepts an absolute http(s) URL and makes sure it ends in "/",
+// so endpoint paths can be appended.
+func (d *decoder) apiBase(v *yaml.Node) (string, bool) {
+	s, ok := d.nonEmpty("api_base", v)
+	if !ok {
+		return "", false
+	}
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		d.errorf(v, "api_base: expected an http(s) URL like %q, got %q", DefaultAPIBase, s)
+		return "", false
+	}
+	if !strings.HasSuffix(s, "/") {
+		s += "/"
+	}
+	return s, true
+}
+
+var snowflakePattern = regexp.MustCompile(`^[0-9]{1,20}$`)
+
+// snowflake accepts a Discord id: digits only, quoted or not.
+func (d *decoder) snowflake(key string, v *yaml.Node) (string, bool) {
+	s, ok := d.str(key, v)
+	if !ok {
+		return "", false
+	}
+	s = strings.TrimSpace(s)
+	if _, err := strconv.ParseUint(s, 10, 64); err != nil || !snowflakePattern.MatchString(s) {
+		d.errorf(v, "%s: expected a numeric Discord id like \"123456789012345678\", got %q", key, s)
+		return "", false
+	}
+	return s, true
+}
+
+var defineName = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_-]*$`)
+
+func (d *decoder) define(n *yaml.Node, c *Config) {
+	n = resolve(n)
+	if n.Kind != yaml.MappingNode {
+		d.errorf(n, "define: expected a mapping of name: query, got %s", kindName(n))
+		return
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], resolve(n.Content[i+1])
+		if _, dup := c.Define[k.Value]; dup {
+			d.errorf(k, "define: duplicate name %q (first at line %d)", k.Value, c.DefinePos[k.Value].Line)
+			continue
+		}
+		if !defineName.MatchString(k.Value) {
+			d.errorf(k, "define: name %q must be letters, digits, _ or - (it is used as @name)", k.Value)
+			continue
+		}
+		if q, ok := d.query("define "+k.Value, v); ok {
+			c.Define[k.Value] = q
+			c.DefinePos[k.Value] = d.queryStart(v)
+		}
+	}
+}
+
+// query reads a query string; its syntax is checked later by a Validator.
+func (d *decoder) query(key string, v *yaml.Node) (string, bool) {
+	q, ok := d.nonEmpty(key, v)
+	// Trim only the end (a block scalar's newline): trimming the start
+	// would shift the text away from its recorded position.
+	return strings.TrimRightFunc(q, unicode.IsSpace), ok
+}
+
+// queryStart is where the query's first character is: after the opening
+// quote, or at the first non-blank character after a | or > indicator.
+func (d *decoder) queryStart(v *yaml.Node) Pos {
+	p := posOf(v)
+	switch v.Style {
+	case yaml.DoubleQuotedStyle, yaml.SingleQuotedStyle:
+		p.Col++
+	case yaml.LiteralStyle, yaml.FoldedStyle:
+		for line := v.Line + 1; line <= len(d.lines); line++ {
+			text := []rune(d.lines[line-1])
+			for i, r := range text {
+				if r != ' ' && r != '\t' {
+					return Pos{Line: line, Col: i + 1}
+				}
+			}
+		}
+	}
+	return p
+}

@@ -1,0 +1,122 @@
+package feeds
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"mime"
+	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/net/html/charset"
+	"golang.org/x/text/encoding/unicode"
+)
+
+var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
+
+// toUTF8 returns body as UTF-8 with any XML declaration that names another
+// encoding removed, so that gofeed (which trusts only the prolog) neither
+// mangles valid UTF-8 nor re-decodes what we decoded.
+//
+// The order of trust: a UTF-16 byte-order mark; then bytes that are valid
+// UTF-8 (a legacy encoding almost never produces valid UTF-8 by accident,
+// while a wrong declaration is common: the corpus Spiegel feed declares
+// ISO-8859-1 and is UTF-8); then the HTTP Content-Type charset; then the
+// XML declaration; then windows-1252, what browsers assume.
+func toUTF8(body []byte, contentType string) ([]byte, error) {
+	if bytes.HasPrefix(body, []byte{0xFE, 0xFF}) || bytes.HasPrefix(body, []byte{0xFF, 0xFE}) {
+		dec := unicode.UTF16(unicode.BigEndian, unicode.UseBOM).NewDecoder()
+		out, err := dec.Bytes(body)
+		if err != nil {
+			return nil, fmt.Errorf("decoding UTF-16: %w", err)
+		}
+		return dropXMLDecl(out), nil
+	}
+	body = bytes.TrimPrefix(body, utf8BOM)
+	if utf8.Valid(body) {
+		return dropXMLDecl(body), nil
+	}
+	label := headerCharset(contentType)
+	if label == "" {
+		label = xmlDeclEncoding(body)
+	}
+	if label == "" {
+		label = "windows-1252"
+	}
+	enc, name := charset.Lookup(label)
+	if enc == nil {
+		return nil, fmt.Errorf("unknown charset %q", label)
+	}
+	out, err := enc.NewDecoder().Bytes(body)
+	if err != nil {
+		return nil, fmt.Errorf("decoding %s: %w", name, err)
+	}
+	return dropXMLDecl(out), nil
+}
+
+func headerCharset(contentType string) string {
+	if contentType == "" {
+		return ""
+	}
+	_, params, err := mime.ParseMediaType(contentType)
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(params["charset"])
+}
+
+// xmlDecl returns the XML declaration at the start of body (after
+// whitespace) and the offset just past it; ok is false when there is none.
+func xmlDecl(body []byte) (decl []byte, end int, ok bool) {
+	trimmed := bytes.TrimLeft(body, " \t\r\n")
+	if !bytes.HasPrefix(trimmed, []byte("<?xml")) {
+		return nil, 0, false
+	}
+	i := bytes.Index(trimmed, []byte("?>"))
+	if i < 0 || i > 512 {
+		return nil, 0, false
+	}
+	start := len(body) - len(trimmed)
+	return trimmed[:i+2], start + i + 2, true
+}
+
+func xmlDeclEncoding(body []byte) string {
+	decl, _, ok := xmlDecl(body)
+	if !ok {
+		return ""
+	}
+	i := bytes.Index(decl, []byte("encoding"))
+	if i < 0 {
+		return ""
+	}
+	rest := bytes.TrimLeft(decl[i+len("encoding"):], " \t\r\n")
+	if len(rest) == 0 || rest[0] != '=' {
+		return ""
+	}
+	rest = bytes.TrimLeft(rest[1:], " \t\r\n")
+	if len(rest) == 0 || (rest[0] != '"' && rest[0] != '\'') {
+		return ""
+	}
+	q := rest[0]
+	j := bytes.IndexByte(rest[1:], q)
+	if j < 0 {
+		return ""
+	}
+	return string(rest[1 : 1+j])
+}
+
+// dropXMLDecl removes the declaration when it names a non-UTF-8 encoding. It
+// slices rather than copies: the declaration is always at the start.
+func dropXMLDecl(body []byte) []byte {
+	enc := strings.ToLower(xmlDeclEncoding(body))
+	if enc == "" || enc == "utf-8" || enc == "utf8" {
+		return body
+	}
+	_, end, _ := xmlDecl(body)
+	return body[end:]
+}
+
+// charsetReader lets encoding/xml read documents in legacy encodings.
+func charsetReader(label string, input io.Reader) (io.Reader, error) {
+	return charset.NewReaderLabel(label, input)
+}

@@ -1,0 +1,42 @@
+// Package feeds owns everything between a feed URL and a list of normalized
+// items: HTTP fetching (conditional GET, limits, SSRF guard, charset), parsing
+// with gofeed, item normalization (stable keys, plain text, absolute links,
+// dates) and the next-poll policy (intervals, back-off, Retry-After).
+//
+// It knows nothing about filters, the store or Discord.
+package feeds
+
+import "time"
+
+// Feed is one parsed and normalized feed document.
+type Feed struct {
+	Title string
+	Link  string // the site's home page, absolute
+	// MinInterval is the feed's own "poll me no more often than" hint, from
+	// RSS <ttl>, sy:updatePeriod/sy:updateFrequency; zero when absent.
+	MinInterval time.Duration
+	Items       []Item
+}
+
+// Item is one normalized feed entry. Text fields are plain text: HTML is
+// stripped and entities are decoded.
+type Item struct {
+	// Key identifies the item within its feed across fetches. It is derived
+	// from the GUID unless that is empty or repeated within the fetch, else
+	// from the canonical link (tracking parameters removed), else from a hash
+	// of title and date.
+	Key        string
+	GUID       string
+	Title      string
+	Summary    string
+	Content    string
+	Link       string // absolute, as published (not canonicalized)
+	Author     string
+	Categories []string
+	// Published is the item's publication (or update) time. When the feed
+	// gives no usable date (absent, unparseable or in the future) it is the
+	// time the item was first seen and Dated is false.
+	Published time.Time
+	Dated     bool
+	ImageURL  string // from media:content, media:thumbnail, enclosure or itunes:image
+}

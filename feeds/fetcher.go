@@ -1,0 +1,465 @@
+package feeds
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Version is newshound's version as sent in the User-Agent. The main
+// package may overwrite it at build time with -ldflags -X.
+var Version = "dev"
+
+// DefaultUserAgent names newshound and where to find it, so that a site
+// operator who sees it in their logs knows who is polling and why.
+func DefaultUserAgent() string {
+	return "newshound/" + Version + " (+https://github.com/newshound/newshound)"
+}
+
+// Defaults for FetcherOptions fields left zero.
+const (
+	DefaultMaxBodyBytes    = 10 << 20
+	DefaultTimeout         = 30 * time.Second
+	DefaultConnectTimeout  = 10 * time.Second
+	DefaultMaxRedirects    = 5
+	DefaultHostConcurrency = 2
+	DefaultHostGap         = time.Second
+)
+
+// FetcherOptions configures a Fetcher. Zero values take the defaults above.
+type FetcherOptions struct {
+	UserAgent      string        // default DefaultUserAgent()
+	MaxBodyBytes   int64         // limit on the decompressed body
+	Timeout        time.Duration // whole fetch: connect, headers and body
+	ConnectTimeout time.Duration // TCP connect and TLS handshake
+	MaxRedirects   int
+	// AllowPrivate lifts the SSRF guard (allow_private_networks).
+	AllowPrivate bool
+	// HostConcurrency and HostGap keep the fetcher polite to each host.
+	// A negative HostGap means no gap.
+	HostConcurrency int
+	HostGap         time.Duration
+	// LookupIP resolves host names for the SSRF guard; nil uses
+	// net.DefaultResolver. Tests inject fake DNS here.
+	LookupIP func(ctx context.Context, host string) ([]net.IPAddr, error)
+	// Proxy picks the proxy for a request; nil uses the environment
+	// (HTTP_PROXY, HTTPS_PROXY, NO_PROXY).
+	Proxy func(*http.Request) (*url.URL, error)
+	// Now is the clock used to turn a Retry-After date into a duration;
+	// nil uses time.Now.
+	Now    func() time.Time
+	Logger *slog.Logger // nil discards
+}
+
+// Fetcher downloads feeds over HTTP(S) (and file:// when allowed) with
+// conditional requests, limits and the SSRF guard. It is safe for
+// concurrent use; share one per process so connections and per-host
+// politeness are shared too.
+type Fetcher struct {
+	opts      FetcherOptions
+	dialer    *guardedDialer
+	transport *http.Transport
+	hosts     *hostLimiter
+}
+
+// NewFetcher returns a Fetcher with o's zero fields set to the defaults.
+func NewFetcher(o FetcherOptions) *Fetcher {
+	o = o.withDefaults()
+	d := &guardedDialer{
+		dialer:       net.Dialer{Timeout: o.ConnectTimeout, KeepAlive: 30 * time.Second},
+		lookupIP:     o.LookupIP,
+		allowPrivate: o.AllowPrivate,
+	}
+	d.connect = d.dialer.DialContext
+	t := &http.Transport{
+		Proxy:                 o.Proxy,
+		DialContext:           d.DialContext,
+		TLSHandshakeTimeout:   o.ConnectTimeout,
+		ResponseHeaderTimeout: o.Timeout,
+		MaxIdleConnsPerHost:   o.HostConcurrency,
+		IdleConnTimeout:       90 * time.Second,
+		ForceAttemptHTTP2:     true,
+		// We ask for gzip and brotli ourselves and decode with our own limit.
+		DisableCompression: true,
+	}
+	return &Fetcher{opts: o, dialer: d, transport: t, hosts: newHostLimiter(o.HostConcurrency, o.HostGap)}
+}
+
+func (o FetcherOptions) withDefaults() FetcherOptions {
+	if o.UserAgent == "" {
+		o.UserAgent = DefaultUserAgent()
+	}
+	if o.MaxBodyBytes <= 0 {
+		o.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = DefaultTimeout
+	}
+	if o.ConnectTimeout <= 0 {
+		o.ConnectTimeout = DefaultConnectTimeout
+	}
+	if o.MaxRedirects <= 0 {
+		o.MaxRedirects = DefaultMaxRedirects
+	}
+	if o.HostConcurrency <= 0 {
+		o.HostConcurrency = DefaultHostConcurrency
+	}
+	switch {
+	case o.HostGap == 0:
+		o.HostGap = DefaultHostGap
+	case o.HostGap < 0:
+		o.HostGap = 0
+	}
+	if o.LookupIP == nil {
+		o.LookupIP = net.DefaultResolver.LookupIPAddr
+	}
+	if o.Proxy == nil {
+		o.Proxy = http.ProxyFromEnvironment
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	return o
+}
+
+// Request is one fetch of one feed, with what was remembered from the last.
+type Request struct {
+	URL          string
+	ETag         string // sent as If-None-Match
+	LastModified string // sent as If-Modified-Since
+	BodyHash     string // Response.BodyHash of the last parsed body
+	UserAgent    string // per-feed override; empty uses the Fetcher's
+	Headers      map[string]string
+	// AllowFile permits file:// URLs. Set it only for feeds from the
+	// config file, never for URLs typed into Discord.
+	AllowFile bool
+}
+
+// Response is a successful fetch.
+type Response struct {
+	URL string // the final URL fetched (after redirects)
+	// MovedTo is set when every redirect on the way was permanent
+	// (301/308): the URL to store instead of Request.URL.
+	MovedTo string
+	// NotModified: 304, or the body hash equals Request.BodyHash. Body is
+	// nil then: there is nothing to parse.
+	NotModified bool
+	Body        []byte // decompressed, not yet charset-decoded
+	BodyHash    string
+	ContentType string
+	// ETag and LastModified are the validators to store for the next
+	// request (the request's own when a 304 does not repeat them).
+	ETag         string
+	LastModified string
+	MaxAge       time.Duration // Cache-Control max-age, 0 if none
+}
+
+// Fetch downloads r.URL. It blocks until the body is read, the timeout
+// expires or ctx is done. Every error is an *Error.
+func (f *Fetcher) Fetch(ctx context.Context, r Request) (*Response, error) {
+	u, err := url.Parse(strings.TrimSpace(r.URL))
+	if err != nil {
+		return nil, &Error{URL: r.URL, Kind: Blocked, Err: fmt.Errorf("invalid URL: %w", err)}
+	}
+	switch u.Scheme {
+	case "http", "https":
+		return f.fetchHTTP(ctx, u, r)
+	case "file":
+		if !r.AllowFile {
+			return nil, &Error{URL: r.URL, Kind: Blocked, Err: errors.New("file:// URLs are allowed only for feeds in the config file")}
+		}
+		return f.fetchFile(u, r)
+	default:
+		return nil, &Error{URL: r.URL, Kind: Blocked, Err: fmt.Errorf("unsupported URL scheme %q (want http, https or file)", u.Scheme)}
+	}
+}
+
+func (f *Fetcher) fetchHTTP(ctx context.Context, u *url.URL, r Request) (*Response, error) {
+	ctx, cancel := context.WithTimeout(ctx, f.opts.Timeout)
+	defer cancel()
+
+	release, err := f.hosts.acquire(ctx, u.Hostname())
+	if err != nil {
+		return nil, f.classify(ctx, u.String(), err)
+	}
+	defer release()
+
+	req, err := f.newRequest(ctx, u, r)
+	if err != nil {
+		return nil, &Error{URL: u.String(), Kind: Blocked, Err: err}
+	}
+	chain := &redirectChain{max: f.opts.MaxRedirects, permanent: true}
+	client := &http.Client{Transport: &proxyGuard{next: f.transport, dialer: f.dialer, proxy: f.opts.Proxy}, CheckRedirect: chain.check}
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, f.classify(ctx, u.String(), err)
+	}
+	defer resp.Body.Close()
+
+	res := &Response{
+		URL:          resp.Request.URL.String(),
+		ContentType:  resp.Header.Get("Content-Type"),
+		ETag:         firstNonEmpty(resp.Header.Get("ETag"), r.ETag),
+		LastModified: firstNonEmpty(resp.Header.Get("Last-Modified"), r.LastModified),
+		MaxAge:       cacheMaxAge(resp.Header.Get("Cache-Control")),
+	}
+	if chain.hops > 0 && chain.permanent {
+		res.MovedTo = res.URL
+		f.opts.Logger.Info("feed moved permanently", "from", u.String(), "to", res.URL)
+	}
+	if err := f.checkStatus(resp); err != nil {
+		return nil, err
+	}
+	if resp.StatusCode == http.StatusNotModified {
+		res.NotModified = true
+		return res, nil
+	}
+	body, err := f.readBody(resp)
+	if err != nil {
+		return nil, f.classify(ctx, res.URL, err)
+	}
+	f.finish(res, body, r.BodyHash)
+	return res, nil
+}
+
+func (f *Fetcher) newRequest(ctx context.Context, u *url.URL, r Request) (*http.Request, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("User-Agent", firstNonEmpty(r.UserAgent, f.opts.UserAgent))
+	req.Header.Set("Accept", "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, application/json;q=0.8, text/xml;q=0.8, */*;q=0.5")
+	req.Header.Set("Accept-Encoding", "gzip, br")
+	for k, v := range r.Headers {
+		req.Header.Set(k, v)
+	}
+	if r.ETag != "" {
+		req.Header.Set("If-None-Match", r.ETag)
+	}
+	if r.LastModified != "" {
+		req.Header.Set("If-Modified-Since", r.LastModified)
+	}
+	return req, nil
+}
+
+// checkStatus turns a status that carries no feed into an *Error.
+func (f *Fetcher) checkStatus(resp *http.Response) error {
+	code := resp.StatusCode
+	if code == http.StatusNotModified || (code >= 200 && code < 300) {
+		return nil
+	}
+	e := &Error{URL: resp.Request.URL.String(), Status: code, Kind: HTTPStatus}
+	switch code {
+	case http.StatusGone:
+		e.Kind = Gone
+	case http.StatusTooManyRequests, http.StatusServiceUnavailable:
+		e.RetryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), f.opts.Now())
+	}
+	return e
+}
+
+func (f *Fetcher) readBody(resp *http.Response) ([]byte, error) {
+	limit := f.opts.MaxBodyBytes
+	if resp.ContentLength > limit && resp.Header.Get("Content-Encoding") == "" {
+		return nil, fmt.Errorf("%w: Content-Length %d exceeds the limit of %d bytes", errTooLarge, resp.ContentLength, limit)
+	}
+	r, err := decodedReader(resp.Body, resp.Header.Get("Content-Encoding"))
+	if err != nil {
+		return nil, err
+	}
+	hint := int64(0)
+	if resp.Header.Get("Content-Encoding") == "" {
+		hint = resp.ContentLength
+	}
+	body, err := readLimited(r, limit, hint)
+	if err != nil {
+		return nil, err
+	}
+	return gunzipIfCompressed(body, limit)
+}
+
+// fetchFile reads a local feed, bounded like an HTTP body. Its modification
+// time serves as Last-Modified so an unchanged file is not parsed again.
+// file://relative/path (a host part) is read relative to the working
+// directory, which is handy in config files.
+func (f *Fetcher) fetchFile(u *url.URL, r Request) (*Response, error) {
+	path := u.Path
+	if u.Host != "" && u.Host != "localhost" {
+		path = filepath.Join(u.Host, u.Path)
+	}
+	file, err := os.Open(path)
+	if err != nil {
+		return nil, &Error{URL: u.String(), Kind: Network, Err: err}
+	}
+	defer file.Close()
+	st, err := file.Stat()
+	if err != nil {
+		return nil, &Error{URL: u.String(), Kind: Network, Err: err}
+	}
+	body, err := readLimited(file, f.opts.MaxBodyBytes, st.Size())
+	if err == nil {
+		body, err = gunzipIfCompressed(body, f.opts.MaxBodyBytes)
+	}
+	if err != nil {
+		kind := Network
+		if errors.Is(err, errTooLarge) {
+			kind = TooLarge
+		}
+		return nil, &Error{URL: u.String(), Kind: kind, Err: fmt.Errorf("reading %s: %w", path, err)}
+	}
+	res := &Response{URL: u.String(), LastModified: st.ModTime().UTC().Format(http.TimeFormat)}
+	f.finish(res, body, r.BodyHash)
+	return res, nil
+}
+
+// finish records the body and its hash, and drops the body when the hash is
+// unchanged: many servers ignore validators but send identical bytes.
+func (f *Fetcher) finish(res *Response, body []byte, lastHash string) {
+	res.BodyHash = BodyHash(body)
+	if lastHash != "" && res.BodyHash == lastHash {
+		res.NotModified = true
+		return
+	}
+	res.Body = body
+}
+
+// BodyHash is the compact hash of a body stored to skip re-parsing it.
+func BodyHash(body []byte) string {
+	sum := sha256.Sum256(body)
+	return base64.RawURLEncoding.EncodeToString(sum[:18])
+}
+
+// classify turns a transport or read error into an *Error a person can act on.
+func (f *Fetcher) classify(ctx context.Context, rawURL string, err error) *Error {
+	var fe *Error
+	if errors.As(err, &fe) {
+		return fe
+	}
+	e := &Error{URL: rawURL, Kind: Network, Err: err}
+	var ne net.Error
+	switch {
+	case errors.Is(err, errBlocked):
+		e.Kind = Blocked
+	case errors.Is(err, errTooLarge):
+		e.Kind = TooLarge
+	case errors.Is(err, errTooManyRedirects):
+		e.Kind = TooManyRedirects
+	case errors.Is(err, errBadRedirect):
+		e.Kind = Blocked
+	case errors.Is(ctx.Err(), context.DeadlineExceeded), errors.Is(err, context.DeadlineExceeded):
+		e.Kind = Timeout
+		e.Err = fmt.Errorf("timed out after %s: %w", f.opts.Timeout, err)
+	case errors.Is(err, context.Canceled):
+		e.Kind = Canceled
+	case errors.As(err, &ne) && ne.Timeout():
+		e.Kind = Timeout
+	}
+	return e
+}
+
+var (
+	errTooManyRedirects = errors.New("too many redirects")
+	errBadRedirect      = errors.New("redirect to a non-HTTP URL")
+)
+
+// redirectChain follows at most max redirects over http(s) only and
+// remembers whether all of them were permanent.
+type redirectChain struct {
+	max       int
+	hops      int
+	permanent bool
+}
+
+func (c *redirectChain) check(req *http.Request, via []*http.Request) error {
+	if len(via) > c.max {
+		return fmt.Errorf("%w: stopped after %d", errTooManyRedirects, c.max)
+	}
+	if req.URL.Scheme != "http" && req.URL.Scheme != "https" {
+		return fmt.Errorf("%w: %s", errBadRedirect, req.URL)
+	}
+	c.hops++
+	if code := req.Response.StatusCode; code != http.StatusMovedPermanently && code != http.StatusPermanentRedirect {
+		c.permanent = false
+	}
+	return nil
+}
+
+// proxyGuard applies the SSRF check to the target host when a proxy does the
+// dialing (the dial-time check then only sees the proxy's address).
+type proxyGuard struct {
+	next   http.RoundTripper
+	dialer *guardedDialer
+	proxy  func(*http.Request) (*url.URL, error)
+}
+
+func (p *proxyGuard) RoundTrip(req *http.Request) (*http.Response, error) {
+	if pu, err := p.proxy(req); err == nil && pu != nil {
+		if err := p.dialer.checkHost(req.Context(), req.URL.Host); err != nil {
+			return nil, err
+		}
+		req = req.WithContext(withProxied(req.Context()))
+	}
+	return p.next.RoundTrip(req)
+}
+
+// parseRetryAfter reads delay-seconds or an HTTP-date; 0 when absent or
+// unreadable.
+func parseRetryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if secs <= 0 {
+			return 0
+		}
+		return time.Duration(min(secs, int64(365*24*3600))) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		if d := t.Sub(now); d > 0 {
+			return d.Round(time.Second)
+		}
+	}
+	return 0
+}
+
+// cacheMaxAge returns Cache-Control max-age, or 0 when absent or when the
+// response must not be cached.
+func cacheMaxAge(v string) time.Duration {
+	var age time.Duration
+	for _, part := range strings.Split(v, ",") {
+		name, val, _ := strings.Cut(strings.TrimSpace(part), "=")
+		switch strings.ToLower(name) {
+		case "no-cache", "no-store":
+			return 0
+		case "max-age":
+			if n, err := strconv.ParseInt(strings.Trim(val, `"`), 10, 64); err == nil && n > 0 {
+				age = time.Duration(min(n, int64(365*24*3600))) * time.Second
+			}
+		}
+	}
+	return age
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, v := range s {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}

@@ -1,0 +1,91 @@
+package feeds
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+// TestParseGolden parses each testdata/parse/NAME.{xml,json} as if fetched
+// from https://feeds.example/NAME and compares the normalized Feed with
+// NAME.golden.json. Run with -update after a deliberate change and review
+// the diff.
+func TestParseGolden(t *testing.T) {
+	inputs, err := filepath.Glob("testdata/parse/*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := NewParser()
+	for _, in := range inputs {
+		if strings.HasSuffix(in, ".golden.json") {
+			continue
+		}
+		name := filepath.Base(in)
+		t.Run(name, func(t *testing.T) {
+			body, err := os.ReadFile(in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			feed, err := p.Parse(body, "", "https://feeds.example/"+name, testNow)
+			if err != nil {
+				t.Fatalf("Parse: %v", err)
+			}
+			got, err := json.MarshalIndent(feed, "", "  ")
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, '\n')
+			golden := strings.TrimSuffix(in, filepath.Ext(in)) + ".golden.json"
+			if *update {
+				if err := os.WriteFile(golden, got, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatalf("%v (run go test -update to create it)", err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("got\n%s\nwant (%s)\n%s", got, golden, want)
+			}
+		})
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	tests := []struct {
+		name        string
+		body        string
+		contentType string
+		wantKind    ErrorKind
+		wantMsg     string
+	}{
+		{"empty", "  \n", "", Parse, "empty document"},
+		{"HTML page without feed links", "<!DOCTYPE html><html><head><title>403</title></head><body>Forbidden</body></html>", "text/html", NotAFeed, "not a feed (HTML page)"},
+		{"HTML after a comment", "<!-- cache --><html><head><link rel=alternate type=application/atom+xml href=/a.xml></head></html>", "", NotAFeed, "not a feed (HTML page); it links to these feeds: https://feeds.example/a.xml"},
+		{"JSON that is not JSON Feed", `{"rss":{"channel":{"item":[{"title":"x"}]}}}`, "application/json", NotAFeed, `not a feed (JSON, but not a JSON Feed: no "version": "https://jsonfeed.org/version/1.1")`},
+		{"plain text", "hello world", "text/plain", Parse, "unrecognized document: neither RSS, Atom nor JSON Feed"},
+		{"truncated RSS", `<?xml version="1.0"?><rss version="2.0"><channel><title>T</title><item><title><![CDATA[cut`, "", Parse, "invalid feed: "},
+		{"unknown charset", "<?xml version=\"1.0\" encoding=\"x-klingon\"?><rss version=\"2.0\"><channel><title>\xff</title></channel></rss>", "", Parse, `unknown charset "x-klingon"`},
+	}
+	p := NewParser()
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			feed, err := p.Parse([]byte(tc.body), tc.contentType, "https://feeds.example/x", testNow)
+			var fe *Error
+			if !errors.As(err, &fe) {
+				t.Fatalf("got feed %+v, error %v; want *Error", feed, err)
+			}
+			if fe.Kind != tc.wantKind || !strings.HasPrefix(fe.Error(), tc.wantMsg) {
+				t.Errorf("got %v %q, want %v %q", fe.Kind, fe.Error(), tc.wantKind, tc.wantMsg)
+			}
+		})
+	}
+}

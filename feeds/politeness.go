@@ -1,0 +1,95 @@
+package feeds
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"time"
+)
+
+// hostLimiter keeps newshound polite to each host: at most `slots` requests
+// in flight and at least `gap` between the starts of two requests, so that
+// 200 feeds of one site are not fetched at once. Waits end early when the
+// context is canceled.
+type hostLimiter struct {
+	slots int
+	gap   time.Duration
+
+	mu    sync.Mutex
+	hosts map[string]*hostState
+}
+
+type hostState struct {
+	sem       chan struct{}
+	nextStart time.Time
+	users     int // goroutines holding or waiting for this state
+}
+
+func newHostLimiter(slots int, gap time.Duration) *hostLimiter {
+	return &hostLimiter{slots: slots, gap: gap, hosts: make(map[string]*hostState)}
+}
+
+// acquire blocks until a request to host may start and returns the function
+// that releases the slot.
+func (l *hostLimiter) acquire(ctx context.Context, host string) (release func(), err error) {
+	host = strings.ToLower(host)
+	st := l.join(host)
+	select {
+	case st.sem <- struct{}{}:
+	case <-ctx.Done():
+		l.leave(host, st)
+		return nil, ctx.Err()
+	}
+	release = func() {
+		<-st.sem
+		l.leave(host, st)
+	}
+	if wait := l.reserveStart(st); wait > 0 {
+		t := time.NewTimer(wait)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			release()
+			return nil, ctx.Err()
+		}
+	}
+	return release, nil
+}
+
+func (l *hostLimiter) join(host string) *hostState {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	st, ok := l.hosts[host]
+	if !ok {
+		st = &hostState{sem: make(chan struct{}, l.slots)}
+		l.hosts[host] = st
+	}
+	st.users++
+	return st
+}
+
+// leave forgets a host nobody is using once its gap has passed, so the map
+// does not grow with every host ever fetched.
+func (l *hostLimiter) leave(host string, st *hostState) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	st.users--
+	if st.users == 0 && !time.Now().Before(st.nextStart) {
+		delete(l.hosts, host)
+	}
+}
+
+// reserveStart books the next start time for this host and returns how long
+// the caller must wait for it.
+func (l *hostLimiter) reserveStart(st *hostState) time.Duration {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := time.Now()
+	start := now
+	if st.nextStart.After(now) {
+		start = st.nextStart
+	}
+	st.nextStart = start.Add(l.gap)
+	return start.Sub(now)
+}

@@ -1,0 +1,203 @@
+package feeds
+
+import (
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"time"
+)
+
+// Schedule is the next-poll policy. The poll loop calls Next after every
+// poll; the policy itself keeps no state, so it is easy to test and to
+// share between instances.
+//
+// Zero fields take defaults (see DefaultSchedule), except HintCap and
+// MaxIdleInterval, whose zero value switches the feature off.
+type Schedule struct {
+	// Interval is the configured poll interval (default 10m).
+	Interval time.Duration
+	// MinInterval is the floor for any interval (default and minimum 1m).
+	MinInterval time.Duration
+	// HintCap is the longest a feed's own hints (RSS <ttl>,
+	// sy:updatePeriod, Cache-Control max-age) may stretch Interval. Hints
+	// only ever mean "no more often than": they never make polling faster.
+	// Zero ignores hints — the configured interval always wins, which is what
+	// a newsroom that asks for speed wants.
+	HintCap time.Duration
+	// IdleAfter is how long a feed must go unchanged before it is polled
+	// less often (default 24h). Each further IdleAfter without change doubles
+	// the interval, up to MaxIdleInterval; a change brings it back.
+	IdleAfter time.Duration
+	// MaxIdleInterval caps the slow-down of idle feeds; zero disables it.
+	MaxIdleInterval time.Duration
+	// MaxBackoff caps the exponential back-off after errors (default 6h).
+	MaxBackoff time.Duration
+	// DisableAfter disables a feed that has failed without a break for
+	// this long (default 72h).
+	DisableAfter time.Duration
+}
+
+// DefaultSchedule is the policy of the example config: poll every 10
+// minutes, let a feed's ttl stretch that to at most an hour, slow an idle
+// feed to at most every 2 hours, back off up to 6 hours and disable a feed
+// failing for 3 days.
+func DefaultSchedule() Schedule {
+	return Schedule{
+		Interval:        10 * time.Minute,
+		MinInterval:     time.Minute,
+		HintCap:         time.Hour,
+		IdleAfter:       24 * time.Hour,
+		MaxIdleInterval: 2 * time.Hour,
+		MaxBackoff:      6 * time.Hour,
+		DisableAfter:    72 * time.Hour,
+	}
+}
+
+// Outcome is what one poll found.
+type Outcome struct {
+	Err             error // nil on success; *Error from Fetch or Parse
+	NotModified     bool  // 304 or identical body
+	Changed         bool  // the feed has items not seen before
+	FeedMinInterval time.Duration
+	CacheMaxAge     time.Duration
+}
+
+// PollHistory is what the policy needs to remember about a feed.
+type PollHistory struct {
+	FeedID       string // seeds the back-off jitter
+	ErrorCount   int    // consecutive failures
+	FailingSince time.Time
+	LastChanged  time.Time
+}
+
+// Decision is the policy's answer for one poll.
+type Decision struct {
+	Next    time.Time
+	Disable bool
+	Reason  string // why: the error, "HTTP 410 Gone", "idle for 3 days", …
+	// History is the updated history to store for the next call.
+	History PollHistory
+	// NewlyFailing and Recovered mark the polls worth a log line or a
+	// message: the first failure of a streak and the first success after.
+	NewlyFailing bool
+	Recovered    bool
+}
+
+// maxRetryAfter bounds how long a server's Retry-After can park a feed.
+const maxRetryAfter = 24 * time.Hour
+
+func (s Schedule) withDefaults() Schedule {
+	d := DefaultSchedule()
+	if s.Interval <= 0 {
+		s.Interval = d.Interval
+	}
+	s.MinInterval = max(s.MinInterval, d.MinInterval)
+	s.Interval = max(s.Interval, s.MinInterval)
+	if s.IdleAfter <= 0 {
+		s.IdleAfter = d.IdleAfter
+	}
+	if s.MaxBackoff <= 0 {
+		s.MaxBackoff = d.MaxBackoff
+	}
+	s.MaxBackoff = max(s.MaxBackoff, s.Interval)
+	if s.DisableAfter <= 0 {
+		s.DisableAfter = d.DisableAfter
+	}
+	return s
+}
+
+// Next decides when to poll a feed again after a poll at now with outcome
+// o, given its history before that poll.
+func (s Schedule) Next(h PollHistory, o Outcome, now time.Time) Decision {
+	s = s.withDefaults()
+	if o.Err != nil {
+		return s.afterFailure(h, o.Err, now)
+	}
+	d := Decision{History: h, Recovered: h.ErrorCount > 0}
+	d.History.ErrorCount = 0
+	d.History.FailingSince = time.Time{}
+	if o.Changed || h.LastChanged.IsZero() {
+		d.History.LastChanged = now
+	}
+	interval, reason := s.healthyInterval(d.History, o, now)
+	d.Next = now.Add(interval)
+	d.Reason = reason
+	return d
+}
+
+// healthyInterval is the configured interval, stretched by the feed's own
+// hints (up to HintCap) and by a long idle spell (up to MaxIdleInterval).
+func (s Schedule) healthyInterval(h PollHistory, o Outcome, now time.Time) (time.Duration, string) {
+	interval, reason := s.Interval, "interval"
+	if hint := min(max(o.FeedMinInterval, o.CacheMaxAge), s.HintCap); hint > interval {
+		interval, reason = hint, "feed asks for no more than one poll per "+hint.String()
+	}
+	if s.MaxIdleInterval > 0 {
+		idle := now.Sub(h.LastChanged)
+		if periods := int(idle / s.IdleAfter); periods > 0 {
+			stretched := min(s.Interval<<min(periods, 20), s.MaxIdleInterval)
+			if stretched > interval {
+				interval = stretched
+				reason = fmt.Sprintf("unchanged for %s", idle.Round(time.Hour))
+			}
+		}
+	}
+	return interval, reason
+}
+
+func (s Schedule) afterFailure(h PollHistory, err error, now time.Time) Decision {
+	d := Decision{History: h, Reason: err.Error(), NewlyFailing: h.ErrorCount == 0}
+	d.History.ErrorCount++
+	if d.History.FailingSince.IsZero() {
+		d.History.FailingSince = now
+	}
+	var fe *Error
+	errors.As(err, &fe)
+	switch {
+	case fe != nil && fe.Kind == Gone:
+		d.Disable = true
+	case now.Sub(d.History.FailingSince) >= s.DisableAfter:
+		d.Disable = true
+		d.Reason = fmt.Sprintf("failing since %s: %v", d.History.FailingSince.UTC().Format(time.RFC3339), err)
+	case fe != nil && fe.RetryAfter > 0:
+		// The server said when: honour it exactly, not sooner than the floor.
+		d.Next = now.Add(max(min(fe.RetryAfter, maxRetryAfter), s.MinInterval))
+		return d
+	}
+	if d.Disable {
+		return d
+	}
+	d.Next = now.Add(s.backoff(h.FeedID, d.History.ErrorCount, now))
+	return d
+}
+
+// backoff doubles the interval with each consecutive failure, capped at
+// MaxBackoff, then takes off up to a fifth at random-looking but
+// deterministic offsets, so feeds of one host that failed together do not
+// come back together. It never exceeds the cap nor goes under MinInterval.
+func (s Schedule) backoff(feedID string, failures int, now time.Time) time.Duration {
+	d := s.MaxBackoff
+	if shift := failures - 1; shift < 30 && s.Interval<<shift < s.MaxBackoff {
+		d = s.Interval << shift
+	}
+	jitter := time.Duration(hash64(feedID, now.UnixNano()) % uint64(d/5+1))
+	return max(d-jitter, s.MinInterval)
+}
+
+// First spreads the first polls of all feeds over one interval, each feed
+// at a stable offset, so start-up is not a thundering herd.
+func (s Schedule) First(feedID string, now time.Time) time.Time {
+	s = s.withDefaults()
+	return now.Add(time.Duration(hash64(feedID, 0) % uint64(s.Interval)))
+}
+
+func hash64(id string, salt int64) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte(id))
+	var b [8]byte
+	for i := range b {
+		b[i] = byte(salt >> (8 * i))
+	}
+	h.Write(b[:])
+	return h.Sum64()
+}

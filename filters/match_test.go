@@ -1,0 +1,102 @@
+package filters
+
+import (
+	"slices"
+	"strings"
+	"testing"
+)
+
+func TestQueryMatch(t *testing.T) {
+	defines := map[string]string{
+		"syria": `aleppo OR halab OR حلب`,
+		"truce": `ceasefire OR truce OR "cessation of hostilities"`,
+	}
+	tests := []struct {
+		name  string
+		query string
+		doc   Document
+		want  string // matched words joined by "|", or "-" for no match
+	}{
+		{"ISIS not in crisis", "ISIS", Document{Title: "A crisis in the making"}, "-"},
+		{"ISIS whole word", "ISIS", Document{Title: "Fighters loyal to ISIS retreat"}, "ISIS"},
+		{"US not in bus", "US", Document{Title: "School bus crash"}, "-"},
+		{"US is case-insensitive", "US", Document{Title: "us and them"}, "us"},
+		{"regex keeps case", `/\bUS\b/ election`, Document{Title: "Let us hope the election is calm"}, "-"},
+		{"regex matches case", `/\bUS\b/ election`, Document{Title: "US election day"}, "US|election"},
+		{"apostrophe entity", "Assad", Document{Title: "Assad&#039;s forces advance"}, "Assad"},
+		{"possessive", "assad forces", Document{Title: "Assad’s forces advance"}, "Assad|forces"},
+		{"zurich accent", "zurich", Document{Title: "Banks in Zürich"}, "Zürich"},
+		{"zurich query accent", "Zürich", Document{Title: "ZURICH stocks"}, "ZURICH"},
+		{"arabic", "حلب", Document{Title: "قصف حلب"}, "حلب"},
+		{"arabic harakat", "حلب", Document{Title: "قصف حَلَب"}, "حَلَب"},
+		{"hyphen query matches joined", "cease-fire", Document{Title: "Ceasefire holds"}, "Ceasefire"},
+		{"hyphen query matches spaced", "cease-fire", Document{Title: "The cease fire holds"}, "cease fire"},
+		{"hyphen query matches hyphen", "cease-fire", Document{Title: "The cease-fire holds"}, "cease-fire"},
+		{"joined query matches hyphen", "ceasefire", Document{Title: "The cease-fire holds"}, "cease-fire"},
+		{"phrase over hyphen", `"the ceasefire holds"`, Document{Title: "The cease-fire holds"}, "The cease-fire holds"},
+		{"phrase", `"cessation of hostilities"`, Document{Summary: "calls for a cessation of hostilities"}, "cessation of hostilities"},
+		{"phrase order", `"cessation of hostilities"`, Document{Summary: "hostilities of cessation"}, "-"},
+		{"implicit and across fields", "aleppo ceasefire", Document{Title: "Aleppo", Summary: "ceasefire"}, "Aleppo|ceasefire"},
+		{"and missing", "aleppo ceasefire", Document{Title: "Aleppo shelled"}, "-"},
+		{"or", "aleppo OR mosul", Document{Title: "Mosul offensive"}, "Mosul"},
+		{"lowercase or is a word", "aleppo or mosul", Document{Title: "Mosul offensive"}, "-"},
+		{"not", "kerry NOT lavrov", Document{Title: "Kerry meets Lavrov"}, "-"},
+		{"minus", "kerry -lavrov", Document{Title: "Kerry speaks"}, "Kerry"},
+		{"not no highlight", "kerry -lavrov", Document{Title: "Kerry speaks", Summary: "no Russian"}, "Kerry"},
+		{"precedence and over or", "a1 OR b1 c1", Document{Title: "a1"}, "a1"},
+		{"parentheses", "(a1 OR b1) c1", Document{Title: "a1"}, "-"},
+		{"title field", "title:aleppo", Document{Summary: "aleppo"}, "-"},
+		{"title field hit", "title:aleppo", Document{Title: "Aleppo"}, "Aleppo"},
+		{"author field", "author:smith", Document{Title: "Smith", Author: "Jane Doe"}, "-"},
+		{"author field hit", "author:smith", Document{Title: "x", Author: "Ann Smith"}, "Smith"},
+		{"author not default", "smith", Document{Author: "Ann Smith"}, "-"},
+		{"category default", "politics", Document{Categories: []string{"World", "Politics"}}, "Politics"},
+		{"category field", "category:world", Document{Title: "world", Categories: []string{"Sport"}}, "-"},
+		{"link field", "link:middleeast", Document{Link: "https://example.org/news/middleeast/1"}, "middleeast"},
+		{"site", "site:bbc.co.uk syria", Document{Title: "Syria", Link: "https://www.bbc.co.uk/news/1"}, "Syria|www.bbc.co.uk"},
+		{"site subdomain", "site:bbc.co.uk syria", Document{Title: "Syria", Link: "https://news.bbc.co.uk/1"}, "Syria|news.bbc.co.uk"},
+		{"site not suffix", "site:bbc.co.uk syria", Document{Title: "Syria", Link: "https://notbbc.co.uk/1"}, "-"},
+		{"feed field", "feed:reuters-world aleppo", Document{Title: "Aleppo", Feed: "reuters-world"}, "Aleppo|reuters-world"},
+		{"prefix", "ceasefire*", Document{Title: "Ceasefires collapse"}, "Ceasefires"},
+		{"prefix whole word", "cease*", Document{Title: "Cease-fire"}, "Cease-fire"},
+		{"near", "aleppo NEAR/3 ceasefire", Document{Title: "Ceasefire in battered Aleppo"}, "Ceasefire|Aleppo"},
+		{"near too far", "aleppo NEAR/2 ceasefire", Document{Title: "Ceasefire in battered Aleppo"}, "-"},
+		{"onear order", "aleppo ONEAR/5 ceasefire", Document{Title: "Ceasefire in Aleppo"}, "-"},
+		{"onear ok", "aleppo ONEAR/5 ceasefire", Document{Title: "Aleppo ceasefire"}, "Aleppo|ceasefire"},
+		{"near not across fields", "aleppo NEAR/5 ceasefire", Document{Title: "Aleppo", Summary: "ceasefire"}, "-"},
+		{"near or operand", "(aleppo OR halab) NEAR/2 truce", Document{Title: "Halab truce"}, "Halab|truce"},
+		{"define", "@syria @truce", Document{Title: "Halab truce"}, "Halab|truce"},
+		{"define field scope", "title:@syria", Document{Summary: "Aleppo"}, "-"},
+		{"number", "2016", Document{Title: "The 2016 election"}, "2016"},
+		{"number whole", "2016", Document{Title: "The 20160 code"}, "-"},
+		{"html in field", "truce", Document{Summary: "<p>A <b>truce</b></p>"}, "truce"},
+		{"hyphen word parts", "fire", Document{Title: "cease-fire"}, "fire"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			q, err := Parse(tc.query, defines)
+			if err != nil {
+				t.Fatalf("Parse(%q): %v", tc.query, err)
+			}
+			hits, ok := q.Match(&tc.doc)
+			got := "-"
+			if ok {
+				got = strings.Join(MatchedWords(&tc.doc, hits), "|")
+			}
+			if got != tc.want {
+				t.Errorf("%q on %+v: got %q, want %q (hits %v)", tc.query, tc.doc, got, tc.want, hits)
+			}
+			set := NewSet(defines)
+			if err := set.Add("q", tc.query); err != nil {
+				t.Fatalf("Set.Add(%q): %v", tc.query, err)
+			}
+			var setHits []Hit
+			if ms := set.Match(&tc.doc); len(ms) == 1 {
+				setHits = ms[0].Hits
+			}
+			if !slices.Equal(setHits, hits) {
+				t.Errorf("%q: Set hits %v, Query hits %v", tc.query, setHits, hits)
+			}
+		})
+	}
+}

@@ -1,0 +1,408 @@
+package filters
+
+import (
+	"html"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/cases"
+	"golang.org/x/text/unicode/norm"
+)
+
+// Token is one normalized word of a text.
+type Token struct {
+	Text  string // normalized: NFKC, case-folded, without combining marks
+	Start int    // byte offset of the word in the original text
+	End   int    // byte offset just past the word in the original text
+	Pos   int    // word position, counted from 0 within the text
+	// Width is the number of word positions the token covers: 1, or the
+	// number of parts for the joined form of a hyphenated word ("cease-fire"
+	// yields "cease" at Pos p, "fire" at p+1 and "ceasefire" at p, Width 2).
+	Width int
+}
+
+// Normalize splits text into normalized word tokens. It is the one
+// normalizer for item text and query words alike, so that both sides of a
+// comparison are always produced the same way:
+//
+//   - HTML tags are skipped and entities decoded ("&#039;" is an apostrophe);
+//   - each word is NFKC-normalized, case-folded and stripped of combining
+//     marks ("Zürich" gives "zurich", Arabic harakat are dropped);
+//   - words are runs of letters and digits; Han and kana characters are one
+//     word each, since those scripts do not separate words with spaces;
+//   - a possessive "'s" (straight or curly apostrophe) is dropped;
+//   - words joined by hyphens or apostrophes yield their parts and the joined
+//     form ("cease-fire" gives "cease", "fire" and "ceasefire").
+func Normalize(text string) []Token {
+	var n normalizer
+	toks := n.tokenize(text, 0, nil)
+	if len(toks) == 0 {
+		return nil
+	}
+	arena := string(n.arena) // one allocation for every token's text
+	out := make([]Token, len(toks))
+	for i, t := range toks {
+		out[i] = Token{
+			Text:  arena[t.textStart:t.textEnd],
+			Start: int(t.start), End: int(t.end),
+			Pos: int(t.pos), Width: int(t.width),
+		}
+	}
+	return out
+}
+
+// tok is the internal form of Token: its text lives in normalizer.arena so
+// that a whole document is tokenized without one allocation per word.
+type tok struct {
+	textStart, textEnd int32 // normalized text in the arena
+	start, end         int32 // byte offsets in the original text
+	pos, width         int32
+	slot               int32 // which field of a document (see docText)
+}
+
+// normalizer holds the reusable buffers of tokenize. The zero value is ready.
+type normalizer struct {
+	arena []byte // normalized text of all tokens, back to back
+	segs  []segment
+	runes []rune
+	buf   []byte
+}
+
+// segment is one run of letters and digits inside a word group.
+type segment struct {
+	start, end int    // byte offsets in the original text
+	plain      bool   // the original bytes are the segment's text (no entity inside)
+	text       []rune // the decoded text when plain is false
+	apostrophe bool   // the connector before this segment was an apostrophe
+}
+
+// char is one decoded character of the original text.
+type char struct {
+	r          rune
+	start, end int
+}
+
+// scanner walks the original text yielding characters, skipping HTML tags and
+// decoding entities, while remembering where each character came from.
+type scanner struct {
+	text    string
+	i       int
+	pending []rune // decoded runes of an entity not yet returned
+	pStart  int
+	pEnd    int
+}
+
+func (s *scanner) next() (char, bool) {
+	for {
+		if len(s.pending) > 0 {
+			r := s.pending[0]
+			s.pending = s.pending[1:]
+			return char{r, s.pStart, s.pEnd}, true
+		}
+		if s.i >= len(s.text) {
+			return char{}, false
+		}
+		c := s.text[s.i]
+		if c == '<' {
+			if end, ok := tagEnd(s.text, s.i); ok {
+				s.i = end
+				return char{' ', end - 1, end}, true // a tag separates words
+			}
+		}
+		if c == '&' {
+			if end, decoded, ok := entityAt(s.text, s.i); ok {
+				s.pending = []rune(decoded)
+				s.pStart, s.pEnd = s.i, end
+				s.i = end
+				continue
+			}
+		}
+		if c < utf8.RuneSelf {
+			s.i++
+			return char{rune(c), s.i - 1, s.i}, true
+		}
+		r, size := utf8.DecodeRuneInString(s.text[s.i:])
+		s.i += size
+		return char{r, s.i - size, s.i}, true
+	}
+}
+
+// tagEnd reports where an HTML tag starting at i ends. Only '<' followed by a
+// letter, '/', '!' or '?' starts a tag, so "a < b" stays text.
+func tagEnd(text string, i int) (int, bool) {
+	if i+1 >= len(text) {
+		return 0, false
+	}
+	c := text[i+1]
+	if !(isASCIILetter(c) || c == '/' || c == '!' || c == '?') {
+		return 0, false
+	}
+	j := strings.IndexByte(text[i+1:], '>')
+	if j < 0 {
+		return 0, false
+	}
+	return i + 1 + j + 1, true
+}
+
+// entityAt decodes an HTML entity such as "&amp;" or "&#039;" at i.
+func entityAt(text string, i int) (end int, decoded string, ok bool) {
+	const maxEntity = 40
+	j := i + 1
+	for j < len(text) && j-i < maxEntity {
+		c := text[j]
+		if c == ';' {
+			break
+		}
+		if !(isASCIILetter(c) || c >= '0' && c <= '9' || c == '#') {
+			return 0, "", false
+		}
+		j++
+	}
+	if j >= len(text) || text[j] != ';' || j == i+1 {
+		return 0, "", false
+	}
+	raw := text[i : j+1]
+	decoded = html.UnescapeString(raw)
+	if decoded == raw {
+		return 0, "", false
+	}
+	return j + 1, decoded, true
+}
+
+func isASCIILetter(c byte) bool { return c|0x20 >= 'a' && c|0x20 <= 'z' }
+
+type charClass uint8
+
+const (
+	classSpace charClass = iota
+	classWord
+	classSingle // a Han or kana character: a word on its own
+	classHyphen
+	classApostrophe
+)
+
+func classify(r rune) charClass {
+	if r < utf8.RuneSelf {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
+			return classWord
+		case r == '-':
+			return classHyphen
+		case r == '\'':
+			return classApostrophe
+		}
+		return classSpace
+	}
+	switch r {
+	case '\u2010', '\u2011': // hyphen, non-breaking hyphen
+		return classHyphen
+	case '\u2019', '\u2018': // curly apostrophes
+		return classApostrophe
+	}
+	if unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana) {
+		return classSingle
+	}
+	if unicode.IsLetter(r) || unicode.IsNumber(r) || unicode.IsMark(r) {
+		return classWord
+	}
+	return classSpace
+}
+
+// tokenize appends the tokens of text to toks, tagged with slot, writing
+// their normalized text to n.arena.
+func (n *normalizer) tokenize(text string, slot int32, toks []tok) []tok {
+	s := scanner{text: text}
+	g := grouper{n: n, text: text, slot: slot, toks: toks}
+	n.segs = n.segs[:0]
+	for {
+		c, ok := s.next()
+		if !ok {
+			break
+		}
+		switch cl := classify(c.r); cl {
+		case classWord:
+			g.word(c)
+		case classSingle:
+			g.flush()
+			g.word(c)
+			g.flush()
+		case classHyphen, classApostrophe:
+			g.connector(c, cl)
+		default:
+			g.flush()
+		}
+	}
+	g.flush()
+	return g.toks
+}
+
+// grouper collects the segments of one word group: runs of letters and
+// digits, possibly joined by single hyphens or apostrophes.
+type grouper struct {
+	n       *normalizer
+	text    string
+	slot    int32
+	toks    []tok
+	pos     int32
+	conn    charClass // a connector directly after the last segment, or classSpace
+	connEnd int
+}
+
+func (g *grouper) word(c char) {
+	n := g.n
+	plain := isPlainChar(g.text, c)
+	if len(n.segs) > 0 {
+		last := &n.segs[len(n.segs)-1]
+		switch {
+		case g.conn == classSpace && c.start <= last.end:
+			g.extend(last, c, plain)
+			return
+		case g.conn != classSpace && c.start <= g.connEnd:
+			// a new part of the same group
+		default:
+			g.flush()
+		}
+	}
+	seg := segment{start: c.start, end: c.end, plain: plain, apostrophe: g.conn == classApostrophe}
+	if !plain {
+		seg.text = []rune{c.r}
+	}
+	n.segs = append(n.segs, seg)
+	g.conn = classSpace
+}
+
+func (g *grouper) extend(last *segment, c char, plain bool) {
+	if last.plain && !plain {
+		last.text = []rune(g.text[last.start:last.end])
+		last.plain = false
+	}
+	if !last.plain {
+		last.text = append(last.text, c.r)
+	}
+	last.end = c.end
+}
+
+func (g *grouper) connector(c char, cl charClass) {
+	segs := g.n.segs
+	if len(segs) > 0 && g.conn == classSpace && c.start <= segs[len(segs)-1].end {
+		g.conn, g.connEnd = cl, c.end
+		return
+	}
+	g.flush()
+}
+
+func (g *grouper) flush() {
+	g.toks, g.pos = g.n.emitGroup(g.text, g.slot, g.toks, g.pos)
+	g.n.segs = g.n.segs[:0]
+	g.conn = classSpace
+}
+
+// isPlainChar reports whether the original bytes of c spell c.r, i.e. c did
+// not come from an entity.
+func isPlainChar(text string, c char) bool {
+	if c.r < utf8.RuneSelf {
+		return c.end-c.start == 1
+	}
+	r, size := utf8.DecodeRuneInString(text[c.start:c.end])
+	return size == c.end-c.start && r == c.r
+}
+
+// emitGroup turns the segments of one word group into tokens.
+func (n *normalizer) emitGroup(text string, slot int32, toks []tok, pos int32) ([]tok, int32) {
+	segs := n.segs
+	if len(segs) == 0 {
+		return toks, pos
+	}
+	first := len(toks)
+	for _, sg := range segs {
+		a := len(n.arena)
+		n.appendNormalized(text, sg)
+		if len(n.arena) == a {
+			continue // only marks or symbols that normalize to nothing
+		}
+		toks = append(toks, tok{
+			textStart: int32(a), textEnd: int32(len(n.arena)),
+			start: int32(sg.start), end: int32(sg.end),
+			pos: pos, width: 1, slot: slot,
+		})
+		pos++
+	}
+	parts := toks[first:]
+	if len(parts) > 1 && segs[len(segs)-1].apostrophe && n.isPossessiveS(parts[len(parts)-1]) {
+		toks = toks[:len(toks)-1]
+		parts = parts[:len(parts)-1]
+		pos--
+	}
+	if len(parts) > 1 {
+		a := len(n.arena)
+		for _, p := range parts {
+			n.arena = append(n.arena, n.arena[p.textStart:p.textEnd]...)
+		}
+		toks = append(toks, tok{
+			textStart: int32(a), textEnd: int32(len(n.arena)),
+			start: parts[0].start, end: parts[len(parts)-1].end,
+			pos: parts[0].pos, width: int32(len(parts)), slot: slot,
+		})
+	}
+	return toks, pos
+}
+
+func (n *normalizer) isPossessiveS(t tok) bool {
+	return t.textEnd-t.textStart == 1 && n.arena[t.textStart] == 's'
+}
+
+// appendNormalized writes the normalized text of one segment to the arena.
+func (n *normalizer) appendNormalized(text string, sg segment) {
+	if sg.plain {
+		raw := text[sg.start:sg.end]
+		if isASCII(raw) {
+			for i := 0; i < len(raw); i++ {
+				c := raw[i]
+				if c >= 'A' && c <= 'Z' {
+					c += 'a' - 'A'
+				}
+				n.arena = append(n.arena, c)
+			}
+			return
+		}
+		n.buf = append(n.buf[:0], raw...)
+	} else {
+		n.buf = n.buf[:0]
+		for _, r := range sg.text {
+			n.buf = utf8.AppendRune(n.buf, r)
+		}
+	}
+	n.arena = appendFolded(n.arena, n.buf)
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// appendFolded applies the slow path of normalization to a non-ASCII word:
+// compatibility decomposition, case folding, removal of combining marks, and
+// recomposition. Only letters and digits are kept, so that what NFKC expands
+// into punctuation ("㈱" into "(株)") cannot split or pollute a word.
+func appendFolded(dst, word []byte) []byte {
+	b := norm.NFKD.Bytes(word)
+	b = cases.Fold().Bytes(b)
+	b = norm.NFKD.Bytes(b) // folding may produce decomposable letters
+	kept := b[:0]
+	for i := 0; i < len(b); {
+		r, size := utf8.DecodeRune(b[i:])
+		i += size
+		if unicode.Is(unicode.Mn, r) || unicode.Is(unicode.Me, r) {
+			continue
+		}
+		if unicode.IsLetter(r) || unicode.IsNumber(r) || unicode.Is(unicode.Mc, r) {
+			kept = utf8.AppendRune(kept, r)
+		}
+	}
+	return append(dst, norm.NFC.Bytes(kept)...)
+}

@@ -1,0 +1,96 @@
+package filters
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// tokenString renders tokens compactly: text@pos, with +w for joined forms.
+func tokenString(toks []Token) string {
+	var b strings.Builder
+	for i, t := range toks {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(t.Text)
+		b.WriteByte('@')
+		b.WriteString(strconv.Itoa(t.Pos))
+		if t.Width > 1 {
+			b.WriteString("+" + strconv.Itoa(t.Width))
+		}
+	}
+	return b.String()
+}
+
+func TestNormalize(t *testing.T) {
+	tests := []struct {
+		name, in, want string
+	}{
+		{"simple words", "Aleppo ceasefire talks", "aleppo@0 ceasefire@1 talks@2"},
+		{"accents removed", "Zürich Ärger café", "zurich@0 arger@1 cafe@2"},
+		{"decomposed accent", "Zu\u0308rich", "zurich@0"},
+		{"arabic", "حلب", "حلب@0"},
+		{"arabic harakat", "حَلَب", "حلب@0"},
+		{"possessive", "Assad's forces", "assad@0 forces@1"},
+		{"curly possessive", "Assad\u2019s forces", "assad@0 forces@1"},
+		{"entity possessive", "Assad&#039;s forces", "assad@0 forces@1"},
+		{"hyphen", "a cease-fire holds", "a@0 cease@1 fire@2 ceasefire@1+2 holds@3"},
+		{"apostrophe join", "O'Brien said", "o@0 brien@1 obrien@0+2 said@2"},
+		{"dangling hyphen", "pre- and post-war", "pre@0 and@1 post@2 war@3 postwar@2+2"},
+		{"double hyphen is a separator", "yes--no", "yes@0 no@1"},
+		{"numbers", "In 2016, 1,000 died", "in@0 2016@1 1@2 000@3 died@4"},
+		{"html stripped", "<p>Aleppo <b>truce</b></p>", "aleppo@0 truce@1"},
+		{"tag splits words", "Ale<br/>ppo", "ale@0 ppo@1"},
+		{"less-than is text", "a < b", "a@0 b@1"},
+		{"entities", "Tom &amp; Jerry &eacute;t&eacute;", "tom@0 jerry@1 ete@2"},
+		{"unknown entity kept", "&bogus; word", "bogus@0 word@1"},
+		{"fold sharp s", "Straße", "strasse@0"},
+		{"fullwidth", "ＡＢＣ１２", "abc12@0"},
+		{"ligature", "ﬁnance", "finance@0"},
+		{"han unigrams", "北京市", "北@0 京@1 市@2"},
+		{"dotted capital I", "İstanbul", "istanbul@0"},
+		{"greek", "ΑΘΗΝΑ Αθήνα", "αθηνα@0 αθηνα@1"},
+		{"cyrillic", "Москва", "москва@0"},
+		{"empty", "", ""},
+		{"punctuation only", "!!! ... ---", ""},
+		{"us and bus", "US bus", "us@0 bus@1"},
+		{"nbsp separates", "a\u00a0b", "a@0 b@1"},
+		{"possessive plural keeps word", "the Smiths' house", "the@0 smiths@1 house@2"},
+		{"trailing apostrophe s alone", "'s", "s@0"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got := tokenString(Normalize(tc.in))
+			if got != tc.want {
+				t.Errorf("Normalize(%q)\n got %s\nwant %s", tc.in, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestNormalizeOffsets(t *testing.T) {
+	tests := []struct {
+		name, in string
+		want     []string // the original text of each token
+	}{
+		{"ascii", "Kerry meets Lavrov", []string{"Kerry", "meets", "Lavrov"}},
+		{"possessive span excludes 's", "Assad's", []string{"Assad"}},
+		{"hyphen parts and joined", "cease-fire", []string{"cease", "fire", "cease-fire"}},
+		{"entity inside word", "Z&uuml;rich", []string{"Z&uuml;rich"}},
+		{"multibyte", "à Zürich", []string{"à", "Zürich"}},
+		{"inside html", "<i>Aleppo</i>", []string{"Aleppo"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			toks := Normalize(tc.in)
+			var got []string
+			for _, tk := range toks {
+				got = append(got, tc.in[tk.Start:tk.End])
+			}
+			if strings.Join(got, "|") != strings.Join(tc.want, "|") {
+				t.Errorf("spans of %q: got %q, want %q", tc.in, got, tc.want)
+			}
+		})
+	}
+}

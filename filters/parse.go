@@ -1,0 +1,514 @@
+package filters
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"regexp/syntax"
+	"strings"
+)
+
+var sprintf = fmt.Sprintf
+
+// ParseError is a problem in a query, with the rune column where it is.
+type ParseError struct {
+	Query string
+	Pos   int // 1-based rune column in Query
+	Msg   string
+}
+
+func (e *ParseError) Error() string { return fmt.Sprintf("query:%d: %s", e.Pos, e.Msg) }
+
+// Caret returns the query and, on a second line, a caret under Pos, for
+// showing the error to the person who wrote the query.
+func (e *ParseError) Caret() string {
+	pos := max(e.Pos, 1)
+	return e.Query + "\n" + strings.Repeat(" ", pos-1) + "^"
+}
+
+// Query is one parsed query. A Query is immutable after Parse and may be
+// matched from several goroutines.
+type Query struct {
+	src  string
+	root *node
+}
+
+type nodeKind uint8
+
+const (
+	nodeOr nodeKind = iota
+	nodeAnd
+	nodeNot
+	nodeNear
+	nodeField  // a field scope around kids[0]
+	nodeDefine // an expanded @name around kids[0]
+	nodeText   // a word or a phrase
+	nodePrefix
+	nodeRegex
+	nodeSite
+)
+
+// fieldMask is a set of fields, one bit per Field in fieldNames order.
+type fieldMask uint16
+
+func maskOf(f Field) fieldMask {
+	for i, name := range fieldNames {
+		if name == f {
+			return 1 << i
+		}
+	}
+	return 0
+}
+
+var (
+	maskTitle    = maskOf(FieldTitle)
+	maskSummary  = maskOf(FieldSummary)
+	maskContent  = maskOf(FieldContent)
+	maskAuthor   = maskOf(FieldAuthor)
+	maskCategory = maskOf(FieldCategory)
+	maskLink     = maskOf(FieldLink)
+	maskSite     = maskOf(FieldSite)
+	maskFeed     = maskOf(FieldFeed)
+	maskDefault  = maskTitle | maskSummary | maskContent | maskCategory
+)
+
+// node is one element of a query's syntax tree.
+type node struct {
+	kind  nodeKind
+	kids  []*node
+	scope fieldMask // fields a leaf looks in
+
+	text   string // as written: a word, a phrase's inside, a regex, a host, a define or field name
+	quotes [2]rune
+
+	phrase  []element      // nodeText
+	term    *term          // nodePrefix, nodeSite
+	re      *regexp.Regexp // nodeRegex
+	near    int            // nodeNear
+	ordered bool           // nodeNear: ONEAR
+	minus   bool           // nodeNot written as '-'
+}
+
+// element is one position of a phrase: a word, or a hyphenated word whose
+// alternatives are its parts in sequence and its joined form.
+type element [][]*term
+
+type termKind uint8
+
+const (
+	termWord termKind = iota
+	termPrefix
+	termSite
+)
+
+// term is a normalized word, prefix or host that documents are searched for.
+type term struct {
+	kind termKind
+	text string
+	id   int32 // index in a Set's dictionary; -1 when the query is not in a Set
+}
+
+// Parse parses one query. defines maps the names usable as @name to their
+// query text (the config's define: section). The error is a *ParseError.
+func Parse(query string, defines map[string]string) (*Query, error) {
+	root, err := parseWith(query, defines, nil)
+	if err != nil {
+		return nil, err
+	}
+	if !hasPositive(root) {
+		return nil, &ParseError{Query: query, Pos: 1, Msg: "a query needs at least one word to look for; an exclusion alone would match almost everything"}
+	}
+	return &Query{src: query, root: root}, nil
+}
+
+// parseWith parses src; expanding lists the defines being expanded, to
+// detect cycles.
+func parseWith(src string, defines map[string]string, expanding []string) (*node, error) {
+	items, err := lex(src)
+	if err != nil {
+		return nil, err
+	}
+	p := &parser{src: src, items: items, defines: defines, expanding: expanding}
+	if p.peek().kind == itemEOF {
+		return nil, p.errorf(p.peek(), "empty query")
+	}
+	n, err := p.or()
+	if err != nil {
+		return nil, err
+	}
+	if it := p.peek(); it.kind != itemEOF {
+		if it.kind == itemClose {
+			return nil, p.errorf(it, "unexpected ')' without a matching '('")
+		}
+		return nil, p.errorf(it, "unexpected %s", describe(it))
+	}
+	return n, nil
+}
+
+type parser struct {
+	src       string
+	items     []item
+	i         int
+	defines   map[string]string
+	expanding []string
+}
+
+func (p *parser) peek() item { return p.items[p.i] }
+
+func (p *parser) advance() item {
+	it := p.items[p.i]
+	if it.kind != itemEOF {
+		p.i++
+	}
+	return it
+}
+
+func (p *parser) errorf(it item, format string, args ...any) *ParseError {
+	return &ParseError{Query: p.src, Pos: it.col, Msg: fmt.Sprintf(format, args...)}
+}
+
+func describe(it item) string {
+	switch it.kind {
+	case itemEOF:
+		return "end of query"
+	case itemAnd:
+		return "AND"
+	case itemOr:
+		return "OR"
+	case itemNot:
+		if it.minus {
+			return "'-'"
+		}
+		return "NOT"
+	case itemNear:
+		if it.ordered {
+			return "ONEAR"
+		}
+		return "NEAR"
+	case itemOpen:
+		return "'('"
+	case itemClose:
+		return "')'"
+	case itemField:
+		return it.text + ":"
+	}
+	return fmt.Sprintf("%q", it.text)
+}
+
+// startsOperand reports whether it can begin an operand, which is what makes
+// juxtaposition an implicit AND.
+func startsOperand(it item) bool {
+	switch it.kind {
+	case itemWord, itemPrefix, itemPhrase, itemRegex, itemDefine, itemField, itemSite, itemNot, itemOpen:
+		return true
+	}
+	return false
+}
+
+func (p *parser) or() (*node, error) {
+	first, err := p.and()
+	if err != nil {
+		return nil, err
+	}
+	kids := []*node{first}
+	for p.peek().kind == itemOr {
+		op := p.advance()
+		if !startsOperand(p.peek()) {
+			return nil, p.errorf(p.peek(), "OR at %d needs a term after it, found %s", op.col, describe(p.peek()))
+		}
+		n, err := p.and()
+		if err != nil {
+			return nil, err
+		}
+		kids = append(kids, n)
+	}
+	if len(kids) == 1 {
+		return first, nil
+	}
+	return &node{kind: nodeOr, kids: kids}, nil
+}
+
+func (p *parser) and() (*node, error) {
+	if it := p.peek(); !startsOperand(it) {
+		return nil, p.errorf(it, "expected a word, a phrase or '(' but found %s", describe(it))
+	}
+	first, err := p.near()
+	if err != nil {
+		return nil, err
+	}
+	kids := []*node{first}
+	for {
+		it := p.peek()
+		if it.kind == itemAnd {
+			p.advance()
+			if !startsOperand(p.peek()) {
+				return nil, p.errorf(p.peek(), "AND at %d needs a term after it, found %s", it.col, describe(p.peek()))
+			}
+		} else if !startsOperand(it) {
+			break
+		}
+		n, err := p.near()
+		if err != nil {
+			return nil, err
+		}
+		kids = append(kids, n)
+	}
+	if len(kids) == 1 {
+		return first, nil
+	}
+	return &node{kind: nodeAnd, kids: kids}, nil
+}
+
+func (p *parser) near() (*node, error) {
+	left, err := p.unary()
+	if err != nil {
+		return nil, err
+	}
+	for p.peek().kind == itemNear {
+		op := p.advance()
+		if !startsOperand(p.peek()) {
+			return nil, p.errorf(p.peek(), "%s at %d needs a term after it, found %s", describe(op), op.col, describe(p.peek()))
+		}
+		right, err := p.unary()
+		if err != nil {
+			return nil, err
+		}
+		for _, side := range []*node{left, right} {
+			if !positional(side) {
+				return nil, p.errorf(op, "%s joins words, phrases, prefixes or an OR of those; NOT, AND and regular expressions cannot be near something", describe(op))
+			}
+		}
+		left = &node{kind: nodeNear, kids: []*node{left, right}, near: op.n, ordered: op.ordered}
+	}
+	return left, nil
+}
+
+// positional reports whether n has word positions, which NEAR needs.
+func positional(n *node) bool {
+	switch n.kind {
+	case nodeText, nodePrefix:
+		return true
+	case nodeOr:
+		for _, k := range n.kids {
+			if !positional(k) {
+				return false
+			}
+		}
+		return true
+	case nodeNear, nodeField, nodeDefine:
+		return positional(n.kids[0]) && (n.kind != nodeNear || positional(n.kids[1]))
+	}
+	return false
+}
+
+func (p *parser) unary() (*node, error) {
+	it := p.peek()
+	if it.kind != itemNot {
+		return p.primary(maskDefault)
+	}
+	p.advance()
+	if !startsOperand(p.peek()) || p.peek().kind == itemNot {
+		return nil, p.errorf(p.peek(), "%s at %d needs a term after it, found %s", describe(it), it.col, describe(p.peek()))
+	}
+	kid, err := p.unary()
+	if err != nil {
+		return nil, err
+	}
+	return &node{kind: nodeNot, kids: []*node{kid}, minus: it.minus}, nil
+}
+
+func (p *parser) primary(scope fieldMask) (*node, error) {
+	it := p.advance()
+	switch it.kind {
+	case itemOpen:
+		n, err := p.or()
+		if err != nil {
+			return nil, err
+		}
+		if c := p.peek(); c.kind != itemClose {
+			return nil, p.errorf(c, "expected ')' to close '(' at %d, found %s", it.col, describe(c))
+		}
+		p.advance()
+		return n, nil
+	case itemWord, itemPhrase:
+		return p.text(it, scope)
+	case itemPrefix:
+		return p.prefix(it, scope)
+	case itemRegex:
+		re, err := regexp.Compile(it.text)
+		if err != nil {
+			return nil, p.errorf(it, "bad regular expression: %v", unwrapRegexpError(err))
+		}
+		return &node{kind: nodeRegex, text: it.text, re: re, scope: scope}, nil
+	case itemSite:
+		return &node{kind: nodeSite, text: it.text, scope: maskSite, term: &term{kind: termSite, text: it.text, id: -1}}, nil
+	case itemDefine:
+		return p.define(it, scope)
+	case itemField:
+		return p.field(it)
+	}
+	return nil, p.errorf(it, "expected a word, a phrase or '(' but found %s", describe(it))
+}
+
+func unwrapRegexpError(err error) string {
+	var se *syntax.Error
+	if errors.As(err, &se) {
+		return fmt.Sprintf("%s in `%s`", se.Code, se.Expr)
+	}
+	return err.Error()
+}
+
+func (p *parser) field(it item) (*node, error) {
+	next := p.peek()
+	switch next.kind {
+	case itemOpen, itemWord, itemPhrase, itemPrefix, itemRegex, itemDefine:
+	default:
+		return nil, p.errorf(next, "%s: must be followed by a word, a phrase, a regex or '(' but found %s", it.text, describe(next))
+	}
+	kid, err := p.primary(maskOf(Field(it.text)))
+	if err != nil {
+		return nil, err
+	}
+	rescope(kid, maskOf(Field(it.text)))
+	return &node{kind: nodeField, text: it.text, kids: []*node{kid}}, nil
+}
+
+// rescope sets the scope of the leaves under n that have no field of their
+// own: an inner field scope wins over an outer one.
+func rescope(n *node, scope fieldMask) {
+	switch n.kind {
+	case nodeField, nodeSite:
+		return
+	case nodeText, nodePrefix, nodeRegex:
+		n.scope = scope
+		return
+	}
+	for _, k := range n.kids {
+		rescope(k, scope)
+	}
+}
+
+func (p *parser) text(it item, scope fieldMask) (*node, error) {
+	toks := Normalize(it.text)
+	if len(toks) == 0 {
+		what := "word"
+		if it.kind == itemPhrase {
+			what = "phrase"
+		}
+		return nil, p.errorf(it, "the %s %q has no letters or digits to search for", what, it.text)
+	}
+	n := &node{kind: nodeText, text: it.text, scope: scope, phrase: phraseOf(toks)}
+	if it.kind == itemPhrase {
+		n.quotes = it.quotes
+	}
+	return n, nil
+}
+
+// phraseOf turns the tokens of one text into phrase elements: a joined
+// hyphenated form becomes an alternative to its parts.
+func phraseOf(toks []Token) []element {
+	var joined []Token
+	parts := map[int]Token{}
+	maxPos := 0
+	for _, t := range toks {
+		if t.Width > 1 {
+			joined = append(joined, t)
+		} else {
+			parts[t.Pos] = t
+		}
+		maxPos = max(maxPos, t.Pos+t.Width-1)
+	}
+	var out []element
+	for pos := 0; pos <= maxPos; {
+		if j, ok := joinedAt(joined, pos); ok {
+			seq := make([]*term, 0, j.Width)
+			for k := pos; k < pos+j.Width; k++ {
+				seq = append(seq, newWord(parts[k].Text))
+			}
+			out = append(out, element{seq, {newWord(j.Text)}})
+			pos += j.Width
+			continue
+		}
+		out = append(out, element{{newWord(parts[pos].Text)}})
+		pos++
+	}
+	return out
+}
+
+func joinedAt(joined []Token, pos int) (Token, bool) {
+	for _, j := range joined {
+		if j.Pos == pos {
+			return j, true
+		}
+	}
+	return Token{}, false
+}
+
+func newWord(text string) *term { return &term{kind: termWord, text: text, id: -1} }
+
+const minPrefix = 3
+
+func (p *parser) prefix(it item, scope fieldMask) (*node, error) {
+	toks := Normalize(it.text)
+	if len(toks) != 1 || toks[0].Start != 0 || toks[0].End != len(it.text) {
+		return nil, p.errorf(it, "a prefix must be one word of letters or digits followed by '*', not %q", it.text+"*")
+	}
+	if n := len([]rune(toks[0].Text)); n < minPrefix {
+		return nil, p.errorf(it, "a prefix needs at least %d letters before '*' (%q has %d)", minPrefix, it.text+"*", n)
+	}
+	return &node{kind: nodePrefix, text: it.text, scope: scope, term: &term{kind: termPrefix, text: toks[0].Text, id: -1}}, nil
+}
+
+func (p *parser) define(it item, scope fieldMask) (*node, error) {
+	body, ok := p.defines[it.text]
+	if !ok {
+		return nil, p.errorf(it, "unknown define @%s", it.text)
+	}
+	for i, name := range p.expanding {
+		if name == it.text {
+			chain := append(append([]string{}, p.expanding[i:]...), it.text)
+			return nil, p.errorf(it, "@%s refers to itself: @%s", it.text, strings.Join(chain, " → @"))
+		}
+	}
+	kid, err := parseWith(body, p.defines, append(append([]string{}, p.expanding...), it.text))
+	if err != nil {
+		var pe *ParseError
+		if errors.As(err, &pe) {
+			if strings.HasPrefix(pe.Msg, "in @") {
+				return nil, p.errorf(it, "%s", pe.Msg)
+			}
+			return nil, p.errorf(it, "in @%s (%q) at %d: %s", it.text, body, pe.Pos, pe.Msg)
+		}
+		return nil, err
+	}
+	if scope != maskDefault {
+		rescope(kid, scope)
+	}
+	return &node{kind: nodeDefine, text: it.text, kids: []*node{kid}}, nil
+}
+
+// hasPositive reports whether n can match by finding something, rather than
+// only by the absence of something.
+func hasPositive(n *node) bool {
+	switch n.kind {
+	case nodeNot:
+		return false
+	case nodeAnd:
+		for _, k := range n.kids {
+			if hasPositive(k) {
+				return true
+			}
+		}
+		return false
+	case nodeOr:
+		for _, k := range n.kids {
+			if !hasPositive(k) {
+				return false
+			}
+		}
+		return true
+	case nodeField, nodeDefine:
+		return hasPositive(n.kids[0])
+	}
+	return true
+}

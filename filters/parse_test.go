@@ -1,0 +1,132 @@
+package filters
+
+import (
+	"errors"
+	"testing"
+)
+
+var testDefines = map[string]string{
+	"syria":  `aleppo OR halab OR حلب`,
+	"truce":  `ceasefire OR truce OR "cessation of hostilities"`,
+	"both":   `@syria @truce`,
+	"loop1":  `kerry @loop2`,
+	"loop2":  `lavrov OR @loop1`,
+	"self":   `x @self`,
+	"broken": `aleppo (truce`,
+}
+
+func TestParseString(t *testing.T) {
+	tests := []struct {
+		name, query, want string
+	}{
+		{"implicit and", "aleppo ceasefire", "aleppo AND ceasefire"},
+		{"or and precedence", "a1 OR b1 c1", "a1 OR b1 AND c1"},
+		{"parens kept where needed", "(a1 OR b1) c1", "(a1 OR b1) AND c1"},
+		{"redundant parens dropped", "(a1 b1) OR c1", "a1 AND b1 OR c1"},
+		{"nested same op kept", "a1 AND (b1 AND c1)", "a1 AND (b1 AND c1)"},
+		{"minus", "kerry -lavrov", "kerry AND NOT lavrov"},
+		{"not", "kerry NOT lavrov", "kerry AND NOT lavrov"},
+		{"not group", "kerry -(lavrov OR putin)", "kerry AND NOT (lavrov OR putin)"},
+		{"not not", "kerry NOT (NOT lavrov)", "kerry AND NOT (NOT lavrov)"},
+		{"phrase", `"cessation of  hostilities"`, `"cessation of  hostilities"`},
+		{"curly phrase", `“cease fire”`, `“cease fire”`},
+		{"field", "title:aleppo", "title:aleppo"},
+		{"field group", "title:(aleppo OR halab)", "title:(aleppo OR halab)"},
+		{"field phrase", `summary:"peace talks"`, `summary:"peace talks"`},
+		{"site", "site:WWW.BBC.co.uk syria", "site:bbc.co.uk AND syria"},
+		{"prefix", "ceasefire*", "ceasefire*"},
+		{"near", "aleppo NEAR/10 ceasefire", "aleppo NEAR/10 ceasefire"},
+		{"onear chain", "a1 ONEAR/3 b1 NEAR/2 c1", "a1 ONEAR/3 b1 NEAR/2 c1"},
+		{"near right group", "a1 NEAR/3 (b1 NEAR/2 c1)", "a1 NEAR/3 (b1 NEAR/2 c1)"},
+		{"near binds tighter than and", "x1 a1 NEAR/3 b1", "x1 AND a1 NEAR/3 b1"},
+		{"near or operand", "(a1 OR b1) NEAR/3 c1", "(a1 OR b1) NEAR/3 c1"},
+		{"regex", `/\bUS\b/ election`, `/\bUS\b/ AND election`},
+		{"regex slash", `/a\/b/ x`, `/a\/b/ AND x`},
+		{"define", "@syria truce", "@syria AND truce"},
+		{"nested define", "@both", "@both"},
+		{"lowercase operators are words", "aleppo and or not near", "aleppo AND and AND or AND not AND near"},
+		{"hyphen word", "cease-fire", "cease-fire"},
+		{"arabic", "حلب", "حلب"},
+		{"time is a word", "10:30", "10:30"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			q, err := Parse(tc.query, testDefines)
+			if err != nil {
+				t.Fatalf("Parse(%q): %v", tc.query, err)
+			}
+			if got := q.String(); got != tc.want {
+				t.Errorf("Parse(%q).String()\n got %s\nwant %s", tc.query, got, tc.want)
+			}
+			again, err := Parse(q.String(), testDefines)
+			if err != nil {
+				t.Fatalf("round trip Parse(%q): %v", q.String(), err)
+			}
+			if again.String() != q.String() {
+				t.Errorf("round trip: got %s, want %s", again.String(), q.String())
+			}
+		})
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	tests := []struct {
+		name, query, want string
+	}{
+		{"empty", "   ", "query:4: empty query"},
+		{"unclosed paren", "aleppo (truce OR ceasefire", "query:27: expected ')' to close '(' at 8, found end of query"},
+		{"stray close", "aleppo)", "query:7: unexpected ')' without a matching '('"},
+		{"unclosed quote", `aleppo "cease fire`, `query:8: unclosed quote "\""`},
+		{"exclusion alone", "-football", "query:1: a query needs at least one word to look for; an exclusion alone would match almost everything"},
+		{"not alone", "NOT football OR NOT rugby", "query:1: a query needs at least one word to look for; an exclusion alone would match almost everything"},
+		{"dangling or", "aleppo OR", "query:10: OR at 8 needs a term after it, found end of query"},
+		{"leading and", "AND aleppo", "query:1: expected a word, a phrase or '(' but found AND"},
+		{"double or", "a1 OR OR b1", "query:7: OR at 4 needs a term after it, found OR"},
+		{"short prefix", "ab*", `query:1: a prefix needs at least 3 letters before '*' ("ab*" has 2)`},
+		{"hyphen prefix", "cease-f*", `query:1: a prefix must be one word of letters or digits followed by '*', not "cease-f*"`},
+		{"near without distance", "a1 NEAR b1", "query:4: NEAR needs a distance in words, e.g. NEAR/10"},
+		{"near too far", "a1 NEAR/21 b1", `query:4: NEAR/n needs a whole number of words from 1 to 20, not "21"`},
+		{"near zero", "a1 ONEAR/0 b1", `query:4: ONEAR/n needs a whole number of words from 1 to 20, not "0"`},
+		{"near with not", "a1 NEAR/3 -b1", "query:4: NEAR joins words, phrases, prefixes or an OR of those; NOT, AND and regular expressions cannot be near something"},
+		{"near with regex", "/x/ NEAR/3 b1", "query:5: NEAR joins words, phrases, prefixes or an OR of those; NOT, AND and regular expressions cannot be near something"},
+		{"unknown field", "titel:aleppo", `query:1: unknown field "titel" (fields are title: summary: content: author: category: link: site: feed:); put the word in quotes to search for it`},
+		{"field then space", "title: aleppo", "query:1: title: must be followed directly by a word, a phrase or '('"},
+		{"bad site", "site:(bbc)", "query:1: site: must be followed by a host name such as site:bbc.co.uk"},
+		{"bad regex", "/a(b/ x", "query:1: bad regular expression: missing closing ) in `a(b`"},
+		{"unclosed regex", "/abc x", `query:1: unclosed regular expression: a '/' must end it (write \/ for a slash inside)`},
+		{"unknown define", "@nowhere x", "query:1: unknown define @nowhere"},
+		{"define cycle", "@loop1", `query:1: in @loop2 ("lavrov OR @loop1") at 11: @loop1 refers to itself: @loop1 → @loop2 → @loop1`},
+		{"define self", "news @self", `query:6: in @self ("x @self") at 3: @self refers to itself: @self → @self`},
+		{"broken define", "@broken", `query:1: in @broken ("aleppo (truce") at 14: expected ')' to close '(' at 8, found end of query`},
+		{"no letters", "aleppo !!!", `query:8: the word "!!!" has no letters or digits to search for`},
+		{"empty phrase", `aleppo ""`, `query:8: the phrase "" has no letters or digits to search for`},
+		{"rune columns", `حلب (x`, "query:7: expected ')' to close '(' at 5, found end of query"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse(tc.query, testDefines)
+			if err == nil {
+				t.Fatalf("Parse(%q): no error, want %s", tc.query, tc.want)
+			}
+			var pe *ParseError
+			if !errors.As(err, &pe) {
+				t.Fatalf("Parse(%q): error %T, want *ParseError", tc.query, err)
+			}
+			if got := err.Error(); got != tc.want {
+				t.Errorf("Parse(%q)\n got %s\nwant %s", tc.query, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestParseErrorCaret(t *testing.T) {
+	_, err := Parse("aleppo (truce OR ceasefire", nil)
+	var pe *ParseError
+	if !errors.As(err, &pe) {
+		t.Fatalf("got %v, want a *ParseError", err)
+	}
+	want := "aleppo (truce OR ceasefire\n                          ^"
+	if got := pe.Caret(); got != want {
+		t.Errorf("Caret:\n%s\nwant:\n%s", got, want)
+	}
+}

@@ -1,0 +1,220 @@
+package fakediscord
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+)
+
+// ResponseDeadline is how long Discord waits for an interaction's first
+// response.
+const ResponseDeadline = 3 * time.Second
+
+// ephemeralFlag is discordgo.MessageFlagsEphemeral.
+const ephemeralFlag = 1 << 6
+
+// Interaction is an injected interaction and every answer the bot gave it.
+type Interaction struct {
+	ID, Token  string
+	InjectedAt time.Time
+	Callbacks  []Reply // POST interactions/{id}/{token}/callback
+	Edits      []Reply // PATCH webhooks/{app}/{token}/messages/@original
+	Followups  []Reply // POST webhooks/{app}/{token}
+	Deleted    bool    // the original response was deleted
+}
+
+// Reply is one answer to an interaction.
+type Reply struct {
+	Type    int // callback type (4 message, 5 deferred); 0 for edits and follow-ups
+	Content string
+	Flags   int
+	Embeds  []*discordgo.MessageEmbed
+	At      time.Time
+}
+
+// Ephemeral reports whether the reply is visible only to the user.
+func (r Reply) Ephemeral() bool { return r.Flags&ephemeralFlag != 0 }
+
+// Answered reports whether the first response came within Discord's 3 s.
+func (i Interaction) Answered() bool {
+	return len(i.Callbacks) > 0 && i.Callbacks[0].At.Sub(i.InjectedAt) <= ResponseDeadline
+}
+
+// Original is the content the user sees in the original response: the last
+// edit, else the callback's content ("" while deferred or when deleted).
+func (i Interaction) Original() string {
+	switch {
+	case i.Deleted:
+		return ""
+	case len(i.Edits) > 0:
+		return i.Edits[len(i.Edits)-1].Content
+	case len(i.Callbacks) > 0:
+		return i.Callbacks[0].Content
+	}
+	return ""
+}
+
+// SlashCommand builds an application command interaction from a member with
+// Manage Channels in guildID, as Discord would send it.
+func SlashCommand(guildID, channelID, name string, options ...*discordgo.ApplicationCommandInteractionDataOption) discordgo.Interaction {
+	return discordgo.Interaction{
+		Type:      discordgo.InteractionApplicationCommand,
+		GuildID:   guildID,
+		ChannelID: channelID,
+		Member: &discordgo.Member{
+			User:        &discordgo.User{ID: "300000000000000001", Username: "editor"},
+			Permissions: discordgo.PermissionManageChannels | discordgo.PermissionViewChannel | discordgo.PermissionSendMessages,
+		},
+		Data: discordgo.ApplicationCommandInteractionData{
+			ID:          "400000000000000001",
+			Name:        name,
+			CommandType: discordgo.ChatApplicationCommand,
+			Options:     options,
+		},
+	}
+}
+
+// Inject records the interaction (filling in id, token and application id)
+// and dispatches it as INTERACTION_CREATE on the gateway, now or, while no
+// client is connected, when one resumes. It returns the interaction id.
+func (s *Server) Inject(i discordgo.Interaction) string {
+	s.mu.Lock()
+	i.ID = s.newID()
+	i.Token = "itoken-" + i.ID
+	i.AppID = AppID
+	i.Version = 1
+	s.inter[i.ID] = &Interaction{ID: i.ID, Token: i.Token, InjectedAt: time.Now()}
+	s.notify()
+	s.mu.Unlock()
+	s.dispatch("INTERACTION_CREATE", i)
+	return i.ID
+}
+
+// Interaction returns what the bot answered to interaction id so far.
+func (s *Server) Interaction(id string) Interaction {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if in := s.inter[id]; in != nil {
+		c := *in
+		c.Callbacks = append([]Reply(nil), in.Callbacks...)
+		c.Edits = append([]Reply(nil), in.Edits...)
+		c.Followups = append([]Reply(nil), in.Followups...)
+		return c
+	}
+	return Interaction{}
+}
+
+// byToken finds an interaction; called with s.mu held.
+func (s *Server) byToken(token string) *Interaction {
+	for _, in := range s.inter {
+		if in.Token == token {
+			return in
+		}
+	}
+	return nil
+}
+
+type replyPayload struct {
+	Type int `json:"type"`
+	Data *struct {
+		Content string                    `json:"content"`
+		Flags   int                       `json:"flags"`
+		Embeds  []*discordgo.MessageEmbed `json:"embeds"`
+	} `json:"data"`
+	// Edits and follow-ups carry the fields at the top level.
+	Content *string                   `json:"content"`
+	Flags   int                       `json:"flags"`
+	Embeds  []*discordgo.MessageEmbed `json:"embeds"`
+}
+
+func readReply(w http.ResponseWriter, r *http.Request) (Reply, bool) {
+	raw, err := io.ReadAll(io.LimitReader(r.Body, 8<<20))
+	var p replyPayload
+	if err != nil || json.Unmarshal(raw, &p) != nil {
+		writeError(w, http.StatusBadRequest, 50109, "The request body contains invalid JSON.")
+		return Reply{}, false
+	}
+	rep := Reply{Type: p.Type, Flags: p.Flags, Embeds: p.Embeds, At: time.Now()}
+	if p.Content != nil {
+		rep.Content = *p.Content
+	}
+	if p.Data != nil {
+		rep.Content, rep.Flags, rep.Embeds = p.Data.Content, p.Data.Flags, p.Data.Embeds
+	}
+	fe := validate(&messagePayload{Content: rep.Content, Embeds: rep.Embeds})
+	if len(fe) > 0 {
+		writeJSON(w, http.StatusBadRequest, apiError{Code: 50035, Message: "Invalid Form Body", Errors: fe.tree()})
+		return Reply{}, false
+	}
+	return rep, true
+}
+
+func (s *Server) interactionCallback(w http.ResponseWriter, r *http.Request) {
+	rep, ok := readReply(w, r)
+	if !ok {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	in := s.inter[r.PathValue("id")]
+	switch {
+	case in == nil || in.Token != r.PathValue("token") || time.Since(in.InjectedAt) > ResponseDeadline:
+		writeError(w, http.StatusNotFound, 10062, "Unknown interaction")
+	case len(in.Callbacks) > 0:
+		writeError(w, http.StatusBadRequest, 40060, "Interaction has already been acknowledged.")
+	default:
+		in.Callbacks = append(in.Callbacks, rep)
+		w.WriteHeader(http.StatusNoContent)
+	}
+}
+
+func (s *Server) editInteractionMessage(w http.ResponseWriter, r *http.Request) {
+	rep, ok := readReply(w, r)
+	if !ok {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	in := s.byToken(r.PathValue("token"))
+	if in == nil || r.PathValue("id") != AppID || r.PathValue("msg") != "@original" || len(in.Callbacks) == 0 || in.Deleted {
+		writeError(w, http.StatusNotFound, 10008, "Unknown Message")
+		return
+	}
+	in.Edits = append(in.Edits, rep)
+	writeJSON(w, http.StatusOK, map[string]any{"id": s.newID(), "content": rep.Content, "flags": in.Callbacks[0].Flags})
+}
+
+func (s *Server) deleteInteractionMessage(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	in := s.byToken(r.PathValue("token"))
+	if in == nil || r.PathValue("id") != AppID || r.PathValue("msg") != "@original" || len(in.Callbacks) == 0 || in.Deleted {
+		writeError(w, http.StatusNotFound, 10008, "Unknown Message")
+		return
+	}
+	in.Deleted = true
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) followup(w http.ResponseWriter, r *http.Request, token string) {
+	rep, ok := readReply(w, r)
+	if !ok {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	in := s.byToken(token)
+	if in == nil || len(in.Callbacks) == 0 {
+		writeError(w, http.StatusNotFound, 10015, "Unknown Webhook")
+		return
+	}
+	in.Followups = append(in.Followups, rep)
+	if r.URL.Query().Get("wait") != "true" {
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"id": s.newID(), "content": rep.Content, "flags": rep.Flags})
+}

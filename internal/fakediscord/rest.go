@@ -1,0 +1,235 @@
+package fakediscord
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+)
+
+// nonceWindow is how long enforce_nonce returns the earlier message
+// ("within the past few minutes").
+const nonceWindow = 5 * time.Minute
+
+func (s *Server) routes() http.Handler {
+	mux := http.NewServeMux()
+	api := func(pattern string, h http.HandlerFunc) { mux.HandleFunc(pattern, s.api(h)) }
+	api("POST /api/v9/channels/{channel}/messages", s.createMessage)
+	api("POST /api/v9/webhooks/{id}/{token}", s.executeWebhook)
+	api("PATCH /api/v9/webhooks/{id}/{token}/messages/{msg}", s.editInteractionMessage)
+	api("DELETE /api/v9/webhooks/{id}/{token}/messages/{msg}", s.deleteInteractionMessage)
+	api("POST /api/v9/interactions/{id}/{token}/callback", s.interactionCallback)
+	api("PUT /api/v9/applications/{app}/commands", s.overwriteCommands)
+	api("PUT /api/v9/applications/{app}/guilds/{guild}/commands", s.overwriteCommands)
+	api("GET /api/v9/gateway", s.getGateway)
+	api("GET /api/v9/gateway/bot", s.getGateway)
+	api("GET /api/v9/users/@me", s.getMe)
+	mux.HandleFunc("GET /gateway", s.serveGateway)
+	mux.HandleFunc("GET /gateway/{$}", s.serveGateway) // discordgo dials URL + "/?v=9…"
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, 0, "404: Not Found")
+	})
+	return mux
+}
+
+// api wraps a REST handler with recording, injected failures and rate limits.
+func (s *Server) api(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		idx, ok := s.admit(w, r)
+		if !ok {
+			return
+		}
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		h(rec, r)
+		s.mu.Lock()
+		s.requests[idx].Status = rec.status
+		s.notify()
+		s.mu.Unlock()
+	}
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(status int) {
+	r.status = status
+	r.ResponseWriter.WriteHeader(status)
+}
+
+func isBot(r *http.Request) bool { return strings.HasPrefix(r.Header.Get("Authorization"), "Bot ") }
+
+// readMessage decodes and validates a message body, answering 400 itself
+// when it is not acceptable.
+func readMessage(w http.ResponseWriter, r *http.Request) (*messagePayload, []byte, bool) {
+	raw, err := io.ReadAll(io.LimitReader(r.Body, 8<<20))
+	if err != nil {
+		writeError(w, http.StatusBadRequest, 50109, "The request body contains invalid JSON.")
+		return nil, nil, false
+	}
+	var p messagePayload
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if err := dec.Decode(&p); err != nil {
+		writeError(w, http.StatusBadRequest, 50109, "The request body contains invalid JSON.")
+		return nil, nil, false
+	}
+	if fe := validate(&p); len(fe) > 0 {
+		writeJSON(w, http.StatusBadRequest, apiError{Code: 50035, Message: "Invalid Form Body", Errors: fe.tree()})
+		return nil, nil, false
+	}
+	if strings.TrimSpace(p.Content) == "" && len(p.Embeds) == 0 {
+		writeError(w, http.StatusBadRequest, 50006, "Cannot send an empty message")
+		return nil, nil, false
+	}
+	return &p, raw, true
+}
+
+func (s *Server) createMessage(w http.ResponseWriter, r *http.Request) {
+	if !isBot(r) {
+		writeError(w, http.StatusUnauthorized, 0, "401: Unauthorized")
+		return
+	}
+	channelID := r.PathValue("channel")
+	s.mu.Lock()
+	state := s.channels[channelID]
+	s.mu.Unlock()
+	switch state {
+	case "deleted":
+		writeError(w, http.StatusNotFound, 10003, "Unknown Channel")
+		return
+	case "denied":
+		writeError(w, http.StatusForbidden, 50001, "Missing Access")
+		return
+	}
+	p, raw, ok := readMessage(w, r)
+	if !ok {
+		return
+	}
+	nonce, _ := p.Nonce.(string)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	key := channelID + "/" + nonce
+	if earlier, seen := s.nonces[key]; seen && p.EnforceNonce && nonce != "" && time.Since(earlier.At) < nonceWindow {
+		writeJSON(w, http.StatusOK, apiMessage(earlier))
+		return
+	}
+	m := s.store(Message{ChannelID: channelID, Nonce: nonce, Content: p.Content, Embeds: p.Embeds, AllowedMentions: p.AllowedMentions, Raw: raw})
+	if nonce != "" {
+		s.nonces[key] = m
+	}
+	writeJSON(w, http.StatusOK, apiMessage(m))
+}
+
+// store records an accepted message; called with s.mu held.
+func (s *Server) store(m Message) Message {
+	m.ID = s.newID()
+	m.At = time.Now()
+	for _, e := range m.Embeds {
+		if e.Type == "" {
+			e.Type = discordgo.EmbedTypeRich
+		}
+	}
+	s.messages = append(s.messages, m)
+	return m
+}
+
+func apiMessage(m Message) map[string]any {
+	out := map[string]any{
+		"id":         m.ID,
+		"channel_id": m.ChannelID,
+		"content":    m.Content,
+		"embeds":     m.Embeds,
+		"timestamp":  m.At.UTC().Format(time.RFC3339Nano),
+		"type":       0,
+		"author":     map[string]any{"id": AppID, "username": "newshound", "bot": true},
+	}
+	if m.Nonce != "" {
+		out["nonce"] = m.Nonce
+	}
+	if m.WebhookID != "" {
+		out["webhook_id"] = m.WebhookID
+	}
+	return out
+}
+
+// executeWebhook serves webhook execution, and interaction follow-ups
+// (a webhook whose id is the application's).
+func (s *Server) executeWebhook(w http.ResponseWriter, r *http.Request) {
+	id, token := r.PathValue("id"), r.PathValue("token")
+	if id == AppID {
+		s.followup(w, r, token)
+		return
+	}
+	s.mu.Lock()
+	hook := s.webhooks[id]
+	s.mu.Unlock()
+	switch {
+	case hook == nil || hook.deleted:
+		writeError(w, http.StatusNotFound, 10015, "Unknown Webhook")
+		return
+	case hook.token != token:
+		writeError(w, http.StatusUnauthorized, 50027, "Invalid Webhook Token")
+		return
+	}
+	p, raw, ok := readMessage(w, r)
+	if !ok {
+		return
+	}
+	s.mu.Lock()
+	// Webhooks ignore nonces.
+	m := s.store(Message{ChannelID: hook.channelID, WebhookID: id, Content: p.Content, Embeds: p.Embeds, AllowedMentions: p.AllowedMentions, Raw: raw})
+	s.mu.Unlock()
+	if r.URL.Query().Get("wait") != "true" {
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	writeJSON(w, http.StatusOK, apiMessage(m))
+}
+
+func (s *Server) overwriteCommands(w http.ResponseWriter, r *http.Request) {
+	if !isBot(r) {
+		writeError(w, http.StatusUnauthorized, 0, "401: Unauthorized")
+		return
+	}
+	if r.PathValue("app") != AppID {
+		writeError(w, http.StatusForbidden, 50001, "Missing Access")
+		return
+	}
+	var cmds []*discordgo.ApplicationCommand
+	if err := json.NewDecoder(r.Body).Decode(&cmds); err != nil {
+		writeError(w, http.StatusBadRequest, 50109, "The request body contains invalid JSON.")
+		return
+	}
+	guild := r.PathValue("guild")
+	s.mu.Lock()
+	for _, c := range cmds {
+		c.ID, c.ApplicationID, c.GuildID, c.Version = s.newID(), AppID, guild, "1"
+	}
+	s.commands[guild] = cmds
+	s.mu.Unlock()
+	writeJSON(w, http.StatusOK, cmds)
+}
+
+func (s *Server) getGateway(w http.ResponseWriter, r *http.Request) {
+	url := "ws" + strings.TrimPrefix(s.srv.URL, "http") + "/gateway"
+	writeJSON(w, http.StatusOK, map[string]any{
+		"url":    url,
+		"shards": 1,
+		"session_start_limit": map[string]int{
+			"total": 1000, "remaining": 999, "reset_after": 14400000, "max_concurrency": 1,
+		},
+	})
+}
+
+func (s *Server) getMe(w http.ResponseWriter, r *http.Request) {
+	if !isBot(r) {
+		writeError(w, http.StatusUnauthorized, 0, "401: Unauthorized")
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"id": AppID, "username": "newshound", "discriminator": "0", "bot": true})
+}

@@ -1,0 +1,295 @@
+// Package fakediscord is a fake Discord for tests: REST (channel messages,
+// webhooks, interaction responses, application commands, gateway discovery)
+// and a gateway websocket, on loopback. It validates payloads against
+// Discord's limits, answers with real rate-limit headers and 429 bodies,
+// implements enforce_nonce, and records everything it accepted so tests
+// can assert on it. Reach it through a discordgo session whose transport
+// rewrites https://discord.com/api/v9/ onto APIBase().
+//
+// Routes are named like Discord's rate-limit routes, without the API prefix
+// and without webhook or interaction tokens:
+//
+//	POST channels/123/messages
+//	POST webhooks/456
+//	POST interactions/789/callback
+//	PATCH webhooks/APP/messages/@original
+package fakediscord
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+)
+
+// AppID is the fake application's (and bot user's) id.
+const AppID = "100000000000000001"
+
+// Request is one request the fake received, in arrival order.
+type Request struct {
+	Route  string
+	At     time.Time
+	Status int
+	// For 429 answers: what the fake announced.
+	RetryAfter time.Duration
+	ResetAt    time.Time
+	Global     bool
+}
+
+// Message is one message the fake accepted.
+type Message struct {
+	ID              string
+	ChannelID       string
+	WebhookID       string // set for webhook messages
+	Nonce           string
+	Content         string
+	Embeds          []*discordgo.MessageEmbed
+	AllowedMentions *AllowedMentions // nil when the payload had none
+	Raw             json.RawMessage  // the request body as sent
+	At              time.Time
+}
+
+// AllowedMentions is a message's allowed_mentions as sent.
+type AllowedMentions struct {
+	Parse *[]string `json:"parse"` // nil: absent or null
+	Roles []string  `json:"roles"`
+	Users []string  `json:"users"`
+}
+
+// Server is a fake Discord. Its methods are safe for concurrent use.
+type Server struct {
+	t   testing.TB
+	srv *httptest.Server
+
+	mu        sync.Mutex
+	changed   chan struct{} // closed and replaced on every state change
+	nextID    int64
+	requests  []Request
+	messages  []Message
+	nonces    map[string]Message // channel + "/" + nonce
+	channels  map[string]string  // channel id → "deleted" or "denied"
+	webhooks  map[string]*webhook
+	limits    map[string]*bucket
+	surprises map[string]*surprise
+	global    globalLimit
+	fail      []failure
+	commands  map[string][]*discordgo.ApplicationCommand // by guild id, "" = global
+	inter     map[string]*Interaction                    // by interaction id
+	gw        gateway
+}
+
+type webhook struct {
+	token, channelID string
+	deleted          bool
+}
+
+type failure struct {
+	status     int
+	cloudflare bool
+}
+
+// New starts a fake Discord on loopback, closed when the test ends.
+func New(t testing.TB) *Server {
+	t.Helper()
+	s := &Server{
+		t:         t,
+		changed:   make(chan struct{}),
+		nextID:    1_200_000_000_000_000_000,
+		nonces:    map[string]Message{},
+		channels:  map[string]string{},
+		webhooks:  map[string]*webhook{},
+		limits:    map[string]*bucket{},
+		surprises: map[string]*surprise{},
+		commands:  map[string][]*discordgo.ApplicationCommand{},
+		inter:     map[string]*Interaction{},
+	}
+	s.gw.init()
+	s.srv = httptest.NewServer(s.routes())
+	t.Cleanup(func() {
+		s.closeGateway()
+		s.srv.Close()
+	})
+	return s
+}
+
+// APIBase is the REST base to use as api_base: http://127.0.0.1:PORT/api/v9/.
+func (s *Server) APIBase() string { return s.srv.URL + "/api/v9/" }
+
+// URL is the server's root URL.
+func (s *Server) URL() string { return s.srv.URL }
+
+// Messages returns the messages accepted in a channel (webhook messages are
+// in the webhook's channel), oldest first.
+func (s *Server) Messages(channelID string) []Message {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Message
+	for _, m := range s.messages {
+		if m.ChannelID == channelID {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// AllMessages returns every accepted message, oldest first.
+func (s *Server) AllMessages() []Message {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Message(nil), s.messages...)
+}
+
+// Requests returns the requests received on route ("" for all), in order.
+func (s *Server) Requests(route string) []Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Request
+	for _, r := range s.requests {
+		if route == "" || r.Route == route {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// AddWebhook creates a webhook posting into channelID and returns its URL
+// in Discord's form (https://discord.com/api/webhooks/ID/TOKEN): reach it
+// through the api_base transport.
+func (s *Server) AddWebhook(id, channelID string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	w := s.webhooks[id]
+	if w == nil {
+		w = &webhook{token: "token-" + id, channelID: channelID}
+		s.webhooks[id] = w
+	}
+	return "https://discord.com/api/webhooks/" + id + "/" + w.token
+}
+
+// WebhookURL returns the URL of webhook id, creating it (posting into a
+// channel with the same id) when needed.
+func (s *Server) WebhookURL(id string) string { return s.AddWebhook(id, id) }
+
+// DeleteWebhook makes the webhook answer 404 Unknown Webhook.
+func (s *Server) DeleteWebhook(id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if w := s.webhooks[id]; w != nil {
+		w.deleted = true
+	}
+}
+
+// DeleteChannel makes posts to the channel answer 404 Unknown Channel.
+func (s *Server) DeleteChannel(id string) { s.setChannel(id, "deleted") }
+
+// DenyChannel makes posts to the channel answer 403 Missing Access.
+func (s *Server) DenyChannel(id string) { s.setChannel(id, "denied") }
+
+func (s *Server) setChannel(id, state string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.channels[id] = state
+}
+
+// FailNext makes the next request (any route) answer status with the body
+// Discord sends for it (400: Invalid Form Body, 401, 403: Missing Access,
+// 404: Unknown Channel, 500, 502: an HTML page).
+func (s *Server) FailNext(status int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.fail = append(s.fail, failure{status: status})
+}
+
+// Cloudflare429 makes the next n requests answer 429 with Cloudflare's HTML
+// page instead of Discord's JSON (the IP is being blocked).
+func (s *Server) Cloudflare429(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for range n {
+		s.fail = append(s.fail, failure{status: http.StatusTooManyRequests, cloudflare: true})
+	}
+}
+
+// Commands returns the application commands registered for guildID ("" for
+// the global ones) by the last bulk overwrite.
+func (s *Server) Commands(guildID string) []*discordgo.ApplicationCommand {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.commands[guildID]
+}
+
+// WaitFor blocks until cond (called with no lock held) is true, failing the
+// test after timeout.
+func (s *Server) WaitFor(timeout time.Duration, cond func() bool) {
+	s.t.Helper()
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	for {
+		s.mu.Lock()
+		ch := s.changed
+		s.mu.Unlock()
+		if cond() {
+			return
+		}
+		select {
+		case <-ch:
+		case <-time.After(50 * time.Millisecond):
+		case <-deadline.C:
+			s.t.Fatalf("fakediscord: condition not met within %s", timeout)
+			return
+		}
+	}
+}
+
+// notify wakes WaitFor; called with s.mu held.
+func (s *Server) notify() {
+	close(s.changed)
+	s.changed = make(chan struct{})
+}
+
+// newID returns a fresh snowflake; called with s.mu held.
+func (s *Server) newID() string {
+	s.nextID++
+	return strconv.FormatInt(s.nextID, 10)
+}
+
+// routeOf names a request the way Discord's rate limits do, without the
+// API prefix and without tokens.
+func routeOf(r *http.Request) string {
+	path := strings.TrimPrefix(r.URL.Path, "/api/v9/")
+	parts := strings.Split(path, "/")
+	switch {
+	case len(parts) >= 3 && parts[0] == "webhooks":
+		parts = append(parts[:2], parts[3:]...)
+	case len(parts) >= 4 && parts[0] == "interactions":
+		parts = append(parts[:2], parts[3:]...)
+	}
+	return r.Method + " " + strings.Join(parts, "/")
+}
+
+// writeJSON answers status with v as JSON.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	if err := json.NewEncoder(w).Encode(v); err != nil {
+		panic(fmt.Sprintf("fakediscord: encode answer: %v", err))
+	}
+}
+
+// apiError is Discord's error body.
+type apiError struct {
+	Code    int            `json:"code"`
+	Message string         `json:"message"`
+	Errors  map[string]any `json:"errors,omitempty"`
+}
+
+func writeError(w http.ResponseWriter, status, code int, message string) {
+	writeJSON(w, status, apiError{Code: code, Message: message})
+}

@@ -1,0 +1,188 @@
+package store
+
+import "strings"
+
+// dialect is the SQL one database speaks. Statements are written once with
+// numbered parameters ($1, $2: modernc.org/sqlite binds $N to the Nth
+// argument just as PostgreSQL does) and a LIST($N) token for "the rows of the
+// JSON array of strings in parameter N", exposing columns j.value and j.key
+// (its position). Passing a whole list as one parameter keeps each
+// statement's text constant whatever the feed's size, so a 500-item feed is
+// one statement rather than 500 or a batch loop.
+type dialect struct {
+	name       string
+	migrations []migration
+
+	// lockMigrations serializes instances migrating one database at once;
+	// empty when the write transaction already excludes other writers.
+	lockMigrations string
+	// lockDestination serializes dedupe checks for one destination across
+	// concurrent transactions; empty when writers are already serialized.
+	lockDestination string
+
+	createMigrationsTable string
+	appliedVersion        string
+	recordMigration       string
+
+	feedState       string
+	saveFeedState   string
+	markItemsSeenAt string
+	unseenKeys      string
+	insertSeen      string
+	bumpSeen        string
+
+	dedupeHit    string
+	insertAlert  string
+	recordDedupe string
+
+	pendingAlerts       string
+	pendingDestinations string
+	assignBatch         string
+	markDelivered       string
+	markFailed          string
+	markDropped         string
+
+	pruneSeen   string
+	pruneAlerts string
+	pruneDedupe string
+
+	addWatch       string
+	watches        string
+	removeWatch    string
+	setWatchPaused string
+
+	claimFeed string
+}
+
+const alertColumns = `id, destination, subscription, feed_id, item_key, dedupe_keys, payload,
+	created_at, batch, attempts, next_attempt, last_error, delivered_at, message_id, dropped`
+
+const watchColumns = `id, guild_id, channel_id, feed_url, query, created_by, created_at, paused, pause_reason`
+
+const feedColumns = `feed_id, url, etag, last_modified, body_hash, initialized, last_polled,
+	last_changed, next_poll, error_count, failing_since, last_error, disabled, disabled_reason`
+
+// commonQueries are the statements both dialects accept verbatim once LIST
+// is expanded. Parameters in a SELECT list carry a CAST because PostgreSQL
+// cannot infer their type there.
+var commonQueries = dialect{
+	createMigrationsTable: `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version    INTEGER PRIMARY KEY,
+		name       TEXT NOT NULL,
+		applied_at BIGINT NOT NULL
+	)`,
+	appliedVersion:  `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`,
+	recordMigration: `INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)`,
+
+	feedState: `SELECT ` + feedColumns + ` FROM feeds WHERE feed_id = $1`,
+	saveFeedState: `INSERT INTO feeds (` + feedColumns + `)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+		ON CONFLICT (feed_id) DO UPDATE SET
+			url = excluded.url, etag = excluded.etag, last_modified = excluded.last_modified,
+			body_hash = excluded.body_hash, initialized = excluded.initialized,
+			last_polled = excluded.last_polled, last_changed = excluded.last_changed,
+			next_poll = excluded.next_poll, error_count = excluded.error_count,
+			failing_since = excluded.failing_since, last_error = excluded.last_error,
+			disabled = excluded.disabled, disabled_reason = excluded.disabled_reason`,
+	markItemsSeenAt: `UPDATE feeds SET items_seen_at = $2 WHERE feed_id = $1`,
+	unseenKeys: `SELECT j.value FROM LIST($2)
+		WHERE NOT EXISTS (SELECT 1 FROM seen_items s WHERE s.feed_id = $1 AND s.item_key = j.value)
+		ORDER BY j.key`,
+	// DO NOTHING returns no row for a key already present, in both
+	// dialects, so RETURNING names exactly the keys this commit inserted; a
+	// concurrent transaction inserting the same key waits for ours and then
+	// does nothing.
+	insertSeen: `INSERT INTO seen_items (feed_id, item_key, first_seen, last_seen)
+		SELECT CAST($1 AS TEXT), j.value, CAST($3 AS BIGINT), CAST($3 AS BIGINT) FROM LIST($2) WHERE true
+		ON CONFLICT (feed_id, item_key) DO NOTHING
+		RETURNING item_key`,
+	// Only keys not bumped for a while ($4) are rewritten: a feed polled
+	// every minute would otherwise rewrite all its keys on every poll.
+	bumpSeen: `UPDATE seen_items SET last_seen = $3
+		WHERE feed_id = $1 AND last_seen < $4 AND item_key IN (SELECT j.value FROM LIST($2))`,
+
+	dedupeHit: `SELECT EXISTS (SELECT 1 FROM alert_dedupe
+		WHERE destination = $1 AND created_at > $3 AND dedupe_key IN (SELECT j.value FROM LIST($2)))`,
+	insertAlert: `INSERT INTO alerts (destination, subscription, feed_id, item_key, dedupe_keys, payload,
+			created_at, batch, attempts, next_attempt, last_error)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+		RETURNING id`,
+	recordDedupe: `INSERT INTO alert_dedupe (destination, dedupe_key, alert_id, created_at)
+		SELECT CAST($1 AS TEXT), j.value, CAST($3 AS BIGINT), CAST($4 AS BIGINT) FROM LIST($2) WHERE true
+		ON CONFLICT (destination, dedupe_key) DO UPDATE SET
+			alert_id = excluded.alert_id, created_at = excluded.created_at`,
+
+	pendingAlerts: `SELECT ` + alertColumns + ` FROM alerts
+		WHERE destination = $1 AND delivered_at = 0 AND NOT dropped AND next_attempt <= $2
+		ORDER BY id LIMIT $3`,
+	pendingDestinations: `SELECT DISTINCT destination FROM alerts
+		WHERE delivered_at = 0 AND NOT dropped ORDER BY destination`,
+	assignBatch: `UPDATE alerts SET batch = $2
+		WHERE delivered_at = 0 AND NOT dropped AND id IN (SELECT CAST(j.value AS BIGINT) FROM LIST($1))`,
+	markDelivered: `UPDATE alerts SET delivered_at = $2, message_id = $3, last_error = '' WHERE id = $1`,
+	markFailed:    `UPDATE alerts SET attempts = attempts + 1, last_error = $2, next_attempt = $3 WHERE id = $1`,
+	markDropped:   `UPDATE alerts SET dropped = true, last_error = $2 WHERE id = $1`,
+
+	// A key in the feed's latest item set has last_seen within $2 (the bump
+	// granularity) of the feed's items_seen_at: it is kept however old, or
+	// it would come back as new after a long run of 304s.
+	pruneSeen: `DELETE FROM seen_items WHERE last_seen < $1
+		AND last_seen < (SELECT f.items_seen_at - $2 FROM feeds f WHERE f.feed_id = seen_items.feed_id)`,
+	pruneAlerts: `DELETE FROM alerts WHERE (delivered_at <> 0 OR dropped) AND created_at < $1`,
+	pruneDedupe: `DELETE FROM alert_dedupe WHERE created_at < $1`,
+
+	addWatch: `INSERT INTO watches (guild_id, channel_id, feed_url, query, created_by, created_at, paused, pause_reason)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+	watches:        `SELECT ` + watchColumns + ` FROM watches ORDER BY id`,
+	removeWatch:    `DELETE FROM watches WHERE id = $1`,
+	setWatchPaused: `UPDATE watches SET paused = $2, pause_reason = $3 WHERE id = $1`,
+
+	// The lease is taken when free, expired, or already ours; RETURNING
+	// yields a row only when the insert or the guarded update happened.
+	claimFeed: `INSERT INTO feed_leases (feed_id, owner, lease_until) VALUES ($1, $2, $3)
+		ON CONFLICT (feed_id) DO UPDATE SET owner = excluded.owner, lease_until = excluded.lease_until
+		WHERE feed_leases.owner = excluded.owner OR feed_leases.lease_until <= $4
+		RETURNING feed_id`,
+}
+
+var sqliteDialect = commonQueries.expand("sqlite", sqliteMigrations,
+	"json_each($N) AS j", "", "")
+
+// PostgreSQL serializes migrations and per-destination dedupe with
+// transaction-scoped advisory locks; SQLite needs neither because its write
+// transactions (BEGIN IMMEDIATE) already exclude each other.
+var postgresDialect = commonQueries.expand("postgres", postgresMigrations,
+	"jsonb_array_elements_text($N::jsonb) WITH ORDINALITY AS j(value, key)",
+	`SELECT pg_advisory_xact_lock(7072611417)`,
+	`SELECT pg_advisory_xact_lock(hashtext('newshound.dedupe:' || $1::text))`)
+
+// expand returns a copy of d for one database: LIST($N) becomes listSQL with
+// $N substituted, and the dialect-only statements are filled in.
+func (d dialect) expand(name string, steps []migration, listSQL, lockMigrations, lockDestination string) dialect {
+	x := func(q string) string { return expandList(q, listSQL) }
+	d.name, d.migrations = name, steps
+	d.lockMigrations, d.lockDestination = lockMigrations, lockDestination
+	for _, q := range []*string{
+		&d.unseenKeys, &d.insertSeen, &d.bumpSeen, &d.dedupeHit, &d.recordDedupe, &d.assignBatch,
+	} {
+		*q = x(*q)
+	}
+	return d
+}
+
+// expandList rewrites every LIST($N) in q; N is one or more digits.
+func expandList(q, listSQL string) string {
+	var b strings.Builder
+	for {
+		i := strings.Index(q, "LIST($")
+		if i < 0 {
+			b.WriteString(q)
+			return b.String()
+		}
+		end := strings.IndexByte(q[i:], ')')
+		param := q[i+len("LIST(") : i+end] // "$N"
+		b.WriteString(q[:i])
+		b.WriteString(strings.ReplaceAll(listSQL, "$N", param))
+		q = q[i+end+1:]
+	}
+}

@@ -1,0 +1,169 @@
+package store
+
+// Schema migrations, one numbered list per dialect. A step is never edited
+// once released: later issues append steps. Every step of a dialect must have
+// a counterpart with the same version in the other dialect, so the two
+// backends stay interchangeable.
+//
+// Conventions shared by both dialects, so that one Go implementation
+// (sqlStore) reads and writes both:
+//   - times are BIGINT Unix microseconds in UTC, 0 meaning "unset" (the
+//     precision PostgreSQL's timestamptz would keep anyway);
+//   - booleans are tested with NOT x / x, which both dialects accept;
+//   - lists are passed as one JSON array parameter (see queries.go).
+
+type migration struct {
+	version int
+	name    string
+	stmts   []string
+}
+
+var sqliteMigrations = []migration{
+	{1, "feeds, seen items, outbox, watches", []string{
+		`CREATE TABLE feeds (
+			feed_id         TEXT PRIMARY KEY,
+			url             TEXT NOT NULL DEFAULT '',
+			etag            TEXT NOT NULL DEFAULT '',
+			last_modified   TEXT NOT NULL DEFAULT '',
+			body_hash       TEXT NOT NULL DEFAULT '',
+			initialized     BOOLEAN NOT NULL DEFAULT FALSE,
+			last_polled     INTEGER NOT NULL DEFAULT 0,
+			last_changed    INTEGER NOT NULL DEFAULT 0,
+			next_poll       INTEGER NOT NULL DEFAULT 0,
+			error_count     INTEGER NOT NULL DEFAULT 0,
+			failing_since   INTEGER NOT NULL DEFAULT 0,
+			last_error      TEXT NOT NULL DEFAULT '',
+			disabled        BOOLEAN NOT NULL DEFAULT FALSE,
+			disabled_reason TEXT NOT NULL DEFAULT '',
+			items_seen_at   INTEGER NOT NULL DEFAULT 0
+		)`,
+		`CREATE TABLE seen_items (
+			feed_id    TEXT NOT NULL REFERENCES feeds (feed_id) ON DELETE CASCADE,
+			item_key   TEXT NOT NULL,
+			first_seen INTEGER NOT NULL,
+			last_seen  INTEGER NOT NULL,
+			PRIMARY KEY (feed_id, item_key)
+		) WITHOUT ROWID`,
+		`CREATE INDEX seen_items_last_seen ON seen_items (last_seen)`,
+		`CREATE TABLE alerts (
+			id           INTEGER PRIMARY KEY AUTOINCREMENT,
+			destination  TEXT NOT NULL,
+			subscription TEXT NOT NULL DEFAULT '',
+			feed_id      TEXT NOT NULL DEFAULT '',
+			item_key     TEXT NOT NULL DEFAULT '',
+			dedupe_keys  TEXT NOT NULL DEFAULT '[]',
+			payload      BLOB,
+			created_at   INTEGER NOT NULL,
+			batch        TEXT NOT NULL DEFAULT '',
+			attempts     INTEGER NOT NULL DEFAULT 0,
+			next_attempt INTEGER NOT NULL DEFAULT 0,
+			last_error   TEXT NOT NULL DEFAULT '',
+			delivered_at INTEGER NOT NULL DEFAULT 0,
+			message_id   TEXT NOT NULL DEFAULT '',
+			dropped      BOOLEAN NOT NULL DEFAULT FALSE
+		)`,
+		`CREATE INDEX alerts_pending ON alerts (destination, id) WHERE delivered_at = 0 AND NOT dropped`,
+		`CREATE INDEX alerts_created ON alerts (created_at)`,
+		`CREATE TABLE alert_dedupe (
+			destination TEXT NOT NULL,
+			dedupe_key  TEXT NOT NULL,
+			alert_id    INTEGER NOT NULL,
+			created_at  INTEGER NOT NULL,
+			PRIMARY KEY (destination, dedupe_key)
+		) WITHOUT ROWID`,
+		`CREATE INDEX alert_dedupe_created ON alert_dedupe (created_at)`,
+		`CREATE TABLE watches (
+			id           INTEGER PRIMARY KEY AUTOINCREMENT,
+			guild_id     TEXT NOT NULL,
+			channel_id   TEXT NOT NULL,
+			feed_url     TEXT NOT NULL,
+			query        TEXT NOT NULL,
+			created_by   TEXT NOT NULL DEFAULT '',
+			created_at   INTEGER NOT NULL,
+			paused       BOOLEAN NOT NULL DEFAULT FALSE,
+			pause_reason TEXT NOT NULL DEFAULT ''
+		)`,
+	}},
+	{2, "feed leases for several instances", []string{
+		`CREATE TABLE feed_leases (
+			feed_id     TEXT PRIMARY KEY,
+			owner       TEXT NOT NULL,
+			lease_until INTEGER NOT NULL
+		)`,
+	}},
+}
+
+var postgresMigrations = []migration{
+	{1, "feeds, seen items, outbox, watches", []string{
+		`CREATE TABLE feeds (
+			feed_id         TEXT PRIMARY KEY,
+			url             TEXT NOT NULL DEFAULT '',
+			etag            TEXT NOT NULL DEFAULT '',
+			last_modified   TEXT NOT NULL DEFAULT '',
+			body_hash       TEXT NOT NULL DEFAULT '',
+			initialized     BOOLEAN NOT NULL DEFAULT FALSE,
+			last_polled     BIGINT NOT NULL DEFAULT 0,
+			last_changed    BIGINT NOT NULL DEFAULT 0,
+			next_poll       BIGINT NOT NULL DEFAULT 0,
+			error_count     INTEGER NOT NULL DEFAULT 0,
+			failing_since   BIGINT NOT NULL DEFAULT 0,
+			last_error      TEXT NOT NULL DEFAULT '',
+			disabled        BOOLEAN NOT NULL DEFAULT FALSE,
+			disabled_reason TEXT NOT NULL DEFAULT '',
+			items_seen_at   BIGINT NOT NULL DEFAULT 0
+		)`,
+		`CREATE TABLE seen_items (
+			feed_id    TEXT NOT NULL REFERENCES feeds (feed_id) ON DELETE CASCADE,
+			item_key   TEXT NOT NULL,
+			first_seen BIGINT NOT NULL,
+			last_seen  BIGINT NOT NULL,
+			PRIMARY KEY (feed_id, item_key)
+		)`,
+		`CREATE INDEX seen_items_last_seen ON seen_items (last_seen)`,
+		`CREATE TABLE alerts (
+			id           BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+			destination  TEXT NOT NULL,
+			subscription TEXT NOT NULL DEFAULT '',
+			feed_id      TEXT NOT NULL DEFAULT '',
+			item_key     TEXT NOT NULL DEFAULT '',
+			dedupe_keys  TEXT NOT NULL DEFAULT '[]',
+			payload      BYTEA,
+			created_at   BIGINT NOT NULL,
+			batch        TEXT NOT NULL DEFAULT '',
+			attempts     INTEGER NOT NULL DEFAULT 0,
+			next_attempt BIGINT NOT NULL DEFAULT 0,
+			last_error   TEXT NOT NULL DEFAULT '',
+			delivered_at BIGINT NOT NULL DEFAULT 0,
+			message_id   TEXT NOT NULL DEFAULT '',
+			dropped      BOOLEAN NOT NULL DEFAULT FALSE
+		)`,
+		`CREATE INDEX alerts_pending ON alerts (destination, id) WHERE delivered_at = 0 AND NOT dropped`,
+		`CREATE INDEX alerts_created ON alerts (created_at)`,
+		`CREATE TABLE alert_dedupe (
+			destination TEXT NOT NULL,
+			dedupe_key  TEXT NOT NULL,
+			alert_id    BIGINT NOT NULL,
+			created_at  BIGINT NOT NULL,
+			PRIMARY KEY (destination, dedupe_key)
+		)`,
+		`CREATE INDEX alert_dedupe_created ON alert_dedupe (created_at)`,
+		`CREATE TABLE watches (
+			id           BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+			guild_id     TEXT NOT NULL,
+			channel_id   TEXT NOT NULL,
+			feed_url     TEXT NOT NULL,
+			query        TEXT NOT NULL,
+			created_by   TEXT NOT NULL DEFAULT '',
+			created_at   BIGINT NOT NULL,
+			paused       BOOLEAN NOT NULL DEFAULT FALSE,
+			pause_reason TEXT NOT NULL DEFAULT ''
+		)`,
+	}},
+	{2, "feed leases for several instances", []string{
+		`CREATE TABLE feed_leases (
+			feed_id     TEXT PRIMARY KEY,
+			owner       TEXT NOT NULL,
+			lease_until BIGINT NOT NULL
+		)`,
+	}},
+}

@@ -1,0 +1,92 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver (pure Go, no cgo)
+)
+
+// SQLite is the default Store: one database file, written by one connection
+// at a time, read by several.
+type SQLite struct {
+	*sqlStore
+}
+
+var _ Store = (*SQLite)(nil)
+
+// sqliteBusyTimeoutMS bounds how long a connection waits for another
+// process's write lock before failing with SQLITE_BUSY.
+const sqliteBusyTimeoutMS = 10_000
+
+// OpenSQLite opens (creating if needed) the database file at path and brings
+// its schema up to date. The path ":memory:" gives a private in-memory
+// database on a single connection, for tests that need no file.
+func OpenSQLite(ctx context.Context, path string, opts ...Option) (*SQLite, error) {
+	if path == "" {
+		return nil, errors.New("open sqlite: empty path")
+	}
+	if strings.ContainsAny(path, "?#") && !strings.HasPrefix(path, "file:") {
+		return nil, fmt.Errorf("open sqlite %q: a plain path may not contain '?' or '#'", path)
+	}
+	s := &sqlStore{q: &sqliteDialect, opt: newOptions(opts)}
+	var err error
+	if s.w, err = openSQLitePool(ctx, sqliteDSN(path, true), 1); err != nil {
+		return nil, fmt.Errorf("open sqlite %q: %w", path, err)
+	}
+	s.r = s.w
+	if path != ":memory:" {
+		if s.r, err = openSQLitePool(ctx, sqliteDSN(path, false), 4); err != nil {
+			return nil, errors.Join(fmt.Errorf("open sqlite %q for reading: %w", path, err), s.w.Close())
+		}
+	}
+	if err := s.migrate(ctx); err != nil {
+		return nil, errors.Join(fmt.Errorf("migrate sqlite %q: %w", path, err), s.Close())
+	}
+	if err := s.prepare(ctx); err != nil {
+		return nil, errors.Join(fmt.Errorf("open sqlite %q: %w", path, err), s.Close())
+	}
+	return &SQLite{s}, nil
+}
+
+// sqliteDSN adds the connection settings to path. Every connection gets
+// WAL (readers never block the writer), a busy timeout (another process
+// holding the write lock makes us wait, not fail), foreign keys and
+// synchronous=NORMAL (durable at each checkpoint, safe in WAL). The writer
+// begins transactions IMMEDIATE so a read-then-write transaction can never
+// fail half-way on lock upgrade; readers are query_only.
+func sqliteDSN(path string, writer bool) string {
+	q := url.Values{}
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", sqliteBusyTimeoutMS))
+	q.Add("_pragma", "foreign_keys(1)")
+	if writer {
+		q.Add("_pragma", "journal_mode(WAL)")
+		q.Add("_pragma", "synchronous(NORMAL)")
+		q.Set("_txlock", "immediate")
+	} else {
+		q.Add("_pragma", "query_only(1)")
+	}
+	sep := "?"
+	if strings.Contains(path, "?") {
+		sep = "&"
+	}
+	return path + sep + q.Encode()
+}
+
+func openSQLitePool(ctx context.Context, dsn string, conns int) (*sql.DB, error) {
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(conns)
+	db.SetMaxIdleConns(conns)
+	db.SetConnMaxIdleTime(0)
+	if err := db.PingContext(ctx); err != nil {
+		return nil, errors.Join(err, db.Close())
+	}
+	return db, nil
+}

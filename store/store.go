@@ -1,0 +1,143 @@
+// Package store owns newshound's durable state behind one interface: feed
+// state (validators, schedule, errors), the keys of items already seen per
+// feed, the outbox of alerts waiting for delivery, and watches created from
+// Discord. SQLite (modernc.org/sqlite, no cgo) is the default; a PostgreSQL
+// implementation lets several instances share one database.
+//
+// No SQL leaves this package.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// ErrNotFound is returned when a looked-up row does not exist.
+var ErrNotFound = errors.New("not found")
+
+// FeedState is what newshound remembers about one feed between polls.
+type FeedState struct {
+	FeedID string // the configured feed name, or "watch:<id>" for Discord watches
+	URL    string // the current URL (updated after a permanent redirect)
+
+	ETag         string
+	LastModified string
+	BodyHash     string // hash of the last body parsed, to skip unchanged bodies
+
+	Initialized bool // the first fetch was recorded (its backlog not posted)
+
+	LastPolled   time.Time
+	LastChanged  time.Time // last time the body (or item set) changed
+	NextPoll     time.Time
+	ErrorCount   int       // consecutive failures
+	FailingSince time.Time // zero when healthy
+	LastError    string
+
+	Disabled       bool
+	DisabledReason string
+}
+
+// Alert is one outbox row: a matched item waiting for (or done with)
+// delivery to one destination.
+type Alert struct {
+	ID           int64
+	Destination  string
+	Subscription string
+	FeedID       string
+	ItemKey      string
+	// DedupeKeys group one story across GUIDs, links and feeds: the alert is
+	// not enqueued when any of these keys was enqueued for the same
+	// destination within the dedupe window.
+	DedupeKeys []string
+	Payload    []byte // the rendered alert (JSON), opaque to the store
+	CreatedAt  time.Time
+
+	// Batch groups alerts sent as one message (a burst). It is assigned
+	// before the first send attempt and kept for retries, so a retry sends
+	// the same message with the same nonce.
+	Batch       string
+	Attempts    int
+	NextAttempt time.Time
+	LastError   string
+
+	DeliveredAt time.Time
+	MessageID   string
+	Dropped     bool
+}
+
+// Poll is the result of one poll of one feed, committed atomically: the new
+// feed state, every item key present in the fetch, and the alerts for the
+// items that matched.
+type Poll struct {
+	State FeedState
+	// Keys are all item keys in this fetch. Keys not seen before are
+	// recorded as seen; keys already seen have their last-seen time bumped so
+	// that pruning never forgets an item that is still in the feed.
+	Keys []string
+	// Alerts are enqueued only for items whose key this commit newly marks
+	// as seen (so two pollers racing on one feed enqueue once), and only when
+	// none of their DedupeKeys is already in the outbox for that destination
+	// within the window.
+	Alerts []Alert
+}
+
+// Watch is a subscription created from Discord with /watch add.
+type Watch struct {
+	ID          int64
+	GuildID     string
+	ChannelID   string
+	FeedURL     string
+	Query       string
+	CreatedBy   string
+	CreatedAt   time.Time
+	Paused      bool
+	PauseReason string
+}
+
+// Store is newshound's durable state. Implementations are safe for
+// concurrent use.
+type Store interface {
+	// FeedState returns the state of feedID, or ErrNotFound.
+	FeedState(ctx context.Context, feedID string) (FeedState, error)
+	// SaveFeedState stores the state of a poll that produced no items (304,
+	// error, unchanged body).
+	SaveFeedState(ctx context.Context, st FeedState) error
+	// UnseenKeys returns the subset of keys not yet seen for feedID, in the
+	// order given.
+	UnseenKeys(ctx context.Context, feedID string, keys []string) ([]string, error)
+	// CommitPoll records a poll in one transaction and returns how many
+	// alerts were enqueued.
+	CommitPoll(ctx context.Context, feedID string, p Poll) (int, error)
+
+	// PendingAlerts returns undelivered, undropped alerts for destination
+	// whose NextAttempt is not after now, oldest first.
+	PendingAlerts(ctx context.Context, destination string, now time.Time, limit int) ([]Alert, error)
+	// PendingDestinations lists destinations with undelivered alerts.
+	PendingDestinations(ctx context.Context) ([]string, error)
+	// AssignBatch sets Batch on the given undelivered alerts.
+	AssignBatch(ctx context.Context, ids []int64, batch string) error
+	MarkDelivered(ctx context.Context, id int64, messageID string, at time.Time) error
+	MarkFailed(ctx context.Context, id int64, errMsg string, nextAttempt time.Time) error
+	MarkDropped(ctx context.Context, id int64, reason string) error
+
+	// Prune forgets seen keys not present in their feed since before, and
+	// delivered or dropped alerts older than before.
+	Prune(ctx context.Context, before time.Time) error
+
+	AddWatch(ctx context.Context, w Watch) (Watch, error)
+	Watches(ctx context.Context) ([]Watch, error)
+	RemoveWatch(ctx context.Context, id int64) error
+	SetWatchPaused(ctx context.Context, id int64, paused bool, reason string) error
+
+	Close() error
+}
+
+// FeedClaimer is implemented by stores that several newshound instances can
+// share: an instance polls a feed only while it holds the feed's lease.
+type FeedClaimer interface {
+	// ClaimFeed takes or renews owner's lease on feedID until until and
+	// reports whether owner holds it; false means another owner's lease has
+	// not expired yet.
+	ClaimFeed(ctx context.Context, feedID, owner string, until time.Time) (bool, error)
+}

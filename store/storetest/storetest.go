@@ -1,0 +1,910 @@
+// Package storetest is the contract of store.Store as a test suite, so that
+// every implementation (SQLite, PostgreSQL) is held to the same behaviour.
+// An implementation's test calls Run with a function that makes a fresh,
+// empty database and returns how to open (and reopen) a Store over it.
+package storetest
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/newshound/newshound/store"
+)
+
+// Open opens a Store over one test's database. Called again, it must open
+// the same database: after the previous Store was closed (state persists),
+// or while it is open (several instances sharing one database). The suite
+// closes every Store it opens.
+type Open func(t *testing.T, opts ...store.Option) store.Store
+
+// Run runs the whole contract. newDB is called once per case and must
+// return an Open for a fresh, empty database.
+func Run(t *testing.T, newDB func(t *testing.T) Open) {
+	cases := []struct {
+		name string
+		run  func(t *testing.T, h *harness)
+	}{
+		{"FirstCommit", testFirstCommit},
+		{"RepeatCommitEnqueuesNothing", testRepeatCommit},
+		{"ConcurrentCommitsEnqueueOnce", testConcurrentCommits},
+		{"InstancesShareOneDatabase", testInstances},
+		{"Dedupe", testDedupe},
+		{"AlertKeyNotInPollIsAnError", testAlertKeyNotInPoll},
+		{"LargeFeed", testLargeFeed},
+		{"FeedState", testFeedState},
+		{"UnseenKeys", testUnseenKeys},
+		{"StatePersistsAcrossReopen", testReopen},
+		{"MigrationsIdempotent", testMigrationsIdempotent},
+		{"PendingOrderAndLimit", testPendingOrder},
+		{"FailureBackoffVisibility", testFailureBackoff},
+		{"DeliveredAndDropped", testDeliveredAndDropped},
+		{"BatchKeptAcrossReopen", testBatchAcrossReopen},
+		{"CrashBeforeDeliveryKeepsAlertOnce", testCrashBeforeDelivery},
+		{"PruneKeepsPresentKeys", testPruneKeepsPresentKeys},
+		{"PruneKeepsKeysOfFrequentPolls", testPruneFrequentPolls},
+		{"PruneKeepsPendingAndDedupe", testPruneKeepsPendingAndDedupe},
+		{"Watches", testWatches},
+		{"NotFound", testNotFound},
+		{"CanceledContextWritesNothing", testCanceledContext},
+		{"ClaimFeed", testClaimFeed},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			c.run(t, &harness{open: newDB(t), clock: newClock()})
+		})
+	}
+}
+
+// epoch is the fake clock's start: fixed so failures are reproducible.
+var epoch = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+
+type fakeClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func newClock() *fakeClock { return &fakeClock{now: epoch} }
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// harness opens stores over one database with the case's fake clock.
+type harness struct {
+	open  Open
+	clock *fakeClock
+}
+
+func (h *harness) store(t *testing.T, opts ...store.Option) store.Store {
+	t.Helper()
+	s := h.open(t, append([]store.Option{store.WithClock(h.clock.Now)}, opts...)...)
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+func alert(dest, key string, dedupe ...string) store.Alert {
+	return store.Alert{
+		Destination:  dest,
+		Subscription: "sub-" + dest,
+		FeedID:       "feed",
+		ItemKey:      key,
+		DedupeKeys:   dedupe,
+		Payload:      []byte(`{"title":"` + key + `"}`),
+	}
+}
+
+func poll(feed string, keys []string, alerts ...store.Alert) store.Poll {
+	return store.Poll{
+		State: store.FeedState{FeedID: feed, URL: "https://example.com/" + feed, Initialized: true},
+		Keys:  keys, Alerts: alerts,
+	}
+}
+
+func commit(t *testing.T, s store.Store, feed string, p store.Poll) int {
+	t.Helper()
+	n, err := s.CommitPoll(context.Background(), feed, p)
+	if err != nil {
+		t.Fatalf("CommitPoll(%q): %v", feed, err)
+	}
+	return n
+}
+
+func pending(t *testing.T, s store.Store, dest string, now time.Time) []store.Alert {
+	t.Helper()
+	as, err := s.PendingAlerts(context.Background(), dest, now, 0)
+	if err != nil {
+		t.Fatalf("PendingAlerts(%q): %v", dest, err)
+	}
+	return as
+}
+
+func itemKeys(as []store.Alert) []string {
+	keys := make([]string, len(as))
+	for i, a := range as {
+		keys[i] = a.ItemKey
+	}
+	return keys
+}
+
+func ids(as []store.Alert) []int64 {
+	out := make([]int64, len(as))
+	for i, a := range as {
+		out[i] = a.ID
+	}
+	return out
+}
+
+func keysN(prefix string, n int) []string {
+	keys := make([]string, n)
+	for i := range keys {
+		keys[i] = fmt.Sprintf("%s-%03d", prefix, i)
+	}
+	return keys
+}
+
+func testFirstCommit(t *testing.T, h *harness) {
+	ctx := context.Background()
+	s := h.store(t)
+	in := alert("console", "b", "story:b", "link:b")
+	got := commit(t, s, "feed", poll("feed", []string{"a", "b", "c"}, in, alert("discord", "c")))
+	if got != 2 {
+		t.Fatalf("enqueued = %d, want 2", got)
+	}
+	as := pending(t, s, "console", h.clock.Now())
+	if len(as) != 1 {
+		t.Fatalf("pending for console = %d alerts, want 1", len(as))
+	}
+	a := as[0]
+	if a.ID == 0 || a.ItemKey != "b" || a.Subscription != "sub-console" || a.FeedID != "feed" ||
+		!bytes.Equal(a.Payload, in.Payload) || !slices.Equal(a.DedupeKeys, in.DedupeKeys) {
+		t.Errorf("stored alert = %+v, want the fields of %+v", a, in)
+	}
+	if !a.CreatedAt.Equal(epoch) {
+		t.Errorf("CreatedAt = %v, want the store clock's %v", a.CreatedAt, epoch)
+	}
+	if a.Attempts != 0 || a.Batch != "" || !a.DeliveredAt.IsZero() || a.Dropped {
+		t.Errorf("new alert = %+v, want no attempts, batch, delivery or drop", a)
+	}
+	unseen, err := s.UnseenKeys(ctx, "feed", []string{"a", "b", "c", "d"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"d"}; !slices.Equal(unseen, want) {
+		t.Errorf("UnseenKeys = %q, want %q", unseen, want)
+	}
+	st, err := s.FeedState(ctx, "feed")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !st.Initialized || st.URL != "https://example.com/feed" {
+		t.Errorf("FeedState = %+v, want the committed state", st)
+	}
+}
+
+func testRepeatCommit(t *testing.T, h *harness) {
+	s := h.store(t)
+	p := poll("feed", []string{"a", "b"}, alert("console", "a"), alert("console", "b"))
+	if got := commit(t, s, "feed", p); got != 2 {
+		t.Fatalf("first commit enqueued %d, want 2", got)
+	}
+	h.clock.Advance(time.Minute)
+	if got := commit(t, s, "feed", p); got != 0 {
+		t.Errorf("repeat commit enqueued %d, want 0", got)
+	}
+	if got := len(pending(t, s, "console", h.clock.Now())); got != 2 {
+		t.Errorf("pending = %d, want 2", got)
+	}
+}
+
+func testConcurrentCommits(t *testing.T, h *harness) {
+	s := h.store(t)
+	const pollers = 8
+	keys := keysN("k", 20)
+	p := poll("feed", keys, alert("console", keys[3]), alert("console", keys[7]), alert("discord", keys[7]))
+	var wg sync.WaitGroup
+	counts := make([]int, pollers)
+	errs := make([]error, pollers)
+	for i := range pollers {
+		wg.Go(func() {
+			counts[i], errs[i] = s.CommitPoll(context.Background(), "feed", p)
+		})
+	}
+	wg.Wait()
+	total := 0
+	for i := range pollers {
+		if errs[i] != nil {
+			t.Fatalf("poller %d: %v", i, errs[i])
+		}
+		total += counts[i]
+	}
+	if total != 3 {
+		t.Errorf("%d concurrent commits enqueued %d alerts in all, want 3", pollers, total)
+	}
+	for dest, want := range map[string]int{"console": 2, "discord": 1} {
+		if got := len(pending(t, s, dest, h.clock.Now())); got != want {
+			t.Errorf("pending for %s = %d, want %d", dest, got, want)
+		}
+	}
+}
+
+func testDedupe(t *testing.T, h0 *harness) {
+	window := 6 * time.Hour
+	type step struct {
+		after time.Duration // clock advance before this commit
+		feed  string
+		alert store.Alert
+		want  int
+	}
+	cases := []struct {
+		name  string
+		steps []step
+	}{
+		{"same story on another feed within the window", []step{
+			{0, "reuters", alert("console", "r1", "story:aleppo"), 1},
+			{time.Hour, "ap", alert("console", "a1", "story:aleppo"), 0},
+		}},
+		{"same story after the window", []step{
+			{0, "reuters", alert("console", "r1", "story:aleppo"), 1},
+			{window + time.Second, "ap", alert("console", "a1", "story:aleppo"), 1},
+		}},
+		{"same story, another destination", []step{
+			{0, "reuters", alert("console", "r1", "story:aleppo"), 1},
+			{0, "ap", alert("discord", "a1", "story:aleppo"), 1},
+		}},
+		{"one shared key among several", []step{
+			{0, "reuters", alert("console", "r1", "link:x", "title:aleppo truce"), 1},
+			{time.Minute, "ap", alert("console", "a1", "link:y", "title:aleppo truce"), 0},
+		}},
+		{"no shared key", []step{
+			{0, "reuters", alert("console", "r1", "link:x"), 1},
+			{time.Minute, "ap", alert("console", "a1", "link:y"), 1},
+		}},
+		{"no dedupe keys never dedupes", []step{
+			{0, "reuters", alert("console", "r1"), 1},
+			{0, "ap", alert("console", "a1"), 1},
+		}},
+		{"suppressed alert does not extend the window", []step{
+			{0, "reuters", alert("console", "r1", "story:s"), 1},
+			{window - time.Minute, "ap", alert("console", "a1", "story:s"), 0},
+			{2 * time.Minute, "bbc", alert("console", "b1", "story:s"), 1},
+		}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			h := &harness{open: h0.open, clock: newClock()}
+			s := h.store(t, store.WithDedupeWindow(window))
+			// Each case gets its own destinations so cases cannot see each other.
+			prefix := fmt.Sprintf("%s/", c.name)
+			for i, st := range c.steps {
+				h.clock.Advance(st.after)
+				a := st.alert
+				a.Destination = prefix + a.Destination
+				got := commit(t, s, prefix+st.feed, poll(prefix+st.feed, []string{a.ItemKey}, a))
+				if got != st.want {
+					t.Errorf("step %d (%s %s): enqueued %d, want %d", i, st.feed, a.ItemKey, got, st.want)
+				}
+			}
+		})
+	}
+	t.Run("two alerts of one commit sharing a key", func(t *testing.T) {
+		h := &harness{open: h0.open, clock: newClock()}
+		s := h.store(t)
+		got := commit(t, s, "f", poll("f", []string{"x", "y"},
+			alert("console", "x", "story:1"), alert("console", "y", "story:1")))
+		if got != 1 {
+			t.Errorf("enqueued %d, want 1", got)
+		}
+	})
+}
+
+func testAlertKeyNotInPoll(t *testing.T, h *harness) {
+	ctx := context.Background()
+	s := h.store(t)
+	cases := []struct {
+		name string
+		feed string
+		p    store.Poll
+	}{
+		{"alert key missing from keys", "f1", poll("f1", []string{"a"}, alert("console", "b"))},
+		{"alert without destination", "f2", poll("f2", []string{"a"}, alert("", "a"))},
+		{"state of another feed", "f3", poll("other", []string{"a"})},
+		{"invalid UTF-8 key", "f4", poll("f4", []string{"a\xff"})},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			n, err := s.CommitPoll(ctx, c.feed, c.p)
+			if err == nil {
+				t.Fatalf("CommitPoll = %d, nil; want an error", n)
+			}
+			if _, err := s.FeedState(ctx, c.feed); !errors.Is(err, store.ErrNotFound) {
+				t.Errorf("after a refused commit FeedState err = %v, want ErrNotFound (nothing written)", err)
+			}
+		})
+	}
+}
+
+func testLargeFeed(t *testing.T, h *harness) {
+	ctx := context.Background()
+	s := h.store(t)
+	keys := keysN("item", 500)
+	var alerts []store.Alert
+	for _, k := range keys[:50] {
+		alerts = append(alerts, alert("console", k, "story:"+k))
+	}
+	if got := commit(t, s, "big", poll("big", keys, alerts...)); got != 50 {
+		t.Fatalf("enqueued %d, want 50", got)
+	}
+	next := append(keysN("new", 10), keys[10:]...)
+	unseen, err := s.UnseenKeys(ctx, "big", next)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := keysN("new", 10); !slices.Equal(unseen, want) {
+		t.Errorf("UnseenKeys = %q, want %q", unseen, want)
+	}
+	newAlerts := []store.Alert{alert("console", "new-004"), alert("console", keys[20])}
+	if got := commit(t, s, "big", poll("big", next, newAlerts...)); got != 1 {
+		t.Errorf("second commit enqueued %d, want 1 (only the new key)", got)
+	}
+}
+
+func testFeedState(t *testing.T, h *harness) {
+	ctx := context.Background()
+	s := h.store(t)
+	full := store.FeedState{
+		FeedID: "f", URL: "https://example.com/rss", ETag: `W/"abc"`,
+		LastModified: "Sun, 01 Mar 2026 11:00:00 GMT", BodyHash: "sha256:00ff",
+		Initialized: true,
+		LastPolled:  epoch, LastChanged: epoch.Add(-time.Hour), NextPoll: epoch.Add(5 * time.Minute),
+		ErrorCount: 3, FailingSince: epoch.Add(-2 * time.Hour), LastError: "HTTP 503",
+		Disabled: true, DisabledReason: "gone (HTTP 410)",
+	}
+	cases := []struct {
+		name string
+		save store.FeedState
+	}{
+		{"every field", full},
+		{"overwritten with a healthy state", store.FeedState{FeedID: "f", URL: "https://example.com/rss2", NextPoll: epoch.Add(time.Hour)}},
+		{"sub-second times", store.FeedState{FeedID: "f", LastPolled: epoch.Add(123456 * time.Microsecond)}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if err := s.SaveFeedState(ctx, c.save); err != nil {
+				t.Fatal(err)
+			}
+			got, err := s.FeedState(ctx, c.save.FeedID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !sameFeedState(got, c.save) {
+				t.Errorf("FeedState = %+v, want %+v", got, c.save)
+			}
+		})
+	}
+}
+
+func sameFeedState(a, b store.FeedState) bool {
+	times := func(s store.FeedState) []time.Time {
+		return []time.Time{s.LastPolled, s.LastChanged, s.NextPoll, s.FailingSince}
+	}
+	ta, tb := times(a), times(b)
+	for i := range ta {
+		if !ta[i].Equal(tb[i]) {
+			return false
+		}
+	}
+	a.LastPolled, a.LastChanged, a.NextPoll, a.FailingSince = time.Time{}, time.Time{}, time.Time{}, time.Time{}
+	b.LastPolled, b.LastChanged, b.NextPoll, b.FailingSince = time.Time{}, time.Time{}, time.Time{}, time.Time{}
+	return a == b
+}
+
+func testUnseenKeys(t *testing.T, h *harness) {
+	ctx := context.Background()
+	s := h.store(t)
+	commit(t, s, "f", poll("f", []string{"seen1", "seen2", "ünïcode ✓"}))
+	commit(t, s, "g", poll("g", []string{"only-in-g"}))
+	cases := []struct {
+		name string
+		feed string
+		keys []string
+		want []string
+	}{
+		{"order kept", "f", []string{"z", "seen1", "a", "seen2", "m"}, []string{"z", "a", "m"}},
+		{"all seen", "f", []string{"seen2", "seen1", "ünïcode ✓"}, nil},
+		{"keys are per feed", "f", []string{"only-in-g"}, []string{"only-in-g"}},
+		{"unknown feed", "nope", []string{"seen1"}, []string{"seen1"}},
+		{"empty", "f", nil, nil},
+		{"quotes and JSON-looking keys", "f", []string{`"q"`, `a\b`, `<&>`}, []string{`"q"`, `a\b`, `<&>`}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got, err := s.UnseenKeys(ctx, c.feed, c.keys)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(got, c.want) {
+				t.Errorf("UnseenKeys(%q, %q) = %q, want %q", c.feed, c.keys, got, c.want)
+			}
+		})
+	}
+}
+
+func testReopen(t *testing.T, h *harness) {
+	ctx := context.Background()
+	s := h.store(t)
+	commit(t, s, "f", poll("f", []string{"a", "b"}, alert("console", "a", "story:a")))
+	if err := s.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	s = h.store(t)
+	if st, err := s.FeedState(ctx, "f"); err != nil || !st.Initialized {
+		t.Errorf("FeedState after reopen = %+v, %v; want the committed state", st, err)
+	}
+	if unseen, err := s.UnseenKeys(ctx, "f", []string{"a", "b", "c"}); err != nil || !slices.Equal(unseen, []string{"c"}) {
+		t.Errorf("UnseenKeys after reopen = %q, %v; want [c]", unseen, err)
+	}
+	if got := itemKeys(pending(t, s, "console", h.clock.Now())); !slices.Equal(got, []string{"a"}) {
+		t.Errorf("pending after reopen = %q, want [a]", got)
+	}
+	if got := commit(t, s, "g", poll("g", []string{"x"}, alert("console", "x", "story:a"))); got != 0 {
+		t.Errorf("dedupe after reopen: enqueued %d, want 0", got)
+	}
+}
+
+func testMigrationsIdempotent(t *testing.T, h *harness) {
+	s := h.store(t)
+	commit(t, s, "f", poll("f", []string{"a"}, alert("console", "a")))
+	for i := range 3 {
+		if err := s.Close(); err != nil {
+			t.Fatalf("Close %d: %v", i, err)
+		}
+		s = h.store(t)
+	}
+	if got := len(pending(t, s, "console", h.clock.Now())); got != 1 {
+		t.Errorf("pending after 3 reopens = %d, want 1", got)
+	}
+}
+
+func testPendingOrder(t *testing.T, h *harness) {
+	ctx := context.Background()
+	s := h.store(t)
+	// Keys deliberately not in id order, over two feeds and two commits.
+	commit(t, s, "f", poll("f", []string{"z", "m"}, alert("console", "z"), alert("console", "m"), alert("other", "m")))
+	h.clock.Advance(time.Second)
+	commit(t, s, "g", poll("g", []string{"a"}, alert("console", "a")))
+	all := pending(t, s, "console", h.clock.Now())
+	if got, want := itemKeys(all), []string{"z", "m", "a"}; !slices.Equal(got, want) {
+		t.Fatalf("pending order = %q, want %q (by enqueue order)", got, want)
+	}
+	if !slices.IsSorted(ids(all)) {
+		t.Errorf("pending ids = %v, want ascending", ids(all))
+	}
+	cases := []struct {
+		limit int
+		want  []string
+	}{
+		{1, []string{"z"}}, {2, []string{"z", "m"}}, {10, []string{"z", "m", "a"}}, {0, []string{"z", "m", "a"}},
+	}
+	for _, c := range cases {
+		got, err := s.PendingAlerts(ctx, "console", h.clock.Now(), c.limit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(itemKeys(got), c.want) {
+			t.Errorf("PendingAlerts(limit %d) = %q, want %q", c.limit, itemKeys(got), c.want)
+		}
+	}
+	dests, err := s.PendingDestinations(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"console", "other"}; !slices.Equal(dests, want) {
+		t.Errorf("PendingDestinations = %q, want %q", dests, want)
+	}
+}
+
+func testFailureBackoff(t *testing.T, h *harness) {
+	ctx := context.Background()
+	s := h.store(t)
+	commit(t, s, "f", poll("f", []string{"a", "b"}, alert("console", "a"), alert("console", "b")))
+	first := pending(t, s, "console", epoch)[0]
+	retryAt := epoch.Add(2 * time.Minute)
+	if err := s.MarkFailed(ctx, first.ID, "HTTP 429", retryAt); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name string
+		now  time.Time
+		want []string
+	}{
+		{"before retry time", epoch.Add(time.Minute), []string{"b"}},
+		{"at retry time", retryAt, []string{"a", "b"}},
+		{"after retry time", retryAt.Add(time.Hour), []string{"a", "b"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got := pending(t, s, "console", c.now)
+			if !slices.Equal(itemKeys(got), c.want) {
+				t.Fatalf("pending = %q, want %q", itemKeys(got), c.want)
+			}
+			if got[0].ItemKey == "a" && (got[0].Attempts != 1 || got[0].LastError != "HTTP 429" || !got[0].NextAttempt.Equal(retryAt)) {
+				t.Errorf("failed alert = attempts %d, error %q, next %v; want 1, %q, %v",
+					got[0].Attempts, got[0].LastError, got[0].NextAttempt, "HTTP 429", retryAt)
+			}
+		})
+	}
+	if err := s.MarkFailed(ctx, first.ID, "HTTP 502", retryAt.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	again := pending(t, s, "console", retryAt.Add(time.Hour))[0]
+	if again.Attempts != 2 || again.LastError != "HTTP 502" {
+		t.Errorf("after a second failure: attempts %d, error %q; want 2, %q", again.Attempts, again.LastError, "HTTP 502")
+	}
+}
+
+func testDeliveredAndDropped(t *testing.T, h *harness) {
+	ctx := context.Background()
+	s := h.store(t)
+	commit(t, s, "f", poll("f", []string{"a", "b", "c"},
+		alert("console", "a"), alert("console", "b"), alert("discord", "c")))
+	byKey := map[string]int64{}
+	for _, dest := range []string{"console", "discord"} {
+		for _, a := range pending(t, s, dest, epoch) {
+			byKey[a.ItemKey] = a.ID
+		}
+	}
+	if err := s.MarkDelivered(ctx, byKey["a"], "msg-1", epoch); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.MarkDropped(ctx, byKey["c"], "HTTP 404: webhook gone"); err != nil {
+		t.Fatal(err)
+	}
+	if got := itemKeys(pending(t, s, "console", epoch)); !slices.Equal(got, []string{"b"}) {
+		t.Errorf("pending console = %q, want [b]", got)
+	}
+	if got := pending(t, s, "discord", epoch); len(got) != 0 {
+		t.Errorf("pending discord = %q, want none (dropped)", itemKeys(got))
+	}
+	dests, err := s.PendingDestinations(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"console"}; !slices.Equal(dests, want) {
+		t.Errorf("PendingDestinations = %q, want %q", dests, want)
+	}
+	if err := s.AssignBatch(ctx, []int64{byKey["a"], byKey["b"]}, "batch-1"); err != nil {
+		t.Fatal(err)
+	}
+	if got := pending(t, s, "console", epoch); len(got) != 1 || got[0].Batch != "batch-1" {
+		t.Errorf("after AssignBatch pending = %+v, want b in batch-1", got)
+	}
+}
+
+func testBatchAcrossReopen(t *testing.T, h *harness) {
+	ctx := context.Background()
+	s := h.store(t)
+	commit(t, s, "f", poll("f", []string{"a", "b", "c"},
+		alert("console", "a"), alert("console", "b"), alert("console", "c")))
+	as := pending(t, s, "console", epoch)
+	if err := s.AssignBatch(ctx, ids(as[:2]), "burst-7f3a"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.MarkFailed(ctx, as[0].ID, "timeout", epoch); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s = h.store(t)
+	got := pending(t, s, "console", epoch)
+	want := map[string]string{"a": "burst-7f3a", "b": "burst-7f3a", "c": ""}
+	if len(got) != len(want) {
+		t.Fatalf("pending after reopen = %q, want a, b, c", itemKeys(got))
+	}
+	for _, a := range got {
+		if a.Batch != want[a.ItemKey] {
+			t.Errorf("alert %s batch = %q, want %q", a.ItemKey, a.Batch, want[a.ItemKey])
+		}
+	}
+}
+
+func testCrashBeforeDelivery(t *testing.T, h *harness) {
+	ctx := context.Background()
+	s := h.store(t)
+	commit(t, s, "f", poll("f", []string{"a"}, alert("console", "a", "story:a")))
+	// The process dies here: no delivery, no clean shutdown of the sender.
+	s.Close()
+
+	s = h.store(t)
+	// The next run sees the feed again: it must not enqueue a second copy.
+	if got := commit(t, s, "f", poll("f", []string{"a"}, alert("console", "a", "story:a"))); got != 0 {
+		t.Errorf("re-poll after crash enqueued %d, want 0", got)
+	}
+	got := pending(t, s, "console", epoch)
+	if len(got) != 1 || got[0].ItemKey != "a" {
+		t.Fatalf("pending after crash = %q, want exactly [a]", itemKeys(got))
+	}
+	if err := s.MarkDelivered(ctx, got[0].ID, "m1", epoch); err != nil {
+		t.Fatal(err)
+	}
+	if got := pending(t, s, "console", epoch); len(got) != 0 {
+		t.Errorf("pending after delivery = %q, want none", itemKeys(got))
+	}
+}
+
+func testPruneFrequentPolls(t *testing.T, h *harness) {
+	ctx := context.Background()
+	s := h.store(t)
+	commit(t, s, "f", poll("f", []string{"gone", "stays"}))
+	for range 36 { // every 5 minutes for 3 hours
+		h.clock.Advance(5 * time.Minute)
+		commit(t, s, "f", poll("f", []string{"stays"}))
+	}
+	h.clock.Advance(30 * 24 * time.Hour)
+	if err := s.Prune(ctx, h.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	unseen, err := s.UnseenKeys(ctx, "f", []string{"gone", "stays"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"gone"}; !slices.Equal(unseen, want) {
+		t.Errorf("UnseenKeys after prune = %q, want %q", unseen, want)
+	}
+}
+
+func testPruneKeepsPresentKeys(t *testing.T, h *harness) {
+	ctx := context.Background()
+	s := h.store(t)
+	commit(t, s, "f", poll("f", []string{"old", "stays"}))
+	h.clock.Advance(24 * time.Hour)
+	commit(t, s, "f", poll("f", []string{"stays", "new"}))
+	// A long run of 304s: the feed is never committed again, only saved.
+	h.clock.Advance(30 * 24 * time.Hour)
+	if err := s.SaveFeedState(ctx, store.FeedState{FeedID: "f", Initialized: true}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Prune(ctx, h.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	unseen, err := s.UnseenKeys(ctx, "f", []string{"old", "stays", "new"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"old"}; !slices.Equal(unseen, want) {
+		t.Errorf("UnseenKeys after prune = %q, want %q (keys in the latest fetch kept)", unseen, want)
+	}
+}
+
+func testPruneKeepsPendingAndDedupe(t *testing.T, h *harness) {
+	ctx := context.Background()
+	s := h.store(t, store.WithDedupeWindow(48*time.Hour))
+	commit(t, s, "f", poll("f", []string{"a", "b"}, alert("console", "a", "story:a"), alert("console", "b")))
+	as := pending(t, s, "console", epoch)
+	if err := s.MarkDelivered(ctx, as[0].ID, "m1", epoch); err != nil {
+		t.Fatal(err)
+	}
+	h.clock.Advance(time.Hour)
+	if err := s.Prune(ctx, h.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if got := itemKeys(pending(t, s, "console", h.clock.Now())); !slices.Equal(got, []string{"b"}) {
+		t.Errorf("pending after prune = %q, want [b] (undelivered alerts are never pruned)", got)
+	}
+	if got := commit(t, s, "g", poll("g", []string{"x"}, alert("console", "x", "story:a"))); got != 0 {
+		t.Errorf("same story after prune, within window: enqueued %d, want 0", got)
+	}
+}
+
+func testWatches(t *testing.T, h *harness) {
+	ctx := context.Background()
+	s := h.store(t)
+	w1, err := s.AddWatch(ctx, store.Watch{GuildID: "g1", ChannelID: "c1", FeedURL: "https://a.example/rss",
+		Query: "aleppo ceasefire", CreatedBy: "u1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w2, err := s.AddWatch(ctx, store.Watch{GuildID: "g1", ChannelID: "c2", FeedURL: "https://b.example/atom",
+		Query: `"kerry lavrov"`, CreatedBy: "u2", CreatedAt: epoch.Add(-time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w1.ID == 0 || w1.ID == w2.ID || !w1.CreatedAt.Equal(epoch) || !w2.CreatedAt.Equal(epoch.Add(-time.Hour)) {
+		t.Fatalf("AddWatch = %+v, %+v; want distinct ids and CreatedAt set", w1, w2)
+	}
+	if err := s.SetWatchPaused(ctx, w2.ID, true, "feed gone"); err != nil {
+		t.Fatal(err)
+	}
+	w2.Paused, w2.PauseReason = true, "feed gone"
+	list := func() []store.Watch {
+		ws, err := s.Watches(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ws
+	}
+	if got := list(); len(got) != 2 || !sameWatch(got[0], w1) || !sameWatch(got[1], w2) {
+		t.Errorf("Watches = %+v, want %+v, %+v", got, w1, w2)
+	}
+	if err := s.RemoveWatch(ctx, w1.ID); err != nil {
+		t.Fatal(err)
+	}
+	if got := list(); len(got) != 1 || got[0].ID != w2.ID {
+		t.Errorf("Watches after remove = %+v, want only %d", got, w2.ID)
+	}
+	if err := s.RemoveWatch(ctx, w1.ID); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("RemoveWatch of a removed watch = %v, want ErrNotFound", err)
+	}
+}
+
+func sameWatch(a, b store.Watch) bool {
+	if !a.CreatedAt.Equal(b.CreatedAt) {
+		return false
+	}
+	a.CreatedAt, b.CreatedAt = time.Time{}, time.Time{}
+	return a == b
+}
+
+func testNotFound(t *testing.T, h *harness) {
+	ctx := context.Background()
+	s := h.store(t)
+	cases := []struct {
+		name string
+		call func() error
+	}{
+		{"FeedState", func() error { _, err := s.FeedState(ctx, "nope"); return err }},
+		{"MarkDelivered", func() error { return s.MarkDelivered(ctx, 999, "m", epoch) }},
+		{"MarkFailed", func() error { return s.MarkFailed(ctx, 999, "e", epoch) }},
+		{"MarkDropped", func() error { return s.MarkDropped(ctx, 999, "r") }},
+		{"RemoveWatch", func() error { return s.RemoveWatch(ctx, 999) }},
+		{"SetWatchPaused", func() error { return s.SetWatchPaused(ctx, 999, true, "r") }},
+	}
+	for _, c := range cases {
+		if err := c.call(); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("%s of a missing row: err = %v, want ErrNotFound", c.name, err)
+		}
+	}
+}
+
+func testClaimFeed(t *testing.T, h *harness) {
+	s := h.store(t)
+	c, ok := s.(store.FeedClaimer)
+	if !ok {
+		t.Skipf("%T does not implement store.FeedClaimer", s)
+	}
+	ctx := context.Background()
+	lease := 5 * time.Minute
+	steps := []struct {
+		name    string
+		advance time.Duration
+		owner   string
+		want    bool
+	}{
+		{"free feed", 0, "a", true},
+		{"held by another", time.Minute, "b", false},
+		{"renewed by its owner", time.Minute, "a", true},
+		{"still held after renewal", 4 * time.Minute, "b", false},
+		{"expired", 2 * time.Minute, "b", true},
+		{"old owner locked out", 0, "a", false},
+	}
+	for _, st := range steps {
+		h.clock.Advance(st.advance)
+		got, err := c.ClaimFeed(ctx, "f", st.owner, h.clock.Now().Add(lease))
+		if err != nil {
+			t.Fatalf("%s: %v", st.name, err)
+		}
+		if got != st.want {
+			t.Errorf("%s: ClaimFeed(%s) = %v, want %v", st.name, st.owner, got, st.want)
+		}
+	}
+}
+
+// testInstances runs several Stores over one database at once, as several
+// newshound processes would: in each round every instance commits the same
+// poll of a shared feed and, on a feed of its own, the same story, and
+// claims the round's feed. Each item and each story is enqueued once, and
+// each feed claimed by one instance.
+func testInstances(t *testing.T, h *harness) {
+	const instances, rounds = 3, 20
+	stores := make([]store.Store, instances)
+	for i := range stores {
+		stores[i] = h.store(t)
+	}
+	results := make([][]instanceResult, instances)
+	errs := make([]error, instances)
+	var wg sync.WaitGroup
+	for i, s := range stores {
+		results[i] = make([]instanceResult, rounds)
+		wg.Go(func() { errs[i] = runInstance(s, i, results[i]) })
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("instance %d: %v", i, err)
+		}
+	}
+	_, claims := stores[0].(store.FeedClaimer)
+	for r := range rounds {
+		var shared, story, claimed int
+		for i := range instances {
+			res := results[i][r]
+			shared += res.shared
+			story += res.story
+			if res.claimed {
+				claimed++
+			}
+		}
+		if shared != 1 || story != 1 {
+			t.Errorf("round %d: shared item enqueued %d times, shared story %d times; want 1 and 1", r, shared, story)
+		}
+		if claims && claimed != 1 {
+			t.Errorf("round %d: feed claimed by %d instances, want 1", r, claimed)
+		}
+	}
+}
+
+// instanceResult is what one instance saw in one round of testInstances.
+type instanceResult struct {
+	shared, story int // alerts enqueued
+	claimed       bool
+}
+
+func runInstance(s store.Store, i int, results []instanceResult) error {
+	ctx := context.Background()
+	for r := range results {
+		res := &results[r]
+		if c, ok := s.(store.FeedClaimer); ok {
+			var err error
+			res.claimed, err = c.ClaimFeed(ctx, fmt.Sprintf("round-%d", r), fmt.Sprintf("instance-%d", i), epoch.Add(time.Hour))
+			if err != nil {
+				return err
+			}
+		}
+		key := fmt.Sprintf("shared-%d", r)
+		n, err := s.CommitPoll(ctx, "shared", poll("shared", []string{key}, alert("console", key)))
+		if err != nil {
+			return err
+		}
+		res.shared = n
+		own := fmt.Sprintf("own-%d", i)
+		key = fmt.Sprintf("%s/%d", own, r)
+		n, err = s.CommitPoll(ctx, own, poll(own, []string{key}, alert("wire", key, fmt.Sprintf("story:%d", r))))
+		if err != nil {
+			return err
+		}
+		res.story = n
+	}
+	return nil
+}
+
+func testCanceledContext(t *testing.T, h *harness) {
+	s := h.store(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if n, err := s.CommitPoll(ctx, "f", poll("f", []string{"a"}, alert("console", "a"))); err == nil {
+		t.Fatalf("CommitPoll with a canceled context = %d, nil; want an error", n)
+	}
+	if _, err := s.FeedState(context.Background(), "f"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("FeedState after a canceled commit: err = %v, want ErrNotFound", err)
+	}
+	if got := pending(t, s, "console", epoch); len(got) != 0 {
+		t.Errorf("pending after a canceled commit = %q, want none", itemKeys(got))
+	}
+	if got := commit(t, s, "f", poll("f", []string{"a"}, alert("console", "a"))); got != 1 {
+		t.Errorf("commit after the canceled one enqueued %d, want 1", got)
+	}
+}
