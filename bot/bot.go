@@ -14,6 +14,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/newshound/newshound/bot/discord"
 	"github.com/newshound/newshound/bot/notify"
 	"github.com/newshound/newshound/config"
 	"github.com/newshound/newshound/feeds"
@@ -28,11 +31,17 @@ type Options struct {
 	// Channel returns the notifier for a Discord channel that a watch
 	// delivers to. Nil when no bot token is configured.
 	Channel func(channelID string) notify.Notifier
-	Fetcher   *feeds.Fetcher             // default: built from Config.Defaults
-	Parser    *feeds.Parser              // default: feeds.NewParser()
-	Logger    *slog.Logger               // default: slog.Default()
-	Now       func() time.Time           // default: time.Now
-	Workers   int                        // concurrent feed polls; default 8
+	// Discord is the bot's session. With it and discord.commands enabled,
+	// Run opens the gateway and answers the /watch slash commands.
+	Discord *discordgo.Session
+	Fetcher *feeds.Fetcher // default: built from Config.Defaults
+	// WatchFetcher fetches feeds that Discord users add. Default: like
+	// Fetcher but always with the SSRF guard on, whatever the config says.
+	WatchFetcher *feeds.Fetcher
+	Parser       *feeds.Parser    // default: feeds.NewParser()
+	Logger       *slog.Logger     // default: slog.Default()
+	Now          func() time.Time // default: time.Now
+	Workers      int              // concurrent feed polls; default 8
 	// ShutdownGrace bounds how long in-flight deliveries may continue after
 	// the run context is cancelled. Default 10s.
 	ShutdownGrace time.Duration
@@ -43,23 +52,27 @@ type Options struct {
 
 // Service is a running newshound.
 type Service struct {
-	cfg       *config.Config
-	store     store.Store
-	notifiers map[string]notify.Notifier
-	channel   func(channelID string) notify.Notifier
-	fetcher   *feeds.Fetcher
-	parser    *feeds.Parser
-	log       *slog.Logger
-	now       func() time.Time
-	workers   int
-	grace     time.Duration
-	retryBase time.Duration
-	retryMax  time.Duration
+	cfg          *config.Config
+	store        store.Store
+	notifiers    map[string]notify.Notifier
+	channel      func(channelID string) notify.Notifier
+	discord      *discordgo.Session
+	owner        string // this instance's name in leases
+	fetcher      *feeds.Fetcher
+	watchFetcher *feeds.Fetcher
+	parser       *feeds.Parser
+	log          *slog.Logger
+	now          func() time.Time
+	workers      int
+	grace        time.Duration
+	retryBase    time.Duration
+	retryMax     time.Duration
 
 	mu     sync.RWMutex
-	subs   *subscriptions // swapped whole when watches change
-	paused map[string]string // destination -> reason it was paused
-	wake   chan struct{}     // pokes the sender after a poll enqueued alerts
+	subs   *subscriptions         // swapped whole when watches change
+	paused map[string]string      // destination -> reason it was paused
+	recent map[string]*feeds.Feed // feed ID -> last parsed copy, for /watch test
+	wake   chan struct{}          // pokes the sender after a poll enqueued alerts
 }
 
 // New checks the options and builds the subscriptions' matcher.
@@ -68,20 +81,24 @@ func New(ctx context.Context, o Options) (*Service, error) {
 		return nil, errors.New("bot: Config and Store are required")
 	}
 	s := &Service{
-		cfg:       o.Config,
-		store:     o.Store,
-		notifiers: o.Notifiers,
-		channel:   o.Channel,
-		fetcher:   o.Fetcher,
-		parser:    o.Parser,
-		log:       o.Logger,
-		now:       o.Now,
-		workers:   o.Workers,
-		grace:     o.ShutdownGrace,
-		retryBase: o.RetryBase,
-		retryMax:  o.RetryMax,
-		paused:    map[string]string{},
-		wake:      make(chan struct{}, 1),
+		cfg:          o.Config,
+		store:        o.Store,
+		notifiers:    o.Notifiers,
+		channel:      o.Channel,
+		discord:      o.Discord,
+		owner:        instanceName(),
+		fetcher:      o.Fetcher,
+		watchFetcher: o.WatchFetcher,
+		parser:       o.Parser,
+		log:          o.Logger,
+		now:          o.Now,
+		workers:      o.Workers,
+		grace:        o.ShutdownGrace,
+		retryBase:    o.RetryBase,
+		retryMax:     o.RetryMax,
+		paused:       map[string]string{},
+		recent:       map[string]*feeds.Feed{},
+		wake:         make(chan struct{}, 1),
 	}
 	s.fillDefaults()
 	for _, d := range s.cfg.Destinations {
@@ -98,6 +115,11 @@ func New(ctx context.Context, o Options) (*Service, error) {
 func (s *Service) fillDefaults() {
 	if s.fetcher == nil {
 		s.fetcher = NewFetcher(s.cfg.Defaults)
+	}
+	if s.watchFetcher == nil {
+		guarded := s.cfg.Defaults
+		guarded.AllowPrivateNetworks = false
+		s.watchFetcher = NewFetcher(guarded)
 	}
 	if s.parser == nil {
 		s.parser = feeds.NewParser()
@@ -121,6 +143,9 @@ func (s *Service) fillDefaults() {
 		s.retryMax = 10 * time.Minute
 	}
 }
+
+// Watches is what the Discord /watch commands manage.
+func (s *Service) Watches() discord.Watches { return watches{s} }
 
 // NewFetcher builds the feed fetcher the configuration asks for.
 func NewFetcher(d config.Defaults) *feeds.Fetcher {
@@ -153,6 +178,10 @@ func (s *Service) Run(ctx context.Context) error {
 		s.sendLoop(ctx, sendCtx)
 	}()
 
+	if stop := s.startCommands(ctx); stop != nil {
+		defer stop()
+	}
+	go s.pruneLoop(ctx)
 	s.pollLoop(ctx)
 
 	timer := time.NewTimer(s.grace)
@@ -165,4 +194,42 @@ func (s *Service) Run(ctx context.Context) error {
 		<-senderDone
 	}
 	return nil
+}
+
+// startCommands opens the Discord gateway for the /watch commands when the
+// config asks for them. A failure is logged and polling goes on: alerts
+// matter more than commands.
+func (s *Service) startCommands(ctx context.Context) (stop func() error) {
+	if s.discord == nil || !s.cfg.Discord.Commands {
+		return nil
+	}
+	cmds := discord.NewCommands(s.discord, s.Watches(), s.log)
+	stop, err := cmds.Start(ctx, s.cfg.Discord.Guilds)
+	if err != nil {
+		s.log.Error("Discord slash commands unavailable; alerts still go out", "err", err)
+		return nil
+	}
+	s.log.Info("Discord slash commands ready", "guilds", s.cfg.Discord.Guilds)
+	return stop
+}
+
+// Retention is how long state no longer needed is kept: seen keys of items
+// gone from their feed, and delivered or dropped alerts.
+const Retention = 30 * 24 * time.Hour
+
+// pruneLoop forgets old state once at start and then daily, so the
+// database does not grow without bound.
+func (s *Service) pruneLoop(ctx context.Context) {
+	t := time.NewTicker(24 * time.Hour)
+	defer t.Stop()
+	for {
+		if err := s.store.Prune(ctx, s.now().Add(-Retention)); err != nil && ctx.Err() == nil {
+			s.log.Error("pruning old state", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }

@@ -128,7 +128,7 @@ func (h *harness) write(name string, items ...testItem) {
 func (h *harness) open() (*Service, store.Store) {
 	h.t.Helper()
 	ctx := context.Background()
-	st, err := store.OpenSQLite(ctx, h.db)
+	st, err := store.OpenSQLite(ctx, h.db, store.WithClock(func() time.Time { return h.clock }))
 	if err != nil {
 		h.t.Fatal(err)
 	}

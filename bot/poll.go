@@ -24,7 +24,7 @@ func (s *Service) pollAll(ctx context.Context, list []*feedSpec) {
 		go func() {
 			defer func() { done <- struct{}{} }()
 			for f := range jobs {
-				s.pollFeed(ctx, f)
+				s.pollFeed(ctx, f, true)
 			}
 		}()
 	}
@@ -46,7 +46,15 @@ func (s *Service) pollAll(ctx context.Context, list []*feedSpec) {
 // pollFeed fetches one feed and records the outcome: new items are marked
 // seen and matching ones enqueued, in one transaction. Errors are logged
 // against the feed and reflected in its schedule; they never stop others.
-func (s *Service) pollFeed(ctx context.Context, f *feedSpec) {
+//
+// With force false the feed is polled only if its stored next-poll time has
+// come, which another instance sharing the store may have moved.
+func (s *Service) pollFeed(ctx context.Context, f *feedSpec, force bool) {
+	lease := "feed:" + f.ID
+	if !s.claim(ctx, lease, s.cfg.Defaults.Timeout+time.Minute) {
+		return // another instance is polling it
+	}
+	defer s.release(ctx, lease)
 	now := s.now()
 	st, err := s.store.FeedState(ctx, f.ID)
 	switch {
@@ -56,7 +64,7 @@ func (s *Service) pollFeed(ctx context.Context, f *feedSpec) {
 		s.log.Error("reading feed state", "feed", f.ID, "err", err)
 		return
 	}
-	if st.Disabled {
+	if st.Disabled || !force && st.NextPoll.After(now) {
 		return
 	}
 	if st.URL == "" || !st.Initialized && st.URL != f.URL {
@@ -86,6 +94,7 @@ func (s *Service) pollFeed(ctx context.Context, f *feedSpec) {
 		s.saveState(ctx, st)
 		return
 	}
+	s.remember(f.ID, feed)
 	st.BodyHash = resp.BodyHash
 	outcome.Changed, outcome.FeedMinInterval = true, feed.MinInterval
 	st.LastChanged = now
@@ -97,7 +106,11 @@ func (s *Service) pollFeed(ctx context.Context, f *feedSpec) {
 }
 
 func (s *Service) fetchAndParse(ctx context.Context, f *feedSpec, st store.FeedState) (*feeds.Response, *feeds.Feed, error) {
-	resp, err := s.fetcher.Fetch(ctx, feeds.Request{
+	fetcher := s.fetcher
+	if f.FromDiscord {
+		fetcher = s.watchFetcher
+	}
+	resp, err := fetcher.Fetch(ctx, feeds.Request{
 		URL: st.URL, ETag: st.ETag, LastModified: st.LastModified, BodyHash: st.BodyHash,
 		UserAgent: f.UserAgent, Headers: f.Headers, AllowFile: f.AllowFile,
 	})

@@ -36,7 +36,7 @@ func (s *Service) pollLoop(ctx context.Context) {
 			inFlight[f.ID] = true
 			go func(f *feedSpec) {
 				defer func() { <-sem; done <- f.ID }()
-				s.pollFeed(ctx, f)
+				s.pollFeed(ctx, f, false)
 			}(f)
 		}
 		select {

@@ -63,6 +63,11 @@ func (s *Service) deliverAll(ctx context.Context) error {
 }
 
 func (s *Service) deliverDestination(ctx context.Context, dest string) error {
+	lease := "outbox:" + dest
+	if !s.claim(ctx, lease, 2*time.Minute) {
+		return nil // another instance is sending to it
+	}
+	defer s.release(ctx, lease)
 	for ctx.Err() == nil {
 		if reason, paused := s.destinationPaused(dest); paused {
 			s.log.Debug("destination paused; alerts kept", "destination", dest, "reason", reason)
@@ -72,7 +77,7 @@ func (s *Service) deliverDestination(ctx context.Context, dest string) error {
 		if !ok {
 			return fmt.Errorf("no notifier configured; alerts kept in the outbox")
 		}
-		pending, err := s.store.PendingAlerts(ctx, dest, s.now(), 100)
+		pending, err := s.duePrefix(ctx, dest)
 		if err != nil || len(pending) == 0 {
 			return err
 		}
@@ -87,6 +92,24 @@ func (s *Service) deliverDestination(ctx context.Context, dest string) error {
 		}
 	}
 	return ctx.Err()
+}
+
+// duePrefix returns the oldest pending alerts of dest that are due, in
+// order, stopping at the first that is not due yet: a destination that asked
+// to wait gets its alerts in their original order when it is ready, not the
+// newer ones first.
+func (s *Service) duePrefix(ctx context.Context, dest string) ([]store.Alert, error) {
+	now := s.now()
+	pending, err := s.store.PendingAlerts(ctx, dest, now.Add(100*365*24*time.Hour), 100)
+	if err != nil {
+		return nil, err
+	}
+	for i, a := range pending {
+		if a.NextAttempt.After(now) {
+			return pending[:i], nil
+		}
+	}
+	return pending, nil
 }
 
 // batch groups pending alerts into messages. Alerts that already carry a

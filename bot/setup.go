@@ -33,12 +33,12 @@ func Open(ctx context.Context, cfg *config.Config, env Env) (*Service, func() er
 	if err != nil {
 		return nil, nil, err
 	}
-	notifiers, channel, err := openNotifiers(cfg, env)
+	notifiers, channel, session, err := openNotifiers(cfg, env)
 	if err != nil {
 		st.Close()
 		return nil, nil, err
 	}
-	svc, err := New(ctx, Options{Config: cfg, Store: st, Notifiers: notifiers, Channel: channel, Logger: env.Logger})
+	svc, err := New(ctx, Options{Config: cfg, Store: st, Notifiers: notifiers, Channel: channel, Discord: session, Logger: env.Logger})
 	if err != nil {
 		st.Close()
 		return nil, nil, err
@@ -50,6 +50,8 @@ func openStore(ctx context.Context, c config.Store) (store.Store, error) {
 	switch c.Driver {
 	case "", "sqlite":
 		return store.OpenSQLite(ctx, c.Path)
+	case "postgres":
+		return store.OpenPostgres(ctx, c.DSN)
 	default:
 		return nil, fmt.Errorf("store driver %q is not supported", c.Driver)
 	}
@@ -58,7 +60,7 @@ func openStore(ctx context.Context, c config.Store) (store.Store, error) {
 // openNotifiers makes one notifier per destination. All Discord
 // destinations share one session and one rate limiter, as Discord counts
 // limits per token and per IP.
-func openNotifiers(cfg *config.Config, env Env) (map[string]notify.Notifier, func(string) notify.Notifier, error) {
+func openNotifiers(cfg *config.Config, env Env) (map[string]notify.Notifier, func(string) notify.Notifier, *discordgo.Session, error) {
 	out := map[string]notify.Notifier{}
 	var session *discordgo.Session
 	var limiter *discord.Limiter
@@ -80,32 +82,32 @@ func openNotifiers(cfg *config.Config, env Env) (map[string]notify.Notifier, fun
 		case config.DiscordWebhook:
 			s, err := discordSession()
 			if err != nil {
-				return nil, nil, err
+				return nil, nil, nil, err
 			}
 			n, err := discord.NewWebhookNotifier(s, d.WebhookURL, limiter)
 			if err != nil {
-				return nil, nil, fmt.Errorf("destination %q: %w", d.Name, err)
+				return nil, nil, nil, fmt.Errorf("destination %q: %w", d.Name, err)
 			}
 			out[d.Name] = n
 		case config.DiscordChannel:
 			s, err := discordSession()
 			if err != nil {
-				return nil, nil, err
+				return nil, nil, nil, err
 			}
 			out[d.Name] = discord.NewChannelNotifier(s, d.ChannelID, limiter)
 		default:
-			return nil, nil, fmt.Errorf("destination %q: unknown type %q", d.Name, d.Type)
+			return nil, nil, nil, fmt.Errorf("destination %q: unknown type %q", d.Name, d.Type)
 		}
 	}
 	var channel func(string) notify.Notifier
 	if cfg.Discord.Token != "" {
 		s, err := discordSession()
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		channel = func(id string) notify.Notifier { return discord.NewChannelNotifier(s, id, limiter) }
 	}
-	return out, channel, nil
+	return out, channel, session, nil
 }
 
 // ValidateQueries is a config.Validator: it parses every subscription's

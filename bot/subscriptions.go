@@ -25,6 +25,9 @@ type feedSpec struct {
 	UserAgent string
 	Headers   map[string]string
 	AllowFile bool // file:// only for feeds from the config file
+	// FromDiscord marks a feed a Discord user added: it is always fetched
+	// through the SSRF guard, whatever allow_private_networks says.
+	FromDiscord bool
 }
 
 // subscription is a compiled query bound to feeds and a destination.
@@ -129,7 +132,7 @@ func buildSubscriptions(cfg *config.Config, watches []store.Watch) (*subscriptio
 		}
 		id := watchFeedID(w.FeedURL)
 		if _, ok := ss.feeds[id]; !ok {
-			ss.addFeed(&feedSpec{ID: id, Name: hostOf(w.FeedURL), URL: w.FeedURL, Interval: cfg.Defaults.Interval})
+			ss.addFeed(&feedSpec{ID: id, Name: hostOf(w.FeedURL), URL: w.FeedURL, Interval: cfg.Defaults.Interval, FromDiscord: true})
 		}
 		sub := &subscription{
 			ID: "watch:" + strconv.FormatInt(w.ID, 10), Name: fmt.Sprintf("watch %d", w.ID),

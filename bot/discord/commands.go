@@ -141,6 +141,42 @@ func (c *Commands) Register(ctx context.Context, appID string, guildIDs []string
 	return nil
 }
 
+// Start listens for /watch, opens the gateway, and registers the command
+// (see Register) under the application id READY announced. stop closes the
+// gateway; call it on shutdown.
+func (c *Commands) Start(ctx context.Context, guildIDs []string) (stop func() error, err error) {
+	unlisten := c.Listen(ctx)
+	if err := c.s.Open(); err != nil {
+		unlisten()
+		return nil, fmt.Errorf("discord: open gateway: %w", err)
+	}
+	stop = func() error {
+		unlisten()
+		return c.s.Close()
+	}
+	appID, err := c.applicationID(ctx)
+	if err == nil {
+		err = c.Register(ctx, appID, guildIDs)
+	}
+	if err != nil {
+		stop()
+		return nil, err
+	}
+	return stop, nil
+}
+
+// applicationID is the bot user's id, which is the application's.
+func (c *Commands) applicationID(ctx context.Context) (string, error) {
+	if st := c.s.State; st != nil && st.User != nil && st.User.ID != "" {
+		return st.User.ID, nil
+	}
+	u, err := c.s.User("@me", discordgo.WithContext(ctx))
+	if err != nil {
+		return "", fmt.Errorf("discord: who am I: %w", err)
+	}
+	return u.ID, nil
+}
+
 // Listen answers /watch interactions arriving on the session's gateway
 // until ctx ends or the returned function is called. discordgo runs each
 // handler in its own goroutine.

@@ -99,16 +99,18 @@ func connectBot(t *testing.T, f *fakediscord.Server, w Watches) *discordgo.Sessi
 	s := newTestSession(t, f, "test-token")
 	ctx, cancel := context.WithCancel(context.Background())
 	cmds := NewCommands(s, w, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	stop := cmds.Listen(ctx)
-	if err := s.Open(); err != nil {
-		t.Fatalf("open gateway: %v", err)
+	stop, err := cmds.Start(ctx, []string{testGuild})
+	if err != nil {
+		t.Fatalf("Start: %v", err)
 	}
 	t.Cleanup(func() {
 		cancel()
 		stop()
-		s.Close()
 	})
 	f.WaitFor(replyTimeout, f.GatewayConnected)
+	if got := len(f.Commands(testGuild)); got != 1 {
+		t.Fatalf("Start registered %d commands in the test guild, want 1", got)
+	}
 	return s
 }
 
@@ -298,6 +300,11 @@ func TestGatewayDropResumesAndDeliversMissedInteraction(t *testing.T) {
 	if st.Identifies != 1 || st.Resumes != 1 {
 		t.Errorf("gateway: %d identifies, %d resumes; want 1 and 1 (a resume, not a new session)", st.Identifies, st.Resumes)
 	}
+	if st.Connections != 2 {
+		t.Errorf("gateway: %d connections, want 2", st.Connections)
+	}
+	// The resumed connection heartbeats too (and gets its ACKs).
+	f.WaitFor(replyTimeout, func() bool { return f.GatewayStats().Heartbeats >= 2 })
 }
 
 func TestClipLines(t *testing.T) {

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -203,4 +205,107 @@ func TestTokenBucketPacesBursts(t *testing.T) {
 	if fmt.Sprint(waits) != fmt.Sprint(want) {
 		t.Errorf("waits = %v, want %v", waits, want)
 	}
+}
+
+// clientLog records, on the client side, when each request left and when
+// its answer came back.
+type clientLog struct {
+	base http.RoundTripper
+	mu   sync.Mutex
+	hits []clientHit
+}
+
+type clientHit struct {
+	route      string
+	sent, recv time.Time
+	status     int
+}
+
+func (c *clientLog) RoundTrip(req *http.Request) (*http.Response, error) {
+	sent := time.Now()
+	resp, err := c.base.RoundTrip(req)
+	hit := clientHit{route: req.Method + " " + strings.TrimPrefix(req.URL.Path, "/api/v9/"), sent: sent, recv: time.Now()}
+	if resp != nil {
+		hit.status = resp.StatusCode
+	}
+	c.mu.Lock()
+	c.hits = append(c.hits, hit)
+	c.mu.Unlock()
+	return resp, err
+}
+
+// TestConcurrentStormNoSendAfterSeen429 sends from three goroutines at
+// once. A request already on the wire when a 429 is answered cannot be
+// helped; what must hold is that once the client has seen a 429, no
+// request leaves before the reset the fake announced.
+func TestConcurrentStormNoSendAfterSeen429(t *testing.T) {
+	f := fakediscord.New(t)
+	log := &clientLog{base: http.DefaultTransport}
+	s, err := NewSession("test-token", f.APIBase(), log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lim := NewLimiter(LimiterConfig{})
+	channels := []string{"200000000000000001", "200000000000000002", "200000000000000003"}
+	f.Route429("POST channels/"+channels[0]+"/messages", 250*time.Millisecond)
+	f.Global429(300 * time.Millisecond)
+
+	var wg sync.WaitGroup
+	for c, ch := range channels {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			n := NewChannelNotifier(s, ch, lim)
+			for i := range 4 {
+				m := oneAlert(fmt.Sprintf("c%d-%d", c, i), "Aleppo")
+				for attempt := 0; ; attempt++ {
+					_, err := n.Send(context.Background(), m)
+					var re *notify.RetryError
+					if errors.As(err, &re) && attempt < 5 {
+						time.Sleep(re.After)
+						continue
+					}
+					if err != nil {
+						t.Errorf("Send %s: %v", m.Nonce, err)
+					}
+					break
+				}
+			}
+		}()
+	}
+	wg.Wait()
+
+	for _, ch := range channels {
+		if got := len(f.Messages(ch)); got != 4 {
+			t.Errorf("channel %s got %d messages, want 4", ch, got)
+		}
+	}
+	limited := 0
+	for _, r := range f.Requests("") {
+		if r.Status != http.StatusTooManyRequests {
+			continue
+		}
+		limited++
+		seen := firstAnswerAfter(log, r)
+		for _, h := range log.hits {
+			if h.sent.After(seen) && h.sent.Before(r.ResetAt) && (r.Global || h.route == r.Route) {
+				t.Errorf("%s left %s after a 429 was seen and %s before its reset", h.route, h.sent.Sub(seen), r.ResetAt.Sub(h.sent))
+			}
+		}
+	}
+	if limited == 0 {
+		t.Errorf("no 429 was answered: the test did not exercise the limits")
+	}
+}
+
+// firstAnswerAfter is when the client received the 429 the fake recorded
+// as r: the first 429 answer on r's route received after r reached the fake.
+func firstAnswerAfter(log *clientLog, r fakediscord.Request) time.Time {
+	seen := time.Time{}
+	for _, h := range log.hits {
+		if h.status == http.StatusTooManyRequests && h.route == r.Route && !h.recv.Before(r.At) && (seen.IsZero() || h.recv.Before(seen)) {
+			seen = h.recv
+		}
+	}
+	return seen
 }

@@ -62,7 +62,7 @@ func RenderEmbeds(alerts []notify.Alert) ([]*discordgo.MessageEmbed, error) {
 }
 
 func fullDescriptionLength(a notify.Alert) int {
-	return utf8.RuneCountInString(markdown(a.Text, a.TextSpans, MaxDescription))
+	return utf8.RuneCountInString(excerpt(a.Text, a.TextSpans, MaxDescription))
 }
 
 // Embed renders one alert as an embed that counts at most budget code points
@@ -96,8 +96,37 @@ func Embed(a notify.Alert, budget int) *discordgo.MessageEmbed {
 		e.Author = &discordgo.MessageEmbedAuthor{Name: author}
 		left -= utf8.RuneCountInString(author)
 	}
-	e.Description = markdown(a.Text, a.TextSpans, min(MaxDescription, left))
+	e.Description = excerpt(a.Text, a.TextSpans, min(MaxDescription, left))
 	return e
+}
+
+// excerpt renders text for the description. When the first match lies
+// beyond what fits, the excerpt starts shortly before it, after a "…", so
+// the reader sees why the item matched.
+func excerpt(text string, spans []notify.Span, limit int) string {
+	spans = normalizeSpans(text, spans)
+	if len(spans) == 0 || limit < 16 || utf8.RuneCountInString(text) <= limit {
+		return markdown(text, spans, limit)
+	}
+	lead := limit / 4 // code points of context kept before the match
+	if utf8.RuneCountInString(text[:spans[0].Start]) <= limit-lead {
+		return markdown(text, spans, limit)
+	}
+	start := spans[0].Start
+	for n := 0; start > 0 && n < lead; n++ {
+		_, size := utf8.DecodeLastRuneInString(text[:start])
+		start -= size
+	}
+	if sp := strings.IndexFunc(text[start:spans[0].Start], unicode.IsSpace); sp >= 0 {
+		start += sp // begin on a word
+	}
+	shifted := make([]notify.Span, 0, len(spans))
+	for _, s := range spans {
+		if s.End > start {
+			shifted = append(shifted, notify.Span{Start: max(s.Start, start) - start, End: s.End - start})
+		}
+	}
+	return ellipsis + " " + markdown(text[start:], shifted, limit-2)
 }
 
 // EmbedLength is what an embed counts toward Discord's 6,000 code points.
@@ -186,16 +215,31 @@ type unit struct {
 // "…" included, has at most limit code points. A cut inside a bold span
 // closes the span, so a marker is never cut in half.
 func markdown(text string, spans []notify.Span, limit int) string {
+	text, capped := capInput(text, limit)
 	units := markdownUnits(text, normalizeSpans(text, spans))
 	n := len(units)
-	if renderedLength(units, n) > limit {
+	if capped || renderedLength(units, n) > limit {
 		n = cutPoint(units, limit-utf8.RuneCountInString(ellipsis))
 	}
 	out := renderUnits(units[:n])
-	if n < len(units) && limit > 0 {
+	if (n < len(units) || capped) && limit > 0 {
 		out += ellipsis
 	}
 	return out
+}
+
+// capInput bounds the work for huge feed text: no more than 16 bytes per
+// code point of the limit can reach the output (a rune is at most 4 bytes,
+// white space runs aside), so the rest is dropped before rendering.
+func capInput(text string, limit int) (string, bool) {
+	maxBytes := 16*max(limit, 0) + 64
+	if len(text) <= maxBytes {
+		return text, false
+	}
+	for maxBytes > 0 && !utf8.RuneStart(text[maxBytes]) {
+		maxBytes--
+	}
+	return text[:maxBytes], true
 }
 
 // cutPoint returns how many units fit in limit code points, preferring to
@@ -329,8 +373,7 @@ func escapeRune(text string, i int, r rune, lineStart bool) string {
 			return `\` + string(r)
 		}
 	case '@':
-		rest := strings.ToLower(text[i+1:])
-		if strings.HasPrefix(rest, "everyone") || strings.HasPrefix(rest, "here") {
+		if hasPrefixFold(text[i+1:], "everyone") || hasPrefixFold(text[i+1:], "here") {
 			return "@" + zwj
 		}
 	case '<':
@@ -340,6 +383,10 @@ func escapeRune(text string, i int, r rune, lineStart bool) string {
 		}
 	}
 	return string(r)
+}
+
+func hasPrefixFold(s, prefix string) bool {
+	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
 }
 
 // normalizeSpans clips spans to text and rune boundaries, trims white space

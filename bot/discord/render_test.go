@@ -42,6 +42,8 @@ func hostileAlert() notify.Alert {
 func TestEmbedGolden(t *testing.T) {
 	arabic := "وقف إطلاق النار في حلب يدخل حيز التنفيذ"
 	long := strings.Repeat("Diplomats said the Aleppo ceasefire would hold. ", 120)
+	far := strings.Repeat("Background paragraph about other things. ", 40) + "Then the Aleppo ceasefire was announced."
+	farMatch := strings.Index(far, "Aleppo")
 	tests := []struct {
 		name   string
 		alert  notify.Alert
@@ -65,6 +67,10 @@ func TestEmbedGolden(t *testing.T) {
 			TitleSpans: []notify.Span{{Start: 1, End: 3}, {Start: 2, End: 7}, {Start: 14, End: 14}, {Start: 20, End: 30}},
 			Link:       "https://example.org/3",
 		}, MaxEmbedTotal},
+		{"match far into the text", notify.Alert{
+			Subscription: "aleppo", Feed: "wire", Title: "Long report", Link: "https://example.org/4",
+			Text: far, TextSpans: []notify.Span{{Start: farMatch, End: farMatch + len("Aleppo")}},
+		}, 800},
 		{"empty title", notify.Alert{Subscription: "x", Feed: "wire", Text: "   only text   "}, MaxEmbedTotal},
 	}
 	for _, tt := range tests {
@@ -213,12 +219,14 @@ func TestMarkdownTruncation(t *testing.T) {
 		{"escape counted", "a*b*c*d*e", nil, 6, `a\*b…`},
 		{"bold closed at cut", "one two three four", []notify.Span{{Start: 4, End: 18}}, 14, "one **two**…"},
 		{"zero limit", "one", nil, 0, ""},
+		{"huge input", strings.Repeat("@", 8<<20), nil, 10, "@@@@@@@@@…"},
+		{"huge input of spaces then text", strings.Repeat(" ", 1<<20) + "word", nil, 10, "…"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got := markdown(tt.in, tt.spans, tt.limit)
 			if got != tt.want {
-				t.Errorf("markdown(%q, %d) = %q, want %q", tt.in, tt.limit, got, tt.want)
+				t.Errorf("markdown(%q, %d) = %q, want %q", clip(tt.in), tt.limit, got, tt.want)
 			}
 			if n := utf8.RuneCountInString(got); n > tt.limit {
 				t.Errorf("result has %d code points, limit %d", n, tt.limit)
