@@ -50,6 +50,9 @@ func (w watches) Add(ctx context.Context, req discord.AddRequest) (discord.Watch
 		return discord.WatchInfo{}, err
 	}
 	w.s.remember(watchFeedID(req.FeedURL), feed)
+	if err := w.s.recordFirstSight(ctx, watchFeedID(req.FeedURL), feed); err != nil {
+		w.s.log.Error("recording a new watch's feed", "feed", req.FeedURL, "err", err)
+	}
 	w.s.log.Info("watch added", "watch", saved.ID, "guild", req.GuildID, "channel", req.ChannelID, "feed", req.FeedURL, "by", req.UserID)
 	info := watchInfo(saved)
 	info.FeedTitle = feed.Title
@@ -210,4 +213,21 @@ func (s *Service) recentFeed(ctx context.Context, f *feedSpec) *feeds.Feed {
 	}
 	s.remember(f.ID, feed)
 	return feed
+}
+
+// recordFirstSight records the items a new watch's feed has now, so that
+// exactly the items that appear after the watch was added are posted.
+// A feed already polled for another watch keeps its state.
+func (s *Service) recordFirstSight(ctx context.Context, feedID string, feed *feeds.Feed) error {
+	f := s.currentSubs().feeds[feedID]
+	if f == nil {
+		return nil
+	}
+	if _, err := s.store.FeedState(ctx, feedID); !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	now := s.now()
+	st := store.FeedState{FeedID: feedID, URL: f.URL, LastPolled: now, LastChanged: now}
+	st.NextPoll = s.schedule(f).Next(feeds.PollHistory{LastChanged: now}, feeds.Outcome{Changed: true, FeedMinInterval: feed.MinInterval}, now).Next
+	return s.recordItems(ctx, f, st, feed, now)
 }

@@ -100,10 +100,12 @@ func (l *Limiter) InvalidRequests() int {
 // answer into nil or an error the outbox sender understands. gone says, for
 // a 403/404, what is gone ("webhook deleted").
 func (l *Limiter) do(ctx context.Context, route string, gone func(status int) string, send func(context.Context) error) (*exchange, error) {
-	if err := l.acquire(ctx, route); err != nil {
+	admitted, err := l.acquire(ctx, route)
+	if err != nil {
 		return nil, err
 	}
 	rctx, rec := withRecorder(ctx)
+	rec.admitted = admitted
 	sendErr := send(rctx)
 	ex := rec.last
 	if ex == nil {
@@ -115,49 +117,51 @@ func (l *Limiter) do(ctx context.Context, route string, gone func(status int) st
 	return ex, l.observe(route, ex, gone)
 }
 
-// acquire waits until route may send, or returns a *notify.RetryError when
-// the wait is longer than MaxWait, or the context's error.
-func (l *Limiter) acquire(ctx context.Context, route string) error {
+// acquire waits until route may send and returns when it was let through,
+// or returns a *notify.RetryError when the wait is longer than MaxWait, or
+// the context's error.
+func (l *Limiter) acquire(ctx context.Context, route string) (time.Time, error) {
 	reserved := false
 	for {
-		wait, reason, err := l.reserve(route, &reserved)
-		if err != nil || wait == 0 {
-			return err
+		wait, reason, at := l.reserve(route, &reserved)
+		if wait == 0 {
+			return at, nil
 		}
 		if wait > l.cfg.MaxWait {
-			return &notify.RetryError{After: wait, Err: errors.New("discord: " + reason)}
+			return time.Time{}, &notify.RetryError{After: wait, Err: errors.New("discord: " + reason)}
 		}
 		if err := sleep(ctx, wait); err != nil {
-			return err
+			return time.Time{}, err
 		}
 	}
 }
 
-// reserve returns how long route must still wait (0: go now, a slot has been
-// taken). The global token is taken once per request, on the first call.
-func (l *Limiter) reserve(route string, reserved *bool) (time.Duration, string, error) {
+// reserve returns how long route must still wait and why, or 0 and the
+// time it let the request through. The global token is taken once per
+// request, on the first call.
+func (l *Limiter) reserve(route string, reserved *bool) (time.Duration, string, time.Time) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.clock()
 	if now.Before(l.pausedUntil) {
-		return l.pausedUntil.Sub(now), l.pauseReason, nil
+		return l.pausedUntil.Sub(now), l.pauseReason, now
 	}
 	l.pruneInvalid(now)
 	if len(l.invalid) >= l.cfg.InvalidBudget {
 		until := l.invalid[len(l.invalid)-l.cfg.InvalidBudget].Add(invalidWindow)
-		return until.Sub(now), fmt.Sprintf("%d invalid requests in 10 minutes, holding back", len(l.invalid)), nil
+		return until.Sub(now), fmt.Sprintf("%d invalid requests in 10 minutes, holding back", len(l.invalid)), now
 	}
 	rs := l.route(route)
 	if rs.known && !now.Before(rs.resetAt) {
 		rs.known = false
 	}
 	if rs.known && rs.remaining <= 0 {
-		return rs.resetAt.Sub(now), "rate limited on " + route, nil
+		return rs.resetAt.Sub(now), "rate limited on " + route, now
 	}
 	if !*reserved {
 		*reserved = true
 		if wait := l.takeToken(now); wait > 0 {
-			return wait, "global request rate", nil
+			return wait, "global request rate", now
 		}
 	}
 	if rs.known {
@@ -196,8 +200,9 @@ func (l *Limiter) pruneInvalid(now time.Time) {
 
 // observe updates the buckets from the answer and classifies it.
 func (l *Limiter) observe(route string, ex *exchange, gone func(status int) string) error {
-	now := l.clock()
 	l.mu.Lock()
+	now := l.clock()
+	ex.seen = now
 	l.updateRoute(route, ex.header, now)
 	if ex.status == http.StatusUnauthorized || ex.status == http.StatusForbidden || ex.status == http.StatusTooManyRequests {
 		l.invalid = append(l.invalid, now)

@@ -1,0 +1,198 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/newshound/newshound/bot/discord"
+	"github.com/newshound/newshound/bot/notify"
+	"github.com/newshound/newshound/config"
+	"github.com/newshound/newshound/feeds"
+	"github.com/newshound/newshound/internal/fakediscord"
+	"github.com/newshound/newshound/store"
+)
+
+const (
+	watchGuild   = "800000000000000001"
+	watchChannel = "800000000000000002"
+)
+
+// liveFeed is an RSS feed on loopback whose items a test can add to.
+type liveFeed struct {
+	mu    sync.Mutex
+	items []testItem
+	*httptest.Server
+}
+
+func newLiveFeed(t *testing.T, items ...testItem) *liveFeed {
+	lf := &liveFeed{items: items}
+	lf.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		lf.mu.Lock()
+		defer lf.mu.Unlock()
+		w.Header().Set("Content-Type", "application/rss+xml")
+		fmt.Fprint(w, `<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Loopback wire</title><link>https://wire.example/</link>`)
+		for _, it := range lf.items {
+			fmt.Fprintf(w, "<item><guid>%s</guid><title>%s</title><link>%s</link><description>%s</description><pubDate>%s</pubDate></item>",
+				it.GUID, it.Title, it.Link, it.Description, it.Published.Format(time.RFC1123Z))
+		}
+		fmt.Fprint(w, `</channel></rss>`)
+	}))
+	t.Cleanup(lf.Close)
+	return lf
+}
+
+func (lf *liveFeed) add(it testItem) {
+	lf.mu.Lock()
+	defer lf.mu.Unlock()
+	lf.items = append([]testItem{it}, lf.items...)
+}
+
+// clock is a settable clock safe for the service's goroutines.
+type clock struct{ ns atomic.Int64 }
+
+func (c *clock) now() time.Time          { return time.Unix(0, c.ns.Load()).UTC() }
+func (c *clock) set(t time.Time)         { c.ns.Store(t.UnixNano()) }
+func (c *clock) advance(d time.Duration) { c.ns.Add(int64(d)) }
+
+// discordService is a running service whose only subscriptions come from
+// /watch commands on a fake Discord.
+func discordService(t *testing.T, dc *fakediscord.Server, clk *clock, watchFetcher *feeds.Fetcher) *Service {
+	t.Helper()
+	ctx := context.Background()
+	session, err := discord.NewSession("test-token", dc.APIBase(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lim := discord.NewLimiter(discord.LimiterConfig{})
+	st, err := store.OpenSQLite(ctx, filepath.Join(t.TempDir(), "state.db"), store.WithClock(clk.now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	defaults := config.Defaults{Interval: 10 * time.Minute, MaxAge: 24 * time.Hour, MaxBodyBytes: 1 << 20, Timeout: 5 * time.Second, HostConcurrency: 2, DisableAfter: 72 * time.Hour}
+	cfg := &config.Config{
+		Defaults: defaults,
+		Discord:  config.Discord{Token: "test-token", APIBase: dc.APIBase(), Guilds: []string{watchGuild}, Commands: true},
+	}
+	svc, err := New(ctx, Options{
+		Config: cfg, Store: st, Discord: session, WatchFetcher: watchFetcher,
+		Channel: func(id string) notify.Notifier { return discord.NewChannelNotifier(session, id, lim) },
+		Logger:  slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Now:     clk.now,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return svc
+}
+
+func stringOpt(name, value string) *discordgo.ApplicationCommandInteractionDataOption {
+	return &discordgo.ApplicationCommandInteractionDataOption{Name: name, Type: discordgo.ApplicationCommandOptionString, Value: value}
+}
+
+// slash runs /watch SUB on the fake and returns the bot's final answer.
+func slash(t *testing.T, dc *fakediscord.Server, sub string, opts ...*discordgo.ApplicationCommandInteractionDataOption) string {
+	t.Helper()
+	id := dc.Inject(fakediscord.SlashCommand(watchGuild, watchChannel, "watch",
+		&discordgo.ApplicationCommandInteractionDataOption{Name: sub, Type: discordgo.ApplicationCommandOptionSubCommand, Options: opts}))
+	dc.WaitFor(10*time.Second, func() bool {
+		in := dc.Interaction(id)
+		return len(in.Edits) > 0 || len(in.Followups) > 0
+	})
+	in := dc.Interaction(id)
+	if !in.Answered() {
+		t.Errorf("/watch %s: no first response within 3 s", sub)
+	}
+	return in.Original()
+}
+
+func TestWatchAddedFromDiscordProducesAlert(t *testing.T) {
+	dc := fakediscord.New(t)
+	clk := &clock{}
+	clk.set(time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC))
+	feed := newLiveFeed(t, item(1, "Markets rally on rate hopes", clk.now().Add(-time.Hour)))
+	// The feed server is on loopback, which the SSRF guard refuses; this
+	// test lets it through (TestWatchAddRefusesPrivateAndFileFeeds checks
+	// the guard).
+	svc := discordService(t, dc, clk, feeds.NewFetcher(feeds.FetcherOptions{AllowPrivate: true}))
+	svc.fetcher = feeds.NewFetcher(feeds.FetcherOptions{AllowPrivate: true})
+
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); svc.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	dc.WaitFor(10*time.Second, func() bool { return dc.GatewayConnected() && len(dc.Commands(watchGuild)) == 1 })
+
+	reply := slash(t, dc, "add", stringOpt("feed", feed.URL+"/rss"), stringOpt("query", "aleppo AND (ceasefire OR truce)"))
+	if !strings.Contains(reply, "Watch #1 added") {
+		t.Fatalf("/watch add replied %q, want it to confirm watch #1", reply)
+	}
+
+	feed.add(item(2, "Aleppo ceasefire holds overnight", clk.now().Add(time.Minute)))
+	clk.advance(11 * time.Minute) // past the feed's next poll
+	dc.WaitFor(15*time.Second, func() bool { return len(dc.Messages(watchChannel)) > 0 })
+	msgs := dc.Messages(watchChannel)
+	if len(msgs) != 1 || len(msgs[0].Embeds) != 1 {
+		t.Fatalf("channel messages: got %d, want 1 with one embed", len(msgs))
+	}
+	if got, want := msgs[0].Embeds[0].Title, "**Aleppo ceasefire** holds overnight"; got != want {
+		t.Errorf("alert title %q, want %q", got, want)
+	}
+	if got := msgs[0].Pings(); len(got) != 0 {
+		t.Errorf("alert could ping %v, want no one", got)
+	}
+
+	reply = slash(t, dc, "test", stringOpt("query", "ceasefire"))
+	if !strings.Contains(reply, "Aleppo ceasefire holds overnight") || strings.Contains(reply, "Markets rally") {
+		t.Errorf("/watch test replied %q, want the Aleppo item only", reply)
+	}
+	reply = slash(t, dc, "list")
+	if !strings.Contains(reply, "aleppo AND (ceasefire OR truce)") {
+		t.Errorf("/watch list replied %q, want the watch's query", reply)
+	}
+}
+
+func TestWatchAddRefusesPrivateAndFileFeeds(t *testing.T) {
+	dc := fakediscord.New(t)
+	clk := &clock{}
+	clk.set(time.Now())
+	feed := newLiveFeed(t, item(1, "Aleppo ceasefire", clk.now()))
+	svc := discordService(t, dc, clk, nil) // the default: guarded
+	svc.cfg.Defaults.AllowPrivateNetworks = true
+
+	tests := []struct {
+		name, url, query, want string
+	}{
+		{"loopback feed", feed.URL + "/rss", "aleppo", "address not allowed"},
+		{"cloud metadata", "http://169.254.169.254/latest/meta-data/", "aleppo", "address not allowed"},
+		{"file URL", "file:///etc/passwd", "aleppo", "not an http(s) URL"},
+		{"bad query", "https://news.example/rss", "aleppo AND (", "query"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			_, err := svc.Watches().Add(ctx, discord.AddRequest{GuildID: watchGuild, ChannelID: watchChannel, FeedURL: tt.url, Query: tt.query})
+			t.Logf("refused: %v", err)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("Add(%s): got error %v, want one containing %q", tt.url, err, tt.want)
+			}
+		})
+	}
+	ws, err := svc.store.Watches(context.Background())
+	if err != nil || len(ws) != 0 {
+		t.Errorf("watches stored after refusals: %v (err %v), want none", ws, err)
+	}
+}
