@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -357,5 +358,80 @@ func TestMatchedWordsAndSpans(t *testing.T) {
 	}
 	if got, want := strings.Join(a.Matched, ","), "Aleppo,truce,ceasefire"; got != want {
 		t.Errorf("matched: got %q, want %q", got, want)
+	}
+}
+
+// slowNotifier blocks each send until released or its context ends.
+type slowNotifier struct {
+	started chan struct{}
+	release chan struct{}
+	sent    atomic.Int32
+}
+
+func (n *slowNotifier) Send(ctx context.Context, m notify.Message) (notify.Receipt, error) {
+	n.started <- struct{}{}
+	select {
+	case <-n.release:
+		n.sent.Add(1)
+		return notify.Receipt{MessageID: "slow"}, nil
+	case <-ctx.Done():
+		return notify.Receipt{}, ctx.Err()
+	}
+}
+
+func TestShutdownLetsInFlightDeliveryFinish(t *testing.T) {
+	tests := []struct {
+		name          string
+		releaseAfter  time.Duration // 0: never
+		wantDelivered bool
+	}{
+		{"delivery finishes within the grace period", 50 * time.Millisecond, true},
+		{"delivery outlasting the grace period stays in the outbox", 0, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo"})
+			h.write("wire.xml", item(1, "Unrelated", h.clock))
+			h.runOnce()
+			h.write("wire.xml", item(1, "Unrelated", h.clock), item(2, "Aleppo talks resume", h.clock))
+			h.clock = h.clock.Add(11 * time.Minute) // the feed is due again
+
+			ctx := context.Background()
+			st, err := store.OpenSQLite(ctx, h.db, store.WithClock(func() time.Time { return h.clock }))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer st.Close()
+			slow := &slowNotifier{started: make(chan struct{}, 1), release: make(chan struct{})}
+			svc, err := New(ctx, Options{
+				Config: h.cfg, Store: st, Notifiers: map[string]notify.Notifier{"desk": slow},
+				Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: func() time.Time { return h.clock },
+				ShutdownGrace: 300 * time.Millisecond,
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			runCtx, stop := context.WithCancel(ctx)
+			done := make(chan error)
+			go func() { done <- svc.Run(runCtx) }()
+			<-slow.started // the alert is being delivered: now SIGINT
+			stop()
+			if tt.releaseAfter > 0 {
+				time.AfterFunc(tt.releaseAfter, func() { close(slow.release) })
+			}
+			if err := <-done; err != nil {
+				t.Fatalf("Run: %v", err)
+			}
+			if got := slow.sent.Load() == 1; got != tt.wantDelivered {
+				t.Errorf("delivered: got %v, want %v", got, tt.wantDelivered)
+			}
+			pending, err := st.PendingAlerts(ctx, "desk", h.clock.Add(time.Hour), 10)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, want := len(pending), map[bool]int{true: 0, false: 1}[tt.wantDelivered]; got != want {
+				t.Errorf("alerts left in the outbox: got %d, want %d", got, want)
+			}
+		})
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/newshound/newshound/feeds"
@@ -56,53 +55,45 @@ func (s *Service) pollFeed(ctx context.Context, f *feedSpec, force bool) {
 	}
 	defer s.release(ctx, lease)
 	now := s.now()
-	st, err := s.store.FeedState(ctx, f.ID)
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		st = store.FeedState{FeedID: f.ID, URL: f.URL}
-	case err != nil:
-		s.log.Error("reading feed state", "feed", f.ID, "err", err)
+	st, ok := s.loadState(ctx, f)
+	if !ok || st.Disabled || !force && st.NextPoll.After(now) {
 		return
 	}
-	if st.Disabled || !force && st.NextPoll.After(now) {
-		return
-	}
-	if st.URL == "" || !st.Initialized && st.URL != f.URL {
-		st.URL = f.URL
-	}
-	sched := s.schedule(f)
 	resp, feed, err := s.fetchAndParse(ctx, f, st)
 	if ctx.Err() != nil {
 		return // shutting down: the poll did not happen
 	}
 	st.LastPolled = now
 	if err != nil {
-		s.recordFailure(ctx, f, st, sched, err, now)
+		s.recordFailure(ctx, f, st, err, now)
 		return
 	}
-	s.noteRecovery(f, st)
-	hist := feeds.PollHistory{ErrorCount: st.ErrorCount, FailingSince: st.FailingSince, LastChanged: st.LastChanged}
-	st.ErrorCount, st.FailingSince, st.LastError = 0, time.Time{}, ""
-	if resp.MovedTo != "" && resp.MovedTo != st.URL {
-		s.log.Info("feed moved permanently; using the new URL from now on", "feed", f.ID, "from", st.URL, "to", resp.MovedTo)
-		st.URL = resp.MovedTo
-	}
-	st.ETag, st.LastModified = resp.ETag, resp.LastModified
-	outcome := feeds.Outcome{NotModified: resp.NotModified, CacheMaxAge: resp.MaxAge}
+	s.applyResponse(f, &st, resp)
 	if resp.NotModified {
-		st.NextPoll = sched.Next(hist, outcome, now).Next
+		s.reschedule(f, &st, feeds.Outcome{NotModified: true, CacheMaxAge: resp.MaxAge}, now)
 		s.saveState(ctx, st)
 		return
 	}
 	s.remember(f.ID, feed)
-	st.BodyHash = resp.BodyHash
-	outcome.Changed, outcome.FeedMinInterval = true, feed.MinInterval
-	st.LastChanged = now
-	hist.LastChanged = now
-	st.NextPoll = sched.Next(hist, outcome, now).Next
-	if err := s.recordItems(ctx, f, st, feed, now); err != nil {
+	if err := s.recordItems(ctx, f, st, feed, resp.MaxAge, now); err != nil {
 		s.log.Error("recording poll", "feed", f.ID, "err", err)
 	}
+}
+
+// loadState reads a feed's state, or starts one for a feed never seen.
+func (s *Service) loadState(ctx context.Context, f *feedSpec) (store.FeedState, bool) {
+	st, err := s.store.FeedState(ctx, f.ID)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return store.FeedState{FeedID: f.ID, URL: f.URL}, true
+	case err != nil:
+		s.log.Error("reading feed state", "feed", f.ID, "err", err)
+		return st, false
+	}
+	if st.URL == "" {
+		st.URL = f.URL
+	}
+	return st, true
 }
 
 func (s *Service) fetchAndParse(ctx context.Context, f *feedSpec, st store.FeedState) (*feeds.Response, *feeds.Feed, error) {
@@ -121,43 +112,63 @@ func (s *Service) fetchAndParse(ctx context.Context, f *feedSpec, st store.FeedS
 	return resp, feed, err
 }
 
+// applyResponse keeps what a successful fetch teaches about the feed: its
+// new permanent URL, its validators and its body's hash.
+func (s *Service) applyResponse(f *feedSpec, st *store.FeedState, resp *feeds.Response) {
+	if resp.MovedTo != "" && resp.MovedTo != st.URL {
+		s.log.Info("feed moved permanently; using the new URL from now on", "feed", f.ID, "from", st.URL, "to", resp.MovedTo)
+		st.URL = resp.MovedTo
+	}
+	st.ETag, st.LastModified = resp.ETag, resp.LastModified
+	if !resp.NotModified {
+		st.BodyHash = resp.BodyHash
+	}
+}
+
 func (s *Service) schedule(f *feedSpec) feeds.Schedule {
 	d := s.cfg.Defaults
 	interval := f.Interval
 	if interval <= 0 {
 		interval = d.Interval
 	}
-	return feeds.Schedule{Interval: interval, DisableAfter: d.DisableAfter}
+	disableAfter := d.DisableAfter
+	if disableAfter <= 0 {
+		disableAfter = 100 * 365 * 24 * time.Hour // disable_after: 0 means never
+	}
+	return feeds.Schedule{Interval: interval, DisableAfter: disableAfter}
 }
 
-// recordFailure logs a failing feed once (then only at debug level until it
-// recovers), backs it off, and disables it when the schedule says so.
-func (s *Service) recordFailure(ctx context.Context, f *feedSpec, st store.FeedState, sched feeds.Schedule, err error, now time.Time) {
-	hist := feeds.PollHistory{ErrorCount: st.ErrorCount, FailingSince: st.FailingSince, LastChanged: st.LastChanged}
-	dec := sched.Next(hist, feeds.Outcome{Err: err}, now)
-	msg := err.Error()
-	if st.ErrorCount == 0 || msg != st.LastError {
-		s.log.Warn("feed failed", "feed", f.ID, "url", st.URL, "err", msg, "next_poll", dec.Next.Format(time.RFC3339))
-	} else {
-		s.log.Debug("feed still failing", "feed", f.ID, "err", msg)
+// reschedule asks the policy when to poll next and records its verdict in
+// the state: the next poll, the failure streak, and whether to disable.
+func (s *Service) reschedule(f *feedSpec, st *store.FeedState, o feeds.Outcome, now time.Time) feeds.Decision {
+	hist := feeds.PollHistory{FeedID: f.ID, ErrorCount: st.ErrorCount, FailingSince: st.FailingSince, LastChanged: st.LastChanged}
+	dec := s.schedule(f).Next(hist, o, now)
+	if dec.Recovered {
+		s.log.Info("feed recovered", "feed", f.ID, "url", st.URL, "after_errors", st.ErrorCount, "failing_since", st.FailingSince.Format(time.RFC3339))
+		st.LastError = ""
 	}
-	if st.FailingSince.IsZero() {
-		st.FailingSince = now
-	}
-	st.ErrorCount++
-	st.LastError = msg
 	st.NextPoll = dec.Next
+	st.ErrorCount, st.FailingSince, st.LastChanged = dec.History.ErrorCount, dec.History.FailingSince, dec.History.LastChanged
 	if dec.Disable {
 		st.Disabled, st.DisabledReason = true, dec.Reason
 		s.log.Error("feed disabled", "feed", f.ID, "url", st.URL, "reason", dec.Reason)
 	}
-	s.saveState(ctx, st)
+	return dec
 }
 
-func (s *Service) noteRecovery(f *feedSpec, st store.FeedState) {
-	if st.ErrorCount > 0 {
-		s.log.Info("feed recovered", "feed", f.ID, "after_errors", st.ErrorCount, "failing_since", st.FailingSince.Format(time.RFC3339))
+// recordFailure reports a failing feed once with the reason (and again only
+// if the reason changes), backs it off, and disables it when the policy
+// says so.
+func (s *Service) recordFailure(ctx context.Context, f *feedSpec, st store.FeedState, err error, now time.Time) {
+	dec := s.reschedule(f, &st, feeds.Outcome{Err: err}, now)
+	msg := err.Error()
+	if dec.NewlyFailing || msg != st.LastError {
+		s.log.Warn("feed failed", "feed", f.ID, "url", st.URL, "err", msg, "next_poll", dec.Next.Format(time.RFC3339))
+	} else {
+		s.log.Debug("feed still failing", "feed", f.ID, "err", msg)
 	}
+	st.LastError = msg
+	s.saveState(ctx, st)
 }
 
 func (s *Service) saveState(ctx context.Context, st store.FeedState) {
@@ -169,7 +180,7 @@ func (s *Service) saveState(ctx context.Context, st store.FeedState) {
 // recordItems finds the items not seen before, matches them, and commits
 // the poll. On a feed's first sight nothing is posted except each
 // subscription's newest `backfill` matches.
-func (s *Service) recordItems(ctx context.Context, f *feedSpec, st store.FeedState, feed *feeds.Feed, now time.Time) error {
+func (s *Service) recordItems(ctx context.Context, f *feedSpec, st store.FeedState, feed *feeds.Feed, cacheMaxAge time.Duration, now time.Time) error {
 	keys := make([]string, 0, len(feed.Items))
 	for _, it := range feed.Items {
 		keys = append(keys, it.Key)
@@ -180,6 +191,7 @@ func (s *Service) recordItems(ctx context.Context, f *feedSpec, st store.FeedSta
 	}
 	firstSight := !st.Initialized
 	st.Initialized = true
+	s.reschedule(f, &st, feeds.Outcome{Changed: len(unseen) > 0, FeedMinInterval: feed.MinInterval, CacheMaxAge: cacheMaxAge}, now)
 	alerts := s.matchNew(f, feed, unseenItems(feed.Items, unseen), firstSight, now)
 	n, err := s.store.CommitPoll(ctx, f.ID, store.Poll{State: st, Keys: keys, Alerts: alerts})
 	if err != nil {
@@ -283,45 +295,3 @@ func (s *Service) alertFor(sub *subscription, f *feedSpec, feed *feeds.Feed, it 
 	}
 }
 
-// dedupeKeys name the story, so one story reaches a destination once
-// however many feeds carry it or whatever GUID it comes under: its
-// canonical link, and its headline when that is long enough to be
-// specific.
-func dedupeKeys(feedID string, it *feeds.Item) []string {
-	keys := []string{"item:" + feedID + "/" + it.Key}
-	if l := feeds.CanonicalLink(it.Link); l != "" {
-		keys = append(keys, "link:"+l)
-	}
-	if t := headlineKey(it.Title); t != "" {
-		keys = append(keys, "title:"+t)
-	}
-	return keys
-}
-
-// headlineKey is the normalized headline without a trailing " - Outlet"
-// credit, or "" when it has fewer than five words (short headlines such as
-// "Live updates" are not specific to one story).
-func headlineKey(title string) string {
-	toks := filters.Normalize(withoutCredit(title))
-	if len(toks) < 5 {
-		return ""
-	}
-	words := make([]string, 0, len(toks))
-	for _, t := range toks {
-		words = append(words, t.Text)
-	}
-	return strings.Join(words, " ")
-}
-
-// withoutCredit drops a trailing outlet credit such as " - Reuters" or
-// " | BBC News" (at most three words), which differs between outlets that
-// carry the same wire story.
-func withoutCredit(title string) string {
-	for _, sep := range []string{" - ", " | ", " – ", " — "} {
-		i := strings.LastIndex(title, sep)
-		if i > 0 && len(strings.Fields(title[i+len(sep):])) <= 3 {
-			return title[:i]
-		}
-	}
-	return title
-}

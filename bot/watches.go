@@ -227,7 +227,5 @@ func (s *Service) recordFirstSight(ctx context.Context, feedID string, feed *fee
 		return err
 	}
 	now := s.now()
-	st := store.FeedState{FeedID: feedID, URL: f.URL, LastPolled: now, LastChanged: now}
-	st.NextPoll = s.schedule(f).Next(feeds.PollHistory{LastChanged: now}, feeds.Outcome{Changed: true, FeedMinInterval: feed.MinInterval}, now).Next
-	return s.recordItems(ctx, f, st, feed, now)
+	return s.recordItems(ctx, f, store.FeedState{FeedID: feedID, URL: f.URL, LastPolled: now}, feed, 0, now)
 }

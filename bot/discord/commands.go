@@ -165,10 +165,20 @@ func (c *Commands) Start(ctx context.Context, guildIDs []string) (stop func() er
 	return stop, nil
 }
 
-// applicationID is the bot user's id, which is the application's.
+// applicationID is the application READY announced; bots created before
+// 2020 may have a user id that differs from it, so the user id is only the
+// fallback.
 func (c *Commands) applicationID(ctx context.Context) (string, error) {
-	if st := c.s.State; st != nil && st.User != nil && st.User.ID != "" {
-		return st.User.ID, nil
+	if st := c.s.State; st != nil {
+		st.RLock()
+		app, user := st.Application, st.User
+		st.RUnlock()
+		if app != nil && app.ID != "" {
+			return app.ID, nil
+		}
+		if user != nil && user.ID != "" {
+			return user.ID, nil
+		}
 	}
 	u, err := c.s.User("@me", discordgo.WithContext(ctx))
 	if err != nil {

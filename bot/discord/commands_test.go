@@ -317,3 +317,36 @@ func TestClipLines(t *testing.T) {
 		t.Errorf("clipped text does not say what was left out: …%q", got[len(got)-40:])
 	}
 }
+
+func TestWatchOutsideAServerIsRefused(t *testing.T) {
+	t.Parallel() // each gateway test spends 1 s in discordgo's Close
+	f := fakediscord.New(t)
+	w := &memoryWatches{}
+	connectBot(t, f, w)
+
+	dm := fakediscord.SlashCommand("", "800000000000000001", "watch", sub("list"))
+	dm.Member, dm.User = nil, &discordgo.User{ID: "300000000000000001"}
+	id := f.Inject(dm)
+	f.WaitFor(replyTimeout, func() bool { return len(f.Interaction(id).Callbacks) > 0 })
+	c := f.Interaction(id).Callbacks[0]
+	if c.Type != int(discordgo.InteractionResponseChannelMessageWithSource) || !c.Ephemeral() || !strings.Contains(c.Content, "server") {
+		t.Errorf("reply type %d ephemeral %v %q, want an ephemeral message saying to use a server", c.Type, c.Ephemeral(), c.Content)
+	}
+	if got := len(w.snapshot()); got != 0 {
+		t.Errorf("Watches touched: %d watches", got)
+	}
+}
+
+func TestGatewayExpiredSessionIdentifiesAgain(t *testing.T) {
+	t.Parallel() // each gateway test spends 1 s in discordgo's Close
+	f := fakediscord.New(t)
+	connectBot(t, f, &memoryWatches{})
+
+	f.ForgetSession()
+	f.DropGateway()
+	f.WaitFor(replyTimeout, func() bool { return f.GatewayStats().Identifies == 2 && f.GatewayConnected() })
+	in := runCommand(t, f, sub("test", opt("query", "truce")))
+	if in.Original() == "" {
+		t.Errorf("no reply after identifying again")
+	}
+}

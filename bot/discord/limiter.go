@@ -105,7 +105,7 @@ func (l *Limiter) do(ctx context.Context, route string, gone func(status int) st
 		return nil, err
 	}
 	rctx, rec := withRecorder(ctx)
-	rec.admitted = admitted
+	rec.route, rec.admitted = route, admitted
 	sendErr := send(rctx)
 	ex := rec.last
 	if ex == nil {
@@ -167,7 +167,7 @@ func (l *Limiter) reserve(route string, reserved *bool) (time.Duration, string, 
 	if rs.known {
 		rs.remaining--
 	}
-	return 0, "", nil
+	return 0, "", now
 }
 
 // takeToken is a GCRA token bucket: PerSecond steady, Burst back to back.

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -14,8 +13,9 @@ import (
 	"github.com/newshound/newshound/internal/fakediscord"
 )
 
-// sendUntilDelivered plays the outbox sender: on a RetryError it waits as
-// asked and sends the same message again.
+// sendUntilDelivered sends m until it is delivered. On a RetryError it
+// sends again at once, without waiting as the outbox sender would, so that
+// only the Limiter stands between a retry and the fake.
 func sendUntilDelivered(t *testing.T, n notify.Notifier, m notify.Message) {
 	t.Helper()
 	for attempt := 0; attempt < 5; attempt++ {
@@ -27,7 +27,6 @@ func sendUntilDelivered(t *testing.T, n notify.Notifier, m notify.Message) {
 			}
 			return
 		}
-		time.Sleep(re.After)
 	}
 	t.Fatalf("Send %s: still rate limited after 5 attempts", m.Nonce)
 }
@@ -207,37 +206,28 @@ func TestTokenBucketPacesBursts(t *testing.T) {
 	}
 }
 
-// clientLog records, on the client side, when each request left and when
-// its answer came back.
+// clientLog keeps, for each request the notifiers send, the Limiter's
+// record of it: when it was let through and when its answer was noted.
 type clientLog struct {
 	base http.RoundTripper
 	mu   sync.Mutex
-	hits []clientHit
-}
-
-type clientHit struct {
-	route      string
-	sent, recv time.Time
-	status     int
+	recs []*recorder
 }
 
 func (c *clientLog) RoundTrip(req *http.Request) (*http.Response, error) {
-	sent := time.Now()
-	resp, err := c.base.RoundTrip(req)
-	hit := clientHit{route: req.Method + " " + strings.TrimPrefix(req.URL.Path, "/api/v9/"), sent: sent, recv: time.Now()}
-	if resp != nil {
-		hit.status = resp.StatusCode
+	if rec := recorderFrom(req.Context()); rec != nil {
+		c.mu.Lock()
+		c.recs = append(c.recs, rec)
+		c.mu.Unlock()
 	}
-	c.mu.Lock()
-	c.hits = append(c.hits, hit)
-	c.mu.Unlock()
-	return resp, err
+	return c.base.RoundTrip(req)
 }
 
 // TestConcurrentStormNoSendAfterSeen429 sends from three goroutines at
-// once. A request already on the wire when a 429 is answered cannot be
-// helped; what must hold is that once the client has seen a 429, no
-// request leaves before the reset the fake announced.
+// once. A request already let through when a 429 arrives cannot be
+// helped; what must hold is that once the Limiter has noted a 429, it lets
+// nothing through on the limited routes before the reset the fake
+// announced. Both times come from the Limiter, under its lock.
 func TestConcurrentStormNoSendAfterSeen429(t *testing.T) {
 	f := fakediscord.New(t)
 	log := &clientLog{base: http.DefaultTransport}
@@ -262,8 +252,7 @@ func TestConcurrentStormNoSendAfterSeen429(t *testing.T) {
 					_, err := n.Send(context.Background(), m)
 					var re *notify.RetryError
 					if errors.As(err, &re) && attempt < 5 {
-						time.Sleep(re.After)
-						continue
+						continue // at once: the Limiter must hold the retry
 					}
 					if err != nil {
 						t.Errorf("Send %s: %v", m.Nonce, err)
@@ -286,10 +275,10 @@ func TestConcurrentStormNoSendAfterSeen429(t *testing.T) {
 			continue
 		}
 		limited++
-		seen := firstAnswerAfter(log, r)
-		for _, h := range log.hits {
-			if h.sent.After(seen) && h.sent.Before(r.ResetAt) && (r.Global || h.route == r.Route) {
-				t.Errorf("%s left %s after a 429 was seen and %s before its reset", h.route, h.sent.Sub(seen), r.ResetAt.Sub(h.sent))
+		seen := noticeOf(log, r)
+		for _, rec := range log.recs {
+			if rec.admitted.After(seen) && rec.admitted.Before(r.ResetAt) && (r.Global || rec.route == r.Route) {
+				t.Errorf("%s let through %s after a 429 was noted and %s before its reset", rec.route, rec.admitted.Sub(seen), r.ResetAt.Sub(rec.admitted))
 			}
 		}
 	}
@@ -298,13 +287,14 @@ func TestConcurrentStormNoSendAfterSeen429(t *testing.T) {
 	}
 }
 
-// firstAnswerAfter is when the client received the 429 the fake recorded
-// as r: the first 429 answer on r's route received after r reached the fake.
-func firstAnswerAfter(log *clientLog, r fakediscord.Request) time.Time {
-	seen := time.Time{}
-	for _, h := range log.hits {
-		if h.status == http.StatusTooManyRequests && h.route == r.Route && !h.recv.Before(r.At) && (seen.IsZero() || h.recv.Before(seen)) {
-			seen = h.recv
+// noticeOf is when the Limiter noted the 429 the fake recorded as r: the
+// earliest 429 on r's route noted after r reached the fake.
+func noticeOf(log *clientLog, r fakediscord.Request) time.Time {
+	var seen time.Time
+	for _, rec := range log.recs {
+		ex := rec.last
+		if ex != nil && rec.route == r.Route && ex.status == http.StatusTooManyRequests && !ex.seen.Before(r.At) && (seen.IsZero() || ex.seen.Before(seen)) {
+			seen = ex.seen
 		}
 	}
 	return seen

@@ -114,12 +114,17 @@ type exchange struct {
 	status int
 	header http.Header
 	body   []byte
+	seen   time.Time // when the Limiter took note of it
 }
 
 type recorderKey struct{}
 
 // recorder is carried in a request's context by the Limiter.
-type recorder struct{ last *exchange }
+type recorder struct {
+	route    string
+	admitted time.Time // when the Limiter let the request through
+	last     *exchange
+}
 
 func withRecorder(ctx context.Context) (context.Context, *recorder) {
 	rec := &recorder{}

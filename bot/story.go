@@ -1,0 +1,97 @@
+package bot
+
+import (
+	"strings"
+	"unicode/utf8"
+
+	"github.com/newshound/newshound/feeds"
+	"github.com/newshound/newshound/filters"
+)
+
+// dedupeKeys name the story an item tells, so that one story reaches a
+// destination once (within the store's dedupe window) however many feeds
+// carry it, whatever GUID it comes under, and however its headline is
+// edited. The store refuses an alert when any of its keys was enqueued for
+// the same destination before:
+//
+//   - item:FEED/KEY — the item itself (two subscriptions, one destination);
+//   - title:HEADLINE — the normalized headline without an outlet credit,
+//     for wire copy on several sites (only headlines of five words or more:
+//     "Live updates" is not one story);
+//   - link:URL|WORD — the canonical link paired with each significant
+//     headline word. An edited headline under the same link shares a word
+//     with the first version ("Should we all wear masks?" → "Should the
+//     public wear masks?") and is the same story; a publisher that reuses one
+//     link for unrelated stories (CNN's /collections/ pages) shares none,
+//     and each story is alerted.
+func dedupeKeys(feedID string, it *feeds.Item) []string {
+	keys := []string{"item:" + feedID + "/" + it.Key}
+	if t := headlineKey(it.Title); t != "" {
+		keys = append(keys, "title:"+t)
+	}
+	if l := feeds.CanonicalLink(it.Link); l != "" {
+		words := significantWords(it.Title)
+		for _, w := range words {
+			keys = append(keys, "link:"+l+"|"+w)
+		}
+		if len(words) == 0 {
+			keys = append(keys, "link:"+l)
+		}
+	}
+	return keys
+}
+
+// headlineKey is the normalized headline without a trailing " - Outlet"
+// credit, or "" when it has fewer than five words.
+func headlineKey(title string) string {
+	words := headlineWords(title)
+	if len(words) < 5 {
+		return ""
+	}
+	return strings.Join(words, " ")
+}
+
+func headlineWords(title string) []string {
+	toks := filters.Normalize(withoutCredit(title))
+	words := make([]string, 0, len(toks))
+	for _, t := range toks {
+		words = append(words, t.Text)
+	}
+	return words
+}
+
+// significantWords are the distinct headline words of four letters or more
+// that are not among the commonest English function words.
+func significantWords(title string) []string {
+	var out []string
+	seen := map[string]bool{}
+	for _, w := range headlineWords(title) {
+		if utf8.RuneCountInString(w) < 4 || commonWords[w] || seen[w] {
+			continue
+		}
+		seen[w] = true
+		out = append(out, w)
+	}
+	return out
+}
+
+var commonWords = map[string]bool{
+	"about": true, "after": true, "also": true, "been": true, "before": true, "from": true,
+	"have": true, "into": true, "more": true, "news": true, "over": true, "says": true,
+	"said": true, "than": true, "that": true, "their": true, "them": true, "they": true,
+	"this": true, "what": true, "when": true, "where": true, "which": true, "will": true,
+	"with": true, "were": true, "your": true, "live": true, "updates": true,
+}
+
+// withoutCredit drops a trailing outlet credit such as " - Reuters" or
+// " | BBC News" (at most three words), which differs between outlets that
+// carry the same wire story.
+func withoutCredit(title string) string {
+	for _, sep := range []string{" - ", " | ", " – ", " — "} {
+		i := strings.LastIndex(title, sep)
+		if i > 0 && len(strings.Fields(title[i+len(sep):])) <= 3 {
+			return title[:i]
+		}
+	}
+	return title
+}

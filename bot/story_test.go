@@ -1,0 +1,72 @@
+package bot
+
+import (
+	"testing"
+
+	"github.com/newshound/newshound/feeds"
+)
+
+// TestSameStory checks which pairs of items the dedupe keys treat as one
+// story. The headline pairs are real edits and reuses seen in the corpus
+// series (see ../shared/corpus/news/series/SERIES_STATS.txt).
+func TestSameStory(t *testing.T) {
+	tests := []struct {
+		name string
+		a, b feeds.Item
+		same bool
+	}{
+		{
+			name: "headline edited under the same link",
+			a:    feeds.Item{Key: "a", Link: "https://www.bbc.co.uk/news/health-51205344", Title: "Coronavirus: Should we all be wearing face masks now?"},
+			b:    feeds.Item{Key: "b", Link: "https://www.bbc.co.uk/news/health-51205344", Title: "Coronavirus: Should the public wear face masks?"},
+			same: true,
+		},
+		{
+			name: "headline rewritten under the same link",
+			a:    feeds.Item{Key: "a", Link: "https://www.latimes.com/california/story/2020-04-20/man-arrested", Title: "O.C. man held on suspicion of threatening cameraman after Huntington Beach protest"},
+			b:    feeds.Item{Key: "b", Link: "https://www.latimes.com/california/story/2020-04-20/man-arrested", Title: "Man accused of threatening Fox journalist covering O.C. stay-at-home protest"},
+			same: true,
+		},
+		{
+			name: "one link reused for unrelated stories",
+			a:    feeds.Item{Key: "a", Link: "https://www.cnn.com/collections/us-virus-intl-042220/", Title: "Nearly all Covid-19 patients put on ventilators in NY's largest health system died: study"},
+			b:    feeds.Item{Key: "b", Link: "https://www.cnn.com/collections/us-virus-intl-042220/", Title: "The dangerous morality behind the 'Open It Up' movement"},
+			same: false,
+		},
+		{
+			name: "tracking parameters on the link",
+			a:    feeds.Item{Key: "a", Link: "https://wire.example/story?id=7&utm_source=rss", Title: "Aleppo truce holds"},
+			b:    feeds.Item{Key: "b", Link: "https://wire.example/story?id=7", Title: "Aleppo truce holds"},
+			same: true,
+		},
+		{
+			name: "wire copy on two sites with an outlet credit",
+			a:    feeds.Item{Key: "a", Link: "https://one.example/x", Title: "Kerry and Lavrov agree Aleppo ceasefire plan - Reuters"},
+			b:    feeds.Item{Key: "b", Link: "https://two.example/y", Title: "Kerry and Lavrov agree Aleppo ceasefire plan"},
+			same: true,
+		},
+		{
+			name: "short generic headlines on different links",
+			a:    feeds.Item{Key: "a", Link: "https://one.example/live/1", Title: "Live updates"},
+			b:    feeds.Item{Key: "b", Link: "https://one.example/live/2", Title: "Live updates"},
+			same: false,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ka := map[string]bool{}
+			for _, k := range dedupeKeys("feed-a", &tt.a) {
+				ka[k] = true
+			}
+			var shared []string
+			for _, k := range dedupeKeys("feed-b", &tt.b) {
+				if ka[k] {
+					shared = append(shared, k)
+				}
+			}
+			if got := len(shared) > 0; got != tt.same {
+				t.Errorf("same story: got %v (shared keys %q), want %v", got, shared, tt.same)
+			}
+		})
+	}
+}
