@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -433,5 +435,104 @@ func TestShutdownLetsInFlightDeliveryFinish(t *testing.T) {
 				t.Errorf("alerts left in the outbox: got %d, want %d", got, want)
 			}
 		})
+	}
+}
+
+// logBuffer collects log records for assertions.
+type logBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+func TestFailingFeedIsReportedOnceAndDoesNotStopOthers(t *testing.T) {
+	h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo"})
+	var status atomic.Int32
+	status.Store(http.StatusInternalServerError)
+	broken := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if code := int(status.Load()); code != http.StatusOK {
+			http.Error(w, "upstream down", code)
+			return
+		}
+		w.Header().Set("Content-Type", "application/rss+xml")
+		fmt.Fprint(w, `<rss version="2.0"><channel><title>Back</title><item><guid>b1</guid><title>Aleppo report</title><link>https://back.example/1</link></item></channel></rss>`)
+	}))
+	defer broken.Close()
+	h.cfg.Defaults.AllowPrivateNetworks = true
+	h.cfg.Feeds = append(h.cfg.Feeds, config.Feed{Name: "flaky", URL: broken.URL + "/rss"})
+	h.cfg.Subscriptions[0].Feeds = nil
+	logs := &logBuffer{}
+
+	run := func() {
+		ctx := context.Background()
+		st, err := store.OpenSQLite(ctx, h.db, store.WithClock(func() time.Time { return h.clock }))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		svc, err := New(ctx, Options{Config: h.cfg, Store: st, Notifiers: map[string]notify.Notifier{"desk": h.rec},
+			Logger: slog.New(slog.NewTextHandler(logs, nil)), Now: func() time.Time { return h.clock }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := svc.RunOnce(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run()
+	h.write("wire.xml", item(1, "Aleppo talks resume", h.clock))
+	h.clock = h.clock.Add(time.Hour)
+	run()
+	h.wantTitles("Aleppo talks resume") // the healthy feed is unaffected
+	if got := strings.Count(logs.String(), `msg="feed failed"`); got != 1 {
+		t.Errorf("failure reported %d times over two failing polls, want once:\n%s", got, logs)
+	}
+	if !strings.Contains(logs.String(), "HTTP 500") {
+		t.Errorf("failure report does not give the HTTP status:\n%s", logs)
+	}
+
+	status.Store(http.StatusOK)
+	h.clock = h.clock.Add(7 * time.Hour) // past any back-off
+	run()
+	if got := strings.Count(logs.String(), `msg="feed recovered"`); got != 1 {
+		t.Errorf("recovery reported %d times, want once:\n%s", got, logs)
+	}
+}
+
+func TestGoneFeedIsDisabled(t *testing.T) {
+	h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo"})
+	var hits atomic.Int32
+	gone := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		http.Error(w, "this feed is no more", http.StatusGone)
+	}))
+	defer gone.Close()
+	h.cfg.Defaults.AllowPrivateNetworks = true
+	h.cfg.Feeds = []config.Feed{{Name: "gone", URL: gone.URL}}
+	h.runOnce()
+	h.clock = h.clock.Add(24 * time.Hour)
+	h.runOnce()
+	if got := hits.Load(); got != 1 {
+		t.Errorf("requests to a 410 feed: got %d, want 1 (then disabled)", got)
+	}
+	_, st := h.open()
+	defer st.Close()
+	fs, err := st.FeedState(context.Background(), "gone")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !fs.Disabled || !strings.Contains(fs.DisabledReason, "410") {
+		t.Errorf("state: disabled %v reason %q, want disabled with the 410", fs.Disabled, fs.DisabledReason)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"time"
 
@@ -219,43 +220,78 @@ func unseenItems(items []feeds.Item, unseen []string) []feeds.Item {
 	return out
 }
 
-// matchNew runs the filter set over new items and builds their alerts.
+// matchNew runs the filter set over new items and builds their alerts: one
+// per item and destination, naming every subscription that matched it.
 func (s *Service) matchNew(f *feedSpec, feed *feeds.Feed, items []feeds.Item, firstSight bool, now time.Time) []store.Alert {
 	ss := s.currentSubs()
-	applies := map[string]*subscription{}
-	for _, sub := range ss.byFeed[f.ID] {
-		applies[sub.ID] = sub
-	}
-	if len(applies) == 0 {
+	subs := ss.byFeed[f.ID]
+	if len(subs) == 0 {
 		return nil
 	}
-	type hit struct {
-		item  *feeds.Item
-		doc   *filters.Document
-		match filters.Match
-	}
-	perSub := map[string][]hit{}
+	matches := make([][]filters.Match, len(items))
+	docs := make([]*filters.Document, len(items))
 	for i := range items {
-		it := &items[i]
-		doc := documentOf(f, it)
-		for _, m := range ss.set.Match(doc) {
-			if sub := applies[m.ID]; sub != nil && fresh(it, sub.MaxAge, now) {
-				perSub[m.ID] = append(perSub[m.ID], hit{it, doc, m})
+		docs[i] = documentOf(f, &items[i])
+		matches[i] = ss.set.Match(docs[i])
+	}
+	// chosen[i] lists the subscriptions that alert on item i, in config order.
+	chosen := make([][]matched, len(items))
+	for _, sub := range subs {
+		var picks []int
+		for i := range items {
+			if m, ok := matchFor(matches[i], sub.ID); ok && fresh(&items[i], sub.MaxAge, now) {
+				picks = append(picks, i)
+				chosen[i] = append(chosen[i], matched{sub, m})
+			}
+		}
+		if firstSight {
+			keep := newestN(picks, sub.Backfill, func(i int) time.Time { return items[i].Published })
+			for _, i := range picks {
+				if !slices.Contains(keep, i) {
+					chosen[i] = slices.DeleteFunc(chosen[i], func(m matched) bool { return m.sub == sub })
+				}
 			}
 		}
 	}
 	var alerts []store.Alert
-	for id, hits := range perSub {
-		sub := applies[id]
-		if firstSight {
-			hits = newestN(hits, sub.Backfill, func(h hit) time.Time { return h.item.Published })
-		}
-		for _, h := range hits {
-			alerts = append(alerts, s.alertFor(sub, f, feed, h.item, h.doc, h.match))
+	for i := range items {
+		for _, group := range byDestination(chosen[i]) {
+			alerts = append(alerts, s.alertFor(group, f, feed, &items[i], docs[i]))
 		}
 	}
 	sort.SliceStable(alerts, func(i, j int) bool { return alerts[i].CreatedAt.Before(alerts[j].CreatedAt) })
 	return alerts
+}
+
+// matched is one subscription's match of an item.
+type matched struct {
+	sub   *subscription
+	match filters.Match
+}
+
+func matchFor(ms []filters.Match, id string) (filters.Match, bool) {
+	for _, m := range ms {
+		if m.ID == id {
+			return m, true
+		}
+	}
+	return filters.Match{}, false
+}
+
+// byDestination groups one item's matches by destination, keeping order.
+func byDestination(ms []matched) [][]matched {
+	var groups [][]matched
+	index := map[string]int{}
+	for _, m := range ms {
+		i, ok := index[m.sub.Destination]
+		if !ok {
+			i = len(groups)
+			index[m.sub.Destination] = i
+			groups = append(groups, nil)
+		}
+		groups[i] = append(groups[i], m)
+	}
+	return groups
 }
 
 // fresh reports whether an item is young enough to post. Undated items
@@ -283,15 +319,14 @@ func documentOf(f *feedSpec, it *feeds.Item) *filters.Document {
 	}
 }
 
-func (s *Service) alertFor(sub *subscription, f *feedSpec, feed *feeds.Feed, it *feeds.Item, doc *filters.Document, m filters.Match) store.Alert {
-	a := renderAlert(sub, f, feed, it, doc, m)
+func (s *Service) alertFor(group []matched, f *feedSpec, feed *feeds.Feed, it *feeds.Item, doc *filters.Document) store.Alert {
+	a := renderAlert(group, f, feed, it, doc)
 	payload, err := json.Marshal(a)
 	if err != nil {
 		panic(fmt.Sprintf("marshal alert: %v", err)) // plain structs always marshal
 	}
 	return store.Alert{
-		Destination: sub.Destination, Subscription: sub.ID, FeedID: f.ID, ItemKey: it.Key,
+		Destination: group[0].sub.Destination, Subscription: group[0].sub.ID, FeedID: f.ID, ItemKey: it.Key,
 		DedupeKeys: dedupeKeys(f.ID, it), Payload: payload, CreatedAt: it.Published,
 	}
 }
-

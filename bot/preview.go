@@ -65,7 +65,7 @@ func Preview(ctx context.Context, o PreviewOptions, out, errOut io.Writer) error
 			it := &feed.Items[i]
 			doc := documentOf(f, it)
 			for _, m := range set.Match(doc) {
-				a := renderAlert(sub, f, feed, it, doc, m)
+				a := renderAlert([]matched{{sub, m}}, f, feed, it, doc)
 				if err := writePreview(out, o.JSON, src, it, a.Matched, a.Title, a.Link, a.Published); err != nil {
 					return err
 				}

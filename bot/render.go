@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/newshound/newshound/bot/notify"
@@ -9,26 +10,35 @@ import (
 )
 
 // renderAlert turns a matched item into what notifiers show: the title and
-// an excerpt source with the matched spans, and the matched words.
-func renderAlert(sub *subscription, f *feedSpec, feed *feeds.Feed, it *feeds.Item, doc *filters.Document, m filters.Match) notify.Alert {
+// an excerpt source with the matched spans, and the matched words. Several
+// subscriptions matching one item for one destination make one alert that
+// names them all; the first one's colour and role ping apply.
+func renderAlert(group []matched, f *feedSpec, feed *feeds.Feed, it *feeds.Item, doc *filters.Document) notify.Alert {
 	textField, text := excerptSource(it)
+	first := group[0].sub
 	a := notify.Alert{
-		Subscription: sub.Name,
-		Feed:         f.Name,
-		Title:        it.Title,
-		Link:         it.Link,
-		Text:         text,
-		Author:       it.Author,
-		ImageURL:     it.ImageURL,
-		Published:    it.Published,
-		Color:        sub.Color,
-		MentionRole:  sub.MentionRole,
+		Feed:        f.Name,
+		Title:       it.Title,
+		Link:        it.Link,
+		Text:        text,
+		Author:      it.Author,
+		ImageURL:    it.ImageURL,
+		Published:   it.Published,
+		Color:       first.Color,
+		MentionRole: first.MentionRole,
 	}
 	if feed != nil {
 		a.FeedTitle = feed.Title
 	}
+	var names []string
+	var hits []filters.Hit
+	for _, m := range group {
+		names = append(names, m.sub.Name)
+		hits = append(hits, m.match.Hits...)
+	}
+	a.Subscription = strings.Join(names, ", ")
 	seen := map[string]bool{}
-	for _, h := range m.Hits {
+	for _, h := range orderHits(hits, textField) {
 		word := hitText(doc, h)
 		if key := strings.ToLower(word); word != "" && !seen[key] {
 			seen[key] = true
@@ -41,7 +51,51 @@ func renderAlert(sub *subscription, f *feedSpec, feed *feeds.Feed, it *feeds.Ite
 			a.TextSpans = append(a.TextSpans, notify.Span{Start: h.Start, End: h.End})
 		}
 	}
+	a.TitleSpans, a.TextSpans = mergeSpans(a.TitleSpans), mergeSpans(a.TextSpans)
 	return a
+}
+
+// orderHits puts title hits first, then the excerpt's, then the rest, each
+// in text order, so the matched words read in the order a reader meets them.
+func orderHits(hits []filters.Hit, textField filters.Field) []filters.Hit {
+	rank := func(f filters.Field) int {
+		switch f {
+		case filters.FieldTitle:
+			return 0
+		case textField:
+			return 1
+		}
+		return 2
+	}
+	out := slices.Clone(hits)
+	slices.SortStableFunc(out, func(a, b filters.Hit) int {
+		if c := rank(a.Field) - rank(b.Field); c != 0 {
+			return c
+		}
+		if a.Field != b.Field {
+			return strings.Compare(string(a.Field), string(b.Field))
+		}
+		return a.Start - b.Start
+	})
+	return out
+}
+
+// mergeSpans sorts spans and merges those that overlap.
+func mergeSpans(spans []notify.Span) []notify.Span {
+	if len(spans) < 2 {
+		return spans
+	}
+	slices.SortFunc(spans, func(a, b notify.Span) int { return a.Start - b.Start })
+	out := spans[:1]
+	for _, sp := range spans[1:] {
+		last := &out[len(out)-1]
+		if sp.Start <= last.End {
+			last.End = max(last.End, sp.End)
+			continue
+		}
+		out = append(out, sp)
+	}
+	return out
 }
 
 // excerptSource picks the text shown under the title: the summary, or the

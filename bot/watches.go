@@ -144,7 +144,7 @@ func (w watches) Test(ctx context.Context, guildID, channelID, query string) ([]
 			}
 			doc := documentOf(f, it)
 			for _, m := range set.Match(doc) {
-				a := renderAlert(sub, f, feed, it, doc, m)
+				a := renderAlert([]matched{{sub, m}}, f, feed, it, doc)
 				hits = append(hits, discord.TestHit{Feed: f.Name, Title: it.Title, Link: it.Link, Published: it.Published, Matched: a.Matched})
 			}
 		}

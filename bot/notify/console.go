@@ -43,7 +43,11 @@ func FormatText(a Alert) string {
 	if a.Link != "" {
 		fmt.Fprintf(&b, "  %s\n", a.Link)
 	}
-	fmt.Fprintf(&b, "  matched: %s  (subscription %s)\n", strings.Join(a.Matched, ", "), a.Subscription)
+	label := "subscription"
+	if strings.Contains(a.Subscription, ", ") {
+		label = "subscriptions"
+	}
+	fmt.Fprintf(&b, "  matched: %s  (%s %s)\n", strings.Join(a.Matched, ", "), label, a.Subscription)
 	return b.String()
 }
 

@@ -1,0 +1,92 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+// golden compares got with testdata/NAME, or rewrites it with -update.
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("output differs from %s:\ngot:\n%s\nwant:\n%s", path, got, want)
+	}
+}
+
+func TestCLI(t *testing.T) {
+	tests := []struct {
+		name     string
+		args     []string
+		wantCode int
+		golden   string // compare stdout with testdata/<golden>
+		wantOut  string // or: stdout contains this
+		wantErr  string // stderr contains this
+	}{
+		{name: "no command", args: nil, wantCode: exitUsage, wantErr: "Usage:"},
+		{name: "unknown command", args: []string{"fly"}, wantCode: exitUsage, wantErr: `unknown command "fly"`},
+		{name: "help", args: []string{"--help"}, wantCode: exitOK, wantOut: "newshound preview --query Q"},
+		{name: "run help", args: []string{"run", "--help"}, wantCode: exitOK, wantErr: "-once"},
+		{name: "preview help", args: []string{"preview", "--help"}, wantCode: exitOK, wantErr: "-json"},
+		{name: "check help", args: []string{"check", "--help"}, wantCode: exitOK, wantErr: "-config"},
+		{name: "feeds help", args: []string{"feeds", "import", "--help"}, wantCode: exitOK, wantErr: "Usage: newshound feeds import FILE.opml"},
+		{name: "version", args: []string{"version"}, wantCode: exitOK, wantOut: "newshound dev"},
+		{name: "bad flag", args: []string{"run", "--nope"}, wantCode: exitUsage, wantErr: "flag provided but not defined"},
+		{
+			name: "preview", args: []string{"preview", "--query", "aleppo AND (ceasefire OR truce)", "testdata/wire.xml"},
+			wantCode: exitOK, golden: "preview.golden",
+		},
+		{
+			name: "preview json", args: []string{"preview", "--json", "--query", `kerry OR "bus fares"`, "testdata/wire.xml"},
+			wantCode: exitOK, golden: "preview_json.golden",
+		},
+		{
+			name: "preview whole words", args: []string{"preview", "--query", "US", "testdata/wire.xml"},
+			wantCode: exitOK, golden: "preview_none.golden",
+		},
+		{
+			name: "preview bad query", args: []string{"preview", "--query", "aleppo AND (", "testdata/wire.xml"},
+			wantCode: exitFailure, wantErr: "^",
+		},
+		{
+			name: "preview unreadable feed", args: []string{"preview", "--query", "aleppo", "testdata/missing.xml", "testdata/wire.xml"},
+			wantCode: exitFailure, wantErr: "testdata/missing.xml",
+		},
+		{name: "check bad config", args: []string{"check", "--config", "testdata/bad.yaml"}, wantCode: exitFailure, golden: "check_bad.golden"},
+		{name: "check example", args: []string{"check", "--config", "../../examples/newshound.yaml"}, wantCode: exitOK, wantOut: "ok ("},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out, errOut bytes.Buffer
+			code := run(context.Background(), tt.args, &out, &errOut)
+			if code != tt.wantCode {
+				t.Errorf("exit code: got %d, want %d\nstderr:\n%s", code, tt.wantCode, errOut.String())
+			}
+			if tt.golden != "" {
+				golden(t, tt.golden, out.String())
+			}
+			if !strings.Contains(out.String(), tt.wantOut) {
+				t.Errorf("stdout: got %q, want it to contain %q", out.String(), tt.wantOut)
+			}
+			if !strings.Contains(errOut.String(), tt.wantErr) {
+				t.Errorf("stderr: got %q, want it to contain %q", errOut.String(), tt.wantErr)
+			}
+		})
+	}
+}
