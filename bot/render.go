@@ -37,20 +37,20 @@ func renderAlert(group []matched, f *feedSpec, feed *feeds.Feed, it *feeds.Item,
 		hits = append(hits, m.match.Hits...)
 	}
 	a.Subscription = strings.Join(names, ", ")
-	seen := map[string]bool{}
-	for _, h := range orderHits(hits, textField) {
-		word := hitText(doc, h)
-		if key := strings.ToLower(word); word != "" && !seen[key] {
-			seen[key] = true
-			a.Matched = append(a.Matched, word)
-		}
+	ordered := orderHits(hits, textField)
+	var wordHits []filters.Hit
+	for _, h := range ordered {
 		switch h.Field {
 		case filters.FieldTitle:
 			a.TitleSpans = append(a.TitleSpans, notify.Span{Start: h.Start, End: h.End})
 		case textField:
 			a.TextSpans = append(a.TextSpans, notify.Span{Start: h.Start, End: h.End})
 		}
+		if h.Field != filters.FieldLink && h.Field != filters.FieldSite && h.Field != filters.FieldFeed {
+			wordHits = append(wordHits, h)
+		}
 	}
+	a.Matched = filters.MatchedWords(doc, wordHits)
 	a.TitleSpans, a.TextSpans = mergeSpans(a.TitleSpans), mergeSpans(a.TextSpans)
 	return a
 }
@@ -105,31 +105,4 @@ func excerptSource(it *feeds.Item) (filters.Field, string) {
 		return filters.FieldSummary, it.Summary
 	}
 	return filters.FieldContent, it.Content
-}
-
-// hitText is the text a hit covers, as written in the item.
-func hitText(doc *filters.Document, h filters.Hit) string {
-	var s string
-	switch h.Field {
-	case filters.FieldTitle:
-		s = doc.Title
-	case filters.FieldSummary:
-		s = doc.Summary
-	case filters.FieldContent:
-		s = doc.Content
-	case filters.FieldAuthor:
-		s = doc.Author
-	case filters.FieldCategory:
-		if h.Index >= 0 && h.Index < len(doc.Categories) {
-			s = doc.Categories[h.Index]
-		}
-	case filters.FieldLink, filters.FieldSite:
-		s = doc.Link
-	case filters.FieldFeed:
-		s = doc.Feed
-	}
-	if h.Start < 0 || h.End > len(s) || h.Start >= h.End {
-		return ""
-	}
-	return s[h.Start:h.End]
 }

@@ -68,6 +68,9 @@ func (s *Service) deliverDestination(ctx context.Context, dest string) error {
 		return nil // another instance is sending to it
 	}
 	defer s.release(ctx, lease)
+	// A batch is sent at most once per pass, so an alert whose outcome
+	// could not be recorded is not sent again and again.
+	sent := map[string]bool{}
 	for ctx.Err() == nil {
 		if reason, paused := s.destinationPaused(dest); paused {
 			s.log.Debug("destination paused; alerts kept", "destination", dest, "reason", reason)
@@ -86,6 +89,10 @@ func (s *Service) deliverDestination(ctx context.Context, dest string) error {
 			return err
 		}
 		for _, b := range batches {
+			if sent[b[0].Batch] {
+				return nil
+			}
+			sent[b[0].Batch] = true
 			if stop := s.sendBatch(ctx, dest, n, b); stop {
 				return nil
 			}
@@ -181,10 +188,13 @@ func (s *Service) sendBatch(ctx context.Context, dest string, n notify.Notifier,
 		now := s.now()
 		for _, row := range b {
 			if err := s.store.MarkDelivered(ctx, row.ID, receipt.MessageID, now); err != nil {
-				s.log.Error("marking alert delivered", "id", row.ID, "err", err)
+				// The alert stays pending and will be sent again with the
+				// same nonce; stop here rather than resend it at once.
+				s.log.Error("recording a delivered alert failed; it will be retried", "id", row.ID, "err", err)
+				stop = true
 			}
 		}
-		return false
+		return stop
 	}
 	return s.handleSendError(ctx, dest, b, err)
 }

@@ -55,7 +55,9 @@ func headlineWords(title string) []string {
 	toks := filters.Normalize(withoutCredit(title))
 	words := make([]string, 0, len(toks))
 	for _, t := range toks {
-		words = append(words, t.Text)
+		if t.Width <= 1 { // not the joined form of "cease-fire" or "U.S."
+			words = append(words, t.Text)
+		}
 	}
 	return words
 }

@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/net/html/charset"
+	"golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/unicode"
 )
 
@@ -21,8 +22,9 @@ var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
 // The order of trust: a UTF-16 byte-order mark; then bytes that are valid
 // UTF-8 (a legacy encoding almost never produces valid UTF-8 by accident,
 // while a wrong declaration is common: the corpus Spiegel feed declares
-// ISO-8859-1 and is UTF-8); then the HTTP Content-Type charset; then the
-// XML declaration; then windows-1252, what browsers assume.
+// ISO-8859-1 and is UTF-8) unless the label is a 7-bit encoding such as
+// ISO-2022-JP; then the HTTP Content-Type charset; then the XML
+// declaration; then windows-1252, what browsers assume.
 func toUTF8(body []byte, contentType string) ([]byte, error) {
 	if bytes.HasPrefix(body, []byte{0xFE, 0xFF}) || bytes.HasPrefix(body, []byte{0xFF, 0xFE}) {
 		dec := unicode.UTF16(unicode.BigEndian, unicode.UseBOM).NewDecoder()
@@ -32,13 +34,20 @@ func toUTF8(body []byte, contentType string) ([]byte, error) {
 		}
 		return dropXMLDecl(out), nil
 	}
-	body = bytes.TrimPrefix(body, utf8BOM)
-	if utf8.Valid(body) {
-		return dropXMLDecl(body), nil
+	if enc := utf16WithoutBOM(body); enc != nil {
+		out, err := enc.NewDecoder().Bytes(body)
+		if err != nil {
+			return nil, fmt.Errorf("decoding UTF-16: %w", err)
+		}
+		return dropXMLDecl(out), nil
 	}
+	body = bytes.TrimPrefix(body, utf8BOM)
 	label := headerCharset(contentType)
 	if label == "" {
 		label = xmlDeclEncoding(body)
+	}
+	if utf8.Valid(body) && !sevenBitStateful(label) {
+		return dropXMLDecl(body), nil
 	}
 	if label == "" {
 		label = "windows-1252"
@@ -52,6 +61,27 @@ func toUTF8(body []byte, contentType string) ([]byte, error) {
 		return nil, fmt.Errorf("decoding %s: %w", name, err)
 	}
 	return dropXMLDecl(out), nil
+}
+
+// sevenBitStateful encodings (ISO-2022-JP, HZ) are always valid UTF-8 as
+// bytes, so validity proves nothing for them: trust the label.
+func sevenBitStateful(label string) bool {
+	label = strings.ToLower(strings.TrimSpace(label))
+	return strings.HasPrefix(label, "iso-2022") || strings.HasPrefix(label, "csiso2022") || label == "hz-gb-2312"
+}
+
+// utf16WithoutBOM recognizes "<" encoded as UTF-16 at the start, which
+// would otherwise pass as valid (NUL-riddled) UTF-8.
+func utf16WithoutBOM(body []byte) encoding.Encoding {
+	switch {
+	case len(body) < 4:
+		return nil
+	case body[0] == '<' && body[1] == 0 && body[2] != 0 && body[3] == 0:
+		return unicode.UTF16(unicode.LittleEndian, unicode.IgnoreBOM)
+	case body[0] == 0 && body[1] == '<' && body[2] == 0 && body[3] != 0:
+		return unicode.UTF16(unicode.BigEndian, unicode.IgnoreBOM)
+	}
+	return nil
 }
 
 func headerCharset(contentType string) string {

@@ -13,7 +13,7 @@ import (
 )
 
 // errTooLarge is wrapped in the *Error of kind TooLarge.
-var errTooLarge = errors.New("body too large")
+var errTooLarge = errors.New("response body too large")
 
 // gzipMagic starts every gzip stream; some servers send .xml.gz files
 // without Content-Encoding, and the corpus has one saved as .xml.
@@ -48,7 +48,7 @@ func readLimited(r io.Reader, limit, sizeHint int64) ([]byte, error) {
 	for {
 		if len(buf) == cap(buf) {
 			if int64(len(buf)) > limit {
-				return nil, fmt.Errorf("%w: more than %d bytes", errTooLarge, limit)
+				return nil, fmt.Errorf("%w: over the limit of %d bytes", errTooLarge, limit)
 			}
 			grown := make([]byte, len(buf), min(int64(2*cap(buf)), limit+1))
 			copy(grown, buf)
@@ -58,7 +58,7 @@ func readLimited(r io.Reader, limit, sizeHint int64) ([]byte, error) {
 		buf = buf[:len(buf)+n]
 		if err == io.EOF {
 			if int64(len(buf)) > limit {
-				return nil, fmt.Errorf("%w: more than %d bytes", errTooLarge, limit)
+				return nil, fmt.Errorf("%w: over the limit of %d bytes", errTooLarge, limit)
 			}
 			return buf, nil
 		}

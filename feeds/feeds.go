@@ -3,6 +3,11 @@
 // with gofeed, item normalization (stable keys, plain text, absolute links,
 // dates) and the next-poll policy (intervals, back-off, Retry-After).
 //
+// The pieces, each usable alone: Fetcher (HTTP and file://, returns bytes),
+// Parser (bytes to a normalized Feed), Schedule (when to poll next), and
+// Refresh, which reads top to bottom: fetch, stop on 304 or an unchanged
+// body, parse. Every error is an *Error whose Kind says what to do.
+//
 // It knows nothing about filters, the store or Discord.
 package feeds
 
@@ -21,10 +26,13 @@ type Feed struct {
 // Item is one normalized feed entry. Text fields are plain text: HTML is
 // stripped and entities are decoded.
 type Item struct {
-	// Key identifies the item within its feed across fetches. It is derived
-	// from the GUID unless that is empty or repeated within the fetch, else
-	// from the canonical link (tracking parameters removed), else from a hash
-	// of title and date.
+	// Key identifies the item within its feed across fetches: a one-letter
+	// source and 22 characters of hash. The identity is the GUID unless that
+	// is empty or repeated within the fetch, else the canonical link
+	// (tracking parameters removed), else the date; the headline's
+	// fingerprint (case, punctuation and spacing ignored) is always part of
+	// it, so a GUID reused for a different story yields a new key. Keys are
+	// unique within one Feed: exact duplicates are dropped.
 	Key        string
 	GUID       string
 	Title      string

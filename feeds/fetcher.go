@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -17,15 +18,15 @@ import (
 	"time"
 )
 
-// Version is newshound's version as sent in the User-Agent. The main
-// package may overwrite it at build time with -ldflags -X.
-var Version = "dev"
-
-// DefaultUserAgent names newshound and where to find it, so that a site
-// operator who sees it in their logs knows who is polling and why.
-func DefaultUserAgent() string {
-	return "newshound/" + Version + " (+https://github.com/newshound/newshound)"
+// UserAgentFor names newshound, its version and where to find it, so that
+// a site operator who sees it in their logs knows who is polling and why.
+func UserAgentFor(version string) string {
+	return "newshound/" + version + " (+https://github.com/newshound/newshound)"
 }
+
+// DefaultUserAgent is the User-Agent of a Fetcher whose options name none;
+// pass UserAgentFor(version) to say which release is polling.
+func DefaultUserAgent() string { return UserAgentFor("dev") }
 
 // Defaults for FetcherOptions fields left zero.
 const (
@@ -95,6 +96,9 @@ func NewFetcher(o FetcherOptions) *Fetcher {
 	}
 	return &Fetcher{opts: o, dialer: d, transport: t, hosts: newHostLimiter(o.HostConcurrency, o.HostGap)}
 }
+
+// CloseIdleConnections closes kept-alive connections, for shutdown.
+func (f *Fetcher) CloseIdleConnections() { f.transport.CloseIdleConnections() }
 
 func (o FetcherOptions) withDefaults() FetcherOptions {
 	if o.UserAgent == "" {
@@ -219,7 +223,7 @@ func (f *Fetcher) fetchHTTP(ctx context.Context, u *url.URL, r Request) (*Respon
 	}
 	if chain.hops > 0 && chain.permanent {
 		res.MovedTo = res.URL
-		f.opts.Logger.Info("feed moved permanently", "from", u.String(), "to", res.URL)
+		f.opts.Logger.Debug("feed moved permanently", "from", u.String(), "to", res.URL)
 	}
 	if err := f.checkStatus(resp); err != nil {
 		return nil, err
@@ -262,6 +266,8 @@ func (f *Fetcher) checkStatus(resp *http.Response) error {
 	if code == http.StatusNotModified || (code >= 200 && code < 300) {
 		return nil
 	}
+	// Read a little of the error page so the connection can be reused.
+	io.CopyN(io.Discard, resp.Body, 4<<10)
 	e := &Error{URL: resp.Request.URL.String(), Status: code, Kind: HTTPStatus}
 	switch code {
 	case http.StatusGone:
@@ -349,6 +355,10 @@ func (f *Fetcher) classify(ctx context.Context, rawURL string, err error) *Error
 	if errors.As(err, &fe) {
 		return fe
 	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err // its "Get <url>:" prefix repeats what the caller prints
+	}
 	e := &Error{URL: rawURL, Kind: Network, Err: err}
 	var ne net.Error
 	switch {
@@ -362,7 +372,7 @@ func (f *Fetcher) classify(ctx context.Context, rawURL string, err error) *Error
 		e.Kind = Blocked
 	case errors.Is(ctx.Err(), context.DeadlineExceeded), errors.Is(err, context.DeadlineExceeded):
 		e.Kind = Timeout
-		e.Err = fmt.Errorf("timed out after %s: %w", f.opts.Timeout, err)
+		e.Err = fmt.Errorf("timed out after %s (%w)", f.opts.Timeout, err)
 	case errors.Is(err, context.Canceled):
 		e.Kind = Canceled
 	case errors.As(err, &ne) && ne.Timeout():

@@ -18,6 +18,16 @@ func FuzzParse(f *testing.F) {
 			f.Add(b, "")
 		}
 	}
+	// Small real feeds, read in place when the corpus is present.
+	if real, err := filepath.Glob(filepath.Join(corpusDir, "news", "single", "*")); err == nil {
+		for _, path := range real {
+			if st, err := os.Stat(path); err == nil && st.Size() < 16<<10 {
+				if b, err := os.ReadFile(path); err == nil {
+					f.Add(b, "")
+				}
+			}
+		}
+	}
 	f.Add([]byte(testFeed), "application/rss+xml; charset=windows-1256")
 	f.Add([]byte(`<?xml version="1.0" encoding="utf-16"?><rss><channel><item><title>x</title></item></channel></rss>`), "")
 	f.Add([]byte(`{"version":"https://jsonfeed.org/version/1.1","items":[{"id":"1","url":"/a"}]}`), "application/json")

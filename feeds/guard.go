@@ -33,16 +33,27 @@ var blockedPrefixes = []netip.Prefix{
 	netip.MustParsePrefix("ff00::/8"),          // multicast
 	netip.MustParsePrefix("2001:db8::/32"),     // documentation
 	netip.MustParsePrefix("100::/64"),          // discard-only
-	netip.MustParsePrefix("2002::/16"),         // 6to4 can embed private IPv4
 	netip.MustParsePrefix("fd00:ec2::254/128"), // AWS IPv6 metadata (inside fc00::/7; listed for the reader)
 }
 
+// Prefixes whose addresses embed an IPv4 address a gateway will reach.
+var (
+	nat64Prefix = netip.MustParsePrefix("64:ff9b::/96")
+	sixToFour   = netip.MustParsePrefix("2002::/16")
+)
+
 // IsPublicAddr reports whether ip may be fetched without
-// allow_private_networks. IPv4-mapped IPv6 addresses are judged as IPv4.
+// allow_private_networks. IPv4-mapped, NAT64 and 6to4 addresses are judged
+// by the IPv4 address they carry.
 func IsPublicAddr(ip netip.Addr) bool {
 	ip = ip.Unmap()
 	if !ip.IsValid() {
 		return false
+	}
+	if b := ip.As16(); nat64Prefix.Contains(ip) {
+		return IsPublicAddr(netip.AddrFrom4([4]byte{b[12], b[13], b[14], b[15]}))
+	} else if sixToFour.Contains(ip) {
+		return IsPublicAddr(netip.AddrFrom4([4]byte{b[2], b[3], b[4], b[5]}))
 	}
 	for _, p := range blockedPrefixes {
 		if p.Contains(ip) {
@@ -50,6 +61,28 @@ func IsPublicAddr(ip netip.Addr) bool {
 		}
 	}
 	return true
+}
+
+// addrClass names why an address is refused, in words for the operator.
+func addrClass(ip netip.Addr) string {
+	ip = ip.Unmap()
+	switch {
+	case ip.IsLoopback():
+		return "loopback"
+	case ip.IsPrivate():
+		return "private"
+	case ip == netip.MustParseAddr("169.254.169.254"):
+		return "cloud metadata"
+	case ip.IsLinkLocalUnicast():
+		return "link-local"
+	case ip.IsMulticast():
+		return "multicast"
+	case ip.IsUnspecified():
+		return "unspecified"
+	case netip.MustParsePrefix("100.64.0.0/10").Contains(ip):
+		return "carrier-grade NAT"
+	}
+	return "reserved"
 }
 
 // errBlocked is wrapped in the *Error of kind Blocked.
@@ -136,8 +169,12 @@ func (d *guardedDialer) allowedAddrs(ctx context.Context, host string) ([]netip.
 		if len(resolved) == 0 {
 			return nil, fmt.Errorf("%s: no addresses", host)
 		}
-		return nil, fmt.Errorf("%w: %s resolves to %s (private, loopback, link-local or reserved; set allow_private_networks to permit)",
-			errBlocked, host, resolved[0])
+		what := resolved[0].String()
+		if what != host {
+			what = host + " resolves to " + what
+		}
+		return nil, fmt.Errorf("%w: %s, a %s address (set allow_private_networks: true to permit)",
+			errBlocked, what, addrClass(resolved[0]))
 	}
 	return allowed, nil
 }

@@ -1,18 +1,13 @@
 package feeds
 
 import (
-	"crypto/sha256"
-	"encoding/base64"
 	"net/url"
 	"path"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/mmcdole/gofeed"
 	ext "github.com/mmcdole/gofeed/extensions"
-	"golang.org/x/net/html"
-	"golang.org/x/text/encoding/charmap"
 )
 
 // futureSlack tolerates clocks a little ahead of ours before a date counts
@@ -67,15 +62,17 @@ func repeatedGUIDs(in []*gofeed.Item) map[string]bool {
 }
 
 func (n *normalizer) item(gi *gofeed.Item) Item {
+	summary, summaryImg := plainTextAndImage(gi.Description)
+	content, contentImg := plainTextAndImage(gi.Content)
 	it := Item{
 		GUID:       strings.TrimSpace(gi.GUID),
 		Title:      PlainText(gi.Title),
-		Summary:    PlainText(gi.Description),
-		Content:    PlainText(gi.Content),
+		Summary:    summary,
+		Content:    content,
 		Link:       n.link(gi),
 		Author:     author(gi),
 		Categories: categories(gi.Categories),
-		ImageURL:   n.resolve(imageURL(gi)),
+		ImageURL:   n.resolve(firstNonEmpty(imageURL(gi), contentImg, summaryImg)),
 	}
 	if it.Content == it.Summary {
 		it.Content = ""
@@ -135,30 +132,6 @@ func (n *normalizer) published(gi *gofeed.Item) (time.Time, bool) {
 		return n.now, false
 	}
 	return t.UTC(), true
-}
-
-// oddDateLayouts are real-world dates gofeed does not parse.
-var oddDateLayouts = []string{
-	"2006/1/2 15:04:05",
-	"2006/1/2 15:04",
-	"2006-01-02 15:04:05",
-	"2006-01-02 15:04:05 -0700",
-	"2006-01-02T15:04:05-0700",
-	"2.1.2006 15:04:05",
-	"2006-01-02",
-}
-
-func parseOddDate(s string) (time.Time, bool) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return time.Time{}, false
-	}
-	for _, layout := range oddDateLayouts {
-		if t, err := time.Parse(layout, s); err == nil {
-			return t, true
-		}
-	}
-	return time.Time{}, false
 }
 
 func author(gi *gofeed.Item) string {
@@ -249,224 +222,4 @@ func looksLikeImage(u string) bool {
 		return true
 	}
 	return false
-}
-
-// Key prefixes say which identity a key was built from.
-const (
-	keyFromGUID  = "g"
-	keyFromLink  = "l"
-	keyFromTitle = "t"
-)
-
-// itemKey builds the stable key of it within its feed.
-//
-// The identity is the GUID, unless it is empty or repeated within this
-// document; else the canonical link; else the title and date. The title's
-// fingerprint (letters and digits, case-folded) is always part of the key:
-// real feeds reuse one GUID and link for a different story (CNN's
-// /collections/ pages, SMH's live pages, BBC explainers), and a key from the
-// GUID alone would hide those stories forever. A reworded headline therefore
-// counts as new; a change of case, punctuation, spacing or entity encoding
-// does not. Keys are a one-letter source prefix and 22 characters of hash,
-// compact enough to store by the thousand.
-func itemKey(it Item, guidRepeated bool) string {
-	prefix, identity := keyFromTitle, ""
-	switch {
-	case it.GUID != "" && !guidRepeated:
-		prefix, identity = keyFromGUID, it.GUID
-	case it.Link != "":
-		prefix, identity = keyFromLink, CanonicalLink(it.Link)
-	case it.GUID != "":
-		prefix, identity = keyFromGUID, it.GUID
-	case it.Dated:
-		identity = it.Published.UTC().Format(time.RFC3339)
-	}
-	fp := TitleFingerprint(it.Title)
-	if fp == "" && prefix == keyFromTitle {
-		// No GUID, link, title: the text is all there is.
-		fp = TitleFingerprint(it.Summary + " " + it.Content)
-	}
-	h := sha256.New()
-	h.Write([]byte(identity))
-	h.Write([]byte{0})
-	h.Write([]byte(fp))
-	var sum [sha256.Size]byte
-	return prefix + base64.RawURLEncoding.EncodeToString(h.Sum(sum[:0])[:16])
-}
-
-// TitleFingerprint reduces a title to its case-folded letters and digits,
-// one space between words, so that cosmetic edits keep the same key.
-func TitleFingerprint(s string) string {
-	var b strings.Builder
-	b.Grow(len(s))
-	space := false
-	for _, r := range s {
-		if unicode.IsLetter(r) || unicode.IsDigit(r) {
-			if space && b.Len() > 0 {
-				b.WriteByte(' ')
-			}
-			space = false
-			b.WriteRune(unicode.ToLower(r))
-			continue
-		}
-		if r == '\'' || r == '\u2019' || r == '\u2018' {
-			continue // "Germany's" and "Germany’s" and "Germanys" alike
-		}
-		space = true
-	}
-	return b.String()
-}
-
-// trackingParams are query parameters that identify a campaign or a click,
-// never the resource. Keys ending in "_" are prefixes.
-var trackingParams = []string{
-	"utm_", "fbclid", "gclid", "gclsrc", "dclid", "msclkid", "yclid", "igshid",
-	"mc_cid", "mc_eid", "_hsenc", "_hsmi", "mkt_tok", "ns_", "ito", "cmpid",
-	"ocid", "at_medium", "at_campaign", "at_custom",
-	"__twitter_impression", "s_cid", "smid", "smtyp", "cmp", "wt.mc_id", "xtor",
-	"spm", "_ga", "oly_anon_id", "oly_enc_id", "vero_id", "rb_clickid",
-}
-
-// refValues: "ref" is a tracking parameter only with these values; on other
-// sites it can select content.
-var refValues = map[string]bool{"rss": true, "rss_feed": true, "feed": true, "feeds": true, "rssfeed": true}
-
-func isTrackingParam(name, value string) bool {
-	name = strings.ToLower(name)
-	if name == "ref" || name == "src" {
-		return refValues[strings.ToLower(value)]
-	}
-	for _, p := range trackingParams {
-		if strings.HasSuffix(p, "_") && strings.HasPrefix(name, p) || name == p {
-			return true
-		}
-	}
-	return false
-}
-
-// CanonicalLink is link as an identity: scheme and host lower-cased, default
-// port, fragment and tracking parameters (utm_*, fbclid, gclid, …) removed,
-// remaining parameters sorted. Links that do not parse come back trimmed.
-// Use it to compare stories, never to display or fetch them.
-func CanonicalLink(link string) string {
-	link = strings.TrimSpace(link)
-	u, err := url.Parse(link)
-	if err != nil || u.Host == "" {
-		return link
-	}
-	u.Scheme = strings.ToLower(u.Scheme)
-	u.Host = strings.ToLower(u.Host)
-	if p := u.Port(); (p == "80" && u.Scheme == "http") || (p == "443" && u.Scheme == "https") {
-		u.Host = u.Hostname()
-	}
-	u.Fragment, u.RawFragment = "", ""
-	u.User = nil
-	if u.Path == "" {
-		u.Path = "/"
-	}
-	if u.RawQuery != "" {
-		q := u.Query()
-		for name, vals := range q {
-			if isTrackingParam(name, firstOf(vals)) {
-				q.Del(name)
-			}
-		}
-		u.RawQuery = q.Encode() // sorted by key
-	}
-	return u.String()
-}
-
-func firstOf(v []string) string {
-	if len(v) == 0 {
-		return ""
-	}
-	return v[0]
-}
-
-// blockElements end a line of text: their boundaries become spaces so that
-// "<p>one</p><p>two</p>" reads "one two", not "onetwo".
-var blockElements = map[string]bool{
-	"p": true, "br": true, "div": true, "li": true, "ul": true, "ol": true,
-	"h1": true, "h2": true, "h3": true, "h4": true, "h5": true, "h6": true,
-	"tr": true, "td": true, "th": true, "table": true, "blockquote": true,
-	"section": true, "article": true, "header": true, "footer": true,
-	"figure": true, "figcaption": true, "hr": true, "pre": true, "dd": true, "dt": true,
-}
-
-// skippedElements hold no readable text.
-var skippedElements = map[string]bool{"script": true, "style": true, "noscript": true, "iframe": true, "svg": true, "template": true}
-
-// PlainText turns an HTML fragment (or text with entities) into plain text:
-// tags removed, entities decoded (once more if the feed double-escaped them,
-// as in "&amp;#039;"), whitespace collapsed.
-func PlainText(s string) string {
-	if s == "" {
-		return ""
-	}
-	if !strings.ContainsAny(s, "<&") {
-		return collapseSpace(s)
-	}
-	var b strings.Builder
-	b.Grow(len(s))
-	z := html.NewTokenizer(strings.NewReader(s))
-	skip := 0
-	for {
-		tt := z.Next()
-		switch tt {
-		case html.ErrorToken:
-			return finishText(b.String())
-		case html.TextToken:
-			if skip == 0 {
-				b.Write(z.Text())
-			}
-		case html.StartTagToken, html.SelfClosingTagToken:
-			name, _ := z.TagName()
-			if skippedElements[string(name)] && tt == html.StartTagToken {
-				skip++
-			} else if blockElements[string(name)] {
-				b.WriteByte(' ')
-			}
-		case html.EndTagToken:
-			name, _ := z.TagName()
-			if skippedElements[string(name)] && skip > 0 {
-				skip--
-			} else if blockElements[string(name)] {
-				b.WriteByte(' ')
-			}
-		}
-	}
-}
-
-// finishText decodes a second layer of entities left by double escaping.
-func finishText(s string) string {
-	if strings.Contains(s, "&") {
-		s = html.UnescapeString(s)
-	}
-	return collapseSpace(s)
-}
-
-func collapseSpace(s string) string {
-	var b strings.Builder
-	b.Grow(len(s))
-	space := false
-	for _, r := range s {
-		if unicode.IsSpace(r) || r == '\u00a0' {
-			space = true
-			continue
-		}
-		if r >= 0x80 && r <= 0x9f {
-			// C1 controls are windows-1252 punctuation mislabelled as
-			// ISO-8859-1 upstream ("don\u0092t"): restore the quote.
-			r = charmap.Windows1252.DecodeByte(byte(r))
-		}
-		if unicode.IsControl(r) {
-			continue
-		}
-		if space && b.Len() > 0 {
-			b.WriteByte(' ')
-		}
-		space = false
-		b.WriteRune(r)
-	}
-	return b.String()
 }

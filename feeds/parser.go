@@ -22,7 +22,11 @@ type Parser struct {
 
 // NewParser returns a Parser.
 func NewParser() *Parser {
-	return &Parser{gp: gofeed.NewParser()}
+	gp := gofeed.NewParser()
+	// gofeed would run a full HTML parse of every RSS item to find an <img>;
+	// normalization finds it in the pass that extracts the plain text.
+	gp.RSSTranslator = &gofeed.DefaultRSSTranslator{DisableContentImageScan: true}
+	return &Parser{gp: gp}
 }
 
 var (
@@ -63,7 +67,7 @@ func (p *Parser) Parse(body []byte, contentType, feedURL string, now time.Time) 
 		}
 		return fail(Parse, fmt.Errorf("invalid feed: %w", err))
 	}
-	if gf.FeedType == "json" && gf.FeedVersion == "" {
+	if gf.FeedType == "json" && gf.FeedVersion == "" && len(gf.Items) == 0 {
 		return fail(NotAFeed, errNotJSONFeed)
 	}
 	return p.normalize(gf, body, feedURL, now), nil
@@ -161,16 +165,35 @@ func looksLikeJSON(body []byte) bool {
 	return len(b) == 1 && (b[0] == '{' || b[0] == '[')
 }
 
-// looksLikeHTML sniffs an HTML page: a doctype or <html> start, possibly
-// after comments; an XML feed never starts that way.
+// looksLikeHTML sniffs an HTML page: after any XML declaration, comments
+// and doctype, the first element is an HTML one. (A feed with a stray HTML
+// doctype is still a feed.)
 func looksLikeHTML(body []byte) bool {
-	b := bytes.ToLower(firstNonSpace(body, 1024))
-	for bytes.HasPrefix(b, []byte("<!--")) {
-		end := bytes.Index(b, []byte("-->"))
-		if end < 0 {
+	b := bytes.ToLower(firstNonSpace(body, 2048))
+	for {
+		b = bytes.TrimLeft(b, " \t\r\n")
+		var end int
+		switch {
+		case bytes.HasPrefix(b, []byte("<?")):
+			end = bytes.Index(b, []byte("?>")) + 2
+		case bytes.HasPrefix(b, []byte("<!--")):
+			end = bytes.Index(b, []byte("-->")) + 3
+		case bytes.HasPrefix(b, []byte("<!")):
+			end = bytes.IndexByte(b, '>') + 1
+		default:
+			for _, tag := range htmlFirstTags {
+				if bytes.HasPrefix(b, []byte(tag)) && len(b) > len(tag) && strings.IndexByte(" \t\r\n>/", b[len(tag)]) >= 0 {
+					return true
+				}
+			}
 			return false
 		}
-		b = bytes.TrimLeft(b[end+3:], " \t\r\n")
+		if end <= 1 {
+			return false
+		}
+		b = b[end:]
 	}
-	return bytes.HasPrefix(b, []byte("<!doctype html")) || bytes.HasPrefix(b, []byte("<html"))
 }
+
+// htmlFirstTags start an HTML document (<html> may be omitted in HTML5).
+var htmlFirstTags = []string{"<html", "<head", "<body", "<meta", "<title", "<link", "<script", "<style"}

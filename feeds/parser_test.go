@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -70,6 +71,8 @@ func TestParseErrors(t *testing.T) {
 		{"empty", "  \n", "", Parse, "empty document"},
 		{"HTML page without feed links", "<!DOCTYPE html><html><head><title>403</title></head><body>Forbidden</body></html>", "text/html", NotAFeed, "not a feed (HTML page)"},
 		{"HTML after a comment", "<!-- cache --><html><head><link rel=alternate type=application/atom+xml href=/a.xml></head></html>", "", NotAFeed, "not a feed (HTML page); it links to these feeds: https://feeds.example/a.xml"},
+		{"XHTML page", `<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Strict//EN" "x"><html xmlns="http://www.w3.org/1999/xhtml"><head><link rel="alternate" type="application/rss+xml" href="/rss"/></head></html>`, "application/xhtml+xml", NotAFeed, "not a feed (HTML page); it links to these feeds: https://feeds.example/rss"},
 		{"JSON that is not JSON Feed", `{"rss":{"channel":{"item":[{"title":"x"}]}}}`, "application/json", NotAFeed, `not a feed (JSON, but not a JSON Feed: no "version": "https://jsonfeed.org/version/1.1")`},
 		{"plain text", "hello world", "text/plain", Parse, "unrecognized document: neither RSS, Atom nor JSON Feed"},
 		{"truncated RSS", `<?xml version="1.0"?><rss version="2.0"><channel><title>T</title><item><title><![CDATA[cut`, "", Parse, "invalid feed: "},
@@ -88,4 +91,33 @@ func TestParseErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestParseConcurrently shares one Parser between goroutines, as the poll
+// workers do; run with -race.
+func TestParseConcurrently(t *testing.T) {
+	inputs, _ := filepath.Glob("testdata/parse/*.xml")
+	p := NewParser()
+	want := map[string]int{}
+	for _, in := range inputs {
+		body, _ := os.ReadFile(in)
+		feed, err := p.Parse(body, "", "https://feeds.example/x", testNow)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[in] = len(feed.Items)
+	}
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			for _, in := range inputs {
+				body, _ := os.ReadFile(in)
+				feed, err := p.Parse(body, "", "https://feeds.example/x", testNow)
+				if err != nil || len(feed.Items) != want[in] {
+					t.Errorf("%s: got %v items, err %v; want %d", in, feed, err, want[in])
+				}
+			}
+		})
+	}
+	wg.Wait()
 }

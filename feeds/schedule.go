@@ -11,8 +11,8 @@ import (
 // poll; the policy itself keeps no state, so it is easy to test and to
 // share between instances.
 //
-// Zero fields take defaults (see DefaultSchedule), except HintCap and
-// MaxIdleInterval, whose zero value switches the feature off.
+// Zero fields take the defaults of DefaultSchedule; a negative HintCap or
+// MaxIdleInterval switches that feature off.
 type Schedule struct {
 	// Interval is the configured poll interval (default 10m).
 	Interval time.Duration
@@ -21,14 +21,15 @@ type Schedule struct {
 	// HintCap is the longest a feed's own hints (RSS <ttl>,
 	// sy:updatePeriod, Cache-Control max-age) may stretch Interval. Hints
 	// only ever mean "no more often than": they never make polling faster.
-	// Zero ignores hints — the configured interval always wins, which is what
-	// a newsroom that asks for speed wants.
+	// Negative ignores hints — the configured interval always wins, which
+	// is what a newsroom that asks for speed wants. Default 1h.
 	HintCap time.Duration
 	// IdleAfter is how long a feed must go unchanged before it is polled
 	// less often (default 24h). Each further IdleAfter without change doubles
 	// the interval, up to MaxIdleInterval; a change brings it back.
 	IdleAfter time.Duration
-	// MaxIdleInterval caps the slow-down of idle feeds; zero disables it.
+	// MaxIdleInterval caps the slow-down of idle feeds (default 2h);
+	// negative disables the slow-down.
 	MaxIdleInterval time.Duration
 	// MaxBackoff caps the exponential back-off after errors (default 6h).
 	MaxBackoff time.Duration
@@ -96,6 +97,12 @@ func (s Schedule) withDefaults() Schedule {
 	if s.IdleAfter <= 0 {
 		s.IdleAfter = d.IdleAfter
 	}
+	if s.HintCap == 0 {
+		s.HintCap = d.HintCap
+	}
+	if s.MaxIdleInterval == 0 {
+		s.MaxIdleInterval = d.MaxIdleInterval
+	}
 	if s.MaxBackoff <= 0 {
 		s.MaxBackoff = d.MaxBackoff
 	}
@@ -129,7 +136,7 @@ func (s Schedule) Next(h PollHistory, o Outcome, now time.Time) Decision {
 // hints (up to HintCap) and by a long idle spell (up to MaxIdleInterval).
 func (s Schedule) healthyInterval(h PollHistory, o Outcome, now time.Time) (time.Duration, string) {
 	interval, reason := s.Interval, "interval"
-	if hint := min(max(o.FeedMinInterval, o.CacheMaxAge), s.HintCap); hint > interval {
+	if hint := min(max(o.FeedMinInterval, o.CacheMaxAge), s.HintCap); s.HintCap > 0 && hint > interval {
 		interval, reason = hint, "feed asks for no more than one poll per "+hint.String()
 	}
 	if s.MaxIdleInterval > 0 {

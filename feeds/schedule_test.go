@@ -23,15 +23,16 @@ func TestScheduleHealthyIntervals(t *testing.T) {
 		{"configured interval", def, recent, Outcome{}, 10 * time.Minute},
 		{"floor of one minute", Schedule{Interval: 10 * time.Second}, recent, Outcome{}, time.Minute},
 		{"zero schedule takes defaults", Schedule{}, recent, Outcome{}, 10 * time.Minute},
+		{"zero schedule honours ttl up to the default cap", Schedule{Interval: 5 * time.Minute}, recent, Outcome{FeedMinInterval: 3 * time.Hour}, time.Hour},
 		{"ttl stretches the interval", def, recent, Outcome{FeedMinInterval: 30 * time.Minute}, 30 * time.Minute},
 		{"ttl capped by HintCap", def, recent, Outcome{FeedMinInterval: 3 * time.Hour}, time.Hour},
 		{"Cache-Control max-age stretches too", def, recent, Outcome{CacheMaxAge: 20 * time.Minute}, 20 * time.Minute},
 		{"hint never makes polling faster", def, recent, Outcome{FeedMinInterval: 2 * time.Minute}, 10 * time.Minute},
-		{"hints ignored when HintCap is zero", with2(def, func(s *Schedule) { s.HintCap = 0 }), recent, Outcome{FeedMinInterval: 30 * time.Minute}, 10 * time.Minute},
+		{"hints ignored when HintCap is negative", with2(def, func(s *Schedule) { s.HintCap = -1 }), recent, Outcome{FeedMinInterval: 30 * time.Minute}, 10 * time.Minute},
 		{"idle 3 days slows down", def, PollHistory{LastChanged: schedNow.Add(-72 * time.Hour)}, Outcome{NotModified: true}, 80 * time.Minute},
 		{"idle 10 days capped", def, PollHistory{LastChanged: schedNow.Add(-240 * time.Hour)}, Outcome{NotModified: true}, 2 * time.Hour},
 		{"change brings it back", def, PollHistory{LastChanged: schedNow.Add(-240 * time.Hour)}, Outcome{Changed: true}, 10 * time.Minute},
-		{"no idle slow-down when disabled", with2(def, func(s *Schedule) { s.MaxIdleInterval = 0 }), PollHistory{LastChanged: schedNow.Add(-240 * time.Hour)}, Outcome{}, 10 * time.Minute},
+		{"no idle slow-down when disabled", with2(def, func(s *Schedule) { s.MaxIdleInterval = -1 }), PollHistory{LastChanged: schedNow.Add(-240 * time.Hour)}, Outcome{}, 10 * time.Minute},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -56,6 +56,20 @@ func BenchmarkMatch(b *testing.B) {
 			b.ReportMetric(float64(matches)/float64(b.N), "matches/item")
 		})
 	}
+	b.Run("build/queries=10000", func(b *testing.B) {
+		// The cost of compiling a whole Set, as on a config reload. One op
+		// is one Set; items/s does not apply.
+		queries := generateQueries(v, 10000, 42, false)
+		b.ReportAllocs()
+		for b.Loop() {
+			set := NewSet(nil)
+			for i, q := range queries {
+				if err := set.Add(fmt.Sprint(i), q); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+	})
 	for _, n := range []int{1, 100, 10000} {
 		queries := generateQueries(v, n, 42, false)
 		b.Run(fmt.Sprintf("c-regexp-loop/queries=%d", n), func(b *testing.B) {

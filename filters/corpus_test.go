@@ -189,10 +189,15 @@ func TestSetEquivalenceCorpus(t *testing.T) {
 			}
 		}
 	})
-	matched := 0
+	step := 1
+	if raceDetector {
+		step = 10
+	}
+	matched, checked := 0, 0
 	var nd normDoc
-	for di := range docs {
+	for di := 0; di < len(docs); di += step {
 		d := &docs[di]
+		checked++
 		// Query.Match normalizes the item for each query; to keep the test
 		// short it runs as such on every 50th item, and on the others the
 		// same reference evaluation shares one normalization.
@@ -217,8 +222,8 @@ func TestSetEquivalenceCorpus(t *testing.T) {
 			t.Fatalf("item %d %q:\n Set.Match  %v\n Query.Match %v", di, d.Title, got, want)
 		}
 	}
-	t.Logf("%d items, %d queries, %d matches", len(docs), len(queries), matched)
-	if matched < len(docs)/10 {
+	t.Logf("%d items, %d queries, %d matches", checked, len(queries), matched)
+	if matched < checked/10 {
 		t.Errorf("only %d matches: the generated queries do not exercise the matcher", matched)
 	}
 }

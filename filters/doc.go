@@ -93,7 +93,6 @@ func hostMatches(host, site string) bool {
 	return host == site || strings.HasSuffix(host, site) && host[len(host)-len(site)-1] == '.'
 }
 
-
 // hostTok is the pseudo-token of the link's host, for site: hits.
 func (nd *normDoc) hostTok() tok {
 	return tok{slot: nd.linkSlot, start: nd.hostStart, end: nd.hostEnd, pos: -1, width: 1}
@@ -163,24 +162,40 @@ func foldKey(s string) string {
 
 // fieldRank orders hits by field as fieldNames does.
 func fieldRank(f Field) int {
-	for i, name := range fieldNames {
-		if name == f {
-			return i
-		}
+	switch f {
+	case FieldTitle:
+		return 0
+	case FieldSummary:
+		return 1
+	case FieldContent:
+		return 2
+	case FieldAuthor:
+		return 3
+	case FieldCategory:
+		return 4
+	case FieldLink:
+		return 5
+	case FieldSite:
+		return 6
+	case FieldFeed:
+		return 7
 	}
-	return len(fieldNames)
+	return 8
+}
+
+func compareHits(a, b Hit) int {
+	if a.Field != b.Field {
+		return cmp.Compare(fieldRank(a.Field), fieldRank(b.Field))
+	}
+	return cmp.Or(cmp.Compare(a.Index, b.Index), cmp.Compare(a.Start, b.Start), cmp.Compare(a.End, b.End))
 }
 
 // mergeHits sorts hits by field, index and start, and merges overlapping
 // spans so that a notifier can bold each one without nesting.
 func mergeHits(hits []Hit) []Hit {
-	slices.SortFunc(hits, func(a, b Hit) int {
-		return cmp.Or(
-			cmp.Compare(fieldRank(a.Field), fieldRank(b.Field)),
-			cmp.Compare(a.Index, b.Index),
-			cmp.Compare(a.Start, b.Start),
-			cmp.Compare(a.End, b.End))
-	})
+	if !slices.IsSortedFunc(hits, compareHits) {
+		slices.SortFunc(hits, compareHits)
+	}
 	out := hits[:0]
 	for _, h := range hits {
 		if n := len(out); n > 0 {

@@ -1,7 +1,9 @@
 package filters
 
-import "slices"
-
+import (
+	"cmp"
+	"slices"
+)
 
 // lookup finds the occurrences of a term in a normalized document. The
 // reference implementation scans every token; a Set uses its term index.
@@ -96,8 +98,11 @@ func (e *evaluator) matchTerm(t *term, scope fieldMask) bool {
 }
 
 func (e *evaluator) matchText(n *node) bool {
-	if len(n.phrase) == 1 && len(n.phrase[0]) == 1 && len(n.phrase[0][0]) == 1 {
-		return e.matchTerm(n.phrase[0][0][0], n.scope)
+	if n.word != nil {
+		return e.matchTerm(n.word, n.scope)
+	}
+	if !e.mayOccur(n) {
+		return false
 	}
 	ok := false
 	e.phraseSpans(n, func(s span) bool {
@@ -163,13 +168,18 @@ func (e *evaluator) phraseFrom(elems []element, slot, pos int32) (last, end int3
 	return 0, 0, false
 }
 
+// occurrenceAt finds the occurrence of t at a position. A term's
+// occurrences are in (slot, pos) order, whichever lookup produced them,
+// so a long text full of one word costs a binary search, not a scan.
 func (e *evaluator) occurrenceAt(t *term, slot, pos int32) (tok, bool) {
-	for _, o := range e.look.occurrences(t) {
-		if o.slot == slot && o.pos == pos {
-			return o, true
-		}
+	occ := e.look.occurrences(t)
+	i, found := slices.BinarySearchFunc(occ, tok{slot: slot, pos: pos}, func(o, target tok) int {
+		return cmp.Or(cmp.Compare(o.slot, target.slot), cmp.Compare(o.pos, target.pos))
+	})
+	if !found {
+		return tok{}, false
 	}
-	return tok{}, false
+	return occ[i], true
 }
 
 func (e *evaluator) matchRegex(n *node) bool {
@@ -195,6 +205,9 @@ func (e *evaluator) matchRegex(n *node) bool {
 }
 
 func (e *evaluator) matchNear(n *node) bool {
+	if !e.mayOccur(n) {
+		return false
+	}
 	base := len(e.spanBuf)
 	e.spanBuf = e.spans(n, e.spanBuf)
 	found := len(e.spanBuf) > base
@@ -205,21 +218,65 @@ func (e *evaluator) matchNear(n *node) bool {
 	return found
 }
 
+// mayOccur is a quick necessary condition for a positional node: each word
+// it needs occurs somewhere in the document. It spares the position checks
+// for most candidates that do not match.
+func (e *evaluator) mayOccur(n *node) bool {
+	switch n.kind {
+	case nodeText:
+		if n.word != nil {
+			return len(e.look.occurrences(n.word)) > 0
+		}
+		for _, el := range n.phrase {
+			if !e.someAltOccurs(el) {
+				return false
+			}
+		}
+		return true
+	case nodePrefix:
+		return len(e.look.occurrences(n.term)) > 0
+	case nodeOr:
+		for _, k := range n.kids {
+			if e.mayOccur(k) {
+				return true
+			}
+		}
+		return false
+	case nodeNear:
+		return e.mayOccur(n.kids[0]) && e.mayOccur(n.kids[1])
+	case nodeField, nodeDefine:
+		return e.mayOccur(n.kids[0])
+	}
+	return true
+}
+
+func (e *evaluator) someAltOccurs(el element) bool {
+alts:
+	for _, alt := range el {
+		for _, t := range alt {
+			if len(e.look.occurrences(t)) == 0 {
+				continue alts
+			}
+		}
+		return true
+	}
+	return false
+}
+
 // spans lists where the positional node n occurs, appending to dst. For
 // NEAR it uses dst past its length as scratch space for the operands.
 func (e *evaluator) spans(n *node, dst []span) []span {
 	switch n.kind {
 	case nodeText:
+		if n.word != nil {
+			return e.termSpans(n.word, n.scope, dst)
+		}
 		e.phraseSpans(n, func(s span) bool {
 			dst = append(dst, s)
 			return true
 		})
 	case nodePrefix:
-		for _, o := range e.look.occurrences(n.term) {
-			if e.inScope(o.slot, n.scope) {
-				dst = append(dst, span{slot: o.slot, p0: o.pos, p1: o.pos + o.width - 1, start: o.start, end: o.end})
-			}
-		}
+		return e.termSpans(n.term, n.scope, dst)
 	case nodeOr:
 		for _, k := range n.kids {
 			dst = e.spans(k, dst)
@@ -235,19 +292,56 @@ func (e *evaluator) spans(n *node, dst []span) []span {
 		}
 		dst = e.spans(n.kids[1], dst)
 		end := len(dst)
-		for i := base; i < mid; i++ {
-			for j := mid; j < end; j++ {
-				a, b := dst[i], dst[j]
-				if near(a, b, n.near, n.ordered) {
-					dst = append(dst, span{slot: a.slot, p0: min(a.p0, b.p0), p1: max(a.p1, b.p1),
-						start: min(a.start, b.start), end: max(a.end, b.end)})
-				}
-			}
-		}
+		nearPairs(dst[base:mid], dst[mid:end], n, func(a, b span) bool {
+			dst = append(dst, span{slot: a.slot, p0: min(a.p0, b.p0), p1: max(a.p1, b.p1),
+				start: min(a.start, b.start), end: max(a.end, b.end)})
+			return len(dst)-end < maxSpans
+		})
 		k := copy(dst[base:], dst[end:])
 		dst = dst[:base+k]
 	}
 	return dst
+}
+
+func (e *evaluator) termSpans(t *term, scope fieldMask, dst []span) []span {
+	for _, o := range e.look.occurrences(t) {
+		if e.inScope(o.slot, scope) {
+			dst = append(dst, span{slot: o.slot, p0: o.pos, p1: o.pos + o.width - 1, start: o.start, end: o.end})
+		}
+	}
+	return dst
+}
+
+// maxSpans bounds the pairs one NEAR reports, so that an item repeating a
+// word thousands of times costs bounded time and memory. Pairs beyond it
+// are not highlighted, and an enclosing NEAR does not see them.
+const maxSpans = 1024
+
+// nearPairs calls yield for each pair of spans of left and right that are
+// near in the sense of n, until yield returns false. It sorts both slices
+// in place and looks at each left span's window only, so a long item costs
+// O(n log n) rather than the product of the operands' occurrences.
+func nearPairs(left, right []span, n *node, yield func(a, b span) bool) {
+	bySlotPos := func(a, b span) int { return cmp.Or(cmp.Compare(a.slot, b.slot), cmp.Compare(a.p0, b.p0)) }
+	slices.SortFunc(left, bySlotPos)
+	slices.SortFunc(right, bySlotPos)
+	widest := int32(0)
+	for _, b := range right {
+		widest = max(widest, b.p1-b.p0)
+	}
+	dist := int32(n.near)
+	for _, a := range left {
+		// b may end up to dist before a starts, so start up to widest earlier.
+		from, _ := slices.BinarySearchFunc(right, span{slot: a.slot, p0: a.p0 - dist - widest}, bySlotPos)
+		for _, b := range right[from:] {
+			if b.slot != a.slot || b.p0 > a.p1+dist {
+				break
+			}
+			if near(a, b, n.near, n.ordered) && !yield(a, b) {
+				return
+			}
+		}
+	}
 }
 
 // near reports whether b follows a (or, unordered, either follows the
@@ -269,22 +363,28 @@ func (e *evaluator) nearHits(n *node) {
 	e.spanBuf = e.spans(n.kids[0], e.spanBuf)
 	mid := len(e.spanBuf)
 	e.spanBuf = e.spans(n.kids[1], e.spanBuf)
-	for i := base; i < mid; i++ {
-		for j := mid; j < len(e.spanBuf); j++ {
-			if a, b := e.spanBuf[i], e.spanBuf[j]; near(a, b, n.near, n.ordered) {
-				e.addHit(a.slot, a.start, a.end)
-				e.addHit(b.slot, b.start, b.end)
-			}
-		}
-	}
+	pairs := 0
+	nearPairs(e.spanBuf[base:mid], e.spanBuf[mid:], n, func(a, b span) bool {
+		e.addHit(a.slot, a.start, a.end)
+		e.addHit(b.slot, b.start, b.end)
+		pairs++
+		return pairs < maxSpans
+	})
 	e.spanBuf = e.spanBuf[:base]
 }
 
-// scanLookup is the reference lookup: it compares the term with every token.
-type scanLookup struct{ doc *normDoc }
+// scanLookup is the reference lookup: it compares the term with every
+// token, once per term (the result is kept, since phrases ask again).
+type scanLookup struct {
+	doc  *normDoc
+	seen map[*term][]tok
+}
 
-func (l scanLookup) occurrences(t *term) []tok {
-	var out []tok
+func (l *scanLookup) occurrences(t *term) []tok {
+	if occ, ok := l.seen[t]; ok {
+		return occ
+	}
+	out := []tok{}
 	nd := l.doc
 	switch t.kind {
 	case termSite:
@@ -305,6 +405,7 @@ func (l scanLookup) occurrences(t *term) []tok {
 			}
 		}
 	}
+	l.seen[t] = out
 	return out
 }
 
@@ -321,7 +422,8 @@ func (q *Query) Match(doc *Document) ([]Hit, bool) {
 
 // matchNormalized is Match on a document already normalized with allFields.
 func (q *Query) matchNormalized(nd *normDoc) ([]Hit, bool) {
-	return evaluate(q.root, nd, scanLookup{nd}, &evalBuffers{})
+	hits, ok := evaluate(q.root, nd, &scanLookup{doc: nd, seen: map[*term][]tok{}}, &evalBuffers{})
+	return slices.Clone(hits), ok
 }
 
 // evalBuffers are an evaluator's reusable buffers.
@@ -331,7 +433,7 @@ type evalBuffers struct {
 }
 
 // evaluate matches root against nd in one pass that collects hits as it
-// goes; buf may be reused across calls, the hits returned are not.
+// goes. The hits returned live in buf, which the next call reuses.
 func evaluate(root *node, nd *normDoc, look lookup, buf *evalBuffers) ([]Hit, bool) {
 	e := evaluator{doc: nd, look: look, collect: true, hits: buf.hits[:0], spanBuf: buf.spans}
 	ok := e.match(root)
@@ -339,5 +441,5 @@ func evaluate(root *node, nd *normDoc, look lookup, buf *evalBuffers) ([]Hit, bo
 	if !ok {
 		return nil, false
 	}
-	return slices.Clone(mergeHits(e.hits)), true
+	return mergeHits(e.hits), true
 }

@@ -34,7 +34,9 @@ const (
 )
 
 // Hit is one matched span: byte offsets [Start, End) into the original
-// (un-normalized) text of Field. For FieldCategory, Index says which category.
+// (un-normalized) text of Field, which Document.Text returns. For
+// FieldCategory, Index says which category; a site: match is a FieldSite hit
+// on the host inside Link.
 type Hit struct {
 	Field Field
 	Index int

@@ -1,6 +1,7 @@
 package filters
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 	"unicode"
@@ -53,7 +54,7 @@ type lexer struct {
 func (l *lexer) col(byteOff int) int { return utf8.RuneCountInString(l.src[:byteOff]) + 1 }
 
 func (l *lexer) errorf(byteOff int, format string, args ...any) *ParseError {
-	return &ParseError{Query: l.src, Pos: l.col(byteOff), Msg: sprintf(format, args...)}
+	return &ParseError{Query: l.src, Pos: l.col(byteOff), Msg: fmt.Sprintf(format, args...)}
 }
 
 func lex(src string) ([]item, error) {

@@ -71,6 +71,17 @@ func TestQueryMatch(t *testing.T) {
 		{"number whole", "2016", Document{Title: "The 20160 code"}, "-"},
 		{"html in field", "truce", Document{Summary: "<p>A <b>truce</b></p>"}, "truce"},
 		{"hyphen word parts", "fire", Document{Title: "cease-fire"}, "fire"},
+		{"inner field wins", "title:(aleppo OR summary:truce)", Document{Summary: "truce"}, "truce"},
+		{"outer field applies", "title:(aleppo OR truce)", Document{Summary: "truce"}, "-"},
+		{"near adjacent is 1", "kerry NEAR/1 lavrov", Document{Title: "Lavrov Kerry"}, "Lavrov|Kerry"},
+		{"near 1 with a word between", "kerry NEAR/1 lavrov", Document{Title: "Kerry and Lavrov"}, "-"},
+		{"onear phrase", `"security council" ONEAR/2 vote`, Document{Title: "Security Council to vote"}, "Security Council|vote"},
+		{"near over joined word", "cease-fire NEAR/1 holds", Document{Title: "Ceasefire holds"}, "Ceasefire|holds"},
+		{"acronym query", "U.S.", Document{Title: "US troops"}, "US"},
+		{"acronym text", "us", Document{Title: "U.S. troops"}, "U.S"},
+		{"category phrase stays in one category", `"middle east"`, Document{Categories: []string{"Middle", "East"}}, "-"},
+		{"regex field", `title:/Kerry|Lavrov/ talks`, Document{Title: "Lavrov", Summary: "talks"}, "Lavrov|talks"},
+		{"regex scoped miss", `title:/Kerry/ talks`, Document{Summary: "Kerry talks"}, "-"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -96,6 +107,36 @@ func TestQueryMatch(t *testing.T) {
 			}
 			if !slices.Equal(setHits, hits) {
 				t.Errorf("%q: Set hits %v, Query hits %v", tc.query, setHits, hits)
+			}
+		})
+	}
+}
+
+// TestHostileItem matches queries whose cost grows with repeated words
+// against an item that repeats one word many times: it must finish (the
+// test timeout is the bound) and still find the matches.
+func TestHostileItem(t *testing.T) {
+	doc := &Document{Content: strings.Repeat("war ", 20000) + "peace"}
+	for _, query := range []string{
+		"war NEAR/20 war NEAR/20 war",
+		"(war OR peace) NEAR/20 (war OR peace) NEAR/3 war",
+		`"war war war war war war war war"`,
+		"war ONEAR/1 peace",
+	} {
+		t.Run(query, func(t *testing.T) {
+			set := NewSet(nil)
+			if err := set.Add("q", query); err != nil {
+				t.Fatal(err)
+			}
+			if got := set.Match(doc); len(got) != 1 {
+				t.Errorf("Set: got %d matches, want 1", len(got))
+			}
+			q, err := Parse(query, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, ok := q.Match(doc); !ok {
+				t.Errorf("Query: no match, want one")
 			}
 		})
 	}

@@ -32,8 +32,9 @@ type Token struct {
 //   - words are runs of letters and digits; Han and kana characters are one
 //     word each, since those scripts do not separate words with spaces;
 //   - a possessive "'s" (straight or curly apostrophe) is dropped;
-//   - words joined by hyphens or apostrophes yield their parts and the joined
-//     form ("cease-fire" gives "cease", "fire" and "ceasefire").
+//   - words joined by hyphens or apostrophes, and single letters joined by
+//     dots, yield their parts and the joined form ("cease-fire" gives
+//     "cease", "fire" and "ceasefire"; "U.S." gives "u", "s" and "us").
 func Normalize(text string) []Token {
 	var n normalizer
 	toks := n.tokenize(text, 0, nil)
@@ -65,16 +66,15 @@ type tok struct {
 type normalizer struct {
 	arena []byte // normalized text of all tokens, back to back
 	segs  []segment
-	runes []rune
 	buf   []byte
 }
 
 // segment is one run of letters and digits inside a word group.
 type segment struct {
-	start, end int    // byte offsets in the original text
-	plain      bool   // the original bytes are the segment's text (no entity inside)
-	text       []rune // the decoded text when plain is false
-	apostrophe bool   // the connector before this segment was an apostrophe
+	start, end int       // byte offsets in the original text
+	plain      bool      // the original bytes are the segment's text (no entity inside)
+	text       []rune    // the decoded text when plain is false
+	conn       charClass // the connector before this segment, or classSpace
 }
 
 // char is one decoded character of the original text.
@@ -180,6 +180,7 @@ const (
 	classSingle // a Han or kana character: a word on its own
 	classHyphen
 	classApostrophe
+	classDot // joins single letters: "U.S."
 )
 
 func classify(r rune) charClass {
@@ -191,6 +192,8 @@ func classify(r rune) charClass {
 			return classHyphen
 		case r == '\'':
 			return classApostrophe
+		case r == '.':
+			return classDot
 		}
 		return classSpace
 	}
@@ -227,7 +230,7 @@ func (n *normalizer) tokenize(text string, slot int32, toks []tok) []tok {
 			g.flush()
 			g.word(c)
 			g.flush()
-		case classHyphen, classApostrophe:
+		case classHyphen, classApostrophe, classDot:
 			g.connector(c, cl)
 		default:
 			g.flush()
@@ -264,7 +267,7 @@ func (g *grouper) word(c char) {
 			g.flush()
 		}
 	}
-	seg := segment{start: c.start, end: c.end, plain: plain, apostrophe: g.conn == classApostrophe}
+	seg := segment{start: c.start, end: c.end, plain: plain, conn: g.conn}
 	if !plain {
 		seg.text = []rune{c.r}
 	}
@@ -285,11 +288,31 @@ func (g *grouper) extend(last *segment, c char, plain bool) {
 
 func (g *grouper) connector(c char, cl charClass) {
 	segs := g.n.segs
-	if len(segs) > 0 && g.conn == classSpace && c.start <= segs[len(segs)-1].end {
+	if len(segs) > 0 && g.conn == classSpace && c.start <= segs[len(segs)-1].end && g.canJoin(cl) {
 		g.conn, g.connEnd = cl, c.end
 		return
 	}
 	g.flush()
+}
+
+// canJoin reports whether connector cl may continue the current group:
+// dots only join single letters ("U.S."), never digits ("3.5") or words
+// ("end.Next"), and do not mix with hyphens and apostrophes.
+func (g *grouper) canJoin(cl charClass) bool {
+	segs := g.n.segs
+	dotted := len(segs) > 1 && segs[1].conn == classDot
+	if cl != classDot {
+		return !dotted
+	}
+	return (len(segs) == 1 || dotted) && g.singleLetter(segs[len(segs)-1])
+}
+
+func (g *grouper) singleLetter(sg segment) bool {
+	if !sg.plain {
+		return len(sg.text) == 1 && unicode.IsLetter(sg.text[0])
+	}
+	r, size := utf8.DecodeRuneInString(g.text[sg.start:sg.end])
+	return size == sg.end-sg.start && unicode.IsLetter(r)
 }
 
 func (g *grouper) flush() {
@@ -329,7 +352,10 @@ func (n *normalizer) emitGroup(text string, slot int32, toks []tok, pos int32) (
 		pos++
 	}
 	parts := toks[first:]
-	if len(parts) > 1 && segs[len(segs)-1].apostrophe && n.isPossessiveS(parts[len(parts)-1]) {
+	if len(segs) > 1 && segs[1].conn == classDot && !n.allSingle(parts) {
+		return toks, pos // "A.Smith": separate words, no joined form
+	}
+	if len(parts) > 1 && segs[len(segs)-1].conn == classApostrophe && n.isPossessiveS(parts[len(parts)-1]) {
 		toks = toks[:len(toks)-1]
 		parts = parts[:len(parts)-1]
 		pos--
@@ -346,6 +372,18 @@ func (n *normalizer) emitGroup(text string, slot int32, toks []tok, pos int32) (
 		})
 	}
 	return toks, pos
+}
+
+// allSingle reports whether every part is one character, which a dotted
+// acronym needs; the last part is checked here because the grouper could
+// not know how long it would grow.
+func (n *normalizer) allSingle(parts []tok) bool {
+	for _, p := range parts {
+		if utf8.RuneCount(n.arena[p.textStart:p.textEnd]) != 1 {
+			return false
+		}
+	}
+	return true
 }
 
 func (n *normalizer) isPossessiveS(t tok) bool {

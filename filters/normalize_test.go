@@ -58,6 +58,11 @@ func TestNormalize(t *testing.T) {
 		{"nbsp separates", "a\u00a0b", "a@0 b@1"},
 		{"possessive plural keeps word", "the Smiths' house", "the@0 smiths@1 house@2"},
 		{"trailing apostrophe s alone", "'s", "s@0"},
+		{"acronym", "the U.S. economy", "the@0 u@1 s@2 us@1+2 economy@3"},
+		{"acronym then hyphen", "U.S.-led", "u@0 s@1 us@0+2 led@2"},
+		{"decimal is not an acronym", "3.5 percent", "3@0 5@1 percent@2"},
+		{"initial before name", "J.Smith", "j@0 smith@1"},
+		{"sentence end", "end.Next", "end@0 next@1"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -8,8 +8,6 @@ import (
 	"strings"
 )
 
-var sprintf = fmt.Sprintf
-
 // ParseError is a problem in a query, with the rune column where it is.
 type ParseError struct {
 	Query string
@@ -51,26 +49,22 @@ const (
 // fieldMask is a set of fields, one bit per Field in fieldNames order.
 type fieldMask uint16
 
-func maskOf(f Field) fieldMask {
-	for i, name := range fieldNames {
-		if name == f {
-			return 1 << i
-		}
-	}
-	return 0
-}
+const (
+	maskTitle fieldMask = 1 << iota // in fieldNames order
+	maskSummary
+	maskContent
+	maskAuthor
+	maskCategory
+	maskLink
+	maskSite
+	maskFeed
 
-var (
-	maskTitle    = maskOf(FieldTitle)
-	maskSummary  = maskOf(FieldSummary)
-	maskContent  = maskOf(FieldContent)
-	maskAuthor   = maskOf(FieldAuthor)
-	maskCategory = maskOf(FieldCategory)
-	maskLink     = maskOf(FieldLink)
-	maskSite     = maskOf(FieldSite)
-	maskFeed     = maskOf(FieldFeed)
-	maskDefault  = maskTitle | maskSummary | maskContent | maskCategory
+	maskDefault = maskTitle | maskSummary | maskContent | maskCategory
 )
+
+func maskOf(f Field) fieldMask {
+	return 1 << fieldRank(f) // 1<<8 for an unknown field: in no scope
+}
 
 // node is one element of a query's syntax tree.
 type node struct {
@@ -82,6 +76,7 @@ type node struct {
 	quotes [2]rune
 
 	phrase  []element      // nodeText
+	word    *term          // nodeText of a single word: phrase[0][0][0], for speed
 	term    *term          // nodePrefix, nodeSite
 	re      *regexp.Regexp // nodeRegex
 	near    int            // nodeNear
@@ -110,8 +105,34 @@ type term struct {
 
 // Parse parses one query. defines maps the names usable as @name to their
 // query text (the config's define: section). The error is a *ParseError.
+//
+// The language, loosest binding first:
+//
+//	a OR b            either
+//	a b, a AND b      both (AND is implicit)
+//	a NEAR/n b        within n words of each other in one field, either order;
+//	a ONEAR/n b       a then b (1 <= n <= 20); operands are words, phrases,
+//	                  prefixes, or ORs of those
+//	NOT a, -a         exclusion; a query needs something positive besides
+//	( ... )           grouping
+//	word              whole word, case- and accent-insensitive ("cease-fire"
+//	                  also matches "ceasefire" and "cease fire")
+//	"some words"      consecutive words (“curly quotes” too)
+//	word*             prefix of at least 3 letters
+//	/re/              RE2 regular expression on the original text (\/ for /)
+//	@name             the query defined as name
+//	field:x           x in one field only: title, summary, content, author,
+//	                  category, link, feed; site:host matches the link's host
+//	                  and its subdomains. Without a field: title, summary,
+//	                  content and categories.
+//
+// Only uppercase AND, OR, NOT, NEAR and ONEAR are operators.
 func Parse(query string, defines map[string]string) (*Query, error) {
-	root, err := parseWith(query, defines, nil)
+	if len(query) > maxQueryBytes {
+		return nil, &ParseError{Query: query, Pos: 1, Msg: fmt.Sprintf("the query is %d bytes long; the limit is %d", len(query), maxQueryBytes)}
+	}
+	budget := maxExpansions
+	root, err := parseWith(query, defines, nil, &budget)
 	if err != nil {
 		return nil, err
 	}
@@ -121,14 +142,22 @@ func Parse(query string, defines map[string]string) (*Query, error) {
 	return &Query{src: query, root: root}, nil
 }
 
+// Limits that keep a hostile or mistaken query from costing unbounded time
+// or memory when it is parsed or matched.
+const (
+	maxQueryBytes = 16 << 10
+	maxDepth      = 50   // nested parentheses
+	maxExpansions = 1000 // @define expansions, which can nest and repeat
+)
+
 // parseWith parses src; expanding lists the defines being expanded, to
-// detect cycles.
-func parseWith(src string, defines map[string]string, expanding []string) (*node, error) {
+// detect cycles, and budget counts the expansions left.
+func parseWith(src string, defines map[string]string, expanding []string, budget *int) (*node, error) {
 	items, err := lex(src)
 	if err != nil {
 		return nil, err
 	}
-	p := &parser{src: src, items: items, defines: defines, expanding: expanding}
+	p := &parser{src: src, items: items, defines: defines, expanding: expanding, budget: budget}
 	if p.peek().kind == itemEOF {
 		return nil, p.errorf(p.peek(), "empty query")
 	}
@@ -151,6 +180,8 @@ type parser struct {
 	i         int
 	defines   map[string]string
 	expanding []string
+	budget    *int
+	depth     int
 }
 
 func (p *parser) peek() item { return p.items[p.i] }
@@ -321,6 +352,10 @@ func (p *parser) primary(scope fieldMask) (*node, error) {
 	it := p.advance()
 	switch it.kind {
 	case itemOpen:
+		if p.depth++; p.depth > maxDepth {
+			return nil, p.errorf(it, "parentheses nested more than %d deep", maxDepth)
+		}
+		defer func() { p.depth-- }()
 		n, err := p.or()
 		if err != nil {
 			return nil, err
@@ -398,6 +433,9 @@ func (p *parser) text(it item, scope fieldMask) (*node, error) {
 		return nil, p.errorf(it, "the %s %q has no letters or digits to search for", what, it.text)
 	}
 	n := &node{kind: nodeText, text: it.text, scope: scope, phrase: phraseOf(toks)}
+	if len(n.phrase) == 1 && len(n.phrase[0]) == 1 && len(n.phrase[0][0]) == 1 {
+		n.word = n.phrase[0][0][0]
+	}
 	if it.kind == itemPhrase {
 		n.quotes = it.quotes
 	}
@@ -464,13 +502,16 @@ func (p *parser) define(it item, scope fieldMask) (*node, error) {
 	if !ok {
 		return nil, p.errorf(it, "unknown define @%s", it.text)
 	}
+	if *p.budget--; *p.budget < 0 {
+		return nil, p.errorf(it, "@%s: defines expand to more than %d @names in all", it.text, maxExpansions)
+	}
 	for i, name := range p.expanding {
 		if name == it.text {
 			chain := append(append([]string{}, p.expanding[i:]...), it.text)
 			return nil, p.errorf(it, "@%s refers to itself: @%s", it.text, strings.Join(chain, " → @"))
 		}
 	}
-	kid, err := parseWith(body, p.defines, append(append([]string{}, p.expanding...), it.text))
+	kid, err := parseWith(body, p.defines, append(append([]string{}, p.expanding...), it.text), p.budget)
 	if err != nil {
 		var pe *ParseError
 		if errors.As(err, &pe) {

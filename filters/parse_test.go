@@ -2,10 +2,12 @@ package filters
 
 import (
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
 )
 
-var testDefines = map[string]string{
+var testDefines = withBomb(map[string]string{
 	"syria":  `aleppo OR halab OR حلب`,
 	"truce":  `ceasefire OR truce OR "cessation of hostilities"`,
 	"both":   `@syria @truce`,
@@ -13,6 +15,15 @@ var testDefines = map[string]string{
 	"loop2":  `lavrov OR @loop1`,
 	"self":   `x @self`,
 	"broken": `aleppo (truce`,
+})
+
+// withBomb adds defines where @bomb0 would expand to 2^20 words.
+func withBomb(defines map[string]string) map[string]string {
+	for i := 0; i < 20; i++ {
+		defines[fmt.Sprintf("bomb%d", i)] = fmt.Sprintf("@bomb%d @bomb%d", i+1, i+1)
+	}
+	defines["bomb20"] = "boom"
+	return defines
 }
 
 func TestParseString(t *testing.T) {
@@ -101,6 +112,9 @@ func TestParseErrors(t *testing.T) {
 		{"no letters", "aleppo !!!", `query:8: the word "!!!" has no letters or digits to search for`},
 		{"empty phrase", `aleppo ""`, `query:8: the phrase "" has no letters or digits to search for`},
 		{"rune columns", `حلب (x`, "query:7: expected ')' to close '(' at 5, found end of query"},
+		{"too deep", strings.Repeat("(", 51) + "x" + strings.Repeat(")", 51), "query:51: parentheses nested more than 50 deep"},
+		{"too long", strings.Repeat("x ", 9000), "query:1: the query is 18000 bytes long; the limit is 16384"},
+		{"expansion bomb", "@bomb0", `query:1: in @bomb18 ("@bomb19 @bomb19") at 9: @bomb19: defines expand to more than 1000 @names in all`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

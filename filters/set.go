@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unicode/utf8"
 )
 
@@ -18,88 +19,116 @@ import (
 // Add is not safe for concurrent use; once built, Match is.
 type Set struct {
 	defines map[string]string
-	queries []setQuery
-	ids     map[string]bool
+	ids     []string      // by query index
+	roots   []*node       // by query index
+	simple  []simpleQuery // by query index
+	known   map[string]bool
+	ranks   atomic.Pointer[[]int32] // query index to rank in ID order; nil after Add
 
-	// The dictionary: every term of every query, by kind, to its id.
-	words, prefixes, sites map[string]int32
+	// The dictionary: every term of every query, by kind. An entry holds
+	// the query groups the term is in, so that one lookup finds them.
+	words, prefixes, sites map[string]termEntry
+	terms                  int       // number of distinct terms; ids are 0..terms-1
 	prefixLens             []int     // distinct byte lengths of prefixes, ascending
-	keyQueries             [][]int32 // by term id: queries indexed under the term
 	need                   fieldMask // fields some query looks at
 
 	scratch sync.Pool // *matchScratch
 }
 
-type setQuery struct {
-	id string
-	q  *Query
+// keyRef says that a term belongs to index group bit of query q, whose
+// groups are all seen when the mask equals full.
+type keyRef struct {
+	q         int32
+	bit, full uint8
 }
 
 // NewSet returns an empty Set whose queries may use the given defines.
 func NewSet(defines map[string]string) *Set {
 	return &Set{
 		defines:  defines,
-		ids:      map[string]bool{},
-		words:    map[string]int32{},
-		prefixes: map[string]int32{},
-		sites:    map[string]int32{},
+		known:    map[string]bool{},
+		words:    map[string]termEntry{},
+		prefixes: map[string]termEntry{},
+		sites:    map[string]termEntry{},
 		need:     maskDefault,
 	}
 }
 
 // Len returns the number of queries in the Set.
-func (s *Set) Len() int { return len(s.queries) }
+func (s *Set) Len() int { return len(s.ids) }
 
 // Add parses query and adds it under id. The error is a *ParseError for a
-// bad query; it is a plain error for a duplicate id or a query that has no
-// word that must occur in every item it matches (such a query would have to
-// be evaluated against every item).
+// bad query, including one with no word that must occur in every item it
+// matches (such a query would have to be evaluated against every item), and
+// a plain error for a duplicate id.
 func (s *Set) Add(id, query string) error {
-	if s.ids[id] {
+	if s.known[id] {
 		return fmt.Errorf("filters: duplicate query id %q", id)
 	}
 	q, err := Parse(query, s.defines)
 	if err != nil {
 		return err
 	}
-	keys, ok := indexKeys(q.root)
+	groups, ok := indexGroups(q.root)
 	if !ok {
-		return fmt.Errorf("query %q: every match must contain a word, phrase, prefix or site: the set indexes queries by them; a regular expression or an exclusion cannot stand alone (add a word, e.g. `/\\bUS\\b/ election`)", query)
+		return &ParseError{Query: query, Pos: 1, Msg: "the query needs a word, phrase, prefix or site: that every match contains; " +
+			"a regular expression or an exclusion cannot stand alone, since it would be tested on every item (add a word, e.g. `/\\bUS\\b/ election`)"}
 	}
-	qi := int32(len(s.queries))
-	s.queries = append(s.queries, setQuery{id: id, q: q})
-	s.ids[id] = true
+	groups = pickGroups(groups)
+	qi := int32(len(s.ids))
+	s.ids = append(s.ids, id)
+	s.roots = append(s.roots, q.root)
+	s.simple = append(s.simple, simpleQuery{})
+	s.known[id] = true
+	s.ranks.Store(nil)
 	s.intern(q.root)
+	s.simple[qi] = simplify(q.root)
 	s.need |= fieldsOf(q.root)
-	for _, k := range keys {
-		if qs := s.keyQueries[k.id]; len(qs) == 0 || qs[len(qs)-1] != qi {
-			s.keyQueries[k.id] = append(qs, qi)
+	for g, group := range groups {
+		ref := keyRef{q: qi, bit: 1 << g, full: uint8(1)<<len(groups) - 1}
+		for _, t := range group {
+			dict := s.dictFor(t)
+			if e := dict[t.text]; !slices.Contains(e.refs, ref) {
+				e.refs = append(e.refs, ref)
+				dict[t.text] = e
+			}
 		}
 	}
 	return nil
 }
 
+// termEntry is a dictionary entry: the term's id and the index groups of
+// queries it belongs to.
+type termEntry struct {
+	id   int32
+	refs []keyRef
+}
+
+func (s *Set) dictFor(t *term) map[string]termEntry {
+	switch t.kind {
+	case termPrefix:
+		return s.prefixes
+	case termSite:
+		return s.sites
+	}
+	return s.words
+}
+
 // intern gives every term under n its id in the dictionary.
 func (s *Set) intern(n *node) {
 	walkTerms(n, func(t *term) {
-		dict := s.words
-		switch t.kind {
-		case termPrefix:
-			dict = s.prefixes
-		case termSite:
-			dict = s.sites
-		}
-		id, ok := dict[t.text]
+		dict := s.dictFor(t)
+		e, ok := dict[t.text]
 		if !ok {
-			id = int32(len(s.keyQueries))
-			dict[t.text] = id
-			s.keyQueries = append(s.keyQueries, nil)
+			e = termEntry{id: int32(s.terms)}
+			s.terms++
+			dict[t.text] = e
 			if t.kind == termPrefix && !slices.Contains(s.prefixLens, len(t.text)) {
 				s.prefixLens = append(s.prefixLens, len(t.text))
 				slices.Sort(s.prefixLens)
 			}
 		}
-		t.id = id
+		t.id = e.id
 	})
 }
 
@@ -128,58 +157,81 @@ func fieldsOf(n *node) fieldMask {
 	return m
 }
 
-// indexKeys returns terms of which at least one occurs in every document
-// that n matches; ok is false when there are none (NOT, a regex).
-func indexKeys(n *node) (keys []*term, ok bool) {
+// A group is a set of terms of which at least one occurs in every document
+// a query matches. A query is indexed under several groups (a conjunction
+// of disjunctions) and becomes a candidate only when all of them occur,
+// so "dental NEAR/5 coronavirus" is not evaluated on every item about the
+// coronavirus.
+type group []*term
+
+// maxGroups bounds the groups per query: a bit each in a uint8.
+const maxGroups = 3
+
+// indexGroups returns necessary groups for n; ok is false when there are
+// none (NOT, a regex), so the query cannot be indexed.
+func indexGroups(n *node) (groups []group, ok bool) {
 	switch n.kind {
 	case nodePrefix, nodeSite:
-		return []*term{n.term}, true
+		return []group{{n.term}}, true
 	case nodeText:
-		return phraseKeys(n.phrase), true
+		for _, el := range n.phrase {
+			var g group
+			for _, alt := range el {
+				g = append(g, slices.MaxFunc(alt, func(a, b *term) int { return cmp.Compare(len(a.text), len(b.text)) }))
+			}
+			groups = append(groups, g)
+		}
+		return groups, true
 	case nodeField, nodeDefine:
-		return indexKeys(n.kids[0])
+		return indexGroups(n.kids[0])
 	case nodeOr:
+		// Any one kid's best group, joined: a match of the OR matches a kid.
+		var union group
 		for _, k := range n.kids {
-			kk, ok := indexKeys(k)
+			gs, ok := indexGroups(k)
 			if !ok {
 				return nil, false
 			}
-			keys = append(keys, kk...)
+			union = append(union, pickGroups(gs)[0]...)
 		}
-		return keys, true
+		return []group{union}, true
 	case nodeAnd, nodeNear:
-		// Any one operand's keys will do; prefer the most selective.
 		for _, k := range n.kids {
-			if kk, ok := indexKeys(k); ok && (keys == nil || selectivity(kk) > selectivity(keys)) {
-				keys = kk
+			if gs, ok := indexGroups(k); ok {
+				groups = append(groups, gs...)
 			}
 		}
-		return keys, keys != nil
+		return groups, len(groups) > 0
 	}
 	return nil, false
 }
 
-// phraseKeys picks one element of a phrase, all of whose words must occur:
-// for each alternative of the element, its most selective word.
-func phraseKeys(phrase []element) []*term {
-	var best []*term
-	for _, el := range phrase {
-		var keys []*term
-		for _, alt := range el {
-			keys = append(keys, slices.MaxFunc(alt, func(a, b *term) int { return cmp.Compare(len(a.text), len(b.text)) }))
+// pickGroups keeps the most selective group, and up to maxGroups-1 others
+// that are selective enough to be worth checking.
+func pickGroups(groups []group) []group {
+	sorted := slices.Clone(groups)
+	slices.SortStableFunc(sorted, func(a, b group) int { return cmp.Compare(selectivity(b), selectivity(a)) })
+	out := sorted[:1]
+	for _, g := range sorted[1:] {
+		if len(out) == maxGroups || selectivity(g) < minExtraSelectivity {
+			break
 		}
-		if best == nil || selectivity(keys) > selectivity(best) {
-			best = keys
+		if !slices.ContainsFunc(out, func(o group) bool { return slices.Equal(o, g) }) {
+			out = append(out, g)
 		}
 	}
-	return best
+	return out
 }
+
+// minExtraSelectivity: another group of short (under 3 letters) or common
+// words would cost more to track than it saves.
+const minExtraSelectivity = 3*8 - 4
 
 // selectivity guesses how rarely a set of keys occurs, higher being rarer:
 // long words are rare, function words are everywhere, and a document has
 // to contain only one of the keys. The guess only decides which terms index
 // a query, never whether it matches.
-func selectivity(keys []*term) int {
+func selectivity(keys group) int {
 	least := 1 << 30
 	for _, k := range keys {
 		l := utf8.RuneCountInString(k.text)
@@ -216,11 +268,26 @@ type matchScratch struct {
 	terms []int32 // distinct terms of the document, in order of appearance
 	eval  evalBuffers
 
-	gen      uint32
-	termGen  []uint32 // == gen: the term occurs in this document
-	termLo   []int32  // its occurrences are occ[termLo:termHi]
-	termHi   []int32
-	queryGen []uint32 // == gen: the query is already a candidate
+	matched []matched
+	hits    []Hit
+
+	gen       uint32
+	termSeen  []termState  // by term id
+	querySeen []queryState // by query index
+}
+
+// termState is what one Match knows of a term: whether it occurs (gen) and
+// where its occurrences are (occ[lo:hi]).
+type termState struct {
+	gen    uint32
+	lo, hi int32
+}
+
+// queryState is what one Match knows of a query: the index groups seen in
+// the document (mask), valid when gen is the Match's.
+type queryState struct {
+	gen  uint32
+	mask uint8
 }
 
 // posting says that token tok (or the host, when tok is -1) is term id.
@@ -228,24 +295,26 @@ type posting struct{ id, tok int32 }
 
 func (sc *matchScratch) prepare(terms, queries int) {
 	sc.gen++
-	if sc.gen == 0 || len(sc.termGen) < terms || len(sc.queryGen) < queries {
-		sc.termGen = make([]uint32, terms)
-		sc.termLo = make([]int32, terms)
-		sc.termHi = make([]int32, terms)
-		sc.queryGen = make([]uint32, queries)
+	if sc.gen == 0 || len(sc.termSeen) < terms || len(sc.querySeen) < queries {
+		sc.termSeen = make([]termState, terms)
+		sc.querySeen = make([]queryState, queries)
 		sc.gen = 1
 	}
 	sc.posts = sc.posts[:0]
 	sc.occ = sc.occ[:0]
 	sc.cands = sc.cands[:0]
+	sc.terms = sc.terms[:0]
 }
 
 // occurrences implements lookup from the postings of the current document.
 func (sc *matchScratch) occurrences(t *term) []tok {
-	if t.id < 0 || sc.termGen[t.id] != sc.gen {
+	if t.id < 0 {
 		return nil
 	}
-	return sc.occ[sc.termLo[t.id]:sc.termHi[t.id]]
+	if st := sc.termSeen[t.id]; st.gen == sc.gen {
+		return sc.occ[st.lo:st.hi]
+	}
+	return nil
 }
 
 // Match returns the queries that match doc, sorted by ID, each with the
@@ -256,30 +325,147 @@ func (s *Set) Match(doc *Document) []Match {
 		sc = &matchScratch{}
 	}
 	defer s.scratch.Put(sc)
-	sc.prepare(len(s.keyQueries), len(s.queries))
+	sc.prepare(s.terms, len(s.ids))
 	sc.doc.load(doc, s.need)
 	s.post(sc)
-	if len(sc.posts) == 0 {
+	if len(sc.cands) == 0 {
 		return nil
 	}
-	s.gatherCandidates(sc)
-	var out []Match
+	sc.placeOccurrences()
+	sc.matched, sc.hits = sc.matched[:0], sc.hits[:0]
 	for _, qi := range sc.cands {
-		if hits, ok := evaluate(s.queries[qi].q.root, &sc.doc, sc, &sc.eval); ok {
-			out = append(out, Match{ID: s.queries[qi].id, Hits: hits})
+		var hits []Hit
+		var ok bool
+		if sq := &s.simple[qi]; sq.n > 0 {
+			hits, ok = sc.matchSimple(sq)
+		} else {
+			hits, ok = evaluate(s.roots[qi], &sc.doc, sc, &sc.eval)
+		}
+		if ok {
+			lo := int32(len(sc.hits))
+			sc.hits = append(sc.hits, hits...)
+			sc.matched = append(sc.matched, matched{qi, lo, int32(len(sc.hits))})
 		}
 	}
-	slices.SortFunc(out, func(a, b Match) int { return strings.Compare(a.ID, b.ID) })
+	return s.results(sc)
+}
+
+// idRanks returns each query's rank in ID order, computing it on the first
+// Match after an Add. Concurrent first Matches may each compute it; they
+// store equal slices.
+func (s *Set) idRanks() []int32 {
+	if r := s.ranks.Load(); r != nil {
+		return *r
+	}
+	order := make([]int32, len(s.ids))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortFunc(order, func(a, b int32) int { return strings.Compare(s.ids[a], s.ids[b]) })
+	ranks := make([]int32, len(s.ids))
+	for rank, qi := range order {
+		ranks[qi] = int32(rank)
+	}
+	s.ranks.Store(&ranks)
+	return ranks
+}
+
+// simpleQuery is the flat form of the commonest queries, a word or an OR
+// of words, prefixes and sites: matching it needs no walk of the syntax
+// tree, whose nodes are scattered in memory. n is 0 for other queries.
+type simpleQuery struct {
+	n     uint8
+	scope [maxSimple]fieldMask
+	ids   [maxSimple]int32
+}
+
+const maxSimple = 4
+
+// simplify returns the flat form of root, or n == 0 when it has none. It
+// must run after intern, which gives the terms their ids.
+func simplify(root *node) simpleQuery {
+	var sq simpleQuery
+	var walk func(n *node) bool
+	walk = func(n *node) bool {
+		switch n.kind {
+		case nodeOr:
+			for _, k := range n.kids {
+				if !walk(k) {
+					return false
+				}
+			}
+			return true
+		case nodeField, nodeDefine:
+			return walk(n.kids[0])
+		}
+		t := n.term
+		if n.kind == nodeText {
+			t = n.word
+		}
+		if t == nil || int(sq.n) == maxSimple {
+			return false
+		}
+		sq.ids[sq.n], sq.scope[sq.n] = t.id, n.scope
+		sq.n++
+		return true
+	}
+	if !walk(root) {
+		return simpleQuery{}
+	}
+	return sq
+}
+
+// matchSimple evaluates a simple query from the term occurrences alone.
+func (sc *matchScratch) matchSimple(sq *simpleQuery) ([]Hit, bool) {
+	hits := sc.eval.hits[:0]
+	for i := range sq.n {
+		st := sc.termSeen[sq.ids[i]]
+		if st.gen != sc.gen {
+			continue
+		}
+		for _, o := range sc.occ[st.lo:st.hi] {
+			if t := &sc.doc.texts[o.slot]; t.mask&sq.scope[i] != 0 {
+				hits = append(hits, Hit{Field: t.field, Index: t.index, Start: int(o.start), End: int(o.end)})
+			}
+		}
+	}
+	sc.eval.hits = hits
+	if len(hits) == 0 {
+		return nil, false
+	}
+	return mergeHits(hits), true
+}
+
+// matched is a query that matched, with its hits in matchScratch.hits.
+type matched struct{ query, lo, hi int32 }
+
+// results copies the matches out of the scratch buffers, with two
+// allocations however many queries matched.
+func (s *Set) results(sc *matchScratch) []Match {
+	if len(sc.matched) == 0 {
+		return nil
+	}
+	ranks := s.idRanks()
+	slices.SortFunc(sc.matched, func(a, b matched) int {
+		return cmp.Compare(ranks[a.query], ranks[b.query])
+	})
+	hits := slices.Clone(sc.hits)
+	out := make([]Match, len(sc.matched))
+	for i, m := range sc.matched {
+		out[i] = Match{ID: s.ids[m.query], Hits: hits[m.lo:m.hi:m.hi]}
+	}
 	return out
 }
 
-// post looks up every token of the document in the dictionary.
+// post looks up every token of the document in the dictionary, and the
+// link's host and its parent domains; it notes where each term occurs and
+// which queries have now seen all their index groups.
 func (s *Set) post(sc *matchScratch) {
 	nd := &sc.doc
 	for i, t := range nd.toks {
 		text := nd.n.arena[t.textStart:t.textEnd]
-		if id, ok := s.words[string(text)]; ok {
-			sc.posts = append(sc.posts, posting{id, int32(i)})
+		if e, ok := s.words[string(text)]; ok {
+			sc.see(e, int32(i))
 		}
 		for _, l := range s.prefixLens {
 			if l > len(text) {
@@ -288,15 +474,15 @@ func (s *Set) post(sc *matchScratch) {
 			if l < len(text) && !utf8.RuneStart(text[l]) {
 				continue
 			}
-			if id, ok := s.prefixes[string(text[:l])]; ok {
-				sc.posts = append(sc.posts, posting{id, int32(i)})
+			if e, ok := s.prefixes[string(text[:l])]; ok {
+				sc.see(e, int32(i))
 			}
 		}
 	}
 	if nd.linkSlot >= 0 && len(s.sites) > 0 {
 		for host := nd.host; host != ""; {
-			if id, ok := s.sites[host]; ok {
-				sc.posts = append(sc.posts, posting{id, -1})
+			if e, ok := s.sites[host]; ok {
+				sc.see(e, -1)
 			}
 			_, rest, found := strings.Cut(host, ".")
 			if !found {
@@ -307,39 +493,50 @@ func (s *Set) post(sc *matchScratch) {
 	}
 }
 
-// gatherCandidates groups the postings by term, in two passes (count, then
-// place) rather than a sort, and collects the queries indexed under the
-// terms that occur.
-func (s *Set) gatherCandidates(sc *matchScratch) {
-	sc.terms = sc.terms[:0]
-	for _, p := range sc.posts {
-		if sc.termGen[p.id] != sc.gen {
-			sc.termGen[p.id] = sc.gen
-			sc.termHi[p.id] = 0
-			sc.terms = append(sc.terms, p.id)
-		}
-		sc.termHi[p.id]++ // a count, for now
+// see records that term e occurs at token tok (-1: the link's host). On a
+// term's first occurrence in the document it advances the queries indexed
+// under it, making candidates of those whose groups have all been seen.
+func (sc *matchScratch) see(e termEntry, tok int32) {
+	sc.posts = append(sc.posts, posting{e.id, tok})
+	st := &sc.termSeen[e.id]
+	if st.gen == sc.gen {
+		st.hi++ // a count, for now
+		return
 	}
+	*st = termState{gen: sc.gen, hi: 1}
+	sc.terms = append(sc.terms, e.id)
+	for _, ref := range e.refs {
+		qs := &sc.querySeen[ref.q]
+		if qs.gen != sc.gen {
+			*qs = queryState{gen: sc.gen}
+		}
+		before := qs.mask
+		qs.mask |= ref.bit
+		if qs.mask == ref.full && before != ref.full {
+			sc.cands = append(sc.cands, ref.q)
+		}
+	}
+}
+
+// placeOccurrences lays out the occurrences of each term contiguously in
+// occ, using the counts that see made: a counting sort by term.
+func (sc *matchScratch) placeOccurrences() {
 	next := int32(0)
 	for _, id := range sc.terms {
-		sc.termLo[id] = next
-		next += sc.termHi[id]
-		sc.termHi[id] = sc.termLo[id] // the fill pointer, then the end
-		for _, qi := range s.keyQueries[id] {
-			if sc.queryGen[qi] != sc.gen {
-				sc.queryGen[qi] = sc.gen
-				sc.cands = append(sc.cands, qi)
-			}
-		}
+		st := &sc.termSeen[id]
+		count := st.hi
+		st.lo, st.hi = next, next // hi is the fill pointer, then the end
+		next += count
 	}
 	sc.occ = slices.Grow(sc.occ[:0], len(sc.posts))[:len(sc.posts)]
 	nd := &sc.doc
 	for _, p := range sc.posts {
-		o := nd.hostTok()
+		st := &sc.termSeen[p.id]
 		if p.tok >= 0 {
-			o = nd.toks[p.tok]
+			sc.occ[st.hi] = nd.toks[p.tok]
+		} else {
+			sc.occ[st.hi] = nd.hostTok()
 		}
-		sc.occ[sc.termHi[p.id]] = o
-		sc.termHi[p.id]++
+		st.hi++
 	}
 }

@@ -100,6 +100,15 @@ func (s *Server) DropGateway() {
 	}
 }
 
+// ForgetSession ends the gateway session on the fake's side, as Discord
+// does after a long outage: the next RESUME gets op 9 (invalid session)
+// and the client must IDENTIFY again. Events not yet delivered are lost.
+func (s *Server) ForgetSession() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.gw.sessionID, s.gw.events = "", nil
+}
+
 func (s *Server) closeGateway() {
 	s.mu.Lock()
 	all := s.gw.all

@@ -1,0 +1,94 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/newshound/newshound/bot/discord"
+	"github.com/newshound/newshound/bot/notify"
+	"github.com/newshound/newshound/config"
+	"github.com/newshound/newshound/internal/fakediscord"
+	"github.com/newshound/newshound/store"
+)
+
+// crashAfterSend is a store whose process "dies" right after Discord
+// accepted a message: MarkDelivered never reaches the database.
+type crashAfterSend struct {
+	store.Store
+}
+
+var errCrashed = errors.New("process died")
+
+func (c crashAfterSend) MarkDelivered(ctx context.Context, id int64, messageID string, at time.Time) error {
+	return errCrashed
+}
+
+func TestCrashBetweenSendAndDeliveredPostsOnce(t *testing.T) {
+	for _, burst := range []int{1, 7} {
+		t.Run(map[int]string{1: "single alert", 7: "burst"}[burst], func(t *testing.T) {
+			dc := fakediscord.New(t)
+			h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo", Destination: "desk"})
+			h.cfg.Destinations = []config.Destination{{Name: "desk", Type: config.DiscordChannel, ChannelID: watchChannel}}
+			h.runOnceWith(t, dc, false) // first sight
+			items := []testItem{item(0, "Unrelated", h.clock)}
+			for i := 1; i <= burst; i++ {
+				items = append(items, item(i, "Aleppo update", h.clock.Add(time.Duration(i)*time.Second)))
+			}
+			h.write("wire.xml", items...)
+
+			h.runOnceWith(t, dc, true) // sends, then dies before recording it
+			if got := len(dc.Messages(watchChannel)); got != 1 {
+				t.Fatalf("messages after the crashed run: got %d, want 1", got)
+			}
+			h.runOnceWith(t, dc, false) // restart: the alert is still pending and is retried
+			h.runOnceWith(t, dc, false)
+			if got := len(dc.Messages(watchChannel)); got != 1 {
+				t.Errorf("messages after the restart: got %d, want 1 (the retry carries the same nonce)", got)
+			}
+			ctx := context.Background()
+			st, err := store.OpenSQLite(ctx, h.db, store.WithClock(func() time.Time { return h.clock }))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer st.Close()
+			pending, err := st.PendingAlerts(ctx, "desk", h.clock.Add(24*time.Hour), 100)
+			if err != nil || len(pending) != 0 {
+				t.Errorf("pending after the retry: %d (err %v), want 0", len(pending), err)
+			}
+		})
+	}
+}
+
+// runOnceWith is one `run --once` delivering to the fake Discord, with a
+// store that may crash after sending.
+func (h *harness) runOnceWith(t *testing.T, dc *fakediscord.Server, crash bool) {
+	t.Helper()
+	ctx := context.Background()
+	st, err := store.OpenSQLite(ctx, filepath.Clean(h.db), store.WithClock(func() time.Time { return h.clock }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	var s store.Store = st
+	if crash {
+		s = crashAfterSend{st}
+	}
+	session, err := discord.NewSession("test-token", dc.APIBase(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := discord.NewChannelNotifier(session, watchChannel, discord.NewLimiter(discord.LimiterConfig{}))
+	svc, err := New(ctx, Options{Config: h.cfg, Store: s, Notifiers: map[string]notify.Notifier{"desk": n},
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: func() time.Time { return h.clock }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,57 @@
+package feeds
+
+import (
+	"strings"
+	"testing"
+
+	"golang.org/x/text/encoding"
+	"golang.org/x/text/encoding/charmap"
+	"golang.org/x/text/encoding/japanese"
+	"golang.org/x/text/encoding/simplifiedchinese"
+	"golang.org/x/text/encoding/unicode"
+)
+
+func TestToUTF8(t *testing.T) {
+	const doc = `<?xml version="1.0" encoding="%s"?><rss version="2.0"><channel><title>%s</title></channel></rss>`
+	enc := func(e encoding.Encoding, s string) []byte {
+		b, err := e.NewEncoder().Bytes([]byte(s))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	doc2 := func(decl, title string) string {
+		return strings.Replace(strings.Replace(doc, "%s", decl, 1), "%s", title, 1)
+	}
+	tests := []struct {
+		name        string
+		body        []byte
+		contentType string
+		want        string // must appear in the output
+	}{
+		{"UTF-8 as is", []byte(doc2("UTF-8", "Zürich")), "", "Zürich"},
+		{"UTF-8 BOM dropped", append([]byte("\xEF\xBB\xBF"), doc2("UTF-8", "Zürich")...), "", "<?xml"},
+		{"ISO-8859-1 prolog over UTF-8 bytes", []byte(doc2("ISO-8859-1", "führende")), "", "führende"},
+		{"real ISO-8859-1", enc(charmap.ISO8859_1, doc2("ISO-8859-1", "São Paulo")), "", "São Paulo"},
+		{"header charset wins over prolog", enc(charmap.Windows1251, doc2("ISO-8859-1", "Оренбург")), "text/xml; charset=windows-1251", "Оренбург"},
+		{"gb2312 prolog", enc(simplifiedchinese.GBK, doc2("gb2312", "新闻")), "", "新闻"},
+		{"ISO-2022-JP is 7-bit: label trusted", enc(japanese.ISO2022JP, doc2("ISO-2022-JP", "東京")), "", "東京"},
+		{"no declaration, not UTF-8: windows-1252", enc(charmap.Windows1252, "<rss><channel><title>caf\u00e9 \u2019</title></channel></rss>"), "", "café ’"},
+		{"UTF-16LE with BOM", enc(unicode.UTF16(unicode.LittleEndian, unicode.UseBOM), doc2("utf-16", "حلب")), "", "حلب"},
+		{"UTF-16BE without BOM", enc(unicode.UTF16(unicode.BigEndian, unicode.IgnoreBOM), doc2("utf-16", "حلب")), "", "حلب"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := toUTF8(tc.body, tc.contentType)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(string(got), tc.want) {
+				t.Errorf("got %q, want it to contain %q", got, tc.want)
+			}
+			if enc := strings.ToLower(xmlDeclEncoding(got)); enc != "" && enc != "utf-8" {
+				t.Errorf("output still declares encoding %q", enc)
+			}
+		})
+	}
+}

@@ -1,0 +1,75 @@
+package feeds
+
+import (
+	"crypto/sha256"
+	"encoding/base64"
+	"strings"
+	"time"
+	"unicode"
+)
+
+// Key prefixes say which identity a key was built from.
+const (
+	keyFromGUID  = "g"
+	keyFromLink  = "l"
+	keyFromTitle = "t"
+)
+
+// itemKey builds the stable key of it within its feed.
+//
+// The identity is the GUID, unless it is empty or repeated within this
+// document; else the canonical link; else the title and date. The title's
+// fingerprint (letters and digits, case-folded) is always part of the key:
+// real feeds reuse one GUID and link for a different story (CNN's
+// /collections/ pages, SMH's live pages, BBC explainers), and a key from the
+// GUID alone would hide those stories forever. A reworded headline therefore
+// counts as new; a change of case, punctuation, spacing or entity encoding
+// does not. Keys are a one-letter source prefix and 22 characters of hash,
+// compact enough to store by the thousand.
+func itemKey(it Item, guidRepeated bool) string {
+	prefix, identity := keyFromTitle, ""
+	switch {
+	case it.GUID != "" && !guidRepeated:
+		prefix, identity = keyFromGUID, it.GUID
+	case it.Link != "":
+		prefix, identity = keyFromLink, CanonicalLink(it.Link)
+	case it.GUID != "":
+		prefix, identity = keyFromGUID, it.GUID
+	case it.Dated:
+		identity = it.Published.UTC().Format(time.RFC3339)
+	}
+	fp := TitleFingerprint(it.Title)
+	if fp == "" && prefix == keyFromTitle {
+		// No GUID, link, title: the text is all there is.
+		fp = TitleFingerprint(it.Summary + " " + it.Content)
+	}
+	h := sha256.New()
+	h.Write([]byte(identity))
+	h.Write([]byte{0})
+	h.Write([]byte(fp))
+	var sum [sha256.Size]byte
+	return prefix + base64.RawURLEncoding.EncodeToString(h.Sum(sum[:0])[:16])
+}
+
+// TitleFingerprint reduces a title to its case-folded letters and digits,
+// one space between words, so that cosmetic edits keep the same key.
+func TitleFingerprint(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	space := false
+	for _, r := range s {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			if space && b.Len() > 0 {
+				b.WriteByte(' ')
+			}
+			space = false
+			b.WriteRune(unicode.ToLower(r))
+			continue
+		}
+		if r == '\'' || r == '\u2019' || r == '\u2018' {
+			continue // "Germany's" and "Germany’s" and "Germanys" alike
+		}
+		space = true
+	}
+	return b.String()
+}

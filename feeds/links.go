@@ -1,0 +1,72 @@
+package feeds
+
+import (
+	"net/url"
+	"strings"
+)
+
+// trackingParams are query parameters that identify a campaign or a click,
+// never the resource. Keys ending in "_" are prefixes.
+var trackingParams = []string{
+	"utm_", "fbclid", "gclid", "gclsrc", "dclid", "msclkid", "yclid", "igshid",
+	"mc_cid", "mc_eid", "_hsenc", "_hsmi", "mkt_tok", "ns_", "ito", "cmpid",
+	"ocid", "at_medium", "at_campaign", "at_custom",
+	"__twitter_impression", "s_cid", "smid", "smtyp", "cmp", "wt.mc_id", "xtor",
+	"spm", "_ga", "oly_anon_id", "oly_enc_id", "vero_id", "rb_clickid",
+}
+
+// refValues: "ref" is a tracking parameter only with these values; on other
+// sites it can select content.
+var refValues = map[string]bool{"rss": true, "rss_feed": true, "feed": true, "feeds": true, "rssfeed": true}
+
+func isTrackingParam(name, value string) bool {
+	name = strings.ToLower(name)
+	if name == "ref" || name == "src" {
+		return refValues[strings.ToLower(value)]
+	}
+	for _, p := range trackingParams {
+		if strings.HasSuffix(p, "_") && strings.HasPrefix(name, p) || name == p {
+			return true
+		}
+	}
+	return false
+}
+
+// CanonicalLink is link as an identity: scheme and host lower-cased, default
+// port, fragment and tracking parameters (utm_*, fbclid, gclid, …) removed,
+// remaining parameters sorted. Links that do not parse come back trimmed.
+// Use it to compare stories, never to display or fetch them.
+func CanonicalLink(link string) string {
+	link = strings.TrimSpace(link)
+	u, err := url.Parse(link)
+	if err != nil || u.Host == "" {
+		return link
+	}
+	u.Scheme = strings.ToLower(u.Scheme)
+	u.Host = strings.ToLower(u.Host)
+	if p := u.Port(); (p == "80" && u.Scheme == "http") || (p == "443" && u.Scheme == "https") {
+		u.Host = u.Hostname()
+	}
+	u.Fragment, u.RawFragment = "", ""
+	u.User = nil
+	if u.Path == "" {
+		u.Path = "/"
+	}
+	if u.RawQuery != "" {
+		q := u.Query()
+		for name, vals := range q {
+			if isTrackingParam(name, firstOf(vals)) {
+				q.Del(name)
+			}
+		}
+		u.RawQuery = q.Encode() // sorted by key
+	}
+	return u.String()
+}
+
+func firstOf(v []string) string {
+	if len(v) == 0 {
+		return ""
+	}
+	return v[0]
+}

@@ -1,0 +1,113 @@
+package filters
+
+import (
+	"bufio"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+// seedQueries adds the golden queries to a fuzz corpus.
+func seedQueries(f *testing.F) {
+	file, err := os.Open(filepath.Join("testdata", "queries.txt"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	defer file.Close()
+	sc := bufio.NewScanner(file)
+	for sc.Scan() {
+		if _, q, ok := strings.Cut(sc.Text(), "\t"); ok {
+			f.Add(q)
+		}
+	}
+	for _, q := range []string{`a NEAR/3 (b OR c*) NOT "d e"`, `title:(x OR summary:y) -z`, `“curly” /re\/x/ @syria`,
+		`site:www.Example.com U.S.`, `(((a)))`, `-(a) b`, `a ONEAR/20 b ONEAR/1 c`, `x:y`, `10:30 AND`} {
+		f.Add(q)
+	}
+}
+
+// FuzzParse checks that the parser never panics, that every query it
+// accepts prints to a form that parses back to the same query, and that
+// matching an accepted query neither panics nor disagrees with a Set.
+func FuzzParse(f *testing.F) {
+	seedQueries(f)
+	defines := map[string]string{"syria": "aleppo OR halab", "truce": `ceasefire OR "cessation of hostilities"`}
+	f.Fuzz(func(t *testing.T, query string) {
+		q, err := Parse(query, defines)
+		if err != nil {
+			pe, ok := err.(*ParseError)
+			if !ok {
+				t.Fatalf("Parse(%q) error %T, want *ParseError", query, err)
+			}
+			if pe.Pos < 1 || pe.Pos > utf8.RuneCountInString(query)+1 {
+				t.Fatalf("Parse(%q): position %d outside the query", query, pe.Pos)
+			}
+			return
+		}
+		printed := q.String()
+		again, err := Parse(printed, defines)
+		if err != nil {
+			t.Fatalf("Parse(%q) printed %q, which does not parse: %v", query, printed, err)
+		}
+		if again.String() != printed {
+			t.Fatalf("round trip of %q: %q then %q", query, printed, again.String())
+		}
+		doc := &Document{Title: query, Summary: printed, Categories: []string{query}, Link: "https://example.com/" + query, Feed: query}
+		hits, ok := q.Match(doc)
+		set := NewSet(defines)
+		if set.Add("q", query) != nil {
+			return // not indexable: nothing to compare
+		}
+		var setHits []Hit
+		ms := set.Match(doc)
+		if len(ms) == 1 {
+			setHits = ms[0].Hits
+		}
+		if ok != (len(ms) == 1) || !equalMatches([]Match{{Hits: hits}}, []Match{{Hits: setHits}}) {
+			t.Fatalf("query %q on itself: Query.Match %v %v, Set.Match %v", query, ok, hits, ms)
+		}
+	})
+}
+
+// FuzzNormalize checks that the normalizer never panics, that its tokens
+// point inside the text in order, and that a text normalizes the same
+// inside a sentence as alone: queries are normalized alone, items whole.
+func FuzzNormalize(f *testing.F) {
+	for _, s := range []string{"Assad&#039;s cease-fire in Zürich", "<p>حَلَب</p>", "U.S.-led 3.5% O'Brien",
+		"北京市 ＡＢＣ ﬁnance İstanbul", "a--b '-' &amp;&bogus; <b", "Straße\u0301 e\u0301"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		toks := Normalize(s)
+		words := 0 // tokens of width 1 so far: they take positions 0, 1, 2...
+		for i, tk := range toks {
+			if tk.Start < 0 || tk.Start >= tk.End || tk.End > len(s) {
+				t.Fatalf("Normalize(%q) token %d %+v: span outside the text", s, i, tk)
+			}
+			if tk.Text == "" || tk.Width < 1 {
+				t.Fatalf("Normalize(%q) token %d %+v: empty", s, i, tk)
+			}
+			if tk.Width == 1 && tk.Pos != words || tk.Width > 1 && (tk.Pos < 0 || tk.Pos+tk.Width > words) {
+				t.Fatalf("Normalize(%q) token %d %+v: position out of sequence (%d words before)", s, i, tk, words)
+			}
+			if tk.Width == 1 {
+				words++
+			}
+		}
+		if strings.ContainsAny(s, "<>&") {
+			return // a tag or entity could reach across the added context
+		}
+		inside := Normalize("x " + s + " y")
+		if len(inside) != len(toks)+2 {
+			t.Fatalf("Normalize(%q) gives %d tokens alone, %d inside a sentence", s, len(toks), len(inside)-2)
+		}
+		for i, tk := range toks {
+			in := inside[i+1]
+			if in.Text != tk.Text || in.Start != tk.Start+2 || in.Pos != tk.Pos+1 || in.Width != tk.Width {
+				t.Fatalf("Normalize(%q) token %+v alone, %+v inside a sentence", s, tk, in)
+			}
+		}
+	})
+}
