@@ -67,6 +67,7 @@ type Service struct {
 	grace        time.Duration
 	retryBase    time.Duration
 	retryMax     time.Duration
+	burst        int // more pending alerts than this go as bursts
 
 	mu     sync.RWMutex
 	subs   *subscriptions         // swapped whole when watches change
@@ -138,6 +139,10 @@ func (s *Service) fillDefaults() {
 	}
 	if s.retryBase <= 0 {
 		s.retryBase = 5 * time.Second
+	}
+	s.burst = s.cfg.Discord.Burst
+	if s.burst <= 0 {
+		s.burst = 5
 	}
 	if s.retryMax <= 0 {
 		s.retryMax = 10 * time.Minute

@@ -13,11 +13,6 @@ import (
 	"github.com/newshound/newshound/store"
 )
 
-// BurstThreshold is how many pending alerts for one destination make a
-// burst: above it, alerts go out as messages of up to notify.MaxBurst
-// alerts each instead of one message per alert.
-const BurstThreshold = 5
-
 // sendTick is how often the sender looks for retries that fell due.
 const sendTick = 2 * time.Second
 
@@ -140,7 +135,7 @@ func (s *Service) batch(ctx context.Context, pending []store.Alert) ([][]store.A
 		out = append(out, []store.Alert{a})
 	}
 	size := 1
-	if len(fresh) > BurstThreshold {
+	if len(fresh) > s.burst {
 		size = notify.MaxBurst
 	}
 	for len(fresh) > 0 {

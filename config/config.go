@@ -51,6 +51,10 @@ type Discord struct {
 	Guilds  []string // register slash commands in these guilds; empty = global
 	// Commands enables slash commands (default true when a token is set).
 	Commands bool
+	// Burst: when more than this many alerts are waiting for one channel
+	// or webhook, they go as messages of up to 10 embeds each instead of
+	// one message per alert. Default 5.
+	Burst int
 }
 
 // Feed is one configured feed.
@@ -113,6 +117,7 @@ const (
 	defaultTimeout      = 30 * time.Second
 	defaultHostConc     = 2
 	defaultHostGap      = time.Second
+	defaultBurst        = 5
 	defaultDisableAfter = 72 * time.Hour
 )
 
@@ -131,7 +136,7 @@ func defaultConfig(path string) *Config {
 			HostGap:         defaultHostGap,
 			DisableAfter:    defaultDisableAfter,
 		},
-		Discord:   Discord{APIBase: DefaultAPIBase},
+		Discord:   Discord{APIBase: DefaultAPIBase, Burst: defaultBurst},
 		Define:    map[string]string{},
 		DefinePos: map[string]Pos{},
 	}

@@ -165,6 +165,7 @@ func (d *decoder) discord(n *yaml.Node, dc *Discord) {
 				}
 			})
 		},
+		"burst": func(v *yaml.Node) { setIf(&dc.Burst)(d.integer("burst", v, 1)) },
 		"commands": func(v *yaml.Node) {
 			if on, ok := d.boolean("commands", v); ok {
 				commands, commandsNode = &on, v

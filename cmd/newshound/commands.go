@@ -27,6 +27,7 @@ func cmdRun(ctx context.Context, args []string, out, errOut io.Writer) error {
 	if err != nil {
 		return err
 	}
+	cfg.Defaults = withVersion(cfg.Defaults)
 	svc, closeAll, err := bot.Open(ctx, cfg, bot.Env{Logger: logger, Console: out})
 	if err != nil {
 		return err
@@ -78,7 +79,7 @@ func cmdPreview(ctx context.Context, args []string, out, errOut io.Writer) error
 	}
 	return bot.Preview(ctx, bot.PreviewOptions{
 		Query: *query, Defines: defines, Sources: fs.Args(), JSON: *asJSON,
-		Fetcher: bot.NewFetcher(defaults), Parser: feeds.NewParser(),
+		Fetcher: bot.NewFetcher(withVersion(defaults)), Parser: feeds.NewParser(),
 	}, out, errOut)
 }
 
@@ -120,8 +121,17 @@ func cmdFeeds(ctx context.Context, args []string, out, errOut io.Writer) error {
 		if fs.NArg() != 1 {
 			return usageError{"feeds discover takes one URL"}
 		}
-		return bot.DiscoverFeeds(ctx, bot.NewFetcher(config.Defaults{}), fs.Arg(0), out)
+		return bot.DiscoverFeeds(ctx, bot.NewFetcher(withVersion(config.Defaults{})), fs.Arg(0), out)
 	default:
 		return usageError{fmt.Sprintf("unknown feeds subcommand %q (import, export, discover)", args[0])}
 	}
+}
+
+// withVersion names this release in the User-Agent unless the config set
+// its own.
+func withVersion(d config.Defaults) config.Defaults {
+	if d.UserAgent == "" || d.UserAgent == config.DefaultUserAgent {
+		d.UserAgent = feeds.UserAgentFor(version)
+	}
+	return d
 }
