@@ -169,7 +169,9 @@ func NewFetcher(d config.Defaults) *feeds.Fetcher {
 // cron jobs use.
 func (s *Service) RunOnce(ctx context.Context) error {
 	s.pollAll(ctx, s.currentSubs().feedList())
-	return s.deliverAll(ctx)
+	err := s.deliverAll(ctx)
+	s.prune(ctx)
+	return err
 }
 
 // Run polls feeds on their schedules and delivers alerts until ctx is
@@ -228,13 +230,17 @@ func (s *Service) pruneLoop(ctx context.Context) {
 	t := time.NewTicker(24 * time.Hour)
 	defer t.Stop()
 	for {
-		if err := s.store.Prune(ctx, s.now().Add(-Retention)); err != nil && ctx.Err() == nil {
-			s.log.Error("pruning old state", "err", err)
-		}
+		s.prune(ctx)
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 		}
+	}
+}
+
+func (s *Service) prune(ctx context.Context) {
+	if err := s.store.Prune(ctx, s.now().Add(-Retention)); err != nil && ctx.Err() == nil {
+		s.log.Error("pruning old state", "err", err)
 	}
 }

@@ -165,6 +165,17 @@ func (h *harness) wantTitles(want ...string) {
 	}
 }
 
+// afterFirstSight lets the service see the wire feed with one unrelated
+// item, then publishes items beside it: they are the new items of the
+// next run.
+func (h *harness) afterFirstSight(items ...testItem) {
+	h.t.Helper()
+	unrelated := item(1, "Unrelated", h.clock)
+	h.write("wire.xml", unrelated)
+	h.runOnce()
+	h.write("wire.xml", append([]testItem{unrelated}, items...)...)
+}
+
 func item(n int, title string, at time.Time) testItem {
 	return testItem{
 		GUID: fmt.Sprintf("urn:test:%d", n), Title: title,
@@ -227,9 +238,7 @@ func TestMaxAgeSkipsOldDatedItemsButPostsUndated(t *testing.T) {
 func TestCrashAfterEnqueueDeliversOnNextRunExactlyOnce(t *testing.T) {
 	h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo"})
 	now := h.clock
-	h.write("wire.xml", item(1, "Unrelated", now))
-	h.runOnce()
-	h.write("wire.xml", item(1, "Unrelated", now), item(2, "Aleppo talks resume", now))
+	h.afterFirstSight(item(2, "Aleppo talks resume", now))
 
 	// The process polls and enqueues, then dies before delivering: only
 	// the poll half of a run happens, and the database is closed under it.
@@ -247,9 +256,7 @@ func TestCrashAfterEnqueueDeliversOnNextRunExactlyOnce(t *testing.T) {
 func TestDeliveryRetriesUntilAccepted(t *testing.T) {
 	h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo"})
 	now := h.clock
-	h.write("wire.xml", item(1, "Unrelated", now))
-	h.runOnce()
-	h.write("wire.xml", item(1, "Unrelated", now), item(2, "Aleppo talks resume", now))
+	h.afterFirstSight(item(2, "Aleppo talks resume", now))
 	h.rec.fail = []error{errors.New("connection reset"), &notify.RetryError{After: time.Minute, Err: errors.New("429")}}
 
 	h.runOnce() // fails: connection reset, retry after the back-off
@@ -269,10 +276,7 @@ func TestDeliveryRetriesUntilAccepted(t *testing.T) {
 func TestRejectedAlertIsDroppedAndOthersGoOn(t *testing.T) {
 	h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo"})
 	now := h.clock
-	h.write("wire.xml", item(1, "Unrelated", now))
-	h.runOnce()
-	h.write("wire.xml", item(1, "Unrelated", now),
-		item(2, "Aleppo first report", now.Add(-2*time.Minute)),
+	h.afterFirstSight(item(2, "Aleppo first report", now.Add(-2*time.Minute)),
 		item(3, "Aleppo second report", now.Add(-time.Minute)))
 	h.rec.fail = []error{fmt.Errorf("HTTP 400: embed too long: %w", notify.ErrRejected)}
 	h.runOnce()
@@ -284,10 +288,7 @@ func TestRejectedAlertIsDroppedAndOthersGoOn(t *testing.T) {
 func TestGoneDestinationKeepsAlertsAndStopsSending(t *testing.T) {
 	h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo"})
 	now := h.clock
-	h.write("wire.xml", item(1, "Unrelated", now))
-	h.runOnce()
-	h.write("wire.xml", item(1, "Unrelated", now),
-		item(2, "Aleppo first report", now.Add(-2*time.Minute)),
+	h.afterFirstSight(item(2, "Aleppo first report", now.Add(-2*time.Minute)),
 		item(3, "Aleppo second report", now.Add(-time.Minute)))
 	h.rec.fail = []error{fmt.Errorf("HTTP 404: unknown webhook: %w", notify.ErrGone)}
 	h.runOnce()

@@ -188,14 +188,23 @@ func (s *Service) fetchForWatch(ctx context.Context, feedURL string) (*feeds.Fee
 	return feed, err
 }
 
-// remember keeps the last parsed copy of each feed for /watch test.
+// remember keeps the last day's items of each feed for /watch test, when
+// the slash commands are on; otherwise nothing is kept.
 func (s *Service) remember(feedID string, feed *feeds.Feed) {
-	if feed == nil {
+	if feed == nil || s.discord == nil || !s.cfg.Discord.Commands {
 		return
+	}
+	since := s.now().Add(-recentWindow)
+	recent := *feed
+	recent.Items = nil
+	for _, it := range feed.Items {
+		if !it.Published.Before(since) {
+			recent.Items = append(recent.Items, it)
+		}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.recent[feedID] = feed
+	s.recent[feedID] = &recent
 }
 
 // recentFeed is the last parsed copy of a feed, fetched now if the service
