@@ -537,3 +537,36 @@ func TestGoneFeedIsDisabled(t *testing.T) {
 		t.Errorf("state: disabled %v reason %q, want disabled with the 410", fs.Disabled, fs.DisabledReason)
 	}
 }
+
+func TestFeedHintsSlowOnlyFeedsOnTheDefaultInterval(t *testing.T) {
+	tests := []struct {
+		name     string
+		feed     config.Feed
+		wantNext time.Duration
+	}{
+		{"default interval honours ttl", config.Feed{Interval: 10 * time.Minute}, 60 * time.Minute},
+		{"own interval ignores ttl", config.Feed{Interval: 2 * time.Minute, OwnInterval: true}, 2 * time.Minute},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo"})
+			path := filepath.Join(h.dir, "ttl.xml")
+			doc := `<rss version="2.0"><channel><title>Slow</title><ttl>60</ttl><item><guid>1</guid><title>One</title><link>https://slow.example/1</link></item></channel></rss>`
+			if err := os.WriteFile(path, []byte(doc), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			tt.feed.Name, tt.feed.URL = "slow", h.feedURL("ttl.xml")
+			h.cfg.Feeds = []config.Feed{tt.feed}
+			h.runOnce()
+			_, st := h.open()
+			defer st.Close()
+			fs, err := st.FeedState(context.Background(), "slow")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := fs.NextPoll.Sub(h.clock); got != tt.wantNext {
+				t.Errorf("next poll in %s, want %s", got, tt.wantNext)
+			}
+		})
+	}
+}

@@ -136,7 +136,11 @@ func (s *Service) schedule(f *feedSpec) feeds.Schedule {
 	if disableAfter <= 0 {
 		disableAfter = 100 * 365 * 24 * time.Hour // disable_after: 0 means never
 	}
-	return feeds.Schedule{Interval: interval, DisableAfter: disableAfter}
+	sched := feeds.Schedule{Interval: interval, DisableAfter: disableAfter}
+	if f.OwnInterval {
+		sched.HintCap = -1 // the newsroom asked for this speed
+	}
+	return sched
 }
 
 // reschedule asks the policy when to poll next and records its verdict in

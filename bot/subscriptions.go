@@ -18,13 +18,16 @@ import (
 // feedSpec is one feed the service polls: from the config file, or from a
 // Discord watch.
 type feedSpec struct {
-	ID        string // config name, or "watch:<hash of URL>"
-	Name      string // shown in alerts
-	URL       string
-	Interval  time.Duration
-	UserAgent string
-	Headers   map[string]string
-	AllowFile bool // file:// only for feeds from the config file
+	ID       string // config name, or "watch:<hash of URL>"
+	Name     string // shown in alerts
+	URL      string
+	Interval time.Duration
+	// OwnInterval: the feed's interval was asked for explicitly, so the
+	// feed's own hints do not stretch it.
+	OwnInterval bool
+	UserAgent   string
+	Headers     map[string]string
+	AllowFile   bool // file:// only for feeds from the config file
 	// FromDiscord marks a feed a Discord user added: it is always fetched
 	// through the SSRF guard, whatever allow_private_networks says.
 	FromDiscord bool
@@ -103,7 +106,7 @@ func buildSubscriptions(cfg *config.Config, watches []store.Watch) (*subscriptio
 	}
 	for _, f := range cfg.Feeds {
 		ss.addFeed(&feedSpec{
-			ID: f.Name, Name: f.Name, URL: f.URL, Interval: f.Interval,
+			ID: f.Name, Name: f.Name, URL: f.URL, Interval: f.Interval, OwnInterval: f.OwnInterval,
 			UserAgent: f.UserAgent, Headers: f.Headers, AllowFile: true,
 		})
 	}

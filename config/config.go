@@ -59,12 +59,16 @@ type Discord struct {
 
 // Feed is one configured feed.
 type Feed struct {
-	Name      string
-	URL       string // http(s):// or file:// (a relative file path is made absolute against the config file's folder)
-	Interval  time.Duration
-	UserAgent string
-	Headers   map[string]string // extra request headers, names in canonical form
-	Line      int               // where it is declared, for messages
+	Name     string
+	URL      string // http(s):// or file:// (a relative file path is made absolute against the config file's folder)
+	Interval time.Duration
+	// OwnInterval says the feed sets its own interval: a newsroom that
+	// asks for speed on a feed gets it, and the feed's hints (<ttl>,
+	// sy:updatePeriod, Cache-Control max-age) do not slow it down.
+	OwnInterval bool
+	UserAgent   string
+	Headers     map[string]string // extra request headers, names in canonical form
+	Line        int               // where it is declared, for messages
 }
 
 // Subscription is a query over a set of feeds, delivered to a destination.

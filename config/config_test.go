@@ -73,14 +73,15 @@ subscriptions:
   - {name: own, query: x, backfill: 0, max_age: "0"}
 `, noEnv)
 	feeds := []struct {
-		name      string
-		interval  time.Duration
-		userAgent string
-	}{{"a", 15 * time.Minute, "desk-bot"}, {"b", 2 * time.Minute, "other"}}
+		name        string
+		interval    time.Duration
+		ownInterval bool
+		userAgent   string
+	}{{"a", 15 * time.Minute, false, "desk-bot"}, {"b", 2 * time.Minute, true, "other"}}
 	for i, want := range feeds {
 		got := c.Feeds[i]
-		if got.Name != want.name || got.Interval != want.interval || got.UserAgent != want.userAgent {
-			t.Errorf("feed %d = %+v, want name %s interval %v user agent %q", i, got, want.name, want.interval, want.userAgent)
+		if got.Name != want.name || got.Interval != want.interval || got.OwnInterval != want.ownInterval || got.UserAgent != want.userAgent {
+			t.Errorf("feed %d = %+v, want name %s interval %v (own %v) user agent %q", i, got, want.name, want.interval, want.ownInterval, want.userAgent)
 		}
 	}
 	subs := []struct {

@@ -38,7 +38,10 @@ func (d *decoder) feed(n *yaml.Node, df Defaults) (Feed, Pos) {
 			}
 			f.URL = u
 		},
-		"interval":   func(v *yaml.Node) { d.setInterval(v, &f.Interval) },
+		"interval": func(v *yaml.Node) {
+			d.setInterval(v, &f.Interval)
+			f.OwnInterval = true
+		},
 		"user_agent": func(v *yaml.Node) { setIf(&f.UserAgent)(d.nonEmpty("user_agent", v)) },
 		"headers":    func(v *yaml.Node) { f.Headers = d.headers(v) },
 	})
