@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/bwmarrin/discordgo"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/newshound/newshound/bot/discord"
 	"github.com/newshound/newshound/bot/notify"
@@ -45,6 +46,8 @@ type Options struct {
 	// ShutdownGrace bounds how long in-flight deliveries may continue after
 	// the run context is cancelled. Default 10s.
 	ShutdownGrace time.Duration
+	// Registry, when set, exports the service's metrics (Prometheus).
+	Registry prometheus.Registerer
 	// RetryBase is the first retry delay after a failed delivery; it
 	// doubles per attempt up to RetryMax. Defaults 5s and 10m.
 	RetryBase, RetryMax time.Duration
@@ -68,6 +71,7 @@ type Service struct {
 	retryBase    time.Duration
 	retryMax     time.Duration
 	burst        int // more pending alerts than this go as bursts
+	metrics      *metrics
 
 	mu     sync.RWMutex
 	subs   *subscriptions         // swapped whole when watches change
@@ -88,6 +92,7 @@ func New(ctx context.Context, o Options) (*Service, error) {
 		channel:      o.Channel,
 		discord:      o.Discord,
 		owner:        instanceName(),
+		metrics:      newMetrics(o.Registry),
 		fetcher:      o.Fetcher,
 		watchFetcher: o.WatchFetcher,
 		parser:       o.Parser,

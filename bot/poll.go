@@ -60,17 +60,20 @@ func (s *Service) pollFeed(ctx context.Context, f *feedSpec, force bool) {
 	if !ok || st.Disabled || !force && st.NextPoll.After(now) {
 		return
 	}
+	defer prometheusTimer(s.metrics.pollTime)()
 	resp, feed, err := s.fetchAndParse(ctx, f, st)
 	if ctx.Err() != nil {
 		return // shutting down: the poll did not happen
 	}
 	st.LastPolled = now
 	if err != nil {
+		s.metrics.polls.WithLabelValues("error").Inc()
 		s.recordFailure(ctx, f, st, err, now)
 		return
 	}
 	s.applyResponse(f, &st, resp)
 	if resp.NotModified {
+		s.metrics.polls.WithLabelValues("not_modified").Inc()
 		s.reschedule(f, &st, feeds.Outcome{NotModified: true, CacheMaxAge: resp.MaxAge}, now)
 		s.saveState(ctx, st)
 		return
@@ -202,6 +205,9 @@ func (s *Service) recordItems(ctx context.Context, f *feedSpec, st store.FeedSta
 	if err != nil {
 		return err
 	}
+	s.metrics.polls.WithLabelValues(map[bool]string{true: "changed", false: "unchanged"}[len(unseen) > 0]).Inc()
+	s.metrics.newItems.Add(float64(len(unseen)))
+	s.metrics.enqueued.Add(float64(n))
 	s.log.Debug("polled", "feed", f.ID, "items", len(keys), "new", len(unseen), "enqueued", n)
 	if n > 0 {
 		s.poke()

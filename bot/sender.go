@@ -180,6 +180,7 @@ func (s *Service) sendBatch(ctx context.Context, dest string, n notify.Notifier,
 	}
 	receipt, err := n.Send(ctx, msg)
 	if err == nil {
+		s.metrics.delivered.WithLabelValues(dest).Add(float64(len(b)))
 		now := s.now()
 		for _, row := range b {
 			if err := s.store.MarkDelivered(ctx, row.ID, receipt.MessageID, now); err != nil {
@@ -200,10 +201,12 @@ func (s *Service) handleSendError(ctx context.Context, dest string, b []store.Al
 	case ctx.Err() != nil:
 		return true
 	case errors.As(err, &retry):
+		s.metrics.sendErrors.WithLabelValues(dest, "retry").Inc()
 		s.log.Warn("destination asks to wait", "destination", dest, "err", err)
 		s.markFailed(ctx, b, err, s.now().Add(retry.After))
 		return true
 	case errors.Is(err, notify.ErrGone):
+		s.metrics.sendErrors.WithLabelValues(dest, "gone").Inc()
 		s.pauseDestination(ctx, dest, err.Error())
 		return true
 	case errors.Is(err, notify.ErrRejected) && len(b) == 1:
@@ -220,6 +223,7 @@ func (s *Service) handleSendError(ctx context.Context, dest string, b []store.Al
 		}
 		return false
 	default:
+		s.metrics.sendErrors.WithLabelValues(dest, "error").Inc()
 		next := s.now().Add(s.backoff(b[0].Attempts))
 		s.log.Warn("delivery failed; will retry", "destination", dest, "err", err, "retry_at", next.Format(time.RFC3339))
 		s.markFailed(ctx, b, err, next)
@@ -247,6 +251,7 @@ func (s *Service) markFailed(ctx context.Context, b []store.Alert, err error, ne
 }
 
 func (s *Service) drop(ctx context.Context, row store.Alert, reason string) {
+	s.metrics.dropped.WithLabelValues(row.Destination).Inc()
 	s.log.Error("alert dropped: the destination will not accept it", "id", row.ID, "destination", row.Destination, "subscription", row.Subscription, "reason", reason)
 	if err := s.store.MarkDropped(ctx, row.ID, reason); err != nil {
 		s.log.Error("recording dropped alert", "id", row.ID, "err", err)

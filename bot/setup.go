@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/bwmarrin/discordgo"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/newshound/newshound/bot/discord"
 	"github.com/newshound/newshound/bot/notify"
@@ -22,8 +23,9 @@ import (
 // go, and (in tests) the HTTP transport to Discord.
 type Env struct {
 	Logger           *slog.Logger
-	Console          io.Writer         // console destination output
-	DiscordTransport http.RoundTripper // nil: http.DefaultTransport
+	Console          io.Writer             // console destination output
+	DiscordTransport http.RoundTripper     // nil: http.DefaultTransport
+	Registry         prometheus.Registerer // nil: metrics are not exported
 }
 
 // Open builds a Service from a loaded config: it opens the store and the
@@ -38,7 +40,7 @@ func Open(ctx context.Context, cfg *config.Config, env Env) (*Service, func() er
 		st.Close()
 		return nil, nil, err
 	}
-	svc, err := New(ctx, Options{Config: cfg, Store: st, Notifiers: notifiers, Channel: channel, Discord: session, Logger: env.Logger})
+	svc, err := New(ctx, Options{Config: cfg, Store: st, Notifiers: notifiers, Channel: channel, Discord: session, Logger: env.Logger, Registry: env.Registry})
 	if err != nil {
 		st.Close()
 		return nil, nil, err

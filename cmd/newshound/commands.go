@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"os"
 
 	"github.com/newshound/newshound/bot"
@@ -16,6 +17,7 @@ func cmdRun(ctx context.Context, args []string, out, errOut io.Writer) error {
 	path := fs.String("config", "newshound.yaml", "config file")
 	once := fs.Bool("once", false, "poll every feed once, deliver, and exit")
 	level := fs.String("log-level", "info", "log level: debug, info, warn, error")
+	metricsAddr := fs.String("metrics", "", "serve Prometheus metrics and /healthz on this address, e.g. 127.0.0.1:9108")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -28,7 +30,21 @@ func cmdRun(ctx context.Context, args []string, out, errOut io.Writer) error {
 		return err
 	}
 	cfg.Defaults = withVersion(cfg.Defaults)
-	svc, closeAll, err := bot.Open(ctx, cfg, bot.Env{Logger: logger, Console: out})
+	env := bot.Env{Logger: logger, Console: out}
+	if *metricsAddr != "" {
+		ln, err := net.Listen("tcp", *metricsAddr)
+		if err != nil {
+			return fmt.Errorf("--metrics: %w", err)
+		}
+		reg := bot.NewRegistry()
+		env.Registry = reg
+		go func() {
+			if err := bot.ServeMetrics(ctx, ln, reg); err != nil {
+				logger.Error("metrics server stopped", "err", err)
+			}
+		}()
+	}
+	svc, closeAll, err := bot.Open(ctx, cfg, env)
 	if err != nil {
 		return err
 	}

@@ -20,7 +20,8 @@ var version = "dev"
 const usage = `newshound watches news feeds and alerts a channel when a story matches a query.
 
 Usage:
-  newshound run --config FILE [--once]      poll feeds and deliver alerts
+  newshound run --config FILE [--once] [--metrics ADDR]
+                                            poll feeds and deliver alerts
   newshound check --config FILE             validate a config; exit 1 on any problem
   newshound preview --query Q [--json] FEED_URL_OR_FILE...
                                             show which items of these feeds match

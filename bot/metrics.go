@@ -1,0 +1,92 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// metrics are the service's Prometheus instruments. They are always
+// counted; they are exported when Options.Registry is set (`run --metrics`).
+type metrics struct {
+	polls      *prometheus.CounterVec // by result: changed, unchanged, not_modified, error
+	pollTime   prometheus.Histogram
+	newItems   prometheus.Counter
+	enqueued   prometheus.Counter
+	delivered  *prometheus.CounterVec // by destination
+	dropped    *prometheus.CounterVec // by destination: alerts a destination refused (400)
+	sendErrors *prometheus.CounterVec // by destination and kind: retry, gone, error
+}
+
+func newMetrics(reg prometheus.Registerer) *metrics {
+	m := &metrics{
+		polls: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "newshound_polls_total", Help: "Feed polls by result (changed, unchanged, not_modified, error).",
+		}, []string{"result"}),
+		pollTime: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "newshound_poll_duration_seconds", Help: "Time to fetch, parse, match and record one feed.",
+			Buckets: prometheus.ExponentialBuckets(0.01, 3, 8),
+		}),
+		newItems: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "newshound_new_items_total", Help: "Items seen for the first time.",
+		}),
+		enqueued: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "newshound_alerts_enqueued_total", Help: "Alerts written to the outbox.",
+		}),
+		delivered: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "newshound_alerts_delivered_total", Help: "Alerts a destination accepted.",
+		}, []string{"destination"}),
+		dropped: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "newshound_alerts_dropped_total", Help: "Alerts a destination refused for good (a 400) and that were dropped.",
+		}, []string{"destination"}),
+		sendErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "newshound_send_errors_total", Help: "Failed sends by destination and kind (retry: rate limited, gone: destination paused, error: retried with back-off).",
+		}, []string{"destination", "kind"}),
+	}
+	if reg != nil {
+		reg.MustRegister(m.polls, m.pollTime, m.newItems, m.enqueued, m.delivered, m.dropped, m.sendErrors)
+	}
+	return m
+}
+
+// prometheusTimer observes the time until the returned func is called.
+func prometheusTimer(h prometheus.Observer) func() {
+	t := prometheus.NewTimer(h)
+	return func() { t.ObserveDuration() }
+}
+
+// ServeMetrics serves Prometheus metrics at /metrics and a liveness probe
+// at /healthz on ln until ctx ends.
+func ServeMetrics(ctx context.Context, ln net.Listener, g prometheus.Gatherer) error {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(g, promhttp.HandlerOpts{}))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "ok\n")
+	})
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go func() {
+		<-ctx.Done()
+		shutdown, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		srv.Shutdown(shutdown)
+	}()
+	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// NewRegistry is a metrics registry with newshound's process and Go runtime
+// collectors; pass it as Options.Registry and to ServeMetrics.
+func NewRegistry() *prometheus.Registry {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return reg
+}
