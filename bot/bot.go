@@ -73,11 +73,12 @@ type Service struct {
 	burst        int // more pending alerts than this go as bursts
 	metrics      *metrics
 
-	mu     sync.RWMutex
-	subs   *subscriptions         // swapped whole when watches change
-	paused map[string]string      // destination -> reason it was paused
-	recent map[string]*feeds.Feed // feed ID -> last parsed copy, for /watch test
-	wake   chan struct{}          // pokes the sender after a poll enqueued alerts
+	rebuildMu sync.Mutex // serializes rebuilds of subs
+	mu        sync.RWMutex
+	subs      *subscriptions         // swapped whole when watches change
+	paused    map[string]string      // destination -> reason it was paused
+	recent    map[string]*feeds.Feed // feed ID -> last parsed copy, for /watch test
+	wake      chan struct{}          // pokes the sender after a poll enqueued alerts
 }
 
 // New checks the options and builds the subscriptions' matcher.

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -568,5 +569,33 @@ func TestFeedHintsSlowOnlyFeedsOnTheDefaultInterval(t *testing.T) {
 				t.Errorf("next poll in %s, want %s", got, tt.wantNext)
 			}
 		})
+	}
+}
+
+func TestReloadAppliesNewSubscriptionsAndRefusesOtherChanges(t *testing.T) {
+	h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo"})
+	h.write("wire.xml", item(1, "Unrelated", h.clock))
+	svc, st := h.open()
+	defer st.Close()
+	ctx := context.Background()
+	if err := svc.RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	next := *h.cfg
+	next.Subscriptions = append(slices.Clone(h.cfg.Subscriptions), config.Subscription{Name: "oil", Query: "opec", Destination: "desk", MaxAge: 24 * time.Hour})
+	if err := svc.Reload(ctx, &next); err != nil {
+		t.Fatalf("Reload: %v", err)
+	}
+	h.write("wire.xml", item(1, "Unrelated", h.clock), item(2, "OPEC agrees output cut", h.clock))
+	if err := svc.RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	h.wantTitles("OPEC agrees output cut")
+
+	moved := next
+	moved.Destinations = []config.Destination{{Name: "desk", Type: config.DiscordWebhook, WebhookURL: "https://discord.com/api/webhooks/1/x"}}
+	if err := svc.Reload(ctx, &moved); err == nil || !strings.Contains(err.Error(), "restart") {
+		t.Errorf("Reload with other destinations: got %v, want an error asking for a restart", err)
 	}
 }

@@ -4,8 +4,11 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net/url"
+	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 	"time"
@@ -49,6 +52,7 @@ type subscription struct {
 // subscriptions is an immutable snapshot: the feeds to poll, the
 // subscriptions, and the one filters.Set they compile into.
 type subscriptions struct {
+	cfg    *config.Config // the config the snapshot was built from
 	feeds  map[string]*feedSpec
 	order  []string // feed IDs in config order, then watches
 	subs   map[string]*subscription
@@ -80,14 +84,29 @@ func (s *Service) currentSubs() *subscriptions {
 	return s.subs
 }
 
-// reloadSubscriptions rebuilds the snapshot from the config and the stored
-// watches and swaps it in.
+// reloadSubscriptions rebuilds the snapshot from the current config's
+// feeds, subscriptions and defines and the stored watches, and swaps it in.
 func (s *Service) reloadSubscriptions(ctx context.Context) error {
+	return s.rebuild(ctx, nil)
+}
+
+// rebuild makes a new snapshot from cfg (nil: the current one) and the
+// stored watches. Rebuilds are serialized so that a /watch change and a
+// config reload cannot undo each other.
+func (s *Service) rebuild(ctx context.Context, cfg *config.Config) error {
+	s.rebuildMu.Lock()
+	defer s.rebuildMu.Unlock()
+	if cfg == nil {
+		cfg = s.cfg
+		if cur := s.currentSubs(); cur != nil {
+			cfg = cur.cfg
+		}
+	}
 	watches, err := s.store.Watches(ctx)
 	if err != nil {
 		return fmt.Errorf("loading watches: %w", err)
 	}
-	ss, err := buildSubscriptions(s.cfg, watches)
+	ss, err := buildSubscriptions(cfg, watches)
 	if err != nil {
 		return err
 	}
@@ -97,8 +116,33 @@ func (s *Service) reloadSubscriptions(ctx context.Context) error {
 	return nil
 }
 
+// Reload applies a changed config file while running: feeds,
+// subscriptions and defines take effect at once (a new feed's first poll
+// remembers its backlog, as at start-up). Any other change (store,
+// defaults, Discord, destinations) needs a restart and is refused, so the
+// running service keeps its old config whole.
+func (s *Service) Reload(ctx context.Context, cfg *config.Config) error {
+	if !sameSettings(s.cfg, cfg) {
+		return errors.New("store, defaults, discord or destinations changed: restart newshound to apply them")
+	}
+	if err := s.rebuild(ctx, cfg); err != nil {
+		return err
+	}
+	s.log.Info("config reloaded", "feeds", len(cfg.Feeds), "subscriptions", len(cfg.Subscriptions))
+	return nil
+}
+
+// sameSettings compares everything but the reloadable feeds,
+// subscriptions and defines (and where they sit in the file).
+func sameSettings(a, b *config.Config) bool {
+	return reflect.DeepEqual(a.Store, b.Store) && reflect.DeepEqual(a.Defaults, b.Defaults) &&
+		reflect.DeepEqual(a.Discord, b.Discord) && slices.EqualFunc(a.Destinations, b.Destinations,
+		func(x, y config.Destination) bool { x.Line, y.Line = 0, 0; return x == y })
+}
+
 func buildSubscriptions(cfg *config.Config, watches []store.Watch) (*subscriptions, error) {
 	ss := &subscriptions{
+		cfg:    cfg,
 		feeds:  map[string]*feedSpec{},
 		subs:   map[string]*subscription{},
 		byFeed: map[string][]*subscription{},

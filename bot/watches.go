@@ -31,7 +31,7 @@ func (w watches) Add(ctx context.Context, req discord.AddRequest) (discord.Watch
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return discord.WatchInfo{}, fmt.Errorf("feed: %q is not an http(s) URL", req.FeedURL)
 	}
-	set := filters.NewSet(w.s.cfg.Define)
+	set := filters.NewSet(w.s.currentSubs().cfg.Define)
 	if err := set.Add("new", req.Query); err != nil {
 		return discord.WatchInfo{}, queryError(req.Query, err)
 	}
@@ -63,7 +63,7 @@ func (w watches) Add(ctx context.Context, req discord.AddRequest) (discord.Watch
 // subscriptions.
 func (w watches) List(ctx context.Context, guildID string) ([]discord.WatchInfo, error) {
 	var out []discord.WatchInfo
-	for _, c := range w.s.cfg.Subscriptions {
+	for _, c := range w.s.currentSubs().cfg.Subscriptions {
 		out = append(out, discord.WatchInfo{Name: c.Name, Query: c.Query, ReadOnly: true})
 	}
 	ws, err := w.s.store.Watches(ctx)
@@ -113,7 +113,7 @@ func (w watches) SetPaused(ctx context.Context, guildID string, id int64, paused
 // Test matches query against the last 24 hours of the feeds the guild
 // watches (and the config file's feeds), newest first.
 func (w watches) Test(ctx context.Context, guildID, channelID, query string) ([]discord.TestHit, error) {
-	set := filters.NewSet(w.s.cfg.Define)
+	set := filters.NewSet(w.s.currentSubs().cfg.Define)
 	if err := set.Add("test", query); err != nil {
 		return nil, queryError(query, err)
 	}

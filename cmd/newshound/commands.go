@@ -4,8 +4,11 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"os"
+	"os/signal"
+	"syscall"
 
 	"github.com/newshound/newshound/bot"
 	"github.com/newshound/newshound/config"
@@ -53,6 +56,7 @@ func cmdRun(ctx context.Context, args []string, out, errOut io.Writer) error {
 		return svc.RunOnce(ctx)
 	}
 	logger.Info("newshound running", "version", version, "feeds", len(cfg.Feeds), "subscriptions", len(cfg.Subscriptions))
+	go reloadOnHangup(ctx, *path, svc, logger)
 	return svc.Run(ctx)
 }
 
@@ -150,4 +154,27 @@ func withVersion(d config.Defaults) config.Defaults {
 		d.UserAgent = feeds.UserAgentFor(version)
 	}
 	return d
+}
+
+// reloadOnHangup reloads the config file on SIGHUP. A config with problems
+// is reported and the running one kept.
+func reloadOnHangup(ctx context.Context, path string, svc *bot.Service, logger *slog.Logger) {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-hup:
+		}
+		cfg, err := config.LoadWith(path, bot.ValidateQueries)
+		if err == nil {
+			cfg.Defaults = withVersion(cfg.Defaults)
+			err = svc.Reload(ctx, cfg)
+		}
+		if err != nil {
+			logger.Error("config not reloaded; the running config stays", "config", path, "err", err)
+		}
+	}
 }
