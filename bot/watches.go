@@ -177,11 +177,14 @@ func watchInfo(x store.Watch) discord.WatchInfo {
 // always through the SSRF guard and never from a file.
 func (s *Service) fetchForWatch(ctx context.Context, feedURL string) (*feeds.Feed, error) {
 	resp, err := s.watchFetcher.Fetch(ctx, feeds.Request{URL: feedURL})
+	var fe *feeds.Error
+	if errors.As(err, &fe) && fe.Kind == feeds.Blocked {
+		return nil, errors.New("that address is not allowed: feeds added from Discord may not point at private, loopback or cloud-metadata addresses")
+	}
 	if err != nil {
 		return nil, err
 	}
 	feed, err := s.parser.Parse(resp.Body, resp.ContentType, resp.URL, s.now())
-	var fe *feeds.Error
 	if errors.As(err, &fe) && fe.Kind == feeds.NotAFeed && len(fe.Alternates) > 0 {
 		return nil, fmt.Errorf("that is a web page, not a feed; it links to these feeds: %v — watch one of them", fe.Alternates)
 	}

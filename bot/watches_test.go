@@ -118,30 +118,50 @@ func slash(t *testing.T, dc *fakediscord.Server, sub string, opts ...*discordgo.
 	return in.Original()
 }
 
-func TestWatchAddedFromDiscordProducesAlert(t *testing.T) {
+// runningBot is a service running against a fake Discord with one feed
+// on loopback, and a settable clock.
+type runningBot struct {
+	dc   *fakediscord.Server
+	clk  *clock
+	feed *liveFeed
+	svc  *Service
+}
+
+func startBot(t *testing.T) *runningBot {
+	t.Helper()
 	dc := fakediscord.New(t)
 	clk := &clock{}
 	clk.set(time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC))
 	feed := newLiveFeed(t, item(1, "Markets rally on rate hopes", clk.now().Add(-time.Hour)))
-	// The feed server is on loopback, which the SSRF guard refuses; this
-	// test lets it through (TestWatchAddRefusesPrivateAndFileFeeds checks
+	// The feed server is on loopback, which the SSRF guard refuses; these
+	// tests let it through (TestWatchAddRefusesPrivateAndFileFeeds checks
 	// the guard).
 	svc := discordService(t, dc, clk, feeds.NewFetcher(feeds.FetcherOptions{AllowPrivate: true}))
 	svc.fetcher = feeds.NewFetcher(feeds.FetcherOptions{AllowPrivate: true})
-
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); svc.Run(ctx) }()
-	defer func() { cancel(); <-done }()
+	t.Cleanup(func() { cancel(); <-done })
 	dc.WaitFor(10*time.Second, func() bool { return dc.GatewayConnected() && len(dc.Commands(watchGuild)) == 1 })
+	return &runningBot{dc: dc, clk: clk, feed: feed, svc: svc}
+}
+
+// publish adds an item to the feed and moves the clock past its next poll.
+func (b *runningBot) publish(it testItem) {
+	b.feed.add(it)
+	b.clk.advance(11 * time.Minute)
+}
+
+func TestWatchAddedFromDiscordProducesAlert(t *testing.T) {
+	b := startBot(t)
+	dc, clk, feed := b.dc, b.clk, b.feed
 
 	reply := slash(t, dc, "add", stringOpt("feed", feed.URL+"/rss"), stringOpt("query", "aleppo AND (ceasefire OR truce)"))
 	if !strings.Contains(reply, "Watch #1 added") {
 		t.Fatalf("/watch add replied %q, want it to confirm watch #1", reply)
 	}
 
-	feed.add(item(2, "Aleppo ceasefire holds overnight", clk.now().Add(time.Minute)))
-	clk.advance(11 * time.Minute) // past the feed's next poll
+	b.publish(item(2, "Aleppo ceasefire holds overnight", clk.now().Add(time.Minute)))
 	dc.WaitFor(15*time.Second, func() bool { return len(dc.Messages(watchChannel)) > 0 })
 	msgs := dc.Messages(watchChannel)
 	if len(msgs) != 1 || len(msgs[0].Embeds) != 1 {
@@ -175,8 +195,8 @@ func TestWatchAddRefusesPrivateAndFileFeeds(t *testing.T) {
 	tests := []struct {
 		name, url, query, want string
 	}{
-		{"loopback feed", feed.URL + "/rss", "aleppo", "address not allowed"},
-		{"cloud metadata", "http://169.254.169.254/latest/meta-data/", "aleppo", "address not allowed"},
+		{"loopback feed", feed.URL + "/rss", "aleppo", "address is not allowed"},
+		{"cloud metadata", "http://169.254.169.254/latest/meta-data/", "aleppo", "address is not allowed"},
 		{"file URL", "file:///etc/passwd", "aleppo", "not an http(s) URL"},
 		{"bad query", "https://news.example/rss", "aleppo AND (", "query"},
 	}
@@ -194,5 +214,27 @@ func TestWatchAddRefusesPrivateAndFileFeeds(t *testing.T) {
 	ws, err := svc.store.Watches(context.Background())
 	if err != nil || len(ws) != 0 {
 		t.Errorf("watches stored after refusals: %v (err %v), want none", ws, err)
+	}
+}
+
+func TestDeletedChannelPausesItsWatchesWithTheReason(t *testing.T) {
+	b := startBot(t)
+	if reply := slash(t, b.dc, "add", stringOpt("feed", b.feed.URL+"/rss"), stringOpt("query", "aleppo")); !strings.Contains(reply, "Watch #1 added") {
+		t.Fatalf("/watch add replied %q", reply)
+	}
+	b.dc.DeleteChannel(watchChannel)
+	b.publish(item(2, "Aleppo convoy reaches the city", b.clk.now()))
+	b.dc.WaitFor(15*time.Second, func() bool {
+		ws, err := b.svc.store.Watches(context.Background())
+		return err == nil && len(ws) == 1 && ws[0].Paused
+	})
+	reply := slash(t, b.dc, "list")
+	t.Logf("/watch list:\n%s", reply)
+	if !strings.Contains(reply, "paused") || !strings.Contains(reply, watchChannel) {
+		t.Errorf("/watch list replied %q, want the watch shown paused with the reason", reply)
+	}
+	pending, err := b.svc.store.PendingAlerts(context.Background(), channelDestination(watchChannel), b.clk.now().Add(time.Hour), 10)
+	if err != nil || len(pending) != 1 {
+		t.Errorf("alerts kept for the channel: %d (err %v), want 1: nothing is lost", len(pending), err)
 	}
 }
