@@ -28,7 +28,8 @@ type Feed struct {
 type Item struct {
 	// Key identifies the item within its feed across fetches: a one-letter
 	// source and 22 characters of hash. The identity is the GUID unless that
-	// is empty or repeated within the fetch, else the canonical link
+	// is empty or, within the fetch, also names another item with the same
+	// headline and another link; else the canonical link
 	// (tracking parameters removed), else the date; the headline's
 	// fingerprint (case, punctuation and spacing ignored) is always part of
 	// it, so a GUID reused for a different story yields a new key. Keys are

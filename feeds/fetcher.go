@@ -206,7 +206,7 @@ func (f *Fetcher) fetchHTTP(ctx context.Context, u *url.URL, r Request) (*Respon
 	if err != nil {
 		return nil, &Error{URL: u.String(), Kind: Blocked, Err: err}
 	}
-	chain := &redirectChain{max: f.opts.MaxRedirects, permanent: true}
+	chain := &redirectChain{max: f.opts.MaxRedirects, permanent: true, extra: r.Headers}
 	client := &http.Client{Transport: &proxyGuard{next: f.transport, dialer: f.dialer, proxy: f.opts.Proxy}, CheckRedirect: chain.check}
 	resp, err := client.Do(req)
 	if err != nil {
@@ -392,6 +392,10 @@ type redirectChain struct {
 	max       int
 	hops      int
 	permanent bool
+	// extra are the feed's own headers (an API key, a token). Like
+	// Authorization, they follow a redirect only to the feed's host and its
+	// subdomains: net/http forwards custom headers to any site.
+	extra map[string]string
 }
 
 func (c *redirectChain) check(req *http.Request, via []*http.Request) error {
@@ -401,11 +405,29 @@ func (c *redirectChain) check(req *http.Request, via []*http.Request) error {
 	if req.URL.Scheme != "http" && req.URL.Scheme != "https" {
 		return fmt.Errorf("%w: %s", errBadRedirect, req.URL)
 	}
+	if len(c.extra) > 0 && !isDomainOrSubdomain(req.URL.Hostname(), via[0].URL.Hostname()) {
+		for name := range c.extra {
+			req.Header.Del(name)
+		}
+	}
 	c.hops++
 	if code := req.Response.StatusCode; code != http.StatusMovedPermanently && code != http.StatusPermanentRedirect {
 		c.permanent = false
 	}
 	return nil
+}
+
+// isDomainOrSubdomain reports whether host is parent or one of its
+// subdomains; an IP address only matches itself.
+func isDomainOrSubdomain(host, parent string) bool {
+	host, parent = strings.ToLower(host), strings.ToLower(parent)
+	if host == parent {
+		return true
+	}
+	if strings.ContainsAny(host, ":%") || net.ParseIP(parent) != nil {
+		return false
+	}
+	return strings.HasSuffix(host, "."+parent)
 }
 
 // proxyGuard applies the SSRF check to the target host when a proxy does the

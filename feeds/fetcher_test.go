@@ -456,6 +456,8 @@ func TestFetchSSRFGuard(t *testing.T) {
 		{"public name allowed", "http://news.example/feed", 0},
 		{"loopback literal", "http://127.0.0.1:" + port + "/feed", Blocked},
 		{"IPv6 loopback literal", "http://[::1]:" + port + "/feed", Blocked},
+		{"IPv6 loopback literal with a zone", "http://[::1%25lo]:" + port + "/feed", Blocked},
+		{"IPv6 link-local literal with a zone", "http://[fe80::1%25eth0]:" + port + "/feed", Blocked},
 		{"name resolving to loopback", "http://rebind.example/feed", Blocked},
 		{"CGNAT", "http://cgnat.example/feed", Blocked},
 		{"IPv6 link-local", "http://v6local.example/feed", Blocked},
@@ -490,6 +492,53 @@ func TestFetchSSRFGuard(t *testing.T) {
 			t.Fatalf("got %v, want the fetch allowed", err)
 		}
 	})
+}
+
+func TestFetchRedirectKeepsFeedHeadersOnItsSite(t *testing.T) {
+	var mu sync.Mutex
+	gotKey := map[string]string{} // host -> X-Api-Key it received
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		gotKey[r.Host] = r.Header.Get("X-Api-Key")
+		mu.Unlock()
+		if to := r.URL.Query().Get("to"); to != "" {
+			http.Redirect(w, r, "http://"+to+"/feed", http.StatusFound)
+			return
+		}
+		serveFeed(w, testFeed)
+	}))
+	defer srv.Close()
+	dns := map[string]string{"news.example": "203.0.113.7", "cdn.news.example": "203.0.113.8", "other.example": "198.51.100.9", "fakenews.example": "198.51.100.10"}
+	tests := []struct {
+		name, to string
+		wantKey  string // at the redirect target
+	}{
+		{"same host keeps it", "news.example", "k1"},
+		{"subdomain keeps it", "cdn.news.example", "k1"},
+		{"another site does not get it", "other.example", ""},
+		{"a look-alike suffix does not get it", "fakenews.example", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			mu.Lock()
+			clear(gotKey)
+			mu.Unlock()
+			f := guardedTestFetcher(FetcherOptions{})
+			fakePublicNet(f, srv, dns)
+			req := Request{URL: "http://news.example/start?to=" + tc.to, Headers: map[string]string{"X-Api-Key": "k1"}}
+			if _, err := f.Fetch(context.Background(), req); err != nil {
+				t.Fatal(err)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if gotKey["news.example"] != "k1" {
+				t.Errorf("the feed's own host got X-Api-Key %q, want k1", gotKey["news.example"])
+			}
+			if got, ok := gotKey[tc.to]; !ok || got != tc.wantKey {
+				t.Errorf("redirect target %s got X-Api-Key %q (reached: %v), want %q", tc.to, got, ok, tc.wantKey)
+			}
+		})
+	}
 }
 
 func TestFetchThroughProxyChecksTarget(t *testing.T) {

@@ -44,9 +44,11 @@ var (
 
 // IsPublicAddr reports whether ip may be fetched without
 // allow_private_networks. IPv4-mapped, NAT64 and 6to4 addresses are judged
-// by the IPv4 address they carry.
+// by the IPv4 address they carry. A zone ("fe80::1%eth0", "::1%lo") is
+// ignored: netip.Prefix.Contains never matches a zoned address, so a zone
+// would otherwise let a literal in the URL past every prefix below.
 func IsPublicAddr(ip netip.Addr) bool {
-	ip = ip.Unmap()
+	ip = ip.Unmap().WithZone("")
 	if !ip.IsValid() {
 		return false
 	}
@@ -65,7 +67,7 @@ func IsPublicAddr(ip netip.Addr) bool {
 
 // addrClass names why an address is refused, in words for the operator.
 func addrClass(ip netip.Addr) string {
-	ip = ip.Unmap()
+	ip = ip.Unmap().WithZone("")
 	switch {
 	case ip.IsLoopback():
 		return "loopback"

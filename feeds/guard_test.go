@@ -38,6 +38,12 @@ func TestIsPublicAddr(t *testing.T) {
 		{"64:ff9b::5db8:d822", true}, // NAT64 of 93.184.216.34
 		{"2002:c0a8:101::1", false},  // 6to4 of 192.168.1.1
 		{"2002:5db8:d822::1", true},  // 6to4 of 93.184.216.34
+		// A zone must not hide the address from the prefixes.
+		{"::1%lo", false},
+		{"fe80::1%eth0", false},
+		{"fd00:ec2::254%eth0", false},
+		{"::ffff:10.0.0.1%eth0", false},
+		{"2606:4700:4700::1111%eth0", true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.addr, func(t *testing.T) {
@@ -58,6 +64,8 @@ func TestAddrClassNamesTheReason(t *testing.T) {
 		"239.1.1.1":       "multicast",
 		"0.0.0.0":         "unspecified",
 		"fd00::1":         "private",
+		"::1%lo":          "loopback",
+		"fe80::1%eth0":    "link-local",
 	}
 	for addr, want := range tests {
 		if got := addrClass(netip.MustParseAddr(addr)); got != want {

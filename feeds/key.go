@@ -17,8 +17,10 @@ const (
 
 // itemKey builds the stable key of it within its feed.
 //
-// The identity is the GUID, unless it is empty or repeated within this
-// document; else the canonical link; else the title and date. The title's
+// The identity is the GUID, unless it is empty or ambiguous (within this
+// document it also names another item with the same headline and another
+// link: see ambiguousGUIDs); else the canonical link; else the title and
+// date. The title's
 // fingerprint (letters and digits, case-folded) is always part of the key:
 // real feeds reuse one GUID and link for a different story (CNN's
 // /collections/ pages, SMH's live pages, BBC explainers), and a key from the
@@ -26,10 +28,10 @@ const (
 // counts as new; a change of case, punctuation, spacing or entity encoding
 // does not. Keys are a one-letter source prefix and 22 characters of hash,
 // compact enough to store by the thousand.
-func itemKey(it Item, guidRepeated bool) string {
+func itemKey(it Item, guidAmbiguous bool) string {
 	prefix, identity := keyFromTitle, ""
 	switch {
-	case it.GUID != "" && !guidRepeated:
+	case it.GUID != "" && !guidAmbiguous:
 		prefix, identity = keyFromGUID, it.GUID
 	case it.Link != "":
 		prefix, identity = keyFromLink, CanonicalLink(it.Link)

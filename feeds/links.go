@@ -2,6 +2,7 @@ package feeds
 
 import (
 	"net/url"
+	"slices"
 	"strings"
 )
 
@@ -53,15 +54,48 @@ func CanonicalLink(link string) string {
 		u.Path = "/"
 	}
 	if u.RawQuery != "" {
-		q := u.Query()
+		q, unparsed := splitQuery(u.RawQuery)
 		for name, vals := range q {
 			if isTrackingParam(name, firstOf(vals)) {
 				q.Del(name)
 			}
 		}
 		u.RawQuery = q.Encode() // sorted by key
+		if len(unparsed) > 0 {
+			slices.Sort(unparsed)
+			u.RawQuery = strings.TrimPrefix(u.RawQuery+"&"+strings.Join(unparsed, "&"), "&")
+		}
 	}
 	return u.String()
+}
+
+// splitQuery parses a raw query. Pairs that url.ParseQuery refuses (a ';'
+// or a bad %-escape: "story.asp?id=1;2") come back verbatim instead of
+// being dropped, which would give different articles one identity; those
+// whose name is a tracking parameter are left out.
+func splitQuery(raw string) (url.Values, []string) {
+	q, err := url.ParseQuery(raw)
+	if err == nil {
+		return q, nil
+	}
+	q = url.Values{}
+	var unparsed []string
+	for _, pair := range strings.Split(raw, "&") {
+		if pair == "" {
+			continue
+		}
+		pv, err := url.ParseQuery(pair)
+		if err != nil {
+			if name, value, _ := strings.Cut(pair, "="); !isTrackingParam(name, value) {
+				unparsed = append(unparsed, pair)
+			}
+			continue
+		}
+		for name, vals := range pv {
+			q[name] = append(q[name], vals...)
+		}
+	}
+	return q, unparsed
 }
 
 func firstOf(v []string) string {

@@ -25,15 +25,17 @@ type normalizer struct {
 }
 
 func (n *normalizer) items(in []*gofeed.Item) []Item {
-	repeated := repeatedGUIDs(in)
-	out := make([]Item, 0, len(in))
-	seen := make(map[string]bool, len(in))
+	all := make([]Item, 0, len(in))
 	for _, gi := range in {
-		if gi == nil {
-			continue
+		if gi != nil {
+			all = append(all, n.item(gi))
 		}
-		it := n.item(gi)
-		it.Key = itemKey(it, repeated[it.GUID])
+	}
+	ambiguous := ambiguousGUIDs(all)
+	out := all[:0]
+	seen := make(map[string]bool, len(all))
+	for _, it := range all {
+		it.Key = itemKey(it, ambiguous[guidAndTitle(it)])
 		if seen[it.Key] {
 			continue // the same story twice in one document: report it once
 		}
@@ -43,23 +45,30 @@ func (n *normalizer) items(in []*gofeed.Item) []Item {
 	return out
 }
 
-func repeatedGUIDs(in []*gofeed.Item) map[string]bool {
-	count := make(map[string]int, len(in))
-	for _, gi := range in {
-		if gi != nil {
-			if g := strings.TrimSpace(gi.GUID); g != "" {
-				count[g]++
-			}
+// ambiguousGUIDs finds the GUIDs that do not tell items apart: one GUID
+// under one headline with different links. Only those items fall back to
+// their links for identity. A GUID merely repeated within the document,
+// under different headlines, still identifies each item together with its
+// headline, so an item's key does not change when another item starts or
+// stops sharing its GUID (which would report an old story as new).
+func ambiguousGUIDs(items []Item) map[string]bool {
+	links := make(map[string]string, len(items))
+	amb := make(map[string]bool)
+	for _, it := range items {
+		if it.GUID == "" {
+			continue
+		}
+		k, l := guidAndTitle(it), CanonicalLink(it.Link)
+		if first, ok := links[k]; !ok {
+			links[k] = l
+		} else if first != l {
+			amb[k] = true
 		}
 	}
-	rep := make(map[string]bool)
-	for g, c := range count {
-		if c > 1 {
-			rep[g] = true
-		}
-	}
-	return rep
+	return amb
 }
+
+func guidAndTitle(it Item) string { return it.GUID + "\x00" + TitleFingerprint(it.Title) }
 
 func (n *normalizer) item(gi *gofeed.Item) Item {
 	summary, summaryImg := plainTextAndImage(gi.Description)

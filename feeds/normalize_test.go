@@ -2,6 +2,7 @@ package feeds
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 )
@@ -20,6 +21,11 @@ func TestCanonicalLink(t *testing.T) {
 		{"empty path", "https://news.example", "https://news.example/"},
 		{"whitespace trimmed", "\n\thttps://news.example/a \n", "https://news.example/a"},
 		{"not a URL", "p54ljy", "p54ljy"},
+		{"semicolon in a value kept", "https://news.example/story.asp?id=1;2", "https://news.example/story.asp?id=1;2"},
+		{"another semicolon value stays distinct", "https://news.example/story.asp?id=3;2", "https://news.example/story.asp?id=3;2"},
+		{"bad escape kept, tracking dropped", "https://news.example/a?utm_source=rss&id=%zz", "https://news.example/a?id=%zz"},
+		{"unparsable tracking param dropped", "https://news.example/a?utm_campaign=a;b&id=7", "https://news.example/a?id=7"},
+		{"parsable pairs sorted before unparsable ones", "https://news.example/a?z=1;2&b=2&a=1", "https://news.example/a?a=1&b=2&z=1;2"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -76,7 +82,7 @@ func TestItemKeyIdentity(t *testing.T) {
 	tests := []struct {
 		name     string
 		a, b     Item
-		repeated bool // GUID repeated within the document
+		repeated bool // GUID ambiguous within the document
 		wantSame bool
 	}{
 		{"same GUID, same title, new date", base, with(base, func(i *Item) { i.Published = i.Published.Add(9 * time.Hour) }), false, true},
@@ -95,6 +101,75 @@ func TestItemKeyIdentity(t *testing.T) {
 			}
 			if len(ka) != 23 {
 				t.Errorf("key %q has %d chars, want 23", ka, len(ka))
+			}
+		})
+	}
+}
+
+// TestItemKeysStableWhenGUIDsStartOrStopRepeating parses two snapshots
+// of one feed: an item present in both keeps its key whether or not
+// another item shares its GUID in either snapshot, so it is never
+// reported new twice; items that differ get different keys.
+func TestItemKeysStableWhenGUIDsStartOrStopRepeating(t *testing.T) {
+	type rssItem struct{ guid, title, link string }
+	a := rssItem{"X", "Aleppo ceasefire holds", "https://wire.example/a"}
+	b := rssItem{"X", "Geneva talks resume", "https://wire.example/b"}
+	live1 := rssItem{"live", "Live updates", "https://wire.example/live?p=1"}
+	live2 := rssItem{"live", "Live updates", "https://wire.example/live?p=2"}
+	doc := func(items ...rssItem) []byte {
+		var sb strings.Builder
+		sb.WriteString(`<rss version="2.0"><channel><title>Wire</title><link>https://wire.example/</link>`)
+		for _, it := range items {
+			fmt.Fprintf(&sb, `<item><title>%s</title><link>%s</link><guid isPermaLink="false">%s</guid></item>`, it.title, it.link, it.guid)
+		}
+		sb.WriteString(`</channel></rss>`)
+		return []byte(sb.String())
+	}
+	tests := []struct {
+		name         string
+		before, now  []rssItem
+		same         [2]string // title present in both snapshots
+		wantNowItems int
+	}{
+		{"the GUID's other story leaves", []rssItem{a, b}, []rssItem{a}, [2]string{a.title, a.title}, 1},
+		{"a new story reuses the GUID", []rssItem{a}, []rssItem{a, b}, [2]string{a.title, a.title}, 2},
+		{"a new story reuses the GUID ahead of it", []rssItem{a}, []rssItem{b, a}, [2]string{a.title, a.title}, 2},
+		{"one GUID and headline, two links: both kept", []rssItem{live1}, []rssItem{live1, live2}, [2]string{}, 2},
+	}
+	p := NewParser()
+	keyOf := func(f *Feed, title string) string {
+		for _, it := range f.Items {
+			if it.Title == title {
+				return it.Key
+			}
+		}
+		t.Fatalf("no item %q", title)
+		return ""
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			before, err := p.Parse(doc(tc.before...), "", "https://wire.example/rss", testNow)
+			if err != nil {
+				t.Fatal(err)
+			}
+			now, err := p.Parse(doc(tc.now...), "", "https://wire.example/rss", testNow)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(now.Items) != tc.wantNowItems {
+				t.Fatalf("got %d items, want %d", len(now.Items), tc.wantNowItems)
+			}
+			keys := map[string]bool{}
+			for _, it := range now.Items {
+				keys[it.Key] = true
+			}
+			if len(keys) != len(now.Items) {
+				t.Errorf("items share a key: %+v", now.Items)
+			}
+			if tc.same[0] != "" {
+				if k1, k2 := keyOf(before, tc.same[0]), keyOf(now, tc.same[1]); k1 != k2 {
+					t.Errorf("%q changed key from %s to %s: it would be reported new again", tc.same[0], k1, k2)
+				}
 			}
 		})
 	}

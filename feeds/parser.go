@@ -50,8 +50,10 @@ func (p *Parser) Parse(body []byte, contentType, feedURL string, now time.Time) 
 	if looksLikeHTML(body) {
 		return nil, &Error{URL: feedURL, Kind: NotAFeed, Err: errHTMLPage, Alternates: Discover(body, feedURL)}
 	}
-	isJSON := looksLikeJSON(body)
-	if !isJSON {
+	if looksLikeJSON(body) {
+		// JSON is UTF-8; encoding/json refuses the BOM some servers add.
+		body = bytes.TrimPrefix(body, utf8BOM)
+	} else {
 		var err error
 		if body, err = toUTF8(body, contentType); err != nil {
 			return fail(Parse, err)

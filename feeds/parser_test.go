@@ -93,6 +93,29 @@ func TestParseErrors(t *testing.T) {
 	}
 }
 
+func TestParseByteOrderMark(t *testing.T) {
+	const bom = "\xef\xbb\xbf"
+	tests := []struct {
+		name, body, contentType string
+	}{
+		{"JSON Feed", bom + `{"version":"https://jsonfeed.org/version/1.1","title":"Wire","items":[{"id":"1","url":"https://wire.example/1","title":"Aleppo truce holds"}]}`, "application/feed+json"},
+		{"JSON Feed, whitespace after the BOM", bom + "\n " + `{"version":"https://jsonfeed.org/version/1","items":[{"id":"1","url":"/1","title":"Aleppo truce holds"}]}`, ""},
+		{"RSS", bom + `<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Wire</title><item><title>Aleppo truce holds</title><link>https://wire.example/1</link></item></channel></rss>`, "application/rss+xml"},
+	}
+	p := NewParser()
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			feed, err := p.Parse([]byte(tc.body), tc.contentType, "https://wire.example/feed", testNow)
+			if err != nil {
+				t.Fatalf("got error %v, want the feed", err)
+			}
+			if len(feed.Items) != 1 || feed.Items[0].Title != "Aleppo truce holds" {
+				t.Errorf("got items %+v, want the one item", feed.Items)
+			}
+		})
+	}
+}
+
 // TestParseConcurrently shares one Parser between goroutines, as the poll
 // workers do; run with -race.
 func TestParseConcurrently(t *testing.T) {

@@ -142,7 +142,7 @@ func (s Schedule) healthyInterval(h PollHistory, o Outcome, now time.Time) (time
 	if s.MaxIdleInterval > 0 {
 		idle := now.Sub(h.LastChanged)
 		if periods := int(idle / s.IdleAfter); periods > 0 {
-			stretched := min(s.Interval<<min(periods, 20), s.MaxIdleInterval)
+			stretched := doubled(s.Interval, periods, s.MaxIdleInterval)
 			if stretched > interval {
 				interval = stretched
 				reason = fmt.Sprintf("unchanged for %s", idle.Round(time.Hour))
@@ -183,12 +183,22 @@ func (s Schedule) afterFailure(h PollHistory, err error, now time.Time) Decision
 // deterministic offsets, so feeds of one host that failed together do not
 // come back together. It never exceeds the cap nor goes under MinInterval.
 func (s Schedule) backoff(feedID string, failures int, now time.Time) time.Duration {
-	d := s.MaxBackoff
-	if shift := failures - 1; shift < 30 && s.Interval<<shift < s.MaxBackoff {
-		d = s.Interval << shift
-	}
+	d := doubled(s.Interval, failures-1, s.MaxBackoff)
 	jitter := time.Duration(hash64(feedID, now.UnixNano()) % uint64(d/5+1))
 	return max(d-jitter, s.MinInterval)
+}
+
+// doubled is d doubled n times, but at most limit. It saturates instead of
+// shifting: d<<n overflows int64 for a 10-minute d from n = 24 on, which
+// turned a long failure streak into a wait of centuries or of one minute.
+func doubled(d time.Duration, n int, limit time.Duration) time.Duration {
+	for ; n > 0 && d < limit; n-- {
+		if d > limit/2 {
+			return limit
+		}
+		d *= 2
+	}
+	return min(d, limit)
 }
 
 // First spreads the first polls of all feeds over one interval, each feed

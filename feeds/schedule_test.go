@@ -32,6 +32,7 @@ func TestScheduleHealthyIntervals(t *testing.T) {
 		{"idle 3 days slows down", def, PollHistory{LastChanged: schedNow.Add(-72 * time.Hour)}, Outcome{NotModified: true}, 80 * time.Minute},
 		{"idle 10 days capped", def, PollHistory{LastChanged: schedNow.Add(-240 * time.Hour)}, Outcome{NotModified: true}, 2 * time.Hour},
 		{"change brings it back", def, PollHistory{LastChanged: schedNow.Add(-240 * time.Hour)}, Outcome{Changed: true}, 10 * time.Minute},
+		{"idle 30 days with a long interval reaches the cap", Schedule{Interval: 3 * time.Hour, MaxIdleInterval: 48 * time.Hour}, PollHistory{LastChanged: schedNow.Add(-30 * 24 * time.Hour)}, Outcome{NotModified: true}, 48 * time.Hour},
 		{"no idle slow-down when disabled", with2(def, func(s *Schedule) { s.MaxIdleInterval = -1 }), PollHistory{LastChanged: schedNow.Add(-240 * time.Hour)}, Outcome{}, 10 * time.Minute},
 	}
 	for _, tc := range tests {
@@ -71,6 +72,38 @@ func TestScheduleBackoffGrowsWithJitterUnderTheCap(t *testing.T) {
 			t.Errorf("failure %d: NewlyFailing=%v", n, d.NewlyFailing)
 		}
 		h = d.History
+	}
+}
+
+// TestScheduleLongFailureStreaksStayUnderTheCap covers streaks long enough
+// for Interval<<failures to overflow (from 25 failures at 10 minutes): a
+// streak of 429s with Retry-After counts fast, and the next plain failure
+// must still wait about MaxBackoff, not centuries nor one minute.
+func TestScheduleLongFailureStreaksStayUnderTheCap(t *testing.T) {
+	err := &Error{Kind: HTTPStatus, Status: 503}
+	tests := []struct {
+		name     string
+		s        Schedule
+		failures int // ErrorCount before this failure
+	}{
+		{"10m interval, 24 failures", DefaultSchedule(), 24},
+		{"10m interval, 25 failures", DefaultSchedule(), 25},
+		{"10m interval, 28 failures", DefaultSchedule(), 28},
+		{"10m interval, 29 failures", DefaultSchedule(), 29},
+		{"10m interval, 1000 failures", DefaultSchedule(), 1000},
+		{"1m interval, 28 failures", Schedule{Interval: time.Minute}, 28},
+		{"1m interval, 29 failures", Schedule{Interval: time.Minute}, 29},
+		{"2h interval, 21 failures", Schedule{Interval: 2 * time.Hour}, 21},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			h := PollHistory{FeedID: "wire", ErrorCount: tc.failures, FailingSince: schedNow.Add(-time.Hour)}
+			d := tc.s.Next(h, Outcome{Err: err}, schedNow)
+			ceiling := tc.s.withDefaults().MaxBackoff
+			if got := d.Next.Sub(schedNow); d.Disable || got > ceiling || got < ceiling-ceiling/5 {
+				t.Errorf("got next in %v (disable=%v), want within [%v, %v]", got, d.Disable, ceiling-ceiling/5, ceiling)
+			}
+		})
 	}
 }
 

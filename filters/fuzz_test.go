@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 )
 
@@ -35,7 +36,9 @@ func FuzzParse(f *testing.F) {
 	seedQueries(f)
 	defines := map[string]string{"syria": "aleppo OR halab", "truce": `ceasefire OR "cessation of hostilities"`}
 	f.Fuzz(func(t *testing.T, query string) {
-		q, err := Parse(query, defines)
+		var q *Query
+		var err error
+		bounded(t, "Parse", func() { q, err = Parse(query, defines) })
 		if err != nil {
 			pe, ok := err.(*ParseError)
 			if !ok {
@@ -55,7 +58,12 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("round trip of %q: %q then %q", query, printed, again.String())
 		}
 		doc := &Document{Title: query, Summary: printed, Categories: []string{query}, Link: "https://example.com/" + query, Feed: query}
-		hits, ok := q.Match(doc)
+		var hits []Hit
+		var ok bool
+		bounded(t, "Match", func() { hits, ok = q.Match(doc) })
+		if againHits, againOK := again.Match(doc); againOK != ok || !equalMatches([]Match{{Hits: hits}}, []Match{{Hits: againHits}}) {
+			t.Fatalf("%q and its printed form %q match differently: %v %v, then %v %v", query, printed, ok, hits, againOK, againHits)
+		}
 		set := NewSet(defines)
 		if set.Add("q", query) != nil {
 			return // not indexable: nothing to compare
@@ -80,7 +88,8 @@ func FuzzNormalize(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		toks := Normalize(s)
+		var toks []Token
+		bounded(t, "Normalize", func() { toks = Normalize(s) })
 		words := 0 // tokens of width 1 so far: they take positions 0, 1, 2...
 		for i, tk := range toks {
 			if tk.Start < 0 || tk.Start >= tk.End || tk.End > len(s) {
@@ -110,4 +119,23 @@ func FuzzNormalize(f *testing.F) {
 			}
 		}
 	})
+}
+
+// fuzzTimeLimit bounds one call in the fuzz targets: a hostile query or
+// text must cost bounded time. Generous, since fuzzing workers share the CPU.
+const fuzzTimeLimit = 5 * time.Second
+
+// bounded runs fn and fails when it takes longer than fuzzTimeLimit.
+func bounded(t *testing.T, what string, fn func()) {
+	t.Helper()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		fn()
+	}()
+	select {
+	case <-done:
+	case <-time.After(fuzzTimeLimit):
+		t.Fatalf("%s did not return within %v", what, fuzzTimeLimit)
+	}
 }

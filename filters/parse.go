@@ -6,6 +6,9 @@ import (
 	"regexp"
 	"regexp/syntax"
 	"strings"
+	"unicode"
+
+	"golang.org/x/text/width"
 )
 
 // ParseError is a problem in a query, with the rune column where it is.
@@ -18,10 +21,40 @@ type ParseError struct {
 func (e *ParseError) Error() string { return fmt.Sprintf("query:%d: %s", e.Pos, e.Msg) }
 
 // Caret returns the query and, on a second line, a caret under Pos, for
-// showing the error to the person who wrote the query.
+// showing the error to the person who wrote the query. The indent copies
+// tabs and counts wide (CJK) characters twice and combining marks not at
+// all, so the caret lines up in a terminal; in a query of several lines the
+// caret goes right after the line Pos is on, and the other lines follow it.
 func (e *ParseError) Caret() string {
-	pos := max(e.Pos, 1)
-	return e.Query + "\n" + strings.Repeat(" ", pos-1) + "^"
+	runes := []rune(e.Query)
+	before := min(max(e.Pos, 1)-1, len(runes)) // runes before Pos
+	lineStart := 0
+	for i, r := range runes[:before] {
+		if r == '\n' {
+			lineStart = i + 1
+		}
+	}
+	lineEnd := before
+	for lineEnd < len(runes) && runes[lineEnd] != '\n' {
+		lineEnd++
+	}
+	var b strings.Builder
+	b.WriteString(string(runes[:lineEnd]))
+	b.WriteByte('\n')
+	for _, r := range runes[lineStart:before] {
+		switch {
+		case r == '\t':
+			b.WriteByte('\t')
+		case unicode.In(r, unicode.Mn, unicode.Me, unicode.Cf):
+		case width.LookupRune(r).Kind() == width.EastAsianWide || width.LookupRune(r).Kind() == width.EastAsianFullwidth:
+			b.WriteString("  ")
+		default:
+			b.WriteByte(' ')
+		}
+	}
+	b.WriteByte('^')
+	b.WriteString(string(runes[lineEnd:]))
+	return b.String()
 }
 
 // Query is one parsed query. A Query is immutable after Parse and may be

@@ -134,13 +134,26 @@ func TestParseErrors(t *testing.T) {
 }
 
 func TestParseErrorCaret(t *testing.T) {
-	_, err := Parse("aleppo (truce OR ceasefire", nil)
-	var pe *ParseError
-	if !errors.As(err, &pe) {
-		t.Fatalf("got %v, want a *ParseError", err)
+	tests := []struct {
+		name, query, want string
+	}{
+		{"end of query", "aleppo (truce OR ceasefire", "aleppo (truce OR ceasefire\n                          ^"},
+		{"tabs are copied", "aleppo\t(truce", "aleppo\t(truce\n      \t      ^"},
+		{"wide characters count twice", "北京 (truce", "北京 (truce\n           ^"},
+		{"combining marks take no column", "Zu\u0308rich (x", "Zu\u0308rich (x\n         ^"},
+		{"caret under the line of the error", "aleppo OR\n  (truce\nOR x", "aleppo OR\n  (truce\nOR x\n    ^"},
+		{"later lines follow the caret", "(aleppo\nOR\n\"truce", "(aleppo\nOR\n\"truce\n^"},
 	}
-	want := "aleppo (truce OR ceasefire\n                          ^"
-	if got := pe.Caret(); got != want {
-		t.Errorf("Caret:\n%s\nwant:\n%s", got, want)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse(tc.query, nil)
+			var pe *ParseError
+			if !errors.As(err, &pe) {
+				t.Fatalf("got %v, want a *ParseError", err)
+			}
+			if got := pe.Caret(); got != tc.want {
+				t.Errorf("Caret of %v:\n%s\nwant:\n%s", pe, got, tc.want)
+			}
+		})
 	}
 }

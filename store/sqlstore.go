@@ -136,6 +136,15 @@ func (s *sqlStore) query(ctx context.Context, q string, args ...any) (*sql.Rows,
 	return s.r.QueryContext(ctx, q, args...)
 }
 
+// queryStrings runs a read whose rows are one string each.
+func (s *sqlStore) queryStrings(ctx context.Context, q string, args ...any) ([]string, error) {
+	rows, err := s.query(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	return scanStrings(rows)
+}
+
 func (s *sqlStore) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
 	if st := s.prepared[q]; st != nil {
 		return st.QueryRowContext(ctx, args...)
@@ -226,11 +235,7 @@ func (s *sqlStore) UnseenKeys(ctx context.Context, feedID string, keys []string)
 	if err != nil {
 		return nil, fmt.Errorf("unseen keys of %q: %w", feedID, err)
 	}
-	rows, err := s.query(ctx, s.q.unseenKeys, feedID, list)
-	if err != nil {
-		return nil, fmt.Errorf("unseen keys of %q: %w", feedID, err)
-	}
-	unseen, err := scanStrings(rows)
+	unseen, err := s.queryStrings(ctx, s.q.unseenKeys, feedID, list)
 	if err != nil {
 		return nil, fmt.Errorf("unseen keys of %q: %w", feedID, err)
 	}
@@ -429,11 +434,7 @@ func (s *sqlStore) PendingAlerts(ctx context.Context, destination string, now ti
 // PendingDestinations lists, sorted, the destinations with undelivered,
 // undropped alerts.
 func (s *sqlStore) PendingDestinations(ctx context.Context) ([]string, error) {
-	rows, err := s.query(ctx, s.q.pendingDestinations)
-	if err != nil {
-		return nil, fmt.Errorf("pending destinations: %w", err)
-	}
-	dests, err := scanStrings(rows)
+	dests, err := s.queryStrings(ctx, s.q.pendingDestinations)
 	if err != nil {
 		return nil, fmt.Errorf("pending destinations: %w", err)
 	}
