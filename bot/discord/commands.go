@@ -5,11 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
 	"github.com/bwmarrin/discordgo"
+	"github.com/gorilla/websocket"
 )
 
 // Watches is what the /watch commands manage. The bot implements it over
@@ -63,10 +66,11 @@ type TestHit struct {
 
 // Commands registers the /watch slash command and answers its interactions.
 type Commands struct {
-	s       *discordgo.Session
-	w       Watches
-	log     *slog.Logger
-	timeout time.Duration
+	s           *discordgo.Session
+	w           Watches
+	log         *slog.Logger
+	timeout     time.Duration
+	openTimeout time.Duration // bounds the gateway handshake in Start
 }
 
 // NewCommands returns the /watch commands over w, answering through s.
@@ -75,7 +79,7 @@ func NewCommands(s *discordgo.Session, w Watches, log *slog.Logger) *Commands {
 		log = slog.Default()
 	}
 	// Interaction tokens last 15 minutes; a slow feed must not outlive them.
-	return &Commands{s: s, w: w, log: log, timeout: 2 * time.Minute}
+	return &Commands{s: s, w: w, log: log, timeout: 2 * time.Minute, openTimeout: 30 * time.Second}
 }
 
 // Definitions returns the /watch command: guild-only, for members who can
@@ -146,7 +150,7 @@ func (c *Commands) Register(ctx context.Context, appID string, guildIDs []string
 // gateway; call it on shutdown.
 func (c *Commands) Start(ctx context.Context, guildIDs []string) (stop func() error, err error) {
 	unlisten := c.Listen(ctx)
-	if err := c.s.Open(); err != nil {
+	if err := c.open(ctx); err != nil {
 		unlisten()
 		return nil, fmt.Errorf("discord: open gateway: %w", err)
 	}
@@ -163,6 +167,57 @@ func (c *Commands) Start(ctx context.Context, guildIDs []string) (stop func() er
 		return nil, err
 	}
 	return stop, nil
+}
+
+// open is Session.Open bounded by ctx and c.openTimeout. discordgo reads
+// HELLO and READY without a deadline while holding the session's lock, so a
+// gateway that accepts the connection and then says nothing would block
+// forever, and Close could not interrupt it: the connection is closed under
+// it instead.
+func (c *Commands) open(ctx context.Context) error {
+	var mu sync.Mutex
+	var conn net.Conn
+	d := *websocket.DefaultDialer
+	if c.s.Dialer != nil {
+		d = *c.s.Dialer
+	}
+	dial := d.NetDialContext
+	if dial == nil {
+		dial = (&net.Dialer{}).DialContext
+	}
+	d.NetDialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		cn, err := dial(ctx, network, addr)
+		if err == nil {
+			mu.Lock()
+			conn = cn
+			mu.Unlock()
+		}
+		return cn, err
+	}
+	c.s.Dialer = &d
+
+	done := make(chan error, 1)
+	go func() { done <- c.s.Open() }()
+	timer := time.NewTimer(c.openTimeout)
+	defer timer.Stop()
+	var why error
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		why = ctx.Err()
+	case <-timer.C:
+		why = fmt.Errorf("no READY from the gateway within %s", c.openTimeout)
+	}
+	mu.Lock()
+	if conn != nil {
+		conn.Close()
+	}
+	mu.Unlock()
+	if err := <-done; err == nil {
+		c.s.Close() // it made it after all; too late
+	}
+	return why
 }
 
 // applicationID is the application READY announced; bots created before
@@ -347,7 +402,10 @@ func formatList(watches []WatchInfo) string {
 		} else {
 			fmt.Fprintf(&b, "• #%d", w.ID)
 		}
-		fmt.Fprintf(&b, " %s on %s", codeSpan(w.Query), feedLabel(w))
+		fmt.Fprintf(&b, " %s", codeSpan(w.Query))
+		if label := feedLabel(w); label != "" {
+			fmt.Fprintf(&b, " on %s", label)
+		}
 		if w.ChannelID != "" {
 			fmt.Fprintf(&b, " → <#%s>", w.ChannelID)
 		}
@@ -388,13 +446,17 @@ func formatHits(query string, hits []TestHit) string {
 	return b.String()
 }
 
-// feedLabel shows a feed as a link without a preview.
+// feedLabel shows a feed as a link without a preview, or "" when the watch
+// names no feed (config subscriptions may leave it to the list's caller).
 func feedLabel(w WatchInfo) string {
 	if u := httpURL(w.FeedURL); u != "" {
 		return "<" + u + ">"
 	}
 	if w.FeedTitle != "" {
 		return markdown(w.FeedTitle, nil, 100)
+	}
+	if w.FeedURL == "" {
+		return ""
 	}
 	return codeSpan(w.FeedURL)
 }

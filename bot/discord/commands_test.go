@@ -114,6 +114,72 @@ func connectBot(t *testing.T, f *fakediscord.Server, w Watches) *discordgo.Sessi
 	return s
 }
 
+// A gateway that accepts the connection and never says HELLO used to block
+// Start (and with it the bot's start-up and shutdown) forever: discordgo
+// reads HELLO and READY without a deadline.
+func TestStartGivesUpOnASilentGateway(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name        string
+		openTimeout time.Duration
+		cancelAfter time.Duration
+	}{
+		{"timeout", 300 * time.Millisecond, 0},
+		{"context cancelled", time.Hour, 300 * time.Millisecond},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := fakediscord.New(t)
+			f.StallGateway(true)
+			cmds := NewCommands(newTestSession(t, f, "test-token"), &memoryWatches{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+			cmds.openTimeout = tt.openTimeout
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			if tt.cancelAfter > 0 {
+				time.AfterFunc(tt.cancelAfter, cancel)
+			}
+			done := make(chan error, 1)
+			go func() {
+				stop, err := cmds.Start(ctx, []string{testGuild})
+				if stop != nil {
+					stop()
+				}
+				done <- err
+			}()
+			select {
+			case err := <-done:
+				if err == nil {
+					t.Errorf("Start succeeded against a gateway that never said HELLO")
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatal("Start still blocked 10 s after the gateway went silent")
+			}
+		})
+	}
+}
+
+// The README promises that the bot needs no privileged intent; the fake
+// refuses one (close code 4014) as Discord does for a bot not granted it.
+func TestBotAsksForNoPrivilegedIntent(t *testing.T) {
+	t.Parallel()
+	f := fakediscord.New(t)
+	connectBot(t, f, &memoryWatches{})
+	if got := f.GatewayStats().Intents; got != int(discordgo.IntentsGuilds) {
+		t.Errorf("IDENTIFY intents = %#x, want Guilds only (%#x)", got, discordgo.IntentsGuilds)
+	}
+
+	g := fakediscord.New(t)
+	s := newTestSession(t, g, "test-token")
+	s.Identify.Intents |= discordgo.IntentMessageContent
+	cmds := NewCommands(s, &memoryWatches{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	cmds.openTimeout = 5 * time.Second
+	stop, err := cmds.Start(context.Background(), []string{testGuild})
+	if err == nil {
+		stop()
+		t.Errorf("Start with the Message Content intent succeeded; the fake should close the gateway with 4014")
+	}
+}
+
 func opt(name string, value any) *discordgo.ApplicationCommandInteractionDataOption {
 	typ := discordgo.ApplicationCommandOptionString
 	if _, ok := value.(int); ok {
@@ -305,6 +371,30 @@ func TestGatewayDropResumesAndDeliversMissedInteraction(t *testing.T) {
 	}
 	// The resumed connection heartbeats too (and gets its ACKs).
 	f.WaitFor(replyTimeout, func() bool { return f.GatewayStats().Heartbeats >= 2 })
+}
+
+// A config subscription that names no feed URL (the bot lists config
+// subscriptions by name and query) must not show an empty code span.
+func TestFormatListWithoutFeed(t *testing.T) {
+	tests := []struct {
+		name string
+		w    WatchInfo
+		want string
+	}{
+		{"config subscription, no feed", WatchInfo{Name: "aleppo-desk", ReadOnly: true, Query: "aleppo"},
+			"• `aleppo-desk` `aleppo` (config file, read-only)\n"},
+		{"config subscription, feed title", WatchInfo{Name: "aleppo-desk", ReadOnly: true, Query: "aleppo", FeedTitle: "world, wire"},
+			"• `aleppo-desk` `aleppo` on world, wire (config file, read-only)\n"},
+		{"watch", WatchInfo{ID: 3, ChannelID: "42", FeedURL: "https://x.example/rss", Query: "kerry"},
+			"• #3 `kerry` on <https://x.example/rss> → <#42>\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := formatList([]WatchInfo{tt.w}); got != tt.want {
+				t.Errorf("formatList = %q, want %q", got, tt.want)
+			}
+		})
+	}
 }
 
 func TestClipLines(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -112,9 +113,21 @@ func (l *Limiter) do(ctx context.Context, route string, gone func(status int) st
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		return nil, fmt.Errorf("discord: %s: %w", route, sendErr)
+		return nil, fmt.Errorf("discord: %s: %w", route, withoutURL(sendErr))
 	}
 	return ex, l.observe(route, ex, gone)
+}
+
+// withoutURL drops the request URL from a transport error: a webhook's URL
+// holds its token, a secret that must not reach the logs, and it names
+// discord.com even when api_base sent the request elsewhere. The route in
+// the caller's message says which endpoint failed.
+func withoutURL(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return fmt.Errorf("%s: %w", ue.Op, ue.Err)
+	}
+	return err
 }
 
 // acquire waits until route may send and returns when it was let through,

@@ -188,6 +188,54 @@ func TestWebhookNotifierRecordsMessageID(t *testing.T) {
 	}
 }
 
+// A webhook URL on the api_base host (a REST proxy) passes `newshound
+// check` and must work in `run` too: the notifier used to accept only
+// discord.com and refused to start.
+func TestWebhookOnAPIBaseHostIsAccepted(t *testing.T) {
+	f := fakediscord.New(t)
+	discordURL := f.WebhookURL("600000000000000002")
+	proxyURL := strings.Replace(discordURL, "https://discord.com/api/", f.APIBase(), 1)
+	n, err := NewWebhookNotifier(newTestSession(t, f, ""), proxyURL, NewLimiter(LimiterConfig{}))
+	if err != nil {
+		t.Fatalf("NewWebhookNotifier(%s): %v", proxyURL, err)
+	}
+	if _, err := n.Send(context.Background(), oneAlert("", "Aleppo ceasefire agreed")); err != nil {
+		t.Fatalf("Send: %v", err)
+	}
+	if got := len(f.Messages("600000000000000002")); got != 1 {
+		t.Errorf("got %d webhook messages, want 1", got)
+	}
+	// Another host is still refused, whatever the session's api_base.
+	other := strings.Replace(discordURL, "https://discord.com/api/", "https://evil.example/api/v9/", 1)
+	if _, err := NewWebhookNotifier(newTestSession(t, f, ""), other, NewLimiter(LimiterConfig{})); err == nil {
+		t.Errorf("NewWebhookNotifier(%s) accepted a host that is neither Discord nor api_base", other)
+	}
+}
+
+// A webhook that cannot be reached used to be reported with its full URL,
+// token included, in the error the sender logs.
+func TestUnreachableWebhookErrorHidesToken(t *testing.T) {
+	s, err := NewSession("", "http://127.0.0.1:1/api/v9/", nil) // nothing listens on port 1
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := NewWebhookNotifier(s, "https://discord.com/api/webhooks/123456789012345678/SECRET", NewLimiter(LimiterConfig{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = n.Send(context.Background(), oneAlert("", "Aleppo"))
+	if err == nil {
+		t.Fatal("Send to an unreachable api_base succeeded")
+	}
+	if strings.Contains(err.Error(), "SECRET") {
+		t.Errorf("error %q leaks the webhook token", err)
+	}
+	var retry *notify.RetryError
+	if errors.As(err, &retry) || errors.Is(err, notify.ErrGone) || errors.Is(err, notify.ErrRejected) {
+		t.Errorf("error %q: want a plain retryable error", err)
+	}
+}
+
 func TestParseWebhookURL(t *testing.T) {
 	tests := []struct {
 		name, url, id, token string

@@ -173,6 +173,10 @@ func TestHostileItemPostsValidMessageWithoutPings(t *testing.T) {
 	if pings := msgs[0].Pings(); len(pings) != 0 {
 		t.Errorf("message would ping %v", pings)
 	}
+	// Embeds never ping, so Pings alone cannot catch a lost "parse": [].
+	if got := parseOf(t, decodeRaw(t, msgs[0]).AllowedMentions); got != "[]" {
+		t.Errorf("allowed_mentions.parse = %s, want []", got)
+	}
 	if msgs[0].Content != "" {
 		t.Errorf("content = %q, want none", msgs[0].Content)
 	}

@@ -3,6 +3,7 @@ package fakediscord
 import (
 	"encoding/json"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -26,10 +27,18 @@ type GatewayStats struct {
 	Identifies  int
 	Resumes     int
 	Heartbeats  int
+	Intents     int // of the last IDENTIFY
 }
+
+// privilegedIntents are the intents a bot must be granted in the developer
+// portal (GUILD_MEMBERS, GUILD_PRESENCES, MESSAGE_CONTENT); Discord closes
+// the gateway with 4014 when a bot asks for one it was not granted, and the
+// fake grants none.
+const privilegedIntents = 1<<1 | 1<<8 | 1<<15
 
 type gateway struct {
 	heartbeat time.Duration
+	stall     bool // accept connections but never say HELLO
 	sessionID string
 	seq       int64
 	events    []gatewayPayload // dispatched in this session, for RESUME
@@ -71,6 +80,15 @@ func (s *Server) SetHeartbeatInterval(d time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.gw.heartbeat = d
+}
+
+// StallGateway makes the gateway accept websocket connections and then say
+// nothing (no HELLO), as an overloaded or half-broken gateway may; a client
+// must not wait for it forever.
+func (s *Server) StallGateway(stall bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.gw.stall = stall
 }
 
 // GatewayStats returns the gateway counters.
@@ -144,8 +162,16 @@ func (s *Server) serveGateway(w http.ResponseWriter, r *http.Request) {
 	s.gw.stats.Connections++
 	s.gw.all = append(s.gw.all, c)
 	hello := gatewayPayload{Op: opHello, D: map[string]any{"heartbeat_interval": s.gw.heartbeat.Milliseconds()}}
+	stall := s.gw.stall
 	s.notify()
 	s.mu.Unlock()
+	if stall {
+		for { // until the client or the test closes the connection
+			if _, _, err := ws.ReadMessage(); err != nil {
+				return
+			}
+		}
+	}
 	if c.write(hello) != nil {
 		return
 	}
@@ -160,7 +186,9 @@ func (s *Server) serveGateway(w http.ResponseWriter, r *http.Request) {
 	ws.SetReadDeadline(time.Time{})
 	switch first.Op {
 	case opIdentify:
-		s.identify(c)
+		if !s.identify(c, first.D) {
+			return
+		}
 	case opResume:
 		if !s.resume(c, first.D) {
 			return
@@ -172,10 +200,31 @@ func (s *Server) serveGateway(w http.ResponseWriter, r *http.Request) {
 	s.readLoop(c)
 }
 
-func (s *Server) identify(c *gatewayConn) {
+// identify answers IDENTIFY with READY, or closes the connection as Discord
+// does for a token that is not a bot token (4004) or a privileged intent
+// (4014), and then reports false.
+func (s *Server) identify(c *gatewayConn, raw json.RawMessage) bool {
+	var req struct {
+		Token   string `json:"token"`
+		Intents int    `json:"intents"`
+	}
+	_ = json.Unmarshal(raw, &req)
+	closeWith := func(code int, text string) bool {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		c.ws.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, text), time.Now().Add(time.Second))
+		return false
+	}
+	switch {
+	case !strings.HasPrefix(req.Token, "Bot "):
+		return closeWith(4004, "Authentication failed.")
+	case req.Intents&privilegedIntents != 0:
+		return closeWith(4014, "Disallowed intent(s).")
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.gw.stats.Identifies++
+	s.gw.stats.Intents = req.Intents
 	s.gw.sessions++
 	s.gw.sessionID = "session-" + s.newID()
 	s.gw.seq, s.gw.events = 1, nil
@@ -192,6 +241,7 @@ func (s *Server) identify(c *gatewayConn) {
 		s.gw.live = c
 	}
 	s.notify()
+	return true
 }
 
 // resume replays the events the client missed, then RESUMED; an unknown
@@ -250,7 +300,9 @@ func (s *Server) readLoop(c *gatewayConn) {
 				return
 			}
 		case opIdentify:
-			s.identify(c)
+			if !s.identify(c, p.D) {
+				return
+			}
 		}
 	}
 }
