@@ -115,8 +115,11 @@ func newHarness(t *testing.T, subs ...config.Subscription) *harness {
 		}
 	}
 	h.cfg.Subscriptions = subs
-	writeFeed(t, filepath.Join(dir, "wire.xml"))
-	writeFeed(t, filepath.Join(dir, "other.xml"))
+	// Each feed starts with one unrelated item: a feed first seen empty
+	// has no first sight yet.
+	seed := testItem{GUID: "urn:seed", Title: "Weather stays mild", Link: "https://wire.example/seed", Published: h.clock.Add(-time.Hour)}
+	writeFeed(t, filepath.Join(dir, "wire.xml"), seed)
+	writeFeed(t, filepath.Join(dir, "other.xml"), seed)
 	return h
 }
 
@@ -598,4 +601,124 @@ func TestReloadAppliesNewSubscriptionsAndRefusesOtherChanges(t *testing.T) {
 	if err := svc.Reload(ctx, &moved); err == nil || !strings.Contains(err.Error(), "restart") {
 		t.Errorf("Reload with other destinations: got %v, want an error asking for a restart", err)
 	}
+}
+
+func TestFeedFirstSeenEmptyDoesNotPostItsLaterBacklog(t *testing.T) {
+	h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo"})
+	h.write("wire.xml") // the first fetch finds no items (a failed publish)
+	h.runOnce()
+	h.write("wire.xml", item(1, "Aleppo one", h.clock), item(2, "Aleppo two", h.clock))
+	h.runOnce()
+	h.wantTitles() // this is the first sight of the feed's items: remembered, not posted
+	h.write("wire.xml", item(1, "Aleppo one", h.clock), item(2, "Aleppo two", h.clock), item(3, "Aleppo three", h.clock))
+	h.runOnce()
+	h.wantTitles("Aleppo three")
+}
+
+func TestFeedURLChangedInConfigStartsAfresh(t *testing.T) {
+	h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo"})
+	var status atomic.Int32
+	status.Store(http.StatusGone)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "gone", int(status.Load()))
+	}))
+	defer srv.Close()
+	h.cfg.Defaults.AllowPrivateNetworks = true
+	h.cfg.Feeds = []config.Feed{{Name: "wire", URL: srv.URL + "/old"}}
+	h.runOnce() // 410: disabled
+
+	// The operator points the feed at its new home, which has a backlog.
+	h.write("moved.xml", item(1, "Aleppo old story", h.clock), item(2, "Aleppo older story", h.clock))
+	h.cfg.Feeds[0].URL = h.feedURL("moved.xml")
+	h.runOnce()
+	h.wantTitles() // a new URL is a new feed: its backlog is not posted
+	h.write("moved.xml", item(1, "Aleppo old story", h.clock), item(2, "Aleppo older story", h.clock), item(3, "Aleppo new story", h.clock))
+	h.runOnce()
+	h.wantTitles("Aleppo new story")
+}
+
+func TestDisabledFeedGetsOneMoreTryAfterRestart(t *testing.T) {
+	h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo"})
+	var status atomic.Int32
+	status.Store(http.StatusGone)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if code := int(status.Load()); code != http.StatusOK {
+			http.Error(w, "gone", code)
+			return
+		}
+		w.Header().Set("Content-Type", "application/rss+xml")
+		fmt.Fprint(w, `<rss version="2.0"><channel><title>Back</title><item><guid>1</guid><title>Back again</title><link>https://back.example/1</link></item></channel></rss>`)
+	}))
+	defer srv.Close()
+	h.cfg.Defaults.AllowPrivateNetworks = true
+	h.cfg.Feeds = []config.Feed{{Name: "wire", URL: srv.URL}}
+	h.runOnce()
+	status.Store(http.StatusOK) // the publisher fixed it
+
+	svc, st := h.open()
+	defer st.Close()
+	ctx := context.Background()
+	f := svc.currentSubs().feeds["wire"]
+	tests := []struct {
+		name  string
+		first bool
+		want  pollMode
+	}{
+		{"at start-up", true, pollRetryDisabled},
+		{"later", false, pollWhenDue},
+	}
+	for _, tt := range tests {
+		if got := svc.planPoll(ctx, f, tt.first, h.clock); got.mode != tt.want {
+			t.Errorf("%s: plan mode %v, want %v", tt.name, got.mode, tt.want)
+		}
+	}
+	svc.pollFeed(ctx, f, pollRetryDisabled)
+	fs, err := st.FeedState(ctx, "wire")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fs.Disabled || !fs.Initialized || fs.ErrorCount != 0 {
+		t.Errorf("after the retry: disabled %v initialized %v errors %d, want an enabled, healthy feed", fs.Disabled, fs.Initialized, fs.ErrorCount)
+	}
+}
+
+// failingCommits is a store whose poll commits fail.
+type failingCommits struct{ store.Store }
+
+func (failingCommits) CommitPoll(context.Context, string, store.Poll) (int, error) {
+	return 0, errors.New("disk full")
+}
+
+func TestFailedCommitKeepsValidatorsAndRetriesInAMinute(t *testing.T) {
+	h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo"})
+	h.runOnce()
+	h.write("wire.xml", item(1, "Aleppo report", h.clock))
+	ctx := context.Background()
+	st, err := store.OpenSQLite(ctx, h.db, store.WithClock(func() time.Time { return h.clock }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	before, err := st.FeedState(ctx, "wire")
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc, err := New(ctx, Options{Config: h.cfg, Store: failingCommits{st}, Notifiers: map[string]notify.Notifier{"desk": h.rec},
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: func() time.Time { return h.clock }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc.pollFeed(ctx, svc.currentSubs().feeds["wire"], pollNow)
+	after, err := st.FeedState(ctx, "wire")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after.BodyHash != before.BodyHash {
+		t.Errorf("body hash changed to %q after a failed commit: the next fetch would skip the unrecorded items", after.BodyHash)
+	}
+	if got := after.NextPoll.Sub(h.clock); got != time.Minute {
+		t.Errorf("next poll in %s, want 1m", got)
+	}
+	h.runOnce() // the store works again: the item is not lost
+	h.wantTitles("Aleppo report")
 }

@@ -39,6 +39,10 @@ func (s *Service) claim(ctx context.Context, key string, d time.Duration) bool {
 // release gives a lease back early, by setting its end in the distant
 // past (which is past on every instance's clock).
 func (s *Service) release(ctx context.Context, key string) {
+	// Release even when ctx was cancelled (Ctrl-C mid-poll), or the next
+	// run would find the lease held and skip the feed.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
 	if c, ok := s.store.(store.FeedClaimer); ok {
 		if _, err := c.ClaimFeed(ctx, key, s.owner, time.Unix(0, 0)); err != nil {
 			s.log.Debug("releasing a lease", "key", key, "err", err)

@@ -24,7 +24,7 @@ func (s *Service) pollAll(ctx context.Context, list []*feedSpec) {
 		go func() {
 			defer func() { done <- struct{}{} }()
 			for f := range jobs {
-				s.pollFeed(ctx, f, true)
+				s.pollFeed(ctx, f, pollNow)
 			}
 		}()
 	}
@@ -46,10 +46,9 @@ func (s *Service) pollAll(ctx context.Context, list []*feedSpec) {
 // pollFeed fetches one feed and records the outcome: new items are marked
 // seen and matching ones enqueued, in one transaction. Errors are logged
 // against the feed and reflected in its schedule; they never stop others.
-//
-// With force false the feed is polled only if its stored next-poll time has
-// come, which another instance sharing the store may have moved.
-func (s *Service) pollFeed(ctx context.Context, f *feedSpec, force bool) {
+// The mode says whether the feed's stored schedule (which another instance
+// sharing the store may have moved) must have come due.
+func (s *Service) pollFeed(ctx context.Context, f *feedSpec, mode pollMode) {
 	lease := "feed:" + f.ID
 	if !s.claim(ctx, lease, s.cfg.Defaults.Timeout+time.Minute) {
 		return // another instance is polling it
@@ -57,7 +56,7 @@ func (s *Service) pollFeed(ctx context.Context, f *feedSpec, force bool) {
 	defer s.release(ctx, lease)
 	now := s.now()
 	st, ok := s.loadState(ctx, f)
-	if !ok || st.Disabled || !force && st.NextPoll.After(now) {
+	if !ok || !s.shouldPoll(f, &st, mode, now) {
 		return
 	}
 	defer prometheusTimer(s.metrics.pollTime)()
@@ -71,6 +70,7 @@ func (s *Service) pollFeed(ctx context.Context, f *feedSpec, force bool) {
 		s.recordFailure(ctx, f, st, err, now)
 		return
 	}
+	before := st
 	s.applyResponse(f, &st, resp)
 	if resp.NotModified {
 		s.metrics.polls.WithLabelValues("not_modified").Inc()
@@ -80,24 +80,54 @@ func (s *Service) pollFeed(ctx context.Context, f *feedSpec, force bool) {
 	}
 	s.remember(f.ID, feed)
 	if err := s.recordItems(ctx, f, st, feed, resp.MaxAge, now); err != nil {
-		s.log.Error("recording poll", "feed", f.ID, "err", err)
+		// Nothing of this poll was recorded. Keep the old validators, so
+		// the next fetch is not a 304 that would hide these items, and try
+		// again in a minute rather than at once.
+		s.log.Error("recording poll failed; retrying in a minute", "feed", f.ID, "err", err)
+		before.NextPoll = now.Add(time.Minute)
+		s.saveState(ctx, before)
 	}
 }
 
 // loadState reads a feed's state, or starts one for a feed never seen.
+// A feed whose URL was changed in the config starts afresh, as a new feed:
+// its backlog is remembered, not posted, and a disabled or failing state
+// of the old URL is forgotten.
 func (s *Service) loadState(ctx context.Context, f *feedSpec) (store.FeedState, bool) {
+	fresh := store.FeedState{FeedID: f.ID, URL: f.URL, ConfigURL: f.URL}
 	st, err := s.store.FeedState(ctx, f.ID)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		return store.FeedState{FeedID: f.ID, URL: f.URL}, true
+		return fresh, true
 	case err != nil:
 		s.log.Error("reading feed state", "feed", f.ID, "err", err)
 		return st, false
+	case st.ConfigURL != "" && st.ConfigURL != f.URL:
+		s.log.Info("feed URL changed in the config; starting the feed afresh", "feed", f.ID, "from", st.ConfigURL, "to", f.URL)
+		return fresh, true
 	}
 	if st.URL == "" {
 		st.URL = f.URL
 	}
+	st.ConfigURL = f.URL
 	return st, true
+}
+
+// shouldPoll applies the poll mode to a feed's state.
+func (s *Service) shouldPoll(f *feedSpec, st *store.FeedState, mode pollMode, now time.Time) bool {
+	backingOff := st.ErrorCount > 0 && st.NextPoll.After(now)
+	switch {
+	case st.Disabled && mode == pollRetryDisabled:
+		s.log.Info("retrying a disabled feed once after the restart", "feed", f.ID, "url", st.URL, "disabled_because", st.DisabledReason)
+		st.Disabled, st.DisabledReason = false, ""
+		return true
+	case st.Disabled:
+		return false
+	case mode == pollNow:
+		return !backingOff // a server's Retry-After and the back-off are honoured even by --once
+	default:
+		return !st.NextPoll.After(now)
+	}
 }
 
 func (s *Service) fetchAndParse(ctx context.Context, f *feedSpec, st store.FeedState) (*feeds.Response, *feeds.Feed, error) {
@@ -198,7 +228,9 @@ func (s *Service) recordItems(ctx context.Context, f *feedSpec, st store.FeedSta
 		return err
 	}
 	firstSight := !st.Initialized
-	st.Initialized = true
+	// A feed first seen empty (a failed publish, a new feed) has shown no
+	// backlog yet: its first sight is the first fetch with items.
+	st.Initialized = st.Initialized || len(feed.Items) > 0
 	s.reschedule(f, &st, feeds.Outcome{Changed: len(unseen) > 0, FeedMinInterval: feed.MinInterval, CacheMaxAge: cacheMaxAge}, now)
 	alerts := s.matchNew(f, feed, unseenItems(feed.Items, unseen), firstSight, now)
 	n, err := s.store.CommitPoll(ctx, f.ID, store.Poll{State: st, Keys: keys, Alerts: alerts})

@@ -91,6 +91,9 @@ var sqliteMigrations = []migration{
 			lease_until INTEGER NOT NULL
 		)`,
 	}},
+	{3, "the configured URL a feed's state belongs to", []string{
+		`ALTER TABLE feeds ADD COLUMN config_url TEXT NOT NULL DEFAULT ''`,
+	}},
 }
 
 var postgresMigrations = []migration{
@@ -165,5 +168,8 @@ var postgresMigrations = []migration{
 			owner       TEXT NOT NULL,
 			lease_until BIGINT NOT NULL
 		)`,
+	}},
+	{3, "the configured URL a feed's state belongs to", []string{
+		`ALTER TABLE feeds ADD COLUMN config_url TEXT NOT NULL DEFAULT ''`,
 	}},
 }

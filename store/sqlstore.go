@@ -194,7 +194,7 @@ func (s *sqlStore) FeedState(ctx context.Context, feedID string) (FeedState, err
 	err := s.queryRow(ctx, s.q.feedState, feedID).Scan(
 		&st.FeedID, &st.URL, &st.ETag, &st.LastModified, &st.BodyHash, &st.Initialized,
 		&lastPolled, &lastChanged, &nextPoll, &st.ErrorCount, &failingSince, &st.LastError,
-		&st.Disabled, &st.DisabledReason)
+		&st.Disabled, &st.DisabledReason, &st.ConfigURL)
 	if errors.Is(err, sql.ErrNoRows) {
 		return FeedState{}, fmt.Errorf("feed state %q: %w", feedID, ErrNotFound)
 	}
@@ -218,7 +218,7 @@ func (s *sqlStore) saveFeedState(ctx context.Context, tx writeTx, st FeedState) 
 	_, err := tx.ExecContext(ctx, s.q.saveFeedState,
 		st.FeedID, st.URL, st.ETag, st.LastModified, st.BodyHash, st.Initialized,
 		toMicro(st.LastPolled), toMicro(st.LastChanged), toMicro(st.NextPoll), st.ErrorCount,
-		toMicro(st.FailingSince), st.LastError, st.Disabled, st.DisabledReason)
+		toMicro(st.FailingSince), st.LastError, st.Disabled, st.DisabledReason, st.ConfigURL)
 	if err != nil {
 		return fmt.Errorf("save feed state %q: %w", st.FeedID, err)
 	}

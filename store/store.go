@@ -20,6 +20,10 @@ var ErrNotFound = errors.New("not found")
 type FeedState struct {
 	FeedID string // the configured feed name, or "watch:<id>" for Discord watches
 	URL    string // the current URL (updated after a permanent redirect)
+	// ConfigURL is the URL the feed had in the config when this state was
+	// made, so an edit of the config (a new URL) is told apart from a
+	// permanent redirect and starts the feed afresh.
+	ConfigURL string
 
 	ETag         string
 	LastModified string

@@ -366,7 +366,7 @@ func testFeedState(t *testing.T, h *harness) {
 	ctx := context.Background()
 	s := h.store(t)
 	full := store.FeedState{
-		FeedID: "f", URL: "https://example.com/rss", ETag: `W/"abc"`,
+		FeedID: "f", URL: "https://example.com/rss", ConfigURL: "http://example.com/rss", ETag: `W/"abc"`,
 		LastModified: "Sun, 01 Mar 2026 11:00:00 GMT", BodyHash: "sha256:00ff",
 		Initialized: true,
 		LastPolled:  epoch, LastChanged: epoch.Add(-time.Hour), NextPoll: epoch.Add(5 * time.Minute),
