@@ -78,6 +78,7 @@ type Service struct {
 	subs      *subscriptions         // swapped whole when watches change
 	paused    map[string]string      // destination -> reason it was paused
 	recent    map[string]*feeds.Feed // feed ID -> last parsed copy, for /watch test
+	warned    map[string]bool        // problems already reported, by key
 	wake      chan struct{}          // pokes the sender after a poll enqueued alerts
 }
 
@@ -105,6 +106,7 @@ func New(ctx context.Context, o Options) (*Service, error) {
 		retryMax:     o.RetryMax,
 		paused:       map[string]string{},
 		recent:       map[string]*feeds.Feed{},
+		warned:       map[string]bool{},
 		wake:         make(chan struct{}, 1),
 	}
 	s.fillDefaults()
@@ -191,9 +193,15 @@ func (s *Service) Run(ctx context.Context) error {
 		s.sendLoop(ctx, sendCtx)
 	}()
 
-	if stop := s.startCommands(ctx); stop != nil {
-		defer stop()
-	}
+	// The gateway may take a while to open (or never): polling does not
+	// wait for it.
+	commandsStarted := make(chan func() error, 1)
+	go func() { commandsStarted <- s.startCommands(ctx) }()
+	defer func() {
+		if stop := <-commandsStarted; stop != nil {
+			stop()
+		}
+	}()
 	go s.pruneLoop(ctx)
 	s.pollLoop(ctx)
 
@@ -249,4 +257,18 @@ func (s *Service) prune(ctx context.Context) {
 	if err := s.store.Prune(ctx, s.now().Add(-Retention)); err != nil && ctx.Err() == nil {
 		s.log.Error("pruning old state", "err", err)
 	}
+}
+
+// warnOnce logs a warning the first time key is seen in this process, and
+// at debug level after that, so a lasting condition does not flood the log.
+func (s *Service) warnOnce(key, msg string, args ...any) {
+	s.mu.Lock()
+	seen := s.warned[key]
+	s.warned[key] = true
+	s.mu.Unlock()
+	if seen {
+		s.log.Debug(msg, args...)
+		return
+	}
+	s.log.Warn(msg, args...)
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/newshound/newshound/bot/notify"
@@ -48,12 +49,18 @@ func (s *Service) deliverAll(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	var errs []error
-	for _, d := range dests {
-		if err := s.deliverDestination(ctx, d); err != nil {
-			errs = append(errs, fmt.Errorf("destination %q: %w", d, err))
-		}
+	// Destinations are independent: one that is slow or down must not
+	// hold up the others.
+	var wg sync.WaitGroup
+	errs := make([]error, len(dests))
+	for i, d := range dests {
+		wg.Go(func() {
+			if err := s.deliverDestination(ctx, d); err != nil {
+				errs[i] = fmt.Errorf("destination %q: %w", d, err)
+			}
+		})
 	}
+	wg.Wait()
 	return errors.Join(errs...)
 }
 
@@ -73,7 +80,8 @@ func (s *Service) deliverDestination(ctx context.Context, dest string) error {
 		}
 		n, ok := s.notifierFor(dest)
 		if !ok {
-			return fmt.Errorf("no notifier configured; alerts kept in the outbox")
+			s.warnOnce("no-notifier:"+dest, "alerts wait for a destination that is no longer configured; they stay in the outbox", "destination", dest)
+			return nil
 		}
 		pending, err := s.duePrefix(ctx, dest)
 		if err != nil || len(pending) == 0 {
@@ -179,11 +187,15 @@ func (s *Service) sendBatch(ctx context.Context, dest string, n notify.Notifier,
 		return false
 	}
 	receipt, err := n.Send(ctx, msg)
+	// What happened is recorded even when shutdown cancelled ctx during the
+	// send: a message Discord accepted must be marked delivered.
+	rec, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
 	if err == nil {
 		s.metrics.delivered.WithLabelValues(dest).Add(float64(len(b)))
 		now := s.now()
 		for _, row := range b {
-			if err := s.store.MarkDelivered(ctx, row.ID, receipt.MessageID, now); err != nil {
+			if err := s.store.MarkDelivered(rec, row.ID, receipt.MessageID, now); err != nil {
 				// The alert stays pending and will be sent again with the
 				// same nonce; stop here rather than resend it at once.
 				s.log.Error("recording a delivered alert failed; it will be retried", "id", row.ID, "err", err)
@@ -192,10 +204,12 @@ func (s *Service) sendBatch(ctx context.Context, dest string, n notify.Notifier,
 		}
 		return stop
 	}
-	return s.handleSendError(ctx, dest, b, err)
+	return s.handleSendError(ctx, rec, dest, b, err)
 }
 
-func (s *Service) handleSendError(ctx context.Context, dest string, b []store.Alert, err error) (stop bool) {
+// handleSendError decides what a failed send means; rec is the context
+// for recording it, which outlives a shutdown.
+func (s *Service) handleSendError(ctx, rec context.Context, dest string, b []store.Alert, err error) (stop bool) {
 	var retry *notify.RetryError
 	switch {
 	case ctx.Err() != nil:
@@ -203,21 +217,21 @@ func (s *Service) handleSendError(ctx context.Context, dest string, b []store.Al
 	case errors.As(err, &retry):
 		s.metrics.sendErrors.WithLabelValues(dest, "retry").Inc()
 		s.log.Warn("destination asks to wait", "destination", dest, "err", err)
-		s.markFailed(ctx, b, err, s.now().Add(retry.After))
+		s.markFailed(rec, b, err, s.now().Add(retry.After))
 		return true
 	case errors.Is(err, notify.ErrGone):
 		s.metrics.sendErrors.WithLabelValues(dest, "gone").Inc()
-		s.pauseDestination(ctx, dest, err.Error())
+		s.pauseDestination(rec, dest, err.Error())
 		return true
 	case errors.Is(err, notify.ErrRejected) && len(b) == 1:
-		s.drop(ctx, b[0], err.Error())
+		s.drop(rec, b[0], err.Error())
 		return false
 	case errors.Is(err, notify.ErrRejected):
 		// One alert of the burst is bad: unbatch them so each is tried
 		// (and if need be dropped) alone.
 		s.log.Warn("burst rejected; retrying its alerts one by one", "destination", dest, "err", err)
 		for _, row := range b {
-			if err := s.store.AssignBatch(ctx, []int64{row.ID}, "nh"+strconv.FormatInt(row.ID, 36)+"x1"); err != nil {
+			if err := s.store.AssignBatch(rec, []int64{row.ID}, batchName([]store.Alert{row})); err != nil {
 				s.log.Error("unbatching", "id", row.ID, "err", err)
 			}
 		}
@@ -226,7 +240,7 @@ func (s *Service) handleSendError(ctx context.Context, dest string, b []store.Al
 		s.metrics.sendErrors.WithLabelValues(dest, "error").Inc()
 		next := s.now().Add(s.backoff(b[0].Attempts))
 		s.log.Warn("delivery failed; will retry", "destination", dest, "err", err, "retry_at", next.Format(time.RFC3339))
-		s.markFailed(ctx, b, err, next)
+		s.markFailed(rec, b, err, next)
 		return true
 	}
 }

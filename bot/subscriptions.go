@@ -9,7 +9,6 @@ import (
 	"net/url"
 	"reflect"
 	"slices"
-	"sort"
 	"strconv"
 	"time"
 
@@ -191,9 +190,6 @@ func buildSubscriptions(cfg *config.Config, watches []store.Watch) (*subscriptio
 			// the language must not stop the service. It is skipped.
 			continue
 		}
-	}
-	for id := range ss.byFeed {
-		sort.Slice(ss.byFeed[id], func(i, j int) bool { return ss.byFeed[id][i].ID < ss.byFeed[id][j].ID })
 	}
 	return ss, nil
 }

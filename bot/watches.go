@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/url"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/newshound/newshound/bot/discord"
@@ -64,7 +65,12 @@ func (w watches) Add(ctx context.Context, req discord.AddRequest) (discord.Watch
 func (w watches) List(ctx context.Context, guildID string) ([]discord.WatchInfo, error) {
 	var out []discord.WatchInfo
 	for _, c := range w.s.currentSubs().cfg.Subscriptions {
-		out = append(out, discord.WatchInfo{Name: c.Name, Query: c.Query, ReadOnly: true})
+		feedsOf := "all feeds"
+		if len(c.Feeds) > 0 {
+			feedsOf = strings.Join(c.Feeds, ", ")
+		}
+		reason, paused := w.s.destinationPaused(c.Destination)
+		out = append(out, discord.WatchInfo{Name: c.Name, Query: c.Query, FeedTitle: feedsOf, ReadOnly: true, Paused: paused, PausedReason: reason})
 	}
 	ws, err := w.s.store.Watches(ctx)
 	if err != nil {
