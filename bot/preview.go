@@ -48,7 +48,7 @@ func Preview(ctx context.Context, o PreviewOptions, out, errOut io.Writer) error
 		o.Now = time.Now
 	}
 	sub := &subscription{ID: "preview", Name: "preview"}
-	failed := 0
+	failed, items, hits := 0, 0, 0
 	for _, src := range o.Sources {
 		f := &feedSpec{ID: src, Name: src, URL: sourceURL(src), AllowFile: true}
 		resp, err := o.Fetcher.Fetch(ctx, feeds.Request{URL: f.URL, AllowFile: true})
@@ -61,10 +61,12 @@ func Preview(ctx context.Context, o PreviewOptions, out, errOut io.Writer) error
 			fmt.Fprintf(errOut, "%s: %v\n", src, err)
 			continue
 		}
+		items += len(feed.Items)
 		for i := range feed.Items {
 			it := &feed.Items[i]
 			doc := documentOf(f, it)
 			for _, m := range set.Match(doc) {
+				hits++
 				a := renderAlert([]matched{{sub, m}}, f, feed, it, doc)
 				if err := writePreview(out, o.JSON, src, it, a.Matched, a.Title, a.Link, a.Published); err != nil {
 					return err
@@ -72,6 +74,8 @@ func Preview(ctx context.Context, o PreviewOptions, out, errOut io.Writer) error
 			}
 		}
 	}
+	// The count goes to errOut, so that --json output stays pure JSON.
+	fmt.Fprintf(errOut, "%d of %d items matched\n", hits, items)
 	if failed > 0 {
 		return fmt.Errorf("%d of %d feeds could not be read", failed, len(o.Sources))
 	}

@@ -45,7 +45,7 @@ func TestCLI(t *testing.T) {
 		{name: "run help", args: []string{"run", "--help"}, wantCode: exitOK, wantErr: "-once"},
 		{name: "preview help", args: []string{"preview", "--help"}, wantCode: exitOK, wantErr: "-json"},
 		{name: "check help", args: []string{"check", "--help"}, wantCode: exitOK, wantErr: "-config"},
-		{name: "feeds help", args: []string{"feeds", "import", "--help"}, wantCode: exitOK, wantErr: "Usage: newshound feeds import FILE.opml"},
+		{name: "feeds import help", args: []string{"feeds", "import", "--help"}, wantCode: exitOK, wantErr: "Usage: newshound feeds import FILE.opml"},
 		{name: "version", args: []string{"version"}, wantCode: exitOK, wantOut: "newshound dev"},
 		{name: "bad flag", args: []string{"run", "--nope"}, wantCode: exitUsage, wantErr: "flag provided but not defined"},
 		{
@@ -56,6 +56,11 @@ func TestCLI(t *testing.T) {
 			name: "preview json", args: []string{"preview", "--json", "--query", `kerry OR "bus fares"`, "testdata/wire.xml"},
 			wantCode: exitOK, golden: "preview_json.golden",
 		},
+		{
+			name: "preview flags after the feed", args: []string{"preview", "testdata/wire.xml", "--query", "aleppo AND (ceasefire OR truce)"},
+			wantCode: exitOK, golden: "preview.golden", wantErr: "2 of 3 items matched",
+		},
+		{name: "feeds help", args: []string{"feeds", "--help"}, wantCode: exitOK, wantOut: "newshound feeds discover URL"},
 		{
 			name: "preview whole words", args: []string{"preview", "--query", "US", "testdata/wire.xml"},
 			wantCode: exitOK, golden: "preview_none.golden",

@@ -16,7 +16,7 @@ import (
 )
 
 func cmdRun(ctx context.Context, args []string, out, errOut io.Writer) error {
-	fs := newFlagSet("run", "newshound run --config FILE [--once] [--log-level LEVEL]", errOut)
+	fs := newFlagSet("run", "newshound run --config FILE [--once] [--metrics ADDR] [--log-level LEVEL]", errOut)
 	path := fs.String("config", "newshound.yaml", "config file")
 	once := fs.Bool("once", false, "poll every feed once, deliver, and exit")
 	level := fs.String("log-level", "info", "log level: debug, info, warn, error")
@@ -70,7 +70,7 @@ func cmdCheck(_ context.Context, args []string, out, errOut io.Writer) error {
 	if err != nil {
 		if errs, ok := err.(config.Errors); ok {
 			fmt.Fprintln(out, errs.Error())
-			return fmt.Errorf("%d problems in %s", len(errs), *path)
+			return fmt.Errorf("%s in %s", plural(len(errs), "problem"), *path)
 		}
 		return err
 	}
@@ -108,6 +108,9 @@ func cmdFeeds(ctx context.Context, args []string, out, errOut io.Writer) error {
 		return usageError{"feeds needs a subcommand: import, export or discover"}
 	}
 	switch args[0] {
+	case "-h", "-help", "--help", "help":
+		fmt.Fprint(out, "Usage:\n  newshound feeds import FILE.opml\n  newshound feeds export --config FILE\n  newshound feeds discover URL\n")
+		return nil
 	case "import":
 		fs := newFlagSet("feeds import", "newshound feeds import FILE.opml", errOut)
 		if err := parseFlags(fs, args[1:]); err != nil {
@@ -177,4 +180,11 @@ func reloadOnHangup(ctx context.Context, path string, svc *bot.Service, logger *
 			logger.Error("config not reloaded; the running config stays", "config", path, "err", err)
 		}
 	}
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
 }

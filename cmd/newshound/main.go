@@ -42,6 +42,10 @@ const (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-ctx.Done()
+		stop() // a second Ctrl-C stops at once
+	}()
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
@@ -109,14 +113,37 @@ func newFlagSet(name, summary string, errOut io.Writer) *flag.FlagSet {
 	return fs
 }
 
+// parseFlags parses flags wherever they stand among the arguments
+// (`preview FEED --query Q` as well as `preview --query Q FEED`); the
+// other arguments are left in positional.
 func parseFlags(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
+	_, err := parseInterspersed(fs, args)
+	return err
+}
+
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, err
+			}
+			return nil, usageError{err.Error()}
 		}
-		return usageError{err.Error()}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			break
+		}
+		if rest[0] == "--" {
+			positional = append(positional, rest[1:]...)
+			break
+		}
+		positional = append(positional, rest[0])
+		args = rest[1:]
 	}
-	return nil
+	// Leave the positional arguments where fs.Args() finds them.
+	_ = fs.Parse(append([]string{"--"}, positional...))
+	return positional, nil
 }
 
 func newLogger(w io.Writer, level string) (*slog.Logger, error) {
