@@ -7,7 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"unicode/utf8"
 
 	"github.com/bwmarrin/discordgo"
 	"github.com/prometheus/client_golang/prometheus"
@@ -119,7 +118,7 @@ func ValidateQueries(c *config.Config) []config.Problem {
 	for name, q := range c.Define {
 		if _, err := filters.Parse(q, c.Define); err != nil {
 			pos := c.DefinePos[name]
-			problems = append(problems, queryProblem(c.Path, pos.Line, pos.Col, q, err))
+			problems = append(problems, queryProblem(c.Path, pos.Line, pos.Col, false, err))
 		}
 	}
 	for _, s := range c.Subscriptions {
@@ -128,17 +127,20 @@ func ValidateQueries(c *config.Config) []config.Problem {
 		}
 		set := filters.NewSet(c.Define)
 		if err := set.Add(s.Name, s.Query); err != nil {
-			problems = append(problems, queryProblem(c.Path, s.QueryLine, s.QueryCol, s.Query, err))
+			problems = append(problems, queryProblem(c.Path, s.QueryLine, s.QueryCol, s.QueryVerbatim, err))
 		}
 	}
 	return problems
 }
 
-func queryProblem(file string, line, col int, query string, err error) config.Problem {
+// queryProblem places a query error in the file: at the offending
+// character when the query stands verbatim on its line, else at the query's
+// start (the caret picture below the message still points inside it).
+func queryProblem(file string, line, col int, verbatim bool, err error) config.Problem {
 	p := config.Problem{File: file, Line: line, Col: col, Msg: err.Error(), Err: err}
 	var pe *filters.ParseError
 	if errors.As(err, &pe) {
-		if line > 0 && pe.Pos > 0 && utf8.ValidString(query) {
+		if verbatim && pe.Pos > 0 {
 			p.Col = col + pe.Pos - 1
 		}
 		p.Msg = pe.Msg + "\n" + pe.Caret()

@@ -86,6 +86,11 @@ type Subscription struct {
 	// columns in characters), so a problem at character i of a one-line
 	// query is at column QueryCol+i. QueryLine is 0 when no query was given.
 	QueryLine, QueryCol int
+	// QueryVerbatim says the query stands in the file exactly as written on
+	// one line at QueryLine:QueryCol (a plain or simply quoted scalar), so an
+	// offset into the query is an offset into that line. Not so for block
+	// scalars and escapes.
+	QueryVerbatim bool
 }
 
 // Destination kinds.

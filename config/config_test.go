@@ -369,6 +369,11 @@ subscriptions:
 	if got, want := c.Subscriptions[2].Query, "aleppo\n  AND truce"; got != want {
 		t.Errorf("block query = %q, want %q", got, want)
 	}
+	for i, want := range []bool{true, true, false} {
+		if got := c.Subscriptions[i].QueryVerbatim; got != want {
+			t.Errorf("%s: QueryVerbatim = %v, want %v", c.Subscriptions[i].Name, got, want)
+		}
+	}
 }
 
 func TestDestinationChoice(t *testing.T) {

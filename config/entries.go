@@ -130,6 +130,7 @@ func (d *decoder) subscription(n *yaml.Node, df Defaults) (s Subscription, name 
 				s.Query = q
 				p := d.queryStart(v)
 				s.QueryLine, s.QueryCol = p.Line, p.Col
+				s.QueryVerbatim = d.verbatimAt(p, q)
 			}
 		},
 		"destination": func(v *yaml.Node) { setIf(&s.Destination)(d.name("destination", v)); dest = posOf(v) },

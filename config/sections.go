@@ -267,3 +267,16 @@ func (d *decoder) queryStart(v *yaml.Node) Pos {
 	}
 	return p
 }
+
+// verbatimAt reports whether text stands exactly at p in the file, on one
+// line, so that offsets into text are offsets into that line.
+func (d *decoder) verbatimAt(p Pos, text string) bool {
+	if p.Line < 1 || p.Line > len(d.lines) || p.Col < 1 {
+		return false
+	}
+	line := []rune(d.lines[p.Line-1])
+	if p.Col-1 > len(line) {
+		return false
+	}
+	return strings.HasPrefix(string(line[p.Col-1:]), text)
+}
