@@ -40,6 +40,8 @@ func (w watches) Add(ctx context.Context, req discord.AddRequest) (discord.Watch
 	if err != nil {
 		return discord.WatchInfo{}, fmt.Errorf("feed: %w", err)
 	}
+	feedID := watchFeedID(req.FeedURL)
+	wasPolled := w.s.currentSubs().feeds[feedID] != nil
 	saved, err := w.s.store.AddWatch(ctx, store.Watch{
 		GuildID: req.GuildID, ChannelID: req.ChannelID, FeedURL: req.FeedURL,
 		Query: req.Query, CreatedBy: req.UserID, CreatedAt: w.s.now(),
@@ -50,9 +52,11 @@ func (w watches) Add(ctx context.Context, req discord.AddRequest) (discord.Watch
 	if err := w.s.reloadSubscriptions(ctx); err != nil {
 		return discord.WatchInfo{}, err
 	}
-	w.s.remember(watchFeedID(req.FeedURL), feed)
-	if err := w.s.recordFirstSight(ctx, watchFeedID(req.FeedURL), feed); err != nil {
-		w.s.log.Error("recording a new watch's feed", "feed", req.FeedURL, "err", err)
+	w.s.remember(feedID, feed)
+	if !wasPolled {
+		if err := w.s.catchUp(ctx, feedID, feed); err != nil {
+			w.s.log.Error("recording a new watch's feed", "feed", req.FeedURL, "err", err)
+		}
 	}
 	w.s.log.Info("watch added", "watch", saved.ID, "guild", req.GuildID, "channel", req.ChannelID, "feed", req.FeedURL, "by", req.UserID)
 	info := watchInfo(saved)
@@ -105,6 +109,8 @@ func (w watches) SetPaused(ctx context.Context, guildID string, id int64, paused
 	if paused {
 		reason = "paused by a moderator"
 	}
+	feedID := watchFeedID(x.FeedURL)
+	wasPolled := w.s.currentSubs().feeds[feedID] != nil
 	if err := w.s.store.SetWatchPaused(ctx, id, paused, reason); err != nil {
 		return err
 	}
@@ -113,7 +119,19 @@ func (w watches) SetPaused(ctx context.Context, guildID string, id int64, paused
 		delete(w.s.paused, channelDestination(x.ChannelID))
 		w.s.mu.Unlock()
 	}
-	return w.s.reloadSubscriptions(ctx)
+	if err := w.s.reloadSubscriptions(ctx); err != nil {
+		return err
+	}
+	if !paused && !wasPolled {
+		// What the feed published while nobody polled it is not news now.
+		if feed, err := w.s.fetchForWatch(ctx, x.FeedURL); err == nil {
+			err = w.s.catchUp(ctx, feedID, feed)
+			if err != nil {
+				w.s.log.Error("catching up a resumed watch's feed", "feed", x.FeedURL, "err", err)
+			}
+		}
+	}
+	return nil
 }
 
 // Test matches query against the last 24 hours of the feeds the guild
@@ -233,17 +251,21 @@ func (s *Service) recentFeed(ctx context.Context, f *feedSpec) *feeds.Feed {
 	return feed
 }
 
-// recordFirstSight records the items a new watch's feed has now, so that
-// exactly the items that appear after the watch was added are posted.
-// A feed already polled for another watch keeps its state.
-func (s *Service) recordFirstSight(ctx context.Context, feedID string, feed *feeds.Feed) error {
+// catchUp records the items a feed has now as seen, without alerts. It is
+// used when a watch starts (added, re-added after removal, resumed) on a
+// feed that no active watch was polling, so that exactly the items that
+// appear afterwards are posted, not what piled up meanwhile.
+func (s *Service) catchUp(ctx context.Context, feedID string, feed *feeds.Feed) error {
 	f := s.currentSubs().feeds[feedID]
 	if f == nil {
 		return nil
 	}
-	if _, err := s.store.FeedState(ctx, feedID); !errors.Is(err, store.ErrNotFound) {
-		return err
+	st, ok := s.loadState(ctx, f)
+	if !ok {
+		return fmt.Errorf("reading the state of %s", feedID)
 	}
 	now := s.now()
-	return s.recordItems(ctx, f, store.FeedState{FeedID: feedID, URL: f.URL, LastPolled: now}, feed, 0, now)
+	st.LastPolled = now
+	st.Initialized = false // a first sight: remembered, not posted
+	return s.recordItems(ctx, f, st, feed, 0, now)
 }

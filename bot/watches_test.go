@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -236,5 +237,71 @@ func TestDeletedChannelPausesItsWatchesWithTheReason(t *testing.T) {
 	pending, err := b.svc.store.PendingAlerts(context.Background(), channelDestination(watchChannel), b.clk.now().Add(time.Hour), 10)
 	if err != nil || len(pending) != 1 {
 		t.Errorf("alerts kept for the channel: %d (err %v), want 1: nothing is lost", len(pending), err)
+	}
+}
+
+func TestResumedOrReaddedWatchDoesNotPostWhatPiledUp(t *testing.T) {
+	tests := []struct {
+		name  string
+		stop  func(w discord.Watches, id int64) error
+		start func(w discord.Watches, url string) error
+	}{
+		{
+			name: "pause then resume",
+			stop: func(w discord.Watches, id int64) error {
+				return w.SetPaused(context.Background(), watchGuild, id, true)
+			},
+			start: func(w discord.Watches, url string) error {
+				return w.SetPaused(context.Background(), watchGuild, 1, false)
+			},
+		},
+		{
+			name: "remove then add again",
+			stop: func(w discord.Watches, id int64) error { return w.Remove(context.Background(), watchGuild, id) },
+			start: func(w discord.Watches, url string) error {
+				_, err := w.Add(context.Background(), discord.AddRequest{GuildID: watchGuild, ChannelID: watchChannel, FeedURL: url, Query: "aleppo"})
+				return err
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			dc := fakediscord.New(t)
+			clk := &clock{}
+			clk.set(time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC))
+			feed := newLiveFeed(t, item(1, "Markets rally", clk.now()))
+			svc := discordService(t, dc, clk, feeds.NewFetcher(feeds.FetcherOptions{AllowPrivate: true}))
+			w := svc.Watches()
+			info, err := w.Add(ctx, discord.AddRequest{GuildID: watchGuild, ChannelID: watchChannel, FeedURL: feed.URL + "/rss", Query: "aleppo"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := tt.stop(w, info.ID); err != nil {
+				t.Fatal(err)
+			}
+			feed.add(item(2, "Aleppo story from while nobody watched", clk.now()))
+			clk.advance(time.Hour)
+			if err := svc.RunOnce(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if err := tt.start(w, feed.URL+"/rss"); err != nil {
+				t.Fatal(err)
+			}
+			feed.add(item(3, "Aleppo story after the watch is back", clk.now()))
+			clk.advance(time.Hour)
+			if err := svc.RunOnce(ctx); err != nil {
+				t.Fatal(err)
+			}
+			var titles []string
+			for _, m := range dc.Messages(watchChannel) {
+				for _, e := range m.Embeds {
+					titles = append(titles, e.Title)
+				}
+			}
+			if want := []string{"**Aleppo** story after the watch is back"}; !slices.Equal(titles, want) {
+				t.Errorf("alerts: got %q, want %q", titles, want)
+			}
+		})
 	}
 }
