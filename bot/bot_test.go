@@ -461,19 +461,26 @@ func (l *logBuffer) String() string {
 	return l.b.String()
 }
 
-func TestFailingFeedIsReportedOnceAndDoesNotStopOthers(t *testing.T) {
-	h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo"})
+// newFlakyFeed serves an error status until the test stores 200 in the
+// returned status, then a feed with one item.
+func newFlakyFeed(t *testing.T, code int) (*httptest.Server, *atomic.Int32) {
 	var status atomic.Int32
-	status.Store(http.StatusInternalServerError)
-	broken := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	status.Store(int32(code))
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if code := int(status.Load()); code != http.StatusOK {
-			http.Error(w, "upstream down", code)
+			http.Error(w, "upstream trouble", code)
 			return
 		}
 		w.Header().Set("Content-Type", "application/rss+xml")
 		fmt.Fprint(w, `<rss version="2.0"><channel><title>Back</title><item><guid>b1</guid><title>Aleppo report</title><link>https://back.example/1</link></item></channel></rss>`)
 	}))
-	defer broken.Close()
+	t.Cleanup(srv.Close)
+	return srv, &status
+}
+
+func TestFailingFeedIsReportedOnceAndDoesNotStopOthers(t *testing.T) {
+	h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo"})
+	broken, status := newFlakyFeed(t, http.StatusInternalServerError)
 	h.cfg.Defaults.AllowPrivateNetworks = true
 	h.cfg.Feeds = append(h.cfg.Feeds, config.Feed{Name: "flaky", URL: broken.URL + "/rss"})
 	h.cfg.Subscriptions[0].Feeds = nil
@@ -617,12 +624,7 @@ func TestFeedFirstSeenEmptyDoesNotPostItsLaterBacklog(t *testing.T) {
 
 func TestFeedURLChangedInConfigStartsAfresh(t *testing.T) {
 	h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo"})
-	var status atomic.Int32
-	status.Store(http.StatusGone)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		http.Error(w, "gone", int(status.Load()))
-	}))
-	defer srv.Close()
+	srv, _ := newFlakyFeed(t, http.StatusGone)
 	h.cfg.Defaults.AllowPrivateNetworks = true
 	h.cfg.Feeds = []config.Feed{{Name: "wire", URL: srv.URL + "/old"}}
 	h.runOnce() // 410: disabled
@@ -639,17 +641,7 @@ func TestFeedURLChangedInConfigStartsAfresh(t *testing.T) {
 
 func TestDisabledFeedGetsOneMoreTryAfterRestart(t *testing.T) {
 	h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo"})
-	var status atomic.Int32
-	status.Store(http.StatusGone)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if code := int(status.Load()); code != http.StatusOK {
-			http.Error(w, "gone", code)
-			return
-		}
-		w.Header().Set("Content-Type", "application/rss+xml")
-		fmt.Fprint(w, `<rss version="2.0"><channel><title>Back</title><item><guid>1</guid><title>Back again</title><link>https://back.example/1</link></item></channel></rss>`)
-	}))
-	defer srv.Close()
+	srv, status := newFlakyFeed(t, http.StatusGone)
 	h.cfg.Defaults.AllowPrivateNetworks = true
 	h.cfg.Feeds = []config.Feed{{Name: "wire", URL: srv.URL}}
 	h.runOnce()
