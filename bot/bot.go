@@ -204,6 +204,7 @@ func (s *Service) Run(ctx context.Context) error {
 	}()
 	go s.pruneLoop(ctx)
 	s.pollLoop(ctx)
+	s.log.Info("stopping: polls ended; deliveries in flight may finish", "grace", s.grace)
 
 	timer := time.NewTimer(s.grace)
 	defer timer.Stop()

@@ -57,7 +57,9 @@ func cmdRun(ctx context.Context, args []string, out, errOut io.Writer) error {
 	}
 	logger.Info("newshound running", "version", version, "feeds", len(cfg.Feeds), "subscriptions", len(cfg.Subscriptions))
 	go reloadOnHangup(ctx, *path, svc, logger)
-	return svc.Run(ctx)
+	err = svc.Run(ctx)
+	logger.Info("newshound stopped")
+	return err
 }
 
 func cmdCheck(_ context.Context, args []string, out, errOut io.Writer) error {
