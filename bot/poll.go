@@ -135,15 +135,14 @@ func (s *Service) fetchAndParse(ctx context.Context, f *feedSpec, st store.FeedS
 	if f.FromDiscord {
 		fetcher = s.watchFetcher
 	}
-	resp, err := fetcher.Fetch(ctx, feeds.Request{
+	res, err := feeds.Refresh(ctx, fetcher, s.parser, feeds.Request{
 		URL: st.URL, ETag: st.ETag, LastModified: st.LastModified, BodyHash: st.BodyHash,
 		UserAgent: f.UserAgent, Headers: f.Headers, AllowFile: f.AllowFile,
-	})
-	if err != nil || resp.NotModified {
-		return resp, nil, err
+	}, s.now())
+	if err != nil {
+		return nil, nil, err
 	}
-	feed, err := s.parser.Parse(resp.Body, resp.ContentType, resp.URL, s.now())
-	return resp, feed, err
+	return res.Response, res.Feed, nil
 }
 
 // applyResponse keeps what a successful fetch teaches about the feed: its
