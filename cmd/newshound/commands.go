@@ -76,7 +76,7 @@ func cmdCheck(_ context.Context, args []string, out, errOut io.Writer) error {
 		}
 		return err
 	}
-	fmt.Fprintf(out, "%s: ok (%d feeds, %d subscriptions, %d destinations)\n", *path, len(cfg.Feeds), len(cfg.Subscriptions), len(cfg.Destinations))
+	fmt.Fprintf(out, "%s: ok (%s, %s, %s)\n", *path, plural(len(cfg.Feeds), "feed"), plural(len(cfg.Subscriptions), "subscription"), plural(len(cfg.Destinations), "destination"))
 	return nil
 }
 
