@@ -70,7 +70,8 @@ type Service struct {
 	grace        time.Duration
 	retryBase    time.Duration
 	retryMax     time.Duration
-	burst        int // more pending alerts than this go as bursts
+	burst        int           // more pending alerts than this go as bursts
+	gatewayTerm  time.Duration // how long the gateway lease lasts unrenewed
 	metrics      *metrics
 
 	rebuildMu sync.Mutex // serializes rebuilds of subs
@@ -148,6 +149,9 @@ func (s *Service) fillDefaults() {
 	if s.retryBase <= 0 {
 		s.retryBase = 5 * time.Second
 	}
+	if s.gatewayTerm <= 0 {
+		s.gatewayTerm = 2 * time.Minute
+	}
 	s.burst = s.cfg.Discord.Burst
 	if s.burst <= 0 {
 		s.burst = 5
@@ -195,13 +199,12 @@ func (s *Service) Run(ctx context.Context) error {
 
 	// The gateway may take a while to open (or never): polling does not
 	// wait for it.
-	commandsStarted := make(chan func() error, 1)
-	go func() { commandsStarted <- s.startCommands(ctx) }()
-	defer func() {
-		if stop := <-commandsStarted; stop != nil {
-			stop()
-		}
+	commandsDone := make(chan struct{})
+	go func() {
+		defer close(commandsDone)
+		s.runCommands(ctx)
 	}()
+	defer func() { <-commandsDone }()
 	go s.pruneLoop(ctx)
 	s.pollLoop(ctx)
 	s.log.Info("stopping: polls ended; deliveries in flight may finish", "grace", s.grace)
@@ -218,21 +221,55 @@ func (s *Service) Run(ctx context.Context) error {
 	return nil
 }
 
-// startCommands opens the Discord gateway for the /watch commands when the
-// config asks for them. A failure is logged and polling goes on: alerts
-// matter more than commands.
-func (s *Service) startCommands(ctx context.Context) (stop func() error) {
+// gatewayLease names the lease that lets one instance of several sharing a
+// store open the Discord gateway: two would each answer every command.
+const gatewayLease = "discord:gateway"
+
+// runCommands answers the /watch slash commands until ctx ends, when the
+// config asks for them. Only the instance holding the gateway lease opens
+// the gateway; the others wait, and take over when it goes away. A failure
+// to open is logged and retried: alerts do not depend on it.
+func (s *Service) runCommands(ctx context.Context) {
 	if s.discord == nil || !s.cfg.Discord.Commands {
-		return nil
+		return
 	}
+	for {
+		if s.claim(ctx, gatewayLease, s.gatewayTerm) {
+			s.serveCommands(ctx)
+		}
+		select {
+		case <-ctx.Done():
+			s.release(ctx, gatewayLease)
+			return
+		case <-time.After(s.gatewayTerm / 2):
+		}
+	}
+}
+
+// serveCommands opens the gateway and keeps the lease until ctx ends or
+// the lease is lost.
+func (s *Service) serveCommands(ctx context.Context) {
 	cmds := discord.NewCommands(s.discord, s.Watches(), s.log)
 	stop, err := cmds.Start(ctx, s.cfg.Discord.Guilds)
 	if err != nil {
-		s.log.Error("Discord slash commands unavailable; alerts still go out", "err", err)
-		return nil
+		s.log.Error("Discord slash commands unavailable; alerts still go out; retrying", "err", err)
+		return
 	}
+	defer stop()
 	s.log.Info("Discord slash commands ready", "guilds", s.cfg.Discord.Guilds)
-	return stop
+	renew := time.NewTicker(s.gatewayTerm / 3)
+	defer renew.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-renew.C:
+			if !s.claim(ctx, gatewayLease, s.gatewayTerm) {
+				s.log.Warn("another instance holds the Discord gateway now; closing ours")
+				return
+			}
+		}
+	}
 }
 
 // Retention is how long state no longer needed is kept: seen keys of items

@@ -71,13 +71,20 @@ func (c *clock) advance(d time.Duration) { c.ns.Add(int64(d)) }
 // /watch commands on a fake Discord.
 func discordService(t *testing.T, dc *fakediscord.Server, clk *clock, watchFetcher *feeds.Fetcher) *Service {
 	t.Helper()
+	return discordServiceAt(t, dc, clk, watchFetcher, filepath.Join(t.TempDir(), "state.db"))
+}
+
+// discordServiceAt is discordService on the database at path, which
+// several services may share.
+func discordServiceAt(t *testing.T, dc *fakediscord.Server, clk *clock, watchFetcher *feeds.Fetcher, path string) *Service {
+	t.Helper()
 	ctx := context.Background()
 	session, err := discord.NewSession("test-token", dc.APIBase(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	lim := discord.NewLimiter(discord.LimiterConfig{})
-	st, err := store.OpenSQLite(ctx, filepath.Join(t.TempDir(), "state.db"), store.WithClock(clk.now))
+	st, err := store.OpenSQLite(ctx, path, store.WithClock(clk.now))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -304,4 +311,34 @@ func TestResumedOrReaddedWatchDoesNotPostWhatPiledUp(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestOneInstanceOfSeveralOpensTheGateway(t *testing.T) {
+	dc := fakediscord.New(t)
+	clk := &clock{}
+	clk.set(time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC))
+	db := filepath.Join(t.TempDir(), "shared.db")
+	first := discordServiceAt(t, dc, clk, nil, db)
+	second := discordServiceAt(t, dc, clk, nil, db)
+	for _, svc := range []*Service{first, second} {
+		svc.gatewayTerm = 300 * time.Millisecond
+	}
+	run := func(svc *Service) (stop func()) {
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan struct{})
+		go func() { defer close(done); svc.Run(ctx) }()
+		return func() { cancel(); <-done }
+	}
+	stopFirst := run(first)
+	dc.WaitFor(10*time.Second, dc.GatewayConnected)
+	stopSecond := run(second)
+	defer stopSecond()
+	time.Sleep(time.Second) // several lease terms: the second must keep out
+	if got := dc.GatewayStats().Identifies; got != 1 {
+		t.Fatalf("gateway sessions with two instances running: got %d, want 1", got)
+	}
+
+	stopFirst() // the holder goes away; the other takes over
+	clk.advance(time.Second)
+	dc.WaitFor(10*time.Second, func() bool { return dc.GatewayStats().Identifies == 2 && dc.GatewayConnected() })
 }
