@@ -74,6 +74,9 @@ func (s *Service) deliverDestination(ctx context.Context, dest string) error {
 	// could not be recorded is not sent again and again.
 	sent := map[string]bool{}
 	for ctx.Err() == nil {
+		if len(sent) > 0 && !s.claim(ctx, lease, 2*time.Minute) {
+			return nil // a long pass: the lease was renewed, or lost to another instance
+		}
 		if reason, paused := s.destinationPaused(dest); paused {
 			s.log.Debug("destination paused; alerts kept", "destination", dest, "reason", reason)
 			return nil
