@@ -7,11 +7,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strings"
 
 	"github.com/bwmarrin/discordgo"
 	"github.com/newshound/newshound/bot/notify"
+	"github.com/newshound/newshound/config"
 )
 
 // messageCreate is the body of POST channels/{id}/messages. discordgo's
@@ -97,9 +97,10 @@ type WebhookNotifier struct {
 // through s, so the session's api_base applies to webhooks too. s needs no
 // bot token.
 func NewWebhookNotifier(s *discordgo.Session, webhookURL string, lim *Limiter) (notify.Notifier, error) {
-	id, token, err := parseWebhookURL(webhookURL, sessionAPIBase(s))
+	// One parser for the whole program: the config's, which `check` uses.
+	id, token, err := config.ParseWebhookURL(webhookURL, sessionAPIBase(s))
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("discord: %w", err)
 	}
 	return &WebhookNotifier{s: s, id: id, token: token, lim: lim}, nil
 }
@@ -113,47 +114,6 @@ func sessionAPIBase(s *discordgo.Session) string {
 		return t.to
 	}
 	return ""
-}
-
-// ParseWebhookURL returns the id and token of a Discord webhook URL.
-func ParseWebhookURL(raw string) (id, token string, err error) {
-	return parseWebhookURL(raw, "")
-}
-
-// parseWebhookURL also accepts .../webhooks/{id}/{token} on the scheme and
-// host of apiBase (a Discord-compatible proxy), like config.ParseWebhookURL.
-func parseWebhookURL(raw, apiBase string) (id, token string, err error) {
-	bad := fmt.Errorf("discord: webhook URL %s: want https://discord.com/api/webhooks/ID/TOKEN", redactWebhook(raw))
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "", "", fmt.Errorf("discord: webhook URL %s: not a URL", redactWebhook(raw))
-	}
-	parts := strings.Split(strings.Trim(u.Path, "/"), "/")
-	host := strings.TrimPrefix(strings.TrimPrefix(strings.TrimPrefix(strings.ToLower(u.Hostname()), "ptb."), "canary."), "www.")
-	if u.Scheme == "https" && (host == "discord.com" || host == "discordapp.com") {
-		if len(parts) >= 2 && strings.HasPrefix(parts[1], "v") && parts[0] == "api" {
-			parts = append(parts[:1], parts[2:]...) // api/v10/webhooks/… → api/webhooks/…
-		}
-		if len(parts) != 4 || parts[0] != "api" || parts[1] != "webhooks" || !isSnowflake(parts[2]) || parts[3] == "" {
-			return "", "", bad
-		}
-		return parts[2], parts[3], nil
-	}
-	if base, berr := url.Parse(apiBase); apiBase != "" && berr == nil && base.Host != "" &&
-		strings.EqualFold(base.Scheme, u.Scheme) && strings.EqualFold(base.Host, u.Host) {
-		if n := len(parts); n >= 3 && parts[n-3] == "webhooks" && isSnowflake(parts[n-2]) && parts[n-1] != "" {
-			return parts[n-2], parts[n-1], nil
-		}
-	}
-	return "", "", bad
-}
-
-// redactWebhook hides the token, which is a credential, in error messages.
-func redactWebhook(raw string) string {
-	if i := strings.LastIndex(raw, "/"); i >= 0 && i < len(raw)-1 {
-		return raw[:i+1] + "***"
-	}
-	return raw
 }
 
 // Send executes the webhook with wait=true so Discord answers with the

@@ -236,7 +236,7 @@ func TestUnreachableWebhookErrorHidesToken(t *testing.T) {
 	}
 }
 
-func TestParseWebhookURL(t *testing.T) {
+func TestWebhookURLs(t *testing.T) {
 	tests := []struct {
 		name, url, id, token string
 		wantErr              bool
@@ -252,9 +252,13 @@ func TestParseWebhookURL(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			id, token, err := ParseWebhookURL(tt.url)
+			var id, token string
+			n, err := NewWebhookNotifier(nil, tt.url, nil)
+			if w, ok := n.(*WebhookNotifier); ok {
+				id, token = w.id, w.token
+			}
 			if (err != nil) != tt.wantErr || id != tt.id || token != tt.token {
-				t.Errorf("ParseWebhookURL(%q) = %q, %q, %v; want %q, %q, error %v", tt.url, id, token, err, tt.id, tt.token, tt.wantErr)
+				t.Errorf("NewWebhookNotifier(%q) parsed %q, %q, %v; want %q, %q, error %v", tt.url, id, token, err, tt.id, tt.token, tt.wantErr)
 			}
 			if err != nil && strings.Contains(err.Error(), "SECRET") {
 				t.Errorf("error %q leaks the token", err)
