@@ -40,21 +40,19 @@ func ExportOPML(cfg *config.Config, out io.Writer) error {
 }
 
 // DiscoverFeeds prints the feeds a page links to, or the URL itself when it
-// already is a feed.
+// already is a feed. The parser does the discovery: a web page is a
+// NotAFeed error naming the feeds it links to.
 func DiscoverFeeds(ctx context.Context, f *feeds.Fetcher, pageURL string, out io.Writer) error {
-	resp, err := f.Fetch(ctx, feeds.Request{URL: pageURL})
-	if err != nil {
-		return err
-	}
-	if _, err := feeds.NewParser().Parse(resp.Body, resp.ContentType, resp.URL, time.Now()); err == nil {
-		fmt.Fprintf(out, "%s (is a feed)\n", resp.URL)
+	res, err := feeds.Refresh(ctx, f, feeds.NewParser(), feeds.Request{URL: pageURL}, time.Now())
+	if err == nil {
+		fmt.Fprintf(out, "%s (is a feed)\n", res.URL)
 		return nil
 	}
-	found := feeds.Discover(resp.Body, resp.URL)
-	if len(found) == 0 {
-		return errors.New("no feed links found on that page")
+	var fe *feeds.Error
+	if !errors.As(err, &fe) || fe.Kind != feeds.NotAFeed || len(fe.Alternates) == 0 {
+		return fmt.Errorf("no feed links found on that page: %w", err)
 	}
-	for _, u := range found {
+	for _, u := range fe.Alternates {
 		fmt.Fprintln(out, u)
 	}
 	return nil

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/newshound/newshound/bot/notify"
 	"github.com/newshound/newshound/feeds"
 	"github.com/newshound/newshound/filters"
 )
@@ -51,16 +52,13 @@ func Preview(ctx context.Context, o PreviewOptions, out, errOut io.Writer) error
 	failed, items, hits := 0, 0, 0
 	for _, src := range o.Sources {
 		f := &feedSpec{ID: src, Name: src, URL: sourceURL(src), AllowFile: true}
-		resp, err := o.Fetcher.Fetch(ctx, feeds.Request{URL: f.URL, AllowFile: true})
-		var feed *feeds.Feed
-		if err == nil {
-			feed, err = o.Parser.Parse(resp.Body, resp.ContentType, resp.URL, o.Now())
-		}
+		res, err := feeds.Refresh(ctx, o.Fetcher, o.Parser, feeds.Request{URL: f.URL, AllowFile: true}, o.Now())
 		if err != nil {
 			failed++
 			fmt.Fprintf(errOut, "%s: %v\n", src, err)
 			continue
 		}
+		feed := res.Feed
 		items += len(feed.Items)
 		for i := range feed.Items {
 			it := &feed.Items[i]
@@ -88,11 +86,9 @@ func writePreview(out io.Writer, asJSON bool, src string, it *feeds.Item, matche
 			Feed: src, Key: it.Key, Title: title, Link: link, Published: published, Matched: matched,
 		})
 	}
-	_, err := fmt.Fprintf(out, "%s  %s\n  %s\n  matched: %s\n", published.UTC().Format("2006-01-02 15:04"), oneLine(title), link, strings.Join(matched, ", "))
+	_, err := fmt.Fprintf(out, "%s  %s\n  %s\n  matched: %s\n", published.UTC().Format("2006-01-02 15:04"), notify.OneLine(title), link, strings.Join(matched, ", "))
 	return err
 }
-
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 // sourceURL turns a command-line argument into a URL: URLs stay, paths
 // become file:// URLs.

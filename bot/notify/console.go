@@ -39,7 +39,7 @@ func (c *Console) Send(ctx context.Context, m Message) (Receipt, error) {
 //	  matched: aleppo, ceasefire  (subscription aleppo-ceasefire)
 func FormatText(a Alert) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s  [%s] %s\n", a.Published.UTC().Format("2006-01-02 15:04 MST"), a.Feed, oneLine(a.Title))
+	fmt.Fprintf(&b, "%s  [%s] %s\n", a.Published.UTC().Format("2006-01-02 15:04 MST"), a.Feed, OneLine(a.Title))
 	if a.Link != "" {
 		fmt.Fprintf(&b, "  %s\n", a.Link)
 	}
@@ -51,4 +51,6 @@ func FormatText(a Alert) string {
 	return b.String()
 }
 
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+// OneLine folds a text's white space, line breaks included, into single
+// spaces, for one-line display.
+func OneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
