@@ -20,29 +20,17 @@ import (
 
 	"github.com/newshound/newshound/bot/notify"
 	"github.com/newshound/newshound/config"
+	"github.com/newshound/newshound/internal/feedtest"
 	"github.com/newshound/newshound/store"
 )
 
 // testItem is one RSS item of a feed written by writeFeed.
-type testItem struct {
-	GUID, Title, Link, Description string
-	Published                      time.Time // zero: no pubDate
-}
+type testItem = feedtest.Item
 
 // writeFeed writes an RSS 2.0 document to path.
 func writeFeed(t *testing.T, path string, items ...testItem) {
 	t.Helper()
-	var b strings.Builder
-	b.WriteString(`<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Test wire</title><link>https://wire.example/</link>`)
-	for _, it := range items {
-		fmt.Fprintf(&b, "<item><guid>%s</guid><title>%s</title><link>%s</link><description>%s</description>", it.GUID, it.Title, it.Link, it.Description)
-		if !it.Published.IsZero() {
-			fmt.Fprintf(&b, "<pubDate>%s</pubDate>", it.Published.Format(time.RFC1123Z))
-		}
-		b.WriteString("</item>")
-	}
-	b.WriteString(`</channel></rss>`)
-	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+	if err := os.WriteFile(path, []byte(feedtest.RSS("Test wire", items...)), 0o644); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -461,26 +449,17 @@ func (l *logBuffer) String() string {
 	return l.b.String()
 }
 
-// newFlakyFeed serves an error status until the test stores 200 in the
-// returned status, then a feed with one item.
-func newFlakyFeed(t *testing.T, code int) (*httptest.Server, *atomic.Int32) {
-	var status atomic.Int32
-	status.Store(int32(code))
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if code := int(status.Load()); code != http.StatusOK {
-			http.Error(w, "upstream trouble", code)
-			return
-		}
-		w.Header().Set("Content-Type", "application/rss+xml")
-		fmt.Fprint(w, `<rss version="2.0"><channel><title>Back</title><item><guid>b1</guid><title>Aleppo report</title><link>https://back.example/1</link></item></channel></rss>`)
-	}))
-	t.Cleanup(srv.Close)
-	return srv, &status
+// newFlakyFeed answers with an error status until the test calls
+// SetStatus(http.StatusOK), then serves a feed with one item.
+func newFlakyFeed(t *testing.T, code int) *feedtest.Server {
+	srv := feedtest.NewServer(t, "Back", testItem{GUID: "b1", Title: "Aleppo report", Link: "https://back.example/1"})
+	srv.SetStatus(code)
+	return srv
 }
 
 func TestFailingFeedIsReportedOnceAndDoesNotStopOthers(t *testing.T) {
 	h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo"})
-	broken, status := newFlakyFeed(t, http.StatusInternalServerError)
+	broken := newFlakyFeed(t, http.StatusInternalServerError)
 	h.cfg.Defaults.AllowPrivateNetworks = true
 	h.cfg.Feeds = append(h.cfg.Feeds, config.Feed{Name: "flaky", URL: broken.URL + "/rss"})
 	h.cfg.Subscriptions[0].Feeds = nil
@@ -514,7 +493,7 @@ func TestFailingFeedIsReportedOnceAndDoesNotStopOthers(t *testing.T) {
 		t.Errorf("failure report does not give the HTTP status:\n%s", logs)
 	}
 
-	status.Store(http.StatusOK)
+	broken.SetStatus(http.StatusOK)
 	h.clock = h.clock.Add(7 * time.Hour) // past any back-off
 	run()
 	if got := strings.Count(logs.String(), `msg="feed recovered"`); got != 1 {
@@ -624,7 +603,7 @@ func TestFeedFirstSeenEmptyDoesNotPostItsLaterBacklog(t *testing.T) {
 
 func TestFeedURLChangedInConfigStartsAfresh(t *testing.T) {
 	h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo"})
-	srv, _ := newFlakyFeed(t, http.StatusGone)
+	srv := newFlakyFeed(t, http.StatusGone)
 	h.cfg.Defaults.AllowPrivateNetworks = true
 	h.cfg.Feeds = []config.Feed{{Name: "wire", URL: srv.URL + "/old"}}
 	h.runOnce() // 410: disabled
@@ -641,11 +620,11 @@ func TestFeedURLChangedInConfigStartsAfresh(t *testing.T) {
 
 func TestDisabledFeedGetsOneMoreTryAfterRestart(t *testing.T) {
 	h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo"})
-	srv, status := newFlakyFeed(t, http.StatusGone)
+	srv := newFlakyFeed(t, http.StatusGone)
 	h.cfg.Defaults.AllowPrivateNetworks = true
 	h.cfg.Feeds = []config.Feed{{Name: "wire", URL: srv.URL}}
 	h.runOnce()
-	status.Store(http.StatusOK) // the publisher fixed it
+	srv.SetStatus(http.StatusOK) // the publisher fixed it
 
 	svc, st := h.open()
 	defer st.Close()

@@ -2,15 +2,11 @@ package bot
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
-	"net/http/httptest"
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -22,6 +18,7 @@ import (
 	"github.com/newshound/newshound/config"
 	"github.com/newshound/newshound/feeds"
 	"github.com/newshound/newshound/internal/fakediscord"
+	"github.com/newshound/newshound/internal/feedtest"
 	"github.com/newshound/newshound/store"
 )
 
@@ -29,36 +26,6 @@ const (
 	watchGuild   = "800000000000000001"
 	watchChannel = "800000000000000002"
 )
-
-// liveFeed is an RSS feed on loopback whose items a test can add to.
-type liveFeed struct {
-	mu    sync.Mutex
-	items []testItem
-	*httptest.Server
-}
-
-func newLiveFeed(t *testing.T, items ...testItem) *liveFeed {
-	lf := &liveFeed{items: items}
-	lf.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		lf.mu.Lock()
-		defer lf.mu.Unlock()
-		w.Header().Set("Content-Type", "application/rss+xml")
-		fmt.Fprint(w, `<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Loopback wire</title><link>https://wire.example/</link>`)
-		for _, it := range lf.items {
-			fmt.Fprintf(w, "<item><guid>%s</guid><title>%s</title><link>%s</link><description>%s</description><pubDate>%s</pubDate></item>",
-				it.GUID, it.Title, it.Link, it.Description, it.Published.Format(time.RFC1123Z))
-		}
-		fmt.Fprint(w, `</channel></rss>`)
-	}))
-	t.Cleanup(lf.Close)
-	return lf
-}
-
-func (lf *liveFeed) add(it testItem) {
-	lf.mu.Lock()
-	defer lf.mu.Unlock()
-	lf.items = append([]testItem{it}, lf.items...)
-}
 
 // clock is a settable clock safe for the service's goroutines.
 type clock struct{ ns atomic.Int64 }
@@ -131,7 +98,7 @@ func slash(t *testing.T, dc *fakediscord.Server, sub string, opts ...*discordgo.
 type runningBot struct {
 	dc   *fakediscord.Server
 	clk  *clock
-	feed *liveFeed
+	feed *feedtest.Server
 	svc  *Service
 }
 
@@ -140,7 +107,7 @@ func startBot(t *testing.T) *runningBot {
 	dc := fakediscord.New(t)
 	clk := &clock{}
 	clk.set(time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC))
-	feed := newLiveFeed(t, item(1, "Markets rally on rate hopes", clk.now().Add(-time.Hour)))
+	feed := feedtest.NewServer(t, "Loopback wire", item(1, "Markets rally on rate hopes", clk.now().Add(-time.Hour)))
 	// The feed server is on loopback, which the SSRF guard refuses; these
 	// tests let it through (TestWatchAddRefusesPrivateAndFileFeeds checks
 	// the guard).
@@ -156,7 +123,7 @@ func startBot(t *testing.T) *runningBot {
 
 // publish adds an item to the feed and moves the clock past its next poll.
 func (b *runningBot) publish(it testItem) {
-	b.feed.add(it)
+	b.feed.Publish(it)
 	b.clk.advance(11 * time.Minute)
 }
 
@@ -196,7 +163,7 @@ func TestWatchAddRefusesPrivateAndFileFeeds(t *testing.T) {
 	dc := fakediscord.New(t)
 	clk := &clock{}
 	clk.set(time.Now())
-	feed := newLiveFeed(t, item(1, "Aleppo ceasefire", clk.now()))
+	feed := feedtest.NewServer(t, "Loopback wire", item(1, "Aleppo ceasefire", clk.now()))
 	svc := discordService(t, dc, clk, nil) // the default: guarded
 	svc.cfg.Defaults.AllowPrivateNetworks = true
 
@@ -277,7 +244,7 @@ func TestResumedOrReaddedWatchDoesNotPostWhatPiledUp(t *testing.T) {
 			dc := fakediscord.New(t)
 			clk := &clock{}
 			clk.set(time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC))
-			feed := newLiveFeed(t, item(1, "Markets rally", clk.now()))
+			feed := feedtest.NewServer(t, "Loopback wire", item(1, "Markets rally", clk.now()))
 			svc := discordService(t, dc, clk, feeds.NewFetcher(feeds.FetcherOptions{AllowPrivate: true}))
 			w := svc.Watches()
 			info, err := w.Add(ctx, discord.AddRequest{GuildID: watchGuild, ChannelID: watchChannel, FeedURL: feed.URL + "/rss", Query: "aleppo"})
@@ -287,7 +254,7 @@ func TestResumedOrReaddedWatchDoesNotPostWhatPiledUp(t *testing.T) {
 			if err := tt.stop(w, info.ID); err != nil {
 				t.Fatal(err)
 			}
-			feed.add(item(2, "Aleppo story from while nobody watched", clk.now()))
+			feed.Publish(item(2, "Aleppo story from while nobody watched", clk.now()))
 			clk.advance(time.Hour)
 			if err := svc.RunOnce(ctx); err != nil {
 				t.Fatal(err)
@@ -295,7 +262,7 @@ func TestResumedOrReaddedWatchDoesNotPostWhatPiledUp(t *testing.T) {
 			if err := tt.start(w, feed.URL+"/rss"); err != nil {
 				t.Fatal(err)
 			}
-			feed.add(item(3, "Aleppo story after the watch is back", clk.now()))
+			feed.Publish(item(3, "Aleppo story after the watch is back", clk.now()))
 			clk.advance(time.Hour)
 			if err := svc.RunOnce(ctx); err != nil {
 				t.Fatal(err)

@@ -5,47 +5,19 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/newshound/newshound/internal/fakediscord"
+	"github.com/newshound/newshound/internal/feedtest"
 )
 
-// feedServer serves one RSS feed whose items a test can change.
-type feedServer struct {
-	mu    sync.Mutex
-	items []string
-	*httptest.Server
-}
-
-func newFeedServer(t *testing.T) *feedServer {
-	fs := &feedServer{}
-	fs.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		fs.mu.Lock()
-		defer fs.mu.Unlock()
-		w.Header().Set("Content-Type", "application/rss+xml; charset=utf-8")
-		fmt.Fprint(w, `<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Desk wire</title><link>https://wire.example/</link>`)
-		for _, it := range fs.items {
-			fmt.Fprint(w, it)
-		}
-		fmt.Fprint(w, `</channel></rss>`)
-	}))
-	t.Cleanup(fs.Close)
-	return fs
-}
-
-func (fs *feedServer) add(guid, title, description string, published time.Time) {
-	fs.mu.Lock()
-	defer fs.mu.Unlock()
-	it := fmt.Sprintf(`<item><guid>%s</guid><title>%s</title><link>https://wire.example/%s</link><description>%s</description><pubDate>%s</pubDate></item>`,
-		guid, title, guid, description, published.UTC().Format(time.RFC1123Z))
-	fs.items = append([]string{it}, fs.items...)
+// publish adds an item to the top of the test feed.
+func publish(feed *feedtest.Server, guid, title, description string, published time.Time) {
+	feed.Publish(feedtest.Item{GUID: guid, Title: title, Link: "https://wire.example/" + guid, Description: description, Published: published})
 }
 
 const e2eChannel = "700000000000000007"
@@ -129,13 +101,13 @@ func viewsOf(t *testing.T, msgs []fakediscord.Message) []alertView {
 
 func TestEndToEndFeedToDiscord(t *testing.T) {
 	dc := fakediscord.New(t)
-	feed := newFeedServer(t)
+	feed := feedtest.NewServer(t, "Desk wire")
 	t.Setenv("NEWSHOUND_TEST_TOKEN", "test-bot-token")
 	now := time.Now()
-	feed.add("a1", "Aleppo ceasefire talks resume in Geneva", "Diplomats say a truce could hold by Friday.", now.Add(-2*time.Hour))
-	feed.add("k1", "Kerry lands in Moscow", "The secretary of state meets his counterpart.", now.Add(-time.Hour))
-	feed.add("f1", "Kerry scores twice in football final", "A football story.", now.Add(-time.Hour))
-	feed.add("x1", "Markets rally on rate hopes", "Nothing about Syria.", now.Add(-time.Hour))
+	publish(feed, "a1", "Aleppo ceasefire talks resume in Geneva", "Diplomats say a truce could hold by Friday.", now.Add(-2*time.Hour))
+	publish(feed, "k1", "Kerry lands in Moscow", "The secretary of state meets his counterpart.", now.Add(-time.Hour))
+	publish(feed, "f1", "Kerry scores twice in football final", "A football story.", now.Add(-time.Hour))
+	publish(feed, "x1", "Markets rally on rate hopes", "Nothing about Syria.", now.Add(-time.Hour))
 	cfg := writeE2EConfig(t, t.TempDir(), feed.URL+"/feed.xml", dc)
 
 	runCLI(t, "run", "--once", "--config", cfg)
@@ -156,7 +128,7 @@ func TestEndToEndFeedToDiscord(t *testing.T) {
 	assertViews(t, "webhook after second run", viewsOf(t, dc.Messages(e2eWebhook)), wantWebhook)
 	assertViews(t, "channel after second run", viewsOf(t, dc.Messages(e2eChannel)), wantDesk)
 
-	feed.add("a2", "Truce in Aleppo holds for a second night", "Residents report a quiet night.", now)
+	publish(feed, "a2", "Truce in Aleppo holds for a second night", "Residents report a quiet night.", now)
 	runCLI(t, "run", "--once", "--config", cfg)
 	wantWebhook = append(wantWebhook, alertView{
 		Title: "**Truce** in **Aleppo** holds for a second night", URL: "https://wire.example/a2",
