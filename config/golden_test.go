@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/newshound/newshound/internal/golden"
 )
 
 var update = flag.Bool("update", false, "rewrite the testdata/*.golden files from the current output")
@@ -42,24 +44,7 @@ func TestErrorsGolden(t *testing.T) {
 				t.Errorf("Parse returned a config along with errors")
 			}
 			got := err.Error() + "\n"
-			compareGolden(t, strings.TrimSuffix(file, ".yaml")+".golden", got)
+			golden.Check(t, strings.TrimSuffix(file, ".yaml")+".golden", []byte(got), *update)
 		})
-	}
-}
-
-func compareGolden(t *testing.T, path, got string) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./config/ -update to create it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("problems differ from %s\ngot:\n%s\nwant:\n%s", path, got, want)
 	}
 }

@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/newshound/newshound/internal/golden"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata golden files from the current output")
@@ -139,35 +141,5 @@ func TestGolden(t *testing.T) {
 			t.Errorf("query %s (%s) matches no golden item", id, queries[id])
 		}
 	}
-	compareGolden(t, "matches.golden", out.String())
-}
-
-func compareGolden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if got != string(want) {
-		gl, wl := strings.Split(got, "\n"), strings.Split(string(want), "\n")
-		for i := 0; i < max(len(gl), len(wl)); i++ {
-			g, w := lineAt(gl, i), lineAt(wl, i)
-			if g != w {
-				t.Fatalf("%s differs at line %d:\n got %s\nwant %s\n(run go test -update and review the diff if the change is deliberate)", path, i+1, g, w)
-			}
-		}
-	}
-}
-
-func lineAt(lines []string, i int) string {
-	if i < len(lines) {
-		return lines[i]
-	}
-	return "<end of file>"
+	golden.Check(t, filepath.Join("testdata", "matches.golden"), []byte(out.String()), *update)
 }

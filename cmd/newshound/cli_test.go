@@ -4,31 +4,14 @@ import (
 	"bytes"
 	"context"
 	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/newshound/newshound/internal/golden"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
-
-// golden compares got with testdata/NAME, or rewrites it with -update.
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("output differs from %s:\ngot:\n%s\nwant:\n%s", path, got, want)
-	}
-}
 
 func TestCLI(t *testing.T) {
 	tests := []struct {
@@ -87,7 +70,7 @@ func TestCLI(t *testing.T) {
 				t.Errorf("exit code: got %d, want %d\nstderr:\n%s", code, tt.wantCode, errOut.String())
 			}
 			if tt.golden != "" {
-				golden(t, tt.golden, out.String())
+				golden.Check(t, filepath.Join("testdata", tt.golden), out.Bytes(), *update)
 			}
 			if !strings.Contains(out.String(), tt.wantOut) {
 				t.Errorf("stdout: got %q, want it to contain %q", out.String(), tt.wantOut)
