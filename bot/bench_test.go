@@ -45,13 +45,11 @@ func benchmarkPollCycle(b *testing.B, nFeeds, nSubs int, changed bool) {
 	}))
 	defer srv.Close()
 
-	cfg := &config.Config{
-		Defaults: config.Defaults{Interval: 10 * time.Minute, MaxAge: 0, MaxBodyBytes: 10 << 20, Timeout: 30 * time.Second,
-			AllowPrivateNetworks: true, HostConcurrency: 64, HostGap: -1, DisableAfter: 72 * time.Hour},
-		Destinations: []config.Destination{{Name: "desk", Type: config.Console}},
-	}
+	cfg := config.Default()
+	cfg.Defaults.MaxAge, cfg.Defaults.AllowPrivateNetworks, cfg.Defaults.HostConcurrency, cfg.Defaults.HostGap = 0, true, 64, 0
+	cfg.Destinations = []config.Destination{{Name: "desk", Type: config.Console}}
 	for i := range nFeeds {
-		cfg.Feeds = append(cfg.Feeds, config.Feed{Name: fmt.Sprintf("feed-%d", i), URL: fmt.Sprintf("%s/f%d", srv.URL, i)})
+		cfg.Feeds = append(cfg.Feeds, config.Feed{Name: fmt.Sprintf("feed-%d", i), URL: fmt.Sprintf("%s/f%d", srv.URL, i), Interval: 10 * time.Minute})
 	}
 	for i := range nSubs {
 		cfg.Subscriptions = append(cfg.Subscriptions, config.Subscription{
@@ -65,12 +63,10 @@ func benchmarkPollCycle(b *testing.B, nFeeds, nSubs int, changed bool) {
 		b.Fatal(err)
 	}
 	defer st.Close()
-	svc, err := New(ctx, Options{Config: cfg, Store: st, Notifiers: map[string]notify.Notifier{"desk": notify.NewConsole(io.Discard)},
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	svc, err := New(ctx, testOptions(cfg, st, map[string]notify.Notifier{"desk": notify.NewConsole(io.Discard)}, slog.New(slog.NewTextHandler(io.Discard, nil)), time.Now))
 	if err != nil {
 		b.Fatal(err)
 	}
-	svc.fetcher = NewFetcher(cfg.Defaults)
 	if err := svc.RunOnce(ctx); err != nil { // first sight
 		b.Fatal(err)
 	}

@@ -20,6 +20,7 @@ import (
 
 	"github.com/newshound/newshound/bot/notify"
 	"github.com/newshound/newshound/config"
+	"github.com/newshound/newshound/feeds"
 	"github.com/newshound/newshound/internal/feedtest"
 	"github.com/newshound/newshound/store"
 )
@@ -85,15 +86,14 @@ func newHarness(t *testing.T, subs ...config.Subscription) *harness {
 	dir := t.TempDir()
 	h := &harness{t: t, dir: dir, db: filepath.Join(dir, "state.db"), rec: &recorder{},
 		clock: time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)}
-	h.cfg = &config.Config{
-		Path:     filepath.Join(dir, "newshound.yaml"),
-		Defaults: config.Defaults{Interval: 10 * time.Minute, MaxAge: 24 * time.Hour, MaxBodyBytes: 1 << 20, Timeout: 5 * time.Second, HostConcurrency: 2, DisableAfter: 72 * time.Hour},
-		Feeds: []config.Feed{
-			{Name: "wire", URL: h.feedURL("wire.xml")},
-			{Name: "other", URL: h.feedURL("other.xml")},
-		},
-		Destinations: []config.Destination{{Name: "desk", Type: config.Console}},
+	h.cfg = config.Default()
+	h.cfg.Path = filepath.Join(dir, "newshound.yaml")
+	h.cfg.Defaults.MaxBodyBytes, h.cfg.Defaults.Timeout = 1<<20, 5*time.Second
+	h.cfg.Feeds = []config.Feed{
+		{Name: "wire", URL: h.feedURL("wire.xml"), Interval: 10 * time.Minute},
+		{Name: "other", URL: h.feedURL("other.xml"), Interval: 10 * time.Minute},
 	}
+	h.cfg.Destinations = []config.Destination{{Name: "desk", Type: config.Console}}
 	for i := range subs {
 		if subs[i].Destination == "" {
 			subs[i].Destination = "desk"
@@ -109,6 +109,27 @@ func newHarness(t *testing.T, subs ...config.Subscription) *harness {
 	writeFeed(t, filepath.Join(dir, "wire.xml"), seed)
 	writeFeed(t, filepath.Join(dir, "other.xml"), seed)
 	return h
+}
+
+// options are the Options cmd would wire for the harness's config, with
+// the harness's clock and n as the desk.
+func (h *harness) options(st store.Store, n notify.Notifier, logs io.Writer) Options {
+	return testOptions(h.cfg, st, map[string]notify.Notifier{"desk": n}, slog.New(slog.NewTextHandler(logs, nil)), func() time.Time { return h.clock })
+}
+
+// testOptions wires a Service's parts from cfg as cmd/newshound does.
+func testOptions(cfg *config.Config, st store.Store, notifiers map[string]notify.Notifier, log *slog.Logger, now func() time.Time) Options {
+	d := cfg.Defaults
+	o := feeds.FetcherOptions{
+		UserAgent: d.UserAgent, MaxBodyBytes: d.MaxBodyBytes, Timeout: d.Timeout, AllowPrivate: d.AllowPrivateNetworks,
+		HostConcurrency: d.HostConcurrency, HostGap: d.HostGap,
+	}
+	fetcher := feeds.NewFetcher(o)
+	o.AllowPrivate = false
+	return Options{
+		Config: cfg, Store: st, Notifiers: notifiers, Fetcher: fetcher, WatchFetcher: feeds.NewFetcher(o),
+		Parser: feeds.NewParser(), Logger: log, Now: now,
+	}
 }
 
 func (h *harness) feedURL(name string) string {
@@ -127,11 +148,7 @@ func (h *harness) open() (*Service, store.Store) {
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	svc, err := New(ctx, Options{
-		Config: h.cfg, Store: st, Notifiers: map[string]notify.Notifier{"desk": h.rec},
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Now:    func() time.Time { return h.clock },
-	})
+	svc, err := New(ctx, h.options(st, h.rec, io.Discard))
 	if err != nil {
 		st.Close()
 		h.t.Fatal(err)
@@ -235,7 +252,7 @@ func TestCrashAfterEnqueueDeliversOnNextRunExactlyOnce(t *testing.T) {
 	// The process polls and enqueues, then dies before delivering: only
 	// the poll half of a run happens, and the database is closed under it.
 	svc, st := h.open()
-	svc.pollAll(context.Background(), svc.currentSubs().feedList())
+	svc.poller.pollAll(context.Background(), svc.live.catalog().Feeds())
 	st.Close()
 	h.wantTitles()
 
@@ -398,11 +415,8 @@ func TestShutdownLetsInFlightDeliveryFinish(t *testing.T) {
 			}
 			defer st.Close()
 			slow := &slowNotifier{started: make(chan struct{}, 1), release: make(chan struct{})}
-			svc, err := New(ctx, Options{
-				Config: h.cfg, Store: st, Notifiers: map[string]notify.Notifier{"desk": slow},
-				Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: func() time.Time { return h.clock },
-				ShutdownGrace: 300 * time.Millisecond,
-			})
+			h.cfg.Service.ShutdownGrace = 300 * time.Millisecond
+			svc, err := New(ctx, h.options(st, slow, io.Discard))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -472,8 +486,7 @@ func TestFailingFeedIsReportedOnceAndDoesNotStopOthers(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer st.Close()
-		svc, err := New(ctx, Options{Config: h.cfg, Store: st, Notifiers: map[string]notify.Notifier{"desk": h.rec},
-			Logger: slog.New(slog.NewTextHandler(logs, nil)), Now: func() time.Time { return h.clock }})
+		svc, err := New(ctx, h.options(st, h.rec, logs))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -629,21 +642,17 @@ func TestDisabledFeedGetsOneMoreTryAfterRestart(t *testing.T) {
 	svc, st := h.open()
 	defer st.Close()
 	ctx := context.Background()
-	f := svc.currentSubs().feeds["wire"]
-	tests := []struct {
-		name  string
-		first bool
-		want  pollMode
-	}{
-		{"at start-up", true, pollRetryDisabled},
-		{"later", false, pollWhenDue},
+	f, _ := svc.live.catalog().Feed("wire")
+	disabled, err := st.FeedState(ctx, "wire")
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, tt := range tests {
-		if got := svc.planPoll(ctx, f, tt.first, h.clock); got.mode != tt.want {
-			t.Errorf("%s: plan mode %v, want %v", tt.name, got.mode, tt.want)
-		}
+	if at, mode := svc.poller.firstPlan(f, disabled, true, h.clock); mode != pollRetryDisabled || at.After(h.clock) {
+		t.Errorf("at start-up: plan %v at %v, want pollRetryDisabled now", mode, at)
 	}
-	svc.pollFeed(ctx, f, pollRetryDisabled)
+	// Later plans come from the poll itself: a feed the retry disables
+	// again is not planned before a year.
+	svc.poller.pollFeed(ctx, f, pollRetryDisabled)
 	fs, err := st.FeedState(ctx, "wire")
 	if err != nil {
 		t.Fatal(err)
@@ -674,12 +683,12 @@ func TestFailedCommitKeepsValidatorsAndRetriesInAMinute(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc, err := New(ctx, Options{Config: h.cfg, Store: failingCommits{st}, Notifiers: map[string]notify.Notifier{"desk": h.rec},
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: func() time.Time { return h.clock }})
+	svc, err := New(ctx, h.options(failingCommits{st}, h.rec, io.Discard))
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc.pollFeed(ctx, svc.currentSubs().feeds["wire"], pollNow)
+	f, _ := svc.live.catalog().Feed("wire")
+	svc.poller.pollFeed(ctx, f, pollNow)
 	after, err := st.FeedState(ctx, "wire")
 	if err != nil {
 		t.Fatal(err)

@@ -4,13 +4,11 @@ import (
 	"context"
 	"errors"
 	"io"
-	"log/slog"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/newshound/newshound/bot/discord"
-	"github.com/newshound/newshound/bot/notify"
 	"github.com/newshound/newshound/config"
 	"github.com/newshound/newshound/internal/fakediscord"
 	"github.com/newshound/newshound/store"
@@ -83,8 +81,7 @@ func (h *harness) runOnceWith(t *testing.T, dc *fakediscord.Server, crash bool) 
 		t.Fatal(err)
 	}
 	n := discord.NewChannelNotifier(session, watchChannel, discord.NewLimiter(discord.LimiterConfig{}))
-	svc, err := New(ctx, Options{Config: h.cfg, Store: s, Notifiers: map[string]notify.Notifier{"desk": n},
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: func() time.Time { return h.clock }})
+	svc, err := New(ctx, h.options(s, n, io.Discard))
 	if err != nil {
 		t.Fatal(err)
 	}

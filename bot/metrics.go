@@ -1,16 +1,7 @@
 package bot
 
 import (
-	"context"
-	"errors"
-	"io"
-	"net"
-	"net/http"
-	"time"
-
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
 // metrics are the service's Prometheus instruments. They are always
@@ -60,33 +51,4 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 func prometheusTimer(h prometheus.Observer) func() {
 	t := prometheus.NewTimer(h)
 	return func() { t.ObserveDuration() }
-}
-
-// ServeMetrics serves Prometheus metrics at /metrics and a liveness probe
-// at /healthz on ln until ctx ends.
-func ServeMetrics(ctx context.Context, ln net.Listener, g prometheus.Gatherer) error {
-	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", promhttp.HandlerFor(g, promhttp.HandlerOpts{}))
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		io.WriteString(w, "ok\n")
-	})
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
-	go func() {
-		<-ctx.Done()
-		shutdown, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-		defer cancel()
-		srv.Shutdown(shutdown)
-	}()
-	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
-}
-
-// NewRegistry is a metrics registry with newshound's process and Go runtime
-// collectors; pass it as Options.Registry and to ServeMetrics.
-func NewRegistry() *prometheus.Registry {
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	return reg
 }

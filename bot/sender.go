@@ -2,31 +2,56 @@ package bot
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/newshound/newshound/alert"
 	"github.com/newshound/newshound/bot/notify"
 	"github.com/newshound/newshound/store"
 )
 
+// sender delivers the outbox: each destination's pending alerts in order,
+// destinations in parallel, through their notifiers, recording each
+// outcome (delivered, retry later, dropped, destination paused).
+type sender struct {
+	store     store.Store
+	notifiers map[string]notify.Notifier // by destination name
+	// channel returns the notifier for a Discord channel that a watch
+	// delivers to; nil when no bot token is configured.
+	channel   func(channelID string) notify.Notifier
+	live      *live // to pause the watches of a destination that is gone
+	leases    *leases
+	log       *slog.Logger
+	now       func() time.Time
+	metrics   *metrics
+	burst     int // more pending alerts than this go as bursts
+	retryBase time.Duration
+	retryMax  time.Duration
+	wake      chan struct{} // poked after a poll enqueued alerts
+
+	mu     sync.Mutex
+	paused map[string]string // destination -> reason it was paused
+	warned map[string]bool   // problems already reported, by key
+}
+
 // sendTick is how often the sender looks for retries that fell due.
 const sendTick = 2 * time.Second
 
-func (s *Service) poke() {
+func (s *sender) poke() {
 	select {
 	case s.wake <- struct{}{}:
 	default:
 	}
 }
 
-// sendLoop delivers pending alerts whenever a poll enqueued some and on a
+// loop delivers pending alerts whenever a poll enqueued some and on a
 // tick for retries, until runCtx ends; sendCtx bounds in-flight sends.
-func (s *Service) sendLoop(runCtx, sendCtx context.Context) {
+func (s *sender) loop(runCtx, sendCtx context.Context) {
 	t := time.NewTicker(sendTick)
 	defer t.Stop()
 	for {
@@ -44,7 +69,7 @@ func (s *Service) sendLoop(runCtx, sendCtx context.Context) {
 
 // deliverAll sends everything that is due, destination by destination,
 // oldest first, until nothing due is left or a destination must wait.
-func (s *Service) deliverAll(ctx context.Context) error {
+func (s *sender) deliverAll(ctx context.Context) error {
 	dests, err := s.store.PendingDestinations(ctx)
 	if err != nil {
 		return err
@@ -64,18 +89,18 @@ func (s *Service) deliverAll(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-func (s *Service) deliverDestination(ctx context.Context, dest string) error {
+func (s *sender) deliverDestination(ctx context.Context, dest string) error {
 	lease := "outbox:" + dest
-	if !s.claim(ctx, lease, 2*time.Minute) {
+	if !s.leases.take(ctx, lease) {
 		return nil // another instance is sending to it
 	}
-	defer s.release(ctx, lease)
+	defer s.leases.release(ctx, lease)
 	// A batch is sent at most once per pass, so an alert whose outcome
 	// could not be recorded is not sent again and again.
 	sent := map[string]bool{}
 	for ctx.Err() == nil {
-		if len(sent) > 0 && !s.claim(ctx, lease, 2*time.Minute) {
-			return nil // a long pass: the lease was renewed, or lost to another instance
+		if !s.leases.holds(lease) {
+			return nil // this instance stalled and another took the outbox over
 		}
 		if reason, paused := s.destinationPaused(dest); paused {
 			s.log.Debug("destination paused; alerts kept", "destination", dest, "reason", reason)
@@ -111,7 +136,7 @@ func (s *Service) deliverDestination(ctx context.Context, dest string) error {
 // order, stopping at the first that is not due yet: a destination that asked
 // to wait gets its alerts in their original order when it is ready, not the
 // newer ones first.
-func (s *Service) duePrefix(ctx context.Context, dest string) ([]store.Alert, error) {
+func (s *sender) duePrefix(ctx context.Context, dest string) ([]store.Alert, error) {
 	now := s.now()
 	pending, err := s.store.PendingAlerts(ctx, dest, now.Add(100*365*24*time.Hour), 100)
 	if err != nil {
@@ -129,7 +154,7 @@ func (s *Service) duePrefix(ctx context.Context, dest string) ([]store.Alert, er
 // batch (a send was tried) keep it, so a retry is the same message with the
 // same nonce; the rest are batched now and the batch is stored before the
 // first attempt.
-func (s *Service) batch(ctx context.Context, pending []store.Alert) ([][]store.Alert, error) {
+func (s *sender) batch(ctx context.Context, pending []store.Alert) ([][]store.Alert, error) {
 	var out [][]store.Alert
 	index := map[string]int{}
 	var fresh []store.Alert
@@ -175,11 +200,11 @@ func batchName(group []store.Alert) string {
 
 // sendBatch sends one message and records the outcome. It reports whether
 // the destination must stop for now (rate limited, gone, or shutting down).
-func (s *Service) sendBatch(ctx context.Context, dest string, n notify.Notifier, b []store.Alert) (stop bool) {
+func (s *sender) sendBatch(ctx context.Context, dest string, n notify.Notifier, b []store.Alert) (stop bool) {
 	msg := notify.Message{Nonce: b[0].Batch}
 	for _, row := range b {
-		var a notify.Alert
-		if err := json.Unmarshal(row.Payload, &a); err != nil {
+		a, err := alert.Decode(row.Payload)
+		if err != nil {
 			s.drop(ctx, row, fmt.Sprintf("unreadable payload: %v", err))
 			continue
 		}
@@ -212,7 +237,7 @@ func (s *Service) sendBatch(ctx context.Context, dest string, n notify.Notifier,
 
 // handleSendError decides what a failed send means; rec is the context
 // for recording it, which outlives a shutdown.
-func (s *Service) handleSendError(ctx, rec context.Context, dest string, b []store.Alert, err error) (stop bool) {
+func (s *sender) handleSendError(ctx, rec context.Context, dest string, b []store.Alert, err error) (stop bool) {
 	var retry *notify.RetryError
 	switch {
 	case ctx.Err() != nil:
@@ -248,7 +273,7 @@ func (s *Service) handleSendError(ctx, rec context.Context, dest string, b []sto
 	}
 }
 
-func (s *Service) backoff(attempts int) time.Duration {
+func (s *sender) backoff(attempts int) time.Duration {
 	d := s.retryBase
 	for range attempts {
 		d *= 2
@@ -259,7 +284,7 @@ func (s *Service) backoff(attempts int) time.Duration {
 	return d
 }
 
-func (s *Service) markFailed(ctx context.Context, b []store.Alert, err error, next time.Time) {
+func (s *sender) markFailed(ctx context.Context, b []store.Alert, err error, next time.Time) {
 	for _, row := range b {
 		if e := s.store.MarkFailed(ctx, row.ID, err.Error(), next); e != nil {
 			s.log.Error("recording failed delivery", "id", row.ID, "err", e)
@@ -267,7 +292,7 @@ func (s *Service) markFailed(ctx context.Context, b []store.Alert, err error, ne
 	}
 }
 
-func (s *Service) drop(ctx context.Context, row store.Alert, reason string) {
+func (s *sender) drop(ctx context.Context, row store.Alert, reason string) {
 	s.metrics.dropped.WithLabelValues(row.Destination).Inc()
 	s.log.Error("alert dropped: the destination will not accept it", "id", row.ID, "destination", row.Destination, "subscription", row.Subscription, "reason", reason)
 	if err := s.store.MarkDropped(ctx, row.ID, reason); err != nil {
@@ -275,9 +300,9 @@ func (s *Service) drop(ctx context.Context, row store.Alert, reason string) {
 	}
 }
 
-func (s *Service) destinationPaused(dest string) (string, bool) {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
+func (s *sender) destinationPaused(dest string) (string, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	reason, ok := s.paused[dest]
 	return reason, ok
 }
@@ -285,7 +310,7 @@ func (s *Service) destinationPaused(dest string) (string, bool) {
 // pauseDestination stops deliveries to a destination that is gone (channel
 // deleted, webhook deleted, access removed). Its alerts stay in the outbox;
 // watches delivering there are paused with the reason.
-func (s *Service) pauseDestination(ctx context.Context, dest, reason string) {
+func (s *sender) pauseDestination(ctx context.Context, dest, reason string) {
 	s.mu.Lock()
 	s.paused[dest] = reason
 	s.mu.Unlock()
@@ -305,13 +330,13 @@ func (s *Service) pauseDestination(ctx context.Context, dest, reason string) {
 		}
 	}
 	if changed {
-		if err := s.reloadSubscriptions(ctx); err != nil {
+		if err := s.live.rebuild(ctx, nil); err != nil {
 			s.log.Error("reloading subscriptions", "err", err)
 		}
 	}
 }
 
-func (s *Service) notifierFor(dest string) (notify.Notifier, bool) {
+func (s *sender) notifierFor(dest string) (notify.Notifier, bool) {
 	if n, ok := s.notifiers[dest]; ok {
 		return n, true
 	}
@@ -319,4 +344,25 @@ func (s *Service) notifierFor(dest string) (notify.Notifier, bool) {
 		return s.channel(id), true
 	}
 	return nil, false
+}
+
+// resume lifts a pause (a moderator resumed a watch of the destination).
+func (s *sender) resume(dest string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.paused, dest)
+}
+
+// warnOnce logs a warning the first time key is seen in this process, and
+// at debug level after that, so a lasting condition does not flood the log.
+func (s *sender) warnOnce(key, msg string, args ...any) {
+	s.mu.Lock()
+	seen := s.warned[key]
+	s.warned[key] = true
+	s.mu.Unlock()
+	if seen {
+		s.log.Debug(msg, args...)
+		return
+	}
+	s.log.Warn(msg, args...)
 }

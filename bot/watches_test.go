@@ -19,6 +19,7 @@ import (
 	"github.com/newshound/newshound/feeds"
 	"github.com/newshound/newshound/internal/fakediscord"
 	"github.com/newshound/newshound/internal/feedtest"
+	"github.com/newshound/newshound/internal/pgtest"
 	"github.com/newshound/newshound/store"
 )
 
@@ -38,12 +39,17 @@ func (c *clock) advance(d time.Duration) { c.ns.Add(int64(d)) }
 // /watch commands on a fake Discord.
 func discordService(t *testing.T, dc *fakediscord.Server, clk *clock, watchFetcher *feeds.Fetcher) *Service {
 	t.Helper()
-	return discordServiceAt(t, dc, clk, watchFetcher, filepath.Join(t.TempDir(), "state.db"))
+	st, err := store.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "state.db"), store.WithClock(clk.now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return discordServiceOn(t, dc, clk, watchFetcher, st)
 }
 
-// discordServiceAt is discordService on the database at path, which
-// several services may share.
-func discordServiceAt(t *testing.T, dc *fakediscord.Server, clk *clock, watchFetcher *feeds.Fetcher, path string) *Service {
+// discordServiceOn is discordService on the store st, which several
+// services may share (PostgreSQL).
+func discordServiceOn(t *testing.T, dc *fakediscord.Server, clk *clock, watchFetcher *feeds.Fetcher, st store.Store) *Service {
 	t.Helper()
 	ctx := context.Background()
 	session, err := discord.NewSession("test-token", dc.APIBase(), nil)
@@ -51,22 +57,19 @@ func discordServiceAt(t *testing.T, dc *fakediscord.Server, clk *clock, watchFet
 		t.Fatal(err)
 	}
 	lim := discord.NewLimiter(discord.LimiterConfig{})
-	st, err := store.OpenSQLite(ctx, path, store.WithClock(clk.now))
-	if err != nil {
-		t.Fatal(err)
+	cfg := config.Default()
+	cfg.Defaults.MaxBodyBytes, cfg.Defaults.Timeout = 1<<20, 5*time.Second
+	// Loopback feeds from the config file are allowed; watches added from
+	// Discord are guarded whatever the config says.
+	cfg.Defaults.AllowPrivateNetworks = true
+	cfg.Discord = config.Discord{Token: "test-token", APIBase: dc.APIBase(), Guilds: []string{watchGuild}, Commands: true, Burst: 5}
+	o := testOptions(cfg, st, nil, slog.New(slog.NewTextHandler(io.Discard, nil)), clk.now)
+	o.Discord = session
+	o.Channel = func(id string) notify.Notifier { return discord.NewChannelNotifier(session, id, lim) }
+	if watchFetcher != nil {
+		o.WatchFetcher = watchFetcher
 	}
-	t.Cleanup(func() { st.Close() })
-	defaults := config.Defaults{Interval: 10 * time.Minute, MaxAge: 24 * time.Hour, MaxBodyBytes: 1 << 20, Timeout: 5 * time.Second, HostConcurrency: 2, DisableAfter: 72 * time.Hour}
-	cfg := &config.Config{
-		Defaults: defaults,
-		Discord:  config.Discord{Token: "test-token", APIBase: dc.APIBase(), Guilds: []string{watchGuild}, Commands: true},
-	}
-	svc, err := New(ctx, Options{
-		Config: cfg, Store: st, Discord: session, WatchFetcher: watchFetcher,
-		Channel: func(id string) notify.Notifier { return discord.NewChannelNotifier(session, id, lim) },
-		Logger:  slog.New(slog.NewTextHandler(io.Discard, nil)),
-		Now:     clk.now,
-	})
+	svc, err := New(ctx, o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,7 +115,6 @@ func startBot(t *testing.T) *runningBot {
 	// tests let it through (TestWatchAddRefusesPrivateAndFileFeeds checks
 	// the guard).
 	svc := discordService(t, dc, clk, feeds.NewFetcher(feeds.FetcherOptions{AllowPrivate: true}))
-	svc.fetcher = feeds.NewFetcher(feeds.FetcherOptions{AllowPrivate: true})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); svc.Run(ctx) }()
@@ -164,8 +166,7 @@ func TestWatchAddRefusesPrivateAndFileFeeds(t *testing.T) {
 	clk := &clock{}
 	clk.set(time.Now())
 	feed := feedtest.NewServer(t, "Loopback wire", item(1, "Aleppo ceasefire", clk.now()))
-	svc := discordService(t, dc, clk, nil) // the default: guarded
-	svc.cfg.Defaults.AllowPrivateNetworks = true
+	svc := discordService(t, dc, clk, nil) // the default: guarded, though the config allows private networks
 
 	tests := []struct {
 		name, url, query, want string
@@ -284,12 +285,18 @@ func TestOneInstanceOfSeveralOpensTheGateway(t *testing.T) {
 	dc := fakediscord.New(t)
 	clk := &clock{}
 	clk.set(time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC))
-	db := filepath.Join(t.TempDir(), "shared.db")
-	first := discordServiceAt(t, dc, clk, nil, db)
-	second := discordServiceAt(t, dc, clk, nil, db)
-	for _, svc := range []*Service{first, second} {
-		svc.gatewayTerm = 300 * time.Millisecond
+	dsn := pgtest.Schema(t) // only a shared store has several instances
+	open := func() *Service {
+		st, err := store.OpenPostgres(context.Background(), dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		svc := discordServiceOn(t, dc, clk, nil, st)
+		svc.leases.ttl = 300 * time.Millisecond
+		return svc
 	}
+	first, second := open(), open()
 	run := func(svc *Service) (stop func()) {
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan struct{})

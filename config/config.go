@@ -8,19 +8,49 @@
 // and the caller swaps the result in only when it returns no error.
 package config
 
-import "time"
+import (
+	"reflect"
+	"slices"
+	"time"
+)
 
-// Config is a loaded, validated configuration. Every default is filled in.
+// Config is a loaded, validated configuration. Every default is filled in
+// here, once: the packages that receive these values use them as they are,
+// and a 0 means what this file says it means.
 type Config struct {
-	Path          string // the file it was loaded from
-	Store         Store
-	Defaults      Defaults
-	Discord       Discord
+	Path         string // the file it was loaded from
+	Store        Store
+	Defaults     Defaults
+	Discord      Discord
+	Destinations []Destination
+	Service      Service
+	// Live is what a reload (SIGHUP) may change while the service runs.
+	Live
+}
+
+// Live is the part of a config that a running service takes on reload,
+// swapped in as one value: everything else needs a restart (see
+// RestartChanges).
+type Live struct {
 	Define        map[string]string // named queries, used as @name
 	DefinePos     map[string]Pos    // where each define's query text starts
 	Feeds         []Feed
 	Subscriptions []Subscription
-	Destinations  []Destination
+}
+
+// Service holds the running service's own settings. They have no keys in
+// the file; they are here so that every default has one owner.
+type Service struct {
+	Workers       int           // feeds polled at once; 8
+	ShutdownGrace time.Duration // how long deliveries in flight may finish after Ctrl-C; 10s
+	RetryBase     time.Duration // first retry after a failed delivery, doubling; 5s
+	RetryMax      time.Duration // longest wait between retries; 10m
+	Retention     time.Duration // delivered alerts and seen keys of items gone from their feed; 30 days
+	// LeaseTTL is how long a lease of a shared (PostgreSQL) store lasts
+	// unrenewed: a dead instance's feeds, outboxes and Discord gateway are
+	// taken over after at most this long. Held leases are renewed every
+	// LeaseTTL/3. 30s.
+	LeaseTTL time.Duration
 }
 
 // Store selects the database.
@@ -32,15 +62,15 @@ type Store struct {
 
 // Defaults apply to every feed and subscription that does not say otherwise.
 type Defaults struct {
-	Interval             time.Duration // default 10m, floor 1m
+	Interval             time.Duration // default 10m, floor 1m (a feed's own interval: the same)
 	Backfill             int           // newest N items posted on a feed's first sight; default 0
 	MaxAge               time.Duration // items older than this are never posted; default 24h; 0 = no age limit
-	UserAgent            string        // default DefaultUserAgent
+	UserAgent            string        // default DefaultUserAgent (with the version: see WithVersion)
 	MaxBodyBytes         int64         // default 10 MiB
 	Timeout              time.Duration // whole fetch; default 30s
 	AllowPrivateNetworks bool
-	HostConcurrency      int           // default 2
-	HostGap              time.Duration // minimum gap between requests to one host; default 1s
+	HostConcurrency      int           // requests to one host at once; default 2, at least 1
+	HostGap              time.Duration // minimum gap between requests to one host; default 1s; 0 = no gap
 	DisableAfter         time.Duration // a feed failing this long is disabled; default 72h; 0 = never
 }
 
@@ -53,7 +83,7 @@ type Discord struct {
 	Commands bool
 	// Burst: when more than this many alerts are waiting for one channel
 	// or webhook, they go as messages of up to 10 embeds each instead of
-	// one message per alert. Default 5.
+	// one message per alert. Default 5; at least 1.
 	Burst int
 }
 
@@ -130,6 +160,11 @@ const (
 	defaultDisableAfter = 72 * time.Hour
 )
 
+// Default is the configuration of a file that sets nothing: console
+// output, SQLite in DefaultStorePath, every default filled in. Commands
+// that run without a config file (preview, feeds discover) use its values.
+func Default() *Config { return defaultConfig("") }
+
 // defaultConfig is a Config before the file is applied.
 func defaultConfig(path string) *Config {
 	return &Config{
@@ -145,8 +180,52 @@ func defaultConfig(path string) *Config {
 			HostGap:         defaultHostGap,
 			DisableAfter:    defaultDisableAfter,
 		},
-		Discord:   Discord{APIBase: DefaultAPIBase, Burst: defaultBurst},
-		Define:    map[string]string{},
-		DefinePos: map[string]Pos{},
+		Discord: Discord{APIBase: DefaultAPIBase, Burst: defaultBurst},
+		Service: Service{
+			Workers:       8,
+			ShutdownGrace: 10 * time.Second,
+			RetryBase:     5 * time.Second,
+			RetryMax:      10 * time.Minute,
+			Retention:     30 * 24 * time.Hour,
+			LeaseTTL:      30 * time.Second,
+		},
+		Live: Live{Define: map[string]string{}, DefinePos: map[string]Pos{}},
 	}
+}
+
+// WithVersion names a release in the User-Agent of every feed that uses
+// the default one ("newshound/1.2.0 (+https://…)"); a User-Agent the file
+// sets is sent as written.
+func (c *Config) WithVersion(userAgent string) {
+	if c.Defaults.UserAgent == DefaultUserAgent {
+		c.Defaults.UserAgent = userAgent
+	}
+	for i := range c.Feeds {
+		if c.Feeds[i].UserAgent == DefaultUserAgent {
+			c.Feeds[i].UserAgent = userAgent
+		}
+	}
+}
+
+// RestartChanges names the parts of next that differ from c and that a
+// running service cannot take without a restart (everything but Live).
+func (c *Config) RestartChanges(next *Config) []string {
+	var changed []string
+	if c.Store != next.Store {
+		changed = append(changed, "store")
+	}
+	if c.Defaults != next.Defaults {
+		changed = append(changed, "defaults")
+	}
+	if !slices.Equal(c.Discord.Guilds, next.Discord.Guilds) || c.Discord.Token != next.Discord.Token ||
+		c.Discord.APIBase != next.Discord.APIBase || c.Discord.Commands != next.Discord.Commands || c.Discord.Burst != next.Discord.Burst {
+		changed = append(changed, "discord")
+	}
+	if !slices.EqualFunc(c.Destinations, next.Destinations, func(x, y Destination) bool { x.Line, y.Line = 0, 0; return reflect.DeepEqual(x, y) }) {
+		changed = append(changed, "destinations")
+	}
+	if c.Service != next.Service {
+		changed = append(changed, "service")
+	}
+	return changed
 }

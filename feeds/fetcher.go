@@ -38,7 +38,8 @@ const (
 	DefaultHostGap         = time.Second
 )
 
-// FetcherOptions configures a Fetcher. Zero values take the defaults above.
+// FetcherOptions configures a Fetcher. Zero numbers take the defaults
+// above, except HostGap, whose 0 means no gap.
 type FetcherOptions struct {
 	UserAgent      string        // default DefaultUserAgent()
 	MaxBodyBytes   int64         // limit on the decompressed body
@@ -48,7 +49,7 @@ type FetcherOptions struct {
 	// AllowPrivate lifts the SSRF guard (allow_private_networks).
 	AllowPrivate bool
 	// HostConcurrency and HostGap keep the fetcher polite to each host.
-	// A negative HostGap means no gap.
+	// HostGap 0 means no gap (DefaultHostGap is the polite choice).
 	HostConcurrency int
 	HostGap         time.Duration
 	// LookupIP resolves host names for the SSRF guard; nil uses
@@ -119,12 +120,7 @@ func (o FetcherOptions) withDefaults() FetcherOptions {
 	if o.HostConcurrency <= 0 {
 		o.HostConcurrency = DefaultHostConcurrency
 	}
-	switch {
-	case o.HostGap == 0:
-		o.HostGap = DefaultHostGap
-	case o.HostGap < 0:
-		o.HostGap = 0
-	}
+	o.HostGap = max(o.HostGap, 0)
 	if o.LookupIP == nil {
 		o.LookupIP = net.DefaultResolver.LookupIPAddr
 	}

@@ -40,9 +40,6 @@ func testFetcher(o FetcherOptions) *Fetcher {
 // guardedTestFetcher keeps the SSRF guard on, and ignores any proxy set in
 // the environment so the tests behave the same everywhere.
 func guardedTestFetcher(o FetcherOptions) *Fetcher {
-	if o.HostGap == 0 {
-		o.HostGap = -1
-	}
 	if o.Proxy == nil {
 		o.Proxy = func(*http.Request) (*url.URL, error) { return nil, nil }
 	}

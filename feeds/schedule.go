@@ -34,7 +34,7 @@ type Schedule struct {
 	// MaxBackoff caps the exponential back-off after errors (default 6h).
 	MaxBackoff time.Duration
 	// DisableAfter disables a feed that has failed without a break for
-	// this long (default 72h).
+	// this long (DefaultSchedule: 72h); 0 means never.
 	DisableAfter time.Duration
 }
 
@@ -107,9 +107,6 @@ func (s Schedule) withDefaults() Schedule {
 		s.MaxBackoff = d.MaxBackoff
 	}
 	s.MaxBackoff = max(s.MaxBackoff, s.Interval)
-	if s.DisableAfter <= 0 {
-		s.DisableAfter = d.DisableAfter
-	}
 	return s
 }
 
@@ -163,7 +160,7 @@ func (s Schedule) afterFailure(h PollHistory, err error, now time.Time) Decision
 	switch {
 	case fe != nil && fe.Kind == Gone:
 		d.Disable = true
-	case now.Sub(d.History.FailingSince) >= s.DisableAfter:
+	case s.DisableAfter > 0 && now.Sub(d.History.FailingSince) >= s.DisableAfter:
 		d.Disable = true
 		d.Reason = fmt.Sprintf("failing since %s: %v", d.History.FailingSince.UTC().Format(time.RFC3339), err)
 	case fe != nil && fe.RetryAfter > 0:

@@ -91,9 +91,9 @@ func TestScheduleLongFailureStreaksStayUnderTheCap(t *testing.T) {
 		{"10m interval, 28 failures", DefaultSchedule(), 28},
 		{"10m interval, 29 failures", DefaultSchedule(), 29},
 		{"10m interval, 1000 failures", DefaultSchedule(), 1000},
-		{"1m interval, 28 failures", Schedule{Interval: time.Minute}, 28},
-		{"1m interval, 29 failures", Schedule{Interval: time.Minute}, 29},
-		{"2h interval, 21 failures", Schedule{Interval: 2 * time.Hour}, 21},
+		{"1m interval, 28 failures", Schedule{Interval: time.Minute, DisableAfter: 72 * time.Hour}, 28},
+		{"1m interval, 29 failures", Schedule{Interval: time.Minute, DisableAfter: 72 * time.Hour}, 29},
+		{"2h interval, 21 failures", Schedule{Interval: 2 * time.Hour, DisableAfter: 72 * time.Hour}, 21},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -104,6 +104,8 @@ type Watch struct {
 type Store interface {
 	// FeedState returns the state of feedID, or ErrNotFound.
 	FeedState(ctx context.Context, feedID string) (FeedState, error)
+	// FeedStates returns every stored feed state, by feed ID.
+	FeedStates(ctx context.Context) (map[string]FeedState, error)
 	// SaveFeedState stores the state of a poll that produced no items (304,
 	// error, unchanged body).
 	SaveFeedState(ctx context.Context, st FeedState) error
@@ -144,4 +146,13 @@ type FeedClaimer interface {
 	// reports whether owner holds it; false means another owner's lease has
 	// not expired yet.
 	ClaimFeed(ctx context.Context, feedID, owner string, until time.Time) (bool, error)
+}
+
+// Leaser is implemented by stores several instances share (PostgreSQL).
+type Leaser interface {
+	// Lease takes or renews owner's lease named name for ttl; false:
+	// another owner holds it unexpired.
+	Lease(ctx context.Context, name, owner string, ttl time.Duration) (bool, error)
+	// Release ends owner's lease at once.
+	Release(ctx context.Context, name, owner string) error
 }

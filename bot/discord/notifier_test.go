@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/bwmarrin/discordgo"
+	"github.com/newshound/newshound/alert"
 	"github.com/newshound/newshound/bot/notify"
 	"github.com/newshound/newshound/internal/fakediscord"
 )
@@ -26,21 +27,21 @@ func newTestSession(t *testing.T, f *fakediscord.Server, token string) *discordg
 	return s
 }
 
-func testAlert(title string) notify.Alert {
-	return notify.Alert{
+func testAlert(title string) alert.Alert {
+	return alert.Alert{
 		Subscription: "aleppo",
 		Feed:         "wire-world",
 		Title:        title,
-		TitleSpans:   []notify.Span{{Start: 0, End: 6}},
+		TitleSpans:   []alert.Span{{Start: 0, End: 6}},
 		Link:         "https://example.org/news/1",
 		Text:         "Talks on an Aleppo ceasefire resumed in Geneva.",
-		TextSpans:    []notify.Span{{Start: 12, End: 18}, {Start: 19, End: 28}},
+		TextSpans:    []alert.Span{{Start: 12, End: 18}, {Start: 19, End: 28}},
 		Published:    time.Date(2016, 9, 10, 14, 2, 0, 0, time.UTC),
 	}
 }
 
 func oneAlert(nonce, title string) notify.Message {
-	return notify.Message{Nonce: nonce, Alerts: []notify.Alert{testAlert(title)}}
+	return notify.Message{Nonce: nonce, Alerts: []alert.Alert{testAlert(title)}}
 }
 
 // rawMessage is the JSON of a posted message, decoded loosely to check

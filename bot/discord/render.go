@@ -11,7 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/bwmarrin/discordgo"
-	"github.com/newshound/newshound/bot/notify"
+	"github.com/newshound/newshound/alert"
 )
 
 // Discord's message limits, all in Unicode code points.
@@ -35,7 +35,7 @@ var palette = [...]int{0x3498DB, 0xE67E22, 0x2ECC71, 0x9B59B6, 0xE74C3C, 0x1ABC9
 // RenderEmbeds renders a message's alerts as embeds whose total stays within
 // Discord's 6,000 code points: each embed gets an equal share, and the share
 // an embed leaves unused goes to the descriptions that were cut.
-func RenderEmbeds(alerts []notify.Alert) ([]*discordgo.MessageEmbed, error) {
+func RenderEmbeds(alerts []alert.Alert) ([]*discordgo.MessageEmbed, error) {
 	if len(alerts) == 0 || len(alerts) > MaxEmbeds {
 		return nil, fmt.Errorf("discord: a message carries 1 to %d alerts, got %d", MaxEmbeds, len(alerts))
 	}
@@ -61,7 +61,7 @@ func RenderEmbeds(alerts []notify.Alert) ([]*discordgo.MessageEmbed, error) {
 	return embeds, nil
 }
 
-func fullDescriptionLength(a notify.Alert) int {
+func fullDescriptionLength(a alert.Alert) int {
 	return utf8.RuneCountInString(excerpt(a.Text, a.TextSpans, MaxDescription))
 }
 
@@ -70,7 +70,7 @@ func fullDescriptionLength(a notify.Alert) int {
 // linked to the item, excerpt with the matched words in bold, author, image,
 // feed name in the footer, published time, subscription colour. Feed text is
 // escaped so it renders as written and can mention no one.
-func Embed(a notify.Alert, budget int) *discordgo.MessageEmbed {
+func Embed(a alert.Alert, budget int) *discordgo.MessageEmbed {
 	budget = min(budget, MaxEmbedTotal)
 	e := &discordgo.MessageEmbed{
 		URL:   httpURL(a.Link),
@@ -103,7 +103,7 @@ func Embed(a notify.Alert, budget int) *discordgo.MessageEmbed {
 // excerpt renders text for the description. When the first match lies
 // beyond what fits, the excerpt starts shortly before it, after a "…", so
 // the reader sees why the item matched.
-func excerpt(text string, spans []notify.Span, limit int) string {
+func excerpt(text string, spans []alert.Span, limit int) string {
 	spans = normalizeSpans(text, spans)
 	if len(spans) == 0 || limit < 16 || utf8.RuneCountInString(text) <= limit {
 		return markdown(text, spans, limit)
@@ -120,10 +120,10 @@ func excerpt(text string, spans []notify.Span, limit int) string {
 	if sp := strings.IndexFunc(text[start:spans[0].Start], unicode.IsSpace); sp >= 0 {
 		start += sp // begin on a word
 	}
-	shifted := make([]notify.Span, 0, len(spans))
+	shifted := make([]alert.Span, 0, len(spans))
 	for _, s := range spans {
 		if s.End > start {
-			shifted = append(shifted, notify.Span{Start: max(s.Start, start) - start, End: s.End - start})
+			shifted = append(shifted, alert.Span{Start: max(s.Start, start) - start, End: s.End - start})
 		}
 	}
 	return ellipsis + " " + markdown(text[start:], shifted, limit-2)
@@ -144,14 +144,14 @@ func EmbedLength(e *discordgo.MessageEmbed) int {
 	return n
 }
 
-func feedName(a notify.Alert) string {
+func feedName(a alert.Alert) string {
 	if a.Feed != "" {
 		return a.Feed
 	}
 	return a.FeedTitle
 }
 
-func colorOf(a notify.Alert) int {
+func colorOf(a alert.Alert) int {
 	if a.Color != 0 {
 		return a.Color & 0xFFFFFF
 	}
@@ -171,7 +171,7 @@ func httpURL(s string) string {
 
 // MentionContent returns the message content and role ids for the roles the
 // alerts opt in to pinging; ids that are not snowflakes are ignored.
-func MentionContent(alerts []notify.Alert) (string, []string) {
+func MentionContent(alerts []alert.Alert) (string, []string) {
 	var roles []string
 	seen := map[string]bool{}
 	for _, a := range alerts {
@@ -214,7 +214,7 @@ type unit struct {
 // text) and truncates on a word boundary so the result, bold markers and
 // "…" included, has at most limit code points. A cut inside a bold span
 // closes the span, so a marker is never cut in half.
-func markdown(text string, spans []notify.Span, limit int) string {
+func markdown(text string, spans []alert.Span, limit int) string {
 	text, capped := capInput(text, limit)
 	units := markdownUnits(text, normalizeSpans(text, spans))
 	n := len(units)
@@ -299,7 +299,7 @@ func renderUnits(units []unit) string {
 
 // markdownUnits splits text into escaped runes and collapsed white space,
 // dropping leading and trailing space. spans must be normalized.
-func markdownUnits(text string, spans []notify.Span) []unit {
+func markdownUnits(text string, spans []alert.Span) []unit {
 	var units []unit
 	lineStart := true
 	for i := 0; i < len(text); {
@@ -391,8 +391,8 @@ func hasPrefixFold(s, prefix string) bool {
 
 // normalizeSpans clips spans to text and rune boundaries, trims white space
 // off their ends (Discord does not bold "** word**") and merges overlaps.
-func normalizeSpans(text string, spans []notify.Span) []notify.Span {
-	var out []notify.Span
+func normalizeSpans(text string, spans []alert.Span) []alert.Span {
+	var out []alert.Span
 	for _, s := range spans {
 		start, end := max(s.Start, 0), min(s.End, len(text))
 		for start < end && !utf8.RuneStart(text[start]) {
@@ -416,7 +416,7 @@ func normalizeSpans(text string, spans []notify.Span) []notify.Span {
 			end -= size
 		}
 		if start < end {
-			out = append(out, notify.Span{Start: start, End: end})
+			out = append(out, alert.Span{Start: start, End: end})
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Start < out[j].Start })
@@ -431,7 +431,7 @@ func normalizeSpans(text string, spans []notify.Span) []notify.Span {
 	return merged
 }
 
-func inSpans(spans []notify.Span, i int) bool {
+func inSpans(spans []alert.Span, i int) bool {
 	k := sort.Search(len(spans), func(k int) bool { return spans[k].End > i })
 	return k < len(spans) && spans[k].Start <= i
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
+	"github.com/newshound/newshound/alert"
 	"github.com/newshound/newshound/bot/notify"
 	"github.com/newshound/newshound/internal/fakediscord"
 	"github.com/newshound/newshound/internal/golden"
@@ -21,18 +22,18 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 // hostileAlert is a feed item written to break a bot: mentions, markdown,
 // a masked link and a 10 kB title.
-func hostileAlert() notify.Alert {
+func hostileAlert() alert.Alert {
 	title := "@everyone Aleppo " + strings.Repeat("ceasefire ", 1000)
 	text := "Hey @everyone and @here, <@&123> <@456> <#789> **bold** __under__ ~~strike~~ `code` ||spoiler||\n" +
 		"> quote\n# Heading\n- item\n[click](http://evil) ](http://evil) \\* Aleppo"
-	return notify.Alert{
+	return alert.Alert{
 		Subscription: "aleppo",
 		Feed:         "evil-feed @everyone",
 		Title:        title,
-		TitleSpans:   []notify.Span{{Start: 10, End: 16}, {Start: 17, End: len(title)}},
+		TitleSpans:   []alert.Span{{Start: 10, End: 16}, {Start: 17, End: len(title)}},
 		Link:         "javascript:alert(1)",
 		Text:         text,
-		TextSpans:    []notify.Span{{Start: strings.Index(text, "Aleppo"), End: len(text)}, {Start: -5, End: 3}, {Start: 40, End: 9999}},
+		TextSpans:    []alert.Span{{Start: strings.Index(text, "Aleppo"), End: len(text)}, {Start: -5, End: 3}, {Start: 40, End: 9999}},
 		Author:       "<@&123> @everyone",
 		ImageURL:     "file:///etc/passwd",
 		Published:    time.Date(2016, 9, 10, 14, 2, 0, 0, time.UTC),
@@ -46,32 +47,32 @@ func TestEmbedGolden(t *testing.T) {
 	farMatch := strings.Index(far, "Aleppo")
 	tests := []struct {
 		name   string
-		alert  notify.Alert
+		alert  alert.Alert
 		budget int
 	}{
 		{"plain", testAlert("Kerry and Lavrov agree Aleppo ceasefire"), MaxEmbedTotal},
 		{"hostile", hostileAlert(), MaxEmbedTotal},
-		{"arabic", notify.Alert{
+		{"arabic", alert.Alert{
 			Subscription: "aleppo", Feed: "bbc-arabic", Title: arabic,
-			TitleSpans: []notify.Span{{Start: strings.Index(arabic, "حلب"), End: strings.Index(arabic, "حلب") + len("حلب")}},
+			TitleSpans: []alert.Span{{Start: strings.Index(arabic, "حلب"), End: strings.Index(arabic, "حلب") + len("حلب")}},
 			Link:       "https://www.bbc.com/arabic/1", Color: 0x112233,
 			Published: time.Date(2016, 9, 12, 8, 0, 0, 0, time.FixedZone("EEST", 3*3600)),
 		}, MaxEmbedTotal},
-		{"cut inside bold", notify.Alert{
+		{"cut inside bold", alert.Alert{
 			Subscription: "aleppo", Feed: "wire", Title: "Long story", Link: "https://example.org/2",
-			Text: long, TextSpans: []notify.Span{{Start: 200, End: len(long)}},
+			Text: long, TextSpans: []alert.Span{{Start: 200, End: len(long)}},
 			Author: "Jane Doe", ImageURL: "https://example.org/img.jpg",
 		}, 600},
-		{"spans mid-rune and overlapping", notify.Alert{
+		{"spans mid-rune and overlapping", alert.Alert{
 			Subscription: "x", Feed: "wire", Title: "Zürich talks: Zürich",
-			TitleSpans: []notify.Span{{Start: 1, End: 3}, {Start: 2, End: 7}, {Start: 14, End: 14}, {Start: 20, End: 30}},
+			TitleSpans: []alert.Span{{Start: 1, End: 3}, {Start: 2, End: 7}, {Start: 14, End: 14}, {Start: 20, End: 30}},
 			Link:       "https://example.org/3",
 		}, MaxEmbedTotal},
-		{"match far into the text", notify.Alert{
+		{"match far into the text", alert.Alert{
 			Subscription: "aleppo", Feed: "wire", Title: "Long report", Link: "https://example.org/4",
-			Text: far, TextSpans: []notify.Span{{Start: farMatch, End: farMatch + len("Aleppo")}},
+			Text: far, TextSpans: []alert.Span{{Start: farMatch, End: farMatch + len("Aleppo")}},
 		}, 800},
-		{"empty title", notify.Alert{Subscription: "x", Feed: "wire", Text: "   only text   "}, MaxEmbedTotal},
+		{"empty title", alert.Alert{Subscription: "x", Feed: "wire", Text: "   only text   "}, MaxEmbedTotal},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -148,7 +149,7 @@ func clip(s string) string {
 func TestHostileItemPostsValidMessageWithoutPings(t *testing.T) {
 	f := fakediscord.New(t)
 	n := NewChannelNotifier(newTestSession(t, f, "test-token"), testChannel, NewLimiter(LimiterConfig{}))
-	m := notify.Message{Nonce: "hostile", Alerts: []notify.Alert{hostileAlert()}}
+	m := notify.Message{Nonce: "hostile", Alerts: []alert.Alert{hostileAlert()}}
 	if _, err := n.Send(context.Background(), m); err != nil {
 		t.Fatalf("Send: %v (the fake rejects any broken limit)", err)
 	}
@@ -171,7 +172,7 @@ func TestHostileItemPostsValidMessageWithoutPings(t *testing.T) {
 func TestMarkdownEscapes(t *testing.T) {
 	tests := []struct {
 		name, in, want string
-		spans          []notify.Span
+		spans          []alert.Span
 	}{
 		{"markdown chars", "a*b_c~d`e|f>g", `a\*b\_c\~d\` + "`" + `e\|f\>g`, nil},
 		{"masked link", "[x](http://evil)", `\[x\]\(http://evil\)`, nil},
@@ -179,11 +180,11 @@ func TestMarkdownEscapes(t *testing.T) {
 		{"everyone", "@everyone @Here", "@\u200deveryone @\u200dHere", nil},
 		{"mentions", "<@1> <@&2> <#3> <t:4> a<b", "<\u200d@1\\> <\u200d@&2\\> <\u200d#3\\> <\u200dt:4\\> a<b", nil},
 		{"backslash", `\*`, `\\\*`, nil},
-		{"bold words joined", "Aleppo ceasefire now", "**Aleppo ceasefire** now", []notify.Span{{Start: 0, End: 6}, {Start: 6, End: 16}}},
-		{"overlapping spans merged", "Aleppo ceasefire now", "**Aleppo ceasefire** now", []notify.Span{{Start: 0, End: 9}, {Start: 3, End: 16}}},
-		{"bold words apart", "Aleppo and ceasefire", "**Aleppo** and **ceasefire**", []notify.Span{{Start: 0, End: 6}, {Start: 11, End: 20}}},
-		{"span trimmed of spaces", "a  Aleppo  b", "a **Aleppo** b", []notify.Span{{Start: 1, End: 10}}},
-		{"newline ends bold", "Aleppo\nceasefire", "**Aleppo**\n**ceasefire**", []notify.Span{{Start: 0, End: 16}}},
+		{"bold words joined", "Aleppo ceasefire now", "**Aleppo ceasefire** now", []alert.Span{{Start: 0, End: 6}, {Start: 6, End: 16}}},
+		{"overlapping spans merged", "Aleppo ceasefire now", "**Aleppo ceasefire** now", []alert.Span{{Start: 0, End: 9}, {Start: 3, End: 16}}},
+		{"bold words apart", "Aleppo and ceasefire", "**Aleppo** and **ceasefire**", []alert.Span{{Start: 0, End: 6}, {Start: 11, End: 20}}},
+		{"span trimmed of spaces", "a  Aleppo  b", "a **Aleppo** b", []alert.Span{{Start: 1, End: 10}}},
+		{"newline ends bold", "Aleppo\nceasefire", "**Aleppo**\n**ceasefire**", []alert.Span{{Start: 0, End: 16}}},
 		{"white space collapsed", "  a \t b\n\n\n\nc  ", "a b\n\nc", nil},
 	}
 	for _, tt := range tests {
@@ -199,7 +200,7 @@ func TestMarkdownTruncation(t *testing.T) {
 	tests := []struct {
 		name  string
 		in    string
-		spans []notify.Span
+		spans []alert.Span
 		limit int
 		want  string
 	}{
@@ -207,7 +208,7 @@ func TestMarkdownTruncation(t *testing.T) {
 		{"word boundary", "one two three", nil, 10, "one two…"},
 		{"no space in reach", "abcdefghijkl", nil, 5, "abcd…"},
 		{"escape counted", "a*b*c*d*e", nil, 6, `a\*b…`},
-		{"bold closed at cut", "one two three four", []notify.Span{{Start: 4, End: 18}}, 14, "one **two**…"},
+		{"bold closed at cut", "one two three four", []alert.Span{{Start: 4, End: 18}}, 14, "one **two**…"},
 		{"zero limit", "one", nil, 0, ""},
 		{"huge input", strings.Repeat("@", 8<<20), nil, 10, "@@@@@@@@@…"},
 		{"huge input of spaces then text", strings.Repeat(" ", 1<<20) + "word", nil, 10, "…"},

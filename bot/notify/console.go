@@ -6,6 +6,8 @@ import (
 	"io"
 	"strings"
 	"sync"
+
+	"github.com/newshound/newshound/alert"
 )
 
 // Console prints alerts as plain text, one block per alert.
@@ -37,7 +39,7 @@ func (c *Console) Send(ctx context.Context, m Message) (Receipt, error) {
 //	2016-09-10 14:02 UTC  [wire-world] Kerry and Lavrov agree Aleppo ceasefire
 //	  https://example.org/...
 //	  matched: aleppo, ceasefire  (subscription aleppo-ceasefire)
-func FormatText(a Alert) string {
+func FormatText(a alert.Alert) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s  [%s] %s\n", a.Published.UTC().Format("2006-01-02 15:04 MST"), a.Feed, OneLine(a.Title))
 	if a.Link != "" {

@@ -1,6 +1,6 @@
-// Package notify defines what a notifier receives (a rendered Alert) and the
-// errors a notifier returns so that the outbox sender knows whether to retry,
-// drop the alert, or pause the destination. Notifiers for each destination
+// Package notify defines what a notifier receives (a Message of rendered
+// alert.Alerts) and the errors a notifier returns so that the outbox sender
+// knows whether to retry, drop the alert, or pause the destination. Notifiers for each destination
 // kind live beside it (console here, Discord in bot/discord).
 package notify
 
@@ -9,33 +9,9 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/newshound/newshound/alert"
 )
-
-// Span is a highlighted byte range [Start, End) in a text.
-type Span struct {
-	Start int `json:"start"`
-	End   int `json:"end"`
-}
-
-// Alert is one matched item, rendered for delivery. It is stored as the
-// outbox payload, so its JSON form must stay readable by later versions.
-type Alert struct {
-	ID           int64     `json:"-"` // outbox row id
-	Subscription string    `json:"subscription"`
-	Feed         string    `json:"feed"` // the feed's name
-	FeedTitle    string    `json:"feed_title,omitempty"`
-	Title        string    `json:"title"`
-	TitleSpans   []Span    `json:"title_spans,omitempty"`
-	Link         string    `json:"link"`
-	Text         string    `json:"text,omitempty"` // plain-text summary or content
-	TextSpans    []Span    `json:"text_spans,omitempty"`
-	Author       string    `json:"author,omitempty"`
-	ImageURL     string    `json:"image_url,omitempty"`
-	Published    time.Time `json:"published"`
-	Matched      []string  `json:"matched,omitempty"` // the matched words, as written in the item
-	Color        int       `json:"color,omitempty"`
-	MentionRole  string    `json:"mention_role,omitempty"`
-}
 
 // Message is one message to post: one alert, or a burst of up to
 // MaxBurst alerts for one destination sent together. Nonce is derived from
@@ -43,7 +19,7 @@ type Alert struct {
 // destination that honours nonces posts it once.
 type Message struct {
 	Nonce  string // at most 25 characters
-	Alerts []Alert
+	Alerts []alert.Alert
 }
 
 // MaxBurst is the most alerts one message carries (Discord's 10 embeds).

@@ -8,7 +8,9 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
+	"time"
 
 	"github.com/newshound/newshound/bot"
 	"github.com/newshound/newshound/config"
@@ -28,26 +30,30 @@ func cmdRun(ctx context.Context, args []string, out, errOut io.Writer) error {
 	if err != nil {
 		return err
 	}
-	cfg, err := config.LoadWith(*path, bot.ValidateQueries)
+	cfg, err := loadConfig(*path)
 	if err != nil {
 		return err
 	}
-	cfg.Defaults = withVersion(cfg.Defaults)
-	env := bot.Env{Logger: logger, Console: out}
+	// Every goroutine started here ends with ctx and is waited for.
+	ctx, stop := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	defer stop()
+	e := env{logger: logger, console: out, now: time.Now}
 	if *metricsAddr != "" {
 		ln, err := net.Listen("tcp", *metricsAddr)
 		if err != nil {
 			return fmt.Errorf("--metrics: %w", err)
 		}
-		reg := bot.NewRegistry()
-		env.Registry = reg
-		go func() {
-			if err := bot.ServeMetrics(ctx, ln, reg); err != nil {
+		reg := newRegistry()
+		e.registry = reg
+		wg.Go(func() {
+			if err := serveMetrics(ctx, ln, reg); err != nil {
 				logger.Error("metrics server stopped", "err", err)
 			}
-		}()
+		})
 	}
-	svc, closeAll, err := bot.Open(ctx, cfg, env)
+	svc, closeAll, err := openService(ctx, cfg, e)
 	if err != nil {
 		return err
 	}
@@ -56,7 +62,7 @@ func cmdRun(ctx context.Context, args []string, out, errOut io.Writer) error {
 		return svc.RunOnce(ctx)
 	}
 	logger.Info("newshound running", "version", version, "feeds", len(cfg.Feeds), "subscriptions", len(cfg.Subscriptions))
-	go reloadOnHangup(ctx, *path, svc, logger)
+	wg.Go(func() { reloadOnHangup(ctx, *path, svc, logger) })
 	err = svc.Run(ctx)
 	logger.Info("newshound stopped")
 	return err
@@ -68,7 +74,7 @@ func cmdCheck(_ context.Context, args []string, out, errOut io.Writer) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	cfg, err := config.LoadWith(*path, bot.ValidateQueries)
+	cfg, err := loadConfig(*path)
 	if err != nil {
 		if errs, ok := err.(config.Errors); ok {
 			fmt.Fprintln(out, errs.Error())
@@ -91,17 +97,18 @@ func cmdPreview(ctx context.Context, args []string, out, errOut io.Writer) error
 	if *query == "" || fs.NArg() == 0 {
 		return usageError{"need --query and at least one feed URL or file"}
 	}
-	defaults, defines := config.Defaults{}, map[string]string(nil)
+	cfg := config.Default()
+	cfg.WithVersion(userAgent())
 	if *path != "" {
-		cfg, err := config.Load(*path)
-		if err != nil {
+		var err error
+		if cfg, err = loadConfig(*path); err != nil {
 			return err
 		}
-		defaults, defines = cfg.Defaults, cfg.Define
 	}
-	return bot.Preview(ctx, bot.PreviewOptions{
-		Query: *query, Defines: defines, Sources: fs.Args(), JSON: *asJSON,
-		Fetcher: bot.NewFetcher(withVersion(defaults)), Parser: feeds.NewParser(),
+	fetcher, _ := newFetchers(cfg.Defaults)
+	return preview(ctx, previewOptions{
+		Query: *query, Defines: cfg.Define, Sources: fs.Args(), JSON: *asJSON,
+		Fetcher: fetcher, Parser: feeds.NewParser(), Now: time.Now,
 	}, out, errOut)
 }
 
@@ -126,7 +133,7 @@ func cmdFeeds(ctx context.Context, args []string, out, errOut io.Writer) error {
 			return err
 		}
 		defer f.Close()
-		return bot.ImportOPML(f, out)
+		return importOPML(f, out)
 	case "export":
 		fs := newFlagSet("feeds export", "newshound feeds export --config FILE", errOut)
 		path := fs.String("config", "newshound.yaml", "config file")
@@ -137,7 +144,7 @@ func cmdFeeds(ctx context.Context, args []string, out, errOut io.Writer) error {
 		if err != nil {
 			return err
 		}
-		return bot.ExportOPML(cfg, out)
+		return exportOPML(cfg, out)
 	case "discover":
 		fs := newFlagSet("feeds discover", "newshound feeds discover URL", errOut)
 		if err := parseFlags(fs, args[1:]); err != nil {
@@ -146,20 +153,18 @@ func cmdFeeds(ctx context.Context, args []string, out, errOut io.Writer) error {
 		if fs.NArg() != 1 {
 			return usageError{"feeds discover takes one URL"}
 		}
-		return bot.DiscoverFeeds(ctx, bot.NewFetcher(withVersion(config.Defaults{})), fs.Arg(0), out)
+		cfg := config.Default()
+		cfg.WithVersion(userAgent())
+		fetcher, _ := newFetchers(cfg.Defaults)
+		return discoverFeeds(ctx, fetcher, fs.Arg(0), out)
 	default:
 		return usageError{fmt.Sprintf("unknown feeds subcommand %q (import, export, discover)", args[0])}
 	}
 }
 
-// withVersion names this release in the User-Agent unless the config set
-// its own.
-func withVersion(d config.Defaults) config.Defaults {
-	if d.UserAgent == "" || d.UserAgent == config.DefaultUserAgent {
-		d.UserAgent = feeds.UserAgentFor(version)
-	}
-	return d
-}
+// userAgent names this release: what feeds that set no User-Agent of
+// their own are fetched with.
+func userAgent() string { return feeds.UserAgentFor(version) }
 
 // reloadOnHangup reloads the config file on SIGHUP. A config with problems
 // is reported and the running one kept.
@@ -173,9 +178,8 @@ func reloadOnHangup(ctx context.Context, path string, svc *bot.Service, logger *
 			return
 		case <-hup:
 		}
-		cfg, err := config.LoadWith(path, bot.ValidateQueries)
+		cfg, err := loadConfig(path)
 		if err == nil {
-			cfg.Defaults = withVersion(cfg.Defaults)
 			err = svc.Reload(ctx, cfg)
 		}
 		if err != nil {

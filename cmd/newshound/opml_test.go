@@ -1,4 +1,4 @@
-package bot
+package main
 
 import (
 	"bytes"
@@ -38,7 +38,7 @@ func TestDiscoverFeeds(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var out bytes.Buffer
-			err := DiscoverFeeds(context.Background(), fetcher, srv.URL+tt.path, &out)
+			err := discoverFeeds(context.Background(), fetcher, srv.URL+tt.path, &out)
 			if got := out.String(); got != tt.want {
 				t.Errorf("output: got %q, want %q", got, tt.want)
 			}

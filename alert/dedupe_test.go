@@ -1,4 +1,4 @@
-package bot
+package alert
 
 import (
 	"testing"
@@ -55,11 +55,11 @@ func TestSameStory(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ka := map[string]bool{}
-			for _, k := range dedupeKeys("feed-a", &tt.a) {
+			for _, k := range StoryKeys("feed-a", &tt.a) {
 				ka[k] = true
 			}
 			var shared []string
-			for _, k := range dedupeKeys("feed-b", &tt.b) {
+			for _, k := range StoryKeys("feed-b", &tt.b) {
 				if ka[k] {
 					shared = append(shared, k)
 				}

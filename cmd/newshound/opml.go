@@ -1,4 +1,4 @@
-package bot
+package main
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"strings"
 	"time"
 	"unicode"
@@ -14,9 +15,9 @@ import (
 	"github.com/newshound/newshound/feeds"
 )
 
-// ImportOPML prints the feeds of an OPML document as a `feeds:` block to
+// importOPML prints the feeds of an OPML document as a `feeds:` block to
 // paste into a config file, with unique names made from their titles.
-func ImportOPML(r io.Reader, out io.Writer) error {
+func importOPML(r io.Reader, out io.Writer) error {
 	list, err := feeds.ReadOPML(r)
 	if err != nil {
 		return err
@@ -30,8 +31,8 @@ func ImportOPML(r io.Reader, out io.Writer) error {
 	return nil
 }
 
-// ExportOPML writes the config's feeds as OPML.
-func ExportOPML(cfg *config.Config, out io.Writer) error {
+// exportOPML writes the config's feeds as OPML.
+func exportOPML(cfg *config.Config, out io.Writer) error {
 	list := make([]feeds.OPMLFeed, 0, len(cfg.Feeds))
 	for _, f := range cfg.Feeds {
 		list = append(list, feeds.OPMLFeed{Title: f.Name, URL: f.URL})
@@ -39,10 +40,10 @@ func ExportOPML(cfg *config.Config, out io.Writer) error {
 	return feeds.WriteOPML(out, "newshound feeds", list)
 }
 
-// DiscoverFeeds prints the feeds a page links to, or the URL itself when it
+// discoverFeeds prints the feeds a page links to, or the URL itself when it
 // already is a feed. The parser does the discovery: a web page is a
 // NotAFeed error naming the feeds it links to.
-func DiscoverFeeds(ctx context.Context, f *feeds.Fetcher, pageURL string, out io.Writer) error {
+func discoverFeeds(ctx context.Context, f *feeds.Fetcher, pageURL string, out io.Writer) error {
 	res, err := feeds.Refresh(ctx, f, feeds.NewParser(), feeds.Request{URL: pageURL}, time.Now())
 	if err == nil {
 		fmt.Fprintf(out, "%s (is a feed)\n", res.URL)
@@ -93,4 +94,12 @@ func uniqueName(name string, used map[string]bool) string {
 func yamlString(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)
+}
+
+func hostOf(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return raw
+	}
+	return u.Host
 }

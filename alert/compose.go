@@ -1,22 +1,21 @@
-package bot
+package alert
 
 import (
 	"slices"
 	"strings"
 
-	"github.com/newshound/newshound/bot/notify"
 	"github.com/newshound/newshound/feeds"
 	"github.com/newshound/newshound/filters"
 )
 
-// renderAlert turns a matched item into what notifiers show: the title and
+// compose turns a matched item into what notifiers show: the title and
 // an excerpt source with the matched spans, and the matched words. Several
 // subscriptions matching one item for one destination make one alert that
 // names them all; the first one's colour and role ping apply.
-func renderAlert(group []matched, f *feedSpec, feed *feeds.Feed, it *feeds.Item, doc *filters.Document) notify.Alert {
+func compose(group []matched, f *Feed, feedTitle string, it *feeds.Item, doc *filters.Document) Alert {
 	textField, text := excerptSource(it)
 	first := group[0].sub
-	a := notify.Alert{
+	a := Alert{
 		Feed:        f.Name,
 		Title:       it.Title,
 		Link:        it.Link,
@@ -27,9 +26,7 @@ func renderAlert(group []matched, f *feedSpec, feed *feeds.Feed, it *feeds.Item,
 		Color:       first.Color,
 		MentionRole: first.MentionRole,
 	}
-	if feed != nil {
-		a.FeedTitle = feed.Title
-	}
+	a.FeedTitle = feedTitle
 	var names []string
 	var hits []filters.Hit
 	for _, m := range group {
@@ -42,9 +39,9 @@ func renderAlert(group []matched, f *feedSpec, feed *feeds.Feed, it *feeds.Item,
 	for _, h := range ordered {
 		switch h.Field {
 		case filters.FieldTitle:
-			a.TitleSpans = append(a.TitleSpans, notify.Span{Start: h.Start, End: h.End})
+			a.TitleSpans = append(a.TitleSpans, Span{Start: h.Start, End: h.End})
 		case textField:
-			a.TextSpans = append(a.TextSpans, notify.Span{Start: h.Start, End: h.End})
+			a.TextSpans = append(a.TextSpans, Span{Start: h.Start, End: h.End})
 		}
 		if h.Field != filters.FieldLink && h.Field != filters.FieldSite && h.Field != filters.FieldFeed {
 			wordHits = append(wordHits, h)
@@ -81,11 +78,11 @@ func orderHits(hits []filters.Hit, textField filters.Field) []filters.Hit {
 }
 
 // mergeSpans sorts spans and merges those that overlap.
-func mergeSpans(spans []notify.Span) []notify.Span {
+func mergeSpans(spans []Span) []Span {
 	if len(spans) < 2 {
 		return spans
 	}
-	slices.SortFunc(spans, func(a, b notify.Span) int { return a.Start - b.Start })
+	slices.SortFunc(spans, func(a, b Span) int { return a.Start - b.Start })
 	out := spans[:1]
 	for _, sp := range spans[1:] {
 		last := &out[len(out)-1]

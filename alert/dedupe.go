@@ -1,4 +1,4 @@
-package bot
+package alert
 
 import (
 	"strings"
@@ -8,7 +8,7 @@ import (
 	"github.com/newshound/newshound/filters"
 )
 
-// dedupeKeys name the story an item tells, so that one story reaches a
+// StoryKeys name the story an item tells, so that one story reaches a
 // destination once (within the store's dedupe window) however many feeds
 // carry it, whatever GUID it comes under, and however its headline is
 // edited. The store refuses an alert when any of its keys was enqueued for
@@ -24,7 +24,7 @@ import (
 //     public wear masks?") and is the same story; a publisher that reuses one
 //     link for unrelated stories (CNN's /collections/ pages) shares none,
 //     and each story is alerted.
-func dedupeKeys(feedID string, it *feeds.Item) []string {
+func StoryKeys(feedID string, it *feeds.Item) []string {
 	keys := []string{"item:" + feedID + "/" + it.Key}
 	if t := headlineKey(it.Title); t != "" {
 		keys = append(keys, "title:"+t)

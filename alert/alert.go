@@ -1,0 +1,61 @@
+// Package alert is newshound's alerting core: a pure step from a feed's new
+// items, the current subscriptions and the time to the alerts to enqueue.
+// It owns the subscription catalog (feeds, subscriptions and the one
+// compiled filters.Set), matching, the first-sight, backfill and max-age
+// rules, the keys that tell one story from another, and rendering an item
+// into the Alert that the outbox stores and notifiers show.
+//
+// It does no I/O, keeps no clock (the caller passes now) and starts no
+// goroutines: the poller, `newshound preview` and `/watch test` all call
+// Catalog.Alerts.
+package alert
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// Span is a highlighted byte range [Start, End) in a text.
+type Span struct {
+	Start int `json:"start"`
+	End   int `json:"end"`
+}
+
+// Alert is one matched item, rendered for delivery. It is what the outbox
+// stores (Encode) and what notifiers receive, so its JSON form must stay
+// readable by later versions.
+type Alert struct {
+	ID           int64     `json:"-"` // outbox row id, set by the sender
+	Subscription string    `json:"subscription"`
+	Feed         string    `json:"feed"` // the feed's name
+	FeedTitle    string    `json:"feed_title,omitempty"`
+	Title        string    `json:"title"`
+	TitleSpans   []Span    `json:"title_spans,omitempty"`
+	Link         string    `json:"link"`
+	Text         string    `json:"text,omitempty"` // plain-text summary or content
+	TextSpans    []Span    `json:"text_spans,omitempty"`
+	Author       string    `json:"author,omitempty"`
+	ImageURL     string    `json:"image_url,omitempty"`
+	Published    time.Time `json:"published"`
+	Matched      []string  `json:"matched,omitempty"` // the matched words, as written in the item
+	Color        int       `json:"color,omitempty"`
+	MentionRole  string    `json:"mention_role,omitempty"`
+}
+
+// Encode is the outbox payload of an alert.
+func Encode(a Alert) []byte {
+	b, err := json.Marshal(a)
+	if err != nil {
+		panic(fmt.Sprintf("alert: marshal: %v", err)) // plain strings, ints and times always marshal
+	}
+	return b
+}
+
+// Decode reads an outbox payload written by Encode (by this or an earlier
+// version).
+func Decode(payload []byte) (Alert, error) {
+	var a Alert
+	err := json.Unmarshal(payload, &a)
+	return a, err
+}

@@ -1,0 +1,171 @@
+package alert
+
+import (
+	"slices"
+	"sort"
+	"time"
+
+	"github.com/newshound/newshound/feeds"
+	"github.com/newshound/newshound/filters"
+)
+
+// Input is one poll's worth of news from one feed.
+type Input struct {
+	FeedID    string
+	FeedTitle string       // the title the feed gives itself, shown in alerts
+	Items     []feeds.Item // the items not seen before, in feed order
+	// FirstSight says the feed's backlog is being seen for the first time:
+	// nothing is posted but each subscription's newest Backfill matches.
+	FirstSight bool
+	Now        time.Time
+}
+
+// Entry is one alert to enqueue: a rendered item for one destination,
+// naming every subscription of that destination that matched it.
+type Entry struct {
+	Destination  string
+	Subscription string // the first matching subscription's ID
+	FeedID       string
+	ItemKey      string
+	// DedupeKeys name the story the item tells (see StoryKeys).
+	DedupeKeys []string
+	Alert      Alert
+	CreatedAt  time.Time // the item's published (or first-seen) time
+}
+
+// Result is what a step decided, with the counts a log line reports.
+type Result struct {
+	Entries []Entry // oldest item first
+	// Matched counts the items that matched at least one subscription.
+	Matched int
+	// TooOld counts the matches not posted because the item is older than
+	// the subscription's max_age.
+	TooOld int
+	// HeldBack counts the matches of a first sight not posted (beyond
+	// each subscription's backfill).
+	HeldBack int
+}
+
+// Alerts matches the new items against the subscriptions that watch the
+// feed and returns the alerts to enqueue: one per item and destination,
+// naming every subscription of that destination that matched. On a first
+// sight only each subscription's newest Backfill matches are posted;
+// dated items older than a subscription's MaxAge never are.
+func (c *Catalog) Alerts(in Input) Result {
+	f, ok := c.feeds[in.FeedID]
+	if !ok || len(in.Items) == 0 || !c.Watched(in.FeedID) {
+		return Result{}
+	}
+	var res Result
+	docs := make([]*filters.Document, len(in.Items))
+	chosen := make([][]matched, len(in.Items)) // per item, in subscription order
+	for i := range in.Items {
+		docs[i] = documentOf(f, &in.Items[i])
+		any := false
+		for _, m := range c.set.Match(docs[i]) {
+			s := c.subs[m.ID]
+			if s == nil || !s.covers(f, c.byFeed) {
+				continue
+			}
+			any = true
+			if !fresh(&in.Items[i], s.MaxAge, in.Now) {
+				res.TooOld++
+				continue
+			}
+			chosen[i] = append(chosen[i], matched{s, m})
+		}
+		if any {
+			res.Matched++
+		}
+		slices.SortStableFunc(chosen[i], func(a, b matched) int { return a.sub.rank - b.sub.rank })
+	}
+	if in.FirstSight {
+		res.HeldBack = holdBacklog(chosen, in.Items)
+	}
+	for i := range in.Items {
+		for _, group := range byDestination(chosen[i]) {
+			res.Entries = append(res.Entries, entryFor(group, f, in.FeedTitle, &in.Items[i], docs[i]))
+		}
+	}
+	sort.SliceStable(res.Entries, func(i, j int) bool { return res.Entries[i].CreatedAt.Before(res.Entries[j].CreatedAt) })
+	return res
+}
+
+// holdBacklog keeps, for each subscription, only its newest Backfill
+// matches of a first sight, and returns how many it held back.
+func holdBacklog(chosen [][]matched, items []feeds.Item) (held int) {
+	picks := map[*sub][]int{}
+	var order []*sub
+	for i, ms := range chosen {
+		for _, m := range ms {
+			if _, ok := picks[m.sub]; !ok {
+				order = append(order, m.sub)
+			}
+			picks[m.sub] = append(picks[m.sub], i)
+		}
+	}
+	for _, s := range order {
+		keep := newestN(slices.Clone(picks[s]), s.Backfill, func(i int) time.Time { return items[i].Published })
+		for _, i := range picks[s] {
+			if !slices.Contains(keep, i) {
+				chosen[i] = slices.DeleteFunc(chosen[i], func(m matched) bool { return m.sub == s })
+				held++
+			}
+		}
+	}
+	return held
+}
+
+// matched is one subscription's match of an item.
+type matched struct {
+	sub   *sub
+	match filters.Match
+}
+
+// byDestination groups one item's matches by destination, keeping order.
+func byDestination(ms []matched) [][]matched {
+	var groups [][]matched
+	index := map[string]int{}
+	for _, m := range ms {
+		i, ok := index[m.sub.Destination]
+		if !ok {
+			i = len(groups)
+			index[m.sub.Destination] = i
+			groups = append(groups, nil)
+		}
+		groups[i] = append(groups[i], m)
+	}
+	return groups
+}
+
+// fresh reports whether an item is young enough to post. Undated items
+// are posted: their Published is the first-seen time.
+func fresh(it *feeds.Item, maxAge time.Duration, now time.Time) bool {
+	return maxAge <= 0 || !it.Dated || now.Sub(it.Published) <= maxAge
+}
+
+// newestN keeps the n newest entries, oldest first.
+func newestN[T any](xs []T, n int, at func(T) time.Time) []T {
+	if n <= 0 {
+		return nil
+	}
+	sort.SliceStable(xs, func(i, j int) bool { return at(xs[i]).Before(at(xs[j])) })
+	if len(xs) > n {
+		xs = xs[len(xs)-n:]
+	}
+	return xs
+}
+
+func documentOf(f *Feed, it *feeds.Item) *filters.Document {
+	return &filters.Document{
+		Title: it.Title, Summary: it.Summary, Content: it.Content, Author: it.Author,
+		Categories: it.Categories, Link: it.Link, Feed: f.Name,
+	}
+}
+
+func entryFor(group []matched, f *Feed, feedTitle string, it *feeds.Item, doc *filters.Document) Entry {
+	return Entry{
+		Destination: group[0].sub.Destination, Subscription: group[0].sub.ID, FeedID: f.ID, ItemKey: it.Key,
+		DedupeKeys: StoryKeys(f.ID, it), Alert: compose(group, f, feedTitle, it, doc), CreatedAt: it.Published,
+	}
+}

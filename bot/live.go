@@ -1,0 +1,133 @@
+package bot
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/newshound/newshound/alert"
+	"github.com/newshound/newshound/config"
+	"github.com/newshound/newshound/store"
+)
+
+// live is the one live configuration of a running service: the reloadable
+// part of the config file and the stored Discord watches, compiled into an
+// alert.Catalog. It is swapped whole when either changes.
+type live struct {
+	store store.Store
+	// watchDefaults are the file's defaults that Discord watches take:
+	// they need a restart to change, so they are not part of a reload.
+	watchInterval, watchMaxAge time.Duration
+	log                        *slog.Logger
+
+	rebuildMu sync.Mutex // a /watch change and a reload must not undo each other
+	cur       atomic.Pointer[snapshot]
+	changed   chan struct{} // poked after each swap
+}
+
+// snapshot is one version of the live configuration.
+type snapshot struct {
+	cfg     config.Live
+	catalog *alert.Catalog
+}
+
+func newLive(ctx context.Context, st store.Store, cfg *config.Config, log *slog.Logger) (*live, error) {
+	l := &live{store: st, watchInterval: cfg.Defaults.Interval, watchMaxAge: cfg.Defaults.MaxAge, log: log, changed: make(chan struct{}, 1)}
+	if err := l.rebuild(ctx, &cfg.Live); err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+func (l *live) now() *snapshot { return l.cur.Load() }
+
+func (l *live) catalog() *alert.Catalog { return l.cur.Load().catalog }
+
+// rebuild compiles cfg (nil: the current one) with the stored watches and
+// swaps the result in.
+func (l *live) rebuild(ctx context.Context, cfg *config.Live) error {
+	l.rebuildMu.Lock()
+	defer l.rebuildMu.Unlock()
+	if cfg == nil {
+		cfg = &l.cur.Load().cfg
+	}
+	watches, err := l.store.Watches(ctx)
+	if err != nil {
+		return fmt.Errorf("loading watches: %w", err)
+	}
+	feedList, subs := l.catalogEntries(cfg, watches)
+	catalog, skipped := alert.NewCatalog(cfg.Define, feedList, subs)
+	for _, s := range skipped {
+		// Config queries were validated at load; a stored watch made under
+		// an older query language must not stop the service.
+		l.log.Warn("subscription skipped: its query does not compile", "subscription", s.ID, "err", s.Err)
+	}
+	l.cur.Store(&snapshot{cfg: *cfg, catalog: catalog})
+	select {
+	case l.changed <- struct{}{}:
+	default:
+	}
+	return nil
+}
+
+// catalogEntries turns the config's feeds and subscriptions and the active
+// watches into the alerting core's terms.
+func (l *live) catalogEntries(cfg *config.Live, watches []store.Watch) ([]alert.Feed, []alert.Subscription) {
+	var feedList []alert.Feed
+	var subs []alert.Subscription
+	for _, f := range cfg.Feeds {
+		feedList = append(feedList, alert.Feed{
+			ID: f.Name, Name: f.Name, URL: f.URL, Interval: f.Interval, OwnInterval: f.OwnInterval,
+			UserAgent: f.UserAgent, Headers: f.Headers, AllowFile: true,
+		})
+	}
+	for _, c := range cfg.Subscriptions {
+		subs = append(subs, alert.Subscription{
+			ID: configSubID(c.Name), Name: c.Name, Query: c.Query, Feeds: c.Feeds, AllFileFeeds: len(c.Feeds) == 0,
+			Destination: c.Destination, Backfill: c.Backfill, MaxAge: c.MaxAge, Color: c.Color, MentionRole: c.MentionRole,
+		})
+	}
+	seen := map[string]bool{}
+	for _, w := range watches {
+		if w.Paused {
+			continue
+		}
+		id := watchFeedID(w.FeedURL)
+		if !seen[id] {
+			seen[id] = true
+			feedList = append(feedList, alert.Feed{ID: id, Name: hostOf(w.FeedURL), URL: w.FeedURL, Interval: l.watchInterval, FromDiscord: true})
+		}
+		subs = append(subs, alert.Subscription{
+			ID: "watch:" + strconv.FormatInt(w.ID, 10), Name: fmt.Sprintf("watch %d", w.ID), Query: w.Query,
+			Feeds: []string{id}, Destination: channelDestination(w.ChannelID), MaxAge: l.watchMaxAge,
+		})
+	}
+	return feedList, subs
+}
+
+func configSubID(name string) string { return "cfg:" + name }
+
+// watchFeedID names the feed behind a Discord watch. Watches on one URL
+// share one feed, so it is polled once however many channels watch it.
+func watchFeedID(feedURL string) string {
+	sum := sha256.Sum256([]byte(feedURL))
+	return "watch:" + hex.EncodeToString(sum[:8])
+}
+
+// channelDestination names the destination of a Discord watch.
+func channelDestination(channelID string) string { return "channel:" + channelID }
+
+func hostOf(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return raw
+	}
+	return u.Host
+}

@@ -1,0 +1,376 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/newshound/newshound/alert"
+	"github.com/newshound/newshound/feeds"
+	"github.com/newshound/newshound/store"
+)
+
+// poller fetches feeds when they fall due and turns their new items into
+// outbox rows through the alerting core, in the same transaction that
+// marks the items seen.
+type poller struct {
+	store        store.Store
+	fetcher      *feeds.Fetcher
+	watchFetcher *feeds.Fetcher // for feeds added from Discord: always guarded
+	parser       *feeds.Parser
+	live         *live
+	leases       *leases
+	recent       *recentFeeds // nil unless /watch test needs it
+	log          *slog.Logger
+	now          func() time.Time
+	metrics      *metrics
+	workers      int
+	disableAfter time.Duration // 0: never
+	enqueued     func()        // pokes the sender
+	storeErrs    *stateLog
+}
+
+// pollMode says how pollFeed treats a feed's stored schedule.
+type pollMode int
+
+const (
+	pollWhenDue       pollMode = iota // only if its stored next-poll time has come
+	pollNow                           // now, unless it is disabled or backing off after errors
+	pollRetryDisabled                 // now, even if disabled: one more try after a restart
+)
+
+// storeRetry is how long a feed waits after its state could not be read
+// or written: a failing store slows polling down, never speeds it up.
+const storeRetry = time.Minute
+
+// pollAll polls the given feeds once each, at most p.workers at a time,
+// and returns when all are done or ctx is cancelled.
+func (p *poller) pollAll(ctx context.Context, list []*alert.Feed) {
+	jobs := make(chan *alert.Feed)
+	var wg sync.WaitGroup
+	for range min(p.workers, len(list)) {
+		wg.Go(func() {
+			for f := range jobs {
+				p.pollFeed(ctx, f, pollNow)
+			}
+		})
+	}
+	for _, f := range list {
+		select {
+		case jobs <- f:
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	close(jobs)
+	wg.Wait()
+}
+
+// pollFeed fetches one feed and records the outcome: new items are marked
+// seen and matching ones enqueued, in one transaction. Errors are logged
+// against the feed and reflected in its schedule; they never stop others.
+// It returns when the feed should be looked at next.
+func (p *poller) pollFeed(ctx context.Context, f *alert.Feed, mode pollMode) (next time.Time) {
+	lease := "feed:" + f.ID
+	if !p.leases.take(ctx, lease) {
+		return p.now().Add(p.leases.ttl / 3) // another instance is polling it
+	}
+	defer p.leases.release(ctx, lease)
+	now := p.now()
+	st, ok := p.loadState(ctx, f)
+	if !ok {
+		return now.Add(storeRetry)
+	}
+	if !p.shouldPoll(f, &st, mode, now) {
+		return p.plannedAfter(st, now)
+	}
+	defer prometheusTimer(p.metrics.pollTime)()
+	res, err := p.fetch(ctx, f, st)
+	if ctx.Err() != nil {
+		return now // shutting down: the poll did not happen
+	}
+	st.LastPolled = now
+	if err != nil {
+		p.metrics.polls.WithLabelValues("error").Inc()
+		return p.recordFailure(ctx, f, st, err, now)
+	}
+	before := st
+	p.applyResponse(f, &st, res.Response)
+	if res.NotModified {
+		p.metrics.polls.WithLabelValues("not_modified").Inc()
+		p.reschedule(f, &st, feeds.Outcome{NotModified: true, CacheMaxAge: res.MaxAge}, now)
+		if !p.saveState(ctx, st) {
+			return now.Add(storeRetry)
+		}
+		return st.NextPoll
+	}
+	p.recent.keep(f.ID, res.Feed, now)
+	next, err = p.recordItems(ctx, f, st, res.Feed, res.MaxAge, now)
+	if err != nil {
+		// Nothing of this poll was recorded. Keep the old validators, so
+		// the next fetch is not a 304 that would hide these items, and try
+		// again in a minute rather than at once.
+		p.storeErrs.fail("commit", "recording polls failed; each feed retries in a minute", err, "feed", f.ID)
+		before.NextPoll = now.Add(storeRetry)
+		p.saveState(ctx, before)
+		return before.NextPoll
+	}
+	p.storeErrs.ok("commit", "recording polls works again")
+	return next
+}
+
+// plannedAfter is when a feed that was not polled now comes due.
+func (p *poller) plannedAfter(st store.FeedState, now time.Time) time.Time {
+	if st.Disabled {
+		return now.Add(365 * 24 * time.Hour)
+	}
+	return st.NextPoll
+}
+
+// loadState reads a feed's state, or starts one for a feed never seen.
+// A feed whose URL was changed in the config starts afresh, as a new feed:
+// its backlog is remembered, not posted, and a disabled or failing state
+// of the old URL is forgotten.
+func (p *poller) loadState(ctx context.Context, f *alert.Feed) (store.FeedState, bool) {
+	st, err := p.store.FeedState(ctx, f.ID)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		p.storeErrs.fail("read", "reading feed state failed; each feed retries in a minute", err, "feed", f.ID)
+		return st, false
+	}
+	p.storeErrs.ok("read", "reading feed state works again")
+	return p.startedState(f, st, err == nil), true
+}
+
+// startedState is the state to poll a feed with, given the stored one
+// (found false: none).
+func (p *poller) startedState(f *alert.Feed, st store.FeedState, found bool) store.FeedState {
+	fresh := store.FeedState{FeedID: f.ID, URL: f.URL, ConfigURL: f.URL}
+	switch {
+	case !found:
+		return fresh
+	case st.ConfigURL != "" && st.ConfigURL != f.URL:
+		p.log.Info("feed URL changed in the config; starting the feed afresh", "feed", f.ID, "from", st.ConfigURL, "to", f.URL)
+		return fresh
+	}
+	if st.URL == "" {
+		st.URL = f.URL
+	}
+	st.ConfigURL = f.URL
+	return st
+}
+
+// shouldPoll applies the poll mode to a feed's state.
+func (p *poller) shouldPoll(f *alert.Feed, st *store.FeedState, mode pollMode, now time.Time) bool {
+	backingOff := st.ErrorCount > 0 && st.NextPoll.After(now)
+	switch {
+	case st.Disabled && mode == pollRetryDisabled:
+		p.log.Info("retrying a disabled feed once after the restart", "feed", f.ID, "url", st.URL, "disabled_because", st.DisabledReason)
+		st.Disabled, st.DisabledReason = false, ""
+		return true
+	case st.Disabled:
+		return false
+	case mode == pollNow:
+		return !backingOff // a server's Retry-After and the back-off are honoured even by --once
+	default:
+		return !st.NextPoll.After(now)
+	}
+}
+
+func (p *poller) fetch(ctx context.Context, f *alert.Feed, st store.FeedState) (*feeds.Result, error) {
+	fetcher := p.fetcher
+	if f.FromDiscord {
+		fetcher = p.watchFetcher
+	}
+	return feeds.Refresh(ctx, fetcher, p.parser, feeds.Request{
+		URL: st.URL, ETag: st.ETag, LastModified: st.LastModified, BodyHash: st.BodyHash,
+		UserAgent: f.UserAgent, Headers: f.Headers, AllowFile: f.AllowFile,
+	}, p.now())
+}
+
+// applyResponse keeps what a successful fetch teaches about the feed: its
+// new permanent URL, its validators and its body's hash.
+func (p *poller) applyResponse(f *alert.Feed, st *store.FeedState, resp *feeds.Response) {
+	if resp.MovedTo != "" && resp.MovedTo != st.URL {
+		p.log.Info("feed moved permanently; using the new URL from now on", "feed", f.ID, "from", st.URL, "to", resp.MovedTo)
+		st.URL = resp.MovedTo
+	}
+	st.ETag, st.LastModified = resp.ETag, resp.LastModified
+	if !resp.NotModified {
+		st.BodyHash = resp.BodyHash
+	}
+}
+
+// schedule is the next-poll policy of one feed, with the config's values
+// as they are: the feed's interval (the default already applied by
+// config) and disable_after (0: never).
+func (p *poller) schedule(f *alert.Feed) feeds.Schedule {
+	sched := feeds.DefaultSchedule()
+	sched.Interval = f.Interval
+	sched.DisableAfter = p.disableAfter
+	if f.OwnInterval {
+		sched.HintCap = -1 // the newsroom asked for this speed
+	}
+	return sched
+}
+
+// reschedule asks the policy when to poll next and records its verdict in
+// the state: the next poll, the failure streak, and whether to disable.
+func (p *poller) reschedule(f *alert.Feed, st *store.FeedState, o feeds.Outcome, now time.Time) feeds.Decision {
+	hist := feeds.PollHistory{FeedID: f.ID, ErrorCount: st.ErrorCount, FailingSince: st.FailingSince, LastChanged: st.LastChanged}
+	dec := p.schedule(f).Next(hist, o, now)
+	if dec.Recovered {
+		p.log.Info("feed recovered", "feed", f.ID, "url", st.URL, "after_errors", st.ErrorCount, "failing_since", st.FailingSince.Format(time.RFC3339))
+		st.LastError = ""
+	}
+	st.NextPoll = dec.Next
+	st.ErrorCount, st.FailingSince, st.LastChanged = dec.History.ErrorCount, dec.History.FailingSince, dec.History.LastChanged
+	if dec.Disable {
+		st.Disabled, st.DisabledReason = true, dec.Reason
+		p.log.Error("feed disabled", "feed", f.ID, "url", st.URL, "reason", dec.Reason)
+	}
+	return dec
+}
+
+// recordFailure reports a failing feed once with the reason (and again only
+// if the reason changes), backs it off, and disables it when the policy
+// says so.
+func (p *poller) recordFailure(ctx context.Context, f *alert.Feed, st store.FeedState, err error, now time.Time) time.Time {
+	dec := p.reschedule(f, &st, feeds.Outcome{Err: err}, now)
+	msg := err.Error()
+	if dec.NewlyFailing || msg != st.LastError {
+		p.log.Warn("feed failed", "feed", f.ID, "url", st.URL, "err", msg, "next_poll", dec.Next.Format(time.RFC3339))
+	} else {
+		p.log.Debug("feed still failing", "feed", f.ID, "err", msg)
+	}
+	st.LastError = msg
+	if !p.saveState(ctx, st) {
+		return now.Add(storeRetry)
+	}
+	return p.plannedAfter(st, now)
+}
+
+func (p *poller) saveState(ctx context.Context, st store.FeedState) bool {
+	if err := p.store.SaveFeedState(ctx, st); err != nil {
+		p.storeErrs.fail("write", "saving feed state failed; each feed retries in a minute", err, "feed", st.FeedID)
+		return false
+	}
+	p.storeErrs.ok("write", "saving feed state works again")
+	return true
+}
+
+// recordItems finds the items not seen before, matches them through the
+// alerting core, and commits the poll. It returns the next poll time.
+func (p *poller) recordItems(ctx context.Context, f *alert.Feed, st store.FeedState, feed *feeds.Feed, cacheMaxAge time.Duration, now time.Time) (time.Time, error) {
+	keys := make([]string, 0, len(feed.Items))
+	for _, it := range feed.Items {
+		keys = append(keys, it.Key)
+	}
+	unseen, err := p.store.UnseenKeys(ctx, f.ID, keys)
+	if err != nil {
+		return time.Time{}, err
+	}
+	firstSight := !st.Initialized
+	// A feed first seen empty (a failed publish, a new feed) has shown no
+	// backlog yet: its first sight is the first fetch with items.
+	st.Initialized = st.Initialized || len(feed.Items) > 0
+	p.reschedule(f, &st, feeds.Outcome{Changed: len(unseen) > 0, FeedMinInterval: feed.MinInterval, CacheMaxAge: cacheMaxAge}, now)
+	res := p.live.catalog().Alerts(alert.Input{
+		FeedID: f.ID, FeedTitle: feed.Title, Items: unseenItems(feed.Items, unseen), FirstSight: firstSight, Now: now,
+	})
+	n, err := p.store.CommitPoll(ctx, f.ID, store.Poll{State: st, Keys: keys, Alerts: outboxRows(res.Entries)})
+	if err != nil {
+		return time.Time{}, err
+	}
+	p.metrics.polls.WithLabelValues(map[bool]string{true: "changed", false: "unchanged"}[len(unseen) > 0]).Inc()
+	p.metrics.newItems.Add(float64(len(unseen)))
+	p.metrics.enqueued.Add(float64(n))
+	p.report(f, feed, unseen, res, n, firstSight && st.Initialized)
+	if n > 0 && p.enqueued != nil {
+		p.enqueued()
+	}
+	return st.NextPoll, nil
+}
+
+// report says what a poll did: a first sight and matches too old to post
+// get an info line (a user wonders why nothing was posted), the rest debug.
+func (p *poller) report(f *alert.Feed, feed *feeds.Feed, unseen []string, res alert.Result, enqueued int, firstSight bool) {
+	if firstSight {
+		p.log.Info("first sight of the feed: its items are remembered, not posted", "feed", f.ID, "items", len(feed.Items), "posted_backfill", enqueued, "held_back", res.HeldBack)
+	}
+	if res.TooOld > 0 {
+		p.log.Info("matches older than max_age not posted", "feed", f.ID, "too_old", res.TooOld)
+	}
+	p.log.Debug("polled", "feed", f.ID, "items", len(feed.Items), "new", len(unseen), "matched", res.Matched, "enqueued", enqueued)
+}
+
+// outboxRows turns the alerting core's entries into outbox rows.
+func outboxRows(entries []alert.Entry) []store.Alert {
+	rows := make([]store.Alert, len(entries))
+	for i, e := range entries {
+		rows[i] = store.Alert{
+			Destination: e.Destination, Subscription: e.Subscription, FeedID: e.FeedID, ItemKey: e.ItemKey,
+			DedupeKeys: e.DedupeKeys, Payload: alert.Encode(e.Alert), CreatedAt: e.CreatedAt,
+		}
+	}
+	return rows
+}
+
+func unseenItems(items []feeds.Item, unseen []string) []feeds.Item {
+	want := make(map[string]bool, len(unseen))
+	for _, k := range unseen {
+		want[k] = true
+	}
+	var out []feeds.Item
+	for _, it := range items {
+		if want[it.Key] {
+			out = append(out, it)
+			delete(want, it.Key) // a key repeated in one fetch is one item
+		}
+	}
+	return out
+}
+
+// catchUp records the items a feed has now as seen, without alerts. It is
+// used when a watch starts (added, re-added after removal, resumed) on a
+// feed that no active watch was polling, so that exactly the items that
+// appear afterwards are posted, not what piled up meanwhile.
+func (p *poller) catchUp(ctx context.Context, feedID string, feed *feeds.Feed) error {
+	f, ok := p.live.catalog().Feed(feedID)
+	if !ok {
+		return nil
+	}
+	st, ok := p.loadState(ctx, f)
+	if !ok {
+		return errors.New("reading the state of " + feedID)
+	}
+	now := p.now()
+	st.LastPolled = now
+	st.Initialized = false // a first sight: remembered, not posted
+	_, err := p.recordItems(ctx, f, st, feed, 0, now)
+	return err
+}
+
+// firstPlan decides when this process first polls a feed. A feed never
+// polled gets a first poll spread over its interval, so start-up is not a
+// thundering herd; local files are read at once (they cost nothing, and a
+// user who edits one expects to see the result). A disabled feed gets one
+// more try: its problem may have been fixed. Otherwise the stored schedule
+// rules: a feed that came due while the process was down is polled at once.
+func (p *poller) firstPlan(f *alert.Feed, st store.FeedState, found bool, now time.Time) (time.Time, pollMode) {
+	st = p.startedState(f, st, found)
+	switch {
+	case st.Disabled:
+		return now, pollRetryDisabled
+	case strings.HasPrefix(f.URL, "file:"):
+		return now, pollNow
+	case !st.Initialized && st.LastPolled.IsZero():
+		return p.schedule(f).First(f.ID, now), pollNow
+	default:
+		return st.NextPoll, pollWhenDue
+	}
+}

@@ -1,0 +1,161 @@
+package bot
+
+import (
+	"container/heap"
+	"context"
+	"time"
+
+	"github.com/newshound/newshound/alert"
+)
+
+// pollTick bounds how long the poll loop sleeps: feed intervals have a
+// one-minute floor, so a second is plenty of precision, and a clock that
+// jumps (tests, a resumed laptop) is noticed within a second.
+const pollTick = time.Second
+
+// loop polls each feed when it falls due, at most p.workers at once, until
+// ctx is cancelled; it then waits for the polls in progress. Due times are
+// kept in a heap, so an idle pass costs one look at its top, not a scan of
+// every feed.
+func (p *poller) loop(ctx context.Context) {
+	q := &dueQueue{index: map[string]*due{}}
+	inFlight := map[string]bool{}
+	type polled struct {
+		id   string
+		next time.Time
+	}
+	done := make(chan polled)
+	var planned *alert.Catalog
+	timer := time.NewTimer(0)
+	defer timer.Stop()
+	for {
+		if cat := p.live.catalog(); cat != planned {
+			p.planNew(ctx, cat, q, inFlight)
+			planned = cat
+		}
+		now := p.now()
+		for len(inFlight) < p.workers {
+			d := q.popDue(now)
+			if d == nil {
+				break
+			}
+			f, ok := planned.Feed(d.id)
+			if !ok {
+				continue // removed by a reload or a /watch command
+			}
+			inFlight[d.id] = true
+			go func(f *alert.Feed, mode pollMode) {
+				done <- polled{f.ID, p.pollFeed(ctx, f, mode)}
+			}(f, d.mode)
+		}
+		wait := q.wait(now, pollTick)
+		if len(inFlight) >= p.workers {
+			wait = pollTick // every worker busy: a poll ending wakes us
+		}
+		timer.Reset(wait)
+		select {
+		case <-ctx.Done():
+			for len(inFlight) > 0 {
+				delete(inFlight, (<-done).id)
+			}
+			return
+		case r := <-done:
+			delete(inFlight, r.id)
+			q.set(r.id, r.next, pollWhenDue)
+		case <-p.live.changed:
+		case <-timer.C:
+		}
+	}
+}
+
+// planNew puts the feeds of the catalog that the queue does not know yet
+// (all of them at start-up, new ones after a reload) on the queue, reading
+// their stored states in one go.
+func (p *poller) planNew(ctx context.Context, cat *alert.Catalog, q *dueQueue, inFlight map[string]bool) {
+	var fresh []*alert.Feed
+	for _, f := range cat.Feeds() {
+		if !q.has(f.ID) && !inFlight[f.ID] {
+			fresh = append(fresh, f)
+		}
+	}
+	if len(fresh) == 0 {
+		return
+	}
+	now := p.now()
+	states, err := p.store.FeedStates(ctx)
+	if err != nil {
+		p.storeErrs.fail("read", "reading feed state failed; each feed retries in a minute", err)
+		for _, f := range fresh {
+			q.set(f.ID, now.Add(storeRetry), pollNow)
+		}
+		return
+	}
+	for _, f := range fresh {
+		st, found := states[f.ID]
+		at, mode := p.firstPlan(f, st, found, now)
+		q.set(f.ID, at, mode)
+	}
+}
+
+// due is one feed's place in the queue.
+type due struct {
+	id   string
+	at   time.Time
+	mode pollMode
+	pos  int
+}
+
+// dueQueue is a min-heap of feeds by due time, with an index by feed ID.
+type dueQueue struct {
+	items []*due
+	index map[string]*due
+}
+
+func (q *dueQueue) Len() int           { return len(q.items) }
+func (q *dueQueue) Less(i, j int) bool { return q.items[i].at.Before(q.items[j].at) }
+func (q *dueQueue) Swap(i, j int) {
+	q.items[i], q.items[j] = q.items[j], q.items[i]
+	q.items[i].pos, q.items[j].pos = i, j
+}
+func (q *dueQueue) Push(x any) {
+	d := x.(*due)
+	d.pos = len(q.items)
+	q.items = append(q.items, d)
+}
+func (q *dueQueue) Pop() any {
+	d := q.items[len(q.items)-1]
+	q.items = q.items[:len(q.items)-1]
+	return d
+}
+
+func (q *dueQueue) has(id string) bool { _, ok := q.index[id]; return ok }
+
+// set plans the feed at at, replacing an earlier plan.
+func (q *dueQueue) set(id string, at time.Time, mode pollMode) {
+	if d, ok := q.index[id]; ok {
+		d.at, d.mode = at, mode
+		heap.Fix(q, d.pos)
+		return
+	}
+	d := &due{id: id, at: at, mode: mode}
+	q.index[id] = d
+	heap.Push(q, d)
+}
+
+// popDue removes and returns the earliest feed due by now, or nil.
+func (q *dueQueue) popDue(now time.Time) *due {
+	if len(q.items) == 0 || q.items[0].at.After(now) {
+		return nil
+	}
+	d := heap.Pop(q).(*due)
+	delete(q.index, d.id)
+	return d
+}
+
+// wait is how long until the earliest feed is due, at most limit.
+func (q *dueQueue) wait(now time.Time, limit time.Duration) time.Duration {
+	if len(q.items) == 0 {
+		return limit
+	}
+	return min(max(q.items[0].at.Sub(now), 0), limit)
+}

@@ -1,0 +1,254 @@
+// Package bot owns the running service's I/O: the poller that fetches due
+// feeds and commits their alerts, the outbox sender that delivers them
+// through notifiers (console, Discord webhook, Discord bot channel), and
+// the adapter that answers the Discord /watch commands. What matches and
+// what an alert says is decided by the alerting core (package alert);
+// turning a config into objects happens in cmd/newshound.
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/newshound/newshound/bot/discord"
+	"github.com/newshound/newshound/bot/notify"
+	"github.com/newshound/newshound/config"
+	"github.com/newshound/newshound/feeds"
+	"github.com/newshound/newshound/store"
+)
+
+// Options are the parts a Service is made of. Every value is used as
+// given: Config's values are final (config resolved every default), and
+// the fetchers and parser are built by the caller from the same config.
+type Options struct {
+	Config    *config.Config
+	Store     store.Store
+	Notifiers map[string]notify.Notifier // by destination name, one per Config.Destinations
+	// Channel returns the notifier for a Discord channel that a watch
+	// delivers to. Nil when no bot token is configured.
+	Channel func(channelID string) notify.Notifier
+	// Discord is the bot's session. With it and discord.commands on, Run
+	// answers the /watch slash commands.
+	Discord *discordgo.Session
+	Fetcher *feeds.Fetcher
+	// WatchFetcher fetches the feeds Discord users add: like Fetcher, but
+	// always through the SSRF guard, whatever the config says.
+	WatchFetcher *feeds.Fetcher
+	Parser       *feeds.Parser
+	Logger       *slog.Logger
+	Now          func() time.Time
+	// Registry, when set, exports the service's metrics (Prometheus).
+	Registry prometheus.Registerer
+}
+
+// Service is a running newshound: a poller, a sender and, with a Discord
+// bot, the /watch commands, sharing one live configuration.
+type Service struct {
+	settings *config.Config // what needs a restart; the reloadable part lives in live
+	live     *live
+	poller   *poller
+	sender   *sender
+	watches  *watches
+	leases   *leases
+	discord  *discordgo.Session
+	store    store.Store
+	log      *slog.Logger
+	now      func() time.Time
+}
+
+// New checks the options and compiles the subscriptions.
+func New(ctx context.Context, o Options) (*Service, error) {
+	if err := o.check(); err != nil {
+		return nil, err
+	}
+	cfg := o.Config
+	lv, err := newLive(ctx, o.Store, cfg, o.Logger)
+	if err != nil {
+		return nil, err
+	}
+	m := newMetrics(o.Registry)
+	ls := newLeases(o.Store, cfg.Service.LeaseTTL, o.Logger)
+	var recent *recentFeeds
+	if o.Discord != nil && cfg.Discord.Commands {
+		recent = newRecentFeeds()
+	}
+	snd := &sender{
+		store: o.Store, notifiers: o.Notifiers, channel: o.Channel, live: lv, leases: ls, log: o.Logger, now: o.Now,
+		metrics: m, burst: cfg.Discord.Burst, retryBase: cfg.Service.RetryBase, retryMax: cfg.Service.RetryMax,
+		wake: make(chan struct{}, 1), paused: map[string]string{}, warned: map[string]bool{},
+	}
+	pl := &poller{
+		store: o.Store, fetcher: o.Fetcher, watchFetcher: o.WatchFetcher, parser: o.Parser, live: lv, leases: ls,
+		recent: recent, log: o.Logger, now: o.Now, metrics: m, workers: cfg.Service.Workers,
+		disableAfter: cfg.Defaults.DisableAfter, enqueued: snd.poke, storeErrs: newStateLog(o.Logger),
+	}
+	return &Service{
+		settings: cfg, live: lv, poller: pl, sender: snd, leases: ls, discord: o.Discord, store: o.Store, log: o.Logger, now: o.Now,
+		watches: &watches{store: o.Store, live: lv, poller: pl, sender: snd, recent: recent, log: o.Logger, now: o.Now},
+	}, nil
+}
+
+func (o Options) check() error {
+	var missing []string
+	for name, ok := range map[string]bool{
+		"Config": o.Config != nil, "Store": o.Store != nil, "Fetcher": o.Fetcher != nil, "WatchFetcher": o.WatchFetcher != nil,
+		"Parser": o.Parser != nil, "Logger": o.Logger != nil, "Now": o.Now != nil,
+	} {
+		if !ok {
+			missing = append(missing, name)
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("bot: Options need %s", strings.Join(missing, ", "))
+	}
+	if o.Config.Service.Workers < 1 {
+		return errors.New("bot: Config.Service.Workers must be at least 1")
+	}
+	for _, d := range o.Config.Destinations {
+		if _, ok := o.Notifiers[d.Name]; !ok {
+			return fmt.Errorf("bot: no notifier for destination %q", d.Name)
+		}
+	}
+	return nil
+}
+
+// Watches is what the Discord /watch commands manage.
+func (s *Service) Watches() discord.Watches { return s.watches }
+
+// RunOnce polls every enabled feed once, whatever its schedule, then
+// delivers everything pending and returns. It is what `run --once` and
+// cron jobs use.
+func (s *Service) RunOnce(ctx context.Context) error {
+	s.poller.pollAll(ctx, s.live.catalog().Feeds())
+	err := s.sender.deliverAll(ctx)
+	s.prune(ctx)
+	return err
+}
+
+// Run polls feeds on their schedules and delivers alerts until ctx is
+// cancelled. Deliveries in flight when ctx ends get the shutdown grace to
+// finish. Every goroutine it starts has ended when it returns.
+func (s *Service) Run(ctx context.Context) error {
+	sendCtx, stopSending := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopSending()
+	var wg sync.WaitGroup
+	senderDone := make(chan struct{})
+	wg.Go(func() {
+		defer close(senderDone)
+		s.sender.loop(ctx, sendCtx)
+	})
+	// The gateway may take a while to open (or never): polling does not
+	// wait for it.
+	wg.Go(func() { s.runCommands(ctx) })
+	wg.Go(func() { s.pruneLoop(ctx) })
+	wg.Go(func() { s.leases.renewLoop(ctx) })
+	s.poller.loop(ctx)
+	grace := s.settings.Service.ShutdownGrace
+	s.log.Info("stopping: polls ended; deliveries in flight may finish", "grace", grace)
+	timer := time.NewTimer(grace)
+	defer timer.Stop()
+	select {
+	case <-senderDone:
+	case <-timer.C:
+		s.log.Warn("shutdown: deliveries still in flight after grace period; they stay in the outbox", "grace", grace)
+		stopSending()
+	}
+	wg.Wait()
+	return nil
+}
+
+// Reload applies a changed config file while running: feeds,
+// subscriptions and defines take effect at once (a new feed's first poll
+// remembers its backlog, as at start-up). Any other change needs a restart
+// and is refused, so the running service keeps its old config whole.
+func (s *Service) Reload(ctx context.Context, cfg *config.Config) error {
+	if changed := s.settings.RestartChanges(cfg); len(changed) > 0 {
+		return fmt.Errorf("%s changed: restart newshound to apply them", strings.Join(changed, ", "))
+	}
+	if err := s.live.rebuild(ctx, &cfg.Live); err != nil {
+		return err
+	}
+	s.log.Info("config reloaded", "feeds", len(cfg.Feeds), "subscriptions", len(cfg.Subscriptions))
+	return nil
+}
+
+// gatewayLease names the lease that lets one instance of several sharing a
+// store open the Discord gateway: two would each answer every command.
+const gatewayLease = "gateway"
+
+// runCommands answers the /watch slash commands until ctx ends, when the
+// config asks for them. Only the instance holding the gateway lease opens
+// the gateway; the others wait, and take over when it goes away. A failure
+// to open is logged and retried: alerts do not depend on it.
+func (s *Service) runCommands(ctx context.Context) {
+	if s.discord == nil || !s.settings.Discord.Commands {
+		return
+	}
+	retry := s.leases.ttl / 2
+	for {
+		if s.leases.take(ctx, gatewayLease) {
+			s.serveCommands(ctx)
+			s.leases.release(ctx, gatewayLease)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(retry):
+		}
+	}
+}
+
+// serveCommands opens the gateway and serves it until ctx ends or the
+// lease is lost.
+func (s *Service) serveCommands(ctx context.Context) {
+	cmds := discord.NewCommands(s.discord, s.Watches(), s.log)
+	stop, err := cmds.Start(ctx, s.settings.Discord.Guilds)
+	if err != nil {
+		s.log.Error("Discord slash commands unavailable; alerts still go out; retrying", "err", err)
+		return
+	}
+	defer stop()
+	s.log.Info("Discord slash commands ready", "guilds", s.settings.Discord.Guilds)
+	check := time.NewTicker(s.leases.ttl / 3)
+	defer check.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-check.C:
+			if !s.leases.holds(gatewayLease) {
+				s.log.Warn("another instance holds the Discord gateway now; closing ours")
+				return
+			}
+		}
+	}
+}
+
+// pruneLoop forgets old state once at start and then daily, so the
+// database does not grow without bound.
+func (s *Service) pruneLoop(ctx context.Context) {
+	t := time.NewTicker(24 * time.Hour)
+	defer t.Stop()
+	for {
+		s.prune(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func (s *Service) prune(ctx context.Context) {
+	if err := s.store.Prune(ctx, s.now().Add(-s.settings.Service.Retention)); err != nil && ctx.Err() == nil {
+		s.log.Error("pruning old state", "err", err)
+	}
+}

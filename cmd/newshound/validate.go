@@ -1,0 +1,56 @@
+package main
+
+import (
+	"errors"
+
+	"github.com/newshound/newshound/config"
+	"github.com/newshound/newshound/filters"
+)
+
+// validateQueries is a config.Validator: it parses every subscription's
+// query and every define, and reports problems at their file:line:col.
+func validateQueries(c *config.Config) []config.Problem {
+	var problems []config.Problem
+	for name, q := range c.Define {
+		if _, err := filters.Parse(q, c.Define); err != nil {
+			pos := c.DefinePos[name]
+			problems = append(problems, queryProblem(c.Path, pos.Line, pos.Col, false, err))
+		}
+	}
+	for _, s := range c.Subscriptions {
+		if s.Query == "" {
+			continue // config reports a missing query itself
+		}
+		set := filters.NewSet(c.Define)
+		if err := set.Add(s.Name, s.Query); err != nil {
+			problems = append(problems, queryProblem(c.Path, s.QueryLine, s.QueryCol, s.QueryVerbatim, err))
+		}
+	}
+	return problems
+}
+
+// queryProblem places a query error in the file: at the offending
+// character when the query stands verbatim on its line, else at the query's
+// start (the caret picture below the message still points inside it).
+func queryProblem(file string, line, col int, verbatim bool, err error) config.Problem {
+	p := config.Problem{File: file, Line: line, Col: col, Msg: err.Error(), Err: err}
+	var pe *filters.ParseError
+	if errors.As(err, &pe) {
+		if verbatim && pe.Pos > 0 {
+			p.Col = col + pe.Pos - 1
+		}
+		p.Msg = pe.Msg + "\n" + pe.Caret()
+	}
+	return p
+}
+
+// loadConfig loads and validates a config file, queries included, and
+// names this release in the default User-Agent.
+func loadConfig(path string) (*config.Config, error) {
+	cfg, err := config.LoadWith(path, validateQueries)
+	if err != nil {
+		return nil, err
+	}
+	cfg.WithVersion(userAgent())
+	return cfg, nil
+}

@@ -1,0 +1,143 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/newshound/newshound/bot"
+	"github.com/newshound/newshound/bot/discord"
+	"github.com/newshound/newshound/bot/notify"
+	"github.com/newshound/newshound/config"
+	"github.com/newshound/newshound/feeds"
+	"github.com/newshound/newshound/store"
+)
+
+// This file is where a config becomes objects: the store, the fetchers,
+// the notifiers and the Discord session, put together into a bot.Service.
+
+// env is what the process gives the service: where logs and console alerts
+// go, and (in tests) the HTTP transport to Discord.
+type env struct {
+	logger           *slog.Logger
+	console          io.Writer             // console destination output
+	discordTransport http.RoundTripper     // nil: http.DefaultTransport
+	registry         prometheus.Registerer // nil: metrics are not exported
+	now              func() time.Time
+}
+
+// openService builds the service a config describes. The returned func
+// closes what it opened.
+func openService(ctx context.Context, cfg *config.Config, e env) (*bot.Service, func() error, error) {
+	st, err := openStore(ctx, cfg.Store)
+	if err != nil {
+		return nil, nil, err
+	}
+	notifiers, channel, session, err := openNotifiers(cfg, e)
+	if err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	fetcher, watchFetcher := newFetchers(cfg.Defaults)
+	svc, err := bot.New(ctx, bot.Options{
+		Config: cfg, Store: st, Notifiers: notifiers, Channel: channel, Discord: session,
+		Fetcher: fetcher, WatchFetcher: watchFetcher, Parser: feeds.NewParser(),
+		Logger: e.logger, Now: e.now, Registry: e.registry,
+	})
+	if err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	return svc, st.Close, nil
+}
+
+func openStore(ctx context.Context, c config.Store) (store.Store, error) {
+	switch c.Driver {
+	case "sqlite":
+		return store.OpenSQLite(ctx, c.Path)
+	case "postgres":
+		return store.OpenPostgres(ctx, c.DSN)
+	default:
+		return nil, fmt.Errorf("store driver %q is not supported", c.Driver)
+	}
+}
+
+// newFetchers makes the feed fetcher the config asks for, and the one for
+// feeds added from Discord, which always goes through the SSRF guard.
+func newFetchers(d config.Defaults) (fetcher, watchFetcher *feeds.Fetcher) {
+	o := fetcherOptions(d)
+	fetcher = feeds.NewFetcher(o)
+	o.AllowPrivate = false
+	return fetcher, feeds.NewFetcher(o)
+}
+
+// fetcherOptions passes the config's fetch settings on as they are.
+func fetcherOptions(d config.Defaults) feeds.FetcherOptions {
+	return feeds.FetcherOptions{
+		UserAgent:       d.UserAgent,
+		MaxBodyBytes:    d.MaxBodyBytes,
+		Timeout:         d.Timeout,
+		AllowPrivate:    d.AllowPrivateNetworks,
+		HostConcurrency: d.HostConcurrency,
+		HostGap:         d.HostGap,
+	}
+}
+
+// openNotifiers makes one notifier per destination. All Discord
+// destinations share one session and one rate limiter, as Discord counts
+// limits per token and per IP.
+func openNotifiers(cfg *config.Config, e env) (map[string]notify.Notifier, func(string) notify.Notifier, *discordgo.Session, error) {
+	out := map[string]notify.Notifier{}
+	var session *discordgo.Session
+	var limiter *discord.Limiter
+	discordSession := func() (*discordgo.Session, error) {
+		if session != nil {
+			return session, nil
+		}
+		s, err := discord.NewSession(cfg.Discord.Token, cfg.Discord.APIBase, e.discordTransport)
+		if err != nil {
+			return nil, err
+		}
+		session, limiter = s, discord.NewLimiter(discord.LimiterConfig{Logger: e.logger})
+		return s, nil
+	}
+	for _, d := range cfg.Destinations {
+		switch d.Type {
+		case config.Console:
+			out[d.Name] = notify.NewConsole(e.console)
+		case config.DiscordWebhook:
+			s, err := discordSession()
+			if err != nil {
+				return nil, nil, nil, err
+			}
+			n, err := discord.NewWebhookNotifier(s, d.WebhookURL, limiter)
+			if err != nil {
+				return nil, nil, nil, fmt.Errorf("destination %q: %w", d.Name, err)
+			}
+			out[d.Name] = n
+		case config.DiscordChannel:
+			s, err := discordSession()
+			if err != nil {
+				return nil, nil, nil, err
+			}
+			out[d.Name] = discord.NewChannelNotifier(s, d.ChannelID, limiter)
+		default:
+			return nil, nil, nil, fmt.Errorf("destination %q: unknown type %q", d.Name, d.Type)
+		}
+	}
+	var channel func(string) notify.Notifier
+	if cfg.Discord.Token != "" {
+		s, err := discordSession()
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		channel = func(id string) notify.Notifier { return discord.NewChannelNotifier(s, id, limiter) }
+	}
+	return out, channel, session, nil
+}
