@@ -252,3 +252,38 @@ func (s *Service) prune(ctx context.Context) {
 		s.log.Error("pruning old state", "err", err)
 	}
 }
+
+// Effective is what a running service does with its settings: the values
+// its parts use, as they use them. It lets an operator (and a test) see
+// that a setting reached the component it is for.
+type Effective struct {
+	Fetcher      feeds.FetcherOptions
+	WatchFetcher feeds.FetcherOptions
+	Workers      int
+	Burst        int
+	RetryBase    time.Duration
+	RetryMax     time.Duration
+	LeaseTTL     time.Duration
+	Shared       bool // the store is shared by several instances: leases are in use
+	Feeds        []EffectiveFeed
+}
+
+// EffectiveFeed is one feed's schedule and request settings.
+type EffectiveFeed struct {
+	ID        string
+	Schedule  feeds.Schedule
+	UserAgent string
+}
+
+// Effective reports the values the service's parts use now.
+func (s *Service) Effective() Effective {
+	e := Effective{
+		Fetcher: s.poller.fetcher.Options(), WatchFetcher: s.poller.watchFetcher.Options(),
+		Workers: s.poller.workers, Burst: s.sender.burst, RetryBase: s.sender.retryBase, RetryMax: s.sender.retryMax,
+		LeaseTTL: s.leases.ttl, Shared: s.leases.shared(),
+	}
+	for _, f := range s.live.catalog().Feeds() {
+		e.Feeds = append(e.Feeds, EffectiveFeed{ID: f.ID, Schedule: s.poller.schedule(f), UserAgent: f.UserAgent})
+	}
+	return e
+}

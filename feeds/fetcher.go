@@ -98,6 +98,9 @@ func NewFetcher(o FetcherOptions) *Fetcher {
 	return &Fetcher{opts: o, dialer: d, transport: t, hosts: newHostLimiter(o.HostConcurrency, o.HostGap)}
 }
 
+// Options are the options the Fetcher runs with, defaults applied.
+func (f *Fetcher) Options() FetcherOptions { return f.opts }
+
 // CloseIdleConnections closes kept-alive connections, for shutdown.
 func (f *Fetcher) CloseIdleConnections() { f.transport.CloseIdleConnections() }
 
