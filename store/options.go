@@ -1,6 +1,8 @@
 package store
 
 import (
+	"context"
+	"net"
 	"time"
 )
 
@@ -14,6 +16,9 @@ type Option func(*options)
 type options struct {
 	now          func() time.Time
 	dedupeWindow time.Duration
+	// pgDial replaces how PostgreSQL connections are dialed (tests count
+	// round trips with it).
+	pgDial func(ctx context.Context, network, addr string) (net.Conn, error)
 }
 
 func newOptions(opts []Option) options {

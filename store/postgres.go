@@ -5,20 +5,25 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
-	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
 )
 
 // Postgres is the Store for several newshound instances sharing one
 // database. Its schema and behaviour match SQLite's; concurrency between
 // instances rests on row locks (a feed's commits serialize on its feeds
 // row), ON CONFLICT, and advisory locks for migrations and per-destination
-// dedupe.
+// dedupe. Instances divide the work with leases (see Leaser).
 type Postgres struct {
 	*sqlStore
 }
 
-var _ Store = (*Postgres)(nil)
+var (
+	_ Store  = (*Postgres)(nil)
+	_ Leaser = (*Postgres)(nil)
+)
 
 // postgresMaxConns bounds one instance's connections: pollers and senders
 // rarely need more, and the server's max_connections is shared.
@@ -29,18 +34,179 @@ const postgresMaxConns = 10
 // "host=… dbname=…") and brings its schema up to date. Tables are created
 // in the connection's search_path.
 func OpenPostgres(ctx context.Context, dsn string, opts ...Option) (*Postgres, error) {
-	db, err := sql.Open("pgx", dsn)
+	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open postgres: %w", err)
 	}
+	o := newOptions(opts)
+	if o.pgDial != nil {
+		cfg.DialFunc = o.pgDial
+	}
+	db := stdlib.OpenDB(*cfg)
 	db.SetMaxOpenConns(postgresMaxConns)
 	db.SetMaxIdleConns(postgresMaxConns)
 	if err := db.PingContext(ctx); err != nil {
 		return nil, errors.Join(fmt.Errorf("connect to postgres: %w", err), db.Close())
 	}
-	s := &sqlStore{w: db, r: db, q: &postgresDialect, opt: newOptions(opts)}
+	s := &sqlStore{w: db, r: db, q: &postgresDialect, opt: o}
+	s.txr = pgxRunner{db: db}
 	if err := s.migrate(ctx); err != nil {
 		return nil, errors.Join(fmt.Errorf("migrate postgres: %w", err), s.Close())
 	}
 	return &Postgres{s}, nil
+}
+
+// Leases live on the database's clock (now()), so instances whose clocks
+// disagree still agree on who holds what. The lease is taken when free,
+// expired, or already the owner's; RETURNING yields a row only then.
+const (
+	takeLease = `INSERT INTO leases (name, owner, expires_at)
+		VALUES ($1, $2, now() + $3::bigint * interval '1 microsecond')
+		ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at
+		WHERE leases.owner = excluded.owner OR leases.expires_at <= now()
+		RETURNING name`
+	releaseLease = `DELETE FROM leases WHERE name = $1 AND owner = $2`
+)
+
+// Lease takes or renews owner's lease called name for ttl, measured on the
+// database's clock. It reports false when another owner holds it
+// unexpired. A ttl under a microsecond is an error, not a release: use
+// Release.
+func (p *Postgres) Lease(ctx context.Context, name, owner string, ttl time.Duration) (bool, error) {
+	if name == "" || owner == "" {
+		return false, fmt.Errorf("lease %q for %q: empty name or owner", name, owner)
+	}
+	if ttl < time.Microsecond {
+		return false, fmt.Errorf("lease %q for %q: ttl %v is not positive", name, owner, ttl)
+	}
+	var got string
+	err := p.w.QueryRowContext(ctx, takeLease, name, owner, ttl.Microseconds()).Scan(&got)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("lease %q for %q: %w", name, owner, err)
+	}
+	return true, nil
+}
+
+// Release ends owner's lease called name at once, so another instance can
+// take it without waiting for it to expire. Releasing a lease owner does
+// not hold does nothing.
+func (p *Postgres) Release(ctx context.Context, name, owner string) error {
+	if _, err := p.w.ExecContext(ctx, releaseLease, name, owner); err != nil {
+		return fmt.Errorf("release lease %q of %q: %w", name, owner, err)
+	}
+	return nil
+}
+
+// maxPipelined bounds the statements one round trip carries, so that a
+// huge poll is sent in slices instead of one buffer holding all of it.
+const maxPipelined = 16
+
+// rollbackTimeout bounds the ROLLBACK after a failed transaction, which runs
+// even when the caller's context is done.
+const rollbackTimeout = 5 * time.Second
+
+// pgxRunner runs a write transaction over pgx's pipeline: BEGIN travels
+// with the first statements and COMMIT with the last, so a transaction
+// whose statements need one intermediate result (CommitPoll) costs two
+// round trips.
+type pgxRunner struct{ db *sql.DB }
+
+func (r pgxRunner) runTx(ctx context.Context, fn func(p pipe) error) error {
+	conn, err := r.db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("begin postgres transaction: %w", err)
+	}
+	defer conn.Close()
+	return conn.Raw(func(driverConn any) error {
+		pc := driverConn.(*stdlib.Conn).Conn()
+		p := &pgxPipe{conn: pc}
+		err := p.queue(ctx, step{what: "begin postgres transaction", query: "BEGIN"})
+		if err == nil {
+			err = fn(p)
+		}
+		if err == nil {
+			err = p.queue(ctx, step{what: "commit postgres transaction", query: "COMMIT"})
+		}
+		if err == nil {
+			err = p.flush(ctx)
+		}
+		if err != nil && pc.PgConn().TxStatus() != 'I' && !pc.IsClosed() {
+			// A failed statement leaves the transaction open (aborted); end
+			// it so the connection returns to the pool clean. Should this
+			// fail too, database/sql discards the connection (its
+			// ResetSession refuses one inside a transaction).
+			rbCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), rollbackTimeout)
+			defer cancel()
+			if _, rbErr := pc.Exec(rbCtx, "ROLLBACK"); rbErr != nil {
+				err = errors.Join(err, fmt.Errorf("roll back: %w", rbErr))
+			}
+		}
+		return err
+	})
+}
+
+// pgxPipe queues steps into a pgx batch and sends it when maxPipelined
+// steps wait or when flushed.
+type pgxPipe struct {
+	conn  *pgx.Conn
+	batch *pgx.Batch // nil until a step is queued
+	steps []step     // parallel to batch.QueuedQueries
+}
+
+func (p *pgxPipe) queue(ctx context.Context, steps ...step) error {
+	for _, st := range steps {
+		if p.batch == nil {
+			p.batch = &pgx.Batch{}
+		}
+		p.batch.Queue(st.query, st.args...)
+		p.steps = append(p.steps, st)
+		if len(p.steps) >= maxPipelined {
+			if err := p.flush(ctx); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (p *pgxPipe) flush(ctx context.Context) error {
+	if len(p.steps) == 0 {
+		return nil
+	}
+	// The results read the batch they came from: hand it over whole.
+	batch, steps := p.batch, p.steps
+	p.batch, p.steps = nil, nil
+	br := p.conn.SendBatch(ctx, batch)
+	var err error
+	for _, st := range steps {
+		if err = readResult(br, st); err != nil {
+			err = fmt.Errorf("%s: %w", st.what, err)
+			break
+		}
+	}
+	if closeErr := br.Close(); err == nil && closeErr != nil {
+		err = fmt.Errorf("postgres pipeline: %w", closeErr)
+	}
+	return err
+}
+
+func readResult(br pgx.BatchResults, st step) error {
+	if st.row == nil {
+		_, err := br.Exec()
+		return err
+	}
+	rows, err := br.Query()
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := st.row(rows.Scan); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
 }

@@ -25,15 +25,22 @@ type dialect struct {
 	recordMigration       string
 
 	feedState       string
+	feedStates      string
 	saveFeedState   string
 	markItemsSeenAt string
 	unseenKeys      string
 	insertSeen      string
 	bumpSeen        string
 
-	dedupeHit    string
-	insertAlert  string
-	recordDedupe string
+	// dedupeTaken returns which of a list of dedupe keys are in one
+	// destination's outbox within the window.
+	dedupeTaken string
+	// insertAlerts inserts a JSON array of alert rows (see alertRows) in
+	// their order; on PostgreSQL it also records their dedupe keys.
+	insertAlerts string
+	// recordChunkDedupe records the dedupe keys of the alerts insertAlerts
+	// just inserted, where that takes a second statement (SQLite).
+	recordChunkDedupe string
 
 	pendingAlerts       string
 	pendingDestinations string
@@ -50,12 +57,15 @@ type dialect struct {
 	watches        string
 	removeWatch    string
 	setWatchPaused string
-
-	claimFeed string
 }
 
 const alertColumns = `id, destination, subscription, feed_id, item_key, dedupe_keys, payload,
-	created_at, batch, attempts, next_attempt, last_error, delivered_at, message_id, dropped`
+	created_at, batch, attempts, next_attempt, last_error, delivered_at, message_id, dropped, enqueued_at`
+
+// insertAlertColumns are the columns insertAlerts fills, in the order of an
+// alert row followed by enqueued_at.
+const insertAlertColumns = `destination, subscription, feed_id, item_key, dedupe_keys, payload,
+	created_at, batch, attempts, next_attempt, last_error, enqueued_at`
 
 const watchColumns = `id, guild_id, channel_id, feed_url, query, created_by, created_at, paused, pause_reason`
 
@@ -75,7 +85,8 @@ var commonQueries = dialect{
 	appliedVersion:  `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`,
 	recordMigration: `INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)`,
 
-	feedState: `SELECT ` + feedColumns + ` FROM feeds WHERE feed_id = $1`,
+	feedState:  `SELECT ` + feedColumns + ` FROM feeds WHERE feed_id = $1`,
+	feedStates: `SELECT ` + feedColumns + ` FROM feeds`,
 	saveFeedState: `INSERT INTO feeds (` + feedColumns + `)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
 		ON CONFLICT (feed_id) DO UPDATE SET
@@ -103,16 +114,8 @@ var commonQueries = dialect{
 	bumpSeen: `UPDATE seen_items SET last_seen = $3
 		WHERE feed_id = $1 AND last_seen < $4 AND item_key IN (SELECT j.value FROM LIST($2))`,
 
-	dedupeHit: `SELECT EXISTS (SELECT 1 FROM alert_dedupe
-		WHERE destination = $1 AND created_at > $3 AND dedupe_key IN (SELECT j.value FROM LIST($2)))`,
-	insertAlert: `INSERT INTO alerts (destination, subscription, feed_id, item_key, dedupe_keys, payload,
-			created_at, batch, attempts, next_attempt, last_error)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-		RETURNING id`,
-	recordDedupe: `INSERT INTO alert_dedupe (destination, dedupe_key, alert_id, created_at)
-		SELECT CAST($1 AS TEXT), j.value, CAST($3 AS BIGINT), CAST($4 AS BIGINT) FROM LIST($2) WHERE true
-		ON CONFLICT (destination, dedupe_key) DO UPDATE SET
-			alert_id = excluded.alert_id, created_at = excluded.created_at`,
+	dedupeTaken: `SELECT j.value FROM LIST($2) WHERE EXISTS (SELECT 1 FROM alert_dedupe d
+		WHERE d.destination = $1 AND d.dedupe_key = j.value AND d.created_at > $3)`,
 
 	pendingAlerts: `SELECT ` + alertColumns + ` FROM alerts
 		WHERE destination = $1 AND delivered_at = 0 AND NOT dropped AND next_attempt <= $2
@@ -130,7 +133,7 @@ var commonQueries = dialect{
 	// it would come back as new after a long run of 304s.
 	pruneSeen: `DELETE FROM seen_items WHERE last_seen < $1
 		AND last_seen < (SELECT f.items_seen_at - $2 FROM feeds f WHERE f.feed_id = seen_items.feed_id)`,
-	pruneAlerts: `DELETE FROM alerts WHERE (delivered_at <> 0 OR dropped) AND created_at < $1`,
+	pruneAlerts: `DELETE FROM alerts WHERE (delivered_at <> 0 OR dropped) AND enqueued_at < $1`,
 	pruneDedupe: `DELETE FROM alert_dedupe WHERE created_at < $1`,
 
 	addWatch: `INSERT INTO watches (guild_id, channel_id, feed_url, query, created_by, created_at, paused, pause_reason)
@@ -138,25 +141,50 @@ var commonQueries = dialect{
 	watches:        `SELECT ` + watchColumns + ` FROM watches ORDER BY id`,
 	removeWatch:    `DELETE FROM watches WHERE id = $1`,
 	setWatchPaused: `UPDATE watches SET paused = $2, pause_reason = $3 WHERE id = $1`,
-
-	// The lease is taken when free, expired, or already ours; RETURNING
-	// yields a row only when the insert or the guarded update happened.
-	claimFeed: `INSERT INTO feed_leases (feed_id, owner, lease_until) VALUES ($1, $2, $3)
-		ON CONFLICT (feed_id) DO UPDATE SET owner = excluded.owner, lease_until = excluded.lease_until
-		WHERE feed_leases.owner = excluded.owner OR feed_leases.lease_until <= $4
-		RETURNING feed_id`,
 }
 
-var sqliteDialect = commonQueries.expand("sqlite", sqliteMigrations,
-	"json_each($N) AS j", "", "")
+var sqliteDialect = withAlertInserts(commonQueries.expand("sqlite", sqliteMigrations,
+	"json_each($N) AS j", "", ""),
+	`INSERT INTO alerts (`+insertAlertColumns+`)
+		SELECT j.value->>0, j.value->>1, j.value->>2, j.value->>3, j.value->>4, unhex(j.value->>5),
+			j.value->>6, j.value->>7, j.value->>8, j.value->>9, j.value->>10, $2
+		FROM json_each($1) AS j ORDER BY j.key`,
+	// The alerts just inserted are the $1 highest ids: SQLite write
+	// transactions exclude each other, and AUTOINCREMENT numbers one
+	// statement's rows consecutively above every id ever used.
+	`INSERT INTO alert_dedupe (destination, dedupe_key, alert_id, created_at)
+		SELECT a.destination, d.value, a.id, $2 FROM alerts a, json_each(a.dedupe_keys) AS d
+		WHERE a.id > (SELECT MAX(id) FROM alerts) - $1
+		ON CONFLICT (destination, dedupe_key) DO UPDATE SET
+			alert_id = excluded.alert_id, created_at = excluded.created_at`)
 
 // PostgreSQL serializes migrations and per-destination dedupe with
 // transaction-scoped advisory locks; SQLite needs neither because its write
 // transactions (BEGIN IMMEDIATE) already exclude each other.
-var postgresDialect = commonQueries.expand("postgres", postgresMigrations,
+var postgresDialect = withAlertInserts(commonQueries.expand("postgres", postgresMigrations,
 	"jsonb_array_elements_text($N::jsonb) WITH ORDINALITY AS j(value, key)",
 	`SELECT pg_advisory_xact_lock(7072611417)`,
-	`SELECT pg_advisory_xact_lock(hashtext('newshound.dedupe:' || $1::text))`)
+	`SELECT pg_advisory_xact_lock(hashtext('newshound.dedupe:' || $1::text))`),
+	// One statement inserts the alerts and records their dedupe keys (taken
+	// from the rows it inserted), so the alerts cost one round trip.
+	`WITH a AS (
+		INSERT INTO alerts (`+insertAlertColumns+`)
+		SELECT j.value->>0, j.value->>1, j.value->>2, j.value->>3, j.value->>4, decode(j.value->>5, 'hex'),
+			(j.value->>6)::bigint, j.value->>7, (j.value->>8)::int, (j.value->>9)::bigint, j.value->>10, $2::bigint
+		FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS j(value, key) ORDER BY j.key
+		RETURNING id, destination, dedupe_keys)
+	INSERT INTO alert_dedupe (destination, dedupe_key, alert_id, created_at)
+	SELECT a.destination, d.value, a.id, $2::bigint FROM a, jsonb_array_elements_text(a.dedupe_keys::jsonb) AS d(value)
+	ON CONFLICT (destination, dedupe_key) DO UPDATE SET
+		alert_id = excluded.alert_id, created_at = excluded.created_at`,
+	"")
+
+// withAlertInserts fills in a dialect's alert inserts, which differ too much
+// between the two to share a text.
+func withAlertInserts(d dialect, insertAlerts, recordChunkDedupe string) dialect {
+	d.insertAlerts, d.recordChunkDedupe = insertAlerts, recordChunkDedupe
+	return d
+}
 
 // expand returns a copy of d for one database: LIST($N) becomes listSQL with
 // $N substituted, and the dialect-only statements are filled in.
@@ -165,7 +193,7 @@ func (d dialect) expand(name string, steps []migration, listSQL, lockMigrations,
 	d.name, d.migrations = name, steps
 	d.lockMigrations, d.lockDestination = lockMigrations, lockDestination
 	for _, q := range []*string{
-		&d.unseenKeys, &d.insertSeen, &d.bumpSeen, &d.dedupeHit, &d.recordDedupe, &d.assignBatch,
+		&d.unseenKeys, &d.insertSeen, &d.bumpSeen, &d.dedupeTaken, &d.assignBatch,
 	} {
 		*q = x(*q)
 	}

@@ -8,7 +8,8 @@ package store
 // Conventions shared by both dialects, so that one Go implementation
 // (sqlStore) reads and writes both:
 //   - times are BIGINT Unix microseconds in UTC, 0 meaning "unset" (the
-//     precision PostgreSQL's timestamptz would keep anyway);
+//     precision PostgreSQL's timestamptz would keep anyway), except the
+//     PostgreSQL-only leases, which live on the database's clock;
 //   - booleans are tested with NOT x / x, which both dialects accept;
 //   - lists are passed as one JSON array parameter (see queries.go).
 
@@ -94,6 +95,18 @@ var sqliteMigrations = []migration{
 	{3, "the configured URL a feed's state belongs to", []string{
 		`ALTER TABLE feeds ADD COLUMN config_url TEXT NOT NULL DEFAULT ''`,
 	}},
+	{4, "one owner per SQLite file: no lease rows", []string{
+		`DROP TABLE IF EXISTS feed_leases`,
+	}},
+	{5, "alerts retained from when they were enqueued", []string{
+		`ALTER TABLE alerts ADD COLUMN enqueued_at INTEGER NOT NULL DEFAULT 0`,
+		// Alerts from before this step have no enqueue time; the later of
+		// the item's time and the delivery is the best estimate, and never
+		// prunes an alert earlier than before.
+		`UPDATE alerts SET enqueued_at = MAX(created_at, delivered_at)`,
+		`DROP INDEX alerts_created`,
+		`CREATE INDEX alerts_enqueued ON alerts (enqueued_at)`,
+	}},
 }
 
 var postgresMigrations = []migration{
@@ -171,5 +184,19 @@ var postgresMigrations = []migration{
 	}},
 	{3, "the configured URL a feed's state belongs to", []string{
 		`ALTER TABLE feeds ADD COLUMN config_url TEXT NOT NULL DEFAULT ''`,
+	}},
+	{4, "leases by name (feed, outbox, gateway) on the database's clock", []string{
+		`DROP TABLE IF EXISTS feed_leases`,
+		`CREATE TABLE leases (
+			name       TEXT PRIMARY KEY,
+			owner      TEXT NOT NULL,
+			expires_at TIMESTAMPTZ NOT NULL
+		)`,
+	}},
+	{5, "alerts retained from when they were enqueued", []string{
+		`ALTER TABLE alerts ADD COLUMN enqueued_at BIGINT NOT NULL DEFAULT 0`,
+		`UPDATE alerts SET enqueued_at = GREATEST(created_at, delivered_at)`,
+		`DROP INDEX alerts_created`,
+		`CREATE INDEX alerts_enqueued ON alerts (enqueued_at)`,
 	}},
 }

@@ -6,13 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
 	"strings"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver (pure Go, no cgo)
 )
 
-// SQLite is the default Store: one database file, written by one connection
-// at a time, read by several.
+// SQLite is the default Store: one database file with one owner process,
+// written by one connection at a time, read by several.
 type SQLite struct {
 	*sqlStore
 }
@@ -20,28 +21,39 @@ type SQLite struct {
 var _ Store = (*SQLite)(nil)
 
 // sqliteBusyTimeoutMS bounds how long a connection waits for another
-// process's write lock before failing with SQLITE_BUSY.
+// connection's write lock (a read-only inspector's checkpoint) before
+// failing with SQLITE_BUSY.
 const sqliteBusyTimeoutMS = 10_000
 
 // OpenSQLite opens (creating if needed) the database file at path and brings
-// its schema up to date. The path ":memory:" gives a private in-memory
-// database on a single connection, for tests that need no file.
+// its schema up to date. The opening process becomes the database's one
+// owner until Close: it holds an OS lock on path+".lock" (with its pid
+// written inside), and a second OpenSQLite of the same file, in any process,
+// fails at once with an *InUseError naming the file and the owner's pid.
+// The kernel drops the lock when the owner dies, so after a crash or kill -9
+// the next process opens at once. The path ":memory:" gives a private
+// in-memory database on a single connection, for tests that need no file.
 func OpenSQLite(ctx context.Context, path string, opts ...Option) (*SQLite, error) {
-	if path == "" {
-		return nil, errors.New("open sqlite: empty path")
+	if err := checkSQLitePath(path); err != nil {
+		return nil, err
 	}
-	if strings.ContainsAny(path, "?#") && !strings.HasPrefix(path, "file:") {
-		return nil, fmt.Errorf("open sqlite %q: a plain path may not contain '?' or '#'", path)
-	}
-	s := &sqlStore{q: &sqliteDialect, opt: newOptions(opts)}
-	var err error
-	if s.w, err = openSQLitePool(ctx, sqliteDSN(path, true), 1); err != nil {
+	lock, err := lockDatabase(path)
+	if err != nil {
+		var inUse *InUseError
+		if errors.As(err, &inUse) {
+			return nil, err
+		}
 		return nil, fmt.Errorf("open sqlite %q: %w", path, err)
+	}
+	s := &sqlStore{q: &sqliteDialect, opt: newOptions(opts), lock: lock}
+	s.txr = sequentialRunner{s}
+	if s.w, err = openSQLitePool(ctx, sqliteDSN(path, true), 1); err != nil {
+		return nil, errors.Join(fmt.Errorf("open sqlite %q: %w", path, err), lock.release())
 	}
 	s.r = s.w
 	if path != ":memory:" {
 		if s.r, err = openSQLitePool(ctx, sqliteDSN(path, false), 4); err != nil {
-			return nil, errors.Join(fmt.Errorf("open sqlite %q for reading: %w", path, err), s.w.Close())
+			return nil, errors.Join(fmt.Errorf("open sqlite %q for reading: %w", path, err), s.Close())
 		}
 	}
 	if err := s.migrate(ctx); err != nil {
@@ -51,6 +63,46 @@ func OpenSQLite(ctx context.Context, path string, opts ...Option) (*SQLite, erro
 		return nil, errors.Join(fmt.Errorf("open sqlite %q: %w", path, err), s.Close())
 	}
 	return &SQLite{s}, nil
+}
+
+// OpenSQLiteReadOnly opens an existing database for inspection (status,
+// listing) beside its running owner: it takes no lock, never migrates, and
+// every write fails with ErrReadOnly. WAL lets it read while the owner
+// writes. A database whose schema is not the one this newshound knows is
+// refused, since its tables may not read as expected.
+func OpenSQLiteReadOnly(ctx context.Context, path string, opts ...Option) (*SQLite, error) {
+	if err := checkSQLitePath(path); err != nil {
+		return nil, err
+	}
+	if path == ":memory:" {
+		return nil, errors.New("open sqlite read-only: an in-memory database has nothing to read")
+	}
+	if _, err := os.Stat(sqliteFile(path)); err != nil {
+		return nil, fmt.Errorf("open sqlite %q read-only: %w", path, err)
+	}
+	s := &sqlStore{q: &sqliteDialect, opt: newOptions(opts), readOnly: true}
+	s.txr = sequentialRunner{s}
+	var err error
+	if s.r, err = openSQLitePool(ctx, sqliteDSN(path, false), 2); err != nil {
+		return nil, fmt.Errorf("open sqlite %q read-only: %w", path, err)
+	}
+	if err := s.checkSchemaCurrent(ctx); err != nil {
+		return nil, errors.Join(fmt.Errorf("open sqlite %q read-only: %w", path, err), s.Close())
+	}
+	if err := s.prepare(ctx); err != nil {
+		return nil, errors.Join(fmt.Errorf("open sqlite %q read-only: %w", path, err), s.Close())
+	}
+	return &SQLite{s}, nil
+}
+
+func checkSQLitePath(path string) error {
+	if path == "" {
+		return errors.New("open sqlite: empty path")
+	}
+	if strings.ContainsAny(path, "?#") && !strings.HasPrefix(path, "file:") {
+		return fmt.Errorf("open sqlite %q: a plain path may not contain '?' or '#'", path)
+	}
+	return nil
 }
 
 // sqliteDSN adds the connection settings to path. Every connection gets

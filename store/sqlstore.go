@@ -3,12 +3,14 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -19,9 +21,13 @@ import (
 // writers queue in Go instead of failing with SQLITE_BUSY, while readers use
 // their own connections and WAL lets them run beside the writer.
 type sqlStore struct {
-	w, r *sql.DB
+	w, r *sql.DB // w is nil when readOnly
 	q    *dialect
 	opt  options
+	txr  txRunner // how CommitPoll and SaveFeedStates reach the database
+
+	lock     *dbLock // SQLite's ownership of its file; nil otherwise
+	readOnly bool
 
 	// prepared holds statements prepared once on w and r, by SQL text, for
 	// dialects whose driver would otherwise parse every statement on every
@@ -40,12 +46,16 @@ func (s *sqlStore) Close() error {
 		for _, st := range s.prepared {
 			st.Close()
 		}
-		errW := s.w.Close()
-		var errR error
-		if s.r != s.w {
+		var errW, errR error
+		if s.w != nil {
+			errW = s.w.Close()
+		}
+		if s.r != nil && s.r != s.w {
 			errR = s.r.Close()
 		}
-		s.closeErr = errors.Join(errW, errR)
+		// The lock goes last: another process may open the file as soon
+		// as it is released.
+		s.closeErr = errors.Join(errW, errR, s.lock.release())
 	})
 	return s.closeErr
 }
@@ -88,8 +98,31 @@ func (s *sqlStore) migrate(ctx context.Context) error {
 	})
 }
 
+// checkSchemaCurrent refuses a database whose schema version is not the
+// latest this newshound knows: a read-only store cannot migrate it.
+func (s *sqlStore) checkSchemaCurrent(ctx context.Context) error {
+	var applied int
+	if err := s.r.QueryRowContext(ctx, s.q.appliedVersion).Scan(&applied); err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	latest := s.q.migrations[len(s.q.migrations)-1].version
+	switch {
+	case applied > latest:
+		return fmt.Errorf("database schema version %d is newer than this newshound knows (%d): upgrade newshound", applied, latest)
+	case applied < latest:
+		return fmt.Errorf("database schema version %d is older than this newshound's (%d): run newshound on it once to upgrade it", applied, latest)
+	}
+	return nil
+}
+
+// ErrReadOnly is returned by every write to a store opened read-only.
+var ErrReadOnly = errors.New("store opened read-only")
+
 // inWriteTx runs fn in a write transaction and commits it when fn succeeds.
 func (s *sqlStore) inWriteTx(ctx context.Context, fn func(tx writeTx) error) error {
+	if s.readOnly {
+		return ErrReadOnly
+	}
 	sqlTx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin %s transaction: %w", s.q.name, err)
@@ -108,14 +141,17 @@ func (s *sqlStore) inWriteTx(ctx context.Context, fn func(tx writeTx) error) err
 // one connection every write transaction uses) and reads on r.
 func (s *sqlStore) prepare(ctx context.Context) error {
 	s.prepared = map[string]*sql.Stmt{}
-	sets := []struct {
+	type statementSet struct {
 		db      *sql.DB
 		queries []string
-	}{
-		{s.w, []string{s.q.saveFeedState, s.q.markItemsSeenAt, s.q.insertSeen, s.q.bumpSeen,
-			s.q.dedupeHit, s.q.insertAlert, s.q.recordDedupe, s.q.assignBatch,
-			s.q.markDelivered, s.q.markFailed, s.q.claimFeed}},
-		{s.r, []string{s.q.feedState, s.q.unseenKeys, s.q.pendingAlerts, s.q.pendingDestinations}},
+	}
+	sets := []statementSet{
+		{s.r, []string{s.q.feedState, s.q.feedStates, s.q.unseenKeys, s.q.pendingAlerts, s.q.pendingDestinations}},
+	}
+	if !s.readOnly {
+		sets = append(sets, statementSet{s.w, []string{s.q.saveFeedState, s.q.markItemsSeenAt,
+			s.q.insertSeen, s.q.bumpSeen, s.q.dedupeTaken, s.q.insertAlerts, s.q.recordChunkDedupe,
+			s.q.assignBatch, s.q.markDelivered, s.q.markFailed}})
 	}
 	for _, set := range sets {
 		for _, q := range set.queries {
@@ -189,17 +225,46 @@ func ignoreDone(err error) error {
 
 // FeedState returns the state of feedID, or ErrNotFound.
 func (s *sqlStore) FeedState(ctx context.Context, feedID string) (FeedState, error) {
-	var st FeedState
-	var lastPolled, lastChanged, nextPoll, failingSince int64
-	err := s.queryRow(ctx, s.q.feedState, feedID).Scan(
-		&st.FeedID, &st.URL, &st.ETag, &st.LastModified, &st.BodyHash, &st.Initialized,
-		&lastPolled, &lastChanged, &nextPoll, &st.ErrorCount, &failingSince, &st.LastError,
-		&st.Disabled, &st.DisabledReason, &st.ConfigURL)
+	st, err := scanFeedState(s.queryRow(ctx, s.q.feedState, feedID).Scan)
 	if errors.Is(err, sql.ErrNoRows) {
 		return FeedState{}, fmt.Errorf("feed state %q: %w", feedID, ErrNotFound)
 	}
 	if err != nil {
 		return FeedState{}, fmt.Errorf("read feed state %q: %w", feedID, err)
+	}
+	return st, nil
+}
+
+// FeedStates returns the state of every feed, by feed id, in one query: what
+// a poller loads once at start instead of one read per feed.
+func (s *sqlStore) FeedStates(ctx context.Context) (map[string]FeedState, error) {
+	rows, err := s.query(ctx, s.q.feedStates)
+	if err != nil {
+		return nil, fmt.Errorf("read feed states: %w", err)
+	}
+	defer rows.Close()
+	states := map[string]FeedState{}
+	for rows.Next() {
+		st, err := scanFeedState(rows.Scan)
+		if err != nil {
+			return nil, fmt.Errorf("read feed states: %w", err)
+		}
+		states[st.FeedID] = st
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read feed states: %w", err)
+	}
+	return states, nil
+}
+
+func scanFeedState(scan func(dest ...any) error) (FeedState, error) {
+	var st FeedState
+	var lastPolled, lastChanged, nextPoll, failingSince int64
+	err := scan(&st.FeedID, &st.URL, &st.ETag, &st.LastModified, &st.BodyHash, &st.Initialized,
+		&lastPolled, &lastChanged, &nextPoll, &st.ErrorCount, &failingSince, &st.LastError,
+		&st.Disabled, &st.DisabledReason, &st.ConfigURL)
+	if err != nil {
+		return FeedState{}, err
 	}
 	st.LastPolled, st.LastChanged = fromMicro(lastPolled), fromMicro(lastChanged)
 	st.NextPoll, st.FailingSince = fromMicro(nextPoll), fromMicro(failingSince)
@@ -208,93 +273,103 @@ func (s *sqlStore) FeedState(ctx context.Context, feedID string) (FeedState, err
 
 // SaveFeedState stores the state of a poll that produced no items.
 func (s *sqlStore) SaveFeedState(ctx context.Context, st FeedState) error {
-	if st.FeedID == "" {
-		return errors.New("save feed state: empty FeedID")
-	}
-	return s.inWriteTx(ctx, func(tx writeTx) error { return s.saveFeedState(ctx, tx, st) })
+	return s.SaveFeedStates(ctx, []FeedState{st})
 }
 
-func (s *sqlStore) saveFeedState(ctx context.Context, tx writeTx, st FeedState) error {
-	_, err := tx.ExecContext(ctx, s.q.saveFeedState,
-		st.FeedID, st.URL, st.ETag, st.LastModified, st.BodyHash, st.Initialized,
-		toMicro(st.LastPolled), toMicro(st.LastChanged), toMicro(st.NextPoll), st.ErrorCount,
-		toMicro(st.FailingSince), st.LastError, st.Disabled, st.DisabledReason, st.ConfigURL)
-	if err != nil {
-		return fmt.Errorf("save feed state %q: %w", st.FeedID, err)
+// SaveFeedStates stores many feeds' states in one transaction (one round
+// trip on PostgreSQL), so a poller can group-commit the outcomes of polls
+// that produced no items (304, errors, unchanged bodies).
+func (s *sqlStore) SaveFeedStates(ctx context.Context, states []FeedState) error {
+	for _, st := range states {
+		if st.FeedID == "" {
+			return errors.New("save feed state: empty FeedID")
+		}
 	}
-	return nil
+	if len(states) == 0 {
+		return nil
+	}
+	return s.txr.runTx(ctx, func(tx pipe) error {
+		for _, st := range states {
+			if err := tx.queue(ctx, s.saveFeedStateStep(st)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func (s *sqlStore) saveFeedStateStep(st FeedState) step {
+	return step{
+		what:  fmt.Sprintf("save feed state %q", st.FeedID),
+		query: s.q.saveFeedState,
+		args: []any{st.FeedID, st.URL, st.ETag, st.LastModified, st.BodyHash, st.Initialized,
+			toMicro(st.LastPolled), toMicro(st.LastChanged), toMicro(st.NextPoll), st.ErrorCount,
+			toMicro(st.FailingSince), st.LastError, st.Disabled, st.DisabledReason, st.ConfigURL},
+	}
 }
 
 // UnseenKeys returns the subset of keys not yet seen for feedID, in the
 // order given.
 func (s *sqlStore) UnseenKeys(ctx context.Context, feedID string, keys []string) ([]string, error) {
-	if len(keys) == 0 {
-		return nil, nil
-	}
-	list, err := jsonList(keys)
-	if err != nil {
-		return nil, fmt.Errorf("unseen keys of %q: %w", feedID, err)
-	}
-	unseen, err := s.queryStrings(ctx, s.q.unseenKeys, feedID, list)
-	if err != nil {
-		return nil, fmt.Errorf("unseen keys of %q: %w", feedID, err)
+	var unseen []string
+	for chunk := range slices.Chunk(keys, rowsPerStatement) {
+		list, err := jsonList(chunk)
+		if err != nil {
+			return nil, fmt.Errorf("unseen keys of %q: %w", feedID, err)
+		}
+		got, err := s.queryStrings(ctx, s.q.unseenKeys, feedID, list)
+		if err != nil {
+			return nil, fmt.Errorf("unseen keys of %q: %w", feedID, err)
+		}
+		unseen = append(unseen, got...)
 	}
 	return unseen, nil
 }
+
+// rowsPerStatement bounds the rows (keys, alerts) one statement carries, so
+// that a poll of 100,000 items is many modest statements in one
+// transaction, never one giant parameter.
+const rowsPerStatement = 500
 
 // CommitPoll records a poll in one transaction: the feed state, every key
 // (new ones inserted, present ones' last_seen bumped) and the alerts of keys
 // this commit inserted whose dedupe keys are not already in the outbox of
 // their destination within the dedupe window. It returns how many alerts
 // were enqueued.
+//
+// The transaction is two exchanges with the database: the first records
+// the state and keys and reads back which keys are new and which dedupe
+// keys are taken; the second inserts the alerts chosen from those answers.
+// On PostgreSQL each is one round trip (a huge poll: one per 16 statements
+// of at most 500 rows).
 func (s *sqlStore) CommitPoll(ctx context.Context, feedID string, p Poll) (int, error) {
 	st, keys, err := checkPoll(feedID, p)
 	if err != nil {
 		return 0, err
 	}
-	keyList, err := jsonList(keys)
-	if err != nil {
-		return 0, fmt.Errorf("commit poll of %q: %w", feedID, err)
-	}
 	now := s.now()
 	enqueued := 0
-	err = s.inWriteTx(ctx, func(tx writeTx) error {
-		enqueued = 0
-		if err := s.saveFeedState(ctx, tx, st); err != nil {
+	err = s.txr.runTx(ctx, func(tx pipe) error {
+		c := &pollCommit{s: s, tx: tx, feedID: feedID, now: now}
+		if err := c.record(ctx, st, keys, p.Alerts); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, s.q.markItemsSeenAt, feedID, toMicro(now)); err != nil {
-			return fmt.Errorf("commit poll of %q: %w", feedID, err)
-		}
-		fresh, err := s.markSeen(ctx, tx, feedID, keyList, now)
-		if err != nil {
+		if err := tx.flush(ctx); err != nil {
 			return err
 		}
-		if err := s.lockDestinations(ctx, tx, p.Alerts, fresh); err != nil {
-			return err
-		}
-		for _, a := range p.Alerts {
-			if !fresh[a.ItemKey] {
-				continue
-			}
-			ok, err := s.enqueueUnlessDuplicate(ctx, tx, a, now)
-			if err != nil {
-				return fmt.Errorf("commit poll of %q: alert for %q: %w", feedID, a.ItemKey, err)
-			}
-			if ok {
-				enqueued++
-			}
-		}
-		return nil
+		chosen := c.choose(p.Alerts)
+		enqueued = len(chosen)
+		return c.enqueue(ctx, p.Alerts, chosen)
 	})
 	if err != nil {
-		return 0, err
+		return 0, fmt.Errorf("commit poll of %q: %w", feedID, err)
 	}
 	return enqueued, nil
 }
 
 // checkPoll validates a poll before any SQL runs and returns its state with
-// FeedID filled in and its keys without duplicates.
+// FeedID filled in and its keys without duplicates. Text must be valid
+// UTF-8: it travels in JSON, which would silently replace invalid bytes.
 func checkPoll(feedID string, p Poll) (FeedState, []string, error) {
 	if feedID == "" {
 		return FeedState{}, nil, errors.New("commit poll: empty feed id")
@@ -309,6 +384,9 @@ func checkPoll(feedID string, p Poll) (FeedState, []string, error) {
 	keys := uniqueStrings(p.Keys)
 	inPoll := make(map[string]bool, len(keys))
 	for _, k := range keys {
+		if !utf8.ValidString(k) {
+			return FeedState{}, nil, fmt.Errorf("commit poll of %q: key %q is not valid UTF-8", feedID, k)
+		}
 		inPoll[k] = true
 	}
 	for _, a := range p.Alerts {
@@ -317,6 +395,12 @@ func checkPoll(feedID string, p Poll) (FeedState, []string, error) {
 		}
 		if a.Destination == "" {
 			return FeedState{}, nil, fmt.Errorf("commit poll of %q: alert for item %q has no destination", feedID, a.ItemKey)
+		}
+		text := append([]string{a.Destination, a.Subscription, a.FeedID, a.Batch, a.LastError}, a.DedupeKeys...)
+		for _, v := range text {
+			if !utf8.ValidString(v) {
+				return FeedState{}, nil, fmt.Errorf("commit poll of %q: alert for item %q: %q is not valid UTF-8", feedID, a.ItemKey, v)
+			}
 		}
 	}
 	return st, keys, nil
@@ -328,89 +412,193 @@ func checkPoll(feedID string, p Poll) (FeedState, []string, error) {
 // rewriting every key of every feed on every poll.
 const lastSeenGranularity = time.Hour
 
-// markSeen inserts the keys not yet seen, bumps last_seen of the others and
-// returns the set of keys this transaction inserted.
-func (s *sqlStore) markSeen(ctx context.Context, tx writeTx, feedID, keyList string, now time.Time) (map[string]bool, error) {
-	rows, err := tx.QueryContext(ctx, s.q.insertSeen, feedID, keyList, toMicro(now))
-	if err != nil {
-		return nil, fmt.Errorf("mark keys of %q seen: %w", feedID, err)
-	}
-	inserted, err := scanStrings(rows)
-	if err != nil {
-		return nil, fmt.Errorf("mark keys of %q seen: %w", feedID, err)
-	}
-	bumpBefore := toMicro(now.Add(-lastSeenGranularity))
-	if _, err := tx.ExecContext(ctx, s.q.bumpSeen, feedID, keyList, toMicro(now), bumpBefore); err != nil {
-		return nil, fmt.Errorf("bump last seen of %q: %w", feedID, err)
-	}
-	fresh := make(map[string]bool, len(inserted))
-	for _, k := range inserted {
-		fresh[k] = true
-	}
-	return fresh, nil
+// pollCommit is one CommitPoll transaction in progress.
+type pollCommit struct {
+	s      *sqlStore
+	tx     pipe
+	feedID string
+	now    time.Time
+
+	fresh map[string]bool      // keys this transaction inserted
+	taken map[destKey]struct{} // dedupe keys in the outbox within the window
 }
 
-// lockDestinations takes the dialect's per-destination lock for every
-// destination this commit may enqueue to, in sorted order so that two
-// transactions cannot deadlock on each other.
-func (s *sqlStore) lockDestinations(ctx context.Context, tx writeTx, alerts []Alert, fresh map[string]bool) error {
-	if s.q.lockDestination == "" {
-		return nil
+// destKey is a dedupe key within one destination.
+type destKey struct{ destination, key string }
+
+// record queues the first exchange: lock the destinations (PostgreSQL),
+// save the state, mark the keys seen (collecting the new ones) and look up
+// the alerts' dedupe keys (collecting those taken). The answers are in
+// c.fresh and c.taken once the pipe is flushed.
+func (c *pollCommit) record(ctx context.Context, st FeedState, keys []string, alerts []Alert) error {
+	c.fresh = make(map[string]bool)
+	c.taken = make(map[destKey]struct{})
+	dedupe := dedupeKeysByDestination(alerts)
+	if err := c.lockDestinations(ctx, dedupe); err != nil {
+		return err
 	}
-	var dests []string
-	for _, a := range alerts {
-		if fresh[a.ItemKey] {
-			dests = append(dests, a.Destination)
+	now := toMicro(c.now)
+	err := c.tx.queue(ctx, c.s.saveFeedStateStep(st), step{
+		what: "mark items seen", query: c.s.q.markItemsSeenAt, args: []any{c.feedID, now},
+	})
+	if err != nil {
+		return err
+	}
+	bumpBefore := toMicro(c.now.Add(-lastSeenGranularity))
+	for chunk := range slices.Chunk(keys, rowsPerStatement) {
+		list, err := jsonList(chunk)
+		if err != nil {
+			return err
+		}
+		err = c.tx.queue(ctx,
+			step{what: "mark keys seen", query: c.s.q.insertSeen, args: []any{c.feedID, list, now},
+				row: func(scan func(...any) error) error {
+					var k string
+					if err := scan(&k); err != nil {
+						return err
+					}
+					c.fresh[k] = true
+					return nil
+				}},
+			step{what: "bump last seen", query: c.s.q.bumpSeen, args: []any{c.feedID, list, now, bumpBefore}})
+		if err != nil {
+			return err
 		}
 	}
-	dests = uniqueStrings(dests)
-	slices.Sort(dests)
-	for _, d := range dests {
-		if _, err := tx.ExecContext(ctx, s.q.lockDestination, d); err != nil {
-			return fmt.Errorf("lock destination %q: %w", d, err)
+	cutoff := toMicro(c.now.Add(-c.s.opt.dedupeWindow))
+	for _, d := range dedupe {
+		for chunk := range slices.Chunk(d.keys, rowsPerStatement) {
+			list, err := jsonList(chunk)
+			if err != nil {
+				return err
+			}
+			err = c.tx.queue(ctx, step{
+				what: fmt.Sprintf("check dedupe keys of %q", d.destination), query: c.s.q.dedupeTaken,
+				args: []any{d.destination, list, cutoff},
+				row: func(scan func(...any) error) error {
+					var k string
+					if err := scan(&k); err != nil {
+						return err
+					}
+					c.taken[destKey{d.destination, k}] = struct{}{}
+					return nil
+				}})
+			if err != nil {
+				return err
+			}
 		}
 	}
 	return nil
 }
 
-// enqueueUnlessDuplicate inserts a and records its dedupe keys, unless one of
-// them was recorded for a's destination within the window.
-func (s *sqlStore) enqueueUnlessDuplicate(ctx context.Context, tx writeTx, a Alert, now time.Time) (bool, error) {
-	dedupe := uniqueStrings(a.DedupeKeys)
-	dedupeList, err := jsonList(dedupe)
-	if err != nil {
-		return false, err
+// destinationKeys are the dedupe keys a poll's alerts carry for one
+// destination.
+type destinationKeys struct {
+	destination string
+	keys        []string
+}
+
+// dedupeKeysByDestination groups the alerts' dedupe keys by destination,
+// destinations sorted (the order locks are taken in) and keys unique.
+func dedupeKeysByDestination(alerts []Alert) []destinationKeys {
+	byDest := map[string][]string{}
+	for _, a := range alerts {
+		byDest[a.Destination] = append(byDest[a.Destination], a.DedupeKeys...)
 	}
-	if len(dedupe) > 0 {
-		var dup bool
-		cutoff := toMicro(now.Add(-s.opt.dedupeWindow))
-		if err := tx.QueryRowContext(ctx, s.q.dedupeHit, a.Destination, dedupeList, cutoff).Scan(&dup); err != nil {
-			return false, fmt.Errorf("check dedupe keys: %w", err)
+	out := make([]destinationKeys, 0, len(byDest))
+	for d, keys := range byDest {
+		out = append(out, destinationKeys{d, uniqueStrings(keys)})
+	}
+	slices.SortFunc(out, func(a, b destinationKeys) int { return strings.Compare(a.destination, b.destination) })
+	return out
+}
+
+// lockDestinations takes the dialect's per-destination lock for every
+// destination this commit may enqueue to, in sorted order so that two
+// transactions cannot deadlock on each other, and before any row lock.
+func (c *pollCommit) lockDestinations(ctx context.Context, dests []destinationKeys) error {
+	if c.s.q.lockDestination == "" {
+		return nil
+	}
+	for _, d := range dests {
+		err := c.tx.queue(ctx, step{
+			what: fmt.Sprintf("lock destination %q", d.destination), query: c.s.q.lockDestination,
+			args: []any{d.destination},
+		})
+		if err != nil {
+			return err
 		}
+	}
+	return nil
+}
+
+// choose returns the indexes of the alerts to enqueue, in order: those whose
+// item this commit newly marked seen and none of whose dedupe keys is taken
+// for its destination, by the outbox or by an alert chosen before it.
+func (c *pollCommit) choose(alerts []Alert) []int {
+	var chosen []int
+	for i, a := range alerts {
+		if !c.fresh[a.ItemKey] {
+			continue
+		}
+		dup := slices.ContainsFunc(a.DedupeKeys, func(k string) bool {
+			_, ok := c.taken[destKey{a.Destination, k}]
+			return ok
+		})
 		if dup {
-			return false, nil
+			continue
+		}
+		for _, k := range a.DedupeKeys {
+			c.taken[destKey{a.Destination, k}] = struct{}{}
+		}
+		chosen = append(chosen, i)
+	}
+	return chosen
+}
+
+// enqueue queues the second exchange: the chosen alerts and their dedupe
+// keys, rowsPerStatement alerts to a statement.
+func (c *pollCommit) enqueue(ctx context.Context, alerts []Alert, chosen []int) error {
+	now := toMicro(c.now)
+	for chunk := range slices.Chunk(chosen, rowsPerStatement) {
+		rows, err := c.alertRows(alerts, chunk)
+		if err != nil {
+			return err
+		}
+		steps := []step{{what: "insert alerts", query: c.s.q.insertAlerts, args: []any{rows, now}}}
+		if c.s.q.recordChunkDedupe != "" {
+			steps = append(steps, step{what: "record dedupe keys", query: c.s.q.recordChunkDedupe,
+				args: []any{len(chunk), now}})
+		}
+		if err := c.tx.queue(ctx, steps...); err != nil {
+			return err
 		}
 	}
-	created := a.CreatedAt
-	if created.IsZero() {
-		created = now
-	}
-	payload := a.Payload
-	if payload == nil {
-		payload = []byte{}
-	}
-	var id int64
-	err = tx.QueryRowContext(ctx, s.q.insertAlert, a.Destination, a.Subscription, a.FeedID, a.ItemKey,
-		dedupeList, payload, toMicro(created), a.Batch, a.Attempts, toMicro(a.NextAttempt), a.LastError).Scan(&id)
-	if err != nil {
-		return false, fmt.Errorf("insert alert: %w", err)
-	}
-	if len(dedupe) > 0 {
-		if _, err := tx.ExecContext(ctx, s.q.recordDedupe, a.Destination, dedupeList, id, toMicro(now)); err != nil {
-			return false, fmt.Errorf("record dedupe keys: %w", err)
+	return nil
+}
+
+// alertRows encodes alerts as the JSON array of rows the insertAlerts
+// statement reads: [destination, subscription, feed_id, item_key,
+// dedupe_keys (a JSON text), payload (hex), created_at, batch, attempts,
+// next_attempt, last_error].
+func (c *pollCommit) alertRows(alerts []Alert, chunk []int) (string, error) {
+	rows := make([][]any, len(chunk))
+	for i, idx := range chunk {
+		a := alerts[idx]
+		dedupe, err := jsonList(uniqueStrings(a.DedupeKeys))
+		if err != nil {
+			return "", err
 		}
+		created := a.CreatedAt
+		if created.IsZero() {
+			created = c.now
+		}
+		rows[i] = []any{a.Destination, a.Subscription, a.FeedID, a.ItemKey, dedupe,
+			hex.EncodeToString(a.Payload), toMicro(created), a.Batch, a.Attempts,
+			toMicro(a.NextAttempt), a.LastError}
 	}
-	return true, nil
+	b, err := json.Marshal(rows)
+	return string(b), err
 }
 
 // PendingAlerts returns undelivered, undropped alerts for destination whose
@@ -507,8 +695,8 @@ func execOne(ctx context.Context, tx writeTx, what, query string, args ...any) e
 }
 
 // Prune forgets seen keys last present before `before` (never a key that
-// was in its feed's latest item set), delivered or dropped alerts created
-// before `before`, and dedupe keys older than both `before` and the dedupe
+// was in its feed's latest item set), delivered or dropped alerts enqueued
+// before `before` (whatever the age of their item), and dedupe keys older than both `before` and the dedupe
 // window (so pruning never shortens the window).
 func (s *sqlStore) Prune(ctx context.Context, before time.Time) error {
 	dedupeBefore := before
@@ -588,46 +776,23 @@ func (s *sqlStore) SetWatchPaused(ctx context.Context, id int64, paused bool, re
 	})
 }
 
-// ClaimFeed takes or renews owner's lease on feedID until `until`, so that
-// of several instances sharing a database only one polls a feed at a time.
-// It reports false when another owner holds an unexpired lease. An owner
-// releases its lease early by claiming with until set to the current time.
-func (s *sqlStore) ClaimFeed(ctx context.Context, feedID, owner string, until time.Time) (bool, error) {
-	if owner == "" {
-		return false, errors.New("claim feed: empty owner")
-	}
-	claimed := false
-	err := s.inWriteTx(ctx, func(tx writeTx) error {
-		var got string
-		err := tx.QueryRowContext(ctx, s.q.claimFeed, feedID, owner, toMicro(until), toMicro(s.now())).Scan(&got)
-		if errors.Is(err, sql.ErrNoRows) {
-			return nil
-		}
-		claimed = err == nil
-		return err
-	})
-	if err != nil {
-		return false, fmt.Errorf("claim feed %q for %q: %w", feedID, owner, err)
-	}
-	return claimed, nil
-}
-
 func scanAlerts(rows *sql.Rows) ([]Alert, error) {
 	defer rows.Close()
 	var alerts []Alert
 	for rows.Next() {
 		var a Alert
 		var dedupe string
-		var created, next, delivered int64
+		var created, next, delivered, enqueued int64
 		if err := rows.Scan(&a.ID, &a.Destination, &a.Subscription, &a.FeedID, &a.ItemKey, &dedupe,
 			&a.Payload, &created, &a.Batch, &a.Attempts, &next, &a.LastError, &delivered,
-			&a.MessageID, &a.Dropped); err != nil {
+			&a.MessageID, &a.Dropped, &enqueued); err != nil {
 			return nil, err
 		}
 		if err := json.Unmarshal([]byte(dedupe), &a.DedupeKeys); err != nil {
 			return nil, fmt.Errorf("alert %d: dedupe keys: %w", a.ID, err)
 		}
 		a.CreatedAt, a.NextAttempt, a.DeliveredAt = fromMicro(created), fromMicro(next), fromMicro(delivered)
+		a.EnqueuedAt = fromMicro(enqueued)
 		alerts = append(alerts, a)
 	}
 	return alerts, rows.Err()

@@ -1,8 +1,9 @@
 // Package store owns newshound's durable state behind one interface: feed
 // state (validators, schedule, errors), the keys of items already seen per
 // feed, the outbox of alerts waiting for delivery, and watches created from
-// Discord. SQLite (modernc.org/sqlite, no cgo) is the default; a PostgreSQL
-// implementation lets several instances share one database.
+// Discord. SQLite (modernc.org/sqlite, no cgo) is the default, owned by one
+// process at a time; a PostgreSQL implementation lets several instances
+// share one database, dividing the work with leases (Leaser).
 //
 // No SQL leaves this package.
 package store
@@ -55,7 +56,12 @@ type Alert struct {
 	// destination within the dedupe window.
 	DedupeKeys []string
 	Payload    []byte // the rendered alert (JSON), opaque to the store
-	CreatedAt  time.Time
+	// CreatedAt is the item's time as the caller sets it (zero: the
+	// store's clock at enqueue).
+	CreatedAt time.Time
+	// EnqueuedAt is set by the store from its own clock when the alert is
+	// enqueued (ignored on input); retention counts from it.
+	EnqueuedAt time.Time
 
 	// Batch groups alerts sent as one message (a burst). It is assigned
 	// before the first send attempt and kept for retries, so a retry sends
@@ -104,11 +110,13 @@ type Watch struct {
 type Store interface {
 	// FeedState returns the state of feedID, or ErrNotFound.
 	FeedState(ctx context.Context, feedID string) (FeedState, error)
-	// FeedStates returns every stored feed state, by feed ID.
+	// FeedStates returns every feed's state by feed id, in one query.
 	FeedStates(ctx context.Context) (map[string]FeedState, error)
 	// SaveFeedState stores the state of a poll that produced no items (304,
 	// error, unchanged body).
 	SaveFeedState(ctx context.Context, st FeedState) error
+	// SaveFeedStates stores many such states in one transaction.
+	SaveFeedStates(ctx context.Context, states []FeedState) error
 	// UnseenKeys returns the subset of keys not yet seen for feedID, in the
 	// order given.
 	UnseenKeys(ctx context.Context, feedID string, keys []string) ([]string, error)
@@ -128,7 +136,7 @@ type Store interface {
 	MarkDropped(ctx context.Context, id int64, reason string) error
 
 	// Prune forgets seen keys not present in their feed since before, and
-	// delivered or dropped alerts older than before.
+	// delivered or dropped alerts enqueued before before.
 	Prune(ctx context.Context, before time.Time) error
 
 	AddWatch(ctx context.Context, w Watch) (Watch, error)
@@ -139,20 +147,18 @@ type Store interface {
 	Close() error
 }
 
-// FeedClaimer is implemented by stores that several newshound instances can
-// share: an instance polls a feed only while it holds the feed's lease.
-type FeedClaimer interface {
-	// ClaimFeed takes or renews owner's lease on feedID until until and
-	// reports whether owner holds it; false means another owner's lease has
-	// not expired yet.
-	ClaimFeed(ctx context.Context, feedID, owner string, until time.Time) (bool, error)
-}
-
-// Leaser is implemented by stores several instances share (PostgreSQL).
+// Leaser is implemented by stores that several newshound instances share
+// (PostgreSQL): an instance does a piece of work (polls a feed, sends a
+// destination's outbox, holds the Discord gateway) only while it holds the
+// lease named for it. A store with one owner (SQLite) does not implement it:
+// its owner does all the work.
 type Leaser interface {
-	// Lease takes or renews owner's lease named name for ttl; false:
+	// Lease takes or renews owner's lease called name (for example
+	// "feed:reuters", "outbox:desk", "gateway") for ttl, measured on the
+	// database's clock, and reports whether owner holds it; false means
 	// another owner holds it unexpired.
 	Lease(ctx context.Context, name, owner string, ttl time.Duration) (bool, error)
-	// Release ends owner's lease at once.
+	// Release ends owner's lease called name at once; it does nothing when
+	// owner does not hold it.
 	Release(ctx context.Context, name, owner string) error
 }

@@ -19,8 +19,8 @@ import (
 
 // Open opens a Store over one test's database. Called again, it must open
 // the same database: after the previous Store was closed (state persists),
-// or while it is open (several instances sharing one database). The suite
-// closes every Store it opens.
+// or, for a store that implements store.Leaser, while it is open (several
+// instances sharing one database). The suite closes every Store it opens.
 type Open func(t *testing.T, opts ...store.Option) store.Store
 
 // Run runs the whole contract. newDB is called once per case and must
@@ -37,13 +37,17 @@ func Run(t *testing.T, newDB func(t *testing.T) Open) {
 		{"Dedupe", testDedupe},
 		{"AlertKeyNotInPollIsAnError", testAlertKeyNotInPoll},
 		{"LargeFeed", testLargeFeed},
+		{"HugePollInChunks", testHugePoll},
 		{"FeedState", testFeedState},
+		{"FeedStatesInBulk", testFeedStates},
 		{"UnseenKeys", testUnseenKeys},
 		{"StatePersistsAcrossReopen", testReopen},
 		{"MigrationsIdempotent", testMigrationsIdempotent},
 		{"PendingOrderAndLimit", testPendingOrder},
 		{"FailureBackoffVisibility", testFailureBackoff},
 		{"DeliveredAndDropped", testDeliveredAndDropped},
+		{"EnqueuedAtFromStoreClock", testEnqueuedAt},
+		{"RetentionFromEnqueueTime", testRetentionFromEnqueue},
 		{"BatchKeptAcrossReopen", testBatchAcrossReopen},
 		{"CrashBeforeDeliveryKeepsAlertOnce", testCrashBeforeDelivery},
 		{"PruneKeepsPresentKeys", testPruneKeepsPresentKeys},
@@ -52,7 +56,7 @@ func Run(t *testing.T, newDB func(t *testing.T) Open) {
 		{"Watches", testWatches},
 		{"NotFound", testNotFound},
 		{"CanceledContextWritesNothing", testCanceledContext},
-		{"ClaimFeed", testClaimFeed},
+		{"Leaser", testLeaser},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -780,49 +784,79 @@ func testNotFound(t *testing.T, h *harness) {
 	}
 }
 
-func testClaimFeed(t *testing.T, h *harness) {
+// testLeaser walks one sequence of lease calls. Leases run on the
+// database's clock, so the harness's fake clock must not matter: moving it
+// hours ahead expires nothing.
+func testLeaser(t *testing.T, h *harness) {
 	s := h.store(t)
-	c, ok := s.(store.FeedClaimer)
+	l, ok := s.(store.Leaser)
 	if !ok {
-		t.Skipf("%T does not implement store.FeedClaimer", s)
+		t.Skipf("%T has one owner and no leases", s)
 	}
 	ctx := context.Background()
-	lease := 5 * time.Minute
+	lease := func(name, owner string) func() (bool, error) {
+		return func() (bool, error) { return l.Lease(ctx, name, owner, time.Hour) }
+	}
+	release := func(name, owner string) func() (bool, error) {
+		return func() (bool, error) { return true, l.Release(ctx, name, owner) }
+	}
 	steps := []struct {
-		name    string
-		advance time.Duration
-		owner   string
-		want    bool
+		name string
+		do   func() (bool, error)
+		want bool
 	}{
-		{"free feed", 0, "a", true},
-		{"held by another", time.Minute, "b", false},
-		{"renewed by its owner", time.Minute, "a", true},
-		{"still held after renewal", 4 * time.Minute, "b", false},
-		{"expired", 2 * time.Minute, "b", true},
-		{"old owner locked out", 0, "a", false},
+		{"a takes a free lease", lease("feed:f", "a"), true},
+		{"b is refused while a holds it", lease("feed:f", "b"), false},
+		{"a renews", lease("feed:f", "a"), true},
+		{"another name is free", lease("outbox:desk", "b"), true},
+		{"instance clocks do not matter", func() (bool, error) {
+			h.clock.Advance(3 * time.Hour)
+			return l.Lease(ctx, "feed:f", "b", time.Hour)
+		}, false},
+		{"b releasing a's lease does nothing", release("feed:f", "b"), true},
+		{"so b is still refused", lease("feed:f", "b"), false},
+		{"a releases", release("feed:f", "a"), true},
+		{"b takes it at once", lease("feed:f", "b"), true},
+		{"a is refused now", lease("feed:f", "a"), false},
+		{"releasing a free lease does nothing", release("gateway", "a"), true},
 	}
 	for _, st := range steps {
-		h.clock.Advance(st.advance)
-		got, err := c.ClaimFeed(ctx, "f", st.owner, h.clock.Now().Add(lease))
+		got, err := st.do()
 		if err != nil {
 			t.Fatalf("%s: %v", st.name, err)
 		}
 		if got != st.want {
-			t.Errorf("%s: ClaimFeed(%s) = %v, want %v", st.name, st.owner, got, st.want)
+			t.Errorf("%s: got %v, want %v", st.name, got, st.want)
 		}
+	}
+
+	const short = 100 * time.Millisecond
+	if got, err := l.Lease(ctx, "gateway", "a", short); err != nil || !got {
+		t.Fatalf("Lease(gateway, a, %v) = %v, %v; want true", short, got, err)
+	}
+	time.Sleep(2 * short)
+	if got, err := l.Lease(ctx, "gateway", "b", time.Hour); err != nil || !got {
+		t.Errorf("after a's lease expired, Lease(gateway, b) = %v, %v; want true", got, err)
+	}
+	if got, err := l.Lease(ctx, "gateway", "a", 0); err == nil {
+		t.Errorf("Lease with ttl 0 = %v, nil; want an error", got)
 	}
 }
 
-// testInstances runs several Stores over one database at once, as several
-// newshound processes would: in each round every instance commits the same
-// poll of a shared feed and, on a feed of its own, the same story, and
-// claims the round's feed. Each item and each story is enqueued once, and
-// each feed claimed by one instance.
+// testInstances runs several Stores over one shared database at once, as
+// several newshound processes would: in each round every instance commits
+// the same poll of a shared feed and, on a feed of its own, the same story,
+// and leases the round's feed. Each item and each story is enqueued once,
+// and each feed leased by one instance.
 func testInstances(t *testing.T, h *harness) {
 	const instances, rounds = 3, 20
-	stores := make([]store.Store, instances)
-	for i := range stores {
-		stores[i] = h.store(t)
+	first := h.store(t)
+	if _, ok := first.(store.Leaser); !ok {
+		t.Skipf("%T has one owner: several instances cannot share it", first)
+	}
+	stores := []store.Store{first}
+	for len(stores) < instances {
+		stores = append(stores, h.store(t))
 	}
 	results := make([][]instanceResult, instances)
 	errs := make([]error, instances)
@@ -837,7 +871,6 @@ func testInstances(t *testing.T, h *harness) {
 			t.Fatalf("instance %d: %v", i, err)
 		}
 	}
-	_, claims := stores[0].(store.FeedClaimer)
 	for r := range rounds {
 		var shared, story, claimed int
 		for i := range instances {
@@ -851,8 +884,8 @@ func testInstances(t *testing.T, h *harness) {
 		if shared != 1 || story != 1 {
 			t.Errorf("round %d: shared item enqueued %d times, shared story %d times; want 1 and 1", r, shared, story)
 		}
-		if claims && claimed != 1 {
-			t.Errorf("round %d: feed claimed by %d instances, want 1", r, claimed)
+		if claimed != 1 {
+			t.Errorf("round %d: feed leased by %d instances, want 1", r, claimed)
 		}
 	}
 }
@@ -867,12 +900,10 @@ func runInstance(s store.Store, i int, results []instanceResult) error {
 	ctx := context.Background()
 	for r := range results {
 		res := &results[r]
-		if c, ok := s.(store.FeedClaimer); ok {
-			var err error
-			res.claimed, err = c.ClaimFeed(ctx, fmt.Sprintf("round-%d", r), fmt.Sprintf("instance-%d", i), epoch.Add(time.Hour))
-			if err != nil {
-				return err
-			}
+		var err error
+		res.claimed, err = s.(store.Leaser).Lease(ctx, fmt.Sprintf("feed:round-%d", r), fmt.Sprintf("instance-%d", i), time.Hour)
+		if err != nil {
+			return err
 		}
 		key := fmt.Sprintf("shared-%d", r)
 		n, err := s.CommitPoll(ctx, "shared", poll("shared", []string{key}, alert("console", key)))
@@ -906,5 +937,119 @@ func testCanceledContext(t *testing.T, h *harness) {
 	}
 	if got := commit(t, s, "f", poll("f", []string{"a"}, alert("console", "a"))); got != 1 {
 		t.Errorf("commit after the canceled one enqueued %d, want 1", got)
+	}
+}
+
+// testHugePoll commits more alerts than one statement carries, in pairs
+// that share a story, one pair across the statement boundary: each story
+// is enqueued once, in order.
+func testHugePoll(t *testing.T, h *harness) {
+	s := h.store(t)
+	const n = 1234
+	keys := keysN("item", n)
+	var alerts []store.Alert
+	var want []string
+	for i, k := range keys {
+		story := fmt.Sprintf("story:%d", (i+1)/2) // items 0 | 1 2 | 3 4 | … | 499 500 | …
+		alerts = append(alerts, alert("console", k, story))
+		if i == 0 || i%2 == 1 {
+			want = append(want, k)
+		}
+	}
+	if got := commit(t, s, "big", poll("big", keys, alerts...)); got != len(want) {
+		t.Fatalf("enqueued %d, want %d (one per story)", got, len(want))
+	}
+	if got := itemKeys(pending(t, s, "console", h.clock.Now())); !slices.Equal(got, want) {
+		t.Errorf("pending = %d alerts, want %d, first of each story in order", len(got), len(want))
+	}
+	more := append(slices.Clone(keys), "late")
+	if got := commit(t, s, "big", poll("big", more, append(alerts, alert("console", "late"))...)); got != 1 {
+		t.Errorf("second commit enqueued %d, want 1 (only the new key)", got)
+	}
+}
+
+func testFeedStates(t *testing.T, h *harness) {
+	ctx := context.Background()
+	s := h.store(t)
+	if got, err := s.FeedStates(ctx); err != nil || len(got) != 0 {
+		t.Fatalf("FeedStates of an empty store = %v, %v; want none", got, err)
+	}
+	states := []store.FeedState{
+		{FeedID: "a", URL: "https://a.example/rss", ETag: `"1"`, Initialized: true, NextPoll: epoch.Add(time.Minute)},
+		{FeedID: "b", URL: "https://b.example/rss", ErrorCount: 2, FailingSince: epoch, LastError: "HTTP 503"},
+		{FeedID: "c", Disabled: true, DisabledReason: "gone (HTTP 410)"},
+	}
+	if err := s.SaveFeedStates(ctx, states); err != nil {
+		t.Fatal(err)
+	}
+	states[1] = store.FeedState{FeedID: "b", URL: "https://b.example/rss", Initialized: true, LastPolled: epoch}
+	if err := s.SaveFeedStates(ctx, states[1:2]); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SaveFeedStates(ctx, []store.FeedState{{FeedID: "d"}, {}}); err == nil {
+		t.Error("SaveFeedStates with an empty FeedID succeeded, want an error")
+	}
+	if err := s.SaveFeedStates(ctx, nil); err != nil {
+		t.Errorf("SaveFeedStates(nil) = %v, want nil", err)
+	}
+	got, err := s.FeedStates(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(states) {
+		t.Errorf("FeedStates has %d feeds, want %d (nothing of a refused call)", len(got), len(states))
+	}
+	for _, want := range states {
+		if !sameFeedState(got[want.FeedID], want) {
+			t.Errorf("FeedStates[%q] = %+v, want %+v", want.FeedID, got[want.FeedID], want)
+		}
+	}
+}
+
+// testEnqueuedAt: the store stamps an alert with its own clock, whatever
+// time the caller gives the item.
+func testEnqueuedAt(t *testing.T, h *harness) {
+	s := h.store(t)
+	published := epoch.Add(-90 * 24 * time.Hour)
+	a := alert("console", "old")
+	a.CreatedAt = published
+	a.EnqueuedAt = published.Add(time.Hour) // ignored
+	commit(t, s, "f", poll("f", []string{"old"}, a))
+	got := pending(t, s, "console", epoch)
+	if len(got) != 1 {
+		t.Fatalf("pending = %q, want [old]", itemKeys(got))
+	}
+	if !got[0].CreatedAt.Equal(published) || !got[0].EnqueuedAt.Equal(epoch) {
+		t.Errorf("CreatedAt, EnqueuedAt = %v, %v; want %v, %v", got[0].CreatedAt, got[0].EnqueuedAt, published, epoch)
+	}
+}
+
+// testRetentionFromEnqueue: an alert for an item published long ago is kept
+// for the retention period from its enqueue time, not pruned at once.
+// MarkDelivered tells whether its row still exists (ErrNotFound if not).
+func testRetentionFromEnqueue(t *testing.T, h *harness) {
+	ctx := context.Background()
+	s := h.store(t)
+	const retention = 30 * 24 * time.Hour
+	a := alert("console", "old")
+	a.CreatedAt = epoch.Add(-2 * retention)
+	commit(t, s, "f", poll("f", []string{"old"}, a))
+	id := pending(t, s, "console", epoch)[0].ID
+	if err := s.MarkDelivered(ctx, id, "m1", epoch); err != nil {
+		t.Fatal(err)
+	}
+	h.clock.Advance(time.Hour)
+	if err := s.Prune(ctx, h.clock.Now().Add(-retention)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.MarkDelivered(ctx, id, "m1", epoch); err != nil {
+		t.Errorf("an hour after enqueue the delivered alert was pruned (MarkDelivered: %v); want it kept %v", err, retention)
+	}
+	h.clock.Advance(retention)
+	if err := s.Prune(ctx, h.clock.Now().Add(-retention)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.MarkDelivered(ctx, id, "m1", epoch); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("after the retention period MarkDelivered = %v, want ErrNotFound (pruned)", err)
 	}
 }
