@@ -699,6 +699,7 @@ func TestFailedCommitKeepsValidatorsAndRetriesInAMinute(t *testing.T) {
 	if got := after.NextPoll.Sub(h.clock); got != time.Minute {
 		t.Errorf("next poll in %s, want 1m", got)
 	}
+	st.Close()
 	h.runOnce() // the store works again: the item is not lost
 	h.wantTitles("Aleppo report")
 }

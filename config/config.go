@@ -49,7 +49,7 @@ type Service struct {
 	// LeaseTTL is how long a lease of a shared (PostgreSQL) store lasts
 	// unrenewed: a dead instance's feeds, outboxes and Discord gateway are
 	// taken over after at most this long. Held leases are renewed every
-	// LeaseTTL/3. 30s.
+	// LeaseTTL/3. 20s, so that work is taken over within 30s.
 	LeaseTTL time.Duration
 }
 
@@ -187,7 +187,7 @@ func defaultConfig(path string) *Config {
 			RetryBase:     5 * time.Second,
 			RetryMax:      10 * time.Minute,
 			Retention:     30 * 24 * time.Hour,
-			LeaseTTL:      30 * time.Second,
+			LeaseTTL:      20 * time.Second,
 		},
 		Live: Live{Define: map[string]string{}, DefinePos: map[string]Pos{}},
 	}
