@@ -300,7 +300,7 @@ func (p *poller) recordItems(ctx context.Context, f *alert.Feed, st store.FeedSt
 // get an info line (a user wonders why nothing was posted), the rest debug.
 func (p *poller) report(f *alert.Feed, feed *feeds.Feed, unseen []string, res alert.Result, enqueued int, firstSight bool) {
 	if firstSight {
-		p.log.Info("first sight of the feed: its items are remembered, not posted", "feed", f.ID, "items", len(feed.Items), "posted_backfill", enqueued, "held_back", res.HeldBack)
+		p.log.Info("first sight of the feed: its backlog is remembered, only backfill is posted", "feed", f.ID, "items", len(feed.Items), "posted", enqueued, "held_back", res.HeldBack)
 	}
 	if res.TooOld > 0 {
 		p.log.Info("matches older than max_age not posted", "feed", f.ID, "too_old", res.TooOld)
