@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"math/rand/v2"
 	"strings"
 	"sync"
 	"time"
@@ -31,6 +32,39 @@ type poller struct {
 	disableAfter time.Duration // 0: never
 	enqueued     func()        // pokes the sender
 	storeErrs    *stateLog
+	storeDown    storeBackoff
+}
+
+// storeBackoff holds polling back while the store fails to write (a full
+// disk, a corrupt page, a lost connection): polls would only fetch what
+// cannot be recorded. The pause doubles from a second up to storeRetry,
+// with jitter, and ends with the first write that works.
+type storeBackoff struct {
+	mu       sync.Mutex
+	failures int
+	until    time.Time
+}
+
+func (b *storeBackoff) failed(now time.Time) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.failures++
+	d := min(time.Second<<min(b.failures-1, 10), storeRetry)
+	d += time.Duration(rand.Int64N(int64(d)/5 + 1)) // up to +20 %, so instances sharing a store spread out
+	b.until = now.Add(d)
+}
+
+func (b *storeBackoff) ok() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.failures, b.until = 0, time.Time{}
+}
+
+// pausedUntil is when polling may go on, zero when the store works.
+func (b *storeBackoff) pausedUntil() time.Time {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.until
 }
 
 // pollMode says how pollFeed treats a feed's stored schedule.
@@ -115,12 +149,14 @@ func (p *poller) pollFeed(ctx context.Context, f *alert.Feed, mode pollMode) (ne
 		// Nothing of this poll was recorded. Keep the old validators, so
 		// the next fetch is not a 304 that would hide these items, and try
 		// again in a minute rather than at once.
-		p.storeErrs.fail("commit", "recording polls failed; each feed retries in a minute", err, "feed", f.ID)
+		p.storeErrs.fail("commit", "recording polls failed; polling pauses until the store takes writes again", err, "feed", f.ID)
+		p.storeDown.failed(now)
 		before.NextPoll = now.Add(storeRetry)
 		p.saveState(ctx, before)
 		return before.NextPoll
 	}
 	p.storeErrs.ok("commit", "recording polls works again")
+	p.storeDown.ok()
 	return next
 }
 
@@ -139,7 +175,8 @@ func (p *poller) plannedAfter(st store.FeedState, now time.Time) time.Time {
 func (p *poller) loadState(ctx context.Context, f *alert.Feed) (store.FeedState, bool) {
 	st, err := p.store.FeedState(ctx, f.ID)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		p.storeErrs.fail("read", "reading feed state failed; each feed retries in a minute", err, "feed", f.ID)
+		p.storeErrs.fail("read", "reading feed state failed; polling pauses until the store answers again", err, "feed", f.ID)
+		p.storeDown.failed(p.now())
 		return st, false
 	}
 	p.storeErrs.ok("read", "reading feed state works again")
@@ -256,10 +293,12 @@ func (p *poller) recordFailure(ctx context.Context, f *alert.Feed, st store.Feed
 
 func (p *poller) saveState(ctx context.Context, st store.FeedState) bool {
 	if err := p.store.SaveFeedState(ctx, st); err != nil {
-		p.storeErrs.fail("write", "saving feed state failed; each feed retries in a minute", err, "feed", st.FeedID)
+		p.storeErrs.fail("write", "saving feed state failed; polling pauses until the store takes writes again", err, "feed", st.FeedID)
+		p.storeDown.failed(p.now())
 		return false
 	}
 	p.storeErrs.ok("write", "saving feed state works again")
+	p.storeDown.ok()
 	return true
 }
 

@@ -34,7 +34,8 @@ func (p *poller) loop(ctx context.Context) {
 			planned = cat
 		}
 		now := p.now()
-		for len(inFlight) < p.workers {
+		storeOK := !now.Before(p.storeDown.pausedUntil())
+		for storeOK && len(inFlight) < p.workers {
 			d := q.popDue(now)
 			if d == nil {
 				break
@@ -49,8 +50,8 @@ func (p *poller) loop(ctx context.Context) {
 			}(f, d.mode)
 		}
 		wait := q.wait(now, pollTick)
-		if len(inFlight) >= p.workers {
-			wait = pollTick // every worker busy: a poll ending wakes us
+		if len(inFlight) >= p.workers || !storeOK {
+			wait = pollTick // every worker busy (a poll ending wakes us), or the store is failing
 		}
 		timer.Reset(wait)
 		select {

@@ -31,12 +31,32 @@ type sender struct {
 	metrics   *metrics
 	burst     int // more pending alerts than this go as bursts
 	retryBase time.Duration
-	retryMax  time.Duration
-	wake      chan struct{} // poked after a poll enqueued alerts
+	retryMax  time.Duration // a failing destination is tried again at least this often
+	// nonceWindow is how long a retry's nonce still lets Discord answer the
+	// earlier message; a retry later than that first looks for a ghost.
+	nonceWindow time.Duration
+	wake        chan struct{} // poked after a poll enqueued alerts
+	storeErrs   *stateLog
 
 	mu     sync.Mutex
-	paused map[string]string // destination -> reason it was paused
-	warned map[string]bool   // problems already reported, by key
+	paused map[string]string      // destination -> reason it was paused
+	health map[string]*destHealth // destinations that failed lately
+	// unrecorded are alerts a destination took whose delivery could not be
+	// written down yet (outbox row id -> message id): they are recorded,
+	// never sent again.
+	unrecorded map[int64]string
+	warned     map[string]bool // problems already reported, by key
+}
+
+// destHealth is a destination's run of failures. Back-off belongs to the
+// destination (it is Discord that is down, not the alert): while it fails,
+// its alerts wait in order, and it is tried again within retryMax.
+type destHealth struct {
+	failures    int
+	since       time.Time // first failure of the run
+	waitUntil   time.Time // no send before
+	lastErr     string
+	rateLimited bool // waiting because the destination asked to (429)
 }
 
 // sendTick is how often the sender looks for retries that fell due.
@@ -56,7 +76,9 @@ func (s *sender) loop(runCtx, sendCtx context.Context) {
 	defer t.Stop()
 	for {
 		if err := s.deliverAll(sendCtx); err != nil && sendCtx.Err() == nil {
-			s.log.Error("delivering alerts", "err", err)
+			s.storeErrs.fail("outbox", "reading the outbox failed; retrying", err)
+		} else if err == nil {
+			s.storeErrs.ok("outbox", "reading the outbox works again")
 		}
 		select {
 		case <-runCtx.Done():
@@ -90,6 +112,9 @@ func (s *sender) deliverAll(ctx context.Context) error {
 }
 
 func (s *sender) deliverDestination(ctx context.Context, dest string) error {
+	if s.waiting(dest) {
+		return nil
+	}
 	lease := "outbox:" + dest
 	if !s.leases.take(ctx, lease) {
 		return nil // another instance is sending to it
@@ -201,6 +226,13 @@ func batchName(group []store.Alert) string {
 // sendBatch sends one message and records the outcome. It reports whether
 // the destination must stop for now (rate limited, gone, or shutting down).
 func (s *sender) sendBatch(ctx context.Context, dest string, n notify.Notifier, b []store.Alert) (stop bool) {
+	// What happened is recorded even when shutdown cancelled ctx during the
+	// send: a message Discord accepted must be marked delivered.
+	rec, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if id, ok := s.takenEarlier(b); ok {
+		return !s.recordDelivered(rec, dest, b, notify.Receipt{MessageID: id})
+	}
 	msg := notify.Message{Nonce: b[0].Batch}
 	for _, row := range b {
 		a, err := alert.Decode(row.Payload)
@@ -214,25 +246,67 @@ func (s *sender) sendBatch(ctx context.Context, dest string, n notify.Notifier, 
 	if len(msg.Alerts) == 0 {
 		return false
 	}
-	receipt, err := n.Send(ctx, msg)
-	// What happened is recorded even when shutdown cancelled ctx during the
-	// send: a message Discord accepted must be marked delivered.
-	rec, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-	defer cancel()
-	if err == nil {
-		s.metrics.delivered.WithLabelValues(dest).Add(float64(len(b)))
-		now := s.now()
-		for _, row := range b {
-			if err := s.store.MarkDelivered(rec, row.ID, receipt.MessageID, now); err != nil {
-				// The alert stays pending and will be sent again with the
-				// same nonce; stop here rather than resend it at once.
-				s.log.Error("recording a delivered alert failed; it will be retried", "id", row.ID, "err", err)
-				stop = true
-			}
-		}
-		return stop
+	if receipt, found, err := s.findGhost(ctx, n, msg, b); err != nil {
+		return s.handleSendError(ctx, rec, dest, b, err)
+	} else if found {
+		s.log.Info("an earlier attempt had reached the destination; not posting it again", "destination", dest, "message", receipt.MessageID)
+		return !s.recordDelivered(rec, dest, b, receipt)
 	}
-	return s.handleSendError(ctx, rec, dest, b, err)
+	receipt, err := n.Send(ctx, msg)
+	if err != nil {
+		return s.handleSendError(ctx, rec, dest, b, err)
+	}
+	s.recovered(dest)
+	return !s.recordDelivered(rec, dest, b, receipt)
+}
+
+// findGhost looks in the destination for an earlier attempt of this batch
+// that reached it unanswered, when a nonce can no longer catch it: the
+// batch was tried before and was enqueued longer ago than the nonce window.
+func (s *sender) findGhost(ctx context.Context, n notify.Notifier, msg notify.Message, b []store.Alert) (notify.Receipt, bool, error) {
+	f, ok := n.(notify.Finder)
+	if !ok || b[0].Attempts == 0 || s.now().Sub(b[0].EnqueuedAt) < s.nonceWindow {
+		return notify.Receipt{}, false, nil
+	}
+	return f.Find(ctx, msg)
+}
+
+// recordDelivered writes down that the destination took the batch. A row
+// whose record fails is kept in memory and recorded on a later pass, never
+// sent again; it reports whether every row was recorded.
+func (s *sender) recordDelivered(ctx context.Context, dest string, b []store.Alert, r notify.Receipt) bool {
+	now := s.now()
+	ok := true
+	for _, row := range b {
+		s.mu.Lock()
+		_, again := s.unrecorded[row.ID]
+		s.mu.Unlock()
+		if !again {
+			s.metrics.delivered.WithLabelValues(dest).Inc()
+		}
+		if err := s.store.MarkDelivered(ctx, row.ID, r.MessageID, now); err != nil {
+			s.storeErrs.fail("delivered", "recording delivered alerts failed; they are recorded later, not sent again", err, "id", row.ID)
+			s.mu.Lock()
+			s.unrecorded[row.ID] = r.MessageID
+			s.mu.Unlock()
+			ok = false
+			continue
+		}
+		s.storeErrs.ok("delivered", "recording delivered alerts works again")
+		s.mu.Lock()
+		delete(s.unrecorded, row.ID)
+		s.mu.Unlock()
+	}
+	return ok
+}
+
+// takenEarlier reports whether the destination already took this batch in
+// this process (its record failed), with the message id.
+func (s *sender) takenEarlier(b []store.Alert) (string, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	id, ok := s.unrecorded[b[0].ID]
+	return id, ok
 }
 
 // handleSendError decides what a failed send means; rec is the context
@@ -245,7 +319,7 @@ func (s *sender) handleSendError(ctx, rec context.Context, dest string, b []stor
 	case errors.As(err, &retry):
 		s.metrics.sendErrors.WithLabelValues(dest, "retry").Inc()
 		s.log.Warn("destination asks to wait", "destination", dest, "err", err)
-		s.markFailed(rec, b, err, s.now().Add(retry.After))
+		s.markFailed(rec, b, err, s.failed(dest, err, retry.After))
 		return true
 	case errors.Is(err, notify.ErrGone):
 		s.metrics.sendErrors.WithLabelValues(dest, "gone").Inc()
@@ -266,22 +340,58 @@ func (s *sender) handleSendError(ctx, rec context.Context, dest string, b []stor
 		return false
 	default:
 		s.metrics.sendErrors.WithLabelValues(dest, "error").Inc()
-		next := s.now().Add(s.backoff(b[0].Attempts))
-		s.log.Warn("delivery failed; will retry", "destination", dest, "err", err, "retry_at", next.Format(time.RFC3339))
-		s.markFailed(rec, b, err, next)
+		s.markFailed(rec, b, err, s.failed(dest, err, 0))
 		return true
 	}
 }
 
-func (s *sender) backoff(attempts int) time.Duration {
-	d := s.retryBase
-	for range attempts {
-		d *= 2
-		if d >= s.retryMax {
-			return s.retryMax
-		}
+// failed records a failure of the destination and returns when to try it
+// again: after wait when it named one (Retry-After), else after a back-off
+// that doubles from retryBase up to retryMax, so that a destination that
+// recovers is noticed within retryMax. The first failure of a run and each
+// change of error are logged; repeats only count.
+func (s *sender) failed(dest string, err error, wait time.Duration) time.Time {
+	now := s.now()
+	s.mu.Lock()
+	h := s.health[dest]
+	if h == nil {
+		h = &destHealth{since: now}
+		s.health[dest] = h
 	}
-	return d
+	h.failures++
+	h.rateLimited = wait > 0
+	if wait <= 0 {
+		wait = s.retryBase << min(h.failures-1, 20)
+		wait = min(wait, s.retryMax)
+	}
+	h.waitUntil = now.Add(wait)
+	changed := h.lastErr != err.Error()
+	h.lastErr = err.Error()
+	failures, since := h.failures, h.since
+	s.mu.Unlock()
+	if changed {
+		s.log.Warn("delivery failing; the destination's alerts wait in order", "destination", dest, "err", err, "failures", failures, "failing_since", since.Format(time.RFC3339), "retry_in", wait)
+	}
+	return now.Add(wait)
+}
+
+// recovered ends a destination's run of failures, and says so once.
+func (s *sender) recovered(dest string) {
+	s.mu.Lock()
+	h := s.health[dest]
+	delete(s.health, dest)
+	s.mu.Unlock()
+	if h != nil && !h.rateLimited {
+		s.log.Info("destination recovered", "destination", dest, "failures", h.failures, "down_for", s.now().Sub(h.since).Round(time.Second))
+	}
+}
+
+// waiting reports whether a failing destination's next try is not due.
+func (s *sender) waiting(dest string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	h := s.health[dest]
+	return h != nil && s.now().Before(h.waitUntil)
 }
 
 func (s *sender) markFailed(ctx context.Context, b []store.Alert, err error, next time.Time) {

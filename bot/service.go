@@ -83,7 +83,8 @@ func New(ctx context.Context, o Options) (*Service, error) {
 	snd := &sender{
 		store: o.Store, notifiers: o.Notifiers, channel: o.Channel, live: lv, leases: ls, log: o.Logger, now: o.Now,
 		metrics: m, burst: cfg.Discord.Burst, retryBase: cfg.Service.RetryBase, retryMax: cfg.Service.RetryMax,
-		wake: make(chan struct{}, 1), paused: map[string]string{}, warned: map[string]bool{},
+		nonceWindow: cfg.Service.NonceWindow, wake: make(chan struct{}, 1), storeErrs: newStateLog(o.Logger),
+		paused: map[string]string{}, health: map[string]*destHealth{}, unrecorded: map[int64]string{}, warned: map[string]bool{},
 	}
 	pl := &poller{
 		store: o.Store, fetcher: o.Fetcher, watchFetcher: o.WatchFetcher, parser: o.Parser, live: lv, leases: ls,

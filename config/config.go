@@ -43,9 +43,13 @@ type Live struct {
 type Service struct {
 	Workers       int           // feeds polled at once; 8
 	ShutdownGrace time.Duration // how long deliveries in flight may finish after Ctrl-C; 10s
-	RetryBase     time.Duration // first retry after a failed delivery, doubling; 5s
-	RetryMax      time.Duration // longest wait between retries; 10m
-	Retention     time.Duration // delivered alerts and seen keys of items gone from their feed; 30 days
+	RetryBase     time.Duration // first retry after a destination failed, doubling; 1s
+	RetryMax      time.Duration // a failing destination is tried at least this often; 15s
+	// NonceWindow is how long a retry's nonce lets Discord recognise a post
+	// it already took (Discord: "a few minutes"); a retry later than that
+	// first looks for the post in the channel. 2m.
+	NonceWindow time.Duration
+	Retention   time.Duration // delivered alerts and seen keys of items gone from their feed; 30 days
 	// LeaseTTL is how long a lease of a shared (PostgreSQL) store lasts
 	// unrenewed: a dead instance's feeds, outboxes and Discord gateway are
 	// taken over after at most this long. Held leases are renewed every
@@ -184,8 +188,9 @@ func defaultConfig(path string) *Config {
 		Service: Service{
 			Workers:       8,
 			ShutdownGrace: 10 * time.Second,
-			RetryBase:     5 * time.Second,
-			RetryMax:      10 * time.Minute,
+			RetryBase:     time.Second,
+			RetryMax:      15 * time.Second,
+			NonceWindow:   2 * time.Minute,
 			Retention:     30 * 24 * time.Hour,
 			LeaseTTL:      20 * time.Second,
 		},

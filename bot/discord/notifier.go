@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/bwmarrin/discordgo"
@@ -72,6 +73,47 @@ func (n *ChannelNotifier) Send(ctx context.Context, m notify.Message) (notify.Re
 	return receiptFrom(ex.body, resp), nil
 }
 
+// Find looks for m among the channel's 50 newest messages (Read Message
+// History), by the links of its alerts.
+func (n *ChannelNotifier) Find(ctx context.Context, m notify.Message) (notify.Receipt, bool, error) {
+	return findPosted(ctx, n.s, n.lim, n.channelID, m, n.goneReason)
+}
+
+// findPosted finds a message of channelID that carries every alert of m:
+// each alert's link is the URL of one of its embeds. Alerts without links
+// cannot be told apart from others: not found.
+func findPosted(ctx context.Context, s *discordgo.Session, lim *Limiter, channelID string, m notify.Message, gone func(int) string) (notify.Receipt, bool, error) {
+	for _, a := range m.Alerts {
+		if a.Link == "" {
+			return notify.Receipt{}, false, nil
+		}
+	}
+	var msgs []*discordgo.Message
+	_, err := lim.do(ctx, "GET channels/"+channelID+"/messages", gone, func(ctx context.Context) error {
+		var err error
+		msgs, err = s.ChannelMessages(channelID, 50, "", "", "", discordgo.WithContext(ctx))
+		return err
+	})
+	if err != nil {
+		return notify.Receipt{}, false, err
+	}
+	for _, msg := range msgs {
+		if carriesAll(msg, m) {
+			return notify.Receipt{MessageID: msg.ID}, true, nil
+		}
+	}
+	return notify.Receipt{}, false, nil
+}
+
+func carriesAll(msg *discordgo.Message, m notify.Message) bool {
+	for _, a := range m.Alerts {
+		if !slices.ContainsFunc(msg.Embeds, func(e *discordgo.MessageEmbed) bool { return e.URL == a.Link }) {
+			return false
+		}
+	}
+	return true
+}
+
 func (n *ChannelNotifier) goneReason(status int) string {
 	switch status {
 	case http.StatusUnauthorized:
@@ -89,6 +131,9 @@ type WebhookNotifier struct {
 	id    string
 	token string
 	lim   *Limiter
+	// channelID is the webhook's channel, looked up (with a bot token) the
+	// first time Find needs it; the sender calls one notifier at a time.
+	channelID string
 }
 
 // NewWebhookNotifier returns a notifier for a Discord webhook URL
@@ -142,6 +187,28 @@ func (n *WebhookNotifier) Send(ctx context.Context, m notify.Message) (notify.Re
 		return notify.Receipt{MessageID: msg.ID}, nil
 	}
 	return receiptFrom(ex.body), nil
+}
+
+// Find looks for m in the webhook's channel, which needs a bot token (a
+// webhook cannot read its channel). Without one it reports not found: a
+// webhook destination is then at-least-once on Discord's 5xx.
+func (n *WebhookNotifier) Find(ctx context.Context, m notify.Message) (notify.Receipt, bool, error) {
+	if !strings.HasPrefix(n.s.Token, "Bot ") {
+		return notify.Receipt{}, false, nil
+	}
+	if n.channelID == "" {
+		var wh *discordgo.Webhook
+		_, err := n.lim.do(ctx, "GET webhooks/"+n.id, n.goneReason, func(ctx context.Context) error {
+			var err error
+			wh, err = n.s.Webhook(n.id, discordgo.WithContext(ctx))
+			return err
+		})
+		if err != nil {
+			return notify.Receipt{}, false, err
+		}
+		n.channelID = wh.ChannelID
+	}
+	return findPosted(ctx, n.s, n.lim, n.channelID, m, n.goneReason)
 }
 
 func (n *WebhookNotifier) goneReason(status int) string {

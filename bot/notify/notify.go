@@ -38,6 +38,16 @@ type Notifier interface {
 	Send(ctx context.Context, m Message) (Receipt, error)
 }
 
+// Finder is implemented by notifiers that can look in the destination for
+// a message already posted. After an ambiguous failure (a 5xx, a timeout,
+// a reset connection) the message may exist although no answer said so (a
+// "ghost"); before posting it again, later than a nonce can catch it, the
+// sender asks Find. found false means "not seen, post it" — also for a
+// notifier that cannot look (then delivery is at-least-once).
+type Finder interface {
+	Find(ctx context.Context, m Message) (r Receipt, found bool, err error)
+}
+
 // RetryError asks the sender to retry no earlier than After.
 type RetryError struct {
 	After time.Duration

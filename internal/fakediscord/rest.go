@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -13,12 +14,14 @@ import (
 
 // nonceWindow is how long enforce_nonce returns the earlier message
 // ("within the past few minutes").
-const nonceWindow = 5 * time.Minute
+const defaultNonceWindow = 5 * time.Minute
 
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	api := func(pattern string, h http.HandlerFunc) { mux.HandleFunc(pattern, s.api(h)) }
 	api("POST /api/v9/channels/{channel}/messages", s.createMessage)
+	api("GET /api/v9/channels/{channel}/messages", s.listMessages)
+	api("GET /api/v9/webhooks/{id}", s.getWebhook)
 	api("POST /api/v9/webhooks/{id}/{token}", s.executeWebhook)
 	api("PATCH /api/v9/webhooks/{id}/{token}/messages/{msg}", s.editInteractionMessage)
 	api("DELETE /api/v9/webhooks/{id}/{token}/messages/{msg}", s.deleteInteractionMessage)
@@ -43,6 +46,16 @@ func (s *Server) api(h http.HandlerFunc) http.HandlerFunc {
 		if !ok {
 			return
 		}
+		if s.takeGhost(r) {
+			// The message is created, but the answer says it was not.
+			h(&statusRecorder{ResponseWriter: discardWriter{}, status: http.StatusOK}, r)
+			writeError(w, http.StatusInternalServerError, 0, "500: Internal Server Error")
+			s.mu.Lock()
+			s.requests[idx].Status = http.StatusInternalServerError
+			s.notify()
+			s.mu.Unlock()
+			return
+		}
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		h(rec, r)
 		s.mu.Lock()
@@ -51,6 +64,28 @@ func (s *Server) api(h http.HandlerFunc) http.HandlerFunc {
 		s.mu.Unlock()
 	}
 }
+
+// takeGhost reports whether this request is a message post that must be
+// a ghost (see GhostNext).
+func (s *Server) takeGhost(r *http.Request) bool {
+	if r.Method != http.MethodPost || !(strings.HasSuffix(r.URL.Path, "/messages") || strings.Contains(r.URL.Path, "/webhooks/")) {
+		return false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ghosts == 0 {
+		return false
+	}
+	s.ghosts--
+	return true
+}
+
+// discardWriter swallows an answer nobody will see.
+type discardWriter struct{}
+
+func (discardWriter) Header() http.Header         { return http.Header{} }
+func (discardWriter) Write(b []byte) (int, error) { return len(b), nil }
+func (discardWriter) WriteHeader(int)             {}
 
 type statusRecorder struct {
 	http.ResponseWriter
@@ -114,7 +149,7 @@ func (s *Server) createMessage(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	key := channelID + "/" + nonce
-	if earlier, seen := s.nonces[key]; seen && p.EnforceNonce && nonce != "" && time.Since(earlier.At) < nonceWindow {
+	if earlier, seen := s.nonces[key]; seen && p.EnforceNonce && nonce != "" && time.Since(earlier.At) < s.nonceWindow {
 		writeJSON(w, http.StatusOK, apiMessage(earlier))
 		return
 	}
@@ -232,4 +267,50 @@ func (s *Server) getMe(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"id": AppID, "username": "newshound", "discriminator": "0", "bot": true})
+}
+
+// listMessages answers a channel's newest messages first, at most limit
+// (default 50), as Discord's message history does for a bot with Read
+// Message History.
+func (s *Server) listMessages(w http.ResponseWriter, r *http.Request) {
+	if !isBot(r) {
+		writeError(w, http.StatusUnauthorized, 0, "401: Unauthorized")
+		return
+	}
+	channelID := r.PathValue("channel")
+	limit := 50
+	if n, err := strconv.Atoi(r.URL.Query().Get("limit")); err == nil && n > 0 && n <= 100 {
+		limit = n
+	}
+	s.mu.Lock()
+	var out []map[string]any
+	for i := len(s.messages) - 1; i >= 0 && len(out) < limit; i-- {
+		if m := s.messages[i]; m.ChannelID == channelID {
+			a := apiMessage(m)
+			delete(a, "nonce") // history does not carry nonces
+			out = append(out, a)
+		}
+	}
+	s.mu.Unlock()
+	if out == nil {
+		out = []map[string]any{}
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// getWebhook answers a webhook's channel to a bot.
+func (s *Server) getWebhook(w http.ResponseWriter, r *http.Request) {
+	if !isBot(r) {
+		writeError(w, http.StatusUnauthorized, 0, "401: Unauthorized")
+		return
+	}
+	id := r.PathValue("id")
+	s.mu.Lock()
+	wh := s.webhooks[id]
+	s.mu.Unlock()
+	if wh == nil {
+		writeError(w, http.StatusNotFound, 10015, "Unknown Webhook")
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"id": id, "type": 1, "channel_id": wh.channelID})
 }

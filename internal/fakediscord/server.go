@@ -68,21 +68,25 @@ type Server struct {
 	t   testing.TB
 	srv *httptest.Server
 
-	mu        sync.Mutex
-	changed   chan struct{} // closed and replaced on every state change
-	nextID    int64
-	requests  []Request
-	messages  []Message
-	nonces    map[string]Message // channel + "/" + nonce
-	channels  map[string]string  // channel id → "deleted" or "denied"
-	webhooks  map[string]*webhook
-	limits    map[string]*bucket
-	surprises map[string]*surprise
-	global    globalLimit
-	fail      []failure
-	commands  map[string][]*discordgo.ApplicationCommand // by guild id, "" = global
-	inter     map[string]*Interaction                    // by interaction id
-	gw        gateway
+	mu       sync.Mutex
+	changed  chan struct{} // closed and replaced on every state change
+	nextID   int64
+	requests []Request
+	messages []Message
+	nonces   map[string]Message // channel + "/" + nonce
+	// nonceWindow is how long enforce_nonce answers the earlier message
+	// ("within the past few minutes" in Discord's docs).
+	nonceWindow time.Duration
+	channels    map[string]string // channel id → "deleted" or "denied"
+	webhooks    map[string]*webhook
+	limits      map[string]*bucket
+	surprises   map[string]*surprise
+	global      globalLimit
+	fail        []failure
+	ghosts      int                                        // message posts to create and then answer 500
+	commands    map[string][]*discordgo.ApplicationCommand // by guild id, "" = global
+	inter       map[string]*Interaction                    // by interaction id
+	gw          gateway
 }
 
 type webhook struct {
@@ -99,16 +103,17 @@ type failure struct {
 func New(t testing.TB) *Server {
 	t.Helper()
 	s := &Server{
-		t:         t,
-		changed:   make(chan struct{}),
-		nextID:    1_200_000_000_000_000_000,
-		nonces:    map[string]Message{},
-		channels:  map[string]string{},
-		webhooks:  map[string]*webhook{},
-		limits:    map[string]*bucket{},
-		surprises: map[string]*surprise{},
-		commands:  map[string][]*discordgo.ApplicationCommand{},
-		inter:     map[string]*Interaction{},
+		t:           t,
+		changed:     make(chan struct{}),
+		nextID:      1_200_000_000_000_000_000,
+		nonces:      map[string]Message{},
+		nonceWindow: defaultNonceWindow,
+		channels:    map[string]string{},
+		webhooks:    map[string]*webhook{},
+		limits:      map[string]*bucket{},
+		surprises:   map[string]*surprise{},
+		commands:    map[string][]*discordgo.ApplicationCommand{},
+		inter:       map[string]*Interaction{},
 	}
 	s.gw.init()
 	s.srv = httptest.NewServer(s.routes())
@@ -205,6 +210,15 @@ func (s *Server) FailNext(status int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.fail = append(s.fail, failure{status: status})
+}
+
+// GhostNext makes the next n message posts (channel messages, webhook
+// executions) "ghosts": Discord creates the message but answers 500, as
+// when it fails after the write.
+func (s *Server) GhostNext(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.ghosts += n
 }
 
 // Cloudflare429 makes the next n requests answer 429 with Cloudflare's HTML
