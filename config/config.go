@@ -21,6 +21,9 @@ type Config struct {
 	Feeds         []Feed
 	Subscriptions []Subscription
 	Destinations  []Destination
+	// Warnings are the problems that did not fail the load (from
+	// validators, such as query hints), in file order, for check to print.
+	Warnings Errors
 }
 
 // Store selects the database.

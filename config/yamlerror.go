@@ -1,0 +1,519 @@
+package config
+
+import (
+	"fmt"
+	"strings"
+	"unicode/utf8"
+)
+
+// The YAML library reports where its parser gave up, in its own words: a
+// bad indent on line 4 comes out as "line 1: did not find expected '-'
+// indicator", and `query: "a b" OR c` as "did not find expected key". So
+// when it fails, yamlScan reads the raw lines the way a person would and
+// finds the line where the mistake is, for the common mistakes: tabs, an
+// indent that lines up with nothing, a value that needs quotes. Its answer
+// is only used for a file the YAML library refused, so a heuristic that
+// misreads some valid YAML cannot reject a good config.
+
+// yamlMistake is a mistake found in the raw text: where, what, and what to
+// write instead.
+type yamlMistake struct {
+	line int // 1-based
+	off  int // byte offset in the line
+	msg  string
+	hint string
+}
+
+// frame is one open block of the YAML text: a mapping whose keys stand at
+// col, or a list whose "-" stand at col.
+type frame struct {
+	col  int // byte column, 0-based; indentation is spaces, so also characters
+	seq  bool
+	key  string // the latest key of a mapping, for messages
+	line int    // 1-based line of that key or of the latest "-"
+}
+
+// yamlScan walks the lines and returns the first mistake it recognises.
+// yamlMsg is the YAML library's message, for mistakes only it can tell
+// apart from valid YAML.
+type yamlScan struct {
+	lines   []string
+	yamlMsg string
+	stack   []frame
+	// pending: the last line ended in "key:" or "-" with nothing after,
+	// so the next line may open a deeper block.
+	pending bool
+	// skipping continues a value over several lines: a block scalar
+	// (| or >), a quoted string or a flow list that goes on.
+	skipUntil func(i int, line string) bool
+}
+
+func findYAMLMistake(lines []string, yamlMsg string) (yamlMistake, bool) {
+	s := &yamlScan{lines: lines, yamlMsg: yamlMsg}
+	for i, raw := range lines {
+		line := strings.TrimSuffix(raw, "\r")
+		if s.skipUntil != nil {
+			if !s.skipUntil(i, line) {
+				continue
+			}
+			s.skipUntil = nil
+		}
+		if m, ok := s.scanLine(i+1, line); ok {
+			return m, true
+		}
+	}
+	return yamlMistake{}, false
+}
+
+// scanLine checks one line and updates the open blocks.
+func (s *yamlScan) scanLine(n int, line string) (yamlMistake, bool) {
+	indent := len(line) - len(strings.TrimLeft(line, " "))
+	rest := line[indent:]
+	if strings.HasPrefix(rest, "\t") {
+		return yamlMistake{n, indent, "a tab indents this line; YAML indents with spaces only",
+			"replace the tab with spaces, lining the line up with the ones it belongs with"}, true
+	}
+	if rest == "" || rest[0] == '#' {
+		return yamlMistake{}, false
+	}
+	if indent == 0 && (strings.HasPrefix(rest, "---") || strings.HasPrefix(rest, "...")) {
+		s.stack, s.pending = nil, false
+		return yamlMistake{}, false
+	}
+	if len(rest) > 1 && rest[0] == '-' && rest[1] != ' ' && rest[1] != '-' && keyColon(rest, 0) > 0 {
+		return yamlMistake{n, indent, "a list item needs a space after '-'",
+			"write it as " + shorten("- "+rest[1:])}, true
+	}
+	l := parseLine(line, indent)
+	if m, ok := s.checkIndent(n, line, l); ok {
+		return m, true
+	}
+	if m, ok := s.checkValue(n, line, l); ok {
+		return m, true
+	}
+	return yamlMistake{}, false
+}
+
+// yamlLine is the structure of one line: "- " markers, a key, a value.
+type yamlLine struct {
+	indent   int
+	dashes   []int // byte columns of the "-" list markers
+	start    int   // where the key or value starts, after the markers
+	key      string
+	colon    int // byte offset of the key's ':' or -1
+	value    string
+	valueOff int
+}
+
+func parseLine(line string, indent int) yamlLine {
+	l := yamlLine{indent: indent, colon: -1}
+	p := indent
+	for p < len(line) && line[p] == '-' && (p+1 == len(line) || line[p+1] == ' ') {
+		l.dashes = append(l.dashes, p)
+		p++
+		for p < len(line) && line[p] == ' ' {
+			p++
+		}
+	}
+	l.start, l.valueOff = p, p
+	if c := keyColon(line, p); c > 0 {
+		l.colon = c
+		l.key = strings.Trim(strings.TrimSpace(line[p:c]), `"'`)
+		l.valueOff = c + 1
+		for l.valueOff < len(line) && line[l.valueOff] == ' ' {
+			l.valueOff++
+		}
+	}
+	l.value = line[l.valueOff:]
+	return l
+}
+
+// keyColon returns the offset of the ':' that ends a key starting at p, or
+// -1: a ':' followed by a space or the end of the line, outside quotes and
+// before any comment.
+func keyColon(line string, p int) int {
+	if p >= len(line) {
+		return -1
+	}
+	switch line[p] {
+	case '"', '\'':
+		end := closingQuote(line, p)
+		if end < 0 || end+1 >= len(line) || line[end+1] != ':' {
+			return -1
+		}
+		if end+2 == len(line) || line[end+2] == ' ' {
+			return end + 1
+		}
+		return -1
+	case '[', '{', '|', '>', '#', '&', '*', '!', '@', '`', '%':
+		return -1
+	}
+	for i := p; i < len(line); i++ {
+		switch {
+		case line[i] == '#' && i > p && line[i-1] == ' ':
+			return -1
+		case line[i] == ':' && (i+1 == len(line) || line[i+1] == ' '):
+			return i
+		}
+	}
+	return -1
+}
+
+// closingQuote returns the offset of the quote that closes the one at
+// open, or -1. In double quotes a backslash escapes; in single quotes ''
+// stands for one quote.
+func closingQuote(line string, open int) int {
+	q := line[open]
+	for i := open + 1; i < len(line); i++ {
+		switch {
+		case q == '"' && line[i] == '\\':
+			i++
+		case line[i] == q && q == '\'' && i+1 < len(line) && line[i+1] == '\'':
+			i++
+		case line[i] == q:
+			return i
+		}
+	}
+	return -1
+}
+
+// checkIndent checks that the line starts where a block above it can take
+// it, and updates the open blocks.
+func (s *yamlScan) checkIndent(n int, line string, l yamlLine) (yamlMistake, bool) {
+	c := l.indent
+	isDash := len(l.dashes) > 0
+	hasKey := l.colon >= 0
+	top := len(s.stack) - 1
+	wantsKey := true // the line stands where a mapping's key belongs
+	switch {
+	case top < 0:
+		// the first line opens the root
+	case s.pending && (c > s.stack[top].col || c == s.stack[top].col && isDash && !s.stack[top].seq):
+		// a deeper block under "key:", or a list lined up with its key
+		wantsKey = false
+	default:
+		i := s.frameAt(c, isDash)
+		if i < 0 {
+			if c > s.stack[top].col && !isDash && !hasKey {
+				return yamlMistake{}, false // a plain value going on over lines
+			}
+			return s.unalignedLine(n, l), true
+		}
+		switch f := s.stack[i]; {
+		case f.seq && !isDash:
+			return s.keyUnderDash(n, l, i), true
+		case !f.seq && isDash:
+			return s.dashUnderKey(n, l, i), true
+		}
+		s.stack = s.stack[:i+1]
+	}
+	if wantsKey && !isDash && !hasKey {
+		return missingColon(n, line, l), true
+	}
+	s.push(n, l)
+	s.pending = opensBlock(l)
+	return yamlMistake{}, false
+}
+
+// push opens the blocks the line starts: a list for each "-", a mapping
+// for its key, unless the innermost open block is that one already.
+func (s *yamlScan) push(n int, l yamlLine) {
+	same := func(col int, seq bool) bool {
+		t := len(s.stack) - 1
+		return t >= 0 && s.stack[t].col == col && s.stack[t].seq == seq
+	}
+	for _, d := range l.dashes {
+		if same(d, true) {
+			s.stack[len(s.stack)-1].line = n
+			continue
+		}
+		s.stack = append(s.stack, frame{col: d, seq: true, line: n})
+	}
+	if l.colon < 0 {
+		return
+	}
+	if same(l.start, false) {
+		t := &s.stack[len(s.stack)-1]
+		t.key, t.line = l.key, n
+		return
+	}
+	s.stack = append(s.stack, frame{col: l.start, key: l.key, line: n})
+}
+
+// frameAt finds the open block whose keys or "-" stand at column c,
+// innermost first. A list lined up with its parent key shares the key's
+// column: a "-" belongs to the list, a key to the mapping.
+func (s *yamlScan) frameAt(c int, isDash bool) int {
+	for i := len(s.stack) - 1; i >= 0; i-- {
+		if s.stack[i].col != c {
+			continue
+		}
+		if s.stack[i].seq && !isDash && i > 0 && s.stack[i-1].col == c {
+			return i - 1
+		}
+		return i
+	}
+	return -1
+}
+
+// opensBlock reports whether the line ends so that a deeper block may
+// follow: "key:" or "-" with no value (or only an anchor or a tag).
+func opensBlock(l yamlLine) bool {
+	v := strings.TrimSpace(stripComment(l.value))
+	if v == "" {
+		return true
+	}
+	return (v[0] == '&' || v[0] == '!') && !strings.Contains(v, " ")
+}
+
+func stripComment(v string) string {
+	if strings.HasPrefix(v, "#") {
+		return ""
+	}
+	if i := strings.Index(v, " #"); i >= 0 {
+		return v[:i]
+	}
+	return v
+}
+
+// keyUnderDash reports a key in the column of a list's "-": it belongs to
+// no item.
+func (s *yamlScan) keyUnderDash(n int, l yamlLine, seq int) yamlMistake {
+	what := "this line"
+	if l.key != "" {
+		what = l.key
+	}
+	hint := "start a new list item with '- '"
+	if seq+1 < len(s.stack) && !s.stack[seq+1].seq {
+		item := s.stack[seq+1]
+		hint = fmt.Sprintf("indent it to column %d to line up with %s (line %d), or start a new list item with '- '", item.col+1, item.key, item.line)
+	}
+	return yamlMistake{n, l.indent, fmt.Sprintf("%s stands in the column of the '-' on line %d, so it belongs to no list item", what, s.stack[seq].line), hint}
+}
+
+// dashUnderKey reports a list item in the column of a mapping's keys that
+// did not just open a list.
+func (s *yamlScan) dashUnderKey(n int, l yamlLine, m int) yamlMistake {
+	for i := len(s.stack) - 1; i > m; i-- {
+		if s.stack[i].seq {
+			return yamlMistake{n, l.indent, fmt.Sprintf("this list item is indented less than the list it belongs to (line %d)", s.stack[i].line),
+				fmt.Sprintf("indent the '-' to column %d, like the one on line %d", s.stack[i].col+1, s.stack[i].line)}
+		}
+	}
+	key := s.stack[m].key
+	return yamlMistake{n, l.indent, fmt.Sprintf("a list item ('- ') stands where a key like %s is expected", key),
+		"indent the list under the key it belongs to, or remove the '- '"}
+}
+
+// unalignedLine reports a line whose indent matches no open block.
+func (s *yamlScan) unalignedLine(n int, l yamlLine) yamlMistake {
+	what := "this line"
+	if l.key != "" {
+		what = l.key
+	}
+	top := s.stack[len(s.stack)-1]
+	if l.indent > top.col {
+		return yamlMistake{n, l.indent, fmt.Sprintf("%s is indented more than the line above it; the keys of one mapping must line up", what),
+			fmt.Sprintf("indent it to column %d to line up with %s (line %d)", top.col+1, frameName(top), top.line)}
+	}
+	var options []string
+	for i := len(s.stack) - 1; i >= 0 && len(options) < 2; i-- {
+		f := s.stack[i]
+		if f.seq && i+1 < len(s.stack) && !s.stack[i+1].seq {
+			continue // named by the item's first key instead
+		}
+		options = append(options, fmt.Sprintf("to column %d to line up with %s (line %d)", f.col+1, frameName(f), f.line))
+	}
+	return yamlMistake{n, l.indent, fmt.Sprintf("%s is indented to column %d, which lines up with no key above it", what, l.indent+1),
+		"indent it " + strings.Join(options, ", or ")}
+}
+
+func frameName(f frame) string {
+	if f.seq {
+		return "the '-'"
+	}
+	return f.key
+}
+
+// missingColon reports a line where a mapping expects "key: value".
+func missingColon(n int, line string, l yamlLine) yamlMistake {
+	text := strings.TrimSpace(stripComment(line[l.start:]))
+	if i := strings.IndexByte(text, ':'); i > 0 {
+		fixed := text[:i+1] + " " + text[i+1:]
+		return yamlMistake{n, l.start + i, "a key needs a space after its ':'", "write " + shorten(fixed)}
+	}
+	hint := "write it as key: value"
+	if !strings.Contains(text, " ") {
+		hint = "if " + shorten(text) + " is a key, add a colon: " + shorten(text+":")
+	}
+	return yamlMistake{n, l.start, "expected key: value here, but this line has no ':'", hint}
+}
+
+// checkValue looks for values that need quotes, and starts skipping the
+// lines a value continues over.
+func (s *yamlScan) checkValue(n int, line string, l yamlLine) (yamlMistake, bool) {
+	v := l.value
+	if v == "" || (l.colon < 0 && len(l.dashes) == 0) {
+		return yamlMistake{}, false
+	}
+	name := "the value"
+	if l.key != "" {
+		name = "the value of " + l.key
+	}
+	switch v[0] {
+	case '@', '`', '%':
+		return yamlMistake{n, l.valueOff, fmt.Sprintf("%s starts with %q, which YAML reserves", name, v[:1]),
+			"quote it: " + s.quotedFix(line, l, strings.TrimSpace(stripComment(v)))}, true
+	case '"', '\'':
+		return s.checkQuoted(n, line, l, name)
+	case '|', '>':
+		parent := l.indent
+		s.skipUntil = func(_ int, next string) bool {
+			t := strings.TrimLeft(next, " ")
+			return t != "" && len(next)-len(t) <= parent
+		}
+		return yamlMistake{}, false
+	case '[', '{':
+		return s.checkFlow(n, line, l, name)
+	case '*':
+		if strings.Contains(s.yamlMsg, "unknown anchor") {
+			return yamlMistake{n, l.valueOff, fmt.Sprintf("%s starts with '*', which YAML reads as a reference to an anchor (&name)", name),
+				"quote it: " + s.quotedFix(line, l, strings.TrimSpace(stripComment(v)))}, true
+		}
+		return yamlMistake{}, false
+	case '-':
+		if l.colon >= 0 && (len(v) == 1 || v[1] == ' ') {
+			return yamlMistake{n, l.valueOff, fmt.Sprintf("%s starts with '- ', which YAML reads as a list item", name),
+				"quote it: " + s.quotedFix(line, l, strings.TrimSpace(stripComment(v)))}, true
+		}
+	}
+	plain := stripComment(v)
+	if i := strings.Index(plain+" ", ": "); i >= 0 && l.colon >= 0 {
+		return yamlMistake{n, l.valueOff + i, fmt.Sprintf("%s contains ': ', which YAML reads as the start of another key", name),
+			"quote it: " + s.quotedFix(line, l, strings.TrimSpace(plain))}, true
+	}
+	return yamlMistake{}, false
+}
+
+// checkQuoted finds text after a closing quote and quotes never closed.
+func (s *yamlScan) checkQuoted(n int, line string, l yamlLine, name string) (yamlMistake, bool) {
+	end := closingQuote(line, l.valueOff)
+	if end >= 0 {
+		after := line[end+1:]
+		t := strings.TrimLeft(after, " ")
+		if t == "" || t[0] == '#' && len(t) < len(after) {
+			return yamlMistake{}, false
+		}
+		whole := strings.TrimSpace(stripComment(line[l.valueOff:]))
+		what := "the whole value"
+		if l.key == "query" {
+			what = "the whole query"
+		}
+		return yamlMistake{n, end + 1 + len(after) - len(t),
+			fmt.Sprintf("%s ends at its closing quote, so YAML cannot read the text after it", name),
+			"quote " + what + ": " + s.quotedFix(line, l, whole)}, true
+	}
+	// A quoted value may go on over lines, indented more than its key;
+	// one that meets a line indented like a key, or the end of the file,
+	// was never closed.
+	q := line[l.valueOff]
+	keyCol := l.start
+	for i := n; i < len(s.lines); i++ {
+		next := strings.TrimSuffix(s.lines[i], "\r")
+		t := strings.TrimLeft(next, " ")
+		if t != "" && len(next)-len(t) <= keyCol {
+			break
+		}
+		if strings.IndexByte(next, q) >= 0 {
+			last := i
+			s.skipUntil = func(j int, _ string) bool { return j > last }
+			return yamlMistake{}, false
+		}
+	}
+	text := strings.TrimRight(line[l.valueOff:], " ")
+	return yamlMistake{n, l.valueOff, fmt.Sprintf("%s opens a quote (%c) that is never closed", name, q),
+		"close it on the same line: " + strings.TrimLeft(line[:l.valueOff], " ") + shorten(text) + string(q)}, true
+}
+
+// checkFlow follows a [list] or {mapping} written on one line, and reports
+// text after it or a bracket never closed.
+func (s *yamlScan) checkFlow(n int, line string, l yamlLine, name string) (yamlMistake, bool) {
+	end := flowEnd(line, l.valueOff)
+	if end < 0 {
+		if strings.Contains(s.yamlMsg, "did not find expected ',' or") {
+			return yamlMistake{n, l.valueOff, fmt.Sprintf("%s opens %q but does not close it", name, line[l.valueOff:l.valueOff+1]),
+				"close it, or quote the value if it is text: " + s.quotedFix(line, l, strings.TrimSpace(stripComment(line[l.valueOff:])))}, true
+		}
+		// a list over several lines: trust the YAML library inside it
+		s.skipUntil = func(_ int, next string) bool {
+			t := strings.TrimLeft(next, " ")
+			return t != "" && len(next)-len(t) <= l.indent
+		}
+		return yamlMistake{}, false
+	}
+	after := line[end+1:]
+	t := strings.TrimLeft(after, " ")
+	if t == "" || t[0] == '#' && len(t) < len(after) {
+		return yamlMistake{}, false
+	}
+	return yamlMistake{n, end + 1 + len(after) - len(t),
+		fmt.Sprintf("%s starts with %q, so YAML reads a list or mapping that ends at the closing bracket, and cannot read the text after it", name, line[l.valueOff:l.valueOff+1]),
+		"quote it if it is text: " + s.quotedFix(line, l, strings.TrimSpace(stripComment(line[l.valueOff:])))}, true
+}
+
+// flowEnd returns the offset of the bracket that closes the one at open on
+// the same line, or -1.
+func flowEnd(line string, open int) int {
+	depth := 0
+	for i := open; i < len(line); i++ {
+		switch line[i] {
+		case '[', '{':
+			depth++
+		case ']', '}':
+			depth--
+			if depth == 0 {
+				return i
+			}
+		case '"', '\'':
+			end := closingQuote(line, i)
+			if end < 0 {
+				return -1
+			}
+			i = end
+		}
+	}
+	return -1
+}
+
+// quotedFix is the line as it should be written: its key (or "- ") and the
+// value quoted.
+func (s *yamlScan) quotedFix(line string, l yamlLine, value string) string {
+	return strings.TrimLeft(line[:l.valueOff], " ") + yamlQuote(value)
+}
+
+// fixWidth is the most characters of a value a hint repeats.
+const fixWidth = 60
+
+// shorten cuts s to fixWidth characters, marking the cut with "…".
+func shorten(s string) string {
+	if utf8.RuneCountInString(s) <= fixWidth {
+		return s
+	}
+	return string([]rune(s)[:fixWidth-1]) + "…"
+}
+
+// yamlQuote quotes s for YAML: single quotes, which need no escapes but a
+// doubled ', unless s has a ' and no ".
+// A long value is shortened, the cut marked with "…" inside the quotes.
+func yamlQuote(s string) string {
+	if strings.Contains(s, "'") && !strings.ContainsAny(s, "\"\\") {
+		return `"` + shorten(s) + `"`
+	}
+	return "'" + shorten(strings.ReplaceAll(s, "'", "''")) + "'"
+}
+
+// column converts a byte offset in line to a 1-based character column.
+func column(line string, off int) int {
+	off = min(max(off, 0), len(line))
+	return utf8.RuneCountInString(line[:off]) + 1
+}
