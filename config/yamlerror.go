@@ -160,7 +160,7 @@ func keyColon(line string, p int) int {
 }
 
 // closingQuote returns the offset of the quote that closes the one at
-// open, or -1. In double quotes a backslash escapes; in single quotes ''
+// open, or -1. In double quotes a backslash escapes; in single quotes ”
 // stands for one quote.
 func closingQuote(line string, open int) int {
 	q := line[open]
