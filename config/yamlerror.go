@@ -3,7 +3,12 @@ package config
 import (
 	"fmt"
 	"strings"
+	"unicode"
 	"unicode/utf8"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/newshound/newshound/internal/caret"
 )
 
 // The YAML library reports where its parser gave up, in its own words: a
@@ -160,8 +165,8 @@ func keyColon(line string, p int) int {
 }
 
 // closingQuote returns the offset of the quote that closes the one at
-// open, or -1. In double quotes a backslash escapes; in single quotes ”
-// stands for one quote.
+// open, or -1. In double quotes a backslash escapes; in single quotes a
+// doubled single quote stands for one.
 func closingQuote(line string, open int) int {
 	q := line[open]
 	for i := open + 1; i < len(line); i++ {
@@ -279,10 +284,7 @@ func stripComment(v string) string {
 // keyUnderDash reports a key in the column of a list's "-": it belongs to
 // no item.
 func (s *yamlScan) keyUnderDash(n int, l yamlLine, seq int) yamlMistake {
-	what := "this line"
-	if l.key != "" {
-		what = l.key
-	}
+	what := lineName(l)
 	hint := "start a new list item with '- '"
 	if seq+1 < len(s.stack) && !s.stack[seq+1].seq {
 		item := s.stack[seq+1]
@@ -307,10 +309,7 @@ func (s *yamlScan) dashUnderKey(n int, l yamlLine, m int) yamlMistake {
 
 // unalignedLine reports a line whose indent matches no open block.
 func (s *yamlScan) unalignedLine(n int, l yamlLine) yamlMistake {
-	what := "this line"
-	if l.key != "" {
-		what = l.key
-	}
+	what := lineName(l)
 	top := s.stack[len(s.stack)-1]
 	if l.indent > top.col {
 		return yamlMistake{n, l.indent, fmt.Sprintf("%s is indented more than the line above it; the keys of one mapping must line up", what),
@@ -326,6 +325,18 @@ func (s *yamlScan) unalignedLine(n int, l yamlLine) yamlMistake {
 	}
 	return yamlMistake{n, l.indent, fmt.Sprintf("%s is indented to column %d, which lines up with no key above it", what, l.indent+1),
 		"indent it " + strings.Join(options, ", or ")}
+}
+
+// lineName names the line in messages: by its key, as a list item, or as
+// "this line".
+func lineName(l yamlLine) string {
+	switch {
+	case l.key != "":
+		return l.key
+	case len(l.dashes) > 0:
+		return "this list item"
+	}
+	return "this line"
 }
 
 func frameName(f frame) string {
@@ -397,6 +408,11 @@ func (s *yamlScan) checkValue(n int, line string, l yamlLine) (yamlMistake, bool
 
 // checkQuoted finds text after a closing quote and quotes never closed.
 func (s *yamlScan) checkQuoted(n int, line string, l yamlLine, name string) (yamlMistake, bool) {
+	if line[l.valueOff] == '"' {
+		if m, ok := badEscape(n, line, l, name); ok {
+			return m, true
+		}
+	}
 	end := closingQuote(line, l.valueOff)
 	if end >= 0 {
 		after := line[end+1:]
@@ -405,6 +421,10 @@ func (s *yamlScan) checkQuoted(n int, line string, l yamlLine, name string) (yam
 			return yamlMistake{}, false
 		}
 		whole := strings.TrimSpace(stripComment(line[l.valueOff:]))
+		if line[end] == '\'' && isWordByte(after[0]) && strings.HasSuffix(whole, "'") {
+			return yamlMistake{n, end, fmt.Sprintf("%s is in single quotes, so its ' ends the quotes early", name),
+				"to put a ' inside single quotes, double it: " + strings.TrimLeft(line[:l.valueOff], " ") + shorten(doubleInnerQuotes(whole))}, true
+		}
 		what := "the whole value"
 		if l.key == "query" {
 			what = "the whole query"
@@ -516,4 +536,104 @@ func yamlQuote(s string) string {
 func column(line string, off int) int {
 	off = min(max(off, 0), len(line))
 	return utf8.RuneCountInString(line[:off]) + 1
+}
+
+// isWordByte reports whether c is part of a word, as in the "s" of
+// 'Assad's forces'.
+func isWordByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c >= 0x80
+}
+
+// doubleInnerQuotes rewrites a single-quoted value with stray quotes inside
+// ('Assad's forces') as YAML wants it ('Assad”s forces').
+func doubleInnerQuotes(v string) string {
+	inner := strings.TrimSuffix(strings.TrimPrefix(v, "'"), "'")
+	inner = strings.ReplaceAll(strings.ReplaceAll(inner, "''", "'"), "'", "''")
+	return "'" + inner + "'"
+}
+
+// yamlEscapes are the characters that may follow a backslash in a
+// double-quoted YAML string.
+const yamlEscapes = "0abt\tnvfre \"/\\N_LPxuU"
+
+// badEscape finds a backslash in a double-quoted value that YAML refuses,
+// as in "/\d+/": a regular expression belongs in single quotes.
+func badEscape(n int, line string, l yamlLine, name string) (yamlMistake, bool) {
+	end := closingQuote(line, l.valueOff)
+	if end < 0 {
+		end = len(line)
+	}
+	for i := l.valueOff + 1; i < end; i++ {
+		if line[i] != '\\' {
+			continue
+		}
+		if i+1 < len(line) && !strings.ContainsRune(yamlEscapes, rune(line[i+1])) {
+			inner := line[l.valueOff+1 : end]
+			return yamlMistake{n, i, fmt.Sprintf("%s is in double quotes, where a backslash starts an escape, and \\%c is not one", name, line[i+1]),
+				"use single quotes, where a backslash is just a backslash: " + strings.TrimLeft(line[:l.valueOff], " ") + yamlQuote(inner)}, true
+		}
+		i++
+	}
+	return yamlMistake{}, false
+}
+
+// isEscapedControl reports control characters that a double-quoted YAML
+// escape makes (\b, \a, \v, \f, \e, \0) and no query means to contain.
+func isEscapedControl(r rune) bool {
+	return unicode.IsControl(r) && r != '\t' && r != '\n' && r != '\r'
+}
+
+// escapedControl reports a double-quoted query such as "/\bUS\b/", which
+// YAML reads without complaint as a backspace: the regular expression
+// would never match, in silence.
+func (d *decoder) escapedControl(key string, v *yaml.Node) {
+	msg := fmt.Sprintf("%s: in double quotes YAML reads a backslash as an escape, here one for a control character", key)
+	hint := "use single quotes, where a backslash is just a backslash"
+	line, off := "", -1
+	if v.Line >= 1 && v.Line <= len(d.lines) {
+		line = strings.TrimSuffix(d.lines[v.Line-1], "\r")
+		off = byteOffset(line, v.Column)
+	}
+	if off < 0 || off >= len(line) || line[off] != '"' {
+		d.errorf(v, "%s\nhint: %s", msg, hint)
+		return
+	}
+	end := closingQuote(line, off)
+	if end < 0 {
+		end = len(line)
+	} else {
+		hint += ": " + strings.TrimLeft(line[:off], " ") + yamlQuote(line[off+1:end])
+	}
+	at := off
+	for i := off + 1; i+1 < end; i++ {
+		if line[i] != '\\' {
+			continue
+		}
+		if strings.IndexByte("abvfe0", line[i+1]) >= 0 {
+			at = i
+			if line[i+1] == 'b' {
+				msg = fmt.Sprintf("%s: in double quotes YAML reads \\b as a backspace, not a word boundary", key)
+			}
+			break
+		}
+		i++
+	}
+	col := column(line, at)
+	d.problemAt(v.Line, col, "%s\n%s\nhint: %s", msg, caret.Under(line, col), hint)
+}
+
+// byteOffset converts a 1-based character column to a byte offset in
+// line, or -1 when the line is shorter.
+func byteOffset(line string, col int) int {
+	n := 1
+	for i := range line {
+		if n == col {
+			return i
+		}
+		n++
+	}
+	if n == col {
+		return len(line)
+	}
+	return -1
 }
