@@ -349,9 +349,13 @@ func frameName(f frame) string {
 // missingColon reports a line where a mapping expects "key: value".
 func missingColon(n int, line string, l yamlLine) yamlMistake {
 	text := strings.TrimSpace(stripComment(line[l.start:]))
-	if i := strings.IndexByte(text, ':'); i > 0 {
-		fixed := text[:i+1] + " " + text[i+1:]
-		return yamlMistake{n, l.start + i, "a key needs a space after its ':'", "write " + shorten(fixed)}
+	if i := strings.IndexAny(text, ":="); i > 0 && isKeyWord(strings.TrimSpace(text[:i])) {
+		key, value := strings.TrimSpace(text[:i]), strings.TrimSpace(text[i+1:])
+		fixed := shorten(key + ": " + value)
+		if text[i] == '=' {
+			return yamlMistake{n, l.start + i, "YAML separates a key from its value with ': ', not '='", "write " + fixed}
+		}
+		return yamlMistake{n, l.start + i, "a key needs a space after its ':'", "write " + fixed}
 	}
 	hint := "write it as key: value"
 	if !strings.Contains(text, " ") {
@@ -636,4 +640,15 @@ func byteOffset(line string, col int) int {
 		return len(line)
 	}
 	return -1
+}
+
+// isKeyWord reports whether s looks like a config key: letters, digits and
+// "_" or "-".
+func isKeyWord(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !isWordByte(s[i]) && s[i] != '_' && s[i] != '-' {
+			return false
+		}
+	}
+	return s != ""
 }
