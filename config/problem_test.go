@@ -58,3 +58,40 @@ func TestValidatorWarnings(t *testing.T) {
 		})
 	}
 }
+
+// TestHashtagWarning checks that `query: aleppo #ceasefire`, which YAML
+// reads as "aleppo" and a comment, loads with a warning, and that a
+// comment written "# like this" gets none.
+func TestHashtagWarning(t *testing.T) {
+	tests := []struct {
+		name, text, want string
+	}{
+		{"hashtag", "subscriptions:\n  - name: war\n    query: aleppo #ceasefire\n",
+			"h.yaml:3:19: warning: query: YAML reads \"#ceasefire\" as a comment, so the query is only \"aleppo\"\n" +
+				"    query: aleppo #ceasefire\n" +
+				"                  ^\n" +
+				"hint: if the # is part of the query, quote it all: query: 'aleppo #ceasefire'"},
+		{"in a define", "define:\n  syria: halab #حلب\n",
+			"h.yaml:2:16: warning: define syria: YAML reads \"#حلب\" as a comment, so the query is only \"halab\"\n" +
+				"  syria: halab #حلب\n" +
+				"               ^\n" +
+				"hint: if the # is part of the query, quote it all: syria: 'halab #حلب'"},
+		{"a comment", "subscriptions:\n  - name: war\n    query: aleppo # the city\n", ""},
+		{"quoted", "subscriptions:\n  - name: war\n    query: 'aleppo #ceasefire'\n", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := Parse("h.yaml", []byte(tc.text), goldenEnv)
+			if err != nil {
+				t.Fatalf("got error %v, want a config", err)
+			}
+			got := ""
+			if len(c.Warnings) > 0 {
+				got = c.Warnings.Error()
+			}
+			if got != tc.want {
+				t.Errorf("Warnings:\n got %s\nwant %s", got, tc.want)
+			}
+		})
+	}
+}

@@ -247,6 +247,9 @@ func (d *decoder) query(key string, v *yaml.Node) (string, bool) {
 		d.escapedControl(key, v)
 		return "", false
 	}
+	if ok {
+		d.hashtagComment(key, v)
+	}
 	// Trim only the end (a block scalar's newline): trimming the start
 	// would shift the text away from its recorded position.
 	return strings.TrimRightFunc(q, unicode.IsSpace), ok

@@ -652,3 +652,29 @@ func isKeyWord(s string) bool {
 	}
 	return s != ""
 }
+
+// hashtagComment warns of `query: aleppo #ceasefire`: YAML reads " #" as
+// the start of a comment, so the query is "aleppo" alone. A comment that
+// starts "# " is taken as meant.
+func (d *decoder) hashtagComment(key string, v *yaml.Node) {
+	c := v.LineComment
+	if v.Style != 0 || len(c) < 2 || c[0] != '#' || c[1] == ' ' || c[1] == '#' || v.Line < 1 || v.Line > len(d.lines) {
+		return
+	}
+	line := strings.TrimSuffix(d.lines[v.Line-1], "\r")
+	i := strings.Index(line, " "+c)
+	if i < 0 {
+		return
+	}
+	col := column(line, i+1)
+	start := byteOffset(line, v.Column)
+	if start < 0 {
+		return
+	}
+	fix := strings.TrimLeft(line[:start], " ") + yamlQuote(strings.TrimSpace(line[start:]))
+	d.problems = append(d.problems, Problem{
+		File: d.file, Line: v.Line, Col: col, Warning: true,
+		Msg: fmt.Sprintf("%s: YAML reads %q as a comment, so the query is only %q\n%s\nhint: if the # is part of the query, quote it all: %s",
+			key, c, v.Value, caret.Under(line, col), fix),
+	})
+}
