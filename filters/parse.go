@@ -176,7 +176,8 @@ type term struct {
 //	                  and its subdomains. Without a field: title, summary,
 //	                  content and categories.
 //
-// Only uppercase AND, OR, NOT, NEAR and ONEAR are operators.
+// Only uppercase AND, OR, NOT, NEAR and ONEAR are operators; Hints warns
+// of a lowercase "or", "and" or "not" between two terms.
 func Parse(query string, defines map[string]string) (*Query, error) {
 	if len(query) > maxQueryBytes {
 		return nil, &ParseError{Query: query, Pos: 1, Msg: fmt.Sprintf("the query is %d bytes long; the limit is %d", len(query), maxQueryBytes)}
