@@ -38,21 +38,24 @@ type frame struct {
 	line int    // 1-based line of that key or of the latest "-"
 }
 
-// yamlScan walks the lines and returns the first mistake it recognises.
-// yamlMsg is the YAML library's message, for mistakes only it can tell
-// apart from valid YAML.
+// yamlScan is the state of findYAMLMistake's walk over the lines.
 type yamlScan struct {
-	lines   []string
+	lines []string
+	// yamlMsg is the YAML library's message, for mistakes only it can
+	// tell apart from valid YAML.
 	yamlMsg string
 	stack   []frame
 	// pending: the last line ended in "key:" or "-" with nothing after,
 	// so the next line may open a deeper block.
 	pending bool
-	// skipping continues a value over several lines: a block scalar
-	// (| or >), a quoted string or a flow list that goes on.
+	// skipUntil, when set, skips the lines of a value that goes on over
+	// several (a block scalar, a quoted string, a flow list) until it
+	// returns true for the 0-based line i.
 	skipUntil func(i int, line string) bool
 }
 
+// findYAMLMistake returns the first mistake it recognises in the lines of
+// a file the YAML library refused with yamlMsg.
 func findYAMLMistake(lines []string, yamlMsg string) (yamlMistake, bool) {
 	s := &yamlScan{lines: lines, yamlMsg: yamlMsg}
 	for i, raw := range lines {
@@ -74,11 +77,11 @@ func findYAMLMistake(lines []string, yamlMsg string) (yamlMistake, bool) {
 func (s *yamlScan) scanLine(n int, line string) (yamlMistake, bool) {
 	indent := len(line) - len(strings.TrimLeft(line, " "))
 	rest := line[indent:]
-	if strings.HasPrefix(rest, "\t") {
+	if strings.HasPrefix(rest, "\t") && (strings.TrimSpace(rest) != "" || strings.Contains(s.yamlMsg, "tab")) {
 		return yamlMistake{n, indent, "a tab indents this line; YAML indents with spaces only",
 			"replace the tab with spaces, lining the line up with the ones it belongs with"}, true
 	}
-	if rest == "" || rest[0] == '#' {
+	if strings.TrimSpace(rest) == "" || rest[0] == '#' {
 		return yamlMistake{}, false
 	}
 	if indent == 0 && (strings.HasPrefix(rest, "---") || strings.HasPrefix(rest, "...")) {
@@ -312,7 +315,11 @@ func (s *yamlScan) unalignedLine(n int, l yamlLine) yamlMistake {
 	what := lineName(l)
 	top := s.stack[len(s.stack)-1]
 	if l.indent > top.col {
-		return yamlMistake{n, l.indent, fmt.Sprintf("%s is indented more than the line above it; the keys of one mapping must line up", what),
+		above := fmt.Sprintf("%s on line %d already has a value", top.key, top.line)
+		if top.seq {
+			above = fmt.Sprintf("the list item on line %d already has a value", top.line)
+		}
+		return yamlMistake{n, l.indent, fmt.Sprintf("%s is indented more than the line above it, but %s, so nothing can nest under it", what, above),
 			fmt.Sprintf("indent it to column %d to line up with %s (line %d)", top.col+1, frameName(top), top.line)}
 	}
 	var options []string
