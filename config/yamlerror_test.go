@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -62,4 +63,78 @@ func TestYAMLScanAcceptsConfigs(t *testing.T) {
 			t.Errorf("%s:%d: found a mistake in valid YAML: %s", file, m.line, m.msg)
 		}
 	}
+}
+
+// TestYAMLHintsFix applies each golden YAML error's hint, where the hint
+// spells out the corrected line, and checks that the YAML library then
+// accepts the file: a hint that does not fix the mistake is a defect.
+// (TestErrorsGolden ties the goldens to the code.)
+func TestYAMLHintsFix(t *testing.T) {
+	files, _ := filepath.Glob(filepath.Join("testdata", "errors", "yaml_*.golden"))
+	fixed := 0
+	for _, golden := range files {
+		out, err := os.ReadFile(golden)
+		if err != nil {
+			t.Fatal(err)
+		}
+		input := strings.TrimSuffix(golden, ".golden") + ".yaml"
+		data, err := os.ReadFile(input)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lineNo, fix, ok := correctedLine(string(out))
+		if !ok {
+			continue
+		}
+		lines := strings.Split(string(data), "\n")
+		old := lines[lineNo-1]
+		at := len(old) - len(strings.TrimLeft(old, " ")) // a "- " item replaces the whole line
+		if !strings.HasPrefix(fix, "- ") {
+			key, _, _ := strings.Cut(fix, ":")
+			at = strings.Index(old, key) // "key: value" replaces from the key on
+		}
+		if at < 0 {
+			t.Fatalf("%s: hint %q names no key of line %d", input, fix, lineNo)
+		}
+		lines[lineNo-1] = old[:at] + fix
+		var n yaml.Node
+		if err := yaml.Unmarshal([]byte(strings.Join(lines, "\n")), &n); err != nil {
+			t.Errorf("%s: line %d fixed as the hint says (%q) still fails: %v", input, lineNo, lines[lineNo-1], err)
+		}
+		fixed++
+	}
+	t.Logf("%d golden hints applied", fixed)
+	if fixed < 8 {
+		t.Errorf("only %d golden hints spell out a corrected line; want at least 8", fixed)
+	}
+}
+
+// correctedLine finds the line number and the corrected line text in a
+// golden error: the hint's text after "write ", "quote it: " and the like.
+func correctedLine(out string) (int, string, bool) {
+	first, _, _ := strings.Cut(out, "\n")
+	_, hint, ok := strings.Cut(out, "\nhint: ")
+	if !ok || strings.Contains(hint, "…") {
+		return 0, "", false
+	}
+	hint = strings.TrimSpace(hint)
+	var fix string
+	for _, lead := range []string{"write it as ", "write ", "quote it: ", "quote it if it is text: ", "quote the whole query: ", "quote the whole value: ", "double it: ", "backslash: "} {
+		if i := strings.Index(hint, lead); i >= 0 {
+			fix = hint[i+len(lead):]
+			break
+		}
+	}
+	if fix == "" {
+		return 0, "", false
+	}
+	parts := strings.SplitN(first, ":", 3)
+	if len(parts) < 3 {
+		return 0, "", false
+	}
+	var n int
+	if _, err := fmt.Sscanf(parts[1], "%d", &n); err != nil {
+		return 0, "", false
+	}
+	return n, fix, true
 }
