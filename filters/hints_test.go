@@ -3,6 +3,9 @@ package filters
 import (
 	"strings"
 	"testing"
+	"unicode/utf8"
+
+	"github.com/newshound/newshound/internal/caret"
 )
 
 func TestHints(t *testing.T) {
@@ -80,4 +83,30 @@ func TestHintCaret(t *testing.T) {
 	if got := h[0].Caret(); got != want {
 		t.Errorf("Caret:\n%s\nwant:\n%s", got, want)
 	}
+}
+
+// FuzzHints checks that Hints never panics, that every hint points at a
+// lowercase operator word inside the query, and that the caret picture
+// stays within a few lines of caret width however long the query.
+func FuzzHints(f *testing.F) {
+	seedQueries(f)
+	f.Add("ukraine or gaza and (kyiv not kiev)")
+	f.Fuzz(func(t *testing.T, query string) {
+		for _, h := range Hints(query) {
+			runes := []rune(query)
+			if h.Pos < 1 || h.Pos > len(runes) {
+				t.Fatalf("Hints(%q): position %d outside the query", query, h.Pos)
+			}
+			end := h.Pos - 1
+			for end < len(runes) && !isWordBreak(runes[end]) {
+				end++
+			}
+			if word := string(runes[h.Pos-1 : end]); lowercaseOperator(word) == "" {
+				t.Fatalf("Hints(%q): hint at %d is on %q, not an operator word", query, h.Pos, word)
+			}
+			if c := h.Caret(); len(c) > 20*(caret.Width+1)*utf8.UTFMax {
+				t.Fatalf("Hints(%q): caret picture of %d bytes", query, len(c))
+			}
+		}
+	})
 }
