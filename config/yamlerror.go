@@ -385,7 +385,7 @@ func (s *yamlScan) checkValue(n int, line string, l yamlLine) (yamlMistake, bool
 	switch v[0] {
 	case '@', '`', '%':
 		return yamlMistake{n, l.valueOff, fmt.Sprintf("%s starts with %q, which YAML reserves", name, v[:1]),
-			"quote it: " + s.quotedFix(line, l, strings.TrimSpace(stripComment(v)))}, true
+			"quote it: " + quotedFix(line, l, strings.TrimSpace(stripComment(v)))}, true
 	case '"', '\'':
 		return s.checkQuoted(n, line, l, name)
 	case '|', '>':
@@ -400,19 +400,19 @@ func (s *yamlScan) checkValue(n int, line string, l yamlLine) (yamlMistake, bool
 	case '*':
 		if strings.Contains(s.yamlMsg, "unknown anchor") {
 			return yamlMistake{n, l.valueOff, fmt.Sprintf("%s starts with '*', which YAML reads as a reference to an anchor (&name)", name),
-				"quote it: " + s.quotedFix(line, l, strings.TrimSpace(stripComment(v)))}, true
+				"quote it: " + quotedFix(line, l, strings.TrimSpace(stripComment(v)))}, true
 		}
 		return yamlMistake{}, false
 	case '-':
 		if l.colon >= 0 && (len(v) == 1 || v[1] == ' ') {
 			return yamlMistake{n, l.valueOff, fmt.Sprintf("%s starts with '- ', which YAML reads as a list item", name),
-				"quote it: " + s.quotedFix(line, l, strings.TrimSpace(stripComment(v)))}, true
+				"quote it: " + quotedFix(line, l, strings.TrimSpace(stripComment(v)))}, true
 		}
 	}
 	plain := stripComment(v)
 	if i := strings.Index(plain+" ", ": "); i >= 0 && l.colon >= 0 {
 		return yamlMistake{n, l.valueOff + i, fmt.Sprintf("%s contains ': ', which YAML reads as the start of another key", name),
-			"quote it: " + s.quotedFix(line, l, strings.TrimSpace(plain))}, true
+			"quote it: " + quotedFix(line, l, strings.TrimSpace(plain))}, true
 	}
 	return yamlMistake{}, false
 }
@@ -442,7 +442,7 @@ func (s *yamlScan) checkQuoted(n int, line string, l yamlLine, name string) (yam
 		}
 		return yamlMistake{n, end + 1 + len(after) - len(t),
 			fmt.Sprintf("%s ends at its closing quote, so YAML cannot read the text after it", name),
-			"quote " + what + ": " + s.quotedFix(line, l, whole)}, true
+			"quote " + what + ": " + quotedFix(line, l, whole)}, true
 	}
 	// A quoted value may go on over lines, indented more than its key;
 	// one that meets a line indented like a key, or the end of the file,
@@ -473,7 +473,7 @@ func (s *yamlScan) checkFlow(n int, line string, l yamlLine, name string) (yamlM
 	if end < 0 {
 		if strings.Contains(s.yamlMsg, "did not find expected ',' or") {
 			return yamlMistake{n, l.valueOff, fmt.Sprintf("%s opens %q but does not close it", name, line[l.valueOff:l.valueOff+1]),
-				"close it, or quote the value if it is text: " + s.quotedFix(line, l, strings.TrimSpace(stripComment(line[l.valueOff:])))}, true
+				"close it, or quote the value if it is text: " + quotedFix(line, l, strings.TrimSpace(stripComment(line[l.valueOff:])))}, true
 		}
 		// a list over several lines: trust the YAML library inside it
 		s.skipUntil = func(_ int, next string) bool {
@@ -489,7 +489,7 @@ func (s *yamlScan) checkFlow(n int, line string, l yamlLine, name string) (yamlM
 	}
 	return yamlMistake{n, end + 1 + len(after) - len(t),
 		fmt.Sprintf("%s starts with %q, so YAML reads a list or mapping that ends at the closing bracket, and cannot read the text after it", name, line[l.valueOff:l.valueOff+1]),
-		"quote it if it is text: " + s.quotedFix(line, l, strings.TrimSpace(stripComment(line[l.valueOff:])))}, true
+		"quote it if it is text: " + quotedFix(line, l, strings.TrimSpace(stripComment(line[l.valueOff:])))}, true
 }
 
 // flowEnd returns the offset of the bracket that closes the one at open on
@@ -518,7 +518,7 @@ func flowEnd(line string, open int) int {
 
 // quotedFix is the line as it should be written: its key (or "- ") and the
 // value quoted.
-func (s *yamlScan) quotedFix(line string, l yamlLine, value string) string {
+func quotedFix(line string, l yamlLine, value string) string {
 	return strings.TrimLeft(line[:l.valueOff], " ") + yamlQuote(value)
 }
 
@@ -556,7 +556,7 @@ func isWordByte(c byte) bool {
 }
 
 // doubleInnerQuotes rewrites a single-quoted value with stray quotes inside
-// ('Assad's forces') as YAML wants it ('Assad”s forces').
+// ('Assad's forces') as YAML wants it: each inner quote doubled.
 func doubleInnerQuotes(v string) string {
 	inner := strings.TrimSuffix(strings.TrimPrefix(v, "'"), "'")
 	inner = strings.ReplaceAll(strings.ReplaceAll(inner, "''", "'"), "'", "''")
