@@ -122,7 +122,7 @@ func (d *decoder) syntaxError(err error) {
 	}
 	if m := yamlErrorLine.FindStringSubmatch(msg); m != nil {
 		line, _ := strconv.Atoi(m[1])
-		d.problemAt(line, 0, "YAML syntax: %s", m[2])
+		d.problemAt(line, 0, "YAML syntax: %s (in the YAML parser's words; the mistake is on this line or one below it)", m[2])
 		return
 	}
 	d.problemAt(0, 0, "YAML syntax: %s", strings.TrimPrefix(msg, "yaml: "))

@@ -58,8 +58,16 @@ type yamlScan struct {
 // a file the YAML library refused with yamlMsg.
 func findYAMLMistake(lines []string, yamlMsg string) (yamlMistake, bool) {
 	s := &yamlScan{lines: lines, yamlMsg: yamlMsg}
+	for _, line := range lines {
+		if t := strings.TrimLeft(line, " -"); strings.HasPrefix(t, "? ") || strings.TrimSpace(t) == "?" {
+			return yamlMistake{}, false // explicit keys: beyond this reading, and no config needs them
+		}
+	}
 	for i, raw := range lines {
 		line := strings.TrimSuffix(raw, "\r")
+		if strings.HasPrefix(line, "%") {
+			continue // a directive such as %YAML 1.2
+		}
 		if s.skipUntil != nil {
 			if !s.skipUntil(i, line) {
 				continue
