@@ -26,6 +26,9 @@ type Config struct {
 	Service      Service
 	// Live is what a reload (SIGHUP) may change while the service runs.
 	Live
+	// Warnings are the problems that did not fail the load (from
+	// validators, such as query hints), in file order, for check to print.
+	Warnings Errors
 }
 
 // Live is the part of a config that a running service takes on reload,

@@ -12,6 +12,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/newshound/newshound/internal/caret"
 )
 
 // Validator checks what config cannot check alone, such as query syntax,
@@ -28,7 +30,8 @@ func Load(path string) (*Config, error) {
 }
 
 // LoadWith is Load with extra validators; their problems are merged with
-// config's own, in file order.
+// config's own, in file order. A validator's warnings (Problem.Warning) do
+// not fail the load: with no other problem they end up in Config.Warnings.
 func LoadWith(path string, validators ...Validator) (*Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -59,10 +62,11 @@ func parse(path string, data []byte, env func(string) (string, bool), validators
 			d.problems = append(d.problems, p)
 		}
 	}
-	if len(d.problems) > 0 {
-		d.problems.sortByPosition()
+	d.problems.sortByPosition()
+	if d.problems.ErrorCount() > 0 {
 		return nil, d.problems
 	}
+	c.Warnings = d.problems
 	return c, nil
 }
 
@@ -104,13 +108,21 @@ func (d *decoder) document(data []byte) *yaml.Node {
 
 var yamlErrorLine = regexp.MustCompile(`^yaml: line ([0-9]+): (.*)$`)
 
-// syntaxError turns "yaml: line 3: did not find expected key" into a
-// positioned problem.
+// syntaxError reports a file the YAML library refused. Its line is where
+// its parser gave up, often the start of the enclosing block, and its words
+// are a parser's; so the raw lines are read for a known mistake first, and
+// the library's message is the fallback.
 func (d *decoder) syntaxError(err error) {
 	msg := err.Error()
+	if m, ok := findYAMLMistake(d.lines, msg); ok {
+		line := strings.TrimSuffix(d.lines[m.line-1], "\r")
+		col := column(line, m.off)
+		d.problemAt(m.line, col, "%s\n%s\nhint: %s", m.msg, caret.Under(line, col), m.hint)
+		return
+	}
 	if m := yamlErrorLine.FindStringSubmatch(msg); m != nil {
 		line, _ := strconv.Atoi(m[1])
-		d.problemAt(line, 0, "YAML syntax: %s", m[2])
+		d.problemAt(line, 0, "YAML syntax: %s (in the YAML parser's words; the mistake is on this line or one below it)", m[2])
 		return
 	}
 	d.problemAt(0, 0, "YAML syntax: %s", strings.TrimPrefix(msg, "yaml: "))

@@ -34,3 +34,17 @@ func (c *Config) Destination(name string) (Destination, bool) {
 	}
 	return Destination{}, false
 }
+
+// QueryPos is where in the file character col (1-based) of the
+// subscription's query is, for a query problem or hint at that column:
+// exactly there when the query stands verbatim on its line, else at the
+// query's start. It is the zero Pos when the subscription has no query.
+func (s Subscription) QueryPos(col int) Pos {
+	if s.QueryLine == 0 {
+		return Pos{}
+	}
+	if s.QueryVerbatim && col > 0 {
+		return Pos{Line: s.QueryLine, Col: s.QueryCol + col - 1}
+	}
+	return Pos{Line: s.QueryLine, Col: s.QueryCol}
+}

@@ -47,3 +47,36 @@ subscriptions:
 		t.Errorf("Feed(b) = %+v, %v", f, ok)
 	}
 }
+
+func TestQueryPos(t *testing.T) {
+	const text = "define:\n  x: a\nsubscriptions:\n  - name: plain\n    query: ukraine or gaza\n  - name: quoted\n    query: \"ukraine or gaza\"\n  - name: block\n    query: |\n      ukraine or gaza\n  - name: lines\n    query: |\n      ukraine or\n      gaza\n"
+	c, err := Parse("q.yaml", []byte(text), goldenEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		sub  string
+		col  int
+		want Pos
+	}{
+		{"plain", 9, Pos{5, 20}},
+		{"plain", 1, Pos{5, 12}},
+		{"quoted", 9, Pos{7, 21}},
+		{"block", 9, Pos{10, 15}}, // one line of a block scalar stands verbatim
+		{"lines", 9, Pos{13, 7}},  // several do not: the query's start
+	}
+	for _, tc := range tests {
+		var s Subscription
+		for _, x := range c.Subscriptions {
+			if x.Name == tc.sub {
+				s = x
+			}
+		}
+		if got := s.QueryPos(tc.col); got != tc.want {
+			t.Errorf("%s: QueryPos(%d) = %v, want %v", tc.sub, tc.col, got, tc.want)
+		}
+	}
+	if got := (Subscription{}).QueryPos(3); got != (Pos{}) {
+		t.Errorf("no query: QueryPos = %v, want the zero Pos", got)
+	}
+}

@@ -243,6 +243,13 @@ func (d *decoder) define(n *yaml.Node, c *Config) {
 // query reads a query string; its syntax is checked later by a Validator.
 func (d *decoder) query(key string, v *yaml.Node) (string, bool) {
 	q, ok := d.nonEmpty(key, v)
+	if ok && v.Style == yaml.DoubleQuotedStyle && strings.IndexFunc(q, isEscapedControl) >= 0 {
+		d.escapedControl(key, v)
+		return "", false
+	}
+	if ok {
+		d.hashtagComment(key, v)
+	}
 	// Trim only the end (a block scalar's newline): trimming the start
 	// would shift the text away from its recorded position.
 	return strings.TrimRightFunc(q, unicode.IsSpace), ok

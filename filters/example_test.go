@@ -39,3 +39,14 @@ func ExampleParseError() {
 	// aleppo (ceasefire OR truce
 	//                           ^
 }
+
+func ExampleHints() {
+	for _, h := range filters.Hints("ukraine or gaza") {
+		fmt.Println(h)
+		fmt.Println(h.Caret())
+	}
+	// Output:
+	// query:9: "or" is searched for as a word (only capital OR is an operator): did you mean OR?
+	// ukraine or gaza
+	//         ^
+}

@@ -6,9 +6,8 @@ import (
 	"regexp"
 	"regexp/syntax"
 	"strings"
-	"unicode"
 
-	"golang.org/x/text/width"
+	"github.com/newshound/newshound/internal/caret"
 )
 
 // ParseError is a problem in a query, with the rune column where it is.
@@ -21,13 +20,20 @@ type ParseError struct {
 func (e *ParseError) Error() string { return fmt.Sprintf("query:%d: %s", e.Pos, e.Msg) }
 
 // Caret returns the query and, on a second line, a caret under Pos, for
-// showing the error to the person who wrote the query. The indent copies
-// tabs and counts wide (CJK) characters twice and combining marks not at
-// all, so the caret lines up in a terminal; in a query of several lines the
-// caret goes right after the line Pos is on, and the other lines follow it.
-func (e *ParseError) Caret() string {
-	runes := []rune(e.Query)
-	before := min(max(e.Pos, 1)-1, len(runes)) // runes before Pos
+// showing the error to the person who wrote the query. See caretPicture.
+func (e *ParseError) Caret() string { return caretPicture(e.Query, e.Pos) }
+
+// Lines of a query shown before and after the caret's line.
+const caretContext = 3
+
+// caretPicture draws query with a caret under 1-based rune column pos. The
+// caret lines up in a terminal (tabs copied, wide characters counted twice,
+// combining marks not at all); a long line is cut around the caret with "…"
+// on the cut sides. In a query of several lines the caret goes right after
+// the line pos is on, with at most caretContext lines either side.
+func caretPicture(query string, pos int) string {
+	runes := []rune(query)
+	before := min(max(pos, 1)-1, len(runes)) // runes before pos
 	lineStart := 0
 	for i, r := range runes[:before] {
 		if r == '\n' {
@@ -38,23 +44,34 @@ func (e *ParseError) Caret() string {
 	for lineEnd < len(runes) && runes[lineEnd] != '\n' {
 		lineEnd++
 	}
-	var b strings.Builder
-	b.WriteString(string(runes[:lineEnd]))
-	b.WriteByte('\n')
-	for _, r := range runes[lineStart:before] {
-		switch {
-		case r == '\t':
-			b.WriteByte('\t')
-		case unicode.In(r, unicode.Mn, unicode.Me, unicode.Cf):
-		case width.LookupRune(r).Kind() == width.EastAsianWide || width.LookupRune(r).Kind() == width.EastAsianFullwidth:
-			b.WriteString("  ")
-		default:
-			b.WriteByte(' ')
-		}
+	var lines []string
+	if lineStart > 0 {
+		above := strings.Split(string(runes[:lineStart-1]), "\n")
+		lines = append(lines, cutLines(above, len(above)-caretContext, len(above))...)
 	}
-	b.WriteByte('^')
-	b.WriteString(string(runes[lineEnd:]))
-	return b.String()
+	lines = append(lines, caret.Under(string(runes[lineStart:lineEnd]), before-lineStart+1))
+	if lineEnd < len(runes) {
+		below := strings.Split(string(runes[lineEnd+1:]), "\n")
+		lines = append(lines, cutLines(below, 0, caretContext)...)
+	}
+	return strings.Join(lines, "\n")
+}
+
+// cutLines returns lines[from:to] (clamped), each cut to caret.Width, with
+// a "…" line standing for the lines left out.
+func cutLines(lines []string, from, to int) []string {
+	from, to = max(from, 0), min(to, len(lines))
+	var out []string
+	if from > 0 {
+		out = append(out, "…")
+	}
+	for _, l := range lines[from:to] {
+		out = append(out, caret.Cut(l))
+	}
+	if to < len(lines) {
+		out = append(out, "…")
+	}
+	return out
 }
 
 // Query is one parsed query. A Query is immutable after Parse and may be
@@ -159,7 +176,8 @@ type term struct {
 //	                  and its subdomains. Without a field: title, summary,
 //	                  content and categories.
 //
-// Only uppercase AND, OR, NOT, NEAR and ONEAR are operators.
+// Only uppercase AND, OR, NOT, NEAR and ONEAR are operators; Hints warns
+// of a lowercase "or", "and" or "not" between two terms.
 func Parse(query string, defines map[string]string) (*Query, error) {
 	if len(query) > maxQueryBytes {
 		return nil, &ParseError{Query: query, Pos: 1, Msg: fmt.Sprintf("the query is %d bytes long; the limit is %d", len(query), maxQueryBytes)}

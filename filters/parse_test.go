@@ -134,6 +134,7 @@ func TestParseErrors(t *testing.T) {
 }
 
 func TestParseErrorCaret(t *testing.T) {
+	longQuery := strings.Repeat("kerry ", 40) + "!!! " + strings.Repeat("lavrov ", 40) // "!!!" at column 241
 	tests := []struct {
 		name, query, want string
 	}{
@@ -143,6 +144,16 @@ func TestParseErrorCaret(t *testing.T) {
 		{"combining marks take no column", "Zu\u0308rich (x", "Zu\u0308rich (x\n         ^"},
 		{"caret under the line of the error", "aleppo OR\n  (truce\nOR x", "aleppo OR\n  (truce\nOR x\n    ^"},
 		{"later lines follow the caret", "(aleppo\nOR\n\"truce", "(aleppo\nOR\n\"truce\n^"},
+		{
+			"long line cut around the caret",
+			longQuery,
+			"…" + longQuery[191:289] + "…\n" + strings.Repeat(" ", 50) + "^",
+		},
+		{
+			"far lines left out",
+			"a1 OR\nb1 OR\nc1 OR\nd1 OR\ne1 !!!\nf1\ng1\nh1\ni1",
+			"…\nb1 OR\nc1 OR\nd1 OR\ne1 !!!\n   ^\nf1\ng1\nh1\n…",
+		},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -155,5 +166,21 @@ func TestParseErrorCaret(t *testing.T) {
 				t.Errorf("Caret of %v:\n%s\nwant:\n%s", pe, got, tc.want)
 			}
 		})
+	}
+}
+
+// TestParseErrorCaretHugeQuery checks that a mistake in a 5 MB query shows
+// about a hundred characters of it, not the whole query.
+func TestParseErrorCaretHugeQuery(t *testing.T) {
+	huge := strings.Repeat("aleppo ", 5<<20/7)
+	_, err := Parse(huge, nil)
+	var pe *ParseError
+	if !errors.As(err, &pe) {
+		t.Fatalf("got %v, want a *ParseError", err)
+	}
+	got := pe.Caret()
+	want := strings.Repeat("aleppo ", 15)[:99] + "…\n^"
+	if got != want {
+		t.Errorf("Caret:\n%s\nwant:\n%s", got, want)
 	}
 }
