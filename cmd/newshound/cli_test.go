@@ -60,6 +60,7 @@ func TestCLI(t *testing.T) {
 		{name: "feeds export", args: []string{"feeds", "export", "--config", "../../examples/newshound.yaml"}, wantCode: exitOK, wantOut: `xmlUrl="file:///`},
 		{name: "feeds no subcommand", args: []string{"feeds"}, wantCode: exitUsage, wantErr: "import, export or discover"},
 		{name: "check bad config", args: []string{"check", "--config", "testdata/bad.yaml"}, wantCode: exitFailure, golden: "check_bad.golden"},
+		{name: "check warns of a lowercase or", args: []string{"check", "--config", "testdata/hint.yaml"}, wantCode: exitOK, golden: "check_hint.golden"},
 		{name: "check example", args: []string{"check", "--config", "../../examples/newshound.yaml"}, wantCode: exitOK, wantOut: "ok ("},
 	}
 	for _, tt := range tests {

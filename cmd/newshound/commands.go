@@ -78,9 +78,12 @@ func cmdCheck(_ context.Context, args []string, out, errOut io.Writer) error {
 	if err != nil {
 		if errs, ok := err.(config.Errors); ok {
 			fmt.Fprintln(out, errs.Error())
-			return fmt.Errorf("%s in %s", plural(len(errs), "problem"), *path)
+			return fmt.Errorf("%s in %s", plural(errs.ErrorCount(), "problem"), *path)
 		}
 		return err
+	}
+	if len(cfg.Warnings) > 0 {
+		fmt.Fprintln(out, cfg.Warnings.Error())
 	}
 	fmt.Fprintf(out, "%s: ok (%s, %s, %s)\n", *path, plural(len(cfg.Feeds), "feed"), plural(len(cfg.Subscriptions), "subscription"), plural(len(cfg.Destinations), "destination"))
 	return nil

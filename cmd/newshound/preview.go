@@ -47,6 +47,9 @@ func preview(ctx context.Context, o previewOptions, out, errOut io.Writer) error
 	if err := filters.NewSet(o.Defines).Add("preview", o.Query); err != nil {
 		return bot.QueryError(err)
 	}
+	for _, h := range filters.Hints(o.Query) {
+		fmt.Fprintf(errOut, "warning: %s\n%s\n", h, h.Caret())
+	}
 	sources := make([]alert.Feed, len(o.Sources))
 	for i, src := range o.Sources {
 		sources[i] = alert.Feed{ID: src, Name: src, URL: sourceURL(src), AllowFile: true}

@@ -8,13 +8,19 @@ import (
 )
 
 // validateQueries is a config.Validator: it parses every subscription's
-// query and every define, and reports problems at their file:line:col.
+// query and every define, and reports problems at their file:line:col,
+// with warnings for what probably does not mean what was meant (a
+// lowercase "or" between words).
 func validateQueries(c *config.Config) []config.Problem {
 	var problems []config.Problem
 	for name, q := range c.Define {
+		pos := c.DefinePos[name]
 		if _, err := filters.Parse(q, c.Define); err != nil {
-			pos := c.DefinePos[name]
 			problems = append(problems, queryProblem(c.Path, pos.Line, pos.Col, false, err))
+			continue
+		}
+		for _, h := range filters.Hints(q) {
+			problems = append(problems, hintProblem(c.Path, pos, h))
 		}
 	}
 	for _, s := range c.Subscriptions {
@@ -24,9 +30,18 @@ func validateQueries(c *config.Config) []config.Problem {
 		set := filters.NewSet(c.Define)
 		if err := set.Add(s.Name, s.Query); err != nil {
 			problems = append(problems, queryProblem(c.Path, s.QueryLine, s.QueryCol, s.QueryVerbatim, err))
+			continue
+		}
+		for _, h := range filters.Hints(s.Query) {
+			problems = append(problems, hintProblem(c.Path, s.QueryPos(h.Pos), h))
 		}
 	}
 	return problems
+}
+
+// hintProblem is a query hint as a warning at its place in the file.
+func hintProblem(file string, at config.Pos, h filters.Hint) config.Problem {
+	return config.Problem{File: file, Line: at.Line, Col: at.Col, Msg: h.Msg + "\n" + h.Caret(), Warning: true}
 }
 
 // queryProblem places a query error in the file: at the offending
