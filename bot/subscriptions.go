@@ -136,7 +136,7 @@ func (s *Service) Reload(ctx context.Context, cfg *config.Config) error {
 func sameSettings(a, b *config.Config) bool {
 	return reflect.DeepEqual(a.Store, b.Store) && reflect.DeepEqual(a.Defaults, b.Defaults) &&
 		reflect.DeepEqual(a.Discord, b.Discord) && slices.EqualFunc(a.Destinations, b.Destinations,
-		func(x, y config.Destination) bool { x.Line, y.Line = 0, 0; return x == y })
+		func(x, y config.Destination) bool { x.Line, y.Line = 0, 0; return reflect.DeepEqual(x, y) })
 }
 
 func buildSubscriptions(cfg *config.Config, watches []store.Watch) (*subscriptions, error) {
