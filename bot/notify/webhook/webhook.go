@@ -155,22 +155,18 @@ func Render(alerts []notify.Alert) ([]byte, error) {
 // terminal that shows the body cannot be reordered by a feed's text.
 // They can only occur inside JSON strings, where an escape is valid.
 func escapeBidi(body []byte) []byte {
-	if !bytes.ContainsFunc(body, isBidiControl) {
+	if !bytes.ContainsFunc(body, notify.IsBidiControl) {
 		return body
 	}
 	var out bytes.Buffer
 	for _, r := range string(body) {
-		if isBidiControl(r) {
+		if notify.IsBidiControl(r) {
 			fmt.Fprintf(&out, `\u%04x`, r)
 			continue
 		}
 		out.WriteRune(r)
 	}
 	return out.Bytes()
-}
-
-func isBidiControl(r rune) bool {
-	return (r >= '\u202A' && r <= '\u202E') || (r >= '\u2066' && r <= '\u2069')
 }
 
 func item(a notify.Alert) Item {
