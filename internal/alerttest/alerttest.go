@@ -55,7 +55,8 @@ const HostileTitleLength = 10000
 // broadcasts for Discord and Slack, HTML and script for mail, markdown and
 // mrkdwn, a link label that escapes its brackets, header injection, a
 // right-to-left override, control characters, and a 10,000-character
-// title.
+// title. Its text has paragraphs that are a lone "." and start with
+// ".", which SMTP must dot-stuff.
 func Hostile() notify.Alert {
 	head := "@everyone <!channel> <!here> <@U024BE7LH> <#C024BE7LH> " +
 		"<script>alert('x')</script> *bold* _it_ ~strike~ `code` ```block``` " +
@@ -64,7 +65,7 @@ func Hostile() notify.Alert {
 	title := head + strings.Repeat("long ", (HostileTitleLength-len([]rune(head)))/5)
 	title += strings.Repeat("x", HostileTitleLength-len([]rune(title)))
 	text := "Leak: <img src=x onerror=alert(1)> @here <!subteam^S123> ==> **really** &lt;b&gt;" +
-		"\n.\n.line starting with a dot\nFrom: spoof@example.org\n" + strings.Repeat("word ", 2000)
+		"\n\n.\n\n.line starting with a dot\nFrom: spoof@example.org\n" + strings.Repeat("word ", 2000)
 	return notify.Alert{
 		Subscription: "chaos <!channel>",
 		Feed:         "evil-feed @everyone",

@@ -412,3 +412,29 @@ func TestNewRefusesBadConfig(t *testing.T) {
 		t.Errorf("New(valid config) = %v", err)
 	}
 }
+
+// The server receives exactly the composed mail: lines that are a lone
+// "." or start with one are dot-stuffed on the way and unstuffed on
+// arrival, and nothing else changes.
+func TestHostileMailArrivesIntact(t *testing.T) {
+	srv := fakesmtp.New(t, fakesmtp.Options{Mode: fakesmtp.StartTLS})
+	n := newNotifier(t, srv, StartTLS, "", "")
+	m := notify.Message{Nonce: "h", Alerts: []notify.Alert{alerttest.Hostile()}}
+	if _, err := n.Send(context.Background(), m); err != nil {
+		t.Fatal(err)
+	}
+	want, err := Compose(m, n.env, sentAt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(want, []byte("\r\n.\r\n")) || !bytes.Contains(want, []byte("\r\n.line")) {
+		t.Fatal("the hostile mail has no line to dot-stuff; the test proves nothing")
+	}
+	mails := srv.Mails()
+	if len(mails) != 1 {
+		t.Fatalf("%d mails, want 1", len(mails))
+	}
+	if got := mails[0].Data; !bytes.Equal(got, want) {
+		t.Errorf("the server received %d bytes that differ from the %d composed", len(got), len(want))
+	}
+}

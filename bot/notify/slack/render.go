@@ -181,11 +181,12 @@ func linkTarget(link string) string {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return ""
 	}
-	s := u.String() // percent-encodes spaces, quotes and < >
+	// url.Parse leaves | < > in a query; Slack reads them as the end of
+	// the link, and wants & escaped like everywhere else.
+	s := strings.NewReplacer("|", "%7C", "<", "%3C", ">", "%3E", " ", "%20", "&", "&amp;").Replace(u.String())
 	if len(s) > maxURL {
 		return ""
 	}
-	s = strings.NewReplacer("|", "%7C", "<", "%3C", ">", "%3E", "&", "&amp;").Replace(s)
 	return s
 }
 
