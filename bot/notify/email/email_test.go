@@ -438,3 +438,21 @@ func TestHostileMailArrivesIntact(t *testing.T) {
 		t.Errorf("the server received %d bytes that differ from the %d composed", len(got), len(want))
 	}
 }
+
+// BenchmarkComposeHostileDigest measures a digest of ten alerts of
+// 10,000-character hostile text.
+func BenchmarkComposeHostileDigest(b *testing.B) {
+	alerts := make([]notify.Alert, notify.MaxBurst)
+	for i := range alerts {
+		alerts[i] = alerttest.Hostile()
+	}
+	env, err := ParseEnvelope("a@example.org", []string{"b@example.org"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := Compose(notify.Message{Nonce: "bench", Alerts: alerts}, env, sentAt); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

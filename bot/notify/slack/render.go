@@ -236,29 +236,27 @@ func render(text string, spans []notify.Span, limit int, breaks bool) string {
 	if limit <= 0 {
 		return ""
 	}
-	// Bound the work for huge text: at most 16 bytes per output character.
-	capped := false
-	if maxBytes := 16*limit + 64; len(text) > maxBytes {
-		for maxBytes > 0 && !utf8.RuneStart(text[maxBytes]) {
-			maxBytes--
-		}
-		text, capped = text[:maxBytes], true
-	}
-	ps := pieces(text, spans, breaks)
+	ps, more := pieces(text, spans, breaks, limit)
 	n := len(ps)
-	if capped || length(ps) > limit {
+	if more || length(ps) > limit {
 		n = cutPoint(ps, limit-1)
 	}
 	out := join(ps[:n])
-	if n < len(ps) || capped {
+	if n < len(ps) || more {
 		out += ellipsis
 	}
 	return out
 }
 
-func pieces(text string, spans []notify.Span, breaks bool) []piece {
-	var ps []piece
+// pieces splits text into escaped characters and folded white space. It
+// stops once the pieces are longer than limit, which bounds the work for
+// huge text, and reports whether it did.
+func pieces(text string, spans []notify.Span, breaks bool, limit int) (ps []piece, more bool) {
+	chars := 0
 	for i := 0; i < len(text); {
+		if chars > limit {
+			return ps, true
+		}
 		r, size := utf8.DecodeRuneInString(text[i:])
 		bold := inSpans(spans, i)
 		switch {
@@ -279,14 +277,16 @@ func pieces(text string, spans []notify.Span, breaks bool) []piece {
 			}
 			if len(ps) > 0 && end < len(text) {
 				ps = append(ps, spacePiece(newlines, bold, breaks))
+				chars += len(ps[len(ps)-1].text)
 			}
 			i = end
 			continue
 		}
 		ps = append(ps, piece{text: escapeRune(text, i, r), bold: bold})
+		chars += utf8.RuneCountInString(ps[len(ps)-1].text)
 		i += size
 	}
-	return ps
+	return ps, false
 }
 
 func spacePiece(newlines int, bold, breaks bool) piece {

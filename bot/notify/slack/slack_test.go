@@ -319,3 +319,14 @@ func TestSendHonoursContext(t *testing.T) {
 		t.Errorf("Send error = %v, want the context's deadline", err)
 	}
 }
+
+// BenchmarkRenderHostileBurst measures the worst case the renderer sees:
+// ten alerts of 10,000-character hostile text.
+func BenchmarkRenderHostileBurst(b *testing.B) {
+	alerts := hostileBurst(notify.MaxBurst)
+	for b.Loop() {
+		if _, err := json.Marshal(Render(alerts, "bench")); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

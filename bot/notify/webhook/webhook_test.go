@@ -308,3 +308,17 @@ func TestNewRefusesBadSettings(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkRenderHostileBurst measures the body of ten alerts of
+// 10,000-character hostile text.
+func BenchmarkRenderHostileBurst(b *testing.B) {
+	alerts := make([]notify.Alert, notify.MaxBurst)
+	for i := range alerts {
+		alerts[i] = alerttest.Hostile()
+	}
+	for b.Loop() {
+		if _, err := Render(alerts); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
