@@ -26,7 +26,9 @@ const (
 	maxTitle   = 300
 	maxExcerpt = 1500
 	maxSubject = 120 // of feed text; the prefix comes on top
-	maxRefs    = 10
+	// MaxAlerts is the most alerts one mail lists; a longer digest ends
+	// with "and N more".
+	MaxAlerts = 100
 )
 
 const ellipsis = "…"
@@ -70,10 +72,12 @@ func Compose(m notify.Message, env Envelope, date time.Time) ([]byte, error) {
 		return nil, fmt.Errorf("a message without alerts")
 	}
 	domain := domainOf(env.From.Address)
-	items := make([]item, len(m.Alerts))
-	for i, a := range m.Alerts {
+	shown := m.Alerts[:min(len(m.Alerts), MaxAlerts)]
+	items := make([]item, len(shown))
+	for i, a := range shown {
 		items[i] = newItem(a)
 	}
+	more := len(m.Alerts) - len(shown)
 	var b bytes.Buffer
 	h := textproto.MIMEHeader{}
 	header := func(k, v string) { h.Set(k, v); fmt.Fprintf(&b, "%s: %s\r\n", k, v) }
@@ -95,10 +99,10 @@ func Compose(m notify.Message, env Envelope, date time.Time) ([]byte, error) {
 	}
 	header("Content-Type", "multipart/alternative; boundary="+mw.Boundary())
 	b.WriteString("\r\n")
-	if err := writePart(mw, "text/plain; charset=utf-8", plainText(items)); err != nil {
+	if err := writePart(mw, "text/plain; charset=utf-8", plainText(items, more)); err != nil {
 		return nil, err
 	}
-	html, err := htmlText(items)
+	html, err := htmlText(items, more)
 	if err != nil {
 		return nil, err
 	}
@@ -393,7 +397,7 @@ func inSpans(spans []notify.Span, i int) bool {
 
 // plainText is the text/plain part: each alert's title, link, excerpt and
 // details, alerts separated by a rule.
-func plainText(items []item) string {
+func plainText(items []item, more int) string {
 	var b strings.Builder
 	for i, it := range items {
 		if i > 0 {
@@ -416,6 +420,9 @@ func plainText(items []item) string {
 		}
 		b.WriteString("\n" + strings.Join(details(it), " · ") + "\n")
 	}
+	if more > 0 {
+		fmt.Fprintf(&b, "\n----------------------------------------\n\nand %d more\n", more)
+	}
 	return b.String()
 }
 
@@ -433,7 +440,7 @@ var page = template.Must(template.New("mail").Funcs(template.FuncMap{"details": 
 <html>
 <head><meta charset="utf-8"></head>
 <body style="font-family: sans-serif; line-height: 1.4; max-width: 40em">
-{{- range $i, $it := . }}
+{{- range $i, $it := .Items }}
 {{- if $i }}
 <hr style="border: 0; border-top: 1px solid #ddd">
 {{- end }}
@@ -445,13 +452,21 @@ var page = template.Must(template.New("mail").Funcs(template.FuncMap{"details": 
 <p style="margin: 0.2em 0; color: #666; font-size: smaller">{{ range $k, $d := details $it }}{{ if $k }} · {{ end }}{{ $d }}{{ end }}</p>
 </div>
 {{- end }}
+{{- if .More }}
+<hr style="border: 0; border-top: 1px solid #ddd">
+<p>and {{ .More }} more</p>
+{{- end }}
 </body>
 </html>
 `))
 
-func htmlText(items []item) (string, error) {
+func htmlText(items []item, more int) (string, error) {
 	var b strings.Builder
-	if err := page.Execute(&b, items); err != nil {
+	data := struct {
+		Items []item
+		More  int
+	}{items, more}
+	if err := page.Execute(&b, data); err != nil {
 		return "", err
 	}
 	return b.String(), nil

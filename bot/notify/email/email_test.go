@@ -456,3 +456,20 @@ func BenchmarkComposeHostileDigest(b *testing.B) {
 		}
 	}
 }
+
+func TestLongDigestEndsWithAndMore(t *testing.T) {
+	alerts := alerttest.Sequence(MaxAlerts + 5)
+	raw, err := Compose(notify.Message{Nonce: "long", Alerts: alerts}, envelope(t), sentAt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, text, html := parts(t, raw)
+	for name, part := range map[string]string{"text": text, "html": html} {
+		if !strings.Contains(part, "and 5 more") {
+			t.Errorf("%s part does not end with \"and 5 more\"", name)
+		}
+		if !strings.Contains(part, alerts[MaxAlerts-1].Link) || strings.Contains(part, alerts[MaxAlerts].Link) {
+			t.Errorf("%s part does not list exactly the first %d alerts", name, MaxAlerts)
+		}
+	}
+}

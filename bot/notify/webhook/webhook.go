@@ -13,7 +13,7 @@
 //	Idempotency-Key: <the same on every retry of one delivery>
 //
 //	{"version":1,"alerts":[{
-//	  "id": "9f1c…",               // the item: hash of its link (or feed and title)
+//	  "id": "9f1c…",               // the item: hash of its feed and link (or title)
 //	  "title": "…", "link": "https://…",
 //	  "feed": "wire",              // the feed's name in the config
 //	  "published": "2026-01-01T08:00:00Z",  // RFC 3339, UTC; null when unknown
@@ -190,8 +190,14 @@ func item(a notify.Alert) Item {
 	return it
 }
 
+// itemID names the item: its feed and link, or without a link its feed
+// and title, so an edited title keeps the id.
 func itemID(a notify.Alert) string {
-	sum := sha256.Sum256([]byte(a.Feed + "\x00" + a.Link + "\x00" + a.Title))
+	seed := a.Feed + "\x00link\x00" + a.Link
+	if a.Link == "" {
+		seed = a.Feed + "\x00title\x00" + a.Title
+	}
+	sum := sha256.Sum256([]byte(seed))
 	return hex.EncodeToString(sum[:12])
 }
 
