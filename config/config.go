@@ -135,19 +135,58 @@ const (
 	Console        = "console"
 	DiscordWebhook = "discord-webhook"
 	DiscordChannel = "discord-channel"
+	SlackWebhook   = "slack-webhook"
+	Email          = "email"
+	Webhook        = "webhook" // a generic JSON webhook, signed with HMAC-SHA256
 )
 
 // Destination is where alerts go.
 type Destination struct {
 	Name       string
-	Type       string // Console, DiscordWebhook or DiscordChannel
-	WebhookURL string
+	Type       string // Console, DiscordWebhook, DiscordChannel, SlackWebhook, Email or Webhook
+	WebhookURL string // DiscordWebhook and SlackWebhook
 	// WebhookID and WebhookToken are parsed out of WebhookURL, so the
 	// notifier can call the webhook through its own API base.
 	WebhookID    string
 	WebhookToken string
 	ChannelID    string
-	Line         int
+	// URL and Secret configure a generic Webhook: the endpoint, and the
+	// HMAC-SHA256 key its requests are signed with.
+	URL    string
+	Secret string
+	SMTP   SMTP // type Email
+	Line   int
+}
+
+// TLS modes of an SMTP connection.
+const (
+	StartTLS    = "starttls" // plain connection upgraded with STARTTLS; refused if the server does not offer it
+	ImplicitTLS = "implicit" // TLS from the first byte ("SMTPS", usually port 465)
+	NoTLS       = "none"     // no encryption: only for a relay on the same host or network
+)
+
+// SMTP configures an Email destination.
+type SMTP struct {
+	Host string
+	// Port defaults by TLS mode: 587 for starttls, 465 for implicit, 25
+	// for none.
+	Port     int
+	TLS      string // StartTLS (default), ImplicitTLS or NoTLS
+	Username string // empty = no AUTH
+	Password string // usually "${SMTP_PASSWORD}"
+	From     string // an RFC 5322 address: "newshound <alerts@example.org>"
+	To       []string
+}
+
+// DefaultSMTPPort is the usual port for a TLS mode.
+func DefaultSMTPPort(tls string) int {
+	switch tls {
+	case ImplicitTLS:
+		return 465
+	case NoTLS:
+		return 25
+	}
+	return 587
 }
 
 // Defaults for keys the file leaves out.

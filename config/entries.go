@@ -189,70 +189,33 @@ func (d *decoder) color(v *yaml.Node) (int, bool) {
 	return int(n), true
 }
 
-var destinationTypes = []string{Console, DiscordWebhook, DiscordChannel}
+var destinationTypes = []string{Console, DiscordWebhook, DiscordChannel, SlackWebhook, Email, Webhook}
 
 func (d *decoder) destination(n *yaml.Node, dc Discord) (Destination, Pos) {
 	dest := Destination{Line: n.Line}
 	var namePos Pos
-	var webhookNode, channelNode, typeNode *yaml.Node
-	d.mapping(n, "destination", map[string]fieldFunc{
+	var typeNode *yaml.Node
+	given := map[string]*yaml.Node{} // the type-specific keys present
+	fields := map[string]fieldFunc{
 		"name": func(v *yaml.Node) { setIf(&dest.Name)(d.name("name", v)); namePos = posOf(v) },
 		"type": func(v *yaml.Node) {
 			typeNode = v
 			t, ok := d.str("type", v)
 			if ok && !slices.Contains(destinationTypes, t) {
-				d.errorf(v, "type: expected console, discord-webhook or discord-channel, got %q%s", t, suggestion(t, destinationTypes))
+				d.errorf(v, "type: expected console, discord-webhook, discord-channel, slack-webhook, email or webhook, got %q%s", t, suggestion(t, destinationTypes))
 				return
 			}
 			dest.Type = t
 		},
-		"webhook_url": func(v *yaml.Node) {
-			webhookNode = v
-			setIf(&dest.WebhookURL)(d.nonEmpty("webhook_url", v))
-		},
-		"channel_id": func(v *yaml.Node) {
-			channelNode = v
-			setIf(&dest.ChannelID)(d.snowflake("channel_id", v))
-		},
-	})
+	}
+	for key, decode := range d.destinationKeys(&dest) {
+		fields[key] = func(v *yaml.Node) { given[key] = v; decode(v) }
+	}
+	d.mapping(n, "destination", fields)
 	if resolve(n).Kind != yaml.MappingNode {
 		return dest, namePos
 	}
 	d.require(n, label("destination", dest.Name), map[string]bool{"name": namePos.Line > 0, "type": typeNode != nil})
-	d.destinationKinds(n, &dest, dc, webhookNode, channelNode)
+	d.destinationKinds(n, &dest, dc, given)
 	return dest, namePos
-}
-
-// destinationKinds checks the keys each destination type needs and refuses
-// keys another type uses, which would otherwise be ignored in silence.
-func (d *decoder) destinationKinds(n *yaml.Node, dest *Destination, dc Discord, webhookNode, channelNode *yaml.Node) {
-	if webhookNode != nil && dest.Type != DiscordWebhook && dest.Type != "" {
-		d.errorf(webhookNode, "webhook_url: only used by type discord-webhook, not %s", dest.Type)
-	}
-	if channelNode != nil && dest.Type != DiscordChannel && dest.Type != "" {
-		d.errorf(channelNode, "channel_id: only used by type discord-channel, not %s", dest.Type)
-	}
-	switch dest.Type {
-	case DiscordWebhook:
-		if webhookNode == nil {
-			d.errorf(n, "%s: type discord-webhook needs webhook_url", label("destination", dest.Name))
-			return
-		}
-		if dest.WebhookURL == "" {
-			return
-		}
-		id, token, err := ParseWebhookURL(strings.TrimSpace(dest.WebhookURL), dc.APIBase)
-		if err != nil {
-			d.errorf(webhookNode, "%v", err)
-			return
-		}
-		dest.WebhookID, dest.WebhookToken = id, token
-	case DiscordChannel:
-		if channelNode == nil {
-			d.errorf(n, "%s: type discord-channel needs channel_id", label("destination", dest.Name))
-		}
-		if dc.Token == "" {
-			d.errorf(n, "%s: type discord-channel needs discord.token (the bot token, e.g. token: ${DISCORD_TOKEN})", label("destination", dest.Name))
-		}
-	}
 }

@@ -14,6 +14,9 @@ import (
 	"github.com/newshound/newshound/bot"
 	"github.com/newshound/newshound/bot/discord"
 	"github.com/newshound/newshound/bot/notify"
+	"github.com/newshound/newshound/bot/notify/email"
+	"github.com/newshound/newshound/bot/notify/slack"
+	"github.com/newshound/newshound/bot/notify/webhook"
 	"github.com/newshound/newshound/config"
 	"github.com/newshound/newshound/feeds"
 	"github.com/newshound/newshound/store"
@@ -127,6 +130,12 @@ func openNotifiers(cfg *config.Config, e env) (map[string]notify.Notifier, func(
 				return nil, nil, nil, err
 			}
 			out[d.Name] = discord.NewChannelNotifier(s, d.ChannelID, limiter)
+		case config.SlackWebhook, config.Email, config.Webhook:
+			n, err := openOtherNotifier(d, e)
+			if err != nil {
+				return nil, nil, nil, fmt.Errorf("destination %q: %w", d.Name, err)
+			}
+			out[d.Name] = n
 		default:
 			return nil, nil, nil, fmt.Errorf("destination %q: unknown type %q", d.Name, d.Type)
 		}
@@ -140,4 +149,20 @@ func openNotifiers(cfg *config.Config, e env) (map[string]notify.Notifier, func(
 		channel = func(id string) notify.Notifier { return discord.NewChannelNotifier(s, id, limiter) }
 	}
 	return out, channel, session, nil
+}
+
+// openOtherNotifier makes the notifier of a destination outside Discord.
+func openOtherNotifier(d config.Destination, e env) (notify.Notifier, error) {
+	switch d.Type {
+	case config.SlackWebhook:
+		return slack.New(d.WebhookURL, slack.Options{})
+	case config.Email:
+		return email.New(email.Config{
+			Host: d.SMTP.Host, Port: d.SMTP.Port, TLS: d.SMTP.TLS, Username: d.SMTP.Username, Password: d.SMTP.Password,
+			From: d.SMTP.From, To: d.SMTP.To, Logger: e.logger,
+		})
+	case config.Webhook:
+		return webhook.New(d.URL, d.Secret, webhook.Options{})
+	}
+	return nil, fmt.Errorf("unknown type %q", d.Type)
 }

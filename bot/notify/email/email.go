@@ -1,0 +1,282 @@
+// Package email sends alerts as mail through an SMTP server (net/smtp):
+// STARTTLS, implicit TLS or none, AUTH PLAIN when a username is set. It
+// owns the mail's form (see Compose) and what the server's replies mean;
+// it does not retry (the outbox sender does).
+//
+// A retry sends the same Message-ID, so a receiving system that drops
+// repeats drops it. Replies map to the sender's errors: a 4xx reply
+// anywhere is temporary (*notify.RetryError); a 5xx to RCPT refuses that
+// recipient (the others still get the mail; when all are refused the
+// alert is notify.ErrRejected); a 5xx to the message itself is
+// ErrRejected; refused authentication, a refused sender address, or a
+// server without the STARTTLS or AUTH it is configured to use is
+// notify.ErrGone, a problem only the operator can fix.
+package email
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/smtp"
+	"net/textproto"
+	"strconv"
+	"time"
+
+	"github.com/newshound/newshound/bot/notify"
+)
+
+// TLS modes, as the config writes them.
+const (
+	StartTLS    = "starttls"
+	ImplicitTLS = "implicit"
+	NoTLS       = "none"
+)
+
+// tempFailWait is how long a 4xx reply waits: long enough for greylisting,
+// which refuses the first attempt for a few minutes.
+const tempFailWait = 5 * time.Minute
+
+// defaultTimeout bounds a whole Send when the context has no deadline.
+const defaultTimeout = 2 * time.Minute
+
+// Config configures a Notifier.
+type Config struct {
+	Host     string
+	Port     int
+	TLS      string // StartTLS, ImplicitTLS or NoTLS
+	Username string // empty = no AUTH
+	Password string
+	From     string   // "newshound <alerts@example.org>"
+	To       []string // one or more addresses
+	// TLSConfig, when set, is used for STARTTLS and implicit TLS (its
+	// ServerName defaults to Host); tests use it to trust a test CA.
+	TLSConfig *tls.Config
+	// LocalName is the name sent with EHLO; default "localhost".
+	LocalName string
+	// Timeout bounds a Send whose context has no deadline; default 2m.
+	Timeout time.Duration
+	// Now is the clock for the Date header; default time.Now.
+	Now    func() time.Time
+	Logger *slog.Logger // default: discard
+}
+
+// Notifier sends mail through one SMTP server.
+type Notifier struct {
+	cfg Config
+	env Envelope
+	tls *tls.Config
+	log *slog.Logger
+}
+
+// New checks cfg and returns a notifier. It does not connect.
+func New(cfg Config) (*Notifier, error) {
+	env, err := ParseEnvelope(cfg.From, cfg.To)
+	if err != nil {
+		return nil, fmt.Errorf("email: %v", err)
+	}
+	switch {
+	case cfg.Host == "":
+		return nil, errors.New("email: no SMTP host")
+	case cfg.Port <= 0 || cfg.Port > 65535:
+		return nil, fmt.Errorf("email: bad SMTP port %d", cfg.Port)
+	case cfg.TLS != StartTLS && cfg.TLS != ImplicitTLS && cfg.TLS != NoTLS:
+		return nil, fmt.Errorf("email: TLS mode %q is not starttls, implicit or none", cfg.TLS)
+	}
+	tc := &tls.Config{ServerName: cfg.Host, MinVersion: tls.VersionTLS12}
+	if cfg.TLSConfig != nil {
+		tc = cfg.TLSConfig.Clone()
+		if tc.ServerName == "" {
+			tc.ServerName = cfg.Host
+		}
+	}
+	if cfg.LocalName == "" {
+		cfg.LocalName = "localhost"
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = defaultTimeout
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Notifier{cfg: cfg, env: env, tls: tc, log: log}, nil
+}
+
+// Send delivers the message as one mail to every recipient. Every network
+// step is bounded by ctx (and by Config.Timeout when ctx has no deadline).
+// The receipt's MessageID is the mail's Message-ID.
+func (n *Notifier) Send(ctx context.Context, m notify.Message) (notify.Receipt, error) {
+	msg, err := Compose(m, n.env, n.cfg.Now())
+	if err != nil {
+		return notify.Receipt{}, fmt.Errorf("email: %v: %w", err, notify.ErrRejected)
+	}
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, n.cfg.Timeout)
+		defer cancel()
+	}
+	c, stop, err := n.connect(ctx)
+	if err != nil {
+		return notify.Receipt{}, err
+	}
+	defer stop()
+	defer c.Close()
+	if err := n.deliver(c, msg); err != nil {
+		return notify.Receipt{}, n.contextError(ctx, err)
+	}
+	_ = c.Quit() // the server has the mail; a failed goodbye changes nothing
+	return notify.Receipt{MessageID: MessageID(m, domainOf(n.env.From.Address))}, nil
+}
+
+// connect dials, greets, secures and authenticates, all within ctx. stop
+// disarms the watch on ctx; call it when done with the client.
+func (n *Notifier) connect(ctx context.Context) (c *smtp.Client, stop func() bool, err error) {
+	addr := net.JoinHostPort(n.cfg.Host, strconv.Itoa(n.cfg.Port))
+	var conn net.Conn
+	if n.cfg.TLS == ImplicitTLS {
+		conn, err = (&tls.Dialer{Config: n.tls}).DialContext(ctx, "tcp", addr)
+	} else {
+		conn, err = (&net.Dialer{}).DialContext(ctx, "tcp", addr)
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", n.server(), err)
+	}
+	// net/smtp takes no context: a deadline on the connection bounds each
+	// step, and cancelling ctx ends the one under way.
+	deadline, _ := ctx.Deadline()
+	conn.SetDeadline(deadline)
+	stop = context.AfterFunc(ctx, func() { conn.SetDeadline(time.Now()) })
+	c, err = n.handshake(conn)
+	if err != nil {
+		stop()
+		conn.Close()
+		return nil, nil, n.contextError(ctx, err)
+	}
+	return c, stop, nil
+}
+
+// contextError says so when the context, through the connection's
+// deadline, cut a step short: the conn's timer can fire a moment before
+// ctx reports it.
+func (n *Notifier) contextError(ctx context.Context, err error) error {
+	cause := ctx.Err()
+	var ne net.Error
+	if deadline, ok := ctx.Deadline(); cause == nil && ok && !time.Now().Before(deadline) && errors.As(err, &ne) && ne.Timeout() {
+		cause = context.DeadlineExceeded
+	}
+	if cause == nil {
+		return err
+	}
+	return fmt.Errorf("%s: %w (%v)", n.server(), cause, err)
+}
+
+func (n *Notifier) handshake(conn net.Conn) (*smtp.Client, error) {
+	c, err := smtp.NewClient(conn, n.cfg.Host)
+	if err != nil {
+		return nil, n.replyError("greeting", err, notify.ErrGone)
+	}
+	if err := c.Hello(n.cfg.LocalName); err != nil {
+		c.Close()
+		return nil, n.replyError("EHLO", err, notify.ErrGone)
+	}
+	if n.cfg.TLS == StartTLS {
+		if ok, _ := c.Extension("STARTTLS"); !ok {
+			c.Close()
+			return nil, fmt.Errorf("%s offers no STARTTLS (set tls: implicit or none if that is intended): %w", n.server(), notify.ErrGone)
+		}
+		if err := c.StartTLS(n.tls); err != nil {
+			c.Close()
+			return nil, n.replyError("STARTTLS", err, notify.ErrGone)
+		}
+	}
+	if n.cfg.Username != "" {
+		if ok, _ := c.Extension("AUTH"); !ok {
+			c.Close()
+			return nil, fmt.Errorf("%s offers no AUTH but a username is set: %w", n.server(), notify.ErrGone)
+		}
+		if err := c.Auth(smtp.PlainAuth("", n.cfg.Username, n.cfg.Password, n.cfg.Host)); err != nil {
+			c.Close()
+			return nil, n.replyError("AUTH as "+n.cfg.Username, err, notify.ErrGone)
+		}
+	}
+	return c, nil
+}
+
+// deliver sends the envelope and the mail. Recipients refused for good
+// are logged and skipped; the mail goes to the rest.
+func (n *Notifier) deliver(c *smtp.Client, msg []byte) error {
+	if err := c.Mail(n.env.From.Address); err != nil {
+		return n.replyError("MAIL FROM "+n.env.From.Address, err, notify.ErrGone)
+	}
+	accepted := 0
+	var refused error
+	for _, to := range n.env.To {
+		err := c.Rcpt(to.Address)
+		if err == nil {
+			accepted++
+			continue
+		}
+		if code := replyCode(err); code < 500 || code > 599 {
+			_ = c.Reset()
+			return n.replyError("RCPT TO "+to.Address, err, nil)
+		}
+		refused = n.replyError("RCPT TO "+to.Address, err, notify.ErrRejected)
+		n.log.Warn("email: recipient refused, sending to the others", "server", n.server(), "recipient", to.Address, "err", err)
+	}
+	if accepted == 0 {
+		_ = c.Reset()
+		return refused
+	}
+	w, err := c.Data()
+	if err != nil {
+		return n.replyError("DATA", err, notify.ErrRejected)
+	}
+	if _, err := w.Write(msg); err != nil {
+		w.Close()
+		return fmt.Errorf("%s: sending the mail: %w", n.server(), err)
+	}
+	if err := w.Close(); err != nil {
+		return n.replyError("end of DATA", err, notify.ErrRejected)
+	}
+	return nil
+}
+
+// replyError wraps an error of one SMTP step: a 4xx reply asks for a
+// retry later, a 5xx reply gets permanent (ErrGone or ErrRejected; nil
+// means retry), anything else (network, TLS) is a plain error.
+func (n *Notifier) replyError(step string, err error, permanent error) error {
+	wrapped := fmt.Errorf("%s: %s: %w", n.server(), step, err)
+	switch code := replyCode(err); {
+	case code >= 400 && code < 500:
+		return &notify.RetryError{After: tempFailWait, Err: wrapped}
+	case code >= 500 && permanent != nil:
+		return fmt.Errorf("%w: %w", wrapped, permanent)
+	case code == 0 && permanent == notify.ErrGone && isAuthRefusal(err):
+		return fmt.Errorf("%w: %w", wrapped, notify.ErrGone)
+	}
+	return wrapped
+}
+
+func replyCode(err error) int {
+	var te *textproto.Error
+	if errors.As(err, &te) {
+		return te.Code
+	}
+	return 0
+}
+
+// isAuthRefusal: net/smtp refuses on its own to send a password over a
+// connection that is neither TLS nor to localhost.
+func isAuthRefusal(err error) bool {
+	return err != nil && (err.Error() == "unencrypted connection" || err.Error() == "wrong host name")
+}
+
+func (n *Notifier) server() string {
+	return "smtp " + net.JoinHostPort(n.cfg.Host, strconv.Itoa(n.cfg.Port))
+}

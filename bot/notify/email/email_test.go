@@ -1,0 +1,476 @@
+package email
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net"
+	"net/mail"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/newshound/newshound/alert"
+	"github.com/newshound/newshound/bot/notify"
+	"github.com/newshound/newshound/internal/alerttest"
+	"github.com/newshound/newshound/internal/fakesmtp"
+	"github.com/newshound/newshound/internal/golden"
+)
+
+var update = flag.Bool("update", false, "rewrite the testdata golden files from the current output")
+
+var sentAt = time.Date(2026, 3, 1, 8, 0, 0, 0, time.FixedZone("CET", 3600))
+
+func envelope(t *testing.T) Envelope {
+	t.Helper()
+	env, err := ParseEnvelope("Newshound <alerts@news.example.org>", []string{"desk@example.org", "Night Désk <night@example.org>"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return env
+}
+
+// parts parses a composed mail: its header, and the decoded text and HTML
+// parts.
+func parts(t *testing.T, raw []byte) (mail.Header, string, string) {
+	t.Helper()
+	m, err := mail.ReadMessage(bufio.NewReader(bytes.NewReader(raw)))
+	if err != nil {
+		t.Fatalf("not a mail: %v", err)
+	}
+	mediaType, params, err := mime.ParseMediaType(m.Header.Get("Content-Type"))
+	if err != nil || mediaType != "multipart/alternative" {
+		t.Fatalf("Content-Type %q (%v), want multipart/alternative", m.Header.Get("Content-Type"), err)
+	}
+	r := multipart.NewReader(m.Body, params["boundary"])
+	var got []string
+	for {
+		p, err := r.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, err := io.ReadAll(p) // quoted-printable is decoded by the reader
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, p.Header.Get("Content-Type")+"\n"+string(body))
+	}
+	if len(got) != 2 || !strings.HasPrefix(got[0], "text/plain; charset=utf-8\n") || !strings.HasPrefix(got[1], "text/html; charset=utf-8\n") {
+		t.Fatalf("parts %.200q, want text/plain then text/html", got)
+	}
+	_, text, _ := strings.Cut(got[0], "\n")
+	_, html, _ := strings.Cut(got[1], "\n")
+	return m.Header, text, html
+}
+
+func TestComposeGolden(t *testing.T) {
+	sameStory := alerttest.Plain()
+	sameStory.Title = "Dock strike: talks collapse"
+	tests := map[string]notify.Message{
+		"plain":      {Nonce: "outbox-1", Alerts: []alert.Alert{alerttest.Plain()}},
+		"hostile":    {Nonce: "outbox-2", Alerts: []alert.Alert{alerttest.Hostile()}},
+		"digest":     {Nonce: "outbox-3", Alerts: alerttest.Sequence(3)},
+		"same_story": {Nonce: "outbox-4", Alerts: []alert.Alert{alerttest.Plain(), sameStory}},
+	}
+	for name, m := range tests {
+		t.Run(name, func(t *testing.T) {
+			raw, err := Compose(m, envelope(t), sentAt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkWireForm(t, raw)
+			_, text, html := parts(t, raw)
+			golden.Check(t, filepath.Join("testdata", name+".golden.eml"), raw, *update)
+			golden.Check(t, filepath.Join("testdata", name+".golden.txt"), []byte(text), *update)
+			golden.Check(t, filepath.Join("testdata", name+".golden.html"), []byte(html), *update)
+		})
+	}
+}
+
+// checkWireForm: CRLF line endings only, no line over 998 octets (RFC
+// 5322), header lines within 78.
+func checkWireForm(t *testing.T, raw []byte) {
+	t.Helper()
+	if bytes.Contains(bytes.ReplaceAll(raw, []byte("\r\n"), nil), []byte("\n")) || bytes.Contains(bytes.ReplaceAll(raw, []byte("\r\n"), nil), []byte("\r")) {
+		t.Error("a bare LF or CR in the mail")
+	}
+	inHeader := true
+	for i, line := range strings.Split(string(raw), "\r\n") {
+		if line == "" {
+			inHeader = false
+		}
+		if len(line) > 998 || (inHeader && len(line) > 78) {
+			t.Errorf("line %d has %d octets: %.80q", i+1, len(line), line)
+		}
+	}
+}
+
+func TestComposeHeaders(t *testing.T) {
+	env := envelope(t)
+	m := notify.Message{Nonce: "outbox-7", Alerts: []alert.Alert{alerttest.Plain()}}
+	first, err := Compose(m, env, sentAt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	retry, err := Compose(m, env, sentAt.Add(10*time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h1, _, _ := parts(t, first)
+	h2, _, _ := parts(t, retry)
+	if id := h1.Get("Message-Id"); id == "" || id != h2.Get("Message-Id") {
+		t.Errorf("Message-ID %q on the first try, %q on the retry; want one, the same", id, h2.Get("Message-Id"))
+	}
+	other, _ := Compose(notify.Message{Nonce: "outbox-8", Alerts: m.Alerts}, env, sentAt)
+	h3, _, _ := parts(t, other)
+	if h3.Get("Message-Id") == h1.Get("Message-Id") {
+		t.Error("two messages share a Message-ID")
+	}
+	if ref := h1.Get("In-Reply-To"); ref == "" || ref != h3.Get("References") {
+		t.Errorf("In-Reply-To %q, References of the same story's next mail %q; want the same story reference", ref, h3.Get("References"))
+	}
+	digest, _ := Compose(notify.Message{Nonce: "d", Alerts: alerttest.Sequence(2)}, env, sentAt)
+	if h, _, _ := parts(t, digest); h.Get("In-Reply-To") != "" || h.Get("References") != "" {
+		t.Error("a mail of several stories is threaded into one of them")
+	}
+	subject, err := new(mime.WordDecoder).DecodeHeader(h1.Get("Subject"))
+	if want := "[port-strikes] " + alerttest.Plain().Title; err != nil || subject != want {
+		t.Errorf("Subject = %q (%v), want %q", subject, err, want)
+	}
+	if to, err := h1.AddressList("To"); err != nil || len(to) != 2 || to[1].Name != "Night Désk" {
+		t.Errorf("To = %v (%v), want both recipients with their names", to, err)
+	}
+}
+
+func TestHostileTextIsInert(t *testing.T) {
+	raw, err := Compose(notify.Message{Nonce: "h", Alerts: []alert.Alert{alerttest.Hostile()}}, envelope(t), sentAt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, text, html := parts(t, raw)
+	if h.Get("Bcc") != "" || len(h["Bcc"]) > 0 {
+		t.Error("feed text injected a Bcc header")
+	}
+	subject, err := new(mime.WordDecoder).DecodeHeader(h.Get("Subject"))
+	if err != nil || strings.ContainsAny(subject, "\r\n\x00\u202E") || len([]rune(subject)) > maxSubject+60 {
+		t.Errorf("Subject %q (%v): control characters, or too long", subject, err)
+	}
+	for _, bad := range []string{"<script", "<img", "<b>", "<!channel>"} {
+		if strings.Contains(html, bad) {
+			t.Errorf("HTML part contains %q", bad)
+		}
+	}
+	for _, want := range []string{"&lt;script&gt;", "&lt;img src=x onerror=alert(1)&gt;", "&amp;lt;b&amp;gt;"} {
+		if !strings.Contains(html, want) {
+			t.Errorf("HTML part lacks the escaped %q", want)
+		}
+	}
+	for _, part := range []string{text, html} {
+		if strings.ContainsAny(part, "\u202E\u202C\x00\x07") {
+			t.Error("a bidi override or control character reached a part")
+		}
+	}
+	if strings.Contains(text, "\nBcc:") || strings.Contains(text, "\nFrom: spoof") {
+		t.Error("feed text starts a line that reads like a header in the text part")
+	}
+}
+
+func newNotifier(t *testing.T, srv *fakesmtp.Server, mode string, user, pass string, to ...string) *Notifier {
+	t.Helper()
+	if len(to) == 0 {
+		to = []string{"desk@example.org"}
+	}
+	n, err := New(Config{
+		Host: srv.Host, Port: srv.Port, TLS: mode, Username: user, Password: pass,
+		From: "Newshound <alerts@news.example.org>", To: to,
+		TLSConfig: srv.ClientTLS(), Now: func() time.Time { return sentAt },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func TestSendModes(t *testing.T) {
+	tests := []struct {
+		name     string
+		server   fakesmtp.Options
+		mode     string
+		user     string
+		wantTLS  bool
+		wantUser string
+	}{
+		{"starttls with auth", fakesmtp.Options{Mode: fakesmtp.StartTLS, Username: "news", Password: "pw"}, StartTLS, "news", true, "news"},
+		{"implicit tls with auth", fakesmtp.Options{Mode: fakesmtp.Implicit, Username: "news", Password: "pw"}, ImplicitTLS, "news", true, "news"},
+		{"starttls without auth", fakesmtp.Options{Mode: fakesmtp.StartTLS}, StartTLS, "", true, ""},
+		{"plain relay", fakesmtp.Options{Mode: fakesmtp.Plain}, NoTLS, "", false, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := fakesmtp.New(t, tt.server)
+			n := newNotifier(t, srv, tt.mode, tt.user, "pw", "desk@example.org", "night@example.org")
+			a := alerttest.Plain()
+			rec, err := n.Send(context.Background(), notify.Message{Nonce: "n1", Alerts: []alert.Alert{a}})
+			if err != nil {
+				t.Fatalf("Send: %v", err)
+			}
+			mails := srv.Mails()
+			if len(mails) != 1 {
+				t.Fatalf("%d mails, want 1", len(mails))
+			}
+			got := mails[0]
+			if got.TLS != tt.wantTLS || got.User != tt.wantUser || got.From != "alerts@news.example.org" ||
+				strings.Join(got.To, ",") != "desk@example.org,night@example.org" || got.MessageID != rec.MessageID {
+				t.Errorf("mail TLS %v user %q from %q to %v id %q; want TLS %v user %q, both recipients, id %q",
+					got.TLS, got.User, got.From, got.To, got.MessageID, tt.wantTLS, tt.wantUser, rec.MessageID)
+			}
+			_, text, html := parts(t, got.Data)
+			if !strings.Contains(text, a.Link) || !strings.Contains(html, `href="`+a.Link+`"`) {
+				t.Errorf("the parts do not both carry the link:\n%s\n%s", text, html)
+			}
+		})
+	}
+}
+
+// Each alert of a sequence is mailed once through temporary failures and
+// a connection lost after the server took the mail: the retry carries the
+// same Message-ID, so the server recognises the repeat.
+func TestExactlyOnceThroughFaults(t *testing.T) {
+	srv := fakesmtp.New(t, fakesmtp.Options{Mode: fakesmtp.StartTLS, Username: "news", Password: "pw"})
+	srv.FailNext(
+		fakesmtp.Fault{Command: "DATA", Code: 451},
+		fakesmtp.Fault{Command: "DATA", Accept: true}, // taken, then the connection drops
+		fakesmtp.Fault{Command: "MAIL", Code: 421},
+		fakesmtp.Fault{Command: "RCPT", Code: 450},
+		fakesmtp.Fault{Command: "AUTH", Code: 454},
+		fakesmtp.Fault{Command: "DATA", Code: 452, Accept: true}, // taken, but the reply says "try again"
+	)
+	n := newNotifier(t, srv, StartTLS, "news", "pw")
+	alerts := alerttest.Sequence(5)
+	failures := 0
+	for i, a := range alerts {
+		m := notify.Message{Nonce: fmt.Sprintf("outbox-%d", i+1), Alerts: []alert.Alert{a}}
+		for attempt := 0; ; attempt++ {
+			if attempt > 6 {
+				t.Fatalf("alert %d: still failing after %d attempts", i, attempt)
+			}
+			_, err := n.Send(context.Background(), m)
+			if err == nil {
+				break
+			}
+			failures++
+			if errors.Is(err, notify.ErrGone) || errors.Is(err, notify.ErrRejected) {
+				t.Fatalf("alert %d: %v, want a temporary error", i, err)
+			}
+		}
+	}
+	if failures != 6 {
+		t.Errorf("%d failed sends, want 6 (one per fault)", failures)
+	}
+	mails := srv.Mails()
+	if len(mails) != len(alerts) {
+		t.Fatalf("%d unique mails, want %d", len(mails), len(alerts))
+	}
+	for i, got := range mails {
+		if _, text, _ := parts(t, got.Data); !strings.Contains(text, alerts[i].Link) {
+			t.Errorf("mail %d is not alert %d", i, i)
+		}
+	}
+	if _, repeats := srv.Stats(); repeats != 2 {
+		t.Errorf("%d repeats, want 2 (after the two lost replies)", repeats)
+	}
+}
+
+func TestReplies(t *testing.T) {
+	tests := []struct {
+		name      string
+		server    fakesmtp.Options
+		mode      string
+		password  string
+		fault     *fakesmtp.Fault
+		refuse    []string
+		want      string
+		wantMails int
+	}{
+		{name: "wrong password", server: fakesmtp.Options{Mode: fakesmtp.StartTLS, Username: "news", Password: "pw"},
+			mode: StartTLS, password: "wrong", want: "gone"},
+		{name: "no STARTTLS offered", server: fakesmtp.Options{Mode: fakesmtp.Plain},
+			mode: StartTLS, want: "gone"},
+		{name: "sender refused", server: fakesmtp.Options{Mode: fakesmtp.Plain}, mode: NoTLS,
+			fault: &fakesmtp.Fault{Command: "MAIL", Code: 553}, want: "gone"},
+		{name: "every recipient refused", server: fakesmtp.Options{Mode: fakesmtp.Plain}, mode: NoTLS,
+			refuse: []string{"desk@example.org", "night@example.org"}, want: "rejected"},
+		{name: "one recipient refused", server: fakesmtp.Options{Mode: fakesmtp.Plain}, mode: NoTLS,
+			refuse: []string{"night@example.org"}, want: "ok", wantMails: 1},
+		{name: "recipient busy", server: fakesmtp.Options{Mode: fakesmtp.Plain}, mode: NoTLS,
+			fault: &fakesmtp.Fault{Command: "RCPT", Code: 452}, want: "retry after"},
+		{name: "mail refused", server: fakesmtp.Options{Mode: fakesmtp.Plain}, mode: NoTLS,
+			fault: &fakesmtp.Fault{Command: "DATA", Code: 554}, want: "rejected"},
+		{name: "connection dropped", server: fakesmtp.Options{Mode: fakesmtp.Plain}, mode: NoTLS,
+			fault: &fakesmtp.Fault{Command: "MAIL"}, want: "plain error"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := fakesmtp.New(t, tt.server)
+			if tt.fault != nil {
+				srv.FailNext(*tt.fault)
+			}
+			for _, r := range tt.refuse {
+				srv.Refuse(r, 550)
+			}
+			n := newNotifier(t, srv, tt.mode, tt.server.Username, tt.password, "desk@example.org", "night@example.org")
+			_, err := n.Send(context.Background(), notify.Message{Nonce: "n", Alerts: []alert.Alert{alerttest.Plain()}})
+			if got := classify(err); got != tt.want {
+				t.Errorf("got %s (%v), want %s", got, err, tt.want)
+			}
+			if got := len(srv.Mails()); got != tt.wantMails {
+				t.Errorf("%d mails, want %d", got, tt.wantMails)
+			}
+		})
+	}
+}
+
+func classify(err error) string {
+	var re *notify.RetryError
+	switch {
+	case err == nil:
+		return "ok"
+	case errors.As(err, &re):
+		return "retry after"
+	case errors.Is(err, notify.ErrGone):
+		return "gone"
+	case errors.Is(err, notify.ErrRejected):
+		return "rejected"
+	}
+	return "plain error"
+}
+
+// A server that accepts the connection and never greets cannot hold Send
+// past its context.
+func TestSendHonoursContext(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		io.Copy(io.Discard, c) // until the client gives up
+	}()
+	addr := ln.Addr().(*net.TCPAddr)
+	n, err := New(Config{Host: "127.0.0.1", Port: addr.Port, TLS: NoTLS, From: "a@example.org", To: []string{"b@example.org"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err = n.Send(ctx, notify.Message{Nonce: "n", Alerts: []alert.Alert{alerttest.Plain()}})
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Send error = %v, want the context's deadline", err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("Send took %v", d)
+	}
+	ln.Close()
+	<-done
+}
+
+func TestNewRefusesBadConfig(t *testing.T) {
+	base := Config{Host: "smtp.example.org", Port: 587, TLS: StartTLS, From: "a@example.org", To: []string{"b@example.org"}}
+	tests := map[string]func(*Config){
+		"no host":     func(c *Config) { c.Host = "" },
+		"bad port":    func(c *Config) { c.Port = 0 },
+		"bad mode":    func(c *Config) { c.TLS = "ssl" },
+		"bad from":    func(c *Config) { c.From = "nobody" },
+		"no to":       func(c *Config) { c.To = nil },
+		"bad address": func(c *Config) { c.To = []string{"@example.org"} },
+	}
+	for name, change := range tests {
+		c := base
+		change(&c)
+		if _, err := New(c); err == nil {
+			t.Errorf("%s: New succeeded, want an error", name)
+		}
+	}
+	if _, err := New(base); err != nil {
+		t.Errorf("New(valid config) = %v", err)
+	}
+}
+
+// The server receives exactly the composed mail: lines that are a lone
+// "." or start with one are dot-stuffed on the way and unstuffed on
+// arrival, and nothing else changes.
+func TestHostileMailArrivesIntact(t *testing.T) {
+	srv := fakesmtp.New(t, fakesmtp.Options{Mode: fakesmtp.StartTLS})
+	n := newNotifier(t, srv, StartTLS, "", "")
+	m := notify.Message{Nonce: "h", Alerts: []alert.Alert{alerttest.Hostile()}}
+	if _, err := n.Send(context.Background(), m); err != nil {
+		t.Fatal(err)
+	}
+	want, err := Compose(m, n.env, sentAt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(want, []byte("\r\n.\r\n")) || !bytes.Contains(want, []byte("\r\n.line")) {
+		t.Fatal("the hostile mail has no line to dot-stuff; the test proves nothing")
+	}
+	mails := srv.Mails()
+	if len(mails) != 1 {
+		t.Fatalf("%d mails, want 1", len(mails))
+	}
+	if got := mails[0].Data; !bytes.Equal(got, want) {
+		t.Errorf("the server received %d bytes that differ from the %d composed", len(got), len(want))
+	}
+}
+
+// BenchmarkComposeHostileDigest measures a digest of ten alerts of
+// 10,000-character hostile text.
+func BenchmarkComposeHostileDigest(b *testing.B) {
+	alerts := make([]alert.Alert, notify.MaxBurst)
+	for i := range alerts {
+		alerts[i] = alerttest.Hostile()
+	}
+	env, err := ParseEnvelope("a@example.org", []string{"b@example.org"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := Compose(notify.Message{Nonce: "bench", Alerts: alerts}, env, sentAt); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func TestLongDigestEndsWithAndMore(t *testing.T) {
+	alerts := alerttest.Sequence(MaxAlerts + 5)
+	raw, err := Compose(notify.Message{Nonce: "long", Alerts: alerts}, envelope(t), sentAt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, text, html := parts(t, raw)
+	for name, part := range map[string]string{"text": text, "html": html} {
+		if !strings.Contains(part, "and 5 more") {
+			t.Errorf("%s part does not end with \"and 5 more\"", name)
+		}
+		if !strings.Contains(part, alerts[MaxAlerts-1].Link) || strings.Contains(part, alerts[MaxAlerts].Link) {
+			t.Errorf("%s part does not list exactly the first %d alerts", name, MaxAlerts)
+		}
+	}
+}

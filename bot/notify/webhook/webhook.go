@@ -1,0 +1,306 @@
+// Package webhook delivers alerts to any HTTP endpoint (an n8n or Zapier
+// flow, a CMS, a service of your own) as a signed JSON POST. It owns the
+// body's format, the signature and what the endpoint's answers mean; it
+// does not retry (the outbox sender does, with back-off).
+//
+// # The request
+//
+//	POST <url>
+//	Content-Type: application/json
+//	User-Agent: newshound-webhook/1
+//	X-Newshound-Timestamp: 1767261600
+//	X-Newshound-Signature: sha256=<hex of HMAC-SHA256(secret, "<timestamp>.<body>")>
+//	Idempotency-Key: <the same on every retry of one delivery>
+//
+//	{"version":1,"alerts":[{
+//	  "id": "9f1c…",               // the item: hash of its feed and link (or title)
+//	  "title": "…", "link": "https://…",
+//	  "feed": "wire",              // the feed's name in the config
+//	  "published": "2026-01-01T08:00:00Z",  // RFC 3339, UTC; null when unknown
+//	  "summary": "…",              // plain text
+//	  "matched": ["aleppo", "ceasefire"],   // the words that matched, never null
+//	  "subscription": "aleppo-ceasefire",
+//	  "story_id": "9f1c…"          // the same for every alert of one story
+//	}]}
+//
+// Text fields are plain text exactly as the feed gave it: escape them for
+// whatever you render them into. One request may carry several alerts
+// (a burst or a digest); "version" changes only when a field changes
+// meaning or goes away (new fields may appear at any time).
+//
+// To verify a request: reject it unless the timestamp is within a few
+// minutes of your clock, compute HMAC-SHA256 with the shared secret over
+// the timestamp header's text, a ".", and the raw body bytes, and compare
+// the hex with the signature in constant time. Drop a request whose
+// Idempotency-Key you have already processed: a retry after a lost answer
+// repeats the delivery.
+//
+// # The answer
+//
+// 2xx is a delivery. 429 or 503 with Retry-After waits that long; 410,
+// 401, 403 and 404 pause the destination (it is gone, or newshound is
+// not allowed: both need the operator); a redirect does too, since it is
+// not followed (update the url); any other 4xx drops the alert as
+// rejected; 5xx and network errors are retried with back-off.
+package webhook
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/newshound/newshound/alert"
+	"github.com/newshound/newshound/bot/notify"
+	"github.com/newshound/newshound/internal/retryafter"
+)
+
+// Version is the body's "version".
+const Version = 1
+
+// Headers of a delivery.
+const (
+	TimestampHeader   = "X-Newshound-Timestamp"
+	SignatureHeader   = "X-Newshound-Signature"
+	IdempotencyHeader = "Idempotency-Key"
+)
+
+// defaultRateLimitWait is how long a 429 without Retry-After waits.
+const defaultRateLimitWait = time.Minute
+
+// Body is the JSON body of a delivery.
+type Body struct {
+	Version int    `json:"version"`
+	Alerts  []Item `json:"alerts"`
+}
+
+// Item is one alert in a Body.
+type Item struct {
+	ID           string     `json:"id"`
+	Title        string     `json:"title"`
+	Link         string     `json:"link"`
+	Feed         string     `json:"feed"`
+	Published    *time.Time `json:"published"`
+	Summary      string     `json:"summary"`
+	Matched      []string   `json:"matched"`
+	Subscription string     `json:"subscription"`
+	StoryID      string     `json:"story_id"`
+}
+
+// Options are the optional parts of a Notifier.
+type Options struct {
+	// Client sends the requests; default one with a 30s timeout. Its
+	// redirect policy is replaced: redirects are never followed.
+	Client *http.Client
+	// Now is the clock for the timestamp header; default time.Now.
+	Now func() time.Time
+}
+
+// Notifier posts alerts to one URL.
+type Notifier struct {
+	url    string
+	secret []byte
+	client *http.Client
+	now    func() time.Time
+}
+
+// New returns a notifier posting to endpoint (an http or https URL),
+// signing with secret. The URL is the operator's, so it may point at a
+// private address.
+func New(endpoint, secret string, opts Options) (*Notifier, error) {
+	u, err := url.Parse(endpoint)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("webhook: %q is not an http(s) URL", redact(endpoint))
+	}
+	if secret == "" {
+		return nil, errors.New("webhook: the secret is empty")
+	}
+	client := &http.Client{Timeout: 30 * time.Second}
+	if opts.Client != nil {
+		c := *opts.Client
+		client = &c
+	}
+	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	return &Notifier{url: endpoint, secret: []byte(secret), client: client, now: opts.Now}, nil
+}
+
+// Render returns the JSON body for alerts: the same bytes every time, so
+// a retry repeats the delivery exactly.
+func Render(alerts []alert.Alert) ([]byte, error) {
+	b := Body{Version: Version, Alerts: make([]Item, len(alerts))}
+	for i, a := range alerts {
+		b.Alerts[i] = item(a)
+	}
+	body, err := json.Marshal(b)
+	if err != nil {
+		return nil, err
+	}
+	return escapeBidi(body), nil
+}
+
+// escapeBidi writes the Unicode bidirectional controls (U+202A–U+202E,
+// U+2066–U+2069) as \u escapes. The JSON means the same, but a log or
+// terminal that shows the body cannot be reordered by a feed's text.
+// They can only occur inside JSON strings, where an escape is valid.
+func escapeBidi(body []byte) []byte {
+	if !bytes.ContainsFunc(body, notify.IsBidiControl) {
+		return body
+	}
+	var out bytes.Buffer
+	for _, r := range string(body) {
+		if notify.IsBidiControl(r) {
+			fmt.Fprintf(&out, `\u%04x`, r)
+			continue
+		}
+		out.WriteRune(r)
+	}
+	return out.Bytes()
+}
+
+func item(a alert.Alert) Item {
+	it := Item{
+		ID:           itemID(a),
+		Title:        a.Title,
+		Link:         a.Link,
+		Feed:         a.Feed,
+		Summary:      a.Text,
+		Matched:      a.Matched,
+		Subscription: a.Subscription,
+		StoryID:      notify.StoryKey(a),
+	}
+	if it.Matched == nil {
+		it.Matched = []string{}
+	}
+	if !a.Published.IsZero() {
+		p := a.Published.UTC()
+		it.Published = &p
+	}
+	return it
+}
+
+// itemID names the item: its feed and link, or without a link its feed
+// and title, so an edited title keeps the id.
+func itemID(a alert.Alert) string {
+	seed := a.Feed + "\x00link\x00" + a.Link
+	if a.Link == "" {
+		seed = a.Feed + "\x00title\x00" + a.Title
+	}
+	sum := sha256.Sum256([]byte(seed))
+	return hex.EncodeToString(sum[:12])
+}
+
+// Sign returns the signature header's value for a body sent at timestamp
+// (the header's text).
+func Sign(secret []byte, timestamp string, body []byte) string {
+	mac := hmac.New(sha256.New, secret)
+	mac.Write([]byte(timestamp))
+	mac.Write([]byte{'.'})
+	mac.Write(body)
+	return "sha256=" + hex.EncodeToString(mac.Sum(nil))
+}
+
+// Send posts the message once. The Idempotency-Key is the message's nonce
+// (or, without one, a hash of the body), the same on every retry.
+func (n *Notifier) Send(ctx context.Context, m notify.Message) (notify.Receipt, error) {
+	if len(m.Alerts) == 0 {
+		return notify.Receipt{}, fmt.Errorf("webhook: a message without alerts: %w", notify.ErrRejected)
+	}
+	body, err := Render(m.Alerts)
+	if err != nil {
+		return notify.Receipt{}, fmt.Errorf("webhook: %v: %w", err, notify.ErrRejected)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, n.url, bytes.NewReader(body))
+	if err != nil {
+		return notify.Receipt{}, fmt.Errorf("webhook %s: %w", redact(n.url), err)
+	}
+	ts := strconv.FormatInt(n.now().Unix(), 10)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", "newshound-webhook/1")
+	req.Header.Set(TimestampHeader, ts)
+	req.Header.Set(SignatureHeader, Sign(n.secret, ts, body))
+	req.Header.Set(IdempotencyHeader, idempotencyKey(m.Nonce, body))
+	resp, err := n.client.Do(req)
+	if err != nil {
+		return notify.Receipt{}, fmt.Errorf("webhook %s: %w", redact(n.url), err)
+	}
+	defer resp.Body.Close()
+	snippet, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10)) // let the connection be reused
+	if err := n.statusError(resp, snippet); err != nil {
+		return notify.Receipt{}, err
+	}
+	return notify.Receipt{MessageID: resp.Header.Get("X-Request-Id")}, nil
+}
+
+// statusError says what an answer means for the sender; nil for 2xx.
+func (n *Notifier) statusError(resp *http.Response, snippet []byte) error {
+	code := resp.StatusCode
+	if code >= 200 && code < 300 {
+		return nil
+	}
+	err := fmt.Errorf("webhook %s: HTTP %d%s", redact(n.url), code, quote(snippet))
+	after, hasAfter := retryafter.Parse(resp.Header.Get("Retry-After"), n.now())
+	switch {
+	case code == http.StatusTooManyRequests && !hasAfter:
+		return &notify.RetryError{After: defaultRateLimitWait, Err: err}
+	case (code == http.StatusTooManyRequests || code == http.StatusServiceUnavailable) && hasAfter:
+		return &notify.RetryError{After: after, Err: err}
+	case code >= 300 && code < 400:
+		return fmt.Errorf("%w: redirected to %s, which is not followed (update the url): %w",
+			err, redact(resp.Header.Get("Location")), notify.ErrGone)
+	case code == http.StatusGone || code == http.StatusNotFound ||
+		code == http.StatusUnauthorized || code == http.StatusForbidden:
+		return fmt.Errorf("%w: %w", err, notify.ErrGone)
+	case code == http.StatusRequestTimeout:
+		return err
+	case code >= 400 && code < 500:
+		return fmt.Errorf("%w: %w", err, notify.ErrRejected)
+	}
+	return err
+}
+
+func idempotencyKey(nonce string, body []byte) string {
+	if nonce != "" {
+		return nonce
+	}
+	sum := sha256.Sum256(body)
+	return hex.EncodeToString(sum[:16])
+}
+
+// quote shows the start of an answer's body in an error, on one line.
+func quote(b []byte) string {
+	s := strings.Join(strings.Fields(strings.ToValidUTF8(string(b), "?")), " ")
+	if s == "" {
+		return ""
+	}
+	if len(s) > 200 {
+		s = s[:200] + "…"
+	}
+	return fmt.Sprintf(" (%q)", s)
+}
+
+// redact keeps a URL's scheme and host for messages: its path and query
+// may hold a secret token.
+func redact(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return "(bad URL)"
+	}
+	if u.Path == "" && u.RawQuery == "" {
+		return u.Scheme + "://" + u.Host
+	}
+	return u.Scheme + "://" + u.Host + "/…"
+}

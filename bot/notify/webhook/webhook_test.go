@@ -1,0 +1,325 @@
+package webhook
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/newshound/newshound/alert"
+	"github.com/newshound/newshound/bot/notify"
+	"github.com/newshound/newshound/internal/alerttest"
+	"github.com/newshound/newshound/internal/fakewebhook"
+	"github.com/newshound/newshound/internal/golden"
+)
+
+var update = flag.Bool("update", false, "rewrite the testdata golden files from the current output")
+
+const secret = "test-secret-0123456789abcdef"
+
+func TestRenderGolden(t *testing.T) {
+	noDate := alerttest.Plain()
+	noDate.Published, noDate.Matched = time.Time{}, nil
+	tests := map[string][]alert.Alert{
+		"plain":   {alerttest.Plain()},
+		"hostile": {alerttest.Hostile()},
+		"burst":   alerttest.Sequence(3),
+		"no_date": {noDate},
+	}
+	for name, alerts := range tests {
+		t.Run(name, func(t *testing.T) {
+			body, err := Render(alerts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var pretty bytes.Buffer
+			if err := json.Indent(&pretty, body, "", "  "); err != nil {
+				t.Fatalf("Render made invalid JSON: %v", err)
+			}
+			pretty.WriteByte('\n')
+			golden.Check(t, filepath.Join("testdata", name+".golden.json"), pretty.Bytes(), *update)
+		})
+	}
+}
+
+// Hostile text is data in the JSON: it comes back exactly as the feed gave
+// it, and no byte of it can end the string or open markup.
+func TestHostileTextRoundTrips(t *testing.T) {
+	a := alerttest.Hostile()
+	body, err := Render([]alert.Alert{a})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, raw := range []string{"<", ">", "&", "\u202E", "\r", "\n", "\x00"} {
+		if bytes.Contains(body, []byte(raw)) {
+			t.Errorf("body contains %q unescaped", raw)
+		}
+	}
+	var got Body
+	if err := json.Unmarshal(body, &got); err != nil {
+		t.Fatal(err)
+	}
+	if it := got.Alerts[0]; it.Title != a.Title || it.Summary != a.Text || it.Link != a.Link {
+		t.Errorf("hostile title, summary or link changed on the way through JSON")
+	}
+}
+
+func newNotifier(t *testing.T, url, key string, now func() time.Time) *Notifier {
+	t.Helper()
+	n, err := New(url, key, Options{Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func TestReceiverVerifiesSignature(t *testing.T) {
+	recv := fakewebhook.New(t, secret)
+	a := alerttest.Plain()
+	_, err := newNotifier(t, recv.URL, secret, time.Now).Send(context.Background(), notify.Message{Nonce: "n1", Alerts: []alert.Alert{a}})
+	if err != nil {
+		t.Fatalf("Send: %v (receiver refused: %v)", err, recv.Refused())
+	}
+	got := recv.Deliveries()
+	if len(got) != 1 || len(got[0].Alerts) != 1 {
+		t.Fatalf("deliveries = %+v, want one with one alert", got)
+	}
+	d := got[0]
+	if d.Key != "n1" {
+		t.Errorf("Idempotency-Key = %q, want the nonce n1", d.Key)
+	}
+	it := d.Alerts[0]
+	if it.Title != a.Title || it.Link != a.Link || it.Feed != a.Feed || it.Subscription != a.Subscription ||
+		it.Summary != a.Text || strings.Join(it.Matched, ",") != "dock,strike" || it.StoryID != notify.StoryKey(a) ||
+		it.Published == nil || !it.Published.Equal(a.Published) {
+		t.Errorf("received %+v, does not match the alert %+v", it, a)
+	}
+}
+
+func TestReceiverRefusesBadRequests(t *testing.T) {
+	tests := []struct {
+		name       string
+		key        string
+		skew       time.Duration
+		wantReason string
+	}{
+		{"wrong secret", "another-secret-0123456789", 0, "bad signature"},
+		{"stale timestamp", secret, 10 * time.Minute, "stale timestamp"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			recv := fakewebhook.New(t, secret)
+			clock := func() time.Time { return time.Now().Add(-tt.skew) }
+			_, err := newNotifier(t, recv.URL, tt.key, clock).Send(context.Background(),
+				notify.Message{Nonce: "n1", Alerts: []alert.Alert{alerttest.Plain()}})
+			if !errors.Is(err, notify.ErrGone) {
+				t.Errorf("Send error = %v, want ErrGone (a 401 needs the operator)", err)
+			}
+			if n := len(recv.Deliveries()); n != 0 {
+				t.Errorf("%d deliveries accepted, want none", n)
+			}
+			if r := recv.Refused(); len(r) != 1 || !strings.Contains(r[0], tt.wantReason) {
+				t.Errorf("refused = %q, want one for %q", r, tt.wantReason)
+			}
+		})
+	}
+}
+
+// Each alert of a sequence arrives exactly once through failures before
+// and after the receiver took it, and the retry waits are the receiver's.
+func TestExactlyOnceThroughFaults(t *testing.T) {
+	recv := fakewebhook.New(t, secret)
+	recv.FailNext(
+		fakewebhook.Fault{Status: 500},
+		fakewebhook.Fault{Status: 502, Accept: true}, // taken, answer lost
+		fakewebhook.Fault{Status: 429, RetryAfter: "7"},
+		fakewebhook.Fault{Status: 503, RetryAfter: "2"},
+		fakewebhook.Fault{Status: 503, Accept: true},
+	)
+	n := newNotifier(t, recv.URL, secret, time.Now)
+	alerts := alerttest.Sequence(6)
+	var waits []time.Duration
+	failures := 0
+	for i, a := range alerts {
+		m := notify.Message{Nonce: fmt.Sprintf("outbox-%d", i+1), Alerts: []alert.Alert{a}}
+		for attempt := 0; ; attempt++ {
+			if attempt > 5 {
+				t.Fatalf("alert %d: still failing after %d attempts", i, attempt)
+			}
+			_, err := n.Send(context.Background(), m)
+			if err == nil {
+				break
+			}
+			failures++
+			if errors.Is(err, notify.ErrGone) || errors.Is(err, notify.ErrRejected) {
+				t.Fatalf("alert %d: %v, want a retryable error", i, err)
+			}
+			if re, ok := errors.AsType[*notify.RetryError](err); ok {
+				waits = append(waits, re.After)
+			}
+		}
+	}
+	if failures != 5 {
+		t.Errorf("%d failed sends, want 5 (one per injected fault)", failures)
+	}
+	if want := []time.Duration{7 * time.Second, 2 * time.Second}; fmt.Sprint(waits) != fmt.Sprint(want) {
+		t.Errorf("retry waits = %v, want %v (the Retry-After values)", waits, want)
+	}
+	got := recv.Deliveries()
+	if len(got) != len(alerts) {
+		t.Fatalf("%d unique deliveries, want %d", len(got), len(alerts))
+	}
+	for i, d := range got {
+		if d.Alerts[0].Link != alerts[i].Link {
+			t.Errorf("delivery %d is %s, want %s", i, d.Alerts[0].Link, alerts[i].Link)
+		}
+	}
+	if _, repeats := recv.Requests(); repeats != 2 {
+		t.Errorf("%d repeats dropped by the receiver, want 2 (after the two lost answers)", repeats)
+	}
+}
+
+func TestStatusMeaning(t *testing.T) {
+	type kind string
+	const (
+		ok       kind = "ok"
+		retry    kind = "retry after"
+		gone     kind = "gone"
+		rejected kind = "rejected"
+		plain    kind = "plain error"
+	)
+	tests := []struct {
+		status     int
+		retryAfter string
+		want       kind
+		wantAfter  time.Duration
+	}{
+		{200, "", ok, 0},
+		{202, "", ok, 0},
+		{204, "", ok, 0},
+		{429, "30", retry, 30 * time.Second},
+		{429, "", retry, defaultRateLimitWait},
+		{429, "0", retry, 0},
+		{503, "5", retry, 5 * time.Second},
+		{503, "", plain, 0},
+		{500, "", plain, 0},
+		{502, "", plain, 0},
+		{408, "", plain, 0},
+		{410, "", gone, 0},
+		{404, "", gone, 0},
+		{401, "", gone, 0},
+		{403, "", gone, 0},
+		{301, "", gone, 0},
+		{400, "", rejected, 0},
+		{413, "", rejected, 0},
+		{422, "", rejected, 0},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("%d_%s", tt.status, tt.retryAfter), func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if tt.retryAfter != "" {
+					w.Header().Set("Retry-After", tt.retryAfter)
+				}
+				if tt.status == 301 {
+					w.Header().Set("Location", "/elsewhere")
+				}
+				w.WriteHeader(tt.status)
+			}))
+			defer srv.Close()
+			_, err := newNotifier(t, srv.URL+"/hook/secret-token", secret, time.Now).Send(context.Background(),
+				notify.Message{Nonce: "n", Alerts: []alert.Alert{alerttest.Plain()}})
+			got, after := classify(err)
+			if got != string(tt.want) || after != tt.wantAfter {
+				t.Errorf("HTTP %d: got %s %v (%v), want %s %v", tt.status, got, after, err, tt.want, tt.wantAfter)
+			}
+			if err != nil && strings.Contains(err.Error(), "secret-token") {
+				t.Errorf("error %q shows the URL's path", err)
+			}
+		})
+	}
+}
+
+func classify(err error) (string, time.Duration) {
+	if re, ok := errors.AsType[*notify.RetryError](err); ok {
+		return "retry after", re.After
+	}
+	switch {
+	case err == nil:
+		return "ok", 0
+	case errors.Is(err, notify.ErrGone):
+		return "gone", 0
+	case errors.Is(err, notify.ErrRejected):
+		return "rejected", 0
+	}
+	return "plain error", 0
+}
+
+func TestRedirectNotFollowed(t *testing.T) {
+	target := fakewebhook.New(t, secret)
+	srv := httptest.NewServer(http.RedirectHandler(target.URL, http.StatusTemporaryRedirect))
+	defer srv.Close()
+	_, err := newNotifier(t, srv.URL, secret, time.Now).Send(context.Background(),
+		notify.Message{Nonce: "n", Alerts: []alert.Alert{alerttest.Plain()}})
+	if !errors.Is(err, notify.ErrGone) {
+		t.Errorf("Send error = %v, want ErrGone", err)
+	}
+	if req, _ := target.Requests(); req != 0 {
+		t.Errorf("the redirect target got %d requests, want 0", req)
+	}
+}
+
+func TestSendHonoursContext(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer srv.Close()
+	defer close(release)
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err := newNotifier(t, srv.URL, secret, time.Now).Send(ctx, notify.Message{Nonce: "n", Alerts: []alert.Alert{alerttest.Plain()}})
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Send error = %v, want the context's deadline", err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("Send took %v after the context ended", d)
+	}
+}
+
+func TestNewRefusesBadSettings(t *testing.T) {
+	for name, tt := range map[string]struct{ url, secret string }{
+		"no scheme":    {"example.org/hook", secret},
+		"ftp":          {"ftp://example.org/hook", secret},
+		"empty secret": {"https://example.org/hook", ""},
+	} {
+		if _, err := New(tt.url, tt.secret, Options{}); err == nil {
+			t.Errorf("%s: New(%q, %q) succeeded, want an error", name, tt.url, tt.secret)
+		}
+	}
+}
+
+// BenchmarkRenderHostileBurst measures the body of ten alerts of
+// 10,000-character hostile text.
+func BenchmarkRenderHostileBurst(b *testing.B) {
+	alerts := make([]alert.Alert, notify.MaxBurst)
+	for i := range alerts {
+		alerts[i] = alerttest.Hostile()
+	}
+	for b.Loop() {
+		if _, err := Render(alerts); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,70 @@
+package config
+
+import (
+	"reflect"
+	"testing"
+)
+
+func TestNewDestinationTypes(t *testing.T) {
+	env := func(name string) (string, bool) {
+		v, ok := map[string]string{"SMTP_PASSWORD": "s3cret", "HOOK_SECRET": "0123456789abcdef"}[name]
+		return v, ok
+	}
+	c := mustParse(t, `
+destinations:
+  - name: slack
+    type: slack-webhook
+    webhook_url: https://hooks.slack.com/services/T000/B000/XXXX
+  - name: mail
+    type: email
+    smtp_host: smtp.example.org
+    tls: implicit
+    username: news
+    password: ${SMTP_PASSWORD}
+    from: "Newshound <news@example.org>"
+    to: [desk@example.org, "Night Desk <night@example.org>"]
+  - name: relay
+    type: email
+    smtp_host: localhost
+    tls: none
+    smtp_port: 2525
+    from: news@example.org
+    to: desk@example.org
+  - name: mail-default-tls
+    type: email
+    smtp_host: smtp.example.org
+    from: news@example.org
+    to: desk@example.org
+  - name: hook
+    type: webhook
+    url: https://n8n.example.org/webhook/news
+    secret: ${HOOK_SECRET}
+subscriptions:
+  - {name: s, query: x, destination: slack}
+`, env)
+	want := []Destination{
+		{Name: "slack", Type: SlackWebhook, WebhookURL: "https://hooks.slack.com/services/T000/B000/XXXX", Line: 3},
+		{Name: "mail", Type: Email, Line: 6, SMTP: SMTP{
+			Host: "smtp.example.org", Port: 465, TLS: ImplicitTLS, Username: "news", Password: "s3cret",
+			From: `"Newshound" <news@example.org>`, To: []string{"<desk@example.org>", `"Night Desk" <night@example.org>`},
+		}},
+		{Name: "relay", Type: Email, Line: 14, SMTP: SMTP{
+			Host: "localhost", Port: 2525, TLS: NoTLS, From: "<news@example.org>", To: []string{"<desk@example.org>"},
+		}},
+		{Name: "mail-default-tls", Type: Email, Line: 21, SMTP: SMTP{
+			Host: "smtp.example.org", Port: 587, TLS: StartTLS, From: "<news@example.org>", To: []string{"<desk@example.org>"},
+		}},
+		{Name: "hook", Type: Webhook, URL: "https://n8n.example.org/webhook/news", Secret: "0123456789abcdef", Line: 26},
+	}
+	if !reflect.DeepEqual(c.Destinations, want) {
+		t.Errorf("Destinations:\n got %+v\nwant %+v", c.Destinations, want)
+	}
+}
+
+func TestDefaultSMTPPort(t *testing.T) {
+	for mode, want := range map[string]int{StartTLS: 587, ImplicitTLS: 465, NoTLS: 25} {
+		if got := DefaultSMTPPort(mode); got != want {
+			t.Errorf("DefaultSMTPPort(%q) = %d, want %d", mode, got, want)
+		}
+	}
+}

@@ -1,0 +1,92 @@
+// Package alerttest has alerts for notifier tests: ordinary ones, and one
+// whose every field is hostile feed text, so each destination format can
+// show that such text stays inert.
+package alerttest
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/newshound/newshound/alert"
+)
+
+// Published is the time of the alerts made here.
+var Published = time.Date(2026, 3, 1, 7, 45, 0, 0, time.UTC)
+
+// Plain is an ordinary alert with a highlighted match in title and text.
+func Plain() alert.Alert {
+	title := "Harbour cranes idle as dock strike enters third day"
+	text := "Container ships queued outside the port on Tuesday as the dock strike over night-shift pay entered its third day."
+	return alert.Alert{
+		Subscription: "port-strikes",
+		Feed:         "coastal-wire",
+		FeedTitle:    "Coastal Wire",
+		Title:        title,
+		TitleSpans:   []alert.Span{span(title, "dock strike")},
+		Link:         "https://news.example.org/2026/03/01/dock-strike-day-three",
+		Text:         text,
+		TextSpans:    []alert.Span{span(text, "dock strike")},
+		Author:       "Marta Quill",
+		Published:    Published,
+		Matched:      []string{"dock", "strike"},
+	}
+}
+
+// Sequence returns n distinct ordinary alerts, a minute apart.
+func Sequence(n int) []alert.Alert {
+	out := make([]alert.Alert, n)
+	for i := range out {
+		a := Plain()
+		a.Title = fmt.Sprintf("Dock strike update %d: talks resume at the port", i+1)
+		a.TitleSpans = []alert.Span{span(a.Title, "Dock strike")}
+		a.Link = fmt.Sprintf("https://news.example.org/2026/03/01/dock-strike-update-%d", i+1)
+		a.Published = Published.Add(time.Duration(i) * time.Minute)
+		out[i] = a
+	}
+	return out
+}
+
+// HostileTitleLength is the length of Hostile's title in code points, far
+// beyond every destination's limit.
+const HostileTitleLength = 10000
+
+// Hostile is an alert whose feed text tries everything: mentions and
+// broadcasts for Discord and Slack, HTML and script for mail, markdown and
+// mrkdwn, a link label that escapes its brackets, header injection, a
+// right-to-left override, control characters, and a 10,000-character
+// title. Its text has paragraphs that are a lone "." and start with
+// ".", which SMTP must dot-stuff.
+func Hostile() alert.Alert {
+	head := "@everyone <!channel> <!here> <@U024BE7LH> <#C024BE7LH> " +
+		"<script>alert('x')</script> *bold* _it_ ~strike~ `code` ```block``` " +
+		"<https://evil.example|click> [link](https://evil.example) &amp; & < > " +
+		"\u202Egnp.exe\u202C\r\nBcc: victim@example.org\x00\x07 "
+	title := head + strings.Repeat("long ", (HostileTitleLength-len([]rune(head)))/5)
+	title += strings.Repeat("x", HostileTitleLength-len([]rune(title)))
+	text := "Leak: <img src=x onerror=alert(1)> @here <!subteam^S123> ==> **really** &lt;b&gt;" +
+		"\n\n.\n\n.line starting with a dot\nFrom: spoof@example.org\n" + strings.Repeat("word ", 2000)
+	return alert.Alert{
+		Subscription: "chaos <!channel>",
+		Feed:         "evil-feed @everyone",
+		FeedTitle:    "<b>Evil</b>",
+		Title:        title,
+		TitleSpans:   []alert.Span{span(title, "script")},
+		Link:         "https://evil.example/a?b=1&c=<x>|y",
+		Text:         text,
+		TextSpans:    []alert.Span{span(text, "@here")},
+		Author:       "<!everyone>",
+		Published:    Published,
+		Matched:      []string{"<script>", "@everyone", "*bold*"},
+		MentionRole:  "<!channel>",
+	}
+}
+
+// span is the byte range of the first sub in s.
+func span(s, sub string) alert.Span {
+	i := strings.Index(s, sub)
+	if i < 0 {
+		panic(fmt.Sprintf("alerttest: %q not in %q", sub, s))
+	}
+	return alert.Span{Start: i, End: i + len(sub)}
+}
