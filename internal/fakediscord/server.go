@@ -124,6 +124,14 @@ func New(t testing.TB) *Server {
 	return s
 }
 
+// SetNonceWindow sets how long enforce_nonce recognises a nonce; a
+// retry later than that creates a second message, as on Discord.
+func (s *Server) SetNonceWindow(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.nonceWindow = d
+}
+
 // APIBase is the REST base to use as api_base: http://127.0.0.1:PORT/api/v9/.
 func (s *Server) APIBase() string { return s.srv.URL + "/api/v9/" }
 

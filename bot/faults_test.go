@@ -1,0 +1,224 @@
+package bot
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/newshound/newshound/bot/discord"
+	"github.com/newshound/newshound/bot/notify"
+	"github.com/newshound/newshound/config"
+	"github.com/newshound/newshound/internal/fakediscord"
+	"github.com/newshound/newshound/store"
+)
+
+// TestGhostPastTheNonceWindow: Discord creates the message but answers
+// 500, and the retry comes after Discord's nonce window. A destination the
+// bot can read (a channel, or a webhook with a bot token) finds the ghost
+// and posts nothing more; a webhook without a bot token cannot look, and
+// posts again (README: webhooks are at-least-once on Discord's 5xx).
+func TestGhostPastTheNonceWindow(t *testing.T) {
+	tests := []struct {
+		name    string
+		webhook bool
+		token   string
+		want    int
+	}{
+		{name: "bot channel", token: "test-token", want: 1},
+		{name: "webhook with a bot token", webhook: true, token: "test-token", want: 1},
+		{name: "webhook without a bot token", webhook: true, want: 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dc := fakediscord.New(t)
+			dc.SetNonceWindow(time.Minute) // Discord's "few minutes", shortened
+			h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo", Destination: "desk"})
+			h.afterFirstSight(item(2, "Aleppo convoy reaches the city", h.clock))
+			session, err := discord.NewSession(tt.token, dc.APIBase(), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			lim := discord.NewLimiter(discord.LimiterConfig{})
+			n := discord.NewChannelNotifier(session, watchChannel, lim)
+			if tt.webhook {
+				if n, err = discord.NewWebhookNotifier(session, dc.AddWebhook("900000000000000009", watchChannel), lim); err != nil {
+					t.Fatal(err)
+				}
+			}
+			dc.GhostNext(1)
+			run := func() {
+				t.Helper()
+				st, err := store.OpenSQLite(context.Background(), h.db, store.WithClock(func() time.Time { return h.clock }))
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer st.Close()
+				svc, err := New(context.Background(), h.options(st, n, io.Discard))
+				if err != nil {
+					t.Fatal(err)
+				}
+				svc.RunOnce(context.Background())
+			}
+			run() // the ghost
+			if got := len(dc.AllMessages()); got != 1 {
+				t.Fatalf("after the ghost: %d messages, want 1", got)
+			}
+			dc.SetNonceWindow(time.Nanosecond)     // the retry comes after Discord's window…
+			h.clock = h.clock.Add(3 * time.Minute) // …and after newshound's
+			run()
+			if got := len(dc.AllMessages()); got != tt.want {
+				t.Errorf("messages after the retry: got %d, want %d", got, tt.want)
+			}
+		})
+	}
+}
+
+// flaky is a notifier that fails while down is set.
+type flaky struct {
+	recorder
+	down  bool
+	tries []time.Time
+	clock *time.Time
+}
+
+func (f *flaky) Send(ctx context.Context, m notify.Message) (notify.Receipt, error) {
+	f.tries = append(f.tries, *f.clock)
+	if f.down {
+		return notify.Receipt{}, errors.New("HTTP 503: service unavailable")
+	}
+	return f.recorder.Send(ctx, m)
+}
+
+// TestOutageRecoveryIsNoticedWithin15s: a destination down for five
+// minutes is retried with back-off capped at 15 s, so its first alert
+// after it recovers goes out within 15 s, the backlog behind it in order
+// and in bursts, and the log says so once per change, not per attempt.
+func TestOutageRecoveryIsNoticedWithin15s(t *testing.T) {
+	h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo"})
+	var items []testItem
+	for i := range 30 {
+		items = append(items, item(10+i, "Aleppo update", h.clock.Add(time.Duration(i)*time.Second)))
+	}
+	h.afterFirstSight(items...)
+	f := &flaky{down: true, clock: &h.clock}
+	var logs bytes.Buffer
+	st, err := store.OpenSQLite(context.Background(), h.db, store.WithClock(func() time.Time { return h.clock }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	svc, err := New(context.Background(), h.options(st, f, &logs))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	svc.poller.pollAll(ctx, svc.live.catalog().Feeds())
+	outageEnds := h.clock.Add(5 * time.Minute)
+	var firstAfter time.Time
+	for step := 0; step < 600 && firstAfter.IsZero(); step++ { // one pass a second, as the send loop's tick would
+		if !h.clock.Before(outageEnds) {
+			f.down = false
+		}
+		if err := svc.sender.deliverAll(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if len(f.msgs) > 0 {
+			firstAfter = h.clock
+		}
+		h.clock = h.clock.Add(time.Second)
+	}
+	if firstAfter.IsZero() || firstAfter.Sub(outageEnds) > 15*time.Second {
+		t.Fatalf("first alert after recovery at %v, want within 15s of %v", firstAfter, outageEnds)
+	}
+	if len(f.recorder.titles()) != 30 {
+		t.Errorf("delivered %d alerts after recovery, want all 30", len(f.recorder.titles()))
+	}
+	if n := len(f.msgs); n > 6 {
+		t.Errorf("the backlog of 30 went out in %d messages, want bursts (≤ 6)", n)
+	}
+	if got := strings.Count(logs.String(), "delivery failing"); got != 1 {
+		t.Errorf("'delivery failing' logged %d times over %d attempts, want once", got, len(f.tries))
+	}
+	if !strings.Contains(logs.String(), "destination recovered") {
+		t.Error("recovery not logged")
+	}
+	t.Logf("5-minute outage: %d attempts, first alert %s after recovery, %d messages", len(f.tries), firstAfter.Sub(outageEnds), len(f.msgs))
+}
+
+// fullDisk is a store whose writes fail, as on a full disk.
+type fullDisk struct {
+	store.Store
+	full *bool
+}
+
+var errDiskFull = errors.New("database or disk is full (SQLITE_FULL)")
+
+func (d fullDisk) MarkDelivered(ctx context.Context, id int64, messageID string, at time.Time) error {
+	if *d.full {
+		return errDiskFull
+	}
+	return d.Store.MarkDelivered(ctx, id, messageID, at)
+}
+
+func (d fullDisk) CommitPoll(ctx context.Context, feedID string, p store.Poll) (int, error) {
+	if *d.full {
+		return 0, errDiskFull
+	}
+	return d.Store.CommitPoll(ctx, feedID, p)
+}
+
+func (d fullDisk) SaveFeedState(ctx context.Context, st store.FeedState) error {
+	if *d.full {
+		return errDiskFull
+	}
+	return d.Store.SaveFeedState(ctx, st)
+}
+
+// TestFullDiskIsQuietAndDoesNotRepeat: with every write failing, many
+// passes log a bounded number of lines, a console alert whose delivery
+// could not be written is not printed again, polling pauses, and once the
+// disk has room everything is recorded.
+func TestFullDiskIsQuietAndDoesNotRepeat(t *testing.T) {
+	h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo"})
+	h.afterFirstSight(item(2, "Aleppo convoy reaches the city", h.clock))
+	full := false
+	var logs bytes.Buffer
+	st, err := store.OpenSQLite(context.Background(), h.db, store.WithClock(func() time.Time { return h.clock }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	svc, err := New(context.Background(), h.options(fullDisk{st, &full}, h.rec, &logs))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	svc.poller.pollAll(ctx, svc.live.catalog().Feeds()) // enqueued while there was room
+	full = true
+	for range 200 {
+		svc.sender.deliverAll(ctx)
+		svc.poller.pollAll(ctx, svc.live.catalog().Feeds())
+		h.clock = h.clock.Add(time.Second)
+	}
+	h.wantTitles("Aleppo convoy reaches the city") // printed once, not 200 times
+	if lines := strings.Count(logs.String(), "\n"); lines > 10 {
+		t.Errorf("%d log lines over 200 passes on a full disk, want a handful:\n%s", lines, logs.String())
+	}
+	if until := svc.poller.storeDown.pausedUntil(); !until.After(h.clock.Add(-time.Second)) {
+		t.Errorf("polling not paused while the store fails (paused until %v, now %v)", until, h.clock)
+	}
+	full = false
+	svc.sender.deliverAll(ctx)
+	pending, err := st.PendingAlerts(ctx, "desk", h.clock.Add(time.Hour), 10)
+	if err != nil || len(pending) != 0 {
+		t.Errorf("pending after the disk has room: %d (%v), want 0: the delivery is recorded", len(pending), err)
+	}
+	h.wantTitles("Aleppo convoy reaches the city")
+	if !strings.Contains(logs.String(), "works again") {
+		t.Errorf("the recovery is not logged:\n%s", logs.String())
+	}
+}
