@@ -67,7 +67,7 @@ func benchmarkPollCycle(b *testing.B, nFeeds, nSubs int, changed bool) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	if err := svc.RunOnce(ctx); err != nil { // first sight
+	if _, err := svc.RunOnce(ctx); err != nil { // first sight
 		b.Fatal(err)
 	}
 	b.ReportAllocs()
@@ -76,7 +76,7 @@ func benchmarkPollCycle(b *testing.B, nFeeds, nSubs int, changed bool) {
 		if changed {
 			generation.Add(1)
 		}
-		if err := svc.RunOnce(ctx); err != nil {
+		if _, err := svc.RunOnce(ctx); err != nil {
 			b.Fatal(err)
 		}
 	}

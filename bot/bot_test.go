@@ -161,7 +161,7 @@ func (h *harness) runOnce() {
 	h.t.Helper()
 	svc, st := h.open()
 	defer st.Close()
-	if err := svc.RunOnce(context.Background()); err != nil {
+	if _, err := svc.RunOnce(context.Background()); err != nil {
 		h.t.Fatalf("RunOnce: %v", err)
 	}
 }
@@ -490,7 +490,7 @@ func TestFailingFeedIsReportedOnceAndDoesNotStopOthers(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := svc.RunOnce(ctx); err != nil {
+		if _, err := svc.RunOnce(ctx); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -580,7 +580,7 @@ func TestReloadAppliesNewSubscriptionsAndRefusesOtherChanges(t *testing.T) {
 	svc, st := h.open()
 	defer st.Close()
 	ctx := context.Background()
-	if err := svc.RunOnce(ctx); err != nil {
+	if _, err := svc.RunOnce(ctx); err != nil {
 		t.Fatal(err)
 	}
 
@@ -590,7 +590,7 @@ func TestReloadAppliesNewSubscriptionsAndRefusesOtherChanges(t *testing.T) {
 		t.Fatalf("Reload: %v", err)
 	}
 	h.write("wire.xml", item(1, "Unrelated", h.clock), item(2, "OPEC agrees output cut", h.clock))
-	if err := svc.RunOnce(ctx); err != nil {
+	if _, err := svc.RunOnce(ctx); err != nil {
 		t.Fatal(err)
 	}
 	h.wantTitles("OPEC agrees output cut")

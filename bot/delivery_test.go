@@ -85,7 +85,7 @@ func (h *harness) runOnceWith(t *testing.T, dc *fakediscord.Server, crash bool) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := svc.RunOnce(ctx); err != nil {
+	if _, err := svc.RunOnce(ctx); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -36,7 +36,7 @@ func TestMetricsCountPollsAndDeliveries(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := svc.RunOnce(ctx); err != nil {
+	if _, err := svc.RunOnce(ctx); err != nil {
 		t.Fatal(err)
 	}
 

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/newshound/newshound/alert"
@@ -33,6 +34,14 @@ type poller struct {
 	enqueued     func()        // pokes the sender
 	storeErrs    *stateLog
 	storeDown    storeBackoff
+	beat         heartbeat
+	feeds        feedHealth
+	count        passCount
+}
+
+// passCount counts what polls did, for run --once's summary.
+type passCount struct {
+	polled, failed, newItems, enqueued, storeFailures atomic.Int64
 }
 
 // storeBackoff holds polling back while the store fails to write (a full
@@ -45,7 +54,8 @@ type storeBackoff struct {
 	until    time.Time
 }
 
-func (b *storeBackoff) failed(now time.Time) {
+func (b *storeBackoff) failed(now time.Time, count *passCount) {
+	count.storeFailures.Add(1)
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.failures++
@@ -129,8 +139,11 @@ func (p *poller) pollFeed(ctx context.Context, f *alert.Feed, mode pollMode) (ne
 		return now // shutting down: the poll did not happen
 	}
 	st.LastPolled = now
+	p.count.polled.Add(1)
+	p.feeds.record(f.ID, err)
 	if err != nil {
 		p.metrics.polls.WithLabelValues("error").Inc()
+		p.count.failed.Add(1)
 		return p.recordFailure(ctx, f, st, err, now)
 	}
 	before := st
@@ -150,7 +163,7 @@ func (p *poller) pollFeed(ctx context.Context, f *alert.Feed, mode pollMode) (ne
 		// the next fetch is not a 304 that would hide these items, and try
 		// again in a minute rather than at once.
 		p.storeErrs.fail("commit", "recording polls failed; polling pauses until the store takes writes again", err, "feed", f.ID)
-		p.storeDown.failed(now)
+		p.storeDown.failed(now, &p.count)
 		before.NextPoll = now.Add(storeRetry)
 		p.saveState(ctx, before)
 		return before.NextPoll
@@ -176,7 +189,7 @@ func (p *poller) loadState(ctx context.Context, f *alert.Feed) (store.FeedState,
 	st, err := p.store.FeedState(ctx, f.ID)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		p.storeErrs.fail("read", "reading feed state failed; polling pauses until the store answers again", err, "feed", f.ID)
-		p.storeDown.failed(p.now())
+		p.storeDown.failed(p.now(), &p.count)
 		return st, false
 	}
 	p.storeErrs.ok("read", "reading feed state works again")
@@ -294,7 +307,7 @@ func (p *poller) recordFailure(ctx context.Context, f *alert.Feed, st store.Feed
 func (p *poller) saveState(ctx context.Context, st store.FeedState) bool {
 	if err := p.store.SaveFeedState(ctx, st); err != nil {
 		p.storeErrs.fail("write", "saving feed state failed; polling pauses until the store takes writes again", err, "feed", st.FeedID)
-		p.storeDown.failed(p.now())
+		p.storeDown.failed(p.now(), &p.count)
 		return false
 	}
 	p.storeErrs.ok("write", "saving feed state works again")
@@ -328,6 +341,8 @@ func (p *poller) recordItems(ctx context.Context, f *alert.Feed, st store.FeedSt
 	p.metrics.polls.WithLabelValues(map[bool]string{true: "changed", false: "unchanged"}[len(unseen) > 0]).Inc()
 	p.metrics.newItems.Add(float64(len(unseen)))
 	p.metrics.enqueued.Add(float64(n))
+	p.count.newItems.Add(int64(len(unseen)))
+	p.count.enqueued.Add(int64(n))
 	p.report(f, feed, unseen, res, n, firstSight && st.Initialized)
 	if n > 0 && p.enqueued != nil {
 		p.enqueued()

@@ -34,6 +34,7 @@ func (p *poller) loop(ctx context.Context) {
 			planned = cat
 		}
 		now := p.now()
+		p.beat.beat(now)
 		storeOK := !now.Before(p.storeDown.pausedUntil())
 		for storeOK && len(inFlight) < p.workers {
 			d := q.popDue(now)

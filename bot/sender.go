@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/newshound/newshound/alert"
@@ -37,6 +38,9 @@ type sender struct {
 	nonceWindow time.Duration
 	wake        chan struct{} // poked after a poll enqueued alerts
 	storeErrs   *stateLog
+	beat        heartbeat
+	delivered   atomic.Int64 // alerts delivered by this process
+	dropped     atomic.Int64
 
 	mu     sync.Mutex
 	paused map[string]string      // destination -> reason it was paused
@@ -75,6 +79,7 @@ func (s *sender) loop(runCtx, sendCtx context.Context) {
 	t := time.NewTicker(sendTick)
 	defer t.Stop()
 	for {
+		s.beat.beat(s.now())
 		if err := s.deliverAll(sendCtx); err != nil && sendCtx.Err() == nil {
 			s.storeErrs.fail("outbox", "reading the outbox failed; retrying", err)
 		} else if err == nil {
@@ -283,6 +288,7 @@ func (s *sender) recordDelivered(ctx context.Context, dest string, b []store.Ale
 		s.mu.Unlock()
 		if !again {
 			s.metrics.delivered.WithLabelValues(dest).Inc()
+			s.delivered.Add(1)
 		}
 		if err := s.store.MarkDelivered(ctx, row.ID, r.MessageID, now); err != nil {
 			s.storeErrs.fail("delivered", "recording delivered alerts failed; they are recorded later, not sent again", err, "id", row.ID)
@@ -404,6 +410,7 @@ func (s *sender) markFailed(ctx context.Context, b []store.Alert, err error, nex
 
 func (s *sender) drop(ctx context.Context, row store.Alert, reason string) {
 	s.metrics.dropped.WithLabelValues(row.Destination).Inc()
+	s.dropped.Add(1)
 	s.log.Error("alert dropped: the destination will not accept it", "id", row.ID, "destination", row.Destination, "subscription", row.Subscription, "reason", reason)
 	if err := s.store.MarkDropped(ctx, row.ID, reason); err != nil {
 		s.log.Error("recording dropped alert", "id", row.ID, "err", err)

@@ -124,14 +124,50 @@ func (o Options) check() error {
 // Watches is what the Discord /watch commands manage.
 func (s *Service) Watches() discord.Watches { return s.watches }
 
+// OnceReport is what one RunOnce did.
+type OnceReport struct {
+	FeedsPolled, FeedsFailed int
+	NewItems, Enqueued       int
+	Delivered, Dropped       int
+	Pending                  int  // alerts still in the outbox at the end
+	StoreFailed              bool // a read or write of the store failed
+}
+
+// Trouble names the worst thing that went wrong, or "" when nothing did:
+// the store failed, every feed failed, or alerts are left undelivered.
+func (r OnceReport) Trouble() string {
+	switch {
+	case r.StoreFailed:
+		return "store"
+	case r.FeedsPolled > 0 && r.FeedsFailed == r.FeedsPolled:
+		return "feeds"
+	case r.Pending > 0:
+		return "delivery"
+	}
+	return ""
+}
+
 // RunOnce polls every enabled feed once, whatever its schedule, then
-// delivers everything pending and returns. It is what `run --once` and
-// cron jobs use.
-func (s *Service) RunOnce(ctx context.Context) error {
+// delivers everything pending and returns what it did. It is what
+// `run --once` and cron jobs use.
+func (s *Service) RunOnce(ctx context.Context) (OnceReport, error) {
 	s.poller.pollAll(ctx, s.live.catalog().Feeds())
-	err := s.sender.deliverAll(ctx)
+	deliverErr := s.sender.deliverAll(ctx)
 	s.prune(ctx)
-	return err
+	r := OnceReport{
+		FeedsPolled: int(s.poller.count.polled.Load()), FeedsFailed: int(s.poller.count.failed.Load()),
+		NewItems: int(s.poller.count.newItems.Load()), Enqueued: int(s.poller.count.enqueued.Load()),
+		Delivered: int(s.sender.delivered.Load()), Dropped: int(s.sender.dropped.Load()),
+		StoreFailed: deliverErr != nil || s.poller.count.storeFailures.Load() > 0 || s.sender.storeErrs.failingKinds() > 0,
+	}
+	stats, err := s.store.OutboxStats(ctx)
+	if err != nil {
+		r.StoreFailed = true
+	}
+	for _, o := range stats {
+		r.Pending += o.Pending
+	}
+	return r, ctx.Err()
 }
 
 // Run polls feeds on their schedules and delivers alerts until ctx is

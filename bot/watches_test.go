@@ -257,7 +257,7 @@ func TestResumedOrReaddedWatchDoesNotPostWhatPiledUp(t *testing.T) {
 			}
 			feed.Publish(item(2, "Aleppo story from while nobody watched", clk.now()))
 			clk.advance(time.Hour)
-			if err := svc.RunOnce(ctx); err != nil {
+			if _, err := svc.RunOnce(ctx); err != nil {
 				t.Fatal(err)
 			}
 			if err := tt.start(w, feed.URL+"/rss"); err != nil {
@@ -265,7 +265,7 @@ func TestResumedOrReaddedWatchDoesNotPostWhatPiledUp(t *testing.T) {
 			}
 			feed.Publish(item(3, "Aleppo story after the watch is back", clk.now()))
 			clk.advance(time.Hour)
-			if err := svc.RunOnce(ctx); err != nil {
+			if _, err := svc.RunOnce(ctx); err != nil {
 				t.Fatal(err)
 			}
 			var titles []string

@@ -44,6 +44,7 @@ type dialect struct {
 
 	pendingAlerts       string
 	pendingDestinations string
+	outboxStats         string
 	assignBatch         string
 	markDelivered       string
 	markFailed          string
@@ -122,6 +123,11 @@ var commonQueries = dialect{
 		ORDER BY id LIMIT $3`,
 	pendingDestinations: `SELECT DISTINCT destination FROM alerts
 		WHERE delivered_at = 0 AND NOT dropped ORDER BY destination`,
+	outboxStats: `SELECT p.destination, p.pending, p.oldest, a.attempts, a.last_error
+		FROM (SELECT destination, COUNT(*) AS pending, MIN(enqueued_at) AS oldest, MIN(id) AS first_id
+			FROM alerts WHERE delivered_at = 0 AND NOT dropped GROUP BY destination) p
+		JOIN alerts a ON a.id = p.first_id
+		ORDER BY p.destination`,
 	assignBatch: `UPDATE alerts SET batch = $2
 		WHERE delivered_at = 0 AND NOT dropped AND id IN (SELECT CAST(j.value AS BIGINT) FROM LIST($1))`,
 	markDelivered: `UPDATE alerts SET delivered_at = $2, message_id = $3, last_error = '' WHERE id = $1`,

@@ -629,6 +629,29 @@ func (s *sqlStore) PendingDestinations(ctx context.Context) ([]string, error) {
 	return dests, nil
 }
 
+// OutboxStats describes each destination's pending alerts.
+func (s *sqlStore) OutboxStats(ctx context.Context) ([]OutboxStats, error) {
+	rows, err := s.query(ctx, s.q.outboxStats)
+	if err != nil {
+		return nil, fmt.Errorf("outbox stats: %w", err)
+	}
+	defer rows.Close()
+	var out []OutboxStats
+	for rows.Next() {
+		var o OutboxStats
+		var oldest int64
+		if err := rows.Scan(&o.Destination, &o.Pending, &oldest, &o.Attempts, &o.LastError); err != nil {
+			return nil, fmt.Errorf("outbox stats: %w", err)
+		}
+		o.OldestEnqueued = fromMicro(oldest)
+		out = append(out, o)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("outbox stats: %w", err)
+	}
+	return out, nil
+}
+
 // AssignBatch sets Batch on those of ids that are neither delivered nor
 // dropped; other ids are left alone.
 func (s *sqlStore) AssignBatch(ctx context.Context, ids []int64, batch string) error {

@@ -129,6 +129,8 @@ type Store interface {
 	PendingAlerts(ctx context.Context, destination string, now time.Time, limit int) ([]Alert, error)
 	// PendingDestinations lists destinations with undelivered alerts.
 	PendingDestinations(ctx context.Context) ([]string, error)
+	// OutboxStats describes each destination that has pending alerts.
+	OutboxStats(ctx context.Context) ([]OutboxStats, error)
 	// AssignBatch sets Batch on the given undelivered alerts.
 	AssignBatch(ctx context.Context, ids []int64, batch string) error
 	MarkDelivered(ctx context.Context, id int64, messageID string, at time.Time) error
@@ -145,6 +147,16 @@ type Store interface {
 	SetWatchPaused(ctx context.Context, id int64, paused bool, reason string) error
 
 	Close() error
+}
+
+// OutboxStats is one destination's backlog: how many alerts wait, since
+// when, and what the first of them last ran into.
+type OutboxStats struct {
+	Destination    string
+	Pending        int
+	OldestEnqueued time.Time
+	Attempts       int    // of the oldest pending alert
+	LastError      string // of the oldest pending alert
 }
 
 // Leaser is implemented by stores that several newshound instances share

@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/newshound/newshound/bot"
 	"github.com/newshound/newshound/config"
 	"github.com/newshound/newshound/feeds"
@@ -40,32 +42,58 @@ func cmdRun(ctx context.Context, args []string, out, errOut io.Writer) error {
 	defer wg.Wait()
 	defer stop()
 	e := env{logger: logger, console: out, now: time.Now}
+	var ln net.Listener
+	var reg *prometheus.Registry
 	if *metricsAddr != "" {
-		ln, err := net.Listen("tcp", *metricsAddr)
-		if err != nil {
+		if ln, err = net.Listen("tcp", *metricsAddr); err != nil {
 			return fmt.Errorf("--metrics: %w", err)
 		}
-		reg := newRegistry()
+		reg = newRegistry()
 		e.registry = reg
+	}
+	svc, closeAll, err := openService(ctx, cfg, e)
+	if err != nil {
+		if ln != nil {
+			ln.Close()
+		}
+		return err
+	}
+	defer closeAll()
+	if ln != nil {
 		wg.Go(func() {
-			if err := serveMetrics(ctx, ln, reg); err != nil {
+			if err := serveMetrics(ctx, ln, reg, svc.Health); err != nil {
 				logger.Error("metrics server stopped", "err", err)
 			}
 		})
 	}
-	svc, closeAll, err := openService(ctx, cfg, e)
-	if err != nil {
-		return err
-	}
-	defer closeAll()
 	if *once {
-		return svc.RunOnce(ctx)
+		r, err := svc.RunOnce(ctx)
+		if err != nil {
+			return err
+		}
+		logger.Info("run --once done", "feeds_polled", r.FeedsPolled, "feeds_failed", r.FeedsFailed, "new_items", r.NewItems,
+			"alerts_enqueued", r.Enqueued, "delivered", r.Delivered, "dropped", r.Dropped, "pending", r.Pending, "store_failed", r.StoreFailed)
+		return onceTrouble(r)
 	}
 	logger.Info("newshound running", "version", version, "feeds", len(cfg.Feeds), "subscriptions", len(cfg.Subscriptions))
 	wg.Go(func() { reloadOnHangup(ctx, *path, svc, logger) })
 	err = svc.Run(ctx)
 	logger.Info("newshound stopped")
 	return err
+}
+
+// onceTrouble turns what went wrong in a run --once into the exit code
+// cron and scripts see (README: Exit codes).
+func onceTrouble(r bot.OnceReport) error {
+	switch r.Trouble() {
+	case "store":
+		return exitError{exitStore, "the store failed: some of this run may not be recorded"}
+	case "feeds":
+		return exitError{exitFeeds, fmt.Sprintf("every feed failed (%d)", r.FeedsFailed)}
+	case "delivery":
+		return exitError{exitUndelivered, fmt.Sprintf("%d alerts could not be delivered yet; they stay in the outbox", r.Pending)}
+	}
+	return nil
 }
 
 func cmdCheck(_ context.Context, args []string, out, errOut io.Writer) error {

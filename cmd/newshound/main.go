@@ -23,6 +23,7 @@ Usage:
   newshound run --config FILE [--once] [--metrics ADDR]
                                             poll feeds and deliver alerts
   newshound check --config FILE             validate a config; exit 1 on any problem
+  newshound status --config FILE [--json]   each feed's last success and problem, each destination's backlog
   newshound preview --query Q [--json] FEED_URL_OR_FILE...
                                             show which items of these feeds match
   newshound feeds import FILE.opml          print the feeds of an OPML file as config YAML
@@ -35,10 +36,21 @@ Run 'newshound COMMAND --help' for a command's flags.
 
 // exit codes
 const (
-	exitOK      = 0
-	exitFailure = 1 // the command ran and found problems (bad config, unreadable feed)
-	exitUsage   = 2 // the command line itself is wrong
+	exitOK          = 0
+	exitFailure     = 1 // the command ran and found problems (bad config, unreadable feed)
+	exitUsage       = 2 // the command line itself is wrong
+	exitStore       = 3 // run --once: the store failed (a full disk, a lost database)
+	exitFeeds       = 4 // run --once: every feed failed
+	exitUndelivered = 5 // run --once: alerts could not be delivered (they stay in the outbox)
 )
+
+// exitError is a failure with an exit code of its own.
+type exitError struct {
+	code int
+	msg  string
+}
+
+func (e exitError) Error() string { return e.msg }
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -61,6 +73,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		"run":     cmdRun,
 		"check":   cmdCheck,
 		"preview": cmdPreview,
+		"status":  cmdStatus,
 		"feeds":   cmdFeeds,
 		"version": func(_ context.Context, args []string, out, errOut io.Writer) error {
 			fs := newFlagSet("version", "newshound version", errOut)
@@ -83,6 +96,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	err := cmd(ctx, args[1:], stdout, stderr)
 	var ue usageError
+	var ee exitError
 	switch {
 	case err == nil:
 		return exitOK
@@ -91,6 +105,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	case errors.As(err, &ue):
 		fmt.Fprintf(stderr, "newshound %s: %v\n", name, err)
 		return exitUsage
+	case errors.As(err, &ee):
+		fmt.Fprintf(stderr, "newshound %s: %v\n", name, err)
+		return ee.code
 	default:
 		fmt.Fprintf(stderr, "newshound %s: %v\n", name, err)
 		return exitFailure

@@ -31,6 +31,7 @@ func Run(t *testing.T, newDB func(t *testing.T) Open) {
 		run  func(t *testing.T, h *harness)
 	}{
 		{"FirstCommit", testFirstCommit},
+		{"OutboxStats", testOutboxStats},
 		{"RepeatCommitEnqueuesNothing", testRepeatCommit},
 		{"ConcurrentCommitsEnqueueOnce", testConcurrentCommits},
 		{"InstancesShareOneDatabase", testInstances},
@@ -1051,5 +1052,44 @@ func testRetentionFromEnqueue(t *testing.T, h *harness) {
 	}
 	if err := s.MarkDelivered(ctx, id, "m1", epoch); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("after the retention period MarkDelivered = %v, want ErrNotFound (pruned)", err)
+	}
+}
+
+func testOutboxStats(t *testing.T, h *harness) {
+	ctx := context.Background()
+	s := h.store(t)
+	first := h.clock.Now()
+	commit(t, s, "f", poll("f", []string{"a", "b"}, alert("console", "a"), alert("console", "b"), alert("desk", "a")))
+	h.clock.Advance(time.Minute)
+	commit(t, s, "g", poll("g", []string{"c"}, alert("console", "c")))
+	desk := pending(t, s, "desk", h.clock.Now())
+	if err := s.MarkFailed(ctx, desk[0].ID, "HTTP 503", h.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.OutboxStats(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []store.OutboxStats{
+		{Destination: "console", Pending: 3, OldestEnqueued: first},
+		{Destination: "desk", Pending: 1, OldestEnqueued: first, Attempts: 1, LastError: "HTTP 503"},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("OutboxStats = %+v, want %+v", got, want)
+	}
+	for i := range want {
+		g, w := got[i], want[i]
+		if g.Destination != w.Destination || g.Pending != w.Pending || !g.OldestEnqueued.Equal(w.OldestEnqueued) || g.Attempts != w.Attempts || g.LastError != w.LastError {
+			t.Errorf("OutboxStats[%d] = %+v, want %+v", i, g, w)
+		}
+	}
+	console := pending(t, s, "console", h.clock.Now())
+	for _, a := range console {
+		if err := s.MarkDelivered(ctx, a.ID, "m", h.clock.Now()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, err := s.OutboxStats(ctx); err != nil || len(got) != 1 || got[0].Destination != "desk" {
+		t.Errorf("after delivering the console's alerts: %+v, %v; want desk alone", got, err)
 	}
 }

@@ -1,0 +1,107 @@
+package bot
+
+import (
+	"fmt"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Health is the service's own account of whether it works, for probes
+// (/healthz, /readyz) and operators.
+type Health struct {
+	// Live: the poll and send loops are turning.
+	Live bool `json:"live"`
+	// Ready: the store takes writes, no destination has been failing or
+	// paused for long, and not every feed fails.
+	Ready   bool     `json:"ready"`
+	Reasons []string `json:"reasons,omitempty"`
+}
+
+// unreadyAfter is how long a destination may fail before the service
+// reports itself not ready: a blip of a few retries is not an outage.
+const unreadyAfter = time.Minute
+
+// stallAfter is how long a loop may go without turning before the service
+// is reported not live. A send may take up to the HTTP timeout (30 s).
+const stallAfter = 2 * time.Minute
+
+// heartbeat records when a loop last turned.
+type heartbeat struct{ at atomic.Int64 }
+
+func (h *heartbeat) beat(now time.Time) { h.at.Store(now.UnixNano()) }
+
+// stalled reports whether the loop started and then stopped turning.
+func (h *heartbeat) stalled(now time.Time) bool {
+	at := h.at.Load()
+	return at != 0 && now.Sub(time.Unix(0, at)) > stallAfter
+}
+
+// feedHealth tracks which feeds failed their last poll.
+type feedHealth struct {
+	mu      sync.Mutex
+	failing map[string]string // feed ID -> last error; absent: last poll worked
+	known   map[string]bool
+}
+
+func (f *feedHealth) record(feedID string, err error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.failing == nil {
+		f.failing, f.known = map[string]string{}, map[string]bool{}
+	}
+	f.known[feedID] = true
+	if err != nil {
+		f.failing[feedID] = err.Error()
+		return
+	}
+	delete(f.failing, feedID)
+}
+
+// allFailing reports whether every feed polled so far failed its last poll.
+func (f *feedHealth) allFailing() (n int, all bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.known), len(f.known) > 0 && len(f.failing) == len(f.known)
+}
+
+// Health reports liveness and readiness with the reasons for each fault.
+func (s *Service) Health() Health {
+	now := s.now()
+	h := Health{Live: true, Ready: true}
+	if s.poller.beat.stalled(now) || s.sender.beat.stalled(now) {
+		h.Live = false
+		h.Reasons = append(h.Reasons, "a service loop stopped turning")
+	}
+	if until := s.poller.storeDown.pausedUntil(); !until.IsZero() {
+		h.Reasons = append(h.Reasons, "store: writes fail; polling paused")
+	}
+	if n := s.sender.storeErrs.failingKinds(); n > 0 {
+		h.Reasons = append(h.Reasons, "store: recording deliveries fails")
+	}
+	h.Reasons = append(h.Reasons, s.sender.unhealthy(now)...)
+	if n, all := s.poller.feeds.allFailing(); all {
+		h.Reasons = append(h.Reasons, fmt.Sprintf("every feed is failing (%d)", n))
+	}
+	h.Ready = h.Live && len(h.Reasons) == 0
+	return h
+}
+
+// unhealthy lists the destinations that are paused, or have been failing
+// for longer than unreadyAfter.
+func (s *sender) unhealthy(now time.Time) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []string
+	for dest, reason := range s.paused {
+		out = append(out, fmt.Sprintf("destination %s paused: %s", dest, reason))
+	}
+	for dest, h := range s.health {
+		if d := now.Sub(h.since); d > unreadyAfter {
+			out = append(out, fmt.Sprintf("destination %s failing for %s: %s", dest, d.Round(time.Second), h.lastErr))
+		}
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,152 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/newshound/newshound/bot/notify"
+	"github.com/newshound/newshound/config"
+	"github.com/newshound/newshound/store"
+)
+
+// TestReadinessTellsEachFaultAndRecovers: for each fault an operator's
+// probe must see, the service turns unready with the reason, and ready
+// again once the fault is gone.
+func TestReadinessTellsEachFaultAndRecovers(t *testing.T) {
+	type rig struct {
+		h    *harness
+		svc  *Service
+		n    *flaky
+		full *bool
+	}
+	// pass is one poll of every feed and one delivery pass, a second later.
+	pass := func(r rig) {
+		ctx := context.Background()
+		r.svc.poller.pollAll(ctx, r.svc.live.catalog().Feeds())
+		r.svc.sender.deliverAll(ctx)
+		r.h.clock = r.h.clock.Add(time.Second)
+	}
+	tests := []struct {
+		name   string
+		fault  func(r rig)
+		reason string
+		mend   func(r rig)
+		quiet  bool // no news published during the fault
+	}{
+		{
+			name:   "destination failing for over a minute",
+			fault:  func(r rig) { r.n.down = true },
+			reason: "destination desk failing for",
+			mend:   func(r rig) { r.n.down = false },
+		},
+		{
+			name: "destination paused",
+			fault: func(r rig) {
+				r.n.fail = []error{fmt.Errorf("HTTP 404: Unknown Channel: %w", notify.ErrGone)}
+			},
+			reason: "destination desk paused",
+			mend:   func(r rig) { r.svc.sender.resume("desk") },
+		},
+		{
+			name:   "store cannot write",
+			fault:  func(r rig) { *r.full = true },
+			reason: "store:",
+			mend:   func(r rig) { *r.full = false },
+		},
+		{
+			name: "every feed failing",
+			fault: func(r rig) {
+				for _, name := range []string{"wire.xml", "other.xml"} {
+					os.WriteFile(filepath.Join(r.h.dir, name), []byte("<html>not a feed</html>"), 0o644)
+				}
+			},
+			reason: "every feed is failing (2)",
+			quiet:  true,
+			mend: func(r rig) {
+				r.h.write("wire.xml", item(90, "Weather stays mild", r.h.clock))
+				r.h.write("other.xml", item(91, "Weather stays mild", r.h.clock))
+				r.h.clock = r.h.clock.Add(time.Hour) // past the feeds' back-off
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo"})
+			h.runOnce()
+			full := false
+			st, err := store.OpenSQLite(context.Background(), h.db, store.WithClock(func() time.Time { return h.clock }))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer st.Close()
+			n := &flaky{clock: &h.clock}
+			svc, err := New(context.Background(), h.options(fullDisk{st, &full}, n, io.Discard))
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := rig{h: h, svc: svc, n: n, full: &full}
+			pass(r)
+			if got := svc.Health(); !got.Ready || !got.Live {
+				t.Fatalf("before the fault: %+v, want ready", got)
+			}
+			tt.fault(r)
+			for i := range 90 { // a news item each second keeps the destination busy
+				if !tt.quiet {
+					h.write("wire.xml", item(100+i, fmt.Sprintf("Aleppo update %d", i), h.clock))
+				}
+				pass(r)
+			}
+			got := svc.Health()
+			if got.Ready || !strings.Contains(strings.Join(got.Reasons, "; "), tt.reason) {
+				t.Fatalf("during the fault: %+v, want unready because %q", got, tt.reason)
+			}
+			tt.mend(r)
+			for range 30 {
+				pass(r)
+			}
+			if got := svc.Health(); !got.Ready {
+				t.Errorf("after the fault: %+v, want ready again", got)
+			}
+		})
+	}
+}
+
+func TestOnceReportCountsWhatHappened(t *testing.T) {
+	h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo"})
+	h.afterFirstSight(item(2, "Aleppo convoy reaches the city", h.clock), item(3, "Aleppo talks", h.clock))
+	full := true
+	st, err := store.OpenSQLite(context.Background(), h.db, store.WithClock(func() time.Time { return h.clock }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	svc, err := New(context.Background(), h.options(fullDisk{st, &full}, h.rec, io.Discard))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := svc.RunOnce(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.StoreFailed || r.Trouble() != "store" || r.FeedsPolled != 2 {
+		t.Errorf("on a full disk: %+v (trouble %q), want the store named", r, r.Trouble())
+	}
+	full = false
+	svc, err = New(context.Background(), h.options(st, h.rec, io.Discard))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err = svc.RunOnce(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.StoreFailed || r.NewItems != 2 || r.Enqueued != 2 || r.Delivered != 2 || r.Pending != 0 || r.Trouble() != "" {
+		t.Errorf("with room on the disk: %+v (trouble %q), want 2 new, 2 enqueued, 2 delivered", r, r.Trouble())
+	}
+}

@@ -1,0 +1,199 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/newshound/newshound/config"
+	"github.com/newshound/newshound/store"
+)
+
+// statusReport is what `newshound status --json` prints.
+type statusReport struct {
+	Feeds        []feedStatus        `json:"feeds"`
+	Destinations []destinationStatus `json:"destinations"`
+}
+
+type feedStatus struct {
+	Name           string     `json:"name"`
+	URL            string     `json:"url"`
+	LastPolled     *time.Time `json:"last_polled,omitempty"`
+	LastSuccess    *time.Time `json:"last_success,omitempty"` // the last poll, when it worked
+	FailingSince   *time.Time `json:"failing_since,omitempty"`
+	LastError      string     `json:"last_error,omitempty"`
+	NextPoll       *time.Time `json:"next_poll,omitempty"`
+	Disabled       bool       `json:"disabled,omitempty"`
+	DisabledReason string     `json:"disabled_reason,omitempty"`
+}
+
+type destinationStatus struct {
+	Name          string     `json:"name"`
+	Pending       int        `json:"pending"`
+	OldestPending *time.Time `json:"oldest_pending,omitempty"`
+	Attempts      int        `json:"attempts,omitempty"` // of the oldest pending alert
+	LastError     string     `json:"last_error,omitempty"`
+	PausedReason  string     `json:"paused_reason,omitempty"`
+}
+
+func cmdStatus(ctx context.Context, args []string, out, errOut io.Writer) error {
+	fs := newFlagSet("status", "newshound status --config FILE [--json]", errOut)
+	path := fs.String("config", "newshound.yaml", "config file")
+	asJSON := fs.Bool("json", false, "print the report as JSON")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	cfg, err := loadConfig(*path)
+	if err != nil {
+		return err
+	}
+	st, err := openStoreToRead(ctx, cfg.Store)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	r, err := readStatus(ctx, cfg, st)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		enc := json.NewEncoder(out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(r)
+	}
+	return writeStatus(out, r, time.Now())
+}
+
+// openStoreToRead opens the store beside a running service: SQLite
+// read-only (the running process owns the file), PostgreSQL as usual.
+func openStoreToRead(ctx context.Context, c config.Store) (store.Store, error) {
+	if c.Driver == "sqlite" {
+		return store.OpenSQLiteReadOnly(ctx, c.Path)
+	}
+	return openStore(ctx, c)
+}
+
+func readStatus(ctx context.Context, cfg *config.Config, st store.Store) (statusReport, error) {
+	states, err := st.FeedStates(ctx)
+	if err != nil {
+		return statusReport{}, err
+	}
+	outbox, err := st.OutboxStats(ctx)
+	if err != nil {
+		return statusReport{}, err
+	}
+	watches, err := st.Watches(ctx)
+	if err != nil {
+		return statusReport{}, err
+	}
+	r := statusReport{Feeds: []feedStatus{}, Destinations: []destinationStatus{}}
+	for _, f := range cfg.Feeds {
+		r.Feeds = append(r.Feeds, feedStatusOf(f.Name, f.URL, states[f.Name]))
+	}
+	paused := map[string]string{}
+	for _, w := range watches {
+		if w.Paused && w.PauseReason != "paused by a moderator" {
+			paused["channel:"+w.ChannelID] = w.PauseReason
+		}
+	}
+	byName := map[string]store.OutboxStats{}
+	for _, o := range outbox {
+		byName[o.Destination] = o
+	}
+	names := []string{}
+	for _, d := range cfg.Destinations {
+		names = append(names, d.Name)
+	}
+	for _, o := range outbox { // watch channels and destinations no longer configured
+		if !slices.Contains(names, o.Destination) {
+			names = append(names, o.Destination)
+		}
+	}
+	for _, n := range names {
+		o := byName[n]
+		d := destinationStatus{Name: n, Pending: o.Pending, Attempts: o.Attempts, LastError: o.LastError, PausedReason: paused[n]}
+		d.OldestPending = timeOrNil(o.OldestEnqueued)
+		r.Destinations = append(r.Destinations, d)
+	}
+	return r, nil
+}
+
+func feedStatusOf(name, url string, st store.FeedState) feedStatus {
+	f := feedStatus{
+		Name: name, URL: url, LastPolled: timeOrNil(st.LastPolled), FailingSince: timeOrNil(st.FailingSince),
+		LastError: st.LastError, NextPoll: timeOrNil(st.NextPoll), Disabled: st.Disabled, DisabledReason: st.DisabledReason,
+	}
+	if st.URL != "" {
+		f.URL = st.URL // after a permanent redirect
+	}
+	if st.ErrorCount == 0 {
+		f.LastSuccess = f.LastPolled
+	}
+	return f
+}
+
+func timeOrNil(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	t = t.UTC()
+	return &t
+}
+
+// writeStatus prints the report as two tables, times as ages from now.
+func writeStatus(out io.Writer, r statusReport, now time.Time) error {
+	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "FEED\tLAST SUCCESS\tNEXT POLL\tPROBLEM")
+	for _, f := range r.Feeds {
+		problem := f.LastError
+		if f.Disabled {
+			problem = "disabled: " + f.DisabledReason
+		} else if f.FailingSince != nil {
+			problem = fmt.Sprintf("failing for %s: %s", ago(now, *f.FailingSince), f.LastError)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", f.Name, agoOrNever(now, f.LastSuccess), inOrNow(now, f.NextPoll), oneLineOr(problem, "-"))
+	}
+	fmt.Fprintln(tw)
+	fmt.Fprintln(tw, "DESTINATION\tPENDING\tOLDEST\tPROBLEM")
+	for _, d := range r.Destinations {
+		problem := d.LastError
+		if d.PausedReason != "" {
+			problem = "paused: " + d.PausedReason
+		}
+		oldest := "-"
+		if d.OldestPending != nil {
+			oldest = ago(now, *d.OldestPending)
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\n", d.Name, d.Pending, oldest, oneLineOr(problem, "-"))
+	}
+	return tw.Flush()
+}
+
+func ago(now, t time.Time) string { return now.Sub(t).Round(time.Second).String() + " ago" }
+
+func agoOrNever(now time.Time, t *time.Time) string {
+	if t == nil {
+		return "never"
+	}
+	return ago(now, *t)
+}
+
+func inOrNow(now time.Time, t *time.Time) string {
+	if t == nil || !t.After(now) {
+		return "due"
+	}
+	return "in " + t.Sub(now).Round(time.Second).String()
+}
+
+func oneLineOr(s, empty string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if s == "" {
+		return empty
+	}
+	return s
+}

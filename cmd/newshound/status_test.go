@@ -1,0 +1,122 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/newshound/newshound/bot"
+	"github.com/newshound/newshound/internal/golden"
+	"github.com/newshound/newshound/store"
+)
+
+// TestStatusJSON writes a store with one healthy feed, one failing, one
+// disabled and a backlog, and checks `status --json` against a golden file.
+func TestStatusJSON(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "state.db")
+	at := time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
+	ctx := context.Background()
+	st, err := store.OpenSQLite(ctx, db, store.WithClock(func() time.Time { return at }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	states := []store.FeedState{
+		{FeedID: "wire", URL: "https://wire.example/rss", ConfigURL: "https://wire.example/rss", Initialized: true, LastPolled: at, NextPoll: at.Add(10 * time.Minute)},
+		{FeedID: "markets", URL: "https://markets.example/rss", ConfigURL: "https://markets.example/rss", Initialized: true, LastPolled: at, NextPoll: at.Add(20 * time.Minute),
+			ErrorCount: 3, FailingSince: at.Add(-30 * time.Minute), LastError: "HTTP 503 Service Unavailable"},
+		{FeedID: "gone", URL: "https://gone.example/rss", ConfigURL: "https://gone.example/rss", LastPolled: at, ErrorCount: 1, FailingSince: at,
+			LastError: "HTTP 410 Gone", Disabled: true, DisabledReason: "HTTP 410 Gone"},
+	}
+	if err := st.SaveFeedStates(ctx, states); err != nil {
+		t.Fatal(err)
+	}
+	var alerts []store.Alert
+	for i := range 3 {
+		key := fmt.Sprintf("item-%d", i)
+		alerts = append(alerts, store.Alert{Destination: "desk", Subscription: "cfg:all", FeedID: "wire", ItemKey: key, DedupeKeys: []string{"item:wire/" + key}, Payload: []byte(`{}`), CreatedAt: at})
+	}
+	if _, err := st.CommitPoll(ctx, "wire", store.Poll{State: states[0], Keys: []string{"item-0", "item-1", "item-2"}, Alerts: alerts}); err != nil {
+		t.Fatal(err)
+	}
+	pending, err := st.PendingAlerts(ctx, "desk", at, 1)
+	if err != nil || len(pending) != 1 {
+		t.Fatal(pending, err)
+	}
+	if err := st.MarkFailed(ctx, pending[0].ID, "HTTP 502 Bad Gateway", at.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	cfg := fmt.Sprintf(`store:
+  path: %q
+feeds:
+  - name: wire
+    url: https://wire.example/rss
+  - name: markets
+    url: https://markets.example/rss
+  - name: gone
+    url: https://gone.example/rss
+  - name: new
+    url: https://new.example/rss
+subscriptions:
+  - name: all
+    query: news
+    destination: desk
+destinations:
+  - name: desk
+    type: console
+`, db)
+	path := filepath.Join(dir, "newshound.yaml")
+	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// status reads beside the running service, which holds the store.
+	var out, errOut bytes.Buffer
+	if code := run(ctx, []string{"status", "--json", "--config", path}, &out, &errOut); code != 0 {
+		t.Fatalf("status: exit %d: %s", code, errOut.String())
+	}
+	golden.Check(t, filepath.Join("testdata", "status.golden.json"), out.Bytes(), *update)
+
+	out.Reset()
+	if code := run(ctx, []string{"status", "--config", path}, &out, &errOut); code != 0 {
+		t.Fatalf("status: exit %d: %s", code, errOut.String())
+	}
+	for _, want := range []string{"markets", "failing for", "HTTP 503", "disabled: HTTP 410 Gone", "desk", "3", "HTTP 502"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("status lacks %q:\n%s", want, out.String())
+		}
+	}
+	st.Close()
+}
+
+func TestOnceExitCodes(t *testing.T) {
+	tests := []struct {
+		name     string
+		report   bot.OnceReport
+		wantCode int
+	}{
+		{"all well", bot.OnceReport{FeedsPolled: 3, Delivered: 2}, exitOK},
+		{"some feeds failed", bot.OnceReport{FeedsPolled: 3, FeedsFailed: 2}, exitOK},
+		{"every feed failed", bot.OnceReport{FeedsPolled: 3, FeedsFailed: 3}, exitFeeds},
+		{"alerts left in the outbox", bot.OnceReport{FeedsPolled: 3, Pending: 4}, exitUndelivered},
+		{"store failed", bot.OnceReport{FeedsPolled: 3, FeedsFailed: 3, Pending: 1, StoreFailed: true}, exitStore},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := onceTrouble(tt.report)
+			code := exitOK
+			var ee exitError
+			if errors.As(err, &ee) {
+				code = ee.code
+			}
+			if code != tt.wantCode {
+				t.Errorf("exit code %d (%v), want %d", code, err, tt.wantCode)
+			}
+		})
+	}
+}
