@@ -32,18 +32,39 @@ type Options struct {
 	Prior int
 	// LeadWeight is how much a lead word weighs against a title word.
 	LeadWeight float64
+	// A story's keywords are the words that at least KeywordItems of its
+	// items carry and that at least the KeywordShare of all the items of the
+	// window carrying them belong to: the names a story has made its own
+	// ("Carney", "Fyffes"). An item whose keywords of one story weigh
+	// KeywordWeight (in IDF) joins that story even when no single earlier
+	// report is similar enough, as a reader who has followed the story
+	// would join it.
+	KeywordItems  int
+	KeywordShare  float64
+	KeywordWeight float64
+	// KeywordFraction is the least share of an item's weight its keywords
+	// of a story must make for the item to join it: "Sbarro files for
+	// bankruptcy" is not the story whose keyword "bankruptcy" is, since
+	// "Sbarro" weighs more.
+	KeywordFraction float64
 }
 
 // DefaultOptions are the options tuned on the tune half of the UCI news
 // aggregator stories (see corpus_test.go).
 var DefaultOptions = Options{
 	Window:     48 * time.Hour,
-	Threshold:  0.45,
+	Threshold:  0.3,
 	NearCopy:   0.5,
 	MinShared:  2,
 	MinIDF:     1.0,
 	Prior:      50,
 	LeadWeight: 0.5,
+
+	KeywordItems:  3,
+	KeywordShare:  0.4,
+	KeywordWeight: 3,
+
+	KeywordFraction: 0.15,
 }
 
 func (o Options) withDefaults() Options {
@@ -69,6 +90,18 @@ func (o Options) withDefaults() Options {
 	if o.LeadWeight > 0 {
 		d.LeadWeight = o.LeadWeight
 	}
+	if o.KeywordItems > 0 {
+		d.KeywordItems = o.KeywordItems
+	}
+	if o.KeywordShare > 0 {
+		d.KeywordShare = o.KeywordShare
+	}
+	if o.KeywordWeight > 0 {
+		d.KeywordWeight = o.KeywordWeight
+	}
+	if o.KeywordFraction > 0 {
+		d.KeywordFraction = o.KeywordFraction
+	}
 	return d
 }
 
@@ -88,9 +121,17 @@ type Index struct {
 	df       map[uint32]int32 // words → items of the window that have them
 	postings map[uint32][]int // words → sequence numbers of the items, ascending
 	bands    map[uint64][]int // MinHash bands → sequence numbers, ascending
+	stories  map[string]*storyWords
 
 	acc   map[int]float64 // scratch: candidate → shared weight
 	cands []int           // scratch
+}
+
+// storyWords counts, for one story, how many of its items in the window
+// carry each word.
+type storyWords struct {
+	items int
+	words map[uint32]int32
 }
 
 type entry struct {
@@ -106,6 +147,7 @@ func NewIndex(opt Options) *Index {
 		df:       make(map[uint32]int32),
 		postings: make(map[uint32][]int),
 		bands:    make(map[uint64][]int),
+		stories:  make(map[string]*storyWords),
 		acc:      make(map[int]float64),
 	}
 }
@@ -143,15 +185,31 @@ func (x *Index) Add(id, story string, fp Fingerprint, at time.Time) {
 	for _, b := range bandKeys(fp.sig) {
 		x.bands[b] = append(x.bands[b], seq)
 	}
+	sw := x.stories[story]
+	if sw == nil {
+		sw = &storyWords{words: make(map[uint32]int32)}
+		x.stories[story] = sw
+	}
+	sw.items++
+	for _, h := range fp.title {
+		sw.words[h]++
+	}
+	for _, h := range fp.lead {
+		sw.words[h]++
+	}
 }
 
 // Best returns the story of the earlier item most similar to fp among the
 // items of the window ending at at, with its similarity, when that
-// similarity reaches the threshold. Ties go to the earliest item.
+// similarity reaches the threshold; failing that, the story whose keywords
+// fp carries (see Options.KeywordItems), with the share of fp's weight
+// they make. Ties go to the earliest item or story.
 func (x *Index) Best(fp Fingerprint, at time.Time) (story string, score float64, ok bool) {
 	x.advance(at)
 	best, bestScore := -1, 0.0
-	for _, seq := range x.candidates(fp) {
+	kwStory, kwWeight := "", 0.0
+	cands := x.candidates(fp)
+	for _, seq := range cands {
 		e := &x.entries[seq-x.base]
 		if at.Sub(e.at) > x.opt.Window {
 			continue // added late with an old time; not yet evicted
@@ -160,10 +218,44 @@ func (x *Index) Best(fp Fingerprint, at time.Time) (story string, score float64,
 			best, bestScore = seq, s
 		}
 	}
-	if best < 0 || bestScore < x.opt.Threshold {
-		return "", bestScore, false
+	if best >= 0 && bestScore >= x.opt.Threshold {
+		return x.entries[best-x.base].story, bestScore, true
 	}
-	return x.entries[best-x.base].story, bestScore, true
+	for _, seq := range cands {
+		s := x.entries[seq-x.base].story
+		if w := x.keywordWeight(fp, s); w > kwWeight {
+			kwStory, kwWeight = s, w
+		}
+	}
+	if kwWeight >= x.opt.KeywordWeight {
+		if share := kwWeight / x.weight(fp); share >= x.opt.KeywordFraction {
+			return kwStory, share, true
+		}
+	}
+	return "", bestScore, false
+}
+
+// keywordWeight is the weight of fp's words that are keywords of story.
+func (x *Index) keywordWeight(fp Fingerprint, story string) float64 {
+	sw := x.stories[story]
+	if sw == nil {
+		return 0
+	}
+	w := 0.0
+	for i, words := range [][]uint32{fp.title, fp.lead} {
+		for _, h := range words {
+			c := sw.words[h]
+			if int(c) < x.opt.KeywordItems || float64(c) < x.opt.KeywordShare*float64(x.df[h]) {
+				continue
+			}
+			ww := x.wordWeight(h)
+			if i == 1 {
+				ww *= x.opt.LeadWeight
+			}
+			w += ww
+		}
+	}
+	return w
 }
 
 // advance moves the window's end to at (never back) and evicts what fell
@@ -207,6 +299,18 @@ func (x *Index) forget(seq int, e *entry) {
 		x.bands[b] = dropFront(x.bands[b], seq)
 		if len(x.bands[b]) == 0 {
 			delete(x.bands, b)
+		}
+	}
+	sw := x.stories[e.story]
+	if sw.items--; sw.items == 0 {
+		delete(x.stories, e.story)
+		return
+	}
+	for _, words := range [][]uint32{e.fp.title, e.fp.lead} {
+		for _, h := range words {
+			if sw.words[h]--; sw.words[h] <= 0 {
+				delete(sw.words, h)
+			}
 		}
 	}
 }
