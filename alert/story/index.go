@@ -47,6 +47,10 @@ type Options struct {
 	// bankruptcy" is not the story whose keyword "bankruptcy" is, since
 	// "Sbarro" weighs more.
 	KeywordFraction float64
+	// Balance weighs the longer of two texts in the word similarity:
+	// 0 divides the shared weight by the smaller text's weight (a short
+	// headline inside a longer one is similar), 0.5 by the geometric mean.
+	Balance float64
 }
 
 // DefaultOptions are the options tuned on the tune half of the UCI news
@@ -65,6 +69,7 @@ var DefaultOptions = Options{
 	KeywordWeight: 3,
 
 	KeywordFraction: 0.15,
+	Balance:         0.2,
 }
 
 func (o Options) withDefaults() Options {
@@ -98,6 +103,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.KeywordWeight > 0 {
 		d.KeywordWeight = o.KeywordWeight
+	}
+	if o.Balance > 0 {
+		d.Balance = o.Balance
 	}
 	if o.KeywordFraction > 0 {
 		d.KeywordFraction = o.KeywordFraction
@@ -377,7 +385,8 @@ func (x *Index) similarity(a, b Fingerprint) float64 {
 	if n < x.opt.MinShared || wa == 0 || wb == 0 {
 		return 0
 	}
-	return shared / min(wa, wb)
+	lo, hi := min(wa, wb), max(wa, wb)
+	return shared / (math.Pow(lo, 1-x.opt.Balance) * math.Pow(hi, x.opt.Balance))
 }
 
 // weight is the total weight of a fingerprint's distinctive words.
