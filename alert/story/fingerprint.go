@@ -23,8 +23,8 @@ type Fingerprint struct {
 
 const (
 	// stemRunes is how much of a word is kept: a crude stemmer that makes
-	// "tapering" and "taper", "sterilisation" and "sterilization" one
-	// word. Tuned on the UCI tune half (5, 6, 7 and no stemming tried).
+	// "continues" and "continued", "sterilisation" and "sterilization"
+	// one word.
 	stemRunes = 6
 	// leadWords is how many words of the lead count: the first paragraph
 	// or so, which a rewrite of the same report keeps.
