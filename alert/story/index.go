@@ -1,6 +1,7 @@
 package story
 
 import (
+	"cmp"
 	"math"
 	"slices"
 	"time"
@@ -126,37 +127,46 @@ type Index struct {
 	base    int
 	latest  time.Time // the newest time passed in
 
-	df       map[uint32]int32 // words → items of the window that have them
-	postings map[uint32][]int // words → sequence numbers of the items, ascending
-	bands    map[uint64][]int // MinHash bands → sequence numbers, ascending
-	stories  map[string]*storyWords
+	// postings holds, for each word, the items of the window that carry
+	// it, ascending; its length is the word's document frequency.
+	postings map[uint32][]int
+	bands    map[uint64][]int // MinHash bands → items, ascending
 
-	acc   map[int]float64 // scratch: candidate → shared weight
-	cands []int           // scratch
+	storyNums map[string]int32 // story name → number, while it has items
+	storyRefs map[int32]*storyRef
+	nextStory int32
+
+	logs []float64 // logs[n] = ln(n+1), the IDF's denominators
+
+	// scratch of one lookup
+	hits    []int32           // by seq-base: distinctive words shared with the query; all zero between lookups
+	touched []int             // items whose hits are not zero
+	cands   []int             // items to score
+	probe   []uint32          // lead words to look up
+	keyword map[int32]float64 // story → weight of the query's words that are its keywords
 }
 
-// storyWords counts, for one story, how many of its items in the window
-// carry each word.
-type storyWords struct {
+type storyRef struct {
+	name  string
 	items int
-	words map[uint32]int32
 }
 
 type entry struct {
-	id, story string
-	fp        Fingerprint
-	at        time.Time
+	id    string
+	story int32
+	fp    Fingerprint
+	at    time.Time
 }
 
 // NewIndex returns an empty index.
 func NewIndex(opt Options) *Index {
 	return &Index{
-		opt:      opt.withDefaults(),
-		df:       make(map[uint32]int32),
-		postings: make(map[uint32][]int),
-		bands:    make(map[uint64][]int),
-		stories:  make(map[string]*storyWords),
-		acc:      make(map[int]float64),
+		opt:       opt.withDefaults(),
+		postings:  make(map[uint32][]int),
+		bands:     make(map[uint64][]int),
+		storyNums: make(map[string]int32),
+		storyRefs: make(map[int32]*storyRef),
+		keyword:   make(map[int32]float64),
 	}
 }
 
@@ -181,29 +191,23 @@ func (x *Index) Group(id string, fp Fingerprint, at time.Time) (story string, sc
 func (x *Index) Add(id, story string, fp Fingerprint, at time.Time) {
 	x.advance(at)
 	seq := x.base + len(x.entries)
-	x.entries = append(x.entries, entry{id: id, story: story, fp: fp, at: at})
+	num, ok := x.storyNums[story]
+	if !ok {
+		num = x.nextStory
+		x.nextStory++
+		x.storyNums[story] = num
+		x.storyRefs[num] = &storyRef{name: story}
+	}
+	x.storyRefs[num].items++
+	x.entries = append(x.entries, entry{id: id, story: num, fp: fp, at: at})
 	for _, h := range fp.title {
-		x.df[h]++
 		x.postings[h] = append(x.postings[h], seq)
 	}
 	for _, h := range fp.lead {
-		x.df[h]++
 		x.postings[h] = append(x.postings[h], seq)
 	}
 	for _, b := range bandKeys(fp.sig) {
 		x.bands[b] = append(x.bands[b], seq)
-	}
-	sw := x.stories[story]
-	if sw == nil {
-		sw = &storyWords{words: make(map[uint32]int32)}
-		x.stories[story] = sw
-	}
-	sw.items++
-	for _, h := range fp.title {
-		sw.words[h]++
-	}
-	for _, h := range fp.lead {
-		sw.words[h]++
 	}
 }
 
@@ -214,56 +218,33 @@ func (x *Index) Add(id, story string, fp Fingerprint, at time.Time) {
 // they make. Ties go to the earliest item or story.
 func (x *Index) Best(fp Fingerprint, at time.Time) (story string, score float64, ok bool) {
 	x.advance(at)
+	x.collect(fp)
+	wa := x.weight(fp)
 	best, bestScore := -1, 0.0
-	kwStory, kwWeight := "", 0.0
-	cands := x.candidates(fp)
-	for _, seq := range cands {
+	for _, seq := range x.cands {
 		e := &x.entries[seq-x.base]
 		if at.Sub(e.at) > x.opt.Window {
 			continue // added late with an old time; not yet evicted
 		}
-		if s := x.similarity(fp, e.fp); s > bestScore {
+		if s := x.similarity(fp, wa, e); s > bestScore {
 			best, bestScore = seq, s
 		}
 	}
 	if best >= 0 && bestScore >= x.opt.Threshold {
-		return x.entries[best-x.base].story, bestScore, true
+		return x.storyRefs[x.entries[best-x.base].story].name, bestScore, true
 	}
-	for _, seq := range cands {
-		s := x.entries[seq-x.base].story
-		if w := x.keywordWeight(fp, s); w > kwWeight {
-			kwStory, kwWeight = s, w
+	kwStory, kwWeight := int32(-1), 0.0
+	for num, w := range x.keyword {
+		if w > kwWeight || w == kwWeight && num < kwStory {
+			kwStory, kwWeight = num, w
 		}
 	}
-	if kwWeight >= x.opt.KeywordWeight {
-		if share := kwWeight / x.weight(fp); share >= x.opt.KeywordFraction {
-			return kwStory, share, true
+	if kwWeight >= x.opt.KeywordWeight && wa > 0 {
+		if share := kwWeight / wa; share >= x.opt.KeywordFraction {
+			return x.storyRefs[kwStory].name, share, true
 		}
 	}
 	return "", bestScore, false
-}
-
-// keywordWeight is the weight of fp's words that are keywords of story.
-func (x *Index) keywordWeight(fp Fingerprint, story string) float64 {
-	sw := x.stories[story]
-	if sw == nil {
-		return 0
-	}
-	w := 0.0
-	for i, words := range [][]uint32{fp.title, fp.lead} {
-		for _, h := range words {
-			c := sw.words[h]
-			if int(c) < x.opt.KeywordItems || float64(c) < x.opt.KeywordShare*float64(x.df[h]) {
-				continue
-			}
-			ww := x.wordWeight(h)
-			if i == 1 {
-				ww *= x.opt.LeadWeight
-			}
-			w += ww
-		}
-	}
-	return w
 }
 
 // advance moves the window's end to at (never back) and evicts what fell
@@ -285,23 +266,16 @@ func (x *Index) advance(at time.Time) {
 	}
 }
 
-// forget removes the oldest entry's words, which are at the front of
-// their posting lists.
+// forget removes the oldest entry, whose sequence number is at the front
+// of its posting lists.
 func (x *Index) forget(seq int, e *entry) {
-	drop := func(h uint32) {
-		if x.df[h]--; x.df[h] <= 0 {
-			delete(x.df, h)
+	for _, words := range [][]uint32{e.fp.title, e.fp.lead} {
+		for _, h := range words {
+			x.postings[h] = dropFront(x.postings[h], seq)
+			if len(x.postings[h]) == 0 {
+				delete(x.postings, h)
+			}
 		}
-		x.postings[h] = dropFront(x.postings[h], seq)
-		if len(x.postings[h]) == 0 {
-			delete(x.postings, h)
-		}
-	}
-	for _, h := range e.fp.title {
-		drop(h)
-	}
-	for _, h := range e.fp.lead {
-		drop(h)
 	}
 	for _, b := range bandKeys(e.fp.sig) {
 		x.bands[b] = dropFront(x.bands[b], seq)
@@ -309,17 +283,10 @@ func (x *Index) forget(seq int, e *entry) {
 			delete(x.bands, b)
 		}
 	}
-	sw := x.stories[e.story]
-	if sw.items--; sw.items == 0 {
-		delete(x.stories, e.story)
-		return
-	}
-	for _, words := range [][]uint32{e.fp.title, e.fp.lead} {
-		for _, h := range words {
-			if sw.words[h]--; sw.words[h] <= 0 {
-				delete(sw.words, h)
-			}
-		}
+	ref := x.storyRefs[e.story]
+	if ref.items--; ref.items == 0 {
+		delete(x.storyRefs, e.story)
+		delete(x.storyNums, ref.name)
 	}
 }
 
@@ -332,57 +299,155 @@ func dropFront(p []int, seq int) []int {
 	return p
 }
 
-// maxPosting bounds the work of one lookup: a word carried by more items
-// than this is too common to find candidates by (it still counts in the
-// similarity of candidates found by rarer words).
-const maxPosting = 512
+// maxPosting and maxLeadProbes bound the work of one lookup: a word
+// carried by more items than maxPosting is too common to find candidates
+// or keywords by, and of a lead only the maxLeadProbes rarest words are
+// looked up (all of them still count in the similarity of the candidates
+// found; near copies are found by their MinHash bands).
+const (
+	maxPosting    = 512
+	maxLeadProbes = 8
+)
 
-// candidates are the items sharing a distinctive word or a MinHash band
-// with fp, in ascending order.
-func (x *Index) candidates(fp Fingerprint) []int {
-	clear(x.acc)
-	x.cands = x.cands[:0]
-	add := func(p []int) {
-		for _, seq := range p {
-			if _, dup := x.acc[seq]; !dup {
-				x.acc[seq] = 0
-				x.cands = append(x.cands, seq)
-			}
-		}
+// collect finds, for fp, x.cands: the items sharing at least MinShared
+// distinctive words or a MinHash band with it, in ascending order; and
+// x.keyword: the weight of fp's words that are keywords of each story.
+func (x *Index) collect(fp Fingerprint) {
+	x.touched = x.touched[:0]
+	if len(x.hits) < len(x.entries) {
+		x.hits = make([]int32, len(x.entries)+len(x.entries)/4)
 	}
-	for _, words := range [][]uint32{fp.title, fp.lead} {
+	hit := func(seq int, n int32) {
+		i := seq - x.base
+		if x.hits[i] == 0 {
+			x.touched = append(x.touched, seq)
+		}
+		x.hits[i] += n
+	}
+	clear(x.keyword)
+	for i, words := range [][]uint32{fp.title, x.rarest(fp.lead, maxLeadProbes)} {
 		for _, h := range words {
-			if p := x.postings[h]; len(p) <= maxPosting && x.idf(h) >= x.opt.MinIDF {
-				add(p)
+			p := x.postings[h]
+			w := x.wordWeight(h)
+			if len(p) > maxPosting || w == 0 {
+				continue
+			}
+			for _, seq := range p {
+				hit(seq, 1)
+			}
+			if i == 1 {
+				w *= x.opt.LeadWeight
+			}
+			if num, ok := x.keywordOf(p); ok {
+				x.keyword[num] += w
 			}
 		}
 	}
 	for _, b := range bandKeys(fp.sig) {
-		add(x.bands[b])
+		for _, seq := range x.bands[b] {
+			hit(seq, int32(x.opt.MinShared)) // a near copy is a candidate
+		}
+	}
+	x.cands = x.cands[:0]
+	for _, seq := range x.touched {
+		if int(x.hits[seq-x.base]) >= x.opt.MinShared {
+			x.cands = append(x.cands, seq)
+		}
+		x.hits[seq-x.base] = 0 // zero for the next lookup, whose base may differ
 	}
 	slices.Sort(x.cands)
-	return x.cands
+}
+
+// keywordOf returns the story whose keyword the word with posting list p
+// is: the story of at least KeywordItems and KeywordShare of its items.
+// With a share above a third there are at most two such stories; the
+// Misra-Gries summary with two counters finds them without a map, and a
+// second pass counts them.
+func (x *Index) keywordOf(p []int) (int32, bool) {
+	if len(p) < x.opt.KeywordItems {
+		return 0, false
+	}
+	var cand [2]int32
+	var count [2]int
+	for _, seq := range p {
+		s := x.entries[seq-x.base].story
+		switch {
+		case count[0] > 0 && cand[0] == s:
+			count[0]++
+		case count[1] > 0 && cand[1] == s:
+			count[1]++
+		case count[0] == 0:
+			cand[0], count[0] = s, 1
+		case count[1] == 0:
+			cand[1], count[1] = s, 1
+		default:
+			count[0]--
+			count[1]--
+		}
+	}
+	best, bestN := int32(0), 0
+	for k := range cand {
+		if count[k] == 0 {
+			continue
+		}
+		n := 0
+		for _, seq := range p {
+			if x.entries[seq-x.base].story == cand[k] {
+				n++
+			}
+		}
+		if n > bestN || n == bestN && cand[k] < best {
+			best, bestN = cand[k], n
+		}
+	}
+	ok := bestN >= x.opt.KeywordItems && float64(bestN) >= x.opt.KeywordShare*float64(len(p))
+	return best, ok
+}
+
+// rarest returns the n words of hs carried by the fewest items, in x.probe.
+func (x *Index) rarest(hs []uint32, n int) []uint32 {
+	x.probe = append(x.probe[:0], hs...)
+	if len(x.probe) > n {
+		slices.SortFunc(x.probe, func(a, b uint32) int {
+			if c := cmp.Compare(len(x.postings[a]), len(x.postings[b])); c != 0 {
+				return c
+			}
+			return cmp.Compare(a, b)
+		})
+		x.probe = x.probe[:n]
+	}
+	return x.probe
 }
 
 // idf is the inverse document frequency of a word over the window, with
 // Prior imagined items that lack it.
 func (x *Index) idf(h uint32) float64 {
-	n := float64(len(x.entries) + x.opt.Prior)
-	return math.Log((n + 1) / (float64(x.df[h]) + 1))
+	return x.logOf(len(x.entries)+x.opt.Prior) - x.logOf(len(x.postings[h]))
+}
+
+// logOf is ln(n+1), from a table: the IDF is computed for every word of
+// every candidate.
+func (x *Index) logOf(n int) float64 {
+	for len(x.logs) <= n {
+		x.logs = append(x.logs, math.Log(float64(len(x.logs)+1)))
+	}
+	return x.logs[n]
 }
 
 // similarity is the larger of the near-copy similarity of the signatures
-// and the word similarity: the weight of the distinctive words a and b
-// share over the weight of the smaller of the two, zero when they share
-// fewer than MinShared distinctive words.
-func (x *Index) similarity(a, b Fingerprint) float64 {
-	near := sigSimilarity(a.sig, b.sig)
-	if near >= x.opt.NearCopy {
+// and the word similarity: the weight of the distinctive words a and e
+// share over a mean of their weights (see Options.Balance), zero when they
+// share fewer than MinShared distinctive words. wa is a's weight.
+func (x *Index) similarity(a Fingerprint, wa float64, e *entry) float64 {
+	if sigSimilarity(a.sig, e.fp.sig) >= x.opt.NearCopy {
 		return 1
 	}
-	wa, wb := x.weight(a), x.weight(b)
-	shared, n := x.shared(a, b)
-	if n < x.opt.MinShared || wa == 0 || wb == 0 {
+	shared, n := x.shared(a, e.fp)
+	if n < x.opt.MinShared || wa == 0 {
+		return 0
+	}
+	wb := x.weight(e.fp)
+	if wb == 0 {
 		return 0
 	}
 	lo, hi := min(wa, wb), max(wa, wb)
@@ -412,25 +477,16 @@ func (x *Index) wordWeight(h uint32) float64 {
 // shared is the weight and number of the distinctive words a and b share;
 // a word weighs as a lead word when it is in either's lead only.
 func (x *Index) shared(a, b Fingerprint) (w float64, n int) {
-	inTitle := func(fp Fingerprint, h uint32) bool {
-		_, ok := slices.BinarySearch(fp.title, h)
-		return ok
-	}
-	visit := func(h uint32) {
-		ww := x.wordWeight(h)
-		if ww == 0 {
-			return
+	add := func(h uint32, factor float64) {
+		if ww := x.wordWeight(h); ww != 0 {
+			w += factor * ww
+			n++
 		}
-		if !inTitle(a, h) || !inTitle(b, h) {
-			ww *= x.opt.LeadWeight
-		}
-		w += ww
-		n++
 	}
-	intersect(a.title, b.title, visit)
-	intersect(a.title, b.lead, visit)
-	intersect(a.lead, b.title, visit)
-	intersect(a.lead, b.lead, visit)
+	intersect(a.title, b.title, func(h uint32) { add(h, 1) })
+	intersect(a.title, b.lead, func(h uint32) { add(h, x.opt.LeadWeight) })
+	intersect(a.lead, b.title, func(h uint32) { add(h, x.opt.LeadWeight) })
+	intersect(a.lead, b.lead, func(h uint32) { add(h, x.opt.LeadWeight) })
 	return w, n
 }
 

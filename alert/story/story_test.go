@@ -182,9 +182,9 @@ func TestWindowEvicts(t *testing.T) {
 	if n := idx.Len(); n != 0 {
 		t.Errorf("Len after the window = %d, want 0", n)
 	}
-	if len(idx.df)+len(idx.postings)+len(idx.bands)+len(idx.stories) != 0 {
-		t.Errorf("maps not empty after eviction: df %d postings %d bands %d stories %d",
-			len(idx.df), len(idx.postings), len(idx.bands), len(idx.stories))
+	if len(idx.postings)+len(idx.bands)+len(idx.storyNums)+len(idx.storyRefs) != 0 {
+		t.Errorf("maps not empty after eviction: postings %d bands %d stories %d/%d",
+			len(idx.postings), len(idx.bands), len(idx.storyNums), len(idx.storyRefs))
 	}
 }
 
