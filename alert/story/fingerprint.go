@@ -75,6 +75,9 @@ var (
 	trailingParen = regexp.MustCompile(`\s*\([^()]{1,30}\)\s*$`)
 	// dateline opens a wire lead: "WASHINGTON (AP) — ", "BEIRUT, Dec 5 (Reuters) - ".
 	dateline = regexp.MustCompile(`^[^\n()]{0,60}\((?:AP|Reuters|AFP|UPI|dpa|Xinhua|IANS|PTI|ANI)\)\s*[-–—:]*\s*`)
+	// ampersand is an "&" standing as a word ("Johnson & Johnson"), not
+	// inside one ("AT&T", "S&P").
+	ampersand = regexp.MustCompile(`(^|\s)&(?:amp;)?(\s|$)`)
 	// byline opens a lead with its author: "By Jane Doe and John Roe, Reuters".
 	byline = regexp.MustCompile(`^(?i:by)\s+(?:[\p{Lu}][\p{L}.'’-]*\s*,?\s*(?:and\s+)?){1,6}(?:[-–—|:]\s*)?`)
 )
@@ -121,7 +124,7 @@ func cleanLead(lead string) string {
 // parts, so that "U.S." and "US", "cease-fire" and "ceasefire" are the same
 // word. "&" is "and".
 func textTokens(text string) []string {
-	toks := filters.Normalize(text)
+	toks := filters.Normalize(ampersand.ReplaceAllString(text, "${1}and${2}"))
 	out := make([]string, 0, len(toks))
 	for _, t := range toks {
 		if t.Width > 1 {

@@ -3,6 +3,8 @@ package story
 import (
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -115,6 +117,7 @@ func TestMakeNormalizes(t *testing.T) {
 		a, b string // titles with the same fingerprint
 	}{
 		{"U.S. is US", "U.S. troops leave base", "US troops leave base"},
+		{"U.S. is US in shingles", "The U.S. and Russia agreed on Friday to a new truce in Syria from sundown on Monday, officials said", "The US and Russia agreed on Friday to a new truce in Syria from sundown on Monday, officials said"},
 		{"hyphen joins", "Cease-fire holds in Aleppo", "Ceasefire holds in Aleppo"},
 		{"outlet credit", "Ceasefire holds in Aleppo - Reuters", "Ceasefire holds in Aleppo | Al Jazeera English"},
 		{"parenthesized credit", "Ceasefire holds in Aleppo (AP)", "Ceasefire holds in Aleppo"},
@@ -122,6 +125,9 @@ func TestMakeNormalizes(t *testing.T) {
 		{"dates and generic words", "Live: ceasefire holds in Aleppo on Monday, March 10", "Ceasefire holds in Aleppo"},
 		{"stemming", "ECB sterilisation continues", "ECB sterilization continued"},
 		{"case and accents", "ZÜRICH BANKS", "Zurich banks"},
+		// long enough for a MinHash signature, whose shingles include "and"
+		{"ampersand", "Johnson & Johnson recalls a batch of baby powder in Texas and Ohio after a lab found traces of asbestos", "Johnson and Johnson recalls a batch of baby powder in Texas and Ohio after a lab found traces of asbestos"},
+		{"ampersand entity", "Johnson &amp; Johnson recalls a batch of baby powder in Texas and Ohio after a lab found traces of asbestos", "Johnson and Johnson recalls a batch of baby powder in Texas and Ohio after a lab found traces of asbestos"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -133,6 +139,14 @@ func TestMakeNormalizes(t *testing.T) {
 				t.Errorf("Make(%q) is empty", tt.a)
 			}
 		})
+	}
+}
+
+func TestAmpersandInsideWordsStays(t *testing.T) {
+	for _, title := range []string{"AT&T buys DirecTV", "S&P 500 slips"} {
+		if got, want := textTokens(title), textTokens(strings.ReplaceAll(title, "&", " and ")); slices.Equal(got, want) {
+			t.Errorf("textTokens(%q) = %q, the same as with \"and\"", title, got)
+		}
 	}
 }
 
