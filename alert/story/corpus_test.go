@@ -85,9 +85,9 @@ func (g groupingFigures) String() string {
 	for s, by := range g.swallowedBy {
 		sw += fmt.Sprintf("\n\t%s swallowed by %v", s, by)
 	}
-	return fmt.Sprintf("reports %d, messages %d (%.1f%%), stories %d, swallowed %d, messages per story median %.1f max %d, B-cubed precision %.3f recall %.3f%s",
+	return fmt.Sprintf("reports %d, messages %d (%.1f%%), stories %d, swallowed %d, messages per story median %.1f max %d, B-cubed precision %.3f recall %.3f F1 %.3f%s",
 		g.reports, g.messages, 100*float64(g.messages)/float64(g.reports), g.stories, g.swallowed,
-		g.medianMessages, g.maxMessages, g.precision, g.recall, sw)
+		g.medianMessages, g.maxMessages, g.precision, g.recall, g.f1(), sw)
 }
 
 // simulate runs the reports through one Index as a bot with one feed per
@@ -214,28 +214,48 @@ func TestUCIReportHalf(t *testing.T) {
 	}
 }
 
-// TestUCITune prints figures on the tune half for a grid of options; it
-// is how DefaultOptions were chosen. Run it with:
+// TestUCITune measures a grid of options on three shuffles of the tune
+// half and logs, among the settings that meet the targets on every
+// shuffle (messages ≤ 20 % of reports, a median of ≤ 5 messages per story,
+// no story swallowed), the one with the best mean B-cubed F1. That is how
+// DefaultOptions were chosen. Run it with:
 //
-//	go test -run TestUCITune -tune -v ./alert/story/
+//	go test ./alert/story/ -run TestUCITune -v -args -tune
 func TestUCITune(t *testing.T) {
 	if !*tune {
 		t.Skip("tuning grid: run with -tune")
 	}
 	tuneHalf, _ := loadUCI(t)
-	// The grid last run to choose DefaultOptions on seed 1; the choice was
-	// then checked on seeds 2 and 3 of the tune half.
-	for _, th := range []float64{0.2, 0.25, 0.3, 0.35, 0.4} {
-		for _, bal := range []float64{0, 0.2, 0.35} {
+	bestF1, bestDesc := 0.0, ""
+	for _, th := range []float64{0.2, 0.25, 0.3, 0.35} {
+		for _, bal := range []float64{-1, 0.2} { // -1: Balance 0
 			for _, kw := range []float64{2.5, 3, 4} {
 				for _, share := range []float64{0.4, 0.5, 0.7} {
-					for _, frac := range []float64{0.1, 0.15, 0.2, 0.3} {
+					for _, frac := range []float64{0.1, 0.15, 0.2} {
 						opt := Options{Threshold: th, Balance: bal, KeywordWeight: kw, KeywordShare: share, KeywordFraction: frac}
-						g := simulate(tuneHalf, opt, 1)
-						t.Logf("threshold %.2f balance %.2f keyword weight %.1f share %.1f fraction %.2f: %v", th, bal, kw, share, frac, g)
+						desc := fmt.Sprintf("threshold %.2f balance %.2f keyword weight %.1f share %.1f fraction %.2f", th, bal, kw, share, frac)
+						meets, f1 := true, 0.0
+						for seed := uint64(1); seed <= 3; seed++ {
+							g := simulate(tuneHalf, opt, seed)
+							meets = meets && g.meetsTargets()
+							f1 += g.f1() / 3
+							t.Logf("%s seed %d: %v", desc, seed, g)
+						}
+						if meets && f1 > bestF1 {
+							bestF1, bestDesc = f1, desc
+						}
 					}
 				}
 			}
 		}
 	}
+	t.Logf("best meeting the targets on every shuffle: %s, mean B-cubed F1 %.3f", bestDesc, bestF1)
+}
+
+func (g groupingFigures) meetsTargets() bool {
+	return float64(g.messages) <= 0.20*float64(g.reports) && g.medianMessages <= 5 && g.swallowed == 0
+}
+
+func (g groupingFigures) f1() float64 {
+	return 2 * g.precision * g.recall / (g.precision + g.recall)
 }

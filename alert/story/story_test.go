@@ -308,3 +308,18 @@ func TestEncodingErrors(t *testing.T) {
 		t.Errorf("UnmarshalText = %v, want ErrEncoding", err)
 	}
 }
+
+// TestLookupIsSublinear checks that a lookup in a full window scores a few
+// candidates found through the inverted index, not every item.
+func TestLookupIsSublinear(t *testing.T) {
+	const n = 10000
+	texts := syntheticTexts(n+1, 0)
+	idx := NewIndex(Options{})
+	for i, r := range texts[:n] {
+		idx.Add(fmt.Sprint(i), fmt.Sprint(i), Make(r.title, r.lead), t0.Add(time.Duration(i)*time.Second))
+	}
+	idx.Best(Make(texts[n].title, ""), t0.Add(n*time.Second))
+	if got, limit := len(idx.cands), n/20; got == 0 || got > limit {
+		t.Errorf("a lookup among %d items scored %d candidates, want 1 to %d", n, got, limit)
+	}
+}
