@@ -78,8 +78,6 @@ var (
 	// ampersand is an "&" standing as a word ("Johnson & Johnson"), not
 	// inside one ("AT&T", "S&P").
 	ampersand = regexp.MustCompile(`(^|\s)&(?:amp;)?(\s|$)`)
-	// byline opens a lead with its author: "By Jane Doe and John Roe, Reuters".
-	byline = regexp.MustCompile(`^(?i:by)\s+(?:[\p{Lu}][\p{L}.'’-]*\s*,?\s*(?:and\s+)?){1,6}(?:[-–—|:]\s*)?`)
 )
 
 // cleanTitle removes what differs between outlets carrying the same story:
@@ -112,11 +110,31 @@ func cleanTitle(title string) string {
 	return title
 }
 
-// cleanLead removes a byline and a wire dateline from the start of a lead.
+// cleanLead removes a byline line ("By Jane Doe and John Roe, Reuters")
+// and a wire dateline from the start of a lead. A byline run into the text
+// is left: where it ends cannot be told from where the text begins.
 func cleanLead(lead string) string {
 	lead = strings.TrimSpace(lead)
-	lead = byline.ReplaceAllString(lead, "")
+	if first, rest, ok := strings.Cut(lead, "\n"); ok && isByline(first) {
+		lead = strings.TrimSpace(rest)
+	}
 	return dateline.ReplaceAllString(lead, "")
+}
+
+// isByline reports whether a line is "By" and names: capitalized words,
+// "and", commas ("By Jane Doe and John Roe, Reuters").
+func isByline(line string) bool {
+	words := strings.Fields(line)
+	if len(words) < 2 || len(words) > 10 || !strings.EqualFold(words[0], "by") {
+		return false
+	}
+	for _, w := range words[1:] {
+		r, _ := utf8.DecodeRuneInString(w)
+		if w != "and" && !unicode.IsUpper(r) {
+			return false
+		}
+	}
+	return true
 }
 
 // textTokens is the normalized word sequence of text, each word once: a

@@ -39,7 +39,7 @@ func TestGroupInventedCases(t *testing.T) {
 			name: "one wire text under five outlets' headlines",
 			reports: []report{
 				{"Kerry, Lavrov agree Syria truce from Monday - Reuters", wireLead},
-				{"U.S. and Russia strike deal on Syria ceasefire | AP", "By Jane Doe, Associated Press " + wireLead},
+				{"U.S. and Russia strike deal on Syria ceasefire | AP", "By Jane Doe, Associated Press\n" + wireLead},
 				{"Breakthrough in Geneva: a cessation of hostilities for Syria (AFP)", wireLead + " Advertisement"},
 				{"Syria: what the new truce means for Aleppo", "Russia and the United States agreed on Friday to a new cessation of hostilities in Syria starting at sundown on Monday, Secretary of State John Kerry said after talks with Foreign Minister Sergei Lavrov in Geneva that ran late into the night. The plan would let aid reach the besieged eastern districts of Aleppo."},
 				{"Diplomats reach late-night accord", "Russia and the United States agreed on Friday to a new cessation of hostilities in Syria starting at sundown on Monday, Secretary of State John Kerry said after talks with Foreign Minister Sergei Lavrov in Geneva that ran late into the night."},
@@ -321,5 +321,23 @@ func TestLookupIsSublinear(t *testing.T) {
 	idx.Best(Make(texts[n].title, ""), t0.Add(n*time.Second))
 	if got, limit := len(idx.cands), n/20; got == 0 || got > limit {
 		t.Errorf("a lookup among %d items scored %d candidates, want 1 to %d", n, got, limit)
+	}
+}
+
+func TestCleanLead(t *testing.T) {
+	tests := []struct{ name, in, want string }{
+		{"byline", "By Jane Doe and John Roe, Reuters\nRussia and the US agreed", "Russia and the US agreed"},
+		{"a sentence starting with by", "By Monday the truce held.\nRussia and the US agreed", "By Monday the truce held.\nRussia and the US agreed"},
+		{"wire dateline", "BEIRUT, Dec 5 (Reuters) - Russia and the US agreed", "Russia and the US agreed"},
+		{"AP dateline", "WASHINGTON (AP) — Russia and the US agreed", "Russia and the US agreed"},
+		{"byline then dateline", "By Jane Doe\nWASHINGTON (AP) — Russia and the US agreed", "Russia and the US agreed"},
+		{"no credit", "Russia and the US agreed (in Geneva) on Friday", "Russia and the US agreed (in Geneva) on Friday"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := cleanLead(tt.in); got != tt.want {
+				t.Errorf("cleanLead(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+		})
 	}
 }
