@@ -1,0 +1,27 @@
+// Package story groups the reports of one news story: many outlets' items
+// that tell the same story under different headlines, so that a destination
+// gets one message per story instead of one per report.
+//
+// It is pure: no I/O, no clock (callers pass each item's time), no
+// goroutines. An [Index] is not safe for concurrent use; keep one per
+// destination (or per subscription window) behind the caller's own lock.
+//
+// Two items are compared by what the feed gives, the title and the summary
+// or lead paragraph, reduced by [Make] to a [Fingerprint]:
+//
+//   - distinctive words: title and lead words without outlet credits ("-
+//     Reuters", "| AP", "(AP)", "By Jane Doe"), dates, numbers and generic
+//     words ("live", "updates", "says"), crudely stemmed and hashed. The
+//     Index weighs them by inverse document frequency over the items of its
+//     window, so that the words every report of the window shares weigh
+//     little and names weigh much;
+//   - a MinHash signature of the word 3-shingles of title and lead, which
+//     finds near-copies of the same wire text even when the headlines
+//     differ entirely.
+//
+// A new item joins the story of its most similar earlier item in the
+// window when the similarity clears the threshold; every item of the window
+// is a candidate, including items that joined a story themselves. A title
+// with too few distinctive words ("Live updates", "Markets: as it happened -
+// March 11, 2014") never groups on the title alone.
+package story
