@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/newshound/newshound/internal/pgtest"
 	"github.com/newshound/newshound/store"
 )
 
@@ -22,9 +23,9 @@ func benchBackends(b *testing.B) map[string]func(b *testing.B) store.Store {
 			return s
 		},
 	}
-	if dsn := os.Getenv(postgresDSNEnv); dsn != "" {
+	if os.Getenv(pgtest.DSNEnv) != "" {
 		backends["postgres"] = func(b *testing.B) store.Store {
-			s, err := store.OpenPostgres(context.Background(), postgresSchema(b, dsn))
+			s, err := store.OpenPostgres(context.Background(), pgtest.Schema(b))
 			if err != nil {
 				b.Fatal(err)
 			}
