@@ -339,9 +339,10 @@ const rowsPerStatement = 500
 //
 // The transaction is two exchanges with the database: the first records
 // the state and keys and reads back which keys are new and which dedupe
-// keys are taken; the second inserts the alerts chosen from those answers.
-// On PostgreSQL each is one round trip (a huge poll: one per 16 statements
-// of at most 500 rows).
+// keys are taken; the second inserts the alerts chosen from those answers
+// (a poll without alerts needs only the first). On PostgreSQL each is one
+// round trip, or for a huge poll one per megabyte of statements of at most
+// 500 rows each.
 func (s *sqlStore) CommitPoll(ctx context.Context, feedID string, p Poll) (int, error) {
 	st, keys, err := checkPoll(feedID, p)
 	if err != nil {
@@ -353,6 +354,9 @@ func (s *sqlStore) CommitPoll(ctx context.Context, feedID string, p Poll) (int, 
 		c := &pollCommit{s: s, tx: tx, feedID: feedID, now: now}
 		if err := c.record(ctx, st, keys, p.Alerts); err != nil {
 			return err
+		}
+		if len(p.Alerts) == 0 {
+			return nil // nothing to choose: the commit travels with the rest
 		}
 		if err := tx.flush(ctx); err != nil {
 			return err
