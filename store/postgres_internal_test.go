@@ -139,3 +139,55 @@ func TestPostgresRoundTrips(t *testing.T) {
 		}
 	}
 }
+
+// TestPostgresMigrateFromFeedLeases opens a database made by the schema of
+// version 3: feed_leases gives way to leases, and alerts get an enqueue
+// time no earlier than they were delivered.
+func TestPostgresMigrateFromFeedLeases(t *testing.T) {
+	ctx := context.Background()
+	dsn := postgresTestSchema(t)
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	old := postgresDialect
+	old.migrations = postgresMigrations[:3]
+	v3 := &sqlStore{w: db, r: db, q: &old, opt: newOptions(nil)}
+	if err := v3.migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	day := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	_, err = db.ExecContext(ctx, `INSERT INTO alerts (destination, item_key, created_at, delivered_at) VALUES
+		('d', 'delivered', $1, $2), ('d', 'pending', $3, 0)`,
+		toMicro(day.AddDate(0, -2, 0)), toMicro(day), toMicro(day.AddDate(0, 0, -1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	s, err := OpenPostgres(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var feedLeases bool
+	if err := db.QueryRowContext(ctx, `SELECT to_regclass('feed_leases') IS NOT NULL`).Scan(&feedLeases); err != nil {
+		t.Fatal(err)
+	}
+	if feedLeases {
+		t.Error("feed_leases still exists after migrating")
+	}
+	if ok, err := s.Lease(ctx, "feed:wire", "host-1", time.Minute); err != nil || !ok {
+		t.Errorf("Lease after migrating = %v, %v; want true", ok, err)
+	}
+	want := map[string]time.Time{"delivered": day, "pending": day.AddDate(0, 0, -1)}
+	for key, at := range want {
+		var got int64
+		if err := db.QueryRowContext(ctx, `SELECT enqueued_at FROM alerts WHERE item_key = $1`, key).Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		if !fromMicro(got).Equal(at) {
+			t.Errorf("%s alert: enqueued_at = %v, want %v", key, fromMicro(got), at)
+		}
+	}
+}
