@@ -191,3 +191,31 @@ func TestPostgresMigrateFromFeedLeases(t *testing.T) {
 		}
 	}
 }
+
+// TestPostgresFailedPipelineRollsBack: a statement that fails inside a
+// pipelined transaction rolls back the statements sent with it, and the
+// connection serves the next transaction.
+func TestPostgresFailedPipelineRollsBack(t *testing.T) {
+	ctx := context.Background()
+	s, err := OpenPostgres(ctx, postgresTestSchema(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	s.w.SetMaxOpenConns(1) // the next transaction must reuse the connection
+	bad := []FeedState{{FeedID: "good"}, {FeedID: "bad", URL: "https://example.com/\xff"}}
+	err = s.SaveFeedStates(ctx, bad)
+	if err == nil {
+		t.Fatal("SaveFeedStates with invalid UTF-8 succeeded, want PostgreSQL's error")
+	}
+	t.Logf("SaveFeedStates: %v", err)
+	if got, err := s.FeedStates(ctx); err != nil || len(got) != 0 {
+		t.Errorf("after the failed transaction FeedStates = %v, %v; want none (rolled back)", got, err)
+	}
+	if err := s.SaveFeedStates(ctx, bad[:1]); err != nil {
+		t.Errorf("next transaction: %v", err)
+	}
+	if _, err := s.FeedState(ctx, "good"); err != nil {
+		t.Errorf("FeedState after the next transaction: %v", err)
+	}
+}
