@@ -195,3 +195,39 @@ func peakHeapDuring(fn func()) uint64 {
 	}
 	return peak - base
 }
+
+// BenchmarkSaveFeedStates stores the outcomes of 100 polls that produced
+// no items (304s): one transaction each, as a poller without group commit
+// does, against one transaction for all.
+func BenchmarkSaveFeedStates(b *testing.B) {
+	states := make([]store.FeedState, 100)
+	for i := range states {
+		states[i] = store.FeedState{FeedID: fmt.Sprintf("feed-%03d", i), ETag: `W/"5f3a"`, Initialized: true}
+	}
+	for _, backend := range []string{"sqlite", "postgres"} {
+		open, ok := benchBackends(b)[backend]
+		if !ok {
+			continue
+		}
+		b.Run(backend+"/one-by-one", func(b *testing.B) {
+			s := open(b)
+			defer s.Close()
+			for b.Loop() {
+				for _, st := range states {
+					if err := s.SaveFeedState(context.Background(), st); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+		})
+		b.Run(backend+"/together", func(b *testing.B) {
+			s := open(b)
+			defer s.Close()
+			for b.Loop() {
+				if err := s.SaveFeedStates(context.Background(), states); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
