@@ -400,10 +400,9 @@ func checkPoll(feedID string, p Poll) (FeedState, []string, error) {
 		if a.Destination == "" {
 			return FeedState{}, nil, fmt.Errorf("commit poll of %q: alert for item %q has no destination", feedID, a.ItemKey)
 		}
-		text := append([]string{a.Destination, a.Subscription, a.FeedID, a.Batch, a.LastError}, a.DedupeKeys...)
-		for _, v := range text {
-			if !utf8.ValidString(v) {
-				return FeedState{}, nil, fmt.Errorf("commit poll of %q: alert for item %q: %q is not valid UTF-8", feedID, a.ItemKey, v)
+		for _, text := range [][]string{{a.Destination, a.Subscription, a.FeedID, a.Batch, a.LastError}, a.DedupeKeys} {
+			if i := slices.IndexFunc(text, func(v string) bool { return !utf8.ValidString(v) }); i >= 0 {
+				return FeedState{}, nil, fmt.Errorf("commit poll of %q: alert for item %q: %q is not valid UTF-8", feedID, a.ItemKey, text[i])
 			}
 		}
 	}

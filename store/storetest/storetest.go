@@ -327,6 +327,7 @@ func testAlertKeyNotInPoll(t *testing.T, h *harness) {
 		{"alert without destination", "f2", poll("f2", []string{"a"}, alert("", "a"))},
 		{"state of another feed", "f3", poll("other", []string{"a"})},
 		{"invalid UTF-8 key", "f4", poll("f4", []string{"a\xff"})},
+		{"invalid UTF-8 dedupe key", "f5", poll("f5", []string{"a"}, alert("console", "a", "story:\xff"))},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
