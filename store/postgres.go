@@ -100,9 +100,10 @@ func (p *Postgres) Release(ctx context.Context, name, owner string) error {
 	return nil
 }
 
-// maxPipelined bounds the statements one round trip carries, so that a
-// huge poll is sent in slices instead of one buffer holding all of it.
-const maxPipelined = 16
+// maxPipelinedBytes bounds the parameters one round trip carries, so that
+// a huge poll is sent in slices of about this size instead of one buffer
+// holding all of it; a hundred new alerts are far below it.
+const maxPipelinedBytes = 1 << 20
 
 // rollbackTimeout bounds the ROLLBACK after a failed transaction, which runs
 // even when the caller's context is done.
@@ -148,12 +149,13 @@ func (r pgxRunner) runTx(ctx context.Context, fn func(p pipe) error) error {
 	})
 }
 
-// pgxPipe queues steps into a pgx batch and sends it when maxPipelined
-// steps wait or when flushed.
+// pgxPipe queues steps into a pgx batch and sends it when the parameters
+// waiting reach maxPipelinedBytes, or when flushed.
 type pgxPipe struct {
 	conn  *pgx.Conn
 	batch *pgx.Batch // nil until a step is queued
 	steps []step     // parallel to batch.QueuedQueries
+	bytes int        // size of the queued parameters, roughly
 }
 
 func (p *pgxPipe) queue(ctx context.Context, steps ...step) error {
@@ -163,7 +165,8 @@ func (p *pgxPipe) queue(ctx context.Context, steps ...step) error {
 		}
 		p.batch.Queue(st.query, st.args...)
 		p.steps = append(p.steps, st)
-		if len(p.steps) >= maxPipelined {
+		p.bytes += argBytes(st.args)
+		if p.bytes >= maxPipelinedBytes {
 			if err := p.flush(ctx); err != nil {
 				return err
 			}
@@ -178,7 +181,7 @@ func (p *pgxPipe) flush(ctx context.Context) error {
 	}
 	// The results read the batch they came from: hand it over whole.
 	batch, steps := p.batch, p.steps
-	p.batch, p.steps = nil, nil
+	p.batch, p.steps, p.bytes = nil, nil, 0
 	br := p.conn.SendBatch(ctx, batch)
 	var err error
 	for _, st := range steps {
@@ -191,6 +194,23 @@ func (p *pgxPipe) flush(ctx context.Context) error {
 		err = fmt.Errorf("postgres pipeline: %w", closeErr)
 	}
 	return err
+}
+
+// argBytes estimates what args weigh on the wire: their text and bytes
+// (what grows with a poll's size), and a word for anything else.
+func argBytes(args []any) int {
+	n := 0
+	for _, a := range args {
+		switch v := a.(type) {
+		case string:
+			n += len(v)
+		case []byte:
+			n += len(v)
+		default:
+			n += 8
+		}
+	}
+	return n
 }
 
 func readResult(br pgx.BatchResults, st step) error {

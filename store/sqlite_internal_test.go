@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -191,6 +192,59 @@ func TestPruneRows(t *testing.T) {
 		want := []bool{c.wantAlert, c.wantSeen, c.wantDedupe}
 		if !slices.Equal(got, want) {
 			t.Errorf("%s after prune: alert, seen key, dedupe key exist = %v, want %v", c.key, got, want)
+		}
+	}
+}
+
+// TestSQLiteMigrateFromLeases opens a database made by the schema before
+// single ownership and enqueue times (version 3): its lease table goes, and
+// its alerts get an enqueue time no earlier than they were delivered.
+func TestSQLiteMigrateFromLeases(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "v3.db")
+	old := sqliteDialect
+	old.migrations = sqliteMigrations[:3]
+	db, err := openSQLitePool(ctx, sqliteDSN(path, true), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v3 := &sqlStore{w: db, r: db, q: &old, opt: newOptions(nil)}
+	if err := v3.migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	day := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	for _, stmt := range []string{
+		`INSERT INTO feed_leases (feed_id, owner, lease_until) VALUES ('wire', 'host-1', 1)`,
+		fmt.Sprintf(`INSERT INTO alerts (destination, item_key, created_at, delivered_at) VALUES
+			('d', 'delivered', %d, %d), ('d', 'pending', %d, 0)`,
+			toMicro(day.AddDate(0, -2, 0)), toMicro(day), toMicro(day.AddDate(0, 0, -1))),
+	} {
+		if _, err := db.ExecContext(ctx, stmt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+
+	s, err := OpenSQLite(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var leaseTables int
+	if err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM sqlite_master WHERE name = 'feed_leases'`).Scan(&leaseTables); err != nil {
+		t.Fatal(err)
+	}
+	if leaseTables != 0 {
+		t.Error("feed_leases still exists after migrating")
+	}
+	want := map[string]time.Time{"delivered": day, "pending": day.AddDate(0, 0, -1)}
+	for key, at := range want {
+		var got int64
+		if err := s.r.QueryRowContext(ctx, `SELECT enqueued_at FROM alerts WHERE item_key = $1`, key).Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		if !fromMicro(got).Equal(at) {
+			t.Errorf("%s alert: enqueued_at = %v, want %v", key, fromMicro(got), at)
 		}
 	}
 }

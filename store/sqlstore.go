@@ -339,9 +339,10 @@ const rowsPerStatement = 500
 //
 // The transaction is two exchanges with the database: the first records
 // the state and keys and reads back which keys are new and which dedupe
-// keys are taken; the second inserts the alerts chosen from those answers.
-// On PostgreSQL each is one round trip (a huge poll: one per 16 statements
-// of at most 500 rows).
+// keys are taken; the second inserts the alerts chosen from those answers
+// (a poll without alerts needs only the first). On PostgreSQL each is one
+// round trip, or for a huge poll one per megabyte of statements of at most
+// 500 rows each.
 func (s *sqlStore) CommitPoll(ctx context.Context, feedID string, p Poll) (int, error) {
 	st, keys, err := checkPoll(feedID, p)
 	if err != nil {
@@ -353,6 +354,9 @@ func (s *sqlStore) CommitPoll(ctx context.Context, feedID string, p Poll) (int, 
 		c := &pollCommit{s: s, tx: tx, feedID: feedID, now: now}
 		if err := c.record(ctx, st, keys, p.Alerts); err != nil {
 			return err
+		}
+		if len(p.Alerts) == 0 {
+			return nil // nothing to choose: the commit travels with the rest
 		}
 		if err := tx.flush(ctx); err != nil {
 			return err
@@ -396,10 +400,9 @@ func checkPoll(feedID string, p Poll) (FeedState, []string, error) {
 		if a.Destination == "" {
 			return FeedState{}, nil, fmt.Errorf("commit poll of %q: alert for item %q has no destination", feedID, a.ItemKey)
 		}
-		text := append([]string{a.Destination, a.Subscription, a.FeedID, a.Batch, a.LastError}, a.DedupeKeys...)
-		for _, v := range text {
-			if !utf8.ValidString(v) {
-				return FeedState{}, nil, fmt.Errorf("commit poll of %q: alert for item %q: %q is not valid UTF-8", feedID, a.ItemKey, v)
+		for _, text := range [][]string{{a.Destination, a.Subscription, a.FeedID, a.Batch, a.LastError}, a.DedupeKeys} {
+			if i := slices.IndexFunc(text, func(v string) bool { return !utf8.ValidString(v) }); i >= 0 {
+				return FeedState{}, nil, fmt.Errorf("commit poll of %q: alert for item %q: %q is not valid UTF-8", feedID, a.ItemKey, text[i])
 			}
 		}
 	}

@@ -328,6 +328,7 @@ func testAlertKeyNotInPoll(t *testing.T, h *harness) {
 		{"alert without destination", "f2", poll("f2", []string{"a"}, alert("", "a"))},
 		{"state of another feed", "f3", poll("other", []string{"a"})},
 		{"invalid UTF-8 key", "f4", poll("f4", []string{"a\xff"})},
+		{"invalid UTF-8 dedupe key", "f5", poll("f5", []string{"a"}, alert("console", "a", "story:\xff"))},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -873,20 +874,20 @@ func testInstances(t *testing.T, h *harness) {
 		}
 	}
 	for r := range rounds {
-		var shared, story, claimed int
+		var shared, story, leased int
 		for i := range instances {
 			res := results[i][r]
 			shared += res.shared
 			story += res.story
-			if res.claimed {
-				claimed++
+			if res.leased {
+				leased++
 			}
 		}
 		if shared != 1 || story != 1 {
 			t.Errorf("round %d: shared item enqueued %d times, shared story %d times; want 1 and 1", r, shared, story)
 		}
-		if claimed != 1 {
-			t.Errorf("round %d: feed leased by %d instances, want 1", r, claimed)
+		if leased != 1 {
+			t.Errorf("round %d: feed leased by %d instances, want 1", r, leased)
 		}
 	}
 }
@@ -894,7 +895,7 @@ func testInstances(t *testing.T, h *harness) {
 // instanceResult is what one instance saw in one round of testInstances.
 type instanceResult struct {
 	shared, story int // alerts enqueued
-	claimed       bool
+	leased        bool
 }
 
 func runInstance(s store.Store, i int, results []instanceResult) error {
@@ -902,7 +903,7 @@ func runInstance(s store.Store, i int, results []instanceResult) error {
 	for r := range results {
 		res := &results[r]
 		var err error
-		res.claimed, err = s.(store.Leaser).Lease(ctx, fmt.Sprintf("feed:round-%d", r), fmt.Sprintf("instance-%d", i), time.Hour)
+		res.leased, err = s.(store.Leaser).Lease(ctx, fmt.Sprintf("feed:round-%d", r), fmt.Sprintf("instance-%d", i), time.Hour)
 		if err != nil {
 			return err
 		}
