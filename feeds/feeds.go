@@ -24,7 +24,10 @@ type Feed struct {
 }
 
 // Item is one normalized feed entry. Text fields are plain text: HTML is
-// stripped and entities are decoded.
+// stripped, entities are decoded and bidi controls removed (so that a
+// right-to-left override cannot reverse what follows it in a chat message).
+// From a Parser with LazyText, Summary, Content and a picture found in
+// them stay empty until FillText.
 type Item struct {
 	// Key identifies the item within its feed across fetches: a one-letter
 	// source and 22 characters of hash. The identity is the GUID unless that
@@ -47,5 +50,7 @@ type Item struct {
 	// time the item was first seen and Dated is false.
 	Published time.Time
 	Dated     bool
-	ImageURL  string // from media:content, media:thumbnail, enclosure or itunes:image
+	ImageURL  string // from media:content, media:thumbnail, enclosure or itunes:image, else the first <img>
+
+	pending pendingText // set until FillText when the Parser is lazy
 }

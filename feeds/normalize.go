@@ -22,6 +22,7 @@ var earliestDate = time.Date(1971, 1, 1, 0, 0, 0, 0, time.UTC)
 type normalizer struct {
 	base *url.URL // for relative links: the feed's home page, else the feed URL
 	now  time.Time
+	lazy bool // leave summary and content to Item.FillText
 }
 
 func (n *normalizer) items(in []*gofeed.Item) []Item {
@@ -40,6 +41,9 @@ func (n *normalizer) items(in []*gofeed.Item) []Item {
 			continue // the same story twice in one document: report it once
 		}
 		seen[it.Key] = true
+		// Only now: keys are computed from the text as published, so that
+		// they stay what they were before bidi controls were stripped.
+		it.stripBidi()
 		out = append(out, it)
 	}
 	return out
@@ -71,23 +75,81 @@ func ambiguousGUIDs(items []Item) map[string]bool {
 func guidAndTitle(it Item) string { return it.GUID + "\x00" + TitleFingerprint(it.Title) }
 
 func (n *normalizer) item(gi *gofeed.Item) Item {
-	summary, summaryImg := plainTextAndImage(gi.Description)
-	content, contentImg := plainTextAndImage(gi.Content)
 	it := Item{
 		GUID:       strings.TrimSpace(gi.GUID),
 		Title:      PlainText(gi.Title),
-		Summary:    summary,
-		Content:    content,
 		Link:       n.link(gi),
 		Author:     author(gi),
 		Categories: categories(gi.Categories),
-		ImageURL:   n.resolve(firstNonEmpty(imageURL(gi), contentImg, summaryImg)),
+		pending:    pendingText{summary: gi.Description, content: gi.Content, n: n},
 	}
-	if it.Content == it.Summary {
-		it.Content = ""
+	if media := imageURL(gi); media != "" {
+		it.ImageURL = n.resolve(media)
+		it.pending.hasImage = true
 	}
 	it.Published, it.Dated = n.published(gi)
+	// An item with no GUID, link or headline is known by its text.
+	if !n.lazy || (it.GUID == "" && it.Link == "" && TitleFingerprint(it.Title) == "") {
+		it.fillText()
+	}
 	return it
+}
+
+// pendingText is what Item.FillText needs: the item's HTML and the
+// document's base URL. n is nil once the text is filled.
+type pendingText struct {
+	summary, content string
+	n                *normalizer
+	hasImage         bool // the picture came from media elements, not the text
+}
+
+// FillText extracts the plain text of items parsed with
+// ParserOptions.LazyText, in place: Summary, Content and, when no media
+// element named a picture, the ImageURL found in them. Items already
+// filled are left as they are.
+func FillText(items []Item) {
+	for i := range items {
+		items[i].FillText()
+	}
+}
+
+// FillText is FillText for one item.
+func (it *Item) FillText() {
+	if it.pending.n == nil {
+		return
+	}
+	it.fillText()
+	it.Summary, it.Content = stripBidi(it.Summary), stripBidi(it.Content)
+}
+
+// TextPending reports whether the item's Summary and Content are yet to
+// be extracted (a Parser with LazyText, no FillText yet).
+func (it *Item) TextPending() bool { return it.pending.n != nil }
+
+func (it *Item) fillText() {
+	p := it.pending
+	it.pending = pendingText{}
+	summary, summaryImg := plainTextAndImage(p.summary)
+	content, contentImg := plainTextAndImage(p.content)
+	it.Summary, it.Content = summary, content
+	if content == summary {
+		it.Content = ""
+	}
+	if !p.hasImage {
+		it.ImageURL = p.n.resolve(firstNonEmpty(contentImg, summaryImg))
+	}
+}
+
+// stripBidi removes bidi controls from the text fields once the key is
+// made (the text not yet extracted is stripped by FillText).
+func (it *Item) stripBidi() {
+	it.Title, it.Author = stripBidi(it.Title), stripBidi(it.Author)
+	for i, c := range it.Categories {
+		it.Categories[i] = stripBidi(c)
+	}
+	if it.pending.n == nil {
+		it.Summary, it.Content = stripBidi(it.Summary), stripBidi(it.Content)
+	}
 }
 
 func (n *normalizer) link(gi *gofeed.Item) string {
