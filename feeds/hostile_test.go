@@ -55,6 +55,18 @@ const (
 )
 
 var hostileBodies = []hostileBody{
+	// Not hostile: the largest honest feed the default limits accept,
+	// DefaultMaxItems items of HTML text filling the body.
+	{"honest, at the item limit", "application/rss+xml", func(n int) []byte {
+		var b bytes.Buffer
+		b.WriteString(rssHead)
+		words := strings.Repeat("Talks on the Aleppo ceasefire resumed in Geneva on &lt;b&gt;Friday&lt;/b&gt;. ", (n/DefaultMaxItems-250)/80)
+		for i := range DefaultMaxItems {
+			fmt.Fprintf(&b, "<item><title>Story number %d</title><link>https://hostile.example/%d</link><guid>g%d</guid><description>%s</description></item>\n", i, i, i, words)
+		}
+		b.WriteString(rssTail)
+		return b.Bytes()
+	}},
 	{"deep extension", "application/rss+xml", func(n int) []byte {
 		return nested(rssHead, "<x:a>", "</x:a>", rssTail, n)
 	}},

@@ -263,34 +263,34 @@ func (s *xmlScanner) isExtension(prefix []byte) bool {
 	}
 	ns, declared := s.lookupNamespace(prefix)
 	if !declared && len(prefix) > 0 {
-		ns = string(prefix) // gofeed: an undeclared prefix is its own namespace
+		ns = prefix // gofeed: an undeclared prefix is its own namespace
 	}
 	if s.native == nil {
 		// The root decides the format: Atom's <feed>, else RSS or RDF.
 		s.native = rssNamespaces
-		if ns == atomNamespaces[1] || ns == atomNamespaces[2] {
+		if string(ns) == atomNamespaces[1] || string(ns) == atomNamespaces[2] {
 			s.native = atomNamespaces
 		}
 		return false
 	}
 	for _, n := range s.native {
-		if ns == n {
+		if string(ns) == n {
 			return false
 		}
 	}
 	return true
 }
 
-func (s *xmlScanner) lookupNamespace(prefix []byte) (string, bool) {
+func (s *xmlScanner) lookupNamespace(prefix []byte) ([]byte, bool) {
 	if bytes.Equal(prefix, []byte("xml")) {
-		return "http://www.w3.org/XML/1998/namespace", true
+		return []byte("http://www.w3.org/XML/1998/namespace"), true
 	}
 	for k := len(s.ns) - 1; k >= 0; k-- {
 		if bytes.Equal(s.ns[k].prefix, prefix) {
-			return string(s.ns[k].uri), true
+			return s.ns[k].uri, true
 		}
 	}
-	return "", false
+	return nil, false
 }
 
 // endTag pops up to and including the element it names, as encoding/xml

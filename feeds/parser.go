@@ -105,6 +105,7 @@ func (p *Parser) Parse(body []byte, contentType, feedURL string, now time.Time) 
 		if err := checkXML(body, p.opts); err != nil {
 			return fail(TooLarge, err)
 		}
+		body = numericGMTDates(body)
 	}
 	gf, err := p.gp.Parse(bytes.NewReader(body))
 	if err != nil {
