@@ -32,11 +32,15 @@ func (n *normalizer) items(in []*gofeed.Item) []Item {
 			all = append(all, n.item(gi))
 		}
 	}
-	ambiguous := ambiguousGUIDs(all)
+	fingerprints := make([]string, len(all))
+	for i := range all {
+		fingerprints[i] = TitleFingerprint(all[i].Title)
+	}
+	ambiguous := ambiguousGUIDs(all, fingerprints)
 	out := all[:0]
 	seen := make(map[string]bool, len(all))
-	for _, it := range all {
-		it.Key = itemKey(it, ambiguous[guidAndTitle(it)])
+	for i, it := range all {
+		it.Key = itemKeyWith(it, fingerprints[i], ambiguous[guidTitle{it.GUID, fingerprints[i]}])
 		if seen[it.Key] {
 			continue // the same story twice in one document: report it once
 		}
@@ -49,30 +53,38 @@ func (n *normalizer) items(in []*gofeed.Item) []Item {
 	return out
 }
 
+// guidTitle is an item's GUID and its headline's fingerprint.
+type guidTitle struct{ guid, fingerprint string }
+
 // ambiguousGUIDs finds the GUIDs that do not tell items apart: one GUID
 // under one headline with different links. Only those items fall back to
 // their links for identity. A GUID merely repeated within the document,
 // under different headlines, still identifies each item together with its
 // headline, so an item's key does not change when another item starts or
 // stops sharing its GUID (which would report an old story as new).
-func ambiguousGUIDs(items []Item) map[string]bool {
-	links := make(map[string]string, len(items))
-	amb := make(map[string]bool)
-	for _, it := range items {
+// fingerprints[i] is TitleFingerprint(items[i].Title).
+func ambiguousGUIDs(items []Item, fingerprints []string) map[guidTitle]bool {
+	var links map[guidTitle]string // most feeds have no GUID twice: no map
+	var amb map[guidTitle]bool
+	for i, it := range items {
 		if it.GUID == "" {
 			continue
 		}
-		k, l := guidAndTitle(it), CanonicalLink(it.Link)
+		if links == nil {
+			links = make(map[guidTitle]string, len(items))
+		}
+		k, l := guidTitle{it.GUID, fingerprints[i]}, CanonicalLink(it.Link)
 		if first, ok := links[k]; !ok {
 			links[k] = l
 		} else if first != l {
+			if amb == nil {
+				amb = make(map[guidTitle]bool)
+			}
 			amb[k] = true
 		}
 	}
 	return amb
 }
-
-func guidAndTitle(it Item) string { return it.GUID + "\x00" + TitleFingerprint(it.Title) }
 
 func (n *normalizer) item(gi *gofeed.Item) Item {
 	it := Item{
