@@ -67,6 +67,17 @@ var hostileBodies = []hostileBody{
 		b.WriteString(rssTail)
 		return b.Bytes()
 	}},
+	// Not hostile either: Cyrillic in windows-1251 doubles when decoded.
+	{"honest windows-1251", "application/rss+xml; charset=windows-1251", func(n int) []byte {
+		var b bytes.Buffer
+		b.WriteString(rssHead)
+		words := strings.Repeat("\xcf\xe5\xf0\xe5\xec\xe8\xf0\xe8\xe5 \xe2 \xc0\xeb\xe5\xef\xef\xe5. ", (n/DefaultMaxItems-250)/26)
+		for i := range DefaultMaxItems {
+			fmt.Fprintf(&b, "<item><title>\xcd\xee\xe2\xee\xf1\xf2\xfc %d</title><guid>g%d</guid><description>%s</description></item>\n", i, i, words)
+		}
+		b.WriteString(rssTail)
+		return b.Bytes()
+	}},
 	{"deep extension", "application/rss+xml", func(n int) []byte {
 		return nested(rssHead, "<x:a>", "</x:a>", rssTail, n)
 	}},

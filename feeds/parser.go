@@ -96,14 +96,25 @@ func (p *Parser) Parse(body []byte, contentType, feedURL string, now time.Time) 
 			return fail(TooLarge, err)
 		}
 	} else {
+		// Before anything is built: a document over a limit costs one pass
+		// over its bytes, not a parse. In an ASCII-compatible encoding the
+		// markup reads the same before decoding, which can triple the size.
+		asciiCompatible := !isUTF16(body)
+		if asciiCompatible {
+			if err := checkXML(body, p.opts); err != nil {
+				return fail(TooLarge, err)
+			}
+		}
+		raw := body
 		var err error
 		if body, err = toUTF8(body, contentType); err != nil {
 			return fail(Parse, err)
 		}
-		// Before gofeed builds anything: a document over a limit costs
-		// one pass over its bytes, not the parse.
-		if err := checkXML(body, p.opts); err != nil {
-			return fail(TooLarge, err)
+		if !asciiCompatible || len(body) > len(raw) {
+			// Decoded: the texts may have grown past their limit.
+			if err := checkXML(body, p.opts); err != nil {
+				return fail(TooLarge, err)
+			}
 		}
 		body = numericGMTDates(body)
 	}
