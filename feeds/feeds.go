@@ -12,7 +12,8 @@
 //
 // A fetch holds the body: at most FetcherOptions.MaxBodyBytes, read into a
 // buffer that doubles, so up to 2× that while reading. Before gofeed sees
-// the document, one pass over its bytes (no allocation) checks the
+// the document, one pass over its bytes (allocating only a stack that
+// MaxDepth bounds) checks the
 // Parser's limits (ParserOptions: items, nesting depth, elements and
 // attributes) and fixed ones no honest feed reaches: 64 namespace
 // declarations in scope, 1 MiB of text in one element, extension text
@@ -25,8 +26,8 @@
 // attributes, thousands of namespaces, entity declarations, text split by
 // comments, a 1-to-3-byte charset — every hostile one is refused within
 // 30 ms and ≤ 1× the body, or parses within 3× the body; an honest UTF-8
-// feed of 2,000 items filling the body peaks at 3.0–3.4× the body on top
-// of the body itself. TestHostileFeedsBounded holds parsing to 4×. So plan
+// RSS or JSON feed of 2,000 items filling the body peaks at 3.0–3.4× the
+// body on top of the body itself. TestHostileFeedsBounded holds parsing to 4×. So plan
 // on 5 × MaxBodyBytes per concurrent fetch: workers × 5 × max_body_bytes
 // in all. A body in a legacy charset is decoded to UTF-8 first and the
 // bound applies to the decoded size: Cyrillic and most CJK about double

@@ -67,6 +67,19 @@ var hostileBodies = []hostileBody{
 		b.WriteString(rssTail)
 		return b.Bytes()
 	}},
+	{"honest JSON, at the item limit", "application/feed+json", func(n int) []byte {
+		var b bytes.Buffer
+		b.WriteString(jsonHead)
+		words := strings.Repeat("Talks on the Aleppo ceasefire resumed in Geneva on <b>Friday</b>. ", (n/DefaultMaxItems-250)/68)
+		for i := range DefaultMaxItems {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			fmt.Fprintf(&b, `{"id":"g%d","url":"https://hostile.example/%d","title":"Story number %d","content_html":"%s"}`, i, i, i, words)
+		}
+		b.WriteString("]}")
+		return b.Bytes()
+	}},
 	// Not hostile either: Cyrillic in windows-1251 doubles when decoded.
 	{"honest windows-1251", "application/rss+xml; charset=windows-1251", func(n int) []byte {
 		var b bytes.Buffer

@@ -2,6 +2,7 @@ package feeds
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/mmcdole/gofeed"
+	gofeedjson "github.com/mmcdole/gofeed/json"
 	ext "github.com/mmcdole/gofeed/extensions"
 )
 
@@ -17,8 +19,9 @@ import (
 // concurrent use: it holds one *gofeed.Parser, which is safe to share from
 // gofeed v1.4.0 on.
 type Parser struct {
-	gp   *gofeed.Parser
-	opts ParserOptions
+	gp             *gofeed.Parser
+	jsonTranslator gofeed.DefaultJSONTranslator
+	opts           ParserOptions
 }
 
 // ParserOptions bounds what one document may cost and says how much of
@@ -118,7 +121,7 @@ func (p *Parser) Parse(body []byte, contentType, feedURL string, now time.Time) 
 		}
 		body = numericGMTDates(body)
 	}
-	gf, err := p.gp.Parse(bytes.NewReader(body))
+	gf, err := p.parseGofeed(body)
 	if err != nil {
 		if errors.Is(err, gofeed.ErrFeedTypeNotDetected) {
 			if strings.Contains(strings.ToLower(contentType), "html") {
@@ -137,6 +140,20 @@ func (p *Parser) Parse(body []byte, contentType, feedURL string, now time.Time) 
 		return fail(TooLarge, &LimitError{Limit: limitItems, Max: p.opts.MaxItems, Got: len(gf.Items), Offset: -1})
 	}
 	return p.normalize(gf, body, feedURL, now), nil
+}
+
+// parseGofeed runs gofeed. A JSON object is decoded straight from body:
+// gofeed would first copy it into a buffer that grows by doubling, the
+// largest single cost of parsing a JSON Feed.
+func (p *Parser) parseGofeed(body []byte) (*gofeed.Feed, error) {
+	if b := firstNonSpace(body, 1); len(b) == 0 || b[0] != '{' {
+		return p.gp.Parse(bytes.NewReader(body))
+	}
+	var jf gofeedjson.Feed
+	if err := json.Unmarshal(body, &jf); err != nil {
+		return nil, err
+	}
+	return p.jsonTranslator.Translate(&jf)
 }
 
 func (p *Parser) normalize(gf *gofeed.Feed, body []byte, feedURL string, now time.Time) *Feed {
