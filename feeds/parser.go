@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/mmcdole/gofeed"
-	gofeedjson "github.com/mmcdole/gofeed/json"
 	ext "github.com/mmcdole/gofeed/extensions"
+	gofeedjson "github.com/mmcdole/gofeed/json"
 )
 
 // Parser turns fetched bytes into a normalized Feed. It is safe for
