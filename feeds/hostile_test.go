@@ -150,6 +150,9 @@ var hostileBodies = []hostileBody{
 	{"deep json", "application/feed+json", func(n int) []byte {
 		return nested(jsonHead+`{"id":"1","_x":`, "[", "]", "}]}", n)
 	}},
+	{"many json tags", "application/feed+json", func(n int) []byte {
+		return fill(jsonHead+`{"id":"0","tags":["a"`, `,"a"`, "]}]}", n)
+	}},
 	{"many tiny json items", "application/feed+json", func(n int) []byte {
 		return fill(jsonHead+`{"id":"0"}`, `,{"id":"1"}`, "]}", n)
 	}},

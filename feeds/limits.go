@@ -50,6 +50,7 @@ const (
 	limitItems      = "items"
 	limitDepth      = "nesting depth"
 	limitElements   = "elements and attributes"
+	limitJSONValues = "JSON strings, objects and arrays"
 	limitNamespaces = "namespace declarations in scope"
 	limitTextPieces = "text split by comments, CDATA or child elements (bytes re-copied)"
 	limitText       = "bytes of text in one element"
@@ -369,25 +370,56 @@ func isNameStart(c byte) bool {
 }
 
 // checkJSON returns a *LimitError when a JSON document nests deeper than
-// o.MaxDepth or its top-level "items" array holds more than o.MaxItems
-// entries. One pass, no allocation.
+// o.MaxDepth, holds more than o.MaxElements string values, objects and
+// arrays (a million one-letter tags would cost gofeed a slice and
+// normalization a map of that size) or its top-level "items" array holds
+// more than o.MaxItems entries. One pass, no allocation.
 func checkJSON(body []byte, o ParserOptions) error {
-	depth, items, itemsDepth, itemsAt := 0, 0, -1, -1
+	var s jsonScanner
+	err := s.scan(body, o)
+	if o.MaxItems > 0 && s.items > o.MaxItems {
+		// Named first even when another limit stopped the count.
+		return &LimitError{Limit: limitItems, Max: o.MaxItems, Got: s.items, Offset: s.itemsAt}
+	}
+	return err
+}
+
+type jsonScanner struct{ items, itemsAt int }
+
+func (s *jsonScanner) scan(body []byte, o ParserOptions) error {
+	depth, itemsDepth, values := 0, -1, 0
+	s.itemsAt = -1
 	var lastKey []byte
+	countValue := func(at int) error {
+		values++
+		if o.MaxElements > 0 && values > o.MaxElements {
+			return &LimitError{Limit: limitJSONValues, Max: o.MaxElements, Got: values, Offset: at}
+		}
+		return nil
+	}
 	for i := 0; i < len(body); i++ {
 		switch c := body[i]; c {
 		case '"':
+			start := i
 			end := jsonStringEnd(body, i+1)
 			str := body[i+1 : end]
 			i = end // the closing quote, or len(body)
 			if depth == 1 {
 				lastKey = str // a key or a value; only a key is followed by '['
 			}
+			if !isJSONKey(body, end+1) {
+				if err := countValue(start); err != nil {
+					return err
+				}
+			}
 		case '{', '[':
+			if err := countValue(i); err != nil {
+				return err
+			}
 			if depth == itemsDepth {
-				items++
-				if items == o.MaxItems+1 {
-					itemsAt = i
+				s.items++
+				if s.items == o.MaxItems+1 {
+					s.itemsAt = i
 				}
 			}
 			depth++
@@ -404,10 +436,22 @@ func checkJSON(body []byte, o ParserOptions) error {
 			depth--
 		}
 	}
-	if o.MaxItems > 0 && items > o.MaxItems {
-		return &LimitError{Limit: limitItems, Max: o.MaxItems, Got: items, Offset: itemsAt}
-	}
 	return nil
+}
+
+// isJSONKey reports whether a colon follows, after spaces, at i: the
+// string just read was an object's key.
+func isJSONKey(b []byte, i int) bool {
+	for ; i < len(b); i++ {
+		switch b[i] {
+		case ' ', '\t', '\r', '\n':
+			continue
+		case ':':
+			return true
+		}
+		return false
+	}
+	return false
 }
 
 // jsonStringEnd returns the index of the quote closing the string whose

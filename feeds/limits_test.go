@@ -50,6 +50,8 @@ func TestParseLimits(t *testing.T) {
 		{"unclosed tags closed by their parent", small, `<rss version="2.0"><channel><title>T</title>` +
 			strings.Repeat(`<item><title>S</title><description><p>one<br>two<br>three</p></description></item>`, 1) + `</channel></rss>`, "", 0, 1},
 		{"json depth over the limit", small, `{"version":"https://jsonfeed.org/version/1.1","items":[{"id":"1","_x":[[[[[[[[1]]]]]]]]}]}`, limitDepth, 9, 0},
+		{"json values over the limit", small, `{"version":"https://jsonfeed.org/version/1.1","items":[{"id":"1","tags":[` + strings.Repeat(`"a",`, 200) + `"b"]}]}`, limitJSONValues, 201, 0},
+		{"json keys are not values", small, `{"version":"https://jsonfeed.org/version/1.1","items":[{"id":"1"` + strings.Repeat(`, "_k" : 1`, 300) + `}]}`, "", 0, 1},
 		{"brackets inside json strings do not nest", small, `{"version":"https://jsonfeed.org/version/1.1","items":[{"id":"1","title":"[[[[[[[[[[{{{{{{\"[[[["}]}`, "", 0, 1},
 		{"elements over the limit", small, rssWithItems(1, `<x:a xmlns:x="urn:x">`+strings.Repeat(`<x:b/>`, 200)+`</x:a>`), limitElements, 201, 0},
 		{"attributes count as elements", small, rssWithItems(1, `<x:a xmlns:x="urn:x"`+strings.Repeat(` b="1"`, 200)+`/>`), limitElements, 206, 0}, // rss, version, channel, title, x:a, xmlns:x and 200

@@ -36,10 +36,11 @@ type ParserOptions struct {
 	// MaxDepth is the deepest nesting of XML elements or JSON arrays and
 	// objects.
 	MaxDepth int
-	// MaxElements is the most XML elements plus attributes in a document.
-	// gofeed keeps every element outside its own namespaces in maps of a
-	// few hundred bytes each, so this bounds the memory a document of many
-	// tiny elements costs.
+	// MaxElements is the most XML elements plus attributes in a document
+	// (in JSON: string values, objects and arrays). gofeed keeps every
+	// element outside its own namespaces in maps of a few hundred bytes
+	// each, so this bounds the memory a document of many tiny elements
+	// costs.
 	MaxElements int
 	// LazyText leaves each item's Summary, Content and an ImageURL found in
 	// them empty until FillText is called for it. Extracting plain text is
