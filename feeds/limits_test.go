@@ -134,3 +134,27 @@ func TestHostileFeedsBounded(t *testing.T) {
 		})
 	}
 }
+
+// FuzzCheckLimits: the scans (and the date rewrite) index the body by
+// hand; they must not panic on any input, whatever the limits.
+func FuzzCheckLimits(f *testing.F) {
+	f.Add([]byte(rssWithItems(2, `<x:a xmlns:x="urn:x">t<!---->t<![CDATA[c]]></x:a>`)))
+	f.Add([]byte(jsonWithItems(2)))
+	f.Add([]byte(`<!DOCTYPE r [<!ENTITY e "]>">]><r a='>' b="x"/><?pi ?><</r></`))
+	f.Add([]byte(`{"items":["\"`))
+	f.Add([]byte(`<pubDate> Mon, 19 Sep 2016 10:00:00 GMT </pubDate><pubDate>x EST</pubDate>`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		for _, o := range []ParserOptions{{}, {MaxItems: 1, MaxDepth: 2, MaxElements: 3}} {
+			checkXML(body, o)
+			checkJSON(body, o)
+		}
+		in := string(body)
+		out := numericGMTDates(body)
+		if string(body) != in {
+			t.Fatal("numericGMTDates modified its input")
+		}
+		if !strings.Contains(in, "<pubDate>") && string(out) != in {
+			t.Fatalf("numericGMTDates changed a body without <pubDate>: %q", out)
+		}
+	})
+}
