@@ -165,8 +165,10 @@ func (it *Item) stripBidi() {
 }
 
 func (n *normalizer) link(gi *gofeed.Item) string {
-	candidates := append([]string{gi.Link}, gi.Links...)
-	for _, c := range candidates {
+	if l := n.resolve(gi.Link); l != "" {
+		return l
+	}
+	for _, c := range gi.Links {
 		if l := n.resolve(c); l != "" {
 			return l
 		}
