@@ -34,7 +34,7 @@ type LimitError struct {
 	Limit  string // what was counted: "items", "nesting depth", …
 	Max    int    // the limit
 	Got    int    // the count found (for a depth, the depth reached)
-	Offset int    // byte offset of the element that crossed it, in the UTF-8 document; -1 if unknown
+	Offset int    // byte offset where it was crossed, in the body (or its UTF-8 decoding); -1 if unknown
 }
 
 func (e *LimitError) Error() string {
