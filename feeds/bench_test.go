@@ -14,7 +14,18 @@ import (
 // loopback server, parses and normalizes it: one op is the whole corpus.
 //
 //	go test ./feeds/ -run '^$' -bench RefreshCorpus -benchtime 20x
-func BenchmarkRefreshCorpus(b *testing.B) {
+func BenchmarkRefreshCorpus(b *testing.B) { benchmarkRefreshCorpus(b, DefaultParserOptions()) }
+
+// BenchmarkRefreshCorpusLazy is the poller's case: the text of no item is
+// extracted (as when every item was seen before; FillText costs what the
+// eager parse spends on the items it is called for).
+func BenchmarkRefreshCorpusLazy(b *testing.B) {
+	o := DefaultParserOptions()
+	o.LazyText = true
+	benchmarkRefreshCorpus(b, o)
+}
+
+func benchmarkRefreshCorpus(b *testing.B, o ParserOptions) {
 	var paths []string
 	for _, sub := range []string{"single", "series"} {
 		paths = append(paths, corpusFiles(b, sub)...)
@@ -35,7 +46,7 @@ func BenchmarkRefreshCorpus(b *testing.B) {
 		w.Write(bodies[r.URL.Path])
 	}))
 	defer srv.Close()
-	f, p := testFetcher(FetcherOptions{HostConcurrency: 4}), NewParser()
+	f, p := testFetcher(FetcherOptions{HostConcurrency: 4}), NewParserWith(o)
 	ctx := context.Background()
 
 	items := 0

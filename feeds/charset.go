@@ -63,6 +63,12 @@ func toUTF8(body []byte, contentType string) ([]byte, error) {
 	return dropXMLDecl(out), nil
 }
 
+// isUTF16 reports a UTF-16 document: with a byte-order mark or starting
+// with "<" in UTF-16.
+func isUTF16(body []byte) bool {
+	return bytes.HasPrefix(body, []byte{0xFE, 0xFF}) || bytes.HasPrefix(body, []byte{0xFF, 0xFE}) || utf16WithoutBOM(body) != nil
+}
+
 // sevenBitStateful encodings (ISO-2022-JP, HZ) are always valid UTF-8 as
 // bytes, so validity proves nothing for them: trust the label.
 func sevenBitStateful(label string) bool {

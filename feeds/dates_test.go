@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 )
@@ -46,4 +47,48 @@ func TestConformanceDates(t *testing.T) {
 		}
 	}
 	t.Logf("dates: %d cases, %d right, %d unread (first-seen time used; before 1971 and future dates are unread by design), %d wrong", cases, right, undated, cases-right-undated)
+}
+
+func TestNumericGMTDates(t *testing.T) {
+	tests := []struct{ name, in, want string }{
+		{"gmt", "<pubDate>Mon, 19 Sep 2016 10:00:00 GMT</pubDate>", "<pubDate>Mon, 19 Sep 2016 10:00:00 +0000</pubDate>"},
+		{"utc with spaces", "<pubDate> Mon, 19 Sep 2016 10:00:00 UTC\n</pubDate>", "<pubDate> Mon, 19 Sep 2016 10:00:00 +0000\n</pubDate>"},
+		{"several", "<pubDate>Mon, 19 Sep 2016 10:00:00 GMT</pubDate><x/><pubDate>Tue, 20 Sep 2016 11:30:00 GMT</pubDate>",
+			"<pubDate>Mon, 19 Sep 2016 10:00:00 +0000</pubDate><x/><pubDate>Tue, 20 Sep 2016 11:30:00 +0000</pubDate>"},
+		{"numeric zone kept", "<pubDate>Mon, 19 Sep 2016 10:00:00 +0200</pubDate>", "<pubDate>Mon, 19 Sep 2016 10:00:00 +0200</pubDate>"},
+		{"us zone", "<pubDate>Mon, 19 Sep 2016 10:00:00 EDT</pubDate>", "<pubDate>Mon, 19 Sep 2016 10:00:00 -0400</pubDate>"},
+		{"other named zone kept", "<pubDate>Mon, 19 Sep 2016 10:00:00 CEST</pubDate>", "<pubDate>Mon, 19 Sep 2016 10:00:00 CEST</pubDate>"},
+		{"odd layout kept", "<pubDate>2020/1/10 14:33:00 GMT</pubDate>", "<pubDate>2020/1/10 14:33:00 GMT</pubDate>"},
+		{"unclosed", "<pubDate>Mon, 19 Sep 2016 10:00:00 GMT", "<pubDate>Mon, 19 Sep 2016 10:00:00 GMT"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			in := []byte(tc.in)
+			if got := string(numericGMTDates(in)); got != tc.want {
+				t.Errorf("got %q, want %q", got, tc.want)
+			}
+			if string(in) != tc.in {
+				t.Errorf("input modified: %q", in)
+			}
+		})
+	}
+}
+
+// TestNumericGMTDatesSameInstant: the rewritten date is the instant gofeed
+// read from the named zone.
+func TestNumericGMTDatesSameInstant(t *testing.T) {
+	for zone := range namedZoneOffsets {
+		body := `<rss version="2.0"><channel><title>T</title><item><title>S</title><guid>1</guid><pubDate>Mon, 19 Sep 2016 10:00:00 ` + zone + `</pubDate></item></channel></rss>`
+		gf, err := NewParser().gp.Parse(strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		feed, err := NewParser().Parse([]byte(body), "", "https://dates.example/feed", testNow)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want, got := gf.Items[0].PublishedParsed.UTC(), feed.Items[0].Published; !got.Equal(want) {
+			t.Errorf("%s: got %v, want %v", zone, got, want)
+		}
+	}
 }

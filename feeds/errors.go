@@ -19,7 +19,9 @@ const (
 	Timeout
 	// HTTPStatus: the server answered with a status we do not accept.
 	HTTPStatus
-	// TooLarge: the (decompressed) body exceeded the configured limit.
+	// TooLarge: the (decompressed) body exceeded the configured limit, or
+	// the document went over one of the Parser's limits (items, nesting
+	// depth, elements); then Err is a *LimitError.
 	TooLarge
 	// Blocked: the address is refused by the SSRF guard, or the URL scheme
 	// is not allowed (file:// outside the config, ftp://, …).

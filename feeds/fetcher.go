@@ -41,7 +41,15 @@ const (
 // FetcherOptions configures a Fetcher. Zero numbers take the defaults
 // above, except HostGap, whose 0 means no gap.
 type FetcherOptions struct {
-	UserAgent      string        // default DefaultUserAgent()
+	// UserAgent is sent with every request (default DefaultUserAgent()).
+	// It and a Request's own UserAgent are sent as written, except that a
+	// leading bare "newshound" product token, as in the config's default
+	// "newshound (+https://…)", gets the version: "newshound/1.4 (+https://…)".
+	UserAgent string
+	// Version is the release named in such a User-Agent; empty takes it
+	// from UserAgent when that starts "newshound/<version>", else none is
+	// added.
+	Version        string
 	MaxBodyBytes   int64         // limit on the decompressed body
 	Timeout        time.Duration // whole fetch: connect, headers and body
 	ConnectTimeout time.Duration // TCP connect and TLS handshake
@@ -70,6 +78,7 @@ type FetcherOptions struct {
 // politeness are shared too.
 type Fetcher struct {
 	opts      FetcherOptions
+	version   string // for withVersion
 	dialer    *guardedDialer
 	transport *http.Transport
 	hosts     *hostLimiter
@@ -95,7 +104,26 @@ func NewFetcher(o FetcherOptions) *Fetcher {
 		// We ask for gzip and brotli ourselves and decode with our own limit.
 		DisableCompression: true,
 	}
-	return &Fetcher{opts: o, dialer: d, transport: t, hosts: newHostLimiter(o.HostConcurrency, o.HostGap)}
+	version := o.Version
+	if version == "" {
+		if rest, ok := strings.CutPrefix(o.UserAgent, "newshound/"); ok {
+			version, _, _ = strings.Cut(rest, " ")
+		}
+	}
+	return &Fetcher{opts: o, version: version, dialer: d, transport: t, hosts: newHostLimiter(o.HostConcurrency, o.HostGap)}
+}
+
+// withVersion names the version in a User-Agent that says "newshound"
+// without one: the config's default, copied into every feed, reads
+// "newshound (+https://…)" and would otherwise lose it. Anything else — a
+// versioned token, another product, a browser string some site insists
+// on — is sent as the operator wrote it.
+func withVersion(ua, version string) string {
+	rest, ok := strings.CutPrefix(ua, "newshound")
+	if !ok || version == "" || (rest != "" && rest[0] != ' ') {
+		return ua
+	}
+	return "newshound/" + version + rest
 }
 
 // Options are the options the Fetcher runs with, defaults applied.
@@ -244,7 +272,7 @@ func (f *Fetcher) newRequest(ctx context.Context, u *url.URL, r Request) (*http.
 	if err != nil {
 		return nil, err
 	}
-	req.Header.Set("User-Agent", firstNonEmpty(r.UserAgent, f.opts.UserAgent))
+	req.Header.Set("User-Agent", withVersion(firstNonEmpty(r.UserAgent, f.opts.UserAgent), f.version))
 	req.Header.Set("Accept", "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, application/json;q=0.8, text/xml;q=0.8, */*;q=0.5")
 	req.Header.Set("Accept-Encoding", "gzip, br")
 	for k, v := range r.Headers {

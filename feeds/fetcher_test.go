@@ -135,12 +135,27 @@ func TestRefreshSameBodyHashSkipsParse(t *testing.T) {
 func TestFetchSendsUserAgentAndHeaders(t *testing.T) {
 	tests := []struct {
 		name    string
+		opts    FetcherOptions
 		req     Request
 		wantUA  string
 		wantHdr string
 	}{
-		{"default user agent", Request{}, DefaultUserAgent(), ""},
-		{"per-feed user agent and header", Request{UserAgent: "Mozilla/5.0 (compatible; desk)", Headers: map[string]string{"X-Api-Key": "k1"}}, "Mozilla/5.0 (compatible; desk)", "k1"},
+		{"default user agent", FetcherOptions{}, Request{}, DefaultUserAgent(), ""},
+		{"per-feed user agent and header", FetcherOptions{}, Request{UserAgent: "Mozilla/5.0 (compatible; desk)", Headers: map[string]string{"X-Api-Key": "k1"}}, "Mozilla/5.0 (compatible; desk)", "k1"},
+		{"versioned default", FetcherOptions{UserAgent: UserAgentFor("1.4.0")}, Request{}, UserAgentFor("1.4.0"), ""},
+		// The config copies its default, "newshound (+url)", into every feed.
+		{"per-feed bare newshound gets the version", FetcherOptions{UserAgent: UserAgentFor("1.4.0")},
+			Request{UserAgent: "newshound (+https://github.com/newshound/newshound)"}, "newshound/1.4.0 (+https://github.com/newshound/newshound)", ""},
+		{"per-feed newshound with a contact", FetcherOptions{Version: "1.4.0", UserAgent: "newshound (+https://desk.example/bot)"},
+			Request{UserAgent: "newshound (+https://news.example.org/bot; desk@example.org)"}, "newshound/1.4.0 (+https://news.example.org/bot; desk@example.org)", ""},
+		{"custom default with Version", FetcherOptions{Version: "1.4.0", UserAgent: "newshound (+https://desk.example/bot)"},
+			Request{}, "newshound/1.4.0 (+https://desk.example/bot)", ""},
+		{"a version the operator wrote is kept", FetcherOptions{Version: "1.4.0"},
+			Request{UserAgent: "newshound/0.9-desk"}, "newshound/0.9-desk", ""},
+		{"another product is sent as written", FetcherOptions{Version: "1.4.0"},
+			Request{UserAgent: "newshoundling (+x)"}, "newshoundling (+x)", ""},
+		{"no version known", FetcherOptions{UserAgent: "desk-bot"},
+			Request{UserAgent: "newshound (+x)"}, "newshound (+x)", ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -151,7 +166,7 @@ func TestFetchSendsUserAgentAndHeaders(t *testing.T) {
 			}))
 			defer srv.Close()
 			tc.req.URL = srv.URL
-			if _, err := testFetcher(FetcherOptions{}).Fetch(context.Background(), tc.req); err != nil {
+			if _, err := testFetcher(tc.opts).Fetch(context.Background(), tc.req); err != nil {
 				t.Fatal(err)
 			}
 			if gotUA != tc.wantUA || gotHdr != tc.wantHdr {

@@ -29,6 +29,11 @@ const (
 // does not. Keys are a one-letter source prefix and 22 characters of hash,
 // compact enough to store by the thousand.
 func itemKey(it Item, guidAmbiguous bool) string {
+	return itemKeyWith(it, TitleFingerprint(it.Title), guidAmbiguous)
+}
+
+// itemKeyWith is itemKey given the title's fingerprint, computed once.
+func itemKeyWith(it Item, fp string, guidAmbiguous bool) string {
 	prefix, identity := keyFromTitle, ""
 	switch {
 	case it.GUID != "" && !guidAmbiguous:
@@ -40,17 +45,17 @@ func itemKey(it Item, guidAmbiguous bool) string {
 	case it.Dated:
 		identity = it.Published.UTC().Format(time.RFC3339)
 	}
-	fp := TitleFingerprint(it.Title)
 	if fp == "" && prefix == keyFromTitle {
 		// No GUID, link, title: the text is all there is.
 		fp = TitleFingerprint(it.Summary + " " + it.Content)
 	}
-	h := sha256.New()
-	h.Write([]byte(identity))
-	h.Write([]byte{0})
-	h.Write([]byte(fp))
-	var sum [sha256.Size]byte
-	return prefix + base64.RawURLEncoding.EncodeToString(h.Sum(sum[:0])[:16])
+	// Hash identity, NUL, fingerprint; a stack buffer serves most items.
+	var buf [512]byte
+	sum := sha256.Sum256(append(append(append(buf[:0], identity...), 0), fp...))
+	var key [1 + 22]byte
+	key[0] = prefix[0]
+	base64.RawURLEncoding.Encode(key[1:], sum[:16])
+	return string(key[:])
 }
 
 // TitleFingerprint reduces a title to its case-folded letters and digits,

@@ -22,6 +22,7 @@ var earliestDate = time.Date(1971, 1, 1, 0, 0, 0, 0, time.UTC)
 type normalizer struct {
 	base *url.URL // for relative links: the feed's home page, else the feed URL
 	now  time.Time
+	lazy bool // leave summary and content to Item.FillText
 }
 
 func (n *normalizer) items(in []*gofeed.Item) []Item {
@@ -31,19 +32,29 @@ func (n *normalizer) items(in []*gofeed.Item) []Item {
 			all = append(all, n.item(gi))
 		}
 	}
-	ambiguous := ambiguousGUIDs(all)
+	fingerprints := make([]string, len(all))
+	for i := range all {
+		fingerprints[i] = TitleFingerprint(all[i].Title)
+	}
+	ambiguous := ambiguousGUIDs(all, fingerprints)
 	out := all[:0]
 	seen := make(map[string]bool, len(all))
-	for _, it := range all {
-		it.Key = itemKey(it, ambiguous[guidAndTitle(it)])
+	for i, it := range all {
+		it.Key = itemKeyWith(it, fingerprints[i], ambiguous[guidTitle{it.GUID, fingerprints[i]}])
 		if seen[it.Key] {
 			continue // the same story twice in one document: report it once
 		}
 		seen[it.Key] = true
+		// Only now: keys are computed from the text as published, so that
+		// they stay what they were before bidi controls were stripped.
+		it.stripBidi()
 		out = append(out, it)
 	}
 	return out
 }
+
+// guidTitle is an item's GUID and its headline's fingerprint.
+type guidTitle struct{ guid, fingerprint string }
 
 // ambiguousGUIDs finds the GUIDs that do not tell items apart: one GUID
 // under one headline with different links. Only those items fall back to
@@ -51,48 +62,113 @@ func (n *normalizer) items(in []*gofeed.Item) []Item {
 // under different headlines, still identifies each item together with its
 // headline, so an item's key does not change when another item starts or
 // stops sharing its GUID (which would report an old story as new).
-func ambiguousGUIDs(items []Item) map[string]bool {
-	links := make(map[string]string, len(items))
-	amb := make(map[string]bool)
-	for _, it := range items {
+// fingerprints[i] is TitleFingerprint(items[i].Title).
+func ambiguousGUIDs(items []Item, fingerprints []string) map[guidTitle]bool {
+	var links map[guidTitle]string // most feeds have no GUID twice: no map
+	var amb map[guidTitle]bool
+	for i, it := range items {
 		if it.GUID == "" {
 			continue
 		}
-		k, l := guidAndTitle(it), CanonicalLink(it.Link)
+		if links == nil {
+			links = make(map[guidTitle]string, len(items))
+		}
+		k, l := guidTitle{it.GUID, fingerprints[i]}, CanonicalLink(it.Link)
 		if first, ok := links[k]; !ok {
 			links[k] = l
 		} else if first != l {
+			if amb == nil {
+				amb = make(map[guidTitle]bool)
+			}
 			amb[k] = true
 		}
 	}
 	return amb
 }
 
-func guidAndTitle(it Item) string { return it.GUID + "\x00" + TitleFingerprint(it.Title) }
-
 func (n *normalizer) item(gi *gofeed.Item) Item {
-	summary, summaryImg := plainTextAndImage(gi.Description)
-	content, contentImg := plainTextAndImage(gi.Content)
 	it := Item{
 		GUID:       strings.TrimSpace(gi.GUID),
 		Title:      PlainText(gi.Title),
-		Summary:    summary,
-		Content:    content,
 		Link:       n.link(gi),
 		Author:     author(gi),
 		Categories: categories(gi.Categories),
-		ImageURL:   n.resolve(firstNonEmpty(imageURL(gi), contentImg, summaryImg)),
+		pending:    pendingText{summary: gi.Description, content: gi.Content, n: n},
 	}
-	if it.Content == it.Summary {
-		it.Content = ""
+	if media := imageURL(gi); media != "" {
+		it.ImageURL = n.resolve(media)
+		it.pending.hasImage = true
 	}
 	it.Published, it.Dated = n.published(gi)
+	// An item with no GUID, link or headline is known by its text.
+	if !n.lazy || (it.GUID == "" && it.Link == "" && TitleFingerprint(it.Title) == "") {
+		it.fillText()
+	}
 	return it
 }
 
+// pendingText is what Item.FillText needs: the item's HTML and the
+// document's base URL. n is nil once the text is filled.
+type pendingText struct {
+	summary, content string
+	n                *normalizer
+	hasImage         bool // the picture came from media elements, not the text
+}
+
+// FillText extracts the plain text of items parsed with
+// ParserOptions.LazyText, in place: Summary, Content and, when no media
+// element named a picture, the ImageURL found in them. Items already
+// filled are left as they are.
+func FillText(items []Item) {
+	for i := range items {
+		items[i].FillText()
+	}
+}
+
+// FillText is FillText for one item.
+func (it *Item) FillText() {
+	if it.pending.n == nil {
+		return
+	}
+	it.fillText()
+	it.Summary, it.Content = stripBidi(it.Summary), stripBidi(it.Content)
+}
+
+// TextPending reports whether the item's Summary and Content are yet to
+// be extracted (a Parser with LazyText, no FillText yet).
+func (it *Item) TextPending() bool { return it.pending.n != nil }
+
+func (it *Item) fillText() {
+	p := it.pending
+	it.pending = pendingText{}
+	summary, summaryImg := plainTextAndImage(p.summary)
+	content, contentImg := plainTextAndImage(p.content)
+	it.Summary, it.Content = summary, content
+	if content == summary {
+		it.Content = ""
+	}
+	if !p.hasImage {
+		it.ImageURL = p.n.resolve(firstNonEmpty(contentImg, summaryImg))
+	}
+}
+
+// stripBidi removes bidi controls from the text fields once the key is
+// made (the text not yet extracted is stripped by FillText).
+func (it *Item) stripBidi() {
+	it.Title, it.Author = stripBidi(it.Title), stripBidi(it.Author)
+	for i, c := range it.Categories {
+		it.Categories[i] = stripBidi(c)
+	}
+	if it.pending.n == nil {
+		it.Summary, it.Content = stripBidi(it.Summary), stripBidi(it.Content)
+	}
+}
+
 func (n *normalizer) link(gi *gofeed.Item) string {
-	candidates := append([]string{gi.Link}, gi.Links...)
-	for _, c := range candidates {
+	if l := n.resolve(gi.Link); l != "" {
+		return l
+	}
+	for _, c := range gi.Links {
 		if l := n.resolve(c); l != "" {
 			return l
 		}

@@ -2,6 +2,7 @@ package feeds
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
@@ -11,23 +12,64 @@ import (
 
 	"github.com/mmcdole/gofeed"
 	ext "github.com/mmcdole/gofeed/extensions"
+	gofeedjson "github.com/mmcdole/gofeed/json"
 )
 
 // Parser turns fetched bytes into a normalized Feed. It is safe for
 // concurrent use: it holds one *gofeed.Parser, which is safe to share from
 // gofeed v1.4.0 on.
 type Parser struct {
-	gp *gofeed.Parser
+	gp             *gofeed.Parser
+	jsonTranslator gofeed.DefaultJSONTranslator
+	opts           ParserOptions
 }
 
-// NewParser returns a Parser.
-func NewParser() *Parser {
+// ParserOptions bounds what one document may cost and says how much of
+// each item to normalize. A zero limit means no limit: the caller (the
+// config) passes the defaults explicitly.
+type ParserOptions struct {
+	// MaxItems is the most items (RSS <item>, Atom <entry>, JSON Feed
+	// "items" entries) a document may hold. A document with more fails
+	// whole, with a *LimitError naming the count: it is never cut short,
+	// since which items a feed drops is the publisher's choice to make.
+	MaxItems int
+	// MaxDepth is the deepest nesting of XML elements or JSON arrays and
+	// objects.
+	MaxDepth int
+	// MaxElements is the most XML elements plus attributes in a document
+	// (in JSON: string values, objects and arrays). gofeed keeps every
+	// element outside its own namespaces in maps of a few hundred bytes
+	// each, so this bounds the memory a document of many tiny elements
+	// costs.
+	MaxElements int
+	// LazyText leaves each item's Summary, Content and an ImageURL found in
+	// them empty until FillText is called for it. Extracting plain text is
+	// most of normalization's cost, and a poller needs it only for the
+	// items it has not seen before. Keys do not depend on it.
+	LazyText bool
+}
+
+// DefaultParserOptions are the limits of NewParser: DefaultMaxItems,
+// DefaultMaxDepth and DefaultMaxElements, with text extracted eagerly.
+func DefaultParserOptions() ParserOptions {
+	return ParserOptions{MaxItems: DefaultMaxItems, MaxDepth: DefaultMaxDepth, MaxElements: DefaultMaxElements}
+}
+
+// NewParser returns a Parser with DefaultParserOptions.
+func NewParser() *Parser { return NewParserWith(DefaultParserOptions()) }
+
+// NewParserWith returns a Parser with the given options; zero limits are
+// no limits.
+func NewParserWith(o ParserOptions) *Parser {
 	gp := gofeed.NewParser()
 	// gofeed would run a full HTML parse of every RSS item to find an <img>;
 	// normalization finds it in the pass that extracts the plain text.
 	gp.RSSTranslator = &gofeed.DefaultRSSTranslator{DisableContentImageScan: true}
-	return &Parser{gp: gp}
+	return &Parser{gp: gp, opts: o}
 }
+
+// Options returns the options the Parser was made with.
+func (p *Parser) Options() ParserOptions { return p.opts }
 
 var (
 	errEmpty       = errors.New("empty document")
@@ -39,7 +81,8 @@ var (
 // Parse parses body, fetched from feedURL with the given Content-Type
 // header, and normalizes its items. now is the first-seen time given to
 // undated items. Errors are *Error of kind Parse or NotAFeed; an HTML page
-// yields NotAFeed with the feeds it links to in Alternates.
+// yields NotAFeed with the feeds it links to in Alternates; a document over
+// one of the Parser's limits yields TooLarge with a *LimitError.
 func (p *Parser) Parse(body []byte, contentType, feedURL string, now time.Time) (*Feed, error) {
 	fail := func(kind ErrorKind, err error) (*Feed, error) {
 		return nil, &Error{URL: feedURL, Kind: kind, Err: err}
@@ -53,13 +96,33 @@ func (p *Parser) Parse(body []byte, contentType, feedURL string, now time.Time) 
 	if looksLikeJSON(body) {
 		// JSON is UTF-8; encoding/json refuses the BOM some servers add.
 		body = bytes.TrimPrefix(body, utf8BOM)
+		if err := checkJSON(body, p.opts); err != nil {
+			return fail(TooLarge, err)
+		}
 	} else {
+		// Before anything is built: a document over a limit costs one pass
+		// over its bytes, not a parse. In an ASCII-compatible encoding the
+		// markup reads the same before decoding, which can triple the size.
+		asciiCompatible := !isUTF16(body)
+		if asciiCompatible {
+			if err := checkXML(body, p.opts); err != nil {
+				return fail(TooLarge, err)
+			}
+		}
+		raw := body
 		var err error
 		if body, err = toUTF8(body, contentType); err != nil {
 			return fail(Parse, err)
 		}
+		if !asciiCompatible || len(body) > len(raw) {
+			// Decoded: the texts may have grown past their limit.
+			if err := checkXML(body, p.opts); err != nil {
+				return fail(TooLarge, err)
+			}
+		}
+		body = numericGMTDates(body)
 	}
-	gf, err := p.gp.Parse(bytes.NewReader(body))
+	gf, err := p.parseGofeed(body)
 	if err != nil {
 		if errors.Is(err, gofeed.ErrFeedTypeNotDetected) {
 			if strings.Contains(strings.ToLower(contentType), "html") {
@@ -72,17 +135,36 @@ func (p *Parser) Parse(body []byte, contentType, feedURL string, now time.Time) 
 	if gf.FeedType == "json" && gf.FeedVersion == "" && len(gf.Items) == 0 {
 		return fail(NotAFeed, errNotJSONFeed)
 	}
+	if p.opts.MaxItems > 0 && len(gf.Items) > p.opts.MaxItems {
+		// The scan counts items by name; this catches what it cannot see
+		// (a JSON key written with escapes).
+		return fail(TooLarge, &LimitError{Limit: limitItems, Max: p.opts.MaxItems, Got: len(gf.Items), Offset: -1})
+	}
 	return p.normalize(gf, body, feedURL, now), nil
+}
+
+// parseGofeed runs gofeed. A JSON object is decoded straight from body:
+// gofeed would first copy it into a buffer that grows by doubling, the
+// largest single cost of parsing a JSON Feed.
+func (p *Parser) parseGofeed(body []byte) (*gofeed.Feed, error) {
+	if b := firstNonSpace(body, 1); len(b) == 0 || b[0] != '{' {
+		return p.gp.Parse(bytes.NewReader(body))
+	}
+	var jf gofeedjson.Feed
+	if err := json.Unmarshal(body, &jf); err != nil {
+		return nil, err
+	}
+	return p.jsonTranslator.Translate(&jf)
 }
 
 func (p *Parser) normalize(gf *gofeed.Feed, body []byte, feedURL string, now time.Time) *Feed {
 	docURL, _ := url.Parse(feedURL)
-	n := &normalizer{now: now}
+	n := &normalizer{now: now, lazy: p.opts.LazyText}
 	if docURL != nil && docURL.IsAbs() && (docURL.Scheme == "http" || docURL.Scheme == "https") {
 		n.base = docURL
 	}
 	feed := &Feed{
-		Title:       PlainText(gf.Title),
+		Title:       stripBidi(PlainText(gf.Title)),
 		Link:        n.resolve(gf.Link),
 		MinInterval: feedMinInterval(gf, body),
 	}

@@ -147,3 +147,32 @@ func collapseSpace(s string) string {
 	}
 	return b.String()
 }
+
+// isBidiControl reports the invisible characters that change the direction
+// of the text around them: embeddings and overrides (U+202A–U+202E),
+// isolates (U+2066–U+2069) and the marks (U+200E, U+200F, U+061C). In a
+// headline they can make a link or a name read backwards.
+func isBidiControl(r rune) bool {
+	return r >= '\u202a' && r <= '\u202e' || r >= '\u2066' && r <= '\u2069' ||
+		r == '\u200e' || r == '\u200f' || r == '\u061c'
+}
+
+// stripBidi removes bidi controls from plain text, and the spacing left
+// doubled where one stood between spaces.
+func stripBidi(s string) string {
+	// Every bidi control starts with one of these bytes in UTF-8; most
+	// text has neither, and costs one scan and no copy.
+	if strings.IndexByte(s, 0xe2) < 0 && strings.IndexByte(s, 0xd8) < 0 {
+		return s
+	}
+	if strings.IndexFunc(s, isBidiControl) < 0 {
+		return s
+	}
+	stripped := strings.Map(func(r rune) rune {
+		if isBidiControl(r) {
+			return -1
+		}
+		return r
+	}, s)
+	return collapseSpace(stripped)
+}
