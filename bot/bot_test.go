@@ -121,14 +121,15 @@ func (h *harness) options(st store.Store, n notify.Notifier, logs io.Writer) Opt
 func testOptions(cfg *config.Config, st store.Store, notifiers map[string]notify.Notifier, log *slog.Logger, now func() time.Time) Options {
 	d := cfg.Defaults
 	o := feeds.FetcherOptions{
-		UserAgent: d.UserAgent, MaxBodyBytes: d.MaxBodyBytes, Timeout: d.Timeout, AllowPrivate: d.AllowPrivateNetworks,
+		Version: "test", UserAgent: d.UserAgent, MaxBodyBytes: d.MaxBodyBytes, Timeout: d.Timeout, AllowPrivate: d.AllowPrivateNetworks,
 		HostConcurrency: d.HostConcurrency, HostGap: d.HostGap,
 	}
 	fetcher := feeds.NewFetcher(o)
 	o.AllowPrivate = false
 	return Options{
 		Config: cfg, Store: st, Notifiers: notifiers, Fetcher: fetcher, WatchFetcher: feeds.NewFetcher(o),
-		Parser: feeds.NewParser(), Logger: log, Now: now,
+		Parser: feeds.NewParserWith(feeds.ParserOptions{MaxItems: d.MaxItems, MaxDepth: d.MaxDepth, MaxElements: d.MaxElements, LazyText: true}),
+		Logger: log, Now: now,
 	}
 }
 

@@ -331,8 +331,10 @@ func (p *poller) recordItems(ctx context.Context, f *alert.Feed, st store.FeedSt
 	// backlog yet: its first sight is the first fetch with items.
 	st.Initialized = st.Initialized || len(feed.Items) > 0
 	p.reschedule(f, &st, feeds.Outcome{Changed: len(unseen) > 0, FeedMinInterval: feed.MinInterval, CacheMaxAge: cacheMaxAge}, now)
+	fresh := unseenItems(feed.Items, unseen)
+	feeds.FillText(fresh) // a lazy parser left the text of items already seen unread
 	res := p.live.catalog().Alerts(alert.Input{
-		FeedID: f.ID, FeedTitle: feed.Title, Items: unseenItems(feed.Items, unseen), FirstSight: firstSight, Now: now,
+		FeedID: f.ID, FeedTitle: feed.Title, Items: fresh, FirstSight: firstSight, Now: now,
 	})
 	n, err := p.store.CommitPoll(ctx, f.ID, store.Poll{State: st, Keys: keys, Alerts: outboxRows(res.Entries)})
 	if err != nil {

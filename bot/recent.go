@@ -32,6 +32,7 @@ func (r *recentFeeds) keep(feedID string, feed *feeds.Feed, now time.Time) {
 			recent.Items = append(recent.Items, it)
 		}
 	}
+	feeds.FillText(recent.Items) // /watch test matches summaries too
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.feeds[feedID] = &recent

@@ -296,6 +296,7 @@ func (s *Service) prune(ctx context.Context) {
 type Effective struct {
 	Fetcher      feeds.FetcherOptions
 	WatchFetcher feeds.FetcherOptions
+	Parser       feeds.ParserOptions
 	Workers      int
 	Burst        int
 	RetryBase    time.Duration
@@ -315,7 +316,7 @@ type EffectiveFeed struct {
 // Effective reports the values the service's parts use now.
 func (s *Service) Effective() Effective {
 	e := Effective{
-		Fetcher: s.poller.fetcher.Options(), WatchFetcher: s.poller.watchFetcher.Options(),
+		Fetcher: s.poller.fetcher.Options(), WatchFetcher: s.poller.watchFetcher.Options(), Parser: s.poller.parser.Options(),
 		Workers: s.poller.workers, Burst: s.sender.burst, RetryBase: s.sender.retryBase, RetryMax: s.sender.retryMax,
 		LeaseTTL: s.leases.ttl, Shared: s.leases.shared(),
 	}

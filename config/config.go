@@ -69,11 +69,16 @@ type Store struct {
 
 // Defaults apply to every feed and subscription that does not say otherwise.
 type Defaults struct {
-	Interval             time.Duration // default 10m, floor 1m (a feed's own interval: the same)
-	Backfill             int           // newest N items posted on a feed's first sight; default 0
-	MaxAge               time.Duration // items older than this are never posted; default 24h; 0 = no age limit
-	UserAgent            string        // default DefaultUserAgent (with the version: see WithVersion)
-	MaxBodyBytes         int64         // default 10 MiB
+	Interval     time.Duration // default 10m, floor 1m (a feed's own interval: the same)
+	Backfill     int           // newest N items posted on a feed's first sight; default 0
+	MaxAge       time.Duration // items older than this are never posted; default 24h; 0 = no age limit
+	UserAgent    string        // default DefaultUserAgent (with the version: see WithVersion)
+	MaxBodyBytes int64         // default 10 MiB
+	// A feed over any of these fails with an error naming the limit,
+	// never parses as empty. 0 = no limit.
+	MaxItems             int           // items (RSS item, Atom entry, JSON Feed item) in one feed; default 2000
+	MaxDepth             int           // nesting of XML elements or JSON values; default 64
+	MaxElements          int           // XML elements and attributes, or JSON values; default 100000
 	Timeout              time.Duration // whole fetch; default 30s
 	AllowPrivateNetworks bool
 	HostConcurrency      int           // requests to one host at once; default 2, at least 1
@@ -221,6 +226,9 @@ func defaultConfig(path string) *Config {
 			MaxAge:          defaultMaxAge,
 			UserAgent:       DefaultUserAgent,
 			MaxBodyBytes:    defaultMaxBodyBytes,
+			MaxItems:        2000,
+			MaxDepth:        64,
+			MaxElements:     100_000,
 			Timeout:         defaultTimeout,
 			HostConcurrency: defaultHostConc,
 			HostGap:         defaultHostGap,

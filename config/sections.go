@@ -107,6 +107,9 @@ func (d *decoder) defaults(n *yaml.Node, df *Defaults) {
 			setIf(&df.UserAgent)(d.nonEmpty("user_agent", v))
 		},
 		"max_body_bytes": func(v *yaml.Node) { setIf(&df.MaxBodyBytes)(d.size("max_body_bytes", v)) },
+		"max_items":      func(v *yaml.Node) { setIf(&df.MaxItems)(d.integer("max_items", v, 0)) },
+		"max_depth":      func(v *yaml.Node) { setIf(&df.MaxDepth)(d.integer("max_depth", v, 0)) },
+		"max_elements":   func(v *yaml.Node) { setIf(&df.MaxElements)(d.integer("max_elements", v, 0)) },
 		"timeout":        func(v *yaml.Node) { d.setPositive("timeout", v, &df.Timeout) },
 		"allow_private_networks": func(v *yaml.Node) {
 			setIf(&df.AllowPrivateNetworks)(d.boolean("allow_private_networks", v))

@@ -57,6 +57,7 @@ func TestCLI(t *testing.T) {
 			wantCode: exitFailure, wantErr: "testdata/missing.xml",
 		},
 		{name: "feeds import", args: []string{"feeds", "import", "testdata/reader.opml"}, wantCode: exitOK, golden: "import.golden"},
+		{name: "feeds import leaves out what a config would not poll", args: []string{"feeds", "import", "testdata/hostile.opml"}, wantCode: exitFailure, golden: "import_hostile.golden", wantErr: "4 of 5 feeds left out"},
 		{name: "feeds export", args: []string{"feeds", "export", "--config", "../../examples/newshound.yaml"}, wantCode: exitOK, wantOut: `xmlUrl="file:///`},
 		{name: "feeds no subcommand", args: []string{"feeds"}, wantCode: exitUsage, wantErr: "import, export or discover"},
 		{name: "check bad config", args: []string{"check", "--config", "testdata/bad.yaml"}, wantCode: exitFailure, golden: "check_bad.golden"},

@@ -139,7 +139,7 @@ func cmdPreview(ctx context.Context, args []string, out, errOut io.Writer) error
 	fetcher, _ := newFetchers(cfg.Defaults)
 	return preview(ctx, previewOptions{
 		Query: *query, Defines: cfg.Define, Sources: fs.Args(), JSON: *asJSON,
-		Fetcher: fetcher, Parser: feeds.NewParser(), Now: time.Now,
+		Fetcher: fetcher, Parser: newParser(cfg.Defaults, false), Now: time.Now,
 	}, out, errOut)
 }
 
@@ -164,7 +164,7 @@ func cmdFeeds(ctx context.Context, args []string, out, errOut io.Writer) error {
 			return err
 		}
 		defer f.Close()
-		return importOPML(f, out)
+		return importOPML(f, out, errOut)
 	case "export":
 		fs := newFlagSet("feeds export", "newshound feeds export --config FILE", errOut)
 		path := fs.String("config", "newshound.yaml", "config file")

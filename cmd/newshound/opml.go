@@ -17,16 +17,29 @@ import (
 
 // importOPML prints the feeds of an OPML document as a `feeds:` block to
 // paste into a config file, with unique names made from their titles.
-func importOPML(r io.Reader, out io.Writer) error {
+// An entry whose URL a config would not poll (file:, gopher: and other
+// schemes, loopback, private and cloud-metadata addresses) is left out,
+// said on errOut and marked in the output, and the import fails.
+func importOPML(r io.Reader, out, errOut io.Writer) error {
 	list, err := feeds.ReadOPML(r)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintln(out, "feeds:")
 	used := map[string]bool{}
+	refused := 0
 	for _, f := range list {
+		if err := feeds.CheckFeedURL(f.URL, false, false); err != nil {
+			refused++
+			fmt.Fprintf(errOut, "left out %q: %v\n", f.URL, err)
+			fmt.Fprintf(out, "  # left out: %s (%v)\n", strings.Join(strings.Fields(f.URL), " "), err)
+			continue
+		}
 		name := uniqueName(slug(f.Title, f.URL), used)
 		fmt.Fprintf(out, "  - name: %s\n    url: %s\n", yamlString(name), yamlString(f.URL))
+	}
+	if refused > 0 {
+		return fmt.Errorf("%d of %d feeds left out: newshound polls only http(s) feeds on public addresses (allow_private_networks: true in the config lifts the address check; add such feeds by hand)", refused, len(list))
 	}
 	return nil
 }

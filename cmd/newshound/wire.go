@@ -50,7 +50,7 @@ func openService(ctx context.Context, cfg *config.Config, e env) (*bot.Service, 
 	fetcher, watchFetcher := newFetchers(cfg.Defaults)
 	svc, err := bot.New(ctx, bot.Options{
 		Config: cfg, Store: st, Notifiers: notifiers, Channel: channel, Discord: session,
-		Fetcher: fetcher, WatchFetcher: watchFetcher, Parser: feeds.NewParser(),
+		Fetcher: fetcher, WatchFetcher: watchFetcher, Parser: newParser(cfg.Defaults, true),
 		Logger: e.logger, Now: e.now, Registry: e.registry,
 	})
 	if err != nil {
@@ -80,9 +80,17 @@ func newFetchers(d config.Defaults) (fetcher, watchFetcher *feeds.Fetcher) {
 	return fetcher, feeds.NewFetcher(o)
 }
 
+// newParser makes the feed parser with the config's limits. A lazy one
+// leaves the text of items unread until FillText: the poller reads only
+// what is new.
+func newParser(d config.Defaults, lazy bool) *feeds.Parser {
+	return feeds.NewParserWith(feeds.ParserOptions{MaxItems: d.MaxItems, MaxDepth: d.MaxDepth, MaxElements: d.MaxElements, LazyText: lazy})
+}
+
 // fetcherOptions passes the config's fetch settings on as they are.
 func fetcherOptions(d config.Defaults) feeds.FetcherOptions {
 	return feeds.FetcherOptions{
+		Version:         version,
 		UserAgent:       d.UserAgent,
 		MaxBodyBytes:    d.MaxBodyBytes,
 		Timeout:         d.Timeout,
