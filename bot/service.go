@@ -91,8 +91,12 @@ func New(ctx context.Context, o Options) (*Service, error) {
 		recent: recent, log: o.Logger, now: o.Now, metrics: m, workers: cfg.Service.Workers,
 		disableAfter: cfg.Defaults.DisableAfter, enqueued: snd.poke, storeErrs: newStateLog(o.Logger),
 	}
+	// The service keeps one live config: the reloadable part lives in lv;
+	// its settings keep only what needs a restart.
+	settings := *cfg
+	settings.Live = config.Live{}
 	return &Service{
-		settings: cfg, live: lv, poller: pl, sender: snd, leases: ls, discord: o.Discord, store: o.Store, log: o.Logger, now: o.Now,
+		settings: &settings, live: lv, poller: pl, sender: snd, leases: ls, discord: o.Discord, store: o.Store, log: o.Logger, now: o.Now,
 		watches: &watches{store: o.Store, live: lv, poller: pl, sender: snd, recent: recent, log: o.Logger, now: o.Now},
 	}, nil
 }
