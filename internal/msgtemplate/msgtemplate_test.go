@@ -61,4 +61,3 @@ func TestParseErrors(t *testing.T) {
 		})
 	}
 }
-
