@@ -110,9 +110,9 @@ type Feed struct {
 
 // Subscription is a query over a set of feeds, delivered to a destination.
 type Subscription struct {
-	Name        string
-	Feeds       []string // feed names; empty means all feeds
-	Query       string
+	Name  string
+	Feeds []string // feed names; empty means all feeds
+	Query string
 	// Destination is the first of Targets' destinations. Load fills in
 	// Targets; code that builds a Subscription by hand may set only this
 	// (it then gets DefaultFormat).
@@ -126,7 +126,7 @@ type Subscription struct {
 	// Color is the colour the subscription's color: key gives, also in
 	// each Target's Format; 0 = none given.
 	Color       int
-	MentionRole string        // role id to ping; empty = no ping
+	MentionRole string // role id to ping; empty = no ping
 	Line        int
 	// QueryLine and QueryCol locate the query's first character (1-based,
 	// columns in characters), so a problem at character i of a one-line
