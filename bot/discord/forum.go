@@ -142,3 +142,26 @@ func (p *onePostEach) send(ctx context.Context, m notify.Message, post func(cont
 	}
 	return first, nil
 }
+
+// Payload is the request body a destination's notifier would send for
+// one alert (`newshound preview --render`): a channel message, a webhook
+// execution or a forum post, without nonce.
+func Payload(d config.Destination, a alert.Alert) (any, error) {
+	alerts := []alert.Alert{a}
+	if d.Type == config.DiscordWebhook {
+		body, err := webhookBody(alerts)
+		if d.Forum {
+			body.ThreadName, body.AppliedTags = ThreadName(a), d.Tags
+		}
+		return body, err
+	}
+	embeds, err := RenderEmbeds(alerts)
+	if err != nil {
+		return nil, err
+	}
+	content, roles := Content(alerts)
+	if d.Forum {
+		return forumPost{Name: ThreadName(a), AppliedTags: d.Tags, Message: forumOpener{Content: content, Embeds: embeds, AllowedMentions: noPings(roles)}}, nil
+	}
+	return messageCreate{Content: content, Embeds: embeds, AllowedMentions: noPings(roles)}, nil
+}
