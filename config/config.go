@@ -295,7 +295,13 @@ func (c *Config) RestartChanges(next *Config) []string {
 		c.Discord.APIBase != next.Discord.APIBase || c.Discord.Commands != next.Discord.Commands || c.Discord.Burst != next.Discord.Burst {
 		changed = append(changed, "discord")
 	}
-	if !slices.EqualFunc(c.Destinations, next.Destinations, func(x, y Destination) bool { x.Line, y.Line = 0, 0; return reflect.DeepEqual(x, y) }) {
+	// A destination's format reaches alerts through the subscriptions'
+	// Targets, which a reload takes: it needs no restart.
+	sameDestination := func(x, y Destination) bool {
+		x.Line, y.Line, x.Format, y.Format = 0, 0, Format{}, Format{}
+		return reflect.DeepEqual(x, y)
+	}
+	if !slices.EqualFunc(c.Destinations, next.Destinations, sameDestination) {
 		changed = append(changed, "destinations")
 	}
 	if c.Service != next.Service {

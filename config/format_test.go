@@ -2,6 +2,8 @@ package config
 
 import (
 	"reflect"
+	"slices"
+	"strings"
 	"testing"
 )
 
@@ -94,5 +96,29 @@ subscriptions:
 		if want := []Target{{Destination: "console"}}; s.Destination != "console" || !reflect.DeepEqual(s.Targets, want) {
 			t.Errorf("%s: Destination %q, Targets %+v; want console", s.Name, s.Destination, s.Targets)
 		}
+	}
+}
+
+func TestReloadTakesFormatsButNotThreads(t *testing.T) {
+	base := mustParse(t, formatConfig, noEnv)
+	tests := []struct {
+		name, from, to string
+		wantRestart    []string
+	}{
+		{"destination format", "footer: \"{feed} · {published}\"", "footer: \"{feed}\"", nil},
+		{"subscription format", "content: \"Wire: {matched}\"", "content: \"{matched}\"", nil},
+		{"thread", "thread_id: \"100000000000000002\"", "thread_id: \"100000000000000009\"", []string{"destinations"}},
+		{"forum tags", "\"100000000000000005\"]", "\"100000000000000006\"]", []string{"destinations"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if !strings.Contains(formatConfig, tt.from) {
+				t.Fatalf("formatConfig lacks %q", tt.from)
+			}
+			next := mustParse(t, strings.Replace(formatConfig, tt.from, tt.to, 1), noEnv)
+			if got := base.RestartChanges(next); !slices.Equal(got, tt.wantRestart) {
+				t.Errorf("RestartChanges = %v, want %v", got, tt.wantRestart)
+			}
+		})
 	}
 }
