@@ -88,9 +88,12 @@ func renderTemplate(a alert.Alert, f *alert.Format, tmpl string, kind fieldKind,
 // giving what short values leave to the longer ones.
 func fitValues(a alert.Alert, f *alert.Format, parts []msgtemplate.Part, holes []int, kind fieldKind, budget int) map[int]string {
 	budget = max(budget, 0)
+	if len(holes) == 1 { // the usual case: nothing to share
+		return map[int]string{holes[0]: placeholder(a, f, parts[holes[0]].Name, kind, budget)}
+	}
 	full := map[int]string{}
 	for _, i := range holes {
-		full[i] = placeholder(a, f, parts[i].Name, kind, maxPlaceholder)
+		full[i] = placeholder(a, f, parts[i].Name, kind, budget) // longer would be cut anyway
 	}
 	order := slices.Clone(holes)
 	slices.SortStableFunc(order, func(x, y int) int {
@@ -108,10 +111,6 @@ func fitValues(a alert.Alert, f *alert.Format, parts []msgtemplate.Part, holes [
 	}
 	return out
 }
-
-// maxPlaceholder bounds one value before it is fitted: no part of a
-// message holds more.
-const maxPlaceholder = MaxDescription
 
 // placeholder renders one value within limit code points.
 func placeholder(a alert.Alert, f *alert.Format, name string, kind fieldKind, limit int) string {

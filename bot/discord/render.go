@@ -168,6 +168,9 @@ func colorOf(a alert.Alert) int {
 	if a.Color != 0 {
 		return a.Color & 0xFFFFFF
 	}
+	if a.Format != nil && a.Format.Color != 0 {
+		return a.Format.Color & 0xFFFFFF
+	}
 	h := fnv.New32a()
 	h.Write([]byte(a.Subscription))
 	return palette[h.Sum32()%uint32(len(palette))]
