@@ -227,28 +227,38 @@ func TestHostileItemThroughCustomFormat(t *testing.T) {
 		for _, dest := range []config.Destination{
 			{Type: config.DiscordChannel, ChannelID: testChannel},
 			{Type: config.DiscordWebhook},
+			{Type: config.DiscordChannel, ChannelID: formatForum, Forum: true},
+			{Type: config.DiscordWebhook, Forum: true},
 		} {
+			for i := range alerts {
+				alerts[i].ID = int64(i + 1)
+			}
 			_, msgs := sendTo(t, dest, alerts...)
-			if len(msgs) != 1 {
-				t.Fatalf("%s, %d alerts: %d messages, want 1", dest.Type, n, len(msgs))
+			want := 1
+			if dest.Forum {
+				want = n // a post per alert
 			}
-			m := msgs[0]
-			if pings := m.Pings(); len(pings) != 0 {
-				t.Errorf("%s, %d alerts: message would ping %v", dest.Type, n, pings)
+			if len(msgs) != want {
+				t.Fatalf("%s, %d alerts: %d messages, want %d", dest.Type, n, len(msgs), want)
 			}
-			for _, word := range []string{"@everyone", "@here", "<@", "](http"} {
-				if strings.Contains(m.Content, word) {
-					t.Errorf("%s, %d alerts: content has a live %q: %q", dest.Type, n, word, clip(m.Content))
+			for _, m := range msgs {
+				if pings := m.Pings(); len(pings) != 0 {
+					t.Errorf("%s, %d alerts: message would ping %v", dest.Type, n, pings)
 				}
-			}
-			if c := utf8.RuneCountInString(m.Content); c > MaxContent {
-				t.Errorf("content has %d code points", c)
-			}
-			for _, e := range m.Embeds {
-				checkEmbedLimits(t, e, MaxEmbedTotal)
-			}
-			if name := m.Username; strings.Contains(name, "@everyone") || utf8.RuneCountInString(name) > MaxUsername {
-				t.Errorf("username %q", name)
+				for _, word := range []string{"@everyone", "@here", "<@", "](http"} {
+					if strings.Contains(m.Content, word) {
+						t.Errorf("%s, %d alerts: content has a live %q: %q", dest.Type, n, word, clip(m.Content))
+					}
+				}
+				if c := utf8.RuneCountInString(m.Content); c > MaxContent {
+					t.Errorf("content has %d code points", c)
+				}
+				for _, e := range m.Embeds {
+					checkEmbedLimits(t, e, MaxEmbedTotal)
+				}
+				if name := m.Username; strings.Contains(name, "@everyone") || utf8.RuneCountInString(name) > MaxUsername {
+					t.Errorf("username %q", name)
+				}
 			}
 		}
 	}

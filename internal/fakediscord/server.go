@@ -1,6 +1,7 @@
 // Package fakediscord is a fake Discord for tests: REST (channel messages,
-// webhooks, interaction responses, application commands, gateway discovery)
-// and a gateway websocket, on loopback. It validates payloads against
+// threads and forum posts, webhooks with thread_id, thread_name and their
+// username and avatar_url, interaction responses, application commands,
+// gateway discovery) and a gateway websocket, on loopback. It validates payloads against
 // Discord's limits, answers with real rate-limit headers and 429 bodies,
 // implements enforce_nonce, and records everything it accepted so tests
 // can assert on it. Reach it through a discordgo session whose transport
@@ -10,6 +11,7 @@
 // and without webhook or interaction tokens:
 //
 //	POST channels/123/messages
+//	POST channels/123/threads
 //	POST webhooks/456
 //	POST interactions/789/callback
 //	PATCH webhooks/APP/messages/@original
