@@ -173,11 +173,11 @@ func (d *decoder) destinationRefs(v *yaml.Node) ([]Target, []Pos) {
 	}
 	if v.Kind == yaml.ScalarNode {
 		add(v)
-		return targets, at
-	}
-	d.list("destination", v, func(_ int, el *yaml.Node) { add(el) })
-	if v.Kind == yaml.SequenceNode && len(v.Content) == 0 {
-		d.errorf(v, "destination: the list is empty (leave destination out to use the only destination)")
+	} else {
+		d.list("destination", v, func(_ int, el *yaml.Node) { add(el) })
+		if v.Kind == yaml.SequenceNode && len(v.Content) == 0 {
+			d.errorf(v, "destination: the list is empty (leave destination out to use the only destination)")
+		}
 	}
 	if len(at) == 0 {
 		at = []Pos{posOf(v)} // named, but nothing valid: reported already
