@@ -59,29 +59,40 @@ func renderTemplate(a alert.Alert, f *alert.Format, tmpl string, kind fieldKind,
 	if kind == urlField {
 		return renderURL(a, f, parts)
 	}
-	literal := 0
+	literal, seams := 0, 0
 	var holes []int
 	for i, p := range parts {
 		if p.Name == "" {
 			literal += utf8.RuneCountInString(p.Text)
-		} else {
-			holes = append(holes, i)
+			continue
+		}
+		holes = append(holes, i)
+		if kind == markdownField && i > 0 && (parts[i-1].Name != "" || strings.HasSuffix(parts[i-1].Text, "<")) {
+			seams++ // room for a zwj, should a "<" meet a "@…" there
 		}
 	}
-	values := fitValues(a, f, parts, holes, kind, limit-literal)
+	values := fitValues(a, f, parts, holes, kind, limit-literal-seams)
 	var b strings.Builder
 	for i, p := range parts {
 		if p.Name == "" {
 			b.WriteString(p.Text)
-		} else {
-			b.WriteString(values[i])
+			continue
 		}
+		if kind == markdownField && strings.HasSuffix(b.String(), "<") && startsMention(values[i]) {
+			b.WriteString(zwj) // "<" + "@&123>" from two parts must not make a mention
+		}
+		b.WriteString(values[i])
 	}
 	out := b.String()
 	if literal > limit { // the desk's own text alone is too long here (a share of a burst)
 		out = truncateRunes(out, limit)
 	}
 	return out
+}
+
+// startsMention reports whether s would complete a mention after a "<".
+func startsMention(s string) bool {
+	return s != "" && strings.ContainsRune("@#:/!&", rune(s[0])) || strings.HasPrefix(s, "t:") || strings.HasPrefix(s, "a:")
 }
 
 // fitValues renders each placeholder within an equal share of budget,

@@ -283,3 +283,27 @@ func TestPublishedText(t *testing.T) {
 		})
 	}
 }
+
+// Feed values cannot complete a mention with a "<" from the desk's text or
+// from the value before them.
+func TestNoMentionAcrossParts(t *testing.T) {
+	a := formatAlert("@&123> agreed")
+	a.Author = "Jane <"
+	tests := []struct{ name, tmpl string }{
+		{"after the desk's <", "<{title}"},
+		{"after a value's <", "{author}{title}"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, limit := range []int{MaxContent, 12} {
+				got := renderTemplate(a, &defaultFormat, tt.tmpl, markdownField, limit)
+				if strings.Contains(got, "<@") {
+					t.Errorf("renderTemplate(%q) = %q, a live mention", tt.tmpl, got)
+				}
+				if n := utf8.RuneCountInString(got); n > limit {
+					t.Errorf("renderTemplate(%q, %d) has %d code points", tt.tmpl, limit, n)
+				}
+			}
+		})
+	}
+}
