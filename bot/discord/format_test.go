@@ -288,6 +288,7 @@ func TestPublishedText(t *testing.T) {
 // from the value before them.
 func TestNoMentionAcrossParts(t *testing.T) {
 	a := formatAlert("@&123> agreed")
+	a.TitleSpans = nil
 	a.Author = "Jane <"
 	tests := []struct{ name, tmpl string }{
 		{"after the desk's <", "<{title}"},
