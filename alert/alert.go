@@ -39,8 +39,35 @@ type Alert struct {
 	ImageURL     string    `json:"image_url,omitempty"`
 	Published    time.Time `json:"published"`
 	Matched      []string  `json:"matched,omitempty"` // the matched words, as written in the item
+	Categories   []string  `json:"categories,omitempty"`
 	Color        int       `json:"color,omitempty"`
 	MentionRole  string    `json:"mention_role,omitempty"`
+	// Format is how the destination shows the alert, taken from the
+	// subscription when the alert was made; nil (alerts stored by earlier
+	// versions, destinations without formats) means the default look.
+	Format *Format `json:"format,omitempty"`
+}
+
+// Format is a desk's message format: templates with {placeholders} for the
+// message text and each part of the embed, and a webhook's identity. It
+// mirrors config.Format field for field (see there for what each means and
+// its default); the alerting core carries it from the subscription into the
+// alert unread.
+type Format struct {
+	Content     string `json:"content,omitempty"`
+	Title       string `json:"title,omitempty"`
+	Description string `json:"description,omitempty"`
+	URL         string `json:"url,omitempty"`
+	Author      string `json:"author,omitempty"`
+	Footer      string `json:"footer,omitempty"`
+	Thumbnail   string `json:"thumbnail,omitempty"`
+	Image       string `json:"image,omitempty"`
+	Color       int    `json:"color,omitempty"`
+	Timestamp   bool   `json:"timestamp,omitempty"`
+	DateFormat  string `json:"date_format,omitempty"`
+	Timezone    string `json:"timezone,omitempty"`
+	Username    string `json:"username,omitempty"`
+	AvatarURL   string `json:"avatar_url,omitempty"`
 }
 
 // Encode is the outbox payload of an alert.

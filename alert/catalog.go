@@ -26,7 +26,8 @@ type Feed struct {
 	FromDiscord bool
 }
 
-// Subscription is a query over feeds, delivered to one destination.
+// Subscription is a query over feeds, delivered to one destination. A
+// subscription with several destinations is several Subscriptions.
 type Subscription struct {
 	ID    string // unique in the catalog: "cfg:<name>", "watch:<id>", …
 	Name  string // shown in alerts
@@ -41,6 +42,8 @@ type Subscription struct {
 	MaxAge       time.Duration // older dated items are not posted; 0: no limit
 	Color        int
 	MentionRole  string
+	// Format is how its alerts look at the destination; nil: the default.
+	Format *Format
 }
 
 // Catalog is an immutable snapshot of what the service watches: the feeds,

@@ -11,7 +11,7 @@ import (
 // compose turns a matched item into what notifiers show: the title and
 // an excerpt source with the matched spans, and the matched words. Several
 // subscriptions matching one item for one destination make one alert that
-// names them all; the first one's colour and role ping apply.
+// names them all; the first one's colour, role ping and format apply.
 func compose(group []matched, f *Feed, feedTitle string, it *feeds.Item, doc *filters.Document) Alert {
 	textField, text := excerptSource(it)
 	first := group[0].sub
@@ -23,8 +23,10 @@ func compose(group []matched, f *Feed, feedTitle string, it *feeds.Item, doc *fi
 		Author:      it.Author,
 		ImageURL:    it.ImageURL,
 		Published:   it.Published,
+		Categories:  it.Categories,
 		Color:       first.Color,
 		MentionRole: first.MentionRole,
+		Format:      first.Format,
 	}
 	a.FeedTitle = feedTitle
 	var names []string

@@ -89,10 +89,7 @@ func (l *live) catalogEntries(cfg *config.Live, watches []store.Watch) ([]alert.
 		})
 	}
 	for _, c := range cfg.Subscriptions {
-		subs = append(subs, alert.Subscription{
-			ID: configSubID(c.Name), Name: c.Name, Query: c.Query, Feeds: c.Feeds, AllFileFeeds: len(c.Feeds) == 0,
-			Destination: c.Destination, Backfill: c.Backfill, MaxAge: c.MaxAge, Color: c.Color, MentionRole: c.MentionRole,
-		})
+		subs = append(subs, configSubscriptions(c)...)
 	}
 	seen := map[string]bool{}
 	for _, w := range watches {
@@ -113,6 +110,34 @@ func (l *live) catalogEntries(cfg *config.Live, watches []store.Watch) ([]alert.
 }
 
 func configSubID(name string) string { return "cfg:" + name }
+
+// configSubscriptions is a config subscription in the alerting core's
+// terms: one Subscription per destination, so each destination gets its
+// own alert in its own outbox order. The first keeps the plain ID, so
+// adding a second destination leaves the first one's alerts as they were.
+func configSubscriptions(c config.Subscription) []alert.Subscription {
+	targets := c.Targets
+	if len(targets) == 0 { // built by hand, not loaded: the default look
+		targets = []config.Target{{Destination: c.Destination}}
+	}
+	out := make([]alert.Subscription, 0, len(targets))
+	for i, t := range targets {
+		id := configSubID(c.Name)
+		if i > 0 {
+			id += "@" + t.Destination
+		}
+		s := alert.Subscription{
+			ID: id, Name: c.Name, Query: c.Query, Feeds: c.Feeds, AllFileFeeds: len(c.Feeds) == 0,
+			Destination: t.Destination, Backfill: c.Backfill, MaxAge: c.MaxAge, Color: c.Color, MentionRole: c.MentionRole,
+		}
+		if t.Format != (config.Format{}) { // formats are Discord's
+			format := alert.Format(t.Format)
+			s.Format, s.Color = &format, t.Format.Color
+		}
+		out = append(out, s)
+	}
+	return out
+}
 
 // watchFeedID names the feed behind a Discord watch. Watches on one URL
 // share one feed, so it is polled once however many channels watch it.

@@ -28,22 +28,34 @@ func (d *decoder) checkReferences(c *Config, at *spots) {
 				d.problemAt(p.Line, p.Col, "feeds: unknown feed %q%s", ref, suggestion(ref, feedNames))
 			}
 		}
-		d.resolveDestination(s, destNames, at.subDest[i], at.subAt[i])
+		d.resolveDestinations(s, destNames, at.subDest[i], at.subAt[i])
 	}
+	d.checkFormats(c, at)
 }
 
-// resolveDestination checks the subscription's destination, or picks the
+// resolveDestinations checks the subscription's destinations, or picks the
 // only one there is when it names none.
-func (d *decoder) resolveDestination(s *Subscription, destNames []string, at, subAt Pos) {
+func (d *decoder) resolveDestinations(s *Subscription, destNames []string, at []Pos, subAt Pos) {
 	switch {
-	case s.Destination != "" && !slices.Contains(destNames, s.Destination):
-		d.problemAt(at.Line, at.Col, "destination: unknown destination %q%s", s.Destination, suggestion(s.Destination, destNames))
-	case s.Destination == "" && at.Line > 0:
+	case len(s.Targets) > 0:
+		known := s.Targets[:0]
+		for j, t := range s.Targets {
+			if !slices.Contains(destNames, t.Destination) {
+				d.problemAt(at[j].Line, at[j].Col, "destination: unknown destination %q%s", t.Destination, suggestion(t.Destination, destNames))
+				continue
+			}
+			known = append(known, t)
+		}
+		s.Targets = known
+	case len(at) > 0:
 		// named but invalid: already reported
-	case s.Destination == "" && len(destNames) == 1:
-		s.Destination = destNames[0]
-	case s.Destination == "":
+	case len(destNames) == 1:
+		s.Targets = []Target{{Destination: destNames[0]}}
+	default:
 		d.problemAt(subAt.Line, subAt.Col, "%s: missing destination (there are several: %s)", label("subscription", s.Name), quotedList(destNames))
+	}
+	if len(s.Targets) > 0 {
+		s.Destination = s.Targets[0].Destination
 	}
 }
 

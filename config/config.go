@@ -115,14 +115,23 @@ type Feed struct {
 
 // Subscription is a query over a set of feeds, delivered to a destination.
 type Subscription struct {
-	Name        string
-	Feeds       []string // feed names; empty means all feeds
-	Query       string
+	Name  string
+	Feeds []string // feed names; empty means all feeds
+	Query string
+	// Destination is the first of Targets' destinations. Load fills in
+	// Targets; code that builds a Subscription by hand may set only this
+	// (it then gets DefaultFormat).
 	Destination string
-	Backfill    int
-	MaxAge      time.Duration // 0 = no age limit
-	Color       int           // embed colour, 0xRRGGBB; 0 = default
-	MentionRole string        // role id to ping; empty = no ping
+	// Targets are the destinations its alerts go to, each with the format
+	// they take there (the destination's format: overlaid with the
+	// subscription's). Each gets its own alert and outbox order.
+	Targets  []Target
+	Backfill int
+	MaxAge   time.Duration // 0 = no age limit
+	// Color is the colour the subscription's color: key gives, also in
+	// each Target's Format; 0 = none given.
+	Color       int
+	MentionRole string // role id to ping; empty = no ping
 	Line        int
 	// QueryLine and QueryCol locate the query's first character (1-based,
 	// columns in characters), so a problem at character i of a one-line
@@ -133,6 +142,13 @@ type Subscription struct {
 	// offset into the query is an offset into that line. Not so for block
 	// scalars and escapes.
 	QueryVerbatim bool
+}
+
+// Target is one destination of a subscription, with the format its
+// alerts take there.
+type Target struct {
+	Destination string
+	Format      Format
 }
 
 // Destination kinds.
@@ -160,6 +176,17 @@ type Destination struct {
 	URL    string
 	Secret string
 	SMTP   SMTP // type Email
+	// ThreadID posts into this thread of the channel or webhook's channel
+	// (Discord types only); "" = the channel itself.
+	ThreadID string
+	// Forum says the channel (or the webhook's channel) is a forum: each
+	// alert opens a post of its own, named after the item's title, with
+	// the forum tags in Tags (ids; at most 5).
+	Forum bool
+	Tags  []string
+	// Format is the default format of the destination's alerts (Discord
+	// types only; DefaultFormat overlaid with the destination's format:).
+	Format Format
 	Line   int
 }
 
@@ -276,7 +303,13 @@ func (c *Config) RestartChanges(next *Config) []string {
 		c.Discord.APIBase != next.Discord.APIBase || c.Discord.Commands != next.Discord.Commands || c.Discord.Burst != next.Discord.Burst {
 		changed = append(changed, "discord")
 	}
-	if !slices.EqualFunc(c.Destinations, next.Destinations, func(x, y Destination) bool { x.Line, y.Line = 0, 0; return reflect.DeepEqual(x, y) }) {
+	// A destination's format reaches alerts through the subscriptions'
+	// Targets, which a reload takes: it needs no restart.
+	sameDestination := func(x, y Destination) bool {
+		x.Line, y.Line, x.Format, y.Format = 0, 0, Format{}, Format{}
+		return reflect.DeepEqual(x, y)
+	}
+	if !slices.EqualFunc(c.Destinations, next.Destinations, sameDestination) {
 		changed = append(changed, "destinations")
 	}
 	if c.Service != next.Service {

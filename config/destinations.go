@@ -27,6 +27,9 @@ var keyTypes = map[string][]string{
 	"password":    {Email},
 	"from":        {Email},
 	"to":          {Email},
+	"thread_id":   {DiscordChannel, DiscordWebhook},
+	"forum":       {DiscordChannel, DiscordWebhook},
+	"tags":        {DiscordChannel, DiscordWebhook},
 }
 
 // typeNeeds lists the keys each destination type cannot do without.
@@ -37,6 +40,9 @@ var typeNeeds = map[string][]string{
 	Webhook:        {"url", "secret"},
 	Email:          {"smtp_host", "from", "to"},
 }
+
+// maxForumTags is the most tags Discord applies to one forum post.
+const maxForumTags = 5
 
 // minSecret is the shortest webhook secret accepted: a short HMAC key can
 // be guessed from signed requests.
@@ -56,6 +62,18 @@ func (d *decoder) destinationKeys(dest *Destination) map[string]fieldFunc {
 				return
 			}
 			setIf(&dest.Secret)(s, ok)
+		},
+		"thread_id": func(v *yaml.Node) { setIf(&dest.ThreadID)(d.snowflake("thread_id", v)) },
+		"forum":     func(v *yaml.Node) { setIf(&dest.Forum)(d.boolean("forum", v)) },
+		"tags": func(v *yaml.Node) {
+			d.list("tags", v, func(_ int, el *yaml.Node) {
+				if id, ok := d.snowflake("tags", el); ok {
+					dest.Tags = append(dest.Tags, id)
+				}
+			})
+			if len(dest.Tags) > maxForumTags {
+				d.errorf(v, "tags: a forum post takes at most %d tags, got %d", maxForumTags, len(dest.Tags))
+			}
 		},
 		"smtp_host": func(v *yaml.Node) { setIf(&dest.SMTP.Host)(d.smtpHost(v)) },
 		"smtp_port": func(v *yaml.Node) {
@@ -129,7 +147,9 @@ func (d *decoder) destinationKinds(n *yaml.Node, dest *Destination, dc Discord, 
 			return
 		}
 		dest.WebhookID, dest.WebhookToken = id, token
+		d.threadKeys(dest, given)
 	case DiscordChannel:
+		d.threadKeys(dest, given)
 		if dc.Token == "" {
 			d.errorf(n, "%s: type discord-channel needs discord.token (the bot token, e.g. token: ${DISCORD_TOKEN})", label("destination", dest.Name))
 		}
@@ -142,6 +162,17 @@ func (d *decoder) destinationKinds(n *yaml.Node, dest *Destination, dc Discord, 
 		}
 	case Email:
 		d.smtpDefaults(n, dest, given)
+	}
+}
+
+// threadKeys checks that a destination is a thread or a forum, not both,
+// and that only a forum has tags.
+func (d *decoder) threadKeys(dest *Destination, given map[string]*yaml.Node) {
+	switch {
+	case dest.ThreadID != "" && dest.Forum:
+		d.errorf(given["thread_id"], "thread_id: a destination is a thread or a forum (forum: true opens a post per alert), not both")
+	case len(dest.Tags) > 0 && !dest.Forum:
+		d.errorf(given["tags"], "tags: only a forum's posts take tags (add forum: true)")
 	}
 }
 

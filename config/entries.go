@@ -120,11 +120,19 @@ func (d *decoder) headers(n *yaml.Node) map[string]string {
 	return h
 }
 
-func (d *decoder) subscription(n *yaml.Node, df Defaults) (s Subscription, name Pos, feeds []Pos, dest Pos) {
+// subscriptionSpots are where a subscription's parts were written.
+type subscriptionSpots struct {
+	name, at, formatAt Pos
+	feeds, dests       []Pos
+	format             *formatPatch
+	color              *yaml.Node
+}
+
+func (d *decoder) subscription(n *yaml.Node, df Defaults) (s Subscription, sp subscriptionSpots) {
 	s = Subscription{Line: n.Line, Backfill: df.Backfill, MaxAge: df.MaxAge}
 	d.mapping(n, "subscription", map[string]fieldFunc{
-		"name":  func(v *yaml.Node) { setIf(&s.Name)(d.name("name", v)); name = posOf(v) },
-		"feeds": func(v *yaml.Node) { s.Feeds, feeds = d.feedRefs(v) },
+		"name":  func(v *yaml.Node) { setIf(&s.Name)(d.name("name", v)); sp.name = posOf(v) },
+		"feeds": func(v *yaml.Node) { s.Feeds, sp.feeds = d.feedRefs(v) },
 		"query": func(v *yaml.Node) {
 			if q, ok := d.query("query", v); ok {
 				s.Query = q
@@ -133,18 +141,48 @@ func (d *decoder) subscription(n *yaml.Node, df Defaults) (s Subscription, name 
 				s.QueryVerbatim = d.verbatimAt(p, q)
 			}
 		},
-		"destination": func(v *yaml.Node) { setIf(&s.Destination)(d.name("destination", v)); dest = posOf(v) },
+		"destination": func(v *yaml.Node) { s.Targets, sp.dests = d.destinationRefs(v) },
 		"backfill":    func(v *yaml.Node) { setIf(&s.Backfill)(d.integer("backfill", v, 0)) },
 		"max_age":     func(v *yaml.Node) { setIf(&s.MaxAge)(d.duration("max_age", v)) },
-		"color":       func(v *yaml.Node) { setIf(&s.Color)(d.color(v)) },
+		"color":       func(v *yaml.Node) { setIf(&s.Color)(d.color(v)); sp.color = v },
+		"format":      func(v *yaml.Node) { sp.format, sp.formatAt = d.format(v), posOf(v) },
 		"mention_role": func(v *yaml.Node) {
 			setIf(&s.MentionRole)(d.snowflake("mention_role", v))
 		},
 	})
 	if resolve(n).Kind == yaml.MappingNode {
-		d.require(n, label("subscription", s.Name), map[string]bool{"name": name.Line > 0, "query": hasValue(n, "query")})
+		d.require(n, label("subscription", s.Name), map[string]bool{"name": sp.name.Line > 0, "query": hasValue(n, "query")})
 	}
-	return s, name, feeds, dest
+	sp.at = posOf(n)
+	return s, sp
+}
+
+// destinationRefs reads one destination name or a list of them. A name
+// that is invalid is left out (and reported); an empty list is an error.
+func (d *decoder) destinationRefs(v *yaml.Node) ([]Target, []Pos) {
+	var targets []Target
+	var at []Pos
+	add := func(el *yaml.Node) {
+		if name, ok := d.name("destination", el); ok {
+			if slices.ContainsFunc(targets, func(t Target) bool { return t.Destination == name }) {
+				d.errorf(el, "destination: %q is listed twice", name)
+				return
+			}
+			targets, at = append(targets, Target{Destination: name}), append(at, posOf(el))
+		}
+	}
+	if v.Kind == yaml.ScalarNode {
+		add(v)
+	} else {
+		d.list("destination", v, func(_ int, el *yaml.Node) { add(el) })
+		if v.Kind == yaml.SequenceNode && len(v.Content) == 0 {
+			d.errorf(v, "destination: the list is empty (leave destination out to use the only destination)")
+		}
+	}
+	if len(at) == 0 {
+		at = []Pos{posOf(v)} // named, but nothing valid: reported already
+	}
+	return targets, at
 }
 
 // feedRefs reads `feeds: all` (nil) or a list of feed names.
@@ -194,7 +232,8 @@ var destinationTypes = []string{Console, DiscordWebhook, DiscordChannel, SlackWe
 func (d *decoder) destination(n *yaml.Node, dc Discord) (Destination, Pos) {
 	dest := Destination{Line: n.Line}
 	var namePos Pos
-	var typeNode *yaml.Node
+	var typeNode, formatNode *yaml.Node
+	var format *formatPatch
 	given := map[string]*yaml.Node{} // the type-specific keys present
 	fields := map[string]fieldFunc{
 		"name": func(v *yaml.Node) { setIf(&dest.Name)(d.name("name", v)); namePos = posOf(v) },
@@ -207,6 +246,7 @@ func (d *decoder) destination(n *yaml.Node, dc Discord) (Destination, Pos) {
 			}
 			dest.Type = t
 		},
+		"format": func(v *yaml.Node) { formatNode, format = v, d.format(v) },
 	}
 	for key, decode := range d.destinationKeys(&dest) {
 		fields[key] = func(v *yaml.Node) { given[key] = v; decode(v) }
@@ -217,5 +257,6 @@ func (d *decoder) destination(n *yaml.Node, dc Discord) (Destination, Pos) {
 	}
 	d.require(n, label("destination", dest.Name), map[string]bool{"name": namePos.Line > 0, "type": typeNode != nil})
 	d.destinationKinds(n, &dest, dc, given)
+	d.destinationFormat(&dest, format, formatNode)
 	return dest, namePos
 }

@@ -78,8 +78,8 @@ defaults: {}
 discord: {}
 define: {}
 feeds: [{name: f, url: "https://f.example.org/"}]
-subscriptions: [{name: s, query: x}]
-destinations: [{name: d, type: console}]
+subscriptions: [{name: s, query: x, format: {}}]
+destinations: [{name: d, type: discord-webhook, webhook_url: "https://discord.com/api/webhooks/1/x", format: {}}]
 `
 
 // TestExampleDocumentsEveryKey fails when a key is added to the schema but

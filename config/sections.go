@@ -17,9 +17,14 @@ type spots struct {
 	feedName []Pos
 	subName  []Pos
 	subFeeds [][]Pos // per subscription, per listed feed
-	subDest  []Pos   // zero Pos when the subscription names no destination
+	subDest  [][]Pos // per subscription, per named destination; empty when it names none
 	subAt    []Pos   // where each subscription's mapping starts
-	destName []Pos
+	// subFormat, subFormatAt and subColor are each subscription's format:
+	// block (nil when it has none), where it is, and its color: value.
+	subFormat   []*formatPatch
+	subFormatAt []Pos
+	subColor    []*yaml.Node
+	destName    []Pos
 }
 
 func posOf(n *yaml.Node) Pos { return Pos{Line: n.Line, Col: n.Column} }
@@ -62,12 +67,15 @@ func (d *decoder) root(n *yaml.Node, c *Config, at *spots) {
 	}
 	if v := sections["subscriptions"]; v != nil {
 		d.list("subscriptions", v, func(_ int, el *yaml.Node) {
-			sub, name, feeds, dest := d.subscription(el, c.Defaults)
+			sub, sp := d.subscription(el, c.Defaults)
 			c.Subscriptions = append(c.Subscriptions, sub)
-			at.subName = append(at.subName, name)
-			at.subFeeds = append(at.subFeeds, feeds)
-			at.subDest = append(at.subDest, dest)
-			at.subAt = append(at.subAt, posOf(el))
+			at.subName = append(at.subName, sp.name)
+			at.subFeeds = append(at.subFeeds, sp.feeds)
+			at.subDest = append(at.subDest, sp.dests)
+			at.subAt = append(at.subAt, sp.at)
+			at.subFormat = append(at.subFormat, sp.format)
+			at.subFormatAt = append(at.subFormatAt, sp.formatAt)
+			at.subColor = append(at.subColor, sp.color)
 		})
 	}
 }

@@ -7,10 +7,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 
 	"github.com/bwmarrin/discordgo"
+	"github.com/newshound/newshound/alert"
 	"github.com/newshound/newshound/bot/notify"
 	"github.com/newshound/newshound/config"
 )
@@ -51,7 +53,7 @@ func (n *ChannelNotifier) Send(ctx context.Context, m notify.Message) (notify.Re
 	if err != nil {
 		return notify.Receipt{}, err
 	}
-	content, roles := MentionContent(m.Alerts)
+	content, roles := Content(m.Alerts)
 	body := messageCreate{
 		Content:         content,
 		Nonce:           shortNonce(m.Nonce),
@@ -131,6 +133,12 @@ type WebhookNotifier struct {
 	id    string
 	token string
 	lim   *Limiter
+	// threadID posts into a thread of the webhook's channel; forum opens
+	// a post per alert in the webhook's forum channel, with tags.
+	threadID string
+	forum    bool
+	tags     []string
+	posts    onePostEach
 	// channelID is the webhook's channel, looked up (with a bot token) the
 	// first time Find needs it; the sender calls one notifier at a time.
 	channelID string
@@ -161,40 +169,84 @@ func sessionAPIBase(s *discordgo.Session) string {
 	return ""
 }
 
+// webhookExecute is the body of POST webhooks/{id}/{token}: discordgo's
+// WebhookParams has no applied_tags.
+type webhookExecute struct {
+	Content         string                            `json:"content,omitempty"`
+	Username        string                            `json:"username,omitempty"`
+	AvatarURL       string                            `json:"avatar_url,omitempty"`
+	Embeds          []*discordgo.MessageEmbed         `json:"embeds"`
+	AllowedMentions *discordgo.MessageAllowedMentions `json:"allowed_mentions"`
+	ThreadName      string                            `json:"thread_name,omitempty"`
+	AppliedTags     []string                          `json:"applied_tags,omitempty"`
+}
+
 // Send executes the webhook with wait=true so Discord answers with the
-// message and its id. Webhooks ignore nonces.
+// message and its id, under the name and picture of the first alert's
+// format. Webhooks ignore nonces. Into a forum, each alert is a post of
+// its own.
 func (n *WebhookNotifier) Send(ctx context.Context, m notify.Message) (notify.Receipt, error) {
-	embeds, err := RenderEmbeds(m.Alerts)
+	if n.forum {
+		return n.posts.send(ctx, m, func(ctx context.Context, a alert.Alert) (notify.Receipt, error) {
+			body, err := webhookBody([]alert.Alert{a})
+			if err != nil {
+				return notify.Receipt{}, err
+			}
+			body.ThreadName, body.AppliedTags = ThreadName(a), n.tags
+			return n.execute(ctx, body)
+		})
+	}
+	body, err := webhookBody(m.Alerts)
 	if err != nil {
 		return notify.Receipt{}, err
 	}
-	content, roles := MentionContent(m.Alerts)
-	params := &discordgo.WebhookParams{
+	return n.execute(ctx, body)
+}
+
+// webhookBody is what a webhook is sent for these alerts (no forum
+// parameters).
+func webhookBody(alerts []alert.Alert) (webhookExecute, error) {
+	embeds, err := RenderEmbeds(alerts)
+	if err != nil {
+		return webhookExecute{}, err
+	}
+	content, roles := Content(alerts)
+	return webhookExecute{
 		Content:         content,
+		Username:        Username(alerts[0]),
+		AvatarURL:       AvatarURL(alerts[0]),
 		Embeds:          embeds,
 		AllowedMentions: noPings(roles),
+	}, nil
+}
+
+func (n *WebhookNotifier) execute(ctx context.Context, body webhookExecute) (notify.Receipt, error) {
+	q := url.Values{"wait": {"true"}}
+	if n.threadID != "" {
+		q.Set("thread_id", n.threadID)
 	}
-	var msg *discordgo.Message
+	endpoint := discordgo.EndpointWebhookToken(n.id, n.token) + "?" + q.Encode()
+	var resp []byte
 	ex, err := n.lim.do(ctx, "POST webhooks/"+n.id, n.goneReason, func(ctx context.Context) error {
 		var err error
-		msg, err = n.s.WebhookExecute(n.id, n.token, true, params, discordgo.WithContext(ctx))
+		resp, err = n.s.RequestWithBucketID(http.MethodPost, endpoint, body, discordgo.EndpointWebhookToken("", ""), discordgo.WithContext(ctx))
 		return err
 	})
 	if err != nil {
 		return notify.Receipt{}, err
 	}
-	if msg != nil && msg.ID != "" {
-		return notify.Receipt{MessageID: msg.ID}, nil
-	}
-	return receiptFrom(ex.body), nil
+	return receiptFrom(resp, ex.body), nil
 }
 
 // Find looks for m in the webhook's channel, which needs a bot token (a
 // webhook cannot read its channel). Without one it reports not found: a
 // webhook destination is then at-least-once on Discord's 5xx.
 func (n *WebhookNotifier) Find(ctx context.Context, m notify.Message) (notify.Receipt, bool, error) {
-	if !strings.HasPrefix(n.s.Token, "Bot ") {
-		return notify.Receipt{}, false, nil
+	if !strings.HasPrefix(n.s.Token, "Bot ") || n.forum {
+		return notify.Receipt{}, false, nil // a forum's posts are threads of their own: not looked for
+	}
+	if n.threadID != "" {
+		return findPosted(ctx, n.s, n.lim, n.threadID, m, n.goneReason)
 	}
 	if n.channelID == "" {
 		var wh *discordgo.Webhook

@@ -62,42 +62,55 @@ func RenderEmbeds(alerts []alert.Alert) ([]*discordgo.MessageEmbed, error) {
 }
 
 func fullDescriptionLength(a alert.Alert) int {
-	return utf8.RuneCountInString(excerpt(a.Text, a.TextSpans, MaxDescription))
+	return utf8.RuneCountInString(description(a, MaxDescription))
 }
 
 // Embed renders one alert as an embed that counts at most budget code points
-// toward the message's 6,000 (and never breaks a per-field limit): title
-// linked to the item, excerpt with the matched words in bold, author, image,
-// feed name in the footer, published time, subscription colour. Feed text is
-// escaped so it renders as written and can mention no one.
+// toward the message's 6,000 (and never breaks a per-field limit), as its
+// format says (the default: title linked to the item, excerpt with the
+// matched words in bold, author, image, feed name in the footer, published
+// time, subscription colour). Feed text is escaped so it renders as written
+// and can mention no one. The parts are filled in this order, each taking
+// at most what is left: title, footer and author (each at most half of
+// what is left), description.
 func Embed(a alert.Alert, budget int) *discordgo.MessageEmbed {
+	f := formatOf(a)
 	budget = min(budget, MaxEmbedTotal)
 	e := &discordgo.MessageEmbed{
-		URL:   httpURL(a.Link),
+		URL:   renderTemplate(a, f, f.URL, urlField, maxURL),
 		Color: colorOf(a),
 	}
-	if !a.Published.IsZero() {
+	if f.Timestamp && !a.Published.IsZero() {
 		e.Timestamp = a.Published.UTC().Format(time.RFC3339)
 	}
-	if img := httpURL(a.ImageURL); img != "" {
+	if img := renderTemplate(a, f, f.Image, urlField, maxURL); img != "" {
 		e.Image = &discordgo.MessageEmbedImage{URL: img}
 	}
+	if thumb := renderTemplate(a, f, f.Thumbnail, urlField, maxURL); thumb != "" {
+		e.Thumbnail = &discordgo.MessageEmbedThumbnail{URL: thumb}
+	}
 	left := budget
-	e.Title = markdown(a.Title, a.TitleSpans, min(MaxTitle, left))
-	if e.Title == "" {
+	e.Title = strings.TrimSpace(renderTemplate(a, f, f.Title, markdownField, min(MaxTitle, left)))
+	if e.Title == "" && f.Title != "" {
 		e.Title = truncateWords("(untitled)", min(MaxTitle, left))
 	}
 	left -= utf8.RuneCountInString(e.Title)
-	if footer := truncateWords(feedName(a), min(MaxFooter, left/2)); footer != "" {
+	if footer := strings.TrimSpace(renderTemplate(a, f, f.Footer, plainField, min(MaxFooter, left/2))); footer != "" {
 		e.Footer = &discordgo.MessageEmbedFooter{Text: footer}
 		left -= utf8.RuneCountInString(footer)
 	}
-	if author := truncateWords(a.Author, min(MaxAuthor, left/2)); author != "" {
+	if author := strings.TrimSpace(renderTemplate(a, f, f.Author, plainField, min(MaxAuthor, left/2))); author != "" {
 		e.Author = &discordgo.MessageEmbedAuthor{Name: author}
 		left -= utf8.RuneCountInString(author)
 	}
-	e.Description = excerpt(a.Text, a.TextSpans, min(MaxDescription, left))
+	e.Description = description(a, min(MaxDescription, left))
 	return e
+}
+
+// description renders the embed's description within limit code points.
+func description(a alert.Alert, limit int) string {
+	f := formatOf(a)
+	return strings.TrimSpace(renderTemplate(a, f, f.Description, markdownField, limit))
 }
 
 // excerpt renders text for the description. When the first match lies
@@ -154,6 +167,9 @@ func feedName(a alert.Alert) string {
 func colorOf(a alert.Alert) int {
 	if a.Color != 0 {
 		return a.Color & 0xFFFFFF
+	}
+	if a.Format != nil && a.Format.Color != 0 {
+		return a.Format.Color & 0xFFFFFF
 	}
 	h := fnv.New32a()
 	h.Write([]byte(a.Subscription))

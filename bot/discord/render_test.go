@@ -120,6 +120,8 @@ func checkEmbedLimits(t *testing.T, e *discordgo.MessageEmbed, budget int) {
 	if n := EmbedLength(e); n > budget {
 		t.Errorf("embed counts %d code points, budget %d", n, budget)
 	}
+	// Footer and author name are shown as written (no markdown): only
+	// mentions matter there.
 	plain := []string{e.Title, e.Description}
 	if e.Footer != nil {
 		plain = append(plain, e.Footer.Text)
@@ -127,13 +129,16 @@ func checkEmbedLimits(t *testing.T, e *discordgo.MessageEmbed, budget int) {
 	if e.Author != nil {
 		plain = append(plain, e.Author.Name)
 	}
-	for _, text := range plain {
+	for i, text := range plain {
 		for _, mention := range []string{"@everyone", "@here", "<@", "<#", "](http"} {
+			if mention == "](http" && i >= 2 {
+				continue
+			}
 			if strings.Contains(text, mention) {
 				t.Errorf("rendered text %q contains live %q", clip(text), mention)
 			}
 		}
-		if n := strings.Count(strings.ReplaceAll(text, `\*`, ""), "**"); n%2 != 0 {
+		if n := strings.Count(strings.ReplaceAll(text, `\*`, ""), "**"); i < 2 && n%2 != 0 {
 			t.Errorf("rendered text %q has %d bold markers, want an even number", clip(text), n)
 		}
 	}

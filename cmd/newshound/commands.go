@@ -122,6 +122,7 @@ func cmdPreview(ctx context.Context, args []string, out, errOut io.Writer) error
 	query := fs.String("query", "", "the query to try (required)")
 	asJSON := fs.Bool("json", false, "print one JSON object per matching item")
 	path := fs.String("config", "", "config file whose define: entries (@name) and fetch settings to use")
+	render := fs.String("render", "", "SUBSCRIPTION[@DESTINATION] of --config: print the Discord message each match would get")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -137,10 +138,17 @@ func cmdPreview(ctx context.Context, args []string, out, errOut io.Writer) error
 		}
 	}
 	fetcher, _ := newFetchers(cfg.Defaults)
-	return preview(ctx, previewOptions{
+	o := previewOptions{
 		Query: *query, Defines: cfg.Define, Sources: fs.Args(), JSON: *asJSON,
 		Fetcher: fetcher, Parser: newParser(cfg.Defaults, false), Now: time.Now,
-	}, out, errOut)
+	}
+	if *render != "" {
+		var err error
+		if o.Format, o.Render, err = renderTarget(cfg, *path, *render); err != nil {
+			return err
+		}
+	}
+	return preview(ctx, o, out, errOut)
 }
 
 func cmdFeeds(ctx context.Context, args []string, out, errOut io.Writer) error {

@@ -26,6 +26,10 @@ type previewOptions struct {
 	Fetcher *feeds.Fetcher
 	Parser  *feeds.Parser
 	Now     func() time.Time
+	// Format and Render, when set, show each match as the message a
+	// destination would be sent (preview --render).
+	Format *alert.Format
+	Render func(out io.Writer, a alert.Alert) error
 }
 
 // previewRecord is one line of `preview --json`.
@@ -54,7 +58,7 @@ func preview(ctx context.Context, o previewOptions, out, errOut io.Writer) error
 	for i, src := range o.Sources {
 		sources[i] = alert.Feed{ID: src, Name: src, URL: sourceURL(src), AllowFile: true}
 	}
-	catalog, _ := alert.NewCatalog(o.Defines, sources, []alert.Subscription{{ID: "preview", Name: "preview", Query: o.Query, AllFileFeeds: true}})
+	catalog, _ := alert.NewCatalog(o.Defines, sources, []alert.Subscription{{ID: "preview", Name: "preview", Query: o.Query, AllFileFeeds: true, Format: o.Format}})
 	failed, items, hits := 0, 0, 0
 	for _, f := range sources {
 		res, err := feeds.Refresh(ctx, o.Fetcher, o.Parser, feeds.Request{URL: f.URL, AllowFile: true}, o.Now())
@@ -67,7 +71,11 @@ func preview(ctx context.Context, o previewOptions, out, errOut io.Writer) error
 		matched := catalog.Alerts(alert.Input{FeedID: f.ID, FeedTitle: res.Feed.Title, Items: res.Feed.Items, Now: o.Now()})
 		for _, e := range matched.Entries {
 			hits++
-			if err := writePreview(out, o.JSON, f.ID, e); err != nil {
+			write := func() error { return writePreview(out, o.JSON, f.ID, e) }
+			if o.Render != nil {
+				write = func() error { return o.Render(out, e.Alert) }
+			}
+			if err := write(); err != nil {
 				return err
 			}
 		}

@@ -122,22 +122,16 @@ func openNotifiers(cfg *config.Config, e env) (map[string]notify.Notifier, func(
 		switch d.Type {
 		case config.Console:
 			out[d.Name] = notify.NewConsole(e.console)
-		case config.DiscordWebhook:
+		case config.DiscordWebhook, config.DiscordChannel:
 			s, err := discordSession()
 			if err != nil {
 				return nil, nil, nil, err
 			}
-			n, err := discord.NewWebhookNotifier(s, d.WebhookURL, limiter)
+			n, err := discord.NewDestinationNotifier(s, d, limiter)
 			if err != nil {
 				return nil, nil, nil, fmt.Errorf("destination %q: %w", d.Name, err)
 			}
 			out[d.Name] = n
-		case config.DiscordChannel:
-			s, err := discordSession()
-			if err != nil {
-				return nil, nil, nil, err
-			}
-			out[d.Name] = discord.NewChannelNotifier(s, d.ChannelID, limiter)
 		case config.SlackWebhook, config.Email, config.Webhook:
 			n, err := openOtherNotifier(d, e)
 			if err != nil {

@@ -21,6 +21,7 @@ func (s *Server) routes() http.Handler {
 	api := func(pattern string, h http.HandlerFunc) { mux.HandleFunc(pattern, s.api(h)) }
 	api("POST /api/v9/channels/{channel}/messages", s.createMessage)
 	api("GET /api/v9/channels/{channel}/messages", s.listMessages)
+	api("POST /api/v9/channels/{channel}/threads", s.createThread)
 	api("GET /api/v9/webhooks/{id}", s.getWebhook)
 	api("POST /api/v9/webhooks/{id}/{token}", s.executeWebhook)
 	api("PATCH /api/v9/webhooks/{id}/{token}/messages/{msg}", s.editInteractionMessage)
@@ -68,7 +69,7 @@ func (s *Server) api(h http.HandlerFunc) http.HandlerFunc {
 // takeGhost reports whether this request is a message post that must be
 // a ghost (see GhostNext).
 func (s *Server) takeGhost(r *http.Request) bool {
-	if r.Method != http.MethodPost || !(strings.HasSuffix(r.URL.Path, "/messages") || strings.Contains(r.URL.Path, "/webhooks/")) {
+	if r.Method != http.MethodPost || !(strings.HasSuffix(r.URL.Path, "/messages") || strings.HasSuffix(r.URL.Path, "/threads") || strings.Contains(r.URL.Path, "/webhooks/")) {
 		return false
 	}
 	s.mu.Lock()
@@ -130,15 +131,14 @@ func (s *Server) createMessage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	channelID := r.PathValue("channel")
-	s.mu.Lock()
-	state := s.channels[channelID]
-	s.mu.Unlock()
-	switch state {
-	case "deleted":
-		writeError(w, http.StatusNotFound, 10003, "Unknown Channel")
+	if !s.channelUsable(w, channelID) {
 		return
-	case "denied":
-		writeError(w, http.StatusForbidden, 50001, "Missing Access")
+	}
+	s.mu.Lock()
+	isForum := s.forums[channelID] != nil
+	s.mu.Unlock()
+	if isForum { // a forum takes posts (threads), not messages
+		writeError(w, http.StatusBadRequest, 50024, "Cannot execute action on this channel type")
 		return
 	}
 	p, raw, ok := readMessage(w, r)
@@ -216,9 +216,38 @@ func (s *Server) executeWebhook(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	// Webhooks ignore nonces.
-	m := s.store(Message{ChannelID: hook.channelID, WebhookID: id, Content: p.Content, Embeds: p.Embeds, AllowedMentions: p.AllowedMentions, Raw: raw})
-	s.mu.Unlock()
+	m := Message{WebhookID: id, Content: p.Content, Embeds: p.Embeds, AllowedMentions: p.AllowedMentions, Raw: raw, Username: p.Username, AvatarURL: p.AvatarURL}
+	threadID := r.URL.Query().Get("thread_id")
+	f := s.forums[hook.channelID]
+	switch {
+	case threadID != "" && p.ThreadName != "":
+		writeError(w, http.StatusBadRequest, 220002, "Cannot provide both thread_name and thread_id")
+		return
+	case threadID != "":
+		if t := s.threads[threadID]; t == nil || t.ParentID != hook.channelID {
+			writeError(w, http.StatusBadRequest, 10003, "Unknown Channel")
+			return
+		}
+		m.ChannelID = threadID
+		m = s.store(m)
+	case f != nil && p.ThreadName == "":
+		writeError(w, http.StatusBadRequest, 220001, "Webhooks posted to forum channels must have a thread_name or thread_id")
+		return
+	case f != nil:
+		if fe := validatePost(p.ThreadName, p.AppliedTags, f); len(fe) > 0 {
+			writeJSON(w, http.StatusBadRequest, apiError{Code: 50035, Message: "Invalid Form Body", Errors: fe.tree()})
+			return
+		}
+		_, m = s.openPost(hook.channelID, p.ThreadName, p.AppliedTags, m)
+	case p.ThreadName != "":
+		writeError(w, http.StatusBadRequest, 220003, "Webhooks can only create threads in forum channels")
+		return
+	default:
+		m.ChannelID = hook.channelID
+		m = s.store(m)
+	}
 	if r.URL.Query().Get("wait") != "true" {
 		w.WriteHeader(http.StatusNoContent)
 		return

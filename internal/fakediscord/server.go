@@ -1,6 +1,7 @@
 // Package fakediscord is a fake Discord for tests: REST (channel messages,
-// webhooks, interaction responses, application commands, gateway discovery)
-// and a gateway websocket, on loopback. It validates payloads against
+// threads and forum posts, webhooks with thread_id, thread_name and their
+// username and avatar_url, interaction responses, application commands,
+// gateway discovery) and a gateway websocket, on loopback. It validates payloads against
 // Discord's limits, answers with real rate-limit headers and 429 bodies,
 // implements enforce_nonce, and records everything it accepted so tests
 // can assert on it. Reach it through a discordgo session whose transport
@@ -10,6 +11,7 @@
 // and without webhook or interaction tokens:
 //
 //	POST channels/123/messages
+//	POST channels/123/threads
 //	POST webhooks/456
 //	POST interactions/789/callback
 //	PATCH webhooks/APP/messages/@original
@@ -48,6 +50,8 @@ type Message struct {
 	ID              string
 	ChannelID       string
 	WebhookID       string // set for webhook messages
+	Username        string // a webhook message's username and avatar_url
+	AvatarURL       string
 	Nonce           string
 	Content         string
 	Embeds          []*discordgo.MessageEmbed
@@ -79,6 +83,9 @@ type Server struct {
 	nonceWindow time.Duration
 	channels    map[string]string // channel id → "deleted" or "denied"
 	webhooks    map[string]*webhook
+	forums      map[string]*forum
+	threads     map[string]*Thread
+	threadOrder []string
 	limits      map[string]*bucket
 	surprises   map[string]*surprise
 	global      globalLimit
@@ -110,6 +117,8 @@ func New(t testing.TB) *Server {
 		nonceWindow: defaultNonceWindow,
 		channels:    map[string]string{},
 		webhooks:    map[string]*webhook{},
+		forums:      map[string]*forum{},
+		threads:     map[string]*Thread{},
 		limits:      map[string]*bucket{},
 		surprises:   map[string]*surprise{},
 		commands:    map[string][]*discordgo.ApplicationCommand{},
@@ -139,7 +148,8 @@ func (s *Server) APIBase() string { return s.srv.URL + "/api/v9/" }
 func (s *Server) URL() string { return s.srv.URL }
 
 // Messages returns the messages accepted in a channel (webhook messages are
-// in the webhook's channel), oldest first.
+// in the webhook's channel, or the thread they went to; a thread's
+// messages, forum posts' included, are in the thread's id), oldest first.
 func (s *Server) Messages(channelID string) []Message {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -20,8 +20,13 @@ type messagePayload struct {
 	Embeds          []*discordgo.MessageEmbed `json:"embeds"`
 	AllowedMentions *AllowedMentions          `json:"allowed_mentions"`
 	Username        string                    `json:"username"`
+	AvatarURL       string                    `json:"avatar_url"`
+	ThreadName      string                    `json:"thread_name"`
+	AppliedTags     []string                  `json:"applied_tags"`
 	Flags           int                       `json:"flags"`
 }
+
+func containsFold(s, sub string) bool { return strings.Contains(strings.ToLower(s), sub) }
 
 // fieldError is one entry of Discord's 50035 error tree.
 type fieldError struct{ path, code, message string }
@@ -76,6 +81,7 @@ func validate(p *messagePayload) fieldErrors {
 	if len(p.Embeds) > 10 {
 		fe = append(fe, fieldError{"embeds", "BASE_TYPE_MAX_LENGTH", "Must be 10 or fewer in length."})
 	}
+	validateIdentity(&fe, p)
 	total := 0
 	for i, e := range p.Embeds {
 		total += validateEmbed(&fe, fmt.Sprintf("embeds.%d", i), e)

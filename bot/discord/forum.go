@@ -1,0 +1,167 @@
+package discord
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"sync"
+
+	"github.com/bwmarrin/discordgo"
+	"github.com/newshound/newshound/alert"
+	"github.com/newshound/newshound/bot/notify"
+	"github.com/newshound/newshound/config"
+)
+
+// NewDestinationNotifier returns the notifier of a Discord destination
+// from the config: a channel, a thread (thread_id), a forum (forum: true,
+// one post per alert) or a webhook into any of them. All go through s,
+// paced by lim.
+func NewDestinationNotifier(s *discordgo.Session, d config.Destination, lim *Limiter) (notify.Notifier, error) {
+	switch d.Type {
+	case config.DiscordChannel:
+		switch {
+		case d.Forum:
+			return &ForumNotifier{s: s, channelID: d.ChannelID, tags: d.Tags, lim: lim}, nil
+		case d.ThreadID != "":
+			// A thread is a channel of its own: its messages are posted,
+			// and looked for, there.
+			return NewChannelNotifier(s, d.ThreadID, lim), nil
+		}
+		return NewChannelNotifier(s, d.ChannelID, lim), nil
+	case config.DiscordWebhook:
+		n, err := NewWebhookNotifier(s, d.WebhookURL, lim)
+		if err != nil {
+			return nil, err
+		}
+		w := n.(*WebhookNotifier)
+		w.threadID, w.forum, w.tags = d.ThreadID, d.Forum, d.Tags
+		return w, nil
+	}
+	return nil, fmt.Errorf("discord: destination %q is of type %s, not a Discord one", d.Name, d.Type)
+}
+
+// ForumNotifier opens a forum post per alert with a bot token: the post is
+// named after the item's title and starts with the alert's message.
+// Discord takes no nonce on a new post, so a post whose answer was lost is
+// posted again (at-least-once, as webhooks are).
+type ForumNotifier struct {
+	s         *discordgo.Session
+	channelID string
+	tags      []string
+	lim       *Limiter
+	posts     onePostEach
+}
+
+// forumPost is the body of POST channels/{id}/threads in a forum.
+type forumPost struct {
+	Name        string      `json:"name"`
+	AppliedTags []string    `json:"applied_tags,omitempty"`
+	Message     forumOpener `json:"message"`
+}
+
+type forumOpener struct {
+	Content         string                            `json:"content,omitempty"`
+	Embeds          []*discordgo.MessageEmbed         `json:"embeds"`
+	AllowedMentions *discordgo.MessageAllowedMentions `json:"allowed_mentions"`
+}
+
+// Send opens one post per alert of m.
+func (n *ForumNotifier) Send(ctx context.Context, m notify.Message) (notify.Receipt, error) {
+	return n.posts.send(ctx, m, n.post)
+}
+
+func (n *ForumNotifier) post(ctx context.Context, a alert.Alert) (notify.Receipt, error) {
+	embeds, err := RenderEmbeds([]alert.Alert{a})
+	if err != nil {
+		return notify.Receipt{}, err
+	}
+	content, roles := Content([]alert.Alert{a})
+	body := forumPost{
+		Name: ThreadName(a), AppliedTags: n.tags,
+		Message: forumOpener{Content: content, Embeds: embeds, AllowedMentions: noPings(roles)},
+	}
+	endpoint := discordgo.EndpointChannelThreads(n.channelID)
+	var resp []byte
+	ex, err := n.lim.do(ctx, "POST channels/"+n.channelID+"/threads", n.goneReason, func(ctx context.Context) error {
+		var err error
+		resp, err = n.s.RequestWithBucketID(http.MethodPost, endpoint, body, endpoint, discordgo.WithContext(ctx))
+		return err
+	})
+	if err != nil {
+		return notify.Receipt{}, err
+	}
+	// The answer is the new thread; its opening message has the thread's id.
+	return receiptFrom(resp, ex.body), nil
+}
+
+func (n *ForumNotifier) goneReason(status int) string {
+	switch status {
+	case http.StatusUnauthorized:
+		return "bot token rejected"
+	case http.StatusNotFound:
+		return "forum channel " + n.channelID + " not found (deleted?)"
+	default:
+		return "missing access to forum channel " + n.channelID
+	}
+}
+
+// onePostEach sends the alerts of a message as posts of their own (forum
+// posts). The posts that went through are remembered by alert id, so when
+// a later one fails, the retry does not open the earlier ones again. The
+// memory is the process's: after a crash they are posted again, as any
+// post without a nonce may be.
+type onePostEach struct {
+	mu   sync.Mutex
+	done map[int64]notify.Receipt
+}
+
+func (p *onePostEach) send(ctx context.Context, m notify.Message, post func(context.Context, alert.Alert) (notify.Receipt, error)) (notify.Receipt, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.done == nil {
+		p.done = map[int64]notify.Receipt{}
+	}
+	var first notify.Receipt
+	for i, a := range m.Alerts {
+		r, ok := p.done[a.ID]
+		if !ok || a.ID == 0 {
+			var err error
+			if r, err = post(ctx, a); err != nil {
+				return notify.Receipt{}, err
+			}
+			if a.ID != 0 {
+				p.done[a.ID] = r
+			}
+		}
+		if i == 0 {
+			first = r
+		}
+	}
+	for _, a := range m.Alerts {
+		delete(p.done, a.ID)
+	}
+	return first, nil
+}
+
+// Payload is the request body a destination's notifier would send for
+// one alert (`newshound preview --render`): a channel message, a webhook
+// execution or a forum post, without nonce.
+func Payload(d config.Destination, a alert.Alert) (any, error) {
+	alerts := []alert.Alert{a}
+	if d.Type == config.DiscordWebhook {
+		body, err := webhookBody(alerts)
+		if d.Forum {
+			body.ThreadName, body.AppliedTags = ThreadName(a), d.Tags
+		}
+		return body, err
+	}
+	embeds, err := RenderEmbeds(alerts)
+	if err != nil {
+		return nil, err
+	}
+	content, roles := Content(alerts)
+	if d.Forum {
+		return forumPost{Name: ThreadName(a), AppliedTags: d.Tags, Message: forumOpener{Content: content, Embeds: embeds, AllowedMentions: noPings(roles)}}, nil
+	}
+	return messageCreate{Content: content, Embeds: embeds, AllowedMentions: noPings(roles)}, nil
+}

@@ -1,0 +1,124 @@
+package config
+
+import (
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+)
+
+const formatConfig = `
+discord: {token: bot-token}
+destinations:
+  - name: desk
+    type: discord-webhook
+    webhook_url: https://discord.com/api/webhooks/1/x
+    thread_id: "100000000000000002"
+    format:
+      username: Newsdesk
+      footer: "{feed} · {published}"
+      timezone: America/New_York
+  - name: forum
+    type: discord-channel
+    channel_id: "100000000000000003"
+    forum: true
+    tags: ["100000000000000004", "100000000000000005"]
+  - name: console
+    type: console
+subscriptions:
+  - name: syria
+    query: aleppo
+    destination: [desk, forum, console]
+    color: "#C0392B"
+    format:
+      content: "Wire: {matched}"
+      username: "Wire: Syria"
+      avatar_url: https://example.org/syria.png
+      date_format: "02.01.2006 15:04"
+      image: ""
+      thumbnail: "{image}"
+      timestamp: false
+  - name: plain
+    query: x
+    destination: forum
+`
+
+func TestFormatsResolvePerDestination(t *testing.T) {
+	c := mustParse(t, formatConfig, noEnv)
+	desk := DefaultFormat()
+	desk.Username, desk.Footer, desk.Timezone = "Newsdesk", "{feed} · {published}", "America/New_York"
+
+	syriaAtDesk := desk
+	syriaAtDesk.Content, syriaAtDesk.Username, syriaAtDesk.AvatarURL = "Wire: {matched}", "Wire: Syria", "https://example.org/syria.png"
+	syriaAtDesk.DateFormat, syriaAtDesk.Image, syriaAtDesk.Thumbnail, syriaAtDesk.Timestamp = "02.01.2006 15:04", "", "{image}", false
+	syriaAtDesk.Color = 0xC0392B
+	syriaAtForum := syriaAtDesk
+	syriaAtForum.Footer, syriaAtForum.Timezone = "{feed}", "UTC" // the forum's own defaults
+
+	tests := []struct {
+		name string
+		got  []Target
+		want []Target
+	}{
+		{"several destinations, each with its format", c.Subscriptions[0].Targets, []Target{
+			{Destination: "desk", Format: syriaAtDesk},
+			{Destination: "forum", Format: syriaAtForum},
+			{Destination: "console"}, // formats are Discord's
+		}},
+		{"no format: the destination's", c.Subscriptions[1].Targets, []Target{{Destination: "forum", Format: DefaultFormat()}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if !reflect.DeepEqual(tt.got, tt.want) {
+				t.Errorf("Targets =\n%+v\nwant\n%+v", tt.got, tt.want)
+			}
+		})
+	}
+	if got := c.Subscriptions[0].Destination; got != "desk" {
+		t.Errorf("Destination = %q, want the first target, desk", got)
+	}
+	forum, _ := c.Destination("forum")
+	if !forum.Forum || !reflect.DeepEqual(forum.Tags, []string{"100000000000000004", "100000000000000005"}) || forum.ThreadID != "" {
+		t.Errorf("forum destination = %+v, want forum with two tags", forum)
+	}
+	if d, _ := c.Destination("desk"); d.ThreadID != "100000000000000002" || d.Format != desk {
+		t.Errorf("desk destination = %+v, want thread 100000000000000002 and format %+v", d, desk)
+	}
+}
+
+func TestOneDestinationStillWorks(t *testing.T) {
+	c := mustParse(t, `
+subscriptions:
+  - {name: a, query: x}
+  - {name: b, query: x, destination: console}
+`, noEnv)
+	for _, s := range c.Subscriptions {
+		if want := []Target{{Destination: "console"}}; s.Destination != "console" || !reflect.DeepEqual(s.Targets, want) {
+			t.Errorf("%s: Destination %q, Targets %+v; want console", s.Name, s.Destination, s.Targets)
+		}
+	}
+}
+
+func TestReloadTakesFormatsButNotThreads(t *testing.T) {
+	base := mustParse(t, formatConfig, noEnv)
+	tests := []struct {
+		name, from, to string
+		wantRestart    []string
+	}{
+		{"destination format", "footer: \"{feed} · {published}\"", "footer: \"{feed}\"", nil},
+		{"subscription format", "content: \"Wire: {matched}\"", "content: \"{matched}\"", nil},
+		{"thread", "thread_id: \"100000000000000002\"", "thread_id: \"100000000000000009\"", []string{"destinations"}},
+		{"forum tags", "\"100000000000000005\"]", "\"100000000000000006\"]", []string{"destinations"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if !strings.Contains(formatConfig, tt.from) {
+				t.Fatalf("formatConfig lacks %q", tt.from)
+			}
+			next := mustParse(t, strings.Replace(formatConfig, tt.from, tt.to, 1), noEnv)
+			if got := base.RestartChanges(next); !slices.Equal(got, tt.wantRestart) {
+				t.Errorf("RestartChanges = %v, want %v", got, tt.wantRestart)
+			}
+		})
+	}
+}

@@ -1,0 +1,180 @@
+package fakediscord
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"unicode/utf8"
+)
+
+// This file is the fake's threads and forums: messages into a thread (a
+// channel of its own, reached by id or by a webhook's ?thread_id=), and
+// forum posts (POST channels/{forum}/threads, or a webhook's thread_name),
+// each a new thread whose opening message has the thread's id.
+
+// Thread is a thread the fake knows: added by a test, or a forum post.
+type Thread struct {
+	ID, ParentID, Name string
+	Tags               []string // applied tags (forum posts)
+}
+
+// forum is a forum channel and the tag ids it offers.
+type forum struct{ tags []string }
+
+// AddForum makes channel id a forum offering these tag ids: messages
+// cannot be posted into it, only posts opened.
+func (s *Server) AddForum(id string, tags ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.forums[id] = &forum{tags: tags}
+}
+
+// AddThread makes id a thread of channel parentID.
+func (s *Server) AddThread(id, parentID string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.threads[id] = &Thread{ID: id, ParentID: parentID}
+}
+
+// Threads returns the threads of channel parentID (forum posts in the
+// order they were opened).
+func (s *Server) Threads(parentID string) []Thread {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Thread
+	for _, id := range s.threadOrder {
+		if t := s.threads[id]; t.ParentID == parentID {
+			out = append(out, *t)
+		}
+	}
+	return out
+}
+
+// forumPostPayload is the body of POST channels/{forum}/threads.
+type forumPostPayload struct {
+	Name        string          `json:"name"`
+	AppliedTags []string        `json:"applied_tags"`
+	Message     *messagePayload `json:"message"`
+}
+
+// createThread serves POST channels/{id}/threads for forum channels (a
+// thread from a text channel is not something newshound makes).
+func (s *Server) createThread(w http.ResponseWriter, r *http.Request) {
+	if !isBot(r) {
+		writeError(w, http.StatusUnauthorized, 0, "401: Unauthorized")
+		return
+	}
+	channelID := r.PathValue("channel")
+	if !s.channelUsable(w, channelID) {
+		return
+	}
+	s.mu.Lock()
+	f := s.forums[channelID]
+	s.mu.Unlock()
+	if f == nil {
+		writeError(w, http.StatusBadRequest, 50024, "Cannot execute action on this channel type")
+		return
+	}
+	raw, err := io.ReadAll(io.LimitReader(r.Body, 8<<20))
+	var p forumPostPayload
+	if err != nil || json.NewDecoder(bytes.NewReader(raw)).Decode(&p) != nil {
+		writeError(w, http.StatusBadRequest, 50109, "The request body contains invalid JSON.")
+		return
+	}
+	var fe fieldErrors
+	if p.Message == nil {
+		fe = append(fe, fieldError{"message", "BASE_TYPE_REQUIRED", "This field is required"})
+	} else {
+		for _, e := range validate(p.Message) {
+			e.path = "message." + e.path
+			fe = append(fe, e)
+		}
+	}
+	fe = append(fe, validatePost(p.Name, p.AppliedTags, f)...)
+	if len(fe) > 0 {
+		writeJSON(w, http.StatusBadRequest, apiError{Code: 50035, Message: "Invalid Form Body", Errors: fe.tree()})
+		return
+	}
+	if !hasBody(p.Message) {
+		writeError(w, http.StatusBadRequest, 50006, "Cannot send an empty message")
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t, m := s.openPost(channelID, p.Name, p.AppliedTags, Message{
+		Content: p.Message.Content, Embeds: p.Message.Embeds, AllowedMentions: p.Message.AllowedMentions, Raw: raw,
+	})
+	writeJSON(w, http.StatusCreated, apiThread(t, m))
+}
+
+// validatePost checks a forum post's name and tags.
+func validatePost(name string, tags []string, f *forum) fieldErrors {
+	var fe fieldErrors
+	if n := length(name); n < 1 || n > 100 {
+		fe = append(fe, fieldError{"name", "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length."})
+	}
+	if len(tags) > 5 {
+		fe = append(fe, fieldError{"applied_tags", "BASE_TYPE_MAX_LENGTH", "Must be 5 or fewer in length."})
+	}
+	for i, tag := range tags {
+		if !slices.Contains(f.tags, tag) {
+			fe = append(fe, fieldError{fmt.Sprintf("applied_tags.%d", i), "UNKNOWN_TAG", "Unknown tag " + tag})
+		}
+	}
+	return fe
+}
+
+// openPost records a forum post and its opening message, which shares the
+// thread's id; called with s.mu held.
+func (s *Server) openPost(forumID, name string, tags []string, m Message) (*Thread, Message) {
+	t := &Thread{ID: s.newID(), ParentID: forumID, Name: name, Tags: tags}
+	s.threads[t.ID] = t
+	s.threadOrder = append(s.threadOrder, t.ID)
+	m.ChannelID = t.ID
+	m = s.store(m)
+	m.ID = t.ID
+	s.messages[len(s.messages)-1].ID = t.ID
+	return t, m
+}
+
+func apiThread(t *Thread, m Message) map[string]any {
+	return map[string]any{
+		"id": t.ID, "type": 11, "parent_id": t.ParentID, "name": t.Name,
+		"applied_tags": t.Tags, "message": apiMessage(m),
+	}
+}
+
+// channelUsable answers for a deleted or denied channel and reports
+// whether the request may go on.
+func (s *Server) channelUsable(w http.ResponseWriter, channelID string) bool {
+	s.mu.Lock()
+	state := s.channels[channelID]
+	s.mu.Unlock()
+	switch state {
+	case "deleted":
+		writeError(w, http.StatusNotFound, 10003, "Unknown Channel")
+		return false
+	case "denied":
+		writeError(w, http.StatusForbidden, 50001, "Missing Access")
+		return false
+	}
+	return true
+}
+
+func hasBody(p *messagePayload) bool { return length(p.Content) > 0 || len(p.Embeds) > 0 }
+
+// validateIdentity checks a webhook's username and avatar_url.
+func validateIdentity(fe *fieldErrors, p *messagePayload) {
+	if p.Username != "" {
+		if n := utf8.RuneCountInString(p.Username); n > 80 {
+			*fe = append(*fe, fieldError{"username", "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 80 in length."})
+		}
+		if containsFold(p.Username, "discord") || containsFold(p.Username, "clyde") {
+			*fe = append(*fe, fieldError{"username", "USERNAME_INVALID_CONTAINS", "Username cannot contain \"discord\" or \"clyde\""})
+		}
+	}
+	fe.url("avatar_url", p.AvatarURL)
+}

@@ -1,0 +1,74 @@
+package fakediscord
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestThreadsForumsAndWebhookIdentity(t *testing.T) {
+	const (
+		forumID  = "300"
+		threadID = "301"
+		textID   = "302"
+		tag      = "400"
+	)
+	long := strings.Repeat("n", 101)
+	tests := []struct {
+		name       string
+		path, auth string
+		body       string
+		wantStatus int
+		wantInBody string
+	}{
+		{"forum post", "channels/" + forumID + "/threads", "Bot x", `{"name":"Truce holds","applied_tags":["` + tag + `"],"message":{"content":"x"}}`, 201, `"parent_id":"300"`},
+		{"forum post name 101", "channels/" + forumID + "/threads", "Bot x", `{"name":"` + long + `","message":{"content":"x"}}`, 400, `"name":{"_errors"`},
+		{"forum post empty name", "channels/" + forumID + "/threads", "Bot x", `{"name":" ","message":{"content":"x"}}`, 400, `"name"`},
+		{"forum post unknown tag", "channels/" + forumID + "/threads", "Bot x", `{"name":"a","applied_tags":["999"],"message":{"content":"x"}}`, 400, `"applied_tags":{"0"`},
+		{"forum post six tags", "channels/" + forumID + "/threads", "Bot x", `{"name":"a","applied_tags":["400","400","400","400","400","400"],"message":{"content":"x"}}`, 400, `"applied_tags":{"_errors"`},
+		{"forum post without message", "channels/" + forumID + "/threads", "Bot x", `{"name":"a"}`, 400, `"message"`},
+		{"forum post message too long", "channels/" + forumID + "/threads", "Bot x", `{"name":"a","message":{"content":"` + strings.Repeat("a", 2001) + `"}}`, 400, `"message":{"content"`},
+		{"post into a text channel", "channels/" + textID + "/threads", "Bot x", `{"name":"a","message":{"content":"x"}}`, 400, `"code":50024`},
+		{"message into a forum", "channels/" + forumID + "/messages", "Bot x", `{"content":"x"}`, 400, `"code":50024`},
+		{"message into a thread", "channels/" + threadID + "/messages", "Bot x", `{"content":"x"}`, 200, `"channel_id":"301"`},
+		{"webhook into a thread", "webhooks/1/token-1?wait=true&thread_id=" + threadID, "", `{"content":"x"}`, 200, `"channel_id":"301"`},
+		{"webhook into a thread of another channel", "webhooks/1/token-1?wait=true&thread_id=999", "", `{"content":"x"}`, 400, `"code":10003`},
+		{"webhook names a thread in a text channel", "webhooks/1/token-1?wait=true", "", `{"content":"x","thread_name":"a"}`, 400, `"code":220003`},
+		{"webhook into a forum without thread_name", "webhooks/2/token-2?wait=true", "", `{"content":"x"}`, 400, `"code":220001`},
+		{"webhook forum post", "webhooks/2/token-2?wait=true", "", `{"content":"x","thread_name":"Truce","applied_tags":["` + tag + `"]}`, 200, `"webhook_id":"2"`},
+		{"webhook forum post name 101", "webhooks/2/token-2?wait=true", "", `{"content":"x","thread_name":"` + long + `"}`, 400, `"name"`},
+		{"username ok", "webhooks/1/token-1?wait=true", "", `{"content":"x","username":"Wire: Syria","avatar_url":"https://example.org/a.png"}`, 200, `"id"`},
+		{"username 81", "webhooks/1/token-1?wait=true", "", `{"content":"x","username":"` + strings.Repeat("u", 81) + `"}`, 400, `"username"`},
+		{"username with discord", "webhooks/1/token-1?wait=true", "", `{"content":"x","username":"Discord News"}`, 400, `"username"`},
+		{"avatar not a URL", "webhooks/1/token-1?wait=true", "", `{"content":"x","avatar_url":"file:///a.png"}`, 400, `"avatar_url"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := New(t)
+			s.AddForum(forumID, tag)
+			s.AddThread(threadID, textID)
+			s.AddWebhook("1", textID)
+			s.AddWebhook("2", forumID)
+			resp, body := post(t, s, tt.path, tt.auth, tt.body)
+			if resp.StatusCode != tt.wantStatus || !strings.Contains(body, tt.wantInBody) {
+				t.Errorf("got %d %s, want %d containing %s", resp.StatusCode, body, tt.wantStatus, tt.wantInBody)
+			}
+			if posted := len(s.AllMessages()); (resp.StatusCode < 300) != (posted == 1) {
+				t.Errorf("status %d but %d messages stored", resp.StatusCode, posted)
+			}
+		})
+	}
+}
+
+func TestForumPostIsAThreadWithItsMessage(t *testing.T) {
+	s := New(t)
+	s.AddForum("300", "400")
+	_, body := post(t, s, "channels/300/threads", "Bot x", `{"name":"Truce holds","applied_tags":["400"],"message":{"content":"x"}}`)
+	threads := s.Threads("300")
+	if len(threads) != 1 || threads[0].Name != "Truce holds" || len(threads[0].Tags) != 1 {
+		t.Fatalf("threads = %+v, want one named Truce holds with one tag", threads)
+	}
+	msgs := s.Messages(threads[0].ID)
+	if len(msgs) != 1 || msgs[0].ID != threads[0].ID || idOf(t, body) != threads[0].ID {
+		t.Errorf("messages in the post = %+v, answer %s; want one, with the thread's id %s", msgs, body, threads[0].ID)
+	}
+}
