@@ -12,6 +12,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 	"github.com/newshound/newshound/alert"
+	"github.com/newshound/newshound/bot/notify"
 )
 
 // Discord's message limits, all in Unicode code points.
@@ -117,7 +118,7 @@ func description(a alert.Alert, limit int) string {
 // beyond what fits, the excerpt starts shortly before it, after a "…", so
 // the reader sees why the item matched.
 func excerpt(text string, spans []alert.Span, limit int) string {
-	spans = normalizeSpans(text, spans)
+	spans = notify.NormalizeSpans(text, spans)
 	if len(spans) == 0 || limit < 16 || utf8.RuneCountInString(text) <= limit {
 		return markdown(text, spans, limit)
 	}
@@ -232,7 +233,7 @@ type unit struct {
 // closes the span, so a marker is never cut in half.
 func markdown(text string, spans []alert.Span, limit int) string {
 	text, capped := capInput(text, limit)
-	units := markdownUnits(text, normalizeSpans(text, spans))
+	units := markdownUnits(text, notify.NormalizeSpans(text, spans))
 	n := len(units)
 	if capped || renderedLength(units, n) > limit {
 		n = cutPoint(units, limit-utf8.RuneCountInString(ellipsis))
@@ -403,48 +404,6 @@ func escapeRune(text string, i int, r rune, lineStart bool) string {
 
 func hasPrefixFold(s, prefix string) bool {
 	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
-}
-
-// normalizeSpans clips spans to text and rune boundaries, trims white space
-// off their ends (Discord does not bold "** word**") and merges overlaps.
-func normalizeSpans(text string, spans []alert.Span) []alert.Span {
-	var out []alert.Span
-	for _, s := range spans {
-		start, end := max(s.Start, 0), min(s.End, len(text))
-		for start < end && !utf8.RuneStart(text[start]) {
-			start++
-		}
-		for end < len(text) && !utf8.RuneStart(text[end]) {
-			end++
-		}
-		for start < end {
-			r, size := utf8.DecodeRuneInString(text[start:])
-			if !unicode.IsSpace(r) {
-				break
-			}
-			start += size
-		}
-		for start < end {
-			r, size := utf8.DecodeLastRuneInString(text[start:end])
-			if !unicode.IsSpace(r) {
-				break
-			}
-			end -= size
-		}
-		if start < end {
-			out = append(out, alert.Span{Start: start, End: end})
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Start < out[j].Start })
-	merged := out[:0]
-	for _, s := range out {
-		if n := len(merged); n > 0 && s.Start <= merged[n-1].End {
-			merged[n-1].End = max(merged[n-1].End, s.End)
-			continue
-		}
-		merged = append(merged, s)
-	}
-	return merged
 }
 
 func inSpans(spans []alert.Span, i int) bool {
