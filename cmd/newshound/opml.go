@@ -1,14 +1,11 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/url"
 	"strings"
-	"time"
 	"unicode"
 
 	"github.com/newshound/newshound/config"
@@ -38,25 +35,6 @@ func exportOPML(cfg *config.Config, out io.Writer) error {
 		list = append(list, feeds.OPMLFeed{Title: f.Name, URL: f.URL})
 	}
 	return feeds.WriteOPML(out, "newshound feeds", list)
-}
-
-// discoverFeeds prints the feeds a page links to, or the URL itself when it
-// already is a feed. The parser does the discovery: a web page is a
-// NotAFeed error naming the feeds it links to.
-func discoverFeeds(ctx context.Context, f *feeds.Fetcher, pageURL string, out io.Writer) error {
-	res, err := feeds.Refresh(ctx, f, feeds.NewParser(), feeds.Request{URL: pageURL}, time.Now())
-	if err == nil {
-		fmt.Fprintf(out, "%s (is a feed)\n", res.URL)
-		return nil
-	}
-	var fe *feeds.Error
-	if !errors.As(err, &fe) || fe.Kind != feeds.NotAFeed || len(fe.Alternates) == 0 {
-		return fmt.Errorf("no feed links found on that page: %w", err)
-	}
-	for _, u := range fe.Alternates {
-		fmt.Fprintln(out, u)
-	}
-	return nil
 }
 
 func slug(title, fallback string) string {
