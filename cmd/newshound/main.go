@@ -73,11 +73,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	cmds := map[string]func(context.Context, []string, io.Writer, io.Writer) error{
-		"run":     cmdRun,
-		"check":   cmdCheck,
-		"preview": cmdPreview,
-		"status":  cmdStatus,
-		"feeds":   cmdFeeds,
+		"run":       cmdRun,
+		"check":     cmdCheck,
+		"preview":   cmdPreview,
+		"status":    cmdStatus,
+		"feeds":     cmdFeeds,
 		"send-test": cmdSendTest,
 		"version": func(_ context.Context, args []string, out, errOut io.Writer) error {
 			fs := newFlags("version", out)

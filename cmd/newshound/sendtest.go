@@ -132,4 +132,3 @@ func destinationNames(cfg *config.Config) string {
 	}
 	return strings.Join(names, ", ")
 }
-
