@@ -12,8 +12,8 @@ import (
 	"testing"
 
 	"github.com/newshound/newshound/internal/fakediscord"
-	"github.com/newshound/newshound/internal/fakesmtp"
 	"github.com/newshound/newshound/internal/fakeslack"
+	"github.com/newshound/newshound/internal/fakesmtp"
 	"github.com/newshound/newshound/internal/fakewebhook"
 	"github.com/newshound/newshound/internal/golden"
 )
