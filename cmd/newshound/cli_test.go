@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"flag"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/newshound/newshound/feeds"
 	"github.com/newshound/newshound/internal/golden"
 )
 
@@ -130,5 +132,47 @@ func TestEveryCommandHasHelp(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestOPMLRoundTrip: what feeds import prints is a config whose feeds
+// export back with the same titles and URLs.
+func TestOPMLRoundTrip(t *testing.T) {
+	var imported, errOut bytes.Buffer
+	if code := run(context.Background(), []string{"feeds", "import", "testdata/reader.opml"}, &imported, &errOut); code != exitOK {
+		t.Fatalf("import: exit %d: %s", code, errOut.String())
+	}
+	cfg := filepath.Join(t.TempDir(), "newshound.yaml")
+	if err := os.WriteFile(cfg, imported.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var exported bytes.Buffer
+	if code := run(context.Background(), []string{"feeds", "export", cfg}, &exported, &errOut); code != exitOK {
+		t.Fatalf("export: exit %d: %s", code, errOut.String())
+	}
+	in, err := os.Open("testdata/reader.opml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close()
+	want, err := feeds.ReadOPML(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := feeds.ReadOPML(&exported)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(want) {
+		t.Fatalf("exported %d feeds, want %d", len(got), len(want))
+	}
+	for i := range want {
+		wantTitle := want[i].Title
+		if wantTitle == "" {
+			wantTitle = "untitled-example" // the name made from the host
+		}
+		if got[i].Title != wantTitle || got[i].URL != want[i].URL {
+			t.Errorf("feed %d: got %q %s, want %q %s", i, got[i].Title, got[i].URL, wantTitle, want[i].URL)
+		}
 	}
 }

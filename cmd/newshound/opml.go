@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -8,12 +9,15 @@ import (
 	"strings"
 	"unicode"
 
+	"github.com/newshound/newshound/bot/notify"
 	"github.com/newshound/newshound/config"
 	"github.com/newshound/newshound/feeds"
 )
 
 // importOPML prints the feeds of an OPML document as a `feeds:` block to
-// paste into a config file, with unique names made from their titles.
+// paste into a config file: unique names made from their titles, the
+// titles themselves, and each folder as a comment above its feeds (the
+// config has no folders; a subscription's feeds: list can name them).
 func importOPML(r io.Reader, out io.Writer) error {
 	list, err := feeds.ReadOPML(r)
 	if err != nil {
@@ -21,18 +25,32 @@ func importOPML(r io.Reader, out io.Writer) error {
 	}
 	fmt.Fprintln(out, "feeds:")
 	used := map[string]bool{}
+	folder := ""
 	for _, f := range list {
+		if f.Folder != folder {
+			folder = f.Folder
+			if folder == "" {
+				fmt.Fprintln(out, "  # (in no folder)")
+			} else {
+				fmt.Fprintf(out, "  # folder: %s\n", notify.OneLine(folder))
+			}
+		}
 		name := uniqueName(slug(f.Title, f.URL), used)
-		fmt.Fprintf(out, "  - name: %s\n    url: %s\n", yamlString(name), yamlString(f.URL))
+		fmt.Fprintf(out, "  - name: %s\n", yamlString(name))
+		if f.Title != "" {
+			fmt.Fprintf(out, "    title: %s\n", yamlString(f.Title))
+		}
+		fmt.Fprintf(out, "    url: %s\n", yamlString(f.URL))
 	}
 	return nil
 }
 
-// exportOPML writes the config's feeds as OPML.
+// exportOPML writes the config's feeds as OPML, titled by their title:
+// key, else their name.
 func exportOPML(cfg *config.Config, out io.Writer) error {
 	list := make([]feeds.OPMLFeed, 0, len(cfg.Feeds))
 	for _, f := range cfg.Feeds {
-		list = append(list, feeds.OPMLFeed{Title: f.Name, URL: f.URL})
+		list = append(list, feeds.OPMLFeed{Title: cmp.Or(f.Title, f.Name), URL: f.URL})
 	}
 	return feeds.WriteOPML(out, "newshound feeds", list)
 }
@@ -68,10 +86,14 @@ func uniqueName(name string, used map[string]bool) string {
 	return candidate
 }
 
-// yamlString quotes s; a JSON string is a valid YAML double-quoted scalar.
+// yamlString quotes s; a JSON string is a valid YAML double-quoted scalar
+// (without HTML escapes, which would show "&" as \u0026).
 func yamlString(s string) string {
-	b, _ := json.Marshal(s)
-	return string(b)
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(s) // a string always encodes
+	return strings.TrimSuffix(b.String(), "\n")
 }
 
 func hostOf(raw string) string {
