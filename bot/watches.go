@@ -72,7 +72,7 @@ func (w *watches) Add(ctx context.Context, req discord.AddRequest) (discord.Watc
 	}
 	w.log.Info("watch added", "watch", saved.ID, "guild", req.GuildID, "channel", req.ChannelID, "feed", feedURL, "found_on", foundOn, "by", req.UserID)
 	info := watchInfo(saved)
-	info.FeedTitle, info.FoundOn = feed.Title, foundOn
+	info.FeedTitle, info.FoundOn, info.Hints = feed.Title, foundOn, queryHints(req.Query)
 	return info, nil
 }
 
@@ -127,7 +127,20 @@ func (w *watches) Edit(ctx context.Context, req discord.EditRequest) (discord.Wa
 		return discord.WatchInfo{}, err
 	}
 	w.log.Info("watch edited", "watch", x.ID, "guild", req.GuildID, "channel", x.ChannelID, "query", x.Query, "role", x.MentionRole, "by", req.UserID)
-	return watchInfo(x), nil
+	info := watchInfo(x)
+	if req.Query != nil {
+		info.Hints = queryHints(*req.Query)
+	}
+	return info, nil
+}
+
+// queryHints are the query's warnings as check and preview print them.
+func queryHints(query string) []string {
+	var out []string
+	for _, h := range filters.Hints(query) {
+		out = append(out, h.String()+"\n"+h.Caret())
+	}
+	return out
 }
 
 // List shows the guild's watches and, read-only, the config file's

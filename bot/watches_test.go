@@ -417,3 +417,24 @@ func TestWatchAddFromAPage(t *testing.T) {
 		t.Errorf("stored watches: got %d, want still 1", len(ws))
 	}
 }
+
+// TestWatchQueryHints: /watch add and /watch edit save a query with a
+// lowercase "or" as written, and say what it means.
+func TestWatchQueryHints(t *testing.T) {
+	b := startBot(t)
+	reply := slash(t, b.dc, "add", stringOpt("feed", b.feed.URL+"/rss"), stringOpt("query", "ukraine or gaza"))
+	want := "Watch #1 added: `ukraine or gaza` on <" + b.feed.URL + "/rss> → <#" + watchChannel + ">\n" +
+		"Warning: the query was saved as written, but\n```\n" +
+		"query:9: \"or\" is searched for as a word (only capital OR is an operator): did you mean OR?\nukraine or gaza\n        ^\n```"
+	if reply != want {
+		t.Errorf("/watch add replied\n%s\nwant\n%s", reply, want)
+	}
+	reply = slash(t, b.dc, "edit", intOpt("id", 1), stringOpt("query", "ukraine OR gaza"))
+	if strings.Contains(reply, "Warning") {
+		t.Errorf("/watch edit to a query without surprises warned:\n%s", reply)
+	}
+	reply = slash(t, b.dc, "edit", intOpt("id", 1), stringOpt("query", "kyiv and kharkiv"))
+	if !strings.Contains(reply, "did you mean AND?") {
+		t.Errorf("/watch edit to a lowercase and replied\n%s\nwant a hint", reply)
+	}
+}

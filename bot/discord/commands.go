@@ -69,6 +69,9 @@ type WatchInfo struct {
 	Paused       bool
 	PausedReason string
 	ReadOnly     bool // from the config file
+	// Hints are warnings about the query (a lowercase "or" between words),
+	// each with a caret picture under the spot; the watch was saved.
+	Hints []string
 }
 
 // FeedChoices is Add's answer when the URL given is a web page that links
@@ -391,7 +394,16 @@ func (c *Commands) add(ctx context.Context, i *discordgo.Interaction, sub *disco
 	if w.FoundOn != "" {
 		found = fmt.Sprintf("<%s> is a web page; it links to one feed, %s, which is now watched.\n", httpURL(w.FoundOn), titleOrURL(w))
 	}
-	return fmt.Sprintf("%sWatch #%d added: %s on %s → <#%s>", found, w.ID, codeSpan(w.Query), feedLabel(w), w.ChannelID), nil
+	return fmt.Sprintf("%sWatch #%d added: %s on %s → <#%s>", found, w.ID, codeSpan(w.Query), feedLabel(w), w.ChannelID) + formatHints(w.Hints), nil
+}
+
+// formatHints shows the query's warnings under a reply, in a code block so
+// their carets line up.
+func formatHints(hints []string) string {
+	if len(hints) == 0 {
+		return ""
+	}
+	return "\nWarning: the query was saved as written, but\n" + codeBlock(strings.Join(hints, "\n"))
 }
 
 func (c *Commands) edit(ctx context.Context, i *discordgo.Interaction, sub *discordgo.ApplicationCommandInteractionDataOption) (string, error) {
@@ -427,7 +439,7 @@ func (c *Commands) edit(ctx context.Context, i *discordgo.Interaction, sub *disc
 	if err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("Watch #%d changed. It is now:\n%s", w.ID, formatList([]WatchInfo{w})), nil
+	return fmt.Sprintf("Watch #%d changed. It is now:\n%s", w.ID, formatList([]WatchInfo{w})) + strings.TrimPrefix(formatHints(w.Hints), "\n"), nil
 }
 
 func titleOrURL(w WatchInfo) string {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -34,6 +35,7 @@ type memoryWatches struct {
 	addErr  error
 	tested  []string
 	edits   []EditRequest
+	hints   []string // what Add and Edit warn of
 }
 
 func (m *memoryWatches) Add(ctx context.Context, req AddRequest) (WatchInfo, error) {
@@ -43,7 +45,7 @@ func (m *memoryWatches) Add(ctx context.Context, req AddRequest) (WatchInfo, err
 		return WatchInfo{}, m.addErr
 	}
 	m.nextID++
-	w := WatchInfo{ID: m.nextID, GuildID: req.GuildID, ChannelID: req.ChannelID, FeedURL: req.FeedURL, Query: req.Query}
+	w := WatchInfo{ID: m.nextID, GuildID: req.GuildID, ChannelID: req.ChannelID, FeedURL: req.FeedURL, Query: req.Query, Hints: m.hints}
 	m.watches = append(m.watches, w)
 	return w, nil
 }
@@ -102,7 +104,9 @@ func (m *memoryWatches) Edit(ctx context.Context, req EditRequest) (WatchInfo, e
 		if req.Role != nil {
 			w.MentionRole = *req.Role
 		}
-		return *w, nil
+		out := *w
+		out.Hints = m.hints
+		return out, nil
 	}
 	return WatchInfo{}, fmt.Errorf("no watch #%d in this server", req.ID)
 }
@@ -293,7 +297,7 @@ func TestWatchAddThroughGateway(t *testing.T) {
 		t.Fatalf("Watches.Add called %d times, want 1", len(got))
 	}
 	want := WatchInfo{ID: 1, GuildID: testGuild, ChannelID: testAlertTarget, FeedURL: "https://example.org/feed.xml", Query: "aleppo ceasefire"}
-	if got[0] != want {
+	if !reflect.DeepEqual(got[0], want) {
 		t.Errorf("watch = %+v, want %+v", got[0], want)
 	}
 	if c := in.Callbacks[0]; c.Type != int(discordgo.InteractionResponseDeferredChannelMessageWithSource) || c.Ephemeral() {
