@@ -26,7 +26,7 @@ func TestCLI(t *testing.T) {
 	}{
 		{name: "no command", args: nil, wantCode: exitUsage, wantErr: "Usage:"},
 		{name: "unknown command", args: []string{"fly"}, wantCode: exitUsage, wantErr: `unknown command "fly"`},
-		{name: "help", args: []string{"--help"}, wantCode: exitOK, wantOut: "newshound preview --query Q"},
+		{name: "help", args: []string{"--help"}, wantCode: exitOK, golden: "help.golden"},
 		{name: "run help", args: []string{"run", "--help"}, wantCode: exitOK, golden: "help_run.golden"},
 		{name: "preview help", args: []string{"preview", "--help"}, wantCode: exitOK, golden: "help_preview.golden"},
 		{name: "check help", args: []string{"check", "-h"}, wantCode: exitOK, golden: "help_check.golden"},

@@ -23,7 +23,8 @@ Usage:
   newshound run [--config] FILE [--once] [--metrics ADDR]
                                             poll feeds and deliver alerts
   newshound check [--config] FILE           validate a config; exit 1 on any problem
-  newshound status [--config] FILE [--json] each feed's last success and problem, each destination's backlog
+  newshound status [--config] FILE [--json]
+                                            each feed's last success and problem, each destination's backlog
   newshound preview --query Q [--json] FEED_URL_OR_FILE...
                                             show which items of these feeds match
   newshound send-test [--config] FILE --destination NAME
