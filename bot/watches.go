@@ -78,10 +78,11 @@ func (w *watches) Add(ctx context.Context, req discord.AddRequest) (discord.Watc
 
 // resolveFeed reads what a user gave /watch add: a feed is itself; a web
 // page that links to exactly one feed gives that feed (and foundOn, the
-// page); one that links to several gives *discord.FeedChoices. Everything
-// is fetched through the SSRF guard.
+// page); one that links to several gives *discord.FeedChoices. The feeds
+// a page announces count; its <a href> feed links only when it announces
+// none that works. Everything is fetched through the SSRF guard.
 func (w *watches) resolveFeed(ctx context.Context, raw string) (feedURL string, feed *feeds.Feed, foundOn string, err error) {
-	found, err := feeds.Find(ctx, w.poller.watchFetcher, w.poller.parser, feeds.Request{URL: raw}, w.now())
+	found, err := feeds.Find(ctx, w.poller.watchFetcher, w.poller.parser, feeds.Request{URL: raw}, w.now(), feeds.AnnouncedFirst)
 	if err != nil {
 		return "", nil, "", watchFetchError(err)
 	}

@@ -380,9 +380,11 @@ func TestWatchAddFromAPage(t *testing.T) {
 		w.Header().Set("Content-Type", "text/html")
 		switch r.URL.Path {
 		case "/one":
-			fmt.Fprintf(w, `<html><head><link rel="alternate" type="application/rss+xml" href="%s/rss"></head></html>`, b.feed.URL)
-		case "/two":
+			// The site's own feed is the one watched; the <a href> is not tried.
 			fmt.Fprintf(w, `<html><head><link rel="alternate" type="application/rss+xml" href="%s/rss"></head><body><a href="%s/rss?section=world">World feed</a></body></html>`, b.feed.URL, b.feed.URL)
+		case "/two":
+			fmt.Fprintf(w, `<html><head><link rel="alternate" type="application/rss+xml" href="%s/rss">
+<link rel="alternate" type="application/rss+xml" href="%s/rss?section=world"></head></html>`, b.feed.URL, b.feed.URL)
 		default:
 			fmt.Fprint(w, `<html><body>About us</body></html>`)
 		}

@@ -34,14 +34,26 @@ func (f FoundFeed) Title() string {
 	return f.FeedLink.Title
 }
 
+// Scope says which of a page's links Find tries.
+type Scope int
+
+const (
+	// AllLinks tries the feeds the page announces and its <a href>s that
+	// look like feeds: a list for a person to read.
+	AllLinks Scope = iota
+	// AnnouncedFirst tries the <a href>s only when no announced feed
+	// works: the site's own choice, when it made one.
+	AnnouncedFirst
+)
+
 // Find reads r.URL. A feed comes back as itself. An HTML page's feed links
-// (see DiscoverLinks) are each fetched with r's settings and parsed; those
-// that are feeds come back in Links with their titles. A page without
-// any is a Found with no Links, not an error. The error is the page's own
-// (an *Error: a DNS failure or a refused connection is Kind Network, an
-// HTTP error HTTPStatus, a document neither feed nor page Parse). It blocks
-// for up to one fetch per link.
-func Find(ctx context.Context, f *Fetcher, p *Parser, r Request, now time.Time) (*Found, error) {
+// (see DiscoverLinks, and scope) are each fetched with r's settings and
+// parsed; those that are feeds come back in Links with their titles. A page
+// without any is a Found with no Links, not an error. The error is the
+// page's own (an *Error: a DNS failure or a refused connection is Kind
+// Network, an HTTP error HTTPStatus, a document neither feed nor page
+// Parse). It blocks for up to one fetch per link.
+func Find(ctx context.Context, f *Fetcher, p *Parser, r Request, now time.Time, scope Scope) (*Found, error) {
 	res, err := f.Fetch(ctx, r)
 	if err != nil {
 		return nil, err
@@ -55,7 +67,11 @@ func Find(ctx context.Context, f *Fetcher, p *Parser, r Request, now time.Time) 
 		return nil, err
 	}
 	found := &Found{URL: res.URL}
+	announcedWorks := false
 	for _, link := range DiscoverLinks(res.Body, res.URL) {
+		if scope == AnnouncedFirst && !link.Announced && announcedWorks {
+			break // announced links come first
+		}
 		if ctx.Err() != nil {
 			return nil, &Error{URL: r.URL, Kind: Canceled, Err: ctx.Err()}
 		}
@@ -65,6 +81,7 @@ func Find(ctx context.Context, f *Fetcher, p *Parser, r Request, now time.Time) 
 		switch {
 		case err == nil:
 			found.Links = append(found.Links, FoundFeed{FeedLink: link, Feed: got.Feed})
+			announcedWorks = announcedWorks || link.Announced
 		case link.Announced:
 			found.Broken = append(found.Broken, FoundFeed{FeedLink: link, Err: err})
 		}

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -57,16 +58,22 @@ func TestDiscoverLinksBoundsAnchors(t *testing.T) {
 
 func TestFind(t *testing.T) {
 	rss := `<rss version="2.0"><channel><title>Harbour wire</title><item><guid>1</guid><title>One</title></item></channel></rss>`
+	var anchorFetches atomic.Int32 // of /feed/old, an <a href> that is not a feed
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/rss":
 			w.Header().Set("Content-Type", "application/rss+xml")
 			fmt.Fprint(w, rss)
+		case "/announced":
+			w.Header().Set("Content-Type", "text/html")
+			fmt.Fprint(w, `<html><head><link rel="alternate" type="application/rss+xml" href="/rss"></head>
+<body><a href="/feed/old">Old</a></body></html>`)
 		case "/page":
 			w.Header().Set("Content-Type", "text/html")
 			fmt.Fprint(w, `<html><head><link rel="alternate" type="application/atom+xml" title="Gone" href="/gone.atom"></head>
 <body><a href="/rss">Wire</a> <a href="/feed/old">Old</a></body></html>`)
 		case "/feed/old":
+			anchorFetches.Add(1)
 			w.Header().Set("Content-Type", "text/html")
 			fmt.Fprint(w, `<html><body>Our feeds moved</body></html>`)
 		default:
@@ -83,12 +90,12 @@ func TestFind(t *testing.T) {
 	f := testFetcher(FetcherOptions{HostGap: -1, Timeout: 5 * time.Second})
 	ctx := context.Background()
 
-	found, err := Find(ctx, f, NewParser(), Request{URL: srv.URL + "/rss"}, time.Now())
+	found, err := Find(ctx, f, NewParser(), Request{URL: srv.URL + "/rss"}, time.Now(), AllLinks)
 	if err != nil || found.Feed == nil || found.Feed.Title != "Harbour wire" || len(found.Links) != 0 {
 		t.Errorf("a feed: got %+v, %v; want the feed itself", found, err)
 	}
 
-	found, err = Find(ctx, f, NewParser(), Request{URL: srv.URL + "/page"}, time.Now())
+	found, err = Find(ctx, f, NewParser(), Request{URL: srv.URL + "/page"}, time.Now(), AllLinks)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +106,21 @@ func TestFind(t *testing.T) {
 		t.Errorf("a page: broken %+v, want the announced feed that is gone, with its error", found.Broken)
 	}
 
-	_, err = Find(ctx, f, NewParser(), Request{URL: refused}, time.Now())
+	// The site's own feed, when it announces one that works, is the only
+	// one tried with AnnouncedFirst.
+	found, err = Find(ctx, f, NewParser(), Request{URL: srv.URL + "/announced"}, time.Now(), AnnouncedFirst)
+	if err != nil || len(found.Links) != 1 || found.Links[0].URL != srv.URL+"/rss" || !found.Links[0].Announced {
+		t.Errorf("announced first: got %+v, %v; want the announced feed only", found, err)
+	}
+	found, err = Find(ctx, f, NewParser(), Request{URL: srv.URL + "/page"}, time.Now(), AnnouncedFirst)
+	if err != nil || len(found.Links) != 1 || found.Links[0].URL != srv.URL+"/rss" || len(found.Broken) != 1 {
+		t.Errorf("announced first, the announced feed broken: got %+v, %v; want the anchor that is a feed", found, err)
+	}
+	if hits := anchorFetches.Load(); hits != 2 {
+		t.Errorf("the anchors fetched: %d times, want 2 (once for AllLinks and once when the announced feed is broken)", hits)
+	}
+
+	_, err = Find(ctx, f, NewParser(), Request{URL: refused}, time.Now(), AllLinks)
 	var fe *Error
 	if !errors.As(err, &fe) || fe.Kind != Network {
 		t.Errorf("a refused connection: got %v, want a Network error", err)

@@ -16,7 +16,7 @@ import (
 // connection, an HTTP error) is told apart from a page without feeds; both
 // are errors.
 func discoverFeeds(ctx context.Context, f *feeds.Fetcher, src string, now time.Time, out io.Writer) error {
-	found, err := feeds.Find(ctx, f, feeds.NewParser(), feeds.Request{URL: sourceURL(src), AllowFile: true}, now)
+	found, err := feeds.Find(ctx, f, feeds.NewParser(), feeds.Request{URL: sourceURL(src), AllowFile: true}, now, feeds.AllLinks)
 	if err != nil {
 		return fmt.Errorf("could not read %s: %s", src, readProblem(err))
 	}
