@@ -103,7 +103,7 @@ func (l *live) catalogEntries(cfg *config.Live, watches []store.Watch) ([]alert.
 		}
 		subs = append(subs, alert.Subscription{
 			ID: "watch:" + strconv.FormatInt(w.ID, 10), Name: fmt.Sprintf("watch %d", w.ID), Query: w.Query,
-			Feeds: []string{id}, Destination: channelDestination(w.ChannelID), MaxAge: l.watchMaxAge,
+			Feeds: []string{id}, Destination: channelDestination(w.ChannelID), MaxAge: l.watchMaxAge, MentionRole: w.MentionRole,
 		})
 	}
 	return feedList, subs

@@ -97,7 +97,7 @@ func New(ctx context.Context, o Options) (*Service, error) {
 	settings.Live = config.Live{}
 	return &Service{
 		settings: &settings, live: lv, poller: pl, sender: snd, leases: ls, discord: o.Discord, store: o.Store, log: o.Logger, now: o.Now,
-		watches: &watches{store: o.Store, live: lv, poller: pl, sender: snd, recent: recent, log: o.Logger, now: o.Now},
+		watches: &watches{store: o.Store, live: lv, poller: pl, sender: snd, recent: recent, destinations: o.Config.Destinations, log: o.Logger, now: o.Now},
 	}, nil
 }
 

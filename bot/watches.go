@@ -12,6 +12,7 @@ import (
 
 	"github.com/newshound/newshound/alert"
 	"github.com/newshound/newshound/bot/discord"
+	"github.com/newshound/newshound/config"
 	"github.com/newshound/newshound/feeds"
 	"github.com/newshound/newshound/filters"
 	"github.com/newshound/newshound/store"
@@ -25,15 +26,20 @@ type watches struct {
 	poller *poller // fetches through the guard, records a new watch's backlog
 	sender *sender // a resumed watch lifts its channel's pause
 	recent *recentFeeds
-	log    *slog.Logger
-	now    func() time.Time
+	// destinations are the config file's, to show where a config
+	// subscription's alerts go.
+	destinations []config.Destination
+	log          *slog.Logger
+	now          func() time.Time
 }
 
 var _ discord.Watches = (*watches)(nil)
 
 // Add checks the feed (fetched once through the SSRF guard; file:// is
-// refused) and the query, then stores the watch. Items already in the feed
-// are not posted: the feed's first poll remembers them.
+// refused) and the query, then stores the watch. A web page that links to
+// one feed watches that feed (WatchInfo.FoundOn says so); one that links to
+// several answers *discord.FeedChoices. Items already in the feed are not
+// posted: the feed's first poll remembers them.
 func (w *watches) Add(ctx context.Context, req discord.AddRequest) (discord.WatchInfo, error) {
 	u, err := url.Parse(req.FeedURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -42,14 +48,14 @@ func (w *watches) Add(ctx context.Context, req discord.AddRequest) (discord.Watc
 	if err := filters.NewSet(w.live.now().cfg.Define).Add("new", req.Query); err != nil {
 		return discord.WatchInfo{}, QueryError(err)
 	}
-	feed, err := w.fetchForWatch(ctx, req.FeedURL)
+	feedURL, feed, foundOn, err := w.resolveFeed(ctx, req.FeedURL)
 	if err != nil {
 		return discord.WatchInfo{}, fmt.Errorf("feed: %w", err)
 	}
-	feedID := watchFeedID(req.FeedURL)
+	feedID := watchFeedID(feedURL)
 	_, wasPolled := w.live.catalog().Feed(feedID)
 	saved, err := w.store.AddWatch(ctx, store.Watch{
-		GuildID: req.GuildID, ChannelID: req.ChannelID, FeedURL: req.FeedURL,
+		GuildID: req.GuildID, ChannelID: req.ChannelID, FeedURL: feedURL,
 		Query: req.Query, CreatedBy: req.UserID, CreatedAt: w.now(),
 	})
 	if err != nil {
@@ -61,13 +67,81 @@ func (w *watches) Add(ctx context.Context, req discord.AddRequest) (discord.Watc
 	w.recent.keep(feedID, feed, w.now())
 	if !wasPolled {
 		if err := w.poller.catchUp(ctx, feedID, feed); err != nil {
-			w.log.Error("recording a new watch's feed", "feed", req.FeedURL, "err", err)
+			w.log.Error("recording a new watch's feed", "feed", feedURL, "err", err)
 		}
 	}
-	w.log.Info("watch added", "watch", saved.ID, "guild", req.GuildID, "channel", req.ChannelID, "feed", req.FeedURL, "by", req.UserID)
+	w.log.Info("watch added", "watch", saved.ID, "guild", req.GuildID, "channel", req.ChannelID, "feed", feedURL, "found_on", foundOn, "by", req.UserID)
 	info := watchInfo(saved)
-	info.FeedTitle = feed.Title
+	info.FeedTitle, info.FoundOn, info.Hints = feed.Title, foundOn, queryHints(req.Query)
 	return info, nil
+}
+
+// resolveFeed reads what a user gave /watch add: a feed is itself; a web
+// page that links to exactly one feed gives that feed (and foundOn, the
+// page); one that links to several gives *discord.FeedChoices. The feeds
+// a page announces count; its <a href> feed links only when it announces
+// none that works. Everything is fetched through the SSRF guard.
+func (w *watches) resolveFeed(ctx context.Context, raw string) (feedURL string, feed *feeds.Feed, foundOn string, err error) {
+	found, err := feeds.Find(ctx, w.poller.watchFetcher, w.poller.parser, feeds.Request{URL: raw}, w.now(), feeds.AnnouncedFirst)
+	if err != nil {
+		return "", nil, "", watchFetchError(err)
+	}
+	if found.Feed != nil {
+		return raw, found.Feed, "", nil
+	}
+	switch len(found.Links) {
+	case 0:
+		return "", nil, "", errors.New("that is a web page without feeds: it neither announces one (<link rel=\"alternate\">) nor links to one")
+	case 1:
+		return found.Links[0].URL, found.Links[0].Feed, raw, nil
+	}
+	choices := &discord.FeedChoices{Page: raw}
+	for _, l := range found.Links {
+		choices.Feeds = append(choices.Feeds, discord.FeedChoice{Title: l.Title(), URL: l.URL})
+	}
+	return "", nil, "", choices
+}
+
+// Edit changes what the request sets of a watch in this guild: a new query
+// is checked first, as /watch add checks it.
+func (w *watches) Edit(ctx context.Context, req discord.EditRequest) (discord.WatchInfo, error) {
+	x, err := w.find(ctx, req.GuildID, req.ID)
+	if err != nil {
+		return discord.WatchInfo{}, err
+	}
+	if req.Query != nil {
+		if err := filters.NewSet(w.live.now().cfg.Define).Add("edit", *req.Query); err != nil {
+			return discord.WatchInfo{}, QueryError(err)
+		}
+		x.Query = *req.Query
+	}
+	if req.ChannelID != nil {
+		x.ChannelID = *req.ChannelID
+	}
+	if req.Role != nil {
+		x.MentionRole = *req.Role
+	}
+	if err := w.store.UpdateWatch(ctx, x); err != nil {
+		return discord.WatchInfo{}, err
+	}
+	if err := w.live.rebuild(ctx, nil); err != nil {
+		return discord.WatchInfo{}, err
+	}
+	w.log.Info("watch edited", "watch", x.ID, "guild", req.GuildID, "channel", x.ChannelID, "query", x.Query, "role", x.MentionRole, "by", req.UserID)
+	info := watchInfo(x)
+	if req.Query != nil {
+		info.Hints = queryHints(*req.Query)
+	}
+	return info, nil
+}
+
+// queryHints are the query's warnings as check and preview print them.
+func queryHints(query string) []string {
+	var out []string
+	for _, h := range filters.Hints(query) {
+		out = append(out, h.String()+"\n"+h.Caret())
+	}
+	return out
 }
 
 // List shows the guild's watches and, read-only, the config file's
@@ -80,7 +154,12 @@ func (w *watches) List(ctx context.Context, guildID string) ([]discord.WatchInfo
 			feedsOf = strings.Join(c.Feeds, ", ")
 		}
 		reason, paused := w.sender.destinationPaused(c.Destination)
-		out = append(out, discord.WatchInfo{Name: c.Name, Query: c.Query, FeedTitle: feedsOf, ReadOnly: true, Paused: paused, PausedReason: reason})
+		info := discord.WatchInfo{Name: c.Name, Query: c.Query, FeedTitle: feedsOf, ReadOnly: true, Paused: paused, PausedReason: reason,
+			MentionRole: c.MentionRole, Destination: c.Destination}
+		if i := slices.IndexFunc(w.destinations, func(d config.Destination) bool { return d.Name == c.Destination }); i >= 0 && w.destinations[i].Type == config.DiscordChannel {
+			info.ChannelID = w.destinations[i].ChannelID
+		}
+		out = append(out, info)
 	}
 	ws, err := w.store.Watches(ctx)
 	if err != nil {
@@ -191,7 +270,7 @@ func (w *watches) find(ctx context.Context, guildID string, id int64) (store.Wat
 func watchInfo(x store.Watch) discord.WatchInfo {
 	return discord.WatchInfo{
 		ID: x.ID, GuildID: x.GuildID, ChannelID: x.ChannelID, FeedURL: x.FeedURL,
-		Query: x.Query, Paused: x.Paused, PausedReason: x.PauseReason,
+		Query: x.Query, MentionRole: x.MentionRole, Paused: x.Paused, PausedReason: x.PauseReason,
 	}
 }
 
@@ -199,18 +278,24 @@ func watchInfo(x store.Watch) discord.WatchInfo {
 // always through the SSRF guard and never from a file.
 func (w *watches) fetchForWatch(ctx context.Context, feedURL string) (*feeds.Feed, error) {
 	resp, err := w.poller.watchFetcher.Fetch(ctx, feeds.Request{URL: feedURL})
-	var fe *feeds.Error
-	if errors.As(err, &fe) && fe.Kind == feeds.Blocked {
-		return nil, errors.New("that address is not allowed: feeds added from Discord may not point at private, loopback or cloud-metadata addresses")
-	}
 	if err != nil {
-		return nil, err
+		return nil, watchFetchError(err)
 	}
+	var fe *feeds.Error
 	feed, err := w.poller.parser.Parse(resp.Body, resp.ContentType, resp.URL, w.now())
 	if errors.As(err, &fe) && fe.Kind == feeds.NotAFeed && len(fe.Alternates) > 0 {
 		return nil, fmt.Errorf("that is a web page, not a feed; it links to these feeds: %s — watch one of them", strings.Join(fe.Alternates, ", "))
 	}
 	return feed, err
+}
+
+// watchFetchError words a refusal of the SSRF guard for Discord users.
+func watchFetchError(err error) error {
+	var fe *feeds.Error
+	if errors.As(err, &fe) && fe.Kind == feeds.Blocked {
+		return errors.New("that address is not allowed: feeds added from Discord may not point at private, loopback or cloud-metadata addresses")
+	}
+	return err
 }
 
 // recentFeed is the last parsed copy of a feed, fetched now if the service

@@ -2,8 +2,11 @@ package bot
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -315,4 +318,125 @@ func TestOneInstanceOfSeveralOpensTheGateway(t *testing.T) {
 	stopFirst() // the holder goes away; the other takes over
 	clk.advance(time.Second)
 	dc.WaitFor(10*time.Second, func() bool { return dc.GatewayStats().Identifies == 2 && dc.GatewayConnected() })
+}
+
+const watchOtherChannel = "800000000000000003"
+
+func intOpt(name string, v int) *discordgo.ApplicationCommandInteractionDataOption {
+	return &discordgo.ApplicationCommandInteractionDataOption{Name: name, Type: discordgo.ApplicationCommandOptionInteger, Value: v}
+}
+
+// TestWatchEditFromDiscord: /watch edit changes what a running watch
+// matches, the role its alerts ping and the channel they go to, from the
+// next poll on; a watch of another server cannot be edited.
+func TestWatchEditFromDiscord(t *testing.T) {
+	const role = "800000000000000077"
+	b := startBot(t)
+	if reply := slash(t, b.dc, "add", stringOpt("feed", b.feed.URL+"/rss"), stringOpt("query", "aleppo")); !strings.Contains(reply, "Watch #1 added") {
+		t.Fatalf("/watch add replied %q", reply)
+	}
+	reply := slash(t, b.dc, "edit", intOpt("id", 1), stringOpt("query", "lavrov"),
+		&discordgo.ApplicationCommandInteractionDataOption{Name: "role", Type: discordgo.ApplicationCommandOptionRole, Value: role},
+		&discordgo.ApplicationCommandInteractionDataOption{Name: "channel", Type: discordgo.ApplicationCommandOptionChannel, Value: watchOtherChannel})
+	want := "Watch #1 changed. It is now:\n• **#1** · feed: <" + b.feed.URL + "/rss> · query: `lavrov` · channel: <#" + watchOtherChannel + "> · role: <@&" + role + ">\n"
+	if reply != want {
+		t.Errorf("/watch edit replied\n%q\nwant\n%q", reply, want)
+	}
+
+	b.publish(item(2, "Aleppo convoy reaches the city", b.clk.now()))
+	b.publish(item(3, "Lavrov meets Kerry in Geneva", b.clk.now()))
+	b.dc.WaitFor(15*time.Second, func() bool { return len(b.dc.Messages(watchOtherChannel)) > 0 })
+	if got := b.dc.Messages(watchChannel); len(got) != 0 {
+		t.Errorf("old channel got %d messages after the edit, want 0", len(got))
+	}
+	msgs := b.dc.Messages(watchOtherChannel)
+	if len(msgs) != 1 || len(msgs[0].Embeds) != 1 || !strings.Contains(msgs[0].Embeds[0].Title, "Lavrov") {
+		t.Fatalf("new channel: got %+v, want the Lavrov item only", msgs)
+	}
+	if got, want := msgs[0].Pings(), []string{"role:" + role}; !slices.Equal(got, want) {
+		t.Errorf("alert pings %v, want %v", got, want)
+	}
+
+	if _, err := b.svc.Watches().Edit(context.Background(), discord.EditRequest{GuildID: "800000000000000099", ID: 1, Query: ptrTo("x")}); err == nil {
+		t.Errorf("editing another server's watch: no error")
+	}
+	if _, err := b.svc.Watches().Edit(context.Background(), discord.EditRequest{GuildID: watchGuild, ID: 1, Query: ptrTo("aleppo AND (")}); err == nil || !strings.Contains(err.Error(), "^") {
+		t.Errorf("a bad query: got %v, want a parse error with a caret", err)
+	}
+	ws, err := b.svc.store.Watches(context.Background())
+	if err != nil || len(ws) != 1 || ws[0].Query != "lavrov" {
+		t.Errorf("stored watches after refused edits: %+v (err %v), want query still lavrov", ws, err)
+	}
+}
+
+func ptrTo[T any](v T) *T { return &v }
+
+// TestWatchAddFromAPage: a web page that links to one feed gets that feed
+// watched, and the reply says so; one with several offers them; one with
+// none says that.
+func TestWatchAddFromAPage(t *testing.T) {
+	b := startBot(t)
+	site := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		switch r.URL.Path {
+		case "/one":
+			// The site's own feed is the one watched; the <a href> is not tried.
+			fmt.Fprintf(w, `<html><head><link rel="alternate" type="application/rss+xml" href="%s/rss"></head><body><a href="%s/rss?section=world">World feed</a></body></html>`, b.feed.URL, b.feed.URL)
+		case "/two":
+			fmt.Fprintf(w, `<html><head><link rel="alternate" type="application/rss+xml" href="%s/rss">
+<link rel="alternate" type="application/rss+xml" href="%s/rss?section=world"></head></html>`, b.feed.URL, b.feed.URL)
+		default:
+			fmt.Fprint(w, `<html><body>About us</body></html>`)
+		}
+	}))
+	defer site.Close()
+
+	reply := slash(t, b.dc, "add", stringOpt("feed", site.URL+"/one"), stringOpt("query", "aleppo"))
+	if want := "<" + site.URL + "/one> is a web page; it links to one feed, Loopback wire, which is now watched.\nWatch #1 added"; !strings.HasPrefix(reply, want) {
+		t.Errorf("/watch add of a page with one feed replied\n%q\nwant it to start with\n%q", reply, want)
+	}
+	ws, err := b.svc.store.Watches(context.Background())
+	if err != nil || len(ws) != 1 || ws[0].FeedURL != b.feed.URL+"/rss" {
+		t.Fatalf("stored watches: %+v (err %v), want one on the feed the page links to", ws, err)
+	}
+
+	id := b.dc.Inject(fakediscord.SlashCommand(watchGuild, watchChannel, "watch",
+		&discordgo.ApplicationCommandInteractionDataOption{Name: "add", Type: discordgo.ApplicationCommandOptionSubCommand,
+			Options: []*discordgo.ApplicationCommandInteractionDataOption{stringOpt("feed", site.URL+"/two"), stringOpt("query", "aleppo")}}))
+	b.dc.WaitFor(10*time.Second, func() bool { return len(b.dc.Interaction(id).Followups) > 0 })
+	choices := b.dc.Interaction(id).Followups[0].Content
+	for _, want := range []string{"It links to 2 feeds", "• Loopback wire — <" + b.feed.URL + "/rss>", "<" + b.feed.URL + "/rss?section=world>"} {
+		if !strings.Contains(choices, want) {
+			t.Errorf("/watch add of a page with two feeds replied\n%s\nwant it to contain %q", choices, want)
+		}
+	}
+
+	_, err = b.svc.Watches().Add(context.Background(), discord.AddRequest{GuildID: watchGuild, ChannelID: watchChannel, FeedURL: site.URL + "/none", Query: "aleppo"})
+	if err == nil || !strings.Contains(err.Error(), "web page without feeds") {
+		t.Errorf("a page without feeds: got %v, want it said", err)
+	}
+	if ws, _ := b.svc.store.Watches(context.Background()); len(ws) != 1 {
+		t.Errorf("stored watches: got %d, want still 1", len(ws))
+	}
+}
+
+// TestWatchQueryHints: /watch add and /watch edit save a query with a
+// lowercase "or" as written, and say what it means.
+func TestWatchQueryHints(t *testing.T) {
+	b := startBot(t)
+	reply := slash(t, b.dc, "add", stringOpt("feed", b.feed.URL+"/rss"), stringOpt("query", "ukraine or gaza"))
+	want := "Watch #1 added: `ukraine or gaza` on <" + b.feed.URL + "/rss> → <#" + watchChannel + ">\n" +
+		"Warning: the query was saved as written, but\n```\n" +
+		"query:9: \"or\" is searched for as a word (only capital OR is an operator): did you mean OR?\nukraine or gaza\n        ^\n```"
+	if reply != want {
+		t.Errorf("/watch add replied\n%s\nwant\n%s", reply, want)
+	}
+	reply = slash(t, b.dc, "edit", intOpt("id", 1), stringOpt("query", "ukraine OR gaza"))
+	if strings.Contains(reply, "Warning") {
+		t.Errorf("/watch edit to a query without surprises warned:\n%s", reply)
+	}
+	reply = slash(t, b.dc, "edit", intOpt("id", 1), stringOpt("query", "kyiv and kharkiv"))
+	if !strings.Contains(reply, "did you mean AND?") {
+		t.Errorf("/watch edit to a lowercase and replied\n%s\nwant a hint", reply)
+	}
 }

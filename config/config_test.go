@@ -446,3 +446,16 @@ func TestProblemString(t *testing.T) {
 		})
 	}
 }
+
+func TestFeedTitle(t *testing.T) {
+	cfg := mustParse(t, `feeds:
+  - name: wire-world
+    title: "Wire: World"
+    url: https://wire.example/world.rss
+  - name: levant
+    url: https://levant.example/feed.atom
+`, noEnv)
+	if got := []string{cfg.Feeds[0].Title, cfg.Feeds[1].Title}; got[0] != "Wire: World" || got[1] != "" {
+		t.Errorf("titles: got %q, want [\"Wire: World\" \"\"] (no title is not a default)", got)
+	}
+}

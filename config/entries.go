@@ -42,6 +42,7 @@ func (d *decoder) feed(n *yaml.Node, df Defaults) (Feed, Pos) {
 			d.setInterval(v, &f.Interval)
 			f.OwnInterval = true
 		},
+		"title":      func(v *yaml.Node) { setIf(&f.Title)(d.nonEmpty("title", v)) },
 		"user_agent": func(v *yaml.Node) { setIf(&f.UserAgent)(d.nonEmpty("user_agent", v)) },
 		"headers":    func(v *yaml.Node) { f.Headers = d.headers(v) },
 	})

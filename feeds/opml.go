@@ -12,7 +12,14 @@ type OPMLFeed struct {
 	Title   string
 	URL     string // xmlUrl: the feed
 	SiteURL string // htmlUrl: the site
+	// Folder is the path of folders the feed is in, outermost first
+	// ("World / Europe"); empty at the top level. Written as nested
+	// outlines by WriteOPML.
+	Folder string
 }
+
+// folderSep joins nested folder names in OPMLFeed.Folder.
+const folderSep = " / "
 
 type opmlDoc struct {
 	XMLName xml.Name      `xml:"opml"`
@@ -30,8 +37,9 @@ type opmlOutline struct {
 	Children []opmlOutline `xml:"outline"`
 }
 
-// ReadOPML returns the feeds of an OPML file, flattening folders, in file
-// order without duplicate URLs. Outlines without xmlUrl are folders.
+// ReadOPML returns the feeds of an OPML file in file order without
+// duplicate URLs, each with the folder it is in. Outlines without xmlUrl
+// are folders.
 func ReadOPML(r io.Reader) ([]OPMLFeed, error) {
 	var doc opmlDoc
 	dec := xml.NewDecoder(r)
@@ -42,29 +50,44 @@ func ReadOPML(r io.Reader) ([]OPMLFeed, error) {
 	}
 	var out []OPMLFeed
 	seen := map[string]bool{}
-	var walk func([]opmlOutline)
-	walk = func(outlines []opmlOutline) {
+	var walk func(folder string, outlines []opmlOutline)
+	walk = func(folder string, outlines []opmlOutline) {
 		for _, o := range outlines {
-			if u := strings.TrimSpace(o.XMLURL); u != "" && !seen[u] {
-				seen[u] = true
-				out = append(out, OPMLFeed{
-					Title:   strings.TrimSpace(firstNonEmpty(o.Title, o.Text)),
-					URL:     u,
-					SiteURL: strings.TrimSpace(o.HTMLURL),
-				})
+			title := strings.Join(strings.Fields(firstNonEmpty(o.Title, o.Text)), " ")
+			u := strings.TrimSpace(o.XMLURL)
+			if u == "" {
+				sub := title
+				if folder != "" && title != "" {
+					sub = folder + folderSep + title
+				} else if title == "" {
+					sub = folder
+				}
+				walk(sub, o.Children)
+				continue
 			}
-			walk(o.Children)
+			if !seen[u] {
+				seen[u] = true
+				out = append(out, OPMLFeed{Title: title, URL: u, SiteURL: strings.TrimSpace(o.HTMLURL), Folder: folder})
+			}
+			walk(folder, o.Children)
 		}
 	}
-	walk(doc.Body)
+	walk("", doc.Body)
 	return out, nil
 }
 
-// WriteOPML writes feeds as an OPML 2.0 document that feed readers import.
+// WriteOPML writes feeds as an OPML 2.0 document that feed readers
+// import, feeds with a Folder inside (nested) folder outlines.
 func WriteOPML(w io.Writer, title string, feeds []OPMLFeed) error {
 	doc := opmlDoc{Version: "2.0", Title: title}
 	for _, f := range feeds {
-		doc.Body = append(doc.Body, opmlOutline{
+		list := &doc.Body
+		if f.Folder != "" {
+			for _, name := range strings.Split(f.Folder, folderSep) {
+				list = folderIn(list, name)
+			}
+		}
+		*list = append(*list, opmlOutline{
 			Text: firstNonEmpty(f.Title, f.URL), Title: f.Title, Type: "rss",
 			XMLURL: f.URL, HTMLURL: f.SiteURL,
 		})
@@ -79,4 +102,16 @@ func WriteOPML(w io.Writer, title string, feeds []OPMLFeed) error {
 	}
 	_, err := io.WriteString(w, "\n")
 	return err
+}
+
+// folderIn returns the children of the folder called name in list, adding
+// the folder when it is not there yet.
+func folderIn(list *[]opmlOutline, name string) *[]opmlOutline {
+	for i := range *list {
+		if o := &(*list)[i]; o.XMLURL == "" && o.Text == name {
+			return &o.Children
+		}
+	}
+	*list = append(*list, opmlOutline{Text: name, Title: name})
+	return &(*list)[len(*list)-1].Children
 }

@@ -22,8 +22,8 @@ func TestReadOPML(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []OPMLFeed{
-		{Title: "Wire World", URL: "https://wire.example/world.xml", SiteURL: "https://wire.example/world"},
-		{Title: "Zürich Daily", URL: "https://zurich.example/feed"},
+		{Title: "Wire World", URL: "https://wire.example/world.xml", SiteURL: "https://wire.example/world", Folder: "World"},
+		{Title: "Zürich Daily", URL: "https://zurich.example/feed", Folder: "World"},
 	}
 	if len(got) != len(want) {
 		t.Fatalf("got %+v, want %+v", got, want)
@@ -47,6 +47,9 @@ func TestWriteOPMLGolden(t *testing.T) {
 		{Title: "Wire World", URL: "https://wire.example/world.xml", SiteURL: "https://wire.example/world"},
 		{Title: `Quotes "&" <angles>`, URL: "https://q.example/feed?a=1&b=2"},
 		{URL: "file://examples/feeds/local.xml"},
+		{Title: "Desk wire", URL: "https://wire.example/desk.xml", Folder: "World"},
+		{Title: "Europe wire", URL: "https://wire.example/europe.xml", Folder: "World / Europe"},
+		{Title: "Levant", URL: "https://levant.example/feed", Folder: "World"},
 	}
 	var buf bytes.Buffer
 	if err := WriteOPML(&buf, "newshound feeds", feeds); err != nil {
@@ -70,6 +73,12 @@ func TestWriteOPMLGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(back) != len(feeds) || back[1] != feeds[1] || back[2].URL != feeds[2].URL || back[2].Title != feeds[2].URL {
-		t.Errorf("round trip: got %+v, want %+v (untitled feeds titled by URL)", back, feeds)
+		t.Fatalf("round trip: got %+v, want %+v (untitled feeds titled by URL)", back, feeds)
+	}
+	// Feeds in folders come back in them, in order.
+	for i, want := range feeds[3:] {
+		if got := back[3+i]; got != want {
+			t.Errorf("round trip of foldered feed %d: got %+v, want %+v", i, got, want)
+		}
 	}
 }

@@ -107,6 +107,9 @@ var sqliteMigrations = []migration{
 		`DROP INDEX alerts_created`,
 		`CREATE INDEX alerts_enqueued ON alerts (enqueued_at)`,
 	}},
+	{6, "a watch may ping a role", []string{
+		`ALTER TABLE watches ADD COLUMN mention_role TEXT NOT NULL DEFAULT ''`,
+	}},
 }
 
 var postgresMigrations = []migration{
@@ -198,5 +201,8 @@ var postgresMigrations = []migration{
 		`UPDATE alerts SET enqueued_at = GREATEST(created_at, delivered_at)`,
 		`DROP INDEX alerts_created`,
 		`CREATE INDEX alerts_enqueued ON alerts (enqueued_at)`,
+	}},
+	{6, "a watch may ping a role", []string{
+		`ALTER TABLE watches ADD COLUMN mention_role TEXT NOT NULL DEFAULT ''`,
 	}},
 }

@@ -756,7 +756,7 @@ func (s *sqlStore) AddWatch(ctx context.Context, w Watch) (Watch, error) {
 	w.CreatedAt = fromMicro(toMicro(w.CreatedAt))
 	err := s.inWriteTx(ctx, func(tx writeTx) error {
 		return tx.QueryRowContext(ctx, s.q.addWatch, w.GuildID, w.ChannelID, w.FeedURL, w.Query,
-			w.CreatedBy, toMicro(w.CreatedAt), w.Paused, w.PauseReason).Scan(&w.ID)
+			w.CreatedBy, toMicro(w.CreatedAt), w.Paused, w.PauseReason, w.MentionRole).Scan(&w.ID)
 	})
 	if err != nil {
 		return Watch{}, fmt.Errorf("add watch on %q: %w", w.FeedURL, err)
@@ -776,7 +776,7 @@ func (s *sqlStore) Watches(ctx context.Context) ([]Watch, error) {
 		var w Watch
 		var created int64
 		if err := rows.Scan(&w.ID, &w.GuildID, &w.ChannelID, &w.FeedURL, &w.Query, &w.CreatedBy,
-			&created, &w.Paused, &w.PauseReason); err != nil {
+			&created, &w.Paused, &w.PauseReason, &w.MentionRole); err != nil {
 			return nil, fmt.Errorf("list watches: %w", err)
 		}
 		w.CreatedAt = fromMicro(created)
@@ -792,6 +792,14 @@ func (s *sqlStore) Watches(ctx context.Context) ([]Watch, error) {
 func (s *sqlStore) RemoveWatch(ctx context.Context, id int64) error {
 	return s.inWriteTx(ctx, func(tx writeTx) error {
 		return execOne(ctx, tx, fmt.Sprintf("remove watch %d", id), s.q.removeWatch, id)
+	})
+}
+
+// UpdateWatch changes the channel, query and role of watch w.ID, or
+// reports ErrNotFound.
+func (s *sqlStore) UpdateWatch(ctx context.Context, w Watch) error {
+	return s.inWriteTx(ctx, func(tx writeTx) error {
+		return execOne(ctx, tx, fmt.Sprintf("update watch %d", w.ID), s.q.updateWatch, w.ID, w.ChannelID, w.Query, w.MentionRole)
 	})
 }
 

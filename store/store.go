@@ -103,6 +103,7 @@ type Watch struct {
 	CreatedAt   time.Time
 	Paused      bool
 	PauseReason string
+	MentionRole string // role id its alerts ping; empty: no one
 }
 
 // Store is newshound's durable state. Implementations are safe for
@@ -145,6 +146,9 @@ type Store interface {
 	Watches(ctx context.Context) ([]Watch, error)
 	RemoveWatch(ctx context.Context, id int64) error
 	SetWatchPaused(ctx context.Context, id int64, paused bool, reason string) error
+	// UpdateWatch sets the ChannelID, Query and MentionRole of the watch
+	// w.ID (its other fields are ignored), or reports ErrNotFound.
+	UpdateWatch(ctx context.Context, w Watch) error
 
 	Close() error
 }

@@ -27,6 +27,9 @@ type Watches interface {
 	List(ctx context.Context, guildID string) ([]WatchInfo, error)
 	Remove(ctx context.Context, guildID string, id int64) error
 	SetPaused(ctx context.Context, guildID string, id int64, paused bool) error
+	// Edit changes a watch's query, channel or role (what the request
+	// sets) and returns the watch as it now is.
+	Edit(ctx context.Context, req EditRequest) (WatchInfo, error)
 	// Test returns the recent (24 h) items of the watched feeds that
 	// match query, with the matched words.
 	Test(ctx context.Context, guildID, channelID, query string) ([]TestHit, error)
@@ -41,18 +44,51 @@ type AddRequest struct {
 	UserID    string // who asked
 }
 
+// EditRequest is a /watch edit: nil fields stay as they are.
+type EditRequest struct {
+	GuildID   string
+	ID        int64
+	Query     *string
+	ChannelID *string
+	Role      *string // a role id to ping, or "" to ping no one
+	UserID    string  // who asked
+}
+
 // WatchInfo describes one watch for /watch list and replies.
 type WatchInfo struct {
 	ID           int64
 	Name         string // config subscriptions have names
 	GuildID      string
 	ChannelID    string
+	Destination  string // config subscriptions: the destination's name, when not a channel
 	FeedURL      string
 	FeedTitle    string
+	FoundOn      string // the web page given to /watch add, when FeedURL was found on it
 	Query        string
+	MentionRole  string
 	Paused       bool
 	PausedReason string
 	ReadOnly     bool // from the config file
+	// Hints are warnings about the query (a lowercase "or" between words),
+	// each with a caret picture under the spot; the watch was saved.
+	Hints []string
+}
+
+// FeedChoices is Add's answer when the URL given is a web page that links
+// to several feeds: the user picks one and runs /watch add again.
+type FeedChoices struct {
+	Page  string
+	Feeds []FeedChoice
+}
+
+// FeedChoice is one feed a page links to.
+type FeedChoice struct {
+	Title string
+	URL   string
+}
+
+func (c *FeedChoices) Error() string {
+	return fmt.Sprintf("%s links to %d feeds; choose one", c.Page, len(c.Feeds))
 }
 
 // TestHit is one recent item a /watch test query matches.
@@ -112,6 +148,14 @@ func Definitions() []*discordgo.ApplicationCommand {
 			id("remove"),
 			id("pause"),
 			id("resume"),
+			subcommand("edit", "Change a watch's query, channel or role",
+				&discordgo.ApplicationCommandOption{Type: discordgo.ApplicationCommandOptionInteger, Name: "id", Description: "the watch's number, from /watch list", Required: true, MinValue: ptr(1.0)},
+				&discordgo.ApplicationCommandOption{Type: discordgo.ApplicationCommandOptionString, Name: "query", Description: "the new query", MaxLength: 1000},
+				&discordgo.ApplicationCommandOption{Type: discordgo.ApplicationCommandOptionChannel, Name: "channel", Description: "where alerts go from now on",
+					ChannelTypes: []discordgo.ChannelType{discordgo.ChannelTypeGuildText, discordgo.ChannelTypeGuildNews}},
+				&discordgo.ApplicationCommandOption{Type: discordgo.ApplicationCommandOptionRole, Name: "role", Description: "a role each alert pings (it must be mentionable)"},
+				&discordgo.ApplicationCommandOption{Type: discordgo.ApplicationCommandOptionBoolean, Name: "no_role", Description: "ping no role any more"},
+			),
 			subcommand("test", "Which recent items (24 h) of the watched feeds match a query",
 				&discordgo.ApplicationCommandOption{Type: discordgo.ApplicationCommandOptionString, Name: "query", Description: "a query to try", Required: true, MaxLength: 1000},
 			),
@@ -316,6 +360,8 @@ func (c *Commands) run(ctx context.Context, i *discordgo.Interaction, sub *disco
 			return "", err
 		}
 		return fmt.Sprintf("Watch #%d %s.", id, map[string]string{"remove": "removed", "pause": "paused", "resume": "resumed"}[sub.Name]), nil
+	case "edit":
+		return c.edit(ctx, i, sub)
 	case "test":
 		query := stringOption(sub.Options, "query")
 		hits, err := c.w.Test(ctx, i.GuildID, i.ChannelID, query)
@@ -344,7 +390,63 @@ func (c *Commands) add(ctx context.Context, i *discordgo.Interaction, sub *disco
 	if err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("Watch #%d added: %s on %s → <#%s>", w.ID, codeSpan(w.Query), feedLabel(w), w.ChannelID), nil
+	found := ""
+	if w.FoundOn != "" {
+		found = fmt.Sprintf("<%s> is a web page; it links to one feed, %s, which is now watched.\n", httpURL(w.FoundOn), titleOrURL(w))
+	}
+	return fmt.Sprintf("%sWatch #%d added: %s on %s → <#%s>", found, w.ID, codeSpan(w.Query), feedLabel(w), w.ChannelID) + formatHints(w.Hints), nil
+}
+
+// formatHints shows the query's warnings under a reply, in a code block so
+// their carets line up.
+func formatHints(hints []string) string {
+	if len(hints) == 0 {
+		return ""
+	}
+	return "\nWarning: the query was saved as written, but\n" + codeBlock(strings.Join(hints, "\n"))
+}
+
+func (c *Commands) edit(ctx context.Context, i *discordgo.Interaction, sub *discordgo.ApplicationCommandInteractionDataOption) (string, error) {
+	id, ok := intOption(sub.Options, "id")
+	if !ok {
+		return "", errors.New("missing the watch id")
+	}
+	req := EditRequest{GuildID: i.GuildID, ID: id}
+	if q, ok := optionValue(sub.Options, "query"); ok {
+		q = strings.TrimSpace(q)
+		req.Query = &q
+	}
+	if ch, ok := optionValue(sub.Options, "channel"); ok {
+		req.ChannelID = &ch
+	}
+	role, hasRole := optionValue(sub.Options, "role")
+	noRole := boolOption(sub.Options, "no_role")
+	switch {
+	case hasRole && noRole:
+		return "", errors.New("give role or no_role, not both")
+	case hasRole:
+		req.Role = &role
+	case noRole:
+		req.Role = ptr("")
+	}
+	if req.Query == nil && req.ChannelID == nil && req.Role == nil {
+		return "", errors.New("nothing to change: give query, channel, role or no_role")
+	}
+	if i.Member != nil && i.Member.User != nil {
+		req.UserID = i.Member.User.ID
+	}
+	w, err := c.w.Edit(ctx, req)
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("Watch #%d changed. It is now:\n%s", w.ID, formatList([]WatchInfo{w})) + strings.TrimPrefix(formatHints(w.Hints), "\n"), nil
+}
+
+func titleOrURL(w WatchInfo) string {
+	if w.FeedTitle != "" {
+		return markdown(w.FeedTitle, nil, 100)
+	}
+	return "<" + httpURL(w.FeedURL) + ">"
 }
 
 func (c *Commands) deferReply(ctx context.Context, i *discordgo.Interaction, ephemeral bool) error {
@@ -375,6 +477,10 @@ func (c *Commands) editOriginal(ctx context.Context, i *discordgo.Interaction, t
 // a public one is deleted and the error sent as an ephemeral follow-up.
 func (c *Commands) replyError(ctx context.Context, i *discordgo.Interaction, ephemeral bool, log *slog.Logger, err error) {
 	text := "Could not do that:\n" + codeBlock(err.Error())
+	var choices *FeedChoices
+	if errors.As(err, &choices) {
+		text = formatChoices(choices)
+	}
 	if !ephemeral {
 		if derr := c.s.InteractionResponseDelete(i, discordgo.WithContext(ctx)); derr == nil {
 			_, ferr := c.s.FollowupMessageCreate(i, true, &discordgo.WebhookParams{
@@ -391,34 +497,58 @@ func (c *Commands) replyError(ctx context.Context, i *discordgo.Interaction, eph
 	}
 }
 
+// formatList shows one watch per line, each part labelled: its number
+// (or a config subscription's name), feed, query, where alerts go, the
+// role they ping, and whether and why it is paused.
 func formatList(watches []WatchInfo) string {
 	if len(watches) == 0 {
 		return "No watches in this server yet. Add one with `/watch add`."
 	}
 	var b strings.Builder
 	for _, w := range watches {
+		var parts []string
 		if w.ReadOnly {
-			fmt.Fprintf(&b, "• %s", codeSpan(w.Name))
+			parts = append(parts, fmt.Sprintf("**%s** (config file, read-only)", markdown(w.Name, nil, 100)))
 		} else {
-			fmt.Fprintf(&b, "• #%d", w.ID)
+			parts = append(parts, fmt.Sprintf("**#%d**", w.ID))
 		}
-		fmt.Fprintf(&b, " %s", codeSpan(w.Query))
 		if label := feedLabel(w); label != "" {
-			fmt.Fprintf(&b, " on %s", label)
+			parts = append(parts, "feed: "+label)
 		}
-		if w.ChannelID != "" {
-			fmt.Fprintf(&b, " → <#%s>", w.ChannelID)
+		parts = append(parts, "query: "+codeSpan(w.Query))
+		switch {
+		case w.ChannelID != "":
+			parts = append(parts, fmt.Sprintf("channel: <#%s>", w.ChannelID))
+		case w.Destination != "":
+			parts = append(parts, "destination: "+codeSpan(w.Destination))
 		}
-		if w.ReadOnly {
-			b.WriteString(" (config file, read-only)")
+		if w.MentionRole != "" {
+			parts = append(parts, fmt.Sprintf("role: <@&%s>", w.MentionRole))
 		}
 		if w.Paused {
-			b.WriteString(" — **paused**")
+			paused := "**paused**"
 			if w.PausedReason != "" {
-				b.WriteString(": " + markdown(w.PausedReason, nil, 200))
+				paused += ": " + markdown(w.PausedReason, nil, 200)
 			}
+			parts = append(parts, paused)
 		}
-		b.WriteByte('\n')
+		b.WriteString("• " + strings.Join(parts, " · ") + "\n")
+	}
+	return b.String()
+}
+
+// formatChoices offers the feeds a web page links to.
+func formatChoices(c *FeedChoices) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "<%s> is a web page, not a feed. It links to %d feeds; run `/watch add` again with the one you want:\n", httpURL(c.Page), len(c.Feeds))
+	for _, f := range c.Feeds {
+		title := "(untitled)"
+		if f.Title != "" {
+			title = markdown(f.Title, nil, 100)
+		}
+		if u := httpURL(f.URL); u != "" {
+			fmt.Fprintf(&b, "• %s — <%s>\n", title, u)
+		}
 	}
 	return b.String()
 }
@@ -508,6 +638,28 @@ func stringOption(opts []*discordgo.ApplicationCommandInteractionDataOption, nam
 		}
 	}
 	return ""
+}
+
+// optionValue is a string-valued option (string, channel, role, user:
+// Discord sends their ids as strings) and whether it was given.
+func optionValue(opts []*discordgo.ApplicationCommandInteractionDataOption, name string) (string, bool) {
+	for _, o := range opts {
+		if o.Name == name {
+			s, ok := o.Value.(string)
+			return s, ok
+		}
+	}
+	return "", false
+}
+
+func boolOption(opts []*discordgo.ApplicationCommandInteractionDataOption, name string) bool {
+	for _, o := range opts {
+		if o.Name == name {
+			b, _ := o.Value.(bool)
+			return b
+		}
+	}
+	return false
 }
 
 func intOption(opts []*discordgo.ApplicationCommandInteractionDataOption, name string) (int64, bool) {

@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"path/filepath"
+	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -13,6 +16,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 	"github.com/newshound/newshound/internal/fakediscord"
+	"github.com/newshound/newshound/internal/golden"
 )
 
 const (
@@ -30,6 +34,8 @@ type memoryWatches struct {
 	hits    []TestHit
 	addErr  error
 	tested  []string
+	edits   []EditRequest
+	hints   []string // what Add and Edit warn of
 }
 
 func (m *memoryWatches) Add(ctx context.Context, req AddRequest) (WatchInfo, error) {
@@ -39,7 +45,7 @@ func (m *memoryWatches) Add(ctx context.Context, req AddRequest) (WatchInfo, err
 		return WatchInfo{}, m.addErr
 	}
 	m.nextID++
-	w := WatchInfo{ID: m.nextID, GuildID: req.GuildID, ChannelID: req.ChannelID, FeedURL: req.FeedURL, Query: req.Query}
+	w := WatchInfo{ID: m.nextID, GuildID: req.GuildID, ChannelID: req.ChannelID, FeedURL: req.FeedURL, Query: req.Query, Hints: m.hints}
 	m.watches = append(m.watches, w)
 	return w, nil
 }
@@ -78,6 +84,31 @@ func (m *memoryWatches) SetPaused(ctx context.Context, guildID string, id int64,
 		}
 	}
 	return errors.New("no such watch")
+}
+
+func (m *memoryWatches) Edit(ctx context.Context, req EditRequest) (WatchInfo, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.edits = append(m.edits, req)
+	for i := range m.watches {
+		w := &m.watches[i]
+		if w.ID != req.ID || w.GuildID != req.GuildID || w.ReadOnly {
+			continue
+		}
+		if req.Query != nil {
+			w.Query = *req.Query
+		}
+		if req.ChannelID != nil {
+			w.ChannelID = *req.ChannelID
+		}
+		if req.Role != nil {
+			w.MentionRole = *req.Role
+		}
+		out := *w
+		out.Hints = m.hints
+		return out, nil
+	}
+	return WatchInfo{}, fmt.Errorf("no watch #%d in this server", req.ID)
 }
 
 func (m *memoryWatches) Test(ctx context.Context, guildID, channelID, query string) ([]TestHit, error) {
@@ -243,7 +274,7 @@ func TestRegisterBulkOverwrite(t *testing.T) {
 				for _, o := range c.Options {
 					subs = append(subs, o.Name)
 				}
-				if got, want := strings.Join(subs, " "), "add list remove pause resume test"; got != want {
+				if got, want := strings.Join(subs, " "), "add list remove pause resume edit test"; got != want {
 					t.Errorf("subcommands = %q, want %q", got, want)
 				}
 			}
@@ -266,7 +297,7 @@ func TestWatchAddThroughGateway(t *testing.T) {
 		t.Fatalf("Watches.Add called %d times, want 1", len(got))
 	}
 	want := WatchInfo{ID: 1, GuildID: testGuild, ChannelID: testAlertTarget, FeedURL: "https://example.org/feed.xml", Query: "aleppo ceasefire"}
-	if got[0] != want {
+	if !reflect.DeepEqual(got[0], want) {
 		t.Errorf("watch = %+v, want %+v", got[0], want)
 	}
 	if c := in.Callbacks[0]; c.Type != int(discordgo.InteractionResponseDeferredChannelMessageWithSource) || c.Ephemeral() {
@@ -335,12 +366,12 @@ func TestWatchListPauseResumeRemove(t *testing.T) {
 		cmd  *discordgo.ApplicationCommandInteractionDataOption
 		want string
 	}{
-		{"list", sub("list"), "• #7 `kerry -lavrov` on <https://example.org/a.xml> → <#" + testAlertTarget + "> — **paused**: missing access to channel " + testAlertTarget + "\n" +
-			"• `aleppo-desk` `aleppo` on <https://example.org/b.xml> (config file, read-only)\n"},
+		{"list", sub("list"), "• **#7** · feed: <https://example.org/a.xml> · query: `kerry -lavrov` · channel: <#" + testAlertTarget + "> · **paused**: missing access to channel " + testAlertTarget + "\n" +
+			"• **aleppo-desk** (config file, read-only) · feed: <https://example.org/b.xml> · query: `aleppo`\n"},
 		{"resume", sub("resume", opt("id", 7)), "Watch #7 resumed."},
 		{"pause", sub("pause", opt("id", 7)), "Watch #7 paused."},
 		{"remove", sub("remove", opt("id", 7)), "Watch #7 removed."},
-		{"list after remove", sub("list"), "• `aleppo-desk` `aleppo` on <https://example.org/b.xml> (config file, read-only)\n"},
+		{"list after remove", sub("list"), "• **aleppo-desk** (config file, read-only) · feed: <https://example.org/b.xml> · query: `aleppo`\n"},
 	}
 	for _, st := range steps {
 		in := runCommand(t, f, st.cmd)
@@ -382,11 +413,15 @@ func TestFormatListWithoutFeed(t *testing.T) {
 		want string
 	}{
 		{"config subscription, no feed", WatchInfo{Name: "aleppo-desk", ReadOnly: true, Query: "aleppo"},
-			"• `aleppo-desk` `aleppo` (config file, read-only)\n"},
+			"• **aleppo-desk** (config file, read-only) · query: `aleppo`\n"},
 		{"config subscription, feed title", WatchInfo{Name: "aleppo-desk", ReadOnly: true, Query: "aleppo", FeedTitle: "world, wire"},
-			"• `aleppo-desk` `aleppo` on world, wire (config file, read-only)\n"},
+			"• **aleppo-desk** (config file, read-only) · feed: world, wire · query: `aleppo`\n"},
+		{"config subscription to a webhook", WatchInfo{Name: "wire", ReadOnly: true, Query: "storm", FeedTitle: "all feeds", Destination: "desk-hook"},
+			"• **wire** (config file, read-only) · feed: all feeds · query: `storm` · destination: `desk-hook`\n"},
 		{"watch", WatchInfo{ID: 3, ChannelID: "42", FeedURL: "https://x.example/rss", Query: "kerry"},
-			"• #3 `kerry` on <https://x.example/rss> → <#42>\n"},
+			"• **#3** · feed: <https://x.example/rss> · query: `kerry` · channel: <#42>\n"},
+		{"watch with a role", WatchInfo{ID: 3, ChannelID: "42", FeedURL: "https://x.example/rss", Query: "kerry", MentionRole: "77"},
+			"• **#3** · feed: <https://x.example/rss> · query: `kerry` · channel: <#42> · role: <@&77>\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -439,4 +474,100 @@ func TestGatewayExpiredSessionIdentifiesAgain(t *testing.T) {
 	if in.Original() == "" {
 		t.Errorf("no reply after identifying again")
 	}
+}
+
+func channelOpt(name, id string) *discordgo.ApplicationCommandInteractionDataOption {
+	return &discordgo.ApplicationCommandInteractionDataOption{Name: name, Type: discordgo.ApplicationCommandOptionChannel, Value: id}
+}
+
+func roleOpt(id string) *discordgo.ApplicationCommandInteractionDataOption {
+	return &discordgo.ApplicationCommandInteractionDataOption{Name: "role", Type: discordgo.ApplicationCommandOptionRole, Value: id}
+}
+
+func boolOpt(name string, v bool) *discordgo.ApplicationCommandInteractionDataOption {
+	return &discordgo.ApplicationCommandInteractionDataOption{Name: name, Type: discordgo.ApplicationCommandOptionBoolean, Value: v}
+}
+
+// TestWatchListAndEditReplies runs /watch list and /watch edit through the
+// gateway and records every reply, as the user sees it, in a golden file.
+func TestWatchListAndEditReplies(t *testing.T) {
+	t.Parallel() // each gateway test spends 1 s in discordgo's Close
+	f := fakediscord.New(t)
+	const role = "700000000000000055"
+	w := &memoryWatches{nextID: 8, watches: []WatchInfo{
+		{ID: 7, GuildID: testGuild, ChannelID: testAlertTarget, FeedURL: "https://example.org/a.xml", Query: "kerry -lavrov"},
+		{ID: 8, GuildID: testGuild, ChannelID: testAlertTarget, FeedURL: "https://example.org/c.xml", Query: "storm", Paused: true, PausedReason: "paused by a moderator"},
+		{Name: "aleppo-desk", ReadOnly: true, FeedTitle: "world, wire", Query: "aleppo", ChannelID: testCmdChannel, MentionRole: role},
+		{Name: "markets", ReadOnly: true, FeedTitle: "all feeds", Query: "oil OR opec", Destination: "markets-hook"},
+	}}
+	connectBot(t, f, w)
+
+	steps := []struct {
+		name string
+		cmd  *discordgo.ApplicationCommandInteractionDataOption
+	}{
+		{"list", sub("list")},
+		{"edit query", sub("edit", opt("id", 7), opt("query", "kerry AND lavrov"))},
+		{"edit channel and role", sub("edit", opt("id", 7), channelOpt("channel", testCmdChannel), roleOpt(role))},
+		{"edit: no role any more", sub("edit", opt("id", 7), boolOpt("no_role", true))},
+		{"edit: nothing to change", sub("edit", opt("id", 7))},
+		{"edit: role and no_role", sub("edit", opt("id", 7), roleOpt(role), boolOpt("no_role", true))},
+		{"edit: unknown watch", sub("edit", opt("id", 99), opt("query", "x"))},
+		{"list after edits", sub("list")},
+	}
+	var b strings.Builder
+	for _, st := range steps {
+		in := runCommand(t, f, st.cmd)
+		reply := in.Original()
+		if len(in.Followups) > 0 {
+			reply = in.Followups[len(in.Followups)-1].Content
+		}
+		fmt.Fprintf(&b, "## /watch %s\n%s\n\n", st.name, strings.TrimRight(reply, "\n"))
+	}
+	golden.Check(t, filepath.Join("testdata", "replies", "list_and_edit.golden"), []byte(b.String()), *update)
+
+	want := []EditRequest{
+		{GuildID: testGuild, ID: 7, Query: ptr("kerry AND lavrov")},
+		{GuildID: testGuild, ID: 7, ChannelID: ptr(testCmdChannel), Role: ptr(role)},
+		{GuildID: testGuild, ID: 7, Role: ptr("")},
+		{GuildID: testGuild, ID: 99, Query: ptr("x")},
+	}
+	got := w.edits
+	if len(got) != len(want) {
+		t.Fatalf("Watches.Edit called %d times, want %d (refused edits never reach it)", len(got), len(want))
+	}
+	for i := range want {
+		if g, w := fmt.Sprint(deref(got[i])), fmt.Sprint(deref(want[i])); g != w {
+			t.Errorf("edit %d: got %s, want %s", i, g, w)
+		}
+	}
+}
+
+// deref shows an EditRequest's set fields, for comparing.
+func deref(r EditRequest) []string {
+	out := []string{r.GuildID, fmt.Sprint(r.ID)}
+	for name, p := range map[string]*string{"query": r.Query, "channel": r.ChannelID, "role": r.Role} {
+		if p != nil {
+			out = append(out, name+"="+*p)
+		}
+	}
+	slices.Sort(out[2:])
+	return out
+}
+
+// TestWatchAddOffersTheFeedsOfAPage: a page with several feeds gets a
+// plain list to choose from, shown only to the user, never a Go list.
+func TestWatchAddOffersTheFeedsOfAPage(t *testing.T) {
+	t.Parallel() // each gateway test spends 1 s in discordgo's Close
+	f := fakediscord.New(t)
+	choices := &FeedChoices{Page: "https://example.org/news/", Feeds: []FeedChoice{
+		{Title: "World *news*", URL: "https://example.org/world.xml"},
+		{Title: "", URL: "https://example.org/markets/feed/"},
+	}}
+	connectBot(t, f, &memoryWatches{addErr: fmt.Errorf("feed: %w", choices)})
+	in := runCommand(t, f, sub("add", opt("feed", "https://example.org/news/"), opt("query", "aleppo")))
+	if len(in.Followups) != 1 || !in.Followups[0].Ephemeral() {
+		t.Fatalf("got %d follow-ups, want one ephemeral", len(in.Followups))
+	}
+	golden.Check(t, filepath.Join("testdata", "replies", "add_choices.golden"), []byte(in.Followups[0].Content), *update)
 }

@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"flag"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/newshound/newshound/feeds"
 	"github.com/newshound/newshound/internal/golden"
 )
 
@@ -24,13 +26,16 @@ func TestCLI(t *testing.T) {
 	}{
 		{name: "no command", args: nil, wantCode: exitUsage, wantErr: "Usage:"},
 		{name: "unknown command", args: []string{"fly"}, wantCode: exitUsage, wantErr: `unknown command "fly"`},
-		{name: "help", args: []string{"--help"}, wantCode: exitOK, wantOut: "newshound preview --query Q"},
-		{name: "run help", args: []string{"run", "--help"}, wantCode: exitOK, wantErr: "-once"},
-		{name: "preview help", args: []string{"preview", "--help"}, wantCode: exitOK, wantErr: "-json"},
-		{name: "check help", args: []string{"check", "--help"}, wantCode: exitOK, wantErr: "-config"},
-		{name: "feeds import help", args: []string{"feeds", "import", "--help"}, wantCode: exitOK, wantErr: "Usage: newshound feeds import FILE.opml"},
+		{name: "help", args: []string{"--help"}, wantCode: exitOK, golden: "help.golden"},
+		{name: "run help", args: []string{"run", "--help"}, wantCode: exitOK, golden: "help_run.golden"},
+		{name: "preview help", args: []string{"preview", "--help"}, wantCode: exitOK, golden: "help_preview.golden"},
+		{name: "check help", args: []string{"check", "-h"}, wantCode: exitOK, golden: "help_check.golden"},
+		{name: "send-test help", args: []string{"send-test", "--help"}, wantCode: exitOK, golden: "help_send-test.golden"},
+		{name: "feeds import help", args: []string{"feeds", "import", "--help"}, wantCode: exitOK, golden: "help_feeds_import.golden"},
+		{name: "feeds discover help", args: []string{"feeds", "discover", "--help"}, wantCode: exitOK, golden: "help_feeds_discover.golden"},
+		{name: "help after other flags", args: []string{"status", "x.yaml", "--json", "--help"}, wantCode: exitOK, wantOut: "Example:\n  newshound status newshound.yaml"},
 		{name: "version", args: []string{"version"}, wantCode: exitOK, wantOut: "newshound dev"},
-		{name: "bad flag", args: []string{"run", "--nope"}, wantCode: exitUsage, wantErr: "flag provided but not defined"},
+		{name: "bad flag", args: []string{"run", "--nope"}, wantCode: exitUsage, wantErr: "flag provided but not defined: -nope (see 'newshound run --help')"},
 		{
 			name: "preview", args: []string{"preview", "--query", "aleppo AND (ceasefire OR truce)", "testdata/wire.xml"},
 			wantCode: exitOK, golden: "preview.golden",
@@ -43,7 +48,7 @@ func TestCLI(t *testing.T) {
 			name: "preview flags after the feed", args: []string{"preview", "testdata/wire.xml", "--query", "aleppo AND (ceasefire OR truce)"},
 			wantCode: exitOK, golden: "preview.golden", wantErr: "2 of 3 items matched",
 		},
-		{name: "feeds help", args: []string{"feeds", "--help"}, wantCode: exitOK, wantOut: "newshound feeds discover URL"},
+		{name: "feeds help", args: []string{"feeds", "--help"}, wantCode: exitOK, golden: "help_feeds.golden"},
 		{
 			name: "preview whole words", args: []string{"preview", "--query", "US", "testdata/wire.xml"},
 			wantCode: exitOK, golden: "preview_none.golden",
@@ -63,6 +68,26 @@ func TestCLI(t *testing.T) {
 		{name: "check bad config", args: []string{"check", "--config", "testdata/bad.yaml"}, wantCode: exitFailure, golden: "check_bad.golden"},
 		{name: "check warns of a lowercase or", args: []string{"check", "--config", "testdata/hint.yaml"}, wantCode: exitOK, golden: "check_hint.golden"},
 		{name: "check example", args: []string{"check", "--config", "../../examples/newshound.yaml"}, wantCode: exitOK, wantOut: "ok ("},
+
+		// A config path given as an argument is used, or refused with a
+		// reason; never ignored in favour of ./newshound.yaml.
+		{name: "check positional config", args: []string{"check", "testdata/bad.yaml"}, wantCode: exitFailure, golden: "check_bad.golden"},
+		{name: "check positional example", args: []string{"check", "../../examples/newshound.yaml"}, wantCode: exitOK, wantOut: "../../examples/newshound.yaml: ok ("},
+		{name: "check same path twice", args: []string{"check", "--config", "testdata/bad.yaml", "testdata/bad.yaml"}, wantCode: exitFailure, golden: "check_bad.golden"},
+		{
+			name: "check two configs", args: []string{"check", "--config", "../../examples/newshound.yaml", "testdata/bad.yaml"},
+			wantCode: exitUsage, golden: "empty.golden", wantErr: "newshound check: two config files given: --config ../../examples/newshound.yaml and testdata/bad.yaml; give one\n",
+		},
+		{
+			name: "check three arguments", args: []string{"check", "a.yaml", "b.yaml"},
+			wantCode: exitUsage, golden: "empty.golden", wantErr: "newshound check: takes one config file, got 2 arguments: a.yaml b.yaml\n",
+		},
+		{name: "run positional config", args: []string{"run", "testdata/bad.yaml", "--once"}, wantCode: exitFailure, wantErr: "testdata/bad.yaml:"},
+		{name: "status positional config", args: []string{"status", "testdata/bad.yaml"}, wantCode: exitFailure, wantErr: "testdata/bad.yaml:"},
+		{name: "feeds export positional config", args: []string{"feeds", "export", "testdata/bad.yaml"}, wantCode: exitFailure, wantErr: "testdata/bad.yaml:"},
+		{name: "feeds export positional example", args: []string{"feeds", "export", "../../examples/newshound.yaml"}, wantCode: exitOK, wantOut: `xmlUrl="file:///`},
+		{name: "send-test positional config", args: []string{"send-test", "testdata/bad.yaml", "--destination", "x"}, wantCode: exitFailure, wantErr: "testdata/bad.yaml:"},
+		{name: "version takes no arguments", args: []string{"version", "x.yaml"}, wantCode: exitUsage, wantErr: "takes no arguments"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -81,5 +106,74 @@ func TestCLI(t *testing.T) {
 				t.Errorf("stderr: got %q, want it to contain %q", errOut.String(), tt.wantErr)
 			}
 		})
+	}
+}
+
+// TestEveryCommandHasHelp: each command's --help goes to stdout with a
+// one-line description, the usage, an example that names the command,
+// and nothing on stderr.
+func TestEveryCommandHasHelp(t *testing.T) {
+	for name, h := range helps {
+		t.Run(name, func(t *testing.T) {
+			var out, errOut bytes.Buffer
+			args := append(strings.Fields(name), "--help")
+			if code := run(context.Background(), args, &out, &errOut); code != exitOK {
+				t.Fatalf("exit code: got %d, want %d", code, exitOK)
+			}
+			if errOut.Len() > 0 {
+				t.Errorf("stderr: got %q, want nothing", errOut.String())
+			}
+			first, _, _ := strings.Cut(out.String(), "\n")
+			if first != h.summary || strings.Contains(first, "\n") {
+				t.Errorf("first line: got %q, want the summary %q", first, h.summary)
+			}
+			for _, want := range []string{"Usage:\n  newshound " + name, "Example:\n  newshound " + name} {
+				if !strings.Contains(out.String(), want) {
+					t.Errorf("help: got\n%s\nwant it to contain %q", out.String(), want)
+				}
+			}
+		})
+	}
+}
+
+// TestOPMLRoundTrip: what feeds import prints is a config whose feeds
+// export back with the same titles and URLs.
+func TestOPMLRoundTrip(t *testing.T) {
+	var imported, errOut bytes.Buffer
+	if code := run(context.Background(), []string{"feeds", "import", "testdata/reader.opml"}, &imported, &errOut); code != exitOK {
+		t.Fatalf("import: exit %d: %s", code, errOut.String())
+	}
+	cfg := filepath.Join(t.TempDir(), "newshound.yaml")
+	if err := os.WriteFile(cfg, imported.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var exported bytes.Buffer
+	if code := run(context.Background(), []string{"feeds", "export", cfg}, &exported, &errOut); code != exitOK {
+		t.Fatalf("export: exit %d: %s", code, errOut.String())
+	}
+	in, err := os.Open("testdata/reader.opml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close()
+	want, err := feeds.ReadOPML(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := feeds.ReadOPML(&exported)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(want) {
+		t.Fatalf("exported %d feeds, want %d", len(got), len(want))
+	}
+	for i := range want {
+		wantTitle := want[i].Title
+		if wantTitle == "" {
+			wantTitle = "untitled-example" // the name made from the host
+		}
+		if got[i].Title != wantTitle || got[i].URL != want[i].URL {
+			t.Errorf("feed %d: got %q %s, want %q %s", i, got[i].Title, got[i].URL, wantTitle, want[i].URL)
+		}
 	}
 }

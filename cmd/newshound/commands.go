@@ -20,19 +20,23 @@ import (
 )
 
 func cmdRun(ctx context.Context, args []string, out, errOut io.Writer) error {
-	fs := newFlagSet("run", "newshound run --config FILE [--once] [--metrics ADDR] [--log-level LEVEL]", errOut)
-	path := fs.String("config", "newshound.yaml", "config file")
+	fs := newFlags("run", out)
+	configFlag := fs.String("config", "newshound.yaml", "config file (or give it as the argument)")
 	once := fs.Bool("once", false, "poll every feed once, deliver, and exit")
 	level := fs.String("log-level", "info", "log level: debug, info, warn, error")
 	metricsAddr := fs.String("metrics", "", "serve Prometheus metrics and /healthz on this address, e.g. 127.0.0.1:9108")
-	if err := parseFlags(fs, args); err != nil {
+	if err := fs.parse(args); err != nil {
+		return err
+	}
+	path, err := fs.configPath(*configFlag)
+	if err != nil {
 		return err
 	}
 	logger, err := newLogger(errOut, *level)
 	if err != nil {
 		return err
 	}
-	cfg, err := loadConfig(*path)
+	cfg, err := loadConfig(path)
 	if err != nil {
 		return err
 	}
@@ -76,7 +80,7 @@ func cmdRun(ctx context.Context, args []string, out, errOut io.Writer) error {
 		return onceTrouble(r)
 	}
 	logger.Info("newshound running", "version", version, "feeds", len(cfg.Feeds), "subscriptions", len(cfg.Subscriptions))
-	wg.Go(func() { reloadOnHangup(ctx, *path, svc, logger) })
+	wg.Go(func() { reloadOnHangup(ctx, path, svc, logger) })
 	err = svc.Run(ctx)
 	logger.Info("newshound stopped")
 	return err
@@ -97,33 +101,37 @@ func onceTrouble(r bot.OnceReport) error {
 }
 
 func cmdCheck(_ context.Context, args []string, out, errOut io.Writer) error {
-	fs := newFlagSet("check", "newshound check --config FILE", errOut)
-	path := fs.String("config", "newshound.yaml", "config file")
-	if err := parseFlags(fs, args); err != nil {
+	fs := newFlags("check", out)
+	configFlag := fs.String("config", "newshound.yaml", "config file (or give it as the argument)")
+	if err := fs.parse(args); err != nil {
 		return err
 	}
-	cfg, err := loadConfig(*path)
+	path, err := fs.configPath(*configFlag)
+	if err != nil {
+		return err
+	}
+	cfg, err := loadConfig(path)
 	if err != nil {
 		if errs, ok := err.(config.Errors); ok {
 			fmt.Fprintln(out, errs.Error())
-			return fmt.Errorf("%s in %s", plural(errs.ErrorCount(), "problem"), *path)
+			return fmt.Errorf("%s in %s", plural(errs.ErrorCount(), "problem"), path)
 		}
 		return err
 	}
 	if len(cfg.Warnings) > 0 {
 		fmt.Fprintln(out, cfg.Warnings.Error())
 	}
-	fmt.Fprintf(out, "%s: ok (%s, %s, %s)\n", *path, plural(len(cfg.Feeds), "feed"), plural(len(cfg.Subscriptions), "subscription"), plural(len(cfg.Destinations), "destination"))
+	fmt.Fprintf(out, "%s: ok (%s, %s, %s)\n", path, plural(len(cfg.Feeds), "feed"), plural(len(cfg.Subscriptions), "subscription"), plural(len(cfg.Destinations), "destination"))
 	return nil
 }
 
 func cmdPreview(ctx context.Context, args []string, out, errOut io.Writer) error {
-	fs := newFlagSet("preview", "newshound preview --query Q [--json] [--config FILE] FEED_URL_OR_FILE...", errOut)
+	fs := newFlags("preview", out)
 	query := fs.String("query", "", "the query to try (required)")
 	asJSON := fs.Bool("json", false, "print one JSON object per matching item")
 	path := fs.String("config", "", "config file whose define: entries (@name) and fetch settings to use")
 	render := fs.String("render", "", "SUBSCRIPTION[@DESTINATION] of --config: print the Discord message each match would get")
-	if err := parseFlags(fs, args); err != nil {
+	if err := fs.parse(args); err != nil {
 		return err
 	}
 	if *query == "" || fs.NArg() == 0 {
@@ -157,48 +165,75 @@ func cmdFeeds(ctx context.Context, args []string, out, errOut io.Writer) error {
 	}
 	switch args[0] {
 	case "-h", "-help", "--help", "help":
-		fmt.Fprint(out, "Usage:\n  newshound feeds import FILE.opml\n  newshound feeds export --config FILE\n  newshound feeds discover URL\n")
+		fmt.Fprint(out, "Read and write feed lists.\n\nUsage:\n")
+		for _, name := range []string{"feeds import", "feeds export", "feeds discover"} {
+			fmt.Fprintf(out, "  newshound %s\n      %s\n", helps[name].usage, helps[name].summary)
+		}
+		fmt.Fprint(out, "\nRun 'newshound feeds SUBCOMMAND --help' for an example and the flags.\n")
 		return nil
 	case "import":
-		fs := newFlagSet("feeds import", "newshound feeds import FILE.opml", errOut)
-		if err := parseFlags(fs, args[1:]); err != nil {
-			return err
-		}
-		if fs.NArg() != 1 {
-			return usageError{"feeds import takes one OPML file"}
-		}
-		f, err := os.Open(fs.Arg(0))
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		return importOPML(f, out, errOut)
+		return cmdFeedsImport(args[1:], out, errOut)
 	case "export":
-		fs := newFlagSet("feeds export", "newshound feeds export --config FILE", errOut)
-		path := fs.String("config", "newshound.yaml", "config file")
-		if err := parseFlags(fs, args[1:]); err != nil {
-			return err
-		}
-		cfg, err := config.Load(*path)
-		if err != nil {
-			return err
-		}
-		return exportOPML(cfg, out)
+		return cmdFeedsExport(args[1:], out)
 	case "discover":
-		fs := newFlagSet("feeds discover", "newshound feeds discover URL", errOut)
-		if err := parseFlags(fs, args[1:]); err != nil {
-			return err
-		}
-		if fs.NArg() != 1 {
-			return usageError{"feeds discover takes one URL"}
-		}
-		cfg := config.Default()
-		cfg.WithVersion(userAgent())
-		fetcher, _ := newFetchers(cfg.Defaults)
-		return discoverFeeds(ctx, fetcher, fs.Arg(0), out)
+		return cmdFeedsDiscover(ctx, args[1:], out)
 	default:
 		return usageError{fmt.Sprintf("unknown feeds subcommand %q (import, export, discover)", args[0])}
 	}
+}
+
+func cmdFeedsImport(args []string, out, errOut io.Writer) error {
+	fs := newFlags("feeds import", out)
+	if err := fs.parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return usageError{"feeds import takes one OPML file"}
+	}
+	f, err := os.Open(fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return importOPML(f, out, errOut)
+}
+
+func cmdFeedsExport(args []string, out io.Writer) error {
+	fs := newFlags("feeds export", out)
+	configFlag := fs.String("config", "newshound.yaml", "config file (or give it as the argument)")
+	if err := fs.parse(args); err != nil {
+		return err
+	}
+	path, err := fs.configPath(*configFlag)
+	if err != nil {
+		return err
+	}
+	cfg, err := loadConfig(path)
+	if err != nil {
+		return err
+	}
+	return exportOPML(cfg, out)
+}
+
+func cmdFeedsDiscover(ctx context.Context, args []string, out io.Writer) error {
+	fs := newFlags("feeds discover", out)
+	path := fs.String("config", "", "config file whose fetch settings (allow_private_networks, user_agent, timeout) to use")
+	if err := fs.parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return usageError{"feeds discover takes one URL or HTML file"}
+	}
+	cfg := config.Default()
+	cfg.WithVersion(userAgent())
+	if *path != "" {
+		var err error
+		if cfg, err = loadConfig(*path); err != nil {
+			return err
+		}
+	}
+	fetcher, _ := newFetchers(cfg.Defaults)
+	return discoverFeeds(ctx, fetcher, fs.Arg(0), time.Now(), out)
 }
 
 // userAgent names this release: what feeds that set no User-Agent of

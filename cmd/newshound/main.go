@@ -20,18 +20,22 @@ var version = "dev"
 const usage = `newshound watches news feeds and alerts a channel when a story matches a query.
 
 Usage:
-  newshound run --config FILE [--once] [--metrics ADDR]
+  newshound run [--config] FILE [--once] [--metrics ADDR]
                                             poll feeds and deliver alerts
-  newshound check --config FILE             validate a config; exit 1 on any problem
-  newshound status --config FILE [--json]   each feed's last success and problem, each destination's backlog
+  newshound check [--config] FILE           validate a config; exit 1 on any problem
+  newshound status [--config] FILE [--json]
+                                            each feed's last success and problem, each destination's backlog
   newshound preview --query Q [--json] FEED_URL_OR_FILE...
                                             show which items of these feeds match
+  newshound send-test [--config] FILE --destination NAME
+                                            post a sample alert to a destination, say what it answered
   newshound feeds import FILE.opml          print the feeds of an OPML file as config YAML
-  newshound feeds export --config FILE      print the config's feeds as OPML
-  newshound feeds discover URL              list the feeds a web page links to
+  newshound feeds export [--config] FILE    print the config's feeds as OPML
+  newshound feeds discover URL_OR_FILE      list the feeds a web page links to
   newshound version                         print the version
 
-Run 'newshound COMMAND --help' for a command's flags.
+A config file is ./newshound.yaml unless given. Run 'newshound COMMAND --help'
+for a command's description, an example and its flags.
 `
 
 // exit codes
@@ -70,15 +74,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	cmds := map[string]func(context.Context, []string, io.Writer, io.Writer) error{
-		"run":     cmdRun,
-		"check":   cmdCheck,
-		"preview": cmdPreview,
-		"status":  cmdStatus,
-		"feeds":   cmdFeeds,
+		"run":       cmdRun,
+		"check":     cmdCheck,
+		"preview":   cmdPreview,
+		"status":    cmdStatus,
+		"feeds":     cmdFeeds,
+		"send-test": cmdSendTest,
 		"version": func(_ context.Context, args []string, out, errOut io.Writer) error {
-			fs := newFlagSet("version", "newshound version", errOut)
-			if err := fs.Parse(args); err != nil {
+			fs := newFlags("version", out)
+			if err := fs.parse(args); err != nil {
 				return err
+			}
+			if fs.NArg() > 0 {
+				return usageError{"version takes no arguments"}
 			}
 			fmt.Fprintf(out, "newshound %s\n", version)
 			return nil
@@ -118,50 +126,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 type usageError struct{ msg string }
 
 func (e usageError) Error() string { return e.msg }
-
-// newFlagSet returns a flag set whose --help prints summary then flags.
-func newFlagSet(name, summary string, errOut io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(errOut)
-	fs.Usage = func() {
-		fmt.Fprintf(errOut, "Usage: %s\n", summary)
-		fs.PrintDefaults()
-	}
-	return fs
-}
-
-// parseFlags parses flags wherever they stand among the arguments
-// (`preview FEED --query Q` as well as `preview --query Q FEED`); the
-// other arguments are left in positional.
-func parseFlags(fs *flag.FlagSet, args []string) error {
-	_, err := parseInterspersed(fs, args)
-	return err
-}
-
-func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
-	var positional []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return nil, err
-			}
-			return nil, usageError{err.Error()}
-		}
-		rest := fs.Args()
-		if len(rest) == 0 {
-			break
-		}
-		if rest[0] == "--" {
-			positional = append(positional, rest[1:]...)
-			break
-		}
-		positional = append(positional, rest[0])
-		args = rest[1:]
-	}
-	// Leave the positional arguments where fs.Args() finds them.
-	_ = fs.Parse(append([]string{"--"}, positional...))
-	return positional, nil
-}
 
 func newLogger(w io.Writer, level string) (*slog.Logger, error) {
 	var l slog.Level

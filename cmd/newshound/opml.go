@@ -1,23 +1,24 @@
 package main
 
 import (
-	"context"
+	"cmp"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/url"
 	"strings"
-	"time"
 	"unicode"
 
+	"github.com/newshound/newshound/bot/notify"
 	"github.com/newshound/newshound/config"
 	"github.com/newshound/newshound/feeds"
 )
 
 // importOPML prints the feeds of an OPML document as a `feeds:` block to
-// paste into a config file, with unique names made from their titles.
-// An entry whose URL a config would not poll (file:, gopher: and other
+// paste into a config file: unique names made from their titles, the
+// titles themselves, and each folder as a comment above its feeds (the
+// config has no folders; a subscription's feeds: list can name them). An
+// entry whose URL a config would not poll (file:, gopher: and other
 // schemes, loopback, private and cloud-metadata addresses) is left out,
 // said on errOut and marked in the output, and the import fails.
 func importOPML(r io.Reader, out, errOut io.Writer) error {
@@ -27,16 +28,29 @@ func importOPML(r io.Reader, out, errOut io.Writer) error {
 	}
 	fmt.Fprintln(out, "feeds:")
 	used := map[string]bool{}
+	folder := ""
 	refused := 0
 	for _, f := range list {
+		if f.Folder != folder {
+			folder = f.Folder
+			if folder == "" {
+				fmt.Fprintln(out, "  # (in no folder)")
+			} else {
+				fmt.Fprintf(out, "  # folder: %s\n", notify.OneLine(folder))
+			}
+		}
 		if err := feeds.CheckFeedURL(f.URL, false, false); err != nil {
 			refused++
 			fmt.Fprintf(errOut, "left out %q: %v\n", f.URL, err)
-			fmt.Fprintf(out, "  # left out: %s (%v)\n", strings.Join(strings.Fields(f.URL), " "), err)
+			fmt.Fprintf(out, "  # left out: %s (%v)\n", notify.OneLine(f.URL), err)
 			continue
 		}
 		name := uniqueName(slug(f.Title, f.URL), used)
-		fmt.Fprintf(out, "  - name: %s\n    url: %s\n", yamlString(name), yamlString(f.URL))
+		fmt.Fprintf(out, "  - name: %s\n", yamlString(name))
+		if f.Title != "" {
+			fmt.Fprintf(out, "    title: %s\n", yamlString(f.Title))
+		}
+		fmt.Fprintf(out, "    url: %s\n", yamlString(f.URL))
 	}
 	if refused > 0 {
 		return fmt.Errorf("%d of %d feeds left out: newshound polls only http(s) feeds on public addresses (allow_private_networks: true in the config lifts the address check; add such feeds by hand)", refused, len(list))
@@ -44,32 +58,14 @@ func importOPML(r io.Reader, out, errOut io.Writer) error {
 	return nil
 }
 
-// exportOPML writes the config's feeds as OPML.
+// exportOPML writes the config's feeds as OPML, titled by their title:
+// key, else their name.
 func exportOPML(cfg *config.Config, out io.Writer) error {
 	list := make([]feeds.OPMLFeed, 0, len(cfg.Feeds))
 	for _, f := range cfg.Feeds {
-		list = append(list, feeds.OPMLFeed{Title: f.Name, URL: f.URL})
+		list = append(list, feeds.OPMLFeed{Title: cmp.Or(f.Title, f.Name), URL: f.URL})
 	}
 	return feeds.WriteOPML(out, "newshound feeds", list)
-}
-
-// discoverFeeds prints the feeds a page links to, or the URL itself when it
-// already is a feed. The parser does the discovery: a web page is a
-// NotAFeed error naming the feeds it links to.
-func discoverFeeds(ctx context.Context, f *feeds.Fetcher, pageURL string, out io.Writer) error {
-	res, err := feeds.Refresh(ctx, f, feeds.NewParser(), feeds.Request{URL: pageURL}, time.Now())
-	if err == nil {
-		fmt.Fprintf(out, "%s (is a feed)\n", res.URL)
-		return nil
-	}
-	var fe *feeds.Error
-	if !errors.As(err, &fe) || fe.Kind != feeds.NotAFeed || len(fe.Alternates) == 0 {
-		return fmt.Errorf("no feed links found on that page: %w", err)
-	}
-	for _, u := range fe.Alternates {
-		fmt.Fprintln(out, u)
-	}
-	return nil
 }
 
 func slug(title, fallback string) string {
@@ -103,10 +99,14 @@ func uniqueName(name string, used map[string]bool) string {
 	return candidate
 }
 
-// yamlString quotes s; a JSON string is a valid YAML double-quoted scalar.
+// yamlString quotes s; a JSON string is a valid YAML double-quoted scalar
+// (without HTML escapes, which would show "&" as \u0026).
 func yamlString(s string) string {
-	b, _ := json.Marshal(s)
-	return string(b)
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(s) // a string always encodes
+	return strings.TrimSuffix(b.String(), "\n")
 }
 
 func hostOf(raw string) string {

@@ -4,47 +4,141 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/newshound/newshound/feeds"
+	"github.com/newshound/newshound/internal/golden"
 )
 
-func TestDiscoverFeeds(t *testing.T) {
+// discoverSite serves a small news site: a page announcing a feed, a page
+// whose feeds are only <a href> links (one of them broken, one not a
+// feed), a page announcing a feed that is gone, and a page without feeds.
+func discoverSite(t *testing.T) *httptest.Server {
+	t.Helper()
+	rss := func(title string) string {
+		return `<rss version="2.0"><channel><title>` + title + `</title><item><guid>1</guid><title>One</title></item></channel></rss>`
+	}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		html := func(body string) {
+			w.Header().Set("Content-Type", "text/html")
+			fmt.Fprint(w, body)
+		}
 		switch r.URL.Path {
 		case "/news":
-			w.Header().Set("Content-Type", "text/html")
-			fmt.Fprint(w, `<html><head><link rel="alternate" type="application/rss+xml" href="/news/rss.xml"></head><body>News</body></html>`)
+			html(`<html><head><link rel="alternate" type="application/rss+xml" title="Harbour news" href="/news/rss.xml"></head><body>News</body></html>`)
+		case "/links":
+			html(`<html><head><title>Feeds</title></head><body>
+<p><a href="/feedback">Feedback</a> <a href="/rss-policy.html">Our RSS policy</a></p>
+<ul><li><a href="/news/rss.xml">Harbour <b>news</b></a></li>
+<li><a href="/markets/feed/">Markets</a></li>
+<li><a href="/old/atom.xml">Old feed</a></li>
+<li><a href="/news/rss.xml#again">Harbour news again</a></li></ul></body></html>`)
+		case "/broken":
+			html(`<html><head><link rel="alternate" type="application/atom+xml" title="Gone" href="/gone.atom"></head></html>`)
 		case "/news/rss.xml":
 			w.Header().Set("Content-Type", "application/rss+xml")
-			fmt.Fprint(w, `<rss version="2.0"><channel><title>News</title><item><guid>1</guid><title>One</title></item></channel></rss>`)
+			fmt.Fprint(w, rss("Harbour News (all stories)"))
+		case "/markets/feed/":
+			w.Header().Set("Content-Type", "application/rss+xml")
+			fmt.Fprint(w, rss(""))
+		case "/about", "/feedback", "/rss-policy.html":
+			html(`<html><body>No feeds here</body></html>`)
 		default:
-			w.Header().Set("Content-Type", "text/html")
-			fmt.Fprint(w, `<html><body>No feeds here</body></html>`)
+			http.NotFound(w, r)
 		}
 	}))
-	defer srv.Close()
-	fetcher := feeds.NewFetcher(feeds.FetcherOptions{AllowPrivate: true, HostGap: -1})
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func TestDiscoverFeeds(t *testing.T) {
+	srv := discoverSite(t)
+	page := filepath.Join(t.TempDir(), "saved.html")
+	saved := `<html><head><link rel="alternate" type="application/rss+xml" title="Saved" href="` + srv.URL + `/news/rss.xml"></head></html>`
+	if err := os.WriteFile(page, []byte(saved), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	refused := closedPort(t)
+	fetcher := feeds.NewFetcher(feeds.FetcherOptions{AllowPrivate: true, HostGap: -1, Timeout: 5 * time.Second})
 	tests := []struct {
-		name, path, want, wantErr string
+		name, src, golden, wantErr string
 	}{
-		{"page linking a feed", "/news", srv.URL + "/news/rss.xml\n", ""},
-		{"a feed itself", "/news/rss.xml", srv.URL + "/news/rss.xml (is a feed)\n", ""},
-		{"page without feeds", "/about", "", "no feed links found"},
+		{"page announcing a feed", srv.URL + "/news", "discover_page.golden", ""},
+		{"a feed itself", srv.URL + "/news/rss.xml", "discover_feed.golden", ""},
+		{"feeds only as links", srv.URL + "/links", "discover_links.golden", ""},
+		{"announced feed gone", srv.URL + "/broken", "discover_broken.golden", "no feeds found"},
+		{"page without feeds", srv.URL + "/about", "empty.golden", "no feeds found: " + srv.URL + "/about is a web page that neither announces a feed nor links to one"},
+		{"local HTML file", page, "discover_file.golden", ""},
+		{"refused connection", "http://" + refused + "/news", "empty.golden", "network error"},
+		{"HTTP 404", srv.URL + "/missing", "empty.golden", "HTTP 404"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var out bytes.Buffer
-			err := discoverFeeds(context.Background(), fetcher, srv.URL+tt.path, &out)
-			if got := out.String(); got != tt.want {
-				t.Errorf("output: got %q, want %q", got, tt.want)
-			}
+			err := discoverFeeds(context.Background(), fetcher, tt.src, time.Now(), &out)
+			got := strings.NewReplacer(srv.URL, "http://SITE", "file://"+filepath.ToSlash(filepath.Dir(page)), "file://DIR").Replace(out.String())
+			golden.Check(t, filepath.Join("testdata", tt.golden), []byte(got), *update)
 			if (err != nil) != (tt.wantErr != "") || err != nil && !strings.Contains(err.Error(), tt.wantErr) {
 				t.Errorf("error: got %v, want one containing %q", err, tt.wantErr)
 			}
+			if err != nil && strings.Contains(tt.wantErr, "network") && strings.Contains(err.Error(), "no feeds found") {
+				t.Errorf("error: a network failure reported as a page without feeds: %v", err)
+			}
 		})
 	}
+}
+
+// TestDiscoverCommand: the command line reads a local file, and without a
+// config the SSRF guard refuses loopback; with one that allows private
+// networks it reads it.
+func TestDiscoverCommand(t *testing.T) {
+	srv := discoverSite(t)
+	cfg := filepath.Join(t.TempDir(), "newshound.yaml")
+	if err := os.WriteFile(cfg, []byte("defaults:\n  allow_private_networks: true\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name     string
+		args     []string
+		wantCode int
+		wantOut  string
+		wantErr  string
+	}{
+		{"loopback refused by default", []string{"feeds", "discover", srv.URL + "/news"}, exitFailure, "", "allow_private_networks: true"},
+		{"loopback allowed by the config", []string{"feeds", "discover", "--config", cfg, srv.URL + "/news"}, exitOK, "Harbour News (all stories)", ""},
+		{"missing file", []string{"feeds", "discover", "testdata/no-such-page.html"}, exitFailure, "", "could not read testdata/no-such-page.html"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out, errOut bytes.Buffer
+			if code := run(context.Background(), tt.args, &out, &errOut); code != tt.wantCode {
+				t.Errorf("exit code: got %d, want %d\nstderr: %s", code, tt.wantCode, errOut.String())
+			}
+			if !strings.Contains(out.String(), tt.wantOut) {
+				t.Errorf("stdout: got %q, want it to contain %q", out.String(), tt.wantOut)
+			}
+			if !strings.Contains(errOut.String(), tt.wantErr) {
+				t.Errorf("stderr: got %q, want it to contain %q", errOut.String(), tt.wantErr)
+			}
+		})
+	}
+}
+
+// closedPort is a loopback address nothing listens on.
+func closedPort(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return addr
 }

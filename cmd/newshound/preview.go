@@ -95,7 +95,12 @@ func writePreview(out io.Writer, asJSON bool, src string, e alert.Entry) error {
 			Feed: src, Key: e.ItemKey, Title: a.Title, Link: a.Link, Published: a.Published, Matched: a.Matched,
 		})
 	}
-	_, err := fmt.Fprintf(out, "%s  %s\n  %s\n  matched: %s\n", a.Published.UTC().Format("2006-01-02 15:04"), notify.OneLine(a.Title), a.Link, strings.Join(a.Matched, ", "))
+	feed := src
+	if a.FeedTitle != "" {
+		feed = fmt.Sprintf("%s (%s)", notify.OneLine(a.FeedTitle), src)
+	}
+	_, err := fmt.Fprintf(out, "%s  %s\n  %s\n  feed: %s\n  matched: %s\n",
+		a.Published.UTC().Format("2006-01-02 15:04 UTC"), notify.OneLine(a.Title), a.Link, feed, strings.Join(a.Matched, ", "))
 	return err
 }
 

@@ -42,13 +42,17 @@ type destinationStatus struct {
 }
 
 func cmdStatus(ctx context.Context, args []string, out, errOut io.Writer) error {
-	fs := newFlagSet("status", "newshound status --config FILE [--json]", errOut)
-	path := fs.String("config", "newshound.yaml", "config file")
+	fs := newFlags("status", out)
+	configFlag := fs.String("config", "newshound.yaml", "config file (or give it as the argument)")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
-	if err := parseFlags(fs, args); err != nil {
+	if err := fs.parse(args); err != nil {
 		return err
 	}
-	cfg, err := loadConfig(*path)
+	path, err := fs.configPath(*configFlag)
+	if err != nil {
+		return err
+	}
+	cfg, err := loadConfig(path)
 	if err != nil {
 		return err
 	}

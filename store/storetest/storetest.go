@@ -55,6 +55,7 @@ func Run(t *testing.T, newDB func(t *testing.T) Open) {
 		{"PruneKeepsKeysOfFrequentPolls", testPruneFrequentPolls},
 		{"PruneKeepsPendingAndDedupe", testPruneKeepsPendingAndDedupe},
 		{"Watches", testWatches},
+		{"UpdateWatch", testUpdateWatch},
 		{"NotFound", testNotFound},
 		{"CanceledContextWritesNothing", testCanceledContext},
 		{"Leaser", testLeaser},
@@ -720,7 +721,7 @@ func testWatches(t *testing.T, h *harness) {
 	ctx := context.Background()
 	s := h.store(t)
 	w1, err := s.AddWatch(ctx, store.Watch{GuildID: "g1", ChannelID: "c1", FeedURL: "https://a.example/rss",
-		Query: "aleppo ceasefire", CreatedBy: "u1"})
+		Query: "aleppo ceasefire", CreatedBy: "u1", MentionRole: "r1"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -757,6 +758,39 @@ func testWatches(t *testing.T, h *harness) {
 	}
 }
 
+// testUpdateWatch: an edit changes the channel, query and role, and
+// nothing else, even when the caller's other fields differ.
+func testUpdateWatch(t *testing.T, h *harness) {
+	ctx := context.Background()
+	s := h.store(t)
+	w, err := s.AddWatch(ctx, store.Watch{GuildID: "g1", ChannelID: "c1", FeedURL: "https://a.example/rss",
+		Query: "aleppo", CreatedBy: "u1", MentionRole: "r1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := s.AddWatch(ctx, store.Watch{GuildID: "g1", ChannelID: "c1", FeedURL: "https://a.example/rss", Query: "kerry"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetWatchPaused(ctx, w.ID, true, "paused by a moderator"); err != nil {
+		t.Fatal(err)
+	}
+	edit := store.Watch{ID: w.ID, GuildID: "elsewhere", FeedURL: "https://evil.example/", ChannelID: "c2", Query: "aleppo AND truce", MentionRole: ""}
+	if err := s.UpdateWatch(ctx, edit); err != nil {
+		t.Fatal(err)
+	}
+	want := w
+	want.ChannelID, want.Query, want.MentionRole = "c2", "aleppo AND truce", ""
+	want.Paused, want.PauseReason = true, "paused by a moderator"
+	ws, err := s.Watches(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ws) != 2 || !sameWatch(ws[0], want) || !sameWatch(ws[1], other) {
+		t.Errorf("Watches after UpdateWatch = %+v\nwant %+v, %+v", ws, want, other)
+	}
+}
+
 func sameWatch(a, b store.Watch) bool {
 	if !a.CreatedAt.Equal(b.CreatedAt) {
 		return false
@@ -778,6 +812,7 @@ func testNotFound(t *testing.T, h *harness) {
 		{"MarkDropped", func() error { return s.MarkDropped(ctx, 999, "r") }},
 		{"RemoveWatch", func() error { return s.RemoveWatch(ctx, 999) }},
 		{"SetWatchPaused", func() error { return s.SetWatchPaused(ctx, 999, true, "r") }},
+		{"UpdateWatch", func() error { return s.UpdateWatch(ctx, store.Watch{ID: 999, Query: "q"}) }},
 	}
 	for _, c := range cases {
 		if err := c.call(); !errors.Is(err, store.ErrNotFound) {

@@ -1,0 +1,72 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/newshound/newshound/feeds"
+)
+
+// discoverFeeds prints what src is: a feed (with its title), or a web
+// page and the feeds it announces or links to, each with its title. src is
+// a URL or a local HTML file. Not reaching the page at all (DNS, a refused
+// connection, an HTTP error) is told apart from a page without feeds; both
+// are errors.
+func discoverFeeds(ctx context.Context, f *feeds.Fetcher, src string, now time.Time, out io.Writer) error {
+	found, err := feeds.Find(ctx, f, feeds.NewParser(), feeds.Request{URL: sourceURL(src), AllowFile: true}, now, feeds.AllLinks)
+	if err != nil {
+		return fmt.Errorf("could not read %s: %s", src, readProblem(err))
+	}
+	if found.Feed != nil {
+		fmt.Fprintf(out, "%s is a feed: %s (%s)\n", found.URL, titleOrNone(found.Feed.Title), plural(len(found.Feed.Items), "item"))
+		return nil
+	}
+	if len(found.Links) > 0 {
+		fmt.Fprintf(out, "%s links to %s:\n", found.URL, plural(len(found.Links), "feed"))
+		for _, l := range found.Links {
+			how := ""
+			if !l.Announced {
+				how = "  (a link in the page)"
+			}
+			fmt.Fprintf(out, "  %s\n    %s%s\n", titleOrNone(l.Title()), l.URL, how)
+		}
+	}
+	if len(found.Broken) > 0 {
+		fmt.Fprintf(out, "%s announces %s that could not be read:\n", found.URL, plural(len(found.Broken), "feed"))
+		for _, l := range found.Broken {
+			fmt.Fprintf(out, "  %s\n    %s: %v\n", titleOrNone(l.Title()), l.URL, l.Err)
+		}
+	}
+	if len(found.Links) == 0 {
+		return fmt.Errorf("no feeds found: %s is a web page that neither announces a feed nor links to one", found.URL)
+	}
+	return nil
+}
+
+// readProblem says why a URL could not be read, naming a network failure
+// as such so it is not mistaken for a page without feeds.
+func readProblem(err error) string {
+	var fe *feeds.Error
+	if !errors.As(err, &fe) {
+		return err.Error()
+	}
+	switch fe.Kind {
+	case feeds.Network, feeds.Timeout:
+		return fmt.Sprintf("network error (%v); the page was not reached, so whether it has feeds is unknown", err)
+	case feeds.Blocked:
+		return fmt.Sprintf("%v; to allow it here, give --config with a config that sets it", err)
+	case feeds.Parse:
+		return fmt.Sprintf("neither a feed nor a web page (%v)", err)
+	}
+	return err.Error()
+}
+
+func titleOrNone(title string) string {
+	if title == "" {
+		return "(untitled)"
+	}
+	return title
+}

@@ -1,0 +1,153 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// commandHelp is what `newshound COMMAND --help` prints to stdout: what
+// the command does in one line, how to call it, an example, and its flags.
+type commandHelp struct {
+	name    string // "check", "feeds import"
+	summary string // one line: what it does
+	usage   string // the synopsis, without "newshound "
+	example string // one command line a user can copy
+}
+
+// helps are the commands' help texts, by name.
+var helps = map[string]commandHelp{
+	"run": {
+		name: "run", summary: "Poll the config's feeds and deliver alerts until stopped (or once, with --once).",
+		usage:   "run [--config] FILE [--once] [--metrics ADDR] [--log-level LEVEL]",
+		example: "newshound run newshound.yaml --metrics 127.0.0.1:9108",
+	},
+	"check": {
+		name: "check", summary: "Validate a config file: every problem as FILE:line:col, exit 1 on any.",
+		usage:   "check [--config] FILE",
+		example: "newshound check newshound.yaml",
+	},
+	"status": {
+		name: "status", summary: "Show each feed's last success, problem and next poll, and each destination's backlog.",
+		usage:   "status [--config] FILE [--json]",
+		example: "newshound status newshound.yaml",
+	},
+	"preview": {
+		name: "preview", summary: "Show which items of these feeds match a query, with the matched words.",
+		usage:   "preview --query Q [--json] [--config FILE [--render SUBSCRIPTION[@DESTINATION]]] FEED_URL_OR_FILE...",
+		example: `newshound preview --query 'aleppo AND (ceasefire OR truce)' https://feeds.example.org/world.xml`,
+	},
+	"send-test": {
+		name: "send-test", summary: "Post a sample alert to one destination and say what it answered.",
+		usage:   "send-test [--config] FILE --destination NAME",
+		example: "newshound send-test newshound.yaml --destination desk",
+	},
+	"feeds import": {
+		name: "feeds import", summary: "Print an OPML file's feeds as config YAML, keeping titles and folders.",
+		usage:   "feeds import FILE.opml",
+		example: "newshound feeds import subscriptions.opml >> newshound.yaml",
+	},
+	"feeds export": {
+		name: "feeds export", summary: "Print the config's feeds as OPML, for a feed reader.",
+		usage:   "feeds export [--config] FILE",
+		example: "newshound feeds export newshound.yaml > feeds.opml",
+	},
+	"feeds discover": {
+		name: "feeds discover", summary: "List the feeds a web page (a URL or a saved HTML file) links to, with their titles.",
+		usage:   "feeds discover [--config FILE] URL_OR_FILE",
+		example: "newshound feeds discover https://www.example.org/news/",
+	},
+	"version": {
+		name: "version", summary: "Print newshound's version.",
+		usage: "version", example: "newshound version",
+	},
+}
+
+// flags is a command's flag set and its help.
+type flags struct {
+	*flag.FlagSet
+	help commandHelp
+	out  io.Writer // where --help goes
+}
+
+// newFlags returns the flag set of the named command. The flag package's
+// own output is discarded: a bad flag comes back as a usageError that run
+// prints, and --help goes to out.
+func newFlags(name string, out io.Writer) *flags {
+	h, ok := helps[name]
+	if !ok {
+		panic("newshound: no help for command " + name) // a programming error, caught by TestEveryCommandHasHelp
+	}
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	return &flags{FlagSet: fs, help: h, out: out}
+}
+
+// parse parses flags wherever they stand among the arguments (`preview
+// FEED --query Q` as well as `preview --query Q FEED`); the other
+// arguments are left where fs.Args() finds them. --help prints the help
+// and returns flag.ErrHelp.
+func (f *flags) parse(args []string) error {
+	var positional []string
+	for {
+		if err := f.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				f.printHelp()
+				return err
+			}
+			return usageError{fmt.Sprintf("%v (see 'newshound %s --help')", err, f.help.name)}
+		}
+		rest := f.Args()
+		if len(rest) == 0 {
+			break
+		}
+		if rest[0] == "--" {
+			positional = append(positional, rest[1:]...)
+			break
+		}
+		positional = append(positional, rest[0])
+		args = rest[1:]
+	}
+	_ = f.Parse(append([]string{"--"}, positional...))
+	return nil
+}
+
+func (f *flags) printHelp() {
+	h := f.help
+	fmt.Fprintf(f.out, "%s\n\nUsage:\n  newshound %s\n\nExample:\n  %s\n", h.summary, h.usage, h.example)
+	hasFlags := false
+	f.VisitAll(func(*flag.Flag) { hasFlags = true })
+	if hasFlags {
+		fmt.Fprint(f.out, "\nFlags:\n")
+		f.SetOutput(f.out)
+		f.PrintDefaults()
+		f.SetOutput(io.Discard)
+	}
+}
+
+// set reports whether the flag called name was given on the command line.
+func (f *flags) set(name string) bool {
+	given := false
+	f.Visit(func(fl *flag.Flag) { given = given || fl.Name == name })
+	return given
+}
+
+// configPath is the config file a command works on: a positional
+// argument, or --config, or its default. Both given and different is an
+// error, as is more than one positional argument: a path on the command
+// line is never silently ignored.
+func (f *flags) configPath(flagValue string) (string, error) {
+	switch args := f.Args(); {
+	case len(args) == 0:
+		return flagValue, nil
+	case len(args) > 1:
+		return "", usageError{fmt.Sprintf("takes one config file, got %d arguments: %s", len(args), strings.Join(args, " "))}
+	case f.set("config") && flagValue != args[0]:
+		return "", usageError{fmt.Sprintf("two config files given: --config %s and %s; give one", flagValue, args[0])}
+	default:
+		return args[0], nil
+	}
+}
