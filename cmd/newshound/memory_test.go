@@ -27,7 +27,7 @@ func hostileBodies() map[string][]byte {
 	}
 	rss := `<?xml version="1.0"?><rss version="2.0"><channel><title>x</title>`
 	out := map[string][]byte{
-		"deep-elements": fill(rss+`<item><title>deep</title><description>`, "<a>", "</description></item></channel></rss>"),
+		"deep-elements":  fill(rss+`<item><title>deep</title><description>`, "<a>", "</description></item></channel></rss>"),
 		"deep-extension": fill(rss+`<item><title>deep</title><x:e xmlns:x="urn:x">`, "<x:e>", "</x:e></item></channel></rss>"),
 		"tiny-items":     fill(rss, "<item><title>t</title></item>", "</channel></rss>"),
 		"many-elements":  fill(rss+`<item><title>wide</title>`, "<category>c</category>", "</item></channel></rss>"),
