@@ -41,6 +41,7 @@ type Subscription struct {
 	MaxAge       time.Duration // older dated items are not posted; 0: no limit
 	Color        int
 	MentionRole  string
+	Delivery     Delivery // when its alerts go out; the zero value is instant
 }
 
 // Catalog is an immutable snapshot of what the service watches: the feeds,

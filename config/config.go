@@ -118,6 +118,7 @@ type Subscription struct {
 	MaxAge      time.Duration // 0 = no age limit
 	Color       int           // embed colour, 0xRRGGBB; 0 = default
 	MentionRole string        // role id to ping; empty = no ping
+	Delivery    Delivery      // when alerts go out; the zero value is instant (see delivery.go)
 	Line        int
 	// QueryLine and QueryCol locate the query's first character (1-based,
 	// columns in characters), so a problem at character i of a one-line

@@ -136,6 +136,7 @@ func (d *decoder) subscription(n *yaml.Node, df Defaults) (s Subscription, name 
 		"destination": func(v *yaml.Node) { setIf(&s.Destination)(d.name("destination", v)); dest = posOf(v) },
 		"backfill":    func(v *yaml.Node) { setIf(&s.Backfill)(d.integer("backfill", v, 0)) },
 		"max_age":     func(v *yaml.Node) { setIf(&s.MaxAge)(d.duration("max_age", v)) },
+		"delivery":    func(v *yaml.Node) { s.Delivery = d.delivery(v) },
 		"color":       func(v *yaml.Node) { setIf(&s.Color)(d.color(v)) },
 		"mention_role": func(v *yaml.Node) {
 			setIf(&s.MentionRole)(d.snowflake("mention_role", v))
