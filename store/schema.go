@@ -107,6 +107,12 @@ var sqliteMigrations = []migration{
 		`DROP INDEX alerts_created`,
 		`CREATE INDEX alerts_enqueued ON alerts (enqueued_at)`,
 	}},
+	{6, "held alerts: digests, quiet hours, hourly caps", []string{
+		`ALTER TABLE alerts ADD COLUMN hold_until INTEGER NOT NULL DEFAULT 0`,
+		`ALTER TABLE alerts ADD COLUMN digest TEXT NOT NULL DEFAULT ''`,
+		`CREATE INDEX alerts_digest ON alerts (destination, digest) WHERE delivered_at = 0 AND NOT dropped AND digest <> ''`,
+		`CREATE INDEX alerts_subscription ON alerts (subscription, enqueued_at)`,
+	}},
 }
 
 var postgresMigrations = []migration{
@@ -198,5 +204,11 @@ var postgresMigrations = []migration{
 		`UPDATE alerts SET enqueued_at = GREATEST(created_at, delivered_at)`,
 		`DROP INDEX alerts_created`,
 		`CREATE INDEX alerts_enqueued ON alerts (enqueued_at)`,
+	}},
+	{6, "held alerts: digests, quiet hours, hourly caps", []string{
+		`ALTER TABLE alerts ADD COLUMN hold_until BIGINT NOT NULL DEFAULT 0`,
+		`ALTER TABLE alerts ADD COLUMN digest TEXT NOT NULL DEFAULT ''`,
+		`CREATE INDEX alerts_digest ON alerts (destination, digest) WHERE delivered_at = 0 AND NOT dropped AND digest <> ''`,
+		`CREATE INDEX alerts_subscription ON alerts (subscription, enqueued_at)`,
 	}},
 }
