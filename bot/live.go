@@ -92,6 +92,7 @@ func (l *live) catalogEntries(cfg *config.Live, watches []store.Watch) ([]alert.
 		subs = append(subs, alert.Subscription{
 			ID: configSubID(c.Name), Name: c.Name, Query: c.Query, Feeds: c.Feeds, AllFileFeeds: len(c.Feeds) == 0,
 			Destination: c.Destination, Backfill: c.Backfill, MaxAge: c.MaxAge, Color: c.Color, MentionRole: c.MentionRole,
+			Delivery: deliveryOf(c.Delivery),
 		})
 	}
 	seen := map[string]bool{}

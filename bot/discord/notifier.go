@@ -47,7 +47,7 @@ func NewChannelNotifier(s *discordgo.Session, channelID string, lim *Limiter) no
 // Send posts the message once: the nonce with enforce_nonce makes Discord
 // return the earlier message when a retry repeats a post it already took.
 func (n *ChannelNotifier) Send(ctx context.Context, m notify.Message) (notify.Receipt, error) {
-	embeds, err := RenderEmbeds(m.Alerts)
+	embeds, err := messageEmbeds(m)
 	if err != nil {
 		return notify.Receipt{}, err
 	}
@@ -84,7 +84,7 @@ func (n *ChannelNotifier) Find(ctx context.Context, m notify.Message) (notify.Re
 // cannot be told apart from others: not found.
 func findPosted(ctx context.Context, s *discordgo.Session, lim *Limiter, channelID string, m notify.Message, gone func(int) string) (notify.Receipt, bool, error) {
 	for _, a := range m.Alerts {
-		if a.Link == "" {
+		if a.Link == "" && m.Digest == nil { // a digest is found by its title and time
 			return notify.Receipt{}, false, nil
 		}
 	}
@@ -106,6 +106,9 @@ func findPosted(ctx context.Context, s *discordgo.Session, lim *Limiter, channel
 }
 
 func carriesAll(msg *discordgo.Message, m notify.Message) bool {
+	if m.Digest != nil {
+		return carriesDigest(msg, m)
+	}
 	for _, a := range m.Alerts {
 		if !slices.ContainsFunc(msg.Embeds, func(e *discordgo.MessageEmbed) bool { return e.URL == a.Link }) {
 			return false
@@ -164,7 +167,7 @@ func sessionAPIBase(s *discordgo.Session) string {
 // Send executes the webhook with wait=true so Discord answers with the
 // message and its id. Webhooks ignore nonces.
 func (n *WebhookNotifier) Send(ctx context.Context, m notify.Message) (notify.Receipt, error) {
-	embeds, err := RenderEmbeds(m.Alerts)
+	embeds, err := messageEmbeds(m)
 	if err != nil {
 		return notify.Receipt{}, err
 	}

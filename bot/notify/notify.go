@@ -20,6 +20,11 @@ import (
 type Message struct {
 	Nonce  string // at most 25 characters
 	Alerts []alert.Alert
+	// Digest, when set, makes the message a digest: alerts that were held
+	// (a digest schedule, quiet hours, an hourly cap) sent together, newest
+	// first, as many as there are; the notifier shows what its destination
+	// holds and counts the rest ("and N more").
+	Digest *Digest
 }
 
 // MaxBurst is the most alerts one message carries (Discord's 10 embeds).
