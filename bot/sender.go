@@ -147,8 +147,8 @@ func (s *sender) deliverDestination(ctx context.Context, dest string) error {
 			return err
 		}
 		batches, err := s.batch(ctx, pending)
-		if err != nil {
-			return err
+		if err != nil || len(batches) == 0 {
+			return err // none: nothing here was ready after all; the next pass looks again
 		}
 		for _, b := range batches {
 			if sent[b[0].Batch] {

@@ -45,8 +45,10 @@ func digestTitle(d *Digest) string {
 	if d.Stories == 1 {
 		noun = "story"
 	}
+	// A daily digest covers up to 25 hours (a DST change): "since 08:00"
+	// still reads right. Longer periods name the day.
 	since := d.Since.Format("15:04")
-	if d.Until.Sub(d.Since) > 24*time.Hour {
+	if d.Until.Sub(d.Since) > 25*time.Hour {
 		since = d.Since.Format("2 Jan 15:04")
 	}
 	switch d.Kind {
