@@ -111,7 +111,7 @@ var sqliteMigrations = []migration{
 		`ALTER TABLE alerts ADD COLUMN hold_until INTEGER NOT NULL DEFAULT 0`,
 		`ALTER TABLE alerts ADD COLUMN digest TEXT NOT NULL DEFAULT ''`,
 		`CREATE INDEX alerts_digest ON alerts (destination, digest) WHERE delivered_at = 0 AND NOT dropped AND digest <> ''`,
-		`CREATE INDEX alerts_subscription ON alerts (subscription, enqueued_at)`,
+		`CREATE INDEX alerts_subscription ON alerts (subscription, hold_until, enqueued_at)`,
 	}},
 }
 
@@ -209,6 +209,6 @@ var postgresMigrations = []migration{
 		`ALTER TABLE alerts ADD COLUMN hold_until BIGINT NOT NULL DEFAULT 0`,
 		`ALTER TABLE alerts ADD COLUMN digest TEXT NOT NULL DEFAULT ''`,
 		`CREATE INDEX alerts_digest ON alerts (destination, digest) WHERE delivered_at = 0 AND NOT dropped AND digest <> ''`,
-		`CREATE INDEX alerts_subscription ON alerts (subscription, enqueued_at)`,
+		`CREATE INDEX alerts_subscription ON alerts (subscription, hold_until, enqueued_at)`,
 	}},
 }
