@@ -10,7 +10,8 @@ import (
 // Delivery says when a subscription's alerts may go out. The zero value is
 // instant delivery: each alert as soon as it is found.
 type Delivery struct {
-	// Digest, when set, holds every alert for the next scheduled digest.
+	// Digest, when set to a schedule with a time, holds every alert for
+	// the next scheduled digest.
 	Digest *DigestSchedule
 	// Quiet, when set, holds alerts found inside the window until it ends.
 	Quiet *QuietHours
@@ -93,7 +94,7 @@ func (d Delivery) Release(subID string, now time.Time, sentThisHour int) Release
 	t := now.In(d.location())
 	var k DigestKey
 	switch {
-	case d.Digest != nil:
+	case d.Digest.valid():
 		k = DigestKey{Kind: KindDigest, Since: d.Digest.previous(t), Until: d.Digest.next(t)}
 	case d.Quiet != nil && d.Quiet.contains(t):
 		return Release{DigestKey{Kind: KindQuiet, Subscription: subID, Since: d.Quiet.start(t), Until: d.Quiet.end(t)}}
@@ -128,6 +129,20 @@ func hourStart(t time.Time) time.Time {
 	return t.Add(-within)
 }
 
+// valid reports whether s names any time of day. Config refuses a
+// schedule without one; a digest without a schedule is instant delivery.
+func (s *DigestSchedule) valid() bool {
+	if s == nil {
+		return false
+	}
+	for _, c := range s.At {
+		if c.Hour < 0 || c.Hour > 23 || c.Minute < 0 || c.Minute > 59 {
+			return false
+		}
+	}
+	return len(s.At) > 0 || (s.Every > 0 && s.Every <= 24*time.Hour)
+}
+
 // next is the first digest time strictly after t (t in the schedule's
 // zone). time.Date keeps wall-clock times right across DST changes: 08:00
 // stays 08:00 local whether the day has 23, 24 or 25 hours.
@@ -139,7 +154,7 @@ func (s *DigestSchedule) next(t time.Time) time.Time {
 			}
 		}
 	}
-	panic("alert: digest schedule has no time within two days") // config refuses an empty schedule
+	panic("alert: digest schedule has no time within two days") // unreachable for a valid schedule
 }
 
 // previous is the last digest time at or before t.

@@ -64,6 +64,7 @@ func TestDeliveryRelease(t *testing.T) {
 			wantKind: KindQuiet, wantSince: at(time.UTC, 2026, 12, 2, 12, 0), wantUntil: at(time.UTC, 2026, 12, 2, 13, 0)},
 		{name: "digest time inside quiet hours moves to their end", d: Delivery{Digest: &DigestSchedule{At: []TimeOfDay{{23, 0}}}, Quiet: night, Location: berlin},
 			now: at(berlin, 2026, 12, 2, 12, 0), wantKind: KindDigest, wantSince: at(berlin, 2026, 12, 1, 23, 0), wantUntil: at(berlin, 2026, 12, 3, 7, 0)},
+		{name: "a digest without a schedule is instant", d: Delivery{Digest: &DigestSchedule{}}, now: at(time.UTC, 2026, 12, 2, 10, 0)},
 		{name: "under the cap", d: Delivery{MaxPerHour: 2}, now: at(time.UTC, 2026, 12, 2, 10, 20), sent: 1},
 		{name: "at the cap", d: Delivery{MaxPerHour: 2}, now: at(time.UTC, 2026, 12, 2, 10, 20), sent: 2,
 			wantKind: KindCapped, wantSince: at(time.UTC, 2026, 12, 2, 10, 0), wantUntil: at(time.UTC, 2026, 12, 2, 11, 0)},
