@@ -89,7 +89,7 @@ func (r Release) Held() bool { return !r.Key.Until.IsZero() }
 // by one so far in now's clock hour (it matters only with MaxPerHour).
 // A digest goes out at the next scheduled time strictly after now, so an
 // alert is never added to a digest whose time has come; a release that
-// falls inside quiet hours moves to their end.
+// falls inside quiet hours joins the digest sent when they end.
 func (d Delivery) Release(subID string, now time.Time, sentThisHour int) Release {
 	t := now.In(d.location())
 	var k DigestKey
@@ -104,10 +104,13 @@ func (d Delivery) Release(subID string, now time.Time, sentThisHour int) Release
 	default:
 		return Release{}
 	}
-	k.Subscription = subID
 	if d.Quiet != nil && d.Quiet.contains(k.Until) {
-		k.Until = d.Quiet.end(k.Until)
+		// Every release that falls in one quiet window joins that
+		// window's digest: one message when it ends, not one per
+		// schedule slot or hour it swallowed.
+		k = DigestKey{Kind: KindQuiet, Since: d.Quiet.start(k.Until), Until: d.Quiet.end(k.Until)}
 	}
+	k.Subscription = subID
 	return Release{k}
 }
 

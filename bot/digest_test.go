@@ -150,7 +150,7 @@ func TestQuietHoursHoldAndRelease(t *testing.T) {
 	if titles := messageTitles(got[0]); !slices.Equal(titles, []string{"Aleppo night", "Aleppo late"}) {
 		t.Errorf("quiet-hours digest lists %q, want the night's two, newest first", titles)
 	}
-	if got, want := got[0].Digest.Title, "After quiet hours: aleppo — 2 stories since 22:00"; got != want {
+	if got, want := got[0].Digest.Title, "Quiet hours 22:00–07:00: aleppo — 2 stories"; got != want {
 		t.Errorf("title %q, want %q", got, want)
 	}
 	if got := publish(13, "Aleppo morning", at(2, 7, 1)); len(got) != 1 || got[0].Digest != nil {

@@ -53,7 +53,9 @@ func digestTitle(d *Digest) string {
 	}
 	switch d.Kind {
 	case alert.KindQuiet:
-		return fmt.Sprintf("After quiet hours: %s — %d %s since %s", d.Subscription, d.Stories, noun, since)
+		// Stories found just before the window whose slot fell inside it
+		// are here too: name the window, not a start.
+		return fmt.Sprintf("Quiet hours %s–%s: %s — %d %s", d.Since.Format("15:04"), d.Until.Format("15:04"), d.Subscription, d.Stories, noun)
 	case alert.KindCapped:
 		return fmt.Sprintf("Also matched: %s — %d more %s since %s", d.Subscription, d.Stories, noun, since)
 	}
