@@ -226,7 +226,7 @@ func TestMissedDigestSendsOnStartOnce(t *testing.T) {
 	h.clock = time.Date(2026, 12, 2, 6, 0, 0, 0, time.UTC)
 	h.afterFirstSight()
 	var items []testItem
-	for i := range 30 { // more than a burst and a page of the outbox would hold
+	for i := range 130 { // more than a burst and a page (100) of the outbox hold
 		items = append(items, item(10+i, fmt.Sprintf("Aleppo story %d", i), h.clock))
 	}
 	h.write("wire.xml", items...)
@@ -248,8 +248,8 @@ func TestMissedDigestSendsOnStartOnce(t *testing.T) {
 	h.clock = h.clock.Add(time.Minute)
 	h.runOnce()
 	got := h.rec.since(&read)
-	if len(got) != 1 || got[0].Digest == nil || len(got[0].Alerts) != 30 {
-		t.Fatalf("after the restart: %d messages, want one digest of 30", len(got))
+	if len(got) != 1 || got[0].Digest == nil || len(got[0].Alerts) != 130 {
+		t.Fatalf("after the restart: %d messages, want one digest of 130", len(got))
 	}
 	if !strings.HasSuffix(got[0].Nonce, "d") {
 		t.Errorf("nonce %q, want a digest batch", got[0].Nonce)
