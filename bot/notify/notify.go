@@ -13,8 +13,8 @@ import (
 	"github.com/newshound/newshound/alert"
 )
 
-// Message is one message to post: one alert, or a burst of up to
-// MaxBurst alerts for one destination sent together. Nonce is derived from
+// Message is one message to post: one alert, a burst of up to MaxBurst
+// alerts for one destination sent together, or a digest (any number). Nonce is derived from
 // the outbox rows and is the same on every retry of this message, so a
 // destination that honours nonces posts it once.
 type Message struct {
