@@ -14,9 +14,9 @@ import (
 )
 
 // Message is one message to post: one alert, a burst of up to MaxBurst
-// alerts for one destination sent together, or a digest (any number). Nonce is derived from
-// the outbox rows and is the same on every retry of this message, so a
-// destination that honours nonces posts it once.
+// alerts for one destination sent together, or a digest (any number).
+// Nonce is derived from the outbox rows and is the same on every retry of
+// this message, so a destination that honours nonces posts it once.
 type Message struct {
 	Nonce  string // at most 25 characters
 	Alerts []alert.Alert
@@ -27,7 +27,7 @@ type Message struct {
 	Digest *Digest
 }
 
-// MaxBurst is the most alerts one message carries (Discord's 10 embeds).
+// MaxBurst is the most alerts a burst carries (Discord's 10 embeds).
 const MaxBurst = 10
 
 // Receipt is what a destination returned for a delivered message.
