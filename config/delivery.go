@@ -38,7 +38,8 @@ type Delivery struct {
 	QuietHours *TimeWindow
 	// MaxPerHour caps the alerts posted one by one in a clock hour; the
 	// rest wait for an "also matched" digest at the end of the hour. 0 means
-	// no cap (the key left out); the key itself must be at least 1.
+	// no cap (the key left out); the key itself must be at least 1. A
+	// digest subscription is not capped: a digest is one message.
 	MaxPerHour int
 	Line       int // of the delivery key
 }
