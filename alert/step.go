@@ -31,6 +31,8 @@ type Entry struct {
 	DedupeKeys []string
 	Alert      Alert
 	CreatedAt  time.Time // the item's published (or first-seen) time
+	// Release says whether the alert waits for a digest (set by Schedule).
+	Release Release
 }
 
 // Result is what a step decided, with the counts a log line reports.

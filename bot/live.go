@@ -129,6 +129,7 @@ func configSubscriptions(c config.Subscription) []alert.Subscription {
 		s := alert.Subscription{
 			ID: id, Name: c.Name, Query: c.Query, Feeds: c.Feeds, AllFileFeeds: len(c.Feeds) == 0,
 			Destination: t.Destination, Backfill: c.Backfill, MaxAge: c.MaxAge, Color: c.Color, MentionRole: c.MentionRole,
+			Delivery: deliveryOf(c.Delivery),
 		}
 		if t.Format != (config.Format{}) { // formats are Discord's
 			format := alert.Format(t.Format)

@@ -37,6 +37,7 @@ type poller struct {
 	beat         heartbeat
 	feeds        feedHealth
 	count        passCount
+	capped       capLog // max_per_hour reported, per subscription and hour
 }
 
 // passCount counts what polls did, for run --once's summary.
@@ -333,9 +334,13 @@ func (p *poller) recordItems(ctx context.Context, f *alert.Feed, st store.FeedSt
 	p.reschedule(f, &st, feeds.Outcome{Changed: len(unseen) > 0, FeedMinInterval: feed.MinInterval, CacheMaxAge: cacheMaxAge}, now)
 	fresh := unseenItems(feed.Items, unseen)
 	feeds.FillText(fresh) // a lazy parser left the text of items already seen unread
-	res := p.live.catalog().Alerts(alert.Input{
+	cat := p.live.catalog()
+	res := cat.Alerts(alert.Input{
 		FeedID: f.ID, FeedTitle: feed.Title, Items: fresh, FirstSight: firstSight, Now: now,
 	})
+	if err := p.hold(ctx, cat, res.Entries, now); err != nil {
+		return time.Time{}, err
+	}
 	n, err := p.store.CommitPoll(ctx, f.ID, store.Poll{State: st, Keys: keys, Alerts: outboxRows(res.Entries)})
 	if err != nil {
 		return time.Time{}, err
@@ -371,6 +376,9 @@ func outboxRows(entries []alert.Entry) []store.Alert {
 		rows[i] = store.Alert{
 			Destination: e.Destination, Subscription: e.Subscription, FeedID: e.FeedID, ItemKey: e.ItemKey,
 			DedupeKeys: e.DedupeKeys, Payload: alert.Encode(e.Alert), CreatedAt: e.CreatedAt,
+		}
+		if e.Release.Held() {
+			rows[i].HoldUntil, rows[i].Digest = e.Release.Key.Until, e.Release.Key.String()
 		}
 	}
 	return rows

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -146,8 +147,8 @@ func (s *sender) deliverDestination(ctx context.Context, dest string) error {
 			return err
 		}
 		batches, err := s.batch(ctx, pending)
-		if err != nil {
-			return err
+		if err != nil || len(batches) == 0 {
+			return err // none: nothing here was ready after all; the next pass looks again
 		}
 		for _, b := range batches {
 			if sent[b[0].Batch] {
@@ -165,10 +166,11 @@ func (s *sender) deliverDestination(ctx context.Context, dest string) error {
 // duePrefix returns the oldest pending alerts of dest that are due, in
 // order, stopping at the first that is not due yet: a destination that asked
 // to wait gets its alerts in their original order when it is ready, not the
-// newer ones first.
+// newer ones first. Alerts held for a later digest are skipped, not waited
+// for.
 func (s *sender) duePrefix(ctx context.Context, dest string) ([]store.Alert, error) {
 	now := s.now()
-	pending, err := s.store.PendingAlerts(ctx, dest, now.Add(100*365*24*time.Hour), 100)
+	pending, err := s.store.DueAlerts(ctx, dest, now, 100)
 	if err != nil {
 		return nil, err
 	}
@@ -188,7 +190,14 @@ func (s *sender) batch(ctx context.Context, pending []store.Alert) ([][]store.Al
 	var out [][]store.Alert
 	index := map[string]int{}
 	var fresh []store.Alert
+	var digests []store.Alert // the first row of each released digest
 	for _, a := range pending {
+		if a.Batch == "" && a.Digest != "" {
+			if !slices.ContainsFunc(digests, func(d store.Alert) bool { return d.Digest == a.Digest }) {
+				digests = append(digests, a)
+			}
+			continue
+		}
 		if a.Batch == "" {
 			fresh = append(fresh, a)
 			continue
@@ -199,6 +208,10 @@ func (s *sender) batch(ctx context.Context, pending []store.Alert) ([][]store.Al
 		}
 		index[a.Batch] = len(out)
 		out = append(out, []store.Alert{a})
+	}
+	out, err := s.batchDigests(ctx, out, digests)
+	if err != nil {
+		return nil, err
 	}
 	size := 1
 	if len(fresh) > s.burst {
@@ -250,6 +263,9 @@ func (s *sender) sendBatch(ctx context.Context, dest string, n notify.Notifier, 
 	}
 	if len(msg.Alerts) == 0 {
 		return false
+	}
+	if b[0].Digest != "" {
+		msg.Digest = s.digestOf(b[0].Digest, msg.Alerts)
 	}
 	if receipt, found, err := s.findGhost(ctx, n, msg, b); err != nil {
 		return s.handleSendError(ctx, rec, dest, b, err)

@@ -133,6 +133,7 @@ type Subscription struct {
 	// each Target's Format; 0 = none given.
 	Color       int
 	MentionRole string // role id to ping; empty = no ping
+	Delivery    Delivery      // when alerts go out; the zero value is instant (see delivery.go)
 	Line        int
 	// QueryLine and QueryCol locate the query's first character (1-based,
 	// columns in characters), so a problem at character i of a one-line

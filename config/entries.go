@@ -145,6 +145,7 @@ func (d *decoder) subscription(n *yaml.Node, df Defaults) (s Subscription, sp su
 		"destination": func(v *yaml.Node) { s.Targets, sp.dests = d.destinationRefs(v) },
 		"backfill":    func(v *yaml.Node) { setIf(&s.Backfill)(d.integer("backfill", v, 0)) },
 		"max_age":     func(v *yaml.Node) { setIf(&s.MaxAge)(d.duration("max_age", v)) },
+		"delivery":    func(v *yaml.Node) { s.Delivery = d.delivery(v) },
 		"color":       func(v *yaml.Node) { setIf(&s.Color)(d.color(v)); sp.color = v },
 		"format":      func(v *yaml.Node) { sp.format, sp.formatAt = d.format(v), posOf(v) },
 		"mention_role": func(v *yaml.Node) {

@@ -43,6 +43,9 @@ type dialect struct {
 	recordChunkDedupe string
 
 	pendingAlerts       string
+	dueAlerts           string
+	digestAlerts        string
+	countUnheld         string
 	pendingDestinations string
 	outboxStats         string
 	assignBatch         string
@@ -62,12 +65,13 @@ type dialect struct {
 }
 
 const alertColumns = `id, destination, subscription, feed_id, item_key, dedupe_keys, payload,
-	created_at, batch, attempts, next_attempt, last_error, delivered_at, message_id, dropped, enqueued_at`
+	created_at, batch, attempts, next_attempt, last_error, delivered_at, message_id, dropped, enqueued_at,
+	hold_until, digest`
 
 // insertAlertColumns are the columns insertAlerts fills, in the order of an
 // alert row followed by enqueued_at.
 const insertAlertColumns = `destination, subscription, feed_id, item_key, dedupe_keys, payload,
-	created_at, batch, attempts, next_attempt, last_error, enqueued_at`
+	created_at, batch, attempts, next_attempt, last_error, hold_until, digest, enqueued_at`
 
 const watchColumns = `id, guild_id, channel_id, feed_url, query, created_by, created_at, paused, pause_reason,
 	mention_role`
@@ -123,11 +127,18 @@ var commonQueries = dialect{
 	pendingAlerts: `SELECT ` + alertColumns + ` FROM alerts
 		WHERE destination = $1 AND delivered_at = 0 AND NOT dropped AND next_attempt <= $2
 		ORDER BY id LIMIT $3`,
+	dueAlerts: `SELECT ` + alertColumns + ` FROM alerts
+		WHERE destination = $1 AND delivered_at = 0 AND NOT dropped AND hold_until <= $2
+		ORDER BY id LIMIT $3`,
+	digestAlerts: `SELECT ` + alertColumns + ` FROM alerts
+		WHERE destination = $1 AND delivered_at = 0 AND NOT dropped AND digest = $2 AND digest <> ''
+		ORDER BY id`,
+	countUnheld: `SELECT COUNT(*) FROM alerts WHERE subscription = $1 AND enqueued_at >= $2 AND hold_until = 0`,
 	pendingDestinations: `SELECT DISTINCT destination FROM alerts
 		WHERE delivered_at = 0 AND NOT dropped ORDER BY destination`,
 	outboxStats: `SELECT p.destination, p.pending, p.oldest, a.attempts, a.last_error
 		FROM (SELECT destination, COUNT(*) AS pending, MIN(enqueued_at) AS oldest, MIN(id) AS first_id
-			FROM alerts WHERE delivered_at = 0 AND NOT dropped GROUP BY destination) p
+			FROM alerts WHERE delivered_at = 0 AND NOT dropped AND hold_until <= $1 GROUP BY destination) p
 		JOIN alerts a ON a.id = p.first_id
 		ORDER BY p.destination`,
 	assignBatch: `UPDATE alerts SET batch = $2
@@ -156,7 +167,7 @@ var sqliteDialect = withAlertInserts(commonQueries.expand("sqlite", sqliteMigrat
 	"json_each($N) AS j", "", ""),
 	`INSERT INTO alerts (`+insertAlertColumns+`)
 		SELECT j.value->>0, j.value->>1, j.value->>2, j.value->>3, j.value->>4, unhex(j.value->>5),
-			j.value->>6, j.value->>7, j.value->>8, j.value->>9, j.value->>10, $2
+			j.value->>6, j.value->>7, j.value->>8, j.value->>9, j.value->>10, j.value->>11, j.value->>12, $2
 		FROM json_each($1) AS j ORDER BY j.key`,
 	// The alerts just inserted are the $1 highest ids: SQLite write
 	// transactions exclude each other, and AUTOINCREMENT numbers one
@@ -179,7 +190,8 @@ var postgresDialect = withAlertInserts(commonQueries.expand("postgres", postgres
 	`WITH a AS (
 		INSERT INTO alerts (`+insertAlertColumns+`)
 		SELECT j.value->>0, j.value->>1, j.value->>2, j.value->>3, j.value->>4, decode(j.value->>5, 'hex'),
-			(j.value->>6)::bigint, j.value->>7, (j.value->>8)::int, (j.value->>9)::bigint, j.value->>10, $2::bigint
+			(j.value->>6)::bigint, j.value->>7, (j.value->>8)::int, (j.value->>9)::bigint, j.value->>10,
+			(j.value->>11)::bigint, j.value->>12, $2::bigint
 		FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS j(value, key) ORDER BY j.key
 		RETURNING id, destination, dedupe_keys)
 	INSERT INTO alert_dedupe (destination, dedupe_key, alert_id, created_at)

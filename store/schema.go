@@ -110,6 +110,12 @@ var sqliteMigrations = []migration{
 	{6, "a watch may ping a role", []string{
 		`ALTER TABLE watches ADD COLUMN mention_role TEXT NOT NULL DEFAULT ''`,
 	}},
+	{7, "held alerts: digests, quiet hours, hourly caps", []string{
+		`ALTER TABLE alerts ADD COLUMN hold_until INTEGER NOT NULL DEFAULT 0`,
+		`ALTER TABLE alerts ADD COLUMN digest TEXT NOT NULL DEFAULT ''`,
+		`CREATE INDEX alerts_digest ON alerts (destination, digest) WHERE delivered_at = 0 AND NOT dropped AND digest <> ''`,
+		`CREATE INDEX alerts_subscription ON alerts (subscription, hold_until, enqueued_at)`,
+	}},
 }
 
 var postgresMigrations = []migration{
@@ -204,5 +210,11 @@ var postgresMigrations = []migration{
 	}},
 	{6, "a watch may ping a role", []string{
 		`ALTER TABLE watches ADD COLUMN mention_role TEXT NOT NULL DEFAULT ''`,
+	}},
+	{7, "held alerts: digests, quiet hours, hourly caps", []string{
+		`ALTER TABLE alerts ADD COLUMN hold_until BIGINT NOT NULL DEFAULT 0`,
+		`ALTER TABLE alerts ADD COLUMN digest TEXT NOT NULL DEFAULT ''`,
+		`CREATE INDEX alerts_digest ON alerts (destination, digest) WHERE delivered_at = 0 AND NOT dropped AND digest <> ''`,
+		`CREATE INDEX alerts_subscription ON alerts (subscription, hold_until, enqueued_at)`,
 	}},
 }

@@ -400,7 +400,7 @@ func checkPoll(feedID string, p Poll) (FeedState, []string, error) {
 		if a.Destination == "" {
 			return FeedState{}, nil, fmt.Errorf("commit poll of %q: alert for item %q has no destination", feedID, a.ItemKey)
 		}
-		for _, text := range [][]string{{a.Destination, a.Subscription, a.FeedID, a.Batch, a.LastError}, a.DedupeKeys} {
+		for _, text := range [][]string{{a.Destination, a.Subscription, a.FeedID, a.Batch, a.LastError, a.Digest}, a.DedupeKeys} {
 			if i := slices.IndexFunc(text, func(v string) bool { return !utf8.ValidString(v) }); i >= 0 {
 				return FeedState{}, nil, fmt.Errorf("commit poll of %q: alert for item %q: %q is not valid UTF-8", feedID, a.ItemKey, text[i])
 			}
@@ -583,7 +583,7 @@ func (c *pollCommit) enqueue(ctx context.Context, alerts []Alert, chosen []int) 
 // alertRows encodes alerts as the JSON array of rows the insertAlerts
 // statement reads: [destination, subscription, feed_id, item_key,
 // dedupe_keys (a JSON text), payload (hex), created_at, batch, attempts,
-// next_attempt, last_error].
+// next_attempt, last_error, hold_until, digest].
 func (c *pollCommit) alertRows(alerts []Alert, chunk []int) (string, error) {
 	rows := make([][]any, len(chunk))
 	for i, idx := range chunk {
@@ -598,7 +598,7 @@ func (c *pollCommit) alertRows(alerts []Alert, chunk []int) (string, error) {
 		}
 		rows[i] = []any{a.Destination, a.Subscription, a.FeedID, a.ItemKey, dedupe,
 			hex.EncodeToString(a.Payload), toMicro(created), a.Batch, a.Attempts,
-			toMicro(a.NextAttempt), a.LastError}
+			toMicro(a.NextAttempt), a.LastError, toMicro(a.HoldUntil), a.Digest}
 	}
 	b, err := json.Marshal(rows)
 	return string(b), err
@@ -622,6 +622,44 @@ func (s *sqlStore) PendingAlerts(ctx context.Context, destination string, now ti
 	return alerts, nil
 }
 
+// DueAlerts returns the undelivered, undropped alerts of destination not
+// held past now, oldest (lowest id) first, whatever their NextAttempt. A
+// limit of zero or less means no limit.
+func (s *sqlStore) DueAlerts(ctx context.Context, destination string, now time.Time, limit int) ([]Alert, error) {
+	if limit <= 0 {
+		limit = math.MaxInt32
+	}
+	return s.alerts(ctx, fmt.Sprintf("due alerts for %q", destination), s.q.dueAlerts, destination, toMicro(now), limit)
+}
+
+// DigestAlerts returns the undelivered, undropped alerts of destination
+// whose Digest is digest, oldest first; none for an empty digest.
+func (s *sqlStore) DigestAlerts(ctx context.Context, destination, digest string) ([]Alert, error) {
+	return s.alerts(ctx, fmt.Sprintf("alerts of digest %q for %q", digest, destination), s.q.digestAlerts, destination, digest)
+}
+
+// CountUnheld counts subscription's alerts enqueued at or after since
+// with no HoldUntil, delivered or not.
+func (s *sqlStore) CountUnheld(ctx context.Context, subscription string, since time.Time) (int, error) {
+	var n int
+	if err := s.queryRow(ctx, s.q.countUnheld, subscription, toMicro(since)).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count alerts of %q since %s: %w", subscription, since.Format(time.RFC3339), err)
+	}
+	return n, nil
+}
+
+func (s *sqlStore) alerts(ctx context.Context, what, query string, args ...any) ([]Alert, error) {
+	rows, err := s.query(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	alerts, err := scanAlerts(rows)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	return alerts, nil
+}
+
 // PendingDestinations lists, sorted, the destinations with undelivered,
 // undropped alerts.
 func (s *sqlStore) PendingDestinations(ctx context.Context) ([]string, error) {
@@ -634,7 +672,7 @@ func (s *sqlStore) PendingDestinations(ctx context.Context) ([]string, error) {
 
 // OutboxStats describes each destination's pending alerts.
 func (s *sqlStore) OutboxStats(ctx context.Context) ([]OutboxStats, error) {
-	rows, err := s.query(ctx, s.q.outboxStats)
+	rows, err := s.query(ctx, s.q.outboxStats, toMicro(s.now()))
 	if err != nil {
 		return nil, fmt.Errorf("outbox stats: %w", err)
 	}
@@ -816,17 +854,17 @@ func scanAlerts(rows *sql.Rows) ([]Alert, error) {
 	for rows.Next() {
 		var a Alert
 		var dedupe string
-		var created, next, delivered, enqueued int64
+		var created, next, delivered, enqueued, held int64
 		if err := rows.Scan(&a.ID, &a.Destination, &a.Subscription, &a.FeedID, &a.ItemKey, &dedupe,
 			&a.Payload, &created, &a.Batch, &a.Attempts, &next, &a.LastError, &delivered,
-			&a.MessageID, &a.Dropped, &enqueued); err != nil {
+			&a.MessageID, &a.Dropped, &enqueued, &held, &a.Digest); err != nil {
 			return nil, err
 		}
 		if err := json.Unmarshal([]byte(dedupe), &a.DedupeKeys); err != nil {
 			return nil, fmt.Errorf("alert %d: dedupe keys: %w", a.ID, err)
 		}
 		a.CreatedAt, a.NextAttempt, a.DeliveredAt = fromMicro(created), fromMicro(next), fromMicro(delivered)
-		a.EnqueuedAt = fromMicro(enqueued)
+		a.EnqueuedAt, a.HoldUntil = fromMicro(enqueued), fromMicro(held)
 		alerts = append(alerts, a)
 	}
 	return alerts, rows.Err()

@@ -74,6 +74,14 @@ type Alert struct {
 	DeliveredAt time.Time
 	MessageID   string
 	Dropped     bool
+
+	// HoldUntil keeps the alert back until then (a digest, quiet hours, an
+	// hourly cap); zero means it may go out at once. Held alerts do not
+	// hold up the destination's other alerts.
+	HoldUntil time.Time
+	// Digest names the digest a held alert goes out in: the destination's
+	// pending alerts with one Digest are sent as one message.
+	Digest string
 }
 
 // Poll is the result of one poll of one feed, committed atomically: the new
@@ -128,6 +136,16 @@ type Store interface {
 	// PendingAlerts returns undelivered, undropped alerts for destination
 	// whose NextAttempt is not after now, oldest first.
 	PendingAlerts(ctx context.Context, destination string, now time.Time, limit int) ([]Alert, error)
+	// DueAlerts returns undelivered, undropped alerts for destination that
+	// are not held past now (HoldUntil), oldest first, whatever their
+	// NextAttempt: the sender keeps a destination's order across retries.
+	DueAlerts(ctx context.Context, destination string, now time.Time, limit int) ([]Alert, error)
+	// DigestAlerts returns every undelivered, undropped alert of one
+	// digest of destination, oldest first.
+	DigestAlerts(ctx context.Context, destination, digest string) ([]Alert, error)
+	// CountUnheld counts subscription's alerts enqueued at or after since
+	// that were not held: those sent one by one (max_per_hour counts them).
+	CountUnheld(ctx context.Context, subscription string, since time.Time) (int, error)
 	// PendingDestinations lists destinations with undelivered alerts.
 	PendingDestinations(ctx context.Context) ([]string, error)
 	// OutboxStats describes each destination that has pending alerts.
@@ -154,7 +172,8 @@ type Store interface {
 }
 
 // OutboxStats is one destination's backlog: how many alerts wait, since
-// when, and what the first of them last ran into.
+// when, and what the first of them last ran into. Alerts held for a later
+// digest are not backlog and are not counted.
 type OutboxStats struct {
 	Destination    string
 	Pending        int

@@ -65,8 +65,15 @@ type forumOpener struct {
 	AllowedMentions *discordgo.MessageAllowedMentions `json:"allowed_mentions"`
 }
 
-// Send opens one post per alert of m.
+// Send opens one post per alert of m, or one post for a digest.
 func (n *ForumNotifier) Send(ctx context.Context, m notify.Message) (notify.Receipt, error) {
+	if m.Digest != nil {
+		embeds, err := messageEmbeds(m)
+		if err != nil {
+			return notify.Receipt{}, err
+		}
+		return n.open(ctx, truncateWords(m.Digest.Title, 100), forumOpener{Embeds: embeds, AllowedMentions: noPings(nil)})
+	}
 	return n.posts.send(ctx, m, n.post)
 }
 
@@ -76,10 +83,12 @@ func (n *ForumNotifier) post(ctx context.Context, a alert.Alert) (notify.Receipt
 		return notify.Receipt{}, err
 	}
 	content, roles := Content([]alert.Alert{a})
-	body := forumPost{
-		Name: ThreadName(a), AppliedTags: n.tags,
-		Message: forumOpener{Content: content, Embeds: embeds, AllowedMentions: noPings(roles)},
-	}
+	return n.open(ctx, ThreadName(a), forumOpener{Content: content, Embeds: embeds, AllowedMentions: noPings(roles)})
+}
+
+// open creates a forum post named name that opens with msg.
+func (n *ForumNotifier) open(ctx context.Context, name string, msg forumOpener) (notify.Receipt, error) {
+	body := forumPost{Name: name, AppliedTags: n.tags, Message: msg}
 	endpoint := discordgo.EndpointChannelThreads(n.channelID)
 	var resp []byte
 	ex, err := n.lim.do(ctx, "POST channels/"+n.channelID+"/threads", n.goneReason, func(ctx context.Context) error {

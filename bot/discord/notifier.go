@@ -49,7 +49,7 @@ func NewChannelNotifier(s *discordgo.Session, channelID string, lim *Limiter) no
 // Send posts the message once: the nonce with enforce_nonce makes Discord
 // return the earlier message when a retry repeats a post it already took.
 func (n *ChannelNotifier) Send(ctx context.Context, m notify.Message) (notify.Receipt, error) {
-	embeds, err := RenderEmbeds(m.Alerts)
+	embeds, err := messageEmbeds(m)
 	if err != nil {
 		return notify.Receipt{}, err
 	}
@@ -86,7 +86,7 @@ func (n *ChannelNotifier) Find(ctx context.Context, m notify.Message) (notify.Re
 // cannot be told apart from others: not found.
 func findPosted(ctx context.Context, s *discordgo.Session, lim *Limiter, channelID string, m notify.Message, gone func(int) string) (notify.Receipt, bool, error) {
 	for _, a := range m.Alerts {
-		if a.Link == "" {
+		if a.Link == "" && m.Digest == nil { // a digest is found by its title and time
 			return notify.Receipt{}, false, nil
 		}
 	}
@@ -108,6 +108,9 @@ func findPosted(ctx context.Context, s *discordgo.Session, lim *Limiter, channel
 }
 
 func carriesAll(msg *discordgo.Message, m notify.Message) bool {
+	if m.Digest != nil {
+		return carriesDigest(msg, m)
+	}
 	for _, a := range m.Alerts {
 		if !slices.ContainsFunc(msg.Embeds, func(e *discordgo.MessageEmbed) bool { return e.URL == a.Link }) {
 			return false
@@ -186,7 +189,7 @@ type webhookExecute struct {
 // format. Webhooks ignore nonces. Into a forum, each alert is a post of
 // its own.
 func (n *WebhookNotifier) Send(ctx context.Context, m notify.Message) (notify.Receipt, error) {
-	if n.forum {
+	if n.forum && m.Digest == nil {
 		return n.posts.send(ctx, m, func(ctx context.Context, a alert.Alert) (notify.Receipt, error) {
 			body, err := webhookBody([]alert.Alert{a})
 			if err != nil {
@@ -197,6 +200,12 @@ func (n *WebhookNotifier) Send(ctx context.Context, m notify.Message) (notify.Re
 		})
 	}
 	body, err := webhookBody(m.Alerts)
+	if err == nil && m.Digest != nil {
+		body.Embeds, err = messageEmbeds(m)
+		if n.forum { // a digest is one post of its own
+			body.ThreadName, body.AppliedTags = truncateWords(m.Digest.Title, 100), n.tags
+		}
+	}
 	if err != nil {
 		return notify.Receipt{}, err
 	}

@@ -19,12 +19,16 @@ type Console struct {
 // NewConsole returns a notifier that writes to w.
 func NewConsole(w io.Writer) *Console { return &Console{w: w} }
 
-// Send writes each alert of the message. It fails only when the writer does.
+// Send writes each alert of the message, under a digest's title. It fails
+// only when the writer does.
 func (c *Console) Send(ctx context.Context, m Message) (Receipt, error) {
 	if err := ctx.Err(); err != nil {
 		return Receipt{}, err
 	}
 	var b strings.Builder
+	if m.Digest != nil {
+		fmt.Fprintf(&b, "== %s ==\n", OneLine(m.Digest.Title))
+	}
 	for _, a := range m.Alerts {
 		b.WriteString(FormatText(a))
 	}

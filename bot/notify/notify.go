@@ -13,16 +13,21 @@ import (
 	"github.com/newshound/newshound/alert"
 )
 
-// Message is one message to post: one alert, or a burst of up to
-// MaxBurst alerts for one destination sent together. Nonce is derived from
-// the outbox rows and is the same on every retry of this message, so a
-// destination that honours nonces posts it once.
+// Message is one message to post: one alert, a burst of up to MaxBurst
+// alerts for one destination sent together, or a digest (any number).
+// Nonce is derived from the outbox rows and is the same on every retry of
+// this message, so a destination that honours nonces posts it once.
 type Message struct {
 	Nonce  string // at most 25 characters
 	Alerts []alert.Alert
+	// Digest, when set, makes the message a digest: alerts that were held
+	// (a digest schedule, quiet hours, an hourly cap) sent together, newest
+	// first, as many as there are; the notifier shows what its destination
+	// holds and counts the rest ("and N more").
+	Digest *Digest
 }
 
-// MaxBurst is the most alerts one message carries (Discord's 10 embeds).
+// MaxBurst is the most alerts a burst carries (Discord's 10 embeds).
 const MaxBurst = 10
 
 // Receipt is what a destination returned for a delivered message.

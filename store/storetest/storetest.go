@@ -59,6 +59,7 @@ func Run(t *testing.T, newDB func(t *testing.T) Open) {
 		{"NotFound", testNotFound},
 		{"CanceledContextWritesNothing", testCanceledContext},
 		{"Leaser", testLeaser},
+		{"HeldAlerts", testHeldAlerts},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

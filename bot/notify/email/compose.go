@@ -84,7 +84,7 @@ func Compose(m notify.Message, env Envelope, date time.Time) ([]byte, error) {
 	header := func(k, v string) { h.Set(k, v); fmt.Fprintf(&b, "%s: %s\r\n", k, v) }
 	header("From", env.From.String())
 	header("To", addressList(env.To))
-	header("Subject", encodeHeader(subject(m.Alerts)))
+	header("Subject", encodeHeader(subjectOf(m)))
 	header("Date", date.Format(time.RFC1123Z))
 	header("Message-ID", MessageID(m, domain))
 	if story := oneStory(m.Alerts); story != "" {
@@ -100,10 +100,10 @@ func Compose(m notify.Message, env Envelope, date time.Time) ([]byte, error) {
 	}
 	header("Content-Type", "multipart/alternative; boundary="+mw.Boundary())
 	b.WriteString("\r\n")
-	if err := writePart(mw, "text/plain; charset=utf-8", plainText(items, more)); err != nil {
+	if err := writePart(mw, "text/plain; charset=utf-8", plainText(heading(m), items, more)); err != nil {
 		return nil, err
 	}
-	html, err := htmlText(items, more)
+	html, err := htmlText(heading(m), items, more)
 	if err != nil {
 		return nil, err
 	}
@@ -159,6 +159,23 @@ func addressList(as []*mail.Address) string {
 		parts[i] = a.String()
 	}
 	return strings.Join(parts, ",\r\n ")
+}
+
+// subjectOf is a digest's title, or else the alerts' subject.
+func subjectOf(m notify.Message) string {
+	if h := heading(m); h != "" {
+		return h
+	}
+	return subject(m.Alerts)
+}
+
+// heading is the title a digest's mail starts with ("Digest: aleppo — 12
+// stories since 08:00"); "" for other messages.
+func heading(m notify.Message) string {
+	if m.Digest == nil {
+		return ""
+	}
+	return cut(clean(m.Digest.Title), maxTitle)
 }
 
 // subject: "[subscription] title", or "N alerts: first title" for several.
@@ -396,10 +413,13 @@ func inSpans(spans []alert.Span, i int) bool {
 	return false
 }
 
-// plainText is the text/plain part: each alert's title, link, excerpt and
-// details, alerts separated by a rule.
-func plainText(items []item, more int) string {
+// plainText is the text/plain part: a digest's heading, then each alert's
+// title, link, excerpt and details, alerts separated by a rule.
+func plainText(heading string, items []item, more int) string {
 	var b strings.Builder
+	if heading != "" {
+		b.WriteString(heading + "\n" + strings.Repeat("=", min(utf8.RuneCountInString(heading), 72)) + "\n\n")
+	}
 	for i, it := range items {
 		if i > 0 {
 			b.WriteString("\n----------------------------------------\n\n")
@@ -441,6 +461,9 @@ var page = template.Must(template.New("mail").Funcs(template.FuncMap{"details": 
 <html>
 <head><meta charset="utf-8"></head>
 <body style="font-family: sans-serif; line-height: 1.4; max-width: 40em">
+{{- if .Heading }}
+<h2 style="margin: 0.4em 0">{{ .Heading }}</h2>
+{{- end }}
 {{- range $i, $it := .Items }}
 {{- if $i }}
 <hr style="border: 0; border-top: 1px solid #ddd">
@@ -461,12 +484,13 @@ var page = template.Must(template.New("mail").Funcs(template.FuncMap{"details": 
 </html>
 `))
 
-func htmlText(items []item, more int) (string, error) {
+func htmlText(heading string, items []item, more int) (string, error) {
 	var b strings.Builder
 	data := struct {
-		Items []item
-		More  int
-	}{items, more}
+		Heading string
+		Items   []item
+		More    int
+	}{heading, items, more}
 	if err := page.Execute(&b, data); err != nil {
 		return "", err
 	}

@@ -77,10 +77,12 @@ func TestComposeGolden(t *testing.T) {
 	sameStory := alerttest.Plain()
 	sameStory.Title = "Dock strike: talks collapse"
 	tests := map[string]notify.Message{
-		"plain":      {Nonce: "outbox-1", Alerts: []alert.Alert{alerttest.Plain()}},
-		"hostile":    {Nonce: "outbox-2", Alerts: []alert.Alert{alerttest.Hostile()}},
-		"digest":     {Nonce: "outbox-3", Alerts: alerttest.Sequence(3)},
-		"same_story": {Nonce: "outbox-4", Alerts: []alert.Alert{alerttest.Plain(), sameStory}},
+		"plain":          {Nonce: "outbox-1", Alerts: []alert.Alert{alerttest.Plain()}},
+		"hostile":        {Nonce: "outbox-2", Alerts: []alert.Alert{alerttest.Hostile()}},
+		"burst":          {Nonce: "outbox-3", Alerts: alerttest.Sequence(3)},
+		"digest":         digestMessage("nh3d", alerttest.Sequence(3)),
+		"digest_hostile": digestMessage("nh5d", []alert.Alert{alerttest.Hostile(), alerttest.Plain()}),
+		"same_story":     {Nonce: "outbox-4", Alerts: []alert.Alert{alerttest.Plain(), sameStory}},
 	}
 	for name, m := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -473,4 +475,13 @@ func TestLongDigestEndsWithAndMore(t *testing.T) {
 			t.Errorf("%s part does not list exactly the first %d alerts", name, MaxAlerts)
 		}
 	}
+}
+
+// digestMessage is the message the sender makes of a released daily
+// 08:00 digest (Berlin time) of alerts.
+func digestMessage(nonce string, alerts []alert.Alert) notify.Message {
+	cet := time.FixedZone("CET", 3600)
+	d := notify.NewDigest(alert.DigestKey{Kind: alert.KindDigest, Subscription: "cfg:port-strikes",
+		Since: time.Date(2026, 2, 28, 8, 0, 0, 0, cet), Until: time.Date(2026, 3, 1, 8, 0, 0, 0, cet)}, alerts)
+	return notify.Message{Nonce: nonce, Alerts: alerts, Digest: d}
 }

@@ -74,7 +74,7 @@ func (n *Notifier) Send(ctx context.Context, m notify.Message) (notify.Receipt, 
 	if len(m.Alerts) == 0 {
 		return notify.Receipt{}, fmt.Errorf("slack: a message without alerts: %w", notify.ErrRejected)
 	}
-	body, err := json.Marshal(Render(m.Alerts, m.Nonce))
+	body, err := json.Marshal(renderMessage(m))
 	if err != nil {
 		return notify.Receipt{}, fmt.Errorf("slack: %v: %w", err, notify.ErrRejected)
 	}

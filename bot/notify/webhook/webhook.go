@@ -25,8 +25,9 @@
 //
 // Text fields are plain text exactly as the feed gave it: escape them for
 // whatever you render them into. One request may carry several alerts
-// (a burst or a digest); "version" changes only when a field changes
-// meaning or goes away (new fields may appear at any time).
+// (a burst or a digest, newest first, with a "digest" object: see
+// Digest); "version" changes only when a field changes meaning or goes
+// away (new fields may appear at any time).
 //
 // To verify a request: reject it unless the timestamp is within a few
 // minutes of your clock, compute HMAC-SHA256 with the shared secret over
@@ -80,8 +81,9 @@ const defaultRateLimitWait = time.Minute
 
 // Body is the JSON body of a delivery.
 type Body struct {
-	Version int    `json:"version"`
-	Alerts  []Item `json:"alerts"`
+	Version int     `json:"version"`
+	Alerts  []Item  `json:"alerts"`
+	Digest  *Digest `json:"digest,omitempty"` // only in a digest; see Digest
 }
 
 // Item is one alert in a Body.
@@ -218,7 +220,7 @@ func (n *Notifier) Send(ctx context.Context, m notify.Message) (notify.Receipt, 
 	if len(m.Alerts) == 0 {
 		return notify.Receipt{}, fmt.Errorf("webhook: a message without alerts: %w", notify.ErrRejected)
 	}
-	body, err := Render(m.Alerts)
+	body, err := RenderMessage(m)
 	if err != nil {
 		return notify.Receipt{}, fmt.Errorf("webhook: %v: %w", err, notify.ErrRejected)
 	}

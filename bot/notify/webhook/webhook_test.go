@@ -50,6 +50,46 @@ func TestRenderGolden(t *testing.T) {
 	}
 }
 
+func TestRenderDigestGolden(t *testing.T) {
+	cet := time.FixedZone("CET", 3600)
+	key := alert.DigestKey{Kind: alert.KindDigest, Subscription: "cfg:port-strikes",
+		Since: time.Date(2026, 2, 28, 8, 0, 0, 0, cet), Until: time.Date(2026, 3, 1, 8, 0, 0, 0, cet)}
+	tests := map[string]struct {
+		alerts    []alert.Alert
+		wantShown int
+	}{
+		"digest":          {alerttest.Sequence(3), 3},
+		"digest_hostile":  {[]alert.Alert{alerttest.Hostile(), alerttest.Plain()}, 2},
+		"digest_and_more": {alerttest.Sequence(MaxDigestAlerts + 7), MaxDigestAlerts},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			m := notify.Message{Nonce: "nh1d", Alerts: tt.alerts, Digest: notify.NewDigest(key, tt.alerts)}
+			body, err := RenderMessage(m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got Body
+			if err := json.Unmarshal(body, &got); err != nil {
+				t.Fatalf("RenderMessage made invalid JSON: %v", err)
+			}
+			d := got.Digest
+			if d == nil || len(got.Alerts) != tt.wantShown || d.Stories != len(tt.alerts) || d.More != len(tt.alerts)-tt.wantShown || d.Kind != alert.KindDigest {
+				t.Fatalf("body lists %d alerts with digest %+v; want %d of %d", len(got.Alerts), d, tt.wantShown, len(tt.alerts))
+			}
+			if name == "digest_and_more" {
+				return // its alerts are the burst's, repeated; the counts are what matter
+			}
+			var pretty bytes.Buffer
+			if err := json.Indent(&pretty, body, "", "  "); err != nil {
+				t.Fatal(err)
+			}
+			pretty.WriteByte('\n')
+			golden.Check(t, filepath.Join("testdata", name+".golden.json"), pretty.Bytes(), *update)
+		})
+	}
+}
+
 // Hostile text is data in the JSON: it comes back exactly as the feed gave
 // it, and no byte of it can end the string or open markup.
 func TestHostileTextRoundTrips(t *testing.T) {

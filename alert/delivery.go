@@ -1,0 +1,264 @@
+package alert
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Delivery says when a subscription's alerts may go out. The zero value is
+// instant delivery: each alert as soon as it is found.
+type Delivery struct {
+	// Digest, when set to a schedule with a time, holds every alert for
+	// the next scheduled digest.
+	Digest *DigestSchedule
+	// Quiet, when set, holds alerts found inside the window until it ends.
+	Quiet *QuietHours
+	// MaxPerHour caps the alerts sent one by one in a clock hour; the rest
+	// are held for an "also matched" digest at the end of the hour. 0: no cap.
+	MaxPerHour int
+	// Location is the zone of the schedule, the quiet hours and the clock
+	// hours; nil means UTC.
+	Location *time.Location
+}
+
+// DigestSchedule is when digests go out: every Every counted from local
+// midnight, or at the local times of day At (sorted).
+type DigestSchedule struct {
+	Every time.Duration
+	At    []TimeOfDay
+}
+
+// TimeOfDay is a local wall-clock time.
+type TimeOfDay struct{ Hour, Minute int }
+
+// QuietHours is a daily window of local time [Start, End), wrapping past
+// midnight when End is not after Start.
+type QuietHours struct{ Start, End TimeOfDay }
+
+// Kinds of digest, which say why alerts were held.
+const (
+	KindDigest = "digest" // a scheduled digest
+	KindQuiet  = "quiet"  // held through quiet hours
+	KindCapped = "capped" // beyond max_per_hour: "also matched"
+)
+
+// DigestKey names the one message that held alerts go out in: the alerts
+// of one subscription held for the same release time and reason. Its text
+// form is what the outbox stores; rows with equal keys are sent together.
+type DigestKey struct {
+	Kind         string
+	Subscription string    // the subscription's ID
+	Since        time.Time // start of the period the digest covers, in the subscription's zone
+	Until        time.Time // release time, in the subscription's zone
+}
+
+// String is the stored form: "kind|since|until|subscription", times in
+// RFC 3339 with their zone offset so the digest can say "since 08:00" in
+// the subscription's local time without loading a zone.
+func (k DigestKey) String() string {
+	return strings.Join([]string{k.Kind, k.Since.Format(time.RFC3339), k.Until.Format(time.RFC3339), k.Subscription}, "|")
+}
+
+// ParseDigestKey reads a key written by DigestKey.String.
+func ParseDigestKey(s string) (DigestKey, error) {
+	parts := strings.SplitN(s, "|", 4)
+	if len(parts) != 4 {
+		return DigestKey{}, fmt.Errorf("digest key %q: want kind|since|until|subscription", s)
+	}
+	since, err1 := time.Parse(time.RFC3339, parts[1])
+	until, err2 := time.Parse(time.RFC3339, parts[2])
+	if err1 != nil || err2 != nil {
+		return DigestKey{}, fmt.Errorf("digest key %q: bad times", s)
+	}
+	return DigestKey{Kind: parts[0], Since: since, Until: until, Subscription: parts[3]}, nil
+}
+
+// Release is the decision for one alert: go out now (a zero Key), or be
+// held until Key.Until and sent as part of the digest Key names.
+type Release struct {
+	Key DigestKey
+}
+
+// Held reports whether the alert waits for a digest.
+func (r Release) Held() bool { return !r.Key.Until.IsZero() }
+
+// Release decides when an alert of subscription subID found at now may go
+// out. sentThisHour is how many alerts of the subscription went out one
+// by one so far in now's clock hour (it matters only with MaxPerHour).
+// A digest goes out at the next scheduled time strictly after now, so an
+// alert is never added to a digest whose time has come; a release that
+// falls inside quiet hours joins the digest sent when they end.
+func (d Delivery) Release(subID string, now time.Time, sentThisHour int) Release {
+	t := now.In(d.location())
+	var k DigestKey
+	switch {
+	case d.Digest.valid():
+		k = DigestKey{Kind: KindDigest, Since: d.Digest.previous(t), Until: d.Digest.next(t)}
+	case d.Quiet != nil && d.Quiet.contains(t):
+		return Release{DigestKey{Kind: KindQuiet, Subscription: subID, Since: d.Quiet.start(t), Until: d.Quiet.end(t)}}
+	case d.MaxPerHour > 0 && sentThisHour >= d.MaxPerHour:
+		start := hourStart(t)
+		k = DigestKey{Kind: KindCapped, Since: start, Until: start.Add(time.Hour)}
+	default:
+		return Release{}
+	}
+	if d.Quiet != nil && d.Quiet.contains(k.Until) {
+		// Every release that falls in one quiet window joins that
+		// window's digest: one message when it ends, not one per
+		// schedule slot or hour it swallowed.
+		k = DigestKey{Kind: KindQuiet, Since: d.Quiet.start(k.Until), Until: d.Quiet.end(k.Until)}
+	}
+	k.Subscription = subID
+	return Release{k}
+}
+
+func (d Delivery) location() *time.Location {
+	if d.Location == nil {
+		return time.UTC
+	}
+	return d.Location
+}
+
+// HourStart is the start of t's clock hour in the delivery's zone: the
+// period MaxPerHour counts in.
+func (d Delivery) HourStart(t time.Time) time.Time { return hourStart(t.In(d.location())) }
+
+// hourStart takes off the wall-clock minutes and seconds, which is right
+// in every zone, half-hour offsets and DST changes included.
+func hourStart(t time.Time) time.Time {
+	within := time.Duration(t.Minute())*time.Minute + time.Duration(t.Second())*time.Second + time.Duration(t.Nanosecond())
+	return t.Add(-within)
+}
+
+// valid reports whether s names any time of day. Config refuses a
+// schedule without one; a digest without a schedule is instant delivery.
+func (s *DigestSchedule) valid() bool {
+	if s == nil {
+		return false
+	}
+	for _, c := range s.At {
+		if c.Hour < 0 || c.Hour > 23 || c.Minute < 0 || c.Minute > 59 {
+			return false
+		}
+	}
+	return len(s.At) > 0 || (s.Every > 0 && s.Every <= 24*time.Hour)
+}
+
+// next is the first digest time strictly after t (t in the schedule's
+// zone). time.Date keeps wall-clock times right across DST changes: 08:00
+// stays 08:00 local whether the day has 23, 24 or 25 hours.
+func (s *DigestSchedule) next(t time.Time) time.Time {
+	for day := 0; day <= 2; day++ {
+		for _, c := range s.times(t, day) {
+			if c.After(t) {
+				return c
+			}
+		}
+	}
+	panic("alert: digest schedule has no time within two days") // unreachable for a valid schedule
+}
+
+// previous is the last digest time at or before t.
+func (s *DigestSchedule) previous(t time.Time) time.Time {
+	for day := 0; day >= -2; day-- {
+		times := s.times(t, day)
+		for i := len(times) - 1; i >= 0; i-- {
+			if !times[i].After(t) {
+				return times[i]
+			}
+		}
+	}
+	panic("alert: digest schedule has no time within two days")
+}
+
+// times lists the digest times of the local day t+day, in order.
+func (s *DigestSchedule) times(t time.Time, day int) []time.Time {
+	y, m, d := t.Date()
+	loc := t.Location()
+	if len(s.At) > 0 {
+		out := make([]time.Time, len(s.At))
+		for i, c := range s.At {
+			out[i] = time.Date(y, m, d+day, c.Hour, c.Minute, 0, 0, loc)
+		}
+		return out
+	}
+	midnight := time.Date(y, m, d+day, 0, 0, 0, 0, loc)
+	nextMidnight := time.Date(y, m, d+day+1, 0, 0, 0, 0, loc)
+	var out []time.Time
+	for c := midnight; c.Before(nextMidnight); c = c.Add(s.Every) {
+		out = append(out, c)
+	}
+	return out
+}
+
+func minutes(c TimeOfDay) int { return c.Hour*60 + c.Minute }
+
+// contains reports whether t's local wall-clock time is inside the window.
+func (q *QuietHours) contains(t time.Time) bool {
+	m := t.Hour()*60 + t.Minute()
+	s, e := minutes(q.Start), minutes(q.End)
+	if s < e {
+		return s <= m && m < e
+	}
+	return m >= s || m < e
+}
+
+// end is the first end of the window after t.
+func (q *QuietHours) end(t time.Time) time.Time {
+	y, m, d := t.Date()
+	for day := 0; ; day++ {
+		if e := time.Date(y, m, d+day, q.End.Hour, q.End.Minute, 0, 0, t.Location()); e.After(t) {
+			return e
+		}
+	}
+}
+
+// start is the last start of the window at or before t.
+func (q *QuietHours) start(t time.Time) time.Time {
+	y, m, d := t.Date()
+	for day := 0; ; day-- {
+		if s := time.Date(y, m, d+day, q.Start.Hour, q.Start.Minute, 0, 0, t.Location()); !s.After(t) {
+			return s
+		}
+	}
+}
+
+// CapHours returns, for each subscription of entries that has a
+// MaxPerHour, the start of its current clock hour: the caller counts the
+// alerts it sent one by one since then and passes the counts to Schedule.
+func (c *Catalog) CapHours(entries []Entry, now time.Time) map[string]time.Time {
+	out := map[string]time.Time{}
+	for _, e := range entries {
+		if s, ok := c.subs[e.Subscription]; ok && s.Delivery.MaxPerHour > 0 {
+			out[e.Subscription] = s.Delivery.HourStart(now)
+		}
+	}
+	return out
+}
+
+// Schedule sets each entry's Release from its subscription's delivery
+// (the first matching subscription's, whose name, colour and ping the
+// alert carries too). sent holds, per capped subscription, the alerts sent
+// one by one in its current hour; entries let through count towards it in
+// order. It returns the subscriptions whose cap held an alert back.
+func (c *Catalog) Schedule(entries []Entry, now time.Time, sent map[string]int) (capped []string) {
+	for i := range entries {
+		e := &entries[i]
+		s, ok := c.subs[e.Subscription]
+		if !ok {
+			continue
+		}
+		e.Release = s.Delivery.Release(s.ID, now, sent[s.ID])
+		switch {
+		case !e.Release.Held():
+			if s.Delivery.MaxPerHour > 0 {
+				sent[s.ID]++
+			}
+		case e.Release.Key.Kind == KindCapped && !slices.Contains(capped, s.ID):
+			capped = append(capped, s.ID)
+		}
+	}
+	return capped
+}

@@ -1,0 +1,145 @@
+package alert
+
+import (
+	"testing"
+	"time"
+)
+
+func mustZone(t *testing.T, name string) *time.Location {
+	t.Helper()
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		t.Skipf("time zone %s not available: %v", name, err)
+	}
+	return loc
+}
+
+func TestDeliveryRelease(t *testing.T) {
+	berlin := mustZone(t, "Europe/Berlin")
+	kolkata := mustZone(t, "Asia/Kolkata")
+	at := func(loc *time.Location, y int, m time.Month, d, hh, mm int) time.Time {
+		return time.Date(y, m, d, hh, mm, 0, 0, loc)
+	}
+	daily8 := &DigestSchedule{At: []TimeOfDay{{8, 0}}}
+	twice := &DigestSchedule{At: []TimeOfDay{{8, 0}, {17, 30}}}
+	night := &QuietHours{Start: TimeOfDay{22, 0}, End: TimeOfDay{7, 0}}
+	tests := []struct {
+		name       string
+		d          Delivery
+		now        time.Time
+		sent       int
+		wantKind   string // "" for instant
+		wantSince  time.Time
+		wantUntil  time.Time
+		wantOffset time.Duration // Until minus the same wall time in UTC, to check DST
+	}{
+		{name: "instant", d: Delivery{}, now: at(time.UTC, 2026, 12, 2, 10, 0)},
+		{name: "daily before 08:00", d: Delivery{Digest: daily8, Location: berlin}, now: at(berlin, 2026, 12, 2, 7, 59),
+			wantKind: KindDigest, wantSince: at(berlin, 2026, 12, 1, 8, 0), wantUntil: at(berlin, 2026, 12, 2, 8, 0)},
+		{name: "daily exactly at 08:00 goes to the next day's", d: Delivery{Digest: daily8, Location: berlin}, now: at(berlin, 2026, 12, 2, 8, 0),
+			wantKind: KindDigest, wantSince: at(berlin, 2026, 12, 2, 8, 0), wantUntil: at(berlin, 2026, 12, 3, 8, 0)},
+		{name: "daily across the October change (25h day)", d: Delivery{Digest: daily8, Location: berlin}, now: at(berlin, 2026, 10, 24, 9, 0),
+			wantKind: KindDigest, wantSince: at(berlin, 2026, 10, 24, 8, 0), wantUntil: time.Date(2026, 10, 25, 7, 0, 0, 0, time.UTC)},
+		{name: "daily across the March change (23h day)", d: Delivery{Digest: daily8, Location: berlin}, now: at(berlin, 2027, 3, 27, 12, 0),
+			wantKind: KindDigest, wantSince: at(berlin, 2027, 3, 27, 8, 0), wantUntil: time.Date(2027, 3, 28, 6, 0, 0, 0, time.UTC)},
+		{name: "twice a day, afternoon", d: Delivery{Digest: twice, Location: berlin}, now: at(berlin, 2026, 12, 2, 10, 0),
+			wantKind: KindDigest, wantSince: at(berlin, 2026, 12, 2, 8, 0), wantUntil: at(berlin, 2026, 12, 2, 17, 30)},
+		{name: "twice a day, evening", d: Delivery{Digest: twice, Location: berlin}, now: at(berlin, 2026, 12, 2, 18, 0),
+			wantKind: KindDigest, wantSince: at(berlin, 2026, 12, 2, 17, 30), wantUntil: at(berlin, 2026, 12, 3, 8, 0)},
+		{name: "every hour", d: Delivery{Digest: &DigestSchedule{Every: time.Hour}}, now: at(time.UTC, 2026, 12, 2, 10, 15),
+			wantKind: KindDigest, wantSince: at(time.UTC, 2026, 12, 2, 10, 0), wantUntil: at(time.UTC, 2026, 12, 2, 11, 0)},
+		{name: "every 7h restarts at midnight", d: Delivery{Digest: &DigestSchedule{Every: 7 * time.Hour}, Location: berlin}, now: at(berlin, 2026, 12, 2, 22, 0),
+			wantKind: KindDigest, wantSince: at(berlin, 2026, 12, 2, 21, 0), wantUntil: at(berlin, 2026, 12, 3, 0, 0)},
+		{name: "every hour in a half-hour zone", d: Delivery{Digest: &DigestSchedule{Every: time.Hour}, Location: kolkata}, now: at(kolkata, 2026, 12, 2, 10, 15),
+			wantKind: KindDigest, wantSince: at(kolkata, 2026, 12, 2, 10, 0), wantUntil: at(kolkata, 2026, 12, 2, 11, 0)},
+		{name: "quiet hours, late evening", d: Delivery{Quiet: night, Location: berlin}, now: at(berlin, 2026, 12, 2, 23, 0),
+			wantKind: KindQuiet, wantSince: at(berlin, 2026, 12, 2, 22, 0), wantUntil: at(berlin, 2026, 12, 3, 7, 0)},
+		{name: "quiet hours, early morning", d: Delivery{Quiet: night, Location: berlin}, now: at(berlin, 2026, 12, 3, 6, 59),
+			wantKind: KindQuiet, wantSince: at(berlin, 2026, 12, 2, 22, 0), wantUntil: at(berlin, 2026, 12, 3, 7, 0)},
+		{name: "quiet hours over, at their end", d: Delivery{Quiet: night, Location: berlin}, now: at(berlin, 2026, 12, 3, 7, 0)},
+		{name: "quiet hours not yet", d: Delivery{Quiet: night, Location: berlin}, now: at(berlin, 2026, 12, 2, 21, 59)},
+		{name: "quiet hours across the October change", d: Delivery{Quiet: night, Location: berlin}, now: at(berlin, 2026, 10, 24, 23, 0),
+			wantKind: KindQuiet, wantSince: at(berlin, 2026, 10, 24, 22, 0), wantUntil: time.Date(2026, 10, 25, 6, 0, 0, 0, time.UTC)},
+		{name: "quiet daytime window", d: Delivery{Quiet: &QuietHours{Start: TimeOfDay{12, 0}, End: TimeOfDay{13, 0}}}, now: at(time.UTC, 2026, 12, 2, 12, 30),
+			wantKind: KindQuiet, wantSince: at(time.UTC, 2026, 12, 2, 12, 0), wantUntil: at(time.UTC, 2026, 12, 2, 13, 0)},
+		{name: "digest time inside quiet hours moves to their end", d: Delivery{Digest: &DigestSchedule{At: []TimeOfDay{{23, 0}}}, Quiet: night, Location: berlin},
+			now: at(berlin, 2026, 12, 2, 12, 0), wantKind: KindQuiet, wantSince: at(berlin, 2026, 12, 2, 22, 0), wantUntil: at(berlin, 2026, 12, 3, 7, 0)},
+		{name: "hourly digest slots inside quiet hours join their digest", d: Delivery{Digest: &DigestSchedule{Every: time.Hour}, Quiet: night, Location: berlin},
+			now: at(berlin, 2026, 12, 3, 2, 30), wantKind: KindQuiet, wantSince: at(berlin, 2026, 12, 2, 22, 0), wantUntil: at(berlin, 2026, 12, 3, 7, 0)},
+		{name: "the hourly slot just before quiet hours joins them", d: Delivery{Digest: &DigestSchedule{Every: time.Hour}, Quiet: night, Location: berlin},
+			now: at(berlin, 2026, 12, 2, 21, 30), wantKind: KindQuiet, wantSince: at(berlin, 2026, 12, 2, 22, 0), wantUntil: at(berlin, 2026, 12, 3, 7, 0)},
+		{name: "a digest without a schedule is instant", d: Delivery{Digest: &DigestSchedule{}}, now: at(time.UTC, 2026, 12, 2, 10, 0)},
+		{name: "under the cap", d: Delivery{MaxPerHour: 2}, now: at(time.UTC, 2026, 12, 2, 10, 20), sent: 1},
+		{name: "at the cap", d: Delivery{MaxPerHour: 2}, now: at(time.UTC, 2026, 12, 2, 10, 20), sent: 2,
+			wantKind: KindCapped, wantSince: at(time.UTC, 2026, 12, 2, 10, 0), wantUntil: at(time.UTC, 2026, 12, 2, 11, 0)},
+		{name: "capped into quiet hours", d: Delivery{MaxPerHour: 1, Quiet: night, Location: berlin}, now: at(berlin, 2026, 12, 2, 21, 30), sent: 1,
+			wantKind: KindQuiet, wantSince: at(berlin, 2026, 12, 2, 22, 0), wantUntil: at(berlin, 2026, 12, 3, 7, 0)},
+		{name: "quiet hours before the cap", d: Delivery{MaxPerHour: 1, Quiet: night, Location: berlin}, now: at(berlin, 2026, 12, 2, 23, 30), sent: 5,
+			wantKind: KindQuiet, wantSince: at(berlin, 2026, 12, 2, 22, 0), wantUntil: at(berlin, 2026, 12, 3, 7, 0)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := tt.d.Release("cfg:s", tt.now, tt.sent)
+			if tt.wantKind == "" {
+				if r.Held() {
+					t.Fatalf("Release = held %v, want instant", r.Key)
+				}
+				return
+			}
+			k := r.Key
+			if k.Kind != tt.wantKind || !k.Since.Equal(tt.wantSince) || !k.Until.Equal(tt.wantUntil) || k.Subscription != "cfg:s" {
+				t.Errorf("Release = %s %s..%s %s, want %s %s..%s", k.Kind, k.Since, k.Until, k.Subscription, tt.wantKind, tt.wantSince, tt.wantUntil)
+			}
+			back, err := ParseDigestKey(k.String())
+			if err != nil || back.String() != k.String() || !back.Until.Equal(k.Until) || back.Since.Format("15:04") != k.Since.Format("15:04") {
+				t.Errorf("ParseDigestKey(%q) = %v, %v; want the same key back", k.String(), back, err)
+			}
+		})
+	}
+}
+
+// Every day of a year, a daily 08:00 digest in Berlin is due at 08:00 local
+// time, once, whatever the day's length.
+func TestDailyDigestOncePerDayAllYear(t *testing.T) {
+	berlin := mustZone(t, "Europe/Berlin")
+	d := Delivery{Digest: &DigestSchedule{At: []TimeOfDay{{8, 0}}}, Location: berlin}
+	now := time.Date(2026, 1, 1, 8, 30, 0, 0, berlin)
+	for day := 0; day < 366; day++ {
+		k := d.Release("s", now, 0).Key
+		if k.Until.In(berlin).Hour() != 8 || k.Until.In(berlin).Minute() != 0 || k.Until.Sub(now) <= 0 || k.Until.Sub(now) > 25*time.Hour {
+			t.Fatalf("day %d: alert at %s released at %s, want the next 08:00 local", day, now, k.Until)
+		}
+		now = k.Until.Add(30 * time.Minute)
+	}
+}
+
+func TestScheduleCountsTheCap(t *testing.T) {
+	c, _ := NewCatalog(nil, []Feed{{ID: "f", Name: "f"}}, []Subscription{
+		{ID: "capped", Name: "capped", Query: "a", Feeds: []string{"f"}, Destination: "d", Delivery: Delivery{MaxPerHour: 2}},
+		{ID: "free", Name: "free", Query: "b", Feeds: []string{"f"}, Destination: "d"},
+	})
+	now := time.Date(2026, 12, 2, 10, 20, 0, 0, time.UTC)
+	var entries []Entry
+	for _, sub := range []string{"capped", "free", "capped", "capped", "free", "capped"} {
+		entries = append(entries, Entry{Subscription: sub})
+	}
+	hours := c.CapHours(entries, now)
+	if len(hours) != 1 || !hours["capped"].Equal(time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)) {
+		t.Fatalf("CapHours = %v, want capped from 10:00", hours)
+	}
+	sent := map[string]int{"capped": 1} // one went out earlier this hour
+	capped := c.Schedule(entries, now, sent)
+	var got []bool
+	for _, e := range entries {
+		got = append(got, e.Release.Held())
+	}
+	want := []bool{false, false, true, true, false, true}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("held = %v, want %v", got, want)
+		}
+	}
+	if len(capped) != 1 || capped[0] != "capped" || sent["capped"] != 2 {
+		t.Errorf("capped = %v, sent = %v; want [capped] and 2", capped, sent)
+	}
+}

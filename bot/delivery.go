@@ -1,0 +1,151 @@
+package bot
+
+import (
+	"context"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/newshound/newshound/alert"
+	"github.com/newshound/newshound/bot/notify"
+	"github.com/newshound/newshound/config"
+	"github.com/newshound/newshound/store"
+)
+
+// This file holds the timing of delivery modes (digests, quiet hours,
+// max_per_hour): the poller asks the alerting core when each alert may go
+// out and stores held alerts with their release time and digest key; the
+// sender sends each released digest as one message.
+
+// deliveryOf turns a subscription's configured delivery into the alerting
+// core's.
+func deliveryOf(c config.Delivery) alert.Delivery {
+	d := alert.Delivery{MaxPerHour: c.MaxPerHour, Location: c.Location}
+	if c.Mode == config.Digest {
+		d.Digest = &alert.DigestSchedule{Every: c.Every}
+		for _, at := range c.At {
+			d.Digest.At = append(d.Digest.At, alert.TimeOfDay{Hour: at.Hour, Minute: at.Minute})
+		}
+	}
+	if q := c.QuietHours; q != nil {
+		d.Quiet = &alert.QuietHours{
+			Start: alert.TimeOfDay{Hour: q.Start.Hour, Minute: q.Start.Minute},
+			End:   alert.TimeOfDay{Hour: q.End.Hour, Minute: q.End.Minute},
+		}
+	}
+	return d
+}
+
+// hold decides which entries wait for a digest. A capped subscription's
+// count of the hour comes from the outbox, so a restart does not reset it.
+// Two polls of different feeds racing for one capped subscription may
+// each let one alert past the cap; the cap is a flood guard, not a quota.
+func (p *poller) hold(ctx context.Context, cat *alert.Catalog, entries []alert.Entry, now time.Time) error {
+	hours := cat.CapHours(entries, now)
+	sent := make(map[string]int, len(hours))
+	for sub, since := range hours {
+		n, err := p.store.CountUnheld(ctx, sub, since)
+		if err != nil {
+			return err
+		}
+		sent[sub] = n
+	}
+	for _, sub := range cat.Schedule(entries, now, sent) {
+		if p.capped.first(sub, hours[sub]) {
+			s, _ := cat.Subscription(sub)
+			p.log.Info("max_per_hour reached: further matches wait for an \"also matched\" digest at the end of the hour",
+				"subscription", sub, "max_per_hour", s.Delivery.MaxPerHour, "until", hours[sub].Add(time.Hour).Format(time.RFC3339))
+		}
+	}
+	return nil
+}
+
+// capLog remembers the hour each subscription's cap was last reported in,
+// so that the log says it once per hour.
+type capLog struct {
+	mu   sync.Mutex
+	last map[string]time.Time
+}
+
+func (c *capLog) first(sub string, hour time.Time) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.last == nil {
+		c.last = map[string]time.Time{}
+	}
+	if c.last[sub].Equal(hour) {
+		return false
+	}
+	c.last[sub] = hour
+	return true
+}
+
+// batchDigests gives each released digest one batch: all its due alerts
+// not yet batched, however many (a digest is one message, whatever the
+// burst size), stored before the first attempt so that retries repeat the
+// nonce. Digest batches made earlier are completed with their alerts
+// beyond the page the sender read.
+func (s *sender) batchDigests(ctx context.Context, out [][]store.Alert, released []store.Alert) ([][]store.Alert, error) {
+	for i, b := range out {
+		if b[0].Digest == "" {
+			continue
+		}
+		all, err := s.digestRows(ctx, b[0], func(a store.Alert) bool { return a.Batch == b[0].Batch })
+		if err != nil {
+			return nil, err
+		}
+		if len(all) > 0 {
+			out[i] = all
+		}
+	}
+	now := s.now()
+	for _, first := range released {
+		group, err := s.digestRows(ctx, first, func(a store.Alert) bool { return a.Batch == "" && !a.HoldUntil.After(now) })
+		if err != nil {
+			return nil, err
+		}
+		if len(group) == 0 {
+			continue
+		}
+		name := digestBatchName(group)
+		ids := make([]int64, len(group))
+		for i := range group {
+			ids[i] = group[i].ID
+			group[i].Batch = name
+		}
+		if err := s.store.AssignBatch(ctx, ids, name); err != nil {
+			return nil, err
+		}
+		out = append(out, group)
+	}
+	return out, nil
+}
+
+// digestRows returns the pending alerts of first's digest that keep says
+// belong with it, oldest first.
+func (s *sender) digestRows(ctx context.Context, first store.Alert, keep func(store.Alert) bool) ([]store.Alert, error) {
+	all, err := s.store.DigestAlerts(ctx, first.Destination, first.Digest)
+	if err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(all, func(a store.Alert) bool { return !keep(a) }), nil
+}
+
+// digestBatchName is unique (the first row belongs to one batch) and
+// within Discord's 25-character nonce; "d" sets it apart from bursts.
+func digestBatchName(group []store.Alert) string {
+	return "nh" + strconv.FormatInt(group[0].ID, 36) + "d"
+}
+
+// digestOf describes the digest a batch's alerts make up, and sorts them
+// newest first. A key this version cannot read still goes out as a
+// digest, titled from what is known.
+func (s *sender) digestOf(key string, alerts []alert.Alert) *notify.Digest {
+	k, err := alert.ParseDigestKey(key)
+	if err != nil {
+		s.warnOnce("digest-key:"+key, "unreadable digest key; sending the alerts as a digest without its period", "digest", key, "err", err)
+		k = alert.DigestKey{Kind: alert.KindDigest}
+	}
+	return notify.NewDigest(k, alerts)
+}
