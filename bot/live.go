@@ -103,7 +103,7 @@ func (l *live) catalogEntries(cfg *config.Live, watches []store.Watch) ([]alert.
 		}
 		subs = append(subs, alert.Subscription{
 			ID: "watch:" + strconv.FormatInt(w.ID, 10), Name: fmt.Sprintf("watch %d", w.ID), Query: w.Query,
-			Feeds: []string{id}, Destination: channelDestination(w.ChannelID), MaxAge: l.watchMaxAge, MentionRole: w.MentionRole,
+			Feeds: []string{id}, Destination: watchDestination(w), MaxAge: l.watchMaxAge, MentionRole: w.MentionRole,
 		})
 	}
 	return feedList, subs
@@ -147,8 +147,18 @@ func watchFeedID(feedURL string) string {
 	return "watch:" + hex.EncodeToString(sum[:8])
 }
 
-// channelDestination names the destination of a Discord watch.
+// channelDestination names the destination of a watch on a text or news
+// channel or a thread.
 func channelDestination(channelID string) string { return "channel:" + channelID }
+
+// watchDestination names a watch's destination: its channel, or its forum
+// (where each alert opens a post).
+func watchDestination(w store.Watch) string {
+	if w.Forum {
+		return "forum:" + w.ChannelID
+	}
+	return channelDestination(w.ChannelID)
+}
 
 func hostOf(raw string) string {
 	u, err := url.Parse(raw)

@@ -26,6 +26,7 @@ type sender struct {
 	// channel returns the notifier for a Discord channel that a watch
 	// delivers to; nil when no bot token is configured.
 	channel   func(channelID string) notify.Notifier
+	forum     func(channelID string) notify.Notifier // likewise, for a forum channel
 	live      *live // to pause the watches of a destination that is gone
 	leases    *leases
 	log       *slog.Logger
@@ -455,7 +456,7 @@ func (s *sender) pauseDestination(ctx context.Context, dest, reason string) {
 	}
 	changed := false
 	for _, w := range watches {
-		if channelDestination(w.ChannelID) == dest && !w.Paused {
+		if watchDestination(w) == dest && !w.Paused {
 			if err := s.store.SetWatchPaused(ctx, w.ID, true, reason); err != nil {
 				s.log.Error("pausing watch", "watch", w.ID, "err", err)
 			}
@@ -475,6 +476,9 @@ func (s *sender) notifierFor(dest string) (notify.Notifier, bool) {
 	}
 	if id, ok := strings.CutPrefix(dest, "channel:"); ok && s.channel != nil {
 		return s.channel(id), true
+	}
+	if id, ok := strings.CutPrefix(dest, "forum:"); ok && s.forum != nil {
+		return s.forum(id), true
 	}
 	return nil, false
 }

@@ -32,9 +32,11 @@ type Options struct {
 	Config    *config.Config
 	Store     store.Store
 	Notifiers map[string]notify.Notifier // by destination name, one per Config.Destinations
-	// Channel returns the notifier for a Discord channel that a watch
-	// delivers to. Nil when no bot token is configured.
+	// Channel returns the notifier for a Discord channel (or thread) that
+	// a watch delivers to, Forum the one for a forum channel. Nil when no
+	// bot token is configured.
 	Channel func(channelID string) notify.Notifier
+	Forum   func(channelID string) notify.Notifier
 	// Discord is the bot's session. With it and discord.commands on, Run
 	// answers the /watch slash commands.
 	Discord *discordgo.Session
@@ -81,7 +83,7 @@ func New(ctx context.Context, o Options) (*Service, error) {
 		recent = newRecentFeeds()
 	}
 	snd := &sender{
-		store: o.Store, notifiers: o.Notifiers, channel: o.Channel, live: lv, leases: ls, log: o.Logger, now: o.Now,
+		store: o.Store, notifiers: o.Notifiers, channel: o.Channel, forum: o.Forum, live: lv, leases: ls, log: o.Logger, now: o.Now,
 		metrics: m, burst: cfg.Discord.Burst, retryBase: cfg.Service.RetryBase, retryMax: cfg.Service.RetryMax,
 		nonceWindow: cfg.Service.NonceWindow, wake: make(chan struct{}, 1), storeErrs: newStateLog(o.Logger),
 		paused: map[string]string{}, health: map[string]*destHealth{}, unrecorded: map[int64]string{}, warned: map[string]bool{},

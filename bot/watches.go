@@ -55,7 +55,7 @@ func (w *watches) Add(ctx context.Context, req discord.AddRequest) (discord.Watc
 	feedID := watchFeedID(feedURL)
 	_, wasPolled := w.live.catalog().Feed(feedID)
 	saved, err := w.store.AddWatch(ctx, store.Watch{
-		GuildID: req.GuildID, ChannelID: req.ChannelID, FeedURL: feedURL,
+		GuildID: req.GuildID, ChannelID: req.ChannelID, Forum: req.Forum, FeedURL: feedURL,
 		Query: req.Query, CreatedBy: req.UserID, CreatedAt: w.now(),
 	})
 	if err != nil {
@@ -116,7 +116,7 @@ func (w *watches) Edit(ctx context.Context, req discord.EditRequest) (discord.Wa
 		x.Query = *req.Query
 	}
 	if req.ChannelID != nil {
-		x.ChannelID = *req.ChannelID
+		x.ChannelID, x.Forum = *req.ChannelID, req.Forum
 	}
 	if req.Role != nil {
 		x.MentionRole = *req.Role
@@ -200,7 +200,7 @@ func (w *watches) SetPaused(ctx context.Context, guildID string, id int64, pause
 		return err
 	}
 	if !paused {
-		w.sender.resume(channelDestination(x.ChannelID))
+		w.sender.resume(watchDestination(x))
 	}
 	if err := w.live.rebuild(ctx, nil); err != nil {
 		return err

@@ -69,6 +69,13 @@ func discordServiceOn(t *testing.T, dc *fakediscord.Server, clk *clock, watchFet
 	o := testOptions(cfg, st, nil, slog.New(slog.NewTextHandler(io.Discard, nil)), clk.now)
 	o.Discord = session
 	o.Channel = func(id string) notify.Notifier { return discord.NewChannelNotifier(session, id, lim) }
+	o.Forum = func(id string) notify.Notifier {
+		n, err := discord.NewDestinationNotifier(session, config.Destination{Type: config.DiscordChannel, ChannelID: id, Forum: true}, lim)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
 	if watchFetcher != nil {
 		o.WatchFetcher = watchFetcher
 	}
@@ -161,6 +168,38 @@ func TestWatchAddedFromDiscordProducesAlert(t *testing.T) {
 	reply = slash(t, dc, "list")
 	if !strings.Contains(reply, "aleppo AND (ceasefire OR truce)") {
 		t.Errorf("/watch list replied %q, want the watch's query", reply)
+	}
+}
+
+func channelOpt(name, id string) *discordgo.ApplicationCommandInteractionDataOption {
+	return &discordgo.ApplicationCommandInteractionDataOption{Name: name, Type: discordgo.ApplicationCommandOptionChannel, Value: id}
+}
+
+// TestWatchIntoAThreadAndAForum: /watch add accepts a thread (alerts are
+// messages in it) and a forum channel (each alert opens a post).
+func TestWatchIntoAThreadAndAForum(t *testing.T) {
+	b := startBot(t)
+	dc, clk, feed := b.dc, b.clk, b.feed
+	const thread, forum = "800000000000000078", "800000000000000077"
+	dc.AddThread(thread, watchChannel)
+	dc.AddForum(forum)
+	for _, ch := range []string{thread, forum} {
+		reply := slash(t, dc, "add", stringOpt("feed", feed.URL+"/rss"), stringOpt("query", "aleppo"), channelOpt("channel", ch))
+		if !strings.Contains(reply, "added") {
+			t.Fatalf("/watch add into %s replied %q", ch, reply)
+		}
+	}
+	b.publish(item(2, "Aleppo ceasefire holds overnight", clk.now().Add(time.Minute)))
+	dc.WaitFor(15*time.Second, func() bool { return len(dc.Messages(thread)) > 0 && len(dc.Threads(forum)) > 0 })
+	if got := len(dc.Messages(thread)); got != 1 {
+		t.Errorf("messages in the thread: got %d, want 1", got)
+	}
+	posts := dc.Threads(forum)
+	if len(posts) != 1 || !strings.Contains(posts[0].Name, "Aleppo ceasefire holds overnight") {
+		t.Errorf("forum posts: %+v, want one named after the item", posts)
+	}
+	if got := len(dc.Messages(forum)); got > 1 {
+		t.Errorf("messages in the forum itself: %d (a forum takes posts, not messages)", got)
 	}
 }
 

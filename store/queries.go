@@ -74,7 +74,7 @@ const insertAlertColumns = `destination, subscription, feed_id, item_key, dedupe
 	created_at, batch, attempts, next_attempt, last_error, hold_until, digest, enqueued_at`
 
 const watchColumns = `id, guild_id, channel_id, feed_url, query, created_by, created_at, paused, pause_reason,
-	mention_role`
+	mention_role, forum`
 
 const feedColumns = `feed_id, url, etag, last_modified, body_hash, initialized, last_polled,
 	last_changed, next_poll, error_count, failing_since, last_error, disabled, disabled_reason,
@@ -155,12 +155,12 @@ var commonQueries = dialect{
 	pruneAlerts: `DELETE FROM alerts WHERE (delivered_at <> 0 OR dropped) AND enqueued_at < $1`,
 	pruneDedupe: `DELETE FROM alert_dedupe WHERE created_at < $1`,
 
-	addWatch: `INSERT INTO watches (guild_id, channel_id, feed_url, query, created_by, created_at, paused, pause_reason, mention_role)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
+	addWatch: `INSERT INTO watches (guild_id, channel_id, feed_url, query, created_by, created_at, paused, pause_reason, mention_role, forum)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
 	watches:        `SELECT ` + watchColumns + ` FROM watches ORDER BY id`,
 	removeWatch:    `DELETE FROM watches WHERE id = $1`,
 	setWatchPaused: `UPDATE watches SET paused = $2, pause_reason = $3 WHERE id = $1`,
-	updateWatch:    `UPDATE watches SET channel_id = $2, query = $3, mention_role = $4 WHERE id = $1`,
+	updateWatch:    `UPDATE watches SET channel_id = $2, query = $3, mention_role = $4, forum = $5 WHERE id = $1`,
 }
 
 var sqliteDialect = withAlertInserts(commonQueries.expand("sqlite", sqliteMigrations,

@@ -116,6 +116,9 @@ var sqliteMigrations = []migration{
 		`CREATE INDEX alerts_digest ON alerts (destination, digest) WHERE delivered_at = 0 AND NOT dropped AND digest <> ''`,
 		`CREATE INDEX alerts_subscription ON alerts (subscription, hold_until, enqueued_at)`,
 	}},
+	{8, "a watch may post into a forum", []string{
+		`ALTER TABLE watches ADD COLUMN forum BOOLEAN NOT NULL DEFAULT FALSE`,
+	}},
 }
 
 var postgresMigrations = []migration{
@@ -216,5 +219,8 @@ var postgresMigrations = []migration{
 		`ALTER TABLE alerts ADD COLUMN digest TEXT NOT NULL DEFAULT ''`,
 		`CREATE INDEX alerts_digest ON alerts (destination, digest) WHERE delivered_at = 0 AND NOT dropped AND digest <> ''`,
 		`CREATE INDEX alerts_subscription ON alerts (subscription, hold_until, enqueued_at)`,
+	}},
+	{8, "a watch may post into a forum", []string{
+		`ALTER TABLE watches ADD COLUMN forum BOOLEAN NOT NULL DEFAULT FALSE`,
 	}},
 }

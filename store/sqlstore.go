@@ -794,7 +794,7 @@ func (s *sqlStore) AddWatch(ctx context.Context, w Watch) (Watch, error) {
 	w.CreatedAt = fromMicro(toMicro(w.CreatedAt))
 	err := s.inWriteTx(ctx, func(tx writeTx) error {
 		return tx.QueryRowContext(ctx, s.q.addWatch, w.GuildID, w.ChannelID, w.FeedURL, w.Query,
-			w.CreatedBy, toMicro(w.CreatedAt), w.Paused, w.PauseReason, w.MentionRole).Scan(&w.ID)
+			w.CreatedBy, toMicro(w.CreatedAt), w.Paused, w.PauseReason, w.MentionRole, w.Forum).Scan(&w.ID)
 	})
 	if err != nil {
 		return Watch{}, fmt.Errorf("add watch on %q: %w", w.FeedURL, err)
@@ -814,7 +814,7 @@ func (s *sqlStore) Watches(ctx context.Context) ([]Watch, error) {
 		var w Watch
 		var created int64
 		if err := rows.Scan(&w.ID, &w.GuildID, &w.ChannelID, &w.FeedURL, &w.Query, &w.CreatedBy,
-			&created, &w.Paused, &w.PauseReason, &w.MentionRole); err != nil {
+			&created, &w.Paused, &w.PauseReason, &w.MentionRole, &w.Forum); err != nil {
 			return nil, fmt.Errorf("list watches: %w", err)
 		}
 		w.CreatedAt = fromMicro(created)
@@ -837,7 +837,7 @@ func (s *sqlStore) RemoveWatch(ctx context.Context, id int64) error {
 // reports ErrNotFound.
 func (s *sqlStore) UpdateWatch(ctx context.Context, w Watch) error {
 	return s.inWriteTx(ctx, func(tx writeTx) error {
-		return execOne(ctx, tx, fmt.Sprintf("update watch %d", w.ID), s.q.updateWatch, w.ID, w.ChannelID, w.Query, w.MentionRole)
+		return execOne(ctx, tx, fmt.Sprintf("update watch %d", w.ID), s.q.updateWatch, w.ID, w.ChannelID, w.Query, w.MentionRole, w.Forum)
 	})
 }
 

@@ -38,7 +38,8 @@ type Watches interface {
 // AddRequest is a /watch add.
 type AddRequest struct {
 	GuildID   string
-	ChannelID string // where alerts go
+	ChannelID string // where alerts go: a text or news channel, a thread, or a forum
+	Forum     bool   // ChannelID is a forum channel: each alert opens a post
 	FeedURL   string
 	Query     string
 	UserID    string // who asked
@@ -50,6 +51,7 @@ type EditRequest struct {
 	ID        int64
 	Query     *string
 	ChannelID *string
+	Forum     bool    // with ChannelID: it is a forum channel
 	Role      *string // a role id to ping, or "" to ping no one
 	UserID    string  // who asked
 }
@@ -142,7 +144,7 @@ func Definitions() []*discordgo.ApplicationCommand {
 				&discordgo.ApplicationCommandOption{Type: discordgo.ApplicationCommandOptionString, Name: "feed", Description: "feed URL (or a page that links to its feed)", Required: true, MaxLength: 2048},
 				&discordgo.ApplicationCommandOption{Type: discordgo.ApplicationCommandOptionString, Name: "query", Description: `e.g. aleppo AND (ceasefire OR truce)`, Required: true, MaxLength: 1000},
 				&discordgo.ApplicationCommandOption{Type: discordgo.ApplicationCommandOptionChannel, Name: "channel", Description: "where alerts go (default: here)",
-					ChannelTypes: []discordgo.ChannelType{discordgo.ChannelTypeGuildText, discordgo.ChannelTypeGuildNews}},
+					ChannelTypes: alertChannelTypes},
 			),
 			subcommand("list", "List this server's watches"),
 			id("remove"),
@@ -152,7 +154,7 @@ func Definitions() []*discordgo.ApplicationCommand {
 				&discordgo.ApplicationCommandOption{Type: discordgo.ApplicationCommandOptionInteger, Name: "id", Description: "the watch's number, from /watch list", Required: true, MinValue: ptr(1.0)},
 				&discordgo.ApplicationCommandOption{Type: discordgo.ApplicationCommandOptionString, Name: "query", Description: "the new query", MaxLength: 1000},
 				&discordgo.ApplicationCommandOption{Type: discordgo.ApplicationCommandOptionChannel, Name: "channel", Description: "where alerts go from now on",
-					ChannelTypes: []discordgo.ChannelType{discordgo.ChannelTypeGuildText, discordgo.ChannelTypeGuildNews}},
+					ChannelTypes: alertChannelTypes},
 				&discordgo.ApplicationCommandOption{Type: discordgo.ApplicationCommandOptionRole, Name: "role", Description: "a role each alert pings (it must be mentionable)"},
 				&discordgo.ApplicationCommandOption{Type: discordgo.ApplicationCommandOptionBoolean, Name: "no_role", Description: "ping no role any more"},
 			),
@@ -383,6 +385,7 @@ func (c *Commands) add(ctx context.Context, i *discordgo.Interaction, sub *disco
 	if req.ChannelID == "" {
 		req.ChannelID = i.ChannelID
 	}
+	req.Forum = isForum(i, req.ChannelID)
 	if i.Member != nil && i.Member.User != nil {
 		req.UserID = i.Member.User.ID
 	}
@@ -418,6 +421,7 @@ func (c *Commands) edit(ctx context.Context, i *discordgo.Interaction, sub *disc
 	}
 	if ch, ok := optionValue(sub.Options, "channel"); ok {
 		req.ChannelID = &ch
+		req.Forum = isForum(i, ch)
 	}
 	role, hasRole := optionValue(sub.Options, "role")
 	noRole := boolOption(sub.Options, "no_role")
@@ -676,4 +680,22 @@ func intOption(opts []*discordgo.ApplicationCommandInteractionDataOption, name s
 		}
 	}
 	return 0, false
+}
+
+// alertChannelTypes are the channels a watch may post to: text and news
+// channels, their threads, and forums (one post per alert).
+var alertChannelTypes = []discordgo.ChannelType{
+	discordgo.ChannelTypeGuildText, discordgo.ChannelTypeGuildNews,
+	discordgo.ChannelTypeGuildPublicThread, discordgo.ChannelTypeGuildPrivateThread, discordgo.ChannelTypeGuildNewsThread,
+	discordgo.ChannelTypeGuildForum,
+}
+
+// isForum reports whether the interaction resolved channel id as a forum.
+func isForum(i *discordgo.Interaction, id string) bool {
+	d, ok := i.Data.(discordgo.ApplicationCommandInteractionData)
+	if !ok || d.Resolved == nil {
+		return false
+	}
+	ch := d.Resolved.Channels[id]
+	return ch != nil && ch.Type == discordgo.ChannelTypeGuildForum
 }

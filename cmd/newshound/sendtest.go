@@ -57,13 +57,13 @@ func sendTest(ctx context.Context, cfg *config.Config, name string, e env, out i
 	// Only this destination: another one's problem must not stop the test.
 	one := *cfg
 	one.Destinations = []config.Destination{d}
-	notifiers, _, _, err := openNotifiers(&one, e)
+	ns, err := openNotifiers(&one, e)
 	if err != nil {
 		return err
 	}
 	now := e.now()
 	m := notify.Message{Nonce: "send-test-" + strconv.FormatInt(now.UnixMilli(), 36), Alerts: []alert.Alert{sampleAlert(now)}}
-	r, err := notifiers[d.Name].Send(ctx, m)
+	r, err := ns.byName[d.Name].Send(ctx, m)
 	label := fmt.Sprintf("%s (%s)", d.Name, d.Type)
 	if err != nil {
 		fmt.Fprintf(out, "%s: not delivered: %v\n  %s\n", label, err, sendAdvice(err))

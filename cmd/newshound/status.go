@@ -102,7 +102,11 @@ func readStatus(ctx context.Context, cfg *config.Config, st store.Store) (status
 	paused := map[string]string{}
 	for _, w := range watches {
 		if w.Paused && w.PauseReason != "paused by a moderator" {
-			paused["channel:"+w.ChannelID] = w.PauseReason
+			dest := "channel:" + w.ChannelID
+			if w.Forum {
+				dest = "forum:" + w.ChannelID
+			}
+			paused[dest] = w.PauseReason
 		}
 	}
 	byName := map[string]store.OutboxStats{}

@@ -42,14 +42,14 @@ func openService(ctx context.Context, cfg *config.Config, e env) (*bot.Service, 
 	if err != nil {
 		return nil, nil, err
 	}
-	notifiers, channel, session, err := openNotifiers(cfg, e)
+	ns, err := openNotifiers(cfg, e)
 	if err != nil {
 		st.Close()
 		return nil, nil, err
 	}
 	fetcher, watchFetcher := newFetchers(cfg.Defaults)
 	svc, err := bot.New(ctx, bot.Options{
-		Config: cfg, Store: st, Notifiers: notifiers, Channel: channel, Discord: session,
+		Config: cfg, Store: st, Notifiers: ns.byName, Channel: ns.channel, Forum: ns.forum, Discord: ns.session,
 		Fetcher: fetcher, WatchFetcher: watchFetcher, Parser: newParser(cfg.Defaults, true),
 		Logger: e.logger, Now: e.now, Registry: e.registry,
 	})
@@ -100,10 +100,19 @@ func fetcherOptions(d config.Defaults) feeds.FetcherOptions {
 	}
 }
 
+// notifiers are the destinations' notifiers, and (with a bot token) the
+// makers of notifiers for the channels and forums that watches post to.
+type notifiers struct {
+	byName  map[string]notify.Notifier
+	channel func(channelID string) notify.Notifier
+	forum   func(channelID string) notify.Notifier
+	session *discordgo.Session
+}
+
 // openNotifiers makes one notifier per destination. All Discord
 // destinations share one session and one rate limiter, as Discord counts
 // limits per token and per IP.
-func openNotifiers(cfg *config.Config, e env) (map[string]notify.Notifier, func(string) notify.Notifier, *discordgo.Session, error) {
+func openNotifiers(cfg *config.Config, e env) (notifiers, error) {
 	out := map[string]notify.Notifier{}
 	var session *discordgo.Session
 	var limiter *discord.Limiter
@@ -125,32 +134,47 @@ func openNotifiers(cfg *config.Config, e env) (map[string]notify.Notifier, func(
 		case config.DiscordWebhook, config.DiscordChannel:
 			s, err := discordSession()
 			if err != nil {
-				return nil, nil, nil, err
+				return notifiers{}, err
 			}
 			n, err := discord.NewDestinationNotifier(s, d, limiter)
 			if err != nil {
-				return nil, nil, nil, fmt.Errorf("destination %q: %w", d.Name, err)
+				return notifiers{}, fmt.Errorf("destination %q: %w", d.Name, err)
 			}
 			out[d.Name] = n
 		case config.SlackWebhook, config.Email, config.Webhook:
 			n, err := openOtherNotifier(d, e)
 			if err != nil {
-				return nil, nil, nil, fmt.Errorf("destination %q: %w", d.Name, err)
+				return notifiers{}, fmt.Errorf("destination %q: %w", d.Name, err)
 			}
 			out[d.Name] = n
 		default:
-			return nil, nil, nil, fmt.Errorf("destination %q: unknown type %q", d.Name, d.Type)
+			return notifiers{}, fmt.Errorf("destination %q: unknown type %q", d.Name, d.Type)
 		}
 	}
-	var channel func(string) notify.Notifier
+	ns := notifiers{byName: out}
 	if cfg.Discord.Token != "" {
 		s, err := discordSession()
 		if err != nil {
-			return nil, nil, nil, err
+			return notifiers{}, err
 		}
-		channel = func(id string) notify.Notifier { return discord.NewChannelNotifier(s, id, limiter) }
+		ns.channel = func(id string) notify.Notifier { return discord.NewChannelNotifier(s, id, limiter) }
+		ns.forum = func(id string) notify.Notifier {
+			n, err := discord.NewDestinationNotifier(s, config.Destination{Type: config.DiscordChannel, ChannelID: id, Forum: true}, limiter)
+			if err != nil { // a forum channel id cannot be refused; keep the sender's contract anyway
+				return failing{err}
+			}
+			return n
+		}
 	}
-	return out, channel, session, nil
+	ns.session = session
+	return ns, nil
+}
+
+// failing is a notifier that could not be made: every send says why.
+type failing struct{ err error }
+
+func (f failing) Send(context.Context, notify.Message) (notify.Receipt, error) {
+	return notify.Receipt{}, fmt.Errorf("%w: %v", notify.ErrGone, f.err)
 }
 
 // openOtherNotifier makes the notifier of a destination outside Discord.

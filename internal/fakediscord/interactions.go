@@ -82,6 +82,7 @@ func SlashCommand(guildID, channelID, name string, options ...*discordgo.Applica
 // client is connected, when one resumes. It returns the interaction id.
 func (s *Server) Inject(i discordgo.Interaction) string {
 	s.mu.Lock()
+	s.resolveChannels(&i)
 	i.ID = s.newID()
 	i.Token = "itoken-" + i.ID
 	i.AppID = AppID
@@ -217,4 +218,39 @@ func (s *Server) followup(w http.ResponseWriter, r *http.Request, token string) 
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"id": s.newID(), "content": rep.Content, "flags": rep.Flags})
+}
+
+// resolveChannels fills in the interaction's resolved channels, as Discord
+// does for channel options: forums and threads the fake knows with their
+// types, any other channel as a text channel. Called with s.mu held.
+func (s *Server) resolveChannels(i *discordgo.Interaction) {
+	d, ok := i.Data.(discordgo.ApplicationCommandInteractionData)
+	if !ok {
+		return
+	}
+	var walk func(opts []*discordgo.ApplicationCommandInteractionDataOption)
+	walk = func(opts []*discordgo.ApplicationCommandInteractionDataOption) {
+		for _, o := range opts {
+			walk(o.Options)
+			id, isString := o.Value.(string)
+			if o.Type != discordgo.ApplicationCommandOptionChannel || !isString {
+				continue
+			}
+			ch := &discordgo.Channel{ID: id, GuildID: i.GuildID, Type: discordgo.ChannelTypeGuildText}
+			if _, ok := s.forums[id]; ok {
+				ch.Type = discordgo.ChannelTypeGuildForum
+			} else if t, ok := s.threads[id]; ok {
+				ch.Type, ch.ParentID = discordgo.ChannelTypeGuildPublicThread, t.ParentID
+			}
+			if d.Resolved == nil {
+				d.Resolved = &discordgo.ApplicationCommandInteractionDataResolved{}
+			}
+			if d.Resolved.Channels == nil {
+				d.Resolved.Channels = map[string]*discordgo.Channel{}
+			}
+			d.Resolved.Channels[id] = ch
+		}
+	}
+	walk(d.Options)
+	i.Data = d
 }

@@ -776,12 +776,12 @@ func testUpdateWatch(t *testing.T, h *harness) {
 	if err := s.SetWatchPaused(ctx, w.ID, true, "paused by a moderator"); err != nil {
 		t.Fatal(err)
 	}
-	edit := store.Watch{ID: w.ID, GuildID: "elsewhere", FeedURL: "https://evil.example/", ChannelID: "c2", Query: "aleppo AND truce", MentionRole: ""}
+	edit := store.Watch{ID: w.ID, GuildID: "elsewhere", FeedURL: "https://evil.example/", ChannelID: "c2", Query: "aleppo AND truce", MentionRole: "", Forum: true}
 	if err := s.UpdateWatch(ctx, edit); err != nil {
 		t.Fatal(err)
 	}
 	want := w
-	want.ChannelID, want.Query, want.MentionRole = "c2", "aleppo AND truce", ""
+	want.ChannelID, want.Query, want.MentionRole, want.Forum = "c2", "aleppo AND truce", "", true
 	want.Paused, want.PauseReason = true, "paused by a moderator"
 	ws, err := s.Watches(ctx)
 	if err != nil {
