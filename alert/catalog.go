@@ -43,8 +43,8 @@ type Subscription struct {
 	Color        int
 	MentionRole  string
 	// Format is how its alerts look at the destination; nil: the default.
-	Format *Format
-	Delivery     Delivery // when its alerts go out; the zero value is instant
+	Format   *Format
+	Delivery Delivery // when its alerts go out; the zero value is instant
 }
 
 // Catalog is an immutable snapshot of what the service watches: the feeds,

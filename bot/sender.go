@@ -27,7 +27,7 @@ type sender struct {
 	// delivers to; nil when no bot token is configured.
 	channel   func(channelID string) notify.Notifier
 	forum     func(channelID string) notify.Notifier // likewise, for a forum channel
-	live      *live // to pause the watches of a destination that is gone
+	live      *live                                  // to pause the watches of a destination that is gone
 	leases    *leases
 	log       *slog.Logger
 	now       func() time.Time

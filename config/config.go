@@ -132,8 +132,8 @@ type Subscription struct {
 	// Color is the colour the subscription's color: key gives, also in
 	// each Target's Format; 0 = none given.
 	Color       int
-	MentionRole string // role id to ping; empty = no ping
-	Delivery    Delivery      // when alerts go out; the zero value is instant (see delivery.go)
+	MentionRole string   // role id to ping; empty = no ping
+	Delivery    Delivery // when alerts go out; the zero value is instant (see delivery.go)
 	Line        int
 	// QueryLine and QueryCol locate the query's first character (1-based,
 	// columns in characters), so a problem at character i of a one-line

@@ -111,7 +111,7 @@ type Watch struct {
 	CreatedAt   time.Time
 	Paused      bool
 	PauseReason string
-	Forum       bool // ChannelID is a forum channel: each alert opens a post
+	Forum       bool   // ChannelID is a forum channel: each alert opens a post
 	MentionRole string // role id its alerts ping; empty: no one
 }
 
