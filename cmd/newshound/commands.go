@@ -53,6 +53,7 @@ func cmdRun(ctx context.Context, args []string, out, errOut io.Writer) error {
 			}
 		})
 	}
+	tuneGC()
 	svc, closeAll, err := openService(ctx, cfg, e)
 	if err != nil {
 		return err

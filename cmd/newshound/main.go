@@ -28,6 +28,8 @@ Usage:
   newshound feeds import FILE.opml          print the feeds of an OPML file as config YAML
   newshound feeds export --config FILE      print the config's feeds as OPML
   newshound feeds discover URL              list the feeds a web page links to
+  newshound bench [--feeds N] [--subs M] [--json] ...
+                                            poll a loopback feed farm and report the costs
   newshound version                         print the version
 
 Run 'newshound COMMAND --help' for a command's flags.
@@ -62,6 +64,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		"check":   cmdCheck,
 		"preview": cmdPreview,
 		"feeds":   cmdFeeds,
+		"bench":   cmdBench,
+		// bench-farm is the farm process bench starts; not for users.
+		"bench-farm": cmdBenchFarm,
 		"version": func(_ context.Context, args []string, out, errOut io.Writer) error {
 			fs := newFlagSet("version", "newshound version", errOut)
 			if err := fs.Parse(args); err != nil {
