@@ -58,12 +58,16 @@ func (p *poller) loop(ctx context.Context) {
 			for len(inFlight) > 0 {
 				delete(inFlight, (<-done).id)
 			}
+			p.flushStates(context.WithoutCancel(ctx))
 			return
 		case r := <-done:
 			delete(inFlight, r.id)
 			q.set(r.id, r.next, pollWhenDue)
 		case <-p.live.changed:
 		case <-timer.C:
+		}
+		if err := p.states.flushDue(ctx); err != nil {
+			p.flushed(err)
 		}
 	}
 }
@@ -90,6 +94,7 @@ func (p *poller) planNew(ctx context.Context, cat *alert.Catalog, q *dueQueue, i
 		}
 		return
 	}
+	p.states.rememberAll(states)
 	for _, f := range fresh {
 		st, found := states[f.ID]
 		at, mode := p.firstPlan(f, st, found, now)

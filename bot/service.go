@@ -89,6 +89,7 @@ func New(ctx context.Context, o Options) (*Service, error) {
 		store: o.Store, fetcher: o.Fetcher, watchFetcher: o.WatchFetcher, parser: o.Parser, live: lv, leases: ls,
 		recent: recent, log: o.Logger, now: o.Now, metrics: m, workers: cfg.Service.Workers,
 		disableAfter: cfg.Defaults.DisableAfter, enqueued: snd.poke, storeErrs: newStateLog(o.Logger),
+		states: newFeedStates(o.Store, !ls.shared()),
 	}
 	return &Service{
 		settings: cfg, live: lv, poller: pl, sender: snd, leases: ls, discord: o.Discord, store: o.Store, log: o.Logger, now: o.Now,
