@@ -39,6 +39,9 @@ type benchOptions struct {
 	// farmCommand makes the command that runs the farm in a process of
 	// its own with these arguments (tests run their own binary).
 	farmCommand func(args []string) (*exec.Cmd, error)
+	// tuneGC, when set, sets the GC target once the services are built,
+	// as `run` does (tests leave their process's GC alone).
+	tuneGC func(*slog.Logger)
 }
 
 func cmdBench(ctx context.Context, args []string, out, errOut io.Writer) error {
@@ -79,7 +82,7 @@ func cmdBench(ctx context.Context, args []string, out, errOut io.Writer) error {
 		}
 		return exec.Command(self, append([]string{"bench-farm"}, args...)...), nil
 	}
-	tuneGC()
+	o.tuneGC = tuneGC
 	rep, err := bench(ctx, o, errOut)
 	if err != nil {
 		return err
@@ -158,6 +161,9 @@ func bench(ctx context.Context, o benchOptions, errOut io.Writer) (*benchReport,
 		return nil, err
 	}
 	defer closeAll()
+	if o.tuneGC != nil {
+		o.tuneGC(logger)
+	}
 	r := &benchRun{o: o, farm: farm, svcs: svcs, dbPath: dbPath}
 	return r.run(ctx)
 }

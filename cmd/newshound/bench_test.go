@@ -126,3 +126,23 @@ func TestBenchUsage(t *testing.T) {
 		})
 	}
 }
+
+func TestGCPercentFor(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		live uint64
+		want int
+	}{
+		{"nothing measured", 0, maxGCPercent},
+		{"tiny heap: capped", 1 << 20, maxGCPercent},
+		{"8 MB: twice the headroom", 8 << 20, 200},
+		{"16 MB: the headroom itself", 16 << 20, 100},
+		{"large catalog: never below the default", 300 << 20, minGCPercent},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := gcPercentFor(tc.live); got != tc.want {
+				t.Errorf("gcPercentFor(%d) = %d, want %d", tc.live, got, tc.want)
+			}
+		})
+	}
+}

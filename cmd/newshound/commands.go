@@ -53,12 +53,12 @@ func cmdRun(ctx context.Context, args []string, out, errOut io.Writer) error {
 			}
 		})
 	}
-	tuneGC()
 	svc, closeAll, err := openService(ctx, cfg, e)
 	if err != nil {
 		return err
 	}
 	defer closeAll()
+	tuneGC(logger)
 	if *once {
 		return svc.RunOnce(ctx)
 	}
