@@ -26,9 +26,11 @@ type benchReport struct {
 	Unchanged  passStats `json:"unchanged"` // the passes where nothing changed
 	Ratio304   float64   `json:"ratio_304"` // of the measured polls, answered 304
 
-	PeakRSSMB      float64 `json:"peak_rss_mb"`
-	DBBytes        int64   `json:"db_bytes"`          // SQLite file + WAL after the rounds; 0 on PostgreSQL
-	DBGrowthPerDay int64   `json:"db_growth_per_day"` // bytes, the rounds' growth at one round per interval
+	PeakRSSMB float64 `json:"peak_rss_mb"`
+	DBBytes   int64   `json:"db_bytes"` // SQLite pages in use after the rounds; 0 on PostgreSQL
+	// DBGrowthPerDay is the rounds' growth in bytes at one round per
+	// interval, before retention prunes (30 days by default).
+	DBGrowthPerDay int64 `json:"db_growth_per_day"`
 
 	Published       int      `json:"published"` // new items that match, over the whole bench
 	Posted          int      `json:"posted"`    // of them, posted to the fake Discord
