@@ -3,6 +3,8 @@ package bot
 import (
 	"context"
 	"errors"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -12,23 +14,25 @@ import (
 // Group commit of feed states. Most polls end in a 304 or an unchanged
 // body, and each used to cost a write transaction (and a read before it):
 // at thousands of polls a minute the transactions, not the bytes, were the
-// cost (issue 11: 53 % of the CPU of a 304). feedStates queues the states
-// of such polls and writes them together with store.SaveFeedStates: when
-// stateBatch are waiting, when the poll loop ticks (at least every
-// stateFlushEvery), and at the end of a pass or of the service.
+// cost (issue 11: 61 % of the CPU of a 304). On a store with one owner
+// (SQLite) feedStates queues the states of such polls and writes them
+// together with store.SaveFeedStates: when stateBatch are waiting, when
+// the poll loop ticks (at least every stateFlushEvery), and at the end of
+// a pass or of the service. It also keeps every state it read in bulk or
+// wrote, so a poll reads nothing: this process is the only writer.
 //
 // What a crash loses is at most a second of 304 outcomes: those feeds are
 // polled again after the restart, with the validators they had, and answer
-// 304 again. Polls with new items are not deferred: CommitPoll writes
-// their state with the items and the alerts, in one transaction.
+// 304 again. Polls with new items are not deferred: CommitPoll writes their
+// state with the items and the alerts, in one transaction.
 //
-// On a store with one owner (SQLite) the states are also kept in memory
-// after they are read in bulk or written, so a poll reads nothing: this
-// process is the only writer. On a shared store (PostgreSQL) every poll
-// reads its feed's state, as another instance may have polled it.
+// On a shared store (PostgreSQL) nothing is deferred or cached: an
+// instance releases a feed's lease right after the poll, and the next
+// instance to take it must find the poll's state (its next-poll time)
+// already written, or it polls the feed again.
 type feedStates struct {
 	store    store.Store
-	cache    bool // one owner: known is authoritative
+	oneOwner bool // states are deferred and known is authoritative
 	maxBatch int
 
 	mu        sync.Mutex
@@ -53,7 +57,7 @@ const (
 
 func newFeedStates(st store.Store, oneOwner bool) *feedStates {
 	return &feedStates{
-		store: st, cache: oneOwner, maxBatch: stateBatch,
+		store: st, oneOwner: oneOwner, maxBatch: stateBatch,
 		known: map[string]knownState{}, pending: map[string]store.FeedState{}, flushing: map[string]store.FeedState{},
 	}
 }
@@ -70,7 +74,7 @@ func (s *feedStates) load(ctx context.Context, feedID string) (st store.FeedStat
 		s.mu.Unlock()
 		return st, true, nil
 	}
-	if k, ok := s.known[feedID]; ok && s.cache {
+	if k, ok := s.known[feedID]; ok && s.oneOwner {
 		s.mu.Unlock()
 		return k.st, k.found, nil
 	}
@@ -93,7 +97,7 @@ func (s *feedStates) load(ctx context.Context, feedID string) (st store.FeedStat
 // added later is read when first polled).
 func (s *feedStates) preload(ctx context.Context) error {
 	s.mu.Lock()
-	done := !s.cache || s.preloaded
+	done := !s.oneOwner || s.preloaded
 	s.mu.Unlock()
 	if done {
 		return nil
@@ -108,7 +112,7 @@ func (s *feedStates) preload(ctx context.Context) error {
 
 // rememberAll keeps states read in bulk (cache mode only).
 func (s *feedStates) rememberAll(all map[string]store.FeedState) {
-	if !s.cache {
+	if !s.oneOwner {
 		return
 	}
 	s.mu.Lock()
@@ -124,7 +128,7 @@ func (s *feedStates) rememberAll(all map[string]store.FeedState) {
 
 // remember keeps a state this process read or wrote (cache mode only).
 func (s *feedStates) remember(st store.FeedState, found bool) {
-	if !s.cache {
+	if !s.oneOwner {
 		return
 	}
 	s.mu.Lock()
@@ -141,11 +145,14 @@ func (s *feedStates) forget(feedID string) {
 }
 
 // queue defers the write of a state to the next group commit, flushing at
-// once when stateBatch are waiting.
+// once when stateBatch are waiting. On a shared store it writes at once.
 func (s *feedStates) queue(ctx context.Context, st store.FeedState) error {
+	if !s.oneOwner {
+		return s.store.SaveFeedState(ctx, st)
+	}
 	s.mu.Lock()
 	s.pending[st.FeedID] = st
-	if s.cache {
+	if s.oneOwner {
 		s.known[st.FeedID] = knownState{st, true}
 	}
 	full := len(s.pending) >= s.maxBatch
@@ -204,6 +211,9 @@ func (s *feedStates) flush(ctx context.Context) error {
 	for _, st := range s.flushing {
 		batch = append(batch, st)
 	}
+	// In key order: the rows are written (and locked) in the same order
+	// by every transaction, and the B-tree is walked once.
+	slices.SortFunc(batch, func(a, b store.FeedState) int { return strings.Compare(a.FeedID, b.FeedID) })
 	s.mu.Unlock()
 
 	err := s.store.SaveFeedStates(ctx, batch)

@@ -54,18 +54,21 @@ func (s *stateStore) FeedStates(context.Context) (map[string]store.FeedState, er
 	return out, nil
 }
 
+func (s *stateStore) SaveFeedState(ctx context.Context, st store.FeedState) error {
+	return s.SaveFeedStates(ctx, []store.FeedState{st})
+}
+
 func (s *stateStore) SaveFeedStates(_ context.Context, states []store.FeedState) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.fail != nil {
 		return s.fail
 	}
-	var ids []string
+	var ids []string // in the order written
 	for _, st := range states {
 		s.states[st.FeedID] = st
 		ids = append(ids, st.FeedID)
 	}
-	slices.Sort(ids)
 	s.batches = append(s.batches, ids)
 	return nil
 }
@@ -87,9 +90,10 @@ func TestFeedStatesGroupCommit(t *testing.T) {
 		wantETags   map[string]string // in the store at the end
 	}{
 		{
-			name: "queued states are written in one transaction, the latest per feed",
+			name:     "queued states are written in one transaction, the latest per feed, in key order",
+			oneOwner: true,
 			run: func(t *testing.T, fs *feedStates, db *stateStore) {
-				for _, s := range []store.FeedState{st("a", "1"), st("b", "1"), st("a", "2")} {
+				for _, s := range []store.FeedState{st("d", "1"), st("a", "1"), st("c", "1"), st("b", "1"), st("a", "2")} {
 					if err := fs.queue(ctx, s); err != nil {
 						t.Fatal(err)
 					}
@@ -101,11 +105,12 @@ func TestFeedStatesGroupCommit(t *testing.T) {
 					t.Fatal(err)
 				}
 			},
-			wantBatches: [][]string{{"a", "b"}},
-			wantETags:   map[string]string{"a": "2", "b": "1"},
+			wantBatches: [][]string{{"a", "b", "c", "d"}},
+			wantETags:   map[string]string{"a": "2", "b": "1", "c": "1", "d": "1"},
 		},
 		{
-			name: "a full batch is written at once",
+			name:     "a full batch is written at once",
+			oneOwner: true,
 			run: func(t *testing.T, fs *feedStates, db *stateStore) {
 				fs.maxBatch = 2
 				fs.queue(ctx, st("a", "1"))
@@ -116,7 +121,8 @@ func TestFeedStatesGroupCommit(t *testing.T) {
 			wantETags:   map[string]string{"a": "1", "b": "1"},
 		},
 		{
-			name: "a failed flush keeps the states for the next one",
+			name:     "a failed flush keeps the states for the next one",
+			oneOwner: true,
 			run: func(t *testing.T, fs *feedStates, db *stateStore) {
 				fs.queue(ctx, st("a", "1"))
 				db.fail = errors.New("disk full")
@@ -133,7 +139,8 @@ func TestFeedStatesGroupCommit(t *testing.T) {
 			wantETags:   map[string]string{"a": "1", "b": "1"},
 		},
 		{
-			name: "a direct write after settle is not overwritten by an older queued one",
+			name:     "a direct write after settle is not overwritten by an older queued one",
+			oneOwner: true,
 			run: func(t *testing.T, fs *feedStates, db *stateStore) {
 				fs.queue(ctx, st("a", "old"))
 				fs.settle("a")
@@ -143,7 +150,8 @@ func TestFeedStatesGroupCommit(t *testing.T) {
 			wantETags: map[string]string{"a": "committed"},
 		},
 		{
-			name: "a queued state is what the next poll reads, before any flush",
+			name:     "a queued state is what the next poll reads, before any flush",
+			oneOwner: true,
 			run: func(t *testing.T, fs *feedStates, db *stateStore) {
 				fs.queue(ctx, st("a", "queued"))
 				got, found, err := fs.load(ctx, "a")
@@ -176,6 +184,20 @@ func TestFeedStatesGroupCommit(t *testing.T) {
 				}
 			},
 			wantETags: map[string]string{"a": "stored"},
+		},
+		{
+			name: "shared store: a state is written at once, for the next instance to see",
+			run: func(t *testing.T, fs *feedStates, db *stateStore) {
+				if err := fs.queue(ctx, st("a", "1")); err != nil {
+					t.Fatal(err)
+				}
+				if got := db.etag("a"); got != "1" {
+					t.Errorf("stored ETag after queue = %q, want it written at once", got)
+				}
+				fs.flush(ctx)
+			},
+			wantBatches: [][]string{{"a"}},
+			wantETags:   map[string]string{"a": "1"},
 		},
 		{
 			name: "shared store: every load reads the store",

@@ -73,6 +73,10 @@ type Stats struct {
 type Farm struct {
 	opts Options
 	base time.Time // publish time of the initial items' newest
+	// run makes this farm's items differ from every other farm's (links,
+	// GUIDs, words), so a database used by an earlier bench does not take
+	// them for stories it has already posted.
+	run uint64
 
 	mu        sync.Mutex
 	feeds     []feedState
@@ -106,7 +110,7 @@ func New(o Options) *Farm {
 		o.Marker = DefaultMarker
 	}
 	base := time.Now().Add(-time.Hour).Truncate(time.Second)
-	f := &Farm{opts: o, base: base, feeds: make([]feedState, o.Feeds), published: map[string]time.Time{}, posted: map[string]time.Time{}}
+	f := &Farm{opts: o, base: base, run: rand.Uint64(), feeds: make([]feedState, o.Feeds), published: map[string]time.Time{}, posted: map[string]time.Time{}}
 	for i := range f.feeds {
 		f.feeds[i] = feedState{newest: o.Items - 1, modified: base}
 	}
@@ -140,7 +144,7 @@ func (f *Farm) Advance(share, match float64) Round {
 				fs.marked = map[int]bool{}
 			}
 			fs.marked[fs.newest] = true
-			f.published[itemLink(i, fs.newest)] = now
+			f.published[f.itemLink(i, fs.newest)] = now
 			r.Matching++
 		}
 	}
@@ -185,8 +189,8 @@ func percentile(xs []float64, p float64) float64 {
 
 // itemLink is the link of item seq of feed i: what the fake Discord sees
 // as the embed URL.
-func itemLink(i, seq int) string {
-	return fmt.Sprintf("https://news%d.example/story/%d/%d", i%97, i, seq)
+func (f *Farm) itemLink(i, seq int) string {
+	return fmt.Sprintf("https://news%d.example/%x/story/%d/%d", i%97, f.run>>40, i, seq)
 }
 
 // Addrs says where a started farm listens.
@@ -364,7 +368,7 @@ func (f *Farm) document(i, newest int, marked map[int]bool, pubTimes []time.Time
 `, i, i%97)
 	for k := range f.opts.Items {
 		seq := newest - k
-		writeItem(&b, i, seq, marked[seq], f.opts.Marker, pubTimes[k])
+		f.writeItem(&b, i, seq, marked[seq], pubTimes[k])
 	}
 	b.WriteString("</channel></rss>\n")
 	return []byte(b.String())
@@ -373,15 +377,16 @@ func (f *Farm) document(i, newest int, marked map[int]bool, pubTimes []time.Time
 // writeItem writes one item whose words are fixed by (feed, seq): a title
 // of 6–11 words and a description of 100–300 words in paragraphs, with
 // some markup and entities, escaped as RSS descriptions usually are.
-func writeItem(b *strings.Builder, feed, seq int, marked bool, marker string, pub time.Time) {
-	rng := rand.New(rand.NewPCG(uint64(feed), uint64(seq)))
+func (f *Farm) writeItem(b *strings.Builder, feed, seq int, marked bool, pub time.Time) {
+	rng := rand.New(rand.NewPCG(uint64(feed)^f.run, uint64(seq)))
 	title := words(rng, 6+rng.IntN(6))
 	if marked {
+		marker := f.opts.Marker
 		title = strings.ToUpper(marker[:1]) + marker[1:] + ": " + title
 	}
-	link := itemLink(feed, seq)
-	fmt.Fprintf(b, "<item><guid isPermaLink=\"false\">bench-%d-%d</guid><title>%s</title><link>%s</link><pubDate>%s</pubDate><description>",
-		feed, seq, title, link, pub.UTC().Format(time.RFC1123Z))
+	link := f.itemLink(feed, seq)
+	fmt.Fprintf(b, "<item><guid isPermaLink=\"false\">bench-%x-%d-%d</guid><title>%s</title><link>%s</link><pubDate>%s</pubDate><description>",
+		f.run>>40, feed, seq, title, link, pub.UTC().Format(time.RFC1123Z))
 	total := 100 + rng.IntN(201)
 	for total > 0 {
 		n := min(total, 30+rng.IntN(40))
