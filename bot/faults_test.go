@@ -171,6 +171,13 @@ func (d fullDisk) CommitPoll(ctx context.Context, feedID string, p store.Poll) (
 	return d.Store.CommitPoll(ctx, feedID, p)
 }
 
+func (d fullDisk) SaveFeedStates(ctx context.Context, sts []store.FeedState) error {
+	if *d.full {
+		return errDiskFull
+	}
+	return d.Store.SaveFeedStates(ctx, sts)
+}
+
 func (d fullDisk) SaveFeedState(ctx context.Context, st store.FeedState) error {
 	if *d.full {
 		return errDiskFull

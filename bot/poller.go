@@ -34,6 +34,7 @@ type poller struct {
 	enqueued     func()        // pokes the sender
 	storeErrs    *stateLog
 	storeDown    storeBackoff
+	states       *feedStates // reads and group-commits feed states
 	beat         heartbeat
 	feeds        feedHealth
 	count        passCount
@@ -94,6 +95,10 @@ const storeRetry = time.Minute
 // pollAll polls the given feeds once each, at most p.workers at a time,
 // and returns when all are done or ctx is cancelled.
 func (p *poller) pollAll(ctx context.Context, list []*alert.Feed) {
+	if err := p.states.preload(ctx); err != nil {
+		p.log.Warn("reading every feed state at once failed; reading them one by one", "err", err)
+	}
+	defer p.flushStates(context.WithoutCancel(ctx))
 	jobs := make(chan *alert.Feed)
 	var wg sync.WaitGroup
 	for range min(p.workers, len(list)) {
@@ -152,7 +157,7 @@ func (p *poller) pollFeed(ctx context.Context, f *alert.Feed, mode pollMode) (ne
 	if res.NotModified {
 		p.metrics.polls.WithLabelValues("not_modified").Inc()
 		p.reschedule(f, &st, feeds.Outcome{NotModified: true, CacheMaxAge: res.MaxAge}, now)
-		if !p.saveState(ctx, st) {
+		if !p.queueState(ctx, st) {
 			return now.Add(storeRetry)
 		}
 		return st.NextPoll
@@ -187,14 +192,14 @@ func (p *poller) plannedAfter(st store.FeedState, now time.Time) time.Time {
 // its backlog is remembered, not posted, and a disabled or failing state
 // of the old URL is forgotten.
 func (p *poller) loadState(ctx context.Context, f *alert.Feed) (store.FeedState, bool) {
-	st, err := p.store.FeedState(ctx, f.ID)
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
+	st, found, err := p.states.load(ctx, f.ID)
+	if err != nil {
 		p.storeErrs.fail("read", "reading feed state failed; polling pauses until the store answers again", err, "feed", f.ID)
 		p.storeDown.failed(p.now(), &p.count)
 		return st, false
 	}
 	p.storeErrs.ok("read", "reading feed state works again")
-	return p.startedState(f, st, err == nil), true
+	return p.startedState(f, st, found), true
 }
 
 // startedState is the state to poll a feed with, given the stored one
@@ -306,8 +311,39 @@ func (p *poller) recordFailure(ctx context.Context, f *alert.Feed, st store.Feed
 }
 
 func (p *poller) saveState(ctx context.Context, st store.FeedState) bool {
+	p.states.settle(st.FeedID)
 	if err := p.store.SaveFeedState(ctx, st); err != nil {
+		p.states.forget(st.FeedID)
 		p.storeErrs.fail("write", "saving feed state failed; polling pauses until the store takes writes again", err, "feed", st.FeedID)
+		p.storeDown.failed(p.now(), &p.count)
+		return false
+	}
+	p.states.remember(st, true)
+	p.storeErrs.ok("write", "saving feed state works again")
+	return true
+}
+
+// queueState saves the state of a poll that found nothing new with the
+// next group commit (see feedStates). It reports false when the commit it
+// triggered failed; the state stays queued for the next one.
+func (p *poller) queueState(ctx context.Context, st store.FeedState) bool {
+	return p.flushed(p.states.queue(ctx, st))
+}
+
+// flushStates writes the queued states now: at the end of a pass and of
+// the service, and when the poll loop ticks.
+func (p *poller) flushStates(ctx context.Context) bool {
+	return p.flushed(p.states.flush(ctx))
+}
+
+// flushed reports a group commit's outcome: a failure pauses polling; a
+// write that worked ends the pause (no write proves nothing).
+func (p *poller) flushed(wrote bool, err error) bool {
+	if !wrote && err == nil {
+		return true
+	}
+	if err != nil {
+		p.storeErrs.fail("write", "saving feed state failed; polling pauses until the store takes writes again", err)
 		p.storeDown.failed(p.now(), &p.count)
 		return false
 	}
@@ -341,10 +377,13 @@ func (p *poller) recordItems(ctx context.Context, f *alert.Feed, st store.FeedSt
 	if err := p.hold(ctx, cat, res.Entries, now); err != nil {
 		return time.Time{}, err
 	}
+	p.states.settle(f.ID)
 	n, err := p.store.CommitPoll(ctx, f.ID, store.Poll{State: st, Keys: keys, Alerts: outboxRows(res.Entries)})
 	if err != nil {
+		p.states.forget(f.ID)
 		return time.Time{}, err
 	}
+	p.states.remember(st, true)
 	p.metrics.polls.WithLabelValues(map[bool]string{true: "changed", false: "unchanged"}[len(unseen) > 0]).Inc()
 	p.metrics.newItems.Add(float64(len(unseen)))
 	p.metrics.enqueued.Add(float64(n))

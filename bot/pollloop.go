@@ -60,6 +60,7 @@ func (p *poller) loop(ctx context.Context) {
 			for len(inFlight) > 0 {
 				delete(inFlight, (<-done).id)
 			}
+			p.flushStates(context.WithoutCancel(ctx))
 			return
 		case r := <-done:
 			delete(inFlight, r.id)
@@ -67,6 +68,7 @@ func (p *poller) loop(ctx context.Context) {
 		case <-p.live.changed:
 		case <-timer.C:
 		}
+		p.flushed(p.states.flushDue(ctx))
 	}
 }
 
@@ -92,6 +94,7 @@ func (p *poller) planNew(ctx context.Context, cat *alert.Catalog, q *dueQueue, i
 		}
 		return
 	}
+	p.states.rememberAll(states)
 	for _, f := range fresh {
 		st, found := states[f.ID]
 		at, mode := p.firstPlan(f, st, found, now)

@@ -92,6 +92,7 @@ func New(ctx context.Context, o Options) (*Service, error) {
 		store: o.Store, fetcher: o.Fetcher, watchFetcher: o.WatchFetcher, parser: o.Parser, live: lv, leases: ls,
 		recent: recent, log: o.Logger, now: o.Now, metrics: m, workers: cfg.Service.Workers,
 		disableAfter: cfg.Defaults.DisableAfter, enqueued: snd.poke, storeErrs: newStateLog(o.Logger),
+		states: newFeedStates(o.Store, !ls.shared()),
 	}
 	// The service keeps one live config: the reloadable part lives in lv;
 	// its settings keep only what needs a restart.

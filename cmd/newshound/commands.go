@@ -70,6 +70,7 @@ func cmdRun(ctx context.Context, args []string, out, errOut io.Writer) error {
 			}
 		})
 	}
+	tuneGC(logger)
 	if *once {
 		r, err := svc.RunOnce(ctx)
 		if err != nil {

@@ -29,6 +29,16 @@ var helps = map[string]commandHelp{
 		usage:   "check [--config] FILE",
 		example: "newshound check newshound.yaml",
 	},
+	"bench": {
+		name: "bench", summary: "Poll a loopback feed farm through the real pipeline and report what it costs (CPU per poll, memory, database growth, latency).",
+		usage:   "bench [--feeds N] [--subs M] [--changed SHARE] [--rounds R] [--service DURATION] [--store DSN] [--json] ...",
+		example: "newshound bench --feeds 2000 --hosts 1 --host-gap 0s --changed 1 --rounds 3",
+	},
+	"bench-farm": {
+		name: "bench-farm", summary: "Serve the feed farm that bench starts in a process of its own (not for use by hand).",
+		usage:   "bench-farm --feeds N [--hosts H] [--items I] [--latency D]",
+		example: "newshound bench-farm --feeds 200 --hosts 16",
+	},
 	"status": {
 		name: "status", summary: "Show each feed's last success, problem and next poll, and each destination's backlog.",
 		usage:   "status [--config] FILE [--json]",

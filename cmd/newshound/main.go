@@ -32,6 +32,8 @@ Usage:
   newshound feeds import FILE.opml          print the feeds of an OPML file as config YAML
   newshound feeds export [--config] FILE    print the config's feeds as OPML
   newshound feeds discover URL_OR_FILE      list the feeds a web page links to
+  newshound bench [--feeds N] [--subs M] [--json] ...
+                                            poll a loopback feed farm and report the costs
   newshound version                         print the version
 
 A config file is ./newshound.yaml unless given. Run 'newshound COMMAND --help'
@@ -80,6 +82,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		"status":    cmdStatus,
 		"feeds":     cmdFeeds,
 		"send-test": cmdSendTest,
+		"bench":     cmdBench,
+		// bench-farm is the farm process bench starts; not for users.
+		"bench-farm": cmdBenchFarm,
 		"version": func(_ context.Context, args []string, out, errOut io.Writer) error {
 			fs := newFlags("version", out)
 			if err := fs.parse(args); err != nil {

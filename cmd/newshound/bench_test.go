@@ -1,0 +1,148 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"os"
+	"os/exec"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestBench runs a tiny bench, with the farm in a process of its own (as
+// users run it) and in this one, and checks the report: every changed
+// item was posted, the passes counted what the farm saw, and the JSON has
+// the documented fields.
+func TestBench(t *testing.T) {
+	for _, inProcess := range []bool{false, true} {
+		name := map[bool]string{false: "farm process", true: "farm in process"}[inProcess]
+		t.Run(name, func(t *testing.T) {
+			o := benchOptions{
+				Feeds: 6, Hosts: 3, Items: 5, Subs: 10, Rounds: 2, Changed: 1, Match: 1,
+				Interval: 10 * time.Minute, HostConcurrency: 2, Instances: 1, Dir: t.TempDir(),
+				InProcessFarm: inProcess, LogLevel: "warn", farmCommand: testFarmCommand,
+				Service: time.Second, PublishEvery: time.Hour,
+			}
+			var logs bytes.Buffer
+			rep, err := bench(context.Background(), o, &logs)
+			if err != nil {
+				t.Fatalf("bench: %v\nlogs:\n%s", err, logs.String())
+			}
+			if want := o.Rounds * o.Feeds; rep.Published != want || rep.Posted != want || len(rep.Missing) != 0 {
+				t.Errorf("published %d, posted %d (missing %v), want %d of %d", rep.Published, rep.Posted, rep.Missing, want, want)
+			}
+			for _, p := range []struct {
+				name          string
+				got           passStats
+				polls, notMod int
+			}{
+				{"first sight", rep.FirstSight, o.Feeds, 0},
+				{"changed", rep.Changed, o.Rounds * o.Feeds, 0},
+				{"unchanged", rep.Unchanged, o.Rounds * o.Feeds, o.Rounds * o.Feeds},
+			} {
+				if p.got.Polls != p.polls || p.got.NotModified != p.notMod {
+					t.Errorf("%s: %d polls, %d answered 304; want %d and %d", p.name, p.got.Polls, p.got.NotModified, p.polls, p.notMod)
+				}
+			}
+			if rep.Changed.Changed != o.Rounds*o.Feeds || rep.Changed.CPUPer1000 <= 0 || rep.Unchanged.PollsPerCPUSec <= 0 {
+				t.Errorf("changed pass %+v, unchanged pass %+v: want every feed changed and costs measured", rep.Changed, rep.Unchanged)
+			}
+			if rep.Ratio304 != 0.5 {
+				t.Errorf("304 ratio %v, want 0.5 (the unchanged passes' polls of all polls)", rep.Ratio304)
+			}
+			if rep.PeakRSSMB <= 0 || rep.DBBytes <= 0 {
+				t.Errorf("peak RSS %v MB, database %d bytes: want both measured", rep.PeakRSSMB, rep.DBBytes)
+			}
+			if rep.Service == nil || rep.Service.Seconds < 0.9 {
+				t.Errorf("service = %+v, want a run of a second", rep.Service)
+			}
+			checkBenchJSON(t, rep)
+		})
+	}
+}
+
+func checkBenchJSON(t *testing.T, rep *benchReport) {
+	t.Helper()
+	raw, err := json.Marshal(rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got map[string]any
+	if err := json.Unmarshal(raw, &got); err != nil {
+		t.Fatal(err)
+	}
+	want := strings.Fields(`feeds hosts items_per_feed subscriptions rounds changed_share match_share instances store interval
+		farm_in_process first_sight changed unchanged ratio_304 peak_rss_mb db_bytes db_growth_per_day published posted
+		discord_messages service`)
+	if keys := sortedKeys(got); !slices.Equal(keys, sortedStrings(want)) {
+		t.Errorf("JSON fields = %v\nwant %v", keys, sortedStrings(want))
+	}
+	pass := strings.Fields("passes polls changed not_modified cpu_seconds wall_seconds polls_per_second polls_per_cpu_second cpu_seconds_per_1000_polls")
+	if keys := sortedKeys(got["changed"].(map[string]any)); !slices.Equal(keys, sortedStrings(pass)) {
+		t.Errorf("JSON pass fields = %v\nwant %v", keys, sortedStrings(pass))
+	}
+	service := strings.Fields("seconds polls cpu_seconds core_share cpu_seconds_per_1000_polls published latencies latency_p50_ms latency_p99_ms")
+	if keys := sortedKeys(got["service"].(map[string]any)); !slices.Equal(keys, sortedStrings(service)) {
+		t.Errorf("JSON service fields = %v\nwant %v", keys, sortedStrings(service))
+	}
+}
+
+func sortedKeys(m map[string]any) []string {
+	var keys []string
+	for k := range m {
+		keys = append(keys, k)
+	}
+	return sortedStrings(keys)
+}
+
+func sortedStrings(s []string) []string { return slices.Sorted(slices.Values(s)) }
+
+// testFarmCommand runs the farm in this test binary (see TestMain).
+func testFarmCommand(args []string) (*exec.Cmd, error) {
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), mainArgsEnv+"="+strings.Join(append([]string{"bench-farm"}, args...), "\n"))
+	return cmd, nil
+}
+
+func TestBenchUsage(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"instances on sqlite", []string{"bench", "--instances", "2"}, "needs --store postgres"},
+		{"share above one", []string{"bench", "--changed", "1.5"}, "shares between 0 and 1"},
+		{"interval below the floor", []string{"bench", "--interval", "30s"}, "floor of 1m"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var stderr bytes.Buffer
+			if code := run(context.Background(), tc.args, io.Discard, &stderr); code != exitUsage || !strings.Contains(stderr.String(), tc.want) {
+				t.Errorf("exit %d, stderr %q; want %d and %q", code, stderr.String(), exitUsage, tc.want)
+			}
+		})
+	}
+}
+
+func TestGCPercentFor(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		live uint64
+		want int
+	}{
+		{"nothing measured", 0, maxGCPercent},
+		{"tiny heap: capped", 1 << 20, maxGCPercent},
+		{"8 MB: twice the headroom", 8 << 20, 200},
+		{"16 MB: the headroom itself", 16 << 20, 100},
+		{"large catalog: never below the default", 300 << 20, minGCPercent},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := gcPercentFor(tc.live); got != tc.want {
+				t.Errorf("gcPercentFor(%d) = %d, want %d", tc.live, got, tc.want)
+			}
+		})
+	}
+}
