@@ -23,6 +23,10 @@ type normalizer struct {
 	base *url.URL // for relative links: the feed's home page, else the feed URL
 	now  time.Time
 	lazy bool // leave summary and content to Item.FillText
+	// raws are the item descriptions set aside before gofeed ran (see
+	// lightenRSS); parser decodes one when its item's text is filled.
+	raws   [][]byte
+	parser *Parser
 }
 
 func (n *normalizer) items(in []*gofeed.Item) []Item {
@@ -141,6 +145,9 @@ func (it *Item) TextPending() bool { return it.pending.n != nil }
 func (it *Item) fillText() {
 	p := it.pending
 	it.pending = pendingText{}
+	if raw, ok := setAside(p.summary, p.n.raws); ok {
+		p.summary = p.n.parser.description(raw)
+	}
 	summary, summaryImg := plainTextAndImage(p.summary)
 	content, contentImg := plainTextAndImage(p.content)
 	it.Summary, it.Content = summary, content

@@ -122,7 +122,7 @@ func (p *Parser) Parse(body []byte, contentType, feedURL string, now time.Time) 
 		}
 		body = numericGMTDates(body)
 	}
-	gf, err := p.parseGofeed(body)
+	gf, raws, err := p.parseLight(body)
 	if err != nil {
 		if errors.Is(err, gofeed.ErrFeedTypeNotDetected) {
 			if strings.Contains(strings.ToLower(contentType), "html") {
@@ -140,7 +140,37 @@ func (p *Parser) Parse(body []byte, contentType, feedURL string, now time.Time) 
 		// (a JSON key written with escapes).
 		return fail(TooLarge, &LimitError{Limit: limitItems, Max: p.opts.MaxItems, Got: len(gf.Items), Offset: -1})
 	}
-	return p.normalize(gf, body, feedURL, now), nil
+	return p.normalize(gf, body, feedURL, now, raws), nil
+}
+
+// parseLight runs gofeed on the document with its item descriptions set
+// aside (see lightenRSS) when the parser is lazy, else on the document as
+// it is. Anything the light document does not parse is parsed whole.
+func (p *Parser) parseLight(body []byte) (*gofeed.Feed, [][]byte, error) {
+	if p.opts.LazyText {
+		if light, raws, ok := lightenRSS(body); ok {
+			if gf, err := p.parseGofeed(light); err == nil {
+				return gf, raws, nil
+			}
+		}
+	}
+	gf, err := p.parseGofeed(body)
+	return gf, nil, err
+}
+
+// description decodes a set-aside item description exactly as gofeed
+// decodes it in place: by parsing it as the one item of an RSS document.
+func (p *Parser) description(raw []byte) string {
+	var b bytes.Buffer
+	b.Grow(len(raw) + 96)
+	b.WriteString(`<rss version="2.0"><channel><item><description>`)
+	b.Write(raw)
+	b.WriteString(`</description></item></channel></rss>`)
+	gf, err := p.gp.Parse(&b)
+	if err != nil || len(gf.Items) == 0 || gf.Items[0] == nil {
+		return ""
+	}
+	return gf.Items[0].Description
 }
 
 // parseGofeed runs gofeed. A JSON object is decoded straight from body:
@@ -157,9 +187,9 @@ func (p *Parser) parseGofeed(body []byte) (*gofeed.Feed, error) {
 	return p.jsonTranslator.Translate(&jf)
 }
 
-func (p *Parser) normalize(gf *gofeed.Feed, body []byte, feedURL string, now time.Time) *Feed {
+func (p *Parser) normalize(gf *gofeed.Feed, body []byte, feedURL string, now time.Time, raws [][]byte) *Feed {
 	docURL, _ := url.Parse(feedURL)
-	n := &normalizer{now: now, lazy: p.opts.LazyText}
+	n := &normalizer{now: now, lazy: p.opts.LazyText, raws: raws, parser: p}
 	if docURL != nil && docURL.IsAbs() && (docURL.Scheme == "http" || docURL.Scheme == "https") {
 		n.base = docURL
 	}
