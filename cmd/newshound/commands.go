@@ -205,11 +205,7 @@ func cmdFeedsExport(args []string, out io.Writer) error {
 	if err := fs.parse(args); err != nil {
 		return err
 	}
-	path, err := fs.configPath(*configFlag)
-	if err != nil {
-		return err
-	}
-	cfg, err := loadConfig(path)
+	cfg, err := fs.loadConfig(*configFlag)
 	if err != nil {
 		return err
 	}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/newshound/newshound/config"
 )
 
 // commandHelp is what `newshound COMMAND --help` prints to stdout: what
@@ -149,6 +151,15 @@ func (f *flags) set(name string) bool {
 // argument, or --config, or its default. Both given and different is an
 // error, as is more than one positional argument: a path on the command
 // line is never silently ignored.
+// loadConfig loads the config the command line names (see configPath).
+func (f *flags) loadConfig(flagValue string) (*config.Config, error) {
+	path, err := f.configPath(flagValue)
+	if err != nil {
+		return nil, err
+	}
+	return loadConfig(path)
+}
+
 func (f *flags) configPath(flagValue string) (string, error) {
 	switch args := f.Args(); {
 	case len(args) == 0:

@@ -48,11 +48,7 @@ func cmdStatus(ctx context.Context, args []string, out, errOut io.Writer) error 
 	if err := fs.parse(args); err != nil {
 		return err
 	}
-	path, err := fs.configPath(*configFlag)
-	if err != nil {
-		return err
-	}
-	cfg, err := loadConfig(path)
+	cfg, err := fs.loadConfig(*configFlag)
 	if err != nil {
 		return err
 	}
