@@ -62,6 +62,25 @@ func TestCrashBetweenSendAndDeliveredPostsOnce(t *testing.T) {
 	}
 }
 
+// TestCrashAfterSendRetriedPastTheNonceWindowPostsOnce: the process dies
+// right after Discord took the message (no attempt recorded), and the
+// restart comes after Discord's nonce window: the bot finds the post in
+// the channel instead of posting it again.
+func TestCrashAfterSendRetriedPastTheNonceWindowPostsOnce(t *testing.T) {
+	dc := fakediscord.New(t)
+	h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo", Destination: "desk"})
+	h.cfg.Destinations = []config.Destination{{Name: "desk", Type: config.DiscordChannel, ChannelID: watchChannel}}
+	h.runOnceWith(t, dc, false) // first sight
+	h.write("wire.xml", item(0, "Unrelated", h.clock), item(1, "Aleppo update", h.clock.Add(time.Second)))
+	h.runOnceWith(t, dc, true) // sends, then dies before recording it
+	dc.SetNonceWindow(time.Nanosecond)
+	h.clock = h.clock.Add(10 * time.Minute)
+	h.runOnceWith(t, dc, false)
+	if got := len(dc.Messages(watchChannel)); got != 1 {
+		t.Errorf("messages after a restart past the nonce window: got %d, want 1", got)
+	}
+}
+
 // runOnceWith is one `run --once` delivering to the fake Discord, with a
 // store that may crash after sending.
 func (h *harness) runOnceWith(t *testing.T, dc *fakediscord.Server, crash bool) {

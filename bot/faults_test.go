@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -228,4 +229,88 @@ func TestFullDiskIsQuietAndDoesNotRepeat(t *testing.T) {
 	if !strings.Contains(logs.String(), "works again") {
 		t.Errorf("the recovery is not logged:\n%s", logs.String())
 	}
+}
+
+// nonceRecorder is a recorder that, like Discord with enforce_nonce,
+// answers a repeated nonce with the earlier message instead of posting.
+type nonceRecorder struct {
+	recorder
+	seen map[string]bool
+}
+
+func (r *nonceRecorder) Send(ctx context.Context, m notify.Message) (notify.Receipt, error) {
+	if r.seen == nil {
+		r.seen = map[string]bool{}
+	}
+	if r.seen[m.Nonce] {
+		return notify.Receipt{MessageID: "earlier"}, nil
+	}
+	r.seen[m.Nonce] = true
+	return r.recorder.Send(ctx, m)
+}
+
+// TestBurstCutByThePageGoesOutWhole: a burst formed earlier whose rows
+// straddle the end of the page the sender reads is sent whole; its rest,
+// sent later under the same nonce, would be taken for a repeat and lost.
+func TestBurstCutByThePageGoesOutWhole(t *testing.T) {
+	h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo"})
+	var items []testItem
+	for i := range 105 {
+		items = append(items, item(10+i, fmt.Sprintf("Aleppo update %03d", i), h.clock.Add(time.Duration(i)*time.Second)))
+	}
+	h.afterFirstSight(items...)
+	n := &nonceRecorder{}
+	st, err := store.OpenSQLite(context.Background(), h.db, store.WithClock(func() time.Time { return h.clock }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	svc, err := New(context.Background(), h.options(st, n, io.Discard))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	svc.poller.pollAll(ctx, svc.live.catalog().Feeds())
+	pending, err := st.PendingAlerts(ctx, "desk", h.clock.Add(time.Hour), 200)
+	if err != nil || len(pending) != 105 {
+		t.Fatalf("pending: %d (%v), want 105", len(pending), err)
+	}
+	// A burst of the last ten, formed in an earlier pass: the page of 100
+	// due alerts ends after its fifth row.
+	tail := pending[95:]
+	ids := make([]int64, len(tail))
+	for i, a := range tail {
+		ids[i] = a.ID
+	}
+	if err := st.AssignBatch(ctx, ids, batchName(tail)); err != nil {
+		t.Fatal(err)
+	}
+	for range 5 {
+		if err := svc.sender.deliverAll(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := len(n.titles()); got != 105 {
+		t.Errorf("posted %d alerts, want 105", got)
+	}
+	if left, _ := st.PendingAlerts(ctx, "desk", h.clock.Add(time.Hour), 200); len(left) != 0 {
+		t.Errorf("%d alerts left pending", len(left))
+	}
+}
+
+// TestRejectedBurstKeepsTheOrder: when Discord refuses a burst, its alerts
+// are tried one by one before the messages after it, not after them.
+func TestRejectedBurstKeepsTheOrder(t *testing.T) {
+	h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo"})
+	var items []testItem
+	var want []string
+	for i := range 20 {
+		title := fmt.Sprintf("Aleppo update %02d", i)
+		items = append(items, item(10+i, title, h.clock.Add(time.Duration(i)*time.Second)))
+		want = append(want, title)
+	}
+	h.afterFirstSight(items...)
+	h.rec.fail = []error{fmt.Errorf("HTTP 400: embed too long: %w", notify.ErrRejected)}
+	h.runOnce()
+	h.wantTitles(want...)
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"hash/fnv"
 	"log/slog"
 	"os"
 	"sync"
@@ -28,7 +29,11 @@ type leases struct {
 
 	mu   sync.Mutex
 	held map[string]bool
-	errs *stateLog
+	// stripes serialize the taking, renewing and giving back of one lease
+	// (by a hash of its name), so a renewal racing with a release and a new
+	// take cannot give the new take back.
+	stripes [64]sync.Mutex
+	errs    *stateLog
 }
 
 func newLeases(st store.Store, ttl time.Duration, log *slog.Logger) *leases {
@@ -57,6 +62,9 @@ func (l *leases) take(ctx context.Context, name string) bool {
 	if l.leaser == nil {
 		return true
 	}
+	stripe := l.stripe(name)
+	stripe.Lock()
+	defer stripe.Unlock()
 	got, err := l.leaser.Lease(ctx, name, l.owner, l.ttl)
 	if err != nil {
 		if ctx.Err() == nil {
@@ -79,6 +87,9 @@ func (l *leases) release(ctx context.Context, name string) {
 	if l.leaser == nil {
 		return
 	}
+	stripe := l.stripe(name)
+	stripe.Lock()
+	defer stripe.Unlock()
 	l.mu.Lock()
 	delete(l.held, name)
 	l.mu.Unlock()
@@ -123,28 +134,42 @@ func (l *leases) renewLoop(ctx context.Context) {
 		}
 		l.mu.Unlock()
 		for _, n := range names {
-			got, err := l.leaser.Lease(ctx, n, l.owner, l.ttl)
-			if err != nil {
-				if ctx.Err() == nil {
-					l.errs.fail("renew", "renewing leases failed; retrying", err, "lease", n)
-				}
-				continue
-			}
-			l.errs.ok("renew", "renewing leases works again")
-			l.mu.Lock()
-			released := !l.held[n]
-			l.mu.Unlock()
-			if released && got {
-				// Given back while we renewed it: give it back again.
-				_ = l.leaser.Release(ctx, n, l.owner)
-				continue
-			}
-			if !got {
-				l.log.Warn("lease lost to another instance", "lease", n)
-				l.mu.Lock()
-				delete(l.held, n)
-				l.mu.Unlock()
-			}
+			l.renew(ctx, n)
 		}
 	}
+}
+
+// renew extends one held lease; one given back meanwhile is left alone,
+// and one found lost is forgotten.
+func (l *leases) renew(ctx context.Context, name string) {
+	stripe := l.stripe(name)
+	stripe.Lock()
+	defer stripe.Unlock()
+	l.mu.Lock()
+	held := l.held[name]
+	l.mu.Unlock()
+	if !held {
+		return
+	}
+	got, err := l.leaser.Lease(ctx, name, l.owner, l.ttl)
+	if err != nil {
+		if ctx.Err() == nil {
+			l.errs.fail("renew", "renewing leases failed; retrying", err, "lease", name)
+		}
+		return
+	}
+	l.errs.ok("renew", "renewing leases works again")
+	if !got {
+		l.log.Warn("lease lost to another instance", "lease", name)
+		l.mu.Lock()
+		delete(l.held, name)
+		l.mu.Unlock()
+	}
+}
+
+// stripe is the lock that serializes the operations on one lease.
+func (l *leases) stripe(name string) *sync.Mutex {
+	h := fnv.New32a()
+	h.Write([]byte(name))
+	return &l.stripes[h.Sum32()%uint32(len(l.stripes))]
 }

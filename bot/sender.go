@@ -147,21 +147,50 @@ func (s *sender) deliverDestination(ctx context.Context, dest string) error {
 		if err != nil || len(pending) == 0 {
 			return err
 		}
+		// Batches the page brought in already formed may have been sent
+		// before (a crash or a shutdown after the send): see findGhost.
+		formedBefore := map[string]bool{}
+		for _, a := range pending {
+			if a.Batch != "" {
+				formedBefore[a.Batch] = true
+			}
+		}
 		batches, err := s.batch(ctx, pending)
 		if err != nil || len(batches) == 0 {
 			return err // none: nothing here was ready after all; the next pass looks again
 		}
+	send:
 		for _, b := range batches {
 			if sent[b[0].Batch] {
 				return nil
 			}
 			sent[b[0].Batch] = true
-			if stop := s.sendBatch(ctx, dest, n, b); stop {
+			switch s.sendBatch(ctx, dest, n, b, formedBefore[b[0].Batch]) {
+			case sendStop:
 				return nil
+			case sendReread:
+				break send
 			}
 		}
 	}
 	return ctx.Err()
+}
+
+// sendOutcome says how a destination's pass goes on after one message.
+type sendOutcome int
+
+const (
+	sendNext   sendOutcome = iota // on to the next message
+	sendStop                      // the destination must wait (rate limited, failing, gone, shutting down)
+	sendReread                    // the outbox changed under the pass (a burst was split): read it again, in order
+)
+
+// stopUnless is sendStop unless ok.
+func stopUnless(ok bool) sendOutcome {
+	if ok {
+		return sendNext
+	}
+	return sendStop
 }
 
 // duePrefix returns the oldest pending alerts of dest that are due, in
@@ -210,6 +239,9 @@ func (s *sender) batch(ctx context.Context, pending []store.Alert) ([][]store.Al
 		index[a.Batch] = len(out)
 		out = append(out, []store.Alert{a})
 	}
+	if err := s.completeBatches(ctx, out); err != nil {
+		return nil, err
+	}
 	out, err := s.batchDigests(ctx, out, digests)
 	if err != nil {
 		return nil, err
@@ -242,15 +274,50 @@ func batchName(group []store.Alert) string {
 	return "nh" + strconv.FormatInt(group[0].ID, 36) + "x" + strconv.Itoa(len(group))
 }
 
-// sendBatch sends one message and records the outcome. It reports whether
-// the destination must stop for now (rate limited, gone, or shutting down).
-func (s *sender) sendBatch(ctx context.Context, dest string, n notify.Notifier, b []store.Alert) (stop bool) {
+// batchSize is the number of alerts a batch was formed with, from its
+// name; 0 when the name does not say.
+func batchSize(name string) int {
+	i := strings.LastIndexByte(name, 'x')
+	if !strings.HasPrefix(name, "nh") || i < 0 {
+		return 0
+	}
+	n, err := strconv.Atoi(name[i+1:])
+	if err != nil {
+		return 0
+	}
+	return n
+}
+
+// completeBatches fills in the bursts the page of due alerts cut short:
+// a message must go out whole, or the rest of it, sent later under the
+// same nonce, would be taken for a repeat and never posted. (Digests are
+// completed by batchDigests.)
+func (s *sender) completeBatches(ctx context.Context, out [][]store.Alert) error {
+	for i, b := range out {
+		if b[0].Digest != "" || len(b) >= batchSize(b[0].Batch) && batchSize(b[0].Batch) > 0 {
+			continue
+		}
+		all, err := s.store.BatchAlerts(ctx, b[0].Destination, b[0].Batch)
+		if err != nil {
+			return err
+		}
+		if len(all) > len(b) {
+			out[i] = all
+		}
+	}
+	return nil
+}
+
+// sendBatch sends one message and records the outcome. maybeSent says the
+// batch was formed before this pass, so an earlier send of it may have
+// reached the destination unrecorded.
+func (s *sender) sendBatch(ctx context.Context, dest string, n notify.Notifier, b []store.Alert, maybeSent bool) sendOutcome {
 	// What happened is recorded even when shutdown cancelled ctx during the
 	// send: a message Discord accepted must be marked delivered.
 	rec, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
 	if id, ok := s.takenEarlier(b); ok {
-		return !s.recordDelivered(rec, dest, b, notify.Receipt{MessageID: id})
+		return stopUnless(s.recordDelivered(rec, dest, b, notify.Receipt{MessageID: id}))
 	}
 	msg := notify.Message{Nonce: b[0].Batch}
 	for _, row := range b {
@@ -263,31 +330,34 @@ func (s *sender) sendBatch(ctx context.Context, dest string, n notify.Notifier, 
 		msg.Alerts = append(msg.Alerts, a)
 	}
 	if len(msg.Alerts) == 0 {
-		return false
+		return sendNext
 	}
 	if b[0].Digest != "" {
 		msg.Digest = s.digestOf(b[0].Digest, msg.Alerts)
 	}
-	if receipt, found, err := s.findGhost(ctx, n, msg, b); err != nil {
+	if receipt, found, err := s.findGhost(ctx, n, msg, b, maybeSent); err != nil {
 		return s.handleSendError(ctx, rec, dest, b, err)
 	} else if found {
 		s.log.Info("an earlier attempt had reached the destination; not posting it again", "destination", dest, "message", receipt.MessageID)
-		return !s.recordDelivered(rec, dest, b, receipt)
+		s.recovered(dest)
+		return stopUnless(s.recordDelivered(rec, dest, b, receipt))
 	}
 	receipt, err := n.Send(ctx, msg)
 	if err != nil {
 		return s.handleSendError(ctx, rec, dest, b, err)
 	}
 	s.recovered(dest)
-	return !s.recordDelivered(rec, dest, b, receipt)
+	return stopUnless(s.recordDelivered(rec, dest, b, receipt))
 }
 
-// findGhost looks in the destination for an earlier attempt of this batch
+// findGhost looks in the destination for an earlier send of this batch
 // that reached it unanswered, when a nonce can no longer catch it: the
-// batch was tried before and was enqueued longer ago than the nonce window.
-func (s *sender) findGhost(ctx context.Context, n notify.Notifier, msg notify.Message, b []store.Alert) (notify.Receipt, bool, error) {
+// batch may have been sent before (it was formed before this pass: a
+// failed attempt, or a crash or shutdown right after a send, which leaves
+// no attempt recorded) and was enqueued longer ago than the nonce window.
+func (s *sender) findGhost(ctx context.Context, n notify.Notifier, msg notify.Message, b []store.Alert, maybeSent bool) (notify.Receipt, bool, error) {
 	f, ok := n.(notify.Finder)
-	if !ok || b[0].Attempts == 0 || s.now().Sub(b[0].EnqueuedAt) < s.nonceWindow {
+	if !ok || (!maybeSent && b[0].Attempts == 0) || s.now().Sub(b[0].EnqueuedAt) < s.nonceWindow {
 		return notify.Receipt{}, false, nil
 	}
 	return f.Find(ctx, msg)
@@ -334,23 +404,23 @@ func (s *sender) takenEarlier(b []store.Alert) (string, bool) {
 
 // handleSendError decides what a failed send means; rec is the context
 // for recording it, which outlives a shutdown.
-func (s *sender) handleSendError(ctx, rec context.Context, dest string, b []store.Alert, err error) (stop bool) {
+func (s *sender) handleSendError(ctx, rec context.Context, dest string, b []store.Alert, err error) sendOutcome {
 	var retry *notify.RetryError
 	switch {
 	case ctx.Err() != nil:
-		return true
+		return sendStop
 	case errors.As(err, &retry):
 		s.metrics.sendErrors.WithLabelValues(dest, "retry").Inc()
 		s.log.Warn("destination asks to wait", "destination", dest, "err", err)
 		s.markFailed(rec, b, err, s.failed(dest, err, retry.After))
-		return true
+		return sendStop
 	case errors.Is(err, notify.ErrGone):
 		s.metrics.sendErrors.WithLabelValues(dest, "gone").Inc()
 		s.pauseDestination(rec, dest, err.Error())
-		return true
+		return sendStop
 	case errors.Is(err, notify.ErrRejected) && len(b) == 1:
 		s.drop(rec, b[0], err.Error())
-		return false
+		return sendNext
 	case errors.Is(err, notify.ErrRejected):
 		// One alert of the burst is bad: unbatch them so each is tried
 		// (and if need be dropped) alone.
@@ -360,11 +430,11 @@ func (s *sender) handleSendError(ctx, rec context.Context, dest string, b []stor
 				s.log.Error("unbatching", "id", row.ID, "err", err)
 			}
 		}
-		return false
+		return sendReread // in order: the singles before the messages after them
 	default:
 		s.metrics.sendErrors.WithLabelValues(dest, "error").Inc()
 		s.markFailed(rec, b, err, s.failed(dest, err, 0))
-		return true
+		return sendStop
 	}
 }
 

@@ -45,6 +45,7 @@ type dialect struct {
 	pendingAlerts       string
 	dueAlerts           string
 	digestAlerts        string
+	batchAlerts         string
 	countUnheld         string
 	pendingDestinations string
 	outboxStats         string
@@ -132,6 +133,9 @@ var commonQueries = dialect{
 		ORDER BY id LIMIT $3`,
 	digestAlerts: `SELECT ` + alertColumns + ` FROM alerts
 		WHERE destination = $1 AND delivered_at = 0 AND NOT dropped AND digest = $2 AND digest <> ''
+		ORDER BY id`,
+	batchAlerts: `SELECT ` + alertColumns + ` FROM alerts
+		WHERE destination = $1 AND delivered_at = 0 AND NOT dropped AND batch = $2 AND batch <> ''
 		ORDER BY id`,
 	countUnheld: `SELECT COUNT(*) FROM alerts WHERE subscription = $1 AND enqueued_at >= $2 AND hold_until = 0`,
 	pendingDestinations: `SELECT DISTINCT destination FROM alerts

@@ -638,6 +638,12 @@ func (s *sqlStore) DigestAlerts(ctx context.Context, destination, digest string)
 	return s.alerts(ctx, fmt.Sprintf("alerts of digest %q for %q", digest, destination), s.q.digestAlerts, destination, digest)
 }
 
+// BatchAlerts returns the undelivered, undropped alerts of destination in
+// batch, oldest first; none for an empty batch.
+func (s *sqlStore) BatchAlerts(ctx context.Context, destination, batch string) ([]Alert, error) {
+	return s.alerts(ctx, fmt.Sprintf("alerts of batch %q for %q", batch, destination), s.q.batchAlerts, destination, batch)
+}
+
 // CountUnheld counts subscription's alerts enqueued at or after since
 // with no HoldUntil, delivered or not.
 func (s *sqlStore) CountUnheld(ctx context.Context, subscription string, since time.Time) (int, error) {

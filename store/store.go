@@ -141,6 +141,10 @@ type Store interface {
 	// are not held past now (HoldUntil), oldest first, whatever their
 	// NextAttempt: the sender keeps a destination's order across retries.
 	DueAlerts(ctx context.Context, destination string, now time.Time, limit int) ([]Alert, error)
+	// BatchAlerts returns every undelivered, undropped alert of one batch
+	// (a message already formed), oldest first, wherever the page of
+	// DueAlerts ended.
+	BatchAlerts(ctx context.Context, destination, batch string) ([]Alert, error)
 	// DigestAlerts returns every undelivered, undropped alert of one
 	// digest of destination, oldest first.
 	DigestAlerts(ctx context.Context, destination, digest string) ([]Alert, error)

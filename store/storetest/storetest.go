@@ -32,6 +32,7 @@ func Run(t *testing.T, newDB func(t *testing.T) Open) {
 	}{
 		{"FirstCommit", testFirstCommit},
 		{"OutboxStats", testOutboxStats},
+		{"BatchAlerts", testBatchAlerts},
 		{"RepeatCommitEnqueuesNothing", testRepeatCommit},
 		{"ConcurrentCommitsEnqueueOnce", testConcurrentCommits},
 		{"InstancesShareOneDatabase", testInstances},
@@ -1128,5 +1129,36 @@ func testOutboxStats(t *testing.T, h *harness) {
 	}
 	if got, err := s.OutboxStats(ctx); err != nil || len(got) != 1 || got[0].Destination != "desk" {
 		t.Errorf("after delivering the console's alerts: %+v, %v; want desk alone", got, err)
+	}
+}
+
+// testBatchAlerts: a batch's undelivered alerts, wherever a page of due
+// alerts would end, and no others.
+func testBatchAlerts(t *testing.T, h *harness) {
+	ctx := context.Background()
+	s := h.store(t)
+	commit(t, s, "f", poll("f", []string{"a", "b", "c", "d"}, alert("console", "a"), alert("console", "b"), alert("console", "c"), alert("desk", "d")))
+	all := pending(t, s, "console", h.clock.Now())
+	if err := s.AssignBatch(ctx, []int64{all[1].ID, all[2].ID}, "nhbx2"); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.BatchAlerts(ctx, "console", "nhbx2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if keys := itemKeys(got); !slices.Equal(keys, []string{"b", "c"}) {
+		t.Errorf("BatchAlerts = %q, want [b c]", keys)
+	}
+	if err := s.MarkDelivered(ctx, all[1].ID, "m1", h.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.BatchAlerts(ctx, "console", "nhbx2"); err != nil || !slices.Equal(itemKeys(got), []string{"c"}) {
+		t.Errorf("after one is delivered: %q, %v; want [c]", itemKeys(got), err)
+	}
+	if got, err := s.BatchAlerts(ctx, "desk", "nhbx2"); err != nil || len(got) != 0 {
+		t.Errorf("another destination's: %q, %v; want none", itemKeys(got), err)
+	}
+	if got, err := s.BatchAlerts(ctx, "console", ""); err != nil || len(got) != 0 {
+		t.Errorf("the empty batch: %q, %v; want none", itemKeys(got), err)
 	}
 }
