@@ -99,7 +99,7 @@ func (l *live) catalogEntries(cfg *config.Live, watches []store.Watch) ([]alert.
 		id := watchFeedID(w.FeedURL)
 		if !seen[id] {
 			seen[id] = true
-			feedList = append(feedList, alert.Feed{ID: id, Name: hostOf(w.FeedURL), URL: w.FeedURL, Interval: l.watchInterval, FromDiscord: true})
+			feedList = append(feedList, *l.watchFeed(w.FeedURL))
 		}
 		subs = append(subs, alert.Subscription{
 			ID: "watch:" + strconv.FormatInt(w.ID, 10), Name: fmt.Sprintf("watch %d", w.ID), Query: w.Query,
@@ -110,6 +110,11 @@ func (l *live) catalogEntries(cfg *config.Live, watches []store.Watch) ([]alert.
 }
 
 func configSubID(name string) string { return "cfg:" + name }
+
+// watchFeed is the feed behind the Discord watches of one URL.
+func (l *live) watchFeed(feedURL string) *alert.Feed {
+	return &alert.Feed{ID: watchFeedID(feedURL), Name: hostOf(feedURL), URL: feedURL, Interval: l.watchInterval, FromDiscord: true}
+}
 
 // configSubscriptions is a config subscription in the alerting core's
 // terms: one Subscription per destination, so each destination gets its

@@ -442,20 +442,30 @@ func unseenItems(items []feeds.Item, unseen []string) []feeds.Item {
 // used when a watch starts (added, re-added after removal, resumed) on a
 // feed that no active watch was polling, so that exactly the items that
 // appear afterwards are posted, not what piled up meanwhile.
-func (p *poller) catchUp(ctx context.Context, feedID string, feed *feeds.Feed) error {
-	f, ok := p.live.catalog().Feed(feedID)
-	if !ok {
-		return nil
-	}
+func (p *poller) catchUp(ctx context.Context, f *alert.Feed, feed *feeds.Feed) error {
 	st, ok := p.loadState(ctx, f)
 	if !ok {
-		return errors.New("reading the state of " + feedID)
+		return errors.New("reading the state of " + f.ID)
 	}
 	now := p.now()
 	st.LastPolled = now
 	st.Initialized = false // a first sight: remembered, not posted
 	_, err := p.recordItems(ctx, f, st, feed, 0, now)
 	return err
+}
+
+// forgetBacklog makes a feed's next poll a first sight: what it has then
+// is remembered, not posted.
+func (p *poller) forgetBacklog(ctx context.Context, f *alert.Feed) error {
+	st, ok := p.loadState(ctx, f)
+	if !ok {
+		return errors.New("reading the state of " + f.ID)
+	}
+	st.Initialized = false
+	if !p.saveState(ctx, st) {
+		return errors.New("saving the state of " + f.ID)
+	}
+	return nil
 }
 
 // firstPlan decides when this process first polls a feed. A feed never

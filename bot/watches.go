@@ -53,7 +53,13 @@ func (w *watches) Add(ctx context.Context, req discord.AddRequest) (discord.Watc
 		return discord.WatchInfo{}, fmt.Errorf("feed: %w", err)
 	}
 	feedID := watchFeedID(feedURL)
-	_, wasPolled := w.live.catalog().Feed(feedID)
+	if _, polled := w.live.catalog().Feed(feedID); !polled {
+		// Before the catalog names the feed (and wakes the poll loop):
+		// what it has now is remembered, not posted.
+		if err := w.poller.catchUp(ctx, w.live.watchFeed(feedURL), feed); err != nil {
+			w.log.Error("recording a new watch's feed", "feed", feedURL, "err", err)
+		}
+	}
 	saved, err := w.store.AddWatch(ctx, store.Watch{
 		GuildID: req.GuildID, ChannelID: req.ChannelID, Forum: req.Forum, FeedURL: feedURL,
 		Query: req.Query, CreatedBy: req.UserID, CreatedAt: w.now(),
@@ -65,11 +71,6 @@ func (w *watches) Add(ctx context.Context, req discord.AddRequest) (discord.Watc
 		return discord.WatchInfo{}, err
 	}
 	w.recent.keep(feedID, feed, w.now())
-	if !wasPolled {
-		if err := w.poller.catchUp(ctx, feedID, feed); err != nil {
-			w.log.Error("recording a new watch's feed", "feed", feedURL, "err", err)
-		}
-	}
 	w.log.Info("watch added", "watch", saved.ID, "guild", req.GuildID, "channel", req.ChannelID, "feed", feedURL, "found_on", foundOn, "by", req.UserID)
 	info := watchInfo(saved)
 	info.FeedTitle, info.FoundOn, info.Hints = feed.Title, foundOn, queryHints(req.Query)
@@ -195,26 +196,35 @@ func (w *watches) SetPaused(ctx context.Context, guildID string, id int64, pause
 		reason = "paused by a moderator"
 	}
 	feedID := watchFeedID(x.FeedURL)
-	_, wasPolled := w.live.catalog().Feed(feedID)
+	if _, polled := w.live.catalog().Feed(feedID); !paused && !polled {
+		// What the feed published while nobody polled it is not news now:
+		// remembered before the catalog names the feed again.
+		w.catchUpResumed(ctx, x.FeedURL)
+	}
 	if err := w.store.SetWatchPaused(ctx, id, paused, reason); err != nil {
 		return err
 	}
 	if !paused {
 		w.sender.resume(watchDestination(x))
 	}
-	if err := w.live.rebuild(ctx, nil); err != nil {
-		return err
+	return w.live.rebuild(ctx, nil)
+}
+
+// catchUpResumed remembers what a resumed watch's feed has now. When the
+// feed cannot be read, its next poll is made a first sight instead, so
+// what piled up is still not posted.
+func (w *watches) catchUpResumed(ctx context.Context, feedURL string) {
+	spec := w.live.watchFeed(feedURL)
+	feed, err := w.fetchForWatch(ctx, feedURL)
+	if err != nil {
+		w.log.Warn("a resumed watch's feed could not be read; its next poll remembers its items without posting them", "feed", feedURL, "err", err)
+		err = w.poller.forgetBacklog(ctx, spec)
+	} else {
+		err = w.poller.catchUp(ctx, spec, feed)
 	}
-	if !paused && !wasPolled {
-		// What the feed published while nobody polled it is not news now.
-		if feed, err := w.fetchForWatch(ctx, x.FeedURL); err == nil {
-			err = w.poller.catchUp(ctx, feedID, feed)
-			if err != nil {
-				w.log.Error("catching up a resumed watch's feed", "feed", x.FeedURL, "err", err)
-			}
-		}
+	if err != nil {
+		w.log.Error("catching up a resumed watch's feed", "feed", feedURL, "err", err)
 	}
-	return nil
 }
 
 // Test matches query against the last 24 hours of the feeds the guild

@@ -323,6 +323,50 @@ func TestResumedOrReaddedWatchDoesNotPostWhatPiledUp(t *testing.T) {
 	}
 }
 
+// TestResumedWatchWhoseFeedIsDownDoesNotPostWhatPiledUp: when the feed
+// cannot be read at the moment a watch resumes, its next poll is a first
+// sight: what piled up is remembered, what comes after is posted.
+func TestResumedWatchWhoseFeedIsDownDoesNotPostWhatPiledUp(t *testing.T) {
+	ctx := context.Background()
+	dc := fakediscord.New(t)
+	clk := &clock{}
+	clk.set(time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC))
+	feed := feedtest.NewServer(t, "Loopback wire", item(1, "Markets rally", clk.now()))
+	svc := discordService(t, dc, clk, feeds.NewFetcher(feeds.FetcherOptions{AllowPrivate: true}))
+	w := svc.Watches()
+	info, err := w.Add(ctx, discord.AddRequest{GuildID: watchGuild, ChannelID: watchChannel, FeedURL: feed.URL + "/rss", Query: "aleppo"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.SetPaused(ctx, watchGuild, info.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	feed.Publish(item(2, "Aleppo story from while nobody watched", clk.now()))
+	feed.SetStatus(http.StatusServiceUnavailable)
+	if err := w.SetPaused(ctx, watchGuild, info.ID, false); err != nil {
+		t.Fatal(err)
+	}
+	feed.SetStatus(http.StatusOK)
+	clk.advance(time.Hour)
+	if _, err := svc.RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	feed.Publish(item(3, "Aleppo story after the watch is back", clk.now()))
+	clk.advance(time.Hour)
+	if _, err := svc.RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var titles []string
+	for _, m := range dc.Messages(watchChannel) {
+		for _, e := range m.Embeds {
+			titles = append(titles, e.Title)
+		}
+	}
+	if want := []string{"**Aleppo** story after the watch is back"}; !slices.Equal(titles, want) {
+		t.Errorf("alerts: got %q, want %q", titles, want)
+	}
+}
+
 func TestOneInstanceOfSeveralOpensTheGateway(t *testing.T) {
 	dc := fakediscord.New(t)
 	clk := &clock{}
