@@ -310,12 +310,7 @@ func TestResumedOrReaddedWatchDoesNotPostWhatPiledUp(t *testing.T) {
 			if _, err := svc.RunOnce(ctx); err != nil {
 				t.Fatal(err)
 			}
-			var titles []string
-			for _, m := range dc.Messages(watchChannel) {
-				for _, e := range m.Embeds {
-					titles = append(titles, e.Title)
-				}
-			}
+			titles := embedTitles(dc, watchChannel)
 			if want := []string{"**Aleppo** story after the watch is back"}; !slices.Equal(titles, want) {
 				t.Errorf("alerts: got %q, want %q", titles, want)
 			}
@@ -356,12 +351,7 @@ func TestResumedWatchWhoseFeedIsDownDoesNotPostWhatPiledUp(t *testing.T) {
 	if _, err := svc.RunOnce(ctx); err != nil {
 		t.Fatal(err)
 	}
-	var titles []string
-	for _, m := range dc.Messages(watchChannel) {
-		for _, e := range m.Embeds {
-			titles = append(titles, e.Title)
-		}
-	}
+	titles := embedTitles(dc, watchChannel)
 	if want := []string{"**Aleppo** story after the watch is back"}; !slices.Equal(titles, want) {
 		t.Errorf("alerts: got %q, want %q", titles, want)
 	}
@@ -522,4 +512,15 @@ func TestWatchQueryHints(t *testing.T) {
 	if !strings.Contains(reply, "did you mean AND?") {
 		t.Errorf("/watch edit to a lowercase and replied\n%s\nwant a hint", reply)
 	}
+}
+
+// embedTitles are the titles of the embeds posted in channel, in order.
+func embedTitles(dc *fakediscord.Server, channel string) []string {
+	var titles []string
+	for _, m := range dc.Messages(channel) {
+		for _, e := range m.Embeds {
+			titles = append(titles, e.Title)
+		}
+	}
+	return titles
 }

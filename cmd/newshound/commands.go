@@ -28,15 +28,11 @@ func cmdRun(ctx context.Context, args []string, out, errOut io.Writer) error {
 	if err := fs.parse(args); err != nil {
 		return err
 	}
-	path, err := fs.configPath(*configFlag)
-	if err != nil {
-		return err
-	}
 	logger, err := newLogger(errOut, *level)
 	if err != nil {
 		return err
 	}
-	cfg, err := loadConfig(path)
+	cfg, path, err := fs.loadConfig(*configFlag)
 	if err != nil {
 		return err
 	}
@@ -205,7 +201,7 @@ func cmdFeedsExport(args []string, out io.Writer) error {
 	if err := fs.parse(args); err != nil {
 		return err
 	}
-	cfg, err := fs.loadConfig(*configFlag)
+	cfg, _, err := fs.loadConfig(*configFlag)
 	if err != nil {
 		return err
 	}

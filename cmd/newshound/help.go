@@ -151,13 +151,15 @@ func (f *flags) set(name string) bool {
 // argument, or --config, or its default. Both given and different is an
 // error, as is more than one positional argument: a path on the command
 // line is never silently ignored.
-// loadConfig loads the config the command line names (see configPath).
-func (f *flags) loadConfig(flagValue string) (*config.Config, error) {
+// loadConfig loads the config the command line names (see configPath),
+// and says which file that is.
+func (f *flags) loadConfig(flagValue string) (*config.Config, string, error) {
 	path, err := f.configPath(flagValue)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	return loadConfig(path)
+	cfg, err := loadConfig(path)
+	return cfg, path, err
 }
 
 func (f *flags) configPath(flagValue string) (string, error) {

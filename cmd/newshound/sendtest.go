@@ -24,15 +24,11 @@ func cmdSendTest(ctx context.Context, args []string, out, errOut io.Writer) erro
 	if err := fs.parse(args); err != nil {
 		return err
 	}
-	path, err := fs.configPath(*configFlag)
-	if err != nil {
-		return err
-	}
 	logger, err := newLogger(errOut, *level)
 	if err != nil {
 		return err
 	}
-	cfg, err := loadConfig(path)
+	cfg, _, err := fs.loadConfig(*configFlag)
 	if err != nil {
 		return err
 	}

@@ -48,7 +48,7 @@ func cmdStatus(ctx context.Context, args []string, out, errOut io.Writer) error 
 	if err := fs.parse(args); err != nil {
 		return err
 	}
-	cfg, err := fs.loadConfig(*configFlag)
+	cfg, _, err := fs.loadConfig(*configFlag)
 	if err != nil {
 		return err
 	}

@@ -8,7 +8,9 @@ import (
 	"strings"
 	"time"
 
+	"errors"
 	"github.com/newshound/newshound/alert"
+	"github.com/newshound/newshound/bot/notify"
 )
 
 // Published is the time of the alerts made here.
@@ -89,4 +91,21 @@ func span(s, sub string) alert.Span {
 		panic(fmt.Sprintf("alerttest: %q not in %q", sub, s))
 	}
 	return alert.Span{Start: i, End: i + len(sub)}
+}
+
+// Classify names what a notifier's error tells the sender: "ok", "retry
+// after" (with the wait), "gone", "rejected" or "plain error".
+func Classify(err error) (kind string, after time.Duration) {
+	if re, ok := errors.AsType[*notify.RetryError](err); ok {
+		return "retry after", re.After
+	}
+	switch {
+	case err == nil:
+		return "ok", 0
+	case errors.Is(err, notify.ErrGone):
+		return "gone", 0
+	case errors.Is(err, notify.ErrRejected):
+		return "rejected", 0
+	}
+	return "plain error", 0
 }

@@ -332,7 +332,7 @@ func TestReplies(t *testing.T) {
 			}
 			n := newNotifier(t, srv, tt.mode, tt.server.Username, tt.password, "desk@example.org", "night@example.org")
 			_, err := n.Send(context.Background(), notify.Message{Nonce: "n", Alerts: []alert.Alert{alerttest.Plain()}})
-			if got := classify(err); got != tt.want {
+			if got := kindOf(err); got != tt.want {
 				t.Errorf("got %s (%v), want %s", got, err, tt.want)
 			}
 			if got := len(srv.Mails()); got != tt.wantMails {
@@ -340,21 +340,6 @@ func TestReplies(t *testing.T) {
 			}
 		})
 	}
-}
-
-func classify(err error) string {
-	var re *notify.RetryError
-	switch {
-	case err == nil:
-		return "ok"
-	case errors.As(err, &re):
-		return "retry after"
-	case errors.Is(err, notify.ErrGone):
-		return "gone"
-	case errors.Is(err, notify.ErrRejected):
-		return "rejected"
-	}
-	return "plain error"
 }
 
 // A server that accepts the connection and never greets cannot hold Send
@@ -484,4 +469,9 @@ func digestMessage(nonce string, alerts []alert.Alert) notify.Message {
 	d := notify.NewDigest(alert.DigestKey{Kind: alert.KindDigest, Subscription: "cfg:port-strikes",
 		Since: time.Date(2026, 2, 28, 8, 0, 0, 0, cet), Until: time.Date(2026, 3, 1, 8, 0, 0, 0, cet)}, alerts)
 	return notify.Message{Nonce: nonce, Alerts: alerts, Digest: d}
+}
+
+func kindOf(err error) string {
+	kind, _ := alerttest.Classify(err)
+	return kind
 }

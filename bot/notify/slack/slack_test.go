@@ -277,7 +277,7 @@ func TestAnswers(t *testing.T) {
 			defer srv.Close()
 			_, err := newNotifier(t, srv.URL+"/services/T1/B1/secrettoken").Send(context.Background(),
 				notify.Message{Nonce: "n", Alerts: []alert.Alert{alerttest.Plain()}})
-			got, after := classify(err)
+			got, after := alerttest.Classify(err)
 			if got != tt.want || after != tt.wantAfter {
 				t.Errorf("got %s %v (%v), want %s %v", got, after, err, tt.want, tt.wantAfter)
 			}
@@ -286,21 +286,6 @@ func TestAnswers(t *testing.T) {
 			}
 		})
 	}
-}
-
-func classify(err error) (string, time.Duration) {
-	if re, ok := errors.AsType[*notify.RetryError](err); ok {
-		return "retry after", re.After
-	}
-	switch {
-	case err == nil:
-		return "ok", 0
-	case errors.Is(err, notify.ErrGone):
-		return "gone", 0
-	case errors.Is(err, notify.ErrRejected):
-		return "rejected", 0
-	}
-	return "plain error", 0
 }
 
 func TestSendHonoursContext(t *testing.T) {

@@ -276,7 +276,7 @@ func TestStatusMeaning(t *testing.T) {
 			defer srv.Close()
 			_, err := newNotifier(t, srv.URL+"/hook/secret-token", secret, time.Now).Send(context.Background(),
 				notify.Message{Nonce: "n", Alerts: []alert.Alert{alerttest.Plain()}})
-			got, after := classify(err)
+			got, after := alerttest.Classify(err)
 			if got != string(tt.want) || after != tt.wantAfter {
 				t.Errorf("HTTP %d: got %s %v (%v), want %s %v", tt.status, got, after, err, tt.want, tt.wantAfter)
 			}
@@ -285,21 +285,6 @@ func TestStatusMeaning(t *testing.T) {
 			}
 		})
 	}
-}
-
-func classify(err error) (string, time.Duration) {
-	if re, ok := errors.AsType[*notify.RetryError](err); ok {
-		return "retry after", re.After
-	}
-	switch {
-	case err == nil:
-		return "ok", 0
-	case errors.Is(err, notify.ErrGone):
-		return "gone", 0
-	case errors.Is(err, notify.ErrRejected):
-		return "rejected", 0
-	}
-	return "plain error", 0
 }
 
 func TestRedirectNotFollowed(t *testing.T) {
