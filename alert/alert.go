@@ -46,6 +46,49 @@ type Alert struct {
 	// subscription when the alert was made; nil (alerts stored by earlier
 	// versions, destinations without formats) means the default look.
 	Format *Format `json:"format,omitempty"`
+
+	// Join, when set, makes the alert an addition to its story's first
+	// message instead of a message of its own: JoinAlso (another report of
+	// the story) or JoinUpdate (text added to an item already posted; Text
+	// holds only the added part).
+	Join string `json:"join,omitempty"`
+	// Also and Updates are what joined this alert's story since its
+	// message was posted, oldest first. The sender fills them in when it
+	// edits the message; they are never stored with the alert.
+	Also    []Report `json:"also,omitempty"`
+	Updates []Update `json:"updates,omitempty"`
+}
+
+// The kinds of Alert.Join.
+const (
+	JoinAlso   = "also"
+	JoinUpdate = "update"
+)
+
+// Report is another outlet's report of a story, listed under the story's
+// first message ("Also: Reuters · AP").
+type Report struct {
+	Feed      string `json:"feed"`
+	FeedTitle string `json:"feed_title,omitempty"`
+	Title     string `json:"title"`
+	Link      string `json:"link"`
+}
+
+// Outlet is the name a report is listed under: the feed's own title, or
+// the feed's configured name.
+func (r Report) Outlet() string {
+	if r.FeedTitle != "" {
+		return r.FeedTitle
+	}
+	return r.Feed
+}
+
+// Update is text added to an item after it was posted (a live blog's new
+// paragraph), shown under the story's first message.
+type Update struct {
+	At   time.Time `json:"at"`
+	Text string    `json:"text"`
+	Link string    `json:"link,omitempty"`
 }
 
 // Format is a desk's message format: templates with {placeholders} for the

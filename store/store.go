@@ -82,6 +82,17 @@ type Alert struct {
 	// Digest names the digest a held alert goes out in: the destination's
 	// pending alerts with one Digest are sent as one message.
 	Digest string
+
+	// Story names the story the alert belongs to in its destination ("":
+	// grouping is off); the alert of its first report opens it.
+	Story string
+	// Joins says the alert is an addition to its story's first message
+	// (another outlet's report, an update of the item), not a message of
+	// its own: the sender edits that message (see StoryLead).
+	Joins bool
+	// Fingerprint is the item's story fingerprint (alert/story), kept so
+	// that the story index is rebuilt as it was after a restart.
+	Fingerprint []byte
 }
 
 // Poll is the result of one poll of one feed, committed atomically: the new
@@ -98,6 +109,10 @@ type Poll struct {
 	// none of their DedupeKeys is already in the outbox for that destination
 	// within the window.
 	Alerts []Alert
+	// Texts are text signatures to remember for item keys of this fetch
+	// (new items, and seen ones whose text changed), for live updates; nil
+	// for feeds no subscription follows updates of.
+	Texts map[string][]byte
 }
 
 // Watch is a subscription created from Discord with /watch add.
@@ -151,6 +166,25 @@ type Store interface {
 	// CountUnheld counts subscription's alerts enqueued at or after since
 	// that were not held: those sent one by one (max_per_hour counts them).
 	CountUnheld(ctx context.Context, subscription string, since time.Time) (int, error)
+	// StoryRows returns the alerts enqueued at or after since that carry a
+	// fingerprint, in the order they were enqueued, with ID, Destination,
+	// FeedID, ItemKey, Story, Joins, Fingerprint and EnqueuedAt set: the
+	// rows the story index is rebuilt from.
+	StoryRows(ctx context.Context, since time.Time) ([]Alert, error)
+	// StoryLead returns the alert that opened story in destination (the
+	// first with Joins false), delivered or not, or ErrNotFound.
+	StoryLead(ctx context.Context, destination, story string) (Alert, error)
+	// MessageAlerts returns the alerts of destination delivered as, or
+	// into, the message messageID (its own alerts and the joins already
+	// shown in it), oldest first.
+	MessageAlerts(ctx context.Context, destination, messageID string) ([]Alert, error)
+	// Hold sets HoldUntil of the given undelivered alerts (a join that must
+	// wait for its story's message, an edit that must wait its turn).
+	Hold(ctx context.Context, ids []int64, until time.Time) error
+	// ItemTexts returns the remembered text signature of each of keys of
+	// feedID that has one (see Poll.Texts).
+	ItemTexts(ctx context.Context, feedID string, keys []string) (map[string][]byte, error)
+
 	// PendingDestinations lists destinations with undelivered alerts.
 	PendingDestinations(ctx context.Context) ([]string, error)
 	// OutboxStats describes each destination that has pending alerts.

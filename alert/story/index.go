@@ -142,6 +142,7 @@ type Index struct {
 	postings map[uint32][]int
 	bands    map[uint64][]int // MinHash bands → items, ascending
 
+	ids       map[string]int   // item id → sequence number, while in the window
 	storyNums map[string]int32 // story name → number, while it has items
 	storyRefs map[int32]*storyRef
 	nextStory int32
@@ -174,6 +175,7 @@ func NewIndex(opt Options) *Index {
 		opt:       opt.withDefaults(),
 		postings:  make(map[uint32][]int),
 		bands:     make(map[uint64][]int),
+		ids:       make(map[string]int),
 		storyNums: make(map[string]int32),
 		storyRefs: make(map[int32]*storyRef),
 		keyword:   make(map[int32]float64),
@@ -210,6 +212,7 @@ func (x *Index) Add(id, story string, fp Fingerprint, at time.Time) {
 	}
 	x.storyRefs[num].items++
 	x.entries = append(x.entries, entry{id: id, story: num, fp: fp, at: at})
+	x.ids[id] = seq
 	for _, h := range fp.title {
 		x.postings[h] = append(x.postings[h], seq)
 	}
@@ -219,6 +222,16 @@ func (x *Index) Add(id, story string, fp Fingerprint, at time.Time) {
 	for _, b := range bandKeys(fp.sig) {
 		x.bands[b] = append(x.bands[b], seq)
 	}
+}
+
+// StoryOf returns the story of the item added as id, while it is in the
+// window (the latest, when id was added more than once).
+func (x *Index) StoryOf(id string) (story string, ok bool) {
+	seq, ok := x.ids[id]
+	if !ok {
+		return "", false
+	}
+	return x.storyRefs[x.entries[seq-x.base].story].name, true
 }
 
 // Best returns the story of the earlier item most similar to fp among the
@@ -292,6 +305,9 @@ func (x *Index) forget(seq int, e *entry) {
 		if len(x.bands[b]) == 0 {
 			delete(x.bands, b)
 		}
+	}
+	if x.ids[e.id] == seq {
+		delete(x.ids, e.id)
 	}
 	ref := x.storyRefs[e.story]
 	if ref.items--; ref.items == 0 {

@@ -341,3 +341,20 @@ func TestCleanLead(t *testing.T) {
 		})
 	}
 }
+
+func TestStoryOfFollowsTheWindow(t *testing.T) {
+	x := NewIndex(Options{Window: time.Hour})
+	t0 := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	x.Add("a", "s1", Make("Fyffes and Chiquita agree to merge", ""), t0)
+	x.Add("b", "s1", Make("Chiquita, Fyffes merger creates banana giant", ""), t0.Add(time.Minute))
+	if got, ok := x.StoryOf("b"); !ok || got != "s1" {
+		t.Errorf("StoryOf(b) = %q, %v; want s1, true", got, ok)
+	}
+	x.Add("c", "s2", Make("Unrelated storm hits coast", ""), t0.Add(61*time.Minute))
+	if got, ok := x.StoryOf("a"); ok {
+		t.Errorf("StoryOf(a) after the window = %q, true; want not found", got)
+	}
+	if _, ok := x.StoryOf("b"); !ok {
+		t.Errorf("StoryOf(b) inside the window: not found")
+	}
+}

@@ -53,6 +53,38 @@ type Finder interface {
 	Find(ctx context.Context, m Message) (r Receipt, found bool, err error)
 }
 
+// Editor is implemented by notifiers that can change a message they
+// posted. The sender edits a story's first message as further reports of
+// the story and updates of its item join it ("Also: Reuters · AP +12").
+// Edit returns the errors Send does; ErrNoMessage when the message is no
+// longer there (deleted), and the sender then posts the joins as messages
+// of their own.
+type Editor interface {
+	Edit(ctx context.Context, e Edit) error
+}
+
+// Edit is one change of a posted message.
+type Edit struct {
+	// MessageID is what the destination returned for the message
+	// (Receipt.MessageID).
+	MessageID string
+	// Message is the message as it stands now: the alerts it was posted
+	// with, each with every report (Also) and update (Updates) that joined
+	// its story so far.
+	Message Message
+	// Added are the joins new in this edit, oldest first (alerts with Join
+	// set). A destination that cannot change what it showed (the console)
+	// shows these; a Discord channel with story threads posts them into
+	// the story's thread.
+	Added []alert.Alert
+	// Nonce identifies this edit's Added, the same on every retry of it
+	// (at most 25 characters).
+	Nonce string
+}
+
+// ErrNoMessage marks an edit of a message the destination no longer has.
+var ErrNoMessage = errors.New("message to edit not found")
+
 // RetryError asks the sender to retry no earlier than After.
 type RetryError struct {
 	After time.Duration
