@@ -40,8 +40,14 @@ type Subscription struct {
 	Destination  string
 	Backfill     int           // newest matches posted on a feed's first sight
 	MaxAge       time.Duration // older dated items are not posted; 0: no limit
-	Color        int
-	MentionRole  string
+	// StoryWindow is how long a story's first message takes further
+	// reports of the story (see Stories); 0: every report is a message.
+	StoryWindow time.Duration
+	// Updates: text added to an item already posted is matched alone and
+	// shown under the story's message (see Catalog.Updates).
+	Updates     bool
+	Color       int
+	MentionRole string
 	// Format is how its alerts look at the destination; nil: the default.
 	Format   *Format
 	Delivery Delivery // when its alerts go out; the zero value is instant

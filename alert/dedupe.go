@@ -41,6 +41,17 @@ func StoryKeys(feedID string, it *feeds.Item) []string {
 	return keys
 }
 
+// withoutTitleKey drops the title: key from an item's story keys.
+func withoutTitleKey(keys []string) []string {
+	out := keys[:0:0]
+	for _, k := range keys {
+		if !strings.HasPrefix(k, "title:") {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
 // headlineKey is the normalized headline without a trailing " - Outlet"
 // credit, or "" when it has fewer than five words.
 func headlineKey(title string) string {

@@ -242,12 +242,15 @@ func (c *Catalog) CapHours(entries []Entry, now time.Time) map[string]time.Time 
 // (the first matching subscription's, whose name, colour and ping the
 // alert carries too). sent holds, per capped subscription, the alerts sent
 // one by one in its current hour; entries let through count towards it in
-// order. It returns the subscriptions whose cap held an alert back.
+// order. It returns the subscriptions whose cap held an alert back. A
+// further report of a story (Joins) is no message of its own: it goes
+// under the story's message whenever that is out, and counts towards no
+// cap.
 func (c *Catalog) Schedule(entries []Entry, now time.Time, sent map[string]int) (capped []string) {
 	for i := range entries {
 		e := &entries[i]
 		s, ok := c.subs[e.Subscription]
-		if !ok {
+		if !ok || e.Joins {
 			continue
 		}
 		e.Release = s.Delivery.Release(s.ID, now, sent[s.ID])

@@ -33,6 +33,17 @@ type Entry struct {
 	CreatedAt  time.Time // the item's published (or first-seen) time
 	// Release says whether the alert waits for a digest (set by Schedule).
 	Release Release
+
+	// Story names the story the alert belongs to in its destination, set
+	// by Stories.Group ("" when its subscription does not group); Joins
+	// says it is a further report (or an update) of that story, shown
+	// under the story's first message, and Fingerprint is what the story
+	// index keeps of the item (stored so a restart restores the index).
+	Story       string
+	Joins       bool
+	Fingerprint []byte
+	// window is the subscription's StoryWindow.
+	window time.Duration
 }
 
 // Result is what a step decided, with the counts a log line reports.
@@ -166,8 +177,21 @@ func documentOf(f *Feed, it *feeds.Item) *filters.Document {
 }
 
 func entryFor(group []matched, f *Feed, feedTitle string, it *feeds.Item, doc *filters.Document) Entry {
+	first := group[0].sub
+	keys := StoryKeys(f.ID, it)
+	window := first.StoryWindow
+	if first.Delivery.Digest != nil {
+		window = 0 // a digest lists every report of the period itself
+	}
+	if window > 0 {
+		// Wire copy under the same headline on another feed is another
+		// outlet's report: listed under the story (Stories.Group), not
+		// refused as a duplicate.
+		keys = withoutTitleKey(keys)
+	}
 	return Entry{
-		Destination: group[0].sub.Destination, Subscription: group[0].sub.ID, FeedID: f.ID, ItemKey: it.Key,
-		DedupeKeys: StoryKeys(f.ID, it), Alert: compose(group, f, feedTitle, it, doc), CreatedAt: it.Published,
+		Destination: first.Destination, Subscription: first.ID, FeedID: f.ID, ItemKey: it.Key,
+		DedupeKeys: keys, Alert: compose(group, f, feedTitle, it, doc), CreatedAt: it.Published,
+		window: window,
 	}
 }

@@ -24,8 +24,8 @@ type live struct {
 	store store.Store
 	// watchDefaults are the file's defaults that Discord watches take:
 	// they need a restart to change, so they are not part of a reload.
-	watchInterval, watchMaxAge time.Duration
-	log                        *slog.Logger
+	watchInterval, watchMaxAge, watchStoryWindow time.Duration
+	log                                          *slog.Logger
 
 	rebuildMu sync.Mutex // a /watch change and a reload must not undo each other
 	cur       atomic.Pointer[snapshot]
@@ -39,7 +39,7 @@ type snapshot struct {
 }
 
 func newLive(ctx context.Context, st store.Store, cfg *config.Config, log *slog.Logger) (*live, error) {
-	l := &live{store: st, watchInterval: cfg.Defaults.Interval, watchMaxAge: cfg.Defaults.MaxAge, log: log, changed: make(chan struct{}, 1)}
+	l := &live{store: st, watchInterval: cfg.Defaults.Interval, watchMaxAge: cfg.Defaults.MaxAge, watchStoryWindow: cfg.Defaults.StoryWindow, log: log, changed: make(chan struct{}, 1)}
 	if err := l.rebuild(ctx, &cfg.Live); err != nil {
 		return nil, err
 	}
@@ -104,6 +104,7 @@ func (l *live) catalogEntries(cfg *config.Live, watches []store.Watch) ([]alert.
 		subs = append(subs, alert.Subscription{
 			ID: "watch:" + strconv.FormatInt(w.ID, 10), Name: fmt.Sprintf("watch %d", w.ID), Query: w.Query,
 			Feeds: []string{id}, Destination: watchDestination(w), MaxAge: l.watchMaxAge, MentionRole: w.MentionRole,
+			StoryWindow: l.watchStoryWindow,
 		})
 	}
 	return feedList, subs
@@ -134,6 +135,7 @@ func configSubscriptions(c config.Subscription) []alert.Subscription {
 		s := alert.Subscription{
 			ID: id, Name: c.Name, Query: c.Query, Feeds: c.Feeds, AllFileFeeds: len(c.Feeds) == 0,
 			Destination: t.Destination, Backfill: c.Backfill, MaxAge: c.MaxAge, Color: c.Color, MentionRole: c.MentionRole,
+			StoryWindow: c.StoryWindow, Updates: c.Updates,
 			Delivery: deliveryOf(c.Delivery),
 		}
 		if t.Format != (config.Format{}) { // formats are Discord's

@@ -39,6 +39,7 @@ type poller struct {
 	feeds        feedHealth
 	count        passCount
 	capped       capLog // max_per_hour reported, per subscription and hour
+	stories      *storyGroups
 }
 
 // passCount counts what polls did, for run --once's summary.
@@ -374,6 +375,9 @@ func (p *poller) recordItems(ctx context.Context, f *alert.Feed, st store.FeedSt
 	res := cat.Alerts(alert.Input{
 		FeedID: f.ID, FeedTitle: feed.Title, Items: fresh, FirstSight: firstSight, Now: now,
 	})
+	if err := p.stories.group(ctx, res.Entries, now); err != nil {
+		return time.Time{}, err
+	}
 	if err := p.hold(ctx, cat, res.Entries, now); err != nil {
 		return time.Time{}, err
 	}
@@ -415,6 +419,7 @@ func outboxRows(entries []alert.Entry) []store.Alert {
 		rows[i] = store.Alert{
 			Destination: e.Destination, Subscription: e.Subscription, FeedID: e.FeedID, ItemKey: e.ItemKey,
 			DedupeKeys: e.DedupeKeys, Payload: alert.Encode(e.Alert), CreatedAt: e.CreatedAt,
+			Story: e.Story, Joins: e.Joins, Fingerprint: e.Fingerprint,
 		}
 		if e.Release.Held() {
 			rows[i].HoldUntil, rows[i].Digest = e.Release.Key.Until, e.Release.Key.String()

@@ -52,6 +52,10 @@ type sender struct {
 	// never sent again.
 	unrecorded map[int64]string
 	warned     map[string]bool // problems already reported, by key
+	// lastEdit is when each story message was last edited, by destination
+	// and message; editGap the least time between two edits of one.
+	lastEdit map[string]time.Time
+	editGap  time.Duration
 }
 
 // destHealth is a destination's run of failures. Back-off belongs to the
@@ -130,6 +134,7 @@ func (s *sender) deliverDestination(ctx context.Context, dest string) error {
 	// A batch is sent at most once per pass, so an alert whose outcome
 	// could not be recorded is not sent again and again.
 	sent := map[string]bool{}
+	placed := map[int64]bool{} // joins looked at this pass (likewise)
 	for ctx.Err() == nil {
 		if !s.leases.holds(lease) {
 			return nil // this instance stalled and another took the outbox over
@@ -147,6 +152,8 @@ func (s *sender) deliverDestination(ctx context.Context, dest string) error {
 		if err != nil || len(pending) == 0 {
 			return err
 		}
+		pending, joins := splitJoins(pending)
+		joins = slices.DeleteFunc(joins, func(j store.Alert) bool { return placed[j.ID] })
 		// Batches the page brought in already formed may have been sent
 		// before (a crash or a shutdown after the send): see findGhost.
 		formedBefore := map[string]bool{}
@@ -156,24 +163,43 @@ func (s *sender) deliverDestination(ctx context.Context, dest string) error {
 			}
 		}
 		batches, err := s.batch(ctx, pending)
-		if err != nil || len(batches) == 0 {
-			return err // none: nothing here was ready after all; the next pass looks again
+		if err != nil {
+			return err
 		}
-	send:
-		for _, b := range batches {
-			if sent[b[0].Batch] {
-				return nil
-			}
-			sent[b[0].Batch] = true
-			switch s.sendBatch(ctx, dest, n, b, formedBefore[b[0].Batch]) {
-			case sendStop:
-				return nil
-			case sendReread:
-				break send
-			}
+		switch s.sendBatches(ctx, dest, n, batches, formedBefore, sent) {
+		case sendStop:
+			return nil
+		case sendReread:
+			continue
+		}
+		// Joins go under messages sent before them, this pass's included.
+		for _, j := range joins {
+			placed[j.ID] = true
+		}
+		if len(joins) > 0 && s.editStories(ctx, dest, n, joins) == sendStop {
+			return nil
+		}
+		if len(batches) == 0 && len(joins) == 0 {
+			return nil // only joins already looked at this pass: the next pass looks again
 		}
 	}
 	return ctx.Err()
+}
+
+// sendBatches sends a page's messages in order; a batch is sent at most
+// once per pass (sent), so an alert whose outcome could not be recorded is
+// not sent again and again.
+func (s *sender) sendBatches(ctx context.Context, dest string, n notify.Notifier, batches [][]store.Alert, formedBefore, sent map[string]bool) sendOutcome {
+	for _, b := range batches {
+		if sent[b[0].Batch] {
+			return sendStop
+		}
+		sent[b[0].Batch] = true
+		if out := s.sendBatch(ctx, dest, n, b, formedBefore[b[0].Batch]); out != sendNext {
+			return out
+		}
+	}
+	return sendNext
 }
 
 // sendOutcome says how a destination's pass goes on after one message.

@@ -87,12 +87,16 @@ func New(ctx context.Context, o Options) (*Service, error) {
 		metrics: m, burst: cfg.Discord.Burst, retryBase: cfg.Service.RetryBase, retryMax: cfg.Service.RetryMax,
 		nonceWindow: cfg.Service.NonceWindow, wake: make(chan struct{}, 1), storeErrs: newStateLog(o.Logger),
 		paused: map[string]string{}, health: map[string]*destHealth{}, unrecorded: map[int64]string{}, warned: map[string]bool{},
+		lastEdit: map[string]time.Time{}, editGap: editGap,
 	}
 	pl := &poller{
 		store: o.Store, fetcher: o.Fetcher, watchFetcher: o.WatchFetcher, parser: o.Parser, live: lv, leases: ls,
 		recent: recent, log: o.Logger, now: o.Now, metrics: m, workers: cfg.Service.Workers,
 		disableAfter: cfg.Defaults.DisableAfter, enqueued: snd.poke, storeErrs: newStateLog(o.Logger),
-		states: newFeedStates(o.Store, !ls.shared()),
+		states: newFeedStates(o.Store, !ls.shared()), stories: newStoryGroups(o.Store, ls.shared(), longestStoryWindow(cfg)),
+	}
+	if err := pl.stories.restore(ctx, o.Now()); err != nil {
+		return nil, fmt.Errorf("restoring the story index: %w", err)
 	}
 	// The service keeps one live config: the reloadable part lives in lv;
 	// its settings keep only what needs a restart.
@@ -219,6 +223,9 @@ func (s *Service) Reload(ctx context.Context, cfg *config.Config) error {
 	}
 	if err := s.live.rebuild(ctx, &cfg.Live); err != nil {
 		return err
+	}
+	if err := s.poller.stories.widen(ctx, longestStoryWindow(cfg), s.now()); err != nil {
+		return fmt.Errorf("widening the story window: %w", err)
 	}
 	s.log.Info("config reloaded", "feeds", len(cfg.Feeds), "subscriptions", len(cfg.Subscriptions))
 	return nil

@@ -69,11 +69,16 @@ type Store struct {
 
 // Defaults apply to every feed and subscription that does not say otherwise.
 type Defaults struct {
-	Interval     time.Duration // default 10m, floor 1m (a feed's own interval: the same)
-	Backfill     int           // newest N items posted on a feed's first sight; default 0
-	MaxAge       time.Duration // items older than this are never posted; default 24h; 0 = no age limit
-	UserAgent    string        // default DefaultUserAgent (with the version: see WithVersion)
-	MaxBodyBytes int64         // default 10 MiB
+	Interval time.Duration // default 10m, floor 1m (a feed's own interval: the same)
+	Backfill int           // newest N items posted on a feed's first sight; default 0
+	MaxAge   time.Duration // items older than this are never posted; default 24h; 0 = no age limit
+	// StoryWindow is how long a story's first message takes further
+	// reports of the story (listed under it, "Also: Reuters · AP") instead
+	// of posting each: default 48h; 0 = never group, every report is a
+	// message of its own.
+	StoryWindow  time.Duration
+	UserAgent    string // default DefaultUserAgent (with the version: see WithVersion)
+	MaxBodyBytes int64  // default 10 MiB
 	// A feed over any of these fails with an error naming the limit,
 	// never parses as empty. 0 = no limit.
 	MaxItems             int           // items (RSS item, Atom entry, JSON Feed item) in one feed; default 2000
@@ -129,6 +134,12 @@ type Subscription struct {
 	Targets  []Target
 	Backfill int
 	MaxAge   time.Duration // 0 = no age limit
+	// StoryWindow: see Defaults.StoryWindow (0 = never group).
+	StoryWindow time.Duration
+	// Updates follows the text of items already posted: text a live blog
+	// adds that matches the query is shown under the story's message
+	// ("Update 17:15 UTC: …"). Default false.
+	Updates bool
 	// Color is the colour the subscription's color: key gives, also in
 	// each Target's Format; 0 = none given.
 	Color       int
@@ -186,6 +197,10 @@ type Destination struct {
 	// the forum tags in Tags (ids; at most 5).
 	Forum bool
 	Tags  []string
+	// Threads opens a thread on a story's first message and posts the
+	// story's further reports and updates into it (DiscordChannel only;
+	// the bot needs Create Public Threads and Send Messages in Threads).
+	Threads bool
 	// Format is the default format of the destination's alerts (Discord
 	// types only; DefaultFormat overlaid with the destination's format:).
 	Format Format
@@ -232,6 +247,7 @@ const (
 	MinInterval         = time.Minute
 	defaultInterval     = 10 * time.Minute
 	defaultMaxAge       = 24 * time.Hour
+	defaultStoryWindow  = 48 * time.Hour
 	defaultMaxBodyBytes = 10 << 20
 	defaultTimeout      = 30 * time.Second
 	defaultHostConc     = 2
@@ -253,6 +269,7 @@ func defaultConfig(path string) *Config {
 		Defaults: Defaults{
 			Interval:        defaultInterval,
 			MaxAge:          defaultMaxAge,
+			StoryWindow:     defaultStoryWindow,
 			UserAgent:       DefaultUserAgent,
 			MaxBodyBytes:    defaultMaxBodyBytes,
 			MaxItems:        2000,

@@ -30,6 +30,7 @@ var keyTypes = map[string][]string{
 	"thread_id":   {DiscordChannel, DiscordWebhook},
 	"forum":       {DiscordChannel, DiscordWebhook},
 	"tags":        {DiscordChannel, DiscordWebhook},
+	"threads":     {DiscordChannel},
 }
 
 // typeNeeds lists the keys each destination type cannot do without.
@@ -65,6 +66,7 @@ func (d *decoder) destinationKeys(dest *Destination) map[string]fieldFunc {
 		},
 		"thread_id": func(v *yaml.Node) { setIf(&dest.ThreadID)(d.snowflake("thread_id", v)) },
 		"forum":     func(v *yaml.Node) { setIf(&dest.Forum)(d.boolean("forum", v)) },
+		"threads":   func(v *yaml.Node) { setIf(&dest.Threads)(d.boolean("threads", v)) },
 		"tags": func(v *yaml.Node) {
 			d.list("tags", v, func(_ int, el *yaml.Node) {
 				if id, ok := d.snowflake("tags", el); ok {
@@ -171,6 +173,10 @@ func (d *decoder) threadKeys(dest *Destination, given map[string]*yaml.Node) {
 	switch {
 	case dest.ThreadID != "" && dest.Forum:
 		d.errorf(given["thread_id"], "thread_id: a destination is a thread or a forum (forum: true opens a post per alert), not both")
+	case dest.Threads && dest.Forum:
+		d.errorf(given["threads"], "threads: a forum already gives each alert a post of its own; threads: true is for a text channel")
+	case dest.Threads && dest.ThreadID != "":
+		d.errorf(given["threads"], "threads: a thread cannot hold threads; leave out thread_id to open a thread per story in the channel")
 	case len(dest.Tags) > 0 && !dest.Forum:
 		d.errorf(given["tags"], "tags: only a forum's posts take tags (add forum: true)")
 	}

@@ -130,7 +130,7 @@ type subscriptionSpots struct {
 }
 
 func (d *decoder) subscription(n *yaml.Node, df Defaults) (s Subscription, sp subscriptionSpots) {
-	s = Subscription{Line: n.Line, Backfill: df.Backfill, MaxAge: df.MaxAge}
+	s = Subscription{Line: n.Line, Backfill: df.Backfill, MaxAge: df.MaxAge, StoryWindow: df.StoryWindow}
 	d.mapping(n, "subscription", map[string]fieldFunc{
 		"name":  func(v *yaml.Node) { setIf(&s.Name)(d.name("name", v)); sp.name = posOf(v) },
 		"feeds": func(v *yaml.Node) { s.Feeds, sp.feeds = d.feedRefs(v) },
@@ -145,9 +145,13 @@ func (d *decoder) subscription(n *yaml.Node, df Defaults) (s Subscription, sp su
 		"destination": func(v *yaml.Node) { s.Targets, sp.dests = d.destinationRefs(v) },
 		"backfill":    func(v *yaml.Node) { setIf(&s.Backfill)(d.integer("backfill", v, 0)) },
 		"max_age":     func(v *yaml.Node) { setIf(&s.MaxAge)(d.duration("max_age", v)) },
-		"delivery":    func(v *yaml.Node) { s.Delivery = d.delivery(v) },
-		"color":       func(v *yaml.Node) { setIf(&s.Color)(d.color(v)); sp.color = v },
-		"format":      func(v *yaml.Node) { sp.format, sp.formatAt = d.format(v), posOf(v) },
+		"story_window": func(v *yaml.Node) {
+			setIf(&s.StoryWindow)(d.duration("story_window", v))
+		},
+		"updates":  func(v *yaml.Node) { setIf(&s.Updates)(d.boolean("updates", v)) },
+		"delivery": func(v *yaml.Node) { s.Delivery = d.delivery(v) },
+		"color":    func(v *yaml.Node) { setIf(&s.Color)(d.color(v)); sp.color = v },
+		"format":   func(v *yaml.Node) { sp.format, sp.formatAt = d.format(v), posOf(v) },
 		"mention_role": func(v *yaml.Node) {
 			setIf(&s.MentionRole)(d.snowflake("mention_role", v))
 		},

@@ -111,6 +111,9 @@ func (d *decoder) defaults(n *yaml.Node, df *Defaults) {
 		"interval": func(v *yaml.Node) { d.setInterval(v, &df.Interval) },
 		"backfill": func(v *yaml.Node) { setIf(&df.Backfill)(d.integer("backfill", v, 0)) },
 		"max_age":  func(v *yaml.Node) { setIf(&df.MaxAge)(d.duration("max_age", v)) },
+		"story_window": func(v *yaml.Node) {
+			setIf(&df.StoryWindow)(d.duration("story_window", v))
+		},
 		"user_agent": func(v *yaml.Node) {
 			setIf(&df.UserAgent)(d.nonEmpty("user_agent", v))
 		},

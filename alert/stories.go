@@ -1,0 +1,164 @@
+package alert
+
+import (
+	"time"
+
+	"github.com/newshound/newshound/alert/story"
+	"github.com/newshound/newshound/feeds"
+)
+
+// Stories groups each destination's alerts into stories: the first report
+// of a story is a message of its own; a further report, from any feed, of a
+// story whose message is younger than the subscription's StoryWindow joins
+// it (Entry.Joins) and is listed under that message instead. Like the rest
+// of the core it does no I/O and keeps no clock; it is not safe for
+// concurrent use (the poller holds a lock around it).
+type Stories struct {
+	window time.Duration // how long an item remains a candidate
+	dests  map[string]*destStories
+}
+
+// destStories is one destination's window of reports.
+type destStories struct {
+	index  *story.Index
+	opened map[string]time.Time // story → when its first report came
+}
+
+// StoryRow is a stored report that Restore puts back into the index.
+type StoryRow struct {
+	Destination string
+	ID          string // ItemID of the report
+	Story       string
+	Joins       bool
+	Fingerprint []byte
+	At          time.Time
+}
+
+// NewStories returns an empty grouper whose reports stay candidates for
+// window (the longest StoryWindow of the subscriptions).
+func NewStories(window time.Duration) *Stories {
+	return &Stories{window: window, dests: map[string]*destStories{}}
+}
+
+// Window is how long reports stay candidates.
+func (s *Stories) Window() time.Duration { return s.window }
+
+// ItemID names a feed's item in a story index and in the outbox's story
+// column: a story is named after its first report.
+func ItemID(feedID, itemKey string) string { return feedID + "/" + itemKey }
+
+// Restore puts stored reports back, oldest first, so that a restart
+// groups as the process before it would have. A row whose fingerprint
+// cannot be read is skipped (it was written by a newer version).
+func (s *Stories) Restore(rows []StoryRow) {
+	for _, r := range rows {
+		var fp story.Fingerprint
+		if err := fp.UnmarshalBinary(r.Fingerprint); err != nil {
+			continue
+		}
+		d := s.dest(r.Destination)
+		d.index.Add(r.ID, r.Story, fp, r.At)
+		if !r.Joins {
+			d.open(r.Story, r.At)
+		}
+	}
+}
+
+func (s *Stories) dest(name string) *destStories {
+	d := s.dests[name]
+	if d == nil {
+		d = &destStories{index: story.NewIndex(story.Options{Window: s.window}), opened: map[string]time.Time{}}
+		s.dests[name] = d
+	}
+	return d
+}
+
+// open records a story's first report, and forgets stories opened longer
+// ago than the window allows any subscription to join them.
+func (d *destStories) open(name string, at time.Time) {
+	if _, ok := d.opened[name]; !ok {
+		d.opened[name] = at
+	}
+}
+
+func (d *destStories) forgetBefore(cutoff time.Time) {
+	for name, at := range d.opened {
+		if at.Before(cutoff) {
+			delete(d.opened, name)
+		}
+	}
+}
+
+// Group assigns each entry of a step (in their order) its story, at time
+// now: it fills in Story and Fingerprint, and for a further report of a
+// story younger than the entry's StoryWindow sets Joins and Alert.Join. An
+// entry whose subscription does not group (StoryWindow 0) is left as it
+// is; so is an update (Alert.Join already set), which keeps the story
+// Update gave it.
+func (s *Stories) Group(entries []Entry, now time.Time) {
+	for i := range entries {
+		e := &entries[i]
+		if e.window <= 0 || e.Alert.Join != "" {
+			continue
+		}
+		d := s.dest(e.Destination)
+		fp := story.Make(e.Alert.Title, leadOf(e.Alert.Text))
+		id := ItemID(e.FeedID, e.ItemKey)
+		name, _, joined := d.index.Best(fp, now)
+		if joined {
+			opened, ok := d.opened[name]
+			joined = ok && now.Sub(opened) <= e.window
+		}
+		if !joined {
+			name = id
+			d.open(name, now)
+		}
+		d.index.Add(id, name, fp, now)
+		e.Story = name
+		e.Fingerprint, _ = fp.MarshalBinary()
+		if joined {
+			e.Joins = true
+			e.Alert.Join = JoinAlso
+		}
+	}
+	for _, d := range s.dests {
+		d.forgetBefore(now.Add(-s.window))
+	}
+}
+
+// StoryOf returns the story of an item reported to destination, while it
+// is in the window.
+func (s *Stories) StoryOf(destination, feedID, itemKey string) (string, bool) {
+	d, ok := s.dests[destination]
+	if !ok {
+		return "", false
+	}
+	return d.index.StoryOf(ItemID(feedID, itemKey))
+}
+
+// leadWords bounds the lead a fingerprint is made of: the first paragraph
+// or so is what a rewrite of a report keeps.
+const leadRunes = 1200
+
+// leadOf is the start of an alert's text.
+func leadOf(text string) string {
+	if len(text) <= leadRunes {
+		return text
+	}
+	cut := leadRunes
+	for cut > 0 && !isRuneStart(text[cut]) {
+		cut--
+	}
+	return text[:cut]
+}
+
+func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }
+
+// itemText is the text of an item that a live update is looked for in.
+func itemText(it *feeds.Item) string {
+	_, text := excerptSource(it)
+	if it.Content != "" && it.Content != text {
+		return text + "\n\n" + it.Content
+	}
+	return text
+}

@@ -1,0 +1,236 @@
+package alert
+
+import (
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/newshound/newshound/feeds"
+)
+
+// report is one outlet's item as a poll finds it.
+type report struct {
+	feed, title, lead string
+	after             time.Duration // since the first poll
+}
+
+const wireLead = `Engineers reopened the Kessler Dam spillway on Tuesday after three days of
+record rainfall pushed the reservoir above its emergency line, forcing the evacuation of
+about 4,000 residents from the valley towns of Marbeck and Ostry, the regional water
+authority said. Officials said the structure was sound but that releases would continue
+through Thursday.`
+
+// groupReports runs reports through the alerting core as polls of their
+// feeds (one poll per report, in order) and says what each became:
+// "new: TITLE" for a message of its own, "also TITLE: FIRST TITLE" for a
+// further report listed under its story's first message.
+func groupReports(t *testing.T, subs []Subscription, reports []report) []string {
+	t.Helper()
+	var feedList []Feed
+	for _, r := range reports {
+		if !slices.ContainsFunc(feedList, func(f Feed) bool { return f.ID == r.feed }) {
+			feedList = append(feedList, Feed{ID: r.feed, Name: r.feed})
+		}
+	}
+	cat, skipped := NewCatalog(nil, feedList, subs)
+	if len(skipped) > 0 {
+		t.Fatalf("skipped: %v", skipped)
+	}
+	stories := NewStories(48 * time.Hour)
+	titles := map[string]string{} // story → its first report's title
+	var got []string
+	for i, r := range reports {
+		at := now.Add(r.after)
+		item := feeds.Item{
+			Key: fmt.Sprintf("k%d", i), Title: r.title, Summary: r.lead, Link: fmt.Sprintf("https://%s.example/%d", r.feed, i),
+			Published: at, Dated: true,
+		}
+		res := cat.Alerts(Input{FeedID: r.feed, Items: []feeds.Item{item}, Now: at})
+		stories.Group(res.Entries, at)
+		for _, e := range res.Entries {
+			switch {
+			case e.Joins:
+				got = append(got, "also "+e.Alert.Title+": "+titles[e.Story])
+			default:
+				if e.Story != "" {
+					titles[e.Story] = e.Alert.Title
+				}
+				got = append(got, "new: "+e.Alert.Title)
+			}
+		}
+	}
+	return got
+}
+
+func TestStoriesGroupReportsOfOneStory(t *testing.T) {
+	grouping := []Subscription{{ID: "s", Name: "s", Query: anyTestStory, AllFileFeeds: true, Destination: "desk", StoryWindow: 48 * time.Hour}}
+	tests := []struct {
+		name    string
+		subs    []Subscription
+		reports []report
+		want    []string
+	}{
+		{
+			name: "one wire text under five outlets' headlines: one message, four also",
+			subs: grouping,
+			reports: []report{
+				{"courier", "Kessler Dam spillway reopened as valley towns evacuate", wireLead, 0},
+				{"herald", "Thousands flee Marbeck and Ostry as Kessler reservoir rises - Herald", wireLead, 10 * time.Minute},
+				{"post", "Dam authority: Kessler structure sound, releases to continue | The Post", wireLead, 20 * time.Minute},
+				{"wire", "UPDATE 1-Kessler Dam spillway reopened after record rain", wireLead, 30 * time.Minute},
+				{"gazette", "Record rain forces evacuations below Kessler Dam (AP)", wireLead, 40 * time.Minute},
+			},
+			want: []string{
+				"new: Kessler Dam spillway reopened as valley towns evacuate",
+				"also Thousands flee Marbeck and Ostry as Kessler reservoir rises - Herald: Kessler Dam spillway reopened as valley towns evacuate",
+				"also Dam authority: Kessler structure sound, releases to continue | The Post: Kessler Dam spillway reopened as valley towns evacuate",
+				"also UPDATE 1-Kessler Dam spillway reopened after record rain: Kessler Dam spillway reopened as valley towns evacuate",
+				"also Record rain forces evacuations below Kessler Dam (AP): Kessler Dam spillway reopened as valley towns evacuate",
+			},
+		},
+		{
+			name: "U.S. and US are one word",
+			subs: grouping,
+			reports: []report{
+				{"courier", "U.S. frigate Halvorsen docks in Tallinn for Baltic drills", "", 0},
+				{"herald", "US frigate Halvorsen docks in Tallinn for Baltic drills", "", time.Hour},
+			},
+			want: []string{
+				"new: U.S. frigate Halvorsen docks in Tallinn for Baltic drills",
+				"also US frigate Halvorsen docks in Tallinn for Baltic drills: U.S. frigate Halvorsen docks in Tallinn for Baltic drills",
+			},
+		},
+		{
+			name: "dated live-blog titles of two days: two stories",
+			subs: grouping,
+			reports: []report{
+				{"courier", "Markets: as it happened - March 10, 2026", "", 0},
+				{"courier", "Markets: as it happened - March 11, 2026", "", 24 * time.Hour},
+			},
+			want: []string{"new: Markets: as it happened - March 10, 2026", "new: Markets: as it happened - March 11, 2026"},
+		},
+		{
+			name: "generic titles never group",
+			subs: grouping,
+			reports: []report{
+				{"courier", "Live updates", "", 0},
+				{"herald", "Live updates", "", time.Minute},
+				{"post", "Latest news", "", 2 * time.Minute},
+			},
+			want: []string{"new: Live updates", "new: Live updates", "new: Latest news"},
+		},
+		{
+			name: "two stories sharing a place and a day: two messages",
+			subs: grouping,
+			reports: []report{
+				{"courier", "Airstrike hits Aleppo children's hospital, medics say", "", 0},
+				{"herald", "Aleppo ceasefire talks resume in Geneva with UN envoy", "", time.Hour},
+			},
+			want: []string{"new: Airstrike hits Aleppo children's hospital, medics say", "new: Aleppo ceasefire talks resume in Geneva with UN envoy"},
+		},
+		{
+			name: "a story older than the subscription's window opens a new message",
+			subs: []Subscription{{ID: "s", Name: "s", Query: anyTestStory, AllFileFeeds: true, Destination: "desk", StoryWindow: 2 * time.Hour}},
+			reports: []report{
+				{"courier", "Kessler Dam spillway reopened as valley towns evacuate", wireLead, 0},
+				{"herald", "Kessler Dam spillway reopened, valley towns evacuate", wireLead, time.Hour},
+				{"post", "Kessler Dam spillway reopened as valley towns evacuate", wireLead, 3 * time.Hour},
+			},
+			want: []string{
+				"new: Kessler Dam spillway reopened as valley towns evacuate",
+				"also Kessler Dam spillway reopened, valley towns evacuate: Kessler Dam spillway reopened as valley towns evacuate",
+				"new: Kessler Dam spillway reopened as valley towns evacuate",
+			},
+		},
+		{
+			name: "story_window 0: every report is a message (only identical wire headlines are refused, as before)",
+			subs: []Subscription{{ID: "s", Name: "s", Query: anyTestStory, AllFileFeeds: true, Destination: "desk"}},
+			reports: []report{
+				{"courier", "Kessler Dam spillway reopened as valley towns evacuate", wireLead, 0},
+				{"herald", "Thousands flee Marbeck and Ostry as Kessler reservoir rises", wireLead, 10 * time.Minute},
+			},
+			want: []string{"new: Kessler Dam spillway reopened as valley towns evacuate", "new: Thousands flee Marbeck and Ostry as Kessler reservoir rises"},
+		},
+		{
+			name: "a digest lists every report itself",
+			subs: []Subscription{{ID: "s", Name: "s", Query: anyTestStory, AllFileFeeds: true, Destination: "desk", StoryWindow: 48 * time.Hour,
+				Delivery: Delivery{Digest: &DigestSchedule{At: []TimeOfDay{{Hour: 8}}}, Location: time.UTC}}},
+			reports: []report{
+				{"courier", "Kessler Dam spillway reopened as valley towns evacuate", wireLead, 0},
+				{"herald", "Thousands flee Marbeck and Ostry as Kessler reservoir rises", wireLead, 10 * time.Minute},
+			},
+			want: []string{"new: Kessler Dam spillway reopened as valley towns evacuate", "new: Thousands flee Marbeck and Ostry as Kessler reservoir rises"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := groupReports(t, tt.subs, tt.reports)
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("got:\n  %s\nwant:\n  %s", join(got), join(tt.want))
+			}
+		})
+	}
+}
+
+func join(lines []string) string {
+	out := ""
+	for i, l := range lines {
+		if i > 0 {
+			out += "\n  "
+		}
+		out += l
+	}
+	return out
+}
+
+// TestIdenticalWireHeadlinesAreListedNotRefused: with grouping, the same
+// wire headline on a second feed is another outlet's report, so its entry
+// must reach the store (no title: key refuses it) and join the story.
+func TestIdenticalWireHeadlinesAreListedNotRefused(t *testing.T) {
+	subs := []Subscription{{ID: "s", Name: "s", Query: anyTestStory, AllFileFeeds: true, Destination: "desk", StoryWindow: 48 * time.Hour}}
+	got := groupReports(t, subs, []report{
+		{"courier", "Kessler Dam spillway reopened as valley towns evacuate", "", 0},
+		{"herald", "Kessler Dam spillway reopened as valley towns evacuate", "", time.Minute},
+	})
+	want := []string{
+		"new: Kessler Dam spillway reopened as valley towns evacuate",
+		"also Kessler Dam spillway reopened as valley towns evacuate: Kessler Dam spillway reopened as valley towns evacuate",
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+	cat, _ := NewCatalog(nil, []Feed{{ID: "herald", Name: "herald"}}, subs)
+	res := cat.Alerts(Input{FeedID: "herald", Items: []feeds.Item{{Key: "k", Title: "Kessler Dam spillway reopened as valley towns evacuate", Link: "https://herald.example/1"}}, Now: now})
+	for _, k := range res.Entries[0].DedupeKeys {
+		if len(k) > 6 && k[:6] == "title:" {
+			t.Errorf("dedupe keys of a grouping subscription include %q", k)
+		}
+	}
+}
+
+// TestStoriesRestoreGroupsLikeBefore: a restart restores the index from
+// the stored rows and groups a later report as the process before would.
+func TestStoriesRestoreGroupsLikeBefore(t *testing.T) {
+	subs := []Subscription{{ID: "s", Name: "s", Query: anyTestStory, AllFileFeeds: true, Destination: "desk", StoryWindow: 48 * time.Hour}}
+	cat, _ := NewCatalog(nil, []Feed{{ID: "courier", Name: "courier"}, {ID: "herald", Name: "herald"}}, subs)
+	first := NewStories(48 * time.Hour)
+	res := cat.Alerts(Input{FeedID: "courier", Items: []feeds.Item{{Key: "a", Title: "Kessler Dam spillway reopened as valley towns evacuate", Summary: wireLead}}, Now: now})
+	first.Group(res.Entries, now)
+	e := res.Entries[0]
+
+	restarted := NewStories(48 * time.Hour)
+	restarted.Restore([]StoryRow{{Destination: e.Destination, ID: ItemID(e.FeedID, e.ItemKey), Story: e.Story, Fingerprint: e.Fingerprint, At: now}})
+	later := now.Add(time.Hour)
+	res = cat.Alerts(Input{FeedID: "herald", Items: []feeds.Item{{Key: "b", Title: "Thousands flee as Kessler reservoir rises", Summary: wireLead}}, Now: later})
+	restarted.Group(res.Entries, later)
+	if got := res.Entries[0]; !got.Joins || got.Story != e.Story || got.Alert.Join != JoinAlso {
+		t.Errorf("after a restart: joins %v story %q join %q; want a further report of %q", got.Joins, got.Story, got.Alert.Join, e.Story)
+	}
+	if s, ok := restarted.StoryOf("desk", "herald", "b"); !ok || s != e.Story {
+		t.Errorf("StoryOf(herald/b) = %q, %v; want %q", s, ok, e.Story)
+	}
+}
+
+// anyTestStory matches every report of these tests.
+const anyTestStory = "kessler OR frigate OR markets OR live OR latest OR aleppo OR thousands OR dam OR rain"

@@ -1,0 +1,119 @@
+package bot
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/newshound/newshound/alert"
+	"github.com/newshound/newshound/config"
+	"github.com/newshound/newshound/store"
+)
+
+// storyGroups is the poller's story grouper (alert.Stories) with its lock
+// and its durable side: the index is rebuilt from the outbox's story rows
+// at start, and on a shared store it first takes in what other instances
+// enqueued, so that instances group into one another's stories.
+type storyGroups struct {
+	store  store.Store
+	shared bool
+
+	mu      sync.Mutex
+	stories *alert.Stories
+	// caughtUp is the store time up to which other instances' rows were
+	// taken in (shared stores only); lastID the highest row id seen.
+	caughtUp time.Time
+	lastID   int64
+}
+
+// catchUpSlack is how far back a catch-up looks before the last one: rows
+// committed by a transaction that started earlier but ended later.
+const catchUpSlack = time.Minute
+
+func newStoryGroups(st store.Store, shared bool, window time.Duration) *storyGroups {
+	return &storyGroups{store: st, shared: shared, stories: alert.NewStories(window)}
+}
+
+// restore rebuilds the index from the stored rows of the window ending at
+// now.
+func (g *storyGroups) restore(ctx context.Context, now time.Time) error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.stories = alert.NewStories(g.stories.Window())
+	g.lastID = 0
+	return g.takeIn(ctx, now.Add(-g.stories.Window()), now)
+}
+
+// takeIn adds the stored rows enqueued since then that the index lacks.
+func (g *storyGroups) takeIn(ctx context.Context, since, now time.Time) error {
+	if g.stories.Window() <= 0 {
+		return nil
+	}
+	rows, err := g.store.StoryRows(ctx, since)
+	if err != nil {
+		return err
+	}
+	add := make([]alert.StoryRow, 0, len(rows))
+	for _, r := range rows {
+		if r.ID <= g.lastID {
+			continue
+		}
+		g.lastID = r.ID
+		if _, known := g.stories.StoryOf(r.Destination, r.FeedID, r.ItemKey); known {
+			continue // this process grouped it
+		}
+		add = append(add, alert.StoryRow{
+			Destination: r.Destination, ID: alert.ItemID(r.FeedID, r.ItemKey), Story: r.Story,
+			Joins: r.Joins, Fingerprint: r.Fingerprint, At: r.EnqueuedAt,
+		})
+	}
+	g.stories.Restore(add)
+	g.caughtUp = now
+	return nil
+}
+
+// group assigns the entries of one poll their stories.
+func (g *storyGroups) group(ctx context.Context, entries []alert.Entry, now time.Time) error {
+	if len(entries) == 0 {
+		return nil
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.shared {
+		if err := g.takeIn(ctx, g.caughtUp.Add(-catchUpSlack), now); err != nil {
+			return err
+		}
+	}
+	g.stories.Group(entries, now)
+	return nil
+}
+
+// storyOf returns the story of an item reported to destination.
+func (g *storyGroups) storyOf(destination, feedID, itemKey string) (string, bool) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.stories.StoryOf(destination, feedID, itemKey)
+}
+
+// widen makes reports stay candidates for at least window (a reload that
+// lengthened a story_window), rebuilding the index from the store.
+func (g *storyGroups) widen(ctx context.Context, window time.Duration, now time.Time) error {
+	g.mu.Lock()
+	if window <= g.stories.Window() {
+		g.mu.Unlock()
+		return nil
+	}
+	g.stories = alert.NewStories(window)
+	g.mu.Unlock()
+	return g.restore(ctx, now)
+}
+
+// longestStoryWindow is how long reports must stay candidates for every
+// subscription of cfg (and the watches, which take the default).
+func longestStoryWindow(cfg *config.Config) time.Duration {
+	w := cfg.Defaults.StoryWindow
+	for _, s := range cfg.Subscriptions {
+		w = max(w, s.StoryWindow)
+	}
+	return w
+}
