@@ -147,6 +147,16 @@ func (c *Catalog) Subscription(id string) (*Subscription, bool) {
 	return s.Subscription, true
 }
 
+// SubscriptionIDs lists the subscriptions' IDs in the order given.
+func (c *Catalog) SubscriptionIDs() []string {
+	ids := make([]string, 0, len(c.subs))
+	for id := range c.subs {
+		ids = append(ids, id)
+	}
+	slices.SortFunc(ids, func(a, b string) int { return c.subs[a].rank - c.subs[b].rank })
+	return ids
+}
+
 // Watched reports whether any subscription watches the feed: an
 // unwatched feed's items cannot alert.
 func (c *Catalog) Watched(feedID string) bool {

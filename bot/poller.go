@@ -375,6 +375,17 @@ func (p *poller) recordItems(ctx context.Context, f *alert.Feed, st store.FeedSt
 	res := cat.Alerts(alert.Input{
 		FeedID: f.ID, FeedTitle: feed.Title, Items: fresh, FirstSight: firstSight, Now: now,
 	})
+	var texts map[string][]byte
+	if cat.FollowsUpdates(f.ID) && !firstSight {
+		var updates []alert.Entry
+		if updates, texts, err = p.updates(ctx, cat, f, feed, now); err != nil {
+			return time.Time{}, err
+		}
+		for _, e := range updates {
+			keys = append(keys, e.ItemKey)
+		}
+		res.Entries = append(res.Entries, updates...)
+	}
 	if err := p.stories.group(ctx, res.Entries, now); err != nil {
 		return time.Time{}, err
 	}
@@ -382,7 +393,7 @@ func (p *poller) recordItems(ctx context.Context, f *alert.Feed, st store.FeedSt
 		return time.Time{}, err
 	}
 	p.states.settle(f.ID)
-	n, err := p.store.CommitPoll(ctx, f.ID, store.Poll{State: st, Keys: keys, Alerts: outboxRows(res.Entries)})
+	n, err := p.store.CommitPoll(ctx, f.ID, store.Poll{State: st, Keys: keys, Alerts: outboxRows(res.Entries), Texts: texts})
 	if err != nil {
 		p.states.forget(f.ID)
 		return time.Time{}, err
@@ -398,6 +409,24 @@ func (p *poller) recordItems(ctx context.Context, f *alert.Feed, st store.FeedSt
 		p.enqueued()
 	}
 	return st.NextPoll, nil
+}
+
+// updates finds the text the feed's items gained since they were seen and
+// matches it for the subscriptions that follow updates. It returns their
+// entries and the text signatures to remember.
+func (p *poller) updates(ctx context.Context, cat *alert.Catalog, f *alert.Feed, feed *feeds.Feed, now time.Time) ([]alert.Entry, map[string][]byte, error) {
+	keys := make([]string, len(feed.Items))
+	for i, it := range feed.Items {
+		keys[i] = it.Key
+	}
+	stored, err := p.store.ItemTexts(ctx, f.ID, keys)
+	if err != nil {
+		return nil, nil, err
+	}
+	feeds.FillText(feed.Items)
+	changes, sigs := alert.TextChanges(feed.Items, stored)
+	in := alert.Input{FeedID: f.ID, FeedTitle: feed.Title, Now: now}
+	return cat.Updates(in, changes, p.stories.storyOf), sigs, nil
 }
 
 // report says what a poll did: a first sight and matches too old to post

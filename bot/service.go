@@ -318,6 +318,10 @@ type Effective struct {
 	LeaseTTL     time.Duration
 	Shared       bool // the store is shared by several instances: leases are in use
 	Feeds        []EffectiveFeed
+	// StoryWindow is how long reports stay candidates in the story index;
+	// SubscriptionStoryWindows each subscription's story_window, by ID.
+	StoryWindow              time.Duration
+	SubscriptionStoryWindows map[string]time.Duration
 }
 
 // EffectiveFeed is one feed's schedule and request settings.
@@ -333,6 +337,11 @@ func (s *Service) Effective() Effective {
 		Fetcher: s.poller.fetcher.Options(), WatchFetcher: s.poller.watchFetcher.Options(), Parser: s.poller.parser.Options(),
 		Workers: s.poller.workers, Burst: s.sender.burst, RetryBase: s.sender.retryBase, RetryMax: s.sender.retryMax,
 		LeaseTTL: s.leases.ttl, Shared: s.leases.shared(),
+		StoryWindow: s.poller.stories.window(), SubscriptionStoryWindows: map[string]time.Duration{},
+	}
+	for _, id := range s.live.catalog().SubscriptionIDs() {
+		sub, _ := s.live.catalog().Subscription(id)
+		e.SubscriptionStoryWindows[id] = sub.StoryWindow
 	}
 	for _, f := range s.live.catalog().Feeds() {
 		e.Feeds = append(e.Feeds, EffectiveFeed{ID: f.ID, Schedule: s.poller.schedule(f), UserAgent: f.UserAgent})

@@ -88,6 +88,13 @@ func (g *storyGroups) group(ctx context.Context, entries []alert.Entry, now time
 	return nil
 }
 
+// window is how long reports stay candidates.
+func (g *storyGroups) window() time.Duration {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.stories.Window()
+}
+
 // storyOf returns the story of an item reported to destination.
 func (g *storyGroups) storyOf(destination, feedID, itemKey string) (string, bool) {
 	g.mu.Lock()

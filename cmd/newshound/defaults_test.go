@@ -23,6 +23,16 @@ import (
 // set to a value (it must arrive as written) and, where the docs give 0 a
 // meaning, set to 0 (that meaning must arrive, not a default).
 func TestDocumentedDefaultsReachTheirComponent(t *testing.T) {
+	// storyWindows is the story index's window and the first
+	// subscription's story_window (0: that subscription never groups).
+	storyWindows := func(e bot.Effective) any {
+		var first time.Duration
+		for _, w := range e.SubscriptionStoryWindows {
+			first = w
+			break
+		}
+		return [2]time.Duration{e.StoryWindow, first}
+	}
 	example, err := os.ReadFile(filepath.Join("..", "..", "examples", "newshound.yaml"))
 	if err != nil {
 		t.Fatal(err)
@@ -65,6 +75,9 @@ func TestDocumentedDefaultsReachTheirComponent(t *testing.T) {
 		{key: "disable_after", section: "defaults", value: "0s", want: neverDisables, wantVal: true},
 		{key: "user_agent", section: "defaults", doc: `Default: "newshound/VERSION (+https://github.com/newshound/newshound)"`, want: func(e bot.Effective) any { return [2]string{fetcher(e).UserAgent, feed(e).UserAgent} }, wantVal: [2]string{agent, agent}},
 		{key: "user_agent", section: "defaults", value: `"desk-bot/2 (+https://news.example)"`, want: func(e bot.Effective) any { return [2]string{fetcher(e).UserAgent, feed(e).UserAgent} }, wantVal: [2]string{"desk-bot/2 (+https://news.example)", "desk-bot/2 (+https://news.example)"}},
+		{key: "story_window", section: "defaults", doc: "Default 48h", want: storyWindows, wantVal: [2]time.Duration{48 * time.Hour, 48 * time.Hour}},
+		{key: "story_window", section: "defaults", value: "2h", want: storyWindows, wantVal: [2]time.Duration{2 * time.Hour, 2 * time.Hour}},
+		{key: "story_window", section: "defaults", value: "0s", want: storyWindows, wantVal: [2]time.Duration{0, 0}},
 		{key: "burst", section: "discord", doc: "Default 5", want: func(e bot.Effective) any { return e.Burst }, wantVal: 5},
 		{key: "burst", section: "discord", value: "1", want: func(e bot.Effective) any { return e.Burst }, wantVal: 1},
 		{key: "burst", section: "discord", value: "0", refused: true},

@@ -1,0 +1,135 @@
+package alert
+
+import (
+	"crypto/sha256"
+	"encoding/base64"
+
+	"github.com/newshound/newshound/alert/story"
+	"github.com/newshound/newshound/feeds"
+	"github.com/newshound/newshound/filters"
+)
+
+// This file holds live updates: a subscription with Updates follows the
+// text of items already posted, and text an item gains (a live blog's new
+// paragraph) is matched alone and shown under the story's message.
+
+// Change is an item already seen whose text grew: Added is the new text
+// alone.
+type Change struct {
+	Item  feeds.Item
+	Added string
+}
+
+// FollowsUpdates reports whether a subscription that follows updates
+// watches the feed: only then are its items' texts remembered.
+func (c *Catalog) FollowsUpdates(feedID string) bool {
+	f, ok := c.feeds[feedID]
+	if !ok {
+		return false
+	}
+	for _, s := range c.byFeed[feedID] {
+		if s.Updates {
+			return true
+		}
+	}
+	if f.FromDiscord {
+		return false
+	}
+	for _, s := range c.all {
+		if s.Updates {
+			return true
+		}
+	}
+	return false
+}
+
+// TextChanges signs the text of a fetch's items and compares it with the
+// signatures remembered for them (stored, by item key): it returns the
+// items whose text grew, with the added text, and the signatures to
+// remember (new items and changed ones). A change that is only cosmetic
+// (spacing, a date, a tracking parameter) is no change.
+func TextChanges(items []feeds.Item, stored map[string][]byte) (changes []Change, sigs map[string][]byte) {
+	sigs = map[string][]byte{}
+	for i := range items {
+		it := &items[i]
+		text := updateText(it)
+		sig := story.SignText(it.Title, text)
+		b, err := sig.MarshalBinary()
+		if err != nil {
+			continue
+		}
+		old, seen := stored[it.Key]
+		if seen && string(old) == string(b) {
+			continue
+		}
+		sigs[it.Key] = b
+		if !seen {
+			continue
+		}
+		var prev story.TextSig
+		if prev.UnmarshalBinary(old) != nil {
+			continue // written by another version: start afresh
+		}
+		if added := story.Added(prev, it.Title, text); added != "" {
+			changes = append(changes, Change{Item: *it, Added: added})
+		}
+	}
+	return changes, sigs
+}
+
+// updateText is the text of an item a live update is looked for in: the
+// full content when the feed gives it, else the summary.
+func updateText(it *feeds.Item) string {
+	if it.Content != "" {
+		return it.Content
+	}
+	return it.Summary
+}
+
+// UpdateKey names one update of an item in the feed's seen keys and the
+// outbox: the item's key and a hash of the added text, so that the same
+// update is enqueued once however often it is fetched.
+func UpdateKey(itemKey, added string) string {
+	sum := sha256.Sum256([]byte(added))
+	return itemKey + "~u" + base64.RawURLEncoding.EncodeToString(sum[:9])
+}
+
+// Updates matches the text added to items already seen against the
+// subscriptions of the feed that follow updates; the added text alone is
+// matched. Each match is an entry of the item's update key, its alert's
+// Join JoinUpdate and Text the added text; storyOf (the poller's story
+// index) tells the story it belongs under, and an update of an item whose
+// story is no longer in the window is a message of its own.
+func (c *Catalog) Updates(in Input, changes []Change, storyOf func(destination, feedID, itemKey string) (string, bool)) []Entry {
+	f, ok := c.feeds[in.FeedID]
+	if !ok {
+		return nil
+	}
+	var out []Entry
+	for _, ch := range changes {
+		it := ch.Item
+		it.Summary, it.Content = ch.Added, ""
+		doc := &filters.Document{Summary: ch.Added, Categories: it.Categories, Link: it.Link, Feed: f.Name}
+		var ms []matched
+		for _, m := range c.set.Match(doc) {
+			s := c.subs[m.ID]
+			if s == nil || !s.Updates || !s.covers(f, c.byFeed) {
+				continue
+			}
+			ms = append(ms, matched{s, m})
+		}
+		for _, group := range byDestination(ms) {
+			e := Entry{
+				Destination: group[0].sub.Destination, Subscription: group[0].sub.ID, FeedID: f.ID,
+				ItemKey: UpdateKey(it.Key, ch.Added), Alert: compose(group, f, in.FeedTitle, &it, doc), CreatedAt: in.Now,
+			}
+			e.DedupeKeys = []string{"item:" + f.ID + "/" + e.ItemKey}
+			e.Alert.Join = JoinUpdate
+			if name, ok := storyOf(e.Destination, f.ID, ch.Item.Key); ok {
+				e.Story, e.Joins = name, true
+			}
+			out = append(out, e)
+		}
+	}
+	return out
+}

@@ -1,0 +1,269 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/newshound/newshound/alert"
+	"github.com/newshound/newshound/bot/notify"
+	"github.com/newshound/newshound/config"
+)
+
+// editRecorder is a recorder that can edit what it posted, as a Discord
+// channel does.
+type editRecorder struct {
+	recorder
+	emu     sync.Mutex
+	edits   []notify.Edit
+	editAt  []time.Time
+	deleted map[string]bool // message ids gone from the channel
+	clock   func() time.Time
+}
+
+func (r *editRecorder) Edit(ctx context.Context, e notify.Edit) error {
+	r.emu.Lock()
+	defer r.emu.Unlock()
+	if r.deleted[e.MessageID] {
+		return fmt.Errorf("unknown message %s: %w", e.MessageID, notify.ErrNoMessage)
+	}
+	r.edits = append(r.edits, e)
+	r.editAt = append(r.editAt, r.clock())
+	return nil
+}
+
+// also is what the last edit of the first message lists under its story:
+// "outlet: title" per report.
+func (r *editRecorder) also() []string {
+	r.emu.Lock()
+	defer r.emu.Unlock()
+	if len(r.edits) == 0 {
+		return nil
+	}
+	var out []string
+	for _, rep := range r.edits[len(r.edits)-1].Message.Alerts[0].Also {
+		out = append(out, rep.Outlet()+": "+rep.Title)
+	}
+	return out
+}
+
+const kesslerLead = `Engineers reopened the Kessler Dam spillway on Tuesday after three days of
+record rainfall pushed the reservoir above its emergency line, forcing the evacuation of about
+4,000 residents from the valley towns of Marbeck and Ostry, the regional water authority said.`
+
+// outlets are five feeds that carry the same wire story under their own
+// headlines.
+var outlets = []struct{ feed, title string }{
+	{"courier", "Kessler Dam spillway reopened as valley towns evacuate"},
+	{"herald", "Thousands flee Marbeck and Ostry as Kessler reservoir rises - Herald"},
+	{"post", "Dam authority: Kessler structure sound, releases to continue | The Post"},
+	{"gazette", "Record rain forces evacuations below Kessler Dam (AP)"},
+	{"ledger", "UPDATE 1-Kessler Dam spillway reopened after record rain"},
+}
+
+// storyHarness is a harness whose desk can edit, with the five outlets'
+// feeds first seen empty of the story.
+func storyHarness(t *testing.T, sub config.Subscription) (*harness, *editRecorder) {
+	h := newHarness(t, sub)
+	rec := &editRecorder{deleted: map[string]bool{}, clock: func() time.Time { return h.clock }}
+	h.rec = &rec.recorder
+	for _, o := range outlets {
+		h.cfg.Feeds = append(h.cfg.Feeds, config.Feed{Name: o.feed, URL: h.feedURL(o.feed + ".xml"), Interval: 10 * time.Minute})
+		h.write(o.feed+".xml", item(0, "Weather stays mild", h.clock.Add(-time.Hour)))
+	}
+	return h, rec
+}
+
+func (h *harness) openWith(n notify.Notifier) (*Service, func()) {
+	h.t.Helper()
+	svc, st := h.open()
+	svc.sender.notifiers["desk"] = n
+	return svc, func() { st.Close() }
+}
+
+func (h *harness) publishReport(i int) {
+	o := outlets[i]
+	h.write(o.feed+".xml", item(0, "Weather stays mild", h.clock.Add(-time.Hour)),
+		testItem{GUID: "urn:" + o.feed + ":kessler", Title: o.title, Link: "https://" + o.feed + ".example/kessler",
+			Description: kesslerLead, Published: h.clock})
+}
+
+func kesslerSub() config.Subscription {
+	return config.Subscription{Name: "dams", Query: "kessler", StoryWindow: 48 * time.Hour}
+}
+
+func TestFurtherReportsGoUnderTheStorysMessage(t *testing.T) {
+	h, rec := storyHarness(t, kesslerSub())
+	runOnceWith := func() {
+		svc, closeStore := h.openWith(rec)
+		defer closeStore()
+		if _, err := svc.RunOnce(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	runOnceWith() // first sight of every feed
+	for i := range 4 {
+		h.publishReport(i)
+	}
+	h.clock = h.clock.Add(time.Minute)
+	runOnceWith()
+	if got := rec.titles(); len(got) != 1 {
+		t.Fatalf("messages posted: %q, want one", got)
+	}
+	if len(rec.edits) != 1 || len(rec.edits[0].Added) != 3 {
+		t.Fatalf("edits: %d (added %v), want one edit adding 3 reports", len(rec.edits), rec.edits)
+	}
+	if got := rec.also(); len(got) != 3 {
+		t.Errorf("the message lists %q, want the 3 further reports", got)
+	}
+
+	// A restart: the story index comes back from the store, and a fifth
+	// outlet's report joins the same message, listed with the others.
+	h.publishReport(4)
+	h.clock = h.clock.Add(time.Hour)
+	runOnceWith()
+	if got := rec.titles(); len(got) != 1 {
+		t.Fatalf("after a restart, messages posted: %q, want still one", got)
+	}
+	want := []string{}
+	for _, o := range outlets {
+		if o.feed != rec.msgs[0].Alerts[0].Feed {
+			want = append(want, o.feed+": "+o.title)
+		}
+	}
+	got := rec.also()
+	slices.Sort(got)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("after a restart the message lists\n  %q\nwant\n  %q", got, want)
+	}
+	if e := rec.edits[len(rec.edits)-1]; e.MessageID != "m1" || len(e.Added) != 1 {
+		t.Errorf("last edit: message %q adding %d; want m1 adding 1", e.MessageID, len(e.Added))
+	}
+}
+
+// TestStoryEditsAreCoalesced: reports that come faster than editGap make
+// at most one edit per message per editGap, and none is lost.
+func TestStoryEditsAreCoalesced(t *testing.T) {
+	h, rec := storyHarness(t, kesslerSub())
+	svc, closeStore := h.openWith(rec)
+	defer closeStore()
+	ctx := context.Background()
+	svc.RunOnce(ctx) // first sight
+	for i := range outlets {
+		h.publishReport(i)
+		h.clock = h.clock.Add(time.Second)
+		if _, err := svc.RunOnce(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := 1; i < len(rec.editAt); i++ {
+		if gap := rec.editAt[i].Sub(rec.editAt[i-1]); gap < editGap {
+			t.Errorf("edits %d and %d of one message %s apart, want at least %s", i-1, i, gap, editGap)
+		}
+	}
+	h.clock = h.clock.Add(editGap)
+	if _, err := svc.RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := rec.also(); len(got) != len(outlets)-1 {
+		t.Errorf("the message lists %d reports (%q), want %d", len(got), got, len(outlets)-1)
+	}
+	if len(rec.titles()) != 1 {
+		t.Errorf("messages: %q, want one", rec.titles())
+	}
+	t.Logf("%d reports, %d edits over %s", len(outlets)-1, len(rec.edits), time.Duration(len(outlets))*time.Second+editGap)
+}
+
+// TestReportOfAGoneMessageIsPostedAlone: when the story's message was
+// deleted, a further report is posted as a message of its own.
+func TestReportOfAGoneMessageIsPostedAlone(t *testing.T) {
+	h, rec := storyHarness(t, kesslerSub())
+	svc, closeStore := h.openWith(rec)
+	defer closeStore()
+	ctx := context.Background()
+	svc.RunOnce(ctx)
+	h.publishReport(0)
+	svc.RunOnce(ctx)
+	rec.deleted["m1"] = true
+	h.publishReport(1)
+	h.clock = h.clock.Add(time.Minute)
+	svc.RunOnce(ctx)
+	if got, want := rec.titles(), []string{outlets[0].title, outlets[1].title}; !slices.Equal(got, want) {
+		t.Errorf("messages: %q, want %q", got, want)
+	}
+}
+
+// TestReportsToADestinationThatCannotEditArePosted: Slack, email and the
+// JSON webhook cannot edit; each report is a message there.
+func TestReportsToADestinationThatCannotEditArePosted(t *testing.T) {
+	h, _ := storyHarness(t, kesslerSub())
+	plain := &recorder{}
+	svc, closeStore := h.openWith(plain)
+	defer closeStore()
+	ctx := context.Background()
+	svc.RunOnce(ctx)
+	h.publishReport(0)
+	h.publishReport(1)
+	svc.RunOnce(ctx)
+	if got := plain.titles(); len(got) != 2 {
+		t.Errorf("messages: %q, want both reports", got)
+	}
+}
+
+// TestLiveUpdatesShowTheAddedTextOnly: an item already posted gains a
+// paragraph that matches: one update under the story; a changed date and
+// spacing: nothing.
+func TestLiveUpdatesShowTheAddedTextOnly(t *testing.T) {
+	sub := config.Subscription{Name: "dams", Query: "kessler OR spillway", StoryWindow: 48 * time.Hour, Updates: true}
+	h, rec := storyHarness(t, sub)
+	svc, closeStore := h.openWith(rec)
+	defer closeStore()
+	ctx := context.Background()
+	svc.RunOnce(ctx)
+	blog := func(body string) {
+		h.write("courier.xml", testItem{GUID: "urn:courier:blog", Title: "Kessler Dam: live", Link: "https://courier.example/live",
+			Description: body, Published: h.clock})
+	}
+	first := "Updated 16:05 GMT.\n\nEngineers reopened the Kessler Dam spillway on Tuesday."
+	blog(first)
+	svc.RunOnce(ctx)
+	steps := []struct {
+		name string
+		body string
+		want []string // the texts of the updates under the story after the step
+	}{
+		{"a matching paragraph added", "Updated 17:15 GMT.\n\nEngineers reopened the Kessler Dam spillway on Tuesday.\n\nA second spillway gate opened at noon, officials said.",
+			[]string{"A second spillway gate opened at noon, officials said."}},
+		{"only the date and spacing changed", "Updated 18:40  GMT.\n\nEngineers reopened the Kessler   Dam spillway on Tuesday.\n\nA second spillway gate opened at noon, officials said.",
+			[]string{"A second spillway gate opened at noon, officials said."}},
+		{"a paragraph that does not match", "Updated 19:00 GMT.\n\nEngineers reopened the Kessler Dam spillway on Tuesday.\n\nA second spillway gate opened at noon, officials said.\n\nSchools in the valley stay closed.",
+			[]string{"A second spillway gate opened at noon, officials said."}},
+	}
+	for _, step := range steps {
+		h.clock = h.clock.Add(time.Minute)
+		blog(step.body)
+		if _, err := svc.RunOnce(ctx); err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		if n := len(rec.edits); n > 0 {
+			for _, u := range rec.edits[n-1].Message.Alerts[0].Updates {
+				got = append(got, strings.TrimSpace(u.Text))
+			}
+		}
+		if !slices.Equal(got, step.want) {
+			t.Errorf("%s: updates %q, want %q", step.name, got, step.want)
+		}
+	}
+	if len(rec.titles()) != 1 || len(rec.edits) != 1 {
+		t.Errorf("messages %q and %d edits; want one message and one edit", rec.titles(), len(rec.edits))
+	}
+	if len(rec.edits) > 0 && rec.edits[0].Added[0].Join != alert.JoinUpdate {
+		t.Errorf("the edit added a %q, want an update", rec.edits[0].Added[0].Join)
+	}
+}
