@@ -15,8 +15,16 @@ import (
 // NewDestinationNotifier returns the notifier of a Discord destination
 // from the config: a channel, a thread (thread_id), a forum (forum: true,
 // one post per alert) or a webhook into any of them. All go through s,
-// paced by lim.
-func NewDestinationNotifier(s *discordgo.Session, d config.Destination, lim *Limiter) (notify.Notifier, error) {
+// paced by lim. The channel and webhook notifiers also edit the messages
+// they posted (notify.Editor).
+func NewDestinationNotifier(s *discordgo.Session, d config.Destination, lim *Limiter, opts ...Option) (notify.Notifier, error) {
+	var o destinationOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if o.threads && (d.Type != config.DiscordChannel || d.Forum || d.ThreadID != "") {
+		return nil, fmt.Errorf("discord: destination %q: story threads need a channel with a bot token, not a thread, forum or webhook", d.Name)
+	}
 	switch d.Type {
 	case config.DiscordChannel:
 		switch {
@@ -27,7 +35,7 @@ func NewDestinationNotifier(s *discordgo.Session, d config.Destination, lim *Lim
 			// and looked for, there.
 			return NewChannelNotifier(s, d.ThreadID, lim), nil
 		}
-		return NewChannelNotifier(s, d.ChannelID, lim), nil
+		return &ChannelNotifier{s: s, channelID: d.ChannelID, lim: lim, threads: o.threads}, nil
 	case config.DiscordWebhook:
 		n, err := NewWebhookNotifier(s, d.WebhookURL, lim)
 		if err != nil {
@@ -38,6 +46,22 @@ func NewDestinationNotifier(s *discordgo.Session, d config.Destination, lim *Lim
 		return w, nil
 	}
 	return nil, fmt.Errorf("discord: destination %q is of type %s, not a Discord one", d.Name, d.Type)
+}
+
+// Option tunes a notifier NewDestinationNotifier returns.
+type Option func(*destinationOptions)
+
+type destinationOptions struct {
+	threads bool
+}
+
+// WithStoryThreads (a channel destination's `threads: true`) starts a
+// thread under a story's first message when further reports join the
+// story, and posts them there as well as listing them in the message.
+// Only a channel destination with a bot token can: the bot needs Create
+// Public Threads and Send Messages in Threads there.
+func WithStoryThreads(on bool) Option {
+	return func(o *destinationOptions) { o.threads = on }
 }
 
 // ForumNotifier opens a forum post per alert with a bot token: the post is

@@ -58,11 +58,25 @@ type Limiter struct {
 	invalid     []time.Time // times of recent invalid requests, oldest first
 }
 
+// routeState is what the Limiter knows of a route's bucket. Several
+// requests may be on their way at once (notifiers of one channel run side
+// by side): remaining counts them as spent until their answers come, so an
+// answer that left before they arrived cannot hand out their room again.
 type routeState struct {
-	known     bool // remaining/resetAt come from headers
+	known     bool // limit/remaining/resetAt come from headers
+	limit     int  // X-RateLimit-Limit, 0 when not announced
 	remaining int
-	resetAt   time.Time
+	// resetAt ends the window remaining belongs to; zero after the window
+	// ended, until an answer tells when the next one ends.
+	resetAt time.Time
+	window  string // the window's X-RateLimit-Reset, as announced
+	// inflight counts requests let through whose answers are not noted.
+	inflight int
 }
+
+// awaitAnswers is how often a route whose new window is used up by
+// requests on their way looks again for their answers.
+const awaitAnswers = 10 * time.Millisecond
 
 // NewLimiter returns a Limiter with cfg's zero fields set to defaults.
 func NewLimiter(cfg LimiterConfig) *Limiter {
@@ -110,6 +124,7 @@ func (l *Limiter) do(ctx context.Context, route string, gone func(status int) st
 	sendErr := send(rctx)
 	ex := rec.last
 	if ex == nil {
+		l.unanswered(route)
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
@@ -165,10 +180,13 @@ func (l *Limiter) reserve(route string, reserved *bool) (time.Duration, string, 
 		return until.Sub(now), fmt.Sprintf("%d invalid requests in 10 minutes, holding back", len(l.invalid)), now
 	}
 	rs := l.route(route)
-	if rs.known && !now.Before(rs.resetAt) {
-		rs.known = false
+	if rs.known && !rs.resetAt.IsZero() && !now.Before(rs.resetAt) {
+		rs.newWindow()
 	}
 	if rs.known && rs.remaining <= 0 {
+		if rs.resetAt.IsZero() {
+			return awaitAnswers, "window of " + route + " taken by requests on their way", now
+		}
 		return rs.resetAt.Sub(now), "rate limited on " + route, now
 	}
 	if !*reserved {
@@ -180,7 +198,28 @@ func (l *Limiter) reserve(route string, reserved *bool) (time.Duration, string, 
 	if rs.known {
 		rs.remaining--
 	}
+	rs.inflight++
 	return 0, "", now
+}
+
+// newWindow starts the bucket's next window: its whole limit, less the
+// requests still on their way (they may count in it). A bucket whose limit
+// was never announced (a 429 alone) is unknown again.
+func (rs *routeState) newWindow() {
+	if rs.limit <= 0 {
+		rs.known = false
+		return
+	}
+	rs.remaining, rs.resetAt, rs.window = rs.limit-rs.inflight, time.Time{}, ""
+}
+
+// unanswered notes a request let through on route that got no answer.
+func (l *Limiter) unanswered(route string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if rs := l.route(route); rs.inflight > 0 {
+		rs.inflight--
+	}
 }
 
 // takeToken is a GCRA token bucket: PerSecond steady, Burst back to back.
@@ -216,6 +255,9 @@ func (l *Limiter) observe(route string, ex *exchange, gone func(status int) stri
 	l.mu.Lock()
 	now := l.clock()
 	ex.seen = now
+	if rs := l.route(route); rs.inflight > 0 {
+		rs.inflight--
+	}
 	l.updateRoute(route, ex.header, now)
 	if ex.status == http.StatusUnauthorized || ex.status == http.StatusForbidden || ex.status == http.StatusTooManyRequests {
 		l.invalid = append(l.invalid, now)
@@ -241,6 +283,11 @@ func (l *Limiter) observe(route string, ex *exchange, gone func(status int) stri
 	}
 }
 
+// updateRoute takes note of an answer's bucket headers. The requests
+// still on their way may not be counted in them yet, so they are taken off
+// what remains; and within one window (the same X-RateLimit-Reset) an
+// answer can only lower what remains, since answers may arrive out of
+// order.
 func (l *Limiter) updateRoute(route string, h http.Header, now time.Time) {
 	remaining, errR := strconv.Atoi(h.Get("X-RateLimit-Remaining"))
 	after, errA := parseSeconds(h.Get("X-RateLimit-Reset-After"))
@@ -248,7 +295,16 @@ func (l *Limiter) updateRoute(route string, h http.Header, now time.Time) {
 		return
 	}
 	rs := l.route(route)
-	rs.known, rs.remaining, rs.resetAt = true, remaining, now.Add(after)
+	if limit, err := strconv.Atoi(h.Get("X-RateLimit-Limit")); err == nil && limit > 0 {
+		rs.limit = limit
+	}
+	left := remaining - rs.inflight
+	window := h.Get("X-RateLimit-Reset")
+	if rs.known && window != "" && window == rs.window {
+		rs.remaining = min(rs.remaining, left)
+		return
+	}
+	rs.known, rs.remaining, rs.resetAt, rs.window = true, left, now.Add(after), window
 }
 
 // rateLimitBody is Discord's 429 answer.
@@ -282,7 +338,7 @@ func (l *Limiter) note429(route string, ex *exchange, now time.Time) error {
 			after = ra
 		}
 		rs := l.route(route)
-		rs.known, rs.remaining, rs.resetAt = true, 0, now.Add(after)
+		rs.known, rs.remaining, rs.resetAt, rs.window = true, 0, now.Add(after), ""
 		return &notify.RetryError{After: after, Err: fmt.Errorf("discord: rate limited on %s", route)}
 	}
 }

@@ -299,3 +299,50 @@ func noticeOf(log *clientLog, r fakediscord.Request) time.Time {
 	}
 	return seen
 }
+
+// Requests on their way count against a route's bucket until their
+// answers come: an answer that left the server before they arrived cannot
+// hand their room out again, and a new window opens with the bucket's
+// limit, not without any.
+func TestRouteBucketCountsRequestsOnTheirWay(t *testing.T) {
+	lim := NewLimiter(LimiterConfig{PerSecond: 1000, Burst: 100})
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	lim.clock = func() time.Time { return now }
+	admit := func() time.Duration {
+		reserved := false
+		wait, _, _ := lim.reserve("r", &reserved)
+		return wait
+	}
+	answer := func(remaining int, window string) {
+		h := http.Header{}
+		h.Set("X-RateLimit-Limit", "3")
+		h.Set("X-RateLimit-Remaining", fmt.Sprint(remaining))
+		h.Set("X-RateLimit-Reset-After", "1.000")
+		h.Set("X-RateLimit-Reset", window)
+		if err := lim.observe("r", &exchange{status: http.StatusOK, header: h}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	steps := []struct {
+		name string
+		do   func()
+		want []time.Duration // waits of the admissions tried after do
+	}{
+		{"unknown bucket: three go", func() {}, []time.Duration{0, 0, 0}},
+		{"first answer: two more on their way, none left", func() { answer(2, "w1") }, []time.Duration{time.Second}},
+		{"later answers of the window", func() { answer(1, "w1"); answer(0, "w1") }, []time.Duration{time.Second}},
+		{"next window: the limit", func() { now = now.Add(time.Second) }, []time.Duration{0, 0, 0, awaitAnswers}},
+		{"an answer in the new window", func() { answer(2, "w2") }, []time.Duration{time.Second}},
+		{"a late answer cannot raise what is left", func() { answer(2, "w2") }, []time.Duration{time.Second}},
+	}
+	for _, s := range steps {
+		s.do()
+		var got []time.Duration
+		for range s.want {
+			got = append(got, admit())
+		}
+		if fmt.Sprint(got) != fmt.Sprint(s.want) {
+			t.Errorf("%s: waits %v, want %v", s.name, got, s.want)
+		}
+	}
+}

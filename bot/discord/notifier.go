@@ -38,6 +38,9 @@ type ChannelNotifier struct {
 	s         *discordgo.Session
 	channelID string
 	lim       *Limiter
+	// threads opens a thread under a story's first message and posts
+	// what joins the story there (WithStoryThreads).
+	threads bool
 }
 
 // NewChannelNotifier returns a notifier posting to channelID through s,

@@ -35,28 +35,30 @@ var palette = [...]int{0x3498DB, 0xE67E22, 0x2ECC71, 0x9B59B6, 0xE74C3C, 0x1ABC9
 
 // RenderEmbeds renders a message's alerts as embeds whose total stays within
 // Discord's 6,000 code points: each embed gets an equal share, and the share
-// an embed leaves unused goes to the descriptions that were cut.
+// an embed leaves unused goes to the embeds that were cut (a description,
+// or the reports and updates of an alert's story).
 func RenderEmbeds(alerts []alert.Alert) ([]*discordgo.MessageEmbed, error) {
 	if len(alerts) == 0 || len(alerts) > MaxEmbeds {
 		return nil, fmt.Errorf("discord: a message carries 1 to %d alerts, got %d", MaxEmbeds, len(alerts))
 	}
 	share := MaxEmbedTotal / len(alerts)
 	embeds := make([]*discordgo.MessageEmbed, len(alerts))
-	used, cut := 0, 0
+	cut := make([]bool, len(alerts))
+	used, nCut := 0, 0
 	for i, a := range alerts {
-		embeds[i] = Embed(a, share)
+		embeds[i], cut[i] = storyEmbed(a, share)
 		used += EmbedLength(embeds[i])
-		if utf8.RuneCountInString(embeds[i].Description) < fullDescriptionLength(a) {
-			cut++
+		if cut[i] {
+			nCut++
 		}
 	}
-	if cut == 0 || used >= MaxEmbedTotal {
+	if nCut == 0 || used >= MaxEmbedTotal {
 		return embeds, nil
 	}
-	extra := (MaxEmbedTotal - used) / cut
+	extra := (MaxEmbedTotal - used) / nCut
 	for i, a := range alerts {
-		if utf8.RuneCountInString(embeds[i].Description) < fullDescriptionLength(a) {
-			embeds[i] = Embed(a, EmbedLength(embeds[i])+extra)
+		if cut[i] {
+			embeds[i], _ = storyEmbed(a, EmbedLength(embeds[i])+extra)
 		}
 	}
 	return embeds, nil

@@ -6,11 +6,14 @@ import (
 	"io"
 	"strings"
 	"sync"
+	"time"
+	"unicode/utf8"
 
 	"github.com/newshound/newshound/alert"
 )
 
-// Console prints alerts as plain text, one block per alert.
+// Console prints alerts as plain text, one block per alert, and what
+// joins their stories as lines of their own.
 type Console struct {
 	mu sync.Mutex
 	w  io.Writer
@@ -36,6 +39,103 @@ func (c *Console) Send(ctx context.Context, m Message) (Receipt, error) {
 	defer c.mu.Unlock()
 	_, err := io.WriteString(c.w, b.String())
 	return Receipt{}, err
+}
+
+// maxUpdateLine bounds an update's text on its console line.
+const maxUpdateLine = 200
+
+// Edit prints what joined the stories of a message: a terminal cannot
+// change what it showed, so each alert of e.Added gets one line, under a
+// line naming its story:
+//
+//	story: Kerry and Lavrov agree Aleppo ceasefire
+//	  also: Reuters — Aleppo truce holds https://example.org/...
+//	  update 17:15 UTC: Convoys reached the eastern districts.
+func (c *Console) Edit(ctx context.Context, e Edit) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if e.Message.Digest != nil {
+		return fmt.Errorf("console: a digest is never edited: %w", ErrRejected)
+	}
+	var b strings.Builder
+	story := -1
+	for _, a := range e.Added {
+		if lead := leadOf(e.Message.Alerts, a); lead != story {
+			story = lead
+			fmt.Fprintf(&b, "story: %s\n", consoleText(storyTitle(e.Message.Alerts, lead)))
+		}
+		b.WriteString(joinLine(e.Message.Alerts, a))
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	_, err := io.WriteString(c.w, b.String())
+	return err
+}
+
+// joinLine is a join's line under its story.
+func joinLine(alerts []alert.Alert, a alert.Alert) string {
+	if a.Join == alert.JoinUpdate {
+		text := consoleText(a.Text)
+		if utf8.RuneCountInString(text) > maxUpdateLine {
+			text = string([]rune(text)[:maxUpdateLine-1]) + "…"
+		}
+		return fmt.Sprintf("  update %s: %s\n", updateTime(alerts, a).UTC().Format("15:04 MST"), text)
+	}
+	outlet := alert.Report{Feed: a.Feed, FeedTitle: a.FeedTitle}.Outlet()
+	line := fmt.Sprintf("  also: %s — %s", consoleText(outlet), consoleText(a.Title))
+	if a.Link != "" {
+		line += " " + consoleText(a.Link)
+	}
+	return line + "\n"
+}
+
+// leadOf is the index of the alert whose story join belongs to: the one
+// listing it among its reports, or carrying its link (an update of the
+// item); the first when none does.
+func leadOf(alerts []alert.Alert, join alert.Alert) int {
+	for i, a := range alerts {
+		if a.Link != "" && a.Link == join.Link {
+			return i
+		}
+		for _, r := range a.Also {
+			if r.Link == join.Link && r.Title == join.Title {
+				return i
+			}
+		}
+	}
+	return 0
+}
+
+func storyTitle(alerts []alert.Alert, lead int) string {
+	if lead < len(alerts) {
+		return alerts[lead].Title
+	}
+	return "(unknown story)"
+}
+
+// updateTime is when an update joined: its time in the story's Updates,
+// else the alert's.
+func updateTime(alerts []alert.Alert, a alert.Alert) time.Time {
+	for _, lead := range alerts {
+		for _, u := range lead.Updates {
+			if u.Text == a.Text && (u.Link == "" || u.Link == a.Link) && !u.At.IsZero() {
+				return u.At
+			}
+		}
+	}
+	return a.Published
+}
+
+// consoleText is feed text on one line, without the control characters
+// that could move the cursor or reorder what follows.
+func consoleText(s string) string {
+	return OneLine(strings.Map(func(r rune) rune {
+		if IsHiddenControl(r) {
+			return -1
+		}
+		return r
+	}, s))
 }
 
 // FormatText renders an alert for a terminal:

@@ -41,6 +41,8 @@ type globalLimit struct {
 
 // RateLimit gives route a bucket of n requests per resetAfter (the window
 // starts at the first request); request n+1 in a window gets a route 429.
+// Message edits count against their channel's bucket (EditBucket), not
+// their route.
 func (s *Server) RateLimit(route string, n int, resetAfter time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -71,10 +73,11 @@ func (s *Server) Global429(d time.Duration) {
 func (s *Server) admit(w http.ResponseWriter, r *http.Request) (idx int, ok bool) {
 	now := time.Now()
 	route := routeOf(r)
+	key := bucketOf(route)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	defer s.notify()
-	req := Request{Route: route, At: now}
+	req := Request{Route: route, Bucket: key, At: now}
 	defer func() {
 		idx = len(s.requests)
 		s.requests = append(s.requests, req)
@@ -106,17 +109,20 @@ func (s *Server) admit(w http.ResponseWriter, r *http.Request) (idx int, ok bool
 		writeFailure(w, f)
 		return 0, false
 	}
-	b := s.limits[route]
+	b := s.limits[key]
 	if b == nil {
 		b = &bucket{limit: defaultLimit, resetAfter: defaultReset}
-		s.limits[route] = b
+		if isEditBucket(key) {
+			b.limit, b.resetAfter = s.editLimit, s.editReset
+		}
+		s.limits[key] = b
 	}
 	if now.Sub(b.windowStart) >= b.resetAfter {
 		b.windowStart, b.used = now, 0
 	}
 	b.used++
 	resetAt := b.windowStart.Add(b.resetAfter)
-	setLimitHeaders(w.Header(), route, b, resetAt, now)
+	setLimitHeaders(w.Header(), key, b, resetAt, now)
 	if b.used > b.limit {
 		req.Status, req.ResetAt, req.RetryAfter = 429, resetAt, resetAt.Sub(now)
 		writeRoute429(w, req.RetryAfter)

@@ -21,10 +21,12 @@ func (s *Server) routes() http.Handler {
 	api := func(pattern string, h http.HandlerFunc) { mux.HandleFunc(pattern, s.api(h)) }
 	api("POST /api/v9/channels/{channel}/messages", s.createMessage)
 	api("GET /api/v9/channels/{channel}/messages", s.listMessages)
+	api("PATCH /api/v9/channels/{channel}/messages/{msg}", s.editMessage)
+	api("POST /api/v9/channels/{channel}/messages/{msg}/threads", s.startThread)
 	api("POST /api/v9/channels/{channel}/threads", s.createThread)
 	api("GET /api/v9/webhooks/{id}", s.getWebhook)
 	api("POST /api/v9/webhooks/{id}/{token}", s.executeWebhook)
-	api("PATCH /api/v9/webhooks/{id}/{token}/messages/{msg}", s.editInteractionMessage)
+	api("PATCH /api/v9/webhooks/{id}/{token}/messages/{msg}", s.editMessageWithToken)
 	api("DELETE /api/v9/webhooks/{id}/{token}/messages/{msg}", s.deleteInteractionMessage)
 	api("POST /api/v9/interactions/{id}/{token}/callback", s.interactionCallback)
 	api("PUT /api/v9/applications/{app}/commands", s.overwriteCommands)
@@ -188,6 +190,9 @@ func apiMessage(m Message) map[string]any {
 	}
 	if m.WebhookID != "" {
 		out["webhook_id"] = m.WebhookID
+	}
+	if !m.EditedAt.IsZero() {
+		out["edited_timestamp"] = m.EditedAt.UTC().Format(time.RFC3339Nano)
 	}
 	return out
 }

@@ -1,5 +1,5 @@
-// Package fakediscord is a fake Discord for tests: REST (channel messages,
-// threads and forum posts, webhooks with thread_id, thread_name and their
+// Package fakediscord is a fake Discord for tests: REST (channel messages
+// and their edits, threads started from a message, threads and forum posts, webhooks with thread_id, thread_name and their
 // username and avatar_url, interaction responses, application commands,
 // gateway discovery) and a gateway websocket, on loopback. It validates payloads against
 // Discord's limits, answers with real rate-limit headers and 429 bodies,
@@ -12,7 +12,10 @@
 //
 //	POST channels/123/messages
 //	POST channels/123/threads
+//	PATCH channels/123/messages/789
+//	POST channels/123/messages/789/threads
 //	POST webhooks/456
+//	PATCH webhooks/456/messages/789
 //	POST interactions/789/callback
 //	PATCH webhooks/APP/messages/@original
 package fakediscord
@@ -22,6 +25,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -36,7 +40,11 @@ const AppID = "100000000000000001"
 
 // Request is one request the fake received, in arrival order.
 type Request struct {
-	Route  string
+	Route string
+	// Bucket is the rate-limit bucket the request counted against: its
+	// route, or for a message edit the channel's (webhook's) edit bucket,
+	// EditBucket.
+	Bucket string
 	At     time.Time
 	Status int
 	// For 429 answers: what the fake announced.
@@ -58,6 +66,12 @@ type Message struct {
 	AllowedMentions *AllowedMentions // nil when the payload had none
 	Raw             json.RawMessage  // the request body as sent
 	At              time.Time
+	// EditedAt is the time of the last edit (zero: never edited); Edits
+	// what each edit made of the message, oldest first. Content, Embeds
+	// and AllowedMentions are the message as it stands now; Raw stays the
+	// body it was posted with.
+	EditedAt time.Time
+	Edits    []Revision
 }
 
 // AllowedMentions is a message's allowed_mentions as sent.
@@ -86,7 +100,9 @@ type Server struct {
 	forums      map[string]*forum
 	threads     map[string]*Thread
 	threadOrder []string
-	limits      map[string]*bucket
+	limits      map[string]*bucket // by bucket (see bucketOf)
+	editLimit   int                // the bucket of each channel's edits
+	editReset   time.Duration
 	surprises   map[string]*surprise
 	global      globalLimit
 	fail        []failure
@@ -120,6 +136,8 @@ func New(t testing.TB) *Server {
 		forums:      map[string]*forum{},
 		threads:     map[string]*Thread{},
 		limits:      map[string]*bucket{},
+		editLimit:   defaultEditLimit,
+		editReset:   defaultEditReset,
 		surprises:   map[string]*surprise{},
 		commands:    map[string][]*discordgo.ApplicationCommand{},
 		inter:       map[string]*Interaction{},
@@ -156,6 +174,7 @@ func (s *Server) Messages(channelID string) []Message {
 	var out []Message
 	for _, m := range s.messages {
 		if m.ChannelID == channelID {
+			m.Edits = slices.Clone(m.Edits)
 			out = append(out, m)
 		}
 	}
@@ -166,7 +185,11 @@ func (s *Server) Messages(channelID string) []Message {
 func (s *Server) AllMessages() []Message {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([]Message(nil), s.messages...)
+	out := slices.Clone(s.messages)
+	for i := range out {
+		out[i].Edits = slices.Clone(out[i].Edits)
+	}
+	return out
 }
 
 // Requests returns the requests received on route ("" for all), in order.

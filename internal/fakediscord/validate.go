@@ -61,6 +61,12 @@ func (fe *fieldErrors) maxLength(path, value string, limit int) {
 	}
 }
 
+func (fe *fieldErrors) required(path, value string) {
+	if length(value) == 0 {
+		*fe = append(*fe, fieldError{path, "BASE_TYPE_REQUIRED", "This field is required"})
+	}
+}
+
 func (fe *fieldErrors) url(path, value string) {
 	if value == "" {
 		return
@@ -132,6 +138,8 @@ func validateEmbed(fe *fieldErrors, path string, e *discordgo.MessageEmbed) int 
 	}
 	for i, f := range e.Fields {
 		fp := fmt.Sprintf("%s.fields.%d", path, i)
+		fe.required(fp+".name", f.Name)
+		fe.required(fp+".value", f.Value)
 		fe.maxLength(fp+".name", f.Name, 256)
 		fe.maxLength(fp+".value", f.Value, 1024)
 		total += length(f.Name) + length(f.Value)

@@ -1,0 +1,238 @@
+package discord
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/newshound/newshound/alert"
+	"github.com/newshound/newshound/bot/notify"
+)
+
+// This file edits a story's first message as further reports and updates
+// join the story (notify.Editor), and, for channels that opt in, posts
+// them into a thread under that message.
+
+// Discord's error codes an edit tells apart.
+const (
+	codeUnknownMessage      = 10008
+	codeNotAuthor           = 50005 // "Cannot edit a message authored by another user"
+	codeThreadAlreadyExists = 160004
+)
+
+// checkEdit refuses what can never be edited.
+func checkEdit(e notify.Edit) error {
+	switch {
+	case e.Message.Digest != nil:
+		return fmt.Errorf("discord: a digest is never edited: %w", notify.ErrRejected)
+	case len(e.Message.Alerts) == 0 || len(e.Message.Alerts) > MaxEmbeds:
+		return fmt.Errorf("discord: an edited message carries 1 to %d alerts, got %d: %w", MaxEmbeds, len(e.Message.Alerts), notify.ErrRejected)
+	case e.MessageID == "":
+		// Delivered without an id (a 2xx without a body): nothing to edit.
+		return fmt.Errorf("discord: the message was delivered without an id: %w", notify.ErrNoMessage)
+	}
+	return nil
+}
+
+// editError refines what the Limiter made of an answer about one message:
+// a 404 Unknown Message is that message deleted, not the destination gone,
+// and so is a message the bot cannot edit because it is not its own.
+func editError(ex *exchange, err error, messageID string) error {
+	if err == nil || ex == nil {
+		return err
+	}
+	switch code := apiCode(ex.body); {
+	case ex.status == http.StatusNotFound && code == codeUnknownMessage,
+		ex.status == http.StatusForbidden && code == codeNotAuthor:
+		return fmt.Errorf("discord: message %s: %s: %w", messageID, describeError(ex), notify.ErrNoMessage)
+	}
+	return err
+}
+
+// apiCode is the code of Discord's error body, or 0.
+func apiCode(body []byte) int {
+	var ae apiError
+	if json.Unmarshal(body, &ae) != nil {
+		return 0
+	}
+	return ae.Code
+}
+
+// editRoute is the limiter's route for the edits of a channel's messages:
+// Discord buckets them by channel, whichever message they change.
+func editRoute(channelID string) string {
+	return "PATCH channels/" + channelID + "/messages/{message_id}"
+}
+
+// Edit re-renders the message as it stands (its alerts with their
+// stories' reports and updates) and replaces the posted one with it. With
+// story threads on, the joins new in this edit are first posted into the
+// thread under the message.
+func (n *ChannelNotifier) Edit(ctx context.Context, e notify.Edit) error {
+	if err := checkEdit(e); err != nil {
+		return err
+	}
+	if n.threads && len(e.Added) > 0 {
+		if err := n.postToStoryThread(ctx, e); err != nil {
+			return err
+		}
+	}
+	embeds, err := messageEmbeds(e.Message)
+	if err != nil {
+		return err
+	}
+	content, roles := Content(e.Message.Alerts)
+	edit := &discordgo.MessageEdit{
+		ID:              e.MessageID,
+		Channel:         n.channelID,
+		Content:         &content,
+		Embeds:          &embeds,
+		AllowedMentions: noPings(roles),
+	}
+	ex, err := n.lim.do(ctx, editRoute(n.channelID), n.goneReason, func(ctx context.Context) error {
+		_, err := n.s.ChannelMessageEditComplex(edit, discordgo.WithContext(ctx))
+		return err
+	})
+	return editError(ex, err, e.MessageID)
+}
+
+// postToStoryThread opens the story's thread if it is not there yet and
+// posts e.Added into it. The thread accompanies the message, which lists
+// the joins too: a thread the bot may not open or post in (a permission
+// missing, the thread locked or deleted) is logged and left out rather
+// than holding up the edit. Errors worth retrying, and a deleted message,
+// are returned.
+func (n *ChannelNotifier) postToStoryThread(ctx context.Context, e notify.Edit) error {
+	threadID, err := n.startStoryThread(ctx, e)
+	if err == nil {
+		err = n.postJoins(ctx, threadID, e)
+	}
+	if errors.Is(err, notify.ErrGone) || errors.Is(err, notify.ErrRejected) {
+		n.lim.log.Warn("discord: story thread left out, editing the message only", "channel", n.channelID, "message", e.MessageID, "err", err)
+		return nil
+	}
+	return err
+}
+
+// startStoryThread starts a public thread from the story's message and
+// returns its id, which is the message's. A thread already started (by an
+// earlier edit, or a retry of this one) is simply used.
+func (n *ChannelNotifier) startStoryThread(ctx context.Context, e notify.Edit) (string, error) {
+	start := &discordgo.ThreadStart{Name: ThreadName(storyLead(e.Message.Alerts, e.Added[0]))}
+	route := "POST channels/" + n.channelID + "/messages/{message_id}/threads"
+	ex, err := n.lim.do(ctx, route, n.goneReason, func(ctx context.Context) error {
+		_, err := n.s.MessageThreadStartComplex(n.channelID, e.MessageID, start, discordgo.WithContext(ctx))
+		return err
+	})
+	if ex != nil && ex.status == http.StatusBadRequest && apiCode(ex.body) == codeThreadAlreadyExists {
+		return e.MessageID, nil
+	}
+	return e.MessageID, editError(ex, err, e.MessageID)
+}
+
+// postJoins posts the joins into the thread, up to 10 embeds a message.
+// Each message's nonce derives from the edit's, so a retried edit finds
+// Discord returning the earlier message instead of posting it again.
+func (n *ChannelNotifier) postJoins(ctx context.Context, threadID string, e notify.Edit) error {
+	for i := 0; i < len(e.Added); i += MaxEmbeds {
+		embeds, err := RenderEmbeds(e.Added[i:min(i+MaxEmbeds, len(e.Added))])
+		if err != nil {
+			return err
+		}
+		body := messageCreate{
+			Nonce:           chunkNonce(e.Nonce, i/MaxEmbeds),
+			EnforceNonce:    e.Nonce != "",
+			Embeds:          embeds,
+			AllowedMentions: noPings(nil), // the story pinged when it was posted
+		}
+		endpoint := discordgo.EndpointChannelMessages(threadID)
+		_, err = n.lim.do(ctx, "POST channels/"+threadID+"/messages", n.goneReason, func(ctx context.Context) error {
+			_, err := n.s.RequestWithBucketID(http.MethodPost, endpoint, body, endpoint, discordgo.WithContext(ctx))
+			return err
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// chunkNonce is the nonce of the k-th message an edit posts.
+func chunkNonce(nonce string, k int) string {
+	if nonce == "" || k == 0 {
+		return shortNonce(nonce)
+	}
+	return shortNonce(fmt.Sprintf("%s/%d", nonce, k))
+}
+
+// storyLead is the alert of the message whose story join belongs to: the
+// one listing it among its reports or updates, or carrying its link; the
+// first alert when none does.
+func storyLead(alerts []alert.Alert, join alert.Alert) alert.Alert {
+	for _, a := range alerts {
+		if a.Link != "" && a.Link == join.Link {
+			return a
+		}
+		for _, r := range a.Also {
+			if r.Link == join.Link && r.Title == join.Title {
+				return a
+			}
+		}
+		for _, u := range a.Updates {
+			if u.Link != "" && u.Link == join.Link {
+				return a
+			}
+		}
+	}
+	return alerts[0]
+}
+
+// webhookEditRoute is the limiter's route for the edits of a webhook's
+// messages.
+func webhookEditRoute(webhookID string) string {
+	return "PATCH webhooks/" + webhookID + "/messages/{message_id}"
+}
+
+// Edit replaces the webhook's message with the message as it stands. A
+// message in a thread (the destination's thread, or a forum post) is
+// named by ?thread_id=, which discordgo v0.29's WebhookMessageEdit cannot
+// add (bwmarrin/discordgo#1390 is still open): the request goes through
+// RequestWithBucketID, on the session's transport like every other.
+func (n *WebhookNotifier) Edit(ctx context.Context, e notify.Edit) error {
+	if err := checkEdit(e); err != nil {
+		return err
+	}
+	threadID := n.threadID
+	if n.forum {
+		if len(e.Message.Alerts) > 1 {
+			// Each alert of the burst opened a post of its own; the receipt
+			// names the first only, and the others cannot be found.
+			return fmt.Errorf("discord: webhook %s: a forum burst's posts cannot be edited as one message: %w", n.id, notify.ErrNoMessage)
+		}
+		threadID = e.MessageID // a post's opening message has the post's id
+	}
+	body, err := webhookBody(e.Message.Alerts)
+	if err != nil {
+		return err
+	}
+	edit := &discordgo.WebhookEdit{Content: &body.Content, Embeds: &body.Embeds, AllowedMentions: body.AllowedMentions}
+	endpoint := discordgo.EndpointWebhookMessage(n.id, n.token, e.MessageID)
+	if threadID != "" {
+		endpoint += "?" + url.Values{"thread_id": {threadID}}.Encode()
+	}
+	ex, err := n.lim.do(ctx, webhookEditRoute(n.id), n.goneReason, func(ctx context.Context) error {
+		_, err := n.s.RequestWithBucketID(http.MethodPatch, endpoint, edit, discordgo.EndpointWebhookToken("", ""), discordgo.WithContext(ctx))
+		return err
+	})
+	return editError(ex, err, e.MessageID)
+}
+
+var (
+	_ notify.Editor = (*ChannelNotifier)(nil)
+	_ notify.Editor = (*WebhookNotifier)(nil)
+)

@@ -1,0 +1,431 @@
+package discord
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/newshound/newshound/alert"
+	"github.com/newshound/newshound/bot/notify"
+	"github.com/newshound/newshound/config"
+	"github.com/newshound/newshound/internal/fakediscord"
+)
+
+const (
+	editHook   = "600000000000000020"
+	editThread = "200000000000000021"
+	editForum  = "200000000000000022"
+)
+
+// editTarget is a destination to post to and then edit on the fake.
+type editTarget struct {
+	name string
+	dest config.Destination
+	// channel is where the fake keeps the destination's messages.
+	channel string
+}
+
+func editTargets() []editTarget {
+	return []editTarget{
+		{"channel", config.Destination{Type: config.DiscordChannel, ChannelID: testChannel}, testChannel},
+		{"channel thread", config.Destination{Type: config.DiscordChannel, ChannelID: testChannel, ThreadID: editThread}, editThread},
+		{"webhook", config.Destination{Type: config.DiscordWebhook}, testChannel},
+		{"webhook into a thread", config.Destination{Type: config.DiscordWebhook, ThreadID: editThread}, editThread},
+		{"webhook forum post", config.Destination{Type: config.DiscordWebhook, Forum: true}, ""},
+	}
+}
+
+// newEditNotifier returns the destination's notifier on f, with a thread
+// of testChannel, a forum and a webhook into the channel (or the forum).
+func newEditNotifier(t *testing.T, f *fakediscord.Server, dest config.Destination, opts ...Option) notify.Notifier {
+	t.Helper()
+	f.AddThread(editThread, testChannel)
+	f.AddForum(editForum)
+	token := "test-token"
+	if dest.Type == config.DiscordWebhook {
+		channel := testChannel
+		if dest.Forum {
+			channel = editForum
+		}
+		dest.WebhookURL, token = f.AddWebhook(editHook, channel), ""
+	}
+	n, err := NewDestinationNotifier(newTestSession(t, f, token), dest, NewLimiter(LimiterConfig{}), opts...)
+	if err != nil {
+		t.Fatalf("NewDestinationNotifier: %v", err)
+	}
+	return n
+}
+
+// joined is testAlert's story after two further reports and an update.
+func joined(a alert.Alert) alert.Alert {
+	a.Also = reports(2)
+	a.Updates = updates(1, "Convoys reached the eastern districts.")
+	return a
+}
+
+func TestEditReplacesThePostedMessage(t *testing.T) {
+	for _, tt := range editTargets() {
+		t.Run(tt.name, func(t *testing.T) {
+			f := fakediscord.New(t)
+			n := newEditNotifier(t, f, tt.dest)
+			a := testAlert("Aleppo ceasefire holds")
+			r, err := n.Send(context.Background(), notify.Message{Nonce: "lead", Alerts: []alert.Alert{a}})
+			if err != nil {
+				t.Fatalf("Send: %v", err)
+			}
+			before, _ := f.Message(r.MessageID)
+			err = n.(notify.Editor).Edit(context.Background(), notify.Edit{MessageID: r.MessageID, Message: notify.Message{Nonce: "lead", Alerts: []alert.Alert{joined(a)}}})
+			if err != nil {
+				t.Fatalf("Edit: %v", err)
+			}
+			m, ok := f.Message(r.MessageID)
+			if !ok || len(m.Edits) != 1 {
+				t.Fatalf("message %s found %v with %d edits, want 1 edit", r.MessageID, ok, len(m.Edits))
+			}
+			if tt.channel != "" && m.ChannelID != tt.channel {
+				t.Errorf("edited message is in %s, want %s", m.ChannelID, tt.channel)
+			}
+			want, _ := RenderEmbeds([]alert.Alert{joined(a)})
+			if got := fieldNames(m.Embeds); got != fieldNames(want) || got == "" {
+				t.Errorf("edited message has fields %q, want %q", got, fieldNames(want))
+			}
+			if m.Embeds[0].Title != before.Embeds[0].Title || m.Embeds[0].URL != before.Embeds[0].URL {
+				t.Errorf("edit changed the alert: title %q url %q, was %q %q", m.Embeds[0].Title, m.Embeds[0].URL, before.Embeds[0].Title, before.Embeds[0].URL)
+			}
+			if pings := m.Pings(); len(pings) > 0 {
+				t.Errorf("edited message would ping %v", pings)
+			}
+			if got := len(f.AllMessages()); got != 1 {
+				t.Errorf("the fake holds %d messages, want the one edited", got)
+			}
+		})
+	}
+}
+
+func fieldNames(embeds []*discordgo.MessageEmbed) string {
+	var names []string
+	for _, e := range embeds {
+		for _, f := range e.Fields {
+			names = append(names, f.Name)
+		}
+	}
+	return strings.Join(names, ",")
+}
+
+// An edit without joins renders what Send posted: one renderer for both.
+func TestEditWithoutJoinsRendersAsSend(t *testing.T) {
+	f := fakediscord.New(t)
+	n := newEditNotifier(t, f, config.Destination{Type: config.DiscordChannel, ChannelID: testChannel})
+	a := formatAlert("Aleppo ceasefire holds")
+	a.MentionRole = "555000000000000001"
+	m := notify.Message{Nonce: "same", Alerts: []alert.Alert{a, testAlert("Aleppo truce talks")}}
+	r, err := n.Send(context.Background(), m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := n.(notify.Editor).Edit(context.Background(), notify.Edit{MessageID: r.MessageID, Message: m}); err != nil {
+		t.Fatal(err)
+	}
+	posted, edited := decodeRaw(t, fakediscord.Message{Raw: f.AllMessages()[0].Raw}), rawOfEdit(t, f, r.MessageID)
+	if fmt.Sprint(posted.Embeds) != fmt.Sprint(edited.Embeds) || posted.Content != edited.Content {
+		t.Errorf("edit sent %+v %q, want what was posted: %+v %q", edited.Embeds, edited.Content, posted.Embeds, posted.Content)
+	}
+	if got := parseOf(t, edited.AllowedMentions); got != "[]" {
+		t.Errorf("edit's allowed_mentions.parse = %s, want []", got)
+	}
+}
+
+func rawOfEdit(t *testing.T, f *fakediscord.Server, id string) rawMessage {
+	t.Helper()
+	m, _ := f.Message(id)
+	if len(m.Edits) == 0 {
+		t.Fatalf("message %s was not edited", id)
+	}
+	return decodeRaw(t, fakediscord.Message{Raw: m.Edits[len(m.Edits)-1].Raw})
+}
+
+func TestEditErrors(t *testing.T) {
+	type arm func(f *fakediscord.Server, messageID string)
+	tests := []struct {
+		name      string
+		webhook   bool
+		arm       arm
+		want      error // nil: a plain error (retried with back-off)
+		wantRetry time.Duration
+	}{
+		{"channel message deleted", false, func(f *fakediscord.Server, id string) { f.DeleteMessage(id) }, notify.ErrNoMessage, 0},
+		{"webhook message deleted", true, func(f *fakediscord.Server, id string) { f.DeleteMessage(id) }, notify.ErrNoMessage, 0},
+		{"channel rate limited", false, func(f *fakediscord.Server, id string) {
+			f.Route429("PATCH channels/"+testChannel+"/messages/"+id, 30*time.Second)
+		}, nil, 30 * time.Second},
+		{"webhook rate limited", true, func(f *fakediscord.Server, id string) {
+			f.Route429("PATCH webhooks/"+editHook+"/messages/"+id, 30*time.Second)
+		}, nil, 30 * time.Second},
+		{"server error", false, func(f *fakediscord.Server, _ string) { f.FailNext(http.StatusBadGateway) }, nil, 0},
+		{"permission removed", false, func(f *fakediscord.Server, _ string) { f.DenyChannel(testChannel) }, notify.ErrGone, 0},
+		{"channel deleted", false, func(f *fakediscord.Server, _ string) { f.DeleteChannel(testChannel) }, notify.ErrGone, 0},
+		{"webhook deleted", true, func(f *fakediscord.Server, _ string) { f.DeleteWebhook(editHook) }, notify.ErrGone, 0},
+		{"bad payload", false, func(f *fakediscord.Server, _ string) { f.FailNext(http.StatusBadRequest) }, notify.ErrRejected, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := fakediscord.New(t)
+			dest := config.Destination{Type: config.DiscordChannel, ChannelID: testChannel}
+			if tt.webhook {
+				dest = config.Destination{Type: config.DiscordWebhook}
+			}
+			n := newEditNotifier(t, f, dest)
+			a := testAlert("Aleppo ceasefire holds")
+			r, err := n.Send(context.Background(), notify.Message{Nonce: "lead", Alerts: []alert.Alert{a}})
+			if err != nil {
+				t.Fatalf("Send: %v", err)
+			}
+			tt.arm(f, r.MessageID)
+			err = n.(notify.Editor).Edit(context.Background(), notify.Edit{MessageID: r.MessageID, Message: notify.Message{Alerts: []alert.Alert{joined(a)}}})
+			checkEditError(t, err, tt.want, tt.wantRetry)
+		})
+	}
+}
+
+// checkEditError asserts err is want (nil: a plain error) and, for
+// wantRetry > 0, a RetryError of about that wait.
+func checkEditError(t *testing.T, err, want error, wantRetry time.Duration) {
+	t.Helper()
+	if err == nil {
+		t.Fatal("Edit succeeded, want an error")
+	}
+	var re *notify.RetryError
+	isRetry := errors.As(err, &re)
+	switch {
+	case wantRetry > 0:
+		if !isRetry || re.After < wantRetry-time.Second || re.After > wantRetry {
+			t.Errorf("Edit error = %v, want a RetryError of about %s", err, wantRetry)
+		}
+	case want != nil:
+		if !errors.Is(err, want) || isRetry {
+			t.Errorf("Edit error = %v, want one wrapping %v", err, want)
+		}
+	default:
+		if isRetry || errors.Is(err, notify.ErrGone) || errors.Is(err, notify.ErrRejected) || errors.Is(err, notify.ErrNoMessage) {
+			t.Errorf("Edit error = %v, want a plain error for the sender's back-off", err)
+		}
+	}
+	for _, other := range []error{notify.ErrGone, notify.ErrRejected, notify.ErrNoMessage} {
+		if other != want && errors.Is(err, other) {
+			t.Errorf("Edit error = %v also wraps %v", err, other)
+		}
+	}
+}
+
+func TestEditRefusesWhatCannotBeEdited(t *testing.T) {
+	a := testAlert("Aleppo ceasefire holds")
+	tests := []struct {
+		name string
+		dest config.Destination
+		edit notify.Edit
+		want error
+	}{
+		{"digest", config.Destination{Type: config.DiscordChannel, ChannelID: testChannel},
+			notify.Edit{MessageID: "1", Message: notify.Message{Alerts: []alert.Alert{a}, Digest: &notify.Digest{Title: "Digest"}}}, notify.ErrRejected},
+		{"no message id", config.Destination{Type: config.DiscordWebhook}, notify.Edit{Message: notify.Message{Alerts: []alert.Alert{a}}}, notify.ErrNoMessage},
+		{"forum burst", config.Destination{Type: config.DiscordWebhook, Forum: true},
+			notify.Edit{MessageID: "1", Message: notify.Message{Alerts: []alert.Alert{a, a}}}, notify.ErrNoMessage},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := fakediscord.New(t)
+			err := newEditNotifier(t, f, tt.dest).(notify.Editor).Edit(context.Background(), tt.edit)
+			if !errors.Is(err, tt.want) {
+				t.Errorf("Edit error = %v, want %v", err, tt.want)
+			}
+			if got := len(f.Requests("")); got != 0 {
+				t.Errorf("the fake got %d requests, want none", got)
+			}
+		})
+	}
+}
+
+// joinsOf returns n alerts joining testAlert's story: other outlets'
+// reports of it.
+func joinsOf(n int) []alert.Alert {
+	out := make([]alert.Alert, n)
+	for i, r := range reports(n) {
+		a := testAlert(r.Title)
+		a.Feed, a.FeedTitle, a.Link, a.Join = r.Feed, r.FeedTitle, r.Link, alert.JoinAlso
+		out[i] = a
+	}
+	return out
+}
+
+func TestStoryThread(t *testing.T) {
+	f := fakediscord.New(t)
+	n := newEditNotifier(t, f, config.Destination{Type: config.DiscordChannel, ChannelID: testChannel}, WithStoryThreads(true))
+	lead := testAlert("Aleppo ceasefire holds as aid convoys roll in, " + strings.Repeat("and the talks go on ", 10))
+	r, err := n.Send(context.Background(), notify.Message{Nonce: "lead", Alerts: []alert.Alert{lead}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ed := n.(notify.Editor)
+	edit := func(nonce string, also int) error {
+		a := lead
+		a.Also = reports(also)
+		all := joinsOf(also)
+		return ed.Edit(context.Background(), notify.Edit{MessageID: r.MessageID, Message: notify.Message{Alerts: []alert.Alert{a}}, Added: all[len(all)-min(also, 12):], Nonce: nonce})
+	}
+	if err := edit("e-1", 2); err != nil {
+		t.Fatalf("first edit: %v", err)
+	}
+	threads := f.Threads(testChannel)
+	if len(threads) != 1 || threads[0].ID != r.MessageID || threads[0].Name != ThreadName(lead) || len([]rune(threads[0].Name)) > MaxThreadName {
+		t.Fatalf("threads %+v, want one with the message's id %s named after the story", threads, r.MessageID)
+	}
+	inThread := f.Messages(r.MessageID)
+	if len(inThread) != 1 || len(inThread[0].Embeds) != 2 || inThread[0].Embeds[1].URL != joinsOf(2)[1].Link {
+		t.Fatalf("thread holds %d messages (%+v), want one carrying the 2 joins", len(inThread), inThread)
+	}
+	// The sender retries the same edit (its answer was lost): the thread
+	// exists (160004) and the nonce returns the earlier post.
+	if err := edit("e-1", 2); err != nil {
+		t.Fatalf("retried edit: %v", err)
+	}
+	if got := len(f.Messages(r.MessageID)); got != 1 {
+		t.Errorf("thread holds %d messages after a retried edit, want 1", got)
+	}
+	// A later edit with 12 new joins posts them in two messages (10 embeds
+	// at most each).
+	if err := edit("e-2", 14); err != nil {
+		t.Fatalf("second edit: %v", err)
+	}
+	var sizes []int
+	for _, m := range f.Messages(r.MessageID) {
+		sizes = append(sizes, len(m.Embeds))
+		if pings := m.Pings(); len(pings) > 0 {
+			t.Errorf("thread post would ping %v", pings)
+		}
+	}
+	if fmt.Sprint(sizes) != "[2 10 2]" {
+		t.Errorf("thread posts carry %v embeds, want [2 10 2]", sizes)
+	}
+	m, _ := f.Message(r.MessageID)
+	if len(m.Edits) != 3 || !strings.Contains(fieldNames(m.Embeds), alsoName) {
+		t.Errorf("story message edited %d times with fields %q, want 3 edits listing the reports", len(m.Edits), fieldNames(m.Embeds))
+	}
+	if got := len(f.Threads(testChannel)); got != 1 {
+		t.Errorf("%d threads, want the story's one", got)
+	}
+}
+
+// A thread the bot may not open (Create Public Threads missing) must not
+// hold up the edit, which lists the joins as well.
+func TestStoryThreadRefusedStillEdits(t *testing.T) {
+	f := fakediscord.New(t)
+	n := newEditNotifier(t, f, config.Destination{Type: config.DiscordChannel, ChannelID: testChannel}, WithStoryThreads(true))
+	lead := testAlert("Aleppo ceasefire holds")
+	r, err := n.Send(context.Background(), notify.Message{Nonce: "lead", Alerts: []alert.Alert{lead}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.FailNext(http.StatusForbidden) // the thread start
+	lead.Also = reports(1)
+	if err := n.(notify.Editor).Edit(context.Background(), notify.Edit{MessageID: r.MessageID, Message: notify.Message{Alerts: []alert.Alert{lead}}, Added: joinsOf(1), Nonce: "e-1"}); err != nil {
+		t.Fatalf("Edit: %v", err)
+	}
+	if m, _ := f.Message(r.MessageID); len(m.Edits) != 1 {
+		t.Errorf("message edited %d times, want 1", len(m.Edits))
+	}
+	if got := len(f.Threads(testChannel)); got != 0 {
+		t.Errorf("%d threads, want none", got)
+	}
+}
+
+func TestStoryThreadsOnlyForChannels(t *testing.T) {
+	for _, dest := range []config.Destination{
+		{Name: "hook", Type: config.DiscordWebhook, WebhookURL: "https://discord.com/api/webhooks/1/t"},
+		{Name: "thread", Type: config.DiscordChannel, ChannelID: testChannel, ThreadID: editThread},
+		{Name: "forum", Type: config.DiscordChannel, ChannelID: editForum, Forum: true},
+	} {
+		if _, err := NewDestinationNotifier(nil, dest, nil, WithStoryThreads(true)); err == nil {
+			t.Errorf("%s: story threads accepted, want an error", dest.Name)
+		}
+	}
+}
+
+// An edit burst through the real notifier and Limiter: 30 edits of 3
+// messages of one channel, as fast as the notifier allows, against the
+// channel's edit bucket (5 per window, as on Discord, with a short window
+// to keep the test quick). The Limiter learns the bucket from the headers
+// and waits: the fake answers no 429, and every edit lands.
+func TestEditBurstRespectsRateLimits(t *testing.T) {
+	const (
+		perWindow = 5
+		window    = 400 * time.Millisecond
+		messages  = 3
+		each      = 10
+	)
+	f := fakediscord.New(t)
+	f.SetEditLimit(perWindow, window)
+	s := newTestSession(t, f, "test-token")
+	lim := NewLimiter(LimiterConfig{})
+	var ids []string
+	var alerts []alert.Alert
+	for i := range messages {
+		a := testAlert(fmt.Sprintf("Aleppo story %d", i+1))
+		r, err := NewChannelNotifier(s, testChannel, lim).Send(context.Background(), notify.Message{Nonce: fmt.Sprint("lead-", i), Alerts: []alert.Alert{a}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids, alerts = append(ids, r.MessageID), append(alerts, a)
+	}
+	start := time.Now()
+	var wg sync.WaitGroup
+	for i := range messages {
+		wg.Add(1)
+		go func() { // one destination per story, as the sender runs them
+			defer wg.Done()
+			n := NewChannelNotifier(s, testChannel, lim).(notify.Editor)
+			for k := range each {
+				a := alerts[i]
+				a.Also = reports(k + 1)
+				if err := editUntilDone(n, notify.Edit{MessageID: ids[i], Message: notify.Message{Alerts: []alert.Alert{a}}}); err != nil {
+					t.Errorf("edit %d of message %d: %v", k+1, i+1, err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	for i, id := range ids {
+		if m, _ := f.Message(id); len(m.Edits) != each {
+			t.Errorf("message %d edited %d times, want %d", i+1, len(m.Edits), each)
+		}
+	}
+	got429 := f.Count429(fakediscord.EditBucket(testChannel))
+	if got429 != 0 {
+		t.Errorf("the fake answered %d 429s to the edits, want none", got429)
+	}
+	// 30 edits at 5 per window need at least 5 windows after the first.
+	if least := (messages*each/perWindow - 1) * window; elapsed < least {
+		t.Errorf("30 edits took %s, less than the bucket allows (%s)", elapsed, least)
+	}
+	t.Logf("%d edits of %d messages in one channel, %d per %s: %s, %d 429s", messages*each, messages, perWindow, window, elapsed.Round(time.Millisecond), got429)
+}
+
+// editUntilDone edits, retrying at once on a RetryError (at most 5 times),
+// so only the Limiter stands between a retry and the fake.
+func editUntilDone(n notify.Editor, e notify.Edit) error {
+	for attempt := 0; ; attempt++ {
+		err := n.Edit(context.Background(), e)
+		var re *notify.RetryError
+		if !errors.As(err, &re) || attempt == 5 {
+			return err
+		}
+	}
+}

@@ -1,0 +1,58 @@
+package notify
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/newshound/newshound/alert"
+	"github.com/newshound/newshound/internal/golden"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+func TestConsoleEditGolden(t *testing.T) {
+	at := time.Date(2016, 9, 10, 17, 15, 0, 0, time.UTC)
+	lead := alert.Alert{Title: "Kerry and Lavrov agree Aleppo ceasefire", Feed: "wire-world", Link: "https://example.org/news/1", Published: at.Add(-3 * time.Hour)}
+	other := alert.Alert{Title: "Yemen talks resume in Kuwait", Feed: "gulf-wire", Link: "https://example.org/news/2", Published: at.Add(-2 * time.Hour)}
+	reuters := alert.Alert{Join: alert.JoinAlso, Feed: "reuters-world", FeedTitle: "Reuters", Title: "Aleppo truce agreed in Geneva", Link: "https://reuters.example/aleppo"}
+	nameless := alert.Alert{Join: alert.JoinAlso, Feed: "ap-top", Title: "Truce\nfor Aleppo\t agreed", Link: "https://ap.example/truce"}
+	hostile := alert.Alert{Join: alert.JoinAlso, Feed: "evil", FeedTitle: "Evil\x1b[2J\u202eWire", Title: "@everyone\r\nclick", Link: "https://evil.example/x"}
+	upd := alert.Alert{Join: alert.JoinUpdate, Feed: "wire-world", Title: lead.Title, Link: lead.Link, Text: "Convoys reached\n\nthe eastern districts " + strings.Repeat("and kept going ", 20), Published: at.Add(time.Hour)}
+	yemen := alert.Alert{Join: alert.JoinAlso, Feed: "aj", FeedTitle: "Al Jazeera", Title: "Yemen talks back on", Link: "https://aljazeera.example/yemen"}
+	withStory := lead
+	for _, j := range []alert.Alert{reuters, nameless, hostile} {
+		withStory.Also = append(withStory.Also, alert.Report{Feed: j.Feed, FeedTitle: j.FeedTitle, Title: j.Title, Link: j.Link})
+	}
+	withStory.Updates = []alert.Update{{At: at, Text: upd.Text, Link: upd.Link}}
+	otherStory := other
+	otherStory.Also = []alert.Report{{Feed: yemen.Feed, FeedTitle: yemen.FeedTitle, Title: yemen.Title, Link: yemen.Link}}
+	e := Edit{
+		MessageID: "1",
+		Message:   Message{Alerts: []alert.Alert{withStory, otherStory}},
+		Added:     []alert.Alert{reuters, nameless, hostile, upd, yemen},
+		Nonce:     "e-1",
+	}
+	var b strings.Builder
+	if err := NewConsole(&b).Edit(context.Background(), e); err != nil {
+		t.Fatal(err)
+	}
+	golden.Check(t, filepath.Join("testdata", "console_edit.golden"), []byte(b.String()), *update)
+	for _, bad := range []string{"\x1b", "\u202e", "\r"} {
+		if strings.Contains(b.String(), bad) {
+			t.Errorf("console output contains %q", bad)
+		}
+	}
+}
+
+func TestConsoleEditRefusesDigests(t *testing.T) {
+	var b strings.Builder
+	e := Edit{Message: Message{Alerts: []alert.Alert{{Title: "x"}}, Digest: &Digest{Title: "Digest"}}, Added: []alert.Alert{{Join: alert.JoinAlso}}}
+	if err := NewConsole(&b).Edit(context.Background(), e); !errors.Is(err, ErrRejected) || b.Len() != 0 {
+		t.Errorf("Edit of a digest: %v, printed %q; want ErrRejected and nothing", err, b.String())
+	}
+}
