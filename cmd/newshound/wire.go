@@ -136,7 +136,7 @@ func openNotifiers(cfg *config.Config, e env) (notifiers, error) {
 			if err != nil {
 				return notifiers{}, err
 			}
-			n, err := discord.NewDestinationNotifier(s, d, limiter)
+			n, err := discord.NewDestinationNotifier(s, d, limiter, discord.WithStoryThreads(d.Threads))
 			if err != nil {
 				return notifiers{}, fmt.Errorf("destination %q: %w", d.Name, err)
 			}
