@@ -54,25 +54,25 @@ func TextChanges(items []feeds.Item, stored map[string][]byte) (changes []Change
 		it := &items[i]
 		text := updateText(it)
 		sig := story.SignText(it.Title, text)
-		b, err := sig.MarshalBinary()
-		if err != nil {
-			continue
-		}
+		var prev story.TextSig
 		old, seen := stored[it.Key]
-		if seen && string(old) == string(b) {
+		if seen && prev.UnmarshalBinary(old) != nil {
+			seen = false // written by another version: start afresh
+		}
+		if seen {
+			if added := story.Added(prev, it.Title, text); added != "" {
+				changes = append(changes, Change{Item: *it, Added: added})
+			}
+			// Everything the item ever said stays known: a feed that
+			// alternates between a summary and the full text does not
+			// post the same "update" each time it flips back.
+			sig = prev.Union(sig)
+		}
+		b, err := sig.MarshalBinary()
+		if err != nil || seen && string(b) == string(old) {
 			continue
 		}
 		sigs[it.Key] = b
-		if !seen {
-			continue
-		}
-		var prev story.TextSig
-		if prev.UnmarshalBinary(old) != nil {
-			continue // written by another version: start afresh
-		}
-		if added := story.Added(prev, it.Title, text); added != "" {
-			changes = append(changes, Change{Item: *it, Added: added})
-		}
 	}
 	return changes, sigs
 }
