@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/metrics"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -87,6 +88,45 @@ func benchCommitPoll(b *testing.B, s store.Store, items, fresh int) {
 		if n != fresh {
 			b.Fatalf("enqueued %d, want %d", n, fresh)
 		}
+	}
+}
+
+// BenchmarkCommitPollTexts is BenchmarkCommitPoll's typical news poll (a
+// 100-item feed, one item new) for a feed whose updates are followed:
+// the new item's text signature, and a changed one for a seen item (a
+// live blog that grew).
+func BenchmarkCommitPollTexts(b *testing.B) {
+	const items = 100
+	for _, backend := range []string{"sqlite", "postgres"} {
+		open, ok := benchBackends(b)[backend]
+		if !ok {
+			continue
+		}
+		b.Run(backend+"/new=1", func(b *testing.B) {
+			s := open(b)
+			defer s.Close()
+			ctx := context.Background()
+			old := make([]string, items-1)
+			for i := range old {
+				old[i] = fmt.Sprintf("https://example.com/news/%06d", i)
+			}
+			if _, err := s.CommitPoll(ctx, "feed", store.Poll{Keys: old}); err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			for i := 0; b.Loop(); i++ {
+				key := fmt.Sprintf("https://example.com/new/%d", i)
+				p := store.Poll{
+					State: store.FeedState{FeedID: "feed", Initialized: true}, Keys: append(slices.Clone(old), key),
+					Alerts: []store.Alert{{Destination: "console", ItemKey: key, DedupeKeys: []string{"link:" + key},
+						Payload: []byte(`{"title":"Aleppo ceasefire talks resume"}`)}},
+					Texts: map[string][]byte{key: []byte("sig-new-0123456789ab"), old[0]: fmt.Appendf(nil, "sig-%016d", i)},
+				}
+				if n, err := s.CommitPoll(ctx, "feed", p); err != nil || n != 1 {
+					b.Fatalf("CommitPoll = %d, %v; want 1", n, err)
+				}
+			}
+		})
 	}
 }
 

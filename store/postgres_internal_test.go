@@ -122,6 +122,12 @@ func TestPostgresRoundTrips(t *testing.T) {
 			}
 			return err
 		}, 2},
+		{"CommitPoll, 1 new alert and text signatures", func() error {
+			p := pollWith(1)
+			p.Texts = map[string][]byte{p.Keys[len(p.Keys)-1]: []byte("new"), "old-0": fmt.Appendf(nil, "round %d", round)}
+			_, err := s.CommitPoll(ctx, "wire", p)
+			return err
+		}, 2},
 		{"SaveFeedStates, 50 feeds", func() error { return s.SaveFeedStates(ctx, states) }, 1},
 	}
 	for _, c := range cases {

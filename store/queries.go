@@ -31,6 +31,14 @@ type dialect struct {
 	unseenKeys      string
 	insertSeen      string
 	bumpSeen        string
+	// insertSeenTexts is insertSeen for a JSON array of [key, signature
+	// (hex)] rows: a poll with text signatures (Poll.Texts).
+	insertSeenTexts string
+	// setTexts stores the text signatures of a JSON array of [key,
+	// signature (hex)] rows, rewriting only those that changed: an upsert
+	// run after insertSeen, so every key is there.
+	setTexts  string
+	itemTexts string
 
 	// dedupeTaken returns which of a list of dedupe keys are in one
 	// destination's outbox within the window.
@@ -47,6 +55,10 @@ type dialect struct {
 	digestAlerts        string
 	batchAlerts         string
 	countUnheld         string
+	storyRows           string
+	storyLead           string
+	messageAlerts       string
+	hold                string
 	pendingDestinations string
 	outboxStats         string
 	assignBatch         string
@@ -67,12 +79,13 @@ type dialect struct {
 
 const alertColumns = `id, destination, subscription, feed_id, item_key, dedupe_keys, payload,
 	created_at, batch, attempts, next_attempt, last_error, delivered_at, message_id, dropped, enqueued_at,
-	hold_until, digest`
+	hold_until, digest, story, joins, fingerprint`
 
 // insertAlertColumns are the columns insertAlerts fills, in the order of an
 // alert row followed by enqueued_at.
 const insertAlertColumns = `destination, subscription, feed_id, item_key, dedupe_keys, payload,
-	created_at, batch, attempts, next_attempt, last_error, hold_until, digest, enqueued_at`
+	created_at, batch, attempts, next_attempt, last_error, hold_until, digest, story, joins, fingerprint,
+	enqueued_at`
 
 const watchColumns = `id, guild_id, channel_id, feed_url, query, created_by, created_at, paused, pause_reason,
 	mention_role, forum`
@@ -121,6 +134,10 @@ var commonQueries = dialect{
 	// every minute would otherwise rewrite all its keys on every poll.
 	bumpSeen: `UPDATE seen_items SET last_seen = $3
 		WHERE feed_id = $1 AND last_seen < $4 AND item_key IN (SELECT j.value FROM LIST($2))`,
+	// CROSS JOIN makes SQLite look each key up rather than walk the feed's
+	// keys once per listed key; PostgreSQL plans it as any join.
+	itemTexts: `SELECT j.value, s.text_sig FROM LIST($2) CROSS JOIN seen_items s
+		WHERE s.feed_id = $1 AND s.item_key = j.value AND length(s.text_sig) > 0`,
 
 	dedupeTaken: `SELECT j.value FROM LIST($2) WHERE EXISTS (SELECT 1 FROM alert_dedupe d
 		WHERE d.destination = $1 AND d.dedupe_key = j.value AND d.created_at > $3)`,
@@ -137,15 +154,38 @@ var commonQueries = dialect{
 	batchAlerts: `SELECT ` + alertColumns + ` FROM alerts
 		WHERE destination = $1 AND delivered_at = 0 AND NOT dropped AND batch = $2 AND batch <> ''
 		ORDER BY id`,
-	countUnheld: `SELECT COUNT(*) FROM alerts WHERE subscription = $1 AND enqueued_at >= $2 AND hold_until = 0`,
+	// Held means held for a digest (Digest set), whatever Hold did since;
+	// a join is no message of its own.
+	countUnheld: `SELECT COUNT(*) FROM alerts
+		WHERE subscription = $1 AND enqueued_at >= $2 AND digest = '' AND NOT joins`,
+	// StoryRows runs at every start over the story window's rows: it reads
+	// no payload, and it reads only the window's rows (alerts_enqueued)
+	// and sorts them: ordered by a bare id, SQLite would rather walk the
+	// whole outbox in id order than sort, hence +id.
+	storyRows: `SELECT id, destination, feed_id, item_key, story, joins, fingerprint, enqueued_at
+		FROM alerts WHERE enqueued_at >= $1 AND length(fingerprint) > 0
+		ORDER BY +id`,
+	// The story <> '' and message_id <> '' terms are the conditions of the
+	// partial indexes these read (alerts_story_lead, alerts_message).
+	storyLead: `SELECT ` + alertColumns + ` FROM alerts
+		WHERE destination = $1 AND story = $2 AND story <> '' AND NOT joins
+		ORDER BY id LIMIT 1`,
+	messageAlerts: `SELECT ` + alertColumns + ` FROM alerts
+		WHERE destination = $1 AND message_id = $2 AND message_id <> '' AND delivered_at <> 0
+		ORDER BY id`,
 	pendingDestinations: `SELECT DISTINCT destination FROM alerts
 		WHERE delivered_at = 0 AND NOT dropped ORDER BY destination`,
+	// Only alerts held for a digest are not backlog: a join held a few
+	// seconds for its story's message is.
 	outboxStats: `SELECT p.destination, p.pending, p.oldest, a.attempts, a.last_error
 		FROM (SELECT destination, COUNT(*) AS pending, MIN(enqueued_at) AS oldest, MIN(id) AS first_id
-			FROM alerts WHERE delivered_at = 0 AND NOT dropped AND hold_until <= $1 GROUP BY destination) p
+			FROM alerts WHERE delivered_at = 0 AND NOT dropped AND (hold_until <= $1 OR digest = '')
+			GROUP BY destination) p
 		JOIN alerts a ON a.id = p.first_id
 		ORDER BY p.destination`,
 	assignBatch: `UPDATE alerts SET batch = $2
+		WHERE delivered_at = 0 AND NOT dropped AND id IN (SELECT CAST(j.value AS BIGINT) FROM LIST($1))`,
+	hold: `UPDATE alerts SET hold_until = $2
 		WHERE delivered_at = 0 AND NOT dropped AND id IN (SELECT CAST(j.value AS BIGINT) FROM LIST($1))`,
 	markDelivered: `UPDATE alerts SET delivered_at = $2, message_id = $3, last_error = '' WHERE id = $1`,
 	markFailed:    `UPDATE alerts SET attempts = attempts + 1, last_error = $2, next_attempt = $3 WHERE id = $1`,
@@ -167,47 +207,76 @@ var commonQueries = dialect{
 	updateWatch:    `UPDATE watches SET channel_id = $2, query = $3, mention_role = $4, forum = $5 WHERE id = $1`,
 }
 
-var sqliteDialect = withAlertInserts(commonQueries.expand("sqlite", sqliteMigrations,
-	"json_each($N) AS j", "", ""),
-	`INSERT INTO alerts (`+insertAlertColumns+`)
+var sqliteDialect = withOwnStatements(commonQueries.expand("sqlite", sqliteMigrations,
+	"json_each($N) AS j", "", ""), ownStatements{
+	insertAlerts: `INSERT INTO alerts (` + insertAlertColumns + `)
 		SELECT j.value->>0, j.value->>1, j.value->>2, j.value->>3, j.value->>4, unhex(j.value->>5),
-			j.value->>6, j.value->>7, j.value->>8, j.value->>9, j.value->>10, j.value->>11, j.value->>12, $2
+			j.value->>6, j.value->>7, j.value->>8, j.value->>9, j.value->>10, j.value->>11, j.value->>12,
+			j.value->>13, j.value->>14, unhex(j.value->>15), $2
 		FROM json_each($1) AS j ORDER BY j.key`,
 	// The alerts just inserted are the $1 highest ids: SQLite write
 	// transactions exclude each other, and AUTOINCREMENT numbers one
 	// statement's rows consecutively above every id ever used.
-	`INSERT INTO alert_dedupe (destination, dedupe_key, alert_id, created_at)
+	recordChunkDedupe: `INSERT INTO alert_dedupe (destination, dedupe_key, alert_id, created_at)
 		SELECT a.destination, d.value, a.id, $2 FROM alerts a, json_each(a.dedupe_keys) AS d
 		WHERE a.id > (SELECT MAX(id) FROM alerts) - $1
 		ON CONFLICT (destination, dedupe_key) DO UPDATE SET
-			alert_id = excluded.alert_id, created_at = excluded.created_at`)
+			alert_id = excluded.alert_id, created_at = excluded.created_at`,
+	insertSeenTexts: `INSERT INTO seen_items (feed_id, item_key, first_seen, last_seen, text_sig)
+		SELECT $1, j.value->>0, $3, $3, unhex(j.value->>1) FROM json_each($2) AS j WHERE true
+		ON CONFLICT (feed_id, item_key) DO NOTHING
+		RETURNING item_key`,
+	// An upsert whose rows all exist (insertSeen ran before it): unlike
+	// UPDATE … FROM, SQLite drives it from the list, one key lookup a row.
+	setTexts: `INSERT INTO seen_items (feed_id, item_key, first_seen, last_seen, text_sig)
+		SELECT $1, j.value->>0, $3, $3, unhex(j.value->>1) FROM json_each($2) AS j WHERE true
+		ON CONFLICT (feed_id, item_key) DO UPDATE SET text_sig = excluded.text_sig
+			WHERE seen_items.text_sig <> excluded.text_sig`,
+})
 
 // PostgreSQL serializes migrations and per-destination dedupe with
 // transaction-scoped advisory locks; SQLite needs neither because its write
 // transactions (BEGIN IMMEDIATE) already exclude each other.
-var postgresDialect = withAlertInserts(commonQueries.expand("postgres", postgresMigrations,
+var postgresDialect = withOwnStatements(commonQueries.expand("postgres", postgresMigrations,
 	"jsonb_array_elements_text($N::jsonb) WITH ORDINALITY AS j(value, key)",
 	`SELECT pg_advisory_xact_lock(7072611417)`,
-	`SELECT pg_advisory_xact_lock(hashtext('newshound.dedupe:' || $1::text))`),
+	`SELECT pg_advisory_xact_lock(hashtext('newshound.dedupe:' || $1::text))`), ownStatements{
 	// One statement inserts the alerts and records their dedupe keys (taken
 	// from the rows it inserted), so the alerts cost one round trip.
-	`WITH a AS (
-		INSERT INTO alerts (`+insertAlertColumns+`)
+	insertAlerts: `WITH a AS (
+		INSERT INTO alerts (` + insertAlertColumns + `)
 		SELECT j.value->>0, j.value->>1, j.value->>2, j.value->>3, j.value->>4, decode(j.value->>5, 'hex'),
 			(j.value->>6)::bigint, j.value->>7, (j.value->>8)::int, (j.value->>9)::bigint, j.value->>10,
-			(j.value->>11)::bigint, j.value->>12, $2::bigint
+			(j.value->>11)::bigint, j.value->>12, j.value->>13, (j.value->>14)::boolean,
+			decode(j.value->>15, 'hex'), $2::bigint
 		FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS j(value, key) ORDER BY j.key
 		RETURNING id, destination, dedupe_keys)
 	INSERT INTO alert_dedupe (destination, dedupe_key, alert_id, created_at)
 	SELECT a.destination, d.value, a.id, $2::bigint FROM a, jsonb_array_elements_text(a.dedupe_keys::jsonb) AS d(value)
 	ON CONFLICT (destination, dedupe_key) DO UPDATE SET
 		alert_id = excluded.alert_id, created_at = excluded.created_at`,
-	"")
+	insertSeenTexts: `INSERT INTO seen_items (feed_id, item_key, first_seen, last_seen, text_sig)
+		SELECT $1::text, j.value->>0, $3::bigint, $3::bigint, decode(j.value->>1, 'hex')
+		FROM jsonb_array_elements($2::jsonb) AS j(value)
+		ON CONFLICT (feed_id, item_key) DO NOTHING
+		RETURNING item_key`,
+	setTexts: `INSERT INTO seen_items (feed_id, item_key, first_seen, last_seen, text_sig)
+		SELECT $1::text, j.value->>0, $3::bigint, $3::bigint, decode(j.value->>1, 'hex')
+		FROM jsonb_array_elements($2::jsonb) AS j(value)
+		ON CONFLICT (feed_id, item_key) DO UPDATE SET text_sig = excluded.text_sig
+			WHERE seen_items.text_sig <> excluded.text_sig`,
+})
 
-// withAlertInserts fills in a dialect's alert inserts, which differ too much
-// between the two to share a text.
-func withAlertInserts(d dialect, insertAlerts, recordChunkDedupe string) dialect {
-	d.insertAlerts, d.recordChunkDedupe = insertAlerts, recordChunkDedupe
+// ownStatements are a dialect's statements that differ too much between
+// the two to share a text.
+type ownStatements struct {
+	insertAlerts, recordChunkDedupe string
+	insertSeenTexts, setTexts       string
+}
+
+func withOwnStatements(d dialect, own ownStatements) dialect {
+	d.insertAlerts, d.recordChunkDedupe = own.insertAlerts, own.recordChunkDedupe
+	d.insertSeenTexts, d.setTexts = own.insertSeenTexts, own.setTexts
 	return d
 }
 
@@ -218,7 +287,7 @@ func (d dialect) expand(name string, steps []migration, listSQL, lockMigrations,
 	d.name, d.migrations = name, steps
 	d.lockMigrations, d.lockDestination = lockMigrations, lockDestination
 	for _, q := range []*string{
-		&d.unseenKeys, &d.insertSeen, &d.bumpSeen, &d.dedupeTaken, &d.assignBatch,
+		&d.unseenKeys, &d.insertSeen, &d.bumpSeen, &d.itemTexts, &d.dedupeTaken, &d.assignBatch, &d.hold,
 	} {
 		*q = x(*q)
 	}

@@ -146,12 +146,14 @@ func (s *sqlStore) prepare(ctx context.Context) error {
 		queries []string
 	}
 	sets := []statementSet{
-		{s.r, []string{s.q.feedState, s.q.feedStates, s.q.unseenKeys, s.q.pendingAlerts, s.q.pendingDestinations}},
+		{s.r, []string{s.q.feedState, s.q.feedStates, s.q.unseenKeys, s.q.pendingAlerts, s.q.pendingDestinations,
+			s.q.itemTexts, s.q.storyLead, s.q.messageAlerts}},
 	}
 	if !s.readOnly {
 		sets = append(sets, statementSet{s.w, []string{s.q.saveFeedState, s.q.markItemsSeenAt,
-			s.q.insertSeen, s.q.bumpSeen, s.q.dedupeTaken, s.q.insertAlerts, s.q.recordChunkDedupe,
-			s.q.assignBatch, s.q.markDelivered, s.q.markFailed}})
+			s.q.insertSeen, s.q.bumpSeen, s.q.insertSeenTexts, s.q.setTexts, s.q.dedupeTaken,
+			s.q.insertAlerts, s.q.recordChunkDedupe, s.q.assignBatch, s.q.markDelivered, s.q.markFailed,
+			s.q.hold}})
 	}
 	for _, set := range sets {
 		for _, q := range set.queries {
@@ -332,7 +334,9 @@ func (s *sqlStore) UnseenKeys(ctx context.Context, feedID string, keys []string)
 const rowsPerStatement = 500
 
 // CommitPoll records a poll in one transaction: the feed state, every key
-// (new ones inserted, present ones' last_seen bumped) and the alerts of keys
+// (new ones inserted, present ones' last_seen bumped), the text signatures
+// of Poll.Texts (new keys inserted with theirs, seen keys' rewritten when
+// they changed) and the alerts of keys
 // this commit inserted whose dedupe keys are not already in the outbox of
 // their destination within the dedupe window. It returns how many alerts
 // were enqueued.
@@ -342,7 +346,8 @@ const rowsPerStatement = 500
 // keys are taken; the second inserts the alerts chosen from those answers
 // (a poll without alerts needs only the first). On PostgreSQL each is one
 // round trip, or for a huge poll one per megabyte of statements of at most
-// 500 rows each.
+// 500 rows each. Text signatures travel in the first exchange; a poll
+// without them runs exactly the statements it ran before they existed.
 func (s *sqlStore) CommitPoll(ctx context.Context, feedID string, p Poll) (int, error) {
 	st, keys, err := checkPoll(feedID, p)
 	if err != nil {
@@ -352,7 +357,7 @@ func (s *sqlStore) CommitPoll(ctx context.Context, feedID string, p Poll) (int, 
 	enqueued := 0
 	err = s.txr.runTx(ctx, func(tx pipe) error {
 		c := &pollCommit{s: s, tx: tx, feedID: feedID, now: now}
-		if err := c.record(ctx, st, keys, p.Alerts); err != nil {
+		if err := c.record(ctx, st, keys, p.Texts, p.Alerts); err != nil {
 			return err
 		}
 		if len(p.Alerts) == 0 {
@@ -400,10 +405,15 @@ func checkPoll(feedID string, p Poll) (FeedState, []string, error) {
 		if a.Destination == "" {
 			return FeedState{}, nil, fmt.Errorf("commit poll of %q: alert for item %q has no destination", feedID, a.ItemKey)
 		}
-		for _, text := range [][]string{{a.Destination, a.Subscription, a.FeedID, a.Batch, a.LastError, a.Digest}, a.DedupeKeys} {
+		for _, text := range [][]string{{a.Destination, a.Subscription, a.FeedID, a.Batch, a.LastError, a.Digest, a.Story}, a.DedupeKeys} {
 			if i := slices.IndexFunc(text, func(v string) bool { return !utf8.ValidString(v) }); i >= 0 {
 				return FeedState{}, nil, fmt.Errorf("commit poll of %q: alert for item %q: %q is not valid UTF-8", feedID, a.ItemKey, text[i])
 			}
+		}
+	}
+	for k := range p.Texts {
+		if !inPoll[k] {
+			return FeedState{}, nil, fmt.Errorf("commit poll of %q: text signature for item %q whose key is not in Poll.Keys", feedID, k)
 		}
 	}
 	return st, keys, nil
@@ -430,10 +440,10 @@ type pollCommit struct {
 type destKey struct{ destination, key string }
 
 // record queues the first exchange: lock the destinations (PostgreSQL),
-// save the state, mark the keys seen (collecting the new ones) and look up
-// the alerts' dedupe keys (collecting those taken). The answers are in
-// c.fresh and c.taken once the pipe is flushed.
-func (c *pollCommit) record(ctx context.Context, st FeedState, keys []string, alerts []Alert) error {
+// save the state, mark the keys seen (collecting the new ones) with their
+// text signatures and look up the alerts' dedupe keys (collecting those
+// taken). The answers are in c.fresh and c.taken once the pipe is flushed.
+func (c *pollCommit) record(ctx context.Context, st FeedState, keys []string, texts map[string][]byte, alerts []Alert) error {
 	c.fresh = make(map[string]bool)
 	c.taken = make(map[destKey]struct{})
 	dedupe := dedupeKeysByDestination(alerts)
@@ -453,18 +463,20 @@ func (c *pollCommit) record(ctx context.Context, st FeedState, keys []string, al
 		if err != nil {
 			return err
 		}
-		err = c.tx.queue(ctx,
-			step{what: "mark keys seen", query: c.s.q.insertSeen, args: []any{c.feedID, list, now},
-				row: func(scan func(...any) error) error {
-					var k string
-					if err := scan(&k); err != nil {
-						return err
-					}
-					c.fresh[k] = true
-					return nil
-				}},
-			step{what: "bump last seen", query: c.s.q.bumpSeen, args: []any{c.feedID, list, now, bumpBefore}})
+		insert := step{what: "mark keys seen", query: c.s.q.insertSeen, args: []any{c.feedID, list, now}, row: c.markFresh}
+		withSigs, changed, err := textRows(chunk, texts)
 		if err != nil {
+			return err
+		}
+		if withSigs != "" {
+			insert.query, insert.args = c.s.q.insertSeenTexts, []any{c.feedID, withSigs, now}
+		}
+		steps := []step{insert,
+			{what: "bump last seen", query: c.s.q.bumpSeen, args: []any{c.feedID, list, now, bumpBefore}}}
+		if changed != "" {
+			steps = append(steps, step{what: "remember text signatures", query: c.s.q.setTexts, args: []any{c.feedID, changed, now}})
+		}
+		if err := c.tx.queue(ctx, steps...); err != nil {
 			return err
 		}
 	}
@@ -492,6 +504,50 @@ func (c *pollCommit) record(ctx context.Context, st FeedState, keys []string, al
 		}
 	}
 	return nil
+}
+
+// markFresh collects a key the insert of seen keys returned: one this
+// commit inserted.
+func (c *pollCommit) markFresh(scan func(...any) error) error {
+	var k string
+	if err := scan(&k); err != nil {
+		return err
+	}
+	c.fresh[k] = true
+	return nil
+}
+
+// textRows encodes the text signatures of one chunk of keys as JSON arrays
+// of [key, signature (hex)] rows: withSigs has every key of the chunk (the
+// signature empty where texts has none), what insertSeenTexts inserts;
+// changed has the keys texts names, what setTexts writes over keys
+// already seen. Both are empty when texts names no key of the chunk, and
+// the commit then runs the plain insertSeen.
+func textRows(chunk []string, texts map[string][]byte) (withSigs, changed string, err error) {
+	if len(texts) == 0 {
+		return "", "", nil
+	}
+	all := make([][2]string, len(chunk))
+	var named [][2]string
+	for i, k := range chunk {
+		all[i][0] = k
+		if sig, ok := texts[k]; ok {
+			all[i][1] = hex.EncodeToString(sig)
+			named = append(named, all[i])
+		}
+	}
+	if len(named) == 0 {
+		return "", "", nil
+	}
+	a, err := json.Marshal(all)
+	if err != nil {
+		return "", "", err
+	}
+	n, err := json.Marshal(named)
+	if err != nil {
+		return "", "", err
+	}
+	return string(a), string(n), nil
 }
 
 // destinationKeys are the dedupe keys a poll's alerts carry for one
@@ -583,7 +639,8 @@ func (c *pollCommit) enqueue(ctx context.Context, alerts []Alert, chosen []int) 
 // alertRows encodes alerts as the JSON array of rows the insertAlerts
 // statement reads: [destination, subscription, feed_id, item_key,
 // dedupe_keys (a JSON text), payload (hex), created_at, batch, attempts,
-// next_attempt, last_error, hold_until, digest].
+// next_attempt, last_error, hold_until, digest, story, joins, fingerprint
+// (hex)].
 func (c *pollCommit) alertRows(alerts []Alert, chunk []int) (string, error) {
 	rows := make([][]any, len(chunk))
 	for i, idx := range chunk {
@@ -598,7 +655,8 @@ func (c *pollCommit) alertRows(alerts []Alert, chunk []int) (string, error) {
 		}
 		rows[i] = []any{a.Destination, a.Subscription, a.FeedID, a.ItemKey, dedupe,
 			hex.EncodeToString(a.Payload), toMicro(created), a.Batch, a.Attempts,
-			toMicro(a.NextAttempt), a.LastError, toMicro(a.HoldUntil), a.Digest}
+			toMicro(a.NextAttempt), a.LastError, toMicro(a.HoldUntil), a.Digest,
+			a.Story, a.Joins, hex.EncodeToString(a.Fingerprint)}
 	}
 	b, err := json.Marshal(rows)
 	return string(b), err
@@ -644,8 +702,10 @@ func (s *sqlStore) BatchAlerts(ctx context.Context, destination, batch string) (
 	return s.alerts(ctx, fmt.Sprintf("alerts of batch %q for %q", batch, destination), s.q.batchAlerts, destination, batch)
 }
 
-// CountUnheld counts subscription's alerts enqueued at or after since
-// with no HoldUntil, delivered or not.
+// CountUnheld counts subscription's alerts enqueued at or after since,
+// delivered or not, that were sent one by one: not held for a digest (no
+// Digest; a HoldUntil set by Hold does not make one held) and not joins
+// (which edit their story's message rather than post one).
 func (s *sqlStore) CountUnheld(ctx context.Context, subscription string, since time.Time) (int, error) {
 	var n int
 	if err := s.queryRow(ctx, s.q.countUnheld, subscription, toMicro(since)).Scan(&n); err != nil {
@@ -666,6 +726,108 @@ func (s *sqlStore) alerts(ctx context.Context, what, query string, args ...any) 
 	return alerts, nil
 }
 
+// StoryRows returns the alerts enqueued (on the store's clock) at or after
+// since whose Fingerprint is not empty, by id, with only ID, Destination,
+// FeedID, ItemKey, Story, Joins, Fingerprint and EnqueuedAt read: it runs
+// at every start over the story window's rows, so it leaves the payloads
+// on disk.
+func (s *sqlStore) StoryRows(ctx context.Context, since time.Time) ([]Alert, error) {
+	rows, err := s.query(ctx, s.q.storyRows, toMicro(since))
+	if err != nil {
+		return nil, fmt.Errorf("story rows since %s: %w", since.Format(time.RFC3339), err)
+	}
+	defer rows.Close()
+	var out []Alert
+	for rows.Next() {
+		var a Alert
+		var enqueued int64
+		if err := rows.Scan(&a.ID, &a.Destination, &a.FeedID, &a.ItemKey, &a.Story, &a.Joins, &a.Fingerprint, &enqueued); err != nil {
+			return nil, fmt.Errorf("story rows: %w", err)
+		}
+		a.EnqueuedAt = fromMicro(enqueued)
+		out = append(out, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("story rows: %w", err)
+	}
+	return out, nil
+}
+
+// StoryLead returns the first (lowest id) alert of story in destination
+// that is not a join, delivered, dropped or pending, or ErrNotFound (also
+// for the empty story: grouping was off).
+func (s *sqlStore) StoryLead(ctx context.Context, destination, story string) (Alert, error) {
+	what := fmt.Sprintf("lead of story %q in %q", story, destination)
+	as, err := s.alerts(ctx, what, s.q.storyLead, destination, story)
+	if err != nil {
+		return Alert{}, err
+	}
+	if len(as) == 0 {
+		return Alert{}, fmt.Errorf("%s: %w", what, ErrNotFound)
+	}
+	return as[0], nil
+}
+
+// MessageAlerts returns the alerts of destination marked delivered with
+// messageID (MarkDelivered), oldest first; none for an empty messageID.
+func (s *sqlStore) MessageAlerts(ctx context.Context, destination, messageID string) ([]Alert, error) {
+	return s.alerts(ctx, fmt.Sprintf("alerts of message %q in %q", messageID, destination), s.q.messageAlerts, destination, messageID)
+}
+
+// Hold sets HoldUntil of those of ids that are neither delivered nor
+// dropped, in one statement; a zero until releases them. It leaves Digest
+// alone: a held join stays backlog (OutboxStats) and was never held for a
+// digest (CountUnheld).
+func (s *sqlStore) Hold(ctx context.Context, ids []int64, until time.Time) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	list, err := idList(ids)
+	if err != nil {
+		return err
+	}
+	return s.inWriteTx(ctx, func(tx writeTx) error {
+		if _, err := tx.ExecContext(ctx, s.q.hold, list, toMicro(until)); err != nil {
+			return fmt.Errorf("hold %d alerts until %s: %w", len(ids), until.Format(time.RFC3339), err)
+		}
+		return nil
+	})
+}
+
+// ItemTexts returns the stored text signature of each of keys of feedID
+// that has a non-empty one (Poll.Texts); keys unseen or without one are
+// absent.
+func (s *sqlStore) ItemTexts(ctx context.Context, feedID string, keys []string) (map[string][]byte, error) {
+	out := map[string][]byte{}
+	for chunk := range slices.Chunk(keys, rowsPerStatement) {
+		list, err := jsonList(chunk)
+		if err != nil {
+			return nil, fmt.Errorf("text signatures of %q: %w", feedID, err)
+		}
+		if err := s.readTexts(ctx, feedID, list, out); err != nil {
+			return nil, fmt.Errorf("text signatures of %q: %w", feedID, err)
+		}
+	}
+	return out, nil
+}
+
+func (s *sqlStore) readTexts(ctx context.Context, feedID, list string, into map[string][]byte) error {
+	rows, err := s.query(ctx, s.q.itemTexts, feedID, list)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var key string
+		var sig []byte
+		if err := rows.Scan(&key, &sig); err != nil {
+			return err
+		}
+		into[key] = sig
+	}
+	return rows.Err()
+}
+
 // PendingDestinations lists, sorted, the destinations with undelivered,
 // undropped alerts.
 func (s *sqlStore) PendingDestinations(ctx context.Context) ([]string, error) {
@@ -676,7 +838,9 @@ func (s *sqlStore) PendingDestinations(ctx context.Context) ([]string, error) {
 	return dests, nil
 }
 
-// OutboxStats describes each destination's pending alerts.
+// OutboxStats describes each destination's pending alerts: every
+// undelivered, undropped alert but those held past now for a digest. A
+// join held by Hold for its story's message is backlog and is counted.
 func (s *sqlStore) OutboxStats(ctx context.Context) ([]OutboxStats, error) {
 	rows, err := s.query(ctx, s.q.outboxStats, toMicro(s.now()))
 	if err != nil {
@@ -705,11 +869,7 @@ func (s *sqlStore) AssignBatch(ctx context.Context, ids []int64, batch string) e
 	if len(ids) == 0 {
 		return nil
 	}
-	strs := make([]string, len(ids))
-	for i, id := range ids {
-		strs[i] = strconv.FormatInt(id, 10)
-	}
-	list, err := jsonList(strs)
+	list, err := idList(ids)
 	if err != nil {
 		return err
 	}
@@ -768,6 +928,12 @@ func execOne(ctx context.Context, tx writeTx, what, query string, args ...any) e
 // was in its feed's latest item set), delivered or dropped alerts enqueued
 // before `before` (whatever the age of their item), and dedupe keys older than both `before` and the dedupe
 // window (so pruning never shortens the window).
+//
+// Story state lives in those rows and goes with them, with nothing extra
+// to keep: an alert's Story, Joins and Fingerprint with the alert, a seen
+// key's text signature with the key. The story window is far shorter than
+// the retention, so StoryRows, StoryLead and MessageAlerts never miss a
+// row they need (a story whose lead was pruned has outlived its window).
 func (s *sqlStore) Prune(ctx context.Context, before time.Time) error {
 	dedupeBefore := before
 	if cutoff := s.now().Add(-s.opt.dedupeWindow); cutoff.Before(dedupeBefore) {
@@ -863,9 +1029,10 @@ func scanAlerts(rows *sql.Rows) ([]Alert, error) {
 		var created, next, delivered, enqueued, held int64
 		if err := rows.Scan(&a.ID, &a.Destination, &a.Subscription, &a.FeedID, &a.ItemKey, &dedupe,
 			&a.Payload, &created, &a.Batch, &a.Attempts, &next, &a.LastError, &delivered,
-			&a.MessageID, &a.Dropped, &enqueued, &held, &a.Digest); err != nil {
+			&a.MessageID, &a.Dropped, &enqueued, &held, &a.Digest, &a.Story, &a.Joins, &a.Fingerprint); err != nil {
 			return nil, err
 		}
+		a.Fingerprint = nilIfEmpty(a.Fingerprint)
 		if err := json.Unmarshal([]byte(dedupe), &a.DedupeKeys); err != nil {
 			return nil, fmt.Errorf("alert %d: dedupe keys: %w", a.ID, err)
 		}
@@ -934,22 +1101,21 @@ func fromMicro(v int64) time.Time {
 	return time.UnixMicro(v).UTC()
 }
 
-// errStoriesNotYet is a placeholder of the story-state skeleton; the store
-// branch replaces every use.
-var errStoriesNotYet = errors.New("store: story state not implemented yet")
+// idList encodes ids as the JSON array of strings a LIST($N) parameter
+// expects (the statement casts them back).
+func idList(ids []int64) (string, error) {
+	strs := make([]string, len(ids))
+	for i, id := range ids {
+		strs[i] = strconv.FormatInt(id, 10)
+	}
+	return jsonList(strs)
+}
 
-func (s *sqlStore) StoryRows(ctx context.Context, since time.Time) ([]Alert, error) {
-	return nil, errStoriesNotYet
-}
-func (s *sqlStore) StoryLead(ctx context.Context, destination, story string) (Alert, error) {
-	return Alert{}, errStoriesNotYet
-}
-func (s *sqlStore) MessageAlerts(ctx context.Context, destination, messageID string) ([]Alert, error) {
-	return nil, errStoriesNotYet
-}
-func (s *sqlStore) Hold(ctx context.Context, ids []int64, until time.Time) error {
-	return errStoriesNotYet
-}
-func (s *sqlStore) ItemTexts(ctx context.Context, feedID string, keys []string) (map[string][]byte, error) {
-	return nil, errStoriesNotYet
+// nilIfEmpty reads an empty stored blob as nil, whichever of the two the
+// driver returned, so both dialects give the same Alert.
+func nilIfEmpty(b []byte) []byte {
+	if len(b) == 0 {
+		return nil
+	}
+	return b
 }

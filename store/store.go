@@ -165,6 +165,9 @@ type Store interface {
 	DigestAlerts(ctx context.Context, destination, digest string) ([]Alert, error)
 	// CountUnheld counts subscription's alerts enqueued at or after since
 	// that were not held: those sent one by one (max_per_hour counts them).
+	// Held means held for a digest (Digest set; Hold does not make an alert
+	// held in this sense), and a join is not sent but edited into its
+	// story's message, so neither counts.
 	CountUnheld(ctx context.Context, subscription string, since time.Time) (int, error)
 	// StoryRows returns the alerts enqueued at or after since that carry a
 	// fingerprint, in the order they were enqueued, with ID, Destination,
@@ -179,7 +182,9 @@ type Store interface {
 	// shown in it), oldest first.
 	MessageAlerts(ctx context.Context, destination, messageID string) ([]Alert, error)
 	// Hold sets HoldUntil of the given undelivered alerts (a join that must
-	// wait for its story's message, an edit that must wait its turn).
+	// wait for its story's message, an edit that must wait its turn). It
+	// sets no Digest: DueAlerts skips them until then, but OutboxStats
+	// counts them as backlog.
 	Hold(ctx context.Context, ids []int64, until time.Time) error
 	// ItemTexts returns the remembered text signature of each of keys of
 	// feedID that has one (see Poll.Texts).
@@ -196,7 +201,9 @@ type Store interface {
 	MarkDropped(ctx context.Context, id int64, reason string) error
 
 	// Prune forgets seen keys not present in their feed since before, and
-	// delivered or dropped alerts enqueued before before.
+	// delivered or dropped alerts enqueued before before. Story state goes
+	// with those rows (a key's text signature, an alert's story and
+	// fingerprint): it needs no retention of its own.
 	Prune(ctx context.Context, before time.Time) error
 
 	AddWatch(ctx context.Context, w Watch) (Watch, error)
@@ -212,7 +219,8 @@ type Store interface {
 
 // OutboxStats is one destination's backlog: how many alerts wait, since
 // when, and what the first of them last ran into. Alerts held for a later
-// digest are not backlog and are not counted.
+// digest are not backlog and are not counted; alerts held without a digest
+// (a join waiting for its story's message) are.
 type OutboxStats struct {
 	Destination    string
 	Pending        int

@@ -61,6 +61,11 @@ func Run(t *testing.T, newDB func(t *testing.T) Open) {
 		{"CanceledContextWritesNothing", testCanceledContext},
 		{"Leaser", testLeaser},
 		{"HeldAlerts", testHeldAlerts},
+		{"StoryRoundTrip", testStoryRoundTrip},
+		{"StoryLead", testStoryLead},
+		{"MessageAlerts", testMessageAlerts},
+		{"Hold", testHold},
+		{"ItemTexts", testItemTexts},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

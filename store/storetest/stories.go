@@ -1,0 +1,415 @@
+package storetest
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/newshound/newshound/store"
+)
+
+// storyAlert is an alert of story in dest; fp is its fingerprint.
+func storyAlert(dest, key, story string, joins bool, fp string) store.Alert {
+	a := alert(dest, key)
+	a.Story, a.Joins = story, joins
+	if fp != "" {
+		a.Fingerprint = []byte(fp)
+	}
+	return a
+}
+
+// storyOf is what a test compares of an alert's story state.
+type storyOf struct {
+	Key, Story  string
+	Joins       bool
+	Fingerprint string
+}
+
+func storiesOf(as []store.Alert) []storyOf {
+	out := make([]storyOf, len(as))
+	for i, a := range as {
+		out[i] = storyOf{a.ItemKey, a.Story, a.Joins, string(a.Fingerprint)}
+	}
+	return out
+}
+
+func due(t *testing.T, s store.Store, dest string, now time.Time) []store.Alert {
+	t.Helper()
+	as, err := s.DueAlerts(context.Background(), dest, now, 0)
+	if err != nil {
+		t.Fatalf("DueAlerts(%q): %v", dest, err)
+	}
+	return as
+}
+
+// testStoryRoundTrip: Story, Joins and Fingerprint come back as committed,
+// through DueAlerts and StoryRows, across a reopen; an alert without them
+// reads with none (a nil Fingerprint in every dialect). StoryRows has the
+// rows with a fingerprint enqueued since the time asked, by id, without
+// payloads.
+func testStoryRoundTrip(t *testing.T, h *harness) {
+	ctx := context.Background()
+	s := h.store(t)
+	first := []store.Alert{
+		storyAlert("desk", "a", "story-1", false, "fp-a"),
+		storyAlert("desk", "b", "story-1", true, "fp-b\x00\xff"), // any bytes
+		storyAlert("desk", "c", "", false, ""),
+		storyAlert("wire", "a", "story-9", false, "fp-a"),
+	}
+	commit(t, s, "f", poll("f", []string{"a", "b", "c"}, first...))
+	h.clock.Advance(time.Hour)
+	later := h.clock.Now()
+	commit(t, s, "g", poll("g", []string{"d", "e"},
+		storyAlert("desk", "d", "story-1", true, "fp-d"), storyAlert("desk", "e", "story-2", false, "")))
+	s.Close()
+	s = h.store(t)
+
+	wantDesk := []storyOf{
+		{"a", "story-1", false, "fp-a"}, {"b", "story-1", true, "fp-b\x00\xff"}, {"c", "", false, ""},
+		{"d", "story-1", true, "fp-d"}, {"e", "story-2", false, ""},
+	}
+	dueDesk := due(t, s, "desk", h.clock.Now())
+	if got := storiesOf(dueDesk); !slices.Equal(got, wantDesk) {
+		t.Errorf("DueAlerts = %+v\nwant %+v", got, wantDesk)
+	}
+	for _, a := range dueDesk {
+		if len(a.Fingerprint) == 0 && a.Fingerprint != nil {
+			t.Errorf("alert %s without a fingerprint reads %#v, want nil", a.ItemKey, a.Fingerprint)
+		}
+	}
+
+	cases := []struct {
+		name  string
+		since time.Time
+		want  []storyOf
+	}{
+		{"since the start", epoch, []storyOf{
+			{"a", "story-1", false, "fp-a"}, {"b", "story-1", true, "fp-b\x00\xff"},
+			{"a", "story-9", false, "fp-a"}, {"d", "story-1", true, "fp-d"},
+		}},
+		{"since the second commit", later, []storyOf{{"d", "story-1", true, "fp-d"}}},
+		{"after every commit", later.Add(time.Second), []storyOf{}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			rows, err := s.StoryRows(ctx, c.since)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := storiesOf(rows); !slices.Equal(got, c.want) {
+				t.Errorf("StoryRows(%v) = %+v\nwant %+v", c.since, got, c.want)
+			}
+			if !slices.IsSorted(ids(rows)) {
+				t.Errorf("StoryRows ids = %v, want ascending", ids(rows))
+			}
+		})
+	}
+	rows, err := s.StoryRows(ctx, epoch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type destKey struct{ dest, key string }
+	queued := map[destKey]store.Alert{}
+	for _, dest := range []string{"desk", "wire"} {
+		for _, a := range due(t, s, dest, h.clock.Now()) {
+			queued[destKey{dest, a.ItemKey}] = a
+		}
+	}
+	for _, r := range rows {
+		a := queued[destKey{r.Destination, r.ItemKey}]
+		if r.ID != a.ID || r.FeedID != a.FeedID || !r.EnqueuedAt.Equal(a.EnqueuedAt) || a.ID == 0 {
+			t.Errorf("story row %s/%s = ID %d, FeedID %q, EnqueuedAt %v; want %d, %q, %v as the alert",
+				r.Destination, r.ItemKey, r.ID, r.FeedID, r.EnqueuedAt, a.ID, a.FeedID, a.EnqueuedAt)
+		}
+		if r.Payload != nil {
+			t.Errorf("story row %s carries a payload of %d bytes, want none read", r.ItemKey, len(r.Payload))
+		}
+	}
+	if a, d := queued[destKey{"desk", "a"}], queued[destKey{"desk", "d"}]; !a.EnqueuedAt.Equal(epoch) || !d.EnqueuedAt.Equal(later) {
+		t.Errorf("EnqueuedAt of a, d = %v, %v; want %v, %v", a.EnqueuedAt, d.EnqueuedAt, epoch, later)
+	}
+}
+
+// testStoryLead: the lead is the story's first alert that is not a join,
+// by id, however the joins around it are numbered, whatever became of it;
+// joins alone, another destination's story, the empty story and an
+// unknown one have none.
+func testStoryLead(t *testing.T, h *harness) {
+	ctx := context.Background()
+	s := h.store(t)
+	// The joins come first by id: a join may be enqueued before its lead
+	// when a late report is matched before the first one is delivered.
+	commit(t, s, "f", poll("f", []string{"j1", "j2", "l1", "l2", "x", "n"},
+		storyAlert("desk", "j1", "story-1", true, "fp"),
+		storyAlert("desk", "j2", "story-1", true, "fp"),
+		storyAlert("desk", "l1", "story-1", false, "fp"),
+		storyAlert("desk", "l2", "story-1", false, "fp"),
+		storyAlert("desk", "x", "joins-only", true, "fp"),
+		storyAlert("desk", "n", "", false, ""),
+	))
+	commit(t, s, "g", poll("g", []string{"w"}, storyAlert("wire", "w", "story-2", false, "fp")))
+	lead := func(dest, story string) (store.Alert, error) { return s.StoryLead(ctx, dest, story) }
+	got, err := lead("desk", "story-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.ItemKey != "l1" || got.Joins || !bytes.Equal(got.Payload, []byte(`{"title":"l1"}`)) || got.Story != "story-1" {
+		t.Errorf("StoryLead(desk, story-1) = %+v, want the full row of l1", got)
+	}
+	for _, mark := range []struct {
+		name string
+		do   func(id int64) error
+	}{
+		{"delivered", func(id int64) error { return s.MarkDelivered(ctx, id, "m1", h.clock.Now()) }},
+		{"dropped", func(id int64) error { return s.MarkDropped(ctx, id, "gone") }},
+	} {
+		if err := mark.do(got.ID); err != nil {
+			t.Fatal(err)
+		}
+		if again, err := lead("desk", "story-1"); err != nil || again.ID != got.ID {
+			t.Errorf("StoryLead after the lead was %s = %s (%d), %v; want l1 (%d)", mark.name, again.ItemKey, again.ID, err, got.ID)
+		}
+	}
+	none := []struct{ name, dest, story string }{
+		{"joins only", "desk", "joins-only"},
+		{"another destination's story", "desk", "story-2"},
+		{"a story in another destination", "wire", "story-1"},
+		{"the empty story", "desk", ""},
+		{"an unknown story", "desk", "nope"},
+	}
+	for _, c := range none {
+		if a, err := lead(c.dest, c.story); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("StoryLead of %s = %+v, %v; want ErrNotFound", c.name, a, err)
+		}
+	}
+}
+
+// testMessageAlerts: the alerts delivered as or into one message of one
+// destination, oldest first with their payloads; not the joins still
+// waiting, not another message's, not another destination's, and none for
+// the empty message ID (a destination that returns no ID).
+func testMessageAlerts(t *testing.T, h *harness) {
+	ctx := context.Background()
+	s := h.store(t)
+	commit(t, s, "f", poll("f", []string{"a", "j1", "b", "j2", "j3", "hook"},
+		storyAlert("desk", "a", "story-1", false, "fp"),
+		storyAlert("desk", "j1", "story-1", true, "fp"),
+		storyAlert("desk", "b", "story-2", false, "fp"),
+		storyAlert("desk", "j2", "story-1", true, "fp"),
+		storyAlert("desk", "j3", "story-1", true, "fp"),
+		storyAlert("wire", "a", "story-1", false, "fp"),
+		storyAlert("desk", "hook", "story-3", false, "fp"),
+	))
+	byKey := map[string]int64{}
+	for _, a := range due(t, s, "desk", h.clock.Now()) {
+		byKey[a.ItemKey] = a.ID
+	}
+	wire := due(t, s, "wire", h.clock.Now())
+	deliver := map[int64]string{byKey["a"]: "m1", byKey["j1"]: "m1", byKey["b"]: "m2", byKey["j3"]: "m1", wire[0].ID: "m1", byKey["hook"]: ""}
+	for _, id := range slices.Sorted(maps.Keys(deliver)) {
+		if err := s.MarkDelivered(ctx, id, deliver[id], h.clock.Now()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cases := []struct {
+		dest, message string
+		want          []string
+	}{
+		{"desk", "m1", []string{"a", "j1", "j3"}},
+		{"desk", "m2", []string{"b"}},
+		{"wire", "m1", []string{"a"}},
+		{"desk", "", nil},
+		{"desk", "m3", nil},
+		{"elsewhere", "m1", nil},
+	}
+	for _, c := range cases {
+		got, err := s.MessageAlerts(ctx, c.dest, c.message)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(itemKeys(got), c.want) && !(len(got) == 0 && len(c.want) == 0) {
+			t.Errorf("MessageAlerts(%q, %q) = %q, want %q", c.dest, c.message, itemKeys(got), c.want)
+		}
+		for _, a := range got {
+			if a.Destination != c.dest || a.MessageID != c.message || a.DeliveredAt.IsZero() ||
+				!bytes.Equal(a.Payload, []byte(`{"title":"`+a.ItemKey+`"}`)) || a.Story == "" {
+				t.Errorf("MessageAlerts(%q, %q): %+v, want the full delivered row", c.dest, c.message, a)
+			}
+		}
+	}
+}
+
+// testHold: a held alert is not due until its time, then is again; it is
+// backlog all along (no digest), and holding it changes nothing
+// CountUnheld counts. Delivered and dropped alerts are not held.
+func testHold(t *testing.T, h *harness) {
+	ctx := context.Background()
+	s := h.store(t)
+	commit(t, s, "f", poll("f", []string{"lead", "join", "other", "sent"},
+		storyAlert("desk", "lead", "story-1", false, "fp"),
+		storyAlert("desk", "join", "story-1", true, "fp"),
+		storyAlert("desk", "other", "", false, ""),
+		storyAlert("desk", "sent", "", false, ""),
+	))
+	all := due(t, s, "desk", h.clock.Now())
+	byKey := map[string]store.Alert{}
+	for _, a := range all {
+		byKey[a.ItemKey] = a
+	}
+	if err := s.MarkDelivered(ctx, byKey["sent"].ID, "m0", h.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	counted := func() int {
+		t.Helper()
+		n, err := s.CountUnheld(ctx, "sub-desk", epoch)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	before := counted()
+	if before != 3 {
+		t.Errorf("CountUnheld = %d, want 3 (lead, other, sent: the join is edited in, not sent)", before)
+	}
+
+	until := h.clock.Now().Add(5 * time.Second)
+	if err := s.Hold(ctx, []int64{byKey["join"].ID, byKey["sent"].ID}, until); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Hold(ctx, nil, until); err != nil {
+		t.Errorf("Hold of no alerts = %v, want nil", err)
+	}
+	steps := []struct {
+		name string
+		at   time.Time
+		want []string
+	}{
+		{"before the hold ends", h.clock.Now(), []string{"lead", "other"}},
+		{"just before", until.Add(-time.Microsecond), []string{"lead", "other"}},
+		{"when it ends", until, []string{"lead", "join", "other"}},
+		{"after", until.Add(time.Hour), []string{"lead", "join", "other"}},
+	}
+	for _, st := range steps {
+		if got := itemKeys(due(t, s, "desk", st.at)); !slices.Equal(got, st.want) {
+			t.Errorf("DueAlerts %s = %q, want %q", st.name, got, st.want)
+		}
+	}
+	held := due(t, s, "desk", until)[1]
+	if !held.HoldUntil.Equal(until) || held.Digest != "" {
+		t.Errorf("held join: HoldUntil %v, Digest %q; want %v and no digest", held.HoldUntil, held.Digest, until)
+	}
+	stats, err := s.OutboxStats(ctx)
+	if err != nil || len(stats) != 1 || stats[0].Pending != 3 {
+		t.Errorf("OutboxStats while the join is held = %+v, %v; want 3 pending on desk (a held join is backlog)", stats, err)
+	}
+	if n := counted(); n != before {
+		t.Errorf("CountUnheld after Hold = %d, want %d as before", n, before)
+	}
+	sent, err := s.MessageAlerts(ctx, "desk", "m0")
+	if err != nil || len(sent) != 1 || !sent[0].HoldUntil.IsZero() {
+		t.Errorf("delivered alert after Hold = %+v, %v; want it not held", sent, err)
+	}
+
+	if err := s.Hold(ctx, []int64{byKey["join"].ID}, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := itemKeys(due(t, s, "desk", h.clock.Now())), []string{"lead", "join", "other"}; !slices.Equal(got, want) {
+		t.Errorf("DueAlerts after a Hold until the zero time = %q, want %q (released)", got, want)
+	}
+}
+
+// testItemTexts: text signatures committed with a poll are read back for
+// the keys that have one; a later commit updates them (for new keys and
+// seen ones), a commit without Texts keeps them, and they go when Prune
+// forgets their key.
+func testItemTexts(t *testing.T, h *harness) {
+	ctx := context.Background()
+	s := h.store(t)
+	texts := func(feed string, keys ...string) map[string]string {
+		t.Helper()
+		got, err := s.ItemTexts(ctx, feed, keys)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]string{}
+		for k, v := range got {
+			out[k] = string(v)
+		}
+		return out
+	}
+	commitTexts := func(feed string, keys []string, sigs map[string]string) {
+		t.Helper()
+		p := poll(feed, keys)
+		if sigs != nil {
+			p.Texts = map[string][]byte{}
+			for k, v := range sigs {
+				p.Texts[k] = []byte(v)
+			}
+		}
+		commit(t, s, feed, p)
+	}
+	all := []string{"a", "b", "c", "d", "unseen"}
+	steps := []struct {
+		name  string
+		keys  []string
+		sigs  map[string]string
+		after time.Duration
+		want  map[string]string
+	}{
+		{"first commit", []string{"a", "b", "c"}, map[string]string{"a": "sig-a", "b": "sig-b\x00"},
+			0, map[string]string{"a": "sig-a", "b": "sig-b\x00"}},
+		{"seen keys updated, a new one inserted with its own", []string{"a", "b", "c", "d"}, map[string]string{"a": "sig-a2", "c": "sig-c", "d": "sig-d"},
+			time.Minute, map[string]string{"a": "sig-a2", "b": "sig-b\x00", "c": "sig-c", "d": "sig-d"}},
+		{"no Texts keeps them", []string{"a", "b", "c", "d"}, nil,
+			time.Minute, map[string]string{"a": "sig-a2", "b": "sig-b\x00", "c": "sig-c", "d": "sig-d"}},
+		{"the same signature again", []string{"a", "b", "c", "d"}, map[string]string{"a": "sig-a2"},
+			time.Minute, map[string]string{"a": "sig-a2", "b": "sig-b\x00", "c": "sig-c", "d": "sig-d"}},
+	}
+	for _, st := range steps {
+		h.clock.Advance(st.after)
+		commitTexts("f", st.keys, st.sigs)
+		if got := texts("f", all...); !maps.Equal(got, st.want) {
+			t.Errorf("%s: ItemTexts = %q, want %q", st.name, got, st.want)
+		}
+	}
+	if got := texts("other", all...); len(got) != 0 {
+		t.Errorf("ItemTexts of another feed = %q, want none", got)
+	}
+	if got := texts("f"); len(got) != 0 {
+		t.Errorf("ItemTexts of no keys = %q, want none", got)
+	}
+	bad := poll("f", []string{"a"})
+	bad.Texts = map[string][]byte{"elsewhere": []byte("x")}
+	if _, err := s.CommitPoll(ctx, "f", bad); err == nil {
+		t.Error("CommitPoll with a text signature for a key not in the poll succeeded, want an error")
+	}
+
+	// Many keys: the statements are cut in chunks, signatures on either
+	// side of the cut.
+	many := keysN("k", 1200)
+	sigs := map[string]string{}
+	for i := 0; i < len(many); i += 100 {
+		sigs[many[i]] = fmt.Sprintf("sig-%d", i)
+	}
+	sigs[many[499]], sigs[many[500]] = "last of the first", "first of the second"
+	commitTexts("big", many, sigs)
+	if got := texts("big", many...); !maps.Equal(got, sigs) {
+		t.Errorf("ItemTexts of 1200 keys = %d signatures, want %d", len(got), len(sigs))
+	}
+
+	h.clock.Advance(24 * time.Hour)
+	commitTexts("f", []string{"a"}, nil) // b, c and d leave the feed
+	h.clock.Advance(30 * 24 * time.Hour)
+	commitTexts("f", []string{"a"}, nil)
+	if err := s.Prune(ctx, h.clock.Now().Add(-time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := texts("f", all...), map[string]string{"a": "sig-a2"}; !maps.Equal(got, want) {
+		t.Errorf("ItemTexts after Prune = %q, want %q (pruned keys take their signatures)", got, want)
+	}
+}

@@ -1,0 +1,197 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"maps"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// v8Rows are the rows a database of schema version 8 holds before
+// migration 9: a feed with two seen keys, a pending alert and one
+// delivered as message m1.
+var v8Rows = []struct {
+	query string
+	args  []any
+}{
+	{`INSERT INTO feeds (feed_id, initialized, items_seen_at) VALUES ('wire', true, $1)`, []any{toMicro(v8Day)}},
+	{`INSERT INTO seen_items (feed_id, item_key, first_seen, last_seen) VALUES ('wire', 'k1', $1, $1), ('wire', 'k2', $1, $1)`,
+		[]any{toMicro(v8Day)}},
+	{`INSERT INTO alerts (destination, subscription, feed_id, item_key, payload, created_at, enqueued_at) VALUES
+		('desk', 'sub', 'wire', 'k1', $1, $2, $2)`, []any{[]byte(`{"title":"k1"}`), toMicro(v8Day)}},
+	{`INSERT INTO alerts (destination, subscription, feed_id, item_key, payload, created_at, enqueued_at, delivered_at, message_id) VALUES
+		('desk', 'sub', 'wire', 'k2', $1, $2, $2, $2, 'm1')`, []any{[]byte(`{"title":"k2"}`), toMicro(v8Day)}},
+}
+
+var v8Day = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+
+// makeV8 brings db to schema version 8 of dialect d and fills it with
+// v8Rows.
+func makeV8(t *testing.T, db *sql.DB, d dialect) {
+	t.Helper()
+	ctx := context.Background()
+	old := d
+	old.migrations = d.migrations[:8]
+	if old.migrations[7].version != 8 {
+		t.Fatalf("migration 8 is version %d", old.migrations[7].version)
+	}
+	v8 := &sqlStore{w: db, r: db, q: &old, opt: newOptions(nil)}
+	if err := v8.migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range v8Rows {
+		if _, err := db.ExecContext(ctx, r.query, r.args...); err != nil {
+			t.Fatalf("%s: %v", r.query, err)
+		}
+	}
+}
+
+// checkMigrated9 checks a store opened over makeV8's database: the schema
+// is at version 9, the old rows read with no story, joins or
+// fingerprints, the story queries find them (or rightly nothing), and a
+// commit stores story state over them.
+func checkMigrated9(t *testing.T, s *sqlStore) {
+	ctx := context.Background()
+	var version int
+	if err := s.r.QueryRowContext(ctx, s.q.appliedVersion).Scan(&version); err != nil || version != 9 {
+		t.Fatalf("schema version after opening = %d, %v; want 9", version, err)
+	}
+	due, err := s.DueAlerts(ctx, "desk", v8Day, 0)
+	if err != nil || len(due) != 1 {
+		t.Fatalf("DueAlerts = %+v, %v; want the pending alert", due, err)
+	}
+	if a := due[0]; a.ItemKey != "k1" || a.Story != "" || a.Joins || a.Fingerprint != nil || string(a.Payload) != `{"title":"k1"}` {
+		t.Errorf("migrated pending alert = %+v, want k1 with no story, join or fingerprint", a)
+	}
+	if got, err := s.MessageAlerts(ctx, "desk", "m1"); err != nil || len(got) != 1 || got[0].ItemKey != "k2" || got[0].Story != "" {
+		t.Errorf("MessageAlerts(desk, m1) = %+v, %v; want the delivered k2", got, err)
+	}
+	if rows, err := s.StoryRows(ctx, time.Time{}); err != nil || len(rows) != 0 {
+		t.Errorf("StoryRows = %+v, %v; want none (no migrated row has a fingerprint)", rows, err)
+	}
+	if a, err := s.StoryLead(ctx, "desk", ""); !errors.Is(err, ErrNotFound) {
+		t.Errorf("StoryLead of the empty story = %+v, %v; want ErrNotFound", a, err)
+	}
+	if n, err := s.CountUnheld(ctx, "sub", time.Time{}); err != nil || n != 2 {
+		t.Errorf("CountUnheld = %d, %v; want 2 (migrated alerts were sent one by one)", n, err)
+	}
+	if got, err := s.ItemTexts(ctx, "wire", []string{"k1", "k2"}); err != nil || len(got) != 0 {
+		t.Errorf("ItemTexts of migrated keys = %q, %v; want none", got, err)
+	}
+
+	p := Poll{
+		State: FeedState{FeedID: "wire", Initialized: true}, Keys: []string{"k1", "k2", "k3"},
+		Alerts: []Alert{{Destination: "desk", ItemKey: "k3", Story: "s3", Fingerprint: []byte("fp3")}},
+		Texts:  map[string][]byte{"k1": []byte("sig1"), "k3": []byte("sig3")},
+	}
+	if n, err := s.CommitPoll(ctx, "wire", p); err != nil || n != 1 {
+		t.Fatalf("CommitPoll over the migrated rows = %d, %v; want 1", n, err)
+	}
+	got, err := s.ItemTexts(ctx, "wire", []string{"k1", "k2", "k3"})
+	if want := map[string][]byte{"k1": []byte("sig1"), "k3": []byte("sig3")}; err != nil || !maps.EqualFunc(got, want, slices.Equal) {
+		t.Errorf("ItemTexts after a commit = %q, %v; want %q", got, err, want)
+	}
+	if rows, err := s.StoryRows(ctx, time.Time{}); err != nil || len(rows) != 1 || rows[0].Story != "s3" {
+		t.Errorf("StoryRows after a commit = %+v, %v; want k3's", rows, err)
+	}
+}
+
+func TestSQLiteMigrate8To9(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "v8.db")
+	db, err := openSQLitePool(ctx, sqliteDSN(path, true), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	makeV8(t, db, sqliteDialect)
+	db.Close()
+	s, err := OpenSQLite(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	checkMigrated9(t, s.sqlStore)
+}
+
+func TestPostgresMigrate8To9(t *testing.T) {
+	ctx := context.Background()
+	dsn := postgresTestSchema(t)
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	makeV8(t, db, postgresDialect)
+	s, err := OpenPostgres(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	checkMigrated9(t, s.sqlStore)
+}
+
+// TestSQLiteStoryQueriesUseIndexes reads SQLite's plan of the story
+// queries: each finds its rows through an index, never by walking a whole
+// table (the outbox keeps 30 days of alerts, seen_items every feed's keys).
+func TestSQLiteStoryQueriesUseIndexes(t *testing.T) {
+	ctx := context.Background()
+	s, err := OpenSQLite(ctx, filepath.Join(t.TempDir(), "plan.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	cases := []struct {
+		name, query string
+		args        []any
+		want        string // in the plan
+	}{
+		{"StoryLead", s.q.storyLead, []any{"desk", "s"}, "USING INDEX alerts_story_lead (destination=? AND story=?)"},
+		{"MessageAlerts", s.q.messageAlerts, []any{"desk", "m"}, "USING INDEX alerts_message (destination=? AND message_id=?)"},
+		{"StoryRows", s.q.storyRows, []any{0}, "USING INDEX alerts_enqueued (enqueued_at>?)"},
+		{"CountUnheld", s.q.countUnheld, []any{"sub", 0}, "USING INDEX alerts_sent_alone (subscription=? AND enqueued_at>?)"},
+		{"Hold", s.q.hold, []any{`["1"]`, 1}, "USING INTEGER PRIMARY KEY (rowid=?)"},
+		{"ItemTexts", s.q.itemTexts, []any{"f", `["a"]`}, "USING PRIMARY KEY (feed_id=? AND item_key=?)"},
+		{"CommitPoll's text signatures", s.q.setTexts, []any{"f", `[["a","00"]]`, 1}, "SCAN j VIRTUAL TABLE"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			plan := queryPlan(t, s.sqlStore, c.query, c.args...)
+			if !strings.Contains(plan, c.want) {
+				t.Errorf("plan:\n%s\nwant %q", plan, c.want)
+			}
+			for _, table := range []string{"alerts", "seen_items", "s"} {
+				if strings.Contains(plan, "SCAN "+table+"\n") || strings.Contains(plan, "SCAN "+table+" USING") {
+					t.Errorf("plan:\n%s\nwalks all of %s", plan, table)
+				}
+			}
+		})
+	}
+}
+
+// queryPlan returns SQLite's EXPLAIN QUERY PLAN of query, a line a step.
+func queryPlan(t *testing.T, s *sqlStore, query string, args ...any) string {
+	t.Helper()
+	rows, err := s.w.QueryContext(context.Background(), "EXPLAIN QUERY PLAN "+query, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var b strings.Builder
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		b.WriteString(detail + "\n")
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
+}
