@@ -46,7 +46,7 @@ func (r *editRecorder) also() []string {
 	}
 	var out []string
 	for _, rep := range r.edits[len(r.edits)-1].Message.Alerts[0].Also {
-		out = append(out, rep.Outlet()+": "+rep.Title)
+		out = append(out, rep.Feed+": "+rep.Title)
 	}
 	return out
 }

@@ -37,7 +37,7 @@ func TestEmptyConfigGetsDefaults(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			c := mustParse(t, text, noEnv)
 			want := Defaults{
-				Interval: 10 * time.Minute, MaxAge: 24 * time.Hour, UserAgent: DefaultUserAgent,
+				Interval: 10 * time.Minute, MaxAge: 24 * time.Hour, StoryWindow: 48 * time.Hour, UserAgent: DefaultUserAgent,
 				MaxBodyBytes: 10 << 20, MaxItems: 2000, MaxDepth: 64, MaxElements: 100000, Timeout: 30 * time.Second, HostConcurrency: 2,
 				HostGap: time.Second, DisableAfter: 72 * time.Hour,
 			}
