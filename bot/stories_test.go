@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"sync"
@@ -12,6 +13,8 @@ import (
 	"github.com/newshound/newshound/alert"
 	"github.com/newshound/newshound/bot/notify"
 	"github.com/newshound/newshound/config"
+	"github.com/newshound/newshound/internal/pgtest"
+	"github.com/newshound/newshound/store"
 )
 
 // editRecorder is a recorder that can edit what it posted, as a Discord
@@ -265,5 +268,47 @@ func TestLiveUpdatesShowTheAddedTextOnly(t *testing.T) {
 	}
 	if len(rec.edits) > 0 && rec.edits[0].Added[0].Join != alert.JoinUpdate {
 		t.Errorf("the edit added a %q, want an update", rec.edits[0].Added[0].Join)
+	}
+}
+
+// TestInstancesGroupIntoOneAnothersStories: on a shared store, a report
+// that one instance polls joins the story another instance opened after
+// the first started.
+func TestInstancesGroupIntoOneAnothersStories(t *testing.T) {
+	dsn := pgtest.Schema(t)
+	h, rec := storyHarness(t, kesslerSub())
+	h.clock = time.Now().UTC() // the database's clock times the stored rows
+	ctx := context.Background()
+	open := func() *Service {
+		st, err := store.OpenPostgres(ctx, dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		svc, err := New(ctx, h.options(st, rec, io.Discard))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return svc
+	}
+	a := open()
+	if _, err := a.RunOnce(ctx); err != nil { // first sight
+		t.Fatal(err)
+	}
+	b := open() // its story index starts empty
+	h.publishReport(0)
+	if _, err := a.RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	h.publishReport(1)
+	h.clock = h.clock.Add(time.Minute)
+	if _, err := b.RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := rec.titles(); len(got) != 1 {
+		t.Errorf("messages: %q, want one: the second instance's report joins the first's story", got)
+	}
+	if got := rec.also(); len(got) != 1 {
+		t.Errorf("the story's message lists %q, want the second report", got)
 	}
 }
