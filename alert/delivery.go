@@ -243,14 +243,18 @@ func (c *Catalog) CapHours(entries []Entry, now time.Time) map[string]time.Time 
 // alert carries too). sent holds, per capped subscription, the alerts sent
 // one by one in its current hour; entries let through count towards it in
 // order. It returns the subscriptions whose cap held an alert back. A
-// further report of a story (Joins) is no message of its own: it goes
-// under the story's message whenever that is out, and counts towards no
-// cap.
+// further report of a story (Joins) is no message of its own and counts
+// towards no cap; inside quiet hours it waits with the rest, and the quiet
+// hours' digest lists it.
 func (c *Catalog) Schedule(entries []Entry, now time.Time, sent map[string]int) (capped []string) {
 	for i := range entries {
 		e := &entries[i]
 		s, ok := c.subs[e.Subscription]
-		if !ok || e.Joins {
+		if !ok {
+			continue
+		}
+		if e.Joins {
+			e.Release = s.Delivery.Release(s.ID, now, 0)
 			continue
 		}
 		e.Release = s.Delivery.Release(s.ID, now, sent[s.ID])

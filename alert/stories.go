@@ -4,7 +4,6 @@ import (
 	"time"
 
 	"github.com/newshound/newshound/alert/story"
-	"github.com/newshound/newshound/feeds"
 )
 
 // Stories groups each destination's alerts into stories: the first report
@@ -74,14 +73,15 @@ func (s *Stories) dest(name string) *destStories {
 	return d
 }
 
-// open records a story's first report, and forgets stories opened longer
-// ago than the window allows any subscription to join them.
+// open records a story's first report.
 func (d *destStories) open(name string, at time.Time) {
 	if _, ok := d.opened[name]; !ok {
 		d.opened[name] = at
 	}
 }
 
+// forgetBefore forgets stories opened before cutoff: no subscription may
+// join them any more.
 func (d *destStories) forgetBefore(cutoff time.Time, window time.Duration) {
 	// A sweep every 1/48 of the window keeps opened within ~2 % of the
 	// window's stories without walking it on every report.
@@ -111,6 +111,16 @@ func (s *Stories) Group(entries []Entry, now time.Time) {
 		d := s.dest(e.Destination)
 		fp := story.Make(e.Alert.Title, leadOf(e.Alert.Text))
 		id := ItemID(e.FeedID, e.ItemKey)
+		if name, ok := d.index.StoryOf(id); ok {
+			// Grouped before, not committed (a failed commit, retried):
+			// the same decision again, the index unchanged.
+			e.Story, e.Joins = name, name != id
+			e.Fingerprint, _ = fp.MarshalBinary()
+			if e.Joins {
+				e.Alert.Join = JoinAlso
+			}
+			continue
+		}
 		name, _, joined := d.index.Best(fp, now)
 		if joined {
 			opened, ok := d.opened[name]
@@ -143,16 +153,16 @@ func (s *Stories) StoryOf(destination, feedID, itemKey string) (string, bool) {
 	return d.index.StoryOf(ItemID(feedID, itemKey))
 }
 
-// leadWords bounds the lead a fingerprint is made of: the first paragraph
+// leadBytes bounds the lead a fingerprint is made of: the first paragraph
 // or so is what a rewrite of a report keeps.
-const leadRunes = 1200
+const leadBytes = 1200
 
-// leadOf is the start of an alert's text.
+// leadOf is the start of an alert's text, cut at a character boundary.
 func leadOf(text string) string {
-	if len(text) <= leadRunes {
+	if len(text) <= leadBytes {
 		return text
 	}
-	cut := leadRunes
+	cut := leadBytes
 	for cut > 0 && !isRuneStart(text[cut]) {
 		cut--
 	}
@@ -160,12 +170,3 @@ func leadOf(text string) string {
 }
 
 func isRuneStart(b byte) bool { return b&0xC0 != 0x80 }
-
-// itemText is the text of an item that a live update is looked for in.
-func itemText(it *feeds.Item) string {
-	_, text := excerptSource(it)
-	if it.Content != "" && it.Content != text {
-		return text + "\n\n" + it.Content
-	}
-	return text
-}

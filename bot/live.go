@@ -25,7 +25,10 @@ type live struct {
 	// watchDefaults are the file's defaults that Discord watches take:
 	// they need a restart to change, so they are not part of a reload.
 	watchInterval, watchMaxAge, watchStoryWindow time.Duration
-	log                                          *slog.Logger
+	// editable says whether a destination can edit what it posted: only
+	// then do its subscriptions group stories (see alert.Stories).
+	editable func(destination string) bool
+	log      *slog.Logger
 
 	rebuildMu sync.Mutex // a /watch change and a reload must not undo each other
 	cur       atomic.Pointer[snapshot]
@@ -38,8 +41,8 @@ type snapshot struct {
 	catalog *alert.Catalog
 }
 
-func newLive(ctx context.Context, st store.Store, cfg *config.Config, log *slog.Logger) (*live, error) {
-	l := &live{store: st, watchInterval: cfg.Defaults.Interval, watchMaxAge: cfg.Defaults.MaxAge, watchStoryWindow: cfg.Defaults.StoryWindow, log: log, changed: make(chan struct{}, 1)}
+func newLive(ctx context.Context, st store.Store, cfg *config.Config, editable func(string) bool, log *slog.Logger) (*live, error) {
+	l := &live{store: st, editable: editable, watchInterval: cfg.Defaults.Interval, watchMaxAge: cfg.Defaults.MaxAge, watchStoryWindow: cfg.Defaults.StoryWindow, log: log, changed: make(chan struct{}, 1)}
 	if err := l.rebuild(ctx, &cfg.Live); err != nil {
 		return nil, err
 	}
@@ -63,6 +66,11 @@ func (l *live) rebuild(ctx context.Context, cfg *config.Live) error {
 		return fmt.Errorf("loading watches: %w", err)
 	}
 	feedList, subs := l.catalogEntries(cfg, watches)
+	for i := range subs {
+		if !l.editable(subs[i].Destination) {
+			subs[i].StoryWindow = 0
+		}
+	}
 	catalog, skipped := alert.NewCatalog(cfg.Define, feedList, subs)
 	for _, s := range skipped {
 		// Config queries were validated at load; a stored watch made under

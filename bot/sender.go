@@ -56,6 +56,7 @@ type sender struct {
 	// and message; editGap the least time between two edits of one.
 	lastEdit map[string]time.Time
 	editGap  time.Duration
+	dead     map[string]bool // story messages that cannot be edited, by destination and id
 }
 
 // destHealth is a destination's run of failures. Back-off belongs to the
@@ -567,14 +568,20 @@ func (s *sender) pauseDestination(ctx context.Context, dest, reason string) {
 }
 
 func (s *sender) notifierFor(dest string) (notify.Notifier, bool) {
-	if n, ok := s.notifiers[dest]; ok {
+	return destinationNotifier(s.notifiers, s.channel, s.forum, dest)
+}
+
+// destinationNotifier finds the notifier of a configured destination or
+// of a watch's channel or forum.
+func destinationNotifier(notifiers map[string]notify.Notifier, channel, forum func(string) notify.Notifier, dest string) (notify.Notifier, bool) {
+	if n, ok := notifiers[dest]; ok {
 		return n, true
 	}
-	if id, ok := strings.CutPrefix(dest, "channel:"); ok && s.channel != nil {
-		return s.channel(id), true
+	if id, ok := strings.CutPrefix(dest, "channel:"); ok && channel != nil {
+		return channel(id), true
 	}
-	if id, ok := strings.CutPrefix(dest, "forum:"); ok && s.forum != nil {
-		return s.forum(id), true
+	if id, ok := strings.CutPrefix(dest, "forum:"); ok && forum != nil {
+		return forum(id), true
 	}
 	return nil, false
 }

@@ -72,7 +72,15 @@ func New(ctx context.Context, o Options) (*Service, error) {
 		return nil, err
 	}
 	cfg := o.Config
-	lv, err := newLive(ctx, o.Store, cfg, o.Logger)
+	// Only a destination that can edit what it posted lists a story's
+	// further reports under its message; elsewhere each is a message, and
+	// quiet hours, caps and headline dedupe apply to it as before.
+	editable := func(dest string) bool {
+		n, ok := destinationNotifier(o.Notifiers, o.Channel, o.Forum, dest)
+		_, can := n.(notify.Editor)
+		return ok && can
+	}
+	lv, err := newLive(ctx, o.Store, cfg, editable, o.Logger)
 	if err != nil {
 		return nil, err
 	}
@@ -87,7 +95,7 @@ func New(ctx context.Context, o Options) (*Service, error) {
 		metrics: m, burst: cfg.Discord.Burst, retryBase: cfg.Service.RetryBase, retryMax: cfg.Service.RetryMax,
 		nonceWindow: cfg.Service.NonceWindow, wake: make(chan struct{}, 1), storeErrs: newStateLog(o.Logger),
 		paused: map[string]string{}, health: map[string]*destHealth{}, unrecorded: map[int64]string{}, warned: map[string]bool{},
-		lastEdit: map[string]time.Time{}, editGap: editGap,
+		lastEdit: map[string]time.Time{}, editGap: editGap, dead: map[string]bool{},
 	}
 	pl := &poller{
 		store: o.Store, fetcher: o.Fetcher, watchFetcher: o.WatchFetcher, parser: o.Parser, live: lv, leases: ls,

@@ -20,15 +20,15 @@ type storyGroups struct {
 
 	mu      sync.Mutex
 	stories *alert.Stories
-	// caughtUp is the store time up to which other instances' rows were
-	// taken in (shared stores only); lastID the highest row id seen.
+	// caughtUp is the time up to which other instances' rows were taken
+	// in (shared stores only).
 	caughtUp time.Time
-	lastID   int64
 }
 
 // catchUpSlack is how far back a catch-up looks before the last one: rows
-// committed by a transaction that started earlier but ended later.
-const catchUpSlack = time.Minute
+// of a transaction that began earlier but committed later, and the clocks
+// of instances (and of the database) that differ a little.
+const catchUpSlack = 5 * time.Minute
 
 func newStoryGroups(st store.Store, shared bool, window time.Duration) *storyGroups {
 	return &storyGroups{store: st, shared: shared, stories: alert.NewStories(window)}
@@ -39,12 +39,23 @@ func newStoryGroups(st store.Store, shared bool, window time.Duration) *storyGro
 func (g *storyGroups) restore(ctx context.Context, now time.Time) error {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	g.stories = alert.NewStories(g.stories.Window())
-	g.lastID = 0
-	return g.takeIn(ctx, now.Add(-g.stories.Window()), now)
+	return g.rebuild(ctx, g.stories.Window(), now)
 }
 
-// takeIn adds the stored rows enqueued since then that the index lacks.
+// rebuild replaces the index by one of window, filled from the store; the
+// caller holds mu. Reports this process grouped but has not committed yet
+// are lost to it, which costs at most a second message for their story.
+func (g *storyGroups) rebuild(ctx context.Context, window time.Duration, now time.Time) error {
+	fresh := &storyGroups{store: g.store, stories: alert.NewStories(window)}
+	if err := fresh.takeIn(ctx, now.Add(-window), now); err != nil {
+		return err
+	}
+	g.stories, g.caughtUp = fresh.stories, now
+	return nil
+}
+
+// takeIn adds the stored rows enqueued since then that the index lacks
+// (the rows this process grouped are known to it already).
 func (g *storyGroups) takeIn(ctx context.Context, since, now time.Time) error {
 	if g.stories.Window() <= 0 {
 		return nil
@@ -55,12 +66,8 @@ func (g *storyGroups) takeIn(ctx context.Context, since, now time.Time) error {
 	}
 	add := make([]alert.StoryRow, 0, len(rows))
 	for _, r := range rows {
-		if r.ID <= g.lastID {
-			continue
-		}
-		g.lastID = r.ID
 		if _, known := g.stories.StoryOf(r.Destination, r.FeedID, r.ItemKey); known {
-			continue // this process grouped it
+			continue
 		}
 		add = append(add, alert.StoryRow{
 			Destination: r.Destination, ID: alert.ItemID(r.FeedID, r.ItemKey), Story: r.Story,
@@ -106,13 +113,11 @@ func (g *storyGroups) storyOf(destination, feedID, itemKey string) (string, bool
 // lengthened a story_window), rebuilding the index from the store.
 func (g *storyGroups) widen(ctx context.Context, window time.Duration, now time.Time) error {
 	g.mu.Lock()
+	defer g.mu.Unlock()
 	if window <= g.stories.Window() {
-		g.mu.Unlock()
 		return nil
 	}
-	g.stories = alert.NewStories(window)
-	g.mu.Unlock()
-	return g.restore(ctx, now)
+	return g.rebuild(ctx, window, now)
 }
 
 // longestStoryWindow is how long reports must stay candidates for every

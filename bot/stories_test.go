@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -81,10 +82,20 @@ func storyHarness(t *testing.T, sub config.Subscription) (*harness, *editRecorde
 	return h, rec
 }
 
+// openWith starts a service on the harness's database with n as the
+// desk (whether it can edit decides whether the desk groups stories).
 func (h *harness) openWith(n notify.Notifier) (*Service, func()) {
 	h.t.Helper()
-	svc, st := h.open()
-	svc.sender.notifiers["desk"] = n
+	ctx := context.Background()
+	st, err := store.OpenSQLite(ctx, h.db, store.WithClock(func() time.Time { return h.clock }))
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	svc, err := New(ctx, h.options(st, n, io.Discard))
+	if err != nil {
+		st.Close()
+		h.t.Fatal(err)
+	}
 	return svc, func() { st.Close() }
 }
 
@@ -310,5 +321,111 @@ func TestInstancesGroupIntoOneAnothersStories(t *testing.T) {
 	}
 	if got := rec.also(); len(got) != 1 {
 		t.Errorf("the story's message lists %q, want the second report", got)
+	}
+}
+
+// failOnce fails the next n poll commits, then commits.
+type failOnce struct {
+	store.Store
+	n int
+}
+
+func (f *failOnce) CommitPoll(ctx context.Context, feedID string, p store.Poll) (int, error) {
+	if f.n > 0 {
+		f.n--
+		return 0, errors.New("disk full")
+	}
+	return f.Store.CommitPoll(ctx, feedID, p)
+}
+
+// TestFailedCommitDoesNotLeaveAPhantomStory: a story's first report whose
+// commit failed is grouped the same way when it is retried: it is the
+// story's message, and a later report goes under it.
+func TestFailedCommitDoesNotLeaveAPhantomStory(t *testing.T) {
+	h, rec := storyHarness(t, kesslerSub())
+	ctx := context.Background()
+	st, err := store.OpenSQLite(ctx, h.db, store.WithClock(func() time.Time { return h.clock }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	flaky := &failOnce{Store: st}
+	svc, err := New(ctx, h.options(flaky, rec, io.Discard))
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc.RunOnce(ctx) // first sight
+	h.publishReport(0)
+	flaky.n = 1
+	svc.RunOnce(ctx) // the commit fails: nothing recorded
+	h.clock = h.clock.Add(time.Minute)
+	svc.RunOnce(ctx) // retried
+	h.publishReport(1)
+	h.clock = h.clock.Add(time.Minute)
+	svc.RunOnce(ctx)
+	if got := rec.titles(); len(got) != 1 || got[0] != outlets[0].title {
+		t.Errorf("messages: %q, want only the first report's", got)
+	}
+	if got := rec.also(); len(got) != 1 {
+		t.Errorf("the story's message lists %q, want the second report", got)
+	}
+}
+
+// refusingEditor is an editRecorder whose edits the destination refuses
+// (a 400).
+type refusingEditor struct{ *editRecorder }
+
+func (r refusingEditor) Edit(ctx context.Context, e notify.Edit) error {
+	return fmt.Errorf("bad edit: %w", notify.ErrRejected)
+}
+
+// TestReportOfARefusedEditIsPostedAlone: a destination that refuses the
+// edit gets the further report as a message of its own, and is not asked
+// to edit that message again.
+func TestReportOfARefusedEditIsPostedAlone(t *testing.T) {
+	h, rec := storyHarness(t, kesslerSub())
+	svc, closeStore := h.openWith(refusingEditor{rec})
+	defer closeStore()
+	ctx := context.Background()
+	svc.RunOnce(ctx)
+	h.publishReport(0)
+	svc.RunOnce(ctx)
+	for i := 1; i < 3; i++ {
+		h.publishReport(i)
+		h.clock = h.clock.Add(time.Minute)
+		svc.RunOnce(ctx)
+	}
+	if got, want := rec.titles(), []string{outlets[0].title, outlets[1].title, outlets[2].title}; !slices.Equal(got, want) {
+		t.Errorf("messages: %q, want %q", got, want)
+	}
+}
+
+// TestQuietHoursHoldAStorysFurtherReports: a further report found inside
+// quiet hours neither edits the story's message nor posts then: the quiet
+// hours' digest lists it.
+func TestQuietHoursHoldAStorysFurtherReports(t *testing.T) {
+	sub := kesslerSub()
+	sub.Delivery = config.Delivery{Mode: config.Instant, Location: time.UTC,
+		QuietHours: &config.TimeWindow{Start: config.ClockTime{Hour: 13}, End: config.ClockTime{Hour: 14}}}
+	h, rec := storyHarness(t, sub) // the clock starts at 12:00 UTC
+	svc, closeStore := h.openWith(rec)
+	defer closeStore()
+	ctx := context.Background()
+	svc.RunOnce(ctx)
+	h.publishReport(0)
+	svc.RunOnce(ctx) // 12:00: posted at once
+	h.clock = h.clock.Add(90 * time.Minute)
+	h.publishReport(1)
+	svc.RunOnce(ctx) // 13:30: quiet
+	if len(rec.msgs) != 1 || len(rec.edits) != 0 {
+		t.Fatalf("inside quiet hours: %d messages and %d edits, want the first message alone", len(rec.msgs), len(rec.edits))
+	}
+	if r, err := svc.RunOnce(ctx); err != nil || r.Pending != 0 {
+		t.Errorf("inside quiet hours: pending %d (%v); a held report is not a backlog", r.Pending, err)
+	}
+	h.clock = h.clock.Add(time.Hour)
+	svc.RunOnce(ctx) // 14:30: the quiet hours' digest
+	if len(rec.msgs) != 2 || rec.msgs[1].Digest == nil || len(rec.msgs[1].Alerts) != 1 || rec.msgs[1].Alerts[0].Title != outlets[1].title {
+		t.Errorf("after quiet hours: messages %+v, want the first and a digest listing the second report", rec.msgs)
 	}
 }

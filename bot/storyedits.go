@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/newshound/newshound/alert"
@@ -33,11 +34,14 @@ const (
 	leadPoll  = 2 * time.Second
 )
 
-// splitJoins sets apart the joins not yet decided on. A join that carries
-// a batch was decided to go alone and is sent like any alert.
+// splitJoins sets apart the joins not yet decided on, and those whose
+// edit was tried (a batch "nj…", kept so a retry is the same edit with the
+// same nonce). A join that carries a message's batch ("nh…") was decided
+// to go alone, and one held in a digest goes in the digest: both are sent
+// like any alert.
 func splitJoins(rows []store.Alert) (messages, joins []store.Alert) {
 	for _, r := range rows {
-		if r.Joins && r.Batch == "" {
+		if r.Joins && r.Digest == "" && (r.Batch == "" || strings.HasPrefix(r.Batch, editPrefix)) {
 			joins = append(joins, r)
 		} else {
 			messages = append(messages, r)
@@ -45,6 +49,9 @@ func splitJoins(rows []store.Alert) (messages, joins []store.Alert) {
 	}
 	return messages, joins
 }
+
+// editPrefix starts the batch name of joins whose edit was tried.
+const editPrefix = "nj"
 
 // storyEdit is one edit to make: the joins that go under one message.
 type storyEdit struct {
@@ -62,15 +69,23 @@ func (s *sender) editStories(ctx context.Context, dest string, n notify.Notifier
 	var edits []*storyEdit
 	var alone []store.Alert
 	for _, j := range joins {
+		if id, ok := s.takenEarlier([]store.Alert{j}); ok {
+			// Shown already; only its record failed.
+			s.recordDelivered(ctx, dest, []store.Alert{j}, notify.Receipt{MessageID: id})
+			continue
+		}
 		lead, err := s.store.StoryLead(ctx, dest, j.Story)
 		switch {
 		case errors.Is(err, store.ErrNotFound) && now.Sub(j.EnqueuedAt) < leadGrace:
 			s.hold(ctx, j, now.Add(leadPoll))
-		case errors.Is(err, store.ErrNotFound), err == nil && (!canEdit || lead.Dropped):
-			alone = append(alone, j)
+		case errors.Is(err, store.ErrNotFound):
+			alone = append(alone, j) // the story's first alert never came: this one leads it
 		case err != nil:
 			s.storeErrs.fail("outbox", "reading the outbox failed; retrying", err)
 			return sendStop
+		case lead.ID == j.ID, !canEdit, lead.Dropped, lead.Digest != "", s.isDead(dest, lead.MessageID):
+			// Nothing to list it under: a message of its own.
+			alone = append(alone, j)
 		case lead.DeliveredAt.IsZero():
 			s.hold(ctx, j, latest(now.Add(leadPoll), lead.HoldUntil, lead.NextAttempt))
 		default:
@@ -84,12 +99,14 @@ func (s *sender) editStories(ctx context.Context, dest string, n notify.Notifier
 			}
 			continue
 		}
-		switch out, more := s.sendEdit(ctx, dest, ed, e); {
-		case out != sendNext:
-			return out
-		default:
-			alone = append(alone, more...)
+		if !s.formEdit(ctx, e) {
+			return sendStop
 		}
+		out, refused := s.sendEdit(ctx, dest, ed, e)
+		if out != sendNext {
+			return out
+		}
+		alone = append(alone, refused...)
 	}
 	if len(alone) == 0 {
 		return sendNext
@@ -97,18 +114,40 @@ func (s *sender) editStories(ctx context.Context, dest string, n notify.Notifier
 	return s.postAlone(ctx, dest, alone)
 }
 
+// addToEdit puts a join with the others of its message: the joins of a
+// tried edit (one batch) stay together, apart from new ones.
 func addToEdit(edits []*storyEdit, lead store.Alert, j store.Alert) []*storyEdit {
 	key := lead.MessageID
 	if key == "" {
 		key = "lead:" + strconv.FormatInt(lead.ID, 10)
 	}
 	for _, e := range edits {
-		if e.key == key {
+		if e.key == key && e.joins[0].Batch == j.Batch {
 			e.joins = append(e.joins, j)
 			return edits
 		}
 	}
 	return append(edits, &storyEdit{key: key, lead: lead, joins: []store.Alert{j}})
+}
+
+// formEdit gives new joins their edit's batch before the first attempt,
+// so that a retry is the same edit with the same nonce (a story thread
+// does not get the reports twice).
+func (s *sender) formEdit(ctx context.Context, e *storyEdit) bool {
+	if e.joins[0].Batch != "" {
+		return true
+	}
+	name := editPrefix + strings.TrimPrefix(batchName(e.joins), "nh")
+	ids := make([]int64, len(e.joins))
+	for i := range e.joins {
+		ids[i] = e.joins[i].ID
+		e.joins[i].Batch = name
+	}
+	if err := s.store.AssignBatch(ctx, ids, name); err != nil {
+		s.storeErrs.fail("outbox", "reading the outbox failed; retrying", fmt.Errorf("batching an edit: %w", err))
+		return false
+	}
+	return true
 }
 
 func latest(t time.Time, more ...time.Time) time.Time {
@@ -173,6 +212,7 @@ func (s *sender) sendEdit(ctx context.Context, dest string, ed notify.Editor, e 
 		s.edited(dest, e.key, s.now())
 		return stopUnless(s.recordDelivered(rec, dest, e.joins, notify.Receipt{MessageID: e.lead.MessageID})), nil
 	case ctx.Err() == nil && (errors.Is(err, notify.ErrNoMessage) || errors.Is(err, notify.ErrRejected)):
+		s.markDead(dest, e.lead.MessageID)
 		s.log.Warn("a story's message cannot be edited; its further reports are posted as messages of their own",
 			"destination", dest, "message", e.lead.MessageID, "reports", len(e.joins), "err", err)
 		return sendNext, e.joins
@@ -192,7 +232,7 @@ func (s *sender) composeEdit(ctx context.Context, dest string, e *storyEdit) (no
 			return notify.Edit{}, err
 		}
 	}
-	edit := notify.Edit{MessageID: e.lead.MessageID, Nonce: editNonce(e.joins)}
+	edit := notify.Edit{MessageID: e.lead.MessageID, Nonce: e.joins[0].Batch}
 	byStory := map[string]int{}
 	var joined []store.Alert
 	for _, r := range rows {
@@ -235,9 +275,19 @@ func attach(lead *alert.Alert, j alert.Alert, at time.Time) {
 	lead.Also = append(lead.Also, alert.Report{Feed: j.Feed, FeedTitle: j.FeedTitle, Title: j.Title, Link: j.Link})
 }
 
-// editNonce names an edit's joins like batchName names a message.
-func editNonce(joins []store.Alert) string {
-	return "nj" + strconv.FormatInt(joins[0].ID, 36) + "x" + strconv.Itoa(len(joins))
+// isDead reports whether a message was found not to be there (or not
+// editable) in this process: its story's further reports go alone without
+// asking again.
+func (s *sender) isDead(dest, messageID string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.dead[dest+"|"+messageID]
+}
+
+func (s *sender) markDead(dest, messageID string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.dead[dest+"|"+messageID] = true
 }
 
 // postAlone gives each join a batch of its own, so that the pass sends it

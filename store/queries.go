@@ -168,18 +168,18 @@ var commonQueries = dialect{
 	// The story <> '' and message_id <> '' terms are the conditions of the
 	// partial indexes these read (alerts_story_lead, alerts_message).
 	storyLead: `SELECT ` + alertColumns + ` FROM alerts
-		WHERE destination = $1 AND story = $2 AND story <> '' AND NOT joins
+		WHERE destination = $1 AND story = $2 AND story <> '' AND (NOT joins OR batch LIKE 'nh%')
 		ORDER BY id LIMIT 1`,
 	messageAlerts: `SELECT ` + alertColumns + ` FROM alerts
 		WHERE destination = $1 AND message_id = $2 AND message_id <> '' AND delivered_at <> 0
 		ORDER BY id`,
 	pendingDestinations: `SELECT DISTINCT destination FROM alerts
 		WHERE delivered_at = 0 AND NOT dropped ORDER BY destination`,
-	// Only alerts held for a digest are not backlog: a join held a few
-	// seconds for its story's message is.
+	// Alerts held (for a digest, quiet hours, or a join waiting a few
+	// seconds for its story's message) are not backlog.
 	outboxStats: `SELECT p.destination, p.pending, p.oldest, a.attempts, a.last_error
 		FROM (SELECT destination, COUNT(*) AS pending, MIN(enqueued_at) AS oldest, MIN(id) AS first_id
-			FROM alerts WHERE delivered_at = 0 AND NOT dropped AND (hold_until <= $1 OR digest = '')
+			FROM alerts WHERE delivered_at = 0 AND NOT dropped AND hold_until <= $1
 			GROUP BY destination) p
 		JOIN alerts a ON a.id = p.first_id
 		ORDER BY p.destination`,

@@ -126,7 +126,7 @@ var sqliteMigrations = []migration{
 		`ALTER TABLE seen_items ADD COLUMN text_sig BLOB NOT NULL DEFAULT X''`,
 		// StoryLead and MessageAlerts: the first lead of a story, the
 		// alerts shown in one message.
-		`CREATE INDEX alerts_story_lead ON alerts (destination, story, id) WHERE story <> '' AND NOT joins`,
+		`CREATE INDEX alerts_story_lead ON alerts (destination, story, id) WHERE story <> ''`,
 		`CREATE INDEX alerts_message ON alerts (destination, message_id, id) WHERE message_id <> ''`,
 		// CountUnheld no longer reads hold_until (Hold sets it on joins,
 		// which are not held for a digest): its index follows.
@@ -244,7 +244,7 @@ var postgresMigrations = []migration{
 		`ALTER TABLE alerts ADD COLUMN joins BOOLEAN NOT NULL DEFAULT FALSE`,
 		`ALTER TABLE alerts ADD COLUMN fingerprint BYTEA NOT NULL DEFAULT ''::bytea`,
 		`ALTER TABLE seen_items ADD COLUMN text_sig BYTEA NOT NULL DEFAULT ''::bytea`,
-		`CREATE INDEX alerts_story_lead ON alerts (destination, story, id) WHERE story <> '' AND NOT joins`,
+		`CREATE INDEX alerts_story_lead ON alerts (destination, story, id) WHERE story <> ''`,
 		`CREATE INDEX alerts_message ON alerts (destination, message_id, id) WHERE message_id <> ''`,
 		`DROP INDEX alerts_subscription`,
 		`CREATE INDEX alerts_sent_alone ON alerts (subscription, enqueued_at) WHERE digest = '' AND NOT joins`,

@@ -174,8 +174,10 @@ type Store interface {
 	// FeedID, ItemKey, Story, Joins, Fingerprint and EnqueuedAt set: the
 	// rows the story index is rebuilt from.
 	StoryRows(ctx context.Context, since time.Time) ([]Alert, error)
-	// StoryLead returns the alert that opened story in destination (the
-	// first with Joins false), delivered or not, or ErrNotFound.
+	// StoryLead returns the alert that opened story in destination,
+	// delivered or not, or ErrNotFound: the first with Joins false, or a
+	// join posted as a message of its own (its batch a message's, "nh…")
+	// when the story's first alert never reached the outbox.
 	StoryLead(ctx context.Context, destination, story string) (Alert, error)
 	// MessageAlerts returns the alerts of destination delivered as, or
 	// into, the message messageID (its own alerts and the joins already
@@ -183,8 +185,7 @@ type Store interface {
 	MessageAlerts(ctx context.Context, destination, messageID string) ([]Alert, error)
 	// Hold sets HoldUntil of the given undelivered alerts (a join that must
 	// wait for its story's message, an edit that must wait its turn). It
-	// sets no Digest: DueAlerts skips them until then, but OutboxStats
-	// counts them as backlog.
+	// sets no Digest: DueAlerts and OutboxStats skip them until then.
 	Hold(ctx context.Context, ids []int64, until time.Time) error
 	// ItemTexts returns the remembered text signature of each of keys of
 	// feedID that has one (see Poll.Texts).
@@ -218,9 +219,9 @@ type Store interface {
 }
 
 // OutboxStats is one destination's backlog: how many alerts wait, since
-// when, and what the first of them last ran into. Alerts held for a later
-// digest are not backlog and are not counted; alerts held without a digest
-// (a join waiting for its story's message) are.
+// when, and what the first of them last ran into. Alerts held (for a
+// digest, quiet hours, or a join waiting a moment for its story's message)
+// are not backlog and are not counted until their time.
 type OutboxStats struct {
 	Destination    string
 	Pending        int
