@@ -277,8 +277,8 @@ func TestLiveUpdatesShowTheAddedTextOnly(t *testing.T) {
 	if len(rec.titles()) != 1 || len(rec.edits) != 1 {
 		t.Errorf("messages %q and %d edits; want one message and one edit", rec.titles(), len(rec.edits))
 	}
-	if len(rec.edits) > 0 && rec.edits[0].Added[0].Join != alert.JoinUpdate {
-		t.Errorf("the edit added a %q, want an update", rec.edits[0].Added[0].Join)
+	if len(rec.edits) > 0 && rec.edits[0].Added[0].Alert.Join != alert.JoinUpdate {
+		t.Errorf("the edit added a %q, want an update", rec.edits[0].Added[0].Alert.Join)
 	}
 }
 

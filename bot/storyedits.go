@@ -256,11 +256,12 @@ func (s *sender) composeEdit(ctx context.Context, dest string, e *storyEdit) (no
 			continue
 		}
 		a.ID = r.ID
-		if k, ok := byStory[r.Story]; ok {
+		k, ok := byStory[r.Story]
+		if ok {
 			attach(&edit.Message.Alerts[k], a, r.EnqueuedAt)
 		}
 		if i >= len(joined) {
-			edit.Added = append(edit.Added, a)
+			edit.Added = append(edit.Added, notify.Join{Alert: a, Story: k, At: r.EnqueuedAt})
 		}
 	}
 	return edit, nil

@@ -123,7 +123,7 @@ func (n *ChannelNotifier) postToStoryThread(ctx context.Context, e notify.Edit) 
 // returns its id, which is the message's. A thread already started (by an
 // earlier edit, or a retry of this one) is simply used.
 func (n *ChannelNotifier) startStoryThread(ctx context.Context, e notify.Edit) (string, error) {
-	start := &discordgo.ThreadStart{Name: ThreadName(storyLead(e.Message.Alerts, e.Added[0]))}
+	start := &discordgo.ThreadStart{Name: ThreadName(storyOf(e.Message.Alerts, e.Added[0]))}
 	route := "POST channels/" + n.channelID + "/messages/{message_id}/threads"
 	ex, err := n.lim.do(ctx, route, n.goneReason, func(ctx context.Context) error {
 		_, err := n.s.MessageThreadStartComplex(n.channelID, e.MessageID, start, discordgo.WithContext(ctx))
@@ -140,7 +140,7 @@ func (n *ChannelNotifier) startStoryThread(ctx context.Context, e notify.Edit) (
 // Discord returning the earlier message instead of posting it again.
 func (n *ChannelNotifier) postJoins(ctx context.Context, threadID string, e notify.Edit) error {
 	for i := 0; i < len(e.Added); i += MaxEmbeds {
-		embeds, err := RenderEmbeds(e.Added[i:min(i+MaxEmbeds, len(e.Added))])
+		embeds, err := RenderEmbeds(joinAlerts(e.Added[i:min(i+MaxEmbeds, len(e.Added))]))
 		if err != nil {
 			return err
 		}
@@ -170,26 +170,21 @@ func chunkNonce(nonce string, k int) string {
 	return shortNonce(fmt.Sprintf("%s/%d", nonce, k))
 }
 
-// storyLead is the alert of the message whose story join belongs to: the
-// one listing it among its reports or updates, or carrying its link; the
-// first alert when none does.
-func storyLead(alerts []alert.Alert, join alert.Alert) alert.Alert {
-	for _, a := range alerts {
-		if a.Link != "" && a.Link == join.Link {
-			return a
-		}
-		for _, r := range a.Also {
-			if r.Link == join.Link && r.Title == join.Title {
-				return a
-			}
-		}
-		for _, u := range a.Updates {
-			if u.Link != "" && u.Link == join.Link {
-				return a
-			}
-		}
+// storyOf is the alert a join is listed under.
+func storyOf(alerts []alert.Alert, j notify.Join) alert.Alert {
+	if j.Story >= 0 && j.Story < len(alerts) {
+		return alerts[j.Story]
 	}
 	return alerts[0]
+}
+
+// joinAlerts are the joins' alerts.
+func joinAlerts(js []notify.Join) []alert.Alert {
+	out := make([]alert.Alert, len(js))
+	for i, j := range js {
+		out[i] = j.Alert
+	}
+	return out
 }
 
 // webhookEditRoute is the limiter's route for the edits of a webhook's

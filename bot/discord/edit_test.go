@@ -254,12 +254,12 @@ func TestEditRefusesWhatCannotBeEdited(t *testing.T) {
 
 // joinsOf returns n alerts joining testAlert's story: other outlets'
 // reports of it.
-func joinsOf(n int) []alert.Alert {
-	out := make([]alert.Alert, n)
+func joinsOf(n int) []notify.Join {
+	out := make([]notify.Join, n)
 	for i, r := range reports(n) {
 		a := testAlert(r.Title)
 		a.Feed, a.FeedTitle, a.Link, a.Join = r.Feed, r.FeedTitle, r.Link, alert.JoinAlso
-		out[i] = a
+		out[i] = notify.Join{Alert: a}
 	}
 	return out
 }
@@ -287,7 +287,7 @@ func TestStoryThread(t *testing.T) {
 		t.Fatalf("threads %+v, want one with the message's id %s named after the story", threads, r.MessageID)
 	}
 	inThread := f.Messages(r.MessageID)
-	if len(inThread) != 1 || len(inThread[0].Embeds) != 2 || inThread[0].Embeds[1].URL != joinsOf(2)[1].Link {
+	if len(inThread) != 1 || len(inThread[0].Embeds) != 2 || inThread[0].Embeds[1].URL != joinsOf(2)[1].Alert.Link {
 		t.Fatalf("thread holds %d messages (%+v), want one carrying the 2 joins", len(inThread), inThread)
 	}
 	// The sender retries the same edit (its answer was lost): the thread

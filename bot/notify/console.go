@@ -6,7 +6,6 @@ import (
 	"io"
 	"strings"
 	"sync"
-	"time"
 	"unicode/utf8"
 
 	"github.com/newshound/newshound/alert"
@@ -60,12 +59,12 @@ func (c *Console) Edit(ctx context.Context, e Edit) error {
 	}
 	var b strings.Builder
 	story := -1
-	for _, a := range e.Added {
-		if lead := leadOf(e.Message.Alerts, a); lead != story {
-			story = lead
-			fmt.Fprintf(&b, "story: %s\n", consoleText(storyTitle(e.Message.Alerts, lead)))
+	for _, j := range e.Added {
+		if j.Story != story {
+			story = j.Story
+			fmt.Fprintf(&b, "story: %s\n", consoleText(storyTitle(e.Message.Alerts, j.Story)))
 		}
-		b.WriteString(joinLine(e.Message.Alerts, a))
+		b.WriteString(joinLine(j))
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -74,13 +73,14 @@ func (c *Console) Edit(ctx context.Context, e Edit) error {
 }
 
 // joinLine is a join's line under its story.
-func joinLine(alerts []alert.Alert, a alert.Alert) string {
+func joinLine(j Join) string {
+	a := j.Alert
 	if a.Join == alert.JoinUpdate {
 		text := consoleText(a.Text)
 		if utf8.RuneCountInString(text) > maxUpdateLine {
 			text = string([]rune(text)[:maxUpdateLine-1]) + "…"
 		}
-		return fmt.Sprintf("  update %s: %s\n", updateTime(alerts, a).UTC().Format("15:04 MST"), text)
+		return fmt.Sprintf("  update %s: %s\n", j.At.UTC().Format("15:04 MST"), text)
 	}
 	outlet := alert.Report{Feed: a.Feed, FeedTitle: a.FeedTitle}.Outlet()
 	line := fmt.Sprintf("  also: %s — %s", consoleText(outlet), consoleText(a.Title))
@@ -90,41 +90,11 @@ func joinLine(alerts []alert.Alert, a alert.Alert) string {
 	return line + "\n"
 }
 
-// leadOf is the index of the alert whose story join belongs to: the one
-// listing it among its reports, or carrying its link (an update of the
-// item); the first when none does.
-func leadOf(alerts []alert.Alert, join alert.Alert) int {
-	for i, a := range alerts {
-		if a.Link != "" && a.Link == join.Link {
-			return i
-		}
-		for _, r := range a.Also {
-			if r.Link == join.Link && r.Title == join.Title {
-				return i
-			}
-		}
-	}
-	return 0
-}
-
 func storyTitle(alerts []alert.Alert, lead int) string {
-	if lead < len(alerts) {
+	if lead >= 0 && lead < len(alerts) {
 		return alerts[lead].Title
 	}
 	return "(unknown story)"
-}
-
-// updateTime is when an update joined: its time in the story's Updates,
-// else the alert's.
-func updateTime(alerts []alert.Alert, a alert.Alert) time.Time {
-	for _, lead := range alerts {
-		for _, u := range lead.Updates {
-			if u.Text == a.Text && (u.Link == "" || u.Link == a.Link) && !u.At.IsZero() {
-				return u.At
-			}
-		}
-	}
-	return a.Published
 }
 
 // consoleText is feed text on one line, without the control characters

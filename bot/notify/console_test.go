@@ -34,8 +34,9 @@ func TestConsoleEditGolden(t *testing.T) {
 	e := Edit{
 		MessageID: "1",
 		Message:   Message{Alerts: []alert.Alert{withStory, otherStory}},
-		Added:     []alert.Alert{reuters, nameless, hostile, upd, yemen},
-		Nonce:     "e-1",
+		Added: []Join{{Alert: reuters}, {Alert: nameless}, {Alert: hostile}, {Alert: upd, At: at},
+			{Alert: yemen, Story: 1}},
+		Nonce: "e-1",
 	}
 	var b strings.Builder
 	if err := NewConsole(&b).Edit(context.Background(), e); err != nil {
@@ -51,7 +52,7 @@ func TestConsoleEditGolden(t *testing.T) {
 
 func TestConsoleEditRefusesDigests(t *testing.T) {
 	var b strings.Builder
-	e := Edit{Message: Message{Alerts: []alert.Alert{{Title: "x"}}, Digest: &Digest{Title: "Digest"}}, Added: []alert.Alert{{Join: alert.JoinAlso}}}
+	e := Edit{Message: Message{Alerts: []alert.Alert{{Title: "x"}}, Digest: &Digest{Title: "Digest"}}, Added: []Join{{Alert: alert.Alert{Join: alert.JoinAlso}}}}
 	if err := NewConsole(&b).Edit(context.Background(), e); !errors.Is(err, ErrRejected) || b.Len() != 0 {
 		t.Errorf("Edit of a digest: %v, printed %q; want ErrRejected and nothing", err, b.String())
 	}

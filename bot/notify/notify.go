@@ -72,14 +72,22 @@ type Edit struct {
 	// with, each with every report (Also) and update (Updates) that joined
 	// its story so far.
 	Message Message
-	// Added are the joins new in this edit, oldest first (alerts with Join
-	// set). A destination that cannot change what it showed (the console)
-	// shows these; a Discord channel with story threads posts them into
-	// the story's thread.
-	Added []alert.Alert
+	// Added are the joins new in this edit, oldest first. A destination
+	// that cannot change what it showed (the console) shows these; a
+	// Discord channel with story threads posts them into the story's
+	// thread.
+	Added []Join
 	// Nonce identifies this edit's Added, the same on every retry of it
 	// (at most 25 characters).
 	Nonce string
+}
+
+// Join is a report or update new in an edit: the alert (Join set), the
+// index in Message.Alerts of the alert whose story it joined, and when.
+type Join struct {
+	Alert alert.Alert
+	Story int
+	At    time.Time
 }
 
 // ErrNoMessage marks an edit of a message the destination no longer has.
