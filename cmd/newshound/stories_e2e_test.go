@@ -125,3 +125,47 @@ func fieldNamed(e *discordgo.MessageEmbed, name string) *discordgo.MessageEmbedF
 	}
 	return nil
 }
+
+// On the console, a further report of a story is one "also:" line under
+// the story, and the story is not printed twice.
+func TestConsolePrintsAlsoLines(t *testing.T) {
+	dir := t.TempDir()
+	now := time.Now().UTC()
+	write := func(name string, items ...feedtest.Item) string {
+		path := filepath.Join(dir, name+".xml")
+		if err := os.WriteFile(path, []byte(feedtest.RSS(name, items...)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return "file://" + filepath.ToSlash(path)
+	}
+	seed := feedtest.Item{GUID: "seed", Title: "Weather stays mild", Link: "https://example.org/seed", Published: now.Add(-time.Hour)}
+	cfg := fmt.Sprintf(`store:
+  path: %s
+defaults:
+  max_age: 0
+feeds:
+  - name: courier
+    url: %s
+  - name: herald
+    url: %s
+subscriptions:
+  - name: dams
+    query: kessler
+`, filepath.Join(dir, "state.db"), write("courier", seed), write("herald", seed))
+	path := filepath.Join(dir, "newshound.yaml")
+	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	runCLI(t, "run", "--once", "--config", path)
+	write("courier", seed, feedtest.Item{GUID: "k", Title: storyHeadlines[0], Link: "https://courier.example/kessler", Description: storyLead, Published: now})
+	out := runCLI(t, "run", "--once", "--config", path)
+	write("herald", seed, feedtest.Item{GUID: "k", Title: storyHeadlines[1], Link: "https://herald.example/kessler", Description: storyLead, Published: now})
+	out += runCLI(t, "run", "--once", "--config", path)
+	if n := strings.Count(out, "https://courier.example/kessler"); n != 1 {
+		t.Errorf("the story's first report printed %d times, want once:\n%s", n, out)
+	}
+	want := "story: " + storyHeadlines[0] + "\n  also: herald — " + storyHeadlines[1] + " https://herald.example/kessler\n"
+	if !strings.Contains(out, want) {
+		t.Errorf("console output:\n%s\nwant it to contain:\n%s", out, want)
+	}
+}
