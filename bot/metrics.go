@@ -14,6 +14,8 @@ type metrics struct {
 	delivered  *prometheus.CounterVec // by destination
 	dropped    *prometheus.CounterVec // by destination: alerts a destination refused (400)
 	sendErrors *prometheus.CounterVec // by destination and kind: retry, gone, error
+	storyEdits *prometheus.CounterVec // by destination: edits of a story's message
+	listed     *prometheus.CounterVec // by destination: reports and updates listed under a story's message
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -40,9 +42,15 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		sendErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "newshound_send_errors_total", Help: "Failed sends by destination and kind (retry: rate limited, gone: destination paused, error: retried with back-off).",
 		}, []string{"destination", "kind"}),
+		storyEdits: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "newshound_story_edits_total", Help: "Edits of a story's message to list further reports and updates.",
+		}, []string{"destination"}),
+		listed: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "newshound_story_reports_listed_total", Help: "Further reports and updates listed under their story's message instead of posted.",
+		}, []string{"destination"}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.polls, m.pollTime, m.newItems, m.enqueued, m.delivered, m.dropped, m.sendErrors)
+		reg.MustRegister(m.polls, m.pollTime, m.newItems, m.enqueued, m.delivered, m.dropped, m.sendErrors, m.storyEdits, m.listed)
 	}
 	return m
 }

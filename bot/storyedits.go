@@ -210,6 +210,8 @@ func (s *sender) sendEdit(ctx context.Context, dest string, ed notify.Editor, e 
 	case err == nil:
 		s.recovered(dest)
 		s.edited(dest, e.key, s.now())
+		s.metrics.storyEdits.WithLabelValues(dest).Inc()
+		s.metrics.listed.WithLabelValues(dest).Add(float64(len(e.joins)))
 		return stopUnless(s.recordDelivered(rec, dest, e.joins, notify.Receipt{MessageID: e.lead.MessageID})), nil
 	case ctx.Err() == nil && (errors.Is(err, notify.ErrNoMessage) || errors.Is(err, notify.ErrRejected)):
 		s.markDead(dest, e.lead.MessageID)
