@@ -14,7 +14,9 @@
 //     words ("live", "updates", "says"), crudely stemmed and hashed. The
 //     Index weighs them by inverse document frequency over the items of its
 //     window, so that the words every report of the window shares weigh
-//     little and names weigh much;
+//     little and names weigh much; with each title word, how the title
+//     writes it (lower case, capitalized inside a sentence, at its start,
+//     or in a Title Case headline);
 //   - a MinHash signature of the word 3-shingles of title and lead, which
 //     finds near-copies of the same wire text even when the headlines
 //     differ entirely.
@@ -24,4 +26,21 @@
 // is a candidate, including items that joined a story themselves. A title
 // with too few distinctive words ("Live updates", "Markets: as it happened -
 // March 11, 2014") never groups on the title alone.
+//
+// Shared words are not enough when the two titles name different things.
+// The index tells names from words by how the window's titles write them:
+// a word capitalized inside a sentence-case headline ("Pizza chain Sbarro
+// files…") and seldom written in lower case is a name, and so is a word the
+// window has not seen that opens such a headline; capitals in Title Case
+// headlines say nothing. Two titles that share no name and each have a
+// name the other lacks do not join ("Sbarro files for bankruptcy", "Mt. Gox
+// files for US bankruptcy"), nor do two that share only words the window
+// writes in lower case and each have a word the other lacks that may be a
+// name ("Bon-Ton Releases Quarterly Earnings", "Dollar General Releases
+// Quarterly Earnings"). A name many stories of the window share ("Zacks")
+// ties nothing, and template words, those whose items of the window are
+// each a story of their own ("earnings", "upgraded"), weigh little. An
+// item with names joins a story through its keywords only when the story
+// carries one of them ("McDonald's February sales fall" does not join a
+// video-game story through "sales").
 package story

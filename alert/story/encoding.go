@@ -10,20 +10,27 @@ import (
 // encodingVersion is the first byte of an encoded Fingerprint. Change it
 // when the words or hashes change, so that rows stored by an older release
 // are recognized (and re-fingerprinted or left to age out of the window).
-const encodingVersion = 1
+// Version 2 added how each title word is written; a version 1 row still
+// decodes, without it (its words are never taken for names).
+const (
+	encodingVersion = 2
+	encodingNoCases = 1
+)
 
 // ErrEncoding is returned (wrapped) for an encoded fingerprint that cannot
 // be decoded: corrupt, truncated, or of another version.
 var ErrEncoding = errors.New("story: bad fingerprint encoding")
 
 // MarshalBinary encodes the fingerprint compactly: a version byte, the
-// title and lead hashes as sorted deltas in varints, and the MinHash
-// signature: about 5 bytes a word, 130 more for a signature (a headline
-// alone takes about 50 bytes, a headline with a lead about 300).
+// title hashes as sorted deltas in varints, how each title word is written
+// (four bits a word), the lead hashes likewise, and the MinHash signature:
+// about 5 bytes a word, 130 more for a signature (a headline alone takes
+// about 45 bytes, a headline with a lead about 300).
 func (fp Fingerprint) MarshalBinary() ([]byte, error) {
-	b := make([]byte, 0, 1+5*(len(fp.title)+len(fp.lead))+4*len(fp.sig)+4)
+	b := make([]byte, 0, 1+5*(len(fp.title)+len(fp.lead))+(len(fp.title)+1)/2+4*len(fp.sig)+4)
 	b = append(b, encodingVersion)
 	b = appendHashes(b, fp.title)
+	b = appendCases(b, fp)
 	b = appendHashes(b, fp.lead)
 	b = binary.AppendUvarint(b, uint64(len(fp.sig)))
 	for _, v := range fp.sig {
@@ -42,13 +49,29 @@ func appendHashes(b []byte, hs []uint32) []byte {
 	return b
 }
 
+// appendCases packs how each title word is written, four bits a word.
+func appendCases(b []byte, fp Fingerprint) []byte {
+	for i := 0; i < len(fp.title); i += 2 {
+		packed := fp.caseOf(i)
+		if i+1 < len(fp.title) {
+			packed |= fp.caseOf(i+1) << 4
+		}
+		b = append(b, packed)
+	}
+	return b
+}
+
 // UnmarshalBinary decodes what MarshalBinary encoded.
 func (fp *Fingerprint) UnmarshalBinary(b []byte) error {
-	if len(b) == 0 || b[0] != encodingVersion {
+	if len(b) == 0 || b[0] != encodingVersion && b[0] != encodingNoCases {
 		return fmt.Errorf("%w: version %v, want %d", ErrEncoding, b[:min(1, len(b))], encodingVersion)
 	}
 	d := decoder{b: b[1:]}
 	title := d.hashes()
+	var cases []uint8
+	if b[0] != encodingNoCases {
+		cases = d.cases(len(title))
+	}
 	lead := d.hashes()
 	n := d.uvarint()
 	if d.err == nil && n != 0 && n != sigSize {
@@ -67,7 +90,7 @@ func (fp *Fingerprint) UnmarshalBinary(b []byte) error {
 	if d.err != nil {
 		return fmt.Errorf("%w: %v", ErrEncoding, d.err)
 	}
-	*fp = Fingerprint{title: title, lead: lead, sig: sig}
+	*fp = Fingerprint{title: title, cases: cases, lead: lead, sig: sig}
 	return nil
 }
 
@@ -148,4 +171,26 @@ func (d *decoder) hashes() []uint32 {
 		hs = append(hs, uint32(prev))
 	}
 	return hs
+}
+
+// cases reads how each of n title words is written (see appendCases).
+func (d *decoder) cases(n int) []uint8 {
+	if d.err != nil || n == 0 {
+		return nil
+	}
+	size := (n + 1) / 2
+	if len(d.b) < size {
+		d.err = errors.New("truncated title cases")
+		return nil
+	}
+	cs := make([]uint8, n)
+	for i := range cs {
+		cs[i] = d.b[i/2] >> (4 * (i % 2)) & 0xf
+		if cs[i] > caseLower {
+			d.err = fmt.Errorf("title case %d", cs[i])
+			return nil
+		}
+	}
+	d.b = d.b[size:]
+	return cs
 }

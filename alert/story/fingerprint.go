@@ -1,6 +1,7 @@
 package story
 
 import (
+	"cmp"
 	"regexp"
 	"slices"
 	"strings"
@@ -17,9 +18,25 @@ import (
 // store. The zero Fingerprint has no words and never groups.
 type Fingerprint struct {
 	title []uint32 // sorted, distinct hashes of the title's distinctive words
+	cases []uint8  // how each title word is written (caseNone…caseLower); nil when unknown
 	lead  []uint32 // sorted, distinct hashes of the lead's words not in title
 	sig   []uint32 // MinHash signature; nil when the text is too short
 }
+
+// How a title word is written, the evidence from which the Index tells
+// names ("Sbarro", "Bon-Ton", "GM") from other words. A capitalized word in
+// a Title Case or all-capitals headline says nothing (caseCapital); one
+// opening a sentence-case headline, or a part of it after a colon, says
+// little (caseStart); one inside a sentence-case headline was capitalized
+// by choice (caseProper); a lower-case one is not a name (caseLower). When
+// a word occurs several times, the later in this list wins.
+const (
+	caseNone    uint8 = iota // no letter case: digits, Han, Arabic
+	caseCapital              // capitalized where every word is
+	caseStart                // capitalized at a sentence start
+	caseProper               // capitalized inside a sentence-case headline
+	caseLower                // written in lower case
+)
 
 const (
 	// stemRunes is how much of a word is kept: a crude stemmer that makes
@@ -40,12 +57,17 @@ const (
 // Make computes the fingerprint of an item from its title and its summary
 // or lead (plain text or HTML; "" when the feed gives none).
 func Make(title, lead string) Fingerprint {
-	titleToks := textTokens(cleanTitle(title))
+	titleWords := casedTokens(cleanTitle(title))
+	titleToks := make([]string, len(titleWords))
+	for i, w := range titleWords {
+		titleToks[i] = w.text
+	}
 	leadToks := textTokens(cleanLead(lead))
 	if len(leadToks) > leadWords {
 		leadToks = leadToks[:leadWords]
 	}
-	fp := Fingerprint{title: wordHashes(titleToks, nil)}
+	fp := Fingerprint{}
+	fp.title, fp.cases = titleHashes(titleWords)
 	fp.lead = wordHashes(leadToks, fp.title)
 	fp.sig = minHash(append(titleToks, leadToks...))
 	return fp
@@ -62,7 +84,16 @@ func (fp Fingerprint) IsZero() bool {
 
 // Equal reports whether two fingerprints are the same.
 func (fp Fingerprint) Equal(o Fingerprint) bool {
-	return slices.Equal(fp.title, o.title) && slices.Equal(fp.lead, o.lead) && slices.Equal(fp.sig, o.sig)
+	return slices.Equal(fp.title, o.title) && slices.Equal(fp.cases, o.cases) &&
+		slices.Equal(fp.lead, o.lead) && slices.Equal(fp.sig, o.sig)
+}
+
+// caseOf is how the i-th title word is written.
+func (fp Fingerprint) caseOf(i int) uint8 {
+	if i < len(fp.cases) {
+		return fp.cases[i]
+	}
+	return caseNone
 }
 
 var (
@@ -142,16 +173,129 @@ func isByline(line string) bool {
 // parts, so that "U.S." and "US", "cease-fire" and "ceasefire" are the same
 // word. "&" is "and".
 func textTokens(text string) []string {
-	toks := filters.Normalize(ampersand.ReplaceAllString(text, "${1}and${2}"))
-	out := make([]string, 0, len(toks))
+	text, toks := wordTokens(text)
+	out := make([]string, len(toks))
+	for i, t := range toks {
+		out[i] = t.Text
+	}
+	return out
+}
+
+// wordTokens is the text with "&" as "and" and its normalized words, a
+// joined form in place of its parts (see textTokens).
+func wordTokens(text string) (string, []filters.Token) {
+	text = ampersand.ReplaceAllString(text, "${1}and${2}")
+	toks := filters.Normalize(text)
+	out := toks[:0]
 	for _, t := range toks {
 		if t.Width > 1 {
 			// parts come just before their joined form
 			out = out[:max(0, len(out)-t.Width)]
 		}
-		out = append(out, t.Text)
+		out = append(out, t)
+	}
+	return text, out
+}
+
+// casedWord is a normalized word and how it was written.
+type casedWord struct {
+	text string
+	c    uint8
+}
+
+// casedTokens is textTokens with how each word was written (see caseNone).
+func casedTokens(text string) []casedWord {
+	text, toks := wordTokens(text)
+	out := make([]casedWord, len(toks))
+	for i, t := range toks {
+		c := letterCase(text[t.Start:t.End])
+		if c == caseCapital {
+			c = caseProper
+			if sentenceStart(text[:t.Start]) {
+				c = caseStart
+			}
+		}
+		out[i] = casedWord{t.Text, c}
+	}
+	if isTitleCase(out) {
+		for i := range out {
+			if out[i].c == caseProper || out[i].c == caseStart {
+				out[i].c = caseCapital
+			}
+		}
 	}
 	return out
+}
+
+// letterCase is how a word is written: caseCapital when its first letter
+// is upper case, caseLower when lower case, caseNone without case.
+func letterCase(word string) uint8 {
+	r, _ := utf8.DecodeRuneInString(word)
+	switch {
+	case unicode.IsUpper(r) || unicode.IsTitle(r):
+		return caseCapital
+	case unicode.IsLower(r):
+		return caseLower
+	}
+	return caseNone
+}
+
+// sentenceStart reports whether a word after before starts a sentence or
+// headline part, where it is capitalized whatever it is: at the start, or
+// after ":", "?", "!", ".", ";", "|" or a dash (quotes skipped).
+func sentenceStart(before string) bool {
+	before = strings.TrimRight(before, " \t\"'‘’“”`«»")
+	if before == "" {
+		return true
+	}
+	r, _ := utf8.DecodeLastRuneInString(before)
+	return strings.ContainsRune(":?!.;|-–—(", r)
+}
+
+// isTitleCase reports whether a headline capitalizes (nearly) every word
+// but function words, "Sbarro Files For Chapter 11 Bankruptcy", or is all
+// capitals: then capitals say nothing of names.
+func isTitleCase(words []casedWord) bool {
+	capital, lower := 0, 0
+	for _, w := range words {
+		if genericWords[w.text] {
+			continue
+		}
+		switch w.c {
+		case caseProper:
+			capital++
+		case caseLower:
+			lower++
+		}
+	}
+	return capital > 0 && 4*lower <= capital
+}
+
+// titleHashes hashes the distinctive words of a title like wordHashes and
+// returns beside them how each is written.
+func titleHashes(words []casedWord) ([]uint32, []uint8) {
+	type hashCase struct {
+		h uint32
+		c uint8
+	}
+	var hcs []hashCase
+	for _, w := range words {
+		if isDistinctive(w.text) {
+			hcs = append(hcs, hashCase{hashString(stem(w.text)), w.c})
+		}
+	}
+	slices.SortFunc(hcs, func(a, b hashCase) int { return cmp.Compare(a.h, b.h) })
+	var hs []uint32
+	var cs []uint8
+	for _, hc := range hcs {
+		if n := len(hs); n > 0 && hs[n-1] == hc.h {
+			cs[n-1] = max(cs[n-1], hc.c) // lower case wins, then caseProper…
+			continue
+		}
+		hs = append(hs, hc.h)
+		cs = append(cs, hc.c)
+	}
+	return hs, cs
 }
 
 // wordHashes hashes the distinctive words of toks (see isDistinctive),

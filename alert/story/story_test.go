@@ -78,8 +78,41 @@ func TestGroupInventedCases(t *testing.T) {
 				{"Share this on:", ""},
 				{"News in Pictures - 10 March, 2014", ""},
 				{"News in Pictures - 11 March, 2014", ""},
+				{"Home", ""},
+				{"Home", ""},
+				{"Latest news", ""},
+				{"Latest News | Reuters", ""},
 			},
-			want: []string{"0", "1", "2", "3", "4", "5", "6", "7", "8"},
+			want: []string{"0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12"},
+		},
+		{
+			name: "outlet credits tie nothing",
+			reports: []report{
+				{"Fed holds interest rates steady - Reuters", ""},
+				{"Oil slips as OPEC output climbs - Reuters", ""},
+				{"Fed holds interest rates steady | AP", ""},
+				{"Oil slips as OPEC output climbs (AP)", ""},
+				{"Fed holds interest rates steady (Reuters)", ""},
+			},
+			want: []string{"0", "1", "0", "1", "0"},
+		},
+		{
+			name: "same place, same day, two stories",
+			reports: []report{
+				{"Aleppo hospital hit by airstrike", ""},
+				{"Aleppo ceasefire talks resume in Geneva", ""},
+				{"Airstrike hits hospital in Aleppo", ""},
+				{"Geneva talks on Aleppo ceasefire resume", ""},
+			},
+			want: []string{"0", "1", "0", "1"},
+		},
+		{
+			name: "same place, same day, two stories, with leads",
+			reports: []report{
+				{"Aleppo hospital hit by airstrike", "Warplanes struck a hospital in eastern Aleppo on Monday, killing two nurses and wounding patients, doctors in the besieged city said."},
+				{"Aleppo ceasefire talks resume in Geneva", "Russian and US diplomats resumed talks in Geneva on Monday on a ceasefire for Aleppo, where the besieged eastern districts have been bombed for weeks, officials said."},
+			},
+			want: []string{"0", "1"},
 		},
 		{
 			name: "two stories sharing words, same place, same day",
@@ -132,6 +165,7 @@ func TestMakeNormalizes(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			a, b := Make(tt.a, ""), Make(tt.b, "")
+			a.cases, b.cases = nil, nil // how words are written may differ
 			if !a.Equal(b) {
 				t.Errorf("Make(%q) = %v, Make(%q) = %v, want equal", tt.a, a, tt.b, b)
 			}
@@ -196,9 +230,9 @@ func TestWindowEvicts(t *testing.T) {
 	if n := idx.Len(); n != 0 {
 		t.Errorf("Len after the window = %d, want 0", n)
 	}
-	if len(idx.postings)+len(idx.bands)+len(idx.storyNums)+len(idx.storyRefs) != 0 {
-		t.Errorf("maps not empty after eviction: postings %d bands %d stories %d/%d",
-			len(idx.postings), len(idx.bands), len(idx.storyNums), len(idx.storyRefs))
+	if len(idx.postings)+len(idx.wordStory)+len(idx.bands)+len(idx.storyNums)+len(idx.storyRefs) != 0 {
+		t.Errorf("maps not empty after eviction: postings %d word stories %d bands %d stories %d/%d",
+			len(idx.postings), len(idx.wordStory), len(idx.bands), len(idx.storyNums), len(idx.storyRefs))
 	}
 }
 
@@ -294,6 +328,8 @@ func TestEncodingErrors(t *testing.T) {
 		"unsorted hashes": {encodingVersion, 2, 5, 0, 0, 0},
 		"huge count":      {encodingVersion, 0xff, 0xff, 0xff, 0xff, 0x0f},
 		"short signature": {encodingVersion, 0, 0, 3, 1, 2, 3, 4},
+		"no title cases":  {encodingVersion, 2, 5, 3},
+		"bad title case":  {encodingVersion, 1, 5, 0x0f, 0, 0},
 	}
 	for name, b := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -356,5 +392,161 @@ func TestStoryOfFollowsTheWindow(t *testing.T) {
 	}
 	if _, ok := x.StoryOf("b"); !ok {
 		t.Errorf("StoryOf(b) inside the window: not found")
+	}
+}
+
+// templateBackground are invented headlines of a day's window in which the
+// words of templated headlines ("releases", "quarterly", "earnings",
+// "rating", "upgraded", "shares") are written in lower case, and the
+// companies of the templates are named inside sentences, as the window of
+// a busy destination has them.
+var templateBackground = []string{
+	"Retailers report weak quarterly earnings after a cold winter",
+	"Toy maker releases its quarterly earnings a week early",
+	"Analysts expect strong quarterly earnings from regional banks",
+	"Broker upgraded the stock rating of two carmakers",
+	"Airline shares down after fuel costs rise",
+	"Chipmaker releases a faster processor for phones",
+	"Investors weigh quarterly earnings against rate fears",
+	"Shoppers flock to Kroger for holiday deals",
+	"Discount chain Ross Stores plans 40 new outlets",
+	"Banana importer Fyffes agrees merger with Chiquita",
+	"Mall operators fear closures as Sbarro struggles",
+	"Credit rating of utility upgraded on new contracts",
+	"Tech shares down on bond yield jump",
+}
+
+// TestTemplatedHeadlinesKeepTheirStories checks that headlines written to
+// one template about different companies ("X Releases Quarterly Earnings")
+// are told apart, while two reports of one company's news are not.
+func TestTemplatedHeadlinesKeepTheirStories(t *testing.T) {
+	tests := []struct {
+		name    string
+		titles  []string
+		company []string // titles of one company are one story, of two companies two
+	}{
+		{
+			name: "quarterly earnings releases in Title Case",
+			titles: []string{
+				"Bon-Ton Stores Releases Quarterly Earnings",
+				"Dollar General Releases Quarterly Earnings",
+				"Stein Mart Releases Quarterly Earnings",
+				"Bon-Ton Stores Inc. Releases Quarterly Earnings Results",
+			},
+			company: []string{"Bon-Ton", "Dollar General", "Stein Mart", "Bon-Ton"},
+		},
+		{
+			name: "stock ratings upgraded by one broker",
+			titles: []string{
+				"Kroger Stock Rating Upgraded by Zacks",
+				"Ross Stores Stock Rating Upgraded by Zacks",
+				"Kroger Stock Rating Upgraded by Zacks (KR)",
+			},
+			company: []string{"Kroger", "Ross", "Kroger"},
+		},
+		{
+			name: "shares down",
+			titles: []string{
+				"Shares of Fyffes down 3% after profit warning",
+				"Shares of Sbarro down 3% after profit warning",
+				"Fyffes shares down 3% on profit warning",
+			},
+			company: []string{"Fyffes", "Sbarro", "Fyffes"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			idx := NewIndex(Options{})
+			at := t0
+			for i, title := range templateBackground {
+				at = at.Add(time.Minute)
+				idx.Group(fmt.Sprint("bg", i), Make(title, ""), at)
+			}
+			stories := make([]string, len(tt.titles))
+			for i, title := range tt.titles {
+				at = at.Add(time.Minute)
+				stories[i], _, _ = idx.Group(fmt.Sprint(i), Make(title, ""), at)
+			}
+			for i := range stories {
+				for j := range i {
+					if same, want := stories[i] == stories[j], tt.company[i] == tt.company[j]; same != want {
+						t.Errorf("%q and %q: one story %v, want %v (stories %v)", tt.titles[j], tt.titles[i], same, want, stories)
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestKeywordsNeedTheItemsName checks that an item joins a story through
+// the story's keywords only when the story carries the item's name.
+func TestKeywordsNeedTheItemsName(t *testing.T) {
+	story := []string{
+		"Titanfall sales beat forecasts",
+		"Strong Titanfall sales lift the Xbox One",
+		"Microsoft cheers Titanfall sales",
+		"Titanfall tops the charts on launch week",
+	}
+	tests := []struct {
+		title string
+		want  bool // joins the Titanfall story
+	}{
+		{"McDonald's February sales fall in the cold", false},
+		{"Burger chain McDonald's sees sales slump", false},
+		{"Record launch week sales for robot shooter Titanfall", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.title, func(t *testing.T) {
+			idx := NewIndex(Options{})
+			at := t0
+			for i, title := range story {
+				at = at.Add(time.Minute)
+				idx.Add(fmt.Sprint(i), "titanfall", Make(title, ""), at)
+			}
+			got, score, ok := idx.Best(Make(tt.title, ""), at.Add(time.Minute))
+			if joined := ok && got == "titanfall"; joined != tt.want {
+				t.Errorf("joined the story: %v (story %q, score %.2f), want %v", joined, got, score, tt.want)
+			}
+		})
+	}
+}
+
+// TestVersion1Decodes checks that a fingerprint stored before titles
+// recorded how their words are written still decodes, without that.
+func TestVersion1Decodes(t *testing.T) {
+	var fp Fingerprint
+	if err := fp.UnmarshalBinary([]byte{1, 2, 5, 3, 0, 0}); err != nil {
+		t.Fatalf("UnmarshalBinary(version 1) = %v", err)
+	}
+	if want := (Fingerprint{title: []uint32{5, 8}}); !fp.Equal(want) {
+		t.Errorf("decoded %v, want %v", fp, want)
+	}
+}
+
+func TestHowTitlesWriteWords(t *testing.T) {
+	tests := []struct {
+		title string
+		want  map[string]uint8
+	}{
+		{"Pizza chain Sbarro files for bankruptcy", map[string]uint8{"pizza": caseStart, "chain": caseLower, "sbarro": caseProper, "files": caseLower}},
+		{"Sbarro Files For Chapter 11 Bankruptcy", map[string]uint8{"sbarro": caseCapital, "files": caseCapital, "chapter": caseCapital}},
+		{"LINDSAY PREMIERES ON OWN", map[string]uint8{"lindsay": caseCapital, "premieres": caseCapital}},
+		{"Cosmos: Making science sexy again", map[string]uint8{"cosmos": caseStart, "making": caseStart, "science": caseLower}},
+		{"Fed's Plosser says U.S. hiring slowed", map[string]uint8{"fed": caseStart, "plosser": caseProper, "us": caseProper, "hiring": caseLower}},
+		{"Mt. Gox files for bankruptcy", map[string]uint8{"mt": caseStart, "gox": caseStart}},
+		{"中国 economy slows", map[string]uint8{"中": caseNone, "economy": caseLower}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.title, func(t *testing.T) {
+			got := map[string]uint8{}
+			for _, w := range casedTokens(tt.title) {
+				got[w.text] = w.c
+			}
+			for word, want := range tt.want {
+				if got[word] != want {
+					t.Errorf("%q written %d, want %d (all: %v)", word, got[word], want, got)
+				}
+			}
+		})
 	}
 }
