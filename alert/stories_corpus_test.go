@@ -1,0 +1,63 @@
+package alert
+
+import (
+	"fmt"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/newshound/newshound/feeds"
+	"github.com/newshound/newshound/internal/storycorpus"
+)
+
+// TestAleppoArticlesThroughTheCore: the five Aleppo articles of the
+// corpus, each carried by five feeds under their own headlines, polled
+// feed by feed through the catalog and the story grouper as the poller
+// does, make five messages: every further report goes under its own
+// article's message.
+func TestAleppoArticlesThroughTheCore(t *testing.T) {
+	leads, ok, err := storycorpus.AleppoLeads(filepath.Join("..", "..", "shared", "corpus"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !ok {
+		t.Skip("corpus not found: the Aleppo articles need ../shared/corpus/articles")
+	}
+	var feedList []Feed
+	for f := range 5 {
+		feedList = append(feedList, Feed{ID: fmt.Sprintf("feed%d", f), Name: fmt.Sprintf("feed%d", f)})
+	}
+	cat, _ := NewCatalog(nil, feedList, []Subscription{{ID: "syria", Name: "syria", Query: "aleppo OR syria OR lavrov OR kerry OR russia OR rebels OR hospital",
+		AllFileFeeds: true, Destination: "desk", StoryWindow: 48 * time.Hour}})
+	stories := NewStories(48 * time.Hour)
+	article := map[string]int{} // story → the article of its message
+	messages := 0
+	at := time.Date(2016, 12, 5, 9, 0, 0, 0, time.UTC)
+	for f, feed := range feedList {
+		var items []feeds.Item
+		for a, lead := range leads {
+			at = at.Add(7 * time.Minute)
+			items = append(items, feeds.Item{Key: fmt.Sprint(a), Title: storycorpus.AleppoHeadlines[a][f], Summary: lead,
+				Link: fmt.Sprintf("https://%s.example/%d", feed.ID, a), Published: at, Dated: true})
+		}
+		res := cat.Alerts(Input{FeedID: feed.ID, Items: items, Now: at})
+		if len(res.Entries) != len(leads) {
+			t.Fatalf("%s: %d of %d reports matched", feed.ID, len(res.Entries), len(leads))
+		}
+		stories.Group(res.Entries, at)
+		for _, e := range res.Entries {
+			a := int(e.ItemKey[0] - '0')
+			if !e.Joins {
+				messages++
+				article[e.Story] = a
+				continue
+			}
+			if got := article[e.Story]; got != a {
+				t.Errorf("%s %q is listed under article %d's message, want article %d's", feed.ID, e.Alert.Title, got, a)
+			}
+		}
+	}
+	if messages != len(leads) {
+		t.Errorf("%d messages for %d articles, want one each", messages, len(leads))
+	}
+}

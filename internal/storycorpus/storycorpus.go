@@ -1,0 +1,86 @@
+// Package storycorpus reads the shared news corpus (../shared/corpus, beside
+// a developer's clone) for the story-grouping tests: the five Aleppo
+// articles and the invented headlines under which five feeds carry each.
+// It holds test fixtures only; tests skip when the corpus is absent.
+package storycorpus
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// AleppoHeadlines are invented headlines under which five feeds carry each
+// of the five Aleppo articles of the corpus (in file order): outlet
+// credits, "U.S." and "US", one-word edits and rewrites.
+var AleppoHeadlines = [5][5]string{
+	{
+		"Syria Daily: 27 killed as pro-regime attacks hit eastern Aleppo",
+		"White Helmets: 27 killed in pro-regime attacks on east Aleppo - EA WorldView",
+		"Last hospital standing in eastern Aleppo copes with hundreds of injured",
+		"Syria Daily: 27 slain as pro-regime attacks hit eastern Aleppo",
+		"Omar hospital attack: medic describes horror (AP)",
+	},
+	{
+		"Aleppo bombed as U.S., Russia plan talks",
+		"Aleppo bombed as US, Russia plan talks - Reuters",
+		"Aleppo bombed as U.S. and Russia plan talks | Al Jazeera",
+		"Kerry ready to walk away if Aleppo deal falls short",
+		"Putin sees 'some alignment' with Washington on Syria",
+	},
+	{
+		"Lavrov equates Syrian rebels with Nusra 'terrorists'",
+		"Lavrov equates Syria's rebels with Nusra terrorists - Reuters",
+		"At press conference with Kerry, Lavrov lumps rebels in with Jabhat al-Nusra",
+		"Russia's Lavrov: rebels are terrorists | EA WorldView",
+		"LIVE: Kerry and Lavrov news conference",
+	},
+	{
+		"U.S. and Russia to negotiate rebel withdrawal from Aleppo",
+		"US, Russia to negotiate rebel exit from Aleppo",
+		"Russia: rebels who refuse to leave eastern Aleppo will be treated as terrorists",
+		"US and Russia to negotiate rebel withdrawal from Aleppo - Washington Examiner",
+		"Kerry seeks to salvage something from Aleppo as rebels face exit",
+	},
+	{
+		"US sees progress in Syria talks with Russian Federation, expects meeting soon",
+		"U.S. sees progress in Syria talks with Russia, expects meeting soon - Reuters",
+		"Kerry, Lavrov fail to strike Syria ceasefire deal in China",
+		"No Syria ceasefire deal after Kerry-Lavrov meeting (AFP)",
+		"US sees progress in Syria talks with Russia, expects meeting soon",
+	},
+}
+
+// AleppoLeads returns the lead of each Aleppo article in file order, or
+// ok false when the corpus is not there.
+func AleppoLeads(corpus string) (leads []string, ok bool, err error) {
+	files, err := filepath.Glob(filepath.Join(corpus, "articles", "*.txt"))
+	if err != nil || len(files) == 0 {
+		return nil, false, err
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return nil, true, err
+		}
+		leads = append(leads, ArticleLead(string(b)))
+	}
+	return leads, true, nil
+}
+
+// ArticleLead is what a feed would give as an article's summary: its
+// first paragraphs, without photo captions and page furniture.
+func ArticleLead(text string) string {
+	var paras []string
+	for _, line := range strings.Split(text, "\n") {
+		line = strings.TrimSpace(line)
+		if len(strings.Fields(line)) < 8 || strings.HasPrefix(line, "PHOTO:") {
+			continue
+		}
+		paras = append(paras, line)
+		if len(paras) == 2 {
+			break
+		}
+	}
+	return strings.Join(paras, "\n")
+}
