@@ -219,16 +219,8 @@ func (s *Server) editMessageWithToken(w http.ResponseWriter, r *http.Request) {
 // editWebhookMessage edits a message the webhook posted. A message in a
 // thread is found only with ?thread_id= naming the thread, as on Discord.
 func (s *Server) editWebhookMessage(w http.ResponseWriter, r *http.Request) {
-	id, token := r.PathValue("id"), r.PathValue("token")
-	s.mu.Lock()
-	hook := s.webhooks[id]
-	s.mu.Unlock()
-	switch {
-	case hook == nil || hook.deleted:
-		writeError(w, http.StatusNotFound, 10015, "Unknown Webhook")
-		return
-	case hook.token != token:
-		writeError(w, http.StatusUnauthorized, 50027, "Invalid Webhook Token")
+	hook, ok := s.webhookOf(w, r)
+	if !ok {
 		return
 	}
 	p, raw, ok := readEdit(w, r)
@@ -246,7 +238,7 @@ func (s *Server) editWebhookMessage(w http.ResponseWriter, r *http.Request) {
 		channelID = threadID
 	}
 	m := s.messageAt(channelID, r.PathValue("msg"))
-	if m == nil || m.WebhookID != id {
+	if m == nil || m.WebhookID != r.PathValue("id") {
 		writeError(w, http.StatusNotFound, 10008, "Unknown Message")
 		return
 	}

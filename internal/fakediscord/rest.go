@@ -197,6 +197,24 @@ func apiMessage(m Message) map[string]any {
 	return out
 }
 
+// webhookOf is the webhook a request names, or answers as Discord does
+// when it is unknown or the token is wrong.
+func (s *Server) webhookOf(w http.ResponseWriter, r *http.Request) (*webhook, bool) {
+	id, token := r.PathValue("id"), r.PathValue("token")
+	s.mu.Lock()
+	hook := s.webhooks[id]
+	s.mu.Unlock()
+	switch {
+	case hook == nil || hook.deleted:
+		writeError(w, http.StatusNotFound, 10015, "Unknown Webhook")
+		return nil, false
+	case hook.token != token:
+		writeError(w, http.StatusUnauthorized, 50027, "Invalid Webhook Token")
+		return nil, false
+	}
+	return hook, true
+}
+
 // executeWebhook serves webhook execution, and interaction follow-ups
 // (a webhook whose id is the application's).
 func (s *Server) executeWebhook(w http.ResponseWriter, r *http.Request) {
@@ -205,15 +223,8 @@ func (s *Server) executeWebhook(w http.ResponseWriter, r *http.Request) {
 		s.followup(w, r, token)
 		return
 	}
-	s.mu.Lock()
-	hook := s.webhooks[id]
-	s.mu.Unlock()
-	switch {
-	case hook == nil || hook.deleted:
-		writeError(w, http.StatusNotFound, 10015, "Unknown Webhook")
-		return
-	case hook.token != token:
-		writeError(w, http.StatusUnauthorized, 50027, "Invalid Webhook Token")
+	hook, ok := s.webhookOf(w, r)
+	if !ok {
 		return
 	}
 	p, raw, ok := readMessage(w, r)
