@@ -429,3 +429,24 @@ func TestQuietHoursHoldAStorysFurtherReports(t *testing.T) {
 		t.Errorf("after quiet hours: messages %+v, want the first and a digest listing the second report", rec.msgs)
 	}
 }
+
+// TestSameWireHeadlineOnceWhereNoEdits: a destination that cannot edit
+// keeps the headline dedupe: the same wire headline on two feeds is
+// posted once, though the subscription groups stories.
+func TestSameWireHeadlineOnceWhereNoEdits(t *testing.T) {
+	h, _ := storyHarness(t, kesslerSub())
+	plain := &recorder{}
+	svc, closeStore := h.openWith(plain)
+	defer closeStore()
+	ctx := context.Background()
+	svc.RunOnce(ctx)
+	for _, feed := range []string{"courier", "herald"} {
+		h.write(feed+".xml", item(0, "Weather stays mild", h.clock.Add(-time.Hour)),
+			testItem{GUID: "urn:" + feed + ":k", Title: "Kessler Dam spillway reopened as valley towns evacuate",
+				Link: "https://" + feed + ".example/kessler", Description: kesslerLead, Published: h.clock})
+	}
+	svc.RunOnce(ctx)
+	if got := plain.titles(); len(got) != 1 {
+		t.Errorf("messages: %q, want the wire headline once", got)
+	}
+}
