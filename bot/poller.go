@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -40,6 +41,41 @@ type poller struct {
 	count        passCount
 	capped       capLog // max_per_hour reported, per subscription and hour
 	stories      *storyGroups
+	memos        itemMemos // what each feed's last committed document held
+}
+
+// itemMemos keeps, per feed, the feeds.ItemMemo of the last document whose
+// poll was committed: the items it remembers are marked seen in the store,
+// so a later fetch that repeats them byte for byte neither parses them nor
+// asks the store about them. The zero value is ready to use.
+type itemMemos struct {
+	mu    sync.Mutex
+	memos map[string]*feeds.ItemMemo
+}
+
+// of returns the memo to parse the feed's next document with: an empty
+// one when none is kept (the parse makes the first).
+func (m *itemMemos) of(feedID string) *feeds.ItemMemo {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if memo := m.memos[feedID]; memo != nil {
+		return memo
+	}
+	return &feeds.ItemMemo{}
+}
+
+// set keeps memo after a committed poll; nil forgets the feed's.
+func (m *itemMemos) set(feedID string, memo *feeds.ItemMemo) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if memo == nil {
+		delete(m.memos, feedID)
+		return
+	}
+	if m.memos == nil {
+		m.memos = map[string]*feeds.ItemMemo{}
+	}
+	m.memos[feedID] = memo
 }
 
 // passCount counts what polls did, for run --once's summary.
@@ -141,7 +177,7 @@ func (p *poller) pollFeed(ctx context.Context, f *alert.Feed, mode pollMode) (ne
 		return p.plannedAfter(st, now)
 	}
 	defer prometheusTimer(p.metrics.pollTime)()
-	res, err := p.fetch(ctx, f, st)
+	res, err := p.fetchRemembering(ctx, f, st)
 	if ctx.Err() != nil {
 		return now // shutting down: the poll did not happen
 	}
@@ -163,7 +199,7 @@ func (p *poller) pollFeed(ctx context.Context, f *alert.Feed, mode pollMode) (ne
 		}
 		return st.NextPoll
 	}
-	p.recent.keep(f.ID, res.Feed, now)
+	p.recent.keep(f.ID, p.withKnownItems(f.ID, res.Feed), now)
 	next, err = p.recordItems(ctx, f, st, res.Feed, res.MaxAge, now)
 	if err != nil {
 		// Nothing of this poll was recorded. Keep the old validators, so
@@ -239,14 +275,69 @@ func (p *poller) shouldPoll(f *alert.Feed, st *store.FeedState, mode pollMode, n
 }
 
 func (p *poller) fetch(ctx context.Context, f *alert.Feed, st store.FeedState) (*feeds.Result, error) {
-	fetcher := p.fetcher
-	if f.FromDiscord {
-		fetcher = p.watchFetcher
+	return feeds.Refresh(ctx, p.fetcherFor(f), p.parser, p.request(f, st), p.now())
+}
+
+// fetchRemembering is fetch for a poll: the items of the feed's last
+// committed document are not parsed again (see itemMemos). A feed whose
+// items' texts are followed for updates is parsed whole: updates compare
+// every item's text. Which feeds follow updates is asked only when there
+// is a body to parse: with thousands of subscriptions on every feed the
+// question is not free, and most polls are 304s.
+func (p *poller) fetchRemembering(ctx context.Context, f *alert.Feed, st store.FeedState) (*feeds.Result, error) {
+	res, err := p.fetcherFor(f).Fetch(ctx, p.request(f, st))
+	if err != nil {
+		return nil, err
 	}
-	return feeds.Refresh(ctx, fetcher, p.parser, feeds.Request{
+	if res.NotModified {
+		return &feeds.Result{Response: res}, nil
+	}
+	var memo *feeds.ItemMemo
+	if !p.live.catalog().FollowsUpdates(f.ID) {
+		memo = p.memos.of(f.ID)
+	}
+	feed, err := p.parser.ParseRemembering(res.Body, res.ContentType, res.URL, p.now(), memo)
+	if err != nil {
+		return nil, err
+	}
+	return &feeds.Result{Response: res, Feed: feed}, nil
+}
+
+func (p *poller) fetcherFor(f *alert.Feed) *feeds.Fetcher {
+	if f.FromDiscord {
+		return p.watchFetcher
+	}
+	return p.fetcher
+}
+
+func (p *poller) request(f *alert.Feed, st store.FeedState) feeds.Request {
+	return feeds.Request{
 		URL: st.URL, ETag: st.ETag, LastModified: st.LastModified, BodyHash: st.BodyHash,
 		UserAgent: f.UserAgent, Headers: f.Headers, AllowFile: f.AllowFile,
-	}, p.now())
+	}
+}
+
+// withKnownItems is the feed for /watch test to keep: the items a
+// remembering parse left out (feeds.Feed.Known) are the ones kept from the
+// last document, unchanged.
+func (p *poller) withKnownItems(feedID string, feed *feeds.Feed) *feeds.Feed {
+	if p.recent == nil || len(feed.Known) == 0 {
+		return feed
+	}
+	whole := *feed
+	whole.Items = slices.Clone(feed.Items)
+	if prev := p.recent.get(feedID); prev != nil {
+		known := make(map[string]bool, len(feed.Known))
+		for _, k := range feed.Known {
+			known[k] = true
+		}
+		for _, it := range prev.Items {
+			if known[it.Key] {
+				whole.Items = append(whole.Items, it)
+			}
+		}
+	}
+	return &whole
 }
 
 // applyResponse keeps what a successful fetch teaches about the feed: its
@@ -356,18 +447,20 @@ func (p *poller) flushed(wrote bool, err error) bool {
 // recordItems finds the items not seen before, matches them through the
 // alerting core, and commits the poll. It returns the next poll time.
 func (p *poller) recordItems(ctx context.Context, f *alert.Feed, st store.FeedState, feed *feeds.Feed, cacheMaxAge time.Duration, now time.Time) (time.Time, error) {
-	keys := make([]string, 0, len(feed.Items))
+	keys := make([]string, 0, len(feed.Items)+len(feed.Known))
 	for _, it := range feed.Items {
 		keys = append(keys, it.Key)
 	}
-	unseen, err := p.store.UnseenKeys(ctx, f.ID, keys)
+	unseen, err := p.unseenKeys(ctx, f.ID, keys)
 	if err != nil {
 		return time.Time{}, err
 	}
+	// The known items were in a document committed before: seen.
+	keys = append(keys, feed.Known...)
 	firstSight := !st.Initialized
 	// A feed first seen empty (a failed publish, a new feed) has shown no
 	// backlog yet: its first sight is the first fetch with items.
-	st.Initialized = st.Initialized || len(feed.Items) > 0
+	st.Initialized = st.Initialized || len(keys) > 0
 	p.reschedule(f, &st, feeds.Outcome{Changed: len(unseen) > 0, FeedMinInterval: feed.MinInterval, CacheMaxAge: cacheMaxAge}, now)
 	fresh := unseenItems(feed.Items, unseen)
 	feeds.FillText(fresh) // a lazy parser left the text of items already seen unread
@@ -396,9 +489,11 @@ func (p *poller) recordItems(ctx context.Context, f *alert.Feed, st store.FeedSt
 	n, err := p.store.CommitPoll(ctx, f.ID, store.Poll{State: st, Keys: keys, Alerts: outboxRows(res.Entries), Texts: texts})
 	if err != nil {
 		p.states.forget(f.ID)
+		p.memos.set(f.ID, nil)
 		return time.Time{}, err
 	}
 	p.states.remember(st, true)
+	p.memos.set(f.ID, feed.Memo)
 	p.metrics.polls.WithLabelValues(map[bool]string{true: "changed", false: "unchanged"}[len(unseen) > 0]).Inc()
 	p.metrics.newItems.Add(float64(len(unseen)))
 	p.metrics.enqueued.Add(float64(n))
@@ -409,6 +504,15 @@ func (p *poller) recordItems(ctx context.Context, f *alert.Feed, st store.FeedSt
 		p.enqueued()
 	}
 	return st.NextPoll, nil
+}
+
+// unseenKeys asks the store which keys are new, when there are any to ask
+// about.
+func (p *poller) unseenKeys(ctx context.Context, feedID string, keys []string) ([]string, error) {
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	return p.store.UnseenKeys(ctx, feedID, keys)
 }
 
 // updates finds the text the feed's items gained since they were seen and
@@ -433,12 +537,12 @@ func (p *poller) updates(ctx context.Context, cat *alert.Catalog, f *alert.Feed,
 // get an info line (a user wonders why nothing was posted), the rest debug.
 func (p *poller) report(f *alert.Feed, feed *feeds.Feed, unseen []string, res alert.Result, enqueued int, firstSight bool) {
 	if firstSight {
-		p.log.Info("first sight of the feed: its backlog is remembered, only backfill is posted", "feed", f.ID, "items", len(feed.Items), "posted", enqueued, "held_back", res.HeldBack)
+		p.log.Info("first sight of the feed: its backlog is remembered, only backfill is posted", "feed", f.ID, "items", len(feed.Items)+len(feed.Known), "posted", enqueued, "held_back", res.HeldBack)
 	}
 	if res.TooOld > 0 {
 		p.log.Info("matches older than max_age not posted", "feed", f.ID, "too_old", res.TooOld)
 	}
-	p.log.Debug("polled", "feed", f.ID, "items", len(feed.Items), "new", len(unseen), "matched", res.Matched, "enqueued", enqueued)
+	p.log.Debug("polled", "feed", f.ID, "items", len(feed.Items)+len(feed.Known), "new", len(unseen), "matched", res.Matched, "enqueued", enqueued)
 }
 
 // outboxRows turns the alerting core's entries into outbox rows.

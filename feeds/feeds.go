@@ -46,6 +46,13 @@ type Feed struct {
 	// RSS <ttl>, sy:updatePeriod/sy:updateFrequency; zero when absent.
 	MinInterval time.Duration
 	Items       []Item
+	// Known are the keys of the items a parse with an ItemMemo left out:
+	// byte for byte as in the memo's document, not parsed again. They are
+	// not in Items. Empty from Parse.
+	Known []string `json:",omitempty"`
+	// Memo remembers this document's items for the next parse of the
+	// feed (Parser.ParseRemembering); nil when it cannot.
+	Memo *ItemMemo `json:"-"`
 }
 
 // Item is one normalized feed entry. Text fields are plain text: HTML is

@@ -25,6 +25,12 @@ const textMarker = "\ue000nh:"
 // document this scanner reads with certainty; body is then to be parsed
 // as it is.
 func lightenRSS(body []byte) (light []byte, raws [][]byte, ok bool) {
+	return lighten(body, nil)
+}
+
+// lighten is lightenRSS that, given sc, also lists the channel's items in
+// sc and leaves out of light those the memo in sc knows (see ItemMemo).
+func lighten(body []byte, sc *itemScan) (light []byte, raws [][]byte, ok bool) {
 	root, i := rootElement(body)
 	if root != "rss" {
 		return nil, nil, false
@@ -78,6 +84,17 @@ func lightenRSS(body []byte) (light []byte, raws [][]byte, ok bool) {
 			if !ok {
 				return nil, nil, false
 			}
+			if sc != nil {
+				skip, after, ok := sc.element(body, i, end, name, stack, selfClosing)
+				if !ok {
+					return nil, nil, false
+				}
+				if skip {
+					out = append(out, body[copied:i]...)
+					copied, i = after, after
+					continue
+				}
+			}
 			inItem := len(stack) >= 2 && stack[len(stack)-1] == "item" && stack[len(stack)-2] == "channel"
 			if name == "description" && inItem && !selfClosing {
 				closeAt, after, ok := elementEnd(body, end, "description")
@@ -101,7 +118,7 @@ func lightenRSS(body []byte) (light []byte, raws [][]byte, ok bool) {
 			i = end
 		}
 	}
-	if len(raws) == 0 {
+	if len(raws) == 0 && sc == nil {
 		return nil, nil, false
 	}
 	return append(out, body[copied:]...), raws, true

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"net/url"
 	"strconv"
 	"strings"
@@ -22,6 +23,7 @@ type Parser struct {
 	gp             *gofeed.Parser
 	jsonTranslator gofeed.DefaultJSONTranslator
 	opts           ParserOptions
+	seed           maphash.Seed // hashes the items an ItemMemo remembers
 }
 
 // ParserOptions bounds what one document may cost and says how much of
@@ -65,7 +67,7 @@ func NewParserWith(o ParserOptions) *Parser {
 	// gofeed would run a full HTML parse of every RSS item to find an <img>;
 	// normalization finds it in the pass that extracts the plain text.
 	gp.RSSTranslator = &gofeed.DefaultRSSTranslator{DisableContentImageScan: true}
-	return &Parser{gp: gp, opts: o}
+	return &Parser{gp: gp, opts: o, seed: maphash.MakeSeed()}
 }
 
 // Options returns the options the Parser was made with.
@@ -84,6 +86,16 @@ var (
 // yields NotAFeed with the feeds it links to in Alternates; a document over
 // one of the Parser's limits yields TooLarge with a *LimitError.
 func (p *Parser) Parse(body []byte, contentType, feedURL string, now time.Time) (*Feed, error) {
+	return p.ParseRemembering(body, contentType, feedURL, now, nil)
+}
+
+// ParseRemembering is Parse for a caller that keeps the feed's ItemMemo
+// between fetches (see ItemMemo): with a non-nil memo (an empty one the
+// first time) and a Parser with LazyText, the items the memo knows from
+// the last document are not parsed again and only their keys are returned,
+// in Feed.Known; Feed.Memo is the memo to pass with the next fetch. With a
+// nil memo it is Parse.
+func (p *Parser) ParseRemembering(body []byte, contentType, feedURL string, now time.Time, memo *ItemMemo) (*Feed, error) {
 	fail := func(kind ErrorKind, err error) (*Feed, error) {
 		return nil, &Error{URL: feedURL, Kind: kind, Err: err}
 	}
@@ -122,6 +134,11 @@ func (p *Parser) Parse(body []byte, contentType, feedURL string, now time.Time) 
 		}
 		body = numericGMTDates(body)
 	}
+	if memo != nil && p.opts.LazyText {
+		if feed, ok := p.parseRemembered(body, feedURL, now, memo); ok {
+			return feed, nil
+		}
+	}
 	gf, raws, err := p.parseLight(body)
 	if err != nil {
 		if errors.Is(err, gofeed.ErrFeedTypeNotDetected) {
@@ -158,6 +175,32 @@ func (p *Parser) parseLight(body []byte) (*gofeed.Feed, [][]byte, error) {
 	return gf, nil, err
 }
 
+// parseRemembered parses an RSS document leaving out the items memo
+// knows. ok is false when the document is to be parsed as usual: not RSS
+// this scan reads with certainty, a parse error (reported by the usual
+// parse), or items the memo cannot vouch for.
+func (p *Parser) parseRemembered(body []byte, feedURL string, now time.Time, memo *ItemMemo) (*Feed, bool) {
+	sc := newItemScan(p.seed, memo, feedURL)
+	light, raws, ok := lighten(body, sc)
+	if !ok {
+		return nil, false
+	}
+	gf, err := p.parseGofeed(light)
+	if err != nil || gf.FeedType != "rss" {
+		return nil, false
+	}
+	if p.opts.MaxItems > 0 && len(sc.spans) > p.opts.MaxItems {
+		return nil, false // the usual parse reports it
+	}
+	n, feed := p.normalizer(gf, body, feedURL, now, raws)
+	items, known, next, ok := n.itemsRemembered(gf.Items, sc)
+	if !ok {
+		return nil, false
+	}
+	feed.Items, feed.Known, feed.Memo = items, known, next
+	return feed, true
+}
+
 // description decodes a set-aside item description exactly as gofeed
 // decodes it in place: by parsing it as the one item of an RSS document.
 func (p *Parser) description(raw []byte) string {
@@ -188,6 +231,14 @@ func (p *Parser) parseGofeed(body []byte) (*gofeed.Feed, error) {
 }
 
 func (p *Parser) normalize(gf *gofeed.Feed, body []byte, feedURL string, now time.Time, raws [][]byte) *Feed {
+	n, feed := p.normalizer(gf, body, feedURL, now, raws)
+	feed.Items = n.items(gf.Items)
+	return feed
+}
+
+// normalizer normalizes the feed's own fields and returns the normalizer
+// of its items.
+func (p *Parser) normalizer(gf *gofeed.Feed, body []byte, feedURL string, now time.Time, raws [][]byte) (*normalizer, *Feed) {
 	docURL, _ := url.Parse(feedURL)
 	n := &normalizer{now: now, lazy: p.opts.LazyText, raws: raws, parser: p}
 	if docURL != nil && docURL.IsAbs() && (docURL.Scheme == "http" || docURL.Scheme == "https") {
@@ -201,8 +252,7 @@ func (p *Parser) normalize(gf *gofeed.Feed, body []byte, feedURL string, now tim
 	if feed.Link != "" {
 		n.base, _ = url.Parse(feed.Link)
 	}
-	feed.Items = n.items(gf.Items)
-	return feed
+	return n, feed
 }
 
 // feedMinInterval reads the feed's own "poll me no more often than": RSS

@@ -117,21 +117,25 @@ func maskOf(f Field) fieldMask {
 }
 
 // node is one element of a query's syntax tree.
+//
+// The small fields come last, packed: a Set holds a node for every word of
+// every query (112 bytes each rather than 128).
 type node struct {
-	kind  nodeKind
-	kids  []*node
-	scope fieldMask // fields a leaf looks in
+	kids []*node
 
 	text   string // as written: a word, a phrase's inside, a regex, a host, a define or field name
 	quotes [2]rune
 
-	phrase  []element      // nodeText
-	word    *term          // nodeText of a single word: phrase[0][0][0], for speed
-	term    *term          // nodePrefix, nodeSite
-	re      *regexp.Regexp // nodeRegex
-	near    int            // nodeNear
-	ordered bool           // nodeNear: ONEAR
-	minus   bool           // nodeNot written as '-'
+	phrase []element      // nodeText
+	word   *term          // nodeText of a single word: phrase[0][0][0], for speed
+	term   *term          // nodePrefix, nodeSite
+	re     *regexp.Regexp // nodeRegex
+	near   int            // nodeNear
+
+	scope   fieldMask // fields a leaf looks in
+	kind    nodeKind
+	ordered bool // nodeNear: ONEAR
+	minus   bool // nodeNot written as '-'
 }
 
 // element is one position of a phrase: a word, or a hyphenated word whose

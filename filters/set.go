@@ -32,6 +32,11 @@ type Set struct {
 	prefixLens             []int     // distinct byte lengths of prefixes, ascending
 	need                   fieldMask // fields some query looks at
 
+	// shared holds one copy of each term and of each single-word phrase,
+	// which every query's nodes point to (see share).
+	shared  map[term]*term
+	singles map[*term][]element
+
 	scratch sync.Pool // *matchScratch
 }
 
@@ -51,6 +56,8 @@ func NewSet(defines map[string]string) *Set {
 		prefixes: map[string]termEntry{},
 		sites:    map[string]termEntry{},
 		need:     maskDefault,
+		shared:   map[term]*term{},
+		singles:  map[*term][]element{},
 	}
 }
 
@@ -82,6 +89,7 @@ func (s *Set) Add(id, query string) error {
 	s.known[id] = true
 	s.ranks.Store(nil)
 	s.intern(q.root)
+	s.share(q.root)
 	s.simple[qi] = simplify(q.root)
 	s.need |= fieldsOf(q.root)
 	for g, group := range groups {
@@ -130,6 +138,45 @@ func (s *Set) intern(n *node) {
 		}
 		t.id = e.id
 	})
+}
+
+// share makes the terms under n, once interned, the Set's one copy of
+// each, and a single word's phrase the one phrase of that word. Ten
+// thousand queries over a newsroom's vocabulary repeat the same words:
+// their terms and phrases were most of a Set's memory. Terms and phrases
+// are never written after intern, so queries may share them.
+func (s *Set) share(n *node) {
+	if n.word != nil {
+		t := s.sharedTerm(n.word)
+		ph, ok := s.singles[t]
+		if !ok {
+			ph = []element{{{t}}}
+			s.singles[t] = ph
+		}
+		n.phrase, n.word = ph, t
+	} else {
+		for _, el := range n.phrase {
+			for _, alt := range el {
+				for i, t := range alt {
+					alt[i] = s.sharedTerm(t)
+				}
+			}
+		}
+	}
+	if n.term != nil {
+		n.term = s.sharedTerm(n.term)
+	}
+	for _, k := range n.kids {
+		s.share(k)
+	}
+}
+
+func (s *Set) sharedTerm(t *term) *term {
+	if c, ok := s.shared[*t]; ok {
+		return c
+	}
+	s.shared[*t] = t
+	return t
 }
 
 func walkTerms(n *node, fn func(*term)) {

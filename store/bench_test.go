@@ -56,6 +56,10 @@ func BenchmarkCommitPoll(b *testing.B) {
 				benchCommitPoll(b, open(b), items, fresh)
 			})
 		}
+		// The bench farm's changed poll: 20 items, one new.
+		b.Run(backend+"/items=20/new=1", func(b *testing.B) {
+			benchCommitPoll(b, open(b), 20, 1)
+		})
 	}
 }
 

@@ -121,6 +121,10 @@ func sqliteDSN(path string, writer bool) string {
 		q.Set("_txlock", "immediate")
 	} else {
 		q.Add("_pragma", "query_only(1)")
+		// A reader's page cache is dropped whenever the file changed since
+		// its last read (every commit): a small one costs nothing and keeps
+		// four readers from holding 2 MiB each (docs/performance.md).
+		q.Add("_pragma", "cache_size(-256)")
 	}
 	sep := "?"
 	if strings.Contains(path, "?") {

@@ -145,8 +145,17 @@ func (s *sqlStore) prepare(ctx context.Context) error {
 		db      *sql.DB
 		queries []string
 	}
+	readers := s.r
+	if s.lock != nil && !s.readOnly {
+		// SQLite, its one owner: the writer's connection answers which keys
+		// are new from a page cache its own commits keep current, where a
+		// reader's cache is dropped whenever the file changed (every commit
+		// does) and its pages read again.
+		readers = s.w
+	}
 	sets := []statementSet{
-		{s.r, []string{s.q.feedState, s.q.feedStates, s.q.unseenKeys, s.q.pendingAlerts, s.q.pendingDestinations,
+		{readers, []string{s.q.unseenKeys}},
+		{s.r, []string{s.q.feedState, s.q.feedStates, s.q.pendingAlerts, s.q.pendingDestinations,
 			s.q.itemTexts, s.q.storyLead, s.q.messageAlerts}},
 	}
 	if !s.readOnly {
