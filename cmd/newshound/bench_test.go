@@ -137,7 +137,8 @@ func TestGCPercentFor(t *testing.T) {
 		{"tiny heap: capped", 1 << 20, maxGCPercent},
 		{"8 MB: twice the headroom", 8 << 20, 200},
 		{"16 MB: the headroom itself", 16 << 20, 100},
-		{"large catalog: never below the default", 300 << 20, minGCPercent},
+		{"24 MB: the headroom, below the default", 24 << 20, 66},
+		{"large catalog: never below half", 300 << 20, minGCPercent},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := gcPercentFor(tc.live); got != tc.want {
