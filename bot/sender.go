@@ -135,7 +135,8 @@ func (s *sender) deliverDestination(ctx context.Context, dest string) error {
 	// A batch is sent at most once per pass, so an alert whose outcome
 	// could not be recorded is not sent again and again.
 	sent := map[string]bool{}
-	placed := map[int64]bool{} // joins looked at this pass (likewise)
+	placed := map[int64]bool{}     // joins looked at this pass (likewise)
+	formedNow := map[string]bool{} // batches of joins posted alone, formed this pass
 	for ctx.Err() == nil {
 		if !s.leases.holds(lease) {
 			return nil // this instance stalled and another took the outbox over
@@ -159,7 +160,7 @@ func (s *sender) deliverDestination(ctx context.Context, dest string) error {
 		// before (a crash or a shutdown after the send): see findGhost.
 		formedBefore := map[string]bool{}
 		for _, a := range pending {
-			if a.Batch != "" {
+			if a.Batch != "" && !formedNow[a.Batch] {
 				formedBefore[a.Batch] = true
 			}
 		}
@@ -177,7 +178,7 @@ func (s *sender) deliverDestination(ctx context.Context, dest string) error {
 		for _, j := range joins {
 			placed[j.ID] = true
 		}
-		if len(joins) > 0 && s.editStories(ctx, dest, n, joins) == sendStop {
+		if len(joins) > 0 && s.editStories(ctx, dest, n, joins, formedNow) == sendStop {
 			return nil
 		}
 		if len(batches) == 0 && len(joins) == 0 {

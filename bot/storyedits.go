@@ -63,7 +63,7 @@ type storyEdit struct {
 // editStories places a pass's joins: under their story's message, later
 // (the message is not out yet, or was edited less than editGap ago), or
 // alone.
-func (s *sender) editStories(ctx context.Context, dest string, n notify.Notifier, joins []store.Alert) sendOutcome {
+func (s *sender) editStories(ctx context.Context, dest string, n notify.Notifier, joins []store.Alert, formed map[string]bool) sendOutcome {
 	ed, canEdit := n.(notify.Editor)
 	now := s.now()
 	var edits []*storyEdit
@@ -111,7 +111,7 @@ func (s *sender) editStories(ctx context.Context, dest string, n notify.Notifier
 	if len(alone) == 0 {
 		return sendNext
 	}
-	return s.postAlone(ctx, dest, alone)
+	return s.postAlone(ctx, dest, alone, formed)
 }
 
 // addToEdit puts a join with the others of its message: the joins of a
@@ -294,11 +294,14 @@ func (s *sender) markDead(dest, messageID string) {
 }
 
 // postAlone gives each join a batch of its own, so that the pass sends it
-// as a message, in order.
-func (s *sender) postAlone(ctx context.Context, dest string, joins []store.Alert) sendOutcome {
+// as a message, in order. The batches are noted as formed now: no earlier
+// send of them can have reached the destination (see findGhost).
+func (s *sender) postAlone(ctx context.Context, dest string, joins []store.Alert, formed map[string]bool) sendOutcome {
 	ids := make([]int64, 0, len(joins))
 	for _, j := range joins {
-		if err := s.store.AssignBatch(ctx, []int64{j.ID}, batchName([]store.Alert{j})); err != nil {
+		name := batchName([]store.Alert{j})
+		formed[name] = true
+		if err := s.store.AssignBatch(ctx, []int64{j.ID}, name); err != nil {
 			s.storeErrs.fail("outbox", "reading the outbox failed; retrying", fmt.Errorf("batching a report posted alone: %w", err))
 			return sendStop
 		}

@@ -108,12 +108,10 @@ func (d *decoder) store(n *yaml.Node, s *Store) {
 
 func (d *decoder) defaults(n *yaml.Node, df *Defaults) {
 	d.mapping(n, "defaults", map[string]fieldFunc{
-		"interval": func(v *yaml.Node) { d.setInterval(v, &df.Interval) },
-		"backfill": func(v *yaml.Node) { setIf(&df.Backfill)(d.integer("backfill", v, 0)) },
-		"max_age":  func(v *yaml.Node) { setIf(&df.MaxAge)(d.duration("max_age", v)) },
-		"story_window": func(v *yaml.Node) {
-			setIf(&df.StoryWindow)(d.duration("story_window", v))
-		},
+		"interval":     func(v *yaml.Node) { d.setInterval(v, &df.Interval) },
+		"backfill":     func(v *yaml.Node) { setIf(&df.Backfill)(d.integer("backfill", v, 0)) },
+		"max_age":      func(v *yaml.Node) { setIf(&df.MaxAge)(d.duration("max_age", v)) },
+		"story_window": func(v *yaml.Node) { d.setStoryWindow(v, &df.StoryWindow) },
 		"user_agent": func(v *yaml.Node) {
 			setIf(&df.UserAgent)(d.nonEmpty("user_agent", v))
 		},
@@ -155,6 +153,22 @@ func (d *decoder) setInterval(v *yaml.Node, dst *time.Duration) {
 		return
 	}
 	*dst = dur
+}
+
+// maxStoryWindow is the longest story_window: the outbox keeps a story's
+// first message (what further reports are listed under) for the retention
+// of 30 days.
+const maxStoryWindow = 30 * 24 * time.Hour
+
+// setStoryWindow reads a story_window: 0 (never group) up to the outbox's
+// retention.
+func (d *decoder) setStoryWindow(v *yaml.Node, dst *time.Duration) {
+	dur, ok := d.duration("story_window", v)
+	if ok && dur > maxStoryWindow {
+		d.errorf(v, "story_window: at most 30d (the outbox keeps a story's message that long), got %s", v.Value)
+		return
+	}
+	setIf(dst)(dur, ok)
 }
 
 func (d *decoder) setPositive(key string, v *yaml.Node, dst *time.Duration) {
