@@ -66,6 +66,17 @@ type Options struct {
 	// unexported so that the exported Options stay as they were; the tune
 	// test sets it.
 	templateWeight float64
+	// nameBar is the similarity below which an item does not join a
+	// story none of whose items carries one of the item's names: "Pizza
+	// chain Sbarro files for bankruptcy" is not the story of "Bitcoin
+	// exchange files for bankruptcy". weakBar is the similarity below
+	// which an item with a capitalized word new to the window (a name, or
+	// in a Title Case headline perhaps one: "Google Courting Cloud Apps
+	// Users with Referral Program") joins nothing. Both open a message for
+	// the first report of a story that would otherwise be swallowed, but
+	// split stories as well; 0 (the default) turns them off (see
+	// DefaultOptions for the figures).
+	nameBar, weakBar float64
 }
 
 // DefaultOptions are the options tuned on the tune half of the UCI news
@@ -147,6 +158,12 @@ func (o Options) withDefaults() Options {
 	} else if o.templateWeight < 0 {
 		d.templateWeight = 0
 	}
+	if o.nameBar > 0 {
+		d.nameBar = o.nameBar
+	}
+	if o.weakBar > 0 {
+		d.weakBar = o.weakBar
+	}
 	return d
 }
 
@@ -189,6 +206,8 @@ type Index struct {
 	nameKeyword map[int32]float64 // story → weight of the query's names that are its keywords
 	kwStories   []keywordMatch
 	qw          wordWeights // the query's
+	qnames      []uint32    // the query's names
+	qnew        bool        // the query has a capitalized word new to the window
 }
 
 // wordWeights are the weights of a fingerprint's title and lead words, in
@@ -295,6 +314,9 @@ func (x *Index) Best(fp Fingerprint, at time.Time) (story string, score float64,
 	x.advance(at)
 	x.collect(fp)
 	wa := x.weighQuery(fp)
+	if x.opt.nameBar > 0 || x.opt.weakBar > 0 {
+		x.names(fp)
+	}
 	best, bestScore := x.bestItem(fp, wa, at)
 	if best >= 0 && bestScore >= x.opt.Threshold {
 		return x.storyRefs[x.entries[best-x.base].story].name, bestScore, true
@@ -316,12 +338,46 @@ func (x *Index) bestItem(fp Fingerprint, wa float64, at time.Time) (best int, be
 			continue // added late with an old time; not yet evicted
 		}
 		s, nearCopy := x.similarity(fp, x.qw, wa, e)
-		if s <= bestScore || s >= x.opt.Threshold && !nearCopy && x.namesApart(fp, e.fp) {
+		if s <= bestScore || s >= x.opt.Threshold && !nearCopy && x.passedOver(fp, e, s) {
 			continue
 		}
 		best, bestScore = seq, s
 	}
 	return best, bestScore
+}
+
+// passedOver reports whether fp, similar to e by s, does not join it
+// all the same: their titles name different things, or the item may be
+// the first report of a story (see Options.nameBar).
+func (x *Index) passedOver(fp Fingerprint, e *entry, s float64) bool {
+	return x.namesApart(fp, e.fp) || s < x.opt.nameBar && !x.storyHasName(e.story) || s < x.opt.weakBar && x.qnew
+}
+
+// names puts fp's title names in x.qnames, and in x.qnew whether it has
+// a capitalized word new to the window (see Options.weakBar).
+func (x *Index) names(fp Fingerprint) {
+	x.qnames = x.qnames[:0]
+	x.qnew = false
+	for i, h := range fp.title {
+		df := x.postings[h].df()
+		if df == 0 && x.isName(h, fp.caseOf(i), 0, true, true) {
+			x.qnew = true
+		}
+		if x.isName(h, fp.caseOf(i), df, true, false) {
+			x.qnames = append(x.qnames, h)
+		}
+	}
+}
+
+// storyHasName reports whether items of story num carry one of the
+// query's names (x.qnames), or the query has none.
+func (x *Index) storyHasName(num int32) bool {
+	for _, h := range x.qnames {
+		if x.wordStory[wordStoryKey(h, num)] > 0 {
+			return true
+		}
+	}
+	return len(x.qnames) == 0
 }
 
 // A keywordMatch is a story whose keywords a new item carries.
