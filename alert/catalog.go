@@ -63,6 +63,11 @@ type Catalog struct {
 	byFeed map[string][]*sub // explicit feed lists only
 	all    []*sub            // AllFileFeeds subscriptions
 	set    *filters.Set
+	// updateFeeds are the feeds an explicit list of a subscription that
+	// follows updates names; updatesAllFile says one follows every file
+	// feed's (see FollowsUpdates).
+	updateFeeds    map[string]bool
+	updatesAllFile bool
 }
 
 // sub is a subscription with its place in the catalog, which orders the
@@ -93,10 +98,11 @@ type Skipped struct {
 // stored watch made under an older language must not stop the service).
 func NewCatalog(defines map[string]string, feedList []Feed, subs []Subscription) (c *Catalog, skipped []Skipped) {
 	c = &Catalog{
-		feeds:  make(map[string]*Feed, len(feedList)),
-		subs:   make(map[string]*sub, len(subs)),
-		byFeed: map[string][]*sub{},
-		set:    filters.NewSet(defines),
+		feeds:       make(map[string]*Feed, len(feedList)),
+		subs:        make(map[string]*sub, len(subs)),
+		byFeed:      map[string][]*sub{},
+		set:         filters.NewSet(defines),
+		updateFeeds: map[string]bool{},
 	}
 	for i := range feedList {
 		f := &feedList[i]
@@ -119,6 +125,12 @@ func NewCatalog(defines map[string]string, feedList []Feed, subs []Subscription)
 		c.subs[s.ID] = s
 		if s.AllFileFeeds {
 			c.all = append(c.all, s)
+			c.updatesAllFile = c.updatesAllFile || s.Updates
+		}
+		if s.Updates {
+			for _, id := range s.Feeds {
+				c.updateFeeds[id] = true
+			}
 		}
 		for _, id := range s.Feeds {
 			if !slices.Contains(c.byFeed[id], s) {

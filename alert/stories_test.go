@@ -234,3 +234,31 @@ func TestStoriesRestoreGroupsLikeBefore(t *testing.T) {
 
 // anyTestStory matches every report of these tests.
 const anyTestStory = "kessler OR frigate OR markets OR live OR latest OR aleppo OR thousands OR dam OR rain"
+
+func TestFollowsUpdates(t *testing.T) {
+	feedList := []Feed{{ID: "wire", Name: "wire"}, {ID: "blog", Name: "blog"}, {ID: "watch:1", Name: "example.org", FromDiscord: true}}
+	tests := []struct {
+		name string
+		subs []Subscription
+		want map[string]bool
+	}{
+		{"no subscription follows updates", []Subscription{{ID: "a", Query: "x", AllFileFeeds: true, Destination: "d"}},
+			map[string]bool{"wire": false, "blog": false, "watch:1": false}},
+		{"a list", []Subscription{{ID: "a", Query: "x", Feeds: []string{"blog"}, Destination: "d", Updates: true}},
+			map[string]bool{"wire": false, "blog": true, "watch:1": false}},
+		{"every file feed, not Discord's", []Subscription{{ID: "a", Query: "x", AllFileFeeds: true, Destination: "d", Updates: true}},
+			map[string]bool{"wire": true, "blog": true, "watch:1": false}},
+		{"a watch's feed listed", []Subscription{{ID: "a", Query: "x", Feeds: []string{"watch:1"}, Destination: "d", Updates: true}},
+			map[string]bool{"wire": false, "blog": false, "watch:1": true, "unknown": false}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cat, _ := NewCatalog(nil, feedList, tt.subs)
+			for feed, want := range tt.want {
+				if got := cat.FollowsUpdates(feed); got != want {
+					t.Errorf("FollowsUpdates(%s) = %v, want %v", feed, got, want)
+				}
+			}
+		})
+	}
+}

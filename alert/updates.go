@@ -21,26 +21,14 @@ type Change struct {
 }
 
 // FollowsUpdates reports whether a subscription that follows updates
-// watches the feed: only then are its items' texts remembered.
+// watches the feed: only then are its items' texts remembered. (Answered
+// from sets made with the catalog: the poller asks on every changed poll.)
 func (c *Catalog) FollowsUpdates(feedID string) bool {
 	f, ok := c.feeds[feedID]
 	if !ok {
 		return false
 	}
-	for _, s := range c.byFeed[feedID] {
-		if s.Updates {
-			return true
-		}
-	}
-	if f.FromDiscord {
-		return false
-	}
-	for _, s := range c.all {
-		if s.Updates {
-			return true
-		}
-	}
-	return false
+	return c.updateFeeds[feedID] || c.updatesAllFile && !f.FromDiscord
 }
 
 // TextChanges signs the text of a fetch's items and compares it with the
