@@ -68,13 +68,19 @@ func (s *sender) editStories(ctx context.Context, dest string, n notify.Notifier
 	now := s.now()
 	var edits []*storyEdit
 	var alone []store.Alert
+	leads := map[string]leadLookup{} // by story: one query per story and pass
 	for _, j := range joins {
 		if id, ok := s.takenEarlier([]store.Alert{j}); ok {
 			// Shown already; only its record failed.
 			s.recordDelivered(ctx, dest, []store.Alert{j}, notify.Receipt{MessageID: id})
 			continue
 		}
-		lead, err := s.store.StoryLead(ctx, dest, j.Story)
+		l, ok := leads[j.Story]
+		if !ok {
+			l.lead, l.err = s.store.StoryLead(ctx, dest, j.Story)
+			leads[j.Story] = l
+		}
+		lead, err := l.lead, l.err
 		switch {
 		case errors.Is(err, store.ErrNotFound) && now.Sub(j.EnqueuedAt) < leadGrace:
 			s.hold(ctx, j, now.Add(leadPoll))
@@ -112,6 +118,12 @@ func (s *sender) editStories(ctx context.Context, dest string, n notify.Notifier
 		return sendNext
 	}
 	return s.postAlone(ctx, dest, alone, formed)
+}
+
+// leadLookup is the answer of StoryLead for one story.
+type leadLookup struct {
+	lead store.Alert
+	err  error
 }
 
 // addToEdit puts a join with the others of its message: the joins of a
