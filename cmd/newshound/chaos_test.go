@@ -19,8 +19,9 @@ import (
 )
 
 // faultyDiscord stands in front of the fake Discord and spoils message
-// posts at the given rates: a 500 before Discord sees the post, a "ghost"
-// 500 after Discord created the message, or a 429 with Retry-After.
+// posts and edits at the given rates: a 500 before Discord sees the
+// request, a "ghost" 500 after Discord created (or edited) the message, or
+// a 429 with Retry-After.
 type faultyDiscord struct {
 	srv                         *httptest.Server
 	mu                          sync.Mutex
@@ -34,7 +35,9 @@ func newFaultyDiscord(t *testing.T, dc *fakediscord.Server, seed uint64, fail, g
 	proxy := httputil.NewSingleHostReverseProxy(target)
 	f := &faultyDiscord{rng: rand.New(rand.NewPCG(seed, seed^0x5eed)), fail: fail, ghost: ghost, limited: limited}
 	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != http.MethodPost || !strings.HasSuffix(r.URL.Path, "/messages") {
+		posting := r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/messages")
+		editing := r.Method == http.MethodPatch && strings.Contains(r.URL.Path, "/messages/")
+		if !posting && !editing {
 			proxy.ServeHTTP(w, r)
 			return
 		}
@@ -93,7 +96,23 @@ func (f *faultyDiscord) apiBase() string { return f.srv.URL + "/api/v9/" }
 // restarting it each time. At the end every matching item has been posted
 // exactly once, and nothing else. NEWSHOUND_SOAK=N runs N rounds instead
 // of 16, with a new seed each time (not in CI).
-func TestChaos(t *testing.T) {
+func TestChaos(t *testing.T) { chaos(t, false) }
+
+// TestChaosWithStories is TestChaos with story grouping on, each matching
+// item one of four stories' reports: every matching item is seen exactly
+// once, as a message or listed under its story's message ("Also"), and a
+// story's reports go under one message unless they came before it was out.
+func TestChaosWithStories(t *testing.T) { chaos(t, true) }
+
+// chaosStories are the stories the grouping variant's items report.
+var chaosStories = []string{
+	"Kessler dam spillway reopened after record rain",
+	"Harbour ferry strike ends with pay deal",
+	"Marbeck council votes emergency budget",
+	"Ostry rail tunnel flooded overnight",
+}
+
+func chaos(t *testing.T, stories bool) {
 	if testing.Short() {
 		t.Skip("kills and restarts newshound many times")
 	}
@@ -110,10 +129,14 @@ func TestChaos(t *testing.T) {
 	dir := t.TempDir()
 	db := filepath.Join(dir, "state.db")
 	cfg := writeCrashConfig(t, dir, fmt.Sprintf("store:\n  path: %q", db), f, &gate{srv: fd.srv}, names)
+	if stories {
+		groupStories(t, cfg)
+	}
 
 	first := startNewshound(t, "run", "--once", "--config", cfg)
 	<-first.done
 	var matching []string
+	links := map[string]string{} // link → title of a matching item
 	published := 0
 	for round := range rounds {
 		for range 1 + rng.IntN(4) {
@@ -124,25 +147,30 @@ func TestChaos(t *testing.T) {
 				continue
 			}
 			title := fmt.Sprintf("Exclusive report %d from %s", published, n)
-			f.publish(n, fmt.Sprintf("x%d", published), title)
+			if stories {
+				title = fmt.Sprintf("Exclusive: %s, %s report %d", chaosStories[rng.IntN(len(chaosStories))], n, published)
+			}
+			guid := fmt.Sprintf("x%d", published)
+			f.publish(n, guid, title)
 			matching = append(matching, title)
+			links["https://farm.example/"+n+"/"+guid] = title
 		}
 		makeDue(t, db)
 		p := startNewshound(t, "run", "--config", cfg)
 		time.Sleep(time.Duration(200+rng.IntN(2000)) * time.Millisecond)
 		p.kill()
-		t.Logf("round %d: killed after %d posts so far", round, len(titlesPosted(dc)))
+		t.Logf("round %d: killed after %d seen so far", round, len(seenItems(dc, links)))
 	}
 	makeDue(t, db)
 	last := startNewshound(t, "run", "--config", cfg)
-	waitFor(t, 60*time.Second, "every matching item posted", func() bool { return len(titlesPosted(dc)) >= len(matching) })
+	waitFor(t, 60*time.Second, "every matching item seen", func() bool { return len(seenItems(dc, links)) >= len(matching) })
 	time.Sleep(2 * time.Second) // a duplicate would have come by now
 	last.cmd.Process.Signal(os.Interrupt)
 	<-last.done
 
-	posted := titlesPosted(dc)
+	seen := seenItems(dc, links)
 	count := map[string]int{}
-	for _, p := range posted {
+	for _, p := range seen {
 		count[p]++
 	}
 	duplicates, lost, strays := 0, 0, 0
@@ -155,12 +183,13 @@ func TestChaos(t *testing.T) {
 		}
 		delete(count, m)
 	}
-	for _, c := range count {
+	for title, c := range count {
 		strays += c
+		t.Logf("not matching: %q", title)
 	}
 	fd.mu.Lock()
-	t.Logf("chaos: %d rounds, published %d, matching %d, posted %d, duplicates %d, lost %d, not matching %d; Discord answered %d posts with %d 500s, %d ghost 500s, %d 429s",
-		rounds, published, len(matching), len(posted), duplicates, lost, strays, fd.seen, fd.fails, fd.ghosts, fd.limits)
+	t.Logf("chaos: %d rounds, published %d, matching %d, messages %d, seen %d, duplicates %d, lost %d, not matching %d; Discord answered %d posts and edits with %d 500s, %d ghost 500s, %d 429s",
+		rounds, published, len(matching), len(dc.Messages(crashChannel)), len(seen), duplicates, lost, strays, fd.seen, fd.fails, fd.ghosts, fd.limits)
 	fd.mu.Unlock()
 	if fd.fails+fd.ghosts+fd.limits == 0 {
 		t.Errorf("no fault was injected in %d posts: the test proved nothing", fd.seen)
@@ -168,4 +197,46 @@ func TestChaos(t *testing.T) {
 	if duplicates != 0 || lost != 0 || strays != 0 {
 		t.Errorf("want every matching item exactly once and nothing else (seed %d)", seed)
 	}
+	if stories && len(dc.Messages(crashChannel)) >= len(matching) {
+		t.Errorf("%d messages for %d reports of %d stories: nothing was grouped", len(dc.Messages(crashChannel)), len(matching), len(chaosStories))
+	}
+}
+
+// groupStories turns story grouping on in a crash config.
+func groupStories(t *testing.T, cfg string) {
+	t.Helper()
+	b, err := os.ReadFile(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	grouped := strings.Replace(string(b), "story_window: 0s", "story_window: 48h", 1)
+	if grouped == string(b) {
+		t.Fatal("the crash config sets no story_window")
+	}
+	if err := os.WriteFile(cfg, []byte(grouped), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// seenItems are the items a reader of the channel sees: each message's
+// titles, and each report listed in an "Also" field (by its link).
+func seenItems(dc *fakediscord.Server, links map[string]string) []string {
+	out := titlesPosted(dc)
+	for _, m := range dc.Messages(crashChannel) {
+		for _, e := range m.Embeds {
+			for _, f := range e.Fields {
+				if f.Name != "Also" {
+					continue
+				}
+				for _, part := range strings.Split(f.Value, "](") {
+					if i := strings.IndexByte(part, ')'); i > 0 {
+						if title, ok := links[part[:i]]; ok {
+							out = append(out, title)
+						}
+					}
+				}
+			}
+		}
+	}
+	return out
 }
