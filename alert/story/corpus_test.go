@@ -183,9 +183,10 @@ func median(xs []int) float64 {
 //	go test -run TestUCIReportHalf -v ./alert/story/
 //
 // The last target is still missed: with the options tuned on the tune
-// half, where a story is swallowed on 3 of 40 shuffles, the report half
-// swallows one story on the first shuffle and two on the third (among
-// them the Bon-Ton earnings story). The report half must not be tuned on,
+// half, where a story is swallowed on 1 of 40 shuffles (the GM recall
+// probe, which the labels split in two), the report half swallows one
+// story on the first shuffle and one on the third (before the re-split of
+// Options.resplitBar: one and two). The report half must not be tuned on,
 // so until the grouping is improved on the tune half, a swallowed story
 // fails the test only when strictSwallow is set, and is logged otherwise.
 const strictSwallow = "NEWSHOUND_STORY_STRICT"
@@ -216,12 +217,13 @@ func TestUCIReportHalf(t *testing.T) {
 const tuneShuffles = 40
 
 // TestUCITune measures a grid of options on 40 shuffles of the tune half
-// (Threshold, and the unexported nameBar and weakBar, which refuse a join
-// that may swallow a story's first report) and logs, among the settings that keep messages at most 20 % of reports
-// and a median of at most 5 messages per story on every shuffle, the one
-// with the fewest shuffles on which a story is swallowed, then the best
-// mean B-cubed F1. That is how DefaultOptions were chosen. Run it with
-// (about a minute on two busy cores):
+// (the unexported resplitBar, resplitRatio and resplitAfter, which re-split
+// a story that swallowed another's first report; bar -1 is off) and logs,
+// among the settings that keep messages at most 20 % of reports and a
+// median of at most 5 messages per story on every shuffle, the one with
+// the fewest shuffles on which a story is swallowed, then the best mean
+// B-cubed F1. That is how DefaultOptions were chosen. Run it with (about
+// a minute on two busy cores):
 //
 //	go test ./alert/story/ -run TestUCITune -v -timeout 30m -args -tune
 func TestUCITune(t *testing.T) {
@@ -239,34 +241,34 @@ func TestUCITune(t *testing.T) {
 		medianMax          float64
 	}
 	var best *result
-	for _, th := range []float64{0.22, 0.24} {
-		for _, weak := range []float64{0, 0.3} { // 0: off
-			for _, bar := range []float64{0, 0.6} { // 0: off
-				opt := Options{Threshold: th, weakBar: weak, nameBar: bar}
-				r := result{desc: fmt.Sprintf("threshold %.2f weak bar %.2f name bar %.2f", th, weak, bar)}
-				meets := true
-				for seed := uint64(1); seed <= tuneShuffles; seed++ {
-					g := simulate(tuneHalf, opt, seed)
-					meets = meets && float64(g.messages) <= 0.20*float64(g.reports) && g.medianMessages <= 5
-					if g.swallowed > 0 {
-						r.swallowedShuffles++
-						r.swallowedStories += g.swallowed
-					}
-					r.f1 += g.f1() / tuneShuffles
-					r.prec += g.precision / tuneShuffles
-					r.recall += g.recall / tuneShuffles
-					r.messages += float64(g.messages) / float64(g.reports) / tuneShuffles
-					r.maxMessages = max(r.maxMessages, float64(g.messages)/float64(g.reports))
-					r.medianMean += g.medianMessages / tuneShuffles
-					r.medianMax = max(r.medianMax, g.medianMessages)
-				}
-				t.Logf("%s: meets %v, swallowed on %d of %d shuffles (%d stories), F1 %.4f (precision %.3f recall %.3f), messages %.1f%% (max %.1f%%), median %.2f (max %.0f)",
-					r.desc, meets, r.swallowedShuffles, tuneShuffles, r.swallowedStories, r.f1, r.prec, r.recall, 100*r.messages, 100*r.maxMessages, r.medianMean, r.medianMax)
-				if meets && (best == nil || r.swallowedShuffles < best.swallowedShuffles ||
-					r.swallowedShuffles == best.swallowedShuffles && r.f1 > best.f1) {
-					best = &r
-				}
+	const th = 0.24
+	for _, v := range []struct {
+		bar, ratio float64
+		after      int
+	}{{-1, 0, 0}, {0.55, 1, 1}, {0.55, 1.25, 1}, {0.55, 1.25, 3}, {0.55, 1.25, 5}, {0.55, 1.25, 6}, {0.6, 1.25, 5}, {0.55, 1.1, 5}, {0.55, 1.5, 5}} {
+		opt := Options{Threshold: th, resplitBar: v.bar, resplitRatio: v.ratio, resplitAfter: v.after}
+		r := result{desc: fmt.Sprintf("threshold %.2f resplit %+v", th, v)}
+		meets := true
+		for seed := uint64(1); seed <= tuneShuffles; seed++ {
+			g := simulate(tuneHalf, opt, seed)
+			meets = meets && float64(g.messages) <= 0.20*float64(g.reports) && g.medianMessages <= 5
+			if g.swallowed > 0 {
+				r.swallowedShuffles++
+				r.swallowedStories += g.swallowed
 			}
+			r.f1 += g.f1() / tuneShuffles
+			r.prec += g.precision / tuneShuffles
+			r.recall += g.recall / tuneShuffles
+			r.messages += float64(g.messages) / float64(g.reports) / tuneShuffles
+			r.maxMessages = max(r.maxMessages, float64(g.messages)/float64(g.reports))
+			r.medianMean += g.medianMessages / tuneShuffles
+			r.medianMax = max(r.medianMax, g.medianMessages)
+		}
+		t.Logf("%s: meets %v, swallowed on %d of %d shuffles (%d stories), F1 %.4f (precision %.3f recall %.3f), messages %.1f%% (max %.1f%%), median %.2f (max %.0f)",
+			r.desc, meets, r.swallowedShuffles, tuneShuffles, r.swallowedStories, r.f1, r.prec, r.recall, 100*r.messages, 100*r.maxMessages, r.medianMean, r.medianMax)
+		if meets && (best == nil || r.swallowedShuffles < best.swallowedShuffles ||
+			r.swallowedShuffles == best.swallowedShuffles && r.f1 > best.f1) {
+			best = &r
 		}
 	}
 	if best == nil {

@@ -550,3 +550,115 @@ func TestHowTitlesWriteWords(t *testing.T) {
 		})
 	}
 }
+
+// TestResplitWeakFirstReport: the first report of a story (B) joins
+// another (A) weakly, on words and no name; when the following reports of
+// B resemble it alone, and more than it resembled A, the next one opens
+// B's own message and takes B's first report with it, so that B's later
+// reports join B. With resplitAfter 1 the second report of B opens it;
+// with the defaults, the report after the fifth that followed B's first.
+func TestResplitWeakFirstReport(t *testing.T) {
+	type step struct {
+		title      string
+		story      string // as Group returns it
+		joined     bool
+		storyAfter string // StoryOf once all are added
+	}
+	for _, tc := range []struct {
+		name  string
+		opt   Options
+		steps []step
+	}{
+		{
+			name: "second report of B opens it",
+			opt:  Options{resplitAfter: 1},
+			steps: []step{
+				{"Olive oil prices jump", "0", false, "0"},
+				{"Olive oil prices jump worldwide", "0", true, "0"},
+				{"Poor harvest lifts olive oil prices", "0", true, "0"},
+				{"Olive harvest fails in drought", "0", true, "4"}, // B's first report, shown under A
+				{"Drought ruins olive harvest", "4", false, "4"},   // B's own message
+				{"Drought hits olive growers", "4", true, "4"},
+			},
+		},
+		{
+			name: "off",
+			opt:  Options{resplitBar: -1},
+			steps: []step{
+				{"Olive oil prices jump", "0", false, "0"},
+				{"Olive oil prices jump worldwide", "0", true, "0"},
+				{"Poor harvest lifts olive oil prices", "0", true, "0"},
+				{"Olive harvest fails in drought", "0", true, "0"},
+				{"Drought ruins olive harvest", "0", true, "0"},
+				{"Drought hits olive growers", "0", true, "0"},
+			},
+		},
+		{
+			name: "names shared: no resplit",
+			opt:  Options{resplitAfter: 1},
+			steps: []step{
+				{"Sbarro files for bankruptcy again", "0", false, "0"},
+				{"Pizza chain Sbarro files for bankruptcy protection again", "0", true, "0"},
+				{"Sbarro pizza chain to close mall stores", "0", true, "0"}, // weakly, but through the name Sbarro
+				{"Sbarro to close mall stores across the country", "0", true, "0"},
+			},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			idx := NewIndex(tc.opt)
+			for i, s := range tc.steps {
+				story, score, joined := idx.Group(fmt.Sprint(i), Make(s.title, ""), t0.Add(time.Duration(i)*time.Minute))
+				if story != s.story || joined != s.joined {
+					t.Errorf("#%d %q: Group = (%s, %.2f, %v), want (%s, %v)", i, s.title, story, score, joined, s.story, s.joined)
+				}
+			}
+			for i, s := range tc.steps {
+				if got, _ := idx.StoryOf(fmt.Sprint(i)); got != s.storyAfter {
+					t.Errorf("#%d %q: StoryOf = %s, want %s", i, s.title, got, s.storyAfter)
+				}
+			}
+		})
+	}
+}
+
+// TestResplitDefaults: with the default options the resplitAfter-th
+// report that resembles B's weakly joined first report alone opens B's
+// message, and takes B's earlier reports with it; B's later reports join
+// it.
+func TestResplitDefaults(t *testing.T) {
+	idx := NewIndex(Options{})
+	titles := []string{
+		"Olive oil prices jump",
+		"Olive oil prices jump worldwide",
+		"Poor harvest lifts olive oil prices",
+		"Olive harvest fails in drought", // B's first report: joins A weakly
+	}
+	for i, title := range titles {
+		idx.Group(fmt.Sprint(i), Make(title, ""), t0.Add(time.Duration(i)*time.Minute))
+	}
+	b := len(titles) - 1
+	opened := -1
+	for i := len(titles); i < len(titles)+DefaultOptions.resplitAfter+2; i++ {
+		title := fmt.Sprintf("Drought ruins olive harvest, report %c", 'a'+i)
+		story, _, joined := idx.Group(fmt.Sprint(i), Make(title, ""), t0.Add(time.Duration(i)*time.Minute))
+		switch {
+		case !joined && opened < 0:
+			opened = i
+		case !joined:
+			t.Errorf("#%d %q opened story %s, want it to join B's (opened by #%d)", i, title, story, opened)
+		case opened >= 0 && story != fmt.Sprint(opened):
+			t.Errorf("#%d %q joined story %s, want B's, %d", i, title, story, opened)
+		}
+	}
+	if want := len(titles) + DefaultOptions.resplitAfter - 1; opened != want {
+		t.Fatalf("B's message opened by #%d, want #%d", opened, want)
+	}
+	for i := b; i < opened; i++ {
+		if got, _ := idx.StoryOf(fmt.Sprint(i)); got != fmt.Sprint(opened) {
+			t.Errorf("#%d: StoryOf = %s, want B's, %d", i, got, opened)
+		}
+	}
+	if got, _ := idx.StoryOf("0"); got != "0" {
+		t.Errorf("A's first report: StoryOf = %s, want 0", got)
+	}
+}
