@@ -43,4 +43,13 @@
 // item with names joins a story through its keywords only when the story
 // carries one of them ("McDonald's February sales fall" does not join a
 // video-game story through "sales").
+//
+// A story that a first report joined weakly (below 0.55, sharing no name
+// with the item it joined) is re-split when its own reports keep coming:
+// once five later reports are far more similar to that weak joiner than to
+// the rest of the story they were listed under, the fifth opens a story of
+// its own and takes the weak joiner and its followers with it, so that a
+// story swallowed at its start still gets a message. What was shown stays
+// shown; a restart rebuilds the index from stored rows and forgets the
+// moves.
 package story
