@@ -183,12 +183,14 @@ func median(xs []int) float64 {
 //	go test -run TestUCIReportHalf -v ./alert/story/
 //
 // The last target is still missed: with the options tuned on the tune
-// half, where a story is swallowed on 1 of 40 shuffles (the GM recall
-// probe, which the labels split in two), the report half swallows one
-// story on the first shuffle and one on the third (before the re-split of
-// Options.resplitBar: one and two). The report half must not be tuned on,
-// so until the grouping is improved on the tune half, a swallowed story
-// fails the test only when strictSwallow is set, and is logged otherwise.
+// half, where no story is swallowed on any of 40 shuffles (since the
+// young bar and the keyword re-split; the GM recall probe was swallowed on
+// 1 before), the report half swallows one story on the first shuffle and
+// one on the third, as before those (messages 9.4 %, 9.8 %, 9.1 % of
+// reports, were 10.1 %, 10.2 %, 9.8 %; F1 0.741, 0.734, 0.750, were 0.739,
+// 0.749, 0.730). The report half must not be tuned on, so until the
+// grouping is improved on the tune half, a swallowed story fails the test
+// only when strictSwallow is set, and is logged otherwise.
 const strictSwallow = "NEWSHOUND_STORY_STRICT"
 
 func TestUCIReportHalf(t *testing.T) {
@@ -217,13 +219,15 @@ func TestUCIReportHalf(t *testing.T) {
 const tuneShuffles = 40
 
 // TestUCITune measures a grid of options on 40 shuffles of the tune half
-// (the unexported resplitBar, resplitRatio and resplitAfter, which re-split
-// a story that swallowed another's first report; bar -1 is off) and logs,
-// among the settings that keep messages at most 20 % of reports and a
-// median of at most 5 messages per story on every shuffle, the one with
+// (the latest round: the young bar, the keyword re-split, the keyword bars
+// and resplitNamedBar, from the defaults before them and around the
+// defaults now; see DefaultOptions for what earlier rounds tried) and
+// logs, among the settings that keep messages at most 20 % of reports and
+// a median of at most 5 messages per story on every shuffle, the one with
 // the fewest shuffles on which a story is swallowed, then the best mean
-// B-cubed F1. That is how DefaultOptions were chosen. Run it with (about
-// a minute on two busy cores):
+// B-cubed F1, and for each setting the shuffles that miss those targets.
+// That is how DefaultOptions were chosen. Run it with (about a minute on
+// two busy cores):
 //
 //	go test ./alert/story/ -run TestUCITune -v -timeout 30m -args -tune
 func TestUCITune(t *testing.T) {
@@ -239,19 +243,39 @@ func TestUCITune(t *testing.T) {
 		f1, messages, prec float64
 		recall, medianMean float64
 		medianMax          float64
+		over               []uint64 // shuffles that miss the messages or median target
 	}
 	var best *result
-	const th = 0.24
+	// old are the defaults before the young bar and keyword re-split
+	// (issue 9, tune4): swallowed on 1 of 40 shuffles (the GM recall probe).
+	old := Options{KeywordWeight: 2.5, KeywordFraction: 0.15, youngBar: -1, noResplitKeyword: true}
 	for _, v := range []struct {
-		bar, ratio float64
-		after      int
-	}{{-1, 0, 0}, {0.55, 1, 1}, {0.55, 1.25, 1}, {0.55, 1.25, 3}, {0.55, 1.25, 5}, {0.55, 1.25, 6}, {0.6, 1.25, 5}, {0.55, 1.1, 5}, {0.55, 1.5, 5}} {
-		opt := Options{Threshold: th, resplitBar: v.bar, resplitRatio: v.ratio, resplitAfter: v.after}
-		r := result{desc: fmt.Sprintf("threshold %.2f resplit %+v", th, v)}
+		desc string
+		opt  Options
+	}{
+		{"old defaults", old},
+		{"old, resplitNamedBar 0.3", with(old, func(o *Options) { o.resplitNamedBar = 0.3 })},
+		{"old, young 0.27 (any item)", with(old, func(o *Options) { o.youngBar, o.youngAny = 0.27, true })},
+		{"old, young 0.27", with(old, func(o *Options) { o.youngBar = 0.27 })},
+		{"old, young 0.3", with(old, func(o *Options) { o.youngBar = 0.3 })},
+		{"old, KeywordWeight 2", with(old, func(o *Options) { o.KeywordWeight = 2 })},
+		{"old, young 0.27, KeywordWeight 2", with(old, func(o *Options) { o.youngBar, o.KeywordWeight = 0.27, 2 })},
+		{"defaults, keyword re-split off", Options{noResplitKeyword: true}},
+		{"defaults, young off", Options{youngBar: -1}},
+		{"defaults", Options{}},
+		{"defaults, KeywordWeight 2", Options{KeywordWeight: 2}},
+		{"defaults, KeywordFraction 0.145, KeywordWeight 2", Options{KeywordFraction: 0.145, KeywordWeight: 2}},
+		{"defaults, young 0.3", Options{youngBar: 0.3}},
+	} {
+		opt := v.opt
+		r := result{desc: v.desc}
 		meets := true
 		for seed := uint64(1); seed <= tuneShuffles; seed++ {
 			g := simulate(tuneHalf, opt, seed)
-			meets = meets && float64(g.messages) <= 0.20*float64(g.reports) && g.medianMessages <= 5
+			if float64(g.messages) > 0.20*float64(g.reports) || g.medianMessages > 5 {
+				meets = false
+				r.over = append(r.over, seed)
+			}
 			if g.swallowed > 0 {
 				r.swallowedShuffles++
 				r.swallowedStories += g.swallowed
@@ -264,8 +288,8 @@ func TestUCITune(t *testing.T) {
 			r.medianMean += g.medianMessages / tuneShuffles
 			r.medianMax = max(r.medianMax, g.medianMessages)
 		}
-		t.Logf("%s: meets %v, swallowed on %d of %d shuffles (%d stories), F1 %.4f (precision %.3f recall %.3f), messages %.1f%% (max %.1f%%), median %.2f (max %.0f)",
-			r.desc, meets, r.swallowedShuffles, tuneShuffles, r.swallowedStories, r.f1, r.prec, r.recall, 100*r.messages, 100*r.maxMessages, r.medianMean, r.medianMax)
+		t.Logf("%s: meets %v (missed on shuffles %v), swallowed on %d of %d shuffles (%d stories), F1 %.4f (precision %.3f recall %.3f), messages %.1f%% (max %.1f%%), median %.2f (max %.0f)",
+			r.desc, meets, r.over, r.swallowedShuffles, tuneShuffles, r.swallowedStories, r.f1, r.prec, r.recall, 100*r.messages, 100*r.maxMessages, r.medianMean, r.medianMax)
 		if meets && (best == nil || r.swallowedShuffles < best.swallowedShuffles ||
 			r.swallowedShuffles == best.swallowedShuffles && r.f1 > best.f1) {
 			best = &r
@@ -276,6 +300,12 @@ func TestUCITune(t *testing.T) {
 	}
 	t.Logf("best: %s: swallowed on %d of %d shuffles (%d stories), mean B-cubed F1 %.4f (precision %.3f recall %.3f), messages %.1f%% (max %.1f%%), median %.2f (max %.0f)",
 		best.desc, best.swallowedShuffles, tuneShuffles, best.swallowedStories, best.f1, best.prec, best.recall, 100*best.messages, 100*best.maxMessages, best.medianMean, best.medianMax)
+}
+
+// with returns o changed by f.
+func with(o Options, f func(*Options)) Options {
+	f(&o)
+	return o
 }
 
 func (g groupingFigures) f1() float64 {
