@@ -49,7 +49,11 @@
 // once five later reports are far more similar to that weak joiner than to
 // the rest of the story they were listed under, the fifth opens a story of
 // its own and takes the weak joiner and its followers with it, so that a
-// story swallowed at its start still gets a message. What was shown stays
-// shown; a restart rebuilds the index from stored rows and forgets the
-// moves.
+// story swallowed at its start still gets a message. A join through a
+// story's keywords by an item with a capitalised word the window has not
+// seen counts as weak in the same way. And an item with such a word does
+// not join a story of a single report at a similarity below 0.27: a new
+// name is more likely a new story than the second report of another.
+// What was shown stays shown; a restart rebuilds the index from stored
+// rows and forgets the moves.
 package story
