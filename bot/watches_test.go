@@ -390,7 +390,9 @@ func TestOneInstanceOfSeveralOpensTheGateway(t *testing.T) {
 
 	stopFirst() // the holder goes away; the other takes over
 	clk.advance(time.Second)
-	dc.WaitFor(10*time.Second, func() bool { return dc.GatewayStats().Identifies == 2 && dc.GatewayConnected() })
+	// At least one more session: under load a 300 ms lease may lapse and be
+	// taken again, which opens another.
+	dc.WaitFor(10*time.Second, func() bool { return dc.GatewayStats().Identifies >= 2 && dc.GatewayConnected() })
 }
 
 const watchOtherChannel = "800000000000000003"
