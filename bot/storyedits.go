@@ -184,7 +184,7 @@ func (s *sender) hold(ctx context.Context, j store.Alert, at time.Time) {
 // A destination without message ids (the console) shows each edit as new
 // lines and is never held back.
 func (s *sender) editDue(dest, key string, now time.Time) (time.Time, bool) {
-	if len(key) > 5 && key[:5] == "lead:" {
+	if strings.HasPrefix(key, "lead:") {
 		return now, true
 	}
 	s.mu.Lock()

@@ -194,82 +194,46 @@ var DefaultOptions = Options{
 
 func (o Options) withDefaults() Options {
 	d := DefaultOptions
-	if o.Window > 0 {
-		d.Window = o.Window
-	}
-	if o.Threshold > 0 {
-		d.Threshold = o.Threshold
-	}
-	if o.NearCopy > 0 {
-		d.NearCopy = o.NearCopy
-	}
-	if o.MinShared > 0 {
-		d.MinShared = o.MinShared
-	}
-	if o.MinIDF > 0 {
-		d.MinIDF = o.MinIDF
-	}
-	if o.Prior > 0 {
-		d.Prior = o.Prior
-	}
-	if o.LeadWeight > 0 {
-		d.LeadWeight = o.LeadWeight
-	}
-	if o.KeywordItems > 0 {
-		d.KeywordItems = o.KeywordItems
-	}
-	if o.KeywordShare > 0 {
-		d.KeywordShare = o.KeywordShare
-	}
-	if o.KeywordWeight > 0 {
-		d.KeywordWeight = o.KeywordWeight
-	}
-	if o.Balance > 0 {
-		d.Balance = o.Balance
-	} else if o.Balance < 0 {
-		d.Balance = 0
-	}
-	if o.KeywordFraction > 0 {
-		d.KeywordFraction = o.KeywordFraction
-	}
-	if o.templateWeight > 0 {
-		d.templateWeight = min(o.templateWeight, 1)
-	} else if o.templateWeight < 0 {
-		d.templateWeight = 0
-	}
-	if o.nameBar > 0 {
-		d.nameBar = o.nameBar
-	}
-	if o.weakBar > 0 {
-		d.weakBar = o.weakBar
-	}
-	if o.resplitBar > 0 {
-		d.resplitBar = o.resplitBar
-	} else if o.resplitBar < 0 {
-		d.resplitBar = 0
-	}
-	if o.resplitRatio > 0 {
-		d.resplitRatio = o.resplitRatio
-	}
-	if o.resplitAfter > 0 {
-		d.resplitAfter = o.resplitAfter
-	}
-	if o.youngBar > 0 {
-		d.youngBar = o.youngBar
-	} else if o.youngBar < 0 {
-		d.youngBar = 0
-	}
-	if o.youngItems > 0 {
-		d.youngItems = o.youngItems
-	}
+	override(&d.Window, o.Window)
+	override(&d.Threshold, o.Threshold)
+	override(&d.NearCopy, o.NearCopy)
+	override(&d.MinShared, o.MinShared)
+	override(&d.MinIDF, o.MinIDF)
+	override(&d.Prior, o.Prior)
+	override(&d.LeadWeight, o.LeadWeight)
+	override(&d.KeywordItems, o.KeywordItems)
+	override(&d.KeywordShare, o.KeywordShare)
+	override(&d.KeywordWeight, o.KeywordWeight)
+	overrideOrOff(&d.Balance, o.Balance)
+	override(&d.KeywordFraction, o.KeywordFraction)
+	overrideOrOff(&d.templateWeight, min(o.templateWeight, 1))
+	override(&d.nameBar, o.nameBar)
+	override(&d.weakBar, o.weakBar)
+	overrideOrOff(&d.resplitBar, o.resplitBar)
+	override(&d.resplitRatio, o.resplitRatio)
+	override(&d.resplitAfter, o.resplitAfter)
+	overrideOrOff(&d.youngBar, o.youngBar)
+	override(&d.youngItems, o.youngItems)
 	d.youngAny = o.youngAny
 	d.noResplitKeyword = o.noResplitKeyword
-	if o.resplitNamedBar > 0 {
-		d.resplitNamedBar = o.resplitNamedBar
-	} else if o.resplitNamedBar < 0 {
-		d.resplitNamedBar = 0
-	}
+	overrideOrOff(&d.resplitNamedBar, o.resplitNamedBar)
 	return d
+}
+
+// override sets *dst to v when v is positive (0 keeps the default).
+func override[T int | float64 | time.Duration](dst *T, v T) {
+	if v > 0 {
+		*dst = v
+	}
+}
+
+// overrideOrOff is override where a negative v means 0 (off), since 0
+// itself means the default.
+func overrideOrOff[T int | float64](dst *T, v T) {
+	override(dst, v)
+	if v < 0 {
+		*dst = 0
+	}
 }
 
 // An Index holds the items of a sliding time window and finds, for a new
