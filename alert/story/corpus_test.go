@@ -7,9 +7,11 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -182,19 +184,41 @@ func median(xs []int) float64 {
 //
 //	go test -run TestUCIReportHalf -v ./alert/story/
 //
-// The last target is still missed: with the options tuned on the tune
-// half, where no story is swallowed on any of 40 shuffles (since the
-// young bar and the keyword re-split; the GM recall probe was swallowed on
-// 1 before), the report half swallows one story on the first shuffle and
-// one on the third, as before those (messages 9.4 %, 9.8 %, 9.1 % of
-// reports, were 10.1 %, 10.2 %, 9.8 %; F1 0.741, 0.734, 0.750, were 0.739,
-// 0.749, 0.730). The report half must not be tuned on, so until the
+// The last target is still missed. With the support bar (tuned on 400
+// shuffles of the tune half), shuffles 1 and 2 swallow no story and
+// shuffle 3 swallows two (before it: one on shuffles 1 and 3); messages
+// 10.0 %, 10.1 %, 9.2 % of reports; F1 0.740, 0.750, 0.756. On 400
+// shuffles (-report-shuffles 400, a measure, not a choice) a story is
+// swallowed on 61 (before the support bar: 92), and the other targets are
+// met on all 400. The report half must not be tuned on, so until the
 // grouping is improved on the tune half, a swallowed story fails the test
 // only when strictSwallow is set, and is logged otherwise.
 const strictSwallow = "NEWSHOUND_STORY_STRICT"
 
+var reportShuffles = flag.Int("report-shuffles", 0, "also log how often the report half misses each target on this many shuffles, with the defaults and with those before the support bar")
+
+// logRates logs, for the defaults and the options before the support bar,
+// on how many of n shuffles of rows a target is missed. It measures;
+// nothing is chosen by it (the report half is not tuned on).
+func logRates(t *testing.T, rows []ucReport, n int) {
+	for _, v := range []struct {
+		desc string
+		opt  Options
+	}{{"before the support bar", beforeSupport}, {"defaults", Options{}}} {
+		r := measureTune(rows, v.desc, v.opt, n)
+		t.Logf("report half, %s: misses a target on %d of %d shuffles, swallows a story on %d (%v), messages over 20%% or median over 5 on %d; F1 %.4f (precision %.3f recall %.3f), messages %.1f%% (max %.1f%%), median %.2f (max %.0f)",
+			r.desc, r.failed, n, r.swallowedShuffles, r.swallowed, len(r.over), r.f1, r.prec, r.recall, 100*r.messages, 100*r.maxMessages, r.medianMean, r.medianMax)
+	}
+}
+
+// beforeSupport are the defaults before the support bar (issue 9, tune5).
+var beforeSupport = Options{youngBar: 0.27, resplitAfter: 5, supportBar: -1}
+
 func TestUCIReportHalf(t *testing.T) {
 	_, report := loadUCI(t)
+	if *reportShuffles > 0 {
+		logRates(t, report, *reportShuffles)
+	}
 	for _, seed := range []uint64{1, 2, 3} {
 		g := simulate(report, Options{}, seed)
 		t.Logf("report half, seed %d: %v", seed, g)
@@ -214,20 +238,22 @@ func TestUCIReportHalf(t *testing.T) {
 }
 
 // tuneShuffles is the number of shuffles of the tune half each setting is
-// measured on: a story is swallowed on a few shuffles in a hundred, so
-// three shuffles cannot tell settings apart.
-const tuneShuffles = 40
+// measured on (-shuffles changes it): a story is swallowed on a few
+// shuffles in a hundred, so that even 40 shuffles could not tell settings
+// apart (the defaults chosen on 40 swallowed a story on 19 of 200).
+const tuneShuffles = 400
 
-// TestUCITune measures a grid of options on 40 shuffles of the tune half
-// (the latest round: the young bar, the keyword re-split, the keyword bars
-// and resplitNamedBar, from the defaults before them and around the
-// defaults now; see DefaultOptions for what earlier rounds tried) and
-// logs, among the settings that keep messages at most 20 % of reports and
-// a median of at most 5 messages per story on every shuffle, the one with
-// the fewest shuffles on which a story is swallowed, then the best mean
-// B-cubed F1, and for each setting the shuffles that miss those targets.
-// That is how DefaultOptions were chosen. Run it with (about a minute on
-// two busy cores):
+// TestUCITune measures a grid of options on 400 shuffles of the tune half
+// (the latest round: the support bar, from the defaults before it and
+// around the defaults now; see DefaultOptions for what earlier rounds
+// tried) and logs for each setting the shuffles that miss any target of
+// issue 9 (messages at most 20 % of reports, a median of at most 5
+// messages per story, no story swallowed), those that swallow a story,
+// and the mean B-cubed F1. It picks, among the settings that miss on no
+// more shuffles than the first one (the defaults before), the one with
+// the fewest shuffles on which a story is swallowed, then the best F1.
+// That is how DefaultOptions were chosen. Run it with (about four
+// minutes on two cores):
 //
 //	go test ./alert/story/ -run TestUCITune -v -timeout 30m -args -tune
 func TestUCITune(t *testing.T) {
@@ -235,71 +261,94 @@ func TestUCITune(t *testing.T) {
 		t.Skip("tuning grid: run with -tune")
 	}
 	tuneHalf, _ := loadUCI(t)
-	type result struct {
-		desc               string
-		swallowedShuffles  int
-		swallowedStories   int
-		maxMessages        float64
-		f1, messages, prec float64
-		recall, medianMean float64
-		medianMax          float64
-		over               []uint64 // shuffles that miss the messages or median target
-	}
-	var best *result
-	// old are the defaults before the young bar and keyword re-split
-	// (issue 9, tune4): swallowed on 1 of 40 shuffles (the GM recall probe).
-	old := Options{KeywordWeight: 2.5, KeywordFraction: 0.15, youngBar: -1, noResplitKeyword: true}
-	for _, v := range []struct {
+	variants := []struct {
 		desc string
 		opt  Options
 	}{
-		{"old defaults", old},
-		{"old, resplitNamedBar 0.3", with(old, func(o *Options) { o.resplitNamedBar = 0.3 })},
-		{"old, young 0.27 (any item)", with(old, func(o *Options) { o.youngBar, o.youngAny = 0.27, true })},
-		{"old, young 0.27", with(old, func(o *Options) { o.youngBar = 0.27 })},
-		{"old, young 0.3", with(old, func(o *Options) { o.youngBar = 0.3 })},
-		{"old, KeywordWeight 2", with(old, func(o *Options) { o.KeywordWeight = 2 })},
-		{"old, young 0.27, KeywordWeight 2", with(old, func(o *Options) { o.youngBar, o.KeywordWeight = 0.27, 2 })},
-		{"defaults, keyword re-split off", Options{noResplitKeyword: true}},
-		{"defaults, young off", Options{youngBar: -1}},
+		{"before the support bar", beforeSupport},
 		{"defaults", Options{}},
-		{"defaults, KeywordWeight 2", Options{KeywordWeight: 2}},
-		{"defaults, KeywordFraction 0.145, KeywordWeight 2", Options{KeywordFraction: 0.145, KeywordWeight: 2}},
-		{"defaults, young 0.3", Options{youngBar: 0.3}},
-	} {
-		opt := v.opt
-		r := result{desc: v.desc}
-		meets := true
-		for seed := uint64(1); seed <= tuneShuffles; seed++ {
-			g := simulate(tuneHalf, opt, seed)
-			if float64(g.messages) > 0.20*float64(g.reports) || g.medianMessages > 5 {
-				meets = false
-				r.over = append(r.over, seed)
-			}
-			if g.swallowed > 0 {
-				r.swallowedShuffles++
-				r.swallowedStories += g.swallowed
-			}
-			r.f1 += g.f1() / tuneShuffles
-			r.prec += g.precision / tuneShuffles
-			r.recall += g.recall / tuneShuffles
-			r.messages += float64(g.messages) / float64(g.reports) / tuneShuffles
-			r.maxMessages = max(r.maxMessages, float64(g.messages)/float64(g.reports))
-			r.medianMean += g.medianMessages / tuneShuffles
-			r.medianMax = max(r.medianMax, g.medianMessages)
-		}
-		t.Logf("%s: meets %v (missed on shuffles %v), swallowed on %d of %d shuffles (%d stories), F1 %.4f (precision %.3f recall %.3f), messages %.1f%% (max %.1f%%), median %.2f (max %.0f)",
-			r.desc, meets, r.over, r.swallowedShuffles, tuneShuffles, r.swallowedStories, r.f1, r.prec, r.recall, 100*r.messages, 100*r.maxMessages, r.medianMean, r.medianMax)
-		if meets && (best == nil || r.swallowedShuffles < best.swallowedShuffles ||
+		{"support bar after 5", Options{resplitAfter: 5}},
+		{"support bar after 8", Options{resplitAfter: 8}},
+		{"support bar 0.35", Options{supportBar: 0.35}},
+		{"support bar 0.45", Options{supportBar: 0.45}},
+		{"support bar novel 0.2", Options{supportNovel: 0.2}},
+		{"support bar items 2", Options{supportItems: 2}},
+		{"support bar and young bar 0.27", Options{youngBar: 0.27}},
+		{"support bar, keyword re-split off", Options{noResplitKeyword: true}},
+	}
+	n := *shuffles
+	results := make([]result, len(variants))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	for i, v := range variants {
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			results[i] = measureTune(tuneHalf, v.desc, v.opt, n)
+		})
+	}
+	wg.Wait()
+	var best *result
+	base := results[0]
+	for i := range results {
+		r := &results[i]
+		t.Logf("%s: fails %d, meets %v (missed on shuffles %v), swallowed on %d of %d shuffles (%v), F1 %.4f (precision %.3f recall %.3f), messages %.1f%% (max %.1f%%), median %.2f (max %.0f)",
+			r.desc, r.failed, r.meets, r.over, r.swallowedShuffles, n, r.swallowed, r.f1, r.prec, r.recall, 100*r.messages, 100*r.maxMessages, r.medianMean, r.medianMax)
+		if r.failed <= base.failed && (best == nil || r.swallowedShuffles < best.swallowedShuffles ||
 			r.swallowedShuffles == best.swallowedShuffles && r.f1 > best.f1) {
-			best = &r
+			best = r
 		}
 	}
 	if best == nil {
-		t.Fatalf("no setting meets the targets on every shuffle")
+		t.Fatalf("no setting misses on fewer shuffles than %s", base.desc)
 	}
 	t.Logf("best: %s: swallowed on %d of %d shuffles (%d stories), mean B-cubed F1 %.4f (precision %.3f recall %.3f), messages %.1f%% (max %.1f%%), median %.2f (max %.0f)",
-		best.desc, best.swallowedShuffles, tuneShuffles, best.swallowedStories, best.f1, best.prec, best.recall, 100*best.messages, 100*best.maxMessages, best.medianMean, best.medianMax)
+		best.desc, best.swallowedShuffles, n, best.swallowedStories, best.f1, best.prec, best.recall, 100*best.messages, 100*best.maxMessages, best.medianMean, best.medianMax)
+}
+
+// result is how one setting measured on the shuffles of the tune half.
+type result struct {
+	desc               string
+	swallowedShuffles  int
+	swallowedStories   int
+	maxMessages        float64
+	f1, messages, prec float64
+	recall, medianMean float64
+	medianMax          float64
+	over               []uint64 // shuffles that miss the messages or median target
+	meets              bool
+	failed             int            // shuffles that miss any target
+	swallowed          map[string]int // story id (8 characters) → shuffles swallowing it
+}
+
+// measureTune measures opt on n shuffles of the tune half.
+func measureTune(tuneHalf []ucReport, desc string, opt Options, n int) result {
+	r := result{desc: desc, meets: true, swallowed: map[string]int{}}
+	for seed := uint64(1); seed <= uint64(n); seed++ {
+		g := simulate(tuneHalf, opt, seed)
+		if float64(g.messages) > 0.20*float64(g.reports) || g.medianMessages > 5 {
+			r.meets = false
+			r.over = append(r.over, seed)
+		}
+		if g.swallowed > 0 {
+			r.swallowedShuffles++
+			r.swallowedStories += g.swallowed
+		}
+		if g.swallowed > 0 || float64(g.messages) > 0.20*float64(g.reports) || g.medianMessages > 5 {
+			r.failed++
+		}
+		for s := range g.swallowedBy {
+			r.swallowed[s[:8]]++
+		}
+		r.f1 += g.f1() / float64(n)
+		r.prec += g.precision / float64(n)
+		r.recall += g.recall / float64(n)
+		r.messages += float64(g.messages) / float64(g.reports) / float64(n)
+		r.maxMessages = max(r.maxMessages, float64(g.messages)/float64(g.reports))
+		r.medianMean += g.medianMessages / float64(n)
+		r.medianMax = max(r.medianMax, g.medianMessages)
+	}
+	return r
 }
 
 // with returns o changed by f.

@@ -44,16 +44,23 @@
 // carries one of them ("McDonald's February sales fall" does not join a
 // video-game story through "sales").
 //
-// A story that a first report joined weakly (below 0.55, sharing no name
-// with the item it joined) is re-split when its own reports keep coming:
-// once five later reports are far more similar to that weak joiner than to
-// the rest of the story they were listed under, the fifth opens a story of
-// its own and takes the weak joiner and its followers with it, so that a
-// story swallowed at its start still gets a message. A join through a
-// story's keywords by an item with a capitalised word the window has not
-// seen counts as weak in the same way. And an item with such a word does
-// not join a story of a single report at a similarity below 0.27: a new
-// name is more likely a new story than the second report of another.
+// The first report of a new story brings words the window has not seen,
+// and is often like one report of an older story by the words they happen
+// to share ("Google To Pay $15 … For Google Apps Customer Referrals" like
+// "Google Announces New Android Apps"), while a further report of a story
+// is like several of its reports. So an item whose new words make at
+// least 0.2 of its weight joins a story of three reports or more by a
+// similarity below 0.4 only when a second report of the story is similar
+// to it as well; otherwise it opens a message.
+//
+// A story that a first report joined weakly all the same (below 0.55,
+// sharing no name with the item it joined) is re-split when its own
+// reports keep coming: once six later reports are far more similar to that
+// weak joiner than to the rest of the story they were listed under, the
+// sixth opens a story of its own and takes the weak joiner and its
+// followers with it, so that a story swallowed at its start still gets a
+// message. A join through a story's keywords by an item with a capitalised
+// word the window has not seen counts as weak in the same way.
 // What was shown stays shown; a restart rebuilds the index from stored
 // rows and forgets the moves.
 package story

@@ -663,7 +663,8 @@ func TestResplitDefaults(t *testing.T) {
 	}
 }
 
-// TestYoungBar: an item with a capitalized word new to the window that
+// TestYoungBar: with the young bar on (it is off by default since the
+// support bar), an item with a capitalized word new to the window that
 // resembles a story of one report only weakly (0.25, below youngBar)
 // opens a message of its own; it joins a story of two reports, or when it
 // brings no new capitalized word, or when the young bar is off.
@@ -674,17 +675,18 @@ func TestYoungBar(t *testing.T) {
 		named  = "GM picks Jenner and Block, King and Spalding law firms for recall review"
 		plain  = "GM hires outside law firms to lead internal recall review team"
 	)
+	young := Options{youngBar: 0.27}
 	for _, tc := range []struct {
 		name   string
 		opt    Options
 		titles []string
 		joined bool // whether the last title joins story 0
 	}{
-		{"new names, story of one report", Options{}, []string{probe, named}, false},
-		{"new names, story of two reports", Options{}, []string{probe, second, named}, true},
-		{"no new capitalized word", Options{}, []string{probe, plain}, true},
-		{"off", Options{youngBar: -1}, []string{probe, named}, true},
-		{"any item", Options{youngAny: true}, []string{probe, plain}, false},
+		{"new names, story of one report", young, []string{probe, named}, false},
+		{"new names, story of two reports", young, []string{probe, second, named}, true},
+		{"no new capitalized word", young, []string{probe, plain}, true},
+		{"off", Options{}, []string{probe, named}, true},
+		{"any item", Options{youngBar: 0.27, youngAny: true}, []string{probe, plain}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			idx := NewIndex(tc.opt)
@@ -749,6 +751,55 @@ func TestResplitKeywordJoin(t *testing.T) {
 			}
 			if got, _ := idx.StoryOf("2"); got != "0" {
 				t.Errorf("#2: StoryOf = %s, want 0", got)
+			}
+		})
+	}
+}
+
+// TestSupportBar: the first report of a new story, mostly words new to the
+// window, that is like one report of a grown story by 0.26 (below
+// supportBar) through the company and "Apps" opens a message of its own,
+// and the next report of its story joins it; it joins the grown story
+// when the bar is off, when the story has fewer than supportItems
+// reports, or when its new words weigh less than supportNovel.
+func TestSupportBar(t *testing.T) {
+	titles := []string{
+		// other stories of the company, so that its name is every story's
+		"Zentrix shares climb after quarterly results beat forecasts",
+		"EU regulators open antitrust probe into Zentrix search deals",
+		"Zentrix hires former Oracle executive to run cloud unit",
+		"Zentrix buys Danish robotics startup Lynge",
+		"Court rejects Zentrix patent claim against Korvo",
+		// a story of four reports (5 to 8)
+		"Zentrix to release developer kit for smartwatch makers",
+		"Zentrix smartwatch kit coming within weeks",
+		"Zentrix opens its wearables platform to outside developers",
+		"Zentrix Announces Smartwatch Apps For Runners And Cyclists",
+		// a new story, like #8 alone
+		"Zentrix Apps: Cloud Suite Will Pay Resellers $20 For Each Customer Referral",
+		"Zentrix Office Apps referral program pays $20 per customer",
+	}
+	const first = 9 // the new story's first report
+	for _, tc := range []struct {
+		name   string
+		opt    Options
+		opener string // the story the last two reports are in
+	}{
+		{"defaults", Options{}, "9"},
+		{"off", Options{supportBar: -1}, "5"},
+		{"story under supportItems", Options{supportItems: 5}, "5"},
+		{"new words under supportNovel", Options{supportNovel: 0.8}, "5"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			idx := NewIndex(tc.opt)
+			for i, title := range titles {
+				story, score, _ := idx.Group(fmt.Sprint(i), Make(title, ""), t0.Add(time.Duration(i)*time.Minute))
+				if i >= 5 && i < first && story != "5" {
+					t.Fatalf("#%d %q: Group = (%s, %.2f), want story 5", i, title, story, score)
+				}
+				if i >= first && story != tc.opener {
+					t.Errorf("#%d %q: Group = (%s, %.2f), want story %s", i, title, story, score, tc.opener)
+				}
 			}
 		})
 	}
