@@ -1,6 +1,7 @@
 package alert
 
 import (
+	"github.com/newshound/newshound/alert/story"
 	"slices"
 	"sort"
 	"time"
@@ -42,6 +43,12 @@ type Entry struct {
 	Story       string
 	Joins       bool
 	Fingerprint []byte
+	// Takes are earlier reports of the destination (by ItemID) that this
+	// entry's story takes from the stories they were listed under: the
+	// first reports of a story another story swallowed, found by a
+	// re-split (see story.Index.Moved). Their stored story becomes Story,
+	// so that a restart restores the re-split.
+	Takes []story.Move
 	// window is the subscription's StoryWindow.
 	window time.Duration
 }

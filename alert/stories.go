@@ -1,6 +1,7 @@
 package alert
 
 import (
+	"slices"
 	"time"
 
 	"github.com/newshound/newshound/alert/story"
@@ -22,6 +23,9 @@ type destStories struct {
 	index  *story.Index
 	opened map[string]time.Time // story → when its first report came
 	swept  time.Time            // when opened was last rid of stories past the window
+	// takes are the reports each story's first report took (a re-split),
+	// kept while the story is in opened, for a retried commit of it.
+	takes map[string][]story.Move
 }
 
 // StoryRow is a stored report that Restore puts back into the index.
@@ -67,7 +71,7 @@ func (s *Stories) Restore(rows []StoryRow) {
 func (s *Stories) dest(name string) *destStories {
 	d := s.dests[name]
 	if d == nil {
-		d = &destStories{index: story.NewIndex(story.Options{Window: s.window}), opened: map[string]time.Time{}}
+		d = &destStories{index: story.NewIndex(story.Options{Window: s.window}), opened: map[string]time.Time{}, takes: map[string][]story.Move{}}
 		s.dests[name] = d
 	}
 	return d
@@ -92,6 +96,7 @@ func (d *destStories) forgetBefore(cutoff time.Time, window time.Duration) {
 	for name, at := range d.opened {
 		if at.Before(cutoff) {
 			delete(d.opened, name)
+			delete(d.takes, name)
 		}
 	}
 }
@@ -116,6 +121,9 @@ func (s *Stories) Group(entries []Entry, now time.Time) {
 			// the same decision again, the index unchanged.
 			e.Story, e.Joins = name, name != id
 			e.Fingerprint, _ = fp.MarshalBinary()
+			if !e.Joins {
+				e.Takes = d.takes[name]
+			}
 			if e.Joins {
 				e.Alert.Join = JoinAlso
 			}
@@ -131,6 +139,10 @@ func (s *Stories) Group(entries []Entry, now time.Time) {
 			d.open(name, now)
 		}
 		d.index.Add(id, name, fp, now)
+		if moved := d.index.Moved(); len(moved) > 0 && !joined {
+			e.Takes = slices.Clone(moved)
+			d.takes[name] = e.Takes
+		}
 		e.Story = name
 		e.Fingerprint, _ = fp.MarshalBinary()
 		if joined {

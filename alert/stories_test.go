@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/newshound/newshound/feeds"
+	"github.com/newshound/newshound/internal/storycorpus"
 )
 
 // report is one outlet's item as a poll finds it.
@@ -260,5 +261,79 @@ func TestFollowsUpdates(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestResplitSurvivesARestart: the report that re-splits a story (its first
+// report joined another story weakly, and its next reports followed it)
+// names in Takes the reports it takes, the same again when its commit is
+// retried; the stored rows, with those moves made, restore an index in
+// which the story's next report joins its own message. Restored without
+// the moves, it would join the other story.
+func TestResplitSurvivesARestart(t *testing.T) {
+	subs := []Subscription{{ID: "s", Name: "s", Query: "olive OR drought", AllFileFeeds: true, Destination: "desk", StoryWindow: 48 * time.Hour}}
+	titles := storycorpus.ResplitSequence()
+	later := titles[len(titles)-1]
+	titles = titles[:len(titles)-1]
+	var feedList []Feed
+	for i := range titles {
+		feedList = append(feedList, Feed{ID: fmt.Sprintf("f%d", i), Name: fmt.Sprintf("f%d", i)})
+	}
+	cat, _ := NewCatalog(nil, feedList, subs)
+	poll := func(s *Stories, i int, title string) Entry {
+		t.Helper()
+		at := now.Add(time.Duration(i) * time.Minute)
+		item := feeds.Item{Key: fmt.Sprintf("k%d", i), Title: title, Link: fmt.Sprintf("https://f%d.example/", i), Published: at, Dated: true}
+		res := cat.Alerts(Input{FeedID: fmt.Sprintf("f%d", i%len(feedList)), Items: []feeds.Item{item}, Now: at})
+		if len(res.Entries) != 1 {
+			t.Fatalf("%q: %d entries, want 1", title, len(res.Entries))
+		}
+		s.Group(res.Entries, at)
+		return res.Entries[0]
+	}
+
+	s := NewStories(48 * time.Hour)
+	var rows []StoryRow
+	opener := -1
+	for i, title := range titles {
+		e := poll(s, i, title)
+		if len(e.Takes) > 0 {
+			if opener >= 0 || e.Joins {
+				t.Fatalf("#%d %q takes %v (joins %v), want only the report that opens B's message", i, title, e.Takes, e.Joins)
+			}
+			opener = i
+			if again := poll(s, i, title); !slices.Equal(again.Takes, e.Takes) || again.Story != e.Story {
+				t.Errorf("retried: story %s takes %v, want %s and %v", again.Story, again.Takes, e.Story, e.Takes)
+			}
+		}
+		rows = append(rows, StoryRow{Destination: "desk", ID: ItemID(e.FeedID, e.ItemKey), Story: e.Story, Joins: e.Joins,
+			Fingerprint: e.Fingerprint, At: now.Add(time.Duration(i) * time.Minute)})
+	}
+	if opener < 0 {
+		t.Fatal("no report re-split B's story")
+	}
+	openerStory := rows[opener].Story
+	withMoves := slices.Clone(rows)
+	for _, take := range poll(s, opener, titles[opener]).Takes {
+		for j := range withMoves {
+			if withMoves[j].ID == take.ID && withMoves[j].Story == take.From {
+				withMoves[j].Story = openerStory
+			}
+		}
+	}
+	next := len(titles)
+	for _, tc := range []struct {
+		name string
+		rows []StoryRow
+		want string
+	}{
+		{"restored with the moves", withMoves, openerStory},
+		{"restored without them", rows, rows[0].Story},
+	} {
+		restored := NewStories(48 * time.Hour)
+		restored.Restore(tc.rows)
+		if e := poll(restored, next, later); !e.Joins || e.Story != tc.want {
+			t.Errorf("%s: B's next report: story %s, joins %v; want %s", tc.name, e.Story, e.Joins, tc.want)
+		}
 	}
 }

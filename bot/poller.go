@@ -557,6 +557,9 @@ func outboxRows(entries []alert.Entry) []store.Alert {
 		if e.Release.Held() {
 			rows[i].HoldUntil, rows[i].Digest = e.Release.Key.Until, e.Release.Key.String()
 		}
+		for _, t := range e.Takes {
+			rows[i].Takes = append(rows[i].Takes, store.StoryTake{Item: t.ID, From: t.From})
+		}
 	}
 	return rows
 }

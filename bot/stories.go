@@ -55,7 +55,9 @@ func (g *storyGroups) rebuild(ctx context.Context, window time.Duration, now tim
 }
 
 // takeIn adds the stored rows enqueued since then that the index lacks
-// (the rows this process grouped are known to it already).
+// (the rows this process grouped are known to it already). A row it knows
+// keeps the story it had here: when another instance's re-split moved it
+// (store.Alert.Takes), this instance learns of the move at its next start.
 func (g *storyGroups) takeIn(ctx context.Context, since, now time.Time) error {
 	if g.stories.Window() <= 0 {
 		return nil

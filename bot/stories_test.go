@@ -15,6 +15,7 @@ import (
 	"github.com/newshound/newshound/bot/notify"
 	"github.com/newshound/newshound/config"
 	"github.com/newshound/newshound/internal/pgtest"
+	"github.com/newshound/newshound/internal/storycorpus"
 	"github.com/newshound/newshound/store"
 )
 
@@ -448,5 +449,56 @@ func TestSameWireHeadlineOnceWhereNoEdits(t *testing.T) {
 	svc.RunOnce(ctx)
 	if got := plain.titles(); len(got) != 1 {
 		t.Errorf("messages: %q, want the wire headline once", got)
+	}
+}
+
+// TestResplitStoryKeepsItsMessageAfterARestart: B's first report joins A's
+// story weakly and is listed under A's message; B's next reports follow it
+// until one opens B's own message (a re-split). After a restart, B's next
+// report is listed under B's message, not A's: the re-split's moves were
+// stored with the alerts.
+func TestResplitStoryKeepsItsMessageAfterARestart(t *testing.T) {
+	h := newHarness(t, config.Subscription{Name: "olives", Query: "olive OR drought", StoryWindow: 48 * time.Hour})
+	rec := &editRecorder{deleted: map[string]bool{}, clock: func() time.Time { return h.clock }}
+	h.rec = &rec.recorder
+	titles := storycorpus.ResplitSequence() // the last after the restart
+	feed := func(i int) string { return fmt.Sprintf("f%02d.xml", i) }
+	for i := range titles {
+		h.cfg.Feeds = append(h.cfg.Feeds, config.Feed{Name: fmt.Sprintf("f%02d", i), URL: h.feedURL(feed(i)), Interval: 10 * time.Minute})
+		h.write(feed(i), item(0, "Weather stays mild", h.clock.Add(-time.Hour)))
+	}
+	publish := func(i int) {
+		h.write(feed(i), item(0, "Weather stays mild", h.clock.Add(-time.Hour)),
+			testItem{GUID: fmt.Sprintf("urn:f%02d:olive", i), Title: titles[i], Link: fmt.Sprintf("https://f%02d.example/olive", i), Published: h.clock})
+	}
+	ctx := context.Background()
+	svc, closeStore := h.openWith(rec)
+	svc.RunOnce(ctx) // first sight
+	last := len(titles) - 1
+	for i := range last {
+		h.clock = h.clock.Add(time.Minute)
+		publish(i)
+		if _, err := svc.RunOnce(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	closeStore()
+	if got := rec.titles(); len(got) != 2 || got[0] != titles[0] {
+		t.Fatalf("messages before the restart: %q, want A's and B's", got)
+	}
+
+	h.clock = h.clock.Add(time.Hour)
+	publish(last)
+	svc, closeStore = h.openWith(rec)
+	defer closeStore()
+	if _, err := svc.RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := rec.titles(); len(got) != 2 {
+		t.Fatalf("messages after the restart: %q, want still two", got)
+	}
+	e := rec.edits[len(rec.edits)-1]
+	if e.MessageID != "m2" || len(e.Added) != 1 || e.Added[0].Alert.Title != titles[last] {
+		t.Errorf("last edit: message %s adding %d; want B's message m2 adding %q", e.MessageID, len(e.Added), titles[last])
 	}
 }

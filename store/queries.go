@@ -57,6 +57,7 @@ type dialect struct {
 	countUnheld         string
 	storyRows           string
 	storyLead           string
+	takeIntoStory       string
 	messageAlerts       string
 	hold                string
 	pendingDestinations string
@@ -170,6 +171,11 @@ var commonQueries = dialect{
 	storyLead: `SELECT ` + alertColumns + ` FROM alerts
 		WHERE destination = $1 AND story = $2 AND story <> '' AND (NOT joins OR batch LIKE 'nh%')
 		ORDER BY id LIMIT 1`,
+	// takeIntoStory moves an item's alerts of one destination from one
+	// story to another (a re-split, see Alert.Takes); it reads the
+	// alerts_story_lead index by its story term.
+	takeIntoStory: `UPDATE alerts SET story = $1
+		WHERE destination = $2 AND story = $3 AND story <> '' AND feed_id || '/' || item_key = $4`,
 	messageAlerts: `SELECT ` + alertColumns + ` FROM alerts
 		WHERE destination = $1 AND message_id = $2 AND message_id <> '' AND delivered_at <> 0
 		ORDER BY id`,

@@ -414,7 +414,11 @@ func checkPoll(feedID string, p Poll) (FeedState, []string, error) {
 		if a.Destination == "" {
 			return FeedState{}, nil, fmt.Errorf("commit poll of %q: alert for item %q has no destination", feedID, a.ItemKey)
 		}
-		for _, text := range [][]string{{a.Destination, a.Subscription, a.FeedID, a.Batch, a.LastError, a.Digest, a.Story}, a.DedupeKeys} {
+		texts := [][]string{{a.Destination, a.Subscription, a.FeedID, a.Batch, a.LastError, a.Digest, a.Story}, a.DedupeKeys}
+		for _, t := range a.Takes {
+			texts = append(texts, []string{t.Item, t.From})
+		}
+		for _, text := range texts {
 			if i := slices.IndexFunc(text, func(v string) bool { return !utf8.ValidString(v) }); i >= 0 {
 				return FeedState{}, nil, fmt.Errorf("commit poll of %q: alert for item %q: %q is not valid UTF-8", feedID, a.ItemKey, text[i])
 			}
@@ -640,6 +644,22 @@ func (c *pollCommit) enqueue(ctx context.Context, alerts []Alert, chosen []int) 
 		}
 		if err := c.tx.queue(ctx, steps...); err != nil {
 			return err
+		}
+	}
+	return c.takeIntoStories(ctx, alerts, chosen)
+}
+
+// takeIntoStories queues, for each chosen alert that takes earlier alerts
+// into its story (Alert.Takes), the statements that move them.
+func (c *pollCommit) takeIntoStories(ctx context.Context, alerts []Alert, chosen []int) error {
+	for _, i := range chosen {
+		a := alerts[i]
+		for _, t := range a.Takes {
+			err := c.tx.queue(ctx, step{what: "take alerts into their story", query: c.s.q.takeIntoStory,
+				args: []any{a.Story, a.Destination, t.From, t.Item}})
+			if err != nil {
+				return err
+			}
 		}
 	}
 	return nil

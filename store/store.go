@@ -93,6 +93,19 @@ type Alert struct {
 	// Fingerprint is the item's story fingerprint (alert/story), kept so
 	// that the story index is rebuilt as it was after a restart.
 	Fingerprint []byte
+	// Takes are earlier alerts of the destination that this alert's story
+	// takes from the story they were in (a re-split: the first reports of
+	// this story, listed under another): CommitPoll sets their Story to
+	// this alert's when it enqueues this alert. Only written, never read
+	// back.
+	Takes []StoryTake
+}
+
+// A StoryTake names the alerts of one item in a destination (Item is
+// "feed_id/item_key", the story index's name of the item) whose story was
+// From.
+type StoryTake struct {
+	Item, From string
 }
 
 // Poll is the result of one poll of one feed, committed atomically: the new

@@ -152,6 +152,7 @@ func TestSQLiteStoryQueriesUseIndexes(t *testing.T) {
 	}{
 		{"StoryLead", s.q.storyLead, []any{"desk", "s"}, "USING INDEX alerts_story_lead (destination=? AND story=?)"},
 		{"MessageAlerts", s.q.messageAlerts, []any{"desk", "m"}, "USING INDEX alerts_message (destination=? AND message_id=?)"},
+		{"CommitPoll's story takes", s.q.takeIntoStory, []any{"s2", "desk", "s", "f/k"}, "USING INDEX alerts_story_lead (destination=? AND story=?)"},
 		{"StoryRows", s.q.storyRows, []any{0}, "USING INDEX alerts_enqueued (enqueued_at>?)"},
 		{"CountUnheld", s.q.countUnheld, []any{"sub", 0}, "USING INDEX alerts_sent_alone (subscription=? AND enqueued_at>?)"},
 		{"Hold", s.q.hold, []any{`["1"]`, 1}, "USING INTEGER PRIMARY KEY (rowid=?)"},

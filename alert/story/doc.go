@@ -61,6 +61,7 @@
 // followers with it, so that a story swallowed at its start still gets a
 // message. A join through a story's keywords by an item with a capitalised
 // word the window has not seen counts as weak in the same way.
-// What was shown stays shown; a restart rebuilds the index from stored
-// rows and forgets the moves.
+// What was shown stays shown. The moves are reported (Index.Moved) so that
+// a caller storing each item's story stores them too, and a restart that
+// re-adds the stored rows keeps the re-split.
 package story

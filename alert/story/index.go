@@ -322,6 +322,14 @@ type Index struct {
 	// last is what the latest Best decided, for the Add of the same item
 	// that follows it (see Options.resplitBar).
 	last lastLookup
+	// moved are the items the latest Add took into its story (see Moved).
+	moved []Move
+}
+
+// A Move is an item of the window that a re-split took from story From
+// into the story of the item just added (see Index.Moved).
+type Move struct {
+	ID, From string
 }
 
 // candScore is a candidate's similarity to the query.
@@ -415,11 +423,11 @@ func (x *Index) Group(id string, fp Fingerprint, at time.Time) (story string, sc
 
 // Add puts an item of the given story into the window. Re-adding the
 // stored rows of a window (story id, fingerprint, time), oldest first,
-// rebuilds the index as it was, but for the re-split (see
-// Options.resplitBar): the rows keep the story each item was given, and a
-// re-added item is not known to have joined weakly. After Best said an
-// item opens a story that takes a weakly joined item with it, the Add of
-// that item, under a new story, moves them.
+// rebuilds the index as it was when the rows keep the moves of the
+// re-splits (see Moved), but that a re-added item is not known to have
+// joined weakly, so it re-splits nothing more. After Best said an item
+// opens a story that takes a weakly joined item with it, the Add of that
+// item, under a new story, moves them (see Options.resplitBar).
 func (x *Index) Add(id, story string, fp Fingerprint, at time.Time) {
 	x.advance(at)
 	seq := x.base + len(x.entries)
@@ -433,6 +441,7 @@ func (x *Index) Add(id, story string, fp Fingerprint, at time.Time) {
 	x.storyRefs[num].items++
 	last := x.last
 	x.last = lastLookup{resplit: -1}
+	x.moved = x.moved[:0]
 	sameItem := last.fp.Equal(fp)
 	weak := sameItem && ok && last.joined && last.score < x.opt.resplitBar &&
 		(last.newName || last.score > 0 && last.score < x.opt.resplitNamedBar)
@@ -464,6 +473,14 @@ func (x *Index) Add(id, story string, fp Fingerprint, at time.Time) {
 	}
 }
 
+// Moved returns the items of the window that the latest Add took into the
+// story of the item it added, from the story each was in: the first
+// reports of that story, listed under another story until a re-split found
+// them (see Options.resplitBar). A caller that stores the stories of its
+// items stores these moves too, so that re-adding the stored rows
+// rebuilds the window with them. The slice is valid until the next Add.
+func (x *Index) Moved() []Move { return x.moved }
+
 // move puts item seq of the window into story num: an item that joined
 // its story weakly, or one that followed it, which the item of story num,
 // just added, takes with it (see Options.resplitBar). It is one of the
@@ -474,6 +491,7 @@ func (x *Index) move(seq int, num int32) {
 	if from == num {
 		return
 	}
+	x.moved = append(x.moved, Move{ID: e.id, From: x.storyRefs[from].name})
 	for _, words := range [][]uint32{e.fp.title, e.fp.lead} {
 		for _, h := range words {
 			x.restory(h, from, num)

@@ -1,6 +1,7 @@
 package story
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"slices"
@@ -638,9 +639,19 @@ func TestResplitDefaults(t *testing.T) {
 	}
 	b := len(titles) - 1
 	opened := -1
-	for i := len(titles); i < len(titles)+DefaultOptions.resplitAfter+2; i++ {
+	var moved []Move
+	before := len(titles)
+	for i, end := len(titles), len(titles)+DefaultOptions.resplitAfter+2; i < end; i++ {
 		title := fmt.Sprintf("Drought ruins olive harvest, report %c", 'a'+i)
+		titles = append(titles, title)
 		story, _, joined := idx.Group(fmt.Sprint(i), Make(title, ""), t0.Add(time.Duration(i)*time.Minute))
+		if m := idx.Moved(); len(m) > 0 {
+			if !joined && opened < 0 {
+				moved = slices.Clone(m)
+			} else {
+				t.Errorf("#%d %q: Moved = %v, want none", i, title, m)
+			}
+		}
 		switch {
 		case !joined && opened < 0:
 			opened = i
@@ -650,7 +661,7 @@ func TestResplitDefaults(t *testing.T) {
 			t.Errorf("#%d %q joined story %s, want B's, %d", i, title, story, opened)
 		}
 	}
-	if want := len(titles) + DefaultOptions.resplitAfter - 1; opened != want {
+	if want := before + DefaultOptions.resplitAfter - 1; opened != want {
 		t.Fatalf("B's message opened by #%d, want #%d", opened, want)
 	}
 	for i := b; i < opened; i++ {
@@ -660,6 +671,27 @@ func TestResplitDefaults(t *testing.T) {
 	}
 	if got, _ := idx.StoryOf("0"); got != "0" {
 		t.Errorf("A's first report: StoryOf = %s, want 0", got)
+	}
+	var wantMoved []Move
+	for i := b; i < opened; i++ {
+		wantMoved = append(wantMoved, Move{ID: fmt.Sprint(i), From: "0"})
+	}
+	slices.SortFunc(moved, func(a, b Move) int { return cmp.Compare(a.ID, b.ID) })
+	if !slices.Equal(moved, wantMoved) {
+		t.Errorf("Moved at B's message = %v, want %v", moved, wantMoved)
+	}
+
+	// Re-adding the rows with the moves stored rebuilds B's story: B's next
+	// report joins B's message after a restart too.
+	rebuilt := NewIndex(Options{})
+	for i, title := range titles {
+		story, _ := idx.StoryOf(fmt.Sprint(i))
+		rebuilt.Add(fmt.Sprint(i), story, Make(title, ""), t0.Add(time.Duration(i)*time.Minute))
+	}
+	next := len(titles)
+	story, _, joined := rebuilt.Group(fmt.Sprint(next), Make("Olive harvest fails as drought ruins groves", ""), t0.Add(time.Duration(next)*time.Minute))
+	if !joined || story != fmt.Sprint(opened) {
+		t.Errorf("B's next report after a rebuild: Group = (%s, %v), want B's, %d", story, joined, opened)
 	}
 }
 

@@ -1,7 +1,8 @@
-// Package storycorpus reads the shared news corpus (../shared/corpus, beside
-// a developer's clone) for the story-grouping tests: the five Aleppo
-// articles and the invented headlines under which five feeds carry each.
-// It holds test fixtures only; tests skip when the corpus is absent.
+// Package storycorpus holds the story-grouping tests' fixtures: it reads
+// the shared news corpus (../shared/corpus, beside a developer's clone) for
+// the five Aleppo articles and has the invented headlines under which five
+// feeds carry each, and the invented headlines of the re-split tests. Tests
+// that need the corpus skip when it is absent.
 package storycorpus
 
 import (

@@ -63,6 +63,7 @@ func Run(t *testing.T, newDB func(t *testing.T) Open) {
 		{"HeldAlerts", testHeldAlerts},
 		{"StoryRoundTrip", testStoryRoundTrip},
 		{"StoryLead", testStoryLead},
+		{"StoryTakes", testStoryTakes},
 		{"MessageAlerts", testMessageAlerts},
 		{"Hold", testHold},
 		{"ItemTexts", testItemTexts},

@@ -445,3 +445,47 @@ func testItemTexts(t *testing.T, h *harness) {
 		t.Errorf("ItemTexts after Prune = %q, want %q (pruned keys take their signatures)", got, want)
 	}
 }
+
+// testStoryTakes: an alert that takes earlier alerts into its story (a
+// re-split) moves them there when it is enqueued: only the destination's
+// alerts of that item that were in the story named, and not when the alert
+// itself is not enqueued (its dedupe key is taken).
+func testStoryTakes(t *testing.T, h *harness) {
+	ctx := context.Background()
+	s := h.store(t)
+	commit(t, s, "feed", poll("feed", []string{"a", "b"},
+		storyAlert("desk", "a", "feed/a", false, "fp-a"),
+		storyAlert("desk", "b", "feed/a", true, "fp-b"),
+		storyAlert("other", "b", "feed/a", false, "fp-b"),
+	))
+	h.clock.Advance(time.Minute)
+	c := storyAlert("desk", "c", "feed/c", false, "fp-c")
+	c.DedupeKeys = []string{"t:c"}
+	c.Takes = []store.StoryTake{{Item: "feed/b", From: "feed/a"}, {Item: "feed/a", From: "feed/x"}}
+	if n := commit(t, s, "feed", poll("feed", []string{"a", "b", "c"}, c)); n != 1 {
+		t.Fatalf("CommitPoll enqueued %d, want 1", n)
+	}
+	h.clock.Advance(time.Minute)
+	d := storyAlert("desk", "d", "feed/d", false, "fp-d")
+	d.DedupeKeys = []string{"t:c"} // taken: d is not enqueued, nor are its takes made
+	d.Takes = []store.StoryTake{{Item: "feed/a", From: "feed/a"}}
+	if n := commit(t, s, "feed", poll("feed", []string{"a", "b", "c", "d"}, d)); n != 0 {
+		t.Fatalf("CommitPoll enqueued %d, want 0", n)
+	}
+	rows, err := s.StoryRows(ctx, epoch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type row struct{ Destination, Key, Story string }
+	var got []row
+	for _, r := range rows {
+		got = append(got, row{r.Destination, r.ItemKey, r.Story})
+	}
+	want := []row{{"desk", "a", "feed/a"}, {"desk", "b", "feed/c"}, {"other", "b", "feed/a"}, {"desk", "c", "feed/c"}}
+	if !slices.Equal(got, want) {
+		t.Errorf("StoryRows after the takes = %+v\nwant %+v", got, want)
+	}
+	if lead, err := s.StoryLead(ctx, "desk", "feed/c"); err != nil || lead.ItemKey != "c" {
+		t.Errorf("StoryLead(desk, feed/c) = %+v, %v; want c (b is a join)", lead, err)
+	}
+}
