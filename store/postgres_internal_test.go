@@ -128,6 +128,16 @@ func TestPostgresRoundTrips(t *testing.T) {
 			_, err := s.CommitPoll(ctx, "wire", p)
 			return err
 		}, 2},
+		{"CommitPoll, 1 new alert taking 6 into its story", func() error {
+			p := pollWith(1)
+			a := &p.Alerts[0]
+			a.Story = "wire/" + a.ItemKey
+			for i := range 6 {
+				a.Takes = append(a.Takes, StoryTake{Item: fmt.Sprintf("wire/new-%d-0", i+1), From: "wire/old-0"})
+			}
+			_, err := s.CommitPoll(ctx, "wire", p)
+			return err
+		}, 2},
 		{"SaveFeedStates, 50 feeds", func() error { return s.SaveFeedStates(ctx, states) }, 1},
 	}
 	for _, c := range cases {
