@@ -234,16 +234,8 @@ func TestReportsToADestinationThatCannotEditArePosted(t *testing.T) {
 // paragraph that matches: one update under the story; a changed date and
 // spacing: nothing.
 func TestLiveUpdatesShowTheAddedTextOnly(t *testing.T) {
-	sub := config.Subscription{Name: "dams", Query: "kessler OR spillway", StoryWindow: 48 * time.Hour, Updates: true}
-	h, rec := storyHarness(t, sub)
-	svc, closeStore := h.openWith(rec)
-	defer closeStore()
+	h, rec, svc, blog := liveBlog(t)
 	ctx := context.Background()
-	svc.RunOnce(ctx)
-	blog := func(body string) {
-		h.write("courier.xml", testItem{GUID: "urn:courier:blog", Title: "Kessler Dam: live", Link: "https://courier.example/live",
-			Description: body, Published: h.clock})
-	}
 	first := "Updated 16:05 GMT.\n\nEngineers reopened the Kessler Dam spillway on Tuesday."
 	blog(first)
 	svc.RunOnce(ctx)
@@ -265,13 +257,7 @@ func TestLiveUpdatesShowTheAddedTextOnly(t *testing.T) {
 		if _, err := svc.RunOnce(ctx); err != nil {
 			t.Fatal(err)
 		}
-		var got []string
-		if n := len(rec.edits); n > 0 {
-			for _, u := range rec.edits[n-1].Message.Alerts[0].Updates {
-				got = append(got, strings.TrimSpace(u.Text))
-			}
-		}
-		if !slices.Equal(got, step.want) {
+		if got := rec.updates(); !slices.Equal(got, step.want) {
 			t.Errorf("%s: updates %q, want %q", step.name, got, step.want)
 		}
 	}
@@ -501,4 +487,54 @@ func TestResplitStoryKeepsItsMessageAfterARestart(t *testing.T) {
 	if e.MessageID != "m2" || len(e.Added) != 1 || e.Added[0].Alert.Title != titles[last] {
 		t.Errorf("last edit: message %s adding %d; want B's message m2 adding %q", e.MessageID, len(e.Added), titles[last])
 	}
+}
+
+// TestLiveUpdateOfARevisedCount: a live blog's sentence whose count is
+// revised ("1,200" to "1,450") is an update showing the revised sentence;
+// the same count written another way ("1450") is none.
+func TestLiveUpdateOfARevisedCount(t *testing.T) {
+	h, rec, svc, blog := liveBlog(t)
+	for _, count := range []string{"1,200", "1,450", "1450"} {
+		h.clock = h.clock.Add(time.Minute)
+		blog("Updated 16:05 GMT.\n\nThe spillway releases " + count + " cubic metres a second.")
+		if _, err := svc.RunOnce(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, want := rec.updates(), []string{"The spillway releases 1,450 cubic metres a second."}; !slices.Equal(got, want) {
+		t.Errorf("updates %q, want %q", got, want)
+	}
+	if len(rec.titles()) != 1 || len(rec.edits) != 1 {
+		t.Errorf("messages %q and %d edits; want one message and one edit", rec.titles(), len(rec.edits))
+	}
+}
+
+// liveBlog starts a service whose desk can edit, following the updates of
+// the courier's feed, past its first sight; blog publishes the courier's
+// live blog with body.
+func liveBlog(t *testing.T) (h *harness, rec *editRecorder, svc *Service, blog func(body string)) {
+	sub := config.Subscription{Name: "dams", Query: "kessler OR spillway", StoryWindow: 48 * time.Hour, Updates: true}
+	h, rec = storyHarness(t, sub)
+	svc, closeStore := h.openWith(rec)
+	t.Cleanup(closeStore)
+	svc.RunOnce(context.Background()) // first sight
+	blog = func(body string) {
+		h.write("courier.xml", testItem{GUID: "urn:courier:blog", Title: "Kessler Dam: live", Link: "https://courier.example/live",
+			Description: body, Published: h.clock})
+	}
+	return h, rec, svc, blog
+}
+
+// updates are the texts of the updates the last edit shows under the
+// story.
+func (r *editRecorder) updates() []string {
+	r.emu.Lock()
+	defer r.emu.Unlock()
+	var out []string
+	if n := len(r.edits); n > 0 {
+		for _, u := range r.edits[n-1].Message.Alerts[0].Updates {
+			out = append(out, strings.TrimSpace(u.Text))
+		}
+	}
+	return out
 }

@@ -23,7 +23,7 @@ const (
 	// textSigVersion is the first byte of an encoded TextSig. Change it
 	// when sentence splitting or normalization changes: the sums of an
 	// older release would make every sentence look added.
-	textSigVersion = 1
+	textSigVersion = 2 // 2: counts count (see SignText)
 	// maxSignedSentences bounds the work and memory of one item: only the
 	// first 500 sentences that have words (title first) are signed and
 	// compared, so a signature takes at most about 4 KB and text past
@@ -72,8 +72,14 @@ type TextSig struct {
 //
 //   - punctuation and spacing, including where words are joined ("U.S." and
 //     "US", "cease-fire" and "ceasefire" are the same);
-//   - digits, and words that are numbers with a short suffix ("2014",
-//     "11th", "4pm", "1715GMT"): times, dates, counters;
+//   - the numbers of times and dates: words that are numbers with a short
+//     suffix ("11th", "4pm", "1715GMT"), years ("2014"), numbers written
+//     with a leading zero ("03"), next to a month, weekday or time-zone
+//     word ("March 11", "17 GMT"), or joined to another number by ":", "/"
+//     or "-" ("17:15", "12/03/2026"); the digits inside other words. Other
+//     numbers count: "27 killed" revised to "31 killed", "40,000" to
+//     "52,000" is an update (version 1 of the signature left every number
+//     out);
 //   - month and weekday names (English, German, French, Spanish, Arabic),
 //     "today", "yesterday", "tomorrow", "tonight", "a.m.", "p.m." and time
 //     zones ("GMT", "UTC", "EST", …);
@@ -372,8 +378,9 @@ type placedSpan struct {
 
 // normWord is a normalized word and where it starts in its block.
 type normWord struct {
-	text  string
-	start int
+	text   string
+	start  int
+	joined bool // the join of the parts of a word written with hyphens ("2026-03-12")
 }
 
 // flush passes the pending sentences of block on to fn; it returns false
@@ -390,7 +397,7 @@ func (sc *sentenceScanner) flush(block string) bool {
 		for n < len(words) && words[n].start < s.end {
 			n++
 		}
-		sc.kept = keptWords(words[:n], sc.kept[:0])
+		sc.kept = keptWords(block, words[:n], sc.kept[:0])
 		words = words[n:]
 		if len(sc.kept) == 0 {
 			continue
@@ -559,7 +566,7 @@ func chunkWords(chunk string, base int, out []normWord) []normWord {
 			// its parts came just before it
 			out = out[:max(0, len(out)-t.Width)]
 		}
-		out = append(out, normWord{text: t.Text, start: base + t.Start})
+		out = append(out, normWord{text: t.Text, start: base + t.Start, joined: t.Width > 1})
 	}
 	if len(skip) == 0 {
 		return out
@@ -613,17 +620,80 @@ func inSpans(spans []span, at int) bool {
 	return false
 }
 
-// keptWords appends to out the words of a sentence that are summed: not
-// those that change while the text does not (see SignText). Each has a
-// letter or a mark at least, left once its digits are dropped.
-func keptWords(words []normWord, out []string) []string {
+// keptWords appends to out the words of a sentence of block that are
+// summed: not those that change while the text does not (see SignText).
+// Each has a letter or a mark at least, left once its digits are dropped,
+// but a count, which is kept as countMark and its digits.
+func keptWords(block string, words []normWord, out []string) []string {
 	out = slices.Grow(out, len(words))
-	for i, w := range words {
-		if !isTimeWord(w.text) && !isNumber(w.text) && !inAgoPhrase(words, i) {
+	for i := 0; i < len(words); i++ {
+		switch w := words[i]; {
+		case isTimeWord(w.text) || inAgoPhrase(words, i):
+		case isCount(block, words, i):
+			// "40,000" and "40000" are one count, as "3.5" is one number.
+			count := countMark + w.text
+			for i+1 < len(words) && joinedAsNumber(block, words[i], words[i+1]) {
+				i++
+				count += words[i].text
+			}
+			out = append(out, count)
+		case !isNumber(w.text):
 			out = append(out, w.text)
 		}
 	}
 	return out
+}
+
+// countMark starts a kept word whose digits count (see addWord); no
+// normalized word starts with it.
+const countMark = "\x00"
+
+// isCount reports whether words[i] of block is a number that counts
+// something rather than part of a time or date (see SignText): digits
+// alone, no year, no leading zero, not next to a time word nor before a
+// unit of time ("3 hours"), not joined to another number by ":", "/" or
+// "-" ("2026-03-12" is one word of its parts joined, and no count).
+func isCount(block string, words []normWord, i int) bool {
+	w := words[i].text
+	if !allDigits(w) || w[0] == '0' || words[i].joined || len(w) == 4 && (w[:2] == "19" || w[:2] == "20") {
+		return false
+	}
+	if i > 0 && (isTimeWord(words[i-1].text) || joinedAsTime(block, words[i-1], words[i])) {
+		return false
+	}
+	if i+1 < len(words) && (isTimeWord(words[i+1].text) || agoUnits[words[i+1].text] || joinedAsTime(block, words[i], words[i+1])) {
+		return false
+	}
+	return true
+}
+
+// joinedAsTime reports whether the numbers a and b, one after the other
+// in block, are written as parts of a time or date: "17:15", "12/03".
+func joinedAsTime(block string, a, b normWord) bool {
+	if !allDigits(a.text) || !allDigits(b.text) || b.start == 0 || b.start > len(block) {
+		return false
+	}
+	return strings.ContainsRune(":/-", rune(block[b.start-1]))
+}
+
+// joinedAsNumber reports whether the digits b follow the digits a in block
+// after a "," or "." alone: the groups of "40,000" or "3.5".
+func joinedAsNumber(block string, a, b normWord) bool {
+	if !allDigits(a.text) || !allDigits(b.text) || b.start < 2 || b.start > len(block) {
+		return false
+	}
+	sep, before := block[b.start-1], block[b.start-2]
+	return (sep == ',' || sep == '.') && before >= '0' && before <= '9'
+}
+
+// allDigits reports whether w is ASCII digits only.
+func allDigits(w string) bool {
+	for i := 0; i < len(w); i++ {
+		if w[i] < '0' || w[i] > '9' {
+			return false
+		}
+	}
+	return w != ""
 }
 
 // sumWords is the sum of a sentence's kept words.
@@ -641,6 +711,9 @@ func sumWords(words []string) uint64 {
 // alike whichever way they are split, and a sentence sums as its pieces
 // one after the other do.
 func addWord(h uint64, w string) (uint64, bool) {
+	if count, ok := strings.CutPrefix(w, countMark); ok {
+		return fnvAdd(h, count), true
+	}
 	added := false
 	for i := 0; i < len(w); {
 		c := w[i]

@@ -114,9 +114,26 @@ func TestAddedInventedCases(t *testing.T) {
 			want: "The coast guard says two ferry boats are missing off Port Ellery.",
 		},
 		{
-			name:     "a number changed (counts as a time or date would)",
+			name:     "a count revised",
 			oldTitle: stormTitle, oldText: joinParagraphs(stormBlog...),
 			newTitle: stormTitle, newText: strings.Replace(joinParagraphs(stormBlog...), "40,000", "52,000", 1),
+			want: "Power is out for about 52,000 homes in the northern districts, the grid operator said.",
+		},
+		{
+			name:     "a count revised in the title",
+			oldTitle: "Ferry capsizes off Port Ellery: 27 dead", oldText: "Rescuers are searching the harbour.",
+			newTitle: "Ferry capsizes off Port Ellery: 31 dead", newText: "Rescuers are searching the harbour.",
+			want: "Ferry capsizes off Port Ellery: 31 dead",
+		},
+		{
+			name:     "a count written another way",
+			oldTitle: "Evacuations", oldText: "About 40,000 people left the valley. The dam holds 3.5 million cubic metres.",
+			newTitle: "Evacuations", newText: "About 40000 people left the valley! The dam holds 3.5 million cubic metres",
+		},
+		{
+			name:     "times and dates written with numbers",
+			oldTitle: "Flood log", oldText: "Gauge read at 17:15 on 12/03/2026: river at the 2014 mark. Next reading in 3 hours. Issued 2026-03-12 0915 GMT.",
+			newTitle: "Flood log", newText: "Gauge read at 18:40 on 13/03/2026: river at the 2015 mark. Next reading in 2 hours. Issued 2026-03-13 1045 GMT.",
 		},
 		{
 			name:     "text shortened",
@@ -311,7 +328,7 @@ func TestSignTextStopsAt500Sentences(t *testing.T) {
 	}
 }
 
-// wordFor spells i in letters, since digits are dropped from the sums,
+// wordFor spells i in letters, so that no word is a count or a year,
 // and after a "q", so that no word is a time word ("am", "may").
 func wordFor(i int) string {
 	b := []byte{'q'}
