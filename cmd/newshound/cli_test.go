@@ -48,6 +48,22 @@ func TestCLI(t *testing.T) {
 			name: "preview flags after the feed", args: []string{"preview", "testdata/wire.xml", "--query", "aleppo AND (ceasefire OR truce)"},
 			wantCode: exitOK, golden: "preview.golden", wantErr: "2 of 3 items matched",
 		},
+		{
+			name: "preview stories", args: []string{"preview", "--stories", "--query", "kerry OR lavrov", "../../examples/feeds/wire.atom", "../../examples/feeds/world.xml"},
+			wantCode: exitOK, golden: "preview_stories.golden",
+		},
+		{
+			name: "preview stories json", args: []string{"preview", "--stories", "--json", "--query", "kerry OR lavrov", "../../examples/feeds/wire.atom", "../../examples/feeds/world.xml"},
+			wantCode: exitOK, golden: "preview_stories_json.golden",
+		},
+		{
+			name: "preview stories with render", args: []string{"preview", "--stories", "--config", "testdata/render.yaml", "--render", "aleppo", "--query", "aleppo", "testdata/wire.xml"},
+			wantCode: exitUsage, wantErr: "--stories and --render go apart",
+		},
+		{
+			name: "preview stories where the config never groups", args: []string{"preview", "--stories", "--config", "testdata/nostories.yaml", "--query", "aleppo", "testdata/wire.xml"},
+			wantCode: exitFailure, wantErr: "defaults.story_window to 0",
+		},
 		{name: "feeds help", args: []string{"feeds", "--help"}, wantCode: exitOK, golden: "help_feeds.golden"},
 		{
 			name: "preview whole words", args: []string{"preview", "--query", "US", "testdata/wire.xml"},

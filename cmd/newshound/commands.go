@@ -128,11 +128,15 @@ func cmdPreview(ctx context.Context, args []string, out, errOut io.Writer) error
 	asJSON := fs.Bool("json", false, "print one JSON object per matching item")
 	path := fs.String("config", "", "config file whose define: entries (@name) and fetch settings to use")
 	render := fs.String("render", "", "SUBSCRIPTION[@DESTINATION] of --config: print the Discord message each match would get")
+	stories := fs.Bool("stories", false, "group the matches into stories as a Discord destination would (defaults.story_window): a further report of a story says which report's message lists it")
 	if err := fs.parse(args); err != nil {
 		return err
 	}
 	if *query == "" || fs.NArg() == 0 {
 		return usageError{"need --query and at least one feed URL or file"}
+	}
+	if *stories && *render != "" {
+		return usageError{"--stories and --render go apart: --render shows each match's own message"}
 	}
 	cfg := config.Default()
 	cfg.WithVersion(userAgent())
@@ -146,6 +150,12 @@ func cmdPreview(ctx context.Context, args []string, out, errOut io.Writer) error
 	o := previewOptions{
 		Query: *query, Defines: cfg.Define, Sources: fs.Args(), JSON: *asJSON,
 		Fetcher: fetcher, Parser: newParser(cfg.Defaults, false), Now: time.Now,
+	}
+	if *stories {
+		if cfg.Defaults.StoryWindow <= 0 {
+			return fmt.Errorf("--stories: %s sets defaults.story_window to 0 (never group)", *path)
+		}
+		o.StoryWindow = cfg.Defaults.StoryWindow
 	}
 	if *render != "" {
 		var err error

@@ -48,7 +48,7 @@ var helps = map[string]commandHelp{
 	},
 	"preview": {
 		name: "preview", summary: "Show which items of these feeds match a query, with the matched words.",
-		usage:   "preview --query Q [--json] [--config FILE [--render SUBSCRIPTION[@DESTINATION]]] FEED_URL_OR_FILE...",
+		usage:   "preview --query Q [--json] [--stories] [--config FILE [--render SUBSCRIPTION[@DESTINATION]]] FEED_URL_OR_FILE...",
 		example: `newshound preview --query 'aleppo AND (ceasefire OR truce)' https://feeds.example.org/world.xml`,
 	},
 	"send-test": {

@@ -30,6 +30,9 @@ type previewOptions struct {
 	// destination would be sent (preview --render).
 	Format *alert.Format
 	Render func(out io.Writer, a alert.Alert) error
+	// StoryWindow, when positive, groups the matches into stories as a
+	// destination that can edit would (preview --stories).
+	StoryWindow time.Duration
 }
 
 // previewRecord is one line of `preview --json`.
@@ -40,6 +43,10 @@ type previewRecord struct {
 	Link      string    `json:"link"`
 	Published time.Time `json:"published"`
 	Matched   []string  `json:"matched"`
+	// With --stories: the story (its first report, "feed/key") and, for
+	// a further report, the title of the report whose message lists it.
+	Story     string `json:"story,omitempty"`
+	AlsoUnder string `json:"also_under,omitempty"`
 }
 
 // preview prints the items of the sources that match the query, through
@@ -58,7 +65,10 @@ func preview(ctx context.Context, o previewOptions, out, errOut io.Writer) error
 	for i, src := range o.Sources {
 		sources[i] = alert.Feed{ID: src, Name: src, URL: sourceURL(src), AllowFile: true}
 	}
-	catalog, _ := alert.NewCatalog(o.Defines, sources, []alert.Subscription{{ID: "preview", Name: "preview", Query: o.Query, AllFileFeeds: true, Format: o.Format}})
+	catalog, _ := alert.NewCatalog(o.Defines, sources, []alert.Subscription{{ID: "preview", Name: "preview", Query: o.Query, AllFileFeeds: true,
+		Format: o.Format, StoryWindow: o.StoryWindow, Destination: "preview"}})
+	stories := alert.NewStories(o.StoryWindow)
+	firstTitles := map[string]string{} // story → the title of its first report
 	failed, items, hits := 0, 0, 0
 	for _, f := range sources {
 		res, err := feeds.Refresh(ctx, o.Fetcher, o.Parser, feeds.Request{URL: f.URL, AllowFile: true}, o.Now())
@@ -68,10 +78,21 @@ func preview(ctx context.Context, o previewOptions, out, errOut io.Writer) error
 			continue
 		}
 		items += len(res.Feed.Items)
-		matched := catalog.Alerts(alert.Input{FeedID: f.ID, FeedTitle: res.Feed.Title, Items: res.Feed.Items, Now: o.Now()})
+		now := o.Now()
+		matched := catalog.Alerts(alert.Input{FeedID: f.ID, FeedTitle: res.Feed.Title, Items: res.Feed.Items, Now: now})
+		if o.StoryWindow > 0 {
+			stories.Group(matched.Entries, now)
+		}
 		for _, e := range matched.Entries {
 			hits++
-			write := func() error { return writePreview(out, o.JSON, f.ID, e) }
+			alsoUnder := ""
+			switch {
+			case e.Joins:
+				alsoUnder = firstTitles[e.Story]
+			case e.Story != "":
+				firstTitles[e.Story] = e.Alert.Title
+			}
+			write := func() error { return writePreview(out, o.JSON, f.ID, e, alsoUnder) }
 			if o.Render != nil {
 				write = func() error { return o.Render(out, e.Alert) }
 			}
@@ -88,11 +109,15 @@ func preview(ctx context.Context, o previewOptions, out, errOut io.Writer) error
 	return nil
 }
 
-func writePreview(out io.Writer, asJSON bool, src string, e alert.Entry) error {
+// writePreview prints one match; alsoUnder is the title of the report
+// whose message would list it (preview --stories), "" when it would be a
+// message of its own.
+func writePreview(out io.Writer, asJSON bool, src string, e alert.Entry, alsoUnder string) error {
 	a := e.Alert
 	if asJSON {
 		return json.NewEncoder(out).Encode(previewRecord{
 			Feed: src, Key: e.ItemKey, Title: a.Title, Link: a.Link, Published: a.Published, Matched: a.Matched,
+			Story: e.Story, AlsoUnder: alsoUnder,
 		})
 	}
 	feed := src
@@ -101,6 +126,9 @@ func writePreview(out io.Writer, asJSON bool, src string, e alert.Entry) error {
 	}
 	_, err := fmt.Fprintf(out, "%s  %s\n  %s\n  feed: %s\n  matched: %s\n",
 		a.Published.UTC().Format("2006-01-02 15:04 UTC"), notify.OneLine(a.Title), a.Link, feed, strings.Join(a.Matched, ", "))
+	if err == nil && alsoUnder != "" {
+		_, err = fmt.Fprintf(out, "  also under: %s\n", notify.OneLine(alsoUnder))
+	}
 	return err
 }
 
