@@ -168,9 +168,11 @@ var commonQueries = dialect{
 		ORDER BY +id`,
 	// The story <> '' and message_id <> '' terms are the conditions of the
 	// partial indexes these read (alerts_story_lead, alerts_message).
+	// A story's alert that is no join leads it even when joins of the story
+	// have lower ids: those a re-split moved into it (takeIntoStory).
 	storyLead: `SELECT ` + alertColumns + ` FROM alerts
 		WHERE destination = $1 AND story = $2 AND story <> '' AND (NOT joins OR batch LIKE 'nh%')
-		ORDER BY id LIMIT 1`,
+		ORDER BY joins, id LIMIT 1`,
 	// takeIntoStory moves an item's alerts of one destination from one
 	// story to another (a re-split, see Alert.Takes); it reads the
 	// alerts_story_lead index by its story term.

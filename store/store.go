@@ -188,9 +188,11 @@ type Store interface {
 	// rows the story index is rebuilt from.
 	StoryRows(ctx context.Context, since time.Time) ([]Alert, error)
 	// StoryLead returns the alert that opened story in destination,
-	// delivered or not, or ErrNotFound: the first with Joins false, or a
-	// join posted as a message of its own (its batch a message's, "nh…")
-	// when the story's first alert never reached the outbox.
+	// delivered or not, or ErrNotFound: the first with Joins false, or,
+	// when the story has none (its first alert never reached the outbox),
+	// the first join posted as a message of its own (its batch a
+	// message's, "nh…"). A join posted alone that a re-split moved into
+	// the story (Alert.Takes) does not lead it.
 	StoryLead(ctx context.Context, destination, story string) (Alert, error)
 	// MessageAlerts returns the alerts of destination delivered as, or
 	// into, the message messageID (its own alerts and the joins already

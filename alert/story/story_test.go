@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -793,7 +794,8 @@ func TestResplitKeywordJoin(t *testing.T) {
 // supportBar) through the company and "Apps" opens a message of its own,
 // and the next report of its story joins it; it joins the grown story
 // when the bar is off, when the story has fewer than supportItems
-// reports, or when its new words weigh less than supportNovel.
+// reports, or when its new words weigh less than supportNovel. A report
+// of the story that is like it but names something else is no support.
 func TestSupportBar(t *testing.T) {
 	titles := []string{
 		// other stories of the company, so that its name is every story's
@@ -815,23 +817,68 @@ func TestSupportBar(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
 		opt    Options
+		listed string // a report added to story 5 just before the new story's first, if any
 		opener string // the story the last two reports are in
 	}{
-		{"defaults", Options{}, "9"},
-		{"off", Options{supportBar: -1}, "5"},
-		{"story under supportItems", Options{supportItems: 5}, "5"},
-		{"new words under supportNovel", Options{supportNovel: 0.8}, "5"},
+		{"defaults", Options{}, "", "9"},
+		{"off", Options{supportBar: -1}, "", "5"},
+		{"story under supportItems", Options{supportItems: 5}, "", "5"},
+		{"new words under supportNovel", Options{supportNovel: 0.8}, "", "5"},
+		// As like the first report as can be, but of another company: the
+		// titles name different things, so it is no support.
+		{"a second report naming something else", Options{}, "Korvo resellers get referral fees", "9"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			idx := NewIndex(tc.opt)
 			for i, title := range titles {
-				story, score, _ := idx.Group(fmt.Sprint(i), Make(title, ""), t0.Add(time.Duration(i)*time.Minute))
+				at := t0.Add(time.Duration(i) * time.Minute)
+				if i == first && tc.listed != "" {
+					idx.Add("listed", "5", Make(tc.listed, ""), at.Add(-time.Second))
+				}
+				story, score, _ := idx.Group(fmt.Sprint(i), Make(title, ""), at)
 				if i >= 5 && i < first && story != "5" {
 					t.Fatalf("#%d %q: Group = (%s, %.2f), want story 5", i, title, story, score)
 				}
 				if i >= first && story != tc.opener {
 					t.Errorf("#%d %q: Group = (%s, %.2f), want story %s", i, title, story, score, tc.opener)
 				}
+			}
+		})
+	}
+}
+
+// TestNovelShare: the share of an item's weight that its words new to the
+// window make counts its lead's words at LeadWeight: none for an item
+// whose words the window knows, a part for one whose lead alone is new.
+func TestNovelShare(t *testing.T) {
+	idx := NewIndex(Options{})
+	idx.Add("0", "0", Make("Kessler dam spillway reopened", ""), t0)
+	idx.Add("1", "1", Make("Halvorsen frigate docks in Tallinn", ""), t0)
+	for _, tc := range []struct {
+		name        string
+		title, lead string
+		want        func(title, lead float64) float64 // from the weights of the title's and lead's words
+	}{
+		{"known title, no lead", "Kessler dam spillway reopened", "", func(_, _ float64) float64 { return 0 }},
+		{"known title, new lead", "Kessler dam spillway reopened", "Marbeck Ostry residents evacuated overnight",
+			func(title, lead float64) float64 {
+				return DefaultOptions.LeadWeight * lead / (title + DefaultOptions.LeadWeight*lead)
+			}},
+		{"new title and lead", "Zentrix referral bounty", "Resellers earn twenty dollars per customer",
+			func(_, _ float64) float64 { return 1 }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fp := Make(tc.title, tc.lead)
+			idx.weighQuery(fp)
+			var title, lead float64
+			for _, w := range idx.qw.title {
+				title += w
+			}
+			for _, w := range idx.qw.lead {
+				lead += w
+			}
+			if want := tc.want(title, lead); math.Abs(idx.qnovel-want) > 1e-9 {
+				t.Errorf("qnovel = %.4f, want %.4f", idx.qnovel, want)
 			}
 		})
 	}
