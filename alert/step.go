@@ -1,11 +1,11 @@
 package alert
 
 import (
-	"github.com/newshound/newshound/alert/story"
 	"slices"
 	"sort"
 	"time"
 
+	"github.com/newshound/newshound/alert/story"
 	"github.com/newshound/newshound/feeds"
 	"github.com/newshound/newshound/filters"
 )

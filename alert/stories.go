@@ -121,11 +121,10 @@ func (s *Stories) Group(entries []Entry, now time.Time) {
 			// the same decision again, the index unchanged.
 			e.Story, e.Joins = name, name != id
 			e.Fingerprint, _ = fp.MarshalBinary()
-			if !e.Joins {
-				e.Takes = d.takes[name]
-			}
 			if e.Joins {
 				e.Alert.Join = JoinAlso
+			} else {
+				e.Takes = d.takes[name]
 			}
 			continue
 		}
@@ -139,7 +138,7 @@ func (s *Stories) Group(entries []Entry, now time.Time) {
 			d.open(name, now)
 		}
 		d.index.Add(id, name, fp, now)
-		if moved := d.index.Moved(); len(moved) > 0 && !joined {
+		if moved := d.index.Moved(); len(moved) > 0 { // a re-split: only an opener moves reports
 			e.Takes = slices.Clone(moved)
 			d.takes[name] = e.Takes
 		}
