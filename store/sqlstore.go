@@ -765,26 +765,23 @@ func (s *sqlStore) StoryRows(ctx context.Context, since time.Time) ([]Alert, err
 	if err != nil {
 		return nil, fmt.Errorf("story rows since %s: %w", since.Format(time.RFC3339), err)
 	}
-	defer rows.Close()
-	var out []Alert
-	for rows.Next() {
+	out, err := scanEach(rows, func(scan func(...any) error) (Alert, error) {
 		var a Alert
 		var enqueued int64
-		if err := rows.Scan(&a.ID, &a.Destination, &a.FeedID, &a.ItemKey, &a.Story, &a.Joins, &a.Fingerprint, &enqueued); err != nil {
-			return nil, fmt.Errorf("story rows: %w", err)
-		}
+		err := scan(&a.ID, &a.Destination, &a.FeedID, &a.ItemKey, &a.Story, &a.Joins, &a.Fingerprint, &enqueued)
 		a.EnqueuedAt = fromMicro(enqueued)
-		out = append(out, a)
-	}
-	if err := rows.Err(); err != nil {
+		return a, err
+	})
+	if err != nil {
 		return nil, fmt.Errorf("story rows: %w", err)
 	}
 	return out, nil
 }
 
-// StoryLead returns the first (lowest id) alert of story in destination
-// that is not a join, delivered, dropped or pending, or ErrNotFound (also
-// for the empty story: grouping was off).
+// StoryLead returns the alert that leads story in destination (see
+// Store.StoryLead): its first alert that is no join, else its first join
+// posted alone; delivered, dropped or pending; or ErrNotFound (also for
+// the empty story: grouping was off).
 func (s *sqlStore) StoryLead(ctx context.Context, destination, story string) (Alert, error) {
 	what := fmt.Sprintf("lead of story %q in %q", story, destination)
 	as, err := s.alerts(ctx, what, s.q.storyLead, destination, story)
@@ -875,18 +872,14 @@ func (s *sqlStore) OutboxStats(ctx context.Context) ([]OutboxStats, error) {
 	if err != nil {
 		return nil, fmt.Errorf("outbox stats: %w", err)
 	}
-	defer rows.Close()
-	var out []OutboxStats
-	for rows.Next() {
+	out, err := scanEach(rows, func(scan func(...any) error) (OutboxStats, error) {
 		var o OutboxStats
 		var oldest int64
-		if err := rows.Scan(&o.Destination, &o.Pending, &oldest, &o.Attempts, &o.LastError); err != nil {
-			return nil, fmt.Errorf("outbox stats: %w", err)
-		}
+		err := scan(&o.Destination, &o.Pending, &oldest, &o.Attempts, &o.LastError)
 		o.OldestEnqueued = fromMicro(oldest)
-		out = append(out, o)
-	}
-	if err := rows.Err(); err != nil {
+		return o, err
+	})
+	if err != nil {
 		return nil, fmt.Errorf("outbox stats: %w", err)
 	}
 	return out, nil
@@ -1009,19 +1002,15 @@ func (s *sqlStore) Watches(ctx context.Context) ([]Watch, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list watches: %w", err)
 	}
-	defer rows.Close()
-	var ws []Watch
-	for rows.Next() {
+	ws, err := scanEach(rows, func(scan func(...any) error) (Watch, error) {
 		var w Watch
 		var created int64
-		if err := rows.Scan(&w.ID, &w.GuildID, &w.ChannelID, &w.FeedURL, &w.Query, &w.CreatedBy,
-			&created, &w.Paused, &w.PauseReason, &w.MentionRole, &w.Forum); err != nil {
-			return nil, fmt.Errorf("list watches: %w", err)
-		}
+		err := scan(&w.ID, &w.GuildID, &w.ChannelID, &w.FeedURL, &w.Query, &w.CreatedBy,
+			&created, &w.Paused, &w.PauseReason, &w.MentionRole, &w.Forum)
 		w.CreatedAt = fromMicro(created)
-		ws = append(ws, w)
-	}
-	if err := rows.Err(); err != nil {
+		return w, err
+	})
+	if err != nil {
 		return nil, fmt.Errorf("list watches: %w", err)
 	}
 	return ws, nil
@@ -1049,35 +1038,43 @@ func (s *sqlStore) SetWatchPaused(ctx context.Context, id int64, paused bool, re
 	})
 }
 
-func scanAlerts(rows *sql.Rows) ([]Alert, error) {
-	defer rows.Close()
-	var alerts []Alert
-	for rows.Next() {
-		var a Alert
-		var dedupe string
-		var created, next, delivered, enqueued, held int64
-		if err := rows.Scan(&a.ID, &a.Destination, &a.Subscription, &a.FeedID, &a.ItemKey, &dedupe,
-			&a.Payload, &created, &a.Batch, &a.Attempts, &next, &a.LastError, &delivered,
-			&a.MessageID, &a.Dropped, &enqueued, &held, &a.Digest, &a.Story, &a.Joins, &a.Fingerprint); err != nil {
-			return nil, err
-		}
-		a.Fingerprint = nilIfEmpty(a.Fingerprint)
-		if err := json.Unmarshal([]byte(dedupe), &a.DedupeKeys); err != nil {
-			return nil, fmt.Errorf("alert %d: dedupe keys: %w", a.ID, err)
-		}
-		a.CreatedAt, a.NextAttempt, a.DeliveredAt = fromMicro(created), fromMicro(next), fromMicro(delivered)
-		a.EnqueuedAt, a.HoldUntil = fromMicro(enqueued), fromMicro(held)
-		alerts = append(alerts, a)
+func scanAlerts(rows *sql.Rows) ([]Alert, error) { return scanEach(rows, scanAlert) }
+
+// scanAlert reads one row of alertColumns.
+func scanAlert(scan func(...any) error) (Alert, error) {
+	var a Alert
+	var dedupe string
+	var created, next, delivered, enqueued, held int64
+	if err := scan(&a.ID, &a.Destination, &a.Subscription, &a.FeedID, &a.ItemKey, &dedupe,
+		&a.Payload, &created, &a.Batch, &a.Attempts, &next, &a.LastError, &delivered,
+		&a.MessageID, &a.Dropped, &enqueued, &held, &a.Digest, &a.Story, &a.Joins, &a.Fingerprint); err != nil {
+		return Alert{}, err
 	}
-	return alerts, rows.Err()
+	a.Fingerprint = nilIfEmpty(a.Fingerprint)
+	if err := json.Unmarshal([]byte(dedupe), &a.DedupeKeys); err != nil {
+		return Alert{}, fmt.Errorf("alert %d: dedupe keys: %w", a.ID, err)
+	}
+	a.CreatedAt, a.NextAttempt, a.DeliveredAt = fromMicro(created), fromMicro(next), fromMicro(delivered)
+	a.EnqueuedAt, a.HoldUntil = fromMicro(enqueued), fromMicro(held)
+	return a, nil
 }
 
 func scanStrings(rows *sql.Rows) ([]string, error) {
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
+	return scanEach(rows, func(scan func(...any) error) (string, error) {
 		var v string
-		if err := rows.Scan(&v); err != nil {
+		err := scan(&v)
+		return v, err
+	})
+}
+
+// scanEach reads every row of rows with scan, which is given rows.Scan,
+// and closes rows.
+func scanEach[T any](rows *sql.Rows, scan func(scan func(...any) error) (T, error)) ([]T, error) {
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows.Scan)
+		if err != nil {
 			return nil, err
 		}
 		out = append(out, v)
