@@ -677,7 +677,9 @@ func TestResplitDefaults(t *testing.T) {
 	for i := b; i < opened; i++ {
 		wantMoved = append(wantMoved, Move{ID: fmt.Sprint(i), From: "0"})
 	}
-	slices.SortFunc(moved, func(a, b Move) int { return cmp.Compare(a.ID, b.ID) })
+	slices.SortFunc(moved, func(a, b Move) int { // numeric order of the IDs
+		return cmp.Or(cmp.Compare(len(a.ID), len(b.ID)), cmp.Compare(a.ID, b.ID))
+	})
 	if !slices.Equal(moved, wantMoved) {
 		t.Errorf("Moved at B's message = %v, want %v", moved, wantMoved)
 	}
