@@ -52,6 +52,11 @@ type Alert struct {
 	// the story) or JoinUpdate (text added to an item already posted; Text
 	// holds only the added part).
 	Join string `json:"join,omitempty"`
+	// Doubtful, for a JoinAlso, says the report joined its story the way
+	// the first report of another story is swallowed (see
+	// story.Index.Doubtful): it is listed under the story with its
+	// headline, not by its outlet alone.
+	Doubtful bool `json:"doubtful,omitempty"`
 	// Also and Updates are what joined this alert's story since its
 	// message was posted, oldest first. The sender fills them in when it
 	// edits the message; they are never stored with the alert.
@@ -72,6 +77,8 @@ type Report struct {
 	FeedTitle string `json:"feed_title,omitempty"`
 	Title     string `json:"title"`
 	Link      string `json:"link"`
+	// Doubtful: the report may be another story's (see Alert.Doubtful).
+	Doubtful bool `json:"doubtful,omitempty"`
 }
 
 // Outlet is the name a report is listed under: the feed's own title, or

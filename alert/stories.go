@@ -103,7 +103,8 @@ func (d *destStories) forgetBefore(cutoff time.Time, window time.Duration) {
 
 // Group assigns each entry of a step (in their order) its story, at time
 // now: it fills in Story and Fingerprint, and for a further report of a
-// story younger than the entry's StoryWindow sets Joins and Alert.Join. An
+// story younger than the entry's StoryWindow sets Joins, Alert.Join and
+// Alert.Doubtful (see story.Index.Doubtful). An
 // entry whose subscription does not group (StoryWindow 0) is left as it
 // is; so is an update (Alert.Join already set), which keeps the story
 // Update gave it.
@@ -122,7 +123,7 @@ func (s *Stories) Group(entries []Entry, now time.Time) {
 			e.Story, e.Joins = name, name != id
 			e.Fingerprint, _ = fp.MarshalBinary()
 			if e.Joins {
-				e.Alert.Join = JoinAlso
+				e.Alert.Join, e.Alert.Doubtful = JoinAlso, d.index.Doubtful(id)
 			} else {
 				e.Takes = d.takes[name]
 			}
@@ -146,7 +147,7 @@ func (s *Stories) Group(entries []Entry, now time.Time) {
 		e.Fingerprint, _ = fp.MarshalBinary()
 		if joined {
 			e.Joins = true
-			e.Alert.Join = JoinAlso
+			e.Alert.Join, e.Alert.Doubtful = JoinAlso, d.index.Doubtful(id)
 		}
 	}
 	for _, d := range s.dests {

@@ -337,3 +337,42 @@ func TestResplitSurvivesARestart(t *testing.T) {
 		}
 	}
 }
+
+// TestDoubtfulJoinsAreMarked: a further report that joined its story
+// through the story's keywords alone is marked Doubtful (its headline is
+// then shown under the story), the same on a retried step, and the mark
+// survives the stored payload; reports that join through the story's
+// names are not marked.
+func TestDoubtfulJoinsAreMarked(t *testing.T) {
+	subs := []Subscription{{ID: "s", Name: "s", Query: "bankruptcy", AllFileFeeds: true, Destination: "desk", StoryWindow: 48 * time.Hour}}
+	reports := []struct {
+		title    string
+		doubtful bool
+	}{
+		{"Mt. Gox files for US bankruptcy", false},
+		{"Mt. Gox bankruptcy filing in Texas court", false},
+		{"Bitcoin exchange Mt. Gox seeks bankruptcy protection", false},
+		{"Sbarro Files For Second Bankruptcy Protection", true},
+	}
+	feedList := []Feed{{ID: "a", Name: "a"}, {ID: "b", Name: "b"}}
+	cat, _ := NewCatalog(nil, feedList, subs)
+	s := NewStories(48 * time.Hour)
+	for i, r := range reports {
+		at := now.Add(time.Duration(i) * time.Minute)
+		item := feeds.Item{Key: fmt.Sprintf("k%d", i), Title: r.title, Link: fmt.Sprintf("https://example.org/%d", i), Published: at, Dated: true}
+		for _, attempt := range []string{"first", "retried"} {
+			res := cat.Alerts(Input{FeedID: feedList[i%2].ID, Items: []feeds.Item{item}, Now: at})
+			if len(res.Entries) != 1 {
+				t.Fatalf("%q: %d entries, want 1", r.title, len(res.Entries))
+			}
+			s.Group(res.Entries, at)
+			a, err := Decode(Encode(res.Entries[0].Alert))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if a.Doubtful != r.doubtful || a.Doubtful && a.Join != JoinAlso {
+				t.Errorf("%s %q: Join %q, Doubtful %v, want Doubtful %v", attempt, r.title, a.Join, a.Doubtful, r.doubtful)
+			}
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -537,4 +538,74 @@ func (r *editRecorder) updates() []string {
 		}
 	}
 	return out
+}
+
+// TestDoubtfulReportIsListedWithItsHeadline: a report that joins a story
+// through the story's keywords alone ("Sbarro Files For Second
+// Bankruptcy Protection" under the Mt. Gox story, through "bankruptcy")
+// reaches the message's edit marked Doubtful, so that Discord lists it by
+// its headline; the others are not, and after a restart the edit that
+// the stored reports make still marks it.
+func TestDoubtfulReportIsListedWithItsHeadline(t *testing.T) {
+	h, rec := storyHarness(t, config.Subscription{Name: "bankruptcies", Query: "bankruptcy", StoryWindow: 48 * time.Hour})
+	reports := []struct{ feed, title string }{
+		{"courier", "Mt. Gox files for US bankruptcy"},
+		{"herald", "Mt. Gox bankruptcy filing in Texas court"},
+		{"post", "Bitcoin exchange Mt. Gox seeks bankruptcy protection"},
+		{"gazette", "Sbarro Files For Second Bankruptcy Protection"},
+		{"ledger", "Mt. Gox chief apologises in Tokyo bankruptcy court"},
+	}
+	publish := func(i int) {
+		r := reports[i]
+		h.write(r.feed+".xml", item(0, "Weather stays mild", h.clock.Add(-time.Hour)),
+			testItem{GUID: "urn:" + r.feed + ":" + fmt.Sprint(i), Title: r.title, Link: "https://" + r.feed + ".example/" + fmt.Sprint(i), Published: h.clock})
+	}
+	runOnce := func() {
+		t.Helper()
+		svc, closeStore := h.openWith(rec)
+		defer closeStore()
+		if _, err := svc.RunOnce(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	doubtful := func() map[string]bool {
+		rec.emu.Lock()
+		defer rec.emu.Unlock()
+		out := map[string]bool{}
+		for _, r := range rec.edits[len(rec.edits)-1].Message.Alerts[0].Also {
+			out[r.Title] = r.Doubtful
+		}
+		return out
+	}
+	runOnce() // first sight
+	for i := range 3 {
+		publish(i)
+	}
+	h.clock = h.clock.Add(time.Minute)
+	runOnce()
+	publish(3) // once the story has the three reports that make "bankruptcy" its keyword
+	h.clock = h.clock.Add(time.Minute)
+	runOnce()
+	if got := rec.titles(); len(got) != 1 {
+		t.Fatalf("messages posted: %q, want one", got)
+	}
+	// The message is whichever Mt. Gox report the poll took first; the
+	// others are listed under it.
+	want := map[string]bool{}
+	for _, r := range reports[:4] {
+		if r.title != rec.titles()[0] {
+			want[r.title] = r.feed == "gazette"
+		}
+	}
+	if got := doubtful(); !maps.Equal(got, want) {
+		t.Errorf("the edit lists (title → doubtful) %v, want %v", got, want)
+	}
+
+	publish(4) // a restart, and one more report: the edit is made of the stored reports
+	h.clock = h.clock.Add(time.Hour)
+	runOnce()
+	want[reports[4].title] = false
+	if got := doubtful(); !maps.Equal(got, want) {
+		t.Errorf("after a restart the edit lists (title → doubtful) %v, want %v", got, want)
+	}
 }

@@ -287,7 +287,7 @@ func attach(lead *alert.Alert, j alert.Alert, at time.Time) {
 		lead.Updates = append(lead.Updates, alert.Update{At: at, Text: j.Text, Link: j.Link})
 		return
 	}
-	lead.Also = append(lead.Also, alert.Report{Feed: j.Feed, FeedTitle: j.FeedTitle, Title: j.Title, Link: j.Link})
+	lead.Also = append(lead.Also, alert.Report{Feed: j.Feed, FeedTitle: j.FeedTitle, Title: j.Title, Link: j.Link, Doubtful: j.Doubtful})
 }
 
 // isDead reports whether a message was found not to be there (or not

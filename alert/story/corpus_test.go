@@ -77,7 +77,10 @@ type groupingFigures struct {
 	stories           int                       // true stories
 	swallowed         int                       // true stories that opened no message
 	swallowedBy       map[string]map[string]int // swallowed story → the true stories of the messages it joined
-	medianMessages    float64                   // messages per true story
+	// unseen are the swallowed stories none of whose reports joined
+	// doubtfully: no report of theirs is listed by its headline.
+	unseen            int
+	medianMessages    float64 // messages per true story
 	maxMessages       int
 	precision, recall float64 // B-cubed
 }
@@ -87,8 +90,8 @@ func (g groupingFigures) String() string {
 	for s, by := range g.swallowedBy {
 		sw += fmt.Sprintf("\n\t%s swallowed by %v", s, by)
 	}
-	return fmt.Sprintf("reports %d, messages %d (%.1f%%), stories %d, swallowed %d, messages per story median %.1f max %d, B-cubed precision %.3f recall %.3f F1 %.3f%s",
-		g.reports, g.messages, 100*float64(g.messages)/float64(g.reports), g.stories, g.swallowed,
+	return fmt.Sprintf("reports %d, messages %d (%.1f%%), stories %d, swallowed %d (listed by no headline %d), messages per story median %.1f max %d, B-cubed precision %.3f recall %.3f F1 %.3f%s",
+		g.reports, g.messages, 100*float64(g.messages)/float64(g.reports), g.stories, g.swallowed, g.unseen,
 		g.medianMessages, g.maxMessages, g.precision, g.recall, g.f1(), sw)
 }
 
@@ -103,6 +106,7 @@ func simulate(rows []ucReport, opt Options, seed uint64) groupingFigures {
 	predicted := make([]string, len(items))
 	openerStory := map[string]string{} // predicted story → true story of its opener
 	openedBy := map[string]int{}       // true story → messages it opened
+	headlined := map[string]bool{}     // true story → a report of it joined doubtfully
 	for i, it := range items {
 		id := fmt.Sprint(i)
 		story, _, joined := idx.Group(id, Make(it.title, ""), it.at)
@@ -110,6 +114,8 @@ func simulate(rows []ucReport, opt Options, seed uint64) groupingFigures {
 		if !joined {
 			openedBy[it.story]++
 			openerStory[story] = it.story
+		} else if idx.Doubtful(id) {
+			headlined[it.story] = true
 		}
 	}
 	gold := make([]string, len(items))
@@ -125,6 +131,9 @@ func simulate(rows []ucReport, opt Options, seed uint64) groupingFigures {
 		g.messages += n
 		if n == 0 {
 			g.swallowed++
+			if !headlined[s] {
+				g.unseen++
+			}
 			if g.swallowedBy == nil {
 				g.swallowedBy = map[string]map[string]int{}
 			}
@@ -192,7 +201,12 @@ func median(xs []int) float64 {
 // swallowed on 61 (before the support bar: 92), and the other targets are
 // met on all 400. The report half must not be tuned on, so until the
 // grouping is improved on the tune half, a swallowed story fails the test
-// only when strictSwallow is set, and is logged otherwise.
+// only when strictSwallow is set, and is logged otherwise. What a desk
+// needs of a swallowed story, that it sees the story's headline, does
+// fail it: every swallowed story must have a report that joined
+// doubtfully (see Index.Doubtful), which Discord lists by its headline.
+// On the 400 shuffles, 63 of the 66 swallowed stories do (-report-shuffles
+// logs it).
 const strictSwallow = "NEWSHOUND_STORY_STRICT"
 
 var reportShuffles = flag.Int("report-shuffles", 0, "also log how often the report half misses each target on this many shuffles, with the defaults and with those before the support bar")
@@ -206,8 +220,8 @@ func logRates(t *testing.T, rows []ucReport, n int) {
 		opt  Options
 	}{{"before the support bar", beforeSupport}, {"defaults", Options{}}} {
 		r := measureTune(rows, v.desc, v.opt, n)
-		t.Logf("report half, %s: misses a target on %d of %d shuffles, swallows a story on %d (%v), messages over 20%% or median over 5 on %d; F1 %.4f (precision %.3f recall %.3f), messages %.1f%% (max %.1f%%), median %.2f (max %.0f)",
-			r.desc, r.failed, n, r.swallowedShuffles, r.swallowed, len(r.over), r.f1, r.prec, r.recall, 100*r.messages, 100*r.maxMessages, r.medianMean, r.medianMax)
+		t.Logf("report half, %s: misses a target on %d of %d shuffles, swallows a story on %d (%v; %d of %d swallowed stories listed by no headline), messages over 20%% or median over 5 on %d; F1 %.4f (precision %.3f recall %.3f), messages %.1f%% (max %.1f%%), median %.2f (max %.0f)",
+			r.desc, r.failed, n, r.swallowedShuffles, r.swallowed, r.unseenStories, r.swallowedStories, len(r.over), r.f1, r.prec, r.recall, 100*r.messages, 100*r.maxMessages, r.medianMean, r.medianMax)
 	}
 }
 
@@ -227,6 +241,9 @@ func TestUCIReportHalf(t *testing.T) {
 		}
 		if g.medianMessages > 5 {
 			t.Errorf("seed %d: median %.1f messages per story, want ≤ 5", seed, g.medianMessages)
+		}
+		if g.unseen > 0 {
+			t.Errorf("seed %d: %d of the %d swallowed stories have no report listed by its headline, want 0", seed, g.unseen, g.swallowed)
 		}
 		switch {
 		case g.swallowed > 0 && os.Getenv(strictSwallow) != "":
@@ -311,6 +328,7 @@ type result struct {
 	desc               string
 	swallowedShuffles  int
 	swallowedStories   int
+	unseenStories      int // swallowed stories with no report listed by its headline
 	maxMessages        float64
 	f1, messages, prec float64
 	recall, medianMean float64
@@ -333,6 +351,7 @@ func measureTune(tuneHalf []ucReport, desc string, opt Options, n int) result {
 		if g.swallowed > 0 {
 			r.swallowedShuffles++
 			r.swallowedStories += g.swallowed
+			r.unseenStories += g.unseen
 		}
 		if g.swallowed > 0 || float64(g.messages) > 0.20*float64(g.reports) || g.medianMessages > 5 {
 			r.failed++

@@ -414,6 +414,9 @@ type entry struct {
 	// (0: none); followers are the items that did so through this one.
 	leader    int
 	followers []int
+	// doubtful: the item joined its story weakly or through the story's
+	// keywords alone (see Index.Doubtful).
+	doubtful bool
 }
 
 // NewIndex returns an empty index.
@@ -471,7 +474,8 @@ func (x *Index) Add(id, story string, fp Fingerprint, at time.Time) {
 	sameItem := last.fp.Equal(fp)
 	weak := sameItem && ok && last.joined && last.score < x.opt.resplitBar &&
 		(last.newName || last.score > 0 && last.score < x.opt.resplitNamedBar)
-	x.entries = append(x.entries, entry{id: id, story: num, fp: fp, at: at, weak: weak, joinScore: last.score})
+	doubtful := sameItem && ok && last.joined && (weak || last.best < 0)
+	x.entries = append(x.entries, entry{id: id, story: num, fp: fp, at: at, weak: weak, joinScore: last.score, doubtful: doubtful})
 	if sameItem && ok && last.follow-1 >= x.base {
 		x.entries[len(x.entries)-1].leader = last.follow
 		lead := &x.entries[last.follow-1-x.base]
@@ -529,7 +533,7 @@ func (x *Index) move(seq int, num int32) {
 		delete(x.storyNums, ref.name)
 	}
 	x.storyRefs[num].items++
-	e.story, e.weak, e.leader, e.followers = num, false, 0, nil
+	e.story, e.weak, e.leader, e.followers, e.doubtful = num, false, 0, nil, false
 }
 
 // restory moves one item carrying word h from story from to story to in
@@ -545,6 +549,19 @@ func (x *Index) restory(h uint32, from, to int32) {
 	if x.wordStory[k]++; x.wordStory[k] == 1 {
 		p.stories++
 	}
+}
+
+// Doubtful reports whether the item added as id joined its story in the
+// way the first report of another story is swallowed: through the story's
+// keywords alone, with no earlier report similar enough, or by a
+// similarity below the re-split's bar through a report it shares no name
+// with ("Sbarro files for bankruptcy" under "Bitcoin exchange files for
+// bankruptcy"). A caller shows such an item's title under the story, not
+// only its outlet, so that a desk sees a story that may be its own. An
+// item re-added from stored rows is not known to be doubtful.
+func (x *Index) Doubtful(id string) bool {
+	seq, ok := x.ids[id]
+	return ok && x.entries[seq-x.base].doubtful
 }
 
 // StoryOf returns the story of the item added as id, while it is in the

@@ -738,6 +738,22 @@ func TestYoungBar(t *testing.T) {
 	}
 }
 
+// mtGoxThenSbarro are three reports of the Mt. Gox story, then Sbarro's:
+// the first of them (#3) joins the Mt. Gox story through its keyword
+// "bankruptcy".
+var mtGoxThenSbarro = []string{
+	"Mt. Gox files for US bankruptcy",
+	"Mt. Gox bankruptcy filing in Texas court",
+	"Bitcoin exchange Mt. Gox seeks bankruptcy protection",
+	"Sbarro Files For Second Bankruptcy Protection", // joins through the keyword
+	"Sbarro pizza chain files second bankruptcy in three years",
+	"Sbarro files second bankruptcy as mall traffic dwindles",
+	"Pizza chain Sbarro files for bankruptcy again",
+	"Sbarro bankruptcy: pizza chain closes mall stores",
+	"Sbarro second bankruptcy hits pizza chain",
+	"Sbarro pizza bankruptcy again",
+}
+
 // TestResplitKeywordJoin: "Sbarro Files For Second Bankruptcy Protection"
 // joins the Mt. Gox story through its keyword "bankruptcy" (its Title
 // Case words are no names, so the names do not keep it apart); since it
@@ -746,18 +762,7 @@ func TestYoungBar(t *testing.T) {
 // them, with the defaults the fifth. With noResplitKeyword they stay in
 // the Mt. Gox story.
 func TestResplitKeywordJoin(t *testing.T) {
-	titles := []string{
-		"Mt. Gox files for US bankruptcy",
-		"Mt. Gox bankruptcy filing in Texas court",
-		"Bitcoin exchange Mt. Gox seeks bankruptcy protection",
-		"Sbarro Files For Second Bankruptcy Protection", // joins through the keyword
-		"Sbarro pizza chain files second bankruptcy in three years",
-		"Sbarro files second bankruptcy as mall traffic dwindles",
-		"Pizza chain Sbarro files for bankruptcy again",
-		"Sbarro bankruptcy: pizza chain closes mall stores",
-		"Sbarro second bankruptcy hits pizza chain",
-		"Sbarro pizza bankruptcy again",
-	}
+	titles := mtGoxThenSbarro
 	for _, tc := range []struct {
 		name   string
 		opt    Options
@@ -788,6 +793,40 @@ func TestResplitKeywordJoin(t *testing.T) {
 				t.Errorf("#2: StoryOf = %s, want 0", got)
 			}
 		})
+	}
+}
+
+// TestDoubtful: a report that joins through the story's keywords alone,
+// or weakly through a report it shares no name with, is doubtful; one
+// that joins through the story's names, or opens a story, is not, nor
+// is a doubtful report once a re-split took it into its own story.
+func TestDoubtful(t *testing.T) {
+	idx := NewIndex(Options{})
+	group := func(i int, title string, want bool) {
+		t.Helper()
+		story, score, joined := idx.Group(fmt.Sprint(i), Make(title, ""), t0.Add(time.Duration(i)*time.Minute))
+		if got := idx.Doubtful(fmt.Sprint(i)); got != want {
+			t.Errorf("#%d %q: Group = (%s, %.2f, %v), Doubtful = %v, want %v", i, title, story, score, joined, got, want)
+		}
+	}
+	for i, title := range mtGoxThenSbarro[:4] {
+		group(i, title, i == 3) // Sbarro's first report joins through the keyword "bankruptcy"
+	}
+	group(4, "Mt. Gox chief apologises in Tokyo bankruptcy court", false)
+	if idx.Doubtful("unknown") {
+		t.Error(`Doubtful("unknown") = true, want false`)
+	}
+
+	// Sbarro's later reports re-split it: the first Sbarro report is then
+	// its own story's, no longer doubtful.
+	for i, title := range mtGoxThenSbarro[4:] {
+		idx.Group(fmt.Sprint(5+i), Make(title, ""), t0.Add(time.Duration(5+i)*time.Minute))
+	}
+	if got, _ := idx.StoryOf("3"); got == "0" {
+		t.Fatal("the first Sbarro report is still in the Mt. Gox story; the fixture no longer re-splits")
+	}
+	if idx.Doubtful("3") {
+		t.Error("the first Sbarro report, re-split into its own story: Doubtful = true, want false")
 	}
 }
 

@@ -27,6 +27,12 @@ const (
 
 const (
 	alsoName = "Also"
+	// doubtName heads the reports that joined the story doubtfully (see
+	// alert.Alert.Doubtful), listed by headline: the first reports of a
+	// story the grouping may have swallowed.
+	doubtName = "Perhaps another story"
+	// maxHeadline bounds one headline in that list.
+	maxHeadline = 120
 	// maxOutlet bounds one outlet's name in the Also list, so one long
 	// feed title cannot crowd the others out.
 	maxOutlet = 60
@@ -75,10 +81,81 @@ func storyFields(a alert.Alert, room int) ([]*discordgo.MessageEmbedField, bool)
 	loc := updateZone(a)
 	alsoRoom := room - fieldsLength(updateFields(a.Updates, loc, unlimited))
 	alsoRoom = max(alsoRoom, room/3)
-	also, shown := alsoField(a.Also, alsoRoom)
-	updates := updateFields(a.Updates, loc, room-fieldsLength(also))
-	fields := append(also, updates...)
-	return fields, shown < len(a.Also) || shownUpdates(updates) < len(renderableUpdates(a.Updates))
+	sure, doubtful := splitDoubtful(a.Also)
+	doubt, shownDoubtful := doubtField(doubtful, alsoRoom/2)
+	also, shown := alsoField(sure, alsoRoom-fieldsLength(doubt))
+	fields := append(also, doubt...)
+	updates := updateFields(a.Updates, loc, room-fieldsLength(fields))
+	fields = append(fields, updates...)
+	return fields, shownDoubtful+shown < len(a.Also) || shownUpdates(updates) < len(renderableUpdates(a.Updates))
+}
+
+// splitDoubtful separates the reports that joined the story doubtfully
+// from the others, each in their order.
+func splitDoubtful(reports []alert.Report) (sure, doubtful []alert.Report) {
+	for _, r := range reports {
+		if r.Doubtful {
+			doubtful = append(doubtful, r)
+		} else {
+			sure = append(sure, r)
+		}
+	}
+	return sure, doubtful
+}
+
+// doubtField lists the doubtful reports, oldest first, one a line by
+// headline and outlet, in one field of at most room code points: as many
+// as fit, then "+N" for the rest. A desk reads there the headline of a
+// story that may be its own, which an outlet's name would not tell it.
+func doubtField(reports []alert.Report, room int) ([]*discordgo.MessageEmbedField, int) {
+	limit := min(MaxFieldValue, room-utf8.RuneCountInString(doubtName))
+	if len(reports) == 0 || limit <= 0 {
+		return nil, 0
+	}
+	var lines []string
+	length := 0
+	for i, r := range reports {
+		line := doubtEntry(r)
+		need := utf8.RuneCountInString(line)
+		if i > 0 {
+			need++ // the newline
+		}
+		if rest := len(reports) - i - 1; rest > 0 {
+			need += utf8.RuneCountInString(moreReports(rest)) + 1
+		}
+		if length+need > limit {
+			break
+		}
+		lines = append(lines, line)
+		length += utf8.RuneCountInString(line) + min(i, 1)
+	}
+	value := strings.Join(lines, "\n")
+	if rest := len(reports) - len(lines); rest > 0 && len(lines) > 0 {
+		value += "\n" + moreReports(rest)
+	} else if rest > 0 {
+		value = reportCount(rest)
+	}
+	if utf8.RuneCountInString(value) > limit {
+		return nil, 0
+	}
+	return []*discordgo.MessageEmbedField{{Name: doubtName, Value: value}}, len(lines)
+}
+
+// doubtEntry is "[Headline](link) (Outlet)": the headline linked as an
+// Also entry's outlet is (see alsoEntry).
+func doubtEntry(r alert.Report) string {
+	title := markdown(stripHidden(notify.OneLine(r.Title)), nil, maxHeadline)
+	if title == "" {
+		return alsoEntry(r)
+	}
+	outlet := markdown(stripHidden(notify.OneLine(r.Outlet())), nil, maxOutlet)
+	if link := markdownLinkTarget(r.Link); link != "" && utf8.RuneCountInString(link) <= maxAlsoLink && !hasBroadcast(link) {
+		title = "[" + title + "](" + link + ")"
+	}
+	if outlet == "" {
+		return title
+	}
+	return title + " (" + outlet + ")"
 }
 
 func fieldsLength(fields []*discordgo.MessageEmbedField) int {

@@ -52,6 +52,18 @@ func updates(n int, text string) []alert.Update {
 	return out
 }
 
+// doubtful marks the reports at the given indexes as doubtful joins,
+// with headlines of another story.
+func doubtful(reports []alert.Report, at ...int) []alert.Report {
+	for _, i := range at {
+		reports[i].Doubtful = true
+		if strings.Contains(reports[i].Title, "Aleppo") {
+			reports[i].Title = fmt.Sprintf("Fabrikam shares jump %d%% after surprise profit", i+1)
+		}
+	}
+	return reports
+}
+
 // hostileReports are reports whose every field tries to ping, format or
 // break the Also list's links.
 func hostileReports() []alert.Report {
@@ -93,6 +105,9 @@ func TestStoryGolden(t *testing.T) {
 		{"more updates than fit", []alert.Alert{withStory(testAlert("Aleppo ceasefire holds"), reports(5), updates(12, longText[:900]))}},
 		{"burst of ten with many reports", burst},
 		{"hostile", []alert.Alert{withStory(hostile, hostileReports(), hostileUps)}},
+		{"doubtful reports", []alert.Alert{withStory(testAlert("Aleppo ceasefire holds"), doubtful(reports(5), 2, 4), nil)}},
+		{"many doubtful reports", []alert.Alert{withStory(testAlert("Aleppo ceasefire holds"), doubtful(reports(40), 3, 5, 8, 11, 14, 17, 20, 23, 26, 29, 32, 35), updates(2, "Convoys reached the eastern districts."))}},
+		{"hostile doubtful", []alert.Alert{withStory(hostile, doubtful(hostileReports(), 0, 1, 2, 3, 4), nil)}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

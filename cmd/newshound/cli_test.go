@@ -57,6 +57,14 @@ func TestCLI(t *testing.T) {
 			wantCode: exitOK, golden: "preview_stories_json.golden",
 		},
 		{
+			name: "preview stories doubtful", args: []string{"preview", "--stories", "--query", "bankruptcy", "testdata/bankruptcies.xml"},
+			wantCode: exitOK, golden: "preview_stories_doubtful.golden",
+		},
+		{
+			name: "preview stories doubtful json", args: []string{"preview", "--stories", "--json", "--query", "bankruptcy", "testdata/bankruptcies.xml"},
+			wantCode: exitOK, golden: "preview_stories_doubtful_json.golden",
+		},
+		{
 			name: "preview stories with render", args: []string{"preview", "--stories", "--config", "testdata/render.yaml", "--render", "aleppo", "--query", "aleppo", "testdata/wire.xml"},
 			wantCode: exitUsage, wantErr: "--stories and --render go apart",
 		},

@@ -44,9 +44,12 @@ type previewRecord struct {
 	Published time.Time `json:"published"`
 	Matched   []string  `json:"matched"`
 	// With --stories: the story (its first report, "feed/key") and, for
-	// a further report, the title of the report whose message lists it.
+	// a further report, the title of the report whose message lists it,
+	// and whether it joined doubtfully (Discord lists it by its headline
+	// under "Perhaps another story").
 	Story     string `json:"story,omitempty"`
 	AlsoUnder string `json:"also_under,omitempty"`
+	Doubtful  bool   `json:"doubtful,omitempty"`
 }
 
 // preview prints the items of the sources that match the query, through
@@ -117,7 +120,7 @@ func writePreview(out io.Writer, asJSON bool, src string, e alert.Entry, alsoUnd
 	if asJSON {
 		return json.NewEncoder(out).Encode(previewRecord{
 			Feed: src, Key: e.ItemKey, Title: a.Title, Link: a.Link, Published: a.Published, Matched: a.Matched,
-			Story: e.Story, AlsoUnder: alsoUnder,
+			Story: e.Story, AlsoUnder: alsoUnder, Doubtful: alsoUnder != "" && a.Doubtful,
 		})
 	}
 	feed := src
@@ -126,7 +129,11 @@ func writePreview(out io.Writer, asJSON bool, src string, e alert.Entry, alsoUnd
 	}
 	_, err := fmt.Fprintf(out, "%s  %s\n  %s\n  feed: %s\n  matched: %s\n",
 		a.Published.UTC().Format("2006-01-02 15:04 UTC"), notify.OneLine(a.Title), a.Link, feed, strings.Join(a.Matched, ", "))
-	if err == nil && alsoUnder != "" {
+	switch {
+	case err != nil || alsoUnder == "":
+	case a.Doubtful:
+		_, err = fmt.Fprintf(out, "  also under, perhaps another story: %s\n", notify.OneLine(alsoUnder))
+	default:
 		_, err = fmt.Fprintf(out, "  also under: %s\n", notify.OneLine(alsoUnder))
 	}
 	return err
