@@ -79,10 +79,14 @@ type groupingFigures struct {
 	swallowedBy       map[string]map[string]int // swallowed story → the true stories of the messages it joined
 	// unseen are the swallowed stories none of whose reports joined
 	// doubtfully: no report of theirs is listed by its headline.
-	unseen            int
-	medianMessages    float64 // messages per true story
-	maxMessages       int
-	precision, recall float64 // B-cubed
+	unseen int
+	// doubtful are the joins that are doubtful, listed by headline (see
+	// Index.Doubtful); wrongDoubtful, those of them under a message another
+	// story opened, of wrongJoins such joins in all.
+	joins, doubtful, wrongJoins, wrongDoubtful int
+	medianMessages                             float64 // messages per true story
+	maxMessages                                int
+	precision, recall                          float64 // B-cubed
 }
 
 func (g groupingFigures) String() string {
@@ -90,9 +94,10 @@ func (g groupingFigures) String() string {
 	for s, by := range g.swallowedBy {
 		sw += fmt.Sprintf("\n\t%s swallowed by %v", s, by)
 	}
-	return fmt.Sprintf("reports %d, messages %d (%.1f%%), stories %d, swallowed %d (listed by no headline %d), messages per story median %.1f max %d, B-cubed precision %.3f recall %.3f F1 %.3f%s",
+	return fmt.Sprintf("reports %d, messages %d (%.1f%%), stories %d, swallowed %d (listed by no headline %d), messages per story median %.1f max %d, B-cubed precision %.3f recall %.3f F1 %.3f; doubtful joins %d of %d (%.1f%%), of the %d joins under another story's message %d (%.1f%%)%s",
 		g.reports, g.messages, 100*float64(g.messages)/float64(g.reports), g.stories, g.swallowed, g.unseen,
-		g.medianMessages, g.maxMessages, g.precision, g.recall, g.f1(), sw)
+		g.medianMessages, g.maxMessages, g.precision, g.recall, g.f1(),
+		g.doubtful, g.joins, 100*float64(g.doubtful)/float64(max(g.joins, 1)), g.wrongJoins, g.wrongDoubtful, 100*float64(g.wrongDoubtful)/float64(max(g.wrongJoins, 1)), sw)
 }
 
 // simulate runs the reports through one Index as a bot with one feed per
@@ -107,6 +112,7 @@ func simulate(rows []ucReport, opt Options, seed uint64) groupingFigures {
 	openerStory := map[string]string{} // predicted story → true story of its opener
 	openedBy := map[string]int{}       // true story → messages it opened
 	headlined := map[string]bool{}     // true story → a report of it joined doubtfully
+	var joins, doubtful, wrongJoins, wrongDoubtful int
 	for i, it := range items {
 		id := fmt.Sprint(i)
 		story, _, joined := idx.Group(id, Make(it.title, ""), it.at)
@@ -114,7 +120,12 @@ func simulate(rows []ucReport, opt Options, seed uint64) groupingFigures {
 		if !joined {
 			openedBy[it.story]++
 			openerStory[story] = it.story
-		} else if idx.Doubtful(id) {
+			continue
+		}
+		d, wrong := idx.Doubtful(id), openerStory[story] != it.story
+		joins, doubtful = joins+1, doubtful+b2i(d)
+		wrongJoins, wrongDoubtful = wrongJoins+b2i(wrong), wrongDoubtful+b2i(wrong && d)
+		if d {
 			headlined[it.story] = true
 		}
 	}
@@ -122,7 +133,7 @@ func simulate(rows []ucReport, opt Options, seed uint64) groupingFigures {
 	for i, it := range items {
 		gold[i] = it.story
 	}
-	g := groupingFigures{reports: len(items)}
+	g := groupingFigures{reports: len(items), joins: joins, doubtful: doubtful, wrongJoins: wrongJoins, wrongDoubtful: wrongDoubtful}
 	g.precision, g.recall = bcubed(predicted, gold)
 	var counts []int
 	for _, s := range slices.Compact(slices.Sorted(slices.Values(gold))) {
@@ -171,6 +182,13 @@ func bcubed(predicted, gold []string) (precision, recall float64) {
 		recall += n / float64(gSize[gold[i]])
 	}
 	return precision / float64(len(predicted)), recall / float64(len(predicted))
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 func median(xs []int) float64 {
