@@ -375,7 +375,7 @@ type lastLookup struct {
 	newName bool    // it shares no name with the item it joined
 	follow  int     // 1 + the weak item it joined through alone; 0 when none
 	resplit int
-	best    int // the item it joined by similarity; -1 when none (for diagnosis)
+	best    int // the item it joined by similarity; -1 when none (through keywords: see Index.Doubtful)
 }
 
 // wordWeights are the weights of a fingerprint's title and lead words, in
@@ -431,7 +431,7 @@ func NewIndex(opt Options) *Index {
 		storyRefs:   make(map[int32]*storyRef),
 		keyword:     make(map[int32]float64),
 		nameKeyword: make(map[int32]float64),
-		last:        lastLookup{resplit: -1},
+		last:        lastLookup{resplit: -1, best: -1},
 	}
 }
 
@@ -469,7 +469,7 @@ func (x *Index) Add(id, story string, fp Fingerprint, at time.Time) {
 	}
 	x.storyRefs[num].items++
 	last := x.last
-	x.last = lastLookup{resplit: -1}
+	x.last = lastLookup{resplit: -1, best: -1}
 	x.moved = x.moved[:0]
 	sameItem := last.fp.Equal(fp)
 	weak := sameItem && ok && last.joined && last.score < x.opt.resplitBar &&

@@ -796,31 +796,45 @@ func TestResplitKeywordJoin(t *testing.T) {
 	}
 }
 
-// TestDoubtful: a report that joins through the story's keywords alone,
-// or weakly through a report it shares no name with, is doubtful; one
-// that joins through the story's names, or opens a story, is not, nor
-// is a doubtful report once a re-split took it into its own story.
+// TestDoubtful: a report that joins through the story's keywords alone
+// (with or without a name new to the window), or weakly through a report
+// it shares no name with, is doubtful; one that joins through the story's
+// names, or opens a story, is not, nor is a doubtful report once a
+// re-split took it into its own story.
 func TestDoubtful(t *testing.T) {
-	idx := NewIndex(Options{})
-	group := func(i int, title string, want bool) {
-		t.Helper()
-		story, score, joined := idx.Group(fmt.Sprint(i), Make(title, ""), t0.Add(time.Duration(i)*time.Minute))
-		if got := idx.Doubtful(fmt.Sprint(i)); got != want {
-			t.Errorf("#%d %q: Group = (%s, %.2f, %v), Doubtful = %v, want %v", i, title, story, score, joined, got, want)
-		}
+	mtGox := mtGoxThenSbarro[:3]
+	tests := []struct {
+		name   string
+		titles []string // the last one is the report judged; the others are no doubtful joins
+		want   bool
+	}{
+		{"through the story's keyword alone", append(slices.Clone(mtGox), "Bankruptcy again for a pizza chain"), true},
+		{"through the keyword, with a name new to the window", mtGoxThenSbarro[:4], true},
+		{"weakly, through a report it shares no name with", []string{
+			"Olive oil prices jump", "Olive oil prices jump worldwide", "Poor harvest lifts olive oil prices", "Olive harvest fails in drought"}, true},
+		{"through the story's names", append(slices.Clone(mtGox), "Mt. Gox chief apologises in Tokyo bankruptcy court"), false},
 	}
-	for i, title := range mtGoxThenSbarro[:4] {
-		group(i, title, i == 3) // Sbarro's first report joins through the keyword "bankruptcy"
-	}
-	group(4, "Mt. Gox chief apologises in Tokyo bankruptcy court", false)
-	if idx.Doubtful("unknown") {
-		t.Error(`Doubtful("unknown") = true, want false`)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			idx := NewIndex(Options{})
+			for i, title := range tt.titles {
+				story, score, joined := idx.Group(fmt.Sprint(i), Make(title, ""), t0.Add(time.Duration(i)*time.Minute))
+				want := tt.want && i == len(tt.titles)-1
+				if got := idx.Doubtful(fmt.Sprint(i)); got != want || want && !joined {
+					t.Errorf("#%d %q: Group = (%s, %.2f, %v), Doubtful = %v, want %v", i, title, story, score, joined, got, want)
+				}
+			}
+			if idx.Doubtful("unknown") {
+				t.Error(`Doubtful("unknown") = true, want false`)
+			}
+		})
 	}
 
-	// Sbarro's later reports re-split it: the first Sbarro report is then
-	// its own story's, no longer doubtful.
-	for i, title := range mtGoxThenSbarro[4:] {
-		idx.Group(fmt.Sprint(5+i), Make(title, ""), t0.Add(time.Duration(5+i)*time.Minute))
+	// Sbarro's later reports re-split its first one into Sbarro's own
+	// story: no longer doubtful.
+	idx := NewIndex(Options{})
+	for i, title := range mtGoxThenSbarro {
+		idx.Group(fmt.Sprint(i), Make(title, ""), t0.Add(time.Duration(i)*time.Minute))
 	}
 	if got, _ := idx.StoryOf("3"); got == "0" {
 		t.Fatal("the first Sbarro report is still in the Mt. Gox story; the fixture no longer re-splits")

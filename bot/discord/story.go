@@ -15,8 +15,9 @@ import (
 
 // This file renders what joined a story since its first message was
 // posted: the other outlets' reports as one "Also" field ("[Reuters](…) ·
-// [AP](…) +12") and the item's updates as fields of their own ("Update
-// 17:15 UTC"), within the room the message leaves them.
+// [AP](…) +12"), those that joined doubtfully by headline in a "Perhaps
+// another story" field, and the item's updates as fields of their own
+// ("Update 17:15 UTC"), within the room the message leaves them.
 
 // Discord's limits on embed fields, in code points.
 const (
@@ -43,11 +44,8 @@ const (
 	// minUpdateText is the least of an update's text worth showing cut.
 	minUpdateText = 40
 	earlierName   = "Earlier updates"
-	// maxUpdateFields leaves room for the Also field and the count of
-	// earlier updates.
-	maxUpdateFields = MaxFields - 2
-	alsoSeparator   = " · "
-	unlimited       = 1 << 30
+	alsoSeparator = " · "
+	unlimited     = 1 << 30
 )
 
 // storyEmbed renders a with its story's fields within budget code points.
@@ -75,17 +73,22 @@ func descriptionCut(e *discordgo.MessageEmbed, a alert.Alert) bool {
 }
 
 // storyFields renders a's reports and updates in at most room code points
-// (names and values). When they do not all fit, the Also list shrinks
-// first, down to a third of the room, then the oldest updates give way.
+// (names and values). When they do not all fit, the reports shrink first,
+// down to a third of the room (of which the doubtful ones' headlines keep
+// at least half), then the oldest updates give way.
 func storyFields(a alert.Alert, room int) ([]*discordgo.MessageEmbedField, bool) {
 	loc := updateZone(a)
-	alsoRoom := room - fieldsLength(updateFields(a.Updates, loc, unlimited))
+	alsoRoom := room - fieldsLength(updateFields(a.Updates, loc, unlimited, MaxFields-1))
 	alsoRoom = max(alsoRoom, room/3)
 	sure, doubtful := splitDoubtful(a.Also)
-	doubt, shownDoubtful := doubtField(doubtful, alsoRoom/2)
+	// The headlines get what the outlets leave, and at least half.
+	outlets, _ := alsoField(sure, alsoRoom)
+	doubt, shownDoubtful := doubtField(doubtful, alsoRoom-min(fieldsLength(outlets), alsoRoom/2))
 	also, shown := alsoField(sure, alsoRoom-fieldsLength(doubt))
 	fields := append(also, doubt...)
-	updates := updateFields(a.Updates, loc, room-fieldsLength(fields))
+	// Each report field takes the place of an update: an embed has at most
+	// MaxFields, one of them for the count of earlier updates.
+	updates := updateFields(a.Updates, loc, room-fieldsLength(fields), MaxFields-1-len(fields))
 	fields = append(fields, updates...)
 	return fields, shownDoubtful+shown < len(a.Also) || shownUpdates(updates) < len(renderableUpdates(a.Updates))
 }
@@ -289,12 +292,13 @@ func renderableUpdates(updates []alert.Update) []alert.Update {
 
 // updateFields renders updates as fields, newest last, in at most room
 // code points: the newest that fit whole (the newest of all cut to fit
-// if it must), after a field counting the earlier ones left out.
-func updateFields(updates []alert.Update, loc *time.Location, room int) []*discordgo.MessageEmbedField {
+// if it must), at most most of them, after a field counting the earlier
+// ones left out.
+func updateFields(updates []alert.Update, loc *time.Location, room, most int) []*discordgo.MessageEmbedField {
 	updates = renderableUpdates(updates)
 	var picked []*discordgo.MessageEmbedField // newest first
 	used := 0
-	for i := len(updates) - 1; i >= 0 && len(picked) < maxUpdateFields; i-- {
+	for i := len(updates) - 1; i >= 0 && len(picked) < most; i-- {
 		f := updateField(updates[i], loc, MaxFieldValue)
 		note := 0
 		if i > 0 {
@@ -331,7 +335,7 @@ func updateFields(updates []alert.Update, loc *time.Location, room int) []*disco
 func shownUpdates(fields []*discordgo.MessageEmbedField) int {
 	n := 0
 	for _, f := range fields {
-		if f.Name != alsoName && f.Name != earlierName {
+		if f.Name != alsoName && f.Name != doubtName && f.Name != earlierName {
 			n++
 		}
 	}

@@ -64,6 +64,16 @@ func doubtful(reports []alert.Report, at ...int) []alert.Report {
 	return reports
 }
 
+// hostileHeadlines are reports with a headline, whose headline or link
+// tries to ping, reorder or crowd out the list.
+func hostileHeadlines() []alert.Report {
+	return []alert.Report{
+		{Feed: "evil5", FeedTitle: "Evil Wire", Title: "Markets rally", Link: "https://evil.example/@everyone/rally"},
+		{Feed: "evil6", FeedTitle: "Evil Wire", Title: "\u202eyllar stekram\u202c @here", Link: "https://evil.example/c"},
+		{Feed: "evil7", FeedTitle: "Evil Wire", Title: "A link too long to be worth its room", Link: "https://evil.example/" + strings.Repeat("x", 400)},
+	}
+}
+
 // hostileReports are reports whose every field tries to ping, format or
 // break the Also list's links.
 func hostileReports() []alert.Report {
@@ -107,7 +117,8 @@ func TestStoryGolden(t *testing.T) {
 		{"hostile", []alert.Alert{withStory(hostile, hostileReports(), hostileUps)}},
 		{"doubtful reports", []alert.Alert{withStory(testAlert("Aleppo ceasefire holds"), doubtful(reports(5), 2, 4), nil)}},
 		{"many doubtful reports", []alert.Alert{withStory(testAlert("Aleppo ceasefire holds"), doubtful(reports(40), 3, 5, 8, 11, 14, 17, 20, 23, 26, 29, 32, 35), updates(2, "Convoys reached the eastern districts."))}},
-		{"hostile doubtful", []alert.Alert{withStory(hostile, doubtful(hostileReports(), 0, 1, 2, 3, 4), nil)}},
+		{"hostile doubtful", []alert.Alert{withStory(hostile, doubtful(append(hostileReports(), hostileHeadlines()...), 0, 1, 2, 3, 4, 5, 6, 7), nil)}},
+		{"doubtful reports and many updates", []alert.Alert{withStory(testAlert("Aleppo ceasefire holds"), doubtful(reports(2), 1), updates(30, "Convoys reached the eastern districts."))}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -238,5 +249,56 @@ func TestStoryFieldsShrink(t *testing.T) {
 					named, more, shown, earlier, tt.wantNamed, tt.wantMore, tt.wantUpdates, tt.wantEarlier)
 			}
 		})
+	}
+}
+
+// TestDoubtField: the doubtful reports' headlines fill their field as far
+// as they fit (one more would not), then "+N"; with no other report they
+// get the whole room the reports have; whatever is left out makes
+// storyFields say it cut.
+func TestDoubtField(t *testing.T) {
+	for _, n := range []int{1, 5, 12, 40} {
+		all := make([]int, n)
+		for i := range all {
+			all[i] = i
+		}
+		reps := doubtful(reports(n), all...)
+		for room := 0; room <= 1300; room += 7 {
+			fields, shown := doubtField(reps, room)
+			limit := min(MaxFieldValue, room-utf8.RuneCountInString(doubtName))
+			if fieldsLength(fields) > room || len(fields) == 1 && utf8.RuneCountInString(fields[0].Value) > MaxFieldValue {
+				t.Fatalf("%d reports, room %d: field of %d code points", n, room, fieldsLength(fields))
+			}
+			if len(fields) == 0 && utf8.RuneCountInString(reportCount(n)) <= limit {
+				t.Errorf("%d reports, room %d: no field, but %q fits", n, room, reportCount(n))
+			}
+			if shown == n || len(fields) == 0 {
+				continue
+			}
+			lines := make([]string, 0, shown+2)
+			for _, r := range reps[:shown+1] {
+				lines = append(lines, doubtEntry(r))
+			}
+			if rest := n - shown - 1; rest > 0 {
+				lines = append(lines, moreReports(rest))
+			}
+			if more := strings.Join(lines, "\n"); utf8.RuneCountInString(more) <= limit {
+				t.Errorf("%d reports, room %d: %d headlines shown, but %d fit (%d of %d code points)", n, room, shown, shown+1, utf8.RuneCountInString(more), limit)
+			}
+		}
+	}
+
+	a := testAlert("Aleppo ceasefire holds")
+	a.Also = doubtful(reports(5), 0, 1, 2, 3, 4)
+	fields, cut := storyFields(a, 800)
+	if len(fields) != 1 || fields[0].Name != doubtName || strings.Count(fields[0].Value, "\n") != 4 || cut {
+		t.Errorf("5 doubtful reports alone in 800 code points: %d fields %v, cut %v; want all 5 headlines, not cut", len(fields), fields, cut)
+	}
+	a.Also = reports(40)
+	for i := range a.Also[3:] {
+		a.Also[3+i].Doubtful = true
+	}
+	if _, cut := storyFields(a, 6000); !cut {
+		t.Error("3 outlets and 37 doubtful headlines, which cannot all fit: cut = false, want true")
 	}
 }

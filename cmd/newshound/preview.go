@@ -120,7 +120,7 @@ func writePreview(out io.Writer, asJSON bool, src string, e alert.Entry, alsoUnd
 	if asJSON {
 		return json.NewEncoder(out).Encode(previewRecord{
 			Feed: src, Key: e.ItemKey, Title: a.Title, Link: a.Link, Published: a.Published, Matched: a.Matched,
-			Story: e.Story, AlsoUnder: alsoUnder, Doubtful: alsoUnder != "" && a.Doubtful,
+			Story: e.Story, AlsoUnder: alsoUnder, Doubtful: a.Doubtful,
 		})
 	}
 	feed := src
