@@ -111,37 +111,11 @@ func splitDoubtful(reports []alert.Report) (sure, doubtful []alert.Report) {
 // as fit, then "+N" for the rest. A desk reads there the headline of a
 // story that may be its own, which an outlet's name would not tell it.
 func doubtField(reports []alert.Report, room int) ([]*discordgo.MessageEmbedField, int) {
-	limit := min(MaxFieldValue, room-utf8.RuneCountInString(doubtName))
-	if len(reports) == 0 || limit <= 0 {
-		return nil, 0
-	}
-	var lines []string
-	length := 0
+	entries := make([]string, len(reports))
 	for i, r := range reports {
-		line := doubtEntry(r)
-		need := utf8.RuneCountInString(line)
-		if i > 0 {
-			need++ // the newline
-		}
-		if rest := len(reports) - i - 1; rest > 0 {
-			need += utf8.RuneCountInString(moreReports(rest)) + 1
-		}
-		if length+need > limit {
-			break
-		}
-		lines = append(lines, line)
-		length += utf8.RuneCountInString(line) + min(i, 1)
+		entries[i] = doubtEntry(r)
 	}
-	value := strings.Join(lines, "\n")
-	if rest := len(reports) - len(lines); rest > 0 && len(lines) > 0 {
-		value += "\n" + moreReports(rest)
-	} else if rest > 0 {
-		value = reportCount(rest)
-	}
-	if utf8.RuneCountInString(value) > limit {
-		return nil, 0
-	}
-	return []*discordgo.MessageEmbedField{{Name: doubtName, Value: value}}, len(lines)
+	return listField(doubtName, entries, "\n", "\n", room)
 }
 
 // doubtEntry is "[Headline](link) (Outlet)": the headline linked as an
@@ -177,42 +151,53 @@ func fieldLength(f *discordgo.MessageEmbedField) int {
 // code points: as many as fit, then "+N" for the rest. It returns no
 // field when not even the count fits, and how many reports it names.
 func alsoField(reports []alert.Report, room int) ([]*discordgo.MessageEmbedField, int) {
-	limit := min(MaxFieldValue, room-utf8.RuneCountInString(alsoName))
-	if len(reports) == 0 || limit <= 0 {
+	entries := make([]string, len(reports))
+	for i, r := range reports {
+		entries[i] = alsoEntry(r)
+	}
+	return listField(alsoName, entries, alsoSeparator, " ", room)
+}
+
+// listField is a field named name listing entries, joined by sep, in at
+// most room code points: as many as fit, then moreSep and "+N" for the
+// rest, or only the count when none fits. It returns no field when not
+// even the count fits, and how many entries it lists.
+func listField(name string, entries []string, sep, moreSep string, room int) ([]*discordgo.MessageEmbedField, int) {
+	limit := min(MaxFieldValue, room-utf8.RuneCountInString(name))
+	if len(entries) == 0 || limit <= 0 {
 		return nil, 0
 	}
 	var b strings.Builder
 	length, shown := 0, 0
-	for i, r := range reports {
-		entry := alsoEntry(r)
+	for i, entry := range entries {
 		need := utf8.RuneCountInString(entry)
 		if i > 0 {
-			need += utf8.RuneCountInString(alsoSeparator)
+			need += utf8.RuneCountInString(sep)
 		}
-		if rest := len(reports) - i - 1; rest > 0 {
-			need += utf8.RuneCountInString(moreReports(rest)) + 1
+		if rest := len(entries) - i - 1; rest > 0 {
+			need += utf8.RuneCountInString(moreSep + moreReports(rest))
 		}
 		if length+need > limit {
 			break
 		}
 		if i > 0 {
-			b.WriteString(alsoSeparator)
-			length += utf8.RuneCountInString(alsoSeparator)
+			b.WriteString(sep)
+			length += utf8.RuneCountInString(sep)
 		}
 		b.WriteString(entry)
 		length += utf8.RuneCountInString(entry)
 		shown++
 	}
 	value := b.String()
-	if rest := len(reports) - shown; rest > 0 && shown > 0 {
-		value += " " + moreReports(rest)
+	if rest := len(entries) - shown; rest > 0 && shown > 0 {
+		value += moreSep + moreReports(rest)
 	} else if rest > 0 {
 		value = reportCount(rest)
 	}
 	if utf8.RuneCountInString(value) > limit {
 		return nil, 0
 	}
-	return []*discordgo.MessageEmbedField{{Name: alsoName, Value: value}}, shown
+	return []*discordgo.MessageEmbedField{{Name: name, Value: value}}, shown
 }
 
 func moreReports(n int) string { return fmt.Sprintf("+%d", n) }
