@@ -66,17 +66,6 @@ type Options struct {
 	// unexported so that the exported Options stay as they were; the tune
 	// test sets it.
 	templateWeight float64
-	// nameBar is the similarity below which an item does not join a
-	// story none of whose items carries one of the item's names: "Pizza
-	// chain Sbarro files for bankruptcy" is not the story of "Bitcoin
-	// exchange files for bankruptcy". weakBar is the similarity below
-	// which an item with a capitalized word new to the window (a name, or
-	// in a Title Case headline perhaps one: "Google Courting Cloud Apps
-	// Users with Referral Program") joins nothing. Both open a message for
-	// the first report of a story that would otherwise be swallowed, but
-	// split stories as well; 0 (the default) turns them off (see
-	// DefaultOptions for the figures).
-	nameBar, weakBar float64
 	// resplitBar, resplitRatio and resplitAfter re-split a story that
 	// swallowed the first report of another. An item joined its story
 	// weakly when its similarity was below resplitBar and it shared no
@@ -90,26 +79,22 @@ type Options struct {
 	// e and e's followers with it, so that the later reports of e's story
 	// find it; what was posted stays as it was (e and its followers are
 	// listed under the first story's message). Vetoing the weak join
-	// instead (nameBar, weakBar) splits many stories whose reports merely
-	// differ. A negative resplitBar turns it off.
+	// instead (below a bar when the story carries none of the item's
+	// names, or when the item has a capitalized word new to the window)
+	// split many stories whose reports merely differ. A negative
+	// resplitBar turns it off.
 	resplitBar   float64
 	resplitRatio float64
 	resplitAfter int
-	// resplitNamedBar is the similarity below which a join counts as weak
-	// even though it shares a name with the item it joined. 0 (the
-	// default) turns it off: only joins sharing no name are weak. It was
-	// tried for the GM recall probe ("GM Picks Jenner & Block … For Recall
-	// Probe" joining "US Attorney's Office … Investigation Of GM Over
-	// Recall" at 0.26 through "GM" and "recall") and did not give it a
-	// message: its followers are as similar to the story's other reports.
-	resplitNamedBar float64
 	// youngBar is the similarity below which an item with a capitalized
-	// word new to the window (see weakBar) does not join a story of fewer
-	// than youngItems items: one report says little of what its story is,
-	// so the GM recall probe's first report above opens a message of its
-	// own instead of joining the one report before it. Unlike weakBar it
-	// leaves the joins to grown stories alone, where the window already
-	// knows the story's words. youngAny applies youngBar to every item,
+	// word new to the window (a name, or in a Title Case headline perhaps
+	// one: "Google Courting Cloud Apps Users with Referral Program") does
+	// not join a story of fewer than youngItems items: one report says
+	// little of what its story is, so the GM recall probe's first report
+	// ("GM Picks Jenner & Block … For Recall Probe") opens a message of its
+	// own instead of joining the one report before it. It leaves the joins
+	// to grown stories alone, where the window already knows the story's
+	// words. youngAny applies youngBar to every item,
 	// not only those with a new capitalized word. It is off (0) by
 	// default since the support bar (see supportBar), which gives the
 	// first report of a new story its message in more cases and costs
@@ -178,8 +163,8 @@ type Options struct {
 // "bankruptcy" (0.15 of its weight) on shuffle 17, which the keyword
 // re-split undoes. Neighbours: KeywordWeight 2 measured the same (F1
 // 0.715); KeywordFraction 0.145 or youngBar 0.3 put the median at 6
-// on one shuffle. Judging a weak join that shares a name (resplitNamedBar
-// 0.3 to 0.4) gave the GM probe no message and the median 6.
+// on one shuffle. Judging a weak join that shares a name (below 0.3 to
+// 0.4) gave the GM probe no message and the median 6.
 //
 // Measured on 400 shuffles instead of 40, those options swallowed a story
 // on 56 shuffles (32 of them the Google Apps referral story, listed under
@@ -269,8 +254,6 @@ func (o Options) withDefaults() Options {
 	overrideOrOff(&d.Balance, o.Balance)
 	override(&d.KeywordFraction, o.KeywordFraction)
 	overrideOrOff(&d.templateWeight, min(o.templateWeight, 1))
-	override(&d.nameBar, o.nameBar)
-	override(&d.weakBar, o.weakBar)
 	overrideOrOff(&d.resplitBar, o.resplitBar)
 	override(&d.resplitRatio, o.resplitRatio)
 	override(&d.resplitAfter, o.resplitAfter)
@@ -278,7 +261,6 @@ func (o Options) withDefaults() Options {
 	override(&d.youngItems, o.youngItems)
 	d.youngAny = o.youngAny
 	d.noResplitKeyword = o.noResplitKeyword
-	overrideOrOff(&d.resplitNamedBar, o.resplitNamedBar)
 	overrideOrOff(&d.supportBar, o.supportBar)
 	override(&d.supportItems, o.supportItems)
 	overrideOrOff(&d.supportNovel, o.supportNovel)
@@ -340,7 +322,6 @@ type Index struct {
 	nameKeyword map[int32]float64 // story → weight of the query's names that are its keywords
 	kwStories   []keywordMatch
 	qw          wordWeights // the query's
-	qnames      []uint32    // the query's names
 	qnew        bool        // the query has a capitalized word new to the window
 	qnovel      float64     // the share of the query's weight its words new to the window make
 	scores      []candScore // by position in cands: the similarity found by bestItem
@@ -472,8 +453,7 @@ func (x *Index) Add(id, story string, fp Fingerprint, at time.Time) {
 	x.last = lastLookup{resplit: -1, best: -1}
 	x.moved = x.moved[:0]
 	sameItem := last.fp.Equal(fp)
-	weak := sameItem && ok && last.joined && last.score < x.opt.resplitBar &&
-		(last.newName || last.score > 0 && last.score < x.opt.resplitNamedBar)
+	weak := sameItem && ok && last.joined && last.score < x.opt.resplitBar && last.newName
 	doubtful := sameItem && ok && last.joined && (weak || last.best < 0)
 	x.entries = append(x.entries, entry{id: id, story: num, fp: fp, at: at, weak: weak, joinScore: last.score, doubtful: doubtful})
 	if sameItem && ok && last.follow-1 >= x.base {
@@ -588,8 +568,8 @@ func (x *Index) Best(fp Fingerprint, at time.Time) (story string, score float64,
 	x.advance(at)
 	x.collect(fp)
 	wa := x.weighQuery(fp)
-	if x.opt.nameBar > 0 || x.opt.weakBar > 0 || x.opt.youngBar > 0 || !x.opt.noResplitKeyword {
-		x.names(fp)
+	if x.opt.youngBar > 0 || !x.opt.noResplitKeyword {
+		x.noteNewName(fp)
 	}
 	x.last = lastLookup{fp: fp, resplit: -1, best: -1}
 	best, bestScore := x.bestItem(fp, wa, at)
@@ -693,37 +673,22 @@ func (x *Index) bestItem(fp Fingerprint, wa float64, at time.Time) (best int, be
 
 // passedOver reports whether fp, similar to e by s, does not join it
 // all the same: their titles name different things, or the item may be
-// the first report of a story (see Options.nameBar, Options.youngBar).
+// the first report of a story (see Options.youngBar).
 func (x *Index) passedOver(fp Fingerprint, e *entry, s float64) bool {
-	return x.namesApart(fp, e.fp) || s < x.opt.nameBar && !x.storyHasName(e.story) || s < x.opt.weakBar && x.qnew ||
+	return x.namesApart(fp, e.fp) ||
 		s < x.opt.youngBar && x.storyRefs[e.story].items < x.opt.youngItems && (x.opt.youngAny || x.qnew)
 }
 
-// names puts fp's title names in x.qnames, and in x.qnew whether it has
-// a capitalized word new to the window (see Options.weakBar).
-func (x *Index) names(fp Fingerprint) {
-	x.qnames = x.qnames[:0]
+// noteNewName puts in x.qnew whether fp's title has a capitalized word new
+// to the window (see Options.youngBar).
+func (x *Index) noteNewName(fp Fingerprint) {
 	x.qnew = false
 	for i, h := range fp.title {
-		df := x.postings[h].df()
-		if df == 0 && x.isName(h, fp.caseOf(i), 0, true, true) {
+		if x.postings[h].df() == 0 && x.isName(h, fp.caseOf(i), 0, true, true) {
 			x.qnew = true
-		}
-		if x.isName(h, fp.caseOf(i), df, true, false) {
-			x.qnames = append(x.qnames, h)
+			return
 		}
 	}
-}
-
-// storyHasName reports whether items of story num carry one of the
-// query's names (x.qnames), or the query has none.
-func (x *Index) storyHasName(num int32) bool {
-	for _, h := range x.qnames {
-		if x.wordStory[wordStoryKey(h, num)] > 0 {
-			return true
-		}
-	}
-	return len(x.qnames) == 0
 }
 
 // A keywordMatch is a story whose keywords a new item carries.
