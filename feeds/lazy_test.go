@@ -23,7 +23,7 @@ func TestBidiControlsStripped(t *testing.T) {
 		FillText(feed.Items)
 		it := feed.Items[0]
 		got := []string{feed.Title, it.Title, it.Author, strings.Join(it.Categories, ","), it.Summary, feed.Items[1].Summary}
-		want := []string{"Desk", "Invoice fdp.exe", "Ali", "World", "Read this now", "Only text here"}
+		want := []string{"Desk", "Invoice fdp.exe", "Ali", "World", "Read this\nnow", "Only text here"}
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("lazy %v: got %q, want %q", lazy, got, want)
 		}

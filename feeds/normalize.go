@@ -148,8 +148,8 @@ func (it *Item) fillText() {
 	if raw, ok := setAside(p.summary, p.n.raws); ok {
 		p.summary = p.n.parser.description(raw)
 	}
-	summary, summaryImg := plainTextAndImage(p.summary)
-	content, contentImg := plainTextAndImage(p.content)
+	summary, summaryImg := plainTextAndImage(p.summary, true)
+	content, contentImg := plainTextAndImage(p.content, true)
 	it.Summary, it.Content = summary, content
 	if content == summary {
 		it.Content = ""

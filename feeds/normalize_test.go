@@ -59,6 +59,33 @@ func TestPlainText(t *testing.T) {
 	}
 }
 
+func TestParagraphText(t *testing.T) {
+	tests := []struct{ name, in, want string }{
+		{"paragraphs apart by a blank line", "<p>one</p><p>two</p>", "one\n\ntwo"},
+		{"source newlines of HTML are spaces", "<p>one\n  wrapped</p>\n\n<p>two</p>", "one wrapped\n\ntwo"},
+		{"a line break", "one<br>two<br/>three", "one\ntwo\nthree"},
+		{"list items on lines of their own", "<h2>Latest</h2><ul><li>one</li><li>two</li></ul>after", "Latest\n\none\ntwo\nafter"},
+		{"table cells spaced, rows on lines", "<table><tr><td>a</td><td>b</td></tr><tr><td>c</td></tr></table>", "a b\nc"},
+		{"nested blocks make one blank line", "<div><p>one</p></div>\n<div><p>two</p></div>", "one\n\ntwo"},
+		{"inline tags joined", "a<b>b</b>c", "abc"},
+		{"ends trimmed", "<p> </p><p>one</p><br><p></p>", "one"},
+		{"text without tags keeps its lines", "one\r\ntwo\n\n\n three  four", "one\ntwo\n\nthree four"},
+		{"paragraph separator", "one\u2029two\u2028three", "one\n\ntwo\nthree"},
+		{"script skipped", "<p>one</p><script>x()\n</script><p>two</p>", "one\n\ntwo"},
+		{"one line unchanged", "Aleppo ceasefire", "Aleppo ceasefire"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := ParagraphText(tc.in); got != tc.want {
+				t.Errorf("ParagraphText(%q) = %q, want %q", tc.in, got, tc.want)
+			}
+			if got, want := PlainText(tc.in), strings.Join(strings.Fields(tc.want), " "); got != want {
+				t.Errorf("PlainText(%q) = %q, want %q: the same text in one line", tc.in, got, want)
+			}
+		})
+	}
+}
+
 func TestTitleFingerprint(t *testing.T) {
 	tests := []struct{ name, a, b string }{
 		{"case", "Ceasefire Holds", "ceasefire holds"},

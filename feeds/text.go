@@ -1,6 +1,7 @@
 package feeds
 
 import (
+	"bytes"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -9,30 +10,62 @@ import (
 	"golang.org/x/text/encoding/charmap"
 )
 
-// blockElements end a line of text: their boundaries become spaces so that
-// "<p>one</p><p>two</p>" reads "one two", not "onetwo".
-var blockElements = map[string]bool{
-	"p": true, "br": true, "div": true, "li": true, "ul": true, "ol": true,
-	"h1": true, "h2": true, "h3": true, "h4": true, "h5": true, "h6": true,
-	"tr": true, "td": true, "th": true, "table": true, "blockquote": true,
-	"section": true, "article": true, "header": true, "footer": true,
-	"figure": true, "figcaption": true, "hr": true, "pre": true, "dd": true, "dt": true,
+// blockElements end a line of text: in a title their boundaries become
+// spaces, so that "<p>one</p><p>two</p>" reads "one two", not "onetwo"; in
+// an item's text (see ParagraphText) line breaks, where each element says:
+// a paragraph's start and end each break a line (so "</p><p>" makes a
+// blank line), a list item, row or "<br>" breaks one where it starts, and
+// a table cell is a space.
+var blockElements = map[string]breakAt{
+	"p": breakBoth, "div": breakBoth, "ul": breakBoth, "ol": breakBoth, "dl": breakBoth,
+	"h1": breakBoth, "h2": breakBoth, "h3": breakBoth, "h4": breakBoth, "h5": breakBoth, "h6": breakBoth,
+	"table": breakBoth, "blockquote": breakBoth, "section": breakBoth, "article": breakBoth,
+	"header": breakBoth, "footer": breakBoth, "figure": breakBoth, "figcaption": breakBoth,
+	"hr": breakBoth, "pre": breakBoth,
+	"br": breakStart, "li": breakStart, "tr": breakStart, "dd": breakStart, "dt": breakStart,
+	"td": breakNone, "th": breakNone,
 }
+
+// breakAt is where an element of blockElements breaks a line of an item's
+// text.
+type breakAt uint8
+
+const (
+	breakNone  breakAt = iota // a space
+	breakStart                // a line break where it starts
+	breakBoth                 // a line break where it starts and where it ends
+)
 
 // skippedElements hold no readable text.
 var skippedElements = map[string]bool{"script": true, "style": true, "noscript": true, "iframe": true, "svg": true, "template": true}
 
-// PlainText turns an HTML fragment (or text with entities) into plain text:
-// tags removed, entities decoded (once more if the feed double-escaped them,
-// as in "&amp;#039;"), whitespace collapsed.
+// PlainText turns an HTML fragment (or text with entities) into one line
+// of plain text: tags removed, entities decoded (once more if the feed
+// double-escaped them, as in "&amp;#039;"), whitespace collapsed to single
+// spaces. It is for titles, names and categories.
 func PlainText(s string) string {
-	text, _ := plainTextAndImage(s)
+	text, _ := plainTextAndImage(s, false)
 	return text
 }
 
-// plainTextAndImage is PlainText that also returns the src of the first
-// <img>, so an item's picture costs no second HTML pass.
-func plainTextAndImage(s string) (text, img string) {
+// ParagraphText is PlainText for an item's summary or content: it keeps
+// where the text breaks, so that a live update can be told by the
+// paragraph a feed added and a notifier can show paragraphs. In HTML, the
+// start and the end of a paragraph, heading, list or other block each
+// break a line, so that two paragraphs are apart by a blank line ("\n\n");
+// a list item, a table row or a "<br>" breaks one line ("\n"); a newline
+// of the source is a space, as a browser shows it. In text without tags,
+// a newline is a line break and two or more a blank line. Other whitespace
+// is collapsed as in PlainText, and the text begins and ends with none.
+func ParagraphText(s string) string {
+	text, _ := plainTextAndImage(s, true)
+	return text
+}
+
+// plainTextAndImage is PlainText (or, with breaks, ParagraphText) that
+// also returns the src of the first <img>, so an item's picture costs no
+// second HTML pass.
+func plainTextAndImage(s string, breaks bool) (text, img string) {
 	if s == "" {
 		return "", ""
 	}
@@ -40,28 +73,35 @@ func plainTextAndImage(s string) (text, img string) {
 		if strings.Contains(s, "&") {
 			s = html.UnescapeString(s)
 		}
-		return finishText(s), ""
+		return finishText(s, breaks), ""
 	}
 	var b strings.Builder
 	b.Grow(len(s))
+	boundary := func(at breakAt, end bool) {
+		if breaks && (at == breakBoth || at == breakStart && !end) {
+			b.WriteByte('\n')
+		} else {
+			b.WriteByte(' ')
+		}
+	}
 	z := html.NewTokenizer(strings.NewReader(s))
 	skip := 0
 	for {
 		tt := z.Next()
 		switch tt {
 		case html.ErrorToken:
-			return finishText(b.String()), img
+			return finishText(b.String(), breaks), img
 		case html.TextToken:
 			if skip == 0 {
-				b.Write(z.Text())
+				writeSourceText(&b, z.Text(), breaks)
 			}
 		case html.StartTagToken, html.SelfClosingTagToken:
 			name, hasAttr := z.TagName()
 			switch {
 			case skippedElements[string(name)] && tt == html.StartTagToken:
 				skip++
-			case blockElements[string(name)]:
-				b.WriteByte(' ')
+			case isBlock(name):
+				boundary(blockElements[string(name)], false)
 			case img == "" && hasAttr && string(name) == "img":
 				img = imgSrc(z)
 			}
@@ -69,11 +109,32 @@ func plainTextAndImage(s string) (text, img string) {
 			name, _ := z.TagName()
 			if skippedElements[string(name)] && skip > 0 {
 				skip--
-			} else if blockElements[string(name)] {
-				b.WriteByte(' ')
+			} else if isBlock(name) {
+				boundary(blockElements[string(name)], true)
 			}
 		}
 	}
+}
+
+func isBlock(name []byte) bool {
+	_, ok := blockElements[string(name)]
+	return ok
+}
+
+// writeSourceText writes a text token of HTML: with breaks, its newlines
+// as spaces, since only elements break lines in HTML (a feed's HTML is
+// often wrapped in its source).
+func writeSourceText(b *strings.Builder, text []byte, breaks bool) {
+	for breaks {
+		i := bytes.IndexAny(text, "\r\n")
+		if i < 0 {
+			break
+		}
+		b.Write(text[:i])
+		b.WriteByte(' ')
+		text = text[i+1:]
+	}
+	b.Write(text)
 }
 
 func imgSrc(z *html.Tokenizer) string {
@@ -88,7 +149,8 @@ func imgSrc(z *html.Tokenizer) string {
 	}
 }
 
-// isCollapsed reports whether collapseSpace would return s unchanged.
+// isCollapsed reports whether collapseSpace would return s unchanged (with
+// breaks, only text of one line is known to be).
 func isCollapsed(s string) bool {
 	prevSpace := true // a leading space needs trimming
 	for i := 0; i < len(s); {
@@ -111,24 +173,36 @@ func isCollapsed(s string) bool {
 	return !prevSpace || s == ""
 }
 
-// finishText decodes a second layer of entities left by double escaping.
-func finishText(s string) string {
+// finishText decodes a second layer of entities left by double escaping
+// and collapses whitespace (see collapseSpace).
+func finishText(s string, breaks bool) string {
 	if strings.Contains(s, "&") {
 		s = html.UnescapeString(s)
 	}
-	return collapseSpace(s)
+	return collapseSpace(s, breaks)
 }
 
-func collapseSpace(s string) string {
+// collapseSpace makes each run of whitespace one space, drops control
+// characters and trims both ends. With breaks, a run holding one line
+// break is a newline, one holding more (or a paragraph separator) a
+// blank line.
+func collapseSpace(s string, breaks bool) string {
 	if isCollapsed(s) {
 		return s // most titles: no copy
 	}
 	var b strings.Builder
 	b.Grow(len(s))
-	space := false
+	space, lines := false, 0
 	for _, r := range s {
 		if unicode.IsSpace(r) || r == '\u00a0' {
 			space = true
+			switch {
+			case !breaks:
+			case r == '\n' || r == '\u2028':
+				lines++
+			case r == '\u2029':
+				lines += 2
+			}
 			continue
 		}
 		if r >= 0x80 && r <= 0x9f {
@@ -140,12 +214,23 @@ func collapseSpace(s string) string {
 			continue
 		}
 		if space && b.Len() > 0 {
-			b.WriteByte(' ')
+			b.WriteString(spaceOf(lines))
 		}
-		space = false
+		space, lines = false, 0
 		b.WriteRune(r)
 	}
 	return b.String()
+}
+
+// spaceOf is what a run of whitespace holding lines line breaks becomes.
+func spaceOf(lines int) string {
+	switch lines {
+	case 0:
+		return " "
+	case 1:
+		return "\n"
+	}
+	return "\n\n"
 }
 
 // isBidiControl reports the invisible characters that change the direction
@@ -174,5 +259,5 @@ func stripBidi(s string) string {
 		}
 		return r
 	}, s)
-	return collapseSpace(stripped)
+	return collapseSpace(stripped, true) // a title has no breaks left to keep
 }

@@ -23,7 +23,10 @@ const (
 	// textSigVersion is the first byte of an encoded TextSig. Change it
 	// when sentence splitting or normalization changes: the sums of an
 	// older release would make every sentence look added.
-	textSigVersion = 2 // 2: counts count (see SignText)
+	// 2: counts count (see SignText); 3: feeds keep an item's paragraphs
+	// (feeds.ParagraphText), where before a heading with no full stop ran
+	// on into the next sentence.
+	textSigVersion = 3
 	// maxSignedSentences bounds the work and memory of one item: only the
 	// first 500 sentences that have words (title first) are signed and
 	// compared, so a signature takes at most about 4 KB and text past

@@ -3,11 +3,11 @@ package story
 import (
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/newshound/newshound/internal/storycorpus"
 )
 
 // stormBlog is an invented live blog, newest entry first, one entry a
@@ -443,26 +443,20 @@ func TestTextSigEncodingErrors(t *testing.T) {
 // corpus in turn and puts it back: Added must find the sentences it brings
 // that the rest of the article lacks, and nothing else; the whole article
 // against itself adds nothing. The same with the article in one line, as
-// plain-text extraction gives it: a heading without a full stop then runs
+// plain-text extraction gave it before feeds kept paragraphs: a heading without a full stop then runs
 // on into the next sentence, and Added returns the two, but every run of
 // text it returns must hold text of the paragraph put back.
 func TestAddedCorpusArticles(t *testing.T) {
-	paths, _ := filepath.Glob(filepath.Join(corpusDir, "articles", "*.txt"))
-	if len(paths) == 0 {
+	articles, ok, err := storycorpus.Articles(corpusDir)
+	if !ok {
 		t.Skip("corpus not found: this test needs ../shared/corpus/articles")
 	}
-	for _, path := range paths {
-		raw, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var paras []string
-		for line := range strings.Lines(string(raw)) {
-			if line = strings.Join(strings.Fields(line), " "); line != "" {
-				paras = append(paras, line)
-			}
-		}
-		t.Run(filepath.Base(path), func(t *testing.T) {
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, article := range articles {
+		paras := article.Paragraphs
+		t.Run(article.Name, func(t *testing.T) {
 			exact, oneLineExact := 0, 0
 			full := strings.Join(paras, "\n")
 			if got := Added(SignText("", full), "", full); got != "" {

@@ -230,7 +230,7 @@ func truncateRunes(s string, limit int) string {
 // name Discord refuses.
 func Username(a alert.Alert) string {
 	f := formatOf(a)
-	name := strings.TrimSpace(renderTemplate(a, f, f.Username, plainField, MaxUsername))
+	name := strings.TrimSpace(renderTemplate(inOneLine(a), f, f.Username, plainField, MaxUsername))
 	lower := strings.ToLower(name)
 	if strings.Contains(lower, "discord") || strings.Contains(lower, "clyde") {
 		return ""

@@ -308,3 +308,24 @@ func TestNoMentionAcrossParts(t *testing.T) {
 		})
 	}
 }
+
+// TestParagraphsStayInTheDescription: an item's text keeps its
+// paragraphs; the description shows them, while the parts of a message
+// that are one line (title, footer, author, a webhook's name) get the text
+// in one line, its matched words still bold.
+func TestParagraphsStayInTheDescription(t *testing.T) {
+	a := testAlert("Aleppo talks")
+	a.Text = "Talks on an Aleppo ceasefire resumed.\n\nThe envoy arrives on Monday."
+	a.TextSpans = []alert.Span{{Start: 12, End: 18}}
+	a = withFormat(a, func(f *config.Format) {
+		f.Title, f.Description, f.Footer, f.Author, f.Username = "{summary}", "{summary}", "{summary}", "{summary}", "{summary}"
+	})
+	e := Embed(a, MaxEmbedTotal)
+	const line = "Talks on an **Aleppo** ceasefire resumed. The envoy arrives on Monday."
+	const plain = "Talks on an Aleppo ceasefire resumed. The envoy arrives on Monday."
+	got := []string{e.Title, e.Description, e.Footer.Text, e.Author.Name, Username(a)}
+	want := []string{line, "Talks on an **Aleppo** ceasefire resumed.\n\nThe envoy arrives on Monday.", plain, plain, plain}
+	if !slices.Equal(got, want) {
+		t.Errorf("title, description, footer, author, username:\ngot  %q\nwant %q", got, want)
+	}
+}

@@ -93,21 +93,31 @@ func Embed(a alert.Alert, budget int) *discordgo.MessageEmbed {
 		e.Thumbnail = &discordgo.MessageEmbedThumbnail{URL: thumb}
 	}
 	left := budget
-	e.Title = strings.TrimSpace(renderTemplate(a, f, f.Title, markdownField, min(MaxTitle, left)))
+	line := inOneLine(a)
+	e.Title = strings.TrimSpace(renderTemplate(line, f, f.Title, markdownField, min(MaxTitle, left)))
 	if e.Title == "" && f.Title != "" {
 		e.Title = truncateWords("(untitled)", min(MaxTitle, left))
 	}
 	left -= utf8.RuneCountInString(e.Title)
-	if footer := strings.TrimSpace(renderTemplate(a, f, f.Footer, plainField, min(MaxFooter, left/2))); footer != "" {
+	if footer := strings.TrimSpace(renderTemplate(line, f, f.Footer, plainField, min(MaxFooter, left/2))); footer != "" {
 		e.Footer = &discordgo.MessageEmbedFooter{Text: footer}
 		left -= utf8.RuneCountInString(footer)
 	}
-	if author := strings.TrimSpace(renderTemplate(a, f, f.Author, plainField, min(MaxAuthor, left/2))); author != "" {
+	if author := strings.TrimSpace(renderTemplate(line, f, f.Author, plainField, min(MaxAuthor, left/2))); author != "" {
 		e.Author = &discordgo.MessageEmbedAuthor{Name: author}
 		left -= utf8.RuneCountInString(author)
 	}
 	e.Description = description(a, min(MaxDescription, left))
 	return e
+}
+
+// inOneLine is a with its text in one line, for the parts of a message
+// that are a line (title, footer, author, a webhook's name): an item's
+// text keeps its paragraphs (feeds.ParagraphText). A newline becomes a
+// space, byte for byte, so the text's matched spans stay where they were.
+func inOneLine(a alert.Alert) alert.Alert {
+	a.Text = strings.ReplaceAll(a.Text, "\n", " ")
+	return a
 }
 
 // description renders the embed's description within limit code points.
@@ -334,7 +344,7 @@ func markdownUnits(text string, spans []alert.Span) []unit {
 			continue
 		}
 		units = append(units, unit{text: escapeRune(text, i, r, lineStart), bold: bold})
-		lineStart = false
+		lineStart = lineStart && '0' <= r && r <= '9' // "12. " at a line's start makes a list
 		i += size
 	}
 	joinBoldWords(units)
@@ -390,6 +400,10 @@ func escapeRune(text string, i int, r rune, lineStart bool) string {
 	case '#', '-', '+':
 		if lineStart {
 			return `\` + string(r)
+		}
+	case '.':
+		if lineStart && strings.HasPrefix(text[i+1:], " ") {
+			return `\.`
 		}
 	case '@':
 		if hasPrefixFold(text[i+1:], "everyone") || hasPrefixFold(text[i+1:], "here") {

@@ -25,7 +25,7 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 func hostileAlert() alert.Alert {
 	title := "@everyone Aleppo " + strings.Repeat("ceasefire ", 1000)
 	text := "Hey @everyone and @here, <@&123> <@456> <#789> **bold** __under__ ~~strike~~ `code` ||spoiler||\n" +
-		"> quote\n# Heading\n- item\n[click](http://evil) ](http://evil) \\* Aleppo"
+		"> quote\n# Heading\n- item\n12. numbered\n[click](http://evil) ](http://evil) \\* Aleppo"
 	return alert.Alert{
 		Subscription: "aleppo",
 		Feed:         "evil-feed @everyone",

@@ -85,3 +85,33 @@ func ArticleLead(text string) string {
 	}
 	return strings.Join(paras, "\n")
 }
+
+// An Article is one article of the corpus: its file's name and its
+// paragraphs (the file's non-blank lines, spacing collapsed).
+type Article struct {
+	Name       string
+	Paragraphs []string
+}
+
+// Articles returns the articles of the corpus in file order, or ok false
+// when the corpus is not there.
+func Articles(corpus string) (articles []Article, ok bool, err error) {
+	files, err := filepath.Glob(filepath.Join(corpus, "articles", "*.txt"))
+	if err != nil || len(files) == 0 {
+		return nil, false, err
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return nil, true, err
+		}
+		a := Article{Name: filepath.Base(f)}
+		for line := range strings.Lines(string(b)) {
+			if line = strings.Join(strings.Fields(line), " "); line != "" {
+				a.Paragraphs = append(a.Paragraphs, line)
+			}
+		}
+		articles = append(articles, a)
+	}
+	return articles, true, nil
+}
