@@ -57,6 +57,11 @@ type Alert struct {
 	// story.Index.Doubtful): it is listed under the story with its
 	// headline, not by its outlet alone.
 	Doubtful bool `json:"doubtful,omitempty"`
+	// Story names the story the alert's item belongs to at its
+	// destination (see Entry.Story; "" when its subscription does not
+	// group): a destination that cannot edit threads a story's messages
+	// by it (email) or passes it on (the webhook's story_id).
+	Story string `json:"story,omitempty"`
 	// Also and Updates are what joined this alert's story since its
 	// message was posted, oldest first. The sender fills them in when it
 	// edits the message; they are never stored with the alert.

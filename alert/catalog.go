@@ -43,6 +43,12 @@ type Subscription struct {
 	// StoryWindow is how long a story's first message takes further
 	// reports of the story (see Stories); 0: every report is a message.
 	StoryWindow time.Duration
+	// ReportsAsMessages is for a destination that cannot edit what it
+	// posted: each report of a story is a message of its own, as without
+	// grouping (the same headline on two feeds is still posted once), but
+	// named with its story (Alert.Story), so that the destination can
+	// thread the story's messages.
+	ReportsAsMessages bool
 	// Updates: text added to an item already posted is matched alone and
 	// shown under the story's message (see Catalog.Updates).
 	Updates     bool

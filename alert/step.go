@@ -49,8 +49,10 @@ type Entry struct {
 	// re-split (see story.Index.Moved). Their stored story becomes Story,
 	// so that a restart restores the re-split.
 	Takes []story.Move
-	// window is the subscription's StoryWindow.
-	window time.Duration
+	// window is the subscription's StoryWindow; eachReport its
+	// ReportsAsMessages.
+	window     time.Duration
+	eachReport bool
 }
 
 // Result is what a step decided, with the counts a log line reports.
@@ -190,7 +192,7 @@ func entryFor(group []matched, f *Feed, feedTitle string, it *feeds.Item, doc *f
 	if first.Delivery.Digest != nil {
 		window = 0 // a digest lists every report of the period itself
 	}
-	if window > 0 {
+	if window > 0 && !first.ReportsAsMessages {
 		// Wire copy under the same headline on another feed is another
 		// outlet's report: listed under the story (Stories.Group), not
 		// refused as a duplicate.
@@ -199,6 +201,6 @@ func entryFor(group []matched, f *Feed, feedTitle string, it *feeds.Item, doc *f
 	return Entry{
 		Destination: first.Destination, Subscription: first.ID, FeedID: f.ID, ItemKey: it.Key,
 		DedupeKeys: keys, Alert: compose(group, f, feedTitle, it, doc), CreatedAt: it.Published,
-		window: window,
+		window: window, eachReport: first.ReportsAsMessages,
 	}
 }

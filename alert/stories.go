@@ -102,9 +102,10 @@ func (d *destStories) forgetBefore(cutoff time.Time, window time.Duration) {
 }
 
 // Group assigns each entry of a step (in their order) its story, at time
-// now: it fills in Story and Fingerprint, and for a further report of a
-// story younger than the entry's StoryWindow sets Joins, Alert.Join and
-// Alert.Doubtful (see story.Index.Doubtful). An
+// now: it fills in Story, Alert.Story and Fingerprint, and for a further
+// report of a story younger than the entry's StoryWindow sets Joins,
+// Alert.Join and Alert.Doubtful (see story.Index.Doubtful), unless the
+// subscription posts each report (ReportsAsMessages). An
 // entry whose subscription does not group (StoryWindow 0) is left as it
 // is; so is an update (Alert.Join already set), which keeps the story
 // Update gave it.
@@ -120,7 +121,7 @@ func (s *Stories) Group(entries []Entry, now time.Time) {
 		if name, ok := d.index.StoryOf(id); ok {
 			// Grouped before, not committed (a failed commit, retried):
 			// the same decision again, the index unchanged.
-			e.Story, e.Joins = name, name != id
+			e.Story, e.Alert.Story, e.Joins = name, name, name != id && !e.eachReport
 			e.Fingerprint, _ = fp.MarshalBinary()
 			if e.Joins {
 				e.Alert.Join, e.Alert.Doubtful = JoinAlso, d.index.Doubtful(id)
@@ -143,9 +144,9 @@ func (s *Stories) Group(entries []Entry, now time.Time) {
 			e.Takes = slices.Clone(moved)
 			d.takes[name] = e.Takes
 		}
-		e.Story = name
+		e.Story, e.Alert.Story = name, name
 		e.Fingerprint, _ = fp.MarshalBinary()
-		if joined {
+		if joined && !e.eachReport {
 			e.Joins = true
 			e.Alert.Join, e.Alert.Doubtful = JoinAlso, d.index.Doubtful(id)
 		}

@@ -3,6 +3,7 @@ package alert
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -25,7 +26,9 @@ through Thursday.`
 // groupReports runs reports through the alerting core as polls of their
 // feeds (one poll per report, in order) and says what each became:
 // "new: TITLE" for a message of its own, "also TITLE: FIRST TITLE" for a
-// further report listed under its story's first message.
+// further report listed under its story's first message, "new under FIRST
+// TITLE: TITLE" for a further report posted as a message of its own
+// (ReportsAsMessages).
 func groupReports(t *testing.T, subs []Subscription, reports []report) []string {
 	t.Helper()
 	var feedList []Feed
@@ -50,9 +53,14 @@ func groupReports(t *testing.T, subs []Subscription, reports []report) []string 
 		res := cat.Alerts(Input{FeedID: r.feed, Items: []feeds.Item{item}, Now: at})
 		stories.Group(res.Entries, at)
 		for _, e := range res.Entries {
+			if e.Alert.Story != e.Story {
+				t.Errorf("%s: the alert names story %q, the entry %q", e.Alert.Title, e.Alert.Story, e.Story)
+			}
 			switch {
 			case e.Joins:
 				got = append(got, "also "+e.Alert.Title+": "+titles[e.Story])
+			case titles[e.Story] != "":
+				got = append(got, "new under "+titles[e.Story]+": "+e.Alert.Title)
 			default:
 				if e.Story != "" {
 					titles[e.Story] = e.Alert.Title
@@ -154,6 +162,22 @@ func TestStoriesGroupReportsOfOneStory(t *testing.T) {
 			want: []string{"new: Kessler Dam spillway reopened as valley towns evacuate", "new: Thousands flee Marbeck and Ostry as Kessler reservoir rises"},
 		},
 		{
+			name: "a destination that cannot edit: each report a message, named with its story",
+			subs: []Subscription{{ID: "s", Name: "s", Query: anyTestStory, AllFileFeeds: true, Destination: "desk", StoryWindow: 48 * time.Hour, ReportsAsMessages: true}},
+			reports: []report{
+				{"courier", "Kessler Dam spillway reopened as valley towns evacuate", wireLead, 0},
+				{"herald", "Thousands flee Marbeck and Ostry as Kessler reservoir rises - Herald", wireLead, 10 * time.Minute},
+				{"post", "Aleppo hospital hit as talks stall in Geneva", "", 20 * time.Minute},
+				{"wire", "UPDATE 1-Kessler Dam spillway reopened after record rain", wireLead, 30 * time.Minute},
+			},
+			want: []string{
+				"new: Kessler Dam spillway reopened as valley towns evacuate",
+				"new under Kessler Dam spillway reopened as valley towns evacuate: Thousands flee Marbeck and Ostry as Kessler reservoir rises - Herald",
+				"new: Aleppo hospital hit as talks stall in Geneva",
+				"new under Kessler Dam spillway reopened as valley towns evacuate: UPDATE 1-Kessler Dam spillway reopened after record rain",
+			},
+		},
+		{
 			name: "a digest lists every report itself",
 			subs: []Subscription{{ID: "s", Name: "s", Query: anyTestStory, AllFileFeeds: true, Destination: "desk", StoryWindow: 48 * time.Hour,
 				Delivery: Delivery{Digest: &DigestSchedule{At: []TimeOfDay{{Hour: 8}}}, Location: time.UTC}}},
@@ -207,6 +231,18 @@ func TestIdenticalWireHeadlinesAreListedNotRefused(t *testing.T) {
 		if len(k) > 6 && k[:6] == "title:" {
 			t.Errorf("dedupe keys of a grouping subscription include %q", k)
 		}
+	}
+}
+
+// TestReportsAsMessagesKeepTheHeadlineKey: where each report is a message
+// (a destination that cannot edit), the same wire headline on a second
+// feed is still refused as a duplicate, as without grouping.
+func TestReportsAsMessagesKeepTheHeadlineKey(t *testing.T) {
+	subs := []Subscription{{ID: "s", Name: "s", Query: anyTestStory, AllFileFeeds: true, Destination: "desk", StoryWindow: 48 * time.Hour, ReportsAsMessages: true}}
+	cat, _ := NewCatalog(nil, []Feed{{ID: "herald", Name: "herald"}}, subs)
+	res := cat.Alerts(Input{FeedID: "herald", Items: []feeds.Item{{Key: "k", Title: "Kessler Dam spillway reopened as valley towns evacuate", Link: "https://herald.example/1"}}, Now: now})
+	if !slices.ContainsFunc(res.Entries[0].DedupeKeys, func(k string) bool { return strings.HasPrefix(k, "title:") }) {
+		t.Errorf("dedupe keys %q, want a title: key", res.Entries[0].DedupeKeys)
 	}
 }
 

@@ -26,7 +26,9 @@ type live struct {
 	// they need a restart to change, so they are not part of a reload.
 	watchInterval, watchMaxAge, watchStoryWindow time.Duration
 	// editable says whether a destination can edit what it posted: only
-	// then do its subscriptions group stories (see alert.Stories).
+	// then are further reports of a story listed under its message;
+	// elsewhere each is posted, named with its story (see
+	// alert.Subscription.ReportsAsMessages).
 	editable func(destination string) bool
 	log      *slog.Logger
 
@@ -67,8 +69,10 @@ func (l *live) rebuild(ctx context.Context, cfg *config.Live) error {
 	}
 	feedList, subs := l.catalogEntries(cfg, watches)
 	for i := range subs {
+		// Where a message cannot be edited, a further report of a story
+		// cannot be listed under it: it is posted, named with its story.
 		if !l.editable(subs[i].Destination) {
-			subs[i].StoryWindow = 0
+			subs[i].ReportsAsMessages = true
 		}
 	}
 	catalog, skipped := alert.NewCatalog(cfg.Define, feedList, subs)

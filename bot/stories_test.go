@@ -219,15 +219,32 @@ func TestReportOfAGoneMessageIsPostedAlone(t *testing.T) {
 func TestReportsToADestinationThatCannotEditArePosted(t *testing.T) {
 	h, _ := storyHarness(t, kesslerSub())
 	plain := &recorder{}
-	svc, closeStore := h.openWith(plain)
-	defer closeStore()
 	ctx := context.Background()
-	svc.RunOnce(ctx)
+	run := func() {
+		svc, closeStore := h.openWith(plain)
+		defer closeStore()
+		if _, err := svc.RunOnce(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run() // first sight
 	h.publishReport(0)
 	h.publishReport(1)
-	svc.RunOnce(ctx)
-	if got := plain.titles(); len(got) != 2 {
-		t.Errorf("messages: %q, want both reports", got)
+	run()
+	h.clock = h.clock.Add(time.Minute)
+	h.publishReport(2)
+	run() // a restart: the story is restored from the store
+	var keys []string
+	for _, m := range plain.msgs {
+		for _, a := range m.Alerts {
+			keys = append(keys, notify.StoryKey(a))
+		}
+	}
+	if got := plain.titles(); len(got) != 3 {
+		t.Fatalf("messages: %q, want the three reports", got)
+	}
+	if keys[0] != keys[1] || keys[0] != keys[2] {
+		t.Errorf("story keys %q: want one, for the three outlets' reports of the story (an email thread, a story_id)", keys)
 	}
 }
 

@@ -9,14 +9,18 @@ import (
 
 // StoryKey names the story an alert belongs to, for destinations that
 // thread one story's messages (email) or pass the story on (webhook). It
-// is stable across retries, restarts and instances.
-//
-// Alert does not carry the story grouping's id yet, so the key is derived
-// from the item's link (or, without one, its feed and title): reports of
-// one story from other outlets get keys of their own until it does.
+// is stable across retries, restarts and instances: the story grouping's
+// name for it (Alert.Story), which every outlet's report of the story
+// shares; without one (a subscription that does not group, a digest, an
+// alert stored by an earlier version) it is derived from the item's link
+// or, without one, its feed and title.
 func StoryKey(a alert.Alert) string {
-	seed := "link\x00" + a.Link
-	if a.Link == "" {
+	seed := "story\x00" + a.Story
+	switch {
+	case a.Story != "":
+	case a.Link != "":
+		seed = "link\x00" + a.Link
+	default:
 		seed = "item\x00" + a.Feed + "\x00" + a.Title
 	}
 	sum := sha256.Sum256([]byte(seed))

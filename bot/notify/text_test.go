@@ -57,6 +57,14 @@ func TestStoryKey(t *testing.T) {
 	if StoryKey(a) == StoryKey(c) {
 		t.Error("two links, one story key")
 	}
+	d, e := a, c
+	d.Story, e.Story = "docks/1", "docks/1"
+	if StoryKey(d) != StoryKey(e) {
+		t.Error("two outlets' reports of one story (two links), two story keys")
+	}
+	if e.Story = "docks/2"; StoryKey(d) == StoryKey(e) {
+		t.Error("two stories, one story key")
+	}
 	noLink := alert.Alert{Feed: "wire", Title: "Strike ends"}
 	if StoryKey(noLink) == StoryKey(alert.Alert{Feed: "wire", Title: "Strike over"}) || StoryKey(noLink) == "" {
 		t.Error("items without links are not told apart by feed and title")

@@ -117,6 +117,15 @@ func checkWireForm(t *testing.T, raw []byte) {
 	}
 }
 
+func mustCompose(t *testing.T, m notify.Message, env Envelope) []byte {
+	t.Helper()
+	raw, err := Compose(m, env, sentAt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return raw
+}
+
 func TestComposeHeaders(t *testing.T) {
 	env := envelope(t)
 	m := notify.Message{Nonce: "outbox-7", Alerts: []alert.Alert{alerttest.Plain()}}
@@ -140,6 +149,15 @@ func TestComposeHeaders(t *testing.T) {
 	}
 	if ref := h1.Get("In-Reply-To"); ref == "" || ref != h3.Get("References") {
 		t.Errorf("In-Reply-To %q, References of the same story's next mail %q; want the same story reference", ref, h3.Get("References"))
+	}
+	outlet := alerttest.Plain()
+	outlet.Link, outlet.Title, outlet.Story = "https://herald.example/strike", "Dockers walk out at every port", "wire/strike-1"
+	lead := alerttest.Plain()
+	lead.Story = outlet.Story
+	h4, _, _ := parts(t, mustCompose(t, notify.Message{Nonce: "outbox-9", Alerts: []alert.Alert{lead}}, env))
+	h5, _, _ := parts(t, mustCompose(t, notify.Message{Nonce: "outbox-10", Alerts: []alert.Alert{outlet}}, env))
+	if ref := h4.Get("References"); ref == "" || ref != h5.Get("References") || ref == h1.Get("References") {
+		t.Errorf("References %q and %q of two outlets' reports of one story (and %q without a story); want one reference for the story", ref, h5.Get("References"), h1.Get("References"))
 	}
 	digest, _ := Compose(notify.Message{Nonce: "d", Alerts: alerttest.Sequence(2)}, env, sentAt)
 	if h, _, _ := parts(t, digest); h.Get("In-Reply-To") != "" || h.Get("References") != "" {
