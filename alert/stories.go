@@ -2,7 +2,9 @@ package alert
 
 import (
 	"slices"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/newshound/newshound/alert/story"
 )
@@ -170,8 +172,15 @@ func (s *Stories) StoryOf(destination, feedID, itemKey string) (string, bool) {
 // or so is what a rewrite of a report keeps.
 const leadBytes = 1200
 
-// leadOf is the start of an alert's text, cut at a character boundary.
+// leadOf is the start of an alert's text in one line (as fingerprints
+// were made before texts kept their lines, so that a story's stored
+// fingerprints and a new report's compare alike), cut at a character
+// boundary.
 func leadOf(text string) string {
+	if len(text) > leadBytes {
+		text = text[:leadBytes+utf8.UTFMax]
+	}
+	text = strings.ReplaceAll(text, "\n", " ")
 	if len(text) <= leadBytes {
 		return text
 	}

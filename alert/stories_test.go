@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/newshound/newshound/alert/story"
 	"github.com/newshound/newshound/feeds"
 	"github.com/newshound/newshound/internal/storycorpus"
 )
@@ -410,5 +411,21 @@ func TestDoubtfulJoinsAreMarked(t *testing.T) {
 				t.Errorf("%s %q: Join %q, Doubtful %v, want Doubtful %v", attempt, r.title, a.Join, a.Doubtful, r.doubtful)
 			}
 		}
+	}
+}
+
+// TestLeadIsOneLine: a report's fingerprint is made of its text in one
+// line, so that a text that keeps its lines groups as it did in one line
+// (the fingerprints stored before compare alike).
+func TestLeadIsOneLine(t *testing.T) {
+	oneLine := "ANALYSIS KESSLER, March 3 (Reuters) - " + strings.Join(strings.Fields(wireLead), " ")
+	lines := "ANALYSIS\nKESSLER, March 3 (Reuters) - " + strings.ReplaceAll(wireLead, ". ", ".\n")
+	title := "Kessler Dam spillway reopened as valley towns evacuate"
+	if !story.Make(title, leadOf(lines)).Equal(story.Make(title, leadOf(oneLine))) {
+		t.Errorf("fingerprints differ for the lead in lines and in one line")
+	}
+	long := strings.Repeat("Dam\n", leadBytes)
+	if got := leadOf(long); len(got) > leadBytes || strings.Contains(got, "\n") {
+		t.Errorf("leadOf of a long text: %d bytes, newlines %v", len(got), strings.Contains(got, "\n"))
 	}
 }

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/mmcdole/gofeed"
 	"time"
 	"unicode/utf8"
 )
@@ -187,4 +189,40 @@ func TestCorpusSpecialCases(t *testing.T) {
 			t.Errorf("no item text contains %q; first title %q", tc.wantText, feed.Items[0].Title)
 		})
 	}
+}
+
+// TestParagraphTextOnCorpus: on every item of the corpus feeds, the
+// summary and content in one line are PlainText's, byte for byte, so an
+// upgrade changes no key, match or story of an item; it counts the texts
+// that have lines to show.
+func TestParagraphTextOnCorpus(t *testing.T) {
+	var texts, withLines int
+	for _, sub := range []string{"single", "series"} {
+		for _, path := range corpusFiles(t, sub) {
+			body, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			feed, err := gofeed.NewParser().ParseString(string(body))
+			if err != nil {
+				continue // not a feed the corpus parses; TestCorpus covers those
+			}
+			for _, it := range feed.Items {
+				for _, raw := range []string{it.Description, it.Content} {
+					if raw == "" {
+						continue
+					}
+					texts++
+					got := ParagraphText(raw)
+					if strings.Contains(got, "\n") {
+						withLines++
+					}
+					if line, plain := strings.ReplaceAll(got, "\n", " "), PlainText(raw); line != plain {
+						t.Errorf("%s: ParagraphText in one line differs from PlainText:\n%q\n%q", filepath.Base(path), line, plain)
+					}
+				}
+			}
+		}
+	}
+	t.Logf("%d texts of the corpus, %d with more than one line", texts, withLines)
 }

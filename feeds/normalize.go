@@ -151,7 +151,10 @@ func (it *Item) fillText() {
 	summary, summaryImg := plainTextAndImage(p.summary, true)
 	content, contentImg := plainTextAndImage(p.content, true)
 	it.Summary, it.Content = summary, content
-	if content == summary {
+	if sameInOneLine(content, summary) {
+		// The same text (perhaps broken into lines otherwise): once, as
+		// before texts kept their lines, so that an item known by its
+		// text keeps its key.
 		it.Content = ""
 	}
 	if !p.hasImage {

@@ -61,17 +61,20 @@ func TestPlainText(t *testing.T) {
 
 func TestParagraphText(t *testing.T) {
 	tests := []struct{ name, in, want string }{
-		{"paragraphs apart by a blank line", "<p>one</p><p>two</p>", "one\n\ntwo"},
-		{"source newlines of HTML are spaces", "<p>one\n  wrapped</p>\n\n<p>two</p>", "one wrapped\n\ntwo"},
-		{"a line break", "one<br>two<br/>three", "one\ntwo\nthree"},
-		{"list items on lines of their own", "<h2>Latest</h2><ul><li>one</li><li>two</li></ul>after", "Latest\n\none\ntwo\nafter"},
+		{"paragraphs on lines of their own", "<p>one</p><p>two</p>", "one\ntwo"},
+		{"source newlines of HTML are spaces", "<p>one\n  wrapped</p>\n\n<p>two</p>", "one wrapped\ntwo"},
+		{"a line break", "one<br>two<br/>three</br>four", "one\ntwo\nthree\nfour"},
+		{"list items", "<h2>Latest</h2><ul><li>one</li><li>two</li></ul>after", "Latest\none\ntwo\nafter"},
 		{"table cells spaced, rows on lines", "<table><tr><td>a</td><td>b</td></tr><tr><td>c</td></tr></table>", "a b\nc"},
-		{"nested blocks make one blank line", "<div><p>one</p></div>\n<div><p>two</p></div>", "one\n\ntwo"},
+		{"nested blocks make one break", "<div><p>one</p></div>\n<div><p>two</p></div>", "one\ntwo"},
+		{"newlines inside pre break lines", "<pre>one\ntwo  three</pre>", "one\ntwo three"},
 		{"inline tags joined", "a<b>b</b>c", "abc"},
 		{"ends trimmed", "<p> </p><p>one</p><br><p></p>", "one"},
-		{"text without tags keeps its lines", "one\r\ntwo\n\n\n three  four", "one\ntwo\n\nthree four"},
-		{"paragraph separator", "one\u2029two\u2028three", "one\n\ntwo\nthree"},
-		{"script skipped", "<p>one</p><script>x()\n</script><p>two</p>", "one\n\ntwo"},
+		{"text without tags keeps its lines", "one\r\ntwo\n\n\n three  four\rfive", "one\ntwo\nthree four\nfive"},
+		{"a < that opens no tag", "Temperatures <5C tonight.\n\nRoads icy.", "Temperatures <5C tonight.\nRoads icy."},
+		{"line and paragraph separators", "one\u2029two\u2028three", "one\ntwo\nthree"},
+		{"script skipped", "<p>one</p><script>x()\n</script><p>two</p>", "one\ntwo"},
+		{"entities", "<p>Caf&eacute;</p><p>&amp;#039;s</p>", "Café\n's"},
 		{"one line unchanged", "Aleppo ceasefire", "Aleppo ceasefire"},
 	}
 	for _, tc := range tests {
@@ -79,8 +82,11 @@ func TestParagraphText(t *testing.T) {
 			if got := ParagraphText(tc.in); got != tc.want {
 				t.Errorf("ParagraphText(%q) = %q, want %q", tc.in, got, tc.want)
 			}
-			if got, want := PlainText(tc.in), strings.Join(strings.Fields(tc.want), " "); got != want {
-				t.Errorf("PlainText(%q) = %q, want %q: the same text in one line", tc.in, got, want)
+			// In one line, the text is PlainText's, byte for byte: what is
+			// matched (regular expressions too), keyed and grouped on is
+			// what it was before texts kept their lines.
+			if got, want := strings.ReplaceAll(ParagraphText(tc.in), "\n", " "), PlainText(tc.in); got != want {
+				t.Errorf("ParagraphText(%q) in one line = %q, PlainText = %q", tc.in, got, want)
 			}
 		})
 	}
@@ -210,4 +216,34 @@ func with(it Item, edit func(*Item)) Item {
 func ExampleCanonicalLink() {
 	fmt.Println(CanonicalLink("https://News.Example/story?id=7&utm_source=rss&fbclid=abc#top"))
 	// Output: https://news.example/story?id=7
+}
+
+// TestKeyByTextIgnoresLineBreaks: an item known by its text (no GUID, link
+// or title) keeps its key whether its description and content break lines
+// alike or not, as when both were one line; the content that only breaks
+// the summary's lines otherwise is dropped, as before.
+func TestKeyByTextIgnoresLineBreaks(t *testing.T) {
+	feed := func(description, content string) Item {
+		t.Helper()
+		doc := `<?xml version="1.0"?><rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><title>t</title>
+<item><description>` + description + `</description><content:encoded><![CDATA[` + content + `]]></content:encoded></item></channel></rss>`
+		f, err := NewParser().Parse([]byte(doc), "application/rss+xml", "https://text.example/feed", testNow)
+		if err != nil || len(f.Items) != 1 {
+			t.Fatalf("parse: %v, %d items", err, len(f.Items))
+		}
+		return f.Items[0]
+	}
+	oneLine := feed("Storm Hilde reaches the coast. Ferries stopped.", "Storm Hilde reaches the coast. Ferries stopped.")
+	for _, tc := range []struct{ name, description, content string }{
+		{"paragraphs against text lines", "Storm Hilde reaches the coast.\nFerries stopped.", "<p>Storm Hilde reaches the coast.</p><p>Ferries stopped.</p>"},
+		{"paragraphs against a line break", "&lt;p&gt;Storm Hilde reaches the coast.&lt;br&gt;Ferries stopped.&lt;/p&gt;", "<p>Storm Hilde reaches the coast.</p><p>Ferries stopped.</p>"},
+		{"paragraphs against one line", "Storm Hilde reaches the coast. Ferries stopped.", "<p>Storm Hilde reaches the coast.</p><p>Ferries stopped.</p>"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			it := feed(tc.description, tc.content)
+			if it.Key != oneLine.Key || it.Content != "" {
+				t.Errorf("key %q, content %q; want %q (the key of the text in one line) and no content", it.Key, it.Content, oneLine.Key)
+			}
+		})
+	}
 }

@@ -12,29 +12,17 @@ import (
 
 // blockElements end a line of text: in a title their boundaries become
 // spaces, so that "<p>one</p><p>two</p>" reads "one two", not "onetwo"; in
-// an item's text (see ParagraphText) line breaks, where each element says:
-// a paragraph's start and end each break a line (so "</p><p>" makes a
-// blank line), a list item, row or "<br>" breaks one where it starts, and
-// a table cell is a space.
-var blockElements = map[string]breakAt{
-	"p": breakBoth, "div": breakBoth, "ul": breakBoth, "ol": breakBoth, "dl": breakBoth,
-	"h1": breakBoth, "h2": breakBoth, "h3": breakBoth, "h4": breakBoth, "h5": breakBoth, "h6": breakBoth,
-	"table": breakBoth, "blockquote": breakBoth, "section": breakBoth, "article": breakBoth,
-	"header": breakBoth, "footer": breakBoth, "figure": breakBoth, "figcaption": breakBoth,
-	"hr": breakBoth, "pre": breakBoth,
-	"br": breakStart, "li": breakStart, "tr": breakStart, "dd": breakStart, "dt": breakStart,
-	"td": breakNone, "th": breakNone,
+// an item's text, line breaks (see ParagraphText). Table cells are spaces
+// in both.
+var blockElements = map[string]bool{
+	"p": true, "br": true, "div": true, "li": true, "ul": true, "ol": true, "dl": true,
+	"h1": true, "h2": true, "h3": true, "h4": true, "h5": true, "h6": true,
+	"tr": true, "table": true, "blockquote": true,
+	"section": true, "article": true, "header": true, "footer": true,
+	"figure": true, "figcaption": true, "hr": true, "pre": true, "dd": true, "dt": true,
 }
 
-// breakAt is where an element of blockElements breaks a line of an item's
-// text.
-type breakAt uint8
-
-const (
-	breakNone  breakAt = iota // a space
-	breakStart                // a line break where it starts
-	breakBoth                 // a line break where it starts and where it ends
-)
+var cellElements = map[string]bool{"td": true, "th": true}
 
 // skippedElements hold no readable text.
 var skippedElements = map[string]bool{"script": true, "style": true, "noscript": true, "iframe": true, "svg": true, "template": true}
@@ -49,14 +37,16 @@ func PlainText(s string) string {
 }
 
 // ParagraphText is PlainText for an item's summary or content: it keeps
-// where the text breaks, so that a live update can be told by the
-// paragraph a feed added and a notifier can show paragraphs. In HTML, the
-// start and the end of a paragraph, heading, list or other block each
-// break a line, so that two paragraphs are apart by a blank line ("\n\n");
-// a list item, a table row or a "<br>" breaks one line ("\n"); a newline
-// of the source is a space, as a browser shows it. In text without tags,
-// a newline is a line break and two or more a blank line. Other whitespace
-// is collapsed as in PlainText, and the text begins and ends with none.
+// where the text breaks lines, so that a live update can be told by the
+// paragraph a feed added and a notifier can show paragraphs. It is
+// PlainText with some of its spaces newlines, one for each break however
+// many the source has, so that the text in one line
+// (strings.ReplaceAll(text, "\n", " ")) is PlainText's, byte for byte:
+// what is matched, keyed and grouped on stays as it was. In HTML, the
+// boundaries of a paragraph, heading, list item or other block, a "<br>"
+// and the newlines inside "<pre>" break a line; other newlines of the
+// source are spaces, as a browser shows them. In text without tags, a
+// newline (or a lone carriage return) breaks a line.
 func ParagraphText(s string) string {
 	text, _ := plainTextAndImage(s, true)
 	return text
@@ -69,7 +59,7 @@ func plainTextAndImage(s string, breaks bool) (text, img string) {
 	if s == "" {
 		return "", ""
 	}
-	if !strings.Contains(s, "<") {
+	if !hasTag(s) {
 		if strings.Contains(s, "&") {
 			s = html.UnescapeString(s)
 		}
@@ -77,15 +67,12 @@ func plainTextAndImage(s string, breaks bool) (text, img string) {
 	}
 	var b strings.Builder
 	b.Grow(len(s))
-	boundary := func(at breakAt, end bool) {
-		if breaks && (at == breakBoth || at == breakStart && !end) {
-			b.WriteByte('\n')
-		} else {
-			b.WriteByte(' ')
-		}
+	boundary := byte(' ')
+	if breaks {
+		boundary = '\n'
 	}
 	z := html.NewTokenizer(strings.NewReader(s))
-	skip := 0
+	skip, pre := 0, 0
 	for {
 		tt := z.Next()
 		switch tt {
@@ -93,37 +80,75 @@ func plainTextAndImage(s string, breaks bool) (text, img string) {
 			return finishText(b.String(), breaks), img
 		case html.TextToken:
 			if skip == 0 {
-				writeSourceText(&b, z.Text(), breaks)
+				writeSourceText(&b, z.Text(), breaks && pre == 0)
 			}
 		case html.StartTagToken, html.SelfClosingTagToken:
 			name, hasAttr := z.TagName()
 			switch {
 			case skippedElements[string(name)] && tt == html.StartTagToken:
 				skip++
-			case isBlock(name):
-				boundary(blockElements[string(name)], false)
+			case blockElements[string(name)]:
+				b.WriteByte(boundary)
+				if string(name) == "pre" && tt == html.StartTagToken {
+					pre++
+				}
+			case cellElements[string(name)]:
+				b.WriteByte(' ')
 			case img == "" && hasAttr && string(name) == "img":
 				img = imgSrc(z)
 			}
 		case html.EndTagToken:
 			name, _ := z.TagName()
-			if skippedElements[string(name)] && skip > 0 {
+			switch {
+			case skippedElements[string(name)] && skip > 0:
 				skip--
-			} else if isBlock(name) {
-				boundary(blockElements[string(name)], true)
+			case blockElements[string(name)]:
+				b.WriteByte(boundary) // "</br>" too, as browsers read it
+				if string(name) == "pre" && pre > 0 {
+					pre--
+				}
+			case cellElements[string(name)]:
+				b.WriteByte(' ')
 			}
 		}
 	}
 }
 
-func isBlock(name []byte) bool {
-	_, ok := blockElements[string(name)]
-	return ok
+// sameInOneLine reports whether a and b, texts of ParagraphText, are the
+// same but where they break lines.
+func sameInOneLine(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		if x, y := a[i], b[i]; x != y && !(x == '\n' && y == ' ' || x == ' ' && y == '\n') {
+			return false
+		}
+	}
+	return true
+}
+
+// hasTag reports whether s has a tag: a "<" before a letter, "/",
+// "!" or "?". Text such as "Temperatures <5C tonight" is not HTML, and its
+// newlines are line breaks.
+func hasTag(s string) bool {
+	for i := strings.IndexByte(s, '<'); i >= 0 && i+1 < len(s); {
+		if c := s[i+1]; 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || c == '/' || c == '!' || c == '?' {
+			return true
+		}
+		j := strings.IndexByte(s[i+1:], '<')
+		if j < 0 {
+			return false
+		}
+		i += 1 + j
+	}
+	return false
 }
 
 // writeSourceText writes a text token of HTML: with breaks, its newlines
 // as spaces, since only elements break lines in HTML (a feed's HTML is
-// often wrapped in its source).
+// often wrapped in its source); without (a title, or inside "<pre>"),
+// as they are, for collapseSpace to make spaces or line breaks of.
 func writeSourceText(b *strings.Builder, text []byte, breaks bool) {
 	for breaks {
 		i := bytes.IndexAny(text, "\r\n")
@@ -183,26 +208,20 @@ func finishText(s string, breaks bool) string {
 }
 
 // collapseSpace makes each run of whitespace one space, drops control
-// characters and trims both ends. With breaks, a run holding one line
-// break is a newline, one holding more (or a paragraph separator) a
-// blank line.
+// characters and trims both ends. With breaks, a run holding a line break
+// (a newline, a carriage return not before one, a line or paragraph
+// separator) is a newline instead.
 func collapseSpace(s string, breaks bool) string {
 	if isCollapsed(s) {
 		return s // most titles: no copy
 	}
 	var b strings.Builder
 	b.Grow(len(s))
-	space, lines := false, 0
-	for _, r := range s {
+	space, line := false, false
+	for i, r := range s {
 		if unicode.IsSpace(r) || r == '\u00a0' {
 			space = true
-			switch {
-			case !breaks:
-			case r == '\n' || r == '\u2028':
-				lines++
-			case r == '\u2029':
-				lines += 2
-			}
+			line = line || breaks && isLineBreak(s, i, r)
 			continue
 		}
 		if r >= 0x80 && r <= 0x9f {
@@ -214,23 +233,27 @@ func collapseSpace(s string, breaks bool) string {
 			continue
 		}
 		if space && b.Len() > 0 {
-			b.WriteString(spaceOf(lines))
+			if line {
+				b.WriteByte('\n')
+			} else {
+				b.WriteByte(' ')
+			}
 		}
-		space, lines = false, 0
+		space, line = false, false
 		b.WriteRune(r)
 	}
 	return b.String()
 }
 
-// spaceOf is what a run of whitespace holding lines line breaks becomes.
-func spaceOf(lines int) string {
-	switch lines {
-	case 0:
-		return " "
-	case 1:
-		return "\n"
+// isLineBreak reports whether r, at s[i], breaks a line.
+func isLineBreak(s string, i int, r rune) bool {
+	switch r {
+	case '\n', '\u2028', '\u2029':
+		return true
+	case '\r':
+		return !strings.HasPrefix(s[i+1:], "\n") // "\r\n" breaks at its "\n"
 	}
-	return "\n\n"
+	return false
 }
 
 // isBidiControl reports the invisible characters that change the direction

@@ -12,6 +12,25 @@ type docText struct {
 	index int
 	mask  fieldMask
 	text  string
+	// line is text in one line for regular expressions, once asked for
+	// (see oneLine).
+	line     string
+	lineDone bool
+}
+
+// oneLine is the text of slot in one line: a line break is a space, byte
+// for byte, so a regular expression means what it did before item texts
+// kept their lines (feeds.ParagraphText), "." runs on across them, and
+// its hits are offsets into the text.
+func (nd *normDoc) oneLine(slot int) string {
+	t := &nd.texts[slot]
+	if !t.lineDone {
+		t.line, t.lineDone = t.text, true
+		if strings.IndexByte(t.text, '\n') >= 0 {
+			t.line = strings.ReplaceAll(t.text, "\n", " ")
+		}
+	}
+	return t.line
 }
 
 // normDoc is a document normalized for matching. Its buffers are reused
@@ -134,7 +153,7 @@ func MatchedWords(doc *Document, hits []Hit) []string {
 		if h.Start < 0 || h.End > len(text) || h.Start >= h.End {
 			continue
 		}
-		word := text[h.Start:h.End]
+		word := strings.ReplaceAll(text[h.Start:h.End], "\n", " ") // a phrase across lines is a label of one line
 		key := foldKey(word)
 		if seen[key] {
 			continue

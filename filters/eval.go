@@ -188,13 +188,14 @@ func (e *evaluator) matchRegex(n *node) bool {
 		if t.mask&n.scope == 0 {
 			continue
 		}
+		text := e.doc.oneLine(slot)
 		if !e.collect {
-			if n.re.MatchString(t.text) {
+			if n.re.MatchString(text) {
 				return true
 			}
 			continue
 		}
-		for _, m := range n.re.FindAllStringIndex(t.text, -1) {
+		for _, m := range n.re.FindAllStringIndex(text, -1) {
 			ok = true
 			if m[1] > m[0] {
 				e.addHit(int32(slot), int32(m[0]), int32(m[1]))

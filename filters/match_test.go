@@ -82,6 +82,10 @@ func TestQueryMatch(t *testing.T) {
 		{"category phrase stays in one category", `"middle east"`, Document{Categories: []string{"Middle", "East"}}, "-"},
 		{"regex field", `title:/Kerry|Lavrov/ talks`, Document{Title: "Lavrov", Summary: "talks"}, "Lavrov|talks"},
 		{"regex scoped miss", `title:/Kerry/ talks`, Document{Summary: "Kerry talks"}, "-"},
+		{"regex runs on across lines", `aleppo /ceasefire.*Aleppo/`, Document{Summary: "The ceasefire holds\nAid reached Aleppo"}, "ceasefire holds Aid reached Aleppo"},
+		{"regex over a line break", `aid /said Aid/`, Document{Summary: "officials said\nAid convoys"}, "said Aid"},
+		{"regex anchors the field, not a line", `aid /^Aid/`, Document{Summary: "officials said\nAid convoys"}, "-"},
+		{"phrase over a line break, a word of one line", `"said aid"`, Document{Summary: "officials said\nAid convoys"}, "said Aid"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

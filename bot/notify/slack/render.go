@@ -283,7 +283,13 @@ func pieces(text string, spans []alert.Span, breaks bool, limit int) (ps []piece
 			i = end
 			continue
 		}
-		ps = append(ps, piece{text: escapeRune(text, i, r), bold: bold})
+		esc := escapeRune(text, i, r)
+		if (r == '>' || r == '\uff1e') && (len(ps) == 0 || ps[len(ps)-1].br) {
+			// Slack reads "&gt;" (and "＞") opening a line as a quote, and
+			// has no escape for it: a soft hyphen before it is invisible.
+			esc = softHyphen + esc
+		}
+		ps = append(ps, piece{text: esc, bold: bold})
 		chars += utf8.RuneCountInString(ps[len(ps)-1].text)
 		i += size
 	}
@@ -300,6 +306,9 @@ func spacePiece(newlines int, bold, breaks bool) piece {
 		return piece{text: "\n\n", space: true, br: true}
 	}
 }
+
+// softHyphen keeps a line's first character from opening a quote.
+const softHyphen = "\u00ad"
 
 // zwj, after an "@", keeps "@channel", "@here" and "@everyone" from being
 // read as broadcasts; readers do not see it.

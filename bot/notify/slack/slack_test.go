@@ -111,6 +111,17 @@ func TestFeedTextIsInert(t *testing.T) {
 	}
 }
 
+// TestFeedTextQuotesNothing: Slack reads "&gt;" opening a line as a
+// quote ("&gt;&gt;&gt;" quotes all that follows); feed text that keeps its
+// lines opens many, each defused by an invisible soft hyphen.
+func TestFeedTextQuotesNothing(t *testing.T) {
+	in := "> quoted\n>>> all the rest\n\n\uff1e wide\na > b"
+	want := "\u00ad&gt; quoted\n\u00ad&gt;&gt;&gt; all the rest\n\n\u00ad\uff1e wide\na &gt; b"
+	if got := render(in, nil, 1000, true); got != want {
+		t.Errorf("render(%q) = %q, want %q", in, got, want)
+	}
+}
+
 func TestRenderBoldAndCut(t *testing.T) {
 	text := "Talks on the dock strike resumed on Tuesday morning"
 	spans := []alert.Span{{Start: 13, End: 24}}
