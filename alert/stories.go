@@ -35,7 +35,6 @@ type StoryRow struct {
 	Destination string
 	ID          string // ItemID of the report
 	Story       string
-	Joins       bool
 	Fingerprint []byte
 	At          time.Time
 }
@@ -64,7 +63,11 @@ func (s *Stories) Restore(rows []StoryRow) {
 		}
 		d := s.dest(r.Destination)
 		d.index.Add(r.ID, r.Story, fp, r.At)
-		if !r.Joins {
+		if r.ID == r.Story {
+			// The story's first report (a story is named after it), not
+			// any row that is no join: where each report is a message
+			// (ReportsAsMessages), none is, and the rows a re-split took
+			// into a story are older than its first report.
 			d.open(r.Story, r.At)
 		}
 	}

@@ -343,7 +343,7 @@ func TestResplitSurvivesARestart(t *testing.T) {
 				t.Errorf("retried: story %s takes %v, want %s and %v", again.Story, again.Takes, e.Story, e.Takes)
 			}
 		}
-		rows = append(rows, StoryRow{Destination: "desk", ID: ItemID(e.FeedID, e.ItemKey), Story: e.Story, Joins: e.Joins,
+		rows = append(rows, StoryRow{Destination: "desk", ID: ItemID(e.FeedID, e.ItemKey), Story: e.Story,
 			Fingerprint: e.Fingerprint, At: now.Add(time.Duration(i) * time.Minute)})
 	}
 	if opener < 0 {
@@ -371,6 +371,38 @@ func TestResplitSurvivesARestart(t *testing.T) {
 		restored.Restore(tc.rows)
 		if e := poll(restored, next, later); !e.Joins || e.Story != tc.want {
 			t.Errorf("%s: B's next report: story %s, joins %v; want %s", tc.name, e.Story, e.Joins, tc.want)
+		}
+	}
+}
+
+// TestRestoreOpensAStoryAtItsFirstReport: a story restored from stored
+// rows is as old as its first report (the row named like the story), not
+// as its oldest row: a re-split takes older reports into a story, and
+// where each report is a message no row is a join. A report 8 h after the
+// rows then joins, or is named with, the story opened 4 h before it in a
+// 6 h window.
+func TestRestoreOpensAStoryAtItsFirstReport(t *testing.T) {
+	fp := func(title string) []byte {
+		b, err := story.Make(title, wireLead).MarshalBinary()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	rows := []StoryRow{
+		{Destination: "desk", ID: "courier/a", Story: "herald/b", Fingerprint: fp("Kessler Dam spillway reopened as valley towns evacuate"), At: now},
+		{Destination: "desk", ID: "herald/b", Story: "herald/b", Fingerprint: fp("Kessler Dam spillway reopened, valley towns evacuate"), At: now.Add(4 * time.Hour)},
+	}
+	for _, each := range []bool{false, true} {
+		subs := []Subscription{{ID: "s", Name: "s", Query: anyTestStory, AllFileFeeds: true, Destination: "desk", StoryWindow: 6 * time.Hour, ReportsAsMessages: each}}
+		cat, _ := NewCatalog(nil, []Feed{{ID: "post", Name: "post"}}, subs)
+		s := NewStories(6 * time.Hour)
+		s.Restore(rows)
+		at := now.Add(8 * time.Hour)
+		res := cat.Alerts(Input{FeedID: "post", Items: []feeds.Item{{Key: "c", Title: "Kessler Dam spillway reopened as valley towns evacuate again", Summary: wireLead, Link: "https://post.example/c", Published: at, Dated: true}}, Now: at})
+		s.Group(res.Entries, at)
+		if e := res.Entries[0]; e.Story != "herald/b" || e.Joins == each {
+			t.Errorf("reports as messages %v: story %q, joins %v; want herald/b, joins %v", each, e.Story, e.Joins, !each)
 		}
 	}
 }

@@ -114,7 +114,10 @@ func (c *Catalog) Updates(in Input, changes []Change, storyOf func(destination, 
 			e.DedupeKeys = []string{"item:" + f.ID + "/" + e.ItemKey}
 			e.Alert.Join = JoinUpdate
 			if name, ok := storyOf(e.Destination, f.ID, ch.Item.Key); ok {
-				e.Story, e.Joins = name, true
+				// Where messages cannot be edited the update is a message
+				// of its own (capped and counted as one), named with the
+				// story like the item's own.
+				e.Story, e.Alert.Story, e.Joins = name, name, !group[0].sub.ReportsAsMessages
 			}
 			out = append(out, e)
 		}

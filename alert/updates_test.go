@@ -161,3 +161,23 @@ func TestUpdateFromFeedHTMLCorpusArticles(t *testing.T) {
 	}
 	t.Logf("%d paragraphs put back through the feed parser: the update was the paragraph for %d", total, exact)
 }
+
+// TestUpdateWhereMessagesCannotBeEdited: an update of an item whose story
+// is known is a join where the story's message can be edited; where it
+// cannot, it is a message of its own (capped and counted as one), named
+// with the story, as the item's own message is.
+func TestUpdateWhereMessagesCannotBeEdited(t *testing.T) {
+	for _, each := range []bool{false, true} {
+		subs := []Subscription{{ID: "s", Name: "s", Query: "spillway", AllFileFeeds: true, Destination: "desk", StoryWindow: 48 * time.Hour, Updates: true, ReportsAsMessages: each}}
+		cat, _ := NewCatalog(nil, []Feed{{ID: "blog", Name: "blog"}}, subs)
+		item := feeds.Item{Key: "live", Title: "Kessler Dam: live", Link: "https://blog.example/live"}
+		storyOf := func(dest, feedID, itemKey string) (string, bool) { return "blog/live", true }
+		es := cat.Updates(Input{FeedID: "blog", Now: time.Now()}, []Change{{Item: item, Added: "A second spillway gate opened at noon."}}, storyOf)
+		if len(es) != 1 {
+			t.Fatalf("reports as messages %v: %d entries, want 1", each, len(es))
+		}
+		if e := es[0]; e.Joins == each || e.Story != "blog/live" || e.Alert.Story != "blog/live" || e.Alert.Join != JoinUpdate {
+			t.Errorf("reports as messages %v: joins %v, story %q, alert's story %q, join %q; want joins %v, blog/live twice, an update", each, e.Joins, e.Story, e.Alert.Story, e.Alert.Join, !each)
+		}
+	}
+}

@@ -73,7 +73,7 @@ func (g *storyGroups) takeIn(ctx context.Context, since, now time.Time) error {
 		}
 		add = append(add, alert.StoryRow{
 			Destination: r.Destination, ID: alert.ItemID(r.FeedID, r.ItemKey), Story: r.Story,
-			Joins: r.Joins, Fingerprint: r.Fingerprint, At: r.EnqueuedAt,
+			Fingerprint: r.Fingerprint, At: r.EnqueuedAt,
 		})
 	}
 	g.stories.Restore(add)
