@@ -180,10 +180,7 @@ const leadBytes = 1200
 // fingerprints and a new report's compare alike), cut at a character
 // boundary.
 func leadOf(text string) string {
-	if len(text) > leadBytes {
-		text = text[:leadBytes+utf8.UTFMax]
-	}
-	text = strings.ReplaceAll(text, "\n", " ")
+	text = strings.ReplaceAll(text[:min(len(text), leadBytes+utf8.UTFMax)], "\n", " ")
 	if len(text) <= leadBytes {
 		return text
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/newshound/newshound/alert/story"
 	"github.com/newshound/newshound/feeds"
@@ -456,8 +457,10 @@ func TestLeadIsOneLine(t *testing.T) {
 	if !story.Make(title, leadOf(lines)).Equal(story.Make(title, leadOf(oneLine))) {
 		t.Errorf("fingerprints differ for the lead in lines and in one line")
 	}
-	long := strings.Repeat("Dam\n", leadBytes)
-	if got := leadOf(long); len(got) > leadBytes || strings.Contains(got, "\n") {
-		t.Errorf("leadOf of a long text: %d bytes, newlines %v", len(got), strings.Contains(got, "\n"))
+	for _, n := range []int{leadBytes - 1, leadBytes, leadBytes + 1, leadBytes + 2, leadBytes + utf8.UTFMax, 4 * leadBytes} {
+		long := strings.Repeat("Dam\né", n)[:n]
+		if got := leadOf(long); len(got) > leadBytes || strings.Contains(got, "\n") || !utf8.ValidString(got) && utf8.ValidString(long) {
+			t.Errorf("leadOf of %d bytes: %d bytes, newlines %v, valid %v", n, len(got), strings.Contains(got, "\n"), utf8.ValidString(got))
+		}
 	}
 }

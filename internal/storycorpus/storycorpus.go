@@ -55,18 +55,11 @@ var AleppoHeadlines = [5][5]string{
 // AleppoLeads returns the lead of each Aleppo article in file order, or
 // ok false when the corpus is not there.
 func AleppoLeads(corpus string) (leads []string, ok bool, err error) {
-	files, err := filepath.Glob(filepath.Join(corpus, "articles", "*.txt"))
-	if err != nil || len(files) == 0 {
-		return nil, false, err
+	articles, ok, err := Articles(corpus)
+	for _, a := range articles {
+		leads = append(leads, ArticleLead(strings.Join(a.Paragraphs, "\n")))
 	}
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			return nil, true, err
-		}
-		leads = append(leads, ArticleLead(string(b)))
-	}
-	return leads, true, nil
+	return leads, ok, err
 }
 
 // ArticleLead is what a feed would give as an article's summary: its
