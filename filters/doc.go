@@ -13,9 +13,8 @@ type docText struct {
 	mask  fieldMask
 	text  string
 	// line is text in one line for regular expressions, once asked for
-	// (see oneLine).
-	line     string
-	lineDone bool
+	// (see oneLine; texts are never empty).
+	line string
 }
 
 // oneLine is the text of slot in one line: a line break is a space, byte
@@ -24,11 +23,8 @@ type docText struct {
 // its hits are offsets into the text.
 func (nd *normDoc) oneLine(slot int) string {
 	t := &nd.texts[slot]
-	if !t.lineDone {
-		t.line, t.lineDone = t.text, true
-		if strings.IndexByte(t.text, '\n') >= 0 {
-			t.line = strings.ReplaceAll(t.text, "\n", " ")
-		}
+	if t.line == "" {
+		t.line = strings.ReplaceAll(t.text, "\n", " ") // no copy without one
 	}
 	return t.line
 }
