@@ -250,12 +250,16 @@ type item struct {
 	Published    string
 }
 
-// segment is a run of excerpt text, bold when it matched, or a paragraph
-// break.
+// segment is a run of excerpt text, bold when it matched, a paragraph
+// break (a blank line of the text), or a line break (a line of an item's
+// text, which keeps one between paragraphs: see feeds.ParagraphText). The
+// text part shows a line break as a space, so that no feed line starts a
+// line there that reads like a header; the HTML part as "<br>".
 type segment struct {
 	Text  string
 	Bold  bool
 	Break bool
+	Line  bool
 }
 
 func newItem(a alert.Alert) item {
@@ -350,6 +354,10 @@ func segments(text string, spans []alert.Span, limit int) []segment {
 			case newlines >= 2:
 				flush()
 				out = append(out, segment{Break: true})
+			case newlines == 1:
+				flush()
+				out = append(out, segment{Line: true})
+				n++
 			default:
 				if spaceBold := bold && inSpans(spans, i); spaceBold != bold {
 					flush()
@@ -434,6 +442,10 @@ func plainText(heading string, items []item, more int) string {
 				ex.WriteString("\n\n")
 				continue
 			}
+			if s.Line {
+				ex.WriteByte(' ')
+				continue
+			}
 			ex.WriteString(s.Text)
 		}
 		if ex.Len() > 0 {
@@ -471,7 +483,7 @@ var page = template.Must(template.New("mail").Funcs(template.FuncMap{"details": 
 <div>
 <h3 style="margin: 0.6em 0 0.2em">{{ if $it.Link }}<a href="{{ $it.Link }}">{{ $it.Title }}</a>{{ else }}{{ $it.Title }}{{ end }}</h3>
 {{- if $it.Excerpt }}
-<p style="margin: 0.2em 0">{{ range $it.Excerpt }}{{ if .Break }}<br><br>{{ else if .Bold }}<strong>{{ .Text }}</strong>{{ else }}{{ .Text }}{{ end }}{{ end }}</p>
+<p style="margin: 0.2em 0">{{ range $it.Excerpt }}{{ if .Break }}<br><br>{{ else if .Line }}<br>{{ else if .Bold }}<strong>{{ .Text }}</strong>{{ else }}{{ .Text }}{{ end }}{{ end }}</p>
 {{- end }}
 <p style="margin: 0.2em 0; color: #666; font-size: smaller">{{ range $k, $d := details $it }}{{ if $k }} · {{ end }}{{ $d }}{{ end }}</p>
 </div>
