@@ -39,6 +39,7 @@ func editTargets() []editTarget {
 		{"webhook", config.Destination{Type: config.DiscordWebhook}, testChannel},
 		{"webhook into a thread", config.Destination{Type: config.DiscordWebhook, ThreadID: editThread}, editThread},
 		{"webhook forum post", config.Destination{Type: config.DiscordWebhook, Forum: true}, ""},
+		{"forum post", config.Destination{Type: config.DiscordChannel, ChannelID: editForum, Forum: true}, ""},
 	}
 }
 
@@ -156,30 +157,39 @@ func TestEditErrors(t *testing.T) {
 	tests := []struct {
 		name      string
 		webhook   bool
+		forum     bool // a bot's forum post (webhook false)
 		arm       arm
 		want      error // nil: a plain error (retried with back-off)
 		wantRetry time.Duration
 	}{
-		{"channel message deleted", false, func(f *fakediscord.Server, id string) { f.DeleteMessage(id) }, notify.ErrNoMessage, 0},
-		{"webhook message deleted", true, func(f *fakediscord.Server, id string) { f.DeleteMessage(id) }, notify.ErrNoMessage, 0},
-		{"channel rate limited", false, func(f *fakediscord.Server, id string) {
+		{"channel message deleted", false, false, func(f *fakediscord.Server, id string) { f.DeleteMessage(id) }, notify.ErrNoMessage, 0},
+		{"webhook message deleted", true, false, func(f *fakediscord.Server, id string) { f.DeleteMessage(id) }, notify.ErrNoMessage, 0},
+		{"channel rate limited", false, false, func(f *fakediscord.Server, id string) {
 			f.Route429("PATCH channels/"+testChannel+"/messages/"+id, 30*time.Second)
 		}, nil, 30 * time.Second},
-		{"webhook rate limited", true, func(f *fakediscord.Server, id string) {
+		{"webhook rate limited", true, false, func(f *fakediscord.Server, id string) {
 			f.Route429("PATCH webhooks/"+editHook+"/messages/"+id, 30*time.Second)
 		}, nil, 30 * time.Second},
-		{"server error", false, func(f *fakediscord.Server, _ string) { f.FailNext(http.StatusBadGateway) }, nil, 0},
-		{"permission removed", false, func(f *fakediscord.Server, _ string) { f.DenyChannel(testChannel) }, notify.ErrGone, 0},
-		{"channel deleted", false, func(f *fakediscord.Server, _ string) { f.DeleteChannel(testChannel) }, notify.ErrGone, 0},
-		{"webhook deleted", true, func(f *fakediscord.Server, _ string) { f.DeleteWebhook(editHook) }, notify.ErrGone, 0},
-		{"bad payload", false, func(f *fakediscord.Server, _ string) { f.FailNext(http.StatusBadRequest) }, notify.ErrRejected, 0},
+		{"server error", false, false, func(f *fakediscord.Server, _ string) { f.FailNext(http.StatusBadGateway) }, nil, 0},
+		{"permission removed", false, false, func(f *fakediscord.Server, _ string) { f.DenyChannel(testChannel) }, notify.ErrGone, 0},
+		{"channel deleted", false, false, func(f *fakediscord.Server, _ string) { f.DeleteChannel(testChannel) }, notify.ErrGone, 0},
+		{"webhook deleted", true, false, func(f *fakediscord.Server, _ string) { f.DeleteWebhook(editHook) }, notify.ErrGone, 0},
+		{"bad payload", false, false, func(f *fakediscord.Server, _ string) { f.FailNext(http.StatusBadRequest) }, notify.ErrRejected, 0},
+		{"forum post's message deleted", false, true, func(f *fakediscord.Server, id string) { f.DeleteMessage(id) }, notify.ErrNoMessage, 0},
+		{"forum post deleted", false, true, func(f *fakediscord.Server, id string) { f.DeleteChannel(id) }, notify.ErrNoMessage, 0},
+		{"forum post rate limited", false, true, func(f *fakediscord.Server, id string) {
+			f.Route429("PATCH channels/"+id+"/messages/"+id, 30*time.Second)
+		}, nil, 30 * time.Second},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := fakediscord.New(t)
 			dest := config.Destination{Type: config.DiscordChannel, ChannelID: testChannel}
-			if tt.webhook {
+			switch {
+			case tt.webhook:
 				dest = config.Destination{Type: config.DiscordWebhook}
+			case tt.forum:
+				dest = config.Destination{Type: config.DiscordChannel, ChannelID: editForum, Forum: true}
 			}
 			n := newEditNotifier(t, f, dest)
 			a := testAlert("Aleppo ceasefire holds")
@@ -237,6 +247,10 @@ func TestEditRefusesWhatCannotBeEdited(t *testing.T) {
 		{"no message id", config.Destination{Type: config.DiscordWebhook}, notify.Edit{Message: notify.Message{Alerts: []alert.Alert{a}}}, notify.ErrNoMessage},
 		{"forum burst", config.Destination{Type: config.DiscordWebhook, Forum: true},
 			notify.Edit{MessageID: "1", Message: notify.Message{Alerts: []alert.Alert{a, a}}}, notify.ErrNoMessage},
+		{"forum burst with a bot token", config.Destination{Type: config.DiscordChannel, ChannelID: editForum, Forum: true},
+			notify.Edit{MessageID: "1", Message: notify.Message{Alerts: []alert.Alert{a, a}}}, notify.ErrNoMessage},
+		{"forum digest with a bot token", config.Destination{Type: config.DiscordChannel, ChannelID: editForum, Forum: true},
+			notify.Edit{MessageID: "1", Message: notify.Message{Alerts: []alert.Alert{a, a}, Digest: &notify.Digest{Title: "Digest"}}}, notify.ErrRejected},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -2,6 +2,7 @@ package discord
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"sync"
@@ -15,8 +16,7 @@ import (
 // NewDestinationNotifier returns the notifier of a Discord destination
 // from the config: a channel, a thread (thread_id), a forum (forum: true,
 // one post per alert) or a webhook into any of them. All go through s,
-// paced by lim. The channel and webhook notifiers also edit the messages
-// they posted (notify.Editor).
+// paced by lim, and all edit the messages they posted (notify.Editor).
 func NewDestinationNotifier(s *discordgo.Session, d config.Destination, lim *Limiter, opts ...Option) (notify.Notifier, error) {
 	var o destinationOptions
 	for _, opt := range opts {
@@ -125,6 +125,26 @@ func (n *ForumNotifier) open(ctx context.Context, name string, msg forumOpener) 
 	}
 	// The answer is the new thread; its opening message has the thread's id.
 	return receiptFrom(resp, ex.body), nil
+}
+
+// Edit replaces a post's opening message with the message as it stands:
+// the opening message has the post's id, in the post, which is a channel
+// of its own. A burst's alerts opened a post each, and the receipt names
+// the first only, so a burst is not edited (notify.ErrNoMessage: the
+// sender posts its stories' further reports as posts of their own).
+func (n *ForumNotifier) Edit(ctx context.Context, e notify.Edit) error {
+	if len(e.Message.Alerts) > 1 && e.Message.Digest == nil {
+		return fmt.Errorf("discord: forum %s: a burst's posts cannot be edited as one message: %w", n.channelID, notify.ErrNoMessage)
+	}
+	post := &ChannelNotifier{s: n.s, channelID: e.MessageID, lim: n.lim}
+	err := post.Edit(ctx, e)
+	if errors.Is(err, notify.ErrGone) {
+		// The post is gone (deleted, or closed to the bot), not the forum:
+		// its story's further reports are posts of their own, and a forum
+		// gone shows when they are sent.
+		return fmt.Errorf("discord: forum %s: post %s: %w (%v)", n.channelID, e.MessageID, notify.ErrNoMessage, err)
+	}
+	return err
 }
 
 func (n *ForumNotifier) goneReason(status int) string {

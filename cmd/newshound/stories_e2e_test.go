@@ -14,7 +14,10 @@ import (
 	"github.com/newshound/newshound/internal/feedtest"
 )
 
-const e2eStoryHook = "600000000000000012"
+const (
+	e2eStoryHook  = "600000000000000012"
+	e2eStoryForum = "700000000000000014"
+)
 
 // storyLead is one wire text that five outlets carry under their own
 // headlines (invented).
@@ -36,6 +39,7 @@ var storyHeadlines = []string{
 // story thread holds the four reports; no 429 from Discord.
 func TestEndToEndOneStoryOneMessage(t *testing.T) {
 	dc := fakediscord.New(t)
+	dc.AddForum(e2eStoryForum)
 	t.Setenv("NEWSHOUND_TEST_TOKEN", "test-bot-token")
 	now := time.Now()
 	var servers []*feedtest.Server
@@ -60,7 +64,7 @@ feeds:
 %ssubscriptions:
   - name: dams
     query: kessler
-    destination: [desk, hook]
+    destination: [desk, hook, board]
 destinations:
   - name: desk
     type: discord-channel
@@ -69,7 +73,11 @@ destinations:
   - name: hook
     type: discord-webhook
     webhook_url: %s
-`, filepath.Join(dir, "state.db"), dc.APIBase(), feedsYAML.String(), e2eChannel, dc.AddWebhook(e2eStoryHook, "700000000000000013"))
+  - name: board
+    type: discord-channel
+    channel_id: "%s"
+    forum: true
+`, filepath.Join(dir, "state.db"), dc.APIBase(), feedsYAML.String(), e2eChannel, dc.AddWebhook(e2eStoryHook, "700000000000000013"), e2eStoryForum)
 	path := filepath.Join(dir, "newshound.yaml")
 	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
@@ -81,7 +89,11 @@ destinations:
 	}
 	runCLI(t, "run", "--once", "--config", path)
 
-	for _, where := range []string{e2eChannel, "700000000000000013"} {
+	posts := dc.Threads(e2eStoryForum)
+	if len(posts) != 1 {
+		t.Fatalf("the forum has %d posts, want one per story: %+v", len(posts), posts)
+	}
+	for _, where := range []string{e2eChannel, "700000000000000013", posts[0].ID} {
 		msgs := dc.Messages(where)
 		if len(msgs) != 1 {
 			t.Fatalf("channel %s: %d messages, want one per story: %+v", where, len(msgs), msgs)
