@@ -157,7 +157,7 @@ func TestEditErrors(t *testing.T) {
 	tests := []struct {
 		name      string
 		webhook   bool
-		forum     bool // a bot's forum post (webhook false)
+		forum     bool // a forum post
 		arm       arm
 		want      error // nil: a plain error (retried with back-off)
 		wantRetry time.Duration
@@ -177,6 +177,7 @@ func TestEditErrors(t *testing.T) {
 		{"bad payload", false, false, func(f *fakediscord.Server, _ string) { f.FailNext(http.StatusBadRequest) }, notify.ErrRejected, 0},
 		{"forum post's message deleted", false, true, func(f *fakediscord.Server, id string) { f.DeleteMessage(id) }, notify.ErrNoMessage, 0},
 		{"forum post deleted", false, true, func(f *fakediscord.Server, id string) { f.DeleteChannel(id) }, notify.ErrNoMessage, 0},
+		{"webhook's forum post deleted", true, true, func(f *fakediscord.Server, id string) { f.DeleteChannel(id) }, notify.ErrRejected, 0},
 		{"forum post rate limited", false, true, func(f *fakediscord.Server, id string) {
 			f.Route429("PATCH channels/"+id+"/messages/"+id, 30*time.Second)
 		}, nil, 30 * time.Second},
@@ -187,7 +188,7 @@ func TestEditErrors(t *testing.T) {
 			dest := config.Destination{Type: config.DiscordChannel, ChannelID: testChannel}
 			switch {
 			case tt.webhook:
-				dest = config.Destination{Type: config.DiscordWebhook}
+				dest = config.Destination{Type: config.DiscordWebhook, Forum: tt.forum}
 			case tt.forum:
 				dest = config.Destination{Type: config.DiscordChannel, ChannelID: editForum, Forum: true}
 			}

@@ -231,7 +231,7 @@ func (s *Server) editWebhookMessage(w http.ResponseWriter, r *http.Request) {
 	defer s.mu.Unlock()
 	channelID := hook.channelID
 	if threadID := r.URL.Query().Get("thread_id"); threadID != "" {
-		if t := s.threads[threadID]; t == nil || t.ParentID != hook.channelID {
+		if t := s.threads[threadID]; t == nil || t.ParentID != hook.channelID || s.channels[threadID] == "deleted" {
 			writeError(w, http.StatusBadRequest, 10003, "Unknown Channel")
 			return
 		}
