@@ -109,9 +109,21 @@ func (n *ChannelNotifier) Edit(ctx context.Context, e notify.Edit) error {
 // are returned.
 func (n *ChannelNotifier) postToStoryThread(ctx context.Context, e notify.Edit) error {
 	threadID, err := n.startStoryThread(ctx, e)
-	if err == nil {
-		err = n.postJoins(ctx, threadID, e)
+	if err != nil {
+		return n.leaveOutThread(e, err)
 	}
+	return n.postIntoThread(ctx, threadID, e)
+}
+
+// postIntoThread posts e.Added into the story's thread; a thread the bot
+// may not post in is left out (see postToStoryThread).
+func (n *ChannelNotifier) postIntoThread(ctx context.Context, threadID string, e notify.Edit) error {
+	return n.leaveOutThread(e, n.postJoins(ctx, threadID, e))
+}
+
+// leaveOutThread is nil for an error that leaves the story's thread out
+// but the edit to go on; other errors as they are.
+func (n *ChannelNotifier) leaveOutThread(e notify.Edit, err error) error {
 	if errors.Is(err, notify.ErrGone) || errors.Is(err, notify.ErrRejected) {
 		n.lim.log.Warn("discord: story thread left out, editing the message only", "channel", n.channelID, "message", e.MessageID, "err", err)
 		return nil

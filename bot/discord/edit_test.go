@@ -364,12 +364,65 @@ func TestStoryThreadsOnlyForChannels(t *testing.T) {
 	for _, dest := range []config.Destination{
 		{Name: "hook", Type: config.DiscordWebhook, WebhookURL: "https://discord.com/api/webhooks/1/t"},
 		{Name: "thread", Type: config.DiscordChannel, ChannelID: testChannel, ThreadID: editThread},
-		{Name: "forum", Type: config.DiscordChannel, ChannelID: editForum, Forum: true},
 	} {
 		if _, err := NewDestinationNotifier(nil, dest, nil, WithStoryThreads(true)); err == nil {
 			t.Errorf("%s: story threads accepted, want an error", dest.Name)
 		}
 	}
+	forum := config.Destination{Name: "forum", Type: config.DiscordChannel, ChannelID: editForum, Forum: true}
+	if _, err := NewDestinationNotifier(nil, forum, nil, WithStoryThreads(true)); err != nil {
+		t.Errorf("forum: story threads refused: %v", err)
+	}
+}
+
+// TestForumStoryThread: in a forum with story threads, a story's post
+// takes its further reports (the post is a thread) and its opening
+// message lists them; a retried edit posts nothing twice; a post the bot
+// may no longer post in is left out of the edit, not the forum.
+func TestForumStoryThread(t *testing.T) {
+	f := fakediscord.New(t)
+	n := newEditNotifier(t, f, config.Destination{Type: config.DiscordChannel, ChannelID: editForum, Forum: true}, WithStoryThreads(true))
+	lead := testAlert("Aleppo ceasefire holds")
+	r, err := n.Send(context.Background(), notify.Message{Nonce: "lead", Alerts: []alert.Alert{lead}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	edit := func(nonce string, also int) error {
+		a := lead
+		a.Also = reports(also)
+		return n.(notify.Editor).Edit(context.Background(), notify.Edit{MessageID: r.MessageID, Message: notify.Message{Alerts: []alert.Alert{a}}, Added: joinsOf(also)[also-2:], Nonce: nonce})
+	}
+	for _, nonce := range []string{"e-1", "e-1"} { // the second: a retry whose answer was lost
+		if err := edit(nonce, 2); err != nil {
+			t.Fatalf("edit %s: %v", nonce, err)
+		}
+	}
+	posts, inPost := f.Threads(editForum), f.Messages(r.MessageID)
+	if len(posts) != 1 || posts[0].ID != r.MessageID {
+		t.Fatalf("forum posts %+v, want the story's one, %s", posts, r.MessageID)
+	}
+	if len(inPost) != 2 || inPost[0].ID != r.MessageID || len(inPost[1].Embeds) != 2 || inPost[1].Embeds[1].URL != joinsOf(2)[1].Alert.Link {
+		t.Fatalf("the post holds %+v, want its opening message and one carrying the 2 reports", inPost)
+	}
+	if m, _ := f.Message(r.MessageID); len(m.Edits) != 2 || fieldNamed(m.Embeds, "Also") == "" {
+		t.Errorf("opening message edited %d times, fields %q; want 2 edits listing the reports", len(m.Edits), fieldNames(m.Embeds))
+	}
+	f.DenyChannel(r.MessageID)
+	if err := edit("e-2", 4); !errors.Is(err, notify.ErrNoMessage) {
+		t.Errorf("edit of a post closed to the bot: %v, want a missing message (not a gone forum)", err)
+	}
+}
+
+// fieldNamed is the value of the first embed field named name, or "".
+func fieldNamed(embeds []*discordgo.MessageEmbed, name string) string {
+	for _, e := range embeds {
+		for _, f := range e.Fields {
+			if f.Name == name {
+				return f.Value
+			}
+		}
+	}
+	return ""
 }
 
 // An edit burst through the real notifier and Limiter: 30 edits of 3

@@ -22,14 +22,14 @@ func NewDestinationNotifier(s *discordgo.Session, d config.Destination, lim *Lim
 	for _, opt := range opts {
 		opt(&o)
 	}
-	if o.threads && (d.Type != config.DiscordChannel || d.Forum || d.ThreadID != "") {
-		return nil, fmt.Errorf("discord: destination %q: story threads need a channel with a bot token, not a thread, forum or webhook", d.Name)
+	if o.threads && (d.Type != config.DiscordChannel || d.ThreadID != "") {
+		return nil, fmt.Errorf("discord: destination %q: story threads need a channel or forum with a bot token, not a thread or webhook", d.Name)
 	}
 	switch d.Type {
 	case config.DiscordChannel:
 		switch {
 		case d.Forum:
-			return &ForumNotifier{s: s, channelID: d.ChannelID, tags: d.Tags, lim: lim}, nil
+			return &ForumNotifier{s: s, channelID: d.ChannelID, tags: d.Tags, lim: lim, threads: o.threads}, nil
 		case d.ThreadID != "":
 			// A thread is a channel of its own: its messages are posted,
 			// and looked for, there.
@@ -57,9 +57,10 @@ type destinationOptions struct {
 
 // WithStoryThreads (a channel destination's `threads: true`) starts a
 // thread under a story's first message when further reports join the
-// story, and posts them there as well as listing them in the message.
-// Only a channel destination with a bot token can: the bot needs Create
-// Public Threads and Send Messages in Threads there.
+// story, and posts them there as well as listing them in the message; in
+// a forum, the story's post is the thread. Only a channel or forum
+// destination with a bot token can: the bot needs Create Public Threads
+// (a channel) and Send Messages in Threads there.
 func WithStoryThreads(on bool) Option {
 	return func(o *destinationOptions) { o.threads = on }
 }
@@ -74,6 +75,7 @@ type ForumNotifier struct {
 	tags      []string
 	lim       *Limiter
 	posts     onePostEach
+	threads   bool // post a story's further reports into its post (WithStoryThreads)
 }
 
 // forumPost is the body of POST channels/{id}/threads in a forum.
@@ -129,19 +131,33 @@ func (n *ForumNotifier) open(ctx context.Context, name string, msg forumOpener) 
 
 // Edit replaces a post's opening message with the message as it stands:
 // the opening message has the post's id, in the post, which is a channel
-// of its own. A burst's alerts opened a post each, and the receipt names
-// the first only, so a burst is not edited (notify.ErrNoMessage: the
-// sender posts its stories' further reports as posts of their own).
+// of its own. With story threads, the joins new in this edit are first
+// posted into the post. A burst's alerts opened a post each, and the
+// receipt names the first only, so a burst is not edited
+// (notify.ErrNoMessage: the sender posts its stories' further reports as
+// posts of their own).
 func (n *ForumNotifier) Edit(ctx context.Context, e notify.Edit) error {
 	if len(e.Message.Alerts) > 1 && e.Message.Digest == nil {
 		return fmt.Errorf("discord: forum %s: a burst's posts cannot be edited as one message: %w", n.channelID, notify.ErrNoMessage)
 	}
+	if err := checkEdit(e); err != nil {
+		return err
+	}
 	post := &ChannelNotifier{s: n.s, channelID: e.MessageID, lim: n.lim}
-	err := post.Edit(ctx, e)
+	if n.threads && len(e.Added) > 0 {
+		if err := post.postIntoThread(ctx, e.MessageID, e); err != nil {
+			return n.postGone(e, err)
+		}
+	}
+	return n.postGone(e, post.Edit(ctx, e))
+}
+
+// postGone makes an error that says the post is gone (deleted, or closed
+// to the bot) a missing message rather than a gone forum: the story's
+// further reports are then posts of their own, and a forum gone shows
+// when they are sent.
+func (n *ForumNotifier) postGone(e notify.Edit, err error) error {
 	if errors.Is(err, notify.ErrGone) {
-		// The post is gone (deleted, or closed to the bot), not the forum:
-		// its story's further reports are posts of their own, and a forum
-		// gone shows when they are sent.
 		return fmt.Errorf("discord: forum %s: post %s: %w (%v)", n.channelID, e.MessageID, notify.ErrNoMessage, err)
 	}
 	return err
