@@ -164,7 +164,7 @@ func (s *sender) deliverDestination(ctx context.Context, dest string) error {
 				formedBefore[a.Batch] = true
 			}
 		}
-		batches, err := s.batch(ctx, pending)
+		batches, err := s.batch(ctx, pending, notify.PostsEach(n))
 		if err != nil {
 			return err
 		}
@@ -240,11 +240,12 @@ func (s *sender) duePrefix(ctx context.Context, dest string) ([]store.Alert, err
 	return pending, nil
 }
 
-// batch groups pending alerts into messages. Alerts that already carry a
+// batch groups pending alerts into messages (one alert each where every
+// alert is a post of its own, postsEach). Alerts that already carry a
 // batch (a send was tried) keep it, so a retry is the same message with the
 // same nonce; the rest are batched now and the batch is stored before the
 // first attempt.
-func (s *sender) batch(ctx context.Context, pending []store.Alert) ([][]store.Alert, error) {
+func (s *sender) batch(ctx context.Context, pending []store.Alert, postsEach bool) ([][]store.Alert, error) {
 	var out [][]store.Alert
 	index := map[string]int{}
 	var fresh []store.Alert
@@ -275,7 +276,7 @@ func (s *sender) batch(ctx context.Context, pending []store.Alert) ([][]store.Al
 		return nil, err
 	}
 	size := 1
-	if len(fresh) > s.burst {
+	if len(fresh) > s.burst && !postsEach {
 		size = notify.MaxBurst
 	}
 	for len(fresh) > 0 {

@@ -626,3 +626,75 @@ func TestDoubtfulReportIsListedWithItsHeadline(t *testing.T) {
 		t.Errorf("after a restart the edit lists (title → doubtful) %v, want %v", got, want)
 	}
 }
+
+// forumRecorder is an editRecorder whose every alert is a post of its
+// own, as a Discord forum's.
+type forumRecorder struct{ *editRecorder }
+
+func (forumRecorder) PostsEach() bool { return true }
+
+// Edit refuses a burst, as a forum does: its alerts opened a post each,
+// and the receipt names the first only.
+func (r forumRecorder) Edit(ctx context.Context, e notify.Edit) error {
+	if len(e.Message.Alerts) > 1 {
+		return fmt.Errorf("a burst's posts: %w", notify.ErrNoMessage)
+	}
+	return r.editRecorder.Edit(ctx, e)
+}
+
+// TestForumPostsOneAlertAMessage: where each alert is a post of its own,
+// a backlog over the burst size still goes one alert a message, so that
+// each story's post has its own receipt: a story whose first report came
+// in that backlog gets its next report, the same headline on another
+// feed, listed under its post, not posted again (the headline dedupe is
+// off where stories are listed).
+func TestForumPostsOneAlertAMessage(t *testing.T) {
+	h, rec := storyHarness(t, config.Subscription{Name: "dams", Query: "kessler OR flood", StoryWindow: 48 * time.Hour})
+	forum := forumRecorder{rec}
+	svc, closeStore := h.openWith(forum)
+	defer closeStore()
+	ctx := context.Background()
+	h.write("wire.xml", item(0, "Weather stays mild", h.clock.Add(-time.Hour)))
+	svc.RunOnce(ctx) // first sight
+	backlog := []testItem{item(0, "Weather stays mild", h.clock.Add(-time.Hour))}
+	for i, title := range []string{ // more stories than the burst size (5)
+		"Flood closes the coast road at Brelland",
+		"Ferry to Ostmark halted as flood waters rise",
+		"Vintners in Calder count their flood losses",
+		"Flood insurance claims double in Tarrow county",
+		"School in Minsby reopens after the flood",
+		"Rail line to Queln cut by a flash flood",
+		"Flood museum opens in the old Harwick mill",
+	} {
+		backlog = append(backlog, item(i+1, title, h.clock.Add(time.Duration(i)*time.Second-time.Hour)))
+	}
+	h.write("wire.xml", backlog...)
+	h.publishReport(0)
+	if _, err := svc.RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if len(rec.msgs) != 8 {
+		t.Fatalf("%d messages (%q), want 8: one for each alert", len(rec.msgs), rec.titles())
+	}
+	for _, m := range rec.msgs {
+		if len(m.Alerts) != 1 {
+			t.Fatalf("a message of %d alerts, want one alert a message", len(m.Alerts))
+		}
+	}
+	h.clock = h.clock.Add(time.Minute)
+	h.write("herald.xml", item(0, "Weather stays mild", h.clock.Add(-time.Hour)),
+		testItem{GUID: "urn:herald:kessler", Title: outlets[0].title, Link: "https://herald.example/kessler", Description: kesslerLead, Published: h.clock})
+	h.clock = h.clock.Add(time.Minute)
+	if _, err := svc.RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var kessler int
+	for _, title := range rec.titles() {
+		if title == outlets[0].title {
+			kessler++
+		}
+	}
+	if kessler != 1 || len(rec.also()) != 1 {
+		t.Errorf("the story's headline posted %d times, its post lists %q; want once, listing the second feed's report", kessler, rec.also())
+	}
+}

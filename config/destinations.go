@@ -172,7 +172,7 @@ func (d *decoder) destinationKinds(n *yaml.Node, dest *Destination, dc Discord, 
 func (d *decoder) threadKeys(dest *Destination, given map[string]*yaml.Node) {
 	switch {
 	case dest.ThreadID != "" && dest.Forum:
-		d.errorf(given["thread_id"], "thread_id: a destination is a thread or a forum (forum: true opens a post per alert), not both")
+		d.errorf(given["thread_id"], "thread_id: a destination is a thread or a forum (forum: true opens a post per story), not both")
 	case dest.Threads && dest.ThreadID != "":
 		d.errorf(given["threads"], "threads: a thread cannot hold threads; leave out thread_id to open a thread per story in the channel")
 	case len(dest.Tags) > 0 && !dest.Forum:

@@ -39,7 +39,7 @@ type Watches interface {
 type AddRequest struct {
 	GuildID   string
 	ChannelID string // where alerts go: a text or news channel, a thread, or a forum
-	Forum     bool   // ChannelID is a forum channel: each alert opens a post
+	Forum     bool   // ChannelID is a forum channel: each story opens a post
 	FeedURL   string
 	Query     string
 	UserID    string // who asked
@@ -683,7 +683,7 @@ func intOption(opts []*discordgo.ApplicationCommandInteractionDataOption, name s
 }
 
 // alertChannelTypes are the channels a watch may post to: text and news
-// channels, their threads, and forums (one post per alert).
+// channels, their threads, and forums (one post per story).
 var alertChannelTypes = []discordgo.ChannelType{
 	discordgo.ChannelTypeGuildText, discordgo.ChannelTypeGuildNews,
 	discordgo.ChannelTypeGuildPublicThread, discordgo.ChannelTypeGuildPrivateThread, discordgo.ChannelTypeGuildNewsThread,

@@ -23,6 +23,7 @@ const (
 	codeUnknownMessage      = 10008
 	codeNotAuthor           = 50005 // "Cannot edit a message authored by another user"
 	codeThreadAlreadyExists = 160004
+	codeThreadArchived      = 50083 // "Thread is archived"
 )
 
 // checkEdit refuses what can never be edited.
@@ -94,11 +95,33 @@ func (n *ChannelNotifier) Edit(ctx context.Context, e notify.Edit) error {
 		Embeds:          &embeds,
 		AllowedMentions: noPings(roles),
 	}
-	ex, err := n.lim.do(ctx, editRoute(n.channelID), n.goneReason, func(ctx context.Context) error {
+	ex, err := n.editMessage(ctx, edit)
+	if ex != nil && ex.status == http.StatusBadRequest && apiCode(ex.body) == codeThreadArchived && n.reopen(ctx) == nil {
+		// A thread archived for inactivity (a story's forum post, a
+		// thread destination): reopened, as posting into it would, the
+		// message can be edited again.
+		ex, err = n.editMessage(ctx, edit)
+	}
+	return editError(ex, err, e.MessageID)
+}
+
+func (n *ChannelNotifier) editMessage(ctx context.Context, edit *discordgo.MessageEdit) (*exchange, error) {
+	return n.lim.do(ctx, editRoute(n.channelID), n.goneReason, func(ctx context.Context) error {
 		_, err := n.s.ChannelMessageEditComplex(edit, discordgo.WithContext(ctx))
 		return err
 	})
-	return editError(ex, err, e.MessageID)
+}
+
+// reopen unarchives the notifier's channel, a thread. The bot may, with
+// Send Messages in Threads, when the thread is not locked; a locked one
+// stays archived and its messages are not edited.
+func (n *ChannelNotifier) reopen(ctx context.Context) error {
+	open := false
+	_, err := n.lim.do(ctx, "PATCH channels/"+n.channelID, n.goneReason, func(ctx context.Context) error {
+		_, err := n.s.ChannelEditComplex(n.channelID, &discordgo.ChannelEdit{Archived: &open}, discordgo.WithContext(ctx))
+		return err
+	})
+	return err
 }
 
 // postToStoryThread opens the story's thread if it is not there yet and
@@ -242,4 +265,8 @@ func (n *WebhookNotifier) Edit(ctx context.Context, e notify.Edit) error {
 var (
 	_ notify.Editor = (*ChannelNotifier)(nil)
 	_ notify.Editor = (*WebhookNotifier)(nil)
+	_ notify.Editor = (*ForumNotifier)(nil)
+
+	_ notify.PostEach = (*ForumNotifier)(nil)
+	_ notify.PostEach = (*WebhookNotifier)(nil)
 )

@@ -375,11 +375,10 @@ func TestStoryThreadsOnlyForChannels(t *testing.T) {
 	}
 }
 
-// TestForumStoryThread: in a forum with story threads, a story's post
-// takes its further reports (the post is a thread) and its opening
-// message lists them; a retried edit posts nothing twice; a post the bot
-// may no longer post in is left out of the edit, not the forum.
-func TestForumStoryThread(t *testing.T) {
+// forumStory posts a story's first alert into a forum with story threads
+// on a fake Discord.
+func forumStory(t *testing.T) (*fakediscord.Server, notify.Notifier, alert.Alert, notify.Receipt) {
+	t.Helper()
 	f := fakediscord.New(t)
 	n := newEditNotifier(t, f, config.Destination{Type: config.DiscordChannel, ChannelID: editForum, Forum: true}, WithStoryThreads(true))
 	lead := testAlert("Aleppo ceasefire holds")
@@ -387,6 +386,15 @@ func TestForumStoryThread(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return f, n, lead, r
+}
+
+// TestForumStoryThread: in a forum with story threads, a story's post
+// takes its further reports (the post is a thread) and its opening
+// message lists them; a retried edit posts nothing twice; a post the bot
+// may no longer post in is left out of the edit, not the forum.
+func TestForumStoryThread(t *testing.T) {
+	f, n, lead, r := forumStory(t)
 	edit := func(nonce string, also int) error {
 		a := lead
 		a.Also = reports(also)
@@ -495,5 +503,54 @@ func editUntilDone(n notify.Editor, e notify.Edit) error {
 		if !errors.As(err, &re) || attempt == 5 {
 			return err
 		}
+	}
+}
+
+// TestEditReopensAnArchivedThread: Discord archives a thread (a story's
+// forum post, a thread destination) after a while without activity and
+// then refuses edits in it (400 Thread is archived). The bot reopens it,
+// as posting into it would, and the edit lands.
+func TestEditReopensAnArchivedThread(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		dest   config.Destination
+		thread func(postID string) string
+	}{
+		{"forum post", config.Destination{Type: config.DiscordChannel, ChannelID: editForum, Forum: true}, func(id string) string { return id }},
+		{"thread destination", config.Destination{Type: config.DiscordChannel, ChannelID: testChannel, ThreadID: editThread}, func(string) string { return editThread }},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f := fakediscord.New(t)
+			n := newEditNotifier(t, f, tt.dest)
+			a := testAlert("Aleppo ceasefire holds")
+			r, err := n.Send(context.Background(), notify.Message{Nonce: "lead", Alerts: []alert.Alert{a}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			f.ArchiveThread(tt.thread(r.MessageID))
+			if err := n.(notify.Editor).Edit(context.Background(), notify.Edit{MessageID: r.MessageID, Message: notify.Message{Alerts: []alert.Alert{joined(a)}}}); err != nil {
+				t.Fatalf("Edit in an archived thread: %v", err)
+			}
+			if m, _ := f.Message(r.MessageID); len(m.Edits) != 1 {
+				t.Errorf("message edited %d times, want once", len(m.Edits))
+			}
+		})
+	}
+}
+
+// TestForumStoryThreadOpenerDeleted: when a story's post lost its opening
+// message, the edit fails before the joins are posted into the post, so
+// the sender's posting them as posts of their own shows each once.
+func TestForumStoryThreadOpenerDeleted(t *testing.T) {
+	f, n, lead, r := forumStory(t)
+	f.DeleteMessage(r.MessageID)
+	a := lead
+	a.Also = reports(2)
+	err := n.(notify.Editor).Edit(context.Background(), notify.Edit{MessageID: r.MessageID, Message: notify.Message{Alerts: []alert.Alert{a}}, Added: joinsOf(2), Nonce: "e-1"})
+	if !errors.Is(err, notify.ErrNoMessage) {
+		t.Errorf("edit of a post whose opening message is gone: %v, want a missing message", err)
+	}
+	if got := f.Messages(r.MessageID); len(got) != 0 {
+		t.Errorf("the post holds %d messages, want none: the joins go out as posts of their own", len(got))
 	}
 }

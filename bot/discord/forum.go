@@ -15,7 +15,7 @@ import (
 
 // NewDestinationNotifier returns the notifier of a Discord destination
 // from the config: a channel, a thread (thread_id), a forum (forum: true,
-// one post per alert) or a webhook into any of them. All go through s,
+// one post per story, its further reports listed in it) or a webhook into any of them. All go through s,
 // paced by lim, and all edit the messages they posted (notify.Editor).
 func NewDestinationNotifier(s *discordgo.Session, d config.Destination, lim *Limiter, opts ...Option) (notify.Notifier, error) {
 	var o destinationOptions
@@ -129,9 +129,13 @@ func (n *ForumNotifier) open(ctx context.Context, name string, msg forumOpener) 
 	return receiptFrom(resp, ex.body), nil
 }
 
+// PostsEach says that each alert is a post of its own: the sender sends
+// one a message, so that each post can be edited.
+func (n *ForumNotifier) PostsEach() bool { return true }
+
 // Edit replaces a post's opening message with the message as it stands:
 // the opening message has the post's id, in the post, which is a channel
-// of its own. With story threads, the joins new in this edit are first
+// of its own. With story threads, the joins new in this edit are then
 // posted into the post. A burst's alerts opened a post each, and the
 // receipt names the first only, so a burst is not edited
 // (notify.ErrNoMessage: the sender posts its stories' further reports as
@@ -144,12 +148,16 @@ func (n *ForumNotifier) Edit(ctx context.Context, e notify.Edit) error {
 		return err
 	}
 	post := &ChannelNotifier{s: n.s, channelID: e.MessageID, lim: n.lim}
-	if n.threads && len(e.Added) > 0 {
-		if err := post.postIntoThread(ctx, e.MessageID, e); err != nil {
-			return n.postGone(e, err)
-		}
+	// The opening message first: when it is gone, the sender posts the
+	// joins as posts of their own, so they must not be in the post yet.
+	// A retried edit edits again and posts with the same nonces.
+	if err := post.Edit(ctx, e); err != nil {
+		return n.postGone(e, err)
 	}
-	return n.postGone(e, post.Edit(ctx, e))
+	if n.threads && len(e.Added) > 0 {
+		return n.postGone(e, post.postIntoThread(ctx, e.MessageID, e))
+	}
+	return nil
 }
 
 // postGone makes an error that says the post is gone (deleted, or closed

@@ -187,6 +187,10 @@ type webhookExecute struct {
 	AppliedTags     []string                          `json:"applied_tags,omitempty"`
 }
 
+// PostsEach says whether each alert is a post of its own (a forum): the
+// sender then sends one a message, so that each post can be edited.
+func (n *WebhookNotifier) PostsEach() bool { return n.forum }
+
 // Send executes the webhook with wait=true so Discord answers with the
 // message and its id, under the name and picture of the first alert's
 // format. Webhooks ignore nonces. Into a forum, each alert is a post of

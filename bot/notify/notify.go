@@ -63,6 +63,21 @@ type Editor interface {
 	Edit(ctx context.Context, e Edit) error
 }
 
+// A PostEach notifier shows each alert of a message as a post of its own
+// (a forum) when PostsEach says so. The sender then sends it one alert a
+// message: a burst would save no request, and each post gets a receipt of
+// its own, so a story's post can be edited and a lost answer is retried
+// for that post alone.
+type PostEach interface {
+	PostsEach() bool
+}
+
+// PostsEach reports whether n shows each alert as a post of its own.
+func PostsEach(n Notifier) bool {
+	p, ok := n.(PostEach)
+	return ok && p.PostsEach()
+}
+
 // Edit is one change of a posted message.
 type Edit struct {
 	// MessageID is what the destination returned for the message

@@ -196,6 +196,8 @@ func (s *Server) editMessage(w http.ResponseWriter, r *http.Request) {
 	defer s.mu.Unlock()
 	m := s.messageAt(channelID, r.PathValue("msg"))
 	switch {
+	case s.archived(channelID):
+		writeError(w, http.StatusBadRequest, 50083, "Thread is archived")
 	case m == nil:
 		writeError(w, http.StatusNotFound, 10008, "Unknown Message")
 	case m.WebhookID != "":

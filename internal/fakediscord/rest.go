@@ -22,6 +22,7 @@ func (s *Server) routes() http.Handler {
 	api("POST /api/v9/channels/{channel}/messages", s.createMessage)
 	api("GET /api/v9/channels/{channel}/messages", s.listMessages)
 	api("PATCH /api/v9/channels/{channel}/messages/{msg}", s.editMessage)
+	api("PATCH /api/v9/channels/{channel}", s.modifyChannel)
 	api("POST /api/v9/channels/{channel}/messages/{msg}/threads", s.startThread)
 	api("POST /api/v9/channels/{channel}/threads", s.createThread)
 	api("GET /api/v9/webhooks/{id}", s.getWebhook)
@@ -150,6 +151,9 @@ func (s *Server) createMessage(w http.ResponseWriter, r *http.Request) {
 	nonce, _ := p.Nonce.(string)
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if t := s.threads[channelID]; t != nil {
+		t.Archived = false // posting into an archived thread reopens it
+	}
 	key := channelID + "/" + nonce
 	if earlier, seen := s.nonces[key]; seen && p.EnforceNonce && nonce != "" && time.Since(earlier.At) < s.nonceWindow {
 		writeJSON(w, http.StatusOK, apiMessage(earlier))

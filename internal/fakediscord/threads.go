@@ -19,6 +19,58 @@ import (
 type Thread struct {
 	ID, ParentID, Name string
 	Tags               []string // applied tags (forum posts)
+	// Archived: its messages cannot be edited (400 Thread is archived)
+	// until it is reopened, by PATCH channels/{id} {"archived": false} or
+	// by a message posted into it.
+	Archived bool
+}
+
+// ArchiveThread archives thread id, as Discord does after its
+// auto-archive duration without activity.
+func (s *Server) ArchiveThread(id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if t := s.threads[id]; t != nil {
+		t.Archived = true
+	}
+}
+
+// archived reports whether channel id is an archived thread. s.mu is held.
+func (s *Server) archived(id string) bool {
+	t := s.threads[id]
+	return t != nil && t.Archived
+}
+
+// modifyChannel serves PATCH channels/{c} for a thread: {"archived":
+// false} reopens it. Other changes and other channels are not modelled.
+func (s *Server) modifyChannel(w http.ResponseWriter, r *http.Request) {
+	if !isBot(r) {
+		writeError(w, http.StatusUnauthorized, 0, "401: Unauthorized")
+		return
+	}
+	id := r.PathValue("channel")
+	if !s.channelUsable(w, id) {
+		return
+	}
+	var body struct {
+		Archived *bool `json:"archived"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
+		writeError(w, http.StatusBadRequest, 50035, "Invalid Form Body")
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := s.threads[id]
+	if t == nil {
+		writeError(w, http.StatusNotFound, 10003, "Unknown Channel")
+		return
+	}
+	if body.Archived != nil {
+		t.Archived = *body.Archived
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"id": t.ID, "type": 11, "parent_id": t.ParentID, "name": t.Name,
+		"thread_metadata": map[string]any{"archived": t.Archived}})
 }
 
 // forum is a forum channel and the tag ids it offers.

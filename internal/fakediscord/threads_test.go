@@ -1,6 +1,8 @@
 package fakediscord
 
 import (
+	"io"
+	"net/http"
 	"strings"
 	"testing"
 )
@@ -70,5 +72,46 @@ func TestForumPostIsAThreadWithItsMessage(t *testing.T) {
 	msgs := s.Messages(threads[0].ID)
 	if len(msgs) != 1 || msgs[0].ID != threads[0].ID || idOf(t, body) != threads[0].ID {
 		t.Errorf("messages in the post = %+v, answer %s; want one, with the thread's id %s", msgs, body, threads[0].ID)
+	}
+}
+
+// TestArchivedThread: an archived thread refuses edits of its messages
+// (400, 50083) until PATCH channels/{id} {"archived": false} or a message
+// posted into it reopens it.
+func TestArchivedThread(t *testing.T) {
+	s := New(t)
+	s.AddThread("301", "300")
+	patch := func(path, body string) (int, string) {
+		t.Helper()
+		req, err := http.NewRequest(http.MethodPatch, s.APIBase()+path, strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bot x")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	_, body := post(t, s, "channels/301/messages", "Bot x", `{"content":"first"}`)
+	id := idOf(t, body)
+	for _, step := range []struct {
+		name       string
+		do         func()
+		wantStatus int
+	}{
+		{"archived", func() { s.ArchiveThread("301") }, 400},
+		{"reopened by PATCH", func() { patch("channels/301", `{"archived":false}`) }, 200},
+		{"archived again", func() { s.ArchiveThread("301") }, 400},
+		{"reopened by a message", func() { post(t, s, "channels/301/messages", "Bot x", `{"content":"second"}`) }, 200},
+	} {
+		step.do()
+		if status, body := patch("channels/301/messages/"+id, `{"content":"edited"}`); status != step.wantStatus || status == 400 && !strings.Contains(body, "50083") {
+			t.Errorf("%s: edit answered %d %s, want %d", step.name, status, body, step.wantStatus)
+		}
 	}
 }
