@@ -180,12 +180,8 @@ func (s *Server) messageAt(channelID, id string) *Message {
 // editMessage serves PATCH channels/{c}/messages/{m}: a bot edits its own
 // message.
 func (s *Server) editMessage(w http.ResponseWriter, r *http.Request) {
-	if !isBot(r) {
-		writeError(w, http.StatusUnauthorized, 0, "401: Unauthorized")
-		return
-	}
-	channelID := r.PathValue("channel")
-	if !s.channelUsable(w, channelID) {
+	channelID, ok := s.botChannel(w, r)
+	if !ok {
 		return
 	}
 	p, raw, ok := readEdit(w, r)
@@ -256,14 +252,11 @@ type threadStart struct {
 // startThread serves POST channels/{c}/messages/{m}/threads: a public
 // thread under a message, with the message's id.
 func (s *Server) startThread(w http.ResponseWriter, r *http.Request) {
-	if !isBot(r) {
-		writeError(w, http.StatusUnauthorized, 0, "401: Unauthorized")
+	channelID, ok := s.botChannel(w, r)
+	if !ok {
 		return
 	}
-	channelID, msgID := r.PathValue("channel"), r.PathValue("msg")
-	if !s.channelUsable(w, channelID) {
-		return
-	}
+	msgID := r.PathValue("msg")
 	var p threadStart
 	if err := json.NewDecoder(io.LimitReader(r.Body, 1<<20)).Decode(&p); err != nil {
 		writeError(w, http.StatusBadRequest, 50109, "The request body contains invalid JSON.")

@@ -129,12 +129,8 @@ func readMessage(w http.ResponseWriter, r *http.Request) (*messagePayload, []byt
 }
 
 func (s *Server) createMessage(w http.ResponseWriter, r *http.Request) {
-	if !isBot(r) {
-		writeError(w, http.StatusUnauthorized, 0, "401: Unauthorized")
-		return
-	}
-	channelID := r.PathValue("channel")
-	if !s.channelUsable(w, channelID) {
+	channelID, ok := s.botChannel(w, r)
+	if !ok {
 		return
 	}
 	s.mu.Lock()

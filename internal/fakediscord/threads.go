@@ -44,12 +44,8 @@ func (s *Server) archived(id string) bool {
 // modifyChannel serves PATCH channels/{c} for a thread: {"archived":
 // false} reopens it. Other changes and other channels are not modelled.
 func (s *Server) modifyChannel(w http.ResponseWriter, r *http.Request) {
-	if !isBot(r) {
-		writeError(w, http.StatusUnauthorized, 0, "401: Unauthorized")
-		return
-	}
-	id := r.PathValue("channel")
-	if !s.channelUsable(w, id) {
+	id, ok := s.botChannel(w, r)
+	if !ok {
 		return
 	}
 	var body struct {
@@ -115,12 +111,8 @@ type forumPostPayload struct {
 // createThread serves POST channels/{id}/threads for forum channels (a
 // thread from a text channel is not something newshound makes).
 func (s *Server) createThread(w http.ResponseWriter, r *http.Request) {
-	if !isBot(r) {
-		writeError(w, http.StatusUnauthorized, 0, "401: Unauthorized")
-		return
-	}
-	channelID := r.PathValue("channel")
-	if !s.channelUsable(w, channelID) {
+	channelID, ok := s.botChannel(w, r)
+	if !ok {
 		return
 	}
 	s.mu.Lock()
@@ -214,6 +206,18 @@ func (s *Server) channelUsable(w http.ResponseWriter, channelID string) bool {
 		return false
 	}
 	return true
+}
+
+// botChannel answers a request that needs the bot's token and the
+// {channel} of its path usable (not deleted, not denied): the channel's id,
+// or false when the answer (401, 404, 403) is written.
+func (s *Server) botChannel(w http.ResponseWriter, r *http.Request) (string, bool) {
+	if !isBot(r) {
+		writeError(w, http.StatusUnauthorized, 0, "401: Unauthorized")
+		return "", false
+	}
+	id := r.PathValue("channel")
+	return id, s.channelUsable(w, id)
 }
 
 func hasBody(p *messagePayload) bool { return length(p.Content) > 0 || len(p.Embeds) > 0 }
