@@ -15,8 +15,9 @@ import (
 
 // NewDestinationNotifier returns the notifier of a Discord destination
 // from the config: a channel, a thread (thread_id), a forum (forum: true,
-// one post per story, its further reports listed in it) or a webhook into any of them. All go through s,
-// paced by lim, and all edit the messages they posted (notify.Editor).
+// one post per story, its further reports listed in it) or a webhook into
+// any of them. All go through s, paced by lim, and all edit the messages
+// they posted (notify.Editor).
 func NewDestinationNotifier(s *discordgo.Session, d config.Destination, lim *Limiter, opts ...Option) (notify.Notifier, error) {
 	var o destinationOptions
 	for _, opt := range opts {
