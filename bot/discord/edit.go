@@ -55,6 +55,13 @@ func editError(ex *exchange, err error, messageID string) error {
 	return err
 }
 
+// archivedThread reports whether Discord answered "Thread is archived":
+// the message is in a thread archived for inactivity (a story's forum
+// post, a thread destination), which must be reopened for it to be edited.
+func archivedThread(ex *exchange) bool {
+	return ex != nil && ex.status == http.StatusBadRequest && apiCode(ex.body) == codeThreadArchived
+}
+
 // apiCode is the code of Discord's error body, or 0.
 func apiCode(body []byte) int {
 	var ae apiError
@@ -96,7 +103,7 @@ func (n *ChannelNotifier) Edit(ctx context.Context, e notify.Edit) error {
 		AllowedMentions: noPings(roles),
 	}
 	ex, err := n.editMessage(ctx, edit)
-	if ex != nil && ex.status == http.StatusBadRequest && apiCode(ex.body) == codeThreadArchived && n.reopen(ctx) == nil {
+	if archivedThread(ex) && n.reopen(ctx) == nil {
 		// A thread archived for inactivity (a story's forum post, a
 		// thread destination): reopened, as posting into it would, the
 		// message can be edited again.
@@ -255,11 +262,39 @@ func (n *WebhookNotifier) Edit(ctx context.Context, e notify.Edit) error {
 	if threadID != "" {
 		endpoint += "?" + url.Values{"thread_id": {threadID}}.Encode()
 	}
-	ex, err := n.lim.do(ctx, webhookEditRoute(n.id), n.goneReason, func(ctx context.Context) error {
-		_, err := n.s.RequestWithBucketID(http.MethodPatch, endpoint, edit, discordgo.EndpointWebhookToken("", ""), discordgo.WithContext(ctx))
-		return err
-	})
+	do := func() (*exchange, error) {
+		return n.lim.do(ctx, webhookEditRoute(n.id), n.goneReason, func(ctx context.Context) error {
+			_, err := n.s.RequestWithBucketID(http.MethodPatch, endpoint, edit, discordgo.EndpointWebhookToken("", ""), discordgo.WithContext(ctx))
+			return err
+		})
+	}
+	ex, err := do()
+	if threadID != "" && archivedThread(ex) && len(e.Added) > 0 {
+		if err := n.reopen(ctx, threadID, e.Added); err != nil {
+			return err
+		}
+		ex, err = do()
+	}
 	return editError(ex, err, e.MessageID)
+}
+
+// reopen reopens an archived thread by posting the edit's new reports into
+// it: a webhook cannot change a channel, but a message it posts into a
+// thread unarchives it (Discord's Execute Webhook, thread_id). A story's
+// forum post thus shows its new reports and rises in the forum, as a bot's
+// post with story threads does.
+func (n *WebhookNotifier) reopen(ctx context.Context, threadID string, added []notify.Join) error {
+	for i := 0; i < len(added); i += MaxEmbeds {
+		body, err := webhookBody(joinAlerts(added[i:min(i+MaxEmbeds, len(added))]))
+		if err != nil {
+			return err
+		}
+		body.Content, body.AllowedMentions = "", noPings(nil) // the story pinged when it was posted
+		if _, err := n.execute(ctx, threadID, body); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 var (

@@ -506,18 +506,21 @@ func editUntilDone(n notify.Editor, e notify.Edit) error {
 	}
 }
 
-// TestEditReopensAnArchivedThread: Discord archives a thread (a story's
-// forum post, a thread destination) after a while without activity and
-// then refuses edits in it (400 Thread is archived). The bot reopens it,
-// as posting into it would, and the edit lands.
+// TestEditReopensAnArchivedThread: a message in a thread Discord archived
+// for inactivity is edited all the same. The bot reopens the thread
+// (PATCH channels/{id}); a webhook, which cannot, reopens it by posting
+// the edit's new reports into it.
 func TestEditReopensAnArchivedThread(t *testing.T) {
 	for _, tt := range []struct {
 		name   string
 		dest   config.Destination
 		thread func(postID string) string
+		posted int // messages the edit posts into the thread
 	}{
-		{"forum post", config.Destination{Type: config.DiscordChannel, ChannelID: editForum, Forum: true}, func(id string) string { return id }},
-		{"thread destination", config.Destination{Type: config.DiscordChannel, ChannelID: testChannel, ThreadID: editThread}, func(string) string { return editThread }},
+		{"forum post", config.Destination{Type: config.DiscordChannel, ChannelID: editForum, Forum: true}, func(id string) string { return id }, 0},
+		{"thread destination", config.Destination{Type: config.DiscordChannel, ChannelID: testChannel, ThreadID: editThread}, func(string) string { return editThread }, 0},
+		{"webhook forum post", config.Destination{Type: config.DiscordWebhook, Forum: true}, func(id string) string { return id }, 1},
+		{"webhook into a thread", config.Destination{Type: config.DiscordWebhook, ThreadID: editThread}, func(string) string { return editThread }, 1},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			f := fakediscord.New(t)
@@ -527,12 +530,25 @@ func TestEditReopensAnArchivedThread(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			f.ArchiveThread(tt.thread(r.MessageID))
-			if err := n.(notify.Editor).Edit(context.Background(), notify.Edit{MessageID: r.MessageID, Message: notify.Message{Alerts: []alert.Alert{joined(a)}}}); err != nil {
+			thread := tt.thread(r.MessageID)
+			before := len(f.Messages(thread))
+			f.ArchiveThread(thread)
+			edit := notify.Edit{MessageID: r.MessageID, Message: notify.Message{Alerts: []alert.Alert{joined(a)}}, Added: joinsOf(2), Nonce: "e-1"}
+			if err := n.(notify.Editor).Edit(context.Background(), edit); err != nil {
 				t.Fatalf("Edit in an archived thread: %v", err)
 			}
 			if m, _ := f.Message(r.MessageID); len(m.Edits) != 1 {
 				t.Errorf("message edited %d times, want once", len(m.Edits))
+			}
+			msgs := f.Messages(thread)
+			if got := len(msgs) - before; got != tt.posted {
+				t.Fatalf("the edit posted %d messages into the thread, want %d", got, tt.posted)
+			}
+			if tt.posted > 0 {
+				last := msgs[len(msgs)-1]
+				if len(last.Embeds) != 2 || last.Content != "" {
+					t.Errorf("posted into the thread: %d embeds, content %q; want the 2 new reports and no content", len(last.Embeds), last.Content)
+				}
 			}
 		})
 	}

@@ -203,7 +203,7 @@ func (n *WebhookNotifier) Send(ctx context.Context, m notify.Message) (notify.Re
 				return notify.Receipt{}, err
 			}
 			body.ThreadName, body.AppliedTags = ThreadName(a), n.tags
-			return n.execute(ctx, body)
+			return n.execute(ctx, n.threadID, body)
 		})
 	}
 	body, err := webhookBody(m.Alerts)
@@ -216,7 +216,7 @@ func (n *WebhookNotifier) Send(ctx context.Context, m notify.Message) (notify.Re
 	if err != nil {
 		return notify.Receipt{}, err
 	}
-	return n.execute(ctx, body)
+	return n.execute(ctx, n.threadID, body)
 }
 
 // webhookBody is what a webhook is sent for these alerts (no forum
@@ -236,10 +236,11 @@ func webhookBody(alerts []alert.Alert) (webhookExecute, error) {
 	}, nil
 }
 
-func (n *WebhookNotifier) execute(ctx context.Context, body webhookExecute) (notify.Receipt, error) {
+// execute posts body, into thread threadID when it is not "".
+func (n *WebhookNotifier) execute(ctx context.Context, threadID string, body webhookExecute) (notify.Receipt, error) {
 	q := url.Values{"wait": {"true"}}
-	if n.threadID != "" {
-		q.Set("thread_id", n.threadID)
+	if threadID != "" {
+		q.Set("thread_id", threadID)
 	}
 	endpoint := discordgo.EndpointWebhookToken(n.id, n.token) + "?" + q.Encode()
 	var resp []byte

@@ -236,11 +236,14 @@ func (s *Server) editWebhookMessage(w http.ResponseWriter, r *http.Request) {
 		channelID = threadID
 	}
 	m := s.messageAt(channelID, r.PathValue("msg"))
-	if m == nil || m.WebhookID != r.PathValue("id") {
+	switch {
+	case s.archived(channelID):
+		writeError(w, http.StatusBadRequest, 50083, "Thread is archived")
+	case m == nil || m.WebhookID != r.PathValue("id"):
 		writeError(w, http.StatusNotFound, 10008, "Unknown Message")
-		return
+	default:
+		s.applyEdit(w, m, p, raw)
 	}
-	s.applyEdit(w, m, p, raw)
 }
 
 // threadStart is the body of POST channels/{c}/messages/{m}/threads.

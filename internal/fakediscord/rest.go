@@ -242,10 +242,12 @@ func (s *Server) executeWebhook(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, 220002, "Cannot provide both thread_name and thread_id")
 		return
 	case threadID != "":
-		if t := s.threads[threadID]; t == nil || t.ParentID != hook.channelID {
+		t := s.threads[threadID]
+		if t == nil || t.ParentID != hook.channelID {
 			writeError(w, http.StatusBadRequest, 10003, "Unknown Channel")
 			return
 		}
+		t.Archived = false // "The thread will automatically be unarchived."
 		m.ChannelID = threadID
 		m = s.store(m)
 	case f != nil && p.ThreadName == "":

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestThreadsForumsAndWebhookIdentity(t *testing.T) {
@@ -75,20 +76,25 @@ func TestForumPostIsAThreadWithItsMessage(t *testing.T) {
 	}
 }
 
-// TestArchivedThread: an archived thread refuses edits of its messages
-// (400, 50083) until PATCH channels/{id} {"archived": false} or a message
-// posted into it reopens it.
+// TestArchivedThread: an archived thread refuses edits of its messages,
+// a bot's or a webhook's (400, 50083), until PATCH channels/{id}
+// {"archived": false} or a message posted into it, by a bot or by a
+// webhook's ?thread_id=, reopens it.
 func TestArchivedThread(t *testing.T) {
 	s := New(t)
 	s.AddThread("301", "300")
-	patch := func(path, body string) (int, string) {
+	s.AddWebhook("7", "300")
+	s.SetEditLimit(100, time.Second) // two messages, edited six times each
+	patch := func(path, auth, body string) (int, string) {
 		t.Helper()
 		req, err := http.NewRequest(http.MethodPatch, s.APIBase()+path, strings.NewReader(body))
 		if err != nil {
 			t.Fatal(err)
 		}
 		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Authorization", "Bot x")
+		if auth != "" {
+			req.Header.Set("Authorization", auth)
+		}
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			t.Fatal(err)
@@ -98,20 +104,26 @@ func TestArchivedThread(t *testing.T) {
 		return resp.StatusCode, string(b)
 	}
 	_, body := post(t, s, "channels/301/messages", "Bot x", `{"content":"first"}`)
-	id := idOf(t, body)
+	botMsg := "channels/301/messages/" + idOf(t, body)
+	_, body = post(t, s, "webhooks/7/token-7?wait=true&thread_id=301", "", `{"content":"hooked"}`)
+	hookMsg := "webhooks/7/token-7/messages/" + idOf(t, body) + "?thread_id=301"
 	for _, step := range []struct {
 		name       string
 		do         func()
 		wantStatus int
 	}{
 		{"archived", func() { s.ArchiveThread("301") }, 400},
-		{"reopened by PATCH", func() { patch("channels/301", `{"archived":false}`) }, 200},
+		{"reopened by PATCH", func() { patch("channels/301", "Bot x", `{"archived":false}`) }, 200},
 		{"archived again", func() { s.ArchiveThread("301") }, 400},
 		{"reopened by a message", func() { post(t, s, "channels/301/messages", "Bot x", `{"content":"second"}`) }, 200},
+		{"archived a third time", func() { s.ArchiveThread("301") }, 400},
+		{"reopened by a webhook's message", func() { post(t, s, "webhooks/7/token-7?thread_id=301", "", `{"content":"third"}`) }, 200},
 	} {
 		step.do()
-		if status, body := patch("channels/301/messages/"+id, `{"content":"edited"}`); status != step.wantStatus || status == 400 && !strings.Contains(body, "50083") {
-			t.Errorf("%s: edit answered %d %s, want %d", step.name, status, body, step.wantStatus)
+		for _, edit := range []struct{ path, auth string }{{botMsg, "Bot x"}, {hookMsg, ""}} {
+			if status, body := patch(edit.path, edit.auth, `{"content":"edited"}`); status != step.wantStatus || status == 400 && !strings.Contains(body, "50083") {
+				t.Errorf("%s: PATCH %s answered %d %s, want %d", step.name, edit.path, status, body, step.wantStatus)
+			}
 		}
 	}
 }
