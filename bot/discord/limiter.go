@@ -55,6 +55,7 @@ type Limiter struct {
 	pausedUntil time.Time // global 429 or Cloudflare block
 	pauseReason string
 	routes      map[string]*routeState
+	swept       time.Time   // when idle routes were last forgotten
 	invalid     []time.Time // times of recent invalid requests, oldest first
 }
 
@@ -72,7 +73,16 @@ type routeState struct {
 	window  string // the window's X-RateLimit-Reset, as announced
 	// inflight counts requests let through whose answers are not noted.
 	inflight int
+	// used is when a request was last let through or answered.
+	used time.Time
 }
+
+// routeIdle is how long a route goes unused before the Limiter forgets
+// it. Routes name channels and threads, and every story's forum post or
+// thread is one more, so a Limiter that kept them all would grow for as
+// long as the bot runs; an idle route's bucket has refilled, and a
+// forgotten one learns its limit again from its next answer.
+const routeIdle = 10 * time.Minute
 
 // awaitAnswers is how often a route whose new window is used up by
 // requests on their way looks again for their answers.
@@ -179,6 +189,7 @@ func (l *Limiter) reserve(route string, reserved *bool) (time.Duration, string, 
 		until := l.invalid[len(l.invalid)-l.cfg.InvalidBudget].Add(invalidWindow)
 		return until.Sub(now), fmt.Sprintf("%d invalid requests in 10 minutes, holding back", len(l.invalid)), now
 	}
+	l.forgetIdleRoutes(now)
 	rs := l.route(route)
 	if rs.known && !rs.resetAt.IsZero() && !now.Before(rs.resetAt) {
 		rs.newWindow()
@@ -199,7 +210,23 @@ func (l *Limiter) reserve(route string, reserved *bool) (time.Duration, string, 
 		rs.remaining--
 	}
 	rs.inflight++
+	rs.used = now
 	return 0, "", now
+}
+
+// forgetIdleRoutes drops, at most once per routeIdle, the routes unused
+// for routeIdle whose requests were all answered and whose window, if
+// one is known, has ended. Called with l.mu held.
+func (l *Limiter) forgetIdleRoutes(now time.Time) {
+	if now.Sub(l.swept) < routeIdle {
+		return
+	}
+	l.swept = now
+	for route, rs := range l.routes {
+		if rs.inflight == 0 && now.Sub(rs.used) >= routeIdle && !now.Before(rs.resetAt) {
+			delete(l.routes, route)
+		}
+	}
 }
 
 // newWindow starts the bucket's next window: its whole limit, less the
@@ -255,9 +282,11 @@ func (l *Limiter) observe(route string, ex *exchange, gone func(status int) stri
 	l.mu.Lock()
 	now := l.clock()
 	ex.seen = now
-	if rs := l.route(route); rs.inflight > 0 {
+	rs := l.route(route)
+	if rs.inflight > 0 {
 		rs.inflight--
 	}
+	rs.used = now
 	l.updateRoute(route, ex.header, now)
 	if ex.status == http.StatusUnauthorized || ex.status == http.StatusForbidden || ex.status == http.StatusTooManyRequests {
 		l.invalid = append(l.invalid, now)

@@ -346,3 +346,51 @@ func TestRouteBucketCountsRequestsOnTheirWay(t *testing.T) {
 		}
 	}
 }
+
+// The Limiter forgets a route once it has been idle for routeIdle, so that
+// a route per story post does not grow it for as long as the bot runs;
+// a route with a request on its way or a window still running is kept,
+// and keeps its wait.
+func TestLimiterForgetsIdleRoutes(t *testing.T) {
+	lim := NewLimiter(LimiterConfig{PerSecond: 1e6, Burst: 1e6})
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	lim.clock = func() time.Time { return now }
+	admit := func(route string) time.Duration {
+		t.Helper()
+		reserved := false
+		wait, _, _ := lim.reserve(route, &reserved)
+		return wait
+	}
+	answer := func(route string, remaining int, resetAfter string) {
+		t.Helper()
+		h := http.Header{}
+		h.Set("X-RateLimit-Limit", "5")
+		h.Set("X-RateLimit-Remaining", fmt.Sprint(remaining))
+		h.Set("X-RateLimit-Reset-After", resetAfter)
+		h.Set("X-RateLimit-Reset", "w-"+route)
+		if err := lim.observe(route, &exchange{status: http.StatusOK, header: h}, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const posts = 1000
+	for i := range posts {
+		route := fmt.Sprintf("PATCH channels/%d/messages/{message_id}", i)
+		admit(route)
+		answer(route, 4, "1.000")
+	}
+	admit("on its way")  // never answered
+	admit("long window") // answered: none left for an hour
+	answer("long window", 0, "3600.000")
+	if got := len(lim.routes); got != posts+2 {
+		t.Fatalf("%d routes known, want %d", got, posts+2)
+	}
+
+	now = now.Add(routeIdle)
+	admit("new")
+	if got := len(lim.routes); got != 3 {
+		t.Errorf("after %v idle: %d routes known, want 3 (the new one, the one on its way, the long window)", routeIdle, got)
+	}
+	if wait := admit("long window"); wait <= 0 {
+		t.Errorf("long window after the sweep: wait %v, want its window's rest", wait)
+	}
+}
