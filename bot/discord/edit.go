@@ -239,7 +239,9 @@ func webhookEditRoute(webhookID string) string {
 // message in a thread (the destination's thread, or a forum post) is
 // named by ?thread_id=, which discordgo v0.29's WebhookMessageEdit cannot
 // add (bwmarrin/discordgo#1390 is still open): the request goes through
-// RequestWithBucketID, on the session's transport like every other.
+// RequestWithBucketID, on the session's transport like every other. A
+// message in a thread Discord archived is edited once the thread is
+// reopened (see editReopened).
 func (n *WebhookNotifier) Edit(ctx context.Context, e notify.Edit) error {
 	if err := checkEdit(e); err != nil {
 		return err
@@ -270,12 +272,33 @@ func (n *WebhookNotifier) Edit(ctx context.Context, e notify.Edit) error {
 	}
 	ex, err := do()
 	if threadID != "" && archivedThread(ex) && len(e.Added) > 0 {
-		if err := n.reopen(ctx, threadID, e.Added); err != nil {
-			return err
-		}
-		ex, err = do()
+		return n.editReopened(ctx, threadID, e, do, editError(ex, err, e.MessageID))
 	}
 	return editError(ex, err, e.MessageID)
+}
+
+// editReopened reopens the archived thread of e's message by posting e's
+// new reports into it (see reopen), then edits the message. refused is
+// the archived thread's answer to the first try. A thread the webhook may
+// not post into either (a locked post) stays archived: refused is
+// returned, so that the sender posts the reports on their own. Once the
+// reports are in the thread, the edit failing for good (the message was
+// deleted meanwhile) is not an error: the sender would post them again.
+func (n *WebhookNotifier) editReopened(ctx context.Context, threadID string, e notify.Edit, do func() (*exchange, error), refused error) error {
+	if err := n.reopen(ctx, threadID, e.Added); err != nil {
+		if errors.Is(err, notify.ErrGone) || errors.Is(err, notify.ErrRejected) {
+			return refused
+		}
+		return err
+	}
+	ex, err := do()
+	err = editError(ex, err, e.MessageID)
+	if errors.Is(err, notify.ErrNoMessage) || errors.Is(err, notify.ErrRejected) {
+		n.lim.log.Warn("discord: the story's reports were posted into its reopened thread, but its message cannot be edited",
+			"webhook", n.id, "thread", threadID, "message", e.MessageID, "err", err)
+		return nil
+	}
+	return err
 }
 
 // reopen reopens an archived thread by posting the edit's new reports into

@@ -525,11 +525,7 @@ func TestEditReopensAnArchivedThread(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f := fakediscord.New(t)
 			n := newEditNotifier(t, f, tt.dest)
-			a := testAlert("Aleppo ceasefire holds")
-			r, err := n.Send(context.Background(), notify.Message{Nonce: "lead", Alerts: []alert.Alert{a}})
-			if err != nil {
-				t.Fatal(err)
-			}
+			a, r := postLead(t, n)
 			thread := tt.thread(r.MessageID)
 			before := len(f.Messages(thread))
 			f.ArchiveThread(thread)
@@ -551,6 +547,72 @@ func TestEditReopensAnArchivedThread(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// postLead sends a story's first alert, to be edited.
+func postLead(t *testing.T, n notify.Notifier) (alert.Alert, notify.Receipt) {
+	t.Helper()
+	a := testAlert("Aleppo ceasefire holds")
+	r, err := n.Send(context.Background(), notify.Message{Nonce: "lead", Alerts: []alert.Alert{a}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a, r
+}
+
+// TestEditInAnArchivedThreadThatStaysShut: a locked thread cannot be
+// reopened, and the edit is refused as one message's (ErrRejected, not the
+// destination gone), so the sender posts the reports on their own. A
+// webhook that posted the reports into the thread to reopen it and then
+// finds the message deleted reports no error: the reports are shown, and
+// an error would have the sender post them again.
+func TestEditInAnArchivedThreadThatStaysShut(t *testing.T) {
+	targets := []struct {
+		name    string
+		dest    config.Destination
+		thread  func(postID string) string
+		webhook bool
+	}{
+		{"forum post", config.Destination{Type: config.DiscordChannel, ChannelID: editForum, Forum: true}, func(id string) string { return id }, false},
+		{"thread destination", config.Destination{Type: config.DiscordChannel, ChannelID: testChannel, ThreadID: editThread}, func(string) string { return editThread }, false},
+		{"webhook forum post", config.Destination{Type: config.DiscordWebhook, Forum: true}, func(id string) string { return id }, true},
+		{"webhook into a thread", config.Destination{Type: config.DiscordWebhook, ThreadID: editThread}, func(string) string { return editThread }, true},
+	}
+	for _, tt := range targets {
+		for _, c := range []struct {
+			name    string
+			shut    func(f *fakediscord.Server, thread, msg string)
+			wantErr error // nil: no error
+			posted  int
+		}{
+			{"locked", func(f *fakediscord.Server, thread, _ string) { f.LockThread(thread) }, notify.ErrRejected, 0},
+			{"message deleted", func(f *fakediscord.Server, thread, msg string) { f.DeleteMessage(msg); f.ArchiveThread(thread) }, notify.ErrNoMessage, 0},
+		} {
+			if c.name == "message deleted" && tt.webhook {
+				c.wantErr, c.posted = nil, 1
+			}
+			t.Run(tt.name+"/"+c.name, func(t *testing.T) {
+				f := fakediscord.New(t)
+				n := newEditNotifier(t, f, tt.dest)
+				a, r := postLead(t, n)
+				thread := tt.thread(r.MessageID)
+				c.shut(f, thread, r.MessageID)
+				before := len(f.Messages(thread))
+				err := n.(notify.Editor).Edit(context.Background(), notify.Edit{MessageID: r.MessageID, Message: notify.Message{Alerts: []alert.Alert{joined(a)}}, Added: joinsOf(2), Nonce: "e-1"})
+				switch {
+				case c.wantErr == nil && err != nil:
+					t.Errorf("Edit: %v, want no error", err)
+				case c.wantErr != nil && !errors.Is(err, c.wantErr):
+					t.Errorf("Edit: %v, want %v", err, c.wantErr)
+				case errors.Is(err, notify.ErrGone):
+					t.Errorf("Edit: %v: the destination is not gone", err)
+				}
+				if got := len(f.Messages(thread)) - before; got != c.posted {
+					t.Errorf("posted %d messages into the thread, want %d", got, c.posted)
+				}
+			})
+		}
 	}
 }
 

@@ -147,6 +147,10 @@ func (s *Server) createMessage(w http.ResponseWriter, r *http.Request) {
 	nonce, _ := p.Nonce.(string)
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.locked(channelID) {
+		writeError(w, http.StatusForbidden, 50083, "Thread is archived")
+		return
+	}
 	if t := s.threads[channelID]; t != nil {
 		t.Archived = false // posting into an archived thread reopens it
 	}
@@ -245,6 +249,10 @@ func (s *Server) executeWebhook(w http.ResponseWriter, r *http.Request) {
 		t := s.threads[threadID]
 		if t == nil || t.ParentID != hook.channelID {
 			writeError(w, http.StatusBadRequest, 10003, "Unknown Channel")
+			return
+		}
+		if t.Locked {
+			writeError(w, http.StatusForbidden, 50083, "Thread is archived")
 			return
 		}
 		t.Archived = false // "The thread will automatically be unarchived."

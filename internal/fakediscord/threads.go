@@ -23,6 +23,10 @@ type Thread struct {
 	// until it is reopened, by PATCH channels/{id} {"archived": false} or
 	// by a message posted into it.
 	Archived bool
+	// Locked: archived for good, as a moderator may: the bot (without
+	// Manage Threads) cannot reopen it (403 Missing Permissions) and no
+	// one may post into it (403 Thread is archived).
+	Locked bool
 }
 
 // ArchiveThread archives thread id, as Discord does after its
@@ -33,6 +37,21 @@ func (s *Server) ArchiveThread(id string) {
 	if t := s.threads[id]; t != nil {
 		t.Archived = true
 	}
+}
+
+// LockThread archives and locks thread id.
+func (s *Server) LockThread(id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if t := s.threads[id]; t != nil {
+		t.Archived, t.Locked = true, true
+	}
+}
+
+// locked reports whether channel id is a locked thread. s.mu is held.
+func (s *Server) locked(id string) bool {
+	t := s.threads[id]
+	return t != nil && t.Locked
 }
 
 // archived reports whether channel id is an archived thread. s.mu is held.
@@ -60,6 +79,10 @@ func (s *Server) modifyChannel(w http.ResponseWriter, r *http.Request) {
 	t := s.threads[id]
 	if t == nil {
 		writeError(w, http.StatusNotFound, 10003, "Unknown Channel")
+		return
+	}
+	if t.Locked {
+		writeError(w, http.StatusForbidden, 50013, "Missing Permissions")
 		return
 	}
 	if body.Archived != nil {

@@ -79,7 +79,7 @@ func TestForumPostIsAThreadWithItsMessage(t *testing.T) {
 // TestArchivedThread: an archived thread refuses edits of its messages,
 // a bot's or a webhook's (400, 50083), until PATCH channels/{id}
 // {"archived": false} or a message posted into it, by a bot or by a
-// webhook's ?thread_id=, reopens it.
+// webhook's ?thread_id=, reopens it; a locked thread stays archived.
 func TestArchivedThread(t *testing.T) {
 	s := New(t)
 	s.AddThread("301", "300")
@@ -118,6 +118,19 @@ func TestArchivedThread(t *testing.T) {
 		{"reopened by a message", func() { post(t, s, "channels/301/messages", "Bot x", `{"content":"second"}`) }, 200},
 		{"archived a third time", func() { s.ArchiveThread("301") }, 400},
 		{"reopened by a webhook's message", func() { post(t, s, "webhooks/7/token-7?thread_id=301", "", `{"content":"third"}`) }, 200},
+		{"locked", func() { s.LockThread("301") }, 400},
+		{"locked: not reopened by PATCH", func() {
+			if status, _ := patch("channels/301", "Bot x", `{"archived":false}`); status != 403 {
+				t.Errorf("PATCH of a locked thread answered %d, want 403", status)
+			}
+		}, 400},
+		{"locked: not reopened by a message", func() {
+			for _, p := range [][2]string{{"channels/301/messages", "Bot x"}, {"webhooks/7/token-7?thread_id=301", ""}} {
+				if resp, _ := post(t, s, p[0], p[1], `{"content":"fourth"}`); resp.StatusCode != 403 {
+					t.Errorf("POST %s into a locked thread answered %d, want 403", p[0], resp.StatusCode)
+				}
+			}
+		}, 400},
 	} {
 		step.do()
 		for _, edit := range []struct{ path, auth string }{{botMsg, "Bot x"}, {hookMsg, ""}} {
