@@ -55,8 +55,13 @@ type Limiter struct {
 	pausedUntil time.Time // global 429 or Cloudflare block
 	pauseReason string
 	routes      map[string]*routeState
-	swept       time.Time   // when idle routes were last forgotten
-	invalid     []time.Time // times of recent invalid requests, oldest first
+	swept       time.Time // when idle routes were last forgotten
+	// limits are the limits routes announced, by routeShape: a route new
+	// or forgotten (see routeIdle) starts with its shape's, so that a
+	// burst onto a story's new thread does not overrun the bucket before
+	// the first answer tells its size.
+	limits  map[string]int
+	invalid []time.Time // times of recent invalid requests, oldest first
 }
 
 // routeState is what the Limiter knows of a route's bucket. Several
@@ -81,7 +86,7 @@ type routeState struct {
 // it. Routes name channels and threads, and every story's forum post or
 // thread is one more, so a Limiter that kept them all would grow for as
 // long as the bot runs; an idle route's bucket has refilled, and a
-// forgotten one learns its limit again from its next answer.
+// forgotten one starts again with the limit of its shape (see limits).
 const routeIdle = 10 * time.Minute
 
 // awaitAnswers is how often a route whose new window is used up by
@@ -109,7 +114,7 @@ func NewLimiter(cfg LimiterConfig) *Limiter {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Limiter{cfg: cfg, log: log, clock: time.Now, routes: make(map[string]*routeState)}
+	return &Limiter{cfg: cfg, log: log, clock: time.Now, routes: make(map[string]*routeState), limits: make(map[string]int)}
 }
 
 // InvalidRequests reports how many 401/403/429 answers the token received in
@@ -267,9 +272,25 @@ func (l *Limiter) route(route string) *routeState {
 	rs := l.routes[route]
 	if rs == nil {
 		rs = &routeState{}
+		if limit := l.limits[routeShape(route)]; limit > 0 {
+			rs.known, rs.limit, rs.remaining = true, limit, limit
+		}
 		l.routes[route] = rs
 	}
 	return rs
+}
+
+// routeShape is route with its ids (the path's numeric parts) taken out:
+// "POST channels/{id}/messages" is the shape of every channel's and
+// thread's message route, whose buckets Discord sizes alike.
+func routeShape(route string) string {
+	parts := strings.Split(route, "/")
+	for i, p := range parts {
+		if p != "" && strings.Trim(p, "0123456789") == "" {
+			parts[i] = "{id}"
+		}
+	}
+	return strings.Join(parts, "/")
 }
 
 func (l *Limiter) pruneInvalid(now time.Time) {
@@ -326,6 +347,7 @@ func (l *Limiter) updateRoute(route string, h http.Header, now time.Time) {
 	rs := l.route(route)
 	if limit, err := strconv.Atoi(h.Get("X-RateLimit-Limit")); err == nil && limit > 0 {
 		rs.limit = limit
+		l.limits[routeShape(route)] = limit
 	}
 	left := remaining - rs.inflight
 	window := h.Get("X-RateLimit-Reset")

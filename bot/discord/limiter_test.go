@@ -393,4 +393,30 @@ func TestLimiterForgetsIdleRoutes(t *testing.T) {
 	if wait := admit("long window"); wait <= 0 {
 		t.Errorf("long window after the sweep: wait %v, want its window's rest", wait)
 	}
+	// A forgotten route, and a new one of the same shape, start with the
+	// limit their shape announced: five go before an answer, not all.
+	for _, route := range []string{"PATCH channels/7/messages/{message_id}", "PATCH channels/5000/messages/{message_id}"} {
+		var waits []time.Duration
+		for range 6 {
+			waits = append(waits, admit(route))
+		}
+		if want := fmt.Sprint([]time.Duration{0, 0, 0, 0, 0, awaitAnswers}); fmt.Sprint(waits) != want {
+			t.Errorf("%s after the sweep: waits %v, want %v", route, waits, want)
+		}
+	}
+}
+
+func TestRouteShape(t *testing.T) {
+	for _, tt := range []struct{ route, want string }{
+		{"POST channels/123/messages", "POST channels/{id}/messages"},
+		{"PATCH channels/123/messages/{message_id}", "PATCH channels/{id}/messages/{message_id}"},
+		{"PATCH channels/123", "PATCH channels/{id}"},
+		{"POST webhooks/600000000000000020", "POST webhooks/{id}"},
+		{"GET gateway/bot", "GET gateway/bot"},
+		{"r", "r"},
+	} {
+		if got := routeShape(tt.route); got != tt.want {
+			t.Errorf("routeShape(%q) = %q, want %q", tt.route, got, tt.want)
+		}
+	}
 }
