@@ -33,8 +33,9 @@
 // objects with the collector run at every 10 % of growth: under the
 // default GOGC the heap also holds garbage up to as much again.
 // So plan on 5 × MaxBodyBytes per concurrent fetch: workers × 5 ×
-// max_body_bytes in all, which cmd/newshound's
-// TestHostileFeedsStayWithinTheDocumentedMemoryBound measures on the
+// max_body_bytes in all, which cmd/newshound sets as the soft memory
+// limit (with the live heap) so that the garbage stays within it too, and
+// its TestFeedsStayWithinTheDocumentedMemoryBound measures on the
 // process. A body in a legacy charset is decoded to UTF-8 first and
 // the bound applies to the decoded size: Cyrillic and most CJK about
 // double (an honest windows-1251 feed keeps 4.8× its body), Thai triples.

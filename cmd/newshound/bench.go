@@ -42,7 +42,7 @@ type benchOptions struct {
 	farmCommand func(args []string) (*exec.Cmd, error)
 	// tuneGC, when set, sets the GC target once the services are built,
 	// as `run` does (tests leave their process's GC alone).
-	tuneGC func(*slog.Logger)
+	tuneGC func(log *slog.Logger, fetches int64)
 }
 
 func cmdBench(ctx context.Context, args []string, out, errOut io.Writer) error {
@@ -157,13 +157,13 @@ func bench(ctx context.Context, o benchOptions, errOut io.Writer) (*benchReport,
 	if err != nil {
 		return nil, err
 	}
-	svcs, closeAll, err := openBenchServices(ctx, o, cfgPath, logger)
+	svcs, fetches, closeAll, err := openBenchServices(ctx, o, cfgPath, logger)
 	if err != nil {
 		return nil, err
 	}
 	defer closeAll()
 	if o.tuneGC != nil {
-		o.tuneGC(logger)
+		o.tuneGC(logger, fetches)
 	}
 	r := &benchRun{o: o, farm: farm, svcs: svcs, dbPath: dbPath}
 	return r.run(ctx)
@@ -257,10 +257,12 @@ refinery pipeline bitcoin ethereum semiconductor antitrust merger takeover bankr
 olympics worldcup championship transfer doping nobel pulitzer oscars grammy eurovision
 glacier drought famine locust cholera measles ebola zika mpox avalanche landslide`)
 
-// openBenchServices opens the pipeline as `run` does, once per instance.
-func openBenchServices(ctx context.Context, o benchOptions, cfgPath string, logger *slog.Logger) ([]*bot.Service, func(), error) {
+// openBenchServices opens the pipeline as `run` does, once per instance,
+// and returns what their fetches at once may cost (see fetchBudget).
+func openBenchServices(ctx context.Context, o benchOptions, cfgPath string, logger *slog.Logger) ([]*bot.Service, int64, func(), error) {
 	var svcs []*bot.Service
 	var closers []func() error
+	var fetches int64
 	closeAll := func() {
 		for _, c := range closers {
 			c()
@@ -270,7 +272,7 @@ func openBenchServices(ctx context.Context, o benchOptions, cfgPath string, logg
 		cfg, err := loadConfig(cfgPath)
 		if err != nil {
 			closeAll()
-			return nil, nil, err
+			return nil, 0, nil, err
 		}
 		if o.Workers > 0 {
 			cfg.Service.Workers = o.Workers
@@ -278,12 +280,13 @@ func openBenchServices(ctx context.Context, o benchOptions, cfgPath string, logg
 		svc, c, err := openService(ctx, cfg, env{logger: logger, console: io.Discard, now: time.Now})
 		if err != nil {
 			closeAll()
-			return nil, nil, err
+			return nil, 0, nil, err
 		}
 		svcs = append(svcs, svc)
+		fetches += fetchBudget(cfg)
 		closers = append(closers, c)
 	}
-	return svcs, closeAll, nil
+	return svcs, fetches, closeAll, nil
 }
 
 // benchRun is one bench in progress.

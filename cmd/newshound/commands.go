@@ -66,7 +66,7 @@ func cmdRun(ctx context.Context, args []string, out, errOut io.Writer) error {
 			}
 		})
 	}
-	tuneGC(logger)
+	tuneGC(logger, fetchBudget(cfg))
 	if *once {
 		r, err := svc.RunOnce(ctx)
 		if err != nil {

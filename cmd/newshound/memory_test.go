@@ -7,8 +7,8 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 )
 
@@ -39,19 +39,95 @@ func hostileBodies() map[string][]byte {
 	return out
 }
 
-// TestHostileFeedsStayWithinTheDocumentedMemoryBound polls eight hostile
-// ~9.9 MB feeds at once in a real `run --once` and checks that each fails
-// with an error naming its limit and that the process's peak RSS stays
-// within the bound examples/newshound.yaml documents (8 × 5 ×
-// max_body_bytes, plus the process itself).
-func TestHostileFeedsStayWithinTheDocumentedMemoryBound(t *testing.T) {
+// honestBodies are eight ~9.9 MB feeds of 2,000 items each (the item
+// limit), four RSS and four JSON Feed, each item with ~4.8 KB of text:
+// the most an honest feed can make newshound parse and keep.
+func honestBodies() map[string][]byte {
+	const items = 2000
+	text := strings.Repeat("Officials said the talks would resume after the weekend. ", 84) // ~4.8 KB
+	rss := func(feed string) []byte {
+		var b bytes.Buffer
+		b.WriteString(`<?xml version="1.0"?><rss version="2.0"><channel><title>` + feed + `</title>`)
+		for i := range items {
+			fmt.Fprintf(&b, `<item><title>Report %d of %s</title><link>https://news.example/%s/%d</link><guid>%s-%d</guid><pubDate>Mon, 30 Nov 2026 10:00:00 GMT</pubDate><description>%s</description></item>`,
+				i, feed, feed, i, feed, i, text)
+		}
+		b.WriteString("</channel></rss>")
+		return b.Bytes()
+	}
+	jsonFeed := func(feed string) []byte {
+		var b bytes.Buffer
+		b.WriteString(`{"version":"https://jsonfeed.org/version/1.1","title":"` + feed + `","items":[`)
+		for i := range items {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			fmt.Fprintf(&b, `{"id":"%s-%d","title":"Report %d of %s","url":"https://news.example/%s/%d","date_published":"2026-11-30T10:00:00Z","content_text":"%s"}`,
+				feed, i, i, feed, feed, i, text)
+		}
+		b.WriteString("]}")
+		return b.Bytes()
+	}
+	out := map[string][]byte{}
+	for i := range 4 {
+		out[fmt.Sprintf("rss-%d", i)] = rss(fmt.Sprintf("rss-%d", i))
+		out[fmt.Sprintf("json-%d", i)] = jsonFeed(fmt.Sprintf("json-%d", i))
+	}
+	return out
+}
+
+// TestFeedsStayWithinTheDocumentedMemoryBound polls eight ~9.9 MB feeds
+// at once in a real `run --once` and checks that the process's peak RSS
+// stays within the bound the README documents (8 × 5 × max_body_bytes,
+// plus the process itself): hostile feeds, each of which must fail with an
+// error naming its limit, and honest feeds at the item limit, which must
+// parse.
+func TestFeedsStayWithinTheDocumentedMemoryBound(t *testing.T) {
 	if testing.Short() {
-		t.Skip("serves 80 MB of hostile feeds")
+		t.Skip("serves 80 MB of feeds twice")
 	}
 	if raceEnabled {
 		t.Skip("memory is measured without the race detector, which multiplies it (go test without -race runs this)")
 	}
-	bodies := hostileBodies()
+	for _, tt := range []struct {
+		name    string
+		bodies  map[string][]byte
+		hostile bool
+	}{
+		{"hostile", hostileBodies(), true},
+		{"honest", honestBodies(), false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			peakMB, logs, exitOK := pollAtOnce(t, tt.bodies)
+			const maxBody = 10 << 20
+			bound := int64(8*5*maxBody+60<<20) >> 20 // the documented bound plus the process itself
+			t.Logf("8 %s feeds of ~9.9 MB at once: peak RSS %d MB (bound %d MB)", tt.name, peakMB, bound)
+			if peakMB > bound {
+				t.Errorf("peak RSS %d MB, over the documented bound of %d MB", peakMB, bound)
+			}
+			if !tt.hostile {
+				if !exitOK || strings.Contains(logs, "feed failed") {
+					t.Errorf("honest feeds: exit ok %v, want every feed parsed:\n%s", exitOK, logs)
+				}
+				return
+			}
+			for name := range tt.bodies {
+				if !failedOverALimit(logs, name) {
+					t.Errorf("feed %s: no failure naming its limit in the log:\n%s", name, logs)
+				}
+			}
+			if exitOK {
+				t.Error("run --once exited 0 with every feed failing; want exit code 4")
+			}
+		})
+	}
+}
+
+// pollAtOnce serves bodies as feeds on loopback, polls them all at once
+// in a real `run --once`, and returns the process's peak RSS, its log and
+// whether it exited 0.
+func pollAtOnce(t *testing.T, bodies map[string][]byte) (peakMB int64, logs string, exitOK bool) {
+	t.Helper()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b := bodies[strings.TrimPrefix(r.URL.Path, "/")]
 		if b[0] == '{' {
@@ -82,28 +158,27 @@ feeds:
 	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	p := startNewshound(t, "run", "--once", "--config", path)
+	peakFile := filepath.Join(dir, "peak-rss")
+	p := startNewshoundEnv(t, []string{peakRSSEnv + "=" + peakFile}, "run", "--once", "--config", path)
 	<-p.done
-	peakMB := p.cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss / 1024
-	const maxBody = 10 << 20
-	bound := int64(8*5*maxBody+60<<20) >> 20 // the documented bound plus the process itself
-	t.Logf("8 hostile feeds of ~9.9 MB at once: peak RSS %d MB (bound %d MB)", peakMB, bound)
-	if peakMB > bound {
-		t.Errorf("peak RSS %d MB, over the documented bound of %d MB", peakMB, bound)
+	kb, err := os.ReadFile(peakFile)
+	if err != nil {
+		t.Fatalf("the process reported no peak RSS: %v\n%s", err, p.out.String())
 	}
-	logs := p.out.String()
-	for name := range bodies {
-		named := false
-		for _, line := range strings.Split(logs, "\n") {
-			if strings.Contains(line, "feed failed") && strings.Contains(line, "feed="+name+" ") && strings.Contains(line, "over the limit") {
-				named = true
-			}
+	peakKB, err := strconv.ParseInt(string(kb), 10, 64)
+	if err != nil {
+		t.Fatalf("peak RSS %q: %v", kb, err)
+	}
+	return peakKB / 1024, p.out.String(), p.exitOK
+}
+
+// failedOverALimit reports whether the log says feed name failed over a
+// limit.
+func failedOverALimit(logs, name string) bool {
+	for _, line := range strings.Split(logs, "\n") {
+		if strings.Contains(line, "feed failed") && strings.Contains(line, "feed="+name+" ") && strings.Contains(line, "over the limit") {
+			return true
 		}
-		if !named {
-			t.Errorf("feed %s: no failure naming its limit in the log:\n%s", name, logs)
-		}
 	}
-	if p.exitOK {
-		t.Error("run --once exited 0 with every feed failing; want exit code 4")
-	}
+	return false
 }

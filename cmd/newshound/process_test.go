@@ -32,14 +32,37 @@ import (
 // real newshound processes.
 const mainArgsEnv = "NEWSHOUND_TEST_MAIN_ARGS"
 
+// peakRSSEnv names a file into which such a process writes its peak RSS
+// (VmHWM, in kB) before it exits. The rusage of a child reports the
+// larger of its own peak and its parent's RSS when it was started (Linux
+// keeps the high-water mark across the execve of a vfork), so it would
+// count the test binary too.
+const peakRSSEnv = "NEWSHOUND_TEST_PEAK_RSS_FILE"
+
 func TestMain(m *testing.M) {
 	if args := os.Getenv(mainArgsEnv); args != "" {
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 		code := run(ctx, strings.Split(args, "\n"), os.Stdout, os.Stderr)
 		stop()
+		if path := os.Getenv(peakRSSEnv); path != "" {
+			writePeakRSS(path)
+		}
 		os.Exit(code)
 	}
 	os.Exit(m.Run())
+}
+
+// writePeakRSS writes the VmHWM line of /proc/self/status into path.
+func writePeakRSS(path string) {
+	status, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return
+	}
+	for _, line := range strings.Split(string(status), "\n") {
+		if hwm, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			os.WriteFile(path, []byte(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(hwm), "kB"))), 0o644)
+		}
+	}
 }
 
 // process is a newshound process started from the test binary.
@@ -52,8 +75,15 @@ type process struct {
 
 func startNewshound(t *testing.T, args ...string) *process {
 	t.Helper()
+	return startNewshoundEnv(t, nil, args...)
+}
+
+// startNewshoundEnv is startNewshound with more environment variables.
+func startNewshoundEnv(t *testing.T, env []string, args ...string) *process {
+	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), mainArgsEnv+"="+strings.Join(args, "\n"), "NEWSHOUND_TEST_TOKEN=test-token")
+	cmd.Env = append(cmd.Env, env...)
 	p := &process{cmd: cmd, out: &syncBuffer{}, done: make(chan struct{})}
 	cmd.Stdout, cmd.Stderr = p.out, p.out
 	if err := cmd.Start(); err != nil {
