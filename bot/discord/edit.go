@@ -305,16 +305,23 @@ func (n *WebhookNotifier) editReopened(ctx context.Context, threadID string, e n
 // it: a webhook cannot change a channel, but a message it posts into a
 // thread unarchives it (Discord's Execute Webhook, thread_id). A story's
 // forum post thus shows its new reports and rises in the forum, as a bot's
-// post with story threads does.
+// post with story threads does. Once one message is in, the thread is open
+// and a later message's error is only logged: the edit lists every report,
+// and the sender must not post the first ones again.
 func (n *WebhookNotifier) reopen(ctx context.Context, threadID string, added []notify.Join) error {
 	for i := 0; i < len(added); i += MaxEmbeds {
 		body, err := webhookBody(joinAlerts(added[i:min(i+MaxEmbeds, len(added))]))
-		if err != nil {
-			return err
+		if err == nil {
+			body.Content, body.AllowedMentions = "", noPings(nil) // the story pinged when it was posted
+			_, err = n.execute(ctx, threadID, body)
 		}
-		body.Content, body.AllowedMentions = "", noPings(nil) // the story pinged when it was posted
-		if _, err := n.execute(ctx, threadID, body); err != nil {
+		switch {
+		case err != nil && i == 0:
 			return err
+		case err != nil:
+			n.lim.log.Warn("discord: some of a story's reports were not posted into its reopened thread; its message lists them",
+				"webhook", n.id, "thread", threadID, "reports", len(added)-i, "err", err)
+			return nil
 		}
 	}
 	return nil

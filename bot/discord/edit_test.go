@@ -616,6 +616,29 @@ func TestEditInAnArchivedThreadThatStaysShut(t *testing.T) {
 	}
 }
 
+// TestWebhookReopenPostsWhatItCan: an edit of 12 reports reopens the
+// thread with its first message of 10; the second message held back (the
+// webhook's bucket spent for an hour) is left out, and the edit lists
+// every report, so that the sender posts none of them again.
+func TestWebhookReopenPostsWhatItCan(t *testing.T) {
+	f := fakediscord.New(t)
+	n := newEditNotifier(t, f, config.Destination{Type: config.DiscordWebhook, Forum: true})
+	f.RateLimit("POST webhooks/"+editHook, 2, time.Hour) // the post and one message into it
+	a, r := postLead(t, n)
+	f.ArchiveThread(r.MessageID)
+	a.Also = reports(12)
+	err := n.(notify.Editor).Edit(context.Background(), notify.Edit{MessageID: r.MessageID, Message: notify.Message{Alerts: []alert.Alert{a}}, Added: joinsOf(12), Nonce: "e-1"})
+	if err != nil {
+		t.Fatalf("Edit: %v, want no error: the thread is open and the message lists every report", err)
+	}
+	if got := f.Messages(r.MessageID); len(got) != 2 || len(got[1].Embeds) != MaxEmbeds {
+		t.Errorf("the post holds %d messages, want its opener and one of %d reports", len(got), MaxEmbeds)
+	}
+	if m, _ := f.Message(r.MessageID); len(m.Edits) != 1 {
+		t.Errorf("the opener was edited %d times, want once", len(m.Edits))
+	}
+}
+
 // TestForumStoryThreadOpenerDeleted: when a story's post lost its opening
 // message, the edit fails before the joins are posted into the post, so
 // the sender's posting them as posts of their own shows each once.

@@ -199,6 +199,11 @@ func (l *Limiter) reserve(route string, reserved *bool) (time.Duration, string, 
 	if rs.known && !rs.resetAt.IsZero() && !now.Before(rs.resetAt) {
 		rs.newWindow()
 	}
+	if rs.known && rs.remaining <= 0 && rs.resetAt.IsZero() && rs.inflight == 0 {
+		// The window's requests all ended without telling when it ends (no
+		// answer, or one without the bucket's headers): none will.
+		rs.newWindow()
+	}
 	if rs.known && rs.remaining <= 0 {
 		if rs.resetAt.IsZero() {
 			return awaitAnswers, "window of " + route + " taken by requests on their way", now

@@ -420,3 +420,46 @@ func TestRouteShape(t *testing.T) {
 		}
 	}
 }
+
+// A window whose requests all ended without the bucket's headers (no
+// answer, or a proxy's 502) does not hold the route: with nothing on its
+// way, nothing would ever end the wait.
+func TestRouteWindowEndedWithoutAnswers(t *testing.T) {
+	lim := NewLimiter(LimiterConfig{PerSecond: 1e6, Burst: 1e6})
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	lim.clock = func() time.Time { return now }
+	h := http.Header{}
+	h.Set("X-RateLimit-Limit", "2")
+	h.Set("X-RateLimit-Remaining", "1")
+	h.Set("X-RateLimit-Reset-After", "1.000")
+	h.Set("X-RateLimit-Reset", "w1")
+	const learned = "POST channels/1/messages"
+	reserved := false
+	lim.reserve(learned, &reserved)
+	if err := lim.observe(learned, &exchange{status: http.StatusOK, header: h}, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, end := range []struct {
+		name  string
+		route string // a new route: it starts with the shape's limit, 2
+		end   func(route string)
+	}{
+		{"unanswered", "POST channels/2/messages", func(route string) { lim.unanswered(route) }},
+		{"answered without headers", "POST channels/3/messages", func(route string) {
+			lim.observe(route, &exchange{status: http.StatusBadGateway, header: http.Header{}}, func(int) string { return "" })
+		}},
+	} {
+		route := end.route
+		for range 2 {
+			reserved := false
+			if wait, _, _ := lim.reserve(route, &reserved); wait != 0 {
+				t.Fatalf("%s: admission waited %v, want 0", end.name, wait)
+			}
+			end.end(route)
+		}
+		reserved := false
+		if wait, reason, _ := lim.reserve(route, &reserved); wait != 0 {
+			t.Errorf("%s: with nothing on its way the route waits %v (%s), want 0", end.name, wait, reason)
+		}
+	}
+}

@@ -5,12 +5,15 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"math"
 	"os"
 	"os/exec"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/newshound/newshound/config"
 )
 
 // TestBench runs a tiny bench, with the farm in a process of its own (as
@@ -145,5 +148,39 @@ func TestGCPercentFor(t *testing.T) {
 				t.Errorf("gcPercentFor(%d) = %d, want %d", tc.live, got, tc.want)
 			}
 		})
+	}
+}
+
+func TestMemoryLimitFor(t *testing.T) {
+	for _, tc := range []struct {
+		name          string
+		live          uint64
+		fetches, want int64
+	}{
+		{"the defaults", 2 << 20, 400 << 20, 404 << 20},
+		{"small bodies: the least room", 2 << 20, 5 << 20, (4 << 20) + minFetchRoom},
+		{"no budget", 1 << 20, 0, (2 << 20) + minFetchRoom},
+	} {
+		if got := memoryLimitFor(tc.live, tc.fetches); got != tc.want {
+			t.Errorf("%s: memoryLimitFor(%d, %d) = %d, want %d", tc.name, tc.live, tc.fetches, got, tc.want)
+		}
+	}
+}
+
+func TestFetchBudget(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		workers int
+		body    int64
+		want    int64
+	}{
+		{"the defaults", 8, 10 << 20, 400 << 20},
+		{"overflowing", 8, math.MaxInt64 / 4, math.MaxInt64 / 2},
+	} {
+		cfg := &config.Config{}
+		cfg.Service.Workers, cfg.Defaults.MaxBodyBytes = tc.workers, tc.body
+		if got := fetchBudget(cfg); got != tc.want {
+			t.Errorf("%s: fetchBudget = %d, want %d", tc.name, got, tc.want)
+		}
 	}
 }

@@ -98,12 +98,12 @@ func TestFeedsStayWithinTheDocumentedMemoryBound(t *testing.T) {
 		{"honest", honestBodies(), false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			peakMB, logs, exitOK := pollAtOnce(t, tt.bodies)
+			peakMiB, logs, exitOK := pollAtOnce(t, tt.bodies)
 			const maxBody = 10 << 20
 			bound := int64(8*5*maxBody+60<<20) >> 20 // the documented bound plus the process itself
-			t.Logf("8 %s feeds of ~9.9 MB at once: peak RSS %d MB (bound %d MB)", tt.name, peakMB, bound)
-			if peakMB > bound {
-				t.Errorf("peak RSS %d MB, over the documented bound of %d MB", peakMB, bound)
+			t.Logf("8 %s feeds of ~9.9 MB at once: peak RSS %d MiB (bound %d MiB)", tt.name, peakMiB, bound)
+			if peakMiB > bound {
+				t.Errorf("peak RSS %d MiB, over the documented bound of %d MiB", peakMiB, bound)
 			}
 			if !tt.hostile {
 				if !exitOK || strings.Contains(logs, "feed failed") {
@@ -126,7 +126,7 @@ func TestFeedsStayWithinTheDocumentedMemoryBound(t *testing.T) {
 // pollAtOnce serves bodies as feeds on loopback, polls them all at once
 // in a real `run --once`, and returns the process's peak RSS, its log and
 // whether it exited 0.
-func pollAtOnce(t *testing.T, bodies map[string][]byte) (peakMB int64, logs string, exitOK bool) {
+func pollAtOnce(t *testing.T, bodies map[string][]byte) (peakMiB int64, logs string, exitOK bool) {
 	t.Helper()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b := bodies[strings.TrimPrefix(r.URL.Path, "/")]

@@ -34,9 +34,9 @@ const mainArgsEnv = "NEWSHOUND_TEST_MAIN_ARGS"
 
 // peakRSSEnv names a file into which such a process writes its peak RSS
 // (VmHWM, in kB) before it exits. The rusage of a child reports the
-// larger of its own peak and its parent's RSS when it was started (Linux
-// keeps the high-water mark across the execve of a vfork), so it would
-// count the test binary too.
+// larger of its own peak and its parent's peak RSS until it was started
+// (Linux keeps the high-water mark across the execve of a vfork), so it
+// would count the test binary too.
 const peakRSSEnv = "NEWSHOUND_TEST_PEAK_RSS_FILE"
 
 func TestMain(m *testing.M) {
