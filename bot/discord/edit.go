@@ -319,7 +319,7 @@ func (n *WebhookNotifier) reopen(ctx context.Context, threadID string, added []n
 		case err != nil && i == 0:
 			return err
 		case err != nil:
-			n.lim.log.Warn("discord: some of a story's reports were not posted into its reopened thread; its message lists them",
+			n.lim.log.Warn("discord: some of a story's reports were not posted into its reopened thread; its edited message lists or counts them",
 				"webhook", n.id, "thread", threadID, "reports", len(added)-i, "err", err)
 			return nil
 		}

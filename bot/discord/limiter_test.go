@@ -462,4 +462,15 @@ func TestRouteWindowEndedWithoutAnswers(t *testing.T) {
 			t.Errorf("%s: with nothing on its way the route waits %v (%s), want 0", end.name, wait, reason)
 		}
 	}
+	// With a request still on its way, its answer will tell: the route waits.
+	const onItsWay = "POST channels/4/messages"
+	for range 2 {
+		reserved := false
+		lim.reserve(onItsWay, &reserved)
+	}
+	lim.unanswered(onItsWay)
+	reserved = false
+	if wait, _, _ := lim.reserve(onItsWay, &reserved); wait != awaitAnswers {
+		t.Errorf("one of two requests on its way: the route waits %v, want %v", wait, awaitAnswers)
+	}
 }

@@ -160,6 +160,7 @@ func TestMemoryLimitFor(t *testing.T) {
 		{"the defaults", 2 << 20, 400 << 20, 404 << 20},
 		{"small bodies: the least room", 2 << 20, 5 << 20, (4 << 20) + minFetchRoom},
 		{"no budget", 1 << 20, 0, (2 << 20) + minFetchRoom},
+		{"saturating", 1 << 63, math.MaxInt64, math.MaxInt64/4*2 + math.MaxInt64/2},
 	} {
 		if got := memoryLimitFor(tc.live, tc.fetches); got != tc.want {
 			t.Errorf("%s: memoryLimitFor(%d, %d) = %d, want %d", tc.name, tc.live, tc.fetches, got, tc.want)

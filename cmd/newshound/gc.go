@@ -83,7 +83,7 @@ func tuneGC(log *slog.Logger, fetches int64) {
 // running heap, where the collector ran without pause (17,742 cycles
 // against 338 in a bench of 1,000 feeds).
 func memoryLimitFor(live uint64, fetches int64) int64 {
-	return min(int64(2*live), math.MaxInt64/2) + max(fetches, minFetchRoom)
+	return int64(min(live, math.MaxInt64/4))*2 + min(max(fetches, minFetchRoom), math.MaxInt64/2)
 }
 
 // minFetchRoom is the least room the memory limit leaves above twice the
