@@ -2,7 +2,6 @@ package fakediscord
 
 import (
 	"encoding/json"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -11,21 +10,7 @@ import (
 
 func post(t *testing.T, s *Server, path, auth, body string) (*http.Response, string) {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodPost, s.APIBase()+path, strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	if auth != "" {
-		req.Header.Set("Authorization", auth)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp, string(b)
+	return request(t, s, http.MethodPost, path, auth, body)
 }
 
 func embedJSON(fields string) string { return `{"embeds":[{` + fields + `}]}` }

@@ -1,7 +1,6 @@
 package fakediscord
 
 import (
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -87,21 +86,8 @@ func TestArchivedThread(t *testing.T) {
 	s.SetEditLimit(100, time.Second) // two messages, edited six times each
 	patch := func(path, auth, body string) (int, string) {
 		t.Helper()
-		req, err := http.NewRequest(http.MethodPatch, s.APIBase()+path, strings.NewReader(body))
-		if err != nil {
-			t.Fatal(err)
-		}
-		req.Header.Set("Content-Type", "application/json")
-		if auth != "" {
-			req.Header.Set("Authorization", auth)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(b)
+		resp, b := request(t, s, http.MethodPatch, path, auth, body)
+		return resp.StatusCode, b
 	}
 	_, body := post(t, s, "channels/301/messages", "Bot x", `{"content":"first"}`)
 	botMsg := "channels/301/messages/" + idOf(t, body)
