@@ -50,7 +50,7 @@ func gcPercentFor(live uint64) int {
 // minFetchRoom), unless the operator set GOMEMLIMIT. The GC target alone
 // lets the heap grow to five times a small live heap: eight honest 10 MB
 // feeds polled at once (each keeps about 2× its body while its items are
-// built) took 580–690 MiB of RSS against the 400 MiB the README promises.
+// built) took 579–673 MiB of RSS against the 400 MiB the README promises.
 // The limit makes the collector run early when such polls fill the heap;
 // a live heap that outgrew it (a catalog grown tenfold by reloads) would
 // keep the collector busy, at most half the CPU, which is why it scales
