@@ -3,6 +3,7 @@ package story
 import (
 	"flag"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 )
@@ -19,7 +20,10 @@ func TestUCIDiag(t *testing.T) {
 	if !*diag {
 		t.Skip("diagnosis: run with -diag")
 	}
-	tuneHalf, _ := loadUCI(t)
+	tuneHalf, rep := loadUCI(t)
+	if os.Getenv("DIAG_REPORT") != "" {
+		tuneHalf = rep
+	}
 	for seed := uint64(1); seed <= uint64(*shuffles); seed++ {
 		traceSwallowed(t, tuneHalf, DefaultOptions, seed)
 	}

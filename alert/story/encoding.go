@@ -11,24 +11,34 @@ import (
 // when the words or hashes change, so that rows stored by an older release
 // are recognized (and re-fingerprinted or left to age out of the window).
 // Version 2 added how each title word is written; a version 1 row still
-// decodes, without it (its words are never taken for names).
+// decodes, without it (its words are never taken for names). Version 3
+// added a byte of flags after the version: flagList, the title is a list
+// of names (a version 1 or 2 row is taken for no list).
 const (
-	encodingVersion = 2
+	encodingVersion = 3
+	encodingNoFlags = 2
 	encodingNoCases = 1
 )
+
+// flagList marks a fingerprint whose title is a list of names.
+const flagList = 1
 
 // ErrEncoding is returned (wrapped) for an encoded fingerprint that cannot
 // be decoded: corrupt, truncated, or of another version.
 var ErrEncoding = errors.New("story: bad fingerprint encoding")
 
-// MarshalBinary encodes the fingerprint compactly: a version byte, the
-// title hashes as sorted deltas in varints, how each title word is written
+// MarshalBinary encodes the fingerprint compactly: a version byte, a byte
+// of flags, the title hashes as sorted deltas in varints, how each title word is written
 // (four bits a word), the lead hashes likewise, and the MinHash signature:
 // about 5 bytes a word, 130 more for a signature (a headline alone takes
 // about 45 bytes, a headline with a lead about 300).
 func (fp Fingerprint) MarshalBinary() ([]byte, error) {
-	b := make([]byte, 0, 1+5*(len(fp.title)+len(fp.lead))+(len(fp.title)+1)/2+4*len(fp.sig)+4)
-	b = append(b, encodingVersion)
+	b := make([]byte, 0, 2+5*(len(fp.title)+len(fp.lead))+(len(fp.title)+1)/2+4*len(fp.sig)+4)
+	var flags byte
+	if fp.list {
+		flags |= flagList
+	}
+	b = append(b, encodingVersion, flags)
 	b = appendHashes(b, fp.title)
 	b = appendCases(b, fp)
 	b = appendHashes(b, fp.lead)
@@ -63,10 +73,17 @@ func appendCases(b []byte, fp Fingerprint) []byte {
 
 // UnmarshalBinary decodes what MarshalBinary encoded.
 func (fp *Fingerprint) UnmarshalBinary(b []byte) error {
-	if len(b) == 0 || b[0] != encodingVersion && b[0] != encodingNoCases {
+	if len(b) == 0 || b[0] != encodingVersion && b[0] != encodingNoFlags && b[0] != encodingNoCases {
 		return fmt.Errorf("%w: version %v, want %d", ErrEncoding, b[:min(1, len(b))], encodingVersion)
 	}
 	d := decoder{b: b[1:]}
+	var flags byte
+	if b[0] == encodingVersion {
+		flags = d.byte()
+		if d.err == nil && flags&^flagList != 0 {
+			d.err = fmt.Errorf("flags %#x", flags)
+		}
+	}
 	title := d.hashes()
 	var cases []uint8
 	if b[0] != encodingNoCases {
@@ -90,7 +107,7 @@ func (fp *Fingerprint) UnmarshalBinary(b []byte) error {
 	if d.err != nil {
 		return fmt.Errorf("%w: %v", ErrEncoding, d.err)
 	}
-	*fp = Fingerprint{title: title, cases: cases, lead: lead, sig: sig}
+	*fp = Fingerprint{title: title, cases: cases, lead: lead, sig: sig, list: flags&flagList != 0}
 	return nil
 }
 
@@ -131,6 +148,19 @@ func (d *decoder) uvarint() uint64 {
 		return 0
 	}
 	d.b = d.b[n:]
+	return v
+}
+
+func (d *decoder) byte() byte {
+	if d.err != nil {
+		return 0
+	}
+	if len(d.b) == 0 {
+		d.err = errors.New("truncated flags")
+		return 0
+	}
+	v := d.b[0]
+	d.b = d.b[1:]
 	return v
 }
 

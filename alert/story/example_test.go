@@ -29,9 +29,9 @@ func Example() {
 		fmt.Printf("%s joined=%v story=%s (%d bytes stored)\n", id, joined, s, len(stored))
 	}
 	// Output:
-	// item0 joined=false story=item0 (59 bytes stored)
-	// item1 joined=true story=item0 (54 bytes stored)
-	// item2 joined=false story=item2 (54 bytes stored)
-	// item3 joined=false story=item3 (6 bytes stored)
-	// item4 joined=false story=item4 (6 bytes stored)
+	// item0 joined=false story=item0 (60 bytes stored)
+	// item1 joined=true story=item0 (55 bytes stored)
+	// item2 joined=false story=item2 (55 bytes stored)
+	// item3 joined=false story=item3 (7 bytes stored)
+	// item4 joined=false story=item4 (7 bytes stored)
 }

@@ -21,6 +21,7 @@ type Fingerprint struct {
 	cases []uint8  // how each title word is written (caseNone…caseLower); nil when unknown
 	lead  []uint32 // sorted, distinct hashes of the lead's words not in title
 	sig   []uint32 // MinHash signature; nil when the text is too short
+	list  bool     // the title is a list of names (see isListTitle)
 }
 
 // How a title word is written, the evidence from which the Index tells
@@ -70,6 +71,7 @@ func Make(title, lead string) Fingerprint {
 	fp.title, fp.cases = titleHashes(titleWords)
 	fp.lead = wordHashes(leadToks, fp.title)
 	fp.sig = minHash(append(titleToks, leadToks...))
+	fp.list = isListTitle(title)
 	return fp
 }
 
@@ -85,7 +87,7 @@ func (fp Fingerprint) IsZero() bool {
 // Equal reports whether two fingerprints are the same.
 func (fp Fingerprint) Equal(o Fingerprint) bool {
 	return slices.Equal(fp.title, o.title) && slices.Equal(fp.cases, o.cases) &&
-		slices.Equal(fp.lead, o.lead) && slices.Equal(fp.sig, o.sig)
+		slices.Equal(fp.lead, o.lead) && slices.Equal(fp.sig, o.sig) && fp.list == o.list
 }
 
 // caseOf is how the i-th title word is written.

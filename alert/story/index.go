@@ -693,7 +693,7 @@ func (x *Index) bestItem(fp Fingerprint, wa float64, at time.Time) (best int, be
 // all the same: their titles name different things, or the item may be
 // the first report of a story (see Options.youngBar).
 func (x *Index) passedOver(fp Fingerprint, e *entry, s float64) bool {
-	return x.namesApart(fp, e.fp) ||
+	return e.fp.list && !slices.Equal(fp.title, e.fp.title) || x.namesApart(fp, e.fp) ||
 		s < x.opt.youngBar && x.storyRefs[e.story].items < x.opt.youngItems && (x.opt.youngAny || x.qnew)
 }
 

@@ -303,6 +303,7 @@ func TestEncodingRoundTrip(t *testing.T) {
 		Make("Live updates", ""),
 		Make("Sbarro files for bankruptcy again", ""),
 		Make("Kerry, Lavrov agree Syria truce from Monday - Reuters", wireLead),
+		Make("Stocks to watch: Acme Corp (ACME), Globex, Initech", ""),
 	} {
 		b, err := fp.MarshalBinary()
 		if err != nil {
@@ -327,11 +328,13 @@ func TestEncodingErrors(t *testing.T) {
 		"other version":   append([]byte{9}, good[1:]...),
 		"truncated":       good[:len(good)-3],
 		"trailing bytes":  append(append([]byte{}, good...), 0),
-		"unsorted hashes": {encodingVersion, 2, 5, 0, 0, 0},
-		"huge count":      {encodingVersion, 0xff, 0xff, 0xff, 0xff, 0x0f},
-		"short signature": {encodingVersion, 0, 0, 3, 1, 2, 3, 4},
-		"no title cases":  {encodingVersion, 2, 5, 3},
-		"bad title case":  {encodingVersion, 1, 5, 0x0f, 0, 0},
+		"no flags":        {encodingVersion},
+		"unknown flag":    {encodingVersion, 2, 0, 0, 0},
+		"unsorted hashes": {encodingVersion, 0, 2, 5, 0, 0, 0},
+		"huge count":      {encodingVersion, 0, 0xff, 0xff, 0xff, 0xff, 0x0f},
+		"short signature": {encodingVersion, 0, 0, 0, 3, 1, 2, 3, 4},
+		"no title cases":  {encodingVersion, 0, 2, 5, 3},
+		"bad title case":  {encodingVersion, 0, 1, 5, 0x0f, 0, 0},
 	}
 	for name, b := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -513,15 +516,27 @@ func TestKeywordsNeedTheItemsName(t *testing.T) {
 	}
 }
 
-// TestVersion1Decodes checks that a fingerprint stored before titles
-// recorded how their words are written still decodes, without that.
-func TestVersion1Decodes(t *testing.T) {
-	var fp Fingerprint
-	if err := fp.UnmarshalBinary([]byte{1, 2, 5, 3, 0, 0}); err != nil {
-		t.Fatalf("UnmarshalBinary(version 1) = %v", err)
+// TestOlderVersionsDecode checks that fingerprints stored by older
+// releases still decode, without what they did not record: version 1
+// without how title words are written, versions 1 and 2 without flags.
+func TestOlderVersionsDecode(t *testing.T) {
+	tests := []struct {
+		name string
+		b    []byte
+		want Fingerprint
+	}{
+		{"version 1", []byte{1, 2, 5, 3, 0, 0}, Fingerprint{title: []uint32{5, 8}}},
+		{"version 2", []byte{2, 2, 5, 3, 0x31, 0, 0}, Fingerprint{title: []uint32{5, 8}, cases: []uint8{caseCapital, caseProper}}},
+		{"version 3, a list", []byte{3, flagList, 2, 5, 3, 0x31, 0, 0}, Fingerprint{title: []uint32{5, 8}, cases: []uint8{caseCapital, caseProper}, list: true}},
 	}
-	if want := (Fingerprint{title: []uint32{5, 8}}); !fp.Equal(want) {
-		t.Errorf("decoded %v, want %v", fp, want)
+	for _, tt := range tests {
+		var fp Fingerprint
+		if err := fp.UnmarshalBinary(tt.b); err != nil {
+			t.Fatalf("UnmarshalBinary(%s) = %v", tt.name, err)
+		}
+		if !fp.Equal(tt.want) {
+			t.Errorf("%s: decoded %v, want %v", tt.name, fp, tt.want)
+		}
 	}
 }
 

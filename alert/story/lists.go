@@ -1,0 +1,158 @@
+package story
+
+import (
+	"regexp"
+	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// A list headline names several companies or people side by side, a
+// digest of several stories rather than a report of one: "Stocks to
+// watch: Acme Corp (ACME), Globex Inc", "Tuesday's most followed including
+// Initech, Hooli, Vandelay". Sharing one of its names with a new report
+// says nothing of which of those stories the report tells.
+var (
+	// listSep separates the names of a list: a comma, and an "and" or "&"
+	// after it ("Acme, Globex, and Initech"; "Acme and Globex" is two
+	// parties to one story more often than a list).
+	listSep = regexp.MustCompile(`\s*,\s*(?:(?:and|&)\s+)?`)
+	// tickerParen is a stock symbol in parentheses: "(ACME)", "(NYSE:ACME)"
+	// (exchangeSpace is taken out first: "(NYSE: ACME)").
+	tickerParen   = regexp.MustCompile(`\((?:[A-Za-z]{2,8}:)?[A-Z]{1,5}\)`)
+	exchangeSpace = regexp.MustCompile(`\(\s*([A-Za-z]{2,8})\s*:\s*`)
+)
+
+// corpSuffixes end a company's name; a list item that starts with one
+// ("Acme Company, Inc.") belongs to the item before it.
+var corpSuffixes = map[string]bool{
+	"inc": true, "corp": true, "corporation": true, "company": true, "co": true,
+	"ltd": true, "plc": true, "llc": true, "ag": true, "sa": true, "nv": true, "lp": true,
+}
+
+// isListTitle reports whether a headline is a list of names (see
+// listSep): names side by side, each a short run of capitalized words, the
+// first of them ending the part before the list. In a sentence-case
+// headline three names make a list, or two when one is a company by its
+// suffix or stock symbol ("Acme Corp (ACME), Globex"); in a Title Case
+// one, where every clause is capitalized, two companies, or a company and
+// another name that end the headline.
+func isListTitle(title string) bool {
+	title = strings.TrimSpace(strings.TrimRight(strings.TrimSpace(title), ".…"))
+	title = exchangeSpace.ReplaceAllString(title, "($1:")
+	parts := glueSuffixes(listSep.Split(title, -1))
+	items, companies, last := 0, 0, 0
+	for i := 1; i < len(parts); i++ {
+		words := strings.Fields(parts[i])
+		if !isNameRun(words) {
+			if items > 0 {
+				break // the list ended: "…, Acme, Globex rise on …"
+			}
+			continue
+		}
+		if items == 0 {
+			run := trailingNameRun(strings.Fields(parts[i-1]))
+			if len(run) == 0 {
+				continue
+			}
+			items, companies = 1, b2n(isCompany(run))
+		}
+		items++
+		companies += b2n(isCompany(words))
+		last = i
+	}
+	if capitalizedThroughout(title) {
+		return companies >= 2 || companies >= 1 && items >= 2 && last == len(parts)-1
+	}
+	return items >= 3 || items >= 2 && companies >= 1
+}
+
+// capitalizedThroughout reports whether a headline is in Title Case or
+// all capitals (see casedTokens).
+func capitalizedThroughout(title string) bool {
+	return slices.ContainsFunc(casedTokens(title), func(w casedWord) bool { return w.c == caseCapital })
+}
+
+func b2n(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// glueSuffixes joins to the part before it a part that starts with a
+// company suffix: "Acme Company", "Inc. (ACME) …".
+func glueSuffixes(parts []string) []string {
+	out := parts[:0:0]
+	for _, p := range parts {
+		if f := strings.Fields(p); len(out) > 0 && len(f) > 0 && corpSuffixes[suffixWord(f[0])] {
+			out[len(out)-1] += " " + p
+			continue
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+// maxNameWords is the longest run of capitalized words taken for one name.
+const maxNameWords = 6
+
+// isNameRun reports whether words are one name: at most maxNameWords
+// capitalized words, stock symbols and company suffixes, not a date
+// ("March 11").
+func isNameRun(words []string) bool {
+	if len(words) == 0 || len(words) > maxNameWords {
+		return false
+	}
+	date := true
+	for _, w := range words {
+		if !isNameWord(w) {
+			return false
+		}
+		date = date && (months[strings.ToLower(strings.Trim(w, ".,"))] || strings.Trim(w, "0123456789,.") == "")
+	}
+	return !date
+}
+
+var months = map[string]bool{
+	"january": true, "february": true, "march": true, "april": true, "may": true, "june": true, "july": true,
+	"august": true, "september": true, "october": true, "november": true, "december": true,
+	"jan": true, "feb": true, "mar": true, "apr": true, "jun": true, "jul": true, "aug": true,
+	"sep": true, "sept": true, "oct": true, "nov": true, "dec": true,
+}
+
+// trailingNameRun is the run of capitalized words that ends words.
+func trailingNameRun(words []string) []string {
+	i := len(words)
+	for i > 0 && len(words)-i < maxNameWords && isNameWord(words[i-1]) {
+		i--
+	}
+	return words[i:]
+}
+
+func isNameWord(w string) bool {
+	if tickerParen.MatchString(w) {
+		return true
+	}
+	r, _ := utf8.DecodeRuneInString(strings.TrimLeft(w, `"'‘“(`))
+	return unicode.IsUpper(r) || unicode.IsDigit(r)
+}
+
+// isCompany reports whether a name ends with a company suffix or a stock
+// symbol: "Acme Corp", "Acme (ACME)", not "Acme (ACME) Beats Estimates".
+func isCompany(words []string) bool {
+	w := words[len(words)-1]
+	return tickerParen.MatchString(w) && !mediaTags[suffixWord(w)] || corpSuffixes[suffixWord(w)]
+}
+
+// mediaTags are the capitals in parentheses that are no stock symbol:
+// "(VIDEO)", "(WATCH)".
+var mediaTags = map[string]bool{
+	"video": true, "watch": true, "photo": true, "photos": true, "pics": true, "listen": true,
+	"audio": true, "live": true, "update": true, "poll": true, "map": true, "gif": true,
+}
+
+func suffixWord(w string) string {
+	return strings.ToLower(strings.Trim(w, ".,()"))
+}
