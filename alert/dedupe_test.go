@@ -11,9 +11,10 @@ import (
 // series (see ../shared/corpus/news/series/SERIES_STATS.txt).
 func TestSameStory(t *testing.T) {
 	tests := []struct {
-		name string
-		a, b feeds.Item
-		same bool
+		name     string
+		a, b     feeds.Item
+		sameFeed bool // both items come from one feed (else from two)
+		same     bool
 	}{
 		{
 			name: "headline edited under the same link",
@@ -46,6 +47,26 @@ func TestSameStory(t *testing.T) {
 			same: true,
 		},
 		{
+			name:     "headline edited under the same GUID, the link following the headline",
+			a:        feeds.Item{Key: "a", GUID: "https://wire.example/?p=4711", Link: "https://wire.example/2026/11/21/aleppo-truce-holds-for-second-night/", Title: "Aleppo truce holds for second night"},
+			b:        feeds.Item{Key: "b", GUID: "https://wire.example/?p=4711", Link: "https://wire.example/2026/11/21/aleppo-ceasefire-holds-for-a-second-night/", Title: "Aleppo ceasefire holds for a second night"},
+			sameFeed: true,
+			same:     true,
+		},
+		{
+			name:     "one GUID reused for unrelated stories",
+			a:        feeds.Item{Key: "a", GUID: "live-page", Link: "https://wire.example/live/1", Title: "Storm closes schools across the region"},
+			b:        feeds.Item{Key: "b", GUID: "live-page", Link: "https://wire.example/live/2", Title: "Parliament passes the budget at night"},
+			sameFeed: true,
+			same:     false,
+		},
+		{
+			name: "one GUID in two feeds",
+			a:    feeds.Item{Key: "a", GUID: "4711", Link: "https://one.example/a", Title: "Storm closes schools across the region"},
+			b:    feeds.Item{Key: "b", GUID: "4711", Link: "https://two.example/b", Title: "Storm damage closes schools in the north"},
+			same: false,
+		},
+		{
 			name: "short generic headlines on different links",
 			a:    feeds.Item{Key: "a", Link: "https://one.example/live/1", Title: "Live updates"},
 			b:    feeds.Item{Key: "b", Link: "https://one.example/live/2", Title: "Live updates"},
@@ -54,12 +75,16 @@ func TestSameStory(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			feedB := "feed-b"
+			if tt.sameFeed {
+				feedB = "feed-a"
+			}
 			ka := map[string]bool{}
 			for _, k := range StoryKeys("feed-a", &tt.a) {
 				ka[k] = true
 			}
 			var shared []string
-			for _, k := range StoryKeys("feed-b", &tt.b) {
+			for _, k := range StoryKeys(feedB, &tt.b) {
 				if ka[k] {
 					shared = append(shared, k)
 				}

@@ -344,6 +344,27 @@ func TestOneStoryOnTwoFeedsIsOneAlert(t *testing.T) {
 	}
 }
 
+// TestEditedHeadlineUnderOneGUIDIsNotPostedAgain: a feed whose links
+// follow the headline gives an edited item a new link as well; its GUID
+// and a word of its headline still name the story.
+func TestEditedHeadlineUnderOneGUIDIsNotPostedAgain(t *testing.T) {
+	h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo"})
+	now := h.clock
+	first := testItem{GUID: "https://wire.example/?p=4711", Title: "Aleppo truce holds for second night",
+		Link: "https://wire.example/2026/11/21/aleppo-truce-holds-for-second-night/", Published: now}
+	h.afterFirstSight(first)
+	h.runOnce()
+	edited := first
+	edited.Title = "Aleppo ceasefire holds for a second night"
+	edited.Link = "https://wire.example/2026/11/21/aleppo-ceasefire-holds-for-a-second-night/"
+	h.clock = now.Add(20 * time.Minute)
+	h.write("wire.xml", item(1, "Unrelated", now), edited)
+	h.runOnce()
+	if got := h.rec.titles(); len(got) != 1 {
+		t.Errorf("alerts: got %q, want the first headline once", got)
+	}
+}
+
 func TestMatchedWordsAndSpans(t *testing.T) {
 	h := newHarness(t, config.Subscription{Name: "aleppo", Query: `aleppo AND (ceasefire OR truce)`})
 	now := h.clock
