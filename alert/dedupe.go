@@ -33,10 +33,12 @@ func StoryKeys(feedID string, it *feeds.Item) []string {
 		keys = append(keys, "title:"+t)
 	}
 	words := significantWords(it.Title)
-	if l := feeds.CanonicalLink(it.Link); l != "" {
+	l := feeds.CanonicalLink(it.Link)
+	if l != "" {
 		keys = appendIdentityKeys(keys, "link:"+l, words)
 	}
-	if it.GUID != "" {
+	// A permalink GUID (most feeds') says no more than the link.
+	if it.GUID != "" && feeds.CanonicalLink(it.GUID) != l {
 		keys = appendIdentityKeys(keys, "guid:"+feedID+"/"+it.GUID, words)
 	}
 	return keys

@@ -95,3 +95,14 @@ func TestSameStory(t *testing.T) {
 		})
 	}
 }
+
+// TestPermalinkGUIDAddsNoKeys: most feeds' GUID is the item's link, which
+// the link keys name already; the outbox stores each key.
+func TestPermalinkGUIDAddsNoKeys(t *testing.T) {
+	it := feeds.Item{Key: "a", Link: "https://wire.example/aleppo-truce?utm_source=rss", Title: "Aleppo truce holds for second night"}
+	without := StoryKeys("wire", &it)
+	it.GUID = "https://wire.example/aleppo-truce"
+	if got := StoryKeys("wire", &it); len(got) != len(without) {
+		t.Errorf("keys with a permalink GUID: %q, want %q", got, without)
+	}
+}
