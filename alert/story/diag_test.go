@@ -15,7 +15,9 @@ var (
 
 // TestUCIDiag logs, for each shuffle of the tune half on which a story is
 // swallowed, the swallowed story's reports and the openers of the
-// messages they joined, to find why.
+// messages they joined, to find why. DIAG_REPORT=1 traces the report
+// half instead, to explain a figure reported on it; options are never
+// chosen by it.
 func TestUCIDiag(t *testing.T) {
 	if !*diag {
 		t.Skip("diagnosis: run with -diag")
