@@ -1,7 +1,6 @@
 package story
 
 import (
-	"fmt"
 	"testing"
 	"time"
 )
@@ -60,12 +59,7 @@ func TestListHeadlinesBridgeNothing(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.title, func(t *testing.T) {
-			idx := NewIndex(Options{})
-			at := t0
-			for i, title := range acme {
-				at = at.Add(time.Minute)
-				idx.Add(fmt.Sprint(i), "acme", Make(title, ""), at)
-			}
+			idx, at := oneStory("acme", acme)
 			got, score, ok := idx.Best(Make(tt.title, ""), at.Add(time.Minute))
 			if !ok {
 				got = ""

@@ -483,6 +483,18 @@ func TestTemplatedHeadlinesKeepTheirStories(t *testing.T) {
 	}
 }
 
+// oneStory is an index holding the titles as one story, a minute apart;
+// it returns the time of the last.
+func oneStory(name string, titles []string) (*Index, time.Time) {
+	idx := NewIndex(Options{})
+	at := t0
+	for i, title := range titles {
+		at = at.Add(time.Minute)
+		idx.Add(fmt.Sprint(i), name, Make(title, ""), at)
+	}
+	return idx, at
+}
+
 // TestKeywordsNeedTheItemsName checks that an item joins a story through
 // the story's keywords only when the story carries the item's name.
 func TestKeywordsNeedTheItemsName(t *testing.T) {
@@ -502,12 +514,7 @@ func TestKeywordsNeedTheItemsName(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.title, func(t *testing.T) {
-			idx := NewIndex(Options{})
-			at := t0
-			for i, title := range story {
-				at = at.Add(time.Minute)
-				idx.Add(fmt.Sprint(i), "titanfall", Make(title, ""), at)
-			}
+			idx, at := oneStory("titanfall", story)
 			got, score, ok := idx.Best(Make(tt.title, ""), at.Add(time.Minute))
 			if joined := ok && got == "titanfall"; joined != tt.want {
 				t.Errorf("joined the story: %v (story %q, score %.2f), want %v", joined, got, score, tt.want)
