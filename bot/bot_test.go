@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -533,6 +534,90 @@ func TestFailingFeedIsReportedOnceAndDoesNotStopOthers(t *testing.T) {
 	run()
 	if got := strings.Count(logs.String(), `msg="feed recovered"`); got != 1 {
 		t.Errorf("recovery reported %d times, want once:\n%s", got, logs)
+	}
+}
+
+// TestFeedFailingTheSameWayIsReportedOnce: a feed whose server resets the
+// connection fails with a new local port in the error on every poll; that
+// is one failure, logged once with its reason, then counted. A different
+// failure is logged again, with the one before and the count; the
+// recovery once, with the count.
+func TestFeedFailingTheSameWayIsReportedOnce(t *testing.T) {
+	const (
+		reset       = "reset"
+		unavailable = "503"
+		healthy     = "ok"
+	)
+	tests := []struct {
+		name      string
+		polls     []string // what the server does, poll by poll
+		wantFails int
+		wantLater string // in the last "feed failed", if more than one
+	}{
+		{"connection reset", []string{reset, reset, reset, reset}, 1, ""},
+		{"reset then 503", []string{reset, reset, unavailable, unavailable}, 2, "previous_error="},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo"})
+			var mode atomic.Value
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				switch mode.Load() {
+				case reset:
+					c, _, err := w.(http.Hijacker).Hijack()
+					if err != nil {
+						return
+					}
+					c.(*net.TCPConn).SetLinger(0) // RST, as a crashing proxy does
+					c.Close()
+				case unavailable:
+					http.Error(w, "down for maintenance", http.StatusServiceUnavailable)
+				default:
+					w.Header().Set("Content-Type", "application/rss+xml")
+					fmt.Fprint(w, feedtest.RSS("Back", testItem{GUID: "b1", Title: "Back", Link: "https://back.example/1"}))
+				}
+			}))
+			defer srv.Close()
+			h.cfg.Defaults.AllowPrivateNetworks = true
+			h.cfg.Feeds = []config.Feed{{Name: "flaky", URL: srv.URL + "/rss", Interval: 10 * time.Minute}}
+			logs := &logBuffer{}
+			ctx := context.Background()
+			st, err := store.OpenSQLite(ctx, h.db, store.WithClock(func() time.Time { return h.clock }))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer st.Close()
+			svc, err := New(ctx, h.options(st, h.rec, logs))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, m := range append(tt.polls, healthy) {
+				mode.Store(m)
+				if _, err := svc.RunOnce(ctx); err != nil {
+					t.Fatal(err)
+				}
+				h.clock = h.clock.Add(7 * time.Hour) // past any back-off
+			}
+			var fails []string
+			for line := range strings.Lines(logs.String()) {
+				if strings.Contains(line, `msg="feed failed"`) {
+					fails = append(fails, line)
+				}
+			}
+			if len(fails) != tt.wantFails {
+				t.Fatalf("feed failure logged %d times, want %d:\n%s", len(fails), tt.wantFails, logs)
+			}
+			if !strings.Contains(fails[0], "connection reset by peer") {
+				t.Errorf("first report lacks the reason:\n%s", fails[0])
+			}
+			if tt.wantLater != "" && !strings.Contains(fails[len(fails)-1], tt.wantLater) {
+				t.Errorf("report of the change lacks %q:\n%s", tt.wantLater, fails[len(fails)-1])
+			}
+			want := fmt.Sprintf("after_errors=%d ", len(tt.polls))
+			if got := strings.Count(logs.String(), `msg="feed recovered"`); got != 1 || !strings.Contains(logs.String(), want) {
+				t.Errorf("recovery logged %d times, want once with %s:\n%s", got, want, logs)
+			}
+		})
 	}
 }
 

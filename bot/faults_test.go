@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -313,4 +314,152 @@ func TestRejectedBurstKeepsTheOrder(t *testing.T) {
 	h.rec.fail = []error{fmt.Errorf("HTTP 400: embed too long: %w", notify.ErrRejected)}
 	h.runOnce()
 	h.wantTitles(want...)
+}
+
+// TestFailingDestinationIsLoggedOncePerState: a destination failing the
+// same way is logged once, however its error text varies from attempt to
+// attempt (a proxy's 502 page with a new ray id, a Retry-After that
+// changes), again only when the failure changes kind, with the count of
+// the kind before, and once when it recovers, with the count of failures.
+func TestFailingDestinationIsLoggedOncePerState(t *testing.T) {
+	const hook = "webhook https://hooks.example/…"
+	rayPage := func(i int) error { // as the webhook notifier quotes a body
+		return fmt.Errorf("%s: HTTP 502 (%q)", hook, fmt.Sprintf("<html><title>502 Bad gateway</title> Cloudflare Ray ID: %x • %d bytes</html>", 0x7d3f9a2b1c+i*7919, 1200+i*37))
+	}
+	reset := func(i int) error { // a new ephemeral port each attempt
+		return fmt.Errorf("%s: Post \"https://hooks.example/…\": read tcp 10.1.2.3:%d->[2001:db8::7]:443: read: connection reset by peer", hook, 40402+i*13)
+	}
+	tests := []struct {
+		name      string
+		err       func(i int) error // the i-th failure
+		wantWarns int
+		wantFirst string // in the first warning: the reason is kept
+		wantLater string // in the later warning, if any
+	}{
+		{"constant error", func(int) error { return errors.New(hook + ": HTTP 503") }, 1, `HTTP 503`, ""},
+		{"varying body", rayPage, 1, `Ray ID: 7d3f9a2b1c`, ""},
+		{"Retry-After series", func(i int) error {
+			return &notify.RetryError{After: time.Duration(30+i*13) * time.Second, Err: fmt.Errorf("%s: HTTP 503 (%q)", hook, fmt.Sprintf("upstream unavailable, request %d", 9000+i))}
+		}, 1, `msg="destination asks to wait; its alerts wait in order"`, ""},
+		{"connection reset", reset, 1, "connection reset by peer", ""},
+		{"change of kind", func(i int) error {
+			if i < 3 {
+				return rayPage(i)
+			}
+			return reset(i)
+		}, 2, "HTTP 502", "previous_count=3"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo"})
+			h.afterFirstSight(item(2, "Aleppo talks resume", h.clock))
+			for i := range 6 {
+				h.rec.fail = append(h.rec.fail, tt.err(i))
+			}
+			logs := &logBuffer{}
+			ctx := context.Background()
+			st, err := store.OpenSQLite(ctx, h.db, store.WithClock(func() time.Time { return h.clock }))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer st.Close()
+			svc, err := New(ctx, h.options(st, h.rec, logs))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for step := 0; step < 20 && len(h.rec.titles()) == 0; step++ {
+				if _, err := svc.RunOnce(ctx); err != nil {
+					t.Fatal(err)
+				}
+				h.clock = h.clock.Add(2 * time.Minute) // past any back-off and Retry-After
+			}
+			h.wantTitles("Aleppo talks resume")
+			var warns []string
+			for line := range strings.Lines(logs.String()) {
+				if strings.Contains(line, "level=WARN") || strings.Contains(line, "level=ERROR") {
+					warns = append(warns, line)
+				}
+			}
+			if len(warns) != tt.wantWarns {
+				t.Fatalf("%d warnings/errors for six failures, want %d:\n%s", len(warns), tt.wantWarns, logs)
+			}
+			if !strings.Contains(warns[0], tt.wantFirst) {
+				t.Errorf("first warning lacks %q:\n%s", tt.wantFirst, warns[0])
+			}
+			if tt.wantLater != "" && !strings.Contains(warns[len(warns)-1], tt.wantLater) {
+				t.Errorf("warning of the change lacks %q:\n%s", tt.wantLater, warns[len(warns)-1])
+			}
+			if got := strings.Count(logs.String(), `msg="destination recovered"`); got != 1 || !strings.Contains(logs.String(), "failures=6 ") {
+				t.Errorf("recovery logged %d times, want once with failures=6:\n%s", got, logs)
+			}
+		})
+	}
+}
+
+// TestFailureState: what differs between attempts of one failure is not a
+// change of state; the HTTP status and the error class are.
+func TestFailureState(t *testing.T) {
+	same := []struct {
+		name string
+		a, b error
+	}{
+		{"ray id in a quoted body",
+			errors.New(`webhook https://h.example/…: HTTP 502 ("<html>Bad gateway. Cloudflare Ray ID: 7d3f0000</html>")`),
+			errors.New(`webhook https://h.example/…: HTTP 502 ("<html>Bad gateway. Cloudflare Ray ID: 8e10ffa3b2</html>")`)},
+		{"ephemeral port",
+			errors.New("read tcp 127.0.0.1:40402->127.0.0.1:8443: read: connection reset by peer"),
+			errors.New("read tcp 127.0.0.1:51877->127.0.0.1:8443: read: connection reset by peer")},
+		{"ipv6 addresses",
+			errors.New("dial tcp [2001:db8::1]:443: connect: connection refused"),
+			errors.New("dial tcp [2001:db8::2]:443: connect: connection refused")},
+		{"retry after",
+			&notify.RetryError{After: 30 * time.Second, Err: errors.New("slack webhook h.example: HTTP 429 \"rate_limited\"")},
+			&notify.RetryError{After: 95 * time.Second, Err: errors.New("slack webhook h.example: HTTP 429 \"rate_limited\"")}},
+		{"discord request id",
+			errors.New("discord: HTTP 502 upstream error, request 4b1d0c1e-22aa-4c3b-9d7e-0a2f6b3c9e11"),
+			errors.New("discord: HTTP 502 upstream error, request 9f8e7d6c-1234-4abc-8def-00112233aabb")},
+	}
+	for _, tt := range same {
+		if a, b := failureState(tt.a), failureState(tt.b); a != b {
+			t.Errorf("%s: states differ:\n%q\n%q", tt.name, a, b)
+		}
+	}
+	differ := []struct {
+		name string
+		a, b error
+	}{
+		{"status", errors.New("webhook h: HTTP 502"), errors.New("webhook h: HTTP 503")},
+		{"error class",
+			errors.New("read tcp 127.0.0.1:40402->127.0.0.1:8443: read: connection reset by peer"),
+			errors.New("dial tcp 127.0.0.1:8443: connect: connection refused")},
+		{"asked to wait", errors.New("webhook h: HTTP 503"), &notify.RetryError{After: time.Minute, Err: errors.New("webhook h: HTTP 503")}},
+	}
+	for _, tt := range differ {
+		if a, b := failureState(tt.a), failureState(tt.b); a == b {
+			t.Errorf("%s: same state %q", tt.name, a)
+		}
+	}
+}
+
+// TestStateLogCountsAFailureWhoseTextVaries: stateLog logs the first
+// failure with its full reason, counts the same failure with another
+// address, and gives the count at the change and at the recovery.
+func TestStateLogCountsAFailureWhoseTextVaries(t *testing.T) {
+	var logs bytes.Buffer
+	s := newStateLog(slog.New(slog.NewTextHandler(&logs, nil)))
+	for i := range 3 {
+		s.fail("write", "saving failed", fmt.Errorf("dial tcp 10.0.0.5:%d->10.0.0.9:5432: connection reset by peer", 40000+i))
+	}
+	s.fail("write", "saving failed", errors.New("database or disk is full (SQLITE_FULL)"))
+	s.fail("write", "saving failed", errors.New("database or disk is full (SQLITE_FULL)"))
+	s.ok("write", "saving works again")
+	out := logs.String()
+	if got := strings.Count(out, `msg="saving failed"`); got != 2 {
+		t.Errorf("logged %d times for two kinds of failure, want 2:\n%s", got, out)
+	}
+	for _, want := range []string{"10.0.0.5:40000", "previous_count=3", `msg="saving works again" failures=2`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("log lacks %q:\n%s", want, out)
+		}
+	}
 }

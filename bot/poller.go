@@ -372,7 +372,7 @@ func (p *poller) reschedule(f *alert.Feed, st *store.FeedState, o feeds.Outcome,
 	hist := feeds.PollHistory{FeedID: f.ID, ErrorCount: st.ErrorCount, FailingSince: st.FailingSince, LastChanged: st.LastChanged}
 	dec := p.schedule(f).Next(hist, o, now)
 	if dec.Recovered {
-		p.log.Info("feed recovered", "feed", f.ID, "url", st.URL, "after_errors", st.ErrorCount, "failing_since", st.FailingSince.Format(time.RFC3339))
+		p.log.Info("feed recovered", "feed", f.ID, "url", st.URL, "after_errors", st.ErrorCount, "last_error", st.LastError, "failing_since", st.FailingSince.Format(time.RFC3339))
 		st.LastError = ""
 	}
 	st.NextPoll = dec.Next
@@ -385,15 +385,21 @@ func (p *poller) reschedule(f *alert.Feed, st *store.FeedState, o feeds.Outcome,
 }
 
 // recordFailure reports a failing feed once with the reason (and again only
-// if the reason changes), backs it off, and disables it when the policy
-// says so.
+// if the failure changes state: see reasonState; the same failure with a
+// new local port or request id is not a change), backs it off, and
+// disables it when the policy says so.
 func (p *poller) recordFailure(ctx context.Context, f *alert.Feed, st store.FeedState, err error, now time.Time) time.Time {
+	prev := st.LastError
 	dec := p.reschedule(f, &st, feeds.Outcome{Err: err}, now)
 	msg := err.Error()
-	if dec.NewlyFailing || msg != st.LastError {
+	switch {
+	case dec.NewlyFailing || prev == "":
 		p.log.Warn("feed failed", "feed", f.ID, "url", st.URL, "err", msg, "next_poll", dec.Next.Format(time.RFC3339))
-	} else {
-		p.log.Debug("feed still failing", "feed", f.ID, "err", msg)
+	case reasonState(msg) != reasonState(prev):
+		p.log.Warn("feed failed", "feed", f.ID, "url", st.URL, "err", msg, "next_poll", dec.Next.Format(time.RFC3339),
+			"previous_error", prev, "failures", st.ErrorCount, "failing_since", st.FailingSince.Format(time.RFC3339))
+	default:
+		p.log.Debug("feed still failing", "feed", f.ID, "err", msg, "failures", st.ErrorCount)
 	}
 	st.LastError = msg
 	if !p.saveState(ctx, st) {

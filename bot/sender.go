@@ -63,11 +63,12 @@ type sender struct {
 // destination (it is Discord that is down, not the alert): while it fails,
 // its alerts wait in order, and it is tried again within retryMax.
 type destHealth struct {
-	failures    int
-	since       time.Time // first failure of the run
-	waitUntil   time.Time // no send before
-	lastErr     string
-	rateLimited bool // waiting because the destination asked to (429)
+	failures   int
+	since      time.Time // first failure of the run
+	waitUntil  time.Time // no send before
+	lastErr    string    // the latest error's full text
+	state      string    // its failureState: a change of state is logged
+	stateCount int       // failures in this state
 }
 
 // sendTick is how often the sender looks for retries that fell due.
@@ -440,7 +441,6 @@ func (s *sender) handleSendError(ctx, rec context.Context, dest string, b []stor
 		return sendStop
 	case errors.As(err, &retry):
 		s.metrics.sendErrors.WithLabelValues(dest, "retry").Inc()
-		s.log.Warn("destination asks to wait", "destination", dest, "err", err)
 		s.markFailed(rec, b, err, s.failed(dest, err, retry.After))
 		return sendStop
 	case errors.Is(err, notify.ErrGone):
@@ -471,9 +471,12 @@ func (s *sender) handleSendError(ctx, rec context.Context, dest string, b []stor
 // again: after wait when it named one (Retry-After), else after a back-off
 // that doubles from retryBase up to retryMax, so that a destination that
 // recovers is noticed within retryMax. The first failure of a run and each
-// change of error are logged; repeats only count.
+// change of state (failureState: the kind of failure, not its full text,
+// which may carry a response body with a fresh request id) are logged,
+// the change with the count of the state before; repeats only count.
 func (s *sender) failed(dest string, err error, wait time.Duration) time.Time {
 	now := s.now()
+	state := failureState(err)
 	s.mu.Lock()
 	h := s.health[dest]
 	if h == nil {
@@ -481,30 +484,45 @@ func (s *sender) failed(dest string, err error, wait time.Duration) time.Time {
 		s.health[dest] = h
 	}
 	h.failures++
-	h.rateLimited = wait > 0
+	asked := wait > 0
 	if wait <= 0 {
 		wait = s.retryBase << min(h.failures-1, 20)
 		wait = min(wait, s.retryMax)
 	}
 	h.waitUntil = now.Add(wait)
-	changed := h.lastErr != err.Error()
+	changed := h.failures == 1 || h.state != state
+	prevErr, prevCount := h.lastErr, h.stateCount
+	if changed {
+		h.state, h.stateCount = state, 0
+	}
+	h.stateCount++
 	h.lastErr = err.Error()
 	failures, since := h.failures, h.since
 	s.mu.Unlock()
-	if changed {
-		s.log.Warn("delivery failing; the destination's alerts wait in order", "destination", dest, "err", err, "failures", failures, "failing_since", since.Format(time.RFC3339), "retry_in", wait)
+	if !changed {
+		return now.Add(wait)
 	}
+	msg := "delivery failing; the destination's alerts wait in order"
+	if asked {
+		msg = "destination asks to wait; its alerts wait in order"
+	}
+	args := []any{"destination", dest, "err", err, "failures", failures, "failing_since", since.Format(time.RFC3339), "retry_in", wait}
+	if failures > 1 {
+		args = append(args, "previous_error", prevErr, "previous_count", prevCount)
+	}
+	s.log.Warn(msg, args...)
 	return now.Add(wait)
 }
 
-// recovered ends a destination's run of failures, and says so once.
+// recovered ends a destination's run of failures, and says so once, with
+// how many failures there were.
 func (s *sender) recovered(dest string) {
 	s.mu.Lock()
 	h := s.health[dest]
 	delete(s.health, dest)
 	s.mu.Unlock()
-	if h != nil && !h.rateLimited {
-		s.log.Info("destination recovered", "destination", dest, "failures", h.failures, "down_for", s.now().Sub(h.since).Round(time.Second))
+	if h != nil {
+		s.log.Info("destination recovered", "destination", dest, "failures", h.failures, "last_error", h.lastErr, "down_for", s.now().Sub(h.since).Round(time.Second))
 	}
 }
 

@@ -1,14 +1,20 @@
 package bot
 
 import (
+	"errors"
 	"log/slog"
+	"regexp"
+	"strings"
 	"sync"
+
+	"github.com/newshound/newshound/bot/notify"
 )
 
 // stateLog reports a lasting condition once per change of state, not once
 // per attempt: the first failure of a kind is logged with its error, the
-// same error again only counts, a different error is logged with the count
-// of the previous one, and the recovery is logged once with the count.
+// same failure again (same failureState) only counts, a different failure
+// is logged with the count of the previous one, and the recovery is logged
+// once with the count.
 type stateLog struct {
 	log *slog.Logger
 	mu  sync.Mutex
@@ -16,7 +22,8 @@ type stateLog struct {
 }
 
 type failing struct {
-	err   string
+	state string // failureState of the error: what is compared
+	err   string // the latest error's full text: what is reported
 	count int
 }
 
@@ -25,21 +32,22 @@ func newStateLog(log *slog.Logger) *stateLog {
 }
 
 // fail records a failure of kind; it logs msg at error level when the
-// kind was healthy or its error changed.
+// kind was healthy or its failure changed state.
 func (s *stateLog) fail(kind, msg string, err error, args ...any) {
 	s.mu.Lock()
 	f := s.bad[kind]
-	text := err.Error()
+	text, state := err.Error(), failureState(err)
 	switch {
 	case f == nil:
-		s.bad[kind] = &failing{err: text, count: 1}
-	case f.err == text:
+		s.bad[kind] = &failing{state: state, err: text, count: 1}
+	case f.state == state:
+		f.err = text
 		f.count++
 		s.mu.Unlock()
 		return
 	default:
 		args = append(args, "previous_error", f.err, "previous_count", f.count)
-		f.err, f.count = text, 1
+		f.state, f.err, f.count = state, text, 1
 	}
 	s.mu.Unlock()
 	s.log.Error(msg, append(args, "err", err)...)
@@ -62,4 +70,51 @@ func (s *stateLog) failingKinds() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return len(s.bad)
+}
+
+// failureState is what a failure is, for deciding whether it is the same
+// failure again: its error text without what changes from one attempt to
+// the next though nothing else did. See reasonState. A destination asking
+// to wait is its own state whatever the wait.
+func failureState(err error) string {
+	if err == nil {
+		return ""
+	}
+	if r, ok := errors.AsType[*notify.RetryError](err); ok && r.Err != nil {
+		return "asks to wait: " + reasonState(r.Err.Error())
+	}
+	return reasonState(err.Error())
+}
+
+var (
+	// a Go-quoted string (%q), as notifiers quote a response body
+	quotedRe = regexp.MustCompile(`"(?:[^"\\]|\\.)*"`)
+	// an IPv4 or bracketed IPv6 address, with its port if any, as in
+	// "read tcp 127.0.0.1:40402->10.0.0.7:443"
+	addrRe = regexp.MustCompile(`\[[0-9A-Fa-f.%\w]*:[0-9A-Fa-f:.%\w]*\](?::\d+)?|\b\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?\b`)
+	// a Go duration: "retry in 30s", "retry after 1m30s"
+	durationRe = regexp.MustCompile(`\b(?:\d+(?:\.\d+)?(?:ns|us|µs|ms|h|m|s))+\b`)
+	// an id or counter: a run of four or more hex digits and dashes with a
+	// digit in it (a ray or request id, a UUID, a port, a byte offset)
+	idRe = regexp.MustCompile(`\b[0-9A-Fa-f][0-9A-Fa-f-]{3,}\b`)
+)
+
+// reasonState normalizes an error's text to the state it reports: quoted
+// response bodies, network addresses and ports, durations and ids are cut,
+// so that a proxy's 502 page with a new ray id, or a reset connection on a
+// new ephemeral port, is the same failure as before; the HTTP status, the
+// error class ("connection reset by peer", "timeout") and the rest of the
+// wording are kept, so that a different failure is a new state. It works on
+// text because a feed's last error is kept as text across restarts.
+func reasonState(text string) string {
+	s := quotedRe.ReplaceAllString(text, `"…"`)
+	s = addrRe.ReplaceAllString(s, "ADDR")
+	s = durationRe.ReplaceAllString(s, "D")
+	s = idRe.ReplaceAllStringFunc(s, func(id string) string {
+		if strings.ContainsAny(id, "0123456789") {
+			return "#"
+		}
+		return id
+	})
+	return s
 }
