@@ -698,3 +698,237 @@ func TestForumPostsOneAlertAMessage(t *testing.T) {
 		t.Errorf("the story's headline posted %d times, its post lists %q; want once, listing the second feed's report", kessler, rec.also())
 	}
 }
+
+// lastEditOf is the last edit of message id, and whether there was one.
+func (r *editRecorder) lastEditOf(id string) (notify.Edit, bool) {
+	r.emu.Lock()
+	defer r.emu.Unlock()
+	for i := len(r.edits) - 1; i >= 0; i-- {
+		if r.edits[i].MessageID == id {
+			return r.edits[i], true
+		}
+	}
+	return notify.Edit{}, false
+}
+
+// sameSet reports whether a and b hold the same strings, in any order.
+func sameSet(a, b []string) bool {
+	return len(a) == len(b) && !slices.ContainsFunc(a, func(x string) bool { return !slices.Contains(b, x) })
+}
+
+// alsoTitles is what an edit lists under each alert, in order.
+func alsoTitles(e notify.Edit) []string {
+	var out []string
+	for _, a := range e.Message.Alerts {
+		for _, r := range a.Also {
+			out = append(out, r.Title)
+		}
+	}
+	return out
+}
+
+// TestCappedStorysReportsWaitForIt: a story whose first report
+// max_per_hour held for the hour's "also matched" digest: its further
+// reports are not posted past the cap, one message each; they wait for the
+// digest, then the first of them is the story's message and the rest are
+// listed under it.
+func TestCappedStorysReportsWaitForIt(t *testing.T) {
+	sub := kesslerSub()
+	sub.Query = "kessler OR brelland"
+	sub.Delivery = config.Delivery{MaxPerHour: 1}
+	h, rec := storyHarness(t, sub) // the clock starts at 12:00 UTC
+	svc, closeStore := h.openWith(rec)
+	defer closeStore()
+	ctx := context.Background()
+	svc.RunOnce(ctx) // first sight
+	h.write("wire.xml", item(1, "Flood closes the coast road at Brelland", h.clock))
+	h.clock = h.clock.Add(time.Minute)
+	svc.RunOnce(ctx) // 12:01: the hour's one message
+	for i := range 4 {
+		h.publishReport(i) // courier's is capped; the others join its story
+		h.clock = h.clock.Add(time.Minute)
+		svc.RunOnce(ctx)
+	}
+	if got := rec.titles(); len(got) != 1 || len(rec.edits) != 0 {
+		t.Fatalf("before 13:00 with max_per_hour 1: messages %q, %d edits; want only the first", got, len(rec.edits))
+	}
+	for _, step := range []time.Duration{55 * time.Minute, leadPoll + time.Second} {
+		h.clock = h.clock.Add(step)
+		svc.RunOnce(ctx) // 13:00: the digest, then the story's message; its edit
+	}
+	if len(rec.msgs) != 3 || rec.msgs[1].Digest == nil || rec.msgs[1].Alerts[0].Title != outlets[0].title ||
+		rec.msgs[2].Digest != nil || rec.msgs[2].Alerts[0].Title != outlets[1].title {
+		t.Fatalf("after 13:00: messages %q; want the first, a digest of %q and %q", rec.titles(), outlets[0].title, outlets[1].title)
+	}
+	e, _ := rec.lastEditOf("m3")
+	if got, want := alsoTitles(e), []string{outlets[2].title, outlets[3].title}; !slices.Equal(got, want) {
+		t.Errorf("listed under m3: %q, want %q", got, want)
+	}
+}
+
+// failFeed fails the commits of one feed while n > 0.
+type failFeed struct {
+	store.Store
+	feed string
+	n    int
+}
+
+func (f *failFeed) CommitPoll(ctx context.Context, feedID string, p store.Poll) (int, error) {
+	if feedID == f.feed && f.n > 0 {
+		f.n--
+		return 0, errors.New("disk full")
+	}
+	return f.Store.CommitPoll(ctx, feedID, p)
+}
+
+// TestEditUnderAReportPostedAlone: the story's first report never reaches
+// the outbox (its commit keeps failing), so the next report is posted
+// alone after leadGrace and leads the story; an edit of its message shows
+// it as the message's alert, with the report after it listed under it.
+func TestEditUnderAReportPostedAlone(t *testing.T) {
+	h, rec := storyHarness(t, kesslerSub())
+	ctx := context.Background()
+	st, err := store.OpenSQLite(ctx, h.db, store.WithClock(func() time.Time { return h.clock }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	flaky := &failFeed{Store: st, feed: "courier"}
+	svc, err := New(ctx, h.options(flaky, rec, io.Discard))
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc.RunOnce(ctx) // first sight
+	h.publishReport(0)
+	flaky.n = 100
+	h.clock = h.clock.Add(time.Minute)
+	svc.RunOnce(ctx) // courier's report opens the story; its commit fails
+	h.publishReport(1)
+	h.clock = h.clock.Add(time.Minute)
+	svc.RunOnce(ctx) // herald's joins it and waits for its first alert
+	h.clock = h.clock.Add(leadGrace)
+	svc.RunOnce(ctx) // posted alone: m1
+	h.publishReport(2)
+	h.clock = h.clock.Add(time.Minute)
+	svc.RunOnce(ctx) // the post's: an edit of m1
+	if got, want := rec.titles(), []string{outlets[1].title}; !slices.Equal(got, want) {
+		t.Fatalf("messages %q, want %q", got, want)
+	}
+	e, ok := rec.lastEditOf("m1")
+	if !ok || len(e.Message.Alerts) != 1 || e.Message.Alerts[0].Title != outlets[1].title {
+		t.Fatalf("edit of m1: %+v; want herald's report as its alert", e.Message.Alerts)
+	}
+	if got, want := alsoTitles(e), []string{outlets[2].title}; !slices.Equal(got, want) {
+		t.Errorf("listed under m1: %q, want %q", got, want)
+	}
+}
+
+// TestStoryWhoseMessageIsGoneGetsOneMoreMessage: once the story's message
+// was deleted (or its first alert dropped), the first further report is
+// posted alone and leads the story; the rest are listed under it, not
+// posted one message each. Reports found in one poll (a burst) too.
+func TestStoryWhoseMessageIsGoneGetsOneMoreMessage(t *testing.T) {
+	cases := []struct {
+		name     string
+		lose     func(rec *editRecorder)
+		before   bool // lose it before the first report is sent, or after
+		burst    bool // the further reports are found in one poll
+		messages int  // the first report's (unless dropped) and one more
+	}{
+		{"deleted", func(rec *editRecorder) { rec.deleted["m1"] = true }, false, false, 2},
+		{"deleted, a burst of reports", func(rec *editRecorder) { rec.deleted["m1"] = true }, false, true, 2},
+		{"first alert dropped", func(rec *editRecorder) { rec.fail = []error{notify.ErrRejected} }, true, false, 1},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			h, rec := storyHarness(t, kesslerSub())
+			svc, closeStore := h.openWith(rec)
+			defer closeStore()
+			ctx := context.Background()
+			svc.RunOnce(ctx)
+			if c.before {
+				c.lose(rec)
+			}
+			h.publishReport(0)
+			svc.RunOnce(ctx)
+			if !c.before {
+				c.lose(rec)
+			}
+			for i := 1; i < len(outlets); i++ {
+				h.publishReport(i)
+				if !c.burst {
+					h.clock = h.clock.Add(time.Minute)
+					svc.RunOnce(ctx)
+				}
+			}
+			for range 2 { // the burst's rest waits for the first one's message
+				h.clock = h.clock.Add(editGap)
+				svc.RunOnce(ctx)
+			}
+			// Which report of a burst is posted alone depends on which
+			// feed was polled first: compare the number of messages, and
+			// that every other report is listed under the last.
+			posted := rec.titles()
+			if len(posted) != c.messages {
+				t.Fatalf("messages %q, want %d", posted, c.messages)
+			}
+			var rest []string
+			for i, o := range outlets {
+				if !slices.Contains(posted, o.title) && (i > 0 || !c.before) { // a dropped one is shown nowhere
+					rest = append(rest, o.title)
+				}
+			}
+			e, _ := rec.lastEditOf(fmt.Sprintf("m%d", c.messages))
+			if got := alsoTitles(e); !sameSet(got, rest) {
+				t.Errorf("listed under the last message: %q, want %q", got, rest)
+			}
+		})
+	}
+}
+
+// TestResplitReportsStayListedWhereTheyWereShown: B's first report was
+// listed under A's message before a re-split took it into B's story. A's
+// next edit keeps listing it (what was shown stays shown), and B's
+// message, where it was never shown, does not list it too.
+func TestResplitReportsStayListedWhereTheyWereShown(t *testing.T) {
+	h := newHarness(t, config.Subscription{Name: "olives", Query: "olive OR drought", StoryWindow: 48 * time.Hour})
+	rec := &editRecorder{deleted: map[string]bool{}, clock: func() time.Time { return h.clock }}
+	h.rec = &rec.recorder
+	titles := storycorpus.ResplitSequence()
+	_, bFirst, _, _ := storycorpus.ResplitHeadlines()
+	feed := func(i int) string { return fmt.Sprintf("f%02d.xml", i) }
+	for i := range titles {
+		h.cfg.Feeds = append(h.cfg.Feeds, config.Feed{Name: fmt.Sprintf("f%02d", i), URL: h.feedURL(feed(i)), Interval: 10 * time.Minute})
+		h.write(feed(i), item(0, "Weather stays mild", h.clock.Add(-time.Hour)))
+	}
+	ctx := context.Background()
+	svc, closeStore := h.openWith(rec)
+	defer func() { closeStore() }()
+	svc.RunOnce(ctx) // first sight
+	for i := range len(titles) - 1 {
+		h.clock = h.clock.Add(time.Minute)
+		h.write(feed(i), item(0, "Weather stays mild", h.clock.Add(-time.Hour)),
+			testItem{GUID: fmt.Sprintf("urn:f%02d:olive", i), Title: titles[i], Link: fmt.Sprintf("https://f%02d.example/olive", i), Published: h.clock})
+		svc.RunOnce(ctx)
+	}
+	if e, _ := rec.lastEditOf("m1"); !slices.Contains(alsoTitles(e), bFirst) {
+		t.Fatalf("before A's next report, m1 lists %q; want %q among them", alsoTitles(e), bFirst)
+	}
+	// One more report of A, on a new feed (a restart reads the new config).
+	closeStore()
+	h.cfg.Feeds = append(h.cfg.Feeds, config.Feed{Name: "fa", URL: h.feedURL("fa.xml"), Interval: 10 * time.Minute})
+	h.write("fa.xml", item(0, "Weather stays mild", h.clock.Add(-time.Hour)))
+	svc, closeStore = h.openWith(rec)
+	svc.RunOnce(ctx)
+	h.clock = h.clock.Add(time.Minute)
+	h.write("fa.xml", item(0, "Weather stays mild", h.clock.Add(-time.Hour)),
+		testItem{GUID: "urn:fa:olive", Title: "Olive oil prices jump again worldwide", Link: "https://fa.example/olive", Published: h.clock})
+	svc.RunOnce(ctx)
+	a, _ := rec.lastEditOf("m1")
+	if got := alsoTitles(a); !slices.Contains(got, bFirst) || !slices.Contains(got, "Olive oil prices jump again worldwide") {
+		t.Errorf("A's message m1 lists %q; want %q still, and A's new report", got, bFirst)
+	}
+	if b, _ := rec.lastEditOf("m2"); slices.Contains(alsoTitles(b), bFirst) {
+		t.Errorf("B's message m2 lists %q too: shown twice", bFirst)
+	}
+}

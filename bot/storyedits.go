@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -15,10 +16,14 @@ import (
 
 // This file puts a story's further reports and updates (joins: outbox rows
 // with Joins set) under the story's first message, by editing it. A join
-// that cannot go there (its story's message was dropped or deleted, the
-// destination cannot edit, the story's first alert never came) is posted
-// as a message of its own: a report grouped into the wrong story, or one
-// whose story is gone, is still seen.
+// that cannot go there (its story's message was dropped or deleted, went
+// out in a digest, the story's first alert never came, the destination
+// cannot edit) is posted as a message of its own: a report grouped into
+// the wrong story, or one whose story is gone, is still seen. The first
+// such report leads the story from then on (StoryLeads), so a story whose
+// message is gone gets one more message, not one per report; and a join
+// never goes out before its story's first alert, so a first alert held by
+// max_per_hour holds its story's further reports too.
 
 // editGap is the least time between two edits of one message: Discord
 // allows about five edits per five seconds in a channel, and a story that
@@ -77,27 +82,46 @@ func (s *sender) editStories(ctx context.Context, dest string, n notify.Notifier
 		}
 		l, ok := leads[j.Story]
 		if !ok {
-			l.lead, l.err = s.store.StoryLead(ctx, dest, j.Story)
+			l = s.storyLead(ctx, dest, j.Story)
 			leads[j.Story] = l
 		}
 		lead, err := l.lead, l.err
 		switch {
 		case errors.Is(err, store.ErrNotFound) && now.Sub(j.EnqueuedAt) < leadGrace:
 			s.hold(ctx, j, now.Add(leadPoll))
-		case errors.Is(err, store.ErrNotFound):
-			alone = append(alone, j) // the story's first alert never came: this one leads it
-		case err != nil:
+		case err != nil && !errors.Is(err, store.ErrNotFound) && !errors.Is(err, errLeadsGone):
 			s.storeErrs.fail("outbox", "reading the outbox failed; retrying", err)
 			return sendStop
-		case lead.ID == j.ID, !canEdit, lead.Dropped, lead.Digest != "", s.isDead(dest, lead.MessageID):
-			// Nothing to list it under: a message of its own.
+		case !canEdit:
 			alone = append(alone, j)
+		case err != nil, lead.ID == j.ID:
+			// The story's first alert never came, or its message is gone:
+			// this one leads it from now on, and the story's further
+			// reports wait for its message (see StoryLeads).
+			alone = append(alone, j)
+			leads[j.Story] = leadLookup{lead: j}
 		case lead.DeliveredAt.IsZero():
+			// Not out yet. A lead that max_per_hour held for a digest
+			// holds its joins with it (HoldUntil): posted alone they
+			// would go past the cap, one message each. When the digest
+			// is out, the first of them leads the story (usableLead).
 			s.hold(ctx, j, latest(now.Add(leadPoll), lead.HoldUntil, lead.NextAttempt))
 		default:
 			edits = addToEdit(edits, lead, j)
 		}
 	}
+	alone, out := s.sendEdits(ctx, dest, ed, edits, alone, now)
+	if out != sendNext || len(alone) == 0 {
+		return out
+	}
+	return s.postAlone(ctx, dest, alone, formed)
+}
+
+// sendEdits makes the pass's edits that are due and returns alone with
+// the joins that must go alone after all (their message is gone): one
+// per story, which leads it from then on; the story's others wait for
+// that one's message.
+func (s *sender) sendEdits(ctx context.Context, dest string, ed notify.Editor, edits []*storyEdit, alone []store.Alert, now time.Time) ([]store.Alert, sendOutcome) {
 	for _, e := range edits {
 		if next, ok := s.editDue(dest, e.key, now); !ok {
 			for _, j := range e.joins {
@@ -106,24 +130,69 @@ func (s *sender) editStories(ctx context.Context, dest string, n notify.Notifier
 			continue
 		}
 		if !s.formEdit(ctx, e) {
-			return sendStop
+			return nil, sendStop
 		}
 		out, refused := s.sendEdit(ctx, dest, ed, e)
 		if out != sendNext {
-			return out
+			return nil, out
 		}
-		alone = append(alone, refused...)
+		for _, j := range refused {
+			if !slices.ContainsFunc(alone, func(a store.Alert) bool { return a.Story == j.Story }) {
+				alone = append(alone, j)
+			} else if !s.unbatch(ctx, j, now.Add(leadPoll)) {
+				return nil, sendStop
+			}
+		}
 	}
-	if len(alone) == 0 {
-		return sendNext
-	}
-	return s.postAlone(ctx, dest, alone, formed)
+	return alone, sendNext
 }
 
-// leadLookup is the answer of StoryLead for one story.
+// unbatch takes a join out of an edit that was refused (so it was not
+// shown) and holds it until at: it goes into another message's edit, with
+// a nonce of its own.
+func (s *sender) unbatch(ctx context.Context, j store.Alert, at time.Time) bool {
+	if err := s.store.AssignBatch(ctx, []int64{j.ID}, ""); err != nil {
+		s.storeErrs.fail("outbox", "reading the outbox failed; retrying", fmt.Errorf("unbatching a refused edit: %w", err))
+		return false
+	}
+	s.hold(ctx, j, at)
+	return true
+}
+
+// errLeadsGone says a story has leads but none can take its further
+// reports any more (StoryLeads, usableLead).
+var errLeadsGone = errors.New("every message of the story is gone")
+
+// leadLookup is the lead of one story, or why it has none now
+// (store.ErrNotFound: its first alert is not in the outbox, yet;
+// errLeadsGone).
 type leadLookup struct {
 	lead store.Alert
 	err  error
+}
+
+// storyLead returns the alert whose message a story's further reports go
+// under: the first of StoryLeads that can still take them.
+func (s *sender) storyLead(ctx context.Context, dest, story string) leadLookup {
+	leads, err := s.store.StoryLeads(ctx, dest, story)
+	if err != nil {
+		return leadLookup{err: err}
+	}
+	for _, l := range leads {
+		if s.usableLead(dest, l) {
+			return leadLookup{lead: l}
+		}
+	}
+	return leadLookup{err: errLeadsGone}
+}
+
+// usableLead reports whether a story's joins may go under l's message: not
+// when it was dropped, when its message is gone or refused edits, or when
+// it went out in a digest (a digest is no story's message; until it goes
+// out, its joins wait for it).
+func (s *sender) usableLead(dest string, l store.Alert) bool {
+	inDigest := l.Digest != "" && !l.DeliveredAt.IsZero()
+	return !l.Dropped && !inDigest && !s.isDead(dest, l.MessageID)
 }
 
 // addToEdit puts a join with the others of its message: the joins of a
@@ -236,8 +305,13 @@ func (s *sender) sendEdit(ctx context.Context, dest string, ed notify.Editor, e 
 }
 
 // composeEdit is the message as it will stand: the alerts it was posted
-// with, each with the reports and updates of its story so far, plus the
-// joins of this edit.
+// with (a join posted alone that leads its story is one), each with the
+// reports and updates listed under it so far, plus the joins of this
+// edit. What was shown stays shown: a report a re-split moved into
+// another story since it was listed here (takeIntoStory) stays listed
+// under the alert it was listed under, named by its payload's story, and
+// is not listed under the new story's message (it was never edited in
+// there), so it is shown once, where the reader saw it.
 func (s *sender) composeEdit(ctx context.Context, dest string, e *storyEdit) (notify.Edit, error) {
 	rows := []store.Alert{e.lead}
 	if e.lead.MessageID != "" {
@@ -250,7 +324,7 @@ func (s *sender) composeEdit(ctx context.Context, dest string, e *storyEdit) (no
 	byStory := map[string]int{}
 	var joined []store.Alert
 	for _, r := range rows {
-		if r.Joins {
+		if r.Joins && r.ID != e.lead.ID && !postedAlone(r) {
 			joined = append(joined, r)
 			continue
 		}
@@ -271,6 +345,9 @@ func (s *sender) composeEdit(ctx context.Context, dest string, e *storyEdit) (no
 		}
 		a.ID = r.ID
 		k, ok := byStory[r.Story]
+		if !ok && i < len(joined) {
+			k, ok = byStory[a.Story] // moved by a re-split since it was listed here
+		}
 		if ok {
 			attach(&edit.Message.Alerts[k], a, r.EnqueuedAt)
 		}
@@ -279,6 +356,13 @@ func (s *sender) composeEdit(ctx context.Context, dest string, e *storyEdit) (no
 		}
 	}
 	return edit, nil
+}
+
+// postedAlone reports whether a join went out as a message of its own
+// (postAlone's batch, a message's "nh…"): in that message it is an alert,
+// not a report listed under one.
+func postedAlone(r store.Alert) bool {
+	return r.Joins && r.Digest == "" && strings.HasPrefix(r.Batch, "nh")
 }
 
 // attach lists a join under its story's alert.

@@ -56,7 +56,7 @@ type dialect struct {
 	batchAlerts         string
 	countUnheld         string
 	storyRows           string
-	storyLead           string
+	storyLeads          string
 	takeIntoStory       string
 	messageAlerts       string
 	hold                string
@@ -169,10 +169,12 @@ var commonQueries = dialect{
 	// The story <> '' and message_id <> '' terms are the conditions of the
 	// partial indexes these read (alerts_story_lead, alerts_message).
 	// A story's alert that is no join leads it even when joins of the story
-	// have lower ids: those a re-split moved into it (takeIntoStory).
-	storyLead: `SELECT ` + alertColumns + ` FROM alerts
-		WHERE destination = $1 AND story = $2 AND story <> '' AND (NOT joins OR batch LIKE 'nh%')
-		ORDER BY joins, id LIMIT 1`,
+	// have lower ids: those a re-split moved into it (takeIntoStory). A
+	// join a digest carried is no message of its own and leads nothing.
+	storyLeads: `SELECT ` + alertColumns + ` FROM alerts
+		WHERE destination = $1 AND story = $2 AND story <> ''
+			AND (NOT joins OR (batch LIKE 'nh%' AND digest = ''))
+		ORDER BY joins, id`,
 	// takeIntoStory moves an item's alerts of one destination from one
 	// story to another (a re-split, see Alert.Takes); it reads the
 	// alerts_story_lead index by its story term.

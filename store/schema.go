@@ -124,7 +124,7 @@ var sqliteMigrations = []migration{
 		`ALTER TABLE alerts ADD COLUMN joins BOOLEAN NOT NULL DEFAULT FALSE`,
 		`ALTER TABLE alerts ADD COLUMN fingerprint BLOB NOT NULL DEFAULT X''`,
 		`ALTER TABLE seen_items ADD COLUMN text_sig BLOB NOT NULL DEFAULT X''`,
-		// StoryLead and MessageAlerts: the first lead of a story, the
+		// StoryLeads and MessageAlerts: the leads of a story, the
 		// alerts shown in one message.
 		`CREATE INDEX alerts_story_lead ON alerts (destination, story, id) WHERE story <> ''`,
 		`CREATE INDEX alerts_message ON alerts (destination, message_id, id) WHERE message_id <> ''`,

@@ -156,7 +156,7 @@ func (s *sqlStore) prepare(ctx context.Context) error {
 	sets := []statementSet{
 		{readers, []string{s.q.unseenKeys}},
 		{s.r, []string{s.q.feedState, s.q.feedStates, s.q.pendingAlerts, s.q.pendingDestinations,
-			s.q.itemTexts, s.q.storyLead, s.q.messageAlerts}},
+			s.q.itemTexts, s.q.storyLeads, s.q.messageAlerts}},
 	}
 	if !s.readOnly {
 		sets = append(sets, statementSet{s.w, []string{s.q.saveFeedState, s.q.markItemsSeenAt,
@@ -778,20 +778,20 @@ func (s *sqlStore) StoryRows(ctx context.Context, since time.Time) ([]Alert, err
 	return out, nil
 }
 
-// StoryLead returns the alert that leads story in destination (see
-// Store.StoryLead): its first alert that is no join, else its first join
-// posted alone; delivered, dropped or pending; or ErrNotFound (also for
-// the empty story: grouping was off).
-func (s *sqlStore) StoryLead(ctx context.Context, destination, story string) (Alert, error) {
-	what := fmt.Sprintf("lead of story %q in %q", story, destination)
-	as, err := s.alerts(ctx, what, s.q.storyLead, destination, story)
+// StoryLeads returns the alerts that may lead story in destination (see
+// Store.StoryLeads): its alerts that are no join, then its joins posted
+// alone; delivered, dropped or pending; or ErrNotFound (also for the
+// empty story: grouping was off).
+func (s *sqlStore) StoryLeads(ctx context.Context, destination, story string) ([]Alert, error) {
+	what := fmt.Sprintf("leads of story %q in %q", story, destination)
+	as, err := s.alerts(ctx, what, s.q.storyLeads, destination, story)
 	if err != nil {
-		return Alert{}, err
+		return nil, err
 	}
 	if len(as) == 0 {
-		return Alert{}, fmt.Errorf("%s: %w", what, ErrNotFound)
+		return nil, fmt.Errorf("%s: %w", what, ErrNotFound)
 	}
-	return as[0], nil
+	return as, nil
 }
 
 // MessageAlerts returns the alerts of destination marked delivered with
@@ -954,7 +954,7 @@ func execOne(ctx context.Context, tx writeTx, what, query string, args ...any) e
 // Story state lives in those rows and goes with them, with nothing extra
 // to keep: an alert's Story, Joins and Fingerprint with the alert, a seen
 // key's text signature with the key. The story window is far shorter than
-// the retention, so StoryRows, StoryLead and MessageAlerts never miss a
+// the retention, so StoryRows, StoryLeads and MessageAlerts never miss a
 // row they need (a story whose lead was pruned has outlived its window).
 func (s *sqlStore) Prune(ctx context.Context, before time.Time) error {
 	dedupeBefore := before

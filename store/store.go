@@ -88,7 +88,7 @@ type Alert struct {
 	Story string
 	// Joins says the alert is an addition to its story's first message
 	// (another outlet's report, an update of the item), not a message of
-	// its own: the sender edits that message (see StoryLead).
+	// its own: the sender edits that message (see StoryLeads).
 	Joins bool
 	// Fingerprint is the item's story fingerprint (alert/story), kept so
 	// that the story index is rebuilt as it was after a restart.
@@ -180,20 +180,25 @@ type Store interface {
 	// that were not held: those sent one by one (max_per_hour counts them).
 	// Held means held for a digest (Digest set; Hold does not make an alert
 	// held in this sense), and a join is not sent but edited into its
-	// story's message, so neither counts.
+	// story's message (and waits for it while a digest holds it), so
+	// neither counts.
 	CountUnheld(ctx context.Context, subscription string, since time.Time) (int, error)
 	// StoryRows returns the alerts enqueued at or after since that carry a
 	// fingerprint, in the order they were enqueued, with ID, Destination,
 	// FeedID, ItemKey, Story, Joins, Fingerprint and EnqueuedAt set: the
 	// rows the story index is rebuilt from.
 	StoryRows(ctx context.Context, since time.Time) ([]Alert, error)
-	// StoryLead returns the alert that opened story in destination,
-	// delivered or not, or ErrNotFound: the first with Joins false, or,
-	// when the story has none (its first alert never reached the outbox),
-	// the first join posted as a message of its own (its batch a
-	// message's, "nh…"). A join posted alone that a re-split moved into
-	// the story (Alert.Takes) does not lead it.
-	StoryLead(ctx context.Context, destination, story string) (Alert, error)
+	// StoryLeads returns the alerts that may lead story in destination,
+	// delivered, dropped or pending, in the order they would, or
+	// ErrNotFound: first those with Joins false, then the joins posted as
+	// messages of their own (their batch a message's, "nh…", and in no
+	// digest), each by id. The caller takes the first whose message can
+	// still be edited: when the story's first alert never reached the
+	// outbox, or its message was dropped or deleted, the first report
+	// posted alone leads the story from then on. A join posted alone that
+	// a re-split moved into the story comes after the story's own first
+	// alert.
+	StoryLeads(ctx context.Context, destination, story string) ([]Alert, error)
 	// MessageAlerts returns the alerts of destination delivered as, or
 	// into, the message messageID (its own alerts and the joins already
 	// shown in it), oldest first.

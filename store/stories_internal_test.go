@@ -74,8 +74,8 @@ func checkMigrated9(t *testing.T, s *sqlStore) {
 	if rows, err := s.StoryRows(ctx, time.Time{}); err != nil || len(rows) != 0 {
 		t.Errorf("StoryRows = %+v, %v; want none (no migrated row has a fingerprint)", rows, err)
 	}
-	if a, err := s.StoryLead(ctx, "desk", ""); !errors.Is(err, ErrNotFound) {
-		t.Errorf("StoryLead of the empty story = %+v, %v; want ErrNotFound", a, err)
+	if a, err := s.StoryLeads(ctx, "desk", ""); !errors.Is(err, ErrNotFound) {
+		t.Errorf("StoryLeads of the empty story = %+v, %v; want ErrNotFound", a, err)
 	}
 	if n, err := s.CountUnheld(ctx, "sub", time.Time{}); err != nil || n != 2 {
 		t.Errorf("CountUnheld = %d, %v; want 2 (migrated alerts were sent one by one)", n, err)
@@ -150,7 +150,7 @@ func TestSQLiteStoryQueriesUseIndexes(t *testing.T) {
 		args        []any
 		want        string // in the plan
 	}{
-		{"StoryLead", s.q.storyLead, []any{"desk", "s"}, "USING INDEX alerts_story_lead (destination=? AND story=?)"},
+		{"StoryLeads", s.q.storyLeads, []any{"desk", "s"}, "USING INDEX alerts_story_lead (destination=? AND story=?)"},
 		{"MessageAlerts", s.q.messageAlerts, []any{"desk", "m"}, "USING INDEX alerts_message (destination=? AND message_id=?)"},
 		{"CommitPoll's story takes", s.q.takeIntoStory, []any{"s2", "desk", "s", "f/k"}, "USING INDEX alerts_story_lead (destination=? AND story=?)"},
 		{"StoryRows", s.q.storyRows, []any{0}, "USING INDEX alerts_enqueued (enqueued_at>?)"},

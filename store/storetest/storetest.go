@@ -62,7 +62,7 @@ func Run(t *testing.T, newDB func(t *testing.T) Open) {
 		{"Leaser", testLeaser},
 		{"HeldAlerts", testHeldAlerts},
 		{"StoryRoundTrip", testStoryRoundTrip},
-		{"StoryLead", testStoryLead},
+		{"StoryLeads", testStoryLeads},
 		{"StoryTakes", testStoryTakes},
 		{"MessageAlerts", testMessageAlerts},
 		{"Hold", testHold},

@@ -135,31 +135,52 @@ func testStoryRoundTrip(t *testing.T, h *harness) {
 	}
 }
 
-// testStoryLead: the lead is the story's first alert that is not a join,
-// by id, however the joins around it are numbered, whatever became of it;
-// joins alone, another destination's story, the empty story and an
-// unknown one have none.
-func testStoryLead(t *testing.T, h *harness) {
+// testStoryLeads: the leads are the story's alerts that are not joins, by
+// id, however the joins around them are numbered, whatever became of
+// them, then its joins posted alone; joins alone, joins carried by a
+// digest, another destination's story, the empty story and an unknown one
+// have none.
+func testStoryLeads(t *testing.T, h *harness) {
 	ctx := context.Background()
 	s := h.store(t)
 	// The joins come first by id: a join may be enqueued before its lead
 	// when a late report is matched before the first one is delivered.
-	commit(t, s, "f", poll("f", []string{"j1", "j2", "l1", "l2", "x", "n"},
+	inDigest := storyAlert("desk", "d", "digest-only", true, "fp")
+	inDigest.Digest, inDigest.HoldUntil = "capped|x", h.clock.Now()
+	commit(t, s, "f", poll("f", []string{"j1", "j2", "l1", "l2", "x", "n", "d"},
 		storyAlert("desk", "j1", "story-1", true, "fp"),
 		storyAlert("desk", "j2", "story-1", true, "fp"),
 		storyAlert("desk", "l1", "story-1", false, "fp"),
 		storyAlert("desk", "l2", "story-1", false, "fp"),
 		storyAlert("desk", "x", "joins-only", true, "fp"),
 		storyAlert("desk", "n", "", false, ""),
+		inDigest,
 	))
 	commit(t, s, "g", poll("g", []string{"w"}, storyAlert("wire", "w", "story-2", false, "fp")))
-	lead := func(dest, story string) (store.Alert, error) { return s.StoryLead(ctx, dest, story) }
+	lead := func(dest, story string) (store.Alert, error) {
+		leads, err := s.StoryLeads(ctx, dest, story)
+		if err != nil {
+			return store.Alert{}, err
+		}
+		return leads[0], nil
+	}
+	keys := func(story string) []string {
+		leads, _ := s.StoryLeads(ctx, "desk", story)
+		var out []string
+		for _, l := range leads {
+			out = append(out, l.ItemKey)
+		}
+		return out
+	}
 	got, err := lead("desk", "story-1")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got.ItemKey != "l1" || got.Joins || !bytes.Equal(got.Payload, []byte(`{"title":"l1"}`)) || got.Story != "story-1" {
-		t.Errorf("StoryLead(desk, story-1) = %+v, want the full row of l1", got)
+		t.Errorf("StoryLeads(desk, story-1)[0] = %+v, want the full row of l1", got)
+	}
+	if k := keys("story-1"); !slices.Equal(k, []string{"l1", "l2"}) {
+		t.Errorf("StoryLeads(desk, story-1) = %q, want l1, l2 (the joins waiting for an edit lead nothing)", k)
 	}
 	for _, mark := range []struct {
 		name string
@@ -172,11 +193,16 @@ func testStoryLead(t *testing.T, h *harness) {
 			t.Fatal(err)
 		}
 		if again, err := lead("desk", "story-1"); err != nil || again.ID != got.ID {
-			t.Errorf("StoryLead after the lead was %s = %s (%d), %v; want l1 (%d)", mark.name, again.ItemKey, again.ID, err, got.ID)
+			t.Errorf("StoryLeads after the lead was %s = %s (%d), %v; want l1 (%d) first", mark.name, again.ItemKey, again.ID, err, got.ID)
 		}
+	}
+	dg := dueKey(t, s, "desk", "d")
+	if err := s.AssignBatch(ctx, []int64{dg.ID}, "nh1d"); err != nil {
+		t.Fatal(err)
 	}
 	none := []struct{ name, dest, story string }{
 		{"joins only", "desk", "joins-only"},
+		{"a join sent in a digest", "desk", "digest-only"},
 		{"another destination's story", "desk", "story-2"},
 		{"a story in another destination", "wire", "story-1"},
 		{"the empty story", "desk", ""},
@@ -184,7 +210,7 @@ func testStoryLead(t *testing.T, h *harness) {
 	}
 	for _, c := range none {
 		if a, err := lead(c.dest, c.story); !errors.Is(err, store.ErrNotFound) {
-			t.Errorf("StoryLead of %s = %+v, %v; want ErrNotFound", c.name, a, err)
+			t.Errorf("StoryLeads of %s = %+v, %v; want ErrNotFound", c.name, a, err)
 		}
 	}
 	// A story whose first alert never reached the outbox: its first join
@@ -195,13 +221,13 @@ func testStoryLead(t *testing.T, h *harness) {
 		t.Fatal(err)
 	}
 	if a, err := lead("desk", "joins-only"); !errors.Is(err, store.ErrNotFound) {
-		t.Errorf("StoryLead of a story whose join waits for an edit = %+v, %v; want ErrNotFound", a, err)
+		t.Errorf("StoryLeads of a story whose join waits for an edit = %+v, %v; want ErrNotFound", a, err)
 	}
 	if err := s.AssignBatch(ctx, []int64{x.ID}, "nh1x1"); err != nil {
 		t.Fatal(err)
 	}
 	if a, err := lead("desk", "joins-only"); err != nil || a.ID != x.ID {
-		t.Errorf("StoryLead of a story whose join was posted alone = %+v, %v; want that join", a, err)
+		t.Errorf("StoryLeads of a story whose join was posted alone = %+v, %v; want that join", a, err)
 	}
 }
 
@@ -494,7 +520,7 @@ func testStoryTakes(t *testing.T, h *harness) {
 	if !slices.Equal(got, want) {
 		t.Errorf("StoryRows after the takes = %+v\nwant %+v", got, want)
 	}
-	if lead, err := s.StoryLead(ctx, "desk", "feed/c"); err != nil || lead.ItemKey != "c" {
-		t.Errorf("StoryLead(desk, feed/c) = %+v, %v; want c (b, moved into it, is a join posted alone with a lower id)", lead, err)
+	if leads, err := s.StoryLeads(ctx, "desk", "feed/c"); err != nil || leads[0].ItemKey != "c" {
+		t.Errorf("StoryLeads(desk, feed/c) = %+v, %v; want c first (b, moved into it, is a join posted alone with a lower id)", leads, err)
 	}
 }
