@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -163,8 +164,15 @@ func configSubscriptions(c config.Subscription) []alert.Subscription {
 // share one feed, so it is polled once however many channels watch it.
 func watchFeedID(feedURL string) string {
 	sum := sha256.Sum256([]byte(feedURL))
-	return "watch:" + hex.EncodeToString(sum[:8])
+	return watchFeedPrefix + hex.EncodeToString(sum[:8])
 }
+
+// watchFeedPrefix begins the ID of every feed behind Discord watches.
+const watchFeedPrefix = "watch:"
+
+// isWatchFeed says whether feedID is the feed behind Discord watches
+// rather than a feed of the config file.
+func isWatchFeed(feedID string) bool { return strings.HasPrefix(feedID, watchFeedPrefix) }
 
 // channelDestination names the destination of a watch on a text or news
 // channel or a thread.

@@ -42,6 +42,7 @@ type poller struct {
 	capped       capLog // max_per_hour reported, per subscription and hour
 	stories      *storyGroups
 	memos        itemMemos // what each feed's last committed document held
+	removals     removals  // which config feeds the stored states know are listed
 }
 
 // itemMemos keeps, per feed, the feeds.ItemMemo of the last document whose
@@ -601,15 +602,15 @@ func (p *poller) catchUp(ctx context.Context, f *alert.Feed, feed *feeds.Feed) e
 	return err
 }
 
-// forgetBacklog makes a feed's next poll a first sight: what it has then
-// is remembered, not posted.
+// forgetBacklog makes a feed's next fetch with items a first sight: what
+// it has then is remembered, not posted.
 func (p *poller) forgetBacklog(ctx context.Context, f *alert.Feed) error {
 	st, ok := p.loadState(ctx, f)
 	if !ok {
 		return errors.New("reading the state of " + f.ID)
 	}
-	st.Initialized = false
-	if !p.saveState(ctx, st) {
+	p.memos.set(f.ID, nil)
+	if !p.saveState(ctx, awaitFirstSight(st)) {
 		return errors.New("saving the state of " + f.ID)
 	}
 	return nil

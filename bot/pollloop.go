@@ -36,6 +36,9 @@ func (p *poller) loop(ctx context.Context) {
 		now := p.now()
 		p.beat.beat(now)
 		storeOK := !now.Before(p.storeDown.pausedUntil())
+		if storeOK {
+			p.forgetRemoved(ctx, planned, inFlight) // feeds the config stopped listing
+		}
 		for storeOK && len(inFlight) < p.workers {
 			d := q.popDue(now)
 			if d == nil {
@@ -64,6 +67,7 @@ func (p *poller) loop(ctx context.Context) {
 			return
 		case r := <-done:
 			delete(inFlight, r.id)
+			p.polledAfter(ctx, planned, r.id)
 			q.set(r.id, r.next, pollWhenDue)
 		case <-p.live.changed:
 		case <-timer.C:

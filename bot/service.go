@@ -170,7 +170,9 @@ func (r OnceReport) Trouble() string {
 // delivers everything pending and returns what it did. It is what
 // `run --once` and cron jobs use.
 func (s *Service) RunOnce(ctx context.Context) (OnceReport, error) {
-	s.poller.pollAll(ctx, s.live.catalog().Feeds())
+	cat := s.live.catalog()
+	s.poller.forgetRemoved(ctx, cat, nil)
+	s.poller.pollAll(ctx, cat.Feeds())
 	deliverErr := s.sender.deliverAll(ctx)
 	s.prune(ctx)
 	r := OnceReport{
@@ -223,8 +225,10 @@ func (s *Service) Run(ctx context.Context) error {
 
 // Reload applies a changed config file while running: feeds,
 // subscriptions and defines take effect at once (a new feed's first poll
-// remembers its backlog, as at start-up). Any other change needs a restart
-// and is refused, so the running service keeps its old config whole.
+// remembers its backlog, as at start-up; so does that of a feed that comes
+// back after a reload or a start without it: see removed.go). Any other
+// change needs a restart and is refused, so the running service keeps its
+// old config whole.
 func (s *Service) Reload(ctx context.Context, cfg *config.Config) error {
 	if changed := s.settings.RestartChanges(cfg); len(changed) > 0 {
 		return fmt.Errorf("%s changed: restart newshound to apply them", strings.Join(changed, ", "))

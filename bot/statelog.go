@@ -65,6 +65,14 @@ func (s *stateLog) ok(kind, msg string, args ...any) {
 	}
 }
 
+// failing reports whether kind is failing now.
+func (s *stateLog) failing(kind string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, bad := s.bad[kind]
+	return bad
+}
+
 // failingKinds counts the kinds failing now (for health).
 func (s *stateLog) failingKinds() int {
 	s.mu.Lock()
