@@ -345,24 +345,37 @@ func TestOneStoryOnTwoFeedsIsOneAlert(t *testing.T) {
 	}
 }
 
-// TestEditedHeadlineUnderOneGUIDIsNotPostedAgain: a feed whose links
-// follow the headline gives an edited item a new link as well; its GUID
-// and a word of its headline still name the story.
-func TestEditedHeadlineUnderOneGUIDIsNotPostedAgain(t *testing.T) {
-	h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo"})
-	now := h.clock
+// TestEditedHeadlineIsNotPostedAgain: an item whose headline is edited
+// keeps its link or its GUID, and a word of its headline, which name the
+// story (StoryKeys); a feed whose links follow the headline changes the
+// link too, and a feed that re-issues the item changes the GUID.
+func TestEditedHeadlineIsNotPostedAgain(t *testing.T) {
 	first := testItem{GUID: "https://wire.example/?p=4711", Title: "Aleppo truce holds for second night",
-		Link: "https://wire.example/2026/11/21/aleppo-truce-holds-for-second-night/", Published: now}
-	h.afterFirstSight(first)
-	h.runOnce()
-	edited := first
-	edited.Title = "Aleppo ceasefire holds for a second night"
-	edited.Link = "https://wire.example/2026/11/21/aleppo-ceasefire-holds-for-a-second-night/"
-	h.clock = now.Add(20 * time.Minute)
-	h.write("wire.xml", item(1, "Unrelated", now), edited)
-	h.runOnce()
-	if got := h.rec.titles(); len(got) != 1 {
-		t.Errorf("alerts: got %q, want the first headline once", got)
+		Link: "https://wire.example/2026/11/21/aleppo-truce-holds-for-second-night/"}
+	tests := []struct {
+		name       string
+		guid, link string // of the edited item
+	}{
+		{"same GUID, the link follows the headline", first.GUID, "https://wire.example/2026/11/21/aleppo-ceasefire-holds-for-a-second-night/"},
+		{"same link, a new GUID", "https://wire.example/?p=4712", first.Link},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo"})
+			now := h.clock
+			first := first
+			first.Published = now
+			h.afterFirstSight(first)
+			h.runOnce()
+			edited := first
+			edited.Title, edited.GUID, edited.Link = "Aleppo ceasefire holds for a second night", tt.guid, tt.link
+			h.clock = now.Add(20 * time.Minute)
+			h.write("wire.xml", item(1, "Unrelated", now), edited)
+			h.runOnce()
+			if got := h.rec.titles(); len(got) != 1 {
+				t.Errorf("alerts: got %q, want the first headline once", got)
+			}
+		})
 	}
 }
 
