@@ -39,6 +39,9 @@ var corpSuffixes = map[string]bool{
 // one, where every clause is capitalized, two companies, or a company and
 // another name that end the headline.
 func isListTitle(title string) bool {
+	if !strings.Contains(title, ",") {
+		return false // most headlines, at no cost
+	}
 	title = strings.TrimSpace(strings.TrimRight(strings.TrimSpace(title), ".…"))
 	title = exchangeSpace.ReplaceAllString(title, "($1:")
 	parts := glueSuffixes(listSep.Split(title, -1))
@@ -61,6 +64,9 @@ func isListTitle(title string) bool {
 		items++
 		companies += b2n(isCompany(words))
 		last = i
+	}
+	if items < 2 {
+		return false // most headlines: no list, and no second tokenizing
 	}
 	if capitalizedThroughout(title) {
 		return companies >= 2 || companies >= 1 && items >= 2 && last == len(parts)-1
