@@ -164,11 +164,17 @@ func (s *Stories) Group(entries []Entry, now time.Time) {
 // StoryOf returns the story of an item reported to destination, while it
 // is in the window.
 func (s *Stories) StoryOf(destination, feedID, itemKey string) (string, bool) {
+	return s.StoryOfItem(destination, ItemID(feedID, itemKey))
+}
+
+// StoryOfItem is StoryOf for an item named by its ItemID (as Entry.Takes
+// name them).
+func (s *Stories) StoryOfItem(destination, id string) (string, bool) {
 	d, ok := s.dests[destination]
 	if !ok {
 		return "", false
 	}
-	return d.index.StoryOf(ItemID(feedID, itemKey))
+	return d.index.StoryOf(id)
 }
 
 // leadBytes bounds the lead a fingerprint is made of: the first paragraph

@@ -493,13 +493,15 @@ func (p *poller) recordItems(ctx context.Context, f *alert.Feed, st store.FeedSt
 		return time.Time{}, err
 	}
 	p.states.settle(f.ID)
-	n, err := p.store.CommitPoll(ctx, f.ID, store.Poll{State: st, Keys: keys, Alerts: outboxRows(res.Entries), Texts: texts})
+	rows := outboxRows(res.Entries)
+	n, err := p.store.CommitPoll(ctx, f.ID, store.Poll{State: st, Keys: keys, Alerts: rows, Texts: texts})
 	if err != nil {
 		p.states.forget(f.ID)
 		p.memos.set(f.ID, nil)
 		return time.Time{}, err
 	}
 	p.states.remember(st, true)
+	p.followMoves(ctx, f, rows)
 	p.memos.set(f.ID, feed.Memo)
 	p.metrics.polls.WithLabelValues(map[bool]string{true: "changed", false: "unchanged"}[len(unseen) > 0]).Inc()
 	p.metrics.newItems.Add(float64(len(unseen)))
@@ -511,6 +513,34 @@ func (p *poller) recordItems(ctx context.Context, f *alert.Feed, st store.FeedSt
 		p.enqueued()
 	}
 	return st.NextPoll, nil
+}
+
+// followMoves stores the re-splits that moved this poll's reports while
+// it committed. Workers group under the story lock but commit outside it:
+// when another worker's re-split takes a report of this poll after it was
+// grouped and commits first, that commit's move (Alert.Takes) finds no row
+// yet, and this commit writes the report into the story it had, which a
+// restart would restore. So once the commit is durable the index is asked
+// again (storyGroups.movedSince), and what it moved meanwhile is moved in
+// the store too. That closes the race: the index changes under the lock
+// before the mover commits, so either this look, made after this commit,
+// sees the change, or the change was made after it and the mover's commit,
+// later still, finds this poll's rows. The reports this poll's own
+// re-splits took are looked at likewise (a later re-split may have moved
+// them on before this commit put them in the story). A move made twice
+// (here and by the mover) is harmless: each moves only from the story
+// committed, and the second finds nothing there. A failure costs what the
+// race did: the report comes back in its old story after a restart.
+func (p *poller) followMoves(ctx context.Context, f *alert.Feed, rows []store.Alert) {
+	moves := p.stories.movedSince(rows)
+	if len(moves) == 0 {
+		return
+	}
+	if err := p.store.MoveStories(ctx, moves); err != nil {
+		p.log.Warn("moving re-split reports into their new story failed; a restart will list them under their old one", "feed", f.ID, "err", err)
+		return
+	}
+	p.log.Debug("moved reports a concurrent re-split took", "feed", f.ID, "moves", len(moves))
 }
 
 // unseenKeys asks the store which keys are new, when there are any to ask

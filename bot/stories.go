@@ -111,6 +111,32 @@ func (g *storyGroups) storyOf(destination, feedID, itemKey string) (string, bool
 	return g.stories.StoryOf(destination, feedID, itemKey)
 }
 
+// movedSince returns the moves that bring the story rows of a commit
+// (rows, as committed) up to the index: each report of rows, and each
+// report their re-splits took (Alert.Takes), that the index now lists
+// under another story than the one committed goes there. See
+// poller.followMoves.
+func (g *storyGroups) movedSince(rows []store.Alert) []store.StoryMove {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	var moves []store.StoryMove
+	check := func(destination, item, committed string) {
+		if now, ok := g.stories.StoryOfItem(destination, item); ok && now != committed {
+			moves = append(moves, store.StoryMove{Destination: destination, Item: item, From: committed, To: now})
+		}
+	}
+	for _, a := range rows {
+		if a.Story == "" {
+			continue
+		}
+		check(a.Destination, alert.ItemID(a.FeedID, a.ItemKey), a.Story)
+		for _, t := range a.Takes {
+			check(a.Destination, t.Item, a.Story)
+		}
+	}
+	return moves
+}
+
 // widen makes reports stay candidates for at least window (a reload that
 // lengthened a story_window), rebuilding the index from the store.
 func (g *storyGroups) widen(ctx context.Context, window time.Duration, now time.Time) error {

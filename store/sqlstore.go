@@ -655,12 +655,42 @@ func (c *pollCommit) takeIntoStories(ctx context.Context, alerts []Alert, chosen
 	for _, i := range chosen {
 		a := alerts[i]
 		for _, t := range a.Takes {
-			err := c.tx.queue(ctx, step{what: "take alerts into their story", query: c.s.q.takeIntoStory,
-				args: []any{a.Story, a.Destination, t.From, t.Item}})
+			err := c.tx.queue(ctx, c.s.moveStep(StoryMove{Destination: a.Destination, Item: t.Item, From: t.From, To: a.Story}))
 			if err != nil {
 				return err
 			}
 		}
+	}
+	return nil
+}
+
+// moveStep is the statement that makes one move (takeIntoStory).
+func (s *sqlStore) moveStep(m StoryMove) step {
+	return step{what: "take alerts into their story", query: s.q.takeIntoStory,
+		args: []any{m.To, m.Destination, m.From, m.Item}}
+}
+
+// MoveStories makes moves in one transaction (see Store.MoveStories); a
+// move into the empty story (ungrouping) is refused.
+func (s *sqlStore) MoveStories(ctx context.Context, moves []StoryMove) error {
+	for _, m := range moves {
+		if m.To == "" {
+			return fmt.Errorf("move %q in %q from story %q: empty story", m.Item, m.Destination, m.From)
+		}
+	}
+	if len(moves) == 0 {
+		return nil
+	}
+	err := s.txr.runTx(ctx, func(tx pipe) error {
+		for _, m := range moves {
+			if err := tx.queue(ctx, s.moveStep(m)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("move %d alerts into their stories: %w", len(moves), err)
 	}
 	return nil
 }

@@ -108,6 +108,12 @@ type StoryTake struct {
 	Item, From string
 }
 
+// A StoryMove names the alerts of one item in Destination (Item as in
+// StoryTake) whose story is From, to be moved to story To.
+type StoryMove struct {
+	Destination, Item, From, To string
+}
+
 // Poll is the result of one poll of one feed, committed atomically: the new
 // feed state, every item key present in the fetch, and the alerts for the
 // items that matched.
@@ -199,6 +205,11 @@ type Store interface {
 	// a re-split moved into the story comes after the story's own first
 	// alert.
 	StoryLeads(ctx context.Context, destination, story string) ([]Alert, error)
+	// MoveStories makes moves in one transaction, as CommitPoll makes an
+	// alert's Takes: the alerts of each move's item in its destination
+	// whose story is From get story To; alerts in another story are left
+	// as they are, so a move made twice changes nothing the second time.
+	MoveStories(ctx context.Context, moves []StoryMove) error
 	// MessageAlerts returns the alerts of destination delivered as, or
 	// into, the message messageID (its own alerts and the joins already
 	// shown in it), oldest first.

@@ -64,6 +64,7 @@ func Run(t *testing.T, newDB func(t *testing.T) Open) {
 		{"StoryRoundTrip", testStoryRoundTrip},
 		{"StoryLeads", testStoryLeads},
 		{"StoryTakes", testStoryTakes},
+		{"MoveStories", testMoveStories},
 		{"MessageAlerts", testMessageAlerts},
 		{"Hold", testHold},
 		{"ItemTexts", testItemTexts},

@@ -472,6 +472,62 @@ func testItemTexts(t *testing.T, h *harness) {
 	}
 }
 
+// testMoveStories: MoveStories moves the destination's alerts of an item
+// that are in the story named, in one transaction, and nothing else: not
+// the item's alerts of another destination, not an item in another story
+// (a move made again finds nothing to move), not an item with no alerts.
+// A move into no story is refused, and none of the batch is made.
+func testMoveStories(t *testing.T, h *harness) {
+	ctx := context.Background()
+	s := h.store(t)
+	commit(t, s, "feed", poll("feed", []string{"a", "b", "c"},
+		storyAlert("desk", "a", "feed/a", false, "fp-a"),
+		storyAlert("desk", "b", "feed/a", true, "fp-b"),
+		storyAlert("other", "b", "feed/a", false, "fp-b"),
+		storyAlert("desk", "c", "feed/c", false, "fp-c"),
+	))
+	stories := func() map[string]string {
+		t.Helper()
+		rows, err := s.StoryRows(ctx, epoch)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]string{}
+		for _, r := range rows {
+			got[r.Destination+":"+r.ItemKey] = r.Story
+		}
+		return got
+	}
+	before := stories()
+	refused := []store.StoryMove{
+		{Destination: "desk", Item: "feed/b", From: "feed/a", To: "feed/c"},
+		{Destination: "desk", Item: "feed/a", From: "feed/a", To: ""},
+	}
+	if err := s.MoveStories(ctx, refused); err == nil {
+		t.Error("MoveStories into the empty story: no error")
+	}
+	if got := stories(); !maps.Equal(got, before) {
+		t.Errorf("stories after a refused MoveStories = %v, want %v", got, before)
+	}
+	if err := s.MoveStories(ctx, nil); err != nil {
+		t.Errorf("MoveStories(nil): %v", err)
+	}
+	moves := []store.StoryMove{
+		{Destination: "desk", Item: "feed/b", From: "feed/a", To: "feed/c"},
+		{Destination: "desk", Item: "feed/a", From: "feed/x", To: "feed/c"}, // in another story
+		{Destination: "desk", Item: "feed/z", From: "feed/a", To: "feed/c"}, // no alerts
+	}
+	for range 2 { // the second time finds nothing to move
+		if err := s.MoveStories(ctx, moves); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := map[string]string{"desk:a": "feed/a", "desk:b": "feed/c", "other:b": "feed/a", "desk:c": "feed/c"}
+	if got := stories(); !maps.Equal(got, want) {
+		t.Errorf("stories after MoveStories = %v, want %v", got, want)
+	}
+}
+
 // testStoryTakes: an alert that takes earlier alerts into its story (a
 // re-split) moves them there when it is enqueued: only the destination's
 // alerts of that item that were in the story named, and not when the alert
