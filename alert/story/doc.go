@@ -44,9 +44,9 @@
 // carries one of them ("McDonald's February sales fall" does not join a
 // video-game story through "sales").
 //
-// A list headline ("Stocks to watch: Acme Corp (ACME), Globex Inc (GBX),
-// Initech"; see isListTitle) is a digest of several stories, not a report
-// of one: a new item does not join a story through it, unless it has the
+// A list of companies ("Stocks to watch: Acme Corp (ACME), Globex Inc
+// (GBX), Initech"; see isListTitle) is a digest of several stories, not a
+// report of one: a new item does not join a story through it, unless it has the
 // same words or is a near copy, so that the first report of Globex's story
 // is not listed under Acme's because a round-up in Acme's story named
 // Globex too.

@@ -2,7 +2,6 @@ package story
 
 import (
 	"regexp"
-	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -31,18 +30,22 @@ var corpSuffixes = map[string]bool{
 	"ltd": true, "plc": true, "llc": true, "ag": true, "sa": true, "nv": true, "lp": true,
 }
 
-// isListTitle reports whether a headline is a list of names (see
+// isListTitle reports whether a headline is a list of companies (see
 // listSep): names side by side, each a short run of capitalized words, the
-// first of them ending the part before the list. In a sentence-case
-// headline three names make a list, or two when one is a company by its
-// suffix or stock symbol ("Acme Corp (ACME), Globex"); in a Title Case
-// one, where every clause is capitalized, two companies, or a company and
-// another name that end the headline.
+// first of them ending the part before the list, two of them companies by
+// their suffix or stock symbol ("Acme Corp (ACME), Globex Inc"), or one of
+// three or more ("Acme Inc, Globex, Initech"). A headline cut off inside
+// its list ("Acme Inc (ACME), Globex ...") counts a name more. Lists of
+// places or people ("Israel strikes Beirut, Tyre, Sidon", "EU fines Apple,
+// Google, Meta") are one story's headline as often as a round-up's, so
+// only companies make a list.
 func isListTitle(title string) bool {
 	if !strings.Contains(title, ",") {
 		return false // most headlines, at no cost
 	}
-	title = strings.TrimSpace(strings.TrimRight(strings.TrimSpace(title), ".…"))
+	title = strings.TrimSpace(title)
+	cut := strings.HasSuffix(title, "...") || strings.HasSuffix(title, "…")
+	title = strings.TrimSpace(strings.TrimRight(title, ".…"))
 	title = exchangeSpace.ReplaceAllString(title, "($1:")
 	parts := glueSuffixes(listSep.Split(title, -1))
 	items, companies, last := 0, 0, 0
@@ -65,19 +68,10 @@ func isListTitle(title string) bool {
 		companies += b2n(isCompany(words))
 		last = i
 	}
-	if items < 2 {
-		return false // most headlines: no list, and no second tokenizing
+	if cut && items > 0 && last == len(parts)-1 {
+		items++ // the list went on
 	}
-	if capitalizedThroughout(title) {
-		return companies >= 2 || companies >= 1 && items >= 2 && last == len(parts)-1
-	}
-	return items >= 3 || items >= 2 && companies >= 1
-}
-
-// capitalizedThroughout reports whether a headline is in Title Case or
-// all capitals (see casedTokens).
-func capitalizedThroughout(title string) bool {
-	return slices.ContainsFunc(casedTokens(title), func(w casedWord) bool { return w.c == caseCapital })
+	return companies >= 2 || companies >= 1 && items >= 3
 }
 
 func b2n(b bool) int {

