@@ -217,22 +217,21 @@ func median(xs []int) float64 {
 // 10.0 %, 10.1 %, 9.2 % of reports; F1 0.740, 0.750, 0.756. On 400
 // shuffles (-report-shuffles 400, a measure, not a choice) a story is
 // swallowed on 61 (before the support bar: 92), and the other targets are
-// met on all 400. List headlines (isListTitle: "Stocks to Watch: American
-// Eagle Outfitters (AEO), Himax Technologies, Inc") bridge no report into
+// met on all 400. Lists of companies (isListTitle: "Stocks to Watch:
+// American Eagle Outfitters (AEO), Himax Technologies, Inc") bridge no report into
 // their story since; the tune half has none, so the rule was found by
 // reading the report half's swallowed stories (DIAG_REPORT, see
 // TestUCIDiag), and these figures are not a clean held-out measure of it:
 // shuffle 3 swallows one story (Bon-Ton, through a sector round-up that
 // is no list), messages 10.0 %, 10.2 %, 9.3 %, F1 0.740, 0.750, 0.754;
-// on 400 shuffles a story is swallowed on 49. The report half must not be tuned on, so until the
-// grouping is improved on the tune half, a swallowed story fails the test
-// only when strictSwallow is set, and is logged otherwise. What a desk
-// needs of a swallowed story, that it sees the story's headline, does
-// fail it: every swallowed story must have a report that joined
-// doubtfully (see Index.Doubtful), which Discord lists by its headline.
-// On the 400 shuffles, 63 of the 66 swallowed stories did, 48 of 51 with
-// list headlines (-report-shuffles
-// logs it).
+// on 400 shuffles a story is swallowed on 49. The report half must not
+// be tuned on, so until the grouping is improved on the tune half, a
+// swallowed story fails the test only when strictSwallow is set, and is
+// logged otherwise. What a desk needs of a swallowed story, that it sees
+// the story's headline, does fail it: every swallowed story must have a
+// report that joined doubtfully (see Index.Doubtful), which Discord lists
+// by its headline. On the 400 shuffles, 63 of the 66 swallowed stories
+// did, 48 of 51 with list headlines (-report-shuffles logs it).
 const strictSwallow = "NEWSHOUND_STORY_STRICT"
 
 var reportShuffles = flag.Int("report-shuffles", 0, "also log how often the report half misses each target on this many shuffles, with the defaults and with those before the support bar")
