@@ -23,35 +23,25 @@ import (
 //     with the first version ("Should we all wear masks?" → "Should the
 //     public wear masks?") and is the same story; a publisher that reuses one
 //     link for unrelated stories (CNN's /collections/ pages) shares none,
-//     and each story is alerted;
-//   - guid:FEED/GUID|WORD — the same for the item's GUID within its feed,
-//     for a feed whose links follow the headline ("…/aleppo-truce-holds/"
-//     becomes "…/aleppo-ceasefire-holds/" when the headline is edited).
+//     and each story is alerted. The GUID is not paired so: feeds that
+//     give every item one GUID (the site's address) exist, and such a key
+//     would refuse their next story sharing a word with the last, a loss,
+//     where an edited item whose link follows its headline
+//     ("…/aleppo-truce-holds/" to "…/aleppo-ceasefire-holds/") under the
+//     same GUID is posted twice, a duplicate.
 func StoryKeys(feedID string, it *feeds.Item) []string {
 	keys := []string{"item:" + feedID + "/" + it.Key}
 	if t := headlineKey(it.Title); t != "" {
 		keys = append(keys, "title:"+t)
 	}
-	words := significantWords(it.Title)
-	l := feeds.CanonicalLink(it.Link)
-	if l != "" {
-		keys = appendIdentityKeys(keys, "link:"+l, words)
-	}
-	// A permalink GUID (most feeds') says no more than the link.
-	if it.GUID != "" && feeds.CanonicalLink(it.GUID) != l {
-		keys = appendIdentityKeys(keys, "guid:"+feedID+"/"+it.GUID, words)
-	}
-	return keys
-}
-
-// appendIdentityKeys appends an identity (a link, a GUID) paired with each
-// significant headline word, or alone when the headline has none.
-func appendIdentityKeys(keys []string, identity string, words []string) []string {
-	for _, w := range words {
-		keys = append(keys, identity+"|"+w)
-	}
-	if len(words) == 0 {
-		keys = append(keys, identity)
+	if l := feeds.CanonicalLink(it.Link); l != "" {
+		words := significantWords(it.Title)
+		for _, w := range words {
+			keys = append(keys, "link:"+l+"|"+w)
+		}
+		if len(words) == 0 {
+			keys = append(keys, "link:"+l)
+		}
 	}
 	return keys
 }
