@@ -433,6 +433,18 @@ func TestFailureState(t *testing.T) {
 			errors.New("read tcp 127.0.0.1:40402->127.0.0.1:8443: read: connection reset by peer"),
 			errors.New("dial tcp 127.0.0.1:8443: connect: connection refused")},
 		{"asked to wait", errors.New("webhook h: HTTP 503"), &notify.RetryError{After: time.Minute, Err: errors.New("webhook h: HTTP 503")}},
+		{"short body",
+			errors.New(`slack webhook hooks.slack.com: HTTP 404 "no_service"`),
+			errors.New(`slack webhook hooks.slack.com: HTTP 404 "channel_not_found"`)},
+		{"short page",
+			errors.New(`slack webhook hooks.slack.com: HTTP 500 "rollup_error"`),
+			errors.New(`slack webhook hooks.slack.com: HTTP 500 "<html>maintenance</html>"`)},
+		{"discord code",
+			errors.New("discord: POST /channels/1/messages: HTTP 400 Invalid Form Body (code 50035)"),
+			errors.New("discord: POST /channels/1/messages: HTTP 400 Invalid Form Body (code 50006)")},
+		{"sqlstate",
+			errors.New("ERROR: deadlock detected (SQLSTATE 40P01)"),
+			errors.New("ERROR: could not serialize access (SQLSTATE 40001)")},
 	}
 	for _, tt := range differ {
 		if a, b := failureState(tt.a), failureState(tt.b); a == b {

@@ -103,26 +103,38 @@ var (
 	// a Go duration: "retry in 30s", "retry after 1m30s"
 	durationRe = regexp.MustCompile(`\b(?:\d+(?:\.\d+)?(?:ns|us|µs|ms|h|m|s))+\b`)
 	// an id or counter: a run of four or more hex digits and dashes with a
-	// digit in it (a ray or request id, a UUID, a port, a byte offset)
-	idRe = regexp.MustCompile(`\b[0-9A-Fa-f][0-9A-Fa-f-]{3,}\b`)
+	// digit in it (a ray or request id, a UUID, a port, a byte offset),
+	// but for a code that tells failures apart, after "code" or "SQLSTATE"
+	// (Discord's "code 50035", PostgreSQL's "SQLSTATE 57014")
+	idRe = regexp.MustCompile(`((?i:code|sqlstate)\s+)?\b[0-9A-Fa-f][0-9A-Fa-f-]{3,}\b`)
 )
 
-// reasonState normalizes an error's text to the state it reports: quoted
-// response bodies, network addresses and ports, durations and ids are cut,
+// maxQuotedReason is the longest quoted text (quotes included) kept as
+// part of a failure's state: a short response body names the failure
+// ("rollup_error"), a long one is a page that may carry ids.
+const maxQuotedReason = 42
+
+// reasonState normalizes an error's text to the state it reports: long
+// quoted response bodies, network addresses and ports, durations and ids are cut,
 // so that a proxy's 502 page with a new ray id, or a reset connection on a
 // new ephemeral port, is the same failure as before; the HTTP status, the
 // error class ("connection reset by peer", "timeout") and the rest of the
 // wording are kept, so that a different failure is a new state. It works on
 // text because a feed's last error is kept as text across restarts.
 func reasonState(text string) string {
-	s := quotedRe.ReplaceAllString(text, `"…"`)
+	s := quotedRe.ReplaceAllStringFunc(text, func(q string) string {
+		if len(q) <= maxQuotedReason {
+			return q // a short body is the reason: "channel_not_found"
+		}
+		return `"…"`
+	})
 	s = addrRe.ReplaceAllString(s, "ADDR")
 	s = durationRe.ReplaceAllString(s, "D")
 	s = idRe.ReplaceAllStringFunc(s, func(id string) string {
-		if strings.ContainsAny(id, "0123456789") {
-			return "#"
+		if !strings.ContainsAny(id, "0123456789") || idRe.FindStringSubmatch(id)[1] != "" {
+			return id
 		}
-		return id
+		return "#"
 	})
 	return s
 }
