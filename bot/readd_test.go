@@ -34,6 +34,10 @@ func TestReaddedFeedDoesNotPostWhatPiledUp(t *testing.T) {
 		remove, readd step
 		backfill      int
 		wantWhileAway []string // posted when the feed is polled again
+		// wantShared, when set, is what a shared store posts instead: an
+		// instance starting without a feed leaves its state alone, since
+		// the others may still list it.
+		wantShared []string
 	}{
 		{name: "re-added by reload", remove: reload(false), readd: reload(true)},
 		{
@@ -41,8 +45,10 @@ func TestReaddedFeedDoesNotPostWhatPiledUp(t *testing.T) {
 			wantWhileAway: []string{"Aleppo undated"}, // the newest match: an undated item is dated when first seen
 		},
 		{name: "removed by reload, re-added at restart", remove: reload(false), readd: restart(true)},
-		{name: "removed while stopped then restarted", remove: restart(false), readd: restart(true)},
-		{name: "removed while stopped, re-added by reload", remove: restart(false), readd: reload(true)},
+		{name: "removed while stopped then restarted", remove: restart(false), readd: restart(true),
+			wantShared: []string{"Aleppo one", "Aleppo two", "Aleppo undated"}},
+		{name: "removed while stopped, re-added by reload", remove: restart(false), readd: reload(true),
+			wantShared: []string{"Aleppo one", "Aleppo two", "Aleppo undated"}},
 		{
 			name: "still listed across a restart", remove: restart(true), readd: restart(true),
 			wantWhileAway: []string{"Aleppo one", "Aleppo two", "Aleppo undated"},
@@ -71,14 +77,18 @@ func TestReaddedFeedDoesNotPostWhatPiledUp(t *testing.T) {
 				r.h.clock = r.h.clock.Add(time.Hour)
 				tt.readd(r)
 				r.runOnce()
-				if got := r.h.rec.titles(); !slices.Equal(got, tt.wantWhileAway) {
-					t.Errorf("posted when wire was polled again: %q, want %q", got, tt.wantWhileAway)
+				want := tt.wantWhileAway
+				if db == "postgres" && tt.wantShared != nil {
+					want = tt.wantShared
+				}
+				if got := r.h.rec.titles(); !slices.Equal(got, want) {
+					t.Errorf("posted when wire was polled again: %q, want %q", got, want)
 				}
 				// What the feed publishes from then on is news.
 				r.h.clock = r.h.clock.Add(time.Hour)
 				r.h.write("wire.xml", append(away, item(4, "Aleppo three", r.h.clock))...)
 				r.runOnce()
-				if got, want := r.h.rec.titles(), append(slices.Clone(tt.wantWhileAway), "Aleppo three"); !slices.Equal(got, want) {
+				if got, want := r.h.rec.titles(), append(slices.Clone(want), "Aleppo three"); !slices.Equal(got, want) {
 					t.Errorf("posted after wire's next item: %q, want %q", got, want)
 				}
 			})
@@ -232,4 +242,49 @@ func TestFeedReaddedToARunningServiceDoesNotPostWhatPiledUp(t *testing.T) {
 	if stats, err := st.OutboxStats(ctx); err != nil || len(stats) != 0 {
 		t.Errorf("outbox: %+v (err %v), want nothing waiting", stats, err)
 	}
+}
+
+// TestAnInstanceStartingWithoutAFeedLeavesItAlone: on a shared store, an
+// instance whose config lacks a feed the others list (a rolling config
+// change) does not make that feed await a first sight: the others' next
+// poll of it posts what it published.
+func TestAnInstanceStartingWithoutAFeedLeavesItAlone(t *testing.T) {
+	dsn := pgtest.Schema(t)
+	h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo"})
+	h.clock = time.Now().UTC().Truncate(time.Second)
+	ctx := context.Background()
+	open := func(withWire bool) (*Service, func()) {
+		st, err := store.OpenPostgres(ctx, dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg := *h.cfg
+		cfg.Feeds = slices.Clone(h.cfg.Feeds)
+		if !withWire {
+			cfg.Feeds = slices.DeleteFunc(cfg.Feeds, func(f config.Feed) bool { return f.Name == "wire" })
+		}
+		o := h.options(st, h.rec, io.Discard)
+		o.Config = &cfg
+		svc, err := New(ctx, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return svc, func() { st.Close() }
+	}
+	a, closeA := open(true)
+	defer closeA()
+	if _, err := a.RunOnce(ctx); err != nil { // first sight
+		t.Fatal(err)
+	}
+	h.clock = h.clock.Add(11 * time.Minute)
+	h.write("wire.xml", item(1, "Aleppo ceasefire holds", h.clock.Add(-time.Minute)))
+	b, closeB := open(false) // another instance, without wire
+	defer closeB()
+	if _, err := b.RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	h.wantTitles("Aleppo ceasefire holds")
 }

@@ -22,8 +22,11 @@ import (
 // Feeds of Discord watches are left alone: /watch catches a feed up
 // itself when a watch brings it back (watches.Add, catchUpResumed).
 //
-// On a shared store an instance marks a feed only while it holds the
-// feed's lease: one polling it right now still lists it.
+// On a shared store an instance marks only the feeds its own reloads
+// drop (not those a config it starts with lacks: the stored states are
+// every instance's), and only while it holds the feed's lease: one polling
+// it right now still lists it. So with several instances, a feed dropped
+// while they were all stopped posts what piled up when it comes back.
 
 // removals remembers the catalog whose config feeds the store's states
 // were last brought in line with; nil: none yet, or a mark failed, so the
@@ -58,6 +61,14 @@ func (p *poller) forgetRemoved(ctx context.Context, cat *alert.Catalog, busy map
 	if p.removals.seen == cat {
 		return
 	}
+	if p.removals.seen == nil && !p.states.oneOwner {
+		// On a shared store the stored states are every instance's: one
+		// starting with a config without a feed (a rolling change) must
+		// not reset a feed the others still poll. Only what this process
+		// itself stops listing is marked.
+		p.removals.seen = cat
+		return
+	}
 	var ids []string
 	if p.removals.seen == nil {
 		states, err := p.store.FeedStates(ctx)
@@ -69,7 +80,7 @@ func (p *poller) forgetRemoved(ctx context.Context, cat *alert.Catalog, busy map
 		for id, st := range states {
 			// A shared store has no writes waiting in this process: what it
 			// holds is current. On one owner the cache decides (forgetFeed).
-			if _, listed := cat.Feed(id); !listed && !isWatchFeed(id) && !(awaitsFirstSight(st) && !p.states.oneOwner) {
+			if _, listed := cat.Feed(id); !listed && !isWatchFeed(id) && !awaitsFirstSight(st) {
 				ids = append(ids, id)
 			}
 		}
