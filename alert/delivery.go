@@ -246,8 +246,8 @@ func (c *Catalog) CapHours(entries []Entry, now time.Time) map[string]time.Time 
 // further report of a story (Joins) is no message of its own and counts
 // towards no cap; inside quiet hours it waits with the rest, and the quiet
 // hours' digest lists it. One whose story's first alert the cap held
-// waits for that alert (the sender holds it), so it does not pass the cap
-// either.
+// goes in that alert's digest (the sender puts it there), so it does not
+// pass the cap either.
 func (c *Catalog) Schedule(entries []Entry, now time.Time, sent map[string]int) (capped []string) {
 	for i := range entries {
 		e := &entries[i]

@@ -731,9 +731,8 @@ func alsoTitles(e notify.Edit) []string {
 
 // TestCappedStorysReportsWaitForIt: a story whose first report
 // max_per_hour held for the hour's "also matched" digest: its further
-// reports are not posted past the cap, one message each; they wait for the
-// digest, then the first of them is the story's message and the rest are
-// listed under it.
+// reports are not posted past the cap, one message each, nor after the
+// digest: the digest lists them with it.
 func TestCappedStorysReportsWaitForIt(t *testing.T) {
 	sub := kesslerSub()
 	sub.Query = "kessler OR brelland"
@@ -754,17 +753,16 @@ func TestCappedStorysReportsWaitForIt(t *testing.T) {
 	if got := rec.titles(); len(got) != 1 || len(rec.edits) != 0 {
 		t.Fatalf("before 13:00 with max_per_hour 1: messages %q, %d edits; want only the first", got, len(rec.edits))
 	}
-	for _, step := range []time.Duration{55 * time.Minute, leadPoll + time.Second} {
+	for _, step := range []time.Duration{55 * time.Minute, leadPoll + time.Second, editGap} {
 		h.clock = h.clock.Add(step)
-		svc.RunOnce(ctx) // 13:00: the digest, then the story's message; its edit
+		svc.RunOnce(ctx) // 13:00: the digest
 	}
-	if len(rec.msgs) != 3 || rec.msgs[1].Digest == nil || rec.msgs[1].Alerts[0].Title != outlets[0].title ||
-		rec.msgs[2].Digest != nil || rec.msgs[2].Alerts[0].Title != outlets[1].title {
-		t.Fatalf("after 13:00: messages %q; want the first, a digest of %q and %q", rec.titles(), outlets[0].title, outlets[1].title)
+	var want []string
+	for _, o := range outlets[:4] {
+		want = append(want, o.title)
 	}
-	e, _ := rec.lastEditOf("m3")
-	if got, want := alsoTitles(e), []string{outlets[2].title, outlets[3].title}; !slices.Equal(got, want) {
-		t.Errorf("listed under m3: %q, want %q", got, want)
+	if len(rec.msgs) != 2 || rec.msgs[1].Digest == nil || len(rec.edits) != 0 || !sameSet(rec.titles()[1:], want) {
+		t.Fatalf("after 13:00: messages %q, %d edits; want the first, then a digest of %q", rec.titles(), len(rec.edits), want)
 	}
 }
 
@@ -932,5 +930,125 @@ func TestResplitReportsStayListedWhereTheyWereShown(t *testing.T) {
 	}
 	if b, _ := rec.lastEditOf("m2"); slices.Contains(alsoTitles(b), bFirst) {
 		t.Errorf("B's message m2 lists %q too: shown twice", bFirst)
+	}
+}
+
+// TestCappedStorysReportsGoInItsDigest: with max_per_hour 1, three
+// stories are capped into the 13:00 digest, each with a further report
+// from another outlet found while it waits. The reports go in the digest
+// with their stories, not as messages of their own once it is out (which
+// no cap counted); the next hour's one regular alert is posted as usual.
+func TestCappedStorysReportsGoInItsDigest(t *testing.T) {
+	sub := config.Subscription{Name: "dams", Query: "dam", StoryWindow: 48 * time.Hour, Delivery: config.Delivery{MaxPerHour: 1}}
+	h, rec := storyHarness(t, sub) // the clock starts at 12:00 UTC
+	svc, closeStore := h.openWith(rec)
+	defer closeStore()
+	ctx := context.Background()
+	svc.RunOnce(ctx) // first sight
+	seed := item(0, "Weather stays mild", h.clock.Add(-time.Hour))
+	h.write("wire.xml", seed, item(1, "Dam safety report published for Ostry", h.clock))
+	h.clock = h.clock.Add(time.Minute)
+	svc.RunOnce(ctx) // 12:01: the hour's one message
+	pairs := [][2]string{
+		{"Kessler Dam spillway reopened as valley towns evacuate", "UPDATE 1-Kessler Dam spillway reopened after record rain"},
+		{"Hoover Dam power output falls to record low amid drought", "Drought cuts Hoover Dam power output to record low"},
+		{"Engineers inspect cracked Oroville Dam spillway", "Oroville Dam spillway cracks, engineers inspect damage"},
+	}
+	var firsts, joins []testItem
+	var want []string
+	for i, p := range pairs {
+		firsts = append(firsts, testItem{GUID: fmt.Sprintf("urn:c:%d", i), Title: p[0],
+			Link: fmt.Sprintf("https://courier.example/%d", i), Published: h.clock})
+		joins = append(joins, testItem{GUID: fmt.Sprintf("urn:h:%d", i), Title: p[1],
+			Link: fmt.Sprintf("https://herald.example/%d", i), Published: h.clock})
+		want = append(want, p[0], p[1])
+	}
+	h.write("courier.xml", append([]testItem{seed}, firsts...)...)
+	h.clock = h.clock.Add(time.Minute)
+	svc.RunOnce(ctx) // 12:02: three stories, capped
+	h.write("herald.xml", append([]testItem{seed}, joins...)...)
+	h.clock = h.clock.Add(time.Minute)
+	svc.RunOnce(ctx) // 12:03: their further reports, held with them
+	if len(rec.msgs) != 1 || len(rec.edits) != 0 {
+		t.Fatalf("before 13:00 with max_per_hour 1: %d messages, %d edits; want only the first", len(rec.msgs), len(rec.edits))
+	}
+	for _, step := range []time.Duration{57 * time.Minute, leadPoll + time.Second, editGap, 10 * time.Minute} {
+		h.clock = h.clock.Add(step)
+		svc.RunOnce(ctx) // 13:00: the digest
+	}
+	h.write("wire.xml", seed, item(2, "Dam collapse feared at Lindau after quake", h.clock))
+	h.clock = h.clock.Add(time.Minute)
+	svc.RunOnce(ctx) // 13:11: a new story, the hour's one message
+	var plain, digested []string
+	digests := 0
+	for _, m := range rec.msgs[1:] {
+		for _, a := range m.Alerts {
+			if m.Digest == nil {
+				plain = append(plain, a.Title)
+			} else {
+				digested = append(digested, a.Title)
+			}
+		}
+		if m.Digest != nil {
+			digests++
+		}
+	}
+	if len(plain) != 1 || len(rec.edits) != 0 {
+		dumpMsgs(t, rec)
+		t.Errorf("13:00-14:00 with max_per_hour 1: messages outside the digest %q, %d edits; want the one new story's", plain, len(rec.edits))
+	}
+	if digests != 1 || !sameSet(digested, want) {
+		t.Errorf("%d digests listing %q; want one listing %q", digests, digested, want)
+	}
+}
+
+// TestGoneMessagesSuccessorLeadsAfterARestart: the story's message m1 is
+// deleted, so the next report is posted alone (m2) and leads the story. A
+// restart (or run --once) forgets that m1 is gone: the reports after it
+// find out again, and are then listed under m2, not posted alone.
+func TestGoneMessagesSuccessorLeadsAfterARestart(t *testing.T) {
+	h, rec := storyHarness(t, kesslerSub())
+	ctx := context.Background()
+	svc, closeStore := h.openWith(rec)
+	svc.RunOnce(ctx)
+	h.publishReport(0)
+	h.clock = h.clock.Add(time.Minute)
+	svc.RunOnce(ctx) // m1
+	rec.deleted["m1"] = true
+	h.publishReport(1)
+	h.clock = h.clock.Add(time.Minute)
+	svc.RunOnce(ctx) // m1 is gone: posted alone, m2
+	defer func() { closeStore() }()
+	for i := 2; i < 4; i++ {
+		closeStore()
+		svc, closeStore = h.openWith(rec) // a restart
+		h.publishReport(i)
+		h.clock = h.clock.Add(time.Minute)
+		svc.RunOnce(ctx)
+		h.clock = h.clock.Add(editGap)
+		svc.RunOnce(ctx)
+	}
+	if got, want := rec.titles(), []string{outlets[0].title, outlets[1].title}; !slices.Equal(got, want) {
+		dumpMsgs(t, rec)
+		t.Fatalf("messages %q, want %q", got, want)
+	}
+	e, _ := rec.lastEditOf("m2")
+	if got, want := alsoTitles(e), []string{outlets[2].title, outlets[3].title}; !slices.Equal(got, want) {
+		t.Errorf("listed under m2: %q, want %q", got, want)
+	}
+}
+
+// dumpMsgs logs what the recorder was sent and how it was edited.
+func dumpMsgs(t *testing.T, rec *editRecorder) {
+	t.Helper()
+	for i, m := range rec.msgs {
+		var ts []string
+		for _, a := range m.Alerts {
+			ts = append(ts, a.Title)
+		}
+		t.Logf("msg %d digest=%v %q", i, m.Digest != nil, ts)
+	}
+	for _, e := range rec.edits {
+		t.Logf("edit %s also=%q", e.MessageID, alsoTitles(e))
 	}
 }

@@ -21,9 +21,12 @@ import (
 // cannot edit) is posted as a message of its own: a report grouped into
 // the wrong story, or one whose story is gone, is still seen. The first
 // such report leads the story from then on (StoryLeads), so a story whose
-// message is gone gets one more message, not one per report; and a join
-// never goes out before its story's first alert, so a first alert held by
-// max_per_hour holds its story's further reports too.
+// message is gone gets one more message, not one per report, also after a
+// restart, which forgets which messages are gone: a refused edit's joins
+// are placed again under the story's next lead (placeRefused). A join
+// never goes out before its story's first alert, and one whose first
+// alert max_per_hour (or a digest) holds goes in that digest with it, so
+// it never goes past the cap.
 
 // editGap is the least time between two edits of one message: Discord
 // allows about five edits per five seconds in a channel, and a story that
@@ -63,6 +66,7 @@ type storyEdit struct {
 	key   string      // the message's id, or "lead:<row>" for a destination without ids
 	lead  store.Alert // the first alert of one of the message's stories
 	joins []store.Alert
+	done  bool // tried, or held back, this pass: takes no more joins
 }
 
 // editStories places a pass's joins: under their story's message, later
@@ -92,19 +96,21 @@ func (s *sender) editStories(ctx context.Context, dest string, n notify.Notifier
 		case err != nil && !errors.Is(err, store.ErrNotFound) && !errors.Is(err, errLeadsGone):
 			s.storeErrs.fail("outbox", "reading the outbox failed; retrying", err)
 			return sendStop
+		case err == nil && heldForDigest(lead) && j.Batch == "":
+			// max_per_hour (or a digest) holds the story's first alert:
+			// the join goes in the same digest. Posted alone, or after
+			// the digest (no story's message), it would go past the cap.
+			s.holdForDigest(ctx, j, lead)
 		case !canEdit:
 			alone = append(alone, j)
-		case err != nil, lead.ID == j.ID:
+		case err != nil:
 			// The story's first alert never came, or its message is gone:
 			// this one leads it from now on, and the story's further
 			// reports wait for its message (see StoryLeads).
 			alone = append(alone, j)
 			leads[j.Story] = leadLookup{lead: j}
 		case lead.DeliveredAt.IsZero():
-			// Not out yet. A lead that max_per_hour held for a digest
-			// holds its joins with it (HoldUntil): posted alone they
-			// would go past the cap, one message each. When the digest
-			// is out, the first of them leads the story (usableLead).
+			// Not out yet (or its digest's send is being retried).
 			s.hold(ctx, j, latest(now.Add(leadPoll), lead.HoldUntil, lead.NextAttempt))
 		default:
 			edits = addToEdit(edits, lead, j)
@@ -118,33 +124,79 @@ func (s *sender) editStories(ctx context.Context, dest string, n notify.Notifier
 }
 
 // sendEdits makes the pass's edits that are due and returns alone with
-// the joins that must go alone after all (their message is gone): one
-// per story, which leads it from then on; the story's others wait for
-// that one's message.
+// the joins that must go alone after all: those of an edit refused (its
+// message is gone) whose story has no other message to go under (see
+// placeRefused).
 func (s *sender) sendEdits(ctx context.Context, dest string, ed notify.Editor, edits []*storyEdit, alone []store.Alert, now time.Time) ([]store.Alert, sendOutcome) {
-	for _, e := range edits {
-		if next, ok := s.editDue(dest, e.key, now); !ok {
-			for _, j := range e.joins {
-				s.hold(ctx, j, next)
+	for i := 0; i < len(edits); i++ { // placeRefused may add edits
+		e := edits[i]
+		e.done = true
+		refused := e.joins
+		if e.lead.MessageID == "" || !s.isDead(dest, e.lead.MessageID) { // else found gone by an earlier edit
+			if next, ok := s.editDue(dest, e.key, now); !ok {
+				for _, j := range e.joins {
+					s.hold(ctx, j, next)
+				}
+				continue
 			}
-			continue
-		}
-		if !s.formEdit(ctx, e) {
-			return nil, sendStop
-		}
-		out, refused := s.sendEdit(ctx, dest, ed, e)
-		if out != sendNext {
-			return nil, out
-		}
-		for _, j := range refused {
-			if !slices.ContainsFunc(alone, func(a store.Alert) bool { return a.Story == j.Story }) {
-				alone = append(alone, j)
-			} else if !s.unbatch(ctx, j, now.Add(leadPoll)) {
+			if !s.formEdit(ctx, e) {
 				return nil, sendStop
 			}
+			var out sendOutcome
+			if out, refused = s.sendEdit(ctx, dest, ed, e); out != sendNext {
+				return nil, out
+			}
+		}
+		var ok bool
+		if edits, alone, ok = s.placeRefused(ctx, dest, edits, alone, refused, now); !ok {
+			return nil, sendStop
 		}
 	}
 	return alone, sendNext
+}
+
+// placeRefused places the joins of an edit the destination refused (their
+// message is gone, and marked dead) again, by their story's leads as they
+// are now: under the message that leads the story after the dead one (a
+// report posted alone earlier, maybe before a restart, which forgot the
+// dead message), in an edit of its own with a nonce of its own; held
+// while that message is not out yet; alone, one per story, which then
+// leads it, when the story has no message left. The story's other joins
+// wait for that one's message.
+func (s *sender) placeRefused(ctx context.Context, dest string, edits []*storyEdit, alone, refused []store.Alert, now time.Time) ([]*storyEdit, []store.Alert, bool) {
+	leads := map[string]leadLookup{}
+	for _, j := range refused {
+		if slices.ContainsFunc(alone, func(a store.Alert) bool { return a.Story == j.Story }) {
+			if !s.unbatch(ctx, j, now.Add(leadPoll)) {
+				return nil, nil, false
+			}
+			continue
+		}
+		l, ok := leads[j.Story]
+		if !ok {
+			l = s.storyLead(ctx, dest, j.Story)
+			leads[j.Story] = l
+		}
+		switch {
+		case l.err != nil && !errors.Is(l.err, store.ErrNotFound) && !errors.Is(l.err, errLeadsGone):
+			s.storeErrs.fail("outbox", "reading the outbox failed; retrying", l.err)
+			return nil, nil, false
+		case l.err != nil:
+			alone = append(alone, j)
+		case l.lead.DeliveredAt.IsZero():
+			if !s.unbatch(ctx, j, latest(now.Add(leadPoll), l.lead.HoldUntil, l.lead.NextAttempt)) {
+				return nil, nil, false
+			}
+		default:
+			if err := s.store.AssignBatch(ctx, []int64{j.ID}, ""); err != nil {
+				s.storeErrs.fail("outbox", "reading the outbox failed; retrying", fmt.Errorf("unbatching a refused edit: %w", err))
+				return nil, nil, false
+			}
+			j.Batch = ""
+			edits = addToEdit(edits, l.lead, j)
+		}
+	}
+	return edits, alone, true
 }
 
 // unbatch takes a join out of an edit that was refused (so it was not
@@ -195,6 +247,24 @@ func (s *sender) usableLead(dest string, l store.Alert) bool {
 	return !l.Dropped && !inDigest && !s.isDead(dest, l.MessageID)
 }
 
+// heldForDigest reports whether a story's lead waits for a digest that is
+// not formed yet (max_per_hour, quiet hours): its joins can go in it.
+func heldForDigest(l store.Alert) bool {
+	return l.Digest != "" && l.DeliveredAt.IsZero() && l.Batch == ""
+}
+
+// holdForDigest puts a join into the digest its story's lead waits for,
+// held until that digest's release: the digest lists it with the story,
+// and it counts towards no cap (it is no message of its own).
+func (s *sender) holdForDigest(ctx context.Context, j, lead store.Alert) {
+	err := s.store.HoldForDigest(ctx, j.ID, lead.Digest, lead.HoldUntil)
+	if err != nil && !errors.Is(err, store.ErrNotFound) { // not found: sent or dropped meanwhile
+		s.storeErrs.fail("hold", "holding a story's report for later failed; retrying", err)
+		return
+	}
+	s.storeErrs.ok("hold", "holding a story's report for later works again")
+}
+
 // addToEdit puts a join with the others of its message: the joins of a
 // tried edit (one batch) stay together, apart from new ones.
 func addToEdit(edits []*storyEdit, lead store.Alert, j store.Alert) []*storyEdit {
@@ -203,7 +273,7 @@ func addToEdit(edits []*storyEdit, lead store.Alert, j store.Alert) []*storyEdit
 		key = "lead:" + strconv.FormatInt(lead.ID, 10)
 	}
 	for _, e := range edits {
-		if e.key == key && e.joins[0].Batch == j.Batch {
+		if e.key == key && e.joins[0].Batch == j.Batch && !e.done {
 			e.joins = append(e.joins, j)
 			return edits
 		}

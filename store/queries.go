@@ -60,6 +60,7 @@ type dialect struct {
 	takeIntoStory       string
 	messageAlerts       string
 	hold                string
+	holdForDigest       string
 	pendingDestinations string
 	outboxStats         string
 	assignBatch         string
@@ -197,6 +198,8 @@ var commonQueries = dialect{
 		WHERE delivered_at = 0 AND NOT dropped AND id IN (SELECT CAST(j.value AS BIGINT) FROM LIST($1))`,
 	hold: `UPDATE alerts SET hold_until = $2
 		WHERE delivered_at = 0 AND NOT dropped AND id IN (SELECT CAST(j.value AS BIGINT) FROM LIST($1))`,
+	holdForDigest: `UPDATE alerts SET digest = $2, hold_until = $3
+		WHERE id = $1 AND delivered_at = 0 AND NOT dropped AND batch = ''`,
 	markDelivered: `UPDATE alerts SET delivered_at = $2, message_id = $3, last_error = '' WHERE id = $1`,
 	markFailed:    `UPDATE alerts SET attempts = attempts + 1, last_error = $2, next_attempt = $3 WHERE id = $1`,
 	markDropped:   `UPDATE alerts SET dropped = true, last_error = $2 WHERE id = $1`,

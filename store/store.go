@@ -186,8 +186,8 @@ type Store interface {
 	// that were not held: those sent one by one (max_per_hour counts them).
 	// Held means held for a digest (Digest set; Hold does not make an alert
 	// held in this sense), and a join is not sent but edited into its
-	// story's message (and waits for it while a digest holds it), so
-	// neither counts.
+	// story's message (or goes in the digest that holds its story's first
+	// alert, see HoldForDigest), so neither counts.
 	CountUnheld(ctx context.Context, subscription string, since time.Time) (int, error)
 	// StoryRows returns the alerts enqueued at or after since that carry a
 	// fingerprint, in the order they were enqueued, with ID, Destination,
@@ -218,6 +218,12 @@ type Store interface {
 	// wait for its story's message, an edit that must wait its turn). It
 	// sets no Digest: DueAlerts and OutboxStats skip them until then.
 	Hold(ctx context.Context, ids []int64, until time.Time) error
+	// HoldForDigest puts the undelivered alert id, not yet in a batch,
+	// into the digest digest, held until until (a join whose story's
+	// first alert max_per_hour held for that digest goes in it too, not
+	// past the cap). It reports ErrNotFound when no such alert waits: it
+	// was delivered, dropped or batched meanwhile.
+	HoldForDigest(ctx context.Context, id int64, digest string, until time.Time) error
 	// ItemTexts returns the remembered text signature of each of keys of
 	// feedID that has one (see Poll.Texts).
 	ItemTexts(ctx context.Context, feedID string, keys []string) (map[string][]byte, error)

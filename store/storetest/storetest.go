@@ -67,6 +67,7 @@ func Run(t *testing.T, newDB func(t *testing.T) Open) {
 		{"MoveStories", testMoveStories},
 		{"MessageAlerts", testMessageAlerts},
 		{"Hold", testHold},
+		{"HoldForDigest", testHoldForDigest},
 		{"ItemTexts", testItemTexts},
 	}
 	for _, c := range cases {

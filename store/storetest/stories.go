@@ -580,3 +580,65 @@ func testStoryTakes(t *testing.T, h *harness) {
 		t.Errorf("StoryLeads(desk, feed/c) = %+v, %v; want c first (b, moved into it, is a join posted alone with a lower id)", leads, err)
 	}
 }
+
+// testHoldForDigest: a join put into its lead's digest is held with it,
+// then due and read with the digest's alerts, and counts towards no cap;
+// one delivered, dropped or already in a batch is not put in.
+func testHoldForDigest(t *testing.T, h *harness) {
+	ctx := context.Background()
+	s := h.store(t)
+	until := h.clock.Now().Add(time.Hour)
+	lead := storyAlert("desk", "lead", "story-1", false, "fp")
+	lead.Digest, lead.HoldUntil = "capped|x", until
+	commit(t, s, "f", poll("f", []string{"lead", "join", "batched", "gone", "sent"},
+		lead,
+		storyAlert("desk", "join", "story-1", true, "fp"),
+		storyAlert("desk", "batched", "story-1", true, "fp"),
+		storyAlert("desk", "gone", "story-1", true, "fp"),
+		storyAlert("desk", "sent", "story-1", true, "fp"),
+	))
+	byKey := map[string]store.Alert{}
+	for _, a := range due(t, s, "desk", until) {
+		byKey[a.ItemKey] = a
+	}
+	before, err := s.CountUnheld(ctx, "sub-desk", epoch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AssignBatch(ctx, []int64{byKey["batched"].ID}, "nj1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.MarkDropped(ctx, byKey["gone"].ID, "test"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.MarkDelivered(ctx, byKey["sent"].ID, "m1", h.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.HoldForDigest(ctx, byKey["join"].ID, lead.Digest, until); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"batched", "gone", "sent"} {
+		if err := s.HoldForDigest(ctx, byKey[k].ID, lead.Digest, until); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("HoldForDigest of %s = %v, want ErrNotFound", k, err)
+		}
+	}
+	if got, want := itemKeys(due(t, s, "desk", h.clock.Now())), []string{"batched"}; !slices.Equal(got, want) {
+		t.Errorf("DueAlerts before the digest's release = %q, want %q", got, want)
+	}
+	if got, want := itemKeys(due(t, s, "desk", until)), []string{"lead", "join", "batched"}; !slices.Equal(got, want) {
+		t.Errorf("DueAlerts at the digest's release = %q, want %q", got, want)
+	}
+	in, err := s.DigestAlerts(ctx, "desk", lead.Digest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := itemKeys(in), []string{"lead", "join"}; !slices.Equal(got, want) {
+		t.Errorf("DigestAlerts = %q, want %q", got, want)
+	}
+	if !in[1].HoldUntil.Equal(until) || !in[1].Joins {
+		t.Errorf("the join in the digest: HoldUntil %v, Joins %v; want %v, a join still", in[1].HoldUntil, in[1].Joins, until)
+	}
+	if n, err := s.CountUnheld(ctx, "sub-desk", epoch); err != nil || n != before {
+		t.Errorf("CountUnheld = %d, %v; want %d as before", n, err, before)
+	}
+}
