@@ -403,6 +403,32 @@ func TestOneGUIDForEveryItemLosesNoStory(t *testing.T) {
 	h.wantTitles("Aleppo ceasefire holds overnight", "Aleppo hospital bombed in airstrike")
 }
 
+// TestBidiControlsNeverReachADestination: README "No harm" says
+// right-to-left override and isolate characters are stripped from feed
+// text; what a destination receives is checked here, from the feed on.
+func TestBidiControlsNeverReachADestination(t *testing.T) {
+	h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo"})
+	now := h.clock
+	h.runOnce()
+	h.write("wire.xml", testItem{GUID: "b-1", Title: "Aleppo \u202etruce\u202c holds \u2066tonight\u2069",
+		Description: "Talks \u202eresume\u202c in Geneva", Link: "https://wire.example/b", Published: now})
+	h.runOnce()
+	h.rec.mu.Lock()
+	defer h.rec.mu.Unlock()
+	if len(h.rec.msgs) != 1 || len(h.rec.msgs[0].Alerts) != 1 {
+		t.Fatalf("messages: %d, want one alert", len(h.rec.msgs))
+	}
+	a := h.rec.msgs[0].Alerts[0]
+	for _, text := range []string{a.Title, a.Text, a.FeedTitle} {
+		if strings.ContainsAny(text, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069") {
+			t.Errorf("a bidi control reached the destination: %q", text)
+		}
+	}
+	if want := "Aleppo truce holds tonight"; a.Title != want {
+		t.Errorf("title %q, want %q", a.Title, want)
+	}
+}
+
 func TestMatchedWordsAndSpans(t *testing.T) {
 	h := newHarness(t, config.Subscription{Name: "aleppo", Query: `aleppo AND (ceasefire OR truce)`})
 	now := h.clock
