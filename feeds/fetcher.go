@@ -64,7 +64,10 @@ type FetcherOptions struct {
 	// net.DefaultResolver. Tests inject fake DNS here.
 	LookupIP func(ctx context.Context, host string) ([]net.IPAddr, error)
 	// Proxy picks the proxy for a request; nil uses the environment
-	// (HTTP_PROXY, HTTPS_PROXY, NO_PROXY).
+	// (HTTP_PROXY, HTTPS_PROXY, NO_PROXY). Schemes http, https and
+	// socks5(h). Unless AllowPrivate, the proxy is asked to tunnel to an
+	// address the guard checked (CONNECT ip:port, for http:// feeds too),
+	// never given the host name: it must allow CONNECT to the feeds' ports.
 	Proxy func(*http.Request) (*url.URL, error)
 	// Now is the clock used to turn a Retry-After date into a duration;
 	// nil uses time.Now.
@@ -73,9 +76,12 @@ type FetcherOptions struct {
 }
 
 // Fetcher downloads feeds over HTTP(S) (and file:// when allowed) with
-// conditional requests, limits and the SSRF guard. It is safe for
-// concurrent use; share one per process so connections and per-host
-// politeness are shared too.
+// conditional requests, limits and the SSRF guard: it resolves each host
+// itself and connects only to addresses that pass IsPublicAddr, also on
+// every redirect and through a proxy, which gets the checked IP to tunnel
+// to (see proxyGuard), so DNS cannot answer differently in between. It is
+// safe for concurrent use; share one per process so connections and
+// per-host politeness are shared too.
 type Fetcher struct {
 	opts      FetcherOptions
 	version   string // for withVersion
@@ -94,7 +100,6 @@ func NewFetcher(o FetcherOptions) *Fetcher {
 	}
 	d.connect = d.dialer.DialContext
 	t := &http.Transport{
-		Proxy:                 o.Proxy,
 		DialContext:           d.DialContext,
 		TLSHandshakeTimeout:   o.ConnectTimeout,
 		ResponseHeaderTimeout: o.Timeout,
@@ -103,6 +108,10 @@ func NewFetcher(o FetcherOptions) *Fetcher {
 		ForceAttemptHTTP2:     true,
 		// We ask for gzip and brotli ourselves and decode with our own limit.
 		DisableCompression: true,
+	}
+	if o.AllowPrivate {
+		// Else no Proxy here: proxyGuard and the dialer do the proxying.
+		t.Proxy = o.Proxy
 	}
 	version := o.Version
 	if version == "" {
@@ -457,8 +466,14 @@ func isDomainOrSubdomain(host, parent string) bool {
 	return strings.HasSuffix(host, "."+parent)
 }
 
-// proxyGuard applies the SSRF check to the target host when a proxy does the
-// dialing (the dial-time check then only sees the proxy's address).
+// proxyGuard keeps the SSRF check on the address actually reached when a
+// proxy is used. Unless private networks are allowed the Transport has no
+// Proxy: proxyGuard picks the proxy for the request and hands it to the
+// guarded dialer in the context, and the dialer resolves the target host
+// once, checks the addresses and has the proxy tunnel (CONNECT, SOCKS5) to
+// a checked IP, for http:// feeds too. A proxy given the host name would
+// resolve it again, and the second answer could be private (DNS rebinding).
+// With private networks allowed, the Transport proxies as net/http does.
 type proxyGuard struct {
 	next   http.RoundTripper
 	dialer *guardedDialer
@@ -466,11 +481,15 @@ type proxyGuard struct {
 }
 
 func (p *proxyGuard) RoundTrip(req *http.Request) (*http.Response, error) {
-	if pu, err := p.proxy(req); err == nil && pu != nil {
-		if err := p.dialer.checkHost(req.Context(), req.URL.Host); err != nil {
-			return nil, err
-		}
-		req = req.WithContext(withProxied(req.Context()))
+	if p.dialer.allowPrivate {
+		return p.next.RoundTrip(req)
+	}
+	pu, err := p.proxy(req)
+	if err != nil {
+		return nil, err
+	}
+	if pu != nil {
+		req = req.WithContext(withProxy(req.Context(), pu))
 	}
 	return p.next.RoundTrip(req)
 }

@@ -553,48 +553,6 @@ func TestFetchRedirectKeepsFeedHeadersOnItsSite(t *testing.T) {
 	}
 }
 
-func TestFetchThroughProxyChecksTarget(t *testing.T) {
-	var proxied atomic.Int32
-	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		proxied.Add(1)
-		if r.URL.Host == "news.example" && r.URL.Path == "/to-metadata" {
-			http.Redirect(w, r, "http://metadata.example/latest/", http.StatusFound)
-			return
-		}
-		serveFeed(w, testFeed)
-	}))
-	defer proxy.Close()
-	proxyURL, _ := url.Parse(proxy.URL)
-	tests := []struct {
-		name     string
-		url      string
-		wantKind ErrorKind
-		wantHits int32
-	}{
-		{"public target through a loopback proxy", "http://news.example/feed", 0, 1},
-		{"private target refused before the proxy", "http://metadata.example/latest/", Blocked, 0},
-		{"redirect to a private target refused", "http://news.example/to-metadata", Blocked, 1},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			proxied.Store(0)
-			f := guardedTestFetcher(FetcherOptions{Proxy: http.ProxyURL(proxyURL)})
-			fakePublicNet(f, proxy, map[string]string{"news.example": "203.0.113.7", "metadata.example": "169.254.169.254"})
-			f.dialer.connect = (&net.Dialer{}).DialContext // the proxy is really dialed
-			_, err := f.Fetch(context.Background(), Request{URL: tc.url})
-			if tc.wantKind == 0 && err != nil {
-				t.Fatalf("got %v, want success", err)
-			}
-			if tc.wantKind != 0 {
-				wantKind(t, err, tc.wantKind)
-			}
-			if got := proxied.Load(); got != tc.wantHits {
-				t.Errorf("proxy saw %d requests, want %d", got, tc.wantHits)
-			}
-		})
-	}
-}
-
 func TestRefreshHTMLPageNamesDiscoveredFeeds(t *testing.T) {
 	const page = `<!DOCTYPE html><html><head><title>Wire</title>
 <link rel="alternate" type="application/rss+xml" title="Top stories" href="/rss/top.xml">

@@ -1,11 +1,21 @@
 package feeds
 
 import (
+	"bufio"
+	"bytes"
 	"context"
+	"crypto/tls"
+	"encoding/base64"
 	"errors"
 	"fmt"
+	"io"
 	"net"
+	"net/http"
 	"net/netip"
+	"net/url"
+	"time"
+
+	"golang.org/x/net/proxy"
 )
 
 // blockedPrefixes are the networks a feed URL may not reach unless the
@@ -24,13 +34,14 @@ var blockedPrefixes = []netip.Prefix{
 	netip.MustParsePrefix("198.18.0.0/15"),     // benchmarking
 	netip.MustParsePrefix("224.0.0.0/4"),       // multicast
 	netip.MustParsePrefix("240.0.0.0/4"),       // reserved, broadcast
-	netip.MustParsePrefix("::/128"),            // unspecified
-	netip.MustParsePrefix("::1/128"),           // loopback
+	netip.MustParsePrefix("::/96"),             // unspecified, loopback, IPv4-compatible (deprecated): ::127.0.0.1
+	netip.MustParsePrefix("::ffff:0:0:0/96"),   // IPv4-translated (SIIT, RFC 2765)
 	netip.MustParsePrefix("64:ff9b:1::/48"),    // local-use NAT64
 	netip.MustParsePrefix("fc00::/7"),          // unique local
 	netip.MustParsePrefix("fe80::/10"),         // link-local
 	netip.MustParsePrefix("fec0::/10"),         // site-local (deprecated)
 	netip.MustParsePrefix("ff00::/8"),          // multicast
+	netip.MustParsePrefix("2001::/32"),         // Teredo: an obfuscated IPv4 client behind a relay
 	netip.MustParsePrefix("2001:db8::/32"),     // documentation
 	netip.MustParsePrefix("100::/64"),          // discard-only
 	netip.MustParsePrefix("fd00:ec2::254/128"), // AWS IPv6 metadata (inside fc00::/7; listed for the reader)
@@ -44,7 +55,9 @@ var (
 
 // IsPublicAddr reports whether ip may be fetched without
 // allow_private_networks. IPv4-mapped, NAT64 and 6to4 addresses are judged
-// by the IPv4 address they carry. A zone ("fe80::1%eth0", "::1%lo") is
+// by the IPv4 address they carry; the other forms that carry one
+// (IPv4-compatible ::/96, IPv4-translated ::ffff:0:0:0/96, local-use NAT64,
+// Teredo) are refused whole. A zone ("fe80::1%eth0", "::1%lo") is
 // ignored: netip.Prefix.Contains never matches a zoned address, so a zone
 // would otherwise let a literal in the URL past every prefix below.
 func IsPublicAddr(ip netip.Addr) bool {
@@ -102,18 +115,18 @@ type guardedDialer struct {
 	allowPrivate bool
 }
 
-type proxiedKey struct{}
+type proxyKey struct{}
 
-// withProxied marks a request context whose connection goes to the
-// operator's proxy: that dial is not checked (the proxy is trusted
-// configuration); the target host is checked before the request instead.
-func withProxied(ctx context.Context) context.Context {
-	return context.WithValue(ctx, proxiedKey{}, true)
+// withProxy marks a request context whose connection goes through the
+// operator's proxy at pu (Transport.Proxy is nil while the guard is on: the
+// guarded dialer does the proxying itself, see tunnel).
+func withProxy(ctx context.Context, pu *url.URL) context.Context {
+	return context.WithValue(ctx, proxyKey{}, pu)
 }
 
-func isProxied(ctx context.Context) bool {
-	v, _ := ctx.Value(proxiedKey{}).(bool)
-	return v
+func proxyOf(ctx context.Context) *url.URL {
+	pu, _ := ctx.Value(proxyKey{}).(*url.URL)
+	return pu
 }
 
 func (d *guardedDialer) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
@@ -121,16 +134,22 @@ func (d *guardedDialer) DialContext(ctx context.Context, network, addr string) (
 	if err != nil {
 		return nil, err
 	}
-	if d.allowPrivate || isProxied(ctx) {
+	if d.allowPrivate {
 		return d.dialer.DialContext(ctx, network, addr)
 	}
 	ips, err := d.allowedAddrs(ctx, host)
 	if err != nil {
 		return nil, err
 	}
+	connect := d.connect
+	if pu := proxyOf(ctx); pu != nil {
+		connect = func(ctx context.Context, network, addr string) (net.Conn, error) {
+			return d.tunnel(ctx, pu, network, addr)
+		}
+	}
 	var firstErr error
 	for _, ip := range ips {
-		conn, err := d.connect(ctx, network, net.JoinHostPort(ip.String(), port))
+		conn, err := connect(ctx, network, net.JoinHostPort(ip.String(), port))
 		if err == nil {
 			return conn, nil
 		}
@@ -143,6 +162,104 @@ func (d *guardedDialer) DialContext(ctx context.Context, network, addr string) (
 	}
 	return nil, firstErr
 }
+
+// tunnel has the proxy at pu connect to addr, an IP address that passed the
+// guard, and returns the tunnel: HTTP CONNECT for an http or https proxy
+// (for http:// feeds too), SOCKS5 for a socks5 one. The proxy is given the
+// checked address, never the host name, so it has nothing to resolve: if it
+// resolved the name itself, DNS could answer a private address the second
+// time (rebinding). TLS to the feed's host runs over the tunnel with the
+// host name as ServerName, and plain HTTP sends it as Host, as on a direct
+// connection. The proxy itself is the operator's configuration and is
+// dialed unchecked.
+func (d *guardedDialer) tunnel(ctx context.Context, pu *url.URL, network, addr string) (net.Conn, error) {
+	proxyAddr := pu.Host
+	if pu.Port() == "" {
+		proxyAddr = net.JoinHostPort(pu.Hostname(), map[string]string{"http": "80", "https": "443", "socks5": "1080", "socks5h": "1080"}[pu.Scheme])
+	}
+	switch pu.Scheme {
+	case "socks5", "socks5h":
+		var auth *proxy.Auth
+		if pu.User != nil {
+			pw, _ := pu.User.Password()
+			auth = &proxy.Auth{User: pu.User.Username(), Password: pw}
+		}
+		s, err := proxy.SOCKS5("tcp", proxyAddr, auth, &d.dialer)
+		if err != nil {
+			return nil, err
+		}
+		return s.(proxy.ContextDialer).DialContext(ctx, network, addr)
+	case "http", "https":
+	default:
+		return nil, fmt.Errorf("proxy %s: unsupported scheme %q", pu.Redacted(), pu.Scheme)
+	}
+	raw, err := d.dialer.DialContext(ctx, "tcp", proxyAddr)
+	if err != nil {
+		return nil, fmt.Errorf("proxy %s: %w", pu.Redacted(), err)
+	}
+	if d.dialer.Timeout > 0 {
+		raw.SetDeadline(time.Now().Add(d.dialer.Timeout))
+	}
+	stop := context.AfterFunc(ctx, func() { raw.Close() })
+	conn, err := connectVia(raw, pu, addr)
+	if !stop() && err == nil {
+		conn.Close()
+		err = ctx.Err()
+	}
+	if err != nil {
+		return nil, err
+	}
+	raw.SetDeadline(time.Time{})
+	return conn, nil
+}
+
+// connectVia sends CONNECT addr to the proxy at the other end of conn
+// (after TLS for an https proxy) and returns the established tunnel. conn is
+// closed on failure.
+func connectVia(conn net.Conn, pu *url.URL, addr string) (net.Conn, error) {
+	if pu.Scheme == "https" {
+		tc := tls.Client(conn, &tls.Config{ServerName: pu.Hostname()})
+		if err := tc.Handshake(); err != nil {
+			conn.Close()
+			return nil, fmt.Errorf("proxy %s: %w", pu.Redacted(), err)
+		}
+		conn = tc
+	}
+	req := &http.Request{Method: http.MethodConnect, URL: &url.URL{Opaque: addr}, Host: addr, Header: http.Header{}}
+	if pu.User != nil {
+		pw, _ := pu.User.Password()
+		req.Header.Set("Proxy-Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(pu.User.Username()+":"+pw)))
+	}
+	if err := req.Write(conn); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("proxy %s: %w", pu.Redacted(), err)
+	}
+	br := bufio.NewReader(&io.LimitedReader{R: conn, N: maxProxyResponse})
+	resp, err := http.ReadResponse(br, req)
+	if err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("proxy %s: %w", pu.Redacted(), err)
+	}
+	if resp.StatusCode/100 != 2 {
+		conn.Close()
+		return nil, fmt.Errorf("proxy %s refused CONNECT %s: %s", pu.Redacted(), addr, resp.Status)
+	}
+	if n := br.Buffered(); n > 0 { // the origin spoke first: keep what was read
+		early, _ := br.Peek(n)
+		return &bufferedConn{Conn: conn, r: io.MultiReader(bytes.NewReader(bytes.Clone(early)), conn)}, nil
+	}
+	return conn, nil
+}
+
+// maxProxyResponse bounds the proxy's answer to CONNECT.
+const maxProxyResponse = 64 << 10
+
+type bufferedConn struct {
+	net.Conn
+	r io.Reader
+}
+
+func (c *bufferedConn) Read(p []byte) (int, error) { return c.r.Read(p) }
 
 // allowedAddrs resolves host and keeps the public addresses. It fails with
 // errBlocked when none is left, naming the refused address.
@@ -179,17 +296,4 @@ func (d *guardedDialer) allowedAddrs(ctx context.Context, host string) ([]netip.
 			errBlocked, what, addrClass(resolved[0]))
 	}
 	return allowed, nil
-}
-
-// checkHost is the pre-request check used when a proxy does the dialing.
-func (d *guardedDialer) checkHost(ctx context.Context, hostport string) error {
-	if d.allowPrivate {
-		return nil
-	}
-	host := hostport
-	if h, _, err := net.SplitHostPort(hostport); err == nil {
-		host = h
-	}
-	_, err := d.allowedAddrs(ctx, host)
-	return err
 }

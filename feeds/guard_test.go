@@ -54,6 +54,53 @@ func TestIsPublicAddr(t *testing.T) {
 	}
 }
 
+// TestIsPublicAddrIPv4InIPv6 covers every IPv6 form that carries an IPv4
+// address: each must be judged by (or refused for) the address it carries.
+func TestIsPublicAddrIPv4InIPv6(t *testing.T) {
+	tests := []struct {
+		form, addr string
+		want       bool
+	}{
+		// IPv4-compatible ::/96 (deprecated, RFC 4291): refused whole.
+		{"IPv4-compatible loopback", "::127.0.0.1", false},
+		{"IPv4-compatible loopback hex", "::7f00:1", false},
+		{"IPv4-compatible metadata", "::a9fe:a9fe", false},
+		{"IPv4-compatible private", "::10.0.0.1", false},
+		{"IPv4-compatible public", "::93.184.216.34", false},
+		// IPv4-mapped ::ffff:0:0/96: judged by the IPv4 address.
+		{"IPv4-mapped loopback", "::ffff:127.0.0.1", false},
+		{"IPv4-mapped loopback hex", "::ffff:7f00:1", false},
+		{"IPv4-mapped metadata", "::ffff:169.254.169.254", false},
+		{"IPv4-mapped public", "::ffff:93.184.216.34", true},
+		// IPv4-translated ::ffff:0:0:0/96 (SIIT, RFC 2765): refused whole.
+		{"IPv4-translated loopback", "::ffff:0:7f00:1", false},
+		{"IPv4-translated public", "::ffff:0:5db8:d822", false},
+		// NAT64 64:ff9b::/96: judged by the IPv4 address.
+		{"NAT64 loopback", "64:ff9b::127.0.0.1", false},
+		{"NAT64 metadata", "64:ff9b::a9fe:a9fe", false},
+		{"NAT64 public", "64:ff9b::93.184.216.34", true},
+		// Local-use NAT64 64:ff9b:1::/48: refused whole.
+		{"local NAT64 public", "64:ff9b:1::5db8:d822", false},
+		// 6to4 2002::/16: judged by the IPv4 address.
+		{"6to4 loopback", "2002:7f00:1::", false},
+		{"6to4 metadata", "2002:a9fe:a9fe::1", false},
+		{"6to4 public", "2002:5db8:d822::1", true},
+		// Teredo 2001::/32 carries an obfuscated client address: refused whole.
+		{"Teredo loopback client", "2001:0:4136:e378:8000:63bf:80ff:fffe", false},
+		{"Teredo public client", "2001:0:4136:e378:8000:63bf:a247:29dd", false},
+		// Neighbours that carry no IPv4 address stay public.
+		{"2001:4860:: (not Teredo)", "2001:4860:4860::8888", true},
+		{"::1:0:0:1 (outside ::/96)", "::1:0:0:1", true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.form, func(t *testing.T) {
+			if got := IsPublicAddr(netip.MustParseAddr(tc.addr)); got != tc.want {
+				t.Errorf("IsPublicAddr(%s) = %v, want %v", tc.addr, got, tc.want)
+			}
+		})
+	}
+}
+
 func TestAddrClassNamesTheReason(t *testing.T) {
 	tests := map[string]string{
 		"127.0.0.1":       "loopback",
