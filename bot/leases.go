@@ -27,8 +27,12 @@ type leases struct {
 	ttl    time.Duration
 	log    *slog.Logger
 
-	mu   sync.Mutex
-	held map[string]bool
+	mu sync.Mutex
+	// held maps each lease this instance holds to when it runs out unless
+	// renewed, by this process's clock: the time of the last successful
+	// take or renewal's start plus ttl, never later than the database's
+	// own expiry of it.
+	held map[string]time.Time
 	// stripes serialize the taking, renewing and giving back of one lease
 	// (by a hash of its name), so a renewal racing with a release and a new
 	// take cannot give the new take back.
@@ -37,7 +41,7 @@ type leases struct {
 }
 
 func newLeases(st store.Store, ttl time.Duration, log *slog.Logger) *leases {
-	l := &leases{owner: instanceName(), ttl: ttl, log: log, held: map[string]bool{}, errs: newStateLog(log)}
+	l := &leases{owner: instanceName(), ttl: ttl, log: log, held: map[string]time.Time{}, errs: newStateLog(log)}
 	if leaser, ok := st.(store.Leaser); ok {
 		l.leaser = leaser
 	}
@@ -69,6 +73,7 @@ func (l *leases) take(ctx context.Context, name string) bool {
 	stripe := l.stripe(name)
 	stripe.Lock()
 	defer stripe.Unlock()
+	until := time.Now().Add(l.ttl)
 	got, err := l.leaser.Lease(ctx, name, l.owner, l.ttl)
 	if err != nil {
 		if ctx.Err() == nil {
@@ -79,7 +84,7 @@ func (l *leases) take(ctx context.Context, name string) bool {
 	l.errs.ok("lease", "taking leases works again")
 	if got {
 		l.mu.Lock()
-		l.held[name] = true
+		l.held[name] = until
 		l.mu.Unlock()
 	}
 	return got
@@ -106,14 +111,18 @@ func (l *leases) release(ctx context.Context, name string) {
 }
 
 // holds reports whether this instance still holds the lease: renewLoop
-// forgets a lease that another instance took over.
+// forgets a lease that another instance took over, and one whose renewal
+// is overdue (past its expiry by this process's clock: renewLoop not
+// running, stalled, or the store unreachable) counts as lost, since
+// another instance may have taken it from the database meanwhile.
 func (l *leases) holds(name string) bool {
 	if l.leaser == nil {
 		return true
 	}
 	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.held[name]
+	until, ok := l.held[name]
+	l.mu.Unlock()
+	return ok && time.Now().Before(until)
 }
 
 // renewLoop renews every held lease each ttl/3 until ctx ends. A lease
@@ -150,11 +159,12 @@ func (l *leases) renew(ctx context.Context, name string) {
 	stripe.Lock()
 	defer stripe.Unlock()
 	l.mu.Lock()
-	held := l.held[name]
+	_, held := l.held[name]
 	l.mu.Unlock()
 	if !held {
 		return
 	}
+	until := time.Now().Add(l.ttl)
 	got, err := l.leaser.Lease(ctx, name, l.owner, l.ttl)
 	if err != nil {
 		if ctx.Err() == nil {
@@ -163,12 +173,14 @@ func (l *leases) renew(ctx context.Context, name string) {
 		return
 	}
 	l.errs.ok("renew", "renewing leases works again")
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	if !got {
 		l.log.Warn("lease lost to another instance", "lease", name)
-		l.mu.Lock()
 		delete(l.held, name)
-		l.mu.Unlock()
+		return
 	}
+	l.held[name] = until
 }
 
 // stripe is the lock that serializes the operations on one lease.

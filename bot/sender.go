@@ -124,11 +124,14 @@ func (s *sender) deliverAll(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
+// outboxLease names the lease under which one instance sends dest's outbox.
+func outboxLease(dest string) string { return "outbox:" + dest }
+
 func (s *sender) deliverDestination(ctx context.Context, dest string) error {
 	if s.waiting(dest) {
 		return nil
 	}
-	lease := "outbox:" + dest
+	lease := outboxLease(dest)
 	if !s.leases.take(ctx, lease) {
 		return nil // another instance is sending to it
 	}
@@ -191,11 +194,16 @@ func (s *sender) deliverDestination(ctx context.Context, dest string) error {
 
 // sendBatches sends a page's messages in order; a batch is sent at most
 // once per pass (sent), so an alert whose outcome could not be recorded is
-// not sent again and again.
+// not sent again and again. Each message is sent only while this instance
+// still holds the outbox lease: a page of slow (paced) messages can outlast
+// it.
 func (s *sender) sendBatches(ctx context.Context, dest string, n notify.Notifier, batches [][]store.Alert, formedBefore, sent map[string]bool) sendOutcome {
 	for _, b := range batches {
 		if sent[b[0].Batch] {
 			return sendStop
+		}
+		if !s.leases.holds(outboxLease(dest)) {
+			return sendStop // this instance stalled and another may have taken the outbox over
 		}
 		sent[b[0].Batch] = true
 		if out := s.sendBatch(ctx, dest, n, b, formedBefore[b[0].Batch]); out != sendNext {

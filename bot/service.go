@@ -168,8 +168,18 @@ func (r OnceReport) Trouble() string {
 
 // RunOnce polls every enabled feed once, whatever its schedule, then
 // delivers everything pending and returns what it did. It is what
-// `run --once` and cron jobs use.
+// `run --once` and cron jobs use. The leases it takes on a shared store
+// are renewed while it runs, as under Run, so a pass longer than their ttl
+// keeps its work from other instances; the renewing has ended when it
+// returns.
 func (s *Service) RunOnce(ctx context.Context) (OnceReport, error) {
+	renewCtx, stopRenewing := context.WithCancel(ctx)
+	var renewing sync.WaitGroup
+	renewing.Go(func() { s.leases.renewLoop(renewCtx) })
+	defer func() {
+		stopRenewing()
+		renewing.Wait()
+	}()
 	cat := s.live.catalog()
 	s.poller.forgetRemoved(ctx, cat, nil)
 	s.poller.pollAll(ctx, cat.Feeds())
@@ -288,7 +298,7 @@ func (s *Service) serveCommands(ctx context.Context) {
 			return
 		case <-check.C:
 			if !s.leases.holds(gatewayLease) {
-				s.log.Warn("another instance holds the Discord gateway now; closing ours")
+				s.log.Warn("the Discord gateway lease was lost or could not be renewed in time; closing ours")
 				return
 			}
 		}

@@ -1,0 +1,128 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/newshound/newshound/bot/notify"
+	"github.com/newshound/newshound/config"
+	"github.com/newshound/newshound/internal/pgtest"
+	"github.com/newshound/newshound/store"
+)
+
+// countingSlowNotifier counts the sends of each alert, each send taking delay.
+type countingSlowNotifier struct {
+	mu    sync.Mutex
+	sends map[int64]int
+	delay time.Duration
+}
+
+func (s *countingSlowNotifier) Send(ctx context.Context, m notify.Message) (notify.Receipt, error) {
+	time.Sleep(s.delay)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, a := range m.Alerts {
+		s.sends[a.ID]++
+	}
+	return notify.Receipt{MessageID: "m"}, nil
+}
+
+// TestRunOnceKeepsOutboxLeaseAlive: two `run --once` instances share a
+// PostgreSQL store, and the first one's pass (sends slower than the lease
+// TTL) outlasts the TTL. The first instance renews its outbox lease while
+// its pass goes on, so the second finds the outbox taken; no alert is sent
+// twice. (RunOnce used not to renew leases, and the check before a send
+// only read memory: both instances sent alerts 3 and 4.)
+func TestRunOnceKeepsOutboxLeaseAlive(t *testing.T) {
+	dsn := pgtest.Schema(t)
+	h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo", Destination: "desk"})
+	h.cfg.Service.LeaseTTL = time.Second
+	h.cfg.Discord.Burst = 100 // one alert per message
+	h.clock = time.Now().UTC()
+	ctx := context.Background()
+	rec := &countingSlowNotifier{sends: map[int64]int{}}
+	open := func() *Service {
+		st, err := store.OpenPostgres(ctx, dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		svc, err := New(ctx, h.options(st, rec, io.Discard))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return svc
+	}
+	a := open()
+	a.RunOnce(ctx) // first sight
+	var its []testItem
+	for i := 0; i < 4; i++ {
+		its = append(its, item(10+i, fmt.Sprintf("Aleppo story %d", i), h.clock))
+	}
+	h.write("wire.xml", its...)
+	rec.delay = 700 * time.Millisecond
+	b := open()
+	var wg sync.WaitGroup
+	wg.Go(func() { a.RunOnce(ctx) })
+	time.Sleep(1500 * time.Millisecond) // a's lease would have expired unrenewed
+	wg.Go(func() { b.RunOnce(ctx) })
+	wg.Wait()
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	if len(rec.sends) != 4 {
+		t.Errorf("sends per alert %v: want 4 alerts sent", rec.sends)
+	}
+	for id, n := range rec.sends {
+		if n != 1 {
+			t.Errorf("alert %d sent %d times, want once (sends per alert %v)", id, n, rec.sends)
+		}
+	}
+}
+
+// grantingLeaser grants every lease while grant is true.
+type grantingLeaser struct {
+	mu    sync.Mutex
+	grant bool
+}
+
+func (g *grantingLeaser) Lease(ctx context.Context, name, owner string, ttl time.Duration) (bool, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.grant, nil
+}
+
+func (g *grantingLeaser) Release(ctx context.Context, name, owner string) error { return nil }
+
+// TestLeaseOverdueRenewalIsLost: a lease not renewed within its ttl counts
+// as lost by holds (another instance may have taken it in the database),
+// whether or not anything renews it; a renewal brings it back.
+func TestLeaseOverdueRenewalIsLost(t *testing.T) {
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	g := &grantingLeaser{grant: true}
+	const ttl = 100 * time.Millisecond
+	l := &leases{leaser: g, owner: "me", ttl: ttl, log: log, held: map[string]time.Time{}, errs: newStateLog(log)}
+	ctx := context.Background()
+	if !l.take(ctx, "outbox:desk") || !l.holds("outbox:desk") {
+		t.Fatal("a lease just taken is not held")
+	}
+	time.Sleep(ttl + 20*time.Millisecond)
+	if l.holds("outbox:desk") {
+		t.Error("a lease past its ttl unrenewed still counts as held")
+	}
+	l.renew(ctx, "outbox:desk")
+	if !l.holds("outbox:desk") {
+		t.Error("a lease renewed is not held")
+	}
+	g.mu.Lock()
+	g.grant = false
+	g.mu.Unlock()
+	l.renew(ctx, "outbox:desk")
+	if l.holds("outbox:desk") {
+		t.Error("a lease another instance took still counts as held")
+	}
+}
