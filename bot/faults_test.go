@@ -79,6 +79,53 @@ func TestGhostPastTheNonceWindow(t *testing.T) {
 	}
 }
 
+// TestWebhookGhostInsideTheNonceWindow: Discord creates the message but
+// answers 500, and the retry comes seconds later (the ordinary back-off),
+// inside Discord's nonce window. A bot channel's nonce returns the earlier
+// post; a webhook sends no nonce, so with a bot token the sender looks
+// for the post before any retry, however soon.
+func TestWebhookGhostInsideTheNonceWindow(t *testing.T) {
+	for _, webhook := range []bool{false, true} {
+		t.Run(fmt.Sprintf("webhook=%v", webhook), func(t *testing.T) {
+			dc := fakediscord.New(t)
+			dc.SetNonceWindow(time.Minute)
+			h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo", Destination: "desk"})
+			h.afterFirstSight(item(2, "Aleppo convoy reaches the city", h.clock))
+			session, err := discord.NewSession("test-token", dc.APIBase(), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			lim := discord.NewLimiter(discord.LimiterConfig{})
+			n := discord.NewChannelNotifier(session, watchChannel, lim)
+			if webhook {
+				if n, err = discord.NewWebhookNotifier(session, dc.AddWebhook("900000000000000009", watchChannel), lim); err != nil {
+					t.Fatal(err)
+				}
+			}
+			dc.GhostNext(1)
+			run := func() {
+				t.Helper()
+				st, err := store.OpenSQLite(context.Background(), h.db, store.WithClock(func() time.Time { return h.clock }))
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer st.Close()
+				svc, err := New(context.Background(), h.options(st, n, io.Discard))
+				if err != nil {
+					t.Fatal(err)
+				}
+				svc.RunOnce(context.Background())
+			}
+			run() // the ghost
+			h.clock = h.clock.Add(5 * time.Second)
+			run()
+			if got := len(dc.AllMessages()); got != 1 {
+				t.Errorf("messages after the retry: got %d, want 1", got)
+			}
+		})
+	}
+}
+
 // flaky is a notifier that fails while down is set.
 type flaky struct {
 	recorder

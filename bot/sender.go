@@ -389,16 +389,33 @@ func (s *sender) sendBatch(ctx context.Context, dest string, n notify.Notifier, 
 }
 
 // findGhost looks in the destination for an earlier send of this batch
-// that reached it unanswered, when a nonce can no longer catch it: the
-// batch may have been sent before (it was formed before this pass: a
-// failed attempt, or a crash or shutdown right after a send, which leaves
-// no attempt recorded) and was enqueued longer ago than the nonce window.
+// that reached it unanswered, when no nonce can catch it: the batch may
+// have been sent before (it was formed before this pass: a failed
+// attempt, or a crash or shutdown right after a send, which leaves no
+// attempt recorded), and either the notifier sends no nonce (a webhook)
+// or the batch was enqueued longer ago than the nonce window.
 func (s *sender) findGhost(ctx context.Context, n notify.Notifier, msg notify.Message, b []store.Alert, maybeSent bool) (notify.Receipt, bool, error) {
 	f, ok := n.(notify.Finder)
-	if !ok || (!maybeSent && b[0].Attempts == 0) || s.now().Sub(b[0].EnqueuedAt) < s.nonceWindow {
+	if !ok || (!maybeSent && b[0].Attempts == 0) || s.insideNonceWindow(n, b) {
 		return notify.Receipt{}, false, nil
 	}
 	return f.Find(ctx, msg)
+}
+
+// insideNonceWindow reports whether n's nonces still catch any earlier
+// send of rows: n sends them, and every row was enqueued less than the
+// nonce window ago (no send can be older than its rows).
+func (s *sender) insideNonceWindow(n any, rows []store.Alert) bool {
+	if ns, ok := n.(notify.NonceSender); !ok || !ns.SendsNonce() {
+		return false
+	}
+	now := s.now()
+	for _, r := range rows {
+		if now.Sub(r.EnqueuedAt) >= s.nonceWindow {
+			return false
+		}
+	}
+	return true
 }
 
 // recordDelivered writes down that the destination took the batch. A row

@@ -1052,3 +1052,52 @@ func dumpMsgs(t *testing.T, rec *editRecorder) {
 		t.Logf("edit %s also=%q", e.MessageID, alsoTitles(e))
 	}
 }
+
+// windowEditor is an editRecorder whose edits fail while fails > 0, as
+// after the joins went into a story thread; it notes each edit's
+// InsideNonceWindow.
+type windowEditor struct {
+	*editRecorder
+	fails  int
+	inside []bool
+}
+
+func (w *windowEditor) SendsNonce() bool { return true }
+
+func (w *windowEditor) Edit(ctx context.Context, e notify.Edit) error {
+	w.inside = append(w.inside, e.InsideNonceWindow)
+	if w.fails > 0 {
+		w.fails--
+		return &notify.RetryError{After: time.Second, Err: errors.New("HTTP 500")}
+	}
+	return w.editRecorder.Edit(ctx, e)
+}
+
+// TestEditRetriedPastTheNonceWindowLooks: an edit's first attempt, and a
+// retry within the nonce window, leave the joins to the nonces; a retry
+// later than that tells the destination to look for what an earlier
+// attempt posted into the story's thread.
+func TestEditRetriedPastTheNonceWindowLooks(t *testing.T) {
+	h, rec := storyHarness(t, kesslerSub())
+	w := &windowEditor{editRecorder: rec, fails: 2}
+	svc, closeStore := h.openWith(w)
+	defer closeStore()
+	ctx := context.Background()
+	svc.RunOnce(ctx) // first sight
+	h.publishReport(0)
+	h.clock = h.clock.Add(time.Minute)
+	svc.RunOnce(ctx) // the story's message
+	h.publishReport(1)
+	h.clock = h.clock.Add(time.Minute)
+	svc.RunOnce(ctx) // the edit fails
+	h.clock = h.clock.Add(5 * time.Second)
+	svc.RunOnce(ctx) // fails again, inside the window
+	h.clock = h.clock.Add(h.cfg.Service.NonceWindow)
+	svc.RunOnce(ctx) // past it
+	if want := []bool{true, true, false}; !slices.Equal(w.inside, want) {
+		t.Errorf("edits' InsideNonceWindow: %v, want %v", w.inside, want)
+	}
+	if len(rec.edits) != 1 {
+		t.Errorf("%d edits went through, want 1", len(rec.edits))
+	}
+}

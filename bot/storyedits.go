@@ -67,6 +67,9 @@ type storyEdit struct {
 	lead  store.Alert // the first alert of one of the message's stories
 	joins []store.Alert
 	done  bool // tried, or held back, this pass: takes no more joins
+	// formedBefore says the edit was formed before this pass: an earlier
+	// attempt may have posted its joins (into a story thread).
+	formedBefore bool
 }
 
 // editStories places a pass's joins: under their story's message, later
@@ -139,6 +142,7 @@ func (s *sender) sendEdits(ctx context.Context, dest string, ed notify.Editor, e
 				}
 				continue
 			}
+			e.formedBefore = e.joins[0].Batch != ""
 			if !s.formEdit(ctx, e) {
 				return nil, sendStop
 			}
@@ -356,6 +360,9 @@ func (s *sender) sendEdit(ctx context.Context, dest string, ed notify.Editor, e 
 		s.storeErrs.fail("outbox", "reading the outbox failed; retrying", err)
 		return sendStop, nil
 	}
+	// A first attempt, or a retry whose nonces still catch the earlier
+	// posts, needs no look into the story's thread.
+	edit.InsideNonceWindow = !e.formedBefore || s.insideNonceWindow(ed, e.joins)
 	err = ed.Edit(ctx, edit)
 	switch {
 	case err == nil:

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 
 	"github.com/bwmarrin/discordgo"
 
@@ -179,12 +180,25 @@ func (n *ChannelNotifier) startStoryThread(ctx context.Context, e notify.Edit) (
 
 // postJoins posts the joins into the thread, up to 10 embeds a message.
 // Each message's nonce derives from the edit's, so a retried edit finds
-// Discord returning the earlier message instead of posting it again.
+// Discord returning the earlier message instead of posting it again. A
+// retry the nonces may no longer catch (e.InsideNonceWindow unset) first
+// reads the thread's newest messages and leaves out what an earlier
+// attempt posted.
 func (n *ChannelNotifier) postJoins(ctx context.Context, threadID string, e notify.Edit) error {
+	var posted []*discordgo.Message
+	if !e.InsideNonceWindow {
+		var err error
+		if posted, err = n.postedJoins(ctx, threadID); err != nil {
+			return err
+		}
+	}
 	for i := 0; i < len(e.Added); i += MaxEmbeds {
 		embeds, err := RenderEmbeds(joinAlerts(e.Added[i:min(i+MaxEmbeds, len(e.Added))]))
 		if err != nil {
 			return err
+		}
+		if slices.ContainsFunc(posted, func(m *discordgo.Message) bool { return showsEmbeds(m, embeds) }) {
+			continue // an earlier attempt's post
 		}
 		body := messageCreate{
 			Nonce:           chunkNonce(e.Nonce, i/MaxEmbeds),
@@ -202,6 +216,26 @@ func (n *ChannelNotifier) postJoins(ctx context.Context, threadID string, e noti
 		}
 	}
 	return nil
+}
+
+// postedJoins reads the thread's newest messages, for postJoins to leave
+// out what an earlier attempt posted. A thread the bot may not read (Read
+// Message History missing) cannot tell: nothing, and the joins are posted
+// (at-least-once, as a webhook's posts are). Other errors are returned.
+func (n *ChannelNotifier) postedJoins(ctx context.Context, threadID string) ([]*discordgo.Message, error) {
+	msgs, err := recentMessages(ctx, n.s, n.lim, threadID, n.goneReason)
+	if errors.Is(err, notify.ErrGone) || errors.Is(err, notify.ErrRejected) {
+		n.lim.log.Warn("discord: cannot read the story's thread; its reports may be posted there again", "thread", threadID, "err", err)
+		return nil, nil
+	}
+	return msgs, err
+}
+
+// showsEmbeds reports whether msg is a post of exactly these embeds, in
+// this order (see sameEmbed): an update shares its story's link, so a
+// join's URL alone does not tell it.
+func showsEmbeds(msg *discordgo.Message, embeds []*discordgo.MessageEmbed) bool {
+	return slices.EqualFunc(msg.Embeds, embeds, sameEmbed)
 }
 
 // chunkNonce is the nonce of the k-th message an edit posts.

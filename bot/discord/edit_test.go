@@ -655,3 +655,60 @@ func TestForumStoryThreadOpenerDeleted(t *testing.T) {
 		t.Errorf("the post holds %d messages, want none: the joins go out as posts of their own", len(got))
 	}
 }
+
+// TestStoryThreadJoinsRetriedPastTheNonceWindow: the joins went into the
+// story's thread, then the message's edit failed; the sender retries the
+// edit after Discord's nonce window, when the nonces no longer return the
+// earlier posts. The joins are found in the thread and not posted again.
+// Inside the window nothing is looked for.
+func TestStoryThreadJoinsRetriedPastTheNonceWindow(t *testing.T) {
+	f := fakediscord.New(t)
+	n := newEditNotifier(t, f, config.Destination{Type: config.DiscordChannel, ChannelID: testChannel}, WithStoryThreads(true))
+	lead := testAlert("Aleppo ceasefire holds")
+	r, err := n.Send(context.Background(), notify.Message{Nonce: "lead", Alerts: []alert.Alert{lead}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ed := n.(notify.Editor)
+	a := lead
+	a.Also = reports(12)
+	e := notify.Edit{MessageID: r.MessageID, Message: notify.Message{Alerts: []alert.Alert{a}}, Added: joinsOf(12), Nonce: "e-1", InsideNonceWindow: true}
+	f.SetEditLimit(0, time.Hour) // the message's edit fails once the joins are in the thread
+	if err = ed.Edit(context.Background(), e); err == nil {
+		t.Fatal("first edit succeeded; want it to fail after posting into the thread")
+	}
+	if got := len(f.Messages(r.MessageID)); got != 2 {
+		t.Fatalf("thread holds %d posts after the first attempt, want 2 (10 + 2 joins)", got)
+	}
+	if got := len(f.Requests("GET channels/" + r.MessageID + "/messages")); got != 0 {
+		t.Errorf("the first attempt read the thread %d times, want 0 (inside the nonce window)", got)
+	}
+	// The retry comes minutes later, from a restarted process.
+	f.SetEditLimit(100, time.Millisecond)
+	f.SetNonceWindow(time.Nanosecond)
+	dest := config.Destination{Type: config.DiscordChannel, ChannelID: testChannel}
+	n, err = NewDestinationNotifier(newTestSession(t, f, "test-token"), dest, NewLimiter(LimiterConfig{}), WithStoryThreads(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ed = n.(notify.Editor)
+	e.InsideNonceWindow = false
+	if err := ed.Edit(context.Background(), e); err != nil {
+		t.Fatalf("retried edit: %v", err)
+	}
+	if got := len(f.Messages(r.MessageID)); got != 2 {
+		t.Errorf("thread holds %d posts after the retry, want the first attempt's 2", got)
+	}
+	if m, _ := f.Message(r.MessageID); len(m.Edits) != 1 {
+		t.Errorf("story message edited %d times, want 1", len(m.Edits))
+	}
+	// A later edit's joins, past the window too, are new: posted.
+	a.Also = reports(13)
+	e = notify.Edit{MessageID: r.MessageID, Message: notify.Message{Alerts: []alert.Alert{a}}, Added: joinsOf(13)[12:], Nonce: "e-2"}
+	if err := ed.Edit(context.Background(), e); err != nil {
+		t.Fatalf("second edit: %v", err)
+	}
+	if got := len(f.Messages(r.MessageID)); got != 3 {
+		t.Errorf("thread holds %d posts after a second edit, want 3", got)
+	}
+}

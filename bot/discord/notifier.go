@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/bwmarrin/discordgo"
 	"github.com/newshound/newshound/alert"
@@ -79,47 +80,111 @@ func (n *ChannelNotifier) Send(ctx context.Context, m notify.Message) (notify.Re
 }
 
 // Find looks for m among the channel's 50 newest messages (Read Message
-// History), by the links of its alerts.
+// History), by the embeds its alerts render as.
 func (n *ChannelNotifier) Find(ctx context.Context, m notify.Message) (notify.Receipt, bool, error) {
 	return findPosted(ctx, n.s, n.lim, n.channelID, m, n.goneReason)
 }
 
-// findPosted finds a message of channelID that carries every alert of m:
-// each alert's link is the URL of one of its embeds. Alerts without links
-// cannot be told apart from others: not found.
+// SendsNonce says that a post carries its message's nonce: a retry within
+// Discord's nonce window needs no look.
+func (n *ChannelNotifier) SendsNonce() bool { return true }
+
+// findPosted finds a message of channelID that carries every alert of m
+// (see carriesAll). An alert whose embed has nothing to tell it by cannot
+// be told apart from others: not found, without a look.
 func findPosted(ctx context.Context, s *discordgo.Session, lim *Limiter, channelID string, m notify.Message, gone func(int) string) (notify.Receipt, bool, error) {
-	for _, a := range m.Alerts {
-		if a.Link == "" && m.Digest == nil { // a digest is found by its title and time
+	carries := func(msg *discordgo.Message) bool { return carriesDigest(msg, m) }
+	if m.Digest == nil { // a digest is found by its title and time
+		want, err := RenderEmbeds(m.Alerts)
+		if err != nil || slices.ContainsFunc(want, anonymous) {
 			return notify.Receipt{}, false, nil
 		}
+		carries = func(msg *discordgo.Message) bool { return carriesAll(msg, want) }
 	}
-	var msgs []*discordgo.Message
-	_, err := lim.do(ctx, "GET channels/"+channelID+"/messages", gone, func(ctx context.Context) error {
-		var err error
-		msgs, err = s.ChannelMessages(channelID, 50, "", "", "", discordgo.WithContext(ctx))
-		return err
-	})
+	return findIn(ctx, s, lim, channelID, gone, carries)
+}
+
+// findIn returns the newest of channelID's 50 newest messages that
+// carries says is the one looked for.
+func findIn(ctx context.Context, s *discordgo.Session, lim *Limiter, channelID string, gone func(int) string, carries func(*discordgo.Message) bool) (notify.Receipt, bool, error) {
+	msgs, err := recentMessages(ctx, s, lim, channelID, gone)
 	if err != nil {
 		return notify.Receipt{}, false, err
 	}
 	for _, msg := range msgs {
-		if carriesAll(msg, m) {
+		if carries(msg) {
 			return notify.Receipt{MessageID: msg.ID}, true, nil
 		}
 	}
 	return notify.Receipt{}, false, nil
 }
 
-func carriesAll(msg *discordgo.Message, m notify.Message) bool {
-	if m.Digest != nil {
-		return carriesDigest(msg, m)
-	}
-	for _, a := range m.Alerts {
-		if !slices.ContainsFunc(msg.Embeds, func(e *discordgo.MessageEmbed) bool { return e.URL == a.Link }) {
+// recentMessages reads channelID's 50 newest messages, newest first.
+func recentMessages(ctx context.Context, s *discordgo.Session, lim *Limiter, channelID string, gone func(int) string) ([]*discordgo.Message, error) {
+	var msgs []*discordgo.Message
+	_, err := lim.do(ctx, "GET channels/"+channelID+"/messages", gone, func(ctx context.Context) error {
+		var err error
+		msgs, err = s.ChannelMessages(channelID, 50, "", "", "", discordgo.WithContext(ctx))
+		return err
+	})
+	return msgs, err
+}
+
+// carriesAll reports whether msg carries each of the embeds want (a
+// message's alerts as rendered): one of its embeds has the URL the alert
+// rendered (the link, or the format's own url), or, for an alert that
+// rendered none (a link no URL can carry, a format without url), the
+// same title, description, author, footer and time.
+func carriesAll(msg *discordgo.Message, want []*discordgo.MessageEmbed) bool {
+	for _, w := range want {
+		if !slices.ContainsFunc(msg.Embeds, func(e *discordgo.MessageEmbed) bool {
+			if w.URL != "" {
+				return e.URL == w.URL
+			}
+			return sameEmbed(e, w)
+		}) {
 			return false
 		}
 	}
 	return true
+}
+
+// anonymous reports whether an embed has nothing to tell it by.
+func anonymous(e *discordgo.MessageEmbed) bool {
+	return e.URL == "" && e.Title == "" && e.Description == "" && footerText(e) == "" && authorName(e) == ""
+}
+
+// sameEmbed reports whether got, read back from Discord, shows what want,
+// as rendered, does: the same URL, title, description, author, footer
+// and time.
+func sameEmbed(got, want *discordgo.MessageEmbed) bool {
+	return got.URL == want.URL && got.Title == want.Title && got.Description == want.Description &&
+		authorName(got) == authorName(want) && footerText(got) == footerText(want) && sameTime(got.Timestamp, want.Timestamp)
+}
+
+func authorName(e *discordgo.MessageEmbed) string {
+	if e.Author == nil {
+		return ""
+	}
+	return e.Author.Name
+}
+
+func footerText(e *discordgo.MessageEmbed) string {
+	if e.Footer == nil {
+		return ""
+	}
+	return e.Footer.Text
+}
+
+// sameTime compares two ISO 8601 times as instants: Discord answers
+// "+00:00" for the "Z" it was sent.
+func sameTime(a, b string) bool {
+	if a == b {
+		return true
+	}
+	ta, errA := time.Parse(time.RFC3339, a)
+	tb, errB := time.Parse(time.RFC3339, b)
+	return errA == nil && errB == nil && ta.Equal(tb)
 }
 
 func (n *ChannelNotifier) goneReason(status int) string {

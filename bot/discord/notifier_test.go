@@ -357,3 +357,41 @@ func TestBurstOfTenEmbedsFitsOneMessage(t *testing.T) {
 		t.Errorf("embeds total %d code points, want ≤ %d and using most of it", total, MaxEmbedTotal)
 	}
 }
+
+// TestFindByTheRenderedURL: the look for a ghost compares what was posted
+// as it was rendered: a format's own url ("archive.example/?u={link}") is
+// the embed's URL, not the link; a link no URL can carry (over 2,048
+// characters) leaves the embed without one, and the message is told by
+// the rest of its embed. Another alert's message is not taken for it.
+func TestFindByTheRenderedURL(t *testing.T) {
+	archived := testAlert("Aleppo convoy")
+	archived.Format = &alert.Format{Title: "{title}", URL: "https://archive.example/?u={link}"}
+	long := testAlert("Aleppo convoy reaches the city")
+	long.Link = "https://example.org/news/" + strings.Repeat("a", 2100)
+	other := long
+	other.Title = "Homs convoy turned back"
+	tests := []struct {
+		name   string
+		posted alert.Alert
+		find   alert.Alert
+		want   bool
+	}{
+		{"the format's own url", archived, archived, true},
+		{"a link too long for a URL", long, long, true},
+		{"another alert with the same overlong link", long, other, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := fakediscord.New(t)
+			n := NewChannelNotifier(newTestSession(t, f, "test-token"), testChannel, NewLimiter(LimiterConfig{}))
+			r, err := n.Send(context.Background(), notify.Message{Nonce: "nh1", Alerts: []alert.Alert{tt.posted}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			found, ok, err := n.(notify.Finder).Find(context.Background(), notify.Message{Nonce: "nh1", Alerts: []alert.Alert{tt.find}})
+			if err != nil || ok != tt.want || ok && found.MessageID != r.MessageID {
+				t.Errorf("Find = %v, %v, %v; want found %v (message %s)", found, ok, err, tt.want, r.MessageID)
+			}
+		})
+	}
+}

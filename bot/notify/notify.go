@@ -53,6 +53,15 @@ type Finder interface {
 	Find(ctx context.Context, m Message) (r Receipt, found bool, err error)
 }
 
+// A NonceSender's posts carry the message's nonce, with which Discord
+// answers a repeated post with the earlier one for a while (the nonce
+// window): the sender looks (Finder) only before a retry later than that.
+// The posts of any other Finder (a webhook's) carry none, and the sender
+// looks before every retry of a message that may have been posted.
+type NonceSender interface {
+	SendsNonce() bool
+}
+
 // Editor is implemented by notifiers that can change a message they
 // posted. The sender edits a story's first message as further reports of
 // the story and updates of its item join it ("Also: Reuters · AP +12").
@@ -95,6 +104,12 @@ type Edit struct {
 	// Nonce identifies this edit's Added, the same on every retry of it
 	// (at most 25 characters).
 	Nonce string
+	// InsideNonceWindow says that no earlier attempt of this edit can be
+	// older than the nonce window (or that there was none): the nonces
+	// alone keep what posts Added (a story thread) from posting it twice.
+	// Otherwise, the zero value, such a destination first looks for what
+	// an earlier attempt posted.
+	InsideNonceWindow bool
 }
 
 // Join is a report or update new in an edit: the alert (Join set), the
