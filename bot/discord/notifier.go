@@ -137,12 +137,11 @@ func recentMessages(ctx context.Context, s *discordgo.Session, lim *Limiter, cha
 // same title, description, author, footer and time.
 func carriesAll(msg *discordgo.Message, want []*discordgo.MessageEmbed) bool {
 	for _, w := range want {
-		if !slices.ContainsFunc(msg.Embeds, func(e *discordgo.MessageEmbed) bool {
-			if w.URL != "" {
-				return e.URL == w.URL
-			}
-			return sameEmbed(e, w)
-		}) {
+		// The whole embed, not its URL alone: a format's url may be the
+		// same for many alerts ("https://desk.example/{feed}"), and an
+		// update carries its item's link. A look that finds another
+		// alert's message loses this one; one that misses posts it twice.
+		if !slices.ContainsFunc(msg.Embeds, func(e *discordgo.MessageEmbed) bool { return sameEmbed(e, w) }) {
 			return false
 		}
 	}
@@ -158,8 +157,15 @@ func anonymous(e *discordgo.MessageEmbed) bool {
 // as rendered, does: the same URL, title, description, author, footer
 // and time.
 func sameEmbed(got, want *discordgo.MessageEmbed) bool {
-	return got.URL == want.URL && got.Title == want.Title && got.Description == want.Description &&
-		authorName(got) == authorName(want) && footerText(got) == footerText(want) && sameTime(got.Timestamp, want.Timestamp)
+	return got.URL == want.URL && sameText(got.Title, want.Title) && sameText(got.Description, want.Description) &&
+		sameText(authorName(got), authorName(want)) && sameText(footerText(got), footerText(want)) &&
+		sameTime(got.Timestamp, want.Timestamp)
+}
+
+// sameText compares a text read back from Discord with the one sent:
+// Discord trims the whitespace around an embed's texts.
+func sameText(got, want string) bool {
+	return strings.TrimSpace(got) == strings.TrimSpace(want)
 }
 
 func authorName(e *discordgo.MessageEmbed) string {

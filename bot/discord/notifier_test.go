@@ -395,3 +395,45 @@ func TestFindByTheRenderedURL(t *testing.T) {
 		})
 	}
 }
+
+// TestFindDoesNotTakeAnotherAlertsMessage: a look for a lost post must
+// not find another alert's message, or the alert is never posted: a
+// format's url shared by many alerts, an update carrying its item's link.
+func TestFindDoesNotTakeAnotherAlertsMessage(t *testing.T) {
+	for _, url := range []string{"https://desk.example/wire", "https://desk.example/{feed}", "https://desk.example/s/{subscription}"} {
+		posted := testAlert("Aleppo convoy reaches the city")
+		posted.Format = &alert.Format{Title: "{title}", URL: url}
+		other := testAlert("Homs convoy turned back")
+		other.Link = "https://example.org/news/2"
+		other.Format = posted.Format
+		f := fakediscord.New(t)
+		n := NewChannelNotifier(newTestSession(t, f, "test-token"), testChannel, NewLimiter(LimiterConfig{}))
+		if _, err := n.Send(context.Background(), notify.Message{Nonce: "nh1", Alerts: []alert.Alert{posted}}); err != nil {
+			t.Fatal(err)
+		}
+		found, ok, err := n.(notify.Finder).Find(context.Background(), notify.Message{Nonce: "nh2", Alerts: []alert.Alert{other}})
+		if ok {
+			t.Errorf("url %q: a different alert's ghost look found %v (err %v): it would never be posted", url, found, err)
+		}
+	}
+}
+
+// TestFindDoesNotTakeTheItemsMessageForItsUpdate: an update posted as a
+// message of its own has its item's link; its look must not find the
+// item's first message.
+func TestFindDoesNotTakeTheItemsMessageForItsUpdate(t *testing.T) {
+	posted := testAlert("Aleppo convoy reaches the city")
+	upd := posted
+	upd.Text = "Later: the convoy was turned back at the checkpoint near Aleppo."
+	upd.TextSpans = nil
+	upd.Join = alert.JoinUpdate
+	f := fakediscord.New(t)
+	n := NewChannelNotifier(newTestSession(t, f, "test-token"), testChannel, NewLimiter(LimiterConfig{}))
+	if _, err := n.Send(context.Background(), notify.Message{Nonce: "nh1", Alerts: []alert.Alert{posted}}); err != nil {
+		t.Fatal(err)
+	}
+	found, ok, err := n.(notify.Finder).Find(context.Background(), notify.Message{Nonce: "nh2", Alerts: []alert.Alert{upd}})
+	if ok {
+		t.Errorf("an update message's ghost look found the item's first message %v (err %v)", found, err)
+	}
+}
