@@ -86,9 +86,14 @@ type Defaults struct {
 	MaxElements          int           // XML elements and attributes, or JSON values; default 100000
 	Timeout              time.Duration // whole fetch; default 30s
 	AllowPrivateNetworks bool
-	HostConcurrency      int           // requests to one host at once; default 2, at least 1
-	HostGap              time.Duration // minimum gap between requests to one host; default 1s; 0 = no gap
-	DisableAfter         time.Duration // a feed failing this long is disabled; default 72h; 0 = never
+	// ProxyResolvesNames: through a proxy (HTTPS_PROXY, HTTP_PROXY,
+	// socks5://), give it the feed's host name, checked only as resolved
+	// here (when it resolves here), instead of a checked IP to tunnel to.
+	// Default false: the proxy gets CONNECT to a checked IP address.
+	ProxyResolvesNames bool
+	HostConcurrency    int           // requests to one host at once; default 2, at least 1
+	HostGap            time.Duration // minimum gap between requests to one host; default 1s; 0 = no gap
+	DisableAfter       time.Duration // a feed failing this long is disabled; default 72h; 0 = never
 }
 
 // Discord configures the bot account and the REST endpoint.
@@ -267,18 +272,19 @@ func defaultConfig(path string) *Config {
 		Path:  path,
 		Store: Store{Driver: "sqlite", Path: DefaultStorePath},
 		Defaults: Defaults{
-			Interval:        defaultInterval,
-			MaxAge:          defaultMaxAge,
-			StoryWindow:     defaultStoryWindow,
-			UserAgent:       DefaultUserAgent,
-			MaxBodyBytes:    defaultMaxBodyBytes,
-			MaxItems:        2000,
-			MaxDepth:        64,
-			MaxElements:     100_000,
-			Timeout:         defaultTimeout,
-			HostConcurrency: defaultHostConc,
-			HostGap:         defaultHostGap,
-			DisableAfter:    defaultDisableAfter,
+			Interval:           defaultInterval,
+			MaxAge:             defaultMaxAge,
+			StoryWindow:        defaultStoryWindow,
+			UserAgent:          DefaultUserAgent,
+			MaxBodyBytes:       defaultMaxBodyBytes,
+			MaxItems:           2000,
+			MaxDepth:           64,
+			MaxElements:        100_000,
+			Timeout:            defaultTimeout,
+			ProxyResolvesNames: false, // the proxy tunnels to a checked IP
+			HostConcurrency:    defaultHostConc,
+			HostGap:            defaultHostGap,
+			DisableAfter:       defaultDisableAfter,
 		},
 		Discord: Discord{APIBase: DefaultAPIBase, Burst: defaultBurst},
 		Service: Service{

@@ -123,6 +123,9 @@ func (d *decoder) defaults(n *yaml.Node, df *Defaults) {
 		"allow_private_networks": func(v *yaml.Node) {
 			setIf(&df.AllowPrivateNetworks)(d.boolean("allow_private_networks", v))
 		},
+		"proxy_resolves_names": func(v *yaml.Node) {
+			setIf(&df.ProxyResolvesNames)(d.boolean("proxy_resolves_names", v))
+		},
 		"host_concurrency": func(v *yaml.Node) {
 			setIf(&df.HostConcurrency)(d.integer("host_concurrency", v, 1))
 		},

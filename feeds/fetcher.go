@@ -56,6 +56,14 @@ type FetcherOptions struct {
 	MaxRedirects   int
 	// AllowPrivate lifts the SSRF guard (allow_private_networks).
 	AllowPrivate bool
+	// ProxyResolvesNames (proxy_resolves_names) gives a proxy the feed's
+	// host name, as net/http does, instead of a checked IP to tunnel to:
+	// for hosts with no outside DNS and proxies that allow by domain. The
+	// guard then checks only what it can before the request: that the name
+	// resolves (locally, when it resolves at all) to no private address. The
+	// proxy resolves it again, so DNS rebinding through the proxy is
+	// possible. Without a proxy it changes nothing.
+	ProxyResolvesNames bool
 	// HostConcurrency and HostGap keep the fetcher polite to each host.
 	// HostGap 0 means no gap (DefaultHostGap is the polite choice).
 	HostConcurrency int
@@ -65,9 +73,10 @@ type FetcherOptions struct {
 	LookupIP func(ctx context.Context, host string) ([]net.IPAddr, error)
 	// Proxy picks the proxy for a request; nil uses the environment
 	// (HTTP_PROXY, HTTPS_PROXY, NO_PROXY). Schemes http, https and
-	// socks5(h). Unless AllowPrivate, the proxy is asked to tunnel to an
-	// address the guard checked (CONNECT ip:port, for http:// feeds too),
-	// never given the host name: it must allow CONNECT to the feeds' ports.
+	// socks5(h). Unless AllowPrivate or ProxyResolvesNames, the proxy is
+	// asked to tunnel to an address the guard checked (CONNECT ip:port, for
+	// http:// feeds too), never given the host name: it must allow CONNECT
+	// to the feeds' ports.
 	Proxy func(*http.Request) (*url.URL, error)
 	// Now is the clock used to turn a Retry-After date into a duration;
 	// nil uses time.Now.
@@ -79,7 +88,8 @@ type FetcherOptions struct {
 // conditional requests, limits and the SSRF guard: it resolves each host
 // itself and connects only to addresses that pass IsPublicAddr, also on
 // every redirect and through a proxy, which gets the checked IP to tunnel
-// to (see proxyGuard), so DNS cannot answer differently in between. It is
+// to (see proxyGuard), so DNS cannot answer differently in between (unless
+// ProxyResolvesNames: the proxy then gets the name, checked first). It is
 // safe for concurrent use; share one per process so connections and
 // per-host politeness are shared too.
 type Fetcher struct {
@@ -94,9 +104,10 @@ type Fetcher struct {
 func NewFetcher(o FetcherOptions) *Fetcher {
 	o = o.withDefaults()
 	d := &guardedDialer{
-		dialer:       net.Dialer{Timeout: o.ConnectTimeout, KeepAlive: 30 * time.Second},
-		lookupIP:     o.LookupIP,
-		allowPrivate: o.AllowPrivate,
+		dialer:        net.Dialer{Timeout: o.ConnectTimeout, KeepAlive: 30 * time.Second},
+		lookupIP:      o.LookupIP,
+		allowPrivate:  o.AllowPrivate,
+		proxyResolves: o.ProxyResolvesNames,
 	}
 	d.connect = d.dialer.DialContext
 	t := &http.Transport{
@@ -109,7 +120,7 @@ func NewFetcher(o FetcherOptions) *Fetcher {
 		// We ask for gzip and brotli ourselves and decode with our own limit.
 		DisableCompression: true,
 	}
-	if o.AllowPrivate {
+	if o.AllowPrivate || o.ProxyResolvesNames {
 		// Else no Proxy here: proxyGuard and the dialer do the proxying.
 		t.Proxy = o.Proxy
 	}
@@ -467,13 +478,16 @@ func isDomainOrSubdomain(host, parent string) bool {
 }
 
 // proxyGuard keeps the SSRF check on the address actually reached when a
-// proxy is used. Unless private networks are allowed the Transport has no
-// Proxy: proxyGuard picks the proxy for the request and hands it to the
-// guarded dialer in the context, and the dialer resolves the target host
-// once, checks the addresses and has the proxy tunnel (CONNECT, SOCKS5) to
-// a checked IP, for http:// feeds too. A proxy given the host name would
-// resolve it again, and the second answer could be private (DNS rebinding).
-// With private networks allowed, the Transport proxies as net/http does.
+// proxy is used. Unless private networks are allowed or the proxy resolves
+// names, the Transport has no Proxy: proxyGuard picks the proxy for the
+// request and hands it to the guarded dialer in the context, and the dialer
+// resolves the target host once, checks the addresses and has the proxy
+// tunnel (CONNECT, SOCKS5) to a checked IP, for http:// feeds too. A proxy
+// given the host name would resolve it again, and the second answer could
+// be private (DNS rebinding). With private networks allowed, the Transport
+// proxies as net/http does. With ProxyResolvesNames it does too, after
+// proxyGuard checked the name (checkHost); the dial to the proxy itself is
+// then unchecked (withProxied).
 type proxyGuard struct {
 	next   http.RoundTripper
 	dialer *guardedDialer
@@ -488,7 +502,14 @@ func (p *proxyGuard) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		return nil, err
 	}
-	if pu != nil {
+	switch {
+	case pu == nil:
+	case p.dialer.proxyResolves:
+		if err := p.dialer.checkHost(req.Context(), req.URL.Host); err != nil {
+			return nil, err
+		}
+		req = req.WithContext(withProxied(req.Context()))
+	default:
 		req = req.WithContext(withProxy(req.Context(), pu))
 	}
 	return p.next.RoundTrip(req)

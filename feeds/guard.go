@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"strings"
 	"time"
 
 	"golang.org/x/net/proxy"
@@ -113,9 +114,27 @@ type guardedDialer struct {
 	connect      func(ctx context.Context, network, addr string) (net.Conn, error)
 	lookupIP     func(ctx context.Context, host string) ([]net.IPAddr, error)
 	allowPrivate bool
+	// proxyResolves: a proxy gets the host name (proxy_resolves_names);
+	// see checkHost.
+	proxyResolves bool
 }
 
 type proxyKey struct{}
+
+type proxiedKey struct{}
+
+// withProxied marks a request context whose connection goes to the
+// operator's proxy with the host name (proxy_resolves_names): that dial is
+// not checked (the proxy is trusted configuration); the target host was
+// checked before the request instead (checkHost).
+func withProxied(ctx context.Context) context.Context {
+	return context.WithValue(ctx, proxiedKey{}, true)
+}
+
+func isProxied(ctx context.Context) bool {
+	v, _ := ctx.Value(proxiedKey{}).(bool)
+	return v
+}
 
 // withProxy marks a request context whose connection goes through the
 // operator's proxy at pu (Transport.Proxy is nil while the guard is on: the
@@ -134,15 +153,21 @@ func (d *guardedDialer) DialContext(ctx context.Context, network, addr string) (
 	if err != nil {
 		return nil, err
 	}
-	if d.allowPrivate {
+	if d.allowPrivate || isProxied(ctx) {
 		return d.dialer.DialContext(ctx, network, addr)
 	}
+	pu := proxyOf(ctx)
 	ips, err := d.allowedAddrs(ctx, host)
 	if err != nil {
+		var dnsErr *net.DNSError
+		if pu != nil && errors.As(err, &dnsErr) {
+			return nil, fmt.Errorf("%w (newshound resolves feed hosts itself and has proxy %s tunnel to the checked address; "+
+				"if this machine reaches outside names only through the proxy, set proxy_resolves_names: true)", err, pu.Redacted())
+		}
 		return nil, err
 	}
 	connect := d.connect
-	if pu := proxyOf(ctx); pu != nil {
+	if pu != nil {
 		connect = func(ctx context.Context, network, addr string) (net.Conn, error) {
 			return d.tunnel(ctx, pu, network, addr)
 		}
@@ -242,7 +267,11 @@ func connectVia(conn net.Conn, pu *url.URL, addr string) (net.Conn, error) {
 	}
 	if resp.StatusCode/100 != 2 {
 		conn.Close()
-		return nil, fmt.Errorf("proxy %s refused CONNECT %s: %s", pu.Redacted(), addr, resp.Status)
+		hint := ""
+		if resp.StatusCode == http.StatusForbidden {
+			hint = " (a proxy that allows destinations by domain name needs proxy_resolves_names: true)"
+		}
+		return nil, fmt.Errorf("proxy %s refused CONNECT %s: %s%s", pu.Redacted(), addr, resp.Status, hint)
 	}
 	if n := br.Buffered(); n > 0 { // the origin spoke first: keep what was read
 		early, _ := br.Peek(n)
@@ -296,4 +325,42 @@ func (d *guardedDialer) allowedAddrs(ctx context.Context, host string) ([]netip.
 			errBlocked, what, addrClass(resolved[0]))
 	}
 	return allowed, nil
+}
+
+// checkHost is the check made before a request that a proxy gets by host
+// name (proxy_resolves_names): the proxy resolves the name itself, so what
+// can be checked is the name as resolved here. A literal address must be
+// public; a name must resolve to no address the guard refuses (the proxy
+// may pick any of them). When the name does not resolve here (a host with
+// no outside DNS) the proxy alone resolves it, unchecked. Either way the
+// proxy's own answer is not seen: DNS rebinding through the proxy is
+// possible in this mode.
+func (d *guardedDialer) checkHost(ctx context.Context, hostport string) error {
+	host := hostport
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		host = h
+	}
+	host = strings.TrimSuffix(strings.TrimPrefix(host, "["), "]")
+	if ip, err := netip.ParseAddr(host); err == nil {
+		_, err := d.allowedAddrs(ctx, ip.String())
+		return err
+	}
+	addrs, err := d.lookupIP(ctx, host)
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return nil // the proxy resolves it
+	}
+	for _, a := range addrs {
+		ip, ok := netip.AddrFromSlice(a.IP)
+		if !ok {
+			continue
+		}
+		if ip = ip.Unmap(); !IsPublicAddr(ip) {
+			return fmt.Errorf("%w: %s resolves to %s, a %s address (set allow_private_networks: true to permit)",
+				errBlocked, host, ip, addrClass(ip))
+		}
+	}
+	return nil
 }

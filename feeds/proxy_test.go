@@ -2,6 +2,8 @@ package feeds
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -9,6 +11,7 @@ import (
 	"net/http/httputil"
 	"net/netip"
 	"net/url"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -26,6 +29,7 @@ type testProxy struct {
 	requests atomic.Int32
 	mu       sync.Mutex
 	connects []string // CONNECT targets as asked
+	targets  []string // every target as asked: CONNECT host:port, or the URL's host
 	auth     []string // Proxy-Authorization headers seen
 	reached  []string // forbidden addresses the proxy reached
 }
@@ -80,6 +84,9 @@ func (p *testProxy) serve(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodConnect {
 		target = r.URL.Host
 	}
+	p.mu.Lock()
+	p.targets = append(p.targets, target)
+	p.mu.Unlock()
 	if !p.resolve(r.Context(), target) {
 		http.Error(w, "test proxy: forbidden address", http.StatusBadGateway)
 		return
@@ -202,25 +209,104 @@ func TestFetchThroughProxyChecksTarget(t *testing.T) {
 		{"private literal refused before the proxy", "http://[::a9fe:a9fe]/latest/", Blocked, 0},
 		{"redirect to a private target refused", "http://news.example/to-metadata", Blocked, 1},
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			proxy := newTestProxy(t, lookup, origin.Listener.Addr().String())
-			f := guardedTestFetcher(FetcherOptions{Proxy: http.ProxyURL(proxy.url())})
-			f.dialer.lookupIP = lookup
-			_, err := f.Fetch(context.Background(), Request{URL: tc.url})
-			if tc.wantKind == 0 && err != nil {
+	for _, resolves := range []bool{false, true} {
+		for _, tc := range tests {
+			t.Run(fmt.Sprintf("%s/proxy_resolves_names=%v", tc.name, resolves), func(t *testing.T) {
+				proxy := newTestProxy(t, lookup, origin.Listener.Addr().String())
+				f := guardedTestFetcher(FetcherOptions{Proxy: http.ProxyURL(proxy.url()), ProxyResolvesNames: resolves})
+				f.dialer.lookupIP = lookup
+				_, err := f.Fetch(context.Background(), Request{URL: tc.url})
+				if tc.wantKind == 0 && err != nil {
+					t.Fatalf("got %v, want success", err)
+				}
+				if tc.wantKind != 0 {
+					wantKind(t, err, tc.wantKind)
+				}
+				if got := proxy.requests.Load(); got != tc.wantHits {
+					t.Errorf("proxy saw %d requests, want %d", got, tc.wantHits)
+				}
+				if len(proxy.reached) > 0 {
+					t.Errorf("the proxy reached %v", proxy.reached)
+				}
+			})
+		}
+	}
+}
+
+// failingDNS is a host with no outside DNS: every local lookup fails.
+func failingDNS(lookups *atomic.Int32) func(ctx context.Context, host string) ([]net.IPAddr, error) {
+	return func(ctx context.Context, host string) ([]net.IPAddr, error) {
+		lookups.Add(1)
+		return nil, &net.DNSError{Err: "server misbehaving", Name: host, IsTemporary: true}
+	}
+}
+
+// With proxy_resolves_names a host whose names resolve only at the proxy
+// fetches through it, and the proxy is given the host name (for a proxy
+// that allows by domain), over plain HTTP and CONNECT alike.
+func TestFetchThroughProxyResolvingNames(t *testing.T) {
+	for _, scheme := range []string{"http", "https"} {
+		t.Run(scheme, func(t *testing.T) {
+			var hosts sync.Map
+			h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				hosts.Store(r.Host, true)
+				serveFeed(w, testFeed)
+			})
+			var origin *httptest.Server
+			if scheme == "https" {
+				origin = httptest.NewTLSServer(h)
+			} else {
+				origin = httptest.NewServer(h)
+			}
+			defer origin.Close()
+			proxyDNS := func(ctx context.Context, host string) ([]net.IPAddr, error) {
+				return []net.IPAddr{{IP: net.ParseIP("203.0.113.7")}}, nil
+			}
+			proxy := newTestProxy(t, proxyDNS, origin.Listener.Addr().String())
+			var lookups atomic.Int32
+			f := guardedTestFetcher(FetcherOptions{Proxy: http.ProxyURL(proxy.url()), ProxyResolvesNames: true})
+			f.dialer.lookupIP = failingDNS(&lookups)
+			if scheme == "https" {
+				f.transport.TLSClientConfig = origin.Client().Transport.(*http.Transport).TLSClientConfig.Clone()
+			}
+			if _, err := f.Fetch(context.Background(), Request{URL: scheme + "://example.com/feed"}); err != nil {
 				t.Fatalf("got %v, want success", err)
 			}
-			if tc.wantKind != 0 {
-				wantKind(t, err, tc.wantKind)
+			proxy.mu.Lock()
+			defer proxy.mu.Unlock()
+			want := map[string]string{"http": "example.com", "https": "example.com:443"}[scheme]
+			if len(proxy.targets) != 1 || proxy.targets[0] != want {
+				t.Errorf("proxy was asked for %v, want [%s] (the host name)", proxy.targets, want)
 			}
-			if got := proxy.requests.Load(); got != tc.wantHits {
-				t.Errorf("proxy saw %d requests, want %d", got, tc.wantHits)
+			if _, ok := hosts.Load("example.com"); !ok {
+				t.Errorf("origin did not see Host example.com")
 			}
-			if len(proxy.reached) > 0 {
-				t.Errorf("the proxy reached %v", proxy.reached)
+			if lookups.Load() == 0 {
+				t.Errorf("the name was not looked up locally before the request")
 			}
 		})
+	}
+}
+
+// In the default mode, local DNS failing through a proxy says what to do.
+func TestFetchThroughProxyDNSErrorNamesTheKey(t *testing.T) {
+	proxy := newTestProxy(t, func(ctx context.Context, host string) ([]net.IPAddr, error) {
+		return []net.IPAddr{{IP: net.ParseIP("203.0.113.7")}}, nil
+	}, "127.0.0.1:1")
+	var lookups atomic.Int32
+	f := guardedTestFetcher(FetcherOptions{Proxy: http.ProxyURL(proxy.url())})
+	f.dialer.lookupIP = failingDNS(&lookups)
+	_, err := f.Fetch(context.Background(), Request{URL: "https://example.com/feed"})
+	e := wantKind(t, err, Network)
+	if !strings.Contains(e.Error(), "proxy_resolves_names: true") {
+		t.Errorf("error %q does not mention proxy_resolves_names", e)
+	}
+	var dnsErr *net.DNSError
+	if !errors.As(err, &dnsErr) {
+		t.Errorf("error %v no longer wraps the *net.DNSError", err)
+	}
+	if got := proxy.requests.Load(); got != 0 {
+		t.Errorf("proxy saw %d requests, want 0", got)
 	}
 }
 

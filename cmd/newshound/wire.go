@@ -90,13 +90,14 @@ func newParser(d config.Defaults, lazy bool) *feeds.Parser {
 // fetcherOptions passes the config's fetch settings on as they are.
 func fetcherOptions(d config.Defaults) feeds.FetcherOptions {
 	return feeds.FetcherOptions{
-		Version:         version,
-		UserAgent:       d.UserAgent,
-		MaxBodyBytes:    d.MaxBodyBytes,
-		Timeout:         d.Timeout,
-		AllowPrivate:    d.AllowPrivateNetworks,
-		HostConcurrency: d.HostConcurrency,
-		HostGap:         d.HostGap,
+		Version:            version,
+		UserAgent:          d.UserAgent,
+		MaxBodyBytes:       d.MaxBodyBytes,
+		Timeout:            d.Timeout,
+		AllowPrivate:       d.AllowPrivateNetworks,
+		ProxyResolvesNames: d.ProxyResolvesNames,
+		HostConcurrency:    d.HostConcurrency,
+		HostGap:            d.HostGap,
 	}
 }
 
