@@ -168,6 +168,12 @@ func (s *sender) deliverDestination(ctx context.Context, dest string) error {
 				formedBefore[a.Batch] = true
 			}
 		}
+		// A join whose story's first alert waits for a digest goes in it
+		// before the digest is formed: after, it would find the story out
+		// in the digest and go alone, past max_per_hour.
+		if joins, ok = s.joinDigests(ctx, dest, joins); !ok {
+			return nil
+		}
 		batches, err := s.batch(ctx, pending, notify.PostsEach(n))
 		if err != nil {
 			return err

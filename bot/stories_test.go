@@ -1101,3 +1101,66 @@ func TestEditRetriedPastTheNonceWindowLooks(t *testing.T) {
 		t.Errorf("%d edits went through, want 1", len(rec.edits))
 	}
 }
+
+// A capped story's further reports first seen in the pass that releases
+// the story's digest (an hourly run --once at the top of the hour, a
+// destination paused across it) go in that digest: placed after it was
+// sent, they found their story out in a digest and each went alone, past
+// max_per_hour.
+func TestCappedStorysReportsSeenAsItsDigestGoesOut(t *testing.T) {
+	sub := config.Subscription{Name: "dams", Query: "dam", StoryWindow: 48 * time.Hour, Delivery: config.Delivery{MaxPerHour: 1}}
+	h, rec := storyHarness(t, sub) // the clock starts at 12:00 UTC
+	svc, closeStore := h.openWith(rec)
+	defer closeStore()
+	ctx := context.Background()
+	svc.RunOnce(ctx) // first sight
+	seed := item(0, "Weather stays mild", h.clock.Add(-time.Hour))
+	h.write("wire.xml", seed, item(1, "Dam safety report published for Ostry", h.clock))
+	h.clock = h.clock.Add(time.Minute)
+	svc.RunOnce(ctx) // 12:01: the hour's one message
+	pairs := [][2]string{
+		{"Kessler Dam spillway reopened as valley towns evacuate", "UPDATE 1-Kessler Dam spillway reopened after record rain"},
+		{"Hoover Dam power output falls to record low amid drought", "Drought cuts Hoover Dam power output to record low"},
+		{"Engineers inspect cracked Oroville Dam spillway", "Oroville Dam spillway cracks, engineers inspect damage"},
+	}
+	var firsts, joins []testItem
+	var want []string
+	for i, p := range pairs {
+		firsts = append(firsts, testItem{GUID: fmt.Sprintf("urn:c:%d", i), Title: p[0],
+			Link: fmt.Sprintf("https://courier.example/%d", i), Published: h.clock})
+		joins = append(joins, testItem{GUID: fmt.Sprintf("urn:h:%d", i), Title: p[1],
+			Link: fmt.Sprintf("https://herald.example/%d", i), Published: h.clock})
+		want = append(want, p[0], p[1])
+	}
+	h.write("courier.xml", append([]testItem{seed}, firsts...)...)
+	h.clock = h.clock.Add(time.Minute)
+	svc.RunOnce(ctx) // 12:02: three stories, capped
+	h.write("herald.xml", append([]testItem{seed}, joins...)...)
+	h.clock = h.clock.Add(58 * time.Minute)
+	svc.RunOnce(ctx) // 13:00: their further reports, polled in the digest's pass
+	for _, step := range []time.Duration{leadPoll + time.Second, editGap, 10 * time.Minute} {
+		h.clock = h.clock.Add(step)
+		svc.RunOnce(ctx)
+	}
+	var plain, digested []string
+	digests := 0
+	for _, m := range rec.msgs[1:] {
+		for _, a := range m.Alerts {
+			if m.Digest == nil {
+				plain = append(plain, a.Title)
+			} else {
+				digested = append(digested, a.Title)
+			}
+		}
+		if m.Digest != nil {
+			digests++
+		}
+	}
+	if len(plain) != 0 || len(rec.edits) != 0 {
+		dumpMsgs(t, rec)
+		t.Errorf("with max_per_hour 1: posted alone past the cap %q, %d edits; want none", plain, len(rec.edits))
+	}
+	if digests != 1 || !sameSet(digested, want) {
+		t.Errorf("%d digests listing %q; want one listing %q", digests, digested, want)
+	}
+}

@@ -259,14 +259,46 @@ func heldForDigest(l store.Alert) bool {
 
 // holdForDigest puts a join into the digest its story's lead waits for,
 // held until that digest's release: the digest lists it with the story,
-// and it counts towards no cap (it is no message of its own).
-func (s *sender) holdForDigest(ctx context.Context, j, lead store.Alert) {
+// and it counts towards no cap (it is no message of its own). It reports
+// whether the store took the hold (or the join is gone meanwhile).
+func (s *sender) holdForDigest(ctx context.Context, j, lead store.Alert) bool {
 	err := s.store.HoldForDigest(ctx, j.ID, lead.Digest, lead.HoldUntil)
 	if err != nil && !errors.Is(err, store.ErrNotFound) { // not found: sent or dropped meanwhile
 		s.storeErrs.fail("hold", "holding a story's report for later failed; retrying", err)
-		return
+		return false
 	}
 	s.storeErrs.ok("hold", "holding a story's report for later works again")
+	return true
+}
+
+// joinDigests puts the new joins whose story's lead waits for a digest
+// into that digest before the pass forms its batches, and returns the
+// other joins, for editStories. A digest released in this pass then lists
+// the joins first seen in it (a cron's run --once at the top of the hour,
+// a destination paused across it): placed after the digest was sent, they
+// would find their story out in a digest and go alone, past the cap.
+func (s *sender) joinDigests(ctx context.Context, dest string, joins []store.Alert) ([]store.Alert, bool) {
+	leads := map[string]leadLookup{}
+	rest := joins[:0:0]
+	for _, j := range joins {
+		if _, taken := s.takenEarlier([]store.Alert{j}); taken || j.Batch != "" {
+			rest = append(rest, j)
+			continue
+		}
+		l, ok := leads[j.Story]
+		if !ok {
+			l = s.storyLead(ctx, dest, j.Story)
+			leads[j.Story] = l
+		}
+		if l.err != nil || !heldForDigest(l.lead) {
+			rest = append(rest, j) // editStories decides (and reports a store error)
+			continue
+		}
+		if !s.holdForDigest(ctx, j, l.lead) {
+			return nil, false
+		}
+	}
+	return rest, true
 }
 
 // addToEdit puts a join with the others of its message: the joins of a
