@@ -567,15 +567,8 @@ func TestFailingFeedIsReportedOnceAndDoesNotStopOthers(t *testing.T) {
 
 	run := func() {
 		ctx := context.Background()
-		st, err := store.OpenSQLite(ctx, h.db, store.WithClock(func() time.Time { return h.clock }))
-		if err != nil {
-			t.Fatal(err)
-		}
+		svc, st := h.openLogging(logs)
 		defer st.Close()
-		svc, err := New(ctx, h.options(st, h.rec, logs))
-		if err != nil {
-			t.Fatal(err)
-		}
 		if _, err := svc.RunOnce(ctx); err != nil {
 			t.Fatal(err)
 		}
@@ -645,15 +638,8 @@ func TestFeedFailingTheSameWayIsReportedOnce(t *testing.T) {
 			h.cfg.Feeds = []config.Feed{{Name: "flaky", URL: srv.URL + "/rss", Interval: 10 * time.Minute}}
 			logs := &logBuffer{}
 			ctx := context.Background()
-			st, err := store.OpenSQLite(ctx, h.db, store.WithClock(func() time.Time { return h.clock }))
-			if err != nil {
-				t.Fatal(err)
-			}
+			svc, st := h.openLogging(logs)
 			defer st.Close()
-			svc, err := New(ctx, h.options(st, h.rec, logs))
-			if err != nil {
-				t.Fatal(err)
-			}
 			for _, m := range append(tt.polls, healthy) {
 				mode.Store(m)
 				if _, err := svc.RunOnce(ctx); err != nil {

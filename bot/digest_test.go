@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"testing"
@@ -266,7 +267,7 @@ func (h *harness) runOnceLogging(w *bytes.Buffer) {
 	}
 }
 
-func (h *harness) openLogging(w *bytes.Buffer) (*Service, store.Store) {
+func (h *harness) openLogging(w io.Writer) (*Service, store.Store) {
 	h.t.Helper()
 	ctx := context.Background()
 	st, err := store.OpenSQLite(ctx, h.db, store.WithClock(func() time.Time { return h.clock }))

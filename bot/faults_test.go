@@ -18,6 +18,45 @@ import (
 	"github.com/newshound/newshound/store"
 )
 
+// ghostNextPost sets up a Discord destination, a bot channel or (webhook)
+// a webhook, with token as the bot token, whose next post is a ghost:
+// created, but answered 500. Discord's nonce window starts at a minute
+// (its "few minutes", shortened). run is one pass of a service over h's
+// store, opened for it.
+func ghostNextPost(t *testing.T, token string, webhook bool) (dc *fakediscord.Server, h *harness, run func()) {
+	t.Helper()
+	dc = fakediscord.New(t)
+	dc.SetNonceWindow(time.Minute)
+	h = newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo", Destination: "desk"})
+	h.afterFirstSight(item(2, "Aleppo convoy reaches the city", h.clock))
+	session, err := discord.NewSession(token, dc.APIBase(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lim := discord.NewLimiter(discord.LimiterConfig{})
+	n := discord.NewChannelNotifier(session, watchChannel, lim)
+	if webhook {
+		if n, err = discord.NewWebhookNotifier(session, dc.AddWebhook("900000000000000009", watchChannel), lim); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dc.GhostNext(1)
+	run = func() {
+		t.Helper()
+		st, err := store.OpenSQLite(context.Background(), h.db, store.WithClock(func() time.Time { return h.clock }))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		svc, err := New(context.Background(), h.options(st, n, io.Discard))
+		if err != nil {
+			t.Fatal(err)
+		}
+		svc.RunOnce(context.Background())
+	}
+	return dc, h, run
+}
+
 // TestGhostPastTheNonceWindow: Discord creates the message but answers
 // 500, and the retry comes after Discord's nonce window. A destination the
 // bot can read (a channel, or a webhook with a bot token) finds the ghost
@@ -36,35 +75,7 @@ func TestGhostPastTheNonceWindow(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			dc := fakediscord.New(t)
-			dc.SetNonceWindow(time.Minute) // Discord's "few minutes", shortened
-			h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo", Destination: "desk"})
-			h.afterFirstSight(item(2, "Aleppo convoy reaches the city", h.clock))
-			session, err := discord.NewSession(tt.token, dc.APIBase(), nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			lim := discord.NewLimiter(discord.LimiterConfig{})
-			n := discord.NewChannelNotifier(session, watchChannel, lim)
-			if tt.webhook {
-				if n, err = discord.NewWebhookNotifier(session, dc.AddWebhook("900000000000000009", watchChannel), lim); err != nil {
-					t.Fatal(err)
-				}
-			}
-			dc.GhostNext(1)
-			run := func() {
-				t.Helper()
-				st, err := store.OpenSQLite(context.Background(), h.db, store.WithClock(func() time.Time { return h.clock }))
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer st.Close()
-				svc, err := New(context.Background(), h.options(st, n, io.Discard))
-				if err != nil {
-					t.Fatal(err)
-				}
-				svc.RunOnce(context.Background())
-			}
+			dc, h, run := ghostNextPost(t, tt.token, tt.webhook)
 			run() // the ghost
 			if got := len(dc.AllMessages()); got != 1 {
 				t.Fatalf("after the ghost: %d messages, want 1", got)
@@ -87,35 +98,7 @@ func TestGhostPastTheNonceWindow(t *testing.T) {
 func TestWebhookGhostInsideTheNonceWindow(t *testing.T) {
 	for _, webhook := range []bool{false, true} {
 		t.Run(fmt.Sprintf("webhook=%v", webhook), func(t *testing.T) {
-			dc := fakediscord.New(t)
-			dc.SetNonceWindow(time.Minute)
-			h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo", Destination: "desk"})
-			h.afterFirstSight(item(2, "Aleppo convoy reaches the city", h.clock))
-			session, err := discord.NewSession("test-token", dc.APIBase(), nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			lim := discord.NewLimiter(discord.LimiterConfig{})
-			n := discord.NewChannelNotifier(session, watchChannel, lim)
-			if webhook {
-				if n, err = discord.NewWebhookNotifier(session, dc.AddWebhook("900000000000000009", watchChannel), lim); err != nil {
-					t.Fatal(err)
-				}
-			}
-			dc.GhostNext(1)
-			run := func() {
-				t.Helper()
-				st, err := store.OpenSQLite(context.Background(), h.db, store.WithClock(func() time.Time { return h.clock }))
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer st.Close()
-				svc, err := New(context.Background(), h.options(st, n, io.Discard))
-				if err != nil {
-					t.Fatal(err)
-				}
-				svc.RunOnce(context.Background())
-			}
+			dc, h, run := ghostNextPost(t, "test-token", webhook)
 			run() // the ghost
 			h.clock = h.clock.Add(5 * time.Second)
 			run()
@@ -405,15 +388,8 @@ func TestFailingDestinationIsLoggedOncePerState(t *testing.T) {
 			}
 			logs := &logBuffer{}
 			ctx := context.Background()
-			st, err := store.OpenSQLite(ctx, h.db, store.WithClock(func() time.Time { return h.clock }))
-			if err != nil {
-				t.Fatal(err)
-			}
+			svc, st := h.openLogging(logs)
 			defer st.Close()
-			svc, err := New(ctx, h.options(st, h.rec, logs))
-			if err != nil {
-				t.Fatal(err)
-			}
 			for step := 0; step < 20 && len(h.rec.titles()) == 0; step++ {
 				if _, err := svc.RunOnce(ctx); err != nil {
 					t.Fatal(err)

@@ -12,7 +12,6 @@ import (
 	"github.com/newshound/newshound/bot/notify"
 	"github.com/newshound/newshound/config"
 	"github.com/newshound/newshound/internal/pgtest"
-	"github.com/newshound/newshound/store"
 )
 
 // countingSlowNotifier counts the sends of each alert, each send taking delay.
@@ -46,18 +45,7 @@ func TestRunOnceKeepsOutboxLeaseAlive(t *testing.T) {
 	h.clock = time.Now().UTC()
 	ctx := context.Background()
 	rec := &countingSlowNotifier{sends: map[int64]int{}}
-	open := func() *Service {
-		st, err := store.OpenPostgres(ctx, dsn)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { st.Close() })
-		svc, err := New(ctx, h.options(st, rec, io.Discard))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return svc
-	}
+	open := func() *Service { return h.openPostgres(dsn, rec) }
 	a := open()
 	a.RunOnce(ctx) // first sight
 	var its []testItem

@@ -2,15 +2,12 @@ package bot
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/newshound/newshound/config"
-	"github.com/newshound/newshound/internal/storycorpus"
 	"github.com/newshound/newshound/store"
 )
 
@@ -64,20 +61,8 @@ func (c *commitOrder) CommitPoll(ctx context.Context, feedID string, p store.Pol
 // yet; f08's report must still be stored in the story the live index has,
 // so that a restart restores the index as it was, not split.
 func TestResplitMoveSurvivesAConcurrentCommit(t *testing.T) {
-	h := newHarness(t, config.Subscription{Name: "olives", Query: "olive OR drought", StoryWindow: 48 * time.Hour})
+	h, rec, _, publish := resplitHarness(t)
 	h.cfg.Service.Workers = 2 // f08 and f09 in flight at once
-	rec := &editRecorder{deleted: map[string]bool{}, clock: func() time.Time { return h.clock }}
-	h.rec = &rec.recorder
-	titles := storycorpus.ResplitSequence()
-	feed := func(i int) string { return fmt.Sprintf("f%02d.xml", i) }
-	for i := range titles {
-		h.cfg.Feeds = append(h.cfg.Feeds, config.Feed{Name: fmt.Sprintf("f%02d", i), URL: h.feedURL(feed(i)), Interval: 10 * time.Minute})
-		h.write(feed(i), item(0, "Weather stays mild", h.clock.Add(-time.Hour)))
-	}
-	publish := func(i int) {
-		h.write(feed(i), item(0, "Weather stays mild", h.clock.Add(-time.Hour)),
-			testItem{GUID: fmt.Sprintf("urn:f%02d:olive", i), Title: titles[i], Link: fmt.Sprintf("https://f%02d.example/olive", i), Published: h.clock})
-	}
 	ctx := context.Background()
 	st, err := store.OpenSQLite(ctx, h.db, store.WithClock(func() time.Time { return h.clock }))
 	if err != nil {

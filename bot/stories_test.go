@@ -101,6 +101,23 @@ func (h *harness) openWith(n notify.Notifier) (*Service, func()) {
 	return svc, func() { st.Close() }
 }
 
+// openPostgres opens a service for n over the PostgreSQL database dsn,
+// the store closed when the test ends.
+func (h *harness) openPostgres(dsn string, n notify.Notifier) *Service {
+	h.t.Helper()
+	ctx := context.Background()
+	st, err := store.OpenPostgres(ctx, dsn)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	h.t.Cleanup(func() { st.Close() })
+	svc, err := New(ctx, h.options(st, n, io.Discard))
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return svc
+}
+
 func (h *harness) publishReport(i int) {
 	o := outlets[i]
 	h.write(o.feed+".xml", item(0, "Weather stays mild", h.clock.Add(-time.Hour)),
@@ -297,18 +314,7 @@ func TestInstancesGroupIntoOneAnothersStories(t *testing.T) {
 	h, rec := storyHarness(t, kesslerSub())
 	h.clock = time.Now().UTC() // the database's clock times the stored rows
 	ctx := context.Background()
-	open := func() *Service {
-		st, err := store.OpenPostgres(ctx, dsn)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { st.Close() })
-		svc, err := New(ctx, h.options(st, rec, io.Discard))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return svc
-	}
+	open := func() *Service { return h.openPostgres(dsn, rec) }
 	a := open()
 	if _, err := a.RunOnce(ctx); err != nil { // first sight
 		t.Fatal(err)
@@ -458,25 +464,34 @@ func TestSameWireHeadlineOnceWhereNoEdits(t *testing.T) {
 	}
 }
 
+// resplitHarness is a harness of the olives subscription over one feed a
+// title of storycorpus.ResplitSequence (f00.xml…), with an editRecorder
+// as the desk; publish(i) puts titles[i] in its feed.
+func resplitHarness(t *testing.T) (h *harness, rec *editRecorder, titles []string, publish func(i int)) {
+	t.Helper()
+	h = newHarness(t, config.Subscription{Name: "olives", Query: "olive OR drought", StoryWindow: 48 * time.Hour})
+	rec = &editRecorder{deleted: map[string]bool{}, clock: func() time.Time { return h.clock }}
+	h.rec = &rec.recorder
+	titles = storycorpus.ResplitSequence()
+	feed := func(i int) string { return fmt.Sprintf("f%02d.xml", i) }
+	for i := range titles {
+		h.cfg.Feeds = append(h.cfg.Feeds, config.Feed{Name: fmt.Sprintf("f%02d", i), URL: h.feedURL(feed(i)), Interval: 10 * time.Minute})
+		h.write(feed(i), item(0, "Weather stays mild", h.clock.Add(-time.Hour)))
+	}
+	publish = func(i int) {
+		h.write(feed(i), item(0, "Weather stays mild", h.clock.Add(-time.Hour)),
+			testItem{GUID: fmt.Sprintf("urn:f%02d:olive", i), Title: titles[i], Link: fmt.Sprintf("https://f%02d.example/olive", i), Published: h.clock})
+	}
+	return h, rec, titles, publish
+}
+
 // TestResplitStoryKeepsItsMessageAfterARestart: B's first report joins A's
 // story weakly and is listed under A's message; B's next reports follow it
 // until one opens B's own message (a re-split). After a restart, B's next
 // report is listed under B's message, not A's: the re-split's moves were
 // stored with the alerts.
 func TestResplitStoryKeepsItsMessageAfterARestart(t *testing.T) {
-	h := newHarness(t, config.Subscription{Name: "olives", Query: "olive OR drought", StoryWindow: 48 * time.Hour})
-	rec := &editRecorder{deleted: map[string]bool{}, clock: func() time.Time { return h.clock }}
-	h.rec = &rec.recorder
-	titles := storycorpus.ResplitSequence() // the last after the restart
-	feed := func(i int) string { return fmt.Sprintf("f%02d.xml", i) }
-	for i := range titles {
-		h.cfg.Feeds = append(h.cfg.Feeds, config.Feed{Name: fmt.Sprintf("f%02d", i), URL: h.feedURL(feed(i)), Interval: 10 * time.Minute})
-		h.write(feed(i), item(0, "Weather stays mild", h.clock.Add(-time.Hour)))
-	}
-	publish := func(i int) {
-		h.write(feed(i), item(0, "Weather stays mild", h.clock.Add(-time.Hour)),
-			testItem{GUID: fmt.Sprintf("urn:f%02d:olive", i), Title: titles[i], Link: fmt.Sprintf("https://f%02d.example/olive", i), Published: h.clock})
-	}
+	h, rec, titles, publish := resplitHarness(t) // the last title after the restart
 	ctx := context.Background()
 	svc, closeStore := h.openWith(rec)
 	svc.RunOnce(ctx) // first sight
@@ -933,20 +948,32 @@ func TestResplitReportsStayListedWhereTheyWereShown(t *testing.T) {
 	}
 }
 
-// TestCappedStorysReportsGoInItsDigest: with max_per_hour 1, three
-// stories are capped into the 13:00 digest, each with a further report
-// from another outlet found while it waits. The reports go in the digest
-// with their stories, not as messages of their own once it is out (which
-// no cap counted); the next hour's one regular alert is posted as usual.
-func TestCappedStorysReportsGoInItsDigest(t *testing.T) {
+// cappedDams is the setup shared by the tests of a capped story's further
+// reports: with max_per_hour 1, the 12:01 message is the hour's one, and
+// three stories found at 12:02 are capped into the 13:00 digest. joins are
+// their further reports from another outlet (herald.xml), not yet
+// published; want lists the stories' and the reports' titles.
+type cappedDams struct {
+	h          *harness
+	rec        *editRecorder
+	svc        *Service
+	closeStore func()
+	ctx        context.Context
+	seed       testItem
+	joins      []testItem
+	want       []string
+}
+
+func newCappedDams(t *testing.T) *cappedDams {
+	t.Helper()
 	sub := config.Subscription{Name: "dams", Query: "dam", StoryWindow: 48 * time.Hour, Delivery: config.Delivery{MaxPerHour: 1}}
 	h, rec := storyHarness(t, sub) // the clock starts at 12:00 UTC
 	svc, closeStore := h.openWith(rec)
-	defer closeStore()
-	ctx := context.Background()
+	c := &cappedDams{h: h, rec: rec, svc: svc, closeStore: closeStore, ctx: context.Background()}
+	ctx := c.ctx
 	svc.RunOnce(ctx) // first sight
-	seed := item(0, "Weather stays mild", h.clock.Add(-time.Hour))
-	h.write("wire.xml", seed, item(1, "Dam safety report published for Ostry", h.clock))
+	c.seed = item(0, "Weather stays mild", h.clock.Add(-time.Hour))
+	h.write("wire.xml", c.seed, item(1, "Dam safety report published for Ostry", h.clock))
 	h.clock = h.clock.Add(time.Minute)
 	svc.RunOnce(ctx) // 12:01: the hour's one message
 	pairs := [][2]string{
@@ -954,34 +981,24 @@ func TestCappedStorysReportsGoInItsDigest(t *testing.T) {
 		{"Hoover Dam power output falls to record low amid drought", "Drought cuts Hoover Dam power output to record low"},
 		{"Engineers inspect cracked Oroville Dam spillway", "Oroville Dam spillway cracks, engineers inspect damage"},
 	}
-	var firsts, joins []testItem
-	var want []string
+	var firsts []testItem
 	for i, p := range pairs {
 		firsts = append(firsts, testItem{GUID: fmt.Sprintf("urn:c:%d", i), Title: p[0],
 			Link: fmt.Sprintf("https://courier.example/%d", i), Published: h.clock})
-		joins = append(joins, testItem{GUID: fmt.Sprintf("urn:h:%d", i), Title: p[1],
+		c.joins = append(c.joins, testItem{GUID: fmt.Sprintf("urn:h:%d", i), Title: p[1],
 			Link: fmt.Sprintf("https://herald.example/%d", i), Published: h.clock})
-		want = append(want, p[0], p[1])
+		c.want = append(c.want, p[0], p[1])
 	}
-	h.write("courier.xml", append([]testItem{seed}, firsts...)...)
+	h.write("courier.xml", append([]testItem{c.seed}, firsts...)...)
 	h.clock = h.clock.Add(time.Minute)
 	svc.RunOnce(ctx) // 12:02: three stories, capped
-	h.write("herald.xml", append([]testItem{seed}, joins...)...)
-	h.clock = h.clock.Add(time.Minute)
-	svc.RunOnce(ctx) // 12:03: their further reports, held with them
-	if len(rec.msgs) != 1 || len(rec.edits) != 0 {
-		t.Fatalf("before 13:00 with max_per_hour 1: %d messages, %d edits; want only the first", len(rec.msgs), len(rec.edits))
-	}
-	for _, step := range []time.Duration{57 * time.Minute, leadPoll + time.Second, editGap, 10 * time.Minute} {
-		h.clock = h.clock.Add(step)
-		svc.RunOnce(ctx) // 13:00: the digest
-	}
-	h.write("wire.xml", seed, item(2, "Dam collapse feared at Lindau after quake", h.clock))
-	h.clock = h.clock.Add(time.Minute)
-	svc.RunOnce(ctx) // 13:11: a new story, the hour's one message
-	var plain, digested []string
-	digests := 0
-	for _, m := range rec.msgs[1:] {
+	return c
+}
+
+// splitDigests returns the alert titles in msgs posted outside a digest
+// (plain) and in one (digested), and how many digests there were.
+func splitDigests(msgs []notify.Message) (plain, digested []string, digests int) {
+	for _, m := range msgs {
 		for _, a := range m.Alerts {
 			if m.Digest == nil {
 				plain = append(plain, a.Title)
@@ -993,12 +1010,38 @@ func TestCappedStorysReportsGoInItsDigest(t *testing.T) {
 			digests++
 		}
 	}
+	return plain, digested, digests
+}
+
+// TestCappedStorysReportsGoInItsDigest: with max_per_hour 1, three
+// stories are capped into the 13:00 digest, each with a further report
+// from another outlet found while it waits. The reports go in the digest
+// with their stories, not as messages of their own once it is out (which
+// no cap counted); the next hour's one regular alert is posted as usual.
+func TestCappedStorysReportsGoInItsDigest(t *testing.T) {
+	c := newCappedDams(t)
+	defer c.closeStore()
+	h, rec, svc, ctx := c.h, c.rec, c.svc, c.ctx
+	h.write("herald.xml", append([]testItem{c.seed}, c.joins...)...)
+	h.clock = h.clock.Add(time.Minute)
+	svc.RunOnce(ctx) // 12:03: their further reports, held with them
+	if len(rec.msgs) != 1 || len(rec.edits) != 0 {
+		t.Fatalf("before 13:00 with max_per_hour 1: %d messages, %d edits; want only the first", len(rec.msgs), len(rec.edits))
+	}
+	for _, step := range []time.Duration{57 * time.Minute, leadPoll + time.Second, editGap, 10 * time.Minute} {
+		h.clock = h.clock.Add(step)
+		svc.RunOnce(ctx) // 13:00: the digest
+	}
+	h.write("wire.xml", c.seed, item(2, "Dam collapse feared at Lindau after quake", h.clock))
+	h.clock = h.clock.Add(time.Minute)
+	svc.RunOnce(ctx) // 13:11: a new story, the hour's one message
+	plain, digested, digests := splitDigests(rec.msgs[1:])
 	if len(plain) != 1 || len(rec.edits) != 0 {
 		dumpMsgs(t, rec)
 		t.Errorf("13:00-14:00 with max_per_hour 1: messages outside the digest %q, %d edits; want the one new story's", plain, len(rec.edits))
 	}
-	if digests != 1 || !sameSet(digested, want) {
-		t.Errorf("%d digests listing %q; want one listing %q", digests, digested, want)
+	if digests != 1 || !sameSet(digested, c.want) {
+		t.Errorf("%d digests listing %q; want one listing %q", digests, digested, c.want)
 	}
 }
 
@@ -1108,59 +1151,22 @@ func TestEditRetriedPastTheNonceWindowLooks(t *testing.T) {
 // sent, they found their story out in a digest and each went alone, past
 // max_per_hour.
 func TestCappedStorysReportsSeenAsItsDigestGoesOut(t *testing.T) {
-	sub := config.Subscription{Name: "dams", Query: "dam", StoryWindow: 48 * time.Hour, Delivery: config.Delivery{MaxPerHour: 1}}
-	h, rec := storyHarness(t, sub) // the clock starts at 12:00 UTC
-	svc, closeStore := h.openWith(rec)
-	defer closeStore()
-	ctx := context.Background()
-	svc.RunOnce(ctx) // first sight
-	seed := item(0, "Weather stays mild", h.clock.Add(-time.Hour))
-	h.write("wire.xml", seed, item(1, "Dam safety report published for Ostry", h.clock))
-	h.clock = h.clock.Add(time.Minute)
-	svc.RunOnce(ctx) // 12:01: the hour's one message
-	pairs := [][2]string{
-		{"Kessler Dam spillway reopened as valley towns evacuate", "UPDATE 1-Kessler Dam spillway reopened after record rain"},
-		{"Hoover Dam power output falls to record low amid drought", "Drought cuts Hoover Dam power output to record low"},
-		{"Engineers inspect cracked Oroville Dam spillway", "Oroville Dam spillway cracks, engineers inspect damage"},
-	}
-	var firsts, joins []testItem
-	var want []string
-	for i, p := range pairs {
-		firsts = append(firsts, testItem{GUID: fmt.Sprintf("urn:c:%d", i), Title: p[0],
-			Link: fmt.Sprintf("https://courier.example/%d", i), Published: h.clock})
-		joins = append(joins, testItem{GUID: fmt.Sprintf("urn:h:%d", i), Title: p[1],
-			Link: fmt.Sprintf("https://herald.example/%d", i), Published: h.clock})
-		want = append(want, p[0], p[1])
-	}
-	h.write("courier.xml", append([]testItem{seed}, firsts...)...)
-	h.clock = h.clock.Add(time.Minute)
-	svc.RunOnce(ctx) // 12:02: three stories, capped
-	h.write("herald.xml", append([]testItem{seed}, joins...)...)
+	c := newCappedDams(t)
+	defer c.closeStore()
+	h, rec, svc, ctx := c.h, c.rec, c.svc, c.ctx
+	h.write("herald.xml", append([]testItem{c.seed}, c.joins...)...)
 	h.clock = h.clock.Add(58 * time.Minute)
 	svc.RunOnce(ctx) // 13:00: their further reports, polled in the digest's pass
 	for _, step := range []time.Duration{leadPoll + time.Second, editGap, 10 * time.Minute} {
 		h.clock = h.clock.Add(step)
 		svc.RunOnce(ctx)
 	}
-	var plain, digested []string
-	digests := 0
-	for _, m := range rec.msgs[1:] {
-		for _, a := range m.Alerts {
-			if m.Digest == nil {
-				plain = append(plain, a.Title)
-			} else {
-				digested = append(digested, a.Title)
-			}
-		}
-		if m.Digest != nil {
-			digests++
-		}
-	}
+	plain, digested, digests := splitDigests(rec.msgs[1:])
 	if len(plain) != 0 || len(rec.edits) != 0 {
 		dumpMsgs(t, rec)
 		t.Errorf("with max_per_hour 1: posted alone past the cap %q, %d edits; want none", plain, len(rec.edits))
 	}
-	if digests != 1 || !sameSet(digested, want) {
-		t.Errorf("%d digests listing %q; want one listing %q", digests, digested, want)
+	if digests != 1 || !sameSet(digested, c.want) {
+		t.Errorf("%d digests listing %q; want one listing %q", digests, digested, c.want)
 	}
 }

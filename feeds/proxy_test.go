@@ -129,20 +129,25 @@ func rebindingDNS() (lookup func(ctx context.Context, host string) ([]net.IPAddr
 	}, lookups
 }
 
+// hostNotingOrigin starts a server of testFeed over scheme (http, or
+// https with httptest's certificate), which notes in hosts the Host of
+// each request. The caller closes it.
+func hostNotingOrigin(scheme string) (origin *httptest.Server, hosts *sync.Map) {
+	hosts = new(sync.Map)
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hosts.Store(r.Host, true)
+		serveFeed(w, testFeed)
+	})
+	if scheme == "https" {
+		return httptest.NewTLSServer(h), hosts
+	}
+	return httptest.NewServer(h), hosts
+}
+
 func TestFetchThroughProxyDefeatsDNSRebinding(t *testing.T) {
 	for _, scheme := range []string{"http", "https"} {
 		t.Run(scheme, func(t *testing.T) {
-			var hosts sync.Map
-			h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				hosts.Store(r.Host, true)
-				serveFeed(w, testFeed)
-			})
-			var origin *httptest.Server
-			if scheme == "https" {
-				origin = httptest.NewTLSServer(h)
-			} else {
-				origin = httptest.NewServer(h)
-			}
+			origin, hosts := hostNotingOrigin(scheme)
 			defer origin.Close()
 			lookup, lookups := rebindingDNS()
 			proxy := newTestProxy(t, lookup, origin.Listener.Addr().String())
@@ -247,17 +252,7 @@ func failingDNS(lookups *atomic.Int32) func(ctx context.Context, host string) ([
 func TestFetchThroughProxyResolvingNames(t *testing.T) {
 	for _, scheme := range []string{"http", "https"} {
 		t.Run(scheme, func(t *testing.T) {
-			var hosts sync.Map
-			h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				hosts.Store(r.Host, true)
-				serveFeed(w, testFeed)
-			})
-			var origin *httptest.Server
-			if scheme == "https" {
-				origin = httptest.NewTLSServer(h)
-			} else {
-				origin = httptest.NewServer(h)
-			}
+			origin, hosts := hostNotingOrigin(scheme)
 			defer origin.Close()
 			proxyDNS := func(ctx context.Context, host string) ([]net.IPAddr, error) {
 				return []net.IPAddr{{IP: net.ParseIP("203.0.113.7")}}, nil
