@@ -189,8 +189,9 @@ func entryFor(group []matched, f *Feed, feedTitle string, it *feeds.Item, doc *f
 	first := group[0].sub
 	keys := StoryKeys(f.ID, it)
 	window := first.StoryWindow
-	if first.Delivery.Digest != nil {
-		window = 0 // a digest lists every report of the period itself
+	digestStories := first.Delivery.Digest != nil && window > 0
+	if digestStories {
+		window = 0 // grouped when the digest goes out (GroupDigest)
 	}
 	if window > 0 && !first.ReportsAsMessages {
 		// Wire copy under the same headline on another feed is another
@@ -198,9 +199,11 @@ func entryFor(group []matched, f *Feed, feedTitle string, it *feeds.Item, doc *f
 		// refused as a duplicate.
 		keys = withoutTitleKey(keys)
 	}
-	return Entry{
+	e := Entry{
 		Destination: first.Destination, Subscription: first.ID, FeedID: f.ID, ItemKey: it.Key,
 		DedupeKeys: keys, Alert: compose(group, f, feedTitle, it, doc), CreatedAt: it.Published,
 		window: window, eachReport: first.ReportsAsMessages,
 	}
+	e.Alert.DigestStories = digestStories
+	return e
 }

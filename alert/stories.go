@@ -1,7 +1,9 @@
 package alert
 
 import (
+	"cmp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -180,6 +182,48 @@ func (s *Stories) StoryOfItem(destination, id string) (string, bool) {
 // leadBytes bounds the lead a fingerprint is made of: the first paragraph
 // or so is what a rewrite of a report keeps.
 const leadBytes = 1200
+
+// GroupDigest groups the reports of a scheduled digest into stories, as
+// Group groups a destination's reports as they come. Each alert whose
+// subscription groups stories (DigestStories) and that has no story yet
+// gets Story, named after the story's first report in the digest
+// ("digest/…"; reports are taken in outbox order), and Doubtful when it
+// joined the way a swallowed story's first report does. The digest then
+// lists each story once (see notify.DigestLines). The grouping sees the
+// digest's reports only: a story reported in two periods is in both
+// digests.
+func GroupDigest(alerts []Alert) {
+	order := make([]int, 0, len(alerts))
+	for i, a := range alerts {
+		if a.DigestStories && a.Story == "" && a.Join == "" {
+			order = append(order, i)
+		}
+	}
+	if len(order) < 2 {
+		return
+	}
+	slices.SortStableFunc(order, func(i, j int) int { return cmp.Compare(alerts[i].ID, alerts[j].ID) })
+	// Every report at one time: the digest's order is the outbox's, and
+	// none may leave the window before the last is grouped.
+	var at time.Time
+	idx := story.NewIndex(story.Options{})
+	byID := make(map[string]int, len(order))
+	for _, i := range order {
+		a := &alerts[i]
+		id := "digest/" + strconv.FormatInt(a.ID, 10) + "/" + strconv.Itoa(i)
+		byID[id] = i
+		fp := story.Make(a.Title, leadOf(a.Text))
+		name, _, joined := idx.Best(fp, at)
+		if !joined {
+			name = id
+		}
+		idx.Add(id, name, fp, at)
+		a.Story, a.Doubtful = name, joined && idx.Doubtful(id)
+		for _, m := range idx.Moved() { // a re-split: the earlier reports it took
+			alerts[byID[m.ID]].Story, alerts[byID[m.ID]].Doubtful = name, false
+		}
+	}
+}
 
 // leadOf is the start of an alert's text in one line (as fingerprints
 // were made before texts kept their lines, so that a story's stored

@@ -89,3 +89,32 @@ func BenchmarkGroupWith10kInWindow(b *testing.B) {
 	})
 	b.Logf("window: %d reports", stories.dests["desk"].index.Len())
 }
+
+// BenchmarkGroupDigest is the cost of grouping a digest of 2,000 reports
+// (400 invented stories of 5 reports each, in a random order) when it goes
+// out; ns/op divided by 2,000 is the cost per report.
+func BenchmarkGroupDigest(b *testing.B) {
+	rng := rand.New(rand.NewPCG(7, 7))
+	vocab := make([]string, 4000)
+	for i := range vocab {
+		vocab[i] = fmt.Sprintf("%c%c%c%cword%d", 'a'+rng.IntN(26), 'a'+rng.IntN(26), 'a'+rng.IntN(26), 'a'+rng.IntN(26), i)
+	}
+	const size = 2000
+	alerts := make([]Alert, size)
+	for i := range alerts {
+		r := rand.New(rand.NewPCG(uint64(i%400), 1))
+		ws := make([]string, 8)
+		for j := range ws {
+			ws[j] = vocab[r.IntN(len(vocab))]
+		}
+		rng.Shuffle(len(ws), func(x, y int) { ws[x], ws[y] = ws[y], ws[x] })
+		alerts[i] = Alert{ID: int64(i + 1), Title: strings.Join(ws[:6], " "), Text: "The report said " + strings.Join(ws, " and ") + ".", DigestStories: true}
+	}
+	rng.Shuffle(len(alerts), func(x, y int) { alerts[x], alerts[y] = alerts[y], alerts[x] })
+	batch := make([]Alert, size)
+	b.ReportAllocs()
+	for b.Loop() {
+		copy(batch, alerts)
+		GroupDigest(batch)
+	}
+}

@@ -16,13 +16,7 @@ import (
 // does, make five messages: every further report goes under its own
 // article's message.
 func TestAleppoArticlesThroughTheCore(t *testing.T) {
-	leads, ok, err := storycorpus.AleppoLeads(filepath.Join("..", "..", "shared", "corpus"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !ok {
-		t.Skip("corpus not found: the Aleppo articles need ../shared/corpus/articles")
-	}
+	leads := aleppoLeads(t)
 	var feedList []Feed
 	for f := range 5 {
 		feedList = append(feedList, Feed{ID: fmt.Sprintf("feed%d", f), Name: fmt.Sprintf("feed%d", f)})
@@ -60,4 +54,46 @@ func TestAleppoArticlesThroughTheCore(t *testing.T) {
 	if messages != len(leads) {
 		t.Errorf("%d messages for %d articles, want one each", messages, len(leads))
 	}
+}
+
+// TestAleppoArticlesInOneDigest: the same 25 reports, found by a digest
+// subscription and sent in one digest, are grouped into five stories when
+// it goes out, each of one article's reports.
+func TestAleppoArticlesInOneDigest(t *testing.T) {
+	leads := aleppoLeads(t)
+	var alerts []Alert
+	for f := range 5 {
+		for a, lead := range leads {
+			alerts = append(alerts, Alert{ID: int64(len(alerts) + 1), Title: storycorpus.AleppoHeadlines[a][f], Text: lead,
+				Feed: fmt.Sprintf("feed%d", f), Link: fmt.Sprintf("https://feed%d.example/%d", f, a), DigestStories: true})
+		}
+	}
+	GroupDigest(alerts)
+	article := map[string]int{} // story → its first report's article
+	for i, a := range alerts {
+		art := i % len(leads)
+		if _, ok := article[a.Story]; !ok {
+			article[a.Story] = art
+		}
+		if got := article[a.Story]; got != art {
+			t.Errorf("%q (article %d) is in the story of article %d", a.Title, art, got)
+		}
+	}
+	if len(article) != len(leads) {
+		t.Errorf("%d stories for %d articles, want one each", len(article), len(leads))
+	}
+}
+
+// aleppoLeads are the leads of the corpus's five Aleppo articles; the test
+// is skipped without the corpus.
+func aleppoLeads(t *testing.T) []string {
+	t.Helper()
+	leads, ok, err := storycorpus.AleppoLeads(filepath.Join("..", "..", "shared", "corpus"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !ok {
+		t.Skip("corpus not found: the Aleppo articles need ../shared/corpus/articles")
+	}
+	return leads
 }

@@ -180,7 +180,7 @@ func TestStoriesGroupReportsOfOneStory(t *testing.T) {
 			},
 		},
 		{
-			name: "a digest lists every report itself",
+			name: "a digest subscription's reports come in ungrouped (GroupDigest groups them as the digest goes out)",
 			subs: []Subscription{{ID: "s", Name: "s", Query: anyTestStory, AllFileFeeds: true, Destination: "desk", StoryWindow: 48 * time.Hour,
 				Delivery: Delivery{Digest: &DigestSchedule{At: []TimeOfDay{{Hour: 8}}}, Location: time.UTC}}},
 			reports: []report{
@@ -462,5 +462,65 @@ func TestLeadIsOneLine(t *testing.T) {
 		if got := leadOf(long); len(got) > leadBytes || strings.Contains(got, "\n") || !utf8.ValidString(got) && utf8.ValidString(long) {
 			t.Errorf("leadOf of %d bytes: %d bytes, newlines %v, valid %v", n, len(got), strings.Contains(got, "\n"), utf8.ValidString(got))
 		}
+	}
+}
+
+// TestGroupDigest: a digest subscription's reports are grouped when the
+// digest goes out as a channel's would be as they come.
+func TestGroupDigest(t *testing.T) {
+	five := []report{
+		{"courier", "Kessler Dam spillway reopened as valley towns evacuate", wireLead, 0},
+		{"herald", "Thousands flee Marbeck and Ostry as Kessler reservoir rises - Herald", wireLead, 0},
+		{"post", "Dam authority: Kessler structure sound, releases to continue | The Post", wireLead, 0},
+		{"wire", "UPDATE 1-Kessler Dam spillway reopened after record rain", wireLead, 0},
+		{"gazette", "Record rain forces evacuations below Kessler Dam (AP)", wireLead, 0},
+	}
+	tests := []struct {
+		name    string
+		reports []report
+		grouped bool   // the subscription groups (DigestStories)
+		story   string // a story the alerts already have
+		want    []int  // each alert's story, by the index of its first report; -1 for none
+	}{
+		{"one wire text under five outlets' headlines", five, true, "", []int{0, 0, 0, 0, 0}},
+		{"two stories sharing a place and a day", []report{
+			{"courier", "Airstrike hits Aleppo children's hospital, medics say", "", 0},
+			{"herald", "Aleppo ceasefire talks resume in Geneva with UN envoy", "", 0},
+		}, true, "", []int{0, 1}},
+		{"generic titles", []report{{"courier", "Live updates", "", 0}, {"herald", "Live updates", "", 0}}, true, "", []int{0, 1}},
+		{"dated live-blog titles of two days", []report{
+			{"courier", "Markets: as it happened - March 10, 2026", "", 0},
+			{"courier", "Markets: as it happened - March 11, 2026", "", 0},
+		}, true, "", []int{0, 1}},
+		{"a subscription that does not group (story_window 0)", five, false, "", []int{-1, -1, -1, -1, -1}},
+		{"alerts grouped as they came (quiet hours, max_per_hour)", five[:2], true, "wire/1", []int{-2, -2}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			alerts := make([]Alert, len(tt.reports))
+			for i, r := range tt.reports {
+				// Newest first, as a digest sorts them; IDs in outbox order.
+				j := len(alerts) - 1 - i
+				alerts[j] = Alert{ID: int64(100 + i), Title: r.title, Text: r.lead, Feed: r.feed, DigestStories: tt.grouped, Story: tt.story}
+			}
+			GroupDigest(alerts)
+			first := map[string]int{}
+			for i := range tt.reports {
+				a := alerts[len(alerts)-1-i]
+				got := -1
+				switch {
+				case a.Story == tt.story && tt.story != "":
+					got = -2
+				case a.Story != "":
+					if _, ok := first[a.Story]; !ok {
+						first[a.Story] = i
+					}
+					got = first[a.Story]
+				}
+				if got != tt.want[i] {
+					t.Errorf("%q: in the story of report %d (story %q), want %d", a.Title, got, a.Story, tt.want[i])
+				}
+			}
+		})
 	}
 }

@@ -377,6 +377,7 @@ func (s *sender) sendBatch(ctx context.Context, dest string, n notify.Notifier, 
 		return sendNext
 	}
 	if b[0].Digest != "" {
+		alert.GroupDigest(msg.Alerts) // each story once, however many reports
 		msg.Digest = s.digestOf(b[0].Digest, msg.Alerts)
 	}
 	if receipt, found, err := s.findGhost(ctx, n, msg, b, maybeSent); err != nil {

@@ -1170,3 +1170,113 @@ func TestCappedStorysReportsSeenAsItsDigestGoesOut(t *testing.T) {
 		t.Errorf("%d digests listing %q; want one listing %q", digests, digested, c.want)
 	}
 }
+
+// TestDigestListsEachStoryOnce: an hourly digest holds four outlets'
+// reports of one story and one report of another story that shares its
+// name. It lists two stories, one with the other three reports under it,
+// and its title counts two; a further report after the digest went out is
+// in the next one, on a line of its own. With story_window 0 (never group)
+// it lists every report on a line of its own.
+func TestDigestListsEachStoryOnce(t *testing.T) {
+	const other = "Kessler Foundation names new director of disability research grants"
+	var kessler [][]string // the four reports as one story
+	var each [][]string    // every report alone
+	kessler = append(kessler, nil)
+	for _, o := range outlets[:4] {
+		kessler[0] = append(kessler[0], o.title)
+		each = append(each, []string{o.title})
+	}
+	tests := []struct {
+		name      string
+		window    time.Duration
+		wantTitle string
+		want      [][]string // each story's reports, in any order
+	}{
+		{"grouped", 48 * time.Hour, "Digest: dams — 2 stories since 12:00", append(kessler, []string{other})},
+		{"story_window 0", 0, "Digest: dams — 5 stories since 12:00", append(each, []string{other})},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sub := kesslerSub()
+			sub.StoryWindow = tt.window
+			sub.Delivery = config.Delivery{Mode: config.Digest, Every: time.Hour}
+			h, rec := storyHarness(t, sub) // the clock starts at 12:00 UTC
+			svc, closeStore := h.openWith(rec)
+			defer closeStore()
+			ctx := context.Background()
+			svc.RunOnce(ctx) // first sight
+			for i := range 4 {
+				h.publishReport(i)
+			}
+			h.write("ledger.xml", item(0, "Weather stays mild", h.clock.Add(-time.Hour)),
+				testItem{GUID: "urn:ledger:grants", Title: other, Link: "https://ledger.example/grants", Published: h.clock})
+			h.clock = h.clock.Add(time.Minute)
+			svc.RunOnce(ctx) // 12:01: all held for the 13:00 digest
+			h.clock = h.clock.Add(time.Hour)
+			svc.RunOnce(ctx) // 13:01: the digest
+			if len(rec.msgs) != 1 || rec.msgs[0].Digest == nil {
+				dumpMsgs(t, rec)
+				t.Fatalf("%d messages, want the one digest", len(rec.msgs))
+			}
+			title, stories := consoleDigest(t, rec.msgs[0])
+			if title != tt.wantTitle {
+				t.Errorf("title %q, want %q", title, tt.wantTitle)
+			}
+			if !sameStories(stories, tt.want) {
+				t.Errorf("stories listed (each a title and those under it) %q, want %q", stories, tt.want)
+			}
+
+			h.publishReport(4)
+			h.clock = h.clock.Add(time.Minute)
+			svc.RunOnce(ctx) // 13:02
+			h.clock = h.clock.Add(time.Hour)
+			svc.RunOnce(ctx) // 14:02: the next digest
+			if len(rec.msgs) != 2 {
+				dumpMsgs(t, rec)
+				t.Fatalf("%d messages, want a second digest", len(rec.msgs))
+			}
+			title, stories = consoleDigest(t, rec.msgs[1])
+			if want := "Digest: dams — 1 story since 13:00"; title != want || len(stories) != 1 || !slices.Equal(stories[0], []string{outlets[4].title}) {
+				t.Errorf("the next digest %q lists %q, want %q listing %q alone", title, stories, want, outlets[4].title)
+			}
+		})
+	}
+}
+
+// sameStories reports whether got and want list the same stories, each
+// the same reports, in any order.
+func sameStories(got, want [][]string) bool {
+	key := func(stories [][]string) []string {
+		var k []string
+		for _, s := range stories {
+			k = append(k, strings.Join(slices.Sorted(slices.Values(s)), "\x00"))
+		}
+		slices.Sort(k)
+		return k
+	}
+	return slices.Equal(key(got), key(want))
+}
+
+// consoleDigest is digest m as a console prints it: its title, and for each
+// story its title followed by the titles of the reports listed under it.
+func consoleDigest(t *testing.T, m notify.Message) (title string, stories [][]string) {
+	t.Helper()
+	var b strings.Builder
+	if _, err := notify.NewConsole(&b).Send(context.Background(), m); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(b.String(), "\n")
+	title = strings.TrimSuffix(strings.TrimPrefix(lines[0], "== "), " ==")
+	for _, l := range lines[1:] {
+		switch {
+		case strings.HasPrefix(l, "  also: ") && len(stories) > 0:
+			_, report, _ := strings.Cut(l, " — ")
+			report = report[:strings.LastIndex(report, " https://")]
+			stories[len(stories)-1] = append(stories[len(stories)-1], report)
+		case strings.Contains(l, "UTC  ["):
+			_, story, _ := strings.Cut(l, "] ")
+			stories = append(stories, []string{story})
+		}
+	}
+	return title, stories
+}

@@ -32,7 +32,8 @@ func messageEmbeds(m notify.Message) ([]*discordgo.MessageEmbed, error) {
 }
 
 // DigestEmbed renders a digest as one embed: its title, then one line per
-// story, in the order given (newest first), "[title](link) — feed", as
+// story (notify.DigestLines), in the order given (newest first),
+// "[title](link) — feed · also [Reuters](link), AP +3", as
 // many as the description's 4,096 code points hold, and "and N more" for
 // the rest. The whole embed stays within the 6,000 a message may carry.
 // Feed text is escaped as in single alerts: it can break no link and
@@ -45,11 +46,12 @@ func DigestEmbed(d *notify.Digest, alerts []alert.Alert) *discordgo.MessageEmbed
 	if !d.Until.IsZero() {
 		e.Timestamp = d.Until.UTC().Format(time.RFC3339)
 	}
-	total := max(d.Stories, len(alerts))
+	lines := notify.DigestLines(alerts)
+	total := max(d.Stories, len(lines))
 	var b strings.Builder
 	shown, length := 0, 0 // length in code points
-	for _, a := range alerts {
-		line := digestLine(a)
+	for _, a := range lines {
+		line := digestLine(a) + notify.DigestAlso(a.Also, alsoEntry, outletName)
 		need := utf8.RuneCountInString(line)
 		if shown > 0 {
 			need++ // the newline

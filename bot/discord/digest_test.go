@@ -44,6 +44,21 @@ func TestDigestEmbedGolden(t *testing.T) {
 	hostile.Feed = "evil [feed](http://evil) @everyone"
 	withParens := storyAt(3, "Kerry (and Lavrov) meet")
 	withParens.Link = "https://example.org/wiki/Aleppo_(city)"
+	// One story's five reports (the first, then four outlets'), a report
+	// that joined it doubtfully, and another story.
+	reported := []alert.Alert{storyAt(1, "Kerry and Lavrov agree Aleppo truce")}
+	for i, outlet := range []string{"Herald", "evil [feed](http://evil) @everyone", "Post", "Gazette", "Ledger"} {
+		r := storyAt(10+i, fmt.Sprintf("Aleppo truce agreed, report %d", i))
+		r.FeedTitle, r.Join = outlet, alert.JoinAlso
+		if i == 4 {
+			r.Doubtful = true
+		}
+		reported = append(reported, r)
+	}
+	for i := range reported {
+		reported[i].Story = "wire/1"
+	}
+	reported = append(reported, storyAt(2, "Aleppo hospital hit"))
 	tests := []struct {
 		name      string
 		alerts    []alert.Alert
@@ -53,6 +68,7 @@ func TestDigestEmbedGolden(t *testing.T) {
 		{"digest three stories", []alert.Alert{storyAt(1, "Aleppo talks resume"), storyAt(2, "Aleppo ceasefire holds"), withParens}, 3, 0},
 		{"digest hostile", []alert.Alert{hostile, storyAt(2, "Aleppo ceasefire holds")}, 2, 0},
 		{"digest and more", many, 0, 0},
+		{"digest story with reports", reported, 3, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -84,6 +100,58 @@ func TestDigestEmbedGolden(t *testing.T) {
 			golden.Check(t, filepath.Join("testdata", "embeds", strings.ReplaceAll(tt.name, " ", "_")+".golden.json"), got, *update)
 		})
 	}
+}
+
+// A digest of stories with many reports each, under long links, is one
+// message Discord accepts: the reports a line names are linked only while
+// they fit.
+func TestDigestOfReportedStoriesPostsOneMessage(t *testing.T) {
+	f := fakediscord.New(t)
+	n := NewChannelNotifier(newTestSession(t, f, "test-token"), testChannel, NewLimiter(LimiterConfig{}))
+	var alerts []alert.Alert
+	long := strings.Repeat("x", 280)
+	for i := range 60 {
+		story := fmt.Sprintf("wire/%d", i)
+		for j := range 6 {
+			a := testAlert(fmt.Sprintf("Aleppo story %d, report %d", i, j))
+			a.ID = int64(i*6 + j)
+			a.Link = fmt.Sprintf("https://example.org/news/%d/%d/%s", i, j, long)
+			a.Story, a.FeedTitle = story, fmt.Sprintf("Outlet %d", j)
+			if j > 0 {
+				a.Join = alert.JoinAlso
+			}
+			alerts = append(alerts, a)
+		}
+	}
+	d := digestOf(alerts)
+	if got, want := d.Title, "Digest: aleppo — 60 stories since 08:00"; got != want {
+		t.Errorf("title %q, want %q", got, want)
+	}
+	m := notify.Message{Nonce: "nh2d", Alerts: alerts, Digest: d}
+	if _, err := n.Send(context.Background(), m); err != nil {
+		t.Fatalf("Send: %v (the fake rejects any broken limit)", err)
+	}
+	msgs := f.Messages(testChannel)
+	if len(msgs) != 1 {
+		t.Fatalf("got %d messages, want 1", len(msgs))
+	}
+	desc := msgs[0].Embeds[0].Description
+	first := strings.SplitN(desc, "\n", 2)[0]
+	if !strings.Contains(first, " · also Outlet 1, Outlet 2, Outlet 3 +2") {
+		t.Errorf("first line %q, want its story's first three further outlets unlinked (their links are too long) and +2", first)
+	}
+	if more := regexp.MustCompile(`\*and (\d+) more\*$`).FindStringSubmatch(desc); more == nil || strings.Count(desc, "\n")+atoi(t, more[1]) != 60 {
+		t.Errorf("description ends %q; want \"and N more\" counting the stories not shown of 60", desc[max(0, len(desc)-40):])
+	}
+}
+
+func atoi(t *testing.T, s string) int {
+	t.Helper()
+	var n int
+	if _, err := fmt.Sscan(s, &n); err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
 
 // The newest story comes first, and the title counts every story.

@@ -214,6 +214,17 @@ func reportCount(n int) string {
 // The outlet is feed text: escaped, it can close no link and mention no
 // one.
 func alsoEntry(r alert.Report) string {
+	name := outletName(r)
+	link := markdownLinkTarget(r.Link)
+	if link == "" || utf8.RuneCountInString(link) > maxAlsoLink || hasBroadcast(link) {
+		return name
+	}
+	return "[" + name + "](" + link + ")"
+}
+
+// outletName is the report's outlet as markdown-safe text, its link's host
+// when the feed has no name.
+func outletName(r alert.Report) string {
 	name := markdown(stripHidden(notify.OneLine(r.Outlet())), nil, maxOutlet)
 	if name == "" {
 		name = markdown(hostOf(r.Link), nil, maxOutlet)
@@ -221,11 +232,7 @@ func alsoEntry(r alert.Report) string {
 	if name == "" {
 		name = "(unnamed)"
 	}
-	link := markdownLinkTarget(r.Link)
-	if link == "" || utf8.RuneCountInString(link) > maxAlsoLink || hasBroadcast(link) {
-		return name
-	}
-	return "[" + name + "](" + link + ")"
+	return name
 }
 
 // hasBroadcast reports "@everyone" or "@here" in s: in a link, listed

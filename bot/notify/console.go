@@ -21,18 +21,24 @@ type Console struct {
 // NewConsole returns a notifier that writes to w.
 func NewConsole(w io.Writer) *Console { return &Console{w: w} }
 
-// Send writes each alert of the message, under a digest's title. It fails
-// only when the writer does.
+// Send writes each alert of the message; a digest's under its title, each
+// story once with an "also:" line for each further report of it
+// (DigestLines). It fails only when the writer does.
 func (c *Console) Send(ctx context.Context, m Message) (Receipt, error) {
 	if err := ctx.Err(); err != nil {
 		return Receipt{}, err
 	}
 	var b strings.Builder
+	alerts := m.Alerts
 	if m.Digest != nil {
 		fmt.Fprintf(&b, "== %s ==\n", OneLine(m.Digest.Title))
+		alerts = DigestLines(alerts)
 	}
-	for _, a := range m.Alerts {
+	for _, a := range alerts {
 		b.WriteString(FormatText(a))
+		for _, r := range a.Also {
+			b.WriteString(alsoLine(r))
+		}
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -82,10 +88,14 @@ func joinLine(j Join) string {
 		}
 		return fmt.Sprintf("  update %s: %s\n", j.At.UTC().Format("15:04 MST"), text)
 	}
-	outlet := alert.Report{Feed: a.Feed, FeedTitle: a.FeedTitle}.Outlet()
-	line := fmt.Sprintf("  also: %s — %s", consoleText(outlet), consoleText(a.Title))
-	if a.Link != "" {
-		line += " " + consoleText(a.Link)
+	return alsoLine(alert.Report{Feed: a.Feed, FeedTitle: a.FeedTitle, Title: a.Title, Link: a.Link})
+}
+
+// alsoLine is a further report's line under its story.
+func alsoLine(r alert.Report) string {
+	line := fmt.Sprintf("  also: %s — %s", consoleText(r.Outlet()), consoleText(r.Title))
+	if r.Link != "" {
+		line += " " + consoleText(r.Link)
 	}
 	return line + "\n"
 }

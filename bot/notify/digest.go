@@ -1,10 +1,12 @@
 package notify
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/newshound/newshound/alert"
 )
@@ -18,7 +20,9 @@ type Digest struct {
 	// Since and Until bound the period the digest covers, in the
 	// subscription's time zone (as a fixed offset).
 	Since, Until time.Time
-	Stories      int // all the stories of the digest, shown or not
+	// Stories counts the digest's lines, shown or not (see DigestLines):
+	// each story once, however many of its reports the digest holds.
+	Stories int
 }
 
 // NewDigest describes the digest key names for alerts, and puts alerts
@@ -30,7 +34,7 @@ func NewDigest(key alert.DigestKey, alerts []alert.Alert) *Digest {
 		}
 		return int(b.ID - a.ID)
 	})
-	d := &Digest{Kind: key.Kind, Since: key.Since, Until: key.Until, Stories: len(alerts)}
+	d := &Digest{Kind: key.Kind, Since: key.Since, Until: key.Until, Stories: len(DigestLines(alerts))}
 	d.Subscription = strings.TrimPrefix(key.Subscription, "cfg:")
 	if len(alerts) > 0 && alerts[0].Subscription != "" {
 		// The alert names the matching subscriptions, the digest's first.
@@ -38,6 +42,108 @@ func NewDigest(key alert.DigestKey, alerts []alert.Alert) *Digest {
 	}
 	d.Title = digestTitle(d)
 	return d
+}
+
+// DigestLines lists each story of a digest once, in the order of alerts:
+// the story's first report in the digest, with the others that surely
+// belong to it (not Doubtful) in its Also, oldest first, as a story's
+// message lists them. A doubtful report and an update keep a line of
+// their own, so that a report grouped into the wrong story is still seen
+// by its headline. alerts is not changed.
+func DigestLines(alerts []alert.Alert) []alert.Alert {
+	head := map[string]int{} // story → index in alerts of its line
+	for i, a := range alerts {
+		if !foldable(a) {
+			continue
+		}
+		if h, ok := head[a.Story]; !ok || firstOfStory(a, alerts[h]) {
+			head[a.Story] = i
+		}
+	}
+	also := map[string][]alert.Alert{}
+	for i, a := range alerts {
+		if foldable(a) && head[a.Story] != i {
+			also[a.Story] = append(also[a.Story], a)
+		}
+	}
+	lines := make([]alert.Alert, 0, len(alerts))
+	for i, a := range alerts {
+		if foldable(a) && head[a.Story] != i {
+			continue
+		}
+		if foldable(a) && len(also[a.Story]) > 0 {
+			reports := also[a.Story]
+			slices.SortStableFunc(reports, outboxOrder)
+			a.Also = slices.Clip(a.Also)
+			for _, r := range reports {
+				a.Also = append(a.Also, alert.Report{Feed: r.Feed, FeedTitle: r.FeedTitle, Title: r.Title, Link: r.Link})
+			}
+		}
+		lines = append(lines, a)
+	}
+	return lines
+}
+
+// A digest line names at most MaxDigestAlso of its story's further
+// reports, and links them while what it adds stays within
+// MaxDigestAlsoLength code points: a digest is read for its stories, and
+// long links would push stories out of the message.
+const (
+	MaxDigestAlso       = 3
+	MaxDigestAlsoLength = 400
+)
+
+// DigestAlso is what a digest line adds for its story's further reports:
+// " · also " and the first MaxDigestAlso of them, each as linked renders
+// it, or as name does (the outlet alone) when linked ones would add more
+// than MaxDigestAlsoLength code points, then "+N" for the rest; "" without
+// any.
+func DigestAlso(reports []alert.Report, linked, name func(alert.Report) string) string {
+	if len(reports) == 0 {
+		return ""
+	}
+	shown := reports[:min(len(reports), MaxDigestAlso)]
+	entries := make([]string, len(shown))
+	length := 0
+	for i, r := range shown {
+		entries[i] = linked(r)
+		length += utf8.RuneCountInString(entries[i]) + 2
+	}
+	if length > MaxDigestAlsoLength {
+		for i, r := range shown {
+			entries[i] = name(r)
+		}
+	}
+	s := " · also " + strings.Join(entries, ", ")
+	if more := len(reports) - len(shown); more > 0 {
+		s += fmt.Sprintf(" +%d", more)
+	}
+	return s
+}
+
+// foldable reports whether a may be listed under another report of its
+// story (see DigestLines).
+func foldable(a alert.Alert) bool {
+	return a.Story != "" && a.Join != alert.JoinUpdate && !a.Doubtful
+}
+
+// firstOfStory reports whether a heads its story's line rather than h: the
+// story's first report (no Join) before any further one, else the one
+// enqueued first.
+func firstOfStory(a, h alert.Alert) bool {
+	if (a.Join == "") != (h.Join == "") {
+		return a.Join == ""
+	}
+	return outboxOrder(a, h) < 0
+}
+
+// outboxOrder orders alerts as they were enqueued, by publication time
+// where that does not tell (alerts not read from the outbox).
+func outboxOrder(x, y alert.Alert) int {
+	if c := cmp.Compare(x.ID, y.ID); c != 0 {
+		return c
+	}
+	return x.Published.Compare(y.Published)
 }
 
 func digestTitle(d *Digest) string {

@@ -49,6 +49,33 @@ func Sequence(n int) []alert.Alert {
 	return out
 }
 
+// ReportedStory returns a digest's worth of one story: its first report
+// and n further reports of it from other outlets (the second of them from
+// a feed whose title is hostile: a link label, mrkdwn and HTML), newest
+// first as a digest sorts them, then another story's one report.
+func ReportedStory(n int) []alert.Alert {
+	first := Plain()
+	first.ID, first.Story = 1, "coastal-wire/strike"
+	out := []alert.Alert{first}
+	for i := range n {
+		a := Plain()
+		a.ID, a.Story, a.Join = int64(i+2), first.Story, alert.JoinAlso
+		a.Feed, a.FeedTitle = fmt.Sprintf("outlet-%d", i+1), fmt.Sprintf("Outlet %d", i+1)
+		if i == 1 {
+			a.FeedTitle = "Evil <b>|</b> [x](https://evil.example) *Wire* @everyone"
+		}
+		a.Title = fmt.Sprintf("Dock strike enters third day, outlet %d reports", i+1)
+		a.Link = fmt.Sprintf("https://outlet-%d.example/strike", i+1)
+		a.Published = Published.Add(time.Duration(i+1) * time.Minute)
+		out = append([]alert.Alert{a}, out...)
+	}
+	other := Plain()
+	other.ID, other.Story = int64(n+2), "coastal-wire/ferry"
+	other.Title, other.Link = "Ferry crews back dock workers with a day of solidarity", "https://news.example.org/2026/03/01/ferry-crews"
+	other.Published = Published.Add(-time.Hour)
+	return append(out, other)
+}
+
 // HostileTitleLength is the length of Hostile's title in code points, far
 // beyond every destination's limit.
 const HostileTitleLength = 10000

@@ -73,12 +73,16 @@ func Compose(m notify.Message, env Envelope, date time.Time) ([]byte, error) {
 		return nil, fmt.Errorf("a message without alerts")
 	}
 	domain := domainOf(env.From.Address)
-	shown := m.Alerts[:min(len(m.Alerts), MaxAlerts)]
+	lines := m.Alerts
+	if m.Digest != nil {
+		lines = notify.DigestLines(lines) // each story once
+	}
+	shown := lines[:min(len(lines), MaxAlerts)]
 	items := make([]item, len(shown))
 	for i, a := range shown {
 		items[i] = newItem(a)
 	}
-	more := len(m.Alerts) - len(shown)
+	more := len(lines) - len(shown)
 	var b bytes.Buffer
 	h := textproto.MIMEHeader{}
 	header := func(k, v string) { h.Set(k, v); fmt.Fprintf(&b, "%s: %s\r\n", k, v) }
@@ -248,7 +252,20 @@ type item struct {
 	Matched      string
 	Subscription string
 	Published    string
+	// Also are the story's further reports a digest lists under it, at
+	// most maxAlso; AlsoMore counts the rest.
+	Also     []report
+	AlsoMore int
 }
+
+// report is a further report of a story, cleaned and cut for a mail.
+type report struct {
+	Outlet, Title string
+	Link          string // "" unless http(s)
+}
+
+// maxAlso is the most further reports of a story a digest mail lists.
+const maxAlso = 20
 
 // segment is a run of excerpt text, bold when it matched, a paragraph
 // break (a blank line of the text), or a line break (a line of an item's
@@ -273,6 +290,14 @@ func newItem(a alert.Alert) item {
 	if it.Title == "" {
 		it.Title = "(untitled)"
 	}
+	for _, r := range a.Also[:min(len(a.Also), maxAlso)] {
+		rep := report{Outlet: cut(clean(r.Outlet()), 100), Title: cut(clean(r.Title), maxTitle), Link: httpLink(r.Link)}
+		if rep.Outlet == "" {
+			rep.Outlet = "(unnamed)"
+		}
+		it.Also = append(it.Also, rep)
+	}
+	it.AlsoMore = len(a.Also) - len(it.Also)
 	if it.Feed == "" {
 		it.Feed = cut(clean(a.FeedTitle), 100)
 	}
@@ -422,7 +447,8 @@ func inSpans(spans []alert.Span, i int) bool {
 }
 
 // plainText is the text/plain part: a digest's heading, then each alert's
-// title, link, excerpt and details, alerts separated by a rule.
+// title, link, excerpt and details, and a digest story's further reports,
+// alerts separated by a rule.
 func plainText(heading string, items []item, more int) string {
 	var b strings.Builder
 	if heading != "" {
@@ -452,6 +478,18 @@ func plainText(heading string, items []item, more int) string {
 			b.WriteString("\n" + ex.String() + "\n")
 		}
 		b.WriteString("\n" + strings.Join(details(it), " · ") + "\n")
+		for i, r := range it.Also {
+			if i == 0 {
+				b.WriteString("\nAlso:\n")
+			}
+			b.WriteString("- " + r.Outlet + ": " + r.Title + "\n")
+			if r.Link != "" {
+				b.WriteString("  " + r.Link + "\n")
+			}
+		}
+		if it.AlsoMore > 0 {
+			fmt.Fprintf(&b, "- and %d more\n", it.AlsoMore)
+		}
 	}
 	if more > 0 {
 		fmt.Fprintf(&b, "\n----------------------------------------\n\nand %d more\n", more)
@@ -486,6 +524,9 @@ var page = template.Must(template.New("mail").Funcs(template.FuncMap{"details": 
 <p style="margin: 0.2em 0">{{ range $it.Excerpt }}{{ if .Break }}<br><br>{{ else if .Line }}<br>{{ else if .Bold }}<strong>{{ .Text }}</strong>{{ else }}{{ .Text }}{{ end }}{{ end }}</p>
 {{- end }}
 <p style="margin: 0.2em 0; color: #666; font-size: smaller">{{ range $k, $d := details $it }}{{ if $k }} · {{ end }}{{ $d }}{{ end }}</p>
+{{- if $it.Also }}
+<p style="margin: 0.2em 0; font-size: smaller">Also: {{ range $k, $r := $it.Also }}{{ if $k }} · {{ end }}{{ if $r.Link }}<a href="{{ $r.Link }}" title="{{ $r.Title }}">{{ $r.Outlet }}</a>{{ else }}{{ $r.Outlet }}{{ end }}{{ end }}{{ if $it.AlsoMore }} and {{ $it.AlsoMore }} more{{ end }}</p>
+{{- end }}
 </div>
 {{- end }}
 {{- if .More }}

@@ -480,6 +480,32 @@ func TestLongDigestEndsWithAndMore(t *testing.T) {
 	}
 }
 
+// A digest mail lists each story once, and under it the other outlets'
+// reports, each with its link; the hostile outlet name stays text.
+func TestDigestListsFurtherReportsUnderTheirStory(t *testing.T) {
+	alerts := alerttest.ReportedStory(3)
+	_, text, html := parts(t, mustCompose(t, digestMessage("nh7d", alerts), envelope(t)))
+	text = strings.ReplaceAll(text, "\r\n", "\n")
+	if !strings.Contains(text, "Digest: port-strikes — 2 stories since 08:00") {
+		t.Errorf("text part does not count 2 stories:\n%s", text)
+	}
+	if got := strings.Count(text, "\n----------------------------------------\n"); got != 1 {
+		t.Errorf("text part separates %d stories, want 2:\n%s", got+1, text)
+	}
+	want := "\nAlso:\n- Outlet 1: Dock strike enters third day, outlet 1 reports\n  https://outlet-1.example/strike\n"
+	if !strings.Contains(text, want) {
+		t.Errorf("text part does not list %q:\n%s", want, text)
+	}
+	for _, w := range []string{`<a href="https://outlet-1.example/strike" title="Dock strike enters third day, outlet 1 reports">Outlet 1</a>`, `Evil &lt;b&gt;|&lt;/b&gt;`} {
+		if !strings.Contains(html, w) {
+			t.Errorf("html part lacks %q:\n%s", w, html)
+		}
+	}
+	if strings.Contains(html, "<b>|</b>") {
+		t.Errorf("html part carries the outlet's markup:\n%s", html)
+	}
+}
+
 // digestMessage is the message the sender makes of a released daily
 // 08:00 digest (Berlin time) of alerts.
 func digestMessage(nonce string, alerts []alert.Alert) notify.Message {

@@ -29,15 +29,17 @@ func renderMessage(m notify.Message) Payload {
 }
 
 // RenderDigest builds a digest message: a section with the digest's title,
-// then sections listing the stories in the order given (newest first), one
-// line each, "• <link|title> — feed", at most MaxDigestStories and as
+// then sections listing the stories (notify.DigestLines) in the order given
+// (newest first), one line each, "• <link|title> — feed · also
+// <link|Reuters>, AP +3", at most MaxDigestStories and as
 // many as Slack's 50 blocks of 3,000 characters hold, and an "and N more"
 // line for the rest.
 func RenderDigest(d *notify.Digest, alerts []alert.Alert, nonce string) Payload {
 	title := render(d.Title, nil, maxFallback, false)
 	header := mrkdwn("*" + title + "*")
 	p := Payload{Text: title, Blocks: []Block{{Type: "section", BlockID: blockID(nonce, 0, "digest"), Text: &header}}}
-	total := max(d.Stories, len(alerts))
+	lines := notify.DigestLines(alerts)
+	total := max(d.Stories, len(lines))
 	shown := 0
 	var section strings.Builder
 	flush := func() {
@@ -49,8 +51,8 @@ func RenderDigest(d *notify.Digest, alerts []alert.Alert, nonce string) Payload 
 		section.Reset()
 	}
 	const reserved = 2 // the header now, the "and N more" line at the end
-	for _, a := range alerts[:min(len(alerts), MaxDigestStories)] {
-		line := digestLine(a)
+	for _, a := range lines[:min(len(lines), MaxDigestStories)] {
+		line := digestLine(a) + notify.DigestAlso(a.Also, alsoEntry, alsoName)
 		if section.Len() > 0 && utf8.RuneCountInString(section.String())+1+utf8.RuneCountInString(line) > MaxText {
 			flush()
 		}
@@ -89,4 +91,21 @@ func digestLine(a alert.Alert) string {
 		return "• " + title + " — " + feed
 	}
 	return "• " + title
+}
+
+// alsoEntry is "<link|Outlet>", or the outlet alone (alsoName) when the
+// link is not one Slack would link.
+func alsoEntry(r alert.Report) string {
+	if link := linkTarget(r.Link); link != "" {
+		return "<" + link + "|" + strings.ReplaceAll(alsoName(r), "|", "\u2223") + ">"
+	}
+	return alsoName(r)
+}
+
+// alsoName is the report's outlet as mrkdwn-safe text.
+func alsoName(r alert.Report) string {
+	if name := render(r.Outlet(), nil, maxDigestFeed, false); name != "" {
+		return name
+	}
+	return "(unnamed)"
 }

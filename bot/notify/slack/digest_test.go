@@ -2,6 +2,7 @@ package slack
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"path/filepath"
@@ -28,10 +29,12 @@ func TestRenderDigestGolden(t *testing.T) {
 		name     string
 		alerts   []alert.Alert
 		wantMore int // stories counted in "and N more"
+		stories  int // the lines and "and N more" count; 0: one per alert
 	}{
-		{"digest", alerttest.Sequence(5), 0},
-		{"digest_hostile", hostileBurst(3), 0},
-		{"digest_and_more", alerttest.Sequence(150), 50},
+		{"digest", alerttest.Sequence(5), 0, 0},
+		{"digest_hostile", hostileBurst(3), 0, 0},
+		{"digest_and_more", alerttest.Sequence(150), 50, 0},
+		{"digest_story_with_reports", alerttest.ReportedStory(4), 0, 2},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -51,8 +54,9 @@ func TestRenderDigestGolden(t *testing.T) {
 			if last.Type == "context" {
 				fmt.Sscanf(last.Elements[0].Text, "_and %d more_", &more)
 			}
-			if lines+more != len(tt.alerts) || more != tt.wantMore {
-				t.Errorf("%d lines and %d more, want %d stories in all", lines, more, len(tt.alerts))
+			stories := cmp.Or(tt.stories, len(tt.alerts))
+			if lines+more != stories || more != tt.wantMore {
+				t.Errorf("%d lines and %d more, want %d stories in all", lines, more, stories)
 			}
 			if !strings.HasPrefix(p.Text, "Digest: ") || p.Blocks[0].Text.Text != "*"+p.Text+"*" {
 				t.Errorf("text %q, header %q; want the digest's title", p.Text, p.Blocks[0].Text.Text)

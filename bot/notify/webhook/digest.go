@@ -7,7 +7,8 @@ import (
 	"github.com/newshound/newshound/bot/notify"
 )
 
-// MaxDigestAlerts is the most alerts one digest body lists, newest first;
+// MaxDigestAlerts is the most alerts one digest body lists, newest first,
+// every report of a story with the same "story_id";
 // "more" counts the rest, so a runaway query cannot make a body that a
 // receiver refuses for its size.
 const MaxDigestAlerts = 100
@@ -19,8 +20,8 @@ const MaxDigestAlerts = 100
 //	  "kind": "digest",            // digest (scheduled), quiet (after quiet hours) or capped (beyond max_per_hour)
 //	  "subscription": "aleppo",
 //	  "since": "2026-01-01T08:00:00+01:00", "until": "2026-01-02T08:00:00+01:00",  // RFC 3339, the subscription's zone
-//	  "stories": 12,               // all stories of the digest
-//	  "more": 0                    // those not in "alerts"
+//	  "stories": 12,               // all stories of the digest, each once however many reports it has
+//	  "more": 0                    // the alerts (reports) not in "alerts"
 //	}
 type Digest struct {
 	Title        string    `json:"title"`
@@ -44,9 +45,12 @@ func RenderMessage(m notify.Message) ([]byte, error) {
 		b.Alerts[i] = item(a)
 	}
 	d := m.Digest
-	total := max(d.Stories, len(m.Alerts))
+	stories := d.Stories
+	if stories == 0 {
+		stories = len(notify.DigestLines(m.Alerts))
+	}
 	b.Digest = &Digest{Title: d.Title, Kind: d.Kind, Subscription: d.Subscription, Since: d.Since, Until: d.Until,
-		Stories: total, More: total - len(shown)}
+		Stories: stories, More: len(m.Alerts) - len(shown)}
 	body, err := json.Marshal(b)
 	if err != nil {
 		return nil, err

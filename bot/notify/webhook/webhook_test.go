@@ -2,6 +2,7 @@ package webhook
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -55,12 +56,16 @@ func TestRenderDigestGolden(t *testing.T) {
 	key := alert.DigestKey{Kind: alert.KindDigest, Subscription: "cfg:port-strikes",
 		Since: time.Date(2026, 2, 28, 8, 0, 0, 0, cet), Until: time.Date(2026, 3, 1, 8, 0, 0, 0, cet)}
 	tests := map[string]struct {
-		alerts    []alert.Alert
-		wantShown int
+		alerts      []alert.Alert
+		wantShown   int
+		wantStories int // 0: one per alert
 	}{
-		"digest":          {alerttest.Sequence(3), 3},
-		"digest_hostile":  {[]alert.Alert{alerttest.Hostile(), alerttest.Plain()}, 2},
-		"digest_and_more": {alerttest.Sequence(MaxDigestAlerts + 7), MaxDigestAlerts},
+		"digest":          {alerttest.Sequence(3), 3, 0},
+		"digest_hostile":  {[]alert.Alert{alerttest.Hostile(), alerttest.Plain()}, 2, 0},
+		"digest_and_more": {alerttest.Sequence(MaxDigestAlerts + 7), MaxDigestAlerts, 0},
+		// Every report is listed, with its story_id; "stories" counts
+		// the stories.
+		"digest_story_with_reports": {alerttest.ReportedStory(3), 5, 2},
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -74,8 +79,9 @@ func TestRenderDigestGolden(t *testing.T) {
 				t.Fatalf("RenderMessage made invalid JSON: %v", err)
 			}
 			d := got.Digest
-			if d == nil || len(got.Alerts) != tt.wantShown || d.Stories != len(tt.alerts) || d.More != len(tt.alerts)-tt.wantShown || d.Kind != alert.KindDigest {
-				t.Fatalf("body lists %d alerts with digest %+v; want %d of %d", len(got.Alerts), d, tt.wantShown, len(tt.alerts))
+			stories := cmp.Or(tt.wantStories, len(tt.alerts))
+			if d == nil || len(got.Alerts) != tt.wantShown || d.Stories != stories || d.More != len(tt.alerts)-tt.wantShown || d.Kind != alert.KindDigest {
+				t.Fatalf("body lists %d alerts with digest %+v; want %d of %d alerts, %d stories", len(got.Alerts), d, tt.wantShown, len(tt.alerts), stories)
 			}
 			if name == "digest_and_more" {
 				return // its alerts are the burst's, repeated; the counts are what matter
