@@ -1,19 +1,18 @@
 package story
 
 import (
-	"bufio"
 	"flag"
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"path/filepath"
 	"runtime"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/newshound/newshound/internal/storycorpus"
 )
 
 var tune = flag.Bool("tune", false, "print a grid of options measured on the UCI tune half")
@@ -30,45 +29,21 @@ type ucReport struct {
 // reporting.
 func loadUCI(t testing.TB) (tuneHalf, reportHalf []ucReport) {
 	t.Helper()
-	f, err := os.Open(filepath.Join(corpusDir, "topics", "uci_news_stories.tsv"))
-	if os.IsNotExist(err) {
-		t.Skipf("corpus not found (%v): the UCI measurement needs ../shared/corpus", err)
-	}
+	tune, report, ok, err := storycorpus.UCI(corpusDir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	var rows []ucReport
-	sc := bufio.NewScanner(f)
-	sc.Buffer(nil, 1<<20)
-	for first := true; sc.Scan(); first = false {
-		if first {
-			continue // header
+	if !ok {
+		t.Skip("corpus not found: the UCI measurement needs ../shared/corpus")
+	}
+	convert := func(rows []storycorpus.UCIReport) []ucReport {
+		out := make([]ucReport, len(rows))
+		for i, r := range rows {
+			out[i] = ucReport{title: r.Title, publisher: r.Publisher, story: r.Story}
 		}
-		fs := strings.Split(sc.Text(), "\t")
-		if len(fs) != 7 {
-			t.Fatalf("uci row %q: %d fields, want 7", sc.Text(), len(fs))
-		}
-		rows = append(rows, ucReport{title: fs[1], publisher: fs[3], story: fs[5]})
+		return out
 	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
-	}
-	var ids []string
-	for _, r := range rows {
-		ids = append(ids, r.story)
-	}
-	sort.Strings(ids)
-	ids = slices.Compact(ids)
-	firstReport := ids[len(ids)/2]
-	for _, r := range rows {
-		if r.story < firstReport {
-			tuneHalf = append(tuneHalf, r)
-		} else {
-			reportHalf = append(reportHalf, r)
-		}
-	}
-	return tuneHalf, reportHalf
+	return convert(tune), convert(report)
 }
 
 // groupingFigures are the measures of one simulated run.

@@ -6,8 +6,10 @@
 package storycorpus
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -107,4 +109,49 @@ func Articles(corpus string) (articles []Article, ok bool, err error) {
 		articles = append(articles, a)
 	}
 	return articles, true, nil
+}
+
+// A UCIReport is one row of topics/uci_news_stories.tsv: a headline, its
+// outlet, and the story the aggregator put it in (the gold label).
+type UCIReport struct {
+	Title, Publisher, Story string
+}
+
+// UCI returns the UCI News Aggregator rows split as the corpus README
+// says: the stories whose id sorts in the first half are for tuning, the
+// rest for reporting; ok is false when the corpus is not there.
+func UCI(corpus string) (tune, report []UCIReport, ok bool, err error) {
+	b, err := os.ReadFile(filepath.Join(corpus, "topics", "uci_news_stories.tsv"))
+	if os.IsNotExist(err) {
+		return nil, nil, false, nil
+	}
+	if err != nil {
+		return nil, nil, true, err
+	}
+	var rows []UCIReport
+	for i, line := range strings.Split(strings.TrimSuffix(string(b), "\n"), "\n") {
+		if i == 0 {
+			continue // the header
+		}
+		fs := strings.Split(line, "\t")
+		if len(fs) != 7 {
+			return nil, nil, true, fmt.Errorf("uci_news_stories.tsv:%d: %d fields, want 7", i+1, len(fs))
+		}
+		rows = append(rows, UCIReport{Title: fs[1], Publisher: fs[3], Story: fs[5]})
+	}
+	var ids []string
+	for _, r := range rows {
+		ids = append(ids, r.Story)
+	}
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	firstReport := ids[len(ids)/2]
+	for _, r := range rows {
+		if r.Story < firstReport {
+			tune = append(tune, r)
+		} else {
+			report = append(report, r)
+		}
+	}
+	return tune, report, true, nil
 }
