@@ -62,11 +62,11 @@ type Alert struct {
 	// group): a destination that cannot edit threads a story's messages
 	// by it (email) or passes it on (the webhook's story_id).
 	Story string `json:"story,omitempty"`
-	// DigestStories says the alert's subscription groups stories
-	// (story_window over 0) but sends scheduled digests: the digest groups
-	// its reports when it goes out (GroupDigest), since they come in
-	// ungrouped (a digest message is never edited).
-	DigestStories bool `json:"digest_stories,omitempty"`
+	// DigestStoryWindow is the story_window of a subscription that sends
+	// scheduled digests (0 when it does not group, or sends no digests):
+	// its reports come in ungrouped, since a digest message is never
+	// edited, and the digest groups them when it goes out (GroupDigest).
+	DigestStoryWindow time.Duration `json:"digest_story_window,omitempty"`
 	// Also and Updates are what joined this alert's story since its
 	// message was posted, oldest first. The sender fills them in when it
 	// edits the message; they are never stored with the alert.

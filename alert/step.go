@@ -189,21 +189,23 @@ func entryFor(group []matched, f *Feed, feedTitle string, it *feeds.Item, doc *f
 	first := group[0].sub
 	keys := StoryKeys(f.ID, it)
 	window := first.StoryWindow
-	digestStories := first.Delivery.Digest != nil && window > 0
-	if digestStories {
-		window = 0 // grouped when the digest goes out (GroupDigest)
-	}
 	if window > 0 && !first.ReportsAsMessages {
 		// Wire copy under the same headline on another feed is another
-		// outlet's report: listed under the story (Stories.Group), not
-		// refused as a duplicate.
+		// outlet's report: listed under the story (Stories.Group, or
+		// GroupDigest in a digest), not refused as a duplicate.
 		keys = withoutTitleKey(keys)
+	}
+	var digestWindow time.Duration
+	if first.Delivery.Digest != nil {
+		// Grouped when the digest goes out (GroupDigest): a digest is
+		// one message, never edited.
+		window, digestWindow = 0, window
 	}
 	e := Entry{
 		Destination: first.Destination, Subscription: first.ID, FeedID: f.ID, ItemKey: it.Key,
 		DedupeKeys: keys, Alert: compose(group, f, feedTitle, it, doc), CreatedAt: it.Published,
 		window: window, eachReport: first.ReportsAsMessages,
 	}
-	e.Alert.DigestStories = digestStories
+	e.Alert.DigestStoryWindow = digestWindow
 	return e
 }

@@ -183,39 +183,51 @@ func (s *Stories) StoryOfItem(destination, id string) (string, bool) {
 // or so is what a rewrite of a report keeps.
 const leadBytes = 1200
 
+// DigestStoryPrefix starts the names GroupDigest gives stories: they hold
+// within one digest only, unlike the names Group gives.
+const DigestStoryPrefix = "digest/"
+
 // GroupDigest groups the reports of a scheduled digest into stories, as
-// Group groups a destination's reports as they come. Each alert whose
-// subscription groups stories (DigestStories) and that has no story yet
-// gets Story, named after the story's first report in the digest
-// ("digest/…"; reports are taken in outbox order), and Doubtful when it
-// joined the way a swallowed story's first report does. The digest then
-// lists each story once (see notify.DigestLines). The grouping sees the
-// digest's reports only: a story reported in two periods is in both
-// digests.
-func GroupDigest(alerts []Alert) {
+// Group groups a destination's reports as they come: in outbox order, each
+// at the time it was enqueued (enqueued[i] is alerts[i]'s), a report
+// joining a story whose first report is at most the subscription's
+// story_window older. Each alert whose subscription groups
+// (DigestStoryWindow over 0) and that has no story yet gets Story, named
+// after the story's first report in the digest (DigestStoryPrefix and its
+// outbox ID), and Doubtful when it joined the way a swallowed story's
+// first report does. The digest then lists each story once (see
+// notify.DigestLines). The grouping sees the digest's reports only: a
+// story reported in two periods is in both digests, under two names.
+func GroupDigest(alerts []Alert, enqueued []time.Time) {
 	order := make([]int, 0, len(alerts))
+	var window time.Duration
 	for i, a := range alerts {
-		if a.DigestStories && a.Story == "" && a.Join == "" {
+		if a.DigestStoryWindow > 0 && a.Story == "" && a.Join == "" {
 			order = append(order, i)
+			window = max(window, a.DigestStoryWindow)
 		}
 	}
 	if len(order) < 2 {
 		return
 	}
-	slices.SortStableFunc(order, func(i, j int) int { return cmp.Compare(alerts[i].ID, alerts[j].ID) })
-	// Every report at one time: the digest's order is the outbox's, and
-	// none may leave the window before the last is grouped.
-	var at time.Time
-	idx := story.NewIndex(story.Options{})
+	slices.SortStableFunc(order, func(i, j int) int {
+		return cmp.Or(cmp.Compare(alerts[i].ID, alerts[j].ID), enqueued[i].Compare(enqueued[j]))
+	})
+	idx := story.NewIndex(story.Options{Window: window})
+	opened := map[string]time.Time{} // story → when its first report was enqueued
 	byID := make(map[string]int, len(order))
-	for _, i := range order {
-		a := &alerts[i]
-		id := "digest/" + strconv.FormatInt(a.ID, 10) + "/" + strconv.Itoa(i)
+	for n, i := range order {
+		a, at := &alerts[i], enqueued[i]
+		id := DigestStoryPrefix + strconv.FormatInt(a.ID, 10) + "/" + strconv.Itoa(n)
 		byID[id] = i
 		fp := story.Make(a.Title, leadOf(a.Text))
 		name, _, joined := idx.Best(fp, at)
+		if joined {
+			joined = at.Sub(opened[name]) <= a.DigestStoryWindow
+		}
 		if !joined {
 			name = id
+			opened[name] = at
 		}
 		idx.Add(id, name, fp, at)
 		a.Story, a.Doubtful = name, joined && idx.Doubtful(id)

@@ -65,10 +65,14 @@ func TestAleppoArticlesInOneDigest(t *testing.T) {
 	for f := range 5 {
 		for a, lead := range leads {
 			alerts = append(alerts, Alert{ID: int64(len(alerts) + 1), Title: storycorpus.AleppoHeadlines[a][f], Text: lead,
-				Feed: fmt.Sprintf("feed%d", f), Link: fmt.Sprintf("https://feed%d.example/%d", f, a), DigestStories: true})
+				Feed: fmt.Sprintf("feed%d", f), Link: fmt.Sprintf("https://feed%d.example/%d", f, a), DigestStoryWindow: 48 * time.Hour})
 		}
 	}
-	GroupDigest(alerts)
+	enqueued := make([]time.Time, len(alerts))
+	for i := range enqueued {
+		enqueued[i] = now.Add(time.Duration(i) * 7 * time.Minute)
+	}
+	GroupDigest(alerts, enqueued)
 	article := map[string]int{} // story → its first report's article
 	for i, a := range alerts {
 		art := i % len(leads)

@@ -466,44 +466,48 @@ func TestLeadIsOneLine(t *testing.T) {
 }
 
 // TestGroupDigest: a digest subscription's reports are grouped when the
-// digest goes out as a channel's would be as they come.
+// digest goes out as a channel's would be as they come, within the
+// subscription's story_window.
 func TestGroupDigest(t *testing.T) {
 	five := []report{
 		{"courier", "Kessler Dam spillway reopened as valley towns evacuate", wireLead, 0},
-		{"herald", "Thousands flee Marbeck and Ostry as Kessler reservoir rises - Herald", wireLead, 0},
-		{"post", "Dam authority: Kessler structure sound, releases to continue | The Post", wireLead, 0},
-		{"wire", "UPDATE 1-Kessler Dam spillway reopened after record rain", wireLead, 0},
-		{"gazette", "Record rain forces evacuations below Kessler Dam (AP)", wireLead, 0},
+		{"herald", "Thousands flee Marbeck and Ostry as Kessler reservoir rises - Herald", wireLead, 10 * time.Minute},
+		{"post", "Dam authority: Kessler structure sound, releases to continue | The Post", wireLead, 20 * time.Minute},
+		{"wire", "UPDATE 1-Kessler Dam spillway reopened after record rain", wireLead, 30 * time.Minute},
+		{"gazette", "Record rain forces evacuations below Kessler Dam (AP)", wireLead, 40 * time.Minute},
 	}
 	tests := []struct {
 		name    string
 		reports []report
-		grouped bool   // the subscription groups (DigestStories)
-		story   string // a story the alerts already have
-		want    []int  // each alert's story, by the index of its first report; -1 for none
+		window  time.Duration // the subscription's story_window (DigestStoryWindow)
+		story   string        // a story the alerts already have
+		want    []int         // each alert's story, by the index of its first report; -1 for none, -2 for story
 	}{
-		{"one wire text under five outlets' headlines", five, true, "", []int{0, 0, 0, 0, 0}},
+		{"one wire text under five outlets' headlines", five, 48 * time.Hour, "", []int{0, 0, 0, 0, 0}},
 		{"two stories sharing a place and a day", []report{
 			{"courier", "Airstrike hits Aleppo children's hospital, medics say", "", 0},
 			{"herald", "Aleppo ceasefire talks resume in Geneva with UN envoy", "", 0},
-		}, true, "", []int{0, 1}},
-		{"generic titles", []report{{"courier", "Live updates", "", 0}, {"herald", "Live updates", "", 0}}, true, "", []int{0, 1}},
+		}, 48 * time.Hour, "", []int{0, 1}},
+		{"generic titles", []report{{"courier", "Live updates", "", 0}, {"herald", "Live updates", "", 0}}, 48 * time.Hour, "", []int{0, 1}},
 		{"dated live-blog titles of two days", []report{
 			{"courier", "Markets: as it happened - March 10, 2026", "", 0},
 			{"courier", "Markets: as it happened - March 11, 2026", "", 0},
-		}, true, "", []int{0, 1}},
-		{"a subscription that does not group (story_window 0)", five, false, "", []int{-1, -1, -1, -1, -1}},
-		{"alerts grouped as they came (quiet hours, max_per_hour)", five[:2], true, "wire/1", []int{-2, -2}},
+		}, 48 * time.Hour, "", []int{0, 1}},
+		{"story_window 15m: reports of one wire text 20 minutes apart are two stories", five[:3], 15 * time.Minute, "", []int{0, 0, 2}},
+		{"a subscription that does not group (story_window 0)", five, 0, "", []int{-1, -1, -1, -1, -1}},
+		{"alerts grouped as they came (quiet hours, max_per_hour)", five[:2], 48 * time.Hour, "wire/1", []int{-2, -2}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			alerts := make([]Alert, len(tt.reports))
+			enqueued := make([]time.Time, len(tt.reports))
 			for i, r := range tt.reports {
 				// Newest first, as a digest sorts them; IDs in outbox order.
 				j := len(alerts) - 1 - i
-				alerts[j] = Alert{ID: int64(100 + i), Title: r.title, Text: r.lead, Feed: r.feed, DigestStories: tt.grouped, Story: tt.story}
+				alerts[j] = Alert{ID: int64(100 + i), Title: r.title, Text: r.lead, Feed: r.feed, DigestStoryWindow: tt.window, Story: tt.story}
+				enqueued[j] = now.Add(r.after)
 			}
-			GroupDigest(alerts)
+			GroupDigest(alerts, enqueued)
 			first := map[string]int{}
 			for i := range tt.reports {
 				a := alerts[len(alerts)-1-i]

@@ -364,6 +364,7 @@ func (s *sender) sendBatch(ctx context.Context, dest string, n notify.Notifier, 
 		return stopUnless(s.recordDelivered(rec, dest, b, notify.Receipt{MessageID: id}))
 	}
 	msg := notify.Message{Nonce: b[0].Batch}
+	var enqueued []time.Time
 	for _, row := range b {
 		a, err := alert.Decode(row.Payload)
 		if err != nil {
@@ -372,12 +373,13 @@ func (s *sender) sendBatch(ctx context.Context, dest string, n notify.Notifier, 
 		}
 		a.ID = row.ID
 		msg.Alerts = append(msg.Alerts, a)
+		enqueued = append(enqueued, row.EnqueuedAt)
 	}
 	if len(msg.Alerts) == 0 {
 		return sendNext
 	}
 	if b[0].Digest != "" {
-		alert.GroupDigest(msg.Alerts) // each story once, however many reports
+		alert.GroupDigest(msg.Alerts, enqueued) // each story once, however many reports
 		msg.Digest = s.digestOf(b[0].Digest, msg.Alerts)
 	}
 	if receipt, found, err := s.findGhost(ctx, n, msg, b, maybeSent); err != nil {

@@ -1243,6 +1243,37 @@ func TestDigestListsEachStoryOnce(t *testing.T) {
 	}
 }
 
+// TestDigestListsWireCopiesUnderTheirStory: the same wire headline on
+// three feeds is one story of the digest with the two other copies after
+// it, as under a channel message, not one line with two copies refused.
+func TestDigestListsWireCopiesUnderTheirStory(t *testing.T) {
+	sub := kesslerSub()
+	sub.Delivery = config.Delivery{Mode: config.Digest, Every: time.Hour}
+	h, rec := storyHarness(t, sub)
+	svc, closeStore := h.openWith(rec)
+	defer closeStore()
+	ctx := context.Background()
+	svc.RunOnce(ctx) // first sight
+	var copies []string
+	for _, o := range outlets[:3] {
+		h.write(o.feed+".xml", item(0, "Weather stays mild", h.clock.Add(-time.Hour)),
+			testItem{GUID: "urn:" + o.feed + ":wire", Title: outlets[0].title, Link: "https://" + o.feed + ".example/wire",
+				Description: kesslerLead, Published: h.clock})
+		copies = append(copies, outlets[0].title)
+	}
+	h.clock = h.clock.Add(time.Minute)
+	svc.RunOnce(ctx)
+	h.clock = h.clock.Add(time.Hour)
+	svc.RunOnce(ctx) // the digest
+	if len(rec.msgs) != 1 || rec.msgs[0].Digest == nil {
+		dumpMsgs(t, rec)
+		t.Fatalf("%d messages, want the one digest", len(rec.msgs))
+	}
+	if _, stories := consoleDigest(t, rec.msgs[0]); !sameStories(stories, [][]string{copies}) {
+		t.Errorf("the digest lists %q, want the three copies as one story", stories)
+	}
+}
+
 // sameStories reports whether got and want list the same stories, each
 // the same reports, in any order.
 func sameStories(got, want [][]string) bool {

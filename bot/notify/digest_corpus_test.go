@@ -28,6 +28,7 @@ func TestUCIReportHalfAsDigests(t *testing.T) {
 	if !ok {
 		t.Skip("corpus not found: the UCI measurement needs ../shared/corpus")
 	}
+	start := time.Date(2014, 3, 10, 0, 0, 0, 0, time.UTC)
 	for seed := uint64(1); seed <= 3; seed++ {
 		rng := rand.New(rand.NewPCG(seed, seed^0x5eed))
 		at := make([]time.Duration, len(rows))
@@ -40,17 +41,19 @@ func TestUCIReportHalfAsDigests(t *testing.T) {
 		}
 		slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(at[a], at[b]) })
 		var digests [2][]alert.Alert
-		storyOf := map[string]string{} // title → true story, for the log
+		var enqueued [2][]time.Time
+		storyOf := map[string]string{} // link → true story
 		for n, i := range order {
 			r := rows[i]
 			d := int(at[i] / (24 * time.Hour))
 			digests[d] = append(digests[d], alert.Alert{ID: int64(n + 1), Title: r.Title, FeedTitle: r.Publisher,
-				Link: fmt.Sprintf("https://uci.example/%d", i), DigestStories: true})
+				Link: fmt.Sprintf("https://uci.example/%d", i), DigestStoryWindow: 48 * time.Hour})
+			enqueued[d] = append(enqueued[d], start.Add(at[i]))
 			storyOf[digests[d][len(digests[d])-1].Link] = r.Story
 		}
 		lines, doubtful, listed, noLine := 0, 0, 0, 0
-		for _, alerts := range digests {
-			alert.GroupDigest(alerts)
+		for d, alerts := range digests {
+			alert.GroupDigest(alerts, enqueued[d])
 			shown := map[string]bool{} // true stories with a line
 			held := map[string]bool{}  // true stories in the digest
 			for _, a := range alerts {

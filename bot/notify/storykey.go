@@ -11,9 +11,10 @@ import (
 // thread one story's messages (email) or pass the story on (webhook). It
 // is stable across retries, restarts and instances: the story grouping's
 // name for it (Alert.Story), which every outlet's report of the story
-// shares; without one (a subscription that does not group, a digest, an
-// alert stored by an earlier version) it is derived from the item's link
-// or, without one, its feed and title.
+// shares (in a scheduled digest, within that digest only: see
+// alert.GroupDigest); without one (a subscription that does not group, a
+// digest's only report of a story, an alert stored by an earlier version)
+// it is derived from the item's link or, without one, its feed and title.
 func StoryKey(a alert.Alert) string {
 	seed := "story\x00" + a.Story
 	switch {

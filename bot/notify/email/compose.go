@@ -91,7 +91,9 @@ func Compose(m notify.Message, env Envelope, date time.Time) ([]byte, error) {
 	header("Subject", encodeHeader(subjectOf(m)))
 	header("Date", date.Format(time.RFC1123Z))
 	header("Message-ID", MessageID(m, domain))
-	if story := oneStory(m.Alerts); story != "" {
+	// A digest's own grouping names no story another mail names: no
+	// thread to join.
+	if story := oneStory(m.Alerts); story != "" && !strings.HasPrefix(m.Alerts[0].Story, alert.DigestStoryPrefix) {
 		ref := "<story." + story + "@" + domain + ">"
 		header("In-Reply-To", ref)
 		header("References", ref)

@@ -163,6 +163,18 @@ func TestComposeHeaders(t *testing.T) {
 	if h, _, _ := parts(t, digest); h.Get("In-Reply-To") != "" || h.Get("References") != "" {
 		t.Error("a mail of several stories is threaded into one of them")
 	}
+	// A digest's own grouping (alert.GroupDigest) names no story another
+	// mail names; a digest of one story the grouping named as it came does.
+	grouped := []alert.Alert{lead, outlet}
+	for i := range grouped {
+		grouped[i].Story = alert.DigestStoryPrefix + "41/0"
+	}
+	if h, _, _ := parts(t, mustCompose(t, digestMessage("d2", grouped), env)); h.Get("In-Reply-To") != "" || h.Get("References") != "" {
+		t.Errorf("a digest of one story named by the digest's grouping replies to %q", h.Get("In-Reply-To"))
+	}
+	if h, _, _ := parts(t, mustCompose(t, digestMessage("d3", []alert.Alert{lead, outlet}), env)); h.Get("References") != h4.Get("References") {
+		t.Errorf("a digest of one story's reports refers to %q, want the story's %q", h.Get("References"), h4.Get("References"))
+	}
 	subject, err := new(mime.WordDecoder).DecodeHeader(h1.Get("Subject"))
 	if want := "[port-strikes] " + alerttest.Plain().Title; err != nil || subject != want {
 		t.Errorf("Subject = %q (%v), want %q", subject, err, want)

@@ -20,7 +20,7 @@ const MaxDigestAlerts = 100
 //	  "kind": "digest",            // digest (scheduled), quiet (after quiet hours) or capped (beyond max_per_hour)
 //	  "subscription": "aleppo",
 //	  "since": "2026-01-01T08:00:00+01:00", "until": "2026-01-02T08:00:00+01:00",  // RFC 3339, the subscription's zone
-//	  "stories": 12,               // all stories of the digest, each once however many reports it has
+//	  "stories": 12,               // all stories of the digest, each once however many reports it has (before 2026-12 each report counted)
 //	  "more": 0                    // the alerts (reports) not in "alerts"
 //	}
 type Digest struct {
