@@ -247,7 +247,9 @@ func (c *Catalog) CapHours(entries []Entry, now time.Time) map[string]time.Time 
 // towards no cap; inside quiet hours it waits with the rest, and the quiet
 // hours' digest lists it. One whose story's first alert the cap held
 // goes in that alert's digest (the sender puts it there), so it does not
-// pass the cap either.
+// pass the cap either; one the sender must post as a message of its own
+// (its story's message is gone, or went out in a digest) is counted, or
+// held, then, as a new alert is here.
 func (c *Catalog) Schedule(entries []Entry, now time.Time, sent map[string]int) (capped []string) {
 	for i := range entries {
 		e := &entries[i]

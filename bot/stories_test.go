@@ -1171,6 +1171,89 @@ func TestCappedStorysReportsSeenAsItsDigestGoesOut(t *testing.T) {
 	}
 }
 
+// TestCappedStorysReportsAfterItsDigestKeepTheCap: with max_per_hour 1,
+// three stories are capped into the 13:00 digest; their further reports
+// come after it went out. In an hour whose one message is out they wait
+// for that hour's digest, which lists each story once; in an hour with
+// room, the first goes as the hour's message and the rest wait. Before,
+// each went alone, counted by no cap.
+func TestCappedStorysReportsAfterItsDigestKeepTheCap(t *testing.T) {
+	c := newCappedDams(t)
+	defer c.closeStore()
+	h, rec, svc, ctx := c.h, c.rec, c.svc, c.ctx
+	runAt := func(steps ...time.Duration) {
+		for _, step := range steps {
+			h.clock = h.clock.Add(step)
+			svc.RunOnce(ctx)
+		}
+	}
+	runAt(58*time.Minute, leadPoll+time.Second) // 13:00: the digest of the three stories
+	h.write("wire.xml", c.seed, item(2, "Dam collapse feared at Lindau after quake", h.clock))
+	runAt(5 * time.Minute) // 13:05: a new story, the hour's one message
+	h.write("herald.xml", append([]testItem{c.seed}, c.joins[:2]...)...)
+	runAt(5*time.Minute, leadGrace, editGap) // 13:10: two further reports, past the cap
+	plain, digested, digests := splitDigests(rec.msgs[1:])
+	if want := []string{"Dam collapse feared at Lindau after quake"}; !slices.Equal(plain, want) || digests != 1 {
+		dumpMsgs(t, rec)
+		t.Fatalf("13:00-14:00 with max_per_hour 1: messages outside the digest %q, %d digests; want %q and the 13:00 digest", plain, digests, want)
+	}
+	runAt(50 * time.Minute) // 14:01: the 14:00 digest
+	_, digested, digests = splitDigests(rec.msgs[1:])
+	want := []string{c.joins[0].Title, c.joins[1].Title} // and the three stories' first reports
+	for i := 0; i < len(c.want); i += 2 {
+		want = append(want, c.want[i])
+	}
+	if digests != 2 || !sameSet(digested, want) {
+		dumpMsgs(t, rec)
+		t.Errorf("%d digests listing %q; want two, the second with the two further reports", digests, digested)
+	}
+
+	h.write("herald.xml", append([]testItem{c.seed}, c.joins...)...)
+	runAt(5*time.Minute, leadGrace, editGap) // 14:06: the third story's report, with room in the hour
+	plain, _, _ = splitDigests(rec.msgs[1:])
+	if want := []string{"Dam collapse feared at Lindau after quake", c.joins[2].Title}; !slices.Equal(plain, want) {
+		dumpMsgs(t, rec)
+		t.Errorf("messages outside the digests %q, want %q: an hour with room takes one", plain, want)
+	}
+}
+
+// TestStorysReportInQuietHoursWaitsForTheirDigest: a story's report found
+// just before quiet hours waits its turn to be edited into the story's
+// message; by then quiet hours have begun and the message is deleted, so
+// it would go alone as the story's new message. It waits for the quiet
+// hours' digest instead, like any alert found in them.
+func TestStorysReportInQuietHoursWaitsForTheirDigest(t *testing.T) {
+	sub := kesslerSub()
+	sub.Delivery = config.Delivery{QuietHours: &config.TimeWindow{Start: config.ClockTime{Hour: 13}, End: config.ClockTime{Hour: 15}}}
+	h, rec := storyHarness(t, sub) // the clock starts at 12:00 UTC
+	svc, closeStore := h.openWith(rec)
+	defer closeStore()
+	ctx := context.Background()
+	svc.RunOnce(ctx) // first sight
+	h.publishReport(0)
+	h.clock = h.clock.Add(time.Minute)
+	svc.RunOnce(ctx) // 12:01: m1
+	h.clock = h.clock.Add(58*time.Minute + 55*time.Second)
+	h.publishReport(1)
+	svc.RunOnce(ctx) // 12:59:55: edited into m1
+	h.clock = h.clock.Add(2 * time.Second)
+	h.publishReport(2)
+	svc.RunOnce(ctx) // 12:59:57: waits for the edit gap
+	rec.deleted["m1"] = true
+	h.clock = h.clock.Add(editGap)
+	svc.RunOnce(ctx) // 13:00:02, quiet hours: m1 is gone
+	if plain, _, _ := splitDigests(rec.msgs); !slices.Equal(plain, []string{outlets[0].title}) {
+		dumpMsgs(t, rec)
+		t.Fatalf("messages %q, want only the story's first, before quiet hours", plain)
+	}
+	h.clock = h.clock.Add(2 * time.Hour)
+	svc.RunOnce(ctx) // 15:00:02
+	if _, digested, digests := splitDigests(rec.msgs); digests != 1 || !slices.Equal(digested, []string{outlets[2].title}) {
+		dumpMsgs(t, rec)
+		t.Errorf("%d digests listing %q, want the quiet hours' one with the story's report", digests, digested)
+	}
+}
+
 // TestDigestListsEachStoryOnce: an hourly digest holds four outlets'
 // reports of one story and one report of another story that shares its
 // name. It lists two stories, one with the other three reports under it,

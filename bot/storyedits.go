@@ -123,7 +123,62 @@ func (s *sender) editStories(ctx context.Context, dest string, n notify.Notifier
 	if out != sendNext || len(alone) == 0 {
 		return out
 	}
-	return s.postAlone(ctx, dest, alone, formed)
+	alone, ok := s.capAlone(ctx, alone, now)
+	if !ok {
+		return sendStop
+	}
+	return s.postAlone(ctx, dest, alone, formed, now)
+}
+
+// capAlone holds back the joins that would go alone, as messages of their
+// own, past their subscription's max_per_hour or inside its quiet hours
+// (a story the cap held, whose digest went out; a story whose message is
+// gone): each goes in the digest a new alert of its subscription would go
+// in now, and those let through count towards the cap in order, as the
+// poller counts new alerts. It returns the joins that go alone, and false
+// when the store failed. A join of a refused edit is held like the others:
+// going alone, it would have been posted again just the same.
+func (s *sender) capAlone(ctx context.Context, alone []store.Alert, now time.Time) ([]store.Alert, bool) {
+	if s.live == nil {
+		return alone, true
+	}
+	cat := s.live.catalog()
+	sent := map[string]int{} // by subscription: its hour's count so far
+	out := alone[:0:0]
+	for _, j := range alone {
+		sub, ok := cat.Subscription(j.Subscription)
+		if !ok || sub.Delivery.MaxPerHour == 0 && sub.Delivery.Quiet == nil {
+			out = append(out, j)
+			continue
+		}
+		n, counted := sent[j.Subscription]
+		if !counted && sub.Delivery.MaxPerHour > 0 {
+			c, err := s.store.CountUnheld(ctx, j.Subscription, sub.Delivery.HourStart(now))
+			if err != nil {
+				s.storeErrs.fail("outbox", "reading the outbox failed; retrying", fmt.Errorf("counting max_per_hour: %w", err))
+				return nil, false
+			}
+			n = c
+		}
+		r := sub.Delivery.Release(sub.ID, now, n)
+		if !r.Held() {
+			sent[j.Subscription] = n + 1
+			out = append(out, j)
+			continue
+		}
+		if j.Batch != "" {
+			if err := s.store.AssignBatch(ctx, []int64{j.ID}, ""); err != nil {
+				s.storeErrs.fail("outbox", "reading the outbox failed; retrying", fmt.Errorf("unbatching a refused edit: %w", err))
+				return nil, false
+			}
+		}
+		if err := s.store.HoldForDigest(ctx, j.ID, r.Key.String(), r.Key.Until); err != nil && !errors.Is(err, store.ErrNotFound) {
+			s.storeErrs.fail("hold", "holding a story's report for later failed; retrying", err)
+			return nil, false
+		}
+		sent[j.Subscription] = n
+	}
+	return out, true
 }
 
 // sendEdits makes the pass's edits that are due and returns alone with
@@ -499,14 +554,15 @@ func (s *sender) markDead(dest, messageID string) {
 }
 
 // postAlone gives each join a batch of its own, so that the pass sends it
-// as a message, in order. The batches are noted as formed now: no earlier
-// send of them can have reached the destination (see findGhost).
-func (s *sender) postAlone(ctx context.Context, dest string, joins []store.Alert, formed map[string]bool) sendOutcome {
+// as a message, in order, counted towards max_per_hour from now
+// (store.PostAlone). The batches are noted as formed now: no earlier send
+// of them can have reached the destination (see findGhost).
+func (s *sender) postAlone(ctx context.Context, dest string, joins []store.Alert, formed map[string]bool, now time.Time) sendOutcome {
 	ids := make([]int64, 0, len(joins))
 	for _, j := range joins {
 		name := batchName([]store.Alert{j})
 		formed[name] = true
-		if err := s.store.AssignBatch(ctx, []int64{j.ID}, name); err != nil {
+		if err := s.store.PostAlone(ctx, j.ID, name, now); err != nil && !errors.Is(err, store.ErrNotFound) { // not found: sent or dropped meanwhile
 			s.storeErrs.fail("outbox", "reading the outbox failed; retrying", fmt.Errorf("batching a report posted alone: %w", err))
 			return sendStop
 		}

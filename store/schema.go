@@ -133,6 +133,12 @@ var sqliteMigrations = []migration{
 		`DROP INDEX alerts_subscription`,
 		`CREATE INDEX alerts_sent_alone ON alerts (subscription, enqueued_at) WHERE digest = '' AND NOT joins`,
 	}},
+	{10, "joins posted alone count towards max_per_hour", []string{
+		// CountUnheld counts them (batch "nh…"): its index takes every
+		// alert in no digest.
+		`DROP INDEX alerts_sent_alone`,
+		`CREATE INDEX alerts_sent_alone ON alerts (subscription, enqueued_at) WHERE digest = ''`,
+	}},
 }
 
 var postgresMigrations = []migration{
@@ -248,5 +254,9 @@ var postgresMigrations = []migration{
 		`CREATE INDEX alerts_message ON alerts (destination, message_id, id) WHERE message_id <> ''`,
 		`DROP INDEX alerts_subscription`,
 		`CREATE INDEX alerts_sent_alone ON alerts (subscription, enqueued_at) WHERE digest = '' AND NOT joins`,
+	}},
+	{10, "joins posted alone count towards max_per_hour", []string{
+		`DROP INDEX alerts_sent_alone`,
+		`CREATE INDEX alerts_sent_alone ON alerts (subscription, enqueued_at) WHERE digest = ''`,
 	}},
 }

@@ -162,7 +162,7 @@ func (s *sqlStore) prepare(ctx context.Context) error {
 		sets = append(sets, statementSet{s.w, []string{s.q.saveFeedState, s.q.markItemsSeenAt,
 			s.q.insertSeen, s.q.bumpSeen, s.q.insertSeenTexts, s.q.setTexts, s.q.dedupeTaken,
 			s.q.insertAlerts, s.q.recordChunkDedupe, s.q.assignBatch, s.q.markDelivered, s.q.markFailed,
-			s.q.hold, s.q.holdForDigest}})
+			s.q.hold, s.q.holdForDigest, s.q.postAlone}})
 	}
 	for _, set := range sets {
 		for _, q := range set.queries {
@@ -854,6 +854,11 @@ func (s *sqlStore) Hold(ctx context.Context, ids []int64, until time.Time) error
 // Store.HoldForDigest).
 func (s *sqlStore) HoldForDigest(ctx context.Context, id int64, digest string, until time.Time) error {
 	return s.updateAlert(ctx, fmt.Sprintf("hold for digest %q", digest), id, s.q.holdForDigest, id, digest, toMicro(until))
+}
+
+// PostAlone makes a join a message of its own (see Store.PostAlone).
+func (s *sqlStore) PostAlone(ctx context.Context, id int64, batch string, at time.Time) error {
+	return s.updateAlert(ctx, fmt.Sprintf("post alone in batch %q", batch), id, s.q.postAlone, id, batch, toMicro(at))
 }
 
 // ItemTexts returns the stored text signature of each of keys of feedID

@@ -187,7 +187,8 @@ type Store interface {
 	// Held means held for a digest (Digest set; Hold does not make an alert
 	// held in this sense), and a join is not sent but edited into its
 	// story's message (or goes in the digest that holds its story's first
-	// alert, see HoldForDigest), so neither counts.
+	// alert, see HoldForDigest), so neither counts; a join posted as a
+	// message of its own (PostAlone) counts from when it was.
 	CountUnheld(ctx context.Context, subscription string, since time.Time) (int, error)
 	// StoryRows returns the alerts enqueued at or after since that carry a
 	// fingerprint, in the order they were enqueued, with ID, Destination,
@@ -224,6 +225,11 @@ type Store interface {
 	// past the cap). It reports ErrNotFound when no such alert waits: it
 	// was delivered, dropped or batched meanwhile.
 	HoldForDigest(ctx context.Context, id int64, digest string, until time.Time) error
+	// PostAlone makes the undelivered join id, in no digest, a message of
+	// its own: it gets the message batch batch ("nh…") and is counted as
+	// enqueued at at, when it was decided, so that CountUnheld counts it
+	// in that hour. It reports ErrNotFound when no such join waits.
+	PostAlone(ctx context.Context, id int64, batch string, at time.Time) error
 	// ItemTexts returns the remembered text signature of each of keys of
 	// feedID that has one (see Poll.Texts).
 	ItemTexts(ctx context.Context, feedID string, keys []string) (map[string][]byte, error)

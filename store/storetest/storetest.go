@@ -68,6 +68,7 @@ func Run(t *testing.T, newDB func(t *testing.T) Open) {
 		{"MessageAlerts", testMessageAlerts},
 		{"Hold", testHold},
 		{"HoldForDigest", testHoldForDigest},
+		{"PostAlone", testPostAlone},
 		{"ItemTexts", testItemTexts},
 	}
 	for _, c := range cases {

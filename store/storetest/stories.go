@@ -642,3 +642,63 @@ func testHoldForDigest(t *testing.T, h *harness) {
 		t.Errorf("CountUnheld = %d, %v; want %d as before", n, err, before)
 	}
 }
+
+// testPostAlone: a join posted as a message of its own gets its batch and
+// counts towards max_per_hour (CountUnheld) from when it was posted, in
+// that hour, not the hour it was enqueued in; a join edited in, or held
+// for a digest, never counts, and only a waiting join can be posted alone.
+func testPostAlone(t *testing.T, h *harness) {
+	ctx := context.Background()
+	s := h.store(t)
+	enqueued := h.clock.Now()
+	commit(t, s, "f", poll("f", []string{"lead", "alone", "edited", "held", "gone"},
+		storyAlert("desk", "lead", "story-1", false, "fp"),
+		storyAlert("desk", "alone", "story-1", true, "fp"),
+		storyAlert("desk", "edited", "story-1", true, "fp"),
+		storyAlert("desk", "held", "story-1", true, "fp"),
+		storyAlert("desk", "gone", "story-1", true, "fp"),
+	))
+	byKey := map[string]store.Alert{}
+	for _, a := range due(t, s, "desk", enqueued) {
+		byKey[a.ItemKey] = a
+	}
+	counted := func(since time.Time) int {
+		t.Helper()
+		n, err := s.CountUnheld(ctx, "sub-desk", since)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := counted(epoch); n != 1 {
+		t.Fatalf("CountUnheld = %d, want 1 (the lead)", n)
+	}
+	later := enqueued.Add(90 * time.Minute)
+	if err := s.AssignBatch(ctx, []int64{byKey["edited"].ID}, "nj7"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.HoldForDigest(ctx, byKey["held"].ID, "capped|x", later); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.MarkDropped(ctx, byKey["gone"].ID, "test"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PostAlone(ctx, byKey["alone"].ID, "nh9", later); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"lead", "gone", "held"} {
+		if err := s.PostAlone(ctx, byKey[k].ID, "nh10", later); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("PostAlone of %s = %v, want ErrNotFound (not a waiting join in no digest)", k, err)
+		}
+	}
+	if got := counted(epoch); got != 2 {
+		t.Errorf("CountUnheld = %d, want 2 (the lead and the join posted alone)", got)
+	}
+	if got := counted(later.Add(-time.Minute)); got != 1 {
+		t.Errorf("CountUnheld of the hour it was posted in = %d, want 1 (the join posted alone)", got)
+	}
+	b, err := s.BatchAlerts(ctx, "desk", "nh9")
+	if err != nil || len(b) != 1 || b[0].ItemKey != "alone" || !b[0].Joins || !b[0].EnqueuedAt.Equal(later) {
+		t.Errorf("BatchAlerts(nh9) = %+v, %v; want the join, enqueued at %v", b, err, later)
+	}
+}
