@@ -67,6 +67,9 @@ type Alert struct {
 	// its reports come in ungrouped, since a digest message is never
 	// edited, and the digest groups them when it goes out (GroupDigest).
 	DigestStoryWindow time.Duration `json:"digest_story_window,omitempty"`
+	// DigestStory says GroupDigest named Story: the name holds within this
+	// digest only, and no other message names it. Never stored.
+	DigestStory bool `json:"-"`
 	// Also and Updates are what joined this alert's story since its
 	// message was posted, oldest first. The sender fills them in when it
 	// edits the message; they are never stored with the alert.

@@ -183,9 +183,8 @@ func (s *Stories) StoryOfItem(destination, id string) (string, bool) {
 // or so is what a rewrite of a report keeps.
 const leadBytes = 1200
 
-// DigestStoryPrefix starts the names GroupDigest gives stories: they hold
-// within one digest only, unlike the names Group gives.
-const DigestStoryPrefix = "digest/"
+// digestStoryPrefix starts the names GroupDigest gives stories.
+const digestStoryPrefix = "digest/"
 
 // GroupDigest groups the reports of a scheduled digest into stories, as
 // Group groups a destination's reports as they come: in outbox order, each
@@ -193,8 +192,8 @@ const DigestStoryPrefix = "digest/"
 // joining a story whose first report is at most the subscription's
 // story_window older. Each alert whose subscription groups
 // (DigestStoryWindow over 0) and that has no story yet gets Story, named
-// after the story's first report in the digest (DigestStoryPrefix and its
-// outbox ID), and Doubtful when it joined the way a swallowed story's
+// after the story's first report in the digest (its outbox ID), with
+// DigestStory set, and Doubtful when it joined the way a swallowed story's
 // first report does. The digest then lists each story once (see
 // notify.DigestLines). The grouping sees the digest's reports only: a
 // story reported in two periods is in both digests, under two names.
@@ -218,7 +217,7 @@ func GroupDigest(alerts []Alert, enqueued []time.Time) {
 	byID := make(map[string]int, len(order))
 	for n, i := range order {
 		a, at := &alerts[i], enqueued[i]
-		id := DigestStoryPrefix + strconv.FormatInt(a.ID, 10) + "/" + strconv.Itoa(n)
+		id := digestStoryPrefix + strconv.FormatInt(a.ID, 10) + "/" + strconv.Itoa(n)
 		byID[id] = i
 		fp := story.Make(a.Title, leadOf(a.Text))
 		name, _, joined := idx.Best(fp, at)
@@ -230,7 +229,7 @@ func GroupDigest(alerts []Alert, enqueued []time.Time) {
 			opened[name] = at
 		}
 		idx.Add(id, name, fp, at)
-		a.Story, a.Doubtful = name, joined && idx.Doubtful(id)
+		a.Story, a.DigestStory, a.Doubtful = name, true, joined && idx.Doubtful(id)
 		for _, m := range idx.Moved() { // a re-split: the earlier reports it took
 			alerts[byID[m.ID]].Story, alerts[byID[m.ID]].Doubtful = name, false
 		}

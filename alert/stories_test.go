@@ -524,6 +524,9 @@ func TestGroupDigest(t *testing.T) {
 				if got != tt.want[i] {
 					t.Errorf("%q: in the story of report %d (story %q), want %d", a.Title, got, a.Story, tt.want[i])
 				}
+				if a.DigestStory != (got >= 0) {
+					t.Errorf("%q: DigestStory %v, want %v (named by GroupDigest)", a.Title, a.DigestStory, got >= 0)
+				}
 			}
 		})
 	}

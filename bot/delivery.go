@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"log/slog"
 	"slices"
 	"strconv"
 	"sync"
@@ -52,11 +53,8 @@ func (p *poller) hold(ctx context.Context, cat *alert.Catalog, entries []alert.E
 		sent[sub] = n
 	}
 	for _, sub := range cat.Schedule(entries, now, sent) {
-		if p.capped.first(sub, hours[sub]) {
-			s, _ := cat.Subscription(sub)
-			p.log.Info("max_per_hour reached: further matches wait for an \"also matched\" digest at the end of the hour",
-				"subscription", sub, "max_per_hour", s.Delivery.MaxPerHour, "until", hours[sub].Add(time.Hour).Format(time.RFC3339))
-		}
+		s, _ := cat.Subscription(sub)
+		p.capped.report(p.log, sub, s.Delivery.MaxPerHour, hours[sub])
 	}
 	return nil
 }
@@ -66,6 +64,16 @@ func (p *poller) hold(ctx context.Context, cat *alert.Catalog, entries []alert.E
 type capLog struct {
 	mu   sync.Mutex
 	last map[string]time.Time
+}
+
+// report logs that sub's max_per_hour holds further matches back in the
+// hour that starts at hour, once per subscription and hour (the poller's
+// new alerts and the sender's reports that would go alone share it).
+func (c *capLog) report(log *slog.Logger, sub string, maxPerHour int, hour time.Time) {
+	if c.first(sub, hour) {
+		log.Info("max_per_hour reached: further matches wait for an \"also matched\" digest at the end of the hour",
+			"subscription", sub, "max_per_hour", maxPerHour, "until", hour.Add(time.Hour).Format(time.RFC3339))
+	}
 }
 
 func (c *capLog) first(sub string, hour time.Time) bool {

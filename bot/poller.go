@@ -39,7 +39,7 @@ type poller struct {
 	beat         heartbeat
 	feeds        feedHealth
 	count        passCount
-	capped       capLog // max_per_hour reported, per subscription and hour
+	capped       *capLog // max_per_hour reported, per subscription and hour (shared with the sender)
 	stories      *storyGroups
 	memos        itemMemos // what each feed's last committed document held
 	removals     removals  // which config feeds the stored states know are listed

@@ -39,6 +39,7 @@ type sender struct {
 	// earlier message; a retry later than that first looks for a ghost.
 	nonceWindow time.Duration
 	wake        chan struct{} // poked after a poll enqueued alerts
+	capped      *capLog       // max_per_hour reported (shared with the poller)
 	storeErrs   *stateLog
 	beat        heartbeat
 	delivered   atomic.Int64 // alerts delivered by this process

@@ -88,12 +88,18 @@ func storyHarness(t *testing.T, sub config.Subscription) (*harness, *editRecorde
 // desk (whether it can edit decides whether the desk groups stories).
 func (h *harness) openWith(n notify.Notifier) (*Service, func()) {
 	h.t.Helper()
+	return h.openWithLog(n, io.Discard)
+}
+
+// openWithLog is openWith, the service logging to w.
+func (h *harness) openWithLog(n notify.Notifier, w io.Writer) (*Service, func()) {
+	h.t.Helper()
 	ctx := context.Background()
 	st, err := store.OpenSQLite(ctx, h.db, store.WithClock(func() time.Time { return h.clock }))
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	svc, err := New(ctx, h.options(st, n, io.Discard))
+	svc, err := New(ctx, h.options(st, n, w))
 	if err != nil {
 		st.Close()
 		h.t.Fatal(err)
@@ -959,6 +965,7 @@ type cappedDams struct {
 	svc        *Service
 	closeStore func()
 	ctx        context.Context
+	logs       *logBuffer
 	seed       testItem
 	joins      []testItem
 	want       []string
@@ -968,8 +975,9 @@ func newCappedDams(t *testing.T) *cappedDams {
 	t.Helper()
 	sub := config.Subscription{Name: "dams", Query: "dam", StoryWindow: 48 * time.Hour, Delivery: config.Delivery{MaxPerHour: 1}}
 	h, rec := storyHarness(t, sub) // the clock starts at 12:00 UTC
-	svc, closeStore := h.openWith(rec)
-	c := &cappedDams{h: h, rec: rec, svc: svc, closeStore: closeStore, ctx: context.Background()}
+	logs := &logBuffer{}
+	svc, closeStore := h.openWithLog(rec, logs)
+	c := &cappedDams{h: h, rec: rec, svc: svc, closeStore: closeStore, ctx: context.Background(), logs: logs}
 	ctx := c.ctx
 	svc.RunOnce(ctx) // first sight
 	c.seed = item(0, "Weather stays mild", h.clock.Add(-time.Hour))
@@ -1191,7 +1199,11 @@ func TestCappedStorysReportsAfterItsDigestKeepTheCap(t *testing.T) {
 	h.write("wire.xml", c.seed, item(2, "Dam collapse feared at Lindau after quake", h.clock))
 	runAt(5 * time.Minute) // 13:05: a new story, the hour's one message
 	h.write("herald.xml", append([]testItem{c.seed}, c.joins[:2]...)...)
-	runAt(5*time.Minute, leadGrace, editGap) // 13:10: two further reports, past the cap
+	logged := strings.Count(c.logs.String(), "max_per_hour reached") // hour 12's
+	runAt(5*time.Minute, leadGrace, editGap)                         // 13:10: two further reports, past the cap
+	if n := strings.Count(c.logs.String(), "max_per_hour reached") - logged; n != 1 {
+		t.Errorf("the log says max_per_hour reached %d times in hour 13, want once:\n%s", n, c.logs.String())
+	}
 	plain, digested, digests := splitDigests(rec.msgs[1:])
 	if want := []string{"Dam collapse feared at Lindau after quake"}; !slices.Equal(plain, want) || digests != 1 {
 		dumpMsgs(t, rec)

@@ -176,6 +176,10 @@ func (s *sender) capAlone(ctx context.Context, alone []store.Alert, now time.Tim
 			s.storeErrs.fail("hold", "holding a story's report for later failed; retrying", err)
 			return nil, false
 		}
+		s.storeErrs.ok("hold", "holding a story's report for later works again")
+		if r.Key.Kind == alert.KindCapped && s.capped != nil {
+			s.capped.report(s.log, sub.ID, sub.Delivery.MaxPerHour, sub.Delivery.HourStart(now))
+		}
 		sent[j.Subscription] = n
 	}
 	return out, true

@@ -763,8 +763,9 @@ func (s *sqlStore) BatchAlerts(ctx context.Context, destination, batch string) (
 
 // CountUnheld counts subscription's alerts enqueued at or after since,
 // delivered or not, that were sent one by one: not held for a digest (no
-// Digest; a HoldUntil set by Hold does not make one held) and not joins
-// (which edit their story's message rather than post one).
+// Digest; a HoldUntil set by Hold does not make one held), and not joins
+// (which edit their story's message rather than post one) unless posted
+// alone (a message batch, "nh…"; PostAlone set their enqueue time then).
 func (s *sqlStore) CountUnheld(ctx context.Context, subscription string, since time.Time) (int, error) {
 	var n int
 	if err := s.queryRow(ctx, s.q.countUnheld, subscription, toMicro(since)).Scan(&n); err != nil {

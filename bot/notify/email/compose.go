@@ -93,7 +93,7 @@ func Compose(m notify.Message, env Envelope, date time.Time) ([]byte, error) {
 	header("Message-ID", MessageID(m, domain))
 	// A digest's own grouping names no story another mail names: no
 	// thread to join.
-	if story := oneStory(m.Alerts); story != "" && !strings.HasPrefix(m.Alerts[0].Story, alert.DigestStoryPrefix) {
+	if story := oneStory(m.Alerts); story != "" && !m.Alerts[0].DigestStory {
 		ref := "<story." + story + "@" + domain + ">"
 		header("In-Reply-To", ref)
 		header("References", ref)

@@ -167,13 +167,23 @@ func TestComposeHeaders(t *testing.T) {
 	// mail names; a digest of one story the grouping named as it came does.
 	grouped := []alert.Alert{lead, outlet}
 	for i := range grouped {
-		grouped[i].Story = alert.DigestStoryPrefix + "41/0"
+		grouped[i].Story, grouped[i].DigestStory = "digest/41/0", true
 	}
 	if h, _, _ := parts(t, mustCompose(t, digestMessage("d2", grouped), env)); h.Get("In-Reply-To") != "" || h.Get("References") != "" {
 		t.Errorf("a digest of one story named by the digest's grouping replies to %q", h.Get("In-Reply-To"))
 	}
 	if h, _, _ := parts(t, mustCompose(t, digestMessage("d3", []alert.Alert{lead, outlet}), env)); h.Get("References") != h4.Get("References") {
 		t.Errorf("a digest of one story's reports refers to %q, want the story's %q", h.Get("References"), h4.Get("References"))
+	}
+	// A feed named "digest" names its stories "digest/…" as they come:
+	// its mails thread all the same.
+	onDigestFeed, otherOutlet := lead, outlet
+	onDigestFeed.Story = alert.ItemID("digest", "urn:item:1")
+	otherOutlet.Story = onDigestFeed.Story
+	h6, _, _ := parts(t, mustCompose(t, notify.Message{Nonce: "outbox-11", Alerts: []alert.Alert{onDigestFeed}}, env))
+	h7, _, _ := parts(t, mustCompose(t, notify.Message{Nonce: "outbox-12", Alerts: []alert.Alert{otherOutlet}}, env))
+	if ref := h6.Get("References"); ref == "" || ref != h7.Get("References") {
+		t.Errorf("References %q and %q of a story of a feed named digest; want one reference for the story", ref, h7.Get("References"))
 	}
 	subject, err := new(mime.WordDecoder).DecodeHeader(h1.Get("Subject"))
 	if want := "[port-strikes] " + alerttest.Plain().Title; err != nil || subject != want {
