@@ -114,3 +114,56 @@ func TestLeaseOverdueRenewalIsLost(t *testing.T) {
 		t.Error("a lease another instance took still counts as held")
 	}
 }
+
+// leaseLosingEditor records edits, and after the first one the sender's
+// outbox lease is overdue: the instance stalled, another may have taken
+// the outbox over.
+type leaseLosingEditor struct {
+	*editRecorder
+	lose func()
+}
+
+func (e *leaseLosingEditor) Edit(ctx context.Context, ed notify.Edit) error {
+	err := e.editRecorder.Edit(ctx, ed)
+	e.lose()
+	return err
+}
+
+// TestStoryEditsStopWhenTheLeaseIsLost: a pass has two stories' messages
+// to edit, and the outbox lease is lost after the first edit. The second
+// is left to the instance that holds the lease now, as a message would be
+// (it used to be checked once per page of edits).
+func TestStoryEditsStopWhenTheLeaseIsLost(t *testing.T) {
+	h, rec := storyHarness(t, kesslerSub())
+	const other = "Kessler Foundation names new director of disability research grants"
+	ed := &leaseLosingEditor{editRecorder: rec}
+	svc, closeStore := h.openWith(ed)
+	defer closeStore()
+	ls := svc.sender.leases
+	ls.leaser = &grantingLeaser{grant: true}
+	ed.lose = func() {
+		ls.mu.Lock()
+		defer ls.mu.Unlock()
+		ls.held[outboxLease("desk")] = time.Now().Add(-time.Second)
+	}
+	ctx := context.Background()
+	svc.RunOnce(ctx) // first sight
+	h.publishReport(0)
+	h.write("ledger.xml", item(0, "Weather stays mild", h.clock.Add(-time.Hour)),
+		testItem{GUID: "urn:ledger:grants", Title: other, Link: "https://ledger.example/grants", Published: h.clock})
+	h.clock = h.clock.Add(time.Minute)
+	svc.RunOnce(ctx) // two stories, two messages
+	if len(rec.msgs) != 2 {
+		dumpMsgs(t, rec)
+		t.Fatalf("%d messages, want the two stories'", len(rec.msgs))
+	}
+	h.publishReport(1)
+	h.write("gazette.xml", item(0, "Weather stays mild", h.clock.Add(-time.Hour)),
+		testItem{GUID: "urn:gazette:grants", Title: other + " - Gazette", Link: "https://gazette.example/grants", Published: h.clock})
+	h.clock = h.clock.Add(time.Minute)
+	svc.RunOnce(ctx) // a further report of each: two edits due, the lease lost after the first
+	if len(rec.edits) != 1 {
+		dumpMsgs(t, rec)
+		t.Errorf("%d edits, want 1: the lease was lost after the first", len(rec.edits))
+	}
+}

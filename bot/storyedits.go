@@ -185,12 +185,16 @@ func (s *sender) capAlone(ctx context.Context, alone []store.Alert, now time.Tim
 	return out, true
 }
 
-// sendEdits makes the pass's edits that are due and returns alone with
-// the joins that must go alone after all: those of an edit refused (its
-// message is gone) whose story has no other message to go under (see
-// placeRefused).
+// sendEdits makes the pass's edits that are due, each only while this
+// instance still holds the outbox lease (as sendBatches sends), and
+// returns alone with the joins that must go alone after all: those of an
+// edit refused (its message is gone) whose story has no other message to
+// go under (see placeRefused).
 func (s *sender) sendEdits(ctx context.Context, dest string, ed notify.Editor, edits []*storyEdit, alone []store.Alert, now time.Time) ([]store.Alert, sendOutcome) {
 	for i := 0; i < len(edits); i++ { // placeRefused may add edits
+		if !s.leases.holds(outboxLease(dest)) {
+			return nil, sendStop // this instance stalled and another may have taken the outbox over
+		}
 		e := edits[i]
 		e.done = true
 		refused := e.joins

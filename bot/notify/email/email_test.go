@@ -526,6 +526,16 @@ func TestDigestListsFurtherReportsUnderTheirStory(t *testing.T) {
 	if strings.Contains(html, "<b>|</b>") {
 		t.Errorf("html part carries the outlet's markup:\n%s", html)
 	}
+
+	// A story of 25 further reports lists 20 of them and counts the rest.
+	_, text, html = parts(t, mustCompose(t, digestMessage("nh8d", alerttest.ReportedStory(25)), envelope(t)))
+	text = strings.ReplaceAll(text, "\r\n", "\n")
+	if n := strings.Count(text, "\n- Outlet "); n != 19 || !strings.Contains(text, "- and 5 more\n") {
+		t.Errorf("text part lists %d outlets named \"Outlet …\" (want 19 and the hostile one) and \"and 5 more\":\n%s", n, text)
+	}
+	if !strings.Contains(html, "outlet-20.example") || strings.Contains(html, "outlet-21.example") || !strings.Contains(html, " and 5 more") {
+		t.Errorf("html part does not list exactly the first 20 reports and \"and 5 more\":\n%s", html)
+	}
 }
 
 // digestMessage is the message the sender makes of a released daily
