@@ -2,6 +2,7 @@ package discord
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -106,14 +107,12 @@ func markdownLinkTarget(link string) string {
 	return strings.NewReplacer("(", "%28", ")", "%29", " ", "%20", "<", "%3C", ">", "%3E").Replace(link)
 }
 
-// carriesDigest reports whether msg is the post of digest m: the same
-// title at the same release time.
+// carriesDigest reports whether msg is the post of digest m: its embed
+// as rendered (sameEmbed: the title, the listed stories, the release
+// time, as Discord reads them back). Two digests of one key (a row held
+// late into an hour whose digest went out) list other stories, so neither
+// is taken for the other's post.
 func carriesDigest(msg *discordgo.Message, m notify.Message) bool {
 	want := DigestEmbed(m.Digest, m.Alerts)
-	for _, e := range msg.Embeds {
-		if e.Title == want.Title && e.Timestamp == want.Timestamp && e.Timestamp != "" {
-			return true
-		}
-	}
-	return false
+	return want.Timestamp != "" && slices.ContainsFunc(msg.Embeds, func(e *discordgo.MessageEmbed) bool { return sameEmbed(e, want) })
 }

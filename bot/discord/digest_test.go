@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bwmarrin/discordgo"
+
 	"github.com/newshound/newshound/alert"
 	"github.com/newshound/newshound/bot/notify"
 	"github.com/newshound/newshound/internal/fakediscord"
@@ -191,5 +193,30 @@ func TestDigestPostsOneMessage(t *testing.T) {
 	found, ok, err := n.(notify.Finder).Find(context.Background(), m)
 	if err != nil || !ok || found.MessageID != r.MessageID {
 		t.Errorf("Find = %v, %v, %v; want the digest posted (%s)", found, ok, err, r.MessageID)
+	}
+}
+
+// A digest's post is found as Discord reads it back ("+00:00" for the
+// "Z" it was sent), and a second digest of the same key and count, listing
+// another story (a row held late into an hour whose digest went out), is
+// not taken for it: that digest would never be posted.
+func TestCarriesDigest(t *testing.T) {
+	first := []alert.Alert{testAlert("Aleppo talks resume")}
+	late := []alert.Alert{testAlert("Aleppo convoy reaches the east")}
+	m := notify.Message{Alerts: first, Digest: digestOf(first)}
+	posted := DigestEmbed(m.Digest, m.Alerts)
+	readBack := *posted
+	readBack.Timestamp = strings.Replace(posted.Timestamp, "Z", "+00:00", 1)
+	readBack.Description = posted.Description + "\n"
+	msg := &discordgo.Message{Embeds: []*discordgo.MessageEmbed{&readBack}}
+	if !carriesDigest(msg, m) {
+		t.Errorf("the digest's post, read back with timestamp %q, is not found", readBack.Timestamp)
+	}
+	other := notify.Message{Alerts: late, Digest: digestOf(late)}
+	if other.Digest.Title != m.Digest.Title {
+		t.Fatalf("titles %q and %q: the test wants two digests alike but for their stories", other.Digest.Title, m.Digest.Title)
+	}
+	if carriesDigest(msg, other) {
+		t.Error("a digest of the same key listing another story is taken for the first one's post")
 	}
 }
