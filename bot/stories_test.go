@@ -220,6 +220,39 @@ func TestStoryEditsAreCoalesced(t *testing.T) {
 	t.Logf("%d reports, %d edits over %s", len(outlets)-1, len(rec.edits), time.Duration(len(outlets))*time.Second+editGap)
 }
 
+// TestEditGapHoldsAcrossRestarts: the same reports a second apart, with a
+// restart (or a run --once) before each poll: the first edit after a
+// restart still waits 5 s after the last edit before it, which the store
+// remembers (its reports' delivery), not the process.
+func TestEditGapHoldsAcrossRestarts(t *testing.T) {
+	h, rec := storyHarness(t, kesslerSub())
+	ctx := context.Background()
+	run := func() {
+		t.Helper()
+		svc, closeStore := h.openWith(rec)
+		defer closeStore()
+		if _, err := svc.RunOnce(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	run() // first sight
+	for i := range outlets {
+		h.publishReport(i)
+		h.clock = h.clock.Add(time.Second)
+		run()
+	}
+	for i := 1; i < len(rec.editAt); i++ {
+		if gap := rec.editAt[i].Sub(rec.editAt[i-1]); gap < 5*time.Second {
+			t.Errorf("edits %d and %d of one message %s apart across a restart, want at least 5s", i-1, i, gap)
+		}
+	}
+	h.clock = h.clock.Add(editGap)
+	run()
+	if got := rec.also(); len(got) != len(outlets)-1 {
+		t.Errorf("the message lists %d reports (%q), want %d", len(got), got, len(outlets)-1)
+	}
+}
+
 // TestReportOfAGoneMessageIsPostedAlone: when the story's message was
 // deleted, a further report is posted as a message of its own.
 func TestReportOfAGoneMessageIsPostedAlone(t *testing.T) {

@@ -199,6 +199,9 @@ func (s *sender) sendEdits(ctx context.Context, dest string, ed notify.Editor, e
 		e.done = true
 		refused := e.joins
 		if e.lead.MessageID == "" || !s.isDead(dest, e.lead.MessageID) { // else found gone by an earlier edit
+			if !s.recallEdit(ctx, dest, e) {
+				return nil, sendStop
+			}
 			if next, ok := s.editDue(dest, e.key, now); !ok {
 				for _, j := range e.joins {
 					s.hold(ctx, j, next)
@@ -429,6 +432,39 @@ func (s *sender) editDue(dest, key string, now time.Time) (time.Time, bool) {
 	defer s.mu.Unlock()
 	next := s.lastEdit[dest+"|"+key].Add(s.editGap)
 	return next, !now.Before(next)
+}
+
+// recallEdit makes sure editDue knows when e's message was last edited,
+// also when this process has not edited it yet (a restart, run --once):
+// then the store tells, by the latest delivery of a report into it. It
+// reports false when the store failed.
+func (s *sender) recallEdit(ctx context.Context, dest string, e *storyEdit) bool {
+	if strings.HasPrefix(e.key, "lead:") || e.lead.MessageID == "" {
+		return true
+	}
+	s.mu.Lock()
+	_, known := s.lastEdit[dest+"|"+e.key]
+	s.mu.Unlock()
+	if known {
+		return true
+	}
+	rows, err := s.store.MessageAlerts(ctx, dest, e.lead.MessageID)
+	if err != nil {
+		s.storeErrs.fail("outbox", "reading the outbox failed; retrying", err)
+		return false
+	}
+	var last time.Time // zero: never edited, due now
+	for _, r := range rows {
+		if r.Joins && !postedAlone(r) && r.DeliveredAt.After(last) {
+			last = r.DeliveredAt
+		}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, known := s.lastEdit[dest+"|"+e.key]; !known {
+		s.lastEdit[dest+"|"+e.key] = last
+	}
+	return true
 }
 
 func (s *sender) edited(dest, key string, at time.Time) {
