@@ -167,3 +167,49 @@ func TestStoryEditsStopWhenTheLeaseIsLost(t *testing.T) {
 		t.Errorf("%d edits, want 1: the lease was lost after the first", len(rec.edits))
 	}
 }
+
+// TestEditGapHoldsAcrossInstances: two instances on one shared store take
+// turns at the outbox (its lease is released after each pass). Each edit
+// of the story's message is still at least 5 s after the one before it,
+// whichever instance made it: an instance that edited the message before
+// asks the store whether another did since.
+func TestEditGapHoldsAcrossInstances(t *testing.T) {
+	dsn := pgtest.Schema(t)
+	h, rec := storyHarness(t, kesslerSub())
+	h.clock = time.Now().UTC()
+	ctx := context.Background()
+	open := func() *Service { return h.openPostgres(dsn, rec) }
+	svcs := []*Service{open(), open()}
+	for _, s := range svcs {
+		if _, err := s.RunOnce(ctx); err != nil { // first sight
+			t.Fatal(err)
+		}
+	}
+	a, b := svcs[0], svcs[1]
+	step := func(s *Service, d time.Duration) {
+		t.Helper()
+		h.clock = h.clock.Add(d)
+		if _, err := s.RunOnce(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.publishReport(0)
+	step(a, time.Second) // the story's message
+	h.publishReport(1)
+	step(b, time.Second) // b's first edit of it
+	h.publishReport(2)
+	step(a, time.Second)   // a: the store says b edited it 1s ago: held
+	step(a, 4*time.Second) // a edits
+	h.publishReport(3)
+	step(b, time.Second) // b remembers only its own edit, 6s ago
+	step(a, 10*time.Second)
+	step(b, 10*time.Second)
+	if len(rec.titles()) != 1 || len(rec.edits) < 2 {
+		t.Fatalf("%d messages, %d edits; want the story's one message edited more than once", len(rec.titles()), len(rec.edits))
+	}
+	for i := 1; i < len(rec.editAt); i++ {
+		if gap := rec.editAt[i].Sub(rec.editAt[i-1]); gap < 5*time.Second {
+			t.Errorf("edits %d and %d of one message %s apart (instances alternating), want at least 5s", i-1, i, gap)
+		}
+	}
+}

@@ -436,8 +436,10 @@ func (s *sender) editDue(dest, key string, now time.Time) (time.Time, bool) {
 
 // recallEdit makes sure editDue knows when e's message was last edited,
 // also when this process has not edited it yet (a restart, run --once):
-// then the store tells, by the latest delivery of a report into it. It
-// reports false when the store failed.
+// then the store tells, by the latest delivery of a report into it. On a
+// shared store it always asks, since the instances take turns at the
+// outbox and another may have edited the message since. It reports false
+// when the store failed.
 func (s *sender) recallEdit(ctx context.Context, dest string, e *storyEdit) bool {
 	if strings.HasPrefix(e.key, "lead:") || e.lead.MessageID == "" {
 		return true
@@ -445,7 +447,7 @@ func (s *sender) recallEdit(ctx context.Context, dest string, e *storyEdit) bool
 	s.mu.Lock()
 	_, known := s.lastEdit[dest+"|"+e.key]
 	s.mu.Unlock()
-	if known {
+	if known && !s.leases.shared() {
 		return true
 	}
 	rows, err := s.store.MessageAlerts(ctx, dest, e.lead.MessageID)
@@ -461,7 +463,7 @@ func (s *sender) recallEdit(ctx context.Context, dest string, e *storyEdit) bool
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, known := s.lastEdit[dest+"|"+e.key]; !known {
+	if mine, known := s.lastEdit[dest+"|"+e.key]; !known || last.After(mine) {
 		s.lastEdit[dest+"|"+e.key] = last
 	}
 	return true
