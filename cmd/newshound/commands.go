@@ -243,9 +243,8 @@ func cmdFeedsDiscover(ctx context.Context, args []string, out io.Writer) error {
 // their own are fetched with.
 func userAgent() string { return feeds.UserAgentFor(version) }
 
-// reloadOnHangup reloads the config file on SIGHUP, and tunes the GC
-// again for the live heap the new config leaves. A config with problems is
-// reported and the running one kept.
+// reloadOnHangup reloads the config file on SIGHUP. A config with problems
+// is reported and the running one kept.
 func reloadOnHangup(ctx context.Context, path string, svc *bot.Service, logger *slog.Logger) {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
@@ -262,12 +261,7 @@ func reloadOnHangup(ctx context.Context, path string, svc *bot.Service, logger *
 		}
 		if err != nil {
 			logger.Error("config not reloaded; the running config stays", "config", path, "err", err)
-			continue
 		}
-		// The catalog may have grown or shrunk: the GC target and the
-		// memory limit follow the live heap it left.
-		e := svc.Effective()
-		tuneGC(logger, fetchBudgetOf(int64(e.Workers), e.Fetcher.MaxBodyBytes))
 	}
 }
 

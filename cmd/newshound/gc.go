@@ -43,8 +43,8 @@ func gcPercentFor(live uint64) int {
 	return int(min(max(100*gcHeadroom/live, minGCPercent), maxGCPercent))
 }
 
-// tuneGC sets the GC target once the service is built, and again after
-// each reload, from the live heap measured then, unless the operator chose one with GOGC: theirs wins. It
+// tuneGC sets the GC target once the service is built, from the live heap
+// measured then, unless the operator chose one with GOGC: theirs wins. It
 // also sets a soft memory limit of twice that live heap plus fetches, what
 // the feeds polled at once may cost (see fetchBudget; at least
 // minFetchRoom), unless the operator set GOMEMLIMIT. The GC target alone
@@ -54,7 +54,7 @@ func gcPercentFor(live uint64) int {
 // The limit makes the collector run early when such polls fill the heap;
 // a live heap that outgrew it (a catalog grown tenfold by reloads) would
 // keep the collector busy, at most half the CPU, which is why it scales
-// with the live heap and is set again after a reload.
+// with the live heap.
 func tuneGC(log *slog.Logger, fetches int64) {
 	runtime.GC() // start-up's garbage (the config's YAML tree, compilation) is not live
 	sample := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
@@ -95,12 +95,7 @@ const minFetchRoom = 128 << 20
 // reading it, and what its parse keeps), at most math.MaxInt64/2 (no
 // limit) for sizes that would overflow.
 func fetchBudget(cfg *config.Config) int64 {
-	return fetchBudgetOf(int64(cfg.Service.Workers), cfg.Defaults.MaxBodyBytes)
-}
-
-// fetchBudgetOf is fetchBudget for workers polls at once of bodies of at
-// most body bytes.
-func fetchBudgetOf(workers, body int64) int64 {
+	workers, body := int64(cfg.Service.Workers), cfg.Defaults.MaxBodyBytes
 	if workers <= 0 || body <= 0 {
 		return 0
 	}
