@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"strings"
 	"testing"
@@ -43,15 +42,8 @@ func ghostNextPost(t *testing.T, token string, webhook bool) (dc *fakediscord.Se
 	dc.GhostNext(1)
 	run = func() {
 		t.Helper()
-		st, err := store.OpenSQLite(context.Background(), h.db, store.WithClock(func() time.Time { return h.clock }))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer st.Close()
-		svc, err := New(context.Background(), h.options(st, n, io.Discard))
-		if err != nil {
-			t.Fatal(err)
-		}
+		svc, closeStore := h.openWith(n)
+		defer closeStore()
 		svc.RunOnce(context.Background())
 	}
 	return dc, h, run
@@ -291,15 +283,9 @@ func TestBurstCutByThePageGoesOutWhole(t *testing.T) {
 	}
 	h.afterFirstSight(items...)
 	n := &nonceRecorder{}
-	st, err := store.OpenSQLite(context.Background(), h.db, store.WithClock(func() time.Time { return h.clock }))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	svc, err := New(context.Background(), h.options(st, n, io.Discard))
-	if err != nil {
-		t.Fatal(err)
-	}
+	svc, closeStore := h.openWith(n)
+	defer closeStore()
+	st := svc.sender.store
 	ctx := context.Background()
 	svc.poller.pollAll(ctx, svc.live.catalog().Feeds())
 	pending, err := st.PendingAlerts(ctx, "desk", h.clock.Add(time.Hour), 200)
