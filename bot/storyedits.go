@@ -70,6 +70,9 @@ type storyEdit struct {
 	// formedBefore says the edit was formed before this pass: an earlier
 	// attempt may have posted its joins (into a story thread).
 	formedBefore bool
+	// shown are the message's rows as recallEdit read them this pass
+	// (MessageAlerts), for composeEdit; nil when not read.
+	shown []store.Alert
 }
 
 // editStories places a pass's joins: under their story's message, later
@@ -455,6 +458,7 @@ func (s *sender) recallEdit(ctx context.Context, dest string, e *storyEdit) bool
 		s.storeErrs.fail("outbox", "reading the outbox failed; retrying", err)
 		return false
 	}
+	e.shown = rows
 	var last time.Time // zero: never edited, due now
 	for _, r := range rows {
 		if r.Joins && !postedAlone(r) && r.DeliveredAt.After(last) {
@@ -524,7 +528,10 @@ func (s *sender) sendEdit(ctx context.Context, dest string, ed notify.Editor, e 
 // there), so it is shown once, where the reader saw it.
 func (s *sender) composeEdit(ctx context.Context, dest string, e *storyEdit) (notify.Edit, error) {
 	rows := []store.Alert{e.lead}
-	if e.lead.MessageID != "" {
+	switch {
+	case e.shown != nil:
+		rows = e.shown // read by recallEdit just before
+	case e.lead.MessageID != "":
 		var err error
 		if rows, err = s.store.MessageAlerts(ctx, dest, e.lead.MessageID); err != nil {
 			return notify.Edit{}, err
