@@ -38,6 +38,15 @@ func storiesOf(as []store.Alert) []storyOf {
 	return out
 }
 
+// byItemKey indexes alerts by their item key.
+func byItemKey(alerts []store.Alert) map[string]store.Alert {
+	m := make(map[string]store.Alert, len(alerts))
+	for _, a := range alerts {
+		m[a.ItemKey] = a
+	}
+	return m
+}
+
 func due(t *testing.T, s store.Store, dest string, now time.Time) []store.Alert {
 	t.Helper()
 	as, err := s.DueAlerts(context.Background(), dest, now, 0)
@@ -315,10 +324,7 @@ func testHold(t *testing.T, h *harness) {
 		storyAlert("desk", "sent", "", false, ""),
 	))
 	all := due(t, s, "desk", h.clock.Now())
-	byKey := map[string]store.Alert{}
-	for _, a := range all {
-		byKey[a.ItemKey] = a
-	}
+	byKey := byItemKey(all)
 	if err := s.MarkDelivered(ctx, byKey["sent"].ID, "m0", h.clock.Now()); err != nil {
 		t.Fatal(err)
 	}
@@ -597,10 +603,7 @@ func testHoldForDigest(t *testing.T, h *harness) {
 		storyAlert("desk", "gone", "story-1", true, "fp"),
 		storyAlert("desk", "sent", "story-1", true, "fp"),
 	))
-	byKey := map[string]store.Alert{}
-	for _, a := range due(t, s, "desk", until) {
-		byKey[a.ItemKey] = a
-	}
+	byKey := byItemKey(due(t, s, "desk", until))
 	before, err := s.CountUnheld(ctx, "sub-desk", epoch)
 	if err != nil {
 		t.Fatal(err)
@@ -658,10 +661,7 @@ func testPostAlone(t *testing.T, h *harness) {
 		storyAlert("desk", "held", "story-1", true, "fp"),
 		storyAlert("desk", "gone", "story-1", true, "fp"),
 	))
-	byKey := map[string]store.Alert{}
-	for _, a := range due(t, s, "desk", enqueued) {
-		byKey[a.ItemKey] = a
-	}
+	byKey := byItemKey(due(t, s, "desk", enqueued))
 	counted := func(since time.Time) int {
 		t.Helper()
 		n, err := s.CountUnheld(ctx, "sub-desk", since)
