@@ -56,8 +56,10 @@ const (
 )
 
 // Make computes the fingerprint of an item from its title and its summary
-// or lead (plain text or HTML; "" when the feed gives none).
+// or lead (plain text or HTML; "" when the feed gives none). A round-up's
+// title counts by its label and first clause (see roundUpLead).
 func Make(title, lead string) Fingerprint {
+	title = roundUpLead(title)
 	titleWords := casedTokens(cleanTitle(title))
 	titleToks := make([]string, len(titleWords))
 	for i, w := range titleWords {

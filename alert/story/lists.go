@@ -156,3 +156,58 @@ var mediaTags = map[string]bool{
 func suffixWord(w string) string {
 	return strings.ToLower(strings.Trim(w, ".,()"))
 }
+
+// A round-up headline tells several stories clause by clause, one after
+// another's semicolon: "Market Wrap: Acme Beats Estimates; Globex Rejects
+// Offer", "Stocks slip; Acme cuts pay; Globex tops rankings". It leads
+// with its top story, the one it is filed under; sharing a later clause's
+// name with a new report says nothing of which story that is. One
+// semicolon alone joins two clauses of one story as often ("Acme to merge
+// with Globex; HQ will be in Dublin"), so it takes three clauses, or two
+// after a round-up's label. roundUpLead returns a round-up's label and
+// first clause, and any other title whole.
+func roundUpLead(title string) string {
+	if !strings.Contains(title, ";") {
+		return title // most headlines, at no cost
+	}
+	label, rest, labelled := strings.Cut(title, ":")
+	if !labelled || strings.Contains(label, ";") || !isRoundUpLabel(label) {
+		label, rest = "", title
+	}
+	var clauses []string
+	for c := range strings.SplitSeq(rest, ";") {
+		if strings.Trim(c, " .…") != "" {
+			clauses = append(clauses, c)
+		}
+	}
+	if len(clauses) < 3 && (label == "" || len(clauses) < 2) {
+		return title
+	}
+	if label != "" {
+		return label + ":" + clauses[0]
+	}
+	return clauses[0]
+}
+
+// roundUpWords name a column of several stories.
+var roundUpWords = map[string]bool{
+	"roundup": true, "round-up": true, "wrap": true, "wrapup": true, "wrap-up": true,
+	"update": true, "updates": true, "briefing": true, "briefs": true, "digest": true,
+	"buzz": true, "buzzers": true, "highlights": true, "movers": true, "recap": true,
+}
+
+// isRoundUpLabel reports whether the words before a headline's colon name
+// a round-up: "Sector Update", "Market Wrap", "AM Buzz", "News Round Up".
+func isRoundUpLabel(label string) bool {
+	words := strings.Fields(strings.ToLower(label))
+	if len(words) == 0 || len(words) > 5 {
+		return false
+	}
+	for i, w := range words {
+		w = strings.Trim(w, `"'‘’“”.,!?()`)
+		if roundUpWords[w] || w == "up" && i > 0 && words[i-1] == "round" {
+			return true
+		}
+	}
+	return false
+}

@@ -63,15 +63,66 @@ func TestListHeadlinesBridgeNothing(t *testing.T) {
 		"Acme shares jump after profit beat",
 		"Stocks to watch: Acme Corp (ACME), Globex Inc (GBX), Initech",
 	}
-	tests := []struct {
-		title string
-		want  string // the story it joins; "" for a story of its own
-	}{
+	tests := []joinCase{
 		{"Globex Inc chief executive to step down next year", ""},
 		{"Stocks: Globex Inc to cut 500 jobs", ""},
 		{"Stocks to watch: Acme Corp (ACME), Globex Inc (GBX), Initech", "acme"},
 		{"Acme profit beat sends shares higher", "acme"},
 	}
+	checkJoins(t, acme, tests)
+}
+
+func TestRoundUpLead(t *testing.T) {
+	tests := []struct {
+		title, want string
+	}{
+		// round-ups: a label and two clauses, or three clauses
+		{"Market Wrap: Acme Beats Estimates; Globex Rejects Buyout Offer  ...", "Market Wrap: Acme Beats Estimates"},
+		{"Sector Update: Tech Shares Mixed Pre-Market; Initech Drops 6% as CEO  ...", "Sector Update: Tech Shares Mixed Pre-Market"},
+		{"Accounting News Roundup: Vandelay is Bankrupt (Again); Big Four firm buys rival", "Accounting News Roundup: Vandelay is Bankrupt (Again)"},
+		{"AM BUZZ: Singer Disses Rival?; Actress Doesn't Want To Be Called Bossy", "AM BUZZ: Singer Disses Rival?"},
+		{"News Round Up: Acme recalls toasters; Globex opens plant", "News Round Up: Acme recalls toasters"},
+		{"Stocks slip; Acme cuts executive pay; Globex named top banana  ...", "Stocks slip"},
+		{"'Quiz Night' ends; 'Harbour Lights' debuts; 'Old Friends' reunion", "'Quiz Night' ends"},
+		// one story's headline: one semicolon, a label that names no round-up
+		{"Acme merging with Globex; HQ will be in Dublin", "Acme merging with Globex; HQ will be in Dublin"},
+		{"Wall Street edges lower after record; Acme drags", "Wall Street edges lower after record; Acme drags"},
+		{"Harbour Lights: Series TV Schedule, VIDEO; Watch the Mayor Introduce  ...", "Harbour Lights: Series TV Schedule, VIDEO; Watch the Mayor Introduce  ..."},
+		{"Acme Restructures: Smith to Lead Retail; Jones to Oversee Acme", "Acme Restructures: Smith to Lead Retail; Jones to Oversee Acme"},
+		{"Market Wrap: stocks close higher", "Market Wrap: stocks close higher"},
+		{"Market Wrap: stocks close higher;  ...", "Market Wrap: stocks close higher;  ..."},
+		{"Live updates; day two", "Live updates; day two"},
+		{"", ""},
+	}
+	for _, tt := range tests {
+		if got := roundUpLead(tt.title); got != tt.want {
+			t.Errorf("roundUpLead(%q) = %q, want %q", tt.title, got, tt.want)
+		}
+	}
+}
+
+// TestRoundUpsBridgeByTheirTopStory checks that a round-up joins, and is
+// joined, through its label and first clause alone: the first report of
+// Globex's story is not listed under Acme's because a round-up filed
+// there named Globex in a later clause, and a further report of Acme's
+// story still joins the round-up.
+func TestRoundUpsBridgeByTheirTopStory(t *testing.T) {
+	roundUp := "Market Wrap: Acme rocket profit beats forecasts; Globex chief executive to step down  ..."
+	tests := []joinCase{
+		{"Globex chief executive to step down next year", ""},
+		{"Globex says its chief executive will step down", ""},
+		{"Acme rocket profit beats forecasts", "acme"},
+		{roundUp, "acme"},
+	}
+	checkJoins(t, []string{roundUp}, tests)
+}
+
+// joinCase is a report and the story it should join after the reports of
+// story "acme": "" for a story of its own.
+type joinCase struct{ title, want string }
+
+func checkJoins(t *testing.T, acme []string, tests []joinCase) {
+	t.Helper()
 	for _, tt := range tests {
 		t.Run(tt.title, func(t *testing.T) {
 			idx, at := oneStory("acme", acme)
