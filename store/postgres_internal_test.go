@@ -161,20 +161,10 @@ func TestPostgresRoundTrips(t *testing.T) {
 // time no earlier than they were delivered.
 func TestPostgresMigrateFromFeedLeases(t *testing.T) {
 	ctx := context.Background()
-	dsn := postgresTestSchema(t)
-	db, err := sql.Open("pgx", dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	old := postgresDialect
-	old.migrations = postgresMigrations[:3]
-	v3 := &sqlStore{w: db, r: db, q: &old, opt: newOptions(nil)}
-	if err := v3.migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	db, dsn := openPostgresDB(t)
+	migrateTo(t, db, postgresDialect, 3)
 	day := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
-	_, err = db.ExecContext(ctx, `INSERT INTO alerts (destination, item_key, created_at, delivered_at) VALUES
+	_, err := db.ExecContext(ctx, `INSERT INTO alerts (destination, item_key, created_at, delivered_at) VALUES
 		('d', 'delivered', $1, $2), ('d', 'pending', $3, 0)`,
 		toMicro(day.AddDate(0, -2, 0)), toMicro(day), toMicro(day.AddDate(0, 0, -1)))
 	if err != nil {

@@ -159,8 +159,16 @@ var commonQueries = dialect{
 		ORDER BY id`,
 	// Held means held for a digest (Digest set), whatever Hold did since;
 	// a join is no message of its own.
-	countUnheld: `SELECT COUNT(*) FROM alerts
-		WHERE subscription = $1 AND enqueued_at >= $2 AND digest = '' AND (NOT joins OR batch LIKE 'nh%')`,
+	// A join posted alone counts from when it was (sent_alone_at; one
+	// posted before that column has it 0 and its enqueued_at moved).
+	// Two counts, so that each reads its index (alerts_sent_alone,
+	// alerts_joins_alone).
+	countUnheld: `SELECT
+		(SELECT COUNT(*) FROM alerts
+			WHERE subscription = $1 AND enqueued_at >= $2 AND digest = ''
+				AND (NOT joins OR (batch LIKE 'nh%' AND sent_alone_at = 0)))
+		+ (SELECT COUNT(*) FROM alerts
+			WHERE subscription = $1 AND sent_alone_at >= $2 AND sent_alone_at <> 0 AND digest = '')`,
 	// StoryRows runs at every start over the story window's rows: it reads
 	// no payload, and it reads only the window's rows (alerts_enqueued)
 	// and sorts them: ordered by a bare id, SQLite would rather walk the
@@ -201,7 +209,7 @@ var commonQueries = dialect{
 		WHERE delivered_at = 0 AND NOT dropped AND id IN (SELECT CAST(j.value AS BIGINT) FROM LIST($1))`,
 	holdForDigest: `UPDATE alerts SET digest = $2, hold_until = $3
 		WHERE id = $1 AND delivered_at = 0 AND NOT dropped AND batch = ''`,
-	postAlone: `UPDATE alerts SET batch = $2, enqueued_at = $3
+	postAlone: `UPDATE alerts SET batch = $2, sent_alone_at = $3
 		WHERE id = $1 AND delivered_at = 0 AND NOT dropped AND joins AND digest = ''`,
 	markDelivered: `UPDATE alerts SET delivered_at = $2, message_id = $3, last_error = '' WHERE id = $1`,
 	markFailed:    `UPDATE alerts SET attempts = attempts + 1, last_error = $2, next_attempt = $3 WHERE id = $1`,

@@ -139,6 +139,14 @@ var sqliteMigrations = []migration{
 		`DROP INDEX alerts_sent_alone`,
 		`CREATE INDEX alerts_sent_alone ON alerts (subscription, enqueued_at) WHERE digest = ''`,
 	}},
+	{11, "a join posted alone keeps its enqueue time", []string{
+		// PostAlone notes when, for CountUnheld, instead of moving
+		// enqueued_at, which status reads as the age of what waits. A
+		// join posted alone before this step has it 0 and enqueued_at
+		// moved, and CountUnheld counts it by that.
+		`ALTER TABLE alerts ADD COLUMN sent_alone_at INTEGER NOT NULL DEFAULT 0`,
+		`CREATE INDEX alerts_joins_alone ON alerts (subscription, sent_alone_at) WHERE sent_alone_at <> 0`,
+	}},
 }
 
 var postgresMigrations = []migration{
@@ -258,5 +266,9 @@ var postgresMigrations = []migration{
 	{10, "joins posted alone count towards max_per_hour", []string{
 		`DROP INDEX alerts_sent_alone`,
 		`CREATE INDEX alerts_sent_alone ON alerts (subscription, enqueued_at) WHERE digest = ''`,
+	}},
+	{11, "a join posted alone keeps its enqueue time", []string{
+		`ALTER TABLE alerts ADD COLUMN sent_alone_at BIGINT NOT NULL DEFAULT 0`,
+		`CREATE INDEX alerts_joins_alone ON alerts (subscription, sent_alone_at) WHERE sent_alone_at <> 0`,
 	}},
 }

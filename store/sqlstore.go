@@ -765,7 +765,7 @@ func (s *sqlStore) BatchAlerts(ctx context.Context, destination, batch string) (
 // delivered or not, that were sent one by one: not held for a digest (no
 // Digest; a HoldUntil set by Hold does not make one held), and not joins
 // (which edit their story's message rather than post one) unless posted
-// alone (a message batch, "nh…"; PostAlone set their enqueue time then).
+// alone (a message batch, "nh…"), counted from when PostAlone was called.
 func (s *sqlStore) CountUnheld(ctx context.Context, subscription string, since time.Time) (int, error) {
 	var n int
 	if err := s.queryRow(ctx, s.q.countUnheld, subscription, toMicro(since)).Scan(&n); err != nil {

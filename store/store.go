@@ -226,9 +226,10 @@ type Store interface {
 	// was delivered, dropped or batched meanwhile.
 	HoldForDigest(ctx context.Context, id int64, digest string, until time.Time) error
 	// PostAlone makes the undelivered join id, in no digest, a message of
-	// its own: it gets the message batch batch ("nh…") and is counted as
-	// enqueued at at, when it was decided, so that CountUnheld counts it
-	// in that hour. It reports ErrNotFound when no such join waits.
+	// its own: it gets the message batch batch ("nh…") and CountUnheld
+	// counts it from at, when it was decided, in that hour; its
+	// EnqueuedAt stays when it was enqueued. It reports ErrNotFound when
+	// no such join waits.
 	PostAlone(ctx context.Context, id int64, batch string, at time.Time) error
 	// ItemTexts returns the remembered text signature of each of keys of
 	// feedID that has one (see Poll.Texts).

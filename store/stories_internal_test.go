@@ -15,10 +15,7 @@ import (
 // v8Rows are the rows a database of schema version 8 holds before
 // migration 9: a feed with two seen keys, a pending alert and one
 // delivered as message m1.
-var v8Rows = []struct {
-	query string
-	args  []any
-}{
+var v8Rows = []statement{
 	{`INSERT INTO feeds (feed_id, initialized, items_seen_at) VALUES ('wire', true, $1)`, []any{toMicro(v8Day)}},
 	{`INSERT INTO seen_items (feed_id, item_key, first_seen, last_seen) VALUES ('wire', 'k1', $1, $1), ('wire', 'k2', $1, $1)`,
 		[]any{toMicro(v8Day)}},
@@ -34,21 +31,120 @@ var v8Day = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 // v8Rows.
 func makeV8(t *testing.T, db *sql.DB, d dialect) {
 	t.Helper()
-	ctx := context.Background()
+	migrateTo(t, db, d, 8)
+	execAll(t, db, v8Rows)
+}
+
+// A statement is a query and its arguments.
+type statement struct {
+	query string
+	args  []any
+}
+
+// migrateTo brings db to schema version v of dialect d.
+func migrateTo(t *testing.T, db *sql.DB, d dialect, v int) {
+	t.Helper()
 	old := d
-	old.migrations = d.migrations[:8]
-	if old.migrations[7].version != 8 {
-		t.Fatalf("migration 8 is version %d", old.migrations[7].version)
+	old.migrations = d.migrations[:v]
+	if got := old.migrations[v-1].version; got != v {
+		t.Fatalf("migration %d is version %d", v, got)
 	}
-	v8 := &sqlStore{w: db, r: db, q: &old, opt: newOptions(nil)}
-	if err := v8.migrate(ctx); err != nil {
+	s := &sqlStore{w: db, r: db, q: &old, opt: newOptions(nil)}
+	if err := s.migrate(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	for _, r := range v8Rows {
-		if _, err := db.ExecContext(ctx, r.query, r.args...); err != nil {
+}
+
+func execAll(t *testing.T, db *sql.DB, stmts []statement) {
+	t.Helper()
+	for _, r := range stmts {
+		if _, err := db.ExecContext(context.Background(), r.query, r.args...); err != nil {
 			t.Fatalf("%s: %v", r.query, err)
 		}
 	}
+}
+
+// openPostgresDB opens a fresh schema of the test database as a plain
+// database/sql handle, and returns it with its DSN.
+func openPostgresDB(t *testing.T) (*sql.DB, string) {
+	t.Helper()
+	dsn := postgresTestSchema(t)
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db, dsn
+}
+
+// makeV10 brings db to schema version 10 of dialect d and fills it with a
+// lead delivered at v8Day and a join of its story posted alone an hour
+// and a half later: version 10 moved its enqueued_at then.
+func makeV10(t *testing.T, db *sql.DB, d dialect) (postedAlone time.Time) {
+	t.Helper()
+	migrateTo(t, db, d, 10)
+	postedAlone = v8Day.Add(90 * time.Minute)
+	execAll(t, db, []statement{
+		{`INSERT INTO alerts (destination, subscription, feed_id, item_key, payload, created_at, enqueued_at, delivered_at, message_id, story) VALUES
+			('desk', 'sub', 'wire', 'lead', $1, $2, $2, $2, 'm1', 's1')`, []any{[]byte(`{"title":"lead"}`), toMicro(v8Day)}},
+		{`INSERT INTO alerts (destination, subscription, feed_id, item_key, payload, created_at, enqueued_at, story, joins, batch) VALUES
+			('desk', 'sub', 'wire', 'join', $1, $2, $3, 's1', true, 'nh1x1')`, []any{[]byte(`{"title":"join"}`), toMicro(v8Day), toMicro(postedAlone)}},
+	})
+	return postedAlone
+}
+
+// checkMigrated11 checks a store opened over makeV10's database: the join
+// posted alone before migration 11 still counts towards max_per_hour in
+// the hour it was posted alone, and one posted alone after it counts in
+// its own hour while it keeps its enqueue time.
+func checkMigrated11(t *testing.T, s *sqlStore, postedAlone time.Time) {
+	t.Helper()
+	ctx := context.Background()
+	count := func(since time.Time) int {
+		t.Helper()
+		n, err := s.CountUnheld(ctx, "sub", since)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if got := count(v8Day); got != 2 {
+		t.Errorf("CountUnheld since the lead = %d, want 2 (the lead and the join posted alone)", got)
+	}
+	if got := count(postedAlone); got != 1 {
+		t.Errorf("CountUnheld of the hour the join was posted alone = %d, want 1", got)
+	}
+	if got := count(postedAlone.Add(time.Microsecond)); got != 0 {
+		t.Errorf("CountUnheld after = %d, want 0", got)
+	}
+}
+
+func TestSQLiteMigrate10To11(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "v10.db")
+	db, err := openSQLitePool(ctx, sqliteDSN(path, true), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	postedAlone := makeV10(t, db, sqliteDialect)
+	db.Close()
+	s, err := OpenSQLite(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	checkMigrated11(t, s.sqlStore, postedAlone)
+}
+
+func TestPostgresMigrate10To11(t *testing.T) {
+	db, dsn := openPostgresDB(t)
+	postedAlone := makeV10(t, db, postgresDialect)
+	s, err := OpenPostgres(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	checkMigrated11(t, s.sqlStore, postedAlone)
 }
 
 // checkMigrated9 checks a store opened over makeV8's database: the schema
@@ -120,15 +216,9 @@ func TestSQLiteMigrate8To9(t *testing.T) {
 }
 
 func TestPostgresMigrate8To9(t *testing.T) {
-	ctx := context.Background()
-	dsn := postgresTestSchema(t)
-	db, err := sql.Open("pgx", dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db, dsn := openPostgresDB(t)
 	makeV8(t, db, postgresDialect)
-	s, err := OpenPostgres(ctx, dsn)
+	s, err := OpenPostgres(context.Background(), dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -156,6 +246,7 @@ func TestSQLiteStoryQueriesUseIndexes(t *testing.T) {
 		{"CommitPoll's story takes", s.q.takeIntoStory, []any{"s2", "desk", "s", "f/k"}, "USING INDEX alerts_story_lead (destination=? AND story=?)"},
 		{"StoryRows", s.q.storyRows, []any{0}, "USING INDEX alerts_enqueued (enqueued_at>?)"},
 		{"CountUnheld", s.q.countUnheld, []any{"sub", 0}, "USING INDEX alerts_sent_alone (subscription=? AND enqueued_at>?)"},
+		{"CountUnheld's joins posted alone", s.q.countUnheld, []any{"sub", 0}, "USING INDEX alerts_joins_alone (subscription=? AND sent_alone_at>?)"},
 		{"Hold", s.q.hold, []any{`["1"]`, 1}, "USING INTEGER PRIMARY KEY (rowid=?)"},
 		{"HoldForDigest", s.q.holdForDigest, []any{1, "d", 1}, "USING INTEGER PRIMARY KEY (rowid=?)"},
 		{"ItemTexts", s.q.itemTexts, []any{"f", `["a"]`}, "USING PRIMARY KEY (feed_id=? AND item_key=?)"},

@@ -698,7 +698,18 @@ func testPostAlone(t *testing.T, h *harness) {
 		t.Errorf("CountUnheld of the hour it was posted in = %d, want 1 (the join posted alone)", got)
 	}
 	b, err := s.BatchAlerts(ctx, "desk", "nh9")
-	if err != nil || len(b) != 1 || b[0].ItemKey != "alone" || !b[0].Joins || !b[0].EnqueuedAt.Equal(later) {
-		t.Errorf("BatchAlerts(nh9) = %+v, %v; want the join, enqueued at %v", b, err, later)
+	if err != nil || len(b) != 1 || b[0].ItemKey != "alone" || !b[0].Joins || !b[0].EnqueuedAt.Equal(enqueued) {
+		t.Errorf("BatchAlerts(nh9) = %+v, %v; want the join, enqueued at %v as before", b, err, enqueued)
+	}
+	// status: the join posted alone, the one alert left waiting, is as
+	// old as when it was enqueued.
+	for _, k := range []string{"lead", "edited"} {
+		if err := s.MarkDelivered(ctx, byKey[k].ID, "m-"+k, enqueued); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stats, err := s.OutboxStats(ctx)
+	if err != nil || len(stats) != 1 || stats[0].Pending != 1 || !stats[0].OldestEnqueued.Equal(enqueued) {
+		t.Errorf("OutboxStats = %+v, %v; want desk's one pending alert enqueued at %v, not when it was posted alone (%v)", stats, err, enqueued, later)
 	}
 }
