@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"strings"
 	"sync"
 	"time"
@@ -259,19 +260,34 @@ func (s *Service) Reload(ctx context.Context, cfg *config.Config) error {
 // store open the Discord gateway: two would each answer every command.
 const gatewayLease = "gateway"
 
+// commandsRetryMax is the longest wait between two attempts to open the
+// gateway for the slash commands: a refused token stays refused until the
+// operator changes it, and each attempt costs Discord a request.
+const commandsRetryMax = 10 * time.Minute
+
 // runCommands answers the /watch slash commands until ctx ends, when the
 // config asks for them. Only the instance holding the gateway lease opens
 // the gateway; the others wait, and take over when it goes away. A failure
-// to open is logged and retried: alerts do not depend on it.
+// to open is logged once per change of state and retried, backing off from
+// half the lease's length up to commandsRetryMax: alerts do not depend on
+// it.
 func (s *Service) runCommands(ctx context.Context) {
 	if s.discord == nil || !s.settings.Discord.Commands {
 		return
 	}
-	retry := s.leases.ttl / 2
+	errs := newStateLog(s.log)
+	base := s.leases.ttl / 2
+	retry := base
 	for {
 		if s.leases.take(ctx, gatewayLease) {
-			s.serveCommands(ctx)
+			err := s.serveCommands(ctx, errs)
 			s.leases.release(ctx, gatewayLease)
+			if err != nil && ctx.Err() == nil {
+				errs.fail("commands", "Discord slash commands unavailable; alerts still go out; retrying with back-off", err, "retry_in", retry)
+				retry = nextCommandsRetry(retry)
+			} else {
+				retry = base
+			}
 		}
 		select {
 		case <-ctx.Done():
@@ -281,27 +297,34 @@ func (s *Service) runCommands(ctx context.Context) {
 	}
 }
 
+// nextCommandsRetry doubles d up to commandsRetryMax, with up to 20 %
+// jitter so that instances sharing a store spread out.
+func nextCommandsRetry(d time.Duration) time.Duration {
+	d = min(2*d, commandsRetryMax)
+	return d + time.Duration(rand.Int64N(int64(d)/5+1))
+}
+
 // serveCommands opens the gateway and serves it until ctx ends or the
-// lease is lost.
-func (s *Service) serveCommands(ctx context.Context) {
+// lease is lost; it returns the error that kept the gateway from opening.
+func (s *Service) serveCommands(ctx context.Context, errs *stateLog) error {
 	cmds := discord.NewCommands(s.discord, s.Watches(), s.log)
 	stop, err := cmds.Start(ctx, s.settings.Discord.Guilds)
 	if err != nil {
-		s.log.Error("Discord slash commands unavailable; alerts still go out; retrying", "err", err)
-		return
+		return err
 	}
 	defer stop()
+	errs.ok("commands", "Discord slash commands available again")
 	s.log.Info("Discord slash commands ready", "guilds", s.settings.Discord.Guilds)
 	check := time.NewTicker(s.leases.ttl / 3)
 	defer check.Stop()
 	for {
 		select {
 		case <-ctx.Done():
-			return
+			return nil
 		case <-check.C:
 			if !s.leases.holds(gatewayLease) {
 				s.log.Warn("the Discord gateway lease was lost or could not be renewed in time; closing ours")
-				return
+				return nil
 			}
 		}
 	}
