@@ -49,9 +49,8 @@
 // report of one: a new item does not join a story through it, unless it has the
 // same words or is a near copy, so that the first report of Globex's story
 // is not listed under Acme's because a round-up in Acme's story named
-// Globex too. A round-up of clauses ("Market Wrap: Acme Beats Estimates;
-// Globex Rejects Offer"; see roundUpLead) groups by its label and top
-// story alone, the clause it is filed under.
+// Globex too. So is a round-up of clauses ("Market Wrap: Acme Beats
+// Estimates; Globex Rejects Offer"; see isRoundUpTitle).
 //
 // The first report of a new story brings words the window has not seen,
 // and is often like one report of an older story by the words they happen

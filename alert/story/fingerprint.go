@@ -21,7 +21,7 @@ type Fingerprint struct {
 	cases []uint8  // how each title word is written (caseNone…caseLower); nil when unknown
 	lead  []uint32 // sorted, distinct hashes of the lead's words not in title
 	sig   []uint32 // MinHash signature; nil when the text is too short
-	list  bool     // the title is a list of names (see isListTitle)
+	list  bool     // the title is a list of names or a round-up (see isListTitle, isRoundUpTitle)
 }
 
 // How a title word is written, the evidence from which the Index tells
@@ -56,10 +56,8 @@ const (
 )
 
 // Make computes the fingerprint of an item from its title and its summary
-// or lead (plain text or HTML; "" when the feed gives none). A round-up's
-// title counts by its label and first clause (see roundUpLead).
+// or lead (plain text or HTML; "" when the feed gives none).
 func Make(title, lead string) Fingerprint {
-	title = roundUpLead(title)
 	titleWords := casedTokens(cleanTitle(title))
 	titleToks := make([]string, len(titleWords))
 	for i, w := range titleWords {
@@ -73,7 +71,7 @@ func Make(title, lead string) Fingerprint {
 	fp.title, fp.cases = titleHashes(titleWords)
 	fp.lead = wordHashes(leadToks, fp.title)
 	fp.sig = minHash(append(titleToks, leadToks...))
-	fp.list = isListTitle(title)
+	fp.list = isListTitle(title) || isRoundUpTitle(title)
 	return fp
 }
 

@@ -239,24 +239,27 @@ type Options struct {
 // 0.726), so it is left out.
 //
 // Round-ups of clauses ("Market Wrap: Chiquita Now Biggest Banana Brand;
-// eBay Rejects Icahn Offer") group by their label and first clause since
-// (roundUpLead, a rule of the fingerprint, not an option; found, like the
-// list headlines, by reading a story the report half swallowed). On the
-// 400 shuffles of the tune half it swallows on 24, as before, and F1 is
-// 0.7078 against 0.7070; "'Bachelor' ends; 'Believe' debuts; …" joins the
-// Bachelor story instead of opening a message, and "EBay rejects Icahn
-// slate of directors" opens one instead of joining Chiquita's story
-// through the round-up's second clause. That report is labelled in the
-// Asia stocks story, whose one message more puts the median over 5 on 41
-// shuffles against 38 (a target missed on 63 against 59). Judging the
-// support bar by a similarity that weighs the longer text too (Balance
-// 0.25 or 0.5 for the bar alone, bar 0.25 to 0.4), so that a long first
-// report like a short headline by its few words ("Google To Pay $15 Per
-// Seat For Google Apps Customer Referrals", "Google Announces New Android
-// Apps") needs a second report's support: on the tune half it swallows on
-// 19 to 41 shuffles and misses a target on 57 to 86, and the Google Apps
-// referral story is still swallowed on 12 to 23; left out. See TestUCITune
-// and TestUCIDiag.
+// eBay Rejects Icahn Offer") bridge nothing since, as lists of companies
+// do (isRoundUpTitle, a rule of the fingerprint, not an option; found,
+// like the list headlines, by reading a story the report half swallowed).
+// On the 400 shuffles of the tune half it swallows on 24, as before, F1
+// 0.7072 against 0.7070: "EBay rejects Icahn slate of directors" opens a
+// message instead of joining Chiquita's story through the round-up's
+// second clause. That report is labelled in the Asia stocks story, whose
+// one message more puts the median over 5 on 42 shuffles against 38 (a
+// target missed on 63 against 59); every shuffle whose median moved, moved
+// by it. (Fingerprinting a round-up by its label and first clause alone
+// instead measured the same, but made the same column of two days one
+// headline: "Sector Update: Tech Shares Mixed; Acme …" and "…; Globex …".)
+//
+// Judging the support bar by a similarity that weighs the longer text too
+// (Balance 0.25 or 0.5 for the bar alone, bar 0.25 to 0.4), so that a long
+// first report like a short headline by its few words ("Google To Pay $15
+// Per Seat For Google Apps Customer Referrals", "Google Announces New
+// Android Apps") needs a second report's support: on the tune half it
+// swallows on 19 to 41 shuffles and misses a target on 57 to 86, and the
+// Google Apps referral story is still swallowed on 12 to 23; left out. See
+// TestUCITune and TestUCIDiag.
 var DefaultOptions = Options{
 	Window:     48 * time.Hour,
 	Threshold:  0.24,

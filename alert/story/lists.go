@@ -159,55 +159,64 @@ func suffixWord(w string) string {
 
 // A round-up headline tells several stories clause by clause, one after
 // another's semicolon: "Market Wrap: Acme Beats Estimates; Globex Rejects
-// Offer", "Stocks slip; Acme cuts pay; Globex tops rankings". It leads
-// with its top story, the one it is filed under; sharing a later clause's
-// name with a new report says nothing of which story that is. One
-// semicolon alone joins two clauses of one story as often ("Acme to merge
-// with Globex; HQ will be in Dublin"), so it takes three clauses, or two
-// after a round-up's label. roundUpLead returns a round-up's label and
-// first clause, and any other title whole.
-func roundUpLead(title string) string {
+// Offer", "Stocks slip; Acme cuts pay; Globex tops rankings". It is a list
+// too (see isListTitle): sharing one clause's name with a new report says
+// nothing of which story that report tells. One semicolon alone joins two
+// clauses of one story as often ("Acme to merge with Globex; HQ will be in
+// Dublin"), so it takes three clauses, or two after a round-up's label.
+// Its words stay whole, so that the same column on two days ("Sector
+// Update: Tech Shares Mixed; Acme …", "…; Globex …") is two headlines,
+// and a story's headline taken for one ("UPDATE: Suspect arrested;
+// Lincoln High lockdown lifted") still joins its story by its words.
+func isRoundUpTitle(title string) bool {
 	if !strings.Contains(title, ";") {
-		return title // most headlines, at no cost
+		return false // most headlines, at no cost
 	}
 	label, rest, labelled := strings.Cut(title, ":")
-	if !labelled || strings.Contains(label, ";") || !isRoundUpLabel(label) {
-		label, rest = "", title
+	labelled = labelled && !strings.Contains(label, ";") && isRoundUpLabel(label)
+	if !labelled {
+		rest = title
 	}
-	var clauses []string
+	clauses := 0
 	for c := range strings.SplitSeq(rest, ";") {
 		if strings.Trim(c, " .…") != "" {
-			clauses = append(clauses, c)
+			clauses++
 		}
 	}
-	if len(clauses) < 3 && (label == "" || len(clauses) < 2) {
-		return title
-	}
-	if label != "" {
-		return label + ":" + clauses[0]
-	}
-	return clauses[0]
+	return clauses >= 3 || labelled && clauses >= 2
 }
 
-// roundUpWords name a column of several stories.
+// roundUpWords name a column of several stories. "Update" does so only
+// beside another word ("Sector Update", "World News Updates"): "UPDATE 2:"
+// and "Valdoria floods live updates:" head one story's latest.
 var roundUpWords = map[string]bool{
 	"roundup": true, "round-up": true, "wrap": true, "wrapup": true, "wrap-up": true,
-	"update": true, "updates": true, "briefing": true, "briefs": true, "digest": true,
-	"buzz": true, "buzzers": true, "highlights": true, "movers": true, "recap": true,
+	"briefing": true, "brief": true, "briefs": true, "digest": true, "headlines": true,
+	"stories": true, "buzz": true, "buzzers": true, "highlights": true, "movers": true,
+	"recap": true,
 }
 
 // isRoundUpLabel reports whether the words before a headline's colon name
-// a round-up: "Sector Update", "Market Wrap", "AM Buzz", "News Round Up".
+// a round-up: "Sector Update", "Market Wrap", "AM Buzz", "News in Brief",
+// "Top Stories".
 func isRoundUpLabel(label string) bool {
 	words := strings.Fields(strings.ToLower(label))
 	if len(words) == 0 || len(words) > 5 {
 		return false
 	}
+	update, live, other := false, false, false // other: a word beside "update" that is no number
 	for i, w := range words {
 		w = strings.Trim(w, `"'‘’“”.,!?()`)
-		if roundUpWords[w] || w == "up" && i > 0 && words[i-1] == "round" {
+		switch {
+		case roundUpWords[w] || w == "up" && i > 0 && words[i-1] == "round":
 			return true
+		case w == "update" || w == "updates":
+			update = true
+		case w == "live":
+			live = true
+		case strings.Trim(w, "0123456789-") != "":
+			other = true
 		}
 	}
-	return false
+	return update && other && !live
 }
