@@ -38,8 +38,9 @@ type Delivery struct {
 	QuietHours *TimeWindow
 	// MaxPerHour caps the alerts posted one by one in a clock hour; the
 	// rest wait for an "also matched" digest at the end of the hour. 0 means
-	// no cap (the key left out); the key itself must be at least 1. A
-	// digest subscription is not capped: a digest is one message.
+	// no cap (the key left out); the key itself must be at least 1. Instant
+	// delivery only: a digest is one message, so the key is refused there
+	// rather than ignored.
 	MaxPerHour int
 	Line       int // of the delivery key
 }
@@ -67,7 +68,7 @@ func (d *decoder) delivery(v *yaml.Node) Delivery {
 		}
 		return del
 	}
-	var modeNode, everyNode, atNode *yaml.Node
+	var modeNode, everyNode, atNode, maxNode *yaml.Node
 	d.mapping(v, "delivery", map[string]fieldFunc{
 		"mode":  func(n *yaml.Node) { modeNode = n; del.Mode = d.deliveryMode(n) },
 		"every": func(n *yaml.Node) { everyNode = n; setIf(&del.Every)(d.digestEvery(n)) },
@@ -80,7 +81,7 @@ func (d *decoder) delivery(v *yaml.Node) Delivery {
 				del.QuietHours = &w
 			}
 		},
-		"max_per_hour": func(n *yaml.Node) { setIf(&del.MaxPerHour)(d.integer("max_per_hour", n, 1)) },
+		"max_per_hour": func(n *yaml.Node) { maxNode = n; setIf(&del.MaxPerHour)(d.integer("max_per_hour", n, 1)) },
 	})
 	switch {
 	case del.Mode == Digest && everyNode == nil && atNode == nil:
@@ -91,6 +92,14 @@ func (d *decoder) delivery(v *yaml.Node) Delivery {
 		d.errorf(everyNode, "delivery: every applies to mode: digest")
 	case del.Mode != Digest && atNode != nil:
 		d.errorf(atNode, "delivery: at applies to mode: digest")
+	}
+	// Checked apart from the schedule: a digest with a bad schedule and a
+	// cap has two mistakes to report. The cap counts alerts sent one by
+	// one, and a digest sends none, so alert.Delivery.Release would never
+	// consult it. Only a key written in this mapping can trip this (no
+	// defaults: key sets a delivery), so an inherited value never does.
+	if del.Mode == Digest && maxNode != nil {
+		d.errorf(maxNode, "delivery: max_per_hour applies to mode: instant (a digest is one message already)")
 	}
 	return del
 }

@@ -63,6 +63,10 @@ func TestDeliveryProblems(t *testing.T) {
 		{"bad quiet hours", `{quiet_hours: "22-7"}`, `quiet_hours: expected "HH:MM-HH:MM"`},
 		{"empty quiet hours", `{quiet_hours: "07:00-07:00"}`, `starts and ends at the same time`},
 		{"max_per_hour 0", `{max_per_hour: 0}`, `max_per_hour: must be at least 1, got 0`},
+		// A digest is one message, which max_per_hour never holds back:
+		// the key would be ignored, so it is refused where it was written.
+		{"max_per_hour on a digest", `{mode: digest, every: 1h, max_per_hour: 3}`, `n.yaml:5:55: delivery: max_per_hour applies to mode: instant (a digest is one message already)`},
+		{"max_per_hour before mode digest", `{max_per_hour: 3, mode: digest, at: "08:00"}`, `n.yaml:5:30: delivery: max_per_hour applies to mode: instant`},
 		{"unknown key", `{every_day: "08:00"}`, `unknown key "every_day"`},
 	}
 	for _, tt := range tests {
