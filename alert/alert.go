@@ -40,7 +40,7 @@ type Alert struct {
 	Published    time.Time `json:"published"`
 	Matched      []string  `json:"matched,omitempty"` // the matched words, as written in the item
 	Categories   []string  `json:"categories,omitempty"`
-	Color        int       `json:"color,omitempty"`
+	Color        *int      `json:"color,omitempty"` // nil: none given (so one from the name); 0 is black
 	MentionRole  string    `json:"mention_role,omitempty"`
 	// Format is how the destination shows the alert, taken from the
 	// subscription when the alert was made; nil (alerts stored by earlier
@@ -125,7 +125,7 @@ type Format struct {
 	Footer      string `json:"footer,omitempty"`
 	Thumbnail   string `json:"thumbnail,omitempty"`
 	Image       string `json:"image,omitempty"`
-	Color       int    `json:"color,omitempty"`
+	Color       *int   `json:"color,omitempty"` // nil: none given; 0 is black
 	Timestamp   bool   `json:"timestamp,omitempty"`
 	DateFormat  string `json:"date_format,omitempty"`
 	Timezone    string `json:"timezone,omitempty"`

@@ -52,7 +52,7 @@ type Subscription struct {
 	// Updates: text added to an item already posted is matched alone and
 	// shown under the story's message (see Catalog.Updates).
 	Updates     bool
-	Color       int
+	Color       *int // nil: none given (see Alert.Color)
 	MentionRole string
 	// Format is how its alerts look at the destination; nil: the default.
 	Format   *Format

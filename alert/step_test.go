@@ -146,7 +146,7 @@ func TestAlerts(t *testing.T) {
 
 func TestAlertCarriesMatchedWordsSpansAndLook(t *testing.T) {
 	c, _ := NewCatalog(map[string]string{"syria": "aleppo OR damascus"}, []Feed{{ID: "wire", Name: "wire"}}, []Subscription{
-		{ID: "a", Name: "aleppo", Query: "@syria truce", AllFileFeeds: true, Destination: "desk", Color: 0xff0000, MentionRole: "42"},
+		{ID: "a", Name: "aleppo", Query: "@syria truce", AllFileFeeds: true, Destination: "desk", Color: new(0xff0000), MentionRole: "42"},
 	})
 	it := news("1", "Aleppo truce holds", time.Hour)
 	it.Summary = "The truce in Aleppo held overnight."
@@ -161,7 +161,7 @@ func TestAlertCarriesMatchedWordsSpansAndLook(t *testing.T) {
 	if want := []Span{{0, 6}, {7, 12}}; !slices.Equal(a.TitleSpans, want) {
 		t.Errorf("title spans: got %v, want %v", a.TitleSpans, want)
 	}
-	if a.Feed != "wire" || a.FeedTitle != "Wire service" || a.Color != 0xff0000 || a.MentionRole != "42" || a.Text != it.Summary {
+	if a.Feed != "wire" || a.FeedTitle != "Wire service" || a.Color == nil || *a.Color != 0xff0000 || a.MentionRole != "42" || a.Text != it.Summary {
 		t.Errorf("alert: %+v", a)
 	}
 	back, err := Decode(Encode(a))

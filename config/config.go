@@ -146,8 +146,8 @@ type Subscription struct {
 	// ("Update 17:15 UTC: …"). Default false.
 	Updates bool
 	// Color is the colour the subscription's color: key gives, also in
-	// each Target's Format; 0 = none given.
-	Color       int
+	// each Target's Format; nil = none given (0 is black).
+	Color       *int
 	MentionRole string   // role id to ping; empty = no ping
 	Delivery    Delivery // when alerts go out; the zero value is instant (see delivery.go)
 	Line        int

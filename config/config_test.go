@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"net/url"
 	"os"
@@ -288,21 +289,24 @@ func TestParseWebhookURL(t *testing.T) {
 func TestSubscriptionValues(t *testing.T) {
 	tests := []struct {
 		name, yaml string
-		color      int
+		color      *int // nil: no colour given
 		role       string
 	}{
-		{"hex number", "color: 0xC0392B", 0xC0392B, ""},
-		{"hash string", `color: "#c0392b"`, 0xC0392B, ""},
-		{"decimal", "color: 3447003", 3447003, ""},
-		{"quoted role id", `mention_role: "123456789012345678"`, 0, "123456789012345678"},
-		{"bare role id", "mention_role: 123456789012345678", 0, "123456789012345678"},
+		{"hex number", "color: 0xC0392B", new(0xC0392B), ""},
+		{"hash string", `color: "#c0392b"`, new(0xC0392B), ""},
+		{"decimal", "color: 3447003", new(3447003), ""},
+		// Black is a colour like any other, not the key left out.
+		{"black", `color: "#000000"`, new(0), ""},
+		{"zero", "color: 0", new(0), ""},
+		{"quoted role id", `mention_role: "123456789012345678"`, nil, "123456789012345678"},
+		{"bare role id", "mention_role: 123456789012345678", nil, "123456789012345678"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := mustParse(t, "subscriptions:\n  - name: s\n    query: x\n    "+tt.yaml+"\n", noEnv)
 			s := c.Subscriptions[0]
-			if s.Color != tt.color || s.MentionRole != tt.role {
-				t.Errorf("color %#x role %q, want %#x and %q", s.Color, s.MentionRole, tt.color, tt.role)
+			if !reflect.DeepEqual(s.Color, tt.color) || s.MentionRole != tt.role {
+				t.Errorf("color %s role %q, want %s and %q", colorString(s.Color), s.MentionRole, colorString(tt.color), tt.role)
 			}
 		})
 	}
@@ -458,4 +462,11 @@ func TestFeedTitle(t *testing.T) {
 	if got := []string{cfg.Feeds[0].Title, cfg.Feeds[1].Title}; got[0] != "Wire: World" || got[1] != "" {
 		t.Errorf("titles: got %q, want [\"Wire: World\" \"\"] (no title is not a default)", got)
 	}
+}
+
+func colorString(c *int) string {
+	if c == nil {
+		return "none"
+	}
+	return fmt.Sprintf("%#06x", *c)
 }

@@ -211,11 +211,12 @@ func (d *decoder) feedRefs(v *yaml.Node) ([]string, []Pos) {
 	return names, at
 }
 
-// color accepts 0xRRGGBB, "#RRGGBB" or a plain number.
-func (d *decoder) color(v *yaml.Node) (int, bool) {
+// color accepts 0xRRGGBB, "#RRGGBB" or a plain number. It returns a
+// pointer because 0 is black, apart from the key left out (nil).
+func (d *decoder) color(v *yaml.Node) (*int, bool) {
 	s, ok := d.str("color", v)
 	if !ok {
-		return 0, false
+		return nil, false
 	}
 	s = strings.TrimSpace(s)
 	text := s
@@ -226,9 +227,9 @@ func (d *decoder) color(v *yaml.Node) (int, bool) {
 	n, err := strconv.ParseInt(text, base, 64)
 	if err != nil || n < 0 || n > 0xFFFFFF || (base == 16 && len(text) != 6) {
 		d.errorf(v, "color: expected 0xRRGGBB, \"#RRGGBB\" or a number up to 16777215, got %q", s)
-		return 0, false
+		return nil, false
 	}
-	return int(n), true
+	return new(int(n)), true
 }
 
 var destinationTypes = []string{Console, DiscordWebhook, DiscordChannel, SlackWebhook, Email, Webhook}

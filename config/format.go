@@ -28,9 +28,11 @@ type Format struct {
 	Footer      string // default "{feed}"
 	Thumbnail   string // small image at the side; default "" (none)
 	Image       string // large image below; default "{image}" (the item's media or enclosure)
-	// Color is the embed's colour, 0xRRGGBB; 0 = one picked from the
-	// subscription's name. A subscription's own color: key sets it too.
-	Color int
+	// Color is the embed's colour, 0xRRGGBB; a subscription's own color:
+	// key sets it too. nil (the key left out) = one of a few colours picked
+	// from the subscription's name; a pointer so that a written 0 (black)
+	// stays apart from that.
+	Color *int
 	// Timestamp shows the published time under the embed, in each reader's
 	// own time zone. Default true.
 	Timestamp  bool

@@ -51,7 +51,7 @@ func TestFormatsResolvePerDestination(t *testing.T) {
 	syriaAtDesk := desk
 	syriaAtDesk.Content, syriaAtDesk.Username, syriaAtDesk.AvatarURL = "Wire: {matched}", "Wire: Syria", "https://example.org/syria.png"
 	syriaAtDesk.DateFormat, syriaAtDesk.Image, syriaAtDesk.Thumbnail, syriaAtDesk.Timestamp = "02.01.2006 15:04", "", "{image}", false
-	syriaAtDesk.Color = 0xC0392B
+	syriaAtDesk.Color = new(0xC0392B)
 	syriaAtForum := syriaAtDesk
 	syriaAtForum.Footer, syriaAtForum.Timezone = "{feed}", "UTC" // the forum's own defaults
 
@@ -81,7 +81,7 @@ func TestFormatsResolvePerDestination(t *testing.T) {
 	if !forum.Forum || !reflect.DeepEqual(forum.Tags, []string{"100000000000000004", "100000000000000005"}) || forum.ThreadID != "" {
 		t.Errorf("forum destination = %+v, want forum with two tags", forum)
 	}
-	if d, _ := c.Destination("desk"); d.ThreadID != "100000000000000002" || d.Format != desk {
+	if d, _ := c.Destination("desk"); d.ThreadID != "100000000000000002" || !reflect.DeepEqual(d.Format, desk) {
 		t.Errorf("desk destination = %+v, want thread 100000000000000002 and format %+v", d, desk)
 	}
 }

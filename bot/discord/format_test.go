@@ -101,7 +101,7 @@ func TestFormatGolden(t *testing.T) {
 			f.Author = "By {author}"
 			f.Thumbnail, f.Image = "{image}", ""
 			f.Timestamp = false
-			f.Color = 0xC0392B
+			f.Color = new(0xC0392B)
 		})}},
 		{"date format and zone", channel, []alert.Alert{withFormat(a, func(f *config.Format) {
 			f.Footer = "{published}"

@@ -33,6 +33,10 @@ const ellipsis = "…"
 // palette gives subscriptions without a configured colour a stable one.
 var palette = [...]int{0x3498DB, 0xE67E22, 0x2ECC71, 0x9B59B6, 0xE74C3C, 0x1ABC9C, 0xF1C40F, 0x607D8B}
 
+// nearBlack is the colour sent for a configured black: the nearest that
+// Discord draws as a colour of its own (see colorOf).
+const nearBlack = 0x010101
+
 // RenderEmbeds renders a message's alerts as embeds whose total stays within
 // Discord's 6,000 code points: each embed gets an equal share, and the share
 // an embed leaves unused goes to the embeds that were cut (a description,
@@ -177,12 +181,21 @@ func feedName(a alert.Alert) string {
 	return a.FeedTitle
 }
 
+// colorOf is the embed colour of a's subscription: the one configured,
+// else one of the palette's, picked from the subscription's name so that
+// it stays the same. Black (0) goes out as 0x010101: Discord shows an
+// embed whose color is 0 or missing (discordgo leaves 0 out) with its
+// theme's grey bar, not black, and a desk writing "#000000" wants black.
 func colorOf(a alert.Alert) int {
-	if a.Color != 0 {
-		return a.Color & 0xFFFFFF
+	c := a.Color
+	if c == nil && a.Format != nil {
+		c = a.Format.Color
 	}
-	if a.Format != nil && a.Format.Color != 0 {
-		return a.Format.Color & 0xFFFFFF
+	if c != nil {
+		if rgb := *c & 0xFFFFFF; rgb != 0 {
+			return rgb
+		}
+		return nearBlack
 	}
 	h := fnv.New32a()
 	h.Write([]byte(a.Subscription))

@@ -55,7 +55,7 @@ func TestEmbedGolden(t *testing.T) {
 		{"arabic", alert.Alert{
 			Subscription: "aleppo", Feed: "bbc-arabic", Title: arabic,
 			TitleSpans: []alert.Span{{Start: strings.Index(arabic, "حلب"), End: strings.Index(arabic, "حلب") + len("حلب")}},
-			Link:       "https://www.bbc.com/arabic/1", Color: 0x112233,
+			Link:       "https://www.bbc.com/arabic/1", Color: new(0x112233),
 			Published: time.Date(2016, 9, 12, 8, 0, 0, 0, time.FixedZone("EEST", 3*3600)),
 		}, MaxEmbedTotal},
 		{"cut inside bold", alert.Alert{
@@ -226,6 +226,41 @@ func TestMarkdownTruncation(t *testing.T) {
 			}
 			if n := utf8.RuneCountInString(got); n > tt.limit {
 				t.Errorf("result has %d code points, limit %d", n, tt.limit)
+			}
+		})
+	}
+}
+
+// TestColorOf: a configured colour wins, the subscription's over its
+// format's; black (0) is a configured colour too and goes out as nearBlack,
+// since Discord draws 0 as no colour; only a colour left out (nil) picks
+// one from the subscription's name.
+func TestColorOf(t *testing.T) {
+	const crimson, navy = 0xC0392B, 0x1F3A93
+	fromName := palette[6] // fnv-1a of "markets" picks the seventh
+	tests := []struct {
+		name   string
+		color  *int
+		format *alert.Format
+		want   int
+	}{
+		{"left out: from the name", nil, nil, fromName},
+		{"format without a colour: from the name", nil, &alert.Format{Title: "{title}"}, fromName},
+		{"subscription's colour", new(crimson), nil, crimson},
+		{"subscription's black", new(0), nil, nearBlack},
+		{"format's colour", nil, &alert.Format{Color: new(navy)}, navy},
+		{"format's black", nil, &alert.Format{Color: new(0)}, nearBlack},
+		{"subscription's black over the format's colour", new(0), &alert.Format{Color: new(navy)}, nearBlack},
+		{"subscription's colour over the format's black", new(crimson), &alert.Format{Color: new(0)}, crimson},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := alert.Alert{Subscription: "markets", Color: tt.color, Format: tt.format}
+			if got := colorOf(a); got != tt.want {
+				t.Errorf("colorOf = %#06x, want %#06x", got, tt.want)
+			}
+			if e := Embed(a, MaxEmbedTotal); e.Color != tt.want {
+				t.Errorf("Embed(…).Color = %#06x, want %#06x", e.Color, tt.want)
 			}
 		})
 	}
