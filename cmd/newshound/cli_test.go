@@ -69,6 +69,12 @@ func TestCLI(t *testing.T) {
 			wantCode: exitUsage, wantErr: "--stories and --render go apart",
 		},
 		{
+			// --render prints the Discord payload, not one JSON object per
+			// match: --json would be silently ignored, so it is refused.
+			name: "preview json with render", args: []string{"preview", "--json", "--config", "testdata/render.yaml", "--render", "aleppo", "--query", "aleppo", "testdata/wire.xml"},
+			wantCode: exitUsage, golden: "empty.golden", wantErr: "--json and --render go apart",
+		},
+		{
 			name: "preview stories where the config never groups", args: []string{"preview", "--stories", "--config", "testdata/nostories.yaml", "--query", "aleppo", "testdata/wire.xml"},
 			wantCode: exitFailure, wantErr: "defaults.story_window to 0",
 		},

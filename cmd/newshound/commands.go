@@ -138,6 +138,9 @@ func cmdPreview(ctx context.Context, args []string, out, errOut io.Writer) error
 	if *stories && *render != "" {
 		return usageError{"--stories and --render go apart: --render shows each match's own message"}
 	}
+	if *asJSON && *render != "" {
+		return usageError{"--json and --render go apart: --render prints each match's Discord message, not one {\"feed\":…} record per match"}
+	}
 	cfg := config.Default()
 	cfg.WithVersion(userAgent())
 	if *path != "" {
