@@ -124,6 +124,26 @@ func (o benchOptions) check() error {
 		return usageError{"--instances above 1 needs --store postgres://… (SQLite has one owner)"}
 	case o.Interval < time.Minute:
 		return usageError{"--interval has a floor of 1m, as feed intervals do"}
+	// What follows would otherwise be ignored (a negative --workers ran
+	// with the default; --hosts 0 ran on one host and reported 0), crash
+	// the service mode (a ticker of --publish-every 0 panics) or surface
+	// as a problem in the generated config, which the user never wrote.
+	case o.Hosts < 1:
+		return usageError{fmt.Sprintf("--hosts must be at least 1 (loopback addresses to spread the feeds over), got %d", o.Hosts)}
+	case o.Workers < 0:
+		return usageError{fmt.Sprintf("--workers must be at least 1, or 0 for the service's default, got %d", o.Workers)}
+	case o.HostConcurrency < 1:
+		return usageError{fmt.Sprintf("--host-concurrency must be at least 1, as defaults.host_concurrency, got %d", o.HostConcurrency)}
+	case o.HostGap < 0:
+		return usageError{fmt.Sprintf("--host-gap cannot be negative, got %s", o.HostGap)}
+	case o.Latency < 0:
+		return usageError{fmt.Sprintf("--latency cannot be negative, got %s", o.Latency)}
+	case o.Service < 0:
+		return usageError{fmt.Sprintf("--service cannot be negative (0: no service run), got %s", o.Service)}
+	case o.PublishEvery <= 0:
+		return usageError{fmt.Sprintf("--publish-every must be above 0 (how often the farm publishes in service mode), got %s", o.PublishEvery)}
+	case o.Store != "" && !strings.HasPrefix(o.Store, "postgres"):
+		return usageError{fmt.Sprintf("--store takes a postgres://… URL (leave it out for SQLite), got %q", o.Store)}
 	}
 	return nil
 }
@@ -274,7 +294,7 @@ func openBenchServices(ctx context.Context, o benchOptions, cfgPath string, logg
 			closeAll()
 			return nil, 0, nil, err
 		}
-		if o.Workers > 0 {
+		if o.Workers > 0 { // 0: the service's default (check refuses below 0)
 			cfg.Service.Workers = o.Workers
 		}
 		svc, c, err := openService(ctx, cfg, env{logger: logger, console: io.Discard, now: time.Now})

@@ -120,11 +120,69 @@ func TestBenchUsage(t *testing.T) {
 		{"instances on sqlite", []string{"bench", "--instances", "2"}, "needs --store postgres"},
 		{"share above one", []string{"bench", "--changed", "1.5"}, "shares between 0 and 1"},
 		{"interval below the floor", []string{"bench", "--interval", "30s"}, "floor of 1m"},
+		{"publish every 0 in service mode", []string{"bench", "--interval", "1m", "--service", "1m", "--publish-every", "0"}, "--publish-every must be above 0"},
+		{"negative workers", []string{"bench", "--workers", "-3"}, "--workers must be at least 1, or 0"},
+		{"no hosts", []string{"bench", "--hosts", "0"}, "--hosts must be at least 1"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var stderr bytes.Buffer
 			if code := run(context.Background(), tc.args, io.Discard, &stderr); code != exitUsage || !strings.Contains(stderr.String(), tc.want) {
 				t.Errorf("exit %d, stderr %q; want %d and %q", code, stderr.String(), exitUsage, tc.want)
+			}
+		})
+	}
+}
+
+// TestBenchCheck: a bench flag is used or refused, never ignored. Values
+// the bench would ignore (--workers -3 ran with the default, --hosts 0
+// polled nothing) or crash on (--publish-every 0 in service mode panicked
+// in NewTicker) are refused naming the flag; the zeros the help gives a
+// meaning to are accepted.
+func TestBenchCheck(t *testing.T) {
+	// bench's defaults (cmdBench's flags).
+	defaults := benchOptions{
+		Feeds: 200, Hosts: 16, Items: 20, Subs: 100, Rounds: 3, Changed: 0.1, Match: 1,
+		Interval: 10 * time.Minute, HostConcurrency: 2, Instances: 1, PublishEvery: 10 * time.Second,
+	}
+	for _, tc := range []struct {
+		name string
+		set  func(*benchOptions)
+		want string // "": accepted; else the refusal contains this
+	}{
+		{"defaults", func(*benchOptions) {}, ""},
+		{"workers 0 is the service's default", func(o *benchOptions) { o.Workers = 0 }, ""},
+		{"workers set", func(o *benchOptions) { o.Workers = 3 }, ""},
+		{"rounds 0", func(o *benchOptions) { o.Rounds = 0 }, ""},
+		{"no latency, no host gap", func(o *benchOptions) { o.Latency, o.HostGap = 0, 0 }, ""},
+		{"service mode", func(o *benchOptions) { o.Service, o.Interval = 4*time.Minute, time.Minute }, ""},
+		{"postgres store", func(o *benchOptions) { o.Store = "postgres://u@127.0.0.1/db" }, ""},
+		{"negative workers", func(o *benchOptions) { o.Workers = -3 }, "--workers"},
+		{"no hosts", func(o *benchOptions) { o.Hosts = 0 }, "--hosts"},
+		{"negative hosts", func(o *benchOptions) { o.Hosts = -1 }, "--hosts"},
+		{"publish every 0 in service mode", func(o *benchOptions) { o.Service, o.Interval, o.PublishEvery = time.Minute, time.Minute, 0 }, "--publish-every"},
+		{"negative publish every", func(o *benchOptions) { o.PublishEvery = -time.Second }, "--publish-every"},
+		{"negative service", func(o *benchOptions) { o.Service = -time.Minute }, "--service"},
+		{"negative latency", func(o *benchOptions) { o.Latency = -time.Millisecond }, "--latency"},
+		{"negative host gap", func(o *benchOptions) { o.HostGap = -time.Second }, "--host-gap"},
+		{"no host concurrency", func(o *benchOptions) { o.HostConcurrency = 0 }, "--host-concurrency"},
+		{"store not postgres", func(o *benchOptions) { o.Store = "mysql://db" }, "--store"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			o := defaults
+			tc.set(&o)
+			err := o.check()
+			switch {
+			case tc.want == "" && err != nil:
+				t.Errorf("check: got %v, want nil", err)
+			case tc.want == "":
+			case err == nil:
+				t.Errorf("check: got nil, want a usage error naming %s", tc.want)
+			case !strings.Contains(err.Error(), tc.want):
+				t.Errorf("check: got %q, want it to name %s", err, tc.want)
+			default:
+				if _, ok := err.(usageError); !ok {
+					t.Errorf("check: got %T %v, want a usageError (exit %d)", err, err, exitUsage)
+				}
 			}
 		})
 	}
