@@ -35,10 +35,14 @@ type Config struct {
 // swapped in as one value: everything else needs a restart (see
 // RestartChanges).
 type Live struct {
-	Define        map[string]string // named queries, used as @name
-	DefinePos     map[string]Pos    // where each define's query text starts
-	Feeds         []Feed
-	Subscriptions []Subscription
+	Define    map[string]string // named queries, used as @name
+	DefinePos map[string]Pos    // where each define's query text starts
+	// DefineVerbatim says, per define, what Subscription.QueryVerbatim
+	// says of a subscription's query: that offsets into it are offsets
+	// into its line (see DefineQueryPos).
+	DefineVerbatim map[string]bool
+	Feeds          []Feed
+	Subscriptions  []Subscription
 }
 
 // Service holds the running service's own settings. They have no keys in
@@ -296,7 +300,7 @@ func defaultConfig(path string) *Config {
 			Retention:     30 * 24 * time.Hour,
 			LeaseTTL:      20 * time.Second,
 		},
-		Live: Live{Define: map[string]string{}, DefinePos: map[string]Pos{}},
+		Live: Live{Define: map[string]string{}, DefinePos: map[string]Pos{}, DefineVerbatim: map[string]bool{}},
 	}
 }
 

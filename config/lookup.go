@@ -40,11 +40,26 @@ func (c *Config) Destination(name string) (Destination, bool) {
 // exactly there when the query stands verbatim on its line, else at the
 // query's start. It is the zero Pos when the subscription has no query.
 func (s Subscription) QueryPos(col int) Pos {
-	if s.QueryLine == 0 {
+	return queryPos(Pos{Line: s.QueryLine, Col: s.QueryCol}, s.QueryVerbatim, col)
+}
+
+// DefineQueryPos is where in the file character col (1-based) of the
+// named define's query is, as QueryPos is for a subscription's: a define
+// written on one line is pointed into just as a subscription's query is.
+// It is the zero Pos for a name that is not defined.
+func (l Live) DefineQueryPos(name string, col int) Pos {
+	return queryPos(l.DefinePos[name], l.DefineVerbatim[name], col)
+}
+
+// queryPos is character col of a query that starts at start; verbatim
+// says the query stands on start's line as written, so that col counts
+// along that line.
+func queryPos(start Pos, verbatim bool, col int) Pos {
+	if start.Line == 0 {
 		return Pos{}
 	}
-	if s.QueryVerbatim && col > 0 {
-		return Pos{Line: s.QueryLine, Col: s.QueryCol + col - 1}
+	if verbatim && col > 0 {
+		return Pos{Line: start.Line, Col: start.Col + col - 1}
 	}
-	return Pos{Line: s.QueryLine, Col: s.QueryCol}
+	return start
 }

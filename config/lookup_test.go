@@ -80,3 +80,32 @@ func TestQueryPos(t *testing.T) {
 		t.Errorf("no query: QueryPos = %v, want the zero Pos", got)
 	}
 }
+
+// A define is pointed into as a subscription's query is: at the character
+// when it stands verbatim on one line, else at its start.
+func TestDefineQueryPos(t *testing.T) {
+	const text = "define:\n  plain: ukraine or gaza\n  quoted: \"ukraine or gaza\"\n  block: |\n    ukraine or gaza\n  lines: |\n    ukraine or\n    gaza\n  escaped: \"ukraine\\tor gaza\"\n"
+	c, err := Parse("q.yaml", []byte(text), goldenEnv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		define string
+		col    int
+		want   Pos
+	}{
+		{"plain", 9, Pos{2, 18}},
+		{"plain", 1, Pos{2, 10}},
+		{"plain", 0, Pos{2, 10}}, // no column: the query's start
+		{"quoted", 9, Pos{3, 20}},
+		{"block", 9, Pos{5, 13}},   // one line of a block scalar stands verbatim
+		{"lines", 9, Pos{7, 5}},    // several do not: the query's start
+		{"escaped", 9, Pos{9, 13}}, // an escape shifts the columns: the start
+		{"missing", 9, Pos{}},
+	}
+	for _, tc := range tests {
+		if got := c.DefineQueryPos(tc.define, tc.col); got != tc.want {
+			t.Errorf("%s: DefineQueryPos(%d) = %v, want %v", tc.define, tc.col, got, tc.want)
+		}
+	}
+}

@@ -266,7 +266,9 @@ func (d *decoder) define(n *yaml.Node, c *Config) {
 		}
 		if q, ok := d.query("define "+k.Value, v); ok {
 			c.Define[k.Value] = q
-			c.DefinePos[k.Value] = d.queryStart(v)
+			p := d.queryStart(v)
+			c.DefinePos[k.Value] = p
+			c.DefineVerbatim[k.Value] = d.verbatimAt(p, q)
 		}
 	}
 }

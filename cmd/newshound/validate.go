@@ -14,13 +14,13 @@ import (
 func validateQueries(c *config.Config) []config.Problem {
 	var problems []config.Problem
 	for name, q := range c.Define {
-		pos := c.DefinePos[name]
+		at := func(col int) config.Pos { return c.DefineQueryPos(name, col) }
 		if _, err := filters.Parse(q, c.Define); err != nil {
-			problems = append(problems, queryProblem(c.Path, pos.Line, pos.Col, false, err))
+			problems = append(problems, queryProblem(c.Path, at, err))
 			continue
 		}
 		for _, h := range filters.Hints(q) {
-			problems = append(problems, hintProblem(c.Path, pos, h))
+			problems = append(problems, hintProblem(c.Path, at(h.Pos), h))
 		}
 	}
 	for _, s := range c.Subscriptions {
@@ -29,7 +29,7 @@ func validateQueries(c *config.Config) []config.Problem {
 		}
 		set := filters.NewSet(c.Define)
 		if err := set.Add(s.Name, s.Query); err != nil {
-			problems = append(problems, queryProblem(c.Path, s.QueryLine, s.QueryCol, s.QueryVerbatim, err))
+			problems = append(problems, queryProblem(c.Path, s.QueryPos, err))
 			continue
 		}
 		for _, h := range filters.Hints(s.Query) {
@@ -44,16 +44,19 @@ func hintProblem(file string, at config.Pos, h filters.Hint) config.Problem {
 	return config.Problem{File: file, Line: at.Line, Col: at.Col, Msg: h.Msg + "\n" + h.Caret(), Warning: true}
 }
 
-// queryProblem places a query error in the file: at the offending
-// character when the query stands verbatim on its line, else at the query's
-// start (the caret picture below the message still points inside it).
-func queryProblem(file string, line, col int, verbatim bool, err error) config.Problem {
-	p := config.Problem{File: file, Line: line, Col: col, Msg: err.Error(), Err: err}
+// queryProblem places a query error in the file through at, which maps
+// a 1-based column of the query to the file (Subscription.QueryPos,
+// Config.DefineQueryPos): at the offending character when the query
+// stands verbatim on its line, else at the query's start (the caret
+// picture below the message still points inside it).
+func queryProblem(file string, at func(col int) config.Pos, err error) config.Problem {
+	pos := at(0)
 	var pe *filters.ParseError
 	if errors.As(err, &pe) {
-		if verbatim && pe.Pos > 0 {
-			p.Col = col + pe.Pos - 1
-		}
+		pos = at(pe.Pos)
+	}
+	p := config.Problem{File: file, Line: pos.Line, Col: pos.Col, Msg: err.Error(), Err: err}
+	if pe != nil {
 		p.Msg = pe.Msg + "\n" + pe.Caret()
 	}
 	return p
