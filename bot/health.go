@@ -77,7 +77,7 @@ func (s *Service) Health() Health {
 	if until := s.poller.storeDown.pausedUntil(); !until.IsZero() {
 		h.Reasons = append(h.Reasons, "store: writes fail; polling paused")
 	}
-	if n := s.sender.storeErrs.failingKinds(); n > 0 {
+	if n := s.sender.storeErrs.FailingKinds(); n > 0 {
 		h.Reasons = append(h.Reasons, "store: recording deliveries fails")
 	}
 	h.Reasons = append(h.Reasons, s.sender.unhealthy(now)...)

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/newshound/newshound/internal/statelog"
 	"github.com/newshound/newshound/store"
 )
 
@@ -37,11 +38,11 @@ type leases struct {
 	// (by a hash of its name), so a renewal racing with a release and a new
 	// take cannot give the new take back.
 	stripes [64]sync.Mutex
-	errs    *stateLog
+	errs    *statelog.Log
 }
 
 func newLeases(st store.Store, ttl time.Duration, log *slog.Logger) *leases {
-	l := &leases{owner: instanceName(), ttl: ttl, log: log, held: map[string]time.Time{}, errs: newStateLog(log)}
+	l := &leases{owner: instanceName(), ttl: ttl, log: log, held: map[string]time.Time{}, errs: statelog.New(log)}
 	if leaser, ok := st.(store.Leaser); ok {
 		l.leaser = leaser
 	}
@@ -50,7 +51,7 @@ func newLeases(st store.Store, ttl time.Duration, log *slog.Logger) *leases {
 
 // takeFailing reports whether the last try to take a lease failed (an
 // error, not another instance holding it).
-func (l *leases) takeFailing() bool { return l.errs.failing("lease") }
+func (l *leases) takeFailing() bool { return l.errs.Failing("lease") }
 
 // shared reports whether the store is shared, so that leases matter.
 func (l *leases) shared() bool { return l.leaser != nil }
@@ -77,11 +78,11 @@ func (l *leases) take(ctx context.Context, name string) bool {
 	got, err := l.leaser.Lease(ctx, name, l.owner, l.ttl)
 	if err != nil {
 		if ctx.Err() == nil {
-			l.errs.fail("lease", "taking a lease failed; the work waits for the next try", err, "lease", name)
+			l.errs.Fail("lease", "taking a lease failed; the work waits for the next try", err, "lease", name)
 		}
 		return false
 	}
-	l.errs.ok("lease", "taking leases works again")
+	l.errs.OK("lease", "taking leases works again")
 	if got {
 		l.mu.Lock()
 		l.held[name] = until
@@ -168,11 +169,11 @@ func (l *leases) renew(ctx context.Context, name string) {
 	got, err := l.leaser.Lease(ctx, name, l.owner, l.ttl)
 	if err != nil {
 		if ctx.Err() == nil {
-			l.errs.fail("renew", "renewing leases failed; retrying", err, "lease", name)
+			l.errs.Fail("renew", "renewing leases failed; retrying", err, "lease", name)
 		}
 		return
 	}
-	l.errs.ok("renew", "renewing leases works again")
+	l.errs.OK("renew", "renewing leases works again")
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if !got {

@@ -12,6 +12,7 @@ import (
 	"github.com/newshound/newshound/bot/notify"
 	"github.com/newshound/newshound/config"
 	"github.com/newshound/newshound/internal/pgtest"
+	"github.com/newshound/newshound/internal/statelog"
 )
 
 // countingSlowNotifier counts the sends of each alert, each send taking delay.
@@ -93,7 +94,7 @@ func TestLeaseOverdueRenewalIsLost(t *testing.T) {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	g := &grantingLeaser{grant: true}
 	const ttl = 100 * time.Millisecond
-	l := &leases{leaser: g, owner: "me", ttl: ttl, log: log, held: map[string]time.Time{}, errs: newStateLog(log)}
+	l := &leases{leaser: g, owner: "me", ttl: ttl, log: log, held: map[string]time.Time{}, errs: statelog.New(log)}
 	ctx := context.Background()
 	if !l.take(ctx, "outbox:desk") || !l.holds("outbox:desk") {
 		t.Fatal("a lease just taken is not held")

@@ -13,6 +13,7 @@ import (
 
 	"github.com/newshound/newshound/alert"
 	"github.com/newshound/newshound/feeds"
+	"github.com/newshound/newshound/internal/statelog"
 	"github.com/newshound/newshound/store"
 )
 
@@ -33,7 +34,7 @@ type poller struct {
 	workers      int
 	disableAfter time.Duration // 0: never
 	enqueued     func()        // pokes the sender
-	storeErrs    *stateLog
+	storeErrs    *statelog.Log
 	storeDown    storeBackoff
 	states       *feedStates // reads and group-commits feed states
 	beat         heartbeat
@@ -206,13 +207,13 @@ func (p *poller) pollFeed(ctx context.Context, f *alert.Feed, mode pollMode) (ne
 		// Nothing of this poll was recorded. Keep the old validators, so
 		// the next fetch is not a 304 that would hide these items, and try
 		// again in a minute rather than at once.
-		p.storeErrs.fail("commit", "recording polls failed; polling pauses until the store takes writes again", err, "feed", f.ID)
+		p.storeErrs.Fail("commit", "recording polls failed; polling pauses until the store takes writes again", err, "feed", f.ID)
 		p.storeDown.failed(now, &p.count)
 		before.NextPoll = now.Add(storeRetry)
 		p.saveState(ctx, before)
 		return before.NextPoll
 	}
-	p.storeErrs.ok("commit", "recording polls works again")
+	p.storeErrs.OK("commit", "recording polls works again")
 	p.storeDown.ok()
 	return next
 }
@@ -232,11 +233,11 @@ func (p *poller) plannedAfter(st store.FeedState, now time.Time) time.Time {
 func (p *poller) loadState(ctx context.Context, f *alert.Feed) (store.FeedState, bool) {
 	st, found, err := p.states.load(ctx, f.ID)
 	if err != nil {
-		p.storeErrs.fail("read", "reading feed state failed; polling pauses until the store answers again", err, "feed", f.ID)
+		p.storeErrs.Fail("read", "reading feed state failed; polling pauses until the store answers again", err, "feed", f.ID)
 		p.storeDown.failed(p.now(), &p.count)
 		return st, false
 	}
-	p.storeErrs.ok("read", "reading feed state works again")
+	p.storeErrs.OK("read", "reading feed state works again")
 	return p.startedState(f, st, found), true
 }
 
@@ -386,7 +387,7 @@ func (p *poller) reschedule(f *alert.Feed, st *store.FeedState, o feeds.Outcome,
 }
 
 // recordFailure reports a failing feed once with the reason (and again only
-// if the failure changes state: see reasonState; the same failure with a
+// if the failure changes state: see statelog.Reason; the same failure with a
 // new local port or request id is not a change), backs it off, and
 // disables it when the policy says so.
 func (p *poller) recordFailure(ctx context.Context, f *alert.Feed, st store.FeedState, err error, now time.Time) time.Time {
@@ -396,7 +397,7 @@ func (p *poller) recordFailure(ctx context.Context, f *alert.Feed, st store.Feed
 	switch {
 	case dec.NewlyFailing || prev == "":
 		p.log.Warn("feed failed", "feed", f.ID, "url", st.URL, "err", msg, "next_poll", dec.Next.Format(time.RFC3339))
-	case reasonState(msg) != reasonState(prev):
+	case statelog.Reason(msg) != statelog.Reason(prev):
 		p.log.Warn("feed failed", "feed", f.ID, "url", st.URL, "err", msg, "next_poll", dec.Next.Format(time.RFC3339),
 			"previous_error", prev, "failures", st.ErrorCount, "failing_since", st.FailingSince.Format(time.RFC3339))
 	default:
@@ -413,12 +414,12 @@ func (p *poller) saveState(ctx context.Context, st store.FeedState) bool {
 	p.states.settle(st.FeedID)
 	if err := p.store.SaveFeedState(ctx, st); err != nil {
 		p.states.forget(st.FeedID)
-		p.storeErrs.fail("write", "saving feed state failed; polling pauses until the store takes writes again", err, "feed", st.FeedID)
+		p.storeErrs.Fail("write", "saving feed state failed; polling pauses until the store takes writes again", err, "feed", st.FeedID)
 		p.storeDown.failed(p.now(), &p.count)
 		return false
 	}
 	p.states.remember(st, true)
-	p.storeErrs.ok("write", "saving feed state works again")
+	p.storeErrs.OK("write", "saving feed state works again")
 	return true
 }
 
@@ -442,11 +443,11 @@ func (p *poller) flushed(wrote bool, err error) bool {
 		return true
 	}
 	if err != nil {
-		p.storeErrs.fail("write", "saving feed state failed; polling pauses until the store takes writes again", err)
+		p.storeErrs.Fail("write", "saving feed state failed; polling pauses until the store takes writes again", err)
 		p.storeDown.failed(p.now(), &p.count)
 		return false
 	}
-	p.storeErrs.ok("write", "saving feed state works again")
+	p.storeErrs.OK("write", "saving feed state works again")
 	p.storeDown.ok()
 	return true
 }

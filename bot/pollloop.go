@@ -92,7 +92,7 @@ func (p *poller) planNew(ctx context.Context, cat *alert.Catalog, q *dueQueue, i
 	now := p.now()
 	states, err := p.store.FeedStates(ctx)
 	if err != nil {
-		p.storeErrs.fail("read", "reading feed state failed; each feed retries in a minute", err)
+		p.storeErrs.Fail("read", "reading feed state failed; each feed retries in a minute", err)
 		for _, f := range fresh {
 			q.set(f.ID, now.Add(storeRetry), pollNow)
 		}

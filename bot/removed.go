@@ -73,7 +73,7 @@ func (p *poller) forgetRemoved(ctx context.Context, cat *alert.Catalog, busy map
 	if p.removals.seen == nil {
 		states, err := p.store.FeedStates(ctx)
 		if err != nil {
-			p.storeErrs.fail("read", "reading feed states failed; feeds no longer in the config are marked later", err)
+			p.storeErrs.Fail("read", "reading feed states failed; feeds no longer in the config are marked later", err)
 			return
 		}
 		p.states.rememberAll(states)
@@ -129,7 +129,7 @@ func (p *poller) forgetFeed(ctx context.Context, id string) bool {
 	defer p.leases.release(ctx, lease)
 	st, found, err := p.states.load(ctx, id)
 	if err != nil {
-		p.storeErrs.fail("read", "reading feed state failed; polling pauses until the store answers again", err, "feed", id)
+		p.storeErrs.Fail("read", "reading feed state failed; polling pauses until the store answers again", err, "feed", id)
 		p.storeDown.failed(p.now(), &p.count)
 		return false
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/newshound/newshound/alert"
 	"github.com/newshound/newshound/bot/notify"
+	"github.com/newshound/newshound/internal/statelog"
 	"github.com/newshound/newshound/store"
 )
 
@@ -40,7 +41,7 @@ type sender struct {
 	nonceWindow time.Duration
 	wake        chan struct{} // poked after a poll enqueued alerts
 	capped      *capLog       // max_per_hour reported (shared with the poller)
-	storeErrs   *stateLog
+	storeErrs   *statelog.Log
 	beat        heartbeat
 	delivered   atomic.Int64 // alerts delivered by this process
 	dropped     atomic.Int64
@@ -68,7 +69,7 @@ type destHealth struct {
 	since      time.Time // first failure of the run
 	waitUntil  time.Time // no send before
 	lastErr    string    // the latest error's full text
-	state      string    // its failureState: a change of state is logged
+	state      string    // its statelog.State: a change of state is logged
 	stateCount int       // failures in this state
 }
 
@@ -90,9 +91,9 @@ func (s *sender) loop(runCtx, sendCtx context.Context) {
 	for {
 		s.beat.beat(s.now())
 		if err := s.deliverAll(sendCtx); err != nil && sendCtx.Err() == nil {
-			s.storeErrs.fail("outbox", "reading the outbox failed; retrying", err)
+			s.storeErrs.Fail("outbox", "reading the outbox failed; retrying", err)
 		} else if err == nil {
-			s.storeErrs.ok("outbox", "reading the outbox works again")
+			s.storeErrs.OK("outbox", "reading the outbox works again")
 		}
 		select {
 		case <-runCtx.Done():
@@ -443,14 +444,14 @@ func (s *sender) recordDelivered(ctx context.Context, dest string, b []store.Ale
 			s.delivered.Add(1)
 		}
 		if err := s.store.MarkDelivered(ctx, row.ID, r.MessageID, now); err != nil {
-			s.storeErrs.fail("delivered", "recording delivered alerts failed; they are recorded later, not sent again", err, "id", row.ID)
+			s.storeErrs.Fail("delivered", "recording delivered alerts failed; they are recorded later, not sent again", err, "id", row.ID)
 			s.mu.Lock()
 			s.unrecorded[row.ID] = r.MessageID
 			s.mu.Unlock()
 			ok = false
 			continue
 		}
-		s.storeErrs.ok("delivered", "recording delivered alerts works again")
+		s.storeErrs.OK("delivered", "recording delivered alerts works again")
 		s.mu.Lock()
 		delete(s.unrecorded, row.ID)
 		s.mu.Unlock()
@@ -506,12 +507,12 @@ func (s *sender) handleSendError(ctx, rec context.Context, dest string, b []stor
 // again: after wait when it named one (Retry-After), else after a back-off
 // that doubles from retryBase up to retryMax, so that a destination that
 // recovers is noticed within retryMax. The first failure of a run and each
-// change of state (failureState: the kind of failure, not its full text,
+// change of state (statelog.State: the kind of failure, not its full text,
 // which may carry a response body with a fresh request id) are logged,
 // the change with the count of the state before; repeats only count.
 func (s *sender) failed(dest string, err error, wait time.Duration) time.Time {
 	now := s.now()
-	state := failureState(err)
+	state := statelog.State(err)
 	s.mu.Lock()
 	h := s.health[dest]
 	if h == nil {

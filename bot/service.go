@@ -23,6 +23,7 @@ import (
 	"github.com/newshound/newshound/bot/notify"
 	"github.com/newshound/newshound/config"
 	"github.com/newshound/newshound/feeds"
+	"github.com/newshound/newshound/internal/statelog"
 	"github.com/newshound/newshound/store"
 )
 
@@ -95,14 +96,14 @@ func New(ctx context.Context, o Options) (*Service, error) {
 	snd := &sender{
 		store: o.Store, notifiers: o.Notifiers, channel: o.Channel, forum: o.Forum, live: lv, leases: ls, log: o.Logger, now: o.Now,
 		metrics: m, burst: cfg.Discord.Burst, retryBase: cfg.Service.RetryBase, retryMax: cfg.Service.RetryMax,
-		nonceWindow: cfg.Service.NonceWindow, wake: make(chan struct{}, 1), storeErrs: newStateLog(o.Logger),
+		nonceWindow: cfg.Service.NonceWindow, wake: make(chan struct{}, 1), storeErrs: statelog.New(o.Logger),
 		paused: map[string]string{}, health: map[string]*destHealth{}, unrecorded: map[int64]string{}, warned: map[string]bool{},
 		lastEdit: map[string]time.Time{}, editGap: editGap, dead: map[string]bool{}, capped: capped,
 	}
 	pl := &poller{
 		store: o.Store, fetcher: o.Fetcher, watchFetcher: o.WatchFetcher, parser: o.Parser, live: lv, leases: ls,
 		recent: recent, log: o.Logger, now: o.Now, metrics: m, workers: cfg.Service.Workers,
-		disableAfter: cfg.Defaults.DisableAfter, enqueued: snd.poke, storeErrs: newStateLog(o.Logger),
+		disableAfter: cfg.Defaults.DisableAfter, enqueued: snd.poke, storeErrs: statelog.New(o.Logger),
 		states: newFeedStates(o.Store, !ls.shared()), stories: newStoryGroups(o.Store, ls.shared(), longestStoryWindow(cfg)),
 		capped: capped,
 	}
@@ -192,7 +193,7 @@ func (s *Service) RunOnce(ctx context.Context) (OnceReport, error) {
 		FeedsPolled: int(s.poller.count.polled.Load()), FeedsFailed: int(s.poller.count.failed.Load()),
 		NewItems: int(s.poller.count.newItems.Load()), Enqueued: int(s.poller.count.enqueued.Load()),
 		Delivered: int(s.sender.delivered.Load()), Dropped: int(s.sender.dropped.Load()),
-		StoreFailed: deliverErr != nil || s.poller.count.storeFailures.Load() > 0 || s.sender.storeErrs.failingKinds() > 0,
+		StoreFailed: deliverErr != nil || s.poller.count.storeFailures.Load() > 0 || s.sender.storeErrs.FailingKinds() > 0,
 	}
 	stats, err := s.store.OutboxStats(ctx)
 	if err != nil {

@@ -100,7 +100,7 @@ func (s *sender) editStories(ctx context.Context, dest string, n notify.Notifier
 		case errors.Is(err, store.ErrNotFound) && now.Sub(j.EnqueuedAt) < leadGrace:
 			s.hold(ctx, j, now.Add(leadPoll))
 		case err != nil && !errors.Is(err, store.ErrNotFound) && !errors.Is(err, errLeadsGone):
-			s.storeErrs.fail("outbox", "reading the outbox failed; retrying", err)
+			s.storeErrs.Fail("outbox", "reading the outbox failed; retrying", err)
 			return sendStop
 		case err == nil && heldForDigest(lead) && j.Batch == "":
 			// max_per_hour (or a digest) holds the story's first alert:
@@ -158,7 +158,7 @@ func (s *sender) capAlone(ctx context.Context, alone []store.Alert, now time.Tim
 		if !counted && sub.Delivery.MaxPerHour > 0 {
 			c, err := s.store.CountUnheld(ctx, j.Subscription, sub.Delivery.HourStart(now))
 			if err != nil {
-				s.storeErrs.fail("outbox", "reading the outbox failed; retrying", fmt.Errorf("counting max_per_hour: %w", err))
+				s.storeErrs.Fail("outbox", "reading the outbox failed; retrying", fmt.Errorf("counting max_per_hour: %w", err))
 				return nil, false
 			}
 			n = c
@@ -171,15 +171,15 @@ func (s *sender) capAlone(ctx context.Context, alone []store.Alert, now time.Tim
 		}
 		if j.Batch != "" {
 			if err := s.store.AssignBatch(ctx, []int64{j.ID}, ""); err != nil {
-				s.storeErrs.fail("outbox", "reading the outbox failed; retrying", fmt.Errorf("unbatching a refused edit: %w", err))
+				s.storeErrs.Fail("outbox", "reading the outbox failed; retrying", fmt.Errorf("unbatching a refused edit: %w", err))
 				return nil, false
 			}
 		}
 		if err := s.store.HoldForDigest(ctx, j.ID, r.Key.String(), r.Key.Until); err != nil && !errors.Is(err, store.ErrNotFound) {
-			s.storeErrs.fail("hold", "holding a story's report for later failed; retrying", err)
+			s.storeErrs.Fail("hold", "holding a story's report for later failed; retrying", err)
 			return nil, false
 		}
-		s.storeErrs.ok("hold", "holding a story's report for later works again")
+		s.storeErrs.OK("hold", "holding a story's report for later works again")
 		if r.Key.Kind == alert.KindCapped && s.capped != nil {
 			s.capped.report(s.log, sub.ID, sub.Delivery.MaxPerHour, sub.Delivery.HourStart(now))
 		}
@@ -252,7 +252,7 @@ func (s *sender) placeRefused(ctx context.Context, dest string, edits []*storyEd
 		}
 		switch {
 		case l.err != nil && !errors.Is(l.err, store.ErrNotFound) && !errors.Is(l.err, errLeadsGone):
-			s.storeErrs.fail("outbox", "reading the outbox failed; retrying", l.err)
+			s.storeErrs.Fail("outbox", "reading the outbox failed; retrying", l.err)
 			return nil, nil, false
 		case l.err != nil:
 			alone = append(alone, j)
@@ -262,7 +262,7 @@ func (s *sender) placeRefused(ctx context.Context, dest string, edits []*storyEd
 			}
 		default:
 			if err := s.store.AssignBatch(ctx, []int64{j.ID}, ""); err != nil {
-				s.storeErrs.fail("outbox", "reading the outbox failed; retrying", fmt.Errorf("unbatching a refused edit: %w", err))
+				s.storeErrs.Fail("outbox", "reading the outbox failed; retrying", fmt.Errorf("unbatching a refused edit: %w", err))
 				return nil, nil, false
 			}
 			j.Batch = ""
@@ -277,7 +277,7 @@ func (s *sender) placeRefused(ctx context.Context, dest string, edits []*storyEd
 // a nonce of its own.
 func (s *sender) unbatch(ctx context.Context, j store.Alert, at time.Time) bool {
 	if err := s.store.AssignBatch(ctx, []int64{j.ID}, ""); err != nil {
-		s.storeErrs.fail("outbox", "reading the outbox failed; retrying", fmt.Errorf("unbatching a refused edit: %w", err))
+		s.storeErrs.Fail("outbox", "reading the outbox failed; retrying", fmt.Errorf("unbatching a refused edit: %w", err))
 		return false
 	}
 	s.hold(ctx, j, at)
@@ -333,10 +333,10 @@ func heldForDigest(l store.Alert) bool {
 func (s *sender) holdForDigest(ctx context.Context, j, lead store.Alert) bool {
 	err := s.store.HoldForDigest(ctx, j.ID, lead.Digest, lead.HoldUntil)
 	if err != nil && !errors.Is(err, store.ErrNotFound) { // not found: sent or dropped meanwhile
-		s.storeErrs.fail("hold", "holding a story's report for later failed; retrying", err)
+		s.storeErrs.Fail("hold", "holding a story's report for later failed; retrying", err)
 		return false
 	}
-	s.storeErrs.ok("hold", "holding a story's report for later works again")
+	s.storeErrs.OK("hold", "holding a story's report for later works again")
 	return true
 }
 
@@ -400,7 +400,7 @@ func (s *sender) formEdit(ctx context.Context, e *storyEdit) bool {
 		e.joins[i].Batch = name
 	}
 	if err := s.store.AssignBatch(ctx, ids, name); err != nil {
-		s.storeErrs.fail("outbox", "reading the outbox failed; retrying", fmt.Errorf("batching an edit: %w", err))
+		s.storeErrs.Fail("outbox", "reading the outbox failed; retrying", fmt.Errorf("batching an edit: %w", err))
 		return false
 	}
 	return true
@@ -418,10 +418,10 @@ func latest(t time.Time, more ...time.Time) time.Time {
 // hold puts a join back until at.
 func (s *sender) hold(ctx context.Context, j store.Alert, at time.Time) {
 	if err := s.store.Hold(ctx, []int64{j.ID}, at); err != nil {
-		s.storeErrs.fail("hold", "holding a story's report for later failed; retrying", err)
+		s.storeErrs.Fail("hold", "holding a story's report for later failed; retrying", err)
 		return
 	}
-	s.storeErrs.ok("hold", "holding a story's report for later works again")
+	s.storeErrs.OK("hold", "holding a story's report for later works again")
 }
 
 // editDue reports whether the message may be edited now, and if not when.
@@ -455,7 +455,7 @@ func (s *sender) recallEdit(ctx context.Context, dest string, e *storyEdit) bool
 	}
 	rows, err := s.store.MessageAlerts(ctx, dest, e.lead.MessageID)
 	if err != nil {
-		s.storeErrs.fail("outbox", "reading the outbox failed; retrying", err)
+		s.storeErrs.Fail("outbox", "reading the outbox failed; retrying", err)
 		return false
 	}
 	e.shown = rows
@@ -494,7 +494,7 @@ func (s *sender) sendEdit(ctx context.Context, dest string, ed notify.Editor, e 
 	defer cancel()
 	edit, err := s.composeEdit(ctx, dest, e)
 	if err != nil {
-		s.storeErrs.fail("outbox", "reading the outbox failed; retrying", err)
+		s.storeErrs.Fail("outbox", "reading the outbox failed; retrying", err)
 		return sendStop, nil
 	}
 	// A first attempt, or a retry whose nonces still catch the earlier
@@ -616,7 +616,7 @@ func (s *sender) postAlone(ctx context.Context, dest string, joins []store.Alert
 		name := batchName([]store.Alert{j})
 		formed[name] = true
 		if err := s.store.PostAlone(ctx, j.ID, name, now); err != nil && !errors.Is(err, store.ErrNotFound) { // not found: sent or dropped meanwhile
-			s.storeErrs.fail("outbox", "reading the outbox failed; retrying", fmt.Errorf("batching a report posted alone: %w", err))
+			s.storeErrs.Fail("outbox", "reading the outbox failed; retrying", fmt.Errorf("batching a report posted alone: %w", err))
 			return sendStop
 		}
 		ids = append(ids, j.ID)

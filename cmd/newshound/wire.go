@@ -186,7 +186,8 @@ func openOtherNotifier(d config.Destination, e env) (notify.Notifier, error) {
 	case config.Email:
 		return email.New(email.Config{
 			Host: d.SMTP.Host, Port: d.SMTP.Port, TLS: d.SMTP.TLS, Username: d.SMTP.Username, Password: d.SMTP.Password,
-			From: d.SMTP.From, To: d.SMTP.To, Logger: e.logger,
+			// the destination's name tells which to: list a refusal is about
+			From: d.SMTP.From, To: d.SMTP.To, Logger: e.logger.With("destination", d.Name),
 		})
 	case config.Webhook:
 		return webhook.New(d.URL, d.Secret, webhook.Options{})

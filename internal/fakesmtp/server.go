@@ -124,7 +124,8 @@ func (s *Server) FailNext(faults ...Fault) {
 	s.faults = append(s.faults, faults...)
 }
 
-// Refuse makes RCPT TO addr answer code (e.g. 550) every time.
+// Refuse makes RCPT TO addr answer code (e.g. 550, or 452 for a full
+// mailbox) every time; code 0 accepts it again.
 func (s *Server) Refuse(addr string, code int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -6,10 +6,11 @@
 // A retry sends the same Message-ID, so a receiving system that drops
 // repeats drops it. Replies map to the sender's errors: a 4xx reply
 // anywhere is temporary (*notify.RetryError); a 5xx to RCPT refuses that
-// recipient (the others still get the mail; when all are refused the
-// alert is notify.ErrRejected); a 5xx to the message itself is
-// ErrRejected; refused authentication, a refused sender address, or a
-// server without the STARTTLS or AUTH it is configured to use is
+// recipient (the others still get the mail, and the refusal is logged when
+// it starts, changes or ends, with a count, not on every mail; when all
+// are refused the alert is notify.ErrRejected); a 5xx to the message
+// itself is ErrRejected; refused authentication, a refused sender address,
+// or a server without the STARTTLS or AUTH it is configured to use is
 // notify.ErrGone, a problem only the operator can fix.
 package email
 
@@ -26,6 +27,7 @@ import (
 	"time"
 
 	"github.com/newshound/newshound/bot/notify"
+	"github.com/newshound/newshound/internal/statelog"
 )
 
 // TLS modes, as the config writes them.
@@ -68,7 +70,10 @@ type Notifier struct {
 	cfg Config
 	env Envelope
 	tls *tls.Config
-	log *slog.Logger
+	// refused holds the recipients refused while others took the mail,
+	// by address: a refusal repeats on every mail, and is logged when it
+	// starts, changes or ends, with a count.
+	refused *statelog.Log
 }
 
 // New checks cfg and returns a notifier. It does not connect.
@@ -105,7 +110,7 @@ func New(cfg Config) (*Notifier, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Notifier{cfg: cfg, env: env, tls: tc, log: log}, nil
+	return &Notifier{cfg: cfg, env: env, tls: tc, refused: statelog.New(log)}, nil
 }
 
 // Send delivers the message as one mail to every recipient. Every network
@@ -209,29 +214,41 @@ func (n *Notifier) handshake(conn net.Conn) (*smtp.Client, error) {
 }
 
 // deliver sends the envelope and the mail. Recipients refused for good
-// are logged and skipped; the mail goes to the rest.
+// are skipped, and the mail goes to the rest; each refusal is logged once
+// per change of state (see refused).
 func (n *Notifier) deliver(c *smtp.Client, msg []byte) error {
 	if err := c.Mail(n.env.From.Address); err != nil {
 		return n.replyError("MAIL FROM "+n.env.From.Address, err, notify.ErrGone)
 	}
 	accepted := 0
-	var refused error
+	var refusals []refusal
+	var permanent error // the first, for when none accepts
 	for _, to := range n.env.To {
 		err := c.Rcpt(to.Address)
 		if err == nil {
 			accepted++
+			n.refused.OK(to.Address, "email: recipient accepted again", "server", n.server(), "recipient", to.Address)
 			continue
 		}
 		if code := replyCode(err); code < 500 || code > 599 {
 			_ = c.Reset()
 			return n.replyError("RCPT TO "+to.Address, err, nil)
 		}
-		refused = n.replyError("RCPT TO "+to.Address, err, notify.ErrRejected)
-		n.log.Warn("email: recipient refused, sending to the others", "server", n.server(), "recipient", to.Address, "err", err)
+		wrapped := n.replyError("RCPT TO "+to.Address, err, notify.ErrRejected)
+		// logged without the rejection it would be for the whole mail,
+		// which does not happen while another recipient accepts
+		refusals = append(refusals, refusal{to.Address, fmt.Errorf("%s: RCPT TO %s: %w", n.server(), to.Address, err)})
+		if permanent == nil {
+			permanent = wrapped
+		}
 	}
 	if accepted == 0 {
+		// Nobody gets this mail: the sender drops it, and logs that itself.
 		_ = c.Reset()
-		return refused
+		return permanent
+	}
+	for _, r := range refusals {
+		n.refused.Fail(r.address, "email: recipient refused for good; the mail goes to the others", r.err, "server", n.server(), "recipient", r.address)
 	}
 	w, err := c.Data()
 	if err != nil {
@@ -250,6 +267,12 @@ func (n *Notifier) deliver(c *smtp.Client, msg []byte) error {
 // replyError wraps an error of one SMTP step: a 4xx reply asks for a
 // retry later, a 5xx reply gets permanent (ErrGone or ErrRejected; nil
 // means retry), anything else (network, TLS) is a plain error.
+// refusal is one recipient refused at RCPT.
+type refusal struct {
+	address string
+	err     error
+}
+
 func (n *Notifier) replyError(step string, err error, permanent error) error {
 	wrapped := fmt.Errorf("%s: %s: %w", n.server(), step, err)
 	switch code := replyCode(err); {

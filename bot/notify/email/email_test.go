@@ -8,11 +8,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"mime"
 	"mime/multipart"
 	"net"
 	"net/mail"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -335,14 +337,14 @@ func TestExactlyOnceThroughFaults(t *testing.T) {
 
 func TestReplies(t *testing.T) {
 	tests := []struct {
-		name      string
-		server    fakesmtp.Options
-		mode      string
-		password  string
-		fault     *fakesmtp.Fault
-		refuse    []string
-		want      string
-		wantMails int
+		name     string
+		server   fakesmtp.Options
+		mode     string
+		password string
+		fault    *fakesmtp.Fault
+		refuse   map[string]int // recipient → RCPT reply code
+		want     string
+		wantTo   []string // the recipients of the one mail, when one is taken
 	}{
 		{name: "wrong password", server: fakesmtp.Options{Mode: fakesmtp.StartTLS, Username: "news", Password: "pw"},
 			mode: StartTLS, password: "wrong", want: "gone"},
@@ -351,9 +353,9 @@ func TestReplies(t *testing.T) {
 		{name: "sender refused", server: fakesmtp.Options{Mode: fakesmtp.Plain}, mode: NoTLS,
 			fault: &fakesmtp.Fault{Command: "MAIL", Code: 553}, want: "gone"},
 		{name: "every recipient refused", server: fakesmtp.Options{Mode: fakesmtp.Plain}, mode: NoTLS,
-			refuse: []string{"desk@example.org", "night@example.org"}, want: "rejected"},
+			refuse: map[string]int{"desk@example.org": 550, "night@example.org": 550}, want: "rejected"},
 		{name: "one recipient refused", server: fakesmtp.Options{Mode: fakesmtp.Plain}, mode: NoTLS,
-			refuse: []string{"night@example.org"}, want: "ok", wantMails: 1},
+			refuse: map[string]int{"night@example.org": 550}, want: "ok", wantTo: []string{"desk@example.org"}},
 		{name: "recipient busy", server: fakesmtp.Options{Mode: fakesmtp.Plain}, mode: NoTLS,
 			fault: &fakesmtp.Fault{Command: "RCPT", Code: 452}, want: "retry after"},
 		{name: "mail refused", server: fakesmtp.Options{Mode: fakesmtp.Plain}, mode: NoTLS,
@@ -367,16 +369,84 @@ func TestReplies(t *testing.T) {
 			if tt.fault != nil {
 				srv.FailNext(*tt.fault)
 			}
-			for _, r := range tt.refuse {
-				srv.Refuse(r, 550)
+			for r, code := range tt.refuse {
+				srv.Refuse(r, code)
 			}
 			n := newNotifier(t, srv, tt.mode, tt.server.Username, tt.password, "desk@example.org", "night@example.org")
 			_, err := n.Send(context.Background(), notify.Message{Nonce: "n", Alerts: []alert.Alert{alerttest.Plain()}})
 			if got := kindOf(err); got != tt.want {
 				t.Errorf("got %s (%v), want %s", got, err, tt.want)
 			}
-			if got := len(srv.Mails()); got != tt.wantMails {
-				t.Errorf("%d mails, want %d", got, tt.wantMails)
+			var got []string
+			for _, m := range srv.Mails() {
+				got = append(got, strings.Join(m.To, ","))
+			}
+			want := []string(nil)
+			if tt.wantTo != nil {
+				want = []string{strings.Join(tt.wantTo, ",")}
+			}
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("mails to %q, want %q", got, want)
+			}
+		})
+	}
+}
+
+// A recipient refused on every mail (a typo in to:, a deleted mailbox) is
+// logged when its refusal starts or changes and
+// once when it ends, with a count, not once per mail; the others get every
+// mail meanwhile.
+func TestRefusedRecipientLoggedOncePerState(t *testing.T) {
+	repeat := func(code, times int) []int { return slices.Repeat([]int{code}, times) }
+	tests := []struct {
+		name string
+		// night is night@example.org's RCPT reply at each mail (0: accepted)
+		night         []int
+		wantRefusals  int
+		wantRecovered int
+		wantLogged    []string
+	}{
+		{"refused for good on every mail", repeat(550, 20), 1, 0,
+			[]string{"level=ERROR", "recipient=night@example.org", `RCPT TO night@example.org: 550 \"recipient refused\""`}},
+		{"refusal changes, then ends", slices.Concat(repeat(550, 3), repeat(553, 2), repeat(0, 3)), 2, 1,
+			[]string{"previous_count=3", `msg="email: recipient accepted again"`, "failures=2"}},
+		{"never refused", repeat(0, 5), 0, 0, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := fakesmtp.New(t, fakesmtp.Options{Mode: fakesmtp.Plain})
+			var logs bytes.Buffer
+			n, err := New(Config{
+				Host: srv.Host, Port: srv.Port, TLS: NoTLS,
+				From: "Newshound <alerts@news.example.org>", To: []string{"desk@example.org", "night@example.org"},
+				Now:    func() time.Time { return sentAt },
+				Logger: slog.New(slog.NewTextHandler(&logs, nil)),
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, code := range tt.night {
+				srv.Refuse("night@example.org", code)
+				a := alerttest.Plain()
+				a.ID = int64(i + 1)
+				if _, err := n.Send(context.Background(), notify.Message{Nonce: fmt.Sprintf("n%d", i), Alerts: []alert.Alert{a}}); err != nil {
+					t.Fatalf("mail %d: %v", i, err)
+				}
+			}
+			out := logs.String()
+			if got := strings.Count(out, `msg="email: recipient refused`); got != tt.wantRefusals {
+				t.Errorf("refusal logged %d times for %d mails, want %d:\n%s", got, len(tt.night), tt.wantRefusals, out)
+			}
+			if got := strings.Count(out, `msg="email: recipient accepted again"`); got != tt.wantRecovered {
+				t.Errorf("recovery logged %d times, want %d:\n%s", got, tt.wantRecovered, out)
+			}
+			for _, want := range tt.wantLogged {
+				if !strings.Contains(out, want) {
+					t.Errorf("log lacks %q:\n%s", want, out)
+				}
+			}
+			if got, want := len(srv.Mails()), len(tt.night); got != want {
+				t.Errorf("desk@example.org got %d mails, want %d", got, want)
 			}
 		})
 	}

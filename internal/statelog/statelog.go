@@ -1,4 +1,9 @@
-package bot
+// Package statelog reports a lasting condition once per change of state,
+// not once per attempt, and says what counts as the same failure again
+// (State, Reason). The service's store errors and a notifier's refused
+// recipients both use it, so that a failure repeated on every pass fills
+// no log.
+package statelog
 
 import (
 	"errors"
@@ -10,33 +15,34 @@ import (
 	"github.com/newshound/newshound/bot/notify"
 )
 
-// stateLog reports a lasting condition once per change of state, not once
+// Log reports a lasting condition once per change of state, not once
 // per attempt: the first failure of a kind is logged with its error, the
-// same failure again (same failureState) only counts, a different failure
+// same failure again (same State) only counts, a different failure
 // is logged with the count of the previous one, and the recovery is logged
 // once with the count.
-type stateLog struct {
+type Log struct {
 	log *slog.Logger
 	mu  sync.Mutex
 	bad map[string]*failing
 }
 
 type failing struct {
-	state string // failureState of the error: what is compared
+	state string // State of the error: what is compared
 	err   string // the latest error's full text: what is reported
 	count int
 }
 
-func newStateLog(log *slog.Logger) *stateLog {
-	return &stateLog{log: log, bad: map[string]*failing{}}
+// New returns a Log that writes to log.
+func New(log *slog.Logger) *Log {
+	return &Log{log: log, bad: map[string]*failing{}}
 }
 
-// fail records a failure of kind; it logs msg at error level when the
+// Fail records a failure of kind; it logs msg at error level when the
 // kind was healthy or its failure changed state.
-func (s *stateLog) fail(kind, msg string, err error, args ...any) {
+func (s *Log) Fail(kind, msg string, err error, args ...any) {
 	s.mu.Lock()
 	f := s.bad[kind]
-	text, state := err.Error(), failureState(err)
+	text, state := err.Error(), State(err)
 	switch {
 	case f == nil:
 		s.bad[kind] = &failing{state: state, err: text, count: 1}
@@ -53,9 +59,9 @@ func (s *stateLog) fail(kind, msg string, err error, args ...any) {
 	s.log.Error(msg, append(args, "err", err)...)
 }
 
-// ok records a success of kind; after failures it logs msg once, with how
+// OK records a success of kind; after failures it logs msg once, with how
 // many failures there were.
-func (s *stateLog) ok(kind, msg string, args ...any) {
+func (s *Log) OK(kind, msg string, args ...any) {
 	s.mu.Lock()
 	f := s.bad[kind]
 	delete(s.bad, kind)
@@ -65,33 +71,33 @@ func (s *stateLog) ok(kind, msg string, args ...any) {
 	}
 }
 
-// failing reports whether kind is failing now.
-func (s *stateLog) failing(kind string) bool {
+// Failing reports whether kind is failing now.
+func (s *Log) Failing(kind string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	_, bad := s.bad[kind]
 	return bad
 }
 
-// failingKinds counts the kinds failing now (for health).
-func (s *stateLog) failingKinds() int {
+// FailingKinds counts the kinds failing now (for health).
+func (s *Log) FailingKinds() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return len(s.bad)
 }
 
-// failureState is what a failure is, for deciding whether it is the same
+// State is what a failure is, for deciding whether it is the same
 // failure again: its error text without what changes from one attempt to
-// the next though nothing else did. See reasonState. A destination asking
+// the next though nothing else did. See Reason. A destination asking
 // to wait is its own state whatever the wait.
-func failureState(err error) string {
+func State(err error) string {
 	if err == nil {
 		return ""
 	}
 	if r, ok := errors.AsType[*notify.RetryError](err); ok && r.Err != nil {
-		return "asks to wait: " + reasonState(r.Err.Error())
+		return "asks to wait: " + Reason(r.Err.Error())
 	}
-	return reasonState(err.Error())
+	return Reason(err.Error())
 }
 
 var (
@@ -114,14 +120,14 @@ var (
 // ("rollup_error"), a long one is a page that may carry ids.
 const maxQuotedReason = 42
 
-// reasonState normalizes an error's text to the state it reports: long
+// Reason normalizes an error's text to the state it reports: long
 // quoted response bodies, network addresses and ports, durations and ids are cut,
 // so that a proxy's 502 page with a new ray id, or a reset connection on a
 // new ephemeral port, is the same failure as before; the HTTP status, the
 // error class ("connection reset by peer", "timeout") and the rest of the
 // wording are kept, so that a different failure is a new state. It works on
 // text because a feed's last error is kept as text across restarts.
-func reasonState(text string) string {
+func Reason(text string) string {
 	s := quotedRe.ReplaceAllStringFunc(text, func(q string) string {
 		if len(q) <= maxQuotedReason {
 			return q // a short body is the reason: "channel_not_found"

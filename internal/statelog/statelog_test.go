@@ -1,0 +1,93 @@
+package statelog
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/newshound/newshound/bot/notify"
+)
+
+// TestFailureState: what differs between attempts of one failure is not a
+// change of state; the HTTP status and the error class are.
+func TestFailureState(t *testing.T) {
+	same := []struct {
+		name string
+		a, b error
+	}{
+		{"ray id in a quoted body",
+			errors.New(`webhook https://h.example/…: HTTP 502 ("<html>Bad gateway. Cloudflare Ray ID: 7d3f0000</html>")`),
+			errors.New(`webhook https://h.example/…: HTTP 502 ("<html>Bad gateway. Cloudflare Ray ID: 8e10ffa3b2</html>")`)},
+		{"ephemeral port",
+			errors.New("read tcp 127.0.0.1:40402->127.0.0.1:8443: read: connection reset by peer"),
+			errors.New("read tcp 127.0.0.1:51877->127.0.0.1:8443: read: connection reset by peer")},
+		{"ipv6 addresses",
+			errors.New("dial tcp [2001:db8::1]:443: connect: connection refused"),
+			errors.New("dial tcp [2001:db8::2]:443: connect: connection refused")},
+		{"retry after",
+			&notify.RetryError{After: 30 * time.Second, Err: errors.New("slack webhook h.example: HTTP 429 \"rate_limited\"")},
+			&notify.RetryError{After: 95 * time.Second, Err: errors.New("slack webhook h.example: HTTP 429 \"rate_limited\"")}},
+		{"discord request id",
+			errors.New("discord: HTTP 502 upstream error, request 4b1d0c1e-22aa-4c3b-9d7e-0a2f6b3c9e11"),
+			errors.New("discord: HTTP 502 upstream error, request 9f8e7d6c-1234-4abc-8def-00112233aabb")},
+	}
+	for _, tt := range same {
+		if a, b := State(tt.a), State(tt.b); a != b {
+			t.Errorf("%s: states differ:\n%q\n%q", tt.name, a, b)
+		}
+	}
+	differ := []struct {
+		name string
+		a, b error
+	}{
+		{"status", errors.New("webhook h: HTTP 502"), errors.New("webhook h: HTTP 503")},
+		{"error class",
+			errors.New("read tcp 127.0.0.1:40402->127.0.0.1:8443: read: connection reset by peer"),
+			errors.New("dial tcp 127.0.0.1:8443: connect: connection refused")},
+		{"asked to wait", errors.New("webhook h: HTTP 503"), &notify.RetryError{After: time.Minute, Err: errors.New("webhook h: HTTP 503")}},
+		{"short body",
+			errors.New(`slack webhook hooks.slack.com: HTTP 404 "no_service"`),
+			errors.New(`slack webhook hooks.slack.com: HTTP 404 "channel_not_found"`)},
+		{"short page",
+			errors.New(`slack webhook hooks.slack.com: HTTP 500 "rollup_error"`),
+			errors.New(`slack webhook hooks.slack.com: HTTP 500 "<html>maintenance</html>"`)},
+		{"discord code",
+			errors.New("discord: POST /channels/1/messages: HTTP 400 Invalid Form Body (code 50035)"),
+			errors.New("discord: POST /channels/1/messages: HTTP 400 Invalid Form Body (code 50006)")},
+		{"sqlstate",
+			errors.New("ERROR: deadlock detected (SQLSTATE 40P01)"),
+			errors.New("ERROR: could not serialize access (SQLSTATE 40001)")},
+	}
+	for _, tt := range differ {
+		if a, b := State(tt.a), State(tt.b); a == b {
+			t.Errorf("%s: same state %q", tt.name, a)
+		}
+	}
+}
+
+// TestLogCountsAFailureWhoseTextVaries: Log logs the first
+// failure with its full reason, counts the same failure with another
+// address, and gives the count at the change and at the recovery.
+func TestLogCountsAFailureWhoseTextVaries(t *testing.T) {
+	var logs bytes.Buffer
+	s := New(slog.New(slog.NewTextHandler(&logs, nil)))
+	for i := range 3 {
+		s.Fail("write", "saving failed", fmt.Errorf("dial tcp 10.0.0.5:%d->10.0.0.9:5432: connection reset by peer", 40000+i))
+	}
+	s.Fail("write", "saving failed", errors.New("database or disk is full (SQLITE_FULL)"))
+	s.Fail("write", "saving failed", errors.New("database or disk is full (SQLITE_FULL)"))
+	s.OK("write", "saving works again")
+	out := logs.String()
+	if got := strings.Count(out, `msg="saving failed"`); got != 2 {
+		t.Errorf("logged %d times for two kinds of failure, want 2:\n%s", got, out)
+	}
+	for _, want := range []string{"10.0.0.5:40000", "previous_count=3", `msg="saving works again" failures=2`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("log lacks %q:\n%s", want, out)
+		}
+	}
+}
