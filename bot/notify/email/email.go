@@ -4,14 +4,21 @@
 // it does not retry (the outbox sender does).
 //
 // A retry sends the same Message-ID, so a receiving system that drops
-// repeats drops it. Replies map to the sender's errors: a 4xx reply
-// anywhere is temporary (*notify.RetryError); a 5xx to RCPT refuses that
-// recipient (the others still get the mail, and the refusal is logged when
-// it starts, changes or ends, with a count, not on every mail; when all
-// are refused the alert is notify.ErrRejected); a 5xx to the message
-// itself is ErrRejected; refused authentication, a refused sender address,
-// or a server without the STARTTLS or AUTH it is configured to use is
-// notify.ErrGone, a problem only the operator can fix.
+// repeats drops it. Replies map to the sender's errors: a 4xx reply is
+// temporary (*notify.RetryError), but for a recipient's; a 5xx to the
+// message itself is notify.ErrRejected; refused authentication, a refused
+// sender address, or a server without the STARTTLS or AUTH it is
+// configured to use is notify.ErrGone, a problem only the operator can
+// fix.
+//
+// A recipient refused at RCPT, for good (5xx: no such mailbox) or for now
+// (4xx: mailbox full, greylisted), does not hold up the others: when at
+// least one recipient accepts, the mail goes to those and the refused one
+// misses it. The sender retries a message only as a whole, in order, so
+// waiting for a mailbox full for days would stop the destination for
+// everyone. Each refusal is logged when it starts or changes, and its end
+// once, with a count, not on every mail. When no recipient accepts, a 4xx
+// for any of them is a RetryError and 5xx for all is ErrRejected.
 package email
 
 import (
@@ -213,16 +220,20 @@ func (n *Notifier) handshake(conn net.Conn) (*smtp.Client, error) {
 	return c, nil
 }
 
-// deliver sends the envelope and the mail. Recipients refused for good
-// are skipped, and the mail goes to the rest; each refusal is logged once
-// per change of state (see refused).
+// deliver sends the envelope and the mail. A recipient the server
+// refuses, for good (5xx) or for now (4xx), while another accepts is
+// skipped and the mail goes to the rest: a mailbox full for days must not
+// hold up everyone else's alerts, and the sender retries a message as a
+// whole, so waiting for one recipient would stop the destination. Only
+// when no recipient accepts does a 4xx ask for a retry. Each recipient's
+// refusal is logged once per change of state (see refused).
 func (n *Notifier) deliver(c *smtp.Client, msg []byte) error {
 	if err := c.Mail(n.env.From.Address); err != nil {
 		return n.replyError("MAIL FROM "+n.env.From.Address, err, notify.ErrGone)
 	}
 	accepted := 0
 	var refusals []refusal
-	var permanent error // the first, for when none accepts
+	var permanent, temporary error // the first of each, for when none accepts
 	for _, to := range n.env.To {
 		err := c.Rcpt(to.Address)
 		if err == nil {
@@ -230,25 +241,39 @@ func (n *Notifier) deliver(c *smtp.Client, msg []byte) error {
 			n.refused.OK(to.Address, "email: recipient accepted again", "server", n.server(), "recipient", to.Address)
 			continue
 		}
-		if code := replyCode(err); code < 500 || code > 599 {
+		code := replyCode(err)
+		if code < 400 || code > 599 {
+			// not a reply about this recipient (a dropped connection):
+			// nothing is known about the others
 			_ = c.Reset()
 			return n.replyError("RCPT TO "+to.Address, err, nil)
 		}
 		wrapped := n.replyError("RCPT TO "+to.Address, err, notify.ErrRejected)
-		// logged without the rejection it would be for the whole mail,
-		// which does not happen while another recipient accepts
-		refusals = append(refusals, refusal{to.Address, fmt.Errorf("%s: RCPT TO %s: %w", n.server(), to.Address, err)})
-		if permanent == nil {
+		// logged without the retry or rejection it would be for the whole
+		// mail: neither happens while another recipient accepts
+		refusals = append(refusals, refusal{to.Address, fmt.Errorf("%s: RCPT TO %s: %w", n.server(), to.Address, err), code >= 500})
+		switch {
+		case code >= 500 && permanent == nil:
 			permanent = wrapped
+		case code < 500 && temporary == nil:
+			temporary = wrapped
 		}
 	}
 	if accepted == 0 {
-		// Nobody gets this mail: the sender drops it, and logs that itself.
+		// Nobody gets this mail: the sender retries it (a 4xx may clear)
+		// or drops it, and logs that itself.
 		_ = c.Reset()
+		if temporary != nil {
+			return temporary
+		}
 		return permanent
 	}
 	for _, r := range refusals {
-		n.refused.Fail(r.address, "email: recipient refused for good; the mail goes to the others", r.err, "server", n.server(), "recipient", r.address)
+		what := "email: recipient refused for now; the mail goes to the others without it"
+		if r.permanent {
+			what = "email: recipient refused for good; the mail goes to the others"
+		}
+		n.refused.Fail(r.address, what, r.err, "server", n.server(), "recipient", r.address)
 	}
 	w, err := c.Data()
 	if err != nil {
@@ -269,8 +294,9 @@ func (n *Notifier) deliver(c *smtp.Client, msg []byte) error {
 // means retry), anything else (network, TLS) is a plain error.
 // refusal is one recipient refused at RCPT.
 type refusal struct {
-	address string
-	err     error
+	address   string
+	err       error
+	permanent bool // a 5xx reply
 }
 
 func (n *Notifier) replyError(step string, err error, permanent error) error {

@@ -356,8 +356,16 @@ func TestReplies(t *testing.T) {
 			refuse: map[string]int{"desk@example.org": 550, "night@example.org": 550}, want: "rejected"},
 		{name: "one recipient refused", server: fakesmtp.Options{Mode: fakesmtp.Plain}, mode: NoTLS,
 			refuse: map[string]int{"night@example.org": 550}, want: "ok", wantTo: []string{"desk@example.org"}},
-		{name: "recipient busy", server: fakesmtp.Options{Mode: fakesmtp.Plain}, mode: NoTLS,
-			fault: &fakesmtp.Fault{Command: "RCPT", Code: 452}, want: "retry after"},
+		// A mailbox full for days must not keep the mail from the others.
+		{name: "one mailbox full", server: fakesmtp.Options{Mode: fakesmtp.Plain}, mode: NoTLS,
+			refuse: map[string]int{"night@example.org": 452}, want: "ok", wantTo: []string{"desk@example.org"}},
+		{name: "first recipient busy once", server: fakesmtp.Options{Mode: fakesmtp.Plain}, mode: NoTLS,
+			fault: &fakesmtp.Fault{Command: "RCPT", Code: 452}, want: "ok", wantTo: []string{"night@example.org"}},
+		{name: "every mailbox full", server: fakesmtp.Options{Mode: fakesmtp.Plain}, mode: NoTLS,
+			refuse: map[string]int{"desk@example.org": 452, "night@example.org": 452}, want: "retry after"},
+		// The busy one may clear; the mail waits for it rather than drop.
+		{name: "one refused, the other busy", server: fakesmtp.Options{Mode: fakesmtp.Plain}, mode: NoTLS,
+			refuse: map[string]int{"desk@example.org": 550, "night@example.org": 452}, want: "retry after"},
 		{name: "mail refused", server: fakesmtp.Options{Mode: fakesmtp.Plain}, mode: NoTLS,
 			fault: &fakesmtp.Fault{Command: "DATA", Code: 554}, want: "rejected"},
 		{name: "connection dropped", server: fakesmtp.Options{Mode: fakesmtp.Plain}, mode: NoTLS,
@@ -392,8 +400,8 @@ func TestReplies(t *testing.T) {
 	}
 }
 
-// A recipient refused on every mail (a typo in to:, a deleted mailbox) is
-// logged when its refusal starts or changes and
+// A recipient refused on every mail (a typo in to:, a deleted mailbox, a
+// mailbox full for days) is logged when its refusal starts or changes and
 // once when it ends, with a count, not once per mail; the others get every
 // mail meanwhile.
 func TestRefusedRecipientLoggedOncePerState(t *testing.T) {
@@ -408,6 +416,8 @@ func TestRefusedRecipientLoggedOncePerState(t *testing.T) {
 	}{
 		{"refused for good on every mail", repeat(550, 20), 1, 0,
 			[]string{"level=ERROR", "recipient=night@example.org", `RCPT TO night@example.org: 550 \"recipient refused\""`}},
+		{"mailbox full on every mail", repeat(452, 20), 1, 0,
+			[]string{`msg="email: recipient refused for now`, "recipient=night@example.org", `RCPT TO night@example.org: 452 \"recipient refused\""`}},
 		{"refusal changes, then ends", slices.Concat(repeat(550, 3), repeat(553, 2), repeat(0, 3)), 2, 1,
 			[]string{"previous_count=3", `msg="email: recipient accepted again"`, "failures=2"}},
 		{"never refused", repeat(0, 5), 0, 0, nil},
