@@ -24,7 +24,8 @@ type Delivery struct {
 }
 
 // DigestSchedule is when digests go out: every Every counted from local
-// midnight, or at the local times of day At (sorted).
+// midnight (wall-clock times of the day), or at the local times of day At
+// (sorted).
 type DigestSchedule struct {
 	Every time.Duration
 	At    []TimeOfDay
@@ -173,24 +174,29 @@ func (s *DigestSchedule) previous(t time.Time) time.Time {
 	panic("alert: digest schedule has no time within two days")
 }
 
-// times lists the digest times of the local day t+day, in order.
+// times lists the digest times of the local day t+day, in order. They
+// are wall-clock times, as the config promises ("6h is 00:00, 06:00,
+// 12:00, 18:00 local time"): on a day of 23 or 25 hours, adding 6h of
+// elapsed time to midnight would drift by the hour the clocks moved. A
+// time the clocks skip goes where time.Date puts it, which may be onto
+// or past another time of the list: sorted and without repeats, the list
+// gives no extra and no missing digest.
 func (s *DigestSchedule) times(t time.Time, day int) []time.Time {
 	y, m, d := t.Date()
 	loc := t.Location()
-	if len(s.At) > 0 {
-		out := make([]time.Time, len(s.At))
-		for i, c := range s.At {
-			out[i] = time.Date(y, m, d+day, c.Hour, c.Minute, 0, 0, loc)
-		}
-		return out
-	}
-	midnight := time.Date(y, m, d+day, 0, 0, 0, 0, loc)
-	nextMidnight := time.Date(y, m, d+day+1, 0, 0, 0, 0, loc)
 	var out []time.Time
-	for c := midnight; c.Before(nextMidnight); c = c.Add(s.Every) {
-		out = append(out, c)
+	if len(s.At) > 0 {
+		for _, c := range s.At {
+			out = append(out, time.Date(y, m, d+day, c.Hour, c.Minute, 0, 0, loc))
+		}
+	} else {
+		for c := time.Duration(0); c < 24*time.Hour; c += s.Every {
+			hh, mm, ss, ns := c/time.Hour, c%time.Hour/time.Minute, c%time.Minute/time.Second, c%time.Second
+			out = append(out, time.Date(y, m, d+day, int(hh), int(mm), int(ss), int(ns), loc))
+		}
 	}
-	return out
+	slices.SortFunc(out, time.Time.Compare)
+	return slices.CompactFunc(out, time.Time.Equal)
 }
 
 func minutes(c TimeOfDay) int { return c.Hour*60 + c.Minute }

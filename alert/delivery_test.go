@@ -1,6 +1,7 @@
 package alert
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -110,6 +111,61 @@ func TestDailyDigestOncePerDayAllYear(t *testing.T) {
 			t.Fatalf("day %d: alert at %s released at %s, want the next 08:00 local", day, now, k.Until)
 		}
 		now = k.Until.Add(30 * time.Minute)
+	}
+}
+
+// On the days clocks change, a schedule's digests go out at the local
+// times of day it names, each once: every: 6h is 06:00, 12:00 and 18:00
+// on a day of 23 hours as on one of 25, not six elapsed hours apart from
+// midnight. A time the clocks skip goes where time.Date puts it (in
+// Berlin 02:00 is 03:00, in New York 01:00), once.
+func TestDigestTimesOnDSTDays(t *testing.T) {
+	berlin := mustZone(t, "Europe/Berlin")
+	newYork := mustZone(t, "America/New_York")
+	march, october := time.Date(2027, 3, 28, 0, 0, 0, 0, berlin), time.Date(2026, 10, 25, 0, 0, 0, 0, berlin)
+	tests := []struct {
+		name     string
+		schedule DigestSchedule
+		day      time.Time // local midnight
+		first    int       // how many of the day's digests to compare; 0: all
+		want     string    // the day's digest times after midnight, local
+	}{
+		{"every 6h, 23-hour day", DigestSchedule{Every: 6 * time.Hour}, march, 0, "06:00 12:00 18:00"},
+		{"every 6h, 25-hour day", DigestSchedule{Every: 6 * time.Hour}, october, 0, "06:00 12:00 18:00"},
+		{"every 6h, ordinary day", DigestSchedule{Every: 6 * time.Hour}, time.Date(2027, 3, 29, 0, 0, 0, 0, berlin), 0, "06:00 12:00 18:00"},
+		{"every 8h, 25-hour day", DigestSchedule{Every: 8 * time.Hour}, october, 0, "08:00 16:00"},
+		{"every 1h, 23-hour day: 02:00 is 03:00", DigestSchedule{Every: time.Hour}, march, 0,
+			"01:00 03:00 04:00 05:00 06:00 07:00 08:00 09:00 10:00 11:00 12:00 13:00 14:00 15:00 16:00 17:00 18:00 19:00 20:00 21:00 22:00 23:00"},
+		{"every 1h, 25-hour day: 02:00 once", DigestSchedule{Every: time.Hour}, october, 0,
+			"01:00 02:00 03:00 04:00 05:00 06:00 07:00 08:00 09:00 10:00 11:00 12:00 13:00 14:00 15:00 16:00 17:00 18:00 19:00 20:00 21:00 22:00 23:00"},
+		{"every 30m, the skipped hour", DigestSchedule{Every: 30 * time.Minute}, march, 6, "00:30 01:00 01:30 03:00 03:30 04:00"},
+		{"every 30m, skipped backwards in New York", DigestSchedule{Every: 30 * time.Minute}, time.Date(2027, 3, 14, 0, 0, 0, 0, newYork), 6, "00:30 01:00 01:30 03:00 03:30 04:00"},
+		{"at a skipped time and one after it", DigestSchedule{At: []TimeOfDay{{2, 30}, {3, 15}}}, march, 0, "03:15 03:30"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			loc := tt.day.Location()
+			d := Delivery{Digest: &tt.schedule, Location: loc}
+			var got []string
+			prev := time.Time{}
+			for now := tt.day; len(got) < 50; {
+				k := d.Release("s", now, 0).Key
+				if k.Until.In(loc).Day() != tt.day.Day() {
+					break
+				}
+				if !prev.IsZero() && !k.Since.Equal(prev) {
+					t.Errorf("digest until %s covers since %s, want since the digest before, %s", k.Until, k.Since, prev)
+				}
+				got = append(got, k.Until.In(loc).Format("15:04"))
+				prev, now = k.Until, k.Until
+			}
+			if tt.first > 0 {
+				got = got[:min(tt.first, len(got))]
+			}
+			if s := strings.Join(got, " "); s != tt.want {
+				t.Errorf("digests at %s local, want %s", s, tt.want)
+			}
+		})
 	}
 }
 

@@ -25,7 +25,8 @@ const MinDigestEvery = 5 * time.Minute
 type Delivery struct {
 	Mode string // Instant ("" reads as Instant) or Digest
 	// Every sends a digest every this long, counted from midnight in
-	// Location (so 6h is 00:00, 06:00, 12:00, 18:00 local time). 0 with At.
+	// Location (so 6h is 00:00, 06:00, 12:00, 18:00 local time, also on
+	// the days clocks change: wall-clock times, not elapsed ones). 0 with At.
 	Every time.Duration
 	// At sends a digest at these local times of day, sorted. Empty with Every.
 	At []ClockTime
