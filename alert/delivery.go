@@ -215,7 +215,7 @@ func (q *QuietHours) contains(t time.Time) bool {
 func (q *QuietHours) end(t time.Time) time.Time {
 	y, m, d := t.Date()
 	for day := 0; ; day++ {
-		if e := time.Date(y, m, d+day, q.End.Hour, q.End.Minute, 0, 0, t.Location()); e.After(t) {
+		if e := wallTime(y, m, d+day, q.End, t.Location()); e.After(t) {
 			return e
 		}
 	}
@@ -225,10 +225,31 @@ func (q *QuietHours) end(t time.Time) time.Time {
 func (q *QuietHours) start(t time.Time) time.Time {
 	y, m, d := t.Date()
 	for day := 0; ; day-- {
-		if s := time.Date(y, m, d+day, q.Start.Hour, q.Start.Minute, 0, 0, t.Location()); !s.After(t) {
+		if s := wallTime(y, m, d+day, q.Start, t.Location()); !s.After(t) {
 			return s
 		}
 	}
+}
+
+// wallTime is the first instant of the local day y-m-d whose wall clock
+// reads c or later, which is where contains, reading the wall clock, sees
+// the window start or end: c itself, but for a c the clocks skip (02:30
+// on the spring change in Berlin) the change itself (03:00). time.Date
+// would put a skipped start an hour late (03:30), after matches the
+// window already holds (03:10), which would then count from the day
+// before's start: one quiet night, two digests.
+func wallTime(y int, m time.Month, d int, c TimeOfDay, loc *time.Location) time.Time {
+	t := time.Date(y, m, d, c.Hour, c.Minute, 0, 0, loc)
+	want := time.Date(y, m, d, c.Hour, c.Minute, 0, 0, time.UTC)
+	got := time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), 0, 0, time.UTC)
+	start, end := t.ZoneBounds()
+	switch {
+	case got.After(want): // moved past the gap: the change started t's zone
+		return start
+	case got.Before(want): // moved before the gap: the change ends t's zone
+		return end
+	}
+	return t
 }
 
 // CapHours returns, for each subscription of entries that has a

@@ -169,6 +169,69 @@ func TestDigestTimesOnDSTDays(t *testing.T) {
 	}
 }
 
+// The matches of one quiet period go out as one digest, from the
+// period's start to its end, on the nights the clocks change too. A start
+// or end the clocks skip is where the wall clock passes it: the change
+// itself.
+func TestQuietHoursAcrossDSTChanges(t *testing.T) {
+	berlin := mustZone(t, "Europe/Berlin")
+	newYork := mustZone(t, "America/New_York")
+	at := func(loc *time.Location, m time.Month, d, hh, mm int) time.Time {
+		y := 2027
+		if m == time.October {
+			y = 2026
+		}
+		return time.Date(y, m, d, hh, mm, 0, 0, loc)
+	}
+	utc := func(m time.Month, d, hh, mm int) time.Time { return at(time.UTC, m, d, hh, mm) }
+	tests := []struct {
+		name      string
+		quiet     QuietHours
+		loc       *time.Location
+		held      []time.Time // matches of one quiet period
+		free      []time.Time // matches after it, sent at once
+		wantSince time.Time
+		wantUntil time.Time
+	}{
+		{"start skipped", QuietHours{TimeOfDay{2, 30}, TimeOfDay{7, 0}}, berlin,
+			[]time.Time{at(berlin, time.March, 28, 3, 0), at(berlin, time.March, 28, 3, 10), at(berlin, time.March, 28, 4, 0), at(berlin, time.March, 28, 6, 59)},
+			[]time.Time{at(berlin, time.March, 28, 7, 0)},
+			utc(time.March, 28, 1, 0), utc(time.March, 28, 5, 0)},
+		{"start skipped, time.Date going back (New York)", QuietHours{TimeOfDay{2, 30}, TimeOfDay{7, 0}}, newYork,
+			[]time.Time{at(newYork, time.March, 14, 3, 0), at(newYork, time.March, 14, 3, 10), at(newYork, time.March, 14, 4, 0)},
+			[]time.Time{at(newYork, time.March, 14, 1, 59), at(newYork, time.March, 14, 7, 0)},
+			utc(time.March, 14, 7, 0), utc(time.March, 14, 11, 0)},
+		{"end skipped", QuietHours{TimeOfDay{22, 0}, TimeOfDay{2, 30}}, berlin,
+			[]time.Time{at(berlin, time.March, 27, 22, 30), at(berlin, time.March, 28, 1, 59)},
+			[]time.Time{at(berlin, time.March, 28, 3, 0), at(berlin, time.March, 28, 3, 10)},
+			utc(time.March, 27, 21, 0), utc(time.March, 28, 1, 0)},
+		{"overnight, the spring change inside", QuietHours{TimeOfDay{22, 0}, TimeOfDay{7, 0}}, berlin,
+			[]time.Time{at(berlin, time.March, 27, 23, 0), at(berlin, time.March, 28, 1, 30), at(berlin, time.March, 28, 3, 30)},
+			[]time.Time{at(berlin, time.March, 28, 7, 0)},
+			utc(time.March, 27, 21, 0), utc(time.March, 28, 5, 0)},
+		{"the autumn change inside, 02:30 twice", QuietHours{TimeOfDay{1, 0}, TimeOfDay{5, 0}}, berlin,
+			[]time.Time{utc(time.October, 24, 23, 30), utc(time.October, 25, 0, 30), utc(time.October, 25, 1, 30), utc(time.October, 25, 3, 0)},
+			[]time.Time{utc(time.October, 25, 4, 0)},
+			utc(time.October, 24, 23, 0), utc(time.October, 25, 4, 0)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := Delivery{Quiet: &tt.quiet, Location: tt.loc}
+			want := DigestKey{Kind: KindQuiet, Subscription: "s", Since: tt.wantSince.In(tt.loc), Until: tt.wantUntil.In(tt.loc)}
+			for _, now := range tt.held {
+				if got := d.Release("s", now, 0).Key; got.String() != want.String() {
+					t.Errorf("match at %s: digest %s, want %s", now.In(tt.loc), got, want)
+				}
+			}
+			for _, now := range tt.free {
+				if r := d.Release("s", now, 0); r.Held() {
+					t.Errorf("match at %s held for %s, want sent at once", now.In(tt.loc), r.Key)
+				}
+			}
+		})
+	}
+}
+
 func TestScheduleCountsTheCap(t *testing.T) {
 	c, _ := NewCatalog(nil, []Feed{{ID: "f", Name: "f"}}, []Subscription{
 		{ID: "capped", Name: "capped", Query: "a", Feeds: []string{"f"}, Destination: "d", Delivery: Delivery{MaxPerHour: 2}},
