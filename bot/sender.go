@@ -414,15 +414,16 @@ func (s *sender) findGhost(ctx context.Context, n notify.Notifier, msg notify.Me
 }
 
 // insideNonceWindow reports whether n's nonces still catch any earlier
-// send of rows: n sends them, and every row was enqueued less than the
-// nonce window ago (no send can be older than its rows).
+// send of rows: n sends them, and every row was enqueued (or, a join, made
+// a message of its own) less than the nonce window ago: no send of a
+// message can be older than that.
 func (s *sender) insideNonceWindow(n any, rows []store.Alert) bool {
 	if ns, ok := n.(notify.NonceSender); !ok || !ns.SendsNonce() {
 		return false
 	}
 	now := s.now()
 	for _, r := range rows {
-		if now.Sub(r.EnqueuedAt) >= s.nonceWindow {
+		if now.Sub(latest(r.EnqueuedAt, r.SentAloneAt)) >= s.nonceWindow {
 			return false
 		}
 	}

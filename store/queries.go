@@ -82,7 +82,7 @@ type dialect struct {
 
 const alertColumns = `id, destination, subscription, feed_id, item_key, dedupe_keys, payload,
 	created_at, batch, attempts, next_attempt, last_error, delivered_at, message_id, dropped, enqueued_at,
-	hold_until, digest, story, joins, fingerprint`
+	hold_until, digest, story, joins, fingerprint, sent_alone_at`
 
 // insertAlertColumns are the columns insertAlerts fills, in the order of an
 // alert row followed by enqueued_at.

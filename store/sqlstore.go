@@ -1086,10 +1086,10 @@ func scanAlerts(rows *sql.Rows) ([]Alert, error) { return scanEach(rows, scanAle
 func scanAlert(scan func(...any) error) (Alert, error) {
 	var a Alert
 	var dedupe string
-	var created, next, delivered, enqueued, held int64
+	var created, next, delivered, enqueued, held, alone int64
 	if err := scan(&a.ID, &a.Destination, &a.Subscription, &a.FeedID, &a.ItemKey, &dedupe,
 		&a.Payload, &created, &a.Batch, &a.Attempts, &next, &a.LastError, &delivered,
-		&a.MessageID, &a.Dropped, &enqueued, &held, &a.Digest, &a.Story, &a.Joins, &a.Fingerprint); err != nil {
+		&a.MessageID, &a.Dropped, &enqueued, &held, &a.Digest, &a.Story, &a.Joins, &a.Fingerprint, &alone); err != nil {
 		return Alert{}, err
 	}
 	a.Fingerprint = nilIfEmpty(a.Fingerprint)
@@ -1097,7 +1097,7 @@ func scanAlert(scan func(...any) error) (Alert, error) {
 		return Alert{}, fmt.Errorf("alert %d: dedupe keys: %w", a.ID, err)
 	}
 	a.CreatedAt, a.NextAttempt, a.DeliveredAt = fromMicro(created), fromMicro(next), fromMicro(delivered)
-	a.EnqueuedAt, a.HoldUntil = fromMicro(enqueued), fromMicro(held)
+	a.EnqueuedAt, a.HoldUntil, a.SentAloneAt = fromMicro(enqueued), fromMicro(held), fromMicro(alone)
 	return a, nil
 }
 

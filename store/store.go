@@ -62,6 +62,10 @@ type Alert struct {
 	// EnqueuedAt is set by the store from its own clock when the alert is
 	// enqueued (ignored on input); retention counts from it.
 	EnqueuedAt time.Time
+	// SentAloneAt is when PostAlone made this join a message of its own
+	// (read only; zero otherwise, and for one made so before the store
+	// noted it, whose EnqueuedAt moved then instead).
+	SentAloneAt time.Time
 
 	// Batch groups alerts sent as one message (a burst). It is assigned
 	// before the first send attempt and kept for retries, so a retry sends

@@ -698,8 +698,8 @@ func testPostAlone(t *testing.T, h *harness) {
 		t.Errorf("CountUnheld of the hour it was posted in = %d, want 1 (the join posted alone)", got)
 	}
 	b, err := s.BatchAlerts(ctx, "desk", "nh9")
-	if err != nil || len(b) != 1 || b[0].ItemKey != "alone" || !b[0].Joins || !b[0].EnqueuedAt.Equal(enqueued) {
-		t.Errorf("BatchAlerts(nh9) = %+v, %v; want the join, enqueued at %v as before", b, err, enqueued)
+	if err != nil || len(b) != 1 || b[0].ItemKey != "alone" || !b[0].Joins || !b[0].EnqueuedAt.Equal(enqueued) || !b[0].SentAloneAt.Equal(later) {
+		t.Errorf("BatchAlerts(nh9) = %+v, %v; want the join, enqueued at %v as before and sent alone at %v", b, err, enqueued, later)
 	}
 	// status: the join posted alone, the one alert left waiting, is as
 	// old as when it was enqueued.
