@@ -7,8 +7,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"slices"
 	"strings"
-	"sync/atomic"
+	"sync"
 	"testing"
 	"time"
 
@@ -17,70 +18,153 @@ import (
 	"github.com/newshound/newshound/store"
 )
 
-// TestRefusedTokenSlashCommandsBackOff checks that a bot token Discord
-// refuses (revoked, reset in the developer portal) makes the slash
-// commands' retries back off and be logged once: at a fixed half lease
-// (10 s with the default lease) it cost Discord a refused request and the
-// log an error line every time, for as long as the bot ran. The lease is
-// shortened to a second, so that without back-off the gateway is tried
-// about ten times in the five seconds the test runs.
-func TestRefusedTokenSlashCommandsBackOff(t *testing.T) {
-	var requests atomic.Int32
-	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		requests.Add(1)
+// refusingDiscord is a Discord API on loopback that answers every request
+// with code, and notes when each came.
+type refusingDiscord struct {
+	*httptest.Server
+	mu    sync.Mutex
+	times []time.Time
+}
+
+func newRefusingDiscord(t *testing.T, code int) *refusingDiscord {
+	d := &refusingDiscord{}
+	d.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		d.mu.Lock()
+		d.times = append(d.times, time.Now())
+		d.mu.Unlock()
 		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusUnauthorized)
-		io.WriteString(w, `{"message": "401: Unauthorized", "code": 0}`)
+		w.WriteHeader(code)
+		io.WriteString(w, `{"message": "refused", "code": 0}`)
 	}))
-	defer api.Close()
+	t.Cleanup(d.Close)
+	return d
+}
+
+func (d *refusingDiscord) requests() []time.Time {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return slices.Clone(d.times)
+}
+
+// commandsService is a service that serves the slash commands through api
+// (and nothing else), with leases of ttl.
+func commandsService(t *testing.T, api *refusingDiscord, ttl time.Duration, logs io.Writer) *Service {
+	t.Helper()
 	st, err := store.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "state.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer st.Close()
+	t.Cleanup(func() { st.Close() })
 	session, err := discord.NewSession("revoked-token", api.URL+"/api/v9/", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	cfg := config.Default()
 	cfg.Discord = config.Discord{Token: "revoked-token", APIBase: api.URL + "/api/v9/", Commands: true, Burst: 5}
-	cfg.Service.LeaseTTL = time.Second
-	var logs logBuffer
-	o := testOptions(cfg, st, nil, slog.New(slog.NewTextHandler(&logs, nil)), time.Now)
+	cfg.Service.LeaseTTL = ttl
+	o := testOptions(cfg, st, nil, slog.New(slog.NewTextHandler(logs, nil)), time.Now)
 	o.Discord = session
 	svc, err := New(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return svc
+}
+
+// TestRefusedTokenSlashCommandsBackOff checks that a bot token Discord
+// refuses (revoked, reset in the developer portal) makes the slash
+// commands' retries back off and be logged once: at a fixed half lease
+// (10 s with the default lease) it cost Discord a refused request and the
+// log an error line every time, for as long as the bot ran. The lease is
+// shortened to a second, so that without back-off the gateway is tried
+// about ten times in the five seconds the test runs. The first retry comes
+// when the log line says (retry_in, half a lease at most).
+func TestRefusedTokenSlashCommandsBackOff(t *testing.T) {
+	api := newRefusingDiscord(t, http.StatusUnauthorized)
+	var logs logBuffer
+	svc := commandsService(t, api, time.Second, &logs)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	svc.Run(ctx)
 	if n := strings.Count(logs.String(), "Discord slash commands unavailable"); n != 1 {
 		t.Errorf("the refused token was logged %d times, want once:\n%s", n, logs.String())
 	}
-	// Backing off from half a second: tries at about 0, 0.5, 1.5 and 3.5 s.
-	if n := requests.Load(); n == 0 || n > 6 {
-		t.Errorf("Discord got %d requests in 5 s, want 1 to 6 (backing off, not every half second)", n)
+	// Backing off from half a second: tries at about 0, 0.5, 1.5 and 3.5 s
+	// (a little sooner with jitter), not every half second.
+	got := api.requests()
+	if len(got) < 2 || len(got) > 6 {
+		t.Fatalf("Discord got %d requests in 5 s, want 2 to 6 (backing off, not every half second)", len(got))
+	}
+	if gap := got[1].Sub(got[0]); gap > 800*time.Millisecond {
+		t.Errorf("the first retry came %v after the first try, want within half a lease (500 ms) and a poll", gap.Round(10*time.Millisecond))
 	}
 }
 
-func TestNextCommandsRetry(t *testing.T) {
-	tests := []struct {
-		name     string
-		d        time.Duration
-		min, max time.Duration
-	}{
-		{"doubles", 10 * time.Second, 20 * time.Second, 24 * time.Second},
-		{"up to the longest wait", 8 * time.Minute, commandsRetryMax, commandsRetryMax * 6 / 5},
-		{"stays there", commandsRetryMax, commandsRetryMax, commandsRetryMax * 6 / 5},
+// TestCommandsLeaseHeldElsewhereEndsTheBackOff checks that an instance
+// backing off after failures to open the gateway looks at the lease every
+// half lease while another instance holds it, so that it takes the
+// commands over soon after that one goes away (a deploy, a crash), not at
+// the end of its back-off (up to 10 minutes).
+func TestCommandsLeaseHeldElsewhereEndsTheBackOff(t *testing.T) {
+	api := newRefusingDiscord(t, http.StatusServiceUnavailable)
+	svc := commandsService(t, api, 400*time.Millisecond, io.Discard)
+	leaser := &otherLeaser{}
+	svc.leases.leaser = leaser
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); svc.Run(ctx) }()
+	time.Sleep(3300 * time.Millisecond) // failing at about 0, 0.2, 0.6, 1.4 and 3 s
+	leaser.mu.Lock()
+	leaser.other = true
+	leaser.mu.Unlock()
+	from := time.Now()
+	time.Sleep(3 * time.Second)
+	n := leaser.triesSince(from)
+	cancel()
+	<-done
+	if n < 5 {
+		t.Errorf("with the lease held by another instance, it was tried %d times in 3 s; want about every 200 ms (half the lease)", n)
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			for range 100 {
-				if got := nextCommandsRetry(tt.d); got < tt.min || got > tt.max {
-					t.Fatalf("nextCommandsRetry(%v) = %v, want %v to %v", tt.d, got, tt.min, tt.max)
-				}
+}
+
+// otherLeaser grants every lease but the gateway's while other is set
+// (another instance holds it), and notes the tries at the gateway's.
+type otherLeaser struct {
+	mu      sync.Mutex
+	other   bool
+	gwTries []time.Time
+}
+
+func (p *otherLeaser) Lease(ctx context.Context, name, owner string, ttl time.Duration) (bool, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if name != gatewayLease {
+		return true, nil
+	}
+	p.gwTries = append(p.gwTries, time.Now())
+	return !p.other, nil
+}
+
+func (p *otherLeaser) Release(ctx context.Context, name, owner string) error { return nil }
+
+func (p *otherLeaser) triesSince(t time.Time) int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	n := 0
+	for _, x := range p.gwTries {
+		if !x.Before(t) {
+			n++
+		}
+	}
+	return n
+}
+
+func TestJitter(t *testing.T) {
+	for _, d := range []time.Duration{time.Second, commandsRetryMax} {
+		for range 100 {
+			if got := jitter(d); got < d*4/5 || got > d {
+				t.Fatalf("jitter(%v) = %v, want %v to %v", d, got, d*4/5, d)
 			}
-		})
+		}
 	}
 }

@@ -271,50 +271,58 @@ const commandsRetryMax = 10 * time.Minute
 // the gateway; the others wait, and take over when it goes away. A failure
 // to open is logged once per change of state and retried, backing off from
 // half the lease's length up to commandsRetryMax: alerts do not depend on
-// it.
+// it. While backing off it holds no lease, and it looks at the lease
+// every half lease: one another instance holds ends the back-off, so
+// that this one takes over soon after that one goes away.
 func (s *Service) runCommands(ctx context.Context) {
 	if s.discord == nil || !s.settings.Discord.Commands {
 		return
 	}
-	errs := newStateLog(s.log)
+	errs := statelog.New(s.log)
 	base := s.leases.ttl / 2
-	retry := base
+	step := base        // the wait after the next failure to open, before jitter
+	var retry time.Time // backing off: no try before then
 	for {
 		if s.leases.take(ctx, gatewayLease) {
-			err := s.serveCommands(ctx, errs)
-			s.leases.release(ctx, gatewayLease)
-			if err != nil && ctx.Err() == nil {
-				errs.fail("commands", "Discord slash commands unavailable; alerts still go out; retrying with back-off", err, "retry_in", retry)
-				retry = nextCommandsRetry(retry)
-			} else {
-				retry = base
+			if !s.now().Before(retry) {
+				if err := s.serveCommands(ctx, errs); err != nil && ctx.Err() == nil {
+					wait := jitter(step)
+					errs.Fail("commands", "Discord slash commands unavailable; alerts still go out; retrying with back-off", err, "retry_in", wait)
+					retry, step = s.now().Add(wait), min(2*step, commandsRetryMax)
+				} else {
+					retry, step = time.Time{}, base
+				}
 			}
+			s.leases.release(ctx, gatewayLease)
+		} else {
+			// Another instance serves the commands, so Discord takes the
+			// token: take over as soon as that one goes away.
+			retry, step = time.Time{}, base
 		}
 		select {
 		case <-ctx.Done():
 			return
-		case <-time.After(retry):
+		case <-time.After(base):
 		}
 	}
 }
 
-// nextCommandsRetry doubles d up to commandsRetryMax, with up to 20 %
-// jitter so that instances sharing a store spread out.
-func nextCommandsRetry(d time.Duration) time.Duration {
-	d = min(2*d, commandsRetryMax)
-	return d + time.Duration(rand.Int64N(int64(d)/5+1))
+// jitter takes up to a fifth off d, so that instances sharing a store
+// spread out and no wait exceeds d.
+func jitter(d time.Duration) time.Duration {
+	return d - time.Duration(rand.Int64N(int64(d)/5+1))
 }
 
 // serveCommands opens the gateway and serves it until ctx ends or the
 // lease is lost; it returns the error that kept the gateway from opening.
-func (s *Service) serveCommands(ctx context.Context, errs *stateLog) error {
+func (s *Service) serveCommands(ctx context.Context, errs *statelog.Log) error {
 	cmds := discord.NewCommands(s.discord, s.Watches(), s.log)
 	stop, err := cmds.Start(ctx, s.settings.Discord.Guilds)
 	if err != nil {
 		return err
 	}
 	defer stop()
-	errs.ok("commands", "Discord slash commands available again")
+	errs.OK("commands", "Discord slash commands available again")
 	s.log.Info("Discord slash commands ready", "guilds", s.settings.Discord.Guilds)
 	check := time.NewTicker(s.leases.ttl / 3)
 	defer check.Stop()
