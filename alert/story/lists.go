@@ -161,13 +161,15 @@ func suffixWord(w string) string {
 // another's semicolon: "Market Wrap: Acme Beats Estimates; Globex Rejects
 // Offer", "Stocks slip; Acme cuts pay; Globex tops rankings". It is a list
 // too (see isListTitle): sharing one clause's name with a new report says
-// nothing of which story that report tells. One semicolon alone joins two
-// clauses of one story as often ("Acme to merge with Globex; HQ will be in
-// Dublin"), so it takes three clauses, or two after a round-up's label.
-// Its words stay whole, so that the same column on two days ("Sector
-// Update: Tech Shares Mixed; Acme …", "…; Globex …") is two headlines,
-// and a story's headline taken for one ("UPDATE: Suspect arrested;
-// Lincoln High lockdown lifted") still joins its story by its words.
+// nothing of which story that report tells. Since nothing joins a story
+// through a list, one story's headline taken for a round-up costs its
+// story a second message when it came first; so a round-up takes two
+// clauses after a round-up's label, or three clauses of which the later
+// ones start with a name, as a new story's do ("Stocks slip; Acme …;
+// Globex …", not "Owners arrested; fire toll rises to 27; probe
+// ordered"). Its words stay whole, so that the same column on two days
+// ("Sector Update: Tech Shares Mixed; Acme …", "…; Globex …") is two
+// headlines.
 func isRoundUpTitle(title string) bool {
 	if !strings.Contains(title, ";") {
 		return false // most headlines, at no cost
@@ -177,18 +179,26 @@ func isRoundUpTitle(title string) bool {
 	if !labelled {
 		rest = title
 	}
-	clauses := 0
+	clauses, named := 0, 0
 	for c := range strings.SplitSeq(rest, ";") {
-		if strings.Trim(c, " .…") != "" {
-			clauses++
+		if strings.Trim(c, " .…") == "" {
+			continue
+		}
+		if clauses++; clauses > 1 && startsWithCapital(c) {
+			named++
 		}
 	}
-	return clauses >= 3 || labelled && clauses >= 2
+	return labelled && clauses >= 2 || clauses >= 3 && named >= 2
 }
 
-// roundUpWords name a column of several stories. "Update" does so only
-// beside another word ("Sector Update", "World News Updates"): "UPDATE 2:"
-// and "Valdoria floods live updates:" head one story's latest.
+// startsWithCapital reports whether a clause's first letter, after
+// spaces and quotes, is a capital.
+func startsWithCapital(clause string) bool {
+	r, _ := utf8.DecodeRuneInString(strings.TrimLeft(clause, ` "'‘’“”(`))
+	return unicode.IsUpper(r) || unicode.IsDigit(r)
+}
+
+// roundUpWords name a column of several stories.
 var roundUpWords = map[string]bool{
 	"roundup": true, "round-up": true, "wrap": true, "wrapup": true, "wrap-up": true,
 	"briefing": true, "brief": true, "briefs": true, "digest": true, "headlines": true,
@@ -196,15 +206,25 @@ var roundUpWords = map[string]bool{
 	"recap": true,
 }
 
+// sectionWords make "update" a column's name ("Sector Update", "World
+// News Updates", "Market update"): beside anything else it heads one
+// story's latest ("Hurricane Milton update", "Police update", "UPDATE 2").
+var sectionWords = map[string]bool{
+	"sector": true, "market": true, "markets": true, "business": true, "world": true,
+	"news": true, "stock": true, "stocks": true, "tech": true, "technology": true,
+	"sports": true, "morning": true, "midday": true, "afternoon": true, "evening": true,
+	"daily": true, "weekly": true, "am": true, "pm": true, "financial": true, "economy": true,
+}
+
 // isRoundUpLabel reports whether the words before a headline's colon name
-// a round-up: "Sector Update", "Market Wrap", "AM Buzz", "News in Brief",
-// "Top Stories".
+// a round-up: "Market Wrap", "AM Buzz", "News in Brief", "Top Stories",
+// "Sector Update".
 func isRoundUpLabel(label string) bool {
 	words := strings.Fields(strings.ToLower(label))
 	if len(words) == 0 || len(words) > 5 {
 		return false
 	}
-	update, live, other := false, false, false // other: a word beside "update" that is no number
+	update, section := false, false
 	for i, w := range words {
 		w = strings.Trim(w, `"'‘’“”.,!?()`)
 		switch {
@@ -212,11 +232,9 @@ func isRoundUpLabel(label string) bool {
 			return true
 		case w == "update" || w == "updates":
 			update = true
-		case w == "live":
-			live = true
-		case strings.Trim(w, "0123456789-") != "":
-			other = true
+		case sectionWords[w]:
+			section = true
 		}
 	}
-	return update && other && !live
+	return update && section
 }

@@ -79,8 +79,12 @@ func TestIsRoundUpTitle(t *testing.T) {
 		{"Headlines: Acme recalls toasters; Globex opens plant", true},
 		{"Stocks slip; Acme cuts executive pay; Globex named top banana  ...", true},
 		{"'Quiz Night' ends; 'Harbour Lights' debuts; 'Old Friends' reunion", true},
-		{"Owners arrested; warehouse fire toll rises to 27; probe ordered", true}, // one story, but bridging through it is no loss: its own words still join it
-		// one story's headline: one semicolon, a label that names no round-up
+		// one story's headline: one semicolon, a label that names no round-up,
+		// later clauses that start with no name
+		{"Owners arrested; warehouse fire toll rises to 27; probe ordered", false},
+		{"Valdoria air pollution: AQI crosses 450; schools shut; construction banned", false},
+		{"Hurricane Milton update: storm makes landfall near Siesta Key; millions without power", false},
+		{"Police update: suspect in Lincoln High shooting arrested; lockdown lifted", false},
 		{"Acme merging with Globex; HQ will be in Dublin", false},
 		{"Wall Street edges lower after record; Acme drags", false},
 		{"UPDATE: Suspect arrested; Lincoln High School lockdown lifted", false},
@@ -118,6 +122,52 @@ func TestRoundUpsBridgeNothing(t *testing.T) {
 		{"Acme rocket profit beat sends shares higher", "acme"},
 		{"Acme rocket sales: profit beats forecasts; shares jump; analysts upbeat", "acme"},
 	})
+}
+
+// TestRoundUpShapedHeadlineOfOneStoryGathersItsReports checks that one
+// story's headline shaped like a round-up (a label, semicolons), when it is
+// the story's first report and so its message, still takes another
+// outlet's report of the story: were it taken for a round-up, nothing
+// would join it (see isRoundUpTitle) and the desk would get a second
+// message for the story.
+func TestRoundUpShapedHeadlineOfOneStoryGathersItsReports(t *testing.T) {
+	tests := []struct{ first, lead, next, nextLead string }{
+		{ // "<event> update:" names one story, not a column
+			"Hurricane Milton update: storm makes landfall near Siesta Key; millions without power",
+			"Hurricane Milton made landfall near Siesta Key on Wednesday night as a Category 3 storm, leaving more than two million homes and businesses in Florida without power.",
+			"Hurricane Milton makes landfall near Siesta Key as Category 3 storm",
+			"Milton came ashore near Siesta Key late Wednesday with winds of 120 mph, knocking out power to millions across Florida, officials said.",
+		},
+		{
+			"Police update: suspect in Lincoln High shooting arrested; lockdown lifted",
+			"Police arrested a suspect in the shooting at Lincoln High School on Tuesday afternoon and lifted the lockdown on nearby schools.",
+			"Suspect arrested after Lincoln High School shooting, police say",
+			"A suspect is in custody after a shooting at Lincoln High School, police said on Tuesday, and a lockdown of the area has been lifted.",
+		},
+		{ // a topic label and two semicolons
+			"Valdoria air pollution: AQI crosses 450; schools shut; construction banned",
+			"Valdoria's air quality index crossed 450 on Thursday, prompting authorities to shut primary schools and ban construction across the capital.",
+			"Valdoria shuts schools, bans construction as AQI crosses 450",
+			"Authorities in Valdoria closed primary schools and banned construction work after the air quality index crossed 450, the severe-plus category.",
+		},
+		{ // the package's own example of one story's round-up-shaped headline
+			"Owners arrested; warehouse fire toll rises to 27; probe ordered",
+			"Police arrested the two owners of the Kessler warehouse as the death toll from Sunday's fire rose to 27 and the state ordered an inquiry.",
+			"Warehouse fire toll rises to 27 as owners are arrested",
+			"The death toll from the Kessler warehouse fire rose to 27 on Monday, and police arrested the warehouse's two owners.",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.first, func(t *testing.T) {
+			idx := NewIndex(Options{})
+			at := t0.Add(time.Minute)
+			idx.Add("0", "s", Make(tt.first, tt.lead), at)
+			got, score, ok := idx.Best(Make(tt.next, tt.nextLead), at.Add(10*time.Minute))
+			if !ok || got != "s" {
+				t.Errorf("%q opens a story of its own (best %q, score %.2f, ok %v); want it under %q", tt.next, got, score, ok, tt.first)
+			}
+		})
+	}
 }
 
 // joinCase is a report and the story it should join after the reports of
