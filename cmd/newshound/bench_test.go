@@ -121,6 +121,8 @@ func TestBenchUsage(t *testing.T) {
 		{"share above one", []string{"bench", "--changed", "1.5"}, "shares between 0 and 1"},
 		{"interval below the floor", []string{"bench", "--interval", "30s"}, "floor of 1m"},
 		{"publish every 0 in service mode", []string{"bench", "--interval", "1m", "--service", "1m", "--publish-every", "0"}, "--publish-every must be above 0"},
+		{"publish every without service", []string{"bench", "--publish-every", "5s"}, "needs --service"},
+		{"service shorter than two intervals", []string{"bench", "--interval", "10m", "--service", "5m"}, "publishes nothing"},
 		{"negative workers", []string{"bench", "--workers", "-3"}, "--workers must be at least 1, or 0"},
 		{"no hosts", []string{"bench", "--hosts", "0"}, "--hosts must be at least 1"},
 	} {
@@ -166,6 +168,10 @@ func TestBenchCheck(t *testing.T) {
 		{"negative host gap", func(o *benchOptions) { o.HostGap = -time.Second }, "--host-gap"},
 		{"no host concurrency", func(o *benchOptions) { o.HostConcurrency = 0 }, "--host-concurrency"},
 		{"store not postgres", func(o *benchOptions) { o.Store = "mysql://db" }, "--store"},
+		{"service shorter than two intervals", func(o *benchOptions) { o.Service = 15 * time.Minute }, "--service"},
+		{"service of 2.5 intervals", func(o *benchOptions) { o.Service = 25 * time.Minute }, ""},
+		{"short service that publishes nothing anyway", func(o *benchOptions) { o.Service, o.Changed = 5*time.Minute, 0 }, ""},
+		{"service of two intervals", func(o *benchOptions) { o.Service = 20 * time.Minute }, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			o := defaults
