@@ -93,23 +93,25 @@ func (r Release) Held() bool { return !r.Key.Until.IsZero() }
 // falls inside quiet hours joins the digest sent when they end.
 func (d Delivery) Release(subID string, now time.Time, sentThisHour int) Release {
 	t := now.In(d.location())
+	quiet, inQuiet := d.quietPeriod(t)
 	var k DigestKey
 	switch {
 	case d.Digest.valid():
 		k = DigestKey{Kind: KindDigest, Since: d.Digest.previous(t), Until: d.Digest.next(t)}
-	case d.Quiet != nil && d.Quiet.contains(t):
-		return Release{DigestKey{Kind: KindQuiet, Subscription: subID, Since: d.Quiet.start(t), Until: d.Quiet.end(t)}}
+	case inQuiet:
+		quiet.Subscription = subID
+		return Release{quiet}
 	case d.MaxPerHour > 0 && sentThisHour >= d.MaxPerHour:
 		start := hourStart(t)
 		k = DigestKey{Kind: KindCapped, Since: start, Until: start.Add(time.Hour)}
 	default:
 		return Release{}
 	}
-	if d.Quiet != nil && d.Quiet.contains(k.Until) {
+	if q, ok := d.quietPeriod(k.Until); ok {
 		// Every release that falls in one quiet window joins that
 		// window's digest: one message when it ends, not one per
 		// schedule slot or hour it swallowed.
-		k = DigestKey{Kind: KindQuiet, Since: d.Quiet.start(k.Until), Until: d.Quiet.end(k.Until)}
+		k = q
 	}
 	k.Subscription = subID
 	return Release{k}
@@ -201,43 +203,50 @@ func (s *DigestSchedule) times(t time.Time, day int) []time.Time {
 
 func minutes(c TimeOfDay) int { return c.Hour*60 + c.Minute }
 
-// contains reports whether t's local wall-clock time is inside the window.
-func (q *QuietHours) contains(t time.Time) bool {
-	m := t.Hour()*60 + t.Minute()
-	s, e := minutes(q.Start), minutes(q.End)
-	if s < e {
-		return s <= m && m < e
+// quietPeriod returns the key (without subscription) of the quiet
+// period t is in, if it is in one. A period runs from the instant the
+// wall clock first reads Start on a local day to the instant it first
+// reads End after that (the next day's End when the window wraps past
+// midnight). Periods, not wall-clock readings, decide what is held: on
+// the night the clocks go back a wall time happens twice, and reading the
+// clock would put the second 23:30 of Cairo's repeated hour in a night
+// that began the evening before, or hold a match at New York's second
+// 01:10 for a 01:30 that has already passed until 01:30 the next night.
+// Each instant is in at most one period and a night has one, since each
+// day's Start comes at or after the End of the period before.
+func (d Delivery) quietPeriod(t time.Time) (DigestKey, bool) {
+	q := d.Quiet
+	if q == nil {
+		return DigestKey{}, false
 	}
-	return m >= s || m < e
-}
-
-// end is the first end of the window after t.
-func (q *QuietHours) end(t time.Time) time.Time {
-	y, m, d := t.Date()
-	for day := 0; ; day++ {
-		if e := wallTime(y, m, d+day, q.End, t.Location()); e.After(t) {
-			return e
+	// The last period to start at or before t is the only one t can be
+	// in. The search begins on the day after t's date in case a change
+	// set the clocks back across midnight, so that t reads a date before
+	// that start's.
+	y, m, day := t.Date()
+	loc := t.Location()
+	for day++; ; day-- {
+		since := wallTime(y, m, day, q.Start, loc)
+		if since.After(t) {
+			continue
 		}
-	}
-}
-
-// start is the last start of the window at or before t.
-func (q *QuietHours) start(t time.Time) time.Time {
-	y, m, d := t.Date()
-	for day := 0; ; day-- {
-		if s := wallTime(y, m, d+day, q.Start, t.Location()); !s.After(t) {
-			return s
+		endDay := day
+		if minutes(q.End) <= minutes(q.Start) {
+			endDay++
 		}
+		until := wallTime(y, m, endDay, q.End, loc)
+		return DigestKey{Kind: KindQuiet, Since: since, Until: until}, t.Before(until)
 	}
 }
 
-// wallTime is the first instant of the local day y-m-d whose wall clock
-// reads c or later, which is where contains, reading the wall clock, sees
-// the window start or end: c itself, but for a c the clocks skip (02:30
-// on the spring change in Berlin) the change itself (03:00). time.Date
-// would put a skipped start an hour late (03:30), after matches the
-// window already holds (03:10), which would then count from the day
-// before's start: one quiet night, two digests.
+// wallTime is the instant the wall clock first reads c or later on the
+// local day y-m-d. For most c that is c itself. A c the clocks skip
+// (02:30 on the spring change in Berlin) is the change (03:00): that is
+// when the wall clock passes it, where time.Date would put it an hour
+// late (03:30) east of UTC or an hour early (01:30) west of it. A c the
+// clocks repeat (02:30 on the autumn change in Berlin, 23:30 in Cairo,
+// whose clocks go back at midnight) is its first occurrence, where
+// time.Date picks the second east of UTC and the first west of it.
 func wallTime(y int, m time.Month, d int, c TimeOfDay, loc *time.Location) time.Time {
 	t := time.Date(y, m, d, c.Hour, c.Minute, 0, 0, loc)
 	want := time.Date(y, m, d, c.Hour, c.Minute, 0, 0, time.UTC)
@@ -248,6 +257,16 @@ func wallTime(y int, m time.Month, d int, c TimeOfDay, loc *time.Location) time.
 		return start
 	case got.Before(want): // moved before the gap: the change ends t's zone
 		return end
+	case start.IsZero(): // no change before t
+		return t
+	}
+	// If the clocks went back when t's zone started, the zone before
+	// read c too, earlier by the difference of offsets, if that instant
+	// was still in it.
+	_, offset := t.Zone()
+	_, before := start.Add(-time.Second).Zone()
+	if first := t.Add(-time.Duration(before-offset) * time.Second); before > offset && first.Before(start) {
+		return first
 	}
 	return t
 }

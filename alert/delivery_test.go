@@ -1,6 +1,7 @@
 package alert
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -172,10 +173,31 @@ func TestDigestTimesOnDSTDays(t *testing.T) {
 // The matches of one quiet period go out as one digest, from the
 // period's start to its end, on the nights the clocks change too. A start
 // or end the clocks skip is where the wall clock passes it: the change
-// itself.
+// itself. A start or end the clocks repeat is its first occurrence, so a
+// night is one period, and a match after the end's first occurrence goes
+// out at once rather than a day later.
 func TestQuietHoursAcrossDSTChanges(t *testing.T) {
 	berlin := mustZone(t, "Europe/Berlin")
 	newYork := mustZone(t, "America/New_York")
+	cairo := mustZone(t, "Africa/Cairo")
+	beirut := mustZone(t, "Asia/Beirut")
+	havana := mustZone(t, "America/Havana")
+	santiago := mustZone(t, "America/Santiago")
+	lordHowe := mustZone(t, "Australia/Lord_Howe")
+	// Inside a repeated hour only the offset tells the two times apart:
+	// "23:30+03:00" is the first 23:30 in Cairo, "23:30+02:00" the second.
+	rfc := func(s ...string) []time.Time {
+		var out []time.Time
+		for _, v := range s {
+			tm, err := time.Parse(time.RFC3339, v)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, tm)
+		}
+		return out
+	}
+	one := func(s string) time.Time { return rfc(s)[0] }
 	at := func(loc *time.Location, m time.Month, d, hh, mm int) time.Time {
 		y := 2027
 		if m == time.October {
@@ -213,6 +235,47 @@ func TestQuietHoursAcrossDSTChanges(t *testing.T) {
 			[]time.Time{utc(time.October, 24, 23, 30), utc(time.October, 25, 0, 30), utc(time.October, 25, 1, 30), utc(time.October, 25, 3, 0)},
 			[]time.Time{utc(time.October, 25, 4, 0)},
 			utc(time.October, 24, 23, 0), utc(time.October, 25, 4, 0)},
+		{"start in the repeated hour at midnight (Cairo)", QuietHours{TimeOfDay{23, 0}, TimeOfDay{7, 0}}, cairo,
+			rfc("2026-10-29T23:00:00+03:00", "2026-10-29T23:30:00+03:00", "2026-10-29T23:30:00+02:00", "2026-10-30T06:59:00+02:00"),
+			rfc("2026-10-29T22:59:00+03:00", "2026-10-30T07:00:00+02:00"),
+			one("2026-10-29T23:00:00+03:00"), one("2026-10-30T07:00:00+02:00")},
+		{"start in the repeated hour at midnight (Beirut)", QuietHours{TimeOfDay{23, 0}, TimeOfDay{7, 0}}, beirut,
+			rfc("2026-10-24T23:30:00+03:00", "2026-10-24T23:30:00+02:00", "2026-10-25T03:00:00+02:00"),
+			rfc("2026-10-24T22:59:00+03:00", "2026-10-25T07:00:00+02:00"),
+			one("2026-10-24T23:00:00+03:00"), one("2026-10-25T07:00:00+02:00")},
+		{"start in the repeated hour, east of UTC (Berlin from 02:30)", QuietHours{TimeOfDay{2, 30}, TimeOfDay{7, 0}}, berlin,
+			// 02:10 CET reads before 02:30, but the night began at 02:30 CEST.
+			rfc("2026-10-25T02:30:00+02:00", "2026-10-25T02:40:00+02:00", "2026-10-25T02:10:00+01:00", "2026-10-25T02:40:00+01:00", "2026-10-25T06:59:00+01:00"),
+			rfc("2026-10-25T02:29:00+02:00", "2026-10-25T07:00:00+01:00"),
+			one("2026-10-25T02:30:00+02:00"), one("2026-10-25T07:00:00+01:00")},
+		{"start in the repeated hour, west of UTC (New York from 01:30)", QuietHours{TimeOfDay{1, 30}, TimeOfDay{7, 0}}, newYork,
+			rfc("2026-11-01T01:30:00-04:00", "2026-11-01T01:10:00-05:00", "2026-11-01T01:40:00-05:00"),
+			rfc("2026-11-01T01:29:00-04:00", "2026-11-01T07:00:00-05:00"),
+			one("2026-11-01T01:30:00-04:00"), one("2026-11-01T07:00:00-05:00")},
+		{"end in the repeated hour, west of UTC (New York until 01:30)", QuietHours{TimeOfDay{22, 0}, TimeOfDay{1, 30}}, newYork,
+			rfc("2026-10-31T23:00:00-04:00", "2026-11-01T01:29:00-04:00"),
+			rfc("2026-11-01T01:30:00-04:00", "2026-11-01T01:10:00-05:00", "2026-11-01T01:40:00-05:00"),
+			one("2026-10-31T22:00:00-04:00"), one("2026-11-01T01:30:00-04:00")},
+		{"end in the repeated hour, east of UTC (Berlin until 02:30)", QuietHours{TimeOfDay{22, 0}, TimeOfDay{2, 30}}, berlin,
+			rfc("2026-10-24T23:00:00+02:00", "2026-10-25T02:29:00+02:00"),
+			rfc("2026-10-25T02:30:00+02:00", "2026-10-25T02:10:00+01:00", "2026-10-25T02:40:00+01:00"),
+			one("2026-10-24T22:00:00+02:00"), one("2026-10-25T02:30:00+02:00")},
+		{"end in the repeated hour at midnight, west of UTC (Santiago until 23:30)", QuietHours{TimeOfDay{20, 0}, TimeOfDay{23, 30}}, santiago,
+			rfc("2026-04-04T20:00:00-03:00", "2026-04-04T23:29:00-03:00"),
+			rfc("2026-04-04T23:30:00-03:00", "2026-04-04T23:10:00-04:00", "2026-04-04T23:40:00-04:00"),
+			one("2026-04-04T20:00:00-03:00"), one("2026-04-04T23:30:00-03:00")},
+		{"a window inside the repeated hour is quiet once (Havana)", QuietHours{TimeOfDay{0, 15}, TimeOfDay{0, 45}}, havana,
+			rfc("2026-11-01T00:15:00-04:00", "2026-11-01T00:44:00-04:00"),
+			rfc("2026-11-01T00:45:00-04:00", "2026-11-01T00:15:00-05:00", "2026-11-01T00:30:00-05:00"),
+			one("2026-11-01T00:15:00-04:00"), one("2026-11-01T00:45:00-04:00")},
+		{"start in the repeated half hour (Lord Howe)", QuietHours{TimeOfDay{1, 45}, TimeOfDay{7, 0}}, lordHowe,
+			rfc("2026-04-05T01:45:00+11:00", "2026-04-05T01:35:00+10:30", "2026-04-05T01:50:00+10:30", "2026-04-05T06:59:00+10:30"),
+			rfc("2026-04-05T01:44:00+11:00", "2026-04-05T07:00:00+10:30"),
+			one("2026-04-05T01:45:00+11:00"), one("2026-04-05T07:00:00+10:30")},
+		{"start in the skipped half hour (Lord Howe)", QuietHours{TimeOfDay{2, 15}, TimeOfDay{7, 0}}, lordHowe,
+			rfc("2026-10-04T02:30:00+11:00", "2026-10-04T06:59:00+11:00"),
+			rfc("2026-10-04T01:59:00+10:30", "2026-10-04T07:00:00+11:00"),
+			one("2026-10-04T02:30:00+11:00"), one("2026-10-04T07:00:00+11:00")},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -260,5 +323,96 @@ func TestScheduleCountsTheCap(t *testing.T) {
 	}
 	if len(capped) != 1 || capped[0] != "capped" || sent["capped"] != 2 {
 		t.Errorf("capped = %v, sent = %v; want [capped] and 2", capped, sent)
+	}
+}
+
+// dstZones change their clocks in both directions, east and west of UTC,
+// at night, at midnight (Cairo, Beirut, Santiago, Havana) and by half an
+// hour (Lord Howe).
+var dstZones = []string{"Europe/Berlin", "America/New_York", "Africa/Cairo", "Asia/Beirut", "America/Santiago", "America/Havana", "Australia/Lord_Howe", "Pacific/Auckland"}
+
+// changes lists loc's clock changes in 2026 and 2027.
+func changes(loc *time.Location) []time.Time {
+	var out []time.Time
+	for t := time.Date(2026, 1, 1, 0, 0, 0, 0, loc); ; {
+		_, end := t.ZoneBounds()
+		if end.IsZero() || end.Year() > 2027 {
+			return out
+		}
+		out = append(out, end)
+		t = end
+	}
+}
+
+// isChange reports whether t is the instant the clocks change, where a
+// wall time they skip goes.
+func isChange(t time.Time) bool {
+	start, _ := t.ZoneBounds()
+	return start.Equal(t)
+}
+
+// Walking every five minutes through the two days either side of each
+// clock change, each instant is in at most one quiet period, the period it
+// is in starts when the walk first meets it and ends when the walk first
+// leaves it (no overlap, no gap, no period resumed later), and each night
+// has one period, from its start's wall time to its end's.
+func TestQuietPeriodsTileDSTChanges(t *testing.T) {
+	windows := []QuietHours{
+		{TimeOfDay{23, 0}, TimeOfDay{7, 0}}, {TimeOfDay{22, 0}, TimeOfDay{1, 30}}, {TimeOfDay{2, 30}, TimeOfDay{7, 0}},
+		{TimeOfDay{1, 30}, TimeOfDay{7, 0}}, {TimeOfDay{1, 45}, TimeOfDay{2, 15}}, {TimeOfDay{0, 0}, TimeOfDay{6, 0}},
+		{TimeOfDay{23, 30}, TimeOfDay{0, 30}}, {TimeOfDay{0, 15}, TimeOfDay{0, 45}}, {TimeOfDay{12, 0}, TimeOfDay{13, 0}},
+		{TimeOfDay{2, 15}, TimeOfDay{2, 0}},
+	}
+	for _, zone := range dstZones {
+		loc := mustZone(t, zone)
+		for _, w := range windows {
+			name := fmt.Sprintf("%s %02d:%02d-%02d:%02d", zone, w.Start.Hour, w.Start.Minute, w.End.Hour, w.End.Minute)
+			t.Run(name, func(t *testing.T) {
+				d := Delivery{Quiet: &w, Location: loc}
+				length := time.Duration(minutes(w.End)-minutes(w.Start)) * time.Minute
+				if length <= 0 {
+					length += 24 * time.Hour
+				}
+				for _, change := range changes(loc) {
+					var cur, last DigestKey // the period of the step before; the last period met
+					for now := change.Add(-48 * time.Hour); now.Before(change.Add(48 * time.Hour)); now = now.Add(5 * time.Minute) {
+						r := d.Release("s", now, 0)
+						k := r.Key
+						if r.Held() && (now.Before(k.Since) || !now.Before(k.Until)) {
+							t.Fatalf("match at %s: period %s does not hold it", now.In(loc), k)
+						}
+						if k == cur {
+							continue
+						}
+						if r.Held() && !last.Since.IsZero() {
+							switch {
+							case !k.Since.Equal(now):
+								t.Fatalf("match at %s: period %s, first met after its start (%s before: %s)", now.In(loc), k, now.Add(-5*time.Minute).In(loc), cur)
+							case k.Since.Sub(last.Since) < 22*time.Hour:
+								t.Fatalf("match at %s: period %s starts %s after the one before, %s: two in a night", now.In(loc), k, k.Since.Sub(last.Since), last)
+							}
+						}
+						if !cur.Until.IsZero() && !cur.Until.Equal(now) {
+							t.Fatalf("match at %s: left period %s before or after its end", now.In(loc), cur)
+						}
+						if r.Held() {
+							for _, e := range []struct {
+								at   time.Time
+								want TimeOfDay
+							}{{k.Since, w.Start}, {k.Until, w.End}} {
+								if got := e.at.In(loc).Format("15:04"); got != fmt.Sprintf("%02d:%02d", e.want.Hour, e.want.Minute) && !isChange(e.at) {
+									t.Fatalf("match at %s: period %s bounded at %s, want %02d:%02d or a clock change", now.In(loc), k, got, e.want.Hour, e.want.Minute)
+								}
+							}
+							if dur := k.Until.Sub(k.Since); dur > length+time.Hour || dur < length-time.Hour {
+								t.Fatalf("match at %s: period %s lasts %s, want %s give or take the change", now.In(loc), k, dur, length)
+							}
+							last = k
+						}
+						cur = k
+					}
+				}
+			})
+		}
 	}
 }
