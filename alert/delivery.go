@@ -150,8 +150,8 @@ func (s *DigestSchedule) valid() bool {
 }
 
 // next is the first digest time strictly after t (t in the schedule's
-// zone). time.Date keeps wall-clock times right across DST changes: 08:00
-// stays 08:00 local whether the day has 23, 24 or 25 hours.
+// zone). Digest times are wall-clock times (see times): 08:00 stays 08:00
+// local whether the day has 23, 24 or 25 hours.
 func (s *DigestSchedule) next(t time.Time) time.Time {
 	for day := 0; day <= 2; day++ {
 		for _, c := range s.times(t, day) {
@@ -179,29 +179,33 @@ func (s *DigestSchedule) previous(t time.Time) time.Time {
 // times lists the digest times of the local day t+day, in order. They
 // are wall-clock times, as the config promises ("6h is 00:00, 06:00,
 // 12:00, 18:00 local time"): on a day of 23 or 25 hours, adding 6h of
-// elapsed time to midnight would drift by the hour the clocks moved. A
-// time the clocks skip goes where time.Date puts it, which may be onto
-// or past another time of the list: sorted and without repeats, the list
-// gives no extra and no missing digest.
+// elapsed time to midnight would drift by the hour the clocks moved. Each
+// is where the wall clock first reaches it (wallTime), as quiet hours'
+// starts and ends are: a time the clocks skip goes out at the change, so
+// no digest goes out before its time, and one they repeat at its first
+// occurrence. Skipped times all land on the change: without repeats, the
+// list gives no extra and no missing digest.
 func (s *DigestSchedule) times(t time.Time, day int) []time.Time {
 	y, m, d := t.Date()
 	loc := t.Location()
 	var out []time.Time
 	if len(s.At) > 0 {
 		for _, c := range s.At {
-			out = append(out, time.Date(y, m, d+day, c.Hour, c.Minute, 0, 0, loc))
+			out = append(out, wallTime(y, m, d+day, c.clock(), loc))
 		}
 	} else {
 		for c := time.Duration(0); c < 24*time.Hour; c += s.Every {
-			hh, mm, ss, ns := c/time.Hour, c%time.Hour/time.Minute, c%time.Minute/time.Second, c%time.Second
-			out = append(out, time.Date(y, m, d+day, int(hh), int(mm), int(ss), int(ns), loc))
+			out = append(out, wallTime(y, m, d+day, c, loc))
 		}
 	}
 	slices.SortFunc(out, time.Time.Compare)
 	return slices.CompactFunc(out, time.Time.Equal)
 }
 
-func minutes(c TimeOfDay) int { return c.Hour*60 + c.Minute }
+// clock is c as the time since midnight on a wall clock.
+func (c TimeOfDay) clock() time.Duration {
+	return time.Duration(c.Hour)*time.Hour + time.Duration(c.Minute)*time.Minute
+}
 
 // quietPeriod returns the key (without subscription) of the quiet
 // period t is in, if it is in one. A period runs from the instant the
@@ -226,31 +230,32 @@ func (d Delivery) quietPeriod(t time.Time) (DigestKey, bool) {
 	y, m, day := t.Date()
 	loc := t.Location()
 	for day++; ; day-- {
-		since := wallTime(y, m, day, q.Start, loc)
+		since := wallTime(y, m, day, q.Start.clock(), loc)
 		if since.After(t) {
 			continue
 		}
 		endDay := day
-		if minutes(q.End) <= minutes(q.Start) {
+		if q.End.clock() <= q.Start.clock() {
 			endDay++
 		}
-		until := wallTime(y, m, endDay, q.End, loc)
+		until := wallTime(y, m, endDay, q.End.clock(), loc)
 		return DigestKey{Kind: KindQuiet, Since: since, Until: until}, t.Before(until)
 	}
 }
 
-// wallTime is the instant the wall clock first reads c or later on the
-// local day y-m-d. For most c that is c itself. A c the clocks skip
-// (02:30 on the spring change in Berlin) is the change (03:00): that is
-// when the wall clock passes it, where time.Date would put it an hour
-// late (03:30) east of UTC or an hour early (01:30) west of it. A c the
-// clocks repeat (02:30 on the autumn change in Berlin, 23:30 in Cairo,
-// whose clocks go back at midnight) is its first occurrence, where
-// time.Date picks the second east of UTC and the first west of it.
-func wallTime(y int, m time.Month, d int, c TimeOfDay, loc *time.Location) time.Time {
-	t := time.Date(y, m, d, c.Hour, c.Minute, 0, 0, loc)
-	want := time.Date(y, m, d, c.Hour, c.Minute, 0, 0, time.UTC)
-	got := time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), 0, 0, time.UTC)
+// wallTime is the instant the wall clock first reads c (a time since
+// midnight) or later on the local day y-m-d. For most c that is c itself.
+// A c the clocks skip (02:30 on the spring change in Berlin) is the change
+// (03:00): that is when the wall clock passes it, where time.Date would
+// put it an hour late (03:30) east of UTC or an hour early (01:30) west
+// of it. A c the clocks repeat (02:30 on the autumn change in Berlin,
+// 23:30 in Cairo, whose clocks go back at midnight) is its first
+// occurrence, where time.Date picks the second east of UTC and the first
+// west of it.
+func wallTime(y int, m time.Month, d int, c time.Duration, loc *time.Location) time.Time {
+	t := time.Date(y, m, d, 0, 0, 0, int(c), loc)
+	want := time.Date(y, m, d, 0, 0, 0, int(c), time.UTC)
+	got := time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), time.UTC)
 	start, end := t.ZoneBounds()
 	switch {
 	case got.After(want): // moved past the gap: the change started t's zone

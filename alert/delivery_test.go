@@ -118,8 +118,9 @@ func TestDailyDigestOncePerDayAllYear(t *testing.T) {
 // On the days clocks change, a schedule's digests go out at the local
 // times of day it names, each once: every: 6h is 06:00, 12:00 and 18:00
 // on a day of 23 hours as on one of 25, not six elapsed hours apart from
-// midnight. A time the clocks skip goes where time.Date puts it (in
-// Berlin 02:00 is 03:00, in New York 01:00), once.
+// midnight. A time the clocks skip goes out at the change, once, where
+// the wall clock passes it (02:00 and 02:30 at 03:00 in Berlin and New
+// York alike), never before it.
 func TestDigestTimesOnDSTDays(t *testing.T) {
 	berlin := mustZone(t, "Europe/Berlin")
 	newYork := mustZone(t, "America/New_York")
@@ -140,8 +141,9 @@ func TestDigestTimesOnDSTDays(t *testing.T) {
 		{"every 1h, 25-hour day: 02:00 once", DigestSchedule{Every: time.Hour}, october, 0,
 			"01:00 02:00 03:00 04:00 05:00 06:00 07:00 08:00 09:00 10:00 11:00 12:00 13:00 14:00 15:00 16:00 17:00 18:00 19:00 20:00 21:00 22:00 23:00"},
 		{"every 30m, the skipped hour", DigestSchedule{Every: 30 * time.Minute}, march, 6, "00:30 01:00 01:30 03:00 03:30 04:00"},
-		{"every 30m, skipped backwards in New York", DigestSchedule{Every: 30 * time.Minute}, time.Date(2027, 3, 14, 0, 0, 0, 0, newYork), 6, "00:30 01:00 01:30 03:00 03:30 04:00"},
-		{"at a skipped time and one after it", DigestSchedule{At: []TimeOfDay{{2, 30}, {3, 15}}}, march, 0, "03:15 03:30"},
+		{"every 30m, the skipped hour in New York", DigestSchedule{Every: 30 * time.Minute}, time.Date(2027, 3, 14, 0, 0, 0, 0, newYork), 6, "00:30 01:00 01:30 03:00 03:30 04:00"},
+		{"at a skipped time and one after it", DigestSchedule{At: []TimeOfDay{{2, 30}, {3, 15}}}, march, 0, "03:00 03:15"},
+		{"at a skipped time in New York", DigestSchedule{At: []TimeOfDay{{2, 30}, {8, 0}}}, time.Date(2027, 3, 14, 0, 0, 0, 0, newYork), 0, "03:00 08:00"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -331,12 +333,12 @@ func TestScheduleCountsTheCap(t *testing.T) {
 // hour (Lord Howe).
 var dstZones = []string{"Europe/Berlin", "America/New_York", "Africa/Cairo", "Asia/Beirut", "America/Santiago", "America/Havana", "Australia/Lord_Howe", "Pacific/Auckland"}
 
-// changes lists loc's clock changes in 2026 and 2027.
+// changes lists loc's clock changes in 2026: one each way.
 func changes(loc *time.Location) []time.Time {
 	var out []time.Time
 	for t := time.Date(2026, 1, 1, 0, 0, 0, 0, loc); ; {
 		_, end := t.ZoneBounds()
-		if end.IsZero() || end.Year() > 2027 {
+		if end.IsZero() || end.Year() > 2026 {
 			return out
 		}
 		out = append(out, end)
@@ -351,7 +353,7 @@ func isChange(t time.Time) bool {
 	return start.Equal(t)
 }
 
-// Walking every five minutes through the two days either side of each
+// Walking every five minutes through the day either side of each
 // clock change, each instant is in at most one quiet period, the period it
 // is in starts when the walk first meets it and ends when the walk first
 // leaves it (no overlap, no gap, no period resumed later), and each night
@@ -369,13 +371,13 @@ func TestQuietPeriodsTileDSTChanges(t *testing.T) {
 			name := fmt.Sprintf("%s %02d:%02d-%02d:%02d", zone, w.Start.Hour, w.Start.Minute, w.End.Hour, w.End.Minute)
 			t.Run(name, func(t *testing.T) {
 				d := Delivery{Quiet: &w, Location: loc}
-				length := time.Duration(minutes(w.End)-minutes(w.Start)) * time.Minute
+				length := w.End.clock() - w.Start.clock()
 				if length <= 0 {
 					length += 24 * time.Hour
 				}
 				for _, change := range changes(loc) {
 					var cur, last DigestKey // the period of the step before; the last period met
-					for now := change.Add(-48 * time.Hour); now.Before(change.Add(48 * time.Hour)); now = now.Add(5 * time.Minute) {
+					for now := change.Add(-26 * time.Hour); now.Before(change.Add(26 * time.Hour)); now = now.Add(5 * time.Minute) {
 						r := d.Release("s", now, 0)
 						k := r.Key
 						if r.Held() && (now.Before(k.Since) || !now.Before(k.Until)) {
@@ -408,6 +410,112 @@ func TestQuietPeriodsTileDSTChanges(t *testing.T) {
 								t.Fatalf("match at %s: period %s lasts %s, want %s give or take the change", now.In(loc), k, dur, length)
 							}
 							last = k
+						}
+						cur = k
+					}
+				}
+			})
+		}
+	}
+}
+
+// A digest time the clocks skip goes out at the change, when the wall
+// clock passes it, east of UTC and west of it alike (time.Date would move
+// it an hour late east, an hour early west); one the clocks repeat goes
+// out at its first occurrence. Quiet hours treat such times the same way.
+func TestDigestTimesTheClocksSkipOrRepeat(t *testing.T) {
+	rfc := func(s string) time.Time {
+		tm, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tm
+	}
+	at := func(c ...TimeOfDay) *DigestSchedule { return &DigestSchedule{At: c} }
+	tests := []struct {
+		name      string
+		zone      string
+		schedule  *DigestSchedule
+		now       string
+		wantSince string
+		wantUntil string
+	}{
+		{"skipped, east of UTC (Berlin)", "Europe/Berlin", at(TimeOfDay{2, 30}),
+			"2027-03-28T00:00:00+01:00", "2027-03-27T02:30:00+01:00", "2027-03-28T03:00:00+02:00"},
+		{"skipped, west of UTC (New York)", "America/New_York", at(TimeOfDay{2, 30}),
+			"2027-03-14T00:00:00-05:00", "2027-03-13T02:30:00-05:00", "2027-03-14T03:00:00-04:00"},
+		{"skipped half hour (Lord Howe)", "Australia/Lord_Howe", at(TimeOfDay{2, 15}),
+			"2026-10-04T00:00:00+10:30", "2026-10-03T02:15:00+10:30", "2026-10-04T02:30:00+11:00"},
+		{"skipped midnight, east of UTC (Cairo)", "Africa/Cairo", at(TimeOfDay{0, 0}),
+			"2026-04-23T20:00:00+02:00", "2026-04-23T00:00:00+02:00", "2026-04-24T01:00:00+03:00"},
+		{"skipped midnight, west of UTC (Santiago)", "America/Santiago", at(TimeOfDay{0, 0}),
+			"2026-09-05T22:00:00-04:00", "2026-09-05T00:00:00-04:00", "2026-09-06T01:00:00-03:00"},
+		{"after a skipped time, the next day's", "America/New_York", at(TimeOfDay{2, 30}),
+			"2027-03-14T03:00:00-04:00", "2027-03-14T03:00:00-04:00", "2027-03-15T02:30:00-04:00"},
+		{"repeated, east of UTC (Berlin)", "Europe/Berlin", at(TimeOfDay{2, 30}),
+			"2026-10-25T00:00:00+02:00", "2026-10-24T02:30:00+02:00", "2026-10-25T02:30:00+02:00"},
+		{"repeated, west of UTC (New York)", "America/New_York", at(TimeOfDay{1, 30}),
+			"2026-11-01T00:00:00-04:00", "2026-10-31T01:30:00-04:00", "2026-11-01T01:30:00-04:00"},
+		{"repeated at midnight (Cairo)", "Africa/Cairo", at(TimeOfDay{23, 30}),
+			"2026-10-29T20:00:00+03:00", "2026-10-28T23:30:00+03:00", "2026-10-29T23:30:00+03:00"},
+		{"repeated half hour (Lord Howe)", "Australia/Lord_Howe", at(TimeOfDay{1, 45}),
+			"2026-04-05T00:00:00+11:00", "2026-04-04T01:45:00+11:00", "2026-04-05T01:45:00+11:00"},
+		{"in the second pass of a repeated time, the next day's", "Europe/Berlin", at(TimeOfDay{2, 30}),
+			"2026-10-25T02:10:00+01:00", "2026-10-25T02:30:00+02:00", "2026-10-26T02:30:00+01:00"},
+		{"every 30m through the repeated hour", "Europe/Berlin", &DigestSchedule{Every: 30 * time.Minute},
+			"2026-10-25T02:40:00+02:00", "2026-10-25T02:30:00+02:00", "2026-10-25T03:00:00+01:00"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			loc := mustZone(t, tt.zone)
+			d := Delivery{Digest: tt.schedule, Location: loc}
+			got := d.Release("s", rfc(tt.now), 0).Key
+			since, until := rfc(tt.wantSince), rfc(tt.wantUntil)
+			if !got.Since.Equal(since) || !got.Until.Equal(until) {
+				t.Errorf("match at %s: digest %s..%s, want %s..%s", tt.now, got.Since.Format(time.RFC3339), got.Until.Format(time.RFC3339), tt.wantSince, tt.wantUntil)
+			}
+		})
+	}
+}
+
+// Walking every five minutes through the day either side of each
+// clock change, each digest covers from the one before (no overlap, no
+// gap) and goes out at one of the schedule's wall times, or at a clock
+// change for a time the clocks skip.
+func TestDigestPeriodsTileDSTChanges(t *testing.T) {
+	schedules := []DigestSchedule{
+		{At: []TimeOfDay{{2, 30}}}, {At: []TimeOfDay{{0, 0}, {23, 30}}}, {At: []TimeOfDay{{1, 45}, {8, 0}}},
+		{Every: 30 * time.Minute}, {Every: 6 * time.Hour}, {Every: 22*time.Minute + 30*time.Second},
+	}
+	for _, zone := range dstZones {
+		loc := mustZone(t, zone)
+		for _, s := range schedules {
+			scheduled := map[string]bool{}
+			name := zone + " every " + s.Every.String()
+			if len(s.At) > 0 {
+				name = zone + " at"
+			}
+			for _, c := range s.At {
+				scheduled[fmt.Sprintf("%02d:%02d:00", c.Hour, c.Minute)] = true
+				name += fmt.Sprintf(" %02d:%02d", c.Hour, c.Minute)
+			}
+			for c := time.Duration(0); s.Every > 0 && c < 24*time.Hour; c += s.Every {
+				scheduled[fmt.Sprintf("%02d:%02d:%02d", c/time.Hour, c%time.Hour/time.Minute, c%time.Minute/time.Second)] = true
+			}
+			t.Run(name, func(t *testing.T) {
+				d := Delivery{Digest: &s, Location: loc}
+				for _, change := range changes(loc) {
+					var cur DigestKey
+					for now := change.Add(-26 * time.Hour); now.Before(change.Add(26 * time.Hour)); now = now.Add(5 * time.Minute) {
+						k := d.Release("s", now, 0).Key
+						if now.Before(k.Since) || !now.Before(k.Until) {
+							t.Fatalf("match at %s: digest %s does not cover it", now.In(loc), k)
+						}
+						if !scheduled[k.Until.In(loc).Format("15:04:05")] && !isChange(k.Until) {
+							t.Fatalf("match at %s: digest %s goes out at %s, not a time of the schedule or a clock change", now.In(loc), k, k.Until.In(loc).Format("15:04:05"))
+						}
+						if k != cur && !cur.Until.IsZero() && (k.Since != cur.Until || now.Sub(cur.Until) >= 5*time.Minute) {
+							t.Fatalf("match at %s: digest %s follows %s", now.In(loc), k, cur)
 						}
 						cur = k
 					}
