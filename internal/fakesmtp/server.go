@@ -1,9 +1,11 @@
 // Package fakesmtp is an SMTP server for tests, on loopback, built on
 // net/textproto: EHLO, STARTTLS or implicit TLS with a certificate made at
 // start, AUTH PLAIN, MAIL, RCPT, DATA (dot-stuffing undone), RSET, NOOP
-// and QUIT. It records each mail once by its Message-ID, counts repeats,
-// refuses recipients on request and answers with injected faults, among
-// them a connection dropped after the mail was taken (the answer lost).
+// and QUIT. It records each mail once by its Message-ID, with every
+// recipient any transaction delivered it to, counts repeats, refuses
+// recipients on request, can hold a transaction to a number of recipients
+// and answers with injected faults, among them a connection dropped after
+// the mail was taken (the answer lost).
 package fakesmtp
 
 import (
@@ -21,6 +23,7 @@ import (
 	"net"
 	"net/mail"
 	"net/textproto"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -41,11 +44,21 @@ type Options struct {
 	Mode Mode
 	// Username and Password, when set, make AUTH PLAIN required before MAIL.
 	Username, Password string
+	// MaxRecipients, when set, is how many recipients one mail transaction
+	// takes: a RCPT past it is answered LimitReply, as a real server at its
+	// limit does (RFC 5321 4.5.3.1.10), and the client must send the rest
+	// in a new transaction.
+	MaxRecipients int
+	// LimitReply is that answer; default "452 4.5.3 Too many recipients".
+	LimitReply string
 }
 
 // Mail is one accepted mail.
 type Mail struct {
-	From      string
+	From string
+	// To is every recipient the mail was delivered to, in order, over all
+	// the transactions that carried its Message-ID: a mail split for a
+	// server's recipient limit is one mail to its receivers.
 	To        []string
 	Data      []byte // as received, dot-stuffing undone
 	MessageID string
@@ -136,7 +149,12 @@ func (s *Server) Refuse(addr string, code int) {
 func (s *Server) Mails() []Mail {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([]Mail(nil), s.mails...)
+	mails := append([]Mail(nil), s.mails...)
+	for i := range mails {
+		// a later part of a split mail appends to To: the caller gets its own
+		mails[i].To = slices.Clone(mails[i].To)
+	}
+	return mails
 }
 
 // Stats: sessions opened, and mails received again under a Message-ID
@@ -303,6 +321,12 @@ func (ss *session) command(verb, arg string) bool {
 		switch {
 		case !ss.inMail:
 			ss.reply(503, "5.5.1 MAIL first")
+		case ss.s.opts.MaxRecipients > 0 && len(ss.to) >= ss.s.opts.MaxRecipients:
+			limit := ss.s.opts.LimitReply
+			if limit == "" {
+				limit = "452 4.5.3 Too many recipients"
+			}
+			ss.tp.PrintfLine("%s", limit)
 		case code != 0:
 			ss.reply(code, "recipient refused")
 		default:
@@ -385,7 +409,21 @@ func (ss *session) record(data []byte) {
 	ss.s.mu.Lock()
 	defer ss.s.mu.Unlock()
 	if id != "" && ss.s.seen[id] {
-		ss.s.repeats++
+		// Another transaction of a mail seen before: a retry (a repeat
+		// for a recipient that had it) or the next part of a mail split
+		// for the recipient limit (new recipients of the same mail).
+		i := slices.IndexFunc(ss.s.mails, func(m Mail) bool { return m.MessageID == id })
+		repeat := false
+		for _, to := range ss.to {
+			if slices.Contains(ss.s.mails[i].To, to) {
+				repeat = true
+			} else {
+				ss.s.mails[i].To = append(ss.s.mails[i].To, to)
+			}
+		}
+		if repeat {
+			ss.s.repeats++
+		}
 		return
 	}
 	ss.s.seen[id] = id != ""

@@ -19,6 +19,10 @@
 // everyone. Each refusal is logged when it starts or changes, and its end
 // once, with a count, not on every mail. When no recipient accepts, a 4xx
 // for any of them is a RetryError and 5xx for all is ErrRejected.
+//
+// A server at its limit of recipients per mail transaction refuses no one:
+// the rest get the same mail, under the same Message-ID, in further
+// transactions on the connection (RFC 5321 4.5.3.1.10).
 package email
 
 import (
@@ -31,6 +35,7 @@ import (
 	"net/smtp"
 	"net/textproto"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/newshound/newshound/bot/notify"
@@ -227,31 +232,23 @@ func (n *Notifier) handshake(conn net.Conn) (*smtp.Client, error) {
 // whole, so waiting for one recipient would stop the destination. Only
 // when no recipient accepts does a 4xx ask for a retry. Each recipient's
 // refusal is logged once per change of state (see refused).
+//
+// A server at its limit of recipients per transaction says so at RCPT
+// (see tooManyRecipients); that refuses no one, and the rest go in a new
+// transaction on the same connection, with the same mail and so the same
+// Message-ID, until every recipient has been tried (RFC 5321 4.5.3.1.10).
 func (n *Notifier) deliver(c *smtp.Client, msg []byte) error {
-	if err := c.Mail(n.env.From.Address); err != nil {
-		return n.replyError("MAIL FROM "+n.env.From.Address, err, notify.ErrGone)
-	}
-	accepted := 0
+	rest := n.env.To
+	var delivered []string // recipients of the transactions the server took
 	var refusals []refusal
 	var permanent, temporary error // the first of each, for when none accepts
-	for _, to := range n.env.To {
-		err := c.Rcpt(to.Address)
-		if err == nil {
-			accepted++
-			n.refused.OK(to.Address, "email: recipient accepted again", "server", n.server(), "recipient", to.Address)
-			continue
-		}
-		code := replyCode(err)
-		if code < 400 || code > 599 {
-			// not a reply about this recipient (a dropped connection):
-			// nothing is known about the others
-			_ = c.Reset()
-			return n.replyError("RCPT TO "+to.Address, err, nil)
-		}
-		wrapped := n.replyError("RCPT TO "+to.Address, err, notify.ErrRejected)
+	// refuse records a recipient's refusal: reply, a 4xx or 5xx, to step.
+	refuse := func(to, step string, reply error) {
+		code := replyCode(reply)
 		// logged without the retry or rejection it would be for the whole
 		// mail: neither happens while another recipient accepts
-		refusals = append(refusals, refusal{to.Address, fmt.Errorf("%s: RCPT TO %s: %w", n.server(), to.Address, err), code >= 500})
+		refusals = append(refusals, refusal{to, fmt.Errorf("%s: %s: %w", n.server(), step, reply), code >= 500})
+		wrapped := n.replyError(step, reply, notify.ErrRejected)
 		switch {
 		case code >= 500 && permanent == nil:
 			permanent = wrapped
@@ -259,14 +256,65 @@ func (n *Notifier) deliver(c *smtp.Client, msg []byte) error {
 			temporary = wrapped
 		}
 	}
-	if accepted == 0 {
+	for len(rest) > 0 {
+		if err := c.Mail(n.env.From.Address); err != nil {
+			return n.partly(delivered, n.replyError("MAIL FROM "+n.env.From.Address, err, notify.ErrGone))
+		}
+		var accepted []string
+		i := 0
+		for ; i < len(rest); i++ {
+			to := rest[i].Address
+			err := c.Rcpt(to)
+			if err == nil {
+				accepted = append(accepted, to)
+				continue
+			}
+			code := replyCode(err)
+			if code < 400 || code > 599 {
+				// not a reply about this recipient (a dropped connection):
+				// nothing is known about the others
+				_ = c.Reset()
+				return n.partly(delivered, n.replyError("RCPT TO "+to, err, nil))
+			}
+			if len(accepted) > 0 && tooManyRecipients(err) {
+				break // this one and the rest go in the next transaction
+			}
+			refuse(to, "RCPT TO "+to, err)
+		}
+		rest = rest[i:]
+		if len(accepted) == 0 {
+			// every recipient left was refused: rest is empty
+			_ = c.Reset()
+			continue
+		}
+		if err := n.data(c, msg); err != nil {
+			var reply *textproto.Error
+			if errors.As(err, &reply) && len(delivered) > 0 && reply.Code >= 500 && reply.Code <= 599 {
+				// A later transaction refused for good: its recipients
+				// miss the mail the others have, as if refused at RCPT.
+				// Rejecting the mail would drop it for all.
+				for _, to := range accepted {
+					refuse(to, "the mail to "+to, reply)
+				}
+				continue
+			}
+			// Retried whole: the recipients of earlier transactions get
+			// it again under the same Message-ID, which a receiver that
+			// drops repeats drops; none of the rest miss it.
+			return n.partly(delivered, err)
+		}
+		delivered = append(delivered, accepted...)
+	}
+	if len(delivered) == 0 {
 		// Nobody gets this mail: the sender retries it (a 4xx may clear)
 		// or drops it, and logs that itself.
-		_ = c.Reset()
 		if temporary != nil {
 			return temporary
 		}
 		return permanent
+	}
+	for _, to := range delivered {
+		n.refused.OK(to, "email: recipient accepted again", "server", n.server(), "recipient", to)
 	}
 	for _, r := range refusals {
 		what := "email: recipient refused for now; the mail goes to the others without it"
@@ -275,6 +323,12 @@ func (n *Notifier) deliver(c *smtp.Client, msg []byte) error {
 		}
 		n.refused.Fail(r.address, what, r.err, "server", n.server(), "recipient", r.address)
 	}
+	return nil
+}
+
+// data sends the mail of a transaction whose recipients are set. An
+// error that is a reply keeps its *textproto.Error for errors.As.
+func (n *Notifier) data(c *smtp.Client, msg []byte) error {
 	w, err := c.Data()
 	if err != nil {
 		return n.replyError("DATA", err, notify.ErrRejected)
@@ -287,6 +341,29 @@ func (n *Notifier) deliver(c *smtp.Client, msg []byte) error {
 		return n.replyError("end of DATA", err, notify.ErrRejected)
 	}
 	return nil
+}
+
+// partly says, on an error that ends a mail some recipients already have
+// (an earlier transaction of a split mail), who has it: the sender's log
+// of the retry or drop then tells what the receivers saw.
+func (n *Notifier) partly(delivered []string, err error) error {
+	if len(delivered) == 0 {
+		return err
+	}
+	return fmt.Errorf("%w (the mail went to %s before this, under the same Message-ID)", err, strings.Join(delivered, ", "))
+}
+
+// tooManyRecipients reports whether a RCPT reply says the transaction
+// takes no more recipients rather than that this one is refused: 452,
+// or 552 from servers older than RFC 5321, with the enhanced status
+// X.5.3 (RFC 3463: too many recipients) or those words.
+func tooManyRecipients(err error) bool {
+	var te *textproto.Error
+	if !errors.As(err, &te) || (te.Code != 452 && te.Code != 552) {
+		return false
+	}
+	text := strings.ToLower(te.Msg)
+	return strings.HasPrefix(text, "4.5.3") || strings.HasPrefix(text, "5.5.3") || strings.Contains(text, "too many recipients")
 }
 
 // replyError wraps an error of one SMTP step: a 4xx reply asks for a

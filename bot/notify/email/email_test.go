@@ -631,3 +631,129 @@ func kindOf(err error) string {
 	kind, _ := alerttest.Classify(err)
 	return kind
 }
+
+// newLoggedNotifier is a notifier without TLS that logs to logs.
+func newLoggedNotifier(t *testing.T, srv *fakesmtp.Server, logs *bytes.Buffer, to ...string) *Notifier {
+	t.Helper()
+	n, err := New(Config{
+		Host: srv.Host, Port: srv.Port, TLS: NoTLS,
+		From: "Newshound <alerts@news.example.org>", To: to,
+		Now:    func() time.Time { return sentAt },
+		Logger: slog.New(slog.NewTextHandler(logs, nil)),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// numbered is the i-th of a run of one-alert messages.
+func numbered(i int) notify.Message {
+	a := alerttest.Plain()
+	a.ID = int64(i + 1)
+	return notify.Message{Nonce: fmt.Sprintf("n%d", i), Alerts: []alert.Alert{a}}
+}
+
+// A server at its limit of recipients per transaction answers the next
+// RCPT 452 "4.5.3 Too many recipients" (RFC 5321 4.5.3.1.10; older
+// servers 552, some only the words). That refuses no one: the rest go in
+// a new transaction, under the same Message-ID, so every recipient gets
+// every mail and a receiver sees one mail. A recipient refused in a later
+// transaction is refused as in the first.
+func TestRecipientsPastServerLimitGetTheMail(t *testing.T) {
+	to := []string{"a@example.org", "b@example.org", "c@example.org", "d@example.org"}
+	tests := []struct {
+		name         string
+		max          int
+		limitReply   string
+		refuse       map[string]int
+		wantTo       []string
+		wantRefusals int // refusals logged over all the mails
+	}{
+		{"452 with enhanced status", 2, "452 4.5.3 Too many recipients", nil, to, 0},
+		{"452 with the words only", 3, "452 Error: too many recipients", nil, to, 0},
+		{"552 from an older server", 1, "552 5.5.3 Too many recipients", nil, to, 0},
+		{"mailbox full in the second transaction", 2, "", map[string]int{"c@example.org": 452},
+			[]string{"a@example.org", "b@example.org", "d@example.org"}, 1},
+	}
+	const mails = 3
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := fakesmtp.New(t, fakesmtp.Options{Mode: fakesmtp.Plain, MaxRecipients: tt.max, LimitReply: tt.limitReply})
+			for r, code := range tt.refuse {
+				srv.Refuse(r, code)
+			}
+			var logs bytes.Buffer
+			n := newLoggedNotifier(t, srv, &logs, to...)
+			for i := range mails {
+				if _, err := n.Send(context.Background(), numbered(i)); err != nil {
+					t.Fatalf("mail %d: %v", i, err)
+				}
+			}
+			got := srv.Mails()
+			if len(got) != mails {
+				t.Fatalf("%d mails by Message-ID, want %d", len(got), mails)
+			}
+			for i, m := range got {
+				if !slices.Equal(m.To, tt.wantTo) {
+					t.Errorf("mail %d went to %v, want %v", i, m.To, tt.wantTo)
+				}
+			}
+			if _, repeats := srv.Stats(); repeats != 0 {
+				t.Errorf("%d repeats, want 0", repeats)
+			}
+			if got := strings.Count(logs.String(), `msg="email: recipient refused`); got != tt.wantRefusals {
+				t.Errorf("%d refusals logged, want %d:\n%s", got, tt.wantRefusals, logs.String())
+			}
+		})
+	}
+}
+
+// When a later transaction of a mail split for the recipient limit
+// fails for now, the mail is retried whole: the recipients of the first
+// transaction get it again under the same Message-ID (a receiver that
+// drops repeats drops it), and none of the rest miss it. Refused for
+// good, its recipients miss it, as a recipient refused at RCPT does.
+func TestSplitMailWhenALaterTransactionFails(t *testing.T) {
+	tests := []struct {
+		name        string
+		dataReply   int // the reply to the second transaction's mail
+		wantFirst   string
+		wantTo      []string // after the first Send and, if it failed, a second
+		wantRepeats int
+		wantLogged  string
+	}{
+		{"refused for now", 451, "retry after", []string{"a@example.org", "b@example.org"}, 1, ""},
+		{"refused for good", 554, "ok", []string{"a@example.org"}, 0, `msg="email: recipient refused for good`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := fakesmtp.New(t, fakesmtp.Options{Mode: fakesmtp.Plain, MaxRecipients: 1})
+			srv.FailNext(
+				fakesmtp.Fault{Command: "DATA", Code: 250, Accept: true}, // the first transaction, as usual
+				fakesmtp.Fault{Command: "DATA", Code: tt.dataReply},
+			)
+			var logs bytes.Buffer
+			n := newLoggedNotifier(t, srv, &logs, "a@example.org", "b@example.org")
+			_, err := n.Send(context.Background(), numbered(0))
+			if got := kindOf(err); got != tt.wantFirst {
+				t.Fatalf("first Send: got %s (%v), want %s", got, err, tt.wantFirst)
+			}
+			if err != nil {
+				if _, err := n.Send(context.Background(), numbered(0)); err != nil {
+					t.Fatalf("retry: %v", err)
+				}
+			}
+			mails := srv.Mails()
+			if len(mails) != 1 || !slices.Equal(mails[0].To, tt.wantTo) {
+				t.Errorf("mails %v, want one to %v", mails, tt.wantTo)
+			}
+			if _, repeats := srv.Stats(); repeats != tt.wantRepeats {
+				t.Errorf("%d repeats, want %d", repeats, tt.wantRepeats)
+			}
+			if !strings.Contains(logs.String(), tt.wantLogged) {
+				t.Errorf("log lacks %q:\n%s", tt.wantLogged, logs.String())
+			}
+		})
+	}
+}
