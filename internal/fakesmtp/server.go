@@ -69,7 +69,9 @@ type Mail struct {
 // Fault replaces the server's reply to one command.
 type Fault struct {
 	Command string // "AUTH", "MAIL", "RCPT" or "DATA" (the reply after the mail)
-	Code    int    // the reply code; 0 closes the connection instead
+	// Code is the reply code; 0 closes the connection instead, and so
+	// does 421 after its reply, as a real server does.
+	Code int
 	// Accept, for DATA, records the mail before replying, as when the
 	// server took it but the reply was lost.
 	Accept bool
@@ -138,7 +140,8 @@ func (s *Server) FailNext(faults ...Fault) {
 }
 
 // Refuse makes RCPT TO addr answer code (e.g. 550, or 452 for a full
-// mailbox) every time; code 0 accepts it again.
+// mailbox) every time; code 0 accepts it again. 421 also closes the
+// connection, as the server ending the session does.
 func (s *Server) Refuse(addr string, code int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -260,7 +263,7 @@ func (ss *session) inject(f Fault) bool {
 		return false
 	}
 	ss.reply(f.Code, "injected fault")
-	return true
+	return f.Code != 421 // 421 closes the channel (RFC 5321 3.8)
 }
 
 // command handles one command; false ends the session.
@@ -327,6 +330,9 @@ func (ss *session) command(verb, arg string) bool {
 				limit = "452 4.5.3 Too many recipients"
 			}
 			ss.tp.PrintfLine("%s", limit)
+		case code == 421:
+			ss.reply(code, "4.7.0 too many errors, closing transmission channel")
+			return false
 		case code != 0:
 			ss.reply(code, "recipient refused")
 		default:

@@ -5,11 +5,12 @@
 //
 // A retry sends the same Message-ID, so a receiving system that drops
 // repeats drops it. Replies map to the sender's errors: a 4xx reply is
-// temporary (*notify.RetryError), but for a recipient's; a 5xx to the
-// message itself is notify.ErrRejected; refused authentication, a refused
-// sender address, or a server without the STARTTLS or AUTH it is
-// configured to use is notify.ErrGone, a problem only the operator can
-// fix.
+// temporary (*notify.RetryError), but for a recipient's and for a 421
+// (the server closing the session: a plain error, retried with the
+// destination's back-off); a 5xx to the message itself is
+// notify.ErrRejected; refused authentication, a refused sender address,
+// or a server without the STARTTLS or AUTH it is configured to use is
+// notify.ErrGone, a problem only the operator can fix.
 //
 // A recipient refused at RCPT, for good (5xx: no such mailbox) or for now
 // (4xx: mailbox full, greylisted), does not hold up the others: when at
@@ -270,9 +271,10 @@ func (n *Notifier) deliver(c *smtp.Client, msg []byte) error {
 				continue
 			}
 			code := replyCode(err)
-			if code < 400 || code > 599 {
-				// not a reply about this recipient (a dropped connection):
-				// nothing is known about the others
+			if code < 400 || code > 599 || code == 421 {
+				// not a reply about this recipient (a dropped connection,
+				// or a 421: the server closing the session): nothing is
+				// known about the others, and the mail is retried whole
 				_ = c.Reset()
 				return n.partly(delivered, n.replyError("RCPT TO "+to, err, nil))
 			}
@@ -366,9 +368,6 @@ func tooManyRecipients(err error) bool {
 	return strings.HasPrefix(text, "4.5.3") || strings.HasPrefix(text, "5.5.3") || strings.Contains(text, "too many recipients")
 }
 
-// replyError wraps an error of one SMTP step: a 4xx reply asks for a
-// retry later, a 5xx reply gets permanent (ErrGone or ErrRejected; nil
-// means retry), anything else (network, TLS) is a plain error.
 // refusal is one recipient refused at RCPT.
 type refusal struct {
 	address   string
@@ -376,9 +375,18 @@ type refusal struct {
 	permanent bool // a 5xx reply
 }
 
+// replyError wraps an error of one SMTP step: a 4xx reply asks for a
+// retry later, a 5xx reply gets permanent (ErrGone or ErrRejected; nil
+// means retry), anything else (network, TLS) is a plain error, and so is
+// a 421: the server closing the session (shutting down, too many
+// connections or errors; RFC 5321 3.8) says nothing of the mail or a
+// recipient, so the destination's ordinary back-off applies rather than
+// the wait for a greylisting.
 func (n *Notifier) replyError(step string, err error, permanent error) error {
 	wrapped := fmt.Errorf("%s: %s: %w", n.server(), step, err)
 	switch code := replyCode(err); {
+	case code == 421:
+		return fmt.Errorf("%w (the server closed the session)", wrapped)
 	case code >= 400 && code < 500:
 		return &notify.RetryError{After: tempFailWait, Err: wrapped}
 	case code >= 500 && permanent != nil:

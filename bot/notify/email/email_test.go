@@ -757,3 +757,53 @@ func TestSplitMailWhenALaterTransactionFails(t *testing.T) {
 		})
 	}
 }
+
+// A 421 is the server closing the session ("service not available,
+// closing transmission channel"), whatever the command it answers: it
+// says nothing of a recipient. The mail is retried whole with the
+// destination's ordinary back-off (a plain error, not the wait for a
+// greylisting), the error names the 421, no recipient is logged as
+// refused, and the retry reaches everyone once.
+func TestSessionClosedByServer(t *testing.T) {
+	tests := []struct {
+		name   string
+		fault  *fakesmtp.Fault
+		refuse string // a recipient whose RCPT is answered 421
+	}{
+		{name: "421 to MAIL", fault: &fakesmtp.Fault{Command: "MAIL", Code: 421}},
+		{name: "421 to the first RCPT", fault: &fakesmtp.Fault{Command: "RCPT", Code: 421}},
+		{name: "421 to the second RCPT", refuse: "night@example.org"},
+		{name: "421 to the mail", fault: &fakesmtp.Fault{Command: "DATA", Code: 421}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := fakesmtp.New(t, fakesmtp.Options{Mode: fakesmtp.Plain})
+			if tt.fault != nil {
+				srv.FailNext(*tt.fault)
+			}
+			if tt.refuse != "" {
+				srv.Refuse(tt.refuse, 421)
+			}
+			var logs bytes.Buffer
+			n := newLoggedNotifier(t, srv, &logs, "desk@example.org", "night@example.org")
+			_, err := n.Send(context.Background(), numbered(0))
+			if got := kindOf(err); got != "plain error" || !strings.Contains(fmt.Sprint(err), "421") {
+				t.Errorf("got %s (%v), want a plain error that names the 421", got, err)
+			}
+			if strings.Contains(logs.String(), "recipient refused") {
+				t.Errorf("a closed session is logged as a recipient's refusal:\n%s", logs.String())
+			}
+			if got := srv.Mails(); len(got) != 0 {
+				t.Errorf("mails %v before the retry, want none", got)
+			}
+			srv.Refuse("night@example.org", 0)
+			if _, err := n.Send(context.Background(), numbered(0)); err != nil {
+				t.Fatalf("retry: %v", err)
+			}
+			want := []string{"desk@example.org", "night@example.org"}
+			if got := srv.Mails(); len(got) != 1 || !slices.Equal(got[0].To, want) {
+				t.Errorf("mails %v after the retry, want one to %v", got, want)
+			}
+		})
+	}
+}
