@@ -13,6 +13,7 @@ type metrics struct {
 	enqueued   prometheus.Counter
 	delivered  *prometheus.CounterVec // by destination
 	dropped    *prometheus.CounterVec // by destination: alerts a destination refused (400)
+	missed     *prometheus.CounterVec // by destination: alerts a recipient missed while others got them (email)
 	sendErrors *prometheus.CounterVec // by destination and kind: retry, gone, error
 	storyEdits *prometheus.CounterVec // by destination: edits of a story's message
 	listed     *prometheus.CounterVec // by destination: reports and updates listed under a story's message
@@ -39,6 +40,9 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		dropped: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "newshound_alerts_dropped_total", Help: "Alerts a destination refused for good (a 400) and that were dropped.",
 		}, []string{"destination"}),
+		missed: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "newshound_alerts_missed_total", Help: "Alerts a recipient of a destination missed while its other recipients got them (an email recipient refused), one per alert and recipient.",
+		}, []string{"destination"}),
 		sendErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "newshound_send_errors_total", Help: "Failed sends by destination and kind (retry: rate limited, gone: destination paused, error: retried with back-off).",
 		}, []string{"destination", "kind"}),
@@ -50,7 +54,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		}, []string{"destination"}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.polls, m.pollTime, m.newItems, m.enqueued, m.delivered, m.dropped, m.sendErrors, m.storyEdits, m.listed)
+		reg.MustRegister(m.polls, m.pollTime, m.newItems, m.enqueued, m.delivered, m.dropped, m.missed, m.sendErrors, m.storyEdits, m.listed)
 	}
 	return m
 }

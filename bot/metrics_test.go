@@ -13,7 +13,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/newshound/newshound/bot/notify"
+	"github.com/newshound/newshound/bot/notify/email"
 	"github.com/newshound/newshound/config"
+	"github.com/newshound/newshound/internal/fakesmtp"
 	"github.com/newshound/newshound/store"
 )
 
@@ -54,5 +56,70 @@ func TestMetricsCountPollsAndDeliveries(t *testing.T) {
 		if !strings.Contains(body, want) {
 			t.Errorf("metrics lack %q", want)
 		}
+	}
+}
+
+// An email recipient the server refuses while another takes the mail
+// misses its alerts (README: No loss, the email exception): each alert a
+// recipient missed is counted, so the misses show beside the deliveries.
+// The server is a real SMTP conversation on loopback.
+func TestMetricsCountEmailRecipientMisses(t *testing.T) {
+	tests := []struct {
+		name       string
+		refuse     map[string]int // recipient → RCPT reply
+		wantMissed string         // the counter's line
+	}{
+		{"every recipient accepts", nil, `newshound_alerts_missed_total{destination="desk"} 0`},
+		{"one mailbox full", map[string]int{"night@example.org": 452}, `newshound_alerts_missed_total{destination="desk"} 2`},
+		{"one full, one gone", map[string]int{"night@example.org": 452, "late@example.org": 550}, `newshound_alerts_missed_total{destination="desk"} 4`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo"})
+			h.afterFirstSight(item(2, "Aleppo talks resume", h.clock), item(3, "Aleppo truce", h.clock))
+			srv := fakesmtp.New(t, fakesmtp.Options{Mode: fakesmtp.Plain})
+			for r, code := range tt.refuse {
+				srv.Refuse(r, code)
+			}
+			mailer, err := email.New(email.Config{Host: srv.Host, Port: srv.Port, TLS: email.NoTLS,
+				From: "alerts@news.example.org", To: []string{"desk@example.org", "night@example.org", "late@example.org"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			st, err := store.OpenSQLite(ctx, h.db, store.WithClock(func() time.Time { return h.clock }))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer st.Close()
+			reg := prometheus.NewRegistry()
+			o := h.options(st, mailer, io.Discard)
+			o.Registry = reg
+			svc, err := New(ctx, o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := svc.RunOnce(ctx); err != nil {
+				t.Fatal(err)
+			}
+
+			rec := httptest.NewRecorder()
+			promhttp.HandlerFor(reg, promhttp.HandlerOpts{}).ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+			body := rec.Body.String()
+			if want := `newshound_alerts_delivered_total{destination="desk"} 2`; !strings.Contains(body, want) {
+				t.Errorf("metrics lack %q", want)
+			}
+			got := ""
+			for line := range strings.Lines(body) {
+				if strings.HasPrefix(line, "newshound_alerts_missed_total{") {
+					got = strings.TrimSpace(line)
+				}
+			}
+			if got != tt.wantMissed {
+				t.Errorf("missed counter %q, want %q", got, tt.wantMissed)
+			}
+		})
 	}
 }

@@ -443,6 +443,9 @@ func (s *sender) recordDelivered(ctx context.Context, dest string, b []store.Ale
 		if !again {
 			s.metrics.delivered.WithLabelValues(dest).Inc()
 			s.delivered.Add(1)
+			// the recipients that missed it: the exception to No loss
+			// that the email notifier logs, counted here to show
+			s.metrics.missed.WithLabelValues(dest).Add(float64(r.Missed))
 		}
 		if err := s.store.MarkDelivered(ctx, row.ID, r.MessageID, now); err != nil {
 			s.storeErrs.Fail("delivered", "recording delivered alerts failed; they are recorded later, not sent again", err, "id", row.ID)

@@ -33,6 +33,11 @@ const MaxBurst = 10
 // Receipt is what a destination returned for a delivered message.
 type Receipt struct {
 	MessageID string
+	// Missed is how many of the destination's recipients did not get the
+	// message though others did (an email recipient refused at RCPT): the
+	// one exception to "delivered" meaning delivered to all, counted so
+	// that it shows (README: No loss).
+	Missed int
 }
 
 // Notifier delivers messages to one destination. Send either delivers the

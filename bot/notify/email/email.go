@@ -18,8 +18,10 @@
 // misses it. The sender retries a message only as a whole, in order, so
 // waiting for a mailbox full for days would stop the destination for
 // everyone. Each refusal is logged when it starts or changes, and its end
-// once, with a count, not on every mail. When no recipient accepts, a 4xx
-// for any of them is a RetryError and 5xx for all is ErrRejected.
+// once, with the count of mails missed, not on every mail; the receipt's
+// Missed counts the recipients that missed a mail, for the sender's
+// metric. When no recipient accepts, a 4xx for any of them is a
+// RetryError and 5xx for all is ErrRejected.
 //
 // A server at its limit of recipients per mail transaction refuses no one:
 // the rest get the same mail, under the same Message-ID, in further
@@ -145,11 +147,12 @@ func (n *Notifier) Send(ctx context.Context, m notify.Message) (notify.Receipt, 
 	}
 	defer stop()
 	defer c.Close()
-	if err := n.deliver(c, msg); err != nil {
+	missed, err := n.deliver(c, msg)
+	if err != nil {
 		return notify.Receipt{}, n.contextError(ctx, err)
 	}
 	_ = c.Quit() // the server has the mail; a failed goodbye changes nothing
-	return notify.Receipt{MessageID: MessageID(m, domainOf(n.env.From.Address))}, nil
+	return notify.Receipt{MessageID: MessageID(m, domainOf(n.env.From.Address)), Missed: missed}, nil
 }
 
 // connect dials, greets, secures and authenticates, all within ctx. stop
@@ -238,7 +241,9 @@ func (n *Notifier) handshake(conn net.Conn) (*smtp.Client, error) {
 // (see tooManyRecipients); that refuses no one, and the rest go in a new
 // transaction on the same connection, with the same mail and so the same
 // Message-ID, until every recipient has been tried (RFC 5321 4.5.3.1.10).
-func (n *Notifier) deliver(c *smtp.Client, msg []byte) error {
+//
+// missed is how many recipients were refused while others got the mail.
+func (n *Notifier) deliver(c *smtp.Client, msg []byte) (missed int, err error) {
 	rest := n.env.To
 	var delivered []string // recipients of the transactions the server took
 	var refusals []refusal
@@ -259,7 +264,7 @@ func (n *Notifier) deliver(c *smtp.Client, msg []byte) error {
 	}
 	for len(rest) > 0 {
 		if err := c.Mail(n.env.From.Address); err != nil {
-			return n.partly(delivered, n.replyError("MAIL FROM "+n.env.From.Address, err, notify.ErrGone))
+			return 0, n.partly(delivered, n.replyError("MAIL FROM "+n.env.From.Address, err, notify.ErrGone))
 		}
 		var accepted []string
 		i := 0
@@ -276,7 +281,7 @@ func (n *Notifier) deliver(c *smtp.Client, msg []byte) error {
 				// or a 421: the server closing the session): nothing is
 				// known about the others, and the mail is retried whole
 				_ = c.Reset()
-				return n.partly(delivered, n.replyError("RCPT TO "+to, err, nil))
+				return 0, n.partly(delivered, n.replyError("RCPT TO "+to, err, nil))
 			}
 			if len(accepted) > 0 && tooManyRecipients(err) {
 				break // this one and the rest go in the next transaction
@@ -303,7 +308,7 @@ func (n *Notifier) deliver(c *smtp.Client, msg []byte) error {
 			// Retried whole: the recipients of earlier transactions get
 			// it again under the same Message-ID, which a receiver that
 			// drops repeats drops; none of the rest miss it.
-			return n.partly(delivered, err)
+			return 0, n.partly(delivered, err)
 		}
 		delivered = append(delivered, accepted...)
 	}
@@ -311,21 +316,23 @@ func (n *Notifier) deliver(c *smtp.Client, msg []byte) error {
 		// Nobody gets this mail: the sender retries it (a 4xx may clear)
 		// or drops it, and logs that itself.
 		if temporary != nil {
-			return temporary
+			return 0, temporary
 		}
-		return permanent
+		return 0, permanent
 	}
+	// Each Fail of a recipient is a mail it missed, so the counts
+	// statelog adds (failures, previous_count) are the mails missed.
 	for _, to := range delivered {
-		n.refused.OK(to, "email: recipient accepted again", "server", n.server(), "recipient", to)
+		n.refused.OK(to, "email: recipient accepted again; failures is how many mails it missed", "server", n.server(), "recipient", to)
 	}
 	for _, r := range refusals {
-		what := "email: recipient refused for now; the mail goes to the others without it"
+		what := "email: recipient refused for now; it misses the mail, the others get it"
 		if r.permanent {
-			what = "email: recipient refused for good; the mail goes to the others"
+			what = "email: recipient refused for good; it misses the mail, the others get it"
 		}
 		n.refused.Fail(r.address, what, r.err, "server", n.server(), "recipient", r.address)
 	}
-	return nil
+	return len(refusals), nil
 }
 
 // data sends the mail of a transaction whose recipients are set. An

@@ -345,6 +345,9 @@ func TestReplies(t *testing.T) {
 		refuse   map[string]int // recipient → RCPT reply code
 		want     string
 		wantTo   []string // the recipients of the one mail, when one is taken
+		// wantMissed is the receipt's count of recipients refused while
+		// the others got the mail: the sender counts them
+		wantMissed int
 	}{
 		{name: "wrong password", server: fakesmtp.Options{Mode: fakesmtp.StartTLS, Username: "news", Password: "pw"},
 			mode: StartTLS, password: "wrong", want: "gone"},
@@ -355,12 +358,12 @@ func TestReplies(t *testing.T) {
 		{name: "every recipient refused", server: fakesmtp.Options{Mode: fakesmtp.Plain}, mode: NoTLS,
 			refuse: map[string]int{"desk@example.org": 550, "night@example.org": 550}, want: "rejected"},
 		{name: "one recipient refused", server: fakesmtp.Options{Mode: fakesmtp.Plain}, mode: NoTLS,
-			refuse: map[string]int{"night@example.org": 550}, want: "ok", wantTo: []string{"desk@example.org"}},
+			refuse: map[string]int{"night@example.org": 550}, want: "ok", wantTo: []string{"desk@example.org"}, wantMissed: 1},
 		// A mailbox full for days must not keep the mail from the others.
 		{name: "one mailbox full", server: fakesmtp.Options{Mode: fakesmtp.Plain}, mode: NoTLS,
-			refuse: map[string]int{"night@example.org": 452}, want: "ok", wantTo: []string{"desk@example.org"}},
+			refuse: map[string]int{"night@example.org": 452}, want: "ok", wantTo: []string{"desk@example.org"}, wantMissed: 1},
 		{name: "first recipient busy once", server: fakesmtp.Options{Mode: fakesmtp.Plain}, mode: NoTLS,
-			fault: &fakesmtp.Fault{Command: "RCPT", Code: 452}, want: "ok", wantTo: []string{"night@example.org"}},
+			fault: &fakesmtp.Fault{Command: "RCPT", Code: 452}, want: "ok", wantTo: []string{"night@example.org"}, wantMissed: 1},
 		{name: "every mailbox full", server: fakesmtp.Options{Mode: fakesmtp.Plain}, mode: NoTLS,
 			refuse: map[string]int{"desk@example.org": 452, "night@example.org": 452}, want: "retry after"},
 		// The busy one may clear; the mail waits for it rather than drop.
@@ -381,9 +384,12 @@ func TestReplies(t *testing.T) {
 				srv.Refuse(r, code)
 			}
 			n := newNotifier(t, srv, tt.mode, tt.server.Username, tt.password, "desk@example.org", "night@example.org")
-			_, err := n.Send(context.Background(), notify.Message{Nonce: "n", Alerts: []alert.Alert{alerttest.Plain()}})
+			rec, err := n.Send(context.Background(), notify.Message{Nonce: "n", Alerts: []alert.Alert{alerttest.Plain()}})
 			if got := kindOf(err); got != tt.want {
 				t.Errorf("got %s (%v), want %s", got, err, tt.want)
+			}
+			if rec.Missed != tt.wantMissed {
+				t.Errorf("receipt counts %d recipients missed, want %d", rec.Missed, tt.wantMissed)
 			}
 			var got []string
 			for _, m := range srv.Mails() {
@@ -419,7 +425,7 @@ func TestRefusedRecipientLoggedOncePerState(t *testing.T) {
 		{"mailbox full on every mail", repeat(452, 20), 1, 0,
 			[]string{`msg="email: recipient refused for now`, "recipient=night@example.org", `RCPT TO night@example.org: 452 \"recipient refused\""`}},
 		{"refusal changes, then ends", slices.Concat(repeat(550, 3), repeat(553, 2), repeat(0, 3)), 2, 1,
-			[]string{"previous_count=3", `msg="email: recipient accepted again"`, "failures=2"}},
+			[]string{"previous_count=3", `msg="email: recipient accepted again; failures is how many mails it missed"`, "failures=2"}},
 		{"never refused", repeat(0, 5), 0, 0, nil},
 	}
 	for _, tt := range tests {
@@ -447,7 +453,7 @@ func TestRefusedRecipientLoggedOncePerState(t *testing.T) {
 			if got := strings.Count(out, `msg="email: recipient refused`); got != tt.wantRefusals {
 				t.Errorf("refusal logged %d times for %d mails, want %d:\n%s", got, len(tt.night), tt.wantRefusals, out)
 			}
-			if got := strings.Count(out, `msg="email: recipient accepted again"`); got != tt.wantRecovered {
+			if got := strings.Count(out, `msg="email: recipient accepted again`); got != tt.wantRecovered {
 				t.Errorf("recovery logged %d times, want %d:\n%s", got, tt.wantRecovered, out)
 			}
 			for _, want := range tt.wantLogged {
