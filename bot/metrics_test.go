@@ -24,27 +24,7 @@ func TestMetricsCountPollsAndDeliveries(t *testing.T) {
 	h.afterFirstSight(item(2, "Aleppo talks resume", h.clock), item(3, "Aleppo truce", h.clock))
 	h.rec.fail = []error{nil, fmt.Errorf("HTTP 400: embed too long: %w", notify.ErrRejected)}
 
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	st, err := store.OpenSQLite(ctx, h.db, store.WithClock(func() time.Time { return h.clock }))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	reg := prometheus.NewRegistry()
-	o := h.options(st, h.rec, io.Discard)
-	o.Registry = reg
-	svc, err := New(ctx, o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := svc.RunOnce(ctx); err != nil {
-		t.Fatal(err)
-	}
-
-	rec := httptest.NewRecorder()
-	promhttp.HandlerFor(reg, promhttp.HandlerOpts{}).ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
-	body := rec.Body.String()
+	body := h.metricsAfterRunOnce(t, h.rec)
 	for _, want := range []string{
 		`newshound_polls_total{result="changed"} 1`,
 		`newshound_polls_total{result="not_modified"} 1`,
@@ -86,28 +66,7 @@ func TestMetricsCountEmailRecipientMisses(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-
-			ctx, cancel := context.WithCancel(context.Background())
-			defer cancel()
-			st, err := store.OpenSQLite(ctx, h.db, store.WithClock(func() time.Time { return h.clock }))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer st.Close()
-			reg := prometheus.NewRegistry()
-			o := h.options(st, mailer, io.Discard)
-			o.Registry = reg
-			svc, err := New(ctx, o)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := svc.RunOnce(ctx); err != nil {
-				t.Fatal(err)
-			}
-
-			rec := httptest.NewRecorder()
-			promhttp.HandlerFor(reg, promhttp.HandlerOpts{}).ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
-			body := rec.Body.String()
+			body := h.metricsAfterRunOnce(t, mailer)
 			if want := `newshound_alerts_delivered_total{destination="desk"} 2`; !strings.Contains(body, want) {
 				t.Errorf("metrics lack %q", want)
 			}
@@ -122,4 +81,30 @@ func TestMetricsCountEmailRecipientMisses(t *testing.T) {
 			}
 		})
 	}
+}
+
+// metricsAfterRunOnce runs one pass of a service on the harness's store,
+// delivering through n, and returns what its /metrics page says then.
+func (h *harness) metricsAfterRunOnce(t *testing.T, n notify.Notifier) string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	st, err := store.OpenSQLite(ctx, h.db, store.WithClock(func() time.Time { return h.clock }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	reg := prometheus.NewRegistry()
+	o := h.options(st, n, io.Discard)
+	o.Registry = reg
+	svc, err := New(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	rec := httptest.NewRecorder()
+	promhttp.HandlerFor(reg, promhttp.HandlerOpts{}).ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	return rec.Body.String()
 }
