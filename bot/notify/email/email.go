@@ -25,7 +25,10 @@
 //
 // A server at its limit of recipients per mail transaction refuses no one:
 // the rest get the same mail, under the same Message-ID, in further
-// transactions on the connection (RFC 5321 4.5.3.1.10).
+// transactions on the connection (RFC 5321 4.5.3.1.10). Should a further
+// transaction fail, however, the recipients it has not reached miss the
+// mail, as refused ones do: retried whole, it would go again to those who
+// have it, on every attempt for as long as the failure lasts.
 package email
 
 import (
@@ -35,6 +38,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/mail"
 	"net/smtp"
 	"net/textproto"
 	"strconv"
@@ -240,7 +244,9 @@ func (n *Notifier) handshake(conn net.Conn) (*smtp.Client, error) {
 // A server at its limit of recipients per transaction says so at RCPT
 // (see tooManyRecipients); that refuses no one, and the rest go in a new
 // transaction on the same connection, with the same mail and so the same
-// Message-ID, until every recipient has been tried (RFC 5321 4.5.3.1.10).
+// Message-ID, until every recipient has been tried (RFC 5321 4.5.3.1.10);
+// once a transaction went through, a later one that fails ends the mail
+// (see missRest).
 //
 // missed is how many recipients were refused while others got the mail.
 func (n *Notifier) deliver(c *smtp.Client, msg []byte) (missed int, err error) {
@@ -262,9 +268,23 @@ func (n *Notifier) deliver(c *smtp.Client, msg []byte) (missed int, err error) {
 			temporary = wrapped
 		}
 	}
+	// missRest ends a mail some recipients have when a later transaction
+	// fails, whatever the failure: a retry would send it to them again,
+	// on every attempt for as long as the failure lasts, so the recipients
+	// it has not reached miss it, as if refused.
+	missRest := func(step string, err error, left []string) {
+		for _, to := range left {
+			refuse(to, step, err)
+		}
+	}
+transactions:
 	for len(rest) > 0 {
 		if err := c.Mail(n.env.From.Address); err != nil {
-			return 0, n.partly(delivered, n.replyError("MAIL FROM "+n.env.From.Address, err, notify.ErrGone))
+			if len(delivered) > 0 {
+				missRest("MAIL FROM "+n.env.From.Address, err, addresses(rest))
+				break
+			}
+			return 0, n.replyError("MAIL FROM "+n.env.From.Address, err, notify.ErrGone)
 		}
 		var accepted []string
 		i := 0
@@ -279,9 +299,14 @@ func (n *Notifier) deliver(c *smtp.Client, msg []byte) (missed int, err error) {
 			if code < 400 || code > 599 || code == 421 {
 				// not a reply about this recipient (a dropped connection,
 				// or a 421: the server closing the session): nothing is
-				// known about the others, and the mail is retried whole
+				// known about the others, and the mail is retried whole,
+				// unless some recipients have it
+				if len(delivered) > 0 {
+					missRest("RCPT TO "+to, err, append(accepted, addresses(rest[i:])...))
+					break transactions
+				}
 				_ = c.Reset()
-				return 0, n.partly(delivered, n.replyError("RCPT TO "+to, err, nil))
+				return 0, n.replyError("RCPT TO "+to, err, nil)
 			}
 			if len(accepted) > 0 && tooManyRecipients(err) {
 				break // this one and the rest go in the next transaction
@@ -295,20 +320,11 @@ func (n *Notifier) deliver(c *smtp.Client, msg []byte) (missed int, err error) {
 			continue
 		}
 		if err := n.data(c, msg); err != nil {
-			var reply *textproto.Error
-			if errors.As(err, &reply) && len(delivered) > 0 && reply.Code >= 500 && reply.Code <= 599 {
-				// A later transaction refused for good: its recipients
-				// miss the mail the others have, as if refused at RCPT.
-				// Rejecting the mail would drop it for all.
-				for _, to := range accepted {
-					refuse(to, "the mail to "+to, reply)
-				}
-				continue
+			if len(delivered) > 0 {
+				missRest("the mail", err, append(accepted, addresses(rest)...))
+				break
 			}
-			// Retried whole: the recipients of earlier transactions get
-			// it again under the same Message-ID, which a receiver that
-			// drops repeats drops; none of the rest miss it.
-			return 0, n.partly(delivered, err)
+			return 0, err
 		}
 		delivered = append(delivered, accepted...)
 	}
@@ -352,14 +368,13 @@ func (n *Notifier) data(c *smtp.Client, msg []byte) error {
 	return nil
 }
 
-// partly says, on an error that ends a mail some recipients already have
-// (an earlier transaction of a split mail), who has it: the sender's log
-// of the retry or drop then tells what the receivers saw.
-func (n *Notifier) partly(delivered []string, err error) error {
-	if len(delivered) == 0 {
-		return err
+// addresses are the bare addresses of list.
+func addresses(list []*mail.Address) []string {
+	out := make([]string, len(list))
+	for i, a := range list {
+		out[i] = a.Address
 	}
-	return fmt.Errorf("%w (the mail went to %s before this, under the same Message-ID)", err, strings.Join(delivered, ", "))
+	return out
 }
 
 // tooManyRecipients reports whether a RCPT reply says the transaction
