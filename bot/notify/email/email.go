@@ -250,8 +250,8 @@ func (n *Notifier) handshake(conn net.Conn) (*smtp.Client, error) {
 //
 // missed is how many recipients were refused while others got the mail.
 func (n *Notifier) deliver(c *smtp.Client, msg []byte) (missed int, err error) {
-	rest := n.env.To
-	var delivered []string // recipients of the transactions the server took
+	rest := addresses(n.env.To) // the recipients not tried yet
+	var delivered []string      // recipients of the transactions the server took
 	var refusals []refusal
 	var permanent, temporary error // the first of each, for when none accepts
 	// refuse records a recipient's refusal: reply, a 4xx or 5xx, to step.
@@ -281,7 +281,7 @@ transactions:
 	for len(rest) > 0 {
 		if err := c.Mail(n.env.From.Address); err != nil {
 			if len(delivered) > 0 {
-				missRest("MAIL FROM "+n.env.From.Address, err, addresses(rest))
+				missRest("MAIL FROM "+n.env.From.Address, err, rest)
 				break
 			}
 			return 0, n.replyError("MAIL FROM "+n.env.From.Address, err, notify.ErrGone)
@@ -289,7 +289,7 @@ transactions:
 		var accepted []string
 		i := 0
 		for ; i < len(rest); i++ {
-			to := rest[i].Address
+			to := rest[i]
 			err := c.Rcpt(to)
 			if err == nil {
 				accepted = append(accepted, to)
@@ -302,7 +302,7 @@ transactions:
 				// known about the others, and the mail is retried whole,
 				// unless some recipients have it
 				if len(delivered) > 0 {
-					missRest("RCPT TO "+to, err, append(accepted, addresses(rest[i:])...))
+					missRest("RCPT TO "+to, err, append(accepted, rest[i:]...))
 					break transactions
 				}
 				_ = c.Reset()
@@ -321,7 +321,7 @@ transactions:
 		}
 		if err := n.data(c, msg); err != nil {
 			if len(delivered) > 0 {
-				missRest("the mail", err, append(accepted, addresses(rest)...))
+				missRest("the mail", err, append(accepted, rest...))
 				break
 			}
 			return 0, err
