@@ -41,6 +41,7 @@ import (
 	"net/mail"
 	"net/smtp"
 	"net/textproto"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -253,28 +254,13 @@ func (n *Notifier) deliver(c *smtp.Client, msg []byte) (missed int, err error) {
 	rest := addresses(n.env.To) // the recipients not tried yet
 	var delivered []string      // recipients of the transactions the server took
 	var refusals []refusal
-	var permanent, temporary error // the first of each, for when none accepts
-	// refuse records a recipient's refusal: reply, a 4xx or 5xx, to step.
-	refuse := func(to, step string, reply error) {
-		code := replyCode(reply)
-		// logged without the retry or rejection it would be for the whole
-		// mail: neither happens while another recipient accepts
-		refusals = append(refusals, refusal{to, fmt.Errorf("%s: %s: %w", n.server(), step, reply), code >= 500})
-		wrapped := n.replyError(step, reply, notify.ErrRejected)
-		switch {
-		case code >= 500 && permanent == nil:
-			permanent = wrapped
-		case code < 500 && temporary == nil:
-			temporary = wrapped
-		}
-	}
 	// missRest ends a mail some recipients have when a later transaction
 	// fails, whatever the failure: a retry would send it to them again,
 	// on every attempt for as long as the failure lasts, so the recipients
 	// it has not reached miss it, as if refused.
 	missRest := func(step string, err error, left []string) {
 		for _, to := range left {
-			refuse(to, step, err)
+			refusals = append(refusals, refusal{to, step, err})
 		}
 	}
 transactions:
@@ -311,7 +297,7 @@ transactions:
 			if len(accepted) > 0 && tooManyRecipients(err) {
 				break // this one and the rest go in the next transaction
 			}
-			refuse(to, "RCPT TO "+to, err)
+			refusals = append(refusals, refusal{to, "RCPT TO " + to, err})
 		}
 		rest = rest[i:]
 		if len(accepted) == 0 {
@@ -329,12 +315,14 @@ transactions:
 		delivered = append(delivered, accepted...)
 	}
 	if len(delivered) == 0 {
-		// Nobody gets this mail: the sender retries it (a 4xx may clear)
-		// or drops it, and logs that itself.
-		if temporary != nil {
-			return 0, temporary
+		// Nobody gets this mail, and every recipient was refused at RCPT:
+		// the sender retries it (the first 4xx: it may clear) or drops it
+		// (the first 5xx, all being 5xx), and logs that itself.
+		first := refusals[0]
+		if i := slices.IndexFunc(refusals, func(r refusal) bool { return !r.permanent() }); i >= 0 {
+			first = refusals[i]
 		}
-		return 0, permanent
+		return 0, n.replyError(first.step, first.reply, notify.ErrRejected)
 	}
 	// Each Fail of a recipient is a mail it missed, so the counts
 	// statelog adds (failures, previous_count) are the mails missed.
@@ -343,10 +331,13 @@ transactions:
 	}
 	for _, r := range refusals {
 		what := "email: recipient refused for now; it misses the mail, the others get it"
-		if r.permanent {
+		if r.permanent() {
 			what = "email: recipient refused for good; it misses the mail, the others get it"
 		}
-		n.refused.Fail(r.address, what, r.err, "server", n.server(), "recipient", r.address)
+		// logged without the retry or rejection it would be for the whole
+		// mail: neither happens while another recipient accepts
+		logged := fmt.Errorf("%s: %s: %w", n.server(), r.step, r.reply)
+		n.refused.Fail(r.address, what, logged, "server", n.server(), "recipient", r.address)
 	}
 	return len(refusals), nil
 }
@@ -390,12 +381,16 @@ func tooManyRecipients(err error) bool {
 	return strings.HasPrefix(text, "4.5.3") || strings.HasPrefix(text, "5.5.3") || strings.Contains(text, "too many recipients")
 }
 
-// refusal is one recipient refused at RCPT.
+// refusal is one recipient refused at RCPT, or not reached by a mail
+// whose later transaction failed (see missRest).
 type refusal struct {
-	address   string
-	err       error
-	permanent bool // a 5xx reply
+	address string
+	step    string // the SMTP step that failed for it
+	reply   error  // a 4xx or 5xx reply to step, or that transaction's failure
 }
+
+// permanent reports whether the recipient was refused for good (a 5xx).
+func (r refusal) permanent() bool { return replyCode(r.reply) >= 500 }
 
 // replyError wraps an error of one SMTP step: a 4xx reply asks for a
 // retry later, a 5xx reply gets permanent (ErrGone or ErrRejected; nil
