@@ -50,7 +50,9 @@
 // same words or is a near copy, so that the first report of Globex's story
 // is not listed under Acme's because a round-up in Acme's story named
 // Globex too. So is a round-up of clauses ("Market Wrap: Acme Beats
-// Estimates; Globex Rejects Offer"; see isRoundUpTitle).
+// Estimates; Globex Rejects Offer"; see isRoundUpTitle), and so is a
+// newsletter ("Flu, Valdoria Floods, Acme: Your Friday Briefing"; "Flu
+// Briefing: What Happened Today", whose lead teases the day's story).
 //
 // The first report of a new story brings words the window has not seen,
 // and is often like one report of an older story by the words they happen

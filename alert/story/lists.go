@@ -2,6 +2,7 @@ package story
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -169,13 +170,24 @@ func suffixWord(w string) string {
 // Globex …", not "Owners arrested; fire toll rises to 27; probe
 // ordered"). Its words stay whole, so that the same column on two days
 // ("Sector Update: Tech Shares Mixed; Acme …", "…; Globex …") is two
-// headlines.
+// headlines. A newsletter's headline is a round-up as well: its topics
+// before a round-up's label ("Acme, Globex, Valdoria Floods: Your Friday
+// Briefing"), or a round-up's label and nothing distinctive after it
+// ("Flu Briefing: What Happened Today", whose lead teases the day's
+// story), so that the reports of the stories it names open their own
+// messages instead of being listed under the newsletter's.
 func isRoundUpTitle(title string) bool {
-	if !strings.Contains(title, ";") {
+	if !strings.ContainsAny(title, ";:") {
 		return false // most headlines, at no cost
+	}
+	if topics, label, ok := cutLast(title, ":"); ok && isRoundUpLabel(label) && len(listSep.Split(strings.TrimSpace(topics), -1)) >= 2 {
+		return true
 	}
 	label, rest, labelled := strings.Cut(title, ":")
 	labelled = labelled && !strings.Contains(label, ";") && isRoundUpLabel(label)
+	if labelled && !slices.ContainsFunc(textTokens(rest), isDistinctive) {
+		return true
+	}
 	if !labelled {
 		rest = title
 	}
@@ -189,6 +201,15 @@ func isRoundUpTitle(title string) bool {
 		}
 	}
 	return labelled && clauses >= 2 || clauses >= 3 && named >= 2
+}
+
+// cutLast is strings.Cut at the last sep.
+func cutLast(s, sep string) (before, after string, found bool) {
+	i := strings.LastIndex(s, sep)
+	if i < 0 {
+		return s, "", false
+	}
+	return s[:i], s[i+len(sep):], true
 }
 
 // startsWithCapital reports whether a clause's first letter, after

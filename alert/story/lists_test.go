@@ -78,6 +78,12 @@ func TestIsRoundUpTitle(t *testing.T) {
 		{"Top Stories: Acme recalls toasters; Globex opens plant", true},
 		{"Headlines: Acme recalls toasters; Globex opens plant", true},
 		{"Stocks slip; Acme cuts executive pay; Globex named top banana  ...", true},
+		// a newsletter: its topics before a round-up's label, or the label and
+		// nothing distinctive after it
+		{"Flu, Valdoria Floods, Acme Strike: Your Friday Briefing", true},
+		{"Flu Vaccines, School Closures and Acme: Your Monday Briefing", true},
+		{"Flu Briefing: What Happened Today", true},
+		{"Morning Headlines: Monday, March 9", true},
 		{"'Quiz Night' ends; 'Harbour Lights' debuts; 'Old Friends' reunion", true},
 		// one story's headline: one semicolon, a label that names no round-up,
 		// later clauses that start with no name
@@ -93,6 +99,9 @@ func TestIsRoundUpTitle(t *testing.T) {
 		{"Harbour Lights: Series TV Schedule, VIDEO; Watch the Mayor Introduce  ...", false},
 		{"Acme Restructures: Smith to Lead Retail; Jones to Oversee Acme", false},
 		{"Market Wrap: stocks close higher", false},
+		{"Valdoria: Your Friday Briefing", false}, // one topic: the story's
+		{"Acme, Globex: what the merger means for you", false},
+		{"Flu Briefing: health agency backs boosters", false},
 		{"Market Wrap: stocks close higher;  ...", false},
 		{"Live updates; day two", false},
 		{"", false},
@@ -124,6 +133,47 @@ func TestRoundUpsBridgeNothing(t *testing.T) {
 	})
 }
 
+// TestNewsletterBridgesNothing checks that a newsletter listed first
+// takes no report of a story it teases: the reports open the story's own
+// message, as they did before the newsletter came, instead of being
+// listed under it. The lead of a daily briefing is its top story's teaser,
+// and the topics of a briefing's headline are those of the day's stories.
+func TestNewsletterBridgesNothing(t *testing.T) {
+	tests := []leadCase{
+		{
+			"Flu Briefing: What Happened Today",
+			"The health agency rules on flu boosters for older people.",
+			"Health agency panel backs flu boosters for people over 65",
+			"A health agency panel recommended flu boosters for people over 65 on Friday, but not for younger adults.",
+		},
+		{
+			"Flu Vaccines, Valdoria Floods, Mayor Ortega: Your Friday Briefing",
+			"Here's what you need to know.",
+			"Mayor Ortega denies bribery claims in Valdoria interview",
+			"Mayor Ortega denied on Thursday that he took bribes from a builder, in a television interview.",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.first, func(t *testing.T) {
+			if got, score, ok := tt.best(); ok {
+				t.Errorf("%q joins %q (score %.2f); want a message of its own", tt.next, got, score)
+			}
+		})
+	}
+}
+
+// leadCase is a first report and a later one, each a title and a lead.
+type leadCase struct{ first, lead, next, nextLead string }
+
+// best is where the later report goes in an index holding the first, as
+// story "first", ten minutes before.
+func (tt leadCase) best() (story string, score float64, ok bool) {
+	idx := NewIndex(Options{})
+	at := t0.Add(time.Minute)
+	idx.Add("0", "first", Make(tt.first, tt.lead), at)
+	return idx.Best(Make(tt.next, tt.nextLead), at.Add(10*time.Minute))
+}
+
 // TestRoundUpShapedHeadlineOfOneStoryGathersItsReports checks that one
 // story's headline shaped like a round-up (a label, semicolons), when it is
 // the story's first report and so its message, still takes another
@@ -131,7 +181,7 @@ func TestRoundUpsBridgeNothing(t *testing.T) {
 // would join it (see isRoundUpTitle) and the desk would get a second
 // message for the story.
 func TestRoundUpShapedHeadlineOfOneStoryGathersItsReports(t *testing.T) {
-	tests := []struct{ first, lead, next, nextLead string }{
+	tests := []leadCase{
 		{ // "<event> update:" names one story, not a column
 			"Hurricane Milton update: storm makes landfall near Siesta Key; millions without power",
 			"Hurricane Milton made landfall near Siesta Key on Wednesday night as a Category 3 storm, leaving more than two million homes and businesses in Florida without power.",
@@ -159,11 +209,7 @@ func TestRoundUpShapedHeadlineOfOneStoryGathersItsReports(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.first, func(t *testing.T) {
-			idx := NewIndex(Options{})
-			at := t0.Add(time.Minute)
-			idx.Add("0", "s", Make(tt.first, tt.lead), at)
-			got, score, ok := idx.Best(Make(tt.next, tt.nextLead), at.Add(10*time.Minute))
-			if !ok || got != "s" {
+			if got, score, ok := tt.best(); !ok || got != "first" {
 				t.Errorf("%q opens a story of its own (best %q, score %.2f, ok %v); want it under %q", tt.next, got, score, ok, tt.first)
 			}
 		})
