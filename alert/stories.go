@@ -169,6 +169,16 @@ func (s *Stories) StoryOf(destination, feedID, itemKey string) (string, bool) {
 	return s.StoryOfItem(destination, ItemID(feedID, itemKey))
 }
 
+// Reports returns how many reports of the window story has in
+// destination.
+func (s *Stories) Reports(destination, story string) int {
+	d, ok := s.dests[destination]
+	if !ok {
+		return 0
+	}
+	return d.index.Items(story)
+}
+
 // StoryOfItem is StoryOf for an item named by its ItemID (as Entry.Takes
 // name them).
 func (s *Stories) StoryOfItem(destination, id string) (string, bool) {

@@ -490,6 +490,9 @@ func (p *poller) recordItems(ctx context.Context, f *alert.Feed, st store.FeedSt
 	if err := p.stories.group(ctx, res.Entries, now); err != nil {
 		return time.Time{}, err
 	}
+	if err := p.stories.joinLateOpeners(ctx, res.Entries); err != nil {
+		return time.Time{}, err
+	}
 	if err := p.hold(ctx, cat, res.Entries, now); err != nil {
 		return time.Time{}, err
 	}

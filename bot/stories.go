@@ -2,6 +2,8 @@ package bot
 
 import (
 	"context"
+	"errors"
+	"slices"
 	"sync"
 	"time"
 
@@ -94,6 +96,41 @@ func (g *storyGroups) group(ctx context.Context, entries []alert.Entry, now time
 		}
 	}
 	g.stories.Group(entries, now)
+	return nil
+}
+
+// joinLateOpeners makes a join of each entry that opens a story (its
+// first report) when the story already has a report posted as a message
+// of its own: the opener's commit came late (it failed and was retried,
+// or the process stopped before it and polled the item again after a
+// restart), and meanwhile a further report of the story, having waited
+// leadGrace for it, was posted alone and leads the story (StoryLeads).
+// Posted as a message too, it would be the story's second one; as a
+// join it is listed under the first. The index knows of such a story's
+// other reports, so the store is asked only then.
+func (g *storyGroups) joinLateOpeners(ctx context.Context, entries []alert.Entry) error {
+	for i := range entries {
+		e := &entries[i]
+		if e.Story == "" || e.Joins || e.Alert.Join != "" || e.Story != alert.ItemID(e.FeedID, e.ItemKey) {
+			continue
+		}
+		g.mu.Lock()
+		others := g.stories.Reports(e.Destination, e.Story) > 1
+		g.mu.Unlock()
+		if !others {
+			continue
+		}
+		leads, err := g.store.StoryLeads(ctx, e.Destination, e.Story)
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if slices.ContainsFunc(leads, func(l store.Alert) bool { return l.Joins && !l.Dropped }) {
+			e.Joins, e.Alert.Join = true, alert.JoinAlso
+		}
+	}
 	return nil
 }
 

@@ -1439,3 +1439,58 @@ func consoleDigest(t *testing.T, m notify.Message) (title string, stories [][]st
 	}
 	return title, stories
 }
+
+// TestLateFirstReportGoesUnderTheStorysMessage: the story's first report
+// reaches the outbox late (its commit failed and was retried, or the
+// process stopped and polled it again after a restart), after the further
+// report that waited leadGrace for it was posted alone. The story keeps
+// one message: the late first report is listed under it, not posted too.
+func TestLateFirstReportGoesUnderTheStorysMessage(t *testing.T) {
+	for _, restart := range []bool{false, true} {
+		t.Run(fmt.Sprintf("restart=%v", restart), func(t *testing.T) {
+			h, rec := storyHarness(t, kesslerSub())
+			ctx := context.Background()
+			st, err := store.OpenSQLite(ctx, h.db, store.WithClock(func() time.Time { return h.clock }))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer func() { st.Close() }()
+			flaky := &failFeed{Store: st, feed: "courier"}
+			svc, err := New(ctx, h.options(flaky, rec, io.Discard))
+			if err != nil {
+				t.Fatal(err)
+			}
+			svc.RunOnce(ctx) // first sight
+			h.publishReport(0)
+			flaky.n = 100
+			h.clock = h.clock.Add(time.Minute)
+			svc.RunOnce(ctx) // courier's report opens the story; its commit fails
+			h.publishReport(1)
+			h.clock = h.clock.Add(time.Minute)
+			svc.RunOnce(ctx) // herald's joins it and waits for it
+			h.clock = h.clock.Add(leadGrace)
+			svc.RunOnce(ctx) // herald's is posted alone: m1
+			if restart {
+				st.Close()
+				if st, err = store.OpenSQLite(ctx, h.db, store.WithClock(func() time.Time { return h.clock })); err != nil {
+					t.Fatal(err)
+				}
+				if svc, err = New(ctx, h.options(st, rec, io.Discard)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			flaky.n = 0
+			for range 3 {
+				h.clock = h.clock.Add(time.Minute)
+				svc.RunOnce(ctx) // courier's report is committed at last
+			}
+			if got, want := rec.titles(), []string{outlets[1].title}; !slices.Equal(got, want) {
+				t.Fatalf("messages %q, want %q: the story's one message", got, want)
+			}
+			e, _ := rec.lastEditOf("m1")
+			if got, want := alsoTitles(e), []string{outlets[0].title}; !slices.Equal(got, want) {
+				t.Errorf("listed under m1: %q, want %q", got, want)
+			}
+		})
+	}
+}

@@ -594,6 +594,15 @@ func (x *Index) Doubtful(id string) bool {
 	return ok && x.entries[seq-x.base].doubtful
 }
 
+// Items returns how many items of the window are in story.
+func (x *Index) Items(story string) int {
+	num, ok := x.storyNums[story]
+	if !ok {
+		return 0
+	}
+	return x.storyRefs[num].items
+}
+
 // StoryOf returns the story of the item added as id, while it is in the
 // window (the latest, when id was added more than once).
 func (x *Index) StoryOf(id string) (story string, ok bool) {
