@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/bits"
 	"slices"
 	"strings"
 	"testing"
@@ -280,4 +281,70 @@ func (h *harness) openLogging(w io.Writer) (*Service, store.Store) {
 		h.t.Fatal(err)
 	}
 	return svc, st
+}
+
+// digestRefuser refuses (a 400) every message that carries the alert
+// titled bad, as a destination refuses one malformed alert.
+type digestRefuser struct {
+	recorder
+	bad string
+}
+
+func (r *digestRefuser) Send(ctx context.Context, m notify.Message) (notify.Receipt, error) {
+	if slices.Contains(messageTitles(m), r.bad) {
+		return notify.Receipt{}, fmt.Errorf("HTTP 400: invalid form body: %w", notify.ErrRejected)
+	}
+	return r.recorder.Send(ctx, m)
+}
+
+// TestRefusedDigestIsNotAFlood: a capped subscription's "also matched"
+// digest that the destination refuses (one of its alerts is malformed)
+// is tried again in halves, each a digest, until the bad alert is alone
+// and dropped; the others go out in a few digests, not one message each,
+// which would be the flood max_per_hour held back.
+func TestRefusedDigestIsNotAFlood(t *testing.T) {
+	for _, n := range []int{2, 5, 16} {
+		t.Run(fmt.Sprintf("%d held", n), func(t *testing.T) {
+			h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo", Delivery: config.Delivery{MaxPerHour: 1}})
+			h.clock = time.Date(2026, 12, 2, 9, 50, 0, 0, time.UTC)
+			h.afterFirstSight()
+			var items []testItem
+			for i := range n + 1 {
+				items = append(items, item(10+i, fmt.Sprintf("Aleppo update %d", i), h.clock))
+			}
+			h.clock = time.Date(2026, 12, 2, 10, 5, 0, 0, time.UTC)
+			h.write("wire.xml", items...)
+			h.runOnce() // update 0 goes out; the rest wait for 11:00
+			bad := fmt.Sprintf("Aleppo update %d", n/2+1)
+			ref := &digestRefuser{bad: bad}
+			ref.msgs = slices.Clone(h.rec.msgs)
+			read := len(ref.msgs)
+			h.clock = time.Date(2026, 12, 2, 11, 0, 0, 0, time.UTC)
+			svc, closeStore := h.openWith(ref)
+			defer closeStore()
+			if _, err := svc.RunOnce(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			got := ref.since(&read)
+			var titles []string
+			for _, m := range got {
+				if m.Digest == nil {
+					t.Errorf("a message that is no digest: %q", messageTitles(m))
+				}
+				titles = append(titles, messageTitles(m)...)
+			}
+			var want []string
+			for i := 1; i <= n; i++ {
+				if title := fmt.Sprintf("Aleppo update %d", i); title != bad {
+					want = append(want, title)
+				}
+			}
+			if !sameSet(titles, want) {
+				t.Errorf("delivered %q, want %q (all but the refused %q)", titles, want, bad)
+			}
+			if limit := bits.Len(uint(n)); len(got) > limit { // a digest per level of halving at most
+				t.Errorf("%d messages for %d held alerts, want at most %d digests", len(got), n, limit)
+			}
+		})
+	}
 }

@@ -490,6 +490,25 @@ func (s *sender) handleSendError(ctx, rec context.Context, dest string, b []stor
 	case errors.Is(err, notify.ErrRejected) && len(b) == 1:
 		s.drop(rec, b[0], err.Error())
 		return sendNext
+	case errors.Is(err, notify.ErrRejected) && b[0].Digest != "":
+		// One alert of the digest is bad: the digest goes out in two
+		// halves, each a digest, until the bad one is alone and dropped.
+		// Singles would post each of its alerts as a message: a flood of
+		// what max_per_hour or quiet hours held back.
+		s.log.Warn("digest rejected; retrying it in two halves", "destination", dest, "alerts", len(b), "err", err)
+		for _, half := range [][]store.Alert{b[:len(b)/2], b[len(b)/2:]} {
+			ids := make([]int64, len(half))
+			for i := range half {
+				ids[i] = half[i].ID
+			}
+			// Named apart from the digest (and from each other half of
+			// it) by their size, so each is sent in this pass.
+			name := digestBatchName(half) + strconv.Itoa(len(half))
+			if err := s.store.AssignBatch(rec, ids, name); err != nil {
+				s.log.Error("splitting a digest", "ids", ids, "err", err)
+			}
+		}
+		return sendReread
 	case errors.Is(err, notify.ErrRejected):
 		// One alert of the burst is bad: unbatch them so each is tried
 		// (and if need be dropped) alone.
