@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"math/rand/v2"
 	"slices"
@@ -42,8 +43,9 @@ type poller struct {
 	count        passCount
 	capped       *capLog // max_per_hour reported, per subscription and hour (shared with the sender)
 	stories      *storyGroups
-	memos        itemMemos // what each feed's last committed document held
-	removals     removals  // which config feeds the stored states know are listed
+	storyCommit  sync.Mutex // held from grouping to commit on a shared store: see lockStories
+	memos        itemMemos  // what each feed's last committed document held
+	removals     removals   // which config feeds the stored states know are listed
 }
 
 // itemMemos keeps, per feed, the feeds.ItemMemo of the last document whose
@@ -487,6 +489,13 @@ func (p *poller) recordItems(ctx context.Context, f *alert.Feed, st store.FeedSt
 		}
 		res.Entries = append(res.Entries, updates...)
 	}
+	if p.stories.shared && len(res.Entries) > 0 {
+		unlock, err := p.lockStories(ctx)
+		if err != nil {
+			return time.Time{}, err
+		}
+		defer unlock()
+	}
 	if err := p.stories.group(ctx, res.Entries, now); err != nil {
 		return time.Time{}, err
 	}
@@ -517,6 +526,42 @@ func (p *poller) recordItems(ctx context.Context, f *alert.Feed, st store.FeedSt
 		p.enqueued()
 	}
 	return st.NextPoll, nil
+}
+
+// storiesLease serializes, among the instances sharing a store, the polls
+// that enqueue alerts, from grouping to commit (see lockStories).
+const storiesLease = "stories"
+
+// lockStories holds the stories lease, and this process's storyCommit,
+// until unlock. An instance groups into the stories other instances
+// committed (storyGroups.takeIn); two instances grouping the first reports
+// of one story at once would each see nothing of the other's and post the
+// story twice to a destination. Polls that enqueue nothing take no lease,
+// and those that do are few and commit in milliseconds, so the wait is
+// short: it backs off from 20 ms to a second, and gives up after twice the
+// lease's time to live, by which a dead holder's lease has run out (it
+// fails the poll as a store that cannot write would).
+func (p *poller) lockStories(ctx context.Context) (unlock func(), err error) {
+	p.storyCommit.Lock()
+	giveUp := time.Now().Add(2 * p.leases.ttl)
+	for wait := 20 * time.Millisecond; !p.leases.take(ctx, storiesLease); wait = min(2*wait, time.Second) {
+		if ctx.Err() != nil {
+			p.storyCommit.Unlock()
+			return nil, ctx.Err()
+		}
+		if time.Now().After(giveUp) {
+			p.storyCommit.Unlock()
+			return nil, fmt.Errorf("waiting for the %q lease to group and commit alerts: not taken within %v", storiesLease, 2*p.leases.ttl)
+		}
+		select {
+		case <-time.After(wait):
+		case <-ctx.Done():
+		}
+	}
+	return func() {
+		p.leases.release(ctx, storiesLease)
+		p.storyCommit.Unlock()
+	}, nil
 }
 
 // followMoves stores the re-splits that moved this poll's reports while
