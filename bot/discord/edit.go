@@ -104,11 +104,19 @@ func (n *ChannelNotifier) Edit(ctx context.Context, e notify.Edit) error {
 		AllowedMentions: noPings(roles),
 	}
 	ex, err := n.editMessage(ctx, edit)
-	if archivedThread(ex) && n.reopen(ctx) == nil {
+	if archivedThread(ex) {
 		// A thread archived for inactivity (a story's forum post, a
 		// thread destination): reopened, as posting into it would, the
-		// message can be edited again.
-		ex, err = n.editMessage(ctx, edit)
+		// message can be edited again. A thread that stays shut (locked,
+		// or the bot may not reopen it) refuses the edit; one whose
+		// reopening failed for now (a 429, a 5xx) is tried again later,
+		// not taken for a message that can no longer be edited.
+		switch rerr := n.reopen(ctx); {
+		case rerr == nil:
+			ex, err = n.editMessage(ctx, edit)
+		case !errors.Is(rerr, notify.ErrGone) && !errors.Is(rerr, notify.ErrRejected):
+			return rerr
+		}
 	}
 	return editError(ex, err, e.MessageID)
 }

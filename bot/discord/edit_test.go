@@ -616,6 +616,49 @@ func TestEditInAnArchivedThreadThatStaysShut(t *testing.T) {
 	}
 }
 
+// TestEditInAnArchivedThreadWhoseReopeningMustWait: reopening the
+// archived thread is rate limited (a 429 that asks for a minute). The
+// thread is not shut: the edit is to be tried again later (a RetryError),
+// not refused as one of a message that cannot be edited, which would have
+// the sender post the story's reports on their own (a second post).
+func TestEditInAnArchivedThreadWhoseReopeningMustWait(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		dest   config.Destination
+		thread func(postID string) string
+		reopen func(thread string) string // the route that reopens the thread
+	}{
+		{"forum post", config.Destination{Type: config.DiscordChannel, ChannelID: editForum, Forum: true},
+			func(id string) string { return id }, func(th string) string { return "PATCH channels/" + th }},
+		{"thread destination", config.Destination{Type: config.DiscordChannel, ChannelID: testChannel, ThreadID: editThread},
+			func(string) string { return editThread }, func(th string) string { return "PATCH channels/" + th }},
+		{"webhook forum post", config.Destination{Type: config.DiscordWebhook, Forum: true},
+			func(id string) string { return id }, func(string) string { return "POST webhooks/" + editHook }},
+		{"webhook into a thread", config.Destination{Type: config.DiscordWebhook, ThreadID: editThread},
+			func(string) string { return editThread }, func(string) string { return "POST webhooks/" + editHook }},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f := fakediscord.New(t)
+			n := newEditNotifier(t, f, tt.dest)
+			a, r := postLead(t, n)
+			thread := tt.thread(r.MessageID)
+			f.ArchiveThread(thread)
+			f.Route429(tt.reopen(thread), time.Minute)
+			err := n.(notify.Editor).Edit(context.Background(), notify.Edit{MessageID: r.MessageID, Message: notify.Message{Alerts: []alert.Alert{joined(a)}}, Added: joinsOf(2), Nonce: "e-1"})
+			var retry *notify.RetryError
+			if !errors.As(err, &retry) {
+				t.Errorf("Edit: %v, want a RetryError: reopening the thread was rate limited", err)
+			}
+			if errors.Is(err, notify.ErrRejected) || errors.Is(err, notify.ErrNoMessage) {
+				t.Errorf("Edit: %v: the message can still be edited", err)
+			}
+			if m, _ := f.Message(r.MessageID); len(m.Edits) != 0 {
+				t.Errorf("message edited %d times, want none yet", len(m.Edits))
+			}
+		})
+	}
+}
+
 // TestWebhookReopenPostsWhatItCan: an edit of 12 reports reopens the
 // thread with its first message of 10; the second message held back (the
 // webhook's bucket spent for an hour) is left out, and the edit lists
