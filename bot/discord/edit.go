@@ -149,7 +149,7 @@ func (n *ChannelNotifier) reopen(ctx context.Context) error {
 func (n *ChannelNotifier) postToStoryThread(ctx context.Context, e notify.Edit) error {
 	threadID, err := n.startStoryThread(ctx, e)
 	if err != nil {
-		return n.leaveOutThread(e, err)
+		return n.leaveOutThread("start:"+n.channelID, e, err)
 	}
 	return n.postIntoThread(ctx, threadID, e)
 }
@@ -157,15 +157,22 @@ func (n *ChannelNotifier) postToStoryThread(ctx context.Context, e notify.Edit) 
 // postIntoThread posts e.Added into the story's thread; a thread the bot
 // may not post in is left out (see postToStoryThread).
 func (n *ChannelNotifier) postIntoThread(ctx context.Context, threadID string, e notify.Edit) error {
-	return n.leaveOutThread(e, n.postJoins(ctx, threadID, e))
+	return n.leaveOutThread("post:"+threadID, e, n.postJoins(ctx, threadID, e))
 }
 
 // leaveOutThread is nil for an error that leaves the story's thread out
-// but the edit to go on; other errors as they are.
-func (n *ChannelNotifier) leaveOutThread(e notify.Edit, err error) error {
-	if errors.Is(err, notify.ErrGone) || errors.Is(err, notify.ErrRejected) {
-		n.lim.log.Warn("discord: story thread left out, editing the message only", "channel", n.channelID, "message", e.MessageID, "err", err)
+// but the edit to go on; other errors as they are. What is left out, and
+// why, is logged once per change of state (kind: the channel whose
+// threads cannot be opened, or the thread that cannot be posted in), not
+// on every edit of a story whose thread stays shut; it working again is
+// logged once.
+func (n *ChannelNotifier) leaveOutThread(kind string, e notify.Edit, err error) error {
+	switch {
+	case errors.Is(err, notify.ErrGone) || errors.Is(err, notify.ErrRejected):
+		n.threadLog.Fail(kind, "discord: story thread left out, editing the message only", err, "channel", n.channelID, "message", e.MessageID)
 		return nil
+	case err == nil:
+		n.threadLog.OK(kind, "discord: story thread works again", "channel", n.channelID, "message", e.MessageID)
 	}
 	return err
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
@@ -357,6 +358,60 @@ func TestStoryThreadRefusedStillEdits(t *testing.T) {
 	}
 	if got := len(f.Threads(testChannel)); got != 0 {
 		t.Errorf("%d threads, want none", got)
+	}
+}
+
+// TestStoryThreadLeftOutIsLoggedOnce: a story thread that stays shut
+// (the bot may not open threads in the channel; a moderator locked the
+// story's thread) is left out of every edit, and said so once, not on
+// each edit; each edit still lists the reports in the message.
+func TestStoryThreadLeftOutIsLoggedOnce(t *testing.T) {
+	const edits = 3
+	for _, tt := range []struct {
+		name   string
+		opened bool                                    // an earlier edit opened the story's thread
+		shut   func(f *fakediscord.Server, msg string) // before each edit
+	}{
+		{"threads refused in the channel", false, func(f *fakediscord.Server, _ string) { f.FailNext(http.StatusForbidden) }},
+		{"story thread locked", true, func(f *fakediscord.Server, msg string) { f.LockThread(msg) }},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f := fakediscord.New(t)
+			var logs strings.Builder
+			lim := NewLimiter(LimiterConfig{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+			dest := config.Destination{Type: config.DiscordChannel, ChannelID: testChannel}
+			n, err := NewDestinationNotifier(newTestSession(t, f, "test-token"), dest, lim, WithStoryThreads(true))
+			if err != nil {
+				t.Fatal(err)
+			}
+			lead := testAlert("Aleppo ceasefire holds")
+			r, err := n.Send(context.Background(), notify.Message{Nonce: "lead", Alerts: []alert.Alert{lead}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.opened {
+				lead.Also = reports(1)
+				if err := n.(notify.Editor).Edit(context.Background(), notify.Edit{MessageID: r.MessageID, Message: notify.Message{Alerts: []alert.Alert{lead}}, Added: joinsOf(1), Nonce: "e-0", InsideNonceWindow: true}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			m, _ := f.Message(r.MessageID)
+			before := len(m.Edits)
+			for k := range edits {
+				tt.shut(f, r.MessageID)
+				lead.Also = reports(k + 2)
+				e := notify.Edit{MessageID: r.MessageID, Message: notify.Message{Alerts: []alert.Alert{lead}}, Added: joinsOf(k + 2)[k+1:], Nonce: fmt.Sprint("e-", k+1), InsideNonceWindow: true}
+				if err := n.(notify.Editor).Edit(context.Background(), e); err != nil {
+					t.Fatalf("edit %d: %v", k+1, err)
+				}
+			}
+			if m, _ = f.Message(r.MessageID); len(m.Edits)-before != edits {
+				t.Errorf("message edited %d times, want %d", len(m.Edits)-before, edits)
+			}
+			if got := strings.Count(logs.String(), "story thread left out"); got != 1 {
+				t.Errorf("story thread left out logged %d times over %d edits, want once:\n%s", got, edits, logs.String())
+			}
+		})
 	}
 }
 
