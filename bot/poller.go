@@ -479,10 +479,17 @@ func (p *poller) recordItems(ctx context.Context, f *alert.Feed, st store.FeedSt
 		FeedID: f.ID, FeedTitle: feed.Title, Items: fresh, FirstSight: firstSight, Now: now,
 	})
 	var texts map[string][]byte
-	if cat.FollowsUpdates(f.ID) && !firstSight {
+	if cat.FollowsUpdates(f.ID) {
 		var updates []alert.Entry
 		if updates, texts, err = p.updates(ctx, cat, f, feed, now); err != nil {
 			return time.Time{}, err
+		}
+		if firstSight {
+			// What the feed says at its first sight is backlog: no
+			// update is posted, but its texts are remembered, so that
+			// what an item (a backfilled live blog) gains before the
+			// next poll is an update.
+			updates = nil
 		}
 		for _, e := range updates {
 			keys = append(keys, e.ItemKey)
