@@ -56,3 +56,40 @@ func TestLiveUpdateOfAnItemPostedAtFirstSight(t *testing.T) {
 		})
 	}
 }
+
+// TestLiveBlogWhoseTimestampMovesEveryPollPostsNothing: a live blog whose
+// text carries the time of its last update in a sentence that matches,
+// written as British and German papers write it or as an ISO timestamp,
+// posts its message once: the time moving on at every poll is no update.
+func TestLiveBlogWhoseTimestampMovesEveryPollPostsNothing(t *testing.T) {
+	tests := []struct {
+		name  string
+		stamp func(at time.Time) string
+	}{
+		{"17.15 GMT", func(at time.Time) string { return at.Format("15.04") + " GMT" }},
+		{"5.15pm", func(at time.Time) string { return at.Format("3.04pm") }},
+		{"12.03.2026, 17.15 Uhr", func(at time.Time) string { return at.Format("02.01.2006, 15.04") + " Uhr" }},
+		{"ISO", func(at time.Time) string { return at.Format(time.RFC3339) }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h, rec, svc, _ := liveBlog(t)
+			for poll := range 4 {
+				h.clock = h.clock.Add(25 * time.Hour / 24)
+				stamp := tt.stamp(h.clock)
+				h.write("courier.xml", testItem{GUID: "urn:courier:blog", Title: "Kessler Dam: live", Link: "https://courier.example/live",
+					Description: "Kessler Dam spillway, as of " + stamp + ".\n\nEngineers reopened the Kessler Dam spillway on Tuesday.", Published: h.clock})
+				if _, err := svc.RunOnce(context.Background()); err != nil {
+					t.Fatal(err)
+				}
+				if got := rec.updates(); len(got) != 0 {
+					t.Fatalf("poll %d (%s): updates %q, want none", poll, stamp, got)
+
+				}
+			}
+			if got := rec.titles(); len(got) != 1 || len(rec.edits) != 0 {
+				t.Errorf("messages %q and %d edits; want the live blog's message alone", got, len(rec.edits))
+			}
+		})
+	}
+}

@@ -25,8 +25,10 @@ const (
 	// older release would make every sentence look added.
 	// 2: counts count (see SignText); 3: feeds keep an item's paragraphs
 	// (feeds.ParagraphText), where before a heading with no full stop ran
-	// on into the next sentence.
-	textSigVersion = 3
+	// on into the next sentence; 4: times and dates written with full
+	// stops ("17.15 BST", "12.03.2026") and an ISO timestamp's time are
+	// left out, where before they counted.
+	textSigVersion = 4
 	// maxSignedSentences bounds the work and memory of one item: only the
 	// first 500 sentences that have words (title first) are signed and
 	// compared, so a signature takes at most about 4 KB and text past
@@ -79,7 +81,8 @@ type TextSig struct {
 //     suffix ("11th", "4pm", "1715GMT"), years ("2014"), numbers written
 //     with a leading zero ("03"), next to a month, weekday or time-zone
 //     word ("March 11", "17 GMT"), or joined to another number by ":", "/"
-//     or "-" ("17:15", "12/03/2026"); the digits inside other words. Other
+//     or "-" ("17:15", "12/03/2026"), or written with full stops ("17.15
+//     BST", "5.15pm", "12.03.2026"); the digits inside other words. Other
 //     numbers count: "27 killed" revised to "31 killed", "40,000" to
 //     "52,000" is an update (version 1 of the signature left every number
 //     out);
@@ -632,6 +635,8 @@ func keptWords(block string, words []normWord, out []string) []string {
 	for i := 0; i < len(words); i++ {
 		switch w := words[i]; {
 		case isTimeWord(w.text) || inAgoPhrase(words, i):
+		case dottedTime(block, words, i) > 0:
+			i += dottedTime(block, words, i) - 1
 		case isCount(block, words, i):
 			// "40,000" and "40000" are one count, as "3.5" is one number.
 			count := countMark + w.text
@@ -671,13 +676,59 @@ func isCount(block string, words []normWord, i int) bool {
 }
 
 // joinedAsTime reports whether the numbers a and b, one after the other
-// in block, are written as parts of a time or date: "17:15", "12/03".
+// in block, are written as parts of a time or date: "17:15", "12/03", and
+// "T17:15" of an ISO timestamp, where a is the date and hour joined
+// ("20260312t17").
 func joinedAsTime(block string, a, b normWord) bool {
-	if !allDigits(a.text) || !allDigits(b.text) || b.start == 0 || b.start > len(block) {
+	if a.text == "" || !isASCIIDigit(a.text[len(a.text)-1]) || !allDigits(b.text) || b.start == 0 || b.start > len(block) {
 		return false
 	}
 	return strings.ContainsRune(":/-", rune(block[b.start-1]))
 }
+
+// dottedTime returns how many of the words from words[i] on write a time
+// or a date with full stops, as British, Australian and German papers do,
+// 0 when they do not: a date of day, month and year ("12.03.2026",
+// "1.3.26"), or hours and minutes with "am" or "pm" ("5.15pm", "9.05
+// a.m.") or a time zone ("17.15 BST", "17.15 Uhr"). A decimal ("3.5
+// million") or a count in thousands ("1.234.567") is none.
+func dottedTime(block string, words []normWord, i int) int {
+	if i+1 >= len(words) || !byFullStop(block, words[i], words[i+1]) {
+		return 0
+	}
+	hours, mins := words[i].text, words[i+1].text
+	if len(hours) > 2 || !allDigits(hours) {
+		return 0
+	}
+	if i+2 < len(words) && len(mins) <= 2 && allDigits(mins) && byFullStop(block, words[i+1], words[i+2]) {
+		if year := words[i+2].text; allDigits(year) && (len(year) == 2 || len(year) == 4) {
+			return 3
+		}
+		return 0
+	}
+	if len(mins) < 2 || !allDigits(mins[:2]) || mins[0] > '5' || hours > "24" && len(hours) == 2 {
+		return 0
+	}
+	switch suffix := mins[2:]; {
+	case suffix == "am" || suffix == "pm":
+		return 2
+	case suffix == "" && i+2 < len(words) && isTimeWord(words[i+2].text):
+		return 2
+	}
+	return 0
+}
+
+// byFullStop reports whether the word b follows the digits that end a
+// in block after a full stop alone ("17.15", "5.15pm").
+func byFullStop(block string, a, b normWord) bool {
+	if a.text == "" || !isASCIIDigit(a.text[len(a.text)-1]) || b.text == "" || !isASCIIDigit(b.text[0]) ||
+		b.start < 2 || b.start > len(block) {
+		return false
+	}
+	return block[b.start-1] == '.' && isASCIIDigit(block[b.start-2])
+}
+
+func isASCIIDigit(c byte) bool { return c >= '0' && c <= '9' }
 
 // joinedAsNumber reports whether the digits b follow the digits a in block
 // after a "," or "." alone: the groups of "40,000" or "3.5".

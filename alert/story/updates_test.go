@@ -255,6 +255,72 @@ func TestAddedInventedCases(t *testing.T) {
 	}
 }
 
+// TestAddedTimesWrittenWithFullStops: British, Australian and German
+// papers write times and dates with full stops ("5.15pm", "17.15 BST",
+// "12.03.2026, 17.15 Uhr") and an ISO timestamp has its time after a
+// "T": a time or date moved on is no update, even in a sentence that
+// names the story. Decimals and counts written with full stops still
+// count.
+func TestAddedTimesWrittenWithFullStops(t *testing.T) {
+	const body = "Government forces pressed on with the offensive in eastern Aleppo. Residents said the shelling went on through the night."
+	tests := []struct {
+		name              string
+		oldTitle, oldText string
+		newTitle, newText string
+		want              string
+	}{
+		{
+			name:     "an updated line with a time and a zone",
+			oldTitle: "Aleppo live", oldText: "Updated at 17.15 BST\n\n" + body,
+			newTitle: "Aleppo live", newText: "Updated at 17.40 BST\n\n" + body,
+		},
+		{
+			name:     "a time with pm joined",
+			oldTitle: "Aleppo live", oldText: "Aleppo: evacuation resumes, updated 5.15pm GMT\n\n" + body,
+			newTitle: "Aleppo live", newText: "Aleppo: evacuation resumes, updated 6.05pm GMT\n\n" + body,
+		},
+		{
+			name:     "a time with a.m. apart",
+			oldTitle: "Aleppo live", oldText: "Aleppo convoy left at 9.05 a.m. " + body,
+			newTitle: "Aleppo live", newText: "Aleppo convoy left at 10.35 a.m. " + body,
+		},
+		{
+			name:     "the time in the title",
+			oldTitle: "Aleppo live, updated 17.15 GMT", oldText: body,
+			newTitle: "Aleppo live, updated 17.40 GMT", newText: body,
+		},
+		{
+			name:     "a German date and time",
+			oldTitle: "Aleppo live", oldText: "Aleppo, Stand: 12.03.2026, 17.15 Uhr\n\n" + body,
+			newTitle: "Aleppo live", newText: "Aleppo, Stand: 13.03.2026, 09.05 Uhr\n\n" + body,
+		},
+		{
+			name:     "an ISO timestamp",
+			oldTitle: "Aleppo live", oldText: "Aleppo as of 2026-03-12T17:15:03Z\n\n" + body,
+			newTitle: "Aleppo live", newText: "Aleppo as of 2026-03-12T17:25:43Z\n\n" + body,
+		},
+		{
+			name:     "a revised decimal count",
+			oldTitle: "Aleppo live", oldText: "Aleppo: 3.5 million people need aid.\n\n" + body,
+			newTitle: "Aleppo live", newText: "Aleppo: 4.2 million people need aid.\n\n" + body,
+			want: "Aleppo: 4.2 million people need aid.",
+		},
+		{
+			name:     "a revised count in German thousands",
+			oldTitle: "Aleppo live", oldText: "Aleppo: 1.234.567 Menschen brauchen Hilfe.\n\n" + body,
+			newTitle: "Aleppo live", newText: "Aleppo: 1.300.000 Menschen brauchen Hilfe.\n\n" + body,
+			want: "Aleppo: 1.300.000 Menschen brauchen Hilfe.",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Added(SignText(tt.oldTitle, tt.oldText), tt.newTitle, tt.newText); got != tt.want {
+				t.Errorf("Added = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
 func TestAddedNeedsAnOldSignature(t *testing.T) {
 	if got := Added(TextSig{}, stormTitle, joinParagraphs(stormBlog...)); got != "" {
 		t.Errorf("Added(zero signature) = %q, want \"\"", got)
