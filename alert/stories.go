@@ -179,6 +179,22 @@ func (s *Stories) Reports(destination, story string) int {
 	return d.index.Items(story)
 }
 
+// StoryWithin is StoryOf for an item whose story may still take further
+// reports at now under a subscription's window: its first report came at
+// most window before now (as Group decides a join). A window of 0 (never
+// group) takes none.
+func (s *Stories) StoryWithin(destination, feedID, itemKey string, window time.Duration, now time.Time) (string, bool) {
+	name, ok := s.StoryOf(destination, feedID, itemKey)
+	if !ok || window <= 0 {
+		return "", false
+	}
+	opened, ok := s.dests[destination].opened[name]
+	if !ok || now.Sub(opened) > window {
+		return "", false
+	}
+	return name, true
+}
+
 // StoryOfItem is StoryOf for an item named by its ItemID (as Entry.Takes
 // name them).
 func (s *Stories) StoryOfItem(destination, id string) (string, bool) {

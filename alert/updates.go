@@ -3,6 +3,7 @@ package alert
 import (
 	"crypto/sha256"
 	"encoding/base64"
+	"time"
 
 	"github.com/newshound/newshound/alert/story"
 	"github.com/newshound/newshound/feeds"
@@ -86,9 +87,11 @@ func UpdateKey(itemKey, added string) string {
 // subscriptions of the feed that follow updates; the added text alone is
 // matched. Each match is an entry of the item's update key, its alert's
 // Join JoinUpdate and Text the added text; storyOf (the poller's story
-// index) tells the story it belongs under, and an update of an item whose
-// story is no longer in the window is a message of its own.
-func (c *Catalog) Updates(in Input, changes []Change, storyOf func(destination, feedID, itemKey string) (string, bool)) []Entry {
+// index, see Stories.StoryWithin) tells the story it belongs under while
+// that story takes further reports within the subscription's
+// StoryWindow, and an update of an item whose story is past that window
+// (or that does not group) is a message of its own.
+func (c *Catalog) Updates(in Input, changes []Change, storyOf func(destination, feedID, itemKey string, window time.Duration) (string, bool)) []Entry {
 	f, ok := c.feeds[in.FeedID]
 	if !ok {
 		return nil
@@ -113,7 +116,7 @@ func (c *Catalog) Updates(in Input, changes []Change, storyOf func(destination, 
 			}
 			e.DedupeKeys = []string{"item:" + f.ID + "/" + e.ItemKey}
 			e.Alert.Join = JoinUpdate
-			if name, ok := storyOf(e.Destination, f.ID, ch.Item.Key); ok {
+			if name, ok := storyOf(e.Destination, f.ID, ch.Item.Key, group[0].sub.StoryWindow); ok {
 				// Where messages cannot be edited the update is a message
 				// of its own (capped and counted as one), named with the
 				// story like the item's own.

@@ -171,7 +171,7 @@ func TestUpdateWhereMessagesCannotBeEdited(t *testing.T) {
 		subs := []Subscription{{ID: "s", Name: "s", Query: "spillway", AllFileFeeds: true, Destination: "desk", StoryWindow: 48 * time.Hour, Updates: true, ReportsAsMessages: each}}
 		cat, _ := NewCatalog(nil, []Feed{{ID: "blog", Name: "blog"}}, subs)
 		item := feeds.Item{Key: "live", Title: "Kessler Dam: live", Link: "https://blog.example/live"}
-		storyOf := func(dest, feedID, itemKey string) (string, bool) { return "blog/live", true }
+		storyOf := func(dest, feedID, itemKey string, window time.Duration) (string, bool) { return "blog/live", true }
 		es := cat.Updates(Input{FeedID: "blog", Now: time.Now()}, []Change{{Item: item, Added: "A second spillway gate opened at noon."}}, storyOf)
 		if len(es) != 1 {
 			t.Fatalf("reports as messages %v: %d entries, want 1", each, len(es))

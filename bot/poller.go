@@ -623,7 +623,7 @@ func (p *poller) updates(ctx context.Context, cat *alert.Catalog, f *alert.Feed,
 	feeds.FillText(feed.Items)
 	changes, sigs := alert.TextChanges(feed.Items, stored)
 	in := alert.Input{FeedID: f.ID, FeedTitle: feed.Title, Now: now}
-	return cat.Updates(in, changes, p.stories.storyOf), sigs, nil
+	return cat.Updates(in, changes, p.stories.storyWithin(now)), sigs, nil
 }
 
 // report says what a poll did: a first sight and matches too old to post

@@ -148,6 +148,16 @@ func (g *storyGroups) storyOf(destination, feedID, itemKey string) (string, bool
 	return g.stories.StoryOf(destination, feedID, itemKey)
 }
 
+// storyWithin returns the story of an item reported to destination while
+// it takes further reports at now under window (alert.Stories.StoryWithin).
+func (g *storyGroups) storyWithin(now time.Time) func(destination, feedID, itemKey string, window time.Duration) (string, bool) {
+	return func(destination, feedID, itemKey string, window time.Duration) (string, bool) {
+		g.mu.Lock()
+		defer g.mu.Unlock()
+		return g.stories.StoryWithin(destination, feedID, itemKey, window, now)
+	}
+}
+
 // movedSince returns the moves that bring the story rows of a commit
 // (rows, as committed) up to the index: each report of rows, and each
 // report their re-splits took (Alert.Takes), that the index now lists

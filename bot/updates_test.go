@@ -93,3 +93,52 @@ func TestLiveBlogWhoseTimestampMovesEveryPollPostsNothing(t *testing.T) {
 		})
 	}
 }
+
+// TestLiveUpdateKeepsToTheStoryWindow: an update goes under its story's
+// message while the subscription's story_window takes further reports;
+// past it (the subscription's own window, shorter than the default, or a
+// quiet destination's window long gone) it is a message of its own, as a
+// further report would be.
+func TestLiveUpdateKeepsToTheStoryWindow(t *testing.T) {
+	const (
+		first = "Engineers reopened the Kessler Dam spillway on Tuesday."
+		added = "A second spillway gate opened at noon, officials said."
+	)
+	tests := []struct {
+		name      string
+		window    time.Duration
+		after     time.Duration
+		wantJoins bool
+	}{
+		{"within the subscription's story_window", time.Hour, 30 * time.Minute, true},
+		{"past the subscription's own story_window", time.Hour, 3 * time.Hour, false},
+		{"past the window, nothing grouped since", 48 * time.Hour, 72 * time.Hour, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sub := config.Subscription{Name: "dams", Query: "kessler OR spillway", StoryWindow: tt.window, Updates: true}
+			h, rec := storyHarness(t, sub)
+			svc, closeStore := h.openWith(rec)
+			defer closeStore()
+			ctx := context.Background()
+			svc.RunOnce(ctx) // first sight
+			blog := func(body string) {
+				h.write("courier.xml", testItem{GUID: "urn:courier:blog", Title: "Kessler Dam: live", Link: "https://courier.example/live",
+					Description: body, Published: h.clock})
+			}
+			h.clock = h.clock.Add(time.Minute)
+			blog(first)
+			svc.RunOnce(ctx)
+			h.clock = h.clock.Add(tt.after)
+			blog(added + "\n\n" + first)
+			if _, err := svc.RunOnce(ctx); err != nil {
+				t.Fatal(err)
+			}
+			joined := len(rec.edits) > 0
+			if got := rec.titles(); joined != tt.wantJoins || len(got) != map[bool]int{true: 1, false: 2}[tt.wantJoins] {
+				t.Errorf("%s after the story opened: messages %q and %d edits; want the update under the story: %v",
+					tt.after, got, len(rec.edits), tt.wantJoins)
+			}
+		})
+	}
+}
