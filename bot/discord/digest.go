@@ -104,8 +104,11 @@ func digestLine(a alert.Alert) string {
 // would not accept.
 func markdownLinkTarget(link string) string {
 	link = httpURL(link)
-	return strings.NewReplacer("(", "%28", ")", "%29", " ", "%20", "<", "%3C", ">", "%3E").Replace(link)
+	return linkTargetEscapes.Replace(link)
 }
+
+// linkTargetEscapes percent-encodes what would end a markdown link's target.
+var linkTargetEscapes = strings.NewReplacer("(", "%28", ")", "%29", " ", "%20", "<", "%3C", ">", "%3E")
 
 // carriesDigest reports whether msg is the post of digest m: its embed
 // as rendered (sameEmbed: the title, the listed stories, the release

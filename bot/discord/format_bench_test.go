@@ -1,7 +1,10 @@
 package discord
 
 import (
+	"fmt"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/newshound/newshound/alert"
 	"github.com/newshound/newshound/config"
@@ -32,5 +35,22 @@ func BenchmarkRenderEmbeds(b *testing.B) {
 				Content(alerts)
 			}
 		})
+	}
+}
+
+// BenchmarkRenderStoryEmbed measures the edit of a big story's message:
+// 60 further reports (every fifth doubtful) and 40 live updates.
+func BenchmarkRenderStoryEmbed(b *testing.B) {
+	a := formatAlert("Aleppo ceasefire holds as aid convoys roll in")
+	for i := range 60 {
+		a.Also = append(a.Also, alert.Report{Feed: fmt.Sprintf("feed-%d", i), FeedTitle: fmt.Sprintf("Outlet number %d", i), Title: "Aleppo ceasefire holds as aid convoys roll in across the city " + strings.Repeat("x", i%20), Link: fmt.Sprintf("https://example.org/%d/some/long/path/to/an/article?id=%d", i, i), Doubtful: i%5 == 0})
+	}
+	for i := range 40 {
+		a.Updates = append(a.Updates, alert.Update{At: time.Unix(int64(1700000000+i*60), 0), Text: strings.Repeat("Aid convoys entered eastern Aleppo on Tuesday. ", 8), Link: "https://example.org/live"})
+	}
+	for b.Loop() {
+		if _, err := RenderEmbeds([]alert.Alert{a}); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
