@@ -147,8 +147,12 @@ func (s *Server) createMessage(w http.ResponseWriter, r *http.Request) {
 	nonce, _ := p.Nonce.(string)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.locked(channelID) {
+	switch {
+	case s.locked(channelID):
 		writeError(w, http.StatusForbidden, 50083, "Thread is archived")
+		return
+	case s.threads[channelID] != nil && s.threadsDenied(channelID):
+		writeError(w, http.StatusForbidden, 50013, "Missing Permissions")
 		return
 	}
 	if t := s.threads[channelID]; t != nil {

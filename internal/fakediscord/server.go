@@ -100,6 +100,7 @@ type Server struct {
 	forums      map[string]*forum
 	threads     map[string]*Thread
 	threadOrder []string
+	noThreads   map[string]bool    // channels where the bot may not start or post in threads
 	limits      map[string]*bucket // by bucket (see bucketOf)
 	editLimit   int                // the bucket of each channel's edits
 	editReset   time.Duration
@@ -135,6 +136,7 @@ func New(t testing.TB) *Server {
 		webhooks:    map[string]*webhook{},
 		forums:      map[string]*forum{},
 		threads:     map[string]*Thread{},
+		noThreads:   map[string]bool{},
 		limits:      map[string]*bucket{},
 		editLimit:   defaultEditLimit,
 		editReset:   defaultEditReset,
@@ -203,6 +205,20 @@ func (s *Server) Requests(route string) []Request {
 		}
 	}
 	return out
+}
+
+// Invalid counts the requests on route ("" for all) answered 401, 403 or
+// 429: those Discord counts towards its invalid-request limit (10,000 in
+// 10 minutes bans the IP).
+func (s *Server) Invalid(route string) int {
+	n := 0
+	for _, r := range s.Requests(route) {
+		switch r.Status {
+		case http.StatusUnauthorized, http.StatusForbidden, http.StatusTooManyRequests:
+			n++
+		}
+	}
+	return n
 }
 
 // AddWebhook creates a webhook posting into channelID and returns its URL

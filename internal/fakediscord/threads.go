@@ -48,6 +48,42 @@ func (s *Server) LockThread(id string) {
 	}
 }
 
+// UnlockThread unlocks thread id, as a moderator may; it stays archived
+// until it is reopened.
+func (s *Server) UnlockThread(id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if t := s.threads[id]; t != nil {
+		t.Locked = false
+	}
+}
+
+// DenyThreads takes Create Public Threads and Send Messages in Threads
+// from the bot in channel id (a channel or a forum): starting a thread
+// from one of its messages and posting into one of its threads answer 403
+// Missing Permissions. Forum posts are still opened (Send Messages).
+func (s *Server) DenyThreads(id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.noThreads[id] = true
+}
+
+// AllowThreads gives back what DenyThreads took.
+func (s *Server) AllowThreads(id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.noThreads, id)
+}
+
+// threadsDenied reports whether the bot may not start threads in channel
+// id, or, for a thread, post in it (see DenyThreads). s.mu is held.
+func (s *Server) threadsDenied(id string) bool {
+	if t := s.threads[id]; t != nil {
+		id = t.ParentID
+	}
+	return s.noThreads[id]
+}
+
 // locked reports whether channel id is a locked thread. s.mu is held.
 func (s *Server) locked(id string) bool {
 	t := s.threads[id]

@@ -126,3 +126,48 @@ func TestArchivedThread(t *testing.T) {
 		}
 	}
 }
+
+// TestDeniedThreads: without Create Public Threads and Send Messages in
+// Threads (DenyThreads) a channel's threads cannot be started or posted
+// in (403 Missing Permissions), a forum's posts can still be opened; an
+// unlocked thread takes messages again; Invalid counts the refusals.
+func TestDeniedThreads(t *testing.T) {
+	s := New(t)
+	s.AddForum("300")
+	s.AddThread("301", "302")
+	_, body := post(t, s, "channels/302/messages", "Bot x", `{"content":"story"}`)
+	startPath := "channels/302/messages/" + idOf(t, body) + "/threads"
+	for _, step := range []struct {
+		name string
+		do   func()
+		path string
+		body string
+		want int
+	}{
+		{"denied: thread start", func() { s.DenyThreads("302") }, startPath, `{"name":"Truce"}`, 403},
+		{"denied: message into a thread", func() {}, "channels/301/messages", `{"content":"x"}`, 403},
+		{"denied: forum post still opened", func() { s.DenyThreads("300") }, "channels/300/threads", `{"name":"Truce","message":{"content":"x"}}`, 201},
+		{"allowed: message into a thread", func() { s.AllowThreads("302") }, "channels/301/messages", `{"content":"x"}`, 200},
+		{"allowed: thread start", func() {}, startPath, `{"name":"Truce"}`, 201},
+		{"locked", func() { s.LockThread("301") }, "channels/301/messages", `{"content":"x"}`, 403},
+		{"unlocked", func() { s.UnlockThread("301") }, "channels/301/messages", `{"content":"x"}`, 200},
+	} {
+		step.do()
+		if resp, body := post(t, s, step.path, "Bot x", step.body); resp.StatusCode != step.want {
+			t.Errorf("%s: POST %s answered %d %s, want %d", step.name, step.path, resp.StatusCode, body, step.want)
+		}
+	}
+	for _, tt := range []struct {
+		route string
+		want  int
+	}{
+		{"POST " + startPath, 1},
+		{"POST channels/301/messages", 2},
+		{"POST channels/300/threads", 0},
+		{"", 3},
+	} {
+		if got := s.Invalid(tt.route); got != tt.want {
+			t.Errorf("Invalid(%q) = %d, want %d", tt.route, got, tt.want)
+		}
+	}
+}
