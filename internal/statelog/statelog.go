@@ -71,6 +71,15 @@ func (s *Log) OK(kind, msg string, args ...any) {
 	}
 }
 
+// Forget drops what is known of kind without logging: its next failure
+// is logged as a first one. For a caller that forgets a kind idle for long,
+// so that kinds named after things that come and go stay bounded.
+func (s *Log) Forget(kind string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.bad, kind)
+}
+
 // Failing reports whether kind is failing now.
 func (s *Log) Failing(kind string) bool {
 	s.mu.Lock()

@@ -91,3 +91,23 @@ func TestLogCountsAFailureWhoseTextVaries(t *testing.T) {
 		}
 	}
 }
+
+// TestForget: a kind forgotten is not failing, its recovery is not
+// logged, and its next failure is logged as a first one.
+func TestForget(t *testing.T) {
+	var logs bytes.Buffer
+	s := New(slog.New(slog.NewTextHandler(&logs, nil)))
+	fail := func() { s.Fail("post:1", "left out", errors.New("HTTP 403")) }
+	fail()
+	fail()
+	s.Forget("post:1")
+	if s.Failing("post:1") || s.FailingKinds() != 0 {
+		t.Errorf("a forgotten kind is failing")
+	}
+	s.OK("post:1", "works again")
+	fail()
+	out := logs.String()
+	if got, want := []int{strings.Count(out, `msg="left out"`), strings.Count(out, "works again")}, []int{2, 0}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("logged [failures recoveries] %v, want %v:\n%s", got, want, out)
+	}
+}
