@@ -144,37 +144,57 @@ func (n *ChannelNotifier) reopen(ctx context.Context) error {
 // posts e.Added into it. The thread accompanies the message, which lists
 // the joins too: a thread the bot may not open or post in (a permission
 // missing, the thread locked or deleted) is logged and left out rather
-// than holding up the edit. Errors worth retrying, and a deleted message,
-// are returned.
+// than holding up the edit, and is not tried again before its back-off
+// has passed (see shutThreads). Errors worth retrying, and a deleted
+// message, are returned.
 func (n *ChannelNotifier) postToStoryThread(ctx context.Context, e notify.Edit) error {
+	start := threadKind("start", n.channelID)
+	post := threadKind("post", e.MessageID) // a story's thread has its message's id
+	if n.shut.leftOut(n.lim.clock(), start, post) {
+		return nil
+	}
 	threadID, err := n.startStoryThread(ctx, e)
 	if err != nil {
-		return n.leaveOutThread("start:"+n.channelID, e, err)
+		return n.leaveOutThread(start, e, err)
 	}
-	return n.postIntoThread(ctx, threadID, e)
+	n.threadWorks(start, e)
+	return n.leaveOutThread(post, e, n.postJoins(ctx, threadID, e))
 }
 
-// postIntoThread posts e.Added into the story's thread; a thread the bot
-// may not post in is left out (see postToStoryThread).
+// postIntoThread posts e.Added into the story's thread, a forum's post; a
+// thread the bot may not post in is left out (see postToStoryThread).
 func (n *ChannelNotifier) postIntoThread(ctx context.Context, threadID string, e notify.Edit) error {
-	return n.leaveOutThread("post:"+threadID, e, n.postJoins(ctx, threadID, e))
+	post := threadKind("post", threadID)
+	if n.shut.leftOut(n.lim.clock(), post) {
+		return nil
+	}
+	return n.leaveOutThread(post, e, n.postJoins(ctx, threadID, e))
 }
 
 // leaveOutThread is nil for an error that leaves the story's thread out
 // but the edit to go on; other errors as they are. What is left out, and
 // why, is logged once per change of state (kind: the channel whose
 // threads cannot be opened, or the thread that cannot be posted in), not
-// on every edit of a story whose thread stays shut; it working again is
-// logged once.
+// on every edit of a story whose thread stays shut, and is left out of
+// the edits until its back-off has passed; it working again is logged
+// once and ends its back-off.
 func (n *ChannelNotifier) leaveOutThread(kind string, e notify.Edit, err error) error {
 	switch {
 	case errors.Is(err, notify.ErrGone) || errors.Is(err, notify.ErrRejected):
-		n.threadLog.Fail(kind, "discord: story thread left out, editing the message only", err, "channel", n.channelID, "message", e.MessageID)
+		retry := n.shut.refused(kind, n.lim.clock())
+		n.shut.log.Fail(kind, "discord: story thread left out, editing the message only", err, "channel", n.channelID, "message", e.MessageID, "retry_in", retry)
 		return nil
 	case err == nil:
-		n.threadLog.OK(kind, "discord: story thread works again", "channel", n.channelID, "message", e.MessageID)
+		n.threadWorks(kind, e)
 	}
 	return err
+}
+
+// threadWorks notes that kind worked: a refusal before it ends its
+// back-off and is logged as over, once.
+func (n *ChannelNotifier) threadWorks(kind string, e notify.Edit) {
+	n.shut.worked(kind)
+	n.shut.log.OK(kind, "discord: story thread works again", "channel", n.channelID, "message", e.MessageID)
 }
 
 // startStoryThread starts a public thread from the story's message and

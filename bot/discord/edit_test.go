@@ -372,7 +372,7 @@ func TestStoryThreadLeftOutIsLoggedOnce(t *testing.T) {
 		opened bool                                    // an earlier edit opened the story's thread
 		shut   func(f *fakediscord.Server, msg string) // before each edit
 	}{
-		{"threads refused in the channel", false, func(f *fakediscord.Server, _ string) { f.FailNext(http.StatusForbidden) }},
+		{"threads refused in the channel", false, func(f *fakediscord.Server, _ string) { f.DenyThreads(testChannel) }},
 		{"story thread locked", true, func(f *fakediscord.Server, msg string) { f.LockThread(msg) }},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -384,11 +384,7 @@ func TestStoryThreadLeftOutIsLoggedOnce(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			lead := testAlert("Aleppo ceasefire holds")
-			r, err := n.Send(context.Background(), notify.Message{Nonce: "lead", Alerts: []alert.Alert{lead}})
-			if err != nil {
-				t.Fatal(err)
-			}
+			lead, r := postStory(t, n)
 			if tt.opened {
 				lead.Also = reports(1)
 				if err := n.(notify.Editor).Edit(context.Background(), notify.Edit{MessageID: r.MessageID, Message: notify.Message{Alerts: []alert.Alert{lead}}, Added: joinsOf(1), Nonce: "e-0", InsideNonceWindow: true}); err != nil {
@@ -436,12 +432,19 @@ func forumStory(t *testing.T) (*fakediscord.Server, notify.Notifier, alert.Alert
 	t.Helper()
 	f := fakediscord.New(t)
 	n := newEditNotifier(t, f, config.Destination{Type: config.DiscordChannel, ChannelID: editForum, Forum: true}, WithStoryThreads(true))
+	lead, r := postStory(t, n)
+	return f, n, lead, r
+}
+
+// postStory posts a story's first alert through n.
+func postStory(t *testing.T, n notify.Notifier) (alert.Alert, notify.Receipt) {
+	t.Helper()
 	lead := testAlert("Aleppo ceasefire holds")
 	r, err := n.Send(context.Background(), notify.Message{Nonce: "lead", Alerts: []alert.Alert{lead}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return f, n, lead, r
+	return lead, r
 }
 
 // TestForumStoryThread: in a forum with story threads, a story's post

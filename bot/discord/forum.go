@@ -11,7 +11,6 @@ import (
 	"github.com/newshound/newshound/alert"
 	"github.com/newshound/newshound/bot/notify"
 	"github.com/newshound/newshound/config"
-	"github.com/newshound/newshound/internal/statelog"
 )
 
 // NewDestinationNotifier returns the notifier of a Discord destination
@@ -31,13 +30,13 @@ func NewDestinationNotifier(s *discordgo.Session, d config.Destination, lim *Lim
 	case config.DiscordChannel:
 		switch {
 		case d.Forum:
-			return &ForumNotifier{s: s, channelID: d.ChannelID, tags: d.Tags, lim: lim, threads: o.threads, threadLog: newThreadLog(lim)}, nil
+			return &ForumNotifier{s: s, channelID: d.ChannelID, tags: d.Tags, lim: lim, threads: o.threads, shut: newShutThreads(lim)}, nil
 		case d.ThreadID != "":
 			// A thread is a channel of its own: its messages are posted,
 			// and looked for, there.
 			return NewChannelNotifier(s, d.ThreadID, lim), nil
 		}
-		return &ChannelNotifier{s: s, channelID: d.ChannelID, lim: lim, threads: o.threads, threadLog: newThreadLog(lim)}, nil
+		return &ChannelNotifier{s: s, channelID: d.ChannelID, lim: lim, threads: o.threads, shut: newShutThreads(lim)}, nil
 	case config.DiscordWebhook:
 		n, err := NewWebhookNotifier(s, d.WebhookURL, lim)
 		if err != nil {
@@ -78,7 +77,7 @@ type ForumNotifier struct {
 	lim       *Limiter
 	posts     onePostEach
 	threads   bool // post a story's further reports into its post (WithStoryThreads)
-	threadLog *statelog.Log
+	shut      *shutThreads
 }
 
 // forumPost is the body of POST channels/{id}/threads in a forum.
@@ -150,7 +149,7 @@ func (n *ForumNotifier) Edit(ctx context.Context, e notify.Edit) error {
 	if err := checkEdit(e); err != nil {
 		return err
 	}
-	post := &ChannelNotifier{s: n.s, channelID: e.MessageID, lim: n.lim, threadLog: n.threadLog}
+	post := &ChannelNotifier{s: n.s, channelID: e.MessageID, lim: n.lim, shut: n.shut}
 	// The opening message first: when it is gone, the sender posts the
 	// joins as posts of their own, so they must not be in the post yet.
 	// A retried edit edits again and posts with the same nonces.

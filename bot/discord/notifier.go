@@ -6,7 +6,6 @@ import (
 	"encoding/base32"
 	"encoding/json"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"slices"
@@ -17,7 +16,6 @@ import (
 	"github.com/newshound/newshound/alert"
 	"github.com/newshound/newshound/bot/notify"
 	"github.com/newshound/newshound/config"
-	"github.com/newshound/newshound/internal/statelog"
 )
 
 // messageCreate is the body of POST channels/{id}/messages. discordgo's
@@ -44,22 +42,15 @@ type ChannelNotifier struct {
 	// threads opens a thread under a story's first message and posts
 	// what joins the story there (WithStoryThreads).
 	threads bool
-	// threadLog reports story threads left out once per change of state.
-	threadLog *statelog.Log
+	// shut are the story threads left out: logged once per change of
+	// state, tried again after a back-off.
+	shut *shutThreads
 }
 
 // NewChannelNotifier returns a notifier posting to channelID through s,
 // paced by lim (shared by every notifier of the same token).
 func NewChannelNotifier(s *discordgo.Session, channelID string, lim *Limiter) notify.Notifier {
-	return &ChannelNotifier{s: s, channelID: channelID, lim: lim, threadLog: newThreadLog(lim)}
-}
-
-// newThreadLog is the log of the story threads a notifier leaves out.
-func newThreadLog(lim *Limiter) *statelog.Log {
-	if lim == nil {
-		return statelog.New(slog.Default())
-	}
-	return statelog.New(lim.log)
+	return &ChannelNotifier{s: s, channelID: channelID, lim: lim, shut: newShutThreads(lim)}
 }
 
 // Send posts the message once: the nonce with enforce_nonce makes Discord
