@@ -2,6 +2,9 @@ package bot
 
 import (
 	"context"
+	"html"
+	"os"
+	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -138,6 +141,57 @@ func TestLiveUpdateKeepsToTheStoryWindow(t *testing.T) {
 			if got := rec.titles(); joined != tt.wantJoins || len(got) != map[bool]int{true: 1, false: 2}[tt.wantJoins] {
 				t.Errorf("%s after the story opened: messages %q and %d edits; want the update under the story: %v",
 					tt.after, got, len(rec.edits), tt.wantJoins)
+			}
+		})
+	}
+}
+
+// TestLiveUpdateFromFullContent: a live blog whose feed gives its full
+// text beside a summary that stays the same — an Atom entry's <content>,
+// an RSS item's content:encoded — gets the paragraph its full text gains
+// as an update through the poller: the full text is what is compared.
+func TestLiveUpdateFromFullContent(t *testing.T) {
+	const (
+		summary = "Live coverage of the Kessler Dam spillway."
+		body    = "<p>Engineers reopened the Kessler Dam spillway on Tuesday.</p>"
+		added   = "A second spillway gate opened at noon, officials said."
+	)
+	tests := []struct {
+		name string
+		doc  func(content string, at time.Time) string
+	}{
+		{"Atom content", func(content string, at time.Time) string {
+			return `<?xml version="1.0" encoding="UTF-8"?><feed xmlns="http://www.w3.org/2005/Atom"><title>Courier</title>
+<id>urn:courier</id><updated>` + at.Format(time.RFC3339) + `</updated>
+<entry><id>urn:courier:blog</id><title>Kessler Dam: live</title><link href="https://courier.example/live"/>
+<updated>` + at.Format(time.RFC3339) + `</updated><summary>` + summary + `</summary>
+<content type="html">` + html.EscapeString(content) + `</content></entry></feed>`
+		}},
+		{"RSS content:encoded", func(content string, at time.Time) string {
+			return `<?xml version="1.0" encoding="UTF-8"?><rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/">
+<channel><title>Courier</title><link>https://courier.example/</link>
+<item><guid>urn:courier:blog</guid><title>Kessler Dam: live</title><link>https://courier.example/live</link>
+<pubDate>` + at.Format(time.RFC1123Z) + `</pubDate><description>` + summary + `</description>
+<content:encoded><![CDATA[` + content + `]]></content:encoded></item></channel></rss>`
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h, rec, svc, _ := liveBlog(t)
+			for _, content := range []string{body, "<p>" + added + "</p>" + body} {
+				h.clock = h.clock.Add(time.Hour)
+				if err := os.WriteFile(filepath.Join(h.dir, "courier.xml"), []byte(tt.doc(content, h.clock)), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := svc.RunOnce(context.Background()); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if got, want := rec.updates(), []string{added}; !slices.Equal(got, want) {
+				t.Errorf("updates under the story: %q, want %q", got, want)
+			}
+			if got := rec.titles(); !slices.Equal(got, []string{"Kessler Dam: live"}) {
+				t.Errorf("messages %q, want the live blog's alone", got)
 			}
 		})
 	}
