@@ -3,6 +3,7 @@ package alert
 import (
 	"crypto/sha256"
 	"encoding/base64"
+	"maps"
 	"time"
 
 	"github.com/newshound/newshound/alert/story"
@@ -15,10 +16,13 @@ import (
 // paragraph) is matched alone and shown under the story's message.
 
 // Change is an item already seen whose text grew: Added is the new text
-// alone.
+// alone. Of names, for an item whose headline edits an earlier item's
+// (see edits.go), that item's key and the key of the first item of their
+// chain of edits: the story the update goes under is theirs.
 type Change struct {
 	Item  feeds.Item
 	Added string
+	Of    []string
 }
 
 // FollowsUpdates reports whether a subscription that follows updates
@@ -33,24 +37,45 @@ func (c *Catalog) FollowsUpdates(feedID string) bool {
 }
 
 // TextChanges signs the text of a fetch's items and compares it with the
-// signatures remembered for them (stored, by item key): it returns the
-// items whose text grew, with the added text, and the signatures to
-// remember (new items and changed ones). A change that is only cosmetic
-// (spacing, a date, a tracking parameter) is no change.
+// signatures remembered for them (stored, by key: see TextKeys and
+// EditedKeys): it returns the items whose text grew, with the added text,
+// and the signatures to remember (new items and changed ones, and what
+// the items' links carried). A change that is only cosmetic (spacing, a
+// date, a tracking parameter) is no change.
+//
+// A new item whose headline edits an earlier item's under the same link
+// (the duplicate check's rule, see StoryKeys: the edited headline is not
+// posted again) is compared with that item's signature, its headline left
+// out (the edit is no update), and keeps the signature from then on; a
+// headline rewritten entirely is a new story, posted whole, and starts
+// afresh.
 func TextChanges(items []feeds.Item, stored map[string][]byte) (changes []Change, sigs map[string][]byte) {
 	sigs = map[string][]byte{}
+	e := newEdits(items, stored)
+	editOf := map[int]headline{}
 	for i := range items {
 		it := &items[i]
 		text := updateText(it)
 		sig := story.SignText(it.Title, text)
+		old, own := stored[it.Key]
+		seen, title := own, it.Title
+		var of []string
+		if h, ok := e.of(i); ok {
+			editOf[i] = h
+			if old, seen = stored[h.key]; seen {
+				title, of = "", []string{h.key}
+				if h.start() != h.key {
+					of = append(of, h.start())
+				}
+			}
+		}
 		var prev story.TextSig
-		old, seen := stored[it.Key]
 		if seen && prev.UnmarshalBinary(old) != nil {
 			seen = false // written by another version: start afresh
 		}
 		if seen {
-			if added := story.Added(prev, it.Title, text); added != "" {
-				changes = append(changes, Change{Item: *it, Added: added})
+			if added := story.Added(prev, title, text); added != "" {
+				changes = append(changes, Change{Item: *it, Added: added, Of: of})
 			}
 			// Everything the item ever said stays known: a feed that
 			// alternates between a summary and the full text does not
@@ -58,11 +83,12 @@ func TextChanges(items []feeds.Item, stored map[string][]byte) (changes []Change
 			sig = prev.Union(sig)
 		}
 		b, err := sig.MarshalBinary()
-		if err != nil || seen && string(b) == string(old) {
+		if err != nil || own && string(b) == string(old) {
 			continue
 		}
 		sigs[it.Key] = b
 	}
+	maps.Copy(sigs, e.remembered(editOf))
 	return changes, sigs
 }
 
@@ -89,7 +115,8 @@ func UpdateKey(itemKey, added string) string {
 // Join JoinUpdate and Text the added text; storyOf (the poller's story
 // index, see Stories.StoryWithin) tells the story it belongs under while
 // that story takes further reports within the subscription's
-// StoryWindow, and an update of an item whose story is past that window
+// StoryWindow (an edited headline's: the story of the item it edits, see
+// Change.Of), and an update of an item whose story is past that window
 // (or that does not group) is a message of its own.
 func (c *Catalog) Updates(in Input, changes []Change, storyOf func(destination, feedID, itemKey string, window time.Duration) (string, bool)) []Entry {
 	f, ok := c.feeds[in.FeedID]
@@ -115,15 +142,35 @@ func (c *Catalog) Updates(in Input, changes []Change, storyOf func(destination, 
 				ItemKey: UpdateKey(it.Key, ch.Added), Alert: compose(group, f, in.FeedTitle, &it, doc), CreatedAt: in.Now,
 			}
 			e.DedupeKeys = []string{"item:" + f.ID + "/" + e.ItemKey}
+			if len(ch.Of) > 0 {
+				// An edited headline's own alert, enqueued with this
+				// update (the earlier item's was not posted to the
+				// destination, or long ago), carries the whole text:
+				// the update, after it in the poll, is then refused.
+				e.DedupeKeys = append(e.DedupeKeys, "item:"+f.ID+"/"+ch.Item.Key)
+			}
 			e.Alert.Join = JoinUpdate
-			if name, ok := storyOf(e.Destination, f.ID, ch.Item.Key, group[0].sub.StoryWindow); ok {
-				// Where messages cannot be edited the update is a message
-				// of its own (capped and counted as one), named with the
-				// story like the item's own.
-				e.Story, e.Alert.Story, e.Joins = name, name, !group[0].sub.ReportsAsMessages
+			for _, key := range storyItems(ch) {
+				if name, ok := storyOf(e.Destination, f.ID, key, group[0].sub.StoryWindow); ok {
+					// Where messages cannot be edited the update is a
+					// message of its own (capped and counted as one),
+					// named with the story like the item's own.
+					e.Story, e.Alert.Story, e.Joins = name, name, !group[0].sub.ReportsAsMessages
+					break
+				}
 			}
 			out = append(out, e)
 		}
 	}
 	return out
+}
+
+// storyItems are the keys of the items whose story a change's update goes
+// under, the first in the story index: the item's own, or for an edited
+// headline (new in this poll, so in no story yet) the items it edits.
+func storyItems(ch Change) []string {
+	if len(ch.Of) > 0 {
+		return ch.Of
+	}
+	return []string{ch.Item.Key}
 }

@@ -2,8 +2,11 @@ package alert
 
 import (
 	"encoding/xml"
+	"fmt"
 	stdhtml "html"
+	"maps"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -178,6 +181,104 @@ func TestUpdateWhereMessagesCannotBeEdited(t *testing.T) {
 		}
 		if e := es[0]; e.Joins == each || e.Story != "blog/live" || e.Alert.Story != "blog/live" || e.Alert.Join != JoinUpdate {
 			t.Errorf("reports as messages %v: joins %v, story %q, alert's story %q, join %q; want joins %v, blog/live twice, an update", each, e.Joins, e.Story, e.Alert.Story, e.Alert.Join, !each)
+		}
+	}
+}
+
+// TestTextChangesOfAnEditedHeadline: a new item whose headline edits an
+// earlier one's under the same link (a significant word in common, the
+// duplicate check's rule) is compared with that item's signature, its
+// headline left out, and names the items whose story it goes under (the
+// one it edits and the first of their chain); a headline rewritten
+// entirely, one under another link and one whose earlier version is still
+// in the fetch are not edits. The chain goes on: each edit keeps its
+// signature and the link remembers it.
+func TestTextChangesOfAnEditedHeadline(t *testing.T) {
+	const (
+		body  = "Engineers reopened the Kessler Dam spillway on Tuesday."
+		added = "A second spillway gate opened at noon, officials said."
+	)
+	blog := func(key, title, link, text string) feeds.Item {
+		return feeds.Item{Key: key, Title: title, Link: link, Summary: text}
+	}
+	const live = "https://courier.example/live"
+	_, stored := TextChanges([]feeds.Item{blog("k1", "Kessler Dam live: updated 13:00 GMT", live, body)}, nil)
+	tests := []struct {
+		name  string
+		items []feeds.Item
+		added string
+		of    []string
+	}{
+		{"an edited headline", []feeds.Item{blog("k2", "Kessler Dam live: updated 14:00 GMT", live, added+"\n\n"+body)}, added, []string{"k1"}},
+		{"the headline's edit alone", []feeds.Item{blog("k2", "Kessler Dam: spillway live", live, body)}, "", nil},
+		{"rewritten entirely", []feeds.Item{blog("k2", "Valley towns told to evacuate", live, added+"\n\n"+body)}, "", nil},
+		{"another link", []feeds.Item{blog("k2", "Kessler Dam live: updated 14:00 GMT", live+"/2", added+"\n\n"+body)}, "", nil},
+		{"the earlier version still there", []feeds.Item{
+			blog("k1", "Kessler Dam live: updated 13:00 GMT", live, body),
+			blog("k2", "Kessler Dam live: updated 14:00 GMT", live, added+"\n\n"+body)}, "", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			edited := EditedKeys(tt.items, onlyKeys(stored, TextKeys(tt.items)))
+			if want := tt.of; len(want) > 0 && !slices.Equal(edited, want) {
+				t.Errorf("EditedKeys %q, want %q", edited, want)
+			}
+			changes, sigs := TextChanges(tt.items, stored)
+			var added string
+			var of []string
+			for _, ch := range changes {
+				added, of = ch.Added, ch.Of
+			}
+			if added != tt.added || !slices.Equal(of, tt.of) {
+				t.Errorf("added %q of %q, want %q of %q", added, of, tt.added, tt.of)
+			}
+			if _, ok := sigs["k2"]; !ok {
+				t.Errorf("no signature for k2: %q", slices.Sorted(maps.Keys(sigs)))
+			}
+		})
+	}
+	t.Run("a chain of edits", func(t *testing.T) {
+		stored := maps.Clone(stored)
+		for i, title := range []string{"Kessler Dam live: updated 14:00 GMT", "Kessler Dam live: updated 15:00 GMT"} {
+			key := fmt.Sprintf("k%d", i+2)
+			changes, sigs := TextChanges([]feeds.Item{blog(key, title, live, fmt.Sprintf("Gate %d opened at the Kessler Dam spillway.\n\n", i+2)+body)}, stored)
+			maps.Copy(stored, sigs)
+			want := []string{"k1"}
+			if i > 0 {
+				want = []string{"k2", "k1"}
+			}
+			if len(changes) != 1 || !slices.Equal(changes[0].Of, want) {
+				t.Fatalf("%s: changes %+v, want one of %q", key, changes, want)
+			}
+		}
+	})
+}
+
+// onlyKeys is stored restricted to keys, as the store answers for them.
+func onlyKeys(stored map[string][]byte, keys []string) map[string][]byte {
+	out := map[string][]byte{}
+	for _, k := range keys {
+		if b, ok := stored[k]; ok {
+			out[k] = b
+		}
+	}
+	return out
+}
+
+// TestLinkHeadlinesRoundTrip: what a link's key remembers decodes as it
+// was encoded, and anything else (a text signature, a truncated record)
+// is refused.
+func TestLinkHeadlinesRoundTrip(t *testing.T) {
+	hs := []headline{{key: "gAAA", words: []uint32{1, 2}}, {key: "gBBB", origin: "gAAA", words: []uint32{3}}}
+	b := encodeHeadlines(hs)
+	got, err := decodeHeadlines(b)
+	if err != nil || !reflect.DeepEqual(got, hs) {
+		t.Fatalf("decoded %+v, %v; want %+v", got, err, hs)
+	}
+	sig, _ := story.SignText("Kessler Dam: live", "Engineers reopened the spillway.").MarshalBinary()
+	for _, bad := range [][]byte{nil, sig, b[:len(b)-1], append(slices.Clone(b), 0)} {
+		if _, err := decodeHeadlines(bad); err == nil {
+			t.Errorf("decodeHeadlines(%x) = nil error", bad)
 		}
 	}
 }

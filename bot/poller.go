@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -494,6 +495,9 @@ func (p *poller) recordItems(ctx context.Context, f *alert.Feed, st store.FeedSt
 		for _, e := range updates {
 			keys = append(keys, e.ItemKey)
 		}
+		// The links' keys, which remember their headlines (see
+		// alert.TextKeys), are seen keys too.
+		keys = append(keys, slices.Sorted(maps.Keys(texts))...)
 		res.Entries = append(res.Entries, updates...)
 	}
 	if p.stories.shared && len(res.Entries) > 0 {
@@ -608,17 +612,22 @@ func (p *poller) unseenKeys(ctx context.Context, feedID string, keys []string) (
 	return p.store.UnseenKeys(ctx, feedID, keys)
 }
 
-// updates finds the text the feed's items gained since they were seen and
-// matches it for the subscriptions that follow updates. It returns their
-// entries and the text signatures to remember.
+// updates finds the text the feed's items gained since they were seen (a
+// new item whose headline edits an earlier one's: since that one was
+// seen) and matches it for the subscriptions that follow updates. It
+// returns their entries and the text signatures to remember.
 func (p *poller) updates(ctx context.Context, cat *alert.Catalog, f *alert.Feed, feed *feeds.Feed, now time.Time) ([]alert.Entry, map[string][]byte, error) {
-	keys := make([]string, len(feed.Items))
-	for i, it := range feed.Items {
-		keys[i] = it.Key
-	}
-	stored, err := p.store.ItemTexts(ctx, f.ID, keys)
+	stored, err := p.store.ItemTexts(ctx, f.ID, alert.TextKeys(feed.Items))
 	if err != nil {
 		return nil, nil, err
+	}
+	if edited := alert.EditedKeys(feed.Items, stored); len(edited) > 0 {
+		// New headlines under links seen before: the earlier items'.
+		earlier, err := p.store.ItemTexts(ctx, f.ID, edited)
+		if err != nil {
+			return nil, nil, err
+		}
+		maps.Copy(stored, earlier)
 	}
 	feeds.FillText(feed.Items)
 	changes, sigs := alert.TextChanges(feed.Items, stored)

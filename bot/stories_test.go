@@ -587,16 +587,29 @@ func TestLiveUpdateOfARevisedCount(t *testing.T) {
 // the courier's feed, past its first sight; blog publishes the courier's
 // live blog with body.
 func liveBlog(t *testing.T) (h *harness, rec *editRecorder, svc *Service, blog func(body string)) {
-	sub := config.Subscription{Name: "dams", Query: "kessler OR spillway", StoryWindow: 48 * time.Hour, Updates: true}
-	h, rec = storyHarness(t, sub)
-	svc, closeStore := h.openWith(rec)
-	t.Cleanup(closeStore)
-	svc.RunOnce(context.Background()) // first sight
+	h, rec, svc, _ = restartableLiveBlog(t)
 	blog = func(body string) {
 		h.write("courier.xml", testItem{GUID: "urn:courier:blog", Title: "Kessler Dam: live", Link: "https://courier.example/live",
 			Description: body, Published: h.clock})
 	}
 	return h, rec, svc, blog
+}
+
+// restartableLiveBlog is liveBlog's harness and service, with restart:
+// the service's store (a SQLite file in t.TempDir()) closed and a new
+// service opened on it, as after a restart of the process.
+func restartableLiveBlog(t *testing.T) (h *harness, rec *editRecorder, svc *Service, restart func() *Service) {
+	sub := config.Subscription{Name: "dams", Query: "kessler OR spillway", StoryWindow: 48 * time.Hour, Updates: true}
+	h, rec = storyHarness(t, sub)
+	svc, closeStore := h.openWith(rec)
+	t.Cleanup(func() { closeStore() })
+	svc.RunOnce(context.Background()) // first sight
+	restart = func() *Service {
+		closeStore()
+		svc, closeStore = h.openWith(rec)
+		return svc
+	}
+	return h, rec, svc, restart
 }
 
 // updates are the texts of the updates the last edit shows under the

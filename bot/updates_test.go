@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"cmp"
 	"context"
 	"html"
 	"os"
@@ -141,6 +142,93 @@ func TestLiveUpdateKeepsToTheStoryWindow(t *testing.T) {
 			if got := rec.titles(); joined != tt.wantJoins || len(got) != map[bool]int{true: 1, false: 2}[tt.wantJoins] {
 				t.Errorf("%s after the story opened: messages %q and %d edits; want the update under the story: %v",
 					tt.after, got, len(rec.edits), tt.wantJoins)
+			}
+		})
+	}
+}
+
+// TestLiveBlogWhoseHeadlineChangesUnderTheSameLink: a live blog whose
+// headline changes at every poll under the same GUID and link (the time
+// of its last update, a day count) is a new item key at every poll. The
+// duplicate check does not post the edited headline again (it keeps a
+// significant word under the same link), and the paragraph each poll adds
+// is an update under the story's message, as for an unchanged headline:
+// compared with the text of the item it edits, whose signature the new
+// key then keeps (so the next edit compares with it, also after a restart
+// on the same SQLite file). The headline's change alone is no update.
+//
+// A headline rewritten entirely under the same GUID and link shares no
+// such word: the duplicate check takes it for a new story (README, "No
+// duplicate": real feeds reuse a link or a GUID for other stories) and
+// enqueues it whole, as a report of its own (its lead, the live blog's,
+// lists it under the story's message); its text is not compared with the
+// earlier item's, so what it added is not shown a second time as an
+// update.
+func TestLiveBlogWhoseHeadlineChangesUnderTheSameLink(t *testing.T) {
+	const (
+		body   = "Engineers reopened the Kessler Dam spillway on Tuesday."
+		second = "A second spillway gate opened at noon, officials said."
+		third  = "Water levels below the spillway fell by a metre overnight, the authority said."
+	)
+	type poll struct {
+		title, text string
+		updates     []string // under the story after the poll
+	}
+	updated := func(at string) string { return "Kessler Dam live: updated " + at + " GMT" }
+	moving := []poll{
+		{updated("13:00"), body, nil},
+		{updated("14:00"), second + "\n\n" + body, []string{second}},
+		{updated("15:00"), second + "\n\n" + body, []string{second}}, // the headline moved on alone
+		{updated("16:00"), third + "\n\n" + second + "\n\n" + body, []string{second, third}},
+	}
+	tests := []struct {
+		name    string
+		polls   []poll
+		restart bool     // between the polls
+		posted  string   // the one message; "" the first poll's title
+		also    []string // listed under the story at the end
+	}{
+		{"the time of the last update", moving, false, "", nil},
+		{"the time, a restart between the polls", moving, true, "", nil},
+		{"a day count", []poll{
+			{"LIVE: Kessler Dam flood, day 2", body, nil},
+			{"LIVE: Kessler Dam flood, day 3", second + "\n\n" + body, []string{second}},
+			{"LIVE: Kessler Dam flood, day 4", third + "\n\n" + second + "\n\n" + body, []string{second, third}},
+		}, false, "", nil},
+		// The earlier item matched nothing, so the edited headline's
+		// alert, the whole item, is posted: its update is not.
+		{"the earlier headline never posted", []poll{
+			{"Dam live: updated 13:00 GMT", "Engineers reopened the dam on Tuesday.", nil},
+			{"Dam live: updated 14:00 GMT", second + "\n\nEngineers reopened the dam on Tuesday.", nil},
+		}, false, "Dam live: updated 14:00 GMT", nil},
+		{"a headline rewritten entirely", []poll{
+			{updated("13:00"), body, nil},
+			{"Valley towns told to evacuate as reservoir rises", second + "\n\n" + body, nil},
+		}, false, "", []string{"courier: Valley towns told to evacuate as reservoir rises"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h, rec, svc, restart := restartableLiveBlog(t)
+			for i, p := range tt.polls {
+				h.clock = h.clock.Add(time.Hour)
+				h.write("courier.xml", testItem{GUID: "urn:courier:blog", Title: p.title, Link: "https://courier.example/live",
+					Description: p.text, Published: h.clock})
+				if tt.restart && i > 0 {
+					svc = restart()
+				}
+				if _, err := svc.RunOnce(context.Background()); err != nil {
+					t.Fatal(err)
+				}
+				if got := rec.updates(); !slices.Equal(got, p.updates) {
+					t.Errorf("poll %d (%q): updates %q, want %q", i, p.title, got, p.updates)
+				}
+			}
+			want := []string{cmp.Or(tt.posted, tt.polls[0].title)}
+			if got := rec.titles(); !slices.Equal(got, want) {
+				t.Errorf("messages %q, want %q alone", got, want)
+			}
+			if got := rec.also(); !slices.Equal(got, tt.also) {
+				t.Errorf("listed under the story: %q, want %q", got, tt.also)
 			}
 		})
 	}

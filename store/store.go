@@ -132,9 +132,11 @@ type Poll struct {
 	// none of their DedupeKeys is already in the outbox for that destination
 	// within the window.
 	Alerts []Alert
-	// Texts are text signatures to remember for item keys of this fetch
-	// (new items, and seen ones whose text changed), for live updates; nil
-	// for feeds no subscription follows updates of.
+	// Texts are text signatures to remember for keys of this fetch (new
+	// items, seen ones whose text changed, and the alerting core's keys of
+	// the items' links, which remember their headlines), for live updates;
+	// nil for feeds no subscription follows updates of. The store keeps
+	// them as opaque bytes.
 	Texts map[string][]byte
 }
 
