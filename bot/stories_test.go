@@ -855,11 +855,34 @@ func (f *failFeed) CommitPoll(ctx context.Context, feedID string, p store.Poll) 
 func TestEditUnderAReportPostedAlone(t *testing.T) {
 	h, rec := storyHarness(t, kesslerSub())
 	ctx := context.Background()
+	st, _, svc := heraldPostedAlone(t, h, rec)
+	defer st.Close()
+	h.publishReport(2)
+	h.clock = h.clock.Add(time.Minute)
+	svc.RunOnce(ctx) // the post's: an edit of m1
+	if got, want := rec.titles(), []string{outlets[1].title}; !slices.Equal(got, want) {
+		t.Fatalf("messages %q, want %q", got, want)
+	}
+	e, ok := rec.lastEditOf("m1")
+	if !ok || len(e.Message.Alerts) != 1 || e.Message.Alerts[0].Title != outlets[1].title {
+		t.Fatalf("edit of m1: %+v; want herald's report as its alert", e.Message.Alerts)
+	}
+	if got, want := alsoTitles(e), []string{outlets[2].title}; !slices.Equal(got, want) {
+		t.Errorf("listed under m1: %q, want %q", got, want)
+	}
+}
+
+// heraldPostedAlone runs h until the herald's report of a story is posted
+// alone as m1: the courier's first report opened the story, but its
+// commits fail (until flaky.n is set to 0), so the herald's, having waited
+// leadGrace for it, leads the story.
+func heraldPostedAlone(t *testing.T, h *harness, rec *editRecorder) (*store.SQLite, *failFeed, *Service) {
+	t.Helper()
+	ctx := context.Background()
 	st, err := store.OpenSQLite(ctx, h.db, store.WithClock(func() time.Time { return h.clock }))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer st.Close()
 	flaky := &failFeed{Store: st, feed: "courier"}
 	svc, err := New(ctx, h.options(flaky, rec, io.Discard))
 	if err != nil {
@@ -875,19 +898,7 @@ func TestEditUnderAReportPostedAlone(t *testing.T) {
 	svc.RunOnce(ctx) // herald's joins it and waits for its first alert
 	h.clock = h.clock.Add(leadGrace)
 	svc.RunOnce(ctx) // posted alone: m1
-	h.publishReport(2)
-	h.clock = h.clock.Add(time.Minute)
-	svc.RunOnce(ctx) // the post's: an edit of m1
-	if got, want := rec.titles(), []string{outlets[1].title}; !slices.Equal(got, want) {
-		t.Fatalf("messages %q, want %q", got, want)
-	}
-	e, ok := rec.lastEditOf("m1")
-	if !ok || len(e.Message.Alerts) != 1 || e.Message.Alerts[0].Title != outlets[1].title {
-		t.Fatalf("edit of m1: %+v; want herald's report as its alert", e.Message.Alerts)
-	}
-	if got, want := alsoTitles(e), []string{outlets[2].title}; !slices.Equal(got, want) {
-		t.Errorf("listed under m1: %q, want %q", got, want)
-	}
+	return st, flaky, svc
 }
 
 // TestStoryWhoseMessageIsGoneGetsOneMoreMessage: once the story's message
@@ -1463,27 +1474,10 @@ func TestLateFirstReportGoesUnderTheStorysMessage(t *testing.T) {
 		t.Run(fmt.Sprintf("restart=%v", restart), func(t *testing.T) {
 			h, rec := storyHarness(t, kesslerSub())
 			ctx := context.Background()
-			st, err := store.OpenSQLite(ctx, h.db, store.WithClock(func() time.Time { return h.clock }))
-			if err != nil {
-				t.Fatal(err)
-			}
+			st, flaky, svc := heraldPostedAlone(t, h, rec)
 			defer func() { st.Close() }()
-			flaky := &failFeed{Store: st, feed: "courier"}
-			svc, err := New(ctx, h.options(flaky, rec, io.Discard))
-			if err != nil {
-				t.Fatal(err)
-			}
-			svc.RunOnce(ctx) // first sight
-			h.publishReport(0)
-			flaky.n = 100
-			h.clock = h.clock.Add(time.Minute)
-			svc.RunOnce(ctx) // courier's report opens the story; its commit fails
-			h.publishReport(1)
-			h.clock = h.clock.Add(time.Minute)
-			svc.RunOnce(ctx) // herald's joins it and waits for it
-			h.clock = h.clock.Add(leadGrace)
-			svc.RunOnce(ctx) // herald's is posted alone: m1
 			if restart {
+				var err error
 				st.Close()
 				if st, err = store.OpenSQLite(ctx, h.db, store.WithClock(func() time.Time { return h.clock })); err != nil {
 					t.Fatal(err)
