@@ -285,6 +285,7 @@ func (s *Server) startThread(w http.ResponseWriter, r *http.Request) {
 		t := &Thread{ID: msgID, ParentID: channelID, Name: p.Name}
 		s.threads[t.ID] = t
 		s.threadOrder = append(s.threadOrder, t.ID)
+		delete(s.channels, t.ID) // a thread started again after DeleteThread
 		writeJSON(w, http.StatusCreated, map[string]any{"id": t.ID, "type": 11, "parent_id": t.ParentID, "name": t.Name})
 	}
 }

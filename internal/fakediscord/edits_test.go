@@ -175,6 +175,45 @@ func TestThreadFromMessageTakesItsIDAndMessages(t *testing.T) {
 	}
 }
 
+// TestThreadFromMessageDeleted: a thread started from a message answers a
+// second start 400 (160004); deleted, posts into it answer 404 Unknown
+// Channel (10003) and the message may start it again, with its id.
+func TestThreadFromMessageDeleted(t *testing.T) {
+	s := New(t)
+	f := newEditFixture(t, s)
+	start := "channels/" + editChannel + "/messages/" + f.bot + "/threads"
+	into := "channels/" + f.bot + "/messages"
+	steps := []struct {
+		name, path  string
+		deleteFirst bool
+		wantStatus  int
+		wantInBody  string
+	}{
+		{"start", start, false, 201, `"id":"` + f.bot + `"`},
+		{"start again", start, false, 400, `"code":160004`},
+		{"post into it", into, false, 200, `"channel_id":"` + f.bot + `"`},
+		{"post into it deleted", into, true, 404, `"code":10003`},
+		{"start after its deletion", start, false, 201, `"id":"` + f.bot + `"`},
+		{"post into it started again", into, false, 200, `"channel_id":"` + f.bot + `"`},
+	}
+	for _, st := range steps {
+		if st.deleteFirst {
+			s.DeleteThread(f.bot)
+			if got := len(s.Threads(editChannel)); got != 0 {
+				t.Errorf("%s: %d threads left in the channel, want 0", st.name, got)
+			}
+		}
+		body := `{"content":"also: AP"}`
+		if st.path == start {
+			body = `{"name":"Truce holds"}`
+		}
+		resp, got := request(t, s, http.MethodPost, st.path, "Bot x", body)
+		if resp.StatusCode != st.wantStatus || !strings.Contains(got, st.wantInBody) {
+			t.Errorf("%s: got %d %s, want %d containing %s", st.name, resp.StatusCode, got, st.wantStatus, st.wantInBody)
+		}
+	}
+}
+
 func TestEditBucketIsPerChannel(t *testing.T) {
 	s := New(t)
 	f := newEditFixture(t, s)

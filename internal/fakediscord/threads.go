@@ -58,6 +58,17 @@ func (s *Server) UnlockThread(id string) {
 	}
 }
 
+// DeleteThread deletes thread id, as a moderator may: posts into it
+// answer 404 Unknown Channel, and the message it was started from (if it
+// was) may start a thread again, which takes the message's id as before.
+func (s *Server) DeleteThread(id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.threads, id)
+	s.threadOrder = slices.DeleteFunc(s.threadOrder, func(t string) bool { return t == id })
+	s.channels[id] = "deleted"
+}
+
 // DenyThreads takes Create Public Threads and Send Messages in Threads
 // from the bot in channel id (a channel or a forum): starting a thread
 // from one of its messages and posting into one of its threads answer 403
