@@ -21,6 +21,7 @@ import (
 
 // Discord's error codes an edit tells apart.
 const (
+	codeUnknownChannel      = 10003
 	codeUnknownMessage      = 10008
 	codeNotAuthor           = 50005 // "Cannot edit a message authored by another user"
 	codeThreadAlreadyExists = 160004
@@ -55,6 +56,11 @@ func editError(ex *exchange, err error, messageID string) error {
 	}
 	return err
 }
+
+// errThreadDeleted marks a post into a thread answered 404 Unknown
+// Channel: the thread was deleted (it wraps the Limiter's error too, a
+// notify.ErrGone). A story's thread is then started again.
+var errThreadDeleted = errors.New("discord: thread deleted")
 
 // archivedThread reports whether Discord answered "Thread is archived":
 // the message is in a thread archived for inactivity (a story's forum
@@ -141,23 +147,37 @@ func (n *ChannelNotifier) reopen(ctx context.Context) error {
 }
 
 // postToStoryThread opens the story's thread if it is not there yet and
-// posts e.Added into it. The thread accompanies the message, which lists
-// the joins too: a thread the bot may not open or post in (a permission
-// missing, the thread locked or deleted) is logged and left out rather
-// than holding up the edit, and is not tried again before its back-off
-// has passed (see shutThreads). Errors worth retrying, and a deleted
-// message, are returned.
+// posts e.Added into it. A thread started from a message has the
+// message's id, so a thread known to exist (see shutThreads.started) is
+// posted into without asking Discord to start it again, which would cost
+// a request on the channel's bucket on every edit; one found deleted
+// meanwhile (404 Unknown Channel) is started again, once. The thread
+// accompanies the message, which lists the joins too: a thread the bot
+// may not open or post in (a permission missing, the thread locked) is
+// logged and left out rather than holding up the edit, and is not tried
+// again before its back-off has passed (see shutThreads). Errors worth
+// retrying, and a deleted message, are returned.
 func (n *ChannelNotifier) postToStoryThread(ctx context.Context, e notify.Edit) error {
+	threadID := e.MessageID // a story's thread has its message's id
 	start := threadKind("start", n.channelID)
-	post := threadKind("post", e.MessageID) // a story's thread has its message's id
-	if n.shut.leftOut(n.lim.clock(), start, post) {
+	post := threadKind("post", threadID)
+	now := n.lim.clock()
+	if n.shut.leftOut(now, start, post) {
 		return nil
 	}
-	threadID, err := n.startStoryThread(ctx, e)
-	if err != nil {
+	if n.shut.started(threadID, now) {
+		err := n.postJoins(ctx, threadID, e)
+		if !errors.Is(err, errThreadDeleted) {
+			return n.leaveOutThread(post, e, err)
+		}
+		n.shut.deleted(threadID)
+		n.lim.log.Info("discord: the story's thread was deleted; starting it again", "channel", n.channelID, "message", e.MessageID)
+	}
+	if err := n.startStoryThread(ctx, e); err != nil {
 		return n.leaveOutThread(start, e, err)
 	}
 	n.threadWorks(start, e)
+	n.shut.exists(threadID, now)
 	return n.leaveOutThread(post, e, n.postJoins(ctx, threadID, e))
 }
 
@@ -197,10 +217,10 @@ func (n *ChannelNotifier) threadWorks(kind string, e notify.Edit) {
 	n.shut.log.OK(kind, "discord: story thread works again", "channel", n.channelID, "message", e.MessageID)
 }
 
-// startStoryThread starts a public thread from the story's message and
-// returns its id, which is the message's. A thread already started (by an
-// earlier edit, or a retry of this one) is simply used.
-func (n *ChannelNotifier) startStoryThread(ctx context.Context, e notify.Edit) (string, error) {
+// startStoryThread starts a public thread from the story's message; the
+// thread has the message's id. A thread already started (by an earlier
+// edit, a retry of this one, or before a restart) is simply used.
+func (n *ChannelNotifier) startStoryThread(ctx context.Context, e notify.Edit) error {
 	start := &discordgo.ThreadStart{Name: ThreadName(storyOf(e.Message.Alerts, e.Added[0]))}
 	route := "POST channels/" + n.channelID + "/messages/{message_id}/threads"
 	ex, err := n.lim.do(ctx, route, n.goneReason, func(ctx context.Context) error {
@@ -208,9 +228,9 @@ func (n *ChannelNotifier) startStoryThread(ctx context.Context, e notify.Edit) (
 		return err
 	})
 	if ex != nil && ex.status == http.StatusBadRequest && apiCode(ex.body) == codeThreadAlreadyExists {
-		return e.MessageID, nil
+		return nil
 	}
-	return e.MessageID, editError(ex, err, e.MessageID)
+	return editError(ex, err, e.MessageID)
 }
 
 // postJoins posts the joins into the thread, up to 10 embeds a message.
@@ -242,11 +262,14 @@ func (n *ChannelNotifier) postJoins(ctx context.Context, threadID string, e noti
 			AllowedMentions: noPings(nil), // the story pinged when it was posted
 		}
 		endpoint := discordgo.EndpointChannelMessages(threadID)
-		_, err = n.lim.do(ctx, "POST channels/"+threadID+"/messages", n.goneReason, func(ctx context.Context) error {
+		ex, err := n.lim.do(ctx, "POST channels/"+threadID+"/messages", n.goneReason, func(ctx context.Context) error {
 			_, err := n.s.RequestWithBucketID(http.MethodPost, endpoint, body, endpoint, discordgo.WithContext(ctx))
 			return err
 		})
-		if err != nil {
+		switch {
+		case ex != nil && ex.status == http.StatusNotFound && apiCode(ex.body) == codeUnknownChannel:
+			return fmt.Errorf("%w: %w", errThreadDeleted, err)
+		case err != nil:
 			return err
 		}
 	}

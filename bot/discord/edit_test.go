@@ -307,7 +307,7 @@ func TestStoryThread(t *testing.T) {
 		t.Fatalf("thread holds %d messages (%+v), want one carrying the 2 joins", len(inThread), inThread)
 	}
 	// The sender retries the same edit (its answer was lost): the thread
-	// exists (160004) and the nonce returns the earlier post.
+	// is known to exist, and the nonce returns the earlier post.
 	if err := edit("e-1", 2); err != nil {
 		t.Fatalf("retried edit: %v", err)
 	}
@@ -336,6 +336,99 @@ func TestStoryThread(t *testing.T) {
 	if got := len(f.Threads(testChannel)); got != 1 {
 		t.Errorf("%d threads, want the story's one", got)
 	}
+}
+
+// TestStoryThreadStartedOnce: the edits of a story with story threads
+// start its thread once and then post into it directly (its id is the
+// message's), instead of asking to start it again on every edit and being
+// told it exists (400, 160004): one request saved per edit on the
+// channel's bucket. A thread deleted meanwhile (404 Unknown Channel) is
+// started again and the edit's reports posted into it; a restarted
+// notifier, which knows no thread, asks once. No edit costs an invalid
+// request.
+func TestStoryThreadStartedOnce(t *testing.T) {
+	const edits = 4
+	for _, tt := range []struct {
+		name string
+		// before is done before edit k (1-based), if set.
+		before map[int]string // "delete" the thread, or "restart" the notifier
+		want   threadRequests
+	}{
+		{"edits of one story", nil, threadRequests{starts: 1, posts: edits}},
+		{"thread deleted between edits", map[int]string{3: "delete"}, threadRequests{starts: 2, posts: edits, notFound: 1}},
+		{"notifier restarted between edits", map[int]string{3: "restart"}, threadRequests{starts: 2, posts: edits}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f := fakediscord.New(t)
+			f.SetEditLimit(100, time.Second) // the test is about the thread's requests, not the edit bucket
+			dest := config.Destination{Type: config.DiscordChannel, ChannelID: testChannel}
+			newNotifier := func() notify.Notifier {
+				n, err := NewDestinationNotifier(newTestSession(t, f, "test-token"), dest, NewLimiter(LimiterConfig{}), WithStoryThreads(true))
+				if err != nil {
+					t.Fatal(err)
+				}
+				return n
+			}
+			n := newNotifier()
+			lead, r := postStory(t, n)
+			for k := 1; k <= edits; k++ {
+				switch tt.before[k] {
+				case "delete":
+					f.DeleteThread(r.MessageID)
+				case "restart":
+					n = newNotifier()
+				}
+				lead.Also = reports(k)
+				e := notify.Edit{MessageID: r.MessageID, Message: notify.Message{Alerts: []alert.Alert{lead}}, Added: joinsOf(k)[k-1:], Nonce: fmt.Sprint("e-", k), InsideNonceWindow: true}
+				if err := n.(notify.Editor).Edit(context.Background(), e); err != nil {
+					t.Fatalf("edit %d: %v", k, err)
+				}
+			}
+			if got := countThreadRequests(f, r.MessageID); got != tt.want {
+				t.Errorf("got %+v, want %+v", got, tt.want)
+			}
+			var joins []string
+			for _, m := range f.Messages(r.MessageID) {
+				for _, em := range m.Embeds {
+					joins = append(joins, em.URL)
+				}
+			}
+			var want []string
+			for _, j := range joinsOf(edits) {
+				want = append(want, j.Alert.Link)
+			}
+			if fmt.Sprint(joins) != fmt.Sprint(want) {
+				t.Errorf("the story's thread got the reports %v, want %v (each once, in order)", joins, want)
+			}
+			if m, _ := f.Message(r.MessageID); len(m.Edits) != edits {
+				t.Errorf("the story's message edited %d times, want %d", len(m.Edits), edits)
+			}
+		})
+	}
+}
+
+// threadRequests counts the requests about a story's thread.
+type threadRequests struct {
+	starts   int // POST channels/{c}/messages/{m}/threads, however answered
+	posts    int // posts into the thread that succeeded
+	notFound int // posts into it answered 404 (the thread deleted)
+	invalid  int // answers Discord counts as invalid (401, 403, 429), on any route
+}
+
+func countThreadRequests(f *fakediscord.Server, msg string) threadRequests {
+	c := threadRequests{
+		starts:  len(f.Requests("POST channels/" + testChannel + "/messages/" + msg + "/threads")),
+		invalid: f.Invalid(""),
+	}
+	for _, r := range f.Requests("POST channels/" + msg + "/messages") {
+		switch {
+		case r.Status >= 200 && r.Status < 300:
+			c.posts++
+		case r.Status == http.StatusNotFound:
+			c.notFound++
+		}
+	}
+	return c
 }
 
 // A thread the bot may not open (Create Public Threads missing) must not

@@ -169,3 +169,42 @@ func TestShutThreadsBackOff(t *testing.T) {
 		})
 	}
 }
+
+// TestKnownThreadsAreForgottenWhenIdle: a story thread known to exist is
+// remembered while edits post into it, and forgotten once none has for
+// threadStartedIdle, so that the memory of stories that come and go stays
+// bounded; one found deleted is forgotten at once.
+func TestKnownThreadsAreForgottenWhenIdle(t *testing.T) {
+	start := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	for _, tt := range []struct {
+		name    string
+		used    time.Duration // when an edit last posted into it, after start (< 0: never)
+		deleted bool
+		at      time.Duration // when the memory is swept, after start
+		want    bool
+	}{
+		{"just started", -1, false, 0, true},
+		{"started, idle for less than threadStartedIdle", -1, false, threadStartedIdle - time.Minute, true},
+		{"started, idle for threadStartedIdle", -1, false, threadStartedIdle, false},
+		{"posted into since", 2 * time.Hour, false, threadStartedIdle + time.Hour, true},
+		{"found deleted", -1, true, 0, false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newShutThreads(nil)
+			s.exists("7", start)
+			if tt.used >= 0 && !s.started("7", start.Add(tt.used)) {
+				t.Fatal("a thread just started is not known")
+			}
+			if tt.deleted {
+				s.deleted("7")
+			}
+			s.leftOut(start.Add(tt.at), "other") // sweeps
+			s.mu.Lock()
+			_, got := s.known["7"]
+			s.mu.Unlock()
+			if got != tt.want {
+				t.Errorf("known after the sweep: got %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
