@@ -1,6 +1,7 @@
 package alert
 
 import (
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -81,14 +82,22 @@ func headlineWords(title string) []string {
 // significantWords are the distinct headline words of four letters or more
 // that are not among the commonest English function words.
 func significantWords(title string) []string {
-	var out []string
-	seen := map[string]bool{}
-	for _, w := range headlineWords(title) {
-		if utf8.RuneCountInString(w) < 4 || commonWords[w] || seen[w] {
+	words := headlineWords(title)
+	out := words[:0]         // filtered in place: the slice is this call's
+	var seen map[string]bool // for a long headline; a short one's out is searched
+	for _, w := range words {
+		if utf8.RuneCountInString(w) < 4 || commonWords[w] || seen[w] || seen == nil && slices.Contains(out, w) {
 			continue
 		}
-		seen[w] = true
 		out = append(out, w)
+		if seen == nil && len(out) > 32 {
+			seen = make(map[string]bool, 2*len(out))
+			for _, o := range out {
+				seen[o] = true
+			}
+		} else if seen != nil {
+			seen[w] = true
+		}
 	}
 	return out
 }
