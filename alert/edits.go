@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"errors"
-	"hash/fnv"
 	"slices"
 
 	"github.com/newshound/newshound/feeds"
@@ -36,7 +35,8 @@ func linkKey(link string) string {
 		return ""
 	}
 	sum := sha256.Sum256([]byte(l))
-	return linkKeyPrefix + base64.RawURLEncoding.EncodeToString(sum[:16])
+	var buf [32]byte
+	return string(base64.RawURLEncoding.AppendEncode(append(buf[:0], linkKeyPrefix...), sum[:16]))
 }
 
 // A headline is what a link's key remembers of one item under the link:
@@ -64,16 +64,19 @@ const (
 	maxHeadlineWords = 16
 )
 
-// headlineWordHashes hashes the significant words of a headline.
-func headlineWordHashes(title string) []uint32 {
+// appendHeadlineWordHashes appends to dst the hashes (32-bit FNV-1a) of
+// the first maxHeadlineWords significant words of a headline.
+func appendHeadlineWordHashes(dst []uint32, title string) []uint32 {
 	words := significantWords(title)
-	out := make([]uint32, 0, min(len(words), maxHeadlineWords))
 	for _, w := range words[:min(len(words), maxHeadlineWords)] {
-		h := fnv.New32a()
-		h.Write([]byte(w))
-		out = append(out, h.Sum32())
+		h := uint32(2166136261)
+		for k := 0; k < len(w); k++ {
+			h ^= uint32(w[k])
+			h *= 16777619
+		}
+		dst = append(dst, h)
 	}
-	return out
+	return dst
 }
 
 // shared counts the words of b that a has.
@@ -92,8 +95,9 @@ func shared(a, b []uint32) int {
 // other.
 const headlinesVersion = 0x81
 
-func encodeHeadlines(hs []headline) []byte {
-	b := []byte{headlinesVersion}
+// appendHeadlines appends the encoding of hs to b.
+func appendHeadlines(b []byte, hs []headline) []byte {
+	b = append(b, headlinesVersion)
 	b = binary.AppendUvarint(b, uint64(len(hs)))
 	for _, h := range hs {
 		b = binary.AppendUvarint(b, uint64(len(h.key)))
@@ -110,7 +114,7 @@ func encodeHeadlines(hs []headline) []byte {
 
 var errHeadlines = errors.New("alert: link headlines cannot be decoded")
 
-// decodeHeadlines decodes what encodeHeadlines encoded; anything else
+// decodeHeadlines decodes what appendHeadlines encoded; anything else
 // (corrupt, another version) is an error, and the link is then taken for
 // one never seen.
 func decodeHeadlines(b []byte) ([]headline, error) {
@@ -160,120 +164,162 @@ func decodeHeadlines(b []byte) ([]headline, error) {
 	return hs, nil
 }
 
-// edits finds, for a fetch's items, the earlier items whose headline each
-// new one edits, from what the links' keys remember (stored, by key).
-type edits struct {
-	items  []feeds.Item
-	stored map[string][]byte
-	links  map[string][]headline // by link key, as stored
-	words  [][]uint32            // items[i]'s headline's
-	link   []string              // items[i]'s link key
-	keys   map[string]bool       // the items' keys
+// A TextPoll is a fetch's items as one poll of a feed followed for
+// updates sees them: each item's link key and headline words, worked out
+// once for the poll's steps (Keys, EditedKeys, then Changes, the store
+// read in between), and the links' headlines as decoded from the stored
+// signatures. It is made anew for each poll and is not safe for
+// concurrent use. The items' keys, titles and links must not change
+// between the steps; their text may be filled (feeds.FillText) before
+// Changes.
+type TextPoll struct {
+	items []feeds.Item
+	words [][]uint32 // items[i]'s headline's (see appendHeadlineWordHashes)
+	link  []string   // items[i]'s link key
+	next  []int      // the next item with items[i]'s link, or -1
+	links []int      // the first item of each link, in the items' order
+	keys  map[string]bool
+	// decoded holds the headlines decoded for a link's key, with the
+	// stored bytes they were decoded from.
+	decoded map[string]decodedHeadlines
 }
 
-func newEdits(items []feeds.Item, stored map[string][]byte) *edits {
-	e := &edits{items: items, stored: stored, links: map[string][]headline{}, words: make([][]uint32, len(items)),
-		link: make([]string, len(items)), keys: make(map[string]bool, len(items))}
+type decodedHeadlines struct {
+	from []byte
+	hs   []headline
+}
+
+// NewTextPoll works out the link keys and headline words of a fetch's
+// items for one poll.
+func NewTextPoll(items []feeds.Item) *TextPoll {
+	p := &TextPoll{items: items, words: make([][]uint32, len(items)), link: make([]string, len(items)),
+		next: make([]int, len(items)), keys: make(map[string]bool, len(items)), decoded: map[string]decodedHeadlines{}}
+	last := map[string]int{} // by link key, the last item with it so far
+	var all []uint32
+	ends := make([]int, len(items))
 	for i := range items {
-		e.keys[items[i].Key] = true
-		e.words[i] = headlineWordHashes(items[i].Title)
+		p.keys[items[i].Key] = true
+		all = appendHeadlineWordHashes(all, items[i].Title)
+		ends[i] = len(all)
+		p.next[i] = -1
 		lk := linkKey(items[i].Link)
-		e.link[i] = lk
-		if _, done := e.links[lk]; lk == "" || done {
+		p.link[i] = lk
+		if lk == "" {
 			continue
 		}
-		e.links[lk] = nil
-		if b, ok := stored[lk]; ok {
-			e.links[lk], _ = decodeHeadlines(b)
+		if j, ok := last[lk]; ok {
+			p.next[j] = i
+		} else {
+			p.links = append(p.links, i)
 		}
+		last[lk] = i
 	}
-	return e
+	start := 0
+	for i, end := range ends {
+		p.words[i] = all[start:end:end]
+		start = end
+	}
+	return p
 }
 
-// of returns what the link's key remembers of the item that items[i]
-// edits: an item its link carried before, no longer in this fetch, whose
-// headline shares a significant word with items[i]'s (the duplicate
-// check's rule: see StoryKeys), the one sharing most. Only an item with no
-// text signature of its own (new, or seen before its feed was followed
-// for updates) edits another.
-func (e *edits) of(i int) (headline, bool) {
-	it := &e.items[i]
-	if _, seen := e.stored[it.Key]; seen || len(e.words[i]) == 0 {
-		return headline{}, false
+// Keys are the keys whose stored text signatures Changes needs first: the
+// items' own and their links' (which remember the headlines each link
+// carried). EditedKeys then names the rest.
+func (p *TextPoll) Keys() []string {
+	keys := make([]string, 0, len(p.items)+len(p.links))
+	for i := range p.items {
+		keys = append(keys, p.items[i].Key)
 	}
-	var best headline
-	most := 0
-	for _, h := range e.links[e.link[i]] {
-		if n := shared(h.words, e.words[i]); n > most && !e.keys[h.key] {
-			best, most = h, n
-		}
-	}
-	return best, most > 0
-}
-
-// remembered returns the encoded headlines of each link of the fetch that
-// changed: its items' in their order, each with the start of its chain of
-// edits (editOf[i] is what items[i] edits, if anything).
-func (e *edits) remembered(editOf map[int]headline) map[string][]byte {
-	byLink := map[string][]headline{}
-	var order []string
-	for i := range e.items {
-		it, lk := &e.items[i], e.link[i]
-		if lk == "" || len(byLink[lk]) >= maxLinkHeadlines {
-			continue
-		}
-		if _, ok := byLink[lk]; !ok {
-			order = append(order, lk)
-		}
-		h := headline{key: it.Key, words: e.words[i]}
-		if prev, ok := editOf[i]; ok {
-			h.origin = prev.start()
-		} else if j := slices.IndexFunc(e.links[lk], func(old headline) bool { return old.key == it.Key }); j >= 0 {
-			h.origin = e.links[lk][j].origin
-		}
-		byLink[lk] = append(byLink[lk], h)
-	}
-	out := map[string][]byte{}
-	for _, lk := range order {
-		b := encodeHeadlines(byLink[lk])
-		if old, ok := e.stored[lk]; ok && string(old) == string(b) {
-			continue
-		}
-		out[lk] = b
-	}
-	return out
-}
-
-// TextKeys are the keys whose stored text signatures TextChanges needs
-// first: the items' own and their links' (which remember the headlines
-// each link carried). EditedKeys then names the rest.
-func TextKeys(items []feeds.Item) []string {
-	keys := make([]string, 0, 2*len(items))
-	for _, it := range items {
-		keys = append(keys, it.Key)
-	}
-	links := map[string]bool{}
-	for _, it := range items {
-		if lk := linkKey(it.Link); lk != "" && !links[lk] {
-			links[lk] = true
-			keys = append(keys, lk)
-		}
+	for _, i := range p.links {
+		keys = append(keys, p.link[i])
 	}
 	return keys
 }
 
-// EditedKeys names the earlier items, not in stored, whose text signatures
-// TextChanges needs given stored (read for TextKeys): the items that new
-// items' headlines edit.
-func EditedKeys(items []feeds.Item, stored map[string][]byte) []string {
-	e := newEdits(items, stored)
+// EditedKeys names the earlier items, not in stored, whose text
+// signatures Changes needs given stored (read for Keys): the items that
+// new items' headlines edit.
+func (p *TextPoll) EditedKeys(stored map[string][]byte) []string {
 	var keys []string
-	for i := range items {
-		if h, ok := e.of(i); ok && !slices.Contains(keys, h.key) {
+	for i := range p.items {
+		if h, ok := p.edited(i, stored); ok && !slices.Contains(keys, h.key) {
 			if _, have := stored[h.key]; !have {
 				keys = append(keys, h.key)
 			}
 		}
 	}
 	return keys
+}
+
+// headlines are what a link's key remembers in stored.
+func (p *TextPoll) headlines(lk string, stored map[string][]byte) []headline {
+	b, ok := stored[lk]
+	if lk == "" || !ok {
+		return nil
+	}
+	if d, ok := p.decoded[lk]; ok && string(d.from) == string(b) {
+		return d.hs
+	}
+	hs, _ := decodeHeadlines(b)
+	p.decoded[lk] = decodedHeadlines{from: b, hs: hs}
+	return hs
+}
+
+// edited returns what the link's key remembers of the item that items[i]
+// edits: an item its link carried before, no longer in this fetch, whose
+// headline shares a significant word with items[i]'s (the duplicate
+// check's rule: see StoryKeys), the one sharing most. Only an item with no
+// text signature of its own (new, or seen before its feed was followed
+// for updates) edits another.
+func (p *TextPoll) edited(i int, stored map[string][]byte) (headline, bool) {
+	if _, seen := stored[p.items[i].Key]; seen || len(p.words[i]) == 0 {
+		return headline{}, false
+	}
+	var best headline
+	most := 0
+	for _, h := range p.headlines(p.link[i], stored) {
+		if n := shared(h.words, p.words[i]); n > most && !p.keys[h.key] {
+			best, most = h, n
+		}
+	}
+	return best, most > 0
+}
+
+// remember adds to sigs the encoded headlines of each link of the fetch
+// that changed since stored: its items' in their order, each with the
+// start of its chain of edits (editOf[i] is what items[i] edits, if
+// anything).
+func (p *TextPoll) remember(sigs, stored map[string][]byte, editOf map[int]headline) {
+	var hs []headline
+	var b []byte
+	for _, first := range p.links {
+		lk := p.link[first]
+		old := p.headlines(lk, stored)
+		hs = hs[:0]
+		for i := first; i >= 0 && len(hs) < maxLinkHeadlines; i = p.next[i] {
+			h := headline{key: p.items[i].Key, words: p.words[i]}
+			if prev, ok := editOf[i]; ok {
+				h.origin = prev.start()
+			} else if j := slices.IndexFunc(old, func(o headline) bool { return o.key == h.key }); j >= 0 {
+				h.origin = old[j].origin
+			}
+			hs = append(hs, h)
+		}
+		b = appendHeadlines(b[:0], hs)
+		if was, ok := stored[lk]; ok && string(was) == string(b) {
+			continue
+		}
+		sigs[lk] = slices.Clone(b)
+	}
+}
+
+// TextKeys are NewTextPoll(items).Keys(), for a poll of one step.
+func TextKeys(items []feeds.Item) []string {
+	return NewTextPoll(items).Keys()
+}
+
+// EditedKeys are NewTextPoll(items).EditedKeys(stored), for a poll of one
+// step.
+func EditedKeys(items []feeds.Item, stored map[string][]byte) []string {
+	return NewTextPoll(items).EditedKeys(stored)
 }

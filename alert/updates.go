@@ -3,7 +3,6 @@ package alert
 import (
 	"crypto/sha256"
 	"encoding/base64"
-	"maps"
 	"time"
 
 	"github.com/newshound/newshound/alert/story"
@@ -36,8 +35,8 @@ func (c *Catalog) FollowsUpdates(feedID string) bool {
 	return c.updateFeeds[feedID] || c.updatesAllFile && !f.FromDiscord
 }
 
-// TextChanges signs the text of a fetch's items and compares it with the
-// signatures remembered for them (stored, by key: see TextKeys and
+// Changes signs the text of a fetch's items and compares it with the
+// signatures remembered for them (stored, by key: see Keys and
 // EditedKeys): it returns the items whose text grew, with the added text,
 // and the signatures to remember (new items and changed ones, and what
 // the items' links carried). A change that is only cosmetic (spacing, a
@@ -49,18 +48,17 @@ func (c *Catalog) FollowsUpdates(feedID string) bool {
 // out (the edit is no update), and keeps the signature from then on; a
 // headline rewritten entirely is a new story, posted whole, and starts
 // afresh.
-func TextChanges(items []feeds.Item, stored map[string][]byte) (changes []Change, sigs map[string][]byte) {
+func (p *TextPoll) Changes(stored map[string][]byte) (changes []Change, sigs map[string][]byte) {
 	sigs = map[string][]byte{}
-	e := newEdits(items, stored)
 	editOf := map[int]headline{}
-	for i := range items {
-		it := &items[i]
+	for i := range p.items {
+		it := &p.items[i]
 		text := updateText(it)
 		sig := story.SignText(it.Title, text)
 		old, own := stored[it.Key]
 		seen, title := own, it.Title
 		var of []string
-		if h, ok := e.of(i); ok {
+		if h, ok := p.edited(i, stored); ok {
 			editOf[i] = h
 			if old, seen = stored[h.key]; seen {
 				title, of = "", []string{h.key}
@@ -88,8 +86,14 @@ func TextChanges(items []feeds.Item, stored map[string][]byte) (changes []Change
 		}
 		sigs[it.Key] = b
 	}
-	maps.Copy(sigs, e.remembered(editOf))
+	p.remember(sigs, stored, editOf)
 	return changes, sigs
+}
+
+// TextChanges are NewTextPoll(items).Changes(stored), for a poll of one
+// step.
+func TextChanges(items []feeds.Item, stored map[string][]byte) (changes []Change, sigs map[string][]byte) {
+	return NewTextPoll(items).Changes(stored)
 }
 
 // updateText is the text of an item a live update is looked for in: the

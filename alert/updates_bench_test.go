@@ -19,8 +19,8 @@ const updatesCorpus = "/work/wt/shared/corpus/topics/items_from_staged_feeds.jso
 
 // BenchmarkFeedTextChanges is the cost, per poll, of following a feed of
 // 2,000 items (each with its own link) for live updates, as the poller
-// does it: TextKeys, EditedKeys given the signatures stored for those
-// keys, and TextChanges given those and the edited items'. The feed was
+// does it: a TextPoll's Keys, EditedKeys given the signatures stored for
+// those keys, and Changes given those and the edited items'. The feed was
 // polled once before; since then one item in 20 gained a paragraph and
 // one in 100 also had its headline edited (a new key under the same link).
 // The store's answers are made once, outside the loop.
@@ -52,13 +52,14 @@ func BenchmarkFeedTextChanges(b *testing.B) {
 	maps.Copy(stored, onlyKeys(sigs, edited))
 	b.ReportAllocs()
 	for b.Loop() {
-		if keys := TextKeys(items); len(keys) != len(textKeys) {
+		poll := NewTextPoll(items)
+		if keys := poll.Keys(); len(keys) != len(textKeys) {
 			b.Fatalf("%d text keys, want %d", len(keys), len(textKeys))
 		}
-		if keys := EditedKeys(items, first); len(keys) != len(edited) {
+		if keys := poll.EditedKeys(first); len(keys) != len(edited) {
 			b.Fatalf("%d edited keys, want %d", len(keys), len(edited))
 		}
-		if changes, _ := TextChanges(items, stored); len(changes) != wantChanges {
+		if changes, _ := poll.Changes(stored); len(changes) != wantChanges {
 			b.Fatalf("%d changes, want %d", len(changes), wantChanges)
 		}
 	}

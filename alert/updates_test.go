@@ -270,7 +270,7 @@ func onlyKeys(stored map[string][]byte, keys []string) map[string][]byte {
 // is refused.
 func TestLinkHeadlinesRoundTrip(t *testing.T) {
 	hs := []headline{{key: "gAAA", words: []uint32{1, 2}}, {key: "gBBB", origin: "gAAA", words: []uint32{3}}}
-	b := encodeHeadlines(hs)
+	b := appendHeadlines(nil, hs)
 	got, err := decodeHeadlines(b)
 	if err != nil || !reflect.DeepEqual(got, hs) {
 		t.Fatalf("decoded %+v, %v; want %+v", got, err, hs)

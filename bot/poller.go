@@ -496,7 +496,7 @@ func (p *poller) recordItems(ctx context.Context, f *alert.Feed, st store.FeedSt
 			keys = append(keys, e.ItemKey)
 		}
 		// The links' keys, which remember their headlines (see
-		// alert.TextKeys), are seen keys too.
+		// alert.TextPoll.Keys), are seen keys too.
 		keys = append(keys, slices.Sorted(maps.Keys(texts))...)
 		res.Entries = append(res.Entries, updates...)
 	}
@@ -617,11 +617,12 @@ func (p *poller) unseenKeys(ctx context.Context, feedID string, keys []string) (
 // seen) and matches it for the subscriptions that follow updates. It
 // returns their entries and the text signatures to remember.
 func (p *poller) updates(ctx context.Context, cat *alert.Catalog, f *alert.Feed, feed *feeds.Feed, now time.Time) ([]alert.Entry, map[string][]byte, error) {
-	stored, err := p.store.ItemTexts(ctx, f.ID, alert.TextKeys(feed.Items))
+	poll := alert.NewTextPoll(feed.Items)
+	stored, err := p.store.ItemTexts(ctx, f.ID, poll.Keys())
 	if err != nil {
 		return nil, nil, err
 	}
-	if edited := alert.EditedKeys(feed.Items, stored); len(edited) > 0 {
+	if edited := poll.EditedKeys(stored); len(edited) > 0 {
 		// New headlines under links seen before: the earlier items'.
 		earlier, err := p.store.ItemTexts(ctx, f.ID, edited)
 		if err != nil {
@@ -630,7 +631,7 @@ func (p *poller) updates(ctx context.Context, cat *alert.Catalog, f *alert.Feed,
 		maps.Copy(stored, earlier)
 	}
 	feeds.FillText(feed.Items)
-	changes, sigs := alert.TextChanges(feed.Items, stored)
+	changes, sigs := poll.Changes(stored)
 	in := alert.Input{FeedID: f.ID, FeedTitle: feed.Title, Now: now}
 	return cat.Updates(in, changes, p.stories.storyWithin(now)), sigs, nil
 }
