@@ -251,6 +251,9 @@ type Options struct {
 // by it. (Fingerprinting a round-up by its label and first clause alone
 // instead measured the same, but made the same column of two days one
 // headline: "Sector Update: Tech Shares Mixed; Acme …" and "…; Globex …".)
+// Newsletters are round-ups too ("Flu, Floods, Acme: Your Friday
+// Briefing"; found in the staged feeds, not the UCI rows): no UCI headline
+// is one, so the figures above stand.
 //
 // Judging the support bar by a similarity that weighs the longer text too
 // (Balance 0.25 or 0.5 for the bar alone, bar 0.25 to 0.4), so that a long
