@@ -267,7 +267,7 @@ func (p *poller) shouldPoll(f *alert.Feed, st *store.FeedState, mode pollMode, n
 	backingOff := st.ErrorCount > 0 && st.NextPoll.After(now)
 	switch {
 	case st.Disabled && mode == pollRetryDisabled:
-		p.log.Info("retrying a disabled feed once after the restart", "feed", f.ID, "url", st.URL, "disabled_because", st.DisabledReason)
+		p.log.Info("retrying a disabled feed once after a restart or reload", "feed", f.ID, "url", st.URL, "disabled_because", st.DisabledReason)
 		st.Disabled, st.DisabledReason = false, ""
 		return true
 	case st.Disabled:

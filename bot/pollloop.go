@@ -30,7 +30,7 @@ func (p *poller) loop(ctx context.Context) {
 	defer timer.Stop()
 	for {
 		if cat := p.live.catalog(); cat != planned {
-			p.planNew(ctx, cat, q, inFlight)
+			p.planNew(ctx, cat, planned, q, inFlight)
 			planned = cat
 		}
 		now := p.now()
@@ -78,11 +78,17 @@ func (p *poller) loop(ctx context.Context) {
 
 // planNew puts the feeds of the catalog that the queue does not know yet
 // (all of them at start-up, new ones after a reload) on the queue, reading
-// their stored states in one go.
-func (p *poller) planNew(ctx context.Context, cat *alert.Catalog, q *dueQueue, inFlight map[string]bool) {
+// their stored states in one go. After a reload (prev, the catalog planned
+// before, not nil) it also plans afresh, as at start-up, the queued feeds
+// that are disabled (a reload retries them once, like a restart) and
+// those whose url the reload changed (the new url is a new feed).
+func (p *poller) planNew(ctx context.Context, cat, prev *alert.Catalog, q *dueQueue, inFlight map[string]bool) {
 	var fresh []*alert.Feed
 	for _, f := range cat.Feeds() {
-		if !q.has(f.ID) && !inFlight[f.ID] {
+		if inFlight[f.ID] {
+			continue
+		}
+		if !q.has(f.ID) || prev != nil {
 			fresh = append(fresh, f)
 		}
 	}
@@ -94,13 +100,26 @@ func (p *poller) planNew(ctx context.Context, cat *alert.Catalog, q *dueQueue, i
 	if err != nil {
 		p.storeErrs.Fail("read", "reading feed state failed; each feed retries in a minute", err)
 		for _, f := range fresh {
-			q.set(f.ID, now.Add(storeRetry), pollNow)
+			if !q.has(f.ID) {
+				q.set(f.ID, now.Add(storeRetry), pollNow)
+			}
 		}
 		return
 	}
 	p.states.rememberAll(states)
 	for _, f := range fresh {
 		st, found := states[f.ID]
+		if q.has(f.ID) {
+			if p.states.oneOwner { // the cache holds this process's writes not yet flushed
+				if st, found, err = p.states.load(ctx, f.ID); err != nil {
+					continue
+				}
+			}
+			old, listed := prev.Feed(f.ID)
+			if !st.Disabled && (!listed || old.URL == f.URL) {
+				continue // planned already, and nothing a reload changes
+			}
+		}
 		at, mode := p.firstPlan(f, st, found, now)
 		q.set(f.ID, at, mode)
 	}

@@ -1,0 +1,107 @@
+package bot
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/newshound/newshound/bot/notify"
+	"github.com/newshound/newshound/config"
+	"github.com/newshound/newshound/internal/feedtest"
+	"github.com/newshound/newshound/store"
+)
+
+// TestReloadRetriesADisabledFeed: a feed disabled by disable_after (or a
+// 410) stays disabled "until the config is reloaded" (examples/newshound.yaml):
+// a reload of a running service polls it once more, and a reload that gives
+// it a new url polls the new url, as a restart would.
+func TestReloadRetriesADisabledFeed(t *testing.T) {
+	tests := []struct {
+		name string
+		// fix is what the operator does before the reload; it returns the
+		// feed's url in the reloaded config.
+		fix func(h *harness, srv *feedtest.Server) string
+	}{
+		{"fixed at the publisher", func(h *harness, srv *feedtest.Server) string {
+			srv.SetStatus(http.StatusOK)
+			return srv.URL
+		}},
+		{"url changed in the config", func(h *harness, srv *feedtest.Server) string {
+			h.write("moved.xml", item(1, "Aleppo old story", h.clock))
+			return h.feedURL("moved.xml")
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo"})
+			srv := newFlakyFeed(t, http.StatusGone)
+			h.cfg.Defaults.AllowPrivateNetworks = true
+			h.cfg.Feeds = []config.Feed{{Name: "wire", URL: srv.URL}}
+			h.runOnce() // 410: disabled
+
+			ctx := context.Background()
+			clk := &clock{}
+			clk.set(h.clock.Add(time.Hour))
+			st, err := store.OpenSQLite(ctx, h.db, store.WithClock(clk.now))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer st.Close()
+			svc, err := New(ctx, testOptions(h.cfg, st, map[string]notify.Notifier{"desk": h.rec}, slog.New(slog.NewTextHandler(io.Discard, nil)), clk.now))
+			if err != nil {
+				t.Fatal(err)
+			}
+			runCtx, stop := context.WithCancel(ctx)
+			done := make(chan error)
+			go func() { done <- svc.Run(runCtx) }()
+			var once sync.Once
+			halt := func() {
+				once.Do(func() {
+					stop()
+					if err := <-done; err != nil {
+						t.Errorf("Run: %v", err)
+					}
+				})
+			}
+			defer halt()
+			wire := func() store.FeedState {
+				s, err := st.FeedState(ctx, "wire")
+				if err != nil {
+					t.Fatal(err)
+				}
+				return s
+			}
+			waitUntil := func(what string, ok func() bool) {
+				t.Helper()
+				for deadline := time.Now().Add(5 * time.Second); !ok(); time.Sleep(10 * time.Millisecond) {
+					if time.Now().After(deadline) {
+						t.Fatalf("gave up waiting until %s: state %+v", what, wire())
+					}
+				}
+			}
+			// The start-up retry finds the feed still gone.
+			waitUntil("the start-up retry disables the feed again", func() bool {
+				s := wire()
+				return s.Disabled && s.LastPolled.Equal(clk.now())
+			})
+
+			url := tt.fix(h, srv)
+			clk.advance(time.Hour)
+			next := *h.cfg
+			next.Feeds = []config.Feed{{Name: "wire", URL: url}}
+			next.Subscriptions = slices.Clone(h.cfg.Subscriptions)
+			if err := svc.Reload(ctx, &next); err != nil {
+				t.Fatal(err)
+			}
+			waitUntil("the reload polls the feed", func() bool {
+				s := wire()
+				return !s.Disabled && s.ConfigURL == url && s.LastPolled.Equal(clk.now())
+			})
+		})
+	}
+}
