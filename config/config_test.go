@@ -470,3 +470,24 @@ func colorString(c *int) string {
 	}
 	return fmt.Sprintf("%#06x", *c)
 }
+
+// TestProblemNamesTheValueNotItsEnvReference: a value refused after ${ENV}
+// expansion is named as it came out, so the user sees what was wrong.
+func TestProblemNamesTheValueNotItsEnvReference(t *testing.T) {
+	tests := []struct {
+		name, yaml string
+		env        map[string]string
+		want       string
+	}{
+		{"defaults story_window", "defaults:\n  story_window: ${SW}\n", map[string]string{"SW": "31d"}, ":2:17: story_window: at most 30d (the outbox keeps a story's message that long), got 31d"},
+		{"subscription story_window", "subscriptions:\n  - name: s\n    query: q\n    story_window: ${SW:-40d}\n", nil, ":4:19: story_window: at most 30d (the outbox keeps a story's message that long), got 40d"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse(filepath.Join(t.TempDir(), "newshound.yaml"), []byte(tt.yaml), mapEnv(tt.env))
+			if got := fmt.Sprint(err); !strings.Contains(got, tt.want) {
+				t.Errorf("got %q, want it to contain %q", got, tt.want)
+			}
+		})
+	}
+}

@@ -168,7 +168,8 @@ const maxStoryWindow = 30 * 24 * time.Hour
 func (d *decoder) setStoryWindow(v *yaml.Node, dst *time.Duration) {
 	dur, ok := d.duration("story_window", v)
 	if ok && dur > maxStoryWindow {
-		d.errorf(v, "story_window: at most 30d (the outbox keeps a story's message that long), got %s", v.Value)
+		written, _ := expandEnv(v.Value, d.env) // the value, not a ${NAME} that gave it
+		d.errorf(v, "story_window: at most 30d (the outbox keeps a story's message that long), got %s", strings.TrimSpace(written))
 		return
 	}
 	setIf(dst)(dur, ok)
