@@ -32,10 +32,17 @@ func cmdRun(ctx context.Context, args []string, out, errOut io.Writer) error {
 	if err != nil {
 		return err
 	}
+	// A SIGHUP from here on (a service manager's reload, logrotate) is
+	// kept for the reload loop, not left to end the process while it
+	// starts; under --once it is ignored.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
 	cfg, path, err := fs.loadConfig(*configFlag)
 	if err != nil {
 		return err
 	}
+	logWarnings(logger, cfg)
 	// Every goroutine started here ends with ctx and is waited for.
 	ctx, stop := context.WithCancel(ctx)
 	var wg sync.WaitGroup
@@ -77,7 +84,7 @@ func cmdRun(ctx context.Context, args []string, out, errOut io.Writer) error {
 		return onceTrouble(r)
 	}
 	logger.Info("newshound running", "version", version, "feeds", len(cfg.Feeds), "subscriptions", len(cfg.Subscriptions))
-	wg.Go(func() { reloadOnHangup(ctx, path, svc, logger) })
+	wg.Go(func() { reloadOnHangup(ctx, hup, path, svc, logger) })
 	err = svc.Run(ctx)
 	logger.Info("newshound stopped")
 	return err
@@ -246,12 +253,10 @@ func cmdFeedsDiscover(ctx context.Context, args []string, out io.Writer) error {
 // their own are fetched with.
 func userAgent() string { return feeds.UserAgentFor(version) }
 
-// reloadOnHangup reloads the config file on SIGHUP. A config with problems
-// is reported and the running one kept.
-func reloadOnHangup(ctx context.Context, path string, svc *bot.Service, logger *slog.Logger) {
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
+// reloadOnHangup reloads the config file on each SIGHUP hup receives (one
+// that came while newshound started is taken at once). A config with
+// problems is reported and the running one kept; its warnings are logged.
+func reloadOnHangup(ctx context.Context, hup <-chan os.Signal, path string, svc *bot.Service, logger *slog.Logger) {
 	for {
 		select {
 		case <-ctx.Done():
@@ -264,7 +269,17 @@ func reloadOnHangup(ctx context.Context, path string, svc *bot.Service, logger *
 		}
 		if err != nil {
 			logger.Error("config not reloaded; the running config stays", "config", path, "err", err)
+			continue
 		}
+		logWarnings(logger, cfg)
+	}
+}
+
+// logWarnings logs what a config's load noticed without failing it (query
+// hints), as check prints it.
+func logWarnings(logger *slog.Logger, cfg *config.Config) {
+	for _, w := range cfg.Warnings {
+		logger.Warn("config " + w.String())
 	}
 }
 
