@@ -3,6 +3,7 @@ package feeds
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 )
 
@@ -52,7 +53,9 @@ const (
 // without any is a Found with no Links, not an error. The error is the
 // page's own (an *Error: a DNS failure or a refused connection is Kind
 // Network, an HTTP error HTTPStatus, a document neither feed nor page
-// Parse). It blocks for up to one fetch per link.
+// Parse). It blocks for up to one fetch per link. r.AllowFile lets only a
+// file:// page's links be file:// too: a page on the web cannot make Find
+// read local files.
 func Find(ctx context.Context, f *Fetcher, p *Parser, r Request, now time.Time, scope Scope) (*Found, error) {
 	res, err := f.Fetch(ctx, r)
 	if err != nil {
@@ -77,6 +80,9 @@ func Find(ctx context.Context, f *Fetcher, p *Parser, r Request, now time.Time, 
 		}
 		lr := r
 		lr.URL, lr.ETag, lr.LastModified, lr.BodyHash = link.URL, "", "", ""
+		// A local page may name local feeds; a page on the web may not make
+		// this machine read its files.
+		lr.AllowFile = r.AllowFile && strings.HasPrefix(res.URL, "file:")
 		got, err := Refresh(ctx, f, p, lr, now)
 		switch {
 		case err == nil:
