@@ -164,8 +164,14 @@ func (s Schedule) afterFailure(h PollHistory, err error, now time.Time) Decision
 		d.Disable = true
 		d.Reason = fmt.Sprintf("failing since %s: %v", d.History.FailingSince.UTC().Format(time.RFC3339), err)
 	case fe != nil && fe.RetryAfter > 0:
-		// The server said when: honour it exactly, not sooner than the floor.
-		d.Next = now.Add(max(min(fe.RetryAfter, maxRetryAfter), s.MinInterval))
+		// The server said when: honour it exactly, not sooner than the
+		// floor. A streak of such answers backs off too, so that a server
+		// saying "in 5 seconds" on every poll is not polled every minute.
+		wait := max(min(fe.RetryAfter, maxRetryAfter), s.MinInterval)
+		if d.History.ErrorCount > 1 {
+			wait = max(wait, s.backoff(h.FeedID, d.History.ErrorCount, now))
+		}
+		d.Next = now.Add(wait)
 		return d
 	}
 	if d.Disable {
