@@ -35,6 +35,9 @@ func cmdSendTest(ctx context.Context, args []string, out, errOut io.Writer) erro
 	if *dest == "" {
 		return usageError{"need --destination NAME; the config has: " + destinationNames(cfg)}
 	}
+	if *timeout <= 0 {
+		return usageError{fmt.Sprintf("--timeout must be more than 0 (how long to wait for the destination's answer), got %v", *timeout)}
+	}
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
 	return sendTest(ctx, cfg, *dest, env{logger: logger, console: out, now: time.Now}, out)

@@ -89,6 +89,7 @@ func TestSendTest(t *testing.T) {
 	tests := []struct {
 		name        string
 		destination string
+		args        []string // more flags
 		setup       func(w *sendTestWorld)
 		wantCode    int
 		delivered   func(w *sendTestWorld) int // how many messages the destination holds afterwards
@@ -118,6 +119,8 @@ func TestSendTest(t *testing.T) {
 			setup: func(w *sendTestWorld) { w.dc.FailNext(http.StatusBadRequest) }},
 		{name: "unknown destination", destination: "nowhere", wantCode: exitFailure},
 		{name: "no destination given", destination: "", wantCode: exitUsage},
+		{name: "timeout 0", destination: "desk", args: []string{"--timeout", "0"}, wantCode: exitUsage,
+			delivered: func(w *sendTestWorld) int { return len(w.dc.Messages(sendTestChannel)) }},
 	}
 	var report bytes.Buffer
 	for _, tt := range tests {
@@ -130,6 +133,7 @@ func TestSendTest(t *testing.T) {
 			if tt.destination != "" {
 				args = append(args, "--destination", tt.destination)
 			}
+			args = append(args, tt.args...)
 			var out, errOut bytes.Buffer
 			code := run(context.Background(), args, &out, &errOut)
 			if code != tt.wantCode {
