@@ -40,8 +40,9 @@ func deliveryOf(c config.Delivery) alert.Delivery {
 
 // hold decides which entries wait for a digest. A capped subscription's
 // count of the hour comes from the outbox, so a restart does not reset it.
-// Two polls of different feeds racing for one capped subscription may
-// each let one alert past the cap; the cap is a flood guard, not a quota.
+// The caller holds the poller's capCommit from here to the commit, so
+// that polls of other feeds count what this one lets through (and, on a
+// shared store, the stories lease, so that other instances' polls do).
 func (p *poller) hold(ctx context.Context, cat *alert.Catalog, entries []alert.Entry, now time.Time) error {
 	hours := cat.CapHours(entries, now)
 	sent := make(map[string]int, len(hours))

@@ -45,6 +45,7 @@ type poller struct {
 	capped       *capLog // max_per_hour reported, per subscription and hour (shared with the sender)
 	stories      *storyGroups
 	storyCommit  sync.Mutex // held from grouping to commit on a shared store: see lockStories
+	capCommit    sync.Mutex // held from counting max_per_hour to commit (see hold)
 	memos        itemMemos  // what each feed's last committed document held
 	removals     removals   // which config feeds the stored states know are listed
 }
@@ -512,6 +513,13 @@ func (p *poller) recordItems(ctx context.Context, f *alert.Feed, st store.FeedSt
 	}
 	if err := p.stories.joinLateOpeners(ctx, res.Entries); err != nil {
 		return time.Time{}, err
+	}
+	if len(cat.CapHours(res.Entries, now)) > 0 {
+		// Polls of other feeds count max_per_hour's hour from the
+		// outbox too: one counts, decides and commits before the next
+		// counts, or each would let N alerts through.
+		p.capCommit.Lock()
+		defer p.capCommit.Unlock()
 	}
 	if err := p.hold(ctx, cat, res.Entries, now); err != nil {
 		return time.Time{}, err
