@@ -40,9 +40,11 @@ func deliveryOf(c config.Delivery) alert.Delivery {
 
 // hold decides which entries wait for a digest. A capped subscription's
 // count of the hour comes from the outbox, so a restart does not reset it.
-// The caller holds the poller's capCommit from here to the commit, so
-// that polls of other feeds count what this one lets through (and, on a
-// shared store, the stories lease, so that other instances' polls do).
+// The caller holds holdCommit from here to the commit, so that polls of
+// other feeds count what this one lets through (and, on a shared store,
+// the stories lease, so that other instances' polls do), and passes the
+// time it took it at: the sender forms released digests under the same
+// lock, so an alert is never held for a digest already formed.
 func (p *poller) hold(ctx context.Context, cat *alert.Catalog, entries []alert.Entry, now time.Time) error {
 	hours := cat.CapHours(entries, now)
 	sent := make(map[string]int, len(hours))
@@ -58,6 +60,19 @@ func (p *poller) hold(ctx context.Context, cat *alert.Catalog, entries []alert.E
 		p.capped.report(p.log, sub, s.Delivery.MaxPerHour, hours[sub])
 	}
 	return nil
+}
+
+// mayHold reports whether the subscription of any of entries may hold
+// an alert for a digest (a schedule, quiet hours, max_per_hour).
+func mayHold(cat *alert.Catalog, entries []alert.Entry) bool {
+	for _, e := range entries {
+		if s, ok := cat.Subscription(e.Subscription); ok {
+			if d := s.Delivery; d.Digest != nil || d.Quiet != nil || d.MaxPerHour > 0 {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // capLog remembers the hour each subscription's cap was last reported in,
@@ -108,6 +123,10 @@ func (s *sender) batchDigests(ctx context.Context, out [][]store.Alert, released
 			out[i] = all
 		}
 	}
+	// Polls decide and commit holds under holdCommit: formed under it,
+	// a digest holds every alert held for it, and none comes after.
+	s.holdCommit.Lock()
+	defer s.holdCommit.Unlock()
 	now := s.now()
 	for _, first := range released {
 		group, err := s.digestRows(ctx, first, func(a store.Alert) bool { return a.Batch == "" && !a.HoldUntil.After(now) })

@@ -44,10 +44,10 @@ type poller struct {
 	count        passCount
 	capped       *capLog // max_per_hour reported, per subscription and hour (shared with the sender)
 	stories      *storyGroups
-	storyCommit  sync.Mutex // held from grouping to commit on a shared store: see lockStories
-	capCommit    sync.Mutex // held from counting max_per_hour to commit (see hold)
-	memos        itemMemos  // what each feed's last committed document held
-	removals     removals   // which config feeds the stored states know are listed
+	storyCommit  sync.Mutex  // held from grouping to commit on a shared store: see lockStories
+	holdCommit   *sync.Mutex // held from deciding holds to commit (see hold); shared with the sender
+	memos        itemMemos   // what each feed's last committed document held
+	removals     removals    // which config feeds the stored states know are listed
 }
 
 // itemMemos keeps, per feed, the feeds.ItemMemo of the last document whose
@@ -514,14 +514,18 @@ func (p *poller) recordItems(ctx context.Context, f *alert.Feed, st store.FeedSt
 	if err := p.stories.joinLateOpeners(ctx, res.Entries); err != nil {
 		return time.Time{}, err
 	}
-	if len(cat.CapHours(res.Entries, now)) > 0 {
+	decided := now
+	if mayHold(cat, res.Entries) {
 		// Polls of other feeds count max_per_hour's hour from the
 		// outbox too: one counts, decides and commits before the next
-		// counts, or each would let N alerts through.
-		p.capCommit.Lock()
-		defer p.capCommit.Unlock()
+		// counts, or each would let N alerts through. And the sender
+		// forms digests under the same lock: decided now, not when the
+		// fetch began, a match cannot join a digest already sent.
+		p.holdCommit.Lock()
+		defer p.holdCommit.Unlock()
+		decided = p.now()
 	}
-	if err := p.hold(ctx, cat, res.Entries, now); err != nil {
+	if err := p.hold(ctx, cat, res.Entries, decided); err != nil {
 		return time.Time{}, err
 	}
 	p.states.settle(f.ID)

@@ -41,6 +41,7 @@ type sender struct {
 	nonceWindow time.Duration
 	wake        chan struct{} // poked after a poll enqueued alerts
 	capped      *capLog       // max_per_hour reported (shared with the poller)
+	holdCommit  *sync.Mutex   // held while forming digests (shared with the poller: see hold)
 	storeErrs   *statelog.Log
 	beat        heartbeat
 	delivered   atomic.Int64 // alerts delivered by this process
