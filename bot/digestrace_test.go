@@ -3,9 +3,12 @@ package bot
 import (
 	"context"
 	"io"
+	"log/slog"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/newshound/newshound/bot/notify"
 	"github.com/newshound/newshound/config"
 	"github.com/newshound/newshound/store"
 )
@@ -39,17 +42,28 @@ func TestDigestOncePerPeriodAcrossASlowPoll(t *testing.T) {
 	h.clock = time.Date(2026, 12, 2, 7, 59, 50, 0, time.UTC)
 	h.write("wire.xml", item(1, "Unrelated", h.clock), item(10, "Aleppo talks resume", h.clock), item(11, "Aleppo truce holds", h.clock))
 	ctx := context.Background()
-	st, err := store.OpenSQLite(ctx, h.db, store.WithClock(func() time.Time { return h.clock }))
+	// The clock moves inside the poll, while other goroutines read it.
+	var mu sync.Mutex
+	now := func() time.Time {
+		mu.Lock()
+		defer mu.Unlock()
+		return h.clock
+	}
+	st, err := store.OpenSQLite(ctx, h.db, store.WithClock(now))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer st.Close()
 	late := &lateCommit{Store: st}
-	svc, err := New(ctx, h.options(late, h.rec, io.Discard))
+	svc, err := New(ctx, testOptions(h.cfg, late, map[string]notify.Notifier{"desk": h.rec}, slog.New(slog.NewTextHandler(io.Discard, nil)), now))
 	if err != nil {
 		t.Fatal(err)
 	}
-	late.at = func() { h.clock = time.Date(2026, 12, 2, 8, 0, 5, 0, time.UTC) }
+	late.at = func() {
+		mu.Lock()
+		defer mu.Unlock()
+		h.clock = time.Date(2026, 12, 2, 8, 0, 5, 0, time.UTC)
+	}
 	late.run = func() {
 		if err := svc.sender.deliverAll(ctx); err != nil {
 			t.Error(err)
