@@ -30,6 +30,26 @@ type normalizer struct {
 }
 
 func (n *normalizer) items(in []*gofeed.Item) []Item {
+	all, keys := n.keyed(in)
+	out := all[:0]
+	seen := make(map[string]bool, len(all))
+	for i, it := range all {
+		it.Key = keys[i]
+		if seen[it.Key] {
+			continue // the same story twice in one document: report it once
+		}
+		seen[it.Key] = true
+		// Only now: keys are computed from the text as published, so that
+		// they stay what they were before bidi controls were stripped.
+		it.stripBidi()
+		out = append(out, it)
+	}
+	return out
+}
+
+// keyed normalizes the items of in (nil ones left out) and builds each
+// one's key, duplicates included, in document order.
+func (n *normalizer) keyed(in []*gofeed.Item) ([]Item, []string) {
 	all := make([]Item, 0, len(in))
 	for _, gi := range in {
 		if gi != nil {
@@ -41,20 +61,11 @@ func (n *normalizer) items(in []*gofeed.Item) []Item {
 		fingerprints[i] = TitleFingerprint(all[i].Title)
 	}
 	ambiguous := ambiguousGUIDs(all, fingerprints)
-	out := all[:0]
-	seen := make(map[string]bool, len(all))
+	keys := make([]string, len(all))
 	for i, it := range all {
-		it.Key = itemKeyWith(it, fingerprints[i], ambiguous[guidTitle{it.GUID, fingerprints[i]}])
-		if seen[it.Key] {
-			continue // the same story twice in one document: report it once
-		}
-		seen[it.Key] = true
-		// Only now: keys are computed from the text as published, so that
-		// they stay what they were before bidi controls were stripped.
-		it.stripBidi()
-		out = append(out, it)
+		keys[i] = itemKeyWith(it, fingerprints[i], ambiguous[guidTitle{it.GUID, fingerprints[i]}])
 	}
-	return out
+	return all, keys
 }
 
 // guidTitle is an item's GUID and its headline's fingerprint.
