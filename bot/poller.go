@@ -467,6 +467,10 @@ func (p *poller) recordItems(ctx context.Context, f *alert.Feed, st store.FeedSt
 	if err != nil {
 		return time.Time{}, err
 	}
+	unseen, recoded, err := p.seenUnderOldKeys(ctx, f.ID, feed.OldKeys, unseen)
+	if err != nil {
+		return time.Time{}, err
+	}
 	// The known items were in a document committed before: seen.
 	keys = append(keys, feed.Known...)
 	firstSight := !st.Initialized
@@ -483,7 +487,7 @@ func (p *poller) recordItems(ctx context.Context, f *alert.Feed, st store.FeedSt
 	var texts map[string][]byte
 	if cat.FollowsUpdates(f.ID) {
 		var updates []alert.Entry
-		if updates, texts, err = p.updates(ctx, cat, f, feed, now); err != nil {
+		if updates, texts, err = p.updates(ctx, cat, f, feed, recoded, now); err != nil {
 			return time.Time{}, err
 		}
 		if firstSight {
@@ -624,11 +628,47 @@ func (p *poller) unseenKeys(ctx context.Context, feedID string, keys []string) (
 	return p.store.UnseenKeys(ctx, feedID, keys)
 }
 
+// seenUnderOldKeys leaves out of unseen the items seen under the key
+// they had before newshound read a feed's legacy charset right
+// (feeds.Feed.OldKeys): their headlines were U+FFFD then, and they are
+// not news now. They are committed under their new keys with the rest, so
+// the store is asked only until then, and the same on every instance.
+// recoded are those items' keys: what their text gained by being read
+// right is no update either.
+func (p *poller) seenUnderOldKeys(ctx context.Context, feedID string, oldKeys map[string]string, unseen []string) (_ []string, recoded map[string]bool, err error) {
+	var old []string
+	for _, k := range unseen {
+		if o, ok := oldKeys[k]; ok {
+			old = append(old, o)
+		}
+	}
+	if len(old) == 0 {
+		return unseen, nil, nil
+	}
+	stillUnseen, err := p.unseenKeys(ctx, feedID, old)
+	if err != nil {
+		return nil, nil, err
+	}
+	isNew := make(map[string]bool, len(stillUnseen))
+	for _, o := range stillUnseen {
+		isNew[o] = true
+	}
+	recoded = map[string]bool{}
+	unseen = slices.DeleteFunc(unseen, func(k string) bool {
+		o, ok := oldKeys[k]
+		if ok && !isNew[o] {
+			recoded[k] = true
+		}
+		return recoded[k]
+	})
+	return unseen, recoded, nil
+}
+
 // updates finds the text the feed's items gained since they were seen (a
 // new item whose headline edits an earlier one's: since that one was
 // seen) and matches it for the subscriptions that follow updates. It
 // returns their entries and the text signatures to remember.
-func (p *poller) updates(ctx context.Context, cat *alert.Catalog, f *alert.Feed, feed *feeds.Feed, now time.Time) ([]alert.Entry, map[string][]byte, error) {
+func (p *poller) updates(ctx context.Context, cat *alert.Catalog, f *alert.Feed, feed *feeds.Feed, recoded map[string]bool, now time.Time) ([]alert.Entry, map[string][]byte, error) {
 	poll := alert.NewTextPoll(feed.Items)
 	stored, err := p.store.ItemTexts(ctx, f.ID, poll.Keys())
 	if err != nil {
@@ -644,6 +684,7 @@ func (p *poller) updates(ctx context.Context, cat *alert.Catalog, f *alert.Feed,
 	}
 	feeds.FillText(feed.Items)
 	changes, sigs := poll.Changes(stored)
+	changes = slices.DeleteFunc(changes, func(c alert.Change) bool { return recoded[c.Item.Key] })
 	in := alert.Input{FeedID: f.ID, FeedTitle: feed.Title, Now: now}
 	return cat.Updates(in, changes, p.stories.storyWithin(now)), sigs, nil
 }

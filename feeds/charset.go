@@ -23,23 +23,33 @@ var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
 // UTF-8 (a legacy encoding almost never produces valid UTF-8 by accident,
 // while a wrong declaration is common: the corpus Spiegel feed declares
 // ISO-8859-1 and is UTF-8) unless the label is a 7-bit encoding such as
-// ISO-2022-JP; then the HTTP Content-Type charset; then the XML
-// declaration; then windows-1252, what browsers assume.
+// ISO-2022-JP; then the HTTP Content-Type charset, unless it says UTF-8
+// of bytes that are not (many servers label everything so): then the
+// XML declaration's encoding wins; then the XML declaration; then
+// windows-1252, what browsers assume.
 func toUTF8(body []byte, contentType string) ([]byte, error) {
+	out, _, err := decodeBody(body, contentType, false)
+	return out, err
+}
+
+// decodeBody is toUTF8, also reporting whether the header's UTF-8 was
+// overruled by the XML declaration. trustUTF8Header decodes as newshound
+// did before it overruled the header: invalid bytes become U+FFFD.
+func decodeBody(body []byte, contentType string, trustUTF8Header bool) (out []byte, overruled bool, err error) {
 	if bytes.HasPrefix(body, []byte{0xFE, 0xFF}) || bytes.HasPrefix(body, []byte{0xFF, 0xFE}) {
 		dec := unicode.UTF16(unicode.BigEndian, unicode.UseBOM).NewDecoder()
 		out, err := dec.Bytes(body)
 		if err != nil {
-			return nil, fmt.Errorf("decoding UTF-16: %w", err)
+			return nil, false, fmt.Errorf("decoding UTF-16: %w", err)
 		}
-		return dropXMLDecl(out), nil
+		return dropXMLDecl(out), false, nil
 	}
 	if enc := utf16WithoutBOM(body); enc != nil {
 		out, err := enc.NewDecoder().Bytes(body)
 		if err != nil {
-			return nil, fmt.Errorf("decoding UTF-16: %w", err)
+			return nil, false, fmt.Errorf("decoding UTF-16: %w", err)
 		}
-		return dropXMLDecl(out), nil
+		return dropXMLDecl(out), false, nil
 	}
 	body = bytes.TrimPrefix(body, utf8BOM)
 	label := headerCharset(contentType)
@@ -47,20 +57,33 @@ func toUTF8(body []byte, contentType string) ([]byte, error) {
 		label = xmlDeclEncoding(body)
 	}
 	if utf8.Valid(body) && !sevenBitStateful(label) {
-		return dropXMLDecl(body), nil
+		return dropXMLDecl(body), false, nil
+	}
+	if !trustUTF8Header && isUTF8Label(label) {
+		// The header says UTF-8 and the bytes say otherwise: the
+		// document's own declaration is the better witness.
+		if decl := xmlDeclEncoding(body); decl != "" && !isUTF8Label(decl) {
+			label, overruled = decl, true
+		}
 	}
 	if label == "" {
 		label = "windows-1252"
 	}
 	enc, name := charset.Lookup(label)
 	if enc == nil {
-		return nil, fmt.Errorf("unknown charset %q", label)
+		return nil, false, fmt.Errorf("unknown charset %q", label)
 	}
-	out, err := enc.NewDecoder().Bytes(body)
+	out, err = enc.NewDecoder().Bytes(body)
 	if err != nil {
-		return nil, fmt.Errorf("decoding %s: %w", name, err)
+		return nil, false, fmt.Errorf("decoding %s: %w", name, err)
 	}
-	return dropXMLDecl(out), nil
+	return dropXMLDecl(out), overruled, nil
+}
+
+// isUTF8Label reports a charset label that names UTF-8.
+func isUTF8Label(label string) bool {
+	_, name := charset.Lookup(label)
+	return name == "utf-8"
 }
 
 // isUTF16 reports a UTF-16 document: with a byte-order mark or starting

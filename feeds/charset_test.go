@@ -3,6 +3,7 @@ package feeds
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/charmap"
@@ -34,6 +35,7 @@ func TestToUTF8(t *testing.T) {
 		{"ISO-8859-1 prolog over UTF-8 bytes", []byte(doc2("ISO-8859-1", "führende")), "", "führende"},
 		{"real ISO-8859-1", enc(charmap.ISO8859_1, doc2("ISO-8859-1", "São Paulo")), "", "São Paulo"},
 		{"header charset wins over prolog", enc(charmap.Windows1251, doc2("ISO-8859-1", "Оренбург")), "text/xml; charset=windows-1251", "Оренбург"},
+		{"header UTF-8 of bytes that are not: prolog wins", enc(charmap.Windows1251, doc2("windows-1251", "Оренбург")), "text/xml; charset=utf-8", "Оренбург"},
 		{"gb2312 prolog", enc(simplifiedchinese.GBK, doc2("gb2312", "新闻")), "", "新闻"},
 		{"ISO-2022-JP is 7-bit: label trusted", enc(japanese.ISO2022JP, doc2("ISO-2022-JP", "東京")), "", "東京"},
 		{"no declaration, not UTF-8: windows-1252", enc(charmap.Windows1252, "<rss><channel><title>caf\u00e9 \u2019</title></channel></rss>"), "", "café ’"},
@@ -53,5 +55,42 @@ func TestToUTF8(t *testing.T) {
 				t.Errorf("output still declares encoding %q", enc)
 			}
 		})
+	}
+}
+
+// TestOldKeysOfALegacyCharsetServedAsUTF8: a document whose "charset=utf-8"
+// header is overruled maps each item's key to the key it had when the
+// header was trusted, which is what the same text read as UTF-8 gives.
+func TestOldKeysOfALegacyCharsetServedAsUTF8(t *testing.T) {
+	doc := `<?xml version="1.0" encoding="windows-1251"?><rss version="2.0"><channel><title>Вести</title>` +
+		`<item><guid>a</guid><title>Оренбург встречает весну</title></item>` +
+		`<item><title>NATO и Оренбург</title><link>https://v.example/2</link></item></channel></rss>`
+	body, err := charmap.Windows1251.NewEncoder().Bytes([]byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := NewParserWith(ParserOptions{LazyText: true})
+	feed, err := p.ParseRemembering(body, "text/xml; charset=utf-8", "https://v.example/rss", time.Now(), &ItemMemo{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	garbled, err := unicode.UTF8.NewDecoder().Bytes(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old, err := p.Parse(garbled, "text/xml; charset=utf-8", "https://v.example/rss", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(feed.Items) != 2 || len(old.Items) != 2 || feed.Items[0].Title != "Оренбург встречает весну" {
+		t.Fatalf("items %+v, read as UTF-8 %+v", feed.Items, old.Items)
+	}
+	for i, it := range feed.Items {
+		if got := feed.OldKeys[it.Key]; got != old.Items[i].Key {
+			t.Errorf("item %d: old key %q, want %q", i, got, old.Items[i].Key)
+		}
+	}
+	if old.OldKeys != nil {
+		t.Errorf("a document read as it is labelled has old keys: %v", old.OldKeys)
 	}
 }

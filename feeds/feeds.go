@@ -39,6 +39,10 @@
 // process. A body in a legacy charset is decoded to UTF-8 first and
 // the bound applies to the decoded size: Cyrillic and most CJK about
 // double (an honest windows-1251 feed keeps 4.8× its body), Thai triples.
+// One served as "charset=utf-8" is also read as that label made
+// newshound read it before, for its items' old keys (Feed.OldKeys):
+// with its RSS descriptions set aside, before the parse, so that the
+// peak stays the parse's; another format is decoded whole again.
 //
 // It knows nothing about filters, the store or Discord.
 package feeds
@@ -57,6 +61,13 @@ type Feed struct {
 	// byte for byte as in the memo's document, not parsed again. They are
 	// not in Items. Empty from Parse.
 	Known []string `json:",omitempty"`
+	// OldKeys is set for a document served as "charset=utf-8" whose
+	// bytes are not UTF-8 and whose XML declaration names its encoding:
+	// newshound once trusted the header and read such text as U+FFFD,
+	// so each item then had another key. It maps an item's key to that
+	// old key (only where they differ), for a caller that remembers seen
+	// keys to count an item seen under its old key as seen.
+	OldKeys map[string]string `json:"-"`
 	// Memo remembers this document's items for the next parse of the
 	// feed (Parser.ParseRemembering); nil when it cannot.
 	Memo *ItemMemo `json:"-"`

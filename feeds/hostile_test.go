@@ -83,14 +83,13 @@ var hostileBodies = []hostileBody{
 	}},
 	// Not hostile either: Cyrillic in windows-1251 doubles when decoded.
 	{"honest windows-1251", "application/rss+xml; charset=windows-1251", func(n int) []byte {
-		var b bytes.Buffer
-		b.WriteString(rssHead)
-		words := strings.Repeat("\xcf\xe5\xf0\xe5\xec\xe8\xf0\xe8\xe5 \xe2 \xc0\xeb\xe5\xef\xef\xe5. ", (n/DefaultMaxItems-250)/26)
-		for i := range DefaultMaxItems {
-			fmt.Fprintf(&b, "<item><title>\xcd\xee\xe2\xee\xf1\xf2\xfc %d</title><guid>g%d</guid><description>%s</description></item>\n", i, i, words)
-		}
-		b.WriteString(rssTail)
-		return b.Bytes()
+		return cyrillicRSS(rssHead, n)
+	}},
+	// Nor this: the same served as "charset=utf-8", as many servers label
+	// everything, with the encoding in its XML declaration. Its items' old
+	// keys are worked out as well (Feed.OldKeys).
+	{"windows-1251 as utf-8", "application/rss+xml; charset=utf-8", func(n int) []byte {
+		return cyrillicRSS(strings.Replace(rssHead, `version="1.0"`, `version="1.0" encoding="windows-1251"`, 1), n)
 	}},
 	{"deep extension", "application/rss+xml", func(n int) []byte {
 		return nested(rssHead, "<x:a>", "</x:a>", rssTail, n)
@@ -236,4 +235,17 @@ func TestHostileFeedsReport(t *testing.T) {
 			h.name, float64(len(body))/1e6, float64(peak)/float64(len(body)), float64(alloc)/float64(len(body)),
 			time.Since(start).Round(time.Millisecond), items, err)
 	}
+}
+
+// cyrillicRSS is an honest feed of DefaultMaxItems items in windows-1251,
+// filling about n bytes, under head.
+func cyrillicRSS(head string, n int) []byte {
+	var b bytes.Buffer
+	b.WriteString(head)
+	words := strings.Repeat("\xcf\xe5\xf0\xe5\xec\xe8\xf0\xe8\xe5 \xe2 \xc0\xeb\xe5\xef\xef\xe5. ", (n/DefaultMaxItems-250)/26)
+	for i := range DefaultMaxItems {
+		fmt.Fprintf(&b, "<item><title>\xcd\xee\xe2\xee\xf1\xf2\xfc %d</title><guid>g%d</guid><description>%s</description></item>\n", i, i, words)
+	}
+	b.WriteString(rssTail)
+	return b.Bytes()
 }

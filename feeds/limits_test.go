@@ -114,7 +114,7 @@ func TestHostileFeedsBounded(t *testing.T) {
 		t.Run(h.name, func(t *testing.T) {
 			body := h.build(hostileSize)
 			bound := 4.0
-			if strings.Contains(h.contentType, "windows-1251") {
+			if strings.Contains(h.name, "windows-1251") {
 				bound = 8 // decoded to UTF-8 first: twice the bytes
 			}
 			var err error

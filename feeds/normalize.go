@@ -25,8 +25,10 @@ type normalizer struct {
 	lazy bool // leave summary and content to Item.FillText
 	// raws are the item descriptions set aside before gofeed ran (see
 	// lightenRSS); parser decodes one when its item's text is filled.
-	raws   [][]byte
-	parser *Parser
+	raws [][]byte
+	// decodeRaw, when not nil, decodes a set-aside description first.
+	decodeRaw func([]byte) []byte
+	parser    *Parser
 }
 
 func (n *normalizer) items(in []*gofeed.Item) []Item {
@@ -157,6 +159,9 @@ func (it *Item) fillText() {
 	p := it.pending
 	it.pending = pendingText{}
 	if raw, ok := setAside(p.summary, p.n.raws); ok {
+		if p.n.decodeRaw != nil {
+			raw = p.n.decodeRaw(raw)
+		}
 		p.summary = p.n.parser.description(raw)
 	}
 	summary, summaryImg := plainTextAndImage(p.summary, true)

@@ -102,6 +102,8 @@ func (p *Parser) ParseRemembering(body []byte, contentType, feedURL string, now 
 	if len(bytes.TrimSpace(body)) == 0 {
 		return fail(Parse, errEmpty)
 	}
+	var raw []byte // as fetched, when decoded
+	overruled := false
 	if looksLikeHTML(body) {
 		return nil, &Error{URL: feedURL, Kind: NotAFeed, Err: errHTMLPage, Alternates: Discover(body, feedURL)}
 	}
@@ -121,9 +123,9 @@ func (p *Parser) ParseRemembering(body []byte, contentType, feedURL string, now 
 				return fail(TooLarge, err)
 			}
 		}
-		raw := body
+		raw = body
 		var err error
-		if body, err = toUTF8(body, contentType); err != nil {
+		if body, overruled, err = decodeBody(body, contentType, false); err != nil {
 			return fail(Parse, err)
 		}
 		if !asciiCompatible || len(body) > len(raw) {
@@ -134,8 +136,11 @@ func (p *Parser) ParseRemembering(body []byte, contentType, feedURL string, now 
 		}
 		body = numericGMTDates(body)
 	}
+	// Before the parse, which holds more: the peak stays the parse's.
+	oldKeys := p.oldKeys(overruled, raw, body, contentType, feedURL, now)
 	if memo != nil && p.opts.LazyText {
 		if feed, ok := p.parseRemembered(body, feedURL, now, memo); ok {
+			feed.OldKeys = oldKeys
 			return feed, nil
 		}
 	}
@@ -157,7 +162,71 @@ func (p *Parser) ParseRemembering(body []byte, contentType, feedURL string, now 
 		// (a JSON key written with escapes).
 		return fail(TooLarge, &LimitError{Limit: limitItems, Max: p.opts.MaxItems, Got: len(gf.Items), Offset: -1})
 	}
-	return p.normalize(gf, body, feedURL, now, raws), nil
+	feed := p.normalize(gf, body, feedURL, now, raws)
+	feed.OldKeys = oldKeys
+	return feed, nil
+}
+
+// oldKeys is Feed.OldKeys of a document whose header's UTF-8 was
+// overruled (decodeBody): raw as fetched, body as decoded now. The items
+// of both readings are paired in document order; nil when the readings
+// disagree on the items (then no key is mapped, and the items count as
+// new: that only happens with a document gofeed reads differently once
+// its text is garbled).
+func (p *Parser) oldKeys(overruled bool, raw, body []byte, contentType, feedURL string, now time.Time) map[string]string {
+	if !overruled {
+		return nil
+	}
+	garble := func(b []byte) []byte {
+		out, _, err := decodeBody(b, contentType, true)
+		if err != nil {
+			return nil
+		}
+		return out
+	}
+	// Read as before: the text as UTF-8, U+FFFD for each invalid byte.
+	// That decoding keeps ASCII and valid UTF-8 as they are, so an RSS
+	// document's descriptions can be set aside before it and decoded
+	// alone when an item needs its text: the garbled copy, up to thrice
+	// the body, is never made.
+	before := p.documentKeys(raw, garble, feedURL, now)
+	current := p.documentKeys(body, nil, feedURL, now)
+	if len(current) == 0 || len(current) != len(before) {
+		return nil
+	}
+	m := make(map[string]string, len(current))
+	for i, k := range current {
+		if _, ok := m[k]; !ok && before[i] != k {
+			m[k] = before[i]
+		}
+	}
+	return m
+}
+
+// documentKeys is the key of each item of doc, duplicates included, in
+// document order, with the descriptions of an RSS document set aside.
+// decode, when not nil, decodes doc (and each description) first.
+func (p *Parser) documentKeys(doc []byte, decode func([]byte) []byte, feedURL string, now time.Time) []string {
+	light, raws, lightened := lightenRSS(doc)
+	if !lightened {
+		light = doc
+	}
+	if decode != nil {
+		if light = decode(light); light == nil {
+			return nil
+		}
+	}
+	light = numericGMTDates(light)
+	gf, err := p.parseGofeed(light)
+	if err != nil {
+		return nil
+	}
+	n, _ := p.normalizer(gf, light, feedURL, now, raws)
+	if lightened {
+		n.lazy, n.decodeRaw = true, decode
+	}
+	_, keys := n.keyed(gf.Items)
+	return keys
 }
 
 // parseLight runs gofeed on the document with its item descriptions set
