@@ -19,6 +19,10 @@ type evaluator struct {
 	collect bool
 	hits    []Hit
 	spanBuf []span // scratch for NEAR
+	// failed holds the (element, position) pairs of a phrase that did not
+	// match from one start (see phraseAt).
+	failed map[[2]int32]struct{}
+	memo   bool // the phrase has a choice, so failures are noted
 }
 
 // span is a matched run of word positions [p0, p1] in one text, with its
@@ -145,7 +149,24 @@ func (e *evaluator) phraseSpans(n *node, yield func(span) bool) {
 // phraseFrom matches elems starting at word position pos of slot, and
 // returns the last position and the end byte of the match.
 func (e *evaluator) phraseFrom(elems []element, slot, pos int32) (last, end int32, ok bool) {
-	for _, alt := range elems[0] {
+	e.memo = slices.ContainsFunc(elems, func(el element) bool { return len(el) > 1 })
+	if e.memo && len(e.failed) > 0 {
+		clear(e.failed)
+	}
+	return e.phraseAt(elems, 0, slot, pos)
+}
+
+// phraseAt matches elems[i:] from pos, depth first, the parts of a
+// hyphenated word before its joined form. Both alternatives can lead to
+// the same position, so each (element, position) that failed is noted and
+// not tried again: without that, a phrase of n hyphenated words that
+// almost occurs costs 2^n steps (26 of them took half a minute).
+func (e *evaluator) phraseAt(elems []element, i int, slot, pos int32) (last, end int32, ok bool) {
+	key := [2]int32{int32(i), pos}
+	if _, bad := e.failed[key]; bad {
+		return 0, 0, false
+	}
+	for _, alt := range elems[i] {
 		p := pos
 		var o tok
 		found := true
@@ -158,12 +179,18 @@ func (e *evaluator) phraseFrom(elems []element, slot, pos int32) (last, end int3
 		if !found {
 			continue
 		}
-		if len(elems) == 1 {
+		if i == len(elems)-1 {
 			return p - 1, o.end, true
 		}
-		if last, end, ok := e.phraseFrom(elems[1:], slot, p); ok {
+		if last, end, ok := e.phraseAt(elems, i+1, slot, p); ok {
 			return last, end, true
 		}
+	}
+	if e.memo && i > 0 { // only a choice before i can bring us back here
+		if e.failed == nil {
+			e.failed = map[[2]int32]struct{}{}
+		}
+		e.failed[key] = struct{}{}
 	}
 	return 0, 0, false
 }
