@@ -29,7 +29,8 @@ type Token struct {
 //   - HTML tags are skipped and entities decoded ("&#039;" is an apostrophe);
 //   - each word is NFKC-normalized, case-folded and stripped of combining
 //     marks ("Zürich" gives "zurich", Arabic harakat are dropped);
-//   - words are runs of letters and digits; Han and kana characters are one
+//   - words are runs of letters and digits (a soft hyphen inside one is
+//     dropped: "Bundes&shy;regierung" gives "bundesregierung"); Han and kana characters are one
 //     word each, since those scripts do not separate words with spaces;
 //   - a possessive "'s" (straight or curly apostrophe) is dropped;
 //   - words joined by hyphens or apostrophes, and single letters joined by
@@ -180,7 +181,8 @@ const (
 	classSingle // a Han or kana character: a word on its own
 	classHyphen
 	classApostrophe
-	classDot // joins single letters: "U.S."
+	classDot  // joins single letters: "U.S."
+	classSoft // a soft hyphen: invisible, inside a word it is not there
 )
 
 func classify(r rune) charClass {
@@ -202,6 +204,8 @@ func classify(r rune) charClass {
 		return classHyphen
 	case '\u2019', '\u2018': // curly apostrophes
 		return classApostrophe
+	case '\u00ad': // soft hyphen (&shy;), a place a word may break
+		return classSoft
 	}
 	if unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana) {
 		return classSingle
@@ -232,6 +236,8 @@ func (n *normalizer) tokenize(text string, slot int32, toks []tok) []tok {
 			g.flush()
 		case classHyphen, classApostrophe, classDot:
 			g.connector(c, cl)
+		case classSoft:
+			g.soft(c)
 		default:
 			g.flush()
 		}
@@ -290,6 +296,18 @@ func (g *grouper) connector(c char, cl charClass) {
 	segs := g.n.segs
 	if len(segs) > 0 && g.conn == classSpace && c.start <= segs[len(segs)-1].end && g.canJoin(cl) {
 		g.conn, g.connEnd = cl, c.end
+		return
+	}
+	g.flush()
+}
+
+// soft continues the word a soft hyphen is inside ("Bundes&shy;regierung"
+// is "bundesregierung"): the segment grows over it, and normalization
+// drops it. Anywhere else it separates, as a space does.
+func (g *grouper) soft(c char) {
+	segs := g.n.segs
+	if len(segs) > 0 && g.conn == classSpace && c.start <= segs[len(segs)-1].end {
+		g.extend(&segs[len(segs)-1], c, isPlainChar(g.text, c))
 		return
 	}
 	g.flush()

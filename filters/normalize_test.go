@@ -99,3 +99,41 @@ func TestNormalizeOffsets(t *testing.T) {
 		})
 	}
 }
+
+// TestNormalizeSoftHyphen: a soft hyphen (U+00AD, "&shy;") is invisible, a
+// place where a long word may break; German and Dutch feeds put it inside
+// words. It was a separator, so "bundesregierung" missed "Bundes&shy;regierung".
+func TestNormalizeSoftHyphen(t *testing.T) {
+	tests := []struct {
+		name, in, want string
+		span           string // the original text of the first token
+	}{
+		{"inside a word", "Die Bundes\u00adregierung", "die@0 bundesregierung@1", "Die"},
+		{"entity inside a word", "Bundes&shy;regierung", "bundesregierung@0", "Bundes&shy;regierung"},
+		{"several", "Bun\u00addes\u00adre\u00adgie\u00adrung", "bundesregierung@0", "Bun\u00addes\u00adre\u00adgie\u00adrung"},
+		{"accented word", "Zü\u00adrich", "zurich@0", "Zü\u00adrich"},
+		{"with a hyphen", "Covid\u00ad-19", "covid@0 19@1 covid19@0+2", "Covid\u00ad"},
+		{"alone", "a \u00ad b", "a@0 b@1", "a"},
+		{"leading", "\u00adword", "word@0", "word"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			toks := Normalize(tc.in)
+			if got := tokenString(toks); got != tc.want {
+				t.Errorf("Normalize(%q)\n got %s\nwant %s", tc.in, got, tc.want)
+			}
+			if len(toks) > 0 && tc.in[toks[0].Start:toks[0].End] != tc.span {
+				t.Errorf("first token's span %q, want %q", tc.in[toks[0].Start:toks[0].End], tc.span)
+			}
+		})
+	}
+	q, err := Parse("bundesregierung", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := Document{Title: "Die Bundes&shy;regierung"}
+	hits, ok := q.Match(&doc)
+	if got := strings.Join(MatchedWords(&doc, hits), "|"); !ok || got != "Bundes&shy;regierung" {
+		t.Errorf("bundesregierung in %q: matched %v, words %q", doc.Title, ok, got)
+	}
+}
