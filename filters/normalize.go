@@ -28,7 +28,8 @@ type Token struct {
 //
 //   - HTML tags are skipped and entities decoded ("&#039;" is an apostrophe);
 //   - each word is NFKC-normalized, case-folded and stripped of combining
-//     marks ("Zürich" gives "zurich", Arabic harakat are dropped);
+//     marks ("Zürich" gives "zurich", Arabic harakat and tatweel are
+//     dropped); letters with a stroke lose it ("Łódź" gives "lodz");
 //   - words are runs of letters and digits (a soft hyphen inside one is
 //     dropped: "Bundes&shy;regierung" gives "bundesregierung"); Han and kana characters are one
 //     word each, since those scripts do not separate words with spaces;
@@ -441,6 +442,14 @@ func isASCII(s string) bool {
 	return true
 }
 
+// strokeFold maps letters whose diacritic is drawn through them, which no
+// decomposition removes, to their base letter, as accents are removed:
+// "Łódź" gives "lodz", "København" "kobenhavn", "Diyarbakır" "diyarbakir".
+// Keys are lowercase: they are looked up after case folding.
+var strokeFold = map[rune]rune{
+	'ł': 'l', 'ø': 'o', 'đ': 'd', 'ı': 'i', 'ħ': 'h', 'ŧ': 't', 'ƀ': 'b', 'ɨ': 'i', 'ƶ': 'z',
+}
+
 // appendFolded applies the slow path of normalization to a non-ASCII word:
 // compatibility decomposition, case folding, removal of combining marks, and
 // recomposition. Only letters and digits are kept, so that what NFKC expands
@@ -453,8 +462,11 @@ func appendFolded(dst, word []byte) []byte {
 	for i := 0; i < len(b); {
 		r, size := utf8.DecodeRune(b[i:])
 		i += size
-		if unicode.Is(unicode.Mn, r) || unicode.Is(unicode.Me, r) {
+		if unicode.Is(unicode.Mn, r) || unicode.Is(unicode.Me, r) || r == '\u0640' { // marks, Arabic tatweel
 			continue
+		}
+		if f, ok := strokeFold[r]; ok {
+			r = f
 		}
 		if unicode.IsLetter(r) || unicode.IsNumber(r) || unicode.Is(unicode.Mc, r) {
 			kept = utf8.AppendRune(kept, r)
