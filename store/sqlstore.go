@@ -313,10 +313,21 @@ func (s *sqlStore) saveFeedStateStep(st FeedState) step {
 	return step{
 		what:  fmt.Sprintf("save feed state %q", st.FeedID),
 		query: s.q.saveFeedState,
-		args: []any{st.FeedID, st.URL, st.ETag, st.LastModified, st.BodyHash, st.Initialized,
+		args: []any{st.FeedID, st.URL, storableText(st.ETag), storableText(st.LastModified), st.BodyHash, st.Initialized,
 			toMicro(st.LastPolled), toMicro(st.LastChanged), toMicro(st.NextPoll), st.ErrorCount,
-			toMicro(st.FailingSince), st.LastError, st.Disabled, st.DisabledReason, st.ConfigURL},
+			toMicro(st.FailingSince), storableText(st.LastError), st.Disabled, storableText(st.DisabledReason), st.ConfigURL},
 	}
+}
+
+// storableText is text from outside (an error quoting a server's answer, a
+// response header) as both backends keep it: PostgreSQL refuses a NUL and
+// bytes that are not UTF-8, which SQLite would keep, so each becomes U+FFFD
+// on both.
+func storableText(s string) string {
+	if utf8.ValidString(s) && !strings.ContainsRune(s, 0) {
+		return s
+	}
+	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\uFFFD")
 }
 
 // UnseenKeys returns the subset of keys not yet seen for feedID, in the
@@ -833,8 +844,8 @@ func (s *sqlStore) MessageAlerts(ctx context.Context, destination, messageID str
 
 // Hold sets HoldUntil of those of ids that are neither delivered nor
 // dropped, in one statement; a zero until releases them. It leaves Digest
-// alone: a held join stays backlog (OutboxStats) and was never held for a
-// digest (CountUnheld).
+// alone: a held join was never held for a digest (CountUnheld); like any
+// alert held past now, OutboxStats leaves it out until then.
 func (s *sqlStore) Hold(ctx context.Context, ids []int64, until time.Time) error {
 	if len(ids) == 0 {
 		return nil
@@ -907,8 +918,9 @@ func (s *sqlStore) PendingDestinations(ctx context.Context) ([]string, error) {
 }
 
 // OutboxStats describes each destination's pending alerts: every
-// undelivered, undropped alert but those held past now for a digest. A
-// join held by Hold for its story's message is backlog and is counted.
+// undelivered, undropped alert but those held past now (for a digest, or
+// by Hold: a join waiting a moment for its story's message), as
+// Store.OutboxStats says.
 func (s *sqlStore) OutboxStats(ctx context.Context) ([]OutboxStats, error) {
 	rows, err := s.query(ctx, s.q.outboxStats, toMicro(s.now()))
 	if err != nil {
@@ -957,12 +969,12 @@ func (s *sqlStore) MarkDelivered(ctx context.Context, id int64, messageID string
 // MarkFailed counts a failed attempt, keeps its error and hides the alert
 // from PendingAlerts until nextAttempt.
 func (s *sqlStore) MarkFailed(ctx context.Context, id int64, errMsg string, nextAttempt time.Time) error {
-	return s.updateAlert(ctx, "mark failed", id, s.q.markFailed, id, errMsg, toMicro(nextAttempt))
+	return s.updateAlert(ctx, "mark failed", id, s.q.markFailed, id, storableText(errMsg), toMicro(nextAttempt))
 }
 
 // MarkDropped gives up on alert id for good, keeping reason as its error.
 func (s *sqlStore) MarkDropped(ctx context.Context, id int64, reason string) error {
-	return s.updateAlert(ctx, "mark dropped", id, s.q.markDropped, id, reason)
+	return s.updateAlert(ctx, "mark dropped", id, s.q.markDropped, id, storableText(reason))
 }
 
 func (s *sqlStore) updateAlert(ctx context.Context, what string, id int64, query string, args ...any) error {

@@ -70,6 +70,7 @@ func Run(t *testing.T, newDB func(t *testing.T) Open) {
 		{"HoldForDigest", testHoldForDigest},
 		{"PostAlone", testPostAlone},
 		{"ItemTexts", testItemTexts},
+		{"ErrorTexts", testErrorTexts},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
