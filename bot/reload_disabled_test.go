@@ -76,9 +76,11 @@ func TestReloadRetriesADisabledFeed(t *testing.T) {
 				}
 				return s
 			}
+			// A loaded CI machine (two cores, -race) may take seconds; the
+			// wait ends as soon as it holds.
 			waitUntil := func(what string, ok func() bool) {
 				t.Helper()
-				for deadline := time.Now().Add(5 * time.Second); !ok(); time.Sleep(10 * time.Millisecond) {
+				for deadline := time.Now().Add(30 * time.Second); !ok(); time.Sleep(10 * time.Millisecond) {
 					if time.Now().After(deadline) {
 						t.Fatalf("gave up waiting until %s: state %+v", what, wire())
 					}
