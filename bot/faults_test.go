@@ -253,6 +253,80 @@ func TestFullDiskIsQuietAndDoesNotRepeat(t *testing.T) {
 	}
 }
 
+// failMarks is a store that cannot record a failed delivery or a drop
+// while *full.
+type failMarks struct {
+	store.Store
+	full *bool
+}
+
+func (d failMarks) MarkFailed(ctx context.Context, id int64, reason string, next time.Time) error {
+	if *d.full {
+		return errDiskFull
+	}
+	return d.Store.MarkFailed(ctx, id, reason, next)
+}
+
+func (d failMarks) MarkDropped(ctx context.Context, id int64, reason string) error {
+	if *d.full {
+		return errDiskFull
+	}
+	return d.Store.MarkDropped(ctx, id, reason)
+}
+
+// TestFailedMarksAreLoggedOncePerState: a destination that keeps failing,
+// or keeps refusing an alert, while the store cannot record it, logs that
+// once, not on every try, and logs the recovery.
+func TestFailedMarksAreLoggedOncePerState(t *testing.T) {
+	tests := []struct {
+		name, logged string
+		fail         error
+	}{
+		{"failed delivery", "recording failed deliveries failed", &notify.RetryError{Err: errors.New("503 from the destination")}},
+		{"dropped alert", "recording dropped alerts failed", fmt.Errorf("400 from the destination: %w", notify.ErrRejected)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo"})
+			h.afterFirstSight(item(2, "Aleppo convoy reaches the city", h.clock))
+			full := true
+			var logs bytes.Buffer
+			st, err := store.OpenSQLite(context.Background(), h.db, store.WithClock(func() time.Time { return h.clock }))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer st.Close()
+			svc, err := New(context.Background(), h.options(failMarks{st, &full}, h.rec, &logs))
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx := context.Background()
+			svc.poller.pollAll(ctx, svc.live.catalog().Feeds())
+			try := func() {
+				h.rec.mu.Lock()
+				h.rec.fail = []error{tt.fail}
+				h.rec.mu.Unlock()
+				svc.sender.deliverAll(ctx)
+				h.clock = h.clock.Add(time.Minute)
+			}
+			for range 20 {
+				try()
+			}
+			full = false
+			try() // recorded at last
+			if got := strings.Count(logs.String(), `err="`+errDiskFull.Error()); got != 1 {
+				t.Errorf("the store's error logged %d times over 20 tries, want once:\n%s", got, logs.String())
+			}
+			if !strings.Contains(logs.String(), tt.logged) {
+				t.Errorf("no %q in the log:\n%s", tt.logged, logs.String())
+			}
+			if !strings.Contains(logs.String(), "works again") {
+				t.Errorf("the recovery is not logged:\n%s", logs.String())
+			}
+		})
+	}
+}
+
 // nonceRecorder is a recorder that, like Discord with enforce_nonce,
 // answers a repeated nonce with the earlier message instead of posting.
 type nonceRecorder struct {

@@ -597,8 +597,10 @@ func (s *sender) waiting(dest string) bool {
 func (s *sender) markFailed(ctx context.Context, b []store.Alert, err error, next time.Time) {
 	for _, row := range b {
 		if e := s.store.MarkFailed(ctx, row.ID, err.Error(), next); e != nil {
-			s.log.Error("recording failed delivery", "id", row.ID, "err", e)
+			s.storeErrs.Fail("failed", "recording failed deliveries failed; the alerts are tried again as before", e, "id", row.ID)
+			continue
 		}
+		s.storeErrs.OK("failed", "recording failed deliveries works again")
 	}
 }
 
@@ -607,8 +609,10 @@ func (s *sender) drop(ctx context.Context, row store.Alert, reason string) {
 	s.dropped.Add(1)
 	s.log.Error("alert dropped: the destination will not accept it", "id", row.ID, "destination", row.Destination, "subscription", row.Subscription, "reason", reason)
 	if err := s.store.MarkDropped(ctx, row.ID, reason); err != nil {
-		s.log.Error("recording dropped alert", "id", row.ID, "err", err)
+		s.storeErrs.Fail("dropped", "recording dropped alerts failed; they are tried again and dropped again", err, "id", row.ID)
+		return
 	}
+	s.storeErrs.OK("dropped", "recording dropped alerts works again")
 }
 
 func (s *sender) destinationPaused(dest string) (string, bool) {
