@@ -118,12 +118,17 @@ func (e *evaluator) matchText(n *node) bool {
 }
 
 // phraseSpans calls yield for each place the phrase of n occurs, until yield
-// returns false.
+// returns false or maxSpans places were reported. A start is tried only if
+// the phrase's rarest element occurs where it would have to (see anchor),
+// so a long phrase against an item repeating its words costs about the
+// item's length, not that times the phrase's.
 func (e *evaluator) phraseSpans(n *node, yield func(span) bool) {
 	seen := map[tok]bool(nil)
+	a := e.anchor(n.phrase)
+	found := 0
 	for _, alt := range n.phrase[0] {
 		for _, o := range e.look.occurrences(alt[0]) {
-			if !e.inScope(o.slot, n.scope) {
+			if !e.inScope(o.slot, n.scope) || !a.allows(o) {
 				continue
 			}
 			if len(n.phrase[0]) > 1 {
@@ -138,12 +143,86 @@ func (e *evaluator) phraseSpans(n *node, yield func(span) bool) {
 				seen[key] = true
 			}
 			if last, end, ok := e.phraseFrom(n.phrase, o.slot, o.pos); ok {
-				if !yield(span{slot: o.slot, p0: o.pos, p1: last, start: o.start, end: end}) {
+				found++
+				if !yield(span{slot: o.slot, p0: o.pos, p1: last, start: o.start, end: end}) || found == maxSpans {
 					return
 				}
 			}
 		}
 	}
+}
+
+// phraseAnchor is a necessary condition on a phrase's start: its element
+// of fewest occurrences (a plain word, after the first element) occurs
+// between minOff and maxOff positions after the start, in the same text.
+type phraseAnchor struct {
+	occ            []tok // nil: no anchor, every start may match
+	minOff, maxOff int32
+}
+
+// minAnchoredPhrase is the length from which a phrase is anchored: a
+// shorter one costs at most that many steps per start anyway.
+const minAnchoredPhrase = 4
+
+// anchor picks the phrase's rarest plain-word element after the first and
+// the range of its offsets from the start. An element covers at least as
+// many positions as its shortest alternative has words, and at most the
+// sum of its words' widest occurrences in the item.
+func (e *evaluator) anchor(elems []element) phraseAnchor {
+	if len(elems) < minAnchoredPhrase {
+		return phraseAnchor{}
+	}
+	best := -1
+	var occ []tok
+	for j := 1; j < len(elems); j++ {
+		if len(elems[j]) != 1 || len(elems[j][0]) != 1 {
+			continue
+		}
+		if o := e.look.occurrences(elems[j][0][0]); best < 0 || len(o) < len(occ) {
+			best, occ = j, o
+		}
+	}
+	if best < 0 {
+		return phraseAnchor{}
+	}
+	widest := map[term]int32{}
+	a := phraseAnchor{occ: occ}
+	for _, el := range elems[:best] {
+		lo, hi := int32(-1), int32(0)
+		for _, alt := range el {
+			w := int32(0)
+			for _, t := range alt {
+				if _, ok := widest[*t]; !ok {
+					widest[*t] = 1
+					for _, o := range e.look.occurrences(t) {
+						widest[*t] = max(widest[*t], o.width)
+					}
+				}
+				w += widest[*t]
+			}
+			if lo < 0 || int32(len(alt)) < lo {
+				lo = int32(len(alt))
+			}
+			hi = max(hi, w)
+		}
+		a.minOff += lo
+		a.maxOff += hi
+	}
+	return a
+}
+
+// allows reports whether the anchor occurs where a match starting at o
+// needs it.
+func (a phraseAnchor) allows(o tok) bool {
+	if a.occ == nil {
+		return true
+	}
+	i, _ := slices.BinarySearchFunc(a.occ, tok{slot: o.slot, pos: o.pos + a.minOff}, compareTokPos)
+	return i < len(a.occ) && a.occ[i].slot == o.slot && a.occ[i].pos <= o.pos+a.maxOff
+}
+
+func compareTokPos(o, target tok) int {
+	return cmp.Or(cmp.Compare(o.slot, target.slot), cmp.Compare(o.pos, target.pos))
 }
 
 // phraseFrom matches elems starting at word position pos of slot, and
@@ -200,9 +279,7 @@ func (e *evaluator) phraseAt(elems []element, i int, slot, pos int32) (last, end
 // so a long text full of one word costs a binary search, not a scan.
 func (e *evaluator) occurrenceAt(t *term, slot, pos int32) (tok, bool) {
 	occ := e.look.occurrences(t)
-	i, found := slices.BinarySearchFunc(occ, tok{slot: slot, pos: pos}, func(o, target tok) int {
-		return cmp.Or(cmp.Compare(o.slot, target.slot), cmp.Compare(o.pos, target.pos))
-	})
+	i, found := slices.BinarySearchFunc(occ, tok{slot: slot, pos: pos}, compareTokPos)
 	if !found {
 		return tok{}, false
 	}
@@ -402,14 +479,17 @@ func (e *evaluator) nearHits(n *node) {
 }
 
 // scanLookup is the reference lookup: it compares the term with every
-// token, once per term (the result is kept, since phrases ask again).
+// token, once per term (the result is kept, since phrases ask again). The
+// result is kept by the term's value: a query alone does not share the
+// terms of a word it repeats, and a phrase of 2,000 of them must not scan
+// the item 2,000 times.
 type scanLookup struct {
 	doc  *normDoc
-	seen map[*term][]tok
+	seen map[term][]tok
 }
 
 func (l *scanLookup) occurrences(t *term) []tok {
-	if occ, ok := l.seen[t]; ok {
+	if occ, ok := l.seen[*t]; ok {
 		return occ
 	}
 	out := []tok{}
@@ -433,7 +513,7 @@ func (l *scanLookup) occurrences(t *term) []tok {
 			}
 		}
 	}
-	l.seen[t] = out
+	l.seen[*t] = out
 	return out
 }
 
@@ -450,7 +530,7 @@ func (q *Query) Match(doc *Document) ([]Hit, bool) {
 
 // matchNormalized is Match on a document already normalized with allFields.
 func (q *Query) matchNormalized(nd *normDoc) ([]Hit, bool) {
-	hits, ok := evaluate(q.root, nd, &scanLookup{doc: nd, seen: map[*term][]tok{}}, &evalBuffers{})
+	hits, ok := evaluate(q.root, nd, &scanLookup{doc: nd, seen: map[term][]tok{}}, &evalBuffers{})
 	return slices.Clone(hits), ok
 }
 
