@@ -1,0 +1,104 @@
+package filters
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+// hostilePhraseCases are a long plain phrase against an item repeating its
+// words: tried from every start, each cost the phrase's length, and 2,000
+// words against 100,000 ran past two minutes.
+func hostilePhraseCases(phraseWords, itemWords int) []struct {
+	name, query string
+	doc         Document
+	want        bool
+} {
+	xs := strings.Repeat("x ", phraseWords-1)
+	item := strings.Repeat("x ", itemWords)
+	half := strings.Repeat("x ", itemWords/2)
+	return []struct {
+		name, query string
+		doc         Document
+		want        bool
+	}{
+		{"z at the end", `"` + xs + `z"`, Document{Title: item + "z"}, true},
+		{"z in the middle", `"` + xs + `z"`, Document{Title: half + "z " + half}, true},
+		{"z out of scope", `title:"` + xs + `z"`, Document{Title: item, Summary: "z"}, false},
+		{"z elsewhere", `"` + xs + `z"`, Document{Title: item, Summary: "z"}, false},
+		{"all x", `"` + xs + `x"`, Document{Title: item}, true},
+		{"all x near", `"` + xs + `x" NEAR/3 x`, Document{Title: item}, true},
+	}
+}
+
+// TestLongPhraseHostileItem: the cases above must end, alone and in a Set.
+// The 10 s limit is for "unbounded": fixed, each takes milliseconds.
+func TestLongPhraseHostileItem(t *testing.T) {
+	for _, tt := range hostilePhraseCases(2000, 100000) {
+		t.Run(tt.name, func(t *testing.T) {
+			q, err := Parse(tt.query, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			set := NewSet(nil)
+			if err := set.Add("q", tt.query); err != nil {
+				t.Fatal(err)
+			}
+			done := make(chan [2]bool, 1)
+			go func() {
+				_, alone := q.Match(&tt.doc)
+				done <- [2]bool{alone, len(set.Match(&tt.doc)) == 1}
+			}()
+			select {
+			case got := <-done:
+				if got[0] != tt.want || got[1] != tt.want {
+					t.Errorf("Query.Match %v, Set.Match %v; want %v", got[0], got[1], tt.want)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatalf("a phrase of 2,000 words against %d bytes took over 10s", len(tt.doc.Title))
+			}
+		})
+	}
+}
+
+// BenchmarkPhrase measures long phrases against hostile items (sizes the
+// old matching could still finish) and corpus phrases against their items.
+//
+//	go test ./filters/ -run '^$' -bench Phrase -benchmem
+func BenchmarkPhrase(b *testing.B) {
+	for _, tt := range hostilePhraseCases(200, 10000) {
+		q, err := Parse(tt.query, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		set := NewSet(nil)
+		if err := set.Add("q", tt.query); err != nil {
+			b.Fatal(err)
+		}
+		b.Run("hostile/"+strings.ReplaceAll(tt.name, " ", "-")+"/Query", func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				q.Match(&tt.doc)
+			}
+		})
+		b.Run("hostile/"+strings.ReplaceAll(tt.name, " ", "-")+"/Set", func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				set.Match(&tt.doc)
+			}
+		})
+	}
+	docs := loadCorpus(b)
+	set := NewSet(nil)
+	for i, ph := range corpusPhrases(docs, 500) {
+		if err := set.Add(ph, ph); err != nil {
+			b.Fatal(i, err)
+		}
+	}
+	b.Run("corpus/Set-500-phrases", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; b.Loop(); i++ {
+			set.Match(&docs[i%len(docs)])
+		}
+	})
+}
