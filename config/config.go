@@ -88,7 +88,7 @@ type Defaults struct {
 	MaxItems             int           // items (RSS item, Atom entry, JSON Feed item) in one feed; default 2000
 	MaxDepth             int           // nesting of XML elements or JSON values; default 64
 	MaxElements          int           // XML elements and attributes, or JSON values; default 100000
-	Timeout              time.Duration // whole fetch; default 30s
+	Timeout              time.Duration // one request, slot wait excluded; default 30s
 	AllowPrivateNetworks bool
 	// ProxyResolvesNames: through a proxy (HTTPS_PROXY, HTTP_PROXY,
 	// socks5://), give it the feed's host name, checked only as resolved

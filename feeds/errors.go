@@ -37,6 +37,10 @@ const (
 	TooManyRedirects
 	// Canceled: the caller's context was canceled (shutdown).
 	Canceled
+	// HostBusy: no request was sent: the feed's host had no free slot
+	// (host_concurrency, host_gap) within the wait allowed. It says nothing
+	// about the feed; try it again soon.
+	HostBusy
 )
 
 var kindNames = map[ErrorKind]string{
@@ -50,6 +54,7 @@ var kindNames = map[ErrorKind]string{
 	Parse:            "parse",
 	TooManyRedirects: "too many redirects",
 	Canceled:         "canceled",
+	HostBusy:         "host busy",
 }
 
 func (k ErrorKind) String() string {

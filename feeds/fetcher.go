@@ -49,9 +49,13 @@ type FetcherOptions struct {
 	// Version is the release named in such a User-Agent; empty takes it
 	// from UserAgent when that starts "newshound/<version>", else none is
 	// added.
-	Version        string
-	MaxBodyBytes   int64         // limit on the decompressed body
-	Timeout        time.Duration // whole fetch: connect, headers and body
+	Version      string
+	MaxBodyBytes int64 // limit on the decompressed body
+	// Timeout bounds the request itself: connect, redirects, headers and
+	// body. Waiting for a free slot on the host (HostConcurrency, HostGap)
+	// is not part of it; that wait is bounded by Timeout too, separately,
+	// and when it runs out Fetch fails with HostBusy, having sent nothing.
+	Timeout        time.Duration
 	ConnectTimeout time.Duration // TCP connect and TLS handshake
 	MaxRedirects   int
 	// AllowPrivate lifts the SSRF guard (allow_private_networks).
@@ -240,14 +244,13 @@ func (f *Fetcher) Fetch(ctx context.Context, r Request) (*Response, error) {
 }
 
 func (f *Fetcher) fetchHTTP(ctx context.Context, u *url.URL, r Request) (*Response, error) {
-	ctx, cancel := context.WithTimeout(ctx, f.opts.Timeout)
-	defer cancel()
-
-	release, err := f.hosts.acquire(ctx, u.Hostname())
+	release, err := f.waitForSlot(ctx, u)
 	if err != nil {
-		return nil, f.classify(ctx, u.String(), err)
+		return nil, err
 	}
 	defer release()
+	ctx, cancel := context.WithTimeout(ctx, f.opts.Timeout)
+	defer cancel()
 
 	req, err := f.newRequest(ctx, u, r)
 	if err != nil {
@@ -285,6 +288,26 @@ func (f *Fetcher) fetchHTTP(ctx context.Context, u *url.URL, r Request) (*Respon
 	}
 	f.finish(res, body, r.BodyHash)
 	return res, nil
+}
+
+// waitForSlot waits for the host's politeness (HostConcurrency, HostGap)
+// to let a request start, at most Timeout: the wait is not the feed's
+// fault, so it is kept out of the request's own timeout, and a feed queued
+// behind a slow host's other feeds is reported as not fetched (HostBusy),
+// not as timed out.
+func (f *Fetcher) waitForSlot(ctx context.Context, u *url.URL) (release func(), err error) {
+	wait, cancel := context.WithTimeout(ctx, f.opts.Timeout)
+	defer cancel()
+	release, err = f.hosts.acquire(wait, u.Hostname())
+	switch {
+	case err == nil:
+		return release, nil
+	case ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded):
+		return nil, &Error{URL: u.String(), Kind: HostBusy,
+			Err: fmt.Errorf("waited %s for a slot on host %s; not fetched", f.opts.Timeout, u.Hostname())}
+	default:
+		return nil, f.classify(ctx, u.String(), err)
+	}
 }
 
 func (f *Fetcher) newRequest(ctx context.Context, u *url.URL, r Request) (*http.Request, error) {

@@ -114,6 +114,13 @@ func (s Schedule) withDefaults() Schedule {
 // o, given its history before that poll.
 func (s Schedule) Next(h PollHistory, o Outcome, now time.Time) Decision {
 	s = s.withDefaults()
+	var fe *Error
+	if errors.As(o.Err, &fe) && fe.Kind == HostBusy {
+		// Not fetched, for lack of a slot on a busy host: not the feed's
+		// failure, so its streak stays as it was and it is tried again
+		// soon, at the floor, not backed off.
+		return Decision{Next: now.Add(s.MinInterval), Reason: o.Err.Error(), History: h}
+	}
 	if o.Err != nil {
 		return s.afterFailure(h, o.Err, now)
 	}
