@@ -7,7 +7,7 @@ import (
 // metrics are the service's Prometheus instruments. They are always
 // counted; they are exported when Options.Registry is set (`run --metrics`).
 type metrics struct {
-	polls      *prometheus.CounterVec // by result: changed, unchanged, not_modified, error
+	polls      *prometheus.CounterVec // by result: changed, unchanged, not_modified, error, not_fetched
 	pollTime   prometheus.Histogram
 	newItems   prometheus.Counter
 	enqueued   prometheus.Counter
@@ -22,7 +22,7 @@ type metrics struct {
 func newMetrics(reg prometheus.Registerer) *metrics {
 	m := &metrics{
 		polls: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "newshound_polls_total", Help: "Feed polls by result (changed, unchanged, not_modified, error).",
+			Name: "newshound_polls_total", Help: "Feed polls by result (changed, unchanged, not_modified, error; not_fetched: the host had no free slot in time).",
 		}, []string{"result"}),
 		pollTime: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name: "newshound_poll_duration_seconds", Help: "Time to fetch, parse, match and record one feed.",

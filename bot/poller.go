@@ -187,6 +187,10 @@ func (p *poller) pollFeed(ctx context.Context, f *alert.Feed, mode pollMode) (ne
 	if ctx.Err() != nil {
 		return now // shutting down: the poll did not happen
 	}
+	var fe *feeds.Error
+	if errors.As(err, &fe) && fe.Kind == feeds.HostBusy {
+		return p.notFetched(ctx, f, st, err, now)
+	}
 	st.LastPolled = now
 	p.count.polled.Add(1)
 	p.feeds.record(f.ID, err)
@@ -412,6 +416,20 @@ func (p *poller) recordFailure(ctx context.Context, f *alert.Feed, st store.Feed
 		return now.Add(storeRetry)
 	}
 	return p.plannedAfter(st, now)
+}
+
+// notFetched reschedules a feed whose fetch never started: its host had
+// no free slot in time (feeds.HostBusy). That is no poll and no failure:
+// its failure streak and health stay as they were, and it is tried again
+// at the schedule's floor, a minute later.
+func (p *poller) notFetched(ctx context.Context, f *alert.Feed, st store.FeedState, err error, now time.Time) time.Time {
+	p.metrics.polls.WithLabelValues("not_fetched").Inc()
+	dec := p.reschedule(f, &st, feeds.Outcome{Err: err}, now)
+	p.log.Info("feed not fetched: its host is busy; trying again soon", "feed", f.ID, "url", st.URL, "err", err.Error(), "next_poll", dec.Next.Format(time.RFC3339))
+	if !p.queueState(ctx, st) {
+		return now.Add(storeRetry)
+	}
+	return st.NextPoll
 }
 
 func (p *poller) saveState(ctx context.Context, st store.FeedState) bool {
