@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"maps"
 	"math/rand/v2"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -37,6 +38,7 @@ type poller struct {
 	disableAfter time.Duration // 0: never
 	enqueued     func()        // pokes the sender
 	storeErrs    *statelog.Log
+	busyHosts    *statelog.Log // feeds not fetched for want of a slot on their host, by host
 	storeDown    storeBackoff
 	states       *feedStates // reads and group-commits feed states
 	beat         heartbeat
@@ -191,6 +193,7 @@ func (p *poller) pollFeed(ctx context.Context, f *alert.Feed, mode pollMode) (ne
 	if errors.As(err, &fe) && fe.Kind == feeds.HostBusy {
 		return p.notFetched(ctx, f, st, err, now)
 	}
+	p.busyHosts.OK(hostKind(st.URL), "feeds of a busy host are fetched again")
 	st.LastPolled = now
 	p.count.polled.Add(1)
 	p.feeds.record(f.ID, err)
@@ -424,12 +427,21 @@ func (p *poller) recordFailure(ctx context.Context, f *alert.Feed, st store.Feed
 // at the schedule's floor, a minute later.
 func (p *poller) notFetched(ctx context.Context, f *alert.Feed, st store.FeedState, err error, now time.Time) time.Time {
 	p.metrics.polls.WithLabelValues("not_fetched").Inc()
-	dec := p.reschedule(f, &st, feeds.Outcome{Err: err}, now)
-	p.log.Info("feed not fetched: its host is busy; trying again soon", "feed", f.ID, "url", st.URL, "err", err.Error(), "next_poll", dec.Next.Format(time.RFC3339))
+	p.reschedule(f, &st, feeds.Outcome{Err: err}, now)
+	p.busyHosts.Fail(hostKind(st.URL), "feeds not fetched: their host is busy (raise host_concurrency or timeout); they are tried again soon", err, "feed", f.ID)
 	if !p.queueState(ctx, st) {
 		return now.Add(storeRetry)
 	}
 	return st.NextPoll
+}
+
+// hostKind names a feed's host for busyHosts: one busy host is one
+// condition, whichever of its feeds waited.
+func hostKind(feedURL string) string {
+	if u, err := url.Parse(feedURL); err == nil {
+		return "host:" + u.Host
+	}
+	return "host:" + feedURL
 }
 
 func (p *poller) saveState(ctx context.Context, st store.FeedState) bool {
