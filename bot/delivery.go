@@ -123,6 +123,9 @@ func (s *sender) batchDigests(ctx context.Context, out [][]store.Alert, released
 			out[i] = all
 		}
 	}
+	if len(released) == 0 {
+		return out, nil // no digest formed: no poll's holds to wait for
+	}
 	// Polls decide and commit holds under holdCommit: formed under it,
 	// a digest holds every alert held for it, and none comes after.
 	s.holdCommit.Lock()
