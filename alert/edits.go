@@ -312,14 +312,3 @@ func (p *TextPoll) remember(sigs, stored map[string][]byte, editOf map[int]headl
 		sigs[lk] = slices.Clone(b)
 	}
 }
-
-// TextKeys are NewTextPoll(items).Keys(), for a poll of one step.
-func TextKeys(items []feeds.Item) []string {
-	return NewTextPoll(items).Keys()
-}
-
-// EditedKeys are NewTextPoll(items).EditedKeys(stored), for a poll of one
-// step.
-func EditedKeys(items []feeds.Item, stored map[string][]byte) []string {
-	return NewTextPoll(items).EditedKeys(stored)
-}

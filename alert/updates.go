@@ -90,12 +90,6 @@ func (p *TextPoll) Changes(stored map[string][]byte) (changes []Change, sigs map
 	return changes, sigs
 }
 
-// TextChanges are NewTextPoll(items).Changes(stored), for a poll of one
-// step.
-func TextChanges(items []feeds.Item, stored map[string][]byte) (changes []Change, sigs map[string][]byte) {
-	return NewTextPoll(items).Changes(stored)
-}
-
 // updateText is the text of an item a live update is looked for in: the
 // full content when the feed gives it, else the summary.
 func updateText(it *feeds.Item) string {
