@@ -19,10 +19,12 @@ type evaluator struct {
 	collect bool
 	hits    []Hit
 	spanBuf []span // scratch for NEAR
-	// failed holds the (element, position) pairs of a phrase that did not
-	// match from one start (see phraseAt).
-	failed map[[2]int32]struct{}
-	memo   bool // the phrase has a choice, so failures are noted
+	// failed holds the (element, slot, position) triples of a phrase that
+	// did not match from one start, or from any in a search (see phraseAt).
+	failed map[[3]int32]struct{}
+	memo   bool  // the phrase has a choice, so failures are noted
+	keep   bool  // failed holds for every start of the search (see phraseSpans)
+	steps  int32 // elements tried by this search
 }
 
 // span is a matched run of word positions [p0, p1] in one text, with its
@@ -122,10 +124,26 @@ func (e *evaluator) matchText(n *node) bool {
 // the phrase's rarest element occurs where it would have to (see anchor),
 // so a long phrase against an item repeating its words costs about the
 // item's length, not that times the phrase's.
+//
+// A long phrase of plain words whose anchor is common is found by one
+// Knuth-Morris-Pratt scan of the item (see phraseScan), whose cost does
+// not depend on how nearly the phrase matches. Any other phrase is searched from each allowed start,
+// remembering the (element, position) pairs that failed, and gives up
+// after maxPhraseSteps steps: a phrase of hyphenated words that almost
+// occurs from every start of a long item is then not found past there.
 func (e *evaluator) phraseSpans(n *node, yield func(span) bool) {
-	seen := map[tok]bool(nil)
 	a := e.anchor(n.phrase)
+	if a.occ != nil && e.phraseScan(n, len(a.occ)*len(n.phrase), yield) {
+		return
+	}
+	seen := map[tok]bool(nil)
 	found := 0
+	// Whether an (element, position) pair fails does not depend on the
+	// start, so what failed is kept for the whole search.
+	e.memo = slices.ContainsFunc(n.phrase, func(el element) bool { return len(el) > 1 })
+	clear(e.failed)
+	e.steps, e.keep = 0, true
+	defer func() { e.keep = false }()
 	for _, alt := range n.phrase[0] {
 		for _, o := range e.look.occurrences(alt[0]) {
 			if !e.inScope(o.slot, n.scope) || !a.allows(o) {
@@ -142,7 +160,11 @@ func (e *evaluator) phraseSpans(n *node, yield func(span) bool) {
 				}
 				seen[key] = true
 			}
-			if last, end, ok := e.phraseFrom(n.phrase, o.slot, o.pos); ok {
+			last, end, ok := e.phraseFrom(n.phrase, o.slot, o.pos)
+			if e.steps > maxPhraseSteps {
+				return // too costly: not found from here on
+			}
+			if ok {
 				found++
 				if !yield(span{slot: o.slot, p0: o.pos, p1: last, start: o.start, end: end}) || found == maxSpans {
 					return
@@ -150,6 +172,94 @@ func (e *evaluator) phraseSpans(n *node, yield func(span) bool) {
 			}
 		}
 	}
+}
+
+// maxPhraseSteps bounds the element matches one phrase search may try
+// (see phraseSpans): about a quarter of a second.
+const maxPhraseSteps = 1 << 18
+
+// phraseScan reports the places of a phrase of plain words, as the
+// search from every start would, with one Knuth-Morris-Pratt pass over
+// the positions where the phrase's words occur, in (slot, pos) order. It
+// returns false, having reported nothing, when the phrase is not all
+// plain words or one of them occurs as the joined form of a hyphenated
+// word: the item is then not one sequence of words. It also returns false
+// when the phrase's words occur more often than fromStarts, the steps the
+// search from the anchored starts costs at most.
+func (e *evaluator) phraseScan(n *node, fromStarts int, yield func(span) bool) bool {
+	ids := map[string]int32{}
+	pat := make([]int32, len(n.phrase))
+	words := make([]*term, 0, len(n.phrase))
+	total := 0
+	for i, el := range n.phrase {
+		if len(el) != 1 || len(el[0]) != 1 {
+			return false
+		}
+		t := el[0][0]
+		id, ok := ids[t.text]
+		if !ok {
+			id = int32(len(ids))
+			ids[t.text] = id
+			words = append(words, t)
+			for _, o := range e.look.occurrences(t) {
+				if o.width != 1 {
+					return false
+				}
+			}
+			total += len(e.look.occurrences(t))
+		}
+		pat[i] = id
+	}
+	if total >= fromStarts {
+		return false
+	}
+	type occ struct {
+		tok
+		id int32
+	}
+	seq := make([]occ, 0, total)
+	for id, t := range words {
+		for _, o := range e.look.occurrences(t) {
+			seq = append(seq, occ{o, int32(id)})
+		}
+	}
+	// fail[k] is the length of the longest proper border of pat[:k+1].
+	fail := make([]int, len(pat))
+	for i, k := 1, 0; i < len(pat); i++ {
+		for k > 0 && pat[i] != pat[k] {
+			k = fail[k-1]
+		}
+		if pat[i] == pat[k] {
+			k++
+		}
+		fail[i] = k
+	}
+	slices.SortFunc(seq, func(a, b occ) int { return compareTokPos(a.tok, b.tok) })
+	found, k := 0, 0
+	for i, o := range seq {
+		if !e.inScope(o.slot, n.scope) {
+			continue
+		}
+		if i == 0 || seq[i-1].slot != o.slot || seq[i-1].pos != o.pos-1 {
+			k = 0 // a word not in the phrase, or another text, came between
+		}
+		for k > 0 && pat[k] != o.id {
+			k = fail[k-1]
+		}
+		if pat[k] == o.id {
+			k++
+		}
+		if k < len(pat) {
+			continue
+		}
+		first := seq[i-len(pat)+1]
+		found++
+		if !yield(span{slot: o.slot, p0: first.pos, p1: o.pos, start: first.start, end: o.end}) || found == maxSpans {
+			return true
+		}
+		k = fail[k-1]
+	}
+	return true
 }
 
 // phraseAnchor is a necessary condition on a phrase's start: its element
@@ -228,9 +338,11 @@ func compareTokPos(o, target tok) int {
 // phraseFrom matches elems starting at word position pos of slot, and
 // returns the last position and the end byte of the match.
 func (e *evaluator) phraseFrom(elems []element, slot, pos int32) (last, end int32, ok bool) {
-	e.memo = slices.ContainsFunc(elems, func(el element) bool { return len(el) > 1 })
-	if e.memo && len(e.failed) > 0 {
-		clear(e.failed)
+	if !e.keep {
+		e.memo = slices.ContainsFunc(elems, func(el element) bool { return len(el) > 1 })
+		if e.memo && len(e.failed) > 0 {
+			clear(e.failed)
+		}
 	}
 	return e.phraseAt(elems, 0, slot, pos)
 }
@@ -241,9 +353,14 @@ func (e *evaluator) phraseFrom(elems []element, slot, pos int32) (last, end int3
 // not tried again: without that, a phrase of n hyphenated words that
 // almost occurs costs 2^n steps (26 of them took half a minute).
 func (e *evaluator) phraseAt(elems []element, i int, slot, pos int32) (last, end int32, ok bool) {
-	key := [2]int32{int32(i), pos}
+	key := [3]int32{int32(i), slot, pos}
 	if _, bad := e.failed[key]; bad {
 		return 0, 0, false
+	}
+	if e.keep {
+		if e.steps++; e.steps > maxPhraseSteps {
+			return 0, 0, false
+		}
 	}
 	for _, alt := range elems[i] {
 		p := pos
@@ -265,9 +382,9 @@ func (e *evaluator) phraseAt(elems []element, i int, slot, pos int32) (last, end
 			return last, end, true
 		}
 	}
-	if e.memo && i > 0 { // only a choice before i can bring us back here
+	if e.memo && i > 0 && e.steps <= maxPhraseSteps {
 		if e.failed == nil {
-			e.failed = map[[2]int32]struct{}{}
+			e.failed = map[[3]int32]struct{}{}
 		}
 		e.failed[key] = struct{}{}
 	}
