@@ -2,6 +2,7 @@ package filters
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -116,7 +117,7 @@ func TestPhraseSpansDifferential(t *testing.T) {
 	if testing.Short() || raceDetector {
 		step = 7
 	}
-	matched := 0
+	matched, scans := 0, 0
 	for di := 0; di < len(docs); di += step {
 		var nd normDoc
 		nd.load(&docs[di], allFields)
@@ -129,11 +130,22 @@ func TestPhraseSpansDifferential(t *testing.T) {
 			if !slices.Equal(before, after) {
 				t.Fatalf("item %d, phrase %s: before %v, after %v", di, fmt.Sprint(n.phrase), before, after)
 			}
+			// The scan, whichever way phraseSpans chose.
+			var scanned []span
+			if e.phraseScan(n, math.MaxInt, func(s span) bool { scanned = append(scanned, s); return true }) {
+				scans++
+				if !slices.Equal(before, scanned) {
+					t.Fatalf("item %d, phrase %s: before %v, scanned %v", di, fmt.Sprint(n.phrase), before, scanned)
+				}
+			}
 			matched += len(after)
 		}
 	}
 	if matched < len(nodes) {
 		t.Fatalf("only %d matches of %d phrases: the phrases should come from the items", matched, len(nodes))
 	}
-	t.Logf("%d phrases, %d matches compared", len(nodes), matched)
+	if scans == 0 {
+		t.Fatal("no phrase was scanned: the test lost its point")
+	}
+	t.Logf("%d phrases, %d matches compared, %d scans", len(nodes), matched, scans)
 }

@@ -5,7 +5,7 @@ import (
 	"testing"
 )
 
-// hostilePhraseCases are a long plain phrase against an item repeating its
+// hostilePhraseCases are a long phrase against an item repeating its
 // words: tried from every start, each cost the phrase's length, and 2,000
 // words against 100,000 ran past two minutes.
 func hostilePhraseCases(phraseWords, itemWords int) []struct {
@@ -16,6 +16,12 @@ func hostilePhraseCases(phraseWords, itemWords int) []struct {
 	xs := strings.Repeat("x ", phraseWords-1)
 	item := strings.Repeat("x ", itemWords)
 	half := strings.Repeat("x ", itemWords/2)
+	// A phrase whose rarest word is as common as the others, and one
+	// whose later words are all hyphenated, so not anchored: both almost
+	// match from every start.
+	xys := strings.Repeat("x y ", phraseWords/2)
+	xyItem := strings.Repeat("x y ", itemWords/2)
+	hyphens := strings.Repeat("x-y ", phraseWords/2)
 	return []struct {
 		name, query string
 		doc         Document
@@ -27,6 +33,10 @@ func hostilePhraseCases(phraseWords, itemWords int) []struct {
 		{"z elsewhere", `"` + xs + `z"`, Document{Title: item, Summary: "z"}, false},
 		{"all x", `"` + xs + `x"`, Document{Title: item}, true},
 		{"all x near", `"` + xs + `x" NEAR/3 x`, Document{Title: item}, true},
+		{"x y, y nowhere", `"` + xys + `y"`, Document{Title: xyItem}, false},
+		{"x y, y at the end", `"` + xys + `y"`, Document{Title: xyItem + "y"}, true},
+		{"hyphenated, y nowhere", `"` + hyphens + `y"`, Document{Title: xyItem}, false},
+		{"all hyphenated, never", `"` + hyphens + `x-x"`, Document{Title: xyItem}, false},
 	}
 }
 
