@@ -182,42 +182,12 @@ func TestFeedReaddedToARunningServiceDoesNotPostWhatPiledUp(t *testing.T) {
 	ctx := context.Background()
 	clk := &clock{}
 	clk.set(now)
-	st, err := store.OpenSQLite(ctx, h.db, store.WithClock(clk.now))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	svc, err := New(ctx, testOptions(h.cfg, st, map[string]notify.Notifier{"desk": h.rec}, slog.New(slog.NewTextHandler(io.Discard, nil)), clk.now))
-	if err != nil {
-		t.Fatal(err)
-	}
-	runCtx, stop := context.WithCancel(ctx)
-	done := make(chan error)
-	go func() { done <- svc.Run(runCtx) }()
-	var once sync.Once
-	halt := func() {
-		once.Do(func() {
-			stop()
-			if err := <-done; err != nil {
-				t.Errorf("Run: %v", err)
-			}
-		})
-	}
+	st, svc, halt := runService(t, h, clk)
 	defer halt()
-	wire := func() store.FeedState {
-		s, err := st.FeedState(ctx, "wire")
-		if err != nil {
-			t.Fatal(err)
-		}
-		return s
-	}
+	wire := func() store.FeedState { return feedState(t, st, "wire") }
 	waitUntil := func(what string, ok func() bool) {
 		t.Helper()
-		for deadline := time.Now().Add(10 * time.Second); !ok(); time.Sleep(10 * time.Millisecond) {
-			if time.Now().After(deadline) {
-				t.Fatalf("gave up waiting until %s", what)
-			}
-		}
+		waitUntilState(t, what, ok, wire)
 	}
 	reload := func(feeds []config.Feed) {
 		t.Helper()
@@ -287,4 +257,54 @@ func TestAnInstanceStartingWithoutAFeedLeavesItAlone(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.wantTitles("Aleppo ceasefire holds")
+}
+
+// runService runs h's service on the harness's SQLite file, on clk, until
+// halt (which the caller defers) stops it and checks what Run returned.
+func runService(t *testing.T, h *harness, clk *clock) (st *store.SQLite, svc *Service, halt func()) {
+	t.Helper()
+	ctx := context.Background()
+	st, err := store.OpenSQLite(ctx, h.db, store.WithClock(clk.now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	svc, err = New(ctx, testOptions(h.cfg, st, map[string]notify.Notifier{"desk": h.rec}, slog.New(slog.NewTextHandler(io.Discard, nil)), clk.now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan error)
+	go func() { done <- svc.Run(runCtx) }()
+	var once sync.Once
+	return st, svc, func() {
+		once.Do(func() {
+			stop()
+			if err := <-done; err != nil {
+				t.Errorf("Run: %v", err)
+			}
+		})
+	}
+}
+
+// feedState is the stored state of feed id.
+func feedState(t *testing.T, st store.Store, id string) store.FeedState {
+	t.Helper()
+	s, err := st.FeedState(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// waitUntilState waits for ok, every 10 ms, and fails the test with the
+// feed's state after 30 s: a loaded CI machine (two cores, -race) may take
+// seconds, and the wait ends as soon as ok holds.
+func waitUntilState(t *testing.T, what string, ok func() bool, state func() store.FeedState) {
+	t.Helper()
+	for deadline := time.Now().Add(30 * time.Second); !ok(); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("gave up waiting until %s: state %+v", what, state())
+		}
+	}
 }

@@ -2,15 +2,11 @@ package bot
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"net/http"
 	"slices"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/newshound/newshound/bot/notify"
 	"github.com/newshound/newshound/config"
 	"github.com/newshound/newshound/internal/feedtest"
 	"github.com/newshound/newshound/store"
@@ -47,44 +43,12 @@ func TestReloadRetriesADisabledFeed(t *testing.T) {
 			ctx := context.Background()
 			clk := &clock{}
 			clk.set(h.clock.Add(time.Hour))
-			st, err := store.OpenSQLite(ctx, h.db, store.WithClock(clk.now))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer st.Close()
-			svc, err := New(ctx, testOptions(h.cfg, st, map[string]notify.Notifier{"desk": h.rec}, slog.New(slog.NewTextHandler(io.Discard, nil)), clk.now))
-			if err != nil {
-				t.Fatal(err)
-			}
-			runCtx, stop := context.WithCancel(ctx)
-			done := make(chan error)
-			go func() { done <- svc.Run(runCtx) }()
-			var once sync.Once
-			halt := func() {
-				once.Do(func() {
-					stop()
-					if err := <-done; err != nil {
-						t.Errorf("Run: %v", err)
-					}
-				})
-			}
+			st, svc, halt := runService(t, h, clk)
 			defer halt()
-			wire := func() store.FeedState {
-				s, err := st.FeedState(ctx, "wire")
-				if err != nil {
-					t.Fatal(err)
-				}
-				return s
-			}
-			// A loaded CI machine (two cores, -race) may take seconds; the
-			// wait ends as soon as it holds.
+			wire := func() store.FeedState { return feedState(t, st, "wire") }
 			waitUntil := func(what string, ok func() bool) {
 				t.Helper()
-				for deadline := time.Now().Add(30 * time.Second); !ok(); time.Sleep(10 * time.Millisecond) {
-					if time.Now().After(deadline) {
-						t.Fatalf("gave up waiting until %s: state %+v", what, wire())
-					}
-				}
+				waitUntilState(t, what, ok, wire)
 			}
 			// The start-up retry finds the feed still gone.
 			waitUntil("the start-up retry disables the feed again", func() bool {
