@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"maps"
 	"math/rand/v2"
-	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -38,7 +37,7 @@ type poller struct {
 	disableAfter time.Duration // 0: never
 	enqueued     func()        // pokes the sender
 	storeErrs    *statelog.Log
-	busyHosts    *statelog.Log // feeds not fetched for want of a slot on their host, by host
+	busyHosts    *busyHosts // feeds not fetched for want of a slot on their host
 	storeDown    storeBackoff
 	states       *feedStates // reads and group-commits feed states
 	beat         heartbeat
@@ -193,7 +192,7 @@ func (p *poller) pollFeed(ctx context.Context, f *alert.Feed, mode pollMode) (ne
 	if errors.As(err, &fe) && fe.Kind == feeds.HostBusy {
 		return p.notFetched(ctx, f, st, err, now)
 	}
-	p.busyHosts.OK(hostKind(st.URL), "feeds of a busy host are fetched again")
+	p.busyHosts.fetched(st.URL, now)
 	st.LastPolled = now
 	p.count.polled.Add(1)
 	p.feeds.record(f.ID, err)
@@ -428,20 +427,55 @@ func (p *poller) recordFailure(ctx context.Context, f *alert.Feed, st store.Feed
 func (p *poller) notFetched(ctx context.Context, f *alert.Feed, st store.FeedState, err error, now time.Time) time.Time {
 	p.metrics.polls.WithLabelValues("not_fetched").Inc()
 	p.reschedule(f, &st, feeds.Outcome{Err: err}, now)
-	p.busyHosts.Fail(hostKind(st.URL), "feeds not fetched: their host is busy (raise host_concurrency or timeout); they are tried again soon", err, "feed", f.ID)
+	p.busyHosts.busy(st.URL, f.ID, err, now)
 	if !p.queueState(ctx, st) {
 		return now.Add(storeRetry)
 	}
 	return st.NextPoll
 }
 
-// hostKind names a feed's host for busyHosts: one busy host is one
-// condition, whichever of its feeds waited.
-func hostKind(feedURL string) string {
-	if u, err := url.Parse(feedURL); err == nil {
-		return "host:" + u.Host
+// busyHosts logs the hosts whose feeds wait past their timeout for a slot
+// (see feeds.HostBusy): once when a host becomes busy, and once when its
+// feeds have been fetched with none left waiting for busyQuiet. A busy
+// host's other feeds get through between those that wait, so a fetch
+// alone does not end the condition.
+type busyHosts struct {
+	log *statelog.Log
+
+	mu   sync.Mutex
+	last map[string]time.Time // host → when a feed of it was last not fetched
+}
+
+// busyQuiet is how long a busy host's feeds must all get through before
+// the host is logged as keeping up again.
+const busyQuiet = 10 * time.Minute
+
+func newBusyHosts(log *slog.Logger) *busyHosts {
+	return &busyHosts{log: statelog.New(log), last: map[string]time.Time{}}
+}
+
+// busy records that feed, at feedURL, was not fetched at now.
+func (b *busyHosts) busy(feedURL, feed string, err error, now time.Time) {
+	host := hostOf(feedURL)
+	b.mu.Lock()
+	b.last[host] = now
+	b.mu.Unlock()
+	b.log.Fail(host, "feeds not fetched: their host is busy (raise host_concurrency or timeout); they are tried again soon", err, "feed", feed)
+}
+
+// fetched records that a feed at feedURL was fetched at now.
+func (b *busyHosts) fetched(feedURL string, now time.Time) {
+	host := hostOf(feedURL)
+	b.mu.Lock()
+	last, ok := b.last[host]
+	recovered := ok && now.Sub(last) >= busyQuiet
+	if recovered {
+		delete(b.last, host)
 	}
-	return "host:" + feedURL
+	b.mu.Unlock()
+	if recovered {
+		b.log.OK(host, "the feeds of a busy host are all fetched again")
+	}
 }
 
 func (p *poller) saveState(ctx context.Context, st store.FeedState) bool {
