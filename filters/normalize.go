@@ -33,7 +33,8 @@ type Token struct {
 //   - words are runs of letters and digits (a soft hyphen inside one is
 //     dropped: "Bundes&shy;regierung" gives "bundesregierung"); Han and kana characters are one
 //     word each, since those scripts do not separate words with spaces;
-//   - a possessive "'s" (straight or curly apostrophe) is dropped;
+//   - a possessive "'s" (straight or curly apostrophe) is dropped; "ʼ"
+//     (U+02BC), "ʻ" (U+02BB) and "´" (U+00B4) count as apostrophes;
 //   - words joined by hyphens or apostrophes, and single letters joined by
 //     dots, yield their parts and the joined form ("cease-fire" gives
 //     "cease", "fire" and "ceasefire"; "U.S." gives "u", "s" and "us").
@@ -203,7 +204,9 @@ func classify(r rune) charClass {
 	switch r {
 	case '\u2010', '\u2011': // hyphen, non-breaking hyphen
 		return classHyphen
-	case '\u2019', '\u2018': // curly apostrophes
+	case '\u2019', '\u2018', // curly apostrophes
+		'\u02bc', '\u02bb', // modifier letter apostrophe (Ukrainian's), ʻokina
+		'\u00b4': // an acute accent typed for an apostrophe
 		return classApostrophe
 	case '\u00ad': // soft hyphen (&shy;), a place a word may break
 		return classSoft

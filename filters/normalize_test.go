@@ -156,6 +156,30 @@ func TestNormalizeStrokeAndTatweel(t *testing.T) {
 		{"غزة", "قصف غـزة"},
 		{"غـزة", "قصف غزة"},
 	}
+	matchTitles(t, tests)
+}
+
+// TestNormalizeApostropheLookalikes: the modifier letter apostrophe
+// (U+02BC, Ukrainian's official apostrophe and what some keyboards type),
+// the ʻokina (U+02BB) and an acute accent typed for an apostrophe (U+00B4)
+// are letters or symbols to Unicode, so "Germanyʼs" was one word that
+// "germany" did not match, and a phrase missed "Germany´s economy".
+func TestNormalizeApostropheLookalikes(t *testing.T) {
+	tests := []struct{ query, title string }{
+		{"germany", "Germanyʼs exports fall"},
+		{`"germany's exports"`, "Germanyʼs exports fall"},
+		{`"germany's exports"`, "Germany´s exports fall"},
+		{"hawaii", "Volcano erupts on Hawaiʻi"},
+		{"п'ять", "пʼять областей без світла"},
+		{"пʼять", "п'ять областей без світла"},
+		{"obrien", "Oʼbrien resigns"},
+	}
+	matchTitles(t, tests)
+}
+
+// matchTitles checks that each query matches its title.
+func matchTitles(t *testing.T, tests []struct{ query, title string }) {
+	t.Helper()
 	for _, tc := range tests {
 		t.Run(tc.query+" in "+tc.title, func(t *testing.T) {
 			q, err := Parse(tc.query, nil)
