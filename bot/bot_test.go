@@ -254,7 +254,7 @@ func TestCrashAfterEnqueueDeliversOnNextRunExactlyOnce(t *testing.T) {
 	// The process polls and enqueues, then dies before delivering: only
 	// the poll half of a run happens, and the database is closed under it.
 	svc, st := h.open()
-	svc.poller.pollAll(context.Background(), svc.live.catalog().Feeds())
+	svc.poller.pollAll(context.Background(), svc.live.catalog().Feeds(), pollNow)
 	st.Close()
 	h.wantTitles()
 

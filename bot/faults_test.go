@@ -139,7 +139,7 @@ func TestOutageRecoveryIsNoticedWithin15s(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	svc.poller.pollAll(ctx, svc.live.catalog().Feeds())
+	svc.poller.pollAll(ctx, svc.live.catalog().Feeds(), pollNow)
 	outageEnds := h.clock.Add(5 * time.Minute)
 	var firstAfter time.Time
 	for step := 0; step < 600 && firstAfter.IsZero(); step++ { // one pass a second, as the send loop's tick would
@@ -227,11 +227,11 @@ func TestFullDiskIsQuietAndDoesNotRepeat(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	svc.poller.pollAll(ctx, svc.live.catalog().Feeds()) // enqueued while there was room
+	svc.poller.pollAll(ctx, svc.live.catalog().Feeds(), pollNow) // enqueued while there was room
 	full = true
 	for range 200 {
 		svc.sender.deliverAll(ctx)
-		svc.poller.pollAll(ctx, svc.live.catalog().Feeds())
+		svc.poller.pollAll(ctx, svc.live.catalog().Feeds(), pollNow)
 		h.clock = h.clock.Add(time.Second)
 	}
 	h.wantTitles("Aleppo convoy reaches the city") // printed once, not 200 times
@@ -301,7 +301,7 @@ func TestFailedMarksAreLoggedOncePerState(t *testing.T) {
 				t.Fatal(err)
 			}
 			ctx := context.Background()
-			svc.poller.pollAll(ctx, svc.live.catalog().Feeds())
+			svc.poller.pollAll(ctx, svc.live.catalog().Feeds(), pollNow)
 			try := func() {
 				h.rec.mu.Lock()
 				h.rec.fail = []error{tt.fail}
@@ -360,7 +360,7 @@ func TestBurstCutByThePageGoesOutWhole(t *testing.T) {
 	defer closeStore()
 	st := svc.sender.store
 	ctx := context.Background()
-	svc.poller.pollAll(ctx, svc.live.catalog().Feeds())
+	svc.poller.pollAll(ctx, svc.live.catalog().Feeds(), pollNow)
 	pending, err := st.PendingAlerts(ctx, "desk", h.clock.Add(time.Hour), 200)
 	if err != nil || len(pending) != 105 {
 		t.Fatalf("pending: %d (%v), want 105", len(pending), err)

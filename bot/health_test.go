@@ -28,7 +28,7 @@ func TestReadinessTellsEachFaultAndRecovers(t *testing.T) {
 	// pass is one poll of every feed and one delivery pass, a second later.
 	pass := func(r rig) {
 		ctx := context.Background()
-		r.svc.poller.pollAll(ctx, r.svc.live.catalog().Feeds())
+		r.svc.poller.pollAll(ctx, r.svc.live.catalog().Feeds(), pollNow)
 		r.svc.sender.deliverAll(ctx)
 		r.h.clock = r.h.clock.Add(time.Second)
 	}

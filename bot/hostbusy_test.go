@@ -38,11 +38,11 @@ func TestBusyHostIsLoggedOncePerState(t *testing.T) {
 	logs := &logBuffer{}
 	svc, st := h.openLogging(logs)
 	defer st.Close()
+	// A pass polls every feed as the scheduled loop does when all are due
+	// (RunOnce would wait for the host's slot).
 	run := func(after time.Duration) {
 		h.clock = h.clock.Add(after) // every feed due again
-		if _, err := svc.RunOnce(context.Background()); err != nil {
-			t.Fatal(err)
-		}
+		svc.poller.pollAll(context.Background(), svc.live.catalog().Feeds(), pollNow)
 	}
 	run(0)
 	run(2 * time.Minute)
@@ -58,5 +58,37 @@ func TestBusyHostIsLoggedOncePerState(t *testing.T) {
 	run(busyQuiet)
 	if got := strings.Count(logs.String(), `msg="the feeds of a busy host are all fetched again"`); got != 1 {
 		t.Errorf("the recovery logged %d times, want once:\n%s", got, logs)
+	}
+}
+
+// TestRunOnceFetchesEveryFeedOfABusyHost: `run --once` polls every feed
+// once. A feed queued behind its host's other feeds past `timeout` was
+// left out of the run (it would be tried "a minute later", but a one-shot
+// run has no later), so under cron the same last feeds of a busy host
+// were never fetched. The run now waits for the host's slot.
+func TestRunOnceFetchesEveryFeedOfABusyHost(t *testing.T) {
+	var served atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(time.Second)
+		served.Add(1)
+		w.Header().Set("Content-Type", "application/rss+xml")
+		w.Write([]byte(feedtest.RSS("Slow "+r.URL.Path, testItem{GUID: "s1", Title: "Aleppo " + r.URL.Path, Link: "https://slow.example" + r.URL.Path})))
+	}))
+	defer srv.Close()
+	h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo"})
+	h.cfg.Defaults.AllowPrivateNetworks = true
+	h.cfg.Defaults.HostConcurrency, h.cfg.Defaults.HostGap, h.cfg.Defaults.Timeout = 1, 0, 1500*time.Millisecond
+	for _, name := range []string{"a", "b", "c"} {
+		h.cfg.Feeds = append(h.cfg.Feeds, config.Feed{Name: name, URL: srv.URL + "/" + name})
+	}
+	h.cfg.Subscriptions[0].Feeds = nil
+	svc, st := h.open()
+	defer st.Close()
+	r, err := svc.RunOnce(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.FeedsPolled != len(h.cfg.Feeds) || served.Load() != 3 {
+		t.Errorf("polled %d feeds of %d, the slow host served %d of its 3", r.FeedsPolled, len(h.cfg.Feeds), served.Load())
 	}
 }

@@ -129,6 +129,7 @@ type pollMode int
 const (
 	pollWhenDue       pollMode = iota // only if its stored next-poll time has come
 	pollNow                           // now, unless it is disabled or backing off after errors
+	pollEvery                         // as pollNow, waiting for a busy host's slot however long: run --once
 	pollRetryDisabled                 // now, even if disabled: one more try after a restart
 )
 
@@ -136,9 +137,10 @@ const (
 // or written: a failing store slows polling down, never speeds it up.
 const storeRetry = time.Minute
 
-// pollAll polls the given feeds once each, at most p.workers at a time,
-// and returns when all are done or ctx is cancelled.
-func (p *poller) pollAll(ctx context.Context, list []*alert.Feed) {
+// pollAll polls the given feeds once each (in mode pollNow or pollEvery),
+// at most p.workers at a time, and returns when all are done or ctx is
+// cancelled.
+func (p *poller) pollAll(ctx context.Context, list []*alert.Feed, mode pollMode) {
 	if err := p.states.preload(ctx); err != nil {
 		p.log.Warn("reading every feed state at once failed; reading them one by one", "err", err)
 	}
@@ -148,7 +150,7 @@ func (p *poller) pollAll(ctx context.Context, list []*alert.Feed) {
 	for range min(p.workers, len(list)) {
 		wg.Go(func() {
 			for f := range jobs {
-				p.pollFeed(ctx, f, pollNow)
+				p.pollFeed(ctx, f, mode)
 			}
 		})
 	}
@@ -184,7 +186,7 @@ func (p *poller) pollFeed(ctx context.Context, f *alert.Feed, mode pollMode) (ne
 		return p.plannedAfter(st, now)
 	}
 	defer prometheusTimer(p.metrics.pollTime)()
-	res, err := p.fetchRemembering(ctx, f, st)
+	res, err := p.fetchRemembering(ctx, f, st, mode == pollEvery)
 	if ctx.Err() != nil {
 		return now // shutting down: the poll did not happen
 	}
@@ -279,7 +281,7 @@ func (p *poller) shouldPoll(f *alert.Feed, st *store.FeedState, mode pollMode, n
 		return true
 	case st.Disabled:
 		return false
-	case mode == pollNow:
+	case mode == pollNow || mode == pollEvery:
 		return !backingOff // a server's Retry-After and the back-off are honoured even by --once
 	default:
 		return !st.NextPoll.After(now)
@@ -296,8 +298,10 @@ func (p *poller) fetch(ctx context.Context, f *alert.Feed, st store.FeedState) (
 // every item's text. Which feeds follow updates is asked only when there
 // is a body to parse: with thousands of subscriptions on every feed the
 // question is not free, and most polls are 304s.
-func (p *poller) fetchRemembering(ctx context.Context, f *alert.Feed, st store.FeedState) (*feeds.Result, error) {
-	res, err := p.fetcherFor(f).Fetch(ctx, p.request(f, st))
+func (p *poller) fetchRemembering(ctx context.Context, f *alert.Feed, st store.FeedState, waitForSlot bool) (*feeds.Result, error) {
+	r := p.request(f, st)
+	r.WaitForSlot = waitForSlot
+	res, err := p.fetcherFor(f).Fetch(ctx, r)
 	if err != nil {
 		return nil, err
 	}

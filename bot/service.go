@@ -171,7 +171,8 @@ func (r OnceReport) Trouble() string {
 	return ""
 }
 
-// RunOnce polls every enabled feed once, whatever its schedule, then
+// RunOnce polls every enabled feed once, whatever its schedule (a feed
+// whose host is busy waits for its turn: there is no later poll), then
 // delivers everything pending and returns what it did. It is what
 // `run --once` and cron jobs use. The leases it takes on a shared store
 // are renewed while it runs, as under Run, so a pass longer than their ttl
@@ -187,7 +188,7 @@ func (s *Service) RunOnce(ctx context.Context) (OnceReport, error) {
 	}()
 	cat := s.live.catalog()
 	s.poller.forgetRemoved(ctx, cat, nil)
-	s.poller.pollAll(ctx, cat.Feeds())
+	s.poller.pollAll(ctx, cat.Feeds(), pollEvery)
 	deliverErr := s.sender.deliverAll(ctx)
 	s.prune(ctx)
 	r := OnceReport{

@@ -202,6 +202,11 @@ type Request struct {
 	// AllowFile permits file:// URLs. Set it only for feeds from the
 	// config file, never for URLs typed into Discord.
 	AllowFile bool
+	// WaitForSlot waits for a free slot on the host for as long as ctx
+	// lasts instead of at most Timeout (see FetcherOptions.Timeout): for a
+	// one-shot run (`run --once`), which has no later poll to leave a busy
+	// host's feed to.
+	WaitForSlot bool
 }
 
 // Response is a successful fetch.
@@ -244,7 +249,7 @@ func (f *Fetcher) Fetch(ctx context.Context, r Request) (*Response, error) {
 }
 
 func (f *Fetcher) fetchHTTP(ctx context.Context, u *url.URL, r Request) (*Response, error) {
-	release, err := f.waitForSlot(ctx, u)
+	release, err := f.waitForSlot(ctx, u, r.WaitForSlot)
 	if err != nil {
 		return nil, err
 	}
@@ -294,9 +299,12 @@ func (f *Fetcher) fetchHTTP(ctx context.Context, u *url.URL, r Request) (*Respon
 // to let a request start, at most Timeout: the wait is not the feed's
 // fault, so it is kept out of the request's own timeout, and a feed queued
 // behind a slow host's other feeds is reported as not fetched (HostBusy),
-// not as timed out.
-func (f *Fetcher) waitForSlot(ctx context.Context, u *url.URL) (release func(), err error) {
-	wait, cancel := context.WithTimeout(ctx, f.opts.Timeout)
+// not as timed out. Unbounded, it waits as long as ctx lasts.
+func (f *Fetcher) waitForSlot(ctx context.Context, u *url.URL, unbounded bool) (release func(), err error) {
+	wait, cancel := ctx, context.CancelFunc(func() {})
+	if !unbounded {
+		wait, cancel = context.WithTimeout(ctx, f.opts.Timeout)
+	}
 	defer cancel()
 	release, err = f.hosts.acquire(wait, u.Hostname())
 	switch {
