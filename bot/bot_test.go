@@ -158,6 +158,18 @@ func (h *harness) open() (*Service, store.Store) {
 	return svc, st
 }
 
+// openAndRunOnce opens a service that stays open for the test, after one
+// RunOnce.
+func (h *harness) openAndRunOnce() (*Service, store.Store) {
+	h.t.Helper()
+	svc, st := h.open()
+	h.t.Cleanup(func() { st.Close() })
+	if _, err := svc.RunOnce(context.Background()); err != nil {
+		h.t.Fatalf("RunOnce: %v", err)
+	}
+	return svc, st
+}
+
 // runOnce is one `newshound run --once`: open, poll, deliver, close.
 func (h *harness) runOnce() {
 	h.t.Helper()
@@ -733,12 +745,8 @@ func TestFeedHintsSlowOnlyFeedsOnTheDefaultInterval(t *testing.T) {
 func TestReloadAppliesNewSubscriptionsAndRefusesOtherChanges(t *testing.T) {
 	h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo"})
 	h.write("wire.xml", item(1, "Unrelated", h.clock))
-	svc, st := h.open()
-	defer st.Close()
+	svc, _ := h.openAndRunOnce()
 	ctx := context.Background()
-	if _, err := svc.RunOnce(ctx); err != nil {
-		t.Fatal(err)
-	}
 
 	next := *h.cfg
 	next.Subscriptions = append(slices.Clone(h.cfg.Subscriptions), config.Subscription{Name: "oil", Query: "opec", Destination: "desk", MaxAge: 24 * time.Hour})
@@ -858,4 +866,52 @@ func TestFailedCommitKeepsValidatorsAndRetriesInAMinute(t *testing.T) {
 	st.Close()
 	h.runOnce() // the store works again: the item is not lost
 	h.wantTitles("Aleppo report")
+}
+
+// TestReloadResizesTheStoryIndex: a reload that shortens the longest
+// story_window forgets the reports older than it, as a restart would (the
+// index kept them, and its memory, until the next restart), and one that
+// lengthens it again takes them back in from the store.
+func TestReloadResizesTheStoryIndex(t *testing.T) {
+	h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo", StoryWindow: 48 * time.Hour})
+	h.cfg.Defaults.StoryWindow = time.Hour // the watches' (a reload cannot change it)
+	h.write("wire.xml", item(1, "Unrelated", h.clock))
+	svc, st := h.openAndRunOnce()
+	ctx := context.Background()
+	h.write("wire.xml", item(1, "Unrelated", h.clock), item(2, "Aleppo shelling resumes after truce", h.clock))
+	if _, err := svc.RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := st.StoryRows(ctx, time.Time{})
+	if err != nil || len(rows) != 1 {
+		t.Fatalf("story rows %v (%v), want one", rows, err)
+	}
+	r := rows[0]
+	indexed := func() bool {
+		_, ok := svc.poller.stories.stories.StoryOf(r.Destination, r.FeedID, r.ItemKey)
+		return ok
+	}
+	h.clock = h.clock.Add(3 * time.Hour)
+	for _, tt := range []struct {
+		window      time.Duration
+		wantIndexed bool
+	}{
+		{time.Hour, false},
+		{48 * time.Hour, true},
+	} {
+		next := *h.cfg
+		next.Subscriptions = slices.Clone(h.cfg.Subscriptions)
+		for i := range next.Subscriptions {
+			next.Subscriptions[i].StoryWindow = tt.window
+		}
+		if err := svc.Reload(ctx, &next); err != nil {
+			t.Fatalf("Reload to story_window %s: %v", tt.window, err)
+		}
+		if got := svc.poller.stories.stories.Window(); got != tt.window {
+			t.Errorf("after a reload to story_window %s the index's window is %s", tt.window, got)
+		}
+		if got := indexed(); got != tt.wantIndexed {
+			t.Errorf("after a reload to story_window %s, a report of 3 h ago indexed: %v, want %v", tt.window, got, tt.wantIndexed)
+		}
+	}
 }

@@ -252,8 +252,8 @@ func (s *Service) Reload(ctx context.Context, cfg *config.Config) error {
 	if err := s.live.rebuild(ctx, &cfg.Live); err != nil {
 		return err
 	}
-	if err := s.poller.stories.widen(ctx, longestStoryWindow(cfg), s.now()); err != nil {
-		return fmt.Errorf("widening the story window: %w", err)
+	if err := s.poller.stories.resize(ctx, longestStoryWindow(cfg), s.now()); err != nil {
+		return fmt.Errorf("resizing the story window: %w", err)
 	}
 	s.log.Info("config reloaded", "feeds", len(cfg.Feeds), "subscriptions", len(cfg.Subscriptions))
 	return nil

@@ -184,12 +184,14 @@ func (g *storyGroups) movedSince(rows []store.Alert) []store.StoryMove {
 	return moves
 }
 
-// widen makes reports stay candidates for at least window (a reload that
-// lengthened a story_window), rebuilding the index from the store.
-func (g *storyGroups) widen(ctx context.Context, window time.Duration, now time.Time) error {
+// resize makes reports stay candidates for window (a reload that changed
+// the longest story_window), rebuilding the index from the store: a longer
+// window takes in the older reports, a shorter one forgets them, so that
+// the index's memory and word weights are what a restart would give.
+func (g *storyGroups) resize(ctx context.Context, window time.Duration, now time.Time) error {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if window <= g.stories.Window() {
+	if window == g.stories.Window() {
 		return nil
 	}
 	return g.rebuild(ctx, window, now)
