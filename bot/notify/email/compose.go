@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"html/template"
+	"mime"
 	"mime/multipart"
 	"mime/quotedprintable"
 	"net/mail"
@@ -101,10 +102,13 @@ func Compose(m notify.Message, env Envelope, date time.Time) ([]byte, error) {
 	header("MIME-Version", "1.0")
 	header("Auto-Submitted", "auto-generated") // RFC 3834: no vacation replies
 	mw := multipart.NewWriter(&b)
-	if err := mw.SetBoundary("nh-" + digest(MessageID(m, domain))[:24]); err != nil {
+	// "=_" is what quoted-printable never writes (it writes "=" as "=3D"),
+	// so no feed text in the parts can write the boundary (RFC 2045 6.7),
+	// guessable as it is: it is the same on every retry.
+	if err := mw.SetBoundary("nh=_" + digest(MessageID(m, domain))[:24]); err != nil {
 		return nil, err
 	}
-	header("Content-Type", "multipart/alternative; boundary="+mw.Boundary())
+	header("Content-Type", mime.FormatMediaType("multipart/alternative", map[string]string{"boundary": mw.Boundary()}))
 	b.WriteString("\r\n")
 	if err := writePart(mw, "text/plain; charset=utf-8", plainText(heading(m), items, more)); err != nil {
 		return nil, err

@@ -810,3 +810,43 @@ func TestSessionClosedByServer(t *testing.T) {
 		})
 	}
 }
+
+// A feed cannot end a MIME part: a line of feed text that is the mail's
+// boundary would cut the text part there and hide or forge the rest. The
+// boundary depends only on the message's nonce and the sender's domain,
+// both guessable (outbox ids count up), so a hostile feed can write it;
+// it must be a string quoted-printable never writes.
+func TestFeedTextCannotWriteTheBoundary(t *testing.T) {
+	env := envelope(t)
+	m := notify.Message{Nonce: "nh2kx1", Alerts: []alert.Alert{alerttest.Plain()}}
+	m0, err := mail.ReadMessage(bufio.NewReader(bytes.NewReader(mustCompose(t, m, env))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, params, err := mime.ParseMediaType(m0.Header.Get("Content-Type"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	boundary := params["boundary"]
+	tests := map[string]func(*alert.Alert){
+		"title ends the mail":           func(a *alert.Alert) { a.Title = "--" + boundary + "--" },
+		"title starts a part":           func(a *alert.Alert) { a.Title = "--" + boundary },
+		"a paragraph ends the mail":     func(a *alert.Alert) { a.Text = "Talks resumed.\n\n--" + boundary + "--\n\nPhishing here." },
+		"an outlet's report ends it":    func(a *alert.Alert) { a.Also = []alert.Report{{Feed: "--" + boundary + "--", Title: "x"}} },
+		"matched words end the mail":    func(a *alert.Alert) { a.Matched = []string{"--" + boundary + "--"} },
+		"subscription ends the mail":    func(a *alert.Alert) { a.Subscription = "--" + boundary + "--" },
+		"link line ends the mail":       func(a *alert.Alert) { a.Link = "https://x.example/--" + boundary + "--" },
+		"the feed's name ends the mail": func(a *alert.Alert) { a.Feed = "--" + boundary + "--" },
+	}
+	for name, edit := range tests {
+		t.Run(name, func(t *testing.T) {
+			a := alerttest.Plain()
+			edit(&a)
+			raw := mustCompose(t, notify.Message{Nonce: m.Nonce, Alerts: []alert.Alert{a}}, env)
+			_, text, html := parts(t, raw) // fails unless there are exactly the two parts
+			if !strings.Contains(text, "Published: ") || !strings.HasSuffix(strings.TrimSpace(html), "</html>") {
+				t.Errorf("a part was cut short: got text %q and HTML ending %q, want the whole of both", text, html[max(0, len(html)-40):])
+			}
+		})
+	}
+}
