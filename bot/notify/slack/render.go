@@ -163,12 +163,16 @@ func cutList(prefix string, items []string, limit int) string {
 	return out
 }
 
-// fallback is the notification text: the first title, and how many more.
+// fallback is the notification text: the first title ("(untitled)" when
+// it has none), and how many more.
 func fallback(alerts []alert.Alert) string {
 	if len(alerts) == 0 {
 		return ""
 	}
 	text := render(alerts[0].Title, nil, maxFallback-20, false)
+	if text == "" {
+		text = "(untitled)" // as its section says; Slack refuses an empty text
+	}
 	if len(alerts) > 1 {
 		text += fmt.Sprintf(" (+%d more)", len(alerts)-1)
 	}

@@ -327,3 +327,31 @@ func BenchmarkRenderHostileBurst(b *testing.B) {
 		}
 	}
 }
+
+// An item without a title (RSS allows one with a description alone), or
+// whose title is only control characters, is posted: its notification
+// text reads "(untitled)", as its section does, not "", which Slack
+// refuses (no_text) so that the alert would be dropped.
+func TestUntitledAlertIsPosted(t *testing.T) {
+	tests := map[string]string{
+		"no title":           "",
+		"blank title":        " \t ",
+		"control characters": "\u202E\x00\x07",
+	}
+	for name, title := range tests {
+		t.Run(name, func(t *testing.T) {
+			fake := fakeslack.New(t)
+			a := alerttest.Plain()
+			a.Title = title
+			for _, alerts := range [][]alert.Alert{{a}, {a, alerttest.Plain()}} {
+				if _, err := newNotifier(t, fake.URL).Send(context.Background(), notify.Message{Nonce: fmt.Sprint("u", len(alerts)), Alerts: alerts}); err != nil {
+					t.Fatalf("%d alerts: got %v (fake refused: %q), want it posted", len(alerts), err, fake.Invalid())
+				}
+			}
+			msgs := fake.Messages()
+			if len(msgs) != 2 || !strings.HasPrefix(msgs[0].Payload.Text, "(untitled)") {
+				t.Errorf("got %d messages, the first's text %q; want 2, starting (untitled)", len(msgs), msgs[0].Payload.Text)
+			}
+		})
+	}
+}
