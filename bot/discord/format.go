@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/newshound/newshound/alert"
+	"github.com/newshound/newshound/bot/notify"
 	"github.com/newshound/newshound/config"
 	"github.com/newshound/newshound/internal/msgtemplate"
 )
@@ -85,7 +86,7 @@ func renderTemplate(a alert.Alert, f *alert.Format, tmpl string, kind fieldKind,
 	}
 	out := b.String()
 	if literal > limit { // the desk's own text alone is too long here (a share of a burst)
-		out = truncateRunes(out, limit)
+		out = notify.CutRunes(out, limit)
 	}
 	return out
 }
@@ -210,18 +211,6 @@ func renderURL(a alert.Alert, f *alert.Format, parts []msgtemplate.Part) string 
 		}
 	}
 	return httpURL(b.String())
-}
-
-// truncateRunes cuts s to limit code points, ending in "…".
-func truncateRunes(s string, limit int) string {
-	if utf8.RuneCountInString(s) <= limit {
-		return s
-	}
-	if limit <= 0 {
-		return ""
-	}
-	r := []rune(s)
-	return string(r[:limit-1]) + ellipsis
 }
 
 // Username is the name a webhook posts a's message under: the format's

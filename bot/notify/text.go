@@ -53,6 +53,26 @@ func NormalizeSpans(text string, spans []alert.Span) []alert.Span {
 	return merged
 }
 
+// CutRunes cuts s to limit code points, the last one "…" when it cuts;
+// "" for a limit of 0 or less. It allocates no more than the result, so
+// it suits text of megabytes.
+func CutRunes(s string, limit int) string {
+	if limit <= 0 {
+		return ""
+	}
+	n := 0
+	for i := range s {
+		if n == limit-1 {
+			if utf8.RuneCountInString(s[i:]) == 1 {
+				return s // exactly limit code points
+			}
+			return s[:i] + "…"
+		}
+		n++
+	}
+	return s
+}
+
 // IsBidiControl reports the Unicode bidirectional embedding, override and
 // isolate controls (U+202A–U+202E, U+2066–U+2069): in feed text they can
 // reorder what follows them ("exe.gnp" shown as "png.exe"), including

@@ -70,3 +70,24 @@ func TestStoryKey(t *testing.T) {
 		t.Error("items without links are not told apart by feed and title")
 	}
 }
+
+func TestCutRunes(t *testing.T) {
+	tests := []struct {
+		in    string
+		limit int
+		want  string
+	}{
+		{"héllo", 5, "héllo"},
+		{"héllo", 6, "héllo"},
+		{"héllo", 4, "hél…"},
+		{"héllo", 1, "…"},
+		{"héllo", 0, ""},
+		{"", 3, ""},
+		{"日本語テキスト", 3, "日本…"},
+	}
+	for _, tt := range tests {
+		if got := CutRunes(tt.in, tt.limit); got != tt.want {
+			t.Errorf("CutRunes(%q, %d) = %q, want %q", tt.in, tt.limit, got, tt.want)
+		}
+	}
+}

@@ -1,8 +1,9 @@
 // Package fakewebhook is a webhook receiver for tests, on loopback: it
 // verifies newshound's signature and timestamp the way the webhook
 // package's documentation tells receivers to, checks the body against the
-// documented shape, drops repeats by Idempotency-Key, and answers with
-// injected faults so tests can drive retries.
+// documented shape, drops repeats by Idempotency-Key, refuses a body over
+// MaxBody with 413 as a receiver behind nginx does by default, and answers
+// with injected faults so tests can drive retries.
 package fakewebhook
 
 import (
@@ -15,6 +16,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -25,6 +27,10 @@ import (
 // MaxSkew is how far a request's timestamp may be from the receiver's
 // clock.
 const MaxSkew = 5 * time.Minute
+
+// MaxBody is the largest body accepted: nginx's default
+// client_max_body_size, in front of many receivers.
+const MaxBody = 1 << 20
 
 // Alert is one alert of a delivery, as the documented body has it.
 type Alert struct {
@@ -43,6 +49,8 @@ type Alert struct {
 type Delivery struct {
 	Key    string // Idempotency-Key
 	Alerts []Alert
+	// Digest is a digest's "digest" object, by key; nil for others.
+	Digest map[string]json.RawMessage
 	Raw    []byte
 }
 
@@ -119,16 +127,22 @@ func (r *Receiver) Refused() []string {
 }
 
 func (r *Receiver) serve(w http.ResponseWriter, req *http.Request) {
-	body, err := io.ReadAll(io.LimitReader(req.Body, 8<<20))
+	body, err := io.ReadAll(io.LimitReader(req.Body, MaxBody+1))
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.requests++
+	if err == nil && len(body) > MaxBody {
+		r.refused = append(r.refused, fmt.Sprintf("body over %d bytes", MaxBody))
+		http.Error(w, "413 Request Entity Too Large", http.StatusRequestEntityTooLarge)
+		return
+	}
 	if err == nil {
 		err = r.verify(req, body)
 	}
 	var alerts []Alert
+	var digest map[string]json.RawMessage
 	if err == nil {
-		alerts, err = checkBody(body)
+		alerts, digest, err = checkBody(body)
 	}
 	if err != nil {
 		r.refused = append(r.refused, err.Error())
@@ -149,7 +163,7 @@ func (r *Receiver) serve(w http.ResponseWriter, req *http.Request) {
 		r.repeats++
 	} else {
 		r.seen[key] = true
-		r.deliveries = append(r.deliveries, Delivery{Key: key, Alerts: alerts, Raw: body})
+		r.deliveries = append(r.deliveries, Delivery{Key: key, Alerts: alerts, Digest: digest, Raw: body})
 	}
 	if fault != nil {
 		answer(w, *fault)
@@ -194,37 +208,56 @@ func (r *Receiver) verify(req *http.Request, body []byte) error {
 }
 
 // checkBody holds the body to the documented shape: every field present
-// (matched a list, never null), no unknown ones, version 1.
-func checkBody(body []byte) ([]Alert, error) {
+// (matched a list, never null), no unknown ones, version 1, and a digest
+// object only as documented.
+func checkBody(body []byte) ([]Alert, map[string]json.RawMessage, error) {
 	var doc struct {
 		Version *int              `json:"version"`
 		Alerts  []json.RawMessage `json:"alerts"`
+		Digest  json.RawMessage   `json:"digest"`
 	}
 	if err := strictDecode(body, &doc); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if doc.Version == nil || *doc.Version != 1 || len(doc.Alerts) == 0 {
-		return nil, fmt.Errorf("body: want version 1 and at least one alert")
+		return nil, nil, fmt.Errorf("body: want version 1 and at least one alert")
+	}
+	var digest map[string]json.RawMessage
+	if doc.Digest != nil {
+		if err := json.Unmarshal(doc.Digest, &digest); err != nil {
+			return nil, nil, fmt.Errorf("digest: %v", err)
+		}
+		keys := []string{"title", "kind", "subscription", "since", "until", "stories", "more"}
+		for k := range digest {
+			if !slices.Contains(keys, k) {
+				return nil, nil, fmt.Errorf("digest: unknown field %q", k)
+			}
+		}
+		for _, k := range keys {
+			if _, ok := digest[k]; !ok {
+				return nil, nil, fmt.Errorf("digest: no %q", k)
+			}
+		}
 	}
 	alerts := make([]Alert, len(doc.Alerts))
 	for i, raw := range doc.Alerts {
 		var fields map[string]json.RawMessage
 		if err := json.Unmarshal(raw, &fields); err != nil {
-			return nil, fmt.Errorf("alert %d: %v", i, err)
+			return nil, nil, fmt.Errorf("alert %d: %v", i, err)
 		}
 		for _, k := range []string{"id", "title", "link", "feed", "published", "summary", "matched", "subscription", "story_id"} {
 			if _, ok := fields[k]; !ok {
-				return nil, fmt.Errorf("alert %d: no %q", i, k)
+				return nil, nil, fmt.Errorf("alert %d: no %q", i, k)
 			}
 		}
 		if strings.TrimSpace(string(fields["matched"])) == "null" {
-			return nil, fmt.Errorf("alert %d: matched is null", i)
+			return nil, nil, fmt.Errorf("alert %d: matched is null", i)
 		}
 		if err := strictDecode(raw, &alerts[i]); err != nil {
-			return nil, fmt.Errorf("alert %d: %v", i, err)
+			return nil, nil, fmt.Errorf("alert %d: %v", i, err)
 		}
 	}
-	return alerts, nil
+	return alerts, digest, nil
 }
 
 func strictDecode(data []byte, v any) error {

@@ -1,7 +1,6 @@
 package webhook
 
 import (
-	"encoding/json"
 	"time"
 
 	"github.com/newshound/newshound/bot/notify"
@@ -51,9 +50,5 @@ func RenderMessage(m notify.Message) ([]byte, error) {
 	}
 	b.Digest = &Digest{Title: d.Title, Kind: d.Kind, Subscription: d.Subscription, Since: d.Since, Until: d.Until,
 		Stories: stories, More: len(m.Alerts) - len(shown)}
-	body, err := json.Marshal(b)
-	if err != nil {
-		return nil, err
-	}
-	return escapeBidi(body), nil
+	return encode(b)
 }

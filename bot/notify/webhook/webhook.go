@@ -24,7 +24,9 @@
 //	}]}
 //
 // Text fields are plain text exactly as the feed gave it: escape them for
-// whatever you render them into. One request may carry several alerts
+// whatever you render them into. A body is at most MaxBodyBytes (1 MiB,
+// nginx's default limit): past that, the titles and summaries longer than
+// some length are cut to it, ending in "…". One request may carry several alerts
 // (a burst or a digest, newest first, with a "digest" object: see
 // Digest); "version" changes only when a field changes meaning or goes
 // away (new fields may appear at any time).
@@ -57,9 +59,11 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/newshound/newshound/alert"
 	"github.com/newshound/newshound/bot/notify"
@@ -139,6 +143,11 @@ func New(endpoint, secret string, opts Options) (*Notifier, error) {
 	return &Notifier{url: endpoint, secret: []byte(secret), client: client, now: opts.Now}, nil
 }
 
+// MaxBodyBytes is the most a body takes: nginx's default
+// client_max_body_size, in front of many receivers, which refuse a larger
+// one with 413 (and newshound would drop its alerts as rejected).
+const MaxBodyBytes = 1 << 20
+
 // Render returns the JSON body for alerts: the same bytes every time, so
 // a retry repeats the delivery exactly.
 func Render(alerts []alert.Alert) ([]byte, error) {
@@ -146,6 +155,69 @@ func Render(alerts []alert.Alert) ([]byte, error) {
 	for i, a := range alerts {
 		b.Alerts[i] = item(a)
 	}
+	return encode(b)
+}
+
+// encode marshals b within MaxBodyBytes: when the whole would be larger,
+// the titles and summaries longer than some length are cut to it (the
+// last code point "…"), that length the longest with which the body fits,
+// so short texts stay whole and the room is shared among the long ones.
+func encode(b Body) ([]byte, error) {
+	body, err := marshal(b)
+	if err != nil || len(body) <= MaxBodyBytes {
+		return body, err
+	}
+	var lengths []int // of the titles and summaries, in code points
+	for _, it := range b.Alerts {
+		lengths = append(lengths, utf8.RuneCountInString(it.Title), utf8.RuneCountInString(it.Summary))
+	}
+	cutTo := func(limit int) ([]byte, error) {
+		c := b
+		c.Alerts = slices.Clone(b.Alerts)
+		for i := range c.Alerts {
+			c.Alerts[i].Title = notify.CutRunes(c.Alerts[i].Title, limit)
+			c.Alerts[i].Summary = notify.CutRunes(c.Alerts[i].Summary, limit)
+		}
+		return marshal(c)
+	}
+	// The body fits with lo unless lo is 1, and not with hi+1: texts cut
+	// to hi+1 would take more code points than MaxBodyBytes bytes.
+	// Within 1/64 of the longest that fits is close enough, and takes a
+	// few rounds instead of twenty for texts of megabytes.
+	lo, hi := 1, waterLevel(lengths, MaxBodyBytes)
+	for hi-lo > lo/64 {
+		mid := lo + (hi-lo+1)/2
+		body, err := cutTo(mid)
+		if err != nil {
+			return nil, err
+		}
+		if len(body) <= MaxBodyBytes {
+			lo = mid
+		} else {
+			hi = mid - 1
+		}
+	}
+	return cutTo(lo) // at 1 still too big only for a body of thousands of alerts
+}
+
+// waterLevel is the longest length L at which texts of these lengths, each
+// cut to L, take at most room code points together.
+func waterLevel(lengths []int, room int) int {
+	if len(lengths) == 0 {
+		return room
+	}
+	slices.Sort(lengths)
+	for i, n := range lengths {
+		// the texts from i on are all at least n long: cut them to L
+		if left := len(lengths) - i; n*left > room {
+			return max(room/left, 0)
+		}
+		room -= n
+	}
+	return lengths[len(lengths)-1] // all fit whole (not the case in encode)
+}
+
+func marshal(b Body) ([]byte, error) {
 	body, err := json.Marshal(b)
 	if err != nil {
 		return nil, err
@@ -161,15 +233,24 @@ func escapeBidi(body []byte) []byte {
 	if !bytes.ContainsFunc(body, notify.IsBidiControl) {
 		return body
 	}
-	var out bytes.Buffer
-	for _, r := range string(body) {
-		if notify.IsBidiControl(r) {
-			fmt.Fprintf(&out, `\u%04x`, r)
+	// Each is E2 80 AA–AE or E2 81 A6–A9 in UTF-8: a scan for E2 finds
+	// them without decoding every rune of a body of megabytes.
+	out := make([]byte, 0, len(body)+len(body)/8)
+	for {
+		i := bytes.IndexByte(body, 0xE2)
+		if i < 0 || i+2 >= len(body) {
+			return append(out, body...)
+		}
+		r, size := utf8.DecodeRune(body[i:])
+		if !notify.IsBidiControl(r) {
+			out, body = append(out, body[:i+1]...), body[i+1:]
 			continue
 		}
-		out.WriteRune(r)
+		out = append(out, body[:i]...)
+		out = append(out, `\u`...)
+		out = strconv.AppendUint(out, uint64(r), 16)
+		body = body[i+size:]
 	}
-	return out.Bytes()
 }
 
 func item(a alert.Alert) Item {

@@ -354,3 +354,74 @@ func BenchmarkRenderHostileBurst(b *testing.B) {
 		}
 	}
 }
+
+// A delivery fits in a receiver's usual limit (nginx's 1 MiB): a digest of
+// a busy query, each alert with an article's text, or a burst holding one
+// hostile item of megabytes, is delivered with its longest titles and
+// summaries cut ("…"), not refused with 413 and dropped whole. Short text
+// stays as the feed gave it.
+func TestBodyFitsAReceiversLimit(t *testing.T) {
+	cet := time.FixedZone("CET", 3600)
+	key := alert.DigestKey{Kind: alert.KindDigest, Subscription: "cfg:port-strikes",
+		Since: time.Date(2026, 2, 28, 8, 0, 0, 0, cet), Until: time.Date(2026, 3, 1, 8, 0, 0, 0, cet)}
+	article := func(a alert.Alert) alert.Alert {
+		a.Text = strings.Repeat("Dockers at the port voted on Tuesday to stay out. ", 400) // 20,000 characters
+		return a
+	}
+	huge := alerttest.Hostile()
+	huge.Title = strings.Repeat("\u202Eévil <b>", 80_000) // 720 kB of title
+	huge.Text = strings.Repeat("x", 1<<20)
+	tests := map[string]struct {
+		alerts []alert.Alert
+		digest bool
+		intact int // index of an alert whose text must arrive as given; -1 none
+	}{
+		"digest of articles": {alerts: mapAlerts(alerttest.Sequence(MaxDigestAlerts), article), digest: true, intact: -1},
+		"burst with a hostile item": {
+			alerts: []alert.Alert{alerttest.Plain(), huge, article(alerttest.Sequence(2)[1])}, intact: 0},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			recv := fakewebhook.New(t, secret)
+			m := notify.Message{Nonce: "nh7x3", Alerts: tt.alerts}
+			if tt.digest {
+				m.Digest = notify.NewDigest(key, tt.alerts)
+			}
+			if _, err := newNotifier(t, recv.URL, secret, time.Now).Send(context.Background(), m); err != nil {
+				t.Fatalf("Send: got %v (receiver refused: %q), want it delivered", err, recv.Refused())
+			}
+			got := recv.Deliveries()
+			if len(got) != 1 || len(got[0].Alerts) != len(tt.alerts) {
+				t.Fatalf("got %d deliveries, want 1 of %d alerts", len(got), len(tt.alerts))
+			}
+			if n := len(got[0].Raw); n > fakewebhook.MaxBody {
+				t.Errorf("body of %d bytes, want at most %d", n, fakewebhook.MaxBody)
+			}
+			for i, it := range got[0].Alerts {
+				a := tt.alerts[i]
+				if i == tt.intact && (it.Title != a.Title || it.Summary != a.Text) {
+					t.Errorf("alert %d: short text changed: got %q, want %q", i, it.Summary, a.Text)
+				}
+				if it.Summary != a.Text && (!strings.HasSuffix(it.Summary, "…") || !strings.HasPrefix(a.Text, strings.TrimSuffix(it.Summary, "…"))) {
+					t.Errorf("alert %d: summary %.60q… is not the feed's cut with …", i, it.Summary)
+				}
+				if it.Title != a.Title && (!strings.HasSuffix(it.Title, "…") || !strings.HasPrefix(a.Title, strings.TrimSuffix(it.Title, "…"))) {
+					t.Errorf("alert %d: title %.60q… is not the feed's cut with …", i, it.Title)
+				}
+				if len(it.Summary) < 1000 && len(a.Text) >= 1000 {
+					t.Errorf("alert %d: summary cut to %d bytes, want the room shared out (at least 1000)", i, len(it.Summary))
+				}
+			}
+			if stories := string(got[0].Digest["stories"]); tt.digest && stories != fmt.Sprint(len(tt.alerts)) {
+				t.Errorf("digest object counts %q stories, want %d", stories, len(tt.alerts))
+			}
+		})
+	}
+}
+
+func mapAlerts(alerts []alert.Alert, f func(alert.Alert) alert.Alert) []alert.Alert {
+	for i := range alerts {
+		alerts[i] = f(alerts[i])
+	}
+	return alerts
+}
