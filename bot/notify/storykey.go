@@ -27,3 +27,20 @@ func StoryKey(a alert.Alert) string {
 	sum := sha256.Sum256([]byte(seed))
 	return hex.EncodeToString(sum[:12])
 }
+
+// MessageKey names m for a destination that drops a repeat by a key of
+// its own (a mail's Message-ID, a webhook's Idempotency-Key): the same on
+// every retry of m, whose outbox rows, and so alerts, are the same, and
+// different for other alerts under the same nonce, as when outbox ids
+// start again at 1 in a new database, or two installations post to one
+// place; a nonce alone would have those dropped as repeats. It is the hex
+// SHA-256 of the nonce and each alert's feed, link and title (not its
+// story, which a re-split may change between attempts).
+func MessageKey(m Message) string {
+	h := sha256.New()
+	h.Write([]byte("message\x00" + m.Nonce))
+	for _, a := range m.Alerts {
+		h.Write([]byte("\x00" + a.Feed + "\x00" + a.Link + "\x00" + a.Title))
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}

@@ -65,7 +65,8 @@ func ParseEnvelope(from string, to []string) (Envelope, error) {
 // Compose renders a message as a MIME mail with CRLF line endings:
 // multipart/alternative with a plain-text and an HTML part (feed text
 // escaped by html/template), an RFC 2047 subject, a Message-ID derived
-// from the message's nonce, so every retry is recognisably the same mail,
+// from the message's nonce and alerts, so every retry is recognisably the
+// same mail,
 // and, when all alerts belong to one story, In-Reply-To and References
 // naming that story, so mail clients thread its mails. The output depends
 // only on its inputs.
@@ -126,18 +127,11 @@ func Compose(m notify.Message, env Envelope, date time.Time) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// MessageID is the Message-ID of the mail for m: from the nonce, or
-// without one from the alerts' links and titles, the same on every retry.
+// MessageID is the Message-ID of the mail for m, the same on every retry
+// and different for other alerts under a nonce used before (see
+// notify.MessageKey).
 func MessageID(m notify.Message, domain string) string {
-	seed := "nonce\x00" + m.Nonce
-	if m.Nonce == "" {
-		var s strings.Builder
-		for _, a := range m.Alerts {
-			s.WriteString(a.Link + "\x00" + a.Title + "\x00")
-		}
-		seed = "alerts\x00" + s.String()
-	}
-	return "<" + digest(seed)[:32] + ".alert@" + domain + ">"
+	return "<" + notify.MessageKey(m)[:32] + ".alert@" + domain + ">"
 }
 
 func digest(s string) string {

@@ -850,3 +850,29 @@ func TestFeedTextCannotWriteTheBoundary(t *testing.T) {
 		})
 	}
 }
+
+// Outbox ids, and so nonces, start again at 1 in a new database (a fresh
+// install, a move to PostgreSQL) and are the same in two installations
+// mailing one inbox. A mail of other alerts under an old nonce is another
+// mail: a Message-ID the inbox has seen would be dropped as a repeat
+// (Gmail does), so the Message-ID names the alerts as well as the nonce.
+func TestReusedNonceIsANewMail(t *testing.T) {
+	srv := fakesmtp.New(t, fakesmtp.Options{Mode: fakesmtp.Plain})
+	seq := alerttest.Sequence(2)
+	for i, a := range seq {
+		// a new notifier for each: another database's first message
+		n := newLoggedNotifier(t, srv, new(bytes.Buffer), "desk@example.org")
+		if _, err := n.Send(context.Background(), notify.Message{Nonce: "nh1x1", Alerts: []alert.Alert{a}}); err != nil {
+			t.Fatalf("install %d: %v", i, err)
+		}
+	}
+	// and a retry of the second is still recognised as its repeat
+	n := newLoggedNotifier(t, srv, new(bytes.Buffer), "desk@example.org")
+	if _, err := n.Send(context.Background(), notify.Message{Nonce: "nh1x1", Alerts: seq[1:]}); err != nil {
+		t.Fatal(err)
+	}
+	_, repeats := srv.Stats()
+	if got := len(srv.Mails()); got != 2 || repeats != 1 {
+		t.Errorf("got %d mails and %d repeats, want 2 mails (one per install) and 1 repeat (the retry)", got, repeats)
+	}
+}

@@ -296,7 +296,7 @@ func Sign(secret []byte, timestamp string, body []byte) string {
 }
 
 // Send posts the message once. The Idempotency-Key is the message's nonce
-// (or, without one, a hash of the body), the same on every retry.
+// and a hash of its alerts, the same on every retry (see idempotencyKey).
 func (n *Notifier) Send(ctx context.Context, m notify.Message) (notify.Receipt, error) {
 	if len(m.Alerts) == 0 {
 		return notify.Receipt{}, fmt.Errorf("webhook: a message without alerts: %w", notify.ErrRejected)
@@ -314,7 +314,7 @@ func (n *Notifier) Send(ctx context.Context, m notify.Message) (notify.Receipt, 
 	req.Header.Set("User-Agent", "newshound-webhook/1")
 	req.Header.Set(TimestampHeader, ts)
 	req.Header.Set(SignatureHeader, Sign(n.secret, ts, body))
-	req.Header.Set(IdempotencyHeader, idempotencyKey(m.Nonce, body))
+	req.Header.Set(IdempotencyHeader, idempotencyKey(m))
 	resp, err := n.client.Do(req)
 	if err != nil {
 		return notify.Receipt{}, fmt.Errorf("webhook %s: %w", redact(n.url), err)
@@ -355,12 +355,15 @@ func (n *Notifier) statusError(resp *http.Response, snippet []byte) error {
 	return err
 }
 
-func idempotencyKey(nonce string, body []byte) string {
-	if nonce != "" {
-		return nonce
+// idempotencyKey is "<nonce>.<16 hex digits>" (32 hex digits without a
+// nonce): the same on every retry of m, and not that of other alerts
+// under a nonce used before (see notify.MessageKey).
+func idempotencyKey(m notify.Message) string {
+	key := notify.MessageKey(m)
+	if m.Nonce == "" {
+		return key[:32]
 	}
-	sum := sha256.Sum256(body)
-	return hex.EncodeToString(sum[:16])
+	return m.Nonce + "." + key[:16]
 }
 
 // quote shows the start of an answer's body in an error, on one line.

@@ -139,8 +139,8 @@ func TestReceiverVerifiesSignature(t *testing.T) {
 		t.Fatalf("deliveries = %+v, want one with one alert", got)
 	}
 	d := got[0]
-	if d.Key != "n1" {
-		t.Errorf("Idempotency-Key = %q, want the nonce n1", d.Key)
+	if !strings.HasPrefix(d.Key, "n1.") || len(d.Key) != len("n1.")+16 {
+		t.Errorf("Idempotency-Key = %q, want the nonce n1, a dot and 16 hex digits", d.Key)
 	}
 	it := d.Alerts[0]
 	if it.Title != a.Title || it.Link != a.Link || it.Feed != a.Feed || it.Subscription != a.Subscription ||
@@ -424,4 +424,28 @@ func mapAlerts(alerts []alert.Alert, f func(alert.Alert) alert.Alert) []alert.Al
 		alerts[i] = f(alerts[i])
 	}
 	return alerts
+}
+
+// Outbox ids, and so nonces, start again at 1 in a new database (a fresh
+// install, a move to PostgreSQL) and are the same in two installations
+// posting to one receiver. A receiver that drops a key it has seen, as
+// the README tells it to, must not drop other alerts under an old nonce:
+// the Idempotency-Key names the alerts as well as the nonce.
+func TestReusedNonceIsANewDelivery(t *testing.T) {
+	recv := fakewebhook.New(t, secret)
+	seq := alerttest.Sequence(2)
+	send := func(a alert.Alert) {
+		t.Helper()
+		n := newNotifier(t, recv.URL, secret, time.Now) // another database's
+		if _, err := n.Send(context.Background(), notify.Message{Nonce: "nh1x1", Alerts: []alert.Alert{a}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	send(seq[0])
+	send(seq[1])
+	send(seq[1]) // a retry
+	_, repeats := recv.Requests()
+	if got := recv.Deliveries(); len(got) != 2 || repeats != 1 {
+		t.Errorf("got %d deliveries and %d repeats, want 2 deliveries (one per install) and 1 repeat (the retry)", len(got), repeats)
+	}
 }
