@@ -1,6 +1,6 @@
 // Package fakesmtp is an SMTP server for tests, on loopback, built on
 // net/textproto: EHLO, STARTTLS or implicit TLS with a certificate made at
-// start, AUTH PLAIN, MAIL, RCPT, DATA (dot-stuffing undone), RSET, NOOP
+// start, AUTH PLAIN or LOGIN, MAIL, RCPT, DATA (dot-stuffing undone), RSET, NOOP
 // and QUIT. It records each mail once by its Message-ID, with every
 // recipient any transaction delivered it to, counts repeats, refuses
 // recipients on request, can hold a transaction to a number of recipients
@@ -42,8 +42,11 @@ const (
 // Options configure a Server.
 type Options struct {
 	Mode Mode
-	// Username and Password, when set, make AUTH PLAIN required before MAIL.
+	// Username and Password, when set, make AUTH required before MAIL.
 	Username, Password string
+	// AuthLogin offers AUTH LOGIN alone, as Office 365 does (it offers
+	// "LOGIN XOAUTH2"), instead of AUTH PLAIN.
+	AuthLogin bool
 	// MaxRecipients, when set, is how many recipients one mail transaction
 	// takes: a RCPT past it is answered LimitReply, as a real server at its
 	// limit does (RFC 5321 4.5.3.1.10), and the client must send the rest
@@ -281,7 +284,11 @@ func (ss *session) command(verb, arg string) bool {
 			ext = append(ext, "STARTTLS")
 		}
 		if ss.s.opts.Username != "" && (ss.tls || ss.s.opts.Mode == Plain) {
-			ext = append(ext, "AUTH PLAIN")
+			if ss.s.opts.AuthLogin {
+				ext = append(ext, "AUTH LOGIN XOAUTH2")
+			} else {
+				ext = append(ext, "AUTH PLAIN")
+			}
 		}
 		for i, e := range ext {
 			sep := "-"
@@ -359,9 +366,16 @@ func (ss *session) resetMail() { ss.from, ss.to, ss.inMail = "", nil, false }
 
 func (ss *session) auth(arg string) bool {
 	mech, initial, _ := strings.Cut(arg, " ")
-	if !strings.EqualFold(mech, "PLAIN") || ss.s.opts.Username == "" {
+	want := "PLAIN"
+	if ss.s.opts.AuthLogin {
+		want = "LOGIN"
+	}
+	if !strings.EqualFold(mech, want) || ss.s.opts.Username == "" {
 		ss.reply(504, "5.5.4 mechanism not supported")
 		return true
+	}
+	if want == "LOGIN" {
+		return ss.authLogin(initial)
 	}
 	if initial == "" {
 		ss.reply(334, "")
@@ -378,6 +392,32 @@ func (ss *session) auth(arg string) bool {
 		return true
 	}
 	ss.user = parts[1]
+	ss.reply(235, "2.7.0 authentication successful")
+	return true
+}
+
+// authLogin is AUTH LOGIN: the username and the password, each asked
+// for with a base64 prompt and answered in base64.
+func (ss *session) authLogin(initial string) bool {
+	var answers []string
+	if initial != "" {
+		answers = append(answers, initial)
+	}
+	for _, prompt := range []string{"Username:", "Password:"}[len(answers):] {
+		ss.reply(334, base64.StdEncoding.EncodeToString([]byte(prompt)))
+		line, err := ss.tp.ReadLine()
+		if err != nil {
+			return false
+		}
+		answers = append(answers, line)
+	}
+	user, err1 := base64.StdEncoding.DecodeString(answers[0])
+	pass, err2 := base64.StdEncoding.DecodeString(answers[1])
+	if err1 != nil || err2 != nil || string(user) != ss.s.opts.Username || string(pass) != ss.s.opts.Password {
+		ss.reply(535, "5.7.8 authentication credentials invalid")
+		return true
+	}
+	ss.user = string(user)
 	ss.reply(235, "2.7.0 authentication successful")
 	return true
 }

@@ -1,7 +1,8 @@
 // Package email sends alerts as mail through an SMTP server (net/smtp):
-// STARTTLS, implicit TLS or none, AUTH PLAIN when a username is set. It
-// owns the mail's form (see Compose) and what the server's replies mean;
-// it does not retry (the outbox sender does).
+// STARTTLS, implicit TLS or none, AUTH PLAIN (or LOGIN, when the server
+// offers no PLAIN) when a username is set. It owns the mail's form (see
+// Compose) and what the server's replies mean; it does not retry (the
+// outbox sender does).
 //
 // A retry sends the same Message-ID, so a receiving system that drops
 // repeats drops it. Replies map to the sender's errors: a 4xx reply is
@@ -222,16 +223,68 @@ func (n *Notifier) handshake(conn net.Conn) (*smtp.Client, error) {
 		}
 	}
 	if n.cfg.Username != "" {
-		if ok, _ := c.Extension("AUTH"); !ok {
+		ok, offered := c.Extension("AUTH")
+		if !ok {
 			c.Close()
 			return nil, fmt.Errorf("%s offers no AUTH but a username is set: %w", n.server(), notify.ErrGone)
 		}
-		if err := c.Auth(smtp.PlainAuth("", n.cfg.Username, n.cfg.Password, n.cfg.Host)); err != nil {
+		auth, err := n.auth(offered)
+		if err != nil {
+			c.Close()
+			return nil, err
+		}
+		if err := c.Auth(auth); err != nil {
 			c.Close()
 			return nil, n.replyError("AUTH as "+n.cfg.Username, err, notify.ErrGone)
 		}
 	}
 	return c, nil
+}
+
+// auth is AUTH PLAIN, or LOGIN when the server offers LOGIN and not PLAIN
+// (Office 365 offers "LOGIN XOAUTH2").
+func (n *Notifier) auth(offered string) (smtp.Auth, error) {
+	mechs := strings.Fields(strings.ToUpper(offered))
+	switch {
+	case slices.Contains(mechs, "PLAIN"):
+		return smtp.PlainAuth("", n.cfg.Username, n.cfg.Password, n.cfg.Host), nil
+	case slices.Contains(mechs, "LOGIN"):
+		return &loginAuth{username: n.cfg.Username, password: n.cfg.Password, host: n.cfg.Host}, nil
+	}
+	return nil, fmt.Errorf("%s offers AUTH %s, neither PLAIN nor LOGIN, which newshound speaks: %w", n.server(), offered, notify.ErrGone)
+}
+
+// loginAuth is AUTH LOGIN: the server asks for the username, then the
+// password. Like net/smtp's PlainAuth, it sends them only over TLS or to
+// this machine.
+type loginAuth struct {
+	username, password, host string
+	step                     int
+}
+
+func (a *loginAuth) Start(server *smtp.ServerInfo) (string, []byte, error) {
+	if !server.TLS && server.Name != "localhost" && server.Name != "127.0.0.1" && server.Name != "::1" {
+		return "", nil, errors.New("unencrypted connection")
+	}
+	if server.Name != a.host {
+		return "", nil, errors.New("wrong host name")
+	}
+	a.step = 0
+	return "LOGIN", nil, nil
+}
+
+func (a *loginAuth) Next(challenge []byte, more bool) ([]byte, error) {
+	if !more {
+		return nil, nil
+	}
+	a.step++
+	switch a.step {
+	case 1:
+		return []byte(a.username), nil
+	case 2:
+		return []byte(a.password), nil
+	}
+	return nil, fmt.Errorf("unexpected AUTH LOGIN challenge %q", challenge)
 }
 
 // deliver sends the envelope and the mail. A recipient the server

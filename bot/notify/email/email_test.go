@@ -258,6 +258,9 @@ func TestSendModes(t *testing.T) {
 		{"implicit tls with auth", fakesmtp.Options{Mode: fakesmtp.Implicit, Username: "news", Password: "pw"}, ImplicitTLS, "news", true, "news"},
 		{"starttls without auth", fakesmtp.Options{Mode: fakesmtp.StartTLS}, StartTLS, "", true, ""},
 		{"plain relay", fakesmtp.Options{Mode: fakesmtp.Plain}, NoTLS, "", false, ""},
+		// Office 365 offers "AUTH LOGIN XOAUTH2", no PLAIN
+		{"starttls with auth login", fakesmtp.Options{Mode: fakesmtp.StartTLS, Username: "news", Password: "pw", AuthLogin: true}, StartTLS, "news", true, "news"},
+		{"implicit tls with auth login", fakesmtp.Options{Mode: fakesmtp.Implicit, Username: "news", Password: "pw", AuthLogin: true}, ImplicitTLS, "news", true, "news"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -350,6 +353,8 @@ func TestReplies(t *testing.T) {
 		wantMissed int
 	}{
 		{name: "wrong password", server: fakesmtp.Options{Mode: fakesmtp.StartTLS, Username: "news", Password: "pw"},
+			mode: StartTLS, password: "wrong", want: "gone"},
+		{name: "wrong password, auth login", server: fakesmtp.Options{Mode: fakesmtp.StartTLS, Username: "news", Password: "pw", AuthLogin: true},
 			mode: StartTLS, password: "wrong", want: "gone"},
 		{name: "no STARTTLS offered", server: fakesmtp.Options{Mode: fakesmtp.Plain},
 			mode: StartTLS, want: "gone"},
