@@ -197,11 +197,12 @@ func subject(alerts []alert.Alert) string {
 	return title
 }
 
-// encodeHeader writes a header value as RFC 2047 encoded words when it is
+// encodeHeader writes a Subject value as RFC 2047 encoded words when it is
 // not plain ASCII, or contains "=?" (which a reader would decode), folding
-// between words so no line passes 78 characters.
+// between words so no line passes 78 characters; plain ASCII is folded
+// at its spaces, or encoded too when a word is too long to fold.
 func encodeHeader(s string) string {
-	plain := !strings.Contains(s, "=?") && len(s) <= 900
+	plain := !strings.Contains(s, "=?")
 	for _, r := range s {
 		if r >= utf8.RuneSelf || r < ' ' {
 			plain = false
@@ -209,7 +210,9 @@ func encodeHeader(s string) string {
 		}
 	}
 	if plain {
-		return s
+		if folded, ok := foldAtSpaces(s, 78-len("Subject: ")); ok {
+			return folded
+		}
 	}
 	var words []string
 	const maxChunk = 42 // bytes: 56 in base64, 68 with "=?utf-8?b?" and "?=", 77 after "Subject: "
@@ -226,6 +229,27 @@ func encodeHeader(s string) string {
 		s = s[n:]
 	}
 	return strings.Join(words, "\r\n ")
+}
+
+// foldAtSpaces breaks s before spaces so that its first line takes at
+// most first characters and the others at most 78, the space opening the
+// next line (RFC 5322 2.2.3: unfolding gives s back); false when a word
+// is too long for that.
+func foldAtSpaces(s string, first int) (string, bool) {
+	var b strings.Builder
+	room := first
+	for {
+		if len(s) <= room {
+			b.WriteString(s)
+			return b.String(), true
+		}
+		cut := strings.LastIndexByte(s[:room+1], ' ')
+		if cut <= 0 {
+			return "", false
+		}
+		b.WriteString(s[:cut] + "\r\n")
+		s, room = s[cut:], 78 // the space begins the next line
+	}
 }
 
 func writePart(mw *multipart.Writer, contentType, body string) error {

@@ -881,3 +881,27 @@ func TestReusedNonceIsANewMail(t *testing.T) {
 		t.Errorf("got %d mails and %d repeats, want 2 mails (one per install) and 1 repeat (the retry)", got, repeats)
 	}
 }
+
+// A long subject of plain ASCII is folded like an encoded one: no header
+// line passes 78 characters (RFC 5322 2.1.1), and it reads back the same.
+func TestLongASCIISubjectIsFolded(t *testing.T) {
+	tests := map[string]string{
+		"words":               strings.Repeat("Harbour cranes idle ", 5) + "on Tuesday",
+		"one long word":       strings.Repeat("Harbourcranesidle", 6),
+		"long word and words": "Strike " + strings.Repeat("x", 90) + " at the port",
+		"short":               "Cranes idle",
+	}
+	for name, title := range tests {
+		t.Run(name, func(t *testing.T) {
+			a := alerttest.Plain()
+			a.Title = title
+			raw := mustCompose(t, notify.Message{Nonce: "x", Alerts: []alert.Alert{a}}, envelope(t))
+			checkWireForm(t, raw)
+			h, _, _ := parts(t, raw)
+			got, err := new(mime.WordDecoder).DecodeHeader(h.Get("Subject"))
+			if want := "[port-strikes] " + title; err != nil || got != want {
+				t.Errorf("Subject reads %q (%v), want %q", got, err, want)
+			}
+		})
+	}
+}
