@@ -245,46 +245,56 @@ func (n *Notifier) handshake(conn net.Conn) (*smtp.Client, error) {
 // (Office 365 offers "LOGIN XOAUTH2").
 func (n *Notifier) auth(offered string) (smtp.Auth, error) {
 	mechs := strings.Fields(strings.ToUpper(offered))
-	switch {
-	case slices.Contains(mechs, "PLAIN"):
-		return smtp.PlainAuth("", n.cfg.Username, n.cfg.Password, n.cfg.Host), nil
-	case slices.Contains(mechs, "LOGIN"):
-		return &loginAuth{username: n.cfg.Username, password: n.cfg.Password, host: n.cfg.Host}, nil
+	for _, mech := range []string{"PLAIN", "LOGIN"} {
+		if slices.Contains(mechs, mech) {
+			return &login{mech: mech, username: n.cfg.Username, password: n.cfg.Password, host: n.cfg.Host}, nil
+		}
 	}
 	return nil, fmt.Errorf("%s offers AUTH %s, neither PLAIN nor LOGIN, which newshound speaks: %w", n.server(), offered, notify.ErrGone)
 }
 
-// loginAuth is AUTH LOGIN: the server asks for the username, then the
-// password. Like net/smtp's PlainAuth, it sends them only over TLS or to
-// this machine.
-type loginAuth struct {
-	username, password, host string
-	step                     int
+// login is AUTH PLAIN (the username and password at once) or LOGIN (the
+// server asks for each). Like net/smtp's PlainAuth it sends them only over
+// TLS or to this machine, which is also what the config allows: any name
+// of it (localhost in any case, a loopback address in any form), where
+// net/smtp knows only three.
+type login struct {
+	mech, username, password, host string
+	step                           int
 }
 
-func (a *loginAuth) Start(server *smtp.ServerInfo) (string, []byte, error) {
-	if !server.TLS && server.Name != "localhost" && server.Name != "127.0.0.1" && server.Name != "::1" {
+func (a *login) Start(server *smtp.ServerInfo) (string, []byte, error) {
+	if !server.TLS && !isLoopback(server.Name) {
 		return "", nil, errors.New("unencrypted connection")
 	}
 	if server.Name != a.host {
 		return "", nil, errors.New("wrong host name")
 	}
 	a.step = 0
-	return "LOGIN", nil, nil
+	if a.mech == "PLAIN" {
+		return a.mech, []byte("\x00" + a.username + "\x00" + a.password), nil
+	}
+	return a.mech, nil, nil
 }
 
-func (a *loginAuth) Next(challenge []byte, more bool) ([]byte, error) {
+func (a *login) Next(challenge []byte, more bool) ([]byte, error) {
 	if !more {
 		return nil, nil
 	}
 	a.step++
-	switch a.step {
-	case 1:
+	switch {
+	case a.mech == "LOGIN" && a.step == 1:
 		return []byte(a.username), nil
-	case 2:
+	case a.mech == "LOGIN" && a.step == 2:
 		return []byte(a.password), nil
 	}
-	return nil, fmt.Errorf("unexpected AUTH LOGIN challenge %q", challenge)
+	return nil, fmt.Errorf("unexpected AUTH %s challenge %q", a.mech, challenge)
+}
+
+// isLoopback reports whether host names this machine, as config reads it.
+func isLoopback(host string) bool {
+	ip := net.ParseIP(host)
+	return strings.EqualFold(host, "localhost") || (ip != nil && ip.IsLoopback())
 }
 
 // deliver sends the envelope and the mail. A recipient the server

@@ -905,3 +905,28 @@ func TestLongASCIISubjectIsFolded(t *testing.T) {
 		})
 	}
 }
+
+// tls: none with a login is allowed for a relay on this machine however
+// the config names it (config.isLoopback): net/smtp's own check knew only
+// "localhost", "127.0.0.1" and "::1", and refused the others as an
+// unencrypted connection, which paused the destination.
+func TestLoginWithoutTLSToThisMachine(t *testing.T) {
+	for _, host := range []string{"LOCALHOST", "::ffff:127.0.0.1"} {
+		for _, login := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s login %v", host, login), func(t *testing.T) {
+				srv := fakesmtp.New(t, fakesmtp.Options{Mode: fakesmtp.Plain, Username: "news", Password: "pw", AuthLogin: login})
+				n, err := New(Config{Host: host, Port: srv.Port, TLS: NoTLS, Username: "news", Password: "pw",
+					From: "alerts@news.example.org", To: []string{"desk@example.org"}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, err := n.Send(context.Background(), notify.Message{Nonce: "n", Alerts: []alert.Alert{alerttest.Plain()}}); err != nil {
+					t.Fatalf("Send: got %v, want the mail sent", err)
+				}
+				if m := srv.Mails(); len(m) != 1 || m[0].User != "news" {
+					t.Errorf("got %d mails, want 1 sent as news", len(m))
+				}
+			})
+		}
+	}
+}
