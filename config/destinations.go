@@ -198,6 +198,13 @@ func (d *decoder) smtpDefaults(n *yaml.Node, dest *Destination, given map[string
 	case s.Username != "" && s.TLS == NoTLS && s.Host != "" && !isLoopback(s.Host):
 		d.errorf(given["username"], "username: tls: none would send the password in clear to %s; use tls: starttls or implicit", s.Host)
 	}
+	if p := given["smtp_port"]; p != nil && s.Port == DefaultSMTPPort(ImplicitTLS) && s.TLS != ImplicitTLS {
+		// The server waits for a TLS handshake and newshound for its
+		// greeting: each mail would time out. A warning, not an error:
+		// some relay may speak plain SMTP there.
+		d.problems = append(d.problems, Problem{File: d.file, Line: p.Line, Col: p.Column, Warning: true,
+			Msg: fmt.Sprintf("smtp_port: %d is SMTPS, TLS from the first byte; add tls: implicit (tls is %s)", s.Port, s.TLS)})
+	}
 }
 
 // webhookURL reads an http(s) URL.

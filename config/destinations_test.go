@@ -2,6 +2,7 @@ package config
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -66,5 +67,41 @@ func TestDefaultSMTPPort(t *testing.T) {
 		if got := DefaultSMTPPort(mode); got != want {
 			t.Errorf("DefaultSMTPPort(%q) = %d, want %d", mode, got, want)
 		}
+	}
+}
+
+// TestSMTPSPortWithoutImplicitTLS: port 465 speaks TLS from the first
+// byte, so with STARTTLS (the default) or no TLS newshound waits for a
+// greeting the server never sends, and every mail times out minutes
+// later. The config loads, with a warning at the port naming the fix.
+func TestSMTPSPortWithoutImplicitTLS(t *testing.T) {
+	tests := []struct {
+		name, tls, want string
+	}{
+		{"default tls", "", `newshound.yaml:7:16: warning: smtp_port: 465 is SMTPS, TLS from the first byte; add tls: implicit (tls is starttls)`},
+		{"tls none", "    tls: none\n", `newshound.yaml:7:16: warning: smtp_port: 465 is SMTPS, TLS from the first byte; add tls: implicit (tls is none)`},
+		{"tls implicit", "    tls: implicit\n", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := mustParse(t, `
+destinations:
+  - name: mail
+    type: email
+    smtp_host: smtp.example.org
+    from: news@example.org
+    smtp_port: 465
+    to: desk@example.org
+`+tt.tls+`subscriptions:
+  - {name: s, query: x, destination: mail}
+`, noEnv)
+			got := ""
+			if len(c.Warnings) > 0 {
+				got = c.Warnings.Error()
+			}
+			if !strings.HasSuffix(got, tt.want) || (tt.want == "") != (got == "") {
+				t.Errorf("warnings %q, want one ending %q", got, tt.want)
+			}
+		})
 	}
 }
