@@ -236,6 +236,84 @@ func (p *TextPoll) Keys() []string {
 	return keys
 }
 
+// LinkKeys are the seen keys of the fetch's links alone, which remember
+// the headlines each link carried: what Reissued and Headlines need of a
+// feed not followed for updates (Keys adds the items' own).
+func (p *TextPoll) LinkKeys() []string {
+	keys := make([]string, 0, len(p.links))
+	for _, i := range p.links {
+		keys = append(keys, p.link[i])
+	}
+	return keys
+}
+
+// Known adds keys of items the fetch holds but were cut out before parsing
+// (feeds.Feed.Known): an earlier item that is still in the feed is edited
+// by none.
+func (p *TextPoll) Known(keys []string) {
+	for _, k := range keys {
+		p.keys[k] = true
+	}
+}
+
+// Reissued names the new items (their keys in unseen) that re-issue an
+// item their link carried before under the same headline (the same
+// significant words, see appendHeadlineWordHashes): the same item under a
+// new GUID, or its link with a tracking parameter, which is no news,
+// however long after that item it comes (the outbox's duplicate check
+// holds 48 hours; the headlines a link's key remembers, as long as the
+// feed's seen keys). The earlier item must have left the fetch. An edited
+// headline is not one: it may match a query the first did not.
+func (p *TextPoll) Reissued(stored map[string][]byte, unseen []string) map[string]bool {
+	var again map[string]bool
+	for _, i := range p.newItems(unseen) {
+		if len(p.words[i]) == 0 {
+			continue
+		}
+		for _, h := range p.headlines(p.link[i], stored) {
+			if !p.keys[h.key] && slices.Equal(h.words, p.words[i]) {
+				if again == nil {
+					again = map[string]bool{}
+				}
+				again[p.items[i].Key] = true
+				break
+			}
+		}
+	}
+	return again
+}
+
+// Headlines returns, encoded, the headlines of each link of the fetch
+// that changed since stored, for a feed not followed for updates (Changes
+// returns them with the items' text signatures for one that is). Only new
+// items (their keys in unseen) edit earlier ones.
+func (p *TextPoll) Headlines(stored map[string][]byte, unseen []string) map[string][]byte {
+	editOf := map[int]headline{}
+	for _, i := range p.newItems(unseen) {
+		if h, ok := p.edited(i, stored); ok {
+			editOf[i] = h
+		}
+	}
+	sigs := map[string][]byte{}
+	p.remember(sigs, stored, editOf)
+	return sigs
+}
+
+// newItems are the indexes of the items whose keys are in unseen.
+func (p *TextPoll) newItems(unseen []string) []int {
+	isNew := make(map[string]bool, len(unseen))
+	for _, k := range unseen {
+		isNew[k] = true
+	}
+	var out []int
+	for i := range p.items {
+		if isNew[p.items[i].Key] {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
 // EditedKeys names the earlier items, not in stored, whose text
 // signatures Changes needs given stored (read for Keys): the items that
 // new items' headlines edit.

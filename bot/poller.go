@@ -547,15 +547,38 @@ func (p *poller) recordItems(ctx context.Context, f *alert.Feed, st store.FeedSt
 	st.Initialized = st.Initialized || len(keys) > 0
 	p.reschedule(f, &st, feeds.Outcome{Changed: len(unseen) > 0, FeedMinInterval: feed.MinInterval, CacheMaxAge: cacheMaxAge}, now)
 	fresh := unseenItems(feed.Items, unseen)
-	feeds.FillText(fresh) // a lazy parser left the text of items already seen unread
 	cat := p.live.catalog()
+	follows := cat.FollowsUpdates(f.ID)
+	// The headlines each link carried are remembered among the seen keys
+	// (alert.TextPoll), so that an item the feed re-issues under its
+	// headline and link, with a new GUID, is no news however late it comes.
+	var poll *alert.TextPoll
+	var stored map[string][]byte
+	if follows || len(fresh) > 0 {
+		poll = alert.NewTextPoll(feed.Items)
+		poll.Known(feed.Known)
+		asked := poll.LinkKeys()
+		if follows {
+			asked = poll.Keys()
+		}
+		if stored, err = p.store.ItemTexts(ctx, f.ID, asked); err != nil {
+			return time.Time{}, err
+		}
+		if again := poll.Reissued(stored, unseen); len(again) > 0 {
+			fresh = slices.DeleteFunc(fresh, func(it feeds.Item) bool { return again[it.Key] })
+		}
+	}
+	feeds.FillText(fresh) // a lazy parser left the text of items already seen unread
 	res := cat.Alerts(alert.Input{
 		FeedID: f.ID, FeedTitle: feed.Title, Items: fresh, FirstSight: firstSight, Now: now,
 	})
 	var texts map[string][]byte
-	if cat.FollowsUpdates(f.ID) {
+	if poll != nil && !follows {
+		texts = poll.Headlines(stored, unseen)
+	}
+	if follows {
 		var updates []alert.Entry
-		if updates, texts, err = p.updates(ctx, cat, f, feed, recoded, now); err != nil {
+		if updates, texts, err = p.updates(ctx, cat, f, feed, poll, stored, recoded, now); err != nil {
 			return time.Time{}, err
 		}
 		if firstSight {
@@ -568,11 +591,11 @@ func (p *poller) recordItems(ctx context.Context, f *alert.Feed, st store.FeedSt
 		for _, e := range updates {
 			keys = append(keys, e.ItemKey)
 		}
-		// The links' keys, which remember their headlines (see
-		// alert.TextPoll.Keys), are seen keys too.
-		keys = append(keys, slices.Sorted(maps.Keys(texts))...)
 		res.Entries = append(res.Entries, updates...)
 	}
+	// The links' keys, which remember their headlines (see
+	// alert.TextPoll.Keys), are seen keys too.
+	keys = append(keys, slices.Sorted(maps.Keys(texts))...)
 	if p.stories.shared && len(res.Entries) > 0 {
 		unlock, err := p.lockStories(ctx)
 		if err != nil {
@@ -735,13 +758,9 @@ func (p *poller) seenUnderOldKeys(ctx context.Context, feedID string, oldKeys ma
 // updates finds the text the feed's items gained since they were seen (a
 // new item whose headline edits an earlier one's: since that one was
 // seen) and matches it for the subscriptions that follow updates. It
-// returns their entries and the text signatures to remember.
-func (p *poller) updates(ctx context.Context, cat *alert.Catalog, f *alert.Feed, feed *feeds.Feed, recoded map[string]bool, now time.Time) ([]alert.Entry, map[string][]byte, error) {
-	poll := alert.NewTextPoll(feed.Items)
-	stored, err := p.store.ItemTexts(ctx, f.ID, poll.Keys())
-	if err != nil {
-		return nil, nil, err
-	}
+// returns their entries and the text signatures to remember. poll and
+// stored are the fetch's TextPoll and the stored signatures of its Keys.
+func (p *poller) updates(ctx context.Context, cat *alert.Catalog, f *alert.Feed, feed *feeds.Feed, poll *alert.TextPoll, stored map[string][]byte, recoded map[string]bool, now time.Time) ([]alert.Entry, map[string][]byte, error) {
 	if edited := poll.EditedKeys(stored); len(edited) > 0 {
 		// New headlines under links seen before: the earlier items'.
 		earlier, err := p.store.ItemTexts(ctx, f.ID, edited)

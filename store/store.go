@@ -133,10 +133,9 @@ type Poll struct {
 	// within the window.
 	Alerts []Alert
 	// Texts are text signatures to remember for keys of this fetch (new
-	// items, seen ones whose text changed, and the alerting core's keys of
-	// the items' links, which remember their headlines), for live updates;
-	// nil for feeds no subscription follows updates of. The store keeps
-	// them as opaque bytes.
+	// items, seen ones whose text changed, for live updates; and the
+	// alerting core's keys of the items' links, which remember their
+	// headlines, for every feed). The store keeps them as opaque bytes.
 	Texts map[string][]byte
 }
 

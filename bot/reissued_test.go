@@ -1,0 +1,72 @@
+package bot
+
+import (
+	"testing"
+	"time"
+
+	"github.com/newshound/newshound/config"
+)
+
+// TestReissuedItemIsNotPostedAgainLater: a feed that re-issues an item it
+// still carries under its headline and link (a CMS migration gives every
+// item a new GUID, its links gain a tracking parameter) re-issues the same
+// item, which is not posted again however long after its alert that
+// happens (the outbox's duplicate check holds 48 hours): undated items
+// know no max_age, and max_age: 0 is no age limit. Another story under the
+// same link is still posted.
+func TestReissuedItemIsNotPostedAgainLater(t *testing.T) {
+	const title = "Aleppo truce holds for a second night"
+	const link = "https://wire.example/2026/11/21/aleppo-truce-holds"
+	const newGUID = "https://wire.example/?p=9001"
+	tests := []struct {
+		name      string
+		noAgeCap  bool // max_age: 0, else 24h
+		dated     bool
+		guid      string
+		title     string // "" keeps the headline
+		link      string
+		reissueAt time.Duration // after the alert
+		want      int           // alerts in all
+	}{
+		{"undated, a new GUID after 3 days", false, false, newGUID, "", link, 72 * time.Hour, 1},
+		{"undated, a tracking parameter after 3 days", false, false, "urn:wire:1", "", link + "?utm_source=rss&utm_medium=feed", 72 * time.Hour, 1},
+		{"undated, a new GUID and a tracking parameter after 3 days", false, false, newGUID, "", link + "?utm_source=rss", 72 * time.Hour, 1},
+		{"no age limit, a new GUID after 3 days", true, true, newGUID, "", link, 72 * time.Hour, 1},
+		{"no age limit, a new GUID after 10 days", true, true, newGUID, "", link, 240 * time.Hour, 1},
+		{"a new GUID after 1 day", false, true, newGUID, "", link, 24 * time.Hour, 1},
+		{"undated, another story under the link after 3 days", false, false, newGUID, "Aleppo hospital reopens after airstrikes", link, 72 * time.Hour, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo"})
+			if tt.noAgeCap {
+				h.cfg.Subscriptions[0].MaxAge = 0 // newHarness takes 0 for 24h
+			}
+			var published time.Time
+			if tt.dated {
+				published = h.clock
+			}
+			first := testItem{GUID: "urn:wire:1", Title: title, Link: link, Description: "Residents reported a quiet night.", Published: published}
+			h.afterFirstSight(first)
+			h.runOnce()
+			h.wantTitles(title)
+			// The item stays in the feed, polled as time goes by.
+			for elapsed := time.Duration(0); elapsed < tt.reissueAt; elapsed += 6 * time.Hour {
+				h.clock = h.clock.Add(6 * time.Hour)
+				h.runOnce()
+			}
+			again := first
+			again.GUID, again.Link = tt.guid, tt.link
+			if tt.title != "" {
+				again.Title = tt.title
+			}
+			h.write("wire.xml", item(1, "Unrelated", h.clock), again)
+			h.clock = h.clock.Add(10 * time.Minute)
+			h.runOnce()
+			h.runOnce()
+			if got := h.rec.titles(); len(got) != tt.want {
+				t.Errorf("alerts: got %q, want %d", got, tt.want)
+			}
+		})
+	}
+}
