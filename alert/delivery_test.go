@@ -74,6 +74,9 @@ func TestDeliveryRelease(t *testing.T) {
 		{name: "under the cap", d: Delivery{MaxPerHour: 2}, now: at(time.UTC, 2026, 12, 2, 10, 20), sent: 1},
 		{name: "at the cap", d: Delivery{MaxPerHour: 2}, now: at(time.UTC, 2026, 12, 2, 10, 20), sent: 2,
 			wantKind: KindCapped, wantSince: at(time.UTC, 2026, 12, 2, 10, 0), wantUntil: at(time.UTC, 2026, 12, 2, 11, 0)},
+		// The cap's hours are the zone's clock hours, on the half hour in UTC here.
+		{name: "at the cap in a half-hour zone", d: Delivery{MaxPerHour: 2, Location: kolkata}, now: at(kolkata, 2026, 12, 2, 10, 20), sent: 2,
+			wantKind: KindCapped, wantSince: time.Date(2026, 12, 2, 4, 30, 0, 0, time.UTC), wantUntil: time.Date(2026, 12, 2, 5, 30, 0, 0, time.UTC)},
 		{name: "capped into quiet hours", d: Delivery{MaxPerHour: 1, Quiet: night, Location: berlin}, now: at(berlin, 2026, 12, 2, 21, 30), sent: 1,
 			wantKind: KindQuiet, wantSince: at(berlin, 2026, 12, 2, 22, 0), wantUntil: at(berlin, 2026, 12, 3, 7, 0)},
 		{name: "quiet hours before the cap", d: Delivery{MaxPerHour: 1, Quiet: night, Location: berlin}, now: at(berlin, 2026, 12, 2, 23, 30), sent: 5,
