@@ -700,10 +700,7 @@ func TestGoneFeedIsDisabled(t *testing.T) {
 	}
 	_, st := h.open()
 	defer st.Close()
-	fs, err := st.FeedState(context.Background(), "gone")
-	if err != nil {
-		t.Fatal(err)
-	}
+	fs := feedState(t, st, "gone")
 	if !fs.Disabled || !strings.Contains(fs.DisabledReason, "410") {
 		t.Errorf("state: disabled %v reason %q, want disabled with the 410", fs.Disabled, fs.DisabledReason)
 	}
@@ -731,10 +728,7 @@ func TestFeedHintsSlowOnlyFeedsOnTheDefaultInterval(t *testing.T) {
 			h.runOnce()
 			_, st := h.open()
 			defer st.Close()
-			fs, err := st.FeedState(context.Background(), "slow")
-			if err != nil {
-				t.Fatal(err)
-			}
+			fs := feedState(t, st, "slow")
 			if got := fs.NextPoll.Sub(h.clock); got != tt.wantNext {
 				t.Errorf("next poll in %s, want %s", got, tt.wantNext)
 			}
