@@ -127,7 +127,12 @@ func holdBacklog(chosen [][]matched, items []feeds.Item) (held int) {
 		}
 	}
 	for _, s := range order {
-		keep := newestN(slices.Clone(picks[s]), s.Backfill, func(i int) time.Time { return items[i].Published })
+		// Feeds list their items newest first: reversed, the stable sort
+		// puts the later of two items of one date (undated items have
+		// the time of the fetch) first, as the older.
+		byAge := slices.Clone(picks[s])
+		slices.Reverse(byAge)
+		keep := newestN(byAge, s.Backfill, func(i int) time.Time { return items[i].Published })
 		for _, i := range picks[s] {
 			if !slices.Contains(keep, i) {
 				chosen[i] = slices.DeleteFunc(chosen[i], func(m matched) bool { return m.sub == s })

@@ -232,16 +232,41 @@ func TestFirstSightPostsNothingThenOnlyNewItems(t *testing.T) {
 	h.wantTitles("Truce in Aleppo holds for second night")
 }
 
+// TestBackfillPostsNewestN: a first sight posts the newest N matches, by
+// their dates, or, for a feed whose items are undated, by their place in
+// the feed (newest first, as feeds list them).
 func TestBackfillPostsNewestN(t *testing.T) {
-	h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo", Backfill: 2})
-	now := h.clock
-	h.write("wire.xml",
-		item(1, "Aleppo one", now.Add(-3*time.Hour)),
-		item(2, "Aleppo three", now.Add(-1*time.Hour)),
-		item(3, "Aleppo two", now.Add(-2*time.Hour)),
-		item(4, "Unrelated", now))
-	h.runOnce()
-	h.wantTitles("Aleppo two", "Aleppo three")
+	now := time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
+	undated := time.Time{}
+	tests := []struct {
+		name  string
+		items []testItem
+		want  []string // sorted
+	}{
+		{"dated, out of order", []testItem{
+			item(1, "Aleppo one", now.Add(-3*time.Hour)),
+			item(2, "Aleppo three", now.Add(-1*time.Hour)),
+			item(3, "Aleppo two", now.Add(-2*time.Hour)),
+			item(4, "Unrelated", now)}, []string{"Aleppo three", "Aleppo two"}},
+		{"undated, newest first", []testItem{
+			item(4, "Aleppo four", undated),
+			item(3, "Aleppo three", undated),
+			item(5, "Unrelated", undated),
+			item(2, "Aleppo two", undated),
+			item(1, "Aleppo one", undated)}, []string{"Aleppo four", "Aleppo three"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo", Backfill: 2})
+			h.clock = now
+			h.write("wire.xml", tt.items...)
+			h.runOnce()
+			// Which matches, not their order in the burst.
+			if got := slices.Sorted(slices.Values(h.rec.titles())); !slices.Equal(got, tt.want) {
+				t.Errorf("backfill posted %q, want %q", got, tt.want)
+			}
+		})
+	}
 }
 
 func TestMaxAgeSkipsOldDatedItemsButPostsUndated(t *testing.T) {
