@@ -30,7 +30,7 @@ const linkKeyPrefix = "~l"
 // with link are remembered, or "" for an item without a link (whose edited
 // headline the duplicate check posts again: no edit).
 func linkKey(link string) string {
-	l := feeds.CanonicalLink(link)
+	l := feeds.KeyLink(link)
 	if l == "" {
 		return ""
 	}

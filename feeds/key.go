@@ -39,7 +39,7 @@ func itemKeyWith(it Item, fp string, guidAmbiguous bool) string {
 	case it.GUID != "" && !guidAmbiguous:
 		prefix, identity = keyFromGUID, it.GUID
 	case it.Link != "":
-		prefix, identity = keyFromLink, CanonicalLink(it.Link)
+		prefix, identity = keyFromLink, KeyLink(it.Link)
 	case it.GUID != "":
 		prefix, identity = keyFromGUID, it.GUID
 	case it.Dated:

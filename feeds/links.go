@@ -16,13 +16,23 @@ var trackingParams = []string{
 	"spm", "_ga", "oly_anon_id", "oly_enc_id", "vero_id", "rb_clickid",
 }
 
-// refValues: "ref" is a tracking parameter only with these values; on other
-// sites it can select content.
+// feedTrackingParams are the tracking parameters of feeds' own links (the
+// shared corpus: DW, Al Jazeera, the Christian Science Monitor, the New
+// York Times, the Washington Post, CNN), which a site sets apart for each
+// of its feeds. They are dropped to compare links across feeds
+// (CanonicalLink), not from a feed's own item identities (KeyLink): a
+// feed keeps each value, and the keys of items seen before they were
+// listed would change, posting those items again.
+var feedTrackingParams = []string{"maca", "traffic_source", "icid", "emc", "wprss", "eref"}
+
+// refValues: "ref" and "src" are tracking parameters only with these
+// values, and so is "partner" across feeds; on other sites they can select
+// content.
 var refValues = map[string]bool{"rss": true, "rss_feed": true, "feed": true, "feeds": true, "rssfeed": true}
 
-func isTrackingParam(name, value string) bool {
+func isTrackingParam(name, value string, acrossFeeds bool) bool {
 	name = strings.ToLower(name)
-	if name == "ref" || name == "src" {
+	if name == "ref" || name == "src" || acrossFeeds && name == "partner" {
 		return refValues[strings.ToLower(value)]
 	}
 	for _, p := range trackingParams {
@@ -30,14 +40,22 @@ func isTrackingParam(name, value string) bool {
 			return true
 		}
 	}
-	return false
+	return acrossFeeds && slices.Contains(feedTrackingParams, name)
 }
 
 // CanonicalLink is link as an identity: scheme and host lower-cased, default
-// port, fragment and tracking parameters (utm_*, fbclid, gclid, …) removed,
-// remaining parameters sorted. Links that do not parse come back trimmed.
-// Use it to compare stories, never to display or fetch them.
-func CanonicalLink(link string) string {
+// port, fragment and tracking parameters (utm_*, fbclid, gclid, …, and the
+// ones sites set apart for each of their feeds) removed, remaining
+// parameters sorted. Links that do not parse come back trimmed. Use it to
+// compare stories, never to display or fetch them.
+func CanonicalLink(link string) string { return canonicalLink(link, true) }
+
+// KeyLink is CanonicalLink for an identity within one feed (item keys, the
+// keys of its links): the parameters a site sets apart for each of its
+// feeds are kept (see feedTrackingParams).
+func KeyLink(link string) string { return canonicalLink(link, false) }
+
+func canonicalLink(link string, acrossFeeds bool) string {
 	link = strings.TrimSpace(link)
 	u, err := url.Parse(link)
 	if err != nil || u.Host == "" {
@@ -54,9 +72,9 @@ func CanonicalLink(link string) string {
 		u.Path = "/"
 	}
 	if u.RawQuery != "" {
-		q, unparsed := splitQuery(u.RawQuery)
+		q, unparsed := splitQuery(u.RawQuery, acrossFeeds)
 		for name, vals := range q {
-			if isTrackingParam(name, firstOf(vals)) {
+			if isTrackingParam(name, firstOf(vals), acrossFeeds) {
 				q.Del(name)
 			}
 		}
@@ -73,7 +91,7 @@ func CanonicalLink(link string) string {
 // or a bad %-escape: "story.asp?id=1;2") come back verbatim instead of
 // being dropped, which would give different articles one identity; those
 // whose name is a tracking parameter are left out.
-func splitQuery(raw string) (url.Values, []string) {
+func splitQuery(raw string, acrossFeeds bool) (url.Values, []string) {
 	q, err := url.ParseQuery(raw)
 	if err == nil {
 		return q, nil
@@ -86,7 +104,7 @@ func splitQuery(raw string) (url.Values, []string) {
 		}
 		pv, err := url.ParseQuery(pair)
 		if err != nil {
-			if name, value, _ := strings.Cut(pair, "="); !isTrackingParam(name, value) {
+			if name, value, _ := strings.Cut(pair, "="); !isTrackingParam(name, value, acrossFeeds) {
 				unparsed = append(unparsed, pair)
 			}
 			continue

@@ -90,7 +90,7 @@ func ambiguousGUIDs(items []Item, fingerprints []string) map[guidTitle]bool {
 		if links == nil {
 			links = make(map[guidTitle]string, len(items))
 		}
-		k, l := guidTitle{it.GUID, fingerprints[i]}, CanonicalLink(it.Link)
+		k, l := guidTitle{it.GUID, fingerprints[i]}, KeyLink(it.Link)
 		if first, ok := links[k]; !ok {
 			links[k] = l
 		} else if first != l {

@@ -7,30 +7,51 @@ import (
 	"time"
 )
 
+// TestCanonicalLink also checks KeyLink (key: true), which keeps the
+// parameters a site sets apart for each of its feeds: the keys of items
+// seen before CanonicalLink dropped them stay the same, and those items
+// are not posted again.
 func TestCanonicalLink(t *testing.T) {
-	tests := []struct{ name, in, want string }{
-		{"utm params", "https://news.example/a?utm_source=rss&utm_medium=feed", "https://news.example/a"},
-		{"click ids", "https://news.example/a?id=3&fbclid=x&gclid=y&msclkid=z", "https://news.example/a?id=3"},
-		{"daily mail campaign params", "https://www.dailymail.co.uk/news/article-1/x.html?ns_mchannel=rss&ito=1490&ns_campaign=1490", "https://www.dailymail.co.uk/news/article-1/x.html"},
-		{"ref=rss dropped", "https://www.smh.com.au/x-p54ljy.html?ref=rss&utm_medium=rss", "https://www.smh.com.au/x-p54ljy.html"},
-		{"ref with meaning kept", "https://news.example/a?ref=sidebar-7", "https://news.example/a?ref=sidebar-7"},
-		{"host and scheme lower-cased", "HTTPS://News.Example/Path", "https://news.example/Path"},
-		{"fragment dropped", "https://news.example/a#comments", "https://news.example/a"},
-		{"default port dropped", "https://news.example:443/a", "https://news.example/a"},
-		{"params sorted", "https://news.example/a?b=2&a=1", "https://news.example/a?a=1&b=2"},
-		{"empty path", "https://news.example", "https://news.example/"},
-		{"whitespace trimmed", "\n\thttps://news.example/a \n", "https://news.example/a"},
-		{"not a URL", "p54ljy", "p54ljy"},
-		{"semicolon in a value kept", "https://news.example/story.asp?id=1;2", "https://news.example/story.asp?id=1;2"},
-		{"another semicolon value stays distinct", "https://news.example/story.asp?id=3;2", "https://news.example/story.asp?id=3;2"},
-		{"bad escape kept, tracking dropped", "https://news.example/a?utm_source=rss&id=%zz", "https://news.example/a?id=%zz"},
-		{"unparsable tracking param dropped", "https://news.example/a?utm_campaign=a;b&id=7", "https://news.example/a?id=7"},
-		{"parsable pairs sorted before unparsable ones", "https://news.example/a?z=1;2&b=2&a=1", "https://news.example/a?a=1&b=2&z=1;2"},
+	tests := []struct {
+		name, in, want string
+		key            bool // KeyLink, not CanonicalLink
+	}{
+		{"utm params", "https://news.example/a?utm_source=rss&utm_medium=feed", "https://news.example/a", false},
+		{"click ids", "https://news.example/a?id=3&fbclid=x&gclid=y&msclkid=z", "https://news.example/a?id=3", false},
+		{"daily mail campaign params", "https://www.dailymail.co.uk/news/article-1/x.html?ns_mchannel=rss&ito=1490&ns_campaign=1490", "https://www.dailymail.co.uk/news/article-1/x.html", false},
+		{"ref=rss dropped", "https://www.smh.com.au/x-p54ljy.html?ref=rss&utm_medium=rss", "https://www.smh.com.au/x-p54ljy.html", false},
+		{"ref with meaning kept", "https://news.example/a?ref=sidebar-7", "https://news.example/a?ref=sidebar-7", false},
+		{"DW's maca", "https://www.dw.com/en/x/a-75995188?maca=en-rss-en-all-1573-rdf", "https://www.dw.com/en/x/a-75995188", false},
+		{"Al Jazeera's traffic_source", "https://www.aljazeera.com/news/2026/2/18/x?traffic_source=rss", "https://www.aljazeera.com/news/2026/2/18/x", false},
+		{"CS Monitor's icid", "https://www.csmonitor.com/World/2026/0217/x?icid=rss", "https://www.csmonitor.com/World/2026/0217/x", false},
+		{"NYT's partner=rss and emc", "https://www.nytimes.com/pages/index.html?partner=rss&emc=rss", "https://www.nytimes.com/pages/index.html", false},
+		{"partner with meaning kept", "https://shop.example/deals?partner=acme", "https://shop.example/deals?partner=acme", false},
+		{"Washington Post's wprss", "https://www.washingtonpost.com/lifestyle/wellness?wprss=rss_wellness", "https://www.washingtonpost.com/lifestyle/wellness", false},
+		{"CNN's eref", "http://www.cnn.com/index.html?eref=rss_topstories", "http://www.cnn.com/index.html", false},
+		{"key: DW's maca kept", "https://www.dw.com/en/x/a-75995188?maca=en-rss-en-all-1573-rdf&utm_source=rss", "https://www.dw.com/en/x/a-75995188?maca=en-rss-en-all-1573-rdf", true},
+		{"key: NYT's partner kept", "https://www.nytimes.com/pages/index.html?partner=rss&emc=rss", "https://www.nytimes.com/pages/index.html?emc=rss&partner=rss", true},
+		{"key: ref=rss dropped", "https://www.smh.com.au/x-p54ljy.html?ref=rss", "https://www.smh.com.au/x-p54ljy.html", true},
+		{"host and scheme lower-cased", "HTTPS://News.Example/Path", "https://news.example/Path", false},
+		{"fragment dropped", "https://news.example/a#comments", "https://news.example/a", false},
+		{"default port dropped", "https://news.example:443/a", "https://news.example/a", false},
+		{"params sorted", "https://news.example/a?b=2&a=1", "https://news.example/a?a=1&b=2", false},
+		{"empty path", "https://news.example", "https://news.example/", false},
+		{"whitespace trimmed", "\n\thttps://news.example/a \n", "https://news.example/a", false},
+		{"not a URL", "p54ljy", "p54ljy", false},
+		{"semicolon in a value kept", "https://news.example/story.asp?id=1;2", "https://news.example/story.asp?id=1;2", false},
+		{"another semicolon value stays distinct", "https://news.example/story.asp?id=3;2", "https://news.example/story.asp?id=3;2", false},
+		{"bad escape kept, tracking dropped", "https://news.example/a?utm_source=rss&id=%zz", "https://news.example/a?id=%zz", false},
+		{"unparsable tracking param dropped", "https://news.example/a?utm_campaign=a;b&id=7", "https://news.example/a?id=7", false},
+		{"parsable pairs sorted before unparsable ones", "https://news.example/a?z=1;2&b=2&a=1", "https://news.example/a?a=1&b=2&z=1;2", false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := CanonicalLink(tc.in); got != tc.want {
-				t.Errorf("CanonicalLink(%q) = %q, want %q", tc.in, got, tc.want)
+			f, name := CanonicalLink, "CanonicalLink"
+			if tc.key {
+				f, name = KeyLink, "KeyLink"
+			}
+			if got := f(tc.in); got != tc.want {
+				t.Errorf("%s(%q) = %q, want %q", name, tc.in, got, tc.want)
 			}
 		})
 	}
