@@ -209,12 +209,23 @@ func TestWatchAddRefusesPrivateAndFileFeeds(t *testing.T) {
 	clk.set(time.Now())
 	feed := feedtest.NewServer(t, "Loopback wire", item(1, "Aleppo ceasefire", clk.now()))
 	svc := discordService(t, dc, clk, nil) // the default: guarded, though the config allows private networks
+	port := feed.URL[strings.LastIndex(feed.URL, ":")+1:]
 
 	tests := []struct {
 		name, url, query, want string
 	}{
 		{"loopback feed", feed.URL + "/rss", "aleppo", "address is not allowed"},
 		{"cloud metadata", "http://169.254.169.254/latest/meta-data/", "aleppo", "address is not allowed"},
+		// IPv6 forms of an IPv4 address, and IPv4 written as a resolver
+		// may read it (any refusal will do for those).
+		{"IPv4-mapped loopback", "http://[::ffff:127.0.0.1]:" + port + "/rss", "aleppo", "address is not allowed"},
+		{"IPv4-mapped loopback in hex", "http://[::ffff:7f00:1]:" + port + "/rss", "aleppo", "address is not allowed"},
+		{"IPv4-compatible loopback", "http://[::127.0.0.1]:" + port + "/rss", "aleppo", "address is not allowed"},
+		{"NAT64 cloud metadata", "http://[64:ff9b::a9fe:a9fe]/latest/meta-data/", "aleppo", "address is not allowed"},
+		{"6to4 cloud metadata", "http://[2002:a9fe:a9fe::1]/latest/meta-data/", "aleppo", "address is not allowed"},
+		{"loopback as one number", "http://2130706433:" + port + "/rss", "aleppo", ""},
+		{"loopback shortened", "http://127.1:" + port + "/rss", "aleppo", ""},
+		{"loopback in octal", "http://0177.0.0.1:" + port + "/rss", "aleppo", ""},
 		{"file URL", "file:///etc/passwd", "aleppo", "not an http(s) URL"},
 		{"bad query", "https://news.example/rss", "aleppo AND (", "query"},
 	}
