@@ -147,6 +147,23 @@ func NewCatalog(defines map[string]string, feedList []Feed, subs []Subscription)
 	return c, skipped
 }
 
+// PostsOlderThan reports whether a subscription of the feed posts dated
+// items older than d: one with no max_age, or a longer one.
+func (c *Catalog) PostsOlderThan(feedID string, d time.Duration) bool {
+	f, ok := c.feeds[feedID]
+	if !ok {
+		return false
+	}
+	for _, list := range [][]*sub{c.byFeed[feedID], c.all} {
+		for _, s := range list {
+			if s.covers(f, c.byFeed) && (s.MaxAge == 0 || s.MaxAge > d) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // Feeds lists the catalog's feeds in the order they were given.
 func (c *Catalog) Feeds() []*Feed { return c.order }
 

@@ -551,10 +551,13 @@ func (p *poller) recordItems(ctx context.Context, f *alert.Feed, st store.FeedSt
 	follows := cat.FollowsUpdates(f.ID)
 	// The headlines each link carried are remembered among the seen keys
 	// (alert.TextPoll), so that an item the feed re-issues under its
-	// headline and link, with a new GUID, is no news however late it comes.
+	// headline and link, with a new GUID, is no news however late it comes:
+	// where the outbox's duplicate check and max_age do not already refuse
+	// it (an undated item, or a subscription posting items older than the
+	// check's window), since it costs a stored row per link.
 	var poll *alert.TextPoll
 	var stored map[string][]byte
-	if follows || len(fresh) > 0 {
+	if follows || len(fresh) > 0 && (anyUndated(fresh) || cat.PostsOlderThan(f.ID, store.DefaultDedupeWindow)) {
 		poll = alert.NewTextPoll(feed.Items)
 		poll.Known(feed.Known)
 		asked := poll.LinkKeys()
@@ -870,4 +873,9 @@ func (p *poller) firstPlan(f *alert.Feed, st store.FeedState, found bool, now ti
 	default:
 		return st.NextPoll, pollWhenDue
 	}
+}
+
+// anyUndated reports whether an item has no date of its own (feeds.Item.Dated).
+func anyUndated(items []feeds.Item) bool {
+	return slices.ContainsFunc(items, func(it feeds.Item) bool { return !it.Dated })
 }

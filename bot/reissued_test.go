@@ -20,7 +20,8 @@ func TestReissuedItemIsNotPostedAgainLater(t *testing.T) {
 	const newGUID = "https://wire.example/?p=9001"
 	tests := []struct {
 		name      string
-		noAgeCap  bool // max_age: 0, else 24h
+		noAgeCap  bool          // max_age: 0, else 24h
+		maxAge    time.Duration // max_age when not 0
 		dated     bool
 		guid      string
 		title     string // "" keeps the headline
@@ -28,19 +29,23 @@ func TestReissuedItemIsNotPostedAgainLater(t *testing.T) {
 		reissueAt time.Duration // after the alert
 		want      int           // alerts in all
 	}{
-		{"undated, a new GUID after 3 days", false, false, newGUID, "", link, 72 * time.Hour, 1},
-		{"undated, a tracking parameter after 3 days", false, false, "urn:wire:1", "", link + "?utm_source=rss&utm_medium=feed", 72 * time.Hour, 1},
-		{"undated, a new GUID and a tracking parameter after 3 days", false, false, newGUID, "", link + "?utm_source=rss", 72 * time.Hour, 1},
-		{"no age limit, a new GUID after 3 days", true, true, newGUID, "", link, 72 * time.Hour, 1},
-		{"no age limit, a new GUID after 10 days", true, true, newGUID, "", link, 240 * time.Hour, 1},
-		{"a new GUID after 1 day", false, true, newGUID, "", link, 24 * time.Hour, 1},
-		{"undated, another story under the link after 3 days", false, false, newGUID, "Aleppo hospital reopens after airstrikes", link, 72 * time.Hour, 2},
+		{"undated, a new GUID after 3 days", false, 0, false, newGUID, "", link, 72 * time.Hour, 1},
+		{"undated, a tracking parameter after 3 days", false, 0, false, "urn:wire:1", "", link + "?utm_source=rss&utm_medium=feed", 72 * time.Hour, 1},
+		{"undated, a new GUID and a tracking parameter after 3 days", false, 0, false, newGUID, "", link + "?utm_source=rss", 72 * time.Hour, 1},
+		{"no age limit, a new GUID after 3 days", true, 0, true, newGUID, "", link, 72 * time.Hour, 1},
+		{"no age limit, a new GUID after 10 days", true, 0, true, newGUID, "", link, 240 * time.Hour, 1},
+		{"a new GUID after 1 day", false, 0, true, newGUID, "", link, 24 * time.Hour, 1},
+		{"max_age 7 days, a new GUID after 3 days", false, 7 * 24 * time.Hour, true, newGUID, "", link, 72 * time.Hour, 1},
+		{"undated, another story under the link after 3 days", false, 0, false, newGUID, "Aleppo hospital reopens after airstrikes", link, 72 * time.Hour, 2},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo"})
 			if tt.noAgeCap {
 				h.cfg.Subscriptions[0].MaxAge = 0 // newHarness takes 0 for 24h
+			}
+			if tt.maxAge != 0 {
+				h.cfg.Subscriptions[0].MaxAge = tt.maxAge
 			}
 			var published time.Time
 			if tt.dated {
