@@ -40,7 +40,7 @@ func deliveryOf(c config.Delivery) alert.Delivery {
 
 // hold decides which entries wait for a digest. A capped subscription's
 // count of the hour comes from the outbox, so a restart does not reset it.
-// The caller holds holdCommit from here to the commit, so that polls of
+// The caller holds commits.holds from here to the commit, so that polls of
 // other feeds count what this one lets through (and, on a shared store,
 // the stories lease, so that other instances' polls do), and passes the
 // time it took it at: the sender forms released digests under the same
@@ -126,10 +126,14 @@ func (s *sender) batchDigests(ctx context.Context, out [][]store.Alert, released
 	if len(released) == 0 {
 		return out, nil // no digest formed: no poll's holds to wait for
 	}
-	// Polls decide and commit holds under holdCommit: formed under it,
-	// a digest holds every alert held for it, and none comes after.
-	s.holdCommit.Lock()
-	defer s.holdCommit.Unlock()
+	// Polls decide and commit holds under commits, on every instance:
+	// formed under it, a digest holds every alert held for it, and none
+	// comes after.
+	unlock, err := s.commits.lockHolds(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
 	now := s.now()
 	for _, first := range released {
 		group, err := s.digestRows(ctx, first, func(a store.Alert) bool { return a.Batch == "" && !a.HoldUntil.After(now) })

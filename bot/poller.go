@@ -3,7 +3,6 @@ package bot
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"maps"
 	"math/rand/v2"
@@ -45,8 +44,7 @@ type poller struct {
 	count        passCount
 	capped       *capLog // max_per_hour reported, per subscription and hour (shared with the sender)
 	stories      *storyGroups
-	storyCommit  sync.Mutex  // held from grouping to commit on a shared store: see lockStories
-	holdCommit   *sync.Mutex // held from deciding holds to commit (see hold); shared with the sender
+	commits      *commitLock // held from grouping (and deciding holds) to commit; shared with the sender
 	memos        itemMemos   // what each feed's last committed document held
 	removals     removals    // which config feeds the stored states know are listed
 }
@@ -600,7 +598,7 @@ func (p *poller) recordItems(ctx context.Context, f *alert.Feed, st store.FeedSt
 	// alert.TextPoll.Keys), are seen keys too.
 	keys = append(keys, slices.Sorted(maps.Keys(texts))...)
 	if p.stories.shared && len(res.Entries) > 0 {
-		unlock, err := p.lockStories(ctx)
+		unlock, err := p.commits.lockStories(ctx)
 		if err != nil {
 			return time.Time{}, err
 		}
@@ -619,8 +617,8 @@ func (p *poller) recordItems(ctx context.Context, f *alert.Feed, st store.FeedSt
 		// counts, or each would let N alerts through. And the sender
 		// forms digests under the same lock: decided now, not when the
 		// fetch began, a match cannot join a digest already sent.
-		p.holdCommit.Lock()
-		defer p.holdCommit.Unlock()
+		p.commits.holds.Lock()
+		defer p.commits.holds.Unlock()
 		decided = p.now()
 	}
 	if err := p.hold(ctx, cat, res.Entries, decided); err != nil {
@@ -647,42 +645,6 @@ func (p *poller) recordItems(ctx context.Context, f *alert.Feed, st store.FeedSt
 		p.enqueued()
 	}
 	return st.NextPoll, nil
-}
-
-// storiesLease serializes, among the instances sharing a store, the polls
-// that enqueue alerts, from grouping to commit (see lockStories).
-const storiesLease = "stories"
-
-// lockStories holds the stories lease, and this process's storyCommit,
-// until unlock. An instance groups into the stories other instances
-// committed (storyGroups.takeIn); two instances grouping the first reports
-// of one story at once would each see nothing of the other's and post the
-// story twice to a destination. Polls that enqueue nothing take no lease,
-// and those that do are few and commit in milliseconds, so the wait is
-// short: it backs off from 20 ms to a second, and gives up after twice the
-// lease's time to live, by which a dead holder's lease has run out (it
-// fails the poll as a store that cannot write would).
-func (p *poller) lockStories(ctx context.Context) (unlock func(), err error) {
-	p.storyCommit.Lock()
-	giveUp := time.Now().Add(2 * p.leases.ttl)
-	for wait := 20 * time.Millisecond; !p.leases.take(ctx, storiesLease); wait = min(2*wait, time.Second) {
-		if ctx.Err() != nil {
-			p.storyCommit.Unlock()
-			return nil, ctx.Err()
-		}
-		if time.Now().After(giveUp) {
-			p.storyCommit.Unlock()
-			return nil, fmt.Errorf("waiting for the %q lease to group and commit alerts: not taken within %v", storiesLease, 2*p.leases.ttl)
-		}
-		select {
-		case <-time.After(wait):
-		case <-ctx.Done():
-		}
-	}
-	return func() {
-		p.leases.release(ctx, storiesLease)
-		p.storyCommit.Unlock()
-	}, nil
 }
 
 // followMoves stores the re-splits that moved this poll's reports while

@@ -41,7 +41,7 @@ type sender struct {
 	nonceWindow time.Duration
 	wake        chan struct{} // poked after a poll enqueued alerts
 	capped      *capLog       // max_per_hour reported (shared with the poller)
-	holdCommit  *sync.Mutex   // held while forming digests (shared with the poller: see hold)
+	commits     *commitLock   // held while forming digests and posting reports alone (shared with the poller)
 	storeErrs   *statelog.Log
 	beat        heartbeat
 	delivered   atomic.Int64 // alerts delivered by this process

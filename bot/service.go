@@ -92,21 +92,21 @@ func New(ctx context.Context, o Options) (*Service, error) {
 	if o.Discord != nil && cfg.Discord.Commands {
 		recent = newRecentFeeds()
 	}
-	capped, holdCommit := &capLog{}, &sync.Mutex{}
+	capped, commits := &capLog{}, &commitLock{leases: ls}
 	snd := &sender{
 		store: o.Store, notifiers: o.Notifiers, channel: o.Channel, forum: o.Forum, live: lv, leases: ls, log: o.Logger, now: o.Now,
 		metrics: m, burst: cfg.Discord.Burst, retryBase: cfg.Service.RetryBase, retryMax: cfg.Service.RetryMax,
 		nonceWindow: cfg.Service.NonceWindow, wake: make(chan struct{}, 1), storeErrs: statelog.New(o.Logger),
 		paused: map[string]string{}, health: map[string]*destHealth{}, unrecorded: map[int64]string{}, warned: map[string]bool{},
 		lastEdit: map[string]time.Time{}, editGap: editGap, dead: map[string]bool{}, capped: capped,
-		holdCommit: holdCommit,
+		commits: commits,
 	}
 	pl := &poller{
 		store: o.Store, fetcher: o.Fetcher, watchFetcher: o.WatchFetcher, parser: o.Parser, live: lv, leases: ls,
 		recent: recent, log: o.Logger, now: o.Now, metrics: m, workers: cfg.Service.Workers,
 		disableAfter: cfg.Defaults.DisableAfter, enqueued: snd.poke, storeErrs: statelog.New(o.Logger), busyHosts: newBusyHosts(o.Logger),
 		states: newFeedStates(o.Store, !ls.shared()), stories: newStoryGroups(o.Store, ls.shared(), longestStoryWindow(cfg)),
-		capped: capped, holdCommit: holdCommit,
+		capped: capped, commits: commits,
 	}
 	if err := pl.stories.restore(ctx, o.Now()); err != nil {
 		return nil, fmt.Errorf("restoring the story index: %w", err)

@@ -1,0 +1,83 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+)
+
+// commitLock serializes what decides against the outbox as it stands with
+// the commits that change it: a poll's grouping (and its late openers) and
+// its holds (max_per_hour's count, a digest's period) until its commit,
+// against the sender's forming of a digest and its posting of a story's
+// report alone (which counts towards max_per_hour, and leads a story that
+// has no first alert yet).
+//
+// holds is this process's part: the poller takes it from deciding holds to
+// the commit, the sender while it forms digests or posts reports alone.
+// On a shared store the stories lease extends it to the other instances:
+// the poller takes it (lockStories) from grouping to the commit of a poll
+// that enqueues alerts, the sender before holds (lockHolds). Both take the
+// lease first, so they wait for each other in one order.
+type commitLock struct {
+	leases *leases
+	holds  sync.Mutex
+	// stories is held with the stories lease: this process's workers
+	// share one owner name, for which the lease is taken again at once.
+	stories sync.Mutex
+}
+
+// storiesLease serializes, among the instances sharing a store, the polls
+// that enqueue alerts, from grouping to commit, and the sender's decisions
+// that depend on them (see commitLock).
+const storiesLease = "stories"
+
+// lockStories holds the stories lease, and this process's part of it,
+// until unlock. An instance groups into the stories other instances
+// committed (storyGroups.takeIn); two instances grouping the first reports
+// of one story at once would each see nothing of the other's and post the
+// story twice to a destination. Polls that enqueue nothing take no lease,
+// and those that do are few and commit in milliseconds, so the wait is
+// short: it backs off from 20 ms to a second, and gives up after twice the
+// lease's time to live, by which a dead holder's lease has run out (it
+// fails the poll as a store that cannot write would).
+func (c *commitLock) lockStories(ctx context.Context) (unlock func(), err error) {
+	c.stories.Lock()
+	giveUp := time.Now().Add(2 * c.leases.ttl)
+	for wait := 20 * time.Millisecond; !c.leases.take(ctx, storiesLease); wait = min(2*wait, time.Second) {
+		if ctx.Err() != nil {
+			c.stories.Unlock()
+			return nil, ctx.Err()
+		}
+		if time.Now().After(giveUp) {
+			c.stories.Unlock()
+			return nil, fmt.Errorf("waiting for the %q lease to group and commit alerts: not taken within %v", storiesLease, 2*c.leases.ttl)
+		}
+		select {
+		case <-time.After(wait):
+		case <-ctx.Done():
+		}
+	}
+	return func() {
+		c.leases.release(ctx, storiesLease)
+		c.stories.Unlock()
+	}, nil
+}
+
+// lockHolds holds holds, and on a shared store the stories lease before
+// it, until unlock: the sender decides under it what polls decide under
+// theirs (see commitLock).
+func (c *commitLock) lockHolds(ctx context.Context) (unlock func(), err error) {
+	unlockStories := func() {}
+	if c.leases.shared() {
+		if unlockStories, err = c.lockStories(ctx); err != nil {
+			return nil, err
+		}
+	}
+	c.holds.Lock()
+	return func() {
+		c.holds.Unlock()
+		unlockStories()
+	}, nil
+}

@@ -1,0 +1,180 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/newshound/newshound/bot/notify"
+	"github.com/newshound/newshound/config"
+	"github.com/newshound/newshound/internal/pgtest"
+	"github.com/newshound/newshound/store"
+)
+
+// instanceStore is one instance's PostgreSQL store in the tests of two
+// instances sharing it. Its next commit of a poll that enqueues alerts
+// runs beforeCommit first (the poll has decided everything and holds the
+// stories lease); a take of the stories lease it is refused closes
+// waiting (this instance waits for the other's commit); the commits of
+// the feed failFeed fail while failures > 0.
+type instanceStore struct {
+	*store.Postgres
+	mu           sync.Mutex
+	beforeCommit func()
+	waiting      chan struct{}
+	failFeed     string
+	failures     int
+}
+
+func (s *instanceStore) CommitPoll(ctx context.Context, feedID string, p store.Poll) (int, error) {
+	s.mu.Lock()
+	fail := feedID == s.failFeed && s.failures > 0
+	if fail {
+		s.failures--
+	}
+	var before func()
+	if len(p.Alerts) > 0 && !fail {
+		before, s.beforeCommit = s.beforeCommit, nil
+	}
+	s.mu.Unlock()
+	if fail {
+		return 0, errors.New("disk full")
+	}
+	if before != nil {
+		before()
+	}
+	return s.Postgres.CommitPoll(ctx, feedID, p)
+}
+
+func (s *instanceStore) Lease(ctx context.Context, name, owner string, ttl time.Duration) (bool, error) {
+	got, err := s.Postgres.Lease(ctx, name, owner, ttl)
+	if name == storiesLease && !got && err == nil {
+		s.mu.Lock()
+		if s.waiting != nil {
+			close(s.waiting)
+			s.waiting = nil
+		}
+		s.mu.Unlock()
+	}
+	return got, err
+}
+
+// setBeforeCommit arms the next commit of a poll that enqueues alerts.
+func (s *instanceStore) setBeforeCommit(fn func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.beforeCommit = fn
+}
+
+// setFailures makes the next n commits of feed fail.
+func (s *instanceStore) setFailures(feed string, n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.failFeed, s.failures = feed, n
+}
+
+// meanwhile runs pass, this instance's work, on a goroutine of wg while
+// another instance is about to commit, and returns when pass has returned
+// or waits for the stories lease that the other holds: whatever pass does
+// without waiting for that commit it has done by then.
+func (s *instanceStore) meanwhile(t *testing.T, wg *sync.WaitGroup, pass func()) {
+	t.Helper()
+	waiting := make(chan struct{})
+	s.mu.Lock()
+	s.waiting = waiting
+	s.mu.Unlock()
+	done := make(chan struct{})
+	wg.Go(func() {
+		defer close(done)
+		pass()
+	})
+	select {
+	case <-done:
+	case <-waiting:
+	case <-time.After(30 * time.Second):
+		t.Error("the other instance's pass neither ended nor waited for the stories lease in 30 s")
+	}
+}
+
+// openInstance opens a service over the PostgreSQL database dsn, as one
+// more process sharing it would, on clk, with n as the desk, polling only
+// the named feeds of h's config.
+func (h *harness) openInstance(dsn string, clk *clock, n notify.Notifier, feedNames ...string) (*Service, *instanceStore) {
+	h.t.Helper()
+	ctx := context.Background()
+	pg, err := store.OpenPostgres(ctx, dsn, store.WithClock(clk.now))
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	h.t.Cleanup(func() { pg.Close() })
+	st := &instanceStore{Postgres: pg}
+	cfg := *h.cfg
+	cfg.Feeds = nil
+	for _, f := range h.cfg.Feeds {
+		if slices.Contains(feedNames, f.Name) {
+			cfg.Feeds = append(cfg.Feeds, f)
+		}
+	}
+	svc, err := New(ctx, testOptions(&cfg, st, map[string]notify.Notifier{"desk": n}, slog.New(slog.NewTextHandler(io.Discard, nil)), clk.now))
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return svc, st
+}
+
+// TestInstancesFormOneDigestPerPeriod: instance A polls a match at
+// 07:59:50 and holds it for the 08:00 digest; before its commit lands,
+// at 08:00:05, instance B's sender forms that digest. B formed it without
+// waiting for A's commit, so the match came out in a second digest of the
+// period; forming a digest waits for the polls that may hold for it on
+// every instance (the stories lease), as it waits for this process's.
+func TestInstancesFormOneDigestPerPeriod(t *testing.T) {
+	dsn := pgtest.Schema(t)
+	daily := config.Delivery{Mode: config.Digest, At: []config.ClockTime{{Hour: 8}}}
+	h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo", Delivery: daily})
+	clk := &clock{}
+	clk.set(time.Date(2026, 12, 2, 7, 0, 0, 0, time.UTC))
+	a, ast := h.openInstance(dsn, clk, h.rec, "wire")
+	b, bst := h.openInstance(dsn, clk, h.rec) // sends only
+	ctx := context.Background()
+	unrelated := item(1, "Unrelated", clk.now())
+	h.write("wire.xml", unrelated)
+	a.RunOnce(ctx) // first sight
+	talks := item(10, "Aleppo talks resume", clk.now())
+	h.write("wire.xml", unrelated, talks)
+	clk.set(time.Date(2026, 12, 2, 7, 30, 0, 0, time.UTC))
+	a.RunOnce(ctx) // held for 08:00
+	clk.set(time.Date(2026, 12, 2, 7, 59, 50, 0, time.UTC))
+	h.write("wire.xml", unrelated, talks, item(11, "Aleppo truce holds", clk.now()))
+	var wg sync.WaitGroup
+	ast.setBeforeCommit(func() {
+		clk.set(time.Date(2026, 12, 2, 8, 0, 5, 0, time.UTC))
+		bst.meanwhile(t, &wg, func() {
+			if err := b.sender.deliverAll(ctx); err != nil {
+				t.Error(err)
+			}
+		})
+	})
+	a.RunOnce(ctx) // holds the truce for 08:00, commits after B's pass began
+	wg.Wait()
+	clk.advance(time.Minute)
+	b.RunOnce(ctx)
+	a.RunOnce(ctx)
+	read := 0
+	var digests [][]string
+	for _, m := range h.rec.since(&read) {
+		if m.Digest == nil {
+			t.Errorf("a message outside the digest: %q", messageTitles(m))
+			continue
+		}
+		digests = append(digests, messageTitles(m))
+	}
+	if len(digests) != 1 || len(digests[0]) != 2 {
+		t.Errorf("08:00 digests: got %q, want one of both matches", digests)
+	}
+}
