@@ -178,3 +178,56 @@ func TestInstancesFormOneDigestPerPeriod(t *testing.T) {
 		t.Errorf("08:00 digests: got %q, want one of both matches", digests)
 	}
 }
+
+// TestInstancesKeepMaxPerHour: with max_per_hour 1, in one hour instance
+// A polls a new story while instance B's sender finds that another
+// story's message is gone, so that story's further report would go alone.
+// B counted the hour's messages before A's commit, and A before B posted,
+// so both went: two messages in the hour. Counting for a report posted
+// alone waits for the polls that count (the stories lease), and the
+// report waits for the hour's digest.
+func TestInstancesKeepMaxPerHour(t *testing.T) {
+	dsn := pgtest.Schema(t)
+	sub := kesslerSub()
+	sub.Query = "kessler OR brelland"
+	sub.Delivery = config.Delivery{MaxPerHour: 1}
+	h, rec := storyHarness(t, sub) // the clock starts at 12:00 UTC
+	clk := &clock{}
+	clk.set(h.clock)
+	rec.clock = clk.now
+	at := func(d time.Duration) { // h.clock dates the items
+		clk.advance(d)
+		h.clock = clk.now()
+	}
+	a, ast := h.openInstance(dsn, clk, rec, "wire")
+	b, bst := h.openInstance(dsn, clk, rec, "courier", "herald")
+	ctx := context.Background()
+	a.RunOnce(ctx) // first sight
+	b.RunOnce(ctx)
+	h.publishReport(0)
+	at(time.Minute)
+	b.RunOnce(ctx) // 12:01: the story's message, m1
+	rec.deleted["m1"] = true
+	h.publishReport(1)
+	at(time.Hour)
+	b.poller.pollAll(ctx, b.live.catalog().Feeds()) // 13:01: its further report, to be edited into m1
+	seed := item(0, "Weather stays mild", h.clock.Add(-time.Hour))
+	h.write("wire.xml", seed, item(1, "Flood closes the coast road at Brelland", h.clock))
+	var wg sync.WaitGroup
+	ast.setBeforeCommit(func() {
+		bst.meanwhile(t, &wg, func() {
+			if err := b.sender.deliverAll(ctx); err != nil {
+				t.Error(err)
+			}
+		})
+	})
+	a.RunOnce(ctx) // a new story, the hour's one message
+	wg.Wait()
+	at(leadPoll + time.Second)
+	b.RunOnce(ctx)
+	a.RunOnce(ctx)
+	plain, _, _ := splitDigests(rec.msgs[1:])
+	if want := []string{"Flood closes the coast road at Brelland"}; !slices.Equal(plain, want) {
+		t.Errorf("13:00-14:00 with max_per_hour 1: messages %q, want %q", plain, want)
+	}
+}

@@ -126,11 +126,45 @@ func (s *sender) editStories(ctx context.Context, dest string, n notify.Notifier
 	if out != sendNext || len(alone) == 0 {
 		return out
 	}
+	return s.goAlone(ctx, dest, alone, formed)
+}
+
+// goAlone makes messages of their own of the joins that go alone, those
+// that max_per_hour or quiet hours let through. It counts and posts them
+// under commits, as polls count and commit new alerts (on every instance
+// of a shared store): counted apart, a poll's alert and a report posted
+// alone could each take the hour's last place.
+func (s *sender) goAlone(ctx context.Context, dest string, alone []store.Alert, formed map[string]bool) sendOutcome {
+	if s.mayCap(alone) {
+		unlock, err := s.commits.lockHolds(ctx)
+		if err != nil {
+			if ctx.Err() == nil {
+				s.storeErrs.Fail("commits", "waiting for the polls that commit alerts failed; reports that go alone wait for the next pass", err)
+			}
+			return sendStop
+		}
+		s.storeErrs.OK("commits", "waiting for the polls that commit alerts works again")
+		defer unlock()
+	}
+	now := s.now() // decided now, after the commits waited for
 	alone, ok := s.capAlone(ctx, alone, now)
 	if !ok {
 		return sendStop
 	}
 	return s.postAlone(ctx, dest, alone, formed, now)
+}
+
+// mayCap reports whether the subscription of any of joins has
+// max_per_hour or quiet hours.
+func (s *sender) mayCap(joins []store.Alert) bool {
+	if s.live == nil {
+		return false
+	}
+	cat := s.live.catalog()
+	return slices.ContainsFunc(joins, func(j store.Alert) bool {
+		sub, ok := cat.Subscription(j.Subscription)
+		return ok && (sub.Delivery.MaxPerHour > 0 || sub.Delivery.Quiet != nil)
+	})
 }
 
 // capAlone holds back the joins that would go alone, as messages of their
