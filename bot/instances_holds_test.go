@@ -231,3 +231,54 @@ func TestInstancesKeepMaxPerHour(t *testing.T) {
 		t.Errorf("13:00-14:00 with max_per_hour 1: messages %q, want %q", plain, want)
 	}
 }
+
+// TestInstancesLateOpenerAndAReportPostedAlone: instance A's commits of a
+// story's first report fail, and its further report, having waited
+// leadGrace, is due to go alone. A's retried commit looked for such a
+// report (joinLateOpeners) and found none; before the commit landed,
+// instance B's sender posted the report alone: the story got two
+// messages. Posting a report alone for want of its story's first alert
+// waits for the polls that group (the stories lease) and looks again.
+func TestInstancesLateOpenerAndAReportPostedAlone(t *testing.T) {
+	dsn := pgtest.Schema(t)
+	h, rec := storyHarness(t, kesslerSub())
+	clk := &clock{}
+	clk.set(h.clock)
+	rec.clock = clk.now
+	at := func(d time.Duration) {
+		clk.advance(d)
+		h.clock = clk.now()
+	}
+	a, ast := h.openInstance(dsn, clk, rec, "courier", "herald")
+	b, bst := h.openInstance(dsn, clk, rec) // sends only
+	ctx := context.Background()
+	pollA := func() { a.poller.pollAll(ctx, a.live.catalog().Feeds()) }
+	pollA() // first sight
+	h.publishReport(0)
+	ast.setFailures("courier", 100)
+	at(time.Minute)
+	pollA() // courier's report opens the story; its commit fails
+	h.publishReport(1)
+	at(time.Minute)
+	pollA() // herald's joins it
+	at(leadGrace + time.Second)
+	ast.setFailures("courier", 0)
+	var wg sync.WaitGroup
+	ast.setBeforeCommit(func() {
+		bst.meanwhile(t, &wg, func() {
+			if err := b.sender.deliverAll(ctx); err != nil {
+				t.Error(err)
+			}
+		})
+	})
+	pollA() // courier's report is committed at last
+	wg.Wait()
+	for range 3 {
+		at(editGap)
+		b.RunOnce(ctx)
+		a.RunOnce(ctx)
+	}
+	if got := rec.titles(); len(got) != 1 {
+		t.Errorf("messages %q, want one: the story's", got)
+	}
+}

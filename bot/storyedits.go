@@ -126,16 +126,20 @@ func (s *sender) editStories(ctx context.Context, dest string, n notify.Notifier
 	if out != sendNext || len(alone) == 0 {
 		return out
 	}
-	return s.goAlone(ctx, dest, alone, formed)
+	return s.goAlone(ctx, dest, alone, canEdit, formed)
 }
 
 // goAlone makes messages of their own of the joins that go alone, those
 // that max_per_hour or quiet hours let through. It counts and posts them
 // under commits, as polls count and commit new alerts (on every instance
 // of a shared store): counted apart, a poll's alert and a report posted
-// alone could each take the hour's last place.
-func (s *sender) goAlone(ctx context.Context, dest string, alone []store.Alert, formed map[string]bool) sendOutcome {
-	if s.mayCap(alone) {
+// alone could each take the hour's last place. Where the destination
+// edits, a join goes alone for want of a message to go under, and a poll
+// may be committing its story's first report (joinLateOpeners looked for
+// a report posted alone before that commit): under commits, the story's
+// leads are read again.
+func (s *sender) goAlone(ctx context.Context, dest string, alone []store.Alert, canEdit bool, formed map[string]bool) sendOutcome {
+	if canEdit || s.mayCap(alone) {
 		unlock, err := s.commits.lockHolds(ctx)
 		if err != nil {
 			if ctx.Err() == nil {
@@ -147,11 +151,40 @@ func (s *sender) goAlone(ctx context.Context, dest string, alone []store.Alert, 
 		defer unlock()
 	}
 	now := s.now() // decided now, after the commits waited for
-	alone, ok := s.capAlone(ctx, alone, now)
-	if !ok {
+	ok := true
+	if canEdit {
+		if alone, ok = s.stillLeaderless(ctx, dest, alone, now); !ok {
+			return sendStop
+		}
+	}
+	if alone, ok = s.capAlone(ctx, alone, now); !ok {
 		return sendStop
 	}
 	return s.postAlone(ctx, dest, alone, formed, now)
+}
+
+// stillLeaderless returns the joins of alone whose story still has no
+// message they can go under. A story that has one now (its first report
+// was committed late, by a poll that found no report of it posted alone)
+// takes its join in a later pass, as editStories places it; it reports
+// false when the store failed.
+func (s *sender) stillLeaderless(ctx context.Context, dest string, alone []store.Alert, now time.Time) ([]store.Alert, bool) {
+	out := alone[:0:0]
+	for _, j := range alone {
+		l := s.storyLead(ctx, dest, j.Story)
+		switch {
+		case l.err == nil:
+			if !s.unbatch(ctx, j, now.Add(leadPoll)) {
+				return nil, false
+			}
+		case errors.Is(l.err, store.ErrNotFound) || errors.Is(l.err, errLeadsGone):
+			out = append(out, j)
+		default:
+			s.storeErrs.Fail("outbox", "reading the outbox failed; retrying", l.err)
+			return nil, false
+		}
+	}
+	return out, true
 }
 
 // mayCap reports whether the subscription of any of joins has
