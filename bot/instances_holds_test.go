@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"io"
 	"log/slog"
@@ -19,16 +20,31 @@ import (
 // instanceStore is one instance's PostgreSQL store in the tests of two
 // instances sharing it. Its next commit of a poll that enqueues alerts
 // runs beforeCommit first (the poll has decided everything and holds the
-// stories lease); a take of the stories lease it is refused closes
-// waiting (this instance waits for the other's commit); the commits of
-// the feed failFeed fail while failures > 0.
+// stories lease), and its next read of story rows runs afterStoryRows
+// after it (a poll that enqueues alerts holds the stories lease and
+// groups next); a take of the stories lease it is refused closes waiting
+// (this instance waits for the other's commit); the commits of the feed
+// failFeed fail while failures > 0.
 type instanceStore struct {
 	*store.Postgres
-	mu           sync.Mutex
-	beforeCommit func()
-	waiting      chan struct{}
-	failFeed     string
-	failures     int
+	mu             sync.Mutex
+	beforeCommit   func()
+	afterStoryRows func()
+	waiting        chan struct{}
+	failFeed       string
+	failures       int
+}
+
+func (s *instanceStore) StoryRows(ctx context.Context, since time.Time) ([]store.Alert, error) {
+	rows, err := s.Postgres.StoryRows(ctx, since)
+	s.mu.Lock()
+	after := s.afterStoryRows
+	s.afterStoryRows = nil
+	s.mu.Unlock()
+	if after != nil {
+		after()
+	}
+	return rows, err
 }
 
 func (s *instanceStore) CommitPoll(ctx context.Context, feedID string, p store.Poll) (int, error) {
@@ -69,6 +85,13 @@ func (s *instanceStore) setBeforeCommit(fn func()) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.beforeCommit = fn
+}
+
+// setAfterStoryRows arms the next read of story rows.
+func (s *instanceStore) setAfterStoryRows(fn func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.afterStoryRows = fn
 }
 
 // setFailures makes the next n commits of feed fail.
@@ -277,6 +300,60 @@ func TestInstancesLateOpenerAndAReportPostedAlone(t *testing.T) {
 		at(editGap)
 		b.RunOnce(ctx)
 		a.RunOnce(ctx)
+	}
+	if got := rec.titles(); len(got) != 1 {
+		t.Errorf("messages %q, want one: the story's", got)
+	}
+}
+
+// TestInstancesStoriesLeaseLostBeforeCommit: instance A, polling a
+// story's first report, takes the stories lease and stalls past its time
+// to live as it groups; instance B takes the lease, finds nothing of A's,
+// and commits another outlet's first report of the story; A's renewal
+// finds the lease lost. A committed all the same, with the grouping it
+// made blind to B's: the story had two messages. A poll whose lease is
+// lost before its commit is not committed, and its grouping is forgotten:
+// it is grouped again, into B's story.
+func TestInstancesStoriesLeaseLostBeforeCommit(t *testing.T) {
+	dsn := pgtest.Schema(t)
+	h, rec := storyHarness(t, kesslerSub())
+	clk := &clock{}
+	clk.set(h.clock)
+	rec.clock = clk.now
+	at := func(d time.Duration) {
+		clk.advance(d)
+		h.clock = clk.now()
+	}
+	a, ast := h.openInstance(dsn, clk, rec, "courier")
+	b, _ := h.openInstance(dsn, clk, rec, "herald")
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx := context.Background()
+	a.RunOnce(ctx) // first sight
+	b.RunOnce(ctx)
+	h.publishReport(0)
+	h.publishReport(1)
+	at(time.Minute)
+	ast.setAfterStoryRows(func() {
+		// A stalls past its lease's time to live: it runs out on the
+		// database's clock and on A's.
+		if _, err := db.ExecContext(ctx, `UPDATE leases SET expires_at = now() WHERE name = $1`, storiesLease); err != nil {
+			t.Error(err)
+		}
+		a.leases.mu.Lock()
+		a.leases.held[storiesLease] = time.Now().Add(-time.Second)
+		a.leases.mu.Unlock()
+		b.poller.pollAll(ctx, b.live.catalog().Feeds())
+		a.leases.renew(ctx, storiesLease) // what A's renewLoop does next
+	})
+	a.poller.pollAll(ctx, a.live.catalog().Feeds())
+	for range 3 {
+		at(time.Minute)
+		a.RunOnce(ctx)
+		b.RunOnce(ctx)
 	}
 	if got := rec.titles(); len(got) != 1 {
 		t.Errorf("messages %q, want one: the story's", got)

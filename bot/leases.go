@@ -115,7 +115,8 @@ func (l *leases) release(ctx context.Context, name string) {
 // forgets a lease that another instance took over, and one whose renewal
 // is overdue (past its expiry by this process's clock: renewLoop not
 // running, stalled, or the store unreachable) counts as lost, since
-// another instance may have taken it from the database meanwhile.
+// another instance may have taken it from the database meanwhile; a
+// renewal does not bring it back (see renew).
 func (l *leases) holds(name string) bool {
 	if l.leaser == nil {
 		return true
@@ -154,18 +155,31 @@ func (l *leases) renewLoop(ctx context.Context) {
 }
 
 // renew extends one held lease; one given back meanwhile is left alone,
-// and one found lost is forgotten.
+// and one found lost is forgotten. So is one overdue (past its expiry by
+// this process's clock, which is never later than the database's): while
+// it was not renewed, another instance may have taken it, done its work
+// and given it back, and the database would let this instance take it
+// again as if it had held it all along; the work under it, read before
+// the stall, must stop (holds) and begin again with a new take.
 func (l *leases) renew(ctx context.Context, name string) {
 	stripe := l.stripe(name)
 	stripe.Lock()
 	defer stripe.Unlock()
 	l.mu.Lock()
-	_, held := l.held[name]
+	until, held := l.held[name]
+	overdue := held && !time.Now().Before(until)
+	if overdue {
+		delete(l.held, name)
+	}
 	l.mu.Unlock()
+	if overdue {
+		l.log.Warn("lease ran out before it was renewed (this instance stalled, or the store did not answer); its work stops and is taken up again", "lease", name)
+		return
+	}
 	if !held {
 		return
 	}
-	until := time.Now().Add(l.ttl)
+	until = time.Now().Add(l.ttl)
 	got, err := l.leaser.Lease(ctx, name, l.owner, l.ttl)
 	if err != nil {
 		if ctx.Err() == nil {

@@ -104,8 +104,15 @@ func TestLeaseOverdueRenewalIsLost(t *testing.T) {
 		t.Error("a lease past its ttl unrenewed still counts as held")
 	}
 	l.renew(ctx, "outbox:desk")
+	if l.holds("outbox:desk") {
+		t.Error("a lease renewed past its ttl counts as held again: another instance may have held it meanwhile")
+	}
+	if !l.take(ctx, "outbox:desk") {
+		t.Fatal("a lost lease cannot be taken again")
+	}
+	l.renew(ctx, "outbox:desk")
 	if !l.holds("outbox:desk") {
-		t.Error("a lease renewed is not held")
+		t.Error("a lease renewed in time is not held")
 	}
 	g.mu.Lock()
 	g.grant = false

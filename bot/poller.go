@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"maps"
 	"math/rand/v2"
@@ -624,6 +625,9 @@ func (p *poller) recordItems(ctx context.Context, f *alert.Feed, st store.FeedSt
 	if err := p.hold(ctx, cat, res.Entries, decided); err != nil {
 		return time.Time{}, err
 	}
+	if err := p.stillGrouping(ctx, res.Entries); err != nil {
+		return time.Time{}, err
+	}
 	p.states.settle(f.ID)
 	rows := outboxRows(res.Entries)
 	n, err := p.store.CommitPoll(ctx, f.ID, store.Poll{State: st, Keys: keys, Alerts: rows, Texts: texts})
@@ -645,6 +649,25 @@ func (p *poller) recordItems(ctx context.Context, f *alert.Feed, st store.FeedSt
 		p.enqueued()
 	}
 	return st.NextPoll, nil
+}
+
+// stillGrouping reports an error when a poll that grouped entries under
+// the stories lease (a shared store) no longer holds it: this instance
+// stalled past its time to live, or renewing it failed, and another
+// instance may have grouped and committed meanwhile without seeing this
+// poll's reports. The poll is then not committed, and the grouping this
+// process made since its last commit, this poll's alone (the lease and
+// storyCommit kept the others out), is forgotten: the story index is
+// rebuilt from the store, so the retry groups into what others committed.
+func (p *poller) stillGrouping(ctx context.Context, entries []alert.Entry) error {
+	if !p.stories.shared || len(entries) == 0 || p.leases.holds(storiesLease) {
+		return nil
+	}
+	err := fmt.Errorf("the %q lease ran out before the commit (a stall, or its renewal failed): the poll is grouped and committed again at its next try", storiesLease)
+	if rerr := p.stories.restore(ctx, p.now()); rerr != nil {
+		err = errors.Join(err, fmt.Errorf("rebuilding the story index: %w", rerr))
+	}
+	return err
 }
 
 // followMoves stores the re-splits that moved this poll's reports while
