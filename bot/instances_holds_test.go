@@ -150,6 +150,19 @@ func (h *harness) openInstance(dsn string, clk *clock, n notify.Notifier, feedNa
 	return svc, st
 }
 
+// sharedClock is a clock for services on several goroutines, starting at
+// h.clock, which rec's edits read too; at moves it on, and h.clock, which
+// dates the items, with it.
+func (h *harness) sharedClock(rec *editRecorder) (clk *clock, at func(time.Duration)) {
+	clk = &clock{}
+	clk.set(h.clock)
+	rec.clock = clk.now
+	return clk, func(d time.Duration) {
+		clk.advance(d)
+		h.clock = clk.now()
+	}
+}
+
 // TestInstancesFormOneDigestPerPeriod: instance A polls a match at
 // 07:59:50 and holds it for the 08:00 digest; before its commit lands,
 // at 08:00:05, instance B's sender forms that digest. B formed it without
@@ -215,13 +228,7 @@ func TestInstancesKeepMaxPerHour(t *testing.T) {
 	sub.Query = "kessler OR brelland"
 	sub.Delivery = config.Delivery{MaxPerHour: 1}
 	h, rec := storyHarness(t, sub) // the clock starts at 12:00 UTC
-	clk := &clock{}
-	clk.set(h.clock)
-	rec.clock = clk.now
-	at := func(d time.Duration) { // h.clock dates the items
-		clk.advance(d)
-		h.clock = clk.now()
-	}
+	clk, at := h.sharedClock(rec)
 	a, ast := h.openInstance(dsn, clk, rec, "wire")
 	b, bst := h.openInstance(dsn, clk, rec, "courier", "herald")
 	ctx := context.Background()
@@ -265,13 +272,7 @@ func TestInstancesKeepMaxPerHour(t *testing.T) {
 func TestInstancesLateOpenerAndAReportPostedAlone(t *testing.T) {
 	dsn := pgtest.Schema(t)
 	h, rec := storyHarness(t, kesslerSub())
-	clk := &clock{}
-	clk.set(h.clock)
-	rec.clock = clk.now
-	at := func(d time.Duration) {
-		clk.advance(d)
-		h.clock = clk.now()
-	}
+	clk, at := h.sharedClock(rec)
 	a, ast := h.openInstance(dsn, clk, rec, "courier", "herald")
 	b, bst := h.openInstance(dsn, clk, rec) // sends only
 	ctx := context.Background()
@@ -317,13 +318,7 @@ func TestInstancesLateOpenerAndAReportPostedAlone(t *testing.T) {
 func TestInstancesStoriesLeaseLostBeforeCommit(t *testing.T) {
 	dsn := pgtest.Schema(t)
 	h, rec := storyHarness(t, kesslerSub())
-	clk := &clock{}
-	clk.set(h.clock)
-	rec.clock = clk.now
-	at := func(d time.Duration) {
-		clk.advance(d)
-		h.clock = clk.now()
-	}
+	clk, at := h.sharedClock(rec)
 	a, ast := h.openInstance(dsn, clk, rec, "courier")
 	b, _ := h.openInstance(dsn, clk, rec, "herald")
 	db, err := sql.Open("pgx", dsn)
