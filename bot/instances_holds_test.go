@@ -18,33 +18,62 @@ import (
 )
 
 // instanceStore is one instance's PostgreSQL store in the tests of two
-// instances sharing it. Its next commit of a poll that enqueues alerts
-// runs beforeCommit first (the poll has decided everything and holds the
-// stories lease), and its next read of story rows runs afterStoryRows
-// after it (a poll that enqueues alerts holds the stories lease and
-// groups next); a take of the stories lease it is refused closes waiting
+// instances sharing it. A hook armed for an event runs once, at its next
+// occurrence: onCommit before the commit of a poll that enqueues alerts
+// (the poll has decided everything and holds the stories lease),
+// onStoryRows after a read of story rows (a poll that enqueues alerts
+// holds the stories lease and groups next), onDelivered after a delivery
+// is recorded. A take of the stories lease it is refused closes waiting
 // (this instance waits for the other's commit); the commits of the feed
 // failFeed fail while failures > 0.
 type instanceStore struct {
 	*store.Postgres
-	mu             sync.Mutex
-	beforeCommit   func()
-	afterStoryRows func()
-	waiting        chan struct{}
-	failFeed       string
-	failures       int
+	mu       sync.Mutex
+	hooks    map[storeEvent]func()
+	waiting  chan struct{}
+	failFeed string
+	failures int
+}
+
+type storeEvent int
+
+const (
+	onCommit storeEvent = iota
+	onStoryRows
+	onDelivered
+)
+
+// arm runs fn once, at the next occurrence of event.
+func (s *instanceStore) arm(event storeEvent, fn func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.hooks == nil {
+		s.hooks = map[storeEvent]func(){}
+	}
+	s.hooks[event] = fn
+}
+
+// fire runs the hook armed for event, if any.
+func (s *instanceStore) fire(event storeEvent) {
+	s.mu.Lock()
+	fn := s.hooks[event]
+	delete(s.hooks, event)
+	s.mu.Unlock()
+	if fn != nil {
+		fn()
+	}
 }
 
 func (s *instanceStore) StoryRows(ctx context.Context, since time.Time) ([]store.Alert, error) {
 	rows, err := s.Postgres.StoryRows(ctx, since)
-	s.mu.Lock()
-	after := s.afterStoryRows
-	s.afterStoryRows = nil
-	s.mu.Unlock()
-	if after != nil {
-		after()
-	}
+	s.fire(onStoryRows)
 	return rows, err
+}
+
+func (s *instanceStore) MarkDelivered(ctx context.Context, id int64, messageID string, at time.Time) error {
+	err := s.Postgres.MarkDelivered(ctx, id, messageID, at)
+	s.fire(onDelivered)
+	return err
 }
 
 func (s *instanceStore) CommitPoll(ctx context.Context, feedID string, p store.Poll) (int, error) {
@@ -53,16 +82,12 @@ func (s *instanceStore) CommitPoll(ctx context.Context, feedID string, p store.P
 	if fail {
 		s.failures--
 	}
-	var before func()
-	if len(p.Alerts) > 0 && !fail {
-		before, s.beforeCommit = s.beforeCommit, nil
-	}
 	s.mu.Unlock()
 	if fail {
 		return 0, errors.New("disk full")
 	}
-	if before != nil {
-		before()
+	if len(p.Alerts) > 0 {
+		s.fire(onCommit)
 	}
 	return s.Postgres.CommitPoll(ctx, feedID, p)
 }
@@ -78,20 +103,6 @@ func (s *instanceStore) Lease(ctx context.Context, name, owner string, ttl time.
 		s.mu.Unlock()
 	}
 	return got, err
-}
-
-// setBeforeCommit arms the next commit of a poll that enqueues alerts.
-func (s *instanceStore) setBeforeCommit(fn func()) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.beforeCommit = fn
-}
-
-// setAfterStoryRows arms the next read of story rows.
-func (s *instanceStore) setAfterStoryRows(fn func()) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.afterStoryRows = fn
 }
 
 // setFailures makes the next n commits of feed fail.
@@ -188,7 +199,7 @@ func TestInstancesFormOneDigestPerPeriod(t *testing.T) {
 	clk.set(time.Date(2026, 12, 2, 7, 59, 50, 0, time.UTC))
 	h.write("wire.xml", unrelated, talks, item(11, "Aleppo truce holds", clk.now()))
 	var wg sync.WaitGroup
-	ast.setBeforeCommit(func() {
+	ast.arm(onCommit, func() {
 		clk.set(time.Date(2026, 12, 2, 8, 0, 5, 0, time.UTC))
 		bst.meanwhile(t, &wg, func() {
 			if err := b.sender.deliverAll(ctx); err != nil {
@@ -244,7 +255,7 @@ func TestInstancesKeepMaxPerHour(t *testing.T) {
 	seed := item(0, "Weather stays mild", h.clock.Add(-time.Hour))
 	h.write("wire.xml", seed, item(1, "Flood closes the coast road at Brelland", h.clock))
 	var wg sync.WaitGroup
-	ast.setBeforeCommit(func() {
+	ast.arm(onCommit, func() {
 		bst.meanwhile(t, &wg, func() {
 			if err := b.sender.deliverAll(ctx); err != nil {
 				t.Error(err)
@@ -288,7 +299,7 @@ func TestInstancesLateOpenerAndAReportPostedAlone(t *testing.T) {
 	at(leadGrace + time.Second)
 	ast.setFailures("courier", 0)
 	var wg sync.WaitGroup
-	ast.setBeforeCommit(func() {
+	ast.arm(onCommit, func() {
 		bst.meanwhile(t, &wg, func() {
 			if err := b.sender.deliverAll(ctx); err != nil {
 				t.Error(err)
@@ -307,6 +318,23 @@ func TestInstancesLateOpenerAndAReportPostedAlone(t *testing.T) {
 	}
 }
 
+// stall makes svc's lease run out as a stall past its time to live does:
+// on the clock of the database dsn and on svc's.
+func stall(t *testing.T, dsn string, svc *Service, lease string) {
+	t.Helper()
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.ExecContext(context.Background(), `UPDATE leases SET expires_at = now() WHERE name = $1`, lease); err != nil {
+		t.Error(err)
+	}
+	svc.leases.mu.Lock()
+	defer svc.leases.mu.Unlock()
+	svc.leases.held[lease] = time.Now().Add(-time.Second)
+}
+
 // TestInstancesStoriesLeaseLostBeforeCommit: instance A, polling a
 // story's first report, takes the stories lease and stalls past its time
 // to live as it groups; instance B takes the lease, finds nothing of A's,
@@ -321,26 +349,14 @@ func TestInstancesStoriesLeaseLostBeforeCommit(t *testing.T) {
 	clk, at := h.sharedClock(rec)
 	a, ast := h.openInstance(dsn, clk, rec, "courier")
 	b, _ := h.openInstance(dsn, clk, rec, "herald")
-	db, err := sql.Open("pgx", dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
 	ctx := context.Background()
 	a.RunOnce(ctx) // first sight
 	b.RunOnce(ctx)
 	h.publishReport(0)
 	h.publishReport(1)
 	at(time.Minute)
-	ast.setAfterStoryRows(func() {
-		// A stalls past its lease's time to live: it runs out on the
-		// database's clock and on A's.
-		if _, err := db.ExecContext(ctx, `UPDATE leases SET expires_at = now() WHERE name = $1`, storiesLease); err != nil {
-			t.Error(err)
-		}
-		a.leases.mu.Lock()
-		a.leases.held[storiesLease] = time.Now().Add(-time.Second)
-		a.leases.mu.Unlock()
+	ast.arm(onStoryRows, func() {
+		stall(t, dsn, a, storiesLease)
 		b.poller.pollAll(ctx, b.live.catalog().Feeds())
 		a.leases.renew(ctx, storiesLease) // what A's renewLoop does next
 	})
@@ -352,5 +368,39 @@ func TestInstancesStoriesLeaseLostBeforeCommit(t *testing.T) {
 	}
 	if got := rec.titles(); len(got) != 1 {
 		t.Errorf("messages %q, want one: the story's", got)
+	}
+}
+
+// TestInstancesOutboxLeaseRunOutMidPass: instance A sends the first of
+// two messages and stalls past its outbox lease's time to live; instance
+// B takes the outbox over, sends the second and gives the lease back;
+// A's renewal then took the lease again, and A sent the second message
+// of the page it had read before the stall: a duplicate. A lease that ran
+// out is lost, renewed or not: A's pass stops.
+func TestInstancesOutboxLeaseRunOutMidPass(t *testing.T) {
+	dsn := pgtest.Schema(t)
+	h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo"})
+	clk := &clock{}
+	clk.set(h.clock)
+	a, ast := h.openInstance(dsn, clk, h.rec, "wire")
+	b, _ := h.openInstance(dsn, clk, h.rec) // sends only
+	ctx := context.Background()
+	a.RunOnce(ctx) // first sight
+	h.write("wire.xml", item(10, "Aleppo talks resume", h.clock), item(11, "Aleppo truce holds", h.clock))
+	a.poller.pollAll(ctx, a.live.catalog().Feeds())
+	ast.arm(onDelivered, func() {
+		stall(t, dsn, a, outboxLease("desk"))
+		if err := b.sender.deliverAll(ctx); err != nil {
+			t.Error(err)
+		}
+		a.leases.renew(ctx, outboxLease("desk")) // what A's renewLoop does next
+	})
+	if err := a.sender.deliverAll(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got := h.rec.titles()
+	slices.Sort(got)
+	if want := []string{"Aleppo talks resume", "Aleppo truce holds"}; !slices.Equal(got, want) {
+		t.Errorf("messages %q, want %q: each once", got, want)
 	}
 }

@@ -89,7 +89,9 @@ func (g *grantingLeaser) Release(ctx context.Context, name, owner string) error 
 
 // TestLeaseOverdueRenewalIsLost: a lease not renewed within its ttl counts
 // as lost by holds (another instance may have taken it in the database),
-// whether or not anything renews it; a renewal brings it back.
+// whether or not anything renews it: a renewal past the ttl does not bring
+// it back (another instance may have held it and given it back meanwhile);
+// a new take does, and a renewal in time keeps it.
 func TestLeaseOverdueRenewalIsLost(t *testing.T) {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	g := &grantingLeaser{grant: true}
