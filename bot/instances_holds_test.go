@@ -174,33 +174,44 @@ func (h *harness) sharedClock(rec *editRecorder) (clk *clock, at func(time.Durat
 	}
 }
 
+// talksHeldForEight is the start of the digest tests, whose subscription
+// sends a digest at 08:00: run (one instance's pass) sees the wire feed
+// first at 07:00, then at 07:30 "Aleppo talks resume", which is held for
+// 08:00. set sets the clocks; it returns the feed's items.
+func talksHeldForEight(h *harness, set func(time.Time), run func()) (unrelated, talks testItem) {
+	seven := time.Date(2026, 12, 2, 7, 0, 0, 0, time.UTC)
+	set(seven)
+	unrelated = item(1, "Unrelated", seven)
+	h.write("wire.xml", unrelated)
+	run() // first sight
+	talks = item(10, "Aleppo talks resume", seven)
+	h.write("wire.xml", unrelated, talks)
+	set(time.Date(2026, 12, 2, 7, 30, 0, 0, time.UTC))
+	run() // held for 08:00
+	return unrelated, talks
+}
+
 // TestInstancesFormOneDigestPerPeriod: instance A polls a match at
-// 07:59:50 and holds it for the 08:00 digest; before its commit lands,
-// at 08:00:05, instance B's sender forms that digest. B formed it without
-// waiting for A's commit, so the match came out in a second digest of the
-// period; forming a digest waits for the polls that may hold for it on
-// every instance (the stories lease), as it waits for this process's.
+// 07:59:50 and holds it for the 08:00 digest; before its commit lands, at
+// 08:00:15 (past clockSkew), instance B's sender forms that digest. B
+// formed it without waiting for A's commit, so the match came out in a
+// second digest of the period; forming a digest waits for the polls that
+// may hold for it on every instance (the stories lease), as it waits for
+// this process's.
 func TestInstancesFormOneDigestPerPeriod(t *testing.T) {
 	dsn := pgtest.Schema(t)
 	daily := config.Delivery{Mode: config.Digest, At: []config.ClockTime{{Hour: 8}}}
 	h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo", Delivery: daily})
 	clk := &clock{}
-	clk.set(time.Date(2026, 12, 2, 7, 0, 0, 0, time.UTC))
 	a, ast := h.openInstance(dsn, clk, h.rec, "wire")
 	b, bst := h.openInstance(dsn, clk, h.rec) // sends only
 	ctx := context.Background()
-	unrelated := item(1, "Unrelated", clk.now())
-	h.write("wire.xml", unrelated)
-	a.RunOnce(ctx) // first sight
-	talks := item(10, "Aleppo talks resume", clk.now())
-	h.write("wire.xml", unrelated, talks)
-	clk.set(time.Date(2026, 12, 2, 7, 30, 0, 0, time.UTC))
-	a.RunOnce(ctx) // held for 08:00
+	unrelated, talks := talksHeldForEight(h, clk.set, func() { a.RunOnce(ctx) })
 	clk.set(time.Date(2026, 12, 2, 7, 59, 50, 0, time.UTC))
 	h.write("wire.xml", unrelated, talks, item(11, "Aleppo truce holds", clk.now()))
 	var wg sync.WaitGroup
 	ast.arm(onCommit, func() {
-		clk.set(time.Date(2026, 12, 2, 8, 0, 5, 0, time.UTC))
+		clk.set(time.Date(2026, 12, 2, 8, 0, 15, 0, time.UTC))
 		bst.meanwhile(t, &wg, func() {
 			if err := b.sender.deliverAll(ctx); err != nil {
 				t.Error(err)
@@ -402,5 +413,53 @@ func TestInstancesOutboxLeaseRunOutMidPass(t *testing.T) {
 	slices.Sort(got)
 	if want := []string{"Aleppo talks resume", "Aleppo truce holds"}; !slices.Equal(got, want) {
 		t.Errorf("messages %q, want %q: each once", got, want)
+	}
+}
+
+// TestInstancesWithClocksApartFormOneDigestPerPeriod: instance B's clock
+// is 5 s behind A's. A formed the 08:00 digest at 08:00:03 by its clock,
+// when B's said 07:59:58 and B held a match for the 08:00 digest: it went
+// out in a second digest of the period. On a shared store a digest is
+// formed clockSkew after its time, so that the polls of an instance whose
+// clock is up to that much behind have gone past it.
+func TestInstancesWithClocksApartFormOneDigestPerPeriod(t *testing.T) {
+	dsn := pgtest.Schema(t)
+	daily := config.Delivery{Mode: config.Digest, At: []config.ClockTime{{Hour: 8}}}
+	h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo", Delivery: daily})
+	clkA, clkB := &clock{}, &clock{}
+	set := func(at time.Time) { // A's time; B's is 5 s behind
+		clkA.set(at)
+		clkB.set(at.Add(-5 * time.Second))
+	}
+	a, _ := h.openInstance(dsn, clkA, h.rec) // sends only
+	b, _ := h.openInstance(dsn, clkB, h.rec, "wire")
+	ctx := context.Background()
+	unrelated, talks := talksHeldForEight(h, set, func() { b.RunOnce(ctx) })
+	for _, step := range []struct {
+		at   time.Time
+		poll bool
+	}{
+		{time.Date(2026, 12, 2, 8, 0, 3, 0, time.UTC), false}, // A sends
+		{time.Date(2026, 12, 2, 8, 0, 3, 0, time.UTC), true},  // B, at 07:59:58, holds the truce for 08:00
+		{time.Date(2026, 12, 2, 8, 1, 0, 0, time.UTC), false},
+	} {
+		set(step.at)
+		if step.poll {
+			h.write("wire.xml", unrelated, talks, item(11, "Aleppo truce holds", clkB.now()))
+			b.poller.pollAll(ctx, b.live.catalog().Feeds())
+			continue
+		}
+		if err := a.sender.deliverAll(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var digests [][]string
+	for _, m := range h.rec.msgs {
+		if m.Digest != nil {
+			digests = append(digests, messageTitles(m))
+		}
+	}
+	if len(digests) != 1 || len(digests[0]) != 2 {
+		t.Errorf("08:00 digests: got %q, want one of both matches", digests)
 	}
 }

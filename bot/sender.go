@@ -268,8 +268,12 @@ func (s *sender) batch(ctx context.Context, pending []store.Alert, postsEach boo
 	index := map[string]int{}
 	var fresh []store.Alert
 	var digests []store.Alert // the first row of each released digest
+	now := s.now()
 	for _, a := range pending {
 		if a.Batch == "" && a.Digest != "" {
+			if s.leases.shared() && now.Before(a.HoldUntil.Add(clockSkew)) {
+				continue // formed later: see clockSkew
+			}
 			if !slices.ContainsFunc(digests, func(d store.Alert) bool { return d.Digest == a.Digest }) {
 				digests = append(digests, a)
 			}
@@ -314,6 +318,14 @@ func (s *sender) batch(ctx context.Context, pending []store.Alert, postsEach boo
 	}
 	return out, nil
 }
+
+// clockSkew is how far apart the clocks of instances sharing a store may
+// be. Each decides by its own clock which digest a match is held for, so
+// on a shared store a digest is formed this long after its time: an
+// instance whose clock is behind, up to this much, has gone past that
+// time by then, and holds its matches for the next digest, not for one
+// already sent (where they would make a second digest of the period).
+const clockSkew = 10 * time.Second
 
 // batchName is derived from the first outbox row and the size, so it is
 // unique and short enough to serve as a Discord nonce (≤ 25 characters).
