@@ -657,7 +657,7 @@ func (p *poller) recordItems(ctx context.Context, f *alert.Feed, st store.FeedSt
 // instance may have grouped and committed meanwhile without seeing this
 // poll's reports. The poll is then not committed, and the grouping this
 // process made since its last commit, this poll's alone (the lease and
-// storyCommit kept the others out), is forgotten: the story index is
+// commitLock.stories kept the others out), is forgotten: the story index is
 // rebuilt from the store, so the retry groups into what others committed.
 func (p *poller) stillGrouping(ctx context.Context, entries []alert.Entry) error {
 	if !p.stories.shared || len(entries) == 0 || p.leases.holds(storiesLease) {
