@@ -262,7 +262,7 @@ func TestInstancesKeepMaxPerHour(t *testing.T) {
 	rec.deleted["m1"] = true
 	h.publishReport(1)
 	at(time.Hour)
-	b.poller.pollAll(ctx, b.live.catalog().Feeds()) // 13:01: its further report, to be edited into m1
+	b.poller.pollAll(ctx, b.live.catalog().Feeds(), pollNow) // 13:01: its further report, to be edited into m1
 	seed := item(0, "Weather stays mild", h.clock.Add(-time.Hour))
 	h.write("wire.xml", seed, item(1, "Flood closes the coast road at Brelland", h.clock))
 	var wg sync.WaitGroup
@@ -298,7 +298,7 @@ func TestInstancesLateOpenerAndAReportPostedAlone(t *testing.T) {
 	a, ast := h.openInstance(dsn, clk, rec, "courier", "herald")
 	b, bst := h.openInstance(dsn, clk, rec) // sends only
 	ctx := context.Background()
-	pollA := func() { a.poller.pollAll(ctx, a.live.catalog().Feeds()) }
+	pollA := func() { a.poller.pollAll(ctx, a.live.catalog().Feeds(), pollNow) }
 	pollA() // first sight
 	h.publishReport(0)
 	ast.setFailures("courier", 100)
@@ -368,10 +368,10 @@ func TestInstancesStoriesLeaseLostBeforeCommit(t *testing.T) {
 	at(time.Minute)
 	ast.arm(onStoryRows, func() {
 		stall(t, dsn, a, storiesLease)
-		b.poller.pollAll(ctx, b.live.catalog().Feeds())
+		b.poller.pollAll(ctx, b.live.catalog().Feeds(), pollNow)
 		a.leases.renew(ctx, storiesLease) // what A's renewLoop does next
 	})
-	a.poller.pollAll(ctx, a.live.catalog().Feeds())
+	a.poller.pollAll(ctx, a.live.catalog().Feeds(), pollNow)
 	for range 3 {
 		at(time.Minute)
 		a.RunOnce(ctx)
@@ -398,7 +398,7 @@ func TestInstancesOutboxLeaseRunOutMidPass(t *testing.T) {
 	ctx := context.Background()
 	a.RunOnce(ctx) // first sight
 	h.write("wire.xml", item(10, "Aleppo talks resume", h.clock), item(11, "Aleppo truce holds", h.clock))
-	a.poller.pollAll(ctx, a.live.catalog().Feeds())
+	a.poller.pollAll(ctx, a.live.catalog().Feeds(), pollNow)
 	ast.arm(onDelivered, func() {
 		stall(t, dsn, a, outboxLease("desk"))
 		if err := b.sender.deliverAll(ctx); err != nil {
@@ -446,7 +446,7 @@ func TestInstancesWithClocksApartFormOneDigestPerPeriod(t *testing.T) {
 		set(step.at)
 		if step.poll {
 			h.write("wire.xml", unrelated, talks, item(11, "Aleppo truce holds", clkB.now()))
-			b.poller.pollAll(ctx, b.live.catalog().Feeds())
+			b.poller.pollAll(ctx, b.live.catalog().Feeds(), pollNow)
 			continue
 		}
 		if err := a.sender.deliverAll(ctx); err != nil {
