@@ -202,6 +202,7 @@ func (p *poller) pollFeed(ctx context.Context, f *alert.Feed, mode pollMode) (ne
 		p.count.failed.Add(1)
 		return p.recordFailure(ctx, f, st, err, now)
 	}
+	st.LastSuccess = now
 	before := st
 	p.applyResponse(f, &st, res.Response)
 	if res.NotModified {
@@ -820,7 +821,7 @@ func (p *poller) catchUp(ctx context.Context, f *alert.Feed, feed *feeds.Feed) e
 		return errors.New("reading the state of " + f.ID)
 	}
 	now := p.now()
-	st.LastPolled = now
+	st.LastPolled, st.LastSuccess = now, now
 	st.Initialized = false // a first sight: remembered, not posted
 	_, err := p.recordItems(ctx, f, st, feed, 0, now)
 	return err

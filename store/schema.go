@@ -147,6 +147,12 @@ var sqliteMigrations = []migration{
 		`ALTER TABLE alerts ADD COLUMN sent_alone_at INTEGER NOT NULL DEFAULT 0`,
 		`CREATE INDEX alerts_joins_alone ON alerts (subscription, sent_alone_at) WHERE sent_alone_at <> 0`,
 	}},
+	{12, "a feed's last successful poll, kept while it fails", []string{
+		`ALTER TABLE feeds ADD COLUMN last_success INTEGER NOT NULL DEFAULT 0`,
+		// A feed healthy at its last poll succeeded then; a failing one's
+		// last success was not kept before this step.
+		`UPDATE feeds SET last_success = last_polled WHERE error_count = 0`,
+	}},
 }
 
 var postgresMigrations = []migration{
@@ -270,5 +276,9 @@ var postgresMigrations = []migration{
 	{11, "a join posted alone keeps its enqueue time", []string{
 		`ALTER TABLE alerts ADD COLUMN sent_alone_at BIGINT NOT NULL DEFAULT 0`,
 		`CREATE INDEX alerts_joins_alone ON alerts (subscription, sent_alone_at) WHERE sent_alone_at <> 0`,
+	}},
+	{12, "a feed's last successful poll, kept while it fails", []string{
+		`ALTER TABLE feeds ADD COLUMN last_success BIGINT NOT NULL DEFAULT 0`,
+		`UPDATE feeds SET last_success = last_polled WHERE error_count = 0`,
 	}},
 }

@@ -32,7 +32,12 @@ type FeedState struct {
 
 	Initialized bool // the first fetch was recorded (its backlog not posted)
 
-	LastPolled   time.Time
+	LastPolled time.Time
+	// LastSuccess is the last poll that worked (a 304 counts), kept while
+	// the feed fails; zero when none has (or none since this was
+	// recorded: a failing feed's state from before version 12 of the
+	// schema).
+	LastSuccess  time.Time
 	LastChanged  time.Time // last time the body (or item set) changed
 	NextPoll     time.Time
 	ErrorCount   int       // consecutive failures

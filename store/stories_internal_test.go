@@ -120,31 +120,15 @@ func checkMigrated11(t *testing.T, s *sqlStore, postedAlone time.Time) {
 }
 
 func TestSQLiteMigrate10To11(t *testing.T) {
-	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "v10.db")
-	db, err := openSQLitePool(ctx, sqliteDSN(path, true), 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	postedAlone := makeV10(t, db, sqliteDialect)
-	db.Close()
-	s, err := OpenSQLite(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	checkMigrated11(t, s.sqlStore, postedAlone)
+	var postedAlone time.Time
+	s := migratedSQLite(t, func(db *sql.DB, d dialect) { postedAlone = makeV10(t, db, d) })
+	checkMigrated11(t, s, postedAlone)
 }
 
 func TestPostgresMigrate10To11(t *testing.T) {
-	db, dsn := openPostgresDB(t)
-	postedAlone := makeV10(t, db, postgresDialect)
-	s, err := OpenPostgres(context.Background(), dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	checkMigrated11(t, s.sqlStore, postedAlone)
+	var postedAlone time.Time
+	s := migratedPostgres(t, func(db *sql.DB, d dialect) { postedAlone = makeV10(t, db, d) })
+	checkMigrated11(t, s, postedAlone)
 }
 
 // checkMigrated9 checks a store opened over makeV8's database: the schema
@@ -199,31 +183,11 @@ func checkMigrated9(t *testing.T, s *sqlStore) {
 }
 
 func TestSQLiteMigrate8To9(t *testing.T) {
-	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "v8.db")
-	db, err := openSQLitePool(ctx, sqliteDSN(path, true), 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	makeV8(t, db, sqliteDialect)
-	db.Close()
-	s, err := OpenSQLite(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	checkMigrated9(t, s.sqlStore)
+	checkMigrated9(t, migratedSQLite(t, func(db *sql.DB, d dialect) { makeV8(t, db, d) }))
 }
 
 func TestPostgresMigrate8To9(t *testing.T) {
-	db, dsn := openPostgresDB(t)
-	makeV8(t, db, postgresDialect)
-	s, err := OpenPostgres(context.Background(), dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	checkMigrated9(t, s.sqlStore)
+	checkMigrated9(t, migratedPostgres(t, func(db *sql.DB, d dialect) { makeV8(t, db, d) }))
 }
 
 // TestSQLiteStoryQueriesUseIndexes reads SQLite's plan of the story
@@ -288,4 +252,74 @@ func queryPlan(t *testing.T, s *sqlStore, query string, args ...any) string {
 		t.Fatal(err)
 	}
 	return b.String()
+}
+
+// makeV11 brings db to schema version 11 of dialect d with a feed healthy
+// at its last poll and one failing since before it.
+func makeV11(t *testing.T, db *sql.DB, d dialect) {
+	t.Helper()
+	migrateTo(t, db, d, 11)
+	execAll(t, db, []statement{
+		{`INSERT INTO feeds (feed_id, initialized, last_polled) VALUES ('healthy', true, $1)`, []any{toMicro(v8Day)}},
+		{`INSERT INTO feeds (feed_id, initialized, last_polled, error_count, failing_since, last_error) VALUES
+			('failing', true, $1, 2, $2, 'HTTP 503')`, []any{toMicro(v8Day), toMicro(v8Day.Add(-time.Hour))}},
+	})
+}
+
+// checkMigrated12 checks a store opened over makeV11's database: a feed
+// healthy at its last poll last succeeded then; a failing feed's last
+// success was not kept, so it has none.
+func checkMigrated12(t *testing.T, s *sqlStore) {
+	t.Helper()
+	states, err := s.FeedStates(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]time.Time{"healthy": v8Day, "failing": {}}
+	for id, at := range want {
+		if got := states[id].LastSuccess; !got.Equal(at) {
+			t.Errorf("%s feed: LastSuccess = %v, want %v", id, got, at)
+		}
+	}
+}
+
+func TestSQLiteMigrate11To12(t *testing.T) {
+	checkMigrated12(t, migratedSQLite(t, func(db *sql.DB, d dialect) { makeV11(t, db, d) }))
+}
+
+func TestPostgresMigrate11To12(t *testing.T) {
+	checkMigrated12(t, migratedPostgres(t, func(db *sql.DB, d dialect) { makeV11(t, db, d) }))
+}
+
+// migratedSQLite is a SQLite store opened over a database that fill made
+// with an older schema (fill brings it to its version and adds rows).
+func migratedSQLite(t *testing.T, fill func(*sql.DB, dialect)) *sqlStore {
+	t.Helper()
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "old.db")
+	db, err := openSQLitePool(ctx, sqliteDSN(path, true), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fill(db, sqliteDialect)
+	db.Close()
+	s, err := OpenSQLite(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s.sqlStore
+}
+
+// migratedPostgres is migratedSQLite on PostgreSQL.
+func migratedPostgres(t *testing.T, fill func(*sql.DB, dialect)) *sqlStore {
+	t.Helper()
+	db, dsn := openPostgresDB(t)
+	fill(db, postgresDialect)
+	s, err := OpenPostgres(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s.sqlStore
 }

@@ -24,7 +24,7 @@ type feedStatus struct {
 	Name           string     `json:"name"`
 	URL            string     `json:"url"`
 	LastPolled     *time.Time `json:"last_polled,omitempty"`
-	LastSuccess    *time.Time `json:"last_success,omitempty"` // the last poll, when it worked
+	LastSuccess    *time.Time `json:"last_success,omitempty"` // the last poll that worked, also while the feed fails
 	FailingSince   *time.Time `json:"failing_since,omitempty"`
 	LastError      string     `json:"last_error,omitempty"`
 	NextPoll       *time.Time `json:"next_poll,omitempty"`
@@ -131,12 +131,10 @@ func feedStatusOf(name, url string, st store.FeedState) feedStatus {
 	f := feedStatus{
 		Name: name, URL: url, LastPolled: timeOrNil(st.LastPolled), FailingSince: timeOrNil(st.FailingSince),
 		LastError: st.LastError, NextPoll: timeOrNil(st.NextPoll), Disabled: st.Disabled, DisabledReason: st.DisabledReason,
+		LastSuccess: timeOrNil(st.LastSuccess),
 	}
 	if st.URL != "" {
 		f.URL = st.URL // after a permanent redirect
-	}
-	if st.ErrorCount == 0 {
-		f.LastSuccess = f.LastPolled
 	}
 	return f
 }

@@ -3,8 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +14,7 @@ import (
 	"time"
 
 	"github.com/newshound/newshound/bot"
+	"github.com/newshound/newshound/internal/feedtest"
 	"github.com/newshound/newshound/internal/golden"
 	"github.com/newshound/newshound/store"
 )
@@ -28,8 +31,8 @@ func TestStatusJSON(t *testing.T) {
 		t.Fatal(err)
 	}
 	states := []store.FeedState{
-		{FeedID: "wire", URL: "https://wire.example/rss", ConfigURL: "https://wire.example/rss", Initialized: true, LastPolled: at, NextPoll: at.Add(10 * time.Minute)},
-		{FeedID: "markets", URL: "https://markets.example/rss", ConfigURL: "https://markets.example/rss", Initialized: true, LastPolled: at, NextPoll: at.Add(20 * time.Minute),
+		{FeedID: "wire", URL: "https://wire.example/rss", ConfigURL: "https://wire.example/rss", Initialized: true, LastPolled: at, LastSuccess: at, NextPoll: at.Add(10 * time.Minute)},
+		{FeedID: "markets", URL: "https://markets.example/rss", ConfigURL: "https://markets.example/rss", Initialized: true, LastPolled: at, LastSuccess: at.Add(-40 * time.Minute), NextPoll: at.Add(20 * time.Minute),
 			ErrorCount: 3, FailingSince: at.Add(-30 * time.Minute), LastError: "HTTP 503 Service Unavailable"},
 		{FeedID: "gone", URL: "https://gone.example/rss", ConfigURL: "https://gone.example/rss", LastPolled: at, ErrorCount: 1, FailingSince: at,
 			LastError: "HTTP 410 Gone", Disabled: true, DisabledReason: "HTTP 410 Gone"},
@@ -118,5 +121,83 @@ func TestOnceExitCodes(t *testing.T) {
 				t.Errorf("exit code %d (%v), want %d", code, err, tt.wantCode)
 			}
 		})
+	}
+}
+
+// TestStatusLastSuccessOfAFailingFeed: a feed that worked and then fails
+// shows when it last worked, in the table and in --json; one that never
+// worked shows "never".
+func TestStatusLastSuccessOfAFailingFeed(t *testing.T) {
+	dir := t.TempDir()
+	feed := feedtest.NewServer(t, "Wire", feedtest.Item{GUID: "1", Title: "Markets rally", Link: "https://wire.example/1", Published: time.Now().Add(-time.Hour)})
+	broken := feedtest.NewServer(t, "Broken")
+	broken.SetStatus(http.StatusServiceUnavailable)
+	cfg := fmt.Sprintf(`store:
+  path: %q
+defaults:
+  allow_private_networks: true   # the test feed servers are on loopback
+feeds:
+  - name: wire
+    url: %s/rss
+  - name: broken
+    url: %s/rss
+subscriptions:
+  - name: all
+    query: aleppo
+destinations:
+  - name: console
+    type: console
+`, filepath.Join(dir, "state.db"), feed.URL, broken.URL)
+	path := filepath.Join(dir, "newshound.yaml")
+	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	once := func() {
+		t.Helper()
+		var out, errOut bytes.Buffer
+		if code := run(context.Background(), []string{"run", "--once", "--config", path}, &out, &errOut); code != exitOK && code != exitFeeds {
+			t.Fatalf("run --once: exit %d\n%s", code, errOut.String())
+		}
+	}
+	before := time.Now().UTC()
+	once()
+	worked := time.Now().UTC()
+	feed.SetStatus(http.StatusServiceUnavailable)
+	once()
+
+	var r statusReport
+	if err := json.Unmarshal([]byte(runCLI(t, "status", "--json", "--config", path)), &r); err != nil {
+		t.Fatal(err)
+	}
+	byName := map[string]feedStatus{}
+	for _, f := range r.Feeds {
+		byName[f.Name] = f
+	}
+	wire, brk := byName["wire"], byName["broken"]
+	if wire.FailingSince == nil {
+		t.Fatalf("wire: got no failing_since, want the feed failing: %+v", wire)
+	}
+	if got := wire.LastSuccess; got == nil || got.Before(before.Truncate(time.Microsecond)) || got.After(worked) {
+		t.Errorf("wire's last_success: got %v, want the first run's poll, between %v and %v", got, before, worked)
+	}
+	if brk.LastSuccess != nil {
+		t.Errorf("broken's last_success: got %v, want none: it never worked", brk.LastSuccess)
+	}
+	table := runCLI(t, "status", "--config", path)
+	for _, line := range strings.Split(table, "\n") {
+		fields := strings.Fields(line)
+		if len(fields) < 2 {
+			continue
+		}
+		switch fields[0] {
+		case "wire":
+			if fields[1] == "never" {
+				t.Errorf("status shows the failing feed that worked before as never successful:\n%s", table)
+			}
+		case "broken":
+			if fields[1] != "never" {
+				t.Errorf("status shows the feed that never worked with last success %q, want never:\n%s", fields[1], table)
+			}
+		}
 	}
 }

@@ -388,7 +388,7 @@ func testFeedState(t *testing.T, h *harness) {
 		FeedID: "f", URL: "https://example.com/rss", ConfigURL: "http://example.com/rss", ETag: `W/"abc"`,
 		LastModified: "Sun, 01 Mar 2026 11:00:00 GMT", BodyHash: "sha256:00ff",
 		Initialized: true,
-		LastPolled:  epoch, LastChanged: epoch.Add(-time.Hour), NextPoll: epoch.Add(5 * time.Minute),
+		LastPolled:  epoch, LastSuccess: epoch.Add(-3 * time.Hour), LastChanged: epoch.Add(-time.Hour), NextPoll: epoch.Add(5 * time.Minute),
 		ErrorCount: 3, FailingSince: epoch.Add(-2 * time.Hour), LastError: "HTTP 503",
 		Disabled: true, DisabledReason: "gone (HTTP 410)",
 	}
@@ -418,7 +418,7 @@ func testFeedState(t *testing.T, h *harness) {
 
 func sameFeedState(a, b store.FeedState) bool {
 	times := func(s store.FeedState) []time.Time {
-		return []time.Time{s.LastPolled, s.LastChanged, s.NextPoll, s.FailingSince}
+		return []time.Time{s.LastPolled, s.LastSuccess, s.LastChanged, s.NextPoll, s.FailingSince}
 	}
 	ta, tb := times(a), times(b)
 	for i := range ta {
@@ -426,8 +426,8 @@ func sameFeedState(a, b store.FeedState) bool {
 			return false
 		}
 	}
-	a.LastPolled, a.LastChanged, a.NextPoll, a.FailingSince = time.Time{}, time.Time{}, time.Time{}, time.Time{}
-	b.LastPolled, b.LastChanged, b.NextPoll, b.FailingSince = time.Time{}, time.Time{}, time.Time{}, time.Time{}
+	a.LastPolled, a.LastSuccess, a.LastChanged, a.NextPoll, a.FailingSince = time.Time{}, time.Time{}, time.Time{}, time.Time{}, time.Time{}
+	b.LastPolled, b.LastSuccess, b.LastChanged, b.NextPoll, b.FailingSince = time.Time{}, time.Time{}, time.Time{}, time.Time{}, time.Time{}
 	return a == b
 }
 
