@@ -106,23 +106,21 @@ func (w *watches) resolveFeed(ctx context.Context, raw string) (feedURL string, 
 // Edit changes what the request sets of a watch in this guild: a new query
 // is checked first, as /watch add checks it.
 func (w *watches) Edit(ctx context.Context, req discord.EditRequest) (discord.WatchInfo, error) {
-	x, err := w.find(ctx, req.GuildID, req.ID)
-	if err != nil {
+	if _, err := w.find(ctx, req.GuildID, req.ID); err != nil {
 		return discord.WatchInfo{}, err
 	}
 	if req.Query != nil {
 		if err := filters.NewSet(w.live.now().cfg.Define).Add("edit", *req.Query); err != nil {
 			return discord.WatchInfo{}, QueryError(err)
 		}
-		x.Query = *req.Query
 	}
-	if req.ChannelID != nil {
-		x.ChannelID, x.Forum = *req.ChannelID, req.Forum
+	// Only what the request sets is written: another member's edit of the
+	// watch's other fields, made meanwhile, stays.
+	x, err := w.store.UpdateWatch(ctx, req.ID, store.WatchChange{Query: req.Query, ChannelID: req.ChannelID, Forum: req.Forum, MentionRole: req.Role})
+	if errors.Is(err, store.ErrNotFound) {
+		return discord.WatchInfo{}, noWatch(req.ID) // removed meanwhile
 	}
-	if req.Role != nil {
-		x.MentionRole = *req.Role
-	}
-	if err := w.store.UpdateWatch(ctx, x); err != nil {
+	if err != nil {
 		return discord.WatchInfo{}, err
 	}
 	if err := w.live.rebuild(ctx, nil); err != nil {
@@ -274,7 +272,11 @@ func (w *watches) find(ctx context.Context, guildID string, id int64) (store.Wat
 			return x, nil
 		}
 	}
-	return store.Watch{}, fmt.Errorf("no watch %d in this server (see /watch list)", id)
+	return store.Watch{}, noWatch(id)
+}
+
+func noWatch(id int64) error {
+	return fmt.Errorf("no watch %d in this server (see /watch list)", id)
 }
 
 func watchInfo(x store.Watch) discord.WatchInfo {

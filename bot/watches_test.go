@@ -295,17 +295,9 @@ func TestResumedOrReaddedWatchDoesNotPostWhatPiledUp(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx := context.Background()
-			dc := fakediscord.New(t)
-			clk := &clock{}
-			clk.set(time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC))
-			feed := feedtest.NewServer(t, "Loopback wire", item(1, "Markets rally", clk.now()))
-			svc := discordService(t, dc, clk, feeds.NewFetcher(feeds.FetcherOptions{AllowPrivate: true}))
-			w := svc.Watches()
-			info, err := w.Add(ctx, discord.AddRequest{GuildID: watchGuild, ChannelID: watchChannel, FeedURL: feed.URL + "/rss", Query: "aleppo"})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := tt.stop(w, info.ID); err != nil {
+			o := newOneWatch(t, nil)
+			dc, clk, feed, svc, w := o.dc, o.clk, o.feed, o.svc, o.w
+			if err := tt.stop(w, o.id); err != nil {
 				t.Fatal(err)
 			}
 			feed.Publish(item(2, "Aleppo story from while nobody watched", clk.now()))
@@ -334,22 +326,14 @@ func TestResumedOrReaddedWatchDoesNotPostWhatPiledUp(t *testing.T) {
 // sight: what piled up is remembered, what comes after is posted.
 func TestResumedWatchWhoseFeedIsDownDoesNotPostWhatPiledUp(t *testing.T) {
 	ctx := context.Background()
-	dc := fakediscord.New(t)
-	clk := &clock{}
-	clk.set(time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC))
-	feed := feedtest.NewServer(t, "Loopback wire", item(1, "Markets rally", clk.now()))
-	svc := discordService(t, dc, clk, feeds.NewFetcher(feeds.FetcherOptions{AllowPrivate: true}))
-	w := svc.Watches()
-	info, err := w.Add(ctx, discord.AddRequest{GuildID: watchGuild, ChannelID: watchChannel, FeedURL: feed.URL + "/rss", Query: "aleppo"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := w.SetPaused(ctx, watchGuild, info.ID, true); err != nil {
+	o := newOneWatch(t, nil)
+	dc, clk, feed, svc, w := o.dc, o.clk, o.feed, o.svc, o.w
+	if err := w.SetPaused(ctx, watchGuild, o.id, true); err != nil {
 		t.Fatal(err)
 	}
 	feed.Publish(item(2, "Aleppo story from while nobody watched", clk.now()))
 	feed.SetStatus(http.StatusServiceUnavailable)
-	if err := w.SetPaused(ctx, watchGuild, info.ID, false); err != nil {
+	if err := w.SetPaused(ctx, watchGuild, o.id, false); err != nil {
 		t.Fatal(err)
 	}
 	feed.SetStatus(http.StatusOK)
@@ -536,4 +520,138 @@ func embedTitles(dc *fakediscord.Server, channel string) []string {
 		}
 	}
 	return titles
+}
+
+// pausingStore holds the first Watches read after arm until release: it
+// lets a test run another /watch command between a command's read of the
+// watches and its write.
+type pausingStore struct {
+	store.Store
+	armed   atomic.Bool
+	read    chan struct{}
+	release chan struct{}
+}
+
+func (s *pausingStore) Watches(ctx context.Context) ([]store.Watch, error) {
+	ws, err := s.Store.Watches(ctx)
+	if s.armed.CompareAndSwap(true, false) {
+		close(s.read)
+		<-s.release
+	}
+	return ws, err
+}
+
+// TestConcurrentWatchEdits: a member edits a watch's query while another
+// edits its role, or removes it. Both edits take, and each reply shows the
+// watch as it then is; an edit of a watch removed meanwhile says there is
+// no such watch.
+func TestConcurrentWatchEdits(t *testing.T) {
+	const role = "800000000000000077"
+	tests := []struct {
+		name      string
+		meanwhile func(w discord.Watches, id int64) error
+		wantErr   string // of the query's edit
+		want      *store.Watch
+	}{
+		{
+			name: "another member sets the role",
+			meanwhile: func(w discord.Watches, id int64) error {
+				got, err := w.Edit(context.Background(), discord.EditRequest{GuildID: watchGuild, ID: id, Role: ptrTo(role)})
+				if err == nil && (got.Query != "aleppo" || got.MentionRole != role) {
+					err = fmt.Errorf("the role's edit replied query %q role %q, want aleppo and %s", got.Query, got.MentionRole, role)
+				}
+				return err
+			},
+			want: &store.Watch{Query: "lavrov", MentionRole: role, ChannelID: watchChannel},
+		},
+		{
+			name:      "another member removes it",
+			meanwhile: func(w discord.Watches, id int64) error { return w.Remove(context.Background(), watchGuild, id) },
+			wantErr:   "no watch 1 in this server (see /watch list)",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			st := &pausingStore{read: make(chan struct{}), release: make(chan struct{})}
+			o := newOneWatch(t, func(sq store.Store) store.Store { st.Store = sq; return st })
+			sq, w, info := st.Store, o.w, discord.WatchInfo{ID: o.id}
+
+			st.armed.Store(true)
+			type result struct {
+				info discord.WatchInfo
+				err  error
+			}
+			first := make(chan result, 1)
+			go func() {
+				info, err := w.Edit(ctx, discord.EditRequest{GuildID: watchGuild, ID: info.ID, Query: ptrTo("lavrov")})
+				first <- result{info, err}
+			}()
+			<-st.read // the query's edit has read the watch
+			err := tt.meanwhile(w, info.ID)
+			close(st.release)
+			if err != nil {
+				t.Fatalf("meanwhile: %v", err)
+			}
+			r := <-first
+			if tt.wantErr != "" {
+				if r.err == nil || r.err.Error() != tt.wantErr {
+					t.Errorf("the query's edit: got error %v, want %q", r.err, tt.wantErr)
+				}
+				return
+			}
+			if r.err != nil {
+				t.Fatalf("the query's edit: %v", r.err)
+			}
+			if r.info.Query != tt.want.Query || r.info.MentionRole != tt.want.MentionRole {
+				t.Errorf("the query's edit replied query %q role %q, want %q and %q (the watch as it now is)", r.info.Query, r.info.MentionRole, tt.want.Query, tt.want.MentionRole)
+			}
+			ws, err := sq.Watches(ctx)
+			if err != nil || len(ws) != 1 {
+				t.Fatalf("stored watches: %+v (err %v), want one", ws, err)
+			}
+			if got := ws[0]; got.Query != tt.want.Query || got.MentionRole != tt.want.MentionRole || got.ChannelID != tt.want.ChannelID {
+				t.Errorf("stored watch: query %q role %q channel %s, want %q, %q, %s: neither edit undoes the other",
+					got.Query, got.MentionRole, got.ChannelID, tt.want.Query, tt.want.MentionRole, tt.want.ChannelID)
+			}
+		})
+	}
+}
+
+// oneWatch is a service (not running) on a fake Discord and a new SQLite
+// file, with one watch, of "aleppo" on a loopback feed whose one item is
+// "Markets rally".
+type oneWatch struct {
+	dc   *fakediscord.Server
+	clk  *clock
+	feed *feedtest.Server
+	svc  *Service
+	w    discord.Watches
+	id   int64
+}
+
+// newOneWatch makes a oneWatch; wrap, when not nil, wraps the store the
+// service uses.
+func newOneWatch(t *testing.T, wrap func(store.Store) store.Store) *oneWatch {
+	t.Helper()
+	o := &oneWatch{dc: fakediscord.New(t), clk: &clock{}}
+	o.clk.set(time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC))
+	o.feed = feedtest.NewServer(t, "Loopback wire", item(1, "Markets rally", o.clk.now()))
+	var st store.Store
+	st, err := store.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "state.db"), store.WithClock(o.clk.now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if wrap != nil {
+		st = wrap(st)
+	}
+	o.svc = discordServiceOn(t, o.dc, o.clk, feeds.NewFetcher(feeds.FetcherOptions{AllowPrivate: true}), st)
+	o.w = o.svc.Watches()
+	info, err := o.w.Add(context.Background(), discord.AddRequest{GuildID: watchGuild, ChannelID: watchChannel, FeedURL: o.feed.URL + "/rss", Query: "aleppo"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.id = info.ID
+	return o
 }

@@ -228,7 +228,11 @@ var commonQueries = dialect{
 	watches:        `SELECT ` + watchColumns + ` FROM watches ORDER BY id`,
 	removeWatch:    `DELETE FROM watches WHERE id = $1`,
 	setWatchPaused: `UPDATE watches SET paused = $2, pause_reason = $3 WHERE id = $1`,
-	updateWatch:    `UPDATE watches SET channel_id = $2, query = $3, mention_role = $4, forum = $5 WHERE id = $1`,
+	// A NULL parameter leaves its column as it is.
+	updateWatch: `UPDATE watches SET query = COALESCE(CAST($2 AS TEXT), query),
+		channel_id = COALESCE(CAST($3 AS TEXT), channel_id), forum = COALESCE(CAST($4 AS BOOLEAN), forum),
+		mention_role = COALESCE(CAST($5 AS TEXT), mention_role)
+		WHERE id = $1 RETURNING ` + watchColumns,
 }
 
 var sqliteDialect = withOwnStatements(commonQueries.expand("sqlite", sqliteMigrations,

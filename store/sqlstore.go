@@ -1058,18 +1058,21 @@ func (s *sqlStore) Watches(ctx context.Context) ([]Watch, error) {
 	if err != nil {
 		return nil, fmt.Errorf("list watches: %w", err)
 	}
-	ws, err := scanEach(rows, func(scan func(...any) error) (Watch, error) {
-		var w Watch
-		var created int64
-		err := scan(&w.ID, &w.GuildID, &w.ChannelID, &w.FeedURL, &w.Query, &w.CreatedBy,
-			&created, &w.Paused, &w.PauseReason, &w.MentionRole, &w.Forum)
-		w.CreatedAt = fromMicro(created)
-		return w, err
-	})
+	ws, err := scanEach(rows, scanWatch)
 	if err != nil {
 		return nil, fmt.Errorf("list watches: %w", err)
 	}
 	return ws, nil
+}
+
+// scanWatch reads one row of watchColumns.
+func scanWatch(scan func(...any) error) (Watch, error) {
+	var w Watch
+	var created int64
+	err := scan(&w.ID, &w.GuildID, &w.ChannelID, &w.FeedURL, &w.Query, &w.CreatedBy,
+		&created, &w.Paused, &w.PauseReason, &w.MentionRole, &w.Forum)
+	w.CreatedAt = fromMicro(created)
+	return w, err
 }
 
 // RemoveWatch deletes watch id, or reports ErrNotFound.
@@ -1079,12 +1082,26 @@ func (s *sqlStore) RemoveWatch(ctx context.Context, id int64) error {
 	})
 }
 
-// UpdateWatch changes the channel, query and role of watch w.ID, or
-// reports ErrNotFound.
-func (s *sqlStore) UpdateWatch(ctx context.Context, w Watch) error {
-	return s.inWriteTx(ctx, func(tx writeTx) error {
-		return execOne(ctx, tx, fmt.Sprintf("update watch %d", w.ID), s.q.updateWatch, w.ID, w.ChannelID, w.Query, w.MentionRole, w.Forum)
+// UpdateWatch sets what change sets of watch id and returns the watch as
+// it now is, or reports ErrNotFound.
+func (s *sqlStore) UpdateWatch(ctx context.Context, id int64, change WatchChange) (Watch, error) {
+	var forum *bool
+	if change.ChannelID != nil {
+		forum = &change.Forum
+	}
+	var w Watch
+	err := s.inWriteTx(ctx, func(tx writeTx) error {
+		var err error
+		w, err = scanWatch(tx.QueryRowContext(ctx, s.q.updateWatch, id, change.Query, change.ChannelID, forum, change.MentionRole).Scan)
+		return err
 	})
+	if errors.Is(err, sql.ErrNoRows) {
+		err = ErrNotFound
+	}
+	if err != nil {
+		return Watch{}, fmt.Errorf("update watch %d: %w", id, err)
+	}
+	return w, nil
 }
 
 // SetWatchPaused pauses or resumes watch id, or reports ErrNotFound.

@@ -159,6 +159,14 @@ type Watch struct {
 	MentionRole string // role id its alerts ping; empty: no one
 }
 
+// WatchChange is an edit of a watch: nil fields stay as they are.
+type WatchChange struct {
+	Query       *string
+	ChannelID   *string
+	Forum       bool    // with ChannelID: it is a forum channel
+	MentionRole *string // "" pings no one
+}
+
 // Store is newshound's durable state. Implementations are safe for
 // concurrent use.
 type Store interface {
@@ -265,9 +273,10 @@ type Store interface {
 	Watches(ctx context.Context) ([]Watch, error)
 	RemoveWatch(ctx context.Context, id int64) error
 	SetWatchPaused(ctx context.Context, id int64, paused bool, reason string) error
-	// UpdateWatch sets the ChannelID, Query and MentionRole of the watch
-	// w.ID (its other fields are ignored), or reports ErrNotFound.
-	UpdateWatch(ctx context.Context, w Watch) error
+	// UpdateWatch sets what change sets of watch id, in one statement,
+	// and returns the watch as it now is, or reports ErrNotFound: two
+	// edits of different fields at once both take.
+	UpdateWatch(ctx context.Context, id int64, change WatchChange) (Watch, error)
 
 	Close() error
 }

@@ -770,8 +770,9 @@ func testWatches(t *testing.T, h *harness) {
 	}
 }
 
-// testUpdateWatch: an edit changes the channel, query and role, and
-// nothing else, even when the caller's other fields differ.
+// testUpdateWatch: an edit changes what it sets of the channel (with its
+// forum flag), query and role, and nothing else: two edits of different
+// fields both take, and each returns the watch as it then is.
 func testUpdateWatch(t *testing.T, h *harness) {
 	ctx := context.Background()
 	s := h.store(t)
@@ -787,19 +788,37 @@ func testUpdateWatch(t *testing.T, h *harness) {
 	if err := s.SetWatchPaused(ctx, w.ID, true, "paused by a moderator"); err != nil {
 		t.Fatal(err)
 	}
-	edit := store.Watch{ID: w.ID, GuildID: "elsewhere", FeedURL: "https://evil.example/", ChannelID: "c2", Query: "aleppo AND truce", MentionRole: "", Forum: true}
-	if err := s.UpdateWatch(ctx, edit); err != nil {
-		t.Fatal(err)
-	}
+	str := func(s string) *string { return &s }
 	want := w
-	want.ChannelID, want.Query, want.MentionRole, want.Forum = "c2", "aleppo AND truce", "", true
 	want.Paused, want.PauseReason = true, "paused by a moderator"
-	ws, err := s.Watches(ctx)
-	if err != nil {
-		t.Fatal(err)
+	steps := []struct {
+		name   string
+		change store.WatchChange
+		apply  func(*store.Watch)
+	}{
+		{"query", store.WatchChange{Query: str("aleppo AND truce")}, func(w *store.Watch) { w.Query = "aleppo AND truce" }},
+		{"channel, a forum", store.WatchChange{ChannelID: str("c2"), Forum: true}, func(w *store.Watch) { w.ChannelID, w.Forum = "c2", true }},
+		{"forum flag without a channel is no change", store.WatchChange{Forum: false}, func(*store.Watch) {}},
+		{"no role", store.WatchChange{MentionRole: str("")}, func(w *store.Watch) { w.MentionRole = "" }},
+		{"channel, not a forum, and role", store.WatchChange{ChannelID: str("c3"), MentionRole: str("r2")},
+			func(w *store.Watch) { w.ChannelID, w.Forum, w.MentionRole = "c3", false, "r2" }},
 	}
-	if len(ws) != 2 || !sameWatch(ws[0], want) || !sameWatch(ws[1], other) {
-		t.Errorf("Watches after UpdateWatch = %+v\nwant %+v, %+v", ws, want, other)
+	for _, st := range steps {
+		st.apply(&want)
+		got, err := s.UpdateWatch(ctx, w.ID, st.change)
+		if err != nil {
+			t.Fatalf("%s: %v", st.name, err)
+		}
+		if !sameWatch(got, want) {
+			t.Errorf("%s: UpdateWatch returned %+v\nwant %+v", st.name, got, want)
+		}
+		ws, err := s.Watches(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ws) != 2 || !sameWatch(ws[0], want) || !sameWatch(ws[1], other) {
+			t.Errorf("%s: Watches after UpdateWatch = %+v\nwant %+v, %+v", st.name, ws, want, other)
+		}
 	}
 }
 
@@ -824,7 +843,11 @@ func testNotFound(t *testing.T, h *harness) {
 		{"MarkDropped", func() error { return s.MarkDropped(ctx, 999, "r") }},
 		{"RemoveWatch", func() error { return s.RemoveWatch(ctx, 999) }},
 		{"SetWatchPaused", func() error { return s.SetWatchPaused(ctx, 999, true, "r") }},
-		{"UpdateWatch", func() error { return s.UpdateWatch(ctx, store.Watch{ID: 999, Query: "q"}) }},
+		{"UpdateWatch", func() error {
+			q := "q"
+			_, err := s.UpdateWatch(ctx, 999, store.WatchChange{Query: &q})
+			return err
+		}},
 	}
 	for _, c := range cases {
 		if err := c.call(); !errors.Is(err, store.ErrNotFound) {
