@@ -152,13 +152,14 @@ func writeStatus(out io.Writer, r statusReport, now time.Time) error {
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "FEED\tLAST SUCCESS\tNEXT POLL\tPROBLEM")
 	for _, f := range r.Feeds {
-		problem := f.LastError
+		problem, next := f.LastError, inOrNow(now, f.NextPoll)
 		if f.Disabled {
-			problem = "disabled: " + f.DisabledReason
+			// Not polled again until the service starts or reloads.
+			problem, next = "disabled: "+f.DisabledReason, "at start/reload"
 		} else if f.FailingSince != nil {
-			problem = fmt.Sprintf("failing for %s: %s", ago(now, *f.FailingSince), f.LastError)
+			problem = fmt.Sprintf("failing for %s: %s", since(now, *f.FailingSince), f.LastError)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", f.Name, agoOrNever(now, f.LastSuccess), inOrNow(now, f.NextPoll), oneLineOr(problem, "-"))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", f.Name, agoOrNever(now, f.LastSuccess), next, oneLineOr(problem, "-"))
 	}
 	fmt.Fprintln(tw)
 	fmt.Fprintln(tw, "DESTINATION\tPENDING\tOLDEST\tPROBLEM")
@@ -176,7 +177,9 @@ func writeStatus(out io.Writer, r statusReport, now time.Time) error {
 	return tw.Flush()
 }
 
-func ago(now, t time.Time) string { return now.Sub(t).Round(time.Second).String() + " ago" }
+func ago(now, t time.Time) string { return since(now, t) + " ago" }
+
+func since(now, t time.Time) string { return now.Sub(t).Round(time.Second).String() }
 
 func agoOrNever(now time.Time, t *time.Time) string {
 	if t == nil {

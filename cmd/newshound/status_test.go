@@ -201,3 +201,45 @@ destinations:
 		}
 	}
 }
+
+// TestStatusTable: what status prints for each state of a feed and a
+// destination, times as ages from now.
+func TestStatusTable(t *testing.T) {
+	now := time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
+	at := func(d time.Duration) *time.Time { t := now.Add(d); return &t }
+	r := statusReport{
+		Feeds: []feedStatus{
+			{Name: "healthy", LastPolled: at(-time.Minute), LastSuccess: at(-time.Minute), NextPoll: at(9 * time.Minute)},
+			{Name: "failing", LastPolled: at(-time.Minute), LastSuccess: at(-2 * time.Hour), FailingSince: at(-30 * time.Minute),
+				LastError: "HTTP 503 Service Unavailable", NextPoll: at(4 * time.Minute)},
+			{Name: "never-worked", LastPolled: at(-time.Minute), FailingSince: at(-time.Hour), LastError: "dial tcp: connection refused", NextPoll: at(20 * time.Minute)},
+			{Name: "disabled", LastPolled: at(-time.Hour), LastSuccess: at(-72 * time.Hour), FailingSince: at(-72 * time.Hour),
+				LastError: "HTTP 410 Gone", Disabled: true, DisabledReason: "HTTP 410 Gone"},
+			{Name: "new"},
+		},
+		Destinations: []destinationStatus{
+			{Name: "desk", Pending: 2, OldestPending: at(-90 * time.Second), Attempts: 3, LastError: "HTTP 502 Bad Gateway"},
+			{Name: "channel:1", Pending: 1, OldestPending: at(-time.Hour), PausedReason: "channel deleted"},
+			{Name: "console"},
+		},
+	}
+	var out bytes.Buffer
+	if err := writeStatus(&out, r, now); err != nil {
+		t.Fatal(err)
+	}
+	want := `FEED          LAST SUCCESS  NEXT POLL        PROBLEM
+healthy       1m0s ago      in 9m0s          -
+failing       2h0m0s ago    in 4m0s          failing for 30m0s: HTTP 503 Service Unavailable
+never-worked  never         in 20m0s         failing for 1h0m0s: dial tcp: connection refused
+disabled      72h0m0s ago   at start/reload  disabled: HTTP 410 Gone
+new           never         due              -
+
+DESTINATION  PENDING  OLDEST      PROBLEM
+desk         2        1m30s ago   HTTP 502 Bad Gateway
+channel:1    1        1h0m0s ago  paused: channel deleted
+console      0        -           -
+`
+	if got := out.String(); got != want {
+		t.Errorf("status printed\n%s\nwant\n%s", got, want)
+	}
+}
