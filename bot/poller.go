@@ -245,8 +245,7 @@ func (p *poller) plannedAfter(st store.FeedState, now time.Time) time.Time {
 func (p *poller) loadState(ctx context.Context, f *alert.Feed) (store.FeedState, bool) {
 	st, found, err := p.states.load(ctx, f.ID)
 	if err != nil {
-		p.storeErrs.Fail("read", "reading feed state failed; polling pauses until the store answers again", err, "feed", f.ID)
-		p.storeDown.failed(p.now(), &p.count)
+		p.storeFailed("read", "reading feed state failed; polling pauses until the store answers again", err, f.ID)
 		return st, false
 	}
 	p.storeErrs.OK("read", "reading feed state works again")
@@ -482,12 +481,18 @@ func (b *busyHosts) fetched(feedURL string, now time.Time) {
 	}
 }
 
+// storeFailed logs a failed read or write of feedID's state once per
+// change of state, and pauses polling until the store works again.
+func (p *poller) storeFailed(kind, msg string, err error, feedID string) {
+	p.storeErrs.Fail(kind, msg, err, "feed", feedID)
+	p.storeDown.failed(p.now(), &p.count)
+}
+
 func (p *poller) saveState(ctx context.Context, st store.FeedState) bool {
 	p.states.settle(st.FeedID)
 	if err := p.store.SaveFeedState(ctx, st); err != nil {
 		p.states.forget(st.FeedID)
-		p.storeErrs.Fail("write", "saving feed state failed; polling pauses until the store takes writes again", err, "feed", st.FeedID)
-		p.storeDown.failed(p.now(), &p.count)
+		p.storeFailed("write", "saving feed state failed; polling pauses until the store takes writes again", err, st.FeedID)
 		return false
 	}
 	p.states.remember(st, true)

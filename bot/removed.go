@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"slices"
 	"sync"
 
 	"github.com/newshound/newshound/alert"
@@ -19,8 +20,13 @@ import (
 // (awaitFirstSight), so that its next fetch with items, whenever the feed
 // is back, is one.
 //
-// Feeds of Discord watches are left alone: /watch catches a feed up
-// itself when a watch brings it back (watches.Add, catchUpResumed).
+// Feeds of Discord watches are not marked: /watch catches a feed up
+// itself when a watch brings it back (watches.Add, catchUpResumed). One
+// that no watch names any more, paused or not, is forgotten instead: its
+// state and seen keys are deleted (forgetWatchFeeds), so that a removed
+// watch leaves nothing behind. A feed without state is a new feed: should
+// a watch bring it back without catching it up, its first poll is a first
+// sight, so forgetting never floods.
 //
 // On a shared store an instance marks only the feeds its own reloads
 // drop (not those a config it starts with lacks: the stored states are
@@ -34,6 +40,10 @@ import (
 type removals struct {
 	mu   sync.Mutex
 	seen *alert.Catalog
+	// watchFeeds is held from reading which feeds the watches name to
+	// forgetting the others, and by /watch add from catching a feed up to
+	// saving its watch: a feed is not forgotten in between.
+	watchFeeds sync.Mutex
 }
 
 // awaitFirstSight is st made to await a first sight, as a feed never
@@ -69,7 +79,7 @@ func (p *poller) forgetRemoved(ctx context.Context, cat *alert.Catalog, busy map
 		p.removals.seen = cat
 		return
 	}
-	var ids []string
+	var ids, watchIDs []string
 	if p.removals.seen == nil {
 		states, err := p.store.FeedStates(ctx)
 		if err != nil {
@@ -80,13 +90,24 @@ func (p *poller) forgetRemoved(ctx context.Context, cat *alert.Catalog, busy map
 		for id, st := range states {
 			// A shared store has no writes waiting in this process: what it
 			// holds is current. On one owner the cache decides (forgetFeed).
-			if _, listed := cat.Feed(id); !listed && !isWatchFeed(id) && !awaitsFirstSight(st) {
+			if _, listed := cat.Feed(id); listed {
+				continue
+			}
+			switch {
+			case isWatchFeed(id):
+				watchIDs = append(watchIDs, id)
+			case !awaitsFirstSight(st):
 				ids = append(ids, id)
 			}
 		}
 	} else {
 		for _, f := range p.removals.seen.Feeds() {
-			if _, listed := cat.Feed(f.ID); !listed && !f.FromDiscord {
+			if _, listed := cat.Feed(f.ID); listed {
+				continue
+			}
+			if f.FromDiscord {
+				watchIDs = append(watchIDs, f.ID)
+			} else {
 				ids = append(ids, f.ID)
 			}
 		}
@@ -97,6 +118,8 @@ func (p *poller) forgetRemoved(ctx context.Context, cat *alert.Catalog, busy map
 			ok = p.forgetFeed(ctx, id) && ok
 		}
 	}
+	watchIDs = slices.DeleteFunc(watchIDs, func(id string) bool { return busy[id] })
+	ok = p.forgetWatchFeeds(ctx, watchIDs) && ok
 	p.removals.seen = nil
 	if ok {
 		p.removals.seen = cat
@@ -104,42 +127,99 @@ func (p *poller) forgetRemoved(ctx context.Context, cat *alert.Catalog, busy map
 }
 
 // polledAfter marks a config feed whose poll ended after cat, the
-// catalog now planned, stopped listing it.
+// catalog now planned, stopped listing it (and forgets such a watch feed).
 func (p *poller) polledAfter(ctx context.Context, cat *alert.Catalog, id string) {
-	if _, listed := cat.Feed(id); listed || isWatchFeed(id) {
+	if _, listed := cat.Feed(id); listed {
 		return
 	}
 	p.removals.mu.Lock()
 	defer p.removals.mu.Unlock()
-	if !p.forgetFeed(ctx, id) {
+	ok := false
+	if isWatchFeed(id) {
+		ok = p.forgetWatchFeeds(ctx, []string{id})
+	} else {
+		ok = p.forgetFeed(ctx, id)
+	}
+	if !ok {
 		p.removals.seen = nil
 	}
+}
+
+// forgetWatchFeeds deletes the state and seen keys of the watch feeds
+// among ids that no watch names, paused or not. It reports false when
+// something could not be read or written (the next sweep tries again).
+func (p *poller) forgetWatchFeeds(ctx context.Context, ids []string) bool {
+	if len(ids) == 0 {
+		return true
+	}
+	p.removals.watchFeeds.Lock()
+	defer p.removals.watchFeeds.Unlock()
+	ws, err := p.store.Watches(ctx)
+	if err != nil {
+		p.storeErrs.Fail("read", "reading watches failed; the feeds of removed watches are forgotten later", err)
+		return false
+	}
+	named := map[string]bool{}
+	for _, w := range ws {
+		named[watchFeedID(w.FeedURL)] = true
+	}
+	ok := true
+	for _, id := range ids {
+		if !named[id] {
+			ok = p.forgetWatchFeed(ctx, id) && ok
+		}
+	}
+	return ok
+}
+
+// forgetWatchFeed deletes a watch feed's state and seen keys, under its
+// lease: no poll of it is under way, here or on another instance.
+func (p *poller) forgetWatchFeed(ctx context.Context, id string) bool {
+	return p.underFeedLease(ctx, id, func() bool {
+		p.states.settle(id) // a queued write would bring the state back
+		if err := p.store.ForgetFeeds(ctx, []string{id}); err != nil {
+			p.states.forget(id)
+			p.storeFailed("write", "forgetting the feed of removed watches failed; polling pauses until the store takes writes again", err, id)
+			return false
+		}
+		p.states.remember(store.FeedState{FeedID: id}, false)
+		p.memos.set(id, nil)
+		p.log.Info("no watch names the feed any more: its state and seen items are deleted; watched again, it is a new feed", "feed", id)
+		return true
+	})
 }
 
 // forgetFeed makes the stored state of a feed the config no longer lists
 // await a first sight. It reports false when that could not be written
 // (or, on a shared store, when the lease could not be asked for).
 func (p *poller) forgetFeed(ctx context.Context, id string) bool {
+	return p.underFeedLease(ctx, id, func() bool {
+		st, found, err := p.states.load(ctx, id)
+		if err != nil {
+			p.storeFailed("read", "reading feed state failed; polling pauses until the store answers again", err, id)
+			return false
+		}
+		if !found || awaitsFirstSight(st) {
+			return true
+		}
+		p.memos.set(id, nil)
+		if !p.saveState(ctx, awaitFirstSight(st)) {
+			return false
+		}
+		p.log.Info("feed no longer in the config; if it comes back, what it published meanwhile is remembered, not posted", "feed", id)
+		return true
+	})
+}
+
+// underFeedLease runs do under feed id's lease and reports what it
+// reports. Without the lease it reports true when another instance holds
+// it (that one polls the feed, so its config or watches still name it)
+// and false when asking failed (logged; the next sweep tries again).
+func (p *poller) underFeedLease(ctx context.Context, id string, do func() bool) bool {
 	lease := "feed:" + id
 	if !p.leases.take(ctx, lease) {
-		// Another instance polls it, so its config still lists the feed;
-		// or asking failed (logged), and the next sweep tries again.
 		return !p.leases.takeFailing()
 	}
 	defer p.leases.release(ctx, lease)
-	st, found, err := p.states.load(ctx, id)
-	if err != nil {
-		p.storeErrs.Fail("read", "reading feed state failed; polling pauses until the store answers again", err, "feed", id)
-		p.storeDown.failed(p.now(), &p.count)
-		return false
-	}
-	if !found || awaitsFirstSight(st) {
-		return true
-	}
-	p.memos.set(id, nil)
-	if !p.saveState(ctx, awaitFirstSight(st)) {
-		return false
-	}
-	p.log.Info("feed no longer in the config; if it comes back, what it published meanwhile is remembered, not posted", "feed", id)
-	return true
+	return do()
 }

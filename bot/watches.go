@@ -53,6 +53,9 @@ func (w *watches) Add(ctx context.Context, req discord.AddRequest) (discord.Watc
 		return discord.WatchInfo{}, fmt.Errorf("feed: %w", err)
 	}
 	feedID := watchFeedID(feedURL)
+	// From the catch-up to the watch's save, the poller must not forget
+	// the feed as one no watch names.
+	w.poller.removals.watchFeeds.Lock()
 	if _, polled := w.live.catalog().Feed(feedID); !polled {
 		// Before the catalog names the feed (and wakes the poll loop):
 		// what it has now is remembered, not posted.
@@ -64,6 +67,7 @@ func (w *watches) Add(ctx context.Context, req discord.AddRequest) (discord.Watc
 		GuildID: req.GuildID, ChannelID: req.ChannelID, Forum: req.Forum, FeedURL: feedURL,
 		Query: req.Query, CreatedBy: req.UserID, CreatedAt: w.now(),
 	})
+	w.poller.removals.watchFeeds.Unlock()
 	if err != nil {
 		return discord.WatchInfo{}, err
 	}

@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -654,4 +655,103 @@ func newOneWatch(t *testing.T, wrap func(store.Store) store.Store) *oneWatch {
 	}
 	o.id = info.ID
 	return o
+}
+
+// TestRemovedWatchFeedIsForgotten: the feed of a watch removed from
+// Discord, that no other watch (paused or not) names, leaves nothing in
+// the store: neither its state nor its seen keys. A feed left behind by
+// an earlier version goes at start. (That it still comes back as a new
+// feed: TestResumedOrReaddedWatchDoesNotPostWhatPiledUp.)
+func TestRemovedWatchFeedIsForgotten(t *testing.T) {
+	const leftBehind = "https://left.example/rss"
+	ctx := context.Background()
+	tests := []struct {
+		name string
+		// change is made after a pass that polled the watch's feed.
+		change func(t *testing.T, o *oneWatch)
+		kept   bool
+	}{
+		{
+			name:   "removed",
+			change: func(t *testing.T, o *oneWatch) { mustDo(t, o.w.Remove(ctx, watchGuild, o.id)) },
+		},
+		{
+			name: "removed, another watch on the feed",
+			change: func(t *testing.T, o *oneWatch) {
+				_, err := o.w.Add(ctx, discord.AddRequest{GuildID: watchGuild, ChannelID: watchOtherChannel, FeedURL: o.feed.URL + "/rss", Query: "kerry"})
+				mustDo(t, err)
+				mustDo(t, o.w.Remove(ctx, watchGuild, o.id))
+			},
+			kept: true,
+		},
+		{
+			name:   "paused",
+			change: func(t *testing.T, o *oneWatch) { mustDo(t, o.w.SetPaused(ctx, watchGuild, o.id, true)) },
+			kept:   true,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var st store.Store
+			o := newOneWatch(t, func(s store.Store) store.Store {
+				st = s
+				// Left by an earlier run: no watch names it.
+				_, err := s.CommitPoll(ctx, watchFeedID(leftBehind), store.Poll{
+					State: store.FeedState{FeedID: watchFeedID(leftBehind), URL: leftBehind, Initialized: true}, Keys: []string{"left-1"}})
+				mustDo(t, err)
+				return s
+			})
+			if _, err := o.svc.RunOnce(ctx); err != nil {
+				t.Fatal(err)
+			}
+			id := watchFeedID(o.feed.URL + "/rss")
+			if _, err := st.FeedState(ctx, id); err != nil {
+				t.Fatalf("the watch's feed state after a pass: %v", err)
+			}
+			tt.change(t, o)
+			o.clk.advance(time.Hour)
+			if _, err := o.svc.RunOnce(ctx); err != nil {
+				t.Fatal(err)
+			}
+			for feed, want := range map[string]bool{id: tt.kept, watchFeedID(leftBehind): false} {
+				_, err := st.FeedState(ctx, feed)
+				if got := err == nil; got != want || (err != nil && !errors.Is(err, store.ErrNotFound)) {
+					t.Errorf("%s: state kept %v (err %v), want %v", feed, got, err, want)
+				}
+			}
+			if unseen, err := st.UnseenKeys(ctx, watchFeedID(leftBehind), []string{"left-1"}); err != nil || len(unseen) != 1 {
+				t.Errorf("seen keys of the feed left behind: unseen %q (err %v), want it forgotten", unseen, err)
+			}
+		})
+	}
+}
+
+// TestWatchRemovedWhileRunningForgetsItsFeed: /watch remove on a running
+// service forgets its feed's state.
+func TestWatchRemovedWhileRunningForgetsItsFeed(t *testing.T) {
+	b := startBot(t)
+	if reply := slash(t, b.dc, "add", stringOpt("feed", b.feed.URL+"/rss"), stringOpt("query", "aleppo")); !strings.Contains(reply, "Watch #1 added") {
+		t.Fatalf("/watch add replied %q", reply)
+	}
+	id := watchFeedID(b.feed.URL + "/rss")
+	if _, err := b.svc.store.FeedState(context.Background(), id); err != nil {
+		t.Fatalf("the new watch's feed state: %v", err)
+	}
+	if reply := slash(t, b.dc, "remove", intOpt("id", 1)); reply != "Watch #1 removed." {
+		t.Fatalf("/watch remove replied %q", reply)
+	}
+	b.dc.WaitFor(10*time.Second, func() bool {
+		_, err := b.svc.store.FeedState(context.Background(), id)
+		return errors.Is(err, store.ErrNotFound)
+	})
+	if _, err := b.svc.store.FeedState(context.Background(), id); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("the removed watch's feed state: got err %v, want ErrNotFound", err)
+	}
+}
+
+func mustDo(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
 }

@@ -73,6 +73,9 @@ type dialect struct {
 	pruneAlerts string
 	pruneDedupe string
 
+	forgetSeen  string
+	forgetFeeds string
+
 	addWatch       string
 	watches        string
 	removeWatch    string
@@ -223,6 +226,9 @@ var commonQueries = dialect{
 	pruneAlerts: `DELETE FROM alerts WHERE (delivered_at <> 0 OR dropped) AND enqueued_at < $1`,
 	pruneDedupe: `DELETE FROM alert_dedupe WHERE created_at < $1`,
 
+	forgetSeen:  `DELETE FROM seen_items WHERE feed_id IN (SELECT j.value FROM LIST($1))`,
+	forgetFeeds: `DELETE FROM feeds WHERE feed_id IN (SELECT j.value FROM LIST($1))`,
+
 	addWatch: `INSERT INTO watches (guild_id, channel_id, feed_url, query, created_by, created_at, paused, pause_reason, mention_role, forum)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id`,
 	watches:        `SELECT ` + watchColumns + ` FROM watches ORDER BY id`,
@@ -316,6 +322,7 @@ func (d dialect) expand(name string, steps []migration, listSQL, lockMigrations,
 	d.lockMigrations, d.lockDestination = lockMigrations, lockDestination
 	for _, q := range []*string{
 		&d.unseenKeys, &d.insertSeen, &d.bumpSeen, &d.itemTexts, &d.dedupeTaken, &d.assignBatch, &d.hold,
+		&d.forgetSeen, &d.forgetFeeds,
 	} {
 		*q = x(*q)
 	}

@@ -1035,6 +1035,25 @@ func (s *sqlStore) Prune(ctx context.Context, before time.Time) error {
 	})
 }
 
+// ForgetFeeds deletes the states and seen keys of feedIDs.
+func (s *sqlStore) ForgetFeeds(ctx context.Context, feedIDs []string) error {
+	if len(feedIDs) == 0 {
+		return nil
+	}
+	ids, err := jsonList(feedIDs)
+	if err != nil {
+		return err
+	}
+	return s.inWriteTx(ctx, func(tx writeTx) error {
+		for _, q := range []string{s.q.forgetSeen, s.q.forgetFeeds} {
+			if _, err := tx.ExecContext(ctx, q, ids); err != nil {
+				return fmt.Errorf("forget feeds %q: %w", feedIDs, err)
+			}
+		}
+		return nil
+	})
+}
+
 // AddWatch stores w and returns it with its ID (and CreatedAt, when zero)
 // filled in.
 func (s *sqlStore) AddWatch(ctx context.Context, w Watch) (Watch, error) {

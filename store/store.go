@@ -268,6 +268,11 @@ type Store interface {
 	// with those rows (a key's text signature, an alert's story and
 	// fingerprint): it needs no retention of its own.
 	Prune(ctx context.Context, before time.Time) error
+	// ForgetFeeds deletes what is kept about each of feedIDs (its state
+	// and seen keys, with their text signatures) in one transaction, as if
+	// it had never been polled: its next poll is a first sight. Alerts and
+	// dedupe keys stay, to be delivered and pruned as usual.
+	ForgetFeeds(ctx context.Context, feedIDs []string) error
 
 	AddWatch(ctx context.Context, w Watch) (Watch, error)
 	Watches(ctx context.Context) ([]Watch, error)

@@ -55,6 +55,7 @@ func Run(t *testing.T, newDB func(t *testing.T) Open) {
 		{"PruneKeepsPresentKeys", testPruneKeepsPresentKeys},
 		{"PruneKeepsKeysOfFrequentPolls", testPruneFrequentPolls},
 		{"PruneKeepsPendingAndDedupe", testPruneKeepsPendingAndDedupe},
+		{"ForgetFeeds", testForgetFeeds},
 		{"Watches", testWatches},
 		{"UpdateWatch", testUpdateWatch},
 		{"NotFound", testNotFound},
@@ -767,6 +768,36 @@ func testWatches(t *testing.T, h *harness) {
 	}
 	if err := s.RemoveWatch(ctx, w1.ID); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("RemoveWatch of a removed watch = %v, want ErrNotFound", err)
+	}
+}
+
+// testForgetFeeds: a forgotten feed has no state and no seen keys, as if
+// never polled, and its alerts stay; other feeds keep theirs.
+func testForgetFeeds(t *testing.T, h *harness) {
+	ctx := context.Background()
+	s := h.store(t)
+	commit(t, s, "gone", poll("gone", []string{"k1", "k2"}, alert("desk", "k1", "item:gone/k1")))
+	commit(t, s, "kept", poll("kept", []string{"k1"}))
+	if err := s.ForgetFeeds(ctx, []string{"gone", "never-polled"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.ForgetFeeds(ctx, nil); err != nil {
+		t.Errorf("ForgetFeeds of no feed: %v", err)
+	}
+	if _, err := s.FeedState(ctx, "gone"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("FeedState of a forgotten feed: got %v, want ErrNotFound", err)
+	}
+	if got, err := s.UnseenKeys(ctx, "gone", []string{"k1", "k2"}); err != nil || len(got) != 2 {
+		t.Errorf("UnseenKeys of a forgotten feed = %q, %v; want both keys", got, err)
+	}
+	if got, err := s.UnseenKeys(ctx, "kept", []string{"k1"}); err != nil || len(got) != 0 {
+		t.Errorf("UnseenKeys of another feed = %q, %v; want none", got, err)
+	}
+	if _, err := s.FeedState(ctx, "kept"); err != nil {
+		t.Errorf("FeedState of another feed: %v", err)
+	}
+	if got := pending(t, s, "desk", epoch.Add(time.Hour)); len(got) != 1 {
+		t.Errorf("pending alerts after ForgetFeeds: %d, want 1: they stay", len(got))
 	}
 }
 
