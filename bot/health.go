@@ -59,10 +59,18 @@ func (f *feedHealth) record(feedID string, err error) {
 	delete(f.failing, feedID)
 }
 
-// allFailing reports whether every feed polled so far failed its last poll.
-func (f *feedHealth) allFailing() (n int, all bool) {
+// allFailing reports whether every feed polled so far that is listed
+// still failed its last poll. Feeds no longer listed (a reload dropped
+// them, their last watch was removed) are forgotten.
+func (f *feedHealth) allFailing(listed func(feedID string) bool) (n int, all bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	for id := range f.known {
+		if !listed(id) {
+			delete(f.known, id)
+			delete(f.failing, id)
+		}
+	}
 	return len(f.known), len(f.known) > 0 && len(f.failing) == len(f.known)
 }
 
@@ -81,7 +89,9 @@ func (s *Service) Health() Health {
 		h.Reasons = append(h.Reasons, "store: recording deliveries fails")
 	}
 	h.Reasons = append(h.Reasons, s.sender.unhealthy(now)...)
-	if n, all := s.poller.feeds.allFailing(); all {
+	cat := s.live.catalog()
+	listed := func(id string) bool { _, ok := cat.Feed(id); return ok }
+	if n, all := s.poller.feeds.allFailing(listed); all {
 		h.Reasons = append(h.Reasons, fmt.Sprintf("every feed is failing (%d)", n))
 	}
 	h.Ready = h.Live && len(h.Reasons) == 0

@@ -150,3 +150,33 @@ func TestOnceReportCountsWhatHappened(t *testing.T) {
 		t.Errorf("with room on the disk: %+v (trouble %q), want 2 new, 2 enqueued, 2 delivered", r, r.Trouble())
 	}
 }
+
+// TestReadinessCountsOnlyTheFeedsPolledNow: a feed a reload dropped, or
+// whose watch was removed, no longer counts: when every feed still listed
+// fails, the service is unready.
+func TestReadinessCountsOnlyTheFeedsPolledNow(t *testing.T) {
+	ctx := context.Background()
+	h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo"})
+	h.runOnce()
+	svc, _ := h.open()
+	os.WriteFile(filepath.Join(h.dir, "other.xml"), []byte("<html>not a feed</html>"), 0o644)
+	if _, err := svc.RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := svc.Health(); !got.Ready {
+		t.Fatalf("one feed of two failing: %+v, want ready", got)
+	}
+	cfg := *h.cfg
+	cfg.Feeds = []config.Feed{h.cfg.Feeds[1]} // other only
+	if err := svc.Reload(ctx, &cfg); err != nil {
+		t.Fatal(err)
+	}
+	h.clock = h.clock.Add(time.Hour) // past the failing feed's back-off
+	if _, err := svc.RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got := svc.Health()
+	if want := "every feed is failing (1)"; got.Ready || !strings.Contains(strings.Join(got.Reasons, "; "), want) {
+		t.Errorf("the one feed listed failing: %+v, want unready because %q", got, want)
+	}
+}
