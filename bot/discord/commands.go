@@ -331,9 +331,34 @@ func (c *Commands) Handle(ctx context.Context, i *discordgo.Interaction) {
 		c.replyError(ctx, i, ephemeral, log, err)
 		return
 	}
-	if err := c.editOriginal(ctx, i, text); err != nil {
+	if err := c.reply(ctx, i, ephemeral, text); err != nil {
 		log.Warn("interaction: reply failed", "err", err)
 	}
+}
+
+// maxReplyMessages bounds a reply that does not fit in one message (a
+// long /watch list): the deferred response and its follow-ups, about 100
+// watches.
+const maxReplyMessages = 10
+
+// reply edits the deferred response with text, continued in follow-ups
+// that the same people see when it does not fit in one message.
+func (c *Commands) reply(ctx context.Context, i *discordgo.Interaction, ephemeral bool, text string) error {
+	parts := splitMessages(text, MaxContent, maxReplyMessages)
+	if err := c.editOriginal(ctx, i, parts[0]); err != nil {
+		return err
+	}
+	var flags discordgo.MessageFlags
+	if ephemeral {
+		flags = discordgo.MessageFlagsEphemeral
+	}
+	for _, p := range parts[1:] {
+		params := &discordgo.WebhookParams{Content: p, Flags: flags, AllowedMentions: noPings(nil)}
+		if _, err := c.s.FollowupMessageCreate(i, true, params, discordgo.WithContext(ctx)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // run does the subcommand's work and returns the reply.
@@ -609,29 +634,52 @@ func codeBlock(s string) string {
 // clipLines cuts text to limit code points at a line end, saying how many
 // lines were left out; a code block cut open is closed again.
 func clipLines(text string, limit int) string {
+	return splitMessages(text, limit, 1)[0]
+}
+
+// splitMessages cuts text into at most most messages of at most limit code
+// points each, at line ends (a line longer than a message is cut); a code
+// block cut open is closed, and opened again in the next message. Text
+// that needs more messages ends by saying how many lines were left out.
+func splitMessages(text string, limit, most int) []string {
 	if utf8.RuneCountInString(text) <= limit {
-		return text
+		return []string{text}
 	}
-	lines := strings.Split(text, "\n")
-	const reserve = 40 // room for the "… N more lines" note and a closing fence
+	const reserve = 40 // room for a closing fence and the "… N more line(s)" note
+	room := limit - reserve
+	lines := strings.Split(strings.TrimSuffix(text, "\n"), "\n")
+	var out []string
 	var b strings.Builder
-	n := 0
-	for ; n < len(lines); n++ {
-		if utf8.RuneCountInString(b.String())+utf8.RuneCountInString(lines[n])+1 > limit-reserve {
-			break
+	n, fenced := 0, false
+	for i, line := range lines {
+		if r := []rune(line); len(r) > room-5 { // with a fence opened again, it fits
+			line = string(r[:room-6]) + "…"
 		}
-		b.WriteString(lines[n])
+		w := utf8.RuneCountInString(line) + 1
+		if n+w > room && n > 0 {
+			if fenced {
+				b.WriteString("```\n")
+			}
+			if len(out) == most-1 {
+				fmt.Fprintf(&b, "… %d more line(s)", len(lines)-i)
+				return append(out, b.String())
+			}
+			out = append(out, strings.TrimSuffix(b.String(), "\n"))
+			b.Reset()
+			n = 0
+			if fenced {
+				b.WriteString("```\n")
+				n = 4
+			}
+		}
+		b.WriteString(line)
 		b.WriteByte('\n')
+		n += w
+		if strings.Count(line, "```")%2 == 1 {
+			fenced = !fenced
+		}
 	}
-	if n == 0 {
-		b.WriteString(string([]rune(lines[0])[:limit-reserve]) + "\n")
-		n = 1
-	}
-	if strings.Count(b.String(), "```")%2 == 1 {
-		b.WriteString("```\n")
-	}
-	fmt.Fprintf(&b, "… %d more line(s)", len(lines)-n)
-	return b.String()
+	return append(out, strings.TrimSuffix(b.String(), "\n"))
 }
 
 func stringOption(opts []*discordgo.ApplicationCommandInteractionDataOption, name string) string {

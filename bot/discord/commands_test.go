@@ -571,3 +571,87 @@ func TestWatchAddOffersTheFeedsOfAPage(t *testing.T) {
 	}
 	golden.Check(t, filepath.Join("testdata", "replies", "add_choices.golden"), []byte(in.Followups[0].Content), *update)
 }
+
+// TestWatchListLongerThanOneMessage: a server with more watches than one
+// message of 2,000 characters holds gets all of them, in several
+// messages that only the user sees, none over the limit.
+func TestWatchListLongerThanOneMessage(t *testing.T) {
+	t.Parallel() // each gateway test spends 1 s in discordgo's Close
+	f := fakediscord.New(t)
+	w := &memoryWatches{}
+	const n = 40
+	for id := 1; id <= n; id++ {
+		w.watches = append(w.watches, WatchInfo{ID: int64(id), GuildID: testGuild, ChannelID: testAlertTarget,
+			FeedURL: fmt.Sprintf("https://news.example.org/sections/world/middle-east/syria/feed-%03d.xml", id),
+			Query:   "aleppo AND (ceasefire OR truce OR \"cessation of hostilities\") -football"})
+	}
+	connectBot(t, f, w)
+	id := f.Inject(fakediscord.SlashCommand(testGuild, testCmdChannel, "watch", sub("list")))
+	last := fmt.Sprintf("**#%d**", n)
+	all := func() string {
+		in := f.Interaction(id)
+		texts := []string{in.Original()}
+		for _, r := range in.Followups {
+			texts = append(texts, r.Content)
+		}
+		return strings.Join(texts, "\n")
+	}
+	f.WaitFor(replyTimeout, func() bool { return strings.Contains(all(), last) })
+	in := f.Interaction(id)
+	got := all()
+	for i := 1; i <= n; i++ {
+		if want := fmt.Sprintf("**#%d**", i); !strings.Contains(got, want) {
+			t.Errorf("/watch list lacks watch %s", want)
+		}
+	}
+	if strings.Contains(got, "more line(s)") {
+		t.Errorf("/watch list left watches out:\n%s", got)
+	}
+	if len(in.Followups) == 0 {
+		t.Errorf("one message for %d code points of list, want follow-ups", len([]rune(got)))
+	}
+	for i, r := range in.Followups {
+		if !r.Ephemeral() {
+			t.Errorf("follow-up %d is seen by everyone, want only the user", i)
+		}
+	}
+}
+
+func TestSplitMessages(t *testing.T) {
+	line := strings.Repeat("x", 50)
+	tests := []struct {
+		name      string
+		text      string
+		most      int
+		wantParts int
+		wantNote  bool
+	}{
+		{"fits", "short\nreply\n", 3, 1, false},
+		{"two messages", strings.Repeat(line+"\n", 60), 3, 2, false},
+		{"more than allowed", strings.Repeat(line+"\n", 200), 3, 3, true},
+		{"one line longer than a message", strings.Repeat("y", 5000), 3, 1, false},
+		{"code block across messages", "Warning:\n```\n" + strings.Repeat(line+"\n", 60) + "```", 3, 2, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			parts := splitMessages(tt.text, MaxContent, tt.most)
+			if len(parts) != tt.wantParts {
+				t.Fatalf("got %d messages, want %d", len(parts), tt.wantParts)
+			}
+			for i, p := range parts {
+				if n := len([]rune(p)); n > MaxContent {
+					t.Errorf("message %d: %d code points, limit %d", i, n, MaxContent)
+				}
+				if strings.Count(p, "```")%2 != 0 {
+					t.Errorf("message %d leaves a code block open:\n%s", i, p)
+				}
+			}
+			if got := strings.HasSuffix(parts[len(parts)-1], "more line(s)"); got != tt.wantNote {
+				t.Errorf("the last message says lines were left out: %v, want %v", got, tt.wantNote)
+			}
+			if got, want := strings.Count(strings.Join(parts, "\n"), line), strings.Count(tt.text, line); !tt.wantNote && got != want {
+				t.Errorf("the messages hold %d of the text's %d lines", got, want)
+			}
+		})
+	}
+}
