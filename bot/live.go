@@ -109,7 +109,7 @@ func (l *live) catalogEntries(cfg *config.Live, watches []store.Watch) ([]alert.
 		if w.Paused {
 			continue
 		}
-		id := watchFeedID(w.FeedURL)
+		id := WatchFeedID(w.FeedURL)
 		if !seen[id] {
 			seen[id] = true
 			feedList = append(feedList, *l.watchFeed(w.FeedURL))
@@ -127,7 +127,7 @@ func configSubID(name string) string { return "cfg:" + name }
 
 // watchFeed is the feed behind the Discord watches of one URL.
 func (l *live) watchFeed(feedURL string) *alert.Feed {
-	return &alert.Feed{ID: watchFeedID(feedURL), Name: hostOf(feedURL), URL: feedURL, Interval: l.watchInterval, FromDiscord: true}
+	return &alert.Feed{ID: WatchFeedID(feedURL), Name: hostOf(feedURL), URL: feedURL, Interval: l.watchInterval, FromDiscord: true}
 }
 
 // configSubscriptions is a config subscription in the alerting core's
@@ -160,9 +160,9 @@ func configSubscriptions(c config.Subscription) []alert.Subscription {
 	return out
 }
 
-// watchFeedID names the feed behind a Discord watch. Watches on one URL
+// WatchFeedID names the feed behind a Discord watch. Watches on one URL
 // share one feed, so it is polled once however many channels watch it.
-func watchFeedID(feedURL string) string {
+func WatchFeedID(feedURL string) string {
 	sum := sha256.Sum256([]byte(feedURL))
 	return watchFeedPrefix + hex.EncodeToString(sum[:8])
 }

@@ -161,7 +161,7 @@ func (p *poller) forgetWatchFeeds(ctx context.Context, ids []string) bool {
 	}
 	named := map[string]bool{}
 	for _, w := range ws {
-		named[watchFeedID(w.FeedURL)] = true
+		named[WatchFeedID(w.FeedURL)] = true
 	}
 	ok := true
 	for _, id := range ids {

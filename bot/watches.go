@@ -52,7 +52,7 @@ func (w *watches) Add(ctx context.Context, req discord.AddRequest) (discord.Watc
 	if err != nil {
 		return discord.WatchInfo{}, fmt.Errorf("feed: %w", err)
 	}
-	feedID := watchFeedID(feedURL)
+	feedID := WatchFeedID(feedURL)
 	// From the catch-up to the watch's save, the poller must not forget
 	// the feed as one no watch names.
 	w.poller.removals.watchFeeds.Lock()
@@ -197,7 +197,7 @@ func (w *watches) SetPaused(ctx context.Context, guildID string, id int64, pause
 	if paused {
 		reason = "paused by a moderator"
 	}
-	feedID := watchFeedID(x.FeedURL)
+	feedID := WatchFeedID(x.FeedURL)
 	if _, polled := w.live.catalog().Feed(feedID); !paused && !polled {
 		// What the feed published while nobody polled it is not news now:
 		// remembered before the catalog names the feed again.
@@ -244,7 +244,7 @@ func (w *watches) Test(ctx context.Context, guildID, channelID, query string) ([
 	var specs []alert.Feed
 	var ids []string
 	for _, f := range w.live.catalog().Feeds() {
-		if f.AllowFile || slices.ContainsFunc(ws, func(x store.Watch) bool { return x.GuildID == guildID && watchFeedID(x.FeedURL) == f.ID }) {
+		if f.AllowFile || slices.ContainsFunc(ws, func(x store.Watch) bool { return x.GuildID == guildID && WatchFeedID(x.FeedURL) == f.ID }) {
 			specs = append(specs, *f)
 			ids = append(ids, f.ID)
 		}

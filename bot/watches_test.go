@@ -696,15 +696,15 @@ func TestRemovedWatchFeedIsForgotten(t *testing.T) {
 			o := newOneWatch(t, func(s store.Store) store.Store {
 				st = s
 				// Left by an earlier run: no watch names it.
-				_, err := s.CommitPoll(ctx, watchFeedID(leftBehind), store.Poll{
-					State: store.FeedState{FeedID: watchFeedID(leftBehind), URL: leftBehind, Initialized: true}, Keys: []string{"left-1"}})
+				_, err := s.CommitPoll(ctx, WatchFeedID(leftBehind), store.Poll{
+					State: store.FeedState{FeedID: WatchFeedID(leftBehind), URL: leftBehind, Initialized: true}, Keys: []string{"left-1"}})
 				mustDo(t, err)
 				return s
 			})
 			if _, err := o.svc.RunOnce(ctx); err != nil {
 				t.Fatal(err)
 			}
-			id := watchFeedID(o.feed.URL + "/rss")
+			id := WatchFeedID(o.feed.URL + "/rss")
 			if _, err := st.FeedState(ctx, id); err != nil {
 				t.Fatalf("the watch's feed state after a pass: %v", err)
 			}
@@ -713,13 +713,13 @@ func TestRemovedWatchFeedIsForgotten(t *testing.T) {
 			if _, err := o.svc.RunOnce(ctx); err != nil {
 				t.Fatal(err)
 			}
-			for feed, want := range map[string]bool{id: tt.kept, watchFeedID(leftBehind): false} {
+			for feed, want := range map[string]bool{id: tt.kept, WatchFeedID(leftBehind): false} {
 				_, err := st.FeedState(ctx, feed)
 				if got := err == nil; got != want || (err != nil && !errors.Is(err, store.ErrNotFound)) {
 					t.Errorf("%s: state kept %v (err %v), want %v", feed, got, err, want)
 				}
 			}
-			if unseen, err := st.UnseenKeys(ctx, watchFeedID(leftBehind), []string{"left-1"}); err != nil || len(unseen) != 1 {
+			if unseen, err := st.UnseenKeys(ctx, WatchFeedID(leftBehind), []string{"left-1"}); err != nil || len(unseen) != 1 {
 				t.Errorf("seen keys of the feed left behind: unseen %q (err %v), want it forgotten", unseen, err)
 			}
 		})
@@ -733,7 +733,7 @@ func TestWatchRemovedWhileRunningForgetsItsFeed(t *testing.T) {
 	if reply := slash(t, b.dc, "add", stringOpt("feed", b.feed.URL+"/rss"), stringOpt("query", "aleppo")); !strings.Contains(reply, "Watch #1 added") {
 		t.Fatalf("/watch add replied %q", reply)
 	}
-	id := watchFeedID(b.feed.URL + "/rss")
+	id := WatchFeedID(b.feed.URL + "/rss")
 	if _, err := b.svc.store.FeedState(context.Background(), id); err != nil {
 		t.Fatalf("the new watch's feed state: %v", err)
 	}

@@ -42,7 +42,7 @@ var helps = map[string]commandHelp{
 		example: "newshound bench-farm --feeds 200 --hosts 16",
 	},
 	"status": {
-		name: "status", summary: "Show each feed's last success, problem and next poll, and each destination's backlog.",
+		name: "status", summary: "Show each feed's last success, problem and next poll (the config's and /watch's), and each destination's backlog.",
 		usage:   "status [--config] FILE [--json]",
 		example: "newshound status newshound.yaml",
 	},

@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/newshound/newshound/bot"
 	"github.com/newshound/newshound/config"
 	"github.com/newshound/newshound/store"
 )
@@ -30,6 +31,7 @@ type feedStatus struct {
 	NextPoll       *time.Time `json:"next_poll,omitempty"`
 	Disabled       bool       `json:"disabled,omitempty"`
 	DisabledReason string     `json:"disabled_reason,omitempty"`
+	Paused         bool       `json:"paused,omitempty"` // a /watch feed whose watches are all paused: not polled
 }
 
 type destinationStatus struct {
@@ -95,6 +97,7 @@ func readStatus(ctx context.Context, cfg *config.Config, st store.Store) (status
 	for _, f := range cfg.Feeds {
 		r.Feeds = append(r.Feeds, feedStatusOf(f.Name, f.URL, states[f.Name]))
 	}
+	r.Feeds = append(r.Feeds, watchFeedStatuses(watches, states)...)
 	paused := map[string]string{}
 	for _, w := range watches {
 		if w.Paused && w.PauseReason != "paused by a moderator" {
@@ -127,6 +130,28 @@ func readStatus(ctx context.Context, cfg *config.Config, st store.Store) (status
 	return r, nil
 }
 
+// watchFeedStatuses are the feeds /watch added, in the order of their
+// first watch, each named by its watches ("watch #1, #3").
+func watchFeedStatuses(watches []store.Watch, states map[string]store.FeedState) []feedStatus {
+	var urls []string
+	ids := map[string][]string{}
+	active := map[string]bool{}
+	for _, w := range watches {
+		if _, ok := ids[w.FeedURL]; !ok {
+			urls = append(urls, w.FeedURL)
+		}
+		ids[w.FeedURL] = append(ids[w.FeedURL], fmt.Sprintf("#%d", w.ID))
+		active[w.FeedURL] = active[w.FeedURL] || !w.Paused
+	}
+	var out []feedStatus
+	for _, u := range urls {
+		f := feedStatusOf("watch "+strings.Join(ids[u], ", "), u, states[bot.WatchFeedID(u)])
+		f.Paused = !active[u]
+		out = append(out, f)
+	}
+	return out
+}
+
 func feedStatusOf(name, url string, st store.FeedState) feedStatus {
 	f := feedStatus{
 		Name: name, URL: url, LastPolled: timeOrNil(st.LastPolled), FailingSince: timeOrNil(st.FailingSince),
@@ -153,6 +178,9 @@ func writeStatus(out io.Writer, r statusReport, now time.Time) error {
 	fmt.Fprintln(tw, "FEED\tLAST SUCCESS\tNEXT POLL\tPROBLEM")
 	for _, f := range r.Feeds {
 		problem, next := f.LastError, inOrNow(now, f.NextPoll)
+		if f.Paused {
+			next = "watches paused"
+		}
 		if f.Disabled {
 			// Not polled again until the service starts or reloads.
 			problem, next = "disabled: "+f.DisabledReason, "at start/reload"

@@ -24,12 +24,8 @@ import (
 func TestStatusJSON(t *testing.T) {
 	dir := t.TempDir()
 	db := filepath.Join(dir, "state.db")
-	at := time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
 	ctx := context.Background()
-	st, err := store.OpenSQLite(ctx, db, store.WithClock(func() time.Time { return at }))
-	if err != nil {
-		t.Fatal(err)
-	}
+	at, st := statusStore(t, db)
 	states := []store.FeedState{
 		{FeedID: "wire", URL: "https://wire.example/rss", ConfigURL: "https://wire.example/rss", Initialized: true, LastPolled: at, LastSuccess: at, NextPoll: at.Add(10 * time.Minute)},
 		{FeedID: "markets", URL: "https://markets.example/rss", ConfigURL: "https://markets.example/rss", Initialized: true, LastPolled: at, LastSuccess: at.Add(-40 * time.Minute), NextPoll: at.Add(20 * time.Minute),
@@ -242,4 +238,81 @@ console      0        -           -
 	if got := out.String(); got != want {
 		t.Errorf("status printed\n%s\nwant\n%s", got, want)
 	}
+}
+
+// TestStatusListsWatchFeeds: status lists the feeds that /watch added
+// after the config's, each named by its watches, with its state; one
+// whose watches are all paused is not polled, and says so.
+func TestStatusListsWatchFeeds(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "state.db")
+	ctx := context.Background()
+	at, st := statusStore(t, db)
+	const wire, blog = "https://wire.example/rss", "https://blog.example/feed"
+	for _, w := range []store.Watch{
+		{GuildID: "1", ChannelID: "10", FeedURL: wire, Query: "aleppo"},
+		{GuildID: "1", ChannelID: "10", FeedURL: blog, Query: "kerry", Paused: true, PauseReason: "paused by a moderator"},
+		{GuildID: "2", ChannelID: "20", FeedURL: wire, Query: "storm"},
+	} {
+		if _, err := st.AddWatch(ctx, w); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := st.SaveFeedStates(ctx, []store.FeedState{
+		{FeedID: bot.WatchFeedID(wire), URL: wire, Initialized: true, LastPolled: at, LastSuccess: at.Add(-time.Hour),
+			ErrorCount: 2, FailingSince: at.Add(-30 * time.Minute), LastError: "HTTP 503", NextPoll: at.Add(5 * time.Minute)},
+		{FeedID: bot.WatchFeedID(blog), URL: blog, Initialized: true, LastPolled: at.Add(-time.Hour), LastSuccess: at.Add(-time.Hour), NextPoll: at.Add(-50 * time.Minute)},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	path := filepath.Join(dir, "newshound.yaml")
+	cfg := fmt.Sprintf("store:\n  path: %q\nfeeds:\n  - name: desk\n    url: https://desk.example/rss\nsubscriptions:\n  - name: all\n    query: news\n", db)
+	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var r statusReport
+	if err := json.Unmarshal([]byte(runCLI(t, "status", "--json", "--config", path)), &r); err != nil {
+		t.Fatal(err)
+	}
+	type row struct {
+		name, url, lastError string
+		paused               bool
+	}
+	var got []row
+	for _, f := range r.Feeds {
+		got = append(got, row{f.Name, f.URL, f.LastError, f.Paused})
+	}
+	want := []row{
+		{"desk", "https://desk.example/rss", "", false},
+		{"watch #1, #3", wire, "HTTP 503", false},
+		{"watch #2", blog, "", true},
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("status feeds:\n got %v\nwant %v", got, want)
+	}
+	var out bytes.Buffer
+	if err := writeStatus(&out, r, at); err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range []string{
+		"watch #1, #3  1h0m0s ago    in 5m0s         failing for 30m0s: HTTP 503",
+		"watch #2      1h0m0s ago    watches paused  -",
+	} {
+		if !strings.Contains(out.String(), line) {
+			t.Errorf("status table lacks %q:\n%s", line, out.String())
+		}
+	}
+}
+
+// statusStore opens a new SQLite store at db whose clock stands at the
+// time it returns.
+func statusStore(t *testing.T, db string) (time.Time, store.Store) {
+	t.Helper()
+	at := time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
+	st, err := store.OpenSQLite(context.Background(), db, store.WithClock(func() time.Time { return at }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return at, st
 }
