@@ -290,15 +290,40 @@ func (c *Commands) applicationID(ctx context.Context) (string, error) {
 
 // Listen answers /watch interactions arriving on the session's gateway
 // until ctx ends or the returned function is called. discordgo runs each
-// handler in its own goroutine.
+// handler in its own goroutine; stop cancels the commands still running
+// and waits for them, which answer their users (see Handle).
 func (c *Commands) Listen(ctx context.Context) (stop func()) {
-	return c.s.AddHandler(func(_ *discordgo.Session, ic *discordgo.InteractionCreate) {
-		if ctx.Err() != nil || ic.Interaction == nil {
+	ctx, cancel := context.WithCancel(ctx)
+	var mu sync.Mutex
+	var running sync.WaitGroup
+	stopped := false
+	remove := c.s.AddHandler(func(_ *discordgo.Session, ic *discordgo.InteractionCreate) {
+		mu.Lock()
+		if stopped || ctx.Err() != nil || ic.Interaction == nil {
+			mu.Unlock()
 			return
 		}
+		running.Add(1)
+		mu.Unlock()
+		defer running.Done()
 		c.Handle(ctx, ic.Interaction)
 	})
+	return func() {
+		remove()
+		mu.Lock()
+		stopped = true
+		mu.Unlock()
+		cancel()
+		running.Wait()
+	}
 }
+
+// answerTimeout bounds a reply sent after the command's context ended
+// (the bot is stopping): its user is still answered.
+const answerTimeout = 10 * time.Second
+
+// errStopping is what a user is told of a command the bot's stop cut short.
+var errStopping = errors.New("newshound is stopping (a restart or a handover to another instance); try again in a minute")
 
 // Handle answers one interaction: it defers at once (Discord wants a first
 // response within 3 s and Add may fetch a feed), does the work, then edits
@@ -326,12 +351,18 @@ func (c *Commands) Handle(ctx context.Context, i *discordgo.Interaction) {
 	wctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 	text, err := c.run(wctx, i, sub)
+	// The answer goes out even when the bot is stopping meanwhile.
+	rctx, rcancel := context.WithTimeout(context.WithoutCancel(ctx), answerTimeout)
+	defer rcancel()
+	if err != nil && ctx.Err() != nil {
+		err = errStopping
+	}
 	if err != nil {
 		log.Info("interaction: command failed", "err", err)
-		c.replyError(ctx, i, ephemeral, log, err)
+		c.replyError(rctx, i, ephemeral, log, err)
 		return
 	}
-	if err := c.reply(ctx, i, ephemeral, text); err != nil {
+	if err := c.reply(rctx, i, ephemeral, text); err != nil {
 		log.Warn("interaction: reply failed", "err", err)
 	}
 }

@@ -655,3 +655,45 @@ func TestSplitMessages(t *testing.T) {
 		})
 	}
 }
+
+// stallingWatches is memoryWatches whose Add waits until its context
+// ends, as a slow feed would, and returns the context's error.
+type stallingWatches struct {
+	memoryWatches
+	started chan struct{}
+}
+
+func (w *stallingWatches) Add(ctx context.Context, req AddRequest) (WatchInfo, error) {
+	close(w.started)
+	<-ctx.Done()
+	return WatchInfo{}, ctx.Err()
+}
+
+// TestCommandInFlightAtShutdownIsAnswered: a /watch command still running
+// when the bot stops is waited for, and its user is told to try again,
+// not left with "thinking…" until the token expires.
+func TestCommandInFlightAtShutdownIsAnswered(t *testing.T) {
+	t.Parallel() // each gateway test spends 1 s in discordgo's Close
+	f := fakediscord.New(t)
+	w := &stallingWatches{started: make(chan struct{})}
+	s := newTestSession(t, f, "test-token")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stop, err := NewCommands(s, w, slog.New(slog.NewTextHandler(io.Discard, nil))).Start(ctx, []string{testGuild})
+	if err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	f.WaitFor(replyTimeout, f.GatewayConnected)
+	id := f.Inject(fakediscord.SlashCommand(testGuild, testCmdChannel, "watch", sub("add", opt("feed", "https://example.org/rss"), opt("query", "aleppo"))))
+	<-w.started
+	cancel() // the service stops
+	stop()
+	in := f.Interaction(id)
+	reply := in.Original()
+	for _, r := range in.Followups {
+		reply += r.Content
+	}
+	if !strings.Contains(reply, "stopping") {
+		t.Errorf("the user of the command in flight got %q, want to be told newshound is stopping", reply)
+	}
+}
