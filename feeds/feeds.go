@@ -87,12 +87,17 @@ type Item struct {
 	// fingerprint (case, punctuation and spacing ignored) is always part of
 	// it, so a GUID reused for a different story yields a new key. Keys are
 	// unique within one Feed: exact duplicates are dropped.
-	Key        string
-	GUID       string
-	Title      string
-	Summary    string
-	Content    string
-	Link       string // absolute, as published (not canonicalized)
+	Key     string
+	GUID    string
+	Title   string
+	Summary string
+	Content string
+	// Link is absolute, as published (not canonicalized): the item's
+	// <link> (Atom: rel="alternate"), else an RSS GUID that is an http(s)
+	// URL, else the first enclosure that is not a picture (a podcast
+	// episode's audio; not part of the key, which is the one the item had
+	// without it).
+	Link       string
 	Author     string
 	Categories []string
 	// Published is the item's publication (or update) time. When the feed
@@ -102,5 +107,6 @@ type Item struct {
 	Dated     bool
 	ImageURL  string // from media:content, media:thumbnail, enclosure or itunes:image, else the first <img>
 
-	pending pendingText // set until FillText when the Parser is lazy
+	pending   pendingText // set until FillText when the Parser is lazy
+	enclosure string      // for Link, once the key is made (setKey)
 }

@@ -215,7 +215,7 @@ func (n *normalizer) itemsRemembered(in []*gofeed.Item, sc *itemScan) (items []I
 			key = sp.memo.itemKey()
 		} else {
 			it := parsed[next]
-			it.Key = itemKeyWith(it, fingerprints[next], false)
+			it.setKey(itemKeyWith(it, fingerprints[next], false))
 			key = it.Key
 			if !seen[key] {
 				it.stripBidi()

@@ -36,7 +36,7 @@ func (n *normalizer) items(in []*gofeed.Item) []Item {
 	out := all[:0]
 	seen := make(map[string]bool, len(all))
 	for i, it := range all {
-		it.Key = keys[i]
+		it.setKey(keys[i])
 		if seen[it.Key] {
 			continue // the same story twice in one document: report it once
 		}
@@ -112,6 +112,9 @@ func (n *normalizer) item(gi *gofeed.Item) Item {
 		Categories: categories(gi.Categories),
 		pending:    pendingText{summary: gi.Description, content: gi.Content, n: n},
 	}
+	if it.Link == "" {
+		it.enclosure = n.enclosureLink(gi)
+	}
 	if media := imageURL(gi); media != "" {
 		it.ImageURL = n.resolve(media)
 		it.pending.hasImage = true
@@ -122,6 +125,33 @@ func (n *normalizer) item(gi *gofeed.Item) Item {
 		it.fillText()
 	}
 	return it
+}
+
+// setKey gives the item its key, then links an item that has no link of
+// its own to its enclosure (see enclosureLink): after the key, which is
+// made from the links the item had before enclosures were links, so that
+// an upgrade posts no podcast episode again.
+func (it *Item) setKey(key string) {
+	it.Key = key
+	if it.Link == "" {
+		it.Link = it.enclosure
+	}
+	it.enclosure = ""
+}
+
+// enclosureLink is the address of the item's first enclosure that is not
+// a picture (an RSS <enclosure>, an Atom link rel="enclosure", a JSON Feed
+// attachment): a podcast episode without a <link> is its audio file.
+func (n *normalizer) enclosureLink(gi *gofeed.Item) string {
+	for _, e := range gi.Enclosures {
+		if e == nil || strings.HasPrefix(strings.ToLower(strings.TrimSpace(e.Type)), "image/") || looksLikeImage(e.URL) {
+			continue
+		}
+		if l := n.resolve(e.URL); l != "" {
+			return l
+		}
+	}
+	return ""
 }
 
 // pendingText is what Item.FillText needs: the item's HTML and the
