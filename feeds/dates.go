@@ -30,8 +30,42 @@ var zoneOffsets = map[string]string{
 	"MST": "-0700", "MDT": "-0600", "PST": "-0800", "PDT": "-0700",
 }
 
-func parseOddDate(s string) (time.Time, bool) {
-	s = cleanRFC822(s)
+// moreZones are zone abbreviations of feeds' dates that gofeed does not
+// know (it knows zoneOffsets' and western Europe's): it reads them, and
+// Go's time.Parse, as UTC. IST is India's (also Ireland's and Israel's
+// abbreviation, whose feeds write offsets); AST, ambiguous, is left out.
+var moreZones = map[string]int{
+	"AEST": 10 * 3600, "AEDT": 11 * 3600, "ACST": 9*3600 + 1800, "ACDT": 10*3600 + 1800,
+	"AWST": 8 * 3600, "NZST": 12 * 3600, "NZDT": 13 * 3600,
+	"JST": 9 * 3600, "KST": 9 * 3600, "HKT": 8 * 3600, "SGT": 8 * 3600, "PHT": 8 * 3600,
+	"WIB": 7 * 3600, "ICT": 7 * 3600, "PKT": 5 * 3600, "IST": 5*3600 + 1800, "NPT": 5*3600 + 2700,
+	"MSK": 3 * 3600, "EAT": 3 * 3600, "SAST": 2 * 3600, "CAT": 2 * 3600, "WAT": 1 * 3600,
+	"AKST": -9 * 3600, "AKDT": -8 * 3600, "HST": -10 * 3600,
+}
+
+// atZone is parsed, gofeed's reading of raw, unless zones is set and raw
+// ends in one of moreZones: then raw read at that zone's offset.
+func atZone(parsed *time.Time, raw string, zones bool) *time.Time {
+	if !zones {
+		return parsed
+	}
+	fields := strings.Fields(raw)
+	if len(fields) == 0 {
+		return parsed
+	}
+	if _, ok := moreZones[strings.ToUpper(fields[len(fields)-1])]; !ok {
+		return parsed
+	}
+	if t, ok := parseOddDate(raw, true); ok {
+		return &t
+	}
+	return parsed
+}
+
+// parseOddDate reads a date gofeed does not; with zones, one ending in
+// moreZones is read at its offset (else it is not read).
+func parseOddDate(s string, zones bool) (time.Time, bool) {
+	s = cleanRFC822(s, zones)
 	if s == "" {
 		return time.Time{}, false
 	}
@@ -44,8 +78,9 @@ func parseOddDate(s string) (time.Time, bool) {
 }
 
 // cleanRFC822 removes (comments), collapses whitespace, drops the space in
-// "Thu , 09" and turns a zone name in any case into its numeric offset.
-func cleanRFC822(s string) string {
+// "Thu , 09" and turns a zone name in any case into its numeric offset
+// (with zones, those of moreZones too).
+func cleanRFC822(s string, zones bool) string {
 	var b strings.Builder
 	depth := 0
 	for i := 0; i < len(s); i++ {
@@ -63,8 +98,11 @@ func cleanRFC822(s string) string {
 	}
 	fields := strings.Fields(b.String())
 	if n := len(fields); n > 0 {
-		if off, ok := zoneOffsets[strings.ToUpper(fields[n-1])]; ok {
+		zone := strings.ToUpper(fields[n-1])
+		if off, ok := zoneOffsets[zone]; ok {
 			fields[n-1] = off
+		} else if secs, ok := moreZones[zone]; ok && zones {
+			fields[n-1] = time.Date(2000, 1, 1, 0, 0, 0, 0, time.FixedZone("", secs)).Format("-0700")
 		}
 	}
 	return strings.ReplaceAll(strings.Join(fields, " "), " ,", ",")

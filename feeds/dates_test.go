@@ -92,3 +92,66 @@ func TestNumericGMTDatesSameInstant(t *testing.T) {
 		}
 	}
 }
+
+// TestZoneAbbreviationsGofeedDoesNotKnow: an RSS date in a zone that
+// gofeed reads as UTC (it knows the US and western European ones) is
+// read at its own offset: Australian, New Zealand, Asian, Russian,
+// African, Alaskan and Hawaiian feeds. Each date below is 09:00 UTC;
+// read as UTC, most were in the future (the item undated, given the
+// first-seen time) and the rest hours off. A GUID-less, link-less item,
+// keyed by its headline and date, keeps the key it had when the date
+// was read as UTC (the same document with "+0000" for the zone), so an
+// upgrade posts nothing again.
+func TestZoneAbbreviationsGofeedDoesNotKnow(t *testing.T) {
+	now := time.Date(2026, 2, 17, 12, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name, date string
+		want       time.Time
+	}{
+		{"AEDT", "Tue, 17 Feb 2026 20:00:00 AEDT", time.Date(2026, 2, 17, 9, 0, 0, 0, time.UTC)},
+		{"AEST", "Tue, 17 Feb 2026 19:00:00 AEST", time.Date(2026, 2, 17, 9, 0, 0, 0, time.UTC)},
+		{"ACDT", "Tue, 17 Feb 2026 19:30:00 ACDT", time.Date(2026, 2, 17, 9, 0, 0, 0, time.UTC)},
+		{"AWST", "Tue, 17 Feb 2026 17:00:00 AWST", time.Date(2026, 2, 17, 9, 0, 0, 0, time.UTC)},
+		{"NZDT", "Tue, 17 Feb 2026 22:00:00 NZDT", time.Date(2026, 2, 17, 9, 0, 0, 0, time.UTC)},
+		{"JST", "Tue, 17 Feb 2026 18:00:00 JST", time.Date(2026, 2, 17, 9, 0, 0, 0, time.UTC)},
+		{"KST", "Tue, 17 Feb 2026 18:00:00 KST", time.Date(2026, 2, 17, 9, 0, 0, 0, time.UTC)},
+		{"HKT", "Tue, 17 Feb 2026 17:00:00 HKT", time.Date(2026, 2, 17, 9, 0, 0, 0, time.UTC)},
+		{"SGT", "Tue, 17 Feb 2026 17:00:00 SGT", time.Date(2026, 2, 17, 9, 0, 0, 0, time.UTC)},
+		{"IST (India)", "Tue, 17 Feb 2026 14:30:00 IST", time.Date(2026, 2, 17, 9, 0, 0, 0, time.UTC)},
+		{"MSK", "Tue, 17 Feb 2026 12:00:00 MSK", time.Date(2026, 2, 17, 9, 0, 0, 0, time.UTC)},
+		{"SAST", "Tue, 17 Feb 2026 11:00:00 SAST", time.Date(2026, 2, 17, 9, 0, 0, 0, time.UTC)},
+		{"AKST", "Tue, 17 Feb 2026 00:00:00 AKST", time.Date(2026, 2, 17, 9, 0, 0, 0, time.UTC)},
+		{"HST", "Mon, 16 Feb 2026 23:00:00 HST", time.Date(2026, 2, 17, 9, 0, 0, 0, time.UTC)},
+		{"one-digit day", "Tue, 3 Feb 2026 20:00:00 AEDT", time.Date(2026, 2, 3, 9, 0, 0, 0, time.UTC)},
+		{"known to gofeed already", "Tue, 17 Feb 2026 10:00:00 CET", time.Date(2026, 2, 17, 9, 0, 0, 0, time.UTC)},
+	}
+	doc := func(date string) []byte {
+		return []byte(`<rss version="2.0"><channel><title>T</title>` +
+			`<item><title>Dated story</title><guid isPermaLink="false">story-1</guid><pubDate>` + date + `</pubDate></item>` +
+			`<item><title>Story known by its headline</title><pubDate>` + date + `</pubDate></item>` +
+			`</channel></rss>`)
+	}
+	p := NewParser()
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			feed, err := p.Parse(doc(tc.date), "", "", now)
+			if err != nil || len(feed.Items) != 2 {
+				t.Fatalf("parse: %v", err)
+			}
+			if it := feed.Items[0]; !it.Dated || !it.Published.Equal(tc.want) {
+				t.Errorf("%q: got %v (dated %v), want %v", tc.date, it.Published, it.Dated, tc.want)
+			}
+			zone := tc.date[strings.LastIndexByte(tc.date, ' ')+1:]
+			asUTC, err := p.Parse(doc(strings.TrimSuffix(tc.date, zone)+"+0000"), "", "", now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.name == "known to gofeed already" {
+				return // it was never read as UTC
+			}
+			if got, want := feed.Items[1].Key, asUTC.Items[1].Key; got != want {
+				t.Errorf("headline-keyed item: key %s, want %s, its key when the zone was read as UTC", got, want)
+			}
+		})
+	}
+}

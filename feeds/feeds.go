@@ -109,4 +109,5 @@ type Item struct {
 
 	pending   pendingText // set until FillText when the Parser is lazy
 	enclosure string      // for Link, once the key is made (setKey)
+	keyDate   time.Time   // the date in the key (see normalizer.published)
 }

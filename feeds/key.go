@@ -42,8 +42,8 @@ func itemKeyWith(it Item, fp string, guidAmbiguous bool) string {
 		prefix, identity = keyFromLink, KeyLink(it.Link)
 	case it.GUID != "":
 		prefix, identity = keyFromGUID, it.GUID
-	case it.Dated:
-		identity = it.Published.UTC().Format(time.RFC3339)
+	case !it.keyDate.IsZero():
+		identity = it.keyDate.UTC().Format(time.RFC3339)
 	}
 	if fp == "" && prefix == keyFromTitle {
 		// No GUID, link, title: the text is all there is.

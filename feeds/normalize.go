@@ -119,7 +119,7 @@ func (n *normalizer) item(gi *gofeed.Item) Item {
 		it.ImageURL = n.resolve(media)
 		it.pending.hasImage = true
 	}
-	it.Published, it.Dated = n.published(gi)
+	it.Published, it.Dated, it.keyDate = n.published(gi)
 	// An item with no GUID, link or headline is known by its text.
 	if !n.lazy || (it.GUID == "" && it.Link == "" && TitleFingerprint(it.Title) == "") {
 		it.fillText()
@@ -257,15 +257,30 @@ func (n *normalizer) resolve(ref string) string {
 	return u.String()
 }
 
-func (n *normalizer) published(gi *gofeed.Item) (time.Time, bool) {
+// published is the item's date (see Item.Published and Dated) and the
+// date its key is made from: the date as read before zone abbreviations
+// gofeed does not know were read at their offsets (zero when undated
+// then), so that such an item known by its headline and date keeps its
+// key.
+func (n *normalizer) published(gi *gofeed.Item) (t time.Time, dated bool, keyDate time.Time) {
+	t, dated = n.readDate(gi, true)
+	if asBefore, ok := n.readDate(gi, false); ok {
+		keyDate = asBefore
+	}
+	return t, dated, keyDate
+}
+
+// readDate reads the item's date; with zones, a date ending in a zone
+// abbreviation gofeed reads as UTC (see moreZones) is read at its offset.
+func (n *normalizer) readDate(gi *gofeed.Item, zones bool) (time.Time, bool) {
 	var t *time.Time
 	switch {
 	case gi.PublishedParsed != nil:
-		t = gi.PublishedParsed
+		t = atZone(gi.PublishedParsed, gi.Published, zones)
 	case gi.UpdatedParsed != nil:
-		t = gi.UpdatedParsed
+		t = atZone(gi.UpdatedParsed, gi.Updated, zones)
 	default:
-		if p, ok := parseOddDate(firstNonEmpty(gi.Published, gi.Updated)); ok {
+		if p, ok := parseOddDate(firstNonEmpty(gi.Published, gi.Updated), zones); ok {
 			t = &p
 		}
 	}
