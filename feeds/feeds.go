@@ -93,10 +93,11 @@ type Item struct {
 	Summary string
 	Content string
 	// Link is absolute, as published (not canonicalized): the item's
-	// <link> (Atom: rel="alternate"), else an RSS GUID that is an http(s)
-	// URL, else the first enclosure that is not a picture (a podcast
-	// episode's audio; not part of the key, which is the one the item had
-	// without it).
+	// feedburner:origLink (the article behind a FeedBurner proxy's
+	// redirect), else its <link> (Atom: rel="alternate"), else an RSS
+	// GUID that is an http(s) URL, else the first enclosure that is not a
+	// picture (a podcast episode's audio). The key is made from the link
+	// without origLink and enclosures, as before they were read.
 	Link       string
 	Author     string
 	Categories []string
@@ -108,6 +109,6 @@ type Item struct {
 	ImageURL  string // from media:content, media:thumbnail, enclosure or itunes:image, else the first <img>
 
 	pending   pendingText // set until FillText when the Parser is lazy
-	enclosure string      // for Link, once the key is made (setKey)
+	shownLink string      // Link once the key is made (setKey)
 	keyDate   time.Time   // the date in the key (see normalizer.published)
 }

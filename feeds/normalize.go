@@ -112,8 +112,10 @@ func (n *normalizer) item(gi *gofeed.Item) Item {
 		Categories: categories(gi.Categories),
 		pending:    pendingText{summary: gi.Description, content: gi.Content, n: n},
 	}
-	if it.Link == "" {
-		it.enclosure = n.enclosureLink(gi)
+	if orig := n.resolve(firstValue(gi.Extensions["feedburner"]["origLink"])); orig != "" {
+		it.shownLink = orig
+	} else if it.Link == "" {
+		it.shownLink = n.enclosureLink(gi)
 	}
 	if media := imageURL(gi); media != "" {
 		it.ImageURL = n.resolve(media)
@@ -127,16 +129,18 @@ func (n *normalizer) item(gi *gofeed.Item) Item {
 	return it
 }
 
-// setKey gives the item its key, then links an item that has no link of
-// its own to its enclosure (see enclosureLink): after the key, which is
-// made from the links the item had before enclosures were links, so that
-// an upgrade posts no podcast episode again.
+// setKey gives the item its key, then the link it shows: a FeedBurner
+// item's feedburner:origLink, the article, in place of the proxy's
+// redirect, and for an item that has no link of its own, its enclosure
+// (see enclosureLink). After the key, which is made from the link as
+// published, as it was before these were read, so that an upgrade posts
+// nothing again.
 func (it *Item) setKey(key string) {
 	it.Key = key
-	if it.Link == "" {
-		it.Link = it.enclosure
+	if it.shownLink != "" {
+		it.Link = it.shownLink
 	}
-	it.enclosure = ""
+	it.shownLink = ""
 }
 
 // enclosureLink is the address of the item's first enclosure that is not
