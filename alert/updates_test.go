@@ -282,3 +282,28 @@ func TestLinkHeadlinesRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+// TestNoUpdateWhenTheParserFindsMediaText: an item whose text stood only
+// in Media RSS elements (a YouTube channel's media:description) had no
+// summary before the feeds parser read them; the signature the version
+// before stored has the title alone. At the upgrade the description is
+// no update (the signature's version changed, so it starts afresh).
+func TestNoUpdateWhenTheParserFindsMediaText(t *testing.T) {
+	const title = "Foreign ministers resume the Aleppo ceasefire talks in Geneva"
+	doc := `<feed xmlns="http://www.w3.org/2005/Atom" xmlns:media="http://search.yahoo.com/mrss/"><title>Channel</title>` +
+		`<entry><id>yt:video:abc</id><title>` + title + `</title><link rel="alternate" href="https://www.youtube.com/watch?v=abc"/>` +
+		`<published>2026-12-02T10:00:00+00:00</published><media:group><media:title>` + title + `</media:title>` +
+		`<media:description>The talks broke off last week over the convoy attack near the city.</media:description></media:group></entry></feed>`
+	feed, err := feeds.NewParser().Parse([]byte(doc), "", "https://www.youtube.com/feeds/videos.xml?channel_id=UC1", time.Date(2026, 12, 2, 12, 0, 0, 0, time.UTC))
+	if err != nil || len(feed.Items) != 1 {
+		t.Fatalf("parse: %v", err)
+	}
+	if feed.Items[0].Summary == "" {
+		t.Fatal("the parser gives no summary from media:description")
+	}
+	before, _ := story.SignText(title, "").MarshalBinary()
+	before[0] = 4 // as the version before stored it, when the item had no text
+	if changes, _ := TextChanges(feed.Items, map[string][]byte{feed.Items[0].Key: before}); len(changes) != 0 {
+		t.Errorf("over the signature of the item without its description: added %q, want nothing", changes[0].Added)
+	}
+}

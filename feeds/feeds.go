@@ -87,9 +87,14 @@ type Item struct {
 	// fingerprint (case, punctuation and spacing ignored) is always part of
 	// it, so a GUID reused for a different story yields a new key. Keys are
 	// unique within one Feed: exact duplicates are dropped.
-	Key     string
-	GUID    string
-	Title   string
+	Key  string
+	GUID string
+	// Title is the item's title, else its media:title (Media RSS); the
+	// key's headline is the title without media:title, as before it was
+	// read.
+	Title string
+	// Summary is the item's description (Atom: summary), else, when it
+	// has no content either, its media:description (a YouTube video's).
 	Summary string
 	Content string
 	// Link is absolute, as published (not canonicalized): the item's
@@ -108,7 +113,8 @@ type Item struct {
 	Dated     bool
 	ImageURL  string // from media:content, media:thumbnail, enclosure or itunes:image, else the first <img>
 
-	pending   pendingText // set until FillText when the Parser is lazy
-	shownLink string      // Link once the key is made (setKey)
-	keyDate   time.Time   // the date in the key (see normalizer.published)
+	pending    pendingText // set until FillText when the Parser is lazy
+	shownLink  string      // Link once the key is made (setKey)
+	shownTitle string      // Title once the key is made (setKey)
+	keyDate    time.Time   // the date in the key (see normalizer.published)
 }

@@ -50,15 +50,17 @@ func TestEnclosureOnlyItemLinksItsEnclosure(t *testing.T) {
 			"https://cdn.pods.example/ep16.m4a"},
 	}
 	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) { checkLinkAfterKey(t, feedURL, tc.doc, tc.enclosure, tc.wantLink) })
+		t.Run(tc.name, func(t *testing.T) { checkItemAfterKey(t, feedURL, tc.doc, tc.enclosure, itemLink, tc.wantLink) })
 	}
 }
 
-// checkLinkAfterKey parses doc (a document with one item and a "%s" in
+func itemLink(it *Item) string { return it.Link }
+
+// checkItemAfterKey parses doc (a document with one item and a "%s" in
 // it) with extra in place of the "%s", through Parse and through the
-// poller's ParseRemembering, and fails unless the item's link is
-// wantLink and its key the one it has without extra.
-func checkLinkAfterKey(t *testing.T, feedURL, doc, extra, wantLink string) {
+// poller's ParseRemembering (its text filled), and fails unless
+// field(item) is want and the item's key the one it has without extra.
+func checkItemAfterKey(t *testing.T, feedURL, doc, extra string, field func(*Item) string, want string) {
 	t.Helper()
 	with := strings.Replace(doc, "%s", extra, 1)
 	without := strings.Replace(doc, "%s", "", 1)
@@ -79,8 +81,9 @@ func checkLinkAfterKey(t *testing.T, feedURL, doc, extra, wantLink string) {
 			t.Fatalf("%s: %v, %d items", name, err, len(feed.Items))
 		}
 		it := feed.Items[0]
-		if it.Link != wantLink {
-			t.Errorf("%s: link: got %q, want %q", name, it.Link, wantLink)
+		it.FillText()
+		if got := field(&it); got != want {
+			t.Errorf("%s: got %q, want %q", name, got, want)
 		}
 		if it.Key != before.Items[0].Key {
 			t.Errorf("%s: key: got %q, want %q (the key without %q)", name, it.Key, before.Items[0].Key, extra)
@@ -121,7 +124,7 @@ func TestFeedBurnerOrigLinkIsTheLink(t *testing.T) {
 			"http://feeds.wire.example/~r/worldNews/~3/_NgCZqeeo-I/story01.htm"},
 	}
 	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) { checkLinkAfterKey(t, feedURL, tc.doc, tc.origLink, tc.wantLink) })
+		t.Run(tc.name, func(t *testing.T) { checkItemAfterKey(t, feedURL, tc.doc, tc.origLink, itemLink, tc.wantLink) })
 	}
 }
 

@@ -123,24 +123,66 @@ func (n *normalizer) item(gi *gofeed.Item) Item {
 	}
 	it.Published, it.Dated, it.keyDate = n.published(gi)
 	// An item with no GUID, link or headline is known by its text.
-	if !n.lazy || (it.GUID == "" && it.Link == "" && TitleFingerprint(it.Title) == "") {
+	byText := it.GUID == "" && it.Link == "" && TitleFingerprint(it.Title) == ""
+	if !byText {
+		// Its key is not made from its text, so a text of its Media RSS
+		// elements can stand in for what it lacks.
+		it.pending.media = mediaText(gi, "description")
+	}
+	if it.Title == "" {
+		it.shownTitle = PlainText(mediaText(gi, "title"))
+	}
+	if !n.lazy || byText {
 		it.fillText()
 	}
 	return it
 }
 
+// mediaText is the item's Media RSS text element name ("title",
+// "description"): the item's own, else one in a media:group or a
+// media:content (YouTube's feeds: media:group > media:description), else
+// one in a media:content of a media:group.
+func mediaText(gi *gofeed.Item, name string) string {
+	media := gi.Extensions["media"]
+	if media == nil {
+		return ""
+	}
+	if v := firstValue(media[name]); v != "" {
+		return v
+	}
+	for _, parent := range [][]ext.Extension{media["group"], media["content"]} {
+		for _, e := range parent {
+			if v := firstValue(e.Children[name]); v != "" {
+				return v
+			}
+		}
+	}
+	for _, g := range media["group"] {
+		for _, c := range g.Children["content"] {
+			if v := firstValue(c.Children[name]); v != "" {
+				return v
+			}
+		}
+	}
+	return ""
+}
+
 // setKey gives the item its key, then the link it shows: a FeedBurner
 // item's feedburner:origLink, the article, in place of the proxy's
 // redirect, and for an item that has no link of its own, its enclosure
-// (see enclosureLink). After the key, which is made from the link as
-// published, as it was before these were read, so that an upgrade posts
-// nothing again.
+// (see enclosureLink); and for one without a title, its media:title.
+// After the key, which is made from the link and title as published, as
+// they were before these were read, so that an upgrade posts nothing
+// again.
 func (it *Item) setKey(key string) {
 	it.Key = key
 	if it.shownLink != "" {
 		it.Link = it.shownLink
 	}
-	it.shownLink = ""
+	if it.shownTitle != "" {
+		it.Title = it.shownTitle
+	}
+	it.shownLink, it.shownTitle = "", ""
 }
 
 // enclosureLink is the address of the item's first enclosure that is not
@@ -162,8 +204,11 @@ func (n *normalizer) enclosureLink(gi *gofeed.Item) string {
 // document's base URL. n is nil once the text is filled.
 type pendingText struct {
 	summary, content string
-	n                *normalizer
-	hasImage         bool // the picture came from media elements, not the text
+	// media is the item's media:description, its summary when it has
+	// neither summary nor content.
+	media    string
+	n        *normalizer
+	hasImage bool // the picture came from media elements, not the text
 }
 
 // FillText extracts the plain text of items parsed with
@@ -197,6 +242,9 @@ func (it *Item) fillText() {
 			raw = p.n.decodeRaw(raw)
 		}
 		p.summary = p.n.parser.description(raw)
+	}
+	if strings.TrimSpace(p.summary) == "" && strings.TrimSpace(p.content) == "" {
+		p.summary = p.media
 	}
 	summary, summaryImg := plainTextAndImage(p.summary, true)
 	content, contentImg := plainTextAndImage(p.content, true)

@@ -27,8 +27,10 @@ const (
 	// (feeds.ParagraphText), where before a heading with no full stop ran
 	// on into the next sentence; 4: times and dates written with full
 	// stops ("17.15 BST", "12.03.2026") and an ISO timestamp's time are
-	// left out, where before they counted.
-	textSigVersion = 4
+	// left out, where before they counted; 5: feeds give an item with no
+	// summary or content its media:description (a YouTube video's) and
+	// one with no title its media:title, which would look added.
+	textSigVersion = 5
 	// maxSignedSentences bounds the work and memory of one item: only the
 	// first 500 sentences that have words (title first) are signed and
 	// compared, so a signature takes at most about 4 KB and text past
