@@ -45,6 +45,10 @@ type sender struct {
 	storeErrs   *statelog.Log
 	beat        heartbeat
 	delivered   atomic.Int64 // alerts delivered by this process
+	// skewMu guards skewedUntil: the latest time at which a digest found
+	// due, but left for clockSkew, is formed (zero: none since taken).
+	skewMu      sync.Mutex
+	skewedUntil time.Time
 	dropped     atomic.Int64
 
 	mu     sync.Mutex
@@ -272,6 +276,7 @@ func (s *sender) batch(ctx context.Context, pending []store.Alert, postsEach boo
 	for _, a := range pending {
 		if a.Batch == "" && a.Digest != "" {
 			if s.leases.shared() && now.Before(a.HoldUntil.Add(clockSkew)) {
+				s.formLater(a.HoldUntil.Add(clockSkew))
 				continue // formed later: see clockSkew
 			}
 			if !slices.ContainsFunc(digests, func(d store.Alert) bool { return d.Digest == a.Digest }) {
@@ -326,6 +331,25 @@ func (s *sender) batch(ctx context.Context, pending []store.Alert, postsEach boo
 // time by then, and holds its matches for the next digest, not for one
 // already sent (where they would make a second digest of the period).
 const clockSkew = 10 * time.Second
+
+// formLater notes that a digest found due is formed at at (clockSkew).
+func (s *sender) formLater(at time.Time) {
+	s.skewMu.Lock()
+	defer s.skewMu.Unlock()
+	if at.After(s.skewedUntil) {
+		s.skewedUntil = at
+	}
+}
+
+// takeFormLater returns, and forgets, the latest time at which a digest
+// found due since the last call is formed (clockSkew); zero for none.
+func (s *sender) takeFormLater() time.Time {
+	s.skewMu.Lock()
+	defer s.skewMu.Unlock()
+	at := s.skewedUntil
+	s.skewedUntil = time.Time{}
+	return at
+}
 
 // batchName is derived from the first outbox row and the size, so it is
 // unique and short enough to serve as a Discord nonce (≤ 25 characters).

@@ -23,6 +23,7 @@ import (
 	"github.com/newshound/newshound/bot/notify"
 	"github.com/newshound/newshound/config"
 	"github.com/newshound/newshound/feeds"
+	"github.com/newshound/newshound/internal/retryafter"
 	"github.com/newshound/newshound/internal/statelog"
 	"github.com/newshound/newshound/store"
 )
@@ -66,6 +67,9 @@ type Service struct {
 	store    store.Store
 	log      *slog.Logger
 	now      func() time.Time
+	// sleep waits d or until ctx ends (RunOnce's wait for digests that
+	// clockSkew delays); tests advance their clock instead.
+	sleep func(ctx context.Context, d time.Duration) error
 }
 
 // New checks the options and compiles the subscriptions.
@@ -116,7 +120,7 @@ func New(ctx context.Context, o Options) (*Service, error) {
 	settings := *cfg
 	settings.Live = config.Live{}
 	return &Service{
-		settings: &settings, live: lv, poller: pl, sender: snd, leases: ls, discord: o.Discord, store: o.Store, log: o.Logger, now: o.Now,
+		settings: &settings, live: lv, poller: pl, sender: snd, leases: ls, discord: o.Discord, store: o.Store, log: o.Logger, now: o.Now, sleep: retryafter.Sleep,
 		watches: &watches{store: o.Store, live: lv, poller: pl, sender: snd, recent: recent, destinations: o.Config.Destinations, log: o.Logger, now: o.Now},
 	}, nil
 }
@@ -189,7 +193,17 @@ func (s *Service) RunOnce(ctx context.Context) (OnceReport, error) {
 	cat := s.live.catalog()
 	s.poller.forgetRemoved(ctx, cat, nil)
 	s.poller.pollAll(ctx, cat.Feeds(), pollEvery)
+	s.sender.takeFormLater()
 	deliverErr := s.sender.deliverAll(ctx)
+	if at := s.sender.takeFormLater(); !at.IsZero() && ctx.Err() == nil {
+		// On a shared store a digest found due is formed clockSkew after
+		// its time; a run has no later pass to leave it to.
+		wait := at.Sub(s.now())
+		s.log.Info("waiting for the digests that fell due to be formed (clocks of instances may be apart)", "wait", wait)
+		if err := s.sleep(ctx, wait); err == nil {
+			deliverErr = errors.Join(deliverErr, s.sender.deliverAll(ctx))
+		}
+	}
 	s.prune(ctx)
 	r := OnceReport{
 		FeedsPolled: int(s.poller.count.polled.Load()), FeedsFailed: int(s.poller.count.failed.Load()),

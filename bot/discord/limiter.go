@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/newshound/newshound/bot/notify"
+	"github.com/newshound/newshound/internal/retryafter"
 )
 
 // LimiterConfig tunes a Limiter; the zero value gives safe defaults.
@@ -173,7 +174,7 @@ func (l *Limiter) acquire(ctx context.Context, route string) (time.Time, error) 
 		if wait > l.cfg.MaxWait {
 			return time.Time{}, &notify.RetryError{After: wait, Err: errors.New("discord: " + reason)}
 		}
-		if err := sleep(ctx, wait); err != nil {
+		if err := retryafter.Sleep(ctx, wait); err != nil {
 			return time.Time{}, err
 		}
 	}
@@ -421,17 +422,6 @@ func secondsToDuration(f float64) time.Duration {
 		f = 0
 	}
 	return time.Duration(f * float64(time.Second))
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
 
 // apiError is Discord's error body: {"code":50035,"message":"Invalid Form

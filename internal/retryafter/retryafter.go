@@ -3,6 +3,7 @@
 package retryafter
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"strings"
@@ -29,4 +30,16 @@ func Parse(value string, now time.Time) (time.Duration, bool) {
 		return 0, false
 	}
 	return max(at.Sub(now), 0), true
+}
+
+// Sleep waits d, or until ctx ends (its error).
+func Sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
