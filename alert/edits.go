@@ -247,6 +247,25 @@ func (p *TextPoll) LinkKeys() []string {
 	return keys
 }
 
+// LinksOf are the keys of the links of the items whose keys are in
+// itemKeys, each once, in the items' order.
+func (p *TextPoll) LinksOf(itemKeys []string) []string {
+	want := make(map[string]bool, len(itemKeys))
+	for _, k := range itemKeys {
+		want[k] = true
+	}
+	var keys []string
+	for _, first := range p.links {
+		for i := first; i >= 0; i = p.next[i] {
+			if want[p.items[i].Key] {
+				keys = append(keys, p.link[first])
+				break
+			}
+		}
+	}
+	return keys
+}
+
 // Known adds keys of items the fetch holds but were cut out before parsing
 // (feeds.Feed.Known): an earlier item that is still in the feed is edited
 // by none.

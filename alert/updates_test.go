@@ -307,3 +307,35 @@ func TestNoUpdateWhenTheParserFindsMediaText(t *testing.T) {
 		t.Errorf("over the signature of the item without its description: added %q, want nothing", changes[0].Added)
 	}
 }
+
+// TestTextPollLinksOf: the links of the named items, each once, in the
+// items' order; an item without a link has none.
+func TestTextPollLinksOf(t *testing.T) {
+	items := []feeds.Item{
+		{Key: "a", Title: "Dam holds", Link: "https://news.example/dam?utm_source=rss"},
+		{Key: "b", Title: "Port reopens", Link: "https://news.example/port"},
+		{Key: "c", Title: "Dam holds again", Link: "https://news.example/dam"},
+		{Key: "d", Title: "No link"},
+	}
+	p := NewTextPoll(items)
+	all := p.LinkKeys() // dam's, port's
+	tests := []struct {
+		name  string
+		items []string
+		want  []string
+	}{
+		{"none", nil, nil},
+		{"one", []string{"b"}, all[1:]},
+		{"two items of one link", []string{"c", "a"}, all[:1]},
+		{"in the items' order", []string{"b", "c"}, all},
+		{"no link", []string{"d"}, nil},
+		{"unknown key", []string{"z"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := p.LinksOf(tt.items); !slices.Equal(got, tt.want) {
+				t.Errorf("LinksOf(%q) = %q, want %q", tt.items, got, tt.want)
+			}
+		})
+	}
+}

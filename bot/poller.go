@@ -556,18 +556,25 @@ func (p *poller) recordItems(ctx context.Context, f *alert.Feed, st store.FeedSt
 	follows := cat.FollowsUpdates(f.ID)
 	// The headlines each link carried are remembered among the seen keys
 	// (alert.TextPoll), so that an item the feed re-issues under its
-	// headline and link, with a new GUID, is no news however late it comes:
-	// where the outbox's duplicate check and max_age do not already refuse
-	// it (an undated item, or a subscription posting items older than the
-	// check's window), since it costs a stored row per link.
+	// headline and link, with a new GUID, is no news however late it comes.
+	// Every link's are remembered where neither the outbox's duplicate
+	// check nor max_age refuses a re-issue of an item that did not alert
+	// (an undated item, or a subscription posting items older than the
+	// check's window); elsewhere only those of links whose items alert,
+	// since a re-issue may carry a new date (an Atom entry dated by its
+	// <updated>) and it costs a stored row per link.
 	var poll *alert.TextPoll
 	var stored map[string][]byte
-	if follows || len(fresh) > 0 && (anyUndated(fresh) || cat.PostsOlderThan(f.ID, store.DefaultDedupeWindow)) {
+	everyLink := follows || len(fresh) > 0 && (anyUndated(fresh) || cat.PostsOlderThan(f.ID, store.DefaultDedupeWindow))
+	if everyLink || len(fresh) > 0 {
 		poll = alert.NewTextPoll(feed.Items)
 		poll.Known(feed.Known)
-		asked := poll.LinkKeys()
-		if follows {
+		asked := poll.LinksOf(unseen)
+		switch {
+		case follows:
 			asked = poll.Keys()
+		case everyLink:
+			asked = poll.LinkKeys()
 		}
 		if stored, err = p.store.ItemTexts(ctx, f.ID, asked); err != nil {
 			return time.Time{}, err
@@ -581,8 +588,12 @@ func (p *poller) recordItems(ctx context.Context, f *alert.Feed, st store.FeedSt
 		FeedID: f.ID, FeedTitle: feed.Title, Items: fresh, FirstSight: firstSight, Now: now,
 	})
 	var texts map[string][]byte
-	if poll != nil && !follows {
+	if poll != nil && !follows && (everyLink || len(res.Entries) > 0) {
 		texts = poll.Headlines(stored, unseen)
+		if !everyLink {
+			alerted := poll.LinksOf(entryItemKeys(res.Entries))
+			maps.DeleteFunc(texts, func(k string, _ []byte) bool { return !slices.Contains(alerted, k) })
+		}
 	}
 	if follows {
 		var updates []alert.Entry
@@ -864,6 +875,15 @@ func (p *poller) firstPlan(f *alert.Feed, st store.FeedState, found bool, now ti
 	default:
 		return st.NextPoll, pollWhenDue
 	}
+}
+
+// entryItemKeys are the keys of the items entries alert.
+func entryItemKeys(entries []alert.Entry) []string {
+	keys := make([]string, len(entries))
+	for i, e := range entries {
+		keys[i] = e.ItemKey
+	}
+	return keys
 }
 
 // anyUndated reports whether an item has no date of its own (feeds.Item.Dated).

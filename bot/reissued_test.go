@@ -12,8 +12,10 @@ import (
 // item a new GUID, its links gain a tracking parameter) re-issues the same
 // item, which is not posted again however long after its alert that
 // happens (the outbox's duplicate check holds 48 hours): undated items
-// know no max_age, and max_age: 0 is no age limit. Another story under the
-// same link is still posted.
+// know no max_age, max_age: 0 is no age limit, and an item re-issued
+// under a new date (an Atom entry dated by its <updated>, which the
+// re-issue touched) is new to max_age. Another story under the same link
+// is still posted.
 func TestReissuedItemIsNotPostedAgainLater(t *testing.T) {
 	const title = "Aleppo truce holds for a second night"
 	const link = "https://wire.example/2026/11/21/aleppo-truce-holds"
@@ -23,20 +25,23 @@ func TestReissuedItemIsNotPostedAgainLater(t *testing.T) {
 		noAgeCap  bool          // max_age: 0, else 24h
 		maxAge    time.Duration // max_age when not 0
 		dated     bool
+		redated   bool // the re-issue carries the time it was re-issued
 		guid      string
 		title     string // "" keeps the headline
 		link      string
 		reissueAt time.Duration // after the alert
 		want      int           // alerts in all
 	}{
-		{"undated, a new GUID after 3 days", false, 0, false, newGUID, "", link, 72 * time.Hour, 1},
-		{"undated, a tracking parameter after 3 days", false, 0, false, "urn:wire:1", "", link + "?utm_source=rss&utm_medium=feed", 72 * time.Hour, 1},
-		{"undated, a new GUID and a tracking parameter after 3 days", false, 0, false, newGUID, "", link + "?utm_source=rss", 72 * time.Hour, 1},
-		{"no age limit, a new GUID after 3 days", true, 0, true, newGUID, "", link, 72 * time.Hour, 1},
-		{"no age limit, a new GUID after 10 days", true, 0, true, newGUID, "", link, 240 * time.Hour, 1},
-		{"a new GUID after 1 day", false, 0, true, newGUID, "", link, 24 * time.Hour, 1},
-		{"max_age 7 days, a new GUID after 3 days", false, 7 * 24 * time.Hour, true, newGUID, "", link, 72 * time.Hour, 1},
-		{"undated, another story under the link after 3 days", false, 0, false, newGUID, "Aleppo hospital reopens after airstrikes", link, 72 * time.Hour, 2},
+		{"undated, a new GUID after 3 days", false, 0, false, false, newGUID, "", link, 72 * time.Hour, 1},
+		{"undated, a tracking parameter after 3 days", false, 0, false, false, "urn:wire:1", "", link + "?utm_source=rss&utm_medium=feed", 72 * time.Hour, 1},
+		{"undated, a new GUID and a tracking parameter after 3 days", false, 0, false, false, newGUID, "", link + "?utm_source=rss", 72 * time.Hour, 1},
+		{"no age limit, a new GUID after 3 days", true, 0, true, false, newGUID, "", link, 72 * time.Hour, 1},
+		{"no age limit, a new GUID after 10 days", true, 0, true, false, newGUID, "", link, 240 * time.Hour, 1},
+		{"a new GUID and a new date after 3 days", false, 0, true, true, newGUID, "", link, 72 * time.Hour, 1},
+		{"a new GUID after 1 day", false, 0, true, false, newGUID, "", link, 24 * time.Hour, 1},
+		{"max_age 7 days, a new GUID after 3 days", false, 7 * 24 * time.Hour, true, false, newGUID, "", link, 72 * time.Hour, 1},
+		{"a new date, another story under the link after 3 days", false, 0, true, true, newGUID, "Aleppo hospital reopens after airstrikes", link, 72 * time.Hour, 2},
+		{"undated, another story under the link after 3 days", false, 0, false, false, newGUID, "Aleppo hospital reopens after airstrikes", link, 72 * time.Hour, 2},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -62,6 +67,9 @@ func TestReissuedItemIsNotPostedAgainLater(t *testing.T) {
 			}
 			again := first
 			again.GUID, again.Link = tt.guid, tt.link
+			if tt.redated {
+				again.Published = h.clock
+			}
 			if tt.title != "" {
 				again.Title = tt.title
 			}
