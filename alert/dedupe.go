@@ -29,19 +29,31 @@ import (
 //     would refuse their next story sharing a word with the last, a loss,
 //     where an edited item whose link follows its headline
 //     ("…/aleppo-truce-holds/" to "…/aleppo-ceasefire-holds/") under the
-//     same GUID is posted twice, a duplicate.
+//     same GUID is posted twice, a duplicate. A link with parameters a
+//     site sets apart for each of its feeds also gives these keys with
+//     them (feeds.KeyLink), as versions before 2026-12 wrote them, so the
+//     outbox's earlier keys still refuse the item.
 func StoryKeys(feedID string, it *feeds.Item) []string {
 	keys := []string{"item:" + feedID + "/" + it.Key}
 	if t := headlineKey(it.Title); t != "" {
 		keys = append(keys, "title:"+t)
 	}
 	if l := feeds.CanonicalLink(it.Link); l != "" {
-		words := significantWords(it.Title)
-		for _, w := range words {
-			keys = append(keys, "link:"+l+"|"+w)
+		links := []string{l}
+		if k := feeds.KeyLink(it.Link); k != l {
+			// The parameters a site sets apart for each feed (DW's
+			// maca) are kept by a key of the form outboxes written
+			// before CanonicalLink dropped them hold.
+			links = append(links, k)
 		}
-		if len(words) == 0 {
-			keys = append(keys, "link:"+l)
+		words := significantWords(it.Title)
+		for _, l := range links {
+			for _, w := range words {
+				keys = append(keys, "link:"+l+"|"+w)
+			}
+			if len(words) == 0 {
+				keys = append(keys, "link:"+l)
+			}
 		}
 	}
 	return keys

@@ -41,6 +41,12 @@ func TestSameStory(t *testing.T) {
 			same: true,
 		},
 		{
+			name: "one article on two feeds of its site, each with its parameter",
+			a:    feeds.Item{Key: "a", Link: "https://www.dw.com/en/x/a-75995188?maca=en-rss-en-all-1573-rdf", Title: "Merz visits Kyiv"},
+			b:    feeds.Item{Key: "b", Link: "https://www.dw.com/en/x/a-75995188?maca=en-rss-en-world-4025-rdf", Title: "Merz visits Kyiv"},
+			same: true,
+		},
+		{
 			name: "wire copy on two sites with an outlet credit",
 			a:    feeds.Item{Key: "a", Link: "https://one.example/x", Title: "Kerry and Lavrov agree Aleppo ceasefire plan - Reuters"},
 			b:    feeds.Item{Key: "b", Link: "https://two.example/y", Title: "Kerry and Lavrov agree Aleppo ceasefire plan"},
