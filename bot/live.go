@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/newshound/newshound/alert"
 	"github.com/newshound/newshound/config"
+	"github.com/newshound/newshound/internal/statelog"
 	"github.com/newshound/newshound/store"
 )
 
@@ -36,16 +36,31 @@ type live struct {
 	rebuildMu sync.Mutex // a /watch change and a reload must not undo each other
 	cur       atomic.Pointer[snapshot]
 	changed   chan struct{} // poked after each swap
+
+	// checkEvery is how often refresh asks the store whether the watches
+	// changed; checked is when it last did (by this process's clock).
+	checkEvery time.Duration
+	checkMu    sync.Mutex
+	checked    time.Time
+	errs       *statelog.Log
 }
+
+// watchesCheck is how often a running service asks the store whether
+// the watches changed under it (another instance's /watch command): one
+// row read, so that every instance takes a change in within seconds.
+const watchesCheck = 5 * time.Second
 
 // snapshot is one version of the live configuration.
 type snapshot struct {
 	cfg     config.Live
 	catalog *alert.Catalog
+	// watchesVersion is the store's version of the watches read.
+	watchesVersion int64
 }
 
 func newLive(ctx context.Context, st store.Store, cfg *config.Config, editable func(string) bool, log *slog.Logger) (*live, error) {
-	l := &live{store: st, editable: editable, watchInterval: cfg.Defaults.Interval, watchMaxAge: cfg.Defaults.MaxAge, watchStoryWindow: cfg.Defaults.StoryWindow, log: log, changed: make(chan struct{}, 1)}
+	l := &live{store: st, editable: editable, watchInterval: cfg.Defaults.Interval, watchMaxAge: cfg.Defaults.MaxAge, watchStoryWindow: cfg.Defaults.StoryWindow,
+		log: log, changed: make(chan struct{}, 1), checkEvery: watchesCheck, errs: statelog.New(log)}
 	if err := l.rebuild(ctx, &cfg.Live); err != nil {
 		return nil, err
 	}
@@ -63,6 +78,12 @@ func (l *live) rebuild(ctx context.Context, cfg *config.Live) error {
 	defer l.rebuildMu.Unlock()
 	if cfg == nil {
 		cfg = &l.cur.Load().cfg
+	}
+	// The version is read before the watches: a change between the two
+	// reads is taken in again at the next check.
+	version, err := l.store.WatchesVersion(ctx)
+	if err != nil {
+		return fmt.Errorf("loading watches: %w", err)
 	}
 	watches, err := l.store.Watches(ctx)
 	if err != nil {
@@ -82,12 +103,37 @@ func (l *live) rebuild(ctx context.Context, cfg *config.Live) error {
 		// an older query language must not stop the service.
 		l.log.Warn("subscription skipped: its query does not compile", "subscription", s.ID, "err", s.Err)
 	}
-	l.cur.Store(&snapshot{cfg: *cfg, catalog: catalog})
+	l.cur.Store(&snapshot{cfg: *cfg, catalog: catalog, watchesVersion: version})
 	select {
 	case l.changed <- struct{}{}:
 	default:
 	}
 	return nil
+}
+
+// refresh rebuilds the catalog when the store's watches changed since it
+// was built (another instance's /watch command), asking at most every
+// checkEvery; a failure to ask is logged once per change of state, and
+// asked again at the next check.
+func (l *live) refresh(ctx context.Context) {
+	l.checkMu.Lock()
+	if time.Since(l.checked) < l.checkEvery {
+		l.checkMu.Unlock()
+		return
+	}
+	l.checked = time.Now()
+	l.checkMu.Unlock()
+	v, err := l.store.WatchesVersion(ctx)
+	if err == nil && v != l.cur.Load().watchesVersion {
+		err = l.rebuild(ctx, nil)
+	}
+	if err != nil {
+		if ctx.Err() == nil {
+			l.errs.Fail("watches", "reading the watches failed; /watch changes of other instances wait for the next check", err, "check_every", l.checkEvery)
+		}
+		return
+	}
+	l.errs.OK("watches", "reading the watches works again")
 }
 
 // catalogEntries turns the config's feeds and subscriptions and the active
@@ -115,7 +161,7 @@ func (l *live) catalogEntries(cfg *config.Live, watches []store.Watch) ([]alert.
 			feedList = append(feedList, *l.watchFeed(w.FeedURL))
 		}
 		subs = append(subs, alert.Subscription{
-			ID: "watch:" + strconv.FormatInt(w.ID, 10), Name: fmt.Sprintf("watch %d", w.ID), Query: w.Query,
+			ID: store.WatchSubscription(w.ID), Name: fmt.Sprintf("watch %d", w.ID), Query: w.Query,
 			Feeds: []string{id}, Destination: watchDestination(w), MaxAge: l.watchMaxAge, MentionRole: w.MentionRole,
 			StoryWindow: l.watchStoryWindow,
 		})

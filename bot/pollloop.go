@@ -29,6 +29,7 @@ func (p *poller) loop(ctx context.Context) {
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	for {
+		p.live.refresh(ctx) // another instance's /watch change, within watchesCheck
 		if cat := p.live.catalog(); cat != planned {
 			p.planNew(ctx, cat, planned, q, inFlight)
 			planned = cat

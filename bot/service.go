@@ -190,6 +190,7 @@ func (s *Service) RunOnce(ctx context.Context) (OnceReport, error) {
 		stopRenewing()
 		renewing.Wait()
 	}()
+	s.live.refresh(ctx)
 	cat := s.live.catalog()
 	s.poller.forgetRemoved(ctx, cat, nil)
 	s.poller.pollAll(ctx, cat.Feeds(), pollEvery)

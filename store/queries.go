@@ -81,6 +81,8 @@ type dialect struct {
 	removeWatch    string
 	setWatchPaused string
 	updateWatch    string
+	bumpWatches    string
+	watchesVersion string
 }
 
 const alertColumns = `id, destination, subscription, feed_id, item_key, dedupe_keys, payload,
@@ -239,6 +241,8 @@ var commonQueries = dialect{
 		channel_id = COALESCE(CAST($3 AS TEXT), channel_id), forum = COALESCE(CAST($4 AS BOOLEAN), forum),
 		mention_role = COALESCE(CAST($5 AS TEXT), mention_role)
 		WHERE id = $1 RETURNING ` + watchColumns,
+	bumpWatches:    `UPDATE watches_version SET version = version + 1 WHERE id = 1`,
+	watchesVersion: `SELECT version FROM watches_version WHERE id = 1`,
 }
 
 var sqliteDialect = withOwnStatements(commonQueries.expand("sqlite", sqliteMigrations,

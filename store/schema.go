@@ -19,6 +19,17 @@ type migration struct {
 	stmts   []string
 }
 
+// watchesVersionTable is step 13 of both dialects: every change of the
+// watches bumps the version, in its transaction, so an instance takes in
+// another's /watch change by reading one row.
+var watchesVersionTable = []string{
+	`CREATE TABLE watches_version (
+		id      INTEGER PRIMARY KEY CHECK (id = 1),
+		version BIGINT NOT NULL
+	)`,
+	`INSERT INTO watches_version (id, version) VALUES (1, 0)`,
+}
+
 var sqliteMigrations = []migration{
 	{1, "feeds, seen items, outbox, watches", []string{
 		`CREATE TABLE feeds (
@@ -153,6 +164,7 @@ var sqliteMigrations = []migration{
 		// last success was not kept before this step.
 		`UPDATE feeds SET last_success = last_polled WHERE error_count = 0`,
 	}},
+	{13, "a version of the watches, for instances that share a store", watchesVersionTable},
 }
 
 var postgresMigrations = []migration{
@@ -281,4 +293,5 @@ var postgresMigrations = []migration{
 		`ALTER TABLE feeds ADD COLUMN last_success BIGINT NOT NULL DEFAULT 0`,
 		`UPDATE feeds SET last_success = last_polled WHERE error_count = 0`,
 	}},
+	{13, "a version of the watches, for instances that share a store", watchesVersionTable},
 }

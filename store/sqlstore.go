@@ -1062,8 +1062,11 @@ func (s *sqlStore) AddWatch(ctx context.Context, w Watch) (Watch, error) {
 	}
 	w.CreatedAt = fromMicro(toMicro(w.CreatedAt))
 	err := s.inWriteTx(ctx, func(tx writeTx) error {
-		return tx.QueryRowContext(ctx, s.q.addWatch, w.GuildID, w.ChannelID, w.FeedURL, w.Query,
-			w.CreatedBy, toMicro(w.CreatedAt), w.Paused, w.PauseReason, w.MentionRole, w.Forum).Scan(&w.ID)
+		if err := tx.QueryRowContext(ctx, s.q.addWatch, w.GuildID, w.ChannelID, w.FeedURL, w.Query,
+			w.CreatedBy, toMicro(w.CreatedAt), w.Paused, w.PauseReason, w.MentionRole, w.Forum).Scan(&w.ID); err != nil {
+			return err
+		}
+		return s.bumpWatches(ctx, tx)
 	})
 	if err != nil {
 		return Watch{}, fmt.Errorf("add watch on %q: %w", w.FeedURL, err)
@@ -1097,7 +1100,10 @@ func scanWatch(scan func(...any) error) (Watch, error) {
 // RemoveWatch deletes watch id, or reports ErrNotFound.
 func (s *sqlStore) RemoveWatch(ctx context.Context, id int64) error {
 	return s.inWriteTx(ctx, func(tx writeTx) error {
-		return execOne(ctx, tx, fmt.Sprintf("remove watch %d", id), s.q.removeWatch, id)
+		if err := execOne(ctx, tx, fmt.Sprintf("remove watch %d", id), s.q.removeWatch, id); err != nil {
+			return err
+		}
+		return s.bumpWatches(ctx, tx)
 	})
 }
 
@@ -1111,8 +1117,10 @@ func (s *sqlStore) UpdateWatch(ctx context.Context, id int64, change WatchChange
 	var w Watch
 	err := s.inWriteTx(ctx, func(tx writeTx) error {
 		var err error
-		w, err = scanWatch(tx.QueryRowContext(ctx, s.q.updateWatch, id, change.Query, change.ChannelID, forum, change.MentionRole).Scan)
-		return err
+		if w, err = scanWatch(tx.QueryRowContext(ctx, s.q.updateWatch, id, change.Query, change.ChannelID, forum, change.MentionRole).Scan); err != nil {
+			return err
+		}
+		return s.bumpWatches(ctx, tx)
 	})
 	if errors.Is(err, sql.ErrNoRows) {
 		err = ErrNotFound
@@ -1126,8 +1134,29 @@ func (s *sqlStore) UpdateWatch(ctx context.Context, id int64, change WatchChange
 // SetWatchPaused pauses or resumes watch id, or reports ErrNotFound.
 func (s *sqlStore) SetWatchPaused(ctx context.Context, id int64, paused bool, reason string) error {
 	return s.inWriteTx(ctx, func(tx writeTx) error {
-		return execOne(ctx, tx, fmt.Sprintf("pause watch %d", id), s.q.setWatchPaused, id, paused, reason)
+		if err := execOne(ctx, tx, fmt.Sprintf("pause watch %d", id), s.q.setWatchPaused, id, paused, reason); err != nil {
+			return err
+		}
+		return s.bumpWatches(ctx, tx)
 	})
+}
+
+// bumpWatches moves the watches' version on, in the transaction that
+// changes them.
+func (s *sqlStore) bumpWatches(ctx context.Context, tx writeTx) error {
+	if _, err := tx.ExecContext(ctx, s.q.bumpWatches); err != nil {
+		return fmt.Errorf("moving the watches' version on: %w", err)
+	}
+	return nil
+}
+
+// WatchesVersion reads the watches' version: one row.
+func (s *sqlStore) WatchesVersion(ctx context.Context) (int64, error) {
+	var v int64
+	if err := s.r.QueryRowContext(ctx, s.q.watchesVersion).Scan(&v); err != nil {
+		return 0, fmt.Errorf("reading the watches' version: %w", err)
+	}
+	return v, nil
 }
 
 func scanAlerts(rows *sql.Rows) ([]Alert, error) { return scanEach(rows, scanAlert) }

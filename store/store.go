@@ -11,6 +11,7 @@ package store
 import (
 	"context"
 	"errors"
+	"strconv"
 	"time"
 )
 
@@ -159,6 +160,10 @@ type Watch struct {
 	MentionRole string // role id its alerts ping; empty: no one
 }
 
+// WatchSubscription names the subscription of watch id in its alerts
+// (Alert.Subscription).
+func WatchSubscription(id int64) string { return "watch:" + strconv.FormatInt(id, 10) }
+
 // WatchChange is an edit of a watch: nil fields stay as they are.
 type WatchChange struct {
 	Query       *string
@@ -282,6 +287,11 @@ type Store interface {
 	// and returns the watch as it now is, or reports ErrNotFound: two
 	// edits of different fields at once both take.
 	UpdateWatch(ctx context.Context, id int64, change WatchChange) (Watch, error)
+	// WatchesVersion is a number that every change of the watches (add,
+	// remove, pause, resume, edit), by any instance, moves on: reading it
+	// is one row, so an instance may ask every few seconds whether to
+	// read the watches again.
+	WatchesVersion(ctx context.Context) (int64, error)
 
 	Close() error
 }

@@ -58,6 +58,7 @@ func Run(t *testing.T, newDB func(t *testing.T) Open) {
 		{"ForgetFeeds", testForgetFeeds},
 		{"Watches", testWatches},
 		{"UpdateWatch", testUpdateWatch},
+		{"WatchesVersion", testWatchesVersion},
 		{"NotFound", testNotFound},
 		{"CanceledContextWritesNothing", testCanceledContext},
 		{"Leaser", testLeaser},
@@ -768,6 +769,48 @@ func testWatches(t *testing.T, h *harness) {
 	}
 	if err := s.RemoveWatch(ctx, w1.ID); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("RemoveWatch of a removed watch = %v, want ErrNotFound", err)
+	}
+}
+
+// testWatchesVersion: every change of the watches moves their version
+// on; a failed one (no such watch) and a read do not.
+func testWatchesVersion(t *testing.T, h *harness) {
+	ctx := context.Background()
+	s := h.store(t)
+	version := func() int64 {
+		t.Helper()
+		v, err := s.WatchesVersion(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	var w store.Watch
+	query := "kerry"
+	steps := []struct {
+		name  string
+		do    func() error
+		moves bool
+	}{
+		{"add", func() (err error) {
+			w, err = s.AddWatch(ctx, store.Watch{GuildID: "g", ChannelID: "c", FeedURL: "https://a.example/rss", Query: "aleppo"})
+			return err
+		}, true},
+		{"list", func() error { _, err := s.Watches(ctx); return err }, false},
+		{"pause", func() error { return s.SetWatchPaused(ctx, w.ID, true, "") }, true},
+		{"resume", func() error { return s.SetWatchPaused(ctx, w.ID, false, "") }, true},
+		{"edit", func() error { _, err := s.UpdateWatch(ctx, w.ID, store.WatchChange{Query: &query}); return err }, true},
+		{"remove", func() error { return s.RemoveWatch(ctx, w.ID) }, true},
+		{"remove again", func() error { s.RemoveWatch(ctx, w.ID); return nil }, false},
+	}
+	for _, st := range steps {
+		before := version()
+		if err := st.do(); err != nil {
+			t.Fatalf("%s: %v", st.name, err)
+		}
+		if got := version() != before; got != st.moves {
+			t.Errorf("%s: version moved %v (from %d), want %v", st.name, got, before, st.moves)
+		}
 	}
 }
 
