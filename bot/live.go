@@ -36,6 +36,9 @@ type live struct {
 	rebuildMu sync.Mutex // a /watch change and a reload must not undo each other
 	cur       atomic.Pointer[snapshot]
 	changed   chan struct{} // poked after each swap
+	// watchesChanged, when set, is called after a rebuild that took in a
+	// change of the watches (by this instance or another).
+	watchesChanged func(ctx context.Context)
 
 	// checkEvery is how often refresh asks the store whether the watches
 	// changed; checked is when it last did (by this process's clock).
@@ -54,8 +57,10 @@ const watchesCheck = 5 * time.Second
 type snapshot struct {
 	cfg     config.Live
 	catalog *alert.Catalog
-	// watchesVersion is the store's version of the watches read.
+	// watchesVersion is the store's version of the watches read;
+	// watched the destinations the watches name, paused or not.
 	watchesVersion int64
+	watched        map[string]bool
 }
 
 func newLive(ctx context.Context, st store.Store, cfg *config.Config, editable func(string) bool, log *slog.Logger) (*live, error) {
@@ -74,41 +79,11 @@ func (l *live) catalog() *alert.Catalog { return l.cur.Load().catalog }
 // rebuild compiles cfg (nil: the current one) with the stored watches and
 // swaps the result in.
 func (l *live) rebuild(ctx context.Context, cfg *config.Live) error {
-	l.rebuildMu.Lock()
-	defer l.rebuildMu.Unlock()
-	if cfg == nil {
-		cfg = &l.cur.Load().cfg
+	changed, err := l.swap(ctx, cfg)
+	if changed && l.watchesChanged != nil {
+		l.watchesChanged(ctx)
 	}
-	// The version is read before the watches: a change between the two
-	// reads is taken in again at the next check.
-	version, err := l.store.WatchesVersion(ctx)
-	if err != nil {
-		return fmt.Errorf("loading watches: %w", err)
-	}
-	watches, err := l.store.Watches(ctx)
-	if err != nil {
-		return fmt.Errorf("loading watches: %w", err)
-	}
-	feedList, subs := l.catalogEntries(cfg, watches)
-	for i := range subs {
-		// Where a message cannot be edited, a further report of a story
-		// cannot be listed under it: it is posted, named with its story.
-		if !l.editable(subs[i].Destination) {
-			subs[i].ReportsAsMessages = true
-		}
-	}
-	catalog, skipped := alert.NewCatalog(cfg.Define, feedList, subs)
-	for _, s := range skipped {
-		// Config queries were validated at load; a stored watch made under
-		// an older query language must not stop the service.
-		l.log.Warn("subscription skipped: its query does not compile", "subscription", s.ID, "err", s.Err)
-	}
-	l.cur.Store(&snapshot{cfg: *cfg, catalog: catalog, watchesVersion: version})
-	select {
-	case l.changed <- struct{}{}:
-	default:
-	}
-	return nil
+	return err
 }
 
 // refresh rebuilds the catalog when the store's watches changed since it
@@ -134,6 +109,51 @@ func (l *live) refresh(ctx context.Context) {
 		return
 	}
 	l.errs.OK("watches", "reading the watches works again")
+}
+
+// swap compiles and swaps in the catalog, and reports whether the watches
+// it read differ from the last catalog's (a new version).
+func (l *live) swap(ctx context.Context, cfg *config.Live) (watchesChanged bool, err error) {
+	l.rebuildMu.Lock()
+	defer l.rebuildMu.Unlock()
+	prev := l.cur.Load()
+	if cfg == nil {
+		cfg = &prev.cfg
+	}
+	// The version is read before the watches: a change between the two
+	// reads is taken in again at the next check.
+	version, err := l.store.WatchesVersion(ctx)
+	if err != nil {
+		return false, fmt.Errorf("loading watches: %w", err)
+	}
+	watches, err := l.store.Watches(ctx)
+	if err != nil {
+		return false, fmt.Errorf("loading watches: %w", err)
+	}
+	watched := map[string]bool{}
+	for _, w := range watches {
+		watched[watchDestination(w)] = true
+	}
+	feedList, subs := l.catalogEntries(cfg, watches)
+	for i := range subs {
+		// Where a message cannot be edited, a further report of a story
+		// cannot be listed under it: it is posted, named with its story.
+		if !l.editable(subs[i].Destination) {
+			subs[i].ReportsAsMessages = true
+		}
+	}
+	catalog, skipped := alert.NewCatalog(cfg.Define, feedList, subs)
+	for _, s := range skipped {
+		// Config queries were validated at load; a stored watch made under
+		// an older query language must not stop the service.
+		l.log.Warn("subscription skipped: its query does not compile", "subscription", s.ID, "err", s.Err)
+	}
+	l.cur.Store(&snapshot{cfg: *cfg, catalog: catalog, watchesVersion: version, watched: watched})
+	select {
+	case l.changed <- struct{}{}:
+	default:
+	}
+	return prev != nil && prev.watchesVersion != version, nil
 }
 
 // catalogEntries turns the config's feeds and subscriptions and the active
@@ -231,6 +251,12 @@ func watchDestination(w store.Watch) string {
 		return "forum:" + w.ChannelID
 	}
 	return channelDestination(w.ChannelID)
+}
+
+// isWatchDestination says whether dest is a watch's channel or forum
+// rather than a destination of the config file.
+func isWatchDestination(dest string) bool {
+	return strings.HasPrefix(dest, "channel:") || strings.HasPrefix(dest, "forum:")
 }
 
 func hostOf(raw string) string {

@@ -12,7 +12,7 @@ type metrics struct {
 	newItems   prometheus.Counter
 	enqueued   prometheus.Counter
 	delivered  *prometheus.CounterVec // by destination
-	dropped    *prometheus.CounterVec // by destination: alerts a destination refused (400)
+	dropped    *prometheus.CounterVec // by destination: alerts a destination refused (400), or whose watch was removed
 	missed     *prometheus.CounterVec // by destination: alerts a recipient missed while others got them (email)
 	sendErrors *prometheus.CounterVec // by destination and kind: retry, gone, error
 	storyEdits *prometheus.CounterVec // by destination: edits of a story's message
@@ -38,7 +38,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Name: "newshound_alerts_delivered_total", Help: "Alerts a destination accepted.",
 		}, []string{"destination"}),
 		dropped: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "newshound_alerts_dropped_total", Help: "Alerts a destination refused for good (a 400) and that were dropped.",
+			Name: "newshound_alerts_dropped_total", Help: "Alerts dropped: a destination refused them for good (a 400), or their watch was removed.",
 		}, []string{"destination"}),
 		missed: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "newshound_alerts_missed_total", Help: "Alerts a recipient of a destination missed while its other recipients got them (an email recipient refused), one per alert and recipient.",

@@ -522,6 +522,12 @@ func (s *sender) handleSendError(ctx, rec context.Context, dest string, b []stor
 		return sendStop
 	case errors.Is(err, notify.ErrGone):
 		s.metrics.sendErrors.WithLabelValues(dest, "gone").Inc()
+		if s.dropUnwatched(rec)[dest] > 0 {
+			// The watch was removed (on another instance, while this one
+			// polled with the catalog of before): its alerts are dropped,
+			// and the destination is no reason to pause.
+			return sendReread
+		}
 		s.pauseDestination(rec, dest, err.Error())
 		return sendStop
 	case errors.Is(err, notify.ErrRejected) && len(b) == 1:
@@ -684,6 +690,65 @@ func (s *sender) pauseDestination(ctx context.Context, dest, reason string) {
 		if err := s.live.rebuild(ctx, nil); err != nil {
 			s.log.Error("reloading subscriptions", "err", err)
 		}
+	}
+}
+
+// takeInWatches is what a change of the watches (here or on another
+// instance) means for delivery: the pending alerts of removed watches
+// are dropped, and a watch destination no watch names any more is no
+// longer paused or failing (see forgetUnwatched).
+func (s *sender) takeInWatches(ctx context.Context) {
+	s.dropUnwatched(ctx)
+	s.forgetUnwatched()
+}
+
+// dropUnwatched drops the pending alerts of watches that no longer exist:
+// removing a watch means its alerts are no longer wanted. Each
+// destination's are logged once, with their count, and counted as
+// dropped. It returns the counts by destination.
+func (s *sender) dropUnwatched(ctx context.Context) map[string]int {
+	dropped, err := s.store.DropUnwatched(ctx, "its watch was removed")
+	if err != nil {
+		if ctx.Err() == nil {
+			s.storeErrs.Fail("unwatched", "dropping the alerts of removed watches failed; tried again at the next change of the watches or start", err)
+		}
+		return nil
+	}
+	s.storeErrs.OK("unwatched", "dropping the alerts of removed watches works again")
+	for dest, n := range dropped {
+		s.metrics.dropped.WithLabelValues(dest).Add(float64(n))
+		s.dropped.Add(int64(n))
+		s.log.Warn("alerts dropped: their watch was removed", "destination", dest, "alerts", n)
+	}
+	return dropped
+}
+
+// forgetUnwatched lifts the pause, and ends the run of failures, of each
+// watch destination (a channel or forum) that no watch names any more,
+// paused or not: nothing more is sent there, so it no longer makes the
+// service unready. A destination a paused watch still names stays paused.
+func (s *sender) forgetUnwatched() {
+	watched := s.live.now().watched
+	unwatched := func(dest string) bool {
+		_, configured := s.notifiers[dest]
+		return !configured && isWatchDestination(dest) && !watched[dest]
+	}
+	s.mu.Lock()
+	var lifted []string
+	for dest := range s.paused {
+		if unwatched(dest) {
+			delete(s.paused, dest)
+			lifted = append(lifted, dest)
+		}
+	}
+	for dest := range s.health {
+		if unwatched(dest) {
+			delete(s.health, dest)
+		}
+	}
+	s.mu.Unlock()
+	for _, dest := range lifted {
+		s.log.Info("destination no longer paused: no watch names it any more", "destination", dest)
 	}
 }
 

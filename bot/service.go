@@ -105,6 +105,7 @@ func New(ctx context.Context, o Options) (*Service, error) {
 		lastEdit: map[string]time.Time{}, editGap: editGap, dead: map[string]bool{}, capped: capped,
 		commits: commits,
 	}
+	lv.watchesChanged = snd.takeInWatches
 	pl := &poller{
 		store: o.Store, fetcher: o.Fetcher, watchFetcher: o.WatchFetcher, parser: o.Parser, live: lv, leases: ls,
 		recent: recent, log: o.Logger, now: o.Now, metrics: m, workers: cfg.Service.Workers,
@@ -191,6 +192,7 @@ func (s *Service) RunOnce(ctx context.Context) (OnceReport, error) {
 		renewing.Wait()
 	}()
 	s.live.refresh(ctx)
+	s.sender.takeInWatches(ctx) // alerts left by removed watches (see sender.dropUnwatched)
 	cat := s.live.catalog()
 	s.poller.forgetRemoved(ctx, cat, nil)
 	s.poller.pollAll(ctx, cat.Feeds(), pollEvery)
@@ -228,6 +230,7 @@ func (s *Service) RunOnce(ctx context.Context) (OnceReport, error) {
 func (s *Service) Run(ctx context.Context) error {
 	sendCtx, stopSending := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopSending()
+	s.sender.takeInWatches(ctx) // alerts left by removed watches (see sender.dropUnwatched)
 	var wg sync.WaitGroup
 	senderDone := make(chan struct{})
 	wg.Go(func() {

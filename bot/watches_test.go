@@ -755,3 +755,72 @@ func mustDo(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+// TestRemovedWatchOfADeletedChannelLetsReadinessRecover: a watch's
+// channel is deleted (Discord's 404 Unknown Channel pauses it as gone, its
+// alert kept), then the watch is removed. Its pending alerts stayed in the
+// outbox and the pause was never lifted: /readyz said 503 for good, and
+// after a restart the alerts got 404 and paused the channel again. Removing
+// a watch means its alerts are no longer wanted: they are dropped, logged
+// and counted, and the service is ready again; so is one that starts with
+// the alerts of a watch an earlier version removed.
+func TestRemovedWatchOfADeletedChannelLetsReadinessRecover(t *testing.T) {
+	ctx := context.Background()
+	dest := channelDestination(watchChannel)
+	tests := []struct {
+		name string
+		// remove removes the watch and returns the service to look at.
+		remove func(t *testing.T, o *oneWatch, st store.Store) *Service
+	}{
+		{
+			name: "removed with /watch remove",
+			remove: func(t *testing.T, o *oneWatch, _ store.Store) *Service {
+				mustDo(t, o.w.Remove(ctx, watchGuild, o.id))
+				return o.svc
+			},
+		},
+		{
+			name: "removed by an earlier version, then a restart",
+			remove: func(t *testing.T, o *oneWatch, st store.Store) *Service {
+				mustDo(t, st.RemoveWatch(ctx, o.id)) // as versions before did: the alert stays
+				restarted := discordServiceOn(t, o.dc, o.clk, feeds.NewFetcher(feeds.FetcherOptions{AllowPrivate: true}), st)
+				if _, err := restarted.RunOnce(ctx); err != nil {
+					t.Fatal(err)
+				}
+				return restarted
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var st store.Store
+			o := newOneWatch(t, func(s store.Store) store.Store { st = s; return s })
+			if _, err := o.svc.RunOnce(ctx); err != nil { // first sight
+				t.Fatal(err)
+			}
+			o.dc.DeleteChannel(watchChannel)
+			o.feed.Publish(item(2, "Aleppo convoy reaches the city", o.clk.now()))
+			o.clk.advance(time.Hour)
+			if _, err := o.svc.RunOnce(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if h := o.svc.Health(); h.Ready {
+				t.Fatalf("health with the channel deleted: %+v, want not ready (paused)", h)
+			}
+			svc := tt.remove(t, o, st)
+			o.clk.advance(time.Hour)
+			if _, err := svc.RunOnce(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if h := svc.Health(); !h.Ready {
+				t.Errorf("health after the watch was removed: %+v, want ready", h)
+			}
+			if got, err := st.PendingAlerts(ctx, dest, o.clk.now().Add(time.Hour), 10); err != nil || len(got) != 0 {
+				t.Errorf("alerts pending for the removed watch's channel: %d (err %v), want 0", len(got), err)
+			}
+			if got := svc.sender.dropped.Load(); got != 1 { // with newshound_alerts_dropped_total
+				t.Errorf("alerts counted as dropped: got %d, want 1", got)
+			}
+		})
+	}
+}

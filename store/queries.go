@@ -83,6 +83,7 @@ type dialect struct {
 	updateWatch    string
 	bumpWatches    string
 	watchesVersion string
+	dropUnwatched  string
 }
 
 const alertColumns = `id, destination, subscription, feed_id, item_key, dedupe_keys, payload,
@@ -243,6 +244,12 @@ var commonQueries = dialect{
 		WHERE id = $1 RETURNING ` + watchColumns,
 	bumpWatches:    `UPDATE watches_version SET version = version + 1 WHERE id = 1`,
 	watchesVersion: `SELECT version FROM watches_version WHERE id = 1`,
+	// The pending alerts of watches that are gone: a watch's alerts carry
+	// its subscription, WatchSubscription(id).
+	dropUnwatched: `UPDATE alerts SET dropped = true, last_error = $1
+		WHERE delivered_at = 0 AND NOT dropped AND subscription LIKE 'watch:%'
+			AND subscription NOT IN (SELECT 'watch:' || id FROM watches)
+		RETURNING destination`,
 }
 
 var sqliteDialect = withOwnStatements(commonQueries.expand("sqlite", sqliteMigrations,

@@ -1159,6 +1159,30 @@ func (s *sqlStore) WatchesVersion(ctx context.Context) (int64, error) {
 	return v, nil
 }
 
+// DropUnwatched drops the pending alerts of watches that no longer exist
+// and counts them by destination.
+func (s *sqlStore) DropUnwatched(ctx context.Context, reason string) (map[string]int, error) {
+	out := map[string]int{}
+	err := s.inWriteTx(ctx, func(tx writeTx) error {
+		rows, err := tx.QueryContext(ctx, s.q.dropUnwatched, storableText(reason))
+		if err != nil {
+			return err
+		}
+		dests, err := scanEach(rows, func(scan func(...any) error) (string, error) {
+			var d string
+			return d, scan(&d)
+		})
+		for _, d := range dests {
+			out[d]++
+		}
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("dropping the alerts of removed watches: %w", err)
+	}
+	return out, nil
+}
+
 func scanAlerts(rows *sql.Rows) ([]Alert, error) { return scanEach(rows, scanAlert) }
 
 // scanAlert reads one row of alertColumns.

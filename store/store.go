@@ -292,6 +292,12 @@ type Store interface {
 	// is one row, so an instance may ask every few seconds whether to
 	// read the watches again.
 	WatchesVersion(ctx context.Context) (int64, error)
+	// DropUnwatched drops the pending alerts (undelivered, undropped) of
+	// watches that no longer exist, those whose Subscription is
+	// WatchSubscription(id) of no stored watch, keeping reason as their
+	// error, and counts them by destination: a removed watch's alerts are
+	// no longer wanted.
+	DropUnwatched(ctx context.Context, reason string) (map[string]int, error)
 
 	Close() error
 }

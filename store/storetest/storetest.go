@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sync"
 	"testing"
@@ -59,6 +60,7 @@ func Run(t *testing.T, newDB func(t *testing.T) Open) {
 		{"Watches", testWatches},
 		{"UpdateWatch", testUpdateWatch},
 		{"WatchesVersion", testWatchesVersion},
+		{"DropUnwatched", testDropUnwatched},
 		{"NotFound", testNotFound},
 		{"CanceledContextWritesNothing", testCanceledContext},
 		{"Leaser", testLeaser},
@@ -811,6 +813,55 @@ func testWatchesVersion(t *testing.T, h *harness) {
 		if got := version() != before; got != st.moves {
 			t.Errorf("%s: version moved %v (from %d), want %v", st.name, got, before, st.moves)
 		}
+	}
+}
+
+// testDropUnwatched: the pending alerts of a watch that no longer exists
+// are dropped and counted by destination; those of a watch that exists,
+// of config subscriptions and those delivered stay as they are.
+func testDropUnwatched(t *testing.T, h *harness) {
+	ctx := context.Background()
+	s := h.store(t)
+	kept, err := s.AddWatch(ctx, store.Watch{GuildID: "g", ChannelID: "c1", FeedURL: "https://a.example/rss", Query: "aleppo"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gone, err := s.AddWatch(ctx, store.Watch{GuildID: "g", ChannelID: "c2", FeedURL: "https://a.example/rss", Query: "kerry"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	of := func(dest, key string, sub string) store.Alert {
+		a := alert(dest, key)
+		a.Subscription = sub
+		return a
+	}
+	commit(t, s, "feed", poll("feed", []string{"k1", "k2", "k3", "k4", "k5"},
+		of("channel:c1", "k1", store.WatchSubscription(kept.ID)),
+		of("channel:c2", "k2", store.WatchSubscription(gone.ID)),
+		of("channel:c2", "k3", store.WatchSubscription(gone.ID)),
+		of("channel:c2", "k4", "cfg:desk"),
+		of("channel:c2", "k5", store.WatchSubscription(gone.ID))))
+	delivered := pending(t, s, "channel:c2", epoch.Add(time.Hour))
+	if err := s.MarkDelivered(ctx, delivered[len(delivered)-1].ID, "m1", epoch); err != nil { // k5
+		t.Fatal(err)
+	}
+	if err := s.RemoveWatch(ctx, gone.ID); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.DropUnwatched(ctx, "watch removed")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := map[string]int{"channel:c2": 2}; !maps.Equal(got, want) {
+		t.Errorf("DropUnwatched = %v, want %v", got, want)
+	}
+	for dest, want := range map[string][]string{"channel:c1": {"k1"}, "channel:c2": {"k4"}} {
+		if keys := itemKeys(pending(t, s, dest, epoch.Add(time.Hour))); !slices.Equal(keys, want) {
+			t.Errorf("pending in %s after DropUnwatched: %q, want %q", dest, keys, want)
+		}
+	}
+	if got, err := s.DropUnwatched(ctx, "watch removed"); err != nil || len(got) != 0 {
+		t.Errorf("DropUnwatched again = %v, %v; want nothing dropped", got, err)
 	}
 }
 
