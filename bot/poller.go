@@ -36,18 +36,21 @@ type poller struct {
 	workers      int
 	disableAfter time.Duration // 0: never
 	enqueued     func()        // pokes the sender
-	storeErrs    *statelog.Log
-	busyHosts    *busyHosts // feeds not fetched for want of a slot on their host
-	storeDown    storeBackoff
-	states       *feedStates // reads and group-commits feed states
-	beat         heartbeat
-	feeds        feedHealth
-	count        passCount
-	capped       *capLog // max_per_hour reported, per subscription and hour (shared with the sender)
-	stories      *storyGroups
-	commits      *commitLock // held from grouping (and deciding holds) to commit; shared with the sender
-	memos        itemMemos   // what each feed's last committed document held
-	removals     removals    // which config feeds the stored states know are listed
+	// polledHook, when set (by tests), is called by the poll loop after a
+	// feed's poll, before the loop learns it ended.
+	polledHook func(feedID string)
+	storeErrs  *statelog.Log
+	busyHosts  *busyHosts // feeds not fetched for want of a slot on their host
+	storeDown  storeBackoff
+	states     *feedStates // reads and group-commits feed states
+	beat       heartbeat
+	feeds      feedHealth
+	count      passCount
+	capped     *capLog // max_per_hour reported, per subscription and hour (shared with the sender)
+	stories    *storyGroups
+	commits    *commitLock // held from grouping (and deciding holds) to commit; shared with the sender
+	memos      itemMemos   // what each feed's last committed document held
+	removals   removals    // which config feeds the stored states know are listed
 }
 
 // itemMemos keeps, per feed, the feeds.ItemMemo of the last document whose

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/newshound/newshound/alert"
+	"github.com/newshound/newshound/store"
 )
 
 // pollTick bounds how long the poll loop sleeps: feed intervals have a
@@ -25,13 +26,17 @@ func (p *poller) loop(ctx context.Context) {
 		next time.Time
 	}
 	done := make(chan polled)
+	// replan holds the feeds a reload found in flight, with the catalog
+	// before it: they are planned as the reload asks once their poll ends
+	// (else the poll's own next time, set after, would undo that).
+	replan := map[string]*alert.Catalog{}
 	var planned *alert.Catalog
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	for {
 		p.live.refresh(ctx) // another instance's /watch change, within watchesCheck
 		if cat := p.live.catalog(); cat != planned {
-			p.planNew(ctx, cat, planned, q, inFlight)
+			p.planNew(ctx, cat, planned, q, inFlight, replan)
 			planned = cat
 		}
 		now := p.now()
@@ -51,7 +56,11 @@ func (p *poller) loop(ctx context.Context) {
 			}
 			inFlight[d.id] = true
 			go func(f *alert.Feed, mode pollMode) {
-				done <- polled{f.ID, p.pollFeed(ctx, f, mode)}
+				next := p.pollFeed(ctx, f, mode)
+				if p.polledHook != nil {
+					p.polledHook(f.ID)
+				}
+				done <- polled{f.ID, next}
 			}(f, d.mode)
 		}
 		wait := q.wait(now, pollTick)
@@ -70,6 +79,10 @@ func (p *poller) loop(ctx context.Context) {
 			delete(inFlight, r.id)
 			p.polledAfter(ctx, planned, r.id)
 			q.set(r.id, r.next, pollWhenDue)
+			if prev, ok := replan[r.id]; ok {
+				delete(replan, r.id)
+				p.replanOne(ctx, planned, prev, r.id, q)
+			}
 		case <-p.live.changed:
 		case <-timer.C:
 		}
@@ -82,11 +95,17 @@ func (p *poller) loop(ctx context.Context) {
 // their stored states in one go. After a reload (prev, the catalog planned
 // before, not nil) it also plans afresh, as at start-up, the queued feeds
 // that are disabled (a reload retries them once, like a restart) and
-// those whose url the reload changed (the new url is a new feed).
-func (p *poller) planNew(ctx context.Context, cat, prev *alert.Catalog, q *dueQueue, inFlight map[string]bool) {
+// those whose url the reload changed (the new url is a new feed); a feed
+// in flight goes in replan, to be planned so when its poll ends.
+func (p *poller) planNew(ctx context.Context, cat, prev *alert.Catalog, q *dueQueue, inFlight map[string]bool, replan map[string]*alert.Catalog) {
 	var fresh []*alert.Feed
 	for _, f := range cat.Feeds() {
 		if inFlight[f.ID] {
+			if prev != nil {
+				if _, ok := replan[f.ID]; !ok {
+					replan[f.ID] = prev // the catalog its poll was planned by
+				}
+			}
 			continue
 		}
 		if !q.has(f.ID) || prev != nil {
@@ -116,14 +135,35 @@ func (p *poller) planNew(ctx context.Context, cat, prev *alert.Catalog, q *dueQu
 					continue
 				}
 			}
-			old, listed := prev.Feed(f.ID)
-			if !st.Disabled && (!listed || old.URL == f.URL) {
+			if !p.reloadChanges(f, st, prev) {
 				continue // planned already, and nothing a reload changes
 			}
 		}
 		at, mode := p.firstPlan(f, st, found, now)
 		q.set(f.ID, at, mode)
 	}
+}
+
+// reloadChanges reports whether a reload from the catalog prev plans a
+// queued feed afresh: it is disabled, or its url changed.
+func (p *poller) reloadChanges(f *alert.Feed, st store.FeedState, prev *alert.Catalog) bool {
+	old, listed := prev.Feed(f.ID)
+	return st.Disabled || listed && old.URL != f.URL
+}
+
+// replanOne plans, as planNew would have, feed id of cat that a reload
+// from prev found in flight, now that its poll has ended.
+func (p *poller) replanOne(ctx context.Context, cat, prev *alert.Catalog, id string, q *dueQueue) {
+	f, ok := cat.Feed(id)
+	if !ok {
+		return // removed meanwhile
+	}
+	st, found, err := p.states.load(ctx, id)
+	if err != nil || !p.reloadChanges(f, st, prev) {
+		return
+	}
+	at, mode := p.firstPlan(f, st, found, p.now())
+	q.set(id, at, mode)
 }
 
 // due is one feed's place in the queue.

@@ -261,7 +261,7 @@ func TestAnInstanceStartingWithoutAFeedLeavesItAlone(t *testing.T) {
 
 // runService runs h's service on the harness's SQLite file, on clk, until
 // halt (which the caller defers) stops it and checks what Run returned.
-func runService(t *testing.T, h *harness, clk *clock) (st *store.SQLite, svc *Service, halt func()) {
+func runService(t *testing.T, h *harness, clk *clock, prepare ...func(*Service)) (st *store.SQLite, svc *Service, halt func()) {
 	t.Helper()
 	ctx := context.Background()
 	st, err := store.OpenSQLite(ctx, h.db, store.WithClock(clk.now))
@@ -272,6 +272,9 @@ func runService(t *testing.T, h *harness, clk *clock) (st *store.SQLite, svc *Se
 	svc, err = New(ctx, testOptions(h.cfg, st, map[string]notify.Notifier{"desk": h.rec}, slog.New(slog.NewTextHandler(io.Discard, nil)), clk.now))
 	if err != nil {
 		t.Fatal(err)
+	}
+	for _, f := range prepare {
+		f(svc)
 	}
 	runCtx, stop := context.WithCancel(ctx)
 	done := make(chan error)

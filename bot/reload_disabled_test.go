@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -33,41 +34,73 @@ func TestReloadRetriesADisabledFeed(t *testing.T) {
 		}},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo"})
-			srv := newFlakyFeed(t, http.StatusGone)
-			h.cfg.Defaults.AllowPrivateNetworks = true
-			h.cfg.Feeds = []config.Feed{{Name: "wire", URL: srv.URL}}
-			h.runOnce() // 410: disabled
-
-			ctx := context.Background()
-			clk := &clock{}
-			clk.set(h.clock.Add(time.Hour))
-			st, svc, halt := runService(t, h, clk)
-			defer halt()
-			wire := func() store.FeedState { return feedState(t, st, "wire") }
-			waitUntil := func(what string, ok func() bool) {
-				t.Helper()
-				waitUntilState(t, what, ok, wire)
+		for _, inFlight := range []bool{false, true} {
+			name := tt.name
+			if inFlight {
+				name += ", reloaded before the loop learns the start-up retry ended"
 			}
-			// The start-up retry finds the feed still gone.
-			waitUntil("the start-up retry disables the feed again", func() bool {
-				s := wire()
-				return s.Disabled && s.LastPolled.Equal(clk.now())
-			})
-
-			url := tt.fix(h, srv)
-			clk.advance(time.Hour)
-			next := *h.cfg
-			next.Feeds = []config.Feed{{Name: "wire", URL: url}}
-			next.Subscriptions = slices.Clone(h.cfg.Subscriptions)
-			if err := svc.Reload(ctx, &next); err != nil {
-				t.Fatal(err)
-			}
-			waitUntil("the reload polls the feed", func() bool {
-				s := wire()
-				return !s.Disabled && s.ConfigURL == url && s.LastPolled.Equal(clk.now())
-			})
-		})
+			t.Run(name, func(t *testing.T) { reloadDisabledFeed(t, tt.fix, inFlight) })
+		}
 	}
+}
+
+// reloadDisabledFeed is one case of TestReloadRetriesADisabledFeed. With
+// inFlight, the poll loop learns that the start-up retry ended only after
+// the reload (a loaded machine: the retry's goroutine had saved the state
+// but not yet told the loop); the loop then set the feed's next poll from
+// that retry, a disabled feed's, and the reload's retry was lost.
+func reloadDisabledFeed(t *testing.T, fix func(h *harness, srv *feedtest.Server) string, inFlight bool) {
+	h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo"})
+	srv := newFlakyFeed(t, http.StatusGone)
+	h.cfg.Defaults.AllowPrivateNetworks = true
+	h.cfg.Feeds = []config.Feed{{Name: "wire", URL: srv.URL}}
+	h.runOnce() // 410: disabled
+
+	ctx := context.Background()
+	clk := &clock{}
+	clk.set(h.clock.Add(time.Hour))
+	release := make(chan struct{})
+	var hold func(*Service)
+	if inFlight {
+		var once sync.Once
+		hold = func(svc *Service) {
+			svc.poller.polledHook = func(id string) {
+				if id == "wire" {
+					once.Do(func() { <-release })
+				}
+			}
+		}
+	} else {
+		close(release)
+		hold = func(*Service) {}
+	}
+	st, svc, halt := runService(t, h, clk, hold)
+	defer halt()
+	wire := func() store.FeedState { return feedState(t, st, "wire") }
+	waitUntil := func(what string, ok func() bool) {
+		t.Helper()
+		waitUntilState(t, what, ok, wire)
+	}
+	// The start-up retry finds the feed still gone.
+	waitUntil("the start-up retry disables the feed again", func() bool {
+		s := wire()
+		return s.Disabled && s.LastPolled.Equal(clk.now())
+	})
+
+	url := fix(h, srv)
+	clk.advance(time.Hour)
+	next := *h.cfg
+	next.Feeds = []config.Feed{{Name: "wire", URL: url}}
+	next.Subscriptions = slices.Clone(h.cfg.Subscriptions)
+	if err := svc.Reload(ctx, &next); err != nil {
+		t.Fatal(err)
+	}
+	if inFlight {
+		time.Sleep(100 * time.Millisecond) // the loop plans the reload
+		close(release)
+	}
+	waitUntil("the reload polls the feed", func() bool {
+		s := wire()
+		return !s.Disabled && s.ConfigURL == url && s.LastPolled.Equal(clk.now())
+	})
 }
