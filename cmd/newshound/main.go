@@ -45,7 +45,7 @@ const (
 	exitOK          = 0
 	exitFailure     = 1 // the command ran and found problems (bad config, unreadable feed)
 	exitUsage       = 2 // the command line itself is wrong
-	exitStore       = 3 // run --once: the store failed (a full disk, a lost database)
+	exitStore       = 3 // run --once: the store failed (a full disk, a lost database); run: it could not be opened
 	exitFeeds       = 4 // run --once: every feed failed
 	exitUndelivered = 5 // run --once: alerts could not be delivered (they stay in the outbox)
 )

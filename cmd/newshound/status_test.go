@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -315,4 +316,56 @@ func statusStore(t *testing.T, db string) (time.Time, store.Store) {
 		t.Fatal(err)
 	}
 	return at, st
+}
+
+// TestOnceStoreUnopenable: a run --once whose store cannot be opened (held
+// by another newshound, migrated by a newer one, in a folder that is not
+// there) exits 3, "the store failed", not 1, which tells cron the config
+// is bad; the message names the store.
+func TestOnceStoreUnopenable(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	held := filepath.Join(dir, "held.db")
+	holder, err := store.OpenSQLite(ctx, held)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer holder.Close()
+	newer := filepath.Join(dir, "newer.db")
+	st, err := store.OpenSQLite(ctx, newer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	db, err := sql.Open("sqlite", newer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (9999, 'from a newer newshound', 0)`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	tests := []struct {
+		name, db, wantErr string
+	}{
+		{"in use by another process", held, "is in use by"},
+		{"migrated by a newer newshound", newer, "is newer than this newshound knows"},
+		{"folder missing", filepath.Join(dir, "missing", "x.db"), filepath.Join(dir, "missing", "x.db")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "newshound.yaml")
+			cfg := fmt.Sprintf("store: {path: %q}\nfeeds:\n  - name: wire\n    url: https://wire.example/rss\n", tt.db)
+			if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			var out, errOut bytes.Buffer
+			if code := run(ctx, []string{"run", "--once", path}, &out, &errOut); code != exitStore {
+				t.Errorf("exit code: got %d, want %d (the store failed)\nstderr:\n%s", code, exitStore, errOut.String())
+			}
+			if !strings.Contains(errOut.String(), tt.wantErr) {
+				t.Errorf("stderr: got %q, want it to contain %q", errOut.String(), tt.wantErr)
+			}
+		})
+	}
 }

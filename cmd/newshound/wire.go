@@ -40,7 +40,9 @@ type env struct {
 func openService(ctx context.Context, cfg *config.Config, e env) (*bot.Service, func() error, error) {
 	st, err := openStore(ctx, cfg.Store)
 	if err != nil {
-		return nil, nil, err
+		// Not a bad config: the store is held by another process, was
+		// migrated by a newer newshound, or cannot be reached.
+		return nil, nil, exitError{exitStore, err.Error()}
 	}
 	ns, err := openNotifiers(cfg, e)
 	if err != nil {
