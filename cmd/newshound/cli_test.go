@@ -79,6 +79,16 @@ func TestCLI(t *testing.T) {
 			wantCode: exitFailure, wantErr: "defaults.story_window to 0",
 		},
 		{name: "feeds help", args: []string{"feeds", "--help"}, wantCode: exitOK, golden: "help_feeds.golden"},
+		// An item with no date, or one no parser reads, is shown as
+		// such: not dated at the time preview ran.
+		{
+			name: "preview undated items", args: []string{"preview", "--query", "aleppo", "testdata/undated.xml"},
+			wantCode: exitOK, golden: "preview_undated.golden",
+		},
+		{
+			name: "preview undated items json", args: []string{"preview", "--json", "--query", "aleppo", "testdata/undated.xml"},
+			wantCode: exitOK, golden: "preview_undated_json.golden",
+		},
 		{
 			name: "preview whole words", args: []string{"preview", "--query", "US", "testdata/wire.xml"},
 			wantCode: exitOK, golden: "preview_none.golden",

@@ -41,7 +41,7 @@ type previewRecord struct {
 	Key       string    `json:"key"`
 	Title     string    `json:"title"`
 	Link      string    `json:"link"`
-	Published time.Time `json:"published"`
+	Published time.Time `json:"published,omitzero"` // absent when the item has no date a parser reads
 	Matched   []string  `json:"matched"`
 	// With --stories: the story (its first report, "feed/key") and, for
 	// a further report, the title of the report whose message lists it,
@@ -81,6 +81,12 @@ func preview(ctx context.Context, o previewOptions, out, errOut io.Writer) error
 			continue
 		}
 		items += len(res.Feed.Items)
+		undated := map[string]bool{} // an alert's Published is then the time preview ran
+		for _, it := range res.Feed.Items {
+			if !it.Dated {
+				undated[it.Key] = true
+			}
+		}
 		now := o.Now()
 		matched := catalog.Alerts(alert.Input{FeedID: f.ID, FeedTitle: res.Feed.Title, Items: res.Feed.Items, Now: now})
 		if o.StoryWindow > 0 {
@@ -95,7 +101,7 @@ func preview(ctx context.Context, o previewOptions, out, errOut io.Writer) error
 			case e.Story != "":
 				firstTitles[e.Story] = e.Alert.Title
 			}
-			write := func() error { return writePreview(out, o.JSON, f.ID, e, alsoUnder) }
+			write := func() error { return writePreview(out, o.JSON, f.ID, e, undated[e.ItemKey], alsoUnder) }
 			if o.Render != nil {
 				write = func() error { return o.Render(out, e.Alert) }
 			}
@@ -112,11 +118,17 @@ func preview(ctx context.Context, o previewOptions, out, errOut io.Writer) error
 	return nil
 }
 
-// writePreview prints one match; alsoUnder is the title of the report
-// whose message would list it (preview --stories), "" when it would be a
-// message of its own.
-func writePreview(out io.Writer, asJSON bool, src string, e alert.Entry, alsoUnder string) error {
+// writePreview prints one match; undated says its item has no date a
+// parser reads (shown as such, not as the time preview ran); alsoUnder is
+// the title of the report whose message would list it (preview --stories),
+// "" when it would be a message of its own.
+func writePreview(out io.Writer, asJSON bool, src string, e alert.Entry, undated bool, alsoUnder string) error {
 	a := e.Alert
+	published := a.Published.UTC().Format("2006-01-02 15:04 UTC")
+	if undated {
+		a.Published = time.Time{}
+		published = fmt.Sprintf("%-20s", "(no date)")
+	}
 	if asJSON {
 		return json.NewEncoder(out).Encode(previewRecord{
 			Feed: src, Key: e.ItemKey, Title: a.Title, Link: a.Link, Published: a.Published, Matched: a.Matched,
@@ -128,7 +140,7 @@ func writePreview(out io.Writer, asJSON bool, src string, e alert.Entry, alsoUnd
 		feed = fmt.Sprintf("%s (%s)", notify.OneLine(a.FeedTitle), src)
 	}
 	_, err := fmt.Fprintf(out, "%s  %s\n  %s\n  feed: %s\n  matched: %s\n",
-		a.Published.UTC().Format("2006-01-02 15:04 UTC"), notify.OneLine(a.Title), a.Link, feed, strings.Join(a.Matched, ", "))
+		published, notify.OneLine(a.Title), a.Link, feed, strings.Join(a.Matched, ", "))
 	switch {
 	case err != nil || alsoUnder == "":
 	case a.Doubtful:
