@@ -37,16 +37,56 @@ type opmlOutline struct {
 	Children []opmlOutline `xml:"outline"`
 }
 
+// OPMLError is why a document could not be read as OPML, at its line
+// (0 when no line applies, as for an empty file).
+type OPMLError struct {
+	Line int
+	Msg  string
+}
+
+func (e *OPMLError) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("line %d: %s", e.Line, e.Msg)
+	}
+	return e.Msg
+}
+
 // ReadOPML returns the feeds of an OPML file in file order without
 // duplicate URLs, each with the folder it is in. Outlines without xmlUrl
-// are folders.
+// are folders. A document that is not OPML is an *OPMLError.
 func ReadOPML(r io.Reader) ([]OPMLFeed, error) {
 	var doc opmlDoc
 	dec := xml.NewDecoder(r)
 	dec.Strict = false // real exports carry stray "&" in titles
 	dec.CharsetReader = charsetReader
-	if err := dec.Decode(&doc); err != nil {
-		return nil, fmt.Errorf("reading OPML: %w", err)
+	syntax := func(err error) error {
+		if se, ok := err.(*xml.SyntaxError); ok {
+			return &OPMLError{Line: se.Line, Msg: "XML syntax error: " + se.Msg}
+		}
+		return &OPMLError{Msg: err.Error()}
+	}
+	for tokens := 0; ; tokens++ {
+		tok, err := dec.Token()
+		switch {
+		case err == io.EOF && tokens == 0:
+			return nil, &OPMLError{Msg: "empty file, not OPML"}
+		case err == io.EOF:
+			return nil, &OPMLError{Msg: "no element in it, not OPML"}
+		case err != nil:
+			return nil, syntax(err)
+		}
+		root, ok := tok.(xml.StartElement)
+		if !ok {
+			continue
+		}
+		if root.Name.Local != "opml" {
+			line, _ := dec.InputPos()
+			return nil, &OPMLError{Line: line, Msg: fmt.Sprintf("not OPML: the document is <%s>, not <opml>", root.Name.Local)}
+		}
+		if err := dec.DecodeElement(&doc, &root); err != nil {
+			return nil, syntax(err)
+		}
+		break
 	}
 	var out []OPMLFeed
 	seen := map[string]bool{}

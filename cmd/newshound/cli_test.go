@@ -103,6 +103,27 @@ func TestCLI(t *testing.T) {
 		},
 		{name: "feeds import", args: []string{"feeds", "import", "testdata/reader.opml"}, wantCode: exitOK, golden: "import.golden"},
 		{name: "feeds import leaves out what a config would not poll", args: []string{"feeds", "import", "testdata/hostile.opml"}, wantCode: exitFailure, golden: "import_hostile.golden", wantErr: "4 of 5 feeds left out"},
+		// What cannot be imported says which file, and where in it.
+		{
+			name: "feeds import empty file", args: []string{"feeds", "import", "testdata/opml_zero.opml"},
+			wantCode: exitFailure, golden: "empty.golden", wantErr: "newshound feeds import: testdata/opml_zero.opml: empty file, not OPML\n",
+		},
+		{
+			name: "feeds import a feed, not OPML", args: []string{"feeds", "import", "testdata/wire.xml"},
+			wantCode: exitFailure, golden: "empty.golden", wantErr: "newshound feeds import: testdata/wire.xml:2: not OPML: the document is <rss>, not <opml>\n",
+		},
+		{
+			name: "feeds import truncated", args: []string{"feeds", "import", "testdata/opml_truncated.opml"},
+			wantCode: exitFailure, golden: "empty.golden", wantErr: "newshound feeds import: testdata/opml_truncated.opml:5: XML syntax error: unexpected EOF\n",
+		},
+		{
+			name: "feeds import without feeds", args: []string{"feeds", "import", "testdata/opml_nofeeds.opml"},
+			wantCode: exitFailure, golden: "empty.golden", wantErr: "newshound feeds import: testdata/opml_nofeeds.opml: no feeds in it (no outline has an xmlUrl)\n",
+		},
+		{
+			name: "feeds import missing file", args: []string{"feeds", "import", "testdata/no-such.opml"},
+			wantCode: exitFailure, golden: "empty.golden", wantErr: "newshound feeds import: open testdata/no-such.opml: no such file or directory\n",
+		},
 		{name: "feeds export", args: []string{"feeds", "export", "--config", "../../examples/newshound.yaml"}, wantCode: exitOK, wantOut: `xmlUrl="file:///`},
 		{name: "feeds no subcommand", args: []string{"feeds"}, wantCode: exitUsage, wantErr: "import, export or discover"},
 		{name: "check bad config", args: []string{"check", "--config", "testdata/bad.yaml"}, wantCode: exitFailure, golden: "check_bad.golden"},

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -207,12 +208,20 @@ func cmdFeedsImport(args []string, out, errOut io.Writer) error {
 	if fs.NArg() != 1 {
 		return usageError{"feeds import takes one OPML file"}
 	}
-	f, err := os.Open(fs.Arg(0))
+	path := fs.Arg(0)
+	f, err := os.Open(path)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	return importOPML(f, out, errOut)
+	if err := importOPML(f, out, errOut); err != nil {
+		var oe *feeds.OPMLError
+		if errors.As(err, &oe) && oe.Line > 0 {
+			return fmt.Errorf("%s:%d: %s", path, oe.Line, oe.Msg)
+		}
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return nil
 }
 
 func cmdFeedsExport(args []string, out io.Writer) error {

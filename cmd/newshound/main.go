@@ -98,11 +98,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		},
 	}
 	name := args[0]
+	if name == "feeds" && len(args) > 1 && helps["feeds "+args[1]].name != "" {
+		name += " " + args[1] // errors say "newshound feeds import: …"
+	}
 	if name == "-h" || name == "--help" || name == "help" {
 		fmt.Fprint(stdout, usage)
 		return exitOK
 	}
-	cmd, ok := cmds[name]
+	cmd, ok := cmds[args[0]]
 	if !ok {
 		fmt.Fprintf(stderr, "newshound: unknown command %q\n\n%s", name, usage)
 		return exitUsage

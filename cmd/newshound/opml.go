@@ -3,6 +3,7 @@ package main
 import (
 	"cmp"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/url"
@@ -25,6 +26,9 @@ func importOPML(r io.Reader, out, errOut io.Writer) error {
 	list, err := feeds.ReadOPML(r)
 	if err != nil {
 		return err
+	}
+	if len(list) == 0 {
+		return errors.New("no feeds in it (no outline has an xmlUrl)")
 	}
 	fmt.Fprintln(out, "feeds:")
 	used := map[string]bool{}
