@@ -27,6 +27,10 @@ func TestCLI(t *testing.T) {
 		{name: "no command", args: nil, wantCode: exitUsage, wantErr: "Usage:"},
 		{name: "unknown command", args: []string{"fly"}, wantCode: exitUsage, wantErr: `unknown command "fly"`},
 		{name: "help", args: []string{"--help"}, wantCode: exitOK, golden: "help.golden"},
+		// help COMMAND is COMMAND --help, not the overview with COMMAND ignored.
+		{name: "help a command", args: []string{"help", "run"}, wantCode: exitOK, golden: "help_run.golden"},
+		{name: "help a feeds subcommand", args: []string{"help", "feeds", "import"}, wantCode: exitOK, golden: "help_feeds_import.golden"},
+		{name: "help an unknown command", args: []string{"help", "fly"}, wantCode: exitUsage, golden: "empty.golden", wantErr: `unknown command "fly"`},
 		{name: "run help", args: []string{"run", "--help"}, wantCode: exitOK, golden: "help_run.golden"},
 		{name: "preview help", args: []string{"preview", "--help"}, wantCode: exitOK, golden: "help_preview.golden"},
 		{name: "check help", args: []string{"check", "-h"}, wantCode: exitOK, golden: "help_check.golden"},

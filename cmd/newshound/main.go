@@ -37,7 +37,7 @@ Usage:
   newshound version                         print the version
 
 A config file is ./newshound.yaml unless given. Run 'newshound COMMAND --help'
-for a command's description, an example and its flags.
+(or 'newshound help COMMAND') for a command's description, an example and its flags.
 `
 
 // exit codes
@@ -96,6 +96,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(out, "newshound %s\n", version)
 			return nil
 		},
+	}
+	if args[0] == "help" && len(args) > 1 {
+		return run(ctx, append(args[1:len(args):len(args)], "--help"), stdout, stderr) // help COMMAND is COMMAND --help
 	}
 	name := args[0]
 	if name == "feeds" && len(args) > 1 && helps["feeds "+args[1]].name != "" {
