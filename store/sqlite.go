@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"net/url"
 	"os"
 	"strings"
@@ -77,14 +79,21 @@ func OpenSQLiteReadOnly(ctx context.Context, path string, opts ...Option) (*SQLi
 	if path == ":memory:" {
 		return nil, errors.New("open sqlite read-only: an in-memory database has nothing to read")
 	}
-	if _, err := os.Stat(sqliteFile(path)); err != nil {
-		return nil, fmt.Errorf("open sqlite %q read-only: %w", path, err)
+	if err := checkSQLiteFile(sqliteFile(path)); err != nil {
+		return nil, err
 	}
 	s := &sqlStore{q: &sqliteDialect, opt: newOptions(opts), readOnly: true}
 	s.txr = sequentialRunner{s}
 	var err error
 	if s.r, err = openSQLitePool(ctx, sqliteDSN(path, false), 2); err != nil {
 		return nil, fmt.Errorf("open sqlite %q read-only: %w", path, err)
+	}
+	var tables int
+	if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'`).Scan(&tables); err != nil {
+		return nil, errors.Join(fmt.Errorf("open sqlite %q read-only: %w", path, err), s.Close())
+	}
+	if tables == 0 {
+		return nil, errors.Join(fmt.Errorf("%s is not a newshound database (an SQLite file without newshound's tables)", path), s.Close())
 	}
 	if err := s.checkSchemaCurrent(ctx); err != nil {
 		return nil, errors.Join(fmt.Errorf("open sqlite %q read-only: %w", path, err), s.Close())
@@ -94,6 +103,33 @@ func OpenSQLiteReadOnly(ctx context.Context, path string, opts ...Option) (*SQLi
 	}
 	return &SQLite{s}, nil
 }
+
+// checkSQLiteFile says in words why file, which a read-only open needs,
+// cannot be a newshound database: it is not there yet, empty or not an
+// SQLite file.
+func checkSQLiteFile(file string) error {
+	f, err := os.Open(file)
+	if errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("no database at %s yet: newshound has not run with this store (a relative store path is from the working directory): %w", file, err)
+	}
+	if err != nil {
+		return fmt.Errorf("open sqlite %q read-only: %w", file, err)
+	}
+	defer f.Close()
+	header := make([]byte, len(sqliteHeader))
+	switch n, err := io.ReadFull(f, header); {
+	case n == 0 && (err == io.EOF || err == nil):
+		return fmt.Errorf("%s is not a newshound database (an empty file)", file)
+	case err != nil && err != io.ErrUnexpectedEOF:
+		return fmt.Errorf("open sqlite %q read-only: %w", file, err)
+	case string(header) != sqliteHeader:
+		return fmt.Errorf("%s is not a newshound database (not an SQLite file)", file)
+	}
+	return nil
+}
+
+// sqliteHeader starts every SQLite database file.
+const sqliteHeader = "SQLite format 3\x00"
 
 func checkSQLitePath(path string) error {
 	if path == "" {

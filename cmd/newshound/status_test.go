@@ -354,11 +354,7 @@ func TestOnceStoreUnopenable(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			path := filepath.Join(t.TempDir(), "newshound.yaml")
-			cfg := fmt.Sprintf("store: {path: %q}\nfeeds:\n  - name: wire\n    url: https://wire.example/rss\n", tt.db)
-			if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
-				t.Fatal(err)
-			}
+			path := configWithStore(t, tt.db)
 			var out, errOut bytes.Buffer
 			if code := run(ctx, []string{"run", "--once", path}, &out, &errOut); code != exitStore {
 				t.Errorf("exit code: got %d, want %d (the store failed)\nstderr:\n%s", code, exitStore, errOut.String())
@@ -368,4 +364,57 @@ func TestOnceStoreUnopenable(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestStatusWithoutItsDatabase: status on a config whose SQLite file is
+// not there yet, or is not a newshound database (an empty file, a text
+// file), says so in words and names the file, not "no such table".
+func TestStatusWithoutItsDatabase(t *testing.T) {
+	dir := t.TempDir()
+	empty := filepath.Join(dir, "empty.db")
+	if err := os.WriteFile(empty, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	text := filepath.Join(dir, "notes.db")
+	if err := os.WriteFile(text, []byte("shopping list\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	missing := filepath.Join(dir, "never-run.db")
+	tests := []struct {
+		name, db, wantErr string
+	}{
+		{"not there yet", missing, fmt.Sprintf("no database at %s yet: newshound has not run with this store", missing)},
+		{"empty file", empty, fmt.Sprintf("%s is not a newshound database", empty)},
+		{"not SQLite", text, fmt.Sprintf("%s is not a newshound database", text)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := configWithStore(t, tt.db)
+			var out, errOut bytes.Buffer
+			if code := run(context.Background(), []string{"status", path}, &out, &errOut); code != exitFailure {
+				t.Errorf("exit code: got %d, want %d", code, exitFailure)
+			}
+			if !strings.Contains(errOut.String(), tt.wantErr) {
+				t.Errorf("stderr: got %q, want it to contain %q", errOut.String(), tt.wantErr)
+			}
+			if out.Len() > 0 {
+				t.Errorf("stdout: got %q, want nothing", out.String())
+			}
+			if _, err := os.Stat(missing); err == nil {
+				t.Errorf("status created %s", missing)
+			}
+		})
+	}
+}
+
+// configWithStore writes a config of one feed whose SQLite store is db
+// and returns its path.
+func configWithStore(t *testing.T, db string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "newshound.yaml")
+	cfg := fmt.Sprintf("store: {path: %q}\nfeeds:\n  - name: wire\n    url: https://wire.example/rss\n", db)
+	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
