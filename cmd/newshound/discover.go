@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/newshound/newshound/feeds"
@@ -16,9 +17,10 @@ import (
 // connection, an HTTP error) is told apart from a page without feeds; both
 // are errors.
 func discoverFeeds(ctx context.Context, f *feeds.Fetcher, src string, now time.Time, out io.Writer) error {
-	found, err := feeds.Find(ctx, f, feeds.NewParser(), feeds.Request{URL: sourceURL(src), AllowFile: true}, now, feeds.AllLinks)
+	u := sourceURL(src)
+	found, err := feeds.Find(ctx, f, feeds.NewParser(), feeds.Request{URL: u, AllowFile: true}, now, feeds.AllLinks)
 	if err != nil {
-		return fmt.Errorf("could not read %s: %s", src, readProblem(err))
+		return fmt.Errorf("could not read %s: %s", src, readProblem(err, strings.HasPrefix(u, "file:")))
 	}
 	if found.Feed != nil {
 		fmt.Fprintf(out, "%s is a feed: %s (%s)\n", found.URL, titleOrNone(found.Feed.Title), plural(len(found.Feed.Items), "item"))
@@ -47,14 +49,18 @@ func discoverFeeds(ctx context.Context, f *feeds.Fetcher, src string, now time.T
 }
 
 // readProblem says why a URL could not be read, naming a network failure
-// as such so it is not mistaken for a page without feeds.
-func readProblem(err error) string {
+// as such so it is not mistaken for a page without feeds; a local file
+// that cannot be read is no network failure (local).
+func readProblem(err error, local bool) string {
 	var fe *feeds.Error
 	if !errors.As(err, &fe) {
 		return err.Error()
 	}
 	switch fe.Kind {
 	case feeds.Network, feeds.Timeout:
+		if local {
+			return err.Error()
+		}
 		return fmt.Sprintf("network error (%v); the page was not reached, so whether it has feeds is unknown", err)
 	case feeds.Blocked:
 		return fmt.Sprintf("%v; to allow it here, give --config with a config that sets it", err)

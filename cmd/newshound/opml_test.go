@@ -104,6 +104,10 @@ func TestDiscoverCommand(t *testing.T) {
 	if err := os.WriteFile(cfg, []byte("defaults:\n  allow_private_networks: true\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	missing, err := filepath.Abs("testdata/no-such-page.html")
+	if err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name     string
 		args     []string
@@ -111,6 +115,9 @@ func TestDiscoverCommand(t *testing.T) {
 		wantOut  string
 		wantErr  string
 	}{
+		// A local file that cannot be read is not a network error.
+		{"missing file in words", []string{"feeds", "discover", "testdata/no-such-page.html"}, exitFailure, "",
+			"newshound feeds discover: could not read testdata/no-such-page.html: open " + missing + ": no such file or directory\n"},
 		{"loopback refused by default", []string{"feeds", "discover", srv.URL + "/news"}, exitFailure, "", "allow_private_networks: true"},
 		{"loopback allowed by the config", []string{"feeds", "discover", "--config", cfg, srv.URL + "/news"}, exitOK, "Harbour News (all stories)", ""},
 		{"missing file", []string{"feeds", "discover", "testdata/no-such-page.html"}, exitFailure, "", "could not read testdata/no-such-page.html"},
