@@ -28,7 +28,7 @@ type feedStatus struct {
 	LastSuccess    *time.Time `json:"last_success,omitempty"` // the last poll that worked, also while the feed fails
 	FailingSince   *time.Time `json:"failing_since,omitempty"`
 	LastError      string     `json:"last_error,omitempty"`
-	NextPoll       *time.Time `json:"next_poll,omitempty"`
+	NextPoll       *time.Time `json:"next_poll,omitempty"` // none while disabled: the next start or reload polls it
 	Disabled       bool       `json:"disabled,omitempty"`
 	DisabledReason string     `json:"disabled_reason,omitempty"`
 	Paused         bool       `json:"paused,omitempty"` // a /watch feed whose watches are all paused: not polled
@@ -160,6 +160,9 @@ func feedStatusOf(name, url string, st store.FeedState) feedStatus {
 	}
 	if st.URL != "" {
 		f.URL = st.URL // after a permanent redirect
+	}
+	if st.Disabled {
+		f.NextPoll = nil // polled again only at the next start or config reload
 	}
 	return f
 }

@@ -418,3 +418,38 @@ func configWithStore(t *testing.T, db string) string {
 	}
 	return path
 }
+
+// TestStatusOfDisabledFeed: a disabled feed is polled again only at the
+// next start or config reload, so status gives it no next poll (text: the
+// restart or reload), whatever its stored schedule says.
+func TestStatusOfDisabledFeed(t *testing.T) {
+	now := time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name     string
+		state    store.FeedState
+		wantNext string
+	}{
+		{"disabled after its last back-off", store.FeedState{Disabled: true, DisabledReason: "HTTP 410 Gone", ErrorCount: 40,
+			LastPolled: now.Add(-time.Hour), FailingSince: now.Add(-73 * time.Hour), NextPoll: now.Add(5 * time.Hour), LastError: "HTTP 410 Gone"}, "at start/reload"},
+		{"disabled, no schedule", store.FeedState{Disabled: true, DisabledReason: "HTTP 410 Gone", LastPolled: now.Add(-time.Hour)}, "at start/reload"},
+		{"failing, backing off", store.FeedState{ErrorCount: 3, LastPolled: now.Add(-time.Hour), FailingSince: now.Add(-2 * time.Hour),
+			NextPoll: now.Add(5 * time.Hour), LastError: "HTTP 503"}, "in 5h0m0s"},
+		{"never polled", store.FeedState{}, "due"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := feedStatusOf("gone", "https://gone.example/rss", tt.state)
+			if tt.state.Disabled && f.NextPoll != nil {
+				t.Errorf("next_poll: got %v, want none (a disabled feed waits for a restart or reload)", *f.NextPoll)
+			}
+			var out bytes.Buffer
+			if err := writeStatus(&out, statusReport{Feeds: []feedStatus{f}}, now); err != nil {
+				t.Fatal(err)
+			}
+			line := strings.Split(out.String(), "\n")[1]
+			if !strings.Contains(line, "  "+tt.wantNext+"  ") {
+				t.Errorf("feed line: got %q, want NEXT POLL %q", line, tt.wantNext)
+			}
+		})
+	}
+}
