@@ -63,11 +63,21 @@ func readProblem(err error, local bool) string {
 		}
 		return fmt.Sprintf("network error (%v); the page was not reached, so whether it has feeds is unknown", err)
 	case feeds.Blocked:
-		return fmt.Sprintf("%v; to allow it here, give --config with a config that sets it", err)
+		return err.Error() + allowHint(err)
 	case feeds.Parse:
 		return fmt.Sprintf("neither a feed nor a web page (%v)", err)
 	}
 	return err.Error()
+}
+
+// allowHint is what a refusal by the SSRF guard adds on the command line,
+// where allow_private_networks comes from --config; "" for other errors.
+func allowHint(err error) string {
+	var fe *feeds.Error
+	if errors.As(err, &fe) && fe.Kind == feeds.Blocked {
+		return "; to allow it here, give --config with a config that sets it"
+	}
+	return ""
 }
 
 func titleOrNone(title string) string {

@@ -120,6 +120,11 @@ func TestDiscoverCommand(t *testing.T) {
 			"newshound feeds discover: could not read testdata/no-such-page.html: open " + missing + ": no such file or directory\n"},
 		{"loopback refused by default", []string{"feeds", "discover", srv.URL + "/news"}, exitFailure, "", "allow_private_networks: true"},
 		{"loopback allowed by the config", []string{"feeds", "discover", "--config", cfg, srv.URL + "/news"}, exitOK, "Harbour News (all stories)", ""},
+		// preview has no config of its own either: the refusal says how to
+		// allow it there, as discover's does.
+		{"preview: loopback refused by default", []string{"preview", "--query", "one", srv.URL + "/news/rss.xml"}, exitFailure, "",
+			"(set allow_private_networks: true to permit); to allow it here, give --config with a config that sets it\n"},
+		{"preview: loopback allowed by the config", []string{"preview", "--config", cfg, "--query", "one", srv.URL + "/news/rss.xml"}, exitOK, "Harbour News (all stories)", ""},
 		{"missing file", []string{"feeds", "discover", "testdata/no-such-page.html"}, exitFailure, "", "could not read testdata/no-such-page.html"},
 	}
 	for _, tt := range tests {
