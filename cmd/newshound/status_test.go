@@ -419,22 +419,27 @@ func configWithStore(t *testing.T, db string) string {
 	return path
 }
 
-// TestStatusOfDisabledFeed: a disabled feed is polled again only at the
-// next start or config reload, so status gives it no next poll (text: the
-// restart or reload), whatever its stored schedule says.
-func TestStatusOfDisabledFeed(t *testing.T) {
+// TestStatusFeedLine: a feed's line in status. A disabled feed is polled
+// again only at the next start or config reload, so it has no next poll
+// (text: the restart or reload), whatever its stored schedule says; a
+// failing feed says how long it has been failing.
+func TestStatusFeedLine(t *testing.T) {
 	now := time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
 	tests := []struct {
-		name     string
-		state    store.FeedState
-		wantNext string
+		name                  string
+		state                 store.FeedState
+		wantNext, wantProblem string
 	}{
 		{"disabled after its last back-off", store.FeedState{Disabled: true, DisabledReason: "HTTP 410 Gone", ErrorCount: 40,
-			LastPolled: now.Add(-time.Hour), FailingSince: now.Add(-73 * time.Hour), NextPoll: now.Add(5 * time.Hour), LastError: "HTTP 410 Gone"}, "at start/reload"},
-		{"disabled, no schedule", store.FeedState{Disabled: true, DisabledReason: "HTTP 410 Gone", LastPolled: now.Add(-time.Hour)}, "at start/reload"},
+			LastPolled: now.Add(-time.Hour), FailingSince: now.Add(-73 * time.Hour), NextPoll: now.Add(5 * time.Hour), LastError: "HTTP 410 Gone"},
+			"at start/reload", "disabled: HTTP 410 Gone"},
+		{"disabled, no schedule", store.FeedState{Disabled: true, DisabledReason: "HTTP 410 Gone", LastPolled: now.Add(-time.Hour)},
+			"at start/reload", "disabled: HTTP 410 Gone"},
 		{"failing, backing off", store.FeedState{ErrorCount: 3, LastPolled: now.Add(-time.Hour), FailingSince: now.Add(-2 * time.Hour),
-			NextPoll: now.Add(5 * time.Hour), LastError: "HTTP 503"}, "in 5h0m0s"},
-		{"never polled", store.FeedState{}, "due"},
+			NextPoll: now.Add(5 * time.Hour), LastError: "HTTP 503"}, "in 5h0m0s", "failing for 2h0m0s: HTTP 503"},
+		{"failing since this poll", store.FeedState{ErrorCount: 1, LastPolled: now, FailingSince: now,
+			NextPoll: now.Add(15 * time.Minute), LastError: "HTTP 503"}, "in 15m0s", "failing for 0s: HTTP 503"},
+		{"never polled", store.FeedState{}, "due", "-"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -449,6 +454,9 @@ func TestStatusOfDisabledFeed(t *testing.T) {
 			line := strings.Split(out.String(), "\n")[1]
 			if !strings.Contains(line, "  "+tt.wantNext+"  ") {
 				t.Errorf("feed line: got %q, want NEXT POLL %q", line, tt.wantNext)
+			}
+			if !strings.HasSuffix(line, "  "+tt.wantProblem) {
+				t.Errorf("feed line: got %q, want PROBLEM %q", line, tt.wantProblem)
 			}
 		})
 	}
