@@ -34,6 +34,18 @@ const postgresMaxConns = 10
 // "host=… dbname=…") and brings its schema up to date. Tables are created
 // in the connection's search_path.
 func OpenPostgres(ctx context.Context, dsn string, opts ...Option) (*Postgres, error) {
+	return openPostgres(ctx, dsn, false, opts)
+}
+
+// OpenPostgresReadOnly opens a shared database for inspection (status)
+// beside the running instances: it never migrates or creates tables, a
+// database whose schema is not the one this newshound knows is refused,
+// and every write fails with ErrReadOnly.
+func OpenPostgresReadOnly(ctx context.Context, dsn string, opts ...Option) (*Postgres, error) {
+	return openPostgres(ctx, dsn, true, opts)
+}
+
+func openPostgres(ctx context.Context, dsn string, readOnly bool, opts []Option) (*Postgres, error) {
 	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open postgres: %w", err)
@@ -48,10 +60,19 @@ func OpenPostgres(ctx context.Context, dsn string, opts ...Option) (*Postgres, e
 	if err := db.PingContext(ctx); err != nil {
 		return nil, errors.Join(fmt.Errorf("connect to postgres: %w", err), db.Close())
 	}
-	s := &sqlStore{w: db, r: db, q: &postgresDialect, opt: o}
+	s := &sqlStore{w: db, r: db, q: &postgresDialect, opt: o, readOnly: readOnly}
 	s.txr = pgxRunner{db: db}
-	if err := s.migrate(ctx); err != nil {
-		return nil, errors.Join(fmt.Errorf("migrate postgres: %w", err), s.Close())
+	if !readOnly {
+		if err := s.migrate(ctx); err != nil {
+			return nil, errors.Join(fmt.Errorf("migrate postgres: %w", err), s.Close())
+		}
+		return &Postgres{s}, nil
+	}
+	switch err := s.checkSchemaCurrent(ctx); {
+	case errors.Is(err, errNoSchema):
+		return nil, errors.Join(errors.New("postgres: the database has no newshound tables: newshound has not run with this store yet (or the DSN's search_path names another schema)"), s.Close())
+	case err != nil:
+		return nil, errors.Join(fmt.Errorf("open postgres read-only: %w", err), s.Close())
 	}
 	return &Postgres{s}, nil
 }

@@ -23,6 +23,9 @@ type dialect struct {
 	createMigrationsTable string
 	appliedVersion        string
 	recordMigration       string
+	// hasMigrationsTable says (a boolean) whether schema_migrations exists:
+	// a read-only open of a database newshound never ran with finds none.
+	hasMigrationsTable string
 
 	feedState       string
 	feedStates      string
@@ -254,6 +257,7 @@ var commonQueries = dialect{
 
 var sqliteDialect = withOwnStatements(commonQueries.expand("sqlite", sqliteMigrations,
 	"json_each($N) AS j", "", ""), ownStatements{
+	hasMigrationsTable: `SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations')`,
 	insertAlerts: `INSERT INTO alerts (` + insertAlertColumns + `)
 		SELECT j.value->>0, j.value->>1, j.value->>2, j.value->>3, j.value->>4, unhex(j.value->>5),
 			j.value->>6, j.value->>7, j.value->>8, j.value->>9, j.value->>10, j.value->>11, j.value->>12,
@@ -286,6 +290,7 @@ var postgresDialect = withOwnStatements(commonQueries.expand("postgres", postgre
 	"jsonb_array_elements_text($N::jsonb) WITH ORDINALITY AS j(value, key)",
 	`SELECT pg_advisory_xact_lock(7072611417)`,
 	`SELECT pg_advisory_xact_lock(hashtext('newshound.dedupe:' || $1::text))`), ownStatements{
+	hasMigrationsTable: `SELECT to_regclass('schema_migrations') IS NOT NULL`,
 	// One statement inserts the alerts and records their dedupe keys (taken
 	// from the rows it inserted), so the alerts cost one round trip.
 	insertAlerts: `WITH a AS (
@@ -317,11 +322,13 @@ var postgresDialect = withOwnStatements(commonQueries.expand("postgres", postgre
 type ownStatements struct {
 	insertAlerts, recordChunkDedupe string
 	insertSeenTexts, setTexts       string
+	hasMigrationsTable              string
 }
 
 func withOwnStatements(d dialect, own ownStatements) dialect {
 	d.insertAlerts, d.recordChunkDedupe = own.insertAlerts, own.recordChunkDedupe
 	d.insertSeenTexts, d.setTexts = own.insertSeenTexts, own.setTexts
+	d.hasMigrationsTable = own.hasMigrationsTable
 	return d
 }
 

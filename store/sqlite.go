@@ -88,14 +88,9 @@ func OpenSQLiteReadOnly(ctx context.Context, path string, opts ...Option) (*SQLi
 	if s.r, err = openSQLitePool(ctx, sqliteDSN(path, false), 2); err != nil {
 		return nil, fmt.Errorf("open sqlite %q read-only: %w", path, err)
 	}
-	var tables int
-	if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'`).Scan(&tables); err != nil {
-		return nil, errors.Join(fmt.Errorf("open sqlite %q read-only: %w", path, err), s.Close())
-	}
-	if tables == 0 {
+	if err := s.checkSchemaCurrent(ctx); errors.Is(err, errNoSchema) {
 		return nil, errors.Join(fmt.Errorf("%s is not a newshound database (an SQLite file without newshound's tables)", path), s.Close())
-	}
-	if err := s.checkSchemaCurrent(ctx); err != nil {
+	} else if err != nil {
 		return nil, errors.Join(fmt.Errorf("open sqlite %q read-only: %w", path, err), s.Close())
 	}
 	if err := s.prepare(ctx); err != nil {

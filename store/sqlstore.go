@@ -98,9 +98,21 @@ func (s *sqlStore) migrate(ctx context.Context) error {
 	})
 }
 
+// errNoSchema is checkSchemaCurrent's error for a database without
+// newshound's tables; each read-only open says it in its own words.
+var errNoSchema = errors.New("no newshound tables")
+
 // checkSchemaCurrent refuses a database whose schema version is not the
-// latest this newshound knows: a read-only store cannot migrate it.
+// latest this newshound knows, or that has no newshound tables
+// (errNoSchema): a read-only store cannot migrate it.
 func (s *sqlStore) checkSchemaCurrent(ctx context.Context) error {
+	var exists bool
+	if err := s.r.QueryRowContext(ctx, s.q.hasMigrationsTable).Scan(&exists); err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	if !exists {
+		return errNoSchema
+	}
 	var applied int
 	if err := s.r.QueryRowContext(ctx, s.q.appliedVersion).Scan(&applied); err != nil {
 		return fmt.Errorf("read schema version: %w", err)

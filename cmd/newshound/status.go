@@ -71,11 +71,15 @@ func cmdStatus(ctx context.Context, args []string, out, errOut io.Writer) error 
 	return writeStatus(out, r, time.Now())
 }
 
-// openStoreToRead opens the store beside a running service: SQLite
-// read-only (the running process owns the file), PostgreSQL as usual.
+// openStoreToRead opens the store beside a running service, read-only:
+// it neither takes a SQLite file from its owner nor migrates (or creates)
+// a shared PostgreSQL schema under the running instances.
 func openStoreToRead(ctx context.Context, c config.Store) (store.Store, error) {
-	if c.Driver == "sqlite" {
+	switch c.Driver {
+	case "sqlite":
 		return store.OpenSQLiteReadOnly(ctx, c.Path)
+	case "postgres":
+		return store.OpenPostgresReadOnly(ctx, c.DSN)
 	}
 	return openStore(ctx, c)
 }

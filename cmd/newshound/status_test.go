@@ -17,6 +17,7 @@ import (
 	"github.com/newshound/newshound/bot"
 	"github.com/newshound/newshound/internal/feedtest"
 	"github.com/newshound/newshound/internal/golden"
+	"github.com/newshound/newshound/internal/pgtest"
 	"github.com/newshound/newshound/store"
 )
 
@@ -459,5 +460,52 @@ func TestStatusFeedLine(t *testing.T) {
 				t.Errorf("feed line: got %q, want PROBLEM %q", line, tt.wantProblem)
 			}
 		})
+	}
+}
+
+// TestStatusOnPostgres: status reads a shared PostgreSQL store beside the
+// running instances and changes nothing: on a database newshound has not
+// run with it says so and creates no tables (it used to migrate, which a
+// newer newshound's status would also do to the instances' schema).
+func TestStatusOnPostgres(t *testing.T) {
+	dsn := pgtest.Schema(t)
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "newshound.yaml")
+	cfg := fmt.Sprintf("store: {driver: postgres, dsn: %q}\nfeeds:\n  - name: wire\n    url: https://wire.example/rss\n", dsn)
+	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out, errOut bytes.Buffer
+	if code := run(ctx, []string{"status", path}, &out, &errOut); code != exitFailure {
+		t.Errorf("status on an empty database: exit code got %d, want %d\nstdout:\n%s", code, exitFailure, out.String())
+	}
+	if want := "has no newshound tables: newshound has not run with this store"; !strings.Contains(errOut.String(), want) {
+		t.Errorf("stderr: got %q, want it to contain %q", errOut.String(), want)
+	}
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var created bool
+	if err := db.QueryRowContext(ctx, `SELECT to_regclass('schema_migrations') IS NOT NULL`).Scan(&created); err != nil {
+		t.Fatal(err)
+	}
+	if created {
+		t.Error("status created newshound's tables: got a schema_migrations table, want none")
+	}
+
+	st, err := store.OpenPostgres(ctx, dsn) // what run does
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	out.Reset()
+	errOut.Reset()
+	if code := run(ctx, []string{"status", path}, &out, &errOut); code != exitOK {
+		t.Errorf("status beside a running instance: exit code got %d, want 0\nstderr:\n%s", code, errOut.String())
+	}
+	if !strings.Contains(out.String(), "wire  never") {
+		t.Errorf("stdout: got %q, want the feed wire, never polled", out.String())
 	}
 }
