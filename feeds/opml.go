@@ -9,8 +9,11 @@ import (
 
 // OPMLFeed is one feed in an OPML subscription list.
 type OPMLFeed struct {
-	Title   string
-	URL     string // xmlUrl: the feed
+	Title string
+	// URL is the xmlUrl: the feed. It is empty for an outline typed as a
+	// feed (type rss or atom) that gives none: the caller says it left
+	// it out, rather than the feed vanishing as an empty folder.
+	URL     string
 	SiteURL string // htmlUrl: the site
 	// Folder is the path of folders the feed is in, outermost first
 	// ("World / Europe"); empty at the top level. Written as nested
@@ -35,6 +38,47 @@ type opmlOutline struct {
 	XMLURL   string        `xml:"xmlUrl,attr,omitempty"`
 	HTMLURL  string        `xml:"htmlUrl,attr,omitempty"`
 	Children []opmlOutline `xml:"outline"`
+}
+
+// UnmarshalXML reads an outline's attributes whatever their case: some
+// readers write xmlurl or htmlurl, and encoding/xml matches names exactly.
+func (o *opmlOutline) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	for _, a := range start.Attr {
+		switch strings.ToLower(a.Name.Local) {
+		case "text":
+			o.Text = a.Value
+		case "title":
+			o.Title = a.Value
+		case "type":
+			o.Type = a.Value
+		case "xmlurl":
+			o.XMLURL = a.Value
+		case "htmlurl":
+			o.HTMLURL = a.Value
+		}
+	}
+	for {
+		tok, err := d.Token()
+		if err != nil {
+			return err
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			if t.Name.Local != "outline" {
+				if err := d.Skip(); err != nil {
+					return err
+				}
+				continue
+			}
+			var child opmlOutline
+			if err := d.DecodeElement(&child, &t); err != nil {
+				return err
+			}
+			o.Children = append(o.Children, child)
+		case xml.EndElement:
+			return nil
+		}
+	}
 }
 
 // OPMLError is why a document could not be read as OPML, at its line
@@ -95,6 +139,10 @@ func ReadOPML(r io.Reader) ([]OPMLFeed, error) {
 		for _, o := range outlines {
 			title := strings.Join(strings.Fields(firstNonEmpty(o.Title, o.Text)), " ")
 			u := strings.TrimSpace(o.XMLURL)
+			if u == "" && len(o.Children) == 0 && (strings.EqualFold(o.Type, "rss") || strings.EqualFold(o.Type, "atom")) {
+				out = append(out, OPMLFeed{Title: title, Folder: folder}) // a feed without its URL
+				continue
+			}
 			if u == "" {
 				sub := title
 				if folder != "" && title != "" {

@@ -107,6 +107,12 @@ func TestCLI(t *testing.T) {
 		},
 		{name: "feeds import", args: []string{"feeds", "import", "testdata/reader.opml"}, wantCode: exitOK, golden: "import.golden"},
 		{name: "feeds import leaves out what a config would not poll", args: []string{"feeds", "import", "testdata/hostile.opml"}, wantCode: exitFailure, golden: "import_hostile.golden", wantErr: "4 of 5 feeds left out"},
+		// An attribute written in another case (xmlurl) is read; a feed's
+		// outline without a URL is left out aloud, not taken for a folder.
+		{
+			name: "feeds import urlless outline", args: []string{"feeds", "import", "testdata/urlless.opml"},
+			wantCode: exitFailure, golden: "import_urlless.golden", wantErr: "left out \"Lost link\": an outline of type rss without an xmlUrl\nnewshound feeds import: testdata/urlless.opml: 1 of 3 feeds left out",
+		},
 		// What cannot be imported says which file, and where in it.
 		{
 			name: "feeds import empty file", args: []string{"feeds", "import", "testdata/opml_zero.opml"},

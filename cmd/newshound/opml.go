@@ -33,7 +33,7 @@ func importOPML(r io.Reader, out, errOut io.Writer) error {
 	fmt.Fprintln(out, "feeds:")
 	used := map[string]bool{}
 	folder := ""
-	refused := 0
+	refused, missing := 0, 0
 	for _, f := range list {
 		if f.Folder != folder {
 			folder = f.Folder
@@ -42,6 +42,12 @@ func importOPML(r io.Reader, out, errOut io.Writer) error {
 			} else {
 				fmt.Fprintf(out, "  # folder: %s\n", notify.OneLine(folder))
 			}
+		}
+		if f.URL == "" {
+			missing++
+			fmt.Fprintf(errOut, "left out %q: an outline of type rss without an xmlUrl\n", f.Title)
+			fmt.Fprintf(out, "  # left out: %s (an outline of type rss without an xmlUrl)\n", yamlString(f.Title))
+			continue
 		}
 		if err := feeds.CheckFeedURL(f.URL, false, false); err != nil {
 			refused++
@@ -56,8 +62,15 @@ func importOPML(r io.Reader, out, errOut io.Writer) error {
 		}
 		fmt.Fprintf(out, "    url: %s\n", yamlString(f.URL))
 	}
+	var why []string
 	if refused > 0 {
-		return fmt.Errorf("%d of %d feeds left out: newshound polls only http(s) feeds on public addresses (allow_private_networks: true in the config lifts the address check; add such feeds by hand)", refused, len(list))
+		why = append(why, "newshound polls only http(s) feeds on public addresses (allow_private_networks: true in the config lifts the address check; add such feeds by hand)")
+	}
+	if missing > 0 {
+		why = append(why, fmt.Sprintf("%d gave no xmlUrl", missing))
+	}
+	if len(why) > 0 {
+		return fmt.Errorf("%d of %d feeds left out: %s", refused+missing, len(list), strings.Join(why, "; "))
 	}
 	return nil
 }
