@@ -528,6 +528,13 @@ func (s *sender) handleSendError(ctx, rec context.Context, dest string, b []stor
 			// and the destination is no reason to pause.
 			return sendReread
 		}
+		if s.unwatched(dest) {
+			// A watch's former channel (the watch was edited to another):
+			// what waits for it can go nowhere, and pausing it would keep
+			// /readyz at 503 with no watch left to resume.
+			s.dropNowhere(rec, dest, b, err)
+			return sendReread
+		}
 		s.pauseDestination(rec, dest, err.Error())
 		return sendStop
 	case errors.Is(err, notify.ErrRejected) && len(b) == 1:
@@ -728,11 +735,7 @@ func (s *sender) dropUnwatched(ctx context.Context) map[string]int {
 // paused or not: nothing more is sent there, so it no longer makes the
 // service unready. A destination a paused watch still names stays paused.
 func (s *sender) forgetUnwatched() {
-	watched := s.live.now().watched
-	unwatched := func(dest string) bool {
-		_, configured := s.notifiers[dest]
-		return !configured && isWatchDestination(dest) && !watched[dest]
-	}
+	unwatched := s.unwatched
 	s.mu.Lock()
 	var lifted []string
 	for dest := range s.paused {
@@ -750,6 +753,31 @@ func (s *sender) forgetUnwatched() {
 	for _, dest := range lifted {
 		s.log.Info("destination no longer paused: no watch names it any more", "destination", dest)
 	}
+}
+
+// unwatched reports whether dest is a watch destination (a channel or
+// forum) that neither the config nor any watch, paused or not, names.
+func (s *sender) unwatched(dest string) bool {
+	_, configured := s.notifiers[dest]
+	return !configured && isWatchDestination(dest) && !s.live.now().watched[dest]
+}
+
+// dropNowhere drops batch b of dest, a destination that is gone and that
+// no watch names any more (the watch moved to another channel): nothing
+// can deliver it. The destination's first such drop in this process is
+// logged as a warning, later ones at debug level; each is counted.
+func (s *sender) dropNowhere(ctx context.Context, dest string, b []store.Alert, cause error) {
+	reason := "its channel is gone and no watch names it any more"
+	for _, row := range b {
+		if err := s.store.MarkDropped(ctx, row.ID, reason); err != nil {
+			s.storeErrs.Fail("dropped", "recording dropped alerts failed; they are tried again and dropped again", err, "id", row.ID)
+			return
+		}
+		s.metrics.dropped.WithLabelValues(dest).Inc()
+		s.dropped.Add(1)
+	}
+	s.storeErrs.OK("dropped", "recording dropped alerts works again")
+	s.warnOnce("nowhere:"+dest, "alerts dropped: their channel is gone and no watch names it any more", "destination", dest, "alerts", len(b), "err", cause)
 }
 
 func (s *sender) notifierFor(dest string) (notify.Notifier, bool) {

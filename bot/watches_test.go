@@ -780,6 +780,18 @@ func TestRemovedWatchOfADeletedChannelLetsReadinessRecover(t *testing.T) {
 			},
 		},
 		{
+			// The watch stays, moved to a live channel: what waits for the
+			// deleted one can go nowhere.
+			name: "edited to another channel",
+			remove: func(t *testing.T, o *oneWatch, _ store.Store) *Service {
+				moved := "800000000000000003"
+				if _, err := o.w.Edit(ctx, discord.EditRequest{GuildID: watchGuild, ID: o.id, ChannelID: &moved}); err != nil {
+					t.Fatal(err)
+				}
+				return o.svc
+			},
+		},
+		{
 			name: "removed by an earlier version, then a restart",
 			remove: func(t *testing.T, o *oneWatch, st store.Store) *Service {
 				mustDo(t, st.RemoveWatch(ctx, o.id)) // as versions before did: the alert stays
