@@ -61,6 +61,10 @@ type snapshot struct {
 	// watched the destinations the watches name, paused or not.
 	watchesVersion int64
 	watched        map[string]bool
+	// reloads counts the config loads behind it (the start's is 1): a
+	// rebuild for the watches alone keeps the count, so that the poll loop
+	// retries disabled feeds at a config reload only.
+	reloads int
 }
 
 func newLive(ctx context.Context, st store.Store, cfg *config.Config, editable func(string) bool, log *slog.Logger) (*live, error) {
@@ -117,8 +121,14 @@ func (l *live) swap(ctx context.Context, cfg *config.Live) (watchesChanged bool,
 	l.rebuildMu.Lock()
 	defer l.rebuildMu.Unlock()
 	prev := l.cur.Load()
+	reloads := 0
+	if prev != nil {
+		reloads = prev.reloads
+	}
 	if cfg == nil {
 		cfg = &prev.cfg
+	} else {
+		reloads++
 	}
 	// The version is read before the watches: a change between the two
 	// reads is taken in again at the next check.
@@ -148,7 +158,7 @@ func (l *live) swap(ctx context.Context, cfg *config.Live) (watchesChanged bool,
 		// an older query language must not stop the service.
 		l.log.Warn("subscription skipped: its query does not compile", "subscription", s.ID, "err", s.Err)
 	}
-	l.cur.Store(&snapshot{cfg: *cfg, catalog: catalog, watchesVersion: version, watched: watched})
+	l.cur.Store(&snapshot{cfg: *cfg, catalog: catalog, watchesVersion: version, watched: watched, reloads: reloads})
 	select {
 	case l.changed <- struct{}{}:
 	default:

@@ -29,15 +29,16 @@ func (p *poller) loop(ctx context.Context) {
 	// replan holds the feeds a reload found in flight, with the catalog
 	// before it: they are planned as the reload asks once their poll ends
 	// (else the poll's own next time, set after, would undo that).
-	replan := map[string]*alert.Catalog{}
+	replan := map[string]replanAfter{}
 	var planned *alert.Catalog
+	plannedReloads := 0
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	for {
 		p.live.refresh(ctx) // another instance's /watch change, within watchesCheck
-		if cat := p.live.catalog(); cat != planned {
-			p.planNew(ctx, cat, planned, q, inFlight, replan)
-			planned = cat
+		if snap := p.live.now(); snap.catalog != planned {
+			p.planNew(ctx, snap.catalog, replanAfter{planned, snap.reloads != plannedReloads}, q, inFlight, replan)
+			planned, plannedReloads = snap.catalog, snap.reloads
 		}
 		now := p.now()
 		p.beat.beat(now)
@@ -79,9 +80,9 @@ func (p *poller) loop(ctx context.Context) {
 			delete(inFlight, r.id)
 			p.polledAfter(ctx, planned, r.id)
 			q.set(r.id, r.next, pollWhenDue)
-			if prev, ok := replan[r.id]; ok {
+			if after, ok := replan[r.id]; ok {
 				delete(replan, r.id)
-				p.replanOne(ctx, planned, prev, r.id, q)
+				p.replanOne(ctx, planned, after, r.id, q)
 			}
 		case <-p.live.changed:
 		case <-timer.C:
@@ -90,20 +91,32 @@ func (p *poller) loop(ctx context.Context) {
 	}
 }
 
+// replanAfter is what a new catalog follows: the catalog planned before
+// it (nil at start-up), and whether a config reload made it (not a /watch
+// change alone).
+type replanAfter struct {
+	prev     *alert.Catalog
+	reloaded bool
+}
+
 // planNew puts the feeds of the catalog that the queue does not know yet
 // (all of them at start-up, new ones after a reload) on the queue, reading
-// their stored states in one go. After a reload (prev, the catalog planned
-// before, not nil) it also plans afresh, as at start-up, the queued feeds
-// that are disabled (a reload retries them once, like a restart) and
-// those whose url the reload changed (the new url is a new feed); a feed
-// in flight goes in replan, to be planned so when its poll ends.
-func (p *poller) planNew(ctx context.Context, cat, prev *alert.Catalog, q *dueQueue, inFlight map[string]bool, replan map[string]*alert.Catalog) {
+// their stored states in one go. After a rebuild (after.prev, the catalog
+// planned before, not nil) it also plans afresh, as at start-up, the
+// queued feeds whose url changed (the new url is a new feed) and, after a
+// config reload, those that are disabled (a reload retries them once,
+// like a restart); a feed in flight goes in replan, to be planned so when
+// its poll ends.
+func (p *poller) planNew(ctx context.Context, cat *alert.Catalog, after replanAfter, q *dueQueue, inFlight map[string]bool, replan map[string]replanAfter) {
+	prev := after.prev
 	var fresh []*alert.Feed
 	for _, f := range cat.Feeds() {
 		if inFlight[f.ID] {
 			if prev != nil {
-				if _, ok := replan[f.ID]; !ok {
-					replan[f.ID] = prev // the catalog its poll was planned by
+				if was, ok := replan[f.ID]; !ok {
+					replan[f.ID] = after // prev: the catalog its poll was planned by
+				} else if after.reloaded {
+					replan[f.ID] = replanAfter{was.prev, true}
 				}
 			}
 			continue
@@ -135,7 +148,7 @@ func (p *poller) planNew(ctx context.Context, cat, prev *alert.Catalog, q *dueQu
 					continue
 				}
 			}
-			if !p.reloadChanges(f, st, prev) {
+			if !p.reloadChanges(f, st, after) {
 				continue // planned already, and nothing a reload changes
 			}
 		}
@@ -144,22 +157,23 @@ func (p *poller) planNew(ctx context.Context, cat, prev *alert.Catalog, q *dueQu
 	}
 }
 
-// reloadChanges reports whether a reload from the catalog prev plans a
-// queued feed afresh: it is disabled, or its url changed.
-func (p *poller) reloadChanges(f *alert.Feed, st store.FeedState, prev *alert.Catalog) bool {
-	old, listed := prev.Feed(f.ID)
-	return st.Disabled || listed && old.URL != f.URL
+// reloadChanges reports whether a rebuild from the catalog after.prev
+// plans a queued feed afresh: it is disabled and a config reload made the
+// new catalog, or its url changed.
+func (p *poller) reloadChanges(f *alert.Feed, st store.FeedState, after replanAfter) bool {
+	old, listed := after.prev.Feed(f.ID)
+	return st.Disabled && after.reloaded || listed && old.URL != f.URL
 }
 
-// replanOne plans, as planNew would have, feed id of cat that a reload
-// from prev found in flight, now that its poll has ended.
-func (p *poller) replanOne(ctx context.Context, cat, prev *alert.Catalog, id string, q *dueQueue) {
+// replanOne plans, as planNew would have, feed id of cat that a rebuild
+// found in flight, now that its poll has ended.
+func (p *poller) replanOne(ctx context.Context, cat *alert.Catalog, after replanAfter, id string, q *dueQueue) {
 	f, ok := cat.Feed(id)
 	if !ok {
 		return // removed meanwhile
 	}
 	st, found, err := p.states.load(ctx, id)
-	if err != nil || !p.reloadChanges(f, st, prev) {
+	if err != nil || !p.reloadChanges(f, st, after) {
 		return
 	}
 	at, mode := p.firstPlan(f, st, found, p.now())

@@ -104,3 +104,45 @@ func reloadDisabledFeed(t *testing.T, fix func(h *harness, srv *feedtest.Server)
 		return !s.Disabled && s.ConfigURL == url && s.LastPolled.Equal(clk.now())
 	})
 }
+
+// TestWatchChangeDoesNotRetryADisabledFeed: a disabled feed gets one more
+// try at a start or a config reload, as the example config says, not at
+// every rebuild of the catalog: a /watch command, here or (through the
+// watches version) on another instance, rebuilds it too.
+func TestWatchChangeDoesNotRetryADisabledFeed(t *testing.T) {
+	h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo"})
+	srv := newFlakyFeed(t, http.StatusGone)
+	h.cfg.Defaults.AllowPrivateNetworks = true
+	h.cfg.Defaults.HostGap = 0 // the retry would wait for the host otherwise
+	h.cfg.Feeds = []config.Feed{{Name: "wire", URL: srv.URL}}
+	h.runOnce() // 410: disabled
+
+	ctx := context.Background()
+	clk := &clock{}
+	clk.set(h.clock.Add(time.Hour))
+	st, svc, halt := runService(t, h, clk)
+	defer halt()
+	wire := func() store.FeedState { return feedState(t, st, "wire") }
+	waitUntilState(t, "the start-up retry disables the feed again", func() bool {
+		s := wire()
+		return s.Disabled && s.LastPolled.Equal(clk.now())
+	}, wire)
+	retried := clk.now()
+
+	clk.advance(time.Hour)
+	if err := svc.live.rebuild(ctx, nil); err != nil { // what a /watch command does
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond) // the loop plans the new catalog
+	// The poller's own view: its state writes may wait for a group flush.
+	if s, _, err := svc.poller.states.load(ctx, "wire"); err != nil || !s.LastPolled.Equal(retried) {
+		t.Errorf("a /watch change polled the disabled feed again (last polled %v, want %v)", s.LastPolled, retried)
+	}
+
+	next := *h.cfg
+	next.Subscriptions = slices.Clone(h.cfg.Subscriptions)
+	if err := svc.Reload(ctx, &next); err != nil {
+		t.Fatal(err)
+	}
+	waitUntilState(t, "the reload retries the feed", func() bool { return wire().LastPolled.Equal(clk.now()) }, wire)
+}
