@@ -59,7 +59,7 @@ var helps = map[string]commandHelp{
 	"feeds import": {
 		name: "feeds import", summary: "Print an OPML file's feeds as config YAML, keeping titles and folders.",
 		usage:   "feeds import FILE.opml",
-		example: "newshound feeds import subscriptions.opml >> newshound.yaml",
+		example: "newshound feeds import subscriptions.opml > imported.yaml  # then move its entries under feeds:",
 	},
 	"feeds export": {
 		name: "feeds export", summary: "Print the config's feeds as OPML, for a feed reader.",
