@@ -32,20 +32,31 @@ import (
 //     same GUID is posted twice, a duplicate. A link with parameters a
 //     site sets apart for each of its feeds also gives these keys with
 //     them (feeds.KeyLink), as versions before 2026-12 wrote them, so the
-//     outbox's earlier keys still refuse the item.
+//     outbox's earlier keys still refuse the item; and an item whose shown
+//     link is not the one it was published with (a FeedBurner item's
+//     origLink) gives them of both (feeds.Item.PublishedLink), as the
+//     outbox of a version that linked it to the proxy holds them.
 func StoryKeys(feedID string, it *feeds.Item) []string {
 	keys := []string{"item:" + feedID + "/" + it.Key}
 	if t := headlineKey(it.Title); t != "" {
 		keys = append(keys, "title:"+t)
 	}
-	if l := feeds.CanonicalLink(it.Link); l != "" {
-		links := []string{l}
-		if k := feeds.KeyLink(it.Link); k != l {
-			// The parameters a site sets apart for each feed (DW's
-			// maca) are kept by a key of the form outboxes written
-			// before CanonicalLink dropped them hold.
-			links = append(links, k)
+	var links []string
+	for _, link := range []string{it.Link, it.PublishedLink()} {
+		l := feeds.CanonicalLink(link)
+		if l == "" {
+			continue
 		}
+		// The parameters a site sets apart for each feed (DW's maca)
+		// are kept by a key of the form outboxes written before
+		// CanonicalLink dropped them hold.
+		for _, k := range []string{l, feeds.KeyLink(link)} {
+			if !slices.Contains(links, k) {
+				links = append(links, k)
+			}
+		}
+	}
+	if len(links) > 0 {
 		words := significantWords(it.Title)
 		for _, l := range links {
 			for _, w := range words {

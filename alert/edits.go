@@ -202,7 +202,7 @@ func NewTextPoll(items []feeds.Item) *TextPoll {
 		all = appendHeadlineWordHashes(all, items[i].Title)
 		ends[i] = len(all)
 		p.next[i] = -1
-		lk := linkKey(items[i].Link)
+		lk := linkKey(items[i].PublishedLink()) // as versions before origLink was read remembered it
 		p.link[i] = lk
 		if lk == "" {
 			continue

@@ -116,5 +116,7 @@ type Item struct {
 	pending    pendingText // set until FillText when the Parser is lazy
 	shownLink  string      // Link once the key is made (setKey)
 	shownTitle string      // Title once the key is made (setKey)
+	keyLink    string      // the link the key was made from (PublishedLink)
+	keyed      bool        // keyLink is set
 	keyDate    time.Time   // the date in the key (see normalizer.published)
 }

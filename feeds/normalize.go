@@ -176,6 +176,7 @@ func mediaText(gi *gofeed.Item, name string) string {
 // again.
 func (it *Item) setKey(key string) {
 	it.Key = key
+	it.keyLink, it.keyed = it.Link, true
 	if it.shownLink != "" {
 		it.Link = it.shownLink
 	}
@@ -183,6 +184,19 @@ func (it *Item) setKey(key string) {
 		it.Title = it.shownTitle
 	}
 	it.shownLink, it.shownTitle = "", ""
+}
+
+// PublishedLink is the link the item's key was made from: its <link>
+// (else an http(s) RSS GUID) as published, before Link was set to its
+// feedburner:origLink or its enclosure; "" for an item with neither. What
+// versions before these were read remembered of the item under its link
+// (the headlines a link's key keeps, the outbox's duplicate keys) is found
+// by it. For an Item not made by a Parser, its Link.
+func (it *Item) PublishedLink() string {
+	if it.keyed {
+		return it.keyLink
+	}
+	return it.Link
 }
 
 // enclosureLink is the address of the item's first enclosure that is not
