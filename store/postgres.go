@@ -62,6 +62,10 @@ func openPostgres(ctx context.Context, dsn string, readOnly bool, opts []Option)
 	}
 	s := &sqlStore{w: db, r: db, q: &postgresDialect, opt: o, readOnly: readOnly}
 	s.txr = pgxRunner{db: db}
+	if readOnly {
+		// Every write, the pipelined ones too, meets inWriteTx's refusal.
+		s.w, s.txr = nil, sequentialRunner{s}
+	}
 	if !readOnly {
 		if err := s.migrate(ctx); err != nil {
 			return nil, errors.Join(fmt.Errorf("migrate postgres: %w", err), s.Close())
@@ -100,6 +104,9 @@ func (p *Postgres) Lease(ctx context.Context, name, owner string, ttl time.Durat
 	if ttl < time.Microsecond {
 		return false, fmt.Errorf("lease %q for %q: ttl %v is not positive", name, owner, ttl)
 	}
+	if p.readOnly {
+		return false, ErrReadOnly
+	}
 	var got string
 	err := p.w.QueryRowContext(ctx, takeLease, name, owner, ttl.Microseconds()).Scan(&got)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -115,6 +122,9 @@ func (p *Postgres) Lease(ctx context.Context, name, owner string, ttl time.Durat
 // take it without waiting for it to expire. Releasing a lease owner does
 // not hold does nothing.
 func (p *Postgres) Release(ctx context.Context, name, owner string) error {
+	if p.readOnly {
+		return ErrReadOnly
+	}
 	if _, err := p.w.ExecContext(ctx, releaseLease, name, owner); err != nil {
 		return fmt.Errorf("release lease %q of %q: %w", name, owner, err)
 	}
