@@ -2,6 +2,7 @@ package feeds
 
 import (
 	"bytes"
+	"maps"
 	"strings"
 	"time"
 )
@@ -33,7 +34,8 @@ var zoneOffsets = map[string]string{
 // moreZones are zone abbreviations of feeds' dates that gofeed does not
 // know (it knows zoneOffsets' and western Europe's): it reads them, and
 // Go's time.Parse, as UTC. IST is India's (also Ireland's and Israel's
-// abbreviation, whose feeds write offsets); AST, ambiguous, is left out.
+// abbreviation: zonesFor reads it at theirs for their feeds); AST,
+// ambiguous, is left out.
 var moreZones = map[string]int{
 	"AEST": 10 * 3600, "AEDT": 11 * 3600, "ACST": 9*3600 + 1800, "ACDT": 10*3600 + 1800,
 	"AWST": 8 * 3600, "NZST": 12 * 3600, "NZDT": 13 * 3600,
@@ -43,28 +45,69 @@ var moreZones = map[string]int{
 	"AKST": -9 * 3600, "AKDT": -8 * 3600, "HST": -10 * 3600,
 }
 
+// irishZones and israeliZones are moreZones for a feed of Ireland's or
+// Israel's (zonesFor): IST is Irish Standard Time (the summer's, +0100),
+// Israel Standard Time (+0200).
+var irishZones, israeliZones = withZone(moreZones, "IST", 3600), withZone(moreZones, "IST", 2*3600)
+
+func withZone(zones map[string]int, name string, secs int) map[string]int {
+	out := maps.Clone(zones)
+	out[name] = secs
+	return out
+}
+
+// zonesFor is the zones (moreZones, or its Irish or Israeli reading of
+// IST) of a feed in language (its <language>, dc:language) whose site or
+// address is on host: a language of Ireland (ga, en-IE) or a host under
+// .ie is Irish, a language of Israel (he, iw, *-IL) or a host under .il
+// Israeli.
+func zonesFor(language string, hosts ...string) map[string]int {
+	lang := strings.ToLower(strings.TrimSpace(language))
+	lang = strings.ReplaceAll(lang, "_", "-")
+	primary, region, _ := strings.Cut(lang, "-")
+	under := func(tld string) bool {
+		for _, h := range hosts {
+			if h = strings.TrimSuffix(strings.ToLower(h), "."); strings.HasSuffix(h, "."+tld) {
+				return true
+			}
+		}
+		return false
+	}
+	switch {
+	case primary == "ga" || region == "ie":
+		return irishZones
+	case primary == "he" || primary == "iw" || region == "il":
+		return israeliZones
+	case under("ie"):
+		return irishZones
+	case under("il"):
+		return israeliZones
+	}
+	return moreZones
+}
+
 // atZone is parsed, gofeed's reading of raw, unless zones is set and raw
-// ends in one of moreZones: then raw read at that zone's offset.
-func atZone(parsed *time.Time, raw string, zones bool) *time.Time {
-	if !zones {
+// ends in one of them: then raw read at that zone's offset.
+func atZone(parsed *time.Time, raw string, zones map[string]int) *time.Time {
+	if zones == nil {
 		return parsed
 	}
 	fields := strings.Fields(raw)
 	if len(fields) == 0 {
 		return parsed
 	}
-	if _, ok := moreZones[strings.ToUpper(fields[len(fields)-1])]; !ok {
+	if _, ok := zones[strings.ToUpper(fields[len(fields)-1])]; !ok {
 		return parsed
 	}
-	if t, ok := parseOddDate(raw, true); ok {
+	if t, ok := parseOddDate(raw, zones); ok {
 		return &t
 	}
 	return parsed
 }
 
 // parseOddDate reads a date gofeed does not; with zones, one ending in
-// moreZones is read at its offset (else it is not read).
-func parseOddDate(s string, zones bool) (time.Time, bool) {
+// one of them is read at its offset (else it is not read).
+func parseOddDate(s string, zones map[string]int) (time.Time, bool) {
 	s = cleanRFC822(s, zones)
 	if s == "" {
 		return time.Time{}, false
@@ -79,8 +122,8 @@ func parseOddDate(s string, zones bool) (time.Time, bool) {
 
 // cleanRFC822 removes (comments), collapses whitespace, drops the space in
 // "Thu , 09" and turns a zone name in any case into its numeric offset
-// (with zones, those of moreZones too).
-func cleanRFC822(s string, zones bool) string {
+// (with zones, those too).
+func cleanRFC822(s string, zones map[string]int) string {
 	var b strings.Builder
 	depth := 0
 	for i := 0; i < len(s); i++ {
@@ -101,7 +144,7 @@ func cleanRFC822(s string, zones bool) string {
 		zone := strings.ToUpper(fields[n-1])
 		if off, ok := zoneOffsets[zone]; ok {
 			fields[n-1] = off
-		} else if secs, ok := moreZones[zone]; ok && zones {
+		} else if secs, ok := zones[zone]; ok {
 			fields[n-1] = time.Date(2000, 1, 1, 0, 0, 0, 0, time.FixedZone("", secs)).Format("-0700")
 		}
 	}

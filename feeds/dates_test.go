@@ -155,3 +155,42 @@ func TestZoneAbbreviationsGofeedDoesNotKnow(t *testing.T) {
 		})
 	}
 }
+
+// TestISTByTheFeedsCountry: IST is India's, Ireland's (summer time) and
+// Israel's abbreviation. Read at India's +0530, an Irish or Israeli
+// feed's items were dated hours earlier than they were published (4h30m
+// and 3h30m: older than a max_age of a few hours, so dropped unposted).
+// The feed's language or its site's country says which: each date below
+// is 09:00 UTC.
+func TestISTByTheFeedsCountry(t *testing.T) {
+	now := time.Date(2026, 7, 17, 12, 0, 0, 0, time.UTC)
+	want := time.Date(2026, 7, 17, 9, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name, language, link, date string
+	}{
+		{"India (no language)", "", "https://news.example.com/", "Fri, 17 Jul 2026 14:30:00 IST"},
+		{"India (en-in)", "en-in", "https://news.example.in/", "Fri, 17 Jul 2026 14:30:00 IST"},
+		{"Ireland by language", "en-IE", "https://news.example.com/", "Fri, 17 Jul 2026 10:00:00 IST"},
+		{"Ireland in Irish", "ga", "https://news.example.com/", "Fri, 17 Jul 2026 10:00:00 IST"},
+		{"Ireland by its site", "en", "https://www.news.example.ie/", "Fri, 17 Jul 2026 10:00:00 IST"},
+		{"Israel by language", "he", "https://news.example.com/", "Fri, 17 Jul 2026 11:00:00 IST"},
+		{"Israel by its site", "en-us", "https://www.news.example.co.il/", "Fri, 17 Jul 2026 11:00:00 IST"},
+		{"a date gofeed cannot read, Irish", "en-ie", "https://news.example.com/", "Fri , 17 Jul 2026 10:00:00 (Dublin) IST"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			doc := `<rss version="2.0"><channel><title>T</title><link>` + tc.link + `</link><language>` + tc.language + `</language>` +
+				`<item><title>Dated story</title><guid isPermaLink="false">story-1</guid><pubDate>` + tc.date + `</pubDate></item></channel></rss>`
+			feed, err := NewParser().Parse([]byte(doc), "", "https://feeds.example.net/rss", now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(feed.Items) != 1 {
+				t.Fatalf("got %d items, want 1", len(feed.Items))
+			}
+			if it := feed.Items[0]; !it.Dated || !it.Published.Equal(want) {
+				t.Errorf("%q: got %v (dated %v), want %v", tc.date, it.Published, it.Dated, want)
+			}
+		})
+	}
+}

@@ -29,6 +29,9 @@ type normalizer struct {
 	// decodeRaw, when not nil, decodes a set-aside description first.
 	decodeRaw func([]byte) []byte
 	parser    *Parser
+	// zones are the zone abbreviations gofeed reads as UTC that items'
+	// dates are read at (zonesFor: IST depends on the feed's country).
+	zones map[string]int
 }
 
 func (n *normalizer) items(in []*gofeed.Item) []Item {
@@ -329,8 +332,8 @@ func (n *normalizer) resolve(ref string) string {
 // then), so that such an item known by its headline and date keeps its
 // key.
 func (n *normalizer) published(gi *gofeed.Item) (t time.Time, dated bool, keyDate time.Time) {
-	t, dated = n.readDate(gi, true)
-	if asBefore, ok := n.readDate(gi, false); ok {
+	t, dated = n.readDate(gi, n.zones)
+	if asBefore, ok := n.readDate(gi, nil); ok {
 		keyDate = asBefore
 	}
 	return t, dated, keyDate
@@ -338,7 +341,7 @@ func (n *normalizer) published(gi *gofeed.Item) (t time.Time, dated bool, keyDat
 
 // readDate reads the item's date; with zones, a date ending in a zone
 // abbreviation gofeed reads as UTC (see moreZones) is read at its offset.
-func (n *normalizer) readDate(gi *gofeed.Item, zones bool) (time.Time, bool) {
+func (n *normalizer) readDate(gi *gofeed.Item, zones map[string]int) (time.Time, bool) {
 	var t *time.Time
 	switch {
 	case gi.PublishedParsed != nil:

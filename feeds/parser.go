@@ -321,6 +321,13 @@ func (p *Parser) normalizer(gf *gofeed.Feed, body []byte, feedURL string, now ti
 	if feed.Link != "" {
 		n.base, _ = url.Parse(feed.Link)
 	}
+	var hosts []string
+	for _, u := range []*url.URL{n.base, docURL} {
+		if u != nil {
+			hosts = append(hosts, u.Hostname())
+		}
+	}
+	n.zones = zonesFor(gf.Language, hosts...)
 	return n, feed
 }
 
