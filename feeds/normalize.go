@@ -1,6 +1,7 @@
 package feeds
 
 import (
+	"html"
 	"net/url"
 	"path"
 	"strings"
@@ -142,32 +143,46 @@ func (n *normalizer) item(gi *gofeed.Item) Item {
 }
 
 // mediaText is the item's Media RSS text element name ("title",
-// "description"): the item's own, else one in a media:group or a
+// "description") as HTML: the item's own, else one in a media:group or a
 // media:content (YouTube's feeds: media:group > media:description), else
-// one in a media:content of a media:group.
+// one in a media:content of a media:group. Its text is plain unless it
+// says type="html" (Media RSS's default; YouTube's are plain): escaped
+// then, so that "x<y" or "<Official Video>" is text, not a tag.
 func mediaText(gi *gofeed.Item, name string) string {
 	media := gi.Extensions["media"]
 	if media == nil {
 		return ""
 	}
-	if v := firstValue(media[name]); v != "" {
+	if v := mediaHTML(media[name]); v != "" {
 		return v
 	}
 	for _, parent := range [][]ext.Extension{media["group"], media["content"]} {
 		for _, e := range parent {
-			if v := firstValue(e.Children[name]); v != "" {
+			if v := mediaHTML(e.Children[name]); v != "" {
 				return v
 			}
 		}
 	}
 	for _, g := range media["group"] {
 		for _, c := range g.Children["content"] {
-			if v := firstValue(c.Children[name]); v != "" {
+			if v := mediaHTML(c.Children[name]); v != "" {
 				return v
 			}
 		}
 	}
 	return ""
+}
+
+// mediaHTML is the first of a Media RSS text element's values as HTML
+// (see mediaText).
+func mediaHTML(v []ext.Extension) string {
+	if len(v) == 0 || v[0].Value == "" {
+		return ""
+	}
+	if strings.EqualFold(strings.TrimSpace(v[0].Attrs["type"]), "html") {
+		return v[0].Value
+	}
+	return html.EscapeString(v[0].Value)
 }
 
 // setKey gives the item its key, then the link it shows: a FeedBurner

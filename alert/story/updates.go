@@ -29,8 +29,10 @@ const (
 	// stops ("17.15 BST", "12.03.2026") and an ISO timestamp's time are
 	// left out, where before they counted; 5: feeds give an item with no
 	// summary or content its media:description (a YouTube video's) and
-	// one with no title its media:title, which would look added.
-	textSigVersion = 5
+	// one with no title its media:title, which would look added; 6: that
+	// media text read as plain text unless typed html, where 5 read it as
+	// HTML ("x<y for a while" lost as a tag), which would look added.
+	textSigVersion = 6
 	// maxSignedSentences bounds the work and memory of one item: only the
 	// first 500 sentences that have words (title first) are signed and
 	// compared, so a signature takes at most about 4 KB and text past
