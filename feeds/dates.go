@@ -45,10 +45,17 @@ var moreZones = map[string]int{
 	"AKST": -9 * 3600, "AKDT": -8 * 3600, "HST": -10 * 3600,
 }
 
-// irishZones and israeliZones are moreZones for a feed of Ireland's or
-// Israel's (zonesFor): IST is Irish Standard Time (the summer's, +0100),
-// Israel Standard Time (+0200).
-var irishZones, israeliZones = withZone(moreZones, "IST", 3600), withZone(moreZones, "IST", 2*3600)
+// irishZones, israeliZones and chineseZones are moreZones for a feed of
+// Ireland's, Israel's or China's and Taiwan's (zonesFor): IST is Irish
+// Standard Time (the summer's, +0100), or Israel Standard Time (+0200, and
+// IDT its summer's); CST is China's or Taiwan's Standard Time (+0800), not
+// the US Central time gofeed reads it as, which puts the item 14 hours
+// ahead (in the future: undated).
+var (
+	irishZones   = withZone(moreZones, "IST", 3600)
+	israeliZones = withZone(withZone(moreZones, "IST", 2*3600), "IDT", 3*3600)
+	chineseZones = withZone(moreZones, "CST", 8*3600)
+)
 
 func withZone(zones map[string]int, name string, secs int) map[string]int {
 	out := maps.Clone(zones)
@@ -56,11 +63,12 @@ func withZone(zones map[string]int, name string, secs int) map[string]int {
 	return out
 }
 
-// zonesFor is the zones (moreZones, or its Irish or Israeli reading of
-// IST) of a feed in language (its <language>, dc:language) whose site or
-// address is on host: a language of Ireland (ga, en-IE) or a host under
-// .ie is Irish, a language of Israel (he, iw, *-IL) or a host under .il
-// Israeli.
+// zonesFor is the zones (moreZones, or its Irish, Israeli or Chinese
+// reading of IST or CST) of a feed in language (its <language>,
+// dc:language) whose site or address is on host: a language of Ireland
+// (ga, en-IE) or a host under .ie is Irish, a language of Israel (he, iw,
+// *-IL) or a host under .il Israeli, Chinese (zh, *-CN, *-TW) or a host
+// under .cn or .tw Chinese.
 func zonesFor(language string, hosts ...string) map[string]int {
 	lang := strings.ToLower(strings.TrimSpace(language))
 	lang = strings.ReplaceAll(lang, "_", "-")
@@ -78,10 +86,14 @@ func zonesFor(language string, hosts ...string) map[string]int {
 		return irishZones
 	case primary == "he" || primary == "iw" || region == "il":
 		return israeliZones
+	case primary == "zh" || region == "cn" || region == "tw":
+		return chineseZones
 	case under("ie"):
 		return irishZones
 	case under("il"):
 		return israeliZones
+	case under("cn") || under("tw"):
+		return chineseZones
 	}
 	return moreZones
 }
@@ -142,10 +154,11 @@ func cleanRFC822(s string, zones map[string]int) string {
 	fields := strings.Fields(b.String())
 	if n := len(fields); n > 0 {
 		zone := strings.ToUpper(fields[n-1])
-		if off, ok := zoneOffsets[zone]; ok {
-			fields[n-1] = off
-		} else if secs, ok := zones[zone]; ok {
+		// A feed's own zones first: China's CST is not the US's.
+		if secs, ok := zones[zone]; ok {
 			fields[n-1] = time.Date(2000, 1, 1, 0, 0, 0, 0, time.FixedZone("", secs)).Format("-0700")
+		} else if off, ok := zoneOffsets[zone]; ok {
+			fields[n-1] = off
 		}
 	}
 	return strings.ReplaceAll(strings.Join(fields, " "), " ,", ",")
@@ -155,7 +168,7 @@ func cleanRFC822(s string, zones map[string]int) string {
 // rewrites, with the offsets gofeed itself gives them.
 var namedZoneOffsets = map[string]string{
 	"GMT": "+0000", "UTC": "+0000",
-	"EST": "-0500", "EDT": "-0400", "CST": "-0600", "CDT": "-0500",
+	"EST": "-0500", "EDT": "-0400", "CDT": "-0500", // CST is left for the feed's country (see chineseZones)
 	"MST": "-0700", "MDT": "-0600", "PST": "-0800", "PDT": "-0700",
 }
 

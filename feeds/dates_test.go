@@ -176,6 +176,12 @@ func TestISTByTheFeedsCountry(t *testing.T) {
 		{"Israel by language", "he", "https://news.example.com/", "Fri, 17 Jul 2026 11:00:00 IST"},
 		{"Israel by its site", "en-us", "https://www.news.example.co.il/", "Fri, 17 Jul 2026 11:00:00 IST"},
 		{"a date gofeed cannot read, Irish", "en-ie", "https://news.example.com/", "Fri , 17 Jul 2026 10:00:00 (Dublin) IST"},
+		{"Israel's summer time", "he", "https://news.example.com/", "Fri, 17 Jul 2026 12:00:00 IDT"},
+		{"China Standard Time by language", "zh-cn", "https://news.example.com/", "Fri, 17 Jul 2026 17:00:00 CST"},
+		{"China Standard Time by its site", "", "https://www.news.example.com.cn/", "Fri, 17 Jul 2026 17:00:00 CST"},
+		{"Taiwan's CST", "zh-TW", "https://news.example.com/", "Fri, 17 Jul 2026 17:00:00 CST"},
+		{"US Central otherwise", "en-us", "https://news.example.com/", "Fri, 17 Jul 2026 04:00:00 CDT"},
+		{"US Central standard time otherwise", "en-us", "https://news.example.com/", "Fri, 17 Jul 2026 03:00:00 CST"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
