@@ -43,6 +43,8 @@ func TestParseString(t *testing.T) {
 		{"curly phrase", `“cease fire”`, `“cease fire”`},
 		{"field", "title:aleppo", "title:aleppo"},
 		{"field group", "title:(aleppo OR halab)", "title:(aleppo OR halab)"},
+		{"field in field", "title:(summary:aleppo)", "title:(summary:aleppo)"},
+		{"site in field", "title:(site:bbc.co.uk)", "title:(site:bbc.co.uk)"},
 		{"field phrase", `summary:"peace talks"`, `summary:"peace talks"`},
 		{"site", "site:WWW.BBC.co.uk syria", "site:bbc.co.uk AND syria"},
 		{"prefix", "ceasefire*", "ceasefire*"},

@@ -58,7 +58,10 @@ func writeNode(b *strings.Builder, n *node) {
 	case nodeField:
 		b.WriteString(n.text)
 		b.WriteByte(':')
-		writeChild(b, n.kids[0], precedence(n.kids[0].kind) < precedence(nodeText))
+		// The parser takes a word, phrase, prefix, regex, @name or '('
+		// after a field: another field or a site: goes in parentheses.
+		k := n.kids[0]
+		writeChild(b, k, precedence(k.kind) < precedence(nodeText) || k.kind == nodeField || k.kind == nodeSite)
 	case nodeDefine:
 		b.WriteByte('@')
 		b.WriteString(n.text)
