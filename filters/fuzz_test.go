@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -138,4 +139,71 @@ func bounded(t *testing.T, what string, fn func()) {
 	case <-time.After(fuzzTimeLimit):
 		t.Fatalf("%s did not return within %v", what, fuzzTimeLimit)
 	}
+}
+
+// hasRegex reports whether a regular expression is under n.
+func hasRegex(n *node) bool {
+	if n.kind == nodeRegex {
+		return true
+	}
+	for _, k := range n.kids {
+		if hasRegex(k) {
+			return true
+		}
+	}
+	return false
+}
+
+// FuzzMatch checks, for a query and an item generated apart, that a Set
+// and the query alone agree, and that the hits of a match are in bounds,
+// in order, apart, and there (an item matched by words has a word to bold).
+func FuzzMatch(f *testing.F) {
+	queries := []string{"aleppo ceasefire", `aleppo AND (ceasefire OR truce OR "cessation of hostilities")`,
+		"kerry -lavrov", "title:aleppo", "ceasefire*", "aleppo NEAR/10 ceasefire", "aleppo ONEAR/2 ceasefire",
+		`/\bUS\b/ election`, "@syria", `"cease-fire" NEAR/3 (zürich OR u.s.)`, `site:example.com germany's`}
+	titles := []string{"Aleppo cease-fire holds in Zürich, U.S. says", "Kerry and Lavrov meet on Aleppo ceasefire",
+		"<b>Germany’s</b> truce &amp; the cessation of hostilities", "ceasefire ceasefire aleppo aleppo ceasefire"}
+	for i, q := range queries {
+		f.Add(q, titles[i%len(titles)], titles[(i+1)%len(titles)])
+	}
+	defines := map[string]string{"syria": "aleppo OR halab", "truce": `ceasefire OR "cessation of hostilities"`}
+	f.Fuzz(func(t *testing.T, query, title, content string) {
+		q, err := Parse(query, defines)
+		if err != nil {
+			return
+		}
+		doc := &Document{Title: title, Content: content, Categories: []string{content, title},
+			Link: "https://www.example.com/" + title, Feed: content}
+		var hits []Hit
+		var ok bool
+		bounded(t, "Match", func() { hits, ok = q.Match(doc) })
+		if !ok && hits != nil {
+			t.Fatalf("%q on %q/%q: no match but hits %v", query, title, content, hits)
+		}
+		if ok && len(hits) == 0 && !hasRegex(q.root) {
+			t.Fatalf("%q on %q/%q: a match without hits", query, title, content)
+		}
+		for i, h := range hits {
+			text := doc.Text(h.Field, h.Index)
+			if h.Start < 0 || h.Start >= h.End || h.End > len(text) {
+				t.Fatalf("%q on %q/%q: hit %+v outside its text %q", query, title, content, h, text)
+			}
+			if i > 0 && compareHits(hits[i-1], h) >= 0 || i > 0 && hits[i-1].Field == h.Field && hits[i-1].Index == h.Index && hits[i-1].End > h.Start {
+				t.Fatalf("%q on %q/%q: hits %v out of order or overlapping", query, title, content, hits)
+			}
+		}
+		set := NewSet(defines)
+		if set.Add("q", query) != nil {
+			return
+		}
+		var ms []Match
+		bounded(t, "Set.Match", func() { ms = set.Match(doc) })
+		var setHits []Hit
+		if len(ms) == 1 {
+			setHits = ms[0].Hits
+		}
+		if ok != (len(ms) == 1) || !slices.Equal(hits, setHits) {
+			t.Fatalf("%q on %q/%q: Query.Match %v %v, Set.Match %v", query, title, content, ok, hits, ms)
+		}
+	})
 }
