@@ -32,9 +32,9 @@ type LimiterConfig struct {
 	// from Discord's API (an HTML page: the IP is being blocked) and
 	// carried no Retry-After (default 5 min).
 	CloudflareBackoff time.Duration
-	// InvalidBudget is how many invalid requests (401, 403, 429) the bot
-	// allows itself per 10 minutes before pausing all sends; Discord bans
-	// the IP at 10,000 (default 1,000).
+	// InvalidBudget is how many invalid requests (401, 403, 429 but a
+	// shared-scope 429) the bot allows itself per 10 minutes before
+	// pausing all sends; Discord bans the IP at 10,000 (default 1,000).
 	InvalidBudget int
 	Logger        *slog.Logger
 }
@@ -118,8 +118,8 @@ func NewLimiter(cfg LimiterConfig) *Limiter {
 	return &Limiter{cfg: cfg, log: log, clock: time.Now, routes: make(map[string]*routeState), limits: make(map[string]int)}
 }
 
-// InvalidRequests reports how many 401/403/429 answers the token received in
-// the last 10 minutes.
+// InvalidRequests reports how many invalid answers (see countsInvalid) the
+// token received in the last 10 minutes.
 func (l *Limiter) InvalidRequests() int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -315,7 +315,7 @@ func (l *Limiter) observe(route string, ex *exchange, gone func(status int) stri
 	}
 	rs.used = now
 	l.updateRoute(route, ex.header, now)
-	if ex.status == http.StatusUnauthorized || ex.status == http.StatusForbidden || ex.status == http.StatusTooManyRequests {
+	if countsInvalid(ex) {
 		l.invalid = append(l.invalid, now)
 	}
 	var err error
@@ -337,6 +337,20 @@ func (l *Limiter) observe(route string, ex *exchange, gone func(status int) stri
 	default:
 		return fmt.Errorf("discord: %s: %s", route, describeError(ex))
 	}
+}
+
+// countsInvalid reports whether Discord counts the answer toward its
+// invalid-request limit: a 401, 403 or 429, except a 429 with
+// X-RateLimit-Scope "shared" (a resource's limit shared with other
+// clients, which Discord does not count against the bot).
+func countsInvalid(ex *exchange) bool {
+	switch ex.status {
+	case http.StatusUnauthorized, http.StatusForbidden:
+		return true
+	case http.StatusTooManyRequests:
+		return ex.header.Get("X-RateLimit-Scope") != "shared"
+	}
+	return false
 }
 
 // updateRoute takes note of an answer's bucket headers. The requests

@@ -474,3 +474,41 @@ func TestRouteWindowEndedWithoutAnswers(t *testing.T) {
 		t.Errorf("one of two requests on its way: the route waits %v, want %v", wait, awaitAnswers)
 	}
 }
+
+// Discord counts 401, 403 and 429 answers toward its invalid-request
+// limit, but not a 429 whose X-RateLimit-Scope is "shared" (a resource's
+// limit shared with other bots, which no client can foresee): the budget
+// must not hold every send back for those.
+func TestSharedScope429IsNotInvalid(t *testing.T) {
+	route := "POST channels/" + testChannel + "/messages"
+	tests := []struct {
+		name    string
+		arm     func(f *fakediscord.Server)
+		want    int
+		wantFak int
+	}{
+		{"shared 429", func(f *fakediscord.Server) { f.Route429(route, time.Minute) }, 0, 0},
+		{"route 429", func(f *fakediscord.Server) { f.RateLimit(route, 0, time.Minute) }, 1, 1},
+		{"global 429", func(f *fakediscord.Server) { f.Global429(time.Minute) }, 1, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := fakediscord.New(t)
+			lim := NewLimiter(LimiterConfig{})
+			n := NewChannelNotifier(newTestSession(t, f, "test-token"), testChannel, lim)
+			tt.arm(f)
+			_, err := n.Send(context.Background(), oneAlert("s-1", "Aleppo"))
+			if re, ok := errors.AsType[*notify.RetryError](err); !ok {
+				t.Fatalf("Send: error = %v, want a RetryError", err)
+			} else if re.After < 50*time.Second {
+				t.Errorf("Send: retry after %v, want about a minute", re.After)
+			}
+			if got := lim.InvalidRequests(); got != tt.want {
+				t.Errorf("InvalidRequests = %d, want %d", got, tt.want)
+			}
+			if got := f.Invalid(""); got != tt.wantFak {
+				t.Errorf("fake Invalid = %d, want %d", got, tt.wantFak)
+			}
+		})
+	}
+}

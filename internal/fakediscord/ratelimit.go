@@ -97,7 +97,7 @@ func (s *Server) admit(w http.ResponseWriter, r *http.Request) (idx int, ok bool
 			sp.until, sp.pending = now.Add(sp.pending), 0
 		}
 		if now.Before(sp.until) {
-			req.Status, req.ResetAt, req.RetryAfter = 429, sp.until, sp.until.Sub(now)
+			req.Status, req.ResetAt, req.RetryAfter, req.Shared = 429, sp.until, sp.until.Sub(now), true
 			writeSurprise429(w, req.RetryAfter)
 			return 0, false
 		}

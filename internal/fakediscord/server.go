@@ -51,6 +51,9 @@ type Request struct {
 	RetryAfter time.Duration
 	ResetAt    time.Time
 	Global     bool
+	// Shared: a 429 with X-RateLimit-Scope "shared" (see Route429),
+	// which Discord does not count as an invalid request.
+	Shared bool
 }
 
 // Message is one message the fake accepted.
@@ -208,14 +211,18 @@ func (s *Server) Requests(route string) []Request {
 }
 
 // Invalid counts the requests on route ("" for all) answered 401, 403 or
-// 429: those Discord counts towards its invalid-request limit (10,000 in
-// 10 minutes bans the IP).
+// 429 (but a 429 of a shared limit): those Discord counts towards its
+// invalid-request limit (10,000 in 10 minutes bans the IP).
 func (s *Server) Invalid(route string) int {
 	n := 0
 	for _, r := range s.Requests(route) {
 		switch r.Status {
-		case http.StatusUnauthorized, http.StatusForbidden, http.StatusTooManyRequests:
+		case http.StatusUnauthorized, http.StatusForbidden:
 			n++
+		case http.StatusTooManyRequests:
+			if !r.Shared {
+				n++
+			}
 		}
 	}
 	return n
