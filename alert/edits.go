@@ -250,10 +250,7 @@ func (p *TextPoll) LinkKeys() []string {
 // LinksOf are the keys of the links of the items whose keys are in
 // itemKeys, each once, in the items' order.
 func (p *TextPoll) LinksOf(itemKeys []string) []string {
-	want := make(map[string]bool, len(itemKeys))
-	for _, k := range itemKeys {
-		want[k] = true
-	}
+	want := keySet(itemKeys)
 	var keys []string
 	for _, first := range p.links {
 		for i := first; i >= 0; i = p.next[i] {
@@ -320,10 +317,7 @@ func (p *TextPoll) Headlines(stored map[string][]byte, unseen []string) map[stri
 
 // newItems are the indexes of the items whose keys are in unseen.
 func (p *TextPoll) newItems(unseen []string) []int {
-	isNew := make(map[string]bool, len(unseen))
-	for _, k := range unseen {
-		isNew[k] = true
-	}
+	isNew := keySet(unseen)
 	var out []int
 	for i := range p.items {
 		if isNew[p.items[i].Key] {
@@ -408,4 +402,13 @@ func (p *TextPoll) remember(sigs, stored map[string][]byte, editOf map[int]headl
 		}
 		sigs[lk] = slices.Clone(b)
 	}
+}
+
+// keySet is the set of keys.
+func keySet(keys []string) map[string]bool {
+	set := make(map[string]bool, len(keys))
+	for _, k := range keys {
+		set[k] = true
+	}
+	return set
 }
