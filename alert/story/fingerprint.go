@@ -226,6 +226,11 @@ func casedTokens(text string) []casedWord {
 			}
 		}
 	}
+	for i := range out {
+		if commonAbbrevs[out[i].text] && out[i].c != caseNone {
+			out[i].c = caseLower
+		}
+	}
 	return out
 }
 

@@ -255,6 +255,13 @@ type Options struct {
 // Briefing"; found in the staged feeds, not the UCI rows): no UCI headline
 // is one, so the figures above stand.
 //
+// Abbreviations of common nouns ("CEO", "IPO"; commonAbbrevs, a rule of
+// the fingerprint) are taken as written in lower case, so that "CEO" is no
+// name a new item shares with a story (found by reading the Bon-Ton story
+// the report half swallowed through "SoftBank CEO"). On the 400 shuffles
+// of the tune half it swallows on 24, misses a target on 63, F1 0.7070
+// (0.7072 before).
+//
 // Judging the support bar by a similarity that weighs the longer text too
 // (Balance 0.25 or 0.5 for the bar alone, bar 0.25 to 0.4), so that a long
 // first report like a short headline by its few words ("Google To Pay $15

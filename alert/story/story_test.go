@@ -523,6 +523,47 @@ func TestKeywordsNeedTheItemsName(t *testing.T) {
 	}
 }
 
+// TestRoleAbbreviationIsNoName checks that "CEO", which headlines write
+// in capitals as they write names, ties no two stories: "Initech CEO to
+// resign" is not the Globex story whose reports say "Globex CEO", though
+// "Initech" was seen before only in a Title Case headline, which says
+// nothing of whether it is a name.
+func TestRoleAbbreviationIsNoName(t *testing.T) {
+	idx := NewIndex(Options{})
+	at := t0
+	// A window of hundreds of items, as a busy desk's, where "CEO" weighs
+	// enough to be a story's keyword.
+	for i := range 600 {
+		at = at.Add(time.Minute)
+		idx.Add(fmt.Sprint("farm", i), "farm", Make("Quiet day on the farm", ""), at)
+	}
+	// "CEO" is in eight items of six stories, three of them Globex's: a
+	// name of that story by its writing, not a keyword of it.
+	for i, title := range []string{
+		"Globex CEO woos Washington with a merger in view",
+		"Globex CEO pitches merger to regulators",
+		"Globex CEO vows lower prices after the merger",
+		"Hooli CEO sells shares",
+		"Vandelay CEO joins the board of a bank",
+		"Pendant CEO defends pay package",
+		"Soylent CEO says demand is strong",
+		"Wonka CEO opens a new factory",
+		"Stocks To Watch Today Include Initech And Hooli",
+	} {
+		at = at.Add(time.Minute)
+		story := fmt.Sprint(i)
+		if i < 3 {
+			story = "globex"
+		}
+		idx.Add(fmt.Sprint(i), story, Make(title, ""), at)
+	}
+	for _, title := range []string{"Initech CEO to resign", "Initech CEO to resign next year"} {
+		if got, score, ok := idx.Best(Make(title, ""), at.Add(time.Minute)); ok {
+			t.Errorf("%q joined story %q (score %.2f), want a story of its own", title, got, score)
+		}
+	}
+}
+
 // TestOlderVersionsDecode checks that fingerprints stored by older
 // releases still decode, without what they did not record: version 1
 // without how title words are written, versions 1 and 2 without flags.
@@ -558,6 +599,7 @@ func TestHowTitlesWriteWords(t *testing.T) {
 		{"Cosmos: Making science sexy again", map[string]uint8{"cosmos": caseStart, "making": caseStart, "science": caseLower}},
 		{"Fed's Plosser says U.S. hiring slowed", map[string]uint8{"fed": caseStart, "plosser": caseProper, "us": caseProper, "hiring": caseLower}},
 		{"Mt. Gox files for bankruptcy", map[string]uint8{"mt": caseStart, "gox": caseStart}},
+		{"Acme CEO to resign after IPO", map[string]uint8{"acme": caseStart, "ceo": caseLower, "ipo": caseLower, "resign": caseLower}},
 		{"中国 economy slows", map[string]uint8{"中": caseNone, "economy": caseLower}},
 	}
 	for _, tt := range tests {
