@@ -179,6 +179,7 @@ type TextPoll struct {
 	next  []int      // the next item with items[i]'s link, or -1
 	links []int      // the first item of each link, in the items' order
 	keys  map[string]bool
+	known map[string]bool // the keys of items cut out before parsing (Known)
 	// decoded holds the headlines decoded for a link's key, with the
 	// stored bytes they were decoded from.
 	decoded map[string]decodedHeadlines
@@ -267,8 +268,12 @@ func (p *TextPoll) LinksOf(itemKeys []string) []string {
 // (feeds.Feed.Known): an earlier item that is still in the feed is edited
 // by none.
 func (p *TextPoll) Known(keys []string) {
+	if p.known == nil {
+		p.known = make(map[string]bool, len(keys))
+	}
 	for _, k := range keys {
 		p.keys[k] = true
+		p.known[k] = true
 	}
 }
 
@@ -379,7 +384,8 @@ func (p *TextPoll) edited(i int, stored map[string][]byte) (headline, bool) {
 // remember adds to sigs the encoded headlines of each link of the fetch
 // that changed since stored: its items' in their order, each with the
 // start of its chain of edits (editOf[i] is what items[i] edits, if
-// anything).
+// anything), then those it remembered of items cut out before parsing
+// (Known), which are still under the link: their bytes did not change.
 func (p *TextPoll) remember(sigs, stored map[string][]byte, editOf map[int]headline) {
 	var hs []headline
 	var b []byte
@@ -395,6 +401,14 @@ func (p *TextPoll) remember(sigs, stored map[string][]byte, editOf map[int]headl
 				h.origin = old[j].origin
 			}
 			hs = append(hs, h)
+		}
+		for _, o := range old {
+			if len(hs) == maxLinkHeadlines {
+				break
+			}
+			if p.known[o.key] && !slices.ContainsFunc(hs, func(h headline) bool { return h.key == o.key }) {
+				hs = append(hs, o)
+			}
 		}
 		b = appendHeadlines(b[:0], hs)
 		if was, ok := stored[lk]; ok && string(was) == string(b) {

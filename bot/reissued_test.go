@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -80,6 +81,47 @@ func TestReissuedItemIsNotPostedAgainLater(t *testing.T) {
 			if got := h.rec.titles(); len(got) != tt.want {
 				t.Errorf("alerts: got %q, want %d", got, tt.want)
 			}
+		})
+	}
+}
+
+// TestReissueKnownBesideAnItemCutOutByTheMemo: two items under one link,
+// the first of them left out of a later parse because the document
+// repeats it byte for byte (feeds.ItemMemo): the link's key keeps the
+// first's headline beside the second's, so the first re-issued under a
+// new GUID is no news.
+func TestReissueKnownBesideAnItemCutOutByTheMemo(t *testing.T) {
+	const link = "https://wire.example/live/aleppo"
+	first := testItem{GUID: "urn:wire:1", Title: "Aleppo truce holds for a second night", Link: link,
+		Description: "Residents reported a quiet night."}
+	second := testItem{GUID: "urn:wire:2", Title: "Hospital reopens after airstrikes", Link: link,
+		Description: "Doctors returned on Monday."}
+	again := first
+	again.GUID = "https://wire.example/?p=9001"
+	tests := []struct {
+		name  string
+		steps [][]testItem // polled every 2 days, in one process
+		want  []string
+	}{
+		{"the second beside the first, then the first re-issued",
+			[][]testItem{{first}, {second, first}, {second, again}}, []string{first.Title, second.Title}},
+		{"the first re-issued beside the second",
+			[][]testItem{{first}, {second, first}, {again, second}}, []string{first.Title, second.Title}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo OR hospital"})
+			h.afterFirstSight()
+			svc, st := h.open()
+			t.Cleanup(func() { st.Close() })
+			for i, items := range tt.steps {
+				h.clock = h.clock.Add(48 * time.Hour)
+				h.write("wire.xml", items...)
+				if _, err := svc.RunOnce(context.Background()); err != nil {
+					t.Fatalf("step %d: RunOnce: %v", i, err)
+				}
+			}
+			h.wantTitles(tt.want...)
 		})
 	}
 }
