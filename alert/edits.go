@@ -248,6 +248,23 @@ func (p *TextPoll) LinkKeys() []string {
 	return keys
 }
 
+// LinkKeys are the seen keys of the links of items, each once, in the
+// items' order: what a poll of them keeps present in the store
+// (store.Poll.Present), so that the headlines a link's key remembers are
+// pruned no sooner than the items under it. TextPoll.LinkKeys is the same
+// for a poll's items.
+func LinkKeys(items []feeds.Item) []string {
+	keys := make([]string, 0, len(items))
+	have := make(map[string]bool, len(items))
+	for i := range items {
+		if lk := linkKey(items[i].PublishedLink()); lk != "" && !have[lk] {
+			have[lk] = true
+			keys = append(keys, lk)
+		}
+	}
+	return keys
+}
+
 // LinksOf are the keys of the links of the items whose keys are in
 // itemKeys, each once, in the items' order.
 func (p *TextPoll) LinksOf(itemKeys []string) []string {

@@ -56,35 +56,64 @@ type poller struct {
 // itemMemos keeps, per feed, the feeds.ItemMemo of the last document whose
 // poll was committed: the items it remembers are marked seen in the store,
 // so a later fetch that repeats them byte for byte neither parses them nor
-// asks the store about them. The zero value is ready to use.
+// asks the store about them. A memo is renewed (the feed parsed whole)
+// once memoLifetime has passed since the parse that read every item it
+// remembers: what is known of an item only once it is parsed, its link,
+// whose key the store keeps while the item is served (store.Poll.Present),
+// must reach the store well within the retention. The zero value is ready
+// to use.
 type itemMemos struct {
 	mu    sync.Mutex
-	memos map[string]*feeds.ItemMemo
+	memos map[string]keptMemo
 }
 
-// of returns the memo to parse the feed's next document with: an empty
-// one when none is kept (the parse makes the first).
-func (m *itemMemos) of(feedID string) *feeds.ItemMemo {
+// keptMemo is a feed's memo and when the feed was last parsed whole: the
+// oldest parse of an item the memo remembers.
+type keptMemo struct {
+	memo   *feeds.ItemMemo
+	parsed time.Time
+}
+
+// memoLifetime is how long a memo is used after the parse that read
+// every item it remembers; a day is far within the retention of seen
+// keys (30 days), and a parse a day of each feed costs nothing.
+const memoLifetime = 24 * time.Hour
+
+// of returns the memo to parse the feed's next document with at now: an
+// empty one when none is kept or it is due for renewal (the parse makes
+// the next).
+func (m *itemMemos) of(feedID string, now time.Time) *feeds.ItemMemo {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if memo := m.memos[feedID]; memo != nil {
-		return memo
+	if k, ok := m.memos[feedID]; ok && now.Sub(k.parsed) < memoLifetime {
+		return k.memo
 	}
 	return &feeds.ItemMemo{}
 }
 
-// set keeps memo after a committed poll; nil forgets the feed's.
-func (m *itemMemos) set(feedID string, memo *feeds.ItemMemo) {
+// keep keeps the memo of feed, parsed at now, after a committed poll.
+func (m *itemMemos) keep(feedID string, feed *feeds.Feed, now time.Time) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if memo == nil {
+	if feed.Memo == nil {
 		delete(m.memos, feedID)
 		return
 	}
-	if m.memos == nil {
-		m.memos = map[string]*feeds.ItemMemo{}
+	parsed := now
+	if k, ok := m.memos[feedID]; ok && len(feed.Known) > 0 {
+		parsed = k.parsed // the items it cut out were parsed then, or before
 	}
-	m.memos[feedID] = memo
+	if m.memos == nil {
+		m.memos = map[string]keptMemo{}
+	}
+	m.memos[feedID] = keptMemo{memo: feed.Memo, parsed: parsed}
+}
+
+// forget forgets the feed's memo.
+func (m *itemMemos) forget(feedID string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.memos, feedID)
 }
 
 // passCount counts what polls did, for run --once's summary.
@@ -312,7 +341,7 @@ func (p *poller) fetchRemembering(ctx context.Context, f *alert.Feed, st store.F
 	}
 	var memo *feeds.ItemMemo
 	if !p.live.catalog().FollowsUpdates(f.ID) {
-		memo = p.memos.of(f.ID)
+		memo = p.memos.of(f.ID, p.now())
 	}
 	feed, err := p.parser.ParseRemembering(res.Body, res.ContentType, res.URL, p.now(), memo)
 	if err != nil {
@@ -648,17 +677,28 @@ func (p *poller) recordItems(ctx context.Context, f *alert.Feed, st store.FeedSt
 	if err := p.stillGrouping(ctx, res.Entries); err != nil {
 		return time.Time{}, err
 	}
+	// The links' keys the store holds are kept while their items are
+	// served, as the items' keys are, or the headlines they remember would
+	// be pruned from under a long-lived item. The links of the items the
+	// memo cut out are not known here: the memo is renewed (itemMemos) well
+	// within the retention.
+	var present []string
+	if poll != nil {
+		present = poll.LinkKeys()
+	} else {
+		present = alert.LinkKeys(feed.Items)
+	}
 	p.states.settle(f.ID)
 	rows := outboxRows(res.Entries)
-	n, err := p.store.CommitPoll(ctx, f.ID, store.Poll{State: st, Keys: keys, Alerts: rows, Texts: texts})
+	n, err := p.store.CommitPoll(ctx, f.ID, store.Poll{State: st, Keys: keys, Present: present, Alerts: rows, Texts: texts})
 	if err != nil {
 		p.states.forget(f.ID)
-		p.memos.set(f.ID, nil)
+		p.memos.forget(f.ID)
 		return time.Time{}, err
 	}
 	p.states.remember(st, true)
 	p.followMoves(ctx, f, rows)
-	p.memos.set(f.ID, feed.Memo)
+	p.memos.keep(f.ID, feed, now)
 	p.metrics.polls.WithLabelValues(map[bool]string{true: "changed", false: "unchanged"}[len(unseen) > 0]).Inc()
 	p.metrics.newItems.Add(float64(len(unseen)))
 	p.metrics.enqueued.Add(float64(n))
@@ -853,7 +893,7 @@ func (p *poller) forgetBacklog(ctx context.Context, f *alert.Feed) error {
 	if !ok {
 		return errors.New("reading the state of " + f.ID)
 	}
-	p.memos.set(f.ID, nil)
+	p.memos.forget(f.ID)
 	if !p.saveState(ctx, awaitFirstSight(st)) {
 		return errors.New("saving the state of " + f.ID)
 	}

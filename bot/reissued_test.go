@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -81,6 +82,61 @@ func TestReissuedItemIsNotPostedAgainLater(t *testing.T) {
 			if got := h.rec.titles(); len(got) != tt.want {
 				t.Errorf("alerts: got %q, want %d", got, tt.want)
 			}
+		})
+	}
+}
+
+// TestReissuedItemIsKnownPastTheRetention: what a link's key remembers of
+// its headlines is kept while an item under the link is still in the
+// feed, like the item's own seen key, however long that is: a feed that
+// changes around an item for longer than the retention (30 days) and then
+// re-issues it under a new GUID re-issues an item already posted. That
+// holds for polls by processes of their own (run --once) and by one
+// process, whose parser skips the items it parsed before (feeds.ItemMemo).
+func TestReissuedItemIsKnownPastTheRetention(t *testing.T) {
+	const title = "Aleppo truce holds for a second night"
+	tests := []struct {
+		name       string
+		oneProcess bool
+		every      time.Duration // between polls
+	}{
+		{"a process per poll, every 2 days", false, 48 * time.Hour},
+		{"one process, every 12 hours", true, 12 * time.Hour},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo"})
+			// Undated: max_age refuses no re-issue, the headlines are all
+			// that tell it.
+			first := testItem{GUID: "urn:wire:1", Title: title, Link: "https://wire.example/2026/11/21/aleppo-truce-holds",
+				Description: "Residents reported a quiet night."}
+			h.afterFirstSight(first)
+			poll := h.runOnce
+			if tt.oneProcess {
+				svc, st := h.open()
+				t.Cleanup(func() { st.Close() })
+				poll = func() {
+					if _, err := svc.RunOnce(context.Background()); err != nil {
+						t.Fatalf("RunOnce: %v", err)
+					}
+				}
+			}
+			poll()
+			h.wantTitles(title)
+			// The feed changes around the item for 32 days.
+			n := 100
+			for end := h.clock.Add(32 * 24 * time.Hour); h.clock.Before(end); {
+				h.clock = h.clock.Add(tt.every)
+				n++
+				h.write("wire.xml", item(n, fmt.Sprintf("Markets move, day %d", n), time.Time{}), first)
+				poll()
+			}
+			again := first
+			again.GUID = "https://wire.example/?p=9001"
+			h.clock = h.clock.Add(tt.every)
+			h.write("wire.xml", item(n+1, "Markets close", time.Time{}), again)
+			poll()
+			h.wantTitles(title)
 		})
 	}
 }

@@ -183,7 +183,7 @@ func (p *poller) forgetWatchFeed(ctx context.Context, id string) bool {
 			return false
 		}
 		p.states.remember(store.FeedState{FeedID: id}, false)
-		p.memos.set(id, nil)
+		p.memos.forget(id)
 		p.log.Info("no watch names the feed any more: its state and seen items are deleted; watched again, it is a new feed", "feed", id)
 		return true
 	})
@@ -202,7 +202,7 @@ func (p *poller) forgetFeed(ctx context.Context, id string) bool {
 		if !found || awaitsFirstSight(st) {
 			return true
 		}
-		p.memos.set(id, nil)
+		p.memos.forget(id)
 		if !p.saveState(ctx, awaitFirstSight(st)) {
 			return false
 		}

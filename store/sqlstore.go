@@ -368,7 +368,8 @@ func (s *sqlStore) UnseenKeys(ctx context.Context, feedID string, keys []string)
 const rowsPerStatement = 500
 
 // CommitPoll records a poll in one transaction: the feed state, every key
-// (new ones inserted, present ones' last_seen bumped), the text signatures
+// (new ones inserted, present ones' last_seen bumped, and that of the
+// Present keys already seen), the text signatures
 // of Poll.Texts (new keys inserted with theirs, seen keys' rewritten when
 // they changed) and the alerts of keys
 // this commit inserted whose dedupe keys are not already in the outbox of
@@ -392,6 +393,9 @@ func (s *sqlStore) CommitPoll(ctx context.Context, feedID string, p Poll) (int, 
 	err = s.txr.runTx(ctx, func(tx pipe) error {
 		c := &pollCommit{s: s, tx: tx, feedID: feedID, now: now}
 		if err := c.record(ctx, st, keys, p.Texts, p.Alerts); err != nil {
+			return err
+		}
+		if err := c.bump(ctx, p.Present); err != nil {
 			return err
 		}
 		if len(p.Alerts) == 0 {
@@ -495,7 +499,6 @@ func (c *pollCommit) record(ctx context.Context, st FeedState, keys []string, te
 	if err != nil {
 		return err
 	}
-	bumpBefore := toMicro(c.now.Add(-lastSeenGranularity))
 	for chunk := range slices.Chunk(keys, rowsPerStatement) {
 		list, err := jsonList(chunk)
 		if err != nil {
@@ -509,8 +512,7 @@ func (c *pollCommit) record(ctx context.Context, st FeedState, keys []string, te
 		if withSigs != "" {
 			insert.query, insert.args = c.s.q.insertSeenTexts, []any{c.feedID, withSigs, now}
 		}
-		steps := []step{insert,
-			{what: "bump last seen", query: c.s.q.bumpSeen, args: []any{c.feedID, list, now, bumpBefore}}}
+		steps := []step{insert, c.bumpStep(list)}
 		if changed != "" {
 			steps = append(steps, step{what: "remember text signatures", query: c.s.q.setTexts, args: []any{c.feedID, changed, now}})
 		}
@@ -542,6 +544,28 @@ func (c *pollCommit) record(ctx context.Context, st FeedState, keys []string, te
 		}
 	}
 	return nil
+}
+
+// bump queues the statements that bump the last-seen time of those of
+// present (Poll.Present) already seen, inserting none.
+func (c *pollCommit) bump(ctx context.Context, present []string) error {
+	for chunk := range slices.Chunk(uniqueStrings(present), rowsPerStatement) {
+		list, err := jsonList(chunk)
+		if err != nil {
+			return err
+		}
+		if err := c.tx.queue(ctx, c.bumpStep(list)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// bumpStep bumps the last-seen time of the seen keys of list (a JSON
+// array) not bumped within lastSeenGranularity.
+func (c *pollCommit) bumpStep(list string) step {
+	return step{what: "bump last seen", query: c.s.q.bumpSeen,
+		args: []any{c.feedID, list, toMicro(c.now), toMicro(c.now.Add(-lastSeenGranularity))}}
 }
 
 // markFresh collects a key the insert of seen keys returned: one this

@@ -133,6 +133,13 @@ type Poll struct {
 	// recorded as seen; keys already seen have their last-seen time bumped so
 	// that pruning never forgets an item that is still in the feed.
 	Keys []string
+	// Present are keys that stand for items of this fetch without being
+	// items (the keys of their links, which remember the links'
+	// headlines: alert.TextPoll): those already seen have their last-seen
+	// time bumped as Keys' have, so that pruning keeps them while the feed
+	// serves their items; those not seen are not recorded. Keys names
+	// those to record (with Texts).
+	Present []string
 	// Alerts are enqueued only for items whose key this commit newly marks
 	// as seen (so two pollers racing on one feed enqueue once), and only when
 	// none of their DedupeKeys is already in the outbox for that destination

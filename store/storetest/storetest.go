@@ -56,6 +56,7 @@ func Run(t *testing.T, newDB func(t *testing.T) Open) {
 		{"PruneKeepsPresentKeys", testPruneKeepsPresentKeys},
 		{"PruneKeepsKeysOfFrequentPolls", testPruneFrequentPolls},
 		{"PruneKeepsPendingAndDedupe", testPruneKeepsPendingAndDedupe},
+		{"PresentKeysKeptNotRecorded", testPresentKeys},
 		{"ForgetFeeds", testForgetFeeds},
 		{"Watches", testWatches},
 		{"UpdateWatch", testUpdateWatch},
@@ -710,6 +711,41 @@ func testPruneKeepsPresentKeys(t *testing.T, h *harness) {
 	}
 	if want := []string{"old"}; !slices.Equal(unseen, want) {
 		t.Errorf("UnseenKeys after prune = %q, want %q (keys in the latest fetch kept)", unseen, want)
+	}
+}
+
+// testPresentKeys: a poll's Present keys (the keys of its items' links,
+// which remember their headlines) are kept by Prune while polls name
+// them, like Keys, and their text signatures with them; one no poll names
+// any more goes like any key; one never seen is not recorded.
+func testPresentKeys(t *testing.T, h *harness) {
+	ctx := context.Background()
+	s := h.store(t)
+	first := poll("f", []string{"item", "~lstays", "~lgoes"})
+	first.Texts = map[string][]byte{"~lstays": []byte("stays"), "~lgoes": []byte("goes")}
+	commit(t, s, "f", first)
+	for day := range 40 { // the feed changes daily around the item
+		h.clock.Advance(24 * time.Hour)
+		p := poll("f", []string{"item", fmt.Sprintf("day-%d", day)})
+		p.Present = []string{"~lstays", "~lnever"}
+		commit(t, s, "f", p)
+	}
+	if err := s.Prune(ctx, h.clock.Now().Add(-30*24*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	texts, err := s.ItemTexts(ctx, "f", []string{"~lstays", "~lgoes", "~lnever"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := slices.Sorted(maps.Keys(texts)), []string{"~lstays"}; !slices.Equal(got, want) {
+		t.Errorf("text signatures after prune: got %q, want %q", got, want)
+	}
+	unseen, err := s.UnseenKeys(ctx, "f", []string{"item", "~lstays", "~lgoes", "~lnever"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"~lgoes", "~lnever"}; !slices.Equal(unseen, want) {
+		t.Errorf("UnseenKeys after prune: got %q, want %q", unseen, want)
 	}
 }
 
