@@ -122,7 +122,10 @@ func (s *sqlStore) checkSchemaCurrent(ctx context.Context) error {
 	case applied > latest:
 		return fmt.Errorf("database schema version %d is newer than this newshound knows (%d): upgrade newshound", applied, latest)
 	case applied < latest:
-		return fmt.Errorf("database schema version %d is older than this newshound's (%d): run newshound on it once to upgrade it", applied, latest)
+		// Upgrading under the instances that run on it would leave them
+		// on a schema they refuse at their next start, working meanwhile
+		// by an older version's rules beside the new one's.
+		return fmt.Errorf("database schema version %d is older than this newshound's (%d): stop every newshound that runs on it first, then start this one, which upgrades it (an older newshound does not start on the upgraded schema)", applied, latest)
 	}
 	return nil
 }

@@ -323,3 +323,52 @@ func migratedPostgres(t *testing.T, fill func(*sql.DB, dialect)) *sqlStore {
 	t.Cleanup(func() { s.Close() })
 	return s.sqlStore
 }
+
+// TestReadOnlyOpenOfAnOlderSchema: status on a database of an older
+// schema, which the newshound that runs on it keeps using, says how to
+// upgrade it without migrating it under running instances of the older
+// version (which could not start again on it): stop them first.
+func TestReadOnlyOpenOfAnOlderSchema(t *testing.T) {
+	ctx := context.Background()
+	tests := []struct {
+		name string
+		open func(t *testing.T) error
+	}{
+		{"sqlite", func(t *testing.T) error {
+			path := filepath.Join(t.TempDir(), "old.db")
+			db, err := openSQLitePool(ctx, sqliteDSN(path, true), 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			migrateTo(t, db, sqliteDialect, 12)
+			db.Close()
+			s, err := OpenSQLiteReadOnly(ctx, path)
+			if err == nil {
+				s.Close()
+			}
+			return err
+		}},
+		{"postgres", func(t *testing.T) error {
+			db, dsn := openPostgresDB(t)
+			migrateTo(t, db, postgresDialect, 12)
+			s, err := OpenPostgresReadOnly(ctx, dsn)
+			if err == nil {
+				s.Close()
+			}
+			return err
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.open(t)
+			if err == nil {
+				t.Fatal("read-only open of schema 12: got no error, want a refusal")
+			}
+			for _, want := range []string{"schema version 12 is older", "stop every newshound that runs on it first"} {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("error: got %q, want it to contain %q", err, want)
+				}
+			}
+		})
+	}
+}
