@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -90,5 +91,60 @@ func TestRunOnceFetchesEveryFeedOfABusyHost(t *testing.T) {
 	}
 	if r.FeedsPolled != len(h.cfg.Feeds) || served.Load() != 3 {
 		t.Errorf("polled %d feeds of %d, the slow host served %d of its 3", r.FeedsPolled, len(h.cfg.Feeds), served.Load())
+	}
+}
+
+// TestRunOnceFetchesOtherHostsBesideABusyOne: `run --once` with two
+// workers and a slow host whose four feeds come first in the config (one
+// request at a time on it): the other host's feeds are fetched while the
+// slow host serves its first, not after its workers all queued for its
+// slot.
+func TestRunOnceFetchesOtherHostsBesideABusyOne(t *testing.T) {
+	var mu sync.Mutex
+	var events []string // "slow" or "fast", as requests start
+	serve := func(kind string, delay time.Duration) *httptest.Server {
+		return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			mu.Lock()
+			events = append(events, kind)
+			mu.Unlock()
+			time.Sleep(delay)
+			w.Header().Set("Content-Type", "application/rss+xml")
+			w.Write([]byte(feedtest.RSS(kind+r.URL.Path, testItem{GUID: "s1", Title: "Weather stays mild", Link: "https://" + kind + ".example" + r.URL.Path})))
+		}))
+	}
+	slow, fast := serve("slow", 300*time.Millisecond), serve("fast", 0)
+	defer slow.Close()
+	defer fast.Close()
+	fastURL := strings.Replace(fast.URL, "127.0.0.1", "localhost", 1) // another host to the fetcher
+	h := newHarness(t)
+	h.cfg.Service.Workers = 2
+	h.cfg.Defaults.AllowPrivateNetworks = true
+	h.cfg.Defaults.HostConcurrency, h.cfg.Defaults.HostGap = 1, 0
+	h.cfg.Feeds = nil
+	for _, name := range []string{"a", "b", "c", "d"} {
+		h.cfg.Feeds = append(h.cfg.Feeds, config.Feed{Name: "slow-" + name, URL: slow.URL + "/" + name})
+	}
+	for _, name := range []string{"e", "f"} {
+		h.cfg.Feeds = append(h.cfg.Feeds, config.Feed{Name: "fast-" + name, URL: fastURL + "/" + name})
+	}
+	svc, st := h.open()
+	defer st.Close()
+	r, err := svc.RunOnce(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.FeedsPolled != len(h.cfg.Feeds) {
+		t.Errorf("polled %d feeds, want %d", r.FeedsPolled, len(h.cfg.Feeds))
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	lastFast := -1
+	for i, e := range events {
+		if e == "fast" {
+			lastFast = i
+		}
+	}
+	if slowBefore := strings.Count(strings.Join(events[:lastFast+1], " "), "slow"); slowBefore > 1 {
+		t.Errorf("requests in order: %q; the fast host's feeds waited for %d of the slow host's, want at most its first", events, slowBefore)
 	}
 }

@@ -170,31 +170,41 @@ const storeRetry = time.Minute
 
 // pollAll polls the given feeds once each (in mode pollNow or pollEvery),
 // at most p.workers at a time, and returns when all are done or ctx is
-// cancelled.
+// cancelled. In mode pollEvery (run --once), where a fetch waits for its
+// host's slot however long, a feed is handed to a worker only when its
+// host has a slot free (hostTurns): workers queued on one busy host would
+// hold up every other host's feeds. In mode pollNow the feeds go in list
+// order, and one that waits past its timeout is not fetched (as in the
+// poll loop).
 func (p *poller) pollAll(ctx context.Context, list []*alert.Feed, mode pollMode) {
 	if err := p.states.preload(ctx); err != nil {
 		p.log.Warn("reading every feed state at once failed; reading them one by one", "err", err)
 	}
 	defer p.flushStates(context.WithoutCancel(ctx))
-	jobs := make(chan *alert.Feed)
+	key := func(*alert.Feed) hostKey { return hostKey{} }
+	if mode == pollEvery {
+		key = func(f *alert.Feed) hostKey { return fetchHost(p.fetcherFor(f), f.URL) }
+	}
+	limit := func(k hostKey) int {
+		if k.fetcher == nil {
+			return len(list)
+		}
+		return k.fetcher.Options().HostConcurrency
+	}
+	turns := newHostTurns(list, key, limit)
 	var wg sync.WaitGroup
 	for range min(p.workers, len(list)) {
 		wg.Go(func() {
-			for f := range jobs {
+			for {
+				f, k, ok := turns.next(ctx)
+				if !ok {
+					return
+				}
 				p.pollFeed(ctx, f, mode)
+				turns.done(k)
 			}
 		})
 	}
-	for _, f := range list {
-		select {
-		case jobs <- f:
-		case <-ctx.Done():
-		}
-		if ctx.Err() != nil {
-			break
-		}
-	}
-	close(jobs)
 	wg.Wait()
 }
 
