@@ -272,20 +272,13 @@ func (c *Commands) open(ctx context.Context) error {
 func (c *Commands) applicationID(ctx context.Context) (string, error) {
 	if st := c.s.State; st != nil {
 		st.RLock()
-		app, user := st.Application, st.User
+		app := st.Application
 		st.RUnlock()
 		if app != nil && app.ID != "" {
 			return app.ID, nil
 		}
-		if user != nil && user.ID != "" {
-			return user.ID, nil
-		}
 	}
-	u, err := c.s.User("@me", discordgo.WithContext(ctx))
-	if err != nil {
-		return "", fmt.Errorf("discord: who am I: %w", err)
-	}
-	return u.ID, nil
+	return c.botUserID(ctx)
 }
 
 // Listen answers /watch interactions arriving on the session's gateway
@@ -445,6 +438,9 @@ func (c *Commands) add(ctx context.Context, i *discordgo.Interaction, sub *disco
 	if i.Member != nil && i.Member.User != nil {
 		req.UserID = i.Member.User.ID
 	}
+	if err := c.checkPermissions(ctx, req.ChannelID); err != nil {
+		return "", err
+	}
 	w, err := c.w.Add(ctx, req)
 	if err != nil {
 		return "", err
@@ -494,6 +490,11 @@ func (c *Commands) edit(ctx context.Context, i *discordgo.Interaction, sub *disc
 	}
 	if i.Member != nil && i.Member.User != nil {
 		req.UserID = i.Member.User.ID
+	}
+	if req.ChannelID != nil {
+		if err := c.checkPermissions(ctx, *req.ChannelID); err != nil {
+			return "", err
+		}
 	}
 	w, err := c.w.Edit(ctx, req)
 	if err != nil {

@@ -83,6 +83,7 @@ func SlashCommand(guildID, channelID, name string, options ...*discordgo.Applica
 func (s *Server) Inject(i discordgo.Interaction) string {
 	s.mu.Lock()
 	s.resolveChannels(&i)
+	s.place(i.ChannelID, i.GuildID)
 	i.ID = s.newID()
 	i.Token = "itoken-" + i.ID
 	i.AppID = AppID
@@ -236,6 +237,7 @@ func (s *Server) resolveChannels(i *discordgo.Interaction) {
 			if o.Type != discordgo.ApplicationCommandOptionChannel || !isString {
 				continue
 			}
+			s.place(id, i.GuildID)
 			ch := &discordgo.Channel{ID: id, GuildID: i.GuildID, Type: discordgo.ChannelTypeGuildText}
 			if _, ok := s.forums[id]; ok {
 				ch.Type = discordgo.ChannelTypeGuildForum

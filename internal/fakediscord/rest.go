@@ -23,6 +23,9 @@ func (s *Server) routes() http.Handler {
 	api("GET /api/v9/channels/{channel}/messages", s.listMessages)
 	api("PATCH /api/v9/channels/{channel}/messages/{msg}", s.editMessage)
 	api("PATCH /api/v9/channels/{channel}", s.modifyChannel)
+	api("GET /api/v9/channels/{channel}", s.getChannel)
+	api("GET /api/v9/guilds/{guild}", s.getGuild)
+	api("GET /api/v9/guilds/{guild}/members/{user}", s.getMember)
 	api("POST /api/v9/channels/{channel}/messages/{msg}/threads", s.startThread)
 	api("POST /api/v9/channels/{channel}/threads", s.createThread)
 	api("GET /api/v9/webhooks/{id}", s.getWebhook)
@@ -153,6 +156,8 @@ func (s *Server) createMessage(w http.ResponseWriter, r *http.Request) {
 		return
 	case s.threads[channelID] != nil && s.threadsDenied(channelID):
 		writeError(w, http.StatusForbidden, 50013, "Missing Permissions")
+		return
+	case !s.mayPost(w, channelID):
 		return
 	}
 	if t := s.threads[channelID]; t != nil {

@@ -1,7 +1,8 @@
 // Package fakediscord is a fake Discord for tests: REST (channel messages
 // and their edits, threads started from a message, threads and forum posts, webhooks with thread_id, thread_name and their
 // username and avatar_url, interaction responses, application commands,
-// gateway discovery) and a gateway websocket, on loopback. It validates payloads against
+// gateway discovery, channels and guilds with the roles and overwrites that
+// make the bot's permissions, perms.go) and a gateway websocket, on loopback. It validates payloads against
 // Discord's limits, answers with real rate-limit headers and 429 bodies,
 // implements enforce_nonce, and records everything it accepted so tests
 // can assert on it. Reach it through a discordgo session whose transport
@@ -97,23 +98,26 @@ type Server struct {
 	nonces   map[string]Message // channel + "/" + nonce
 	// nonceWindow is how long enforce_nonce answers the earlier message
 	// ("within the past few minutes" in Discord's docs).
-	nonceWindow time.Duration
-	channels    map[string]string // channel id → "deleted" or "denied"
-	webhooks    map[string]*webhook
-	forums      map[string]*forum
-	threads     map[string]*Thread
-	threadOrder []string
-	noThreads   map[string]bool    // channels where the bot may not start or post in threads
-	limits      map[string]*bucket // by bucket (see bucketOf)
-	editLimit   int                // the bucket of each channel's edits
-	editReset   time.Duration
-	surprises   map[string]*surprise
-	global      globalLimit
-	fail        []failure
-	ghosts      int                                        // message posts to create and then answer 500
-	commands    map[string][]*discordgo.ApplicationCommand // by guild id, "" = global
-	inter       map[string]*Interaction                    // by interaction id
-	gw          gateway
+	nonceWindow  time.Duration
+	channels     map[string]string // channel id → "deleted" or "denied"
+	webhooks     map[string]*webhook
+	forums       map[string]*forum
+	threads      map[string]*Thread
+	threadOrder  []string
+	noThreads    map[string]bool                            // channels where the bot may not start or post in threads
+	guilds       map[string]*guild                          // by guild id (perms.go)
+	channelGuild map[string]string                          // channel id → guild id
+	overwrites   map[string][]discordgo.PermissionOverwrite // by channel id
+	limits       map[string]*bucket                         // by bucket (see bucketOf)
+	editLimit    int                                        // the bucket of each channel's edits
+	editReset    time.Duration
+	surprises    map[string]*surprise
+	global       globalLimit
+	fail         []failure
+	ghosts       int                                        // message posts to create and then answer 500
+	commands     map[string][]*discordgo.ApplicationCommand // by guild id, "" = global
+	inter        map[string]*Interaction                    // by interaction id
+	gw           gateway
 }
 
 type webhook struct {
@@ -130,22 +134,25 @@ type failure struct {
 func New(t testing.TB) *Server {
 	t.Helper()
 	s := &Server{
-		t:           t,
-		changed:     make(chan struct{}),
-		nextID:      1_200_000_000_000_000_000,
-		nonces:      map[string]Message{},
-		nonceWindow: defaultNonceWindow,
-		channels:    map[string]string{},
-		webhooks:    map[string]*webhook{},
-		forums:      map[string]*forum{},
-		threads:     map[string]*Thread{},
-		noThreads:   map[string]bool{},
-		limits:      map[string]*bucket{},
-		editLimit:   defaultEditLimit,
-		editReset:   defaultEditReset,
-		surprises:   map[string]*surprise{},
-		commands:    map[string][]*discordgo.ApplicationCommand{},
-		inter:       map[string]*Interaction{},
+		t:            t,
+		changed:      make(chan struct{}),
+		nextID:       1_200_000_000_000_000_000,
+		nonces:       map[string]Message{},
+		nonceWindow:  defaultNonceWindow,
+		channels:     map[string]string{},
+		webhooks:     map[string]*webhook{},
+		forums:       map[string]*forum{},
+		threads:      map[string]*Thread{},
+		noThreads:    map[string]bool{},
+		guilds:       map[string]*guild{},
+		channelGuild: map[string]string{},
+		overwrites:   map[string][]discordgo.PermissionOverwrite{},
+		limits:       map[string]*bucket{},
+		editLimit:    defaultEditLimit,
+		editReset:    defaultEditReset,
+		surprises:    map[string]*surprise{},
+		commands:     map[string][]*discordgo.ApplicationCommand{},
+		inter:        map[string]*Interaction{},
 	}
 	s.gw.init()
 	s.srv = httptest.NewServer(s.routes())

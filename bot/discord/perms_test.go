@@ -1,0 +1,110 @@
+package discord
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/bwmarrin/discordgo"
+	"github.com/newshound/newshound/internal/fakediscord"
+)
+
+// A watch used to be accepted for a channel the bot cannot post alerts
+// in, each of which then failed. /watch add and /watch edit now compute
+// the bot's permissions in the channel (roles, the channel's overwrites, a
+// thread's parent's) and refuse, naming what is missing, without saving.
+func TestWatchChannelNeedsTheBotsPermissions(t *testing.T) {
+	const (
+		botRole = "710000000000000001"
+		thread  = "200000000000000011"
+		forum   = "200000000000000012"
+	)
+	allow := func(perms int64) discordgo.PermissionOverwrite {
+		return discordgo.PermissionOverwrite{ID: botRole, Type: discordgo.PermissionOverwriteTypeRole, Allow: perms}
+	}
+	deny := func(id string, typ discordgo.PermissionOverwriteType, perms int64) discordgo.PermissionOverwrite {
+		return discordgo.PermissionOverwrite{ID: id, Type: typ, Deny: perms}
+	}
+	tests := []struct {
+		name    string
+		setup   func(f *fakediscord.Server)
+		channel string
+		edit    bool   // /watch edit's channel, not /watch add's
+		missing string // "" when the watch is saved
+	}{
+		{name: "the guild's defaults", setup: func(*fakediscord.Server) {}, channel: testAlertTarget},
+		{name: "@everyone lacks Embed Links", channel: testAlertTarget, missing: "Embed Links", setup: func(f *fakediscord.Server) {
+			f.SetRole(testGuild, testGuild, fakediscord.DefaultPermissions&^discordgo.PermissionEmbedLinks)
+		}},
+		{name: "the bot's role may embed links", channel: testAlertTarget, setup: func(f *fakediscord.Server) {
+			f.SetRole(testGuild, testGuild, fakediscord.DefaultPermissions&^discordgo.PermissionEmbedLinks)
+			f.GiveBotRole(testGuild, botRole)
+			f.SetRole(testGuild, botRole, discordgo.PermissionEmbedLinks)
+		}},
+		{name: "an overwrite hides the channel from the bot", channel: testAlertTarget, missing: "View Channel", setup: func(f *fakediscord.Server) {
+			f.SetOverwrite(testAlertTarget, deny(fakediscord.AppID, discordgo.PermissionOverwriteTypeMember, discordgo.PermissionViewChannel))
+		}},
+		{name: "an overwrite takes sending and embeds from the bot's role", channel: testAlertTarget, missing: "Send Messages, Embed Links", setup: func(f *fakediscord.Server) {
+			f.GiveBotRole(testGuild, botRole)
+			f.SetOverwrite(testAlertTarget, deny(botRole, discordgo.PermissionOverwriteTypeRole, discordgo.PermissionSendMessages|discordgo.PermissionEmbedLinks))
+		}},
+		{name: "the channel's overwrite gives back what @everyone's took", channel: testAlertTarget, setup: func(f *fakediscord.Server) {
+			f.GiveBotRole(testGuild, botRole)
+			f.SetOverwrite(testAlertTarget, deny(testGuild, discordgo.PermissionOverwriteTypeRole, discordgo.PermissionSendMessages))
+			f.SetOverwrite(testAlertTarget, allow(discordgo.PermissionSendMessages))
+		}},
+		{name: "an administrator", channel: testAlertTarget, setup: func(f *fakediscord.Server) {
+			f.SetRole(testGuild, testGuild, 0)
+			f.GiveBotRole(testGuild, botRole)
+			f.SetRole(testGuild, botRole, discordgo.PermissionAdministrator)
+		}},
+		{name: "a thread whose parent denies posting in threads", channel: thread, missing: "Send Messages in Threads", setup: func(f *fakediscord.Server) {
+			f.AddThread(thread, testAlertTarget)
+			f.SetOverwrite(testAlertTarget, deny(testGuild, discordgo.PermissionOverwriteTypeRole, discordgo.PermissionSendMessagesInThreads))
+		}},
+		{name: "a thread needs no Send Messages", channel: thread, setup: func(f *fakediscord.Server) {
+			f.AddThread(thread, testAlertTarget)
+			f.SetOverwrite(testAlertTarget, deny(testGuild, discordgo.PermissionOverwriteTypeRole, discordgo.PermissionSendMessages))
+		}},
+		{name: "a forum where the bot may not open posts", channel: forum, missing: "Send Messages", setup: func(f *fakediscord.Server) {
+			f.AddForum(forum)
+			f.SetOverwrite(forum, deny(fakediscord.AppID, discordgo.PermissionOverwriteTypeMember, discordgo.PermissionSendMessages))
+		}},
+		{name: "edit onto a channel hidden from the bot", channel: testAlertTarget, edit: true, missing: "View Channel", setup: func(f *fakediscord.Server) {
+			f.SetOverwrite(testAlertTarget, deny(testGuild, discordgo.PermissionOverwriteTypeRole, discordgo.PermissionViewChannel))
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel() // each gateway test spends 1 s in discordgo's Close
+			f := fakediscord.New(t)
+			tt.setup(f)
+			w := &memoryWatches{}
+			connectBot(t, f, w)
+			channel := &discordgo.ApplicationCommandInteractionDataOption{Name: "channel", Type: discordgo.ApplicationCommandOptionChannel, Value: tt.channel}
+			cmd := sub("add", opt("feed", "https://example.org/feed.xml"), opt("query", "aleppo"), channel)
+			if tt.edit {
+				w.watches = []WatchInfo{{ID: 1, GuildID: testGuild, ChannelID: testCmdChannel, Query: "aleppo"}}
+				cmd = sub("edit", opt("id", 1), channel)
+			}
+			in := runCommand(t, f, cmd)
+
+			saved := w.snapshot()
+			moved := len(saved) == 1 && saved[0].ChannelID == tt.channel
+			if tt.missing == "" {
+				if !moved {
+					t.Fatalf("watches %+v, want one posting to %s; reply %q, follow-ups %+v", saved, tt.channel, in.Original(), in.Followups)
+				}
+				return
+			}
+			if moved || len(w.edits) > 0 {
+				t.Errorf("watches %+v, edits %+v: want nothing saved", saved, w.edits)
+			}
+			if len(in.Followups) != 1 {
+				t.Fatalf("got %d follow-ups, want 1 error; reply %q", len(in.Followups), in.Original())
+			}
+			if got, want := in.Followups[0].Content, "it lacks "+tt.missing+" there."; !strings.Contains(got, want) {
+				t.Errorf("reply %q, want it to say %q", got, want)
+			}
+		})
+	}
+}
