@@ -43,9 +43,10 @@ const invalidWindow = 10 * time.Minute
 
 // Limiter paces every request sent with one bot token: a token bucket
 // under Discord's global 50 req/s, per-route buckets from the
-// X-RateLimit-* headers, a pause of all routes after a global 429, and a
-// count of invalid requests. Share one Limiter between all notifiers of a
-// token; it is safe for concurrent use.
+// X-RateLimit-* headers (routes whose answers name the same
+// X-RateLimit-Bucket share one, see bucketKey), a pause of all routes
+// after a global 429, and a count of invalid requests. Share one Limiter
+// between all notifiers of a token; it is safe for concurrent use.
 type Limiter struct {
 	cfg   LimiterConfig
 	log   *slog.Logger
@@ -55,8 +56,10 @@ type Limiter struct {
 	tat         time.Time // theoretical arrival time of the token bucket
 	pausedUntil time.Time // global 429 or Cloudflare block
 	pauseReason string
-	routes      map[string]*routeState
-	swept       time.Time // when idle routes were last forgotten
+	routes      map[string]*routeState // by bucketKey
+	// hashes are the X-RateLimit-Bucket each routeShape's answers named.
+	hashes map[string]string
+	swept  time.Time // when idle routes were last forgotten
 	// limits are the limits routes announced, by routeShape: a route new
 	// or forgotten (see routeIdle) starts with its shape's, so that a
 	// burst onto a story's new thread does not overrun the bucket before
@@ -115,7 +118,7 @@ func NewLimiter(cfg LimiterConfig) *Limiter {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Limiter{cfg: cfg, log: log, clock: time.Now, routes: make(map[string]*routeState), limits: make(map[string]int)}
+	return &Limiter{cfg: cfg, log: log, clock: time.Now, routes: make(map[string]*routeState), hashes: make(map[string]string), limits: make(map[string]int)}
 }
 
 // InvalidRequests reports how many invalid answers (see countsInvalid) the
@@ -131,22 +134,22 @@ func (l *Limiter) InvalidRequests() int {
 // answer into nil or an error the outbox sender understands. gone says, for
 // a 403/404, what is gone ("webhook deleted").
 func (l *Limiter) do(ctx context.Context, route string, gone func(status int) string, send func(context.Context) error) (*exchange, error) {
-	admitted, err := l.acquire(ctx, route)
+	adm, err := l.acquire(ctx, route)
 	if err != nil {
 		return nil, err
 	}
 	rctx, rec := withRecorder(ctx)
-	rec.route, rec.admitted = route, admitted
+	rec.route, rec.admitted = route, adm.at
 	sendErr := send(rctx)
 	ex := rec.last
 	if ex == nil {
-		l.unanswered(route)
+		l.unanswered(adm.key)
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
 		return nil, fmt.Errorf("discord: %s: %w", route, withoutURL(sendErr))
 	}
-	return ex, l.observe(route, ex, gone)
+	return ex, l.observe(route, adm.key, ex, gone)
 }
 
 // withoutURL drops the request URL from a transport error: a webhook's URL
@@ -161,42 +164,50 @@ func withoutURL(err error) error {
 	return err
 }
 
-// acquire waits until route may send and returns when it was let through,
-// or returns a *notify.RetryError when the wait is longer than MaxWait, or
+// admission is when a request was let through, and the bucket it counts
+// in until its answer comes.
+type admission struct {
+	at  time.Time
+	key string // see bucketKey
+}
+
+// acquire waits until route may send and returns its admission, or
+// returns a *notify.RetryError when the wait is longer than MaxWait, or
 // the context's error.
-func (l *Limiter) acquire(ctx context.Context, route string) (time.Time, error) {
+func (l *Limiter) acquire(ctx context.Context, route string) (admission, error) {
 	reserved := false
 	for {
-		wait, reason, at := l.reserve(route, &reserved)
+		wait, reason, adm := l.reserve(route, &reserved)
 		if wait == 0 {
-			return at, nil
+			return adm, nil
 		}
 		if wait > l.cfg.MaxWait {
-			return time.Time{}, &notify.RetryError{After: wait, Err: errors.New("discord: " + reason)}
+			return admission{}, &notify.RetryError{After: wait, Err: errors.New("discord: " + reason)}
 		}
 		if err := retryafter.Sleep(ctx, wait); err != nil {
-			return time.Time{}, err
+			return admission{}, err
 		}
 	}
 }
 
 // reserve returns how long route must still wait and why, or 0 and the
-// time it let the request through. The global token is taken once per
-// request, on the first call.
-func (l *Limiter) reserve(route string, reserved *bool) (time.Duration, string, time.Time) {
+// request's admission. The global token is taken once per request, on the
+// first call.
+func (l *Limiter) reserve(route string, reserved *bool) (time.Duration, string, admission) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.clock()
+	adm := admission{at: now, key: l.bucketKey(route)}
 	if now.Before(l.pausedUntil) {
-		return l.pausedUntil.Sub(now), l.pauseReason, now
+		return l.pausedUntil.Sub(now), l.pauseReason, adm
 	}
 	l.pruneInvalid(now)
 	if len(l.invalid) >= l.cfg.InvalidBudget {
 		until := l.invalid[len(l.invalid)-l.cfg.InvalidBudget].Add(invalidWindow)
-		return until.Sub(now), fmt.Sprintf("%d invalid requests in 10 minutes, holding back", len(l.invalid)), now
+		return until.Sub(now), fmt.Sprintf("%d invalid requests in 10 minutes, holding back", len(l.invalid)), adm
 	}
 	l.forgetIdleRoutes(now)
-	rs := l.route(route)
+	rs := l.route(adm.key)
 	if rs.known && !rs.resetAt.IsZero() && !now.Before(rs.resetAt) {
 		rs.newWindow()
 	}
@@ -207,14 +218,14 @@ func (l *Limiter) reserve(route string, reserved *bool) (time.Duration, string, 
 	}
 	if rs.known && rs.remaining <= 0 {
 		if rs.resetAt.IsZero() {
-			return awaitAnswers, "window of " + route + " taken by requests on their way", now
+			return awaitAnswers, "window of " + route + " taken by requests on their way", adm
 		}
-		return rs.resetAt.Sub(now), "rate limited on " + route, now
+		return rs.resetAt.Sub(now), "rate limited on " + route, adm
 	}
 	if !*reserved {
 		*reserved = true
 		if wait := l.takeToken(now); wait > 0 {
-			return wait, "global request rate", now
+			return wait, "global request rate", adm
 		}
 	}
 	if rs.known {
@@ -222,7 +233,36 @@ func (l *Limiter) reserve(route string, reserved *bool) (time.Duration, string, 
 	}
 	rs.inflight++
 	rs.used = now
-	return 0, "", now
+	return 0, "", adm
+}
+
+// bucketKey names the bucket route counts in: once an answer on a route
+// of its shape named its X-RateLimit-Bucket, that hash and the route's
+// major parameter (its channel, webhook or guild, which the hash leaves
+// out), so that routes Discord limits together are limited together (a
+// channel's posts and its message edits share one); before, the route.
+// Called with l.mu held.
+func (l *Limiter) bucketKey(route string) string {
+	hash := l.hashes[routeShape(route)]
+	if hash == "" {
+		return route
+	}
+	return "bucket " + hash + " " + majorParameter(route)
+}
+
+// majorParameter is the top-level resource route names ("channels/123"),
+// or "".
+func majorParameter(route string) string {
+	_, path, _ := strings.Cut(route, " ")
+	parts := strings.SplitN(path, "/", 3)
+	if len(parts) < 2 {
+		return ""
+	}
+	switch parts[0] {
+	case "channels", "webhooks", "guilds":
+		return parts[0] + "/" + parts[1]
+	}
+	return ""
 }
 
 // forgetIdleRoutes drops, at most once per routeIdle, the routes unused
@@ -251,11 +291,12 @@ func (rs *routeState) newWindow() {
 	rs.remaining, rs.resetAt, rs.window = rs.limit-rs.inflight, time.Time{}, ""
 }
 
-// unanswered notes a request let through on route that got no answer.
-func (l *Limiter) unanswered(route string) {
+// unanswered notes a request let through into bucket key (its
+// admission's) that got no answer.
+func (l *Limiter) unanswered(key string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if rs := l.route(route); rs.inflight > 0 {
+	if rs := l.route(key); rs.inflight > 0 {
 		rs.inflight--
 	}
 }
@@ -274,14 +315,15 @@ func (l *Limiter) takeToken(now time.Time) time.Duration {
 	return 0
 }
 
-func (l *Limiter) route(route string) *routeState {
-	rs := l.routes[route]
+// route is the state of bucket key (see bucketKey).
+func (l *Limiter) route(key string) *routeState {
+	rs := l.routes[key]
 	if rs == nil {
 		rs = &routeState{}
-		if limit := l.limits[routeShape(route)]; limit > 0 {
+		if limit := l.limits[routeShape(key)]; limit > 0 {
 			rs.known, rs.limit, rs.remaining = true, limit, limit
 		}
-		l.routes[route] = rs
+		l.routes[key] = rs
 	}
 	return rs
 }
@@ -304,23 +346,29 @@ func (l *Limiter) pruneInvalid(now time.Time) {
 	l.invalid = l.invalid[cut:]
 }
 
-// observe updates the buckets from the answer and classifies it.
-func (l *Limiter) observe(route string, ex *exchange, gone func(status int) string) error {
+// observe updates the buckets from the answer to a request on route let
+// through into bucket admitted, and classifies it.
+func (l *Limiter) observe(route, admitted string, ex *exchange, gone func(status int) string) error {
 	l.mu.Lock()
 	now := l.clock()
 	ex.seen = now
-	rs := l.route(route)
+	rs := l.route(admitted)
 	if rs.inflight > 0 {
 		rs.inflight--
 	}
 	rs.used = now
-	l.updateRoute(route, ex.header, now)
+	if hash := ex.header.Get("X-RateLimit-Bucket"); hash != "" {
+		l.hashes[routeShape(route)] = hash
+	}
+	key := l.bucketKey(route)
+	l.route(key).used = now
+	l.updateRoute(route, key, ex.header, now)
 	if countsInvalid(ex) {
 		l.invalid = append(l.invalid, now)
 	}
 	var err error
 	if ex.status == http.StatusTooManyRequests {
-		err = l.note429(route, ex, now)
+		err = l.note429(route, key, ex, now)
 	}
 	l.mu.Unlock()
 
@@ -353,23 +401,27 @@ func countsInvalid(ex *exchange) bool {
 	return false
 }
 
-// updateRoute takes note of an answer's bucket headers. The requests
-// still on their way may not be counted in them yet, so they are taken off
-// what remains; and within one window (the same X-RateLimit-Reset) an
-// answer can only lower what remains, since answers may arrive out of
-// order.
-func (l *Limiter) updateRoute(route string, h http.Header, now time.Time) {
+// updateRoute takes note of an answer on route's bucket headers for its
+// bucket key. The requests still on their way may not be counted in them
+// yet, so they are taken off what remains (those let through before the
+// route's bucket hash was known are counted under the route itself); and
+// within one window (the same X-RateLimit-Reset) an answer can only lower
+// what remains, since answers may arrive out of order.
+func (l *Limiter) updateRoute(route, key string, h http.Header, now time.Time) {
 	remaining, errR := strconv.Atoi(h.Get("X-RateLimit-Remaining"))
 	after, errA := parseSeconds(h.Get("X-RateLimit-Reset-After"))
 	if errR != nil || errA != nil || h.Get("X-RateLimit-Global") != "" {
 		return
 	}
-	rs := l.route(route)
+	rs := l.route(key)
 	if limit, err := strconv.Atoi(h.Get("X-RateLimit-Limit")); err == nil && limit > 0 {
 		rs.limit = limit
-		l.limits[routeShape(route)] = limit
+		l.limits[routeShape(key)] = limit
 	}
 	left := remaining - rs.inflight
+	if old := l.routes[route]; key != route && old != nil {
+		left -= old.inflight
+	}
 	window := h.Get("X-RateLimit-Reset")
 	if rs.known && window != "" && window == rs.window {
 		rs.remaining = min(rs.remaining, left)
@@ -385,9 +437,10 @@ type rateLimitBody struct {
 	Global     bool     `json:"global"`
 }
 
-// note429 pauses the route, or every route for a global or Cloudflare 429,
-// and returns the RetryError for the sender. Called with l.mu held.
-func (l *Limiter) note429(route string, ex *exchange, now time.Time) error {
+// note429 pauses the route's bucket key, or every route for a global or
+// Cloudflare 429, and returns the RetryError for the sender. Called with
+// l.mu held.
+func (l *Limiter) note429(route, key string, ex *exchange, now time.Time) error {
 	var body rateLimitBody
 	jsonErr := json.Unmarshal(ex.body, &body)
 	headerAfter, headerErr := parseSeconds(ex.header.Get("Retry-After"))
@@ -408,7 +461,7 @@ func (l *Limiter) note429(route string, ex *exchange, now time.Time) error {
 		if ra, err := parseSeconds(ex.header.Get("X-RateLimit-Reset-After")); err == nil && ra > after {
 			after = ra
 		}
-		rs := l.route(route)
+		rs := l.route(key)
 		rs.known, rs.remaining, rs.resetAt, rs.window = true, 0, now.Add(after), ""
 		return &notify.RetryError{After: after, Err: fmt.Errorf("discord: rate limited on %s", route)}
 	}

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/newshound/newshound/alert"
 	"github.com/newshound/newshound/bot/notify"
 	"github.com/newshound/newshound/internal/fakediscord"
 )
@@ -319,7 +320,7 @@ func TestRouteBucketCountsRequestsOnTheirWay(t *testing.T) {
 		h.Set("X-RateLimit-Remaining", fmt.Sprint(remaining))
 		h.Set("X-RateLimit-Reset-After", "1.000")
 		h.Set("X-RateLimit-Reset", window)
-		if err := lim.observe("r", &exchange{status: http.StatusOK, header: h}, nil); err != nil {
+		if err := lim.observe("r", "r", &exchange{status: http.StatusOK, header: h}, nil); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -368,7 +369,7 @@ func TestLimiterForgetsIdleRoutes(t *testing.T) {
 		h.Set("X-RateLimit-Remaining", fmt.Sprint(remaining))
 		h.Set("X-RateLimit-Reset-After", resetAfter)
 		h.Set("X-RateLimit-Reset", "w-"+route)
-		if err := lim.observe(route, &exchange{status: http.StatusOK, header: h}, nil); err != nil {
+		if err := lim.observe(route, route, &exchange{status: http.StatusOK, header: h}, nil); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -436,7 +437,7 @@ func TestRouteWindowEndedWithoutAnswers(t *testing.T) {
 	const learned = "POST channels/1/messages"
 	reserved := false
 	lim.reserve(learned, &reserved)
-	if err := lim.observe(learned, &exchange{status: http.StatusOK, header: h}, nil); err != nil {
+	if err := lim.observe(learned, learned, &exchange{status: http.StatusOK, header: h}, nil); err != nil {
 		t.Fatal(err)
 	}
 	for _, end := range []struct {
@@ -446,7 +447,7 @@ func TestRouteWindowEndedWithoutAnswers(t *testing.T) {
 	}{
 		{"unanswered", "POST channels/2/messages", func(route string) { lim.unanswered(route) }},
 		{"answered without headers", "POST channels/3/messages", func(route string) {
-			lim.observe(route, &exchange{status: http.StatusBadGateway, header: http.Header{}}, func(int) string { return "" })
+			lim.observe(route, route, &exchange{status: http.StatusBadGateway, header: http.Header{}}, func(int) string { return "" })
 		}},
 	} {
 		route := end.route
@@ -510,5 +511,85 @@ func TestSharedScope429IsNotInvalid(t *testing.T) {
 				t.Errorf("fake Invalid = %d, want %d", got, tt.wantFak)
 			}
 		})
+	}
+}
+
+// Discord answers a channel's message posts and its message edits with
+// the same X-RateLimit-Bucket: they share one limit. The Limiter used to
+// keep a bucket per route, so once posts had used the shared bucket up an
+// edit was let through on what the edit route last heard (and the other
+// way round), and Discord answered 429.
+func TestRoutesSharingABucketAreLimitedAsOne(t *testing.T) {
+	const (
+		perWindow = 4
+		window    = 1500 * time.Millisecond
+	)
+	tests := []struct {
+		name  string
+		useUp string // "post" or "edit": what uses the bucket up
+		then  string // the request that must wait for the window's end
+	}{
+		{name: "posts use the bucket up, then an edit", useUp: "post", then: "edit"},
+		{name: "edits use the bucket up, then a post", useUp: "edit", then: "post"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := fakediscord.New(t)
+			f.SetEditLimit(perWindow, window)
+			f.SharePostsWithEdits()
+			n := NewChannelNotifier(newTestSession(t, f, "test-token"), testChannel, NewLimiter(LimiterConfig{}))
+			ctx := context.Background()
+			a := testAlert("Aleppo")
+			sent := 0
+			do := func(what string) {
+				t.Helper()
+				var err error
+				switch what {
+				case "post":
+					sent++
+					_, err = n.Send(ctx, oneAlert(fmt.Sprint("p-", sent), "Aleppo"))
+				case "edit":
+					a.Also = reports(len(a.Also) + 1)
+					err = n.(notify.Editor).Edit(ctx, notify.Edit{MessageID: f.AllMessages()[0].ID, Message: notify.Message{Alerts: []alert.Alert{a}}})
+				}
+				if err != nil {
+					t.Fatalf("%s: %v", what, err)
+				}
+			}
+			do("post") // the first answers tell each route's bucket
+			do("edit")
+			for range perWindow - 2 {
+				do(tt.useUp)
+			}
+			do(tt.then)
+			if got := f.Count429(""); got != 0 {
+				for _, r := range f.Requests("") {
+					t.Logf("%s %s: %d", r.At.Format("15:04:05.000"), r.Route, r.Status)
+				}
+				t.Errorf("the fake answered %d 429s, want none: the routes share one bucket of %d per %s", got, perWindow, window)
+			}
+		})
+	}
+}
+
+// A route's bucket is its own until an answer names its X-RateLimit-Bucket;
+// then the hash with the route's major parameter, which the hash leaves
+// out.
+func TestBucketKey(t *testing.T) {
+	lim := NewLimiter(LimiterConfig{})
+	lim.hashes[routeShape("POST channels/1/messages")] = "h1"
+	lim.hashes[routeShape("PATCH channels/1/messages/{message_id}")] = "h1"
+	lim.hashes[routeShape("POST webhooks/6")] = "h2"
+	for _, tt := range []struct{ route, want string }{
+		{"POST channels/2/messages", "bucket h1 channels/2"},
+		{"PATCH channels/2/messages/{message_id}", "bucket h1 channels/2"},
+		{"POST channels/3/messages", "bucket h1 channels/3"},
+		{"POST webhooks/6", "bucket h2 webhooks/6"},
+		{"PATCH webhooks/6/messages/{message_id}", "PATCH webhooks/6/messages/{message_id}"},
+		{"POST channels/2/threads", "POST channels/2/threads"},
+	} {
+		if got := lim.bucketKey(tt.route); got != tt.want {
+			t.Errorf("bucketKey(%q) = %q, want %q", tt.route, got, tt.want)
+		}
 	}
 }

@@ -2,6 +2,8 @@ package fakediscord
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -105,10 +107,26 @@ func WebhookEditBucket(webhookID string) string {
 	return "PATCH webhooks/" + webhookID + "/messages/{message_id}"
 }
 
+// SharePostsWithEdits makes a channel's message posts count against the
+// bucket of its message edits (EditBucket), as Discord's answers say they
+// do: POST channels/{c}/messages and PATCH channels/{c}/messages/{m} carry
+// the same X-RateLimit-Bucket.
+func (s *Server) SharePostsWithEdits() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.sharePostEdits = true
+}
+
 // bucketOf names the rate-limit bucket of a route: message edits share
-// one per channel or webhook (the message id is not a major parameter);
-// any other route is a bucket of its own.
-func bucketOf(route string) string {
+// one per channel or webhook (the message id is not a major parameter),
+// and with SharePostsWithEdits a channel's posts share it too; any other
+// route is a bucket of its own. Called with s.mu held.
+func (s *Server) bucketOf(route string) string {
+	if rest, ok := strings.CutPrefix(route, "POST "); ok && s.sharePostEdits {
+		if parts := strings.Split(rest, "/"); len(parts) == 3 && parts[0] == "channels" && parts[2] == "messages" {
+			return EditBucket(parts[1])
+		}
+	}
 	rest, ok := strings.CutPrefix(route, "PATCH ")
 	if !ok {
 		return route
@@ -118,6 +136,21 @@ func bucketOf(route string) string {
 		return "PATCH " + parts[0] + "/" + parts[1] + "/messages/{message_id}"
 	}
 	return route
+}
+
+// bucketHash is a bucket's X-RateLimit-Bucket: like Discord's, the same
+// for every channel's (webhook's, guild's) bucket of a route, since it
+// does not include the major parameter.
+func bucketHash(bucket string) string {
+	parts := strings.Split(bucket, "/")
+	if len(parts) > 1 {
+		switch method, resource, _ := strings.Cut(parts[0], " "); resource {
+		case "channels", "webhooks", "guilds":
+			parts[0], parts[1] = method+" "+resource, "{major}"
+		}
+	}
+	sum := sha256.Sum256([]byte(strings.Join(parts, "/")))
+	return hex.EncodeToString(sum[:8])
 }
 
 func isEditBucket(key string) bool { return strings.HasSuffix(key, "/messages/{message_id}") }

@@ -1,8 +1,6 @@
 package fakediscord
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"math"
 	"net/http"
@@ -73,10 +71,10 @@ func (s *Server) Global429(d time.Duration) {
 func (s *Server) admit(w http.ResponseWriter, r *http.Request) (idx int, ok bool) {
 	now := time.Now()
 	route := routeOf(r)
-	key := bucketOf(route)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	defer s.notify()
+	key := s.bucketOf(route)
 	req := Request{Route: route, Bucket: key, At: now}
 	defer func() {
 		idx = len(s.requests)
@@ -132,9 +130,8 @@ func (s *Server) admit(w http.ResponseWriter, r *http.Request) (idx int, ok bool
 	return 0, true
 }
 
-func setLimitHeaders(h http.Header, route string, b *bucket, resetAt, now time.Time) {
-	sum := sha256.Sum256([]byte(route))
-	h.Set("X-RateLimit-Bucket", hex.EncodeToString(sum[:8]))
+func setLimitHeaders(h http.Header, key string, b *bucket, resetAt, now time.Time) {
+	h.Set("X-RateLimit-Bucket", bucketHash(key))
 	h.Set("X-RateLimit-Limit", strconv.Itoa(b.limit))
 	h.Set("X-RateLimit-Remaining", strconv.Itoa(max(b.limit-b.used, 0)))
 	h.Set("X-RateLimit-Reset", strconv.FormatFloat(float64(resetAt.UnixMilli())/1000, 'f', 3, 64))

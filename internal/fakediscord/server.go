@@ -111,13 +111,15 @@ type Server struct {
 	limits       map[string]*bucket                         // by bucket (see bucketOf)
 	editLimit    int                                        // the bucket of each channel's edits
 	editReset    time.Duration
-	surprises    map[string]*surprise
-	global       globalLimit
-	fail         []failure
-	ghosts       int                                        // message posts to create and then answer 500
-	commands     map[string][]*discordgo.ApplicationCommand // by guild id, "" = global
-	inter        map[string]*Interaction                    // by interaction id
-	gw           gateway
+	// sharePostEdits: a channel's posts count in its edit bucket.
+	sharePostEdits bool
+	surprises      map[string]*surprise
+	global         globalLimit
+	fail           []failure
+	ghosts         int                                        // message posts to create and then answer 500
+	commands       map[string][]*discordgo.ApplicationCommand // by guild id, "" = global
+	inter          map[string]*Interaction                    // by interaction id
+	gw             gateway
 }
 
 type webhook struct {
