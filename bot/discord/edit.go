@@ -358,7 +358,7 @@ func (n *WebhookNotifier) Edit(ctx context.Context, e notify.Edit) error {
 	}
 	do := func() (*exchange, error) {
 		return n.lim.do(ctx, webhookEditRoute(n.id), n.goneReason, func(ctx context.Context) error {
-			_, err := n.s.RequestWithBucketID(http.MethodPatch, endpoint, edit, discordgo.EndpointWebhookToken("", ""), discordgo.WithContext(ctx))
+			_, err := n.s.RequestWithBucketID(http.MethodPatch, endpoint, edit, n.bucketID(), discordgo.WithContext(ctx))
 			return err
 		})
 	}

@@ -320,7 +320,7 @@ func (n *WebhookNotifier) execute(ctx context.Context, threadID string, body web
 	var resp []byte
 	ex, err := n.lim.do(ctx, "POST webhooks/"+n.id, n.goneReason, func(ctx context.Context) error {
 		var err error
-		resp, err = n.s.RequestWithBucketID(http.MethodPost, endpoint, body, discordgo.EndpointWebhookToken("", ""), discordgo.WithContext(ctx))
+		resp, err = n.s.RequestWithBucketID(http.MethodPost, endpoint, body, n.bucketID(), discordgo.WithContext(ctx))
 		return err
 	})
 	if err != nil {
@@ -353,6 +353,12 @@ func (n *WebhookNotifier) Find(ctx context.Context, m notify.Message) (notify.Re
 	}
 	return findPosted(ctx, n.s, n.lim, n.channelID, m, n.goneReason)
 }
+
+// bucketID is the webhook's discordgo bucket: discordgo sends the requests
+// of one bucket id one at a time, holding its lock until the answer comes,
+// so a bucket shared by every webhook would let one hung request hold up
+// all of them. The Limiter does the pacing; the id leaves the token out.
+func (n *WebhookNotifier) bucketID() string { return discordgo.EndpointWebhook(n.id) }
 
 func (n *WebhookNotifier) goneReason(status int) string {
 	if status == http.StatusUnauthorized {

@@ -437,3 +437,62 @@ func TestFindDoesNotTakeTheItemsMessageForItsUpdate(t *testing.T) {
 		t.Errorf("an update message's ghost look found the item's first message %v (err %v)", found, err)
 	}
 }
+
+// discordgo serialises the requests that share a bucket id, holding the
+// bucket's lock until the answer comes. Every webhook was sent under one
+// bucket id ("webhooks//"), so a webhook whose request hung held up every
+// other webhook destination, for up to the client's 30 s timeout each.
+func TestWebhooksDoNotWaitForEachOther(t *testing.T) {
+	const (
+		stuck = "600000000000000031"
+		other = "600000000000000032"
+	)
+	tests := []struct {
+		name string
+		do   func(ctx context.Context, n notify.Notifier, id string) error
+	}{
+		{"send", func(ctx context.Context, n notify.Notifier, _ string) error {
+			_, err := n.Send(ctx, oneAlert("", "Aleppo"))
+			return err
+		}},
+		{"edit", func(ctx context.Context, n notify.Notifier, id string) error {
+			return n.(notify.Editor).Edit(ctx, notify.Edit{MessageID: id, Message: oneAlert("", "Aleppo, updated")})
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := fakediscord.New(t)
+			s := newTestSession(t, f, "")
+			lim := NewLimiter(LimiterConfig{})
+			notifier := func(id string) notify.Notifier {
+				n, err := NewWebhookNotifier(s, f.AddWebhook(id, id), lim)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return n
+			}
+			hung, fine := notifier(stuck), notifier(other)
+			r, err := fine.Send(context.Background(), oneAlert("", "Aleppo"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			release := f.Hold("POST webhooks/" + stuck)
+			t.Cleanup(release)
+			go func() { _, _ = hung.Send(context.Background(), oneAlert("", "Aleppo")) }() // answered once released
+			f.WaitFor(replyTimeout, func() bool { return f.Waiting("POST webhooks/"+stuck) == 1 })
+
+			done := make(chan error, 1)
+			go func() { done <- tt.do(context.Background(), fine, r.MessageID) }()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Errorf("webhook %s: %v", other, err)
+				}
+			case <-time.After(3 * time.Second):
+				t.Errorf("webhook %s's %s still waits after 3 s for webhook %s's hung request", other, tt.name, stuck)
+				release()
+				<-done
+			}
+		})
+	}
+}

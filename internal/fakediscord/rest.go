@@ -49,6 +49,7 @@ func (s *Server) routes() http.Handler {
 // api wraps a REST handler with recording, injected failures and rate limits.
 func (s *Server) api(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		s.held(r)
 		idx, ok := s.admit(w, r)
 		if !ok {
 			return

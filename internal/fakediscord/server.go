@@ -2,7 +2,8 @@
 // and their edits, threads started from a message, threads and forum posts, webhooks with thread_id, thread_name and their
 // username and avatar_url, interaction responses, application commands,
 // gateway discovery, channels and guilds with the roles and overwrites that
-// make the bot's permissions, perms.go) and a gateway websocket, on loopback. It validates payloads against
+// make the bot's permissions, perms.go) and a gateway websocket, on loopback.
+// Hold keeps a route's requests unanswered, as a stuck Discord would. It validates payloads against
 // Discord's limits, answers with real rate-limit headers and 429 bodies,
 // implements enforce_nonce, and records everything it accepted so tests
 // can assert on it. Reach it through a discordgo session whose transport
@@ -116,6 +117,7 @@ type Server struct {
 	surprises      map[string]*surprise
 	global         globalLimit
 	fail           []failure
+	holds          map[string]*hold                           // by route (Hold)
 	ghosts         int                                        // message posts to create and then answer 500
 	commands       map[string][]*discordgo.ApplicationCommand // by guild id, "" = global
 	inter          map[string]*Interaction                    // by interaction id
@@ -155,6 +157,7 @@ func New(t testing.TB) *Server {
 		surprises:    map[string]*surprise{},
 		commands:     map[string][]*discordgo.ApplicationCommand{},
 		inter:        map[string]*Interaction{},
+		holds:        map[string]*hold{},
 	}
 	s.gw.init()
 	s.srv = httptest.NewServer(s.routes())
@@ -379,4 +382,59 @@ type apiError struct {
 
 func writeError(w http.ResponseWriter, status, code int, message string) {
 	writeJSON(w, status, apiError{Code: code, Message: message})
+}
+
+// hold keeps a route's requests unanswered until released.
+type hold struct {
+	released chan struct{}
+	waiting  int
+}
+
+// Hold keeps the requests on route unanswered (as a slow or stuck Discord
+// would) until release is called, or their client gives up.
+func (s *Server) Hold(route string) (release func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	h := &hold{released: make(chan struct{})}
+	s.holds[route] = h
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			delete(s.holds, route)
+			close(h.released)
+		})
+	}
+}
+
+// Waiting counts the requests on route that Hold keeps unanswered.
+func (s *Server) Waiting(route string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if h := s.holds[route]; h != nil {
+		return h.waiting
+	}
+	return 0
+}
+
+// held waits while the request's route is held.
+func (s *Server) held(r *http.Request) {
+	route := routeOf(r)
+	s.mu.Lock()
+	h := s.holds[route]
+	if h == nil {
+		s.mu.Unlock()
+		return
+	}
+	h.waiting++
+	s.notify()
+	s.mu.Unlock()
+	select {
+	case <-h.released:
+	case <-r.Context().Done():
+	}
+	s.mu.Lock()
+	h.waiting--
+	s.mu.Unlock()
 }
