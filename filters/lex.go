@@ -222,7 +222,7 @@ func (l *lexer) bare(it item) (item, error) {
 	if op, ok := strings.CutPrefix(word, "ONEAR"); ok && (op == "" || op[0] == '/') {
 		return l.near(it, start, op, true)
 	}
-	if name, _, ok := strings.Cut(word, ":"); ok && isLetters(name) {
+	if name, rest, ok := strings.Cut(word, ":"); ok && isFieldLike(name) && !strings.HasPrefix(rest, "//") {
 		return it, l.errorf(start, "unknown field %q (fields are %s); put the word in quotes to search for it", name, fieldList())
 	}
 	if w, ok := strings.CutSuffix(word, "*"); ok {
@@ -286,12 +286,17 @@ func isFieldName(s string) bool {
 	return false
 }
 
-func isLetters(s string) bool {
-	if s == "" {
+// isFieldLike reports whether name, written before a ':', looks meant as
+// a field: an ASCII letter, then ASCII letters and digits ("titel",
+// "title2"). A word with a colon that does not ("10:30", "2:1", a word in
+// another script) is searched for as its words; so is a URL, whose scheme
+// is followed by "//" (see bare).
+func isFieldLike(name string) bool {
+	if name == "" || !isASCIILetter(name[0]) {
 		return false
 	}
-	for i := 0; i < len(s); i++ {
-		if !isASCIILetter(s[i]) {
+	for i := 1; i < len(name); i++ {
+		if c := name[i]; !isASCIILetter(c) && (c < '0' || c > '9') {
 			return false
 		}
 	}

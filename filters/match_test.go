@@ -53,6 +53,8 @@ func TestQueryMatch(t *testing.T) {
 		{"category default", "politics", Document{Categories: []string{"World", "Politics"}}, "Politics"},
 		{"category field", "category:world", Document{Title: "world", Categories: []string{"Sport"}}, "-"},
 		{"link field", "link:middleeast", Document{Link: "https://example.org/news/middleeast/1"}, "middleeast"},
+		{"link field url", "link:https://example.org/news", Document{Link: "https://example.org/news/middleeast/1"}, "https://example.org/news"},
+		{"time", "10:30", Document{Title: "Vote at 10:30 today"}, "10:30"},
 		{"site", "site:bbc.co.uk syria", Document{Title: "Syria", Link: "https://www.bbc.co.uk/news/1"}, "Syria|www.bbc.co.uk"},
 		{"site subdomain", "site:bbc.co.uk syria", Document{Title: "Syria", Link: "https://news.bbc.co.uk/1"}, "Syria|news.bbc.co.uk"},
 		{"site not suffix", "site:bbc.co.uk syria", Document{Title: "Syria", Link: "https://notbbc.co.uk/1"}, "-"},

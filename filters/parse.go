@@ -179,7 +179,9 @@ type term struct {
 //	field:x           x in one field only: title, summary, content, author,
 //	                  category, link, feed; site:host matches the link's host
 //	                  and its subdomains. Without a field: title, summary,
-//	                  content and categories.
+//	                  content and categories. A word of ASCII letters and
+//	                  digits before a ':' that is no field is an error;
+//	                  "10:30", "2:1" and URLs ("https://…") are words.
 //
 // Only uppercase AND, OR, NOT, NEAR and ONEAR are operators; Hints warns
 // of a lowercase "or", "and" or "not" between two terms.

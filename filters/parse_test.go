@@ -62,6 +62,9 @@ func TestParseString(t *testing.T) {
 		{"hyphen word", "cease-fire", "cease-fire"},
 		{"arabic", "حلب", "حلب"},
 		{"time is a word", "10:30", "10:30"},
+		{"score is a word", "2:1 win", "2:1 AND win"},
+		{"url is a word", "https://example.com/a?b=c", "https://example.com/a?b=c"},
+		{"url in link field", "link:https://www.bbc.co.uk/news syria", "link:https://www.bbc.co.uk/news AND syria"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -104,6 +107,8 @@ func TestParseErrors(t *testing.T) {
 		{"near with not", "a1 NEAR/3 -b1", "query:4: NEAR joins words, phrases, prefixes or an OR of those; NOT, AND and regular expressions cannot be near something"},
 		{"near with regex", "/x/ NEAR/3 b1", "query:5: NEAR joins words, phrases, prefixes or an OR of those; NOT, AND and regular expressions cannot be near something"},
 		{"unknown field", "titel:aleppo", `query:1: unknown field "titel" (fields are title: summary: content: author: category: link: site: feed:); put the word in quotes to search for it`},
+		{"unknown field with a digit", "aleppo title2:x", `query:8: unknown field "title2" (fields are title: summary: content: author: category: link: site: feed:); put the word in quotes to search for it`},
+		{"unknown field scheme-like", "x mailto:someone", `query:3: unknown field "mailto" (fields are title: summary: content: author: category: link: site: feed:); put the word in quotes to search for it`},
 		{"field then space", "title: aleppo", "query:1: title: must be followed directly by a word, a phrase or '('"},
 		{"bad site", "site:(bbc)", "query:1: site: must be followed by a host name such as site:bbc.co.uk"},
 		{"bad regex", "/a(b/ x", "query:1: bad regular expression: missing closing ) in `a(b`"},
