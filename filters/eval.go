@@ -551,7 +551,7 @@ func nearPairs(left, right []span, n *node, yield func(a, b span) bool) {
 	for _, b := range right {
 		widest = max(widest, b.p1-b.p0)
 	}
-	dist := int32(n.near)
+	dist := n.near
 	for _, a := range left {
 		// b may end up to dist before a starts, so start up to widest earlier.
 		from, _ := slices.BinarySearchFunc(right, span{slot: a.slot, p0: a.p0 - dist - widest}, bySlotPos)
@@ -559,7 +559,7 @@ func nearPairs(left, right []span, n *node, yield func(a, b span) bool) {
 			if b.slot != a.slot || b.p0 > a.p1+dist {
 				break
 			}
-			if near(a, b, n.near, n.ordered) && !yield(a, b) {
+			if near(a, b, int(n.near), n.ordered) && !yield(a, b) {
 				return
 			}
 		}

@@ -130,7 +130,8 @@ type node struct {
 	word   *term          // nodeText of a single word: phrase[0][0][0], for speed
 	term   *term          // nodePrefix, nodeSite
 	re     *regexp.Regexp // nodeRegex
-	near   int            // nodeNear
+	near   int32          // nodeNear
+	col    int32          // 1-based rune column where the node starts in the query (or define) it was parsed from
 
 	scope   fieldMask // fields a leaf looks in
 	kind    nodeKind
@@ -195,6 +196,9 @@ func Parse(query string, defines map[string]string) (*Query, error) {
 		return nil, err
 	}
 	if !hasPositive(root) {
+		if or, side := exclusionSide(root); or != nil {
+			return nil, &ParseError{Query: query, Pos: int(side.col), Msg: exclusionSideMsg(or, side)}
+		}
 		return nil, &ParseError{Query: query, Pos: 1, Msg: "a query needs at least one word to look for; an exclusion alone would match almost everything"}
 	}
 	return &Query{src: query, root: root}, nil
@@ -314,7 +318,7 @@ func (p *parser) or() (*node, error) {
 	if len(kids) == 1 {
 		return first, nil
 	}
-	return &node{kind: nodeOr, kids: kids}, nil
+	return &node{kind: nodeOr, kids: kids, col: first.col}, nil
 }
 
 func (p *parser) and() (*node, error) {
@@ -345,7 +349,7 @@ func (p *parser) and() (*node, error) {
 	if len(kids) == 1 {
 		return first, nil
 	}
-	return &node{kind: nodeAnd, kids: kids}, nil
+	return &node{kind: nodeAnd, kids: kids, col: first.col}, nil
 }
 
 func (p *parser) near() (*node, error) {
@@ -367,7 +371,7 @@ func (p *parser) near() (*node, error) {
 				return nil, p.errorf(op, "%s joins words, phrases, prefixes or an OR of those; NOT, AND and regular expressions cannot be near something", describe(op))
 			}
 		}
-		left = &node{kind: nodeNear, kids: []*node{left, right}, near: op.n, ordered: op.ordered}
+		left = &node{kind: nodeNear, kids: []*node{left, right}, near: int32(op.n), ordered: op.ordered, col: left.col}
 	}
 	return left, nil
 }
@@ -403,7 +407,7 @@ func (p *parser) unary() (*node, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &node{kind: nodeNot, kids: []*node{kid}, minus: it.minus}, nil
+	return &node{kind: nodeNot, kids: []*node{kid}, minus: it.minus, col: int32(it.col)}, nil
 }
 
 func (p *parser) primary(scope fieldMask) (*node, error) {
@@ -422,6 +426,7 @@ func (p *parser) primary(scope fieldMask) (*node, error) {
 			return nil, p.errorf(c, "expected ')' to close '(' at %d, found %s", it.col, describe(c))
 		}
 		p.advance()
+		n.col = int32(it.col) // a group starts at its '('
 		return n, nil
 	case itemWord, itemPhrase:
 		return p.text(it, scope)
@@ -436,9 +441,9 @@ func (p *parser) primary(scope fieldMask) (*node, error) {
 			return nil, p.errorf(it, "the regular expression compiles to %d steps, more than %d: it would take seconds on a long item "+
 				"(a repeat such as {100} copies what it repeats: use + or *; for a list of names, words joined by OR cost far less)", n, maxRegexSteps)
 		}
-		return &node{kind: nodeRegex, text: it.text, re: re, scope: scope}, nil
+		return &node{kind: nodeRegex, text: it.text, re: re, scope: scope, col: int32(it.col)}, nil
 	case itemSite:
-		return &node{kind: nodeSite, text: it.text, scope: maskSite, term: &term{kind: termSite, text: it.text, id: -1}}, nil
+		return &node{kind: nodeSite, text: it.text, scope: maskSite, term: &term{kind: termSite, text: it.text, id: -1}, col: int32(it.col)}, nil
 	case itemDefine:
 		return p.define(it, scope)
 	case itemField:
@@ -490,7 +495,7 @@ func (p *parser) field(it item) (*node, error) {
 		return nil, err
 	}
 	rescope(kid, maskOf(Field(it.text)))
-	return &node{kind: nodeField, text: it.text, kids: []*node{kid}}, nil
+	return &node{kind: nodeField, text: it.text, kids: []*node{kid}, col: int32(it.col)}, nil
 }
 
 // rescope sets the scope of the leaves under n that have no field of their
@@ -517,7 +522,7 @@ func (p *parser) text(it item, scope fieldMask) (*node, error) {
 		}
 		return nil, p.errorf(it, "the %s %q has no letters or digits to search for", what, it.text)
 	}
-	n := &node{kind: nodeText, text: it.text, scope: scope, phrase: phraseOf(toks)}
+	n := &node{kind: nodeText, text: it.text, scope: scope, phrase: phraseOf(toks), col: int32(it.col)}
 	if len(n.phrase) == 1 && len(n.phrase[0]) == 1 && len(n.phrase[0][0]) == 1 {
 		n.word = n.phrase[0][0][0]
 	}
@@ -579,7 +584,7 @@ func (p *parser) prefix(it item, scope fieldMask) (*node, error) {
 	if n := len([]rune(toks[0].Text)); n < minPrefix {
 		return nil, p.errorf(it, "a prefix needs at least %d letters before '*' (%q has %d)", minPrefix, it.text+"*", n)
 	}
-	return &node{kind: nodePrefix, text: it.text, scope: scope, term: &term{kind: termPrefix, text: toks[0].Text, id: -1}}, nil
+	return &node{kind: nodePrefix, text: it.text, scope: scope, term: &term{kind: termPrefix, text: toks[0].Text, id: -1}, col: int32(it.col)}, nil
 }
 
 func (p *parser) define(it item, scope fieldMask) (*node, error) {
@@ -610,7 +615,89 @@ func (p *parser) define(it item, scope fieldMask) (*node, error) {
 	if scope != maskDefault {
 		rescope(kid, scope)
 	}
-	return &node{kind: nodeDefine, text: it.text, kids: []*node{kid}}, nil
+	return &node{kind: nodeDefine, text: it.text, kids: []*node{kid}, col: int32(it.col)}, nil
+}
+
+// exclusionSide finds why a query with nothing positive has nothing
+// positive when an OR is why: the OR and its first side that only
+// excludes. It returns nils when no OR is to blame ("-a", "NOT a NOT b").
+func exclusionSide(n *node) (or, side *node) {
+	switch n.kind {
+	case nodeAnd, nodeField:
+		for _, k := range n.kids {
+			if or, side := exclusionSide(k); or != nil {
+				return or, side
+			}
+		}
+	case nodeOr:
+		for _, k := range n.kids {
+			if !hasPositive(k) {
+				return n, k
+			}
+		}
+	}
+	return nil, nil
+}
+
+// exclusionSideMsg says why side, a side of or that only excludes, is
+// refused, and when every such side is a NOT, the queries that were
+// probably meant: the positive sides without the excluded ones, and the
+// whole OR excluded, both parenthesised as they need.
+func exclusionSideMsg(or, side *node) string {
+	var b strings.Builder
+	if side.kind == nodeNot && side.minus {
+		b.WriteByte('-')
+		writeChild(&b, side.kids[0], precedence(side.kids[0].kind) <= precedence(nodeNot))
+	} else {
+		writeNode(&b, side)
+	}
+	what := b.String()
+	var pos, neg, all, reads []*node
+	for _, k := range or.kids {
+		switch {
+		case hasPositive(k):
+			pos = append(pos, k)
+			all = append(all, k)
+		case k.kind == nodeNot:
+			neg = append(neg, k.kids[0])
+			all = append(all, k.kids[0])
+		default:
+			return what + ", a side of OR, only excludes, so it would match almost every item; every side of an OR needs a word to look for"
+		}
+		reads = append(reads, k)
+	}
+	b.Reset()
+	fmt.Fprintf(&b, "%s, a side of OR, only excludes, so it would match almost every item (NOT binds tighter than OR: the query reads ", what)
+	for i, k := range reads {
+		if i > 0 {
+			b.WriteString(" OR ")
+		}
+		writeChild(&b, k, k.kind == nodeNot || precedence(k.kind) <= precedence(nodeOr))
+	}
+	b.WriteString("); write ")
+	if len(pos) > 0 {
+		p, n := orOf(pos), orOf(neg)
+		writeChild(&b, p, precedence(p.kind) <= precedence(nodeAnd))
+		b.WriteString(" NOT ")
+		writeChild(&b, n, precedence(n.kind) <= precedence(nodeNot))
+		b.WriteString(" for ")
+		writeNode(&b, p)
+		b.WriteString(" without ")
+		writeNode(&b, n)
+		b.WriteString(", or ")
+	}
+	b.WriteString("WORD NOT ")
+	writeChild(&b, orOf(all), len(all) > 1)
+	b.WriteString(", with a word to look for, to leave them all out")
+	return b.String()
+}
+
+// orOf is the OR of kids, or its one kid.
+func orOf(kids []*node) *node {
+	if len(kids) == 1 {
+		return kids[0]
+	}
+	return &node{kind: nodeOr, kids: kids}
 }
 
 // hasPositive reports whether n can match by finding something, rather than

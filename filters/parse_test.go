@@ -15,6 +15,7 @@ var testDefines = withBomb(map[string]string{
 	"loop2":  `lavrov OR @loop1`,
 	"self":   `x @self`,
 	"broken": `aleppo (truce`,
+	"neg":    `NOT x1`,
 })
 
 // withBomb adds defines where @bomb0 would expand to 2^20 words.
@@ -95,7 +96,14 @@ func TestParseErrors(t *testing.T) {
 		{"stray close", "aleppo)", "query:7: unexpected ')' without a matching '('"},
 		{"unclosed quote", `aleppo "cease fire`, `query:8: unclosed quote "\""`},
 		{"exclusion alone", "-football", "query:1: a query needs at least one word to look for; an exclusion alone would match almost everything"},
-		{"not alone", "NOT football OR NOT rugby", "query:1: a query needs at least one word to look for; an exclusion alone would match almost everything"},
+		{"not alone", "NOT football NOT rugby", "query:1: a query needs at least one word to look for; an exclusion alone would match almost everything"},
+		{"not or", "NOT kerry OR lavrov", "query:1: NOT kerry, a side of OR, only excludes, so it would match almost every item (NOT binds tighter than OR: the query reads (NOT kerry) OR lavrov); " +
+			"write lavrov NOT kerry for lavrov without kerry, or WORD NOT (kerry OR lavrov), with a word to look for, to leave them all out"},
+		{"or not", "lavrov OR -kerry", "query:11: -kerry, a side of OR, only excludes, so it would match almost every item (NOT binds tighter than OR: the query reads lavrov OR (NOT kerry)); " +
+			"write lavrov NOT kerry for lavrov without kerry, or WORD NOT (lavrov OR kerry), with a word to look for, to leave them all out"},
+		{"not or not", "NOT football OR NOT rugby", "query:1: NOT football, a side of OR, only excludes, so it would match almost every item (NOT binds tighter than OR: the query reads (NOT football) OR (NOT rugby)); " +
+			"write WORD NOT (football OR rugby), with a word to look for, to leave them all out"},
+		{"define or", "x1 OR @neg", "query:7: @neg, a side of OR, only excludes, so it would match almost every item; every side of an OR needs a word to look for"},
 		{"dangling or", "aleppo OR", "query:10: OR at 8 needs a term after it, found end of query"},
 		{"leading and", "AND aleppo", "query:1: expected a word, a phrase or '(' but found AND"},
 		{"double or", "a1 OR OR b1", "query:7: OR at 4 needs a term after it, found OR"},

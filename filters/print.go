@@ -49,7 +49,7 @@ func writeNode(b *strings.Builder, n *node) {
 		} else {
 			b.WriteString(" NEAR/")
 		}
-		b.WriteString(strconv.Itoa(n.near))
+		b.WriteString(strconv.Itoa(int(n.near)))
 		b.WriteByte(' ')
 		writeChild(b, n.kids[1], precedence(n.kids[1].kind) <= precedence(nodeNear))
 	case nodeNot:
