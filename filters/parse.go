@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"regexp/syntax"
+	"slices"
 	"strings"
 
 	"github.com/newshound/newshound/internal/caret"
@@ -15,6 +16,43 @@ type ParseError struct {
 	Query string
 	Pos   int // 1-based rune column in Query
 	Msg   string
+	// Cycle is set when the query reaches an @define that refers to
+	// itself: every define of the cycle in order, each with the column in
+	// its own query where it names the next (the last names the first).
+	// Msg ends with the cycle, each step placed "in @name at col"; see
+	// Placed.
+	Cycle []DefineRef
+}
+
+// DefineRef is a place in a define's query: column Pos of define Name.
+type DefineRef struct {
+	Name string
+	Pos  int
+}
+
+// Placed is Msg with the steps of a Cycle placed by at (given a define's
+// name and a column of its query, say a file:line:col) rather than as
+// "in @name at col". Without a Cycle it is Msg.
+func (e *ParseError) Placed(at func(define string, col int) string) string {
+	if len(e.Cycle) == 0 {
+		return e.Msg
+	}
+	return strings.TrimSuffix(e.Msg, cycleMsg(e.Cycle, nil)) + cycleMsg(e.Cycle, at)
+}
+
+// cycleMsg describes a cycle of defines, placing each step with at, or
+// as "in @name at col" when at is nil.
+func cycleMsg(cycle []DefineRef, at func(define string, col int) string) string {
+	if at == nil {
+		at = func(define string, col int) string { return fmt.Sprintf("in @%s at %d", define, col) }
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "@%s refers to itself: @%s", cycle[0].Name, cycle[0].Name)
+	for i, r := range cycle {
+		next := cycle[(i+1)%len(cycle)].Name
+		fmt.Fprintf(&b, " → @%s (%s)", next, at(r.Name, r.Pos))
+	}
+	return b.String()
 }
 
 func (e *ParseError) Error() string { return fmt.Sprintf("query:%d: %s", e.Pos, e.Msg) }
@@ -212,9 +250,16 @@ const (
 	maxExpansions = 1000 // @define expansions, which can nest and repeat
 )
 
+// expansion is a define being expanded, named at column col of the query
+// (or define) that names it.
+type expansion struct {
+	name string
+	col  int
+}
+
 // parseWith parses src; expanding lists the defines being expanded, to
 // detect cycles, and budget counts the expansions left.
-func parseWith(src string, defines map[string]string, expanding []string, budget *int) (*node, error) {
+func parseWith(src string, defines map[string]string, expanding []expansion, budget *int) (*node, error) {
 	items, err := lex(src)
 	if err != nil {
 		return nil, err
@@ -241,7 +286,7 @@ type parser struct {
 	items     []item
 	i         int
 	defines   map[string]string
-	expanding []string
+	expanding []expansion
 	budget    *int
 	depth     int
 }
@@ -595,22 +640,39 @@ func (p *parser) define(it item, scope fieldMask) (*node, error) {
 	if *p.budget--; *p.budget < 0 {
 		return nil, p.errorf(it, "@%s: defines expand to more than %d @names in all", it.text, maxExpansions)
 	}
-	for i, name := range p.expanding {
-		if name == it.text {
-			chain := append(append([]string{}, p.expanding[i:]...), it.text)
-			return nil, p.errorf(it, "@%s refers to itself: @%s", it.text, strings.Join(chain, " → @"))
+	for i, e := range p.expanding {
+		if e.name == it.text {
+			// Each define of the cycle names the next where that one was
+			// expanded from; the last names the first here.
+			var cycle []DefineRef
+			for j, c := range p.expanding[i:] {
+				col := it.col
+				if i+j+1 < len(p.expanding) {
+					col = p.expanding[i+j+1].col
+				}
+				cycle = append(cycle, DefineRef{Name: c.name, Pos: col})
+			}
+			pe := p.errorf(it, "%s", cycleMsg(cycle, nil))
+			pe.Cycle = cycle
+			return nil, pe
 		}
 	}
-	kid, err := parseWith(body, p.defines, append(append([]string{}, p.expanding...), it.text), p.budget)
+	kid, err := parseWith(body, p.defines, append(slices.Clone(p.expanding), expansion{it.text, it.col}), p.budget)
 	if err != nil {
 		var pe *ParseError
-		if errors.As(err, &pe) {
-			if strings.HasPrefix(pe.Msg, "in @") {
-				return nil, p.errorf(it, "%s", pe.Msg)
-			}
-			return nil, p.errorf(it, "in @%s (%q) at %d: %s", it.text, body, pe.Pos, pe.Msg)
+		if !errors.As(err, &pe) {
+			return nil, err
 		}
-		return nil, err
+		var out *ParseError
+		inCycle := slices.ContainsFunc(pe.Cycle, func(r DefineRef) bool { return r.Name == it.text })
+		switch {
+		case inCycle || strings.HasPrefix(pe.Msg, "in @"):
+			out = p.errorf(it, "%s", pe.Msg) // the cycle, or the innermost define's body, says where
+		default:
+			out = p.errorf(it, "in @%s (%q) at %d: %s", it.text, body, pe.Pos, pe.Msg)
+		}
+		out.Cycle = pe.Cycle
+		return nil, out
 	}
 	if scope != maskDefault {
 		rescope(kid, scope)

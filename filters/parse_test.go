@@ -16,6 +16,10 @@ var testDefines = withBomb(map[string]string{
 	"self":   `x @self`,
 	"broken": `aleppo (truce`,
 	"neg":    `NOT x1`,
+	"cyc1":   `x OR @cyc2`,
+	"cyc2":   `y @cyc3`,
+	"cyc3":   `z @cyc1`,
+	"tocyc":  `x1 @cyc2`,
 })
 
 // withBomb adds defines where @bomb0 would expand to 2^20 words.
@@ -124,8 +128,11 @@ func TestParseErrors(t *testing.T) {
 		{"costly repeat of a group", `x /(?:\w\s?){500}/`, "query:3: the regular expression compiles to 1502 steps, more than 1000: it would take seconds on a long item (a repeat such as {100} copies what it repeats: use + or *; for a list of names, words joined by OR cost far less)"},
 		{"unclosed regex", "/abc x", `query:1: unclosed regular expression: a '/' must end it (write \/ for a slash inside)`},
 		{"unknown define", "@nowhere x", "query:1: unknown define @nowhere"},
-		{"define cycle", "@loop1", `query:1: in @loop2 ("lavrov OR @loop1") at 11: @loop1 refers to itself: @loop1 → @loop2 → @loop1`},
-		{"define self", "news @self", `query:6: in @self ("x @self") at 3: @self refers to itself: @self → @self`},
+		{"define cycle", "@loop1", `query:1: @loop1 refers to itself: @loop1 → @loop2 (in @loop1 at 7) → @loop1 (in @loop2 at 11)`},
+		{"define cycle of three", "news @cyc1", `query:6: @cyc1 refers to itself: @cyc1 → @cyc2 (in @cyc1 at 6) → @cyc3 (in @cyc2 at 3) → @cyc1 (in @cyc3 at 3)`},
+		{"define cycle entered later", "@cyc3", `query:1: @cyc3 refers to itself: @cyc3 → @cyc1 (in @cyc3 at 3) → @cyc2 (in @cyc1 at 6) → @cyc3 (in @cyc2 at 3)`},
+		{"define cycle through another", "@tocyc", `query:1: in @tocyc ("x1 @cyc2") at 4: @cyc2 refers to itself: @cyc2 → @cyc3 (in @cyc2 at 3) → @cyc1 (in @cyc3 at 3) → @cyc2 (in @cyc1 at 6)`},
+		{"define self", "news @self", `query:6: @self refers to itself: @self → @self (in @self at 3)`},
 		{"broken define", "@broken", `query:1: in @broken ("aleppo (truce") at 14: expected ')' to close '(' at 8, found end of query`},
 		{"no letters", "aleppo !!!", `query:8: the word "!!!" has no letters or digits to search for`},
 		{"empty phrase", `aleppo ""`, `query:8: the phrase "" has no letters or digits to search for`},

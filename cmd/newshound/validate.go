@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"fmt"
 
 	"github.com/newshound/newshound/config"
 	"github.com/newshound/newshound/filters"
@@ -16,7 +17,7 @@ func validateQueries(c *config.Config) []config.Problem {
 	for name, q := range c.Define {
 		at := func(col int) config.Pos { return c.DefineQueryPos(name, col) }
 		if _, err := filters.Parse(q, c.Define); err != nil {
-			problems = append(problems, queryProblem(c.Path, at, err))
+			problems = append(problems, queryProblem(c, at, err))
 			continue
 		}
 		for _, h := range filters.Hints(q) {
@@ -29,7 +30,7 @@ func validateQueries(c *config.Config) []config.Problem {
 		}
 		set := filters.NewSet(c.Define)
 		if err := set.Add(s.Name, s.Query); err != nil {
-			problems = append(problems, queryProblem(c.Path, s.QueryPos, err))
+			problems = append(problems, queryProblem(c, s.QueryPos, err))
 			continue
 		}
 		for _, h := range filters.Hints(s.Query) {
@@ -48,8 +49,10 @@ func hintProblem(file string, at config.Pos, h filters.Hint) config.Problem {
 // a 1-based column of the query to the file (Subscription.QueryPos,
 // Config.DefineQueryPos): at the offending character when the query
 // stands verbatim on its line, else at the query's start (the caret
-// picture below the message still points inside it).
-func queryProblem(file string, at func(col int) config.Pos, err error) config.Problem {
+// picture below the message still points inside it). A cycle of defines
+// names the file:line:col where each define names the next.
+func queryProblem(c *config.Config, at func(col int) config.Pos, err error) config.Problem {
+	file := c.Path
 	pos := at(0)
 	var pe *filters.ParseError
 	if errors.As(err, &pe) {
@@ -57,7 +60,10 @@ func queryProblem(file string, at func(col int) config.Pos, err error) config.Pr
 	}
 	p := config.Problem{File: file, Line: pos.Line, Col: pos.Col, Msg: err.Error(), Err: err}
 	if pe != nil {
-		p.Msg = pe.Msg + "\n" + pe.Caret()
+		p.Msg = pe.Placed(func(define string, col int) string {
+			at := c.DefineQueryPos(define, col)
+			return fmt.Sprintf("%s:%d:%d", file, at.Line, at.Col)
+		}) + "\n" + pe.Caret()
 	}
 	return p
 }

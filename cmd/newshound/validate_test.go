@@ -87,3 +87,36 @@ func loadProblems(t *testing.T, path string) []string {
 	}
 	return out
 }
+
+// TestDefineCycleNamesEveryDefine: a cycle of defines is reported, in the
+// subscription that reaches it and in each define, naming every define of
+// the cycle with the file:line:col where it names the next.
+func TestDefineCycleNamesEveryDefine(t *testing.T) {
+	yaml := "define:\n" +
+		"  a: x OR @b\n" + // line 2: @b at col 11
+		"  b: y @c\n" + // line 3: @c at col 8
+		"  c: z @a\n" + // line 4: @a at col 8
+		"subscriptions:\n" +
+		"  - name: s\n" +
+		"    query: news @a\n" // line 7: @a at col 17
+	path := filepath.Join(t.TempDir(), "newshound.yaml")
+	if err := os.WriteFile(path, []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	at := func(line, col int) string { return fmt.Sprintf("%s:%d:%d", path, line, col) }
+	for _, tc := range []struct{ name, want string }{
+		{"subscription", at(7, 17) + ": @a refers to itself: @a → @b (" + at(2, 11) + ") → @c (" + at(3, 8) + ") → @a (" + at(4, 8) + ")"},
+		{"define a", at(2, 11) + ": @b refers to itself: @b → @c (" + at(3, 8) + ") → @a (" + at(4, 8) + ") → @b (" + at(2, 11) + ")"},
+		{"define c", at(4, 8) + ": @a refers to itself: @a → @b (" + at(2, 11) + ") → @c (" + at(3, 8) + ") → @a (" + at(4, 8) + ")"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			problems := loadProblems(t, path)
+			for _, p := range problems {
+				if strings.HasPrefix(p, tc.want) {
+					return
+				}
+			}
+			t.Errorf("got problems:\n%s\nwant one starting %q", strings.Join(problems, "\n"), tc.want)
+		})
+	}
+}
