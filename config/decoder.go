@@ -22,6 +22,9 @@ type decoder struct {
 	// known, when not nil, collects "what.key" for every key the decoder
 	// accepts, so a test can check the example config documents them all.
 	known map[string]bool
+	// needless, when not nil, says which keys' values the caller does not
+	// need (LoadFeeds): an unset ${ENV} in one of them is no problem.
+	needless func(key string) bool
 }
 
 func (d *decoder) problemAt(line, col int, format string, args ...any) {
@@ -128,7 +131,18 @@ func (d *decoder) str(key string, v *yaml.Node) (string, bool) {
 		d.errorf(v, "%s: expected a string, got %s", key, kindName(v))
 		return "", false
 	}
-	s, msgs := expandEnv(v.Value, d.env)
+	env, unset := d.env, false
+	if d.needless != nil && d.needless(key) {
+		env = func(name string) (string, bool) {
+			value, ok := d.env(name)
+			unset = unset || !ok
+			return value, ok
+		}
+	}
+	s, msgs := expandEnv(v.Value, env)
+	if unset && len(msgs) > 0 {
+		return "", false // a value not needed, with a secret not set
+	}
 	for _, m := range msgs {
 		d.errorf(v, "%s: %s", key, m)
 	}

@@ -230,11 +230,15 @@ func cmdFeedsExport(args []string, out io.Writer) error {
 	if err := fs.parse(args); err != nil {
 		return err
 	}
-	cfg, _, err := fs.loadConfig(*configFlag)
+	path, err := fs.configPath(*configFlag)
 	if err != nil {
 		return err
 	}
-	return exportOPML(cfg, out)
+	list, err := config.LoadFeeds(path) // no secrets needed: only the feeds are read
+	if err != nil {
+		return err
+	}
+	return exportOPML(list, out)
 }
 
 func cmdFeedsDiscover(ctx context.Context, args []string, out io.Writer) error {

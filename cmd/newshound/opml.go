@@ -75,11 +75,11 @@ func importOPML(r io.Reader, out, errOut io.Writer) error {
 	return nil
 }
 
-// exportOPML writes the config's feeds as OPML, titled by their title:
-// key, else their name.
-func exportOPML(cfg *config.Config, out io.Writer) error {
-	list := make([]feeds.OPMLFeed, 0, len(cfg.Feeds))
-	for _, f := range cfg.Feeds {
+// exportOPML writes a config's feeds (config.LoadFeeds) as OPML, titled
+// by their title: key, else their name.
+func exportOPML(configFeeds []config.Feed, out io.Writer) error {
+	list := make([]feeds.OPMLFeed, 0, len(configFeeds))
+	for _, f := range configFeeds {
 		list = append(list, feeds.OPMLFeed{Title: cmp.Or(f.Title, f.Name), URL: f.URL})
 	}
 	return feeds.WriteOPML(out, "newshound feeds", list)
