@@ -46,6 +46,7 @@ func (nd *normDoc) load(d *Document, need fieldMask) {
 	nd.texts = nd.texts[:0]
 	nd.toks = nd.toks[:0]
 	nd.n.arena = nd.n.arena[:0]
+	nd.n.matchFold = true // as query words are (normalizeMatch)
 	nd.linkSlot, nd.host = -1, ""
 	add := func(f Field, index int, text string) {
 		m := maskOf(f)
@@ -162,7 +163,7 @@ func MatchedWords(doc *Document, hits []Hit) []string {
 
 // foldKey is the normalized form of a whole span, for comparing words.
 func foldKey(s string) string {
-	toks := Normalize(s)
+	toks := normalizeMatch(s)
 	parts := make([]string, 0, len(toks))
 	for _, t := range toks {
 		if t.Width == 1 {

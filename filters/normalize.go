@@ -22,14 +22,16 @@ type Token struct {
 	Width int
 }
 
-// Normalize splits text into normalized word tokens. It is the one
-// normalizer for item text and query words alike, so that both sides of a
-// comparison are always produced the same way:
+// Normalize splits text into normalized word tokens. Its code is the one
+// normalizer for item text and query words alike (matching runs it with
+// matchFold on both sides), so that both sides of a comparison are always
+// produced the same way:
 //
 //   - HTML tags are skipped and entities decoded ("&#039;" is an apostrophe);
 //   - each word is NFKC-normalized, case-folded and stripped of combining
 //     marks ("Zürich" gives "zurich", Arabic harakat and tatweel are
-//     dropped); letters with a stroke lose it ("Łódź" gives "lodz");
+//     dropped); letters with a stroke lose it ("Łódź" gives "lodz"); in
+//     matching only, æ, œ, þ and ð are spelled ae, oe, th and d;
 //   - words are runs of letters and digits (a soft hyphen inside one is
 //     dropped: "Bundes&shy;regierung" gives "bundesregierung"); Han and kana characters are one
 //     word each, since those scripts do not separate words with spaces;
@@ -38,8 +40,20 @@ type Token struct {
 //   - words joined by hyphens or apostrophes, and single letters joined by
 //     dots, yield their parts and the joined form ("cease-fire" gives
 //     "cease", "fire" and "ceasefire"; "U.S." gives "u", "s" and "us").
+//
+// Matching folds a few letters further (see matchFold); Normalize does
+// not, because alert and alert/story keep sums of its words in the store.
 func Normalize(text string) []Token {
-	var n normalizer
+	return normalizeWith(normalizer{}, text)
+}
+
+// normalizeMatch is Normalize as matching needs it: with matchFold, as
+// documents are (normDoc), for query words.
+func normalizeMatch(text string) []Token {
+	return normalizeWith(normalizer{matchFold: true}, text)
+}
+
+func normalizeWith(n normalizer, text string) []Token {
 	toks := n.tokenize(text, 0, nil)
 	if len(toks) == 0 {
 		return nil
@@ -67,9 +81,15 @@ type tok struct {
 
 // normalizer holds the reusable buffers of tokenize. The zero value is ready.
 type normalizer struct {
-	arena []byte // normalized text of all tokens, back to back
-	segs  []segment
-	buf   []byte
+	// matchFold also spells æ, œ, þ and ð as ae, oe, th and d (letterFold),
+	// so that "caesar" matches "Cæsar": what a query and a document are
+	// matched with. It is off for Normalize, whose words other packages
+	// keep sums of in the store (text signatures, story fingerprints,
+	// headline keys): an upgrade must not change them.
+	matchFold bool
+	arena     []byte // normalized text of all tokens, back to back
+	segs      []segment
+	buf       []byte
 }
 
 // segment is one run of letters and digits inside a word group.
@@ -433,7 +453,7 @@ func (n *normalizer) appendNormalized(text string, sg segment) {
 			n.buf = utf8.AppendRune(n.buf, r)
 		}
 	}
-	n.arena = appendFolded(n.arena, n.buf)
+	n.arena = appendFolded(n.arena, n.buf, n.matchFold)
 }
 
 func isASCII(s string) bool {
@@ -453,11 +473,18 @@ var strokeFold = map[rune]rune{
 	'ł': 'l', 'ø': 'o', 'đ': 'd', 'ı': 'i', 'ħ': 'h', 'ŧ': 't', 'ƀ': 'b', 'ɨ': 'i', 'ƶ': 'z',
 }
 
+// letterFold spells letters that have a usual spelling in other letters
+// ("Cæsar" as "caesar", "œuvre" as "oeuvre", "Þór" as "thor",
+// "Guðmundsson" as "gudmundsson"), for matching only (normalizer.matchFold).
+// Keys are lowercase, as for strokeFold; ß is "ss" by case folding itself.
+var letterFold = map[rune]string{'æ': "ae", 'œ': "oe", 'þ': "th", 'ð': "d"}
+
 // appendFolded applies the slow path of normalization to a non-ASCII word:
 // compatibility decomposition, case folding, removal of combining marks, and
-// recomposition. Only letters and digits are kept, so that what NFKC expands
-// into punctuation ("㈱" into "(株)") cannot split or pollute a word.
-func appendFolded(dst, word []byte) []byte {
+// recomposition; with matchFold, letterFold too. Only letters and digits are
+// kept, so that what NFKC expands into punctuation ("㈱" into "(株)") cannot
+// split or pollute a word.
+func appendFolded(dst, word []byte, matchFold bool) []byte {
 	b := norm.NFKD.Bytes(word)
 	b = cases.Fold().Bytes(b)
 	b = norm.NFKD.Bytes(b) // folding may produce decomposable letters
@@ -470,6 +497,10 @@ func appendFolded(dst, word []byte) []byte {
 		}
 		if f, ok := strokeFold[r]; ok {
 			r = f
+		}
+		if f, ok := letterFold[r]; ok && matchFold {
+			kept = append(kept, f...)
+			continue
 		}
 		if unicode.IsLetter(r) || unicode.IsNumber(r) || unicode.Is(unicode.Mc, r) {
 			kept = utf8.AppendRune(kept, r)

@@ -559,7 +559,7 @@ func rescope(n *node, scope fieldMask) {
 }
 
 func (p *parser) text(it item, scope fieldMask) (*node, error) {
-	toks := Normalize(it.text)
+	toks := normalizeMatch(it.text)
 	if len(toks) == 0 {
 		what := "word"
 		if it.kind == itemPhrase {
@@ -622,7 +622,7 @@ func newWord(text string) *term { return &term{kind: termWord, text: text, id: -
 const minPrefix = 3
 
 func (p *parser) prefix(it item, scope fieldMask) (*node, error) {
-	toks := Normalize(it.text)
+	toks := normalizeMatch(it.text)
 	if len(toks) != 1 || toks[0].Start != 0 || toks[0].End != len(it.text) {
 		return nil, p.errorf(it, "a prefix must be one word of letters or digits followed by '*', not %q", it.text+"*")
 	}
