@@ -10,6 +10,10 @@ import (
 // OPMLFeed is one feed in an OPML subscription list.
 type OPMLFeed struct {
 	Title string
+	// Name is the feed's name in a newshound config (the outline's
+	// newshoundName attribute), so that an export imported again keeps
+	// the names subscriptions use; empty for other lists.
+	Name string
 	// URL is the xmlUrl: the feed. It is empty for an outline typed as a
 	// feed (type rss or atom) that gives none: the caller says it left
 	// it out, rather than the feed vanishing as an empty folder.
@@ -34,6 +38,7 @@ type opmlDoc struct {
 type opmlOutline struct {
 	Text     string        `xml:"text,attr"`
 	Title    string        `xml:"title,attr,omitempty"`
+	Name     string        `xml:"newshoundName,attr,omitempty"`
 	Type     string        `xml:"type,attr,omitempty"`
 	XMLURL   string        `xml:"xmlUrl,attr,omitempty"`
 	HTMLURL  string        `xml:"htmlUrl,attr,omitempty"`
@@ -49,6 +54,8 @@ func (o *opmlOutline) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error
 			o.Text = a.Value
 		case "title":
 			o.Title = a.Value
+		case "newshoundname":
+			o.Name = a.Value
 		case "type":
 			o.Type = a.Value
 		case "xmlurl":
@@ -155,7 +162,7 @@ func ReadOPML(r io.Reader) ([]OPMLFeed, error) {
 			}
 			if !seen[u] {
 				seen[u] = true
-				out = append(out, OPMLFeed{Title: title, URL: u, SiteURL: strings.TrimSpace(o.HTMLURL), Folder: folder})
+				out = append(out, OPMLFeed{Title: title, Name: strings.TrimSpace(o.Name), URL: u, SiteURL: strings.TrimSpace(o.HTMLURL), Folder: folder})
 			}
 			walk(folder, o.Children)
 		}
@@ -176,7 +183,7 @@ func WriteOPML(w io.Writer, title string, feeds []OPMLFeed) error {
 			}
 		}
 		*list = append(*list, opmlOutline{
-			Text: firstNonEmpty(f.Title, f.URL), Title: f.Title, Type: "rss",
+			Text: firstNonEmpty(f.Title, f.URL), Title: f.Title, Name: f.Name, Type: "rss",
 			XMLURL: f.URL, HTMLURL: f.SiteURL,
 		})
 	}

@@ -45,7 +45,7 @@ func TestReadOPMLRejectsNonOPML(t *testing.T) {
 func TestWriteOPMLGolden(t *testing.T) {
 	feeds := []OPMLFeed{
 		{Title: "Wire World", URL: "https://wire.example/world.xml", SiteURL: "https://wire.example/world"},
-		{Title: `Quotes "&" <angles>`, URL: "https://q.example/feed?a=1&b=2"},
+		{Title: `Quotes "&" <angles>`, Name: "quotes", URL: "https://q.example/feed?a=1&b=2"},
 		{URL: "file://examples/feeds/local.xml"},
 		{Title: "Desk wire", URL: "https://wire.example/desk.xml", Folder: "World"},
 		{Title: "Europe wire", URL: "https://wire.example/europe.xml", Folder: "World / Europe"},

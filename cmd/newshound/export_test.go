@@ -93,3 +93,31 @@ func TestFeedsExportNeedsNoSecrets(t *testing.T) {
 		})
 	}
 }
+
+// TestFeedsExportImportKeepsNames: a config's feeds exported as OPML and
+// imported again get their names back (and keep their titles), so the
+// subscriptions' feeds: lists still name them.
+func TestFeedsExportImportKeepsNames(t *testing.T) {
+	path := writeExportConfig(t, exportConfig)
+	var opml, errOut bytes.Buffer
+	if code := run(context.Background(), []string{"feeds", "export", path}, &opml, &errOut); code != exitOK {
+		t.Fatalf("export: exit code %d\n%s", code, errOut.String())
+	}
+	opmlPath := filepath.Join(t.TempDir(), "feeds.opml")
+	if err := os.WriteFile(opmlPath, opml.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if code := run(context.Background(), []string{"feeds", "import", opmlPath}, &out, &errOut); code != exitOK {
+		t.Fatalf("import: exit code %d\n%s", code, errOut.String())
+	}
+	for _, want := range []string{
+		"  - name: \"reuters-world\"\n    title: \"Reuters World News\"\n    url: \"https://example.com/reuters.xml\"\n",
+		"  - name: \"bbc\"\n",
+		"  - name: \"ap\"\n    title: \"AP Top News\"\n",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("import of the export: got\n%s\nwant it to contain\n%s", out.String(), want)
+		}
+	}
+}

@@ -16,7 +16,8 @@ import (
 )
 
 // importOPML prints the feeds of an OPML document as a `feeds:` block to
-// paste into a config file: unique names made from their titles, the
+// paste into a config file: unique names, those `feeds export` wrote
+// (newshoundName) or else made from their titles, the
 // titles themselves, and each folder as a comment above its feeds (the
 // config has no folders; a subscription's feeds: list can name them). An
 // entry whose URL a config would not poll (file:, gopher: and other
@@ -55,9 +56,9 @@ func importOPML(r io.Reader, out, errOut io.Writer) error {
 			fmt.Fprintf(out, "  # left out: %s (%v)\n", notify.OneLine(f.URL), err)
 			continue
 		}
-		name := uniqueName(slug(f.Title, f.URL), used)
+		name := uniqueName(cmp.Or(configName(f.Name), slug(f.Title, f.URL)), used)
 		fmt.Fprintf(out, "  - name: %s\n", yamlString(name))
-		if f.Title != "" {
+		if f.Title != "" && f.Title != f.Name { // an export titles a feed without a title by its name
 			fmt.Fprintf(out, "    title: %s\n", yamlString(f.Title))
 		}
 		fmt.Fprintf(out, "    url: %s\n", yamlString(f.URL))
@@ -80,9 +81,19 @@ func importOPML(r io.Reader, out, errOut io.Writer) error {
 func exportOPML(configFeeds []config.Feed, out io.Writer) error {
 	list := make([]feeds.OPMLFeed, 0, len(configFeeds))
 	for _, f := range configFeeds {
-		list = append(list, feeds.OPMLFeed{Title: cmp.Or(f.Title, f.Name), URL: f.URL})
+		list = append(list, feeds.OPMLFeed{Title: cmp.Or(f.Title, f.Name), Name: f.Name, URL: f.URL})
 	}
 	return feeds.WriteOPML(out, "newshound feeds", list)
+}
+
+// configName is name, an OPML outline's newshoundName, if a config may
+// name a feed so (config's rule: not blank, not "all", no spaces around
+// it), else "".
+func configName(name string) string {
+	if name == "all" || strings.TrimSpace(name) != name || strings.ContainsAny(name, "\r\n") {
+		return ""
+	}
+	return name
 }
 
 func slug(title, fallback string) string {
