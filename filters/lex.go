@@ -267,9 +267,14 @@ func (l *lexer) site(it item, start int) (item, error) {
 	for j < len(l.src) && (isNameByte(l.src[j])) {
 		j++
 	}
-	host := strings.ToLower(l.src[l.i:j])
-	host = strings.TrimPrefix(strings.Trim(host, "."), "www.")
-	if host == "" || j < len(l.src) && !isWordBreak(rune(l.src[j])) {
+	// The host is printed as it is kept, so what is taken off must leave
+	// nothing to take off again: dots around it, every leading "www.". A
+	// host with an empty label ("www..bbc") is none.
+	host := strings.Trim(strings.ToLower(l.src[l.i:j]), ".")
+	for strings.HasPrefix(host, "www.") {
+		host = host[len("www."):]
+	}
+	if host == "" || strings.Contains(strings.Trim(l.src[l.i:j], "."), "..") || j < len(l.src) && !isWordBreak(rune(l.src[j])) {
 		return it, l.errorf(start, "site: must be followed by a host name such as site:bbc.co.uk")
 	}
 	l.i = j
