@@ -78,6 +78,12 @@ func (s *Set) Add(id, query string) error {
 	}
 	groups, ok := indexGroups(q.root)
 	if !ok {
+		if side := unindexedSide(q.root); side != nil {
+			var b strings.Builder
+			writeNode(&b, side)
+			return &ParseError{Query: query, Pos: int(side.col), Msg: fmt.Sprintf("the query needs a word, phrase, prefix or site: that every match contains, and %s, a side of OR, has none: "+
+				"a regular expression or an exclusion cannot stand alone, since it would be tested on every item (add a word beside it: (%s AND WORD))", b.String(), b.String())}
+		}
 		return &ParseError{Query: query, Pos: 1, Msg: "the query needs a word, phrase, prefix or site: that every match contains; " +
 			"a regular expression or an exclusion cannot stand alone, since it would be tested on every item (add a word, e.g. `/\\bUS\\b/ election`)"}
 	}
@@ -251,6 +257,34 @@ func indexGroups(n *node) (groups []group, ok bool) {
 		return groups, len(groups) > 0
 	}
 	return nil, false
+}
+
+// unindexedSide finds, in a query indexGroups cannot index, the side of
+// an OR to blame: the first without a term every match of it contains
+// (the innermost such OR's). It is nil when no OR is to blame (a regex
+// alone), and a define's @name for a define's OR, whose columns are the
+// define's.
+func unindexedSide(n *node) *node {
+	switch n.kind {
+	case nodeField:
+		return unindexedSide(n.kids[0])
+	case nodeAnd, nodeNear: // none of the kids can be indexed
+		for _, k := range n.kids {
+			if side := unindexedSide(k); side != nil {
+				return side
+			}
+		}
+	case nodeOr:
+		for _, k := range n.kids {
+			if _, ok := indexGroups(k); !ok {
+				if side := unindexedSide(k); side != nil {
+					return side
+				}
+				return k
+			}
+		}
+	}
+	return nil
 }
 
 // pickGroups keeps the most selective group, and up to maxGroups-1 others

@@ -15,7 +15,9 @@ func TestSetAddErrors(t *testing.T) {
 		parseErr          bool
 	}{
 		{"regex alone", `/\bUS\b/`, "query:1: the query needs a word, phrase, prefix or site: that every match contains; a regular expression or an exclusion cannot stand alone, since it would be tested on every item (add a word, e.g. `/\\bUS\\b/ election`)", true},
-		{"or with a regex", `aleppo OR /\bUS\b/`, "query:1: the query needs a word", true},
+		{"or with a regex", `aleppo OR /\bUS\b/`, "query:11: the query needs a word, phrase, prefix or site: that every match contains, and /\\bUS\\b/, a side of OR, has none: " +
+			"a regular expression or an exclusion cannot stand alone, since it would be tested on every item (add a word beside it: (/\\bUS\\b/ AND WORD))", true},
+		{"or with a regex in a group", `(halab OR title:/x/) /z/`, "query:11: the query needs a word, phrase, prefix or site: that every match contains, and title:/x/, a side of OR, has none", true},
 		{"exclusion alone", `-football`, "query:1: a query needs at least one word to look for", true},
 		{"syntax", `aleppo (`, "query:9: expected a word, a phrase or '(' but found end of query", true},
 		{"duplicate id", `aleppo`, `filters: duplicate query id "dup"`, false},
