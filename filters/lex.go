@@ -255,7 +255,7 @@ func (l *lexer) field(it item, start int) (item, error) {
 	if Field(name) == FieldSite {
 		return l.site(it, start)
 	}
-	if l.i >= len(l.src) || isSpace(rune(l.src[l.i])) {
+	if r, _ := utf8.DecodeRuneInString(l.src[l.i:]); l.i >= len(l.src) || isSpace(r) {
 		return it, l.errorf(start, "%s: must be followed directly by a word, a phrase or '('", name)
 	}
 	it.kind, it.text = itemField, name
@@ -270,11 +270,12 @@ func (l *lexer) site(it item, start int) (item, error) {
 	// The host is printed as it is kept, so what is taken off must leave
 	// nothing to take off again: dots around it, every leading "www.". A
 	// host with an empty label ("www..bbc") is none.
+	next, _ := utf8.DecodeRuneInString(l.src[j:]) // what follows the host (RuneError at the end)
 	host := strings.Trim(strings.ToLower(l.src[l.i:j]), ".")
 	for strings.HasPrefix(host, "www.") {
 		host = host[len("www."):]
 	}
-	if host == "" || strings.Contains(strings.Trim(l.src[l.i:j], "."), "..") || j < len(l.src) && !isWordBreak(rune(l.src[j])) {
+	if host == "" || strings.Contains(strings.Trim(l.src[l.i:j], "."), "..") || j < len(l.src) && !isWordBreak(next) {
 		return it, l.errorf(start, "site: must be followed by a host name such as site:bbc.co.uk")
 	}
 	l.i = j
