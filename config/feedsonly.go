@@ -36,12 +36,9 @@ func parseFeeds(path string, data []byte, env func(string) (string, bool)) ([]Fe
 	d := &decoder{file: path, dir: dir, env: env, lines: strings.Split(string(data), "\n"),
 		needless: func(key string) bool { return !exportedKeys[key] }}
 	var list []Feed
-	if root := d.document(data); root != nil && root.Kind == yaml.MappingNode {
-		for i := 0; i+1 < len(root.Content); i += 2 {
-			if root.Content[i].Value != "feeds" {
-				continue
-			}
-			d.list("feeds", resolve(root.Content[i+1]), func(_ int, el *yaml.Node) {
+	if root := d.document(data); root != nil {
+		if v := d.sections(root)["feeds"]; v != nil {
+			d.list("feeds", v, func(_ int, el *yaml.Node) {
 				f, _ := d.feed(el, Defaults{})
 				list = append(list, f)
 			})

@@ -32,13 +32,7 @@ func posOf(n *yaml.Node) Pos { return Pos{Line: n.Line, Col: n.Column} }
 // root decodes the top-level mapping. Sections are decoded in dependency
 // order, not file order: defaults before the feeds that inherit them.
 func (d *decoder) root(n *yaml.Node, c *Config, at *spots) {
-	sections := map[string]*yaml.Node{}
-	keep := func(key string) fieldFunc { return func(v *yaml.Node) { sections[key] = v } }
-	d.mapping(n, "config", map[string]fieldFunc{
-		"store": keep("store"), "defaults": keep("defaults"), "discord": keep("discord"),
-		"define": keep("define"), "feeds": keep("feeds"),
-		"subscriptions": keep("subscriptions"), "destinations": keep("destinations"),
-	})
+	sections := d.sections(n)
 	if v := sections["store"]; v != nil {
 		d.store(v, &c.Store)
 	}
@@ -78,6 +72,21 @@ func (d *decoder) root(n *yaml.Node, c *Config, at *spots) {
 			at.subColor = append(at.subColor, sp.color)
 		})
 	}
+}
+
+// sectionNames are the keys of the top-level mapping.
+var sectionNames = []string{"store", "defaults", "discord", "define", "feeds", "subscriptions", "destinations"}
+
+// sections returns the top-level mapping's sections by name, reporting
+// unknown keys.
+func (d *decoder) sections(n *yaml.Node) map[string]*yaml.Node {
+	sections := map[string]*yaml.Node{}
+	fields := map[string]fieldFunc{}
+	for _, key := range sectionNames {
+		fields[key] = func(v *yaml.Node) { sections[key] = v }
+	}
+	d.mapping(n, "config", fields)
+	return sections
 }
 
 func (d *decoder) store(n *yaml.Node, s *Store) {

@@ -67,6 +67,14 @@ func TestFeedsExportNeedsNoSecrets(t *testing.T) {
 			wantErr: ":17:10: url: environment variable NEWSHOUND_EXPORT_TEST_KEY is not set",
 		},
 		{
+			name: "unknown section", yaml: exportConfig + "feedz:\n  - name: x\n", wantCode: exitFailure,
+			wantErr: `:22:1: unknown key "feedz"`,
+		},
+		{
+			name: "feed without url", yaml: strings.Replace(exportConfig, "subscriptions:", "  - name: nourl\nsubscriptions:", 1), wantCode: exitFailure,
+			wantErr: `feed "nourl": missing url`,
+		},
+		{
 			name: "feed url secret set", yaml: secretURL, env: map[string]string{"NEWSHOUND_EXPORT_TEST_KEY": "k1"}, wantCode: exitOK,
 			wantOut: []string{`xmlUrl="https://example.com/ap.xml?key=k1"`},
 		},
