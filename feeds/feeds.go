@@ -61,12 +61,15 @@ type Feed struct {
 	// byte for byte as in the memo's document, not parsed again. They are
 	// not in Items. Empty from Parse.
 	Known []string `json:",omitempty"`
-	// OldKeys is set for a document served as "charset=utf-8" whose
-	// bytes are not UTF-8 and whose XML declaration names its encoding:
-	// newshound once trusted the header and read such text as U+FFFD,
-	// so each item then had another key. It maps an item's key to that
-	// old key (only where they differ), for a caller that remembers seen
-	// keys to count an item seen under its old key as seen.
+	// OldKeys maps an item's key to the key versions before gave it
+	// (only where they differ), for a caller that remembers seen keys to
+	// count an item seen under its old key as seen. It is set for a
+	// document served as "charset=utf-8" whose bytes are not UTF-8 and
+	// whose XML declaration names its encoding (newshound once trusted
+	// the header and read such text as U+FFFD), and for an Atom entry
+	// whose title of type text once read as HTML gave another headline
+	// ("History of the tag" for "History of the <blink> tag"). An item
+	// both is mapped to the key of the version before this one.
 	OldKeys map[string]string `json:"-"`
 	// Memo remembers this document's items for the next parse of the
 	// feed (Parser.ParseRemembering); nil when it cannot.

@@ -71,6 +71,7 @@ type xmlFrame struct {
 	nsStart   int    // its namespace declarations start here in xmlScanner.ns
 	extension bool   // inside an extension element: gofeed concatenates its text
 	text      int    // bytes of its own text so far (gofeed's running Value)
+	title     bool   // a title atomTitles follows
 }
 
 type nsDecl struct{ prefix, uri []byte }
@@ -90,6 +91,9 @@ type xmlScanner struct {
 	items    int
 	textCost int // bytes gofeed would copy concatenating extension text
 	itemsAt  int // offset of the first item over the limit
+	// titles, when set, is told of each native element opened (see
+	// atomTitles).
+	titles *atomTitles
 }
 
 // checkXML returns a *LimitError when body goes over a limit in o.
@@ -184,6 +188,7 @@ func (s *xmlScanner) startTag(at int) (int, error) {
 	i = nameEnd
 	selfClosing := false
 	attrs := 0
+	var typ, mode []byte // its type and mode attributes, for titles
 	for i < len(b) {
 		c := b[i]
 		switch {
@@ -223,6 +228,14 @@ func (s *xmlScanner) startTag(at int) (int, error) {
 				}
 			}
 			attrs++
+			if s.titles != nil {
+				switch _, local := splitName(attrName); string(local) {
+				case "type":
+					typ = value
+				case "mode":
+					mode = value
+				}
+			}
 			if prefix, ok := bytes.CutPrefix(attrName, []byte("xmlns")); ok && (len(prefix) == 0 || prefix[0] == ':') {
 				s.ns = append(s.ns, nsDecl{prefix: bytes.TrimPrefix(prefix, []byte(":")), uri: bytes.TrimSpace(value)})
 				if len(s.ns) > maxNamespacesInScope {
@@ -239,6 +252,9 @@ done:
 	prefix, local := splitName(name)
 	frame.local = local
 	frame.extension = s.isExtension(prefix)
+	if s.titles != nil {
+		s.titles.start(s.stack, &frame, typ, mode)
+	}
 	if !frame.extension && (bytes.Equal(local, []byte("item")) || bytes.Equal(local, []byte("entry"))) {
 		s.items++
 		if s.items == s.o.MaxItems+1 {

@@ -203,7 +203,8 @@ func (n *normalizer) itemsRemembered(in []*gofeed.Item, sc *itemScan) (items []I
 		if sc.skipped > 0 {
 			return nil, nil, nil, false
 		}
-		return n.items(in), nil, nil, true // keys as ever; no memo of such a document
+		items, _ := n.items(in)      // RSS: no Atom titles, no old keys
+		return items, nil, nil, true // keys as ever; no memo of such a document
 	}
 	// No GUID and headline repeat: no GUID is ambiguous.
 	memo = &ItemMemo{seed: sc.seed, context: sc.contextSum, base: base, items: make([]memoItem, 0, len(sc.spans))}

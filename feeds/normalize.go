@@ -33,10 +33,17 @@ type normalizer struct {
 	// zones are the zone abbreviations gofeed reads as UTC that items'
 	// dates are read at (zonesFor: IST depends on the feed's country).
 	zones map[string]int
+	// textTitles are the items whose title is plain text (an Atom title
+	// of type text: see atomTitles), not HTML.
+	textTitles map[*gofeed.Item]bool
 }
 
-func (n *normalizer) items(in []*gofeed.Item) []Item {
+// items normalizes the items of in, one of each key, and returns the
+// old keys of those whose title is now read as plain text
+// (htmlTitleKeys).
+func (n *normalizer) items(in []*gofeed.Item) ([]Item, map[string]string) {
 	all, keys := n.keyed(in)
+	oldKeys := n.htmlTitleKeys(in, keys)
 	out := all[:0]
 	seen := make(map[string]bool, len(all))
 	for i, it := range all {
@@ -50,7 +57,7 @@ func (n *normalizer) items(in []*gofeed.Item) []Item {
 		it.stripBidi()
 		out = append(out, it)
 	}
-	return out
+	return out, oldKeys
 }
 
 // keyed normalizes the items of in (nil ones left out) and builds each
@@ -110,7 +117,7 @@ func ambiguousGUIDs(items []Item, fingerprints []string) map[guidTitle]bool {
 func (n *normalizer) item(gi *gofeed.Item) Item {
 	it := Item{
 		GUID:       strings.TrimSpace(gi.GUID),
-		Title:      PlainText(gi.Title),
+		Title:      titleText(gi.Title, n.textTitles[gi]),
 		Link:       n.link(gi),
 		Author:     author(gi),
 		Categories: categories(gi.Categories),

@@ -163,7 +163,16 @@ func (p *Parser) ParseRemembering(body []byte, contentType, feedURL string, now 
 		return fail(TooLarge, &LimitError{Limit: limitItems, Max: p.opts.MaxItems, Got: len(gf.Items), Offset: -1})
 	}
 	feed := p.normalize(gf, body, feedURL, now, raws)
-	feed.OldKeys = oldKeys
+	// An item both garbled then and titled otherwise since is mapped to
+	// its key of the last version, which read the charset right.
+	for k, old := range oldKeys {
+		if _, ok := feed.OldKeys[k]; !ok {
+			if feed.OldKeys == nil {
+				feed.OldKeys = make(map[string]string, len(oldKeys))
+			}
+			feed.OldKeys[k] = old
+		}
+	}
 	return feed, nil
 }
 
@@ -224,6 +233,9 @@ func (p *Parser) documentKeys(doc []byte, decode func([]byte) []byte, feedURL st
 	n, _ := p.normalizer(gf, light, feedURL, now, raws)
 	if lightened {
 		n.lazy, n.decodeRaw = true, decode
+	}
+	if decode != nil {
+		n.textTitles = nil // read as before: every title as HTML
 	}
 	_, keys := n.keyed(gf.Items)
 	return keys
@@ -301,7 +313,7 @@ func (p *Parser) parseGofeed(body []byte) (*gofeed.Feed, error) {
 
 func (p *Parser) normalize(gf *gofeed.Feed, body []byte, feedURL string, now time.Time, raws [][]byte) *Feed {
 	n, feed := p.normalizer(gf, body, feedURL, now, raws)
-	feed.Items = n.items(gf.Items)
+	feed.Items, feed.OldKeys = n.items(gf.Items)
 	return feed
 }
 
@@ -313,8 +325,10 @@ func (p *Parser) normalizer(gf *gofeed.Feed, body []byte, feedURL string, now ti
 	if docURL != nil && docURL.IsAbs() && (docURL.Scheme == "http" || docURL.Scheme == "https") {
 		n.base = docURL
 	}
+	var plainTitle bool
+	n.textTitles, plainTitle = textTitlesOf(gf, body)
 	feed := &Feed{
-		Title:       stripBidi(PlainText(gf.Title)),
+		Title:       stripBidi(titleText(gf.Title, plainTitle)),
 		Link:        n.resolve(gf.Link),
 		MinInterval: feedMinInterval(gf, body),
 	}
