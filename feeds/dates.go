@@ -3,6 +3,7 @@ package feeds
 import (
 	"bytes"
 	"maps"
+	"slices"
 	"strings"
 	"time"
 )
@@ -35,7 +36,8 @@ var zoneOffsets = map[string]string{
 // know (it knows zoneOffsets' and western Europe's): it reads them, and
 // Go's time.Parse, as UTC. IST is India's (also Ireland's and Israel's
 // abbreviation: zonesFor reads it at theirs for their feeds); AST,
-// ambiguous, is left out.
+// Atlantic or Arabia Standard Time, is read only for a feed of a country
+// that says which (zonesFor), else as gofeed reads it.
 var moreZones = map[string]int{
 	"AEST": 10 * 3600, "AEDT": 11 * 3600, "ACST": 9*3600 + 1800, "ACDT": 10*3600 + 1800,
 	"AWST": 8 * 3600, "NZST": 12 * 3600, "NZDT": 13 * 3600,
@@ -45,55 +47,60 @@ var moreZones = map[string]int{
 	"AKST": -9 * 3600, "AKDT": -8 * 3600, "HST": -10 * 3600,
 }
 
-// irishZones, israeliZones and chineseZones are moreZones for a feed of
-// Ireland's, Israel's or China's and Taiwan's (zonesFor): IST is Irish
-// Standard Time (the summer's, +0100), or Israel Standard Time (+0200, and
-// IDT its summer's); CST is China's or Taiwan's Standard Time (+0800), not
-// the US Central time gofeed reads it as, which puts the item 14 hours
-// ahead (in the future: undated).
-var (
-	irishZones   = withZone(moreZones, "IST", 3600)
-	israeliZones = withZone(withZone(moreZones, "IST", 2*3600), "IDT", 3*3600)
-	chineseZones = withZone(moreZones, "CST", 8*3600)
-)
+// countryZones are moreZones with an ambiguous abbreviation read as a
+// country's (see zonesFor): IST is Irish Standard Time (the summer's,
+// +0100), or Israel Standard Time (+0200, and IDT its summer's); CST is
+// China's or Taiwan's Standard Time (+0800), not the US Central time
+// gofeed reads it as, which puts the item 14 hours ahead (in the future:
+// undated); BST is Bangladesh Standard Time (+0600), not the British
+// Summer Time gofeed reads it as, 5 hours behind; AST is Arabia Standard
+// Time (+0300) or Atlantic Standard Time (-0400, and ADT its summer's).
+//
+// A feed is of a country when its language's primary subtag (ga, he) is
+// one of languages or its region subtag (en-IE) one of regions; else
+// when its site or address is under one of regions as a top-level domain
+// (.ie). The first country that matches wins, languages before sites.
+var countryZones = []struct {
+	languages, regions []string
+	zones              map[string]int
+}{
+	{[]string{"ga"}, []string{"ie"}, withZones(moreZones, map[string]int{"IST": 3600})},
+	{[]string{"he", "iw"}, []string{"il"}, withZones(moreZones, map[string]int{"IST": 2 * 3600, "IDT": 3 * 3600})},
+	{[]string{"zh"}, []string{"cn", "tw"}, withZones(moreZones, map[string]int{"CST": 8 * 3600})},
+	{[]string{"bn"}, []string{"bd"}, withZones(moreZones, map[string]int{"BST": 6 * 3600})},
+	{[]string{"ar"}, []string{"sa", "iq", "kw", "qa", "bh", "ye"}, withZones(moreZones, map[string]int{"AST": 3 * 3600})},
+	// Canada's Atlantic provinces, Bermuda, Puerto Rico and the
+	// Caribbean islands on Atlantic time.
+	{nil, []string{"ca", "bm", "pr", "vi", "vg", "ai", "ag", "kn", "ms", "dm", "lc", "vc", "gd", "bb", "tt", "do", "aw", "cw", "sx", "bq", "gp", "mq"},
+		withZones(moreZones, map[string]int{"AST": -4 * 3600, "ADT": -3 * 3600})},
+}
 
-func withZone(zones map[string]int, name string, secs int) map[string]int {
+// withZones is zones with those of more added or replaced.
+func withZones(zones, more map[string]int) map[string]int {
 	out := maps.Clone(zones)
-	out[name] = secs
+	maps.Copy(out, more)
 	return out
 }
 
-// zonesFor is the zones (moreZones, or its Irish, Israeli or Chinese
-// reading of IST or CST) of a feed in language (its <language>,
-// dc:language) whose site or address is on host: a language of Ireland
-// (ga, en-IE) or a host under .ie is Irish, a language of Israel (he, iw,
-// *-IL) or a host under .il Israeli, Chinese (zh, *-CN, *-TW) or a host
-// under .cn or .tw Chinese.
+// zonesFor is the zones (moreZones, or a country's reading of an
+// ambiguous abbreviation: countryZones) of a feed in language (its
+// <language>, dc:language) whose site or address is on host.
 func zonesFor(language string, hosts ...string) map[string]int {
 	lang := strings.ToLower(strings.TrimSpace(language))
 	lang = strings.ReplaceAll(lang, "_", "-")
 	primary, region, _ := strings.Cut(lang, "-")
-	under := func(tld string) bool {
+	for _, c := range countryZones {
+		if slices.Contains(c.languages, primary) || slices.Contains(c.regions, region) {
+			return c.zones
+		}
+	}
+	for _, c := range countryZones {
 		for _, h := range hosts {
-			if h = strings.TrimSuffix(strings.ToLower(h), "."); strings.HasSuffix(h, "."+tld) {
-				return true
+			h = strings.TrimSuffix(strings.ToLower(h), ".")
+			if i := strings.LastIndexByte(h, '.'); i >= 0 && slices.Contains(c.regions, h[i+1:]) {
+				return c.zones
 			}
 		}
-		return false
-	}
-	switch {
-	case primary == "ga" || region == "ie":
-		return irishZones
-	case primary == "he" || primary == "iw" || region == "il":
-		return israeliZones
-	case primary == "zh" || region == "cn" || region == "tw":
-		return chineseZones
-	case under("ie"):
-		return irishZones
-	case under("il"):
-		return israeliZones
-	case under("cn") || under("tw"):
-		return chineseZones
 	}
 	return moreZones
 }

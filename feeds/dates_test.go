@@ -156,13 +156,16 @@ func TestZoneAbbreviationsGofeedDoesNotKnow(t *testing.T) {
 	}
 }
 
-// TestISTByTheFeedsCountry: IST is India's, Ireland's (summer time) and
+// TestZonesByTheFeedsCountry: IST is India's, Ireland's (summer time) and
 // Israel's abbreviation. Read at India's +0530, an Irish or Israeli
 // feed's items were dated hours earlier than they were published (4h30m
 // and 3h30m: older than a max_age of a few hours, so dropped unposted).
-// The feed's language or its site's country says which: each date below
-// is 09:00 UTC.
-func TestISTByTheFeedsCountry(t *testing.T) {
+// So are CST (US Central, China's, Taiwan's), BST (British Summer Time,
+// which gofeed reads, or Bangladesh's, 5 h ahead of it: a Bangladeshi
+// item in the future, undated) and AST (Atlantic, 4 h behind UTC, or
+// Arabia's, 3 h ahead, which gofeed read as UTC). The feed's language or
+// its site's country says which: each date below is 09:00 UTC.
+func TestZonesByTheFeedsCountry(t *testing.T) {
 	now := time.Date(2026, 7, 17, 12, 0, 0, 0, time.UTC)
 	want := time.Date(2026, 7, 17, 9, 0, 0, 0, time.UTC)
 	tests := []struct {
@@ -182,20 +185,44 @@ func TestISTByTheFeedsCountry(t *testing.T) {
 		{"Taiwan's CST", "zh-TW", "https://news.example.com/", "Fri, 17 Jul 2026 17:00:00 CST"},
 		{"US Central otherwise", "en-us", "https://news.example.com/", "Fri, 17 Jul 2026 04:00:00 CDT"},
 		{"US Central standard time otherwise", "en-us", "https://news.example.com/", "Fri, 17 Jul 2026 03:00:00 CST"},
+		{"British Summer Time", "en-gb", "https://news.example.co.uk/", "Fri, 17 Jul 2026 10:00:00 BST"},
+		{"British Summer Time without a country", "", "https://news.example.com/", "Fri, 17 Jul 2026 10:00:00 BST"},
+		{"Bangladesh Standard Time by language", "bn", "https://news.example.com/", "Fri, 17 Jul 2026 15:00:00 BST"},
+		{"Bangladesh Standard Time by region", "en-BD", "https://news.example.com/", "Fri, 17 Jul 2026 15:00:00 BST"},
+		{"Bangladesh Standard Time by its site", "en", "https://www.news.example.com.bd/", "Fri, 17 Jul 2026 15:00:00 BST"},
+		{"Arabia Standard Time by language", "ar", "https://news.example.com/", "Fri, 17 Jul 2026 12:00:00 AST"},
+		{"Arabia Standard Time by its site", "en", "https://www.news.example.com.sa/", "Fri, 17 Jul 2026 12:00:00 AST"},
+		{"Arabia Standard Time in Qatar", "en-QA", "https://news.example.com/", "Fri, 17 Jul 2026 12:00:00 AST"},
+		{"Atlantic Standard Time in Puerto Rico", "es-PR", "https://news.example.com/", "Fri, 17 Jul 2026 05:00:00 AST"},
+		{"Atlantic Standard Time by its site", "en", "https://www.news.example.pr/", "Fri, 17 Jul 2026 05:00:00 AST"},
+		{"Atlantic Daylight Time in Canada", "en-CA", "https://news.example.com/", "Fri, 17 Jul 2026 06:00:00 ADT"},
+		{"Catalan is not Canada", "ca", "https://news.example.cat/", "Fri, 17 Jul 2026 11:00:00 CEST"},
+	}
+	doc := func(language, link, date string) []byte {
+		return []byte(`<rss version="2.0"><channel><title>T</title><link>` + link + `</link><language>` + language + `</language>` +
+			`<item><title>Dated story</title><guid isPermaLink="false">story-1</guid><pubDate>` + date + `</pubDate></item>` +
+			`<item><title>Story known by its headline</title><pubDate>` + date + `</pubDate></item></channel></rss>`)
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			doc := `<rss version="2.0"><channel><title>T</title><link>` + tc.link + `</link><language>` + tc.language + `</language>` +
-				`<item><title>Dated story</title><guid isPermaLink="false">story-1</guid><pubDate>` + tc.date + `</pubDate></item></channel></rss>`
-			feed, err := NewParser().Parse([]byte(doc), "", "https://feeds.example.net/rss", now)
+			feed, err := NewParser().Parse(doc(tc.language, tc.link, tc.date), "", "https://feeds.example.net/rss", now)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(feed.Items) != 1 {
-				t.Fatalf("got %d items, want 1", len(feed.Items))
+			if len(feed.Items) != 2 {
+				t.Fatalf("got %d items, want 2", len(feed.Items))
 			}
 			if it := feed.Items[0]; !it.Dated || !it.Published.Equal(want) {
 				t.Errorf("%q: got %v (dated %v), want %v", tc.date, it.Published, it.Dated, want)
+			}
+			// The key keeps the date as gofeed reads it, whatever the
+			// country: as a feed of none has it.
+			anywhere, err := NewParser().Parse(doc("", "https://news.example.com/", tc.date), "", "https://feeds.example.net/rss", now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, want := feed.Items[1].Key, anywhere.Items[1].Key; got != want {
+				t.Errorf("headline-keyed item: key %s, want %s, its key in a feed of no country", got, want)
 			}
 		})
 	}
