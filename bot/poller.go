@@ -778,9 +778,9 @@ func (p *poller) unseenKeys(ctx context.Context, feedID string, keys []string) (
 }
 
 // seenUnderOldKeys leaves out of unseen the items seen under the key
-// they had before newshound read a feed's legacy charset or an Atom
-// title of type text right (feeds.Feed.OldKeys): their headlines were
-// U+FFFD or cut short as HTML then, and they are not news now. They are committed under their new keys with the rest, so
+// versions before gave them (feeds.Feed.OldKeys: a legacy charset read
+// as U+FFFD, an Atom title of type text cut short as HTML, a date in the
+// future left out): they are not news now. They are committed under their new keys with the rest, so
 // the store is asked only until then, and the same on every instance.
 // recoded are those items' keys: what their text gained by being read
 // right is no update either.

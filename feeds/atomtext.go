@@ -100,31 +100,3 @@ func titleText(s string, plain bool) string {
 	}
 	return PlainText(s)
 }
-
-// htmlTitleKeys is Feed.OldKeys for the items whose Atom title is plain
-// text and, read as HTML as versions before read it, was another
-// headline: each one's key (keys: those of in, in document order, as
-// normalizer.keyed makes them) mapped to the key it had then. nil when
-// every headline reads the same both ways, as almost all do.
-func (n *normalizer) htmlTitleKeys(in []*gofeed.Item, keys []string) map[string]string {
-	changed := false
-	for gi := range n.textTitles {
-		if TitleFingerprint(PlainText(gi.Title)) != TitleFingerprint(titleText(gi.Title, true)) {
-			changed = true
-			break
-		}
-	}
-	if !changed {
-		return nil
-	}
-	asHTML := *n
-	asHTML.textTitles, asHTML.lazy = nil, true // keys do not depend on laziness
-	_, before := asHTML.keyed(in)
-	old := make(map[string]string)
-	for i, k := range keys {
-		if _, ok := old[k]; !ok && before[i] != k {
-			old[k] = before[i]
-		}
-	}
-	return old
-}

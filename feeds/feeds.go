@@ -66,10 +66,13 @@ type Feed struct {
 	// count an item seen under its old key as seen. It is set for a
 	// document served as "charset=utf-8" whose bytes are not UTF-8 and
 	// whose XML declaration names its encoding (newshound once trusted
-	// the header and read such text as U+FFFD), and for an Atom entry
-	// whose title of type text once read as HTML gave another headline
-	// ("History of the tag" for "History of the <blink> tag"). An item
-	// both is mapped to the key of the version before this one.
+	// the header and read such text as U+FFFD), for an Atom entry whose
+	// title of type text once read as HTML gave another headline
+	// ("History of the tag" for "History of the <blink> tag"), and for an
+	// item known by its headline and date while the date is in the
+	// future (its key once left the date out until the clock passed it).
+	// An item of a legacy charset and another of these is mapped to the
+	// key of the version before this one.
 	OldKeys map[string]string `json:"-"`
 	// Memo remembers this document's items for the next parse of the
 	// feed (Parser.ParseRemembering); nil when it cannot.

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 	"unicode"
+
+	"github.com/mmcdole/gofeed"
 )
 
 // Key prefixes say which identity a key was built from.
@@ -79,4 +81,45 @@ func TitleFingerprint(s string) string {
 		space = true
 	}
 	return b.String()
+}
+
+// previousKeys is Feed.OldKeys for the items whose key versions before
+// this one made otherwise: each one's key mapped to the key it had then.
+// in are the items gofeed gave, all the Items normalized from them and
+// keys their keys, in document order, as normalizer.keyed makes them.
+// Versions before read an Atom title of type text as HTML (see
+// atomTitles), and left a date in the future out of the key of an item
+// known by its headline and date, so that its key changed once the clock
+// passed the date. nil when no item is keyed otherwise, as almost none
+// is; else the keys are made again as then.
+func (n *normalizer) previousKeys(in []*gofeed.Item, all []Item, keys []string) map[string]string {
+	if !n.keyedOtherwiseBefore(all) {
+		return nil
+	}
+	before := *n
+	before.asBefore, before.lazy = true, true // keys do not depend on laziness
+	_, old := before.keyed(in)
+	m := make(map[string]string)
+	for i, k := range keys {
+		if _, ok := m[k]; !ok && old[i] != k {
+			m[k] = old[i]
+		}
+	}
+	return m
+}
+
+// keyedOtherwiseBefore reports whether an item of all may have had
+// another key in versions before this one (see previousKeys).
+func (n *normalizer) keyedOtherwiseBefore(all []Item) bool {
+	for gi := range n.textTitles {
+		if TitleFingerprint(PlainText(gi.Title)) != TitleFingerprint(titleText(gi.Title, true)) {
+			return true
+		}
+	}
+	for _, it := range all {
+		if it.GUID == "" && it.Link == "" && n.inTheFuture(it.keyDate) {
+			return true
+		}
+	}
+	return false
 }

@@ -172,18 +172,19 @@ func (sc *itemScan) element(body []byte, start, end int, name string, stack []st
 
 // itemsRemembered normalizes the items gofeed parsed from a document
 // lightened by sc, with the known ones in between: the parsed items, the
-// keys of the known ones, and the memo of this document. ok is false when
+// keys of the known ones, the memo of this document and the keys the
+// parsed ones had in versions before (previousKeys). ok is false when
 // the document is to be parsed in full instead.
-func (n *normalizer) itemsRemembered(in []*gofeed.Item, sc *itemScan) (items []Item, known []string, memo *ItemMemo, ok bool) {
+func (n *normalizer) itemsRemembered(in []*gofeed.Item, sc *itemScan) (items []Item, known []string, memo *ItemMemo, oldKeys map[string]string, ok bool) {
 	if len(in) != len(sc.spans)-sc.skipped || slices.Contains(in, nil) {
-		return nil, nil, nil, false
+		return nil, nil, nil, nil, false
 	}
 	var base uint64
 	if n.base != nil {
 		base = maphash.String(sc.seed, n.base.String())
 	}
 	if sc.skipped > 0 && sc.memo.base != base {
-		return nil, nil, nil, false
+		return nil, nil, nil, nil, false
 	}
 	parsed := make([]Item, len(in))
 	fingerprints := make([]string, len(in))
@@ -201,14 +202,15 @@ func (n *normalizer) itemsRemembered(in []*gofeed.Item, sc *itemScan) (items []I
 	}
 	if repeats(guidTitles) {
 		if sc.skipped > 0 {
-			return nil, nil, nil, false
+			return nil, nil, nil, nil, false
 		}
-		items, _ := n.items(in)      // RSS: no Atom titles, no old keys
-		return items, nil, nil, true // keys as ever; no memo of such a document
+		items, oldKeys := n.items(in)
+		return items, nil, nil, oldKeys, true // keys as ever; no memo of such a document
 	}
 	// No GUID and headline repeat: no GUID is ambiguous.
 	memo = &ItemMemo{seed: sc.seed, context: sc.contextSum, base: base, items: make([]memoItem, 0, len(sc.spans))}
 	seen := make(map[string]bool, len(sc.spans))
+	keys := make([]string, len(parsed))
 	next = 0
 	for i, sp := range sc.spans {
 		var key string
@@ -217,7 +219,7 @@ func (n *normalizer) itemsRemembered(in []*gofeed.Item, sc *itemScan) (items []I
 		} else {
 			it := parsed[next]
 			it.setKey(itemKeyWith(it, fingerprints[next], false))
-			key = it.Key
+			key, keys[next] = it.Key, it.Key
 			if !seen[key] {
 				it.stripBidi()
 				items = append(items, it)
@@ -239,7 +241,7 @@ func (n *normalizer) itemsRemembered(in []*gofeed.Item, sc *itemScan) (items []I
 	}
 	slices.SortFunc(memo.items, func(a, b memoItem) int { return cmp.Compare(a.hash, b.hash) })
 	memo.items = slices.Clip(slices.CompactFunc(memo.items, func(a, b memoItem) bool { return a.hash == b.hash }))
-	return items, known, memo, true
+	return items, known, memo, n.previousKeys(in, parsed, keys), true
 }
 
 // guidTitle hashes an item's GUID and headline fingerprint: 0 without a

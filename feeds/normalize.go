@@ -36,14 +36,18 @@ type normalizer struct {
 	// textTitles are the items whose title is plain text (an Atom title
 	// of type text: see atomTitles), not HTML.
 	textTitles map[*gofeed.Item]bool
+	// asBefore keys items as versions before this one did (see
+	// previousKeys): every title read as HTML, a date in the future left
+	// out.
+	asBefore bool
 }
 
 // items normalizes the items of in, one of each key, and returns the
-// old keys of those whose title is now read as plain text
-// (htmlTitleKeys).
+// keys those had in versions before this one where they differ
+// (previousKeys).
 func (n *normalizer) items(in []*gofeed.Item) ([]Item, map[string]string) {
 	all, keys := n.keyed(in)
-	oldKeys := n.htmlTitleKeys(in, keys)
+	oldKeys := n.previousKeys(in, all, keys)
 	out := all[:0]
 	seen := make(map[string]bool, len(all))
 	for i, it := range all {
@@ -117,7 +121,7 @@ func ambiguousGUIDs(items []Item, fingerprints []string) map[guidTitle]bool {
 func (n *normalizer) item(gi *gofeed.Item) Item {
 	it := Item{
 		GUID:       strings.TrimSpace(gi.GUID),
-		Title:      titleText(gi.Title, n.textTitles[gi]),
+		Title:      titleText(gi.Title, n.textTitles[gi] && !n.asBefore),
 		Link:       n.link(gi),
 		Author:     author(gi),
 		Categories: categories(gi.Categories),
@@ -349,36 +353,43 @@ func (n *normalizer) resolve(ref string) string {
 }
 
 // published is the item's date (see Item.Published and Dated) and the
-// date its key is made from: the date as read before zone abbreviations
-// gofeed does not know were read at their offsets (zero when undated
-// then), so that such an item known by its headline and date keeps its
-// key.
+// date its key is made from: the date as gofeed reads it, before zone
+// abbreviations it does not know were read at their offsets, so that
+// such an item known by its headline and date keeps its key; and in the
+// future too, so that the key does not change when the clock passes it
+// (zero only when undated or before 1971).
 func (n *normalizer) published(gi *gofeed.Item) (t time.Time, dated bool, keyDate time.Time) {
 	t, dated = n.readDate(gi, n.zones)
-	if asBefore, ok := n.readDate(gi, nil); ok {
-		keyDate = asBefore
+	if asRead, ok := dateOf(gi, nil); ok && !asRead.Before(earliestDate) && !(n.asBefore && n.inTheFuture(asRead)) {
+		keyDate = asRead.UTC()
 	}
 	return t, dated, keyDate
 }
 
-// readDate reads the item's date; with zones, a date ending in a zone
-// abbreviation gofeed reads as UTC (see moreZones) is read at its offset.
+// readDate reads the item's date (see dateOf): the first-seen time, not
+// dated, when it has none, or one before 1971 or in the future.
 func (n *normalizer) readDate(gi *gofeed.Item, zones map[string]int) (time.Time, bool) {
-	var t *time.Time
-	switch {
-	case gi.PublishedParsed != nil:
-		t = atZone(gi.PublishedParsed, gi.Published, zones)
-	case gi.UpdatedParsed != nil:
-		t = atZone(gi.UpdatedParsed, gi.Updated, zones)
-	default:
-		if p, ok := parseOddDate(firstNonEmpty(gi.Published, gi.Updated), zones); ok {
-			t = &p
-		}
-	}
-	if t == nil || t.Before(earliestDate) || t.After(n.now.Add(futureSlack)) {
+	t, ok := dateOf(gi, zones)
+	if !ok || t.Before(earliestDate) || n.inTheFuture(t) {
 		return n.now, false
 	}
 	return t.UTC(), true
+}
+
+// inTheFuture reports a date past now and the slack given clocks ahead.
+func (n *normalizer) inTheFuture(t time.Time) bool { return t.After(n.now.Add(futureSlack)) }
+
+// dateOf reads the item's date as written; with zones, a date ending in
+// a zone abbreviation gofeed reads as UTC (see moreZones) is read at its
+// offset.
+func dateOf(gi *gofeed.Item, zones map[string]int) (time.Time, bool) {
+	switch {
+	case gi.PublishedParsed != nil:
+		return *atZone(gi.PublishedParsed, gi.Published, zones), true
+	case gi.UpdatedParsed != nil:
+		return *atZone(gi.UpdatedParsed, gi.Updated, zones), true
+	}
+	return parseOddDate(firstNonEmpty(gi.Published, gi.Updated), zones)
 }
 
 func author(gi *gofeed.Item) string {

@@ -140,7 +140,7 @@ func (p *Parser) ParseRemembering(body []byte, contentType, feedURL string, now 
 	oldKeys := p.oldKeys(overruled, raw, body, contentType, feedURL, now)
 	if memo != nil && p.opts.LazyText {
 		if feed, ok := p.parseRemembered(body, feedURL, now, memo); ok {
-			feed.OldKeys = oldKeys
+			feed.addOldKeys(oldKeys)
 			return feed, nil
 		}
 	}
@@ -163,17 +163,23 @@ func (p *Parser) ParseRemembering(body []byte, contentType, feedURL string, now 
 		return fail(TooLarge, &LimitError{Limit: limitItems, Max: p.opts.MaxItems, Got: len(gf.Items), Offset: -1})
 	}
 	feed := p.normalize(gf, body, feedURL, now, raws)
-	// An item both garbled then and titled otherwise since is mapped to
-	// its key of the last version, which read the charset right.
-	for k, old := range oldKeys {
-		if _, ok := feed.OldKeys[k]; !ok {
-			if feed.OldKeys == nil {
-				feed.OldKeys = make(map[string]string, len(oldKeys))
+	feed.addOldKeys(oldKeys)
+	return feed, nil
+}
+
+// addOldKeys adds the old keys of a legacy charset (Parser.oldKeys) to
+// the feed's own (previousKeys). An item in both, garbled then and keyed
+// otherwise since, keeps its key of the last version, which read the
+// charset right.
+func (f *Feed) addOldKeys(charset map[string]string) {
+	for k, old := range charset {
+		if _, ok := f.OldKeys[k]; !ok {
+			if f.OldKeys == nil {
+				f.OldKeys = make(map[string]string, len(charset))
 			}
-			feed.OldKeys[k] = old
+			f.OldKeys[k] = old
 		}
 	}
-	return feed, nil
 }
 
 // oldKeys is Feed.OldKeys of a document whose header's UTF-8 was
@@ -234,9 +240,7 @@ func (p *Parser) documentKeys(doc []byte, decode func([]byte) []byte, feedURL st
 	if lightened {
 		n.lazy, n.decodeRaw = true, decode
 	}
-	if decode != nil {
-		n.textTitles = nil // read as before: every title as HTML
-	}
+	n.asBefore = decode != nil // keys as versions before made them
 	_, keys := n.keyed(gf.Items)
 	return keys
 }
@@ -274,11 +278,11 @@ func (p *Parser) parseRemembered(body []byte, feedURL string, now time.Time, mem
 		return nil, false // the usual parse reports it
 	}
 	n, feed := p.normalizer(gf, body, feedURL, now, raws)
-	items, known, next, ok := n.itemsRemembered(gf.Items, sc)
+	items, known, next, oldKeys, ok := n.itemsRemembered(gf.Items, sc)
 	if !ok {
 		return nil, false
 	}
-	feed.Items, feed.Known, feed.Memo = items, known, next
+	feed.Items, feed.Known, feed.Memo, feed.OldKeys = items, known, next, oldKeys
 	return feed, true
 }
 
