@@ -131,12 +131,91 @@ func parseOddDate(s string, zones map[string]int) (time.Time, bool) {
 	if s == "" {
 		return time.Time{}, false
 	}
+	if t, ok := parseLayouts(s); ok {
+		return t, true
+	}
+	// With zones, the date as shown, not as the key keeps it: read in
+	// English too, which versions before did not.
+	if english, ok := inEnglish(s); ok && zones != nil {
+		return parseLayouts(english)
+	}
+	return time.Time{}, false
+}
+
+func parseLayouts(s string) (time.Time, bool) {
 	for _, layout := range oddDateLayouts {
 		if t, err := time.Parse(layout, s); err == nil {
 			return t, true
 		}
 	}
 	return time.Time{}, false
+}
+
+// inEnglish rewrites a date written with the weekday and month names of
+// Italian, Spanish, French, German, Portuguese or Dutch in English: the
+// weekday dropped, the month abbreviated ("mer, 16 nov. 2022" is "16 Nov
+// 2022", "16 Dez 2022" "16 Dec 2022"). ok is false when it has neither.
+func inEnglish(s string) (string, bool) {
+	fields := strings.Fields(s)
+	name := func(f string) string { return strings.ToLower(strings.TrimRight(f, ".,")) }
+	changed := false
+	// "mar" is Tuesday in Italian, Spanish and French but March too: a
+	// weekday when a comma or a full stop follows.
+	if len(fields) > 0 && foreignWeekdays[name(fields[0])] && (foreignMonths[name(fields[0])] == "" || strings.TrimRight(fields[0], ".,") != fields[0]) {
+		fields, changed = fields[1:], true
+	}
+	for i, f := range fields {
+		if month, ok := foreignMonths[name(f)]; ok && f != month {
+			fields[i], changed = month, true
+		}
+	}
+	return strings.Join(fields, " "), changed
+}
+
+// foreignWeekdays are the names and abbreviations of the weekdays in the
+// languages inEnglish reads, in lower case, but for those English shares.
+var foreignWeekdays = setOf(
+	"lun", "mar", "mer", "gio", "ven", "sab", "dom", // Italian
+	"lunedì", "martedì", "mercoledì", "giovedì", "venerdì", "sabato", "domenica",
+	"mié", "mie", "jue", "vie", "sáb", // Spanish
+	"lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo",
+	"jeu", "sam", "dim", "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche", // French
+	"mo", "di", "mi", "do", "fr", "sa", "so", // German
+	"montag", "dienstag", "mittwoch", "donnerstag", "freitag", "samstag", "sonntag",
+	"seg", "ter", "qua", "qui", "sex", // Portuguese
+	"segunda", "terça", "quarta", "quinta", "sexta", "segunda-feira", "terça-feira", "quarta-feira", "quinta-feira", "sexta-feira",
+	"ma", "wo", "vr", "za", "zo", // Dutch
+	"maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag",
+)
+
+// foreignMonths are the names and abbreviations of the months in the
+// languages inEnglish reads, in lower case, with English's abbreviation
+// (English's own too, for "nov." and "november").
+var foreignMonths = map[string]string{
+	"jan": "Jan", "feb": "Feb", "mar": "Mar", "apr": "Apr", "may": "May", "jun": "Jun",
+	"jul": "Jul", "aug": "Aug", "sep": "Sep", "oct": "Oct", "nov": "Nov", "dec": "Dec",
+	"gen": "Jan", "gennaio": "Jan", "ene": "Jan", "enero": "Jan", "janv": "Jan", "janvier": "Jan",
+	"januar": "Jan", "jänner": "Jan", "jän": "Jan", "janeiro": "Jan", "januari": "Jan", "january": "Jan",
+	"febbraio": "Feb", "febrero": "Feb", "févr": "Feb", "fevr": "Feb", "fév": "Feb", "février": "Feb", "fevrier": "Feb",
+	"februar": "Feb", "fev": "Feb", "fevereiro": "Feb", "februari": "Feb", "february": "Feb",
+	"marzo": "Mar", "mars": "Mar", "märz": "Mar", "mär": "Mar", "mrz": "Mar", "março": "Mar", "marco": "Mar", "maart": "Mar", "mrt": "Mar", "march": "Mar",
+	"aprile": "Apr", "abr": "Apr", "abril": "Apr", "avr": "Apr", "avril": "Apr", "april": "Apr",
+	"mag": "May", "maggio": "May", "mayo": "May", "mai": "May", "maio": "May", "mei": "May",
+	"giu": "Jun", "giugno": "Jun", "junio": "Jun", "juin": "Jun", "juni": "Jun", "junho": "Jun", "june": "Jun",
+	"lug": "Jul", "luglio": "Jul", "julio": "Jul", "juil": "Jul", "juillet": "Jul", "juli": "Jul", "julho": "Jul", "july": "Jul",
+	"ago": "Aug", "agosto": "Aug", "août": "Aug", "aout": "Aug", "augustus": "Aug", "august": "Aug",
+	"set": "Sep", "settembre": "Sep", "sept": "Sep", "septiembre": "Sep", "setiembre": "Sep", "septembre": "Sep", "setembro": "Sep", "september": "Sep",
+	"ott": "Oct", "ottobre": "Oct", "octubre": "Oct", "octobre": "Oct", "okt": "Oct", "oktober": "Oct", "out": "Oct", "outubro": "Oct", "october": "Oct",
+	"novembre": "Nov", "noviembre": "Nov", "novembro": "Nov", "november": "Nov",
+	"dic": "Dec", "dicembre": "Dec", "diciembre": "Dec", "déc": "Dec", "décembre": "Dec", "decembre": "Dec", "dez": "Dec", "dezember": "Dec", "dezembro": "Dec", "december": "Dec",
+}
+
+func setOf(names ...string) map[string]bool {
+	m := make(map[string]bool, len(names))
+	for _, n := range names {
+		m[n] = true
+	}
+	return m
 }
 
 // cleanRFC822 removes (comments), collapses whitespace, drops the space in

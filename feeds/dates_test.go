@@ -227,3 +227,61 @@ func TestZonesByTheFeedsCountry(t *testing.T) {
 		})
 	}
 }
+
+// TestDatesInOtherLanguages: an RSS date written with another language's
+// weekday and month names (Il Messaggero's "mer, 16 nov 2022 00:38:15
+// +0100", in the corpus) was not read, and the item was undated (given
+// its first-seen time). Each date below is 2022-11-15 23:38:15 UTC. A
+// GUID-less, link-less item keeps the key it had undated, as versions
+// before read it, so that an upgrade posts nothing again.
+func TestDatesInOtherLanguages(t *testing.T) {
+	nov15 := time.Date(2022, 11, 15, 23, 38, 15, 0, time.UTC)
+	tests := []struct {
+		name, date string
+		want       time.Time
+	}{
+		{"Italian (Il Messaggero)", "mer, 16 nov 2022 00:38:15 +0100", nov15},
+		{"Italian, month in full", "mercoledì, 16 novembre 2022 00:38:15 +0100", nov15},
+		{"Italian December", "gio, 15 dic 2022 00:38:15 +0100", time.Date(2022, 12, 14, 23, 38, 15, 0, time.UTC)},
+		{"Spanish", "mié, 16 nov 2022 00:38:15 +0100", nov15},
+		{"French, with full stops", "mer., 16 nov. 2022 00:38:15 +0100", nov15},
+		{"German", "Mi, 16 Nov 2022 00:38:15 +0100", nov15},
+		{"Portuguese", "qua, 16 nov 2022 00:38:15 +0100", nov15},
+		{"Dutch, month in full", "wo, 16 november 2022 00:38:15 +0100", nov15},
+		{"German month, no weekday", "16 Dez 2022 00:38:15 +0100", time.Date(2022, 12, 15, 23, 38, 15, 0, time.UTC)},
+		{"Italian month, no weekday", "16 ott 2022 00:38:15 +0100", time.Date(2022, 10, 15, 23, 38, 15, 0, time.UTC)},
+		{"Tuesday in March, Spanish", "mar, 15 mar 2022 00:38:15 +0100", time.Date(2022, 3, 14, 23, 38, 15, 0, time.UTC)},
+	}
+	doc := func(date string) []byte {
+		pub := ""
+		if date != "" {
+			pub = `<pubDate>` + date + `</pubDate>`
+		}
+		return []byte(`<rss version="2.0"><channel><title>T</title><link>https://news.example.it/</link>` +
+			`<item><title>Dated story</title><guid isPermaLink="false">story-1</guid>` + pub + `</item>` +
+			`<item><title>Story known by its headline</title>` + pub + `</item></channel></rss>`)
+	}
+	p := NewParser()
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			now := tc.want.Add(time.Hour)
+			feed, err := p.Parse(doc(tc.date), "", "https://news.example.it/rss", now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			undated, err := p.Parse(doc(""), "", "https://news.example.it/rss", now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(feed.Items) != 2 || len(undated.Items) != 2 {
+				t.Fatalf("got %d and %d items, want 2", len(feed.Items), len(undated.Items))
+			}
+			if it := feed.Items[0]; !it.Dated || !it.Published.Equal(tc.want) {
+				t.Errorf("%q: got %v (dated %v), want %v", tc.date, it.Published, it.Dated, tc.want)
+			}
+			if got, want := feed.Items[1].Key, undated.Items[1].Key; got != want {
+				t.Errorf("headline-keyed item: key %s, want %s, its key undated", got, want)
+			}
+		})
+	}
+}

@@ -354,8 +354,9 @@ func (n *normalizer) resolve(ref string) string {
 
 // published is the item's date (see Item.Published and Dated) and the
 // date its key is made from: the date as gofeed reads it, before zone
-// abbreviations it does not know were read at their offsets, so that
-// such an item known by its headline and date keeps its key; and in the
+// abbreviations it does not know were read at their offsets and dates in
+// other languages were read (inEnglish), so that such an item known by
+// its headline and date keeps its key; and in the
 // future too, so that the key does not change when the clock passes it
 // (zero only when undated or before 1971).
 func (n *normalizer) published(gi *gofeed.Item) (t time.Time, dated bool, keyDate time.Time) {
