@@ -47,32 +47,42 @@ var moreZones = map[string]int{
 	"AKST": -9 * 3600, "AKDT": -8 * 3600, "HST": -10 * 3600,
 }
 
-// countryZones are moreZones with an ambiguous abbreviation read as a
-// country's (see zonesFor): IST is Irish Standard Time (the summer's,
-// +0100), or Israel Standard Time (+0200, and IDT its summer's); CST is
-// China's or Taiwan's Standard Time (+0800), not the US Central time
-// gofeed reads it as, which puts the item 14 hours ahead (in the future:
-// undated); BST is Bangladesh Standard Time (+0600), not the British
-// Summer Time gofeed reads it as, 5 hours behind; AST is Arabia Standard
-// Time (+0300) or Atlantic Standard Time (-0400, and ADT its summer's).
+// countryZones read an ambiguous abbreviation as a country's (see
+// zonesFor): IST is Irish Standard Time (the summer's, +0100), or Israel
+// Standard Time (+0200, and IDT its summer's); CST is China's or
+// Taiwan's Standard Time (+0800), not the US Central time gofeed reads it
+// as, which puts the item 14 hours ahead (in the future: undated); BST
+// is Bangladesh Standard Time (+0600), not the British Summer Time
+// gofeed reads it as, 5 hours behind; AST is Arabia Standard Time
+// (+0300) or Atlantic Standard Time (-0400, and ADT its summer's).
 //
-// A feed is of a country when its language's primary subtag (ga, he) is
-// one of languages or its region subtag (en-IE) one of regions; else
-// when its site or address is under one of regions as a top-level domain
-// (.ie). The first country that matches wins, languages before sites.
-var countryZones = []struct {
-	languages, regions []string
-	zones              map[string]int
-}{
-	{[]string{"ga"}, []string{"ie"}, withZones(moreZones, map[string]int{"IST": 3600})},
-	{[]string{"he", "iw"}, []string{"il"}, withZones(moreZones, map[string]int{"IST": 2 * 3600, "IDT": 3 * 3600})},
-	{[]string{"zh"}, []string{"cn", "tw"}, withZones(moreZones, map[string]int{"CST": 8 * 3600})},
-	{[]string{"bn"}, []string{"bd"}, withZones(moreZones, map[string]int{"BST": 6 * 3600})},
-	{[]string{"ar"}, []string{"sa", "iq", "kw", "qa", "bh", "ye"}, withZones(moreZones, map[string]int{"AST": 3 * 3600})},
+// A feed's language is a country's when its primary subtag (ga, he) is
+// one of languages or its region subtag (en-IE) one of regions; its site
+// or address is when under one of regions as a top-level domain (.ie).
+var countryZones = withCountryZones([]countryZone{
+	{languages: []string{"ga"}, regions: []string{"ie"}, more: map[string]int{"IST": 3600}},
+	{languages: []string{"he", "iw"}, regions: []string{"il"}, more: map[string]int{"IST": 2 * 3600, "IDT": 3 * 3600}},
+	{languages: []string{"zh"}, regions: []string{"cn", "tw"}, more: map[string]int{"CST": 8 * 3600}},
+	{languages: []string{"bn"}, regions: []string{"bd"}, more: map[string]int{"BST": 6 * 3600}},
+	{languages: []string{"ar"}, regions: []string{"sa", "iq", "kw", "qa", "bh", "ye"}, more: map[string]int{"AST": 3 * 3600}},
 	// Canada's Atlantic provinces, Bermuda, Puerto Rico and the
 	// Caribbean islands on Atlantic time.
-	{nil, []string{"ca", "bm", "pr", "vi", "vg", "ai", "ag", "kn", "ms", "dm", "lc", "vc", "gd", "bb", "tt", "do", "aw", "cw", "sx", "bq", "gp", "mq"},
-		withZones(moreZones, map[string]int{"AST": -4 * 3600, "ADT": -3 * 3600})},
+	{regions: []string{"ca", "bm", "pr", "vi", "vg", "ai", "ag", "kn", "ms", "dm", "lc", "vc", "gd", "bb", "tt", "do", "aw", "cw", "sx", "bq", "gp", "mq"},
+		more: map[string]int{"AST": -4 * 3600, "ADT": -3 * 3600}},
+})
+
+// countryZone is a country's reading of ambiguous zone abbreviations.
+type countryZone struct {
+	languages, regions []string
+	more               map[string]int // the abbreviations read otherwise
+	zones              map[string]int // moreZones with more
+}
+
+func withCountryZones(cs []countryZone) []countryZone {
+	for i := range cs {
+		cs[i].zones = withZones(moreZones, cs[i].more)
+	}
+	return cs
 }
 
 // withZones is zones with those of more added or replaced.
@@ -82,27 +92,36 @@ func withZones(zones, more map[string]int) map[string]int {
 	return out
 }
 
-// zonesFor is the zones (moreZones, or a country's reading of an
+// zonesFor is the zones (moreZones, with a country's reading of an
 // ambiguous abbreviation: countryZones) of a feed in language (its
-// <language>, dc:language) whose site or address is on host.
+// <language>, dc:language) whose site or address is on host. The
+// language's country reads its abbreviations, the site's country the
+// others (an Israeli site in Arabic: IST Israel's, AST Arabia's).
 func zonesFor(language string, hosts ...string) map[string]int {
 	lang := strings.ToLower(strings.TrimSpace(language))
 	lang = strings.ReplaceAll(lang, "_", "-")
 	primary, region, _ := strings.Cut(lang, "-")
-	for _, c := range countryZones {
-		if slices.Contains(c.languages, primary) || slices.Contains(c.regions, region) {
-			return c.zones
-		}
-	}
-	for _, c := range countryZones {
+	byLanguage := slices.IndexFunc(countryZones, func(c countryZone) bool {
+		return slices.Contains(c.languages, primary) || slices.Contains(c.regions, region)
+	})
+	bySite := slices.IndexFunc(countryZones, func(c countryZone) bool {
 		for _, h := range hosts {
 			h = strings.TrimSuffix(strings.ToLower(h), ".")
 			if i := strings.LastIndexByte(h, '.'); i >= 0 && slices.Contains(c.regions, h[i+1:]) {
-				return c.zones
+				return true
 			}
 		}
+		return false
+	})
+	switch {
+	case byLanguage < 0 && bySite < 0:
+		return moreZones
+	case byLanguage < 0:
+		return countryZones[bySite].zones
+	case bySite < 0 || bySite == byLanguage:
+		return countryZones[byLanguage].zones
 	}
-	return moreZones
+	return withZones(countryZones[bySite].zones, countryZones[byLanguage].more)
 }
 
 // atZone is parsed, gofeed's reading of raw, unless zones is set and raw

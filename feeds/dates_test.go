@@ -197,6 +197,9 @@ func TestZonesByTheFeedsCountry(t *testing.T) {
 		{"Atlantic Standard Time by its site", "en", "https://www.news.example.pr/", "Fri, 17 Jul 2026 05:00:00 AST"},
 		{"Atlantic Daylight Time in Canada", "en-CA", "https://news.example.com/", "Fri, 17 Jul 2026 06:00:00 ADT"},
 		{"Catalan is not Canada", "ca", "https://news.example.cat/", "Fri, 17 Jul 2026 11:00:00 CEST"},
+		{"an Israeli site in Arabic: IST is Israel's", "ar", "https://www.news.example.co.il/", "Fri, 17 Jul 2026 11:00:00 IST"},
+		{"an Israeli site in Arabic: AST is Arabia's", "ar", "https://www.news.example.co.il/", "Fri, 17 Jul 2026 12:00:00 AST"},
+		{"a language's reading wins over the site's", "en-IE", "https://www.news.example.co.il/", "Fri, 17 Jul 2026 10:00:00 IST"},
 	}
 	doc := func(language, link, date string) []byte {
 		return []byte(`<rss version="2.0"><channel><title>T</title><link>` + link + `</link><language>` + language + `</language>` +
