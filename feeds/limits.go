@@ -91,7 +91,7 @@ type xmlScanner struct {
 	items    int
 	textCost int // bytes gofeed would copy concatenating extension text
 	itemsAt  int // offset of the first item over the limit
-	// titles, when set, is told of each native element opened (see
+	// titles, when set, is told of each element opened (see
 	// atomTitles).
 	titles *atomTitles
 }
