@@ -52,8 +52,8 @@ func (e *MissingPermissionsError) Error() string {
 // checkPermissions returns a *MissingPermissionsError when the bot lacks a
 // permission it needs (see neededPermissions) in channel id, computed by
 // discordgo from the guild's roles, the bot's and the channel's overwrites
-// (a thread's are its parent's): from the gateway's state when it has
-// them, else asked of Discord. A channel the bot may not even look at is
+// (a thread's are its parent's; an administrator has them all): from the
+// gateway's state when it has them, else asked of Discord. A channel the bot may not even look at is
 // one where it lacks View Channel.
 func (c *Commands) checkPermissions(ctx context.Context, id string) error {
 	botID, err := c.botUserID(ctx)
@@ -71,6 +71,12 @@ func (c *Commands) checkPermissions(ctx context.Context, id string) error {
 	perms, err := c.s.UserChannelPermissions(botID, in, discordgo.WithContext(ctx))
 	if err != nil {
 		return c.permissionError(id, ch, discordgo.PermissionViewChannel, err)
+	}
+	// An administrator may do everything, overwrites or not; discordgo
+	// gives it PermissionAll, which lacks the newer permissions (Send
+	// Messages in Threads among them).
+	if perms&discordgo.PermissionAdministrator != 0 {
+		return nil
 	}
 	if missing := neededPermissions(ch.Type) &^ perms; missing != 0 {
 		return c.permissionError(id, ch, missing, nil)

@@ -57,6 +57,16 @@ func TestWatchChannelNeedsTheBotsPermissions(t *testing.T) {
 			f.GiveBotRole(testGuild, botRole)
 			f.SetRole(testGuild, botRole, discordgo.PermissionAdministrator)
 		}},
+		// discordgo's PermissionAll, which it gives an administrator, lacks
+		// Send Messages in Threads: Discord's administrator has every
+		// permission whatever the overwrites.
+		{name: "an administrator in a thread whose parent denies posting in threads", channel: thread, setup: func(f *fakediscord.Server) {
+			f.SetRole(testGuild, testGuild, fakediscord.DefaultPermissions&^discordgo.PermissionSendMessagesInThreads)
+			f.GiveBotRole(testGuild, botRole)
+			f.SetRole(testGuild, botRole, discordgo.PermissionAdministrator)
+			f.AddThread(thread, testAlertTarget)
+			f.SetOverwrite(testAlertTarget, deny(botRole, discordgo.PermissionOverwriteTypeRole, discordgo.PermissionSendMessagesInThreads))
+		}},
 		{name: "a thread whose parent denies posting in threads", channel: thread, missing: "Send Messages in Threads", setup: func(f *fakediscord.Server) {
 			f.AddThread(thread, testAlertTarget)
 			f.SetOverwrite(testAlertTarget, deny(testGuild, discordgo.PermissionOverwriteTypeRole, discordgo.PermissionSendMessagesInThreads))

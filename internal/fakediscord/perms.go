@@ -110,6 +110,11 @@ func (s *Server) guildOfChannel(id string) string {
 	return DefaultGuild
 }
 
+// allPermissions is every permission bit, an administrator's (not
+// discordgo.PermissionAll, which lacks the newer ones, such as Send
+// Messages in Threads).
+const allPermissions = int64(^uint64(0) >> 1)
+
 // BotPermissions returns the bot's permissions in channel id.
 func (s *Server) BotPermissions(id string) int64 {
 	s.mu.Lock()
@@ -129,7 +134,7 @@ func (s *Server) botPermissions(id string) int64 {
 		perms |= g.roles[r]
 	}
 	if perms&discordgo.PermissionAdministrator != 0 {
-		return discordgo.PermissionAll
+		return allPermissions
 	}
 	var roleAllow, roleDeny int64
 	var member *discordgo.PermissionOverwrite

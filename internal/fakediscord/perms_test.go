@@ -49,6 +49,12 @@ func TestPostNeedsPermissions(t *testing.T) {
 			s.GiveBotRole(guildID, role)
 			s.SetRole(guildID, role, discordgo.PermissionAdministrator)
 		}, channel, 200, `"id"`},
+		{"administrator in a thread", func(s *Server) {
+			s.SetRole(guildID, guildID, 0)
+			s.GiveBotRole(guildID, role)
+			s.SetRole(guildID, role, discordgo.PermissionAdministrator)
+			s.AddThread(thread, channel)
+		}, thread, 200, `"id"`},
 		{"a thread takes its parent's overwrites", func(s *Server) {
 			s.AddThread(thread, channel)
 			s.SetOverwrite(channel, discordgo.PermissionOverwrite{ID: guildID, Type: discordgo.PermissionOverwriteTypeRole, Deny: discordgo.PermissionSendMessagesInThreads})
