@@ -835,7 +835,7 @@ func TestDisabledFeedGetsOneMoreTryAfterRestart(t *testing.T) {
 	}
 	// Later plans come from the poll itself: a feed the retry disables
 	// again is not planned before a year.
-	svc.poller.pollFeed(ctx, f, pollRetryDisabled)
+	svc.poller.pollFeed(ctx, f, pollRetryDisabled, nil)
 	fs, err := st.FeedState(ctx, "wire")
 	if err != nil {
 		t.Fatal(err)
@@ -871,7 +871,7 @@ func TestFailedCommitKeepsValidatorsAndRetriesInAMinute(t *testing.T) {
 		t.Fatal(err)
 	}
 	f, _ := svc.live.catalog().Feed("wire")
-	svc.poller.pollFeed(ctx, f, pollNow)
+	svc.poller.pollFeed(ctx, f, pollNow, nil)
 	after, err := st.FeedState(ctx, "wire")
 	if err != nil {
 		t.Fatal(err)

@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/newshound/newshound/config"
 	"github.com/newshound/newshound/internal/feedtest"
+	"github.com/newshound/newshound/store"
 )
 
 // TestBusyHostIsLoggedOncePerState: three feeds on one host that answers
@@ -146,5 +148,70 @@ func TestRunOnceFetchesOtherHostsBesideABusyOne(t *testing.T) {
 	}
 	if slowBefore := strings.Count(strings.Join(events[:lastFast+1], " "), "slow"); slowBefore > 1 {
 		t.Errorf("requests in order: %q; the fast host's feeds waited for %d of the slow host's, want at most its first", events, slowBefore)
+	}
+}
+
+// heldCommits is a store whose first CommitPoll waits until release is
+// closed or a while has passed, noting which.
+type heldCommits struct {
+	store.Store
+	release  chan struct{}
+	once     sync.Once
+	timedOut atomic.Bool
+}
+
+func (s *heldCommits) CommitPoll(ctx context.Context, feedID string, p store.Poll) (int, error) {
+	s.once.Do(func() {
+		select {
+		case <-s.release:
+		case <-time.After(3 * time.Second):
+			s.timedOut.Store(true)
+		}
+	})
+	return s.Store.CommitPoll(ctx, feedID, p)
+}
+
+// TestRunOnceFetchesWhileAnotherFeedOfTheHostIsRecorded: `run --once`
+// with two workers and two feeds on a host that takes one request at a
+// time. The host's slot is for fetching: the second feed is fetched while
+// the first one's items are recorded. hostTurns used to count a feed
+// against its host until its whole poll ended (parse, grouping, the
+// store's commit), so a pass of many feeds on one host ran one poll at a
+// time, store round trips and all.
+func TestRunOnceFetchesWhileAnotherFeedOfTheHostIsRecorded(t *testing.T) {
+	held := &heldCommits{release: make(chan struct{})}
+	var requests atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if requests.Add(1) == 2 {
+			close(held.release)
+		}
+		w.Header().Set("Content-Type", "application/rss+xml")
+		w.Write([]byte(feedtest.RSS("Host "+r.URL.Path, testItem{GUID: "s1", Title: "Weather stays mild", Link: "https://host.example" + r.URL.Path})))
+	}))
+	defer srv.Close()
+	h := newHarness(t)
+	h.cfg.Service.Workers = 2
+	h.cfg.Defaults.AllowPrivateNetworks = true
+	h.cfg.Defaults.HostConcurrency, h.cfg.Defaults.HostGap = 1, 0
+	h.cfg.Feeds = []config.Feed{{Name: "a", URL: srv.URL + "/a"}, {Name: "b", URL: srv.URL + "/b"}}
+	st, err := store.OpenSQLite(context.Background(), h.db, store.WithClock(func() time.Time { return h.clock }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	held.Store = st
+	svc, err := New(context.Background(), h.options(held, h.rec, io.Discard))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := svc.RunOnce(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.FeedsPolled != 2 {
+		t.Errorf("polled %d feeds, want 2", r.FeedsPolled)
+	}
+	if held.timedOut.Load() {
+		t.Error("the second feed was fetched only after the first one's commit (held 3 s), want while the first one was recorded")
 	}
 }

@@ -12,10 +12,12 @@ import (
 
 // hostTurns hands the feeds of one pass (pollAll) to its workers so that
 // no worker waits for a host's slot while another host's feed could be
-// fetched: a feed is handed out only while fewer feeds of its host are in
-// flight than the host allows at once (feeds.FetcherOptions.HostConcurrency
-// of the feed's fetcher, which counts a host per fetcher), and the hosts
-// take turns. A feed is counted under the host of its configured URL (one
+// fetched: a feed is handed out only while fewer feeds of its host are
+// being fetched than the host allows at once
+// (feeds.FetcherOptions.HostConcurrency of the feed's fetcher, which
+// counts a host per fetcher), and the hosts take turns. A feed counts
+// until its fetch is over, not its whole poll: the parse and the store's
+// commit take no slot of the host. A feed is counted under the host of its configured URL (one
 // moved permanently elsewhere may still wait for its new host's slot).
 type hostTurns struct {
 	limit func(hostKey) int
@@ -51,9 +53,9 @@ func newHostTurns(list []*alert.Feed, key func(*alert.Feed) hostKey, limit func(
 }
 
 // next returns the next feed to poll, waiting while every host with feeds
-// left has as many in flight as it allows; ok is false once every feed
-// was handed out or ctx is done. The caller calls done with k when the
-// feed's poll ended.
+// left has as many being fetched as it allows; ok is false once every
+// feed was handed out or ctx is done. The caller calls done with k when
+// the feed's fetch is over.
 func (t *hostTurns) next(ctx context.Context) (f *alert.Feed, k hostKey, ok bool) {
 	t.mu.Lock()
 	for {
@@ -86,7 +88,7 @@ func (t *hostTurns) next(ctx context.Context) (f *alert.Feed, k hostKey, ok bool
 	}
 }
 
-// done ends the poll of a feed next handed out under k.
+// done ends the fetch of a feed next handed out under k.
 func (t *hostTurns) done(k hostKey) {
 	t.mu.Lock()
 	defer t.mu.Unlock()

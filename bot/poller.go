@@ -200,8 +200,7 @@ func (p *poller) pollAll(ctx context.Context, list []*alert.Feed, mode pollMode)
 				if !ok {
 					return
 				}
-				p.pollFeed(ctx, f, mode)
-				turns.done(k)
+				p.pollFeed(ctx, f, mode, func() { turns.done(k) })
 			}
 		})
 	}
@@ -211,8 +210,18 @@ func (p *poller) pollAll(ctx context.Context, list []*alert.Feed, mode pollMode)
 // pollFeed fetches one feed and records the outcome: new items are marked
 // seen and matching ones enqueued, in one transaction. Errors are logged
 // against the feed and reflected in its schedule; they never stop others.
-// It returns when the feed should be looked at next.
-func (p *poller) pollFeed(ctx context.Context, f *alert.Feed, mode pollMode) (next time.Time) {
+// It returns when the feed should be looked at next. fetched, when not
+// nil, is called once when the fetch is over (or the poll ended without
+// one): pollAll hands the host's turn on then, not after the parse and
+// the store's commit.
+func (p *poller) pollFeed(ctx context.Context, f *alert.Feed, mode pollMode, fetched func()) (next time.Time) {
+	fetchOver := func() {
+		if fetched != nil {
+			fetched()
+			fetched = nil
+		}
+	}
+	defer fetchOver()
 	lease := "feed:" + f.ID
 	if !p.leases.take(ctx, lease) {
 		return p.now().Add(p.leases.ttl / 3) // another instance is polling it
@@ -228,6 +237,7 @@ func (p *poller) pollFeed(ctx context.Context, f *alert.Feed, mode pollMode) (ne
 	}
 	defer prometheusTimer(p.metrics.pollTime)()
 	res, err := p.fetchRemembering(ctx, f, st, mode == pollEvery)
+	fetchOver()
 	if ctx.Err() != nil {
 		return now // shutting down: the poll did not happen
 	}

@@ -57,7 +57,7 @@ func (p *poller) loop(ctx context.Context) {
 			}
 			inFlight[d.id] = true
 			go func(f *alert.Feed, mode pollMode) {
-				next := p.pollFeed(ctx, f, mode)
+				next := p.pollFeed(ctx, f, mode, nil)
 				if p.polledHook != nil {
 					p.polledHook(f.ID)
 				}
