@@ -168,9 +168,17 @@ func (w *watches) List(ctx context.Context, guildID string) ([]discord.WatchInfo
 	if err != nil {
 		return nil, err
 	}
+	defines := w.live.now().cfg.Define
 	for _, x := range ws {
 		if x.GuildID == guildID {
-			out = append(out, watchInfo(x))
+			info := watchInfo(x)
+			// A watch saved under an older query language, or naming a
+			// define the config no longer has, is skipped (live.swap
+			// logs it): its makers learn it here.
+			if err := filters.NewSet(defines).Add("watch", x.Query); err != nil {
+				info.QueryProblem = err.Error()
+			}
+			out = append(out, info)
 		}
 	}
 	return out, nil

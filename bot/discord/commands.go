@@ -71,6 +71,10 @@ type WatchInfo struct {
 	Paused       bool
 	PausedReason string
 	ReadOnly     bool // from the config file
+	// QueryProblem says why a stored watch's query no longer compiles
+	// (saved under an older query language, or naming a define the
+	// config dropped): the watch does not run until it is edited.
+	QueryProblem string
 	// Hints are warnings about the query (a lowercase "or" between words),
 	// each with a caret picture under the spot; the watch was saved.
 	Hints []string
@@ -592,6 +596,10 @@ func formatList(watches []WatchInfo) string {
 				paused += ": " + markdown(w.PausedReason, nil, 200)
 			}
 			parts = append(parts, paused)
+		}
+		if w.QueryProblem != "" {
+			parts = append(parts, fmt.Sprintf("**not running**: its query no longer parses (%s); fix it with `/watch edit id:%d query:…`",
+				markdown(w.QueryProblem, nil, 300), w.ID))
 		}
 		b.WriteString("• " + strings.Join(parts, " · ") + "\n")
 	}
