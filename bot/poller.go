@@ -841,7 +841,22 @@ func (p *poller) updates(ctx context.Context, cat *alert.Catalog, f *alert.Feed,
 	changes, sigs := poll.Changes(stored)
 	changes = slices.DeleteFunc(changes, func(c alert.Change) bool { return recoded[c.Item.Key] })
 	in := alert.Input{FeedID: f.ID, FeedTitle: feed.Title, Now: now}
-	return cat.Updates(in, changes, p.stories.storyWithin(now)), sigs, nil
+	return cat.Updates(in, changes, underOldKeys(p.stories.storyWithin(now), feed.OldKeys)), sigs, nil
+}
+
+// underOldKeys is storyOf, which also finds the story of an item posted
+// under the key versions before gave it (feeds.Feed.OldKeys), where its
+// alert's story is named: an update of such an item goes under it.
+func underOldKeys(storyOf func(destination, feedID, itemKey string, window time.Duration) (string, bool), oldKeys map[string]string) func(destination, feedID, itemKey string, window time.Duration) (string, bool) {
+	return func(destination, feedID, itemKey string, window time.Duration) (string, bool) {
+		if name, ok := storyOf(destination, feedID, itemKey, window); ok {
+			return name, true
+		}
+		if old, ok := oldKeys[itemKey]; ok {
+			return storyOf(destination, feedID, old, window)
+		}
+		return "", false
+	}
 }
 
 // report says what a poll did: a first sight and matches too old to post
