@@ -42,7 +42,7 @@ var helps = map[string]commandHelp{
 		example: "newshound bench-farm --feeds 200 --hosts 16",
 	},
 	"status": {
-		name: "status", summary: "Show each feed's last success, problem and next poll (the config's and /watch's), and each destination's backlog.",
+		name: "status", summary: "Show each feed's last success, problem and next poll (the config's and /watch's), each destination's backlog, and the watches whose query no longer parses.",
 		usage:   "status [--config] FILE [--json]",
 		example: "newshound status newshound.yaml",
 	},

@@ -12,6 +12,7 @@ import (
 
 	"github.com/newshound/newshound/bot"
 	"github.com/newshound/newshound/config"
+	"github.com/newshound/newshound/filters"
 	"github.com/newshound/newshound/store"
 )
 
@@ -19,6 +20,16 @@ import (
 type statusReport struct {
 	Feeds        []feedStatus        `json:"feeds"`
 	Destinations []destinationStatus `json:"destinations"`
+	// Watches whose query does not compile (saved under an older query
+	// language, or naming a define the config dropped): the service
+	// skips them.
+	WatchesNotRunning []watchStatus `json:"watches_not_running,omitempty"`
+}
+
+type watchStatus struct {
+	ID      int64  `json:"id"`
+	Query   string `json:"query"`
+	Problem string `json:"problem"`
 }
 
 type feedStatus struct {
@@ -102,6 +113,11 @@ func readStatus(ctx context.Context, cfg *config.Config, st store.Store) (status
 		r.Feeds = append(r.Feeds, feedStatusOf(f.Name, f.URL, states[f.Name]))
 	}
 	r.Feeds = append(r.Feeds, watchFeedStatuses(watches, states)...)
+	for _, w := range watches {
+		if err := filters.NewSet(cfg.Define).Add("watch", w.Query); err != nil {
+			r.WatchesNotRunning = append(r.WatchesNotRunning, watchStatus{ID: w.ID, Query: w.Query, Problem: err.Error()})
+		}
+	}
 	paused := map[string]string{}
 	for _, w := range watches {
 		if w.Paused && w.PauseReason != "paused by a moderator" {
@@ -208,6 +224,13 @@ func writeStatus(out io.Writer, r statusReport, now time.Time) error {
 			oldest = ago(now, *d.OldestPending)
 		}
 		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\n", d.Name, d.Pending, oldest, oneLineOr(problem, "-"))
+	}
+	if len(r.WatchesNotRunning) > 0 {
+		fmt.Fprintln(tw)
+		fmt.Fprintln(tw, "WATCH NOT RUNNING\tQUERY\tPROBLEM (fix it with /watch edit)")
+		for _, w := range r.WatchesNotRunning {
+			fmt.Fprintf(tw, "#%d\t%s\t%s\n", w.ID, oneLineOr(w.Query, "-"), oneLineOr(w.Problem, "-"))
+		}
 	}
 	return tw.Flush()
 }

@@ -509,3 +509,62 @@ func TestStatusOnPostgres(t *testing.T) {
 		t.Errorf("stdout: got %q, want the feed wire, never polled", out.String())
 	}
 }
+
+// TestStatusNamesWatchesWhoseQueryNoLongerParses: a watch stored by an
+// older version whose query this one refuses ("covid19:" is now an
+// unknown field), or naming a define the config dropped, does not run;
+// status names it with the parse error, in its table and its JSON
+// (watches_not_running), so that an operator sees it after an upgrade.
+func TestStatusNamesWatchesWhoseQueryNoLongerParses(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "state.db")
+	ctx := context.Background()
+	_, st := statusStore(t, db)
+	const wire = "https://wire.example/rss"
+	for _, q := range []string{"aleppo", "covid19: vaccine", "@gone storm", "@kept storm"} {
+		if _, err := st.AddWatch(ctx, store.Watch{GuildID: "1", ChannelID: "10", FeedURL: wire, Query: q}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st.Close()
+	path := filepath.Join(dir, "newshound.yaml")
+	cfg := fmt.Sprintf("store:\n  path: %q\ndefine:\n  kept: flood OR flooding\nfeeds:\n  - name: desk\n    url: https://desk.example/rss\nsubscriptions:\n  - name: all\n    query: news\n", db)
+	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var r struct {
+		Watches []struct {
+			ID      int64  `json:"id"`
+			Query   string `json:"query"`
+			Problem string `json:"problem"`
+		} `json:"watches_not_running"`
+	}
+	if err := json.Unmarshal([]byte(runCLI(t, "status", "--json", "--config", path)), &r); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name    string
+		id      int64
+		query   string
+		problem string
+	}{
+		{"field with a digit", 2, "covid19: vaccine", `unknown field "covid19"`},
+		{"define dropped", 3, "@gone storm", "gone"},
+	}
+	if len(r.Watches) != len(tests) {
+		t.Fatalf("watches_not_running: %+v, want watches #2 and #3", r.Watches)
+	}
+	for i, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := r.Watches[i]; got.ID != tc.id || got.Query != tc.query || !strings.Contains(got.Problem, tc.problem) {
+				t.Errorf("got %+v, want #%d %q with a problem naming %q", got, tc.id, tc.query, tc.problem)
+			}
+		})
+	}
+	text := runCLI(t, "status", "--config", path)
+	for _, want := range []string{"#2", "covid19: vaccine", `unknown field "covid19"`} {
+		if !strings.Contains(text, want) {
+			t.Errorf("status table lacks %q:\n%s", want, text)
+		}
+	}
+}
