@@ -218,6 +218,13 @@ func TestParseDuration(t *testing.T) {
 		{"-1m", 0, true},
 		{"ten minutes", 0, true},
 		{"", 0, true},
+		// Beyond time.Duration's 292 years: refused, never wrapped
+		// around to a negative (or small) duration.
+		{"106751d", 106751 * 24 * time.Hour, false},
+		{"106752d", 0, true},
+		{"200000d", 0, true},
+		{"106751d48h", 0, true},
+		{"9999999999999999999d", 0, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"math"
 	"regexp"
 	"sort"
 	"strconv"
@@ -213,6 +214,7 @@ var (
 )
 
 func parseDuration(s string) (time.Duration, error) {
+	whole := s
 	if s == "0" {
 		return 0, nil
 	}
@@ -221,9 +223,9 @@ func parseDuration(s string) (time.Duration, error) {
 	}
 	var days time.Duration
 	if m := leadingDays.FindStringSubmatch(s); m != nil {
-		n, err := strconv.Atoi(m[1])
-		if err != nil {
-			return 0, fmt.Errorf("bad duration %q", s)
+		n, err := strconv.ParseInt(m[1], 10, 64)
+		if err != nil || n > maxDays {
+			return 0, tooLong(whole)
 		}
 		days, s = time.Duration(n)*24*time.Hour, m[2]
 		if s == "" {
@@ -237,7 +239,18 @@ func parseDuration(s string) (time.Duration, error) {
 	if dur < 0 {
 		return 0, fmt.Errorf("duration %q must not be negative", s)
 	}
+	if dur > math.MaxInt64-days {
+		return 0, tooLong(whole)
+	}
 	return days + dur, nil
+}
+
+// maxDays is the most days a duration holds (about 292 years): more would
+// wrap around to a negative duration.
+const maxDays = math.MaxInt64 / int64(24*time.Hour)
+
+func tooLong(s string) error {
+	return fmt.Errorf("duration %q is too long: at most %dd", s, maxDays)
 }
 
 var sizeUnits = map[string]int64{
