@@ -236,6 +236,27 @@ func TestParseDuration(t *testing.T) {
 	}
 }
 
+// TestDurationErrorsQuoteTheWholeValue: a refused duration is quoted as
+// written, not the part after its days, which is not what the user wrote.
+func TestDurationErrorsQuoteTheWholeValue(t *testing.T) {
+	tests := []struct {
+		name, in, want string
+	}{
+		{"sign after days", "1d-5m", `bad duration "1d-5m"`},
+		{"days twice", "1d1d", `bad duration "1d1d"`},
+		{"space after days", "1d 5m", `bad duration "1d 5m"`},
+		{"no days", "-5m", `duration "-5m" must not be negative`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := parseDuration(tt.in)
+			if err == nil || !strings.HasPrefix(err.Error(), tt.want) {
+				t.Errorf("parseDuration(%q) error = %v, want it to start %q", tt.in, err, tt.want)
+			}
+		})
+	}
+}
+
 func TestSuggestion(t *testing.T) {
 	keys := []string{"name", "feeds", "query", "destination", "backfill", "max_age", "color", "mention_role"}
 	tests := []struct{ name, in, want string }{

@@ -233,11 +233,11 @@ func parseDuration(s string) (time.Duration, error) {
 		}
 	}
 	dur, err := time.ParseDuration(s)
-	if err != nil {
-		return 0, fmt.Errorf("bad duration %q: expected e.g. \"10m\", \"1h30m\" or \"3d\"", s)
+	if err != nil || (days > 0 && strings.IndexAny(s, "+-") == 0) {
+		return 0, fmt.Errorf("bad duration %q: expected e.g. \"10m\", \"1h30m\" or \"3d\"", whole)
 	}
 	if dur < 0 {
-		return 0, fmt.Errorf("duration %q must not be negative", s)
+		return 0, fmt.Errorf("duration %q must not be negative", whole)
 	}
 	if dur > math.MaxInt64-days {
 		return 0, tooLong(whole)
