@@ -246,12 +246,37 @@ func TestDurationErrorsQuoteTheWholeValue(t *testing.T) {
 		{"days twice", "1d1d", `bad duration "1d1d"`},
 		{"space after days", "1d 5m", `bad duration "1d 5m"`},
 		{"no days", "-5m", `duration "-5m" must not be negative`},
+		// Well formed, but past time.Duration's 292 years.
+		{"hours too many", "9999999999h", `duration "9999999999h" is too long`},
+		{"days then hours too many", "1d9999999999h", `duration "1d9999999999h" is too long`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := parseDuration(tt.in)
 			if err == nil || !strings.HasPrefix(err.Error(), tt.want) {
 				t.Errorf("parseDuration(%q) error = %v, want it to start %q", tt.in, err, tt.want)
+			}
+		})
+	}
+}
+
+// TestTooLargeNumbers: a whole number past what the key holds is too
+// large, not "not a whole number".
+func TestTooLargeNumbers(t *testing.T) {
+	tests := []struct {
+		name, yaml, want string
+	}{
+		{"backfill", "defaults:\n  backfill: 99999999999999999999\n", `c.yaml:2:13: backfill: 99999999999999999999 is too large`},
+		{"negative", "defaults:\n  backfill: -99999999999999999999\n", `c.yaml:2:13: backfill: must be at least 0, got -99999999999999999999`},
+		{"size", "defaults:\n  max_body_bytes: 99999999999GiB\n", `c.yaml:2:19: max_body_bytes: 99999999999GiB is too large`},
+		{"size digits", "defaults:\n  max_body_bytes: 99999999999999999999\n", `c.yaml:2:19: max_body_bytes: 99999999999999999999 is too large`},
+		{"still not a number", "defaults:\n  backfill: 1e3\n", `c.yaml:2:13: backfill: expected a whole number, got "1e3"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse("c.yaml", []byte(tt.yaml), noEnv)
+			if err == nil || !strings.HasPrefix(err.Error(), tt.want) {
+				t.Errorf("error = %v, want it to start %q", err, tt.want)
 			}
 		})
 	}

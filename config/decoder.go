@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"regexp"
@@ -165,8 +166,16 @@ func (d *decoder) integer(key string, v *yaml.Node, min int) (int, bool) {
 	if !ok {
 		return 0, false
 	}
-	n, err := strconv.Atoi(strings.TrimSpace(s))
-	if err != nil {
+	text := strings.TrimSpace(s)
+	n, err := strconv.Atoi(text)
+	switch {
+	case errors.Is(err, strconv.ErrRange) && strings.HasPrefix(text, "-"):
+		d.errorf(v, "%s: must be at least %d, got %s", key, min, text)
+		return 0, false
+	case errors.Is(err, strconv.ErrRange):
+		d.errorf(v, "%s: %s is too large", key, text)
+		return 0, false
+	case err != nil:
 		d.errorf(v, "%s: expected a whole number, got %q", key, s)
 		return 0, false
 	}
@@ -211,6 +220,8 @@ func (d *decoder) duration(key string, v *yaml.Node) (time.Duration, bool) {
 var (
 	plainNumber = regexp.MustCompile(`^[0-9]+(\.[0-9]+)?$`)
 	leadingDays = regexp.MustCompile(`^([0-9]+)d(.*)$`)
+	// goDuration is what time.ParseDuration reads when the value fits.
+	goDuration = regexp.MustCompile(`^\+?(([0-9]+(\.[0-9]*)?|\.[0-9]+)(ns|us|µs|μs|ms|s|m|h))+$`)
 )
 
 func parseDuration(s string) (time.Duration, error) {
@@ -233,6 +244,9 @@ func parseDuration(s string) (time.Duration, error) {
 		}
 	}
 	dur, err := time.ParseDuration(s)
+	if err != nil && goDuration.MatchString(s) {
+		return 0, tooLong(whole) // well formed: time.ParseDuration overflowed
+	}
 	if err != nil || (days > 0 && strings.IndexAny(s, "+-") == 0) {
 		return 0, fmt.Errorf("bad duration %q: expected e.g. \"10m\", \"1h30m\" or \"3d\"", whole)
 	}
@@ -274,7 +288,11 @@ func (d *decoder) size(key string, v *yaml.Node) (int64, bool) {
 	}
 	unit, known := sizeUnits[strings.ToLower(m[2])]
 	n, err := strconv.ParseInt(m[1], 10, 64)
-	if !known || err != nil || n <= 0 || n > (1<<62)/unit {
+	if known && (errors.Is(err, strconv.ErrRange) || (err == nil && n > (1<<62)/unit)) {
+		d.errorf(v, "%s: %s is too large", key, strings.TrimSpace(s))
+		return 0, false
+	}
+	if !known || err != nil || n <= 0 {
 		d.errorf(v, "%s: expected a positive size like 10485760 or \"10MiB\" (units B, KB, MB, GB, KiB, MiB, GiB), got %q", key, s)
 		return 0, false
 	}
