@@ -120,6 +120,13 @@ func TestExpandEnv(t *testing.T) {
 		{"bad name", "${1X}", "", 1},
 		{"unterminated", "x ${TOKEN", "x ", 1},
 		{"two unset", "${A}${B}", "", 2},
+		// A fallback may name another variable, read only when it is used.
+		{"nested fallback used", "${NOPE:-${TOKEN}}", "s3cret", 0},
+		{"nested fallback unused", "${TOKEN:-${NOPE}}!", "s3cret!", 0},
+		{"nested fallback unset", "${NOPE:-${NOPE2}}", "", 1},
+		{"nested twice", "${NOPE:-${EMPTY:-x}}y", "xy", 0},
+		{"escaped in fallback", "${NOPE:-$${X}}", "${X}", 0},
+		{"unterminated nested", "${NOPE:-${TOKEN}", "", 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
