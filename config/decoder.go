@@ -87,8 +87,7 @@ func (d *decoder) mapping(n *yaml.Node, what string, fields map[string]fieldFunc
 		k, v := n.Content[i], resolve(n.Content[i+1])
 		decode, known := fields[k.Value]
 		switch {
-		case k.Value == "<<":
-			d.errorf(k, "merge keys (<<) are not supported; repeat the keys, or use an alias (*name) for a whole value")
+		case d.mergeKey(k):
 		case !known:
 			d.errorf(k, "unknown key %q%s", k.Value, suggestion(k.Value, keysOf(fields)))
 		case seen[k.Value] > 0:
@@ -101,6 +100,16 @@ func (d *decoder) mapping(n *yaml.Node, what string, fields map[string]fieldFunc
 			decode(v)
 		}
 	}
+}
+
+// mergeKey reports k when it is a YAML merge key (<<: *name), which the
+// decoder does not follow: the keys it would bring in would be lost.
+func (d *decoder) mergeKey(k *yaml.Node) bool {
+	if k.Value != "<<" || k.Style != 0 {
+		return false
+	}
+	d.errorf(k, "merge keys (<<) are not supported; repeat the keys, or use an alias (*name) for a whole value")
+	return true
 }
 
 // commentedOutValue reports `color: #FF0000`, which YAML reads as an empty

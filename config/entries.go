@@ -105,6 +105,9 @@ func (d *decoder) headers(n *yaml.Node) map[string]string {
 	h := map[string]string{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], resolve(n.Content[i+1])
+		if d.mergeKey(k) {
+			continue
+		}
 		name := textproto.CanonicalMIMEHeaderKey(k.Value)
 		value, ok := d.str("headers: "+k.Value, v)
 		switch {

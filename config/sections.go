@@ -266,6 +266,9 @@ func (d *decoder) define(n *yaml.Node, c *Config) {
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], resolve(n.Content[i+1])
+		if d.mergeKey(k) {
+			continue
+		}
 		if _, dup := c.Define[k.Value]; dup {
 			d.errorf(k, "define: duplicate name %q (first at line %d)", k.Value, c.DefinePos[k.Value].Line)
 			continue
