@@ -117,16 +117,9 @@ func (d *decoder) format(n *yaml.Node) *formatPatch {
 			}
 		},
 		"timezone": func(v *yaml.Node) {
-			s, ok := d.nonEmpty("timezone", v)
-			if !ok {
-				return
+			if loc, ok := d.timezone(v); ok {
+				p.set = append(p.set, func(f *Format) { f.Timezone = loc.String() })
 			}
-			s = strings.TrimSpace(s)
-			if _, err := time.LoadLocation(s); err != nil {
-				d.errorf(v, "timezone: unknown time zone %q (write an IANA name such as Europe/Berlin, America/New_York or UTC)", s)
-				return
-			}
-			p.set = append(p.set, func(f *Format) { f.Timezone = s })
 		},
 		"avatar_url": func(v *yaml.Node) {
 			if u, ok := d.webhookURL("avatar_url", v); ok {

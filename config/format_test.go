@@ -122,3 +122,35 @@ func TestReloadTakesFormatsButNotThreads(t *testing.T) {
 		})
 	}
 }
+
+// TestFormatTimezoneIsAnIANAName: a format's timezone takes what a
+// delivery's does. "Local" is no IANA name: it would write {published} in
+// whatever zone the machine running newshound has.
+func TestFormatTimezoneIsAnIANAName(t *testing.T) {
+	tests := []struct {
+		name, zone, want string // want "": loads
+	}{
+		{"IANA name", "Europe/Berlin", ""},
+		{"UTC", "UTC", ""},
+		{"machine zone", "Local", `9:24: timezone: "Local" is not an IANA time zone name`},
+		{"machine zone lowercase", "local", `9:24: timezone: "local" is not an IANA time zone name`},
+		{"unknown", "Mars/Olympus", `9:24: timezone: "Mars/Olympus" is not an IANA time zone name`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			text := "discord: {token: bot-token}\ndestinations:\n  - name: desk\n    type: discord-channel\n" +
+				"    channel_id: \"100000000000000001\"\nsubscriptions:\n  - name: s\n    query: x\n    format: {timezone: " + tt.zone + "}\n"
+			c, err := Parse("f.yaml", []byte(text), noEnv)
+			switch {
+			case tt.want == "" && err != nil:
+				t.Fatalf("Parse: %v", err)
+			case tt.want == "":
+				if got := c.Subscriptions[0].Targets[0].Format.Timezone; got != tt.zone {
+					t.Errorf("Timezone = %q, want %q", got, tt.zone)
+				}
+			case err == nil || !strings.Contains(err.Error(), tt.want):
+				t.Errorf("Parse = %v, want a problem containing %q", err, tt.want)
+			}
+		})
+	}
+}
