@@ -533,6 +533,28 @@ func colorString(c *int) string {
 
 // TestProblemNamesTheValueNotItsEnvReference: a value refused after ${ENV}
 // expansion is named as it came out, so the user sees what was wrong.
+// TestEmptyFromEnvNamesTheReference: a required value that a ${NAME}
+// reference made empty (a variable set but empty, a fallback of nothing)
+// says so, so that "must not be empty" under a written reference makes
+// sense.
+func TestEmptyFromEnvNamesTheReference(t *testing.T) {
+	tests := []struct {
+		name, yaml, want string
+	}{
+		{"set but empty", "discord:\n  token: ${EMPTY}\n", `:2:10: token: must not be empty (${EMPTY} gives "")`},
+		{"empty fallback", "discord:\n  token: ${NOPE:-}\n", `:2:10: token: must not be empty (${NOPE:-} gives "")`},
+		{"written empty", "discord:\n  token: \"\"\n", `:2:10: token: must not be empty`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse("c.yaml", []byte(tt.yaml), mapEnv(map[string]string{"EMPTY": ""}))
+			if got := fmt.Sprint(err); !strings.HasSuffix(got, tt.want) {
+				t.Errorf("got %q, want it to end %q", got, tt.want)
+			}
+		})
+	}
+}
+
 func TestProblemNamesTheValueNotItsEnvReference(t *testing.T) {
 	tests := []struct {
 		name, yaml string

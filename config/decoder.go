@@ -164,7 +164,11 @@ func (d *decoder) str(key string, v *yaml.Node) (string, bool) {
 func (d *decoder) nonEmpty(key string, v *yaml.Node) (string, bool) {
 	s, ok := d.str(key, v)
 	if ok && strings.TrimSpace(s) == "" {
-		d.errorf(v, "%s: must not be empty", key)
+		if written := strings.TrimSpace(v.Value); strings.Contains(written, "${") {
+			d.errorf(v, "%s: must not be empty (%s gives %q)", key, written, s)
+		} else {
+			d.errorf(v, "%s: must not be empty", key)
+		}
 		return "", false
 	}
 	return s, ok
