@@ -398,6 +398,10 @@ type Effective struct {
 	// SubscriptionStoryWindows each subscription's story_window, by ID.
 	StoryWindow              time.Duration
 	SubscriptionStoryWindows map[string]time.Duration
+	// SubscriptionMaxAges and SubscriptionBackfills are each
+	// subscription's max_age (0: no age limit) and backfill, by ID.
+	SubscriptionMaxAges   map[string]time.Duration
+	SubscriptionBackfills map[string]int
 }
 
 // EffectiveFeed is one feed's schedule and request settings.
@@ -414,10 +418,12 @@ func (s *Service) Effective() Effective {
 		Workers: s.poller.workers, Burst: s.sender.burst, RetryBase: s.sender.retryBase, RetryMax: s.sender.retryMax,
 		LeaseTTL: s.leases.ttl, Shared: s.leases.shared(),
 		StoryWindow: s.poller.stories.window(), SubscriptionStoryWindows: map[string]time.Duration{},
+		SubscriptionMaxAges: map[string]time.Duration{}, SubscriptionBackfills: map[string]int{},
 	}
 	for _, id := range s.live.catalog().SubscriptionIDs() {
 		sub, _ := s.live.catalog().Subscription(id)
 		e.SubscriptionStoryWindows[id] = sub.StoryWindow
+		e.SubscriptionMaxAges[id], e.SubscriptionBackfills[id] = sub.MaxAge, sub.Backfill
 	}
 	for _, f := range s.live.catalog().Feeds() {
 		e.Feeds = append(e.Feeds, EffectiveFeed{ID: f.ID, Schedule: s.poller.schedule(f), UserAgent: f.UserAgent})

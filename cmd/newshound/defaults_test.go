@@ -37,6 +37,11 @@ func TestDocumentedDefaultsReachTheirComponent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	maxAge := func(e bot.Effective) any { return onlyValue(e.SubscriptionMaxAges) }
+	backfill := func(e bot.Effective) any { return onlyValue(e.SubscriptionBackfills) }
+	// private is whether config feeds and Discord watches may reach
+	// private addresses (watches never may).
+	private := func(e bot.Effective) any { return [2]bool{e.Fetcher.AllowPrivate, e.WatchFetcher.AllowPrivate} }
 	agent := feeds.UserAgentFor(version)
 	fetcher := func(e bot.Effective) feeds.FetcherOptions { return e.Fetcher }
 	feed := func(e bot.Effective) bot.EffectiveFeed { return e.Feeds[0] }
@@ -69,7 +74,21 @@ func TestDocumentedDefaultsReachTheirComponent(t *testing.T) {
 		{key: "max_items", section: "defaults", value: "0", want: func(e bot.Effective) any { return e.Parser.MaxItems }, wantVal: 0},
 		{key: "max_depth", section: "defaults", want: func(e bot.Effective) any { return e.Parser.MaxDepth }, wantVal: 64},
 		{key: "max_depth", section: "defaults", value: "0", want: func(e bot.Effective) any { return e.Parser.MaxDepth }, wantVal: 0},
+		{key: "max_depth", section: "defaults", value: "10", want: func(e bot.Effective) any { return e.Parser.MaxDepth }, wantVal: 10},
 		{key: "max_elements", section: "defaults", want: func(e bot.Effective) any { return e.Parser.MaxElements }, wantVal: 100000},
+		{key: "max_elements", section: "defaults", value: "500", want: func(e bot.Effective) any { return e.Parser.MaxElements }, wantVal: 500},
+		{key: "max_elements", section: "defaults", value: "0", want: func(e bot.Effective) any { return e.Parser.MaxElements }, wantVal: 0},
+		{key: "max_items", section: "defaults", value: "-1", refused: true},
+		{key: "max_age", section: "defaults", doc: "Default 24h", want: maxAge, wantVal: 24 * time.Hour},
+		{key: "max_age", section: "defaults", value: "3h", want: maxAge, wantVal: 3 * time.Hour},
+		{key: "max_age", section: "defaults", value: "0", want: maxAge, wantVal: time.Duration(0)},
+		{key: "max_age", section: "defaults", value: "-1h", refused: true},
+		{key: "backfill", section: "defaults", doc: "Default 0", want: backfill, wantVal: 0},
+		{key: "backfill", section: "defaults", value: "5", want: backfill, wantVal: 5},
+		{key: "backfill", section: "defaults", value: "-1", refused: true},
+		{key: "allow_private_networks", section: "defaults", doc: "Default false", want: private, wantVal: [2]bool{false, false}},
+		{key: "allow_private_networks", section: "defaults", value: "true", want: private, wantVal: [2]bool{true, false}},
+		{key: "allow_private_networks", section: "defaults", value: "yes", refused: true},
 		{key: "disable_after", section: "defaults", doc: "Default 72h; 0 = never", want: func(e bot.Effective) any { return feed(e).Schedule.DisableAfter }, wantVal: 72 * time.Hour},
 		{key: "disable_after", section: "defaults", value: "5h", want: func(e bot.Effective) any { return feed(e).Schedule.DisableAfter }, wantVal: 5 * time.Hour},
 		{key: "disable_after", section: "defaults", value: "0s", want: neverDisables, wantVal: true},
@@ -115,6 +134,14 @@ func TestDocumentedDefaultsReachTheirComponent(t *testing.T) {
 			}
 		})
 	}
+}
+
+// onlyValue is the value of a map of one key: the one subscription's.
+func onlyValue[V any](m map[string]V) any {
+	for _, v := range m {
+		return v
+	}
+	return nil
 }
 
 // neverDisables checks that a feed failing for a year is not disabled.
