@@ -11,6 +11,7 @@ package config
 import (
 	"reflect"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -328,21 +329,35 @@ func (c *Config) RestartChanges(next *Config) []string {
 	if c.Defaults != next.Defaults {
 		changed = append(changed, "defaults")
 	}
-	if !slices.Equal(c.Discord.Guilds, next.Discord.Guilds) || c.Discord.Token != next.Discord.Token ||
+	if !sameSet(c.Discord.Guilds, next.Discord.Guilds, strings.Compare) || c.Discord.Token != next.Discord.Token ||
 		c.Discord.APIBase != next.Discord.APIBase || c.Discord.Commands != next.Discord.Commands || c.Discord.Burst != next.Discord.Burst {
 		changed = append(changed, "discord")
 	}
 	// A destination's format reaches alerts through the subscriptions'
-	// Targets, which a reload takes: it needs no restart.
-	sameDestination := func(x, y Destination) bool {
-		x.Line, y.Line, x.Format, y.Format = 0, 0, Format{}, Format{}
-		return reflect.DeepEqual(x, y)
+	// Targets, which a reload takes: it needs no restart. Nor does its
+	// place in the list: the service finds destinations by name.
+	withoutFormat := func(x Destination) Destination {
+		x.Line, x.Format = 0, Format{}
+		return x
 	}
-	if !slices.EqualFunc(c.Destinations, next.Destinations, sameDestination) {
+	byName := func(x, y Destination) int { return strings.Compare(x.Name, y.Name) }
+	sameDestination := func(x, y Destination) bool { return reflect.DeepEqual(withoutFormat(x), withoutFormat(y)) }
+	if !slices.EqualFunc(sorted(c.Destinations, byName), sorted(next.Destinations, byName), sameDestination) {
 		changed = append(changed, "destinations")
 	}
 	if c.Service != next.Service {
 		changed = append(changed, "service")
 	}
 	return changed
+}
+
+// sorted is a sorted copy of xs.
+func sorted[T any](xs []T, cmp func(T, T) int) []T {
+	return slices.SortedFunc(slices.Values(xs), cmp)
+}
+
+// sameSet reports whether xs and ys hold the same elements in any order,
+// as cmp compares them.
+func sameSet[T any](xs, ys []T, cmp func(T, T) int) bool {
+	return slices.EqualFunc(sorted(xs, cmp), sorted(ys, cmp), func(x, y T) bool { return cmp(x, y) == 0 })
 }

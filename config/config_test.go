@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -571,5 +572,58 @@ func TestProblemNamesTheValueNotItsEnvReference(t *testing.T) {
 				t.Errorf("got %q, want it to contain %q", got, tt.want)
 			}
 		})
+	}
+}
+
+// TestRestartChanges: what a reload may take (Config.Live: feeds,
+// subscriptions, defines, formats) needs no restart, and every other
+// change is named. Moving a destination (or a guild) elsewhere in its
+// list changes nothing the service uses, which looks them up by name.
+func TestRestartChanges(t *testing.T) {
+	const base = `store: {path: a.db}
+defaults: {max_age: 24h}
+discord: {token: t, burst: 5, guilds: ["1", "2"]}
+define: {syria: aleppo}
+feeds:
+  - {name: world, url: "https://w.example/rss", interval: 10m}
+subscriptions:
+  - {name: s, query: "@syria", destination: desk, max_age: 1h}
+destinations:
+  - {name: desk, type: console}
+  - {name: other, type: console}
+`
+	tests := []struct {
+		name, from, to string
+		want           []string
+	}{
+		{"feed interval", "interval: 10m", "interval: 2m", nil},
+		{"feed added", "feeds:\n", "feeds:\n  - {name: wire, url: \"https://x.example/rss\"}\n", nil},
+		{"define", "aleppo}", "halab}", nil},
+		{"subscription max_age", "max_age: 1h", "max_age: 2h", nil},
+		{"subscription delivery", "max_age: 1h}", "max_age: 1h, delivery: {quiet_hours: \"22:00-07:00\"}}", nil},
+		{"destinations reordered", "  - {name: desk, type: console}\n  - {name: other, type: console}\n", "  - {name: other, type: console}\n  - {name: desk, type: console}\n", nil},
+		{"guilds reordered", `["1", "2"]`, `["2", "1"]`, nil},
+		{"destination removed", "  - {name: other, type: console}\n", "", []string{"destinations"}},
+		{"guild added", `["1", "2"]`, `["1", "2", "3"]`, []string{"discord"}},
+		{"defaults", "max_age: 24h", "max_age: 0", []string{"defaults"}},
+		{"store", "a.db", "b.db", []string{"store"}},
+		{"burst", "burst: 5", "burst: 6", []string{"discord"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) { checkRestartChanges(t, base, tt.from, tt.to, tt.want) })
+	}
+}
+
+// checkRestartChanges checks what RestartChanges says of the config text
+// base edited by replacing from with to.
+func checkRestartChanges(t *testing.T, base, from, to string, want []string) {
+	t.Helper()
+	if !strings.Contains(base, from) {
+		t.Fatalf("the config lacks %q", from)
+	}
+	before := mustParse(t, base, noEnv)
+	after := mustParse(t, strings.Replace(base, from, to, 1), noEnv)
+	if got := before.RestartChanges(after); !slices.Equal(got, want) {
+		t.Errorf("RestartChanges = %v, want %v", got, want)
 	}
 }
