@@ -160,6 +160,13 @@ func (d *decoder) str(key string, v *yaml.Node) (string, bool) {
 	return s, len(msgs) == 0
 }
 
+// written is a scalar's value as the user gave it, for messages: its
+// ${NAME} references expanded (the value, not the reference), trimmed.
+func (d *decoder) written(v *yaml.Node) string {
+	s, _ := expandEnv(v.Value, d.env)
+	return strings.TrimSpace(s)
+}
+
 // nonEmpty is str that also refuses an empty or blank string.
 func (d *decoder) nonEmpty(key string, v *yaml.Node) (string, bool) {
 	s, ok := d.str(key, v)

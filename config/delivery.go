@@ -131,7 +131,7 @@ func (d *decoder) digestEvery(v *yaml.Node) (time.Duration, bool) {
 		return 0, false
 	}
 	if dur < MinDigestEvery || dur > 24*time.Hour {
-		d.errorf(v, "every: must be from %s to 24h, got %s", MinDigestEvery, dur)
+		d.errorf(v, "every: must be from %s to 24h, got %s", strings.TrimSuffix(MinDigestEvery.String(), "0s"), d.written(v))
 		return 0, false
 	}
 	return dur, true

@@ -161,7 +161,7 @@ func (d *decoder) setInterval(v *yaml.Node, dst *time.Duration) {
 		return
 	}
 	if dur < MinInterval {
-		d.errorf(v, "interval: %s is below the minimum of 1m", dur)
+		d.errorf(v, "interval: %s is below the minimum of 1m", d.written(v))
 		return
 	}
 	*dst = dur
@@ -177,8 +177,7 @@ const maxStoryWindow = 30 * 24 * time.Hour
 func (d *decoder) setStoryWindow(v *yaml.Node, dst *time.Duration) {
 	dur, ok := d.duration("story_window", v)
 	if ok && dur > maxStoryWindow {
-		written, _ := expandEnv(v.Value, d.env) // the value, not a ${NAME} that gave it
-		d.errorf(v, "story_window: at most 30d (the outbox keeps a story's message that long), got %s", strings.TrimSpace(written))
+		d.errorf(v, "story_window: at most 30d (the outbox keeps a story's message that long), got %s", d.written(v))
 		return
 	}
 	setIf(dst)(dur, ok)
