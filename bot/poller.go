@@ -335,8 +335,22 @@ func (p *poller) shouldPoll(f *alert.Feed, st *store.FeedState, mode pollMode, n
 	case mode == pollNow || mode == pollEvery:
 		return !backingOff // a server's Retry-After and the back-off are honoured even by --once
 	default:
-		return !st.NextPoll.After(now)
+		return !p.dueAt(f, *st).After(now)
 	}
+}
+
+// dueAt is when a feed whose state is st is due: its stored next poll, or
+// sooner when the feed is healthy and that plan is later than its
+// schedule would now make it (the config shortened its interval since).
+func (p *poller) dueAt(f *alert.Feed, st store.FeedState) time.Time {
+	if st.ErrorCount > 0 || st.LastPolled.IsZero() {
+		return st.NextPoll
+	}
+	hist := feeds.PollHistory{FeedID: f.ID, LastChanged: st.LastChanged}
+	if latest := p.schedule(f).LatestHealthy(hist, st.LastPolled); latest.Before(st.NextPoll) {
+		return latest
+	}
+	return st.NextPoll
 }
 
 func (p *poller) fetch(ctx context.Context, f *alert.Feed, st store.FeedState) (*feeds.Result, error) {
@@ -951,7 +965,7 @@ func (p *poller) firstPlan(f *alert.Feed, st store.FeedState, found bool, now ti
 	case !st.Initialized && st.LastPolled.IsZero():
 		return p.schedule(f).First(f.ID, now), pollNow
 	default:
-		return st.NextPoll, pollWhenDue
+		return p.dueAt(f, st), pollWhenDue
 	}
 }
 

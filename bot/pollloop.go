@@ -159,10 +159,11 @@ func (p *poller) planNew(ctx context.Context, cat *alert.Catalog, after replanAf
 
 // reloadChanges reports whether a rebuild from the catalog after.prev
 // plans a queued feed afresh: it is disabled and a config reload made the
-// new catalog, or its url changed.
+// new catalog, or its url or its schedule changed (a shorter interval
+// applies from the last poll: dueAt).
 func (p *poller) reloadChanges(f *alert.Feed, st store.FeedState, after replanAfter) bool {
 	old, listed := after.prev.Feed(f.ID)
-	return st.Disabled && after.reloaded || listed && old.URL != f.URL
+	return st.Disabled && after.reloaded || listed && (old.URL != f.URL || p.schedule(old) != p.schedule(f))
 }
 
 // replanOne plans, as planNew would have, feed id of cat that a rebuild

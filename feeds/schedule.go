@@ -228,3 +228,20 @@ func hash64(id string, salt int64) uint64 {
 	h.Write(b[:])
 	return h.Sum64()
 }
+
+// LatestHealthy is the latest time Next plans a feed's next poll after a
+// healthy poll at polled, given the history Next returned then: the
+// interval stretched by the feed's hints (at most HintCap) and by an idle
+// spell. A plan stored under a longer interval than s's is later; the poll
+// loop brings it forward to this, so that an interval shortened in the
+// config applies from the feed's last poll, not after the old interval. A
+// failing feed's back-off is not healthy and stays as it was.
+func (s Schedule) LatestHealthy(h PollHistory, polled time.Time) time.Time {
+	s = s.withDefaults()
+	var o Outcome
+	if s.HintCap > 0 {
+		o.FeedMinInterval = s.HintCap
+	}
+	interval, _ := s.healthyInterval(h, o, polled)
+	return polled.Add(interval)
+}

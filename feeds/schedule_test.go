@@ -179,3 +179,40 @@ func TestScheduleFirstSpreadsStartup(t *testing.T) {
 		t.Errorf("100 feeds got only %d distinct first-poll times", len(seen))
 	}
 }
+
+// TestLatestHealthyNeverBringsAPlanForward: the poll loop brings a
+// healthy feed's stored plan forward to LatestHealthy only when the plan
+// was made under a longer interval; a plan Next made under the same
+// schedule, whatever the feed's hints and idle spell, is never later.
+func TestLatestHealthyNeverBringsAPlanForward(t *testing.T) {
+	now := time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC)
+	schedules := map[string]Schedule{
+		"defaults":     DefaultSchedule(),
+		"own interval": {Interval: 5 * time.Minute, HintCap: -1},
+		"6h":           {Interval: 6 * time.Hour},
+		"no idle":      {Interval: 10 * time.Minute, MaxIdleInterval: -1},
+	}
+	outcomes := map[string]Outcome{
+		"changed":           {Changed: true},
+		"not modified":      {NotModified: true},
+		"ttl 30m":           {FeedMinInterval: 30 * time.Minute},
+		"ttl 3h":            {FeedMinInterval: 3 * time.Hour},
+		"max-age 2h":        {CacheMaxAge: 2 * time.Hour},
+		"unchanged, hinted": {FeedMinInterval: 45 * time.Minute, NotModified: true},
+	}
+	for sname, s := range schedules {
+		for oname, o := range outcomes {
+			for _, idle := range []time.Duration{0, 30 * time.Hour, 5 * 24 * time.Hour} {
+				h := PollHistory{FeedID: "f", LastChanged: now.Add(-idle)}
+				d := s.Next(h, o, now)
+				if latest := s.LatestHealthy(d.History, now); d.Next.After(latest) {
+					t.Errorf("%s, %s, idle %v: Next planned %v, after LatestHealthy %v", sname, oname, idle, d.Next, latest)
+				}
+			}
+		}
+	}
+	shorter := Schedule{Interval: 5 * time.Minute, HintCap: -1}
+	if got, want := shorter.LatestHealthy(PollHistory{LastChanged: now}, now), now.Add(5*time.Minute); !got.Equal(want) {
+		t.Errorf("LatestHealthy of a 5m own interval = %v, want %v", got, want)
+	}
+}
