@@ -20,16 +20,20 @@ var permissionNames = []struct {
 	{discordgo.PermissionSendMessages, "Send Messages"},
 	{discordgo.PermissionSendMessagesInThreads, "Send Messages in Threads"},
 	{discordgo.PermissionEmbedLinks, "Embed Links"},
+	{discordgo.PermissionReadMessageHistory, "Read Message History"},
 	{discordgo.PermissionCreatePublicThreads, "Create Public Threads"},
 }
 
 // neededPermissions is what the bot needs in a channel of type t to post
 // a watch's alerts there: see it, post (open a post, in a forum; in a
-// thread, Send Messages in Threads instead of Send Messages) and show
-// embeds. A /watch destination has no story threads (those are a config
-// destination's `threads: true`), so Create Public Threads is not needed.
+// thread, Send Messages in Threads instead of Send Messages), show embeds,
+// and read the channel's recent messages: a retry past Discord's nonce
+// window first looks there for the post an earlier try may have made, and
+// without it finds nothing and posts the alert twice. A /watch destination
+// has no story threads (those are a config destination's `threads: true`),
+// so Create Public Threads is not needed.
 func neededPermissions(t discordgo.ChannelType) int64 {
-	need := int64(discordgo.PermissionViewChannel | discordgo.PermissionEmbedLinks)
+	need := int64(discordgo.PermissionViewChannel | discordgo.PermissionEmbedLinks | discordgo.PermissionReadMessageHistory)
 	switch t {
 	case discordgo.ChannelTypeGuildPublicThread, discordgo.ChannelTypeGuildPrivateThread, discordgo.ChannelTypeGuildNewsThread:
 		return need | discordgo.PermissionSendMessagesInThreads

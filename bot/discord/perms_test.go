@@ -47,6 +47,9 @@ func TestWatchChannelNeedsTheBotsPermissions(t *testing.T) {
 			f.GiveBotRole(testGuild, botRole)
 			f.SetOverwrite(testAlertTarget, deny(botRole, discordgo.PermissionOverwriteTypeRole, discordgo.PermissionSendMessages|discordgo.PermissionEmbedLinks))
 		}},
+		{name: "an overwrite takes the channel's history from the bot", channel: testAlertTarget, missing: "Read Message History", setup: func(f *fakediscord.Server) {
+			f.SetOverwrite(testAlertTarget, deny(fakediscord.AppID, discordgo.PermissionOverwriteTypeMember, discordgo.PermissionReadMessageHistory))
+		}},
 		{name: "the channel's overwrite gives back what @everyone's took", channel: testAlertTarget, setup: func(f *fakediscord.Server) {
 			f.GiveBotRole(testGuild, botRole)
 			f.SetOverwrite(testAlertTarget, deny(testGuild, discordgo.PermissionOverwriteTypeRole, discordgo.PermissionSendMessages))
