@@ -82,13 +82,26 @@ func (s *feedStates) load(ctx context.Context, feedID string) (st store.FeedStat
 	st, err = s.store.FeedState(ctx, feedID)
 	switch {
 	case err == nil:
-		s.remember(st, true)
+		s.rememberRead(st, true)
 		return st, true, nil
 	case errors.Is(err, store.ErrNotFound):
-		s.remember(store.FeedState{FeedID: feedID}, false)
+		s.rememberRead(store.FeedState{FeedID: feedID}, false)
 		return st, false, nil
 	default:
 		return st, false, err
+	}
+}
+
+// rememberRead keeps a state read from the store (cache mode only), unless
+// a write of this process came meanwhile: the read may be older than it.
+func (s *feedStates) rememberRead(st store.FeedState, found bool) {
+	if !s.oneOwner {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.known[st.FeedID]; !ok {
+		s.known[st.FeedID] = knownState{st, found}
 	}
 }
 

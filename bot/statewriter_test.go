@@ -313,3 +313,49 @@ func TestNotModifiedPassWritesOnce(t *testing.T) {
 		}
 	}
 }
+
+// slowReadStore is a stateStore whose reads wait for release, after
+// saying they began.
+type slowReadStore struct {
+	*stateStore
+	began, release chan struct{}
+}
+
+func (s *slowReadStore) FeedState(ctx context.Context, id string) (store.FeedState, error) {
+	st, err := s.stateStore.FeedState(ctx, id)
+	s.began <- struct{}{}
+	<-s.release
+	return st, err
+}
+
+// TestFeedStateReadDoesNotHideANewerWrite: a read of a feed's state from
+// the store that a write of this process overtakes (queued and flushed
+// while the read waited) must not leave the older state in the cache,
+// where every later load would find it.
+func TestFeedStateReadDoesNotHideANewerWrite(t *testing.T) {
+	ctx := context.Background()
+	db := &slowReadStore{
+		stateStore: &stateStore{states: map[string]store.FeedState{"wire": {FeedID: "wire", ETag: "old"}}},
+		began:      make(chan struct{}), release: make(chan struct{}),
+	}
+	fs := newFeedStates(db, true)
+	read := make(chan struct{})
+	go func() {
+		defer close(read)
+		if _, _, err := fs.load(ctx, "wire"); err != nil {
+			t.Error(err)
+		}
+	}()
+	<-db.began
+	if _, err := fs.queue(ctx, store.FeedState{FeedID: "wire", ETag: "new"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fs.flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	close(db.release)
+	<-read
+	if st, _, err := fs.load(ctx, "wire"); err != nil || st.ETag != "new" {
+		t.Errorf("load after the write = ETag %q (err %v), want %q", st.ETag, err, "new")
+	}
+}
