@@ -233,7 +233,7 @@ func (p *poller) pollFeed(ctx context.Context, f *alert.Feed, mode pollMode, fet
 		return now.Add(storeRetry)
 	}
 	if !p.shouldPoll(f, &st, mode, now) {
-		return p.plannedAfter(st, now)
+		return p.plannedAfter(f, st, now)
 	}
 	defer prometheusTimer(p.metrics.pollTime)()
 	res, err := p.fetchRemembering(ctx, f, st, mode == pollEvery)
@@ -283,11 +283,11 @@ func (p *poller) pollFeed(ctx context.Context, f *alert.Feed, mode pollMode, fet
 }
 
 // plannedAfter is when a feed that was not polled now comes due.
-func (p *poller) plannedAfter(st store.FeedState, now time.Time) time.Time {
+func (p *poller) plannedAfter(f *alert.Feed, st store.FeedState, now time.Time) time.Time {
 	if st.Disabled {
 		return now.Add(365 * 24 * time.Hour)
 	}
-	return st.NextPoll
+	return p.dueAt(f, st)
 }
 
 // loadState reads a feed's state, or starts one for a feed never seen.
@@ -486,7 +486,7 @@ func (p *poller) recordFailure(ctx context.Context, f *alert.Feed, st store.Feed
 	if !p.saveState(ctx, st) {
 		return now.Add(storeRetry)
 	}
-	return p.plannedAfter(st, now)
+	return p.plannedAfter(f, st, now)
 }
 
 // notFetched reschedules a feed whose fetch never started: its host had
