@@ -488,11 +488,26 @@ func (c *redirectChain) check(req *http.Request, via []*http.Request) error {
 			req.Header.Del(name)
 		}
 	}
+	keepCredentials(req.URL, via[0].URL)
 	c.hops++
 	if code := req.Response.StatusCode; code != http.StatusMovedPermanently && code != http.StatusPermanentRedirect {
 		c.permanent = false
 	}
 	return nil
+}
+
+// keepCredentials gives a redirect to the feed URL's own host the user and
+// password that URL carries (https://user:pass@host/feed), unless it names
+// its own or goes from https to plain http: net/http sends them only to the
+// URL that names them, so a feed moved by an absolute Location on its host,
+// as most servers write it, failed with 401, and the URL stored for it
+// (Response.MovedTo) lost them for good. Another host never gets them.
+func keepCredentials(to, from *url.URL) {
+	if from.User == nil || to.User != nil || !strings.EqualFold(to.Hostname(), from.Hostname()) ||
+		(from.Scheme == "https" && to.Scheme != "https") {
+		return
+	}
+	to.User = from.User
 }
 
 // isDomainOrSubdomain reports whether host is parent or one of its

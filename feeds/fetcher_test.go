@@ -2,6 +2,7 @@ package feeds
 
 import (
 	"bytes"
+	"cmp"
 	"compress/gzip"
 	"context"
 	"errors"
@@ -704,4 +705,70 @@ func TestFetchHostGapIsKeptAndWaitsAreCancelable(t *testing.T) {
 	cancel()
 	_, err := slow.Fetch(ctx, Request{URL: srv.URL})
 	wantKind(t, err, Canceled)
+}
+
+// TestFetchRedirectKeepsURLCredentialsOnItsHost: a feed whose URL carries
+// a user and password (https://user:pass@host/feed) that its server moves
+// by an absolute Location on the same host, as most servers write it, is
+// still fetched with them, and MovedTo, the URL polled from then on, keeps
+// them: net/http sends them only to the URL that names them, so the feed
+// failed with 401 after the move. Another host, or plain http after https,
+// never gets them.
+func TestFetchRedirectKeepsURLCredentialsOnItsHost(t *testing.T) {
+	var mu sync.Mutex
+	gotAuth := map[string]string{} // host and path -> "user:password" it received
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		user, pass, ok := r.BasicAuth()
+		mu.Lock()
+		if ok {
+			gotAuth[r.Host+r.URL.Path] = user + ":" + pass
+		}
+		mu.Unlock()
+		if to := r.URL.Query().Get("to"); to != "" {
+			http.Redirect(w, r, to, http.StatusMovedPermanently)
+			return
+		}
+		if !ok {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		serveFeed(w, testFeed)
+	}))
+	defer srv.Close()
+	dns := map[string]string{"news.example": "203.0.113.7", "other.example": "198.51.100.9"}
+	tests := []struct {
+		name, to    string
+		wantAuth    string // at the redirect target
+		wantMovedTo string // "" when the fetch fails with 401
+	}{
+		{"absolute on the same host", "http://news.example/feed", "alice:s3cret", "http://alice:s3cret@news.example/feed"},
+		{"relative", "/feed", "alice:s3cret", "http://alice:s3cret@news.example/feed"},
+		{"another host does not get them", "http://other.example/feed", "", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			mu.Lock()
+			clear(gotAuth)
+			mu.Unlock()
+			f := guardedTestFetcher(FetcherOptions{})
+			fakePublicNet(f, srv, dns)
+			res, err := f.Fetch(context.Background(), Request{URL: "http://alice:s3cret@news.example/start?to=" + url.QueryEscape(tc.to)})
+			mu.Lock()
+			defer mu.Unlock()
+			target, _ := url.Parse(tc.to)
+			if got := gotAuth[cmp.Or(target.Host, "news.example")+"/feed"]; got != tc.wantAuth {
+				t.Errorf("redirect target got credentials %q, want %q", got, tc.wantAuth)
+			}
+			if tc.wantMovedTo == "" {
+				wantKind(t, err, HTTPStatus)
+				return
+			}
+			if err != nil {
+				t.Fatalf("got %v, want the feed", err)
+			}
+			if res.MovedTo != tc.wantMovedTo {
+				t.Errorf("got MovedTo %q, want %q", res.MovedTo, tc.wantMovedTo)
+			}
+		})
+	}
 }
