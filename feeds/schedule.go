@@ -31,7 +31,9 @@ type Schedule struct {
 	// MaxIdleInterval caps the slow-down of idle feeds (default 2h);
 	// negative disables the slow-down.
 	MaxIdleInterval time.Duration
-	// MaxBackoff caps the exponential back-off after errors (default 6h).
+	// MaxBackoff caps the exponential back-off after errors (default 6h),
+	// which starts from the feed's healthy interval: a feed polled less
+	// often than that while healthy (idle) waits its interval instead.
 	MaxBackoff time.Duration
 	// DisableAfter disables a feed that has failed without a break for
 	// this long (DefaultSchedule: 72h); 0 means never.
@@ -170,32 +172,35 @@ func (s Schedule) afterFailure(h PollHistory, err error, now time.Time) Decision
 	case s.DisableAfter > 0 && now.Sub(d.History.FailingSince) >= s.DisableAfter:
 		d.Disable = true
 		d.Reason = fmt.Sprintf("failing since %s: %v", d.History.FailingSince.UTC().Format(time.RFC3339), err)
-	case fe != nil && fe.RetryAfter > 0:
-		// The server said when: honour it exactly, not sooner than the
-		// floor. A streak of such answers backs off too, so that a server
-		// saying "in 5 seconds" on every poll is not polled every minute.
-		wait := max(min(fe.RetryAfter, maxRetryAfter), s.MinInterval)
-		if d.History.ErrorCount > 1 {
-			wait = max(wait, s.backoff(h.FeedID, d.History.ErrorCount, now))
-		}
-		d.Next = now.Add(wait)
-		return d
 	}
 	if d.Disable {
 		return d
 	}
-	d.Next = now.Add(s.backoff(h.FeedID, d.History.ErrorCount, now))
+	wait := s.backoff(h, d.History.ErrorCount, now)
+	if fe != nil && fe.RetryAfter > 0 {
+		// The server said when: not sooner, up to a day. It only ever
+		// lengthens the back-off: a server saying "in 5 seconds" is not
+		// polled sooner than a healthy feed, nor every minute for ever.
+		wait = max(wait, min(fe.RetryAfter, maxRetryAfter))
+	}
+	d.Next = now.Add(wait)
 	return d
 }
 
-// backoff doubles the interval with each consecutive failure, capped at
-// MaxBackoff, then takes off up to a fifth at random-looking but
+// backoff doubles the feed's healthy interval (idle slow-down included:
+// failing never makes a feed polled sooner) with each consecutive failure,
+// capped at MaxBackoff, then takes off up to a fifth at random-looking but
 // deterministic offsets, so feeds of one host that failed together do not
-// come back together. It never exceeds the cap nor goes under MinInterval.
-func (s Schedule) backoff(feedID string, failures int, now time.Time) time.Duration {
-	d := doubled(s.Interval, failures-1, s.MaxBackoff)
-	jitter := time.Duration(hash64(feedID, now.UnixNano()) % uint64(d/5+1))
-	return max(d-jitter, s.MinInterval)
+// come back together. It never goes under the healthy interval, so the
+// first failure waits exactly that.
+func (s Schedule) backoff(h PollHistory, failures int, now time.Time) time.Duration {
+	base := s.Interval
+	if !h.LastChanged.IsZero() {
+		base, _ = s.healthyInterval(h, Outcome{}, now)
+	}
+	d := doubled(base, failures-1, s.MaxBackoff)
+	jitter := time.Duration(hash64(h.FeedID, now.UnixNano()) % uint64(d/5+1))
+	return max(d-jitter, base)
 }
 
 // doubled is d doubled n times, but at most limit. It saturates instead of

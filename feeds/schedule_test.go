@@ -130,8 +130,8 @@ func TestScheduleFailureDecisions(t *testing.T) {
 		wantReason  string        // prefix
 	}{
 		{"410 disables at once", PollHistory{}, &Error{Kind: Gone, Status: 410}, true, 0, "HTTP 410 Gone"},
-		{"429 Retry-After honoured exactly", PollHistory{}, &Error{Kind: HTTPStatus, Status: 429, RetryAfter: 120 * time.Second}, false, 120 * time.Second, "HTTP 429"},
-		{"Retry-After below the floor", PollHistory{}, &Error{Kind: HTTPStatus, Status: 503, RetryAfter: 5 * time.Second}, false, time.Minute, "HTTP 503"},
+		{"429 Retry-After honoured exactly", PollHistory{}, &Error{Kind: HTTPStatus, Status: 429, RetryAfter: time.Hour}, false, time.Hour, "HTTP 429"},
+		{"Retry-After below the interval", PollHistory{}, &Error{Kind: HTTPStatus, Status: 503, RetryAfter: 5 * time.Second}, false, 10 * time.Minute, "HTTP 503"},
 		{"Retry-After bounded to a day", PollHistory{}, &Error{Kind: HTTPStatus, Status: 503, RetryAfter: 30 * 24 * time.Hour}, false, 24 * time.Hour, "HTTP 503"},
 		{"failing for 3 days disables", PollHistory{ErrorCount: 40, FailingSince: schedNow.Add(-73 * time.Hour)}, &Error{Kind: HTTPStatus, Status: 500}, true, 0, "failing since 2026-11-18T11:00:00Z: HTTP 500"},
 		{"failing for 2 days backs off", PollHistory{ErrorCount: 40, FailingSince: schedNow.Add(-48 * time.Hour)}, &Error{Kind: HTTPStatus, Status: 500}, false, 0, "HTTP 500"},
