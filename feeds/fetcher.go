@@ -115,12 +115,13 @@ func NewFetcher(o FetcherOptions) *Fetcher {
 	}
 	d.connect = d.dialer.DialContext
 	t := &http.Transport{
-		DialContext:           d.DialContext,
-		TLSHandshakeTimeout:   o.ConnectTimeout,
-		ResponseHeaderTimeout: o.Timeout,
-		MaxIdleConnsPerHost:   o.HostConcurrency,
-		IdleConnTimeout:       90 * time.Second,
-		ForceAttemptHTTP2:     true,
+		DialContext:            d.DialContext,
+		TLSHandshakeTimeout:    o.ConnectTimeout,
+		ResponseHeaderTimeout:  o.Timeout,
+		MaxResponseHeaderBytes: maxHeaderBytes(o.MaxBodyBytes),
+		MaxIdleConnsPerHost:    o.HostConcurrency,
+		IdleConnTimeout:        90 * time.Second,
+		ForceAttemptHTTP2:      true,
 		// We ask for gzip and brotli ourselves and decode with our own limit.
 		DisableCompression: true,
 	}
@@ -135,6 +136,14 @@ func NewFetcher(o FetcherOptions) *Fetcher {
 		}
 	}
 	return &Fetcher{opts: o, version: version, dialer: d, transport: t, hosts: newHostLimiter(o.HostConcurrency, o.HostGap)}
+}
+
+// maxHeaderBytes bounds a response's headers by the body's limit, between
+// 64 KiB (real feeds send a few) and 1 MiB, so that headers too stay within
+// one fetch's memory bound (about 5 × MaxBodyBytes); net/http's own bound
+// is 10 MB whatever the body's limit.
+func maxHeaderBytes(maxBody int64) int64 {
+	return min(max(maxBody, 64<<10), 1<<20)
 }
 
 // withVersion names the version in a User-Agent that says "newshound"

@@ -1,6 +1,7 @@
 package feeds
 
 import (
+	"bufio"
 	"bytes"
 	"cmp"
 	"compress/gzip"
@@ -246,6 +247,48 @@ func TestFetchBodyOverLimitRejectedWithBoundedMemory(t *testing.T) {
 	t.Logf("allocated %d bytes refusing a 64 MiB body with a %d-byte limit", alloc, limitTestBytes)
 	if max := uint64(3*limitTestBytes + 1<<20); alloc > max {
 		t.Errorf("allocated %d bytes for a %d-byte limit, want at most %d", alloc, limitTestBytes, max)
+	}
+}
+
+// TestFetchHugeHeadersCostBoundedMemory: the bound of one fetch's memory,
+// about 5 × max_body_bytes, holds for a server that sends megabytes of
+// headers too: net/http's own limit on them is 10 MB whatever
+// max_body_bytes says, and 9 MiB of them cost 24 MiB against a 1 MiB
+// limit.
+func TestFetchHugeHeadersCostBoundedMemory(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var head bytes.Buffer
+	head.WriteString("HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\n")
+	for line := "X-Padding: " + strings.Repeat("a", 8000) + "\r\n"; head.Len() < 9<<20; {
+		head.WriteString(line)
+	}
+	head.WriteString("Content-Length: 0\r\n\r\n")
+	var served sync.WaitGroup
+	defer served.Wait()
+	served.Go(func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			bufio.NewReader(c).ReadString('\n')
+			c.Write(head.Bytes())
+			c.Close()
+		}
+	})
+	f := testFetcher(FetcherOptions{MaxBodyBytes: limitTestBytes})
+	alloc := allocatedBytes(func() { _, err = f.Fetch(context.Background(), Request{URL: "http://" + ln.Addr().String() + "/feed"}) })
+	ln.Close()
+	if err == nil {
+		t.Errorf("fetched a response with 9 MiB of headers, want an error")
+	}
+	t.Logf("allocated %d bytes for 9 MiB of headers with a %d-byte limit (%v)", alloc, limitTestBytes, err)
+	if max := uint64(5 * limitTestBytes); alloc > max {
+		t.Errorf("allocated %d bytes for 9 MiB of headers with a %d-byte body limit, want at most %d", alloc, limitTestBytes, max)
 	}
 }
 
