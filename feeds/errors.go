@@ -81,6 +81,9 @@ func (e *Error) Error() string {
 	switch e.Kind {
 	case HTTPStatus, Gone:
 		fmt.Fprintf(&b, "HTTP %d %s", e.Status, http.StatusText(e.Status))
+		if e.Err != nil {
+			fmt.Fprintf(&b, ": %v", e.Err)
+		}
 	case NotAFeed:
 		b.WriteString("not a feed")
 		if e.Err != nil {

@@ -293,6 +293,11 @@ func (f *Fetcher) fetchHTTP(ctx context.Context, u *url.URL, r Request) (*Respon
 		return nil, err
 	}
 	if resp.StatusCode == http.StatusNotModified {
+		if resp.Request.Header.Get("If-None-Match") == "" && resp.Request.Header.Get("If-Modified-Since") == "" {
+			// Nothing was asked that a 304 answers (a broken cache): taken
+			// as "not modified", the feed would never be read.
+			return nil, &Error{URL: res.URL, Status: http.StatusNotModified, Kind: HTTPStatus, Err: errUnaskedNotModified}
+		}
 		res.NotModified = true
 		return res, nil
 	}
@@ -469,8 +474,9 @@ func (f *Fetcher) classify(ctx context.Context, rawURL string, err error) *Error
 }
 
 var (
-	errTooManyRedirects = errors.New("too many redirects")
-	errBadRedirect      = errors.New("redirect to a non-HTTP URL")
+	errUnaskedNotModified = errors.New("the request had no If-None-Match or If-Modified-Since to answer")
+	errTooManyRedirects   = errors.New("too many redirects")
+	errBadRedirect        = errors.New("redirect to a non-HTTP URL")
 )
 
 // redirectChain follows at most max redirects over http(s) only and

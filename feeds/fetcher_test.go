@@ -815,3 +815,39 @@ func TestFetchRedirectKeepsURLCredentialsOnItsHost(t *testing.T) {
 		})
 	}
 }
+
+// TestFetch304ToAnUnconditionalRequestFails: a 304 answers a conditional
+// request; to one that sent no validator (a first poll, a feed whose
+// server never gave any) it says nothing about the feed, and taking it as
+// "not modified" left a feed behind such a server (a broken cache) healthy
+// for ever without a single item read. It fails, saying why.
+func TestFetch304ToAnUnconditionalRequestFails(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusNotModified)
+	}))
+	defer srv.Close()
+	tests := []struct {
+		name    string
+		r       Request
+		wantErr string // "" when it is NotModified
+	}{
+		{"no validator", Request{URL: srv.URL}, "HTTP 304 Not Modified: the request had no If-None-Match or If-Modified-Since to answer"},
+		{"only the last body's hash", Request{URL: srv.URL, BodyHash: "abc"}, "HTTP 304 Not Modified: the request had no If-None-Match or If-Modified-Since to answer"},
+		{"an ETag", Request{URL: srv.URL, ETag: `"v1"`}, ""},
+		{"a Last-Modified", Request{URL: srv.URL, LastModified: "Mon, 19 Sep 2016 10:00:00 GMT"}, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			res, err := testFetcher(FetcherOptions{}).Fetch(context.Background(), tc.r)
+			if tc.wantErr == "" {
+				if err != nil || !res.NotModified {
+					t.Fatalf("got %+v, %v; want NotModified", res, err)
+				}
+				return
+			}
+			if fe := wantKind(t, err, HTTPStatus); fe.Status != http.StatusNotModified || fe.Error() != tc.wantErr {
+				t.Errorf("got status %d error %q, want %d %q", fe.Status, fe.Error(), http.StatusNotModified, tc.wantErr)
+			}
+		})
+	}
+}
