@@ -22,8 +22,9 @@ var feedTypes = map[string]bool{
 
 // Discover returns the absolute URLs of the feeds an HTML page announces
 // with <link rel="alternate" type="application/rss+xml" href="…"> (and the
-// Atom, JSON Feed and RDF types), in page order without duplicates. Relative
-// hrefs are resolved against <base href> or pageURL.
+// Atom, JSON Feed and RDF types), in page order without duplicates, the
+// first maxAnnouncedLinks (20) of them. Relative hrefs are resolved against
+// <base href> or pageURL.
 func Discover(body []byte, pageURL string) []string {
 	base, _ := url.Parse(pageURL)
 	z := html.NewTokenizer(bytes.NewReader(body))
@@ -56,6 +57,9 @@ func Discover(body []byte, pageURL string) []string {
 			if s := u.String(); !seen[s] {
 				seen[s] = true
 				found = append(found, s)
+			}
+			if len(found) == maxAnnouncedLinks {
+				return found
 			}
 		case atom.Body:
 			return found // feed links live in <head>
@@ -110,11 +114,18 @@ type FeedLink struct {
 
 // maxAnchorLinks bounds how many <a href> candidates a page may offer: a
 // site map of a thousand "rss" links must not cost a thousand fetches.
-const maxAnchorLinks = 20
+// maxAnnouncedLinks bounds the feeds a page announces in its head the same
+// way (real pages announce a few): Find fetches each, and a NotAFeed error
+// names them all.
+const (
+	maxAnchorLinks    = 20
+	maxAnnouncedLinks = 20
+)
 
 // DiscoverLinks returns the feeds an HTML page announces in its head
 // (as Discover does) followed by the <a href> links anywhere in it that
-// look like feeds, in page order without duplicates, with their titles.
+// look like feeds (at most maxAnchorLinks), in page order without
+// duplicates, with their titles.
 func DiscoverLinks(body []byte, pageURL string) []FeedLink {
 	base, _ := url.Parse(pageURL)
 	z := html.NewTokenizer(bytes.NewReader(body))
@@ -171,7 +182,7 @@ func DiscoverLinks(body []byte, pageURL string) []FeedLink {
 		case atom.Body:
 			inHead = false
 		case atom.Link:
-			if inHead && isFeedLink(tok) {
+			if inHead && isFeedLink(tok) && len(announced) < maxAnnouncedLinks {
 				add(&announced, attr(tok, "href"), attr(tok, "title"), true)
 			}
 		case atom.A:

@@ -126,3 +126,43 @@ func TestFind(t *testing.T) {
 		t.Errorf("a refused connection: got %v, want a Network error", err)
 	}
 }
+
+// TestAnnouncedFeedLinksAreBounded: a page may announce as many feeds in
+// its head as it likes; a hostile one announcing thousands made Find fetch
+// every one (a /watch add pointed at it kept the bot fetching, one
+// timeout after another, for hours, at whatever hosts the page named),
+// and a feed URL that turned into such a page logged an error listing all
+// of them at every change of state. Like <a href> candidates, at most
+// maxAnnouncedLinks are taken.
+func TestAnnouncedFeedLinksAreBounded(t *testing.T) {
+	var page strings.Builder
+	page.WriteString("<html><head>")
+	for i := range 50 * maxAnnouncedLinks {
+		fmt.Fprintf(&page, `<link rel="alternate" type="application/rss+xml" href="/feeds/%d.xml">`, i)
+	}
+	page.WriteString("</head><body></body></html>")
+	var fetches atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fetches.Add(1)
+		w.Header().Set("Content-Type", "text/html")
+		fmt.Fprint(w, page.String())
+	}))
+	defer srv.Close()
+
+	if got := len(Discover([]byte(page.String()), srv.URL)); got > maxAnnouncedLinks {
+		t.Errorf("Discover: got %d links, want at most %d", got, maxAnnouncedLinks)
+	}
+	if got := len(DiscoverLinks([]byte(page.String()), srv.URL)); got > maxAnnouncedLinks {
+		t.Errorf("DiscoverLinks: got %d links, want at most %d", got, maxAnnouncedLinks)
+	}
+	if _, err := Find(context.Background(), testFetcher(FetcherOptions{}), NewParser(), Request{URL: srv.URL + "/page"}, testNow, AllLinks); err != nil {
+		t.Fatal(err)
+	}
+	if got := fetches.Load(); got > 1+maxAnnouncedLinks {
+		t.Errorf("Find made %d requests for a page announcing %d feeds, want at most %d", got, 50*maxAnnouncedLinks, 1+maxAnnouncedLinks)
+	}
+	_, err := NewParser().Parse([]byte(page.String()), "text/html", srv.URL, testNow)
+	if fe := wantKind(t, err, NotAFeed); len(fe.Alternates) > maxAnnouncedLinks {
+		t.Errorf("the error names %d feeds (%d bytes), want at most %d", len(fe.Alternates), len(fe.Error()), maxAnnouncedLinks)
+	}
+}
