@@ -222,7 +222,9 @@ type Request struct {
 type Response struct {
 	URL string // the final URL fetched (after redirects)
 	// MovedTo is set when every redirect on the way was permanent
-	// (301/308): the URL to store instead of Request.URL.
+	// (301/308): the URL to store instead of Request.URL. Not for a
+	// request with Headers whose redirects left its site, which must not
+	// get them.
 	MovedTo string
 	// NotModified: 304, or the body hash equals Request.BodyHash. Body is
 	// nil then: there is nothing to parse.
@@ -285,7 +287,7 @@ func (f *Fetcher) fetchHTTP(ctx context.Context, u *url.URL, r Request) (*Respon
 		LastModified: firstNonEmpty(resp.Header.Get("Last-Modified"), r.LastModified),
 		MaxAge:       cacheMaxAge(resp.Header.Get("Cache-Control")),
 	}
-	if chain.hops > 0 && chain.permanent {
+	if chain.hops > 0 && chain.permanent && !chain.leftSite {
 		res.MovedTo = res.URL
 		f.opts.Logger.Debug("feed moved permanently", "from", u.String(), "to", res.URL)
 	}
@@ -489,6 +491,10 @@ type redirectChain struct {
 	// Authorization, they follow a redirect only to the feed's host and its
 	// subdomains: net/http forwards custom headers to any site.
 	extra map[string]string
+	// leftSite: the chain went to another site, and extra were kept from
+	// it. Such a move is not reported (Response.MovedTo): polled at the new
+	// URL, the feed would send extra there directly.
+	leftSite bool
 }
 
 func (c *redirectChain) check(req *http.Request, via []*http.Request) error {
@@ -499,6 +505,7 @@ func (c *redirectChain) check(req *http.Request, via []*http.Request) error {
 		return fmt.Errorf("%w: %s", errBadRedirect, req.URL)
 	}
 	if len(c.extra) > 0 && !isDomainOrSubdomain(req.URL.Hostname(), via[0].URL.Hostname()) {
+		c.leftSite = true
 		for name := range c.extra {
 			req.Header.Del(name)
 		}

@@ -750,6 +750,47 @@ func TestFetchHostGapIsKeptAndWaitsAreCancelable(t *testing.T) {
 	wantKind(t, err, Canceled)
 }
 
+// TestFetchPermanentRedirectOffTheSiteKeepsAFeedWithHeadersWhereItIs: a
+// feed's own headers (an API key, a token) are not sent to another site
+// on a redirect; a permanent one to another site must not become the URL
+// polled from then on (MovedTo), else every later poll sends them there
+// directly. The redirect is followed each poll instead. Within the site,
+// or for a feed without headers, a permanent move is taken as before.
+func TestFetchPermanentRedirectOffTheSiteKeepsAFeedWithHeadersWhereItIs(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if to := r.URL.Query().Get("to"); to != "" {
+			http.Redirect(w, r, "http://"+to+"/feed", http.StatusMovedPermanently)
+			return
+		}
+		serveFeed(w, testFeed)
+	}))
+	defer srv.Close()
+	dns := map[string]string{"news.example": "203.0.113.7", "cdn.news.example": "203.0.113.8", "other.example": "198.51.100.9"}
+	key := map[string]string{"X-Api-Key": "k1"}
+	tests := []struct {
+		name, to    string
+		headers     map[string]string
+		wantMovedTo string
+	}{
+		{"another site, with headers", "other.example", key, ""},
+		{"a subdomain, with headers", "cdn.news.example", key, "http://cdn.news.example/feed"},
+		{"another site, no headers", "other.example", nil, "http://other.example/feed"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			f := guardedTestFetcher(FetcherOptions{})
+			fakePublicNet(f, srv, dns)
+			res, err := f.Fetch(context.Background(), Request{URL: "http://news.example/start?to=" + tc.to, Headers: tc.headers})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.MovedTo != tc.wantMovedTo {
+				t.Errorf("got MovedTo %q, want %q", res.MovedTo, tc.wantMovedTo)
+			}
+		})
+	}
+}
+
 // TestFetchRedirectKeepsURLCredentialsOnItsHost: a feed whose URL carries
 // a user and password (https://user:pass@host/feed) that its server moves
 // by an absolute Location on the same host, as most servers write it, is
