@@ -15,6 +15,8 @@ import (
 // errTooLarge is wrapped in the *Error of kind TooLarge.
 var errTooLarge = errors.New("response body too large")
 
+var errUnsupportedEncoding = errors.New("unsupported Content-Encoding")
+
 // gzipMagic starts every gzip stream; some servers send .xml.gz files
 // without Content-Encoding, and the corpus has one saved as .xml.
 var gzipMagic = []byte{0x1f, 0x8b}
@@ -31,7 +33,7 @@ func decodedReader(body io.Reader, contentEncoding string) (io.Reader, error) {
 	case "deflate":
 		return zlib.NewReader(body)
 	default:
-		return nil, fmt.Errorf("unsupported Content-Encoding %q", contentEncoding)
+		return nil, fmt.Errorf("%w %q", errUnsupportedEncoding, contentEncoding)
 	}
 }
 

@@ -377,19 +377,42 @@ func (f *Fetcher) readBody(resp *http.Response) ([]byte, error) {
 	if resp.ContentLength > limit && resp.Header.Get("Content-Encoding") == "" {
 		return nil, fmt.Errorf("%w: Content-Length %d exceeds the limit of %d bytes", errTooLarge, resp.ContentLength, limit)
 	}
-	r, err := decodedReader(resp.Body, resp.Header.Get("Content-Encoding"))
-	if err != nil {
-		return nil, err
-	}
+	enc := resp.Header.Get("Content-Encoding")
+	raw := &readErrors{r: resp.Body}
+	r, err := decodedReader(raw, enc)
 	hint := int64(0)
-	if resp.Header.Get("Content-Encoding") == "" {
+	if enc == "" {
 		hint = resp.ContentLength
 	}
-	body, err := readLimited(r, limit, hint)
+	var body []byte
+	if err == nil {
+		body, err = readLimited(r, limit, hint)
+	}
+	if err != nil && enc != "" && raw.err == nil && !errors.Is(err, errTooLarge) && !errors.Is(err, errUnsupportedEncoding) {
+		// The bytes came, but are not what the header says (an empty
+		// body, a plain one): the decompressor's bare "EOF" would read as
+		// a network fault.
+		err = fmt.Errorf("reading the body as its Content-Encoding %s says: %w", enc, err)
+	}
 	if err != nil {
 		return nil, err
 	}
 	return gunzipIfCompressed(body, limit)
+}
+
+// readErrors remembers the error, other than io.EOF, of the reader under a
+// decompressor, to tell the connection's failures from the encoding's.
+type readErrors struct {
+	r   io.Reader
+	err error
+}
+
+func (r *readErrors) Read(p []byte) (int, error) {
+	n, err := r.r.Read(p)
+	if err != nil && err != io.EOF {
+		r.err = err
+	}
+	return n, err
 }
 
 // fetchFile reads a local feed, bounded like an HTTP body. Its modification

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -217,6 +218,34 @@ func TestFetchCompressedBodies(t *testing.T) {
 			}
 			if !strings.Contains(gotAE, "gzip") || !strings.Contains(gotAE, "br") {
 				t.Errorf("Accept-Encoding %q, want gzip and br", gotAE)
+			}
+		})
+	}
+}
+
+// TestFetchBodyNotAsEncodedSaysSo: a body that is not what its
+// Content-Encoding says (empty, or sent plain) failed with the
+// decompressor's bare "EOF", "unexpected EOF" or "brotli: PADDING_2",
+// which reads as a network fault; the error names the encoding.
+func TestFetchBodyNotAsEncodedSaysSo(t *testing.T) {
+	tests := []struct {
+		name, encoding, body, want string
+	}{
+		{"empty gzip", "gzip", "", "reading the body as its Content-Encoding gzip says: EOF"},
+		{"plain text as gzip", "gzip", testFeed, "reading the body as its Content-Encoding gzip says: gzip: invalid header"},
+		{"empty deflate", "deflate", "", "reading the body as its Content-Encoding deflate says: unexpected EOF"},
+		{"plain text as brotli", "br", testFeed, "reading the body as its Content-Encoding br says: brotli: RESERVED"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Encoding", tc.encoding)
+				io.WriteString(w, tc.body)
+			}))
+			defer srv.Close()
+			_, err := testFetcher(FetcherOptions{}).Fetch(context.Background(), Request{URL: srv.URL})
+			if err == nil || err.Error() != tc.want {
+				t.Errorf("got error %v, want %q", err, tc.want)
 			}
 		})
 	}
