@@ -606,8 +606,9 @@ func (p *proxyGuard) RoundTrip(req *http.Request) (*http.Response, error) {
 	return p.next.RoundTrip(req)
 }
 
-// parseRetryAfter reads delay-seconds or an HTTP-date; 0 when absent or
-// unreadable.
+// parseRetryAfter reads delay-seconds or an HTTP-date, at most
+// maxRetryAfter (the longest the schedule parks a feed, which the error's
+// message then states); 0 when absent, unreadable or not in the future.
 func parseRetryAfter(v string, now time.Time) time.Duration {
 	v = strings.TrimSpace(v)
 	if v == "" {
@@ -617,11 +618,11 @@ func parseRetryAfter(v string, now time.Time) time.Duration {
 		if secs <= 0 {
 			return 0
 		}
-		return time.Duration(min(secs, int64(365*24*3600))) * time.Second
+		return time.Duration(min(secs, int64(maxRetryAfter/time.Second))) * time.Second
 	}
 	if t, err := http.ParseTime(v); err == nil {
 		if d := t.Sub(now); d > 0 {
-			return d.Round(time.Second)
+			return min(d.Round(time.Second), maxRetryAfter)
 		}
 	}
 	return 0

@@ -447,6 +447,12 @@ func TestFetchStatusErrors(t *testing.T) {
 		{"429 retry-after seconds", 429, "120", HTTPStatus, 2 * time.Minute, "HTTP 429 Too Many Requests, retry after 2m0s"},
 		{"503 retry-after date", 503, now.Add(90 * time.Second).Format(http.TimeFormat), HTTPStatus, 90 * time.Second, "HTTP 503 Service Unavailable, retry after 1m30s"},
 		{"429 without retry-after", 429, "", HTTPStatus, 0, "HTTP 429 Too Many Requests"},
+		// Longer than a feed is ever parked (maxRetryAfter): the message
+		// says the wait the schedule keeps, not one of years.
+		{"429 retry-after ten years of seconds", 429, "315360000", HTTPStatus, maxRetryAfter, "HTTP 429 Too Many Requests, retry after 24h0m0s"},
+		{"503 retry-after date years ahead", 503, now.AddDate(10, 0, 0).Format(http.TimeFormat), HTTPStatus, maxRetryAfter, "HTTP 503 Service Unavailable, retry after 24h0m0s"},
+		{"429 retry-after date in the past", 429, now.Add(-time.Hour).Format(http.TimeFormat), HTTPStatus, 0, "HTTP 429 Too Many Requests"},
+		{"429 retry-after negative", 429, "-120", HTTPStatus, 0, "HTTP 429 Too Many Requests"},
 		{"404", 404, "", HTTPStatus, 0, "HTTP 404 Not Found"},
 		{"500", 500, "", HTTPStatus, 0, "HTTP 500 Internal Server Error"},
 	}
