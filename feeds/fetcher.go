@@ -541,18 +541,33 @@ func (c *redirectChain) check(req *http.Request, via []*http.Request) error {
 	return nil
 }
 
-// keepCredentials gives a redirect to the feed URL's own host the user and
-// password that URL carries (https://user:pass@host/feed), unless it names
-// its own or goes from https to plain http: net/http sends them only to the
-// URL that names them, so a feed moved by an absolute Location on its host,
-// as most servers write it, failed with 401, and the URL stored for it
-// (Response.MovedTo) lost them for good. Another host never gets them.
+// keepCredentials gives a redirect to the feed URL's own host and port
+// (or from http to https on the default ports) the user and password that
+// URL carries (https://user:pass@host/feed), unless it names its own:
+// net/http sends them only to the URL that names them, so a feed moved by
+// an absolute Location on its host, as most servers write it, failed with
+// 401, and the URL stored for it (Response.MovedTo) lost them for good.
+// Another host or port, or plain http after https, never gets them.
 func keepCredentials(to, from *url.URL) {
-	if from.User == nil || to.User != nil || !strings.EqualFold(to.Hostname(), from.Hostname()) ||
-		(from.Scheme == "https" && to.Scheme != "https") {
+	if from.User == nil || to.User != nil || !strings.EqualFold(to.Hostname(), from.Hostname()) {
 		return
 	}
-	to.User = from.User
+	same := to.Scheme == from.Scheme && portOf(to) == portOf(from)
+	upgrade := from.Scheme == "http" && to.Scheme == "https" && portOf(from) == "80" && portOf(to) == "443"
+	if same || upgrade {
+		to.User = from.User
+	}
+}
+
+// portOf is u's port, or its scheme's default.
+func portOf(u *url.URL) string {
+	if p := u.Port(); p != "" {
+		return p
+	}
+	if u.Scheme == "https" {
+		return "443"
+	}
+	return "80"
 }
 
 // isDomainOrSubdomain reports whether host is parent or one of its

@@ -831,8 +831,8 @@ func TestFetchPermanentRedirectOffTheSiteKeepsAFeedWithHeadersWhereItIs(t *testi
 // by an absolute Location on the same host, as most servers write it, is
 // still fetched with them, and MovedTo, the URL polled from then on, keeps
 // them: net/http sends them only to the URL that names them, so the feed
-// failed with 401 after the move. Another host, or plain http after https,
-// never gets them.
+// failed with 401 after the move. Another host or port, or plain http after
+// https, never gets them.
 func TestFetchRedirectKeepsURLCredentialsOnItsHost(t *testing.T) {
 	var mu sync.Mutex
 	gotAuth := map[string]string{} // host and path -> "user:password" it received
@@ -863,6 +863,7 @@ func TestFetchRedirectKeepsURLCredentialsOnItsHost(t *testing.T) {
 		{"absolute on the same host", "http://news.example/feed", "alice:s3cret", "http://alice:s3cret@news.example/feed"},
 		{"relative", "/feed", "alice:s3cret", "http://alice:s3cret@news.example/feed"},
 		{"another host does not get them", "http://other.example/feed", "", ""},
+		{"another port of the host does not get them", "http://news.example:8080/feed", "", ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
