@@ -147,3 +147,46 @@ func TestCorpusFeedBurnerItemsLinkTheArticle(t *testing.T) {
 		})
 	}
 }
+
+// TestRelativeLinksDoNotTakeTheFeedURLsPassword: a feed fetched as
+// https://user:pass@host/feed whose items' links are relative resolved
+// them against that URL whole, so every alert linked to
+// https://alice:s3cret@host/… and showed the password to whoever reads the
+// channel. They resolve against the URL without its user; the items' keys
+// are the same as before (keys never held the user).
+func TestRelativeLinksDoNotTakeTheFeedURLsPassword(t *testing.T) {
+	tests := []struct {
+		name, doc, want string
+	}{
+		{"RSS link", `<rss version="2.0"><channel><title>T</title><item><title>Harbour</title><link>/a2</link><guid>a2</guid></item></channel></rss>`, "https://wire.example/a2"},
+		{"RSS link under a relative channel link", `<rss version="2.0"><channel><title>T</title><link>/news/</link><item><title>Harbour</title><link>a2</link><guid>a2</guid></item></channel></rss>`, "https://wire.example/news/a2"},
+		{"Atom link", `<feed xmlns="http://www.w3.org/2005/Atom"><title>T</title><entry><title>Harbour</title><link href="/a3"/><id>a3</id></entry></feed>`, "https://wire.example/a3"},
+		{"JSON Feed url", `{"version":"https://jsonfeed.org/version/1.1","title":"T","items":[{"id":"a4","url":"/a4","title":"Harbour"}]}`, "https://wire.example/a4"},
+		{"enclosure", `<rss version="2.0"><channel><title>T</title><item><title>Harbour</title><guid>a5</guid><enclosure url="/a5.mp3" type="audio/mpeg"/></item></channel></rss>`, "https://wire.example/a5.mp3"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := NewParser().Parse([]byte(tc.doc), "", "https://alice:s3cret@wire.example/feed", testNow)
+			if err != nil {
+				t.Fatal(err)
+			}
+			plain, err := NewParser().Parse([]byte(tc.doc), "", "https://wire.example/feed", testNow)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got.Items) != 1 || got.Items[0].Link != tc.want || strings.Contains(got.Link, "s3cret") {
+				t.Fatalf("got %d items, the first linked to %q, feed link %q; want one item linked to %s", len(got.Items), firstLink(got), got.Link, tc.want)
+			}
+			if got.Items[0].Key != plain.Items[0].Key {
+				t.Errorf("got key %q, want %q as without the user", got.Items[0].Key, plain.Items[0].Key)
+			}
+		})
+	}
+}
+
+func firstLink(f *Feed) string {
+	if len(f.Items) == 0 {
+		return ""
+	}
+	return f.Items[0].Link
+}

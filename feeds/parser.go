@@ -327,7 +327,11 @@ func (p *Parser) normalizer(gf *gofeed.Feed, body []byte, feedURL string, now ti
 	docURL, _ := url.Parse(feedURL)
 	n := &normalizer{now: now, lazy: p.opts.LazyText, raws: raws, parser: p}
 	if docURL != nil && docURL.IsAbs() && (docURL.Scheme == "http" || docURL.Scheme == "https") {
-		n.base = docURL
+		// Without the user and password a feed URL may carry: a relative
+		// link resolved against it would show them in every alert.
+		base := *docURL
+		base.User = nil
+		n.base = &base
 	}
 	var plainTitle bool
 	n.textTitles, plainTitle = textTitlesOf(gf, body)
