@@ -24,9 +24,12 @@ var feedTypes = map[string]bool{
 // with <link rel="alternate" type="application/rss+xml" href="…"> (and the
 // Atom, JSON Feed and RDF types), in page order without duplicates, the
 // first maxAnnouncedLinks (20) of them. Relative hrefs are resolved against
-// <base href> or pageURL.
+// <base href> or pageURL without its user and password.
 func Discover(body []byte, pageURL string) []string {
 	base, _ := url.Parse(pageURL)
+	if base != nil {
+		base.User = nil // the links are shown (NotAFeed's message): not pageURL's password
+	}
 	z := html.NewTokenizer(bytes.NewReader(body))
 	var found []string
 	seen := map[string]bool{}

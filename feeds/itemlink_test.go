@@ -190,3 +190,16 @@ func firstLink(f *Feed) string {
 	}
 	return f.Items[0].Link
 }
+
+// TestNotAFeedErrorDoesNotShowTheFeedURLsPassword: a feed URL with a user
+// and password that answers with a web page fails naming the feeds the
+// page links to, and the log and `status` show that message: a relative
+// link resolved against the URL whole showed the password there.
+func TestNotAFeedErrorDoesNotShowTheFeedURLsPassword(t *testing.T) {
+	page := `<html><head><link rel="alternate" type="application/rss+xml" href="/rss"></head><body></body></html>`
+	_, err := NewParser().Parse([]byte(page), "text/html", "https://alice:s3cret@wire.example/feed", testNow)
+	fe := wantKind(t, err, NotAFeed)
+	if want := []string{"https://wire.example/rss"}; strings.Join(fe.Alternates, " ") != strings.Join(want, " ") || strings.Contains(fe.Error(), "s3cret") {
+		t.Errorf("got alternates %q, error %q; want %q and no password", fe.Alternates, fe.Error(), want)
+	}
+}
