@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"maps"
 	"math/rand/v2"
-	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -313,7 +312,7 @@ func (p *poller) startedState(f *alert.Feed, st store.FeedState, found bool) sto
 	case !found:
 		return fresh
 	case st.ConfigURL != "" && st.ConfigURL != f.URL:
-		p.log.Info("feed URL changed in the config; starting the feed afresh", "feed", f.ID, "from", logURL(st.ConfigURL), "to", logURL(f.URL))
+		p.log.Info("feed URL changed in the config; starting the feed afresh", "feed", f.ID, "from", feeds.RedactedURL(st.ConfigURL), "to", feeds.RedactedURL(f.URL))
 		return fresh
 	}
 	if st.URL == "" {
@@ -328,7 +327,7 @@ func (p *poller) shouldPoll(f *alert.Feed, st *store.FeedState, mode pollMode, n
 	backingOff := st.ErrorCount > 0 && st.NextPoll.After(now)
 	switch {
 	case st.Disabled && mode == pollRetryDisabled:
-		p.log.Info("retrying a disabled feed once after a restart or reload", "feed", f.ID, "url", logURL(st.URL), "disabled_because", st.DisabledReason)
+		p.log.Info("retrying a disabled feed once after a restart or reload", "feed", f.ID, "url", feeds.RedactedURL(st.URL), "disabled_because", st.DisabledReason)
 		st.Disabled, st.DisabledReason = false, ""
 		return true
 	case st.Disabled:
@@ -426,23 +425,13 @@ func (p *poller) withKnownItems(feedID string, feed *feeds.Feed) *feeds.Feed {
 // new permanent URL, its validators and its body's hash.
 func (p *poller) applyResponse(f *alert.Feed, st *store.FeedState, resp *feeds.Response) {
 	if resp.MovedTo != "" && resp.MovedTo != st.URL {
-		p.log.Info("feed moved permanently; using the new URL from now on", "feed", f.ID, "from", logURL(st.URL), "to", logURL(resp.MovedTo))
+		p.log.Info("feed moved permanently; using the new URL from now on", "feed", f.ID, "from", feeds.RedactedURL(st.URL), "to", feeds.RedactedURL(resp.MovedTo))
 		st.URL = resp.MovedTo
 	}
 	st.ETag, st.LastModified = resp.ETag, resp.LastModified
 	if !resp.NotModified {
 		st.BodyHash = resp.BodyHash
 	}
-}
-
-// logURL is a feed URL for the log: a password in it (https://user:pass@…,
-// often from ${ENV}) is shown as "xxxxx".
-func logURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil || u.User == nil {
-		return raw
-	}
-	return u.Redacted()
 }
 
 // schedule is the next-poll policy of one feed, with the config's values
@@ -464,14 +453,14 @@ func (p *poller) reschedule(f *alert.Feed, st *store.FeedState, o feeds.Outcome,
 	hist := feeds.PollHistory{FeedID: f.ID, ErrorCount: st.ErrorCount, FailingSince: st.FailingSince, LastChanged: st.LastChanged}
 	dec := p.schedule(f).Next(hist, o, now)
 	if dec.Recovered {
-		p.log.Info("feed recovered", "feed", f.ID, "url", logURL(st.URL), "after_errors", st.ErrorCount, "last_error", st.LastError, "failing_since", st.FailingSince.Format(time.RFC3339))
+		p.log.Info("feed recovered", "feed", f.ID, "url", feeds.RedactedURL(st.URL), "after_errors", st.ErrorCount, "last_error", st.LastError, "failing_since", st.FailingSince.Format(time.RFC3339))
 		st.LastError = ""
 	}
 	st.NextPoll = dec.Next
 	st.ErrorCount, st.FailingSince, st.LastChanged = dec.History.ErrorCount, dec.History.FailingSince, dec.History.LastChanged
 	if dec.Disable {
 		st.Disabled, st.DisabledReason = true, dec.Reason
-		p.log.Error("feed disabled", "feed", f.ID, "url", logURL(st.URL), "reason", dec.Reason)
+		p.log.Error("feed disabled", "feed", f.ID, "url", feeds.RedactedURL(st.URL), "reason", dec.Reason)
 	}
 	return dec
 }
@@ -486,9 +475,9 @@ func (p *poller) recordFailure(ctx context.Context, f *alert.Feed, st store.Feed
 	msg := err.Error()
 	switch {
 	case dec.NewlyFailing || prev == "":
-		p.log.Warn("feed failed", "feed", f.ID, "url", logURL(st.URL), "err", msg, "next_poll", dec.Next.Format(time.RFC3339))
+		p.log.Warn("feed failed", "feed", f.ID, "url", feeds.RedactedURL(st.URL), "err", msg, "next_poll", dec.Next.Format(time.RFC3339))
 	case statelog.Reason(msg) != statelog.Reason(prev):
-		p.log.Warn("feed failed", "feed", f.ID, "url", logURL(st.URL), "err", msg, "next_poll", dec.Next.Format(time.RFC3339),
+		p.log.Warn("feed failed", "feed", f.ID, "url", feeds.RedactedURL(st.URL), "err", msg, "next_poll", dec.Next.Format(time.RFC3339),
 			"previous_error", prev, "failures", st.ErrorCount, "failing_since", st.FailingSince.Format(time.RFC3339))
 	default:
 		p.log.Debug("feed still failing", "feed", f.ID, "err", msg, "failures", st.ErrorCount)

@@ -49,3 +49,13 @@ func CheckFeedURL(raw string, allowPrivate, allowFile bool) error {
 	}
 	return nil
 }
+
+// RedactedURL is a feed URL to show (a log line, status): a password in it
+// (https://user:pass@…, often from ${ENV}) is shown as "xxxxx".
+func RedactedURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return raw
+	}
+	return u.Redacted()
+}

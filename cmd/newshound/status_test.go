@@ -568,3 +568,25 @@ func TestStatusNamesWatchesWhoseQueryNoLongerParses(t *testing.T) {
 		}
 	}
 }
+
+// TestStatusHidesTheFeedURLsPassword: status (and its --json, which a
+// monitor may keep) shows a feed's URL, its config one or the one it moved
+// to, with the password of https://user:pass@… hidden, as the log does.
+func TestStatusHidesTheFeedURLsPassword(t *testing.T) {
+	tests := []struct {
+		name, configURL string
+		state           store.FeedState
+		want            string
+	}{
+		{"config URL", "https://alice:s3cret@wire.example/rss", store.FeedState{}, "https://alice:xxxxx@wire.example/rss"},
+		{"moved URL", "https://alice:s3cret@wire.example/rss", store.FeedState{URL: "https://alice:s3cret@wire.example/feed"}, "https://alice:xxxxx@wire.example/feed"},
+		{"no password", "https://wire.example/rss", store.FeedState{}, "https://wire.example/rss"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := feedStatusOf("private", tt.configURL, tt.state).URL; got != tt.want {
+				t.Errorf("got URL %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
