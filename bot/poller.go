@@ -259,7 +259,7 @@ func (p *poller) pollFeed(ctx context.Context, f *alert.Feed, mode pollMode, fet
 	p.applyResponse(f, &st, res.Response)
 	if res.NotModified {
 		p.metrics.polls.WithLabelValues("not_modified").Inc()
-		p.reschedule(f, &st, feeds.Outcome{NotModified: true, CacheMaxAge: res.MaxAge}, now)
+		p.reschedule(f, &st, feeds.Outcome{NotModified: true, FeedMinInterval: st.MinInterval, CacheMaxAge: res.MaxAge}, now)
 		if !p.queueState(ctx, st) {
 			return now.Add(storeRetry)
 		}
@@ -616,6 +616,7 @@ func (p *poller) recordItems(ctx context.Context, f *alert.Feed, st store.FeedSt
 	// A feed first seen empty (a failed publish, a new feed) has shown no
 	// backlog yet: its first sight is the first fetch with items.
 	st.Initialized = st.Initialized || len(keys) > 0
+	st.MinInterval = feed.MinInterval // kept for the polls that find it unchanged
 	p.reschedule(f, &st, feeds.Outcome{Changed: len(unseen) > 0, FeedMinInterval: feed.MinInterval, CacheMaxAge: cacheMaxAge}, now)
 	fresh := unseenItems(feed.Items, unseen)
 	cat := p.live.catalog()

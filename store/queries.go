@@ -104,7 +104,7 @@ const watchColumns = `id, guild_id, channel_id, feed_url, query, created_by, cre
 
 const feedColumns = `feed_id, url, etag, last_modified, body_hash, initialized, last_polled,
 	last_changed, next_poll, error_count, failing_since, last_error, disabled, disabled_reason,
-	config_url, last_success`
+	config_url, last_success, min_interval`
 
 // commonQueries are the statements both dialects accept verbatim once LIST
 // is expanded. Parameters in a SELECT list carry a CAST because PostgreSQL
@@ -121,7 +121,7 @@ var commonQueries = dialect{
 	feedState:  `SELECT ` + feedColumns + ` FROM feeds WHERE feed_id = $1`,
 	feedStates: `SELECT ` + feedColumns + ` FROM feeds`,
 	saveFeedState: `INSERT INTO feeds (` + feedColumns + `)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
 		ON CONFLICT (feed_id) DO UPDATE SET
 			url = excluded.url, etag = excluded.etag, last_modified = excluded.last_modified,
 			body_hash = excluded.body_hash, initialized = excluded.initialized,
@@ -129,7 +129,8 @@ var commonQueries = dialect{
 			next_poll = excluded.next_poll, error_count = excluded.error_count,
 			failing_since = excluded.failing_since, last_error = excluded.last_error,
 			disabled = excluded.disabled, disabled_reason = excluded.disabled_reason,
-			config_url = excluded.config_url, last_success = excluded.last_success`,
+			config_url = excluded.config_url, last_success = excluded.last_success,
+			min_interval = excluded.min_interval`,
 	markItemsSeenAt: `UPDATE feeds SET items_seen_at = $2 WHERE feed_id = $1`,
 	unseenKeys: `SELECT j.value FROM LIST($2)
 		WHERE NOT EXISTS (SELECT 1 FROM seen_items s WHERE s.feed_id = $1 AND s.item_key = j.value)

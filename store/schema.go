@@ -165,6 +165,9 @@ var sqliteMigrations = []migration{
 		`UPDATE feeds SET last_success = last_polled WHERE error_count = 0`,
 	}},
 	{13, "a version of the watches, for instances that share a store", watchesVersionTable},
+	{14, "a feed's own poll hint, kept while the feed is unchanged", []string{
+		`ALTER TABLE feeds ADD COLUMN min_interval INTEGER NOT NULL DEFAULT 0`,
+	}},
 }
 
 var postgresMigrations = []migration{
@@ -294,4 +297,7 @@ var postgresMigrations = []migration{
 		`UPDATE feeds SET last_success = last_polled WHERE error_count = 0`,
 	}},
 	{13, "a version of the watches, for instances that share a store", watchesVersionTable},
+	{14, "a feed's own poll hint, kept while the feed is unchanged", []string{
+		`ALTER TABLE feeds ADD COLUMN min_interval BIGINT NOT NULL DEFAULT 0`,
+	}},
 }

@@ -38,8 +38,13 @@ type FeedState struct {
 	// the feed fails; zero when none has (or none since this was
 	// recorded: a failing feed's state from before version 12 of the
 	// schema).
-	LastSuccess  time.Time
-	LastChanged  time.Time // last time the body (or item set) changed
+	LastSuccess time.Time
+	LastChanged time.Time // last time the body (or item set) changed
+	// MinInterval is the feed's own "poll me no more often than" hint
+	// (RSS <ttl>, sy:updatePeriod) in the last document parsed: a 304 or
+	// a body the same as before is not parsed, and the hint holds while
+	// the feed is unchanged. 0: none.
+	MinInterval  time.Duration
 	NextPoll     time.Time
 	ErrorCount   int       // consecutive failures
 	FailingSince time.Time // zero when healthy
