@@ -1,14 +1,12 @@
 package bot
 
 import (
-	"context"
 	"net/http"
 	"net/http/httptest"
 	"testing"
 	"time"
 
 	"github.com/newshound/newshound/config"
-	"github.com/newshound/newshound/store"
 )
 
 // TestFeedHintHoldsWhileTheFeedIsUnchanged: "a feed on this default
@@ -47,19 +45,12 @@ func TestFeedHintHoldsWhileTheFeedIsUnchanged(t *testing.T) {
 			h.cfg.Feeds = []config.Feed{{Name: "wire", URL: srv.URL, Interval: 10 * time.Minute}}
 
 			h.runOnce() // first sight, parsed: next poll in an hour
-			ctx := context.Background()
 			clk := &clock{}
 			t0 := h.clock
 			clk.set(t0.Add(time.Hour))
 			_, svc, halt := runService(t, h, clk)
 			defer halt()
-			wire := func() store.FeedState {
-				s, _, err := svc.poller.states.load(ctx, "wire")
-				if err != nil {
-					t.Fatal(err)
-				}
-				return s
-			}
+			wire := pollerState(t, svc, "wire")
 			if got, want := wire().NextPoll, t0.Add(time.Hour); !got.Equal(want) {
 				t.Fatalf("first sight at %v: next poll %v, want %v (the feed's ttl)", t0, got, want)
 			}

@@ -57,13 +57,7 @@ func shortenInterval(t *testing.T, own bool, elapsed time.Duration, reload bool)
 	}
 	_, svc, halt := runService(t, h, clk)
 	defer halt()
-	wire := func() store.FeedState {
-		s, _, err := svc.poller.states.load(ctx, "wire")
-		if err != nil {
-			t.Fatal(err)
-		}
-		return s
-	}
+	wire := pollerState(t, svc, "wire")
 	if reload {
 		time.Sleep(300 * time.Millisecond) // the loop plans the feed
 		if s := wire(); !s.LastPolled.Equal(polled) {
@@ -79,4 +73,16 @@ func shortenInterval(t *testing.T, own bool, elapsed time.Duration, reload bool)
 	waitUntilState(t, "the feed is polled under its new interval", func() bool {
 		return wire().LastPolled.Equal(clk.now())
 	}, wire)
+}
+
+// pollerState returns a reader of feed id's state as svc's poller knows it:
+// its own writes may wait for a group flush.
+func pollerState(t *testing.T, svc *Service, id string) func() store.FeedState {
+	return func() store.FeedState {
+		s, _, err := svc.poller.states.load(context.Background(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
 }
