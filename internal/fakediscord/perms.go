@@ -210,8 +210,7 @@ func (s *Server) getChannel(w http.ResponseWriter, r *http.Request) {
 
 // getGuild serves GET guilds/{g}: its owner (not the bot) and roles.
 func (s *Server) getGuild(w http.ResponseWriter, r *http.Request) {
-	if !isBot(r) {
-		writeError(w, http.StatusUnauthorized, 0, "401: Unauthorized")
+	if !requireBot(w, r) {
 		return
 	}
 	id := r.PathValue("guild")
@@ -231,8 +230,7 @@ func (s *Server) getGuild(w http.ResponseWriter, r *http.Request) {
 
 // getMember serves GET guilds/{g}/members/{user} for the bot: its roles.
 func (s *Server) getMember(w http.ResponseWriter, r *http.Request) {
-	if !isBot(r) {
-		writeError(w, http.StatusUnauthorized, 0, "401: Unauthorized")
+	if !requireBot(w, r) {
 		return
 	}
 	if r.PathValue("user") != AppID {

@@ -107,6 +107,16 @@ func (r *statusRecorder) WriteHeader(status int) {
 
 func isBot(r *http.Request) bool { return strings.HasPrefix(r.Header.Get("Authorization"), "Bot ") }
 
+// requireBot answers 401 to a request without a bot token, as Discord
+// does, and reports whether the handler may go on.
+func requireBot(w http.ResponseWriter, r *http.Request) bool {
+	if !isBot(r) {
+		writeError(w, http.StatusUnauthorized, 0, "401: Unauthorized")
+		return false
+	}
+	return true
+}
+
 // readMessage decodes and validates a message body, answering 400 itself
 // when it is not acceptable.
 func readMessage(w http.ResponseWriter, r *http.Request) (*messagePayload, []byte, bool) {
@@ -292,8 +302,7 @@ func (s *Server) executeWebhook(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) overwriteCommands(w http.ResponseWriter, r *http.Request) {
-	if !isBot(r) {
-		writeError(w, http.StatusUnauthorized, 0, "401: Unauthorized")
+	if !requireBot(w, r) {
 		return
 	}
 	if r.PathValue("app") != AppID {
@@ -327,8 +336,7 @@ func (s *Server) getGateway(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) getMe(w http.ResponseWriter, r *http.Request) {
-	if !isBot(r) {
-		writeError(w, http.StatusUnauthorized, 0, "401: Unauthorized")
+	if !requireBot(w, r) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"id": AppID, "username": "newshound", "discriminator": "0", "bot": true})
@@ -338,8 +346,7 @@ func (s *Server) getMe(w http.ResponseWriter, r *http.Request) {
 // (default 50), as Discord's message history does for a bot with Read
 // Message History.
 func (s *Server) listMessages(w http.ResponseWriter, r *http.Request) {
-	if !isBot(r) {
-		writeError(w, http.StatusUnauthorized, 0, "401: Unauthorized")
+	if !requireBot(w, r) {
 		return
 	}
 	channelID := r.PathValue("channel")
@@ -365,8 +372,7 @@ func (s *Server) listMessages(w http.ResponseWriter, r *http.Request) {
 
 // getWebhook answers a webhook's channel to a bot.
 func (s *Server) getWebhook(w http.ResponseWriter, r *http.Request) {
-	if !isBot(r) {
-		writeError(w, http.StatusUnauthorized, 0, "401: Unauthorized")
+	if !requireBot(w, r) {
 		return
 	}
 	id := r.PathValue("id")

@@ -282,8 +282,7 @@ func (s *Server) channelUsable(w http.ResponseWriter, channelID string) bool {
 // {channel} of its path usable (not deleted, not denied): the channel's id,
 // or false when the answer (401, 404, 403) is written.
 func (s *Server) botChannel(w http.ResponseWriter, r *http.Request) (string, bool) {
-	if !isBot(r) {
-		writeError(w, http.StatusUnauthorized, 0, "401: Unauthorized")
+	if !requireBot(w, r) {
 		return "", false
 	}
 	id := r.PathValue("channel")
