@@ -47,7 +47,9 @@ func TestFeedHintHoldsWhileTheFeedIsUnchanged(t *testing.T) {
 			h.runOnce() // first sight, parsed: next poll in an hour
 			clk := &clock{}
 			t0 := h.clock
-			clk.set(t0.Add(time.Hour))
+			// A second before the poll is due: at the due time the service
+			// may poll before the state is read.
+			clk.set(t0.Add(time.Hour - time.Second))
 			_, svc, halt := runService(t, h, clk)
 			defer halt()
 			wire := pollerState(t, svc, "wire")
