@@ -214,6 +214,39 @@ func join(lines []string) string {
 // TestIdenticalWireHeadlinesAreListedNotRefused: with grouping, the same
 // wire headline on a second feed is another outlet's report, so its entry
 // must reach the store (no title: key refuses it) and join the story.
+// TestBackfillKeepsReportsOfOtherYearsApart checks that a first sight
+// with a backfill and no age limit, which brings in a feed's reports of
+// several years at once, does not list one year's report under another
+// year's story of the same words: reports published further apart than
+// the story window and two days are two stories.
+func TestBackfillKeepsReportsOfOtherYearsApart(t *testing.T) {
+	subs := []Subscription{{ID: "s", Name: "s", Query: "hostages", AllFileFeeds: true, Destination: "desk", StoryWindow: 48 * time.Hour, Backfill: 10}}
+	cat, skipped := NewCatalog(nil, []Feed{{ID: "wire", Name: "wire"}}, subs)
+	if len(skipped) > 0 {
+		t.Fatalf("skipped: %v", skipped)
+	}
+	item := func(key, title string, published time.Time) feeds.Item {
+		return feeds.Item{Key: key, Title: title, Link: "https://wire.example/" + key, Published: published, Dated: true}
+	}
+	jan := time.Date(2025, 1, 20, 9, 0, 0, 0, time.UTC)
+	items := []feeds.Item{
+		item("a", "Who are the hostages released by Hamas in Gaza?", jan),
+		item("b", "Who are the hostages released by Hamas in Gaza this week?", jan.AddDate(1, 0, 0)),
+		item("c", "Families greet the hostages released by Hamas in Gaza", jan.AddDate(1, 0, 0).Add(3*time.Hour)),
+	}
+	stories := NewStories(48 * time.Hour)
+	res := cat.Alerts(Input{FeedID: "wire", Items: items, FirstSight: true, Now: jan.AddDate(1, 0, 1)})
+	stories.Group(res.Entries, jan.AddDate(1, 0, 1))
+	var got []string
+	for _, e := range res.Entries {
+		got = append(got, fmt.Sprintf("%s joins=%v", e.ItemKey, e.Joins))
+	}
+	want := []string{"a joins=false", "b joins=false", "c joins=true"}
+	if !slices.Equal(got, want) {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
 func TestIdenticalWireHeadlinesAreListedNotRefused(t *testing.T) {
 	subs := []Subscription{{ID: "s", Name: "s", Query: anyTestStory, AllFileFeeds: true, Destination: "desk", StoryWindow: 48 * time.Hour}}
 	got := groupReports(t, subs, []report{

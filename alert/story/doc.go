@@ -21,6 +21,10 @@
 //     finds near-copies of the same wire text even when the headlines
 //     differ entirely.
 //
+// Reports published further apart than the window and than two days are
+// never one story, whatever their words ([Fingerprint.WithPublished]): a
+// backfill brings in one year's report beside the next year's.
+//
 // A new item joins the story of its most similar earlier item in the
 // window when the similarity clears the threshold; every item of the window
 // is a candidate, including items that joined a story themselves. A title

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
 )
 
 // encodingVersion is the first byte of an encoded Fingerprint. Change it
@@ -13,9 +14,12 @@ import (
 // Version 2 added how each title word is written; a version 1 row still
 // decodes, without it (its words are never taken for names). Version 3
 // added a byte of flags after the version: flagList, the title is a list
-// of names (a version 1 or 2 row is taken for no list).
+// of names (a version 1 or 2 row is taken for no list). Version 4 added,
+// after the flags, when the item was published (Unix seconds, 0 when
+// unknown; a row of an earlier version is of unknown time).
 const (
-	encodingVersion = 3
+	encodingVersion = 4
+	encodingNoTime  = 3
 	encodingNoFlags = 2
 	encodingNoCases = 1
 )
@@ -28,17 +32,18 @@ const flagList = 1
 var ErrEncoding = errors.New("story: bad fingerprint encoding")
 
 // MarshalBinary encodes the fingerprint compactly: a version byte, a byte
-// of flags, the title hashes as sorted deltas in varints, how each title word is written
+// of flags, the publication time in a varint, the title hashes as sorted deltas in varints, how each title word is written
 // (four bits a word), the lead hashes likewise, and the MinHash signature:
 // about 5 bytes a word, 130 more for a signature (a headline alone takes
 // about 45 bytes, a headline with a lead about 300).
 func (fp Fingerprint) MarshalBinary() ([]byte, error) {
-	b := make([]byte, 0, 2+5*(len(fp.title)+len(fp.lead))+(len(fp.title)+1)/2+4*len(fp.sig)+4)
+	b := make([]byte, 0, 2+binary.MaxVarintLen64+5*(len(fp.title)+len(fp.lead))+(len(fp.title)+1)/2+4*len(fp.sig)+4)
 	var flags byte
 	if fp.list {
 		flags |= flagList
 	}
 	b = append(b, encodingVersion, flags)
+	b = binary.AppendUvarint(b, uint64(fp.published))
 	b = appendHashes(b, fp.title)
 	b = appendCases(b, fp)
 	b = appendHashes(b, fp.lead)
@@ -73,15 +78,22 @@ func appendCases(b []byte, fp Fingerprint) []byte {
 
 // UnmarshalBinary decodes what MarshalBinary encoded.
 func (fp *Fingerprint) UnmarshalBinary(b []byte) error {
-	if len(b) == 0 || b[0] != encodingVersion && b[0] != encodingNoFlags && b[0] != encodingNoCases {
+	if len(b) == 0 || b[0] < encodingNoCases || b[0] > encodingVersion {
 		return fmt.Errorf("%w: version %v, want %d", ErrEncoding, b[:min(1, len(b))], encodingVersion)
 	}
 	d := decoder{b: b[1:]}
 	var flags byte
-	if b[0] == encodingVersion {
+	if b[0] >= encodingNoTime {
 		flags = d.byte()
 		if d.err == nil && flags&^flagList != 0 {
 			d.err = fmt.Errorf("flags %#x", flags)
+		}
+	}
+	var published uint64
+	if b[0] >= encodingVersion {
+		published = d.uvarint()
+		if d.err == nil && published > math.MaxInt64 {
+			d.err = fmt.Errorf("publication time %d", published)
 		}
 	}
 	title := d.hashes()
@@ -107,7 +119,7 @@ func (fp *Fingerprint) UnmarshalBinary(b []byte) error {
 	if d.err != nil {
 		return fmt.Errorf("%w: %v", ErrEncoding, d.err)
 	}
-	*fp = Fingerprint{title: title, cases: cases, lead: lead, sig: sig, list: flags&flagList != 0}
+	*fp = Fingerprint{title: title, cases: cases, lead: lead, sig: sig, list: flags&flagList != 0, published: int64(published)}
 	return nil
 }
 

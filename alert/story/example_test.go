@@ -9,7 +9,9 @@ import (
 
 // One index per destination: each matched item is fingerprinted from its
 // title and summary, and either joins the story of its most similar
-// earlier item or opens a story of its own. The caller stores the story,
+// earlier item or opens a story of its own; the time the feed says the item
+// was published keeps reports days apart in stories of their own. The
+// caller stores the story,
 // the encoded fingerprint and the time with the alert, and rebuilds the
 // index from those rows at start-up with Add.
 func Example() {
@@ -23,15 +25,16 @@ func Example() {
 		"Live updates",
 	} {
 		id := fmt.Sprint("item", i)
-		fp := story.Make(title, "")
-		s, _, joined := idx.Group(id, fp, at.Add(time.Duration(i)*time.Minute))
+		seen := at.Add(time.Duration(i) * time.Minute)
+		fp := story.Make(title, "").WithPublished(seen.Add(-time.Hour))
+		s, _, joined := idx.Group(id, fp, seen)
 		stored, _ := fp.MarshalText() // for the store, beside s
 		fmt.Printf("%s joined=%v story=%s (%d bytes stored)\n", id, joined, s, len(stored))
 	}
 	// Output:
-	// item0 joined=false story=item0 (60 bytes stored)
-	// item1 joined=true story=item0 (55 bytes stored)
-	// item2 joined=false story=item2 (55 bytes stored)
-	// item3 joined=false story=item3 (7 bytes stored)
-	// item4 joined=false story=item4 (7 bytes stored)
+	// item0 joined=false story=item0 (67 bytes stored)
+	// item1 joined=true story=item0 (62 bytes stored)
+	// item2 joined=false story=item2 (62 bytes stored)
+	// item3 joined=false story=item3 (14 bytes stored)
+	// item4 joined=false story=item4 (14 bytes stored)
 }

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -22,6 +23,9 @@ type Fingerprint struct {
 	lead  []uint32 // sorted, distinct hashes of the lead's words not in title
 	sig   []uint32 // MinHash signature; nil when the text is too short
 	list  bool     // the title is a list of names or a round-up (see isListTitle, isRoundUpTitle)
+	// published is when the item was published, in Unix seconds; 0 when
+	// unknown (see WithPublished).
+	published int64
 }
 
 // How a title word is written, the evidence from which the Index tells
@@ -75,6 +79,17 @@ func Make(title, lead string) Fingerprint {
 	return fp
 }
 
+// WithPublished returns fp with the time its item was published: reports
+// published days apart are never one story (see Options.Window). A zero
+// time, or one before 1970, is unknown.
+func (fp Fingerprint) WithPublished(t time.Time) Fingerprint {
+	fp.published = max(t.Unix(), 0)
+	if t.IsZero() {
+		fp.published = 0
+	}
+	return fp
+}
+
 // Words reports how many distinctive words the title and the lead have
 // (before the Index weighs them).
 func (fp Fingerprint) Words() (title, lead int) { return len(fp.title), len(fp.lead) }
@@ -87,7 +102,7 @@ func (fp Fingerprint) IsZero() bool {
 // Equal reports whether two fingerprints are the same.
 func (fp Fingerprint) Equal(o Fingerprint) bool {
 	return slices.Equal(fp.title, o.title) && slices.Equal(fp.cases, o.cases) &&
-		slices.Equal(fp.lead, o.lead) && slices.Equal(fp.sig, o.sig) && fp.list == o.list
+		slices.Equal(fp.lead, o.lead) && slices.Equal(fp.sig, o.sig) && fp.list == o.list && fp.published == o.published
 }
 
 // caseOf is how the i-th title word is written.

@@ -436,6 +436,24 @@ type posting struct {
 type storyRef struct {
 	name  string
 	items int
+	// first and last bound when its dated items were published (Unix
+	// seconds; 0 when none is dated), undated counts the others: the
+	// reports a new one may be published near (see Index.apart).
+	first, last int64
+	undated     int
+}
+
+// note counts an item published at t (Unix seconds, 0: unknown) in the
+// story's range.
+func (r *storyRef) note(t int64) {
+	switch {
+	case t == 0:
+		r.undated++
+	case r.first == 0:
+		r.first, r.last = t, t
+	default:
+		r.first, r.last = min(r.first, t), max(r.last, t)
+	}
 }
 
 type entry struct {
@@ -509,6 +527,7 @@ func (x *Index) Add(id, story string, fp Fingerprint, at time.Time) {
 		x.storyRefs[num] = &storyRef{name: story}
 	}
 	x.storyRefs[num].items++
+	x.storyRefs[num].note(fp.published)
 	last := x.last
 	x.last = lastLookup{resplit: -1, best: -1}
 	x.moved = x.moved[:0]
@@ -573,6 +592,7 @@ func (x *Index) move(seq int, num int32) {
 		delete(x.storyNums, ref.name)
 	}
 	x.storyRefs[num].items++
+	x.storyRefs[num].note(e.fp.published)
 	e.story, e.weak, e.leader, e.followers, e.doubtful = num, false, 0, nil, false
 }
 
@@ -726,9 +746,11 @@ func (x *Index) bestItem(fp Fingerprint, wa float64, at time.Time) (best int, be
 	x.scores = x.scores[:0]
 	for _, seq := range x.cands {
 		e := &x.entries[seq-x.base]
-		if at.Sub(e.at) > x.opt.Window {
+		if at.Sub(e.at) > x.opt.Window || x.apart(fp.published, e.fp.published) {
+			// Added late with an old time, not yet evicted; or published
+			// days away.
 			x.scores = append(x.scores, candScore{})
-			continue // added late with an old time; not yet evicted
+			continue
 		}
 		s, nearCopy := x.similarity(fp, x.qw, wa, e)
 		x.scores = append(x.scores, candScore{s, nearCopy})
@@ -793,11 +815,43 @@ func (x *Index) keywordStory(fp Fingerprint, wa float64) (num int32, share float
 		return cmp.Compare(a.num, b.num)
 	})
 	for _, m := range x.kwStories {
+		if x.storyApart(fp.published, m.num) {
+			continue
+		}
 		if x.carriesNames(fp, m.num, m.allNames) {
 			return m.num, m.w / wa, true
 		}
 	}
 	return 0, 0, false
+}
+
+// minApart is the least time between the publication of two reports
+// that makes them two stories whatever their words (see apart): more than
+// a feed's lag or a wrong zone.
+const minApart = 48 * time.Hour
+
+// apart reports whether two reports published at a and b (Unix seconds, 0:
+// unknown) are too far apart to be one story: further apart than the
+// window and than minApart ("Who are the hostages released by Hamas?" of
+// one January is not the next year's hostage story, though a backfill or
+// max_age: 0 brings both in at once). Reports of unknown time are near
+// any.
+func (x *Index) apart(a, b int64) bool {
+	if a == 0 || b == 0 {
+		return false
+	}
+	return max(a-b, b-a) > int64(max(x.opt.Window, minApart)/time.Second)
+}
+
+// storyApart reports whether every report of story num was published too
+// far from t to be its story (see apart); a story with a report of unknown
+// time is near any.
+func (x *Index) storyApart(t int64, num int32) bool {
+	r := x.storyRefs[num]
+	if t == 0 || r.undated > 0 || r.first == 0 {
+		return false
+	}
+	return x.apart(t, r.first) && x.apart(t, r.last) && (t < r.first || t > r.last)
 }
 
 // post adds item seq of story num to the posting of word h.

@@ -304,6 +304,7 @@ func TestEncodingRoundTrip(t *testing.T) {
 		Make("Sbarro files for bankruptcy again", ""),
 		Make("Kerry, Lavrov agree Syria truce from Monday - Reuters", wireLead),
 		Make("Stocks to watch: Acme Corp (ACME), Globex, Initech", ""),
+		Make("Sbarro files for bankruptcy again", "").WithPublished(t0),
 	} {
 		b, err := fp.MarshalBinary()
 		if err != nil {
@@ -329,12 +330,14 @@ func TestEncodingErrors(t *testing.T) {
 		"truncated":       good[:len(good)-3],
 		"trailing bytes":  append(append([]byte{}, good...), 0),
 		"no flags":        {encodingVersion},
-		"unknown flag":    {encodingVersion, 2, 0, 0, 0},
-		"unsorted hashes": {encodingVersion, 0, 2, 5, 0, 0, 0},
-		"huge count":      {encodingVersion, 0, 0xff, 0xff, 0xff, 0xff, 0x0f},
-		"short signature": {encodingVersion, 0, 0, 0, 3, 1, 2, 3, 4},
-		"no title cases":  {encodingVersion, 0, 2, 5, 3},
-		"bad title case":  {encodingVersion, 0, 1, 5, 0x0f, 0, 0},
+		"no time":         {encodingVersion, 0},
+		"time too large":  {encodingVersion, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01, 0, 0, 0},
+		"unknown flag":    {encodingVersion, 2, 0, 0, 0, 0},
+		"unsorted hashes": {encodingVersion, 0, 0, 2, 5, 0, 0, 0},
+		"huge count":      {encodingVersion, 0, 0, 0xff, 0xff, 0xff, 0xff, 0x0f},
+		"short signature": {encodingVersion, 0, 0, 0, 0, 3, 1, 2, 3, 4},
+		"no title cases":  {encodingVersion, 0, 0, 2, 5, 3},
+		"bad title case":  {encodingVersion, 0, 0, 1, 5, 0x0f, 0, 0},
 	}
 	for name, b := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -495,6 +498,69 @@ func oneStory(name string, titles []string) (*Index, time.Time) {
 	return idx, at
 }
 
+// TestReportsPublishedDaysApart checks that two reports published further
+// apart than the window and two days are two stories whatever their words,
+// by similarity or through a story's keywords, while reports of unknown
+// time, or published within the window, group as before: a backfill, or
+// max_age: 0, brings in one year's "Who are the hostages released by
+// Hamas?" beside the next year's hostage story.
+func TestReportsPublishedDaysApart(t *testing.T) {
+	const day = 24 * time.Hour
+	published := time.Date(2025, 1, 20, 9, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name   string
+		window time.Duration
+		gap    time.Duration // the second report's publication after the first's; -1: unknown
+		want   bool          // the second report joins the first's story
+	}{
+		{"an hour apart", 0, time.Hour, true},
+		{"two days apart", 0, 2 * day, true},
+		{"three days apart", 0, 3 * day, false},
+		{"three days earlier", 0, -3 * day, false},
+		{"a year apart", 0, 365 * day, false},
+		{"the second of unknown time", 0, -1, true},
+		{"a week's window, five days apart", 7 * day, 5 * day, true},
+		{"a week's window, eight days apart", 7 * day, 8 * day, false},
+		{"an hour's window, two days apart", time.Hour, 2 * day, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			idx := NewIndex(Options{Window: tt.window})
+			title := "Who are the hostages released by Hamas in Gaza?"
+			idx.Add("0", "0", Make(title, "").WithPublished(published), t0)
+			second := Make(title, "")
+			if tt.gap != -1 {
+				second = second.WithPublished(published.Add(tt.gap))
+			}
+			got, score, ok := idx.Best(second, t0.Add(time.Minute))
+			if joined := ok && got == "0"; joined != tt.want {
+				t.Errorf("joined: %v (story %q, score %.2f), want %v", joined, got, score, tt.want)
+			}
+		})
+	}
+	t.Run("through keywords", func(t *testing.T) {
+		for _, tt := range []struct {
+			gap  time.Duration
+			want bool
+		}{{day, true}, {4 * day, false}} {
+			idx := NewIndex(Options{})
+			for i, title := range []string{
+				"Titanfall sales beat forecasts",
+				"Strong Titanfall sales lift the Xbox One",
+				"Microsoft cheers Titanfall sales",
+				"Titanfall tops the charts on launch week",
+			} {
+				idx.Add(fmt.Sprint(i), "titanfall", Make(title, "").WithPublished(published.Add(time.Duration(i)*time.Hour)), t0.Add(time.Duration(i)*time.Minute))
+			}
+			fp := Make("Record launch week sales for robot shooter Titanfall", "").WithPublished(published.Add(3*time.Hour + tt.gap))
+			got, score, ok := idx.Best(fp, t0.Add(time.Hour))
+			if joined := ok && got == "titanfall"; joined != tt.want {
+				t.Errorf("%v after the last report: joined %v (story %q, score %.2f), want %v", tt.gap, joined, got, score, tt.want)
+			}
+		}
+	})
+}
+
 // TestKeywordsNeedTheItemsName checks that an item joins a story through
 // the story's keywords only when the story carries the item's name.
 func TestKeywordsNeedTheItemsName(t *testing.T) {
@@ -576,6 +642,7 @@ func TestOlderVersionsDecode(t *testing.T) {
 		{"version 1", []byte{1, 2, 5, 3, 0, 0}, Fingerprint{title: []uint32{5, 8}}},
 		{"version 2", []byte{2, 2, 5, 3, 0x31, 0, 0}, Fingerprint{title: []uint32{5, 8}, cases: []uint8{caseCapital, caseProper}}},
 		{"version 3, a list", []byte{3, flagList, 2, 5, 3, 0x31, 0, 0}, Fingerprint{title: []uint32{5, 8}, cases: []uint8{caseCapital, caseProper}, list: true}},
+		{"version 4, dated", []byte{4, 0, 0x80, 0x01, 2, 5, 3, 0x31, 0, 0}, Fingerprint{title: []uint32{5, 8}, cases: []uint8{caseCapital, caseProper}, published: 128}},
 	}
 	for _, tt := range tests {
 		var fp Fingerprint
