@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"net/url"
 	"slices"
 	"strings"
 )
@@ -14,6 +15,7 @@ func (d *decoder) checkReferences(c *Config, at *spots) {
 		at.destName = append(at.destName, Pos{})
 	}
 	d.uniqueNames("feed", names(c.Feeds, func(f Feed) string { return f.Name }), at.feedName)
+	d.repeatedURLs(c.Feeds, at.feedURL)
 	d.uniqueNames("subscription", names(c.Subscriptions, func(s Subscription) string { return s.Name }), at.subName)
 	destNames := names(c.Destinations, func(x Destination) string { return x.Name })
 	d.uniqueNames("destination", destNames, at.destName)
@@ -72,6 +74,30 @@ func (d *decoder) uniqueNames(what string, list []string, at []Pos) {
 			continue
 		}
 		first[name] = at[i]
+	}
+}
+
+// repeatedURLs warns of a feed whose URL an earlier feed has (scheme and
+// host compared without case): it would be fetched once per name, and a
+// copied entry whose url was left unedited means the feed meant is missing.
+func (d *decoder) repeatedURLs(list []Feed, at []Pos) {
+	first := map[string]int{}
+	for i, f := range list {
+		if f.URL == "" {
+			continue
+		}
+		key := f.URL
+		if u, err := url.Parse(f.URL); err == nil {
+			u.Scheme, u.Host = strings.ToLower(u.Scheme), strings.ToLower(u.Host)
+			key = u.String()
+		}
+		j, dup := first[key]
+		if !dup {
+			first[key] = i
+			continue
+		}
+		d.warnAt(at[i], "url: the same as %s's (line %d): the feed is fetched twice; name one feed and list that name where both are used",
+			label("feed", list[j].Name), list[j].Line)
 	}
 }
 

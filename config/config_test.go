@@ -627,3 +627,33 @@ func checkRestartChanges(t *testing.T, base, from, to string, want []string) {
 		t.Errorf("RestartChanges = %v, want %v", got, want)
 	}
 }
+
+// TestRepeatedFeedsWarn checks that a feed named twice in one
+// subscription's list, or one URL given to two feeds, loads with a warning
+// at the repeat: harmless to run (the list is a set; the outbox posts a
+// story once per destination) but most likely a copy-paste mistake that
+// leaves the feed the user meant out.
+func TestRepeatedFeedsWarn(t *testing.T) {
+	const feeds = "feeds:\n" +
+		"  - {name: a, url: \"https://a.example.org/rss\"}\n" +
+		"  - {name: b, url: \"https://b.example.org/rss\"}\n"
+	tests := []struct {
+		name, text, want string
+	}{
+		{"a feed listed twice", feeds + "subscriptions:\n  - {name: s, query: x, feeds: [a, b, a]}\n",
+			`r.yaml:5:39: warning: feeds: "a" is listed twice`},
+		{"one URL, two feeds", feeds + "  - {name: c, url: \"https://a.example.org/rss\"}\n",
+			`r.yaml:4:20: warning: url: the same as feed "a"'s (line 2): the feed is fetched twice; name one feed and list that name where both are used`},
+		{"one URL, the host in capitals", feeds + "  - {name: c, url: \"HTTPS://A.Example.org/rss\"}\n",
+			`r.yaml:4:20: warning: url: the same as feed "a"'s (line 2): the feed is fetched twice; name one feed and list that name where both are used`},
+		{"paths differ in case", feeds + "  - {name: c, url: \"https://a.example.org/RSS\"}\n", ""},
+		{"each feed once", feeds + "subscriptions:\n  - {name: s, query: x, feeds: [a, b]}\n", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := warningsOf(t, "r.yaml", tc.text); got != tc.want {
+				t.Errorf("Warnings:\n got %s\nwant %s", got, tc.want)
+			}
+		})
+	}
+}

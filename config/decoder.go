@@ -37,6 +37,11 @@ func (d *decoder) errorf(n *yaml.Node, format string, args ...any) {
 	d.problemAt(n.Line, n.Column, format, args...)
 }
 
+// warnAt records a problem that does not fail the load (Problem.Warning).
+func (d *decoder) warnAt(p Pos, format string, args ...any) {
+	d.problems = append(d.problems, Problem{File: d.file, Line: p.Line, Col: p.Col, Warning: true, Msg: fmt.Sprintf(format, args...)})
+}
+
 // resolve follows YAML aliases (*name) to the node they stand for.
 func resolve(n *yaml.Node) *yaml.Node {
 	for n != nil && n.Kind == yaml.AliasNode {

@@ -202,8 +202,7 @@ func (d *decoder) smtpDefaults(n *yaml.Node, dest *Destination, given map[string
 		// The server waits for a TLS handshake and newshound for its
 		// greeting: each mail would time out. A warning, not an error:
 		// some relay may speak plain SMTP there.
-		d.problems = append(d.problems, Problem{File: d.file, Line: p.Line, Col: p.Column, Warning: true,
-			Msg: fmt.Sprintf("smtp_port: %d is SMTPS, TLS from the first byte; add tls: implicit (tls is %s)", s.Port, s.TLS)})
+		d.warnAt(posOf(p), "smtp_port: %d is SMTPS, TLS from the first byte; add tls: implicit (tls is %s)", s.Port, s.TLS)
 	}
 }
 

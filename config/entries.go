@@ -14,9 +14,10 @@ import (
 // This file decodes the entries of the three lists: feeds, subscriptions
 // and destinations.
 
-func (d *decoder) feed(n *yaml.Node, df Defaults) (Feed, Pos) {
-	f := Feed{Line: n.Line, Interval: df.Interval, UserAgent: df.UserAgent}
-	var namePos Pos
+// feed decodes one feed; it also returns where its name and its url
+// were written (zero when not).
+func (d *decoder) feed(n *yaml.Node, df Defaults) (f Feed, namePos, urlPos Pos) {
+	f = Feed{Line: n.Line, Interval: df.Interval, UserAgent: df.UserAgent}
 	d.mapping(n, "feed", map[string]fieldFunc{
 		"name": func(v *yaml.Node) {
 			namePos = posOf(v)
@@ -36,7 +37,7 @@ func (d *decoder) feed(n *yaml.Node, df Defaults) (Feed, Pos) {
 				d.errorf(v, "url: %v", err)
 				return
 			}
-			f.URL = u
+			f.URL, urlPos = u, posOf(v)
 		},
 		"interval": func(v *yaml.Node) {
 			d.setInterval(v, &f.Interval)
@@ -49,7 +50,7 @@ func (d *decoder) feed(n *yaml.Node, df Defaults) (Feed, Pos) {
 	if resolve(n).Kind == yaml.MappingNode {
 		d.require(n, label("feed", f.Name), map[string]bool{"name": namePos.Line > 0, "url": hasValue(n, "url")})
 	}
-	return f, namePos
+	return f, namePos, urlPos
 }
 
 // require reports each required key that is missing, at the mapping.
@@ -204,7 +205,13 @@ func (d *decoder) feedRefs(v *yaml.Node) ([]string, []Pos) {
 	var names []string
 	var at []Pos
 	d.list("feeds", v, func(_ int, el *yaml.Node) {
-		if name, ok := d.name("feeds", el); ok {
+		name, ok := d.name("feeds", el)
+		switch {
+		case ok && slices.Contains(names, name):
+			// Harmless (the list is a set), but often a copy of the line
+			// above left unedited: the feed meant is not in the list.
+			d.warnAt(posOf(el), "feeds: %q is listed twice", name)
+		case ok:
 			names, at = append(names, name), append(at, posOf(el))
 		}
 	})

@@ -39,7 +39,7 @@ func parseFeeds(path string, data []byte, env func(string) (string, bool)) ([]Fe
 	if root := d.document(data); root != nil {
 		if v := d.sections(root)["feeds"]; v != nil {
 			d.list("feeds", v, func(_ int, el *yaml.Node) {
-				f, _ := d.feed(el, Defaults{})
+				f, _, _ := d.feed(el, Defaults{})
 				list = append(list, f)
 			})
 		}

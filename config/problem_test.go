@@ -81,17 +81,23 @@ func TestHashtagWarning(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			c, err := Parse("h.yaml", []byte(tc.text), goldenEnv)
-			if err != nil {
-				t.Fatalf("got error %v, want a config", err)
-			}
-			got := ""
-			if len(c.Warnings) > 0 {
-				got = c.Warnings.Error()
-			}
-			if got != tc.want {
+			if got := warningsOf(t, "h.yaml", tc.text); got != tc.want {
 				t.Errorf("Warnings:\n got %s\nwant %s", got, tc.want)
 			}
 		})
 	}
+}
+
+// warningsOf parses a config that must load and returns its warnings as
+// check prints them ("" for none).
+func warningsOf(t *testing.T, path, text string) string {
+	t.Helper()
+	c, err := Parse(path, []byte(text), goldenEnv)
+	if err != nil {
+		t.Fatalf("got error %v, want a config", err)
+	}
+	if len(c.Warnings) == 0 {
+		return ""
+	}
+	return c.Warnings.Error()
 }

@@ -15,6 +15,7 @@ import (
 // that need the whole file (duplicates, unknown references).
 type spots struct {
 	feedName []Pos
+	feedURL  []Pos // where each feed's url is; zero when it has none valid
 	subName  []Pos
 	subFeeds [][]Pos // per subscription, per listed feed
 	subDest  [][]Pos // per subscription, per named destination; empty when it names none
@@ -54,9 +55,10 @@ func (d *decoder) root(n *yaml.Node, c *Config, at *spots) {
 	}
 	if v := sections["feeds"]; v != nil {
 		d.list("feeds", v, func(_ int, el *yaml.Node) {
-			feed, name := d.feed(el, c.Defaults)
+			feed, name, url := d.feed(el, c.Defaults)
 			c.Feeds = append(c.Feeds, feed)
 			at.feedName = append(at.feedName, name)
+			at.feedURL = append(at.feedURL, url)
 		})
 	}
 	if v := sections["subscriptions"]; v != nil {
