@@ -657,3 +657,105 @@ func TestRepeatedFeedsWarn(t *testing.T) {
 		})
 	}
 }
+
+// emptyMayMeanLeftOut are the keys whose empty value (`key:` with nothing
+// after it) is taken as the key left out: sections, blocks of keys and
+// lists, where an empty one ({} or []) means the same.
+var emptyMayMeanLeftOut = map[string]bool{
+	"feed.headers": true, "subscription.format": true, "destination.format": true,
+	"subscription.delivery": true, "discord.guilds": true, "destination.tags": true,
+}
+
+// emptyValueConfig is a config with key (as "what.key") given no value,
+// and the line the key is on.
+func emptyValueConfig(key string) (text string, line int) {
+	what, name, _ := strings.Cut(key, ".")
+	// A list entry starts with the key, then its other required keys.
+	entry := func(list string, others ...string) (string, int) {
+		text := list + ":\n  - " + name + ":\n"
+		for _, o := range others {
+			if !strings.HasPrefix(o, name+":") {
+				text += "    " + o + "\n"
+			}
+		}
+		return text, 2
+	}
+	switch what {
+	case "config":
+		return name + ":\n", 1
+	case "feed":
+		return entry("feeds", "name: f", "url: https://f.example.org/")
+	case "subscription":
+		return entry("subscriptions", "name: s", "query: x")
+	case "destination":
+		return entry("destinations", "name: d", "type: console")
+	case "format", "delivery":
+		return "subscriptions:\n  - name: s\n    query: x\n    " + what + ":\n      " + name + ":\n" +
+			"destinations: [{name: d, type: discord-webhook, webhook_url: \"https://discord.com/api/webhooks/1/x\"}]\n", 5
+	}
+	return what + ":\n  " + name + ":\n", 2 // store, defaults, discord
+}
+
+// TestEmptyValueIsRefused checks every key the decoder knows: `key:` with
+// nothing after it is refused at the key, unless an empty value of its
+// kind ({} or []) is accepted anyway (a section, a block, a list). Before,
+// an empty value silently meant the default: `interval:` polled every 10
+// minutes, `feeds:` (its lines commented out) every feed, `max_age:` 24h.
+func TestEmptyValueIsRefused(t *testing.T) {
+	d := &decoder{file: "every.yaml", env: noEnv, known: map[string]bool{}}
+	d.decode([]byte(everyKey))
+	d.decode([]byte("subscriptions: [{name: s, query: x, delivery: {mode: instant}}]"))
+	var keys []string
+	for k := range d.known {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, key := range keys {
+		t.Run(key, func(t *testing.T) {
+			text, line := emptyValueConfig(key)
+			name := key[strings.Index(key, ".")+1:]
+			_, err := Parse("e.yaml", []byte(text), noEnv)
+			var atKey []string
+			var problems Errors
+			errors.As(err, &problems)
+			for _, p := range problems {
+				if p.Line == line {
+					atKey = append(atKey, p.Msg)
+				}
+			}
+			allowed := strings.HasPrefix(key, "config.") || emptyMayMeanLeftOut[key]
+			switch {
+			case allowed && len(atKey) > 0:
+				t.Errorf("%q: got %q at line %d, want the empty value taken as left out", text, atKey, line)
+			case !allowed && (len(atKey) != 1 || !strings.HasPrefix(atKey[0], name+": the value is empty")):
+				t.Errorf("%q: got %q at line %d (all: %v), want one %q", text, atKey, line, err, name+": the value is empty…")
+			}
+		})
+	}
+}
+
+// TestEmptyValueMessages checks what a refused empty value says: how to
+// get the default where there is one, nothing more for a required key,
+// and "" for a message part left out.
+func TestEmptyValueMessages(t *testing.T) {
+	tests := []struct{ name, text, want string }{
+		{"a default", "defaults:\n  max_age:\n",
+			`m.yaml:2:3: max_age: the value is empty: write one, or delete the line for the default`},
+		{"a required key", "subscriptions:\n  - name: s\n    query:\n",
+			`m.yaml:3:5: query: the value is empty`},
+		{"a type's required key", "destinations:\n  - name: d\n    type: email\n    smtp_host: mail.example.org\n    from: a@example.org\n    to:\n",
+			`m.yaml:6:5: to: the value is empty`},
+		{"a message part", "subscriptions:\n  - name: s\n    query: x\n    destination: d\n    format:\n      footer:\n" +
+			"destinations:\n  - {name: d, type: discord-webhook, webhook_url: \"https://discord.com/api/webhooks/1/x\"}\n",
+			`m.yaml:6:7: footer: the value is empty: write "" to leave this part out, or delete the line for the default`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse("m.yaml", []byte(tc.text), noEnv)
+			got := fmt.Sprint(err)
+			if got != tc.want {
+				t.Errorf("got  %s\nwant %s", got, tc.want)
+			}
+		})
+	}
+}

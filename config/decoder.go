@@ -70,8 +70,40 @@ func kindName(n *yaml.Node) string {
 }
 
 // fieldFunc decodes the value of one known key. It is not called for a key
-// whose value is empty (null): an empty key means "use the default".
+// whose value is empty (null): that is refused (emptyValue), or, for the
+// keys emptyMeansLeftOut lists, the same as the key left out.
 type fieldFunc func(v *yaml.Node)
+
+// emptyMeansLeftOut are the keys (as "mapping.key", or a whole mapping)
+// whose empty value is the key left out: the sections, blocks of keys and
+// lists, where an empty one ({} or []) would mean just that. Any other
+// empty value is refused, so that `interval:` or a subscription's `feeds:`
+// with its lines commented out is not silently the default (every feed).
+var emptyMeansLeftOut = map[string]bool{
+	"config": true, "feed.headers": true, "subscription.format": true, "destination.format": true,
+	"subscription.delivery": true, "discord.guilds": true, "destination.tags": true,
+}
+
+// requiredKeys have no default: left out, they are missing (require,
+// typeNeeds), so an empty one is not told to be deleted.
+var requiredKeys = map[string]bool{
+	"name": true, "url": true, "query": true, "type": true,
+	"webhook_url": true, "channel_id": true, "secret": true, "smtp_host": true, "from": true, "to": true,
+}
+
+// emptyValue refuses `key:` with nothing after it (YAML's null), unless
+// emptyMeansLeftOut lists it.
+func (d *decoder) emptyValue(what string, k *yaml.Node) {
+	switch key := k.Value; {
+	case emptyMeansLeftOut[what] || emptyMeansLeftOut[what+"."+key]:
+	case what != "format" && requiredKeys[key]:
+		d.errorf(k, "%s: the value is empty", key)
+	case what == "format" && isTemplate(key):
+		d.errorf(k, "%s: the value is empty: write \"\" to leave this part out, or delete the line for the default", key)
+	default:
+		d.errorf(k, "%s: the value is empty: write one, or delete the line for the default", key)
+	}
+}
 
 // mapping decodes the keys of n with the matching funcs. Unknown and
 // repeated keys are problems, because a misspelt key would otherwise be
@@ -99,7 +131,9 @@ func (d *decoder) mapping(n *yaml.Node, what string, fields map[string]fieldFunc
 			d.errorf(k, "duplicate key %q (first at line %d)", k.Value, seen[k.Value])
 		case isNull(v):
 			seen[k.Value] = k.Line
-			d.commentedOutValue(k, v)
+			if !d.commentedOutValue(k, v) {
+				d.emptyValue(what, k)
+			}
 		default:
 			seen[k.Value] = k.Line
 			decode(v)
@@ -119,17 +153,20 @@ func (d *decoder) mergeKey(k *yaml.Node) bool {
 
 // commentedOutValue reports `color: #FF0000`, which YAML reads as an empty
 // value followed by a comment, so the user's setting would vanish silently.
-func (d *decoder) commentedOutValue(k, v *yaml.Node) {
+// It says whether it did.
+func (d *decoder) commentedOutValue(k, v *yaml.Node) bool {
 	comment := v.LineComment
 	if comment == "" {
 		comment = k.LineComment
 	}
 	if comment == "" || v.Line != k.Line || v.Style != 0 {
-		return
+		return false
 	}
 	if len(comment) > 1 && comment[0] == '#' && comment[1] != ' ' && comment[1] != '#' {
 		d.errorf(k, "%s: the value is empty because YAML reads %q as a comment; quote it: %s: \"%s\"", k.Value, comment, k.Value, comment)
+		return true
 	}
+	return false
 }
 
 func keysOf(fields map[string]fieldFunc) []string {

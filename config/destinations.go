@@ -131,7 +131,7 @@ func (d *decoder) destinationKinds(n *yaml.Node, dest *Destination, dc Discord, 
 	}
 	var missing []string
 	for _, key := range typeNeeds[dest.Type] {
-		if given[key] == nil {
+		if given[key] == nil && !hasKey(n, key) { // an empty one is reported already
 			missing = append(missing, key)
 		}
 	}

@@ -48,15 +48,16 @@ func (d *decoder) feed(n *yaml.Node, df Defaults) (f Feed, namePos, urlPos Pos) 
 		"headers":    func(v *yaml.Node) { f.Headers = d.headers(v) },
 	})
 	if resolve(n).Kind == yaml.MappingNode {
-		d.require(n, label("feed", f.Name), map[string]bool{"name": namePos.Line > 0, "url": hasValue(n, "url")})
+		d.require(n, label("feed", f.Name), "name", "url")
 	}
 	return f, namePos, urlPos
 }
 
-// require reports each required key that is missing, at the mapping.
-func (d *decoder) require(n *yaml.Node, what string, present map[string]bool) {
-	for _, key := range []string{"name", "url", "query", "type"} {
-		if have, needed := present[key]; needed && !have {
+// require reports each of keys that mapping n does not have, at the
+// mapping. A key given an empty value is reported by emptyValue.
+func (d *decoder) require(n *yaml.Node, what string, keys ...string) {
+	for _, key := range keys {
+		if !hasKey(n, key) {
 			d.errorf(n, "%s: missing %s", what, key)
 		}
 	}
@@ -71,12 +72,12 @@ func label(what, name string) string {
 	return fmt.Sprintf("%s %q", what, name)
 }
 
-// hasValue reports whether mapping n gives key a non-empty value, valid or
-// not (an invalid one is reported where it is decoded).
-func hasValue(n *yaml.Node, key string) bool {
+// hasKey reports whether mapping n has key, whatever its value (a bad or
+// empty one is reported where it is decoded).
+func hasKey(n *yaml.Node, key string) bool {
 	n = resolve(n)
 	for i := 0; i+1 < len(n.Content); i += 2 {
-		if n.Content[i].Value == key && !isNull(resolve(n.Content[i+1])) {
+		if n.Content[i].Value == key {
 			return true
 		}
 	}
@@ -159,7 +160,7 @@ func (d *decoder) subscription(n *yaml.Node, df Defaults) (s Subscription, sp su
 		},
 	})
 	if resolve(n).Kind == yaml.MappingNode {
-		d.require(n, label("subscription", s.Name), map[string]bool{"name": sp.name.Line > 0, "query": hasValue(n, "query")})
+		d.require(n, label("subscription", s.Name), "name", "query")
 	}
 	sp.at = posOf(n)
 	return s, sp
@@ -247,13 +248,12 @@ var destinationTypes = []string{Console, DiscordWebhook, DiscordChannel, SlackWe
 func (d *decoder) destination(n *yaml.Node, dc Discord) (Destination, Pos) {
 	dest := Destination{Line: n.Line}
 	var namePos Pos
-	var typeNode, formatNode *yaml.Node
+	var formatNode *yaml.Node
 	var format *formatPatch
 	given := map[string]*yaml.Node{} // the type-specific keys present
 	fields := map[string]fieldFunc{
 		"name": func(v *yaml.Node) { setIf(&dest.Name)(d.name("name", v)); namePos = posOf(v) },
 		"type": func(v *yaml.Node) {
-			typeNode = v
 			t, ok := d.str("type", v)
 			if ok && !slices.Contains(destinationTypes, t) {
 				d.errorf(v, "type: expected console, discord-webhook, discord-channel, slack-webhook, email or webhook, got %q%s", t, suggestion(t, destinationTypes))
@@ -270,7 +270,7 @@ func (d *decoder) destination(n *yaml.Node, dc Discord) (Destination, Pos) {
 	if resolve(n).Kind != yaml.MappingNode {
 		return dest, namePos
 	}
-	d.require(n, label("destination", dest.Name), map[string]bool{"name": namePos.Line > 0, "type": typeNode != nil})
+	d.require(n, label("destination", dest.Name), "name", "type")
 	d.destinationKinds(n, &dest, dc, given)
 	d.destinationFormat(&dest, format, formatNode)
 	return dest, namePos

@@ -59,6 +59,16 @@ var templateLimits = map[string]int{
 	"content": 2000, "title": 256, "description": 4096, "author": 256, "footer": 2048, "username": 80,
 }
 
+// isTemplate says whether a format key is a template, where "" leaves the
+// part out.
+func isTemplate(key string) bool {
+	switch key {
+	case "content", "title", "description", "url", "author", "footer", "thumbnail", "image", "username":
+		return true
+	}
+	return false
+}
+
 // urlTemplates are the templates whose result is a URL.
 var urlTemplates = map[string]bool{"url": true, "thumbnail": true, "image": true}
 
