@@ -203,8 +203,10 @@ type term struct {
 //
 //	a OR b            either
 //	a b, a AND b      both (AND is implicit)
-//	a NEAR/n b        within n words of each other in one field, either order;
-//	a ONEAR/n b       a then b (1 <= n <= 20); operands are words, phrases,
+//	a NEAR/n b        at most n-1 words between them in one field, either
+//	a ONEAR/n b       order; ONEAR: a then b (1 <= n <= 20; NEAR/1: side by
+//	                  side; a hyphenated word counts each part, a phrase from
+//	                  its edge words); operands are words, phrases,
 //	                  prefixes, or ORs of those
 //	NOT a, -a         exclusion; a query needs something positive besides
 //	( ... )           grouping
