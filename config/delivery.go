@@ -157,6 +157,10 @@ func (d *decoder) clockTimes(v *yaml.Node) []ClockTime {
 		add(v)
 	} else {
 		d.list("at", v, func(_ int, el *yaml.Node) { add(el) })
+		// A digest with no time is delivered as instant alerts.
+		if v.Kind == yaml.SequenceNode && len(v.Content) == 0 {
+			d.errorf(v, "at: the list is empty (give a time such as [\"08:00\"], or every: 1h)")
+		}
 	}
 	sortClockTimes(out)
 	return out

@@ -57,6 +57,9 @@ func TestDeliveryProblems(t *testing.T) {
 		{"bad time of day", `{mode: digest, at: ["8am"]}`, `at: expected a time of day as HH:MM`},
 		{"hour 24", `{mode: digest, at: ["24:00"]}`, `at: expected a time of day as HH:MM`},
 		{"repeated time", `{mode: digest, at: ["08:00", "08:00"]}`, `at: 08:00 is listed twice`},
+		// Before, this loaded as a digest with no time, which delivery
+		// reads as instant: every alert went out at once.
+		{"empty list of times", `{mode: digest, at: []}`, `n.yaml:5:34: at: the list is empty (give a time such as ["08:00"], or every: 1h)`},
 		{"every too short", `{mode: digest, every: 1m}`, `every: must be from 5m to 24h, got 1m`},
 		{"every too long", `{mode: digest, every: 1d1h}`, `every: must be from 5m to 24h, got 1d1h`},
 		{"unknown zone", `{timezone: Europe/Atlantis}`, `5:26: timezone: "Europe/Atlantis" is not an IANA time zone`},
