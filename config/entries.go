@@ -198,7 +198,11 @@ func (d *decoder) destinationRefs(v *yaml.Node) ([]Target, []Pos) {
 func (d *decoder) feedRefs(v *yaml.Node) ([]string, []Pos) {
 	if v.Kind == yaml.ScalarNode {
 		s, ok := d.str("feeds", v)
-		if ok && s != "all" {
+		switch {
+		case ok && strings.TrimSpace(s) == "":
+			// "write [] for one feed" would suggest the list refused below.
+			d.errorf(v, "feeds: expected all or a list of feed names, got %q", s)
+		case ok && s != "all":
 			d.errorf(v, "feeds: expected all or a list of feed names, got %q (write [%s] for one feed)", s, s)
 		}
 		return nil, nil
