@@ -129,3 +129,49 @@ func TestFeedsExportImportKeepsNames(t *testing.T) {
 		}
 	}
 }
+
+// TestImportKeepsExportedNamesFirst: a name `feeds export` wrote
+// (newshoundName) is what subscriptions use, so a name made from another
+// outline's title must not take it, wherever that outline stands: before,
+// the made name came first and the exported feed was renamed "world-2".
+func TestImportKeepsExportedNamesFirst(t *testing.T) {
+	tests := []struct {
+		name, outlines string
+		want           []string
+	}{
+		{"made name first",
+			`<outline text="World" xmlUrl="https://a.example.com/rss"/>
+    <outline text="Desk world" newshoundName="world" xmlUrl="https://b.example.com/rss"/>`,
+			[]string{"  - name: \"world-2\"\n    title: \"World\"\n    url: \"https://a.example.com/rss\"\n",
+				"  - name: \"world\"\n    title: \"Desk world\"\n    url: \"https://b.example.com/rss\"\n"}},
+		{"exported name first",
+			`<outline text="Desk world" newshoundName="world" xmlUrl="https://b.example.com/rss"/>
+    <outline text="World" xmlUrl="https://a.example.com/rss"/>`,
+			[]string{"  - name: \"world\"\n    title: \"Desk world\"\n    url: \"https://b.example.com/rss\"\n",
+				"  - name: \"world-2\"\n    title: \"World\"\n    url: \"https://a.example.com/rss\"\n"}},
+		{"a made name clashing with a made one",
+			`<outline text="World" xmlUrl="https://a.example.com/rss"/>
+    <outline text="World!" xmlUrl="https://b.example.com/rss"/>`,
+			[]string{"  - name: \"world\"\n    title: \"World\"\n", "  - name: \"world-2\"\n    title: \"World!\"\n"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			opml := `<?xml version="1.0"?><opml version="2.0"><head><title>t</title></head><body>
+    ` + tc.outlines + `
+</body></opml>`
+			path := filepath.Join(t.TempDir(), "feeds.opml")
+			if err := os.WriteFile(path, []byte(opml), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			var out, errOut bytes.Buffer
+			if code := run(context.Background(), []string{"feeds", "import", path}, &out, &errOut); code != exitOK {
+				t.Fatalf("import: exit code %d\n%s", code, errOut.String())
+			}
+			for _, want := range tc.want {
+				if !strings.Contains(out.String(), want) {
+					t.Errorf("got\n%s\nwant it to contain\n%s", out.String(), want)
+				}
+			}
+		})
+	}
+}

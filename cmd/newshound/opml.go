@@ -32,6 +32,14 @@ func importOPML(r io.Reader, out, errOut io.Writer) error {
 		return errors.New("no feeds in it (no outline has an xmlUrl)")
 	}
 	fmt.Fprintln(out, "feeds:")
+	// The names an export wrote are what subscriptions use: a name made
+	// from a title, wherever its outline stands, must not take one.
+	exported := map[string]bool{}
+	for _, f := range list {
+		if n := configName(f.Name); n != "" && f.URL != "" {
+			exported[n] = true
+		}
+	}
 	used := map[string]bool{}
 	folder := ""
 	refused, missing := 0, 0
@@ -56,7 +64,11 @@ func importOPML(r io.Reader, out, errOut io.Writer) error {
 			fmt.Fprintf(out, "  # left out: %s (%v)\n", notify.OneLine(f.URL), err)
 			continue
 		}
-		name := uniqueName(cmp.Or(configName(f.Name), slug(f.Title, f.URL)), used)
+		name := configName(f.Name)
+		if name == "" || used[name] {
+			name = uniqueName(cmp.Or(name, slug(f.Title, f.URL)), func(n string) bool { return used[n] || exported[n] })
+		}
+		used[name] = true
 		fmt.Fprintf(out, "  - name: %s\n", yamlString(name))
 		if f.Title != "" && f.Title != f.Name { // an export titles a feed without a title by its name
 			fmt.Fprintf(out, "    title: %s\n", yamlString(f.Title))
@@ -118,12 +130,12 @@ func slug(title, fallback string) string {
 	return s
 }
 
-func uniqueName(name string, used map[string]bool) string {
+// uniqueName is name, or name-2, name-3 ..., the first that is not taken.
+func uniqueName(name string, taken func(string) bool) string {
 	candidate := name
-	for i := 2; used[candidate]; i++ {
+	for i := 2; taken(candidate); i++ {
 		candidate = fmt.Sprintf("%s-%d", name, i)
 	}
-	used[candidate] = true
 	return candidate
 }
 
