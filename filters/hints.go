@@ -24,8 +24,8 @@ func (h Hint) Caret() string { return caretPicture(h.Query, h.Pos) }
 // itself, not at the defines it names (check those on their own), and
 // returns nothing for a query that does not parse: its error says more.
 //
-// A lowercase or mixed-case "or", "and" or "not" standing between two
-// terms gets a hint, because "ukraine or gaza" searches for three words,
+// A lowercase or mixed-case "or", "and", "not" or "near/5" standing
+// between two terms gets a hint, because "ukraine or gaza" searches for three words,
 // "or" among them, and reads as if it meant "ukraine OR gaza". The same
 // word first or last in the query, inside a phrase or after a field
 // ("title:or") is taken as meant.
@@ -51,18 +51,26 @@ func Hints(query string) []Hint {
 }
 
 // lowercaseOperator returns the operator word is a lowercase or mixed-case
-// spelling of, or "". Capital operators never reach here: the lexer makes
-// them operators.
+// spelling of, or "": OR, AND, NOT, or NEAR/n or ONEAR/n with n written
+// in digits (a bare "near" is a word people search for). Capital
+// operators never reach here: the lexer makes them operators.
 func lowercaseOperator(word string) string {
 	for _, op := range []string{"OR", "AND", "NOT"} {
 		if strings.EqualFold(word, op) {
 			return op
 		}
 	}
+	name, n, ok := strings.Cut(word, "/")
+	if ok && (strings.EqualFold(name, "NEAR") || strings.EqualFold(name, "ONEAR")) && n != "" && strings.Trim(n, "0123456789") == "" {
+		return strings.ToUpper(name) + "/" + n
+	}
 	return ""
 }
 
 func operatorHint(word, op string) string {
+	if strings.Contains(op, "/") { // "near/5" is the words near and 5
+		return fmt.Sprintf("%q is searched for as words (only capital %s is an operator): did you mean %s?", word, op, op)
+	}
 	msg := fmt.Sprintf("%q is searched for as a word (only capital %s is an operator): did you mean %s?", word, op, op)
 	if op == "AND" {
 		msg += " Words are all required anyway, so it can go"

@@ -35,6 +35,12 @@ func TestHints(t *testing.T) {
 		{"a word that only contains or", "ukraine order gaza", nil},
 		{"does not parse", `ukraine or "gaza`, nil},
 		{"too long", strings.Repeat("a or ", 4000), nil},
+		// "near/5" is searched for as the words near and 5: the query
+		// silently asks for them rather than for a distance.
+		{"lowercase near", "kerry near/5 lavrov", []string{`query:7: "near/5" is searched for as words (only capital NEAR/5 is an operator): did you mean NEAR/5?`}},
+		{"lowercase onear", "kerry Onear/12 lavrov", []string{`query:7: "Onear/12" is searched for as words (only capital ONEAR/12 is an operator): did you mean ONEAR/12?`}},
+		{"near alone is a word", "kerry near lavrov", nil},
+		{"near/ without a number", "kerry near/x lavrov", nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
