@@ -759,3 +759,20 @@ func TestEmptyValueMessages(t *testing.T) {
 		})
 	}
 }
+
+// TestHeaderValueProblems: a header given no value would go out empty,
+// as `interval:` would mean the default: refused, as every empty value is.
+func TestHeaderValueProblems(t *testing.T) {
+	tests := []struct{ name, headers, want string }{
+		{"no value", "      X-Api-Key:\n", `h.yaml:5:7: headers: X-Api-Key: the value is empty: write one, or delete the line`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			text := "feeds:\n  - name: f\n    url: https://f.example.org/\n    headers:\n" + tc.headers
+			_, err := Parse("h.yaml", []byte(text), noEnv)
+			if got := fmt.Sprint(err); got != tc.want {
+				t.Errorf("got  %s\nwant %s", got, tc.want)
+			}
+		})
+	}
+}

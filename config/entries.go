@@ -113,6 +113,9 @@ func (d *decoder) headers(n *yaml.Node) map[string]string {
 		name := textproto.CanonicalMIMEHeaderKey(k.Value)
 		value, ok := d.str("headers: "+k.Value, v)
 		switch {
+		case isNull(v):
+			// Sent empty: as likely a value commented out as `interval:`.
+			d.errorf(k, "headers: %s: the value is empty: write one, or delete the line", k.Value)
 		case !headerToken.MatchString(k.Value):
 			d.errorf(k, "headers: %q is not a valid header name", k.Value)
 		case h[name] != "":
