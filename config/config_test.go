@@ -762,9 +762,11 @@ func TestEmptyValueMessages(t *testing.T) {
 
 // TestHeaderValueProblems: a header given no value would go out empty,
 // as `interval:` would mean the default: refused, as every empty value is.
+// A header repeated after an empty one is a duplicate too.
 func TestHeaderValueProblems(t *testing.T) {
 	tests := []struct{ name, headers, want string }{
 		{"no value", "      X-Api-Key:\n", `h.yaml:5:7: headers: X-Api-Key: the value is empty: write one, or delete the line`},
+		{"repeated after an empty one", "      X-A: \"\"\n      x-a: b\n", `h.yaml:6:7: headers: duplicate header "X-A"`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -118,7 +118,7 @@ func (d *decoder) headers(n *yaml.Node) map[string]string {
 			d.errorf(k, "headers: %s: the value is empty: write one, or delete the line", k.Value)
 		case !headerToken.MatchString(k.Value):
 			d.errorf(k, "headers: %q is not a valid header name", k.Value)
-		case h[name] != "":
+		case hasHeader(h, name):
 			d.errorf(k, "headers: duplicate header %q", name)
 		case ok && strings.ContainsAny(value, "\r\n"):
 			d.errorf(v, "headers: %s: value must be one line", k.Value)
@@ -127,6 +127,12 @@ func (d *decoder) headers(n *yaml.Node) map[string]string {
 		}
 	}
 	return h
+}
+
+// hasHeader reports whether h has name, even with an empty value.
+func hasHeader(h map[string]string, name string) bool {
+	_, ok := h[name]
+	return ok
 }
 
 // subscriptionSpots are where a subscription's parts were written.
