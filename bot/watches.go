@@ -54,8 +54,13 @@ func (w *watches) Add(ctx context.Context, req discord.AddRequest) (discord.Watc
 	}
 	feedID := WatchFeedID(feedURL)
 	// From the catch-up to the watch's save, the poller must not forget
-	// the feed as one no watch names.
+	// the feed as one no watch names. The lock also keeps two adds of one
+	// watch (a retried command) from both finding no twin.
 	w.poller.removals.watchFeeds.Lock()
+	if err := w.refuseTwin(ctx, req, feedURL); err != nil {
+		w.poller.removals.watchFeeds.Unlock()
+		return discord.WatchInfo{}, err
+	}
 	if _, polled := w.live.catalog().Feed(feedID); !polled {
 		// Before the catalog names the feed (and wakes the poll loop):
 		// what it has now is remembered, not posted.
@@ -79,6 +84,40 @@ func (w *watches) Add(ctx context.Context, req discord.AddRequest) (discord.Watc
 	info := watchInfo(saved)
 	info.FeedTitle, info.FoundOn, info.Hints = feed.Title, foundOn, queryHints(req.Query)
 	return info, nil
+}
+
+// refuseTwin refuses a watch of the server that would do what one it
+// has does: the same feed, the same channel, and a query that prints the
+// same ("a b" is "a AND b"). Its alerts would be posted once anyway (the
+// outbox takes an item once per channel); the second watch would only be
+// one more to list, pause and remove.
+func (w *watches) refuseTwin(ctx context.Context, req discord.AddRequest, feedURL string) error {
+	existing, err := w.store.Watches(ctx)
+	if err != nil {
+		return err
+	}
+	query := printedQuery(req.Query, w.live.now().cfg.Define)
+	for _, x := range existing {
+		if x.GuildID != req.GuildID || x.ChannelID != req.ChannelID || x.FeedURL != feedURL || printedQuery(x.Query, w.live.now().cfg.Define) != query {
+			continue
+		}
+		paused := ""
+		if x.Paused {
+			paused = fmt.Sprintf(", paused (/watch resume id:%d)", x.ID)
+		}
+		return fmt.Errorf("watch #%d already sends that query on that feed to <#%s>%s", x.ID, x.ChannelID, paused)
+	}
+	return nil
+}
+
+// printedQuery is query as the parser prints it, so that two spellings of
+// one query compare equal; a query that no longer parses is itself.
+func printedQuery(query string, defines map[string]string) string {
+	q, err := filters.Parse(query, defines)
+	if err != nil {
+		return strings.TrimSpace(query)
+	}
+	return q.String()
 }
 
 // resolveFeed reads what a user gave /watch add: a feed is itself; a web

@@ -836,3 +836,39 @@ func TestRemovedWatchOfADeletedChannelLetsReadinessRecover(t *testing.T) {
 		})
 	}
 }
+
+// TestWatchAddedTwiceIsRefused: /watch add of what a watch of the server
+// already does (the same feed, query and channel; a user retrying a slow
+// command does this) is refused naming that watch, not stored as a second
+// watch that /watch list shows and pause and remove must each handle.
+func TestWatchAddedTwiceIsRefused(t *testing.T) {
+	b := startBot(t)
+	ctx := context.Background()
+	feedURL := b.feed.URL + "/rss"
+	if _, err := b.svc.Watches().Add(ctx, discord.AddRequest{GuildID: watchGuild, ChannelID: watchChannel, FeedURL: feedURL, Query: "aleppo ceasefire"}); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, channel, query string
+		want                 string // "" for added
+	}{
+		{"the same again", watchChannel, "aleppo ceasefire", "watch #1 already sends that query"},
+		{"the same query written otherwise", watchChannel, "aleppo  AND ceasefire", "watch #1 already sends that query"},
+		{"another query", watchChannel, "aleppo truce", ""},
+		{"another channel", "800000000000000003", "aleppo ceasefire", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := b.svc.Watches().Add(ctx, discord.AddRequest{GuildID: watchGuild, ChannelID: tc.channel, FeedURL: feedURL, Query: tc.query})
+			switch {
+			case tc.want == "" && err != nil:
+				t.Errorf("Add(%q to %s): %v, want it added", tc.query, tc.channel, err)
+			case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+				t.Errorf("Add(%q to %s): got error %v, want one containing %q", tc.query, tc.channel, err, tc.want)
+			}
+		})
+	}
+	if ws, err := b.svc.store.Watches(ctx); err != nil || len(ws) != 3 {
+		t.Errorf("got %d watches stored (err %v), want 3", len(ws), err)
+	}
+}
