@@ -32,7 +32,31 @@ func (d *decoder) checkReferences(c *Config, at *spots) {
 		}
 		d.resolveDestinations(s, destNames, at.subDest[i], at.subAt[i])
 	}
+	d.repeatedSubscriptions(c.Subscriptions, at.subAt)
 	d.checkFormats(c, at)
+}
+
+// repeatedSubscriptions warns of a subscription with the query (spaced
+// alike) and the feeds of an earlier one and a destination in common: an
+// item goes to a destination once, so one of the two posts nothing there
+// (its mention_role, say, never pings).
+func (d *decoder) repeatedSubscriptions(subs []Subscription, at []Pos) {
+	for j := range subs {
+		for i := range j {
+			a, b := &subs[i], &subs[j]
+			if a.Query == "" || a.Name == "" || b.Name == "" || strings.Join(strings.Fields(a.Query), " ") != strings.Join(strings.Fields(b.Query), " ") ||
+				!sameSet(a.Feeds, b.Feeds, strings.Compare) || !slices.ContainsFunc(a.Targets, func(t Target) bool { return hasTarget(b.Targets, t.Destination) }) {
+				continue
+			}
+			d.warnAt(at[j], "%s: the same query, feeds and destination as %s (line %d): an item goes to a destination once, so one of them posts nothing there",
+				label("subscription", b.Name), label("subscription", a.Name), at[i].Line)
+			break
+		}
+	}
+}
+
+func hasTarget(targets []Target, dest string) bool {
+	return slices.ContainsFunc(targets, func(t Target) bool { return t.Destination == dest })
 }
 
 // resolveDestinations checks the subscription's destinations, or picks the

@@ -628,12 +628,12 @@ func checkRestartChanges(t *testing.T, base, from, to string, want []string) {
 	}
 }
 
-// TestRepeatedFeedsWarn checks that a feed named twice in one
-// subscription's list, or one URL given to two feeds, loads with a warning
-// at the repeat: harmless to run (the list is a set; the outbox posts a
-// story once per destination) but most likely a copy-paste mistake that
-// leaves the feed the user meant out.
-func TestRepeatedFeedsWarn(t *testing.T) {
+// TestRepeatsWarn checks that a feed named twice in one subscription's
+// list, one URL given to two feeds, or one subscription written twice
+// loads with a warning at the repeat: it runs (the list is a set; the
+// outbox posts a story once per destination) but is most likely a
+// copy-paste mistake that leaves out what the user meant.
+func TestRepeatsWarn(t *testing.T) {
 	const feeds = "feeds:\n" +
 		"  - {name: a, url: \"https://a.example.org/rss\"}\n" +
 		"  - {name: b, url: \"https://b.example.org/rss\"}\n"
@@ -647,6 +647,12 @@ func TestRepeatedFeedsWarn(t *testing.T) {
 		{"one URL, the host in capitals", feeds + "  - {name: c, url: \"HTTPS://A.Example.org/rss\"}\n",
 			`r.yaml:4:20: warning: url: the same as feed "a"'s (line 2): the feed is fetched twice; name one feed and list that name where both are used`},
 		{"paths differ in case", feeds + "  - {name: c, url: \"https://a.example.org/RSS\"}\n", ""},
+		// The outbox posts an item once per destination, so the second
+		// of two such subscriptions never posts (its role is never pinged).
+		{"one subscription twice", feeds + "subscriptions:\n  - {name: s, query: aleppo  truce, feeds: [a, b]}\n  - {name: t, query: aleppo truce, feeds: [b, a], mention_role: \"123\"}\n",
+			`r.yaml:6:5: warning: subscription "t": the same query, feeds and destination as subscription "s" (line 5): an item goes to a destination once, so one of them posts nothing there`},
+		{"one query, other feeds", feeds + "subscriptions:\n  - {name: s, query: aleppo, feeds: [a]}\n  - {name: t, query: aleppo, feeds: [b]}\n", ""},
+		{"other queries", feeds + "subscriptions:\n  - {name: s, query: aleppo}\n  - {name: t, query: truce}\n", ""},
 		{"each feed once", feeds + "subscriptions:\n  - {name: s, query: x, feeds: [a, b]}\n", ""},
 	}
 	for _, tc := range tests {
