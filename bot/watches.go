@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -57,7 +58,7 @@ func (w *watches) Add(ctx context.Context, req discord.AddRequest) (discord.Watc
 	// the feed as one no watch names. The lock also keeps two adds of one
 	// watch (a retried command) from both finding no twin.
 	w.poller.removals.watchFeeds.Lock()
-	if err := w.refuseTwin(ctx, req, feedURL); err != nil {
+	if err := w.refuseTwin(ctx, store.Watch{GuildID: req.GuildID, ChannelID: req.ChannelID, FeedURL: feedURL, Query: req.Query}); err != nil {
 		w.poller.removals.watchFeeds.Unlock()
 		return discord.WatchInfo{}, err
 	}
@@ -86,19 +87,21 @@ func (w *watches) Add(ctx context.Context, req discord.AddRequest) (discord.Watc
 	return info, nil
 }
 
-// refuseTwin refuses a watch of the server that would do what one it
-// has does: the same feed, the same channel, and a query that prints the
-// same ("a b" is "a AND b"). Its alerts would be posted once anyway (the
-// outbox takes an item once per channel); the second watch would only be
-// one more to list, pause and remove.
-func (w *watches) refuseTwin(ctx context.Context, req discord.AddRequest, feedURL string) error {
+// refuseTwin refuses watch c (new, or as an edit would leave it) when
+// another watch of the server does what it would: the same feed, the same
+// channel, and a query that prints the same ("a b" is "a AND b"). Its
+// alerts would be posted once anyway (the outbox takes an item once per
+// channel); the second watch would only be one more to list, pause and
+// remove.
+func (w *watches) refuseTwin(ctx context.Context, c store.Watch) error {
 	existing, err := w.store.Watches(ctx)
 	if err != nil {
 		return err
 	}
-	query := printedQuery(req.Query, w.live.now().cfg.Define)
+	defines := w.live.now().cfg.Define
+	query := printedQuery(c.Query, defines)
 	for _, x := range existing {
-		if x.GuildID != req.GuildID || x.ChannelID != req.ChannelID || x.FeedURL != feedURL || printedQuery(x.Query, w.live.now().cfg.Define) != query {
+		if x.ID == c.ID || x.GuildID != c.GuildID || x.ChannelID != c.ChannelID || x.FeedURL != c.FeedURL || printedQuery(x.Query, defines) != query {
 			continue
 		}
 		paused := ""
@@ -108,6 +111,13 @@ func (w *watches) refuseTwin(ctx context.Context, req discord.AddRequest, feedUR
 		return fmt.Errorf("watch #%d already sends that query on that feed to <#%s>%s", x.ID, x.ChannelID, paused)
 	}
 	return nil
+}
+
+func ptrValue(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
 }
 
 // printedQuery is query as the parser prints it, so that two spellings of
@@ -149,7 +159,8 @@ func (w *watches) resolveFeed(ctx context.Context, raw string) (feedURL string, 
 // Edit changes what the request sets of a watch in this guild: a new query
 // is checked first, as /watch add checks it.
 func (w *watches) Edit(ctx context.Context, req discord.EditRequest) (discord.WatchInfo, error) {
-	if _, err := w.find(ctx, req.GuildID, req.ID); err != nil {
+	cur, err := w.find(ctx, req.GuildID, req.ID)
+	if err != nil {
 		return discord.WatchInfo{}, err
 	}
 	if req.Query != nil {
@@ -157,9 +168,23 @@ func (w *watches) Edit(ctx context.Context, req discord.EditRequest) (discord.Wa
 			return discord.WatchInfo{}, QueryError(err)
 		}
 	}
+	unlock := func() {}
+	if req.Query != nil || req.ChannelID != nil {
+		// As Add, under the lock until the write, so that two edits, or an
+		// edit and an add, cannot make twins.
+		w.poller.removals.watchFeeds.Lock()
+		unlock = w.poller.removals.watchFeeds.Unlock
+		edited := cur
+		edited.Query, edited.ChannelID = cmp.Or(ptrValue(req.Query), cur.Query), cmp.Or(ptrValue(req.ChannelID), cur.ChannelID)
+		if err := w.refuseTwin(ctx, edited); err != nil {
+			unlock()
+			return discord.WatchInfo{}, err
+		}
+	}
 	// Only what the request sets is written: another member's edit of the
 	// watch's other fields, made meanwhile, stays.
 	x, err := w.store.UpdateWatch(ctx, req.ID, store.WatchChange{Query: req.Query, ChannelID: req.ChannelID, Forum: req.Forum, MentionRole: req.Role})
+	unlock()
 	if errors.Is(err, store.ErrNotFound) {
 		return discord.WatchInfo{}, noWatch(req.ID) // removed meanwhile
 	}

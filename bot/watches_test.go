@@ -837,11 +837,12 @@ func TestRemovedWatchOfADeletedChannelLetsReadinessRecover(t *testing.T) {
 	}
 }
 
-// TestWatchAddedTwiceIsRefused: /watch add of what a watch of the server
+// TestWatchTwinsAreRefused: /watch add of what a watch of the server
 // already does (the same feed, query and channel; a user retrying a slow
-// command does this) is refused naming that watch, not stored as a second
-// watch that /watch list shows and pause and remove must each handle.
-func TestWatchAddedTwiceIsRefused(t *testing.T) {
+// command does this), or /watch edit to it, is refused naming that watch,
+// not stored as a second watch that /watch list shows and pause and
+// remove must each handle.
+func TestWatchTwinsAreRefused(t *testing.T) {
 	b := startBot(t)
 	ctx := context.Background()
 	feedURL := b.feed.URL + "/rss"
@@ -870,5 +871,28 @@ func TestWatchAddedTwiceIsRefused(t *testing.T) {
 	}
 	if ws, err := b.svc.store.Watches(ctx); err != nil || len(ws) != 3 {
 		t.Errorf("got %d watches stored (err %v), want 3", len(ws), err)
+	}
+	// An edit may not make a twin either: #2 (aleppo truce) edited to
+	// #1's query, or #3 (another channel) moved to #1's channel.
+	edits := []struct {
+		name string
+		req  discord.EditRequest
+		want string // "" for edited
+	}{
+		{"query made a twin's", discord.EditRequest{GuildID: watchGuild, ID: 2, Query: ptrTo("aleppo ceasefire")}, "watch #1 already sends that query"},
+		{"channel made a twin's", discord.EditRequest{GuildID: watchGuild, ID: 3, ChannelID: ptrTo(watchChannel)}, "watch #1 already sends that query"},
+		{"a watch edited to itself", discord.EditRequest{GuildID: watchGuild, ID: 1, Query: ptrTo("aleppo AND ceasefire")}, ""},
+		{"a role only", discord.EditRequest{GuildID: watchGuild, ID: 2, Role: ptrTo("800000000000000077")}, ""},
+	}
+	for _, tc := range edits {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := b.svc.Watches().Edit(ctx, tc.req)
+			switch {
+			case tc.want == "" && err != nil:
+				t.Errorf("Edit: %v, want it edited", err)
+			case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+				t.Errorf("Edit: got error %v, want one containing %q", err, tc.want)
+			}
+		})
 	}
 }
