@@ -2,7 +2,10 @@ package filters
 
 import (
 	"fmt"
+	"slices"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Hint is a warning about a query that parses but probably does not mean
@@ -28,7 +31,8 @@ func (h Hint) Caret() string { return caretPicture(h.Query, h.Pos) }
 // between two terms gets a hint, because "ukraine or gaza" searches for three words,
 // "or" among them, and reads as if it meant "ukraine OR gaza". The same
 // word first or last in the query, inside a phrase or after a field
-// ("title:or") is taken as meant.
+// ("title:or") is taken as meant. A word after an en or em dash or a
+// minus sign ("–lavrov") gets a hint wherever it stands: only "-" excludes.
 func Hints(query string) []Hint {
 	if len(query) > maxQueryBytes {
 		return nil
@@ -38,6 +42,13 @@ func Hints(query string) []Hint {
 		return nil
 	}
 	var hints []Hint
+	for _, it := range items {
+		if it.kind == itemWord && dashedWord(it.text) {
+			_, size := utf8.DecodeRuneInString(it.text)
+			hints = append(hints, Hint{Query: query, Pos: it.col,
+				Msg: fmt.Sprintf("%q is searched for as the word after the dash (only \"-\" excludes): did you mean -%s?", it.text, it.text[size:])})
+		}
+	}
 	for i := 1; i+1 < len(items); i++ {
 		it := items[i]
 		if it.kind != itemWord || !endsTerm(items[i-1].kind) || !startsTerm(items[i+1].kind) {
@@ -47,6 +58,7 @@ func Hints(query string) []Hint {
 			hints = append(hints, Hint{Query: query, Pos: it.col, Msg: operatorHint(it.text, op)})
 		}
 	}
+	slices.SortStableFunc(hints, func(a, b Hint) int { return a.Pos - b.Pos })
 	return hints
 }
 
@@ -95,4 +107,16 @@ func startsTerm(k itemKind) bool {
 		return true
 	}
 	return false
+}
+
+// dashedWord reports a word written after a dash other than "-" (an en
+// or em dash, a minus sign: what word processors and phones type), which
+// the lexer does not take for an exclusion: the word is required.
+func dashedWord(word string) bool {
+	r, size := utf8.DecodeRuneInString(word)
+	if !strings.ContainsRune("\u2010\u2011\u2012\u2013\u2014\u2015\u2212", r) {
+		return false
+	}
+	next, _ := utf8.DecodeRuneInString(word[size:])
+	return unicode.IsLetter(next) || unicode.IsDigit(next)
 }

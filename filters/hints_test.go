@@ -41,6 +41,13 @@ func TestHints(t *testing.T) {
 		{"lowercase onear", "kerry Onear/12 lavrov", []string{`query:7: "Onear/12" is searched for as words (only capital ONEAR/12 is an operator): did you mean ONEAR/12?`}},
 		{"near alone is a word", "kerry near lavrov", nil},
 		{"near/ without a number", "kerry near/x lavrov", nil},
+		// A dash other than "-" (a word processor's or a phone's en dash)
+		// is no exclusion: "kerry –lavrov" requires lavrov, the opposite.
+		{"en dash before a word", "kerry –lavrov", []string{`query:7: "–lavrov" is searched for as the word after the dash (only "-" excludes): did you mean -lavrov?`}},
+		{"em dash first", "—lavrov kerry", []string{`query:1: "—lavrov" is searched for as the word after the dash (only "-" excludes): did you mean -lavrov?`}},
+		{"minus sign", "kerry −lavrov", []string{`query:7: "−lavrov" is searched for as the word after the dash (only "-" excludes): did you mean -lavrov?`}},
+		{"a dash inside a word", "kerry–lavrov", nil},
+		{"a dash alone", "kerry – lavrov", nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -107,7 +114,7 @@ func FuzzHints(f *testing.F) {
 			for end < len(runes) && !isWordBreak(runes[end]) {
 				end++
 			}
-			if word := string(runes[h.Pos-1 : end]); lowercaseOperator(word) == "" {
+			if word := string(runes[h.Pos-1 : end]); lowercaseOperator(word) == "" && !dashedWord(word) {
 				t.Fatalf("Hints(%q): hint at %d is on %q, not an operator word", query, h.Pos, word)
 			}
 			if c := h.Caret(); len(c) > 20*(caret.Width+1)*utf8.UTFMax {
