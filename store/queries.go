@@ -87,6 +87,11 @@ type dialect struct {
 	bumpWatches    string
 	watchesVersion string
 	dropUnwatched  string
+	// liveWatches returns which of a JSON array of watch ids are stored
+	// watches, locking them until the transaction ends on PostgreSQL (FOR
+	// SHARE): a concurrent RemoveWatch either waits for the commit that
+	// read them or was committed before it and is seen.
+	liveWatches string
 }
 
 const alertColumns = `id, destination, subscription, feed_id, item_key, dedupe_keys, payload,
@@ -282,6 +287,8 @@ var sqliteDialect = withOwnStatements(commonQueries.expand("sqlite", sqliteMigra
 		SELECT $1, j.value->>0, $3, $3, unhex(j.value->>1) FROM json_each($2) AS j WHERE true
 		ON CONFLICT (feed_id, item_key) DO UPDATE SET text_sig = excluded.text_sig
 			WHERE seen_items.text_sig <> excluded.text_sig`,
+	// Write transactions exclude each other: no lock is needed.
+	liveWatches: `SELECT id FROM watches WHERE id IN (SELECT CAST(j.value AS BIGINT) FROM json_each($1) AS j)`,
 })
 
 // PostgreSQL serializes migrations and per-destination dedupe with
@@ -316,6 +323,9 @@ var postgresDialect = withOwnStatements(commonQueries.expand("postgres", postgre
 		FROM jsonb_array_elements($2::jsonb) AS j(value)
 		ON CONFLICT (feed_id, item_key) DO UPDATE SET text_sig = excluded.text_sig
 			WHERE seen_items.text_sig <> excluded.text_sig`,
+	liveWatches: `SELECT id FROM watches
+		WHERE id IN (SELECT j.value::bigint FROM jsonb_array_elements_text($1::jsonb) AS j(value))
+		FOR SHARE`,
 })
 
 // ownStatements are a dialect's statements that differ too much between
@@ -324,12 +334,14 @@ type ownStatements struct {
 	insertAlerts, recordChunkDedupe string
 	insertSeenTexts, setTexts       string
 	hasMigrationsTable              string
+	liveWatches                     string
 }
 
 func withOwnStatements(d dialect, own ownStatements) dialect {
 	d.insertAlerts, d.recordChunkDedupe = own.insertAlerts, own.recordChunkDedupe
 	d.insertSeenTexts, d.setTexts = own.insertSeenTexts, own.setTexts
 	d.hasMigrationsTable = own.hasMigrationsTable
+	d.liveWatches = own.liveWatches
 	return d
 }
 

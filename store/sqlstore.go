@@ -480,6 +480,10 @@ type pollCommit struct {
 
 	fresh map[string]bool      // keys this transaction inserted
 	taken map[destKey]struct{} // dedupe keys in the outbox within the window
+	// watched are the subscriptions of stored watches among the alerts'
+	// (WatchSubscription): an alert of a watch not in it was removed
+	// after the poll matched its item, and is not enqueued.
+	watched map[string]bool
 }
 
 // destKey is a dedupe key within one destination.
@@ -494,6 +498,9 @@ func (c *pollCommit) record(ctx context.Context, st FeedState, keys []string, te
 	c.taken = make(map[destKey]struct{})
 	dedupe := dedupeKeysByDestination(alerts)
 	if err := c.lockDestinations(ctx, dedupe); err != nil {
+		return err
+	}
+	if err := c.readWatches(ctx, alerts); err != nil {
 		return err
 	}
 	now := toMicro(c.now)
@@ -657,13 +664,54 @@ func (c *pollCommit) lockDestinations(ctx context.Context, dests []destinationKe
 	return nil
 }
 
+// readWatches queues the read of which watches the alerts of a watch
+// (Subscription WatchSubscription(id)) are for still exist, into
+// c.watched. A poll matches with the watches its catalog had: one removed
+// since (here or on another instance) has had its pending alerts dropped
+// (DropUnwatched), and an alert this commit enqueued for it would go out
+// to where nobody watches any more. The read locks the watches it finds
+// until the commit (PostgreSQL): a removal either comes after the commit,
+// and its DropUnwatched finds these alerts, or is seen here.
+func (c *pollCommit) readWatches(ctx context.Context, alerts []Alert) error {
+	var ids []string
+	for _, a := range alerts {
+		if id, ok := strings.CutPrefix(a.Subscription, watchSubscriptionPrefix); ok {
+			if _, err := strconv.ParseInt(id, 10, 64); err == nil {
+				ids = append(ids, id)
+			}
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	list, err := jsonList(uniqueStrings(ids))
+	if err != nil {
+		return err
+	}
+	c.watched = make(map[string]bool)
+	return c.tx.queue(ctx, step{
+		what: "read the alerts' watches", query: c.s.q.liveWatches, args: []any{list},
+		row: func(scan func(...any) error) error {
+			var id int64
+			if err := scan(&id); err != nil {
+				return err
+			}
+			c.watched[WatchSubscription(id)] = true
+			return nil
+		}})
+}
+
 // choose returns the indexes of the alerts to enqueue, in order: those whose
-// item this commit newly marked seen and none of whose dedupe keys is taken
-// for its destination, by the outbox or by an alert chosen before it.
+// item this commit newly marked seen, whose watch (if they are a watch's)
+// still exists, and none of whose dedupe keys is taken for its
+// destination, by the outbox or by an alert chosen before it.
 func (c *pollCommit) choose(alerts []Alert) []int {
 	var chosen []int
 	for i, a := range alerts {
 		if !c.fresh[a.ItemKey] {
+			continue
+		}
+		if strings.HasPrefix(a.Subscription, watchSubscriptionPrefix) && !c.watched[a.Subscription] {
 			continue
 		}
 		dup := slices.ContainsFunc(a.DedupeKeys, func(k string) bool {

@@ -174,7 +174,10 @@ type Watch struct {
 
 // WatchSubscription names the subscription of watch id in its alerts
 // (Alert.Subscription).
-func WatchSubscription(id int64) string { return "watch:" + strconv.FormatInt(id, 10) }
+func WatchSubscription(id int64) string { return watchSubscriptionPrefix + strconv.FormatInt(id, 10) }
+
+// watchSubscriptionPrefix begins the Subscription of every watch's alert.
+const watchSubscriptionPrefix = "watch:"
 
 // WatchChange is an edit of a watch: nil fields stay as they are.
 type WatchChange struct {

@@ -62,6 +62,7 @@ func Run(t *testing.T, newDB func(t *testing.T) Open) {
 		{"UpdateWatch", testUpdateWatch},
 		{"WatchesVersion", testWatchesVersion},
 		{"DropUnwatched", testDropUnwatched},
+		{"CommitRefusesAlertsOfRemovedWatches", testCommitRefusesRemovedWatches},
 		{"NotFound", testNotFound},
 		{"CanceledContextWritesNothing", testCanceledContext},
 		{"Leaser", testLeaser},
@@ -855,22 +856,32 @@ func testWatchesVersion(t *testing.T, h *harness) {
 // testDropUnwatched: the pending alerts of a watch that no longer exists
 // are dropped and counted by destination; those of a watch that exists,
 // of config subscriptions and those delivered stay as they are.
+// twoWatches adds two watches on one feed, into channels c1 and c2.
+func twoWatches(t *testing.T, s store.Store) (c1, c2 store.Watch) {
+	t.Helper()
+	ctx := context.Background()
+	c1, err := s.AddWatch(ctx, store.Watch{GuildID: "g", ChannelID: "c1", FeedURL: "https://a.example/rss", Query: "aleppo"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c2, err = s.AddWatch(ctx, store.Watch{GuildID: "g", ChannelID: "c2", FeedURL: "https://a.example/rss", Query: "kerry"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c1, c2
+}
+
+// of is alert's alert for subscription sub.
+func of(dest, key string, sub string) store.Alert {
+	a := alert(dest, key)
+	a.Subscription = sub
+	return a
+}
+
 func testDropUnwatched(t *testing.T, h *harness) {
 	ctx := context.Background()
 	s := h.store(t)
-	kept, err := s.AddWatch(ctx, store.Watch{GuildID: "g", ChannelID: "c1", FeedURL: "https://a.example/rss", Query: "aleppo"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	gone, err := s.AddWatch(ctx, store.Watch{GuildID: "g", ChannelID: "c2", FeedURL: "https://a.example/rss", Query: "kerry"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	of := func(dest, key string, sub string) store.Alert {
-		a := alert(dest, key)
-		a.Subscription = sub
-		return a
-	}
+	kept, gone := twoWatches(t, s)
 	commit(t, s, "feed", poll("feed", []string{"k1", "k2", "k3", "k4", "k5"},
 		of("channel:c1", "k1", store.WatchSubscription(kept.ID)),
 		of("channel:c2", "k2", store.WatchSubscription(gone.ID)),
@@ -898,6 +909,52 @@ func testDropUnwatched(t *testing.T, h *harness) {
 	}
 	if got, err := s.DropUnwatched(ctx, "watch removed"); err != nil || len(got) != 0 {
 		t.Errorf("DropUnwatched again = %v, %v; want nothing dropped", got, err)
+	}
+}
+
+// testCommitRefusesRemovedWatches: a poll matched with the watches its
+// catalog had, and one of them was removed before the commit (its pending
+// alerts already dropped): the commit marks the items seen but enqueues
+// no alert of a watch that is gone; other watches' alerts, and config
+// subscriptions' (whose names no watch has), are enqueued as ever.
+func testCommitRefusesRemovedWatches(t *testing.T, h *harness) {
+	ctx := context.Background()
+	s := h.store(t)
+	kept, gone := twoWatches(t, s)
+	if err := s.RemoveWatch(ctx, gone.ID); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		a    store.Alert
+		want bool
+	}{
+		{name: "a stored watch's", a: of("channel:c1", "k1", store.WatchSubscription(kept.ID)), want: true},
+		{name: "a removed watch's", a: of("channel:c2", "k2", store.WatchSubscription(gone.ID))},
+		{name: "a watch never stored", a: of("channel:c2", "k3", store.WatchSubscription(gone.ID+100))},
+		{name: "a config subscription's", a: of("channel:c2", "k4", "cfg:desk"), want: true},
+	}
+	var keys []string
+	var alerts []store.Alert
+	for _, tt := range tests {
+		keys, alerts = append(keys, tt.a.ItemKey), append(alerts, tt.a)
+	}
+	if n, want := commit(t, s, "feed", poll("feed", keys, alerts...)), 2; n != want {
+		t.Errorf("CommitPoll enqueued %d alerts, want %d", n, want)
+	}
+	enqueued := map[string]bool{}
+	for _, dest := range []string{"channel:c1", "channel:c2"} {
+		for _, k := range itemKeys(pending(t, s, dest, epoch.Add(time.Hour))) {
+			enqueued[k] = true
+		}
+	}
+	for _, tt := range tests {
+		if got := enqueued[tt.a.ItemKey]; got != tt.want {
+			t.Errorf("%s alert enqueued: %v, want %v", tt.name, got, tt.want)
+		}
+	}
+	if unseen, err := s.UnseenKeys(ctx, "feed", keys); err != nil || len(unseen) != 0 {
+		t.Errorf("keys left unseen: %q (err %v), want every item marked seen", unseen, err)
 	}
 }
 
