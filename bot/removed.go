@@ -35,11 +35,14 @@ import (
 // while they were all stopped posts what piled up when it comes back.
 
 // removals remembers the catalog whose config feeds the store's states
-// were last brought in line with; nil: none yet, or a mark failed, so the
-// next sweep reads every stored state.
+// were last brought in line with (nil: none yet, so the first sweep reads
+// every stored state), and the feeds it stopped listing whose mark (or,
+// a watch feed, forgetting) failed: each sweep tries those again while
+// the catalog does not list them.
 type removals struct {
-	mu   sync.Mutex
-	seen *alert.Catalog
+	mu    sync.Mutex
+	seen  *alert.Catalog
+	retry map[string]bool
 	// watchFeeds is held from reading which feeds the watches name to
 	// forgetting the others, and by /watch add from catching a feed up to
 	// saving its watch: a feed is not forgotten in between.
@@ -62,13 +65,15 @@ func awaitsFirstSight(st store.FeedState) bool {
 
 // forgetRemoved marks the config feeds that cat does not list and were
 // not marked yet (see above): at the first call every stored state is
-// looked at, later only the feeds the last catalog listed. A feed in busy
-// (being polled) is skipped; the end of its poll marks it (polledAfter).
-// It is cheap when cat is the catalog of the last call.
+// looked at, later only the feeds the last catalog listed, and those
+// whose mark failed (tried again at every sweep until it is written or
+// the feed is listed again). A feed in busy (being polled) is skipped;
+// the end of its poll marks it (polledAfter). It is cheap when cat is the
+// catalog of the last call and no mark failed.
 func (p *poller) forgetRemoved(ctx context.Context, cat *alert.Catalog, busy map[string]bool) {
 	p.removals.mu.Lock()
 	defer p.removals.mu.Unlock()
-	if p.removals.seen == cat {
+	if p.removals.seen == cat && len(p.removals.retry) == 0 {
 		return
 	}
 	if p.removals.seen == nil && !p.states.oneOwner {
@@ -80,7 +85,19 @@ func (p *poller) forgetRemoved(ctx context.Context, cat *alert.Catalog, busy map
 		return
 	}
 	var ids, watchIDs []string
-	if p.removals.seen == nil {
+	for id := range p.removals.retry {
+		if _, listed := cat.Feed(id); listed {
+			continue // back in the config: nothing to mark
+		}
+		if isWatchFeed(id) {
+			watchIDs = append(watchIDs, id)
+		} else {
+			ids = append(ids, id)
+		}
+	}
+	switch {
+	case p.removals.seen == cat:
+	case p.removals.seen == nil:
 		states, err := p.store.FeedStates(ctx)
 		if err != nil {
 			p.storeErrs.Fail("read", "reading feed states failed; feeds no longer in the config are marked later", err)
@@ -94,15 +111,16 @@ func (p *poller) forgetRemoved(ctx context.Context, cat *alert.Catalog, busy map
 				continue
 			}
 			switch {
+			case p.removals.retry[id]:
 			case isWatchFeed(id):
 				watchIDs = append(watchIDs, id)
 			case !awaitsFirstSight(st):
 				ids = append(ids, id)
 			}
 		}
-	} else {
+	default:
 		for _, f := range p.removals.seen.Feeds() {
-			if _, listed := cat.Feed(f.ID); listed {
+			if _, listed := cat.Feed(f.ID); listed || p.removals.retry[f.ID] {
 				continue
 			}
 			if f.FromDiscord {
@@ -112,18 +130,27 @@ func (p *poller) forgetRemoved(ctx context.Context, cat *alert.Catalog, busy map
 			}
 		}
 	}
-	ok := true
+	p.removals.seen, p.removals.retry = cat, nil
 	for _, id := range ids {
-		if !busy[id] {
-			ok = p.forgetFeed(ctx, id) && ok
+		if !busy[id] && !p.forgetFeed(ctx, id) {
+			p.removals.again(id)
 		}
 	}
 	watchIDs = slices.DeleteFunc(watchIDs, func(id string) bool { return busy[id] })
-	ok = p.forgetWatchFeeds(ctx, watchIDs) && ok
-	p.removals.seen = nil
-	if ok {
-		p.removals.seen = cat
+	if !p.forgetWatchFeeds(ctx, watchIDs) {
+		for _, id := range watchIDs {
+			p.removals.again(id)
+		}
 	}
+}
+
+// again notes that feed id, which the catalog no longer lists, is to be
+// marked (or forgotten) at the next sweep; the caller holds mu.
+func (r *removals) again(id string) {
+	if r.retry == nil {
+		r.retry = map[string]bool{}
+	}
+	r.retry[id] = true
 }
 
 // polledAfter marks a config feed whose poll ended after cat, the
@@ -141,7 +168,7 @@ func (p *poller) polledAfter(ctx context.Context, cat *alert.Catalog, id string)
 		ok = p.forgetFeed(ctx, id)
 	}
 	if !ok {
-		p.removals.seen = nil
+		p.removals.again(id)
 	}
 }
 
