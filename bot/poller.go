@@ -232,6 +232,9 @@ func (p *poller) pollFeed(ctx context.Context, f *alert.Feed, mode pollMode, fet
 	if !ok {
 		return now.Add(storeRetry)
 	}
+	if st = p.keepFollowing(st); st.Initialized {
+		p.removals.follow(f.ID)
+	}
 	if !p.shouldPoll(f, &st, mode, now) {
 		return p.plannedAfter(f, st, now)
 	}
@@ -732,6 +735,9 @@ func (p *poller) recordItems(ctx context.Context, f *alert.Feed, st store.FeedSt
 		return time.Time{}, err
 	}
 	p.states.remember(st, true)
+	if st.Initialized {
+		p.removals.follow(f.ID)
+	}
 	p.followMoves(ctx, f, rows)
 	p.memos.keep(f.ID, feed, now)
 	p.metrics.polls.WithLabelValues(map[bool]string{true: "changed", false: "unchanged"}[len(unseen) > 0]).Inc()

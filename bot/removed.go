@@ -34,6 +34,15 @@ import (
 // it right now still lists it. So with several instances, a feed dropped
 // while they were all stopped posts what piled up when it comes back.
 
+// A shared store's mark is another instance's business only while that
+// instance drops the feed: one that still lists it, and has followed it
+// (polled it into, or with, a state that no longer awaits a first sight)
+// while its catalogs listed it, keeps following it. It takes the mark
+// for a rolling config change under it and polls on from where it was,
+// so what the feed published since its last poll is news, not backlog.
+// An instance that never followed the feed (one started since) takes the
+// mark as it is.
+
 // removals remembers the catalog whose config feeds the store's states
 // were last brought in line with (nil: none yet, so the first sweep reads
 // every stored state), and the feeds it stopped listing whose mark (or,
@@ -43,6 +52,10 @@ type removals struct {
 	mu    sync.Mutex
 	seen  *alert.Catalog
 	retry map[string]bool
+	// followed are the feeds this process has followed since its
+	// catalogs last stopped listing them (see above); its own mu.
+	followedMu sync.Mutex
+	followed   map[string]bool
 	// watchFeeds is held from reading which feeds the watches name to
 	// forgetting the others, and by /watch add from catching a feed up to
 	// saving its watch: a feed is not forgotten in between.
@@ -131,6 +144,8 @@ func (p *poller) forgetRemoved(ctx context.Context, cat *alert.Catalog, busy map
 		}
 	}
 	p.removals.seen, p.removals.retry = cat, nil
+	p.removals.unfollow(ids...)
+	p.removals.unfollow(watchIDs...)
 	for _, id := range ids {
 		if !busy[id] && !p.forgetFeed(ctx, id) {
 			p.removals.again(id)
@@ -142,6 +157,48 @@ func (p *poller) forgetRemoved(ctx context.Context, cat *alert.Catalog, busy map
 			p.removals.again(id)
 		}
 	}
+}
+
+// follow notes that this process follows feed id: it polled it with, or
+// into, a state that does not await a first sight.
+func (r *removals) follow(id string) {
+	r.followedMu.Lock()
+	defer r.followedMu.Unlock()
+	if r.followed == nil {
+		r.followed = map[string]bool{}
+	}
+	r.followed[id] = true
+}
+
+// unfollow notes that this process's catalog stopped listing the feeds
+// ids: should they come back, they are not followed.
+func (r *removals) unfollow(ids ...string) {
+	r.followedMu.Lock()
+	defer r.followedMu.Unlock()
+	for _, id := range ids {
+		delete(r.followed, id)
+	}
+}
+
+// keepFollowing is st with the mark of another instance undone (see
+// above) when this process still follows the feed on a shared store. A
+// state that was never polled (a feed without one, or started afresh for
+// a new URL) is no mark, and nor is a watch feed's: its state is deleted,
+// not marked, and a watch feed without state is a new feed, whoever
+// followed it before (forgetting never floods).
+func (p *poller) keepFollowing(st store.FeedState) store.FeedState {
+	if p.states.oneOwner || isWatchFeed(st.FeedID) || st.LastPolled.IsZero() || !awaitsFirstSight(st) {
+		return st
+	}
+	p.removals.followedMu.Lock()
+	followed := p.removals.followed[st.FeedID]
+	p.removals.followedMu.Unlock()
+	if !followed {
+		return st
+	}
+	p.log.Info("another instance stopped listing the feed and marked it to await a first sight; this one still lists it and goes on from its last poll", "feed", st.FeedID)
+	st.Initialized = true
+	return st
 }
 
 // again notes that feed id, which the catalog no longer lists, is to be
@@ -161,6 +218,7 @@ func (p *poller) polledAfter(ctx context.Context, cat *alert.Catalog, id string)
 	}
 	p.removals.mu.Lock()
 	defer p.removals.mu.Unlock()
+	p.removals.unfollow(id)
 	ok := false
 	if isWatchFeed(id) {
 		ok = p.forgetWatchFeeds(ctx, []string{id})

@@ -79,18 +79,7 @@ func TestFailedMarkOfADroppedFeedIsTriedAgain(t *testing.T) {
 				t.Fatal(err)
 			}
 			all := slices.Clone(h.cfg.Feeds)
-			pass := func(feeds []config.Feed) {
-				t.Helper()
-				cfg := *h.cfg
-				cfg.Feeds = feeds
-				if err := svc.Reload(ctx, &cfg); err != nil {
-					t.Fatal(err)
-				}
-				if _, err := svc.RunOnce(ctx); err != nil {
-					t.Fatal(err)
-				}
-				h.clock = h.clock.Add(11 * time.Minute)
-			}
+			pass := func(feeds []config.Feed) { t.Helper(); h.passWith(svc, feeds) }
 			pass(all) // first sight
 			marks.fail.Store(1)
 			pass(all[1:]) // wire is dropped; marking it fails
@@ -103,4 +92,19 @@ func TestFailedMarkOfADroppedFeedIsTriedAgain(t *testing.T) {
 			h.wantTitles()
 		})
 	}
+}
+
+// passWith reloads svc with h's config listing feeds, runs it once, and
+// moves the clock past the feeds' interval.
+func (h *harness) passWith(svc *Service, feeds []config.Feed) {
+	h.t.Helper()
+	cfg := *h.cfg
+	cfg.Feeds = feeds
+	if err := svc.Reload(context.Background(), &cfg); err != nil {
+		h.t.Fatal(err)
+	}
+	if _, err := svc.RunOnce(context.Background()); err != nil {
+		h.t.Fatal(err)
+	}
+	h.clock = h.clock.Add(11 * time.Minute)
 }
