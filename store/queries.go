@@ -226,9 +226,16 @@ var commonQueries = dialect{
 		WHERE id = $1 AND delivered_at = 0 AND NOT dropped AND batch = ''`,
 	postAlone: `UPDATE alerts SET batch = $2, sent_alone_at = $3
 		WHERE id = $1 AND delivered_at = 0 AND NOT dropped AND joins AND digest = ''`,
-	markDelivered: `UPDATE alerts SET delivered_at = $2, message_id = $3, last_error = '' WHERE id = $1`,
-	markFailed:    `UPDATE alerts SET attempts = attempts + 1, last_error = $2, next_attempt = $3 WHERE id = $1`,
-	markDropped:   `UPDATE alerts SET dropped = true, last_error = $2 WHERE id = $1`,
+	// A message's batch ("nh…") is one message: the alert's undelivered
+	// batch mates (the same destination and batch) are marked with it, in
+	// the statement; an edit's joins ("nj…") are not one message. The ids
+	// are listed first, so both dialects find the rows by id.
+	markDelivered: `UPDATE alerts SET delivered_at = $2, message_id = $3, last_error = ''
+		WHERE id IN (SELECT CAST($1 AS BIGINT)
+			UNION SELECT b.id FROM alerts a JOIN alerts b ON b.destination = a.destination AND b.batch = a.batch
+			WHERE a.id = $1 AND a.batch LIKE 'nh%' AND b.delivered_at = 0 AND NOT b.dropped)`,
+	markFailed:  `UPDATE alerts SET attempts = attempts + 1, last_error = $2, next_attempt = $3 WHERE id = $1`,
+	markDropped: `UPDATE alerts SET dropped = true, last_error = $2 WHERE id = $1`,
 
 	// A key in the feed's latest item set has last_seen within $2 (the bump
 	// granularity) of the feed's items_seen_at: it is kept however old, or

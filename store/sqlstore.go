@@ -1047,8 +1047,9 @@ func (s *sqlStore) AssignBatch(ctx context.Context, ids []int64, batch string) e
 	})
 }
 
-// MarkDelivered records that the destination accepted alert id. A zero at
-// means now, since a zero delivery time would read as "not delivered".
+// MarkDelivered records that the destination accepted alert id, and its
+// undelivered batch mates (see Store.MarkDelivered). A zero at means now,
+// since a zero delivery time would read as "not delivered".
 func (s *sqlStore) MarkDelivered(ctx context.Context, id int64, messageID string, at time.Time) error {
 	if at.IsZero() {
 		at = s.now()

@@ -279,6 +279,12 @@ type Store interface {
 	OutboxStats(ctx context.Context) ([]OutboxStats, error)
 	// AssignBatch sets Batch on the given undelivered alerts.
 	AssignBatch(ctx context.Context, ids []int64, batch string) error
+	// MarkDelivered records that the destination took alert id as (or
+	// in) message messageID, and with it, in one statement, every
+	// undelivered, undropped alert of the same destination and message
+	// batch (a Batch "nh…", as StoryLeads reads it; not an edit's): such a
+	// batch is one message, so a process that dies after recording one of
+	// its alerts does not send the others again as a message of their own.
 	MarkDelivered(ctx context.Context, id int64, messageID string, at time.Time) error
 	MarkFailed(ctx context.Context, id int64, errMsg string, nextAttempt time.Time) error
 	MarkDropped(ctx context.Context, id int64, reason string) error

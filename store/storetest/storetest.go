@@ -34,6 +34,7 @@ func Run(t *testing.T, newDB func(t *testing.T) Open) {
 		{"FirstCommit", testFirstCommit},
 		{"OutboxStats", testOutboxStats},
 		{"BatchAlerts", testBatchAlerts},
+		{"MarkDeliveredMarksTheBatch", testMarkDeliveredBatch},
 		{"RepeatCommitEnqueuesNothing", testRepeatCommit},
 		{"ConcurrentCommitsEnqueueOnce", testConcurrentCommits},
 		{"InstancesShareOneDatabase", testInstances},
@@ -1400,16 +1401,84 @@ func testBatchAlerts(t *testing.T, h *harness) {
 	if keys := itemKeys(got); !slices.Equal(keys, []string{"b", "c"}) {
 		t.Errorf("BatchAlerts = %q, want [b c]", keys)
 	}
-	if err := s.MarkDelivered(ctx, all[1].ID, "m1", h.clock.Now()); err != nil {
+	if err := s.MarkDropped(ctx, all[1].ID, "refused"); err != nil {
 		t.Fatal(err)
 	}
 	if got, err := s.BatchAlerts(ctx, "console", "nhbx2"); err != nil || !slices.Equal(itemKeys(got), []string{"c"}) {
-		t.Errorf("after one is delivered: %q, %v; want [c]", itemKeys(got), err)
+		t.Errorf("after one is dropped: %q, %v; want [c]", itemKeys(got), err)
+	}
+	if err := s.MarkDelivered(ctx, all[2].ID, "m1", h.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.BatchAlerts(ctx, "console", "nhbx2"); err != nil || len(got) != 0 {
+		t.Errorf("after the last is delivered: %q, %v; want none", itemKeys(got), err)
 	}
 	if got, err := s.BatchAlerts(ctx, "desk", "nhbx2"); err != nil || len(got) != 0 {
 		t.Errorf("another destination's: %q, %v; want none", itemKeys(got), err)
 	}
 	if got, err := s.BatchAlerts(ctx, "console", ""); err != nil || len(got) != 0 {
 		t.Errorf("the empty batch: %q, %v; want none", itemKeys(got), err)
+	}
+}
+
+// testMarkDeliveredBatch: a message's batch ("nh…") is one message, so
+// recording one of its alerts delivered records the others of its
+// destination and batch with it (a process that dies between the two must
+// not send them again); a dropped one stays dropped, and another
+// destination's batch of the same name, an edit's batch ("nj…") and
+// unbatched alerts stay pending.
+func testMarkDeliveredBatch(t *testing.T, h *harness) {
+	ctx := context.Background()
+	s := h.store(t)
+	commit(t, s, "f", poll("f", []string{"a", "b", "c", "d", "e", "f", "g", "h"}, alert("console", "a"), alert("console", "b"),
+		alert("console", "c"), alert("console", "d"), alert("console", "e"), alert("desk", "f"),
+		alert("console", "g"), alert("console", "h")))
+	byKey := map[string]int64{}
+	for _, dest := range []string{"console", "desk"} {
+		for _, a := range pending(t, s, dest, h.clock.Now()) {
+			byKey[a.ItemKey] = a.ID
+		}
+	}
+	batch := func(name string, keys ...string) {
+		var ids []int64
+		for _, k := range keys {
+			ids = append(ids, byKey[k])
+		}
+		if err := s.AssignBatch(ctx, ids, name); err != nil {
+			t.Fatal(err)
+		}
+	}
+	batch("nhax4", "a", "b", "c", "d")
+	batch("nhax4", "f") // desk's
+	batch("njgx2", "g", "h")
+	if err := s.MarkDropped(ctx, byKey["d"], "refused"); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"b", "g"} {
+		if err := s.MarkDelivered(ctx, byKey[k], "m-"+k, h.clock.Now()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tests := []struct {
+		dest string
+		want []string // pending
+	}{
+		{dest: "console", want: []string{"e", "h"}},
+		{dest: "desk", want: []string{"f"}},
+	}
+	for _, tt := range tests {
+		if got := itemKeys(pending(t, s, tt.dest, h.clock.Now())); !slices.Equal(got, tt.want) {
+			t.Errorf("pending in %s: %q, want %q", tt.dest, got, tt.want)
+		}
+	}
+	got, err := s.MessageAlerts(ctx, "console", "m-b")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if keys := itemKeys(got); !slices.Equal(keys, []string{"a", "b", "c"}) {
+		t.Errorf("alerts of message m-b: %q, want [a b c] (the dropped d stays dropped)", keys)
+	}
+	if err := s.MarkDelivered(ctx, 9999, "m2", h.clock.Now()); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("MarkDelivered of no alert: %v, want ErrNotFound", err)
 	}
 }
