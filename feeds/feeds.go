@@ -125,4 +125,8 @@ type Item struct {
 	keyLink    string      // the link the key was made from (PublishedLink)
 	keyed      bool        // keyLink is set
 	keyDate    time.Time   // the date in the key (see normalizer.published)
+	// keyedByPlainText: the item is known by its text (no GUID, link or
+	// headline), a summary or content of which is plain text (see
+	// textKinds), which versions before read as HTML.
+	keyedByPlainText bool
 }

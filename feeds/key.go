@@ -87,8 +87,10 @@ func TitleFingerprint(s string) string {
 // this one made otherwise: each one's key mapped to the key it had then.
 // in are the items gofeed gave, all the Items normalized from them and
 // keys their keys, in document order, as normalizer.keyed makes them.
-// Versions before read an Atom title of type text as HTML (see
-// atomTitles), and left a date in the future out of the key of an item
+// Versions before read an Atom title, summary or content of type text,
+// and a JSON Feed's content_text, as HTML (see textKinds; a summary and
+// content make the key of an item with no GUID, link or headline), and
+// left a date in the future out of the key of an item
 // known by its headline and date, so that its key changed once the clock
 // passed the date. nil when no item is keyed otherwise, as almost none
 // is; else the keys are made again as then.
@@ -111,13 +113,13 @@ func (n *normalizer) previousKeys(in []*gofeed.Item, all []Item, keys []string) 
 // keyedOtherwiseBefore reports whether an item of all may have had
 // another key in versions before this one (see previousKeys).
 func (n *normalizer) keyedOtherwiseBefore(all []Item) bool {
-	for gi := range n.textTitles {
-		if TitleFingerprint(PlainText(gi.Title)) != TitleFingerprint(titleText(gi.Title, true)) {
+	for gi, kinds := range n.plain {
+		if kinds&plainTitle != 0 && TitleFingerprint(PlainText(gi.Title)) != TitleFingerprint(titleText(gi.Title, true)) {
 			return true
 		}
 	}
 	for _, it := range all {
-		if it.GUID == "" && it.Link == "" && n.inTheFuture(it.keyDate) {
+		if it.GUID == "" && it.Link == "" && (n.inTheFuture(it.keyDate) || it.keyedByPlainText) {
 			return true
 		}
 	}

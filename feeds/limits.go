@@ -67,11 +67,11 @@ var (
 
 // xmlFrame is one open element during the scan.
 type xmlFrame struct {
-	local     []byte // local name, a slice of the body
-	nsStart   int    // its namespace declarations start here in xmlScanner.ns
-	extension bool   // inside an extension element: gofeed concatenates its text
-	text      int    // bytes of its own text so far (gofeed's running Value)
-	title     bool   // a title atomTitles follows
+	local     []byte    // local name, a slice of the body
+	nsStart   int       // its namespace declarations start here in xmlScanner.ns
+	extension bool      // inside an extension element: gofeed concatenates its text
+	text      int       // bytes of its own text so far (gofeed's running Value)
+	construct textKinds // the text construct atomTexts follows, if any
 }
 
 type nsDecl struct{ prefix, uri []byte }
@@ -91,9 +91,9 @@ type xmlScanner struct {
 	items    int
 	textCost int // bytes gofeed would copy concatenating extension text
 	itemsAt  int // offset of the first item over the limit
-	// titles, when set, is told of each element opened (see
-	// atomTitles).
-	titles *atomTitles
+	// texts, when set, is told of each element opened (see
+	// atomTexts).
+	texts *atomTexts
 }
 
 // checkXML returns a *LimitError when body goes over a limit in o.
@@ -188,7 +188,7 @@ func (s *xmlScanner) startTag(at int) (int, error) {
 	i = nameEnd
 	selfClosing := false
 	attrs := 0
-	var typ, mode []byte // its type and mode attributes, for titles
+	var typ, mode []byte // its type and mode attributes, for atomTexts
 	for i < len(b) {
 		c := b[i]
 		switch {
@@ -228,7 +228,7 @@ func (s *xmlScanner) startTag(at int) (int, error) {
 				}
 			}
 			attrs++
-			if s.titles != nil {
+			if s.texts != nil {
 				switch _, local := splitName(attrName); string(local) {
 				case "type":
 					typ = value
@@ -252,8 +252,8 @@ done:
 	prefix, local := splitName(name)
 	frame.local = local
 	frame.extension = s.isExtension(prefix)
-	if s.titles != nil {
-		s.titles.start(s.stack, &frame, typ, mode)
+	if s.texts != nil {
+		s.texts.start(s.stack, &frame, typ, mode)
 	}
 	if !frame.extension && (bytes.Equal(local, []byte("item")) || bytes.Equal(local, []byte("entry"))) {
 		s.items++

@@ -33,12 +33,13 @@ type normalizer struct {
 	// zones are the zone abbreviations gofeed reads as UTC that items'
 	// dates are read at (zonesFor: IST depends on the feed's country).
 	zones map[string]int
-	// textTitles are the items whose title is plain text (an Atom title
-	// of type text: see atomTitles), not HTML.
-	textTitles map[*gofeed.Item]bool
+	// plain are the items with text constructs that are plain text, not
+	// HTML (an Atom title, summary or content of type text, a JSON Feed's
+	// content_text: see textKinds).
+	plain map[*gofeed.Item]textKinds
 	// asBefore keys items as versions before this one did (see
-	// previousKeys): every title read as HTML, a date in the future left
-	// out.
+	// previousKeys): every title, summary and content read as HTML, a
+	// date in the future left out.
 	asBefore bool
 }
 
@@ -121,11 +122,11 @@ func ambiguousGUIDs(items []Item, fingerprints []string) map[guidTitle]bool {
 func (n *normalizer) item(gi *gofeed.Item) Item {
 	it := Item{
 		GUID:       strings.TrimSpace(gi.GUID),
-		Title:      titleText(gi.Title, n.textTitles[gi] && !n.asBefore),
+		Title:      titleText(gi.Title, n.plainOf(gi)&plainTitle != 0),
 		Link:       n.link(gi),
 		Author:     author(gi),
 		Categories: categories(gi.Categories),
-		pending:    pendingText{summary: gi.Description, content: gi.Content, n: n},
+		pending:    pendingText{summary: gi.Description, content: gi.Content, n: n, plain: n.plainOf(gi)},
 	}
 	if orig := n.resolve(firstValue(gi.Extensions["feedburner"]["origLink"])); orig != "" {
 		it.shownLink = orig
@@ -139,6 +140,7 @@ func (n *normalizer) item(gi *gofeed.Item) Item {
 	it.Published, it.Dated, it.keyDate = n.published(gi)
 	// An item with no GUID, link or headline is known by its text.
 	byText := it.GUID == "" && it.Link == "" && TitleFingerprint(it.Title) == ""
+	it.keyedByPlainText = byText && it.pending.plain&(plainSummary|plainContent) != 0
 	if !byText {
 		// Its key is not made from its text, so a text of its Media RSS
 		// elements can stand in for what it lacks.
@@ -243,10 +245,20 @@ func (n *normalizer) enclosureLink(gi *gofeed.Item) string {
 	return ""
 }
 
+// plainOf is which of the item's text constructs are plain text, not
+// HTML (see textKinds): none as versions before read them.
+func (n *normalizer) plainOf(gi *gofeed.Item) textKinds {
+	if n.asBefore {
+		return 0
+	}
+	return n.plain[gi]
+}
+
 // pendingText is what Item.FillText needs: the item's HTML and the
 // document's base URL. n is nil once the text is filled.
 type pendingText struct {
 	summary, content string
+	plain            textKinds // which of them are plain text, not HTML
 	// media is the item's media:description, its summary when it has
 	// neither summary nor content.
 	media    string
@@ -287,10 +299,10 @@ func (it *Item) fillText() {
 		p.summary = p.n.parser.description(raw)
 	}
 	if strings.TrimSpace(p.summary) == "" && strings.TrimSpace(p.content) == "" {
-		p.summary = p.media
+		p.summary, p.plain = p.media, 0 // HTML (see mediaText)
 	}
-	summary, summaryImg := plainTextAndImage(p.summary, true)
-	content, contentImg := plainTextAndImage(p.content, true)
+	summary, summaryImg := constructText(p.summary, p.plain&plainSummary != 0, true)
+	content, contentImg := constructText(p.content, p.plain&plainContent != 0, true)
 	it.Summary, it.Content = summary, content
 	if sameInOneLine(content, summary) {
 		// The same text (perhaps broken into lines otherwise): once, as

@@ -312,7 +312,11 @@ func (p *Parser) parseGofeed(body []byte) (*gofeed.Feed, error) {
 	if err := json.Unmarshal(body, &jf); err != nil {
 		return nil, err
 	}
-	return p.jsonTranslator.Translate(&jf)
+	gf, err := p.jsonTranslator.Translate(&jf)
+	if err == nil {
+		markContentText(gf, &jf)
+	}
+	return gf, err
 }
 
 func (p *Parser) normalize(gf *gofeed.Feed, body []byte, feedURL string, now time.Time, raws [][]byte) *Feed {
@@ -334,7 +338,7 @@ func (p *Parser) normalizer(gf *gofeed.Feed, body []byte, feedURL string, now ti
 		n.base = &base
 	}
 	var plainTitle bool
-	n.textTitles, plainTitle = textTitlesOf(gf, body)
+	n.plain, plainTitle = plainTextsOf(gf, body)
 	feed := &Feed{
 		Title:       stripBidi(titleText(gf.Title, plainTitle)),
 		Link:        n.resolve(gf.Link),

@@ -31,8 +31,12 @@ const (
 	// summary or content its media:description (a YouTube video's) and
 	// one with no title its media:title, which would look added; 6: that
 	// media text read as plain text unless typed html, where 5 read it as
-	// HTML ("x<y for a while" lost as a tag), which would look added.
-	textSigVersion = 6
+	// HTML ("x<y for a while" lost as a tag), which would look added; 7:
+	// feeds read an Atom summary or content of type text and a JSON
+	// Feed's content_text as plain text, where 6 read them as HTML
+	// ("yields<inflation" and "<script> tags" lost as tags), which would
+	// look added.
+	textSigVersion = 7
 	// maxSignedSentences bounds the work and memory of one item: only the
 	// first 500 sentences that have words (title first) are signed and
 	// compared, so a signature takes at most about 4 KB and text past
