@@ -124,6 +124,104 @@ func zonesFor(language string, hosts ...string) map[string]int {
 	return withZones(countryZones[bySite].zones, countryZones[byLanguage].more)
 }
 
+// localZones are the countries of one zone with no daylight saving
+// time, whose feeds' dates written with no zone ("2020/1/10 14:33:00")
+// are read at it (localOffsetFor), not as UTC as gofeed reads them: the
+// publisher's clock. A country is known by its regions (a site's
+// top-level domain, a language's region subtag) or by a language spoken
+// only in zones of that offset: Chinese is +0800 in China, Taiwan, Hong
+// Kong, Singapore and Malaysia alike; Bengali (Bangladesh's +0600,
+// India's +0530) and Arabic are not.
+var localZones = []struct {
+	languages, regions []string
+	offset             int // seconds east of UTC
+}{
+	{[]string{"zh"}, []string{"cn", "tw", "hk", "mo"}, 8 * 3600},
+	{[]string{"ja"}, []string{"jp"}, 9 * 3600},
+	{[]string{"ko"}, []string{"kr"}, 9 * 3600},
+	{[]string{"hi"}, []string{"in"}, 5*3600 + 1800},
+	{nil, []string{"bd"}, 6 * 3600},
+	{nil, []string{"sa", "iq", "kw", "qa", "bh", "ye"}, 3 * 3600},
+}
+
+// localOffsetFor is the offset a feed in language whose site or address
+// is on hosts writes its dates with no zone in (see localZones): its
+// site's country's, else its language's region's, else, for a language
+// with no region, that language's. ok is false when none is known (a
+// region elsewhere, a country with summer time or several zones): such
+// dates are read as UTC, as gofeed and feedparser read them.
+func localOffsetFor(language string, hosts ...string) (offset int, ok bool) {
+	byRegion := func(region string) (int, bool) {
+		for _, z := range localZones {
+			if slices.Contains(z.regions, region) {
+				return z.offset, true
+			}
+		}
+		return 0, false
+	}
+	for _, h := range hosts {
+		h = strings.TrimSuffix(strings.ToLower(h), ".")
+		if i := strings.LastIndexByte(h, '.'); i >= 0 {
+			if off, ok := byRegion(h[i+1:]); ok {
+				return off, true
+			}
+		}
+	}
+	lang := strings.ReplaceAll(strings.ToLower(strings.TrimSpace(language)), "_", "-")
+	primary, region, _ := strings.Cut(lang, "-")
+	if region != "" {
+		return byRegion(region)
+	}
+	for _, z := range localZones {
+		if slices.Contains(z.languages, primary) {
+			return z.offset, true
+		}
+	}
+	return 0, false
+}
+
+// hasNoZone reports a date with a time of day and no zone: its last field
+// (before an AM or PM) a time, "15:04", "15:04:05" or with a fraction of
+// a second, alone or after an ISO 8601 date's "T". A date with no time
+// ("2019-08-14") names a day, not a time, and is not one.
+func hasNoZone(raw string) bool {
+	fields := strings.Fields(raw)
+	if n := len(fields); n > 1 && (strings.EqualFold(fields[n-1], "AM") || strings.EqualFold(fields[n-1], "PM")) {
+		fields = fields[:n-1]
+	}
+	if len(fields) == 0 {
+		return false
+	}
+	last := fields[len(fields)-1]
+	if i := strings.LastIndexAny(last, "Tt"); i >= 0 {
+		last = last[i+1:]
+	}
+	digits := func(s string, min, max int) bool {
+		if len(s) < min || len(s) > max {
+			return false
+		}
+		for i := 0; i < len(s); i++ {
+			if s[i] < '0' || s[i] > '9' {
+				return false
+			}
+		}
+		return true
+	}
+	h, rest, ok := strings.Cut(last, ":")
+	if !ok || !digits(h, 1, 2) {
+		return false
+	}
+	m, sec, hasSec := strings.Cut(rest, ":")
+	if !digits(m, 2, 2) {
+		return false
+	}
+	if !hasSec {
+		return true
+	}
+	whole, frac, hasFrac := strings.Cut(sec, ".")
+	return digits(whole, 2, 2) && (!hasFrac || digits(frac, 1, 9))
+}
+
 // atZone is parsed, gofeed's reading of raw, unless zones is set and raw
 // ends in one of them: then raw read at that zone's offset.
 func atZone(parsed *time.Time, raw string, zones map[string]int) *time.Time {

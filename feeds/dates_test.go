@@ -201,6 +201,26 @@ func TestZonesByTheFeedsCountry(t *testing.T) {
 		{"an Israeli site in Arabic: AST is Arabia's", "ar", "https://www.news.example.co.il/", "Fri, 17 Jul 2026 12:00:00 AST"},
 		{"a language's reading wins over the site's", "en-IE", "https://www.news.example.co.il/", "Fri, 17 Jul 2026 10:00:00 IST"},
 	}
+	cases := make([]countryDate, len(tests))
+	for i, tc := range tests {
+		cases[i] = countryDate{tc.name, tc.language, tc.link, tc.date, want}
+	}
+	checkCountryDates(t, now, cases)
+}
+
+// countryDate is a date written in a feed of a language and a site, and
+// the time it is read as.
+type countryDate struct {
+	name, language, link, date string
+	want                       time.Time
+}
+
+// checkCountryDates reads each case's date in an RSS feed of its language
+// and site: the item with a GUID must be dated at want, and the item
+// known by its headline and date must have the key it has in a feed of no
+// country, since the key keeps the date as gofeed reads it.
+func checkCountryDates(t *testing.T, now time.Time, tests []countryDate) {
+	t.Helper()
 	doc := func(language, link, date string) []byte {
 		return []byte(`<rss version="2.0"><channel><title>T</title><link>` + link + `</link><language>` + language + `</language>` +
 			`<item><title>Dated story</title><guid isPermaLink="false">story-1</guid><pubDate>` + date + `</pubDate></item>` +
@@ -215,11 +235,9 @@ func TestZonesByTheFeedsCountry(t *testing.T) {
 			if len(feed.Items) != 2 {
 				t.Fatalf("got %d items, want 2", len(feed.Items))
 			}
-			if it := feed.Items[0]; !it.Dated || !it.Published.Equal(want) {
-				t.Errorf("%q: got %v (dated %v), want %v", tc.date, it.Published, it.Dated, want)
+			if it := feed.Items[0]; !it.Dated || !it.Published.Equal(tc.want) {
+				t.Errorf("%q: got %v (dated %v), want %v", tc.date, it.Published, it.Dated, tc.want)
 			}
-			// The key keeps the date as gofeed reads it, whatever the
-			// country: as a feed of none has it.
 			anywhere, err := NewParser().Parse(doc("", "https://news.example.com/", tc.date), "", "https://feeds.example.net/rss", now)
 			if err != nil {
 				t.Fatal(err)

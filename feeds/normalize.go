@@ -33,6 +33,10 @@ type normalizer struct {
 	// zones are the zone abbreviations gofeed reads as UTC that items'
 	// dates are read at (zonesFor: IST depends on the feed's country).
 	zones map[string]int
+	// local is the offset (seconds east of UTC) dates with no zone are
+	// read at, when hasLocal (localOffsetFor: the feed's country's).
+	local    int
+	hasLocal bool
 	// plain are the items with text constructs that are plain text, not
 	// HTML (an Atom title, summary or content of type text, a JSON Feed's
 	// content_text: see textKinds).
@@ -379,10 +383,14 @@ func (n *normalizer) published(gi *gofeed.Item) (t time.Time, dated bool, keyDat
 	return t, dated, keyDate
 }
 
-// readDate reads the item's date (see dateOf): the first-seen time, not
+// readDate reads the item's date (see dateOf), one with no zone at the
+// feed's country's offset (localOffsetFor): the first-seen time, not
 // dated, when it has none, or one before 1971 or in the future.
 func (n *normalizer) readDate(gi *gofeed.Item, zones map[string]int) (time.Time, bool) {
 	t, ok := dateOf(gi, zones)
+	if ok && n.hasLocal && hasNoZone(dateText(gi)) {
+		t = t.Add(-time.Duration(n.local) * time.Second) // gofeed read the clock as UTC
+	}
 	if !ok || t.Before(earliestDate) || n.inTheFuture(t) {
 		return n.now, false
 	}
@@ -396,13 +404,26 @@ func (n *normalizer) inTheFuture(t time.Time) bool { return t.After(n.now.Add(fu
 // a zone abbreviation gofeed reads as UTC (see moreZones) is read at its
 // offset.
 func dateOf(gi *gofeed.Item, zones map[string]int) (time.Time, bool) {
+	switch raw := dateText(gi); {
+	case gi.PublishedParsed != nil:
+		return *atZone(gi.PublishedParsed, raw, zones), true
+	case gi.UpdatedParsed != nil:
+		return *atZone(gi.UpdatedParsed, raw, zones), true
+	default:
+		return parseOddDate(raw, zones)
+	}
+}
+
+// dateText is the text of the date dateOf reads: the published date's
+// when gofeed read it, else the updated date's, else the first written.
+func dateText(gi *gofeed.Item) string {
 	switch {
 	case gi.PublishedParsed != nil:
-		return *atZone(gi.PublishedParsed, gi.Published, zones), true
+		return gi.Published
 	case gi.UpdatedParsed != nil:
-		return *atZone(gi.UpdatedParsed, gi.Updated, zones), true
+		return gi.Updated
 	}
-	return parseOddDate(firstNonEmpty(gi.Published, gi.Updated), zones)
+	return firstNonEmpty(gi.Published, gi.Updated)
 }
 
 func author(gi *gofeed.Item) string {

@@ -354,6 +354,7 @@ func (p *Parser) normalizer(gf *gofeed.Feed, body []byte, feedURL string, now ti
 		}
 	}
 	n.zones = zonesFor(gf.Language, hosts...)
+	n.local, n.hasLocal = localOffsetFor(gf.Language, hosts...)
 	return n, feed
 }
 
