@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -253,7 +254,7 @@ func (f *Fetcher) Fetch(ctx context.Context, r Request) (*Response, error) {
 		if !r.AllowFile {
 			return nil, &Error{URL: r.URL, Kind: Blocked, Err: errors.New("file:// URLs are allowed only for feeds in the config file")}
 		}
-		return f.fetchFile(u, r)
+		return f.fetchFile(ctx, u, r)
 	default:
 		return nil, &Error{URL: r.URL, Kind: Blocked, Err: fmt.Errorf("unsupported URL scheme %q (want http, https or file)", u.Scheme)}
 	}
@@ -415,16 +416,19 @@ func (r *readErrors) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// fetchFile reads a local feed, bounded like an HTTP body. Its modification
+// fetchFile reads a local feed, bounded like an HTTP body and, like a
+// request, by the timeout and ctx (see readWithin). Its modification
 // time serves as Last-Modified so an unchanged file is not parsed again.
 // file://relative/path (a host part) is read relative to the working
 // directory, which is handy in config files.
-func (f *Fetcher) fetchFile(u *url.URL, r Request) (*Response, error) {
+func (f *Fetcher) fetchFile(ctx context.Context, u *url.URL, r Request) (*Response, error) {
 	path := u.Path
 	if u.Host != "" && u.Host != "localhost" {
 		path = filepath.Join(u.Host, u.Path)
 	}
-	file, err := os.Open(path)
+	ctx, cancel := context.WithTimeout(ctx, f.opts.Timeout)
+	defer cancel()
+	file, err := openFeedFile(path)
 	if err != nil {
 		return nil, &Error{URL: u.String(), Kind: Network, Err: err}
 	}
@@ -433,20 +437,57 @@ func (f *Fetcher) fetchFile(u *url.URL, r Request) (*Response, error) {
 	if err != nil {
 		return nil, &Error{URL: u.String(), Kind: Network, Err: err}
 	}
-	body, err := readLimited(file, f.opts.MaxBodyBytes, st.Size())
+	body, err := readWithin(ctx, file, f.opts.MaxBodyBytes, st.Size())
 	if err == nil {
 		body, err = gunzipIfCompressed(body, f.opts.MaxBodyBytes)
 	}
 	if err != nil {
-		kind := Network
-		if errors.Is(err, errTooLarge) {
-			kind = TooLarge
-		}
-		return nil, &Error{URL: u.String(), Kind: kind, Err: fmt.Errorf("reading %s: %w", path, err)}
+		return nil, f.classify(ctx, u.String(), fmt.Errorf("reading %s: %w", path, err))
 	}
 	res := &Response{URL: u.String(), LastModified: st.ModTime().UTC().Format(http.TimeFormat)}
 	f.finish(res, body, r.BodyHash)
 	return res, nil
+}
+
+// readWithin reads file (see readLimited) until ctx is done: a file the
+// runtime polls (a named pipe) has its read deadline set then, which ends
+// a read that waits for a writer; a regular file, whose reads do not
+// wait, is read chunk by chunk, ctx asked before each. The error is then
+// ctx's. (A read of a file on a hung network mount cannot be ended.)
+func readWithin(ctx context.Context, file *os.File, limit, sizeHint int64) ([]byte, error) {
+	if file.SetReadDeadline(time.Time{}) == nil { // polled
+		stop := make(chan struct{})
+		var wg sync.WaitGroup
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			select {
+			case <-ctx.Done():
+				file.SetReadDeadline(time.Now())
+			case <-stop:
+			}
+		}()
+		defer wg.Wait()
+		defer close(stop)
+	}
+	body, err := readLimited(ctxReader{ctx, file}, limit, sizeHint)
+	if err != nil && ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+	return body, err
+}
+
+// ctxReader is r, read until ctx is done.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
 }
 
 // finish records the body and its hash, and drops the body when the hash is
