@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"hash/maphash"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -312,11 +313,24 @@ func (p *Parser) parseGofeed(body []byte) (*gofeed.Feed, error) {
 	if err := json.Unmarshal(body, &jf); err != nil {
 		return nil, err
 	}
+	dropNulls(&jf)
 	gf, err := p.jsonTranslator.Translate(&jf)
 	if err == nil {
 		markContentText(gf, &jf)
 	}
 	return gf, err
+}
+
+// dropNulls leaves out the nulls of a JSON Feed's items and authors,
+// which gofeed's translator would dereference: it would panic, and take
+// the poller with it. A null carries nothing to read.
+func dropNulls(jf *gofeedjson.Feed) {
+	jf.Items = slices.DeleteFunc(jf.Items, func(it *gofeedjson.Item) bool { return it == nil })
+	isNil := func(a *gofeedjson.Author) bool { return a == nil }
+	jf.Authors = slices.DeleteFunc(jf.Authors, isNil)
+	for _, it := range jf.Items {
+		it.Authors = slices.DeleteFunc(it.Authors, isNil)
+	}
 }
 
 func (p *Parser) normalize(gf *gofeed.Feed, body []byte, feedURL string, now time.Time, raws [][]byte) *Feed {
