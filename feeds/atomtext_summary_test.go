@@ -46,10 +46,7 @@ func TestPlainTextSummaryAndContent(t *testing.T) {
 		{"json content_html", jsonDoc(`"content_html":"<p>Use <b>bold</b> &amp; more</p>"`), "", "Use bold & more"},
 		{"json content_html beside content_text", jsonDoc(`"content_html":"<p>A <b>b</b></p>","content_text":"A <b>b</b>"`), "", "A b"},
 	}
-	for _, p := range []struct {
-		name   string
-		parser *Parser
-	}{{"eager", NewParser()}, {"lazy", NewParserWith(ParserOptions{LazyText: true})}} {
+	for _, p := range eagerAndLazy() {
 		for _, tc := range tests {
 			t.Run(p.name+", "+tc.name, func(t *testing.T) {
 				feed, err := p.parser.Parse([]byte(tc.doc), "", "https://atom.example/feed", testNow)
@@ -101,10 +98,7 @@ func TestPlainTextSummaryOldKeys(t *testing.T) {
 		}
 		return atomEntriesDoc(entries...)
 	}
-	for _, p := range []struct {
-		name   string
-		parser *Parser
-	}{{"eager", NewParser()}, {"lazy", NewParserWith(ParserOptions{LazyText: true})}} {
+	for _, p := range eagerAndLazy() {
 		t.Run(p.name, func(t *testing.T) {
 			feed, err := p.parser.Parse([]byte(doc("text")), "", "https://atom.example/feed", testNow)
 			if err != nil {

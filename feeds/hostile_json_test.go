@@ -25,10 +25,7 @@ func TestJSONFeedWithNullsDoesNotPanic(t *testing.T) {
 		{"a null feed author", doc(`,"authors":[null]`, item), []string{"Kept story"}},
 		{"a null item author", doc("", `{"id":"1","url":"https://j.example/1","title":"Kept story","authors":[null,{"name":"Ann"}]}`), []string{"Kept story"}},
 	}
-	for _, p := range []struct {
-		name   string
-		parser *Parser
-	}{{"eager", NewParser()}, {"lazy", NewParserWith(ParserOptions{LazyText: true})}} {
+	for _, p := range eagerAndLazy() {
 		for _, tc := range tests {
 			t.Run(p.name+", "+tc.name, func(t *testing.T) {
 				feed, err := parseRecovering(p.parser, tc.doc)
