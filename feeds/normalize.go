@@ -1,7 +1,6 @@
 package feeds
 
 import (
-	"html"
 	"net/url"
 	"path"
 	"strings"
@@ -148,10 +147,10 @@ func (n *normalizer) item(gi *gofeed.Item) Item {
 	if !byText {
 		// Its key is not made from its text, so a text of its Media RSS
 		// elements can stand in for what it lacks.
-		it.pending.media = mediaText(gi, "description")
+		it.pending.media, it.pending.mediaPlain = mediaText(gi, "description")
 	}
 	if it.Title == "" {
-		it.shownTitle = PlainText(mediaText(gi, "title"))
+		it.shownTitle = titleText(mediaText(gi, "title"))
 	}
 	if !n.lazy || byText {
 		it.fillText()
@@ -160,46 +159,44 @@ func (n *normalizer) item(gi *gofeed.Item) Item {
 }
 
 // mediaText is the item's Media RSS text element name ("title",
-// "description") as HTML: the item's own, else one in a media:group or a
+// "description"): the item's own, else one in a media:group or a
 // media:content (YouTube's feeds: media:group > media:description), else
 // one in a media:content of a media:group. Its text is plain unless it
-// says type="html" (Media RSS's default; YouTube's are plain): escaped
-// then, so that "x<y" or "<Official Video>" is text, not a tag.
-func mediaText(gi *gofeed.Item, name string) string {
+// says type="html" (Media RSS's default; YouTube's are plain), so that
+// "x<y", "<Official Video>" or "&amp;" is text, not a tag or an entity
+// (see constructText).
+func mediaText(gi *gofeed.Item, name string) (text string, plain bool) {
 	media := gi.Extensions["media"]
 	if media == nil {
-		return ""
+		return "", false
 	}
-	if v := mediaHTML(media[name]); v != "" {
-		return v
+	if v, plain := mediaValue(media[name]); v != "" {
+		return v, plain
 	}
 	for _, parent := range [][]ext.Extension{media["group"], media["content"]} {
 		for _, e := range parent {
-			if v := mediaHTML(e.Children[name]); v != "" {
-				return v
+			if v, plain := mediaValue(e.Children[name]); v != "" {
+				return v, plain
 			}
 		}
 	}
 	for _, g := range media["group"] {
 		for _, c := range g.Children["content"] {
-			if v := mediaHTML(c.Children[name]); v != "" {
-				return v
+			if v, plain := mediaValue(c.Children[name]); v != "" {
+				return v, plain
 			}
 		}
 	}
-	return ""
+	return "", false
 }
 
-// mediaHTML is the first of a Media RSS text element's values as HTML
-// (see mediaText).
-func mediaHTML(v []ext.Extension) string {
+// mediaValue is the first of a Media RSS text element's values, and
+// whether it is plain text (see mediaText).
+func mediaValue(v []ext.Extension) (text string, plain bool) {
 	if len(v) == 0 || v[0].Value == "" {
-		return ""
+		return "", false
 	}
-	if strings.EqualFold(strings.TrimSpace(v[0].Attrs["type"]), "html") {
-		return v[0].Value
-	}
-	return html.EscapeString(v[0].Value)
+	return v[0].Value, !strings.EqualFold(strings.TrimSpace(v[0].Attrs["type"]), "html")
 }
 
 // setKey gives the item its key, then the link it shows: a FeedBurner
@@ -264,10 +261,11 @@ type pendingText struct {
 	summary, content string
 	plain            textKinds // which of them are plain text, not HTML
 	// media is the item's media:description, its summary when it has
-	// neither summary nor content.
-	media    string
-	n        *normalizer
-	hasImage bool // the picture came from media elements, not the text
+	// neither summary nor content; mediaPlain, when it is plain text.
+	media      string
+	mediaPlain bool
+	n          *normalizer
+	hasImage   bool // the picture came from media elements, not the text
 }
 
 // FillText extracts the plain text of items parsed with
@@ -303,7 +301,10 @@ func (it *Item) fillText() {
 		p.summary = p.n.parser.description(raw)
 	}
 	if strings.TrimSpace(p.summary) == "" && strings.TrimSpace(p.content) == "" {
-		p.summary, p.plain = p.media, 0 // HTML (see mediaText)
+		p.summary, p.plain = p.media, 0
+		if p.mediaPlain {
+			p.plain = plainSummary
+		}
 	}
 	summary, summaryImg := constructText(p.summary, p.plain&plainSummary != 0, true)
 	content, contentImg := constructText(p.content, p.plain&plainContent != 0, true)

@@ -34,8 +34,9 @@ const (
 	// HTML ("x<y for a while" lost as a tag), which would look added; 7:
 	// feeds read an Atom summary or content of type text and a JSON
 	// Feed's content_text as plain text, where 6 read them as HTML
-	// ("yields<inflation" and "<script> tags" lost as tags), which would
-	// look added.
+	// ("yields<inflation" and "<script> tags" lost as tags), and decode
+	// plain media text once, where 6 decoded it twice ("&lt;b&gt;" read
+	// "<b>", lost as a tag), which would look added.
 	textSigVersion = 7
 	// maxSignedSentences bounds the work and memory of one item: only the
 	// first 500 sentences that have words (title first) are signed and
