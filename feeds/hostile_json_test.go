@@ -1,7 +1,9 @@
 package feeds
 
 import (
+	"errors"
 	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -52,4 +54,22 @@ func parseRecovering(p *Parser, doc string) (feed *Feed, err error) {
 		}
 	}()
 	return p.Parse([]byte(doc), "application/feed+json", "https://j.example/feed.json", testNow)
+}
+
+// TestParserPanicIsAnErrorOfItsFeed checks that a panic while parsing one
+// feed's document (gofeed has had several on hostile input) comes back as
+// a Parse error naming the feed, so that the poller carries on with the
+// other feeds instead of the process dying.
+func TestParserPanicIsAnErrorOfItsFeed(t *testing.T) {
+	const url = "https://hostile.example/feed.json"
+	parse := func() (feed *Feed, err error) {
+		defer recoverParse(url, &feed, &err)
+		var items []*Item
+		return &Feed{Title: items[3].Title}, nil // a nil dereference, as gofeed's were
+	}
+	feed, err := parse()
+	var fe *Error
+	if feed != nil || !errors.As(err, &fe) || fe.Kind != Parse || fe.URL != url || !strings.Contains(err.Error(), "index out of range") {
+		t.Fatalf("parse = %v, %v; want a Parse error of %s saying what failed", feed, err, url)
+	}
 }

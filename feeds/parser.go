@@ -96,7 +96,22 @@ func (p *Parser) Parse(body []byte, contentType, feedURL string, now time.Time) 
 // the last document are not parsed again and only their keys are returned,
 // in Feed.Known; Feed.Memo is the memo to pass with the next fetch. With a
 // nil memo it is Parse.
-func (p *Parser) ParseRemembering(body []byte, contentType, feedURL string, now time.Time, memo *ItemMemo) (*Feed, error) {
+func (p *Parser) ParseRemembering(body []byte, contentType, feedURL string, now time.Time, memo *ItemMemo) (feed *Feed, err error) {
+	defer recoverParse(feedURL, &feed, &err)
+	return p.parseRemembering(body, contentType, feedURL, now, memo)
+}
+
+// recoverParse turns a panic of the parse of feedURL's document into a
+// Parse error naming the feed: gofeed has dereferenced what a hostile
+// document left out before (a JSON Feed's null item), and one feed's
+// document must not stop every other feed's polls with the process.
+func recoverParse(feedURL string, feed **Feed, err *error) {
+	if r := recover(); r != nil {
+		*feed, *err = nil, &Error{URL: feedURL, Kind: Parse, Err: fmt.Errorf("the parser failed on this document: %v", r)}
+	}
+}
+
+func (p *Parser) parseRemembering(body []byte, contentType, feedURL string, now time.Time, memo *ItemMemo) (*Feed, error) {
 	fail := func(kind ErrorKind, err error) (*Feed, error) {
 		return nil, &Error{URL: feedURL, Kind: kind, Err: err}
 	}
