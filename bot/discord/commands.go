@@ -282,7 +282,7 @@ func (c *Commands) applicationID(ctx context.Context) (string, error) {
 			return app.ID, nil
 		}
 	}
-	return c.botUserID(ctx)
+	return botUserID(ctx, c.s)
 }
 
 // Listen answers /watch interactions arriving on the session's gateway
@@ -442,7 +442,7 @@ func (c *Commands) add(ctx context.Context, i *discordgo.Interaction, sub *disco
 	if i.Member != nil && i.Member.User != nil {
 		req.UserID = i.Member.User.ID
 	}
-	if err := c.checkPermissions(ctx, req.ChannelID); err != nil {
+	if err := c.checkPermissions(ctx, req.ChannelID, resolvedChannel(i, req.ChannelID)); err != nil {
 		return "", err
 	}
 	w, err := c.w.Add(ctx, req)
@@ -496,7 +496,7 @@ func (c *Commands) edit(ctx context.Context, i *discordgo.Interaction, sub *disc
 		req.UserID = i.Member.User.ID
 	}
 	if req.ChannelID != nil {
-		if err := c.checkPermissions(ctx, *req.ChannelID); err != nil {
+		if err := c.checkPermissions(ctx, *req.ChannelID, resolvedChannel(i, *req.ChannelID)); err != nil {
 			return "", err
 		}
 	}
@@ -780,10 +780,15 @@ var alertChannelTypes = []discordgo.ChannelType{
 
 // isForum reports whether the interaction resolved channel id as a forum.
 func isForum(i *discordgo.Interaction, id string) bool {
+	ch := resolvedChannel(i, id)
+	return ch != nil && ch.Type == discordgo.ChannelTypeGuildForum
+}
+
+// resolvedChannel is channel id as the interaction resolved it, or nil.
+func resolvedChannel(i *discordgo.Interaction, id string) *discordgo.Channel {
 	d, ok := i.Data.(discordgo.ApplicationCommandInteractionData)
 	if !ok || d.Resolved == nil {
-		return false
+		return nil
 	}
-	ch := d.Resolved.Channels[id]
-	return ch != nil && ch.Type == discordgo.ChannelTypeGuildForum
+	return d.Resolved.Channels[id]
 }

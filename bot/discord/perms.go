@@ -42,39 +42,93 @@ func neededPermissions(t discordgo.ChannelType) int64 {
 }
 
 // MissingPermissionsError says which permissions the bot lacks in the
-// channel a watch would post to; the watch is not saved.
+// channel it would post alerts to.
 type MissingPermissionsError struct {
 	Channel string // as the user knows it: "#name", or its id
 	Missing []string
 }
 
 func (e *MissingPermissionsError) Error() string {
-	return fmt.Sprintf("newshound cannot post alerts in %s: it lacks %s there. Give its role %s in the channel's settings (Permissions), then try again. Nothing was saved.",
+	return fmt.Sprintf("newshound cannot post alerts in %s: it lacks %s there. Give its role %s in the channel's settings (Permissions).",
 		e.Channel, strings.Join(e.Missing, ", "), map[bool]string{true: "this permission", false: "these permissions"}[len(e.Missing) == 1])
 }
 
-// checkPermissions returns a *MissingPermissionsError when the bot lacks a
-// permission it needs (see neededPermissions) in channel id, computed by
-// discordgo from the guild's roles, the bot's and the channel's overwrites
-// (a thread's are its parent's; an administrator has them all): from the
-// gateway's state when it has them, else asked of Discord. A channel the bot may not even look at is
-// one where it lacks View Channel.
-func (c *Commands) checkPermissions(ctx context.Context, id string) error {
-	botID, err := c.botUserID(ctx)
+// ShutThreadError says that the bot may not post into a thread however
+// its permissions stand: a moderator locked it (Discord reopens an
+// archived thread for a new message, but not a locked one), or it is a
+// private thread the bot is not a member of. Manage Threads would allow
+// both.
+type ShutThreadError struct {
+	Channel string
+	Locked  bool // else private
+}
+
+func (e *ShutThreadError) Error() string {
+	if e.Locked {
+		return fmt.Sprintf("newshound cannot post alerts in %s: a moderator locked it, and only those with Manage Threads may post in a locked thread. Unlock it, or give newshound's role Manage Threads in its channel.", e.Channel)
+	}
+	return fmt.Sprintf("newshound cannot post alerts in %s: it is a private thread newshound is not a member of. Add newshound to it (mention it in the thread), or give its role Manage Threads in the thread's channel.", e.Channel)
+}
+
+// UnknownChannelError says that Discord knows no channel of that id
+// (deleted, or mistyped).
+type UnknownChannelError struct{ ID string }
+
+func (e *UnknownChannelError) Error() string {
+	return fmt.Sprintf("newshound cannot post alerts in channel %s: Discord has no channel %s (deleted, or a mistyped id?).", e.ID, e.ID)
+}
+
+// checkPermissions is checkChannel for a /watch command's channel id,
+// which the interaction resolved as hint; a refusal says nothing was saved.
+func (c *Commands) checkPermissions(ctx context.Context, id string, hint *discordgo.Channel) error {
+	err := checkChannel(ctx, c.s, id, hint, func(ch *discordgo.Channel) int64 { return neededPermissions(ch.Type) })
+	if IsCannotPost(err) {
+		return fmt.Errorf("%w Then try again; nothing was saved.", err)
+	}
+	return err
+}
+
+// IsCannotPost reports whether err says the bot cannot post in a
+// channel (missing permissions, a shut thread, no such channel), not that
+// checking it failed.
+func IsCannotPost(err error) bool {
+	var (
+		missing *MissingPermissionsError
+		shut    *ShutThreadError
+		unknown *UnknownChannelError
+	)
+	return errors.As(err, &missing) || errors.As(err, &shut) || errors.As(err, &unknown)
+}
+
+// checkChannel returns an error when the bot cannot post alerts in
+// channel id: a *MissingPermissionsError when it lacks a permission need
+// names for the channel, computed by discordgo from the guild's roles, the
+// bot's and the channel's overwrites (a thread's are its parent's; an
+// administrator has them all), from the gateway's state when it has them,
+// else asked of Discord; a *ShutThreadError for a locked thread or a
+// private one the bot is not a member of; an *UnknownChannelError. A
+// channel the bot may not even look at is one where it lacks View Channel,
+// unless hint (what an interaction resolved, or nil) says it is a private
+// thread. Any other failure to check is returned as it is, wrapped.
+func checkChannel(ctx context.Context, s *discordgo.Session, id string, hint *discordgo.Channel, need func(*discordgo.Channel) int64) error {
+	botID, err := botUserID(ctx, s)
 	if err != nil {
 		return err
 	}
-	ch, err := c.channel(ctx, id)
+	ch, err := channelOf(ctx, s, id)
 	if err != nil {
-		return c.permissionError(id, nil, discordgo.PermissionViewChannel, err)
+		if hint != nil && hint.Type == discordgo.ChannelTypeGuildPrivateThread && restStatus(err) == http.StatusForbidden {
+			return &ShutThreadError{Channel: channelName(id, hint)}
+		}
+		return permissionError(id, nil, discordgo.PermissionViewChannel, err)
 	}
 	in := ch.ID
 	if ch.IsThread() {
 		in = ch.ParentID
 	}
-	perms, err := c.s.UserChannelPermissions(botID, in, discordgo.WithContext(ctx))
+	perms, err := s.UserChannelPermissions(botID, in, discordgo.WithContext(ctx))
 	if err != nil {
-		return c.permissionError(id, ch, discordgo.PermissionViewChannel, err)
+		return permissionError(id, ch, discordgo.PermissionViewChannel, err)
 	}
 	// An administrator may do everything, overwrites or not; discordgo
 	// gives it PermissionAll, which lacks the newer permissions (Send
@@ -82,25 +136,53 @@ func (c *Commands) checkPermissions(ctx context.Context, id string) error {
 	if perms&discordgo.PermissionAdministrator != 0 {
 		return nil
 	}
-	if missing := neededPermissions(ch.Type) &^ perms; missing != 0 {
-		return c.permissionError(id, ch, missing, nil)
+	if missing := need(ch) &^ perms; missing != 0 {
+		return permissionError(id, ch, missing, nil)
+	}
+	if !ch.IsThread() || perms&discordgo.PermissionManageThreads != 0 {
+		return nil
+	}
+	if ch.ThreadMetadata != nil && ch.ThreadMetadata.Locked {
+		return &ShutThreadError{Channel: channelName(id, ch), Locked: true}
+	}
+	if ch.Type == discordgo.ChannelTypeGuildPrivateThread {
+		_, err := s.ThreadMember(ch.ID, botID, false, discordgo.WithContext(ctx))
+		switch restStatus(err) {
+		case 0:
+		case http.StatusNotFound, http.StatusForbidden:
+			return &ShutThreadError{Channel: channelName(id, ch)}
+		default:
+			return fmt.Errorf("could not check whether newshound is a member of thread %s: %w", id, err)
+		}
 	}
 	return nil
 }
 
+// restStatus is the HTTP status of Discord's answer err carries, or 0
+// when err is nil or no answer.
+func restStatus(err error) int {
+	var rerr *discordgo.RESTError
+	if errors.As(err, &rerr) && rerr.Response != nil {
+		return rerr.Response.StatusCode
+	}
+	return 0
+}
+
 // permissionError is the error for missing in channel id (ch when it
 // could be read). err is the failure to read what the permissions are: a
-// 403 says View Channel is missing; any other is returned as it is.
-func (c *Commands) permissionError(id string, ch *discordgo.Channel, missing int64, err error) error {
-	var rerr *discordgo.RESTError
-	if err != nil && !(errors.As(err, &rerr) && rerr.Response != nil && rerr.Response.StatusCode == http.StatusForbidden) {
-		return fmt.Errorf("could not check the bot's permissions in channel %s: %w", id, err)
+// 403 says View Channel is missing, a 404 that there is no such channel;
+// any other is returned as it is.
+func permissionError(id string, ch *discordgo.Channel, missing int64, err error) error {
+	switch restStatus(err) {
+	case http.StatusForbidden:
+	case http.StatusNotFound:
+		return &UnknownChannelError{ID: id}
+	default:
+		if err != nil {
+			return fmt.Errorf("could not check the bot's permissions in channel %s: %w", id, err)
+		}
 	}
-	name := "channel " + id
-	if ch != nil && ch.Name != "" {
-		name = "#" + ch.Name
-	}
-	e := &MissingPermissionsError{Channel: name}
+	e := &MissingPermissionsError{Channel: channelName(id, ch)}
 	for _, p := range permissionNames {
 		if missing&p.bit != 0 {
 			e.Missing = append(e.Missing, p.name)
@@ -109,19 +191,29 @@ func (c *Commands) permissionError(id string, ch *discordgo.Channel, missing int
 	return e
 }
 
-// channel is channel id from the gateway's state, else from Discord.
-func (c *Commands) channel(ctx context.Context, id string) (*discordgo.Channel, error) {
-	if c.s.State != nil {
-		if ch, err := c.s.State.Channel(id); err == nil {
+// channelName is channel id as the user knows it: "#name" when ch has a
+// name, else "channel id".
+func channelName(id string, ch *discordgo.Channel) string {
+	if ch != nil && ch.Name != "" {
+		return "#" + ch.Name
+	}
+	return "channel " + id
+}
+
+// channelOf is channel id from the gateway's state, else from Discord.
+func channelOf(ctx context.Context, s *discordgo.Session, id string) (*discordgo.Channel, error) {
+	if s.State != nil {
+		if ch, err := s.State.Channel(id); err == nil {
 			return ch, nil
 		}
 	}
-	return c.s.Channel(id, discordgo.WithContext(ctx))
+	return s.Channel(id, discordgo.WithContext(ctx))
 }
 
-// botUserID is the bot's user id, which READY announced.
-func (c *Commands) botUserID(ctx context.Context) (string, error) {
-	if st := c.s.State; st != nil {
+// botUserID is the bot's user id, which READY announced, else asked of
+// Discord.
+func botUserID(ctx context.Context, s *discordgo.Session) (string, error) {
+	if st := s.State; st != nil {
 		st.RLock()
 		user := st.User
 		st.RUnlock()
@@ -129,7 +221,7 @@ func (c *Commands) botUserID(ctx context.Context) (string, error) {
 			return user.ID, nil
 		}
 	}
-	u, err := c.s.User("@me", discordgo.WithContext(ctx))
+	u, err := s.User("@me", discordgo.WithContext(ctx))
 	if err != nil {
 		return "", fmt.Errorf("discord: who am I: %w", err)
 	}

@@ -29,7 +29,8 @@ func TestWatchChannelNeedsTheBotsPermissions(t *testing.T) {
 		setup   func(f *fakediscord.Server)
 		channel string
 		edit    bool   // /watch edit's channel, not /watch add's
-		missing string // "" when the watch is saved
+		missing string // the permissions the reply names as missing
+		says    string // else what the refusal says; both "" when the watch is saved
 	}{
 		{name: "the guild's defaults", setup: func(*fakediscord.Server) {}, channel: testAlertTarget},
 		{name: "@everyone lacks Embed Links", channel: testAlertTarget, missing: "Embed Links", setup: func(f *fakediscord.Server) {
@@ -82,6 +83,40 @@ func TestWatchChannelNeedsTheBotsPermissions(t *testing.T) {
 			f.AddForum(forum)
 			f.SetOverwrite(forum, deny(fakediscord.AppID, discordgo.PermissionOverwriteTypeMember, discordgo.PermissionSendMessages))
 		}},
+		// Discord: a message reopens an archived thread, unless a moderator
+		// locked it; only Manage Threads may post into a locked one. A
+		// private thread is seen by its members and by Manage Threads only.
+		{name: "an archived thread, which a post reopens", channel: thread, setup: func(f *fakediscord.Server) {
+			f.AddThread(thread, testAlertTarget)
+			f.ArchiveThread(thread)
+		}},
+		{name: "a locked thread", channel: thread, says: "a moderator locked it", setup: func(f *fakediscord.Server) {
+			f.AddThread(thread, testAlertTarget)
+			f.LockThread(thread)
+		}},
+		{name: "a locked thread, with Manage Threads", channel: thread, setup: func(f *fakediscord.Server) {
+			f.SetRole(testGuild, testGuild, fakediscord.DefaultPermissions|discordgo.PermissionManageThreads)
+			f.AddThread(thread, testAlertTarget)
+			f.LockThread(thread)
+		}},
+		{name: "a private thread the bot is not a member of", channel: thread, says: "a private thread newshound is not a member of", setup: func(f *fakediscord.Server) {
+			f.AddPrivateThread(thread, testAlertTarget)
+		}},
+		{name: "a private thread the bot is a member of", channel: thread, setup: func(f *fakediscord.Server) {
+			f.AddPrivateThread(thread, testAlertTarget)
+			f.JoinThread(thread)
+		}},
+		{name: "a private thread, with Manage Threads", channel: thread, setup: func(f *fakediscord.Server) {
+			f.SetRole(testGuild, testGuild, fakediscord.DefaultPermissions|discordgo.PermissionManageThreads)
+			f.AddPrivateThread(thread, testAlertTarget)
+		}},
+		{name: "edit onto a locked thread", channel: thread, edit: true, says: "a moderator locked it", setup: func(f *fakediscord.Server) {
+			f.AddThread(thread, testAlertTarget)
+			f.LockThread(thread)
+		}},
+		{name: "a deleted channel", channel: testAlertTarget, says: "no channel " + testAlertTarget, setup: func(f *fakediscord.Server) {
+			f.DeleteChannel(testAlertTarget)
+		}},
 		{name: "edit onto a channel hidden from the bot", channel: testAlertTarget, edit: true, missing: "View Channel", setup: func(f *fakediscord.Server) {
 			f.SetOverwrite(testAlertTarget, deny(testGuild, discordgo.PermissionOverwriteTypeRole, discordgo.PermissionViewChannel))
 		}},
@@ -103,7 +138,7 @@ func TestWatchChannelNeedsTheBotsPermissions(t *testing.T) {
 
 			saved := w.snapshot()
 			moved := len(saved) == 1 && saved[0].ChannelID == tt.channel
-			if tt.missing == "" {
+			if tt.missing == "" && tt.says == "" {
 				if !moved {
 					t.Fatalf("watches %+v, want one posting to %s; reply %q, follow-ups %+v", saved, tt.channel, in.Original(), in.Followups)
 				}
@@ -115,7 +150,11 @@ func TestWatchChannelNeedsTheBotsPermissions(t *testing.T) {
 			if len(in.Followups) != 1 {
 				t.Fatalf("got %d follow-ups, want 1 error; reply %q", len(in.Followups), in.Original())
 			}
-			if got, want := in.Followups[0].Content, "it lacks "+tt.missing+" there."; !strings.Contains(got, want) {
+			want := tt.says
+			if tt.missing != "" {
+				want = "it lacks " + tt.missing + " there."
+			}
+			if got := in.Followups[0].Content; !strings.Contains(got, want) {
 				t.Errorf("reply %q, want it to say %q", got, want)
 			}
 		})

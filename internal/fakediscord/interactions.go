@@ -242,7 +242,8 @@ func (s *Server) resolveChannels(i *discordgo.Interaction) {
 			if _, ok := s.forums[id]; ok {
 				ch.Type = discordgo.ChannelTypeGuildForum
 			} else if t, ok := s.threads[id]; ok {
-				ch.Type, ch.ParentID = discordgo.ChannelTypeGuildPublicThread, t.ParentID
+				ch.Type, ch.ParentID = threadType(t), t.ParentID
+				ch.ThreadMetadata = &discordgo.ThreadMetadata{Archived: t.Archived, Locked: t.Locked}
 			}
 			if d.Resolved == nil {
 				d.Resolved = &discordgo.ApplicationCommandInteractionDataResolved{}

@@ -170,7 +170,7 @@ func (s *Server) mayPost(w http.ResponseWriter, id string) bool {
 		send = discordgo.PermissionSendMessagesInThreads
 	}
 	switch {
-	case perms&discordgo.PermissionViewChannel == 0:
+	case perms&discordgo.PermissionViewChannel == 0 || s.hiddenThread(id):
 		writeError(w, http.StatusForbidden, 50001, "Missing Access")
 		return false
 	case perms&send == 0:
@@ -190,7 +190,7 @@ func (s *Server) getChannel(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.botPermissions(id)&discordgo.PermissionViewChannel == 0 {
+	if s.botPermissions(id)&discordgo.PermissionViewChannel == 0 || s.hiddenThread(id) {
 		writeError(w, http.StatusForbidden, 50001, "Missing Access")
 		return
 	}
@@ -200,7 +200,7 @@ func (s *Server) getChannel(w http.ResponseWriter, r *http.Request) {
 		ch.PermissionOverwrites = append(ch.PermissionOverwrites, &o)
 	}
 	if t := s.threads[id]; t != nil {
-		ch.Type, ch.ParentID, ch.Name, ch.PermissionOverwrites = discordgo.ChannelTypeGuildPublicThread, t.ParentID, t.Name, nil
+		ch.Type, ch.ParentID, ch.Name, ch.PermissionOverwrites = threadType(t), t.ParentID, t.Name, nil
 		ch.ThreadMetadata = &discordgo.ThreadMetadata{Archived: t.Archived, Locked: t.Locked}
 	} else if s.forums[id] != nil {
 		ch.Type = discordgo.ChannelTypeGuildForum
@@ -244,4 +244,12 @@ func (s *Server) getMember(w http.ResponseWriter, r *http.Request) {
 		"user":  map[string]any{"id": AppID, "username": "newshound", "discriminator": "0", "bot": true},
 		"roles": roles, "joined_at": "2026-01-01T00:00:00Z",
 	})
+}
+
+// threadType is t's channel type: a public or a private thread.
+func threadType(t *Thread) discordgo.ChannelType {
+	if t.Private {
+		return discordgo.ChannelTypeGuildPrivateThread
+	}
+	return discordgo.ChannelTypeGuildPublicThread
 }

@@ -24,6 +24,7 @@ func (s *Server) routes() http.Handler {
 	api("PATCH /api/v9/channels/{channel}/messages/{msg}", s.editMessage)
 	api("PATCH /api/v9/channels/{channel}", s.modifyChannel)
 	api("GET /api/v9/channels/{channel}", s.getChannel)
+	api("GET /api/v9/channels/{channel}/thread-members/{user}", s.getThreadMember)
 	api("GET /api/v9/guilds/{guild}", s.getGuild)
 	api("GET /api/v9/guilds/{guild}/members/{user}", s.getMember)
 	api("POST /api/v9/channels/{channel}/messages/{msg}/threads", s.startThread)
@@ -162,7 +163,7 @@ func (s *Server) createMessage(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	switch {
-	case s.locked(channelID):
+	case s.locked(channelID) && s.botPermissions(channelID)&discordgo.PermissionManageThreads == 0:
 		writeError(w, http.StatusForbidden, 50083, "Thread is archived")
 		return
 	case s.threads[channelID] != nil && s.threadsDenied(channelID):

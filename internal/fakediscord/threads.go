@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"slices"
 	"unicode/utf8"
+
+	"github.com/bwmarrin/discordgo"
 )
 
 // This file is the fake's threads and forums: messages into a thread (a
@@ -24,9 +26,14 @@ type Thread struct {
 	// by a message posted into it.
 	Archived bool
 	// Locked: archived for good, as a moderator may: the bot (without
-	// Manage Threads) cannot reopen it (403 Missing Permissions) and no
-	// one may post into it (403 Thread is archived).
+	// Manage Threads) cannot reopen it (403 Missing Permissions) nor post
+	// into it (403 Thread is archived).
 	Locked bool
+	// Private: a private thread, which only its members and those with
+	// Manage Threads see; BotMember says the bot is one of its members.
+	// The bot sees and posts into one it is not a member of only with
+	// Manage Threads; else both answer 403 Missing Access.
+	Private, BotMember bool
 }
 
 // ArchiveThread archives thread id, as Discord does after its
@@ -155,6 +162,53 @@ func (s *Server) AddThread(id, parentID string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.threads[id] = &Thread{ID: id, ParentID: parentID}
+}
+
+// AddPrivateThread makes id a private thread of channel parentID, of
+// which the bot is not a member (see JoinThread).
+func (s *Server) AddPrivateThread(id, parentID string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.threads[id] = &Thread{ID: id, ParentID: parentID, Private: true}
+}
+
+// JoinThread makes the bot a member of thread id, as a member who
+// mentions it there does.
+func (s *Server) JoinThread(id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if t := s.threads[id]; t != nil {
+		t.BotMember = true
+	}
+}
+
+// hiddenThread reports whether channel id is a private thread the bot may
+// not see: not a member, without Manage Threads. s.mu is held.
+func (s *Server) hiddenThread(id string) bool {
+	t := s.threads[id]
+	return t != nil && t.Private && !t.BotMember && s.botPermissions(id)&discordgo.PermissionManageThreads == 0
+}
+
+// getThreadMember serves GET channels/{c}/thread-members/{user}: the
+// bot's membership of thread c, 404 Unknown Member when it is none.
+func (s *Server) getThreadMember(w http.ResponseWriter, r *http.Request) {
+	id, ok := s.botChannel(w, r)
+	if !ok {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := s.threads[id]
+	switch {
+	case t == nil:
+		writeError(w, http.StatusNotFound, 10003, "Unknown Channel")
+	case s.hiddenThread(id):
+		writeError(w, http.StatusForbidden, 50001, "Missing Access")
+	case r.PathValue("user") != AppID || !t.BotMember:
+		writeError(w, http.StatusNotFound, 10007, "Unknown Member")
+	default:
+		writeJSON(w, http.StatusOK, map[string]any{"id": id, "user_id": AppID, "join_timestamp": "2026-01-01T00:00:00Z", "flags": 0})
+	}
 }
 
 // Threads returns the threads of channel parentID (forum posts in the
