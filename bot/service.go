@@ -240,6 +240,7 @@ func (s *Service) Run(ctx context.Context) error {
 	// The gateway may take a while to open (or never): polling does not
 	// wait for it.
 	wg.Go(func() { s.runCommands(ctx) })
+	wg.Go(func() { s.checkDestinations(ctx) })
 	wg.Go(func() { s.pruneLoop(ctx) })
 	wg.Go(func() { s.leases.renewLoop(ctx) })
 	s.poller.loop(ctx)
@@ -274,7 +275,35 @@ func (s *Service) Reload(ctx context.Context, cfg *config.Config) error {
 		return fmt.Errorf("resizing the story window: %w", err)
 	}
 	s.log.Info("config reloaded", "feeds", len(cfg.Feeds), "subscriptions", len(cfg.Subscriptions))
+	// Destinations do not change at a reload, but what Discord lets the
+	// bot do there may have: a reload is how the operator asks again.
+	s.checkDestinations(ctx)
 	return nil
+}
+
+// checkDestinations asks each destination of the config that can tell
+// (notify.Checker: a Discord channel, thread or forum, with the bot's
+// token) whether it can take alerts, and logs each that cannot, naming it
+// and why, as an error. Nothing is stopped: the other destinations go on,
+// and this one's alerts wait and retry as any failing destination's do.
+// A failure to ask is a warning.
+func (s *Service) checkDestinations(ctx context.Context) {
+	for _, d := range s.settings.Destinations {
+		c, ok := s.sender.notifiers[d.Name].(notify.Checker)
+		if !ok {
+			continue
+		}
+		err := c.Check(ctx)
+		switch {
+		case err == nil:
+		case ctx.Err() != nil:
+			return
+		case errors.Is(err, notify.ErrCannotPost):
+			s.log.Error("destination cannot take alerts; fix it in Discord, then reload (SIGHUP) to check it again", "destination", d.Name, "err", err)
+		default:
+			s.log.Warn("could not check whether the destination can take alerts", "destination", d.Name, "err", err)
+		}
+	}
 }
 
 // gatewayLease names the lease that lets one instance of several sharing a

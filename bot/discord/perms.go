@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/bwmarrin/discordgo"
+	"github.com/newshound/newshound/bot/notify"
 )
 
 // permissionNames are the permissions alerts need, as Discord's settings
@@ -82,22 +83,42 @@ func (e *UnknownChannelError) Error() string {
 // which the interaction resolved as hint; a refusal says nothing was saved.
 func (c *Commands) checkPermissions(ctx context.Context, id string, hint *discordgo.Channel) error {
 	err := checkChannel(ctx, c.s, id, hint, func(ch *discordgo.Channel) int64 { return neededPermissions(ch.Type) })
-	if IsCannotPost(err) {
+	if errors.Is(err, notify.ErrCannotPost) {
 		return fmt.Errorf("%w Then try again; nothing was saved.", err)
 	}
 	return err
 }
 
-// IsCannotPost reports whether err says the bot cannot post in a
-// channel (missing permissions, a shut thread, no such channel), not that
-// checking it failed.
-func IsCannotPost(err error) bool {
-	var (
-		missing *MissingPermissionsError
-		shut    *ShutThreadError
-		unknown *UnknownChannelError
-	)
-	return errors.As(err, &missing) || errors.As(err, &shut) || errors.As(err, &unknown)
+// Each refusal is a notify.ErrCannotPost: the bot cannot post there, as
+// opposed to a failure to check.
+func (e *MissingPermissionsError) Is(target error) bool { return target == notify.ErrCannotPost }
+func (e *ShutThreadError) Is(target error) bool         { return target == notify.ErrCannotPost }
+func (e *UnknownChannelError) Is(target error) bool     { return target == notify.ErrCannotPost }
+
+// Check reports whether the bot can post the destination's alerts in its
+// channel or thread (see checkChannel): with story threads, it also needs
+// Create Public Threads and Send Messages in Threads there.
+func (n *ChannelNotifier) Check(ctx context.Context) error {
+	return checkChannel(ctx, n.s, n.channelID, nil, func(ch *discordgo.Channel) int64 {
+		need := neededPermissions(ch.Type)
+		if n.threads {
+			need |= discordgo.PermissionCreatePublicThreads | discordgo.PermissionSendMessagesInThreads
+		}
+		return need
+	})
+}
+
+// Check reports whether the bot can open posts in the forum (see
+// checkChannel): with story threads, it also needs Send Messages in
+// Threads, to post a story's further reports into its post.
+func (n *ForumNotifier) Check(ctx context.Context) error {
+	return checkChannel(ctx, n.s, n.channelID, nil, func(ch *discordgo.Channel) int64 {
+		need := neededPermissions(ch.Type)
+		if n.threads {
+			need |= discordgo.PermissionSendMessagesInThreads
+		}
+		return need
+	})
 }
 
 // checkChannel returns an error when the bot cannot post alerts in

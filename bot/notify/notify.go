@@ -67,6 +67,19 @@ type NonceSender interface {
 	SendsNonce() bool
 }
 
+// Checker is implemented by notifiers that can tell, before any alert,
+// whether the destination can take alerts (a Discord channel: the bot's
+// permissions there). Check's error wraps ErrCannotPost when the
+// destination cannot; any other error is a failure to tell.
+type Checker interface {
+	Check(ctx context.Context) error
+}
+
+// ErrCannotPost is what a Checker's error wraps when the destination
+// cannot take alerts as it stands (missing permissions, a locked thread,
+// no such channel).
+var ErrCannotPost = errors.New("the destination cannot take alerts")
+
 // Editor is implemented by notifiers that can change a message they
 // posted. The sender edits a story's first message as further reports of
 // the story and updates of its item join it ("Also: Reuters · AP +12").
