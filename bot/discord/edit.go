@@ -128,9 +128,17 @@ func (n *ChannelNotifier) Edit(ctx context.Context, e notify.Edit) error {
 }
 
 func (n *ChannelNotifier) editMessage(ctx context.Context, edit *discordgo.MessageEdit) (*exchange, error) {
-	return n.lim.do(ctx, editRoute(n.channelID), n.goneReason, func(ctx context.Context) error {
-		_, err := n.s.ChannelMessageEditComplex(edit, discordgo.WithContext(ctx))
-		return err
+	// As discordgo's ChannelMessageEditComplex, which this request
+	// stands for (under a bucket id of the Limiter's), sends them.
+	if edit.Embeds != nil {
+		for _, e := range *edit.Embeds {
+			if e.Type == "" {
+				e.Type = discordgo.EmbedTypeRich
+			}
+		}
+	}
+	return n.lim.do(ctx, editRoute(n.channelID), n.goneReason, func(ctx context.Context, bucket string) error {
+		return request(ctx, n.s, http.MethodPatch, discordgo.EndpointChannelMessage(edit.Channel, edit.ID), edit, bucket, nil)
 	})
 }
 
@@ -139,9 +147,8 @@ func (n *ChannelNotifier) editMessage(ctx context.Context, edit *discordgo.Messa
 // stays archived and its messages are not edited.
 func (n *ChannelNotifier) reopen(ctx context.Context) error {
 	open := false
-	_, err := n.lim.do(ctx, "PATCH channels/"+n.channelID, n.goneReason, func(ctx context.Context) error {
-		_, err := n.s.ChannelEditComplex(n.channelID, &discordgo.ChannelEdit{Archived: &open}, discordgo.WithContext(ctx))
-		return err
+	_, err := n.lim.do(ctx, "PATCH channels/"+n.channelID, n.goneReason, func(ctx context.Context, bucket string) error {
+		return request(ctx, n.s, http.MethodPatch, discordgo.EndpointChannel(n.channelID), &discordgo.ChannelEdit{Archived: &open}, bucket, nil)
 	})
 	return err
 }
@@ -223,9 +230,8 @@ func (n *ChannelNotifier) threadWorks(kind string, e notify.Edit) {
 func (n *ChannelNotifier) startStoryThread(ctx context.Context, e notify.Edit) error {
 	start := &discordgo.ThreadStart{Name: ThreadName(storyOf(e.Message.Alerts, e.Added[0]))}
 	route := "POST channels/" + n.channelID + "/messages/{message_id}/threads"
-	ex, err := n.lim.do(ctx, route, n.goneReason, func(ctx context.Context) error {
-		_, err := n.s.MessageThreadStartComplex(n.channelID, e.MessageID, start, discordgo.WithContext(ctx))
-		return err
+	ex, err := n.lim.do(ctx, route, n.goneReason, func(ctx context.Context, bucket string) error {
+		return request(ctx, n.s, http.MethodPost, discordgo.EndpointChannelMessageThread(n.channelID, e.MessageID), start, bucket, nil)
 	})
 	if ex != nil && ex.status == http.StatusBadRequest && apiCode(ex.body) == codeThreadAlreadyExists {
 		return nil
@@ -262,9 +268,8 @@ func (n *ChannelNotifier) postJoins(ctx context.Context, threadID string, e noti
 			AllowedMentions: noPings(nil), // the story pinged when it was posted
 		}
 		endpoint := discordgo.EndpointChannelMessages(threadID)
-		ex, err := n.lim.do(ctx, "POST channels/"+threadID+"/messages", n.goneReason, func(ctx context.Context) error {
-			_, err := n.s.RequestWithBucketID(http.MethodPost, endpoint, body, endpoint, discordgo.WithContext(ctx))
-			return err
+		ex, err := n.lim.do(ctx, "POST channels/"+threadID+"/messages", n.goneReason, func(ctx context.Context, bucket string) error {
+			return request(ctx, n.s, http.MethodPost, endpoint, body, bucket, nil)
 		})
 		switch {
 		case ex != nil && ex.status == http.StatusNotFound && apiCode(ex.body) == codeUnknownChannel:
@@ -357,9 +362,8 @@ func (n *WebhookNotifier) Edit(ctx context.Context, e notify.Edit) error {
 		endpoint += "?" + url.Values{"thread_id": {threadID}}.Encode()
 	}
 	do := func() (*exchange, error) {
-		return n.lim.do(ctx, webhookEditRoute(n.id), n.goneReason, func(ctx context.Context) error {
-			_, err := n.s.RequestWithBucketID(http.MethodPatch, endpoint, edit, n.bucketID(), discordgo.WithContext(ctx))
-			return err
+		return n.lim.do(ctx, webhookEditRoute(n.id), n.goneReason, func(ctx context.Context, bucket string) error {
+			return request(ctx, n.s, http.MethodPatch, endpoint, edit, bucket, nil)
 		})
 	}
 	ex, err := do()

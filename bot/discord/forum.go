@@ -119,9 +119,9 @@ func (n *ForumNotifier) open(ctx context.Context, name string, msg forumOpener) 
 	body := forumPost{Name: name, AppliedTags: n.tags, Message: msg}
 	endpoint := discordgo.EndpointChannelThreads(n.channelID)
 	var resp []byte
-	ex, err := n.lim.do(ctx, "POST channels/"+n.channelID+"/threads", n.goneReason, func(ctx context.Context) error {
+	ex, err := n.lim.do(ctx, "POST channels/"+n.channelID+"/threads", n.goneReason, func(ctx context.Context, bucket string) error {
 		var err error
-		resp, err = n.s.RequestWithBucketID(http.MethodPost, endpoint, body, endpoint, discordgo.WithContext(ctx))
+		resp, err = n.s.RequestWithBucketID(http.MethodPost, endpoint, body, bucket, discordgo.WithContext(ctx))
 		return err
 	})
 	if err != nil {

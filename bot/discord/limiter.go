@@ -66,7 +66,19 @@ type Limiter struct {
 	// the first answer tells its size.
 	limits  map[string]int
 	invalid []time.Time // times of recent invalid requests, oldest first
+	// buckets are the discordgo bucket ids free for a request (see
+	// maxInFlight).
+	buckets chan string
 }
+
+// maxInFlight is how many requests one Limiter has on their way at once,
+// each under a discordgo bucket id of its own, taken from a fixed set.
+// discordgo keeps a bucket for every id it is given, for ever, and its
+// helpers name one per thread and per message a thread is started on; it
+// also sends the requests of one id one at a time, so one id for all
+// would let a hung request hold up every other. The Limiter does the
+// pacing: discordgo's buckets only take turns, and never wait, on these.
+const maxInFlight = 32
 
 // routeState is what the Limiter knows of a route's bucket. Several
 // requests may be on their way at once (notifiers of one channel run side
@@ -118,7 +130,12 @@ func NewLimiter(cfg LimiterConfig) *Limiter {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Limiter{cfg: cfg, log: log, clock: time.Now, routes: make(map[string]*routeState), hashes: make(map[string]string), limits: make(map[string]int)}
+	buckets := make(chan string, maxInFlight)
+	for i := range maxInFlight {
+		buckets <- fmt.Sprintf("newshound/%d", i)
+	}
+	return &Limiter{cfg: cfg, log: log, clock: time.Now, routes: make(map[string]*routeState), hashes: make(map[string]string), limits: make(map[string]int),
+		buckets: buckets}
 }
 
 // InvalidRequests reports how many invalid answers (see countsInvalid) the
@@ -132,15 +149,24 @@ func (l *Limiter) InvalidRequests() int {
 
 // do sends one request on route once the limits allow it and turns the
 // answer into nil or an error the outbox sender understands. gone says, for
-// a 403/404, what is gone ("webhook deleted").
-func (l *Limiter) do(ctx context.Context, route string, gone func(status int) string, send func(context.Context) error) (*exchange, error) {
+// a 403/404, what is gone ("webhook deleted"). send is given the discordgo
+// bucket id to send under (see maxInFlight).
+func (l *Limiter) do(ctx context.Context, route string, gone func(status int) string, send func(ctx context.Context, bucket string) error) (*exchange, error) {
 	adm, err := l.acquire(ctx, route)
 	if err != nil {
 		return nil, err
 	}
+	var bucket string
+	select {
+	case bucket = <-l.buckets:
+	case <-ctx.Done():
+		l.unanswered(adm.key)
+		return nil, ctx.Err()
+	}
 	rctx, rec := withRecorder(ctx)
 	rec.route, rec.admitted = route, adm.at
-	sendErr := send(rctx)
+	sendErr := send(rctx, bucket)
+	l.buckets <- bucket
 	ex := rec.last
 	if ex == nil {
 		l.unanswered(adm.key)

@@ -71,9 +71,9 @@ func (n *ChannelNotifier) Send(ctx context.Context, m notify.Message) (notify.Re
 	endpoint := discordgo.EndpointChannelMessages(n.channelID)
 	route := "POST channels/" + n.channelID + "/messages"
 	var resp []byte
-	ex, err := n.lim.do(ctx, route, n.goneReason, func(ctx context.Context) error {
+	ex, err := n.lim.do(ctx, route, n.goneReason, func(ctx context.Context, bucket string) error {
 		var err error
-		resp, err = n.s.RequestWithBucketID(http.MethodPost, endpoint, body, endpoint, discordgo.WithContext(ctx))
+		resp, err = n.s.RequestWithBucketID(http.MethodPost, endpoint, body, bucket, discordgo.WithContext(ctx))
 		return err
 	})
 	if err != nil {
@@ -125,10 +125,8 @@ func findIn(ctx context.Context, s *discordgo.Session, lim *Limiter, channelID s
 // recentMessages reads channelID's 50 newest messages, newest first.
 func recentMessages(ctx context.Context, s *discordgo.Session, lim *Limiter, channelID string, gone func(int) string) ([]*discordgo.Message, error) {
 	var msgs []*discordgo.Message
-	_, err := lim.do(ctx, "GET channels/"+channelID+"/messages", gone, func(ctx context.Context) error {
-		var err error
-		msgs, err = s.ChannelMessages(channelID, 50, "", "", "", discordgo.WithContext(ctx))
-		return err
+	_, err := lim.do(ctx, "GET channels/"+channelID+"/messages", gone, func(ctx context.Context, bucket string) error {
+		return request(ctx, s, http.MethodGet, discordgo.EndpointChannelMessages(channelID)+"?limit=50", nil, bucket, &msgs)
 	})
 	return msgs, err
 }
@@ -318,9 +316,9 @@ func (n *WebhookNotifier) execute(ctx context.Context, threadID string, body web
 	}
 	endpoint := discordgo.EndpointWebhookToken(n.id, n.token) + "?" + q.Encode()
 	var resp []byte
-	ex, err := n.lim.do(ctx, "POST webhooks/"+n.id, n.goneReason, func(ctx context.Context) error {
+	ex, err := n.lim.do(ctx, "POST webhooks/"+n.id, n.goneReason, func(ctx context.Context, bucket string) error {
 		var err error
-		resp, err = n.s.RequestWithBucketID(http.MethodPost, endpoint, body, n.bucketID(), discordgo.WithContext(ctx))
+		resp, err = n.s.RequestWithBucketID(http.MethodPost, endpoint, body, bucket, discordgo.WithContext(ctx))
 		return err
 	})
 	if err != nil {
@@ -341,10 +339,8 @@ func (n *WebhookNotifier) Find(ctx context.Context, m notify.Message) (notify.Re
 	}
 	if n.channelID == "" {
 		var wh *discordgo.Webhook
-		_, err := n.lim.do(ctx, "GET webhooks/"+n.id, n.goneReason, func(ctx context.Context) error {
-			var err error
-			wh, err = n.s.Webhook(n.id, discordgo.WithContext(ctx))
-			return err
+		_, err := n.lim.do(ctx, "GET webhooks/"+n.id, n.goneReason, func(ctx context.Context, bucket string) error {
+			return request(ctx, n.s, http.MethodGet, discordgo.EndpointWebhook(n.id), nil, bucket, &wh)
 		})
 		if err != nil {
 			return notify.Receipt{}, false, err
@@ -354,17 +350,25 @@ func (n *WebhookNotifier) Find(ctx context.Context, m notify.Message) (notify.Re
 	return findPosted(ctx, n.s, n.lim, n.channelID, m, n.goneReason)
 }
 
-// bucketID is the webhook's discordgo bucket: discordgo sends the requests
-// of one bucket id one at a time, holding its lock until the answer comes,
-// so a bucket shared by every webhook would let one hung request hold up
-// all of them. The Limiter does the pacing; the id leaves the token out.
-func (n *WebhookNotifier) bucketID() string { return discordgo.EndpointWebhook(n.id) }
-
 func (n *WebhookNotifier) goneReason(status int) string {
 	if status == http.StatusUnauthorized {
 		return "webhook " + n.id + " token rejected"
 	}
 	return "webhook " + n.id + " deleted"
+}
+
+// request sends method endpoint with body (nil: none) under discordgo
+// bucket id bucket (see Limiter.do) and decodes the answer into out (nil:
+// not read).
+func request(ctx context.Context, s *discordgo.Session, method, endpoint string, body any, bucket string, out any) error {
+	resp, err := s.RequestWithBucketID(method, endpoint, body, bucket, discordgo.WithContext(ctx))
+	if err != nil || out == nil {
+		return err
+	}
+	if err := json.Unmarshal(resp, out); err != nil {
+		return fmt.Errorf("discord: %s answer: %w", method, err)
+	}
+	return nil
 }
 
 // receiptFrom reads the message id of an accepted message. A 2xx without
