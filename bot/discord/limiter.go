@@ -96,7 +96,19 @@ type routeState struct {
 	inflight int
 	// used is when a request was last let through or answered.
 	used time.Time
+	// heard: an answer on the bucket was noted; asked: when the first
+	// request went out (see firstAnswer).
+	heard bool
+	asked time.Time
 }
+
+// firstAnswer is how long the requests of a route the Limiter knows
+// nothing of (after a start, a route new or whose limits no answer
+// announced) wait for the answer to the first, which tells the bucket's
+// size, before going anyway: let through together, a burst past the
+// bucket would get Discord's 429 for each request over. A first request
+// hanging holds the others back no longer than this.
+const firstAnswer = time.Second
 
 // routeIdle is how long a route goes unused before the Limiter forgets
 // it. Routes name channels and threads, and every story's forum post or
@@ -248,6 +260,9 @@ func (l *Limiter) reserve(route string, reserved *bool) (time.Duration, string, 
 		}
 		return rs.resetAt.Sub(now), "rate limited on " + route, adm
 	}
+	if !rs.known && !rs.heard && rs.inflight > 0 && now.Sub(rs.asked) < firstAnswer {
+		return awaitAnswers, "first request of " + route + " awaits its answer", adm
+	}
 	if !*reserved {
 		*reserved = true
 		if wait := l.takeToken(now); wait > 0 {
@@ -256,6 +271,9 @@ func (l *Limiter) reserve(route string, reserved *bool) (time.Duration, string, 
 	}
 	if rs.known {
 		rs.remaining--
+	}
+	if rs.asked.IsZero() {
+		rs.asked = now
 	}
 	rs.inflight++
 	rs.used = now
@@ -382,12 +400,12 @@ func (l *Limiter) observe(route, admitted string, ex *exchange, gone func(status
 	if rs.inflight > 0 {
 		rs.inflight--
 	}
-	rs.used = now
+	rs.used, rs.heard = now, true
 	if hash := ex.header.Get("X-RateLimit-Bucket"); hash != "" {
 		l.hashes[routeShape(route)] = hash
 	}
 	key := l.bucketKey(route)
-	l.route(key).used = now
+	l.route(key).used, l.route(key).heard = now, true
 	l.updateRoute(route, key, ex.header, now)
 	if countsInvalid(ex) {
 		l.invalid = append(l.invalid, now)

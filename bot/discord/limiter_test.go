@@ -196,9 +196,9 @@ func TestTokenBucketPacesBursts(t *testing.T) {
 	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	lim.clock = func() time.Time { return start }
 	var waits []time.Duration
-	for range 4 {
+	for i := range 4 {
 		reserved := false
-		wait, _, _ := lim.reserve("r", &reserved)
+		wait, _, _ := lim.reserve(fmt.Sprint("r", i), &reserved) // a route each: only the token bucket paces
 		waits = append(waits, wait)
 	}
 	want := []time.Duration{0, 0, 100 * time.Millisecond, 200 * time.Millisecond}
@@ -329,7 +329,8 @@ func TestRouteBucketCountsRequestsOnTheirWay(t *testing.T) {
 		do   func()
 		want []time.Duration // waits of the admissions tried after do
 	}{
-		{"unknown bucket: three go", func() {}, []time.Duration{0, 0, 0}},
+		{"unknown bucket: the first goes alone", func() {}, []time.Duration{0, awaitAnswers}},
+		{"its answer is late: the others go", func() { now = now.Add(firstAnswer) }, []time.Duration{0, 0}},
 		{"first answer: two more on their way, none left", func() { answer(2, "w1") }, []time.Duration{time.Second}},
 		{"later answers of the window", func() { answer(1, "w1"); answer(0, "w1") }, []time.Duration{time.Second}},
 		{"next window: the limit", func() { now = now.Add(time.Second) }, []time.Duration{0, 0, 0, awaitAnswers}},
@@ -591,5 +592,36 @@ func TestBucketKey(t *testing.T) {
 		if got := lim.bucketKey(tt.route); got != tt.want {
 			t.Errorf("bucketKey(%q) = %q, want %q", tt.route, got, tt.want)
 		}
+	}
+}
+
+// After a start the Limiter knows no route's bucket. It used to let every
+// request of a new route through until the first answer told the
+// bucket's size, so a burst onto a channel (a backlog, several stories
+// edited at once) got Discord's 429 for each request past the bucket.
+// The first request of a route it knows nothing of now goes alone, and
+// the others wait for its answer.
+func TestNewRouteBurstWaitsForTheFirstAnswer(t *testing.T) {
+	const (
+		perWindow = 2
+		burst     = 6
+	)
+	f := fakediscord.New(t)
+	f.RateLimit("POST channels/"+testChannel+"/messages", perWindow, 500*time.Millisecond)
+	n := NewChannelNotifier(newTestSession(t, f, "test-token"), testChannel, NewLimiter(LimiterConfig{}))
+	var wg sync.WaitGroup
+	for i := range burst {
+		wg.Go(func() {
+			if _, err := n.Send(context.Background(), oneAlert(fmt.Sprint("b-", i), "Aleppo")); err != nil {
+				t.Errorf("send %d: %v", i, err)
+			}
+		})
+	}
+	wg.Wait()
+	if got := f.Count429(""); got != 0 {
+		t.Errorf("the fake answered %d 429s to a burst of %d onto a new route of %d per window, want none", got, burst, perWindow)
+	}
+	if got := len(f.Messages(testChannel)); got != burst {
+		t.Errorf("%d messages posted, want %d", got, burst)
 	}
 }
