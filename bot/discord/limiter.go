@@ -100,6 +100,10 @@ type routeState struct {
 	// request went out (see firstAnswer).
 	heard bool
 	asked time.Time
+	// held is when a 429 on the bucket ends: until then no answer's
+	// headers reopen it, as an answer to a request sent before the 429
+	// may arrive after it, telling of room the 429 says is not there.
+	held time.Time
 }
 
 // firstAnswer is how long the requests of a route the Limiter knows
@@ -246,6 +250,11 @@ func (l *Limiter) reserve(route string, reserved *bool) (time.Duration, string, 
 	}
 	l.forgetIdleRoutes(now)
 	rs := l.route(adm.key)
+	if old := l.routes[route]; adm.key != route && old != nil && now.Before(old.held) && old.held.After(rs.held) {
+		// A 429 noted under the route before its shape's bucket hash was
+		// known holds the bucket the route now counts in.
+		rs.known, rs.remaining, rs.resetAt, rs.window, rs.held = true, 0, old.held, "", old.held
+	}
 	if rs.known && !rs.resetAt.IsZero() && !now.Before(rs.resetAt) {
 		rs.newWindow()
 	}
@@ -462,6 +471,9 @@ func (l *Limiter) updateRoute(route, key string, h http.Header, now time.Time) {
 		rs.limit = limit
 		l.limits[routeShape(key)] = limit
 	}
+	if now.Before(rs.held) {
+		return
+	}
 	left := remaining - rs.inflight
 	if old := l.routes[route]; key != route && old != nil {
 		left -= old.inflight
@@ -506,7 +518,7 @@ func (l *Limiter) note429(route, key string, ex *exchange, now time.Time) error 
 			after = ra
 		}
 		rs := l.route(key)
-		rs.known, rs.remaining, rs.resetAt, rs.window = true, 0, now.Add(after), ""
+		rs.known, rs.remaining, rs.resetAt, rs.window, rs.held = true, 0, now.Add(after), "", now.Add(after)
 		return &notify.RetryError{After: after, Err: fmt.Errorf("discord: rate limited on %s", route)}
 	}
 }

@@ -625,3 +625,72 @@ func TestNewRouteBurstWaitsForTheFirstAnswer(t *testing.T) {
 		t.Errorf("%d messages posted, want %d", got, burst)
 	}
 }
+
+// A route's 429 holds the route until its reset. Two answers used to lift
+// that hold early, and the next request went out into the 429's window:
+// an answer to a request sent before the 429 that arrived after it
+// (answers may come out of order), whose headers still told of room; and
+// an answer on another channel that told the route's shape's bucket hash,
+// after which the route counted in a new bucket that knew nothing of the
+// 429 (noted under the route, the hash unknown then: Discord's 429 of a
+// shared resource names no bucket).
+func TestAnswersDoNotLiftA429(t *testing.T) {
+	const route = "POST channels/1/messages"
+	limits := func(remaining int, hash string) http.Header {
+		h := http.Header{}
+		h.Set("X-RateLimit-Limit", "5")
+		h.Set("X-RateLimit-Remaining", fmt.Sprint(remaining))
+		h.Set("X-RateLimit-Reset-After", "0.400")
+		h.Set("X-RateLimit-Reset", "w1")
+		if hash != "" {
+			h.Set("X-RateLimit-Bucket", hash)
+		}
+		return h
+	}
+	tests := []struct {
+		name string
+		// after is what is answered after the route's 429 (with the route
+		// and the bucket key its request was let through under).
+		after func(lim *Limiter) (route, key string, h http.Header)
+	}{
+		{"an answer to a request sent before the 429", func(lim *Limiter) (string, string, http.Header) {
+			return route, route, limits(4, "")
+		}},
+		{"another channel's answer names the bucket hash", func(lim *Limiter) (string, string, http.Header) {
+			other := "POST channels/2/messages"
+			reserved := false
+			_, _, adm := lim.reserve(other, &reserved)
+			return other, adm.key, limits(4, "h1")
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			lim := NewLimiter(LimiterConfig{PerSecond: 1e6, Burst: 1e6})
+			now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+			lim.clock = func() time.Time { return now }
+			admit := func() time.Duration {
+				t.Helper()
+				reserved := false
+				wait, _, _ := lim.reserve(route, &reserved)
+				return wait
+			}
+			admit()
+			now = now.Add(firstAnswer) // its answer is late: the next goes too
+			admit()
+			// One is answered: a 429 of a shared resource, no headers.
+			limited := &exchange{status: http.StatusTooManyRequests, header: http.Header{"X-Ratelimit-Scope": {"shared"}},
+				body: []byte(`{"message":"You are being rate limited.","retry_after":1.0,"global":false}`)}
+			if err := lim.observe(route, route, limited, nil); err == nil {
+				t.Fatal("a 429 observed as no error")
+			}
+			r, key, h := tt.after(lim)
+			if err := lim.observe(r, key, &exchange{status: http.StatusOK, header: h}, nil); err != nil {
+				t.Fatal(err)
+			}
+			now = now.Add(100 * time.Millisecond)
+			if wait := admit(); wait < 800*time.Millisecond {
+				t.Errorf("100 ms into a 1 s 429: the next request waits %v, want the 900 ms left", wait)
+			}
+		})
+	}
+}
