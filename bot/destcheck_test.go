@@ -52,7 +52,12 @@ func TestConfigDestinationsAreCheckedAtStart(t *testing.T) {
 	locked.ThreadID = lockedThread
 	forum := channel("forum", hiddenForum)
 	forum.Forum = true
-	h.cfg.Destinations = append(h.cfg.Destinations, channel("fine", okChannel), channel("plain", noEmbeds), channel("gone", deleted), threads, locked, forum)
+	webhook := func(name, id string) config.Destination {
+		return config.Destination{Name: name, Type: config.DiscordWebhook, WebhookURL: dc.AddWebhook(id, okChannel)}
+	}
+	h.cfg.Destinations = append(h.cfg.Destinations, channel("fine", okChannel), channel("plain", noEmbeds), channel("gone", deleted), threads, locked, forum,
+		webhook("hook", "900000000000000001"), webhook("deleted-hook", "900000000000000002"))
+	dc.DeleteWebhook("900000000000000002")
 	session, err := discord.NewSession("test-token", dc.APIBase(), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -91,6 +96,7 @@ func TestConfigDestinationsAreCheckedAtStart(t *testing.T) {
 		{"threads", "it lacks Create Public Threads there"},
 		{"locked", "a moderator locked it"},
 		{"forum", "it lacks View Channel there"},
+		{"deleted-hook", "webhook 900000000000000002: the webhook was deleted"},
 	}
 	// lines are the log lines naming destination name.
 	lines := func(name string) []string {
@@ -127,8 +133,10 @@ func TestConfigDestinationsAreCheckedAtStart(t *testing.T) {
 			t.Errorf("destination %s: log lines %q, want one error saying %q", w.destination, got, w.says)
 		}
 	}
-	if got := lines("fine"); len(got) != 0 {
-		t.Errorf("destination fine: log lines %q, want none", got)
+	for _, fine := range []string{"fine", "hook"} {
+		if got := lines(fine); len(got) != 0 {
+			t.Errorf("destination %s: log lines %q, want none", fine, got)
+		}
 	}
 
 	// A reload checks again: the destination fixed in Discord meanwhile

@@ -299,7 +299,7 @@ func (s *Service) checkDestinations(ctx context.Context) {
 		case ctx.Err() != nil:
 			return
 		case errors.Is(err, notify.ErrCannotPost):
-			s.log.Error("destination cannot take alerts; fix it in Discord, then reload (SIGHUP) to check it again", "destination", d.Name, "err", err)
+			s.log.Error("destination cannot take alerts; once it is fixed, a reload (SIGHUP) or a restart checks it again", "destination", d.Name, "err", err)
 		default:
 			s.log.Warn("could not check whether the destination can take alerts", "destination", d.Name, "err", err)
 		}

@@ -79,6 +79,41 @@ func (e *UnknownChannelError) Error() string {
 	return fmt.Sprintf("newshound cannot post alerts in channel %s: Discord has no channel %s (deleted, or a mistyped id?).", e.ID, e.ID)
 }
 
+// WebhookGoneError says that a webhook cannot take posts: it was
+// deleted, or its token is refused (a mistyped or reset URL).
+type WebhookGoneError struct {
+	ID      string
+	Deleted bool // else the token is refused
+}
+
+func (e *WebhookGoneError) Error() string {
+	if e.Deleted {
+		return fmt.Sprintf("newshound cannot post alerts through webhook %s: the webhook was deleted. Make a new one in the channel's settings (Integrations) and put its URL in the config.", e.ID)
+	}
+	return fmt.Sprintf("newshound cannot post alerts through webhook %s: Discord refuses its token (was the URL mistyped, or the webhook's URL reset?). Copy the webhook's URL again from the channel's settings (Integrations).", e.ID)
+}
+
+func (e *WebhookGoneError) Is(target error) bool { return target == notify.ErrCannotPost }
+
+// Check reports whether the webhook still takes posts: GET
+// webhooks/{id}/{token}, which needs no bot token. A deleted webhook or a
+// refused token is a *WebhookGoneError.
+func (n *WebhookNotifier) Check(ctx context.Context) error {
+	_, err := n.s.RequestWithBucketID(http.MethodGet, discordgo.EndpointWebhookToken(n.id, n.token), nil, discordgo.EndpointWebhook(n.id), discordgo.WithContext(ctx))
+	switch restStatus(err) {
+	case 0:
+		if err != nil { // no answer; its URL holds the token
+			return fmt.Errorf("could not check webhook %s: %w", n.id, withoutURL(err))
+		}
+		return nil
+	case http.StatusNotFound:
+		return &WebhookGoneError{ID: n.id, Deleted: true}
+	case http.StatusUnauthorized:
+		return &WebhookGoneError{ID: n.id}
+	}
+	return fmt.Errorf("could not check webhook %s: %w", n.id, err)
+}
+
 // checkPermissions is checkChannel for a /watch command's channel id,
 // which the interaction resolved as hint; a refusal says nothing was saved.
 func (c *Commands) checkPermissions(ctx context.Context, id string, hint *discordgo.Channel) error {

@@ -31,6 +31,7 @@ func (s *Server) routes() http.Handler {
 	api("POST /api/v9/channels/{channel}/threads", s.createThread)
 	api("GET /api/v9/webhooks/{id}", s.getWebhook)
 	api("POST /api/v9/webhooks/{id}/{token}", s.executeWebhook)
+	api("GET /api/v9/webhooks/{id}/{token}", s.getWebhookWithToken)
 	api("PATCH /api/v9/webhooks/{id}/{token}/messages/{msg}", s.editMessageWithToken)
 	api("DELETE /api/v9/webhooks/{id}/{token}/messages/{msg}", s.deleteInteractionMessage)
 	api("POST /api/v9/interactions/{id}/{token}/callback", s.interactionCallback)
@@ -380,9 +381,19 @@ func (s *Server) getWebhook(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	wh := s.webhooks[id]
 	s.mu.Unlock()
-	if wh == nil {
+	if wh == nil || wh.deleted {
 		writeError(w, http.StatusNotFound, 10015, "Unknown Webhook")
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"id": id, "type": 1, "channel_id": wh.channelID})
+}
+
+// getWebhookWithToken serves GET webhooks/{id}/{token}, which needs no
+// bot token: the webhook, 404 once deleted, 401 for a wrong token.
+func (s *Server) getWebhookWithToken(w http.ResponseWriter, r *http.Request) {
+	hook, ok := s.webhookOf(w, r)
+	if !ok {
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"id": r.PathValue("id"), "type": 1, "channel_id": hook.channelID, "token": hook.token})
 }
