@@ -140,14 +140,22 @@ func TestConfigDestinationsAreCheckedAtStart(t *testing.T) {
 	}
 
 	// A reload checks again: the destination fixed in Discord meanwhile
-	// is no longer reported.
+	// is no longer reported, and the pause its failed delivery brought
+	// (the sender's answer to a 403) is lifted.
+	svc.sender.pauseDestination(ctx, "plain", "discord: missing access to channel "+noEmbeds)
 	dc.SetOverwrite(noEmbeds, deny(0))
 	if err := svc.Reload(ctx, h.cfg); err != nil {
 		t.Fatal(err)
 	}
 	want = want[1:]
 	waitFor("each destination still wrong is reported again", checked(2))
-	if got := lines("plain"); len(got) != 1 {
-		t.Errorf("destination plain, fixed before the reload: log lines %q, want only the one at start", got)
+	if got := lines("plain"); len(got) != 3 || !strings.Contains(got[2], "pause lifted") {
+		t.Errorf("destination plain, paused, then fixed before the reload: log lines %q, want the one at start, its pause, and its pause lifted", got)
+	}
+	if _, paused := svc.sender.destinationPaused("plain"); paused {
+		t.Errorf("destination plain, fixed before the reload, is still paused")
+	}
+	if _, paused := svc.sender.destinationPaused("gone"); paused {
+		t.Errorf("destination gone, never paused, is paused")
 	}
 }

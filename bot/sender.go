@@ -678,7 +678,7 @@ func (s *sender) pauseDestination(ctx context.Context, dest, reason string) {
 	s.mu.Lock()
 	s.paused[dest] = reason
 	s.mu.Unlock()
-	s.log.Error("destination paused: it no longer accepts messages; fix it and restart", "destination", dest, "reason", reason)
+	s.log.Error("destination paused: it no longer accepts messages; fix it, then restart (a Discord destination of the config: or reload, SIGHUP; a watch's channel: /watch resume)", "destination", dest, "reason", reason)
 	watches, err := s.store.Watches(ctx)
 	if err != nil {
 		s.log.Error("listing watches to pause", "err", err)

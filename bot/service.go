@@ -286,7 +286,9 @@ func (s *Service) Reload(ctx context.Context, cfg *config.Config) error {
 // token) whether it can take alerts, and logs each that cannot, naming it
 // and why, as an error. Nothing is stopped: the other destinations go on,
 // and this one's alerts wait and retry as any failing destination's do.
-// A failure to ask is a warning.
+// A failure to ask is a warning. One that can, paused by a refused
+// delivery (a 403 or 404), is resumed: a reload after fixing it in
+// Discord is enough, no restart.
 func (s *Service) checkDestinations(ctx context.Context) {
 	for _, d := range s.settings.Destinations {
 		c, ok := s.sender.notifiers[d.Name].(notify.Checker)
@@ -296,6 +298,13 @@ func (s *Service) checkDestinations(ctx context.Context) {
 		err := c.Check(ctx)
 		switch {
 		case err == nil:
+			if reason, paused := s.sender.destinationPaused(d.Name); paused {
+				// Paused by a refused delivery (see pauseDestination),
+				// fixed since: its alerts go out again.
+				s.sender.resume(d.Name)
+				s.sender.poke()
+				s.log.Info("destination takes alerts again: pause lifted", "destination", d.Name, "paused_for", reason)
+			}
 		case ctx.Err() != nil:
 			return
 		case errors.Is(err, notify.ErrCannotPost):
