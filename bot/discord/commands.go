@@ -406,6 +406,11 @@ func (c *Commands) run(ctx context.Context, i *discordgo.Interaction, sub *disco
 			return "", errors.New("missing the watch id")
 		}
 		var err error
+		if sub.Name == "resume" {
+			if err := c.checkWatchChannel(ctx, i.GuildID, id); err != nil {
+				return "", err
+			}
+		}
 		if sub.Name == "remove" {
 			err = c.w.Remove(ctx, i.GuildID, id)
 		} else {
@@ -426,6 +431,23 @@ func (c *Commands) run(ctx context.Context, i *discordgo.Interaction, sub *disco
 		return formatHits(query, hits), nil
 	}
 	return "", fmt.Errorf("unknown subcommand %q", sub.Name)
+}
+
+// checkWatchChannel checks the channel of watch id, as add and edit check
+// theirs: a watch paused because its channel refused a delivery is
+// resumed only once the channel takes alerts again. A watch this guild
+// has not (or a config subscription's) is left to the command to refuse.
+func (c *Commands) checkWatchChannel(ctx context.Context, guildID string, id int64) error {
+	watches, err := c.w.List(ctx, guildID)
+	if err != nil {
+		return err
+	}
+	for _, w := range watches {
+		if w.ID == id && !w.ReadOnly && w.ChannelID != "" {
+			return c.checkPermissions(ctx, w.ChannelID, nil)
+		}
+	}
+	return nil
 }
 
 func (c *Commands) add(ctx context.Context, i *discordgo.Interaction, sub *discordgo.ApplicationCommandInteractionDataOption) (string, error) {

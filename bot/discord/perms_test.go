@@ -160,3 +160,45 @@ func TestWatchChannelNeedsTheBotsPermissions(t *testing.T) {
 		})
 	}
 }
+
+// A watch is paused when its channel refuses a delivery (the bot lost
+// access). /watch resume used to resume it whatever the channel's state,
+// answering "resumed", and the next delivery paused it again. It now
+// checks the channel as add and edit do, and refuses, naming what is
+// missing, while it is not fixed.
+func TestResumeChecksTheWatchesChannel(t *testing.T) {
+	tests := []struct {
+		name    string
+		setup   func(f *fakediscord.Server)
+		missing string // "" when the watch is resumed
+	}{
+		{name: "fixed", setup: func(*fakediscord.Server) {}},
+		{name: "still without Embed Links", missing: "Embed Links", setup: func(f *fakediscord.Server) {
+			f.SetOverwrite(testAlertTarget, discordgo.PermissionOverwrite{ID: testGuild, Type: discordgo.PermissionOverwriteTypeRole, Deny: discordgo.PermissionEmbedLinks})
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f := fakediscord.New(t)
+			f.PlaceChannel(testAlertTarget, testGuild)
+			tt.setup(f)
+			w := &memoryWatches{watches: []WatchInfo{{ID: 1, GuildID: testGuild, ChannelID: testAlertTarget, Query: "aleppo", Paused: true, PausedReason: "missing access"}}}
+			connectBot(t, f, w)
+			in := runCommand(t, f, sub("resume", opt("id", 1)))
+			paused := w.snapshot()[0].Paused
+			if tt.missing == "" {
+				if paused {
+					t.Errorf("watch still paused; reply %q, follow-ups %+v", in.Original(), in.Followups)
+				}
+				return
+			}
+			if !paused {
+				t.Errorf("watch resumed into a channel still lacking %s", tt.missing)
+			}
+			if len(in.Followups) != 1 || !strings.Contains(in.Followups[0].Content, "it lacks "+tt.missing+" there.") {
+				t.Errorf("reply %q, follow-ups %+v: want an error saying it lacks %s", in.Original(), in.Followups, tt.missing)
+			}
+		})
+	}
+}
