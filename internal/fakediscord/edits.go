@@ -308,7 +308,9 @@ func (s *Server) startThread(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case s.threads[channelID] != nil || s.forums[channelID] != nil:
 		writeError(w, http.StatusBadRequest, 50024, "Cannot execute action on this channel type")
-	case s.threadsDenied(channelID):
+	case s.botPermissions(channelID)&discordgo.PermissionViewChannel == 0:
+		writeError(w, http.StatusForbidden, 50001, "Missing Access")
+	case s.threadsDenied(channelID) || s.botPermissions(channelID)&discordgo.PermissionCreatePublicThreads == 0:
 		writeError(w, http.StatusForbidden, 50013, "Missing Permissions")
 	case s.messageAt(channelID, msgID) == nil:
 		writeError(w, http.StatusNotFound, 10008, "Unknown Message")

@@ -1,6 +1,8 @@
 package fakediscord
 
 import (
+	"encoding/json"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -70,6 +72,55 @@ func TestPostNeedsPermissions(t *testing.T) {
 			s.PlaceChannel(channel, guildID)
 			tt.setup(s)
 			resp, body := post(t, s, "channels/"+tt.to+"/messages", "Bot x", `{"content":"hi"}`)
+			if resp.StatusCode != tt.wantStatus || !strings.Contains(body, tt.wantInBody) {
+				t.Errorf("got %d %s, want %d containing %s", resp.StatusCode, body, tt.wantStatus, tt.wantInBody)
+			}
+		})
+	}
+}
+
+// Opening a forum post needs View Channel and Send Messages in the forum,
+// and starting a thread under a message Create Public Threads in its
+// channel, as on Discord; the fake used to open both whatever the
+// permissions said.
+func TestThreadsNeedPermissions(t *testing.T) {
+	const (
+		guildID = "900000000000000001"
+		channel = "900000000000000003"
+		forum   = "900000000000000005"
+	)
+	deny := func(id string, perms int64) func(s *Server) {
+		return func(s *Server) {
+			s.SetOverwrite(id, discordgo.PermissionOverwrite{ID: guildID, Type: discordgo.PermissionOverwriteTypeRole, Deny: perms})
+		}
+	}
+	post := `{"name":"Aleppo","message":{"content":"hi"}}`
+	tests := []struct {
+		name       string
+		setup      func(s *Server)
+		path, body string
+		wantStatus int
+		wantInBody string
+	}{
+		{"a forum post", func(*Server) {}, "channels/" + forum + "/threads", post, 201, `"id"`},
+		{"a forum post in a hidden forum", deny(forum, discordgo.PermissionViewChannel), "channels/" + forum + "/threads", post, 403, `"code":50001`},
+		{"a forum post without Send Messages", deny(forum, discordgo.PermissionSendMessages), "channels/" + forum + "/threads", post, 403, `"code":50013`},
+		{"a thread under a message", func(*Server) {}, "channels/" + channel + "/messages/{msg}/threads", `{"name":"Aleppo"}`, 201, `"id"`},
+		{"a thread without Create Public Threads", deny(channel, discordgo.PermissionCreatePublicThreads), "channels/" + channel + "/messages/{msg}/threads", `{"name":"Aleppo"}`, 403, `"code":50013`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := New(t)
+			s.PlaceChannel(channel, guildID)
+			s.PlaceChannel(forum, guildID)
+			s.AddForum(forum)
+			_, body := request(t, s, http.MethodPost, "channels/"+channel+"/messages", "Bot x", `{"content":"lead"}`)
+			var lead struct{ ID string }
+			if err := json.Unmarshal([]byte(body), &lead); err != nil || lead.ID == "" {
+				t.Fatalf("posting the lead: %s", body)
+			}
+			tt.setup(s)
+			resp, body := request(t, s, http.MethodPost, strings.ReplaceAll(tt.path, "{msg}", lead.ID), "Bot x", tt.body)
 			if resp.StatusCode != tt.wantStatus || !strings.Contains(body, tt.wantInBody) {
 				t.Errorf("got %d %s, want %d containing %s", resp.StatusCode, body, tt.wantStatus, tt.wantInBody)
 			}

@@ -272,6 +272,9 @@ func (s *Server) createThread(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if !s.mayPost(w, channelID) { // a post needs Send Messages in the forum
+		return
+	}
 	t, m := s.openPost(channelID, p.Name, p.AppliedTags, Message{
 		Content: p.Message.Content, Embeds: p.Message.Embeds, AllowedMentions: p.Message.AllowedMentions, Raw: raw,
 	})
