@@ -29,6 +29,7 @@ func TestConfigDestinationsAreCheckedAtStart(t *testing.T) {
 		lockedThread  = "200000000000000054"
 		hiddenForum   = "200000000000000055"
 		threadChannel = "200000000000000056"
+		openForum     = "200000000000000057"
 	)
 	deny := func(perms int64) discordgo.PermissionOverwrite {
 		return discordgo.PermissionOverwrite{ID: fakediscord.DefaultGuild, Type: discordgo.PermissionOverwriteTypeRole, Deny: perms}
@@ -52,11 +53,15 @@ func TestConfigDestinationsAreCheckedAtStart(t *testing.T) {
 	locked.ThreadID = lockedThread
 	forum := channel("forum", hiddenForum)
 	forum.Forum = true
+	notForum := channel("channel-as-forum", okChannel)
+	notForum.Forum = true
+	dc.AddForum(openForum)
 	webhook := func(name, id string) config.Destination {
 		return config.Destination{Name: name, Type: config.DiscordWebhook, WebhookURL: dc.AddWebhook(id, okChannel)}
 	}
 	h.cfg.Destinations = append(h.cfg.Destinations, channel("fine", okChannel), channel("plain", noEmbeds), channel("gone", deleted), threads, locked, forum,
-		webhook("hook", "900000000000000001"), webhook("deleted-hook", "900000000000000002"))
+		webhook("hook", "900000000000000001"), webhook("deleted-hook", "900000000000000002"),
+		channel("forum-as-channel", openForum), notForum)
 	dc.DeleteWebhook("900000000000000002")
 	session, err := discord.NewSession("test-token", dc.APIBase(), nil)
 	if err != nil {
@@ -97,6 +102,10 @@ func TestConfigDestinationsAreCheckedAtStart(t *testing.T) {
 		{"locked", "a moderator locked it"},
 		{"forum", "it lacks View Channel there"},
 		{"deleted-hook", "webhook 900000000000000002: the webhook was deleted"},
+		// Discord refuses a message posted to a forum, and a post opened
+		// in a text channel (400): each alert would be dropped.
+		{"forum-as-channel", "is a forum: set forum: true"},
+		{"channel-as-forum", "is not a forum: leave out forum: true"},
 	}
 	// lines are the log lines naming destination name.
 	lines := func(name string) []string {

@@ -117,7 +117,7 @@ func (n *WebhookNotifier) Check(ctx context.Context) error {
 // checkPermissions is checkChannel for a /watch command's channel id,
 // which the interaction resolved as hint; a refusal says nothing was saved.
 func (c *Commands) checkPermissions(ctx context.Context, id string, hint *discordgo.Channel) error {
-	err := checkChannel(ctx, c.s, id, hint, func(ch *discordgo.Channel) int64 { return neededPermissions(ch.Type) })
+	err := checkChannel(ctx, c.s, id, hint, func(ch *discordgo.Channel) (int64, error) { return neededPermissions(ch.Type), nil })
 	if errors.Is(err, notify.ErrCannotPost) {
 		return fmt.Errorf("%w Then try again; nothing was saved.", err)
 	}
@@ -132,33 +132,66 @@ func (e *UnknownChannelError) Is(target error) bool     { return target == notif
 
 // Check reports whether the bot can post the destination's alerts in its
 // channel or thread (see checkChannel): with story threads, it also needs
-// Create Public Threads and Send Messages in Threads there.
+// Create Public Threads and Send Messages in Threads there. A forum is
+// refused: Discord takes no message there, only posts (forum: true).
 func (n *ChannelNotifier) Check(ctx context.Context) error {
-	return checkChannel(ctx, n.s, n.channelID, nil, func(ch *discordgo.Channel) int64 {
+	return checkChannel(ctx, n.s, n.channelID, nil, func(ch *discordgo.Channel) (int64, error) {
+		if isForumType(ch.Type) {
+			return 0, &WrongChannelTypeError{Channel: channelName(n.channelID, ch), Forum: true}
+		}
 		need := neededPermissions(ch.Type)
 		if n.threads {
 			need |= discordgo.PermissionCreatePublicThreads | discordgo.PermissionSendMessagesInThreads
 		}
-		return need
+		return need, nil
 	})
 }
 
 // Check reports whether the bot can open posts in the forum (see
 // checkChannel): with story threads, it also needs Send Messages in
-// Threads, to post a story's further reports into its post.
+// Threads, to post a story's further reports into its post. A channel
+// that is no forum is refused: Discord opens no post there.
 func (n *ForumNotifier) Check(ctx context.Context) error {
-	return checkChannel(ctx, n.s, n.channelID, nil, func(ch *discordgo.Channel) int64 {
+	return checkChannel(ctx, n.s, n.channelID, nil, func(ch *discordgo.Channel) (int64, error) {
+		if !isForumType(ch.Type) {
+			return 0, &WrongChannelTypeError{Channel: channelName(n.channelID, ch)}
+		}
 		need := neededPermissions(ch.Type)
 		if n.threads {
 			need |= discordgo.PermissionSendMessagesInThreads
 		}
-		return need
+		return need, nil
 	})
 }
 
+// isForumType reports whether a channel of type t takes posts, not
+// messages: a forum or a media channel.
+func isForumType(t discordgo.ChannelType) bool {
+	return t == discordgo.ChannelTypeGuildForum || t == discordgo.ChannelTypeGuildMedia
+}
+
+// WrongChannelTypeError says that a config destination's forum: setting
+// does not match its channel: Discord refuses (400) a message posted to a
+// forum and a post opened in a channel that is none, so each alert would
+// be dropped.
+type WrongChannelTypeError struct {
+	Channel string
+	Forum   bool // the channel is a forum, and the destination says not
+}
+
+func (e *WrongChannelTypeError) Error() string {
+	if e.Forum {
+		return fmt.Sprintf("newshound cannot post alerts in %s: it is a forum: set forum: true on the destination, so that each story opens a post.", e.Channel)
+	}
+	return fmt.Sprintf("newshound cannot post alerts in %s: it is not a forum: leave out forum: true, or give a forum's channel_id.", e.Channel)
+}
+
+func (e *WrongChannelTypeError) Is(target error) bool { return target == notify.ErrCannotPost }
+
 // checkChannel returns an error when the bot cannot post alerts in
-// channel id: a *MissingPermissionsError when it lacks a permission need
-// names for the channel, computed by discordgo from the guild's roles, the
+// channel id: need's error when the channel is not of a kind that takes
+// them; a *MissingPermissionsError when it lacks a permission need names
+// for the channel, computed by discordgo from the guild's roles, the
 // bot's and the channel's overwrites (a thread's are its parent's; an
 // administrator has them all), from the gateway's state when it has them,
 // else asked of Discord; a *ShutThreadError for a locked thread or a
@@ -166,7 +199,7 @@ func (n *ForumNotifier) Check(ctx context.Context) error {
 // channel the bot may not even look at is one where it lacks View Channel,
 // unless hint (what an interaction resolved, or nil) says it is a private
 // thread. Any other failure to check is returned as it is, wrapped.
-func checkChannel(ctx context.Context, s *discordgo.Session, id string, hint *discordgo.Channel, need func(*discordgo.Channel) int64) error {
+func checkChannel(ctx context.Context, s *discordgo.Session, id string, hint *discordgo.Channel, need func(*discordgo.Channel) (int64, error)) error {
 	botID, err := botUserID(ctx, s)
 	if err != nil {
 		return err
@@ -177,6 +210,10 @@ func checkChannel(ctx context.Context, s *discordgo.Session, id string, hint *di
 			return &ShutThreadError{Channel: channelName(id, hint)}
 		}
 		return permissionError(id, nil, discordgo.PermissionViewChannel, err)
+	}
+	needed, err := need(ch)
+	if err != nil {
+		return err
 	}
 	in := ch.ID
 	if ch.IsThread() {
@@ -192,7 +229,7 @@ func checkChannel(ctx context.Context, s *discordgo.Session, id string, hint *di
 	if perms&discordgo.PermissionAdministrator != 0 {
 		return nil
 	}
-	if missing := need(ch) &^ perms; missing != 0 {
+	if missing := needed &^ perms; missing != 0 {
 		return permissionError(id, ch, missing, nil)
 	}
 	if !ch.IsThread() || perms&discordgo.PermissionManageThreads != 0 {
