@@ -31,7 +31,7 @@ func (c *Console) Send(ctx context.Context, m Message) (Receipt, error) {
 	var b strings.Builder
 	alerts := m.Alerts
 	if m.Digest != nil {
-		fmt.Fprintf(&b, "== %s ==\n", OneLine(m.Digest.Title))
+		fmt.Fprintf(&b, "== %s ==\n", consoleText(m.Digest.Title))
 		alerts = DigestLines(alerts)
 	}
 	for _, a := range alerts {
@@ -123,17 +123,19 @@ func consoleText(s string) string {
 //	2016-09-10 14:02 UTC  [wire-world] Kerry and Lavrov agree Aleppo ceasefire
 //	  https://example.org/...
 //	  matched: aleppo, ceasefire  (subscription aleppo-ceasefire)
+//
+// Feed text is shown as consoleText shows it, as in an edit's lines.
 func FormatText(a alert.Alert) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s  [%s] %s\n", a.Published.UTC().Format("2006-01-02 15:04 MST"), a.Feed, OneLine(a.Title))
+	fmt.Fprintf(&b, "%s  [%s] %s\n", a.Published.UTC().Format("2006-01-02 15:04 MST"), consoleText(a.Feed), consoleText(a.Title))
 	if a.Link != "" {
-		fmt.Fprintf(&b, "  %s\n", a.Link)
+		fmt.Fprintf(&b, "  %s\n", consoleText(a.Link))
 	}
 	label := "subscription"
 	if strings.Contains(a.Subscription, ", ") {
 		label = "subscriptions"
 	}
-	fmt.Fprintf(&b, "  matched: %s  (%s %s)\n", strings.Join(a.Matched, ", "), label, a.Subscription)
+	fmt.Fprintf(&b, "  matched: %s  (%s %s)\n", consoleText(strings.Join(a.Matched, ", ")), label, consoleText(a.Subscription))
 	return b.String()
 }
 

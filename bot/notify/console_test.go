@@ -57,3 +57,42 @@ func TestConsoleEditRefusesDigests(t *testing.T) {
 		t.Errorf("Edit of a digest: %v, printed %q; want ErrRejected and nothing", err, b.String())
 	}
 }
+
+// Feed text in an alert's own block is as inert as in its "also:" lines:
+// no escape sequence, bidi control or line break of the feed reaches the
+// terminal.
+func TestConsoleSendDropsControls(t *testing.T) {
+	at := time.Date(2016, 9, 10, 14, 2, 0, 0, time.UTC)
+	tests := []struct {
+		name string
+		a    alert.Alert
+	}{
+		{"title with a bidi override", alert.Alert{Feed: "wire", Title: "Invoice \u202egnp.exe", Link: "https://example.org/1", Published: at}},
+		{"title with an escape sequence", alert.Alert{Feed: "wire", Title: "Breaking\x1b[2J\x1b]0;owned\x07 news", Link: "https://example.org/2", Published: at}},
+		{"title with a carriage return", alert.Alert{Feed: "wire", Title: "Real\rFake", Link: "https://example.org/3", Published: at}},
+		{"link with an escape sequence", alert.Alert{Feed: "wire", Title: "Fine", Link: "https://example.org/\x1b[2J\u2066x", Published: at}},
+		{"matched word with a bidi isolate", alert.Alert{Feed: "wire", Title: "Fine", Matched: []string{"al\u2067eppo"}, Published: at}},
+		{"digest title", alert.Alert{Feed: "wire", Title: "Fine", Published: at}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := Message{Alerts: []alert.Alert{tt.a}}
+			if tt.name == "digest title" {
+				m.Digest = &Digest{Title: "Digest: \u202ealeppo\x1b[2J — 1 story since 08:00"}
+			}
+			var b strings.Builder
+			if _, err := NewConsole(&b).Send(context.Background(), m); err != nil {
+				t.Fatal(err)
+			}
+			got := b.String()
+			for _, bad := range []string{"\x1b", "\x07", "\u202e", "\u2066", "\u2067", "\r"} {
+				if strings.Contains(got, bad) {
+					t.Errorf("console output %q contains %q", got, bad)
+				}
+			}
+			if lines := strings.Count(got, "\n"); lines > 5 {
+				t.Errorf("console output %q has %d lines; want each field on its own line", got, lines)
+			}
+		})
+	}
+}
