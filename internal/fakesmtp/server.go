@@ -19,6 +19,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/base64"
 	"fmt"
+	"io"
 	"math/big"
 	"net"
 	"net/mail"
@@ -71,10 +72,12 @@ type Mail struct {
 
 // Fault replaces the server's reply to one command.
 type Fault struct {
-	Command string // "AUTH", "MAIL", "RCPT" or "DATA" (the reply after the mail)
+	Command string // "AUTH", "MAIL", "RCPT", "DATA" (the reply after the mail) or "QUIT"
 	// Code is the reply code; 0 closes the connection instead, and so
 	// does 421 after its reply, as a real server does.
 	Code int
+	// Hang answers nothing instead, until the client goes away.
+	Hang bool
 	// Accept, for DATA, records the mail before replying, as when the
 	// server took it but the reply was lost.
 	Accept bool
@@ -261,6 +264,10 @@ func (ss *session) reply(code int, msg string) { ss.tp.PrintfLine("%d %s", code,
 // inject answers with a fault: its code, or a closed connection (then
 // the session ends).
 func (ss *session) inject(f Fault) bool {
+	if f.Hang {
+		io.Copy(io.Discard, ss.conn)
+		return false
+	}
 	if f.Code == 0 {
 		ss.conn.Close()
 		return false
@@ -271,7 +278,7 @@ func (ss *session) inject(f Fault) bool {
 
 // command handles one command; false ends the session.
 func (ss *session) command(verb, arg string) bool {
-	if verb == "AUTH" || verb == "MAIL" || verb == "RCPT" {
+	if verb == "AUTH" || verb == "MAIL" || verb == "RCPT" || verb == "QUIT" {
 		if f, hit := ss.s.takeFault(verb); hit {
 			return ss.inject(f)
 		}

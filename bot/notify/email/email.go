@@ -65,6 +65,11 @@ const tempFailWait = 5 * time.Minute
 // defaultTimeout bounds a whole Send when the context has no deadline.
 const defaultTimeout = 2 * time.Minute
 
+// quitWait bounds the wait for the answer to QUIT: the server has the
+// mail by then, and one that never says goodbye must not hold the
+// destination for the rest of the send's time.
+const quitWait = 5 * time.Second
+
 // Config configures a Notifier.
 type Config struct {
 	Host     string
@@ -135,7 +140,8 @@ func New(cfg Config) (*Notifier, error) {
 }
 
 // Send delivers the message as one mail to every recipient. Every network
-// step is bounded by ctx (and by Config.Timeout when ctx has no deadline).
+// step is bounded by ctx (and by Config.Timeout when ctx has no deadline),
+// and the answer to QUIT, after the mail is taken, by quitWait too.
 // The receipt's MessageID is the mail's Message-ID.
 func (n *Notifier) Send(ctx context.Context, m notify.Message) (notify.Receipt, error) {
 	msg, err := Compose(m, n.env, n.cfg.Now())
@@ -147,7 +153,7 @@ func (n *Notifier) Send(ctx context.Context, m notify.Message) (notify.Receipt, 
 		ctx, cancel = context.WithTimeout(ctx, n.cfg.Timeout)
 		defer cancel()
 	}
-	c, stop, err := n.connect(ctx)
+	c, conn, stop, err := n.connect(ctx)
 	if err != nil {
 		return notify.Receipt{}, err
 	}
@@ -157,22 +163,27 @@ func (n *Notifier) Send(ctx context.Context, m notify.Message) (notify.Receipt, 
 	if err != nil {
 		return notify.Receipt{}, n.contextError(ctx, err)
 	}
-	_ = c.Quit() // the server has the mail; a failed goodbye changes nothing
+	// The server has the mail; a goodbye that fails or does not come
+	// changes nothing. An earlier deadline (ctx's) stays.
+	if deadline, ok := ctx.Deadline(); !ok || time.Until(deadline) > quitWait {
+		conn.SetDeadline(time.Now().Add(quitWait))
+	}
+	_ = c.Quit()
 	return notify.Receipt{MessageID: MessageID(m, domainOf(n.env.From.Address)), Missed: missed}, nil
 }
 
-// connect dials, greets, secures and authenticates, all within ctx. stop
+// connect dials, greets, secures and authenticates, all within ctx. conn
+// is the connection under c, whose deadline bounds each step. stop
 // disarms the watch on ctx; call it when done with the client.
-func (n *Notifier) connect(ctx context.Context) (c *smtp.Client, stop func() bool, err error) {
+func (n *Notifier) connect(ctx context.Context) (c *smtp.Client, conn net.Conn, stop func() bool, err error) {
 	addr := net.JoinHostPort(n.cfg.Host, strconv.Itoa(n.cfg.Port))
-	var conn net.Conn
 	if n.cfg.TLS == ImplicitTLS {
 		conn, err = (&tls.Dialer{Config: n.tls}).DialContext(ctx, "tcp", addr)
 	} else {
 		conn, err = (&net.Dialer{}).DialContext(ctx, "tcp", addr)
 	}
 	if err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", n.server(), err)
+		return nil, nil, nil, fmt.Errorf("%s: %w", n.server(), err)
 	}
 	// net/smtp takes no context: a deadline on the connection bounds each
 	// step, and cancelling ctx ends the one under way.
@@ -183,9 +194,9 @@ func (n *Notifier) connect(ctx context.Context) (c *smtp.Client, stop func() boo
 	if err != nil {
 		stop()
 		conn.Close()
-		return nil, nil, n.contextError(ctx, err)
+		return nil, nil, nil, n.contextError(ctx, err)
 	}
-	return c, stop, nil
+	return c, conn, stop, nil
 }
 
 // contextError says so when the context, through the connection's

@@ -930,3 +930,38 @@ func TestLoginWithoutTLSToThisMachine(t *testing.T) {
 		}
 	}
 }
+
+// A server that took the mail but never answers QUIT does not hold the
+// destination for the rest of the send's time budget (two minutes when
+// the sender's context has none): the mail is delivered once its end of
+// DATA is answered, and the goodbye is waited for only briefly.
+func TestServerHangingAtQuit(t *testing.T) {
+	tests := []struct {
+		name   string
+		server fakesmtp.Options
+		mode   string
+	}{
+		{"plain relay", fakesmtp.Options{Mode: fakesmtp.Plain}, NoTLS},
+		{"starttls", fakesmtp.Options{Mode: fakesmtp.StartTLS}, StartTLS},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			srv := fakesmtp.New(t, tt.server)
+			srv.FailNext(fakesmtp.Fault{Command: "QUIT", Hang: true})
+			n := newNotifier(t, srv, tt.mode, "", "", "desk@example.org")
+			start := time.Now()
+			rec, err := n.Send(context.Background(), notify.Message{Nonce: "n", Alerts: []alert.Alert{alerttest.Plain()}})
+			took := time.Since(start)
+			if err != nil || rec.MessageID == "" {
+				t.Errorf("Send = %+v, %v; want the mail's receipt", rec, err)
+			}
+			if took > quitWait+5*time.Second {
+				t.Errorf("Send took %v against a server hanging at QUIT; want at most %v and a little", took.Round(time.Second), quitWait)
+			}
+			if mails := srv.Mails(); len(mails) != 1 {
+				t.Errorf("server has %d mails, want 1", len(mails))
+			}
+		})
+	}
+}
