@@ -26,7 +26,8 @@
 // Text fields are plain text exactly as the feed gave it: escape them for
 // whatever you render them into. A body is at most MaxBodyBytes (1 MiB,
 // nginx's default limit): past that, the titles and summaries longer than
-// some length are cut to it, ending in "…". One request may carry several alerts
+// some length are cut to it, ending in "…", and a link that leaves no
+// room even so (megabytes) is left out (""). One request may carry several alerts
 // (a burst or a digest, newest first, with a "digest" object: see
 // Digest); "version" changes only when a field changes meaning or goes
 // away (new fields may appear at any time).
@@ -162,10 +163,21 @@ func Render(alerts []alert.Alert) ([]byte, error) {
 // the titles and summaries longer than some length are cut to it (the
 // last code point "…"), that length the longest with which the body fits,
 // so short texts stay whole and the room is shared among the long ones.
+// A link that leaves no room even then (a feed's link of megabytes) is
+// left out, the longest first: a cut link leads nowhere.
 func encode(b Body) ([]byte, error) {
 	body, err := marshal(b)
 	if err != nil || len(body) <= MaxBodyBytes {
 		return body, err
+	}
+	var dropped bool
+	if b, dropped, err = dropLongLinks(b); err != nil {
+		return nil, err
+	}
+	if dropped {
+		if body, err = marshal(b); err != nil || len(body) <= MaxBodyBytes {
+			return body, err // the texts fit whole beside the links kept
+		}
 	}
 	var lengths []int // of the titles and summaries, in code points
 	for _, it := range b.Alerts {
@@ -198,6 +210,44 @@ func encode(b Body) ([]byte, error) {
 		}
 	}
 	return cutTo(lo) // at 1 still too big only for a body of thousands of alerts
+}
+
+// dropLongLinks empties the longest links of b, one by one, until the
+// body would fit with every title and summary cut to its last code point,
+// and reports whether it emptied any. b's alerts are not changed.
+func dropLongLinks(b Body) (Body, bool, error) {
+	bare := b
+	bare.Alerts = slices.Clone(b.Alerts)
+	for i := range bare.Alerts {
+		bare.Alerts[i].Title = notify.CutRunes(bare.Alerts[i].Title, 1)
+		bare.Alerts[i].Summary = notify.CutRunes(bare.Alerts[i].Summary, 1)
+	}
+	var dropped []int
+	for {
+		body, err := marshal(bare)
+		if err != nil || len(body) <= MaxBodyBytes {
+			if err != nil || len(dropped) == 0 {
+				return b, false, err
+			}
+			out := b
+			out.Alerts = slices.Clone(b.Alerts)
+			for _, i := range dropped {
+				out.Alerts[i].Link = ""
+			}
+			return out, true, nil
+		}
+		longest := -1
+		for i, it := range bare.Alerts {
+			if it.Link != "" && (longest < 0 || len(it.Link) > len(bare.Alerts[longest].Link)) {
+				longest = i
+			}
+		}
+		if longest < 0 {
+			return b, false, nil // no link left: too many alerts, whatever their text
+		}
+		bare.Alerts[longest].Link = ""
+		dropped = append(dropped, longest)
+	}
 }
 
 // waterLevel is the longest length L at which texts of these lengths, each

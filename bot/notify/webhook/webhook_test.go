@@ -371,14 +371,21 @@ func TestBodyFitsAReceiversLimit(t *testing.T) {
 	huge := alerttest.Hostile()
 	huge.Title = strings.Repeat("\u202Eévil <b>", 80_000) // 720 kB of title
 	huge.Text = strings.Repeat("x", 1<<20)
+	longLink := alerttest.Sequence(3)[2]
+	longLink.Link = "https://evil.example/track?u=" + strings.Repeat("a", 3<<19) // 1.5 MB, past MaxBodyBytes
 	tests := map[string]struct {
 		alerts []alert.Alert
 		digest bool
-		intact int // index of an alert whose text must arrive as given; -1 none
+		intact bool // alerttest.Plain()'s text must arrive as given
 	}{
-		"digest of articles": {alerts: mapAlerts(alerttest.Sequence(MaxDigestAlerts), article), digest: true, intact: -1},
+		"digest of articles": {alerts: mapAlerts(alerttest.Sequence(MaxDigestAlerts), article), digest: true},
 		"burst with a hostile item": {
-			alerts: []alert.Alert{alerttest.Plain(), huge, article(alerttest.Sequence(2)[1])}, intact: 0},
+			alerts: []alert.Alert{alerttest.Plain(), huge, article(alerttest.Sequence(2)[1])}, intact: true},
+		// the link that cannot fit is left out; the others stay
+		"burst with a link of megabytes": {
+			alerts: []alert.Alert{alerttest.Plain(), longLink, article(alerttest.Sequence(2)[1])}, intact: true},
+		"digest with a link of megabytes": {
+			alerts: []alert.Alert{alerttest.Plain(), longLink}, digest: true, intact: true},
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -399,7 +406,14 @@ func TestBodyFitsAReceiversLimit(t *testing.T) {
 			}
 			for i, it := range got[0].Alerts {
 				a := tt.alerts[i]
-				if i == tt.intact && (it.Title != a.Title || it.Summary != a.Text) {
+				wantLink := a.Link
+				if len(a.Link) > MaxBodyBytes {
+					wantLink = ""
+				}
+				if it.Link != wantLink {
+					t.Errorf("alert %d: link of %d bytes %.60q…, want %.60q…", i, len(it.Link), it.Link, wantLink)
+				}
+				if tt.intact && a.Title == alerttest.Plain().Title && (it.Title != a.Title || it.Summary != a.Text) {
 					t.Errorf("alert %d: short text changed: got %q, want %q", i, it.Summary, a.Text)
 				}
 				if it.Summary != a.Text && (!strings.HasSuffix(it.Summary, "…") || !strings.HasPrefix(a.Text, strings.TrimSuffix(it.Summary, "…"))) {
