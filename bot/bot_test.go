@@ -934,3 +934,37 @@ func TestReloadResizesTheStoryIndex(t *testing.T) {
 		}
 	}
 }
+
+// A destination's Retry-After is waited out up to a day, as a feed's is:
+// a receiver asking for a year (or for milliseconds, read as seconds) does
+// not park the destination's alerts for that long, across restarts too,
+// since the outbox keeps each alert's next attempt.
+func TestDestinationRetryAfterIsCappedAtADay(t *testing.T) {
+	tests := []struct {
+		name     string
+		after    time.Duration
+		wait     time.Duration // the clock moves this far before the next run
+		wantSent bool
+	}{
+		{"an hour is waited out", time.Hour, 30 * time.Minute, false},
+		{"an hour, then sent", time.Hour, 61 * time.Minute, true},
+		{"a year is a day", 365 * 24 * time.Hour, 24*time.Hour + time.Minute, true},
+		{"a day less a minute is not over yet", 365 * 24 * time.Hour, 24*time.Hour - time.Minute, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo"})
+			h.afterFirstSight(item(2, "Aleppo talks resume", h.clock))
+			h.rec.fail = []error{&notify.RetryError{After: tt.after, Err: errors.New("HTTP 429")}}
+			h.runOnce() // 429: wait as asked
+			h.wantTitles()
+			h.clock = h.clock.Add(tt.wait)
+			h.runOnce()
+			if tt.wantSent {
+				h.wantTitles("Aleppo talks resume")
+			} else {
+				h.wantTitles()
+			}
+		})
+	}
+}

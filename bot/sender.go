@@ -576,8 +576,15 @@ func (s *sender) handleSendError(ctx, rec context.Context, dest string, b []stor
 	}
 }
 
+// maxAskedWait bounds how long a destination's Retry-After holds its
+// alerts, as feeds.maxRetryAfter bounds a feed's: a receiver asking for a
+// year (or for milliseconds it wrote as seconds) would park them that
+// long, past restarts, since each alert's next attempt is stored.
+const maxAskedWait = 24 * time.Hour
+
 // failed records a failure of the destination and returns when to try it
-// again: after wait when it named one (Retry-After), else after a back-off
+// again: after wait when it named one (Retry-After, up to maxAskedWait;
+// the log says what was asked when that is longer), else after a back-off
 // that doubles from retryBase up to retryMax, so that a destination that
 // recovers is noticed within retryMax. The first failure of a run and each
 // change of state (statelog.State: the kind of failure, not its full text,
@@ -593,7 +600,8 @@ func (s *sender) failed(dest string, err error, wait time.Duration) time.Time {
 		s.health[dest] = h
 	}
 	h.failures++
-	asked := wait > 0
+	asked, askedFor := wait > 0, wait
+	wait = min(wait, maxAskedWait)
 	if wait <= 0 {
 		wait = s.retryBase << min(h.failures-1, 20)
 		wait = min(wait, s.retryMax)
@@ -616,6 +624,9 @@ func (s *sender) failed(dest string, err error, wait time.Duration) time.Time {
 		msg = "destination asks to wait; its alerts wait in order"
 	}
 	args := []any{"destination", dest, "err", err, "failures", failures, "failing_since", since.Format(time.RFC3339), "retry_in", wait}
+	if askedFor > wait {
+		args = append(args, "asked", askedFor)
+	}
 	if failures > 1 {
 		args = append(args, "previous_error", prevErr, "previous_count", prevCount)
 	}

@@ -41,8 +41,9 @@
 //
 // # The answer
 //
-// 2xx is a delivery. 429 or 503 with Retry-After waits that long; 410,
-// 401, 403 and 404 pause the destination (it is gone, or newshound is
+// 2xx is a delivery. 429 or 503 with Retry-After waits that long (the
+// sender waits a day at most); 410, 401, 403 and 404 pause the
+// destination (it is gone, or newshound is
 // not allowed: both need the operator); a redirect does too, since it is
 // not followed (update the url); any other 4xx drops the alert as
 // rejected; 5xx and network errors are retried with back-off.
