@@ -42,9 +42,10 @@
 // # The answer
 //
 // 2xx is a delivery. 429 or 503 with Retry-After waits that long (the
-// sender waits a day at most); 410, 401, 403 and 404 pause the
-// destination (it is gone, or newshound is
-// not allowed: both need the operator); a redirect does too, since it is
+// sender waits a day at most); 410, 401, 403, 404, 405, 407, 415 and
+// 426 pause the destination (it is gone, newshound is not allowed, or the
+// url takes no JSON POST: each needs the operator, and would refuse every
+// alert alike); a redirect does too, since it is
 // not followed (update the url); any other 4xx drops the alert as
 // rejected; 5xx and network errors are retried with back-off.
 package webhook
@@ -395,8 +396,7 @@ func (n *Notifier) statusError(resp *http.Response, snippet []byte) error {
 	case code >= 300 && code < 400:
 		return fmt.Errorf("%w: redirected to %s, which is not followed (update the url): %w",
 			err, redact(resp.Header.Get("Location")), notify.ErrGone)
-	case code == http.StatusGone || code == http.StatusNotFound ||
-		code == http.StatusUnauthorized || code == http.StatusForbidden:
+	case refusesEndpoint(code):
 		return fmt.Errorf("%w: %w", err, notify.ErrGone)
 	case code == http.StatusRequestTimeout:
 		return err
@@ -404,6 +404,21 @@ func (n *Notifier) statusError(resp *http.Response, snippet []byte) error {
 		return fmt.Errorf("%w: %w", err, notify.ErrRejected)
 	}
 	return err
+}
+
+// refusesEndpoint reports whether a 4xx refuses the url, or newshound,
+// rather than the alert: it would refuse every alert alike, so dropping
+// each as rejected would lose them all. Gone, not found, not allowed
+// (401, 403, 407: a proxy's login), and a wrong method, media type or
+// protocol (405, 415, 426): the url or the receiver needs the operator.
+func refusesEndpoint(code int) bool {
+	switch code {
+	case http.StatusGone, http.StatusNotFound, http.StatusUnauthorized, http.StatusForbidden,
+		http.StatusProxyAuthRequired, http.StatusMethodNotAllowed, http.StatusUnsupportedMediaType,
+		http.StatusUpgradeRequired:
+		return true
+	}
+	return false
 }
 
 // idempotencyKey is "<nonce>.<16 hex digits>" (32 hex digits without a

@@ -264,6 +264,12 @@ func TestStatusMeaning(t *testing.T) {
 		{401, "", gone, 0},
 		{403, "", gone, 0},
 		{301, "", gone, 0},
+		// A refusal of the endpoint rather than of the alert would refuse
+		// every alert alike: wrong method, media type, proxy or protocol.
+		{405, "", gone, 0},
+		{407, "", gone, 0},
+		{415, "", gone, 0},
+		{426, "", gone, 0},
 		{400, "", rejected, 0},
 		{413, "", rejected, 0},
 		{422, "", rejected, 0},
