@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"time"
 
 	"github.com/newshound/newshound/alert"
@@ -159,3 +160,19 @@ var ErrRejected = errors.New("rejected by destination")
 // ErrGone marks a destination that no longer accepts anything (channel or
 // webhook deleted, permission removed): the sender pauses the destination.
 var ErrGone = errors.New("destination gone")
+
+// RefusesEndpoint reports whether an HTTP destination's 4xx refuses its
+// url, or newshound, rather than the message: it would refuse every
+// message alike, so dropping each as ErrRejected would lose them all; it
+// is ErrGone. Gone, not found, not allowed (401, 403, 407: a proxy's
+// login), and a wrong method, media type or protocol (405, 415, 426):
+// the url or the receiver needs the operator.
+func RefusesEndpoint(code int) bool {
+	switch code {
+	case http.StatusGone, http.StatusNotFound, http.StatusUnauthorized, http.StatusForbidden,
+		http.StatusProxyAuthRequired, http.StatusMethodNotAllowed, http.StatusUnsupportedMediaType,
+		http.StatusUpgradeRequired:
+		return true
+	}
+	return false
+}

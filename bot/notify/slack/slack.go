@@ -129,15 +129,15 @@ func (n *Notifier) statusError(resp *http.Response, answer string) error {
 }
 
 // isGone: the webhook was removed, its app uninstalled, or its channel
-// archived or closed to it. Only the operator can fix that.
+// archived or closed to it, or the url is no incoming webhook (see
+// notify.RefusesEndpoint). Only the operator can fix that.
 func isGone(code int, answer string) bool {
 	switch answer {
 	case "invalid_token", "no_service", "no_team", "channel_not_found", "channel_is_archived",
 		"action_prohibited", "posting_to_general_channel_denied", "team_disabled":
 		return true
 	}
-	return code == http.StatusNotFound || code == http.StatusGone ||
-		code == http.StatusUnauthorized || code == http.StatusForbidden
+	return notify.RefusesEndpoint(code)
 }
 
 // host names the webhook in messages without its secret path.

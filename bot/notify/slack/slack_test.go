@@ -269,6 +269,10 @@ func TestAnswers(t *testing.T) {
 		{404, "no_service", "", "gone", 0},
 		{410, "channel_is_archived", "", "gone", 0},
 		{400, "channel_not_found", "", "gone", 0},
+		// a url that is no incoming webhook (a Slack-compatible server's
+		// page) refuses every message alike
+		{405, "", "", "gone", 0},
+		{415, "", "", "gone", 0},
 		{302, "", "", "gone", 0},
 		{500, "rollup_error", "", "plain error", 0},
 		{503, "", "", "plain error", 0},

@@ -396,7 +396,7 @@ func (n *Notifier) statusError(resp *http.Response, snippet []byte) error {
 	case code >= 300 && code < 400:
 		return fmt.Errorf("%w: redirected to %s, which is not followed (update the url): %w",
 			err, redact(resp.Header.Get("Location")), notify.ErrGone)
-	case refusesEndpoint(code):
+	case notify.RefusesEndpoint(code):
 		return fmt.Errorf("%w: %w", err, notify.ErrGone)
 	case code == http.StatusRequestTimeout:
 		return err
@@ -404,21 +404,6 @@ func (n *Notifier) statusError(resp *http.Response, snippet []byte) error {
 		return fmt.Errorf("%w: %w", err, notify.ErrRejected)
 	}
 	return err
-}
-
-// refusesEndpoint reports whether a 4xx refuses the url, or newshound,
-// rather than the alert: it would refuse every alert alike, so dropping
-// each as rejected would lose them all. Gone, not found, not allowed
-// (401, 403, 407: a proxy's login), and a wrong method, media type or
-// protocol (405, 415, 426): the url or the receiver needs the operator.
-func refusesEndpoint(code int) bool {
-	switch code {
-	case http.StatusGone, http.StatusNotFound, http.StatusUnauthorized, http.StatusForbidden,
-		http.StatusProxyAuthRequired, http.StatusMethodNotAllowed, http.StatusUnsupportedMediaType,
-		http.StatusUpgradeRequired:
-		return true
-	}
-	return false
 }
 
 // idempotencyKey is "<nonce>.<16 hex digits>" (32 hex digits without a
