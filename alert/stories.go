@@ -137,7 +137,7 @@ func (s *Stories) Group(entries []Entry, now time.Time) {
 			}
 			continue
 		}
-		name, _, joined := d.index.Best(fp, now)
+		name, _, joined := d.index.BestWithin(fp, now, e.window)
 		if joined {
 			opened, ok := d.opened[name]
 			joined = ok && now.Sub(opened) <= e.window
@@ -246,7 +246,7 @@ func GroupDigest(alerts []Alert, enqueued []time.Time) {
 		id := digestStoryPrefix + strconv.FormatInt(a.ID, 10) + "/" + strconv.Itoa(n)
 		byID[id] = i
 		fp := story.Make(a.Title, leadOf(a.Text)).WithPublished(a.Published)
-		name, _, joined := idx.Best(fp, at)
+		name, _, joined := idx.BestWithin(fp, at, a.DigestStoryWindow)
 		if joined {
 			joined = at.Sub(opened[name]) <= a.DigestStoryWindow
 		}

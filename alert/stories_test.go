@@ -211,9 +211,6 @@ func join(lines []string) string {
 	return out
 }
 
-// TestIdenticalWireHeadlinesAreListedNotRefused: with grouping, the same
-// wire headline on a second feed is another outlet's report, so its entry
-// must reach the store (no title: key refuses it) and join the story.
 // TestBackfillKeepsReportsOfOtherYearsApart checks that a first sight
 // with a backfill and no age limit, which brings in a feed's reports of
 // several years at once, does not list one year's report under another
@@ -247,6 +244,56 @@ func TestBackfillKeepsReportsOfOtherYearsApart(t *testing.T) {
 	}
 }
 
+// TestReportsApartByTheirOwnStoryWindow checks README's "reports
+// published further apart than story_window, and more than two days
+// apart, are never one story" for the story_window of the report's own
+// subscription, when another subscription of the destination has a
+// longer one (the destination's index keeps reports for the longest).
+func TestReportsApartByTheirOwnStoryWindow(t *testing.T) {
+	const day = 24 * time.Hour
+	tests := []struct {
+		name   string
+		window time.Duration // the reports' subscription's story_window
+		gap    time.Duration // between the two reports' publication
+		want   bool          // the second joins the first's story
+	}{
+		{"two days' window, five days apart", 2 * day, 5 * day, false},
+		{"two days' window, a day apart", 2 * day, day, true},
+		{"a week's window, five days apart", 7 * day, 5 * day, true},
+		{"a week's window, eight days apart", 7 * day, 8 * day, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			subs := []Subscription{
+				{ID: "s", Name: "s", Query: "hostages", AllFileFeeds: true, Destination: "desk", StoryWindow: tt.window, Backfill: 10},
+				{ID: "long", Name: "long", Query: "glaciers", AllFileFeeds: true, Destination: "desk", StoryWindow: 10 * day},
+			}
+			cat, skipped := NewCatalog(nil, []Feed{{ID: "wire", Name: "wire"}}, subs)
+			if len(skipped) > 0 {
+				t.Fatalf("skipped: %v", skipped)
+			}
+			first := time.Date(2025, 1, 20, 9, 0, 0, 0, time.UTC)
+			now := first.Add(tt.gap + time.Hour)
+			items := []feeds.Item{
+				{Key: "a", Title: "Who are the hostages released by Hamas in Gaza?", Link: "https://wire.example/a", Published: first, Dated: true},
+				{Key: "b", Title: "Who are the hostages released by Hamas in Gaza this week?", Link: "https://wire.example/b", Published: first.Add(tt.gap), Dated: true},
+			}
+			stories := NewStories(10 * day) // the longest story_window
+			res := cat.Alerts(Input{FeedID: "wire", Items: items, FirstSight: true, Now: now})
+			stories.Group(res.Entries, now)
+			if len(res.Entries) != 2 {
+				t.Fatalf("got %d entries, want 2", len(res.Entries))
+			}
+			if got := res.Entries[1].Joins; got != tt.want {
+				t.Errorf("the report published %v after the first joins its story: %v, want %v", tt.gap, got, tt.want)
+			}
+		})
+	}
+}
+
+// TestIdenticalWireHeadlinesAreListedNotRefused: with grouping, the same
+// wire headline on a second feed is another outlet's report, so its entry
+// must reach the store (no title: key refuses it) and join the story.
 func TestIdenticalWireHeadlinesAreListedNotRefused(t *testing.T) {
 	subs := []Subscription{{ID: "s", Name: "s", Query: anyTestStory, AllFileFeeds: true, Destination: "desk", StoryWindow: 48 * time.Hour}}
 	got := groupReports(t, subs, []report{

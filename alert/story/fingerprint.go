@@ -80,7 +80,7 @@ func Make(title, lead string) Fingerprint {
 }
 
 // WithPublished returns fp with the time its item was published: reports
-// published days apart are never one story (see Options.Window). A zero
+// published days apart are never one story (see Index.BestWithin). A zero
 // time, or one before 1970, is unknown.
 func (fp Fingerprint) WithPublished(t time.Time) Fingerprint {
 	fp.published = max(t.Unix(), 0)

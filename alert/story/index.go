@@ -384,6 +384,7 @@ type Index struct {
 	qw          wordWeights // the query's
 	qnew        bool        // the query has a capitalized word new to the window
 	qnovel      float64     // the share of the query's weight its words new to the window make
+	qapart      int64       // the query's bound on publication times (seconds; see apart)
 	scores      []candScore // by position in cands: the similarity found by bestItem
 
 	// last is what the latest Best decided, for the Add of the same item
@@ -654,6 +655,16 @@ func (x *Index) StoryOf(id string) (story string, ok bool) {
 // no story: fp opens one, and its Add takes that item into it (see
 // Options.resplitBar).
 func (x *Index) Best(fp Fingerprint, at time.Time) (story string, score float64, ok bool) {
+	return x.BestWithin(fp, at, x.opt.Window)
+}
+
+// BestWithin is Best for an item whose reports may be published up to
+// window apart (its subscription's story window, at most the index's
+// Window): a report published further from fp than window and than two
+// days is passed over (see apart), where Best passes over those further
+// than the index's Window.
+func (x *Index) BestWithin(fp Fingerprint, at time.Time, window time.Duration) (story string, score float64, ok bool) {
+	x.qapart = int64(max(window, minApart) / time.Second)
 	x.advance(at)
 	x.collect(fp)
 	wa := x.weighQuery(fp)
@@ -832,15 +843,15 @@ const minApart = 48 * time.Hour
 
 // apart reports whether two reports published at a and b (Unix seconds, 0:
 // unknown) are too far apart to be one story: further apart than the
-// window and than minApart ("Who are the hostages released by Hamas?" of
-// one January is not the next year's hostage story, though a backfill or
-// max_age: 0 brings both in at once). Reports of unknown time are near
-// any.
+// query's window (see BestWithin) and than minApart ("Who are the
+// hostages released by Hamas?" of one January is not the next year's
+// hostage story, though a backfill or max_age: 0 brings both in at once).
+// Reports of unknown time are near any.
 func (x *Index) apart(a, b int64) bool {
 	if a == 0 || b == 0 {
 		return false
 	}
-	return max(a-b, b-a) > int64(max(x.opt.Window, minApart)/time.Second)
+	return max(a-b, b-a) > x.qapart
 }
 
 // storyApart reports whether every report of story num was published too
