@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/mmcdole/gofeed"
 )
 
 // TestJSONFeedWithNullsDoesNotPanic: a JSON Feed whose items, authors or
@@ -71,5 +73,44 @@ func TestParserPanicIsAnErrorOfItsFeed(t *testing.T) {
 	var fe *Error
 	if feed != nil || !errors.As(err, &fe) || fe.Kind != Parse || fe.URL != url || !strings.Contains(err.Error(), "index out of range") {
 		t.Fatalf("parse = %v, %v; want a Parse error of %s saying what failed", feed, err, url)
+	}
+}
+
+// panickingTranslator stands for a gofeed translator that panics on a
+// hostile document, as gofeed's JSON translator did on a null item.
+type panickingTranslator struct{}
+
+func (panickingTranslator) Translate(any) (*gofeed.Feed, error) {
+	var items []*gofeed.Item
+	return &gofeed.Feed{Title: items[3].Title}, nil
+}
+
+// TestLazyTextPanicIsNoCrash checks that a panic of gofeed while it
+// decodes an item's description later, for a Parser with LazyText
+// (FillText, which the poller calls after the parse), does not end the
+// process: the description reads as one gofeed could not read, empty.
+func TestLazyTextPanicIsNoCrash(t *testing.T) {
+	const doc = `<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>
+<item><title>Aleppo talks resume</title><link>https://r.example/1</link><description>Talks &lt;b&gt;resume&lt;/b&gt; in Geneva.</description></item>
+</channel></rss>`
+	p := NewParserWith(ParserOptions{LazyText: true})
+	feed, err := p.Parse([]byte(doc), "application/rss+xml", "https://r.example/rss", testNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(feed.Items) != 1 || !feed.Items[0].TextPending() {
+		t.Fatalf("items %+v, want one whose text is pending", feed.Items)
+	}
+	p.gp.RSSTranslator = panickingTranslator{} // the description's decoding panics
+	var panicked any
+	func() {
+		defer func() { panicked = recover() }()
+		FillText(feed.Items)
+	}()
+	if panicked != nil {
+		t.Fatalf("FillText panicked: %v", panicked)
+	}
+	if got := feed.Items[0].Summary; got != "" {
+		t.Errorf("summary %q, want empty (a description gofeed could not read)", got)
 	}
 }

@@ -304,7 +304,15 @@ func (p *Parser) parseRemembered(body []byte, feedURL string, now time.Time, mem
 
 // description decodes a set-aside item description exactly as gofeed
 // decodes it in place: by parsing it as the one item of an RSS document.
-func (p *Parser) description(raw []byte) string {
+// It runs in Item.FillText, after ParseRemembering has returned, so a
+// panic of gofeed here (see recoverParse) is a description it could not
+// read, empty, not the end of the poller.
+func (p *Parser) description(raw []byte) (text string) {
+	defer func() {
+		if recover() != nil {
+			text = ""
+		}
+	}()
 	var b bytes.Buffer
 	b.Grow(len(raw) + 96)
 	b.WriteString(`<rss version="2.0"><channel><item><description>`)
