@@ -32,7 +32,7 @@ func TestJSONFeedWithNullsDoesNotPanic(t *testing.T) {
 	for _, p := range eagerAndLazy() {
 		for _, tc := range tests {
 			t.Run(p.name+", "+tc.name, func(t *testing.T) {
-				feed, err := parseRecovering(p.parser, tc.doc)
+				feed, err := parseRecovering(p.parser, tc.doc, "application/feed+json", "https://j.example/feed.json")
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -49,30 +49,34 @@ func TestJSONFeedWithNullsDoesNotPanic(t *testing.T) {
 }
 
 // parseRecovering parses doc, a panic returned as an error.
-func parseRecovering(p *Parser, doc string) (feed *Feed, err error) {
+func parseRecovering(p *Parser, doc, contentType, url string) (feed *Feed, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("Parse panicked: %v", r)
 		}
 	}()
-	return p.Parse([]byte(doc), "application/feed+json", "https://j.example/feed.json", testNow)
+	return p.Parse([]byte(doc), contentType, url, testNow)
 }
 
 // TestParserPanicIsAnErrorOfItsFeed checks that a panic while parsing one
-// feed's document (gofeed has had several on hostile input) comes back as
-// a Parse error naming the feed, so that the poller carries on with the
-// other feeds instead of the process dying.
+// feed's document (gofeed has had several on hostile input; here its RSS
+// translator panics) comes back from Parse as a Parse error naming the
+// feed, so that the poller carries on with the other feeds instead of the
+// process dying.
 func TestParserPanicIsAnErrorOfItsFeed(t *testing.T) {
-	const url = "https://hostile.example/feed.json"
-	parse := func() (feed *Feed, err error) {
-		defer recoverParse(url, &feed, &err)
-		var items []*Item
-		return &Feed{Title: items[3].Title}, nil // a nil dereference, as gofeed's were
-	}
-	feed, err := parse()
-	var fe *Error
-	if feed != nil || !errors.As(err, &fe) || fe.Kind != Parse || fe.URL != url || !strings.Contains(err.Error(), "index out of range") {
-		t.Fatalf("parse = %v, %v; want a Parse error of %s saying what failed", feed, err, url)
+	const url = "https://hostile.example/rss"
+	const doc = `<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>
+<item><title>Aleppo talks resume</title><link>https://hostile.example/1</link></item>
+</channel></rss>`
+	for _, p := range eagerAndLazy() {
+		t.Run(p.name, func(t *testing.T) {
+			p.parser.gp.RSSTranslator = panickingTranslator{}
+			feed, err := parseRecovering(p.parser, doc, "application/rss+xml", url)
+			var fe *Error
+			if feed != nil || !errors.As(err, &fe) || fe.Kind != Parse || fe.URL != url || !strings.Contains(err.Error(), "index out of range") {
+				t.Fatalf("Parse = %v, %v; want a Parse error of %s saying what failed", feed, err, url)
+			}
+		})
 	}
 }
 
