@@ -591,10 +591,25 @@ func (x *Index) move(seq int, num int32) {
 	if ref.items--; ref.items == 0 {
 		delete(x.storyRefs, from)
 		delete(x.storyNums, ref.name)
+	} else if t := e.fp.published; t == 0 || t == ref.first || t == ref.last {
+		x.renote(ref, from, seq)
 	}
 	x.storyRefs[num].items++
 	x.storyRefs[num].note(e.fp.published)
 	e.story, e.weak, e.leader, e.followers, e.doubtful = num, false, 0, nil, false
+}
+
+// renote counts afresh when the reports of story num, ref, were
+// published (see storyRef.note), from its items in the window but item
+// seq, which a re-split takes out of it: a report that is no longer the
+// story's must not keep its range stretched (see storyApart).
+func (x *Index) renote(ref *storyRef, num int32, seq int) {
+	ref.first, ref.last, ref.undated = 0, 0, 0
+	for i := range x.entries {
+		if e := &x.entries[i]; e.story == num && x.base+i != seq {
+			ref.note(e.fp.published)
+		}
+	}
 }
 
 // restory moves one item carrying word h from story from to story to in

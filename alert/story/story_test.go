@@ -561,6 +561,54 @@ func TestReportsPublishedDaysApart(t *testing.T) {
 	})
 }
 
+// TestResplitNarrowsTheStorysDates checks that a report a re-split takes
+// out of a story no longer counts among the dates that story's reports
+// were published at: "Olive harvest fails in drought", published two days
+// after the olive oil price reports it joined weakly, is taken into its
+// own story by the next drought report, and a price report published 60
+// hours after the price reports (58 after the last) is then too far from
+// every report of the price story to join it through its keywords.
+func TestResplitNarrowsTheStorysDates(t *testing.T) {
+	published := time.Date(2025, 1, 20, 9, 0, 0, 0, time.UTC)
+	reports := []struct {
+		title string
+		after time.Duration // published after the first
+	}{
+		{"Olive oil prices jump", 0},
+		{"Olive oil prices jump worldwide", time.Hour},
+		{"Poor harvest lifts olive oil prices", 2 * time.Hour},
+		{"Olive harvest fails in drought", 47 * time.Hour}, // joins the price story weakly
+		{"Drought ruins olive harvest", 47 * time.Hour},    // re-split (resplitAfter 1): takes #3
+	}
+	tests := []struct {
+		name  string
+		opt   Options
+		after time.Duration // the price report's publication after the first report
+		want  bool          // it joins the price story, "0"
+	}{
+		{"re-split, 60 hours after", Options{resplitAfter: 1}, 60 * time.Hour, false},
+		{"re-split, 2 hours after", Options{resplitAfter: 1}, 2 * time.Hour, true},
+		{"no re-split, 60 hours after", Options{resplitBar: -1}, 60 * time.Hour, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			idx := NewIndex(tt.opt)
+			for i, r := range reports {
+				idx.Group(fmt.Sprint(i), Make(r.title, "").WithPublished(published.Add(r.after)), t0.Add(time.Duration(i)*time.Minute))
+			}
+			wantMoved := tt.opt.resplitAfter == 1
+			if s, _ := idx.StoryOf("3"); (s == "4") != wantMoved {
+				t.Fatalf("#3 is in story %s; re-split: %v", s, wantMoved)
+			}
+			fp := Make("Olive oil prices climb again", "").WithPublished(published.Add(tt.after))
+			got, score, ok := idx.Best(fp, t0.Add(10*time.Minute))
+			if joined := ok && got == "0"; joined != tt.want {
+				t.Errorf("joined the price story: %v (story %q, score %.2f), want %v", joined, got, score, tt.want)
+			}
+		})
+	}
+}
+
 // TestKeywordsNeedTheItemsName checks that an item joins a story through
 // the story's keywords only when the story carries the item's name.
 func TestKeywordsNeedTheItemsName(t *testing.T) {
