@@ -371,6 +371,39 @@ func batchSize(name string) int {
 	return n
 }
 
+// batchFirstID is the id of the first row of a message batch, from its
+// name ("nh", the id in base 36, then "x" and the size for a burst, or
+// "d" and perhaps a size for a digest or a half of one).
+func batchFirstID(name string) (int64, bool) {
+	if !strings.HasPrefix(name, "nh") {
+		return 0, false
+	}
+	for _, sep := range []byte{'x', 'd'} {
+		i := strings.LastIndexByte(name, sep)
+		if i < 2 || strings.Trim(name[i+1:], "0123456789") != "" || sep == 'x' && i == len(name)-1 {
+			continue
+		}
+		if id, err := strconv.ParseInt(name[2:i], 36, 64); err == nil {
+			return id, true
+		}
+	}
+	return 0, false
+}
+
+// deliveredBefore returns a row of b's message batch recorded delivered,
+// or store.ErrNotFound: versions before MarkDelivered marked a message's
+// rows in one statement recorded them one by one, and one that died
+// between them left the rest of the message pending. The message went
+// out whole, so the rest is recorded with it, not sent again as a message
+// of its own (under another Idempotency-Key or Message-ID).
+func (s *sender) deliveredBefore(ctx context.Context, b []store.Alert) (store.Alert, error) {
+	first, ok := batchFirstID(b[0].Batch)
+	if !ok {
+		return store.Alert{}, store.ErrNotFound
+	}
+	return s.store.BatchDelivered(ctx, b[0].Destination, b[0].Batch, first)
+}
+
 // completeBatches fills in the bursts the page of due alerts cut short:
 // a message must go out whole, or the rest of it, sent later under the
 // same nonce, would be taken for a repeat and never posted. (Digests are
@@ -401,6 +434,18 @@ func (s *sender) sendBatch(ctx context.Context, dest string, n notify.Notifier, 
 	defer cancel()
 	if id, ok := s.takenEarlier(b); ok {
 		return stopUnless(s.recordDelivered(rec, dest, b, notify.Receipt{MessageID: id}))
+	}
+	if maybeSent {
+		a, err := s.deliveredBefore(rec, b)
+		switch {
+		case err == nil:
+			s.log.Info("a row of this message was recorded delivered before; the rest of it is recorded with it, not sent again",
+				"destination", dest, "batch", b[0].Batch, "message", a.MessageID)
+			return stopUnless(s.recordDelivered(rec, dest, b, notify.Receipt{MessageID: a.MessageID}))
+		case !errors.Is(err, store.ErrNotFound):
+			s.storeErrs.Fail("outbox", "reading the outbox failed; retrying", err)
+			return sendStop
+		}
 	}
 	msg := notify.Message{Nonce: b[0].Batch}
 	var enqueued []time.Time

@@ -57,6 +57,7 @@ type dialect struct {
 	dueAlerts           string
 	digestAlerts        string
 	batchAlerts         string
+	batchDelivered      string
 	countUnheld         string
 	storyRows           string
 	storyLeads          string
@@ -172,6 +173,11 @@ var commonQueries = dialect{
 	batchAlerts: `SELECT ` + alertColumns + ` FROM alerts
 		WHERE destination = $1 AND delivered_at = 0 AND NOT dropped AND batch = $2 AND batch <> ''
 		ORDER BY id`,
+	// A batch's rows are its first row ($3) and later ones: the primary
+	// key bounds the search.
+	batchDelivered: `SELECT ` + alertColumns + ` FROM alerts
+		WHERE id >= $3 AND destination = $1 AND batch = $2 AND batch <> '' AND delivered_at <> 0
+		ORDER BY id LIMIT 1`,
 	// Held means held for a digest (Digest set), whatever Hold did since;
 	// a join is no message of its own.
 	// A join posted alone counts from when it was (sent_alone_at; one

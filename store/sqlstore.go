@@ -862,6 +862,19 @@ func (s *sqlStore) BatchAlerts(ctx context.Context, destination, batch string) (
 	return s.alerts(ctx, fmt.Sprintf("alerts of batch %q for %q", batch, destination), s.q.batchAlerts, destination, batch)
 }
 
+// BatchDelivered returns the first alert of destination's batch, from id
+// from on, recorded delivered, or ErrNotFound.
+func (s *sqlStore) BatchDelivered(ctx context.Context, destination, batch string, from int64) (Alert, error) {
+	as, err := s.alerts(ctx, fmt.Sprintf("delivered alert of batch %q for %q", batch, destination), s.q.batchDelivered, destination, batch, from)
+	if err != nil {
+		return Alert{}, err
+	}
+	if len(as) == 0 {
+		return Alert{}, ErrNotFound
+	}
+	return as[0], nil
+}
+
 // CountUnheld counts subscription's alerts enqueued at or after since,
 // delivered or not, that were sent one by one: not held for a digest (no
 // Digest; a HoldUntil set by Hold does not make one held), and not joins

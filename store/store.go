@@ -217,6 +217,12 @@ type Store interface {
 	// (a message already formed), oldest first, wherever the page of
 	// DueAlerts ended.
 	BatchAlerts(ctx context.Context, destination, batch string) ([]Alert, error)
+	// BatchDelivered returns an alert of destination's batch recorded
+	// delivered, looking from id from on (the batch's first row), or
+	// ErrNotFound: a message batch ("nh…") with a row delivered went out
+	// whole, though versions before MarkDelivered marked the batch may
+	// have left its other rows pending.
+	BatchDelivered(ctx context.Context, destination, batch string, from int64) (Alert, error)
 	// DigestAlerts returns every undelivered, undropped alert of one
 	// digest of destination, oldest first.
 	DigestAlerts(ctx context.Context, destination, digest string) ([]Alert, error)

@@ -35,6 +35,7 @@ func Run(t *testing.T, newDB func(t *testing.T) Open) {
 		{"OutboxStats", testOutboxStats},
 		{"BatchAlerts", testBatchAlerts},
 		{"MarkDeliveredMarksTheBatch", testMarkDeliveredBatch},
+		{"BatchDeliveredFindsADeliveredRow", testBatchDelivered},
 		{"RepeatCommitEnqueuesNothing", testRepeatCommit},
 		{"ConcurrentCommitsEnqueueOnce", testConcurrentCommits},
 		{"InstancesShareOneDatabase", testInstances},
@@ -1480,5 +1481,54 @@ func testMarkDeliveredBatch(t *testing.T, h *harness) {
 	}
 	if err := s.MarkDelivered(ctx, 9999, "m2", h.clock.Now()); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("MarkDelivered of no alert: %v, want ErrNotFound", err)
+	}
+}
+
+// testBatchDelivered: BatchDelivered finds a row of a destination's batch
+// recorded delivered, from the id given on, and nothing for a batch of
+// another destination, a batch none of whose rows is delivered, or from
+// past the delivered rows.
+func testBatchDelivered(t *testing.T, h *harness) {
+	ctx := context.Background()
+	s := h.store(t)
+	commit(t, s, "f", poll("f", []string{"a", "b", "c", "d"}, alert("console", "a"), alert("console", "b"),
+		alert("console", "c"), alert("desk", "d")))
+	byKey := map[string]int64{}
+	for _, dest := range []string{"console", "desk"} {
+		for _, a := range pending(t, s, dest, h.clock.Now()) {
+			byKey[a.ItemKey] = a.ID
+		}
+	}
+	for name, keys := range map[string][]string{"nhax2": {"a", "b"}, "nhcx1": {"c", "d"}} {
+		var ids []int64
+		for _, k := range keys {
+			ids = append(ids, byKey[k])
+		}
+		if err := s.AssignBatch(ctx, ids, name); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.MarkDelivered(ctx, byKey["a"], "m-a", h.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, dest, batch string
+		from              int64
+		want              string // the delivered row's item key; "": ErrNotFound
+	}{
+		{"from the first row", "console", "nhax2", byKey["a"], "a"},
+		{"from the second row", "console", "nhax2", byKey["b"], "b"},
+		{"past the batch", "console", "nhax2", byKey["b"] + 1, ""},
+		{"another destination", "desk", "nhax2", byKey["a"], ""},
+		{"none delivered", "desk", "nhcx1", byKey["c"], ""},
+	}
+	for _, tt := range tests {
+		a, err := s.BatchDelivered(ctx, tt.dest, tt.batch, tt.from)
+		switch {
+		case tt.want == "" && !errors.Is(err, store.ErrNotFound):
+			t.Errorf("%s: got %q, %v, want ErrNotFound", tt.name, a.ItemKey, err)
+		case tt.want != "" && (err != nil || a.ItemKey != tt.want || a.MessageID != "m-a"):
+			t.Errorf("%s: got %q (message %q), %v, want %q of message m-a", tt.name, a.ItemKey, a.MessageID, err, tt.want)
+		}
 	}
 }
