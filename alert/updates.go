@@ -3,6 +3,7 @@ package alert
 import (
 	"crypto/sha256"
 	"encoding/base64"
+	"slices"
 	"time"
 
 	"github.com/newshound/newshound/alert/story"
@@ -129,7 +130,7 @@ func (c *Catalog) Updates(in Input, changes []Change, storyOf func(destination, 
 		var ms []matched
 		for _, m := range c.set.Match(doc) {
 			s := c.subs[m.ID]
-			if s == nil || !s.Updates || !s.covers(f, c.byFeed) {
+			if s == nil || !s.Updates || !s.covers(f, c.byFeed) || !hitsAddedText(m) {
 				continue
 			}
 			ms = append(ms, matched{s, m})
@@ -161,6 +162,14 @@ func (c *Catalog) Updates(in Input, changes []Change, storyOf func(destination, 
 		}
 	}
 	return out
+}
+
+// hitsAddedText reports whether a match of an update's document found a
+// word of the added text (its Summary): one the item's categories, link or
+// feed name alone satisfy matched what the item said before, not the
+// update.
+func hitsAddedText(m filters.Match) bool {
+	return slices.ContainsFunc(m.Hits, func(h filters.Hit) bool { return h.Field == filters.FieldSummary })
 }
 
 // storyItems are the keys of the items whose story a change's update goes

@@ -339,3 +339,40 @@ func TestTextPollLinksOf(t *testing.T) {
 		})
 	}
 }
+
+// TestUpdateIsMatchedOnTheAddedTextAlone: an update is a match of the text
+// the item added (README: "the added text alone is matched"). What the
+// item said before, its headline and its categories among it, brings no
+// update by itself: a live blog filed under "Coronavirus (2019-nCoV)"
+// whose new paragraph says nothing of the virus is no coronavirus update
+// (the New York Times' live blog in the corpus series was posted at each
+// change through its category). A scope the added text matches with the
+// item's category still counts.
+func TestUpdateIsMatchedOnTheAddedTextAlone(t *testing.T) {
+	item := feeds.Item{Key: "live", Title: "Live Coronavirus News and Updates", Link: "https://news.example/live",
+		Categories: []string{"Coronavirus (2019-nCoV)"}}
+	tests := []struct {
+		name, query, added string
+		want               int
+	}{
+		{"only the category matches", "coronavirus", "Cases at an Ohio prison surge, and oil prices plummet.", 0},
+		{"only the headline matches", "title:coronavirus OR lockdown", "Cases at an Ohio prison surge.", 0},
+		{"the added text matches", "coronavirus", "Coronavirus cases at an Ohio prison surge.", 1},
+		{"the category scopes a word of the added text", "category:coronavirus AND ohio", "Cases at an Ohio prison surge.", 1},
+		{"a word of the added text excluded", "coronavirus -ohio", "Coronavirus cases at an Ohio prison surge.", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			subs := []Subscription{{ID: "s", Name: "s", Query: tt.query, AllFileFeeds: true, Destination: "desk", StoryWindow: 48 * time.Hour, Updates: true}}
+			cat, errs := NewCatalog(nil, []Feed{{ID: "blog", Name: "blog"}}, subs)
+			if len(errs) > 0 {
+				t.Fatal(errs)
+			}
+			storyOf := func(dest, feedID, itemKey string, window time.Duration) (string, bool) { return "blog/live", true }
+			es := cat.Updates(Input{FeedID: "blog", Now: time.Now()}, []Change{{Item: item, Added: tt.added}}, storyOf)
+			if len(es) != tt.want {
+				t.Errorf("query %q, added %q: %d updates, want %d", tt.query, tt.added, len(es), tt.want)
+			}
+		})
+	}
+}
