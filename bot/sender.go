@@ -50,6 +50,12 @@ type sender struct {
 	skewMu      sync.Mutex
 	skewedUntil time.Time
 	dropped     atomic.Int64
+	// pollsOver says this process polls no more before it ends (run
+	// --once, after its polls): see leadGrace.
+	pollsOver atomic.Bool
+	// deliverAgain says a join of this pass waits for a message the pass
+	// posts: run --once makes one more pass.
+	deliverAgain atomic.Bool
 
 	mu     sync.Mutex
 	paused map[string]string      // destination -> reason it was paused
@@ -332,7 +338,8 @@ func (s *sender) batch(ctx context.Context, pending []store.Alert, postsEach boo
 // already sent (where they would make a second digest of the period).
 const clockSkew = 10 * time.Second
 
-// formLater notes that a digest found due is formed at at (clockSkew).
+// formLater notes that a digest found due is formed at at (clockSkew), or
+// that a join waits until at for its story's first alert (leadGrace).
 func (s *sender) formLater(at time.Time) {
 	s.skewMu.Lock()
 	defer s.skewMu.Unlock()

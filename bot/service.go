@@ -196,13 +196,19 @@ func (s *Service) RunOnce(ctx context.Context) (OnceReport, error) {
 	cat := s.live.catalog()
 	s.poller.forgetRemoved(ctx, cat, nil)
 	s.poller.pollAll(ctx, cat.Feeds(), pollEvery)
+	s.sender.pollsOver.Store(true)
 	s.sender.takeFormLater()
 	deliverErr := s.sender.deliverAll(ctx)
+	if s.sender.deliverAgain.Swap(false) {
+		deliverErr = errors.Join(deliverErr, s.sender.deliverAll(ctx))
+	}
 	if at := s.sender.takeFormLater(); !at.IsZero() && ctx.Err() == nil {
 		// On a shared store a digest found due is formed clockSkew after
-		// its time; a run has no later pass to leave it to.
+		// its time, and a story's further report waits leadGrace for its
+		// first alert, which another instance may be committing; a run
+		// has no later pass to leave them to.
 		wait := at.Sub(s.now())
-		s.log.Info("waiting for the digests that fell due to be formed (clocks of instances may be apart)", "wait", wait)
+		s.log.Info("waiting for the digests that fell due to be formed and the reports waiting for their story's first alert (other instances share the store)", "wait", wait)
 		if err := s.sleep(ctx, wait); err == nil {
 			deliverErr = errors.Join(deliverErr, s.sender.deliverAll(ctx))
 		}

@@ -42,6 +42,17 @@ const (
 	leadPoll  = 2 * time.Second
 )
 
+// leadGrace is how long a join waits for its story's first alert to be
+// committed. When this process polls no more (run --once, after its
+// polls) and no other instance shares the store, a first alert not
+// committed by now never will be: the join does not wait.
+func (s *sender) leadGrace() time.Duration {
+	if s.pollsOver.Load() && !s.leases.shared() {
+		return 0
+	}
+	return leadGrace
+}
+
 // splitJoins sets apart the joins not yet decided on, and those whose
 // edit was tried (a batch "nj…", kept so a retry is the same edit with the
 // same nonce). A join that carries a message's batch ("nh…") was decided
@@ -97,8 +108,11 @@ func (s *sender) editStories(ctx context.Context, dest string, n notify.Notifier
 		}
 		lead, err := l.lead, l.err
 		switch {
-		case errors.Is(err, store.ErrNotFound) && now.Sub(j.EnqueuedAt) < leadGrace:
+		case errors.Is(err, store.ErrNotFound) && now.Sub(j.EnqueuedAt) < s.leadGrace():
 			s.hold(ctx, j, now.Add(leadPoll))
+			if s.pollsOver.Load() {
+				s.formLater(j.EnqueuedAt.Add(leadGrace)) // run --once waits for it
+			}
 		case err != nil && !errors.Is(err, store.ErrNotFound) && !errors.Is(err, errLeadsGone):
 			s.storeErrs.Fail("outbox", "reading the outbox failed; retrying", err)
 			return sendStop
@@ -114,7 +128,12 @@ func (s *sender) editStories(ctx context.Context, dest string, n notify.Notifier
 			// this one leads it from now on, and the story's further
 			// reports wait for its message (see StoryLeads).
 			alone = append(alone, j)
-			leads[j.Story] = leadLookup{lead: j}
+			leads[j.Story] = leadLookup{lead: j, postedNow: true}
+		case lead.DeliveredAt.IsZero() && l.postedNow && s.pollsOver.Load():
+			// Its story's message is posted later in this pass: run
+			// --once places it under that message in a pass of its own,
+			// as Run does leadPoll later.
+			s.deliverAgain.Store(true)
 		case lead.DeliveredAt.IsZero():
 			// Not out yet (or its digest's send is being retried).
 			s.hold(ctx, j, latest(now.Add(leadPoll), lead.HoldUntil, lead.NextAttempt))
@@ -361,6 +380,9 @@ var errLeadsGone = errors.New("every message of the story is gone")
 type leadLookup struct {
 	lead store.Alert
 	err  error
+	// postedNow says lead is a join this pass posts alone, to lead its
+	// story from now on.
+	postedNow bool
 }
 
 // storyLead returns the alert whose message a story's further reports go
