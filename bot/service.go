@@ -214,13 +214,18 @@ func (s *Service) RunOnce(ctx context.Context) (OnceReport, error) {
 		}
 	}
 	s.prune(ctx)
+	stopped := ctx.Err() != nil // a signal: what the cut-short calls returned is no failure of the store
 	r := OnceReport{
 		FeedsPolled: int(s.poller.count.polled.Load()), FeedsFailed: int(s.poller.count.failed.Load()),
 		NewItems: int(s.poller.count.newItems.Load()), Enqueued: int(s.poller.count.enqueued.Load()),
 		Delivered: int(s.sender.delivered.Load()), Dropped: int(s.sender.dropped.Load()),
-		StoreFailed: deliverErr != nil || s.poller.count.storeFailures.Load() > 0 || s.sender.storeErrs.FailingKinds() > 0,
+		StoreFailed: deliverErr != nil && !stopped || s.poller.count.storeFailures.Load() > 0 || s.sender.storeErrs.FailingKinds() > 0,
 	}
-	stats, err := s.store.OutboxStats(ctx)
+	// The backlog is counted even when the run was stopped: the summary
+	// says what waits for the next run.
+	statsCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	stats, err := s.store.OutboxStats(statsCtx)
 	if err != nil {
 		r.StoreFailed = true
 	}

@@ -77,11 +77,18 @@ func cmdRun(ctx context.Context, args []string, out, errOut io.Writer) error {
 	tuneGC(logger, fetchBudget(cfg))
 	if *once {
 		r, err := svc.RunOnce(ctx)
+		msg := "run --once done"
 		if err != nil {
-			return err
+			if ctx.Err() == nil {
+				return err
+			}
+			msg = "run --once stopped by a signal"
 		}
-		logger.Info("run --once done", "feeds_polled", r.FeedsPolled, "feeds_failed", r.FeedsFailed, "new_items", r.NewItems,
+		logger.Info(msg, "feeds_polled", r.FeedsPolled, "feeds_failed", r.FeedsFailed, "new_items", r.NewItems,
 			"alerts_enqueued", r.Enqueued, "delivered", r.Delivered, "dropped", r.Dropped, "pending", r.Pending, "store_failed", r.StoreFailed)
+		if err != nil {
+			return exitError{exitFailure, "stopped by a signal before the run was over: the feeds it did not poll are polled, and the alerts it did not deliver are sent, by the next run"}
+		}
 		return onceTrouble(r)
 	}
 	logger.Info("newshound running", "version", version, "feeds", len(cfg.Feeds), "subscriptions", len(cfg.Subscriptions))
