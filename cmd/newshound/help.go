@@ -17,6 +17,7 @@ type commandHelp struct {
 	summary string // one line: what it does
 	usage   string // the synopsis, without "newshound "
 	example string // one command line a user can copy
+	after   string // printed after the flags (run: the exit codes)
 }
 
 // helps are the commands' help texts, by name.
@@ -25,6 +26,7 @@ var helps = map[string]commandHelp{
 		name: "run", summary: "Poll the config's feeds and deliver alerts until stopped (or once, with --once).",
 		usage:   "run [--config] FILE [--once] [--metrics ADDR] [--log-level LEVEL]",
 		example: "newshound run newshound.yaml --metrics 127.0.0.1:9108",
+		after:   exitCodesHelp,
 	},
 	"check": {
 		name: "check", summary: "Validate a config file: every problem as FILE:line:col, exit 1 on any.",
@@ -138,6 +140,7 @@ func (f *flags) printHelp() {
 		f.PrintDefaults()
 		f.SetOutput(io.Discard)
 	}
+	fmt.Fprint(f.out, h.after)
 }
 
 // set reports whether the flag called name was given on the command line.

@@ -38,6 +38,20 @@ Usage:
 
 A config file is ./newshound.yaml unless given. Run 'newshound COMMAND --help'
 (or 'newshound help COMMAND') for a command's description, an example and its flags.
+` + exitCodesHelp
+
+// exitCodesHelp ends newshound --help and run --help.
+const exitCodesHelp = `
+Exit codes:
+  0  all well
+  1  a problem the command found: a bad config, a feed or file it cannot read, a
+     destination that refused send-test's alert; or run --once stopped by a signal
+     (SIGINT, SIGTERM): the feeds and alerts it did not get to are the next run's
+  2  a wrong command line
+  3  run: the store could not be opened (held by another newshound, migrated by a
+     newer one); run --once: the store failed, so some of the run may not be recorded
+  4  run --once: every feed failed
+  5  run --once: alerts could not be delivered (they stay in the outbox)
 `
 
 // exit codes
