@@ -119,6 +119,9 @@ func (m *itemMemos) forget(feedID string) {
 // passCount counts what polls did, for run --once's summary.
 type passCount struct {
 	polled, failed, newItems, enqueued, storeFailures atomic.Int64
+	// stillFailing are the feeds not polled for their back-off, or
+	// disabled: failing as far as the pass knows.
+	stillFailing atomic.Int64
 }
 
 // storeBackoff holds polling back while the store fails to write (a full
@@ -236,6 +239,9 @@ func (p *poller) pollFeed(ctx context.Context, f *alert.Feed, mode pollMode, fet
 		p.removals.follow(f.ID)
 	}
 	if !p.shouldPoll(f, &st, mode, now) {
+		if mode == pollEvery && (st.Disabled || st.ErrorCount > 0) {
+			p.count.stillFailing.Add(1)
+		}
 		return p.plannedAfter(f, st, now)
 	}
 	defer prometheusTimer(p.metrics.pollTime)()

@@ -156,10 +156,13 @@ func (s *Service) Watches() discord.Watches { return s.watches }
 // OnceReport is what one RunOnce did.
 type OnceReport struct {
 	FeedsPolled, FeedsFailed int
-	NewItems, Enqueued       int
-	Delivered, Dropped       int
-	Pending                  int  // alerts still in the outbox at the end
-	StoreFailed              bool // a read or write of the store failed
+	// FeedsStillFailing were not polled: backing off after a failure, or
+	// disabled. Every feed fails when all those polled failed too.
+	FeedsStillFailing  int
+	NewItems, Enqueued int
+	Delivered, Dropped int
+	Pending            int  // alerts still in the outbox at the end
+	StoreFailed        bool // a read or write of the store failed
 }
 
 // Trouble names the worst thing that went wrong, or "" when nothing did:
@@ -168,7 +171,7 @@ func (r OnceReport) Trouble() string {
 	switch {
 	case r.StoreFailed:
 		return "store"
-	case r.FeedsPolled > 0 && r.FeedsFailed == r.FeedsPolled:
+	case r.FeedsPolled+r.FeedsStillFailing > 0 && r.FeedsFailed == r.FeedsPolled:
 		return "feeds"
 	case r.Pending > 0:
 		return "delivery"
@@ -217,7 +220,8 @@ func (s *Service) RunOnce(ctx context.Context) (OnceReport, error) {
 	stopped := ctx.Err() != nil // a signal: what the cut-short calls returned is no failure of the store
 	r := OnceReport{
 		FeedsPolled: int(s.poller.count.polled.Load()), FeedsFailed: int(s.poller.count.failed.Load()),
-		NewItems: int(s.poller.count.newItems.Load()), Enqueued: int(s.poller.count.enqueued.Load()),
+		FeedsStillFailing: int(s.poller.count.stillFailing.Load()),
+		NewItems:          int(s.poller.count.newItems.Load()), Enqueued: int(s.poller.count.enqueued.Load()),
 		Delivered: int(s.sender.delivered.Load()), Dropped: int(s.sender.dropped.Load()),
 		StoreFailed: deliverErr != nil && !stopped || s.poller.count.storeFailures.Load() > 0 || s.sender.storeErrs.FailingKinds() > 0,
 	}

@@ -84,7 +84,7 @@ func cmdRun(ctx context.Context, args []string, out, errOut io.Writer) error {
 			}
 			msg = "run --once stopped by a signal"
 		}
-		logger.Info(msg, "feeds_polled", r.FeedsPolled, "feeds_failed", r.FeedsFailed, "new_items", r.NewItems,
+		logger.Info(msg, "feeds_polled", r.FeedsPolled, "feeds_failed", r.FeedsFailed, "feeds_still_failing", r.FeedsStillFailing, "new_items", r.NewItems,
 			"alerts_enqueued", r.Enqueued, "delivered", r.Delivered, "dropped", r.Dropped, "pending", r.Pending, "store_failed", r.StoreFailed)
 		if err != nil {
 			return exitError{exitFailure, "stopped by a signal before the run was over: the feeds it did not poll are polled, and the alerts it did not deliver are sent, by the next run"}
@@ -105,7 +105,10 @@ func onceTrouble(r bot.OnceReport) error {
 	case "store":
 		return exitError{exitStore, "the store failed: some of this run may not be recorded"}
 	case "feeds":
-		return exitError{exitFeeds, fmt.Sprintf("every feed failed (%d)", r.FeedsFailed)}
+		if r.FeedsStillFailing == 0 {
+			return exitError{exitFeeds, fmt.Sprintf("every feed failed (%d)", r.FeedsFailed)}
+		}
+		return exitError{exitFeeds, fmt.Sprintf("every feed is failing: %d failed in this run, %d not polled, backing off or disabled after failing before (newshound status says why)", r.FeedsFailed, r.FeedsStillFailing)}
 	case "delivery":
 		return exitError{exitUndelivered, fmt.Sprintf("%d alerts could not be delivered yet; they stay in the outbox", r.Pending)}
 	}

@@ -18,7 +18,7 @@ func TestHelpListsEveryExitCode(t *testing.T) {
 		exitFailure:     "stopped by a signal",
 		exitUsage:       "wrong command line",
 		exitStore:       "store failed",
-		exitFeeds:       "every feed failed",
+		exitFeeds:       "every feed is failing",
 		exitUndelivered: "could not be delivered",
 	}
 	for _, args := range [][]string{{"--help"}, {"run", "--help"}} {

@@ -50,7 +50,8 @@ Exit codes:
   2  a wrong command line
   3  run: the store could not be opened (held by another newshound, migrated by a
      newer one); run --once: the store failed, so some of the run may not be recorded
-  4  run --once: every feed failed
+  4  run --once: every feed is failing (in this run, or backing off or disabled
+     after failing before)
   5  run --once: alerts could not be delivered (they stay in the outbox)
 `
 
@@ -60,7 +61,7 @@ const (
 	exitFailure     = 1 // the command ran and found problems (bad config, unreadable feed)
 	exitUsage       = 2 // the command line itself is wrong
 	exitStore       = 3 // run --once: the store failed (a full disk, a lost database); run: it could not be opened
-	exitFeeds       = 4 // run --once: every feed failed
+	exitFeeds       = 4 // run --once: every feed is failing (in this run, or backing off after failing before)
 	exitUndelivered = 5 // run --once: alerts could not be delivered (they stay in the outbox)
 )
 

@@ -104,6 +104,10 @@ func TestOnceExitCodes(t *testing.T) {
 		{"all well", bot.OnceReport{FeedsPolled: 3, Delivered: 2}, exitOK},
 		{"some feeds failed", bot.OnceReport{FeedsPolled: 3, FeedsFailed: 2}, exitOK},
 		{"every feed failed", bot.OnceReport{FeedsPolled: 3, FeedsFailed: 3}, exitFeeds},
+		{"every feed backing off after failing", bot.OnceReport{FeedsStillFailing: 2}, exitFeeds},
+		{"those polled failed, the rest backing off", bot.OnceReport{FeedsPolled: 1, FeedsFailed: 1, FeedsStillFailing: 2}, exitFeeds},
+		{"one polled fine beside feeds backing off", bot.OnceReport{FeedsPolled: 1, FeedsStillFailing: 2}, exitOK},
+		{"no feed", bot.OnceReport{}, exitOK},
 		{"alerts left in the outbox", bot.OnceReport{FeedsPolled: 3, Pending: 4}, exitUndelivered},
 		{"store failed", bot.OnceReport{FeedsPolled: 3, FeedsFailed: 3, Pending: 1, StoreFailed: true}, exitStore},
 	}

@@ -1,0 +1,64 @@
+package bot
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/newshound/newshound/config"
+)
+
+// TestRunOnceSaysEveryFeedFailsWhileTheyBackOff: a run --once whose feeds
+// all fail says so (exit code 4) at every run while they fail, not only
+// at the run that first found each failure. A failing feed is backed off,
+// and run --once does not poll it before its back-off ends, so the next
+// cron run polled nothing, counted no failure and reported all well (exit
+// 0) while every feed was still failing. A feed that recovers, or one
+// that works beside the failing ones, ends it.
+func TestRunOnceSaysEveryFeedFailsWhileTheyBackOff(t *testing.T) {
+	h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo"})
+	broken := func(name string) {
+		if err := os.WriteFile(filepath.Join(h.dir, name), []byte("<html>not a feed</html>"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	once := func() OnceReport {
+		t.Helper()
+		svc, st := h.open()
+		defer st.Close()
+		r, err := svc.RunOnce(context.Background())
+		if err != nil {
+			t.Fatalf("RunOnce: %v", err)
+		}
+		return r
+	}
+	steps := []struct {
+		name        string
+		after       time.Duration // since the run before
+		wire, other bool          // the feed works
+		want        string
+	}{
+		{"both work", 0, true, true, ""},
+		{"both fail", time.Minute, false, false, "feeds"},
+		{"both still fail, backing off", time.Minute, false, false, "feeds"},
+		{"one works again past its back-off", 20 * time.Minute, true, false, ""},
+		{"it fails again, the other backing off", time.Minute, false, false, "feeds"},
+	}
+	for _, s := range steps {
+		h.clock = h.clock.Add(s.after)
+		h.write("wire.xml", item(1, "Weather stays mild", h.clock))
+		h.write("other.xml", item(2, "Markets calm", h.clock))
+		if !s.wire {
+			broken("wire.xml")
+		}
+		if !s.other {
+			broken("other.xml")
+		}
+		r := once()
+		if got := r.Trouble(); got != s.want {
+			t.Errorf("%s: trouble %q, want %q (report %+v)", s.name, got, s.want, r)
+		}
+	}
+}
