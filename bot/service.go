@@ -201,9 +201,17 @@ func (s *Service) RunOnce(ctx context.Context) (OnceReport, error) {
 	s.poller.pollAll(ctx, cat.Feeds(), pollEvery)
 	s.sender.pollsOver.Store(true)
 	s.sender.takeFormLater()
-	deliverErr := s.sender.deliverAll(ctx)
-	if s.sender.deliverAgain.Swap(false) {
-		deliverErr = errors.Join(deliverErr, s.sender.deliverAll(ctx))
+	// A signal during delivery lets the pass under way finish within the
+	// shutdown grace, as under Run: a post cut off after it reached the
+	// destination would be posted again by the next run.
+	sendCtx, stopSending := s.sendingGrace(ctx)
+	defer stopSending()
+	var deliverErr error
+	if ctx.Err() == nil {
+		deliverErr = s.sender.deliverAll(sendCtx)
+	}
+	if s.sender.deliverAgain.Swap(false) && ctx.Err() == nil {
+		deliverErr = errors.Join(deliverErr, s.sender.deliverAll(sendCtx))
 	}
 	if at := s.sender.takeFormLater(); !at.IsZero() && ctx.Err() == nil {
 		// On a shared store a digest found due is formed clockSkew after
@@ -213,7 +221,7 @@ func (s *Service) RunOnce(ctx context.Context) (OnceReport, error) {
 		wait := at.Sub(s.now())
 		s.log.Info("waiting for the digests that fell due to be formed and the reports waiting for their story's first alert (other instances share the store)", "wait", wait)
 		if err := s.sleep(ctx, wait); err == nil {
-			deliverErr = errors.Join(deliverErr, s.sender.deliverAll(ctx))
+			deliverErr = errors.Join(deliverErr, s.sender.deliverAll(sendCtx))
 		}
 	}
 	s.prune(ctx)
@@ -237,6 +245,33 @@ func (s *Service) RunOnce(ctx context.Context) (OnceReport, error) {
 		r.Pending += o.Pending
 	}
 	return r, ctx.Err()
+}
+
+// sendingGrace returns the context RunOnce delivers under: it ends the
+// shutdown grace after ctx does, or when stop is called, which also waits
+// for the goroutine that ends it.
+func (s *Service) sendingGrace(ctx context.Context) (sendCtx context.Context, stop func()) {
+	sendCtx, stopSending := context.WithCancel(context.WithoutCancel(ctx))
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		select {
+		case <-sendCtx.Done():
+			return
+		case <-ctx.Done():
+		}
+		grace := time.NewTimer(s.settings.Service.ShutdownGrace)
+		defer grace.Stop()
+		select {
+		case <-sendCtx.Done():
+		case <-grace.C:
+			s.log.Warn("shutdown: deliveries still in flight after grace period; they stay in the outbox", "grace", s.settings.Service.ShutdownGrace)
+			stopSending()
+		}
+	})
+	return sendCtx, func() {
+		stopSending()
+		wg.Wait()
+	}
 }
 
 // Run polls feeds on their schedules and delivers alerts until ctx is
