@@ -189,7 +189,9 @@ func (n *Notifier) connect(ctx context.Context) (c *smtp.Client, conn net.Conn, 
 	// step, and cancelling ctx ends the one under way.
 	deadline, _ := ctx.Deadline()
 	conn.SetDeadline(deadline)
-	stop = context.AfterFunc(ctx, func() { conn.SetDeadline(time.Now()) })
+	// The watch reads its own copy: the returns below clear conn.
+	watched := conn
+	stop = context.AfterFunc(ctx, func() { watched.SetDeadline(time.Now()) })
 	c, err = n.handshake(conn)
 	if err != nil {
 		stop()
