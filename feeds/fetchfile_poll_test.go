@@ -6,6 +6,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strconv"
 	"syscall"
 	"testing"
 	"time"
@@ -65,28 +66,35 @@ func TestFetchFileOfANamedPipeHonoursItsContext(t *testing.T) {
 
 	t.Run("a writer that writes a feed and closes: read as a file", func(t *testing.T) {
 		path := fifo(t)
-		go func() {
-			w, err := os.OpenFile(path, os.O_WRONLY, 0) // waits for the reader
-			if err != nil {
-				return
-			}
-			defer w.Close()
-			w.WriteString(testFeed)
-		}()
-		// Until the writer waits in its open, the pipe reads as empty.
-		f := testFetcher(FetcherOptions{Timeout: 5 * time.Second})
-		var res *Response
-		for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-			var err error
-			if res, err = fetch(t, context.Background(), f, path); err != nil {
-				t.Fatal(err)
-			}
-			if len(res.Body) > 0 {
-				break
-			}
+		// The writer has the pipe open, and its feed written, before the
+		// reader comes (O_RDWR does not wait for a reader), and closes once
+		// the reader has the pipe open: then the reader reads the feed,
+		// then the end, whatever the machine's timing.
+		w, err := os.OpenFile(path, os.O_RDWR, 0)
+		if err != nil {
+			t.Fatal(err)
 		}
-		if string(res.Body) != testFeed {
-			t.Errorf("got %q, want the feed the writer wrote", res.Body)
+		defer w.Close()
+		if _, err := w.WriteString(testFeed); err != nil {
+			t.Fatal(err)
+		}
+		type result struct {
+			res *Response
+			err error
+		}
+		got := make(chan result, 1)
+		go func() {
+			res, err := fetch(t, context.Background(), testFetcher(FetcherOptions{Timeout: 10 * time.Second}), path)
+			got <- result{res, err}
+		}()
+		waitForAnotherOpen(t, path, w)
+		w.Close()
+		r := <-got
+		if r.err != nil {
+			t.Fatal(r.err)
+		}
+		if string(r.res.Body) != testFeed {
+			t.Errorf("got %q, want the feed the writer wrote", r.res.Body)
 		}
 	})
 
@@ -130,4 +138,26 @@ func TestFetchFileOfANamedPipeHonoursItsContext(t *testing.T) {
 			}
 		})
 	}
+}
+
+// waitForAnotherOpen waits until this process holds path open through a
+// descriptor other than mine (Linux's /proc/self/fd; elsewhere the test
+// is skipped).
+func waitForAnotherOpen(t *testing.T, path string, mine *os.File) {
+	t.Helper()
+	if _, err := os.Stat("/proc/self/fd"); err != nil {
+		t.Skip("no /proc/self/fd to see the reader open the pipe")
+	}
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(time.Millisecond) {
+		fds, _ := os.ReadDir("/proc/self/fd")
+		for _, fd := range fds {
+			if fd.Name() == strconv.Itoa(int(mine.Fd())) {
+				continue
+			}
+			if target, err := os.Readlink("/proc/self/fd/" + fd.Name()); err == nil && target == path {
+				return
+			}
+		}
+	}
+	t.Fatal("the reader never opened the pipe")
 }
