@@ -194,6 +194,41 @@ func (l *Limiter) do(ctx context.Context, route string, gone func(status int) st
 	return ex, l.observe(route, adm.key, ex, gone)
 }
 
+// roundTrip sends req, one request of a discordgo helper (see
+// throughLimiter) on route, with base once the limits allow it, and
+// takes note of its answer as do does; the answer goes back to discordgo
+// as it came, but for the rate-limit headers, which the Limiter obeys
+// (see recorder.record).
+func (l *Limiter) roundTrip(req *http.Request, route string, base http.RoundTripper) (*http.Response, error) {
+	adm, err := l.acquire(req.Context(), route)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := base.RoundTrip(req)
+	if err != nil {
+		l.unanswered(adm.key)
+		return nil, err
+	}
+	rec := &recorder{route: route, admitted: adm.at}
+	if err := rec.record(resp); err != nil {
+		l.unanswered(adm.key)
+		return nil, err
+	}
+	// What the answer means is for discordgo's caller to tell.
+	_ = l.observe(route, adm.key, rec.last, func(int) string { return route })
+	return resp, nil
+}
+
+// withoutToken is an API path ("webhooks/1/token/messages/2") as a route
+// names it: without a webhook's token, a secret that must not reach the
+// logs.
+func withoutToken(path string) string {
+	if parts := strings.Split(path, "/"); len(parts) >= 3 && parts[0] == "webhooks" {
+		return strings.Join(append(parts[:2:2], parts[3:]...), "/")
+	}
+	return path
+}
+
 // withoutURL drops the request URL from a transport error: a webhook's URL
 // holds its token, a secret that must not reach the logs, and it names
 // discord.com even when api_base sent the request elsewhere. The route in

@@ -96,9 +96,11 @@ func (e *WebhookGoneError) Error() string {
 func (e *WebhookGoneError) Is(target error) bool { return target == notify.ErrCannotPost }
 
 // Check reports whether the webhook still takes posts: GET
-// webhooks/{id}/{token}, which needs no bot token. A deleted webhook or a
+// webhooks/{id}/{token}, which needs no bot token, through the Limiter
+// as a send goes. A deleted webhook or a
 // refused token is a *WebhookGoneError.
 func (n *WebhookNotifier) Check(ctx context.Context) error {
+	ctx = throughLimiter(ctx, n.lim)
 	_, err := n.s.RequestWithBucketID(http.MethodGet, discordgo.EndpointWebhookToken(n.id, n.token), nil, discordgo.EndpointWebhook(n.id), discordgo.WithContext(ctx))
 	switch restStatus(err) {
 	case 0:
@@ -131,10 +133,12 @@ func (e *ShutThreadError) Is(target error) bool         { return target == notif
 func (e *UnknownChannelError) Is(target error) bool     { return target == notify.ErrCannotPost }
 
 // Check reports whether the bot can post the destination's alerts in its
-// channel or thread (see checkChannel): with story threads, it also needs
+// channel or thread (see checkChannel), asking through the Limiter as a
+// send does (see throughLimiter): with story threads, it also needs
 // Create Public Threads and Send Messages in Threads there. A forum is
 // refused: Discord takes no message there, only posts (forum: true).
 func (n *ChannelNotifier) Check(ctx context.Context) error {
+	ctx = throughLimiter(ctx, n.lim)
 	return checkChannel(ctx, n.s, n.channelID, nil, func(ch *discordgo.Channel) (int64, error) {
 		if isForumType(ch.Type) {
 			return 0, &WrongChannelTypeError{Channel: channelName(n.channelID, ch), Forum: true}
@@ -148,10 +152,11 @@ func (n *ChannelNotifier) Check(ctx context.Context) error {
 }
 
 // Check reports whether the bot can open posts in the forum (see
-// checkChannel): with story threads, it also needs Send Messages in
+// checkChannel), asking through the Limiter: with story threads, it also needs Send Messages in
 // Threads, to post a story's further reports into its post. A channel
 // that is no forum is refused: Discord opens no post there.
 func (n *ForumNotifier) Check(ctx context.Context) error {
+	ctx = throughLimiter(ctx, n.lim)
 	return checkChannel(ctx, n.s, n.channelID, nil, func(ch *discordgo.Channel) (int64, error) {
 		if !isForumType(ch.Type) {
 			return 0, &WrongChannelTypeError{Channel: channelName(n.channelID, ch)}

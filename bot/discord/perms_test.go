@@ -1,10 +1,15 @@
 package discord
 
 import (
+	"context"
+	"errors"
+	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/bwmarrin/discordgo"
+	"github.com/newshound/newshound/bot/notify"
 	"github.com/newshound/newshound/internal/fakediscord"
 )
 
@@ -198,6 +203,65 @@ func TestResumeChecksTheWatchesChannel(t *testing.T) {
 			}
 			if len(in.Followups) != 1 || !strings.Contains(in.Followups[0].Content, "it lacks "+tt.missing+" there.") {
 				t.Errorf("reply %q, follow-ups %+v: want an error saying it lacks %s", in.Original(), in.Followups, tt.missing)
+			}
+		})
+	}
+}
+
+// A config destination's check (at start, at each reload) asked Discord
+// with discordgo directly, past the Limiter: it went out while the
+// Limiter held every send back (Cloudflare blocking the IP, the invalid
+// request budget spent), unpaced by the token's rate, and its 403s were
+// not counted toward the budget that keeps the IP from a ban. Its
+// requests now go through the Limiter as the sends do.
+func TestDestinationCheckGoesThroughTheLimiter(t *testing.T) {
+	const hidden = "200000000000000091"
+	tests := []struct {
+		name  string
+		cfg   LimiterConfig
+		setup func(t *testing.T, f *fakediscord.Server, n notify.Notifier)
+		// requests is how many requests the check may send; invalid how
+		// many invalid answers the Limiter counts after it.
+		requests, invalid int
+		checked           string // the channel checked
+	}{
+		{name: "while Cloudflare blocks the IP", checked: testChannel, requests: 0, invalid: 1,
+			setup: func(t *testing.T, f *fakediscord.Server, n notify.Notifier) {
+				f.Cloudflare429(1)
+				if _, err := n.Send(context.Background(), oneAlert("cf", "Aleppo")); err == nil {
+					t.Fatal("send answered by Cloudflare's 429: no error")
+				}
+			}},
+		{name: "once the invalid request budget is spent", cfg: LimiterConfig{InvalidBudget: 1}, checked: testChannel, requests: 0, invalid: 1,
+			setup: func(t *testing.T, f *fakediscord.Server, n notify.Notifier) {
+				f.FailNext(http.StatusForbidden)
+				if _, err := n.Send(context.Background(), oneAlert("denied", "Aleppo")); err == nil {
+					t.Fatal("send answered 403: no error")
+				}
+			}},
+		{name: "a channel hidden from the bot counts as invalid", checked: hidden, requests: 10, invalid: 1,
+			setup: func(t *testing.T, f *fakediscord.Server, n notify.Notifier) {
+				f.SetOverwrite(hidden, discordgo.PermissionOverwrite{ID: fakediscord.AppID, Type: discordgo.PermissionOverwriteTypeMember, Deny: discordgo.PermissionViewChannel})
+			}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := fakediscord.New(t)
+			cfg := tt.cfg
+			cfg.MaxWait = 100 * time.Millisecond
+			lim := NewLimiter(cfg)
+			s := newTestSession(t, f, "test-token")
+			tt.setup(t, f, NewChannelNotifier(s, testChannel, lim))
+			before := len(f.Requests(""))
+			err := NewChannelNotifier(s, tt.checked, lim).(notify.Checker).Check(context.Background())
+			if sent := len(f.Requests("")) - before; sent > tt.requests {
+				t.Errorf("the check sent %d requests (err %v), want at most %d", sent, err, tt.requests)
+			}
+			if tt.requests == 0 && (err == nil || errors.Is(err, notify.ErrCannotPost)) {
+				t.Errorf("check held back by the Limiter: err %v, want a failure to check", err)
+			}
+			if got := lim.InvalidRequests(); got != tt.invalid {
+				t.Errorf("the Limiter counts %d invalid requests after the check, want %d", got, tt.invalid)
 			}
 		})
 	}

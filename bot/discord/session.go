@@ -88,7 +88,8 @@ type apiTransport struct {
 }
 
 func (t *apiTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	if rest, ok := strings.CutPrefix(req.URL.String(), t.from); ok && t.to != t.from {
+	rest, ok := strings.CutPrefix(req.URL.String(), t.from)
+	if ok && t.to != t.from {
 		u, err := url.Parse(t.to + rest)
 		if err != nil {
 			return nil, fmt.Errorf("discord: rewrite %s onto api_base: %w", req.URL.Redacted(), err)
@@ -97,16 +98,36 @@ func (t *apiTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		req.URL = u
 		req.Host = u.Host
 	}
+	rec := recorderFrom(req.Context())
+	if lim := limiterFrom(req.Context()); lim != nil && rec == nil {
+		path, _, _ := strings.Cut(rest, "?")
+		return lim.roundTrip(req, req.Method+" "+withoutToken(path), t.base)
+	}
 	resp, err := t.base.RoundTrip(req)
 	if err != nil {
 		return nil, err
 	}
-	if rec := recorderFrom(req.Context()); rec != nil {
+	if rec != nil {
 		if err := rec.record(resp); err != nil {
 			return nil, err
 		}
 	}
 	return resp, nil
+}
+
+type limiterKey struct{}
+
+// throughLimiter makes each request sent with ctx that no Limiter.do
+// sends go through lim as do's requests do (see Limiter.roundTrip):
+// for the requests discordgo's helpers make, several per call, as a
+// destination's check does.
+func throughLimiter(ctx context.Context, lim *Limiter) context.Context {
+	return context.WithValue(ctx, limiterKey{}, lim)
+}
+
+func limiterFrom(ctx context.Context) *Limiter {
+	lim, _ := ctx.Value(limiterKey{}).(*Limiter)
+	return lim
 }
 
 // exchange is what the transport saw of one response.
