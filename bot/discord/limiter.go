@@ -575,9 +575,21 @@ func parseSeconds(s string) (time.Duration, error) {
 	return secondsToDuration(f), nil
 }
 
+// maxHold bounds how long an answer's seconds (a 429's retry_after or
+// Retry-After, a bucket's X-RateLimit-Reset-After) hold sends, as the
+// outbox sender bounds a destination's Retry-After (a day): a 429 asking
+// for a year, or milliseconds written as seconds, would otherwise hold
+// every send of the token, or of the route, until a restart.
+const maxHold = 24 * time.Hour
+
+// secondsToDuration is f seconds, from 0 (for a negative f or NaN) up to
+// maxHold, which also keeps it from overflowing a time.Duration.
 func secondsToDuration(f float64) time.Duration {
-	if f < 0 {
-		f = 0
+	if !(f > 0) {
+		return 0
+	}
+	if f >= maxHold.Seconds() {
+		return maxHold
 	}
 	return time.Duration(f * float64(time.Second))
 }

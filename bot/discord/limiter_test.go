@@ -694,3 +694,56 @@ func TestAnswersDoNotLiftA429(t *testing.T) {
 		})
 	}
 }
+
+// A 429 asking for a year (or milliseconds written as seconds) held every
+// send of the token, or the route's, for that year, in memory until a
+// restart, though the sender waits out a destination's Retry-After a day
+// at most; one past what a time.Duration holds wrapped round to a wait in
+// the past, and the next request went out into the 429. The Limiter's
+// hold is now bounded at a day too (maxHold).
+func TestLimiterHoldsA429ADayAtMost(t *testing.T) {
+	const year = "31536000"
+	body := func(after string, global bool) []byte {
+		return []byte(fmt.Sprintf(`{"message":"You are being rate limited.","retry_after":%s,"global":%t}`, after, global))
+	}
+	tests := []struct {
+		name   string
+		header http.Header
+		body   []byte
+	}{
+		{"route 429's retry_after", http.Header{}, body(year, false)},
+		{"route 429's X-RateLimit-Reset-After", http.Header{"X-Ratelimit-Reset-After": {year}}, body("1.0", false)},
+		{"global 429", http.Header{"X-Ratelimit-Global": {"true"}}, body(year, true)},
+		{"Cloudflare's Retry-After", http.Header{"Retry-After": {year}}, []byte("<html>blocked</html>")},
+		{"a retry_after past what a Duration holds", http.Header{}, body("1e12", false)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			const route = "POST channels/1/messages"
+			lim := NewLimiter(LimiterConfig{PerSecond: 1e6, Burst: 1e6})
+			now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+			lim.clock = func() time.Time { return now }
+			reserved := false
+			if wait, _, _ := lim.reserve(route, &reserved); wait != 0 {
+				t.Fatalf("first request waits %v", wait)
+			}
+			err := lim.observe(route, route, &exchange{status: http.StatusTooManyRequests, header: tt.header, body: tt.body}, nil)
+			var re *notify.RetryError
+			if !errors.As(err, &re) {
+				t.Fatalf("429 observed as %v, want a RetryError", err)
+			}
+			if re.After <= 0 || re.After > 24*time.Hour {
+				t.Errorf("RetryError.After = %v, want at most a day", re.After)
+			}
+			reserved = false
+			if wait, _, _ := lim.reserve(route, &reserved); wait <= 0 || wait > 24*time.Hour {
+				t.Errorf("the next request waits %v, want at most a day (and some wait)", wait)
+			}
+			now = now.Add(24*time.Hour + time.Second)
+			reserved = false
+			if wait, reason, _ := lim.reserve(route, &reserved); wait != 0 {
+				t.Errorf("a day later the next request still waits %v (%s)", wait, reason)
+			}
+		})
+	}
+}
