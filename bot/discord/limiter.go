@@ -71,8 +71,9 @@ type Limiter struct {
 	buckets chan string
 }
 
-// maxInFlight is how many requests one Limiter has on their way at once,
-// each under a discordgo bucket id of its own, taken from a fixed set.
+// maxInFlight is how many requests one Limiter has on their way, or
+// waiting their turn (see Limiter.do), at once, each under a discordgo
+// bucket id of its own, taken from a fixed set.
 // discordgo keeps a bucket for every id it is given, for ever, and its
 // helpers name one per thread and per message a thread is started on; it
 // also sends the requests of one id one at a time, so one id for all
@@ -167,22 +168,27 @@ func (l *Limiter) InvalidRequests() int {
 // answer into nil or an error the outbox sender understands. gone says, for
 // a 403/404, what is gone ("webhook deleted"). send is given the discordgo
 // bucket id to send under (see maxInFlight).
+//
+// The bucket id is taken before the request is admitted, so that it is
+// admitted only when it can go at once: admitted, then waiting for an id
+// behind hung requests, it would count as its route's first request on
+// its way, and the others of the route, once they stopped waiting for
+// its answer (firstAnswer), would all go with it when ids came free.
 func (l *Limiter) do(ctx context.Context, route string, gone func(status int) string, send func(ctx context.Context, bucket string) error) (*exchange, error) {
-	adm, err := l.acquire(ctx, route)
-	if err != nil {
-		return nil, err
-	}
 	var bucket string
 	select {
 	case bucket = <-l.buckets:
 	case <-ctx.Done():
-		l.unanswered(adm.key)
 		return nil, ctx.Err()
+	}
+	defer func() { l.buckets <- bucket }()
+	adm, err := l.acquire(ctx, route)
+	if err != nil {
+		return nil, err
 	}
 	rctx, rec := withRecorder(ctx)
 	rec.route, rec.admitted = route, adm.at
 	sendErr := send(rctx, bucket)
-	l.buckets <- bucket
 	ex := rec.last
 	if ex == nil {
 		l.unanswered(adm.key)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/newshound/newshound/alert"
 	"github.com/newshound/newshound/bot/notify"
+	"github.com/newshound/newshound/config"
 	"github.com/newshound/newshound/internal/fakediscord"
 )
 
@@ -745,5 +746,68 @@ func TestLimiterHoldsA429ADayAtMost(t *testing.T) {
 				t.Errorf("a day later the next request still waits %v (%s)", wait, reason)
 			}
 		})
+	}
+}
+
+// The Limiter admitted a request, counting it in its route's bucket and
+// as the route's first, before the request had a discordgo bucket id to
+// go under; with every id taken by a hung request, it waited for one, the
+// others of its route stopped waiting for its answer (firstAnswer) and
+// were admitted too, and once the hung requests ended they all went out
+// together, past the bucket Discord had not yet told the size of. A
+// request now takes its id first, and is admitted when it can go.
+func TestHungRequestsDoNotUnpaceANewRoute(t *testing.T) {
+	const (
+		perWindow = 2
+		burst     = 6
+	)
+	f := fakediscord.New(t)
+	s := newTestSession(t, f, "test-token")
+	lim := NewLimiter(LimiterConfig{})
+	var hung, sends sync.WaitGroup
+	var releases []func()
+	// webhooks, whose answers tell nothing of a channel's bucket
+	hooks := func(i int) string { return fmt.Sprint("POST webhooks/", 900000000000000100+i) }
+	for i := range maxInFlight {
+		releases = append(releases, f.Hold(hooks(i)))
+		d := config.Destination{Type: config.DiscordWebhook, WebhookURL: f.AddWebhook(fmt.Sprint(900000000000000100+i), "200000000000000099")}
+		n, err := NewDestinationNotifier(s, d, lim)
+		if err != nil {
+			t.Fatal(err)
+		}
+		hung.Go(func() { _, _ = n.Send(context.Background(), oneAlert(fmt.Sprint("h-", i), "Aleppo")) })
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		waiting := 0
+		for i := range maxInFlight {
+			waiting += f.Waiting(hooks(i))
+		}
+		if waiting == maxInFlight {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d requests held", waiting, maxInFlight)
+		}
+	}
+	f.RateLimit("POST channels/"+testChannel+"/messages", perWindow, 500*time.Millisecond)
+	n := NewChannelNotifier(s, testChannel, lim)
+	for i := range burst {
+		sends.Go(func() {
+			if _, err := n.Send(context.Background(), oneAlert(fmt.Sprint("b-", i), "Aleppo")); err != nil {
+				t.Errorf("send %d: %v", i, err)
+			}
+		})
+	}
+	time.Sleep(firstAnswer + 200*time.Millisecond) // longer than a first answer is waited for
+	for _, release := range releases {
+		release()
+	}
+	hung.Wait()
+	sends.Wait()
+	if got := f.Count429(""); got != 0 {
+		t.Errorf("the fake answered %d 429s to a burst of %d onto a new route of %d per window sent once hung requests ended, want none", got, burst, perWindow)
+	}
+	if got := len(f.Messages(testChannel)); got != burst {
+		t.Errorf("%d messages posted, want %d", got, burst)
 	}
 }
