@@ -309,7 +309,9 @@ func channelOf(ctx context.Context, s *discordgo.Session, id string) (*discordgo
 }
 
 // botUserID is the bot's user id, which READY announced, else asked of
-// Discord.
+// Discord and kept in the state as READY would keep it: the checks of a
+// config's destinations run beside the gateway's opening, and would each
+// ask again.
 func botUserID(ctx context.Context, s *discordgo.Session) (string, error) {
 	if st := s.State; st != nil {
 		st.RLock()
@@ -322,6 +324,13 @@ func botUserID(ctx context.Context, s *discordgo.Session) (string, error) {
 	u, err := s.User("@me", discordgo.WithContext(ctx))
 	if err != nil {
 		return "", fmt.Errorf("discord: who am I: %w", err)
+	}
+	if st := s.State; st != nil && u.ID != "" {
+		st.Lock()
+		if st.User == nil {
+			st.User = u
+		}
+		st.Unlock()
 	}
 	return u.ID, nil
 }

@@ -3,6 +3,7 @@ package discord
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -262,6 +263,36 @@ func TestDestinationCheckGoesThroughTheLimiter(t *testing.T) {
 			}
 			if got := lim.InvalidRequests(); got != tt.invalid {
 				t.Errorf("the Limiter counts %d invalid requests after the check, want %d", got, tt.invalid)
+			}
+		})
+	}
+}
+
+// Each destination's check asked Discord who the bot is (GET users/@me)
+// while the gateway had not said so yet, as at start, when the checks
+// run beside the gateway's opening: a config of many destinations sent
+// that request once for each. The answer is kept, as READY's would be.
+func TestDestinationChecksAskWhoTheBotIsOnce(t *testing.T) {
+	tests := []struct {
+		name         string
+		destinations int
+	}{
+		{"one destination", 1},
+		{"twenty destinations", 20},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := fakediscord.New(t)
+			s := newTestSession(t, f, "test-token")
+			lim := NewLimiter(LimiterConfig{PerSecond: 1e6, Burst: 1e6})
+			for i := range tt.destinations {
+				n := NewChannelNotifier(s, fmt.Sprint(200000000000000100+i), lim)
+				if err := n.(notify.Checker).Check(context.Background()); err != nil {
+					t.Fatalf("check %d: %v", i, err)
+				}
+			}
+			if got := len(f.Requests("GET users/@me")); got != 1 {
+				t.Errorf("%d checks asked who the bot is %d times, want once", tt.destinations, got)
 			}
 		})
 	}
