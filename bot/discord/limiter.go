@@ -98,7 +98,8 @@ type routeState struct {
 	// used is when a request was last let through or answered.
 	used time.Time
 	// heard: an answer on the bucket was noted; asked: when the first
-	// request went out (see firstAnswer).
+	// request went out, or the first after those before it all ended
+	// without an answer (see firstAnswer).
 	heard bool
 	asked time.Time
 	// held is when a 429 on the bucket ends: until then no answer's
@@ -322,7 +323,9 @@ func (l *Limiter) reserve(route string, reserved *bool) (time.Duration, string, 
 	if rs.known {
 		rs.remaining--
 	}
-	if rs.asked.IsZero() {
+	if !rs.heard && rs.inflight == 0 {
+		// The route's first request on its way: one before it that
+		// ended without an answer told nothing.
 		rs.asked = now
 	}
 	rs.inflight++

@@ -811,3 +811,41 @@ func TestHungRequestsDoNotUnpaceANewRoute(t *testing.T) {
 		t.Errorf("%d messages posted, want %d", got, burst)
 	}
 }
+
+// The first request of a route the Limiter knows nothing of goes alone
+// until its answer (firstAnswer). One that got no answer (a connection
+// reset, a timeout) left the route's first request dated when it went
+// out, so once that was a second ago the next request of the route was
+// not waited for: a burst after it went out together, past the bucket.
+// The next request is the route's first again.
+func TestFirstRequestWithoutAnswerLeavesTheNextOneFirst(t *testing.T) {
+	const route = "POST channels/1/messages"
+	tests := []struct {
+		name  string
+		after time.Duration // when the first request ends without an answer
+	}{
+		{"no answer at once", 0},
+		{"no answer after a timeout", 30 * time.Second},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			lim := NewLimiter(LimiterConfig{PerSecond: 1e6, Burst: 1e6})
+			now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+			lim.clock = func() time.Time { return now }
+			admit := func() (time.Duration, admission) {
+				reserved := false
+				wait, _, adm := lim.reserve(route, &reserved)
+				return wait, adm
+			}
+			_, first := admit()
+			now = now.Add(tt.after)
+			lim.unanswered(first.key)
+			if wait, _ := admit(); wait != 0 {
+				t.Fatalf("the next request waits %v, want it to go", wait)
+			}
+			if wait, _ := admit(); wait == 0 {
+				t.Errorf("the one after it went too, want it to wait for the answer to the route's first")
+			}
+		})
+	}
+}
