@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -196,7 +195,7 @@ func (l *Limiter) do(ctx context.Context, route string, gone func(status int) st
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		return nil, fmt.Errorf("discord: %s: %w", route, withoutURL(sendErr))
+		return nil, fmt.Errorf("discord: %s: %w", route, notify.WithoutURL(sendErr))
 	}
 	return ex, l.observe(route, adm.key, ex, gone)
 }
@@ -234,18 +233,6 @@ func withoutToken(path string) string {
 		return strings.Join(append(parts[:2:2], parts[3:]...), "/")
 	}
 	return path
-}
-
-// withoutURL drops the request URL from a transport error: a webhook's URL
-// holds its token, a secret that must not reach the logs, and it names
-// discord.com even when api_base sent the request elsewhere. The route in
-// the caller's message says which endpoint failed.
-func withoutURL(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return fmt.Errorf("%s: %w", ue.Op, ue.Err)
-	}
-	return err
 }
 
 // admission is when a request was let through, and the bucket it counts

@@ -105,7 +105,7 @@ func (n *WebhookNotifier) Check(ctx context.Context) error {
 	switch restStatus(err) {
 	case 0:
 		if err != nil { // no answer; its URL holds the token
-			return fmt.Errorf("could not check webhook %s: %w", n.id, withoutURL(err))
+			return fmt.Errorf("could not check webhook %s: %w", n.id, notify.WithoutURL(err))
 		}
 		return nil
 	case http.StatusNotFound:

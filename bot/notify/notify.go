@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/newshound/newshound/alert"
@@ -175,4 +176,16 @@ func RefusesEndpoint(code int) bool {
 		return true
 	}
 	return false
+}
+
+// WithoutURL drops the request URL from a transport error (*url.Error),
+// keeping its operation and cause: a webhook's URL holds its token, a
+// secret that must not reach the logs. The caller's message says which
+// endpoint failed. A context's error stays reachable with errors.Is.
+func WithoutURL(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return fmt.Errorf("%s: %w", ue.Op, ue.Err)
+	}
+	return err
 }

@@ -369,7 +369,7 @@ func (n *Notifier) Send(ctx context.Context, m notify.Message) (notify.Receipt, 
 	req.Header.Set(IdempotencyHeader, idempotencyKey(m))
 	resp, err := n.client.Do(req)
 	if err != nil {
-		return notify.Receipt{}, fmt.Errorf("webhook %s: %w", redact(n.url), err)
+		return notify.Receipt{}, fmt.Errorf("webhook %s: %w", redact(n.url), notify.WithoutURL(err))
 	}
 	defer resp.Body.Close()
 	snippet, _ := io.ReadAll(io.LimitReader(resp.Body, 512))

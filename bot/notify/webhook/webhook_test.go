@@ -469,3 +469,44 @@ func TestReusedNonceIsANewDelivery(t *testing.T) {
 		t.Errorf("got %d deliveries and %d repeats, want 2 deliveries (one per install) and 1 repeat (the retry)", len(got), repeats)
 	}
 }
+
+// A webhook URL's path and query may hold its token (README: "Any other
+// service"); an error that never got an HTTP answer must not show them
+// either, since the sender logs it.
+func TestTransportErrorHidesTheURLsPath(t *testing.T) {
+	tests := []struct {
+		name   string
+		server func(t *testing.T) string // the endpoint's scheme and host
+	}{
+		{"connection refused", func(t *testing.T) string {
+			srv := httptest.NewServer(http.NotFoundHandler())
+			srv.Close()
+			return srv.URL
+		}},
+		{"connection dropped before an answer", func(t *testing.T) string {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				conn, _, err := w.(http.Hijacker).Hijack()
+				if err == nil {
+					conn.Close()
+				}
+			}))
+			t.Cleanup(srv.Close)
+			return srv.URL
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			endpoint := tt.server(t) + "/hook/secret-token?key=secret-key"
+			_, err := newNotifier(t, endpoint, secret, time.Now).Send(context.Background(),
+				notify.Message{Nonce: "n", Alerts: []alert.Alert{alerttest.Plain()}})
+			if err == nil {
+				t.Fatal("Send succeeded, want a transport error")
+			}
+			for _, s := range []string{"secret-token", "secret-key"} {
+				if strings.Contains(err.Error(), s) {
+					t.Errorf("error %q shows %q from the URL, want it left out", err, s)
+				}
+			}
+		})
+	}
+}
