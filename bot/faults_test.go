@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -473,6 +474,64 @@ func TestFailingDestinationIsLoggedOncePerState(t *testing.T) {
 			}
 			if got := strings.Count(logs.String(), `msg="destination recovered"`); got != 1 || !strings.Contains(logs.String(), "failures=6 ") {
 				t.Errorf("recovery logged %d times, want once with failures=6:\n%s", got, logs)
+			}
+		})
+	}
+}
+
+// TestRateLimitedDestinationIsLoggedOnce: a Discord destination answered
+// 429 on every try (Discord's global limit, a route's limit its headers
+// did not announce) is a failing destination like any other: README
+// ("Quiet when healthy, loud when not") has it logged once, then counted,
+// whatever layer saw the 429.
+func TestRateLimitedDestinationIsLoggedOnce(t *testing.T) {
+	tests := []struct {
+		name string
+		arm  func(dc *fakediscord.Server, wait time.Duration)
+	}{
+		{"global limit", func(dc *fakediscord.Server, wait time.Duration) { dc.Global429(wait) }},
+		{"route limit", func(dc *fakediscord.Server, wait time.Duration) {
+			dc.Route429("POST channels/"+watchChannel+"/messages", wait)
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			const tries = 4
+			dc := fakediscord.New(t)
+			h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo", Destination: "desk"})
+			h.afterFirstSight(item(2, "Aleppo convoy reaches the city", h.clock))
+			logs := &logBuffer{}
+			log := slog.New(slog.NewTextHandler(logs, nil))
+			session, err := discord.NewSession("bot-token", dc.APIBase(), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The service's and the limiter's log are one, as cmd/newshound
+			// wires them.
+			n := discord.NewChannelNotifier(session, watchChannel, discord.NewLimiter(discord.LimiterConfig{Logger: log}))
+			svc, closeStore := h.openWithLog(n, logs)
+			defer closeStore()
+			for range tries {
+				// Each try meets a 429 that lasts past the limiter's own
+				// wait (5 s), so the sender gets it back.
+				time.Sleep(20 * time.Millisecond) // the previous one's reset
+				tt.arm(dc, 10*time.Millisecond)
+				if _, err := svc.RunOnce(context.Background()); err != nil {
+					t.Fatal(err)
+				}
+				h.clock = h.clock.Add(2 * time.Minute) // past the sender's back-off
+			}
+			if posted := len(dc.Messages(watchChannel)); posted != 0 {
+				t.Fatalf("%d messages posted, want none: every try was rate limited", posted)
+			}
+			var warns []string
+			for line := range strings.Lines(logs.String()) {
+				if strings.Contains(line, "level=WARN") || strings.Contains(line, "level=ERROR") {
+					warns = append(warns, line)
+				}
+			}
+			if len(warns) != 1 {
+				t.Errorf("%d warnings/errors for %d rate-limited tries, want 1:\n%s", len(warns), tries, strings.Join(warns, ""))
 			}
 		})
 	}

@@ -460,7 +460,10 @@ func (l *Limiter) observe(route, admitted string, ex *exchange, gone func(status
 	case ex.status >= 200 && ex.status < 300:
 		return nil
 	case ex.status == http.StatusTooManyRequests:
-		l.log.Warn("discord rate limited", "route", route, "err", err)
+		// Debug only: the error goes back to the caller, and the sender
+		// logs a destination asked to wait once per change of state
+		// (statelog), which a warning per 429 would undo.
+		l.log.Debug("discord rate limited", "route", route, "err", err)
 		return err
 	case ex.status == http.StatusUnauthorized, ex.status == http.StatusForbidden, ex.status == http.StatusNotFound:
 		return fmt.Errorf("discord: %s: %s: %w", gone(ex.status), describeError(ex), notify.ErrGone)
