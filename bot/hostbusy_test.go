@@ -25,19 +25,7 @@ import (
 func TestBusyHostIsLoggedOncePerState(t *testing.T) {
 	var delay atomic.Int64
 	delay.Store(int64(time.Second))
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		time.Sleep(time.Duration(delay.Load()))
-		w.Header().Set("Content-Type", "application/rss+xml")
-		w.Write([]byte(feedtest.RSS("Slow "+r.URL.Path, testItem{GUID: "s1", Title: "Weather stays mild", Link: "https://slow.example" + r.URL.Path})))
-	}))
-	defer srv.Close()
-	h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo"})
-	h.cfg.Defaults.AllowPrivateNetworks = true
-	h.cfg.Defaults.HostConcurrency, h.cfg.Defaults.HostGap, h.cfg.Defaults.Timeout = 1, 0, 1500*time.Millisecond
-	for _, name := range []string{"a", "b", "c"} {
-		h.cfg.Feeds = append(h.cfg.Feeds, config.Feed{Name: name, URL: srv.URL + "/" + name, Interval: time.Minute})
-	}
-	h.cfg.Subscriptions[0].Feeds = nil
+	h := busyHostHarness(t, &delay)
 	logs := &logBuffer{}
 	svc, st := h.openLogging(logs)
 	defer st.Close()
@@ -62,6 +50,29 @@ func TestBusyHostIsLoggedOncePerState(t *testing.T) {
 	if got := strings.Count(logs.String(), `msg="the feeds of a busy host are all fetched again"`); got != 1 {
 		t.Errorf("the recovery logged %d times, want once:\n%s", got, logs)
 	}
+}
+
+// busyHostHarness is a harness whose config adds three feeds (a, b, c)
+// on one loopback host that answers each request after delay, one request
+// at a time (host_concurrency 1), with a 1.5 s timeout: with a delay of a
+// second, a pass that polls all three at once leaves the third waiting
+// past its timeout for the host's slot.
+func busyHostHarness(t *testing.T, delay *atomic.Int64) *harness {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(time.Duration(delay.Load()))
+		w.Header().Set("Content-Type", "application/rss+xml")
+		w.Write([]byte(feedtest.RSS("Slow "+r.URL.Path, testItem{GUID: "s1", Title: "Weather stays mild", Link: "https://slow.example" + r.URL.Path})))
+	}))
+	t.Cleanup(srv.Close)
+	h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo"})
+	h.cfg.Defaults.AllowPrivateNetworks = true
+	h.cfg.Defaults.HostConcurrency, h.cfg.Defaults.HostGap, h.cfg.Defaults.Timeout = 1, 0, 1500*time.Millisecond
+	for _, name := range []string{"a", "b", "c"} {
+		h.cfg.Feeds = append(h.cfg.Feeds, config.Feed{Name: name, URL: srv.URL + "/" + name, Interval: time.Minute})
+	}
+	h.cfg.Subscriptions[0].Feeds = nil
+	return h
 }
 
 // TestRunOnceFetchesEveryFeedOfABusyHost: `run --once` polls every feed

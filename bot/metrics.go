@@ -58,9 +58,3 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 	}
 	return m
 }
-
-// prometheusTimer observes the time until the returned func is called.
-func prometheusTimer(h prometheus.Observer) func() {
-	t := prometheus.NewTimer(h)
-	return func() { t.ObserveDuration() }
-}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -107,4 +108,54 @@ func (h *harness) metricsAfterRunOnce(t *testing.T, n notify.Notifier) string {
 	rec := httptest.NewRecorder()
 	promhttp.HandlerFor(reg, promhttp.HandlerOpts{}).ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
 	return rec.Body.String()
+}
+
+// TestPollDurationCountsOnlyPolls: newshound_poll_duration_seconds is
+// "time to fetch, parse, match and record one feed". A feed whose host had
+// no free slot within `timeout` is not fetched (counted as not_fetched,
+// "no poll and no failure"): its wait is no poll's duration, and counting
+// it would put `timeout` into every busy host's quantiles. Three feeds on
+// one host that answers in a second, one request at a time, 1.5 s timeout
+// (busyHostHarness): the third is not fetched.
+func TestPollDurationCountsOnlyPolls(t *testing.T) {
+	var delay atomic.Int64
+	delay.Store(int64(time.Second))
+	h := busyHostHarness(t, &delay)
+	st, err := store.OpenSQLite(context.Background(), h.db, store.WithClock(func() time.Time { return h.clock }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	reg := prometheus.NewRegistry()
+	o := h.options(st, h.rec, io.Discard)
+	o.Registry = reg
+	svc, err := New(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// One pass as the scheduled loop makes it when every feed is due.
+	svc.poller.pollAll(context.Background(), svc.live.catalog().Feeds(), pollNow)
+	polls := map[string]float64{}
+	var observed uint64
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range families {
+		switch f.GetName() {
+		case "newshound_polls_total":
+			for _, m := range f.GetMetric() {
+				polls[m.GetLabel()[0].GetValue()] = m.GetCounter().GetValue()
+			}
+		case "newshound_poll_duration_seconds":
+			observed = f.GetMetric()[0].GetHistogram().GetSampleCount()
+		}
+	}
+	if polls["not_fetched"] != 1 {
+		t.Fatalf("polls by result %v, want one not_fetched (the setup did not make the host busy)", polls)
+	}
+	fetched := polls["changed"] + polls["unchanged"] + polls["not_modified"] + polls["error"]
+	if float64(observed) != fetched {
+		t.Errorf("poll durations observed: %d, want %v, one per feed fetched (polls by result %v)", observed, fetched, polls)
+	}
 }

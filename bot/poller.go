@@ -13,6 +13,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/newshound/newshound/alert"
 	"github.com/newshound/newshound/feeds"
 	"github.com/newshound/newshound/internal/statelog"
@@ -244,7 +246,7 @@ func (p *poller) pollFeed(ctx context.Context, f *alert.Feed, mode pollMode, fet
 		}
 		return p.plannedAfter(f, st, now)
 	}
-	defer prometheusTimer(p.metrics.pollTime)()
+	timer := prometheus.NewTimer(p.metrics.pollTime)
 	res, err := p.fetchRemembering(ctx, f, st, mode == pollEvery)
 	fetchOver()
 	if ctx.Err() != nil {
@@ -252,8 +254,9 @@ func (p *poller) pollFeed(ctx context.Context, f *alert.Feed, mode pollMode, fet
 	}
 	var fe *feeds.Error
 	if errors.As(err, &fe) && fe.Kind == feeds.HostBusy {
-		return p.notFetched(ctx, f, st, err, now)
+		return p.notFetched(ctx, f, st, err, now) // no poll: its wait is no poll's duration
 	}
+	defer timer.ObserveDuration()
 	p.busyHosts.fetched(st.URL, now)
 	st.LastPolled = now
 	p.count.polled.Add(1)
