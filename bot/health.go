@@ -23,14 +23,25 @@ type Health struct {
 // reports itself not ready: a blip of a few retries is not an outage.
 const unreadyAfter = time.Minute
 
-// stallAfter is how long a loop may go without turning before the service
-// is reported not live. A send may take up to the HTTP timeout (30 s).
+// stallAfter is how long a loop may go without turning, or the sender
+// without a send answered, before the service is reported not live. A
+// send may take up to the HTTP timeout (30 s).
 const stallAfter = 2 * time.Minute
 
 // heartbeat records when a loop last turned.
 type heartbeat struct{ at atomic.Int64 }
 
 func (h *heartbeat) beat(now time.Time) { h.at.Store(now.UnixNano()) }
+
+// progress records work done within a turn of a loop that has started
+// (a send answered while the sender delivers a long backlog in one
+// pass): a loop that works is not stalled. Outside the loop (RunOnce) it
+// records nothing.
+func (h *heartbeat) progress(now time.Time) {
+	if h.at.Load() != 0 {
+		h.beat(now)
+	}
+}
 
 // stalled reports whether the loop started and then stopped turning.
 func (h *heartbeat) stalled(now time.Time) bool {

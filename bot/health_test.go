@@ -180,3 +180,84 @@ func TestReadinessCountsOnlyTheFeedsPolledNow(t *testing.T) {
 		t.Errorf("the one feed listed failing: %+v, want unready because %q", got, want)
 	}
 }
+
+// slowPoster takes each alert as a post of its own, each send taking
+// step of the harness's clock, and asks the service's health at each.
+type slowPoster struct {
+	h     *harness
+	step  time.Duration
+	svc   *Service
+	lives []bool
+	done  chan struct{}
+	want  int
+}
+
+func (n *slowPoster) PostsEach() bool { return true }
+
+func (n *slowPoster) Send(ctx context.Context, m notify.Message) (notify.Receipt, error) {
+	n.h.clock = n.h.clock.Add(n.step)
+	n.lives = append(n.lives, n.svc.Health().Live)
+	if len(n.lives) == n.want {
+		close(n.done)
+	}
+	return notify.Receipt{MessageID: fmt.Sprint(len(n.lives))}, nil
+}
+
+// TestDeliveringABacklogKeepsTheServiceLive: /healthz says whether "the
+// service's loops turn"; a probe restarts a service that is not live. A
+// backlog (after an outage, at Discord's pace of a post a second or so per
+// channel) can take the sender minutes to deliver in one pass while every
+// send gets its answer: that is work going on, not a stall, and a restart
+// would only cut the backlog's delivery short again and again. A send
+// left unanswered for longer than stallAfter is still a stall.
+func TestDeliveringABacklogKeepsTheServiceLive(t *testing.T) {
+	tests := []struct {
+		name     string
+		step     time.Duration // each send's time
+		wantLive bool          // while each send is on its way
+	}{
+		{"sends of 30 s", 30 * time.Second, true},
+		{"sends of 50 s", 50 * time.Second, true},
+		{"sends of 150 s: no answer for longer than stallAfter", 150 * time.Second, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			titles := []string{"Aleppo convoy reaches the city", "Aleppo water plant repaired", "Aleppo schools reopen",
+				"Aleppo airport resumes flights", "Aleppo market rebuilt", "Aleppo bakery queues shorten"}
+			h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo"})
+			var items []testItem
+			for i, title := range titles {
+				items = append(items, item(2+i, title, h.clock))
+			}
+			h.afterFirstSight(items...)
+			// Each pass of the sender takes longer than stallAfter.
+			n := &slowPoster{h: h, step: tt.step, done: make(chan struct{}), want: len(titles)}
+			svc, closeStore := h.openWith(n)
+			defer closeStore()
+			n.svc = svc
+			ctx := context.Background()
+			svc.poller.pollAll(ctx, svc.live.catalog().Feeds(), pollNow)
+			runCtx, stop := context.WithCancel(ctx)
+			loopDone := make(chan struct{})
+			go func() {
+				defer close(loopDone)
+				svc.sender.loop(runCtx, ctx)
+			}()
+			select {
+			case <-n.done:
+			case <-time.After(30 * time.Second):
+				t.Fatalf("%d of %d alerts sent in 30 s", len(n.lives), len(titles))
+			}
+			stop()
+			<-loopDone
+			if total := tt.step * time.Duration(len(titles)); total <= stallAfter {
+				t.Fatalf("the pass takes %v, not over stallAfter (%v): the test shows nothing", total, stallAfter)
+			}
+			for i, live := range n.lives {
+				if live != tt.wantLive {
+					t.Errorf("send %d (%v into the pass, each send %v): live %v, want %v", i+1, tt.step*time.Duration(i+1), tt.step, live, tt.wantLive)
+				}
+			}
+		})
+	}
+}

@@ -225,7 +225,9 @@ func (s *sender) sendBatches(ctx context.Context, dest string, n notify.Notifier
 			return sendStop // this instance stalled and another may have taken the outbox over
 		}
 		sent[b[0].Batch] = true
-		if out := s.sendBatch(ctx, dest, n, b, formedBefore[b[0].Batch]); out != sendNext {
+		out := s.sendBatch(ctx, dest, n, b, formedBefore[b[0].Batch])
+		s.beat.progress(s.now()) // a message answered: a long backlog is no stall
+		if out != sendNext {
 			return out
 		}
 	}

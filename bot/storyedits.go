@@ -302,7 +302,9 @@ func (s *sender) sendEdits(ctx context.Context, dest string, ed notify.Editor, e
 				return nil, sendStop
 			}
 			var out sendOutcome
-			if out, refused = s.sendEdit(ctx, dest, ed, e); out != sendNext {
+			out, refused = s.sendEdit(ctx, dest, ed, e)
+			s.beat.progress(s.now()) // see sendBatches
+			if out != sendNext {
 				return nil, out
 			}
 		}
