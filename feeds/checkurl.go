@@ -51,11 +51,49 @@ func CheckFeedURL(raw string, allowPrivate, allowFile bool) error {
 }
 
 // RedactedURL is a feed URL to show (a log line, status): a password in it
-// (https://user:pass@…, often from ${ENV}) is shown as "xxxxx".
+// (https://user:pass@…, often from ${ENV}) is shown as "xxxxx", and so is
+// the value of a query parameter named like a secret (?api_key=…,
+// &token=…; see secretParams), as feed APIs take their keys.
 func RedactedURL(raw string) string {
 	u, err := url.Parse(raw)
-	if err != nil || u.User == nil {
+	if err != nil {
 		return raw
 	}
+	q := redactedQuery(u.RawQuery)
+	if u.User == nil && q == u.RawQuery {
+		return raw
+	}
+	u.RawQuery = q
 	return u.Redacted()
+}
+
+// secretParams are the query parameter names, in lower case without "_"
+// and "-", whose values are secrets: API keys, tokens, signatures.
+var secretParams = map[string]bool{
+	"key": true, "apikey": true, "token": true, "accesstoken": true, "authtoken": true,
+	"auth": true, "secret": true, "clientsecret": true, "password": true, "passwd": true,
+	"pass": true, "pwd": true, "sig": true, "signature": true, "appkey": true, "appid": true,
+	"subscriptionkey": true, "privatetoken": true, "feedtoken": true,
+}
+
+// redactedQuery is a raw query with the values of its secretParams shown
+// as "xxxxx", the rest as written.
+func redactedQuery(raw string) string {
+	if raw == "" {
+		return raw
+	}
+	parts := strings.Split(raw, "&")
+	for i, p := range parts {
+		name, value, ok := strings.Cut(p, "=")
+		if !ok || value == "" {
+			continue
+		}
+		if n, err := url.QueryUnescape(name); err == nil {
+			name = n
+		}
+		if secretParams[strings.NewReplacer("_", "", "-", "").Replace(strings.ToLower(name))] {
+			parts[i] = p[:len(p)-len(value)] + "xxxxx"
+		}
+	}
+	return strings.Join(parts, "&")
 }

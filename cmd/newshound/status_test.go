@@ -575,7 +575,8 @@ func TestStatusNamesWatchesWhoseQueryNoLongerParses(t *testing.T) {
 
 // TestStatusHidesTheFeedURLsPassword: status (and its --json, which a
 // monitor may keep) shows a feed's URL, its config one or the one it moved
-// to, with the password of https://user:pass@… hidden, as the log does.
+// to, with the password of https://user:pass@… hidden, and an API key or
+// token in its query, as the log does.
 func TestStatusHidesTheFeedURLsPassword(t *testing.T) {
 	tests := []struct {
 		name, configURL string
@@ -585,6 +586,9 @@ func TestStatusHidesTheFeedURLsPassword(t *testing.T) {
 		{"config URL", "https://alice:s3cret@wire.example/rss", store.FeedState{}, "https://alice:xxxxx@wire.example/rss"},
 		{"moved URL", "https://alice:s3cret@wire.example/rss", store.FeedState{URL: "https://alice:s3cret@wire.example/feed"}, "https://alice:xxxxx@wire.example/feed"},
 		{"no password", "https://wire.example/rss", store.FeedState{}, "https://wire.example/rss"},
+		{"an API key in the query", "https://api.wire.example/v2/rss?category=world&api_key=s3cret&lang=en", store.FeedState{}, "https://api.wire.example/v2/rss?category=world&api_key=xxxxx&lang=en"},
+		{"a token and a password", "https://alice:s3cret@wire.example/rss?Access-Token=s3cret", store.FeedState{}, "https://alice:xxxxx@wire.example/rss?Access-Token=xxxxx"},
+		{"a query with no secret", "https://wire.example/rss?section=world&keywords=truce", store.FeedState{}, "https://wire.example/rss?section=world&keywords=truce"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
