@@ -18,9 +18,22 @@ import (
 	"github.com/newshound/newshound/bot"
 	"github.com/newshound/newshound/config"
 	"github.com/newshound/newshound/feeds"
+	"github.com/newshound/newshound/store"
 )
 
 func cmdRun(ctx context.Context, args []string, out, errOut io.Writer) error {
+	return runWith(ctx, args, out, errOut, runHooks{})
+}
+
+// runHooks let a test stand at the points of run's life that matter; the
+// zero value is what newshound does.
+type runHooks struct {
+	wrapStore func(store.Store) store.Store // wraps the store opened
+	hangup    chan os.Signal                // nil: SIGHUP
+	joining   func()                        // at shutdown, the goroutines beside the service are told to end, not yet waited for
+}
+
+func runWith(ctx context.Context, args []string, out, errOut io.Writer, hooks runHooks) error {
 	fs := newFlags("run", out)
 	configFlag := fs.String("config", "newshound.yaml", "config file (or give it as the argument)")
 	once := fs.Bool("once", false, "poll every feed once, deliver, and exit")
@@ -36,20 +49,23 @@ func cmdRun(ctx context.Context, args []string, out, errOut io.Writer) error {
 	// A SIGHUP from here on (a service manager's reload, logrotate) is
 	// kept for the reload loop, not left to end the process while it
 	// starts; under --once it is ignored.
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
+	hup := hooks.hangup
+	if hup == nil {
+		hup = make(chan os.Signal, 1)
+		signal.Notify(hup, syscall.SIGHUP)
+		defer signal.Stop(hup)
+	}
 	cfg, path, err := fs.loadConfig(*configFlag)
 	if err != nil {
 		return err
 	}
 	logWarnings(logger, cfg)
-	// Every goroutine started here ends with ctx and is waited for.
+	// Every goroutine started here ends with ctx and is waited for, before
+	// the store they use is closed.
 	ctx, stop := context.WithCancel(ctx)
-	var wg sync.WaitGroup
-	defer wg.Wait()
 	defer stop()
-	e := env{logger: logger, console: out, now: time.Now}
+	var wg sync.WaitGroup
+	e := env{logger: logger, console: out, now: time.Now, wrapStore: hooks.wrapStore}
 	var ln net.Listener
 	var reg *prometheus.Registry
 	if *metricsAddr != "" {
@@ -66,7 +82,14 @@ func cmdRun(ctx context.Context, args []string, out, errOut io.Writer) error {
 		}
 		return err
 	}
-	defer closeAll()
+	defer func() {
+		stop()
+		if hooks.joining != nil {
+			hooks.joining()
+		}
+		wg.Wait()
+		closeAll()
+	}()
 	if ln != nil {
 		wg.Go(func() {
 			if err := serveMetrics(ctx, ln, reg, svc.Health); err != nil {

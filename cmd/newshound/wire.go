@@ -33,6 +33,7 @@ type env struct {
 	discordTransport http.RoundTripper     // nil: http.DefaultTransport
 	registry         prometheus.Registerer // nil: metrics are not exported
 	now              func() time.Time
+	wrapStore        func(store.Store) store.Store // nil: the store as opened (tests watch it)
 }
 
 // openService builds the service a config describes. The returned func
@@ -43,6 +44,9 @@ func openService(ctx context.Context, cfg *config.Config, e env) (*bot.Service, 
 		// Not a bad config: the store is held by another process, was
 		// migrated by a newer newshound, or cannot be reached.
 		return nil, nil, exitError{exitStore, err.Error()}
+	}
+	if e.wrapStore != nil {
+		st = e.wrapStore(st)
 	}
 	ns, err := openNotifiers(cfg, e)
 	if err != nil {
