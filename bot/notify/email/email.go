@@ -100,6 +100,8 @@ type Notifier struct {
 	// by address: a refusal repeats on every mail, and is logged when it
 	// starts, changes or ends, with a count.
 	refused *statelog.Log
+	// watch runs f once ctx ends (context.AfterFunc); a test waits for it.
+	watch func(ctx context.Context, f func()) (stop func() bool)
 }
 
 // New checks cfg and returns a notifier. It does not connect.
@@ -136,7 +138,7 @@ func New(cfg Config) (*Notifier, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Notifier{cfg: cfg, env: env, tls: tc, refused: statelog.New(log)}, nil
+	return &Notifier{cfg: cfg, env: env, tls: tc, refused: statelog.New(log), watch: context.AfterFunc}, nil
 }
 
 // Send delivers the message as one mail to every recipient. Every network
@@ -164,9 +166,14 @@ func (n *Notifier) Send(ctx context.Context, m notify.Message) (notify.Receipt, 
 		return notify.Receipt{}, n.contextError(ctx, err)
 	}
 	// The server has the mail; a goodbye that fails or does not come
-	// changes nothing. An earlier deadline (ctx's) stays.
+	// changes nothing. An earlier deadline (ctx's) stays. A ctx ended
+	// since the last step has had its watch cut the deadline to now, which
+	// the quitWait one would put off again: it ends the wait at once.
 	if deadline, ok := ctx.Deadline(); !ok || time.Until(deadline) > quitWait {
 		conn.SetDeadline(time.Now().Add(quitWait))
+		if ctx.Err() != nil {
+			conn.SetDeadline(time.Now())
+		}
 	}
 	_ = c.Quit()
 	return notify.Receipt{MessageID: MessageID(m, domainOf(n.env.From.Address)), Missed: missed}, nil
@@ -191,7 +198,7 @@ func (n *Notifier) connect(ctx context.Context) (c *smtp.Client, conn net.Conn, 
 	conn.SetDeadline(deadline)
 	// The watch reads its own copy: the returns below clear conn.
 	watched := conn
-	stop = context.AfterFunc(ctx, func() { watched.SetDeadline(time.Now()) })
+	stop = n.watch(ctx, func() { watched.SetDeadline(time.Now()) })
 	c, err = n.handshake(conn)
 	if err != nil {
 		stop()

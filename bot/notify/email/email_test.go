@@ -965,3 +965,68 @@ func TestServerHangingAtQuit(t *testing.T) {
 		})
 	}
 }
+
+// A send cancelled after the server took the mail, before the wait for
+// the answer to QUIT was bounded, ends at once. The watch on the context
+// had cut the connection's deadline to now, and the quitWait deadline set
+// after it put it 5 s off again, so the cancelled send still waited for a
+// server hanging at QUIT. The context here is cancelled when Send asks
+// for its deadline once the server has the mail, and waits for the watch
+// to have run, as it may have by then.
+func TestCancelledBeforeQuit(t *testing.T) {
+	// Without a deadline of its own, ctx gets Config.Timeout's, and the
+	// deadline Send asks for is that one's: as a minute off here.
+	tests := []struct {
+		name     string
+		deadline time.Duration
+	}{
+		{"deadline beyond quitWait", time.Minute},
+		{"deadline within quitWait", quitWait - time.Second},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := fakesmtp.New(t, fakesmtp.Options{Mode: fakesmtp.Plain})
+			srv.FailNext(fakesmtp.Fault{Command: "QUIT", Hang: true})
+			n := newNotifier(t, srv, NoTLS, "", "", "desk@example.org")
+			parent, cancel := context.WithTimeout(context.Background(), tt.deadline)
+			defer cancel()
+			watched := make(chan struct{})
+			n.watch = func(ctx context.Context, f func()) func() bool {
+				return context.AfterFunc(ctx, func() { f(); close(watched) })
+			}
+			ctx := &cancelOnMail{Context: parent, srv: srv, cancel: cancel, watched: watched}
+			start := time.Now()
+			rec, err := n.Send(ctx, notify.Message{Nonce: "n", Alerts: []alert.Alert{alerttest.Plain()}})
+			took := time.Since(start)
+			if !ctx.fired {
+				t.Fatal("Send did not ask for the context's deadline after the server took the mail")
+			}
+			if err != nil || rec.MessageID == "" {
+				t.Errorf("Send = %+v, %v; want the mail's receipt", rec, err)
+			}
+			if took >= quitWait-time.Second {
+				t.Errorf("cancelled Send took %v against a server hanging at QUIT; want it to end at once, not wait for quitWait (%v)", took.Round(time.Millisecond), quitWait)
+			}
+		})
+	}
+}
+
+// cancelOnMail is a context cancelled the first time its deadline is
+// asked for once srv has a mail; it returns after the notifier's watch on
+// it has run.
+type cancelOnMail struct {
+	context.Context
+	srv     *fakesmtp.Server
+	cancel  context.CancelFunc
+	watched chan struct{}
+	fired   bool
+}
+
+func (c *cancelOnMail) Deadline() (time.Time, bool) {
+	if !c.fired && len(c.srv.Mails()) > 0 {
+		c.fired = true
+		c.cancel()
+		<-c.watched
+	}
+	return c.Context.Deadline()
+}
