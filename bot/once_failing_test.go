@@ -62,3 +62,47 @@ func TestRunOnceSaysEveryFeedFailsWhileTheyBackOff(t *testing.T) {
 		}
 	}
 }
+
+// elsewhereLeaser grants every lease but those another instance holds.
+type elsewhereLeaser struct{ held map[string]bool }
+
+func (e elsewhereLeaser) Lease(ctx context.Context, name, owner string, ttl time.Duration) (bool, error) {
+	return !e.held[name], nil
+}
+
+func (e elsewhereLeaser) Release(ctx context.Context, name, owner string) error { return nil }
+
+// TestRunOnceFeedsPolledElsewhereAreNotFailing: on a shared store, a feed
+// another instance is polling is skipped by run --once, which knows
+// nothing of how it fares; beside a feed backing off after failing, the
+// run reported that every feed is failing (exit 4) although the other
+// instance was polling the second feed fine.
+func TestRunOnceFeedsPolledElsewhereAreNotFailing(t *testing.T) {
+	h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo"})
+	h.write("other.xml", item(2, "Markets calm", h.clock))
+	if err := os.WriteFile(filepath.Join(h.dir, "wire.xml"), []byte("<html>not a feed</html>"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	runs := []struct {
+		name string
+		held map[string]bool // leases another instance holds
+		want string
+	}{
+		{"wire fails, other works", nil, ""},
+		{"wire backing off, other polled elsewhere", map[string]bool{"feed:other": true}, ""},
+		{"wire backing off, wire polled elsewhere too", map[string]bool{"feed:other": true, "feed:wire": true}, ""},
+	}
+	for _, r := range runs {
+		h.clock = h.clock.Add(time.Minute)
+		svc, st := h.open()
+		svc.leases.leaser = elsewhereLeaser{held: r.held}
+		rep, err := svc.RunOnce(context.Background())
+		st.Close()
+		if err != nil {
+			t.Fatalf("%s: RunOnce: %v", r.name, err)
+		}
+		if got := rep.Trouble(); got != r.want {
+			t.Errorf("%s: trouble %q, want %q (report %+v)", r.name, got, r.want, rep)
+		}
+	}
+}

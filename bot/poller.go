@@ -124,6 +124,9 @@ type passCount struct {
 	// stillFailing are the feeds not polled for their back-off, or
 	// disabled: failing as far as the pass knows.
 	stillFailing atomic.Int64
+	// elsewhere are the feeds not polled because another instance
+	// sharing the store was polling them: not known to fail.
+	elsewhere atomic.Int64
 }
 
 // storeBackoff holds polling back while the store fails to write (a full
@@ -229,6 +232,9 @@ func (p *poller) pollFeed(ctx context.Context, f *alert.Feed, mode pollMode, fet
 	defer fetchOver()
 	lease := "feed:" + f.ID
 	if !p.leases.take(ctx, lease) {
+		if mode == pollEvery {
+			p.count.elsewhere.Add(1)
+		}
 		return p.now().Add(p.leases.ttl / 3) // another instance is polling it
 	}
 	defer p.leases.release(ctx, lease)

@@ -158,7 +158,10 @@ type OnceReport struct {
 	FeedsPolled, FeedsFailed int
 	// FeedsStillFailing were not polled: backing off after a failure, or
 	// disabled. Every feed fails when all those polled failed too.
-	FeedsStillFailing  int
+	FeedsStillFailing int
+	// FeedsElsewhere were not polled: another instance sharing the store
+	// was polling them, so they are not known to fail.
+	FeedsElsewhere     int
 	NewItems, Enqueued int
 	Delivered, Dropped int
 	Pending            int  // alerts still in the outbox at the end
@@ -171,7 +174,7 @@ func (r OnceReport) Trouble() string {
 	switch {
 	case r.StoreFailed:
 		return "store"
-	case r.FeedsPolled+r.FeedsStillFailing > 0 && r.FeedsFailed == r.FeedsPolled:
+	case r.FeedsPolled+r.FeedsStillFailing > 0 && r.FeedsFailed == r.FeedsPolled && r.FeedsElsewhere == 0:
 		return "feeds"
 	case r.Pending > 0:
 		return "delivery"
@@ -228,8 +231,8 @@ func (s *Service) RunOnce(ctx context.Context) (OnceReport, error) {
 	stopped := ctx.Err() != nil // a signal: what the cut-short calls returned is no failure of the store
 	r := OnceReport{
 		FeedsPolled: int(s.poller.count.polled.Load()), FeedsFailed: int(s.poller.count.failed.Load()),
-		FeedsStillFailing: int(s.poller.count.stillFailing.Load()),
-		NewItems:          int(s.poller.count.newItems.Load()), Enqueued: int(s.poller.count.enqueued.Load()),
+		FeedsStillFailing: int(s.poller.count.stillFailing.Load()), FeedsElsewhere: int(s.poller.count.elsewhere.Load()),
+		NewItems: int(s.poller.count.newItems.Load()), Enqueued: int(s.poller.count.enqueued.Load()),
 		Delivered: int(s.sender.delivered.Load()), Dropped: int(s.sender.dropped.Load()),
 		StoreFailed: deliverErr != nil && !stopped || s.poller.count.storeFailures.Load() > 0 || s.sender.storeErrs.FailingKinds() > 0,
 	}

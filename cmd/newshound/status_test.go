@@ -107,6 +107,7 @@ func TestOnceExitCodes(t *testing.T) {
 		{"every feed backing off after failing", bot.OnceReport{FeedsStillFailing: 2}, exitFeeds},
 		{"those polled failed, the rest backing off", bot.OnceReport{FeedsPolled: 1, FeedsFailed: 1, FeedsStillFailing: 2}, exitFeeds},
 		{"one polled fine beside feeds backing off", bot.OnceReport{FeedsPolled: 1, FeedsStillFailing: 2}, exitOK},
+		{"one polled by another instance beside feeds backing off", bot.OnceReport{FeedsStillFailing: 2, FeedsElsewhere: 1}, exitOK},
 		{"no feed", bot.OnceReport{}, exitOK},
 		{"alerts left in the outbox", bot.OnceReport{FeedsPolled: 3, Pending: 4}, exitUndelivered},
 		{"store failed", bot.OnceReport{FeedsPolled: 3, FeedsFailed: 3, Pending: 1, StoreFailed: true}, exitStore},
