@@ -82,14 +82,23 @@ func TestFetchFileOfANamedPipeHonoursItsContext(t *testing.T) {
 			res *Response
 			err error
 		}
+		// The fetch goroutine reports by its channel alone: the fetch
+		// helper's t.Fatalf there would end that goroutine, not the test,
+		// which would then wait for its result until the binary's timeout.
 		got := make(chan result, 1)
+		feedURL := fileURL(t, path)
 		go func() {
-			res, err := fetch(t, context.Background(), testFetcher(FetcherOptions{Timeout: 10 * time.Second}), path)
+			res, err := testFetcher(FetcherOptions{Timeout: 10 * time.Second}).Fetch(context.Background(), Request{URL: feedURL, AllowFile: true})
 			got <- result{res, err}
 		}()
 		waitForAnotherOpen(t, path, w)
 		w.Close()
-		r := <-got
+		var r result
+		select {
+		case r = <-got:
+		case <-time.After(5 * time.Second):
+			t.Fatal("Fetch still blocked 5 s after the writer closed")
+		}
 		if r.err != nil {
 			t.Fatal(r.err)
 		}
