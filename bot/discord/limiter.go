@@ -70,9 +70,11 @@ type Limiter struct {
 	buckets chan string
 }
 
-// maxInFlight is how many requests one Limiter has on their way, or
-// waiting their turn (see Limiter.do), at once, each under a discordgo
-// bucket id of its own, taken from a fixed set.
+// maxInFlight is how many requests sent through Limiter.do one Limiter
+// has on their way, or waiting their turn, at once, each under a discordgo
+// bucket id of its own, taken from a fixed set. (A destination check's
+// requests, paced by roundTrip under discordgo's own bucket ids, take
+// none.)
 // discordgo keeps a bucket for every id it is given, for ever, and its
 // helpers name one per thread and per message a thread is started on; it
 // also sends the requests of one id one at a time, so one id for all
