@@ -76,6 +76,9 @@ var secretParams = map[string]bool{
 	"subscriptionkey": true, "privatetoken": true, "feedtoken": true,
 }
 
+// paramSpelling drops what tells "api_key" from "API-Key" and "apikey".
+var paramSpelling = strings.NewReplacer("_", "", "-", "")
+
 // redactedQuery is a raw query with the values of its secretParams shown
 // as "xxxxx", the rest as written.
 func redactedQuery(raw string) string {
@@ -91,7 +94,7 @@ func redactedQuery(raw string) string {
 		if n, err := url.QueryUnescape(name); err == nil {
 			name = n
 		}
-		if secretParams[strings.NewReplacer("_", "", "-", "").Replace(strings.ToLower(name))] {
+		if secretParams[paramSpelling.Replace(strings.ToLower(name))] {
 			parts[i] = p[:len(p)-len(value)] + "xxxxx"
 		}
 	}

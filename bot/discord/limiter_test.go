@@ -619,8 +619,16 @@ func TestNewRouteBurstWaitsForTheFirstAnswer(t *testing.T) {
 		})
 	}
 	wg.Wait()
+	checkBurstPaced(t, f, burst, perWindow, "")
+}
+
+// checkBurstPaced fails t unless a burst of burst posts onto testChannel,
+// a route of perWindow per window new to the Limiter, got no 429 and all
+// went out; when says when the burst was sent, if it matters.
+func checkBurstPaced(t *testing.T, f *fakediscord.Server, burst, perWindow int, when string) {
+	t.Helper()
 	if got := f.Count429(""); got != 0 {
-		t.Errorf("the fake answered %d 429s to a burst of %d onto a new route of %d per window, want none", got, burst, perWindow)
+		t.Errorf("the fake answered %d 429s to a burst of %d onto a new route of %d per window%s, want none", got, burst, perWindow, when)
 	}
 	if got := len(f.Messages(testChannel)); got != burst {
 		t.Errorf("%d messages posted, want %d", got, burst)
@@ -804,12 +812,7 @@ func TestHungRequestsDoNotUnpaceANewRoute(t *testing.T) {
 	}
 	hung.Wait()
 	sends.Wait()
-	if got := f.Count429(""); got != 0 {
-		t.Errorf("the fake answered %d 429s to a burst of %d onto a new route of %d per window sent once hung requests ended, want none", got, burst, perWindow)
-	}
-	if got := len(f.Messages(testChannel)); got != burst {
-		t.Errorf("%d messages posted, want %d", got, burst)
-	}
+	checkBurstPaced(t, f, burst, perWindow, " sent once hung requests ended")
 }
 
 // The first request of a route the Limiter knows nothing of goes alone
