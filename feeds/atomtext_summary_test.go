@@ -49,15 +49,7 @@ func TestPlainTextSummaryAndContent(t *testing.T) {
 	for _, p := range eagerAndLazy() {
 		for _, tc := range tests {
 			t.Run(p.name+", "+tc.name, func(t *testing.T) {
-				feed, err := p.parser.Parse([]byte(tc.doc), "", "https://atom.example/feed", testNow)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if len(feed.Items) != 1 {
-					t.Fatalf("%d items, want 1", len(feed.Items))
-				}
-				it := feed.Items[0]
-				it.FillText()
+				it := parseOneItem(t, p.parser, tc.doc)
 				if it.Summary != tc.summary {
 					t.Errorf("summary %q, want %q", it.Summary, tc.summary)
 				}

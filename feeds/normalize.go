@@ -40,6 +40,11 @@ type normalizer struct {
 	// HTML (an Atom title, summary or content of type text, a JSON Feed's
 	// content_text: see textKinds).
 	plain map[*gofeed.Item]textKinds
+	// namesPlain: the items' author names and categories are text as
+	// written, not HTML (an Atom document's: a person's name and a
+	// category's term and label are XML text, which gofeed gives with
+	// the XML's entities decoded).
+	namesPlain bool
 	// asBefore keys items as versions before this one did (see
 	// previousKeys): every title, summary and content read as HTML, a
 	// date in the future left out.
@@ -127,8 +132,8 @@ func (n *normalizer) item(gi *gofeed.Item) Item {
 		GUID:       strings.TrimSpace(gi.GUID),
 		Title:      titleText(gi.Title, n.plainOf(gi)&plainTitle != 0),
 		Link:       n.link(gi),
-		Author:     author(gi),
-		Categories: categories(gi.Categories),
+		Author:     author(gi, n.namesPlain),
+		Categories: categories(gi.Categories, n.namesPlain),
 		pending:    pendingText{summary: gi.Description, content: gi.Content, n: n, plain: n.plainOf(gi)},
 	}
 	if orig := n.resolve(firstValue(gi.Extensions["feedburner"]["origLink"])); orig != "" {
@@ -427,29 +432,33 @@ func dateText(gi *gofeed.Item) string {
 	return firstNonEmpty(gi.Published, gi.Updated)
 }
 
-func author(gi *gofeed.Item) string {
+// author is the item's first author's name (else e-mail address), as
+// plain text: read as HTML unless plain (see normalizer.namesPlain).
+func author(gi *gofeed.Item, plain bool) string {
 	for _, p := range gi.Authors {
 		if p == nil {
 			continue
 		}
-		if name := PlainText(firstNonEmpty(p.Name, p.Email)); name != "" {
+		if name := titleText(firstNonEmpty(p.Name, p.Email), plain); name != "" {
 			return name
 		}
 	}
 	if gi.Author != nil {
-		return PlainText(firstNonEmpty(gi.Author.Name, gi.Author.Email))
+		return titleText(firstNonEmpty(gi.Author.Name, gi.Author.Email), plain)
 	}
 	return ""
 }
 
-func categories(in []string) []string {
+// categories are the item's categories as plain text, each once: read as
+// HTML unless plain (see normalizer.namesPlain).
+func categories(in []string, plain bool) []string {
 	if len(in) == 0 {
 		return nil
 	}
 	out := make([]string, 0, len(in))
 	seen := make(map[string]bool, len(in))
 	for _, c := range in {
-		c = PlainText(c)
+		c = titleText(c, plain)
 		if c == "" || seen[c] {
 			continue
 		}

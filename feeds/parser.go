@@ -376,6 +376,7 @@ func (p *Parser) normalizer(gf *gofeed.Feed, body []byte, feedURL string, now ti
 	}
 	var plainTitle bool
 	n.plain, plainTitle = plainTextsOf(gf, body)
+	n.namesPlain = gf.FeedType == "atom"
 	feed := &Feed{
 		Title:       stripBidi(titleText(gf.Title, plainTitle)),
 		Link:        n.resolve(gf.Link),
