@@ -248,19 +248,56 @@ func parseOddDate(s string, zones map[string]int) (time.Time, bool) {
 	if s == "" {
 		return time.Time{}, false
 	}
-	if t, ok := parseLayouts(s); ok {
+	if t, ok := parseLayouts(s, oddDateLayouts); ok {
 		return t, true
 	}
-	// With zones, the date as shown, not as the key keeps it: read in
-	// English too, which versions before did not.
-	if english, ok := inEnglish(s); ok && zones != nil {
-		return parseLayouts(english)
+	if zones == nil {
+		return time.Time{}, false
 	}
-	return time.Time{}, false
+	// With zones, the date as shown, not as the key keeps it: read in
+	// English too, and in the forms of shownDateLayouts and with the year
+	// again after the date, which versions before did not.
+	if english, ok := inEnglish(s); ok {
+		if t, ok := parseLayouts(english, oddDateLayouts); ok {
+			return t, true
+		}
+		s = english
+	}
+	if t, ok := parseLayouts(withoutRepeatedYear(s), oddDateLayouts); ok {
+		return t, true
+	}
+	return parseLayouts(s, shownDateLayouts)
 }
 
-func parseLayouts(s string) (time.Time, bool) {
-	for _, layout := range oddDateLayouts {
+// shownDateLayouts are more real-world dates gofeed does not parse (see
+// oddDateLayouts), read for the date an item shows but not for its key,
+// which keeps the date as versions before read it (normalizer.published):
+// month before day and a 12-hour clock (NBC's "Sat, Dec 16 2023 02:02:33
+// PM", with no zone).
+var shownDateLayouts = []string{
+	"Mon, Jan 2 2006 3:04:05 PM",
+	"Mon, Jan 2 2006 3:04:05 PM -0700",
+	"Jan 2 2006 3:04:05 PM",
+	"Jan 2 2006 3:04:05 PM -0700",
+}
+
+// withoutRepeatedYear drops the year written again after an ISO 8601
+// date (ABC News's "2024-05-18 2024 11:01:59 -0400"); s as it is when it
+// has none, or another year, which makes the date not one to guess at.
+func withoutRepeatedYear(s string) string {
+	date, rest, ok := strings.Cut(s, " ")
+	if !ok || len(date) != len("2006-01-02") || date[4] != '-' {
+		return s
+	}
+	year, rest, ok := strings.Cut(rest, " ")
+	if !ok || year != date[:4] {
+		return s
+	}
+	return date + " " + rest
+}
+
+func parseLayouts(s string, layouts []string) (time.Time, bool) {
+	for _, layout := range layouts {
 		if t, err := time.Parse(layout, s); err == nil {
 			return t, true
 		}
