@@ -2,6 +2,8 @@ package feeds
 
 import (
 	"bytes"
+	"html"
+	"strings"
 
 	"github.com/mmcdole/gofeed"
 	gofeedjson "github.com/mmcdole/gofeed/json"
@@ -10,7 +12,8 @@ import (
 // textKinds says which text constructs of an item are plain text, not
 // HTML: an Atom title, summary or content of type "text" (Atom's
 // default) or Atom 0.3's "text/plain" (RFC 4287 §3.1.1.1), or a JSON
-// Feed's content_text. gofeed gives such a text with the XML's entities
+// Feed's content_text, and its title and summary unless written as HTML
+// anyway (writtenAsHTML). gofeed gives such a text with the XML's entities
 // decoded, which is its text as written ("History of the <blink> tag",
 // "Fish &amp; chips"); it does not say of which type a text was, and
 // read as HTML the text loses what looks like a tag or an entity.
@@ -96,7 +99,8 @@ func isAtomPlainText(typ, mode []byte) bool {
 // is. In an Atom document it finds none when the scan does not see the
 // entries gofeed saw (a document gofeed reads otherwise): the texts are
 // then read as HTML, as before. In a JSON Feed, parseGofeed marked the
-// items whose content is their content_text (markContentText).
+// items whose content is their content_text (markContentText), and the
+// titles and summaries are plain text unless written as HTML.
 func plainTextsOf(gf *gofeed.Feed, body []byte) (items map[*gofeed.Item]textKinds, feed bool) {
 	add := func(gi *gofeed.Item, k textKinds) {
 		if k == 0 || gi == nil {
@@ -110,11 +114,22 @@ func plainTextsOf(gf *gofeed.Feed, body []byte) (items map[*gofeed.Item]textKind
 	switch gf.FeedType {
 	case "json":
 		for _, gi := range gf.Items {
-			if gi != nil && gi.Custom[customContentText] != "" {
-				add(gi, plainContent)
+			if gi == nil {
+				continue
 			}
+			var k textKinds
+			if gi.Custom[customContentText] != "" {
+				k |= plainContent
+			}
+			if gi.Title != "" && !writtenAsHTML(gi.Title) {
+				k |= plainTitle
+			}
+			if gi.Description != "" && !writtenAsHTML(gi.Description) {
+				k |= plainSummary
+			}
+			add(gi, k)
 		}
-		return items, false
+		return items, !writtenAsHTML(gf.Title)
 	case "atom":
 		var texts atomTexts
 		s := &xmlScanner{body: body, itemsAt: -1, texts: &texts}
@@ -128,6 +143,48 @@ func plainTextsOf(gf *gofeed.Feed, body []byte) (items map[*gofeed.Item]textKind
 	}
 	return nil, false
 }
+
+// writtenAsHTML reports a JSON Feed title or summary, plain text by the
+// spec (JSON Feed 1.1: only content_html is HTML), that a feed wrote as
+// HTML anyway: with an end tag ("</p>"), a line break ("<br>") or a
+// character reference ("&#8217;", "&amp;"), as WordPress's JSON Feed
+// plugin and kottke.org write titles and Hugo's and Jekyll's templates
+// summaries (.Summary, excerpt). Shown as text, it would show its
+// markup; it is read as HTML, as versions before read every one. This is
+// feedparser's test of a text of unknown type. What only looks like a
+// tag ("<b>", "x<y") does not make a text HTML.
+func writtenAsHTML(s string) bool {
+	for i := strings.IndexByte(s, '<'); i >= 0; {
+		rest := s[i+1:]
+		if len(rest) > 1 && rest[0] == '/' && isASCIILetter(rest[1]) {
+			return true
+		}
+		if len(rest) > 2 && strings.EqualFold(rest[:2], "br") && strings.ContainsRune(" />", rune(rest[2])) {
+			return true
+		}
+		j := strings.IndexByte(rest, '<')
+		if j < 0 {
+			break
+		}
+		i += 1 + j
+	}
+	for i := strings.IndexByte(s, '&'); i >= 0; {
+		rest := s[i:]
+		if end := strings.IndexByte(rest, ';'); end > 1 && end <= 32 {
+			if ref := rest[:end+1]; html.UnescapeString(ref) != ref {
+				return true
+			}
+		}
+		j := strings.IndexByte(rest[1:], '&')
+		if j < 0 {
+			break
+		}
+		i += 1 + j
+	}
+	return false
+}
+
+func isASCIILetter(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' }
 
 // customContentText marks, in a gofeed.Item's Custom map, a JSON Feed
 // item whose content is its content_text: gofeed gives it in Content, as

@@ -88,11 +88,11 @@ func TitleFingerprint(s string) string {
 // in are the items gofeed gave, all the Items normalized from them and
 // keys their keys, in document order, as normalizer.keyed makes them.
 // Versions before read an Atom title, summary or content of type text,
-// and a JSON Feed's content_text, as HTML (see textKinds; a summary and
-// content make the key of an item with no GUID, link or headline), and
-// left a date in the future out of the key of an item
-// known by its headline and date, so that its key changed once the clock
-// passed the date. nil when no item is keyed otherwise, as almost none
+// and a JSON Feed's content_text, title and summary, as HTML (see
+// textKinds; a summary and content make the key of an item with no GUID,
+// link or headline), and left a date in the future out of the key of an
+// item known by its headline and date, so that its key changed once the
+// clock passed the date. nil when no item is keyed otherwise, as almost none
 // is; else the keys are made again as then.
 func (n *normalizer) previousKeys(in []*gofeed.Item, all []Item, keys []string) map[string]string {
 	if !n.keyedOtherwiseBefore(all) {

@@ -38,7 +38,7 @@ type normalizer struct {
 	hasLocal bool
 	// plain are the items with text constructs that are plain text, not
 	// HTML (an Atom title, summary or content of type text, a JSON Feed's
-	// content_text: see textKinds).
+	// content_text, title and summary: see textKinds).
 	plain map[*gofeed.Item]textKinds
 	// namesPlain: the items' author names and categories are text as
 	// written, not HTML (an Atom document's: a person's name and a

@@ -36,8 +36,11 @@ const (
 	// Feed's content_text as plain text, where 6 read them as HTML
 	// ("yields<inflation" and "<script> tags" lost as tags), and decode
 	// plain media text once, where 6 decoded it twice ("&lt;b&gt;" read
-	// "<b>", lost as a tag), which would look added.
-	textSigVersion = 7
+	// "<b>", lost as a tag), which would look added; 8: feeds read a JSON
+	// Feed's title and summary as plain text unless written as HTML,
+	// where 7 read them as HTML ("yields<inflation" and "<b>" lost as
+	// tags), which would look added.
+	textSigVersion = 8
 	// maxSignedSentences bounds the work and memory of one item: only the
 	// first 500 sentences that have words (title first) are signed and
 	// compared, so a signature takes at most about 4 KB and text past
