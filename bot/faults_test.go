@@ -489,7 +489,11 @@ func TestRateLimitedDestinationIsLoggedOnce(t *testing.T) {
 		name string
 		arm  func(dc *fakediscord.Server, wait time.Duration)
 	}{
-		{"global limit", func(dc *fakediscord.Server, wait time.Duration) { dc.Global429(wait) }},
+		// started by the post: the pass checks the channel first
+		// (checkDestinations), which must not meet it
+		{"global limit", func(dc *fakediscord.Server, wait time.Duration) {
+			dc.Global429On("POST channels/"+watchChannel+"/messages", wait)
+		}},
 		{"route limit", func(dc *fakediscord.Server, wait time.Duration) {
 			dc.Route429("POST channels/"+watchChannel+"/messages", wait)
 		}},

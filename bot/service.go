@@ -184,7 +184,9 @@ func (r OnceReport) Trouble() string {
 
 // RunOnce polls every enabled feed once, whatever its schedule (a feed
 // whose host is busy waits for its turn: there is no later poll), then
-// delivers everything pending and returns what it did. It is what
+// delivers everything pending and returns what it did. It checks the
+// config's destinations meanwhile, as Run does at start (see
+// checkDestinations). It is what
 // `run --once` and cron jobs use. The leases it takes on a shared store
 // are renewed while it runs, as under Run, so a pass longer than their ttl
 // keeps its work from other instances; the renewing has ended when it
@@ -199,9 +201,14 @@ func (s *Service) RunOnce(ctx context.Context) (OnceReport, error) {
 	}()
 	s.live.refresh(ctx)
 	s.sender.takeInWatches(ctx) // alerts left by removed watches (see sender.dropUnwatched)
+	// The config's destinations are checked as Run checks them at start,
+	// while the feeds are polled, and before anything is delivered.
+	var checking sync.WaitGroup
+	checking.Go(func() { s.checkDestinations(ctx) })
 	cat := s.live.catalog()
 	s.poller.forgetRemoved(ctx, cat, nil)
 	s.poller.pollAll(ctx, cat.Feeds(), pollEvery)
+	checking.Wait()
 	s.sender.pollsOver.Store(true)
 	s.sender.takeFormLater()
 	// A signal during delivery lets the pass under way finish within the

@@ -34,6 +34,7 @@ type surprise struct {
 
 type globalLimit struct {
 	pending time.Duration // armed by Global429, starts on the next request
+	on      string        // (Global429On) on the next request of this route
 	until   time.Time
 }
 
@@ -58,10 +59,14 @@ func (s *Server) Route429(route string, d time.Duration) {
 
 // Global429 makes the next request get a global 429 with retry_after d, and
 // every request after it until the reset as well.
-func (s *Server) Global429(d time.Duration) {
+func (s *Server) Global429(d time.Duration) { s.Global429On("", d) }
+
+// Global429On is Global429 starting at the next request on route (say,
+// the next post, after a service's other requests); "" is any route.
+func (s *Server) Global429On(route string, d time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.global.pending = d
+	s.global.pending, s.global.on = d, route
 }
 
 // admit records the request and decides, before the handler runs, whether
@@ -81,7 +86,7 @@ func (s *Server) admit(w http.ResponseWriter, r *http.Request) (idx int, ok bool
 		s.requests = append(s.requests, req)
 	}()
 
-	if s.global.pending > 0 {
+	if s.global.pending > 0 && (s.global.on == "" || s.global.on == route) {
 		s.global.until = now.Add(s.global.pending)
 		s.global.pending = 0
 	}

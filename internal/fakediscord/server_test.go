@@ -128,6 +128,18 @@ func TestGlobal429AndCloudflare(t *testing.T) {
 		t.Errorf("other route during a global limit: got %d, want 429", resp.StatusCode)
 	}
 
+	// Global429On starts at the route's next request, not before.
+	s1 := New(t)
+	s1.Global429On("POST channels/1/messages", 10*time.Second)
+	for i, want := range []struct {
+		channel string
+		status  int
+	}{{"2", 200}, {"1", 429}, {"2", 429}} {
+		if resp, _ := post(t, s1, "channels/"+want.channel+"/messages", "Bot x", `{"content":"x"}`); resp.StatusCode != want.status {
+			t.Errorf("request %d, to channel %s, with a global 429 on channel 1's posts: got %d, want %d", i, want.channel, resp.StatusCode, want.status)
+		}
+	}
+
 	s2 := New(t)
 	s2.Cloudflare429(1)
 	resp, body = post(t, s2, "channels/1/messages", "Bot x", `{"content":"x"}`)
