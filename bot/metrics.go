@@ -1,7 +1,11 @@
 package bot
 
 import (
+	"maps"
+	"slices"
+
 	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 )
 
 // metrics are the service's Prometheus instruments. They are always
@@ -57,4 +61,40 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		reg.MustRegister(m.polls, m.pollTime, m.newItems, m.enqueued, m.delivered, m.dropped, m.missed, m.sendErrors, m.storyEdits, m.listed)
 	}
 	return m
+}
+
+// forget deletes every series of each destination gone reports, in
+// every vector with a destination label: a destination nothing sends to
+// any more (a channel no watch names) must not stay in /metrics for
+// ever, one more set of series per channel ever watched.
+func (m *metrics) forget(gone func(dest string) bool) {
+	for _, v := range []*prometheus.CounterVec{m.delivered, m.dropped, m.missed, m.sendErrors, m.storyEdits, m.listed} {
+		for _, dest := range labelValues(v, "destination") {
+			if gone(dest) {
+				v.DeletePartialMatch(prometheus.Labels{"destination": dest})
+			}
+		}
+	}
+}
+
+// labelValues returns the values label takes among the series of c.
+func labelValues(c prometheus.Collector, label string) []string {
+	ch := make(chan prometheus.Metric)
+	go func() {
+		defer close(ch)
+		c.Collect(ch)
+	}()
+	values := map[string]bool{}
+	for m := range ch { // drained: the goroutine has ended when this ends
+		var pb dto.Metric
+		if m.Write(&pb) != nil {
+			continue
+		}
+		for _, l := range pb.GetLabel() {
+			if l.GetName() == label {
+				values[l.GetValue()] = true
+			}
+		}
+	}
+	return slices.Sorted(maps.Keys(values))
 }

@@ -4,7 +4,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/http"
 	"net/http/httptest"
+	"path/filepath"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -13,10 +16,14 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/newshound/newshound/bot/discord"
 	"github.com/newshound/newshound/bot/notify"
 	"github.com/newshound/newshound/bot/notify/email"
 	"github.com/newshound/newshound/config"
+	"github.com/newshound/newshound/feeds"
+	"github.com/newshound/newshound/internal/fakediscord"
 	"github.com/newshound/newshound/internal/fakesmtp"
+	"github.com/newshound/newshound/internal/feedtest"
 	"github.com/newshound/newshound/store"
 )
 
@@ -158,4 +165,115 @@ func TestPollDurationCountsOnlyPolls(t *testing.T) {
 	if float64(observed) != fetched {
 		t.Errorf("poll durations observed: %d, want %v, one per feed fetched (polls by result %v)", observed, fetched, polls)
 	}
+}
+
+// The series of a watch's channel stayed in /metrics for ever once no
+// watch named the channel any more (/watch remove, or an edit that moves
+// the watch): one per channel ever watched, each scrape. They go at the
+// change of the watches; a channel a watch still names, paused or not,
+// keeps them. Read through a real scrape of the registry's HTTP handler.
+func TestMetricsForgetAChannelNoWatchNames(t *testing.T) {
+	ctx := context.Background()
+	tests := []struct {
+		name   string
+		change func(t *testing.T, w discord.Watches, id int64, feedURL string)
+		kept   bool
+	}{
+		{
+			name:   "removed",
+			change: func(t *testing.T, w discord.Watches, id int64, _ string) { mustDo(t, w.Remove(ctx, watchGuild, id)) },
+		},
+		{
+			name: "moved to another channel",
+			change: func(t *testing.T, w discord.Watches, id int64, _ string) {
+				moved := watchOtherChannel
+				_, err := w.Edit(ctx, discord.EditRequest{GuildID: watchGuild, ID: id, ChannelID: &moved})
+				mustDo(t, err)
+			},
+		},
+		{
+			name: "removed, another watch on the channel",
+			change: func(t *testing.T, w discord.Watches, id int64, feedURL string) {
+				_, err := w.Add(ctx, discord.AddRequest{GuildID: watchGuild, ChannelID: watchChannel, FeedURL: feedURL, Query: "kerry"})
+				mustDo(t, err)
+				mustDo(t, w.Remove(ctx, watchGuild, id))
+			},
+			kept: true,
+		},
+		{
+			name: "paused",
+			change: func(t *testing.T, w discord.Watches, id int64, _ string) {
+				mustDo(t, w.SetPaused(ctx, watchGuild, id, true))
+			},
+			kept: true,
+		},
+	}
+	series := `destination="` + channelDestination(watchChannel) + `"`
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dc := fakediscord.New(t)
+			clk := &clock{}
+			clk.set(time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC))
+			feed := feedtest.NewServer(t, "Loopback wire", item(1, "Markets rally", clk.now()))
+			st, err := store.OpenSQLite(ctx, filepath.Join(t.TempDir(), "state.db"), store.WithClock(clk.now))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer st.Close()
+			o := discordOptions(t, dc, clk, feeds.NewFetcher(feeds.FetcherOptions{AllowPrivate: true}), st)
+			reg := prometheus.NewRegistry()
+			o.Registry = reg
+			svc, err := New(ctx, o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			scrape := httptest.NewServer(promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+			defer scrape.Close()
+			w := svc.Watches()
+			info, err := w.Add(ctx, discord.AddRequest{GuildID: watchGuild, ChannelID: watchChannel, FeedURL: feed.URL + "/rss", Query: "aleppo"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := svc.RunOnce(ctx); err != nil { // first sight
+				t.Fatal(err)
+			}
+			feed.Publish(item(2, "Aleppo convoy reaches the city", clk.now()))
+			clk.advance(time.Hour)
+			if _, err := svc.RunOnce(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if got, want := linesWith(t, scrape.URL, series), `newshound_alerts_delivered_total{`+series+`} 1`; !slices.Contains(got, want) {
+				t.Fatalf("before the change: series %q, want %q among them", got, want)
+			}
+			tt.change(t, w, info.ID, feed.URL+"/rss")
+			got := linesWith(t, scrape.URL, series)
+			if tt.kept && len(got) == 0 {
+				t.Errorf("series of the channel a watch still names: none, want them kept")
+			}
+			if !tt.kept && len(got) != 0 {
+				t.Errorf("series of the channel no watch names: %q, want none", got)
+			}
+		})
+	}
+}
+
+// linesWith scrapes url and returns the sample lines that contain s.
+func linesWith(t *testing.T, url, s string) []string {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("scrape: %s, %v", resp.Status, err)
+	}
+	var out []string
+	for line := range strings.Lines(string(body)) {
+		if !strings.HasPrefix(line, "#") && strings.Contains(line, s) {
+			out = append(out, strings.TrimSpace(line))
+		}
+	}
+	return out
 }

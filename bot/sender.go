@@ -798,7 +798,9 @@ func (s *sender) dropUnwatched(ctx context.Context) map[string]int {
 // forgetUnwatched lifts the pause, and ends the run of failures, of each
 // watch destination (a channel or forum) that no watch names any more,
 // paused or not: nothing more is sent there, so it no longer makes the
-// service unready. A destination a paused watch still names stays paused.
+// service unready; its metric series go too (after dropUnwatched counted
+// the alerts it dropped: the log says how many). A destination a paused
+// watch still names stays paused.
 func (s *sender) forgetUnwatched() {
 	unwatched := s.unwatched
 	s.mu.Lock()
@@ -818,6 +820,7 @@ func (s *sender) forgetUnwatched() {
 	for _, dest := range lifted {
 		s.log.Info("destination no longer paused: no watch names it any more", "destination", dest)
 	}
+	s.metrics.forget(unwatched)
 }
 
 // unwatched reports whether dest is a watch destination (a channel or

@@ -55,7 +55,16 @@ func discordService(t *testing.T, dc *fakediscord.Server, clk *clock, watchFetch
 // services may share (PostgreSQL).
 func discordServiceOn(t *testing.T, dc *fakediscord.Server, clk *clock, watchFetcher *feeds.Fetcher, st store.Store) *Service {
 	t.Helper()
-	ctx := context.Background()
+	svc, err := New(context.Background(), discordOptions(t, dc, clk, watchFetcher, st))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return svc
+}
+
+// discordOptions are the options of discordServiceOn's service.
+func discordOptions(t *testing.T, dc *fakediscord.Server, clk *clock, watchFetcher *feeds.Fetcher, st store.Store) Options {
+	t.Helper()
 	session, err := discord.NewSession("test-token", dc.APIBase(), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -80,11 +89,7 @@ func discordServiceOn(t *testing.T, dc *fakediscord.Server, clk *clock, watchFet
 	if watchFetcher != nil {
 		o.WatchFetcher = watchFetcher
 	}
-	svc, err := New(ctx, o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return svc
+	return o
 }
 
 func stringOpt(name, value string) *discordgo.ApplicationCommandInteractionDataOption {
