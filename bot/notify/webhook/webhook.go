@@ -424,7 +424,7 @@ func quote(b []byte) string {
 		return ""
 	}
 	if len(s) > 200 {
-		s = s[:200] + "…"
+		s = strings.ToValidUTF8(s[:200], "") + "…" // no character cut in two
 	}
 	return fmt.Sprintf(" (%q)", s)
 }

@@ -510,3 +510,35 @@ func TestTransportErrorHidesTheURLsPath(t *testing.T) {
 		})
 	}
 }
+
+// The start of a refusing answer's body is quoted in the error the
+// sender logs. It was cut at its 200th byte, which in a body of other
+// scripts falls inside a character: the log showed "\xd0" for its end.
+func TestErrorQuotesTheAnswerWholeCharacters(t *testing.T) {
+	tests := []struct {
+		name   string
+		answer string
+		want   string // the quote's end, with its closing quote and parenthesis
+	}{
+		{"ascii", strings.Repeat("invalid payload ", 20), `payload invalid …")`},
+		{"cyrillic, cut inside a letter", strings.Repeat("Ошибка ", 20), `Ошибка Ош…")`},
+		{"short", "недопустимо", `"недопустимо")`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.WriteHeader(http.StatusUnprocessableEntity)
+				fmt.Fprint(w, tt.answer)
+			}))
+			defer srv.Close()
+			_, err := newNotifier(t, srv.URL+"/hook", secret, time.Now).Send(context.Background(),
+				notify.Message{Nonce: "n", Alerts: []alert.Alert{alerttest.Plain()}})
+			if err == nil {
+				t.Fatal("a 422 sent without error")
+			}
+			if got := err.Error(); strings.Contains(got, `\x`) || !strings.Contains(got, tt.want) {
+				t.Errorf("error %q, want the answer quoted in whole characters, ending %q", got, tt.want)
+			}
+		})
+	}
+}
