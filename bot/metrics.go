@@ -68,13 +68,25 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 // any more (a channel no watch names) must not stay in /metrics for
 // ever, one more set of series per channel ever watched.
 func (m *metrics) forget(gone func(dest string) bool) {
-	for _, v := range []*prometheus.CounterVec{m.delivered, m.dropped, m.missed, m.sendErrors, m.storyEdits, m.listed} {
+	for _, v := range m.byDestination() {
 		for _, dest := range labelValues(v, "destination") {
 			if gone(dest) {
 				v.DeletePartialMatch(prometheus.Labels{"destination": dest})
 			}
 		}
 	}
+}
+
+// forgetDestination deletes every series of dest.
+func (m *metrics) forgetDestination(dest string) {
+	for _, v := range m.byDestination() {
+		v.DeletePartialMatch(prometheus.Labels{"destination": dest})
+	}
+}
+
+// byDestination are the vectors with a destination label.
+func (m *metrics) byDestination() []*prometheus.CounterVec {
+	return []*prometheus.CounterVec{m.delivered, m.dropped, m.missed, m.sendErrors, m.storyEdits, m.listed}
 }
 
 // labelValues returns the values label takes among the series of c.

@@ -170,27 +170,32 @@ func TestPollDurationCountsOnlyPolls(t *testing.T) {
 // The series of a watch's channel stayed in /metrics for ever once no
 // watch named the channel any more (/watch remove, or an edit that moves
 // the watch): one per channel ever watched, each scrape. They go at the
-// change of the watches; a channel a watch still names, paused or not,
-// keeps them. Read through a real scrape of the registry's HTTP handler.
+// change of the watches, and again once what was pending for the channel
+// has gone out (the alert of a moved watch whose post had failed is still
+// delivered there, and counted); a channel a watch still names, paused or
+// not, keeps them. Read through a real scrape of the registry's HTTP
+// handler.
 func TestMetricsForgetAChannelNoWatchNames(t *testing.T) {
 	ctx := context.Background()
+	moved := func(t *testing.T, w discord.Watches, id int64, _ string) {
+		to := watchOtherChannel
+		_, err := w.Edit(ctx, discord.EditRequest{GuildID: watchGuild, ID: id, ChannelID: &to})
+		mustDo(t, err)
+	}
 	tests := []struct {
-		name   string
-		change func(t *testing.T, w discord.Watches, id int64, feedURL string)
-		kept   bool
+		name string
+		// pending: the channel's post fails (500) before the change, so
+		// its alert is still to be sent after it
+		pending bool
+		change  func(t *testing.T, w discord.Watches, id int64, feedURL string)
+		kept    bool
 	}{
 		{
 			name:   "removed",
 			change: func(t *testing.T, w discord.Watches, id int64, _ string) { mustDo(t, w.Remove(ctx, watchGuild, id)) },
 		},
-		{
-			name: "moved to another channel",
-			change: func(t *testing.T, w discord.Watches, id int64, _ string) {
-				moved := watchOtherChannel
-				_, err := w.Edit(ctx, discord.EditRequest{GuildID: watchGuild, ID: id, ChannelID: &moved})
-				mustDo(t, err)
-			},
-		},
+		{name: "moved to another channel", change: moved},
+		{name: "moved to another channel, an alert pending for the first", pending: true, change: moved},
 		{
 			name: "removed, another watch on the channel",
 			change: func(t *testing.T, w discord.Watches, id int64, feedURL string) {
@@ -234,24 +239,38 @@ func TestMetricsForgetAChannelNoWatchNames(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := svc.RunOnce(ctx); err != nil { // first sight
-				t.Fatal(err)
+			runOnce := func() {
+				t.Helper()
+				if _, err := svc.RunOnce(ctx); err != nil {
+					t.Fatal(err)
+				}
 			}
+			runOnce() // first sight
 			feed.Publish(item(2, "Aleppo convoy reaches the city", clk.now()))
 			clk.advance(time.Hour)
-			if _, err := svc.RunOnce(ctx); err != nil {
-				t.Fatal(err)
+			want := `newshound_alerts_delivered_total{` + series + `} 1`
+			if tt.pending {
+				dc.FailNext(http.StatusInternalServerError)
+				want = `newshound_send_errors_total{` + series + `,kind="error"} 1`
 			}
-			if got, want := linesWith(t, scrape.URL, series), `newshound_alerts_delivered_total{`+series+`} 1`; !slices.Contains(got, want) {
+			runOnce()
+			if got := linesWith(t, scrape.URL, series); !slices.Contains(got, want) {
 				t.Fatalf("before the change: series %q, want %q among them", got, want)
 			}
 			tt.change(t, w, info.ID, feed.URL+"/rss")
-			got := linesWith(t, scrape.URL, series)
-			if tt.kept && len(got) == 0 {
-				t.Errorf("series of the channel a watch still names: none, want them kept")
+			for _, after := range []string{"the change", "the next pass"} {
+				got := linesWith(t, scrape.URL, series)
+				if tt.kept && len(got) == 0 {
+					t.Errorf("after %s: series of the channel a watch still names: none, want them kept", after)
+				}
+				if !tt.kept && len(got) != 0 {
+					t.Errorf("after %s: series of the channel no watch names: %q, want none", after, got)
+				}
+				clk.advance(time.Hour) // past a failed post's back-off
+				runOnce()
 			}
-			if !tt.kept && len(got) != 0 {
-				t.Errorf("series of the channel no watch names: %q, want none", got)
+			if posted := len(dc.Messages(watchChannel)); tt.pending && posted != 1 {
+				t.Errorf("posts in the first channel: %d, want its pending alert posted", posted)
 			}
 		})
 	}

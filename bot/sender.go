@@ -168,8 +168,16 @@ func (s *sender) deliverDestination(ctx context.Context, dest string) error {
 			return nil
 		}
 		pending, err := s.duePrefix(ctx, dest)
-		if err != nil || len(pending) == 0 {
+		if err != nil {
 			return err
+		}
+		if len(pending) == 0 {
+			if s.unwatched(dest) {
+				// what a watch left here before it moved has gone out:
+				// its counts go too, as at the change (forgetUnwatched)
+				s.metrics.forgetDestination(dest)
+			}
+			return nil
 		}
 		pending, joins := splitJoins(pending)
 		joins = slices.DeleteFunc(joins, func(j store.Alert) bool { return placed[j.ID] })
@@ -799,8 +807,9 @@ func (s *sender) dropUnwatched(ctx context.Context) map[string]int {
 // watch destination (a channel or forum) that no watch names any more,
 // paused or not: nothing more is sent there, so it no longer makes the
 // service unready; its metric series go too (after dropUnwatched counted
-// the alerts it dropped: the log says how many). A destination a paused
-// watch still names stays paused.
+// the alerts it dropped: the log says how many), and again once what was
+// pending for it has gone out (see deliverDestination). A destination a
+// paused watch still names stays paused.
 func (s *sender) forgetUnwatched() {
 	unwatched := s.unwatched
 	s.mu.Lock()
