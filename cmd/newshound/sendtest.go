@@ -65,7 +65,7 @@ func sendTest(ctx context.Context, cfg *config.Config, name string, e env, out i
 	r, err := ns.byName[d.Name].Send(ctx, m)
 	label := fmt.Sprintf("%s (%s)", d.Name, d.Type)
 	if err != nil {
-		fmt.Fprintf(out, "%s: not delivered: %v\n  %s\n", label, err, sendAdvice(err))
+		fmt.Fprintf(out, "%s: not delivered: %v\n  %s\n", label, err, sendAdvice(d.Type, err))
 		e.logger.Debug("send-test failed", "destination", d.Name, "err", err)
 		return fmt.Errorf("destination %q did not take the test alert", d.Name)
 	}
@@ -98,16 +98,20 @@ func sampleAlert(now time.Time) alert.Alert {
 	}
 }
 
-// sendAdvice says what a failed send means and what to do about it.
-func sendAdvice(err error) string {
+// sendAdvice says what a failed send to a destination of type typ means
+// and what to do about it. The advice on a 401, 403 or 404 is Discord's
+// (its bot token, the bot's permissions): a Slack or a signed webhook
+// refusing newshound gets the general advice.
+func sendAdvice(typ string, err error) string {
 	msg := err.Error()
+	discord := typ == config.DiscordChannel || typ == config.DiscordWebhook
 	var re *notify.RetryError
 	switch {
-	case strings.Contains(msg, "HTTP 401"):
+	case discord && strings.Contains(msg, "HTTP 401"):
 		return "401: the token was refused. Check the bot token (DISCORD_TOKEN, from the Developer Portal → Bot → Reset Token) or the webhook URL."
-	case strings.Contains(msg, "HTTP 403"):
+	case discord && strings.Contains(msg, "HTTP 403"):
 		return "403: missing access. The bot needs View Channel, Send Messages and Embed Links in that channel (and to be in that server)."
-	case strings.Contains(msg, "HTTP 404"):
+	case discord && strings.Contains(msg, "HTTP 404"):
 		return "404: the channel or webhook does not exist (deleted, or a wrong id or URL)."
 	case errors.As(err, &re) && strings.Contains(msg, "429"), errors.As(err, &re) && strings.Contains(msg, "rate limit"):
 		return fmt.Sprintf("429: rate limited; the destination asks to wait %s. Try again then.", re.After.Round(time.Second))

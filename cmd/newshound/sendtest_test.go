@@ -93,6 +93,7 @@ func TestSendTest(t *testing.T) {
 		setup       func(w *sendTestWorld)
 		wantCode    int
 		delivered   func(w *sendTestWorld) int // how many messages the destination holds afterwards
+		advice      string                     // what the output advises, when set
 	}{
 		{name: "discord channel", destination: "desk", wantCode: exitOK,
 			delivered: func(w *sendTestWorld) int { return len(w.dc.Messages(sendTestChannel)) }},
@@ -113,6 +114,19 @@ func TestSendTest(t *testing.T) {
 			setup: func(w *sendTestWorld) { w.dc.DeleteChannel(sendTestChannel) }},
 		{name: "404 webhook deleted", destination: "hook", wantCode: exitFailure,
 			setup: func(w *sendTestWorld) { w.dc.DeleteWebhook(sendTestWebhook) }},
+		// Discord's advice (the bot token, the bot's permissions) is no
+		// help for a destination outside Discord.
+		{name: "slack 403 invalid_token", destination: "team", wantCode: exitFailure,
+			setup: func(w *sendTestWorld) {
+				w.slack.FailNext(fakeslack.Fault{Status: http.StatusForbidden, Body: "invalid_token"})
+			},
+			advice: "the destination refuses newshound until its settings are fixed"},
+		{name: "signed webhook 401", destination: "n8n", wantCode: exitFailure,
+			setup:  func(w *sendTestWorld) { w.hook.FailNext(fakewebhook.Fault{Status: http.StatusUnauthorized}) },
+			advice: "the destination refuses newshound until its settings are fixed"},
+		{name: "signed webhook 404", destination: "n8n", wantCode: exitFailure,
+			setup:  func(w *sendTestWorld) { w.hook.FailNext(fakewebhook.Fault{Status: http.StatusNotFound}) },
+			advice: "the destination refuses newshound until its settings are fixed"},
 		{name: "429 rate limited", destination: "desk", wantCode: exitFailure,
 			setup: func(w *sendTestWorld) { w.dc.Cloudflare429(1) }},
 		{name: "400 malformed", destination: "desk", wantCode: exitFailure,
@@ -148,6 +162,9 @@ func TestSendTest(t *testing.T) {
 					t.Errorf("messages at the destination: got %d, want %d", got, want)
 				}
 			}
+			if !strings.Contains(out.String(), tt.advice) {
+				t.Errorf("output:\n%s\nwant the advice %q", out.String(), tt.advice)
+			}
 			fmt.Fprintf(&report, "## %s: exit %d\n%s", tt.name, code, out.String())
 			for _, line := range strings.Split(strings.TrimSpace(errOut.String()), "\n") {
 				if strings.HasPrefix(line, "newshound send-test:") {
@@ -158,8 +175,9 @@ func TestSendTest(t *testing.T) {
 		})
 	}
 	// The sample alert carries the time it is sent, and a mail's id is
-	// made from it.
+	// made from it; the fakes' ports change from run to run.
 	stable := regexp.MustCompile(`\d{4}-\d\d-\d\d \d\d:\d\d UTC`).ReplaceAll(report.Bytes(), []byte("YYYY-MM-DD hh:mm UTC"))
 	stable = regexp.MustCompile(`<[0-9a-f]+\.alert@`).ReplaceAll(stable, []byte("<HASH.alert@"))
+	stable = regexp.MustCompile(`127\.0\.0\.1:\d+`).ReplaceAll(stable, []byte("127.0.0.1:PORT"))
 	golden.Check(t, filepath.Join("testdata", "send_test.golden"), stable, *update)
 }
