@@ -742,7 +742,7 @@ func (p *poller) recordItems(ctx context.Context, f *alert.Feed, st store.FeedSt
 		present = alert.LinkKeys(feed.Items)
 	}
 	p.states.settle(f.ID)
-	rows := outboxRows(res.Entries)
+	rows := outboxRows(cat, res.Entries)
 	n, err := p.store.CommitPoll(ctx, f.ID, store.Poll{State: st, Keys: keys, Present: present, Alerts: rows, Texts: texts})
 	if err != nil {
 		p.states.forget(f.ID)
@@ -907,14 +907,21 @@ func (p *poller) report(f *alert.Feed, feed *feeds.Feed, unseen []string, res al
 	p.log.Debug("polled", "feed", f.ID, "items", len(feed.Items)+len(feed.Known), "new", len(unseen), "matched", res.Matched, "enqueued", enqueued)
 }
 
-// outboxRows turns the alerting core's entries into outbox rows.
-func outboxRows(entries []alert.Entry) []store.Alert {
+// outboxRows turns the alerting core's entries, matched through cat, into
+// outbox rows. A watch's carries the query it was matched under, so that
+// the commit drops it when the watch was edited meanwhile.
+func outboxRows(cat *alert.Catalog, entries []alert.Entry) []store.Alert {
 	rows := make([]store.Alert, len(entries))
 	for i, e := range entries {
 		rows[i] = store.Alert{
 			Destination: e.Destination, Subscription: e.Subscription, FeedID: e.FeedID, ItemKey: e.ItemKey,
 			DedupeKeys: e.DedupeKeys, Payload: alert.Encode(e.Alert), CreatedAt: e.CreatedAt,
 			Story: e.Story, Joins: e.Joins, Fingerprint: e.Fingerprint,
+		}
+		if sub, ok := cat.Subscription(e.Subscription); ok {
+			if _, watch := store.WatchOf(e.Subscription); watch {
+				rows[i].WatchQuery = sub.Query
+			}
 		}
 		if e.Release.Held() {
 			rows[i].HoldUntil, rows[i].Digest = e.Release.Key.Until, e.Release.Key.String()

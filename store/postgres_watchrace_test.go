@@ -59,7 +59,7 @@ func TestPostgresWatchRemovedDuringACommitLeavesNoAlert(t *testing.T) {
 	}
 	committed := make(chan result, 1)
 	go func() {
-		a := store.Alert{Destination: "channel:c1", Subscription: store.WatchSubscription(w.ID), FeedID: "feed", ItemKey: "k1", Payload: []byte(`{}`)}
+		a := store.Alert{Destination: "channel:c1", Subscription: store.WatchSubscription(w.ID), WatchQuery: w.Query, FeedID: "feed", ItemKey: "k1", Payload: []byte(`{}`)}
 		n, err := s.CommitPoll(ctx, "feed", store.Poll{State: state, Keys: []string{"k1"}, Alerts: []store.Alert{a}})
 		committed <- result{n, err}
 	}()

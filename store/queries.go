@@ -89,9 +89,10 @@ type dialect struct {
 	watchesVersion string
 	dropUnwatched  string
 	// liveWatches returns which of a JSON array of watch ids are stored
-	// watches, locking them until the transaction ends on PostgreSQL (FOR
-	// SHARE): a concurrent RemoveWatch either waits for the commit that
-	// read them or was committed before it and is seen.
+	// watches not paused, with their queries, locking them until the
+	// transaction ends on PostgreSQL (FOR SHARE): a concurrent RemoveWatch,
+	// pause or edit either waits for the commit that read them or was
+	// committed before it and is seen.
 	liveWatches string
 }
 
@@ -301,7 +302,8 @@ var sqliteDialect = withOwnStatements(commonQueries.expand("sqlite", sqliteMigra
 		ON CONFLICT (feed_id, item_key) DO UPDATE SET text_sig = excluded.text_sig
 			WHERE seen_items.text_sig <> excluded.text_sig`,
 	// Write transactions exclude each other: no lock is needed.
-	liveWatches: `SELECT id FROM watches WHERE id IN (SELECT CAST(j.value AS BIGINT) FROM json_each($1) AS j)`,
+	liveWatches: `SELECT id, query FROM watches
+		WHERE id IN (SELECT CAST(j.value AS BIGINT) FROM json_each($1) AS j) AND NOT paused`,
 })
 
 // PostgreSQL serializes migrations and per-destination dedupe with
@@ -336,8 +338,8 @@ var postgresDialect = withOwnStatements(commonQueries.expand("postgres", postgre
 		FROM jsonb_array_elements($2::jsonb) AS j(value)
 		ON CONFLICT (feed_id, item_key) DO UPDATE SET text_sig = excluded.text_sig
 			WHERE seen_items.text_sig <> excluded.text_sig`,
-	liveWatches: `SELECT id FROM watches
-		WHERE id IN (SELECT j.value::bigint FROM jsonb_array_elements_text($1::jsonb) AS j(value))
+	liveWatches: `SELECT id, query FROM watches
+		WHERE id IN (SELECT j.value::bigint FROM jsonb_array_elements_text($1::jsonb) AS j(value)) AND NOT paused
 		FOR SHARE`,
 })
 

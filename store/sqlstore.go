@@ -447,6 +447,9 @@ func checkPoll(feedID string, p Poll) (FeedState, []string, error) {
 		if a.Destination == "" {
 			return FeedState{}, nil, fmt.Errorf("commit poll of %q: alert for item %q has no destination", feedID, a.ItemKey)
 		}
+		if _, watch := WatchOf(a.Subscription); watch && a.WatchQuery == "" {
+			return FeedState{}, nil, fmt.Errorf("commit poll of %q: alert of %q for item %q has no WatchQuery", feedID, a.Subscription, a.ItemKey)
+		}
 		texts := [][]string{{a.Destination, a.Subscription, a.FeedID, a.Batch, a.LastError, a.Digest, a.Story}, a.DedupeKeys}
 		for _, t := range a.Takes {
 			texts = append(texts, []string{t.Item, t.From})
@@ -480,10 +483,12 @@ type pollCommit struct {
 
 	fresh map[string]bool      // keys this transaction inserted
 	taken map[destKey]struct{} // dedupe keys in the outbox within the window
-	// watched are the subscriptions of stored watches among the alerts'
-	// (WatchSubscription): an alert of a watch not in it was removed
-	// after the poll matched its item, and is not enqueued.
-	watched map[string]bool
+	// watched are the queries of the stored watches, not paused, among
+	// the alerts', by subscription (WatchSubscription): an alert of a
+	// watch not in it was removed or paused after the poll matched its
+	// item, and one whose WatchQuery is not its watch's query here was
+	// matched under a query edited since; neither is enqueued.
+	watched map[string]string
 }
 
 // destKey is a dedupe key within one destination.
@@ -665,20 +670,27 @@ func (c *pollCommit) lockDestinations(ctx context.Context, dests []destinationKe
 }
 
 // readWatches queues the read of which watches the alerts of a watch
-// (Subscription WatchSubscription(id)) are for still exist, into
-// c.watched. A poll matches with the watches its catalog had: one removed
-// since (here or on another instance) has had its pending alerts dropped
-// (DropUnwatched), and an alert this commit enqueued for it would go out
-// to where nobody watches any more. The read locks the watches it finds
-// until the commit (PostgreSQL): a removal either comes after the commit,
-// and its DropUnwatched finds these alerts, or is seen here.
+// (Subscription WatchSubscription(id)) are for still exist, not paused,
+// and with what query, into c.watched. A poll matches with the watches
+// its catalog had: one removed since (here or on another instance) has
+// had its pending alerts dropped (DropUnwatched), and an alert this commit
+// enqueued for it would go out to where nobody watches any more; one
+// paused since is to post nothing; one whose query was edited since is to
+// post what the new query matches, and the item was matched under the old
+// one. Such an alert is dropped rather than matched again: the store
+// cannot match (the alerting core renders what the query matched into the
+// payload, and grouped the item into a story and a digest), and the edit,
+// the user's later word, wins, as a removal does; what the new query alone
+// matches in that poll is lost either way, as an item seen in the seconds
+// before the edit would be. The read locks the watches it finds until the
+// commit (PostgreSQL): a removal, pause or edit either comes after the
+// commit, as if made after this poll (a removal's DropUnwatched finds
+// these alerts), or is seen here.
 func (c *pollCommit) readWatches(ctx context.Context, alerts []Alert) error {
 	var ids []string
 	for _, a := range alerts {
-		if id, ok := strings.CutPrefix(a.Subscription, watchSubscriptionPrefix); ok {
-			if _, err := strconv.ParseInt(id, 10, 64); err == nil {
-				ids = append(ids, id)
-			}
+		if id, ok := WatchOf(a.Subscription); ok {
+			ids = append(ids, strconv.FormatInt(id, 10))
 		}
 	}
 	if len(ids) == 0 {
@@ -688,31 +700,35 @@ func (c *pollCommit) readWatches(ctx context.Context, alerts []Alert) error {
 	if err != nil {
 		return err
 	}
-	c.watched = make(map[string]bool)
+	c.watched = make(map[string]string)
 	return c.tx.queue(ctx, step{
 		what: "read the alerts' watches", query: c.s.q.liveWatches, args: []any{list},
 		row: func(scan func(...any) error) error {
 			var id int64
-			if err := scan(&id); err != nil {
+			var query string
+			if err := scan(&id, &query); err != nil {
 				return err
 			}
-			c.watched[WatchSubscription(id)] = true
+			c.watched[WatchSubscription(id)] = query
 			return nil
 		}})
 }
 
 // choose returns the indexes of the alerts to enqueue, in order: those whose
 // item this commit newly marked seen, whose watch (if they are a watch's)
-// still exists, and none of whose dedupe keys is taken for its
-// destination, by the outbox or by an alert chosen before it.
+// still exists, not paused, with the query they were matched under, and
+// none of whose dedupe keys is taken for its destination, by the outbox or
+// by an alert chosen before it.
 func (c *pollCommit) choose(alerts []Alert) []int {
 	var chosen []int
 	for i, a := range alerts {
 		if !c.fresh[a.ItemKey] {
 			continue
 		}
-		if strings.HasPrefix(a.Subscription, watchSubscriptionPrefix) && !c.watched[a.Subscription] {
-			continue
+		if _, watch := WatchOf(a.Subscription); watch {
+			if query, ok := c.watched[a.Subscription]; !ok || query != a.WatchQuery {
+				continue
+			}
 		}
 		dup := slices.ContainsFunc(a.DedupeKeys, func(k string) bool {
 			_, ok := c.taken[destKey{a.Destination, k}]

@@ -12,6 +12,7 @@ import (
 	"context"
 	"errors"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -114,6 +115,12 @@ type Alert struct {
 	// this alert's when it enqueues this alert. Only written, never read
 	// back.
 	Takes []StoryTake
+	// WatchQuery is, for the alert of a watch (Subscription
+	// WatchSubscription(id)), the watch's query the poll matched the item
+	// with; required there, and only there. CommitPoll enqueues such an
+	// alert only while its watch is stored, not paused, and has this query
+	// still. Only written, never read back.
+	WatchQuery string
 }
 
 // A StoryTake names the alerts of one item in a destination (Item is
@@ -178,6 +185,17 @@ func WatchSubscription(id int64) string { return watchSubscriptionPrefix + strco
 
 // watchSubscriptionPrefix begins the Subscription of every watch's alert.
 const watchSubscriptionPrefix = "watch:"
+
+// WatchOf returns the id of the watch whose alerts carry subscription sub
+// (WatchSubscription(id)), or false when sub is no watch's.
+func WatchOf(sub string) (int64, bool) {
+	id, ok := strings.CutPrefix(sub, watchSubscriptionPrefix)
+	if !ok {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(id, 10, 64)
+	return n, err == nil
+}
 
 // WatchChange is an edit of a watch: nil fields stay as they are.
 type WatchChange struct {

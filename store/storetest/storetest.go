@@ -65,6 +65,7 @@ func Run(t *testing.T, newDB func(t *testing.T) Open) {
 		{"WatchesVersion", testWatchesVersion},
 		{"DropUnwatched", testDropUnwatched},
 		{"CommitRefusesAlertsOfRemovedWatches", testCommitRefusesRemovedWatches},
+		{"CommitRefusesAlertsOfPausedOrEditedWatches", testCommitRefusesPausedOrEditedWatches},
 		{"NotFound", testNotFound},
 		{"CanceledContextWritesNothing", testCanceledContext},
 		{"Leaser", testLeaser},
@@ -350,6 +351,7 @@ func testAlertKeyNotInPoll(t *testing.T, h *harness) {
 		{"state of another feed", "f3", poll("other", []string{"a"})},
 		{"invalid UTF-8 key", "f4", poll("f4", []string{"a\xff"})},
 		{"invalid UTF-8 dedupe key", "f5", poll("f5", []string{"a"}, alert("console", "a", "story:\xff"))},
+		{"a watch's alert without the query it matched under", "f6", poll("f6", []string{"a"}, of("channel:c1", "a", store.WatchSubscription(1)))},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -885,11 +887,11 @@ func testDropUnwatched(t *testing.T, h *harness) {
 	s := h.store(t)
 	kept, gone := twoWatches(t, s)
 	commit(t, s, "feed", poll("feed", []string{"k1", "k2", "k3", "k4", "k5"},
-		of("channel:c1", "k1", store.WatchSubscription(kept.ID)),
-		of("channel:c2", "k2", store.WatchSubscription(gone.ID)),
-		of("channel:c2", "k3", store.WatchSubscription(gone.ID)),
+		ofWatch("channel:c1", "k1", kept),
+		ofWatch("channel:c2", "k2", gone),
+		ofWatch("channel:c2", "k3", gone),
 		of("channel:c2", "k4", "cfg:desk"),
-		of("channel:c2", "k5", store.WatchSubscription(gone.ID))))
+		ofWatch("channel:c2", "k5", gone)))
 	delivered := pending(t, s, "channel:c2", epoch.Add(time.Hour))
 	if err := s.MarkDelivered(ctx, delivered[len(delivered)-1].ID, "m1", epoch); err != nil { // k5
 		t.Fatal(err)
@@ -931,9 +933,9 @@ func testCommitRefusesRemovedWatches(t *testing.T, h *harness) {
 		a    store.Alert
 		want bool
 	}{
-		{name: "a stored watch's", a: of("channel:c1", "k1", store.WatchSubscription(kept.ID)), want: true},
-		{name: "a removed watch's", a: of("channel:c2", "k2", store.WatchSubscription(gone.ID))},
-		{name: "a watch never stored", a: of("channel:c2", "k3", store.WatchSubscription(gone.ID+100))},
+		{name: "a stored watch's", a: ofWatch("channel:c1", "k1", kept), want: true},
+		{name: "a removed watch's", a: ofWatch("channel:c2", "k2", gone)},
+		{name: "a watch never stored", a: ofWatch("channel:c2", "k3", store.Watch{ID: gone.ID + 100, Query: "aleppo"})},
 		{name: "a config subscription's", a: of("channel:c2", "k4", "cfg:desk"), want: true},
 	}
 	var keys []string
@@ -953,6 +955,71 @@ func testCommitRefusesRemovedWatches(t *testing.T, h *harness) {
 	for _, tt := range tests {
 		if got := enqueued[tt.a.ItemKey]; got != tt.want {
 			t.Errorf("%s alert enqueued: %v, want %v", tt.name, got, tt.want)
+		}
+	}
+	if unseen, err := s.UnseenKeys(ctx, "feed", keys); err != nil || len(unseen) != 0 {
+		t.Errorf("keys left unseen: %q (err %v), want every item marked seen", unseen, err)
+	}
+}
+
+// ofWatch is alert's alert for watch w, matched with the query w has.
+func ofWatch(dest, key string, w store.Watch) store.Alert {
+	a := of(dest, key, store.WatchSubscription(w.ID))
+	a.WatchQuery = w.Query
+	return a
+}
+
+// testCommitRefusesPausedOrEditedWatches: a poll matched with the watches
+// its catalog had, and one was paused, or its query edited, before the
+// commit: a paused watch gets no alert, and an edited one none matched
+// under the query it no longer has (the edit is the user's later word:
+// see Alert.WatchQuery). A watch resumed, or edited back to the query
+// matched, or edited in another field, gets its alert; every item is
+// marked seen.
+func testCommitRefusesPausedOrEditedWatches(t *testing.T, h *harness) {
+	ctx := context.Background()
+	s := h.store(t)
+	str := func(s string) *string { return &s }
+	pause := func(paused bool) func(store.Watch) error {
+		return func(w store.Watch) error { return s.SetWatchPaused(ctx, w.ID, paused, "paused by a moderator") }
+	}
+	edit := func(c store.WatchChange) func(store.Watch) error {
+		return func(w store.Watch) error { _, err := s.UpdateWatch(ctx, w.ID, c); return err }
+	}
+	tests := []struct {
+		name    string
+		changes []func(store.Watch) error // made after the match
+		want    bool
+	}{
+		{name: "unchanged", want: true},
+		{name: "paused", changes: []func(store.Watch) error{pause(true)}},
+		{name: "paused and resumed", changes: []func(store.Watch) error{pause(true), pause(false)}, want: true},
+		{name: "query edited", changes: []func(store.Watch) error{edit(store.WatchChange{Query: str("kerry")})}},
+		{name: "query edited, then back", want: true,
+			changes: []func(store.Watch) error{edit(store.WatchChange{Query: str("kerry")}), edit(store.WatchChange{Query: str("aleppo")})}},
+		{name: "role edited", changes: []func(store.Watch) error{edit(store.WatchChange{MentionRole: str("r2")})}, want: true},
+	}
+	var keys []string
+	var alerts []store.Alert
+	for i, tt := range tests {
+		channel := fmt.Sprintf("c%d", i)
+		w, err := s.AddWatch(ctx, store.Watch{GuildID: "g", ChannelID: channel, FeedURL: "https://a.example/rss", Query: "aleppo"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		a := ofWatch("channel:"+channel, fmt.Sprintf("k%d", i), w)
+		for _, change := range tt.changes {
+			if err := change(w); err != nil {
+				t.Fatalf("%s: %v", tt.name, err)
+			}
+		}
+		keys, alerts = append(keys, a.ItemKey), append(alerts, a)
+	}
+	commit(t, s, "feed", poll("feed", keys, alerts...))
+	for i, tt := range tests {
+		got := len(pending(t, s, alerts[i].Destination, epoch.Add(time.Hour))) > 0
+		if got != tt.want {
+			t.Errorf("%s: alert enqueued %v, want %v", tt.name, got, tt.want)
 		}
 	}
 	if unseen, err := s.UnseenKeys(ctx, "feed", keys); err != nil || len(unseen) != 0 {
