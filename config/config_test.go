@@ -637,28 +637,50 @@ func TestRepeatsWarn(t *testing.T) {
 	const feeds = "feeds:\n" +
 		"  - {name: a, url: \"https://a.example.org/rss\"}\n" +
 		"  - {name: b, url: \"https://b.example.org/rss\"}\n"
+	const dests = "destinations:\n  - {name: d, type: console}\n  - {name: e, type: console}\n"
 	tests := []struct {
 		name, text, want string
+		// targets, when set, are the destinations the subscription
+		// (the first) is to post to.
+		targets []string
 	}{
 		{"a feed listed twice", feeds + "subscriptions:\n  - {name: s, query: x, feeds: [a, b, a]}\n",
-			`r.yaml:5:39: warning: feeds: "a" is listed twice`},
+			`r.yaml:5:39: warning: feeds: "a" is listed twice`, nil},
+		// As a feed: the list is a set, and a copy of the name before
+		// left unedited leaves out the destination meant.
+		{"a destination listed twice", feeds + dests + "subscriptions:\n  - {name: s, query: x, destination: [d, e, d]}\n",
+			`r.yaml:8:45: warning: destination: "d" is listed twice`, []string{"d", "e"}},
+		{"a destination listed twice, block style", feeds + dests + "subscriptions:\n  - name: s\n    query: x\n    destination:\n      - e\n      - e\n",
+			`r.yaml:12:9: warning: destination: "e" is listed twice`, []string{"e"}},
 		{"one URL, two feeds", feeds + "  - {name: c, url: \"https://a.example.org/rss\"}\n",
-			`r.yaml:4:20: warning: url: the same as feed "a"'s (line 2): the feed is fetched twice; name one feed and list that name where both are used`},
+			`r.yaml:4:20: warning: url: the same as feed "a"'s (line 2): the feed is fetched twice; name one feed and list that name where both are used`, nil},
 		{"one URL, the host in capitals", feeds + "  - {name: c, url: \"HTTPS://A.Example.org/rss\"}\n",
-			`r.yaml:4:20: warning: url: the same as feed "a"'s (line 2): the feed is fetched twice; name one feed and list that name where both are used`},
-		{"paths differ in case", feeds + "  - {name: c, url: \"https://a.example.org/RSS\"}\n", ""},
+			`r.yaml:4:20: warning: url: the same as feed "a"'s (line 2): the feed is fetched twice; name one feed and list that name where both are used`, nil},
+		{"paths differ in case", feeds + "  - {name: c, url: \"https://a.example.org/RSS\"}\n", "", nil},
 		// The outbox posts an item once per destination, so the second
 		// of two such subscriptions never posts (its role is never pinged).
 		{"one subscription twice", feeds + "subscriptions:\n  - {name: s, query: aleppo  truce, feeds: [a, b]}\n  - {name: t, query: aleppo truce, feeds: [b, a], mention_role: \"123\"}\n",
-			`r.yaml:6:5: warning: subscription "t": the same query, feeds and destination as subscription "s" (line 5): an item goes to a destination once, so one of them posts nothing there`},
-		{"one query, other feeds", feeds + "subscriptions:\n  - {name: s, query: aleppo, feeds: [a]}\n  - {name: t, query: aleppo, feeds: [b]}\n", ""},
-		{"other queries", feeds + "subscriptions:\n  - {name: s, query: aleppo}\n  - {name: t, query: truce}\n", ""},
-		{"each feed once", feeds + "subscriptions:\n  - {name: s, query: x, feeds: [a, b]}\n", ""},
+			`r.yaml:6:5: warning: subscription "t": the same query, feeds and destination as subscription "s" (line 5): an item goes to a destination once, so one of them posts nothing there`, nil},
+		{"one query, other feeds", feeds + "subscriptions:\n  - {name: s, query: aleppo, feeds: [a]}\n  - {name: t, query: aleppo, feeds: [b]}\n", "", nil},
+		{"other queries", feeds + "subscriptions:\n  - {name: s, query: aleppo}\n  - {name: t, query: truce}\n", "", nil},
+		{"each feed once", feeds + "subscriptions:\n  - {name: s, query: x, feeds: [a, b]}\n", "", nil},
+		{"each destination once", feeds + dests + "subscriptions:\n  - {name: s, query: x, destination: [e, d]}\n", "", []string{"e", "d"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := warningsOf(t, "r.yaml", tc.text); got != tc.want {
 				t.Errorf("Warnings:\n got %s\nwant %s", got, tc.want)
+			}
+			if tc.targets == nil {
+				return
+			}
+			c := mustParse(t, tc.text, noEnv)
+			var got []string
+			for _, tg := range c.Subscriptions[0].Targets {
+				got = append(got, tg.Destination)
+			}
+			if !slices.Equal(got, tc.targets) {
+				t.Errorf("destinations: got %q, want %q", got, tc.targets)
 			}
 		})
 	}

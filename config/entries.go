@@ -177,13 +177,18 @@ func (d *decoder) subscription(n *yaml.Node, df Defaults) (s Subscription, sp su
 
 // destinationRefs reads one destination name or a list of them. A name
 // that is invalid is left out (and reported); an empty list is an error.
+// A name listed twice is used once, with a warning at the repeat, as a
+// feed listed twice is (feedRefs).
 func (d *decoder) destinationRefs(v *yaml.Node) ([]Target, []Pos) {
 	var targets []Target
 	var at []Pos
 	add := func(el *yaml.Node) {
 		if name, ok := d.name("destination", el); ok {
 			if slices.ContainsFunc(targets, func(t Target) bool { return t.Destination == name }) {
-				d.errorf(el, "destination: %q is listed twice", name)
+				// Harmless (an item goes to a destination once), but
+				// often a copy of the name before left unedited: the
+				// destination meant is not in the list.
+				d.warnAt(posOf(el), "destination: %q is listed twice", name)
 				return
 			}
 			targets, at = append(targets, Target{Destination: name}), append(at, posOf(el))
