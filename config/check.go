@@ -32,19 +32,24 @@ func (d *decoder) checkReferences(c *Config, at *spots) {
 		}
 		d.resolveDestinations(s, destNames, at.subDest[i], at.subAt[i])
 	}
-	d.repeatedSubscriptions(c.Subscriptions, at.subAt)
 	d.checkFormats(c, at)
 }
 
-// repeatedSubscriptions warns of a subscription with the query (spaced
-// alike) and the feeds of an earlier one and a destination in common: an
-// item goes to a destination once, so one of the two posts nothing there
-// (its mention_role, say, never pings).
+// repeatedSubscriptions warns of a subscription with the query (in the
+// same QueryForm, or without one spaced alike) and the feeds of an earlier
+// one and a destination in common: an item goes to a destination once, so
+// one of the two posts nothing there (its mention_role, say, never pings).
 func (d *decoder) repeatedSubscriptions(subs []Subscription, at []Pos) {
+	form := func(s *Subscription) string {
+		if s.QueryForm != "" {
+			return s.QueryForm
+		}
+		return strings.Join(strings.Fields(s.Query), " ")
+	}
 	for j := range subs {
 		for i := range j {
 			a, b := &subs[i], &subs[j]
-			if a.Query == "" || a.Name == "" || b.Name == "" || strings.Join(strings.Fields(a.Query), " ") != strings.Join(strings.Fields(b.Query), " ") ||
+			if a.Query == "" || a.Name == "" || b.Name == "" || form(a) != form(b) ||
 				!sameSet(a.Feeds, b.Feeds, strings.Compare) || !slices.ContainsFunc(a.Targets, func(t Target) bool { return hasTarget(b.Targets, t.Destination) }) {
 				continue
 			}

@@ -165,6 +165,12 @@ type Subscription struct {
 	// offset into the query is an offset into that line. Not so for block
 	// scalars and escapes.
 	QueryVerbatim bool
+	// QueryForm is the query in a normal form, which a Validator that
+	// parses queries may set (the filters package's: two queries with one
+	// form match alike, "a OR b" and "b OR a"); twins of a subscription
+	// (a warning) are found by it, and where it is "" by the query spaced
+	// alike.
+	QueryForm string
 }
 
 // Target is one destination of a subscription, with the format its

@@ -20,7 +20,8 @@ import (
 // which belongs to the filters package. It runs even when config found
 // problems, so every problem is reported at once: it must tolerate empty
 // fields (a Subscription with QueryLine 0 has no query). Problems without a
-// File get the config's path.
+// File get the config's path. It may set each Subscription's QueryForm,
+// which the check for twin subscriptions, after the validators, reads.
 type Validator func(c *Config) []Problem
 
 // Load reads the config file at path, expands ${ENV} references from the
@@ -53,7 +54,7 @@ func parse(path string, data []byte, env func(string) (string, bool), validators
 		return nil, Errors{{File: path, Msg: fmt.Sprintf("cannot locate config folder: %v", err), Err: err}}
 	}
 	d := &decoder{file: path, dir: dir, env: env, lines: strings.Split(string(data), "\n")}
-	c := d.decode(data)
+	c, at := d.decode(data)
 	for _, validate := range validators {
 		for _, p := range validate(c) {
 			if p.File == "" {
@@ -62,6 +63,7 @@ func parse(path string, data []byte, env func(string) (string, bool), validators
 			d.problems = append(d.problems, p)
 		}
 	}
+	d.repeatedSubscriptions(c.Subscriptions, at.subAt)
 	d.problems.sortByPosition()
 	if d.problems.ErrorCount() > 0 {
 		return nil, d.problems
@@ -70,15 +72,16 @@ func parse(path string, data []byte, env func(string) (string, bool), validators
 	return c, nil
 }
 
-// decode builds the Config from the file's text, recording problems.
-func (d *decoder) decode(data []byte) *Config {
+// decode builds the Config from the file's text, recording problems, and
+// returns where its parts were written.
+func (d *decoder) decode(data []byte) (*Config, *spots) {
 	c := defaultConfig(d.file)
 	at := &spots{}
 	if root := d.document(data); root != nil {
 		d.root(root, c, at)
 	}
 	d.checkReferences(c, at)
-	return c
+	return c, at
 }
 
 // document parses the YAML text and returns its top-level mapping, or nil

@@ -58,6 +58,9 @@ func FuzzParse(f *testing.F) {
 		if again.String() != printed {
 			t.Fatalf("round trip of %q: %q then %q", query, printed, again.String())
 		}
+		if again.Normal() != q.Normal() {
+			t.Fatalf("%q and its printed form %q have other normal forms: %q, %q", query, printed, q.Normal(), again.Normal())
+		}
 		doc := &Document{Title: query, Summary: printed, Categories: []string{query}, Link: "https://example.com/" + query, Feed: query}
 		var hits []Hit
 		var ok bool

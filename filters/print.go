@@ -1,6 +1,7 @@
 package filters
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -94,4 +95,94 @@ func writeChild(b *strings.Builder, n *node, parens bool) {
 	if parens {
 		b.WriteByte(')')
 	}
+}
+
+// Normal returns a normal form of the query, for telling whether two
+// queries are one: two queries with one normal form match the same items
+// (two that match alike may still differ). Words, phrases and prefixes
+// read as they are matched (case and accents folded), each with the fields
+// it looks in, so field: and @name are what they stand for; the operands
+// of AND and OR (an AND's ANDs and an OR's ORs merged into it, repeats
+// dropped) and the two sides of NEAR are sorted. It is for comparing, not
+// a query to read or parse again.
+func (q *Query) Normal() string { return normal(q.root) }
+
+func normal(n *node) string {
+	switch n.kind {
+	case nodeOr, nodeAnd:
+		var kids []string
+		for _, k := range operands(n, n.kind, nil) {
+			kids = append(kids, normal(k))
+		}
+		slices.Sort(kids)
+		kids = slices.Compact(kids)
+		if len(kids) == 1 {
+			return kids[0]
+		}
+		op := "OR("
+		if n.kind == nodeAnd {
+			op = "AND("
+		}
+		return op + strings.Join(kids, ",") + ")"
+	case nodeNear:
+		a, b := normal(n.kids[0]), normal(n.kids[1])
+		op := "ONEAR/"
+		if !n.ordered {
+			op = "NEAR/"
+			if b < a {
+				a, b = b, a
+			}
+		}
+		return op + strconv.Itoa(int(n.near)) + "(" + a + "," + b + ")"
+	case nodeNot:
+		return "NOT(" + normal(n.kids[0]) + ")"
+	case nodeField, nodeDefine: // the leaves below have the fields
+		return normal(n.kids[0])
+	case nodeText:
+		var elems []string
+		for _, e := range n.phrase {
+			var alts []string
+			for _, alt := range e {
+				var words []string
+				for _, t := range alt {
+					words = append(words, t.text)
+				}
+				alts = append(alts, strings.Join(words, " "))
+			}
+			elem := strings.Join(alts, "|")
+			if len(alts) > 1 { // a hyphenated word: its parts, or joined
+				elem = "(" + elem + ")"
+			}
+			elems = append(elems, elem)
+		}
+		return leaf("text", n.scope, strings.Join(elems, " "))
+	case nodePrefix, nodeSite:
+		return leaf(map[nodeKind]string{nodePrefix: "prefix", nodeSite: "site"}[n.kind], n.scope, n.term.text)
+	case nodeRegex:
+		return leaf("regex", n.scope, n.text)
+	}
+	return ""
+}
+
+// operands are the operands of n, an AND or an OR, with those of the
+// operands of the same kind (through parentheses, field: and @name, which
+// give their leaves the fields) in their place.
+func operands(n *node, kind nodeKind, out []*node) []*node {
+	for _, k := range n.kids {
+		for k.kind == nodeField || k.kind == nodeDefine {
+			k = k.kids[0]
+		}
+		if k.kind == kind {
+			out = operands(k, kind, out)
+			continue
+		}
+		out = append(out, k)
+	}
+	return out
+}
+
+// leaf is the normal form of a leaf of kind kind, its text quoted so that
+// no text reads as structure, with the fields it looks in.
+func leaf(kind string, scope fieldMask, text string) string {
+	return kind + strconv.FormatUint(uint64(scope), 16) + strconv.Quote(text)
 }

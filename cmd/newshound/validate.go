@@ -11,7 +11,8 @@ import (
 // validateQueries is a config.Validator: it parses every subscription's
 // query and every define, and reports problems at their file:line:col,
 // with warnings for what probably does not mean what was meant (a
-// lowercase "or" between words).
+// lowercase "or" between words). It sets each subscription's QueryForm,
+// by which config finds two subscriptions that are one.
 func validateQueries(c *config.Config) []config.Problem {
 	var problems []config.Problem
 	for name, q := range c.Define {
@@ -24,7 +25,8 @@ func validateQueries(c *config.Config) []config.Problem {
 			problems = append(problems, hintProblem(c.Path, at(h.Pos), h))
 		}
 	}
-	for _, s := range c.Subscriptions {
+	for i := range c.Subscriptions {
+		s := &c.Subscriptions[i]
 		if s.Query == "" {
 			continue // config reports a missing query itself
 		}
@@ -32,6 +34,9 @@ func validateQueries(c *config.Config) []config.Problem {
 		if err := set.Add(s.Name, s.Query); err != nil {
 			problems = append(problems, queryProblem(c, s.QueryPos, err))
 			continue
+		}
+		if q, err := filters.Parse(s.Query, c.Define); err == nil {
+			s.QueryForm = q.Normal()
 		}
 		for _, h := range filters.Hints(s.Query) {
 			problems = append(problems, hintProblem(c.Path, s.QueryPos(h.Pos), h))

@@ -120,3 +120,57 @@ func TestDefineCycleNamesEveryDefine(t *testing.T) {
 		})
 	}
 }
+
+// TestTwinSubscriptionsByTheirQueries: two subscriptions of one feed and
+// destination whose queries are one query written two ways (operands of
+// AND, OR or NEAR in another order, words in other cases or accents, an
+// @name for its text, spacing) are twins, warned of at the second as ever;
+// queries that differ in what they match (a field, ONEAR's order, what NOT
+// excludes) are not. Compared as text, only spacing made a twin.
+func TestTwinSubscriptionsByTheirQueries(t *testing.T) {
+	const twin = `: warning: subscription "t": the same query, feeds and destination as subscription "s" (line 4)`
+	tests := []struct {
+		name, a, b string
+		twins      bool
+	}{
+		{"spacing", "aleppo  truce", "aleppo truce", true},
+		{"OR's operands swapped", "aleppo OR idlib", "idlib OR aleppo", true},
+		{"AND written out, operands swapped", "aleppo truce", "truce AND aleppo", true},
+		{"case and accents", "Aleppo OR Homs", "aleppo OR homs", true},
+		{"nested, regrouped", "aleppo AND (truce OR ceasefire)", "(ceasefire OR truce) aleppo", true},
+		{"OR of ORs", "(a1 OR b1) OR c1", "c1 OR (b1 OR a1)", true},
+		{"a repeated operand", "aleppo OR aleppo OR idlib", "idlib OR aleppo", true},
+		{"a define for its text", "@syria truce", "truce (aleppo OR idlib)", true},
+		{"NEAR's sides swapped", "aleppo NEAR/3 truce", "truce NEAR/3 aleppo", true},
+		{"a field on both sides, or around them", "title:aleppo title:truce", "title:(truce aleppo)", true},
+		{"ONEAR's sides swapped", "aleppo ONEAR/3 truce", "truce ONEAR/3 aleppo", false},
+		{"another NEAR distance", "aleppo NEAR/3 truce", "aleppo NEAR/4 truce", false},
+		{"a field on one only", "title:aleppo", "aleppo", false},
+		{"NOT the other word", "aleppo NOT truce", "truce NOT aleppo", false},
+		{"AND against OR", "aleppo truce", "aleppo OR truce", false},
+		{"a phrase against its words", `"aleppo truce"`, "aleppo truce", false},
+		{"a regular expression's case", "/Aleppo/", "/aleppo/", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			yaml := "define:\n  syria: aleppo OR idlib\nsubscriptions:\n  - {name: s, query: '" + tc.a + "'}\n  - {name: t, query: '" + tc.b + "'}\n"
+			path := filepath.Join(t.TempDir(), "newshound.yaml")
+			if err := os.WriteFile(path, []byte(yaml), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, p := range loadProblems(t, path) {
+				if strings.Contains(p, "the same query") {
+					got = append(got, p)
+				}
+			}
+			var want []string
+			if tc.twins {
+				want = []string{path + ":5:5" + twin}
+			}
+			if len(got) != len(want) || len(want) == 1 && !strings.HasPrefix(got[0], want[0]) {
+				t.Errorf("twin warnings:\n got %q\nwant %q", got, want)
+			}
+		})
+	}
+}
