@@ -96,10 +96,19 @@ func ParseWebhookURL(raw, apiBase string) (id, token string, err error) {
 	return "", "", fmt.Errorf("webhook_url %q is not a Discord webhook URL (want %s)", redactToken(raw), want)
 }
 
-// redactToken hides the secret part of a webhook URL in messages.
+// redactToken hides the secret part of a webhook URL in messages:
+// everything past the id that follows "/webhooks/" (the token, and any
+// slash, path, query or fragment after it).
 func redactToken(raw string) string {
-	if i := strings.LastIndex(raw, "/"); i >= 0 && strings.Contains(raw[:i], "/webhooks/") {
-		return raw[:i+1] + "…"
+	const marker = "/webhooks/"
+	i := strings.Index(raw, marker)
+	if i < 0 {
+		return raw
 	}
-	return raw
+	start := i + len(marker)
+	j := strings.IndexByte(raw[start:], '/')
+	if j < 0 {
+		return raw // no token
+	}
+	return raw[:start+j+1] + "…"
 }
