@@ -285,6 +285,12 @@ func (p *poller) pollFeed(ctx context.Context, f *alert.Feed, mode pollMode, fet
 	}
 	p.recent.keep(f.ID, p.withKnownItems(f.ID, res.Feed), now)
 	next, err = p.recordItems(ctx, f, st, res.Feed, res.MaxAge, now)
+	if err != nil && ctx.Err() != nil {
+		// Shutting down cut the commit short: no failure of the store.
+		// Nothing was recorded; the stored state (the old validators)
+		// has the next start poll the feed again.
+		return now
+	}
 	if err != nil {
 		// Nothing of this poll was recorded. Keep the old validators, so
 		// the next fetch is not a 304 that would hide these items, and try
