@@ -270,16 +270,37 @@ func isLoopback(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// redactPath hides a URL's path, where webhook URLs keep their secret.
+// redactPath hides what a webhook URL may keep secret (its path, a
+// Slack webhook's; its query or fragment; a password) from a message that
+// names it, keeping its scheme and host, so the message still says which
+// URL is meant. A URL that does not parse, or has no scheme ("pasted
+// without https://"), keeps what comes before its first "/", "?" or "#".
 func redactPath(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" {
-		return raw
+	if u, err := url.Parse(raw); err == nil && u.Host != "" {
+		if (u.Path == "" || u.Path == "/") && u.RawQuery == "" && u.Fragment == "" && u.User == nil {
+			return raw
+		}
+		return u.Scheme + "://" + u.Host + "/…"
 	}
-	if u.Path == "" || u.Path == "/" {
-		return raw
+	prefix, rest := "", raw
+	if i := strings.Index(raw, "://"); i >= 0 {
+		prefix, rest = raw[:i+3], raw[i+3:]
 	}
-	return u.Scheme + "://" + u.Host + "/…"
+	end := strings.IndexAny(rest, "/?#")
+	if end < 0 {
+		end = len(rest)
+	}
+	host := rest[:end]
+	if at := strings.LastIndexByte(host, '@'); at >= 0 {
+		host = host[at+1:]
+	}
+	switch {
+	case end == len(rest):
+		return prefix + host
+	case rest[end] == '/':
+		return prefix + host + "/…"
+	}
+	return prefix + host + "…"
 }
 
 // typeList names destination types in messages: "type console" or "types

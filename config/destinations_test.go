@@ -105,3 +105,40 @@ destinations:
 		})
 	}
 }
+
+// TestRefusedWebhookURLHidesItsSecret: a Slack webhook URL is a secret (its
+// path), and so may be a signed webhook's query; a refused one is named in
+// the error, which check prints and the service logs, without it. A URL
+// with no scheme (pasted without https://) or one that does not parse
+// was shown whole, and one whose path is "/" with its query.
+func TestRefusedWebhookURLHidesItsSecret(t *testing.T) {
+	const secret = "s3cr3tXYZ"
+	tests := []struct {
+		name, dest, want string
+	}{
+		{"slack, no scheme", "{name: d, type: slack-webhook, webhook_url: \"hooks.slack.com/services/T000/B000/" + secret + "\"}",
+			`webhook_url "hooks.slack.com/…": expected an http(s) URL`},
+		{"slack, does not parse", "{name: d, type: slack-webhook, webhook_url: \"https://hooks.slack.com/services/T000/B000/" + secret + "%zz\"}",
+			`webhook_url "https://hooks.slack.com/…": not a URL`},
+		{"slack, another scheme", "{name: d, type: slack-webhook, webhook_url: \"ftp://hooks.slack.com/services/T000/B000/" + secret + "\"}",
+			`webhook_url "ftp://hooks.slack.com/…": expected an http(s) URL`},
+		{"webhook, a query on the root", "{name: d, type: webhook, url: \"ftp://example.org/?token=" + secret + "\", secret: 0123456789abcdef}",
+			`url "ftp://example.org/…": expected an http(s) URL`},
+		{"webhook, no scheme", "{name: d, type: webhook, url: \"example.org?token=" + secret + "\", secret: 0123456789abcdef}",
+			`url "example.org…": expected an http(s) URL`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse("d.yaml", []byte("destinations:\n  - "+tt.dest+"\n"), noEnv)
+			if err == nil {
+				t.Fatal("Parse: no error, want the URL refused")
+			}
+			if strings.Contains(err.Error(), secret) {
+				t.Errorf("error shows the secret: %v", err)
+			}
+			if !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error %q, want it to say %q", err, tt.want)
+			}
+		})
+	}
+}
