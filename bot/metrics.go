@@ -68,11 +68,15 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 // any more (a channel no watch names) must not stay in /metrics for
 // ever, one more set of series per channel ever watched.
 func (m *metrics) forget(gone func(dest string) bool) {
+	dests := map[string]bool{}
 	for _, v := range m.byDestination() {
 		for _, dest := range labelValues(v, "destination") {
-			if gone(dest) {
-				v.DeletePartialMatch(prometheus.Labels{"destination": dest})
-			}
+			dests[dest] = true
+		}
+	}
+	for dest := range dests {
+		if gone(dest) {
+			m.forgetDestination(dest)
 		}
 	}
 }
