@@ -344,6 +344,15 @@ func TestParseWebhookURL(t *testing.T) {
 		{"a fragment", "https://discord.com/api/webhooks/123/" + secret + "/#x", DefaultAPIBase, "", ""},
 		{"a path past the token", "https://discord.com/api/webhooks/123/" + secret + "/slack", DefaultAPIBase, "", ""},
 		{"not a URL", "discord webhook", DefaultAPIBase, "", ""},
+		// A URL without "/webhooks/" has its secret elsewhere: a Slack
+		// webhook URL given to a discord-webhook destination, a
+		// misspelt path, a query.
+		{"a Slack webhook URL", "https://hooks.slack.com/services/T000/B000/" + secret, DefaultAPIBase, "", ""},
+		{"webhooks capitalised", "https://discord.com/api/Webhooks/123/" + secret, DefaultAPIBase, "", ""},
+		{"webhook singular", "https://discord.com/api/webhook/123/" + secret, DefaultAPIBase, "", ""},
+		{"no slash after the id", "https://discord.com/api/webhooks/123?token=" + secret, DefaultAPIBase, "", ""},
+		{"webhooks in the query", "https://example.com/hook?next=/webhooks/1/x&token=" + secret, DefaultAPIBase, "", ""},
+		{"not a URL, no marker", "discord.com/api/hooks/1/" + secret + " x", DefaultAPIBase, "", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -98,17 +98,22 @@ func ParseWebhookURL(raw, apiBase string) (id, token string, err error) {
 
 // redactToken hides the secret part of a webhook URL in messages:
 // everything past the id that follows "/webhooks/" (the token, and any
-// slash, path, query or fragment after it).
+// slash, path, query or fragment after it). A URL with no "/webhooks/" in
+// its path (a Slack webhook URL, a misspelt path) keeps its secret
+// elsewhere: it is shown as redactPath shows it, scheme and host only.
 func redactToken(raw string) string {
 	const marker = "/webhooks/"
 	i := strings.Index(raw, marker)
-	if i < 0 {
-		return raw
+	if i < 0 || strings.ContainsAny(raw[:i], "?#@") {
+		return redactPath(raw)
 	}
 	start := i + len(marker)
-	j := strings.IndexByte(raw[start:], '/')
+	j := strings.IndexAny(raw[start:], "/?#")
 	if j < 0 {
 		return raw // no token
 	}
-	return raw[:start+j+1] + "…"
+	if raw[start+j] == '/' {
+		j++
+	}
+	return raw[:start+j] + "…"
 }
