@@ -274,7 +274,8 @@ func isLoopback(host string) bool {
 // Slack webhook's; its query or fragment; a password) from a message that
 // names it, keeping its scheme and host, so the message still says which
 // URL is meant. A URL that does not parse, or has no scheme ("pasted
-// without https://"), keeps what comes before its first "/", "?" or "#".
+// without https://"), keeps what comes before its first "/", "?" or "#",
+// or, with an "@" in it (user info), its scheme alone.
 func redactPath(raw string) string {
 	if u, err := url.Parse(raw); err == nil && u.Host != "" {
 		if (u.Path == "" || u.Path == "/") && u.RawQuery == "" && u.Fragment == "" && u.User == nil {
@@ -286,14 +287,17 @@ func redactPath(raw string) string {
 	if i := strings.Index(raw, "://"); i >= 0 {
 		prefix, rest = raw[:i+3], raw[i+3:]
 	}
+	if strings.Contains(rest, "@") {
+		// User info, whose password may hold a "/", "?" or "#" (which
+		// is why the URL did not parse): where the host begins cannot
+		// be told.
+		return prefix + "…"
+	}
 	end := strings.IndexAny(rest, "/?#")
 	if end < 0 {
 		end = len(rest)
 	}
 	host := rest[:end]
-	if at := strings.LastIndexByte(host, '@'); at >= 0 {
-		host = host[at+1:]
-	}
 	switch {
 	case end == len(rest):
 		return prefix + host

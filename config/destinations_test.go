@@ -126,6 +126,14 @@ func TestRefusedWebhookURLHidesItsSecret(t *testing.T) {
 			`url "ftp://example.org/…": expected an http(s) URL`},
 		{"webhook, no scheme", "{name: d, type: webhook, url: \"example.org?token=" + secret + "\", secret: 0123456789abcdef}",
 			`url "example.org…": expected an http(s) URL`},
+		// A password with a "/", "?" or "#" in it makes the URL one that
+		// does not parse: where its host begins cannot be told.
+		{"webhook, a slash in the password", "{name: d, type: webhook, url: \"https://user:" + secret + "/1@example.org/hook\", secret: 0123456789abcdef}",
+			`url "https://…": not a URL`},
+		{"webhook, a hash in the password", "{name: d, type: webhook, url: \"https://user:" + secret + "#1@example.org/hook\", secret: 0123456789abcdef}",
+			`url "https://…": not a URL`},
+		{"slack, a question mark in the password, no scheme", "{name: d, type: slack-webhook, webhook_url: \"user:" + secret + "?1@hooks.slack.com/services/T000\"}",
+			`webhook_url "…": expected an http(s) URL`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
