@@ -93,3 +93,27 @@ func storyWithAJoin(t *testing.T, n notify.Notifier, i int, lead alert.Alert) {
 		t.Fatalf("story %d's join: %v", i, err)
 	}
 }
+
+// discordgo's interaction helpers name a bucket for each interaction
+// token (the response, its deletion, its follow-ups), which it keeps for
+// ever: a bot grew by a bucket or more for each slash command as long as
+// it ran. Replies now go under buckets discordgo does not keep.
+func TestDiscordgoBucketsStayBoundedUnderSlashCommands(t *testing.T) {
+	t.Parallel() // each gateway test spends 1 s in discordgo's Close
+	const commands, maxBuckets = 60, 20
+	f := fakediscord.New(t)
+	w := &memoryWatches{addErr: errors.New("feed: HTTP 404")}
+	s := connectBot(t, f, w)
+	for i := range commands {
+		// A list is answered by an edit of the ephemeral deferral; a
+		// failed add deletes the public deferral and follows up.
+		o := sub("list")
+		if i%2 == 1 {
+			o = sub("add", opt("feed", "https://example.org/feed.xml"), opt("query", "aleppo"))
+		}
+		runCommand(t, f, o)
+	}
+	if got := discordgoBuckets(s); got > maxBuckets {
+		t.Errorf("after %d slash commands discordgo keeps %d buckets, want at most %d", commands, got, maxBuckets)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"strings"
 	"sync"
 	"time"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 	"github.com/gorilla/websocket"
+	"github.com/newshound/newshound/internal/retryafter"
 )
 
 // Watches is what the /watch commands manage. The bot implements it over
@@ -336,12 +338,13 @@ func (c *Commands) Handle(ctx context.Context, i *discordgo.Interaction) {
 	}
 	sub := data.Options[0]
 	log := c.log.With("interaction", i.ID, "command", "watch "+sub.Name, "guild", i.GuildID)
+	r := newReplier(c.s, i)
 	if i.GuildID == "" {
-		c.replyNow(ctx, i, log, "Use /watch in a server channel.")
+		r.replyNow(ctx, log, "Use /watch in a server channel.")
 		return
 	}
 	ephemeral := sub.Name == "list" || sub.Name == "test"
-	if err := c.deferReply(ctx, i, ephemeral); err != nil {
+	if err := r.deferReply(ctx, ephemeral); err != nil {
 		log.Warn("interaction: defer failed", "err", err)
 		return
 	}
@@ -356,10 +359,10 @@ func (c *Commands) Handle(ctx context.Context, i *discordgo.Interaction) {
 	}
 	if err != nil {
 		log.Info("interaction: command failed", "err", err)
-		c.replyError(rctx, i, ephemeral, log, err)
+		r.replyError(rctx, ephemeral, log, err)
 		return
 	}
-	if err := c.reply(rctx, i, ephemeral, text); err != nil {
+	if err := r.reply(rctx, ephemeral, text); err != nil {
 		log.Warn("interaction: reply failed", "err", err)
 	}
 }
@@ -371,9 +374,9 @@ const maxReplyMessages = 10
 
 // reply edits the deferred response with text, continued in follow-ups
 // that the same people see when it does not fit in one message.
-func (c *Commands) reply(ctx context.Context, i *discordgo.Interaction, ephemeral bool, text string) error {
+func (r *replier) reply(ctx context.Context, ephemeral bool, text string) error {
 	parts := splitMessages(text, MaxContent, maxReplyMessages)
-	if err := c.editOriginal(ctx, i, parts[0]); err != nil {
+	if err := r.editOriginal(ctx, parts[0]); err != nil {
 		return err
 	}
 	var flags discordgo.MessageFlags
@@ -382,7 +385,7 @@ func (c *Commands) reply(ctx context.Context, i *discordgo.Interaction, ephemera
 	}
 	for _, p := range parts[1:] {
 		params := &discordgo.WebhookParams{Content: p, Flags: flags, AllowedMentions: noPings(nil)}
-		if _, err := c.s.FollowupMessageCreate(i, true, params, discordgo.WithContext(ctx)); err != nil {
+		if err := r.followup(ctx, params); err != nil {
 			return err
 		}
 	}
@@ -536,50 +539,115 @@ func titleOrURL(w WatchInfo) string {
 	return "<" + httpURL(w.FeedURL) + ">"
 }
 
-func (c *Commands) deferReply(ctx context.Context, i *discordgo.Interaction, ephemeral bool) error {
+// replier sends one interaction's answers: its response, the edits and
+// deletion of it, its follow-ups.
+//
+// discordgo's interaction helpers name a rate-limit bucket for each
+// interaction token, and discordgo keeps every bucket it is given for ever:
+// a bot grew by a bucket or more for each slash command. Nor would a bucket
+// id shared by all interactions do: discordgo sends a bucket's requests one
+// at a time and waits on its rate-limit headers, while each interaction has
+// limits of its own (and Discord exempts interactions from the global one),
+// so one interaction's answer would wait on another's hung request or
+// used-up bucket, past its 3 s. So each request goes under a discordgo
+// bucket made for it alone and kept nowhere, with the rate-limit headers
+// hidden from discordgo (see recorder.record), and the replier paces its
+// interaction's requests by them (follow-ups: 5 per 2 s).
+type replier struct {
+	s *discordgo.Session
+	i *discordgo.Interaction
+	// refill is, by route, when a bucket an answer said was used up
+	// refills.
+	refill map[string]time.Time
+}
+
+func newReplier(s *discordgo.Session, i *discordgo.Interaction) *replier {
+	return &replier{s: s, i: i, refill: make(map[string]time.Time)}
+}
+
+// send sends data (nil: no body) as JSON once route's bucket has room.
+func (r *replier) send(ctx context.Context, method, endpoint string, data any) error {
+	route := method + " " + strings.SplitN(endpoint, "?", 2)[0]
+	if wait := time.Until(r.refill[route]); wait > 0 {
+		if err := retryafter.Sleep(ctx, wait); err != nil {
+			return err
+		}
+	}
+	var body []byte
+	if data != nil {
+		var err error
+		if body, err = discordgo.Marshal(data); err != nil {
+			return err
+		}
+	}
+	rctx, rec := withRecorder(ctx)
+	bucket := &discordgo.Bucket{Key: route}
+	bucket.Lock() // RequestWithLockedBucket releases it
+	_, err := r.s.RequestWithLockedBucket(method, endpoint, "application/json", body, bucket, 0, discordgo.WithContext(rctx))
+	if ex := rec.last; ex != nil && ex.header.Get("X-RateLimit-Remaining") == "0" {
+		if after, perr := parseSeconds(ex.header.Get("X-RateLimit-Reset-After")); perr == nil {
+			r.refill[route] = time.Now().Add(after)
+		}
+	}
+	return err
+}
+
+func (r *replier) respond(ctx context.Context, resp *discordgo.InteractionResponse) error {
+	return r.send(ctx, http.MethodPost, discordgo.EndpointInteractionResponse(r.i.ID, r.i.Token), resp)
+}
+
+func (r *replier) deferReply(ctx context.Context, ephemeral bool) error {
 	resp := &discordgo.InteractionResponse{Type: discordgo.InteractionResponseDeferredChannelMessageWithSource}
 	if ephemeral {
 		resp.Data = &discordgo.InteractionResponseData{Flags: discordgo.MessageFlagsEphemeral}
 	}
-	return c.s.InteractionRespond(i, resp, discordgo.WithContext(ctx))
+	return r.respond(ctx, resp)
 }
 
-func (c *Commands) replyNow(ctx context.Context, i *discordgo.Interaction, log *slog.Logger, text string) {
-	err := c.s.InteractionRespond(i, &discordgo.InteractionResponse{
+func (r *replier) replyNow(ctx context.Context, log *slog.Logger, text string) {
+	err := r.respond(ctx, &discordgo.InteractionResponse{
 		Type: discordgo.InteractionResponseChannelMessageWithSource,
 		Data: &discordgo.InteractionResponseData{Content: text, Flags: discordgo.MessageFlagsEphemeral, AllowedMentions: noPings(nil)},
-	}, discordgo.WithContext(ctx))
+	})
 	if err != nil {
 		log.Warn("interaction: reply failed", "err", err)
 	}
 }
 
-func (c *Commands) editOriginal(ctx context.Context, i *discordgo.Interaction, text string) error {
+func (r *replier) editOriginal(ctx context.Context, text string) error {
 	text = clipLines(text, MaxContent)
-	_, err := c.s.InteractionResponseEdit(i, &discordgo.WebhookEdit{Content: &text, AllowedMentions: noPings(nil)}, discordgo.WithContext(ctx))
-	return err
+	return r.send(ctx, http.MethodPatch, discordgo.EndpointWebhookMessage(r.i.AppID, r.i.Token, "@original"),
+		&discordgo.WebhookEdit{Content: &text, AllowedMentions: noPings(nil)})
+}
+
+func (r *replier) deleteOriginal(ctx context.Context) error {
+	return r.send(ctx, http.MethodDelete, discordgo.EndpointInteractionResponseActions(r.i.AppID, r.i.Token), nil)
+}
+
+func (r *replier) followup(ctx context.Context, params *discordgo.WebhookParams) error {
+	return r.send(ctx, http.MethodPost, discordgo.EndpointFollowupMessage(r.i.AppID, r.i.Token)+"?wait=true", params)
 }
 
 // replyError shows err to the user only: an ephemeral deferral is edited;
 // a public one is deleted and the error sent as an ephemeral follow-up.
-func (c *Commands) replyError(ctx context.Context, i *discordgo.Interaction, ephemeral bool, log *slog.Logger, err error) {
+func (r *replier) replyError(ctx context.Context, ephemeral bool, log *slog.Logger, err error) {
 	text := "Could not do that:\n" + codeBlock(err.Error())
 	var choices *FeedChoices
 	if errors.As(err, &choices) {
 		text = formatChoices(choices)
 	}
 	if !ephemeral {
-		if derr := c.s.InteractionResponseDelete(i, discordgo.WithContext(ctx)); derr == nil {
-			_, ferr := c.s.FollowupMessageCreate(i, true, &discordgo.WebhookParams{
+		if derr := r.deleteOriginal(ctx); derr == nil {
+			ferr := r.followup(ctx, &discordgo.WebhookParams{
 				Content: clipLines(text, MaxContent), Flags: discordgo.MessageFlagsEphemeral, AllowedMentions: noPings(nil),
-			}, discordgo.WithContext(ctx))
+			})
 			if ferr == nil {
 				return
 			}
 			log.Warn("interaction: error follow-up failed", "err", ferr)
 		}
 	}
-	if eerr := c.editOriginal(ctx, i, text); eerr != nil {
+	if eerr := r.editOriginal(ctx, text); eerr != nil {
 		log.Warn("interaction: error reply failed", "err", eerr)
 	}
 }

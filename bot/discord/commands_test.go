@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -575,16 +576,22 @@ func TestWatchAddOffersTheFeedsOfAPage(t *testing.T) {
 // TestWatchListLongerThanOneMessage: a server with more watches than one
 // message of 2,000 characters holds gets all of them, in several
 // messages that only the user sees, none over the limit.
-func TestWatchListLongerThanOneMessage(t *testing.T) {
-	t.Parallel() // each gateway test spends 1 s in discordgo's Close
-	f := fakediscord.New(t)
+// longWatchList holds n watches of the test guild with long lines.
+func longWatchList(n int) *memoryWatches {
 	w := &memoryWatches{}
-	const n = 40
 	for id := 1; id <= n; id++ {
 		w.watches = append(w.watches, WatchInfo{ID: int64(id), GuildID: testGuild, ChannelID: testAlertTarget,
 			FeedURL: fmt.Sprintf("https://news.example.org/sections/world/middle-east/syria/feed-%03d.xml", id),
 			Query:   "aleppo AND (ceasefire OR truce OR \"cessation of hostilities\") -football"})
 	}
+	return w
+}
+
+func TestWatchListLongerThanOneMessage(t *testing.T) {
+	t.Parallel() // each gateway test spends 1 s in discordgo's Close
+	f := fakediscord.New(t)
+	const n = 40
+	w := longWatchList(n)
 	connectBot(t, f, w)
 	id := f.Inject(fakediscord.SlashCommand(testGuild, testCmdChannel, "watch", sub("list")))
 	last := fmt.Sprintf("**#%d**", n)
@@ -613,6 +620,34 @@ func TestWatchListLongerThanOneMessage(t *testing.T) {
 	for i, r := range in.Followups {
 		if !r.Ephemeral() {
 			t.Errorf("follow-up %d is seen by everyone, want only the user", i)
+		}
+	}
+}
+
+// An interaction's follow-ups have a bucket of their own (5 per 2 s on
+// Discord); a /watch list that takes more follow-ups than the bucket
+// holds waits for it to refill rather than getting a 429 and leaving
+// watches out.
+func TestWatchListFollowupsKeepToTheirBucket(t *testing.T) {
+	t.Parallel() // each gateway test spends 1 s in discordgo's Close
+	f := fakediscord.New(t)
+	route := "POST webhooks/" + fakediscord.AppID
+	f.RateLimit(route, 2, 500*time.Millisecond)
+	const n = 40
+	w := longWatchList(n)
+	connectBot(t, f, w)
+	id := f.Inject(fakediscord.SlashCommand(testGuild, testCmdChannel, "watch", sub("list")))
+	last := fmt.Sprintf("**#%d**", n)
+	f.WaitFor(replyTimeout, func() bool {
+		in := f.Interaction(id)
+		return len(in.Followups) > 0 && strings.Contains(in.Followups[len(in.Followups)-1].Content, last)
+	})
+	if got := len(f.Interaction(id).Followups); got <= 2 {
+		t.Fatalf("%d follow-ups, want more than the bucket's 2 for the test to mean anything", got)
+	}
+	for _, r := range f.Requests(route) {
+		if r.Status == http.StatusTooManyRequests {
+			t.Errorf("follow-up at %s got a 429: the bucket's headers were not kept to", r.At.Format(time.StampMilli))
 		}
 	}
 }
