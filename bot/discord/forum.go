@@ -34,7 +34,7 @@ func NewDestinationNotifier(s *discordgo.Session, d config.Destination, lim *Lim
 		case d.ThreadID != "":
 			// A thread is a channel of its own: its messages are posted,
 			// and looked for, there.
-			return NewChannelNotifier(s, d.ThreadID, lim), nil
+			return &ChannelNotifier{s: s, channelID: d.ThreadID, parentID: d.ChannelID, lim: lim, shut: newShutThreads(lim)}, nil
 		}
 		return &ChannelNotifier{s: s, channelID: d.ChannelID, lim: lim, threads: o.threads, shut: newShutThreads(lim)}, nil
 	case config.DiscordWebhook:

@@ -38,7 +38,10 @@ func noPings(roles []string) *discordgo.MessageAllowedMentions {
 type ChannelNotifier struct {
 	s         *discordgo.Session
 	channelID string
-	lim       *Limiter
+	// parentID is the channel of thread channelID, for a config's
+	// thread_id: what its check looks at when the thread is hidden.
+	parentID string
+	lim      *Limiter
 	// threads opens a thread under a story's first message and posts
 	// what joins the story there (WithStoryThreads).
 	threads bool

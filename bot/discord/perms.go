@@ -68,7 +68,17 @@ func (e *ShutThreadError) Error() string {
 	if e.Locked {
 		return fmt.Sprintf("newshound cannot post alerts in %s: a moderator locked it, and only those with Manage Threads may post in a locked thread. Unlock it, or give newshound's role Manage Threads in its channel.", e.Channel)
 	}
-	return fmt.Sprintf("newshound cannot post alerts in %s: it is a private thread newshound is not a member of. Add newshound to it (mention it in the thread), or give its role Manage Threads in the thread's channel.", e.Channel)
+	return fmt.Sprintf("newshound cannot post alerts in %s: it is a private thread newshound is not a member of. Add newshound to it (mention it in the thread), use a public thread, or give its role Manage Threads in the thread's channel.", e.Channel)
+}
+
+// HiddenChannelError says that Discord hides a channel from the bot (it
+// answers 403 to a look at it) and nothing tells what the channel is: a
+// channel where the bot lacks View Channel, or a private thread it is not
+// a member of, which Discord hides alike.
+type HiddenChannelError struct{ ID string }
+
+func (e *HiddenChannelError) Error() string {
+	return fmt.Sprintf("newshound cannot post alerts in channel %s: Discord hides it from newshound. Either it lacks View Channel there (give its role this permission in the channel's settings, Permissions), or it is a private thread newshound is not a member of (add newshound to it by mentioning it in the thread, or use a public thread).", e.ID)
 }
 
 // UnknownChannelError says that Discord knows no channel of that id
@@ -130,6 +140,7 @@ func (c *Commands) checkPermissions(ctx context.Context, id string, hint *discor
 // opposed to a failure to check.
 func (e *MissingPermissionsError) Is(target error) bool { return target == notify.ErrCannotPost }
 func (e *ShutThreadError) Is(target error) bool         { return target == notify.ErrCannotPost }
+func (e *HiddenChannelError) Is(target error) bool      { return target == notify.ErrCannotPost }
 func (e *UnknownChannelError) Is(target error) bool     { return target == notify.ErrCannotPost }
 
 // Check reports whether the bot can post the destination's alerts in its
@@ -139,7 +150,12 @@ func (e *UnknownChannelError) Is(target error) bool     { return target == notif
 // refused: Discord takes no message there, only posts (forum: true).
 func (n *ChannelNotifier) Check(ctx context.Context) error {
 	ctx = throughLimiter(ctx, n.lim)
-	return checkChannel(ctx, n.s, n.channelID, nil, func(ch *discordgo.Channel) (int64, error) {
+	var hint *discordgo.Channel
+	if n.parentID != "" {
+		// Public or private, the check tells: a thread of parentID.
+		hint = &discordgo.Channel{ID: n.channelID, ParentID: n.parentID, Type: discordgo.ChannelTypeGuildPublicThread}
+	}
+	return checkChannel(ctx, n.s, n.channelID, hint, func(ch *discordgo.Channel) (int64, error) {
 		if isForumType(ch.Type) {
 			return 0, &WrongChannelTypeError{Channel: channelName(n.channelID, ch), Forum: true}
 		}
@@ -201,9 +217,9 @@ func (e *WrongChannelTypeError) Is(target error) bool { return target == notify.
 // administrator has them all), from the gateway's state when it has them,
 // else asked of Discord; a *ShutThreadError for a locked thread or a
 // private one the bot is not a member of; an *UnknownChannelError. A
-// channel the bot may not even look at is one where it lacks View Channel,
-// unless hint (what an interaction resolved, or nil) says it is a private
-// thread. Any other failure to check is returned as it is, wrapped.
+// channel the bot may not even look at is told of as hint (what an
+// interaction resolved, a config's thread, or nil) allows, see
+// hiddenError. Any other failure to check is returned as it is, wrapped.
 func checkChannel(ctx context.Context, s *discordgo.Session, id string, hint *discordgo.Channel, need func(*discordgo.Channel) (int64, error)) error {
 	botID, err := botUserID(ctx, s)
 	if err != nil {
@@ -211,8 +227,8 @@ func checkChannel(ctx context.Context, s *discordgo.Session, id string, hint *di
 	}
 	ch, err := channelOf(ctx, s, id)
 	if err != nil {
-		if hint != nil && hint.Type == discordgo.ChannelTypeGuildPrivateThread && restStatus(err) == http.StatusForbidden {
-			return &ShutThreadError{Channel: channelName(id, hint)}
+		if restStatus(err) == http.StatusForbidden {
+			return hiddenError(ctx, s, id, hint)
 		}
 		return permissionError(id, nil, discordgo.PermissionViewChannel, err)
 	}
@@ -254,6 +270,30 @@ func checkChannel(ctx context.Context, s *discordgo.Session, id string, hint *di
 		}
 	}
 	return nil
+}
+
+// hiddenError says why Discord hides channel id from the bot, as far as
+// hint tells what it is. Nothing (a config's channel_id, a resumed
+// watch's channel): a channel without View Channel or a private thread,
+// which Discord hides alike. A private thread: the bot is not a member. A
+// thread of a known channel: hidden as the channel is, when it is, else
+// because it is private (a public thread is seen by all who see its
+// channel). Another channel: the bot lacks View Channel there.
+func hiddenError(ctx context.Context, s *discordgo.Session, id string, hint *discordgo.Channel) error {
+	switch {
+	case hint == nil:
+		return &HiddenChannelError{ID: id}
+	case hint.Type == discordgo.ChannelTypeGuildPrivateThread:
+		return &ShutThreadError{Channel: channelName(id, hint)}
+	case hint.IsThread() && hint.ParentID != "":
+		view := func(*discordgo.Channel) (int64, error) { return discordgo.PermissionViewChannel, nil }
+		// The channel of a thread is no thread: hidden, it lacks View Channel.
+		if err := checkChannel(ctx, s, hint.ParentID, &discordgo.Channel{ID: hint.ParentID}, view); err != nil {
+			return err
+		}
+		return &ShutThreadError{Channel: channelName(id, hint)}
+	}
+	return permissionError(id, hint, discordgo.PermissionViewChannel, nil)
 }
 
 // restStatus is the HTTP status of Discord's answer err carries, or 0

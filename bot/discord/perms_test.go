@@ -11,6 +11,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 	"github.com/newshound/newshound/bot/notify"
+	"github.com/newshound/newshound/config"
 	"github.com/newshound/newshound/internal/fakediscord"
 )
 
@@ -293,6 +294,75 @@ func TestDestinationChecksAskWhoTheBotIsOnce(t *testing.T) {
 			}
 			if got := len(f.Requests("GET users/@me")); got != 1 {
 				t.Errorf("%d checks asked who the bot is %d times, want once", tt.destinations, got)
+			}
+		})
+	}
+}
+
+// A config destination whose thread is a private one the bot is not a
+// member of was reported as lacking View Channel: Discord hides such a
+// thread from the bot (403) as it hides a channel the bot may not view,
+// and giving the bot's role View Channel, as the report said to, changed
+// nothing. The check of a thread_id destination now looks at the thread's
+// channel: seen there, the thread is hidden because it is private.
+func TestDestinationCheckSaysWhatHidesAThread(t *testing.T) {
+	const thread = "200000000000000011"
+	hideChannel := func(f *fakediscord.Server) {
+		f.SetOverwrite(testAlertTarget, discordgo.PermissionOverwrite{ID: fakediscord.AppID, Type: discordgo.PermissionOverwriteTypeMember, Deny: discordgo.PermissionViewChannel})
+	}
+	tests := []struct {
+		name  string
+		dest  config.Destination
+		setup func(f *fakediscord.Server)
+		says  []string // what the check's error says; none when it passes
+	}{
+		{name: "a private thread the bot is a member of", dest: config.Destination{ChannelID: testAlertTarget, ThreadID: thread},
+			setup: func(f *fakediscord.Server) {
+				f.AddPrivateThread(thread, testAlertTarget)
+				f.JoinThread(thread)
+			}},
+		{name: "a private thread the bot is not a member of", dest: config.Destination{ChannelID: testAlertTarget, ThreadID: thread},
+			setup: func(f *fakediscord.Server) { f.AddPrivateThread(thread, testAlertTarget) },
+			says:  []string{"a private thread newshound is not a member of", "Add newshound to it", "public thread"}},
+		{name: "a thread of a channel hidden from the bot", dest: config.Destination{ChannelID: testAlertTarget, ThreadID: thread},
+			setup: func(f *fakediscord.Server) {
+				f.AddThread(thread, testAlertTarget)
+				hideChannel(f)
+			},
+			says: []string{"channel " + testAlertTarget + ": it lacks View Channel there"}},
+		{name: "a channel hidden from the bot", dest: config.Destination{ChannelID: testAlertTarget},
+			setup: hideChannel,
+			says:  []string{"it lacks View Channel there"}},
+		// channel_id naming a thread: nothing tells it from a channel.
+		{name: "a private thread given as the channel", dest: config.Destination{ChannelID: thread},
+			setup: func(f *fakediscord.Server) { f.AddPrivateThread(thread, testAlertTarget) },
+			says:  []string{"it lacks View Channel there", "a private thread newshound is not a member of", "public thread"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := fakediscord.New(t)
+			f.PlaceChannel(testAlertTarget, testGuild)
+			tt.setup(f)
+			s := newTestSession(t, f, "test-token")
+			tt.dest.Name, tt.dest.Type = "desk", config.DiscordChannel
+			n, err := NewDestinationNotifier(s, tt.dest, NewLimiter(LimiterConfig{PerSecond: 1e6, Burst: 1e6}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = n.(notify.Checker).Check(context.Background())
+			if len(tt.says) == 0 {
+				if err != nil {
+					t.Errorf("check: %v, want none", err)
+				}
+				return
+			}
+			if !errors.Is(err, notify.ErrCannotPost) {
+				t.Fatalf("check: %v, want a refusal (notify.ErrCannotPost)", err)
+			}
+			for _, want := range tt.says {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("check says %q, want it to say %q", err, want)
+				}
 			}
 		})
 	}
