@@ -2,6 +2,7 @@ package discord
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -565,14 +566,11 @@ func newReplier(s *discordgo.Session, i *discordgo.Interaction) *replier {
 	return &replier{s: s, i: i, refill: make(map[string]time.Time)}
 }
 
-// send sends data (nil: no body) as JSON once route's bucket has room.
+// send sends data (nil: no body) as JSON once route's bucket has room,
+// and once more when Discord refuses it with a 429 whose wait ends
+// before ctx does: an answer refused is otherwise lost to the user.
 func (r *replier) send(ctx context.Context, method, endpoint string, data any) error {
 	route := method + " " + strings.SplitN(endpoint, "?", 2)[0]
-	if wait := time.Until(r.refill[route]); wait > 0 {
-		if err := retryafter.Sleep(ctx, wait); err != nil {
-			return err
-		}
-	}
 	var body []byte
 	if data != nil {
 		var err error
@@ -580,16 +578,41 @@ func (r *replier) send(ctx context.Context, method, endpoint string, data any) e
 			return err
 		}
 	}
-	rctx, rec := withRecorder(ctx)
-	bucket := &discordgo.Bucket{Key: route}
-	bucket.Lock() // RequestWithLockedBucket releases it
-	_, err := r.s.RequestWithLockedBucket(method, endpoint, "application/json", body, bucket, 0, discordgo.WithContext(rctx))
-	if ex := rec.last; ex != nil && ex.header.Get("X-RateLimit-Remaining") == "0" {
-		if after, perr := parseSeconds(ex.header.Get("X-RateLimit-Reset-After")); perr == nil {
-			r.refill[route] = time.Now().Add(after)
+	for try := 1; ; try++ {
+		if wait := time.Until(r.refill[route]); wait > 0 {
+			if err := retryafter.Sleep(ctx, wait); err != nil {
+				return err
+			}
 		}
+		rctx, rec := withRecorder(ctx)
+		bucket := &discordgo.Bucket{Key: route}
+		bucket.Lock() // RequestWithLockedBucket releases it
+		_, err := r.s.RequestWithLockedBucket(method, endpoint, "application/json", body, bucket, 0, discordgo.WithContext(rctx))
+		ex := rec.last
+		if ex == nil {
+			return err
+		}
+		if ex.header.Get("X-RateLimit-Remaining") == "0" {
+			if after, perr := parseSeconds(ex.header.Get("X-RateLimit-Reset-After")); perr == nil {
+				r.refill[route] = time.Now().Add(after)
+			}
+		}
+		if ex.status != http.StatusTooManyRequests || try == 2 {
+			return err
+		}
+		var rl rateLimitBody
+		if json.Unmarshal(ex.body, &rl) != nil || rl.RetryAfter == nil {
+			return err
+		}
+		until := time.Now().Add(secondsToDuration(*rl.RetryAfter))
+		if r.refill[route].After(until) {
+			until = r.refill[route]
+		}
+		if deadline, ok := ctx.Deadline(); ok && until.After(deadline) {
+			return err
+		}
+		r.refill[route] = until
 	}
-	return err
 }
 
 func (r *replier) respond(ctx context.Context, resp *discordgo.InteractionResponse) error {

@@ -652,6 +652,55 @@ func TestWatchListFollowupsKeepToTheirBucket(t *testing.T) {
 	}
 }
 
+// An answer Discord refused with a 429 was not sent again: a failed
+// /watch add's error, sent as a follow-up once the public deferral was
+// deleted, was lost when the follow-up got one (the fallback edited the
+// deleted deferral), and a reply's edit left the user looking at
+// "thinking…". The replier now sends such an answer again once the 429's
+// wait is over.
+func TestReplyRefusedWith429IsSentAgain(t *testing.T) {
+	tests := []struct {
+		name  string
+		route string // the route whose next request gets a 429
+		w     *memoryWatches
+		o     *discordgo.ApplicationCommandInteractionDataOption
+		// got is what the user was shown.
+		got  func(in fakediscord.Interaction) string
+		want string
+	}{
+		{name: "the follow-up of an error", route: "POST webhooks/" + fakediscord.AppID,
+			w: &memoryWatches{addErr: errors.New("feed: HTTP 404")},
+			o: sub("add", opt("feed", "https://example.org/feed.xml"), opt("query", "aleppo")),
+			got: func(in fakediscord.Interaction) string {
+				if len(in.Followups) == 0 {
+					return ""
+				}
+				return in.Followups[0].Content
+			},
+			want: "feed: HTTP 404"},
+		{name: "the edit of a list", route: "PATCH webhooks/" + fakediscord.AppID + "/messages/@original",
+			w:    &memoryWatches{},
+			o:    sub("list"),
+			got:  func(in fakediscord.Interaction) string { return in.Original() },
+			want: "No watches in this server yet"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel() // each gateway test spends 1 s in discordgo's Close
+			f := fakediscord.New(t)
+			f.Route429(tt.route, 200*time.Millisecond)
+			connectBot(t, f, tt.w)
+			id := f.Inject(fakediscord.SlashCommand(testGuild, testCmdChannel, "watch", tt.o))
+			f.WaitFor(replyTimeout, func() bool { return len(f.Requests(tt.route)) > 0 })
+			// Give the second try the time the 429 asks, and some.
+			time.Sleep(600 * time.Millisecond)
+			if got := tt.got(f.Interaction(id)); !strings.Contains(got, tt.want) {
+				t.Errorf("the user was shown %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
 func TestSplitMessages(t *testing.T) {
 	line := strings.Repeat("x", 50)
 	tests := []struct {
