@@ -77,9 +77,7 @@ func (w *watches) Add(ctx context.Context, req discord.AddRequest) (discord.Watc
 	if err != nil {
 		return discord.WatchInfo{}, err
 	}
-	if err := w.live.rebuild(ctx, nil); err != nil {
-		return discord.WatchInfo{}, err
-	}
+	w.takeIn(ctx, "add", saved.ID)
 	w.recent.keep(feedID, feed, w.now())
 	w.log.Info("watch added", "watch", saved.ID, "guild", req.GuildID, "channel", req.ChannelID, "feed", feedURL, "found_on", foundOn, "by", req.UserID)
 	info := watchInfo(saved)
@@ -191,9 +189,7 @@ func (w *watches) Edit(ctx context.Context, req discord.EditRequest) (discord.Wa
 	if err != nil {
 		return discord.WatchInfo{}, err
 	}
-	if err := w.live.rebuild(ctx, nil); err != nil {
-		return discord.WatchInfo{}, err
-	}
+	w.takeIn(ctx, "edit", x.ID)
 	w.log.Info("watch edited", "watch", x.ID, "guild", req.GuildID, "channel", x.ChannelID, "query", x.Query, "role", x.MentionRole, "by", req.UserID)
 	info := watchInfo(x)
 	if req.Query != nil {
@@ -255,7 +251,21 @@ func (w *watches) Remove(ctx context.Context, guildID string, id int64) error {
 	if err := w.store.RemoveWatch(ctx, id); err != nil {
 		return err
 	}
-	return w.live.rebuild(ctx, nil)
+	w.takeIn(ctx, "remove", id)
+	return nil
+}
+
+// takeIn rebuilds the catalog after a /watch command's write, which is
+// stored: a failure to read the watches again (the store out of reach a
+// moment, the bot stopping) is logged, not answered as the command's
+// failure (the user would try again and find the watch there, or think a
+// watch removed still ran). The change is taken in at the next check of
+// the watches' version (live.refresh), which finds it newer than the
+// catalog's.
+func (w *watches) takeIn(ctx context.Context, change string, id int64) {
+	if err := w.live.rebuild(ctx, nil); err != nil {
+		w.log.Warn("watch change saved, but the watches could not be read again: it takes effect at the next check", "watch", id, "change", change, "err", err)
+	}
 }
 
 // SetPaused pauses or resumes a watch. Resuming also lifts a pause of its
@@ -281,7 +291,8 @@ func (w *watches) SetPaused(ctx context.Context, guildID string, id int64, pause
 	if !paused {
 		w.sender.resume(watchDestination(x))
 	}
-	return w.live.rebuild(ctx, nil)
+	w.takeIn(ctx, map[bool]string{true: "pause", false: "resume"}[paused], id)
+	return nil
 }
 
 // catchUpResumed remembers what a resumed watch's feed has now. When the

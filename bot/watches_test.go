@@ -901,3 +901,102 @@ func TestWatchTwinsAreRefused(t *testing.T) {
 		})
 	}
 }
+
+// afterWriteStore fails the first read of the watches' version after a
+// watch was written, when armed: a database blip between a /watch
+// command's write and the catalog's rebuild.
+type afterWriteStore struct {
+	store.Store
+	armed, written atomic.Bool
+}
+
+var errBlip = errors.New("database blip")
+
+func (s *afterWriteStore) wrote() {
+	if s.armed.Load() {
+		s.written.Store(true)
+	}
+}
+
+func (s *afterWriteStore) AddWatch(ctx context.Context, w store.Watch) (store.Watch, error) {
+	defer s.wrote()
+	return s.Store.AddWatch(ctx, w)
+}
+
+func (s *afterWriteStore) UpdateWatch(ctx context.Context, id int64, c store.WatchChange) (store.Watch, error) {
+	defer s.wrote()
+	return s.Store.UpdateWatch(ctx, id, c)
+}
+
+func (s *afterWriteStore) RemoveWatch(ctx context.Context, id int64) error {
+	defer s.wrote()
+	return s.Store.RemoveWatch(ctx, id)
+}
+
+func (s *afterWriteStore) SetWatchPaused(ctx context.Context, id int64, paused bool, reason string) error {
+	defer s.wrote()
+	return s.Store.SetWatchPaused(ctx, id, paused, reason)
+}
+
+func (s *afterWriteStore) WatchesVersion(ctx context.Context) (int64, error) {
+	if s.written.CompareAndSwap(true, false) {
+		s.armed.Store(false)
+		return 0, errBlip
+	}
+	return s.Store.WatchesVersion(ctx)
+}
+
+// A /watch command whose write was stored answered an error when the
+// rebuild of the catalog after it failed (a database blip): the user,
+// told "Could not do that", tried again and was refused (the watch
+// already there), or thought a watch removed still ran. The change is
+// saved, and taken in at the next check of the watches' version; the
+// command now says it was done.
+func TestWatchCommandStoredIsNotReportedFailed(t *testing.T) {
+	ctx := context.Background()
+	tests := []struct {
+		name string
+		do   func(o *oneWatch) error
+		// want is how many watches are stored after, and whether the
+		// first is paused.
+		want   int
+		paused bool
+	}{
+		{name: "add", want: 2, do: func(o *oneWatch) error {
+			_, err := o.w.Add(ctx, discord.AddRequest{GuildID: watchGuild, ChannelID: watchOtherChannel, FeedURL: o.feed.URL + "/rss", Query: "kerry"})
+			return err
+		}},
+		{name: "edit", want: 1, do: func(o *oneWatch) error {
+			_, err := o.w.Edit(ctx, discord.EditRequest{GuildID: watchGuild, ID: o.id, Query: ptrTo("kerry")})
+			return err
+		}},
+		{name: "pause", want: 1, paused: true, do: func(o *oneWatch) error { return o.w.SetPaused(ctx, watchGuild, o.id, true) }},
+		{name: "remove", want: 0, do: func(o *oneWatch) error { return o.w.Remove(ctx, watchGuild, o.id) }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st := &afterWriteStore{}
+			o := newOneWatch(t, func(s store.Store) store.Store { st.Store = s; return st })
+			st.armed.Store(true)
+			if err := tt.do(o); err != nil {
+				t.Errorf("%s answered %v, want none: the change was stored", tt.name, err)
+			}
+			ws, err := st.Store.Watches(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(ws) != tt.want || (tt.want > 0 && ws[0].Paused != tt.paused) {
+				t.Errorf("stored watches %+v, want %d, the first paused %v", ws, tt.want, tt.paused)
+			}
+			o.svc.live.checkEvery = 0
+			o.svc.live.refresh(ctx)
+			v, err := st.Store.WatchesVersion(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := o.svc.live.cur.Load().watchesVersion; got != v {
+				t.Errorf("after the next check the catalog is of watches version %d, want the store's %d", got, v)
+			}
+		})
+	}
+}
