@@ -28,6 +28,37 @@ func TestSameStory(t *testing.T) {
 			b:    feeds.Item{Key: "b", Link: "https://www.latimes.com/california/story/2020-04-20/man-arrested", Title: "Man accused of threatening Fox journalist covering O.C. stay-at-home protest"},
 			same: true,
 		},
+		// README ("No duplicate"): an edited headline under the same link
+		// is the same story when it keeps a word of four letters or more
+		// that is not a common word. Real edits from the BBC series:
+		{
+			name: "an edit keeping one word of four letters (free)",
+			a:    feeds.Item{Key: "a", Link: "https://www.bbc.co.uk/news/health-53847025?at_medium=RSS&at_campaign=KARANGA", Title: "Can I get a free flu jab?"},
+			b:    feeds.Item{Key: "b", Link: "https://www.bbc.co.uk/news/health-53847025?at_medium=RSS&at_campaign=KARANGA", Title: "Flu jab 2021: Who’s eligible for a free vaccine?"},
+			same: true,
+		},
+		{
+			name: "an edit keeping only a word of three letters (new): rewritten entirely",
+			a:    feeds.Item{Key: "a", Link: "https://www.bbc.co.uk/news/explainers-52530518", Title: "All you need to know about new measures"},
+			b:    feeds.Item{Key: "b", Link: "https://www.bbc.co.uk/news/explainers-52530518", Title: "Covid: What are the new tiers and lockdown rules in England, Scotland, Wales and Northern Ireland?"},
+			same: false,
+		},
+		{
+			name: "a headline rewritten with no word kept",
+			a:    feeds.Item{Key: "a", Link: "https://www.bbc.co.uk/news/health-51943612", Title: "Coronavirus: Testing and why it matters"},
+			b:    feeds.Item{Key: "b", Link: "https://www.bbc.co.uk/news/health-51943612", Title: "What tests are being done in the UK?"},
+			same: false,
+		},
+		{
+			// CNN's short link carried the first headline, then another
+			// story's ("Merkel: Germany is on thinnest ice"), here worded
+			// to share only "says", one of the common words that link
+			// nothing.
+			name: "an edit keeping only a common word (says): rewritten entirely",
+			a:    feeds.Item{Key: "a", Link: "https://cnn.it/3ePAJo3", Title: "Almost half of coronavirus deaths in Europe were in care homes, WHO says"},
+			b:    feeds.Item{Key: "b", Link: "https://cnn.it/3ePAJo3", Title: "Merkel says Germany is on thinnest ice"},
+			same: false,
+		},
 		{
 			name: "one link reused for unrelated stories",
 			a:    feeds.Item{Key: "a", Link: "https://www.cnn.com/collections/us-virus-intl-042220/", Title: "Nearly all Covid-19 patients put on ventilators in NY's largest health system died: study"},
