@@ -684,14 +684,21 @@ func TestFeedFailingTheSameWayIsReportedOnce(t *testing.T) {
 				}
 				h.clock = h.clock.Add(7 * time.Hour) // past any back-off
 			}
+			// README: "logged once with the reason": every warning or
+			// error about the feed counts, whatever its message.
 			var fails []string
 			for line := range strings.Lines(logs.String()) {
-				if strings.Contains(line, `msg="feed failed"`) {
+				if strings.Contains(line, "feed=flaky") && (strings.Contains(line, "level=WARN") || strings.Contains(line, "level=ERROR")) {
 					fails = append(fails, line)
 				}
 			}
 			if len(fails) != tt.wantFails {
 				t.Fatalf("feed failure logged %d times, want %d:\n%s", len(fails), tt.wantFails, logs)
+			}
+			for _, line := range fails {
+				if !strings.Contains(line, `msg="feed failed"`) {
+					t.Errorf("a warning about the failing feed is not its report (msg=\"feed failed\"):\n%s", line)
+				}
 			}
 			if !strings.Contains(fails[0], "connection reset by peer") {
 				t.Errorf("first report lacks the reason:\n%s", fails[0])
