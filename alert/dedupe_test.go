@@ -72,6 +72,14 @@ func TestSameStory(t *testing.T) {
 			same: true,
 		},
 		{
+			// The BBC series links articles bare in 2020 and with
+			// ?at_medium=RSS&at_campaign=KARANGA from 2021 on.
+			name: "BBC's tracking parameters added under an edited headline",
+			a:    feeds.Item{Key: "a", Link: "https://www.bbc.co.uk/news/health-51205344", Title: "Coronavirus: Should we all be wearing face masks now?"},
+			b:    feeds.Item{Key: "b", Link: "https://www.bbc.co.uk/news/health-51205344?at_medium=RSS&at_campaign=KARANGA", Title: "What are the rules and guidance for face masks and coverings?"},
+			same: true,
+		},
+		{
 			name: "one article on two feeds of its site, each with its parameter",
 			a:    feeds.Item{Key: "a", Link: "https://www.dw.com/en/x/a-75995188?maca=en-rss-en-all-1573-rdf", Title: "Merz visits Kyiv"},
 			b:    feeds.Item{Key: "b", Link: "https://www.dw.com/en/x/a-75995188?maca=en-rss-en-world-4025-rdf", Title: "Merz visits Kyiv"},
