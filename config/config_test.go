@@ -46,6 +46,14 @@ func TestEmptyConfigGetsDefaults(t *testing.T) {
 			if c.Defaults != want {
 				t.Errorf("Defaults = %+v, want %+v", c.Defaults, want)
 			}
+			// The service's numbers README's "What you can rely on" and
+			// "Several instances" state: 8 feeds polled at once, a failing
+			// destination tried at least every 15 s, leases 20 s long.
+			wantService := Service{Workers: 8, ShutdownGrace: 10 * time.Second, RetryBase: time.Second, RetryMax: 15 * time.Second,
+				NonceWindow: 2 * time.Minute, Retention: 30 * 24 * time.Hour, LeaseTTL: 20 * time.Second}
+			if c.Service != wantService {
+				t.Errorf("Service = %+v, want %+v", c.Service, wantService)
+			}
 			if got := (Store{Driver: "sqlite", Path: "newshound.db"}); c.Store != got {
 				t.Errorf("Store = %+v, want %+v", c.Store, got)
 			}
