@@ -44,6 +44,17 @@ func messageTitles(m notify.Message) []string {
 	return out
 }
 
+// digestTitles is the titles of each digest among msgs, in order.
+func digestTitles(msgs []notify.Message) [][]string {
+	var digests [][]string
+	for _, m := range msgs {
+		if m.Digest != nil {
+			digests = append(digests, messageTitles(m))
+		}
+	}
+	return digests
+}
+
 // A daily 08:00 digest in Berlin, over a week that crosses the end of
 // summer time (25 October 2026): one message a day, at 08:00 local time,
 // with exactly the stories that matched since the day before, newest

@@ -73,12 +73,7 @@ func TestDigestOncePerPeriodAcrossASlowPoll(t *testing.T) {
 		t.Fatal(err)
 	}
 	read := 0
-	var digests [][]string
-	for _, m := range h.rec.since(&read) {
-		if m.Digest != nil {
-			digests = append(digests, messageTitles(m))
-		}
-	}
+	digests := digestTitles(h.rec.since(&read))
 	if len(digests) != 1 {
 		t.Errorf("digests by 08:00:05: got %d %q, want one", len(digests), digests)
 	}

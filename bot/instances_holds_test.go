@@ -459,15 +459,20 @@ func TestInstancesWithClocksApartFormOneDigestPerPeriod(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	var digests [][]string
-	for _, m := range h.rec.msgs {
-		if m.Digest != nil {
-			digests = append(digests, messageTitles(m))
-		}
-	}
+	digests := digestTitles(h.rec.msgs)
 	if len(digests) != 1 || len(digests[0]) != 2 {
 		t.Errorf("08:00 digests: got %q, want one of both matches", digests)
 	}
+}
+
+// oneInstanceHoldingTalks is one instance on a PostgreSQL schema of its
+// own whose 08:00 digest holds the talks report (talksHeldForEight).
+func oneInstanceHoldingTalks(t *testing.T) (*harness, *Service, *clock) {
+	h := digestAtEight(t)
+	clk := &clock{}
+	a, _ := h.openInstance(pgtest.Schema(t), clk, h.rec, "wire")
+	talksHeldForEight(h, clk.set, func() { a.RunOnce(context.Background()) })
+	return h, a, clk
 }
 
 // TestInstancesRunOnceSendsADigestDueWithinClockSkew: on a shared store a
@@ -477,23 +482,14 @@ func TestInstancesWithClocksApartFormOneDigestPerPeriod(t *testing.T) {
 // README says it goes out 10 seconds after its time. A run waits out the
 // skew of the digests it found due, then sends them.
 func TestInstancesRunOnceSendsADigestDueWithinClockSkew(t *testing.T) {
-	dsn := pgtest.Schema(t)
-	h := digestAtEight(t)
-	clk := &clock{}
-	a, _ := h.openInstance(dsn, clk, h.rec, "wire")
+	h, a, clk := oneInstanceHoldingTalks(t)
 	ctx := context.Background()
-	talksHeldForEight(h, clk.set, func() { a.RunOnce(ctx) })
 	clk.set(time.Date(2026, 12, 2, 8, 0, 3, 0, time.UTC)) // the cron's run at the top of the hour
 	r, err := a.RunOnce(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var digests [][]string
-	for _, m := range h.rec.msgs {
-		if m.Digest != nil {
-			digests = append(digests, messageTitles(m))
-		}
-	}
+	digests := digestTitles(h.rec.msgs)
 	if len(digests) != 1 || r.Pending != 0 {
 		t.Errorf("run at 08:00:03: got digests %q and %d alerts pending, want the 08:00 digest sent and none pending", digests, r.Pending)
 	}
@@ -505,21 +501,8 @@ func TestInstancesRunOnceSendsADigestDueWithinClockSkew(t *testing.T) {
 // later: a sender's pass at 08:00:09 sends nothing, one at 08:00:10 the
 // 08:00 digest.
 func TestInstancesDigestGoesOut10sAfterItsTime(t *testing.T) {
-	dsn := pgtest.Schema(t)
-	h := digestAtEight(t)
-	clk := &clock{}
-	a, _ := h.openInstance(dsn, clk, h.rec, "wire")
+	h, a, clk := oneInstanceHoldingTalks(t)
 	ctx := context.Background()
-	talksHeldForEight(h, clk.set, func() { a.RunOnce(ctx) })
-	digests := func() int {
-		n := 0
-		for _, m := range h.rec.msgs {
-			if m.Digest != nil {
-				n++
-			}
-		}
-		return n
-	}
 	for _, tc := range []struct {
 		at   time.Time
 		want int
@@ -531,7 +514,7 @@ func TestInstancesDigestGoesOut10sAfterItsTime(t *testing.T) {
 		if err := a.sender.deliverAll(ctx); err != nil {
 			t.Fatal(err)
 		}
-		if got := digests(); got != tc.want {
+		if got := len(digestTitles(h.rec.msgs)); got != tc.want {
 			t.Errorf("digests sent by a pass at %s: %d, want %d", tc.at.Format("15:04:05"), got, tc.want)
 		}
 	}
