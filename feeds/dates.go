@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // oddDateLayouts are real-world dates gofeed does not parse, tried after
@@ -149,7 +151,9 @@ var localZones = []struct {
 // site's country's, else its language's region's, else, for a language
 // with no region, that language's. ok is false when none is known (a
 // region elsewhere, a country with summer time or several zones): such
-// dates are read as UTC, as gofeed and feedparser read them.
+// dates are read at the offset the feed's own dates state, where that is
+// safe (normalizer.statedOffsets), else as UTC, as gofeed and feedparser
+// read them.
 func localOffsetFor(language string, hosts ...string) (offset int, ok bool) {
 	byRegion := func(region string) (int, bool) {
 		for _, z := range localZones {
@@ -183,29 +187,18 @@ func localOffsetFor(language string, hosts ...string) (offset int, ok bool) {
 // hasNoZone reports a date with a time of day and no zone: its last field
 // (before an AM or PM) a time, "15:04", "15:04:05" or with a fraction of
 // a second, alone or after an ISO 8601 date's "T". A date with no time
-// ("2019-08-14") names a day, not a time, and is not one.
+// ("2019-08-14") names a day, not a time, and is not one. It is asked of
+// every item's date, and allocates nothing.
 func hasNoZone(raw string) bool {
-	fields := strings.Fields(raw)
-	if n := len(fields); n > 1 && (strings.EqualFold(fields[n-1], "AM") || strings.EqualFold(fields[n-1], "PM")) {
-		fields = fields[:n-1]
+	last, rest := lastField(raw)
+	if rest != "" && (strings.EqualFold(last, "AM") || strings.EqualFold(last, "PM")) {
+		last, _ = lastField(rest)
 	}
-	if len(fields) == 0 {
+	if last == "" {
 		return false
 	}
-	last := fields[len(fields)-1]
 	if i := strings.LastIndexAny(last, "Tt"); i >= 0 {
 		last = last[i+1:]
-	}
-	digits := func(s string, min, max int) bool {
-		if len(s) < min || len(s) > max {
-			return false
-		}
-		for i := 0; i < len(s); i++ {
-			if s[i] < '0' || s[i] > '9' {
-				return false
-			}
-		}
-		return true
 	}
 	h, rest, ok := strings.Cut(last, ":")
 	if !ok || !digits(h, 1, 2) {
@@ -220,6 +213,136 @@ func hasNoZone(raw string) bool {
 	}
 	whole, frac, hasFrac := strings.Cut(sec, ".")
 	return digits(whole, 2, 2) && (!hasFrac || digits(frac, 1, 9))
+}
+
+// lastField is the last of s's fields (as strings.Fields splits them)
+// and what comes before it, both "" when s has none.
+func lastField(s string) (last, before string) {
+	s = strings.TrimRightFunc(s, unicode.IsSpace)
+	i := strings.LastIndexFunc(s, unicode.IsSpace)
+	if i < 0 {
+		return s, ""
+	}
+	_, size := utf8.DecodeRuneInString(s[i:])
+	return s[i+size:], strings.TrimSpace(s[:i])
+}
+
+// digits reports whether s is min to max ASCII digits.
+func digits(s string, min, max int) bool {
+	if len(s) < min || len(s) > max {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// gofeedZones are the zone abbreviations gofeed reads at their offsets
+// besides zoneOffsets' (western Europe's).
+var gofeedZones = map[string]int{
+	"WET": 0, "WEST": 3600, "BST": 3600, "CET": 3600, "CEST": 2 * 3600, "EET": 2 * 3600, "EEST": 3 * 3600,
+}
+
+// offsetOf is the offset raw, a date, ends in (seconds east of UTC): a
+// numeric one ("-0500"; "Z", "+02:00" after an ISO 8601 time) or a zone
+// abbreviation zones or gofeed read at its offset. ok is false for a date
+// with no zone, or one they do not know ("XYZ"), which gofeed reads as
+// UTC: no offset the feed states. (gofeed gives its dates in UTC.)
+func offsetOf(raw string, zones map[string]int) (offset int, ok bool) {
+	last, _ := lastField(raw)
+	if last == "" {
+		return 0, false
+	}
+	upper := strings.ToUpper(last)
+	if secs, ok := zones[upper]; ok {
+		return secs, true
+	}
+	if numeric, ok := zoneOffsets[upper]; ok {
+		return numericOffset(numeric)
+	}
+	if secs, ok := gofeedZones[upper]; ok {
+		return secs, true
+	}
+	if last[0] == '+' || last[0] == '-' {
+		return numericOffset(last)
+	}
+	clock := last // a time and its zone, "15:04:05Z", "15:04:05.5+02:00"
+	if i := strings.LastIndexAny(clock, "Tt"); i >= 0 {
+		clock = clock[i+1:]
+	}
+	i := strings.IndexAny(clock, "+-Zz")
+	switch {
+	case i <= 0 || !hasNoZone(clock[:i]):
+		return 0, false
+	case clock[i] == 'Z' || clock[i] == 'z':
+		return 0, i == len(clock)-1
+	}
+	return numericOffset(clock[i:])
+}
+
+// numericOffset reads "+0530", "-05:00" or "+08" as seconds east of UTC.
+func numericOffset(s string) (int, bool) {
+	if len(s) < 3 || (s[0] != '+' && s[0] != '-') {
+		return 0, false
+	}
+	hh, mm := s[1:3], strings.TrimPrefix(s[3:], ":")
+	if len(s) > 3 && len(mm) != 2 || !digits(hh, 2, 2) || !digits(mm, 0, 2) {
+		return 0, false
+	}
+	h, m := int(hh[0]-'0')*10+int(hh[1]-'0'), 0
+	if mm != "" {
+		m = int(mm[0]-'0')*10 + int(mm[1]-'0')
+	}
+	if h > 14 || m > 59 {
+		return 0, false
+	}
+	secs := h*3600 + m*60
+	if s[0] == '-' {
+		secs = -secs
+	}
+	return secs, true
+}
+
+// statedOffset is an offset a feed's own date states (offsetOf) and
+// that date's instant.
+type statedOffset struct {
+	at     time.Time
+	offset int // seconds east of UTC
+}
+
+// oneZone reports whether offsets are those of one zone: within the hour
+// its summer time moves its clocks. Offsets further apart are of several
+// zones (an aggregator's items, a server's UTC beside its publisher's
+// clock), and which of them a date with no zone is in is not known.
+func oneZone(offsets []statedOffset) bool {
+	if len(offsets) == 0 {
+		return false
+	}
+	least, most := offsets[0].offset, offsets[0].offset
+	for _, s := range offsets[1:] {
+		least, most = min(least, s.offset), max(most, s.offset)
+	}
+	return most-least <= 3600
+}
+
+// nearestOffset is the offset of the stated date nearest in time to t (a
+// date with no zone, as read as UTC): across a change to or from summer
+// time, the offset then. ok is false when offsets is empty.
+func nearestOffset(offsets []statedOffset, t time.Time) (offset int, ok bool) {
+	var nearest time.Duration
+	for i, s := range offsets {
+		d := s.at.Sub(t)
+		if d < 0 {
+			d = -d
+		}
+		if i == 0 || d < nearest {
+			nearest, offset = d, s.offset
+		}
+	}
+	return offset, len(offsets) > 0
 }
 
 // atZone is parsed, gofeed's reading of raw, unless zones is set and raw

@@ -3,6 +3,7 @@ package feeds
 import (
 	"net/url"
 	"path"
+	"slices"
 	"strings"
 	"time"
 
@@ -36,6 +37,10 @@ type normalizer struct {
 	// read at, when hasLocal (localOffsetFor: the feed's country's).
 	local    int
 	hasLocal bool
+	// stated are the offsets the feed's own dates state, which its dates
+	// with no zone are read at when it has no local offset (see
+	// normalizer.statedOffsets).
+	stated []statedOffset
 	// plain are the items with text constructs that are plain text, not
 	// HTML (an Atom title, summary or content of type text, a JSON Feed's
 	// content_text, title and summary: see textKinds).
@@ -390,17 +395,78 @@ func (n *normalizer) published(gi *gofeed.Item) (t time.Time, dated bool, keyDat
 }
 
 // readDate reads the item's date (see dateOf), one with no zone at the
-// feed's country's offset (localOffsetFor): the first-seen time, not
-// dated, when it has none, or one before 1971 or in the future.
+// feed's country's offset (localOffsetFor), else at the offset the feed
+// states nearest in time (normalizer.statedOffsets): the first-seen time,
+// not dated, when it has none, or one before 1971 or in the future.
 func (n *normalizer) readDate(gi *gofeed.Item, zones map[string]int) (time.Time, bool) {
 	t, ok := dateOf(gi, zones)
-	if ok && n.hasLocal && hasNoZone(dateText(gi)) {
-		t = t.Add(-time.Duration(n.local) * time.Second) // gofeed read the clock as UTC
+	if ok && (n.hasLocal || n.stated != nil) && hasNoZone(dateText(gi)) {
+		t = n.atLocalOffset(t)
 	}
 	if !ok || t.Before(earliestDate) || n.inTheFuture(t) {
 		return n.now, false
 	}
 	return t.UTC(), true
+}
+
+// atLocalOffset is t, a date with no zone gofeed read as UTC, read at the
+// feed's country's offset, else at the offset it states nearest in time,
+// else as UTC.
+func (n *normalizer) atLocalOffset(t time.Time) time.Time {
+	offset, ok := n.local, n.hasLocal
+	if !ok {
+		offset, ok = nearestOffset(n.stated, t)
+	}
+	if !ok {
+		return t
+	}
+	return t.Add(-time.Duration(offset) * time.Second)
+}
+
+// statedOffsets are the offsets the feed gf states in its own dates
+// (offsetOf): its channel's pubDate and lastBuildDate (an Atom feed's
+// updated) and its items' dates; a date with no zone is read at the
+// nearest in time. nil when no item's date lacks a zone, as almost none
+// does, and where reading them so is not safe: offsets of several zones
+// (oneZone), or one that would put an item the feed dates in the past as
+// UTC in the future, which says its clock is UTC. Under a memo (see
+// ItemMemo) only the items not left out count.
+func (n *normalizer) statedOffsets(gf *gofeed.Feed) []statedOffset {
+	if !slices.ContainsFunc(gf.Items, func(gi *gofeed.Item) bool { return gi != nil && hasNoZone(dateText(gi)) }) {
+		return nil
+	}
+	var stated []statedOffset
+	add := func(raw string, parsed *time.Time) {
+		offset, ok := offsetOf(raw, n.zones)
+		if !ok {
+			return
+		}
+		if t, ok := readAt(parsed, raw, n.zones); ok && !t.Before(earliestDate) {
+			stated = append(stated, statedOffset{at: t, offset: offset})
+		}
+	}
+	add(gf.Published, gf.PublishedParsed)
+	add(gf.Updated, gf.UpdatedParsed)
+	for _, gi := range gf.Items {
+		if gi != nil {
+			add(gi.Published, gi.PublishedParsed)
+			add(gi.Updated, gi.UpdatedParsed)
+		}
+	}
+	if !oneZone(stated) {
+		return nil
+	}
+	for _, gi := range gf.Items {
+		if gi == nil || !hasNoZone(dateText(gi)) {
+			continue
+		}
+		t, ok := dateOf(gi, n.zones)
+		offset, _ := nearestOffset(stated, t)
+		if ok && !n.inTheFuture(t) && n.inTheFuture(t.Add(-time.Duration(offset)*time.Second)) {
+			return nil
+		}
+	}
+	return stated
 }
 
 // inTheFuture reports a date past now and the slack given clocks ahead.
@@ -412,12 +478,20 @@ func (n *normalizer) inTheFuture(t time.Time) bool { return t.After(n.now.Add(fu
 func dateOf(gi *gofeed.Item, zones map[string]int) (time.Time, bool) {
 	switch raw := dateText(gi); {
 	case gi.PublishedParsed != nil:
-		return *atZone(gi.PublishedParsed, raw, zones), true
-	case gi.UpdatedParsed != nil:
-		return *atZone(gi.UpdatedParsed, raw, zones), true
+		return readAt(gi.PublishedParsed, raw, zones)
 	default:
+		return readAt(gi.UpdatedParsed, raw, zones)
+	}
+}
+
+// readAt reads raw, a date gofeed read as parsed (nil when it did not):
+// with zones, one ending in a zone abbreviation gofeed reads as UTC at
+// its offset (atZone); one gofeed did not read as parseOddDate does.
+func readAt(parsed *time.Time, raw string, zones map[string]int) (time.Time, bool) {
+	if parsed == nil {
 		return parseOddDate(raw, zones)
 	}
+	return *atZone(parsed, raw, zones), true
 }
 
 // dateText is the text of the date dateOf reads: the published date's

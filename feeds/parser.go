@@ -393,6 +393,9 @@ func (p *Parser) normalizer(gf *gofeed.Feed, body []byte, feedURL string, now ti
 	}
 	n.zones = zonesFor(gf.Language, hosts...)
 	n.local, n.hasLocal = localOffsetFor(gf.Language, hosts...)
+	if !n.hasLocal {
+		n.stated = n.statedOffsets(gf)
+	}
 	return n, feed
 }
 
