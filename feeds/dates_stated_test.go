@@ -3,6 +3,7 @@ package feeds
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 )
@@ -180,5 +181,50 @@ func TestOffsetOf(t *testing.T) {
 				t.Errorf("hasNoZone(%q) = true for a date with an offset", tc.date)
 			}
 		})
+	}
+}
+
+// TestZonelessDatesUnderAMemo: under a memo (ItemMemo) the items it
+// remembers are left out of what gofeed reads, and with them the offsets
+// their dates state. A partner feed's items of two zones (-0500, +0900)
+// make its new zone-less item's date UTC in a whole parse (offsets of
+// several zones); under the memo of its last document only the channel's
+// -0500 was left, and the item was read at it, 5 hours from the whole
+// parse's reading. Such a document is parsed whole.
+func TestZonelessDatesUnderAMemo(t *testing.T) {
+	now := time.Date(2025, 12, 16, 17, 0, 0, 0, time.UTC)
+	read := func(name string) []byte {
+		doc, err := os.ReadFile(filepath.Join("testdata", "zoneless", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return doc
+	}
+	before, after := read("partners_before.xml"), read("partners_after.xml")
+	p := NewParserWith(ParserOptions{LazyText: true})
+	first, err := p.ParseRemembering(before, "", "https://partnerdesk.example.com/rss", now, &ItemMemo{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	whole, err := p.Parse(after, "", "https://partnerdesk.example.com/rss", now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	remembering, err := p.ParseRemembering(after, "", "https://partnerdesk.example.com/rss", now, first.Memo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := time.Date(2025, 12, 16, 11, 30, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name string
+		feed *Feed
+	}{{"whole", whole}, {"under the memo", remembering}} {
+		i := slices.IndexFunc(tc.feed.Items, func(it Item) bool { return it.GUID == "pd-3" })
+		if i < 0 {
+			t.Fatalf("%s: no new item among %d items", tc.name, len(tc.feed.Items))
+		}
+		if it := tc.feed.Items[i]; !it.Published.Equal(want) {
+			t.Errorf("%s: %q: got %v, want %v (UTC: the feed's offsets are of several zones)", tc.name, it.Title, it.Published, want)
+		}
 	}
 }

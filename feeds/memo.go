@@ -24,7 +24,9 @@ import (
 // only documents in which no GUID and headline repeat, and a parse that
 // would bring one together with a remembered item is done in full, without
 // the memo. Keys built from a headline and date alone are never
-// remembered: whether a date counts depends on the clock.
+// remembered: whether a date counts depends on the clock. A document with
+// a new item whose date has no zone is parsed whole too: that date is read
+// at the offsets the other items' dates state (normalizer.statedOffsets).
 
 // ItemMemo is what the parser remembers of one feed's last document. The
 // zero value (or nil) remembers nothing. It is immutable once made.

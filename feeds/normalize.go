@@ -429,10 +429,11 @@ func (n *normalizer) atLocalOffset(t time.Time) time.Time {
 // nearest in time. nil when no item's date lacks a zone, as almost none
 // does, and where reading them so is not safe: offsets of several zones
 // (oneZone), or one that would put an item the feed dates in the past as
-// UTC in the future, which says its clock is UTC. Under a memo (see
-// ItemMemo) only the items not left out count.
+// UTC in the future, which says its clock is UTC. (A document with a new
+// item so dated is parsed whole, not under a memo, which would leave the
+// other items' dates out: Parser.parseRemembered.)
 func (n *normalizer) statedOffsets(gf *gofeed.Feed) []statedOffset {
-	if !slices.ContainsFunc(gf.Items, func(gi *gofeed.Item) bool { return gi != nil && hasNoZone(dateText(gi)) }) {
+	if !slices.ContainsFunc(gf.Items, zonelessDate) {
 		return nil
 	}
 	var stated []statedOffset
@@ -457,7 +458,7 @@ func (n *normalizer) statedOffsets(gf *gofeed.Feed) []statedOffset {
 		return nil
 	}
 	for _, gi := range gf.Items {
-		if gi == nil || !hasNoZone(dateText(gi)) {
+		if !zonelessDate(gi) {
 			continue
 		}
 		t, ok := dateOf(gi, n.zones)
@@ -468,6 +469,9 @@ func (n *normalizer) statedOffsets(gf *gofeed.Feed) []statedOffset {
 	}
 	return stated
 }
+
+// zonelessDate reports an item whose date has a time and no zone.
+func zonelessDate(gi *gofeed.Item) bool { return gi != nil && hasNoZone(dateText(gi)) }
 
 // inTheFuture reports a date past now and the slack given clocks ahead.
 func (n *normalizer) inTheFuture(t time.Time) bool { return t.After(n.now.Add(futureSlack)) }

@@ -294,6 +294,11 @@ func (p *Parser) parseRemembered(body []byte, feedURL string, now time.Time, mem
 		return nil, false // the usual parse reports it
 	}
 	n, feed := p.normalizer(gf, body, feedURL, now, raws)
+	if !n.hasLocal && slices.ContainsFunc(gf.Items, zonelessDate) {
+		// Its date is read at an offset the feed's dates state
+		// (statedOffsets), those of the items left out too.
+		return nil, false
+	}
 	items, known, next, oldKeys, ok := n.itemsRemembered(gf.Items, sc)
 	if !ok {
 		return nil, false
