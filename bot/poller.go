@@ -17,6 +17,7 @@ import (
 
 	"github.com/newshound/newshound/alert"
 	"github.com/newshound/newshound/feeds"
+	"github.com/newshound/newshound/internal/redact"
 	"github.com/newshound/newshound/internal/statelog"
 	"github.com/newshound/newshound/store"
 )
@@ -336,7 +337,7 @@ func (p *poller) startedState(f *alert.Feed, st store.FeedState, found bool) sto
 	case !found:
 		return fresh
 	case st.ConfigURL != "" && st.ConfigURL != f.URL:
-		p.log.Info("feed URL changed in the config; starting the feed afresh", "feed", f.ID, "from", feeds.RedactedURL(st.ConfigURL), "to", feeds.RedactedURL(f.URL))
+		p.log.Info("feed URL changed in the config; starting the feed afresh", "feed", f.ID, "from", redact.URL(st.ConfigURL), "to", redact.URL(f.URL))
 		return fresh
 	}
 	if st.URL == "" {
@@ -351,7 +352,7 @@ func (p *poller) shouldPoll(f *alert.Feed, st *store.FeedState, mode pollMode, n
 	backingOff := st.ErrorCount > 0 && st.NextPoll.After(now)
 	switch {
 	case st.Disabled && mode == pollRetryDisabled:
-		p.log.Info("retrying a disabled feed once after a restart or reload", "feed", f.ID, "url", feeds.RedactedURL(st.URL), "disabled_because", st.DisabledReason)
+		p.log.Info("retrying a disabled feed once after a restart or reload", "feed", f.ID, "url", redact.URL(st.URL), "disabled_because", st.DisabledReason)
 		st.Disabled, st.DisabledReason = false, ""
 		return true
 	case st.Disabled:
@@ -449,7 +450,7 @@ func (p *poller) withKnownItems(feedID string, feed *feeds.Feed) *feeds.Feed {
 // new permanent URL, its validators and its body's hash.
 func (p *poller) applyResponse(f *alert.Feed, st *store.FeedState, resp *feeds.Response) {
 	if resp.MovedTo != "" && resp.MovedTo != st.URL {
-		p.log.Info("feed moved permanently; using the new URL from now on", "feed", f.ID, "from", feeds.RedactedURL(st.URL), "to", feeds.RedactedURL(resp.MovedTo))
+		p.log.Info("feed moved permanently; using the new URL from now on", "feed", f.ID, "from", redact.URL(st.URL), "to", redact.URL(resp.MovedTo))
 		st.URL = resp.MovedTo
 	}
 	st.ETag, st.LastModified = resp.ETag, resp.LastModified
@@ -477,14 +478,14 @@ func (p *poller) reschedule(f *alert.Feed, st *store.FeedState, o feeds.Outcome,
 	hist := feeds.PollHistory{FeedID: f.ID, ErrorCount: st.ErrorCount, FailingSince: st.FailingSince, LastChanged: st.LastChanged}
 	dec := p.schedule(f).Next(hist, o, now)
 	if dec.Recovered {
-		p.log.Info("feed recovered", "feed", f.ID, "url", feeds.RedactedURL(st.URL), "after_errors", st.ErrorCount, "last_error", st.LastError, "failing_since", st.FailingSince.Format(time.RFC3339))
+		p.log.Info("feed recovered", "feed", f.ID, "url", redact.URL(st.URL), "after_errors", st.ErrorCount, "last_error", st.LastError, "failing_since", st.FailingSince.Format(time.RFC3339))
 		st.LastError = ""
 	}
 	st.NextPoll = dec.Next
 	st.ErrorCount, st.FailingSince, st.LastChanged = dec.History.ErrorCount, dec.History.FailingSince, dec.History.LastChanged
 	if dec.Disable {
 		st.Disabled, st.DisabledReason = true, dec.Reason
-		p.log.Error("feed disabled", "feed", f.ID, "url", feeds.RedactedURL(st.URL), "reason", dec.Reason)
+		p.log.Error("feed disabled", "feed", f.ID, "url", redact.URL(st.URL), "reason", dec.Reason)
 	}
 	return dec
 }
@@ -499,9 +500,9 @@ func (p *poller) recordFailure(ctx context.Context, f *alert.Feed, st store.Feed
 	msg := err.Error()
 	switch {
 	case dec.NewlyFailing || prev == "":
-		p.log.Warn("feed failed", "feed", f.ID, "url", feeds.RedactedURL(st.URL), "err", msg, "next_poll", dec.Next.Format(time.RFC3339))
+		p.log.Warn("feed failed", "feed", f.ID, "url", redact.URL(st.URL), "err", msg, "next_poll", dec.Next.Format(time.RFC3339))
 	case statelog.Reason(msg) != statelog.Reason(prev):
-		p.log.Warn("feed failed", "feed", f.ID, "url", feeds.RedactedURL(st.URL), "err", msg, "next_poll", dec.Next.Format(time.RFC3339),
+		p.log.Warn("feed failed", "feed", f.ID, "url", redact.URL(st.URL), "err", msg, "next_poll", dec.Next.Format(time.RFC3339),
 			"previous_error", prev, "failures", st.ErrorCount, "failing_since", st.FailingSince.Format(time.RFC3339))
 	default:
 		p.log.Debug("feed still failing", "feed", f.ID, "err", msg, "failures", st.ErrorCount)

@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/newshound/newshound/internal/redact"
 )
 
 // This file decodes the keys that belong to one kind of destination, and
@@ -158,7 +160,7 @@ func (d *decoder) destinationKinds(n *yaml.Node, dest *Destination, dc Discord, 
 	case SlackWebhook:
 		if dest.WebhookURL != "" {
 			if err := checkHTTPURL(strings.TrimSpace(dest.WebhookURL)); err != nil {
-				d.errorf(given["webhook_url"], "webhook_url %q: %v (want https://hooks.slack.com/services/…)", redactPath(dest.WebhookURL), err)
+				d.errorf(given["webhook_url"], "webhook_url %q: %v (want https://hooks.slack.com/services/…)", redact.Endpoint(dest.WebhookURL), err)
 				dest.WebhookURL = ""
 			}
 		}
@@ -214,7 +216,7 @@ func (d *decoder) webhookURL(key string, v *yaml.Node) (string, bool) {
 	}
 	s = strings.TrimSpace(s)
 	if err := checkHTTPURL(s); err != nil {
-		d.errorf(v, "%s %q: %v", key, redactPath(s), err)
+		d.errorf(v, "%s %q: %v", key, redact.Endpoint(s), err)
 		return "", false
 	}
 	return s, true
@@ -268,43 +270,6 @@ func isLoopback(host string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
-}
-
-// redactPath hides what a webhook URL may keep secret (its path, a
-// Slack webhook's; its query or fragment; a password) from a message that
-// names it, keeping its scheme and host, so the message still says which
-// URL is meant. A URL that does not parse, or has no scheme ("pasted
-// without https://"), keeps what comes before its first "/", "?" or "#",
-// or, with an "@" in it (user info), its scheme alone.
-func redactPath(raw string) string {
-	if u, err := url.Parse(raw); err == nil && u.Host != "" {
-		if (u.Path == "" || u.Path == "/") && u.RawQuery == "" && u.Fragment == "" && u.User == nil {
-			return raw
-		}
-		return u.Scheme + "://" + u.Host + "/…"
-	}
-	prefix, rest := "", raw
-	if i := strings.Index(raw, "://"); i >= 0 {
-		prefix, rest = raw[:i+3], raw[i+3:]
-	}
-	if strings.Contains(rest, "@") {
-		// User info, whose password may hold a "/", "?" or "#" (which
-		// is why the URL did not parse): where the host begins cannot
-		// be told.
-		return prefix + "…"
-	}
-	end := strings.IndexAny(rest, "/?#")
-	if end < 0 {
-		end = len(rest)
-	}
-	host := rest[:end]
-	switch {
-	case end == len(rest):
-		return prefix + host
-	case rest[end] == '/':
-		return prefix + host + "/…"
-	}
-	return prefix + host + "…"
 }
 
 // typeList names destination types in messages: "type console" or "types

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+
+	"github.com/newshound/newshound/internal/redact"
 )
 
 // feedURL checks a feed URL and makes a file URL absolute. Relative file
@@ -76,10 +78,10 @@ func ParseWebhookURL(raw, apiBase string) (id, token string, err error) {
 	const want = "https://discord.com/api/webhooks/<id>/<token>"
 	u, perr := url.Parse(raw)
 	if perr != nil || u.Host == "" {
-		return "", "", fmt.Errorf("webhook_url %q is not a URL (want %s)", redactToken(raw), want)
+		return "", "", fmt.Errorf("webhook_url %q is not a URL (want %s)", redact.Endpoint(raw), want)
 	}
 	if u.RawQuery != "" || u.Fragment != "" {
-		return "", "", fmt.Errorf("webhook_url %q must not have a query or fragment (want %s)", redactToken(raw), want)
+		return "", "", fmt.Errorf("webhook_url %q must not have a query or fragment (want %s)", redact.Endpoint(raw), want)
 	}
 	host := strings.ToLower(u.Host)
 	if discordHosts[host] && u.Scheme == "https" {
@@ -93,27 +95,5 @@ func ParseWebhookURL(raw, apiBase string) (id, token string, err error) {
 			return m[1], m[2], nil
 		}
 	}
-	return "", "", fmt.Errorf("webhook_url %q is not a Discord webhook URL (want %s)", redactToken(raw), want)
-}
-
-// redactToken hides the secret part of a webhook URL in messages:
-// everything past the id that follows "/webhooks/" (the token, and any
-// slash, path, query or fragment after it). A URL with no "/webhooks/" in
-// its path (a Slack webhook URL, a misspelt path) keeps its secret
-// elsewhere: it is shown as redactPath shows it, scheme and host only.
-func redactToken(raw string) string {
-	const marker = "/webhooks/"
-	i := strings.Index(raw, marker)
-	if i < 0 || strings.ContainsAny(raw[:i], "?#@") {
-		return redactPath(raw)
-	}
-	start := i + len(marker)
-	j := strings.IndexAny(raw[start:], "/?#")
-	if j < 0 {
-		return raw // no token
-	}
-	if raw[start+j] == '/' {
-		j++
-	}
-	return raw[:start+j] + "…"
+	return "", "", fmt.Errorf("webhook_url %q is not a Discord webhook URL (want %s)", redact.Endpoint(raw), want)
 }

@@ -12,8 +12,8 @@ import (
 
 	"github.com/newshound/newshound/bot"
 	"github.com/newshound/newshound/config"
-	"github.com/newshound/newshound/feeds"
 	"github.com/newshound/newshound/filters"
+	"github.com/newshound/newshound/internal/redact"
 	"github.com/newshound/newshound/store"
 )
 
@@ -182,7 +182,7 @@ func feedStatusOf(name, url string, st store.FeedState) feedStatus {
 	if st.URL != "" {
 		f.URL = st.URL // after a permanent redirect
 	}
-	f.URL = feeds.RedactedURL(f.URL)
+	f.URL = redact.URL(f.URL)
 	if st.Disabled {
 		f.NextPoll = nil // polled again only at the next start or config reload
 	}

@@ -576,8 +576,9 @@ func TestStatusNamesWatchesWhoseQueryNoLongerParses(t *testing.T) {
 
 // TestStatusHidesTheFeedURLsPassword: status (and its --json, which a
 // monitor may keep) shows a feed's URL, its config one or the one it moved
-// to, with the password of https://user:pass@… hidden, and an API key or
-// token in its query, as the log does.
+// to, with the password of https://user:pass@… hidden, and a user name
+// given without one, an API key or token in its query, a fragment and a
+// webhook's token (README: "A feed has name and url"), as the log does.
 func TestStatusHidesTheFeedURLsPassword(t *testing.T) {
 	tests := []struct {
 		name, configURL string
@@ -590,6 +591,9 @@ func TestStatusHidesTheFeedURLsPassword(t *testing.T) {
 		{"an API key in the query", "https://api.wire.example/v2/rss?category=world&api_key=s3cret&lang=en", store.FeedState{}, "https://api.wire.example/v2/rss?category=world&api_key=xxxxx&lang=en"},
 		{"a token and a password", "https://alice:s3cret@wire.example/rss?Access-Token=s3cret", store.FeedState{}, "https://alice:xxxxx@wire.example/rss?Access-Token=xxxxx"},
 		{"a query with no secret", "https://wire.example/rss?section=world&keywords=truce", store.FeedState{}, "https://wire.example/rss?section=world&keywords=truce"},
+		{"a user name without a password", "https://s3cret@git.example/alice.atom", store.FeedState{}, "https://xxxxx@git.example/alice.atom"},
+		{"a fragment", "https://wire.example/rss#access_token=s3cret", store.FeedState{}, "https://wire.example/rss#…"},
+		{"a webhook's token", "https://discord.com/api/webhooks/123/s3cret", store.FeedState{}, "https://discord.com/api/webhooks/123/…"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

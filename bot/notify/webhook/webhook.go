@@ -70,6 +70,7 @@ import (
 
 	"github.com/newshound/newshound/alert"
 	"github.com/newshound/newshound/bot/notify"
+	"github.com/newshound/newshound/internal/redact"
 	"github.com/newshound/newshound/internal/retryafter"
 )
 
@@ -129,7 +130,7 @@ type Notifier struct {
 func New(endpoint, secret string, opts Options) (*Notifier, error) {
 	u, err := url.Parse(endpoint)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("webhook: %q is not an http(s) URL", redact(endpoint))
+		return nil, fmt.Errorf("webhook: %q is not an http(s) URL", redact.Endpoint(endpoint))
 	}
 	if secret == "" {
 		return nil, errors.New("webhook: the secret is empty")
@@ -359,7 +360,7 @@ func (n *Notifier) Send(ctx context.Context, m notify.Message) (notify.Receipt, 
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, n.url, bytes.NewReader(body))
 	if err != nil {
-		return notify.Receipt{}, fmt.Errorf("webhook %s: %w", redact(n.url), err)
+		return notify.Receipt{}, fmt.Errorf("webhook %s: %w", redact.Endpoint(n.url), err)
 	}
 	ts := strconv.FormatInt(n.now().Unix(), 10)
 	req.Header.Set("Content-Type", "application/json")
@@ -369,7 +370,7 @@ func (n *Notifier) Send(ctx context.Context, m notify.Message) (notify.Receipt, 
 	req.Header.Set(IdempotencyHeader, idempotencyKey(m))
 	resp, err := n.client.Do(req)
 	if err != nil {
-		return notify.Receipt{}, fmt.Errorf("webhook %s: %w", redact(n.url), notify.WithoutURL(err))
+		return notify.Receipt{}, fmt.Errorf("webhook %s: %w", redact.Endpoint(n.url), notify.WithoutURL(err))
 	}
 	defer resp.Body.Close()
 	snippet, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
@@ -386,7 +387,7 @@ func (n *Notifier) statusError(resp *http.Response, snippet []byte) error {
 	if code >= 200 && code < 300 {
 		return nil
 	}
-	err := fmt.Errorf("webhook %s: HTTP %d%s", redact(n.url), code, quote(snippet))
+	err := fmt.Errorf("webhook %s: HTTP %d%s", redact.Endpoint(n.url), code, quote(snippet))
 	after, hasAfter := retryafter.Parse(resp.Header.Get("Retry-After"), n.now())
 	switch {
 	case code == http.StatusTooManyRequests && !hasAfter:
@@ -395,7 +396,7 @@ func (n *Notifier) statusError(resp *http.Response, snippet []byte) error {
 		return &notify.RetryError{After: after, Err: err}
 	case code >= 300 && code < 400:
 		return fmt.Errorf("%w: redirected to %s, which is not followed (update the url): %w",
-			err, redact(resp.Header.Get("Location")), notify.ErrGone)
+			err, redact.Endpoint(resp.Header.Get("Location")), notify.ErrGone)
 	case notify.RefusesEndpoint(code):
 		return fmt.Errorf("%w: %w", err, notify.ErrGone)
 	case code == http.StatusRequestTimeout:
@@ -427,17 +428,4 @@ func quote(b []byte) string {
 		s = strings.ToValidUTF8(s[:200], "") + "…" // no character cut in two
 	}
 	return fmt.Sprintf(" (%q)", s)
-}
-
-// redact keeps a URL's scheme and host for messages: its path and query
-// may hold a secret token.
-func redact(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" {
-		return "(bad URL)"
-	}
-	if u.Path == "" && u.RawQuery == "" {
-		return u.Scheme + "://" + u.Host
-	}
-	return u.Scheme + "://" + u.Host + "/…"
 }
