@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"golang.org/x/net/proxy"
+
+	"github.com/newshound/newshound/internal/redact"
 )
 
 // blockedPrefixes are the networks a feed URL may not reach unless the
@@ -162,7 +164,7 @@ func (d *guardedDialer) DialContext(ctx context.Context, network, addr string) (
 		var dnsErr *net.DNSError
 		if pu != nil && errors.As(err, &dnsErr) {
 			return nil, fmt.Errorf("%w (newshound resolves feed hosts itself and has proxy %s tunnel to the checked address; "+
-				"if this machine reaches outside names only through the proxy, set proxy_resolves_names: true)", err, pu.Redacted())
+				"if this machine reaches outside names only through the proxy, set proxy_resolves_names: true)", err, redact.Endpoint(pu.String()))
 		}
 		return nil, err
 	}
@@ -216,11 +218,11 @@ func (d *guardedDialer) tunnel(ctx context.Context, pu *url.URL, network, addr s
 		return s.(proxy.ContextDialer).DialContext(ctx, network, addr)
 	case "http", "https":
 	default:
-		return nil, fmt.Errorf("proxy %s: unsupported scheme %q", pu.Redacted(), pu.Scheme)
+		return nil, fmt.Errorf("proxy %s: unsupported scheme %q", redact.Endpoint(pu.String()), pu.Scheme)
 	}
 	raw, err := d.dialer.DialContext(ctx, "tcp", proxyAddr)
 	if err != nil {
-		return nil, fmt.Errorf("proxy %s: %w", pu.Redacted(), err)
+		return nil, fmt.Errorf("proxy %s: %w", redact.Endpoint(pu.String()), err)
 	}
 	if d.dialer.Timeout > 0 {
 		raw.SetDeadline(time.Now().Add(d.dialer.Timeout))
@@ -246,7 +248,7 @@ func connectVia(conn net.Conn, pu *url.URL, addr string) (net.Conn, error) {
 		tc := tls.Client(conn, &tls.Config{ServerName: pu.Hostname()})
 		if err := tc.Handshake(); err != nil {
 			conn.Close()
-			return nil, fmt.Errorf("proxy %s: %w", pu.Redacted(), err)
+			return nil, fmt.Errorf("proxy %s: %w", redact.Endpoint(pu.String()), err)
 		}
 		conn = tc
 	}
@@ -257,13 +259,13 @@ func connectVia(conn net.Conn, pu *url.URL, addr string) (net.Conn, error) {
 	}
 	if err := req.Write(conn); err != nil {
 		conn.Close()
-		return nil, fmt.Errorf("proxy %s: %w", pu.Redacted(), err)
+		return nil, fmt.Errorf("proxy %s: %w", redact.Endpoint(pu.String()), err)
 	}
 	br := bufio.NewReader(&io.LimitedReader{R: conn, N: maxProxyResponse})
 	resp, err := http.ReadResponse(br, req)
 	if err != nil {
 		conn.Close()
-		return nil, fmt.Errorf("proxy %s: %w", pu.Redacted(), err)
+		return nil, fmt.Errorf("proxy %s: %w", redact.Endpoint(pu.String()), err)
 	}
 	if resp.StatusCode/100 != 2 {
 		conn.Close()
@@ -271,7 +273,7 @@ func connectVia(conn net.Conn, pu *url.URL, addr string) (net.Conn, error) {
 		if resp.StatusCode == http.StatusForbidden {
 			hint = " (a proxy that allows destinations by domain name needs proxy_resolves_names: true)"
 		}
-		return nil, fmt.Errorf("proxy %s refused CONNECT %s: %s%s", pu.Redacted(), addr, resp.Status, hint)
+		return nil, fmt.Errorf("proxy %s refused CONNECT %s: %s%s", redact.Endpoint(pu.String()), addr, resp.Status, hint)
 	}
 	if n := br.Buffered(); n > 0 { // the origin spoke first: keep what was read
 		early, _ := br.Peek(n)

@@ -325,3 +325,43 @@ func TestFetchThroughProxyAllowPrivate(t *testing.T) {
 		t.Errorf("proxy was asked %v, want %q", got, want)
 	}
 }
+
+// A proxy URL's user info is its credential (http://TOKEN@proxy:3128, an
+// API key as the user name, is how some proxy services take it); an error
+// naming the proxy, which the poller logs and status shows, hides it as
+// internal/redact hides any URL's: url.URL.Redacted showed a user name
+// given without a password.
+func TestProxyErrorHidesItsCredentials(t *testing.T) {
+	const secret = "s3cr3t-PROXY-key"
+	tests := []struct {
+		name string
+		user *url.Userinfo
+		want string // the proxy as the error shows it, but for its host
+	}{
+		{"user name alone", url.User(secret), "http://xxxxx@"},
+		{"user name with an empty password", url.UserPassword(secret, ""), "http://xxxxx@"},
+		{"user and password", url.UserPassword("alice", secret), "http://alice:xxxxx@"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			proxy := newTestProxy(t, func(ctx context.Context, host string) ([]net.IPAddr, error) {
+				return []net.IPAddr{{IP: net.ParseIP("203.0.113.7")}}, nil
+			}, "127.0.0.1:1")
+			pu := proxy.url()
+			pu.User = tt.user
+			var lookups atomic.Int32
+			f := guardedTestFetcher(FetcherOptions{Proxy: http.ProxyURL(pu)})
+			f.dialer.lookupIP = failingDNS(&lookups)
+			_, err := f.Fetch(context.Background(), Request{URL: "https://example.com/feed"})
+			if err == nil {
+				t.Fatal("Fetch succeeded, want a DNS error naming the proxy")
+			}
+			if strings.Contains(err.Error(), secret) {
+				t.Errorf("error %q shows the proxy's credential", err)
+			}
+			if want := tt.want + pu.Host; !strings.Contains(err.Error(), want) {
+				t.Errorf("error %q, want it to name the proxy as %q", err, want)
+			}
+		})
+	}
+}
