@@ -29,6 +29,10 @@
 // path and query too, beyond a webhook's id.
 //
 // A value replaced in place is shown as "xxxxx"; a rest left out as "…".
+//
+// It only shows: whether a URL is allowed, or well formed, is its caller's
+// to say (config, feeds.CheckFeedURL); and a URL a person asked for whole
+// (feeds export, a discovered feed's address) is no business of it.
 package redact
 
 import (
