@@ -360,6 +360,8 @@ func TestParseWebhookURL(t *testing.T) {
 		{"webhook singular", "https://discord.com/api/webhook/123/" + secret, DefaultAPIBase, "", ""},
 		{"no slash after the id", "https://discord.com/api/webhooks/123?token=" + secret, DefaultAPIBase, "", ""},
 		{"webhooks in the query", "https://example.com/hook?next=/webhooks/1/x&token=" + secret, DefaultAPIBase, "", ""},
+		{"an escaped slash after the id", "https://discord.com/api/webhooks/123%2F" + secret + "?wait=true", DefaultAPIBase, "", ""},
+		{"the token straight after webhooks", "https://example.com/webhooks/" + secret, DefaultAPIBase, "", ""},
 		{"not a URL, no marker", "discord.com/api/hooks/1/" + secret + " x", DefaultAPIBase, "", ""},
 	}
 	for _, tt := range tests {

@@ -132,6 +132,12 @@ func TestRefusedWebhookURLHidesItsSecret(t *testing.T) {
 			`url "https://…": not a URL`},
 		{"webhook, a hash in the password", "{name: d, type: webhook, url: \"https://user:" + secret + "#1@example.org/hook\", secret: 0123456789abcdef}",
 			`url "https://…": not a URL`},
+		{"slack, backslashes", "{name: d, type: slack-webhook, webhook_url: 'https://hooks.slack.com\\services\\T000\\B000\\" + secret + "'}",
+			`webhook_url "https://hooks.slack.com…": not a URL`},
+		{"slack, a bare token", "{name: d, type: slack-webhook, webhook_url: \"xoxb-1-2-" + secret + "\"}",
+			`webhook_url "…": expected an http(s) URL`},
+		{"webhook, a password of digits and a slash", "{name: d, type: webhook, url: \"ftp://user:123/" + secret + "@example.org/hook\", secret: 0123456789abcdef}",
+			`url "ftp://…": expected an http(s) URL`},
 		{"slack, a question mark in the password, no scheme", "{name: d, type: slack-webhook, webhook_url: \"user:" + secret + "?1@hooks.slack.com/services/T000\"}",
 			`webhook_url "…": expected an http(s) URL`},
 	}
