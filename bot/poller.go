@@ -620,9 +620,37 @@ func (p *poller) flushed(wrote bool, err error) bool {
 	return true
 }
 
+// rematches is how many times a poll is matched again because a watch it
+// matched under was edited before its commit. Each time takes another
+// /watch edit landing in that moment, so one more is a fault, not a race:
+// the poll then fails as a failed commit does, nothing recorded, and its
+// items are matched at the feed's next poll.
+const rematches = 3
+
 // recordItems finds the items not seen before, matches them through the
 // alerting core, and commits the poll. It returns the next poll time.
+// When a watch the poll matched under had its query edited before the
+// commit (here or on another instance), the store records nothing
+// (store.ErrWatchesEdited) and the poll is matched again under the
+// catalog rebuilt from the stored watches, and committed: the watch gets
+// what its query at the commit matches, once, as if the poll came after
+// the edit.
 func (p *poller) recordItems(ctx context.Context, f *alert.Feed, st store.FeedState, feed *feeds.Feed, cacheMaxAge time.Duration, now time.Time) (time.Time, error) {
+	for try := 1; ; try++ {
+		next, err := p.matchAndCommit(ctx, f, st, feed, cacheMaxAge, now)
+		if !errors.Is(err, store.ErrWatchesEdited) || try > rematches {
+			return next, err
+		}
+		p.log.Debug("a watch was edited during the poll: its items are matched again", "feed", f.ID, "err", err)
+		if err := p.live.rebuild(ctx, nil); err != nil {
+			return time.Time{}, err
+		}
+	}
+}
+
+// matchAndCommit is one try of recordItems, matching under the catalog
+// as it is.
+func (p *poller) matchAndCommit(ctx context.Context, f *alert.Feed, st store.FeedState, feed *feeds.Feed, cacheMaxAge time.Duration, now time.Time) (time.Time, error) {
 	keys := make([]string, 0, len(feed.Items)+len(feed.Known))
 	for _, it := range feed.Items {
 		keys = append(keys, it.Key)
@@ -749,8 +777,12 @@ func (p *poller) recordItems(ctx context.Context, f *alert.Feed, st store.FeedSt
 		present = alert.LinkKeys(feed.Items)
 	}
 	p.states.settle(f.ID)
-	rows := outboxRows(cat, res.Entries)
-	n, err := p.store.CommitPoll(ctx, f.ID, store.Poll{State: st, Keys: keys, Present: present, Alerts: rows, Texts: texts})
+	rows := outboxRows(res.Entries)
+	var watches map[string]string
+	if len(fresh) > 0 || len(rows) > 0 {
+		watches = watchQueries(cat, f.ID)
+	}
+	n, err := p.store.CommitPoll(ctx, f.ID, store.Poll{State: st, Keys: keys, Present: present, Alerts: rows, Texts: texts, Watches: watches})
 	if err != nil {
 		p.states.forget(f.ID)
 		p.memos.forget(f.ID)
@@ -914,21 +946,30 @@ func (p *poller) report(f *alert.Feed, feed *feeds.Feed, unseen []string, res al
 	p.log.Debug("polled", "feed", f.ID, "items", len(feed.Items)+len(feed.Known), "new", len(unseen), "matched", res.Matched, "enqueued", enqueued)
 }
 
-// outboxRows turns the alerting core's entries, matched through cat, into
-// outbox rows. A watch's carries the query it was matched under, so that
-// the commit drops it when the watch was edited meanwhile.
-func outboxRows(cat *alert.Catalog, entries []alert.Entry) []store.Alert {
+// watchQueries are the queries of the watches cat matches the feed's
+// items under, by subscription (store.Poll.Watches): the commit tells by
+// them whether one was edited meanwhile.
+func watchQueries(cat *alert.Catalog, feedID string) map[string]string {
+	var queries map[string]string
+	for _, s := range cat.Covering(feedID) {
+		if _, watch := store.WatchOf(s.ID); watch {
+			if queries == nil {
+				queries = map[string]string{}
+			}
+			queries[s.ID] = s.Query
+		}
+	}
+	return queries
+}
+
+// outboxRows turns the alerting core's entries into outbox rows.
+func outboxRows(entries []alert.Entry) []store.Alert {
 	rows := make([]store.Alert, len(entries))
 	for i, e := range entries {
 		rows[i] = store.Alert{
 			Destination: e.Destination, Subscription: e.Subscription, FeedID: e.FeedID, ItemKey: e.ItemKey,
 			DedupeKeys: e.DedupeKeys, Payload: alert.Encode(e.Alert), CreatedAt: e.CreatedAt,
 			Story: e.Story, Joins: e.Joins, Fingerprint: e.Fingerprint,
-		}
-		if sub, ok := cat.Subscription(e.Subscription); ok {
-			if _, watch := store.WatchOf(e.Subscription); watch {
-				rows[i].WatchQuery = sub.Query
-			}
 		}
 		if e.Release.Held() {
 			rows[i].HoldUntil, rows[i].Digest = e.Release.Key.Until, e.Release.Key.String()

@@ -12,10 +12,10 @@ import (
 	"github.com/newshound/newshound/store"
 )
 
-// commitBarrier runs meanwhile once, inside the first CommitPoll that
-// carries alerts, before the commit reaches the store: after the poll
-// read its catalog and matched, before its alerts are enqueued. It puts
-// a /watch command exactly into a poll's window, with no sleep.
+// commitBarrier runs meanwhile once, inside the first CommitPoll once it
+// is set, before the commit reaches the store: after the poll read its
+// catalog and matched, before its alerts are enqueued. It puts a /watch
+// command exactly into a poll's window, with no sleep.
 type commitBarrier struct {
 	store.Store
 	meanwhile func()
@@ -23,7 +23,7 @@ type commitBarrier struct {
 }
 
 func (s *commitBarrier) CommitPoll(ctx context.Context, feedID string, p store.Poll) (int, error) {
-	if len(p.Alerts) > 0 && s.meanwhile != nil {
+	if s.meanwhile != nil {
 		s.once.Do(s.meanwhile)
 	}
 	return s.Store.CommitPoll(ctx, feedID, p)
@@ -34,15 +34,21 @@ func (s *commitBarrier) CommitPoll(ctx context.Context, feedID string, p store.P
 // is in flight, after the poll matched its items with the catalog of
 // before. The removal dropped the watch's pending alerts, but the poll
 // commits its match afterwards: that alert went out to the channel of a
-// watch that no longer exists, and so did a paused watch's, and an edited
-// one's matched under the query the edit replaced. The store now refuses,
-// in the commit, an alert whose watch is gone, paused, or has another
-// query (even one that matches the item too: the store cannot match it
-// again, see store.Alert.WatchQuery); an edit of the role alone leaves
-// the alert, and another watch's alert in the same poll goes out as ever.
+// watch that no longer exists, and so did a paused watch's. An edited
+// watch's items are matched again under the query it has at the commit
+// (the poll is as if made after the edit): what the new query matches goes
+// out once, an item only the new query matches too, and what it does not
+// match does not; before, the alert matched under the query replaced was
+// dropped and the items marked seen, so a desk that widened its watch
+// during a poll missed a story. An edit of the role alone leaves the
+// alert, and another watch's alert in the same poll goes out as ever.
+// README ("Run it in Discord"; "No loss") says so.
 func TestWatchChangedWhilePollInFlight(t *testing.T) {
 	ctx := context.Background()
-	const headline = "Aleppo convoy reaches the city"
+	const (
+		both  = "Aleppo convoy reaches the city" // matches aleppo, and aleppo OR kerry
+		onlyB = "Kerry meets Lavrov in Geneva"   // matches kerry alone
+	)
 	str := func(s string) *string { return &s }
 	edit := func(req discord.EditRequest) func(t *testing.T, o *oneWatch) {
 		return func(t *testing.T, o *oneWatch) {
@@ -51,32 +57,47 @@ func TestWatchChangedWhilePollInFlight(t *testing.T) {
 			mustDo(t, err)
 		}
 	}
+	pause := func(t *testing.T, o *oneWatch) { mustDo(t, o.w.SetPaused(ctx, watchGuild, o.id, true)) }
 	tests := []struct {
 		name string
 		// other adds a second watch on the feed, into another channel,
 		// that stays.
 		other bool
+		// onlyB publishes only the item the watch's query does not match.
+		onlyB bool
 		// meanwhile is the command run in the poll's window.
 		meanwhile func(t *testing.T, o *oneWatch)
-		want      map[string][]string // embed titles by channel
+		want      map[string][]string // embed titles by channel, sorted
 	}{
-		{name: "not changed", meanwhile: func(*testing.T, *oneWatch) {}, want: map[string][]string{watchChannel: {headline}}},
+		{name: "not changed", meanwhile: func(*testing.T, *oneWatch) {}, want: map[string][]string{watchChannel: {both}}},
 		{name: "removed", meanwhile: func(t *testing.T, o *oneWatch) { mustDo(t, o.w.Remove(ctx, watchGuild, o.id)) },
 			want: map[string][]string{watchChannel: nil}},
 		{name: "removed, another watch on the feed stays", other: true,
 			meanwhile: func(t *testing.T, o *oneWatch) { mustDo(t, o.w.Remove(ctx, watchGuild, o.id)) },
-			want:      map[string][]string{watchChannel: nil, watchOtherChannel: {headline}}},
-		{name: "paused", meanwhile: func(t *testing.T, o *oneWatch) { mustDo(t, o.w.SetPaused(ctx, watchGuild, o.id, true)) },
-			want: map[string][]string{watchChannel: nil}},
-		{name: "paused, another watch on the feed stays", other: true,
-			meanwhile: func(t *testing.T, o *oneWatch) { mustDo(t, o.w.SetPaused(ctx, watchGuild, o.id, true)) },
-			want:      map[string][]string{watchChannel: nil, watchOtherChannel: {headline}}},
-		{name: "query edited to one the item does not match", meanwhile: edit(discord.EditRequest{Query: str("kerry")}),
+			want:      map[string][]string{watchChannel: nil, watchOtherChannel: {both}}},
+		{name: "paused", meanwhile: pause, want: map[string][]string{watchChannel: nil}},
+		{name: "paused, another watch on the feed stays", other: true, meanwhile: pause,
+			want: map[string][]string{watchChannel: nil, watchOtherChannel: {both}}},
+		{name: "query widened", meanwhile: edit(discord.EditRequest{Query: str("aleppo OR kerry")}),
+			want: map[string][]string{watchChannel: {both, onlyB}}},
+		{name: "query widened, another watch on the feed stays", other: true,
+			meanwhile: edit(discord.EditRequest{Query: str("aleppo OR kerry")}),
+			want:      map[string][]string{watchChannel: {both, onlyB}, watchOtherChannel: {both}}},
+		{name: "query widened, the poll has only an item it newly matches", onlyB: true,
+			meanwhile: edit(discord.EditRequest{Query: str("aleppo OR kerry")}),
+			want:      map[string][]string{watchChannel: {onlyB}}},
+		{name: "query widened, then paused", meanwhile: func(t *testing.T, o *oneWatch) {
+			edit(discord.EditRequest{Query: str("aleppo OR kerry")})(t, o)
+			pause(t, o)
+		}, want: map[string][]string{watchChannel: nil}},
+		{name: "query edited to one neither item matches", meanwhile: edit(discord.EditRequest{Query: str("truce")}),
 			want: map[string][]string{watchChannel: nil}},
 		{name: "query edited to one the item matches too", meanwhile: edit(discord.EditRequest{Query: str("convoy")}),
-			want: map[string][]string{watchChannel: nil}},
+			want: map[string][]string{watchChannel: {both}}},
+		{name: "query edited to one only the other item matches", meanwhile: edit(discord.EditRequest{Query: str("kerry")}),
+			want: map[string][]string{watchChannel: {onlyB}}},
 		{name: "role edited", meanwhile: edit(discord.EditRequest{Role: str("123456")}),
-			want: map[string][]string{watchChannel: {headline}}},
+			want: map[string][]string{watchChannel: {both}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -94,10 +115,17 @@ func TestWatchChangedWhilePollInFlight(t *testing.T) {
 				tt.meanwhile(t, o)
 				ran = true
 			}
-			o.feed.Publish(item(2, headline, o.clk.now()))
-			o.clk.advance(time.Hour)
-			if _, err := o.svc.RunOnce(ctx); err != nil {
-				t.Fatal(err)
+			if !tt.onlyB {
+				o.feed.Publish(item(2, both, o.clk.now()))
+			}
+			o.feed.Publish(item(3, onlyB, o.clk.now()))
+			// The poll that runs the command, then one more: an item
+			// goes out once.
+			for range 2 {
+				o.clk.advance(time.Hour)
+				if _, err := o.svc.RunOnce(ctx); err != nil {
+					t.Fatal(err)
+				}
 			}
 			if !ran {
 				t.Fatal("the command did not run inside the poll's commit")
@@ -107,9 +135,94 @@ func TestWatchChangedWhilePollInFlight(t *testing.T) {
 				for i := range got {
 					got[i] = strings.ReplaceAll(got[i], "**", "") // the matched words' highlight
 				}
+				slices.Sort(got)
 				if !slices.Equal(got, want) {
 					t.Errorf("posted in %s: %q, want %q", channel, got, want)
 				}
+			}
+		})
+	}
+}
+
+// editingStore runs a /watch edit inside each of the first edits
+// CommitPolls once armed, before the commit reaches the store: every try
+// of a poll's commit finds its watch edited.
+type editingStore struct {
+	store.Store
+	edit  func(n int) // the nth edit, from 0
+	edits int
+	n     int
+}
+
+func (s *editingStore) CommitPoll(ctx context.Context, feedID string, p store.Poll) (int, error) {
+	if s.edit != nil && s.n < s.edits {
+		s.edit(s.n)
+		s.n++
+	}
+	return s.Store.CommitPoll(ctx, feedID, p)
+}
+
+// TestWatchEditedAtEveryTryOfACommit: a poll whose watch is edited again
+// before each commit it tries is matched again each time, up to
+// rematches times, and posts what the last query matches, once; edited
+// once more, it records nothing, reported as a failed commit, and its
+// items go out, once, at the next poll.
+func TestWatchEditedAtEveryTryOfACommit(t *testing.T) {
+	ctx := context.Background()
+	const (
+		both  = "Aleppo convoy reaches the city"
+		onlyB = "Kerry meets Lavrov in Geneva"
+	)
+	tests := []struct {
+		name  string
+		edits int
+		// want are the titles posted after the first pass, then after
+		// the second.
+		want [2][]string
+		// failed: the first pass's commit failed, as a store failure.
+		failed bool
+	}{
+		{name: "edited before every try", edits: rematches, want: [2][]string{{both, onlyB}, {both, onlyB}}},
+		{name: "edited once more", edits: rematches + 1, want: [2][]string{nil, {both, onlyB}}, failed: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			editing := &editingStore{edits: tt.edits}
+			o := newOneWatch(t, func(s store.Store) store.Store { editing.Store = s; return editing })
+			if _, err := o.svc.RunOnce(ctx); err != nil { // first sight
+				t.Fatal(err)
+			}
+			editing.edit = func(n int) {
+				// Both match both items; the last is "aleppo OR kerry".
+				query := "aleppo OR kerry"
+				if (tt.edits-1-n)%2 == 1 {
+					query = "kerry OR aleppo"
+				}
+				_, err := o.w.Edit(ctx, discord.EditRequest{GuildID: watchGuild, ID: o.id, Query: &query})
+				mustDo(t, err)
+			}
+			o.feed.Publish(item(2, both, o.clk.now()))
+			o.feed.Publish(item(3, onlyB, o.clk.now()))
+			for pass, want := range tt.want {
+				o.clk.advance(time.Hour)
+				rep, err := o.svc.RunOnce(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if pass == 0 && rep.StoreFailed != tt.failed {
+					t.Errorf("the first pass's StoreFailed: %v, want %v", rep.StoreFailed, tt.failed)
+				}
+				got := embedTitles(o.dc, watchChannel)
+				for i := range got {
+					got[i] = strings.ReplaceAll(got[i], "**", "")
+				}
+				slices.Sort(got)
+				if !slices.Equal(got, want) {
+					t.Errorf("posted after pass %d: %q, want %q", pass+1, got, want)
+				}
+			}
+			if editing.n != tt.edits {
+				t.Errorf("%d edits made in the commits, want %d", editing.n, tt.edits)
 			}
 		})
 	}

@@ -59,8 +59,9 @@ func TestPostgresWatchRemovedDuringACommitLeavesNoAlert(t *testing.T) {
 	}
 	committed := make(chan result, 1)
 	go func() {
-		a := store.Alert{Destination: "channel:c1", Subscription: store.WatchSubscription(w.ID), WatchQuery: w.Query, FeedID: "feed", ItemKey: "k1", Payload: []byte(`{}`)}
-		n, err := s.CommitPoll(ctx, "feed", store.Poll{State: state, Keys: []string{"k1"}, Alerts: []store.Alert{a}})
+		a := store.Alert{Destination: "channel:c1", Subscription: store.WatchSubscription(w.ID), FeedID: "feed", ItemKey: "k1", Payload: []byte(`{}`)}
+		n, err := s.CommitPoll(ctx, "feed", store.Poll{State: state, Keys: []string{"k1"}, Alerts: []store.Alert{a},
+			Watches: map[string]string{a.Subscription: w.Query}})
 		committed <- result{n, err}
 	}()
 	commitPID := waitBlockedBy(t, db, holdUpPID, nil)

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -383,9 +384,10 @@ const rowsPerStatement = 500
 // The transaction is two exchanges with the database: the first records
 // the state and keys and reads back which keys are new and which dedupe
 // keys are taken; the second inserts the alerts chosen from those answers
-// (a poll without alerts needs only the first). On PostgreSQL each is one
-// round trip, or for a huge poll one per megabyte of statements of at most
-// 500 rows each. Text signatures travel in the first exchange; a poll
+// (a poll without alerts needs only the first, unless it matched items
+// under watches, whose queries it reads before it commits: see
+// Poll.Watches). On PostgreSQL each is one round trip, or for a huge poll
+// one per megabyte of statements of at most 500 rows each. Text signatures travel in the first exchange; a poll
 // without them runs exactly the statements it ran before they existed.
 func (s *sqlStore) CommitPoll(ctx context.Context, feedID string, p Poll) (int, error) {
 	st, keys, err := checkPoll(feedID, p)
@@ -396,17 +398,20 @@ func (s *sqlStore) CommitPoll(ctx context.Context, feedID string, p Poll) (int, 
 	enqueued := 0
 	err = s.txr.runTx(ctx, func(tx pipe) error {
 		c := &pollCommit{s: s, tx: tx, feedID: feedID, now: now}
-		if err := c.record(ctx, st, keys, p.Texts, p.Alerts); err != nil {
+		if err := c.record(ctx, st, keys, p.Texts, p.Alerts, p.Watches); err != nil {
 			return err
 		}
 		if err := c.bump(ctx, p.Present); err != nil {
 			return err
 		}
-		if len(p.Alerts) == 0 {
+		if len(p.Alerts) == 0 && len(p.Watches) == 0 {
 			return nil // nothing to choose: the commit travels with the rest
 		}
 		if err := tx.flush(ctx); err != nil {
 			return err
+		}
+		if err := c.edited(p.Watches); err != nil {
+			return err // rolled back: the poll is matched again
 		}
 		chosen := c.choose(p.Alerts)
 		enqueued = len(chosen)
@@ -447,8 +452,10 @@ func checkPoll(feedID string, p Poll) (FeedState, []string, error) {
 		if a.Destination == "" {
 			return FeedState{}, nil, fmt.Errorf("commit poll of %q: alert for item %q has no destination", feedID, a.ItemKey)
 		}
-		if _, watch := WatchOf(a.Subscription); watch && a.WatchQuery == "" {
-			return FeedState{}, nil, fmt.Errorf("commit poll of %q: alert of %q for item %q has no WatchQuery", feedID, a.Subscription, a.ItemKey)
+		if _, watch := WatchOf(a.Subscription); watch {
+			if _, ok := p.Watches[a.Subscription]; !ok {
+				return FeedState{}, nil, fmt.Errorf("commit poll of %q: alert of %q for item %q: its watch is not in Poll.Watches", feedID, a.Subscription, a.ItemKey)
+			}
 		}
 		texts := [][]string{{a.Destination, a.Subscription, a.FeedID, a.Batch, a.LastError, a.Digest, a.Story}, a.DedupeKeys}
 		for _, t := range a.Takes {
@@ -458,6 +465,11 @@ func checkPoll(feedID string, p Poll) (FeedState, []string, error) {
 			if i := slices.IndexFunc(text, func(v string) bool { return !utf8.ValidString(v) }); i >= 0 {
 				return FeedState{}, nil, fmt.Errorf("commit poll of %q: alert for item %q: %q is not valid UTF-8", feedID, a.ItemKey, text[i])
 			}
+		}
+	}
+	for sub := range p.Watches {
+		if _, watch := WatchOf(sub); !watch {
+			return FeedState{}, nil, fmt.Errorf("commit poll of %q: Poll.Watches names %q, not a watch's subscription", feedID, sub)
 		}
 	}
 	for k := range p.Texts {
@@ -484,10 +496,10 @@ type pollCommit struct {
 	fresh map[string]bool      // keys this transaction inserted
 	taken map[destKey]struct{} // dedupe keys in the outbox within the window
 	// watched are the queries of the stored watches, not paused, among
-	// the alerts', by subscription (WatchSubscription): an alert of a
-	// watch not in it was removed or paused after the poll matched its
-	// item, and one whose WatchQuery is not its watch's query here was
-	// matched under a query edited since; neither is enqueued.
+	// those the poll matched under (Poll.Watches), by subscription
+	// (WatchSubscription): an alert of a watch not in it was removed or
+	// paused after the poll matched its item, and is not enqueued; a
+	// watch whose query here is another was edited since (see edited).
 	watched map[string]string
 }
 
@@ -495,17 +507,18 @@ type pollCommit struct {
 type destKey struct{ destination, key string }
 
 // record queues the first exchange: lock the destinations (PostgreSQL),
-// save the state, mark the keys seen (collecting the new ones) with their
-// text signatures and look up the alerts' dedupe keys (collecting those
-// taken). The answers are in c.fresh and c.taken once the pipe is flushed.
-func (c *pollCommit) record(ctx context.Context, st FeedState, keys []string, texts map[string][]byte, alerts []Alert) error {
+// read the watches matched under, save the state, mark the keys seen
+// (collecting the new ones) with their text signatures and look up the
+// alerts' dedupe keys (collecting those taken). The answers are in
+// c.watched, c.fresh and c.taken once the pipe is flushed.
+func (c *pollCommit) record(ctx context.Context, st FeedState, keys []string, texts map[string][]byte, alerts []Alert, watches map[string]string) error {
 	c.fresh = make(map[string]bool)
 	c.taken = make(map[destKey]struct{})
 	dedupe := dedupeKeysByDestination(alerts)
 	if err := c.lockDestinations(ctx, dedupe); err != nil {
 		return err
 	}
-	if err := c.readWatches(ctx, alerts); err != nil {
+	if err := c.readWatches(ctx, watches); err != nil {
 		return err
 	}
 	now := toMicro(c.now)
@@ -669,40 +682,34 @@ func (c *pollCommit) lockDestinations(ctx context.Context, dests []destinationKe
 	return nil
 }
 
-// readWatches queues the read of which watches the alerts of a watch
-// (Subscription WatchSubscription(id)) are for still exist, not paused,
-// and with what query, into c.watched. A poll matches with the watches
-// its catalog had: one removed since (here or on another instance) has
-// had its pending alerts dropped (DropUnwatched), and an alert this commit
-// enqueued for it would go out to where nobody watches any more; one
-// paused since is to post nothing; one whose query was edited since is to
-// post what the new query matches, and the item was matched under the old
-// one. Such an alert is dropped rather than matched again: the store
-// cannot match (the alerting core renders what the query matched into the
-// payload, and grouped the item into a story and a digest), and the edit,
-// the user's later word, wins, as a removal does; what the new query alone
-// matches in that poll is lost either way, as an item seen in the seconds
-// before the edit would be. The read locks the watches it finds until the
-// commit (PostgreSQL): a removal, pause or edit either comes after the
-// commit, as if made after this poll (a removal's DropUnwatched finds
-// these alerts), or is seen here.
-func (c *pollCommit) readWatches(ctx context.Context, alerts []Alert) error {
-	var ids []string
-	for _, a := range alerts {
-		if id, ok := WatchOf(a.Subscription); ok {
-			ids = append(ids, strconv.FormatInt(id, 10))
-		}
-	}
-	if len(ids) == 0 {
+// readWatches queues the read of which watches the poll matched under
+// (Poll.Watches) still exist, not paused, and with what query, into
+// c.watched. A poll matches with the watches its catalog had: one removed
+// since (here or on another instance) has had its pending alerts dropped
+// (DropUnwatched), and an alert this commit enqueued for it would go out
+// to where nobody watches any more; one paused since is to post nothing;
+// one whose query was edited since is to post what the new query matches,
+// which may be items the poll matched for no one (see edited). The read
+// locks the watches it finds until the commit (PostgreSQL): a removal,
+// pause or edit either comes after the commit, as if made after this poll
+// (a removal's DropUnwatched finds these alerts), or is seen here.
+func (c *pollCommit) readWatches(ctx context.Context, watches map[string]string) error {
+	if len(watches) == 0 {
 		return nil
 	}
-	list, err := jsonList(uniqueStrings(ids))
+	ids := make([]string, 0, len(watches))
+	for sub := range watches {
+		id, _ := WatchOf(sub) // checkPoll saw a watch's subscription
+		ids = append(ids, strconv.FormatInt(id, 10))
+	}
+	slices.Sort(ids)
+	list, err := jsonList(ids)
 	if err != nil {
 		return err
 	}
 	c.watched = make(map[string]string)
 	return c.tx.queue(ctx, step{
-		what: "read the alerts' watches", query: c.s.q.liveWatches, args: []any{list},
+		what: "read the watches matched under", query: c.s.q.liveWatches, args: []any{list},
 		row: func(scan func(...any) error) error {
 			var id int64
 			var query string
@@ -714,11 +721,31 @@ func (c *pollCommit) readWatches(ctx context.Context, alerts []Alert) error {
 		}})
 }
 
+// edited returns an ErrWatchesEdited naming the watches matched under
+// (Poll.Watches) that are stored, not paused, with another query: their
+// edit came during the poll. The store does not match: the transaction
+// is rolled back, and the caller matches the poll again under the queries
+// as they are and commits it anew, as if made after the edit. Its items
+// are not marked seen meanwhile, so what the new query alone matches is
+// not lost, and what only the query replaced matched is never enqueued.
+func (c *pollCommit) edited(matched map[string]string) error {
+	var edits []string
+	for _, sub := range slices.Sorted(maps.Keys(matched)) {
+		if now, ok := c.watched[sub]; ok && now != matched[sub] {
+			edits = append(edits, fmt.Sprintf("%s from %q to %q", sub, matched[sub], now))
+		}
+	}
+	if len(edits) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%w: %s", ErrWatchesEdited, strings.Join(edits, ", "))
+}
+
 // choose returns the indexes of the alerts to enqueue, in order: those whose
 // item this commit newly marked seen, whose watch (if they are a watch's)
-// still exists, not paused, with the query they were matched under, and
-// none of whose dedupe keys is taken for its destination, by the outbox or
-// by an alert chosen before it.
+// still exists, not paused (its query is the one matched under: see
+// edited), and none of whose dedupe keys is taken for its destination, by
+// the outbox or by an alert chosen before it.
 func (c *pollCommit) choose(alerts []Alert) []int {
 	var chosen []int
 	for i, a := range alerts {
@@ -726,7 +753,7 @@ func (c *pollCommit) choose(alerts []Alert) []int {
 			continue
 		}
 		if _, watch := WatchOf(a.Subscription); watch {
-			if query, ok := c.watched[a.Subscription]; !ok || query != a.WatchQuery {
+			if _, ok := c.watched[a.Subscription]; !ok {
 				continue
 			}
 		}

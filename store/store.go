@@ -19,6 +19,13 @@ import (
 // ErrNotFound is returned when a looked-up row does not exist.
 var ErrNotFound = errors.New("not found")
 
+// ErrWatchesEdited is returned (wrapped) by CommitPoll when a watch the
+// poll matched its items under (Poll.Watches) has another query at the
+// commit, stored and not paused: its /watch edit came during the poll.
+// Nothing of the poll is recorded: its items are to be matched again
+// under the watches' queries as they are now, and committed anew.
+var ErrWatchesEdited = errors.New("a watch's query was edited while the poll matched its items")
+
 // FeedState is what newshound remembers about one feed between polls.
 type FeedState struct {
 	FeedID string // the configured feed name, or "watch:<id>" for Discord watches
@@ -115,12 +122,6 @@ type Alert struct {
 	// this alert's when it enqueues this alert. Only written, never read
 	// back.
 	Takes []StoryTake
-	// WatchQuery is, for the alert of a watch (Subscription
-	// WatchSubscription(id)), the watch's query the poll matched the item
-	// with; required there, and only there. CommitPoll enqueues such an
-	// alert only while its watch is stored, not paused, and has this query
-	// still. Only written, never read back.
-	WatchQuery string
 }
 
 // A StoryTake names the alerts of one item in a destination (Item is
@@ -155,8 +156,19 @@ type Poll struct {
 	// Alerts are enqueued only for items whose key this commit newly marks
 	// as seen (so two pollers racing on one feed enqueue once), and only when
 	// none of their DedupeKeys is already in the outbox for that destination
-	// within the window.
+	// within the window. The alert of a watch (Subscription
+	// WatchSubscription(id)) is enqueued only while its watch is stored and
+	// not paused: one removed or paused during the poll gets nothing.
 	Alerts []Alert
+	// Watches are the queries the poll matched its items under, by watch
+	// subscription (WatchSubscription(id)): those of every watch of the
+	// poll's catalog that covers the feed, when the poll has items to
+	// match (an alert of a watch must have its watch here). When one of
+	// them, stored and not paused, has another query at the commit,
+	// CommitPoll records nothing and returns ErrWatchesEdited, so that
+	// the edited watch gets what its query at the commit matches: the
+	// poll is matched again, as if made after the edit. Not stored.
+	Watches map[string]string
 	// Texts are text signatures to remember for keys of this fetch (new
 	// items, seen ones whose text changed, for live updates; and the
 	// alerting core's keys of the items' links, which remember their
@@ -221,7 +233,9 @@ type Store interface {
 	// order given.
 	UnseenKeys(ctx context.Context, feedID string, keys []string) ([]string, error)
 	// CommitPoll records a poll in one transaction and returns how many
-	// alerts were enqueued.
+	// alerts were enqueued; or, when a watch the poll matched under was
+	// edited meanwhile (Poll.Watches), records nothing and returns an
+	// error that is ErrWatchesEdited.
 	CommitPoll(ctx context.Context, feedID string, p Poll) (int, error)
 
 	// PendingAlerts returns undelivered, undropped alerts for destination

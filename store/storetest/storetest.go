@@ -65,7 +65,7 @@ func Run(t *testing.T, newDB func(t *testing.T) Open) {
 		{"WatchesVersion", testWatchesVersion},
 		{"DropUnwatched", testDropUnwatched},
 		{"CommitRefusesAlertsOfRemovedWatches", testCommitRefusesRemovedWatches},
-		{"CommitRefusesAlertsOfPausedOrEditedWatches", testCommitRefusesPausedOrEditedWatches},
+		{"CommitOfPausedOrEditedWatches", testCommitOfPausedOrEditedWatches},
 		{"NotFound", testNotFound},
 		{"CanceledContextWritesNothing", testCanceledContext},
 		{"Leaser", testLeaser},
@@ -886,12 +886,12 @@ func testDropUnwatched(t *testing.T, h *harness) {
 	ctx := context.Background()
 	s := h.store(t)
 	kept, gone := twoWatches(t, s)
-	commit(t, s, "feed", poll("feed", []string{"k1", "k2", "k3", "k4", "k5"},
+	commit(t, s, "feed", matchedUnder(poll("feed", []string{"k1", "k2", "k3", "k4", "k5"},
 		ofWatch("channel:c1", "k1", kept),
 		ofWatch("channel:c2", "k2", gone),
 		ofWatch("channel:c2", "k3", gone),
 		of("channel:c2", "k4", "cfg:desk"),
-		ofWatch("channel:c2", "k5", gone)))
+		ofWatch("channel:c2", "k5", gone)), kept, gone))
 	delivered := pending(t, s, "channel:c2", epoch.Add(time.Hour))
 	if err := s.MarkDelivered(ctx, delivered[len(delivered)-1].ID, "m1", epoch); err != nil { // k5
 		t.Fatal(err)
@@ -928,6 +928,7 @@ func testCommitRefusesRemovedWatches(t *testing.T, h *harness) {
 	if err := s.RemoveWatch(ctx, gone.ID); err != nil {
 		t.Fatal(err)
 	}
+	never := store.Watch{ID: gone.ID + 100, Query: "aleppo"}
 	tests := []struct {
 		name string
 		a    store.Alert
@@ -935,7 +936,7 @@ func testCommitRefusesRemovedWatches(t *testing.T, h *harness) {
 	}{
 		{name: "a stored watch's", a: ofWatch("channel:c1", "k1", kept), want: true},
 		{name: "a removed watch's", a: ofWatch("channel:c2", "k2", gone)},
-		{name: "a watch never stored", a: ofWatch("channel:c2", "k3", store.Watch{ID: gone.ID + 100, Query: "aleppo"})},
+		{name: "a watch never stored", a: ofWatch("channel:c2", "k3", never)},
 		{name: "a config subscription's", a: of("channel:c2", "k4", "cfg:desk"), want: true},
 	}
 	var keys []string
@@ -943,7 +944,7 @@ func testCommitRefusesRemovedWatches(t *testing.T, h *harness) {
 	for _, tt := range tests {
 		keys, alerts = append(keys, tt.a.ItemKey), append(alerts, tt.a)
 	}
-	if n, want := commit(t, s, "feed", poll("feed", keys, alerts...)), 2; n != want {
+	if n, want := commit(t, s, "feed", matchedUnder(poll("feed", keys, alerts...), kept, gone, never)), 2; n != want {
 		t.Errorf("CommitPoll enqueued %d alerts, want %d", n, want)
 	}
 	enqueued := map[string]bool{}
@@ -962,21 +963,35 @@ func testCommitRefusesRemovedWatches(t *testing.T, h *harness) {
 	}
 }
 
-// ofWatch is alert's alert for watch w, matched with the query w has.
+// ofWatch is alert's alert for watch w.
 func ofWatch(dest, key string, w store.Watch) store.Alert {
-	a := of(dest, key, store.WatchSubscription(w.ID))
-	a.WatchQuery = w.Query
-	return a
+	return of(dest, key, store.WatchSubscription(w.ID))
 }
 
-// testCommitRefusesPausedOrEditedWatches: a poll matched with the watches
-// its catalog had, and one was paused, or its query edited, before the
-// commit: a paused watch gets no alert, and an edited one none matched
-// under the query it no longer has (the edit is the user's later word:
-// see Alert.WatchQuery). A watch resumed, or edited back to the query
-// matched, or edited in another field, gets its alert; every item is
-// marked seen.
-func testCommitRefusesPausedOrEditedWatches(t *testing.T, h *harness) {
+// matchedUnder is p matched under the watches ws, with the queries they
+// have (Poll.Watches).
+func matchedUnder(p store.Poll, ws ...store.Watch) store.Poll {
+	p.Watches = make(map[string]string, len(ws))
+	for _, w := range ws {
+		p.Watches[store.WatchSubscription(w.ID)] = w.Query
+	}
+	return p
+}
+
+// testCommitOfPausedOrEditedWatches: a poll matched under the watches its
+// catalog had (Poll.Watches: "a"), and one was paused, or its query
+// edited, before the commit. A paused watch gets no alert, its items
+// marked seen. An edit of the query ("a OR b") refuses the commit whole
+// (ErrWatchesEdited), the items not marked seen and nothing enqueued, so
+// that the poll, matched again under the new query, gets what that query
+// matches: the item it matches alone too, once. Before, the commit
+// dropped the alert matched under the query replaced and marked every
+// item seen, so that the item only the new query matches was never
+// delivered. A poll with no alert of the edited watch (its old query
+// matched nothing) is refused too, and so is one where another watch was
+// edited. A watch resumed, or edited back to the query matched, or edited
+// in another field, gets its alert; one edited and paused gets nothing.
+func testCommitOfPausedOrEditedWatches(t *testing.T, h *harness) {
 	ctx := context.Background()
 	s := h.store(t)
 	str := func(s string) *string { return &s }
@@ -986,45 +1001,114 @@ func testCommitRefusesPausedOrEditedWatches(t *testing.T, h *harness) {
 	edit := func(c store.WatchChange) func(store.Watch) error {
 		return func(w store.Watch) error { _, err := s.UpdateWatch(ctx, w.ID, c); return err }
 	}
+	widen := edit(store.WatchChange{Query: str("a OR b")})
 	tests := []struct {
-		name    string
+		name string
+		// noAlert leaves out the watch's alert for item "both", which
+		// "a" matches; item "onlyB", which only "a OR b" matches, is in
+		// the poll either way.
+		noAlert bool
 		changes []func(store.Watch) error // made after the match
-		want    bool
+		// otherEdited edits another watch the poll matched under.
+		otherEdited bool
+		edited      bool     // CommitPoll returns ErrWatchesEdited
+		want        []string // the watch's alerts enqueued, by item key
 	}{
-		{name: "unchanged", want: true},
+		{name: "unchanged", want: []string{"both"}},
 		{name: "paused", changes: []func(store.Watch) error{pause(true)}},
-		{name: "paused and resumed", changes: []func(store.Watch) error{pause(true), pause(false)}, want: true},
-		{name: "query edited", changes: []func(store.Watch) error{edit(store.WatchChange{Query: str("kerry")})}},
-		{name: "query edited, then back", want: true,
-			changes: []func(store.Watch) error{edit(store.WatchChange{Query: str("kerry")}), edit(store.WatchChange{Query: str("aleppo")})}},
-		{name: "role edited", changes: []func(store.Watch) error{edit(store.WatchChange{MentionRole: str("r2")})}, want: true},
+		{name: "paused and resumed", changes: []func(store.Watch) error{pause(true), pause(false)}, want: []string{"both"}},
+		{name: "query widened", changes: []func(store.Watch) error{widen}, edited: true, want: []string{"both", "onlyB"}},
+		{name: "query widened, no alert matched under the old one", noAlert: true,
+			changes: []func(store.Watch) error{widen}, edited: true, want: []string{"both", "onlyB"}},
+		{name: "query edited to one matching neither item", edited: true,
+			changes: []func(store.Watch) error{edit(store.WatchChange{Query: str("c")})}},
+		{name: "query edited, then back", want: []string{"both"},
+			changes: []func(store.Watch) error{widen, edit(store.WatchChange{Query: str("a")})}},
+		{name: "query widened and paused", changes: []func(store.Watch) error{widen, pause(true)}},
+		{name: "another watch's query edited", otherEdited: true, edited: true, want: []string{"both"}},
+		{name: "role edited", changes: []func(store.Watch) error{edit(store.WatchChange{MentionRole: str("r2")})}, want: []string{"both"}},
 	}
-	var keys []string
-	var alerts []store.Alert
 	for i, tt := range tests {
-		channel := fmt.Sprintf("c%d", i)
-		w, err := s.AddWatch(ctx, store.Watch{GuildID: "g", ChannelID: channel, FeedURL: "https://a.example/rss", Query: "aleppo"})
+		feed := fmt.Sprintf("feed%d", i)
+		w, err := s.AddWatch(ctx, store.Watch{GuildID: "g", ChannelID: fmt.Sprintf("c%d", i), FeedURL: "https://a.example/" + feed, Query: "a"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		a := ofWatch("channel:"+channel, fmt.Sprintf("k%d", i), w)
+		other, err := s.AddWatch(ctx, store.Watch{GuildID: "g", ChannelID: fmt.Sprintf("o%d", i), FeedURL: "https://a.example/" + feed, Query: "x"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		dest := "channel:" + w.ChannelID
+		keys := []string{"both", "onlyB"}
+		var alerts []store.Alert
+		if !tt.noAlert {
+			a := ofWatch(dest, "both", w)
+			a.FeedID = feed
+			alerts = append(alerts, a)
+		}
+		p := matchedUnder(poll(feed, keys, alerts...), w, other)
 		for _, change := range tt.changes {
 			if err := change(w); err != nil {
 				t.Fatalf("%s: %v", tt.name, err)
 			}
 		}
-		keys, alerts = append(keys, a.ItemKey), append(alerts, a)
-	}
-	commit(t, s, "feed", poll("feed", keys, alerts...))
-	for i, tt := range tests {
-		got := len(pending(t, s, alerts[i].Destination, epoch.Add(time.Hour))) > 0
-		if got != tt.want {
-			t.Errorf("%s: alert enqueued %v, want %v", tt.name, got, tt.want)
+		if tt.otherEdited {
+			if err := edit(store.WatchChange{Query: str("y")})(other); err != nil {
+				t.Fatalf("%s: %v", tt.name, err)
+			}
+		}
+		_, err = s.CommitPoll(ctx, feed, p)
+		if got := errors.Is(err, store.ErrWatchesEdited); got != tt.edited || (err != nil && !got) {
+			t.Errorf("%s: CommitPoll: %v, want ErrWatchesEdited %v", tt.name, err, tt.edited)
+			continue
+		}
+		if tt.edited {
+			// Nothing recorded: matched again under the watches as they
+			// are (the poller's catalog, rebuilt), and committed anew.
+			if unseen, err := s.UnseenKeys(ctx, feed, keys); err != nil || len(unseen) != len(keys) {
+				t.Errorf("%s: unseen keys after the refused commit: %q (err %v), want all", tt.name, unseen, err)
+			}
+			if _, err := s.FeedState(ctx, feed); !errors.Is(err, store.ErrNotFound) {
+				t.Errorf("%s: FeedState after the refused commit: %v, want ErrNotFound", tt.name, err)
+			}
+			now, err := s.Watches(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var again []store.Watch
+			for _, x := range now {
+				if x.ID == w.ID || x.ID == other.ID {
+					again = append(again, x)
+				}
+			}
+			p = matchedUnder(poll(feed, keys, rematch(tt.want, dest, feed, w)...), again...)
+			if _, err := s.CommitPoll(ctx, feed, p); err != nil {
+				t.Errorf("%s: CommitPoll matched again: %v", tt.name, err)
+				continue
+			}
+		}
+		if n := commit(t, s, feed, p); n != 0 {
+			t.Errorf("%s: the poll committed again enqueued %d alerts, want 0", tt.name, n)
+		}
+		if got := itemKeys(pending(t, s, dest, epoch.Add(time.Hour))); !slices.Equal(got, tt.want) {
+			t.Errorf("%s: alerts enqueued %q, want %q", tt.name, got, tt.want)
+		}
+		if unseen, err := s.UnseenKeys(ctx, feed, keys); err != nil || len(unseen) != 0 {
+			t.Errorf("%s: keys left unseen: %q (err %v), want every item marked seen", tt.name, unseen, err)
 		}
 	}
-	if unseen, err := s.UnseenKeys(ctx, "feed", keys); err != nil || len(unseen) != 0 {
-		t.Errorf("keys left unseen: %q (err %v), want every item marked seen", unseen, err)
+}
+
+// rematch is what a poll matched again under w's new query gives: the
+// alerts of w for items keys.
+func rematch(keys []string, dest, feed string, w store.Watch) []store.Alert {
+	var alerts []store.Alert
+	for _, k := range keys {
+		a := ofWatch(dest, k, w)
+		a.FeedID = feed
+		alerts = append(alerts, a)
 	}
+	return alerts
 }
 
 // testForgetFeeds: a forgotten feed has no state and no seen keys, as if
