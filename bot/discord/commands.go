@@ -557,19 +557,30 @@ func titleOrURL(w WatchInfo) string {
 type replier struct {
 	s *discordgo.Session
 	i *discordgo.Interaction
+	// respondBy is when Discord stops taking the interaction's first
+	// response (respondWithin of its arrival): a 429 whose wait ends
+	// later is not waited out for it.
+	respondBy time.Time
 	// refill is, by route, when a bucket an answer said was used up
 	// refills.
 	refill map[string]time.Time
 }
 
+// respondWithin is how long after an interaction Discord takes its
+// first response (a deferral, or the answer): 3 s, after which the
+// interaction's token is invalid (10062 Unknown interaction).
+const respondWithin = 3 * time.Second
+
+// newReplier answers i, which has just arrived.
 func newReplier(s *discordgo.Session, i *discordgo.Interaction) *replier {
-	return &replier{s: s, i: i, refill: make(map[string]time.Time)}
+	return &replier{s: s, i: i, respondBy: time.Now().Add(respondWithin), refill: make(map[string]time.Time)}
 }
 
 // send sends data (nil: no body) as JSON once route's bucket has room,
 // and once more when Discord refuses it with a 429 whose wait ends
-// before ctx does: an answer refused is otherwise lost to the user.
-func (r *replier) send(ctx context.Context, method, endpoint string, data any) error {
+// before ctx does, and before by (zero: no such bound): an answer
+// refused is otherwise lost to the user.
+func (r *replier) send(ctx context.Context, by time.Time, method, endpoint string, data any) error {
 	route := method + " " + strings.SplitN(endpoint, "?", 2)[0]
 	var body []byte
 	if data != nil {
@@ -608,7 +619,7 @@ func (r *replier) send(ctx context.Context, method, endpoint string, data any) e
 		if r.refill[route].After(until) {
 			until = r.refill[route]
 		}
-		if deadline, ok := ctx.Deadline(); ok && until.After(deadline) {
+		if deadline, ok := ctx.Deadline(); ok && until.After(deadline) || !by.IsZero() && until.After(by) {
 			return err
 		}
 		r.refill[route] = until
@@ -616,7 +627,7 @@ func (r *replier) send(ctx context.Context, method, endpoint string, data any) e
 }
 
 func (r *replier) respond(ctx context.Context, resp *discordgo.InteractionResponse) error {
-	return r.send(ctx, http.MethodPost, discordgo.EndpointInteractionResponse(r.i.ID, r.i.Token), resp)
+	return r.send(ctx, r.respondBy, http.MethodPost, discordgo.EndpointInteractionResponse(r.i.ID, r.i.Token), resp)
 }
 
 func (r *replier) deferReply(ctx context.Context, ephemeral bool) error {
@@ -639,16 +650,16 @@ func (r *replier) replyNow(ctx context.Context, log *slog.Logger, text string) {
 
 func (r *replier) editOriginal(ctx context.Context, text string) error {
 	text = clipLines(text, MaxContent)
-	return r.send(ctx, http.MethodPatch, discordgo.EndpointWebhookMessage(r.i.AppID, r.i.Token, "@original"),
+	return r.send(ctx, time.Time{}, http.MethodPatch, discordgo.EndpointWebhookMessage(r.i.AppID, r.i.Token, "@original"),
 		&discordgo.WebhookEdit{Content: &text, AllowedMentions: noPings(nil)})
 }
 
 func (r *replier) deleteOriginal(ctx context.Context) error {
-	return r.send(ctx, http.MethodDelete, discordgo.EndpointInteractionResponseActions(r.i.AppID, r.i.Token), nil)
+	return r.send(ctx, time.Time{}, http.MethodDelete, discordgo.EndpointInteractionResponseActions(r.i.AppID, r.i.Token), nil)
 }
 
 func (r *replier) followup(ctx context.Context, params *discordgo.WebhookParams) error {
-	return r.send(ctx, http.MethodPost, discordgo.EndpointFollowupMessage(r.i.AppID, r.i.Token)+"?wait=true", params)
+	return r.send(ctx, time.Time{}, http.MethodPost, discordgo.EndpointFollowupMessage(r.i.AppID, r.i.Token)+"?wait=true", params)
 }
 
 // replyError shows err to the user only: an ephemeral deferral is edited;

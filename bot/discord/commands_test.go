@@ -781,3 +781,47 @@ func TestCommandInFlightAtShutdownIsAnswered(t *testing.T) {
 		t.Errorf("the user of the command in flight got %q, want to be told newshound is stopping", reply)
 	}
 }
+
+// Discord takes an interaction's first response within 3 s of the
+// interaction (fakediscord.ResponseDeadline) and answers 10062 Unknown
+// interaction after. A deferral refused with a 429 whose wait ends past
+// that was sent again once the wait was over: the handler slept through
+// the wait for a request bound to fail (one more invalid request against
+// the token's limit), and logged the 10062, not the 429. A 429 whose wait
+// ends in time is still sent again.
+func TestDeferralRefusedWith429IsSentAgainOnlyWithinTheDeadline(t *testing.T) {
+	tests := []struct {
+		name       string
+		retryAfter time.Duration
+		wantTries  int
+		wantDefer  bool // the deferral was taken
+	}{
+		{name: "a wait within the deadline", retryAfter: 300 * time.Millisecond, wantTries: 2, wantDefer: true},
+		{name: "a wait past the deadline", retryAfter: fakediscord.ResponseDeadline + 2*time.Second, wantTries: 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f := fakediscord.New(t)
+			// No gateway: the interaction is recorded, and handled here.
+			i := fakediscord.SlashCommand(testGuild, testCmdChannel, "watch", sub("list"))
+			i.ID = f.Inject(i)
+			i.Token, i.AppID = "itoken-"+i.ID, fakediscord.AppID
+			route := "POST interactions/" + i.ID + "/callback"
+			f.Route429(route, tt.retryAfter)
+			cmds := NewCommands(newTestSession(t, f, "test-token"), &memoryWatches{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+			cmds.Handle(context.Background(), &i)
+			reqs := f.Requests(route)
+			if len(reqs) != tt.wantTries {
+				var got []string
+				for _, r := range reqs {
+					got = append(got, fmt.Sprintf("%d at %s", r.Status, r.At.Format(time.StampMilli)))
+				}
+				t.Errorf("deferral sent %d times (%s), want %d", len(reqs), strings.Join(got, ", "), tt.wantTries)
+			}
+			if got := len(f.Interaction(i.ID).Callbacks) > 0; got != tt.wantDefer {
+				t.Errorf("deferral taken: %v, want %v", got, tt.wantDefer)
+			}
+		})
+	}
+}
