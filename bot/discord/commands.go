@@ -15,6 +15,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 	"github.com/gorilla/websocket"
+	"github.com/newshound/newshound/bot/notify"
 	"github.com/newshound/newshound/internal/retryafter"
 )
 
@@ -601,7 +602,10 @@ func (r *replier) send(ctx context.Context, by time.Time, method, endpoint strin
 		_, err := r.s.RequestWithLockedBucket(method, endpoint, "application/json", body, bucket, 0, discordgo.WithContext(rctx))
 		ex := rec.last
 		if ex == nil {
-			return err
+			// No answer: the URL of a transport error holds the
+			// interaction's token, which lets whoever reads it answer
+			// as the bot.
+			return notify.WithoutURL(err)
 		}
 		if ex.header.Get("X-RateLimit-Remaining") == "0" {
 			if after, perr := parseSeconds(ex.header.Get("X-RateLimit-Reset-After")); perr == nil {

@@ -1,12 +1,14 @@
 package discord
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -821,6 +823,53 @@ func TestDeferralRefusedWith429IsSentAgainOnlyWithinTheDeadline(t *testing.T) {
 			}
 			if got := len(f.Interaction(i.ID).Callbacks) > 0; got != tt.wantDefer {
 				t.Errorf("deferral taken: %v, want %v", got, tt.wantDefer)
+			}
+		})
+	}
+}
+
+// An interaction's token lets whoever holds it answer as the bot for 15
+// minutes; a reply cut off before any answer (a reset connection) was
+// logged with the request's URL, which holds the token.
+func TestReplyCutOffLogsNoInteractionToken(t *testing.T) {
+	const token = "itoken-secret-aW50ZXJhY3Rpb24"
+	tests := []struct {
+		name string
+		// cut says whether the request for path is cut off.
+		cut  func(path string) bool
+		want string // what the log says failed
+	}{
+		{name: "the deferral", cut: func(string) bool { return true }, want: "interaction: defer failed"},
+		{name: "the answer's edit", cut: func(path string) bool { return !strings.HasSuffix(path, "/callback") },
+			want: "interaction: reply failed"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if !tt.cut(r.URL.Path) {
+					w.WriteHeader(http.StatusNoContent)
+					return
+				}
+				conn, _, err := w.(http.Hijacker).Hijack()
+				if err == nil {
+					conn.Close()
+				}
+			}))
+			defer srv.Close()
+			s, err := NewSession("test-token", srv.URL+"/api/v9/", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var logs bytes.Buffer
+			cmds := NewCommands(s, &memoryWatches{}, slog.New(slog.NewTextHandler(&logs, nil)))
+			i := fakediscord.SlashCommand(testGuild, testCmdChannel, "watch", sub("list"))
+			i.ID, i.Token, i.AppID = "100", token, fakediscord.AppID
+			cmds.Handle(context.Background(), &i)
+			if !strings.Contains(logs.String(), tt.want) {
+				t.Fatalf("the log does not say %q:\n%s", tt.want, logs.String())
+			}
+			if strings.Contains(logs.String(), token) {
+				t.Errorf("the log holds the interaction's token:\n%s", logs.String())
 			}
 		})
 	}
