@@ -600,12 +600,10 @@ func (r *replier) send(ctx context.Context, by time.Time, method, endpoint strin
 		bucket := &discordgo.Bucket{Key: route}
 		bucket.Lock() // RequestWithLockedBucket releases it
 		_, err := r.s.RequestWithLockedBucket(method, endpoint, "application/json", body, bucket, 0, discordgo.WithContext(rctx))
+		err = withoutURL(err)
 		ex := rec.last
 		if ex == nil {
-			// No answer: the URL of a transport error holds the
-			// interaction's token, which lets whoever reads it answer
-			// as the bot.
-			return notify.WithoutURL(err)
+			return err
 		}
 		if ex.header.Get("X-RateLimit-Remaining") == "0" {
 			if after, perr := parseSeconds(ex.header.Get("X-RateLimit-Reset-After")); perr == nil {
@@ -628,6 +626,18 @@ func (r *replier) send(ctx context.Context, by time.Time, method, endpoint strin
 		}
 		r.refill[route] = until
 	}
+}
+
+// withoutURL is err, a request's failure, without the request's URL,
+// which holds the interaction's token (whoever reads it may answer as
+// the bot): the URL of a transport error, and of the RateLimitError
+// discordgo makes of a 429.
+func withoutURL(err error) error {
+	var rl *discordgo.RateLimitError
+	if errors.As(err, &rl) && rl.RateLimit != nil && rl.TooManyRequests != nil {
+		return fmt.Errorf("discord: HTTP 429 Too Many Requests, retry after %s", rl.RetryAfter)
+	}
+	return notify.WithoutURL(err)
 }
 
 func (r *replier) respond(ctx context.Context, resp *discordgo.InteractionResponse) error {

@@ -839,30 +839,41 @@ func TestDeferralRefusedWith429IsSentAgainOnlyWithinTheDeadline(t *testing.T) {
 }
 
 // An interaction's token lets whoever holds it answer as the bot for 15
-// minutes; a reply cut off before any answer (a reset connection) was
-// logged with the request's URL, which holds the token.
-func TestReplyCutOffLogsNoInteractionToken(t *testing.T) {
+// minutes; a reply that failed was logged with the request's URL, which
+// holds the token: one cut off before any answer (a reset connection), in
+// the transport's error, and one refused with a 429 not sent again (its
+// wait ends past the deadline), in discordgo's RateLimitError.
+func TestFailedReplyLogsNoInteractionToken(t *testing.T) {
 	const token = "itoken-secret-aW50ZXJhY3Rpb24"
+	deferral := func(path string) bool { return strings.HasSuffix(path, "/callback") }
+	answer := func(path string) bool { return !deferral(path) }
 	tests := []struct {
 		name string
-		// cut says whether the request for path is cut off.
-		cut  func(path string) bool
-		want string // what the log says failed
+		// fails says whether the request for path fails, as fail says.
+		fails func(path string) bool
+		fail  string // "cut" or "429"
+		want  string // what the log says failed
 	}{
-		{name: "the deferral", cut: func(string) bool { return true }, want: "interaction: defer failed"},
-		{name: "the answer's edit", cut: func(path string) bool { return !strings.HasSuffix(path, "/callback") },
-			want: "interaction: reply failed"},
+		{name: "the deferral cut off", fails: deferral, fail: "cut", want: "interaction: defer failed"},
+		{name: "the answer's edit cut off", fails: answer, fail: "cut", want: "interaction: reply failed"},
+		{name: "the deferral refused for a minute", fails: deferral, fail: "429", want: "interaction: defer failed"},
+		{name: "the answer's edit refused for a minute", fails: answer, fail: "429", want: "interaction: reply failed"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				if !tt.cut(r.URL.Path) {
+				switch {
+				case !tt.fails(r.URL.Path):
 					w.WriteHeader(http.StatusNoContent)
-					return
-				}
-				conn, _, err := w.(http.Hijacker).Hijack()
-				if err == nil {
-					conn.Close()
+				case tt.fail == "429":
+					w.Header().Set("Content-Type", "application/json")
+					w.WriteHeader(http.StatusTooManyRequests)
+					io.WriteString(w, `{"message": "You are being rate limited.", "retry_after": 60, "global": false}`)
+				default:
+					conn, _, err := w.(http.Hijacker).Hijack()
+					if err == nil {
+						conn.Close()
+					}
 				}
 			}))
 			defer srv.Close()
