@@ -15,7 +15,6 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 	"github.com/gorilla/websocket"
-	"github.com/newshound/newshound/bot/notify"
 	"github.com/newshound/newshound/internal/retryafter"
 )
 
@@ -626,18 +625,6 @@ func (r *replier) send(ctx context.Context, by time.Time, method, endpoint strin
 		}
 		r.refill[route] = until
 	}
-}
-
-// withoutURL is err, a request's failure, without the request's URL,
-// which holds the interaction's token (whoever reads it may answer as
-// the bot): the URL of a transport error, and of the RateLimitError
-// discordgo makes of a 429.
-func withoutURL(err error) error {
-	var rl *discordgo.RateLimitError
-	if errors.As(err, &rl) && rl.RateLimit != nil && rl.TooManyRequests != nil {
-		return fmt.Errorf("discord: HTTP 429 Too Many Requests, retry after %s", rl.RetryAfter)
-	}
-	return notify.WithoutURL(err)
 }
 
 func (r *replier) respond(ctx context.Context, resp *discordgo.InteractionResponse) error {

@@ -114,8 +114,8 @@ func (n *WebhookNotifier) Check(ctx context.Context) error {
 	_, err := n.s.RequestWithBucketID(http.MethodGet, discordgo.EndpointWebhookToken(n.id, n.token), nil, discordgo.EndpointWebhook(n.id), discordgo.WithContext(ctx))
 	switch restStatus(err) {
 	case 0:
-		if err != nil { // no answer; its URL holds the token
-			return fmt.Errorf("could not check webhook %s: %w", n.id, notify.WithoutURL(err))
+		if err != nil { // no answer, or a 429; its URL holds the token
+			return fmt.Errorf("could not check webhook %s: %w", n.id, withoutURL(err))
 		}
 		return nil
 	case http.StatusNotFound:

@@ -367,3 +367,37 @@ func TestDestinationCheckSaysWhatHidesAThread(t *testing.T) {
 		})
 	}
 }
+
+// A webhook's check refused with a 429 returned discordgo's error as it
+// was, "Rate limit exceeded on <URL>", and the URL of
+// GET webhooks/{id}/{token} holds the webhook's token, a secret the bot
+// logs the check's failure with.
+func TestWebhookCheckRefusedKeepsItsTokenOutOfTheError(t *testing.T) {
+	const hook = "600000000000000031"
+	tests := []struct {
+		name   string
+		refuse func(f *fakediscord.Server)
+	}{
+		{name: "a 429 of the webhook's route", refuse: func(f *fakediscord.Server) { f.Route429("GET webhooks/"+hook, time.Minute) }},
+		{name: "a global 429", refuse: func(f *fakediscord.Server) { f.Global429(time.Minute) }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := fakediscord.New(t)
+			webhookURL := f.AddWebhook(hook, testAlertTarget)
+			token := webhookURL[strings.LastIndexByte(webhookURL, '/')+1:]
+			n, err := NewWebhookNotifier(newTestSession(t, f, ""), webhookURL, NewLimiter(LimiterConfig{PerSecond: 1e6, Burst: 1e6}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			tt.refuse(f)
+			err = n.(notify.Checker).Check(context.Background())
+			if err == nil {
+				t.Fatal("check: no error, want the 429's")
+			}
+			if strings.Contains(err.Error(), token) {
+				t.Errorf("check: %v, holds the webhook's token %q", err, token)
+			}
+		})
+	}
+}

@@ -9,6 +9,7 @@ package discord
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -17,6 +18,7 @@ import (
 	"time"
 
 	"github.com/bwmarrin/discordgo"
+	"github.com/newshound/newshound/bot/notify"
 )
 
 // DefaultAPIBase is Discord's REST API as discordgo addresses it.
@@ -113,6 +115,18 @@ func (t *apiTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 	}
 	return resp, nil
+}
+
+// withoutURL is err, the failure of a request discordgo sent, without
+// the request's URL, which may hold a token (an interaction's, with which
+// whoever reads it may answer as the bot; a webhook's): the URL of a
+// transport error, and of the RateLimitError discordgo makes of a 429.
+func withoutURL(err error) error {
+	var rl *discordgo.RateLimitError
+	if errors.As(err, &rl) && rl.RateLimit != nil && rl.TooManyRequests != nil {
+		return fmt.Errorf("discord: HTTP 429 Too Many Requests, retry after %s", rl.RetryAfter)
+	}
+	return notify.WithoutURL(err)
 }
 
 type limiterKey struct{}
