@@ -163,6 +163,30 @@ func (s *Stories) Group(entries []Entry, now time.Time) {
 	}
 }
 
+// MergeDuplicate lists the reports of e's story under story into from now
+// on, when e is the first report of its story (not a join, not an update)
+// and the outbox's duplicate check refused it as a report of into (an
+// item already posted under into, its headline rewritten under its link):
+// the grouping told it apart, so its story has no message of its own. The
+// caller moves its stored rows likewise, so that a restart lists them so
+// too. It returns the reports moved, each from e's story. Whether into
+// takes further reports stays as it was: while its first report is within
+// the window. A first report published too far from into's reports to
+// join them (see story.Index.BestWithin) is no report of it for the
+// grouping: its story stays as it is.
+func (s *Stories) MergeDuplicate(e Entry, into string) []story.Move {
+	d, ok := s.dests[e.Destination]
+	if !ok || into == "" || e.window <= 0 || e.Joins || e.Alert.Join != "" || e.Story != ItemID(e.FeedID, e.ItemKey) {
+		return nil
+	}
+	moves := d.index.Merge(e.Story, into, e.window)
+	if len(moves) > 0 {
+		delete(d.opened, e.Story)
+		delete(d.takes, e.Story)
+	}
+	return moves
+}
+
 // StoryOf returns the story of an item reported to destination, while it
 // is in the window.
 func (s *Stories) StoryOf(destination, feedID, itemKey string) (string, bool) {

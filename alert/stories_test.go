@@ -611,3 +611,77 @@ func TestGroupDigest(t *testing.T) {
 		})
 	}
 }
+
+// TestMergeDuplicateListsAStorysReportsUnderAnother: MergeDuplicate puts
+// every report of a story whose first report was refused as a duplicate
+// of a report of another story under that story, which takes further
+// reports while its first report is within the window, as before; into a
+// story the window no longer holds, the story is renamed, and takes none.
+// A join, an update, a subscription that does not group, and a first
+// report published days from every report of the other story (which the
+// grouping never joins to it) move nothing.
+func TestMergeDuplicateListsAStorysReportsUnderAnother(t *testing.T) {
+	fp := func(title string, published time.Time) []byte {
+		b, err := story.Make(title, wireLead).WithPublished(published).MarshalBinary()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	rows := func(edited time.Time) []StoryRow {
+		return []StoryRow{
+			{Destination: "desk", ID: "courier/a", Story: "courier/a", Fingerprint: fp("Kessler Dam spillway reopened as valley towns evacuate", now), At: now},
+			{Destination: "desk", ID: "courier/a2", Story: "courier/a2", Fingerprint: fp("Kessler evacuation order lifted, officials say", edited), At: now.Add(time.Hour)},
+			{Destination: "desk", ID: "herald/b", Story: "courier/a2", Fingerprint: fp("Kessler evacuation order lifted: residents may go home", edited), At: now.Add(time.Hour)},
+		}
+	}
+	edit := Entry{Destination: "desk", FeedID: "courier", ItemKey: "a2", Story: "courier/a2", window: 48 * time.Hour}
+	with := func(change func(e *Entry)) Entry {
+		e := edit
+		change(&e)
+		return e
+	}
+	moved := []story.Move{{ID: "courier/a2", From: "courier/a2"}, {ID: "herald/b", From: "courier/a2"}}
+	at := now.Add(2 * time.Hour)
+	tests := []struct {
+		name      string
+		published time.Time // the edit's and herald/b's
+		e         Entry
+		into      string
+		want      []story.Move
+		storyOfB  string // herald/b's story after
+		reports   int    // in that story
+		takes     bool   // that story takes further reports at at
+	}{
+		{"into a story of the window", now, edit, "courier/a", moved, "courier/a", 3, true},
+		{"into a story past the window", now, edit, "courier/old", moved, "courier/old", 2, false},
+		{"published a day after", now.Add(24 * time.Hour), edit, "courier/a", moved, "courier/a", 3, true},
+		{"published 20 days after", now.Add(20 * 24 * time.Hour), edit, "courier/a", nil, "courier/a2", 2, true},
+		{"no story to go into", now, edit, "", nil, "courier/a2", 2, true},
+		{"into itself", now, edit, "courier/a2", nil, "courier/a2", 2, true},
+		{"a story the window does not hold", now, with(func(e *Entry) { e.ItemKey, e.Story = "none", "courier/none" }), "courier/a", nil, "courier/a2", 2, true},
+		{"another destination's", now, with(func(e *Entry) { e.Destination = "wire" }), "courier/a", nil, "courier/a2", 2, true},
+		{"a join", now, with(func(e *Entry) { e.Joins = true }), "courier/a", nil, "courier/a2", 2, true},
+		{"an update", now, with(func(e *Entry) { e.Alert.Join = JoinUpdate }), "courier/a", nil, "courier/a2", 2, true},
+		{"a report of another story", now, with(func(e *Entry) { e.Story = "courier/a" }), "courier/x", nil, "courier/a2", 2, true},
+		{"a subscription that does not group", now, with(func(e *Entry) { e.window = 0 }), "courier/a", nil, "courier/a2", 2, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := NewStories(48 * time.Hour)
+			s.Restore(rows(tt.published))
+			if got := s.MergeDuplicate(tt.e, tt.into); !slices.Equal(got, tt.want) {
+				t.Errorf("MergeDuplicate = %v, want %v", got, tt.want)
+			}
+			if got, _ := s.StoryOf("desk", "herald", "b"); got != tt.storyOfB {
+				t.Errorf("herald/b is in story %q, want %q", got, tt.storyOfB)
+			}
+			if got := s.Reports("desk", tt.storyOfB); got != tt.reports {
+				t.Errorf("story %q has %d reports, want %d", tt.storyOfB, got, tt.reports)
+			}
+			if _, got := s.StoryWithin("desk", "herald", "b", 48*time.Hour, at); got != tt.takes {
+				t.Errorf("herald/b's story takes further reports: %v, want %v", got, tt.takes)
+			}
+		})
+	}
+}

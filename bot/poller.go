@@ -782,7 +782,8 @@ func (p *poller) matchAndCommit(ctx context.Context, f *alert.Feed, st store.Fee
 	if len(fresh) > 0 || len(rows) > 0 {
 		watches = watchQueries(cat, f.ID)
 	}
-	n, err := p.store.CommitPoll(ctx, f.ID, store.Poll{State: st, Keys: keys, Present: present, Alerts: rows, Texts: texts, Watches: watches})
+	var dups []store.Duplicate
+	n, err := p.store.CommitPoll(ctx, f.ID, store.Poll{State: st, Keys: keys, Present: present, Alerts: rows, Texts: texts, Watches: watches, Duplicates: &dups})
 	if err != nil {
 		p.states.forget(f.ID)
 		p.memos.forget(f.ID)
@@ -792,7 +793,8 @@ func (p *poller) matchAndCommit(ctx context.Context, f *alert.Feed, st store.Fee
 	if st.Initialized {
 		p.removals.follow(f.ID)
 	}
-	p.followMoves(ctx, f, rows)
+	p.stories.mergeDuplicates(res.Entries, dups)
+	p.followMoves(ctx, f, rows, dups)
 	p.memos.keep(f.ID, feed, now)
 	p.metrics.polls.WithLabelValues(map[bool]string{true: "changed", false: "unchanged"}[len(unseen) > 0]).Inc()
 	p.metrics.newItems.Add(float64(len(unseen)))
@@ -840,17 +842,22 @@ func (p *poller) stillGrouping(ctx context.Context, entries []alert.Entry) error
 // them on before this commit put them in the story). A move made twice
 // (here and by the mover) is harmless: each moves only from the story
 // committed, and the second finds nothing there. A failure costs what the
-// race did: the report comes back in its old story after a restart.
-func (p *poller) followMoves(ctx context.Context, f *alert.Feed, rows []store.Alert) {
-	moves := p.stories.movedSince(rows)
+// race did: the report comes back in its old story after a restart. The
+// reports of a story whose first report this commit refused as a
+// duplicate (dups), which storyGroups.mergeDuplicates listed under the
+// story of the alert holding its key, are moved there so too; a failure
+// leaves them in a story with no message, and its first goes alone after
+// leadGrace.
+func (p *poller) followMoves(ctx context.Context, f *alert.Feed, rows []store.Alert, dups []store.Duplicate) {
+	moves := p.stories.movedSince(rows, dups)
 	if len(moves) == 0 {
 		return
 	}
 	if err := p.store.MoveStories(ctx, moves); err != nil {
-		p.log.Warn("moving re-split reports into their new story failed; a restart will list them under their old one", "feed", f.ID, "err", err)
+		p.log.Warn("moving reports into their new story failed; a restart will list them under their old one", "feed", f.ID, "err", err)
 		return
 	}
-	p.log.Debug("moved reports a concurrent re-split took", "feed", f.ID, "moves", len(moves))
+	p.log.Debug("moved reports into the story the index lists them under", "feed", f.ID, "moves", len(moves))
 }
 
 // unseenKeys asks the store which keys are new, when there are any to ask

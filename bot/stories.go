@@ -134,6 +134,24 @@ func (g *storyGroups) joinLateOpeners(ctx context.Context, entries []alert.Entry
 	return nil
 }
 
+// mergeDuplicates lists the reports of each story whose first report a
+// commit refused as a duplicate (dups, of entries, as CommitPoll reports
+// them) under the story of the alert holding the duplicate's key
+// (alert.Stories.MergeDuplicate): an item already posted whose headline
+// was rewritten under its link, say, which the grouping did not list
+// under its story (the duplicate check and the grouping judge
+// differently). Left as it was, that story would have no message, and its
+// further reports, having waited leadGrace for one, would go alone: the
+// story's second message. The caller stores the moves of its committed
+// rows (followMoves).
+func (g *storyGroups) mergeDuplicates(entries []alert.Entry, dups []store.Duplicate) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for _, d := range dups {
+		g.stories.MergeDuplicate(entries[d.Alert], d.Story)
+	}
+}
+
 // window is how long reports stay candidates.
 func (g *storyGroups) window() time.Duration {
 	g.mu.Lock()
@@ -159,26 +177,37 @@ func (g *storyGroups) storyWithin(now time.Time) func(destination, feedID, itemK
 }
 
 // movedSince returns the moves that bring the story rows of a commit
-// (rows, as committed) up to the index: each report of rows, and each
-// report their re-splits took (Alert.Takes), that the index now lists
-// under another story than the one committed goes there. See
-// poller.followMoves.
-func (g *storyGroups) movedSince(rows []store.Alert) []store.StoryMove {
+// (rows, as committed; dups, those it refused as duplicates) up to the
+// index: each report of rows, and each report their re-splits took
+// (Alert.Takes), that the index now lists under another story than the
+// one committed goes there. A refused row has none, and its re-split took
+// nothing in the store. See poller.followMoves.
+func (g *storyGroups) movedSince(rows []store.Alert, dups []store.Duplicate) []store.StoryMove {
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	refused := make(map[int]bool, len(dups))
+	for _, d := range dups {
+		refused[d.Alert] = true
+	}
 	var moves []store.StoryMove
 	check := func(destination, item, committed string) {
 		if now, ok := g.stories.StoryOfItem(destination, item); ok && now != committed {
 			moves = append(moves, store.StoryMove{Destination: destination, Item: item, From: committed, To: now})
 		}
 	}
-	for _, a := range rows {
+	for i, a := range rows {
 		if a.Story == "" {
 			continue
 		}
-		check(a.Destination, alert.ItemID(a.FeedID, a.ItemKey), a.Story)
+		if !refused[i] {
+			check(a.Destination, alert.ItemID(a.FeedID, a.ItemKey), a.Story)
+		}
 		for _, t := range a.Takes {
-			check(a.Destination, t.Item, a.Story)
+			if refused[i] {
+				check(a.Destination, t.Item, t.From)
+			} else {
+				check(a.Destination, t.Item, a.Story)
+			}
 		}
 	}
 	return moves

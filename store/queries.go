@@ -44,7 +44,8 @@ type dialect struct {
 	itemTexts string
 
 	// dedupeTaken returns which of a list of dedupe keys are in one
-	// destination's outbox within the window.
+	// destination's outbox within the window, each with the story of the
+	// alert that holds it ("" when it has none or is pruned).
 	dedupeTaken string
 	// insertAlerts inserts a JSON array of alert rows (see alertRows) in
 	// their order; on PostgreSQL it also records their dedupe keys.
@@ -159,8 +160,9 @@ var commonQueries = dialect{
 	itemTexts: `SELECT j.value, s.text_sig FROM LIST($2) CROSS JOIN seen_items s
 		WHERE s.feed_id = $1 AND s.item_key = j.value AND length(s.text_sig) > 0`,
 
-	dedupeTaken: `SELECT j.value FROM LIST($2) WHERE EXISTS (SELECT 1 FROM alert_dedupe d
-		WHERE d.destination = $1 AND d.dedupe_key = j.value AND d.created_at > $3)`,
+	dedupeTaken: `SELECT j.value, COALESCE(a.story, '') FROM LIST($2) CROSS JOIN alert_dedupe d
+		LEFT JOIN alerts a ON a.id = d.alert_id
+		WHERE d.destination = $1 AND d.dedupe_key = j.value AND d.created_at > $3`,
 
 	pendingAlerts: `SELECT ` + alertColumns + ` FROM alerts
 		WHERE destination = $1 AND delivered_at = 0 AND NOT dropped AND next_attempt <= $2

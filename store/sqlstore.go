@@ -396,6 +396,7 @@ func (s *sqlStore) CommitPoll(ctx context.Context, feedID string, p Poll) (int, 
 	}
 	now := s.now()
 	enqueued := 0
+	var dups []Duplicate
 	err = s.txr.runTx(ctx, func(tx pipe) error {
 		c := &pollCommit{s: s, tx: tx, feedID: feedID, now: now}
 		if err := c.record(ctx, st, keys, p.Texts, p.Alerts, p.Watches); err != nil {
@@ -413,12 +414,16 @@ func (s *sqlStore) CommitPoll(ctx context.Context, feedID string, p Poll) (int, 
 		if err := c.edited(p.Watches); err != nil {
 			return err // rolled back: the poll is matched again
 		}
-		chosen := c.choose(p.Alerts)
+		var chosen []int
+		chosen, dups = c.choose(p.Alerts)
 		enqueued = len(chosen)
 		return c.enqueue(ctx, p.Alerts, chosen)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("commit poll of %q: %w", feedID, err)
+	}
+	if p.Duplicates != nil {
+		*p.Duplicates = dups
 	}
 	return enqueued, nil
 }
@@ -493,8 +498,10 @@ type pollCommit struct {
 	feedID string
 	now    time.Time
 
-	fresh map[string]bool      // keys this transaction inserted
-	taken map[destKey]struct{} // dedupe keys in the outbox within the window
+	fresh map[string]bool // keys this transaction inserted
+	// taken are the dedupe keys in the outbox within the window, each
+	// with the story of the alert that holds it.
+	taken map[destKey]string
 	// watched are the queries of the stored watches, not paused, among
 	// those the poll matched under (Poll.Watches), by subscription
 	// (WatchSubscription): an alert of a watch not in it was removed or
@@ -513,7 +520,7 @@ type destKey struct{ destination, key string }
 // c.watched, c.fresh and c.taken once the pipe is flushed.
 func (c *pollCommit) record(ctx context.Context, st FeedState, keys []string, texts map[string][]byte, alerts []Alert, watches map[string]string) error {
 	c.fresh = make(map[string]bool)
-	c.taken = make(map[destKey]struct{})
+	c.taken = make(map[destKey]string)
 	dedupe := dedupeKeysByDestination(alerts)
 	if err := c.lockDestinations(ctx, dedupe); err != nil {
 		return err
@@ -560,11 +567,11 @@ func (c *pollCommit) record(ctx context.Context, st FeedState, keys []string, te
 				what: fmt.Sprintf("check dedupe keys of %q", d.destination), query: c.s.q.dedupeTaken,
 				args: []any{d.destination, list, cutoff},
 				row: func(scan func(...any) error) error {
-					var k string
-					if err := scan(&k); err != nil {
+					var k, story string
+					if err := scan(&k, &story); err != nil {
 						return err
 					}
-					c.taken[destKey{d.destination, k}] = struct{}{}
+					c.taken[destKey{d.destination, k}] = story
 					return nil
 				}})
 			if err != nil {
@@ -745,9 +752,9 @@ func (c *pollCommit) edited(matched map[string]string) error {
 // item this commit newly marked seen, whose watch (if they are a watch's)
 // still exists, not paused (its query is the one matched under: see
 // edited), and none of whose dedupe keys is taken for its destination, by
-// the outbox or by an alert chosen before it.
-func (c *pollCommit) choose(alerts []Alert) []int {
-	var chosen []int
+// the outbox or by an alert chosen before it; and those it refused for a
+// key taken so (the rest of the first two).
+func (c *pollCommit) choose(alerts []Alert) (chosen []int, dups []Duplicate) {
 	for i, a := range alerts {
 		if !c.fresh[a.ItemKey] {
 			continue
@@ -757,19 +764,19 @@ func (c *pollCommit) choose(alerts []Alert) []int {
 				continue
 			}
 		}
-		dup := slices.ContainsFunc(a.DedupeKeys, func(k string) bool {
+		if k := slices.IndexFunc(a.DedupeKeys, func(k string) bool {
 			_, ok := c.taken[destKey{a.Destination, k}]
 			return ok
-		})
-		if dup {
+		}); k >= 0 {
+			dups = append(dups, Duplicate{Alert: i, Story: c.taken[destKey{a.Destination, a.DedupeKeys[k]}]})
 			continue
 		}
 		for _, k := range a.DedupeKeys {
-			c.taken[destKey{a.Destination, k}] = struct{}{}
+			c.taken[destKey{a.Destination, k}] = a.Story
 		}
 		chosen = append(chosen, i)
 	}
-	return chosen
+	return chosen, dups
 }
 
 // enqueue queues the second exchange: the chosen alerts and their dedupe

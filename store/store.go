@@ -174,6 +174,26 @@ type Poll struct {
 	// alerting core's keys of the items' links, which remember their
 	// headlines, for every feed). The store keeps them as opaque bytes.
 	Texts map[string][]byte
+	// Duplicates, when not nil, is where a CommitPoll that succeeds puts
+	// the alerts of Alerts it did not enqueue because one of their
+	// DedupeKeys was taken (see Duplicate), in their order. A story's
+	// first report refused so (an item already alerted, its headline
+	// rewritten) leaves no alert to lead its story: the caller's grouping
+	// lists that story's reports under the story of the alert that holds
+	// the key instead.
+	Duplicates *[]Duplicate
+}
+
+// A Duplicate is an alert of a Poll that CommitPoll did not enqueue,
+// though its item was new, because one of its DedupeKeys was taken for its
+// destination, by the outbox within the dedupe window or by an alert of
+// the poll enqueued before it.
+type Duplicate struct {
+	Alert int // its index in Poll.Alerts
+	// Story is the story of the alert that holds the first of its keys
+	// taken, as that alert is stored now ("": it has none, or it is
+	// pruned).
+	Story string
 }
 
 // Watch is a subscription created from Discord with /watch add.

@@ -215,6 +215,7 @@ func TestSQLiteStoryQueriesUseIndexes(t *testing.T) {
 		{"HoldForDigest", s.q.holdForDigest, []any{1, "d", 1}, "USING INTEGER PRIMARY KEY (rowid=?)"},
 		{"ItemTexts", s.q.itemTexts, []any{"f", `["a"]`}, "USING PRIMARY KEY (feed_id=? AND item_key=?)"},
 		{"CommitPoll's text signatures", s.q.setTexts, []any{"f", `[["a","00"]]`, 1}, "SCAN j VIRTUAL TABLE"},
+		{"CommitPoll's dedupe keys and their stories", s.q.dedupeTaken, []any{"desk", `["k"]`, 0}, "SEARCH d USING PRIMARY KEY (destination=? AND dedupe_key=?)"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -222,7 +223,7 @@ func TestSQLiteStoryQueriesUseIndexes(t *testing.T) {
 			if !strings.Contains(plan, c.want) {
 				t.Errorf("plan:\n%s\nwant %q", plan, c.want)
 			}
-			for _, table := range []string{"alerts", "seen_items", "s"} {
+			for _, table := range []string{"alerts", "seen_items", "s", "d", "a"} {
 				if strings.Contains(plan, "SCAN "+table+"\n") || strings.Contains(plan, "SCAN "+table+" USING") {
 					t.Errorf("plan:\n%s\nwalks all of %s", plan, table)
 				}

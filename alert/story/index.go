@@ -596,6 +596,50 @@ func (x *Index) Add(id, story string, fp Fingerprint, at time.Time) {
 // rebuilds the window with them. The slice is valid until the next Add.
 func (x *Index) Moved() []Move { return x.moved }
 
+// Merge puts the items of the window in story from into story to, as a
+// caller does that learns the two are one story (the first report of
+// from, the item named from, was found to be an item of to by a test
+// other than the grouping's), and returns them, each from story from.
+// When to has no item in the window, from is renamed to. It does nothing
+// when from has no item in the window, or is to, or when its first report
+// was published too far from every report of to to join it (see
+// BestWithin; window as there): the grouping keeps such reports apart
+// whatever else says they are one.
+func (x *Index) Merge(from, to string, window time.Duration) []Move {
+	fnum, ok := x.storyNums[from]
+	if !ok || from == to {
+		return nil
+	}
+	tnum, ok := x.storyNums[to]
+	if seq, first := x.ids[from]; ok && first {
+		x.qapart = int64(max(window, minApart) / time.Second)
+		if e := &x.entries[seq-x.base]; e.story == fnum && x.storyApart(e.fp.published, tnum) {
+			return nil
+		}
+	}
+	if !ok {
+		var moves []Move
+		for i := range x.entries {
+			if x.entries[i].story == fnum {
+				moves = append(moves, Move{ID: x.entries[i].id, From: from})
+			}
+		}
+		delete(x.storyNums, from)
+		x.storyRefs[fnum].name, x.storyNums[to] = to, fnum
+		return moves
+	}
+	latest := x.moved // what Moved says of the latest Add stays
+	x.moved = nil
+	for i := range x.entries {
+		if x.entries[i].story == fnum {
+			x.move(x.base+i, tnum)
+		}
+	}
+	moves := x.moved
+	x.moved = latest
+	return moves
+}
+
 // move puts item seq of the window into story num: an item that joined
 // its story weakly, or one that followed it, which the item of story num,
 // just added, takes with it (see Options.resplitBar). It is one of the

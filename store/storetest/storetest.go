@@ -74,6 +74,7 @@ func Run(t *testing.T, newDB func(t *testing.T) Open) {
 		{"StoryLeads", testStoryLeads},
 		{"StoryTakes", testStoryTakes},
 		{"MoveStories", testMoveStories},
+		{"CommitReportsDuplicates", testCommitReportsDuplicates},
 		{"MessageAlerts", testMessageAlerts},
 		{"Hold", testHold},
 		{"HoldForDigest", testHoldForDigest},

@@ -713,3 +713,70 @@ func testPostAlone(t *testing.T, h *harness) {
 		t.Errorf("OutboxStats = %+v, %v; want desk's one pending alert enqueued at %v, not when it was posted alone (%v)", stats, err, enqueued, later)
 	}
 }
+
+// testCommitReportsDuplicates: a commit given Poll.Duplicates names the
+// alerts it refused because a dedupe key of theirs was taken in their
+// destination, each with the story of the alert holding the first such
+// key as it is stored now (a move since counts); it names no alert
+// enqueued, none refused for its item being seen already, and none
+// whose key is taken only in another destination.
+func testCommitReportsDuplicates(t *testing.T, h *harness) {
+	ctx := context.Background()
+	s := h.store(t)
+	with := func(a store.Alert, dedupe ...string) store.Alert {
+		a.DedupeKeys = dedupe
+		return a
+	}
+	commit(t, s, "f", poll("f", []string{"a", "j", "n"},
+		with(storyAlert("desk", "a", "f/a", false, "fp-a"), "link:l|kessler"),
+		with(storyAlert("desk", "j", "f/a", true, "fp-j"), "link:m|dam"),
+		with(alert("desk", "n"), "title:no story"),
+	))
+	if err := s.MoveStories(ctx, []store.StoryMove{{Destination: "desk", Item: "feed/j", From: "f/a", To: "f/m"}}); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name   string
+		keys   []string // the poll's item keys
+		alerts []store.Alert
+		want   []store.Duplicate
+		queued int // alerts enqueued
+	}{
+		{"a key of a story's first alert", []string{"e"},
+			[]store.Alert{with(storyAlert("desk", "e", "g/e", false, "fp-e"), "item:g/e", "link:l|kessler")},
+			[]store.Duplicate{{Alert: 0, Story: "f/a"}}, 0},
+		{"a key of a join, moved since", []string{"e2"},
+			[]store.Alert{with(storyAlert("desk", "e2", "g/e2", false, "fp"), "link:m|dam")},
+			[]store.Duplicate{{Alert: 0, Story: "f/m"}}, 0},
+		{"the first key taken decides", []string{"e3"},
+			[]store.Alert{with(storyAlert("desk", "e3", "g/e3", false, "fp"), "item:g/e3", "title:no story", "link:l|kessler")},
+			[]store.Duplicate{{Alert: 0, Story: ""}}, 0},
+		{"a key taken by an alert of the same poll", []string{"x1", "x2"},
+			[]store.Alert{
+				with(storyAlert("desk", "x1", "g/x1", false, "fp"), "link:x|fire"),
+				with(storyAlert("desk", "x2", "g/x2", false, "fp"), "link:x|fire"),
+			},
+			[]store.Duplicate{{Alert: 1, Story: "g/x1"}}, 1},
+		{"a key taken in another destination only", []string{"w"},
+			[]store.Alert{with(storyAlert("wire", "w", "g/w", false, "fp"), "link:l|kessler")}, nil, 1},
+		{"an item seen before", []string{"e"},
+			[]store.Alert{with(storyAlert("desk", "e", "g/e", false, "fp-e"), "link:l|kessler")}, nil, 0},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got := []store.Duplicate{{Alert: -1, Story: "left from before"}}
+			p := poll("g", c.keys, c.alerts...)
+			p.Duplicates = &got
+			n, err := s.CommitPoll(ctx, "g", p)
+			if err != nil {
+				t.Fatalf("CommitPoll: %v", err)
+			}
+			if !slices.Equal(got, c.want) {
+				t.Errorf("Duplicates = %+v, want %+v", got, c.want)
+			}
+			if n != c.queued {
+				t.Errorf("enqueued %d, want %d", n, c.queued)
+			}
+		})
+	}
+}
