@@ -61,6 +61,10 @@ type snapshot struct {
 	// watched the destinations the watches name, paused or not.
 	watchesVersion int64
 	watched        map[string]bool
+	// watches are the watches not paused the catalog was built from, by
+	// feed (WatchFeedID): a poll of a watch's feed tells its commit which
+	// it matched under (store.Poll.Watches).
+	watches map[string][]store.Watch
 	// reloads counts the config loads behind it (the start's is 1): a
 	// rebuild for the watches alone keeps the count, so that the poll loop
 	// retries disabled feeds at a config reload only.
@@ -141,8 +145,12 @@ func (l *live) swap(ctx context.Context, cfg *config.Live) (watchesChanged bool,
 		return false, fmt.Errorf("loading watches: %w", err)
 	}
 	watched := map[string]bool{}
+	live := map[string][]store.Watch{}
 	for _, w := range watches {
 		watched[watchDestination(w)] = true
+		if !w.Paused {
+			live[WatchFeedID(w.FeedURL)] = append(live[WatchFeedID(w.FeedURL)], w)
+		}
 	}
 	feedList, subs := l.catalogEntries(cfg, watches)
 	for i := range subs {
@@ -158,7 +166,7 @@ func (l *live) swap(ctx context.Context, cfg *config.Live) (watchesChanged bool,
 		// an older query language must not stop the service.
 		l.log.Warn("subscription skipped: its query does not compile", "subscription", s.ID, "err", s.Err)
 	}
-	l.cur.Store(&snapshot{cfg: *cfg, catalog: catalog, watchesVersion: version, watched: watched, reloads: reloads})
+	l.cur.Store(&snapshot{cfg: *cfg, catalog: catalog, watchesVersion: version, watched: watched, watches: live, reloads: reloads})
 	select {
 	case l.changed <- struct{}{}:
 	default:

@@ -620,28 +620,28 @@ func (p *poller) flushed(wrote bool, err error) bool {
 	return true
 }
 
-// rematches is how many times a poll is matched again because a watch it
-// matched under was edited before its commit. Each time takes another
-// /watch edit landing in that moment, so one more is a fault, not a race:
+// rematches is how many times a poll is matched again because the
+// watches of its feed changed before its commit. Each time takes another
+// /watch command landing in that moment, so one more is a fault, not a race:
 // the poll then fails as a failed commit does, nothing recorded, and its
 // items are matched at the feed's next poll.
 const rematches = 3
 
 // recordItems finds the items not seen before, matches them through the
 // alerting core, and commits the poll. It returns the next poll time.
-// When a watch the poll matched under had its query edited before the
-// commit (here or on another instance), the store records nothing
-// (store.ErrWatchesEdited) and the poll is matched again under the
-// catalog rebuilt from the stored watches, and committed: the watch gets
-// what its query at the commit matches, once, as if the poll came after
-// the edit.
+// When the watches of the feed changed before the commit (here or on
+// another instance: a watch added, resumed, paused, removed, or its query
+// or channel edited), the store records nothing (store.ErrWatchesEdited)
+// and the poll is matched again under the catalog rebuilt from the stored
+// watches, and committed: each watch gets what it matches at the commit,
+// in its channel then, once, as if the poll came after the change.
 func (p *poller) recordItems(ctx context.Context, f *alert.Feed, st store.FeedState, feed *feeds.Feed, cacheMaxAge time.Duration, now time.Time) (time.Time, error) {
 	for try := 1; ; try++ {
 		next, err := p.matchAndCommit(ctx, f, st, feed, cacheMaxAge, now)
 		if !errors.Is(err, store.ErrWatchesEdited) || try > rematches {
 			return next, err
 		}
-		p.log.Debug("a watch was edited during the poll: its items are matched again", "feed", f.ID, "err", err)
+		p.log.Debug("the feed's watches changed during the poll: its items are matched again", "feed", f.ID, "err", err)
 		if err := p.live.rebuild(ctx, nil); err != nil {
 			return time.Time{}, err
 		}
@@ -672,7 +672,8 @@ func (p *poller) matchAndCommit(ctx context.Context, f *alert.Feed, st store.Fee
 	st.MinInterval = feed.MinInterval // kept for the polls that find it unchanged
 	p.reschedule(f, &st, feeds.Outcome{Changed: len(unseen) > 0, FeedMinInterval: feed.MinInterval, CacheMaxAge: cacheMaxAge}, now)
 	fresh := unseenItems(feed.Items, unseen)
-	cat := p.live.catalog()
+	snap := p.live.now()
+	cat := snap.catalog
 	follows := cat.FollowsUpdates(f.ID)
 	// The headlines each link carried are remembered among the seen keys
 	// (alert.TextPoll), so that an item the feed re-issues under its
@@ -778,12 +779,14 @@ func (p *poller) matchAndCommit(ctx context.Context, f *alert.Feed, st store.Fee
 	}
 	p.states.settle(f.ID)
 	rows := outboxRows(res.Entries)
-	var watches map[string]string
-	if len(fresh) > 0 || len(rows) > 0 {
-		watches = watchQueries(cat, f.ID)
-	}
 	var dups []store.Duplicate
-	n, err := p.store.CommitPoll(ctx, f.ID, store.Poll{State: st, Keys: keys, Present: present, Alerts: rows, Texts: texts, Watches: watches, Duplicates: &dups})
+	commit := store.Poll{State: st, Keys: keys, Present: present, Alerts: rows, Texts: texts, Duplicates: &dups}
+	if f.FromDiscord && (len(fresh) > 0 || len(rows) > 0) {
+		// The watches matched under: the commit is refused if they
+		// changed meanwhile. A feed of the config file has none.
+		commit.WatchFeed, commit.Watches = f.URL, snap.watches[f.ID]
+	}
+	n, err := p.store.CommitPoll(ctx, f.ID, commit)
 	if err != nil {
 		p.states.forget(f.ID)
 		p.memos.forget(f.ID)
@@ -951,22 +954,6 @@ func (p *poller) report(f *alert.Feed, feed *feeds.Feed, unseen []string, res al
 		p.log.Info("matches older than max_age not posted", "feed", f.ID, "too_old", res.TooOld)
 	}
 	p.log.Debug("polled", "feed", f.ID, "items", len(feed.Items)+len(feed.Known), "new", len(unseen), "matched", res.Matched, "enqueued", enqueued)
-}
-
-// watchQueries are the queries of the watches cat matches the feed's
-// items under, by subscription (store.Poll.Watches): the commit tells by
-// them whether one was edited meanwhile.
-func watchQueries(cat *alert.Catalog, feedID string) map[string]string {
-	var queries map[string]string
-	for _, s := range cat.Covering(feedID) {
-		if _, watch := store.WatchOf(s.ID); watch {
-			if queries == nil {
-				queries = map[string]string{}
-			}
-			queries[s.ID] = s.Query
-		}
-	}
-	return queries
 }
 
 // outboxRows turns the alerting core's entries into outbox rows.

@@ -110,13 +110,7 @@ func BenchmarkCommitPollTexts(b *testing.B) {
 			s := open(b)
 			defer s.Close()
 			ctx := context.Background()
-			old := make([]string, items-1)
-			for i := range old {
-				old[i] = fmt.Sprintf("https://example.com/news/%06d", i)
-			}
-			if _, err := s.CommitPoll(ctx, "feed", store.Poll{Keys: old}); err != nil {
-				b.Fatal(err)
-			}
+			old := seenKeys(b, s, items-1)
 			b.ReportAllocs()
 			for i := 0; b.Loop(); i++ {
 				key := fmt.Sprintf("https://example.com/new/%d", i)
@@ -132,6 +126,71 @@ func BenchmarkCommitPollTexts(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkCommitPollWatched is BenchmarkCommitPoll's typical news poll
+// (a 100-item feed, one item new) of a feed behind Discord watches, on a
+// store holding 500 watches, 2 of them on that feed: with the alert of
+// one of them, and with none (the item matched no watch). Its commit
+// reads the feed's watches (Poll.WatchFeed) before it commits.
+func BenchmarkCommitPollWatched(b *testing.B) {
+	const items, feedURL = 100, "https://a.example/rss"
+	for _, backend := range []string{"sqlite", "postgres"} {
+		open, ok := benchBackends(b)[backend]
+		if !ok {
+			continue
+		}
+		for _, alerted := range []bool{true, false} {
+			b.Run(fmt.Sprintf("%s/new=1/alert=%v", backend, alerted), func(b *testing.B) {
+				s := open(b)
+				defer s.Close()
+				ctx := context.Background()
+				var watches []store.Watch
+				for i := range 500 {
+					url := fmt.Sprintf("https://w%d.example/rss", i)
+					if i%250 == 0 {
+						url = feedURL
+					}
+					w, err := s.AddWatch(ctx, store.Watch{GuildID: "g", ChannelID: fmt.Sprintf("c%d", i), FeedURL: url, Query: "aleppo"})
+					if err != nil {
+						b.Fatal(err)
+					}
+					if url == feedURL {
+						watches = append(watches, w)
+					}
+				}
+				old := seenKeys(b, s, items-1)
+				b.ReportAllocs()
+				for i := 0; b.Loop(); i++ {
+					key := fmt.Sprintf("https://example.com/new/%d", i)
+					p := store.Poll{
+						State: store.FeedState{FeedID: "feed", Initialized: true}, Keys: append(slices.Clone(old), key),
+						WatchFeed: feedURL, Watches: watches,
+					}
+					want := 0
+					if alerted {
+						p.Alerts, want = []store.Alert{{Destination: "channel:c0", Subscription: store.WatchSubscription(watches[0].ID), ItemKey: key,
+							DedupeKeys: []string{"link:" + key}, Payload: []byte(`{"title":"Aleppo ceasefire talks resume"}`)}}, 1
+					}
+					if n, err := s.CommitPoll(ctx, "feed", p); err != nil || n != want {
+						b.Fatalf("CommitPoll = %d, %v; want %d", n, err, want)
+					}
+				}
+			})
+		}
+	}
+}
+
+// seenKeys commits n keys of feed "feed", seen, and returns them.
+func seenKeys(b *testing.B, s store.Store, n int) []string {
+	old := make([]string, n)
+	for i := range old {
+		old[i] = fmt.Sprintf("https://example.com/news/%06d", i)
+	}
+	if _, err := s.CommitPoll(context.Background(), "feed", store.Poll{Keys: old}); err != nil {
+		b.Fatal(err)
+	}
+	return old
 }
 
 // BenchmarkUnseenKeys asks which of a 100-item feed's keys are new when

@@ -89,11 +89,16 @@ type dialect struct {
 	bumpWatches    string
 	watchesVersion string
 	dropUnwatched  string
-	// liveWatches returns which of a JSON array of watch ids are stored
-	// watches not paused, with their queries, locking them until the
-	// transaction ends on PostgreSQL (FOR SHARE): a concurrent RemoveWatch,
-	// pause or edit either waits for the commit that read them or was
-	// committed before it and is seen.
+	// lockWatches (PostgreSQL; empty where writers are serialized) takes
+	// a share lock on the watches' version row until the transaction
+	// ends: every change of the watches (add, remove, pause, resume,
+	// edit) moves that row on (bumpWatches) in its transaction, so one
+	// either waits for the commit that locked it, as if made after it, or
+	// was committed before the lock was granted and is seen by the
+	// statements that follow, liveWatches.
+	lockWatches string
+	// liveWatches returns the watches of a feed URL not paused, with
+	// what the commit compares of them: query, channel and forum.
 	liveWatches string
 }
 
@@ -269,6 +274,7 @@ var commonQueries = dialect{
 		WHERE id = $1 RETURNING ` + watchColumns,
 	bumpWatches:    `UPDATE watches_version SET version = version + 1 WHERE id = 1`,
 	watchesVersion: `SELECT version FROM watches_version WHERE id = 1`,
+	liveWatches:    `SELECT id, query, channel_id, forum FROM watches WHERE feed_url = $1 AND NOT paused ORDER BY id`,
 	// The pending alerts of watches that are gone: a watch's alerts carry
 	// its subscription, WatchSubscription(id).
 	dropUnwatched: `UPDATE alerts SET dropped = true, last_error = $1
@@ -303,9 +309,6 @@ var sqliteDialect = withOwnStatements(commonQueries.expand("sqlite", sqliteMigra
 		SELECT $1, j.value->>0, $3, $3, unhex(j.value->>1) FROM json_each($2) AS j WHERE true
 		ON CONFLICT (feed_id, item_key) DO UPDATE SET text_sig = excluded.text_sig
 			WHERE seen_items.text_sig <> excluded.text_sig`,
-	// Write transactions exclude each other: no lock is needed.
-	liveWatches: `SELECT id, query FROM watches
-		WHERE id IN (SELECT CAST(j.value AS BIGINT) FROM json_each($1) AS j) AND NOT paused`,
 })
 
 // PostgreSQL serializes migrations and per-destination dedupe with
@@ -340,9 +343,7 @@ var postgresDialect = withOwnStatements(commonQueries.expand("postgres", postgre
 		FROM jsonb_array_elements($2::jsonb) AS j(value)
 		ON CONFLICT (feed_id, item_key) DO UPDATE SET text_sig = excluded.text_sig
 			WHERE seen_items.text_sig <> excluded.text_sig`,
-	liveWatches: `SELECT id, query FROM watches
-		WHERE id IN (SELECT j.value::bigint FROM jsonb_array_elements_text($1::jsonb) AS j(value)) AND NOT paused
-		FOR SHARE`,
+	lockWatches: `SELECT version FROM watches_version WHERE id = 1 FOR SHARE`,
 })
 
 // ownStatements are a dialect's statements that differ too much between
@@ -351,14 +352,14 @@ type ownStatements struct {
 	insertAlerts, recordChunkDedupe string
 	insertSeenTexts, setTexts       string
 	hasMigrationsTable              string
-	liveWatches                     string
+	lockWatches                     string
 }
 
 func withOwnStatements(d dialect, own ownStatements) dialect {
 	d.insertAlerts, d.recordChunkDedupe = own.insertAlerts, own.recordChunkDedupe
 	d.insertSeenTexts, d.setTexts = own.insertSeenTexts, own.setTexts
 	d.hasMigrationsTable = own.hasMigrationsTable
-	d.liveWatches = own.liveWatches
+	d.lockWatches = own.lockWatches
 	return d
 }
 

@@ -385,9 +385,10 @@ const rowsPerStatement = 500
 // the state and keys and reads back which keys are new and which dedupe
 // keys are taken; the second inserts the alerts chosen from those answers
 // (a poll without alerts needs only the first, unless it matched items
-// under watches, whose queries it reads before it commits: see
-// Poll.Watches). On PostgreSQL each is one round trip, or for a huge poll
-// one per megabyte of statements of at most 500 rows each. Text signatures travel in the first exchange; a poll
+// under the watches of its feed, which the first reads and the commit
+// compares: see Poll.WatchFeed; a feed of the config file reads none, and
+// runs exactly the statements it ran before). On PostgreSQL each is one
+// round trip, or for a huge poll one per megabyte of statements of at most 500 rows each. Text signatures travel in the first exchange; a poll
 // without them runs exactly the statements it ran before they existed.
 func (s *sqlStore) CommitPoll(ctx context.Context, feedID string, p Poll) (int, error) {
 	st, keys, err := checkPoll(feedID, p)
@@ -399,20 +400,22 @@ func (s *sqlStore) CommitPoll(ctx context.Context, feedID string, p Poll) (int, 
 	var dups []Duplicate
 	err = s.txr.runTx(ctx, func(tx pipe) error {
 		c := &pollCommit{s: s, tx: tx, feedID: feedID, now: now}
-		if err := c.record(ctx, st, keys, p.Texts, p.Alerts, p.Watches); err != nil {
+		if err := c.record(ctx, st, keys, p.Texts, p.Alerts, p.WatchFeed); err != nil {
 			return err
 		}
 		if err := c.bump(ctx, p.Present); err != nil {
 			return err
 		}
-		if len(p.Alerts) == 0 && len(p.Watches) == 0 {
+		if len(p.Alerts) == 0 && p.WatchFeed == "" {
 			return nil // nothing to choose: the commit travels with the rest
 		}
 		if err := tx.flush(ctx); err != nil {
 			return err
 		}
-		if err := c.edited(p.Watches); err != nil {
-			return err // rolled back: the poll is matched again
+		if p.WatchFeed != "" {
+			if err := c.edited(p.Watches); err != nil {
+				return err // rolled back: the poll is matched again
+			}
 		}
 		var chosen []int
 		chosen, dups = c.choose(p.Alerts)
@@ -457,10 +460,8 @@ func checkPoll(feedID string, p Poll) (FeedState, []string, error) {
 		if a.Destination == "" {
 			return FeedState{}, nil, fmt.Errorf("commit poll of %q: alert for item %q has no destination", feedID, a.ItemKey)
 		}
-		if _, watch := WatchOf(a.Subscription); watch {
-			if _, ok := p.Watches[a.Subscription]; !ok {
-				return FeedState{}, nil, fmt.Errorf("commit poll of %q: alert of %q for item %q: its watch is not in Poll.Watches", feedID, a.Subscription, a.ItemKey)
-			}
+		if id, watch := WatchOf(a.Subscription); watch && !slices.ContainsFunc(p.Watches, func(w Watch) bool { return w.ID == id }) {
+			return FeedState{}, nil, fmt.Errorf("commit poll of %q: alert of %q for item %q: its watch is not in Poll.Watches", feedID, a.Subscription, a.ItemKey)
 		}
 		texts := [][]string{{a.Destination, a.Subscription, a.FeedID, a.Batch, a.LastError, a.Digest, a.Story}, a.DedupeKeys}
 		for _, t := range a.Takes {
@@ -472,9 +473,9 @@ func checkPoll(feedID string, p Poll) (FeedState, []string, error) {
 			}
 		}
 	}
-	for sub := range p.Watches {
-		if _, watch := WatchOf(sub); !watch {
-			return FeedState{}, nil, fmt.Errorf("commit poll of %q: Poll.Watches names %q, not a watch's subscription", feedID, sub)
+	for _, w := range p.Watches {
+		if w.FeedURL != p.WatchFeed || w.Paused {
+			return FeedState{}, nil, fmt.Errorf("commit poll of %q: Poll.Watches has watch %d of %q (paused %v), not one of Poll.WatchFeed %q not paused", feedID, w.ID, w.FeedURL, w.Paused, p.WatchFeed)
 		}
 	}
 	for k := range p.Texts {
@@ -502,30 +503,27 @@ type pollCommit struct {
 	// taken are the dedupe keys in the outbox within the window, each
 	// with the story of the alert that holds it.
 	taken map[destKey]string
-	// watched are the queries of the stored watches, not paused, among
-	// those the poll matched under (Poll.Watches), by subscription
-	// (WatchSubscription): an alert of a watch not in it was removed or
-	// paused after the poll matched its item, and is not enqueued; a
-	// watch whose query here is another was edited since (see edited).
-	watched map[string]string
+	// watched are the stored watches of Poll.WatchFeed, not paused, as
+	// they are at the commit, by id: see edited.
+	watched map[int64]Watch
 }
 
 // destKey is a dedupe key within one destination.
 type destKey struct{ destination, key string }
 
 // record queues the first exchange: lock the destinations (PostgreSQL),
-// read the watches matched under, save the state, mark the keys seen
-// (collecting the new ones) with their text signatures and look up the
-// alerts' dedupe keys (collecting those taken). The answers are in
+// read the watches of the feed (Poll.WatchFeed), save the state, mark the
+// keys seen (collecting the new ones) with their text signatures and look
+// up the alerts' dedupe keys (collecting those taken). The answers are in
 // c.watched, c.fresh and c.taken once the pipe is flushed.
-func (c *pollCommit) record(ctx context.Context, st FeedState, keys []string, texts map[string][]byte, alerts []Alert, watches map[string]string) error {
+func (c *pollCommit) record(ctx context.Context, st FeedState, keys []string, texts map[string][]byte, alerts []Alert, watchFeed string) error {
 	c.fresh = make(map[string]bool)
 	c.taken = make(map[destKey]string)
 	dedupe := dedupeKeysByDestination(alerts)
 	if err := c.lockDestinations(ctx, dedupe); err != nil {
 		return err
 	}
-	if err := c.readWatches(ctx, watches); err != nil {
+	if err := c.readWatches(ctx, watchFeed); err != nil {
 		return err
 	}
 	now := toMicro(c.now)
@@ -689,80 +687,94 @@ func (c *pollCommit) lockDestinations(ctx context.Context, dests []destinationKe
 	return nil
 }
 
-// readWatches queues the read of which watches the poll matched under
-// (Poll.Watches) still exist, not paused, and with what query, into
-// c.watched. A poll matches with the watches its catalog had: one removed
-// since (here or on another instance) has had its pending alerts dropped
+// readWatches queues the read of the watches of feedURL (Poll.WatchFeed)
+// not paused, into c.watched. A poll matches with the watches its catalog
+// had: one added or resumed since (here or on another instance) is to get
+// what it matches of the poll's new items, which would be marked seen
+// unmatched for it; one removed since has had its pending alerts dropped
 // (DropUnwatched), and an alert this commit enqueued for it would go out
-// to where nobody watches any more; one paused since is to post nothing;
-// one whose query was edited since is to post what the new query matches,
-// which may be items the poll matched for no one (see edited). The read
-// locks the watches it finds until the commit (PostgreSQL): a removal,
-// pause or edit either comes after the commit, as if made after this poll
-// (a removal's DropUnwatched finds these alerts), or is seen here.
-func (c *pollCommit) readWatches(ctx context.Context, watches map[string]string) error {
-	if len(watches) == 0 {
+// to where nobody watches any more; one paused since is to post nothing,
+// and another watch of its channel that matched the item too is to post
+// it; one edited since is to post what its new query matches, in its new
+// channel (see edited). On PostgreSQL the watches' version row is locked
+// first (lockWatches), until the commit: a change of the watches either
+// comes after the commit, as if made after this poll (a removal's
+// DropUnwatched finds these alerts), or is seen here. No watch row is
+// locked: a change locks its row before the version row, and would wait
+// for this commit while this one waited for it.
+func (c *pollCommit) readWatches(ctx context.Context, feedURL string) error {
+	if feedURL == "" {
 		return nil
 	}
-	ids := make([]string, 0, len(watches))
-	for sub := range watches {
-		id, _ := WatchOf(sub) // checkPoll saw a watch's subscription
-		ids = append(ids, strconv.FormatInt(id, 10))
+	c.watched = make(map[int64]Watch)
+	var steps []step
+	if c.s.q.lockWatches != "" {
+		steps = append(steps, step{what: "lock the watches' version", query: c.s.q.lockWatches, row: func(scan func(...any) error) error {
+			var version int64
+			return scan(&version)
+		}})
 	}
-	slices.Sort(ids)
-	list, err := jsonList(ids)
-	if err != nil {
-		return err
-	}
-	c.watched = make(map[string]string)
-	return c.tx.queue(ctx, step{
-		what: "read the watches matched under", query: c.s.q.liveWatches, args: []any{list},
+	steps = append(steps, step{
+		what: "read the watches of the feed", query: c.s.q.liveWatches, args: []any{feedURL},
 		row: func(scan func(...any) error) error {
-			var id int64
-			var query string
-			if err := scan(&id, &query); err != nil {
+			w := Watch{FeedURL: feedURL}
+			if err := scan(&w.ID, &w.Query, &w.ChannelID, &w.Forum); err != nil {
 				return err
 			}
-			c.watched[WatchSubscription(id)] = query
+			c.watched[w.ID] = w
 			return nil
 		}})
+	return c.tx.queue(ctx, steps...)
 }
 
-// edited returns an ErrWatchesEdited naming the watches matched under
-// (Poll.Watches) that are stored, not paused, with another query: their
-// edit came during the poll. The store does not match: the transaction
-// is rolled back, and the caller matches the poll again under the queries
-// as they are and commits it anew, as if made after the edit. Its items
-// are not marked seen meanwhile, so what the new query alone matches is
-// not lost, and what only the query replaced matched is never enqueued.
-func (c *pollCommit) edited(matched map[string]string) error {
-	var edits []string
-	for _, sub := range slices.Sorted(maps.Keys(matched)) {
-		if now, ok := c.watched[sub]; ok && now != matched[sub] {
-			edits = append(edits, fmt.Sprintf("%s from %q to %q", sub, matched[sub], now))
+// edited returns an ErrWatchesEdited naming how the stored watches of the
+// feed, not paused (c.watched), differ from those the poll matched under
+// (Poll.Watches): one added or resumed, removed or paused, or edited in
+// its query or its destination (channel, forum) during the poll. The
+// store does not match: the transaction is rolled back, and the caller
+// matches the poll again under the watches as they are and commits it
+// anew, as if made after the change. Its items are not marked seen
+// meanwhile, so what a watch matches at the commit is not lost, and what
+// it matched only before the change is never enqueued. An edit of what
+// the item is not matched by (the role a watch pings) is no change here.
+func (c *pollCommit) edited(matched []Watch) error {
+	var changes []string
+	was := make(map[int64]Watch, len(matched))
+	for _, w := range matched {
+		was[w.ID] = w
+	}
+	for _, id := range slices.Sorted(maps.Keys(c.watched)) {
+		if _, ok := was[id]; !ok {
+			changes = append(changes, fmt.Sprintf("watch %d added or resumed", id))
 		}
 	}
-	if len(edits) == 0 {
+	for _, id := range slices.Sorted(maps.Keys(was)) {
+		w, now := was[id], c.watched[id]
+		switch {
+		case now.ID == 0:
+			changes = append(changes, fmt.Sprintf("watch %d removed or paused", id))
+		case now.Query != w.Query:
+			changes = append(changes, fmt.Sprintf("watch %d's query edited from %q to %q", id, w.Query, now.Query))
+		case now.ChannelID != w.ChannelID || now.Forum != w.Forum:
+			changes = append(changes, fmt.Sprintf("watch %d moved from channel %s (forum %v) to %s (forum %v)", id, w.ChannelID, w.Forum, now.ChannelID, now.Forum))
+		}
+	}
+	if len(changes) == 0 {
 		return nil
 	}
-	return fmt.Errorf("%w: %s", ErrWatchesEdited, strings.Join(edits, ", "))
+	return fmt.Errorf("%w: %s", ErrWatchesEdited, strings.Join(changes, ", "))
 }
 
-// choose returns the indexes of the alerts to enqueue, in order: those whose
-// item this commit newly marked seen, whose watch (if they are a watch's)
-// still exists, not paused (its query is the one matched under: see
-// edited), and none of whose dedupe keys is taken for its destination, by
-// the outbox or by an alert chosen before it; and those it refused for a
-// key taken so (the rest of the first two).
+// choose returns the indexes of the alerts to enqueue, in order: those
+// whose item this commit newly marked seen (a watch's alert is of a watch
+// as it is at the commit: see edited) and none of whose dedupe keys is
+// taken for its destination, by the outbox or by an alert chosen before
+// it; and those it refused for a key taken so (the rest of those newly
+// seen).
 func (c *pollCommit) choose(alerts []Alert) (chosen []int, dups []Duplicate) {
 	for i, a := range alerts {
 		if !c.fresh[a.ItemKey] {
 			continue
-		}
-		if _, watch := WatchOf(a.Subscription); watch {
-			if _, ok := c.watched[a.Subscription]; !ok {
-				continue
-			}
 		}
 		if k := slices.IndexFunc(a.DedupeKeys, func(k string) bool {
 			_, ok := c.taken[destKey{a.Destination, k}]

@@ -19,12 +19,13 @@ import (
 // ErrNotFound is returned when a looked-up row does not exist.
 var ErrNotFound = errors.New("not found")
 
-// ErrWatchesEdited is returned (wrapped) by CommitPoll when a watch the
-// poll matched its items under (Poll.Watches) has another query at the
-// commit, stored and not paused: its /watch edit came during the poll.
-// Nothing of the poll is recorded: its items are to be matched again
-// under the watches' queries as they are now, and committed anew.
-var ErrWatchesEdited = errors.New("a watch's query was edited while the poll matched its items")
+// ErrWatchesEdited is returned (wrapped) by CommitPoll when the watches
+// of the poll's feed are not, at the commit, those the poll matched its
+// items under (Poll.Watches): a watch of the feed was added, resumed,
+// removed or paused, or had its query or its channel edited, during the
+// poll. Nothing of the poll is recorded: its items are to be matched
+// again under the watches as they are now, and committed anew.
+var ErrWatchesEdited = errors.New("the watches of the feed changed while the poll matched its items")
 
 // FeedState is what newshound remembers about one feed between polls.
 type FeedState struct {
@@ -157,18 +158,23 @@ type Poll struct {
 	// as seen (so two pollers racing on one feed enqueue once), and only when
 	// none of their DedupeKeys is already in the outbox for that destination
 	// within the window. The alert of a watch (Subscription
-	// WatchSubscription(id)) is enqueued only while its watch is stored and
-	// not paused: one removed or paused during the poll gets nothing.
+	// WatchSubscription(id)) must have its watch in Watches.
 	Alerts []Alert
-	// Watches are the queries the poll matched its items under, by watch
-	// subscription (WatchSubscription(id)): those of every watch of the
-	// poll's catalog that covers the feed, when the poll has items to
-	// match (an alert of a watch must have its watch here). When one of
-	// them, stored and not paused, has another query at the commit,
-	// CommitPoll records nothing and returns ErrWatchesEdited, so that
-	// the edited watch gets what its query at the commit matches: the
-	// poll is matched again, as if made after the edit. Not stored.
-	Watches map[string]string
+	// WatchFeed is, for the feed behind Discord watches, the FeedURL of
+	// its watches, and Watches the watches of that URL, not paused, the
+	// poll matched its items under, as its catalog read them (a watch
+	// whose query the catalog could not compile too): set when the poll
+	// has items to match. When the watches stored on WatchFeed, not
+	// paused, differ at the commit from Watches (one more or one fewer, or
+	// one with another Query, ChannelID or Forum: an add, resume, removal,
+	// pause or edit during the poll), CommitPoll records nothing and
+	// returns ErrWatchesEdited, so that the poll is matched again under
+	// the watches as they are, as if made after the change: a watch gets
+	// what it matches at the commit, in the channel it has then, once.
+	// Empty for a feed of the config file, which no watch covers: its
+	// commit reads no watch. Not stored.
+	WatchFeed string
+	Watches   []Watch
 	// Texts are text signatures to remember for keys of this fetch (new
 	// items, seen ones whose text changed, for live updates; and the
 	// alerting core's keys of the items' links, which remember their
@@ -253,9 +259,9 @@ type Store interface {
 	// order given.
 	UnseenKeys(ctx context.Context, feedID string, keys []string) ([]string, error)
 	// CommitPoll records a poll in one transaction and returns how many
-	// alerts were enqueued; or, when a watch the poll matched under was
-	// edited meanwhile (Poll.Watches), records nothing and returns an
-	// error that is ErrWatchesEdited.
+	// alerts were enqueued; or, when the watches of the feed changed
+	// since the poll matched under them (Poll.Watches), records nothing
+	// and returns an error that is ErrWatchesEdited.
 	CommitPoll(ctx context.Context, feedID string, p Poll) (int, error)
 
 	// PendingAlerts returns undelivered, undropped alerts for destination

@@ -892,7 +892,7 @@ func testDropUnwatched(t *testing.T, h *harness) {
 		ofWatch("channel:c2", "k2", gone),
 		ofWatch("channel:c2", "k3", gone),
 		of("channel:c2", "k4", "cfg:desk"),
-		ofWatch("channel:c2", "k5", gone)), kept, gone))
+		ofWatch("channel:c2", "k5", gone)), kept.FeedURL, kept, gone))
 	delivered := pending(t, s, "channel:c2", epoch.Add(time.Hour))
 	if err := s.MarkDelivered(ctx, delivered[len(delivered)-1].ID, "m1", epoch); err != nil { // k5
 		t.Fatal(err)
@@ -919,9 +919,12 @@ func testDropUnwatched(t *testing.T, h *harness) {
 
 // testCommitRefusesRemovedWatches: a poll matched with the watches its
 // catalog had, and one of them was removed before the commit (its pending
-// alerts already dropped): the commit marks the items seen but enqueues
-// no alert of a watch that is gone; other watches' alerts, and config
-// subscriptions' (whose names no watch has), are enqueued as ever.
+// alerts already dropped), or was never stored: the commit records
+// nothing (ErrWatchesEdited), and the poll matched again under the
+// watches as they are enqueues the stored watch's alert and the config
+// subscription's (whose names no watch has), the removed watch's none.
+// An alert of a watch the poll did not match under is refused as a
+// caller's error.
 func testCommitRefusesRemovedWatches(t *testing.T, h *harness) {
 	ctx := context.Background()
 	s := h.store(t)
@@ -929,38 +932,41 @@ func testCommitRefusesRemovedWatches(t *testing.T, h *harness) {
 	if err := s.RemoveWatch(ctx, gone.ID); err != nil {
 		t.Fatal(err)
 	}
-	never := store.Watch{ID: gone.ID + 100, Query: "aleppo"}
+	never := store.Watch{ID: gone.ID + 100, FeedURL: kept.FeedURL, Query: "aleppo"}
+	keys := []string{"k1", "k2", "k3"}
 	tests := []struct {
-		name string
-		a    store.Alert
-		want bool
+		name    string
+		watches []store.Watch // matched under
+		alerts  []store.Alert
+		edited  bool
 	}{
-		{name: "a stored watch's", a: ofWatch("channel:c1", "k1", kept), want: true},
-		{name: "a removed watch's", a: ofWatch("channel:c2", "k2", gone)},
-		{name: "a watch never stored", a: ofWatch("channel:c2", "k3", never)},
-		{name: "a config subscription's", a: of("channel:c2", "k4", "cfg:desk"), want: true},
-	}
-	var keys []string
-	var alerts []store.Alert
-	for _, tt := range tests {
-		keys, alerts = append(keys, tt.a.ItemKey), append(alerts, tt.a)
-	}
-	if n, want := commit(t, s, "feed", matchedUnder(poll("feed", keys, alerts...), kept, gone, never)), 2; n != want {
-		t.Errorf("CommitPoll enqueued %d alerts, want %d", n, want)
-	}
-	enqueued := map[string]bool{}
-	for _, dest := range []string{"channel:c1", "channel:c2"} {
-		for _, k := range itemKeys(pending(t, s, dest, epoch.Add(time.Hour))) {
-			enqueued[k] = true
-		}
+		{name: "a removed watch's", watches: []store.Watch{kept, gone}, edited: true,
+			alerts: []store.Alert{ofWatch("channel:c1", "k1", kept), ofWatch("channel:c2", "k2", gone), of("channel:c2", "k3", "cfg:desk")}},
+		{name: "a watch never stored", watches: []store.Watch{kept, never}, edited: true,
+			alerts: []store.Alert{ofWatch("channel:c1", "k1", kept), ofWatch("channel:c2", "k2", never), of("channel:c2", "k3", "cfg:desk")}},
+		{name: "matched again", watches: []store.Watch{kept},
+			alerts: []store.Alert{ofWatch("channel:c1", "k1", kept), of("channel:c2", "k3", "cfg:desk")}},
 	}
 	for _, tt := range tests {
-		if got := enqueued[tt.a.ItemKey]; got != tt.want {
-			t.Errorf("%s alert enqueued: %v, want %v", tt.name, got, tt.want)
+		n, err := s.CommitPoll(ctx, "feed", matchedUnder(poll("feed", keys, tt.alerts...), kept.FeedURL, tt.watches...))
+		if got := errors.Is(err, store.ErrWatchesEdited); got != tt.edited || (err != nil && !got) {
+			t.Fatalf("%s: CommitPoll: %v, want ErrWatchesEdited %v", tt.name, err, tt.edited)
+		}
+		if unseen, err := s.UnseenKeys(ctx, "feed", keys); err != nil || len(unseen) != map[bool]int{true: len(keys)}[tt.edited] {
+			t.Errorf("%s: keys left unseen: %q (err %v), want all only when the commit was refused", tt.name, unseen, err)
+		}
+		if want := map[bool]int{false: 2}[tt.edited]; n != want {
+			t.Errorf("%s: CommitPoll enqueued %d alerts, want %d", tt.name, n, want)
 		}
 	}
-	if unseen, err := s.UnseenKeys(ctx, "feed", keys); err != nil || len(unseen) != 0 {
-		t.Errorf("keys left unseen: %q (err %v), want every item marked seen", unseen, err)
+	for dest, want := range map[string][]string{"channel:c1": {"k1"}, "channel:c2": {"k3"}} {
+		if got := itemKeys(pending(t, s, dest, epoch.Add(time.Hour))); !slices.Equal(got, want) {
+			t.Errorf("pending in %s: %q, want %q", dest, got, want)
+		}
+	}
+	_, err := s.CommitPoll(ctx, "other", matchedUnder(poll("other", []string{"k1"}, ofWatch("channel:c1", "k1", kept)), kept.FeedURL))
+	if err == nil || errors.Is(err, store.ErrWatchesEdited) {
+		t.Errorf("CommitPoll of an alert of a watch not matched under: %v, want a caller's error", err)
 	}
 }
 
@@ -969,29 +975,29 @@ func ofWatch(dest, key string, w store.Watch) store.Alert {
 	return of(dest, key, store.WatchSubscription(w.ID))
 }
 
-// matchedUnder is p matched under the watches ws, with the queries they
-// have (Poll.Watches).
-func matchedUnder(p store.Poll, ws ...store.Watch) store.Poll {
-	p.Watches = make(map[string]string, len(ws))
-	for _, w := range ws {
-		p.Watches[store.WatchSubscription(w.ID)] = w.Query
-	}
+// matchedUnder is p matched under the watches ws of feedURL, as they are
+// (Poll.WatchFeed, Poll.Watches).
+func matchedUnder(p store.Poll, feedURL string, ws ...store.Watch) store.Poll {
+	p.WatchFeed, p.Watches = feedURL, ws
 	return p
 }
 
-// testCommitOfPausedOrEditedWatches: a poll matched under the watches its
-// catalog had (Poll.Watches: "a"), and one was paused, or its query
-// edited, before the commit. A paused watch gets no alert, its items
-// marked seen. An edit of the query ("a OR b") refuses the commit whole
-// (ErrWatchesEdited), the items not marked seen and nothing enqueued, so
-// that the poll, matched again under the new query, gets what that query
-// matches: the item it matches alone too, once. Before, the commit
-// dropped the alert matched under the query replaced and marked every
-// item seen, so that the item only the new query matches was never
-// delivered. A poll with no alert of the edited watch (its old query
-// matched nothing) is refused too, and so is one where another watch was
-// edited. A watch resumed, or edited back to the query matched, or edited
-// in another field, gets its alert; one edited and paused gets nothing.
+// testCommitOfPausedOrEditedWatches: a poll matched under the watches of
+// its feed its catalog had (Poll.Watches: "a", and another, "x"), and
+// the watches changed before the commit. Any change of which watches of
+// the feed run, or of what they match or where they post, refuses the
+// commit whole (ErrWatchesEdited), the items not marked seen and nothing
+// enqueued, so that the poll, matched again under the watches as they
+// are, gets what they match now, where they post now: an edit of the
+// query ("a OR b") gets the item it matches alone too, once; a pause
+// nothing; a watch added or resumed during the poll (which before got
+// nothing of it: its new items were marked seen unmatched for it) what it
+// matches; a watch moved to another channel or made a forum's posts there
+// (before, the alert went to the old channel). Before, a pause dropped
+// the watch's alert in the commit, so that another watch of its channel
+// that matched the item too, whose alert it was, lost it. A watch paused
+// and resumed, or edited back to the query matched, or edited in its
+// role, or a paused watch added, is no change.
 func testCommitOfPausedOrEditedWatches(t *testing.T, h *harness) {
 	ctx := context.Background()
 	s := h.store(t)
@@ -1002,59 +1008,83 @@ func testCommitOfPausedOrEditedWatches(t *testing.T, h *harness) {
 	edit := func(c store.WatchChange) func(store.Watch) error {
 		return func(w store.Watch) error { _, err := s.UpdateWatch(ctx, w.ID, c); return err }
 	}
+	add := func(paused bool) func(store.Watch) error {
+		return func(w store.Watch) error {
+			_, err := s.AddWatch(ctx, store.Watch{GuildID: "g", ChannelID: "n" + w.ChannelID, FeedURL: w.FeedURL, Query: "b", Paused: paused})
+			return err
+		}
+	}
 	widen := edit(store.WatchChange{Query: str("a OR b")})
+	type changes = []func(store.Watch) error
 	tests := []struct {
 		name string
 		// noAlert leaves out the watch's alert for item "both", which
 		// "a" matches; item "onlyB", which only "a OR b" matches, is in
 		// the poll either way.
 		noAlert bool
-		changes []func(store.Watch) error // made after the match
-		// otherEdited edits another watch the poll matched under.
-		otherEdited bool
-		edited      bool     // CommitPoll returns ErrWatchesEdited
-		want        []string // the watch's alerts enqueued, by item key
+		changes changes // of the watch, made after the match
+		// otherPaused pauses the other watch before the match;
+		// otherChanges are made to it after the match.
+		otherPaused  bool
+		otherChanges changes
+		edited       bool     // CommitPoll returns ErrWatchesEdited
+		want         []string // the watch's alerts enqueued, by item key, in the channel it has at the end
 	}{
 		{name: "unchanged", want: []string{"both"}},
-		{name: "paused", changes: []func(store.Watch) error{pause(true)}},
-		{name: "paused and resumed", changes: []func(store.Watch) error{pause(true), pause(false)}, want: []string{"both"}},
-		{name: "query widened", changes: []func(store.Watch) error{widen}, edited: true, want: []string{"both", "onlyB"}},
+		{name: "paused", changes: changes{pause(true)}, edited: true},
+		{name: "paused and resumed", changes: changes{pause(true), pause(false)}, want: []string{"both"}},
+		{name: "query widened", changes: changes{widen}, edited: true, want: []string{"both", "onlyB"}},
 		{name: "query widened, no alert matched under the old one", noAlert: true,
-			changes: []func(store.Watch) error{widen}, edited: true, want: []string{"both", "onlyB"}},
+			changes: changes{widen}, edited: true, want: []string{"both", "onlyB"}},
 		{name: "query edited to one matching neither item", edited: true,
-			changes: []func(store.Watch) error{edit(store.WatchChange{Query: str("c")})}},
+			changes: changes{edit(store.WatchChange{Query: str("c")})}},
 		{name: "query edited, then back", want: []string{"both"},
-			changes: []func(store.Watch) error{widen, edit(store.WatchChange{Query: str("a")})}},
-		{name: "query widened and paused", changes: []func(store.Watch) error{widen, pause(true)}},
-		{name: "another watch's query edited", otherEdited: true, edited: true, want: []string{"both"}},
-		{name: "role edited", changes: []func(store.Watch) error{edit(store.WatchChange{MentionRole: str("r2")})}, want: []string{"both"}},
+			changes: changes{widen, edit(store.WatchChange{Query: str("a")})}},
+		{name: "query widened and paused", changes: changes{widen, pause(true)}, edited: true},
+		{name: "moved to another channel", changes: changes{edit(store.WatchChange{ChannelID: str("m")})}, edited: true, want: []string{"both"}},
+		{name: "made a forum's", changes: changes{func(w store.Watch) error {
+			return edit(store.WatchChange{ChannelID: &w.ChannelID, Forum: true})(w)
+		}}, edited: true, want: []string{"both"}},
+		{name: "role edited", changes: changes{edit(store.WatchChange{MentionRole: str("r2")})}, want: []string{"both"}},
+		{name: "another watch's query edited", otherChanges: changes{edit(store.WatchChange{Query: str("y")})}, edited: true, want: []string{"both"}},
+		{name: "another watch paused", otherChanges: changes{pause(true)}, edited: true, want: []string{"both"}},
+		{name: "another watch resumed", otherPaused: true, otherChanges: changes{pause(false)}, edited: true, want: []string{"both"}},
+		{name: "another watch removed", otherChanges: changes{func(w store.Watch) error { return s.RemoveWatch(ctx, w.ID) }}, edited: true, want: []string{"both"}},
+		{name: "a watch added on the feed", changes: changes{add(false)}, edited: true, want: []string{"both"}},
+		{name: "a paused watch added on the feed", changes: changes{add(true)}, want: []string{"both"}},
 	}
 	for i, tt := range tests {
 		feed := fmt.Sprintf("feed%d", i)
-		w, err := s.AddWatch(ctx, store.Watch{GuildID: "g", ChannelID: fmt.Sprintf("c%d", i), FeedURL: "https://a.example/" + feed, Query: "a"})
+		feedURL := "https://a.example/" + feed
+		w, err := s.AddWatch(ctx, store.Watch{GuildID: "g", ChannelID: fmt.Sprintf("c%d", i), FeedURL: feedURL, Query: "a"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		other, err := s.AddWatch(ctx, store.Watch{GuildID: "g", ChannelID: fmt.Sprintf("o%d", i), FeedURL: "https://a.example/" + feed, Query: "x"})
+		other, err := s.AddWatch(ctx, store.Watch{GuildID: "g", ChannelID: fmt.Sprintf("o%d", i), FeedURL: feedURL, Query: "x", Paused: tt.otherPaused})
 		if err != nil {
 			t.Fatal(err)
 		}
-		dest := "channel:" + w.ChannelID
+		// A watch of another feed: no change of the poll's feed.
+		if _, err := s.AddWatch(ctx, store.Watch{GuildID: "g", ChannelID: fmt.Sprintf("c%d", i), FeedURL: feedURL + "/elsewhere", Query: "a"}); err != nil {
+			t.Fatal(err)
+		}
+		matched := []store.Watch{w}
+		if !tt.otherPaused {
+			matched = append(matched, other)
+		}
 		keys := []string{"both", "onlyB"}
 		var alerts []store.Alert
 		if !tt.noAlert {
-			a := ofWatch(dest, "both", w)
-			a.FeedID = feed
-			alerts = append(alerts, a)
+			alerts = rematch([]string{"both"}, feed, w)
 		}
-		p := matchedUnder(poll(feed, keys, alerts...), w, other)
+		p := matchedUnder(poll(feed, keys, alerts...), feedURL, matched...)
 		for _, change := range tt.changes {
 			if err := change(w); err != nil {
 				t.Fatalf("%s: %v", tt.name, err)
 			}
 		}
-		if tt.otherEdited {
-			if err := edit(store.WatchChange{Query: str("y")})(other); err != nil {
+		for _, change := range tt.otherChanges {
+			if err := change(other); err != nil {
 				t.Fatalf("%s: %v", tt.name, err)
 			}
 		}
@@ -1063,6 +1093,7 @@ func testCommitOfPausedOrEditedWatches(t *testing.T, h *harness) {
 			t.Errorf("%s: CommitPoll: %v, want ErrWatchesEdited %v", tt.name, err, tt.edited)
 			continue
 		}
+		now := w
 		if tt.edited {
 			// Nothing recorded: matched again under the watches as they
 			// are (the poller's catalog, rebuilt), and committed anew.
@@ -1072,17 +1103,20 @@ func testCommitOfPausedOrEditedWatches(t *testing.T, h *harness) {
 			if _, err := s.FeedState(ctx, feed); !errors.Is(err, store.ErrNotFound) {
 				t.Errorf("%s: FeedState after the refused commit: %v, want ErrNotFound", tt.name, err)
 			}
-			now, err := s.Watches(ctx)
+			ws, err := s.Watches(ctx)
 			if err != nil {
 				t.Fatal(err)
 			}
 			var again []store.Watch
-			for _, x := range now {
-				if x.ID == w.ID || x.ID == other.ID {
+			for _, x := range ws {
+				if x.ID == w.ID {
+					now = x
+				}
+				if x.FeedURL == feedURL && !x.Paused {
 					again = append(again, x)
 				}
 			}
-			p = matchedUnder(poll(feed, keys, rematch(tt.want, dest, feed, w)...), again...)
+			p = matchedUnder(poll(feed, keys, rematch(tt.want, feed, now)...), feedURL, again...)
 			if _, err := s.CommitPoll(ctx, feed, p); err != nil {
 				t.Errorf("%s: CommitPoll matched again: %v", tt.name, err)
 				continue
@@ -1091,8 +1125,13 @@ func testCommitOfPausedOrEditedWatches(t *testing.T, h *harness) {
 		if n := commit(t, s, feed, p); n != 0 {
 			t.Errorf("%s: the poll committed again enqueued %d alerts, want 0", tt.name, n)
 		}
-		if got := itemKeys(pending(t, s, dest, epoch.Add(time.Hour))); !slices.Equal(got, tt.want) {
-			t.Errorf("%s: alerts enqueued %q, want %q", tt.name, got, tt.want)
+		if got := itemKeys(pending(t, s, watchDest(now), epoch.Add(time.Hour))); !slices.Equal(got, tt.want) {
+			t.Errorf("%s: alerts enqueued in %s %q, want %q", tt.name, watchDest(now), got, tt.want)
+		}
+		if watchDest(now) != watchDest(w) {
+			if got := itemKeys(pending(t, s, watchDest(w), epoch.Add(time.Hour))); len(got) != 0 {
+				t.Errorf("%s: alerts enqueued in the channel it left %q, want none", tt.name, got)
+			}
 		}
 		if unseen, err := s.UnseenKeys(ctx, feed, keys); err != nil || len(unseen) != 0 {
 			t.Errorf("%s: keys left unseen: %q (err %v), want every item marked seen", tt.name, unseen, err)
@@ -1100,12 +1139,20 @@ func testCommitOfPausedOrEditedWatches(t *testing.T, h *harness) {
 	}
 }
 
-// rematch is what a poll matched again under w's new query gives: the
-// alerts of w for items keys.
-func rematch(keys []string, dest, feed string, w store.Watch) []store.Alert {
+// watchDest is where a poll matched under w sends w's alerts.
+func watchDest(w store.Watch) string {
+	if w.Forum {
+		return "forum:" + w.ChannelID
+	}
+	return "channel:" + w.ChannelID
+}
+
+// rematch is what a poll matched under w gives: the alerts of w for items
+// keys, in w's channel.
+func rematch(keys []string, feed string, w store.Watch) []store.Alert {
 	var alerts []store.Alert
 	for _, k := range keys {
-		a := ofWatch(dest, k, w)
+		a := ofWatch(watchDest(w), k, w)
 		a.FeedID = feed
 		alerts = append(alerts, a)
 	}
