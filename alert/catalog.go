@@ -192,29 +192,6 @@ func (c *Catalog) SubscriptionIDs() []string {
 	return ids
 }
 
-// Covering lists the subscriptions that watch the feed, in the order
-// given.
-func (c *Catalog) Covering(feedID string) []*Subscription {
-	f, ok := c.feeds[feedID]
-	if !ok {
-		return nil
-	}
-	var subs []*sub
-	for _, list := range [][]*sub{c.byFeed[feedID], c.all} {
-		for _, s := range list {
-			if s.covers(f, c.byFeed) && !slices.Contains(subs, s) {
-				subs = append(subs, s)
-			}
-		}
-	}
-	slices.SortFunc(subs, func(a, b *sub) int { return a.rank - b.rank })
-	out := make([]*Subscription, len(subs))
-	for i, s := range subs {
-		out[i] = s.Subscription
-	}
-	return out
-}
-
 // Watched reports whether any subscription watches the feed: an
 // unwatched feed's items cannot alert.
 func (c *Catalog) Watched(feedID string) bool {

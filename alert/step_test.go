@@ -182,35 +182,3 @@ func TestCatalogSkipsQueriesThatDoNotCompile(t *testing.T) {
 		t.Error("the good subscription is missing")
 	}
 }
-
-// TestCatalogCovering: a feed's subscriptions are those that list it and
-// those of every file feed (not a Discord watch's feed), in the order
-// given, each once; a subscription whose query did not compile is none.
-func TestCatalogCovering(t *testing.T) {
-	c, _ := NewCatalog(nil, []Feed{{ID: "wire"}, {ID: "watch:1", FromDiscord: true}}, []Subscription{
-		{ID: "all", Query: "aleppo", AllFileFeeds: true, Destination: "desk"},
-		{ID: "bad", Query: "aleppo AND (", Feeds: []string{"wire", "watch:1"}, Destination: "desk"},
-		{ID: "wire", Query: "kerry", Feeds: []string{"wire", "wire"}, Destination: "desk"},
-		{ID: "watch:7", Query: "truce", Feeds: []string{"watch:1"}, Destination: "channel:1"},
-		{ID: "both", Query: "geneva", Feeds: []string{"watch:1", "wire"}, Destination: "desk"},
-	})
-	tests := []struct {
-		name, feed string
-		want       []string
-	}{
-		{name: "a file feed", feed: "wire", want: []string{"all", "wire", "both"}},
-		{name: "a watch's feed", feed: "watch:1", want: []string{"watch:7", "both"}},
-		{name: "a feed not in the catalog", feed: "gone"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var got []string
-			for _, s := range c.Covering(tt.feed) {
-				got = append(got, s.ID)
-			}
-			if !slices.Equal(got, tt.want) {
-				t.Errorf("Covering(%q) = %q, want %q", tt.feed, got, tt.want)
-			}
-		})
-	}
-}
