@@ -473,6 +473,14 @@ func (s *sender) sendBatch(ctx context.Context, dest string, n notify.Notifier, 
 			continue
 		}
 		a.ID = row.ID
+		if row.Story != "" {
+			// The row's story, not the payload's: a re-split or the merge
+			// of a refused duplicate's story (store.MoveStories) moves the
+			// row after the payload was written, and a restart groups by
+			// the row. (composeEdit reads the payload's: where it was
+			// listed.)
+			a.Story = row.Story
+		}
 		msg.Alerts = append(msg.Alerts, a)
 		enqueued = append(enqueued, row.EnqueuedAt)
 	}

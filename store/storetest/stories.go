@@ -532,6 +532,15 @@ func testMoveStories(t *testing.T, h *harness) {
 	if got := stories(); !maps.Equal(got, want) {
 		t.Errorf("stories after MoveStories = %v, want %v", got, want)
 	}
+	// The sender reads the pending rows' stories (not their payloads'):
+	// what it sends a moved report under.
+	for _, dest := range []string{"desk", "other"} {
+		for _, a := range due(t, s, dest, epoch.Add(time.Hour)) {
+			if k := dest + ":" + a.ItemKey; a.Story != want[k] {
+				t.Errorf("DueAlerts after MoveStories: %s in story %q, want %q", k, a.Story, want[k])
+			}
+		}
+	}
 }
 
 // testStoryTakes: an alert that takes earlier alerts into its story (a
