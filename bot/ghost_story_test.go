@@ -18,7 +18,6 @@ import (
 // A's message, at once, and a restart, which rebuilds the stories from
 // the stored rows, keeps it there.
 func TestEditedOpenerRefusedAsDuplicateLeavesNoGhostStory(t *testing.T) {
-	const link = "https://courier.example/kessler"
 	tests := []struct {
 		name       string
 		reportFeed string // the feed B comes in
@@ -38,21 +37,8 @@ func TestEditedOpenerRefusedAsDuplicateLeavesNoGhostStory(t *testing.T) {
 			h.cfg.Service.Workers = 1
 			svc, closeStore := h.openWith(rec) // one process throughout, as under Run
 			defer closeStore()
-			ctx := context.Background()
-			poll := func() {
-				t.Helper()
-				h.clock = h.clock.Add(time.Minute)
-				if _, err := svc.RunOnce(ctx); err != nil {
-					t.Fatalf("RunOnce: %v", err)
-				}
-			}
-			poll() // first sight of every feed
-			weather := item(0, "Weather stays mild", h.clock.Add(-time.Hour))
-			first := testItem{GUID: "urn:courier:1", Title: outlets[0].title, Link: link, Description: kesslerLead, Published: h.clock}
-			h.write("courier.xml", weather, first)
-			poll()
-			edited := testItem{GUID: "urn:courier:2", Title: editedTitle, Link: link, Description: editedLead, Published: h.clock}
-			report := testItem{GUID: "urn:herald:1", Title: reportTitle, Link: "https://herald.example/kessler-return", Description: reportLead, Published: h.clock}
+			poll := minutePasses(t, h, func() *Service { return svc })
+			weather, first, edited, report := postFirstReport(h, poll)
 			if tt.reportFeed == "courier" {
 				h.write("courier.xml", weather, edited, report)
 			} else {
@@ -93,6 +79,34 @@ func TestEditedOpenerRefusedAsDuplicateLeavesNoGhostStory(t *testing.T) {
 			}
 		})
 	}
+}
+
+// minutePasses returns a pass of the service svc returns, run a minute
+// after the last.
+func minutePasses(t *testing.T, h *harness, svc func() *Service) func() {
+	return func() {
+		t.Helper()
+		h.clock = h.clock.Add(time.Minute)
+		if _, err := svc().RunOnce(context.Background()); err != nil {
+			t.Fatalf("RunOnce: %v", err)
+		}
+	}
+}
+
+// postFirstReport runs the first sight of every feed (poll), then posts
+// the courier's first report of the story (A), and returns the edit of A
+// under its link (A2) and the herald's report (B) for the caller to
+// publish, with the feeds' unrelated item.
+func postFirstReport(h *harness, poll func()) (weather, first, edited, report testItem) {
+	const link = "https://courier.example/kessler"
+	poll() // first sight of every feed
+	weather = item(0, "Weather stays mild", h.clock.Add(-time.Hour))
+	first = testItem{GUID: "urn:courier:1", Title: outlets[0].title, Link: link, Description: kesslerLead, Published: h.clock}
+	h.write("courier.xml", weather, first)
+	poll()
+	edited = testItem{GUID: "urn:courier:2", Title: editedTitle, Link: link, Description: editedLead, Published: h.clock}
+	report = testItem{GUID: "urn:herald:1", Title: reportTitle, Link: "https://herald.example/kessler-return", Description: reportLead, Published: h.clock}
+	return weather, first, edited, report
 }
 
 const (

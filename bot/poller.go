@@ -796,8 +796,8 @@ func (p *poller) matchAndCommit(ctx context.Context, f *alert.Feed, st store.Fee
 	if st.Initialized {
 		p.removals.follow(f.ID)
 	}
-	p.stories.mergeDuplicates(res.Entries, dups)
-	p.followMoves(ctx, f, rows, dups)
+	merged := p.stories.mergeDuplicates(res.Entries, dups)
+	p.followMoves(ctx, f, rows, dups, merged)
 	p.memos.keep(f.ID, feed, now)
 	p.metrics.polls.WithLabelValues(map[bool]string{true: "changed", false: "unchanged"}[len(unseen) > 0]).Inc()
 	p.metrics.newItems.Add(float64(len(unseen)))
@@ -848,11 +848,17 @@ func (p *poller) stillGrouping(ctx context.Context, entries []alert.Entry) error
 // race did: the report comes back in its old story after a restart. The
 // reports of a story whose first report this commit refused as a
 // duplicate (dups), which storyGroups.mergeDuplicates listed under the
-// story of the alert holding its key, are moved there so too; a failure
-// leaves them in a story with no message, and its first goes alone after
+// story of the alert holding its key, are moved there so too (merged, the
+// merge's moves, those of other workers' commits too); a failure leaves
+// them in a story with no message, and its first goes alone after
 // leadGrace.
-func (p *poller) followMoves(ctx context.Context, f *alert.Feed, rows []store.Alert, dups []store.Duplicate) {
-	moves := p.stories.movedSince(rows, dups)
+func (p *poller) followMoves(ctx context.Context, f *alert.Feed, rows []store.Alert, dups []store.Duplicate, merged []store.StoryMove) {
+	moves := merged
+	for _, m := range p.stories.movedSince(rows, dups) {
+		if !slices.Contains(merged, m) { // a row of this commit the merge moved
+			moves = append(moves, m)
+		}
+	}
 	if len(moves) == 0 {
 		return
 	}

@@ -142,14 +142,27 @@ func (g *storyGroups) joinLateOpeners(ctx context.Context, entries []alert.Entry
 // under its story (the duplicate check and the grouping judge
 // differently). Left as it was, that story would have no message, and its
 // further reports, having waited leadGrace for one, would go alone: the
-// story's second message. The caller stores the moves of its committed
-// rows (followMoves).
-func (g *storyGroups) mergeDuplicates(entries []alert.Entry, dups []store.Duplicate) {
+// story's second message. It returns the moves the caller stores
+// (followMoves): every report the index moved, not only the commit's own,
+// since another worker may have grouped a report into the refused story
+// and committed it between this commit and the merge (that worker's
+// followMoves, done before the merge, found nothing to move); a report
+// grouped but committed after the merge is moved by its own worker's
+// followMoves.
+func (g *storyGroups) mergeDuplicates(entries []alert.Entry, dups []store.Duplicate) []store.StoryMove {
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	var moves []store.StoryMove
 	for _, d := range dups {
-		g.stories.MergeDuplicate(entries[d.Alert], d.Story)
+		e := entries[d.Alert]
+		refused := alert.ItemID(e.FeedID, e.ItemKey) // the refused opener has no row
+		for _, m := range g.stories.MergeDuplicate(e, d.Story) {
+			if m.ID != refused {
+				moves = append(moves, store.StoryMove{Destination: e.Destination, Item: m.ID, From: m.From, To: d.Story})
+			}
+		}
 	}
+	return moves
 }
 
 // window is how long reports stay candidates.
