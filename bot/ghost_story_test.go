@@ -2,9 +2,14 @@ package bot
 
 import (
 	"context"
+	"errors"
+	"io"
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/newshound/newshound/config"
+	"github.com/newshound/newshound/store"
 )
 
 // TestEditedOpenerRefusedAsDuplicateLeavesNoGhostStory: an item already
@@ -120,3 +125,150 @@ emergency office announced at a news conference.`
 could go back to their homes from Friday morning once engineers had checked the roads and
 bridges.`
 )
+
+// TestGhostStoryThatCannotMergeLeadsItselfAtOnce: the refused edit's
+// story (see above) cannot go under the story of the alert holding its
+// key when the edit was published days from that story's reports (README:
+// reports days apart are never one story), nor when that alert is a
+// subscription's that does not group (its row has no story). The commit
+// tells that the edit's story will never have a first alert, yet its
+// further report waited leadGrace (30 s) for one, and only then was posted
+// alone. It is posted at the pass that found it, as the story's message,
+// once: the story's later reports go under it. When the store fails to
+// move the story's stored reports under the other story (logged), the
+// report is posted at once too, and the story's later reports go under
+// the other story's message, where the index lists the story. Past the
+// subscription's max_per_hour it goes in the hour's digest, as a report
+// posted alone after leadGrace did, and so does the story's next report
+// (which, having waited leadGrace, was posted alone after that digest).
+func TestGhostStoryThatCannotMergeLeadsItselfAtOnce(t *testing.T) {
+	const link = "https://courier.example/kessler"
+	dams := config.Subscription{Name: "dams", Query: "kessler", StoryWindow: 48 * time.Hour, MaxAge: 7 * 24 * time.Hour}
+	tests := []struct {
+		name       string
+		subs       []config.Subscription
+		firstDays  int    // the first item published that many days before the edit
+		moveFails  bool   // the store's MoveStories fails
+		oneCommit  bool   // the report is in the edit's feed, not the herald's
+		laterUnder string // the message the story's next report goes under, "" for the hour's digest
+	}{
+		{
+			name:       "the edit published days after the story's reports",
+			subs:       []config.Subscription{dams},
+			firstDays:  3,
+			laterUnder: "m2",
+		},
+		{
+			name: "the alert holding the key has no story",
+			subs: []config.Subscription{
+				{Name: "spillways", Query: "spillway", MaxAge: 24 * time.Hour}, // never groups: story_window 0
+				{Name: "lifted", Query: "lifted", StoryWindow: 48 * time.Hour, MaxAge: 24 * time.Hour, Destination: "desk"},
+			},
+			laterUnder: "m2",
+		},
+		{
+			name: "past max_per_hour",
+			subs: []config.Subscription{{Name: "dams", Query: "kessler", StoryWindow: 48 * time.Hour, MaxAge: 7 * 24 * time.Hour,
+				Delivery: config.Delivery{MaxPerHour: 1}}},
+			firstDays: 3,
+		},
+		{
+			name:       "moving the story's stored reports fails",
+			subs:       []config.Subscription{dams},
+			moveFails:  true,
+			oneCommit:  true, // else the report joins the other story in the index
+			laterUnder: "m1",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h, rec := storyHarness(t, tt.subs[0])
+			h.cfg.Subscriptions = append(h.cfg.Subscriptions, tt.subs[1:]...)
+			h.cfg.Service.Workers = 1 // the courier's edit is grouped before the herald's report
+			ctx := context.Background()
+			st, err := store.OpenSQLite(ctx, h.db, store.WithClock(func() time.Time { return h.clock }))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer st.Close()
+			var s store.Store = st
+			if tt.moveFails {
+				s = failMoves{st}
+			}
+			svc, err := New(ctx, h.options(s, rec, io.Discard))
+			if err != nil {
+				t.Fatal(err)
+			}
+			pass := func(d time.Duration) { // a poll of every feed and a send pass, as under Run
+				t.Helper()
+				h.clock = h.clock.Add(d)
+				svc.poller.pollAll(ctx, svc.live.catalog().Feeds(), pollNow)
+				if err := svc.sender.deliverAll(ctx); err != nil {
+					t.Fatalf("deliverAll: %v", err)
+				}
+			}
+			pass(time.Minute) // first sight of every feed
+			weather := item(0, "Weather stays mild", h.clock.Add(-time.Hour))
+			first := testItem{GUID: "urn:courier:1", Title: outlets[0].title, Link: link, Description: kesslerLead,
+				Published: h.clock.Add(-time.Duration(tt.firstDays) * 24 * time.Hour)}
+			h.write("courier.xml", weather, first)
+			pass(time.Minute)
+			if got, want := rec.titles(), []string{first.Title}; !slices.Equal(got, want) {
+				t.Fatalf("messages posted: got %q, want %q", got, want)
+			}
+			edited := testItem{GUID: "urn:courier:2", Title: editedTitle, Link: link, Description: editedLead, Published: h.clock}
+			report := testItem{GUID: "urn:herald:1", Title: reportTitle, Link: "https://herald.example/kessler-return", Description: reportLead, Published: h.clock}
+			if tt.oneCommit {
+				h.write("courier.xml", weather, edited, report)
+			} else {
+				h.write("courier.xml", weather, edited)
+				h.write("herald.xml", weather, report)
+			}
+			pass(time.Minute)
+			want := []string{first.Title, report.Title}
+			if tt.laterUnder == "" {
+				want = want[:1] // the report waits for the digest
+			}
+			if got := rec.titles(); !slices.Equal(got, want) {
+				t.Errorf("messages posted at the pass that found the report: got %q, want %q", got, want)
+			}
+			pass(leadGrace + editGap)
+			if got := rec.titles(); !slices.Equal(got, want) {
+				t.Errorf("messages posted after leadGrace: got %q, want %q", got, want)
+			}
+			later := testItem{GUID: "urn:post:1", Title: laterTitle, Link: "https://post.example/kessler-home", Description: reportLead, Published: h.clock}
+			h.write("post.xml", weather, later)
+			pass(time.Minute)
+			pass(editGap)
+			if got := rec.titles(); !slices.Equal(got, want) {
+				t.Errorf("messages posted after the story's next report: got %q, want %q", got, want)
+			}
+			if tt.laterUnder == "" {
+				pass(time.Hour)
+				rec.mu.Lock()
+				defer rec.mu.Unlock()
+				if got := len(rec.msgs); got != 2 || rec.msgs[1].Digest == nil {
+					t.Fatalf("messages posted after the hour: %d, want the first report's and the hour's digest", got)
+				}
+				var digest []string
+				for _, a := range rec.msgs[1].Alerts {
+					digest = append(digest, a.Title)
+				}
+				if want := []string{report.Title, later.Title}; !sameSet(digest, want) {
+					t.Errorf("the hour's digest lists %q, want %q", digest, want)
+				}
+				return
+			}
+			if e, ok := rec.lastEditOf(tt.laterUnder); !ok || !slices.Equal(alsoTitles(e), []string{later.Title}) {
+				t.Errorf("message %s lists %q (edited: %v), want %q", tt.laterUnder, alsoTitles(e), ok, []string{later.Title})
+			}
+		})
+	}
+}
+
+// failMoves is a store whose MoveStories fails.
+type failMoves struct{ store.Store }
+
+func (failMoves) MoveStories(context.Context, []store.StoryMove) error {
+	return errors.New("disk full")
+}

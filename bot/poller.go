@@ -850,8 +850,8 @@ func (p *poller) stillGrouping(ctx context.Context, entries []alert.Entry) error
 // duplicate (dups), which storyGroups.mergeDuplicates listed under the
 // story of the alert holding its key, are moved there so too (merged, the
 // merge's moves, those of other workers' commits too); a failure leaves
-// them in a story with no message, and its first goes alone after
-// leadGrace.
+// them in a story with no message, and its first goes alone, at once
+// (sender.openerCommitted), leading it.
 func (p *poller) followMoves(ctx context.Context, f *alert.Feed, rows []store.Alert, dups []store.Duplicate, merged []store.StoryMove) {
 	moves := merged
 	for _, m := range p.stories.movedSince(rows, dups) {

@@ -148,7 +148,10 @@ func (g *storyGroups) joinLateOpeners(ctx context.Context, entries []alert.Entry
 // and committed it between this commit and the merge (that worker's
 // followMoves, done before the merge, found nothing to move); a report
 // grouped but committed after the merge is moved by its own worker's
-// followMoves.
+// followMoves. A story that cannot be listed so (its first report
+// published days from the other story's reports, or that alert has no
+// story) stays as it is: its first further report goes alone at once and
+// leads it (sender.openerCommitted).
 func (g *storyGroups) mergeDuplicates(entries []alert.Entry, dups []store.Duplicate) []store.StoryMove {
 	g.mu.Lock()
 	defer g.mu.Unlock()

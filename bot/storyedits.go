@@ -36,7 +36,9 @@ const editGap = 5 * time.Second
 
 // leadGrace is how long a join waits for its story's first alert to be
 // committed (two polls racing) before it is posted alone; leadPoll is how
-// often it looks again for a story's first alert that is not out yet.
+// often it looks again for a story's first alert that is not out yet. A
+// join whose story's first report was committed with no alert (refused as
+// a duplicate) does not wait: that alert never comes (openerCommitted).
 const (
 	leadGrace = 30 * time.Second
 	leadPoll  = 2 * time.Second
@@ -104,11 +106,18 @@ func (s *sender) editStories(ctx context.Context, dest string, n notify.Notifier
 		l, ok := leads[j.Story]
 		if !ok {
 			l = s.storyLead(ctx, dest, j.Story)
+			if errors.Is(l.err, store.ErrNotFound) {
+				if gone, err := s.openerCommitted(ctx, j.Story); err != nil {
+					l.err = err // a store error: the switch reports it
+				} else {
+					l.openerGone = gone
+				}
+			}
 			leads[j.Story] = l
 		}
 		lead, err := l.lead, l.err
 		switch {
-		case errors.Is(err, store.ErrNotFound) && now.Sub(j.EnqueuedAt) < s.leadGrace():
+		case errors.Is(err, store.ErrNotFound) && !l.openerGone && now.Sub(j.EnqueuedAt) < s.leadGrace():
 			s.hold(ctx, j, now.Add(leadPoll))
 			if s.pollsOver.Load() {
 				s.formLater(j.EnqueuedAt.Add(leadGrace)) // run --once waits for it
@@ -385,6 +394,43 @@ type leadLookup struct {
 	// postedNow says lead is a join this pass posts alone, to lead its
 	// story from now on.
 	postedNow bool
+	// openerGone says the story has no lead (store.ErrNotFound) and never
+	// will: its first report was committed without an alert (see
+	// openerCommitted).
+	openerGone bool
+}
+
+// openerCommitted reports whether the item a story is named after, its
+// first report (alert.ItemID), was committed: its key is seen in a feed
+// of the catalog. CommitPoll marks an item seen and enqueues its alerts in
+// one transaction, so a story with no alert in the outbox whose first
+// report was committed never gets one: the commit refused it as a
+// duplicate, and the story could not go under the story of the alert
+// holding its key (poller.followMoves: published days from that story's
+// reports, that alert's subscription does not group, or the move failed).
+// Its further reports then need not wait leadGrace for it. A story named
+// otherwise, or after an item of a feed the catalog no longer has, or
+// whose key was pruned, is not known to be committed: its reports wait.
+func (s *sender) openerCommitted(ctx context.Context, story string) (bool, error) {
+	if s.live == nil {
+		return false, nil
+	}
+	found := false
+	for _, f := range s.live.catalog().Feeds() {
+		key, ok := strings.CutPrefix(story, f.ID+"/")
+		if !ok || key == "" {
+			continue
+		}
+		unseen, err := s.store.UnseenKeys(ctx, f.ID, []string{key})
+		if err != nil {
+			return false, fmt.Errorf("is the first report of story %q committed: %w", story, err)
+		}
+		if len(unseen) > 0 {
+			return false, nil // of feed IDs with a "/", any may be the story's
+		}
+		found = true
+	}
+	return found, nil
 }
 
 // storyLead returns the alert whose message a story's further reports go
