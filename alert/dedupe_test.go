@@ -59,6 +59,23 @@ func TestSameStory(t *testing.T) {
 			b:    feeds.Item{Key: "b", Link: "https://cnn.it/3ePAJo3", Title: "Merkel says Germany is on thinnest ice"},
 			same: false,
 		},
+		// README names "after" and "live" beside "says": a reused link
+		// whose two headlines share only one of them is two stories.
+		// CNN's short link again, with two of CNN's real headlines:
+		{
+			name: "an edit keeping only a common word (after): rewritten entirely",
+			a:    feeds.Item{Key: "a", Link: "https://cnn.it/3ePAJo3", Title: "Hundreds of Rohingya refugees rescued after two months at sea"},
+			b:    feeds.Item{Key: "b", Link: "https://cnn.it/3ePAJo3", Title: "Historic plane to transport dog musher home after he was stranded in Alaska"},
+			same: false,
+		},
+		// The New York Times' markets live blog under one link, with two
+		// of its real headlines:
+		{
+			name: "an edit keeping only a common word (live): rewritten entirely",
+			a:    feeds.Item{Key: "a", Link: "https://www.nytimes.com/2020/05/29/business/stock-market-today-coronavirus.html", Title: "Live Stock Market News During the Coronavirus Pandemic"},
+			b:    feeds.Item{Key: "b", Link: "https://www.nytimes.com/2020/05/29/business/stock-market-today-coronavirus.html", Title: "Wall Street Rallies, Bucking Drop in Global Stocks: Live Updates"},
+			same: false,
+		},
 		{
 			name: "one link reused for unrelated stories",
 			a:    feeds.Item{Key: "a", Link: "https://www.cnn.com/collections/us-virus-intl-042220/", Title: "Nearly all Covid-19 patients put on ventilators in NY's largest health system died: study"},
