@@ -634,13 +634,14 @@ type oneWatch struct {
 	svc  *Service
 	w    discord.Watches
 	id   int64
+	logs *logBuffer // the service's log
 }
 
 // newOneWatch makes a oneWatch; wrap, when not nil, wraps the store the
 // service uses.
 func newOneWatch(t *testing.T, wrap func(store.Store) store.Store) *oneWatch {
 	t.Helper()
-	o := &oneWatch{dc: fakediscord.New(t), clk: &clock{}}
+	o := &oneWatch{dc: fakediscord.New(t), clk: &clock{}, logs: &logBuffer{}}
 	o.clk.set(time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC))
 	o.feed = feedtest.NewServer(t, "Loopback wire", item(1, "Markets rally", o.clk.now()))
 	var st store.Store
@@ -652,7 +653,7 @@ func newOneWatch(t *testing.T, wrap func(store.Store) store.Store) *oneWatch {
 	if wrap != nil {
 		st = wrap(st)
 	}
-	o.svc = discordServiceOn(t, o.dc, o.clk, feeds.NewFetcher(feeds.FetcherOptions{AllowPrivate: true}), st)
+	o.svc = o.serviceOn(t, st)
 	o.w = o.svc.Watches()
 	info, err := o.w.Add(context.Background(), discord.AddRequest{GuildID: watchGuild, ChannelID: watchChannel, FeedURL: o.feed.URL + "/rss", Query: "aleppo"})
 	if err != nil {
@@ -660,6 +661,19 @@ func newOneWatch(t *testing.T, wrap func(store.Store) store.Store) *oneWatch {
 	}
 	o.id = info.ID
 	return o
+}
+
+// serviceOn makes a service on st, as discordServiceOn does, logging to
+// o.logs.
+func (o *oneWatch) serviceOn(t *testing.T, st store.Store) *Service {
+	t.Helper()
+	opts := discordOptions(t, o.dc, o.clk, feeds.NewFetcher(feeds.FetcherOptions{AllowPrivate: true}), st)
+	opts.Logger = slog.New(slog.NewTextHandler(o.logs, nil))
+	svc, err := New(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return svc
 }
 
 // TestRemovedWatchFeedIsForgotten: the feed of a watch removed from
@@ -800,7 +814,7 @@ func TestRemovedWatchOfADeletedChannelLetsReadinessRecover(t *testing.T) {
 			name: "removed by an earlier version, then a restart",
 			remove: func(t *testing.T, o *oneWatch, st store.Store) *Service {
 				mustDo(t, st.RemoveWatch(ctx, o.id)) // as versions before did: the alert stays
-				restarted := discordServiceOn(t, o.dc, o.clk, feeds.NewFetcher(feeds.FetcherOptions{AllowPrivate: true}), st)
+				restarted := o.serviceOn(t, st)
 				if _, err := restarted.RunOnce(ctx); err != nil {
 					t.Fatal(err)
 				}
@@ -837,6 +851,16 @@ func TestRemovedWatchOfADeletedChannelLetsReadinessRecover(t *testing.T) {
 			}
 			if got := svc.sender.dropped.Load(); got != 1 { // with newshound_alerts_dropped_total
 				t.Errorf("alerts counted as dropped: got %d, want 1", got)
+			}
+			// README: "dropped, logged once with their count".
+			var logged []string
+			for _, line := range strings.Split(o.logs.String(), "\n") {
+				if strings.Contains(line, "alerts dropped") {
+					logged = append(logged, line)
+				}
+			}
+			if len(logged) != 1 || !strings.Contains(logged[0], "alerts=1") {
+				t.Errorf("lines logging the dropped alerts: got %q, want one with alerts=1", logged)
 			}
 		})
 	}
