@@ -17,12 +17,13 @@ import (
 // TestFeedURLPasswordStaysOutOfTheLog: a feed whose URL carries a user and
 // password (https://user:pass@host/feed, the password often from ${ENV})
 // is logged by its URL when it fails, recovers, moves and is disabled;
-// each of those lines shows the user but never the password.
+// each of those lines shows the user but never the password, nor the API
+// key in its query (README: status's url hides them "as in the log").
 func TestFeedURLPasswordStaysOutOfTheLog(t *testing.T) {
-	const password = "s3cret-Pw"
+	const password, apiKey = "s3cret-Pw", "K3y-s3cret"
 	var mode atomic.Value
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if _, pass, ok := r.BasicAuth(); !ok || pass != password {
+		if _, pass, ok := r.BasicAuth(); !ok || pass != password || r.URL.Path == "/rss" && r.URL.Query().Get("api_key") != apiKey {
 			w.WriteHeader(http.StatusUnauthorized)
 			return
 		}
@@ -41,7 +42,7 @@ func TestFeedURLPasswordStaysOutOfTheLog(t *testing.T) {
 	defer srv.Close()
 	h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo"})
 	h.cfg.Defaults.AllowPrivateNetworks = true
-	h.cfg.Feeds = []config.Feed{{Name: "private", URL: strings.Replace(srv.URL, "://", "://alice:"+password+"@", 1) + "/rss", Interval: 10 * time.Minute}}
+	h.cfg.Feeds = []config.Feed{{Name: "private", URL: strings.Replace(srv.URL, "://", "://alice:"+password+"@", 1) + "/rss?api_key=" + apiKey, Interval: 10 * time.Minute}}
 	logs := &logBuffer{}
 	tests := []struct {
 		mode, wantMsg string
@@ -65,6 +66,12 @@ func TestFeedURLPasswordStaysOutOfTheLog(t *testing.T) {
 	}
 	if strings.Contains(logs.String(), password) {
 		t.Errorf("the log shows the feed URL's password:\n%s", logs)
+	}
+	if strings.Contains(logs.String(), apiKey) {
+		t.Errorf("the log shows the API key in the feed URL's query:\n%s", logs)
+	}
+	if !strings.Contains(logs.String(), "api_key=xxxxx") {
+		t.Errorf("the log does not show the feed URL with its API key hidden (api_key=xxxxx):\n%s", logs)
 	}
 	if !strings.Contains(logs.String(), "alice:xxxxx@") {
 		t.Errorf("the log does not show the feed URL with its password hidden (alice:xxxxx@):\n%s", logs)
