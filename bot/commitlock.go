@@ -20,9 +20,20 @@ import (
 // the poller takes it (lockStories) from grouping to the commit of a poll
 // that enqueues alerts, the sender before holds (lockHolds). Both take the
 // lease first, so they wait for each other in one order.
+//
+// moves is this process's part of the stories lease for a commit's
+// moves: a poll holds it (read) from its commit to the moves that follow
+// it (poller.followMoves), the sender (in lockHolds) while it decides to
+// post reports alone: a report committed into a story whose first report
+// the commit refused, which the merge then moves under another story, is
+// in that story when the sender decides (store.PostAlone refuses one
+// moved since it was read). On a shared store the stories lease covers
+// it: a poll that enqueues alerts holds the lease until its moves are
+// stored.
 type commitLock struct {
 	leases *leases
 	holds  sync.Mutex
+	moves  sync.RWMutex
 	// stories is held with the stories lease: this process's workers
 	// share one owner name, for which the lease is taken again at once.
 	stories sync.Mutex
@@ -66,8 +77,8 @@ func (c *commitLock) lockStories(ctx context.Context) (unlock func(), err error)
 }
 
 // lockHolds holds holds, and on a shared store the stories lease before
-// it, until unlock: the sender decides under it what polls decide under
-// theirs (see commitLock).
+// it, and then moves, until unlock: the sender decides under it what polls
+// decide under theirs (see commitLock).
 func (c *commitLock) lockHolds(ctx context.Context) (unlock func(), err error) {
 	unlockStories := func() {}
 	if c.leases.shared() {
@@ -76,7 +87,9 @@ func (c *commitLock) lockHolds(ctx context.Context) (unlock func(), err error) {
 		}
 	}
 	c.holds.Lock()
+	c.moves.Lock()
 	return func() {
+		c.moves.Unlock()
 		c.holds.Unlock()
 		unlockStories()
 	}, nil

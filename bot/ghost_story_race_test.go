@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/newshound/newshound/internal/pgtest"
 	"github.com/newshound/newshound/store"
 )
 
@@ -110,5 +111,142 @@ func TestReportCommittedBeforeARefusedOpenersMergeGoesUnderItsStory(t *testing.T
 			t.Errorf("stored stories %q: want every row in the first report's", stories)
 			break
 		}
+	}
+}
+
+// sendMidMerge runs a send pass of svc between the commit of a poll of
+// feed (armed) and the moves that follow it (mergeDuplicates,
+// followMoves), as the sender's own loop may: it starts the pass once the
+// commit is over, and lets the poll go on when the pass posts a report
+// alone, or is over, or a second has passed (a pass that waits for the
+// moves waits that long).
+type sendMidMerge struct {
+	store.Store
+	feed   string
+	armed  bool
+	svc    *Service
+	alone  chan struct{} // a report was posted alone
+	passed chan error    // the pass is over
+}
+
+func (s *sendMidMerge) CommitPoll(ctx context.Context, feedID string, p store.Poll) (int, error) {
+	n, err := s.Store.CommitPoll(ctx, feedID, p)
+	if !s.armed || feedID != s.feed || len(p.Alerts) == 0 || err != nil {
+		return n, err
+	}
+	s.armed = false
+	go func() { s.passed <- s.svc.sender.deliverAll(context.WithoutCancel(ctx)) }()
+	select {
+	case <-s.alone:
+	case err := <-s.passed:
+		s.passed <- err
+	case <-time.After(time.Second):
+	}
+	return n, err
+}
+
+func (s *sendMidMerge) PostAlone(ctx context.Context, id int64, story, batch string, at time.Time) error {
+	select {
+	case s.alone <- struct{}{}:
+	default:
+	}
+	return s.Store.PostAlone(ctx, id, story, batch, at)
+}
+
+// TestReportMovedByAMergeDuringASendPassIsNotPostedAlone: a poll commits
+// the edit of a posted report (A2, refused as a duplicate) and another
+// outlet's report of it (B), which joins A2's story; the merge then moves
+// B under A's story. A send pass that read B's row in between found A2's
+// story with no message and A2 committed, and posted B alone at once
+// (sender.openerCommitted), the story's second message, though B's row
+// was under A's story a moment later. B goes under A's message.
+func TestReportMovedByAMergeDuringASendPassIsNotPostedAlone(t *testing.T) {
+	h, rec := storyHarness(t, kesslerSub())
+	h.cfg.Service.Workers = 1
+	ctx := context.Background()
+	st, err := store.OpenSQLite(ctx, h.db, store.WithClock(func() time.Time { return h.clock }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	mid := &sendMidMerge{Store: st, feed: "courier", alone: make(chan struct{}, 1), passed: make(chan error, 1)}
+	svc, err := New(ctx, h.options(mid, rec, io.Discard))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mid.svc = svc
+	pass := func() { // a poll of every feed and a send pass, as under Run
+		t.Helper()
+		h.clock = h.clock.Add(time.Minute)
+		svc.poller.pollAll(ctx, svc.live.catalog().Feeds(), pollNow)
+		if err := svc.sender.deliverAll(ctx); err != nil {
+			t.Fatalf("deliverAll: %v", err)
+		}
+	}
+	weather, first, edited, report := postFirstReport(h, pass)
+	h.write("courier.xml", weather, edited, report)
+	mid.armed = true
+	h.clock = h.clock.Add(time.Minute)
+	svc.poller.pollAll(ctx, svc.live.catalog().Feeds(), pollNow)
+	if mid.armed {
+		t.Fatal("no commit of the courier's poll")
+	}
+	if err := <-mid.passed; err != nil {
+		t.Fatalf("the send pass between commit and moves: %v", err)
+	}
+	h.clock = h.clock.Add(editGap)
+	if err := svc.sender.deliverAll(ctx); err != nil {
+		t.Fatalf("deliverAll: %v", err)
+	}
+	if got, want := rec.titles(), []string{first.Title}; !slices.Equal(got, want) {
+		t.Errorf("messages posted: got %q, want %q", got, want)
+	}
+	if got, want := rec.also(), []string{"courier: " + report.Title}; !slices.Equal(got, want) {
+		t.Errorf("the story's message lists: got %q, want %q", got, want)
+	}
+}
+
+// TestInstancesReportMovedByAMergeIsNotPostedAlone: instance A commits a
+// poll with the edit of a posted report (A2, refused as a duplicate) and
+// another outlet's report of it (B), which joins A2's story until the
+// merge that follows the commit moves it under A's. Instance B's send
+// pass, between the two, read B's row in A2's story, found that story
+// with no message and A2 committed, and waited for the stories lease to
+// post B alone; given the lease once A's moves were stored, it looked
+// again for a message of A2's story, found none, and posted B alone, the
+// story's second message. B goes under A's message.
+func TestInstancesReportMovedByAMergeIsNotPostedAlone(t *testing.T) {
+	dsn := pgtest.Schema(t)
+	h, rec := storyHarness(t, kesslerSub())
+	clk, at := h.sharedClock(rec)
+	a, ast := h.openInstance(dsn, clk, rec, "courier")
+	b, bst := h.openInstance(dsn, clk, rec, "courier") // its sender looks the story's feed up
+	ctx := context.Background()
+	weather, first, edited, report := postFirstReport(h, func() {
+		at(time.Minute)
+		a.RunOnce(ctx)
+	})
+	h.write("courier.xml", weather, edited, report)
+	at(time.Minute)
+	var wg sync.WaitGroup
+	ast.arm(afterCommit, func() {
+		bst.meanwhile(t, &wg, func() {
+			if err := b.sender.deliverAll(ctx); err != nil {
+				t.Error(err)
+			}
+		})
+	})
+	a.poller.pollAll(ctx, a.live.catalog().Feeds(), pollNow)
+	wg.Wait()
+	for range 2 {
+		at(editGap)
+		b.RunOnce(ctx)
+		a.RunOnce(ctx)
+	}
+	if got, want := rec.titles(), []string{first.Title}; !slices.Equal(got, want) {
+		t.Errorf("messages posted: got %q, want %q", got, want)
+	}
+	if got, want := rec.also(), []string{"courier: " + report.Title}; !slices.Equal(got, want) {
+		t.Errorf("the story's message lists: got %q, want %q", got, want)
 	}
 }

@@ -21,6 +21,7 @@ import (
 // instances sharing it. A hook armed for an event runs once, at its next
 // occurrence: onCommit before the commit of a poll that enqueues alerts
 // (the poll has decided everything and holds the stories lease),
+// afterCommit after it (before the moves that follow it),
 // onStoryRows after a read of story rows (a poll that enqueues alerts
 // holds the stories lease and groups next), onDelivered after a delivery
 // is recorded. A take of the stories lease it is refused closes waiting
@@ -39,6 +40,7 @@ type storeEvent int
 
 const (
 	onCommit storeEvent = iota
+	afterCommit
 	onStoryRows
 	onDelivered
 )
@@ -86,10 +88,13 @@ func (s *instanceStore) CommitPoll(ctx context.Context, feedID string, p store.P
 	if fail {
 		return 0, errors.New("disk full")
 	}
-	if len(p.Alerts) > 0 {
-		s.fire(onCommit)
+	if len(p.Alerts) == 0 {
+		return s.Postgres.CommitPoll(ctx, feedID, p)
 	}
-	return s.Postgres.CommitPoll(ctx, feedID, p)
+	s.fire(onCommit)
+	n, err := s.Postgres.CommitPoll(ctx, feedID, p)
+	s.fire(afterCommit)
+	return n, err
 }
 
 func (s *instanceStore) Lease(ctx context.Context, name, owner string, ttl time.Duration) (bool, error) {

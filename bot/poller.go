@@ -786,8 +786,16 @@ func (p *poller) matchAndCommit(ctx context.Context, f *alert.Feed, st store.Fee
 		// changed meanwhile. A feed of the config file has none.
 		commit.WatchFeed, commit.Watches = f.URL, snap.watches[f.ID]
 	}
+	if len(rows) > 0 {
+		// The sender decides to post a report alone once this commit's
+		// moves are stored, not between (see commitLock).
+		p.commits.moves.RLock()
+	}
 	n, err := p.store.CommitPoll(ctx, f.ID, commit)
 	if err != nil {
+		if len(rows) > 0 {
+			p.commits.moves.RUnlock()
+		}
 		p.states.forget(f.ID)
 		p.memos.forget(f.ID)
 		return time.Time{}, err
@@ -796,8 +804,11 @@ func (p *poller) matchAndCommit(ctx context.Context, f *alert.Feed, st store.Fee
 	if st.Initialized {
 		p.removals.follow(f.ID)
 	}
-	merged := p.stories.mergeDuplicates(res.Entries, dups)
-	p.followMoves(ctx, f, rows, dups, merged)
+	if len(rows) > 0 {
+		merged := p.stories.mergeDuplicates(res.Entries, dups)
+		p.followMoves(ctx, f, rows, dups, merged)
+		p.commits.moves.RUnlock()
+	}
 	p.memos.keep(f.ID, feed, now)
 	p.metrics.polls.WithLabelValues(map[bool]string{true: "changed", false: "unchanged"}[len(unseen) > 0]).Inc()
 	p.metrics.newItems.Add(float64(len(unseen)))

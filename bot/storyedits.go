@@ -752,7 +752,10 @@ func (s *sender) postAlone(ctx context.Context, dest string, joins []store.Alert
 	for _, j := range joins {
 		name := batchName([]store.Alert{j})
 		formed[name] = true
-		if err := s.store.PostAlone(ctx, j.ID, name, now); err != nil && !errors.Is(err, store.ErrNotFound) { // not found: sent or dropped meanwhile
+		// Not found: sent or dropped meanwhile, or moved into another
+		// story (a merge's or a re-split's moves), where the next pass
+		// places it.
+		if err := s.store.PostAlone(ctx, j.ID, j.Story, name, now); err != nil && !errors.Is(err, store.ErrNotFound) {
 			s.storeErrs.Fail("outbox", "reading the outbox failed; retrying", fmt.Errorf("batching a report posted alone: %w", err))
 			return sendStop
 		}

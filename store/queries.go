@@ -239,7 +239,7 @@ var commonQueries = dialect{
 	holdForDigest: `UPDATE alerts SET digest = $2, hold_until = $3
 		WHERE id = $1 AND delivered_at = 0 AND NOT dropped AND batch = ''`,
 	postAlone: `UPDATE alerts SET batch = $2, sent_alone_at = $3
-		WHERE id = $1 AND delivered_at = 0 AND NOT dropped AND joins AND digest = ''`,
+		WHERE id = $1 AND delivered_at = 0 AND NOT dropped AND joins AND digest = '' AND story = $4`,
 	// A message's batch ("nh…") is one message: the alert's undelivered
 	// batch mates (the same destination and batch) are marked with it, in
 	// the statement; an edit's joins ("nj…") are not one message. The ids

@@ -1034,8 +1034,8 @@ func (s *sqlStore) HoldForDigest(ctx context.Context, id int64, digest string, u
 }
 
 // PostAlone makes a join a message of its own (see Store.PostAlone).
-func (s *sqlStore) PostAlone(ctx context.Context, id int64, batch string, at time.Time) error {
-	return s.updateAlert(ctx, fmt.Sprintf("post alone in batch %q", batch), id, s.q.postAlone, id, batch, toMicro(at))
+func (s *sqlStore) PostAlone(ctx context.Context, id int64, story, batch string, at time.Time) error {
+	return s.updateAlert(ctx, fmt.Sprintf("post alone in batch %q", batch), id, s.q.postAlone, id, batch, toMicro(at), story)
 }
 
 // ItemTexts returns the stored text signature of each of keys of feedID

@@ -331,8 +331,10 @@ type Store interface {
 	// its own: it gets the message batch batch ("nh…") and CountUnheld
 	// counts it from at, when it was decided, in that hour; its
 	// EnqueuedAt stays when it was enqueued. It reports ErrNotFound when
-	// no such join waits.
-	PostAlone(ctx context.Context, id int64, batch string, at time.Time) error
+	// no such join waits, or when it is no longer in story (the story its
+	// caller found with no message to go under): a move (MoveStories) put
+	// it in another story since it was read.
+	PostAlone(ctx context.Context, id int64, story, batch string, at time.Time) error
 	// ItemTexts returns the remembered text signature of each of keys of
 	// feedID that has one (see Poll.Texts).
 	ItemTexts(ctx context.Context, feedID string, keys []string) (map[string][]byte, error)

@@ -658,7 +658,8 @@ func testHoldForDigest(t *testing.T, h *harness) {
 // testPostAlone: a join posted as a message of its own gets its batch and
 // counts towards max_per_hour (CountUnheld) from when it was posted, in
 // that hour, not the hour it was enqueued in; a join edited in, or held
-// for a digest, never counts, and only a waiting join can be posted alone.
+// for a digest, never counts, and only a waiting join can be posted alone,
+// only while it is in the story it was found in.
 func testPostAlone(t *testing.T, h *harness) {
 	ctx := context.Background()
 	s := h.store(t)
@@ -692,11 +693,14 @@ func testPostAlone(t *testing.T, h *harness) {
 	if err := s.MarkDropped(ctx, byKey["gone"].ID, "test"); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.PostAlone(ctx, byKey["alone"].ID, "nh9", later); err != nil {
+	if err := s.PostAlone(ctx, byKey["alone"].ID, "story-2", "nh8", later); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("PostAlone of alone in story-2 = %v, want ErrNotFound (it is in story-1: moved since it was read)", err)
+	}
+	if err := s.PostAlone(ctx, byKey["alone"].ID, "story-1", "nh9", later); err != nil {
 		t.Fatal(err)
 	}
 	for _, k := range []string{"lead", "gone", "held"} {
-		if err := s.PostAlone(ctx, byKey[k].ID, "nh10", later); !errors.Is(err, store.ErrNotFound) {
+		if err := s.PostAlone(ctx, byKey[k].ID, "story-1", "nh10", later); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("PostAlone of %s = %v, want ErrNotFound (not a waiting join in no digest)", k, err)
 		}
 	}
