@@ -151,12 +151,22 @@ func TestGhostStoryThatCannotMergeLeadsItselfAtOnce(t *testing.T) {
 		moveFails  bool   // the store's MoveStories fails
 		oneCommit  bool   // the report is in the edit's feed, not the herald's
 		laterUnder string // the message the story's next report goes under, "" for the hour's digest
+		courier    string // the courier's feed name, when not "courier"
 	}{
 		{
 			name:       "the edit published days after the story's reports",
 			subs:       []config.Subscription{dams},
 			firstDays:  3,
 			laterUnder: "m2",
+		},
+		{
+			// The story is named "wire/courier/<key>": not an item
+			// "courier/<key>" of the wire feed.
+			name:       "the edit's feed named under another feed's name",
+			subs:       []config.Subscription{dams},
+			firstDays:  3,
+			laterUnder: "m2",
+			courier:    "wire/courier",
 		},
 		{
 			name: "the alert holding the key has no story",
@@ -185,6 +195,11 @@ func TestGhostStoryThatCannotMergeLeadsItselfAtOnce(t *testing.T) {
 			h, rec := storyHarness(t, tt.subs[0])
 			h.cfg.Subscriptions = append(h.cfg.Subscriptions, tt.subs[1:]...)
 			h.cfg.Service.Workers = 1 // the courier's edit is grouped before the herald's report
+			for i := range h.cfg.Feeds {
+				if h.cfg.Feeds[i].Name == "courier" && tt.courier != "" {
+					h.cfg.Feeds[i].Name = tt.courier
+				}
+			}
 			ctx := context.Background()
 			st, err := store.OpenSQLite(ctx, h.db, store.WithClock(func() time.Time { return h.clock }))
 			if err != nil {

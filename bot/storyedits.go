@@ -401,36 +401,36 @@ type leadLookup struct {
 }
 
 // openerCommitted reports whether the item a story is named after, its
-// first report (alert.ItemID), was committed: its key is seen in a feed
-// of the catalog. CommitPoll marks an item seen and enqueues its alerts in
-// one transaction, so a story with no alert in the outbox whose first
-// report was committed never gets one: the commit refused it as a
-// duplicate, and the story could not go under the story of the alert
-// holding its key (poller.followMoves: published days from that story's
-// reports, that alert's subscription does not group, or the move failed).
-// Its further reports then need not wait leadGrace for it. A story named
+// first report (alert.ItemID: the feed's ID, "/", the item's key), was
+// committed: its key is seen in its feed, a feed of the catalog.
+// CommitPoll marks an item seen and enqueues its alerts in one
+// transaction, so a story with no alert in the outbox whose first report
+// was committed never gets one: the commit refused it as a duplicate, and
+// the story could not go under the story of the alert holding its key
+// (poller.followMoves: published days from that story's reports, that
+// alert's subscription does not group, or the move failed). Its further
+// reports then need not wait leadGrace for it. An item's key has no "/"
+// (a letter and base64url, feeds' itemKey), a feed's name may ("bbc/world",
+// next to a feed "bbc"): the name is cut at its last "/". A story named
 // otherwise, or after an item of a feed the catalog no longer has, or
 // whose key was pruned, is not known to be committed: its reports wait.
 func (s *sender) openerCommitted(ctx context.Context, story string) (bool, error) {
 	if s.live == nil {
 		return false, nil
 	}
-	found := false
-	for _, f := range s.live.catalog().Feeds() {
-		key, ok := strings.CutPrefix(story, f.ID+"/")
-		if !ok || key == "" {
-			continue
-		}
-		unseen, err := s.store.UnseenKeys(ctx, f.ID, []string{key})
-		if err != nil {
-			return false, fmt.Errorf("is the first report of story %q committed: %w", story, err)
-		}
-		if len(unseen) > 0 {
-			return false, nil // of feed IDs with a "/", any may be the story's
-		}
-		found = true
+	i := strings.LastIndexByte(story, '/')
+	if i < 0 || i == len(story)-1 {
+		return false, nil
 	}
-	return found, nil
+	f, ok := s.live.catalog().Feed(story[:i])
+	if !ok {
+		return false, nil
+	}
+	unseen, err := s.store.UnseenKeys(ctx, f.ID, []string{story[i+1:]})
+	if err != nil {
+		return false, fmt.Errorf("is the first report of story %q committed: %w", story, err)
+	}
+	return len(unseen) == 0, nil
 }
 
 // storyLead returns the alert whose message a story's further reports go
