@@ -612,7 +612,7 @@ func (x *Index) Merge(from, to string, window time.Duration) []Move {
 	}
 	tnum, ok := x.storyNums[to]
 	if seq, first := x.ids[from]; ok && first {
-		x.qapart = int64(max(window, minApart) / time.Second)
+		x.boundApart(window)
 		if e := &x.entries[seq-x.base]; e.story == fnum && x.storyApart(e.fp.published, tnum) {
 			return nil
 		}
@@ -748,7 +748,7 @@ func (x *Index) Best(fp Fingerprint, at time.Time) (story string, score float64,
 // days is passed over (see apart), where Best passes over those further
 // than the index's Window.
 func (x *Index) BestWithin(fp Fingerprint, at time.Time, window time.Duration) (story string, score float64, ok bool) {
-	x.qapart = int64(max(window, minApart) / time.Second)
+	x.boundApart(window)
 	x.advance(at)
 	x.collect(fp)
 	wa := x.weighQuery(fp)
@@ -924,6 +924,12 @@ func (x *Index) keywordStory(fp Fingerprint, wa float64) (num int32, share float
 // that makes them two stories whatever their words (see apart): more than
 // a feed's lag or a wrong zone.
 const minApart = 48 * time.Hour
+
+// boundApart sets the query's bound on publication times (see apart) for
+// an item whose reports may be published up to window apart.
+func (x *Index) boundApart(window time.Duration) {
+	x.qapart = int64(max(window, minApart) / time.Second)
+}
 
 // apart reports whether two reports published at a and b (Unix seconds, 0:
 // unknown) are too far apart to be one story: further apart than the
