@@ -343,7 +343,7 @@ var postgresDialect = withOwnStatements(commonQueries.expand("postgres", postgre
 		FROM jsonb_array_elements($2::jsonb) AS j(value)
 		ON CONFLICT (feed_id, item_key) DO UPDATE SET text_sig = excluded.text_sig
 			WHERE seen_items.text_sig <> excluded.text_sig`,
-	lockWatches: `SELECT version FROM watches_version WHERE id = 1 FOR SHARE`,
+	lockWatches: commonQueries.watchesVersion + ` FOR SHARE`,
 })
 
 // ownStatements are a dialect's statements that differ too much between
