@@ -142,6 +142,17 @@ func (h *harness) write(name string, items ...testItem) {
 	writeFeed(h.t, filepath.Join(h.dir, name), items...)
 }
 
+// sqlite opens the harness's database on its clock, as a process would;
+// the caller closes it.
+func (h *harness) sqlite(t testing.TB) *store.SQLite {
+	t.Helper()
+	st, err := store.OpenSQLite(context.Background(), h.db, store.WithClock(func() time.Time { return h.clock }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
 // open starts a service on the harness's database, as a new process would.
 func (h *harness) open() (*Service, store.Store) {
 	h.t.Helper()
@@ -532,10 +543,7 @@ func TestShutdownLetsInFlightDeliveryFinish(t *testing.T) {
 			h.clock = h.clock.Add(11 * time.Minute) // the feed is due again
 
 			ctx := context.Background()
-			st, err := store.OpenSQLite(ctx, h.db, store.WithClock(func() time.Time { return h.clock }))
-			if err != nil {
-				t.Fatal(err)
-			}
+			st := h.sqlite(t)
 			defer st.Close()
 			slow := &slowNotifier{started: make(chan struct{}, 1), release: make(chan struct{})}
 			h.cfg.Service.ShutdownGrace = 300 * time.Millisecond
@@ -864,10 +872,7 @@ func TestFailedCommitKeepsValidatorsAndRetriesInAMinute(t *testing.T) {
 	h.runOnce()
 	h.write("wire.xml", item(1, "Aleppo report", h.clock))
 	ctx := context.Background()
-	st, err := store.OpenSQLite(ctx, h.db, store.WithClock(func() time.Time { return h.clock }))
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := h.sqlite(t)
 	defer st.Close()
 	before, err := st.FeedState(ctx, "wire")
 	if err != nil {

@@ -71,10 +71,7 @@ func TestMaxPerHourAcrossFeedsPolledAtOnce(t *testing.T) {
 				h.write(feed+".xml", items...)
 			}
 			ctx := context.Background()
-			st, err := store.OpenSQLite(ctx, h.db, store.WithClock(func() time.Time { return h.clock }))
-			if err != nil {
-				t.Fatal(err)
-			}
+			st := h.sqlite(t)
 			defer st.Close()
 			svc, err := New(ctx, h.options(&countRace{Store: st, both: make(chan struct{})}, h.rec, io.Discard))
 			if err != nil {

@@ -49,10 +49,7 @@ func TestCrashBetweenSendAndDeliveredPostsOnce(t *testing.T) {
 				t.Errorf("messages after the restart: got %d, want 1 (the retry carries the same nonce)", got)
 			}
 			ctx := context.Background()
-			st, err := store.OpenSQLite(ctx, h.db, store.WithClock(func() time.Time { return h.clock }))
-			if err != nil {
-				t.Fatal(err)
-			}
+			st := h.sqlite(t)
 			defer st.Close()
 			pending, err := st.PendingAlerts(ctx, "desk", h.clock.Add(24*time.Hour), 100)
 			if err != nil || len(pending) != 0 {

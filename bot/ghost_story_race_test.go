@@ -74,10 +74,7 @@ func TestReportCommittedBeforeARefusedOpenersMergeGoesUnderItsStory(t *testing.T
 	h, rec := storyHarness(t, kesslerSub())
 	h.cfg.Service.Workers = 2
 	ctx := context.Background()
-	st, err := store.OpenSQLite(ctx, h.db, store.WithClock(func() time.Time { return h.clock }))
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := h.sqlite(t)
 	defer st.Close()
 	race := &mergeRaceStore{Store: st, refused: "courier", report: "herald",
 		committing: make(chan struct{}), reported: make(chan struct{}), t: t}
@@ -164,10 +161,7 @@ func TestReportMovedByAMergeDuringASendPassIsNotPostedAlone(t *testing.T) {
 	h, rec := storyHarness(t, kesslerSub())
 	h.cfg.Service.Workers = 1
 	ctx := context.Background()
-	st, err := store.OpenSQLite(ctx, h.db, store.WithClock(func() time.Time { return h.clock }))
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := h.sqlite(t)
 	defer st.Close()
 	mid := &sendMidMerge{Store: st, feed: "courier", alone: make(chan struct{}, 1), passed: make(chan error, 1)}
 	svc, err := New(ctx, h.options(mid, rec, io.Discard))

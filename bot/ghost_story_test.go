@@ -201,10 +201,7 @@ func TestGhostStoryThatCannotMergeLeadsItselfAtOnce(t *testing.T) {
 				}
 			}
 			ctx := context.Background()
-			st, err := store.OpenSQLite(ctx, h.db, store.WithClock(func() time.Time { return h.clock }))
-			if err != nil {
-				t.Fatal(err)
-			}
+			st := h.sqlite(t)
 			defer st.Close()
 			var s store.Store = st
 			if tt.moveFails {

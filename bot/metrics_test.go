@@ -97,10 +97,7 @@ func (h *harness) metricsAfterRunOnce(t *testing.T, n notify.Notifier) string {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	st, err := store.OpenSQLite(ctx, h.db, store.WithClock(func() time.Time { return h.clock }))
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := h.sqlite(t)
 	defer st.Close()
 	reg := prometheus.NewRegistry()
 	o := h.options(st, n, io.Discard)

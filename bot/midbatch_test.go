@@ -68,10 +68,7 @@ func TestCrashWhileRecordingABurstSendsNothingAgain(t *testing.T) {
 			h, hook, n := webhookHarness(t)
 			run := func(recorded int32) {
 				t.Helper()
-				st, err := store.OpenSQLite(ctx, h.db, store.WithClock(func() time.Time { return h.clock }))
-				if err != nil {
-					t.Fatal(err)
-				}
+				st := h.sqlite(t)
 				defer st.Close()
 				left := &atomic.Int32{}
 				left.Store(recorded)
@@ -125,10 +122,7 @@ func TestBurstHalfRecordedBeforeTheUpgradeIsNotSentAgain(t *testing.T) {
 			h, hook, n := webhookHarness(t)
 			run := func() {
 				t.Helper()
-				st, err := store.OpenSQLite(ctx, h.db, store.WithClock(func() time.Time { return h.clock }))
-				if err != nil {
-					t.Fatal(err)
-				}
+				st := h.sqlite(t)
 				defer st.Close()
 				svc, err := New(ctx, h.options(st, n, io.Discard))
 				if err != nil {

@@ -19,7 +19,6 @@ import (
 	"github.com/newshound/newshound/internal/fakesmtp"
 	"github.com/newshound/newshound/internal/fakewebhook"
 	"github.com/newshound/newshound/internal/storycorpus"
-	"github.com/newshound/newshound/store"
 )
 
 // storyOutlet is a destination that cannot edit, so each report is a
@@ -156,15 +155,13 @@ func TestMovedReportIsSentUnderItsNewStory(t *testing.T) {
 				h.cfg.Discord.Burst = 100 // each report a message of its own
 				n, delivered, shown := out.open(t)
 				ctx := context.Background()
-				st, err := store.OpenSQLite(ctx, h.db, store.WithClock(func() time.Time { return h.clock }))
-				if err != nil {
-					t.Fatal(err)
-				}
+				st := h.sqlite(t)
 				defer st.Close()
 				var svc *Service
 				round := func() {
 					t.Helper()
 					if svc == nil {
+						var err error
 						if svc, err = New(ctx, h.options(st, n, io.Discard)); err != nil {
 							t.Fatal(err)
 						}

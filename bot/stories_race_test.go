@@ -64,10 +64,7 @@ func TestResplitMoveSurvivesAConcurrentCommit(t *testing.T) {
 	h, rec, _, publish := resplitHarness(t)
 	h.cfg.Service.Workers = 2 // f08 and f09 in flight at once
 	ctx := context.Background()
-	st, err := store.OpenSQLite(ctx, h.db, store.WithClock(func() time.Time { return h.clock }))
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := h.sqlite(t)
 	defer st.Close()
 	order := newCommitOrder(st, "f08", "f09")
 	svc, err := New(ctx, h.options(order, rec, io.Discard))

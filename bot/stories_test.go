@@ -396,10 +396,7 @@ func (f *failOnce) CommitPoll(ctx context.Context, feedID string, p store.Poll) 
 func TestFailedCommitDoesNotLeaveAPhantomStory(t *testing.T) {
 	h, rec := storyHarness(t, kesslerSub())
 	ctx := context.Background()
-	st, err := store.OpenSQLite(ctx, h.db, store.WithClock(func() time.Time { return h.clock }))
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := h.sqlite(t)
 	defer st.Close()
 	flaky := &failOnce{Store: st}
 	svc, err := New(ctx, h.options(flaky, rec, io.Discard))
