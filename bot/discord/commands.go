@@ -15,6 +15,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 	"github.com/gorilla/websocket"
+	"github.com/newshound/newshound/internal/redact"
 	"github.com/newshound/newshound/internal/retryafter"
 )
 
@@ -338,7 +339,7 @@ func (c *Commands) Handle(ctx context.Context, i *discordgo.Interaction) {
 		return
 	}
 	sub := data.Options[0]
-	log := c.log.With("interaction", i.ID, "command", "watch "+sub.Name, "guild", i.GuildID)
+	log := c.log.With("interaction", i.ID, "command", "watch "+sub.Name, "guild", i.GuildID, "user", userID(i))
 	r := newReplier(c.s, i)
 	if i.GuildID == "" {
 		r.replyNow(ctx, log, "Use /watch in a server channel.")
@@ -351,7 +352,7 @@ func (c *Commands) Handle(ctx context.Context, i *discordgo.Interaction) {
 	}
 	wctx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
-	text, err := c.run(wctx, i, sub)
+	text, w, err := c.run(wctx, i, sub)
 	// The answer goes out even when the bot is stopping meanwhile.
 	rctx, rcancel := context.WithTimeout(context.WithoutCancel(ctx), answerTimeout)
 	defer rcancel()
@@ -360,12 +361,45 @@ func (c *Commands) Handle(ctx context.Context, i *discordgo.Interaction) {
 	}
 	if err != nil {
 		log.Info("interaction: command failed", "err", err)
-		r.replyError(rctx, ephemeral, log, err)
+		if rerr := r.replyError(rctx, ephemeral, err); rerr != nil {
+			log.With(watchAttrs(sub, WatchInfo{})...).Warn("interaction: error reply failed; the user was not shown the error", "shown", err, "err", rerr)
+		}
 		return
 	}
 	if err := r.reply(rctx, ephemeral, text); err != nil {
-		log.Warn("interaction: reply failed", "err", err)
+		if ephemeral {
+			log.Warn("interaction: reply failed", "err", err)
+			return
+		}
+		// A public answer tells of a change stored (a watch added, edited,
+		// paused, resumed or removed) that its user now does not know of:
+		// the log is where an admin can find it.
+		log.With(watchAttrs(sub, w)...).Error("interaction: reply failed; the user was not told of the change", "err", err)
 	}
+}
+
+// watchAttrs name the watch a command was about in a log line: w, as it
+// now is, when the command added or edited it (its feed's URL shown as
+// redact.URL shows it), else the id the command was given.
+func watchAttrs(sub *discordgo.ApplicationCommandInteractionDataOption, w WatchInfo) []any {
+	if w.ID != 0 {
+		return []any{"watch", w.ID, "feed", redact.URL(w.FeedURL), "query", w.Query, "channel", w.ChannelID}
+	}
+	if id, ok := intOption(sub.Options, "id"); ok {
+		return []any{"watch", id}
+	}
+	return nil
+}
+
+// userID is the id of the member who ran the interaction, or "".
+func userID(i *discordgo.Interaction) string {
+	switch {
+	case i.Member != nil && i.Member.User != nil:
+		return i.Member.User.ID
+	case i.User != nil:
+		return i.User.ID
+	}
+	return ""
 }
 
 // maxReplyMessages bounds a reply that does not fit in one message (a
@@ -376,15 +410,26 @@ const maxReplyMessages = 10
 // reply edits the deferred response with text, continued in follow-ups
 // that the same people see when it does not fit in one message.
 func (r *replier) reply(ctx context.Context, ephemeral bool, text string) error {
-	parts := splitMessages(text, MaxContent, maxReplyMessages)
-	if err := r.editOriginal(ctx, parts[0]); err != nil {
-		return err
-	}
 	var flags discordgo.MessageFlags
 	if ephemeral {
 		flags = discordgo.MessageFlagsEphemeral
 	}
-	for _, p := range parts[1:] {
+	return r.answer(ctx, flags, splitMessages(text, MaxContent, maxReplyMessages))
+}
+
+// answer edits parts[0] into the deferred response and sends the rest as
+// follow-ups seen by whom flags say. When the response is gone (someone
+// deleted it, a moderator the public "thinking…" of a deferral), every
+// part goes as a follow-up instead, which Discord takes as long as the
+// interaction's token is valid (15 minutes).
+func (r *replier) answer(ctx context.Context, flags discordgo.MessageFlags, parts []string) error {
+	rest := parts[1:]
+	if err := r.editOriginal(ctx, parts[0]); errors.Is(err, errResponseGone) {
+		rest = parts
+	} else if err != nil {
+		return err
+	}
+	for _, p := range rest {
 		params := &discordgo.WebhookParams{Content: p, Flags: flags, AllowedMentions: noPings(nil)}
 		if err := r.followup(ctx, params); err != nil {
 			return err
@@ -393,26 +438,27 @@ func (r *replier) reply(ctx context.Context, ephemeral bool, text string) error 
 	return nil
 }
 
-// run does the subcommand's work and returns the reply.
-func (c *Commands) run(ctx context.Context, i *discordgo.Interaction, sub *discordgo.ApplicationCommandInteractionDataOption) (string, error) {
+// run does the subcommand's work and returns the reply, and the watch
+// as it now is when the command added or edited one.
+func (c *Commands) run(ctx context.Context, i *discordgo.Interaction, sub *discordgo.ApplicationCommandInteractionDataOption) (string, WatchInfo, error) {
 	switch sub.Name {
 	case "add":
 		return c.add(ctx, i, sub)
 	case "list":
 		watches, err := c.w.List(ctx, i.GuildID)
 		if err != nil {
-			return "", err
+			return "", WatchInfo{}, err
 		}
-		return formatList(watches), nil
+		return formatList(watches), WatchInfo{}, nil
 	case "remove", "pause", "resume":
 		id, ok := intOption(sub.Options, "id")
 		if !ok {
-			return "", errors.New("missing the watch id")
+			return "", WatchInfo{}, errors.New("missing the watch id")
 		}
 		var err error
 		if sub.Name == "resume" {
 			if err := c.checkWatchChannel(ctx, i.GuildID, id); err != nil {
-				return "", err
+				return "", WatchInfo{}, err
 			}
 		}
 		if sub.Name == "remove" {
@@ -421,20 +467,20 @@ func (c *Commands) run(ctx context.Context, i *discordgo.Interaction, sub *disco
 			err = c.w.SetPaused(ctx, i.GuildID, id, sub.Name == "pause")
 		}
 		if err != nil {
-			return "", err
+			return "", WatchInfo{}, err
 		}
-		return fmt.Sprintf("Watch #%d %s.", id, map[string]string{"remove": "removed", "pause": "paused", "resume": "resumed"}[sub.Name]), nil
+		return fmt.Sprintf("Watch #%d %s.", id, map[string]string{"remove": "removed", "pause": "paused", "resume": "resumed"}[sub.Name]), WatchInfo{}, nil
 	case "edit":
 		return c.edit(ctx, i, sub)
 	case "test":
 		query := stringOption(sub.Options, "query")
 		hits, err := c.w.Test(ctx, i.GuildID, i.ChannelID, query)
 		if err != nil {
-			return "", err
+			return "", WatchInfo{}, err
 		}
-		return formatHits(query, hits), nil
+		return formatHits(query, hits), WatchInfo{}, nil
 	}
-	return "", fmt.Errorf("unknown subcommand %q", sub.Name)
+	return "", WatchInfo{}, fmt.Errorf("unknown subcommand %q", sub.Name)
 }
 
 // checkWatchChannel checks the channel of watch id, as add and edit check
@@ -454,7 +500,7 @@ func (c *Commands) checkWatchChannel(ctx context.Context, guildID string, id int
 	return nil
 }
 
-func (c *Commands) add(ctx context.Context, i *discordgo.Interaction, sub *discordgo.ApplicationCommandInteractionDataOption) (string, error) {
+func (c *Commands) add(ctx context.Context, i *discordgo.Interaction, sub *discordgo.ApplicationCommandInteractionDataOption) (string, WatchInfo, error) {
 	req := AddRequest{
 		GuildID:   i.GuildID,
 		ChannelID: stringOption(sub.Options, "channel"),
@@ -465,21 +511,19 @@ func (c *Commands) add(ctx context.Context, i *discordgo.Interaction, sub *disco
 		req.ChannelID = i.ChannelID
 	}
 	req.Forum = isForum(i, req.ChannelID)
-	if i.Member != nil && i.Member.User != nil {
-		req.UserID = i.Member.User.ID
-	}
+	req.UserID = userID(i)
 	if err := c.checkPermissions(ctx, req.ChannelID, resolvedChannel(i, req.ChannelID)); err != nil {
-		return "", err
+		return "", WatchInfo{}, err
 	}
 	w, err := c.w.Add(ctx, req)
 	if err != nil {
-		return "", err
+		return "", WatchInfo{}, err
 	}
 	found := ""
 	if w.FoundOn != "" {
 		found = fmt.Sprintf("<%s> is a web page; it links to one feed, %s, which is now watched.\n", httpURL(w.FoundOn), titleOrURL(w))
 	}
-	return fmt.Sprintf("%sWatch #%d added: %s on %s → <#%s>", found, w.ID, codeSpan(w.Query), feedLabel(w), w.ChannelID) + formatHints(w.Hints), nil
+	return fmt.Sprintf("%sWatch #%d added: %s on %s → <#%s>", found, w.ID, codeSpan(w.Query), feedLabel(w), w.ChannelID) + formatHints(w.Hints), w, nil
 }
 
 // formatHints shows the query's warnings under a reply, in a code block so
@@ -491,10 +535,10 @@ func formatHints(hints []string) string {
 	return "\nWarning: the query was saved as written, but\n" + codeBlock(strings.Join(hints, "\n"))
 }
 
-func (c *Commands) edit(ctx context.Context, i *discordgo.Interaction, sub *discordgo.ApplicationCommandInteractionDataOption) (string, error) {
+func (c *Commands) edit(ctx context.Context, i *discordgo.Interaction, sub *discordgo.ApplicationCommandInteractionDataOption) (string, WatchInfo, error) {
 	id, ok := intOption(sub.Options, "id")
 	if !ok {
-		return "", errors.New("missing the watch id")
+		return "", WatchInfo{}, errors.New("missing the watch id")
 	}
 	req := EditRequest{GuildID: i.GuildID, ID: id}
 	if q, ok := optionValue(sub.Options, "query"); ok {
@@ -509,28 +553,26 @@ func (c *Commands) edit(ctx context.Context, i *discordgo.Interaction, sub *disc
 	noRole := boolOption(sub.Options, "no_role")
 	switch {
 	case hasRole && noRole:
-		return "", errors.New("give role or no_role, not both")
+		return "", WatchInfo{}, errors.New("give role or no_role, not both")
 	case hasRole:
 		req.Role = &role
 	case noRole:
 		req.Role = ptr("")
 	}
 	if req.Query == nil && req.ChannelID == nil && req.Role == nil {
-		return "", errors.New("nothing to change: give query, channel, role or no_role")
+		return "", WatchInfo{}, errors.New("nothing to change: give query, channel, role or no_role")
 	}
-	if i.Member != nil && i.Member.User != nil {
-		req.UserID = i.Member.User.ID
-	}
+	req.UserID = userID(i)
 	if req.ChannelID != nil {
 		if err := c.checkPermissions(ctx, *req.ChannelID, resolvedChannel(i, *req.ChannelID)); err != nil {
-			return "", err
+			return "", WatchInfo{}, err
 		}
 	}
 	w, err := c.w.Edit(ctx, req)
 	if err != nil {
-		return "", err
+		return "", WatchInfo{}, err
 	}
-	return fmt.Sprintf("Watch #%d changed. It is now:\n%s", w.ID, formatList([]WatchInfo{w})) + strings.TrimPrefix(formatHints(w.Hints), "\n"), nil
+	return fmt.Sprintf("Watch #%d changed. It is now:\n%s", w.ID, formatList([]WatchInfo{w})) + strings.TrimPrefix(formatHints(w.Hints), "\n"), w, nil
 }
 
 func titleOrURL(w WatchInfo) string {
@@ -610,7 +652,7 @@ func (r *replier) send(ctx context.Context, by time.Time, method, endpoint strin
 			}
 		}
 		if ex.status != http.StatusTooManyRequests || try == 2 {
-			return err
+			return responseGone(ex, err)
 		}
 		var rl rateLimitBody
 		if json.Unmarshal(ex.body, &rl) != nil || rl.RetryAfter == nil {
@@ -625,6 +667,19 @@ func (r *replier) send(ctx context.Context, by time.Time, method, endpoint strin
 		}
 		r.refill[route] = until
 	}
+}
+
+// errResponseGone marks an edit or deletion of the interaction's response
+// that Discord answered 404 Unknown Message: someone deleted the response.
+var errResponseGone = errors.New("the response was deleted")
+
+// responseGone is err, the failure of a request answered with ex, marked
+// errResponseGone when ex says the message is unknown.
+func responseGone(ex *exchange, err error) error {
+	if ex.status == http.StatusNotFound && apiCode(ex.body) == codeUnknownMessage {
+		return fmt.Errorf("%w: %w", errResponseGone, err)
+	}
+	return err
 }
 
 func (r *replier) respond(ctx context.Context, resp *discordgo.InteractionResponse) error {
@@ -664,27 +719,22 @@ func (r *replier) followup(ctx context.Context, params *discordgo.WebhookParams)
 }
 
 // replyError shows err to the user only: an ephemeral deferral is edited;
-// a public one is deleted and the error sent as an ephemeral follow-up.
-func (r *replier) replyError(ctx context.Context, ephemeral bool, log *slog.Logger, err error) {
+// a public one is deleted and the error sent as an ephemeral follow-up,
+// as it is when the public deferral is gone already (a moderator deleted
+// it). A public deferral that could not be deleted shows the error.
+func (r *replier) replyError(ctx context.Context, ephemeral bool, err error) error {
 	text := "Could not do that:\n" + codeBlock(err.Error())
 	var choices *FeedChoices
 	if errors.As(err, &choices) {
 		text = formatChoices(choices)
 	}
+	text = clipLines(text, MaxContent)
 	if !ephemeral {
-		if derr := r.deleteOriginal(ctx); derr == nil {
-			ferr := r.followup(ctx, &discordgo.WebhookParams{
-				Content: clipLines(text, MaxContent), Flags: discordgo.MessageFlagsEphemeral, AllowedMentions: noPings(nil),
-			})
-			if ferr == nil {
-				return
-			}
-			log.Warn("interaction: error follow-up failed", "err", ferr)
+		if derr := r.deleteOriginal(ctx); derr == nil || errors.Is(derr, errResponseGone) {
+			return r.followup(ctx, &discordgo.WebhookParams{Content: text, Flags: discordgo.MessageFlagsEphemeral, AllowedMentions: noPings(nil)})
 		}
 	}
-	if eerr := r.editOriginal(ctx, text); eerr != nil {
-		log.Warn("interaction: error reply failed", "err", eerr)
-	}
+	return r.answer(ctx, discordgo.MessageFlagsEphemeral, []string{text})
 }
 
 // formatList shows one watch per line, each part labelled: its number

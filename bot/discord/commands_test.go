@@ -895,3 +895,70 @@ func TestFailedReplyLogsNoInteractionToken(t *testing.T) {
 		})
 	}
 }
+
+// deletingWatches is memoryWatches whose Add first lets the test delete
+// the command's deferral, as a moderator may while the feed is fetched.
+type deletingWatches struct {
+	memoryWatches
+	beforeAdd func()
+}
+
+func (w *deletingWatches) Add(ctx context.Context, req AddRequest) (WatchInfo, error) {
+	w.beforeAdd()
+	return w.memoryWatches.Add(ctx, req)
+}
+
+// A public deferral a moderator deleted before the answer was edited in
+// (Discord answers the edit, and the deletion of the error's public
+// deferral, 404 Unknown Message) left the user with nothing: the answer
+// was neither edited nor followed up, and a watch stored went untold. The
+// answer now follows up, as public as the reply; and when Discord refuses
+// that too (as it did after a deferral deleted in the client), the log
+// names the command, the user and the watch.
+func TestAnswerOfADeletedDeferralReachesTheUser(t *testing.T) {
+	tests := []struct {
+		name             string
+		addErr           error
+		followupsRefused bool
+		want             string // in a follow-up
+		wantEphemeral    bool
+		wantLog          []string // with followupsRefused
+	}{
+		{name: "the watch added", want: "Watch #1 added"},
+		{name: "the add refused", addErr: errors.New("feed: HTTP 404"), want: "feed: HTTP 404", wantEphemeral: true},
+		{name: "the watch added, follow-ups refused", followupsRefused: true,
+			wantLog: []string{"level=ERROR", `command="watch add"`, "user=300000000000000001", "watch=1", "feed=https://example.org/rss", "query=aleppo"}},
+		{name: "the add refused, follow-ups refused", addErr: errors.New("feed: HTTP 404"), followupsRefused: true,
+			wantLog: []string{`command="watch add"`, "user=300000000000000001", "feed: HTTP 404"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f := fakediscord.New(t)
+			// No gateway: the interaction is recorded, and handled here.
+			i := fakediscord.SlashCommand(testGuild, testCmdChannel, "watch", sub("add", opt("feed", "https://example.org/rss"), opt("query", "aleppo")))
+			i.ID = f.Inject(i)
+			i.Token, i.AppID = "itoken-"+i.ID, fakediscord.AppID
+			w := &deletingWatches{memoryWatches: memoryWatches{addErr: tt.addErr}, beforeAdd: func() { f.DeleteResponse(i.ID, tt.followupsRefused) }}
+			var logs bytes.Buffer
+			cmds := NewCommands(newTestSession(t, f, "test-token"), w, slog.New(slog.NewTextHandler(&logs, nil)))
+			cmds.Handle(context.Background(), &i)
+			in := f.Interaction(i.ID)
+			if tt.followupsRefused {
+				for _, want := range tt.wantLog {
+					if !strings.Contains(logs.String(), want) {
+						t.Errorf("no log line says %q:\n%s", want, logs.String())
+					}
+				}
+				return
+			}
+			if len(in.Followups) != 1 {
+				t.Fatalf("%d follow-ups, want 1 (edits %d); log:\n%s", len(in.Followups), len(in.Edits), logs.String())
+			}
+			got := in.Followups[0]
+			if !strings.Contains(got.Content, tt.want) || got.Ephemeral() != tt.wantEphemeral {
+				t.Errorf("follow-up %q (ephemeral %v), want %q (ephemeral %v)", got.Content, got.Ephemeral(), tt.want, tt.wantEphemeral)
+			}
+		})
+	}
+}

@@ -13,6 +13,10 @@ import (
 // response.
 const ResponseDeadline = 3 * time.Second
 
+// TokenLifetime is how long an interaction's token takes edits and
+// follow-ups; after it Discord answers them 401 Invalid Webhook Token.
+const TokenLifetime = 15 * time.Minute
+
 // ephemeralFlag is discordgo.MessageFlagsEphemeral.
 const ephemeralFlag = 1 << 6
 
@@ -24,6 +28,9 @@ type Interaction struct {
 	Edits      []Reply // PATCH webhooks/{app}/{token}/messages/@original
 	Followups  []Reply // POST webhooks/{app}/{token}
 	Deleted    bool    // the original response was deleted
+	// followupsRefused: its follow-ups answer 404 Unknown Message (see
+	// DeleteResponse); expired: its token is past TokenLifetime.
+	followupsRefused, expired bool
 }
 
 // Reply is one answer to an interaction.
@@ -109,6 +116,41 @@ func (s *Server) Interaction(id string) Interaction {
 	return Interaction{}
 }
 
+// DeleteResponse deletes interaction id's original response as a
+// moderator (or the user) does in Discord's client, the "thinking…" of a
+// deferral included: its edits and its deletion answer 404 Unknown
+// Message. With followupsRefused its follow-ups do too, as Discord
+// answered them after a deferral deleted in the client
+// (discord/discord-api-docs#3087).
+func (s *Server) DeleteResponse(id string, followupsRefused bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if in := s.inter[id]; in != nil {
+		in.Deleted, in.followupsRefused = true, followupsRefused
+		s.notify()
+	}
+}
+
+// ExpireToken ages interaction id's token past TokenLifetime: its edits,
+// deletion and follow-ups answer 401 Invalid Webhook Token (code 50027).
+func (s *Server) ExpireToken(id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if in := s.inter[id]; in != nil {
+		in.expired = true
+	}
+}
+
+// tokenRefused answers 401 Invalid Webhook Token when in's token has
+// expired, and reports whether it did; called with s.mu held.
+func tokenRefused(w http.ResponseWriter, in *Interaction) bool {
+	if in == nil || !in.expired && time.Since(in.InjectedAt) <= TokenLifetime {
+		return false
+	}
+	writeError(w, http.StatusUnauthorized, 50027, "Invalid Webhook Token")
+	return true
+}
+
 // byToken finds an interaction; called with s.mu held.
 func (s *Server) byToken(token string) *Interaction {
 	for _, in := range s.inter {
@@ -181,6 +223,9 @@ func (s *Server) editInteractionMessage(w http.ResponseWriter, r *http.Request) 
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	in := s.byToken(r.PathValue("token"))
+	if tokenRefused(w, in) {
+		return
+	}
 	if in == nil || r.PathValue("id") != AppID || r.PathValue("msg") != "@original" || len(in.Callbacks) == 0 || in.Deleted {
 		writeError(w, http.StatusNotFound, 10008, "Unknown Message")
 		return
@@ -193,6 +238,9 @@ func (s *Server) deleteInteractionMessage(w http.ResponseWriter, r *http.Request
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	in := s.byToken(r.PathValue("token"))
+	if tokenRefused(w, in) {
+		return
+	}
 	if in == nil || r.PathValue("id") != AppID || r.PathValue("msg") != "@original" || len(in.Callbacks) == 0 || in.Deleted {
 		writeError(w, http.StatusNotFound, 10008, "Unknown Message")
 		return
@@ -209,8 +257,14 @@ func (s *Server) followup(w http.ResponseWriter, r *http.Request, token string) 
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	in := s.byToken(token)
-	if in == nil || len(in.Callbacks) == 0 {
+	switch {
+	case tokenRefused(w, in):
+		return
+	case in == nil || len(in.Callbacks) == 0:
 		writeError(w, http.StatusNotFound, 10015, "Unknown Webhook")
+		return
+	case in.followupsRefused:
+		writeError(w, http.StatusNotFound, 10008, "Unknown Message")
 		return
 	}
 	in.Followups = append(in.Followups, rep)
