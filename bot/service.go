@@ -43,7 +43,10 @@ type Options struct {
 	// Discord is the bot's session. With it and discord.commands on, Run
 	// answers the /watch slash commands.
 	Discord *discordgo.Session
-	Fetcher *feeds.Fetcher
+	// DiscordLimiter is the Limiter of Discord's sends; the /watch
+	// replies' invalid answers count in it too (nil: in none).
+	DiscordLimiter *discord.Limiter
+	Fetcher        *feeds.Fetcher
 	// WatchFetcher fetches the feeds Discord users add: like Fetcher, but
 	// always through the SSRF guard, whatever the config says.
 	WatchFetcher *feeds.Fetcher
@@ -64,6 +67,7 @@ type Service struct {
 	watches  *watches
 	leases   *leases
 	discord  *discordgo.Session
+	limiter  *discord.Limiter
 	store    store.Store
 	log      *slog.Logger
 	now      func() time.Time
@@ -121,7 +125,7 @@ func New(ctx context.Context, o Options) (*Service, error) {
 	settings := *cfg
 	settings.Live = config.Live{}
 	return &Service{
-		settings: &settings, live: lv, poller: pl, sender: snd, leases: ls, discord: o.Discord, store: o.Store, log: o.Logger, now: o.Now, sleep: retryafter.Sleep,
+		settings: &settings, live: lv, poller: pl, sender: snd, leases: ls, discord: o.Discord, limiter: o.DiscordLimiter, store: o.Store, log: o.Logger, now: o.Now, sleep: retryafter.Sleep,
 		watches: &watches{store: o.Store, live: lv, poller: pl, sender: snd, recent: recent, destinations: o.Config.Destinations, log: o.Logger, now: o.Now},
 	}, nil
 }
@@ -434,7 +438,7 @@ func jitter(d time.Duration) time.Duration {
 // serveCommands opens the gateway and serves it until ctx ends or the
 // lease is lost; it returns the error that kept the gateway from opening.
 func (s *Service) serveCommands(ctx context.Context, errs *statelog.Log) error {
-	cmds := discord.NewCommands(s.discord, s.Watches(), s.log)
+	cmds := discord.NewCommands(s.discord, s.limiter, s.Watches(), s.log)
 	stop, err := cmds.Start(ctx, s.settings.Discord.Guilds)
 	if err != nil {
 		return err

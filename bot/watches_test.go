@@ -77,7 +77,7 @@ func discordOptions(t *testing.T, dc *fakediscord.Server, clk *clock, watchFetch
 	cfg.Defaults.AllowPrivateNetworks = true
 	cfg.Discord = config.Discord{Token: "test-token", APIBase: dc.APIBase(), Guilds: []string{watchGuild}, Commands: true, Burst: 5}
 	o := testOptions(cfg, st, nil, slog.New(slog.NewTextHandler(io.Discard, nil)), clk.now)
-	o.Discord = session
+	o.Discord, o.DiscordLimiter = session, lim
 	o.Channel = func(id string) notify.Notifier { return discord.NewChannelNotifier(session, id, lim) }
 	o.Forum = func(id string) notify.Notifier {
 		n, err := discord.NewDestinationNotifier(session, config.Destination{Type: config.DiscordChannel, ChannelID: id, Forum: true}, lim)
@@ -90,6 +90,36 @@ func discordOptions(t *testing.T, dc *fakediscord.Server, clk *clock, watchFetch
 		o.WatchFetcher = watchFetcher
 	}
 	return o
+}
+
+// TestWatchRepliesCountInTheSendsLimiter: the /watch replies' invalid
+// answers count in the Limiter the service's sends hold back by (Discord
+// bans the IP for 10,000 of them in 10 minutes, whichever route).
+func TestWatchRepliesCountInTheSendsLimiter(t *testing.T) {
+	dc := fakediscord.New(t)
+	clk := &clock{}
+	clk.set(time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC))
+	st, err := store.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "state.db"), store.WithClock(clk.now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	o := discordOptions(t, dc, clk, nil, st)
+	svc, err := New(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); svc.Run(ctx) }()
+	t.Cleanup(func() { cancel(); <-done })
+	dc.WaitFor(10*time.Second, func() bool { return dc.GatewayConnected() && len(dc.Commands(watchGuild)) == 1 })
+
+	dc.FailNext(http.StatusForbidden) // the deferral's
+	id := dc.Inject(fakediscord.SlashCommand(watchGuild, watchChannel, "watch",
+		&discordgo.ApplicationCommandInteractionDataOption{Name: "list", Type: discordgo.ApplicationCommandOptionSubCommand}))
+	dc.WaitFor(10*time.Second, func() bool { return len(dc.Requests("POST interactions/"+id+"/callback")) == 1 })
+	dc.WaitFor(10*time.Second, func() bool { return o.DiscordLimiter.InvalidRequests() == 1 })
 }
 
 func stringOpt(name, value string) *discordgo.ApplicationCommandInteractionDataOption {

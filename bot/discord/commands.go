@@ -113,6 +113,7 @@ type TestHit struct {
 // Commands registers the /watch slash command and answers its interactions.
 type Commands struct {
 	s           *discordgo.Session
+	lim         *Limiter // counts the replies' invalid answers; may be nil
 	w           Watches
 	log         *slog.Logger
 	timeout     time.Duration
@@ -120,12 +121,14 @@ type Commands struct {
 }
 
 // NewCommands returns the /watch commands over w, answering through s.
-func NewCommands(s *discordgo.Session, w Watches, log *slog.Logger) *Commands {
+// lim, the Limiter of s's token (nil: none), counts the invalid answers
+// Discord gives the replies, as it counts those of the sends.
+func NewCommands(s *discordgo.Session, lim *Limiter, w Watches, log *slog.Logger) *Commands {
 	if log == nil {
 		log = slog.Default()
 	}
 	// Interaction tokens last 15 minutes; a slow feed must not outlive them.
-	return &Commands{s: s, w: w, log: log, timeout: 2 * time.Minute, openTimeout: 30 * time.Second}
+	return &Commands{s: s, lim: lim, w: w, log: log, timeout: 2 * time.Minute, openTimeout: 30 * time.Second}
 }
 
 // Definitions returns the /watch command: guild-only, for members who can
@@ -340,7 +343,7 @@ func (c *Commands) Handle(ctx context.Context, i *discordgo.Interaction) {
 	}
 	sub := data.Options[0]
 	log := c.log.With("interaction", i.ID, "command", "watch "+sub.Name, "guild", i.GuildID, "user", userID(i))
-	r := newReplier(c.s, i)
+	r := newReplier(c.s, c.lim, i)
 	if i.GuildID == "" {
 		r.replyNow(ctx, log, "Use /watch in a server channel.")
 		return
@@ -598,7 +601,9 @@ func titleOrURL(w WatchInfo) string {
 // interaction's requests by them (follow-ups: 5 per 2 s).
 type replier struct {
 	s *discordgo.Session
-	i *discordgo.Interaction
+	// lim counts the invalid answers (may be nil); it paces nothing.
+	lim *Limiter
+	i   *discordgo.Interaction
 	// respondBy is when Discord stops taking the interaction's first
 	// response (respondWithin of its arrival): a 429 whose wait ends
 	// later is not waited out for it.
@@ -613,9 +618,10 @@ type replier struct {
 // interaction's token is invalid (10062 Unknown interaction).
 const respondWithin = 3 * time.Second
 
-// newReplier answers i, which has just arrived.
-func newReplier(s *discordgo.Session, i *discordgo.Interaction) *replier {
-	return &replier{s: s, i: i, respondBy: time.Now().Add(respondWithin), refill: make(map[string]time.Time)}
+// newReplier answers i, which has just arrived, counting its invalid
+// answers in lim.
+func newReplier(s *discordgo.Session, lim *Limiter, i *discordgo.Interaction) *replier {
+	return &replier{s: s, lim: lim, i: i, respondBy: time.Now().Add(respondWithin), refill: make(map[string]time.Time)}
 }
 
 // send sends data (nil: no body) as JSON once route's bucket has room,
@@ -646,6 +652,7 @@ func (r *replier) send(ctx context.Context, by time.Time, method, endpoint strin
 		if ex == nil {
 			return err
 		}
+		r.lim.countInvalid(ex)
 		if ex.header.Get("X-RateLimit-Remaining") == "0" {
 			if after, perr := parseSeconds(ex.header.Get("X-RateLimit-Reset-After")); perr == nil {
 				r.refill[route] = time.Now().Add(after)

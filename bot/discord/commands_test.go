@@ -132,7 +132,7 @@ func connectBot(t *testing.T, f *fakediscord.Server, w Watches) *discordgo.Sessi
 	t.Helper()
 	s := newTestSession(t, f, "test-token")
 	ctx, cancel := context.WithCancel(context.Background())
-	cmds := NewCommands(s, w, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	cmds := NewCommands(s, nil, w, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	stop, err := cmds.Start(ctx, []string{testGuild})
 	if err != nil {
 		t.Fatalf("Start: %v", err)
@@ -165,7 +165,7 @@ func TestStartGivesUpOnASilentGateway(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f := fakediscord.New(t)
 			f.StallGateway(true)
-			cmds := NewCommands(newTestSession(t, f, "test-token"), &memoryWatches{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+			cmds := NewCommands(newTestSession(t, f, "test-token"), nil, &memoryWatches{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 			cmds.openTimeout = tt.openTimeout
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
@@ -205,7 +205,7 @@ func TestBotAsksForNoPrivilegedIntent(t *testing.T) {
 	g := fakediscord.New(t)
 	s := newTestSession(t, g, "test-token")
 	s.Identify.Intents |= discordgo.IntentMessageContent
-	cmds := NewCommands(s, &memoryWatches{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	cmds := NewCommands(s, nil, &memoryWatches{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	cmds.openTimeout = 5 * time.Second
 	stop, err := cmds.Start(context.Background(), []string{testGuild})
 	if err == nil {
@@ -253,7 +253,7 @@ func TestRegisterBulkOverwrite(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := fakediscord.New(t)
-			cmds := NewCommands(newTestSession(t, f, "test-token"), &memoryWatches{}, nil)
+			cmds := NewCommands(newTestSession(t, f, "test-token"), nil, &memoryWatches{}, nil)
 			if err := cmds.Register(context.Background(), fakediscord.AppID, tt.guilds); err != nil {
 				t.Fatalf("Register: %v", err)
 			}
@@ -775,7 +775,7 @@ func TestCommandInFlightAtShutdownIsAnswered(t *testing.T) {
 	s := newTestSession(t, f, "test-token")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	stop, err := NewCommands(s, w, slog.New(slog.NewTextHandler(io.Discard, nil))).Start(ctx, []string{testGuild})
+	stop, err := NewCommands(s, nil, w, slog.New(slog.NewTextHandler(io.Discard, nil))).Start(ctx, []string{testGuild})
 	if err != nil {
 		t.Fatalf("Start: %v", err)
 	}
@@ -815,13 +815,10 @@ func TestDeferralRefusedWith429IsSentAgainOnlyWithinTheDeadline(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			f := fakediscord.New(t)
-			// No gateway: the interaction is recorded, and handled here.
-			i := fakediscord.SlashCommand(testGuild, testCmdChannel, "watch", sub("list"))
-			i.ID = f.Inject(i)
-			i.Token, i.AppID = "itoken-"+i.ID, fakediscord.AppID
+			i := injectUnhandled(f, sub("list"))
 			route := "POST interactions/" + i.ID + "/callback"
 			f.Route429(route, tt.retryAfter)
-			cmds := NewCommands(newTestSession(t, f, "test-token"), &memoryWatches{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
+			cmds := NewCommands(newTestSession(t, f, "test-token"), nil, &memoryWatches{}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 			cmds.Handle(context.Background(), &i)
 			reqs := f.Requests(route)
 			if len(reqs) != tt.wantTries {
@@ -882,7 +879,7 @@ func TestFailedReplyLogsNoInteractionToken(t *testing.T) {
 				t.Fatal(err)
 			}
 			var logs bytes.Buffer
-			cmds := NewCommands(s, &memoryWatches{}, slog.New(slog.NewTextHandler(&logs, nil)))
+			cmds := NewCommands(s, nil, &memoryWatches{}, slog.New(slog.NewTextHandler(&logs, nil)))
 			i := fakediscord.SlashCommand(testGuild, testCmdChannel, "watch", sub("list"))
 			i.ID, i.Token, i.AppID = "100", token, fakediscord.AppID
 			cmds.Handle(context.Background(), &i)
@@ -896,14 +893,24 @@ func TestFailedReplyLogsNoInteractionToken(t *testing.T) {
 	}
 }
 
-// deletingWatches is memoryWatches whose Add first lets the test delete
-// the command's deferral, as a moderator may while the feed is fetched.
-type deletingWatches struct {
+// injectUnhandled injects /watch SUB on a fake with no gateway connected:
+// the interaction is recorded, as Discord sent it, for the test to handle.
+func injectUnhandled(f *fakediscord.Server, o *discordgo.ApplicationCommandInteractionDataOption) discordgo.Interaction {
+	i := fakediscord.SlashCommand(testGuild, testCmdChannel, "watch", o)
+	i.ID = f.Inject(i)
+	i.Token, i.AppID = "itoken-"+i.ID, fakediscord.AppID
+	return i
+}
+
+// hookedWatches is memoryWatches whose Add first runs beforeAdd: the
+// test's change to Discord while the feed is fetched (a moderator deletes
+// the deferral, the token expires).
+type hookedWatches struct {
 	memoryWatches
 	beforeAdd func()
 }
 
-func (w *deletingWatches) Add(ctx context.Context, req AddRequest) (WatchInfo, error) {
+func (w *hookedWatches) Add(ctx context.Context, req AddRequest) (WatchInfo, error) {
 	w.beforeAdd()
 	return w.memoryWatches.Add(ctx, req)
 }
@@ -935,13 +942,10 @@ func TestAnswerOfADeletedDeferralReachesTheUser(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			f := fakediscord.New(t)
-			// No gateway: the interaction is recorded, and handled here.
-			i := fakediscord.SlashCommand(testGuild, testCmdChannel, "watch", sub("add", opt("feed", "https://example.org/rss"), opt("query", "aleppo")))
-			i.ID = f.Inject(i)
-			i.Token, i.AppID = "itoken-"+i.ID, fakediscord.AppID
-			w := &deletingWatches{memoryWatches: memoryWatches{addErr: tt.addErr}, beforeAdd: func() { f.DeleteResponse(i.ID, tt.followupsRefused) }}
+			i := injectUnhandled(f, sub("add", opt("feed", "https://example.org/rss"), opt("query", "aleppo")))
+			w := &hookedWatches{memoryWatches: memoryWatches{addErr: tt.addErr}, beforeAdd: func() { f.DeleteResponse(i.ID, tt.followupsRefused) }}
 			var logs bytes.Buffer
-			cmds := NewCommands(newTestSession(t, f, "test-token"), w, slog.New(slog.NewTextHandler(&logs, nil)))
+			cmds := NewCommands(newTestSession(t, f, "test-token"), nil, w, slog.New(slog.NewTextHandler(&logs, nil)))
 			cmds.Handle(context.Background(), &i)
 			in := f.Interaction(i.ID)
 			if tt.followupsRefused {
@@ -958,6 +962,57 @@ func TestAnswerOfADeletedDeferralReachesTheUser(t *testing.T) {
 			got := in.Followups[0]
 			if !strings.Contains(got.Content, tt.want) || got.Ephemeral() != tt.wantEphemeral {
 				t.Errorf("follow-up %q (ephemeral %v), want %q (ephemeral %v)", got.Content, got.Ephemeral(), tt.want, tt.wantEphemeral)
+			}
+		})
+	}
+}
+
+// Discord bans an IP for 10,000 invalid answers (401, 403, 429 but a
+// shared one) in 10 minutes, whichever route; the Limiter holds the
+// sends back near its budget. The /watch replies' invalid answers were
+// not counted in it: a bot whose interactions drew them went on towards
+// the ban unseen.
+func TestInteractionInvalidAnswersCountInTheLimiter(t *testing.T) {
+	tests := []struct {
+		name   string
+		before func(f *fakediscord.Server, id string) // before the interaction is handled
+		during func(f *fakediscord.Server, id string) // while the feed is fetched
+		want   int
+	}{
+		{name: "the answer's edit past the token's 15 minutes (401)",
+			during: func(f *fakediscord.Server, id string) { f.ExpireToken(id) }, want: 1},
+		{name: "the deferral refused (403)",
+			before: func(f *fakediscord.Server, id string) { f.FailNext(http.StatusForbidden) }, want: 1},
+		{name: "the deferral refused twice by its bucket (429)",
+			before: func(f *fakediscord.Server, id string) {
+				f.RateLimit("POST interactions/"+id+"/callback", 0, 300*time.Millisecond)
+			}, want: 2},
+		{name: "the deferral refused by a shared limit (429, not counted)",
+			before: func(f *fakediscord.Server, id string) {
+				f.Route429("POST interactions/"+id+"/callback", 300*time.Millisecond)
+			}, want: 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f := fakediscord.New(t)
+			i := injectUnhandled(f, sub("add", opt("feed", "https://example.org/rss"), opt("query", "aleppo")))
+			if tt.before != nil {
+				tt.before(f, i.ID)
+			}
+			w := &hookedWatches{beforeAdd: func() {
+				if tt.during != nil {
+					tt.during(f, i.ID)
+				}
+			}}
+			lim := NewLimiter(LimiterConfig{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+			cmds := NewCommands(newTestSession(t, f, "test-token"), lim, w, slog.New(slog.NewTextHandler(io.Discard, nil)))
+			cmds.Handle(context.Background(), &i)
+			if got := f.Invalid(""); got != tt.want {
+				t.Fatalf("the fake answered %d invalid requests, want %d", got, tt.want)
+			}
+			if got := lim.InvalidRequests(); got != tt.want {
+				t.Errorf("the Limiter counts %d invalid requests, want %d", got, tt.want)
 			}
 		})
 	}

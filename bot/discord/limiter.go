@@ -32,8 +32,9 @@ type LimiterConfig struct {
 	// carried no Retry-After (default 5 min).
 	CloudflareBackoff time.Duration
 	// InvalidBudget is how many invalid requests (401, 403, 429 but a
-	// shared-scope 429) the bot allows itself per 10 minutes before
-	// pausing all sends; Discord bans the IP at 10,000 (default 1,000).
+	// shared-scope 429; the /watch replies' count too) the bot allows
+	// itself per 10 minutes before pausing all sends; Discord bans the IP
+	// at 10,000 (default 1,000).
 	InvalidBudget int
 	Logger        *slog.Logger
 }
@@ -44,7 +45,8 @@ const invalidWindow = 10 * time.Minute
 // under Discord's global 50 req/s, per-route buckets from the
 // X-RateLimit-* headers (routes whose answers name the same
 // X-RateLimit-Bucket share one, see bucketKey), a pause of all routes
-// after a global 429, and a count of invalid requests. Share one Limiter
+// after a global 429, and a count of invalid requests (the /watch
+// replies' too, see countInvalid). Share one Limiter
 // between all notifiers of a token; it is safe for concurrent use.
 type Limiter struct {
 	cfg   LimiterConfig
@@ -449,9 +451,7 @@ func (l *Limiter) observe(route, admitted string, ex *exchange, gone func(status
 	key := l.bucketKey(route)
 	l.route(key).used, l.route(key).heard = now, true
 	l.updateRoute(route, key, ex.header, now)
-	if countsInvalid(ex) {
-		l.invalid = append(l.invalid, now)
-	}
+	l.noteInvalid(ex, now)
 	var err error
 	if ex.status == http.StatusTooManyRequests {
 		err = l.note429(route, key, ex, now)
@@ -473,6 +473,28 @@ func (l *Limiter) observe(route, admitted string, ex *exchange, gone func(status
 		return fmt.Errorf("discord: %s: %s: %w", route, describeError(ex), notify.ErrRejected)
 	default:
 		return fmt.Errorf("discord: %s: %s", route, describeError(ex))
+	}
+}
+
+// countInvalid takes note of ex, the answer to a request the Limiter did
+// not let through (a /watch reply, see replier), in the count of invalid
+// answers, as Discord counts them whichever route. Replies are not held
+// back for the budget: a user's answer has Discord's deadlines to meet,
+// and an interaction makes a handful of requests; the sends hold back.
+func (l *Limiter) countInvalid(ex *exchange) {
+	if l == nil {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.noteInvalid(ex, l.clock())
+}
+
+// noteInvalid counts ex among the invalid answers at now when Discord
+// does (see countsInvalid). Called with l.mu held.
+func (l *Limiter) noteInvalid(ex *exchange, now time.Time) {
+	if countsInvalid(ex) {
+		l.invalid = append(l.invalid, now)
 	}
 }
 

@@ -55,7 +55,7 @@ func openService(ctx context.Context, cfg *config.Config, e env) (*bot.Service, 
 	}
 	fetcher, watchFetcher := newFetchers(cfg.Defaults)
 	svc, err := bot.New(ctx, bot.Options{
-		Config: cfg, Store: st, Notifiers: ns.byName, Channel: ns.channel, Forum: ns.forum, Discord: ns.session,
+		Config: cfg, Store: st, Notifiers: ns.byName, Channel: ns.channel, Forum: ns.forum, Discord: ns.session, DiscordLimiter: ns.limiter,
 		Fetcher: fetcher, WatchFetcher: watchFetcher, Parser: newParser(cfg.Defaults, true),
 		Logger: e.logger, Now: e.now, Registry: e.registry,
 	})
@@ -114,6 +114,7 @@ type notifiers struct {
 	channel func(channelID string) notify.Notifier
 	forum   func(channelID string) notify.Notifier
 	session *discordgo.Session
+	limiter *discord.Limiter // the session's
 }
 
 // openNotifiers makes one notifier per destination. All Discord
@@ -173,7 +174,7 @@ func openNotifiers(cfg *config.Config, e env) (notifiers, error) {
 			return n
 		}
 	}
-	ns.session = session
+	ns.session, ns.limiter = session, limiter
 	return ns, nil
 }
 
