@@ -27,9 +27,11 @@ import (
 // post reports alone: a report committed into a story whose first report
 // the commit refused, which the merge then moves under another story, is
 // in that story when the sender decides (store.PostAlone refuses one
-// moved since it was read). On a shared store the stories lease covers
-// it: a poll that enqueues alerts holds the lease until its moves are
-// stored.
+// moved since it was read), and while it reads the outbox rows of a
+// destination whose messages name their story (lockSettled), so that
+// none is sent under the story a move takes it out of. On a shared store
+// the stories lease covers it: a poll that enqueues alerts holds the
+// lease until its moves are stored.
 type commitLock struct {
 	leases *leases
 	holds  sync.Mutex
@@ -80,11 +82,9 @@ func (c *commitLock) lockStories(ctx context.Context) (unlock func(), err error)
 // it, and then moves, until unlock: the sender decides under it what polls
 // decide under theirs (see commitLock).
 func (c *commitLock) lockHolds(ctx context.Context) (unlock func(), err error) {
-	unlockStories := func() {}
-	if c.leases.shared() {
-		if unlockStories, err = c.lockStories(ctx); err != nil {
-			return nil, err
-		}
+	unlockStories, err := c.lockSharedStories(ctx)
+	if err != nil {
+		return nil, err
 	}
 	c.holds.Lock()
 	c.moves.Lock()
@@ -93,4 +93,30 @@ func (c *commitLock) lockHolds(ctx context.Context) (unlock func(), err error) {
 		c.holds.Unlock()
 		unlockStories()
 	}, nil
+}
+
+// lockSettled holds moves, and on a shared store the stories lease before
+// it, until unlock: no commit's moves are pending under it, on any
+// instance, so the outbox rows read under it are in the stories the
+// index lists them under. The sender reads the rows of a destination
+// whose messages name their story under it (sender.readSettled).
+func (c *commitLock) lockSettled(ctx context.Context) (unlock func(), err error) {
+	unlockStories, err := c.lockSharedStories(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c.moves.Lock()
+	return func() {
+		c.moves.Unlock()
+		unlockStories()
+	}, nil
+}
+
+// lockSharedStories is lockStories on a shared store; on a store of this
+// process's own it takes nothing.
+func (c *commitLock) lockSharedStories(ctx context.Context) (unlock func(), err error) {
+	if !c.leases.shared() {
+		return func() {}, nil
+	}
+	return c.lockStories(ctx)
 }

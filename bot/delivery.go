@@ -110,12 +110,16 @@ func (c *capLog) first(sub string, hour time.Time) bool {
 // burst size), stored before the first attempt so that retries repeat the
 // nonce. Digest batches made earlier are completed with their alerts
 // beyond the page the sender read.
-func (s *sender) batchDigests(ctx context.Context, out [][]store.Alert, released []store.Alert) ([][]store.Alert, error) {
+func (s *sender) batchDigests(ctx context.Context, n notify.Notifier, out [][]store.Alert, released []store.Alert) ([][]store.Alert, error) {
 	for i, b := range out {
 		if b[0].Digest == "" {
 			continue
 		}
-		all, err := s.digestRows(ctx, b[0], func(a store.Alert) bool { return a.Batch == b[0].Batch })
+		var all []store.Alert
+		err := s.readSettled(ctx, n, func() (err error) {
+			all, err = s.digestRows(ctx, b[0], func(a store.Alert) bool { return a.Batch == b[0].Batch })
+			return err
+		})
 		if err != nil {
 			return nil, err
 		}

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/newshound/newshound/bot/notify"
 	"github.com/newshound/newshound/internal/pgtest"
 	"github.com/newshound/newshound/store"
 )
@@ -150,21 +151,20 @@ func (s *sendMidMerge) PostAlone(ctx context.Context, id int64, story, batch str
 	return s.Store.PostAlone(ctx, id, story, batch, at)
 }
 
-// TestReportMovedByAMergeDuringASendPassIsNotPostedAlone: a poll commits
-// the edit of a posted report (A2, refused as a duplicate) and another
-// outlet's report of it (B), which joins A2's story; the merge then moves
-// B under A's story. A send pass that read B's row in between found A2's
-// story with no message and A2 committed, and posted B alone at once
-// (sender.openerCommitted), the story's second message, though B's row
-// was under A's story a moment later. B goes under A's message.
-func TestReportMovedByAMergeDuringASendPassIsNotPostedAlone(t *testing.T) {
-	h, rec := storyHarness(t, kesslerSub())
+// sendBetweenCommitAndMerge posts the first report of a story (A) to n
+// through a service over h's SQLite store, then polls the courier's edit
+// of it (A2, refused as a duplicate) and another outlet's report of it
+// (B, which joins A2's story) in one poll, with a send pass between its
+// commit and the merge that follows it (sendMidMerge). It returns the
+// service, A and B.
+func sendBetweenCommitAndMerge(t *testing.T, h *harness, n notify.Notifier) (svc *Service, first, report testItem) {
+	t.Helper()
 	h.cfg.Service.Workers = 1
 	ctx := context.Background()
 	st := h.sqlite(t)
-	defer st.Close()
+	t.Cleanup(func() { st.Close() })
 	mid := &sendMidMerge{Store: st, feed: "courier", alone: make(chan struct{}, 1), passed: make(chan error, 1)}
-	svc, err := New(ctx, h.options(mid, rec, io.Discard))
+	svc, err := New(ctx, h.options(mid, n, io.Discard))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,6 +188,20 @@ func TestReportMovedByAMergeDuringASendPassIsNotPostedAlone(t *testing.T) {
 	if err := <-mid.passed; err != nil {
 		t.Fatalf("the send pass between commit and moves: %v", err)
 	}
+	return svc, first, report
+}
+
+// TestReportMovedByAMergeDuringASendPassIsNotPostedAlone: a poll commits
+// the edit of a posted report (A2, refused as a duplicate) and another
+// outlet's report of it (B), which joins A2's story; the merge then moves
+// B under A's story. A send pass that read B's row in between found A2's
+// story with no message and A2 committed, and posted B alone at once
+// (sender.openerCommitted), the story's second message, though B's row
+// was under A's story a moment later. B goes under A's message.
+func TestReportMovedByAMergeDuringASendPassIsNotPostedAlone(t *testing.T) {
+	h, rec := storyHarness(t, kesslerSub())
+	svc, first, report := sendBetweenCommitAndMerge(t, h, rec)
+	ctx := context.Background()
 	h.clock = h.clock.Add(editGap)
 	if err := svc.sender.deliverAll(ctx); err != nil {
 		t.Fatalf("deliverAll: %v", err)
@@ -200,21 +214,15 @@ func TestReportMovedByAMergeDuringASendPassIsNotPostedAlone(t *testing.T) {
 	}
 }
 
-// TestInstancesReportMovedByAMergeIsNotPostedAlone: instance A commits a
-// poll with the edit of a posted report (A2, refused as a duplicate) and
-// another outlet's report of it (B), which joins A2's story until the
-// merge that follows the commit moves it under A's. Instance B's send
-// pass, between the two, read B's row in A2's story, found that story
-// with no message and A2 committed, and waited for the stories lease to
-// post B alone; given the lease once A's moves were stored, it looked
-// again for a message of A2's story, found none, and posted B alone, the
-// story's second message. B goes under A's message.
-func TestInstancesReportMovedByAMergeIsNotPostedAlone(t *testing.T) {
-	dsn := pgtest.Schema(t)
-	h, rec := storyHarness(t, kesslerSub())
-	clk, at := h.sharedClock(rec)
-	a, ast := h.openInstance(dsn, clk, rec, "courier")
-	b, bst := h.openInstance(dsn, clk, rec, "courier") // its sender looks the story's feed up
+// instancesSendBetweenCommitAndMerge is sendBetweenCommitAndMerge on a
+// shared PostgreSQL store (dsn) of two instances on clk (at moves it on):
+// A polls the courier, and B's send pass runs between A's commit and the
+// merge that follows it (until it ends or waits for the stories lease).
+// It returns the instances, A and B (the reports).
+func instancesSendBetweenCommitAndMerge(t *testing.T, h *harness, dsn string, clk *clock, at func(time.Duration), n notify.Notifier) (a, b *Service, first, report testItem) {
+	t.Helper()
+	a, ast := h.openInstance(dsn, clk, n, "courier")
+	b, bst := h.openInstance(dsn, clk, n, "courier") // its sender looks the story's feed up
 	ctx := context.Background()
 	weather, first, edited, report := postFirstReport(h, func() {
 		at(time.Minute)
@@ -232,6 +240,24 @@ func TestInstancesReportMovedByAMergeIsNotPostedAlone(t *testing.T) {
 	})
 	a.poller.pollAll(ctx, a.live.catalog().Feeds(), pollNow)
 	wg.Wait()
+	return a, b, first, report
+}
+
+// TestInstancesReportMovedByAMergeIsNotPostedAlone: instance A commits a
+// poll with the edit of a posted report (A2, refused as a duplicate) and
+// another outlet's report of it (B), which joins A2's story until the
+// merge that follows the commit moves it under A's. Instance B's send
+// pass, between the two, read B's row in A2's story, found that story
+// with no message and A2 committed, and waited for the stories lease to
+// post B alone; given the lease once A's moves were stored, it looked
+// again for a message of A2's story, found none, and posted B alone, the
+// story's second message. B goes under A's message.
+func TestInstancesReportMovedByAMergeIsNotPostedAlone(t *testing.T) {
+	dsn := pgtest.Schema(t)
+	h, rec := storyHarness(t, kesslerSub())
+	clk, at := h.sharedClock(rec)
+	a, b, first, report := instancesSendBetweenCommitAndMerge(t, h, dsn, clk, at, rec)
+	ctx := context.Background()
 	for range 2 {
 		at(editGap)
 		b.RunOnce(ctx)

@@ -167,7 +167,7 @@ func (s *sender) deliverDestination(ctx context.Context, dest string) error {
 			s.warnOnce("no-notifier:"+dest, "alerts wait for a destination that is no longer configured; they stay in the outbox", "destination", dest)
 			return nil
 		}
-		pending, err := s.duePrefix(ctx, dest)
+		pending, err := s.duePrefix(ctx, dest, n)
 		if err != nil {
 			return err
 		}
@@ -195,7 +195,7 @@ func (s *sender) deliverDestination(ctx context.Context, dest string) error {
 		if joins, ok = s.joinDigests(ctx, dest, joins); !ok {
 			return nil
 		}
-		batches, err := s.batch(ctx, pending, notify.PostsEach(n))
+		batches, err := s.batch(ctx, n, pending)
 		if err != nil {
 			return err
 		}
@@ -264,9 +264,13 @@ func stopUnless(ok bool) sendOutcome {
 // to wait gets its alerts in their original order when it is ready, not the
 // newer ones first. Alerts held for a later digest are skipped, not waited
 // for.
-func (s *sender) duePrefix(ctx context.Context, dest string) ([]store.Alert, error) {
+func (s *sender) duePrefix(ctx context.Context, dest string, n notify.Notifier) ([]store.Alert, error) {
 	now := s.now()
-	pending, err := s.store.DueAlerts(ctx, dest, now, 100)
+	var pending []store.Alert
+	err := s.readSettled(ctx, n, func() (err error) {
+		pending, err = s.store.DueAlerts(ctx, dest, now, 100)
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -278,12 +282,48 @@ func (s *sender) duePrefix(ctx context.Context, dest string) ([]store.Alert, err
 	return pending, nil
 }
 
-// batch groups pending alerts into messages (one alert each where every
-// alert is a post of its own, postsEach). Alerts that already carry a
-// batch (a send was tried) keep it, so a retry is the same message with the
-// same nonce; the rest are batched now and the batch is stored before the
-// first attempt.
-func (s *sender) batch(ctx context.Context, pending []store.Alert, postsEach bool) ([][]store.Alert, error) {
+// readSettled runs read, a read of outbox rows for n, once no commit's
+// moves are pending (commitLock.lockSettled), when n's messages name their
+// story (it cannot edit: each report is a message, an email threaded by
+// its story, a webhook's story_id): a row read between a poll's commit
+// and the moves that follow it (a refused opener's story merged into
+// another, another worker's re-split) would be sent under the story it
+// leaves. The wait is for the read alone, not the send: polls commit
+// meanwhile. A destination that edits lists a moved report where its
+// story is when it edits (storyedits), and reads without waiting.
+//
+// Why the sender waits, rather than the commit's transaction making the
+// moves: they are known only once the commit is durable. The merge needs
+// the commit's refused duplicates (store.Poll.Duplicates), and the index
+// must not list a story under another for a commit that may yet fail.
+// Another worker's re-split is caught by looking at the index after the
+// commit (poller.followMoves); looked at inside the transaction, on
+// PostgreSQL, a re-split made just after the look whose move ran before
+// this commit was visible (read committed) would miss this poll's rows,
+// and the look had missed the re-split. (SQLite, one writer at a time,
+// would not miss it; PostgreSQL's workers commit concurrently.) So the
+// window stays, and the reads that name stories wait it out: in this
+// process for the polls holding moves, on a shared store for the stories
+// lease, which a poll that enqueues alerts holds until its moves are
+// stored.
+func (s *sender) readSettled(ctx context.Context, n notify.Notifier, read func() error) error {
+	if _, edits := n.(notify.Editor); edits {
+		return read()
+	}
+	unlock, err := s.commits.lockSettled(ctx)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	return read()
+}
+
+// batch groups pending alerts into messages for n (one alert each where
+// every alert is a post of its own, notify.PostsEach). Alerts that already
+// carry a batch (a send was tried) keep it, so a retry is the same message
+// with the same nonce; the rest are batched now and the batch is stored
+// before the first attempt.
+func (s *sender) batch(ctx context.Context, n notify.Notifier, pending []store.Alert) ([][]store.Alert, error) {
 	var out [][]store.Alert
 	index := map[string]int{}
 	var fresh []store.Alert
@@ -311,15 +351,15 @@ func (s *sender) batch(ctx context.Context, pending []store.Alert, postsEach boo
 		index[a.Batch] = len(out)
 		out = append(out, []store.Alert{a})
 	}
-	if err := s.completeBatches(ctx, out); err != nil {
+	if err := s.completeBatches(ctx, n, out); err != nil {
 		return nil, err
 	}
-	out, err := s.batchDigests(ctx, out, digests)
+	out, err := s.batchDigests(ctx, n, out, digests)
 	if err != nil {
 		return nil, err
 	}
 	size := 1
-	if len(fresh) > s.burst && !postsEach {
+	if len(fresh) > s.burst && !notify.PostsEach(n) {
 		size = notify.MaxBurst
 	}
 	for len(fresh) > 0 {
@@ -425,12 +465,16 @@ func (s *sender) deliveredBefore(ctx context.Context, b []store.Alert) (store.Al
 // a message must go out whole, or the rest of it, sent later under the
 // same nonce, would be taken for a repeat and never posted. (Digests are
 // completed by batchDigests.)
-func (s *sender) completeBatches(ctx context.Context, out [][]store.Alert) error {
+func (s *sender) completeBatches(ctx context.Context, n notify.Notifier, out [][]store.Alert) error {
 	for i, b := range out {
 		if b[0].Digest != "" || len(b) >= batchSize(b[0].Batch) && batchSize(b[0].Batch) > 0 {
 			continue
 		}
-		all, err := s.store.BatchAlerts(ctx, b[0].Destination, b[0].Batch)
+		var all []store.Alert
+		err := s.readSettled(ctx, n, func() (err error) {
+			all, err = s.store.BatchAlerts(ctx, b[0].Destination, b[0].Batch)
+			return err
+		})
 		if err != nil {
 			return err
 		}
