@@ -18,6 +18,7 @@ import (
 	"github.com/newshound/newshound/alert"
 	"github.com/newshound/newshound/feeds"
 	"github.com/newshound/newshound/internal/redact"
+	"github.com/newshound/newshound/internal/retryafter"
 	"github.com/newshound/newshound/internal/statelog"
 	"github.com/newshound/newshound/store"
 )
@@ -855,14 +856,15 @@ func (p *poller) stillGrouping(ctx context.Context, entries []alert.Entry) error
 // re-splits took are looked at likewise (a later re-split may have moved
 // them on before this commit put them in the story). A move made twice
 // (here and by the mover) is harmless: each moves only from the story
-// committed, and the second finds nothing there. A failure costs what the
-// race did: the report comes back in its old story after a restart. The
-// reports of a story whose first report this commit refused as a
-// duplicate (dups), which storyGroups.mergeDuplicates listed under the
-// story of the alert holding its key, are moved there so too (merged, the
-// merge's moves, those of other workers' commits too); a failure leaves
-// them in a story with no message, and its first goes alone, at once
-// (sender.openerCommitted), leading it.
+// committed, and the second finds nothing there. The reports of a story
+// whose first report this commit refused as a duplicate (dups), which
+// storyGroups.mergeDuplicates listed under the story of the alert holding
+// its key, are moved there so too (merged, the merge's moves, those of
+// other workers' commits too). A failure is tried again (storeMoves);
+// moves never stored cost what the race did: the index lists the reports
+// under their new story, the rows under the old, so a story the merge
+// emptied has no message, and its first report goes alone, at once
+// (sender.openerCommitted), and a restart lists the reports apart.
 func (p *poller) followMoves(ctx context.Context, f *alert.Feed, rows []store.Alert, dups []store.Duplicate, merged []store.StoryMove) {
 	moves := merged
 	for _, m := range p.stories.movedSince(rows, dups) {
@@ -873,12 +875,47 @@ func (p *poller) followMoves(ctx context.Context, f *alert.Feed, rows []store.Al
 	if len(moves) == 0 {
 		return
 	}
-	if err := p.store.MoveStories(ctx, moves); err != nil {
-		p.log.Warn("moving reports into their new story failed; a restart will list them under their old one", "feed", f.ID, "err", err)
-		return
+	if p.storeMoves(ctx, f, moves) {
+		p.log.Debug("moved reports into the story the index lists them under", "feed", f.ID, "moves", len(moves))
 	}
-	p.log.Debug("moved reports into the story the index lists them under", "feed", f.ID, "moves", len(moves))
 }
+
+// moveRetries are the waits before each retry of a commit's moves: a
+// database busy for a moment, or a connection lost and made again, takes
+// them within seconds. The poll holds its commit's locks meanwhile (the
+// sender reads the rows of a destination naming stories once they are
+// stored, readSettled), so the retries are few and short.
+var moveRetries = []time.Duration{100 * time.Millisecond, 400 * time.Millisecond, 1600 * time.Millisecond}
+
+// storeMoves stores moves, trying again after each of moveRetries while
+// the poll's context lasts, and reports whether they are stored. Each try
+// is made whole even when a shutdown ends the poll meanwhile, as a commit
+// is: the moves complete it, and the index already lists the reports
+// where they go. Failures are logged once per change of state, and the
+// recovery once, with their count (internal/statelog).
+func (p *poller) storeMoves(ctx context.Context, f *alert.Feed, moves []store.StoryMove) bool {
+	for try := 0; ; try++ {
+		err := p.tryMoves(ctx, moves)
+		if err == nil {
+			p.storeErrs.OK("moves", "moving reports into their new story works again", "feed", f.ID)
+			return true
+		}
+		p.storeErrs.Fail("moves", "moving reports into their new story failed; it is tried again a few times, after which a restart lists them under their old one", err, "feed", f.ID, "moves", len(moves))
+		if try == len(moveRetries) || retryafter.Sleep(ctx, moveRetries[try]) != nil {
+			return false
+		}
+	}
+}
+
+// tryMoves is one try of storeMoves, given moveTry at most.
+func (p *poller) tryMoves(ctx context.Context, moves []store.StoryMove) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), moveTry)
+	defer cancel()
+	return p.store.MoveStories(ctx, moves)
+}
+
+// moveTry bounds one try of a commit's moves.
+const moveTry = 5 * time.Second
 
 // unseenKeys asks the store which keys are new, when there are any to ask
 // about.
