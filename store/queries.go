@@ -42,6 +42,8 @@ type dialect struct {
 	// run after insertSeen, so every key is there.
 	setTexts  string
 	itemTexts string
+	// firstSeen returns when each listed key of a feed was first seen.
+	firstSeen string
 
 	// dedupeTaken returns which of a list of dedupe keys are in one
 	// destination's outbox within the window, each with the story of the
@@ -164,6 +166,10 @@ var commonQueries = dialect{
 	// keys once per listed key; PostgreSQL plans it as any join.
 	itemTexts: `SELECT j.value, s.text_sig FROM LIST($2) CROSS JOIN seen_items s
 		WHERE s.feed_id = $1 AND s.item_key = j.value AND length(s.text_sig) > 0`,
+
+	// By the primary key, one lookup a listed key, as itemTexts.
+	firstSeen: `SELECT j.value, s.first_seen FROM LIST($2) CROSS JOIN seen_items s
+		WHERE s.feed_id = $1 AND s.item_key = j.value`,
 
 	dedupeTaken: `SELECT j.value, COALESCE(a.story, '') FROM LIST($2) CROSS JOIN alert_dedupe d
 		LEFT JOIN alerts a ON a.id = d.alert_id
@@ -370,7 +376,7 @@ func (d dialect) expand(name string, steps []migration, listSQL, lockMigrations,
 	d.name, d.migrations = name, steps
 	d.lockMigrations, d.lockDestination = lockMigrations, lockDestination
 	for _, q := range []*string{
-		&d.unseenKeys, &d.insertSeen, &d.bumpSeen, &d.itemTexts, &d.dedupeTaken, &d.assignBatch, &d.hold,
+		&d.unseenKeys, &d.insertSeen, &d.bumpSeen, &d.itemTexts, &d.firstSeen, &d.dedupeTaken, &d.assignBatch, &d.hold,
 		&d.forgetSeen, &d.forgetFeeds,
 	} {
 		*q = x(*q)

@@ -1055,6 +1055,37 @@ func (s *sqlStore) ItemTexts(ctx context.Context, feedID string, keys []string) 
 	return out, nil
 }
 
+// FirstSeen returns when each of keys of feedID that is seen was first
+// seen (see Store.FirstSeen).
+func (s *sqlStore) FirstSeen(ctx context.Context, feedID string, keys []string) (map[string]time.Time, error) {
+	out := map[string]time.Time{}
+	for chunk := range slices.Chunk(keys, rowsPerStatement) {
+		list, err := jsonList(chunk)
+		if err != nil {
+			return nil, fmt.Errorf("first sight of keys of %q: %w", feedID, err)
+		}
+		rows, err := s.query(ctx, s.q.firstSeen, feedID, list)
+		if err != nil {
+			return nil, fmt.Errorf("first sight of keys of %q: %w", feedID, err)
+		}
+		type sight struct {
+			key   string
+			first int64
+		}
+		sights, err := scanEach(rows, func(scan func(...any) error) (sight, error) {
+			var v sight
+			return v, scan(&v.key, &v.first)
+		})
+		if err != nil {
+			return nil, fmt.Errorf("first sight of keys of %q: %w", feedID, err)
+		}
+		for _, v := range sights {
+			out[v.key] = fromMicro(v.first)
+		}
+	}
+	return out, nil
+}
+
 func (s *sqlStore) readTexts(ctx context.Context, feedID, list string, into map[string][]byte) error {
 	rows, err := s.query(ctx, s.q.itemTexts, feedID, list)
 	if err != nil {

@@ -338,6 +338,11 @@ type Store interface {
 	// ItemTexts returns the remembered text signature of each of keys of
 	// feedID that has one (see Poll.Texts).
 	ItemTexts(ctx context.Context, feedID string, keys []string) (map[string][]byte, error)
+	// FirstSeen returns when each of keys of feedID that is seen was first
+	// seen, on the store's clock (the commit that first marked it, whose
+	// alerts' EnqueuedAt it is): a story's first report that the commit
+	// refused as a duplicate has no alert, but its key tells when it came.
+	FirstSeen(ctx context.Context, feedID string, keys []string) (map[string]time.Time, error)
 
 	// PendingDestinations lists destinations with undelivered alerts.
 	PendingDestinations(ctx context.Context) ([]string, error)

@@ -214,6 +214,7 @@ func TestSQLiteStoryQueriesUseIndexes(t *testing.T) {
 		{"Hold", s.q.hold, []any{`["1"]`, 1}, "USING INTEGER PRIMARY KEY (rowid=?)"},
 		{"HoldForDigest", s.q.holdForDigest, []any{1, "d", 1}, "USING INTEGER PRIMARY KEY (rowid=?)"},
 		{"ItemTexts", s.q.itemTexts, []any{"f", `["a"]`}, "USING PRIMARY KEY (feed_id=? AND item_key=?)"},
+		{"FirstSeen", s.q.firstSeen, []any{"f", `["a"]`}, "USING PRIMARY KEY (feed_id=? AND item_key=?)"},
 		{"CommitPoll's text signatures", s.q.setTexts, []any{"f", `[["a","00"]]`, 1}, "SCAN j VIRTUAL TABLE"},
 		{"CommitPoll's dedupe keys and their stories", s.q.dedupeTaken, []any{"desk", `["k"]`, 0}, "SEARCH d USING PRIMARY KEY (destination=? AND dedupe_key=?)"},
 	}

@@ -80,6 +80,7 @@ func Run(t *testing.T, newDB func(t *testing.T) Open) {
 		{"HoldForDigest", testHoldForDigest},
 		{"PostAlone", testPostAlone},
 		{"ItemTexts", testItemTexts},
+		{"FirstSeen", testFirstSeen},
 		{"ErrorTexts", testErrorTexts},
 	}
 	for _, c := range cases {
