@@ -54,10 +54,37 @@ func (s *Stories) Window() time.Duration { return s.window }
 // column: a story is named after its first report.
 func ItemID(feedID, itemKey string) string { return feedID + "/" + itemKey }
 
+// SplitItemID returns the feed's ID and the item's key an ItemID names, or
+// false for a name no ItemID gives. An item's key has no "/" (a letter and
+// base64url, see feeds.Item.Key); a feed's ID may ("bbc/world", next to a
+// feed "bbc"): the name is cut at its last "/".
+func SplitItemID(id string) (feedID, itemKey string, ok bool) {
+	i := strings.LastIndexByte(id, '/')
+	if i <= 0 || i == len(id)-1 {
+		return "", "", false
+	}
+	return id[:i], id[i+1:], true
+}
+
+// UnopenedStory is a story Restore took reports of but could not open.
+type UnopenedStory struct{ Destination, Story string }
+
 // Restore puts stored reports back, oldest first, so that a restart
 // groups as the process before it would have. A row whose fingerprint
 // cannot be read is skipped (it was written by a newer version).
-func (s *Stories) Restore(rows []StoryRow) {
+//
+// It returns the stories of rows that it left unopened, none of their
+// rows being their first report and the index having no such story open:
+// those whose first report is older than the rows, and those whose first
+// report has no row at all, the outbox having refused it as a duplicate
+// and MergeDuplicate not having listed it under the other story (a ghost
+// story, led by its first further report posted alone). Left so, such a
+// story takes no further report: its next one opens a story, another
+// message. The caller opens those it can at their first report's time
+// (OpenStory).
+func (s *Stories) Restore(rows []StoryRow) []UnopenedStory {
+	var further []UnopenedStory // the stories of rows that are not their first report
+	named := map[UnopenedStory]bool{}
 	for _, r := range rows {
 		var fp story.Fingerprint
 		if err := fp.UnmarshalBinary(r.Fingerprint); err != nil {
@@ -71,8 +98,22 @@ func (s *Stories) Restore(rows []StoryRow) {
 			// (ReportsAsMessages), none is, and the rows a re-split took
 			// into a story are older than its first report.
 			d.open(r.Story, r.At)
+		} else if u := (UnopenedStory{Destination: r.Destination, Story: r.Story}); !named[u] {
+			named[u] = true
+			further = append(further, u)
 		}
 	}
+	return slices.DeleteFunc(further, func(u UnopenedStory) bool {
+		_, open := s.dests[u.Destination].opened[u.Story]
+		return open
+	})
+}
+
+// OpenStory opens a story Restore left unopened at the time its first
+// report came (in the store: when its item was first seen), from which its
+// window counts, however much later its earliest row is.
+func (s *Stories) OpenStory(destination, story string, at time.Time) {
+	s.dest(destination).open(story, at)
 }
 
 func (s *Stories) dest(name string) *destStories {

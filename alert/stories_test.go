@@ -463,13 +463,7 @@ func TestResplitSurvivesARestart(t *testing.T) {
 // rows then joins, or is named with, the story opened 4 h before it in a
 // 6 h window.
 func TestRestoreOpensAStoryAtItsFirstReport(t *testing.T) {
-	fp := func(title string) []byte {
-		b, err := story.Make(title, wireLead).MarshalBinary()
-		if err != nil {
-			t.Fatal(err)
-		}
-		return b
-	}
+	fp := func(title string) []byte { return storedFingerprint(t, title) }
 	rows := []StoryRow{
 		{Destination: "desk", ID: "courier/a", Story: "herald/b", Fingerprint: fp("Kessler Dam spillway reopened as valley towns evacuate"), At: now},
 		{Destination: "desk", ID: "herald/b", Story: "herald/b", Fingerprint: fp("Kessler Dam spillway reopened, valley towns evacuate"), At: now.Add(4 * time.Hour)},
@@ -683,5 +677,91 @@ func TestMergeDuplicateListsAStorysReportsUnderAnother(t *testing.T) {
 				t.Errorf("herald/b's story takes further reports: %v, want %v", got, tt.takes)
 			}
 		})
+	}
+}
+
+// TestRestoreOpensAGhostStoryAtItsLeadsTime: a story whose first report
+// the outbox refused as a duplicate, and that could not go under the other
+// story (MergeDuplicate), has rows but none of its first report: Restore,
+// opening a story only at that row, left it unopened, and its next report
+// opened a story of its own (another message). Restore names such
+// stories, and OpenStory opens one at its first report's time (the
+// caller's store knows when it was seen): its window counts from then,
+// not from its earliest row. A story with its first report's row, or
+// already open, is not named.
+func TestRestoreOpensAGhostStoryAtItsLeadsTime(t *testing.T) {
+	fp := func(title string) []byte { return storedFingerprint(t, title) }
+	const ghost = "courier/edit" // its first report, refused, has no row
+	rows := []StoryRow{
+		{Destination: "desk", ID: "herald/b", Story: ghost, Fingerprint: fp("Kessler Dam spillway reopened as valley towns evacuate"), At: now.Add(-time.Hour)},
+		{Destination: "desk", ID: "ledger/x", Story: "ledger/x", Fingerprint: fp("Markets rally as central bank holds rates"), At: now.Add(-time.Hour)},
+	}
+	subs := []Subscription{{ID: "s", Name: "s", Query: anyTestStory, AllFileFeeds: true, Destination: "desk", StoryWindow: 48 * time.Hour}}
+	cat, _ := NewCatalog(nil, []Feed{{ID: "post", Name: "post"}}, subs)
+	tests := []struct {
+		name     string
+		open     bool
+		lead     time.Time // when the ghost story's first report was seen
+		wantJoin bool
+	}{
+		{name: "opened at its first report's time", open: true, lead: now.Add(-2 * time.Hour), wantJoin: true},
+		{name: "its first report past the window, its row within it", open: true, lead: now.Add(-47 * time.Hour)},
+		{name: "not opened", lead: now.Add(-2 * time.Hour)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := NewStories(48 * time.Hour)
+			got := s.Restore(rows)
+			if want := []UnopenedStory{{Destination: "desk", Story: ghost}}; !slices.Equal(got, want) {
+				t.Fatalf("Restore names %v as unopened, want %v", got, want)
+			}
+			if tt.open {
+				s.OpenStory("desk", ghost, tt.lead)
+				later := StoryRow{Destination: "desk", ID: "gazette/d", Story: ghost, Fingerprint: fp("Kessler Dam spillway reopened, valley towns evacuate"), At: now}
+				if got := s.Restore([]StoryRow{later}); len(got) != 0 {
+					t.Errorf("Restore of a further row of the opened story names %v as unopened, want none", got)
+				}
+			}
+			at := now.Add(2 * time.Hour)
+			res := cat.Alerts(Input{FeedID: "post", Items: []feeds.Item{{Key: "c", Title: "Kessler Dam spillway reopened as valley towns evacuate again", Summary: wireLead, Link: "https://post.example/c", Published: at, Dated: true}}, Now: at})
+			s.Group(res.Entries, at)
+			e := res.Entries[0]
+			if e.Joins != tt.wantJoin || (tt.wantJoin && e.Story != ghost) {
+				t.Errorf("the story's next report: story %q, joins %v; want joins %v (of %q)", e.Story, e.Joins, tt.wantJoin, ghost)
+			}
+		})
+	}
+}
+
+// storedFingerprint is the stored fingerprint of a report of title with
+// wireLead as its lead.
+func storedFingerprint(t *testing.T, title string) []byte {
+	t.Helper()
+	b, err := story.Make(title, wireLead).MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestSplitItemID(t *testing.T) {
+	tests := []struct {
+		id, feed, key string
+		ok            bool
+	}{
+		{"courier/k1", "courier", "k1", true},
+		{"wire/courier/k1", "wire/courier", "k1", true}, // a feed named under another's name
+		{"k1", "", "", false},
+		{"courier/", "", "", false},
+		{"/k1", "", "", false},
+	}
+	for _, tt := range tests {
+		feed, key, ok := SplitItemID(tt.id)
+		if feed != tt.feed || key != tt.key || ok != tt.ok {
+			t.Errorf("SplitItemID(%q) = %q, %q, %v; want %q, %q, %v", tt.id, feed, key, ok, tt.feed, tt.key, tt.ok)
+		}
+		if ok && ItemID(feed, key) != tt.id {
+			t.Errorf("ItemID(SplitItemID(%q)) = %q", tt.id, ItemID(feed, key))
+		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/newshound/newshound/config"
+	"github.com/newshound/newshound/internal/pgtest"
 	"github.com/newshound/newshound/store"
 )
 
@@ -283,4 +284,125 @@ type failMoves struct{ store.Store }
 
 func (failMoves) MoveStories(context.Context, []store.StoryMove) error {
 	return errors.New("disk full")
+}
+
+// TestGhostStoryKeepsItsMessageAcrossARestart: a ghost story that cannot
+// go under the other story (see above) is led by its first further report,
+// posted alone. Its first report, refused, has no row in the outbox, and
+// the restart rebuilt the stories from the rows, opening a story only at
+// its first report's row: the ghost story was never opened again, so its
+// next report could not join it and was posted as a third message. It goes
+// under the message of the report that leads the story.
+func TestGhostStoryKeepsItsMessageAcrossARestart(t *testing.T) {
+	tests := []struct {
+		name      string
+		subs      []config.Subscription
+		firstDays int // the first item published that many days before the edit
+	}{
+		{
+			name:      "the edit published days after the story's reports",
+			subs:      []config.Subscription{{Name: "dams", Query: "kessler", StoryWindow: 48 * time.Hour, MaxAge: 7 * 24 * time.Hour}},
+			firstDays: 3,
+		},
+		{
+			name: "the alert holding the key has no story",
+			subs: []config.Subscription{
+				{Name: "spillways", Query: "spillway", MaxAge: 24 * time.Hour}, // never groups: story_window 0
+				{Name: "lifted", Query: "lifted", StoryWindow: 48 * time.Hour, MaxAge: 24 * time.Hour, Destination: "desk"},
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h, rec := storyHarness(t, tt.subs[0])
+			h.cfg.Subscriptions = append(h.cfg.Subscriptions, tt.subs[1:]...)
+			h.cfg.Service.Workers = 1 // the courier's edit is grouped before the herald's report
+			svc, closeStore := h.openWith(rec)
+			defer func() { closeStore() }()
+			poll := minutePasses(t, h, func() *Service { return svc })
+			poll() // first sight of every feed
+			want := postGhostStory(t, h, rec, tt.firstDays, poll)
+
+			closeStore()
+			svc, closeStore = h.openWith(rec)
+			later := publishGhostsNextReport(h)
+			poll()
+			if got := rec.titles(); !slices.Equal(got, want) {
+				t.Errorf("messages posted after the restart: got %q, want %q", got, want)
+			}
+			if e, ok := rec.lastEditOf("m2"); !ok || !slices.Equal(alsoTitles(e), []string{later.Title}) {
+				t.Errorf("message m2 lists %q (edited: %v), want %q", alsoTitles(e), ok, []string{later.Title})
+			}
+		})
+	}
+}
+
+// TestGhostStoryTakesAnotherInstancesReport: on a shared store, the
+// ghost story one instance posted (see above) takes the report another
+// instance polls, which takes in the story's rows (none of its first
+// report) as the poll groups: it goes under the story's message, not in
+// a message of its own.
+func TestGhostStoryTakesAnotherInstancesReport(t *testing.T) {
+	dsn := pgtest.Schema(t)
+	h, rec := storyHarness(t, config.Subscription{Name: "dams", Query: "kessler", StoryWindow: 48 * time.Hour, MaxAge: 7 * 24 * time.Hour})
+	h.cfg.Service.Workers = 1 // the courier's edit is grouped before the herald's report
+	clk, at := h.sharedClock(rec)
+	a, _ := h.openInstance(dsn, clk, rec, "courier", "herald")
+	b, _ := h.openInstance(dsn, clk, rec, "post")
+	passOf := func(svc *Service) func() {
+		return func() {
+			t.Helper()
+			at(time.Minute)
+			if _, err := svc.RunOnce(context.Background()); err != nil {
+				t.Fatalf("RunOnce: %v", err)
+			}
+		}
+	}
+	passOf(b)() // first sight of the post's feed
+	passOf(a)() // and of the others
+	want := postGhostStory(t, h, rec, 3, passOf(a))
+
+	later := publishGhostsNextReport(h)
+	passOf(b)()
+	if got := rec.titles(); !slices.Equal(got, want) {
+		t.Errorf("messages posted after the other instance's poll: got %q, want %q", got, want)
+	}
+	if e, ok := rec.lastEditOf("m2"); !ok || !slices.Equal(alsoTitles(e), []string{later.Title}) {
+		t.Errorf("message m2 lists %q (edited: %v), want %q", alsoTitles(e), ok, []string{later.Title})
+	}
+}
+
+// postGhostStory posts the courier's first report of the story (A, its
+// item published firstDays before), then polls the edit of A under its
+// link (A2), which the outbox refuses as a duplicate, and the herald's
+// report (B), which joins A2's story and, that story having no first alert
+// and not going under A's (published days apart, or A's alert has no
+// story), is posted alone, leading it. It returns the messages posted:
+// A's and B's.
+func postGhostStory(t *testing.T, h *harness, rec *editRecorder, firstDays int, poll func()) []string {
+	t.Helper()
+	const link = "https://courier.example/kessler"
+	weather := item(0, "Weather stays mild", h.clock.Add(-time.Hour))
+	first := testItem{GUID: "urn:courier:1", Title: outlets[0].title, Link: link, Description: kesslerLead,
+		Published: h.clock.Add(-time.Duration(firstDays) * 24 * time.Hour)}
+	h.write("courier.xml", weather, first)
+	poll()
+	edited := testItem{GUID: "urn:courier:2", Title: editedTitle, Link: link, Description: editedLead, Published: h.clock}
+	report := testItem{GUID: "urn:herald:1", Title: reportTitle, Link: "https://herald.example/kessler-return", Description: reportLead, Published: h.clock}
+	h.write("courier.xml", weather, edited)
+	h.write("herald.xml", weather, report)
+	poll()
+	want := []string{first.Title, report.Title}
+	if got := rec.titles(); !slices.Equal(got, want) {
+		t.Fatalf("messages posted for the ghost story: got %q, want %q", got, want)
+	}
+	return want
+}
+
+// publishGhostsNextReport publishes the post's report of the ghost story
+// (see postGhostStory).
+func publishGhostsNextReport(h *harness) testItem {
+	later := testItem{GUID: "urn:post:1", Title: laterTitle, Link: "https://post.example/kessler-home", Description: reportLead, Published: h.clock}
+	h.write("post.xml", item(0, "Weather stays mild", h.clock.Add(-time.Hour)), later)
+	return later
 }

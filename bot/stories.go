@@ -78,8 +78,45 @@ func (g *storyGroups) takeIn(ctx context.Context, since, now time.Time) error {
 			Fingerprint: r.Fingerprint, At: r.EnqueuedAt,
 		})
 	}
-	g.stories.Restore(add)
+	if err := g.openAtFirstSight(ctx, g.stories.Restore(add)); err != nil {
+		return err
+	}
 	g.caughtUp = now
+	return nil
+}
+
+// openAtFirstSight opens the stories Restore left unopened at the time
+// their first report's item was first seen, where the store has seen it:
+// a story whose first report the commit refused as a duplicate, and that
+// could not go under the other story (mergeDuplicates), has no row of
+// that report, yet its further reports join it, and its window counts
+// from that report, not from its earliest row. Unopened, the story's next
+// report would open a story of its own, another message, after every
+// restart (or on another instance sharing the store). Only those stories'
+// keys are looked up, by the seen keys' primary key.
+func (g *storyGroups) openAtFirstSight(ctx context.Context, unopened []alert.UnopenedStory) error {
+	keys := map[string][]string{} // feed → its items' keys
+	for _, u := range unopened {
+		if feedID, key, ok := alert.SplitItemID(u.Story); ok {
+			keys[feedID] = append(keys[feedID], key)
+		}
+	}
+	firstSeen := map[string]time.Time{} // story → when its first report's item was first seen
+	for feedID, ks := range keys {
+		slices.Sort(ks) // a story may be in several destinations
+		seen, err := g.store.FirstSeen(ctx, feedID, slices.Compact(ks))
+		if err != nil {
+			return err
+		}
+		for key, at := range seen {
+			firstSeen[alert.ItemID(feedID, key)] = at
+		}
+	}
+	for _, u := range unopened {
+		if at, ok := firstSeen[u.Story]; ok {
+			g.stories.OpenStory(u.Destination, u.Story, at)
+		}
+	}
 	return nil
 }
 

@@ -409,24 +409,23 @@ type leadLookup struct {
 // the story could not go under the story of the alert holding its key
 // (poller.followMoves: published days from that story's reports, that
 // alert's subscription does not group, or the move failed). Its further
-// reports then need not wait leadGrace for it. An item's key has no "/"
-// (a letter and base64url, feeds' itemKey), a feed's name may ("bbc/world",
-// next to a feed "bbc"): the name is cut at its last "/". A story named
-// otherwise, or after an item of a feed the catalog no longer has, or
-// whose key was pruned, is not known to be committed: its reports wait.
+// reports then need not wait leadGrace for it. A story named otherwise
+// (alert.SplitItemID), or after an item of a feed the catalog no longer
+// has, or whose key was pruned, is not known to be committed: its reports
+// wait.
 func (s *sender) openerCommitted(ctx context.Context, story string) (bool, error) {
 	if s.live == nil {
 		return false, nil
 	}
-	i := strings.LastIndexByte(story, '/')
-	if i < 0 || i == len(story)-1 {
-		return false, nil
-	}
-	f, ok := s.live.catalog().Feed(story[:i])
+	feedID, key, ok := alert.SplitItemID(story)
 	if !ok {
 		return false, nil
 	}
-	unseen, err := s.store.UnseenKeys(ctx, f.ID, []string{story[i+1:]})
+	f, ok := s.live.catalog().Feed(feedID)
+	if !ok {
+		return false, nil
+	}
+	unseen, err := s.store.UnseenKeys(ctx, f.ID, []string{key})
 	if err != nil {
 		return false, fmt.Errorf("is the first report of story %q committed: %w", story, err)
 	}
