@@ -22,16 +22,20 @@ import (
 // lease first, so they wait for each other in one order.
 //
 // moves is this process's part of the stories lease for a commit's
-// moves: a poll holds it (read) from its commit to the moves that follow
-// it (poller.followMoves), the sender (in lockHolds) while it decides to
-// post reports alone: a report committed into a story whose first report
-// the commit refused, which the merge then moves under another story, is
-// in that story when the sender decides (store.PostAlone refuses one
-// moved since it was read), and while it reads the outbox rows of a
-// destination whose messages name their story (lockSettled), so that
-// none is sent under the story a move takes it out of. On a shared store
-// the stories lease covers it: a poll that enqueues alerts holds the
-// lease until its moves are stored.
+// moves: a poll that enqueues alerts holds it (read) from its grouping to
+// the moves that follow its commit (poller.followMoves), the sender
+// (write) while it decides to post reports alone (in lockHolds), and
+// while it reads the outbox rows of a destination whose messages name
+// their story (lockSettled). So a report committed into a story whose
+// first report a commit refused, which the merge then moves under another
+// story, is in that story when the sender decides (store.PostAlone
+// refuses one moved since it was read) or reads it, and none is sent
+// under the story a move takes it out of. Held from the grouping, not the
+// commit, it covers another worker's report grouped into a story the
+// poll opens and committed before the poll's opener. Polls and the sender
+// take moves before holds. On a shared store the stories lease covers
+// it: a poll that enqueues alerts holds the lease until its moves are
+// stored.
 type commitLock struct {
 	leases *leases
 	holds  sync.Mutex
@@ -78,19 +82,20 @@ func (c *commitLock) lockStories(ctx context.Context) (unlock func(), err error)
 	}, nil
 }
 
-// lockHolds holds holds, and on a shared store the stories lease before
-// it, and then moves, until unlock: the sender decides under it what polls
-// decide under theirs (see commitLock).
+// lockHolds holds moves, and on a shared store the stories lease before
+// it, and then holds, until unlock: the sender decides under it what polls
+// decide under theirs (see commitLock). A poll takes moves before holds
+// too (it holds moves from its grouping), so the two wait in one order.
 func (c *commitLock) lockHolds(ctx context.Context) (unlock func(), err error) {
 	unlockStories, err := c.lockSharedStories(ctx)
 	if err != nil {
 		return nil, err
 	}
-	c.holds.Lock()
 	c.moves.Lock()
+	c.holds.Lock()
 	return func() {
-		c.moves.Unlock()
 		c.holds.Unlock()
+		c.moves.Unlock()
 		unlockStories()
 	}, nil
 }

@@ -29,11 +29,14 @@ type mergeRaceStore struct {
 	t               *testing.T
 }
 
-func (s *mergeRaceStore) wait(ch chan struct{}, what string) {
+func (s *mergeRaceStore) wait(ch chan struct{}, what string) { waitClosed(s.t, ch, what) }
+
+// waitClosed waits for ch to be closed, and fails t after 10 s.
+func waitClosed(t *testing.T, ch chan struct{}, what string) {
 	select {
 	case <-ch:
 	case <-time.After(10 * time.Second):
-		s.t.Errorf("waited 10 s for %s", what)
+		t.Errorf("waited 10 s for %s", what)
 	}
 }
 

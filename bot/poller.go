@@ -744,6 +744,16 @@ func (p *poller) matchAndCommit(ctx context.Context, f *alert.Feed, st store.Fee
 		}
 		defer unlock()
 	}
+	if len(res.Entries) > 0 {
+		// The sender reads rows that name their story, and decides to
+		// post a report alone, once this poll's moves are stored (see
+		// commitLock). From the grouping, not the commit: another
+		// worker's report grouped into a story this poll opens, and
+		// committed first, waits for this poll's opener too, which the
+		// commit may refuse and the merge list under another story.
+		p.commits.moves.RLock()
+		defer p.commits.moves.RUnlock()
+	}
 	if err := p.stories.group(ctx, res.Entries, now); err != nil {
 		return time.Time{}, err
 	}
@@ -787,16 +797,8 @@ func (p *poller) matchAndCommit(ctx context.Context, f *alert.Feed, st store.Fee
 		// changed meanwhile. A feed of the config file has none.
 		commit.WatchFeed, commit.Watches = f.URL, snap.watches[f.ID]
 	}
-	if len(rows) > 0 {
-		// The sender decides to post a report alone once this commit's
-		// moves are stored, not between (see commitLock).
-		p.commits.moves.RLock()
-	}
 	n, err := p.store.CommitPoll(ctx, f.ID, commit)
 	if err != nil {
-		if len(rows) > 0 {
-			p.commits.moves.RUnlock()
-		}
 		p.states.forget(f.ID)
 		p.memos.forget(f.ID)
 		return time.Time{}, err
@@ -808,7 +810,6 @@ func (p *poller) matchAndCommit(ctx context.Context, f *alert.Feed, st store.Fee
 	if len(rows) > 0 {
 		merged := p.stories.mergeDuplicates(res.Entries, dups)
 		p.followMoves(ctx, f, rows, dups, merged)
-		p.commits.moves.RUnlock()
 	}
 	p.memos.keep(f.ID, feed, now)
 	p.metrics.polls.WithLabelValues(map[bool]string{true: "changed", false: "unchanged"}[len(unseen) > 0]).Inc()

@@ -288,7 +288,9 @@ func (s *sender) duePrefix(ctx context.Context, dest string, n notify.Notifier) 
 // its story, a webhook's story_id): a row read between a poll's commit
 // and the moves that follow it (a refused opener's story merged into
 // another, another worker's re-split) would be sent under the story it
-// leaves. The wait is for the read alone, not the send: polls commit
+// leaves, and so would another worker's report of a story whose opener a
+// poll has grouped but not yet committed (polls hold moves from their
+// grouping). The wait is for the read alone, not the send: polls commit
 // meanwhile. A destination that edits lists a moved report where its
 // story is when it edits (storyedits), and reads without waiting.
 //
