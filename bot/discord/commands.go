@@ -625,9 +625,9 @@ func newReplier(s *discordgo.Session, lim *Limiter, i *discordgo.Interaction) *r
 }
 
 // send sends data (nil: no body) as JSON once route's bucket has room,
-// and once more when Discord refuses it with a 429 whose wait ends
-// before ctx does, and before by (zero: no such bound): an answer
-// refused is otherwise lost to the user.
+// and once more when Discord refuses it with a 429, or for want of a
+// gateway (retryWait), and the wait ends before ctx does, and before by
+// (zero: no such bound): an answer refused is otherwise lost to the user.
 func (r *replier) send(ctx context.Context, by time.Time, method, endpoint string, data any) error {
 	route := method + " " + strings.SplitN(endpoint, "?", 2)[0]
 	var body []byte
@@ -658,14 +658,14 @@ func (r *replier) send(ctx context.Context, by time.Time, method, endpoint strin
 				r.refill[route] = time.Now().Add(after)
 			}
 		}
-		if ex.status != http.StatusTooManyRequests || try == 2 {
+		if try == 2 {
 			return responseGone(ex, err)
 		}
-		var rl rateLimitBody
-		if json.Unmarshal(ex.body, &rl) != nil || rl.RetryAfter == nil {
-			return err
+		wait, again := retryWait(ex)
+		if !again {
+			return responseGone(ex, err)
 		}
-		until := time.Now().Add(secondsToDuration(*rl.RetryAfter))
+		until := time.Now().Add(wait)
 		if r.refill[route].After(until) {
 			until = r.refill[route]
 		}
@@ -674,6 +674,30 @@ func (r *replier) send(ctx context.Context, by time.Time, method, endpoint strin
 		}
 		r.refill[route] = until
 	}
+}
+
+// unavailableWait is how long a request Discord refused for want of a
+// gateway (502, 503, 504) waits before it is sent once more.
+const unavailableWait = 500 * time.Millisecond
+
+// retryWait tells whether the request ex answered is sent once more, and
+// after how long: a 429 after the wait its body asks (one without it is
+// not), and a 502, 503 or 504, which Discord answers when no gateway
+// could take the request ("wait a bit and retry": nothing was done),
+// after unavailableWait. Not a 500, which may come after the message was
+// made: sent again, an answer could show twice.
+func retryWait(ex *exchange) (time.Duration, bool) {
+	switch ex.status {
+	case http.StatusTooManyRequests:
+		var rl rateLimitBody
+		if json.Unmarshal(ex.body, &rl) != nil || rl.RetryAfter == nil {
+			return 0, false
+		}
+		return secondsToDuration(*rl.RetryAfter), true
+	case http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		return unavailableWait, true
+	}
+	return 0, false
 }
 
 // errResponseGone marks an edit or deletion of the interaction's response

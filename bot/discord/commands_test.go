@@ -1017,3 +1017,56 @@ func TestInteractionInvalidAnswersCountInTheLimiter(t *testing.T) {
 		})
 	}
 }
+
+// Discord answers 502, 503 or 504 when no gateway could take a request
+// ("wait a bit and retry"): nothing was done. The answer to a /watch
+// command so refused was lost: a watch stored went untold, logged at
+// ERROR only, and so was the follow-up that stands in for a public
+// deferral a moderator deleted. Such a request is sent once more after a
+// short wait; a 500, which may come after Discord made the message, is
+// not, so the user never sees the answer twice.
+func TestAnswerRefusedByAnUnavailableGatewayIsSentAgain(t *testing.T) {
+	followup := "POST webhooks/" + fakediscord.AppID
+	edit := "PATCH webhooks/" + fakediscord.AppID + "/messages/@original"
+	tests := []struct {
+		name      string
+		deleted   bool // a moderator deleted the public deferral
+		route     string
+		status    int
+		wantTries int
+		wantShown bool
+	}{
+		{name: "the follow-up of a deleted deferral, 503", deleted: true, route: followup, status: http.StatusServiceUnavailable, wantTries: 2, wantShown: true},
+		{name: "the follow-up of a deleted deferral, 502", deleted: true, route: followup, status: http.StatusBadGateway, wantTries: 2, wantShown: true},
+		{name: "the follow-up of a deleted deferral, 500", deleted: true, route: followup, status: http.StatusInternalServerError, wantTries: 1},
+		{name: "the deferral's edit, 504", route: edit, status: http.StatusGatewayTimeout, wantTries: 2, wantShown: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f := fakediscord.New(t)
+			i := injectUnhandled(f, sub("add", opt("feed", "https://example.org/rss"), opt("query", "aleppo")))
+			w := &hookedWatches{beforeAdd: func() {
+				if tt.deleted {
+					f.DeleteResponse(i.ID, false)
+				}
+				f.FailNextOn(tt.route, tt.status)
+			}}
+			var logs bytes.Buffer
+			cmds := NewCommands(newTestSession(t, f, "test-token"), nil, w, slog.New(slog.NewTextHandler(&logs, nil)))
+			cmds.Handle(context.Background(), &i)
+			if got := len(f.Requests(tt.route)); got != tt.wantTries {
+				t.Errorf("%s sent %d times, want %d", tt.route, got, tt.wantTries)
+			}
+			in := f.Interaction(i.ID)
+			answers := in.Followups
+			if !tt.deleted {
+				answers = in.Edits
+			}
+			shown := slices.ContainsFunc(answers, func(r fakediscord.Reply) bool { return strings.Contains(r.Content, "Watch #1 added") })
+			if shown != tt.wantShown {
+				t.Errorf("answer shown: %v, want %v (follow-ups %d, edits %d); log:\n%s", shown, tt.wantShown, len(in.Followups), len(in.Edits), logs.String())
+			}
+		})
+	}
+}

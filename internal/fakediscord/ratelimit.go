@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -105,9 +106,9 @@ func (s *Server) admit(w http.ResponseWriter, r *http.Request) (idx int, ok bool
 			return 0, false
 		}
 	}
-	if len(s.fail) > 0 {
-		f := s.fail[0]
-		s.fail = s.fail[1:]
+	if i := slices.IndexFunc(s.fail, func(f failure) bool { return f.on == "" || f.on == route }); i >= 0 {
+		f := s.fail[i]
+		s.fail = slices.Delete(s.fail, i, i+1)
 		req.Status = f.status
 		writeFailure(w, f)
 		return 0, false

@@ -132,6 +132,7 @@ type webhook struct {
 type failure struct {
 	status     int
 	cloudflare bool
+	on         string // the route it waits for; "" is any
 }
 
 // New starts a fake Discord on loopback, closed when the test ends.
@@ -282,10 +283,14 @@ func (s *Server) setChannel(id, state string) {
 // FailNext makes the next request (any route) answer status with the body
 // Discord sends for it (400: Invalid Form Body, 401, 403: Missing Access,
 // 404: Unknown Channel, 500, 502: an HTML page).
-func (s *Server) FailNext(status int) {
+func (s *Server) FailNext(status int) { s.FailNextOn("", status) }
+
+// FailNextOn is FailNext for the next request on route (say, an
+// interaction's follow-up, "POST webhooks/" + AppID); "" is any route.
+func (s *Server) FailNextOn(route string, status int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.fail = append(s.fail, failure{status: status})
+	s.fail = append(s.fail, failure{status: status, on: route})
 }
 
 // GhostNext makes the next n message posts (channel messages, webhook
