@@ -936,7 +936,7 @@ func TestAnswerOfADeletedDeferralReachesTheUser(t *testing.T) {
 		{name: "the watch added, follow-ups refused", followupsRefused: true,
 			wantLog: []string{"level=ERROR", `command="watch add"`, "user=300000000000000001", "watch=1", "feed=https://example.org/rss", "query=aleppo"}},
 		{name: "the add refused, follow-ups refused", addErr: errors.New("feed: HTTP 404"), followupsRefused: true,
-			wantLog: []string{`command="watch add"`, "user=300000000000000001", "feed: HTTP 404"}},
+			wantLog: []string{"level=WARN", "the user was not shown the error", `command="watch add"`, "user=300000000000000001", `shown="feed: HTTP 404"`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
