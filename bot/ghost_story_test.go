@@ -2,8 +2,8 @@ package bot
 
 import (
 	"context"
-	"errors"
 	"io"
+	"math"
 	"slices"
 	"testing"
 	"time"
@@ -206,7 +206,7 @@ func TestGhostStoryThatCannotMergeLeadsItselfAtOnce(t *testing.T) {
 			defer st.Close()
 			var s store.Store = st
 			if tt.moveFails {
-				s = failMoves{st}
+				s = &failMovesFirst{Store: st, failures: math.MaxInt} // every try
 			}
 			svc, err := New(ctx, h.options(s, rec, io.Discard))
 			if err != nil {
@@ -277,13 +277,6 @@ func TestGhostStoryThatCannotMergeLeadsItselfAtOnce(t *testing.T) {
 			}
 		})
 	}
-}
-
-// failMoves is a store whose MoveStories fails.
-type failMoves struct{ store.Store }
-
-func (failMoves) MoveStories(context.Context, []store.StoryMove) error {
-	return errors.New("disk full")
 }
 
 // TestGhostStoryKeepsItsMessageAcrossARestart: a ghost story that cannot

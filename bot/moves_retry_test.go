@@ -15,7 +15,8 @@ import (
 )
 
 // failMovesFirst is a store whose first failures calls of MoveStories
-// fail, as a busy or briefly unreachable database's would.
+// fail, as a busy or briefly unreachable database's would (math.MaxInt:
+// a store that cannot move stories).
 type failMovesFirst struct {
 	store.Store
 	mu       sync.Mutex
