@@ -1117,3 +1117,42 @@ func TestNovelShare(t *testing.T) {
 		})
 	}
 }
+
+// TestSubjectBar: an item whose heaviest name ("Lynge") no report of a
+// story of five carries opens a message of its own rather than join it by
+// a similarity below subjectBar (0.27, through "Zentrix" and
+// "smartwatch"); with the bar off, or for a story under subjectItems
+// items, it joins.
+func TestSubjectBar(t *testing.T) {
+	titles := []string{
+		"Zentrix unveils smartwatch with heart monitor and sleep tracking",
+		"Zentrix smartwatch goes on sale in April for runners and cyclists",
+		"Zentrix smartwatch to cost $299 with heart monitor and GPS",
+		"Hands on with the Zentrix smartwatch: bright screen, heavy strap",
+		"Zentrix smartwatch review: a good heart monitor, a weak battery",
+	}
+	const next = "Zentrix to fold Lynge robots into smartwatch unit; Aarhus engineers relocated to Odense"
+	for _, tc := range []struct {
+		name   string
+		opt    Options
+		titles []string
+		joined bool
+	}{
+		{"defaults", Options{}, titles, false},
+		{"off", Options{subjectBar: -1}, titles, true},
+		{"story under subjectItems", Options{}, titles[:subjectItems-1], true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			idx := NewIndex(tc.opt)
+			for i, title := range tc.titles {
+				if story, score, _ := idx.Group(fmt.Sprint(i), Make(title, ""), t0.Add(time.Duration(i)*time.Minute)); story != "0" {
+					t.Fatalf("#%d %q: Group = (%s, %.2f), want story 0", i, title, story, score)
+				}
+			}
+			story, score, joined := idx.Group("next", Make(next, ""), t0.Add(time.Hour))
+			if joined != tc.joined {
+				t.Errorf("%q: Group = (%s, %.2f, %v), want joined %v", next, story, score, joined, tc.joined)
+			}
+		})
+	}
+}
