@@ -30,6 +30,13 @@ var watchesVersionTable = []string{
 	`INSERT INTO watches_version (id, version) VALUES (1, 0)`,
 }
 
+// watchesFeedIndex is step 15 of both dialects: the commit of a poll of
+// a watch's feed reads that feed's watches (Poll.WatchFeed), which walked
+// the whole watches table before.
+var watchesFeedIndex = []string{
+	`CREATE INDEX watches_feed ON watches (feed_url)`,
+}
+
 var sqliteMigrations = []migration{
 	{1, "feeds, seen items, outbox, watches", []string{
 		`CREATE TABLE feeds (
@@ -168,6 +175,7 @@ var sqliteMigrations = []migration{
 	{14, "a feed's own poll hint, kept while the feed is unchanged", []string{
 		`ALTER TABLE feeds ADD COLUMN min_interval INTEGER NOT NULL DEFAULT 0`,
 	}},
+	{15, "the watches of a feed found by its URL", watchesFeedIndex},
 }
 
 var postgresMigrations = []migration{
@@ -300,4 +308,5 @@ var postgresMigrations = []migration{
 	{14, "a feed's own poll hint, kept while the feed is unchanged", []string{
 		`ALTER TABLE feeds ADD COLUMN min_interval BIGINT NOT NULL DEFAULT 0`,
 	}},
+	{15, "the watches of a feed found by its URL", watchesFeedIndex},
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"maps"
 	"path/filepath"
 	"slices"
@@ -217,6 +218,7 @@ func TestSQLiteStoryQueriesUseIndexes(t *testing.T) {
 		{"FirstSeen", s.q.firstSeen, []any{"f", `["a"]`}, "USING PRIMARY KEY (feed_id=? AND item_key=?)"},
 		{"CommitPoll's text signatures", s.q.setTexts, []any{"f", `[["a","00"]]`, 1}, "SCAN j VIRTUAL TABLE"},
 		{"CommitPoll's dedupe keys and their stories", s.q.dedupeTaken, []any{"desk", `["k"]`, 0}, "SEARCH d USING PRIMARY KEY (destination=? AND dedupe_key=?)"},
+		{"CommitPoll's watches of the feed", s.q.liveWatches, []any{"https://a.example/rss"}, "USING INDEX watches_feed (feed_url=?)"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -224,7 +226,7 @@ func TestSQLiteStoryQueriesUseIndexes(t *testing.T) {
 			if !strings.Contains(plan, c.want) {
 				t.Errorf("plan:\n%s\nwant %q", plan, c.want)
 			}
-			for _, table := range []string{"alerts", "seen_items", "s", "d", "a"} {
+			for _, table := range []string{"alerts", "seen_items", "watches", "s", "d", "a"} {
 				if strings.Contains(plan, "SCAN "+table+"\n") || strings.Contains(plan, "SCAN "+table+" USING") {
 					t.Errorf("plan:\n%s\nwalks all of %s", plan, table)
 				}
@@ -291,6 +293,79 @@ func TestSQLiteMigrate11To12(t *testing.T) {
 
 func TestPostgresMigrate11To12(t *testing.T) {
 	checkMigrated12(t, migratedPostgres(t, func(db *sql.DB, d dialect) { makeV11(t, db, d) }))
+}
+
+// makeV14 brings db to schema version 14 of dialect d with two watches
+// on two feeds.
+func makeV14(t *testing.T, db *sql.DB, d dialect) {
+	t.Helper()
+	migrateTo(t, db, d, 14)
+	execAll(t, db, []statement{
+		{`INSERT INTO watches (guild_id, channel_id, feed_url, query, created_by, created_at) VALUES
+			('g', 'c1', 'https://a.example/rss', 'aleppo', 'u', $1), ('g', 'c2', 'https://b.example/rss', 'gaza', 'u', $1)`,
+			[]any{toMicro(v8Day)}},
+	})
+}
+
+// checkMigrated15 checks a store opened over makeV14's database: the
+// watches read as before, and the commit's read of a feed's watches
+// (liveWatches) finds them through the index of step 15, not by walking
+// the table (PostgreSQL is asked with sequential scans off, as its planner
+// walks a table this small anyway).
+func checkMigrated15(t *testing.T, s *sqlStore) {
+	t.Helper()
+	ctx := context.Background()
+	ws, err := s.Watches(ctx)
+	if err != nil || len(ws) != 2 || ws[0].FeedURL != "https://a.example/rss" || ws[1].Query != "gaza" {
+		t.Fatalf("Watches after the migration = %+v, %v; want both", ws, err)
+	}
+	conn, err := s.w.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	explain, want := "EXPLAIN QUERY PLAN ", "USING INDEX watches_feed (feed_url=?)"
+	if s.q.name == "postgres" {
+		if _, err := conn.ExecContext(ctx, "SET enable_seqscan = off"); err != nil {
+			t.Fatal(err)
+		}
+		defer conn.ExecContext(ctx, "RESET enable_seqscan")
+		explain, want = "EXPLAIN ", "watches_feed"
+	}
+	rows, err := conn.QueryContext(ctx, explain+s.q.liveWatches, "https://a.example/rss")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var plan strings.Builder
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		for i := range vals {
+			vals[i] = new(any)
+		}
+		if err := rows.Scan(vals...); err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintln(&plan, *vals[len(vals)-1].(*any))
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(plan.String(), want) {
+		t.Errorf("plan of the read of a feed's watches:\n%s\nwant %q", plan.String(), want)
+	}
+}
+
+func TestSQLiteMigrate14To15(t *testing.T) {
+	checkMigrated15(t, migratedSQLite(t, func(db *sql.DB, d dialect) { makeV14(t, db, d) }))
+}
+
+func TestPostgresMigrate14To15(t *testing.T) {
+	checkMigrated15(t, migratedPostgres(t, func(db *sql.DB, d dialect) { makeV14(t, db, d) }))
 }
 
 // migratedSQLite is a SQLite store opened over a database that fill made
