@@ -631,8 +631,8 @@ const rematches = 3
 // recordItems finds the items not seen before, matches them through the
 // alerting core, and commits the poll. It returns the next poll time.
 // When the watches of the feed changed before the commit (here or on
-// another instance: a watch added, resumed, paused, removed, or its query
-// or channel edited), the store records nothing (store.ErrWatchesEdited)
+// another instance: a watch added, resumed, paused, removed, or its query,
+// channel or role edited), the store records nothing (store.ErrWatchesEdited)
 // and the poll is matched again under the catalog rebuilt from the stored
 // watches, and committed: each watch gets what it matches at the commit,
 // in its channel then, once, as if the poll came after the change.

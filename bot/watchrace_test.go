@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/newshound/newshound/bot/discord"
+	"github.com/newshound/newshound/internal/fakediscord"
 	"github.com/newshound/newshound/store"
 )
 
@@ -47,7 +48,8 @@ func (s *commitBarrier) CommitPoll(ctx context.Context, feedID string, p store.P
 // (before, in the channel it left); of two watches of one channel that
 // both matched an item, the alert goes out once, under the one still
 // running (before, the pause of the first, whose alert it was, dropped
-// it). An edit of the role alone leaves the alert, another watch's alert
+// it); a watch whose role was edited pings the new role (before, its alert
+// was not matched again and pinged the old one). Another watch's alert
 // in the same poll goes out as ever, and a stored watch whose query does
 // not compile, which does not run, changes nothing. README ("Run it in
 // Discord"; "No loss") says so.
@@ -90,6 +92,7 @@ func TestWatchChangedWhilePollInFlight(t *testing.T) {
 		// meanwhile is the command run in the poll's window.
 		meanwhile func(t *testing.T, o *oneWatch)
 		want      map[string][]string // embed titles by channel, sorted
+		roles     []string            // the roles the posts ping, in any channel
 	}{
 		{name: "not changed", meanwhile: func(*testing.T, *oneWatch) {}, want: map[string][]string{watchChannel: {both}}},
 		{name: "removed", meanwhile: func(t *testing.T, o *oneWatch) { mustDo(t, o.w.Remove(ctx, watchGuild, o.id)) },
@@ -119,7 +122,7 @@ func TestWatchChangedWhilePollInFlight(t *testing.T) {
 		{name: "query edited to one only the other item matches", meanwhile: edit(discord.EditRequest{Query: str("kerry")}),
 			want: map[string][]string{watchChannel: {onlyB}}},
 		{name: "role edited", meanwhile: edit(discord.EditRequest{Role: str("123456")}),
-			want: map[string][]string{watchChannel: {both}}},
+			want: map[string][]string{watchChannel: {both}}, roles: []string{"123456"}},
 		{name: "a watch added on the feed", meanwhile: func(t *testing.T, o *oneWatch) {
 			_, err := o.w.Add(ctx, discord.AddRequest{GuildID: watchGuild, ChannelID: watchOtherChannel, FeedURL: o.feed.URL + "/rss", Query: "convoy"})
 			mustDo(t, err)
@@ -202,8 +205,26 @@ func TestWatchChangedWhilePollInFlight(t *testing.T) {
 					t.Errorf("posted in %s: %q, want %q", channel, got, want)
 				}
 			}
+			if got := pingedRoles(o.dc, watchChannel, watchOtherChannel); !slices.Equal(got, tt.roles) {
+				t.Errorf("the posts ping roles %q, want %q", got, tt.roles)
+			}
 		})
 	}
+}
+
+// pingedRoles are the roles the messages of channels ping, each once,
+// sorted.
+func pingedRoles(dc *fakediscord.Server, channels ...string) []string {
+	var roles []string
+	for _, channel := range channels {
+		for _, m := range dc.Messages(channel) {
+			if m.AllowedMentions != nil {
+				roles = append(roles, m.AllowedMentions.Roles...)
+			}
+		}
+	}
+	slices.Sort(roles)
+	return slices.Compact(roles)
 }
 
 // editingStore runs a /watch edit inside each of the first edits

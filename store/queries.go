@@ -100,7 +100,7 @@ type dialect struct {
 	// statements that follow, liveWatches.
 	lockWatches string
 	// liveWatches returns the watches of a feed URL not paused, with
-	// what the commit compares of them: query, channel and forum.
+	// what the commit compares of them: query, channel, forum and role.
 	liveWatches string
 }
 
@@ -280,7 +280,7 @@ var commonQueries = dialect{
 		WHERE id = $1 RETURNING ` + watchColumns,
 	bumpWatches:    `UPDATE watches_version SET version = version + 1 WHERE id = 1`,
 	watchesVersion: `SELECT version FROM watches_version WHERE id = 1`,
-	liveWatches:    `SELECT id, query, channel_id, forum FROM watches WHERE feed_url = $1 AND NOT paused ORDER BY id`,
+	liveWatches:    `SELECT id, query, channel_id, forum, mention_role FROM watches WHERE feed_url = $1 AND NOT paused ORDER BY id`,
 	// The pending alerts of watches that are gone: a watch's alerts carry
 	// its subscription, WatchSubscription(id).
 	dropUnwatched: `UPDATE alerts SET dropped = true, last_error = $1

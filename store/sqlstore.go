@@ -718,7 +718,7 @@ func (c *pollCommit) readWatches(ctx context.Context, feedURL string) error {
 		what: "read the watches of the feed", query: c.s.q.liveWatches, args: []any{feedURL},
 		row: func(scan func(...any) error) error {
 			w := Watch{FeedURL: feedURL}
-			if err := scan(&w.ID, &w.Query, &w.ChannelID, &w.Forum); err != nil {
+			if err := scan(&w.ID, &w.Query, &w.ChannelID, &w.Forum, &w.MentionRole); err != nil {
 				return err
 			}
 			c.watched[w.ID] = w
@@ -730,13 +730,13 @@ func (c *pollCommit) readWatches(ctx context.Context, feedURL string) error {
 // edited returns an ErrWatchesEdited naming how the stored watches of the
 // feed, not paused (c.watched), differ from those the poll matched under
 // (Poll.Watches): one added or resumed, removed or paused, or edited in
-// its query or its destination (channel, forum) during the poll. The
+// its query, its destination (channel, forum) or the role its alerts ping
+// during the poll: every field of a watch that shapes its alert. The
 // store does not match: the transaction is rolled back, and the caller
 // matches the poll again under the watches as they are and commits it
 // anew, as if made after the change. Its items are not marked seen
 // meanwhile, so what a watch matches at the commit is not lost, and what
-// it matched only before the change is never enqueued. An edit of what
-// the item is not matched by (the role a watch pings) is no change here.
+// it matched only before the change is never enqueued.
 func (c *pollCommit) edited(matched []Watch) error {
 	var changes []string
 	was := make(map[int64]Watch, len(matched))
@@ -757,6 +757,8 @@ func (c *pollCommit) edited(matched []Watch) error {
 			changes = append(changes, fmt.Sprintf("watch %d's query edited from %q to %q", id, w.Query, now.Query))
 		case now.ChannelID != w.ChannelID || now.Forum != w.Forum:
 			changes = append(changes, fmt.Sprintf("watch %d moved from channel %s (forum %v) to %s (forum %v)", id, w.ChannelID, w.Forum, now.ChannelID, now.Forum))
+		case now.MentionRole != w.MentionRole:
+			changes = append(changes, fmt.Sprintf("watch %d's role edited from %q to %q", id, w.MentionRole, now.MentionRole))
 		}
 	}
 	if len(changes) == 0 {

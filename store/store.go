@@ -166,9 +166,9 @@ type Poll struct {
 	// whose query the catalog could not compile too): set when the poll
 	// has items to match. When the watches stored on WatchFeed, not
 	// paused, differ at the commit from Watches (one more or one fewer, or
-	// one with another Query, ChannelID or Forum: an add, resume, removal,
-	// pause or edit during the poll), CommitPoll records nothing and
-	// returns ErrWatchesEdited, so that the poll is matched again under
+	// one with another Query, ChannelID, Forum or MentionRole: an add,
+	// resume, removal, pause or edit during the poll), CommitPoll records
+	// nothing and returns ErrWatchesEdited, so that the poll is matched again under
 	// the watches as they are, as if made after the change: a watch gets
 	// what it matches at the commit, in the channel it has then, once.
 	// Empty for a feed of the config file, which no watch covers: its

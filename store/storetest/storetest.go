@@ -994,11 +994,13 @@ func matchedUnder(p store.Poll, feedURL string, ws ...store.Watch) store.Poll {
 // nothing; a watch added or resumed during the poll (which before got
 // nothing of it: its new items were marked seen unmatched for it) what it
 // matches; a watch moved to another channel or made a forum's posts there
-// (before, the alert went to the old channel). Before, a pause dropped
-// the watch's alert in the commit, so that another watch of its channel
-// that matched the item too, whose alert it was, lost it. A watch paused
-// and resumed, or edited back to the query matched, or edited in its
-// role, or a paused watch added, is no change.
+// (before, the alert went to the old channel); a watch whose role was
+// edited pings the new one (before, the edit was no change, and the alert
+// pinged the old role). Before, a pause dropped the watch's alert in the
+// commit, so that another watch of its channel that matched the item
+// too, whose alert it was, lost it. A watch paused and resumed, or edited
+// back to the query or role matched, or a paused watch added, is no
+// change.
 func testCommitOfPausedOrEditedWatches(t *testing.T, h *harness) {
 	ctx := context.Background()
 	s := h.store(t)
@@ -1046,7 +1048,9 @@ func testCommitOfPausedOrEditedWatches(t *testing.T, h *harness) {
 		{name: "made a forum's", changes: changes{func(w store.Watch) error {
 			return edit(store.WatchChange{ChannelID: &w.ChannelID, Forum: true})(w)
 		}}, edited: true, want: []string{"both"}},
-		{name: "role edited", changes: changes{edit(store.WatchChange{MentionRole: str("r2")})}, want: []string{"both"}},
+		{name: "role edited", changes: changes{edit(store.WatchChange{MentionRole: str("r2")})}, edited: true, want: []string{"both"}},
+		{name: "role edited, then back", want: []string{"both"},
+			changes: changes{edit(store.WatchChange{MentionRole: str("r2")}), edit(store.WatchChange{MentionRole: str("")})}},
 		{name: "another watch's query edited", otherChanges: changes{edit(store.WatchChange{Query: str("y")})}, edited: true, want: []string{"both"}},
 		{name: "another watch paused", otherChanges: changes{pause(true)}, edited: true, want: []string{"both"}},
 		{name: "another watch resumed", otherPaused: true, otherChanges: changes{pause(false)}, edited: true, want: []string{"both"}},
