@@ -156,8 +156,9 @@ func (d *destStories) forgetBefore(cutoff time.Time, window time.Duration) {
 // subscription posts each report (ReportsAsMessages). An
 // entry whose subscription does not group (StoryWindow 0) is left as it
 // is; so is an update (Alert.Join already set), which keeps the story
-// Update gave it.
-func (s *Stories) Group(entries []Entry, now time.Time) {
+// Update gave it. It returns what it added, for Ungroup.
+func (s *Stories) Group(entries []Entry, now time.Time) Grouping {
+	var g Grouping
 	for i := range entries {
 		e := &entries[i]
 		if e.window <= 0 || e.Alert.Join != "" {
@@ -187,6 +188,7 @@ func (s *Stories) Group(entries []Entry, now time.Time) {
 			name = id
 			d.open(name, now)
 		}
+		g.added = append(g.added, grouped{destination: e.Destination, id: id, opened: !joined})
 		d.index.Add(id, name, fp, now)
 		if moved := d.index.Moved(); len(moved) > 0 { // a re-split: only an opener moves reports
 			e.Takes = slices.Clone(moved)
@@ -201,6 +203,38 @@ func (s *Stories) Group(entries []Entry, now time.Time) {
 	}
 	for _, d := range s.dests {
 		d.forgetBefore(now.Add(-s.window), s.window)
+	}
+	return g
+}
+
+// A Grouping is what one Group added: the reports it put in the index,
+// and the stories they opened.
+type Grouping struct{ added []grouped }
+
+type grouped struct {
+	destination, id string
+	opened          bool // the report opened a story, named after it
+}
+
+// Ungroup takes back what Group added (g), newest first: each report
+// leaves the index, the items its re-split took go back to the stories
+// they came from, and a story it opened is forgotten (see
+// story.Index.Remove). A report grouped before that Group, which it found
+// in the index, stays, and so does what others grouped since. A caller
+// whose commit of the entries was refused, and who will match and group
+// them anew (the watches they were matched under changed), ungroups them,
+// so that the index holds no report the store has not, and regrouped
+// they take the place a first grouping would.
+func (s *Stories) Ungroup(g Grouping) {
+	for _, a := range slices.Backward(g.added) {
+		d := s.dests[a.destination]
+		if d == nil || !d.index.Remove(a.id) {
+			continue
+		}
+		if a.opened {
+			delete(d.opened, a.id)
+			delete(d.takes, a.id)
+		}
 	}
 }
 

@@ -765,3 +765,76 @@ func TestSplitItemID(t *testing.T) {
 		}
 	}
 }
+
+// TestUngroupTakesBackAGroup: a poll whose commit was refused (its watches
+// changed) is ungrouped before it is matched and grouped again. Its
+// reports leave every destination's index, the re-split one made gives
+// back the reports it took, still joined weakly, and the story it opened
+// is forgotten; grouped again, the poll gets what its first grouping got
+// (the re-split, its moves). A report a Group found grouped before (a
+// failed commit retried) stays: that Group did not add it.
+func TestUngroupTakesBackAGroup(t *testing.T) {
+	subs := []Subscription{
+		{ID: "s", Name: "s", Query: "olive OR drought", AllFileFeeds: true, Destination: "desk", StoryWindow: 48 * time.Hour},
+		{ID: "w", Name: "w", Query: "olive OR drought", AllFileFeeds: true, Destination: "web", StoryWindow: 48 * time.Hour},
+	}
+	titles := storycorpus.ResplitSequence()
+	cat, _ := NewCatalog(nil, []Feed{{ID: "f", Name: "f"}}, subs)
+	at := func(i int) time.Time { return now.Add(time.Duration(i) * time.Minute) }
+	entries := func(i int) []Entry {
+		item := feeds.Item{Key: fmt.Sprintf("k%d", i), Title: titles[i], Link: fmt.Sprintf("https://f.example/%d", i), Published: at(i), Dated: true}
+		return cat.Alerts(Input{FeedID: "f", Items: []feeds.Item{item}, Now: at(i)}).Entries
+	}
+	probe, resplit := NewStories(48*time.Hour), -1
+	for i := range titles {
+		es := entries(i)
+		probe.Group(es, at(i))
+		if len(es[0].Takes) > 0 {
+			resplit = i
+			break
+		}
+	}
+	if resplit < 0 {
+		t.Fatal("no report re-split B's story")
+	}
+	s := NewStories(48 * time.Hour)
+	for i := range resplit {
+		s.Group(entries(i), at(i))
+	}
+	storiesOf := func() map[string][]string { // by destination, each report's story, "" when none
+		got := map[string][]string{}
+		for _, dest := range []string{"desk", "web"} {
+			for i := range resplit + 1 {
+				name, _ := s.StoryOf(dest, "f", fmt.Sprintf("k%d", i))
+				got[dest] = append(got[dest], name)
+			}
+		}
+		return got
+	}
+	before := storiesOf()
+	first := entries(resplit)
+	refused := s.Group(first, at(resplit))
+	s.Ungroup(refused)
+	after := storiesOf()
+	for _, dest := range []string{"desk", "web"} {
+		if got, want := after[dest], before[dest]; !slices.Equal(got, want) {
+			t.Errorf("%s after Ungroup: stories %q, want %q", dest, got, want)
+		}
+		if name, ok := s.StoryWithin(dest, "f", fmt.Sprintf("k%d", resplit), 48*time.Hour, at(resplit)); ok {
+			t.Errorf("%s: the re-split's story %s still takes reports", dest, name)
+		}
+	}
+	again := entries(resplit)
+	s.Group(again, at(resplit))
+	for i := range again {
+		if a, b := again[i], first[i]; a.Story != b.Story || a.Joins != b.Joins || !slices.Equal(a.Takes, b.Takes) || len(b.Takes) == 0 {
+			t.Errorf("%s grouped again: story %s joins %v takes %v, want as at first: %s, %v, %v (a re-split)", a.Destination, a.Story, a.Joins, a.Takes, b.Story, b.Joins, b.Takes)
+		}
+	}
+	s.Ungroup(s.Group(entries(resplit), at(resplit))) // grouped before: nothing added
+	for _, dest := range []string{"desk", "web"} {
+		if name, ok := s.StoryOf(dest, "f", fmt.Sprintf("k%d", resplit)); !ok || name != ItemID("f", fmt.Sprintf("k%d", resplit)) {
+			t.Errorf("%s: the report grouped before, ungrouped by a Group that found it, is in story %q (%v), want its own", dest, name, ok)
+		}
+	}
+}

@@ -754,7 +754,8 @@ func (p *poller) matchAndCommit(ctx context.Context, f *alert.Feed, st store.Fee
 		p.commits.moves.RLock()
 		defer p.commits.moves.RUnlock()
 	}
-	if err := p.stories.group(ctx, res.Entries, now); err != nil {
+	grouping, err := p.stories.group(ctx, res.Entries, now)
+	if err != nil {
 		return time.Time{}, err
 	}
 	if err := p.stories.joinLateOpeners(ctx, res.Entries); err != nil {
@@ -799,6 +800,9 @@ func (p *poller) matchAndCommit(ctx context.Context, f *alert.Feed, st store.Fee
 	}
 	n, err := p.store.CommitPoll(ctx, f.ID, commit)
 	if err != nil {
+		if errors.Is(err, store.ErrWatchesEdited) {
+			p.stories.ungroup(grouping) // matched and grouped again (recordItems)
+		}
 		p.states.forget(f.ID)
 		p.memos.forget(f.ID)
 		return time.Time{}, err

@@ -120,20 +120,31 @@ func (g *storyGroups) openAtFirstSight(ctx context.Context, unopened []alert.Uno
 	return nil
 }
 
-// group assigns the entries of one poll their stories.
-func (g *storyGroups) group(ctx context.Context, entries []alert.Entry, now time.Time) error {
+// group assigns the entries of one poll their stories. It returns what
+// it added to the index, for ungroup.
+func (g *storyGroups) group(ctx context.Context, entries []alert.Entry, now time.Time) (alert.Grouping, error) {
 	if len(entries) == 0 {
-		return nil
+		return alert.Grouping{}, nil
 	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if g.shared {
 		if err := g.takeIn(ctx, g.caughtUp.Add(-catchUpSlack), now); err != nil {
-			return err
+			return alert.Grouping{}, err
 		}
 	}
-	g.stories.Group(entries, now)
-	return nil
+	return g.stories.Group(entries, now), nil
+}
+
+// ungroup takes back what a group added (alert.Stories.Ungroup), for a
+// poll whose commit the store refused because the watches it was matched
+// under changed: it is matched and grouped again, and its first try
+// leaves nothing in the index (a report in the channel a watch left, a
+// re-split there), while what other workers grouped meanwhile stays.
+func (g *storyGroups) ungroup(grouping alert.Grouping) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.stories.Ungroup(grouping)
 }
 
 // joinLateOpeners makes a join of each entry that opens a story (its

@@ -59,14 +59,7 @@ func TestWatchChangedWhilePollInFlight(t *testing.T) {
 		both  = "Aleppo convoy reaches the city" // matches aleppo, and aleppo OR kerry
 		onlyB = "Kerry meets Lavrov in Geneva"   // matches kerry alone
 	)
-	str := func(s string) *string { return &s }
-	edit := func(req discord.EditRequest) func(t *testing.T, o *oneWatch) {
-		return func(t *testing.T, o *oneWatch) {
-			req.GuildID, req.ID = watchGuild, o.id
-			_, err := o.w.Edit(ctx, req)
-			mustDo(t, err)
-		}
-	}
+	str, edit := ptrTo[string], editWatch
 	pause := func(t *testing.T, o *oneWatch) { mustDo(t, o.w.SetPaused(ctx, watchGuild, o.id, true)) }
 	// second is the id of the second watch a case adds (secondPaused,
 	// sameChannel), for its command.
@@ -182,13 +175,7 @@ func TestWatchChangedWhilePollInFlight(t *testing.T) {
 			// goes out once.
 			for range 2 {
 				o.clk.advance(time.Hour)
-				rep, err := o.svc.RunOnce(ctx)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if rep.StoreFailed {
-					t.Error("a pass's commit failed")
-				}
+				o.committedPass(t)
 			}
 			if !ran {
 				t.Fatal("the command did not run inside the poll's commit")
@@ -225,6 +212,28 @@ func pingedRoles(dc *fakediscord.Server, channels ...string) []string {
 	}
 	slices.Sort(roles)
 	return slices.Compact(roles)
+}
+
+// editWatch is a /watch edit of o's watch, req with its guild and id.
+func editWatch(req discord.EditRequest) func(t *testing.T, o *oneWatch) {
+	return func(t *testing.T, o *oneWatch) {
+		req.GuildID, req.ID = watchGuild, o.id
+		_, err := o.w.Edit(context.Background(), req)
+		mustDo(t, err)
+	}
+}
+
+// committedPass runs one RunOnce pass of o's service, whose commits
+// must all be made.
+func (o *oneWatch) committedPass(t *testing.T) {
+	t.Helper()
+	rep, err := o.svc.RunOnce(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.StoreFailed {
+		t.Error("a pass's commit failed")
+	}
 }
 
 // editingStore runs a /watch edit inside each of the first edits

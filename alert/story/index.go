@@ -435,6 +435,7 @@ type Index struct {
 
 	entries []entry // in the order added; entries[0] has sequence number base
 	base    int
+	gone    int       // entries Remove took out, until they leave the window
 	latest  time.Time // the newest time passed in
 
 	// postings holds, for each word, the items of the window that carry
@@ -556,7 +557,25 @@ type entry struct {
 	// doubtful: the item joined its story weakly or through the story's
 	// keywords alone (see Index.Doubtful).
 	doubtful bool
+	// took are the items its Add took into its story (a re-split), as
+	// they were, for Remove.
+	took []taken
 }
+
+// taken is an item a re-split took into the story of the item added, as
+// it was before: its story and what move reset.
+type taken struct {
+	seq       int
+	from      string
+	weak      bool
+	leader    int
+	followers []int
+	doubtful  bool
+}
+
+// removedStory is the story of an item taken out of the window by Remove:
+// no story's number, so that no walk over a story's items finds it.
+const removedStory int32 = -1
 
 // NewIndex returns an empty index.
 func NewIndex(opt Options) *Index {
@@ -575,7 +594,7 @@ func NewIndex(opt Options) *Index {
 }
 
 // Len is the number of items in the window.
-func (x *Index) Len() int { return len(x.entries) }
+func (x *Index) Len() int { return len(x.entries) - x.gone }
 
 // Group finds the story of fp at time at (see [Index.Best]), or opens a new
 // story named id, then adds the item. It returns the story and whether the
@@ -635,11 +654,81 @@ func (x *Index) Add(id, story string, fp Fingerprint, at time.Time) {
 		from := lead.story
 		for _, f := range lead.followers {
 			if f >= x.base && x.entries[f-x.base].story == from {
-				x.move(f, num)
+				x.take(seq, f)
 			}
 		}
-		x.move(last.resplit, num)
+		x.take(seq, last.resplit)
 	}
+}
+
+// take moves item seq of the window into the story of item by, just
+// added, noting in by what it was, for Remove.
+func (x *Index) take(by, seq int) {
+	e := &x.entries[seq-x.base]
+	t := taken{seq: seq, from: x.storyRefs[e.story].name, weak: e.weak, leader: e.leader, followers: e.followers, doubtful: e.doubtful}
+	x.move(seq, x.entries[by-x.base].story)
+	b := &x.entries[by-x.base]
+	b.took = append(b.took, t)
+}
+
+// Remove takes the item added as id out of the window, as if it had not
+// been added: its words, its count in its story, and the items its Add
+// took into that story (a re-split, see Moved), which go back to the
+// stories they came from as they were, those still in it. Items added
+// after it stay as they are, those that joined its story too. A caller
+// whose store refused the item (a commit it will make again, grouped
+// afresh) removes it, so that the window holds what the store does. It
+// reports whether id was in the window.
+func (x *Index) Remove(id string) bool {
+	seq, ok := x.ids[id]
+	if !ok {
+		return false
+	}
+	x.last = lastLookup{resplit: -1, best: -1} // a lookup may have found it
+	e := &x.entries[seq-x.base]
+	num := e.story
+	for i := len(e.took) - 1; i >= 0; i-- {
+		x.giveBack(e.took[i], num)
+	}
+	for i, h := range e.fp.title {
+		x.unpost(h, seq, num, e.fp.caseOf(i))
+	}
+	for _, h := range e.fp.lead {
+		x.unpost(h, seq, num, caseNone)
+	}
+	x.unband(seq, e.fp)
+	delete(x.ids, id)
+	if l := e.leader - 1; l >= x.base {
+		lead := &x.entries[l-x.base]
+		lead.followers = slices.DeleteFunc(lead.followers, func(f int) bool { return f == seq })
+	}
+	for _, f := range e.followers {
+		if f >= x.base && x.entries[f-x.base].leader == seq+1 {
+			x.entries[f-x.base].leader = 0
+		}
+	}
+	x.leaveStory(seq)
+	*e = entry{id: e.id, story: removedStory, at: e.at}
+	x.gone++
+	return true
+}
+
+// giveBack puts an item a re-split took into story num (t) back into the
+// story it came from, as it was there, unless it has left num since.
+func (x *Index) giveBack(t taken, num int32) {
+	if t.seq < x.base || x.entries[t.seq-x.base].story != num {
+		return
+	}
+	from, ok := x.storyNums[t.from]
+	if !ok { // the story's other items left the window
+		from = x.nextStory
+		x.nextStory++
+		x.storyNums[t.from] = from
+		x.storyRefs[from] = &storyRef{name: t.from}
+	}
+	x.shift(t.seq, from)
+	e := &x.entries[t.seq-x.base]
+	e.weak, e.leader, e.followers, e.doubtful = t.weak, t.leader, t.followers, t.doubtful
 }
 
 // Moved returns the items of the window that the latest Add took into the
@@ -700,26 +789,43 @@ func (x *Index) Merge(from, to string, window time.Duration) []Move {
 // first reports of its story now: no longer weak, nor a follower.
 func (x *Index) move(seq int, num int32) {
 	e := &x.entries[seq-x.base]
-	from := e.story
-	if from == num {
+	if e.story == num {
 		return
 	}
-	x.moved = append(x.moved, Move{ID: e.id, From: x.storyRefs[from].name})
+	x.moved = append(x.moved, Move{ID: e.id, From: x.storyRefs[e.story].name})
+	x.shift(seq, num)
+	e.weak, e.leader, e.followers, e.doubtful = false, 0, nil, false
+}
+
+// shift puts item seq of the window into story num in the counts: the
+// stories carrying its words, and both stories' items and publication
+// ranges.
+func (x *Index) shift(seq int, num int32) {
+	e := &x.entries[seq-x.base]
+	from := e.story
 	for _, words := range [][]uint32{e.fp.title, e.fp.lead} {
 		for _, h := range words {
 			x.restory(h, from, num)
 		}
 	}
-	ref := x.storyRefs[from]
-	if ref.items--; ref.items == 0 {
-		delete(x.storyRefs, from)
-		delete(x.storyNums, ref.name)
-	} else if t := e.fp.published; t == 0 || t == ref.first || t == ref.last {
-		x.renote(ref, from, seq)
-	}
+	x.leaveStory(seq)
 	x.storyRefs[num].items++
 	x.storyRefs[num].note(e.fp.published)
-	e.story, e.weak, e.leader, e.followers, e.doubtful = num, false, 0, nil, false
+	e.story = num
+}
+
+// leaveStory counts item seq out of its story: the story goes with its
+// last item, else its publication range is counted afresh when the item
+// bounded it (see renote).
+func (x *Index) leaveStory(seq int) {
+	e := &x.entries[seq-x.base]
+	ref := x.storyRefs[e.story]
+	if ref.items--; ref.items == 0 {
+		delete(x.storyRefs, e.story)
+		delete(x.storyNums, ref.name)
+	} else if t := e.fp.published; t == 0 || t == ref.first || t == ref.last {
+		x.renote(ref, e.story, seq)
+	}
 }
 
 // renote counts afresh when the reports of story num, ref, were
@@ -1042,14 +1148,14 @@ func (x *Index) post(h uint32, seq int, num int32) *posting {
 	return p
 }
 
-// unpost removes item seq of story num, the oldest of the window, whose
-// title wrote h as c, from the posting of word h.
+// unpost removes item seq of story num, whose title wrote h as c, from
+// the posting of word h.
 func (x *Index) unpost(h uint32, seq int, num int32, c uint8) {
 	p := x.postings[h]
 	if p == nil {
 		return
 	}
-	p.items = dropFront(p.items, seq)
+	p.items = dropSeq(p.items, seq)
 	p.countCase(c, -1)
 	k := wordStoryKey(h, num)
 	if x.wordStory[k]--; x.wordStory[k] <= 0 {
@@ -1269,18 +1375,17 @@ func (x *Index) advance(at time.Time) {
 // forget removes the oldest entry, whose sequence number is at the front
 // of its posting lists.
 func (x *Index) forget(seq int, e *entry) {
+	if e.story == removedStory {
+		x.gone--
+		return
+	}
 	for i, h := range e.fp.title {
 		x.unpost(h, seq, e.story, e.fp.caseOf(i))
 	}
 	for _, h := range e.fp.lead {
 		x.unpost(h, seq, e.story, caseNone)
 	}
-	for _, b := range bandKeys(e.fp.sig) {
-		x.bands[b] = dropFront(x.bands[b], seq)
-		if len(x.bands[b]) == 0 {
-			delete(x.bands, b)
-		}
-	}
+	x.unband(seq, e.fp)
 	if x.ids[e.id] == seq {
 		delete(x.ids, e.id)
 	}
@@ -1291,11 +1396,25 @@ func (x *Index) forget(seq int, e *entry) {
 	}
 }
 
-// dropFront removes seq from the front of a posting list, where the oldest
-// item of the window always is.
-func dropFront(p []int, seq int) []int {
+// unband removes item seq, of fingerprint fp, from its MinHash bands.
+func (x *Index) unband(seq int, fp Fingerprint) {
+	for _, b := range bandKeys(fp.sig) {
+		x.bands[b] = dropSeq(x.bands[b], seq)
+		if len(x.bands[b]) == 0 {
+			delete(x.bands, b)
+		}
+	}
+}
+
+// dropSeq removes seq from a list of items, ascending: at once from its
+// front, where the oldest item of the window always is, else wherever
+// Remove finds it.
+func dropSeq(p []int, seq int) []int {
 	if len(p) > 0 && p[0] == seq {
 		return p[1:]
+	}
+	if i, ok := slices.BinarySearch(p, seq); ok {
+		return slices.Delete(p, i, i+1)
 	}
 	return p
 }

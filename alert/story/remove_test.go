@@ -1,0 +1,162 @@
+package story
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/newshound/newshound/internal/storycorpus"
+)
+
+// TestRemoveUndoesAnAdd: an item added, then removed (a caller whose
+// store refused it), leaves the window as if it had never been added:
+// every count the window keeps (words and the stories carrying them, how
+// titles write them, MinHash bands, stories' items and dates) and every
+// item's story and flags, the items its re-split took back in the stories
+// they came from, still weak, so that a later report re-splits them as
+// before; an item added after it stays as it is. Each case's window with
+// the item removed is compared with one that never had it, then both group
+// the rest of the sequence alike.
+func TestRemoveUndoesAnAdd(t *testing.T) {
+	titles := storycorpus.ResplitSequence()
+	const resplit = 9 // the report of B that takes B's first report out of A's story
+	tests := []struct {
+		name   string
+		remove int    // the report added, then removed
+		after  string // a report of another story added after it, before its removal
+	}{
+		{name: "A's first report", remove: 0},
+		{name: "a report joining A", remove: 2},
+		{name: "B's first report, joining A weakly", remove: 3},
+		{name: "a report following B's first", remove: 5},
+		{name: "the report that re-splits B", remove: resplit},
+		{name: "the report that re-splits B, one of another story after it", remove: resplit, after: "Central bank holds interest rates steady"},
+		{name: "B's later report", remove: len(titles) - 1},
+	}
+	at := func(i int) time.Time { return t0.Add(time.Duration(i) * time.Minute) }
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			with, without := NewIndex(Options{}), NewIndex(Options{})
+			for i, title := range titles[:tt.remove] {
+				with.Group(fmt.Sprint(i), Make(title, ""), at(i))
+				without.Group(fmt.Sprint(i), Make(title, ""), at(i))
+			}
+			_, _, _ = with.Group("x", Make(titles[tt.remove], ""), at(tt.remove))
+			if tt.after != "" {
+				with.Group("after", Make(tt.after, ""), at(tt.remove))
+				without.Group("after", Make(tt.after, ""), at(tt.remove))
+			}
+			if !with.Remove("x") {
+				t.Fatal("Remove found no item x")
+			}
+			if with.Remove("x") {
+				t.Error("Remove found item x again")
+			}
+			if got, want := windowState(with), windowState(without); got != want {
+				t.Fatalf("window after the removal:\n%s\nwant, as never added:\n%s", got, want)
+			}
+			for i := tt.remove; i < len(titles); i++ {
+				id := fmt.Sprint(i)
+				gs, _, gj := with.Group(id, Make(titles[i], ""), at(i+1))
+				ws, _, wj := without.Group(id, Make(titles[i], ""), at(i+1))
+				if gs != ws || gj != wj || !slices.Equal(with.Moved(), without.Moved()) {
+					t.Errorf("#%d %q: Group = (%s, %v) moving %v, want (%s, %v) moving %v", i, titles[i], gs, gj, with.Moved(), ws, wj, without.Moved())
+				}
+			}
+			if got, want := windowState(with), windowState(without); got != want {
+				t.Errorf("window after the rest:\n%s\nwant:\n%s", got, want)
+			}
+		})
+	}
+}
+
+// TestRemoveForgetsAtTheWindowsEnd: an item removed leaves the window in
+// its turn without touching another's counts, and Len counts it no more.
+func TestRemoveForgetsAtTheWindowsEnd(t *testing.T) {
+	x := NewIndex(Options{Window: time.Hour})
+	x.Group("a", Make("Olive oil prices jump", ""), t0)
+	x.Group("b", Make("Olive oil prices jump worldwide", ""), t0.Add(time.Minute))
+	x.Group("c", Make("Poor harvest lifts olive oil prices", ""), t0.Add(2*time.Minute))
+	x.Remove("b")
+	if got := x.Len(); got != 2 {
+		t.Errorf("Len after the removal = %d, want 2", got)
+	}
+	x.Group("d", Make("Central bank holds interest rates steady", ""), t0.Add(time.Hour+90*time.Second))
+	if got := x.Len(); got != 2 {
+		t.Errorf("Len once a and b left the window = %d, want 2 (c and d)", got)
+	}
+	want := NewIndex(Options{Window: time.Hour}) // b never added
+	want.Group("a", Make("Olive oil prices jump", ""), t0)
+	want.Group("c", Make("Poor harvest lifts olive oil prices", ""), t0.Add(2*time.Minute))
+	want.Group("d", Make("Central bank holds interest rates steady", ""), t0.Add(time.Hour+90*time.Second))
+	if got, want := windowState(x), windowState(want); got != want {
+		t.Errorf("window:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+// windowState is what the window knows, written by item ids and story
+// names, not by the sequence numbers and story numbers it keeps them
+// under (which an item removed leaves out of step).
+func windowState(x *Index) string {
+	var b strings.Builder
+	idOf := func(seq int) string {
+		if seq < x.base || x.entries[seq-x.base].story == removedStory {
+			return "-"
+		}
+		return x.entries[seq-x.base].id
+	}
+	ids := func(seqs []int) []string {
+		out := make([]string, 0, len(seqs))
+		for _, s := range seqs {
+			out = append(out, idOf(s))
+		}
+		return out
+	}
+	fmt.Fprintf(&b, "len %d\n", x.Len())
+	for i := range x.entries {
+		e := &x.entries[i]
+		if e.story == removedStory {
+			continue
+		}
+		fmt.Fprintf(&b, "item %s story %s at %s weak %v doubtful %v leader %s followers %v\n",
+			e.id, x.storyRefs[e.story].name, e.at.Format(time.TimeOnly), e.weak, e.doubtful, idOf(e.leader-1), ids(e.followers))
+		for _, tk := range e.took {
+			fmt.Fprintf(&b, "  took %s from %s weak %v doubtful %v leader %s followers %v\n",
+				idOf(tk.seq), tk.from, tk.weak, tk.doubtful, idOf(tk.leader-1), ids(tk.followers))
+		}
+		if seq, ok := x.ids[e.id]; !ok || seq != x.base+i {
+			fmt.Fprintf(&b, "  not found by its id\n")
+		}
+	}
+	fmt.Fprintf(&b, "ids %d\n", len(x.ids))
+	for _, h := range slices.Sorted(maps.Keys(x.postings)) {
+		p := x.postings[h]
+		fmt.Fprintf(&b, "word %d items %v stories %d lower %d proper %d\n", h, ids(p.items), p.stories, p.lower, p.proper)
+	}
+	words := map[string]int32{}
+	for k, n := range x.wordStory {
+		words[fmt.Sprintf("%d/%s", k>>32, x.storyRefs[int32(uint32(k))].name)] = n
+	}
+	for _, k := range slices.Sorted(maps.Keys(words)) {
+		fmt.Fprintf(&b, "word/story %s %d\n", k, words[k])
+	}
+	for _, k := range slices.Sorted(maps.Keys(x.bands)) {
+		fmt.Fprintf(&b, "band %d %v\n", k, ids(x.bands[k]))
+	}
+	refs := map[string]*storyRef{}
+	for num, r := range x.storyRefs {
+		if x.storyNums[r.name] != num {
+			fmt.Fprintf(&b, "story %s not found by its name\n", r.name)
+		}
+		refs[r.name] = r
+	}
+	for _, name := range slices.Sorted(maps.Keys(refs)) {
+		r := refs[name]
+		fmt.Fprintf(&b, "story %s items %d first %d last %d undated %d\n", name, r.items, r.first, r.last, r.undated)
+	}
+	fmt.Fprintf(&b, "story names %d\n", len(x.storyNums))
+	return b.String()
+}
