@@ -1616,7 +1616,7 @@ func (x *Index) weight(fp Fingerprint) float64 {
 // template); 0 for a word too common to be distinctive.
 func (x *Index) wordWeight(h uint32) float64 {
 	p := x.postings[h]
-	idf := x.logOf(len(x.entries)+x.opt.Prior) - x.logOf(p.df())
+	idf := x.logOf(x.Len()+x.opt.Prior) - x.logOf(p.df())
 	if idf < x.opt.MinIDF {
 		return 0
 	}

@@ -160,3 +160,34 @@ func windowState(x *Index) string {
 	fmt.Fprintf(&b, "story names %d\n", len(x.storyNums))
 	return b.String()
 }
+
+// TestRemoveInTheUCIStream: along the UCI news headlines, an item added
+// then removed at every 7th report (the next report's headline, under
+// another id: a report of the same story, which joins it or re-splits it)
+// leaves the window as one that never had it, and changes no later
+// decision. (The words' IDF first counted the removed items among the
+// window's: later scores drifted, and a report joined another story.)
+func TestRemoveInTheUCIStream(t *testing.T) {
+	tune, _ := loadUCI(t)
+	rows := tune[:min(len(tune), 1500)]
+	with, without := NewIndex(Options{}), NewIndex(Options{})
+	at := func(i int) time.Time { return t0.Add(time.Duration(i) * time.Minute) }
+	for i, r := range rows {
+		id := fmt.Sprint(i)
+		gs, _, gj := with.Group(id, Make(r.title, ""), at(i))
+		ws, _, wj := without.Group(id, Make(r.title, ""), at(i))
+		if gs != ws || gj != wj || !slices.Equal(with.Moved(), without.Moved()) {
+			t.Fatalf("#%d %q: Group = (%s, %v) moving %v, want (%s, %v) moving %v", i, r.title, gs, gj, with.Moved(), ws, wj, without.Moved())
+		}
+		if i%7 == 0 && i+1 < len(rows) {
+			with.Group("probe", Make(rows[i+1].title, ""), at(i))
+			with.Remove("probe")
+			if g, w := windowState(with), windowState(without); g != w {
+				t.Fatalf("after the removal at #%d (%q), the window:\n%s\nwant:\n%s", i, rows[i+1].title, g, w)
+			}
+		}
+	}
+	if got, want := windowState(with), windowState(without); got != want {
+		t.Errorf("the window at the end:\n%s\nwant, as never had the removed items:\n%s", got, want)
+	}
+}
