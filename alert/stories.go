@@ -228,9 +228,10 @@ type grouped struct {
 func (s *Stories) Ungroup(g Grouping) {
 	for _, a := range slices.Backward(g.added) {
 		d := s.dests[a.destination]
-		if d == nil || !d.index.Remove(a.id) {
+		if d == nil {
 			continue
 		}
+		d.index.Remove(a.id)
 		if a.opened {
 			delete(d.opened, a.id)
 			delete(d.takes, a.id)
