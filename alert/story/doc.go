@@ -78,4 +78,8 @@
 // What was shown stays shown. The moves are reported (Index.Moved) so that
 // a caller storing each item's story stores them too, and a restart that
 // re-adds the stored rows keeps the re-split.
+//
+// An item its caller did not store after all (a commit refused, to be
+// grouped afresh) is taken out with Index.Remove, as if never added: the
+// items its re-split took go back where they were, still weak.
 package story
