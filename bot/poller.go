@@ -632,7 +632,8 @@ const rematches = 3
 // alerting core, and commits the poll. It returns the next poll time.
 // When the watches of the feed changed before the commit (here or on
 // another instance: a watch added, resumed, paused, removed, or its query,
-// channel or role edited), the store records nothing (store.ErrWatchesEdited)
+// channel or role edited), the store records nothing (store.ErrWatchesEdited),
+// the try's grouping is taken out of the story index (storyGroups.ungroup),
 // and the poll is matched again under the catalog rebuilt from the stored
 // watches, and committed: each watch gets what it matches at the commit,
 // in its channel then, once, as if the poll came after the change.
