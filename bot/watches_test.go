@@ -115,11 +115,17 @@ func TestWatchRepliesCountInTheSendsLimiter(t *testing.T) {
 	t.Cleanup(func() { cancel(); <-done })
 	dc.WaitFor(10*time.Second, func() bool { return dc.GatewayConnected() && len(dc.Commands(watchGuild)) == 1 })
 
-	dc.FailNext(http.StatusForbidden) // the deferral's
-	id := dc.Inject(fakediscord.SlashCommand(watchGuild, watchChannel, "watch",
+	// The reply's own route, not whichever request comes next: another
+	// request (a check, a send) taking the 403 would count it as well.
+	answer := "PATCH webhooks/" + fakediscord.AppID + "/messages/@original"
+	dc.FailNextOn(answer, http.StatusForbidden)
+	dc.Inject(fakediscord.SlashCommand(watchGuild, watchChannel, "watch",
 		&discordgo.ApplicationCommandInteractionDataOption{Name: "list", Type: discordgo.ApplicationCommandOptionSubCommand}))
-	dc.WaitFor(10*time.Second, func() bool { return len(dc.Requests("POST interactions/"+id+"/callback")) == 1 })
+	dc.WaitFor(10*time.Second, func() bool { return dc.Invalid(answer) == 1 })
 	dc.WaitFor(10*time.Second, func() bool { return o.DiscordLimiter.InvalidRequests() == 1 })
+	if got := dc.Invalid(""); got != 1 {
+		t.Errorf("the fake answered %d invalid requests, want 1 (the reply's)", got)
+	}
 }
 
 func stringOpt(name, value string) *discordgo.ApplicationCommandInteractionDataOption {
