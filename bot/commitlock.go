@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/newshound/newshound/store"
 )
 
 // commitLock serializes what decides against the outbox as it stands with
@@ -124,4 +126,41 @@ func (c *commitLock) lockSharedStories(ctx context.Context) (unlock func(), err 
 		return func() {}, nil
 	}
 	return c.lockStories(ctx)
+}
+
+// settledRows remembers the newest outbox row the sender read under the
+// stories lease (commitLock.lockSettled), so that a read of older rows
+// need not take the lease again (sender.readSettled). Rows are inserted
+// by CommitPoll alone, which on a shared store a poll runs under the
+// stories lease, held until its moves are stored; and ids are handed out
+// in order (an identity column). So a row whose id is at most one read
+// under the lease was committed, and its poll's moves stored, before that
+// read: a later poll moves the rows it commits itself and those of the
+// stories its grouping opens, newer all of them. (A re-split moves older
+// rows in its commit's own transaction: no window.)
+type settledRows struct {
+	mu      sync.Mutex
+	through int64 // the highest row id read under the lease
+}
+
+// note records rows, read under the stories lease.
+func (s *settledRows) note(rows []store.Alert) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, r := range rows {
+		s.through = max(s.through, r.ID)
+	}
+}
+
+// covers reports whether every row of rows is past its poll's moves: none
+// is newer than the rows read under the lease.
+func (s *settledRows) covers(rows []store.Alert) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, r := range rows {
+		if r.ID > s.through {
+			return false
+		}
+	}
+	return true
 }

@@ -115,10 +115,8 @@ func (s *sender) batchDigests(ctx context.Context, n notify.Notifier, out [][]st
 		if b[0].Digest == "" {
 			continue
 		}
-		var all []store.Alert
-		err := s.readSettled(ctx, n, func() (err error) {
-			all, err = s.digestRows(ctx, b[0], func(a store.Alert) bool { return a.Batch == b[0].Batch })
-			return err
+		all, err := s.readSettled(ctx, n, func() ([]store.Alert, error) {
+			return s.digestRows(ctx, b[0], func(a store.Alert) bool { return a.Batch == b[0].Batch })
 		})
 		if err != nil {
 			return nil, err

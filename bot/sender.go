@@ -42,6 +42,7 @@ type sender struct {
 	wake        chan struct{} // poked after a poll enqueued alerts
 	capped      *capLog       // max_per_hour reported (shared with the poller)
 	commits     *commitLock   // held while forming digests and posting reports alone (shared with the poller)
+	settled     settledRows   // the outbox rows read once no moves were pending (readSettled)
 	storeErrs   *statelog.Log
 	beat        heartbeat
 	delivered   atomic.Int64 // alerts delivered by this process
@@ -266,10 +267,8 @@ func stopUnless(ok bool) sendOutcome {
 // for.
 func (s *sender) duePrefix(ctx context.Context, dest string, n notify.Notifier) ([]store.Alert, error) {
 	now := s.now()
-	var pending []store.Alert
-	err := s.readSettled(ctx, n, func() (err error) {
-		pending, err = s.store.DueAlerts(ctx, dest, now, 100)
-		return err
+	pending, err := s.readSettled(ctx, n, func() ([]store.Alert, error) {
+		return s.store.DueAlerts(ctx, dest, now, 100)
 	})
 	if err != nil {
 		return nil, err
@@ -308,15 +307,40 @@ func (s *sender) duePrefix(ctx context.Context, dest string, n notify.Notifier) 
 // process for the polls holding moves, on a shared store for the stories
 // lease, which a poll that enqueues alerts holds until its moves are
 // stored.
-func (s *sender) readSettled(ctx context.Context, n notify.Notifier, read func() error) error {
+//
+// On a shared store the lease is a write to take and one to give back,
+// and a destination is read on every tick (one whose rows wait for a
+// digest every 2 s), so it is taken only when the rows read may still be
+// moving: read first without it (under this process's moves), and again
+// under it only when the page holds a row newer than every row read under
+// it before (settledRows).
+func (s *sender) readSettled(ctx context.Context, n notify.Notifier, read func() ([]store.Alert, error)) ([]store.Alert, error) {
 	if _, edits := n.(notify.Editor); edits {
 		return read()
 	}
+	if s.leases.shared() {
+		rows, err := s.readUnderMoves(read)
+		if err != nil || s.settled.covers(rows) {
+			return rows, err
+		}
+	}
 	unlock, err := s.commits.lockSettled(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer unlock()
+	rows, err := read()
+	if err == nil {
+		s.settled.note(rows)
+	}
+	return rows, err
+}
+
+// readUnderMoves runs read while no poll of this process is between its
+// grouping and its moves (commitLock.moves).
+func (s *sender) readUnderMoves(read func() ([]store.Alert, error)) ([]store.Alert, error) {
+	s.commits.moves.Lock()
+	defer s.commits.moves.Unlock()
 	return read()
 }
 
@@ -472,10 +496,8 @@ func (s *sender) completeBatches(ctx context.Context, n notify.Notifier, out [][
 		if b[0].Digest != "" || len(b) >= batchSize(b[0].Batch) && batchSize(b[0].Batch) > 0 {
 			continue
 		}
-		var all []store.Alert
-		err := s.readSettled(ctx, n, func() (err error) {
-			all, err = s.store.BatchAlerts(ctx, b[0].Destination, b[0].Batch)
-			return err
+		all, err := s.readSettled(ctx, n, func() ([]store.Alert, error) {
+			return s.store.BatchAlerts(ctx, b[0].Destination, b[0].Batch)
 		})
 		if err != nil {
 			return err
