@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -52,6 +53,10 @@ type commitLock struct {
 // that depend on them (see commitLock).
 const storiesLease = "stories"
 
+// errStoriesLeaseNotTaken is lockStories giving up: what waits is not
+// failing, but waiting for another instance.
+var errStoriesLeaseNotTaken = errors.New("not taken")
+
 // lockStories holds the stories lease, and this process's part of it,
 // until unlock. An instance groups into the stories other instances
 // committed (storyGroups.takeIn); two instances grouping the first reports
@@ -71,7 +76,7 @@ func (c *commitLock) lockStories(ctx context.Context) (unlock func(), err error)
 		}
 		if time.Now().After(giveUp) {
 			c.stories.Unlock()
-			return nil, fmt.Errorf("waiting for the %q lease to group and commit alerts: not taken within %v", storiesLease, 2*c.leases.ttl)
+			return nil, fmt.Errorf("waiting for the %q lease: %w within %v (another instance holds it, or taking it fails)", storiesLease, errStoriesLeaseNotTaken, 2*c.leases.ttl)
 		}
 		select {
 		case <-time.After(wait):

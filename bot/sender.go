@@ -102,11 +102,7 @@ func (s *sender) loop(runCtx, sendCtx context.Context) {
 	defer t.Stop()
 	for {
 		s.beat.beat(s.now())
-		if err := s.deliverAll(sendCtx); err != nil && sendCtx.Err() == nil {
-			s.storeErrs.Fail("outbox", "reading the outbox failed; retrying", err)
-		} else if err == nil {
-			s.storeErrs.OK("outbox", "reading the outbox works again")
-		}
+		s.reportPass(sendCtx, s.deliverAll(sendCtx))
 		select {
 		case <-runCtx.Done():
 			return
@@ -114,6 +110,46 @@ func (s *sender) loop(runCtx, sendCtx context.Context) {
 		case <-t.C:
 		}
 	}
+}
+
+// reportPass logs what kept a delivery pass from reading the outbox,
+// once per change of state: the stories lease another instance holds
+// (readSettled, digests formed and reports posted alone under
+// commitLock), which is no failure of the store, apart from the store's
+// errors.
+func (s *sender) reportPass(ctx context.Context, err error) {
+	if err != nil && ctx.Err() != nil {
+		return // a shutdown cut the pass short
+	}
+	waits, failed := splitOff(err, errStoriesLeaseNotTaken)
+	if waits != nil {
+		s.storeErrs.Fail("stories-lease", "the outbox waits for the stories lease, which another instance holds (a poll grouping and committing alerts, or one stalled until the lease runs out): the rows of destinations whose messages name their story, digests and reports that go alone wait for it", waits)
+	} else {
+		s.storeErrs.OK("stories-lease", "the stories lease is free again; the outbox is read")
+	}
+	if failed != nil {
+		s.storeErrs.Fail("outbox", "reading the outbox failed; retrying", failed)
+	} else {
+		s.storeErrs.OK("outbox", "reading the outbox works again")
+	}
+}
+
+// splitOff parts err, or the errors errors.Join made it of, into those
+// that are target and the others, each joined (nil for none).
+func splitOff(err, target error) (is, others error) {
+	errs := []error{err}
+	if joined, ok := err.(interface{ Unwrap() []error }); ok {
+		errs = joined.Unwrap()
+	}
+	var a, b []error
+	for _, e := range errs {
+		if errors.Is(e, target) {
+			a = append(a, e)
+		} else {
+			b = append(b, e)
+		}
+	}
+	return errors.Join(a...), errors.Join(b...)
 }
 
 // deliverAll sends everything that is due, destination by destination,

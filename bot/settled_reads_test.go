@@ -4,11 +4,13 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/newshound/newshound/bot/notify"
+	"github.com/newshound/newshound/config"
 	"github.com/newshound/newshound/internal/pgtest"
 	"github.com/newshound/newshound/store"
 )
@@ -88,6 +90,85 @@ func TestIdleDigestDestinationTakesNoStoriesLeaseEachTick(t *testing.T) {
 		t.Logf("%s: the stories lease taken %d times in %d ticks", ph.name, got, ph.ticks)
 		if got > ph.maxTake {
 			t.Errorf("%s: the stories lease taken %d times in %d ticks with nothing moving, want at most %d", ph.name, got, ph.ticks, ph.maxTake)
+		}
+	}
+}
+
+// TestSenderWaitingForTheStoriesLeaseSaysSo: while another instance holds
+// the stories lease (a poll grouping and committing, or one stalled until
+// its lease runs out), the sender cannot read an email destination's new
+// rows, and logged "reading the outbox failed", as if the store failed.
+// It says it waits for the stories lease, once however many passes wait,
+// and once when the lease is taken again.
+func TestSenderWaitingForTheStoriesLeaseSaysSo(t *testing.T) {
+	dsn := pgtest.Schema(t)
+	h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo"})
+	h.cfg.Service.LeaseTTL = time.Second
+	n, delivered, _ := storyOutlets[0].open(t) // email
+	clk := &clock{}
+	clk.set(h.clock)
+	a, _ := h.openInstance(dsn, clk, n, "wire")
+	ctx := context.Background()
+	a.poller.pollAll(ctx, a.live.catalog().Feeds(), pollNow) // first sight
+	h.write("wire.xml", item(1, "Aleppo talks resume", clk.now()))
+	clk.advance(time.Minute)
+	a.poller.pollAll(ctx, a.live.catalog().Feeds(), pollNow) // enqueued, not sent
+
+	pg, err := store.OpenPostgres(ctx, dsn, store.WithClock(clk.now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { pg.Close() })
+	const other = "another-instance"
+	if got, err := pg.Lease(ctx, storiesLease, other, time.Hour); err != nil || !got {
+		t.Fatalf("taking the stories lease for another instance: %v, %v", got, err)
+	}
+	st := &leaseCountingStore{Postgres: pg, takes: map[string]int{}}
+	cfg := *h.cfg
+	cfg.Feeds = nil // sends only
+	logs := &logBuffer{}
+	b, err := New(ctx, testOptions(&cfg, st, map[string]notify.Notifier{"desk": n}, slog.New(slog.NewTextHandler(logs, nil)), clk.now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { defer close(done); b.sender.loop(runCtx, runCtx) }()
+	t.Cleanup(func() { stop(); <-done })
+
+	// A third pass begun: two have waited out the lease and failed.
+	waitForCondition(t, "three passes", func() bool { return st.taken(outboxLease("desk")) >= 3 })
+	if err := pg.Release(ctx, storiesLease, other); err != nil {
+		t.Fatal(err)
+	}
+	waitForCondition(t, "the alert delivered and the pass reported", func() bool {
+		_, mails := delivered()
+		return mails == 1 && b.sender.storeErrs.FailingKinds() == 0
+	})
+	stop()
+	<-done
+
+	got := logs.String()
+	for _, c := range []struct {
+		line string
+		want int
+	}{
+		{"reading the outbox failed", 0},
+		{"the outbox waits for the stories lease", 1},
+		{"the stories lease is free again", 1},
+	} {
+		if n := strings.Count(got, c.line); n != c.want {
+			t.Errorf("%q logged %d times, want %d; log:\n%s", c.line, n, c.want, got)
+		}
+	}
+}
+
+// waitForCondition polls cond until it holds, failing the test after 30 s.
+func waitForCondition(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(30 * time.Second); !cond(); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("gave up waiting for %s", what)
 		}
 	}
 }
