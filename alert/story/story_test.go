@@ -931,6 +931,10 @@ var mtGoxThenSbarro = []string{
 	"Sbarro bankruptcy: pizza chain closes mall stores",
 	"Sbarro second bankruptcy hits pizza chain",
 	"Sbarro pizza bankruptcy again",
+	"Sbarro pizza chain files for bankruptcy",
+	"Sbarro pizza chain back in bankruptcy court",
+	"Sbarro bankruptcy filing blames falling mall traffic",
+	"Sbarro files second bankruptcy in three years",
 }
 
 // TestResplitKeywordJoin: "Sbarro Files For Second Bankruptcy Protection"
@@ -938,7 +942,8 @@ var mtGoxThenSbarro = []string{
 // Case words are no names, so the names do not keep it apart); since it
 // brings a capitalized word new to the window, that join is weak, and
 // Sbarro's later reports re-split it: with resplitAfter 1 the first of
-// them, with the defaults the fifth. With noResplitKeyword they stay in
+// them, with the defaults the resplitAfter-th (the fixture has enough
+// Sbarro reports for resplitAfter 10). With noResplitKeyword they stay in
 // the Mt. Gox story.
 func TestResplitKeywordJoin(t *testing.T) {
 	titles := mtGoxThenSbarro

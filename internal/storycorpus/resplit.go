@@ -4,7 +4,7 @@ import "fmt"
 
 // ResplitHeadlines are invented headlines of two stories for the re-split
 // tests: A's three reports (olive oil prices), B's first report, which
-// joins A weakly (on words, sharing no name), eight further reports of B
+// joins A weakly (on words, sharing no name), twelve further reports of B
 // that resemble it alone, and one more of B for after a restart.
 func ResplitHeadlines() (a []string, bFirst string, bNext []string, bLater string) {
 	a = []string{
@@ -12,7 +12,7 @@ func ResplitHeadlines() (a []string, bFirst string, bNext []string, bLater strin
 		"Olive oil prices jump worldwide",
 		"Poor harvest lifts olive oil prices",
 	}
-	for i := range 8 {
+	for i := range 12 {
 		bNext = append(bNext, fmt.Sprintf("Drought ruins olive harvest, report %c", 'e'+i))
 	}
 	return a, "Olive harvest fails in drought", bNext, "Olive harvest fails as drought ruins groves"
