@@ -76,7 +76,8 @@ type UnopenedStory struct{ Destination, Story string }
 // It returns the stories of rows that it left unopened, none of their
 // rows being their first report and the index having no such story open:
 // those whose first report is older than the rows, and those whose first
-// report has no row at all, the outbox having refused it as a duplicate
+// report has no row at all (a store that did not keep the reports it
+// refused), the outbox having refused it as a duplicate
 // and MergeDuplicate not having listed it under the other story (a ghost
 // story, led by its first further report posted alone). Left so, such a
 // story takes no further report: its next one opens a story, another

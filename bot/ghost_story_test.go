@@ -99,6 +99,20 @@ func minutePasses(t *testing.T, h *harness, svc func() *Service) func() {
 	}
 }
 
+// sharedMinutePasses is minutePasses for services sharing the clock that
+// at moves on: a pass of svc run a minute after the last.
+func sharedMinutePasses(t *testing.T, at func(time.Duration)) func(svc *Service) func() {
+	return func(svc *Service) func() {
+		return func() {
+			t.Helper()
+			at(time.Minute)
+			if _, err := svc.RunOnce(context.Background()); err != nil {
+				t.Fatalf("RunOnce: %v", err)
+			}
+		}
+	}
+}
+
 // postFirstReport runs the first sight of every feed (poll), then posts
 // the courier's first report of the story (A), and returns the edit of A
 // under its link (A2) and the herald's report (B) for the caller to
@@ -342,15 +356,7 @@ func TestGhostStoryTakesAnotherInstancesReport(t *testing.T) {
 	clk, at := h.sharedClock(rec)
 	a, _ := h.openInstance(dsn, clk, rec, "courier", "herald")
 	b, _ := h.openInstance(dsn, clk, rec, "post")
-	passOf := func(svc *Service) func() {
-		return func() {
-			t.Helper()
-			at(time.Minute)
-			if _, err := svc.RunOnce(context.Background()); err != nil {
-				t.Fatalf("RunOnce: %v", err)
-			}
-		}
-	}
+	passOf := sharedMinutePasses(t, at)
 	passOf(b)() // first sight of the post's feed
 	passOf(a)() // and of the others
 	want := postGhostStory(t, h, rec, 3, passOf(a))

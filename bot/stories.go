@@ -89,7 +89,8 @@ func (g *storyGroups) takeIn(ctx context.Context, since, now time.Time) error {
 // their first report's item was first seen, where the store has seen it:
 // a story whose first report the commit refused as a duplicate, and that
 // could not go under the other story (mergeDuplicates), has no row of
-// that report, yet its further reports join it, and its window counts
+// that report when a version before the store kept refused reports
+// (StoryRows) committed it, yet its further reports join it, and its window counts
 // from that report, not from its earliest row. Unopened, the story's next
 // report would open a story of its own, another message, after every
 // restart (or on another instance sharing the store). Only those stories'
@@ -191,7 +192,10 @@ func (g *storyGroups) joinLateOpeners(ctx context.Context, entries []alert.Entry
 // differently). Left as it was, that story would have no message, and its
 // further reports, having waited leadGrace for one, would go alone: the
 // story's second message. It returns the moves the caller stores
-// (followMoves): every report the index moved, not only the commit's own,
+// (followMoves): every report the index moved, the refused one too (the
+// commit kept it as a refused report, which a restart, or another
+// instance, puts back into the story it is stored under: StoryRows), not
+// only the commit's own,
 // since another worker may have grouped a report into the refused story
 // and committed it between this commit and the merge (that worker's
 // followMoves, done before the merge, found nothing to move); a report
@@ -206,11 +210,8 @@ func (g *storyGroups) mergeDuplicates(entries []alert.Entry, dups []store.Duplic
 	var moves []store.StoryMove
 	for _, d := range dups {
 		e := entries[d.Alert]
-		refused := alert.ItemID(e.FeedID, e.ItemKey) // the refused opener has no row
 		for _, m := range g.stories.MergeDuplicate(e, d.Story) {
-			if m.ID != refused {
-				moves = append(moves, store.StoryMove{Destination: e.Destination, Item: m.ID, From: m.From, To: d.Story})
-			}
+			moves = append(moves, store.StoryMove{Destination: e.Destination, Item: m.ID, From: m.From, To: d.Story})
 		}
 	}
 	return moves
@@ -244,8 +245,9 @@ func (g *storyGroups) storyWithin(now time.Time) func(destination, feedID, itemK
 // (rows, as committed; dups, those it refused as duplicates) up to the
 // index: each report of rows, and each report their re-splits took
 // (Alert.Takes), that the index now lists under another story than the
-// one committed goes there. A refused row has none, and its re-split took
-// nothing in the store. See poller.followMoves.
+// one committed goes there. A refused row was committed as a refused
+// report, in its story, but its re-split took nothing in the store. See
+// poller.followMoves.
 func (g *storyGroups) movedSince(rows []store.Alert, dups []store.Duplicate) []store.StoryMove {
 	g.mu.Lock()
 	defer g.mu.Unlock()
@@ -263,9 +265,7 @@ func (g *storyGroups) movedSince(rows []store.Alert, dups []store.Duplicate) []s
 		if a.Story == "" {
 			continue
 		}
-		if !refused[i] {
-			check(a.Destination, alert.ItemID(a.FeedID, a.ItemKey), a.Story)
-		}
+		check(a.Destination, alert.ItemID(a.FeedID, a.ItemKey), a.Story)
 		for _, t := range a.Takes {
 			if refused[i] {
 				check(a.Destination, t.Item, t.From)

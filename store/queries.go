@@ -55,6 +55,12 @@ type dialect struct {
 	// recordChunkDedupe records the dedupe keys of the alerts insertAlerts
 	// just inserted, where that takes a second statement (SQLite).
 	recordChunkDedupe string
+	// insertRefused keeps a report CommitPoll refused as a duplicate
+	// (refused_reports), refusedRows reads the window's back for StoryRows,
+	// and takeRefusedIntoStory moves one as takeIntoStory moves alerts.
+	insertRefused        string
+	refusedRows          string
+	takeRefusedIntoStory string
 
 	pendingAlerts       string
 	dueAlerts           string
@@ -76,9 +82,10 @@ type dialect struct {
 	markFailed          string
 	markDropped         string
 
-	pruneSeen   string
-	pruneAlerts string
-	pruneDedupe string
+	pruneSeen    string
+	pruneAlerts  string
+	pruneDedupe  string
+	pruneRefused string
 
 	forgetSeen  string
 	forgetFeeds string
@@ -225,6 +232,17 @@ var commonQueries = dialect{
 	// alerts_story_lead index by its story term.
 	takeIntoStory: `UPDATE alerts SET story = $1
 		WHERE destination = $2 AND story = $3 AND story <> '' AND feed_id || '/' || item_key = $4`,
+	// An item is new once in its feed, so a refused report is written
+	// once; a feed forgotten (ForgetFeeds) and seen again may refuse it
+	// again, which replaces it.
+	insertRefused: `INSERT INTO refused_reports (destination, feed_id, item_key, story, fingerprint, enqueued_at)
+		VALUES ($1, $2, $3, $4, $5, $6)
+		ON CONFLICT (destination, feed_id, item_key) DO UPDATE SET
+			story = excluded.story, fingerprint = excluded.fingerprint, enqueued_at = excluded.enqueued_at`,
+	refusedRows: `SELECT destination, feed_id, item_key, story, fingerprint, enqueued_at
+		FROM refused_reports WHERE enqueued_at >= $1 ORDER BY enqueued_at`,
+	takeRefusedIntoStory: `UPDATE refused_reports SET story = $1
+		WHERE destination = $2 AND story = $3 AND feed_id || '/' || item_key = $4`,
 	messageAlerts: `SELECT ` + alertColumns + ` FROM alerts
 		WHERE destination = $1 AND message_id = $2 AND message_id <> '' AND delivered_at <> 0
 		ORDER BY id`,
@@ -264,6 +282,9 @@ var commonQueries = dialect{
 		AND last_seen < (SELECT f.items_seen_at - $2 FROM feeds f WHERE f.feed_id = seen_items.feed_id)`,
 	pruneAlerts: `DELETE FROM alerts WHERE (delivered_at <> 0 OR dropped) AND enqueued_at < $1`,
 	pruneDedupe: `DELETE FROM alert_dedupe WHERE created_at < $1`,
+	// A refused report has no delivery to wait for: it goes with the
+	// finished alerts of its time.
+	pruneRefused: `DELETE FROM refused_reports WHERE enqueued_at < $1`,
 
 	forgetSeen:  `DELETE FROM seen_items WHERE feed_id IN (SELECT j.value FROM LIST($1))`,
 	forgetFeeds: `DELETE FROM feeds WHERE feed_id IN (SELECT j.value FROM LIST($1))`,

@@ -37,6 +37,21 @@ var watchesFeedIndex = []string{
 	`CREATE INDEX watches_feed ON watches (feed_url)`,
 }
 
+// refusedReportsStep is step 16 of both dialects: the reports CommitPoll
+// refused as duplicates that the story index holds (Poll.Duplicates), kept
+// so that a restart, or another instance, puts them back into their story
+// (StoryRows). An alert row would do, but every outbox query would then have
+// to leave it out; a seen key has no destination, story or fingerprint.
+const refusedReportsStep = "reports refused as duplicates, kept for the story index"
+
+// refusedReportsIndexes are step 16's indexes: StoryRows reads the window's
+// refused reports by enqueued_at, and a move finds an item's by its story
+// (takeRefusedIntoStory), as takeIntoStory does the alerts'.
+var refusedReportsIndexes = [2]string{
+	`CREATE INDEX refused_reports_enqueued ON refused_reports (enqueued_at)`,
+	`CREATE INDEX refused_reports_story ON refused_reports (destination, story)`,
+}
+
 var sqliteMigrations = []migration{
 	{1, "feeds, seen items, outbox, watches", []string{
 		`CREATE TABLE feeds (
@@ -176,6 +191,21 @@ var sqliteMigrations = []migration{
 		`ALTER TABLE feeds ADD COLUMN min_interval INTEGER NOT NULL DEFAULT 0`,
 	}},
 	{15, "the watches of a feed found by its URL", watchesFeedIndex},
+	{16, refusedReportsStep, []string{
+		// A rowid table, unlike seen_items: WITHOUT ROWID, SQLite finds a
+		// move's row by the primary key's destination alone, walking
+		// every refused report of the destination.
+		`CREATE TABLE refused_reports (
+			destination TEXT NOT NULL,
+			feed_id     TEXT NOT NULL,
+			item_key    TEXT NOT NULL,
+			story       TEXT NOT NULL,
+			fingerprint BLOB NOT NULL,
+			enqueued_at INTEGER NOT NULL,
+			PRIMARY KEY (destination, feed_id, item_key)
+		)`,
+		refusedReportsIndexes[0], refusedReportsIndexes[1],
+	}},
 }
 
 var postgresMigrations = []migration{
@@ -309,4 +339,16 @@ var postgresMigrations = []migration{
 		`ALTER TABLE feeds ADD COLUMN min_interval BIGINT NOT NULL DEFAULT 0`,
 	}},
 	{15, "the watches of a feed found by its URL", watchesFeedIndex},
+	{16, refusedReportsStep, []string{
+		`CREATE TABLE refused_reports (
+			destination TEXT NOT NULL,
+			feed_id     TEXT NOT NULL,
+			item_key    TEXT NOT NULL,
+			story       TEXT NOT NULL,
+			fingerprint BYTEA NOT NULL,
+			enqueued_at BIGINT NOT NULL,
+			PRIMARY KEY (destination, feed_id, item_key)
+		)`,
+		refusedReportsIndexes[0], refusedReportsIndexes[1],
+	}},
 }

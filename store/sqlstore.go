@@ -378,8 +378,9 @@ const rowsPerStatement = 500
 // of Poll.Texts (new keys inserted with theirs, seen keys' rewritten when
 // they changed) and the alerts of keys
 // this commit inserted whose dedupe keys are not already in the outbox of
-// their destination within the dedupe window. It returns how many alerts
-// were enqueued.
+// their destination within the dedupe window (those it refused so that
+// carry a story kept as refused reports: keepRefused). It returns how many
+// alerts were enqueued.
 //
 // The transaction is two exchanges with the database: the first records
 // the state and keys and reads back which keys are new and which dedupe
@@ -420,7 +421,10 @@ func (s *sqlStore) CommitPoll(ctx context.Context, feedID string, p Poll) (int, 
 		var chosen []int
 		chosen, dups = c.choose(p.Alerts)
 		enqueued = len(chosen)
-		return c.enqueue(ctx, p.Alerts, chosen)
+		if err := c.enqueue(ctx, p.Alerts, chosen); err != nil {
+			return err
+		}
+		return c.keepRefused(ctx, p.Alerts, dups)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("commit poll of %q: %w", feedID, err)
@@ -814,13 +818,35 @@ func (c *pollCommit) enqueue(ctx context.Context, alerts []Alert, chosen []int) 
 	return c.takeIntoStories(ctx, alerts, chosen)
 }
 
+// keepRefused queues, for each alert refused as a duplicate that carries a
+// story and a fingerprint (one the story index holds, as StoryRows reads
+// alerts), the statement that keeps it as a refused report: the index
+// lists it in its story, or under the story of the alert holding its key
+// once the caller's merge moves it (MoveStories), and its words help the
+// story's further reports find it; StoryRows gives it back after a
+// restart, and to other instances.
+func (c *pollCommit) keepRefused(ctx context.Context, alerts []Alert, dups []Duplicate) error {
+	for _, d := range dups {
+		a := alerts[d.Alert]
+		if a.Story == "" || len(a.Fingerprint) == 0 {
+			continue
+		}
+		err := c.tx.queue(ctx, step{what: "keep a report refused as a duplicate", query: c.s.q.insertRefused,
+			args: []any{a.Destination, a.FeedID, a.ItemKey, a.Story, a.Fingerprint, toMicro(c.now)}})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // takeIntoStories queues, for each chosen alert that takes earlier alerts
 // into its story (Alert.Takes), the statements that move them.
 func (c *pollCommit) takeIntoStories(ctx context.Context, alerts []Alert, chosen []int) error {
 	for _, i := range chosen {
 		a := alerts[i]
 		for _, t := range a.Takes {
-			err := c.tx.queue(ctx, c.s.moveStep(StoryMove{Destination: a.Destination, Item: t.Item, From: t.From, To: a.Story}))
+			err := c.tx.queue(ctx, c.s.moveSteps(StoryMove{Destination: a.Destination, Item: t.Item, From: t.From, To: a.Story})...)
 			if err != nil {
 				return err
 			}
@@ -829,10 +855,14 @@ func (c *pollCommit) takeIntoStories(ctx context.Context, alerts []Alert, chosen
 	return nil
 }
 
-// moveStep is the statement that makes one move (takeIntoStory).
-func (s *sqlStore) moveStep(m StoryMove) step {
-	return step{what: "take alerts into their story", query: s.q.takeIntoStory,
-		args: []any{m.To, m.Destination, m.From, m.Item}}
+// moveSteps are the statements that make one move: of the item's alerts
+// (takeIntoStory) and of its refused report (takeRefusedIntoStory).
+func (s *sqlStore) moveSteps(m StoryMove) []step {
+	args := []any{m.To, m.Destination, m.From, m.Item}
+	return []step{
+		{what: "take alerts into their story", query: s.q.takeIntoStory, args: args},
+		{what: "take a refused report into its story", query: s.q.takeRefusedIntoStory, args: args},
+	}
 }
 
 // MoveStories makes moves in one transaction (see Store.MoveStories); a
@@ -848,7 +878,7 @@ func (s *sqlStore) MoveStories(ctx context.Context, moves []StoryMove) error {
 	}
 	err := s.txr.runTx(ctx, func(tx pipe) error {
 		for _, m := range moves {
-			if err := tx.queue(ctx, s.moveStep(m)); err != nil {
+			if err := tx.queue(ctx, s.moveSteps(m)...); err != nil {
 				return err
 			}
 		}
@@ -968,23 +998,56 @@ func (s *sqlStore) alerts(ctx context.Context, what, query string, args ...any) 
 // since whose Fingerprint is not empty, by id, with only ID, Destination,
 // FeedID, ItemKey, Story, Joins, Fingerprint and EnqueuedAt read: it runs
 // at every start over the story window's rows, so it leaves the payloads
-// on disk.
+// on disk. The refused reports of that time (ID 0) come among them by
+// EnqueuedAt, each after the alerts of its commit.
 func (s *sqlStore) StoryRows(ctx context.Context, since time.Time) ([]Alert, error) {
-	rows, err := s.query(ctx, s.q.storyRows, toMicro(since))
+	what := fmt.Sprintf("story rows since %s", since.Format(time.RFC3339))
+	alerts, err := s.storyRows(ctx, s.q.storyRows, since, func(scan func(...any) error, a *Alert) error {
+		return scan(&a.ID, &a.Destination, &a.FeedID, &a.ItemKey, &a.Story, &a.Joins, &a.Fingerprint)
+	})
 	if err != nil {
-		return nil, fmt.Errorf("story rows since %s: %w", since.Format(time.RFC3339), err)
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
-	out, err := scanEach(rows, func(scan func(...any) error) (Alert, error) {
+	refused, err := s.storyRows(ctx, s.q.refusedRows, since, func(scan func(...any) error, a *Alert) error {
+		return scan(&a.Destination, &a.FeedID, &a.ItemKey, &a.Story, &a.Fingerprint)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%s, refused reports: %w", what, err)
+	}
+	return mergeByEnqueued(alerts, refused), nil
+}
+
+// storyRows runs a query of story rows since a time, scanning each row's
+// columns but its last, enqueued_at.
+func (s *sqlStore) storyRows(ctx context.Context, query string, since time.Time, scanRow func(func(...any) error, *Alert) error) ([]Alert, error) {
+	rows, err := s.query(ctx, query, toMicro(since))
+	if err != nil {
+		return nil, err
+	}
+	return scanEach(rows, func(scan func(...any) error) (Alert, error) {
 		var a Alert
 		var enqueued int64
-		err := scan(&a.ID, &a.Destination, &a.FeedID, &a.ItemKey, &a.Story, &a.Joins, &a.Fingerprint, &enqueued)
+		err := scanRow(func(dest ...any) error { return scan(append(dest, &enqueued)...) }, &a)
 		a.EnqueuedAt = fromMicro(enqueued)
 		return a, err
 	})
-	if err != nil {
-		return nil, fmt.Errorf("story rows: %w", err)
+}
+
+// mergeByEnqueued puts each of refused (by EnqueuedAt) among alerts (by
+// id) before the first alert enqueued after it: the alerts keep their
+// order, and a refused report comes after those of its commit.
+func mergeByEnqueued(alerts, refused []Alert) []Alert {
+	if len(refused) == 0 {
+		return alerts
 	}
-	return out, nil
+	out := make([]Alert, 0, len(alerts)+len(refused))
+	for _, a := range alerts {
+		for len(refused) > 0 && refused[0].EnqueuedAt.Before(a.EnqueuedAt) {
+			out, refused = append(out, refused[0]), refused[1:]
+		}
+		out = append(out, a)
+	}
+	return append(out, refused...)
 }
 
 // StoryLeads returns the alerts that may lead story in destination (see
@@ -1206,7 +1269,8 @@ func execOne(ctx context.Context, tx writeTx, what, query string, args ...any) e
 //
 // Story state lives in those rows and goes with them, with nothing extra
 // to keep: an alert's Story, Joins and Fingerprint with the alert, a seen
-// key's text signature with the key. The story window is far shorter than
+// key's text signature with the key; a refused report, having no delivery
+// to wait for, goes once enqueued before `before`. The story window is far shorter than
 // the retention, so StoryRows, StoryLeads and MessageAlerts never miss a
 // row they need (a story whose lead was pruned has outlived its window).
 func (s *sqlStore) Prune(ctx context.Context, before time.Time) error {
@@ -1222,6 +1286,7 @@ func (s *sqlStore) Prune(ctx context.Context, before time.Time) error {
 			{"seen keys", s.q.pruneSeen, []any{toMicro(before), lastSeenGranularity.Microseconds()}},
 			{"finished alerts", s.q.pruneAlerts, []any{toMicro(before)}},
 			{"dedupe keys", s.q.pruneDedupe, []any{toMicro(dedupeBefore)}},
+			{"refused reports", s.q.pruneRefused, []any{toMicro(before)}},
 		}
 		for _, st := range steps {
 			if _, err := tx.ExecContext(ctx, st.query, st.args...); err != nil {

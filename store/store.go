@@ -186,7 +186,9 @@ type Poll struct {
 	// first report refused so (an item already alerted, its headline
 	// rewritten) leaves no alert to lead its story: the caller's grouping
 	// lists that story's reports under the story of the alert that holds
-	// the key instead.
+	// the key instead. Each refused alert with a Story and a Fingerprint
+	// is kept as a refused report (see StoryRows), whether or not
+	// Duplicates is set.
 	Duplicates *[]Duplicate
 }
 
@@ -295,7 +297,11 @@ type Store interface {
 	// StoryRows returns the alerts enqueued at or after since that carry a
 	// fingerprint, in the order they were enqueued, with ID, Destination,
 	// FeedID, ItemKey, Story, Joins, Fingerprint and EnqueuedAt set: the
-	// rows the story index is rebuilt from.
+	// rows the story index is rebuilt from. Among them, each after the
+	// alerts of its commit, are the refused reports enqueued since then
+	// (ID 0, no outbox row): the alerts with a Story and a Fingerprint
+	// CommitPoll refused as duplicates (Poll.Duplicates), which the
+	// caller's index holds, their EnqueuedAt the commit's.
 	StoryRows(ctx context.Context, since time.Time) ([]Alert, error)
 	// StoryLeads returns the alerts that may lead story in destination,
 	// delivered, dropped or pending, in the order they would, or
@@ -310,8 +316,9 @@ type Store interface {
 	StoryLeads(ctx context.Context, destination, story string) ([]Alert, error)
 	// MoveStories makes moves in one transaction, as CommitPoll makes an
 	// alert's Takes: the alerts of each move's item in its destination
-	// whose story is From get story To; alerts in another story are left
-	// as they are, so a move made twice changes nothing the second time.
+	// whose story is From get story To, and so does its refused report
+	// (see StoryRows); alerts in another story are left as they are, so a
+	// move made twice changes nothing the second time.
 	MoveStories(ctx context.Context, moves []StoryMove) error
 	// MessageAlerts returns the alerts of destination delivered as, or
 	// into, the message messageID (its own alerts and the joins already
@@ -361,8 +368,8 @@ type Store interface {
 	MarkDropped(ctx context.Context, id int64, reason string) error
 
 	// Prune forgets seen keys not present in their feed since before, and
-	// delivered or dropped alerts enqueued before before. Story state goes
-	// with those rows (a key's text signature, an alert's story and
+	// delivered or dropped alerts, and refused reports, enqueued before
+	// before. Story state goes with those rows (a key's text signature, an alert's story and
 	// fingerprint): it needs no retention of its own.
 	Prune(ctx context.Context, before time.Time) error
 	// ForgetFeeds deletes what is kept about each of feedIDs (its state

@@ -219,6 +219,8 @@ func TestSQLiteStoryQueriesUseIndexes(t *testing.T) {
 		{"CommitPoll's text signatures", s.q.setTexts, []any{"f", `[["a","00"]]`, 1}, "SCAN j VIRTUAL TABLE"},
 		{"CommitPoll's dedupe keys and their stories", s.q.dedupeTaken, []any{"desk", `["k"]`, 0}, "SEARCH d USING PRIMARY KEY (destination=? AND dedupe_key=?)"},
 		{"CommitPoll's watches of the feed", s.q.liveWatches, []any{"https://a.example/rss"}, "USING INDEX watches_feed (feed_url=?)"},
+		{"StoryRows' refused reports", s.q.refusedRows, []any{0}, "USING INDEX refused_reports_enqueued (enqueued_at>?)"},
+		{"a move of a refused report", s.q.takeRefusedIntoStory, []any{"s2", "desk", "s", "f/k"}, "USING INDEX refused_reports_story (destination=? AND story=?)"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -226,7 +228,7 @@ func TestSQLiteStoryQueriesUseIndexes(t *testing.T) {
 			if !strings.Contains(plan, c.want) {
 				t.Errorf("plan:\n%s\nwant %q", plan, c.want)
 			}
-			for _, table := range []string{"alerts", "seen_items", "watches", "s", "d", "a"} {
+			for _, table := range []string{"alerts", "seen_items", "watches", "refused_reports", "s", "d", "a"} {
 				if strings.Contains(plan, "SCAN "+table+"\n") || strings.Contains(plan, "SCAN "+table+" USING") {
 					t.Errorf("plan:\n%s\nwalks all of %s", plan, table)
 				}
@@ -366,6 +368,66 @@ func TestSQLiteMigrate14To15(t *testing.T) {
 
 func TestPostgresMigrate14To15(t *testing.T) {
 	checkMigrated15(t, migratedPostgres(t, func(db *sql.DB, d dialect) { makeV14(t, db, d) }))
+}
+
+// makeV15 brings db to schema version 15 of dialect d, as the version
+// before refused reports left it: a story's first alert, with its
+// fingerprint and dedupe key.
+func makeV15(t *testing.T, db *sql.DB, d dialect) {
+	t.Helper()
+	migrateTo(t, db, d, 15)
+	execAll(t, db, []statement{
+		{`INSERT INTO feeds (feed_id, initialized, items_seen_at) VALUES ('wire', true, $1)`, []any{toMicro(v8Day)}},
+		{`INSERT INTO seen_items (feed_id, item_key, first_seen, last_seen) VALUES ('wire', 'a', $1, $1)`, []any{toMicro(v8Day)}},
+		{`INSERT INTO alerts (destination, subscription, feed_id, item_key, dedupe_keys, payload, created_at, enqueued_at, story, fingerprint)
+			VALUES ('desk', 'sub', 'wire', 'a', '["link:l"]', $1, $2, $2, 'wire/a', $3)`,
+			[]any{[]byte(`{"title":"a"}`), toMicro(v8Day), []byte("fp-a")}},
+		{`INSERT INTO alert_dedupe (destination, dedupe_key, alert_id, created_at) VALUES ('desk', 'link:l', 1, $1)`, []any{toMicro(v8Day)}},
+	})
+}
+
+// checkMigrated16 checks a store opened over makeV15's database: the
+// story rows read as before, and a commit whose edit of the story's first
+// report the dedupe check refuses keeps it as a refused report, which
+// StoryRows reads after them and a move takes into the other story.
+func checkMigrated16(t *testing.T, s *sqlStore) {
+	t.Helper()
+	ctx := context.Background()
+	s.opt.now = func() time.Time { return v8Day.Add(time.Minute) } // within the dedupe window of the alert
+	p := Poll{
+		State: FeedState{FeedID: "wire", Initialized: true}, Keys: []string{"a", "e"},
+		Alerts: []Alert{{Destination: "desk", FeedID: "wire", ItemKey: "e", DedupeKeys: []string{"link:l"}, Story: "wire/e", Fingerprint: []byte("fp-e")}},
+	}
+	if n, err := s.CommitPoll(ctx, "wire", p); err != nil || n != 0 {
+		t.Fatalf("CommitPoll of the refused edit = %d, %v; want 0 enqueued", n, err)
+	}
+	if err := s.MoveStories(ctx, []StoryMove{{Destination: "desk", Item: "wire/e", From: "wire/e", To: "wire/a"}}); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := s.StoryRows(ctx, v8Day)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type row struct {
+		id          int64
+		key, story  string
+		fingerprint string
+	}
+	var got []row
+	for _, r := range rows {
+		got = append(got, row{r.ID, r.ItemKey, r.Story, string(r.Fingerprint)})
+	}
+	if want := []row{{1, "a", "wire/a", "fp-a"}, {0, "e", "wire/a", "fp-e"}}; !slices.Equal(got, want) {
+		t.Errorf("StoryRows after the migration and the refused edit = %+v, want %+v", got, want)
+	}
+}
+
+func TestSQLiteMigrate15To16(t *testing.T) {
+	checkMigrated16(t, migratedSQLite(t, func(db *sql.DB, d dialect) { makeV15(t, db, d) }))
+}
+
+func TestPostgresMigrate15To16(t *testing.T) {
+	checkMigrated16(t, migratedPostgres(t, func(db *sql.DB, d dialect) { makeV15(t, db, d) }))
 }
 
 // migratedSQLite is a SQLite store opened over a database that fill made

@@ -75,6 +75,7 @@ func Run(t *testing.T, newDB func(t *testing.T) Open) {
 		{"StoryTakes", testStoryTakes},
 		{"MoveStories", testMoveStories},
 		{"CommitReportsDuplicates", testCommitReportsDuplicates},
+		{"RefusedReports", testRefusedReports},
 		{"MessageAlerts", testMessageAlerts},
 		{"Hold", testHold},
 		{"HoldForDigest", testHoldForDigest},

@@ -23,6 +23,12 @@ func storyAlert(dest, key, story string, joins bool, fp string) store.Alert {
 	return a
 }
 
+// withDedupe is a with the dedupe keys given.
+func withDedupe(a store.Alert, dedupe ...string) store.Alert {
+	a.DedupeKeys = dedupe
+	return a
+}
+
 // storyOf is what a test compares of an alert's story state.
 type storyOf struct {
 	Key, Story  string
@@ -587,7 +593,8 @@ func testStoryTakes(t *testing.T, h *harness) {
 	for _, r := range rows {
 		got = append(got, row{r.Destination, r.ItemKey, r.Story})
 	}
-	want := []row{{"desk", "a", "feed/a"}, {"desk", "b", "feed/c"}, {"other", "b", "feed/a"}, {"desk", "c", "feed/c"}}
+	// d, refused, is kept as a refused report of its own story.
+	want := []row{{"desk", "a", "feed/a"}, {"desk", "b", "feed/c"}, {"other", "b", "feed/a"}, {"desk", "c", "feed/c"}, {"desk", "d", "feed/d"}}
 	if !slices.Equal(got, want) {
 		t.Errorf("StoryRows after the takes = %+v\nwant %+v", got, want)
 	}
@@ -736,14 +743,10 @@ func testPostAlone(t *testing.T, h *harness) {
 func testCommitReportsDuplicates(t *testing.T, h *harness) {
 	ctx := context.Background()
 	s := h.store(t)
-	with := func(a store.Alert, dedupe ...string) store.Alert {
-		a.DedupeKeys = dedupe
-		return a
-	}
 	commit(t, s, "f", poll("f", []string{"a", "j", "n"},
-		with(storyAlert("desk", "a", "f/a", false, "fp-a"), "link:l|kessler"),
-		with(storyAlert("desk", "j", "f/a", true, "fp-j"), "link:m|dam"),
-		with(alert("desk", "n"), "title:no story"),
+		withDedupe(storyAlert("desk", "a", "f/a", false, "fp-a"), "link:l|kessler"),
+		withDedupe(storyAlert("desk", "j", "f/a", true, "fp-j"), "link:m|dam"),
+		withDedupe(alert("desk", "n"), "title:no story"),
 	))
 	if err := s.MoveStories(ctx, []store.StoryMove{{Destination: "desk", Item: "feed/j", From: "f/a", To: "f/m"}}); err != nil {
 		t.Fatal(err)
@@ -756,24 +759,24 @@ func testCommitReportsDuplicates(t *testing.T, h *harness) {
 		queued int // alerts enqueued
 	}{
 		{"a key of a story's first alert", []string{"e"},
-			[]store.Alert{with(storyAlert("desk", "e", "g/e", false, "fp-e"), "item:g/e", "link:l|kessler")},
+			[]store.Alert{withDedupe(storyAlert("desk", "e", "g/e", false, "fp-e"), "item:g/e", "link:l|kessler")},
 			[]store.Duplicate{{Alert: 0, Story: "f/a"}}, 0},
 		{"a key of a join, moved since", []string{"e2"},
-			[]store.Alert{with(storyAlert("desk", "e2", "g/e2", false, "fp"), "link:m|dam")},
+			[]store.Alert{withDedupe(storyAlert("desk", "e2", "g/e2", false, "fp"), "link:m|dam")},
 			[]store.Duplicate{{Alert: 0, Story: "f/m"}}, 0},
 		{"the first key taken decides", []string{"e3"},
-			[]store.Alert{with(storyAlert("desk", "e3", "g/e3", false, "fp"), "item:g/e3", "title:no story", "link:l|kessler")},
+			[]store.Alert{withDedupe(storyAlert("desk", "e3", "g/e3", false, "fp"), "item:g/e3", "title:no story", "link:l|kessler")},
 			[]store.Duplicate{{Alert: 0, Story: ""}}, 0},
 		{"a key taken by an alert of the same poll", []string{"x1", "x2"},
 			[]store.Alert{
-				with(storyAlert("desk", "x1", "g/x1", false, "fp"), "link:x|fire"),
-				with(storyAlert("desk", "x2", "g/x2", false, "fp"), "link:x|fire"),
+				withDedupe(storyAlert("desk", "x1", "g/x1", false, "fp"), "link:x|fire"),
+				withDedupe(storyAlert("desk", "x2", "g/x2", false, "fp"), "link:x|fire"),
 			},
 			[]store.Duplicate{{Alert: 1, Story: "g/x1"}}, 1},
 		{"a key taken in another destination only", []string{"w"},
-			[]store.Alert{with(storyAlert("wire", "w", "g/w", false, "fp"), "link:l|kessler")}, nil, 1},
+			[]store.Alert{withDedupe(storyAlert("wire", "w", "g/w", false, "fp"), "link:l|kessler")}, nil, 1},
 		{"an item seen before", []string{"e"},
-			[]store.Alert{with(storyAlert("desk", "e", "g/e", false, "fp-e"), "link:l|kessler")}, nil, 0},
+			[]store.Alert{withDedupe(storyAlert("desk", "e", "g/e", false, "fp-e"), "link:l|kessler")}, nil, 0},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -791,6 +794,74 @@ func testCommitReportsDuplicates(t *testing.T, h *harness) {
 				t.Errorf("enqueued %d, want %d", n, c.queued)
 			}
 		})
+	}
+}
+
+// testRefusedReports: an alert CommitPoll refuses as a duplicate that
+// carries a story and a fingerprint is kept as a refused report, which
+// StoryRows reads (ID 0) after the alerts of its commit, across a reopen;
+// MoveStories and a later alert's Takes move it as they move alerts, and
+// Prune forgets it once enqueued before the time given. A refused alert
+// with no story or no fingerprint is kept nowhere.
+func testRefusedReports(t *testing.T, h *harness) {
+	ctx := context.Background()
+	s := h.store(t)
+	commit(t, s, "f", poll("f", []string{"a"}, withDedupe(storyAlert("desk", "a", "feed/a", false, "fp-a"), "link:l")))
+	h.clock.Advance(time.Minute)
+	refusedAt := h.clock.Now()
+	commit(t, s, "g", poll("g", []string{"e", "n", "u", "b"},
+		withDedupe(storyAlert("desk", "e", "feed/e", false, "fp-e\x00\xff"), "link:l"),
+		withDedupe(storyAlert("desk", "n", "", false, ""), "link:l"),       // grouping off
+		withDedupe(storyAlert("desk", "u", "feed/a", false, ""), "link:l"), // no fingerprint
+		withDedupe(storyAlert("desk", "b", "feed/b", false, "fp-b"), "link:b"),
+	))
+	h.clock.Advance(time.Minute)
+	rowsSince := func(since time.Time) []storyOf {
+		t.Helper()
+		rows, err := s.StoryRows(ctx, since)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range rows {
+			if r.ItemKey == "e" && (r.ID != 0 || r.FeedID != "feed" || !r.EnqueuedAt.Equal(refusedAt)) {
+				t.Errorf("refused report = %+v, want ID 0 of feed \"feed\" enqueued at %v", r, refusedAt)
+			}
+		}
+		return storiesOf(rows)
+	}
+	if got, want := rowsSince(epoch), []storyOf{{"a", "feed/a", false, "fp-a"}, {"b", "feed/b", false, "fp-b"}, {"e", "feed/e", false, "fp-e\x00\xff"}}; !slices.Equal(got, want) {
+		t.Errorf("StoryRows after the refusal = %+v\nwant %+v", got, want)
+	}
+	if got := rowsSince(refusedAt.Add(time.Second)); len(got) != 0 {
+		t.Errorf("StoryRows after every commit = %+v, want none", got)
+	}
+
+	if err := s.MoveStories(ctx, []store.StoryMove{{Destination: "desk", Item: "feed/e", From: "feed/e", To: "feed/a"}}); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	s = h.store(t)
+	if got, want := rowsSince(epoch)[2], (storyOf{"e", "feed/a", false, "fp-e\x00\xff"}); got != want {
+		t.Errorf("refused report after MoveStories and a reopen = %+v, want %+v", got, want)
+	}
+	c := storyAlert("desk", "c", "feed/c", false, "fp-c")
+	c.Takes = []store.StoryTake{{Item: "feed/e", From: "feed/a"}}
+	commit(t, s, "g", poll("g", []string{"c"}, c))
+	if got, want := rowsSince(epoch)[2], (storyOf{"e", "feed/c", false, "fp-e\x00\xff"}); got != want {
+		t.Errorf("refused report after a take = %+v, want %+v", got, want)
+	}
+
+	if err := s.Prune(ctx, refusedAt); err != nil {
+		t.Fatal(err)
+	}
+	if got := rowsSince(epoch); !slices.ContainsFunc(got, func(r storyOf) bool { return r.Key == "e" }) {
+		t.Errorf("StoryRows after a prune before the refusal = %+v, want e still", got)
+	}
+	if err := s.Prune(ctx, refusedAt.Add(time.Microsecond)); err != nil {
+		t.Fatal(err)
+	}
+	if got := rowsSince(epoch); slices.ContainsFunc(got, func(r storyOf) bool { return r.Key == "e" }) {
+		t.Errorf("StoryRows after a prune past the refusal = %+v, want e gone", got)
 	}
 }
 
