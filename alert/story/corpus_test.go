@@ -239,6 +239,31 @@ func logRates(t *testing.T, rows []ucReport, n int) {
 		r := measureTune(rows, v.desc, v.opt, n)
 		t.Logf("report half, %s: misses a target on %d of %d shuffles, swallows a story on %d (%v; %d of %d swallowed stories listed by no headline), messages over 20%% or median over 5 on %d; F1 %.4f (precision %.3f recall %.3f), messages %.1f%% (max %.1f%%), median %.2f (max %.0f)",
 			r.desc, r.failed, n, r.swallowedShuffles, r.swallowed, r.unseenStories, r.swallowedStories, len(r.over), r.f1, r.prec, r.recall, 100*r.messages, 100*r.maxMessages, r.medianMean, r.medianMax)
+		if v.desc == "defaults" && n == readmeShuffles.shuffles {
+			checkReadmeFigures(t, r)
+		}
+	}
+}
+
+// readmeShuffles are the report half's figures README.md gives under "One
+// story, one message", measured with the command it names (-report-shuffles
+// 400): the defaults swallow a story on 29 of 400 shuffles ("about one run
+// in fourteen"), 31 stories in all, of which 28 have a report listed by its
+// headline. The shuffles are seeded, so the figures are exact; a change of
+// the grouping that moves them must update README.md with them.
+var readmeShuffles = struct{ shuffles, swallowedShuffles, swallowedStories, headlined int }{400, 29, 31, 28}
+
+// checkReadmeFigures fails when r, the defaults measured on
+// readmeShuffles.shuffles, differs from what README.md says of them.
+func checkReadmeFigures(t *testing.T, r result) {
+	t.Helper()
+	want := readmeShuffles
+	got := want
+	got.swallowedShuffles, got.swallowedStories = r.swallowedShuffles, r.swallowedStories
+	got.headlined = r.swallowedStories - r.unseenStories
+	if got != want {
+		t.Errorf("report half, defaults on %d shuffles: a story swallowed on %d, %d stories, %d listed by a headline; README.md says %d, %d and %d: update its \"One story, one message\" and readmeShuffles",
+			want.shuffles, got.swallowedShuffles, got.swallowedStories, got.headlined, want.swallowedShuffles, want.swallowedStories, want.headlined)
 	}
 }
 
