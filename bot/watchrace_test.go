@@ -49,10 +49,13 @@ func (s *commitBarrier) CommitPoll(ctx context.Context, feedID string, p store.P
 // both matched an item, the alert goes out once, under the one still
 // running (before, the pause of the first, whose alert it was, dropped
 // it); a watch whose role was edited pings the new role (before, its alert
-// was not matched again and pinged the old one). Another watch's alert
-// in the same poll goes out as ever, and a stored watch whose query does
-// not compile, which does not run, changes nothing. README ("Run it in
-// Discord"; "No loss") says so.
+// was not matched again and pinged the old one). A change made on another
+// instance (the store's watches changed, this instance's catalog not yet)
+// is matched again under the catalog rebuilt from the store, not under
+// the one the poll matched with, which the store would refuse again.
+// Another watch's alert in the same poll goes out as ever, and a stored
+// watch whose query does not compile, which does not run, changes
+// nothing. README ("Run it in Discord"; "No loss") says so.
 func TestWatchChangedWhilePollInFlight(t *testing.T) {
 	ctx := context.Background()
 	const (
@@ -94,6 +97,13 @@ func TestWatchChangedWhilePollInFlight(t *testing.T) {
 			meanwhile: func(t *testing.T, o *oneWatch) { mustDo(t, o.w.Remove(ctx, watchGuild, o.id)) },
 			want:      map[string][]string{watchChannel: nil, watchOtherChannel: {both}}},
 		{name: "paused", meanwhile: pause, want: map[string][]string{watchChannel: nil}},
+		// Another instance's command: the store changes, this instance's
+		// catalog only at its next check of the watches' version.
+		{name: "removed on another instance", meanwhile: func(t *testing.T, o *oneWatch) { mustDo(t, o.svc.store.RemoveWatch(ctx, o.id)) },
+			want: map[string][]string{watchChannel: nil}},
+		{name: "paused on another instance", meanwhile: func(t *testing.T, o *oneWatch) {
+			mustDo(t, o.svc.store.SetWatchPaused(ctx, o.id, true, ""))
+		}, want: map[string][]string{watchChannel: nil}},
 		{name: "paused, another watch on the feed stays", other: true, meanwhile: pause,
 			want: map[string][]string{watchChannel: nil, watchOtherChannel: {both}}},
 		{name: "query widened", meanwhile: edit(discord.EditRequest{Query: str("aleppo OR kerry")}),
@@ -116,6 +126,10 @@ func TestWatchChangedWhilePollInFlight(t *testing.T) {
 			want: map[string][]string{watchChannel: {onlyB}}},
 		{name: "role edited", meanwhile: edit(discord.EditRequest{Role: str("123456")}),
 			want: map[string][]string{watchChannel: {both}}, roles: []string{"123456"}},
+		{name: "role edited on another instance", meanwhile: func(t *testing.T, o *oneWatch) {
+			_, err := o.svc.store.UpdateWatch(ctx, o.id, store.WatchChange{MentionRole: str("123456")})
+			mustDo(t, err)
+		}, want: map[string][]string{watchChannel: {both}}, roles: []string{"123456"}},
 		{name: "a watch added on the feed", meanwhile: func(t *testing.T, o *oneWatch) {
 			_, err := o.w.Add(ctx, discord.AddRequest{GuildID: watchGuild, ChannelID: watchOtherChannel, FeedURL: o.feed.URL + "/rss", Query: "convoy"})
 			mustDo(t, err)
