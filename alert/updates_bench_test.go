@@ -15,7 +15,7 @@ import (
 
 // updatesCorpus holds headlines, leads and links of real feeds' items; the
 // benchmark invents items where it is not present.
-const updatesCorpus = "/work/wt/shared/corpus/topics/items_from_staged_feeds.jsonl"
+const updatesCorpus = "../../shared/corpus/topics/items_from_staged_feeds.jsonl"
 
 // BenchmarkFeedTextChanges is the cost, per poll, of following a feed of
 // 2,000 items (each with its own link) for live updates, as the poller
