@@ -786,7 +786,20 @@ func (x *Index) giveBack(t taken, num int32) {
 	}
 	x.shift(t.seq, from)
 	e := &x.entries[t.seq-x.base]
-	e.weak, e.leader, e.followers, e.doubtful = t.weak, t.leader, t.followers, t.doubtful
+	e.weak, e.doubtful = t.weak, t.doubtful
+	// What it followed or led may have been removed since the take (a
+	// caller removing items oldest first): a removed follower would still
+	// count toward its re-split.
+	e.leader = 0
+	if x.present(t.leader - 1) {
+		e.leader = t.leader
+	}
+	e.followers = slices.DeleteFunc(slices.Clone(t.followers), func(f int) bool { return !x.present(f) })
+}
+
+// present reports whether item seq is in the window, not removed.
+func (x *Index) present(seq int) bool {
+	return seq >= x.base && seq < x.base+len(x.entries) && x.entries[seq-x.base].story != removedStory
 }
 
 // Moved returns the items of the window that the latest Add took into the

@@ -209,3 +209,39 @@ func TestRemoveInTheUCIStream(t *testing.T) {
 		t.Errorf("the window at the end:\n%s\nwant, as never had the removed items:\n%s", got, want)
 	}
 }
+
+// TestRemoveOutOfOrder: items removed oldest first, a follower that a
+// re-split took and then the report that re-split (a caller removing the
+// items of a refused commit in their order, not newest first), leave the
+// window as one that never had either: the weak first report given back
+// does not list the removed follower among its followers, where it
+// counted toward the next re-split, which came one report early.
+func TestRemoveOutOfOrder(t *testing.T) {
+	titles := storycorpus.ResplitSequence()
+	resplit := resplitAt(t, titles)
+	const follower = 5 // a report following B's first, which the re-split takes
+	at := func(i int) time.Time { return t0.Add(time.Duration(i) * time.Minute) }
+	with, without := NewIndex(Options{}), NewIndex(Options{})
+	for i, title := range titles[:resplit+1] {
+		with.Group(fmt.Sprint(i), Make(title, ""), at(i))
+		if i != follower && i != resplit {
+			without.Group(fmt.Sprint(i), Make(title, ""), at(i))
+		}
+	}
+	for _, id := range []string{fmt.Sprint(follower), fmt.Sprint(resplit)} {
+		if !with.Remove(id) {
+			t.Fatalf("Remove found no item %s", id)
+		}
+	}
+	if got, want := windowState(with), windowState(without); got != want {
+		t.Fatalf("window after the removals:\n%s\nwant, as never added:\n%s", got, want)
+	}
+	for i := resplit; i < len(titles); i++ {
+		id := fmt.Sprint(i)
+		gs, _, gj := with.Group(id, Make(titles[i], ""), at(i+1))
+		ws, _, wj := without.Group(id, Make(titles[i], ""), at(i+1))
+		if gs != ws || gj != wj || !slices.Equal(with.Moved(), without.Moved()) {
+			t.Errorf("#%d %q: Group = (%s, %v) moving %v, want (%s, %v) moving %v", i, titles[i], gs, gj, with.Moved(), ws, wj, without.Moved())
+		}
+	}
+}
