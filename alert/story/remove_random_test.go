@@ -102,3 +102,42 @@ func firstDiff(a, b string) string {
 	}
 	return "(none)"
 }
+
+// TestRemoveRandomPolls: along the UCI headlines, polls of a few items
+// (the next headlines, under other ids: reports that join, open or
+// re-split stories among themselves too) grouped, then removed newest
+// first as alert.Stories.Ungroup does, leave the window as one that never
+// had them, weak marks, followers and takes included, and change no
+// later decision.
+func TestRemoveRandomPolls(t *testing.T) {
+	tune, _ := loadUCI(t)
+	rows := tune[:min(len(tune), 1000)]
+	at := func(i int) time.Time { return t0.Add(time.Duration(i) * time.Minute) }
+	for seed := uint64(1); seed <= 2; seed++ {
+		t.Run(fmt.Sprint("seed ", seed), func(t *testing.T) {
+			rnd := rand.New(rand.NewPCG(seed, 1))
+			with, without := NewIndex(Options{}), NewIndex(Options{})
+			for i, r := range rows {
+				id := fmt.Sprint(i)
+				gs, _, gj := with.Group(id, Make(r.title, ""), at(i))
+				ws, _, wj := without.Group(id, Make(r.title, ""), at(i))
+				if gs != ws || gj != wj || !slices.Equal(with.Moved(), without.Moved()) {
+					t.Fatalf("#%d %q: Group = (%s, %v) moving %v, want (%s, %v) moving %v", i, r.title, gs, gj, with.Moved(), ws, wj, without.Moved())
+				}
+				if rnd.IntN(5) != 0 {
+					continue
+				}
+				poll := rows[i+1 : min(len(rows), i+2+rnd.IntN(8))]
+				for j, p := range poll {
+					with.Group(fmt.Sprint("poll", j), Make(p.title, ""), at(i))
+				}
+				for j := len(poll) - 1; j >= 0; j-- {
+					with.Remove(fmt.Sprint("poll", j))
+				}
+				if g, w := windowState(with), windowState(without); g != w {
+					t.Fatalf("after removing the poll at #%d, the window:\n%s\nwant:\n%s", i, firstDiff(g, w), firstDiff(w, g))
+				}
+			}
+		})
+	}
+}
