@@ -133,37 +133,47 @@ func (c *commitLock) lockSharedStories(ctx context.Context) (unlock func(), err 
 	return c.lockStories(ctx)
 }
 
-// settledRows remembers the newest outbox row the sender read under the
-// stories lease (commitLock.lockSettled), so that a read of older rows
-// need not take the lease again (sender.readSettled). Rows are inserted
-// by CommitPoll alone, which on a shared store a poll runs under the
-// stories lease, held until its moves are stored; and ids are handed out
-// in order (an identity column). So a row whose id is at most one read
-// under the lease was committed, and its poll's moves stored, before that
-// read: a later poll moves the rows it commits itself and those of the
-// stories its grouping opens, newer all of them. (A re-split moves older
-// rows in its commit's own transaction: no window.)
+// settledRows remembers the outbox rows the sender read under the stories
+// lease (commitLock.lockSettled), so that a read of those rows again need
+// not take the lease (sender.readSettled). Rows are inserted by
+// CommitPoll alone, which on a shared store a poll runs under the stories
+// lease, held until its moves are stored. So a row read under the lease
+// was committed, and its poll's moves stored, before that read: a later
+// poll moves the rows it commits itself and those of the stories its
+// grouping opens, none of them read then. (A re-split moves older rows in
+// its commit's own transaction: no window.) Rows are known by their ids,
+// not by a bound on them: an id is handed out at the insert, not the
+// commit, and a transaction whose instance's lease ran out during its
+// commit may commit after another instance's later insert, its rows' ids
+// below those read under the lease meanwhile.
 type settledRows struct {
-	mu      sync.Mutex
-	through int64 // the highest row id read under the lease
+	mu   sync.Mutex
+	read map[int64]bool // the ids of the rows read under the lease
 }
+
+// maxSettledRows bounds what settledRows remembers: past it, it forgets
+// all, and the next read of each destination takes the lease once.
+const maxSettledRows = 1 << 14
 
 // note records rows, read under the stories lease.
 func (s *settledRows) note(rows []store.Alert) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.read == nil || len(s.read)+len(rows) > maxSettledRows {
+		s.read = make(map[int64]bool, len(rows))
+	}
 	for _, r := range rows {
-		s.through = max(s.through, r.ID)
+		s.read[r.ID] = true
 	}
 }
 
-// covers reports whether every row of rows is past its poll's moves: none
-// is newer than the rows read under the lease.
+// covers reports whether every row of rows is past its poll's moves: each
+// was read under the lease before.
 func (s *settledRows) covers(rows []store.Alert) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, r := range rows {
-		if r.ID > s.through {
+		if !s.read[r.ID] {
 			return false
 		}
 	}

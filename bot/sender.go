@@ -348,8 +348,8 @@ func (s *sender) duePrefix(ctx context.Context, dest string, n notify.Notifier) 
 // and a destination is read on every tick (one whose rows wait for a
 // digest every 2 s), so it is taken only when the rows read may still be
 // moving: read first without it (under this process's moves), and again
-// under it only when the page holds a row newer than every row read under
-// it before (settledRows).
+// under it only when the page holds a row not read under it before
+// (settledRows).
 func (s *sender) readSettled(ctx context.Context, n notify.Notifier, read func() ([]store.Alert, error)) ([]store.Alert, error) {
 	if _, edits := n.(notify.Editor); edits {
 		return read()

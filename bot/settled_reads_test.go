@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"database/sql"
 	"io"
 	"log/slog"
 	"strings"
@@ -36,6 +37,26 @@ func (s *leaseCountingStore) taken(name string) int {
 	return s.takes[name]
 }
 
+// countingSender opens a service over dsn that only sends (h's config
+// without its feeds) to n as "desk", through a store counting the takes
+// of each lease.
+func countingSender(t *testing.T, h *harness, dsn string, clk *clock, n notify.Notifier, log *slog.Logger) (*Service, *leaseCountingStore) {
+	t.Helper()
+	pg, err := store.OpenPostgres(context.Background(), dsn, store.WithClock(clk.now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { pg.Close() })
+	st := &leaseCountingStore{Postgres: pg, takes: map[string]int{}}
+	cfg := *h.cfg
+	cfg.Feeds = nil // sends only
+	b, err := New(context.Background(), testOptions(&cfg, st, map[string]notify.Notifier{"desk": n}, log, clk.now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b, st
+}
+
 // TestIdleDigestDestinationTakesNoStoriesLeaseEachTick: an email
 // destination (its messages name their story) whose outbox holds a match
 // for the 08:00 digest is looked at on every 2 s tick of the sender. Each
@@ -53,18 +74,7 @@ func TestIdleDigestDestinationTakesNoStoriesLeaseEachTick(t *testing.T) {
 	ctx := context.Background()
 	talksHeldForEight(h, clk.set, func() { a.RunOnce(ctx) })
 
-	pg, err := store.OpenPostgres(ctx, dsn, store.WithClock(clk.now))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { pg.Close() })
-	st := &leaseCountingStore{Postgres: pg, takes: map[string]int{}}
-	cfg := *h.cfg
-	cfg.Feeds = nil // sends only
-	b, err := New(ctx, testOptions(&cfg, st, map[string]notify.Notifier{"desk": n}, slog.New(slog.NewTextHandler(io.Discard, nil)), clk.now))
-	if err != nil {
-		t.Fatal(err)
-	}
+	b, st := countingSender(t, h, dsn, clk, n, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	phases := []struct {
 		name    string
 		from    time.Time
@@ -102,34 +112,15 @@ func TestIdleDigestDestinationTakesNoStoriesLeaseEachTick(t *testing.T) {
 // and once when the lease is taken again.
 func TestSenderWaitingForTheStoriesLeaseSaysSo(t *testing.T) {
 	dsn := pgtest.Schema(t)
-	h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo"})
-	h.cfg.Service.LeaseTTL = time.Second
-	n, delivered, _ := storyOutlets[0].open(t) // email
-	clk := &clock{}
-	clk.set(h.clock)
-	a, _ := h.openInstance(dsn, clk, n, "wire")
+	h, _, clk, n, delivered := talksEnqueued(t, dsn, time.Second)
 	ctx := context.Background()
-	a.poller.pollAll(ctx, a.live.catalog().Feeds(), pollNow) // first sight
-	h.write("wire.xml", item(1, "Aleppo talks resume", clk.now()))
-	clk.advance(time.Minute)
-	a.poller.pollAll(ctx, a.live.catalog().Feeds(), pollNow) // enqueued, not sent
 
-	pg, err := store.OpenPostgres(ctx, dsn, store.WithClock(clk.now))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { pg.Close() })
+	logs := &logBuffer{}
+	b, st := countingSender(t, h, dsn, clk, n, slog.New(slog.NewTextHandler(logs, nil)))
+	pg := st.Postgres
 	const other = "another-instance"
 	if got, err := pg.Lease(ctx, storiesLease, other, time.Hour); err != nil || !got {
 		t.Fatalf("taking the stories lease for another instance: %v, %v", got, err)
-	}
-	st := &leaseCountingStore{Postgres: pg, takes: map[string]int{}}
-	cfg := *h.cfg
-	cfg.Feeds = nil // sends only
-	logs := &logBuffer{}
-	b, err := New(ctx, testOptions(&cfg, st, map[string]notify.Notifier{"desk": n}, slog.New(slog.NewTextHandler(logs, nil)), clk.now))
-	if err != nil {
-		t.Fatal(err)
 	}
 	runCtx, stop := context.WithCancel(ctx)
 	done := make(chan struct{})
@@ -163,6 +154,28 @@ func TestSenderWaitingForTheStoriesLeaseSaysSo(t *testing.T) {
 	}
 }
 
+// talksEnqueued opens an instance over dsn that polls "wire" for the
+// aleppo subscription into an email notifier (its messages name their
+// story), and has it enqueue one alert, "Aleppo talks resume", unsent.
+// leaseTTL 0 keeps the harness's.
+func talksEnqueued(t *testing.T, dsn string, leaseTTL time.Duration) (h *harness, a *Service, clk *clock, n notify.Notifier, delivered func() (map[string]string, int)) {
+	t.Helper()
+	h = newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo"})
+	if leaseTTL > 0 {
+		h.cfg.Service.LeaseTTL = leaseTTL
+	}
+	n, delivered, _ = storyOutlets[0].open(t)
+	clk = &clock{}
+	clk.set(h.clock)
+	a, _ = h.openInstance(dsn, clk, n, "wire")
+	ctx := context.Background()
+	a.poller.pollAll(ctx, a.live.catalog().Feeds(), pollNow) // first sight
+	h.write("wire.xml", item(1, "Aleppo talks resume", clk.now()))
+	clk.advance(time.Minute)
+	a.poller.pollAll(ctx, a.live.catalog().Feeds(), pollNow)
+	return h, a, clk, n, delivered
+}
+
 // waitForCondition polls cond until it holds, failing the test after 30 s.
 func waitForCondition(t *testing.T, what string, cond func() bool) {
 	t.Helper()
@@ -172,3 +185,63 @@ func waitForCondition(t *testing.T, what string, cond func() bool) {
 		}
 	}
 }
+
+// TestSettledReadOfARowCommittedLateTakesTheLease: outbox ids are handed
+// out at the insert, not the commit, so a transaction that inserted first
+// can commit after one that inserted later (on a shared store, an
+// instance whose stories lease ran out during its commit, while another
+// took the lease and committed). The sender took a row whose id was below
+// one read under the lease for settled and read it without the lease,
+// though that row's poll may still be storing its moves. A row is settled
+// once read under the lease itself, whatever its id.
+func TestSettledReadOfARowCommittedLateTakesTheLease(t *testing.T) {
+	dsn := pgtest.Schema(t)
+	h, a, clk, n, delivered := talksEnqueued(t, dsn, 0) // the first row
+	ctx := context.Background()
+
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	late, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer late.Rollback()
+	// A copy of the first row under another item, its id handed out now,
+	// committed after the next poll's row.
+	if _, err := late.ExecContext(ctx, `INSERT INTO alerts (`+lateAlertColumns+`, item_key)
+		SELECT `+lateAlertColumns+`, 'late' FROM alerts ORDER BY id LIMIT 1`); err != nil {
+		t.Fatal(err)
+	}
+	h.write("wire.xml", item(1, "Aleppo talks resume", clk.now()), item(2, "Aleppo ceasefire holds", clk.now()))
+	clk.advance(time.Minute)
+	a.poller.pollAll(ctx, a.live.catalog().Feeds(), pollNow) // the newest id, committed
+
+	b, st := countingSender(t, h, dsn, clk, n, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err := b.sender.deliverAll(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, mails := delivered(); mails != 2 {
+		t.Fatalf("%d mails before the late commit, want the 2 committed rows", mails)
+	}
+	if err := late.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	before := st.taken(storiesLease)
+	if err := b.sender.deliverAll(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, mails := delivered(); mails != 3 {
+		t.Fatalf("%d mails after the late commit, want 3: the late row was not read", mails)
+	}
+	if got := st.taken(storiesLease) - before; got == 0 {
+		t.Errorf("the row committed late (an id below the rows read under the stories lease) was read without the lease")
+	}
+}
+
+// lateAlertColumns are the columns a copied outbox row keeps.
+const lateAlertColumns = `destination, subscription, feed_id, dedupe_keys, payload,
+	created_at, batch, attempts, next_attempt, last_error, hold_until, digest, story, joins, fingerprint,
+	enqueued_at`
