@@ -123,7 +123,10 @@ func (s *sender) reportPass(ctx context.Context, err error) {
 	}
 	waits, failed := splitOff(err, errStoriesLeaseNotTaken)
 	if waits != nil {
-		s.storeErrs.Fail("stories-lease", "the outbox waits for the stories lease, which another instance holds (a poll grouping and committing alerts, or one stalled until the lease runs out): the rows of destinations whose messages name their story, digests and reports that go alone wait for it", waits)
+		// One state however many destinations wait, and which: the
+		// waits, named by destination, are its detail.
+		s.storeErrs.Fail("stories-lease", "the outbox waits for the stories lease, which another instance holds (a poll grouping and committing alerts, or one stalled until the lease runs out): the rows of destinations whose messages name their story, digests and reports that go alone wait for it",
+			fmt.Errorf("the %q lease: %w", storiesLease, errStoriesLeaseNotTaken), "waits", waits)
 	} else {
 		s.storeErrs.OK("stories-lease", "the stories lease is free again; the outbox is read")
 	}

@@ -38,9 +38,9 @@ func (s *leaseCountingStore) taken(name string) int {
 }
 
 // countingSender opens a service over dsn that only sends (h's config
-// without its feeds) to n as "desk", through a store counting the takes
-// of each lease.
-func countingSender(t *testing.T, h *harness, dsn string, clk *clock, n notify.Notifier, log *slog.Logger) (*Service, *leaseCountingStore) {
+// without its feeds) to notifiers, through a store counting the takes of
+// each lease.
+func countingSender(t *testing.T, h *harness, dsn string, clk *clock, notifiers map[string]notify.Notifier, log *slog.Logger) (*Service, *leaseCountingStore) {
 	t.Helper()
 	pg, err := store.OpenPostgres(context.Background(), dsn, store.WithClock(clk.now))
 	if err != nil {
@@ -50,7 +50,7 @@ func countingSender(t *testing.T, h *harness, dsn string, clk *clock, n notify.N
 	st := &leaseCountingStore{Postgres: pg, takes: map[string]int{}}
 	cfg := *h.cfg
 	cfg.Feeds = nil // sends only
-	b, err := New(context.Background(), testOptions(&cfg, st, map[string]notify.Notifier{"desk": n}, log, clk.now))
+	b, err := New(context.Background(), testOptions(&cfg, st, notifiers, log, clk.now))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +74,7 @@ func TestIdleDigestDestinationTakesNoStoriesLeaseEachTick(t *testing.T) {
 	ctx := context.Background()
 	talksHeldForEight(h, clk.set, func() { a.RunOnce(ctx) })
 
-	b, st := countingSender(t, h, dsn, clk, n, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	b, st := countingSender(t, h, dsn, clk, map[string]notify.Notifier{"desk": n}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	phases := []struct {
 		name    string
 		from    time.Time
@@ -116,7 +116,7 @@ func TestSenderWaitingForTheStoriesLeaseSaysSo(t *testing.T) {
 	ctx := context.Background()
 
 	logs := &logBuffer{}
-	b, st := countingSender(t, h, dsn, clk, n, slog.New(slog.NewTextHandler(logs, nil)))
+	b, st := countingSender(t, h, dsn, clk, map[string]notify.Notifier{"desk": n}, slog.New(slog.NewTextHandler(logs, nil)))
 	pg := st.Postgres
 	const other = "another-instance"
 	if got, err := pg.Lease(ctx, storiesLease, other, time.Hour); err != nil || !got {
@@ -219,7 +219,7 @@ func TestSettledReadOfARowCommittedLateTakesTheLease(t *testing.T) {
 	clk.advance(time.Minute)
 	a.poller.pollAll(ctx, a.live.catalog().Feeds(), pollNow) // the newest id, committed
 
-	b, st := countingSender(t, h, dsn, clk, n, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	b, st := countingSender(t, h, dsn, clk, map[string]notify.Notifier{"desk": n}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err := b.sender.deliverAll(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -245,3 +245,54 @@ func TestSettledReadOfARowCommittedLateTakesTheLease(t *testing.T) {
 const lateAlertColumns = `destination, subscription, feed_id, dedupe_keys, payload,
 	created_at, batch, attempts, next_attempt, last_error, hold_until, digest, story, joins, fingerprint,
 	enqueued_at`
+
+// TestStoriesLeaseWaitLoggedOnceWhateverDestinationsWait: while another
+// instance holds the stories lease, the sender's passes wait for it for
+// each destination with new rows whose messages name their story. The
+// wait was logged again whenever the set of waiting destinations changed
+// (a second destination's row committed by the lease's holder), since the
+// destinations' names made the failure's state: one wait, one line.
+func TestStoriesLeaseWaitLoggedOnceWhateverDestinationsWait(t *testing.T) {
+	dsn := pgtest.Schema(t)
+	h, _, clk, n, delivered := talksEnqueued(t, dsn, time.Second)
+	ctx := context.Background()
+	mail, mailed, _ := storyOutlets[0].open(t) // a second email destination
+	logs := &logBuffer{}
+	b, st := countingSender(t, h, dsn, clk, map[string]notify.Notifier{"desk": n, "mail": mail}, slog.New(slog.NewTextHandler(logs, nil)))
+	const other = "another-instance"
+	if got, err := st.Postgres.Lease(ctx, storiesLease, other, time.Hour); err != nil || !got {
+		t.Fatalf("taking the stories lease for another instance: %v, %v", got, err)
+	}
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { defer close(done); b.sender.loop(runCtx, runCtx) }()
+	t.Cleanup(func() { stop(); <-done })
+
+	waitForCondition(t, "a pass waiting for desk", func() bool { return st.taken(outboxLease("desk")) >= 2 })
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	// The lease's holder commits a row for mail too.
+	if _, err := db.ExecContext(ctx, `INSERT INTO alerts (`+lateAlertColumns+`, item_key)
+		SELECT 'mail', subscription, feed_id, dedupe_keys, payload, created_at, batch, attempts, next_attempt,
+			last_error, hold_until, digest, story, joins, fingerprint, enqueued_at, item_key
+		FROM alerts WHERE destination = 'desk' ORDER BY id LIMIT 1`); err != nil {
+		t.Fatal(err)
+	}
+	waitForCondition(t, "a pass waiting for both", func() bool { return st.taken(outboxLease("mail")) >= 2 })
+	if err := st.Postgres.Release(ctx, storiesLease, other); err != nil {
+		t.Fatal(err)
+	}
+	waitForCondition(t, "both alerts delivered and the pass reported", func() bool {
+		_, desk := delivered()
+		_, mails := mailed()
+		return desk == 1 && mails == 1 && b.sender.storeErrs.FailingKinds() == 0
+	})
+	stop()
+	<-done
+	if got := strings.Count(logs.String(), "the outbox waits for the stories lease"); got != 1 {
+		t.Errorf("the wait logged %d times, want 1; log:\n%s", got, logs.String())
+	}
+}
