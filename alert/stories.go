@@ -183,7 +183,10 @@ func (s *Stories) Group(entries []Entry, now time.Time) Grouping {
 		name, _, joined := d.index.BestWithin(fp, now, e.window)
 		if joined {
 			opened, ok := d.opened[name]
-			joined = ok && now.Sub(opened) <= e.window
+			// A story named after the entry is its own, which others
+			// joined while a refused grouping of it was taken back
+			// (Ungroup): it is the story's first report, not a join.
+			joined = ok && now.Sub(opened) <= e.window && name != id
 		}
 		if !joined {
 			name = id
@@ -219,8 +222,8 @@ type grouped struct {
 
 // Ungroup takes back what Group added (g), newest first: each report
 // leaves the index, the items its re-split took go back to the stories
-// they came from, and a story it opened is forgotten (see
-// story.Index.Remove). A report grouped before that Group, which it found
+// they came from, and a story it opened is forgotten unless reports
+// grouped since are in it (see story.Index.Remove). A report grouped before that Group, which it found
 // in the index, stays, and so does what others grouped since. A caller
 // whose commit of the entries was refused, and who will match and group
 // them anew (the watches they were matched under changed), ungroups them,
@@ -233,9 +236,12 @@ func (s *Stories) Ungroup(g Grouping) {
 			continue
 		}
 		d.index.Remove(a.id)
-		if a.opened {
+		delete(d.takes, a.id) // what its re-split took is given back
+		if a.opened && d.index.Items(a.id) == 0 {
+			// Not while reports another poll grouped into it since stay:
+			// committed as its joins, they keep it open, as a restart
+			// would open it (Restore, OpenStory).
 			delete(d.opened, a.id)
-			delete(d.takes, a.id)
 		}
 	}
 }

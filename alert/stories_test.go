@@ -838,3 +838,53 @@ func TestUngroupTakesBackAGroup(t *testing.T) {
 		}
 	}
 }
+
+// TestUngroupKeepsAStoryOthersJoined: a report of another feed grouped
+// into the story a refused grouping opened, and committed as its join
+// (another worker's poll, between that grouping and the refusal), stays
+// in it; the story stays open, as a restart opens it (Restore names it,
+// OpenStory opens it at its first report's first sight), so the story's
+// next report joins it. Before, Ungroup forgot the story while its join
+// stayed in the index, and the next report opened another message for it
+// until a restart. Grouped again in the same destination, the refused
+// report is its own story's first report, not a join of it.
+func TestUngroupKeepsAStoryOthersJoined(t *testing.T) {
+	subs := []Subscription{{ID: "s", Name: "s", Query: "olive", AllFileFeeds: true, Destination: "desk", StoryWindow: 48 * time.Hour}}
+	cat, _ := NewCatalog(nil, []Feed{{ID: "f", Name: "f"}, {ID: "g", Name: "g"}}, subs)
+	titles := storycorpus.ResplitSequence()
+	at := func(i int) time.Time { return now.Add(time.Duration(i) * time.Minute) }
+	entries := func(feed string, i int) []Entry {
+		item := feeds.Item{Key: fmt.Sprintf("k%d", i), Title: titles[i], Link: fmt.Sprintf("https://%s.example/%d", feed, i), Published: at(i), Dated: true}
+		return cat.Alerts(Input{FeedID: feed, Items: []feeds.Item{item}, Now: at(i)}).Entries
+	}
+	s := NewStories(48 * time.Hour)
+	opener := entries("f", 0)
+	refused := s.Group(opener, at(0))
+	join := entries("g", 1)
+	s.Group(join, at(1))
+	if !join[0].Joins || join[0].Story != opener[0].Story {
+		t.Fatalf("the other feed's report: story %s joins %v, want a join of %s", join[0].Story, join[0].Joins, opener[0].Story)
+	}
+	s.Ungroup(refused)
+
+	restarted := NewStories(48 * time.Hour) // the store holds the join alone
+	rows := []StoryRow{{Destination: "desk", ID: ItemID("g", "k1"), Story: join[0].Story, Fingerprint: join[0].Fingerprint, At: at(1)}}
+	for _, u := range restarted.Restore(rows) {
+		restarted.OpenStory(u.Destination, u.Story, at(0))
+	}
+	for _, tt := range []struct {
+		name string
+		s    *Stories
+	}{{"after Ungroup", s}, {"after a restart", restarted}} {
+		next := entries("g", 2)
+		tt.s.Group(next, at(2))
+		if !next[0].Joins || next[0].Story != opener[0].Story {
+			t.Errorf("%s, the story's next report: story %s joins %v, want a join of %s", tt.name, next[0].Story, next[0].Joins, opener[0].Story)
+		}
+	}
+	again := entries("f", 0)
+	s.Group(again, at(3))
+	if again[0].Joins || again[0].Story != opener[0].Story {
+		t.Errorf("the refused report grouped again: story %s joins %v, want its own story's first report", again[0].Story, again[0].Joins)
+	}
+}
