@@ -223,8 +223,9 @@ type grouped struct {
 // Ungroup takes back what Group added (g), newest first: each report
 // leaves the index, the items its re-split took go back to the stories
 // they came from, and a story it opened is forgotten unless reports
-// grouped since are in it (see story.Index.Remove). A report grouped before that Group, which it found
-// in the index, stays, and so does what others grouped since. A caller
+// grouped since are in it (see story.Index.Remove). A report grouped
+// before that Group, which it found in the index, stays, and so does what
+// others grouped since. A caller
 // whose commit of the entries was refused, and who will match and group
 // them anew (the watches they were matched under changed), ungroups them,
 // so that the index holds no report the store has not, and regrouped
