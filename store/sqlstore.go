@@ -421,10 +421,13 @@ func (s *sqlStore) CommitPoll(ctx context.Context, feedID string, p Poll) (int, 
 		var chosen []int
 		chosen, dups = c.choose(p.Alerts)
 		enqueued = len(chosen)
-		if err := c.enqueue(ctx, p.Alerts, chosen); err != nil {
+		// The refused reports first: an alert of this poll that takes
+		// one into its story (Alert.Takes) moves it as it moves this
+		// poll's alerts, which enqueue inserts before their takes.
+		if err := c.keepRefused(ctx, p.Alerts, dups); err != nil {
 			return err
 		}
-		return c.keepRefused(ctx, p.Alerts, dups)
+		return c.enqueue(ctx, p.Alerts, chosen)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("commit poll of %q: %w", feedID, err)

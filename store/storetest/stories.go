@@ -850,6 +850,15 @@ func testRefusedReports(t *testing.T, h *harness) {
 	if got, want := rowsSince(epoch)[2], (storyOf{"e", "feed/c", false, "fp-e\x00\xff"}); got != want {
 		t.Errorf("refused report after a take = %+v, want %+v", got, want)
 	}
+	// A report taken by an alert of the poll that refuses it: the take
+	// moves it as it moves that poll's alerts.
+	taker := storyAlert("desk", "t", "feed/t", false, "fp-t")
+	taker.Takes = []store.StoryTake{{Item: "feed/r", From: "feed/r"}}
+	commit(t, s, "g", poll("g", []string{"r", "t"},
+		withDedupe(storyAlert("desk", "r", "feed/r", false, "fp-r"), "link:l"), taker))
+	if i := slices.IndexFunc(rowsSince(epoch), func(r storyOf) bool { return r.Key == "r" }); i < 0 || rowsSince(epoch)[i].Story != "feed/t" {
+		t.Errorf("StoryRows after a take in the refusing poll = %+v, want r in feed/t", rowsSince(epoch))
+	}
 
 	if err := s.Prune(ctx, refusedAt); err != nil {
 		t.Fatal(err)
