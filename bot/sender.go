@@ -249,8 +249,11 @@ func (s *sender) deliverDestination(ctx context.Context, dest string) error {
 		for _, j := range joins {
 			placed[j.ID] = true
 		}
-		if len(joins) > 0 && s.editStories(ctx, dest, n, joins, formedNow) == sendStop {
-			return nil
+		if len(joins) > 0 {
+			out, err := s.editStories(ctx, dest, n, joins, formedNow)
+			if err != nil || out == sendStop {
+				return err
+			}
 		}
 		if len(batches) == 0 && len(joins) == 0 {
 			return nil // only joins already looked at this pass: the next pass looks again

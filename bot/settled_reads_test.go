@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"io"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -113,44 +114,106 @@ func TestIdleDigestDestinationTakesNoStoriesLeaseEachTick(t *testing.T) {
 func TestSenderWaitingForTheStoriesLeaseSaysSo(t *testing.T) {
 	dsn := pgtest.Schema(t)
 	h, _, clk, n, delivered := talksEnqueued(t, dsn, time.Second)
-	ctx := context.Background()
-
 	logs := &logBuffer{}
 	b, st := countingSender(t, h, dsn, clk, map[string]notify.Notifier{"desk": n}, slog.New(slog.NewTextHandler(logs, nil)))
-	pg := st.Postgres
-	const other = "another-instance"
-	if got, err := pg.Lease(ctx, storiesLease, other, time.Hour); err != nil || !got {
-		t.Fatalf("taking the stories lease for another instance: %v, %v", got, err)
-	}
-	runCtx, stop := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() { defer close(done); b.sender.loop(runCtx, runCtx) }()
-	t.Cleanup(func() { stop(); <-done })
+	giveBack, stop := sendBehindStoriesLease(t, b, st)
 
 	// A third pass begun: two have waited out the lease and failed.
 	waitForCondition(t, "three passes", func() bool { return st.taken(outboxLease("desk")) >= 3 })
-	if err := pg.Release(ctx, storiesLease, other); err != nil {
-		t.Fatal(err)
-	}
+	giveBack()
 	waitForCondition(t, "the alert delivered and the pass reported", func() bool {
 		_, mails := delivered()
 		return mails == 1 && b.sender.storeErrs.FailingKinds() == 0
 	})
 	stop()
-	<-done
 
-	got := logs.String()
-	for _, c := range []struct {
-		line string
-		want int
-	}{
-		{"reading the outbox failed", 0},
-		{"the outbox waits for the stories lease", 1},
-		{"the stories lease is free again", 1},
-	} {
-		if n := strings.Count(got, c.line); n != c.want {
-			t.Errorf("%q logged %d times, want %d; log:\n%s", c.line, n, c.want, got)
+	wantLogged(t, logs.String(), map[string]int{
+		"reading the outbox failed":              0,
+		"the outbox waits for the stories lease": 1,
+		"the stories lease is free again":        1,
+	})
+}
+
+// sendBehindStoriesLease has another instance take the stories lease and
+// runs b's sender loop. giveBack gives the lease back; stop ends the loop
+// and waits for it (at the test's end if not before).
+func sendBehindStoriesLease(t *testing.T, b *Service, st *leaseCountingStore) (giveBack, stop func()) {
+	t.Helper()
+	ctx := context.Background()
+	const other = "another-instance"
+	if got, err := st.Postgres.Lease(ctx, storiesLease, other, time.Hour); err != nil || !got {
+		t.Fatalf("taking the stories lease for another instance: %v, %v", got, err)
+	}
+	runCtx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { defer close(done); b.sender.loop(runCtx, runCtx) }()
+	stop = func() { cancel(); <-done }
+	t.Cleanup(stop)
+	giveBack = func() {
+		if err := st.Postgres.Release(ctx, storiesLease, other); err != nil {
+			t.Fatal(err)
 		}
+	}
+	return giveBack, stop
+}
+
+// wantLogged checks how many times each line of want was logged in got.
+func wantLogged(t *testing.T, got string, want map[string]int) {
+	t.Helper()
+	for line, n := range want {
+		if c := strings.Count(got, line); c != n {
+			t.Errorf("%q logged %d times, want %d; log:\n%s", line, c, n, got)
+		}
+	}
+}
+
+// TestSenderWaitingForTheStoriesLeaseToPostAloneSaysSo: a report whose
+// story's message was deleted goes alone, which on a shared store waits
+// for the stories lease (commitLock.lockHolds). While another instance
+// held it, each pass logged "waiting for the polls that commit alerts
+// failed" at ERROR, as if the store failed. The wait is the outbox's
+// wait for the lease, logged once, and its end once.
+func TestSenderWaitingForTheStoriesLeaseToPostAloneSaysSo(t *testing.T) {
+	dsn := pgtest.Schema(t)
+	h, rec := storyHarness(t, kesslerSub())
+	h.cfg.Service.LeaseTTL = time.Second
+	clk, at := h.sharedClock(rec)
+	a, _ := h.openInstance(dsn, clk, rec, outlets[0].feed, outlets[1].feed)
+	ctx := context.Background()
+	pollA := func() { a.poller.pollAll(ctx, a.live.catalog().Feeds(), pollNow) }
+	pollA() // first sight
+	h.publishReport(0)
+	at(time.Minute)
+	pollA()
+	if err := a.sender.deliverAll(ctx); err != nil {
+		t.Fatal(err)
+	}
+	rec.emu.Lock()
+	rec.deleted["m1"] = true // the story's message
+	rec.emu.Unlock()
+	h.publishReport(1)
+	at(time.Minute)
+	pollA() // a report of the story, which goes alone
+
+	logs := &logBuffer{}
+	b, st := countingSender(t, h, dsn, clk, map[string]notify.Notifier{"desk": rec}, slog.New(slog.NewTextHandler(logs, nil)))
+	giveBack, stop := sendBehindStoriesLease(t, b, st)
+
+	// A third pass begun: two have waited out the lease and given up.
+	waitForCondition(t, "three passes", func() bool { return st.taken(outboxLease("desk")) >= 3 })
+	giveBack()
+	waitForCondition(t, "the report posted alone and the pass reported", func() bool {
+		return len(rec.titles()) == 2 && b.sender.storeErrs.FailingKinds() == 0
+	})
+	stop()
+
+	wantLogged(t, logs.String(), map[string]int{
+		"waiting for the polls that commit alerts failed": 0,
+		"the outbox waits for the stories lease":          1,
+		"the stories lease is free again":                 1,
+	})
+	if got, want := rec.titles(), []string{outlets[0].title, outlets[1].title}; !slices.Equal(got, want) {
+		t.Errorf("messages %q, want %q", got, want)
 	}
 }
 
@@ -259,14 +322,7 @@ func TestStoriesLeaseWaitLoggedOnceWhateverDestinationsWait(t *testing.T) {
 	mail, mailed, _ := storyOutlets[0].open(t) // a second email destination
 	logs := &logBuffer{}
 	b, st := countingSender(t, h, dsn, clk, map[string]notify.Notifier{"desk": n, "mail": mail}, slog.New(slog.NewTextHandler(logs, nil)))
-	const other = "another-instance"
-	if got, err := st.Postgres.Lease(ctx, storiesLease, other, time.Hour); err != nil || !got {
-		t.Fatalf("taking the stories lease for another instance: %v, %v", got, err)
-	}
-	runCtx, stop := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() { defer close(done); b.sender.loop(runCtx, runCtx) }()
-	t.Cleanup(func() { stop(); <-done })
+	giveBack, stop := sendBehindStoriesLease(t, b, st)
 
 	waitForCondition(t, "a pass waiting for desk", func() bool { return st.taken(outboxLease("desk")) >= 2 })
 	db, err := sql.Open("pgx", dsn)
@@ -282,16 +338,13 @@ func TestStoriesLeaseWaitLoggedOnceWhateverDestinationsWait(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitForCondition(t, "a pass waiting for both", func() bool { return st.taken(outboxLease("mail")) >= 2 })
-	if err := st.Postgres.Release(ctx, storiesLease, other); err != nil {
-		t.Fatal(err)
-	}
+	giveBack()
 	waitForCondition(t, "both alerts delivered and the pass reported", func() bool {
 		_, desk := delivered()
 		_, mails := mailed()
 		return desk == 1 && mails == 1 && b.sender.storeErrs.FailingKinds() == 0
 	})
 	stop()
-	<-done
 	if got := strings.Count(logs.String(), "the outbox waits for the stories lease"); got != 1 {
 		t.Errorf("the wait logged %d times, want 1; log:\n%s", got, logs.String())
 	}

@@ -90,8 +90,9 @@ type storyEdit struct {
 
 // editStories places a pass's joins: under their story's message, later
 // (the message is not out yet, or was edited less than editGap ago), or
-// alone.
-func (s *sender) editStories(ctx context.Context, dest string, n notify.Notifier, joins []store.Alert, formed map[string]bool) sendOutcome {
+// alone. It returns the error of a wait for the stories lease (goAlone),
+// which the pass reports (sender.reportPass); the store's errors it logs.
+func (s *sender) editStories(ctx context.Context, dest string, n notify.Notifier, joins []store.Alert, formed map[string]bool) (sendOutcome, error) {
 	ed, canEdit := n.(notify.Editor)
 	now := s.now()
 	var edits []*storyEdit
@@ -124,7 +125,7 @@ func (s *sender) editStories(ctx context.Context, dest string, n notify.Notifier
 			}
 		case err != nil && !errors.Is(err, store.ErrNotFound) && !errors.Is(err, errLeadsGone):
 			s.storeErrs.Fail("outbox", "reading the outbox failed; retrying", err)
-			return sendStop
+			return sendStop, nil
 		case err == nil && heldForDigest(lead) && j.Batch == "":
 			// max_per_hour (or a digest) holds the story's first alert:
 			// the join goes in the same digest. Posted alone, or after
@@ -152,7 +153,7 @@ func (s *sender) editStories(ctx context.Context, dest string, n notify.Notifier
 	}
 	alone, out := s.sendEdits(ctx, dest, ed, edits, alone, now)
 	if out != sendNext || len(alone) == 0 {
-		return out
+		return out, nil
 	}
 	return s.goAlone(ctx, dest, alone, canEdit, formed)
 }
@@ -165,30 +166,28 @@ func (s *sender) editStories(ctx context.Context, dest string, n notify.Notifier
 // edits, a join goes alone for want of a message to go under, and a poll
 // may be committing its story's first report (joinLateOpeners looked for
 // a report posted alone before that commit): under commits, the story's
-// leads are read again.
-func (s *sender) goAlone(ctx context.Context, dest string, alone []store.Alert, canEdit bool, formed map[string]bool) sendOutcome {
+// leads are read again. Waiting for the stories lease another instance
+// holds is no failure of the store: its error goes to the pass's report
+// (sender.reportPass), as readSettled's and batchDigests' do.
+func (s *sender) goAlone(ctx context.Context, dest string, alone []store.Alert, canEdit bool, formed map[string]bool) (sendOutcome, error) {
 	if canEdit || s.mayCap(alone) {
 		unlock, err := s.commits.lockHolds(ctx)
 		if err != nil {
-			if ctx.Err() == nil {
-				s.storeErrs.Fail("commits", "waiting for the polls that commit alerts failed; reports that go alone wait for the next pass", err)
-			}
-			return sendStop
+			return sendStop, err
 		}
-		s.storeErrs.OK("commits", "waiting for the polls that commit alerts works again")
 		defer unlock()
 	}
 	now := s.now() // decided now, after the commits waited for
 	ok := true
 	if canEdit {
 		if alone, ok = s.stillLeaderless(ctx, dest, alone, now); !ok {
-			return sendStop
+			return sendStop, nil
 		}
 	}
 	if alone, ok = s.capAlone(ctx, alone, now); !ok {
-		return sendStop
+		return sendStop, nil
 	}
-	return s.postAlone(ctx, dest, alone, formed, now)
+	return s.postAlone(ctx, dest, alone, formed, now), nil
 }
 
 // stillLeaderless returns the joins of alone whose story still has no
