@@ -237,27 +237,49 @@ func TestSQLiteStoryQueriesUseIndexes(t *testing.T) {
 	}
 }
 
-// queryPlan returns SQLite's EXPLAIN QUERY PLAN of query, a line a step.
+// queryPlan returns the plan of query, a line a step: SQLite's EXPLAIN
+// QUERY PLAN, or PostgreSQL's EXPLAIN asked with sequential scans off (its
+// planner walks a table as small as a test's anyway, index or none).
 func queryPlan(t *testing.T, s *sqlStore, query string, args ...any) string {
 	t.Helper()
-	rows, err := s.w.QueryContext(context.Background(), "EXPLAIN QUERY PLAN "+query, args...)
+	ctx := context.Background()
+	conn, err := s.w.Conn(ctx) // the setting holds for this connection alone
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	explain := "EXPLAIN QUERY PLAN "
+	if s.q.name == "postgres" {
+		if _, err := conn.ExecContext(ctx, "SET enable_seqscan = off"); err != nil {
+			t.Fatal(err)
+		}
+		defer conn.ExecContext(ctx, "RESET enable_seqscan")
+		explain = "EXPLAIN "
+	}
+	rows, err := conn.QueryContext(ctx, explain+query, args...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer rows.Close()
-	var b strings.Builder
+	cols, err := rows.Columns()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var plan strings.Builder
 	for rows.Next() {
-		var id, parent, unused int
-		var detail string
-		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+		vals := make([]any, len(cols))
+		for i := range vals {
+			vals[i] = new(any)
+		}
+		if err := rows.Scan(vals...); err != nil {
 			t.Fatal(err)
 		}
-		b.WriteString(detail + "\n")
+		fmt.Fprintln(&plan, *vals[len(vals)-1].(*any)) // SQLite's detail, PostgreSQL's one column
 	}
 	if err := rows.Err(); err != nil {
 		t.Fatal(err)
 	}
-	return b.String()
+	return plan.String()
 }
 
 // makeV11 brings db to schema version 11 of dialect d with a feed healthy
@@ -313,7 +335,7 @@ func makeV14(t *testing.T, db *sql.DB, d dialect) {
 // watches read as before, and the commit's read of a feed's watches
 // (liveWatches) finds them through the index of step 15, not by walking
 // the table (PostgreSQL is asked with sequential scans off, as its planner
-// walks a table this small anyway).
+// walks a table this small anyway: queryPlan).
 func checkMigrated15(t *testing.T, s *sqlStore) {
 	t.Helper()
 	ctx := context.Background()
@@ -321,44 +343,12 @@ func checkMigrated15(t *testing.T, s *sqlStore) {
 	if err != nil || len(ws) != 2 || ws[0].FeedURL != "https://a.example/rss" || ws[1].Query != "gaza" {
 		t.Fatalf("Watches after the migration = %+v, %v; want both", ws, err)
 	}
-	conn, err := s.w.Conn(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	explain, want := "EXPLAIN QUERY PLAN ", "USING INDEX watches_feed (feed_url=?)"
+	want := "USING INDEX watches_feed (feed_url=?)"
 	if s.q.name == "postgres" {
-		if _, err := conn.ExecContext(ctx, "SET enable_seqscan = off"); err != nil {
-			t.Fatal(err)
-		}
-		defer conn.ExecContext(ctx, "RESET enable_seqscan")
-		explain, want = "EXPLAIN ", "watches_feed"
+		want = "watches_feed"
 	}
-	rows, err := conn.QueryContext(ctx, explain+s.q.liveWatches, "https://a.example/rss")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	cols, err := rows.Columns()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var plan strings.Builder
-	for rows.Next() {
-		vals := make([]any, len(cols))
-		for i := range vals {
-			vals[i] = new(any)
-		}
-		if err := rows.Scan(vals...); err != nil {
-			t.Fatal(err)
-		}
-		fmt.Fprintln(&plan, *vals[len(vals)-1].(*any))
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(plan.String(), want) {
-		t.Errorf("plan of the read of a feed's watches:\n%s\nwant %q", plan.String(), want)
+	if plan := queryPlan(t, s, s.q.liveWatches, "https://a.example/rss"); !strings.Contains(plan, want) {
+		t.Errorf("plan of the read of a feed's watches:\n%s\nwant %q", plan, want)
 	}
 }
 
