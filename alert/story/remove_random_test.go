@@ -118,12 +118,7 @@ func TestRemoveRandomPolls(t *testing.T) {
 			rnd := rand.New(rand.NewPCG(seed, 1))
 			with, without := NewIndex(Options{}), NewIndex(Options{})
 			for i, r := range rows {
-				id := fmt.Sprint(i)
-				gs, _, gj := with.Group(id, Make(r.title, ""), at(i))
-				ws, _, wj := without.Group(id, Make(r.title, ""), at(i))
-				if gs != ws || gj != wj || !slices.Equal(with.Moved(), without.Moved()) {
-					t.Fatalf("#%d %q: Group = (%s, %v) moving %v, want (%s, %v) moving %v", i, r.title, gs, gj, with.Moved(), ws, wj, without.Moved())
-				}
+				groupAlike(t, with, without, fmt.Sprint(i), r.title, at(i))
 				if rnd.IntN(5) != 0 {
 					continue
 				}

@@ -59,12 +59,7 @@ func TestRemoveUndoesAnAdd(t *testing.T) {
 				t.Fatalf("window after the removal:\n%s\nwant, as never added:\n%s", got, want)
 			}
 			for i := tt.remove; i < len(titles); i++ {
-				id := fmt.Sprint(i)
-				gs, _, gj := with.Group(id, Make(titles[i], ""), at(i+1))
-				ws, _, wj := without.Group(id, Make(titles[i], ""), at(i+1))
-				if gs != ws || gj != wj || !slices.Equal(with.Moved(), without.Moved()) {
-					t.Errorf("#%d %q: Group = (%s, %v) moving %v, want (%s, %v) moving %v", i, titles[i], gs, gj, with.Moved(), ws, wj, without.Moved())
-				}
+				groupAlike(t, with, without, fmt.Sprint(i), titles[i], at(i+1))
 			}
 			if got, want := windowState(with), windowState(without); got != want {
 				t.Errorf("window after the rest:\n%s\nwant:\n%s", got, want)
@@ -191,12 +186,7 @@ func TestRemoveInTheUCIStream(t *testing.T) {
 	with, without := NewIndex(Options{}), NewIndex(Options{})
 	at := func(i int) time.Time { return t0.Add(time.Duration(i) * time.Minute) }
 	for i, r := range rows {
-		id := fmt.Sprint(i)
-		gs, _, gj := with.Group(id, Make(r.title, ""), at(i))
-		ws, _, wj := without.Group(id, Make(r.title, ""), at(i))
-		if gs != ws || gj != wj || !slices.Equal(with.Moved(), without.Moved()) {
-			t.Fatalf("#%d %q: Group = (%s, %v) moving %v, want (%s, %v) moving %v", i, r.title, gs, gj, with.Moved(), ws, wj, without.Moved())
-		}
+		groupAlike(t, with, without, fmt.Sprint(i), r.title, at(i))
 		if i%7 == 0 && i+1 < len(rows) {
 			with.Group("probe", Make(rows[i+1].title, ""), at(i))
 			with.Remove("probe")
@@ -207,6 +197,18 @@ func TestRemoveInTheUCIStream(t *testing.T) {
 	}
 	if got, want := windowState(with), windowState(without); got != want {
 		t.Errorf("the window at the end:\n%s\nwant, as never had the removed items:\n%s", got, want)
+	}
+}
+
+// groupAlike groups the item id into both indexes, which must decide
+// alike: the same story, join and moves (with is to be as without, which
+// never had the items removed from it).
+func groupAlike(t *testing.T, with, without *Index, id, title string, at time.Time) {
+	t.Helper()
+	gs, _, gj := with.Group(id, Make(title, ""), at)
+	ws, _, wj := without.Group(id, Make(title, ""), at)
+	if gs != ws || gj != wj || !slices.Equal(with.Moved(), without.Moved()) {
+		t.Fatalf("#%s %q: Group = (%s, %v) moving %v, want (%s, %v) moving %v", id, title, gs, gj, with.Moved(), ws, wj, without.Moved())
 	}
 }
 
@@ -237,11 +239,6 @@ func TestRemoveOutOfOrder(t *testing.T) {
 		t.Fatalf("window after the removals:\n%s\nwant, as never added:\n%s", got, want)
 	}
 	for i := resplit; i < len(titles); i++ {
-		id := fmt.Sprint(i)
-		gs, _, gj := with.Group(id, Make(titles[i], ""), at(i+1))
-		ws, _, wj := without.Group(id, Make(titles[i], ""), at(i+1))
-		if gs != ws || gj != wj || !slices.Equal(with.Moved(), without.Moved()) {
-			t.Errorf("#%d %q: Group = (%s, %v) moving %v, want (%s, %v) moving %v", i, titles[i], gs, gj, with.Moved(), ws, wj, without.Moved())
-		}
+		groupAlike(t, with, without, fmt.Sprint(i), titles[i], at(i+1))
 	}
 }
