@@ -57,6 +57,10 @@ type sender struct {
 	// deliverAgain says a join of this pass waits for a message the pass
 	// posts: run --once makes one more pass.
 	deliverAgain atomic.Bool
+	// passFailed says a read or write of the outbox failed during this
+	// pass where the pass goes on (outboxFailed): reportPass then does
+	// not log the store as working again.
+	passFailed atomic.Bool
 
 	mu     sync.Mutex
 	paused map[string]string      // destination -> reason it was paused
@@ -131,10 +135,20 @@ func (s *sender) reportPass(ctx context.Context, err error) {
 		s.storeErrs.OK("stories-lease", "the stories lease is free again; the outbox is read")
 	}
 	if failed != nil {
-		s.storeErrs.Fail("outbox", "reading the outbox failed; retrying", failed)
-	} else {
+		s.outboxFailed(failed)
+	}
+	if !s.passFailed.Swap(false) {
 		s.storeErrs.OK("outbox", "reading the outbox works again")
 	}
+}
+
+// outboxFailed logs a failed read or write of the outbox, once per change
+// of state, and marks the pass failed, so that its end (reportPass) does
+// not log the store as working again: a failure that recurs on every pass
+// is one line, not two a pass.
+func (s *sender) outboxFailed(err error) {
+	s.passFailed.Store(true)
+	s.storeErrs.Fail("outbox", "reading the outbox failed; retrying", err)
 }
 
 // splitOff parts err, or the errors errors.Join made it of, into those
@@ -570,7 +584,7 @@ func (s *sender) sendBatch(ctx context.Context, dest string, n notify.Notifier, 
 				"destination", dest, "batch", b[0].Batch, "message", a.MessageID)
 			return stopUnless(s.recordDelivered(rec, dest, b, notify.Receipt{MessageID: a.MessageID}))
 		case !errors.Is(err, store.ErrNotFound):
-			s.storeErrs.Fail("outbox", "reading the outbox failed; retrying", err)
+			s.outboxFailed(err)
 			return sendStop
 		}
 	}

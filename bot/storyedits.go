@@ -124,7 +124,7 @@ func (s *sender) editStories(ctx context.Context, dest string, n notify.Notifier
 				s.formLater(j.EnqueuedAt.Add(leadGrace)) // run --once waits for it
 			}
 		case err != nil && !errors.Is(err, store.ErrNotFound) && !errors.Is(err, errLeadsGone):
-			s.storeErrs.Fail("outbox", "reading the outbox failed; retrying", err)
+			s.outboxFailed(err)
 			return sendStop, nil
 		case err == nil && heldForDigest(lead) && j.Batch == "":
 			// max_per_hour (or a digest) holds the story's first alert:
@@ -207,7 +207,7 @@ func (s *sender) stillLeaderless(ctx context.Context, dest string, alone []store
 		case errors.Is(l.err, store.ErrNotFound) || errors.Is(l.err, errLeadsGone):
 			out = append(out, j)
 		default:
-			s.storeErrs.Fail("outbox", "reading the outbox failed; retrying", l.err)
+			s.outboxFailed(l.err)
 			return nil, false
 		}
 	}
@@ -252,7 +252,7 @@ func (s *sender) capAlone(ctx context.Context, alone []store.Alert, now time.Tim
 		if !counted && sub.Delivery.MaxPerHour > 0 {
 			c, err := s.store.CountUnheld(ctx, j.Subscription, sub.Delivery.HourStart(now))
 			if err != nil {
-				s.storeErrs.Fail("outbox", "reading the outbox failed; retrying", fmt.Errorf("counting max_per_hour: %w", err))
+				s.outboxFailed(fmt.Errorf("counting max_per_hour: %w", err))
 				return nil, false
 			}
 			n = c
@@ -265,7 +265,7 @@ func (s *sender) capAlone(ctx context.Context, alone []store.Alert, now time.Tim
 		}
 		if j.Batch != "" {
 			if err := s.store.AssignBatch(ctx, []int64{j.ID}, ""); err != nil {
-				s.storeErrs.Fail("outbox", "reading the outbox failed; retrying", fmt.Errorf("unbatching a refused edit: %w", err))
+				s.outboxFailed(fmt.Errorf("unbatching a refused edit: %w", err))
 				return nil, false
 			}
 		}
@@ -348,7 +348,7 @@ func (s *sender) placeRefused(ctx context.Context, dest string, edits []*storyEd
 		}
 		switch {
 		case l.err != nil && !errors.Is(l.err, store.ErrNotFound) && !errors.Is(l.err, errLeadsGone):
-			s.storeErrs.Fail("outbox", "reading the outbox failed; retrying", l.err)
+			s.outboxFailed(l.err)
 			return nil, nil, false
 		case l.err != nil:
 			alone = append(alone, j)
@@ -358,7 +358,7 @@ func (s *sender) placeRefused(ctx context.Context, dest string, edits []*storyEd
 			}
 		default:
 			if err := s.store.AssignBatch(ctx, []int64{j.ID}, ""); err != nil {
-				s.storeErrs.Fail("outbox", "reading the outbox failed; retrying", fmt.Errorf("unbatching a refused edit: %w", err))
+				s.outboxFailed(fmt.Errorf("unbatching a refused edit: %w", err))
 				return nil, nil, false
 			}
 			j.Batch = ""
@@ -373,7 +373,7 @@ func (s *sender) placeRefused(ctx context.Context, dest string, edits []*storyEd
 // a nonce of its own.
 func (s *sender) unbatch(ctx context.Context, j store.Alert, at time.Time) bool {
 	if err := s.store.AssignBatch(ctx, []int64{j.ID}, ""); err != nil {
-		s.storeErrs.Fail("outbox", "reading the outbox failed; retrying", fmt.Errorf("unbatching a refused edit: %w", err))
+		s.outboxFailed(fmt.Errorf("unbatching a refused edit: %w", err))
 		return false
 	}
 	s.hold(ctx, j, at)
@@ -535,7 +535,7 @@ func (s *sender) formEdit(ctx context.Context, e *storyEdit) bool {
 		e.joins[i].Batch = name
 	}
 	if err := s.store.AssignBatch(ctx, ids, name); err != nil {
-		s.storeErrs.Fail("outbox", "reading the outbox failed; retrying", fmt.Errorf("batching an edit: %w", err))
+		s.outboxFailed(fmt.Errorf("batching an edit: %w", err))
 		return false
 	}
 	return true
@@ -590,7 +590,7 @@ func (s *sender) recallEdit(ctx context.Context, dest string, e *storyEdit) bool
 	}
 	rows, err := s.store.MessageAlerts(ctx, dest, e.lead.MessageID)
 	if err != nil {
-		s.storeErrs.Fail("outbox", "reading the outbox failed; retrying", err)
+		s.outboxFailed(err)
 		return false
 	}
 	e.shown = rows
@@ -629,7 +629,7 @@ func (s *sender) sendEdit(ctx context.Context, dest string, ed notify.Editor, e 
 	defer cancel()
 	edit, err := s.composeEdit(ctx, dest, e)
 	if err != nil {
-		s.storeErrs.Fail("outbox", "reading the outbox failed; retrying", err)
+		s.outboxFailed(err)
 		return sendStop, nil
 	}
 	// A first attempt, or a retry whose nonces still catch the earlier
@@ -754,7 +754,7 @@ func (s *sender) postAlone(ctx context.Context, dest string, joins []store.Alert
 		// story (a merge's or a re-split's moves), where the next pass
 		// places it.
 		if err := s.store.PostAlone(ctx, j.ID, j.Story, name, now); err != nil && !errors.Is(err, store.ErrNotFound) {
-			s.storeErrs.Fail("outbox", "reading the outbox failed; retrying", fmt.Errorf("batching a report posted alone: %w", err))
+			s.outboxFailed(fmt.Errorf("batching a report posted alone: %w", err))
 			return sendStop
 		}
 		ids = append(ids, j.ID)
