@@ -44,8 +44,12 @@ type sender struct {
 	commits     *commitLock   // held while forming digests and posting reports alone (shared with the poller)
 	settled     settledRows   // the outbox rows read once no moves were pending (readSettled)
 	storeErrs   *statelog.Log
-	beat        heartbeat
-	delivered   atomic.Int64 // alerts delivered by this process
+	// leaseWaits logs the outbox's wait for the stories lease another
+	// instance holds: no failure of the store, so not among storeErrs,
+	// which health and run --once's exit code count.
+	leaseWaits *statelog.Log
+	beat       heartbeat
+	delivered  atomic.Int64 // alerts delivered by this process
 	// skewMu guards skewedUntil: the latest time at which a digest found
 	// due, but left for clockSkew, is formed (zero: none since taken).
 	skewMu      sync.Mutex
@@ -120,19 +124,19 @@ func (s *sender) loop(runCtx, sendCtx context.Context) {
 // once per change of state: the stories lease another instance holds
 // (readSettled, digests formed and reports posted alone under
 // commitLock), which is no failure of the store, apart from the store's
-// errors.
-func (s *sender) reportPass(ctx context.Context, err error) {
+// errors. It reports whether the store failed (run --once's exit code).
+func (s *sender) reportPass(ctx context.Context, err error) (storeFailed bool) {
 	if err != nil && ctx.Err() != nil {
-		return // a shutdown cut the pass short
+		return false // a shutdown cut the pass short
 	}
 	waits, failed := splitOff(err, errStoriesLeaseNotTaken)
 	if waits != nil {
 		// One state however many destinations wait, and which: the
 		// waits, named by destination, are its detail.
-		s.storeErrs.Fail("stories-lease", "the outbox waits for the stories lease, which another instance holds (a poll grouping and committing alerts, or one stalled until the lease runs out): the rows of destinations whose messages name their story, digests and reports that go alone wait for it",
+		s.leaseWaits.Fail("stories-lease", "the outbox waits for the stories lease, which another instance holds (a poll grouping and committing alerts, or one stalled until the lease runs out): the rows of destinations whose messages name their story, digests and reports that go alone wait for it",
 			fmt.Errorf("the %q lease: %w", storiesLease, errStoriesLeaseNotTaken), "waits", waits)
 	} else {
-		s.storeErrs.OK("stories-lease", "the stories lease is free again; the outbox is read")
+		s.leaseWaits.OK("stories-lease", "the stories lease is free again; the outbox is read")
 	}
 	if failed != nil {
 		s.outboxFailed(failed)
@@ -140,6 +144,7 @@ func (s *sender) reportPass(ctx context.Context, err error) {
 	if !s.passFailed.Swap(false) {
 		s.storeErrs.OK("outbox", "reading the outbox works again")
 	}
+	return failed != nil
 }
 
 // outboxFailed logs a failed read or write of the outbox, once per change

@@ -105,7 +105,8 @@ func New(ctx context.Context, o Options) (*Service, error) {
 		store: o.Store, notifiers: o.Notifiers, channel: o.Channel, forum: o.Forum, live: lv, leases: ls, log: o.Logger, now: o.Now,
 		metrics: m, burst: cfg.Discord.Burst, retryBase: cfg.Service.RetryBase, retryMax: cfg.Service.RetryMax,
 		nonceWindow: cfg.Service.NonceWindow, wake: make(chan struct{}, 1), storeErrs: statelog.New(o.Logger),
-		paused: map[string]string{}, health: map[string]*destHealth{}, unrecorded: map[int64]string{}, warned: map[string]bool{},
+		leaseWaits: statelog.New(o.Logger),
+		paused:     map[string]string{}, health: map[string]*destHealth{}, unrecorded: map[int64]string{}, warned: map[string]bool{},
 		lastEdit: map[string]time.Time{}, editGap: editGap, dead: map[string]bool{}, capped: capped,
 		commits: commits,
 	}
@@ -220,12 +221,20 @@ func (s *Service) RunOnce(ctx context.Context) (OnceReport, error) {
 	// destination would be posted again by the next run.
 	sendCtx, stopSending := s.sendingGrace(ctx)
 	defer stopSending()
-	var deliverErr error
+	// Each pass is reported as the loop's are: a wait for the stories
+	// lease another instance holds leaves alerts in the outbox, but is no
+	// failure of the store.
+	deliverFailed := false
+	deliver := func() {
+		if s.sender.reportPass(sendCtx, s.sender.deliverAll(sendCtx)) {
+			deliverFailed = true
+		}
+	}
 	if ctx.Err() == nil {
-		deliverErr = s.sender.deliverAll(sendCtx)
+		deliver()
 	}
 	if s.sender.deliverAgain.Swap(false) && ctx.Err() == nil {
-		deliverErr = errors.Join(deliverErr, s.sender.deliverAll(sendCtx))
+		deliver()
 	}
 	if at := s.sender.takeFormLater(); !at.IsZero() && ctx.Err() == nil {
 		// On a shared store a digest found due is formed clockSkew after
@@ -235,7 +244,7 @@ func (s *Service) RunOnce(ctx context.Context) (OnceReport, error) {
 		wait := at.Sub(s.now())
 		s.log.Info("waiting for the digests that fell due to be formed and the reports waiting for their story's first alert (other instances share the store)", "wait", wait)
 		if err := s.sleep(ctx, wait); err == nil {
-			deliverErr = errors.Join(deliverErr, s.sender.deliverAll(sendCtx))
+			deliver()
 		}
 	}
 	s.prune(ctx)
@@ -245,7 +254,7 @@ func (s *Service) RunOnce(ctx context.Context) (OnceReport, error) {
 		FeedsStillFailing: int(s.poller.count.stillFailing.Load()), FeedsElsewhere: int(s.poller.count.elsewhere.Load()),
 		NewItems: int(s.poller.count.newItems.Load()), Enqueued: int(s.poller.count.enqueued.Load()),
 		Delivered: int(s.sender.delivered.Load()), Dropped: int(s.sender.dropped.Load()),
-		StoreFailed: deliverErr != nil && !stopped || s.poller.count.storeFailures.Load() > 0 || s.sender.storeErrs.FailingKinds() > 0,
+		StoreFailed: deliverFailed && !stopped || s.poller.count.storeFailures.Load() > 0 || s.sender.storeErrs.FailingKinds() > 0,
 	}
 	// The backlog is counted even when the run was stopped: the summary
 	// says what waits for the next run.

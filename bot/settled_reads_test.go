@@ -123,7 +123,7 @@ func TestSenderWaitingForTheStoriesLeaseSaysSo(t *testing.T) {
 	giveBack()
 	waitForCondition(t, "the alert delivered and the pass reported", func() bool {
 		_, mails := delivered()
-		return mails == 1 && b.sender.storeErrs.FailingKinds() == 0
+		return mails == 1 && b.sender.storeErrs.FailingKinds() == 0 && !b.sender.leaseWaits.Failing("stories-lease")
 	})
 	stop()
 
@@ -203,7 +203,7 @@ func TestSenderWaitingForTheStoriesLeaseToPostAloneSaysSo(t *testing.T) {
 	waitForCondition(t, "three passes", func() bool { return st.taken(outboxLease("desk")) >= 3 })
 	giveBack()
 	waitForCondition(t, "the report posted alone and the pass reported", func() bool {
-		return len(rec.titles()) == 2 && b.sender.storeErrs.FailingKinds() == 0
+		return len(rec.titles()) == 2 && b.sender.storeErrs.FailingKinds() == 0 && !b.sender.leaseWaits.Failing("stories-lease")
 	})
 	stop()
 
@@ -342,7 +342,7 @@ func TestStoriesLeaseWaitLoggedOnceWhateverDestinationsWait(t *testing.T) {
 	waitForCondition(t, "both alerts delivered and the pass reported", func() bool {
 		_, desk := delivered()
 		_, mails := mailed()
-		return desk == 1 && mails == 1 && b.sender.storeErrs.FailingKinds() == 0
+		return desk == 1 && mails == 1 && b.sender.storeErrs.FailingKinds() == 0 && !b.sender.leaseWaits.Failing("stories-lease")
 	})
 	stop()
 	if got := strings.Count(logs.String(), "the outbox waits for the stories lease"); got != 1 {
