@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
 
@@ -38,11 +39,16 @@ import (
 // poll opens and committed before the poll's opener. Polls and the sender
 // take moves before holds. On a shared store the stories lease covers
 // it: a poll that enqueues alerts holds the lease until its moves are
-// stored.
+// stored. A poll whose moves fail (a store in an outage) tries them again
+// outside moves, which would otherwise stall every poll and the sender's
+// reads for the retries' ~22 s; until they are stored, or given up, the
+// sender waits for them where they move rows, its destinations
+// (pending, lockMoves), and goes on elsewhere.
 type commitLock struct {
-	leases *leases
-	holds  sync.Mutex
-	moves  sync.RWMutex
+	leases  *leases
+	holds   sync.Mutex
+	moves   sync.RWMutex
+	pending pendingMoves
 	// stories is held with the stories lease: this process's workers
 	// share one owner name, for which the lease is taken again at once.
 	stories sync.Mutex
@@ -93,12 +99,15 @@ func (c *commitLock) lockStories(ctx context.Context) (unlock func(), err error)
 // it, and then holds, until unlock: the sender decides under it what polls
 // decide under theirs (see commitLock). A poll takes moves before holds
 // too (it holds moves from its grouping), so the two wait in one order.
-func (c *commitLock) lockHolds(ctx context.Context) (unlock func(), err error) {
+func (c *commitLock) lockHolds(ctx context.Context, dest string) (unlock func(), err error) {
 	unlockStories, err := c.lockSharedStories(ctx)
 	if err != nil {
 		return nil, err
 	}
-	c.moves.Lock()
+	if err := c.lockMoves(ctx, dest); err != nil {
+		unlockStories()
+		return nil, err
+	}
 	c.holds.Lock()
 	return func() {
 		c.holds.Unlock()
@@ -112,16 +121,104 @@ func (c *commitLock) lockHolds(ctx context.Context) (unlock func(), err error) {
 // instance, so the outbox rows read under it are in the stories the
 // index lists them under. The sender reads the rows of a destination
 // whose messages name their story under it (sender.readSettled).
-func (c *commitLock) lockSettled(ctx context.Context) (unlock func(), err error) {
+func (c *commitLock) lockSettled(ctx context.Context, dest string) (unlock func(), err error) {
 	unlockStories, err := c.lockSharedStories(ctx)
 	if err != nil {
 		return nil, err
 	}
-	c.moves.Lock()
+	if err := c.lockMoves(ctx, dest); err != nil {
+		unlockStories()
+		return nil, err
+	}
 	return func() {
 		c.moves.Unlock()
 		unlockStories()
 	}, nil
+}
+
+// lockMoves holds moves (write) once no poll's moves of dest's rows are
+// tried again outside it (pendingMoves), until the caller unlocks moves.
+// (On a shared store the poll holds the stories lease through its
+// retries, so a caller holding the lease finds none pending.)
+func (c *commitLock) lockMoves(ctx context.Context, dest string) error {
+	for {
+		c.moves.Lock()
+		changed := c.pending.of(dest)
+		if changed == nil {
+			return nil
+		}
+		c.moves.Unlock()
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// pendingMoves counts, by destination, the polls whose moves failed and
+// are tried again outside commitLock.moves (poller.storeMoves). Between
+// their commit and their moves a destination's rows are not in the
+// stories the index lists them under, and the sender waits for them
+// (commitLock.lockMoves).
+type pendingMoves struct {
+	mu    sync.Mutex
+	dests map[string]int
+	// changed is closed, and forgotten, when a poll's moves are done:
+	// the destinations waiting look again.
+	changed chan struct{}
+}
+
+// add counts the destinations of moves as pending; the caller holds
+// moves (read), so the sender sees them pending, or the moves stored.
+func (m *pendingMoves) add(moves []store.StoryMove) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.dests == nil {
+		m.dests = map[string]int{}
+	}
+	for _, d := range moveDestinations(moves) {
+		m.dests[d]++
+	}
+}
+
+// done takes back add, once the moves are stored or given up.
+func (m *pendingMoves) done(moves []store.StoryMove) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, d := range moveDestinations(moves) {
+		if m.dests[d]--; m.dests[d] <= 0 {
+			delete(m.dests, d)
+		}
+	}
+	if m.changed != nil {
+		close(m.changed)
+		m.changed = nil
+	}
+}
+
+// of returns nil when no moves of dest are pending, else a channel closed
+// when a poll's pending moves are done.
+func (m *pendingMoves) of(dest string) <-chan struct{} {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.dests[dest] == 0 {
+		return nil
+	}
+	if m.changed == nil {
+		m.changed = make(chan struct{})
+	}
+	return m.changed
+}
+
+// moveDestinations lists the destinations moves move rows of, each once.
+func moveDestinations(moves []store.StoryMove) []string {
+	dests := make([]string, 0, len(moves))
+	for _, m := range moves {
+		dests = append(dests, m.Destination)
+	}
+	slices.Sort(dests)
+	return slices.Compact(dests)
 }
 
 // lockSharedStories is lockStories on a shared store; on a store of this

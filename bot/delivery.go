@@ -115,7 +115,7 @@ func (s *sender) batchDigests(ctx context.Context, n notify.Notifier, out [][]st
 		if b[0].Digest == "" {
 			continue
 		}
-		all, err := s.readSettled(ctx, n, func() ([]store.Alert, error) {
+		all, err := s.readSettled(ctx, b[0].Destination, n, func() ([]store.Alert, error) {
 			return s.digestRows(ctx, b[0], func(a store.Alert) bool { return a.Batch == b[0].Batch })
 		})
 		if err != nil {
@@ -131,7 +131,7 @@ func (s *sender) batchDigests(ctx context.Context, n notify.Notifier, out [][]st
 	// Polls decide and commit holds under commits, on every instance:
 	// formed under it, a digest holds every alert held for it, and none
 	// comes after.
-	unlock, err := s.commits.lockHolds(ctx)
+	unlock, err := s.commits.lockHolds(ctx, released[0].Destination)
 	if err != nil {
 		return nil, err
 	}

@@ -745,6 +745,7 @@ func (p *poller) matchAndCommit(ctx context.Context, f *alert.Feed, st store.Fee
 		}
 		defer unlock()
 	}
+	releaseMoves := func() {}
 	if len(res.Entries) > 0 {
 		// The sender reads rows that name their story, and decides to
 		// post a report alone, once this poll's moves are stored (see
@@ -752,8 +753,10 @@ func (p *poller) matchAndCommit(ctx context.Context, f *alert.Feed, st store.Fee
 		// worker's report grouped into a story this poll opens, and
 		// committed first, waits for this poll's opener too, which the
 		// commit may refuse and the merge list under another story.
+		// Moves that fail are tried again outside it (storeMoves).
 		p.commits.moves.RLock()
-		defer p.commits.moves.RUnlock()
+		releaseMoves = sync.OnceFunc(p.commits.moves.RUnlock)
+		defer releaseMoves()
 	}
 	grouping, err := p.stories.group(ctx, res.Entries, now)
 	if err != nil {
@@ -763,14 +766,17 @@ func (p *poller) matchAndCommit(ctx context.Context, f *alert.Feed, st store.Fee
 		return time.Time{}, err
 	}
 	decided := now
+	releaseHolds := func() {}
 	if mayHold(cat, res.Entries) {
 		// Polls of other feeds count max_per_hour's hour from the
 		// outbox too: one counts, decides and commits before the next
 		// counts, or each would let N alerts through. And the sender
 		// forms digests under the same lock: decided now, not when the
 		// fetch began, a match cannot join a digest already sent.
+		// Held until the commit, not through its moves.
 		p.commits.holds.Lock()
-		defer p.commits.holds.Unlock()
+		releaseHolds = sync.OnceFunc(p.commits.holds.Unlock)
+		defer releaseHolds()
 		decided = p.now()
 	}
 	if err := p.hold(ctx, cat, res.Entries, decided); err != nil {
@@ -800,6 +806,7 @@ func (p *poller) matchAndCommit(ctx context.Context, f *alert.Feed, st store.Fee
 		commit.WatchFeed, commit.Watches = f.URL, snap.watches[f.ID]
 	}
 	n, err := p.store.CommitPoll(ctx, f.ID, commit)
+	releaseHolds()
 	if err != nil {
 		if errors.Is(err, store.ErrWatchesEdited) {
 			p.stories.ungroup(grouping) // matched and grouped again (recordItems)
@@ -814,7 +821,7 @@ func (p *poller) matchAndCommit(ctx context.Context, f *alert.Feed, st store.Fee
 	}
 	if len(rows) > 0 {
 		merged := p.stories.mergeDuplicates(res.Entries, dups)
-		p.followMoves(ctx, f, rows, dups, merged)
+		p.followMoves(ctx, f, rows, dups, merged, releaseMoves)
 	}
 	p.memos.keep(f.ID, feed, now)
 	p.metrics.polls.WithLabelValues(map[bool]string{true: "changed", false: "unchanged"}[len(unseen) > 0]).Inc()
@@ -871,7 +878,8 @@ func (p *poller) stillGrouping(ctx context.Context, entries []alert.Entry) error
 // under their new story, the rows under the old, so a story the merge
 // emptied has no message, and its first report goes alone, at once
 // (sender.openerCommitted), and a restart lists the reports apart.
-func (p *poller) followMoves(ctx context.Context, f *alert.Feed, rows []store.Alert, dups []store.Duplicate, merged []store.StoryMove) {
+// releaseMoves gives back the poll's hold of commitLock.moves.
+func (p *poller) followMoves(ctx context.Context, f *alert.Feed, rows []store.Alert, dups []store.Duplicate, merged []store.StoryMove, releaseMoves func()) {
 	moves := merged
 	for _, m := range p.stories.movedSince(rows, dups) {
 		if !slices.Contains(merged, m) { // a row of this commit the merge moved
@@ -881,16 +889,17 @@ func (p *poller) followMoves(ctx context.Context, f *alert.Feed, rows []store.Al
 	if len(moves) == 0 {
 		return
 	}
-	if p.storeMoves(ctx, f, moves) {
+	if p.storeMoves(ctx, f, moves, releaseMoves) {
 		p.log.Debug("moved reports into the story the index lists them under", "feed", f.ID, "moves", len(moves))
 	}
 }
 
 // moveRetries are the waits before each retry of a commit's moves: a
 // database busy for a moment, or a connection lost and made again, takes
-// them within seconds. The poll holds its commit's locks meanwhile (the
-// sender reads the rows of a destination naming stories once they are
-// stored, readSettled), so the retries are few and short.
+// them within seconds. The sender waits for them where they move rows
+// (it reads the rows of a destination naming stories once they are
+// stored, readSettled; commitLock.pending), so the retries are few and
+// short.
 var moveRetries = []time.Duration{100 * time.Millisecond, 400 * time.Millisecond, 1600 * time.Millisecond}
 
 // storeMoves stores moves, trying again after each of moveRetries while
@@ -898,8 +907,12 @@ var moveRetries = []time.Duration{100 * time.Millisecond, 400 * time.Millisecond
 // is made whole even when a shutdown ends the poll meanwhile, as a commit
 // is: the moves complete it, and the index already lists the reports
 // where they go. Failures are logged once per change of state, and the
-// recovery once, with their count (internal/statelog).
-func (p *poller) storeMoves(ctx context.Context, f *alert.Feed, moves []store.StoryMove) bool {
+// recovery once, with their count (internal/statelog). The first try is
+// made under the poll's hold of commitLock.moves; the retries outside it
+// (releaseMoves), the moves' destinations counted pending meanwhile
+// (commitLock.pending), so that an outage stalls neither other polls nor
+// the sender's other destinations.
+func (p *poller) storeMoves(ctx context.Context, f *alert.Feed, moves []store.StoryMove, releaseMoves func()) bool {
 	for try := 0; ; try++ {
 		err := p.tryMoves(ctx, moves)
 		if err == nil {
@@ -907,7 +920,15 @@ func (p *poller) storeMoves(ctx context.Context, f *alert.Feed, moves []store.St
 			return true
 		}
 		p.storeErrs.Fail("moves", "moving reports into their new story failed; it is tried again a few times, after which a restart lists them under their old one", err, "feed", f.ID, "moves", len(moves))
-		if try == len(moveRetries) || retryafter.Sleep(ctx, moveRetries[try]) != nil {
+		if try == len(moveRetries) {
+			return false
+		}
+		if try == 0 {
+			p.commits.pending.add(moves) // under moves: seen with it
+			defer p.commits.pending.done(moves)
+			releaseMoves()
+		}
+		if retryafter.Sleep(ctx, moveRetries[try]) != nil {
 			return false
 		}
 	}

@@ -328,7 +328,7 @@ func stopUnless(ok bool) sendOutcome {
 // for.
 func (s *sender) duePrefix(ctx context.Context, dest string, n notify.Notifier) ([]store.Alert, error) {
 	now := s.now()
-	pending, err := s.readSettled(ctx, n, func() ([]store.Alert, error) {
+	pending, err := s.readSettled(ctx, dest, n, func() ([]store.Alert, error) {
 		return s.store.DueAlerts(ctx, dest, now, 100)
 	})
 	if err != nil {
@@ -375,17 +375,17 @@ func (s *sender) duePrefix(ctx context.Context, dest string, n notify.Notifier) 
 // moving: read first without it (under this process's moves), and again
 // under it only when the page holds a row not read under it before
 // (settledRows).
-func (s *sender) readSettled(ctx context.Context, n notify.Notifier, read func() ([]store.Alert, error)) ([]store.Alert, error) {
+func (s *sender) readSettled(ctx context.Context, dest string, n notify.Notifier, read func() ([]store.Alert, error)) ([]store.Alert, error) {
 	if _, edits := n.(notify.Editor); edits {
 		return read()
 	}
 	if s.leases.shared() {
-		rows, err := s.readUnderMoves(read)
+		rows, err := s.readUnderMoves(ctx, dest, read)
 		if err != nil || s.settled.covers(rows) {
 			return rows, err
 		}
 	}
-	unlock, err := s.commits.lockSettled(ctx)
+	unlock, err := s.commits.lockSettled(ctx, dest)
 	if err != nil {
 		return nil, err
 	}
@@ -397,10 +397,12 @@ func (s *sender) readSettled(ctx context.Context, n notify.Notifier, read func()
 	return rows, err
 }
 
-// readUnderMoves runs read while no poll of this process is between its
-// grouping and its moves (commitLock.moves).
-func (s *sender) readUnderMoves(read func() ([]store.Alert, error)) ([]store.Alert, error) {
-	s.commits.moves.Lock()
+// readUnderMoves runs read, of dest's rows, while no poll of this process
+// is between its grouping and its moves (commitLock.moves, lockMoves).
+func (s *sender) readUnderMoves(ctx context.Context, dest string, read func() ([]store.Alert, error)) ([]store.Alert, error) {
+	if err := s.commits.lockMoves(ctx, dest); err != nil {
+		return nil, err
+	}
 	defer s.commits.moves.Unlock()
 	return read()
 }
@@ -557,7 +559,7 @@ func (s *sender) completeBatches(ctx context.Context, n notify.Notifier, out [][
 		if b[0].Digest != "" || len(b) >= batchSize(b[0].Batch) && batchSize(b[0].Batch) > 0 {
 			continue
 		}
-		all, err := s.readSettled(ctx, n, func() ([]store.Alert, error) {
+		all, err := s.readSettled(ctx, b[0].Destination, n, func() ([]store.Alert, error) {
 			return s.store.BatchAlerts(ctx, b[0].Destination, b[0].Batch)
 		})
 		if err != nil {

@@ -171,7 +171,7 @@ func (s *sender) editStories(ctx context.Context, dest string, n notify.Notifier
 // (sender.reportPass), as readSettled's and batchDigests' do.
 func (s *sender) goAlone(ctx context.Context, dest string, alone []store.Alert, canEdit bool, formed map[string]bool) (sendOutcome, error) {
 	if canEdit || s.mayCap(alone) {
-		unlock, err := s.commits.lockHolds(ctx)
+		unlock, err := s.commits.lockHolds(ctx, dest)
 		if err != nil {
 			return sendStop, err
 		}
