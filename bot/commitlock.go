@@ -51,7 +51,13 @@ type commitLock struct {
 	pending pendingMoves
 	// stories is held with the stories lease: this process's workers
 	// share one owner name, for which the lease is taken again at once.
-	stories sync.Mutex
+	// A channel of one, not a mutex, so that the wait for it counts
+	// towards the wait for the lease (lockStories).
+	stories chan struct{}
+}
+
+func newCommitLock(ls *leases) *commitLock {
+	return &commitLock{leases: ls, stories: make(chan struct{}, 1)}
 }
 
 // storiesLease serializes, among the instances sharing a store, the polls
@@ -71,18 +77,30 @@ var errStoriesLeaseNotTaken = errors.New("not taken")
 // and those that do are few and commit in milliseconds, so the wait is
 // short: it backs off from 20 ms to a second, and gives up after twice the
 // lease's time to live, by which a dead holder's lease has run out (it
-// fails the poll as a store that cannot write would).
+// fails the poll as a store that cannot write would). The wait for
+// this process's part counts towards that time: the sender's
+// destinations waiting for a lease another instance holds give up
+// together, not one after another.
 func (c *commitLock) lockStories(ctx context.Context) (unlock func(), err error) {
-	c.stories.Lock()
 	giveUp := time.Now().Add(2 * c.leases.ttl)
+	notTaken := fmt.Errorf("waiting for the %q lease: %w within %v (another instance holds it, or taking it fails)", storiesLease, errStoriesLeaseNotTaken, 2*c.leases.ttl)
+	timeout := time.NewTimer(time.Until(giveUp))
+	defer timeout.Stop()
+	select {
+	case c.stories <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case <-timeout.C:
+		return nil, notTaken
+	}
 	for wait := 20 * time.Millisecond; !c.leases.take(ctx, storiesLease); wait = min(2*wait, time.Second) {
 		if ctx.Err() != nil {
-			c.stories.Unlock()
+			<-c.stories
 			return nil, ctx.Err()
 		}
 		if time.Now().After(giveUp) {
-			c.stories.Unlock()
-			return nil, fmt.Errorf("waiting for the %q lease: %w within %v (another instance holds it, or taking it fails)", storiesLease, errStoriesLeaseNotTaken, 2*c.leases.ttl)
+			<-c.stories
+			return nil, notTaken
 		}
 		select {
 		case <-time.After(wait):
@@ -91,7 +109,7 @@ func (c *commitLock) lockStories(ctx context.Context) (unlock func(), err error)
 	}
 	return func() {
 		c.leases.release(ctx, storiesLease)
-		c.stories.Unlock()
+		<-c.stories
 	}, nil
 }
 

@@ -304,6 +304,17 @@ func TestSettledReadOfARowCommittedLateTakesTheLease(t *testing.T) {
 	}
 }
 
+// copyDeskRow inserts a copy of the desk's first outbox row for dest.
+func copyDeskRow(t *testing.T, db *sql.DB, dest string) {
+	t.Helper()
+	if _, err := db.ExecContext(context.Background(), `INSERT INTO alerts (`+lateAlertColumns+`, item_key)
+		SELECT $1, subscription, feed_id, dedupe_keys, payload, created_at, batch, attempts, next_attempt,
+			last_error, hold_until, digest, story, joins, fingerprint, enqueued_at, item_key
+		FROM alerts WHERE destination = 'desk' ORDER BY id LIMIT 1`, dest); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // lateAlertColumns are the columns a copied outbox row keeps.
 const lateAlertColumns = `destination, subscription, feed_id, dedupe_keys, payload,
 	created_at, batch, attempts, next_attempt, last_error, hold_until, digest, story, joins, fingerprint,
@@ -318,7 +329,6 @@ const lateAlertColumns = `destination, subscription, feed_id, dedupe_keys, paylo
 func TestStoriesLeaseWaitLoggedOnceWhateverDestinationsWait(t *testing.T) {
 	dsn := pgtest.Schema(t)
 	h, _, clk, n, delivered := talksEnqueued(t, dsn, time.Second)
-	ctx := context.Background()
 	mail, mailed, _ := storyOutlets[0].open(t) // a second email destination
 	logs := &logBuffer{}
 	b, st := countingSender(t, h, dsn, clk, map[string]notify.Notifier{"desk": n, "mail": mail}, slog.New(slog.NewTextHandler(logs, nil)))
@@ -330,13 +340,7 @@ func TestStoriesLeaseWaitLoggedOnceWhateverDestinationsWait(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	// The lease's holder commits a row for mail too.
-	if _, err := db.ExecContext(ctx, `INSERT INTO alerts (`+lateAlertColumns+`, item_key)
-		SELECT 'mail', subscription, feed_id, dedupe_keys, payload, created_at, batch, attempts, next_attempt,
-			last_error, hold_until, digest, story, joins, fingerprint, enqueued_at, item_key
-		FROM alerts WHERE destination = 'desk' ORDER BY id LIMIT 1`); err != nil {
-		t.Fatal(err)
-	}
+	copyDeskRow(t, db, "mail") // the lease's holder commits a row for mail too
 	waitForCondition(t, "a pass waiting for both", func() bool { return st.taken(outboxLease("mail")) >= 2 })
 	giveBack()
 	waitForCondition(t, "both alerts delivered and the pass reported", func() bool {
