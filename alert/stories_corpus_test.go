@@ -2,11 +2,11 @@ package alert
 
 import (
 	"fmt"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/newshound/newshound/feeds"
+	"github.com/newshound/newshound/internal/corpus"
 	"github.com/newshound/newshound/internal/storycorpus"
 )
 
@@ -92,12 +92,9 @@ func TestAleppoArticlesInOneDigest(t *testing.T) {
 // is skipped without the corpus.
 func aleppoLeads(t *testing.T) []string {
 	t.Helper()
-	leads, ok, err := storycorpus.AleppoLeads(filepath.Join("..", "..", "shared", "corpus"))
+	leads, err := storycorpus.AleppoLeads(corpus.Dir(t))
 	if err != nil {
 		t.Fatal(err)
-	}
-	if !ok {
-		t.Skip("corpus not found: the Aleppo articles need ../shared/corpus/articles")
 	}
 	return leads
 }

@@ -8,14 +8,12 @@ import (
 	"fmt"
 	"maps"
 	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/newshound/newshound/feeds"
+	"github.com/newshound/newshound/internal/corpus"
 )
-
-// updatesCorpus holds headlines, leads and links of real feeds' items; the
-// benchmark invents items where it is not present.
-const updatesCorpus = "../../shared/corpus/topics/items_from_staged_feeds.jsonl"
 
 // BenchmarkFeedTextChanges is the cost, per poll, of following a feed of
 // 2,000 items (each with its own link) for live updates, as the poller
@@ -65,12 +63,21 @@ func BenchmarkFeedTextChanges(b *testing.B) {
 	}
 }
 
-// benchUpdateItems are n items with their own links: the corpus's first
-// ones, or invented ones when it is not there.
+// benchUpdateItems are n items with their own links: the first ones of
+// the corpus's real feeds' items, or invented ones when it is not there.
 func benchUpdateItems(b *testing.B, n int) []feeds.Item {
 	var items []feeds.Item
 	links := map[string]bool{}
-	if f, err := os.Open(updatesCorpus); err == nil {
+	corpusDir, ok, err := corpus.Locate()
+	if err != nil {
+		b.Fatal(err)
+	}
+	updatesCorpus := filepath.Join(corpusDir, "topics", "items_from_staged_feeds.jsonl")
+	if ok {
+		f, err := os.Open(updatesCorpus)
+		if err != nil {
+			b.Fatal(err)
+		}
 		defer f.Close()
 		sc := bufio.NewScanner(f)
 		sc.Buffer(nil, 1<<20)
@@ -83,7 +90,9 @@ func benchUpdateItems(b *testing.B, n int) []feeds.Item {
 			items = append(items, feeds.Item{Title: rec.Title, Summary: rec.Summary, Link: rec.Link})
 		}
 	}
-	if len(items) < n {
+	if !ok {
+		b.Logf("no corpus at %s (%s names one elsewhere); inventing the items", corpusDir, corpus.EnvVar)
+	} else if len(items) < n {
 		b.Logf("%s: %d items; inventing the rest", updatesCorpus, len(items))
 	}
 	for i := len(items); i < n; i++ {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	stdhtml "html"
 	"maps"
-	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/newshound/newshound/alert/story"
 	"github.com/newshound/newshound/feeds"
+	"github.com/newshound/newshound/internal/corpus"
 	"github.com/newshound/newshound/internal/storycorpus"
 )
 
@@ -121,10 +121,7 @@ func TestUpdateFromFeedHTMLIsTheAddedParagraph(t *testing.T) {
 // has). A signature stored by the version before paragraphs, over the
 // text in one line, finds nothing added in the same article with them.
 func TestUpdateFromFeedHTMLCorpusArticles(t *testing.T) {
-	articles, ok, err := storycorpus.Articles(filepath.Join("..", "..", "shared", "corpus"))
-	if !ok {
-		t.Skip("corpus not found: this test needs ../shared/corpus/articles")
-	}
+	articles, err := storycorpus.Articles(corpus.Dir(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,8 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/newshound/newshound/internal/corpus"
 )
 
 // BenchmarkRefreshCorpus fetches every parseable feed of the corpus from a
@@ -26,6 +28,7 @@ func BenchmarkRefreshCorpusLazy(b *testing.B) {
 }
 
 func benchmarkRefreshCorpus(b *testing.B, o ParserOptions) {
+	corpusDir := corpus.Dir(b)
 	var paths []string
 	for _, sub := range []string{"single", "series"} {
 		paths = append(paths, corpusFiles(b, sub)...)

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/newshound/newshound/internal/corpus"
 )
 
 // TestCorpusLegacyCharsetServedAsUTF8 serves real feeds in legacy charsets
@@ -16,6 +18,7 @@ import (
 // bytes are not UTF-8, so the label is wrong: the XML declaration tells the
 // charset, and the text must not come out as replacement characters.
 func TestCorpusLegacyCharsetServedAsUTF8(t *testing.T) {
+	corpusDir := corpus.Dir(t)
 	tests := []struct {
 		file        string
 		contentType string
@@ -31,7 +34,7 @@ func TestCorpusLegacyCharsetServedAsUTF8(t *testing.T) {
 			path := filepath.Join(corpusDir, "news", tc.file)
 			body, err := os.ReadFile(path)
 			if err != nil {
-				t.Skipf("corpus not available at %s: %v", path, err)
+				t.Fatal(err)
 			}
 			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				w.Header().Set("Content-Type", tc.contentType)

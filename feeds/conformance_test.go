@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/newshound/newshound/internal/corpus"
 )
 
 // feedparser's test files carry the expected result in a leading comment:
@@ -164,10 +166,7 @@ func classifyMismatch(want, got string, parseErr error) string {
 }
 
 func TestConformanceFeedparser(t *testing.T) {
-	root := filepath.Join(corpusDir, "conformance", "feedparser", "tests")
-	if _, err := os.Stat(root); err != nil {
-		t.Skipf("feedparser conformance suite not available at %s: %v", root, err)
-	}
+	root := filepath.Join(corpus.Dir(t), "conformance", "feedparser", "tests")
 	cases := loadConformanceCases(t, root)
 	p := NewParser()
 	classes := map[string]int{}

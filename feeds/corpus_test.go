@@ -10,21 +10,19 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mmcdole/gofeed"
 	"time"
 	"unicode/utf8"
-)
 
-const corpusDir = "../../shared/corpus"
+	"github.com/mmcdole/gofeed"
+
+	"github.com/newshound/newshound/internal/corpus"
+)
 
 // corpusFiles lists the feed files under corpus/news/<sub>, skipping the
 // test when the corpus is absent.
 func corpusFiles(t testing.TB, sub string) []string {
 	t.Helper()
-	root := filepath.Join(corpusDir, "news", sub)
-	if _, err := os.Stat(root); err != nil {
-		t.Skipf("corpus not available at %s: %v", root, err)
-	}
+	root := filepath.Join(corpus.Dir(t), "news", sub)
 	var files []string
 	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -62,6 +60,7 @@ func fetchAndParse(t testing.TB, f *Fetcher, p *Parser, path string, now time.Ti
 }
 
 func TestCorpusFeedsParseOrFailClearly(t *testing.T) {
+	corpusDir := corpus.Dir(t)
 	var files []string
 	for _, sub := range []string{"single", "series", "messy"} {
 		files = append(files, corpusFiles(t, sub)...)
@@ -142,7 +141,7 @@ func checkItem(t *testing.T, i int, it Item) {
 
 // TestCorpusSpecialCases pins what the corpus notes call out by name.
 func TestCorpusSpecialCases(t *testing.T) {
-	corpusFiles(t, "single")
+	corpusDir := corpus.Dir(t)
 	now := time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
 	f, p := NewFetcher(FetcherOptions{}), NewParser()
 	tests := []struct {

@@ -4,6 +4,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/newshound/newshound/internal/corpus"
 )
 
 // TestZonelessDatesOfTheCorpus counts the corpus's feeds whose items'
@@ -13,6 +15,7 @@ import (
 // NBC's item, "Sat, Dec 16 2023 02:02:33 PM", was read as UTC, 5 hours
 // early; it is read at -0500 now.
 func TestZonelessDatesOfTheCorpus(t *testing.T) {
+	corpusDir := corpus.Dir(t)
 	var files []string
 	for _, sub := range []string{"single", "series"} {
 		files = append(files, corpusFiles(t, sub)...)

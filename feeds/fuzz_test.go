@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	"github.com/newshound/newshound/internal/corpus"
 )
 
 // FuzzParse feeds arbitrary bytes through charset decoding, gofeed and
@@ -19,7 +21,11 @@ func FuzzParse(f *testing.F) {
 		}
 	}
 	// Small real feeds, read in place when the corpus is present.
-	if real, err := filepath.Glob(filepath.Join(corpusDir, "news", "single", "*")); err == nil {
+	corpusDir, ok, err := corpus.Locate()
+	if err != nil {
+		f.Fatal(err)
+	}
+	if real, err := filepath.Glob(filepath.Join(corpusDir, "news", "single", "*")); ok && err == nil {
 		for _, path := range real {
 			if st, err := os.Stat(path); err == nil && st.Size() < 16<<10 {
 				if b, err := os.ReadFile(path); err == nil {

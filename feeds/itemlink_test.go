@@ -4,6 +4,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/newshound/newshound/internal/corpus"
 )
 
 // TestEnclosureOnlyItemLinksItsEnclosure: an item whose only address is
@@ -131,7 +133,7 @@ func TestFeedBurnerOrigLinkIsTheLink(t *testing.T) {
 // TestCorpusFeedBurnerItemsLinkTheArticle: the corpus's FeedBurner feeds
 // (CNN 2013, Reuters 2015, PCMag 2018) link no item to the proxy.
 func TestCorpusFeedBurnerItemsLinkTheArticle(t *testing.T) {
-	corpusFiles(t, "single")
+	corpusDir := corpus.Dir(t)
 	f, p := NewFetcher(FetcherOptions{}), NewParser()
 	for _, name := range []string{"feedjira_cnn.xml", "kieker2015_reuters.xml", "nodefp_illegally-nested.xml"} {
 		t.Run(name, func(t *testing.T) {

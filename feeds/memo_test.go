@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/newshound/newshound/internal/corpus"
 )
 
 // checkRemembered parses body with memo and without, and fails unless the
@@ -152,10 +154,10 @@ func TestRememberedParseWithoutMemoIsParse(t *testing.T) {
 // with the snapshot before (the series are hours to days apart) must come
 // from the memo.
 func TestRememberedParseOfCorpusSeries(t *testing.T) {
-	dir := filepath.Join(corpusDir, "news", "series")
+	dir := filepath.Join(corpus.Dir(t), "news", "series")
 	series, err := os.ReadDir(dir)
 	if err != nil {
-		t.Skipf("corpus series not available at %s: %v", dir, err)
+		t.Fatal(err)
 	}
 	p := NewParserWith(ParserOptions{MaxItems: DefaultMaxItems, MaxDepth: DefaultMaxDepth, MaxElements: DefaultMaxElements, LazyText: true})
 	shared, known := 0, 0

@@ -7,22 +7,21 @@ import (
 	"math/rand/v2"
 	"os"
 	"path"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
 	"testing"
-)
 
-const corpusItems = "../../shared/corpus/topics/items_from_staged_feeds.jsonl"
+	"github.com/newshound/newshound/internal/corpus"
+)
 
 // loadCorpus reads the real-world items the corpus README describes, or
 // skips the test when the corpus is not there.
 func loadCorpus(tb testing.TB) []Document {
 	tb.Helper()
+	corpusItems := filepath.Join(corpus.Dir(tb), "topics", "items_from_staged_feeds.jsonl")
 	f, err := os.Open(corpusItems)
-	if os.IsNotExist(err) {
-		tb.Skipf("corpus not present at %s; skipping the real-world test", corpusItems)
-	}
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/newshound/newshound/internal/corpus"
 )
 
 // syntheticTexts invents n reports of n/15 stories: each story has six
@@ -50,13 +52,20 @@ func syntheticTexts(n int, leadWords int) []report {
 // syntheticTexts, with 40-word leads when leads is set).
 func benchTexts(b *testing.B, n int, leads bool) (texts []report, source string) {
 	b.Helper()
-	uci, err := os.ReadFile(filepath.Join(corpusDir, "topics", "uci_news_stories.tsv"))
+	corpusDir, ok, err := corpus.Locate()
 	if err != nil {
+		b.Fatal(err)
+	}
+	if !ok {
 		leadWords := 0
 		if leads {
 			leadWords = 40
 		}
 		return syntheticTexts(n, leadWords), "synthetic"
+	}
+	uci, err := os.ReadFile(filepath.Join(corpusDir, "topics", "uci_news_stories.tsv"))
+	if err != nil {
+		b.Fatal(err)
 	}
 	for i, line := range strings.Split(strings.TrimSpace(string(uci)), "\n") {
 		if fs := strings.Split(line, "\t"); i > 0 && len(fs) == 7 {

@@ -12,12 +12,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/newshound/newshound/internal/corpus"
 	"github.com/newshound/newshound/internal/storycorpus"
 )
 
 var tune = flag.Bool("tune", false, "print a grid of options measured on the UCI tune half")
-
-const corpusDir = "../../../shared/corpus"
 
 // ucReport is one row of topics/uci_news_stories.tsv.
 type ucReport struct {
@@ -29,12 +28,9 @@ type ucReport struct {
 // reporting.
 func loadUCI(t testing.TB) (tuneHalf, reportHalf []ucReport) {
 	t.Helper()
-	tune, report, ok, err := storycorpus.UCI(corpusDir)
+	tune, report, err := storycorpus.UCI(corpus.Dir(t))
 	if err != nil {
 		t.Fatal(err)
-	}
-	if !ok {
-		t.Skip("corpus not found: the UCI measurement needs ../shared/corpus")
 	}
 	convert := func(rows []storycorpus.UCIReport) []ucReport {
 		out := make([]ucReport, len(rows))

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/newshound/newshound/internal/corpus"
 	"github.com/newshound/newshound/internal/storycorpus"
 )
 
@@ -513,10 +514,7 @@ func TestTextSigEncodingErrors(t *testing.T) {
 // on into the next sentence, and Added returns the two, but every run of
 // text it returns must hold text of the paragraph put back.
 func TestAddedCorpusArticles(t *testing.T) {
-	articles, ok, err := storycorpus.Articles(corpusDir)
-	if !ok {
-		t.Skip("corpus not found: this test needs ../shared/corpus/articles")
-	}
+	articles, err := storycorpus.Articles(corpus.Dir(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,12 +4,12 @@ import (
 	"cmp"
 	"fmt"
 	"math/rand/v2"
-	"path/filepath"
 	"slices"
 	"testing"
 	"time"
 
 	"github.com/newshound/newshound/alert"
+	"github.com/newshound/newshound/internal/corpus"
 	"github.com/newshound/newshound/internal/storycorpus"
 )
 
@@ -21,12 +21,9 @@ import (
 // before the digest grouped them). Logged: the lines' share and the
 // stories with no line of their own in a digest that holds their reports.
 func TestUCIReportHalfAsDigests(t *testing.T) {
-	_, rows, ok, err := storycorpus.UCI(filepath.Join("..", "..", "..", "shared", "corpus"))
+	_, rows, err := storycorpus.UCI(corpus.Dir(t))
 	if err != nil {
 		t.Fatal(err)
-	}
-	if !ok {
-		t.Skip("corpus not found: the UCI measurement needs ../shared/corpus")
 	}
 	start := time.Date(2014, 3, 10, 0, 0, 0, 0, time.UTC)
 	for seed := uint64(1); seed <= 3; seed++ {

@@ -1,8 +1,7 @@
 // Package storycorpus holds the story-grouping tests' fixtures: it reads
-// the shared news corpus (../shared/corpus, beside a developer's clone) for
-// the five Aleppo articles and has the invented headlines under which five
-// feeds carry each, and the invented headlines of the re-split tests. Tests
-// that need the corpus skip when it is absent.
+// the shared news corpus (found by internal/corpus) for the five Aleppo
+// articles and has the invented headlines under which five feeds carry
+// each, and the invented headlines of the re-split tests.
 package storycorpus
 
 import (
@@ -54,14 +53,13 @@ var AleppoHeadlines = [5][5]string{
 	},
 }
 
-// AleppoLeads returns the lead of each Aleppo article in file order, or
-// ok false when the corpus is not there.
-func AleppoLeads(corpus string) (leads []string, ok bool, err error) {
-	articles, ok, err := Articles(corpus)
+// AleppoLeads returns the lead of each Aleppo article in file order.
+func AleppoLeads(corpus string) (leads []string, err error) {
+	articles, err := Articles(corpus)
 	for _, a := range articles {
 		leads = append(leads, ArticleLead(strings.Join(a.Paragraphs, "\n")))
 	}
-	return leads, ok, err
+	return leads, err
 }
 
 // ArticleLead is what a feed would give as an article's summary: its
@@ -88,17 +86,20 @@ type Article struct {
 	Paragraphs []string
 }
 
-// Articles returns the articles of the corpus in file order, or ok false
-// when the corpus is not there.
-func Articles(corpus string) (articles []Article, ok bool, err error) {
-	files, err := filepath.Glob(filepath.Join(corpus, "articles", "*.txt"))
-	if err != nil || len(files) == 0 {
-		return nil, false, err
+// Articles returns the articles of the corpus in file order.
+func Articles(corpus string) (articles []Article, err error) {
+	dir := filepath.Join(corpus, "articles")
+	files, err := filepath.Glob(filepath.Join(dir, "*.txt"))
+	if err == nil && len(files) == 0 {
+		err = fmt.Errorf("no articles in %s", dir)
+	}
+	if err != nil {
+		return nil, err
 	}
 	for _, f := range files {
 		b, err := os.ReadFile(f)
 		if err != nil {
-			return nil, true, err
+			return nil, err
 		}
 		a := Article{Name: filepath.Base(f)}
 		for line := range strings.Lines(string(b)) {
@@ -108,7 +109,7 @@ func Articles(corpus string) (articles []Article, ok bool, err error) {
 		}
 		articles = append(articles, a)
 	}
-	return articles, true, nil
+	return articles, nil
 }
 
 // A UCIReport is one row of topics/uci_news_stories.tsv: a headline, its
@@ -119,14 +120,11 @@ type UCIReport struct {
 
 // UCI returns the UCI News Aggregator rows split as the corpus README
 // says: the stories whose id sorts in the first half are for tuning, the
-// rest for reporting; ok is false when the corpus is not there.
-func UCI(corpus string) (tune, report []UCIReport, ok bool, err error) {
+// rest for reporting.
+func UCI(corpus string) (tune, report []UCIReport, err error) {
 	b, err := os.ReadFile(filepath.Join(corpus, "topics", "uci_news_stories.tsv"))
-	if os.IsNotExist(err) {
-		return nil, nil, false, nil
-	}
 	if err != nil {
-		return nil, nil, true, err
+		return nil, nil, err
 	}
 	var rows []UCIReport
 	for i, line := range strings.Split(strings.TrimSuffix(string(b), "\n"), "\n") {
@@ -135,7 +133,7 @@ func UCI(corpus string) (tune, report []UCIReport, ok bool, err error) {
 		}
 		fs := strings.Split(line, "\t")
 		if len(fs) != 7 {
-			return nil, nil, true, fmt.Errorf("uci_news_stories.tsv:%d: %d fields, want 7", i+1, len(fs))
+			return nil, nil, fmt.Errorf("uci_news_stories.tsv:%d: %d fields, want 7", i+1, len(fs))
 		}
 		rows = append(rows, UCIReport{Title: fs[1], Publisher: fs[3], Story: fs[5]})
 	}
@@ -153,5 +151,5 @@ func UCI(corpus string) (tune, report []UCIReport, ok bool, err error) {
 			report = append(report, r)
 		}
 	}
-	return tune, report, true, nil
+	return tune, report, nil
 }
