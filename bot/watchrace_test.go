@@ -11,6 +11,7 @@ import (
 	"github.com/newshound/newshound/bot/discord"
 	"github.com/newshound/newshound/internal/fakediscord"
 	"github.com/newshound/newshound/store"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // commitBarrier runs meanwhile once, inside the first CommitPoll once it
@@ -238,8 +239,8 @@ func editWatch(req discord.EditRequest) func(t *testing.T, o *oneWatch) {
 }
 
 // committedPass runs one RunOnce pass of o's service, whose commits
-// must all be made.
-func (o *oneWatch) committedPass(t *testing.T) {
+// must all be made, and returns its report.
+func (o *oneWatch) committedPass(t *testing.T) OnceReport {
 	t.Helper()
 	rep, err := o.svc.RunOnce(context.Background())
 	if err != nil {
@@ -248,6 +249,7 @@ func (o *oneWatch) committedPass(t *testing.T) {
 	if rep.StoreFailed {
 		t.Error("a pass's commit failed")
 	}
+	return rep
 }
 
 // editingStore runs a /watch edit inside each of the first edits
@@ -332,4 +334,91 @@ func TestWatchEditedAtEveryTryOfACommit(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestWatchGoneDuringAPollIsNeitherLoggedNorCounted: README ("No loss")
+// says a watch removed or paused while a poll of its feed is under way
+// gets nothing of it, "neither logged nor counted": the poll is matched
+// again without it, as if it came after the change, so no alert of the
+// watch is enqueued and then dropped. Nothing is posted in the watch's
+// channel, no line says alerts were dropped, and neither
+// newshound_alerts_dropped_total nor newshound_send_errors_total moves,
+// while the feed's other watch gets its alert.
+func TestWatchGoneDuringAPollIsNeitherLoggedNorCounted(t *testing.T) {
+	ctx := context.Background()
+	const both = "Aleppo convoy reaches the city" // matches both watches
+	tests := []struct {
+		name      string
+		meanwhile func(t *testing.T, o *oneWatch)
+	}{
+		{"removed", func(t *testing.T, o *oneWatch) { mustDo(t, o.w.Remove(ctx, watchGuild, o.id)) }},
+		{"removed on another instance", func(t *testing.T, o *oneWatch) { mustDo(t, o.svc.store.RemoveWatch(ctx, o.id)) }},
+		{"paused", func(t *testing.T, o *oneWatch) { mustDo(t, o.w.SetPaused(ctx, watchGuild, o.id, true)) }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			barrier := &commitBarrier{}
+			o := newOneWatch(t, func(s store.Store) store.Store { barrier.Store = s; return barrier })
+			_, err := o.w.Add(ctx, discord.AddRequest{GuildID: watchGuild, ChannelID: watchOtherChannel, FeedURL: o.feed.URL + "/rss", Query: "convoy"})
+			mustDo(t, err)
+			if _, err := o.svc.RunOnce(ctx); err != nil { // first sight
+				t.Fatal(err)
+			}
+			ran := false
+			barrier.meanwhile = func() { tt.meanwhile(t, o); ran = true }
+			o.feed.Publish(item(2, both, o.clk.now()))
+			var rep OnceReport
+			for range 2 { // the poll the change lands in, then one more
+				o.clk.advance(time.Hour)
+				rep = o.committedPass(t)
+			}
+			if !ran {
+				t.Fatal("the change did not land inside the poll's commit")
+			}
+			if got := embedTitles(o.dc, watchChannel); len(got) != 0 {
+				t.Errorf("posted for the watch gone: %q, want nothing", got)
+			}
+			if got := embedTitles(o.dc, watchOtherChannel); len(got) != 1 {
+				t.Errorf("posted for the watch that stays: %q, want %q once", got, both)
+			}
+			if rep.Dropped != 0 { // run --once's summary, and this process's drops
+				t.Errorf("alerts counted as dropped: %d, want 0", rep.Dropped)
+			}
+			// The series of a channel no watch names go at the change
+			// (metrics.forget), so a drop counted for the removed watch's
+			// channel shows in rep.Dropped only; the paused watch's
+			// channel keeps its series.
+			for name, got := range counterTotals(t, o.svc.sender.metrics.dropped, o.svc.sender.metrics.sendErrors) {
+				if got != 0 {
+					t.Errorf("%s: %v, want 0", name, got)
+				}
+			}
+			for line := range strings.Lines(o.logs.String()) {
+				if strings.Contains(line, "dropped") || strings.Contains(line, "level=ERROR") {
+					t.Errorf("logged: %s", line)
+				}
+			}
+		})
+	}
+}
+
+// counterTotals sums each counter vector's series, by metric name, as a
+// scrape would read them.
+func counterTotals(t *testing.T, vecs ...*prometheus.CounterVec) map[string]float64 {
+	t.Helper()
+	reg := prometheus.NewRegistry()
+	for _, v := range vecs {
+		reg.MustRegister(v)
+	}
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	totals := map[string]float64{}
+	for _, f := range families {
+		for _, m := range f.GetMetric() {
+			totals[f.GetName()] += m.GetCounter().GetValue()
+		}
+	}
+	return totals
 }
