@@ -1022,20 +1022,24 @@ func TestInteractionInvalidAnswersCountInTheLimiter(t *testing.T) {
 // ("wait a bit and retry"): nothing was done. The answer to a /watch
 // command so refused was lost: a watch stored went untold, logged at
 // ERROR only, and so was the follow-up that stands in for a public
-// deferral a moderator deleted. Such a request is sent once more after a
-// short wait; a 500, which may come after Discord made the message, is
-// not, so the user never sees the answer twice.
+// deferral a moderator deleted; a deferral so refused would leave the
+// user with Discord's "The application did not respond". Such a request
+// is sent once more after a short wait; a 500, which may come after
+// Discord made the message, is not, so the user never sees the answer
+// twice. README ("As a bot") says so.
 func TestAnswerRefusedByAnUnavailableGatewayIsSentAgain(t *testing.T) {
 	followup := "POST webhooks/" + fakediscord.AppID
 	edit := "PATCH webhooks/" + fakediscord.AppID + "/messages/@original"
 	tests := []struct {
 		name      string
 		deleted   bool // a moderator deleted the public deferral
+		deferral  bool // the deferral is refused, not route
 		route     string
 		status    int
 		wantTries int
 		wantShown bool
 	}{
+		{name: "the deferral, 503", deferral: true, status: http.StatusServiceUnavailable, wantTries: 2, wantShown: true},
 		{name: "the follow-up of a deleted deferral, 503", deleted: true, route: followup, status: http.StatusServiceUnavailable, wantTries: 2, wantShown: true},
 		{name: "the follow-up of a deleted deferral, 502", deleted: true, route: followup, status: http.StatusBadGateway, wantTries: 2, wantShown: true},
 		{name: "the follow-up of a deleted deferral, 500", deleted: true, route: followup, status: http.StatusInternalServerError, wantTries: 1},
@@ -1046,17 +1050,24 @@ func TestAnswerRefusedByAnUnavailableGatewayIsSentAgain(t *testing.T) {
 			t.Parallel()
 			f := fakediscord.New(t)
 			i := injectUnhandled(f, sub("add", opt("feed", "https://example.org/rss"), opt("query", "aleppo")))
+			route := tt.route
+			if tt.deferral {
+				route = "POST interactions/" + i.ID + "/callback"
+				f.FailNextOn(route, tt.status)
+			}
 			w := &hookedWatches{beforeAdd: func() {
 				if tt.deleted {
 					f.DeleteResponse(i.ID, false)
 				}
-				f.FailNextOn(tt.route, tt.status)
+				if !tt.deferral {
+					f.FailNextOn(route, tt.status)
+				}
 			}}
 			var logs bytes.Buffer
 			cmds := NewCommands(newTestSession(t, f, "test-token"), nil, w, slog.New(slog.NewTextHandler(&logs, nil)))
 			cmds.Handle(context.Background(), &i)
-			if got := len(f.Requests(tt.route)); got != tt.wantTries {
-				t.Errorf("%s sent %d times, want %d", tt.route, got, tt.wantTries)
+			if got := len(f.Requests(route)); got != tt.wantTries {
+				t.Errorf("%s sent %d times, want %d", route, got, tt.wantTries)
 			}
 			in := f.Interaction(i.ID)
 			answers := in.Followups
