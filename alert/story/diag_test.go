@@ -27,7 +27,7 @@ func TestUCIDiag(t *testing.T) {
 		tuneHalf = rep
 	}
 	for seed := uint64(1); seed <= uint64(*shuffles); seed++ {
-		traceSwallowed(t, tuneHalf, DefaultOptions, seed)
+		traceSwallowed(t, thinned(tuneHalf, seed), DefaultOptions, seed)
 	}
 }
 
