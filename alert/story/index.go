@@ -426,11 +426,12 @@ const subjectItems = 5
 // story on 54 of 400 shuffles (miss any target on 54, F1 0.7126), weak
 // groups apart on 54 (54, 0.7108), the join weak without the subject on
 // 52 (52, 0.7086), both on 51 (51, 0.7042); with 30 % of the reports 108
-// (113, 0.7122), 109, 107, 107. Most of those swallows are of the GM
-// recall probe under its other id and of the Google Apps referral story;
-// the others are one story each: a "Neil deGrasse Tyson" story the labels
-// split from Cosmos's, "Job openings rise in January" joining a gas-price
-// story through keywords, Genghis Khan's climate under Tyson's.
+// (113, 0.7122), 109, 107, 107. With half the reports, the defaults'
+// swallowed stories are the GM recall probe under its other id (24
+// shuffles, both ids), the Google Apps referral story (12), Sbarro (8), a
+// "Neil deGrasse Tyson" story the labels split from Cosmos's (5), "Job
+// openings rise in January" joining a gas-price story through keywords
+// (5), and four others on one shuffle each.
 //
 // See TestUCITune, TestUCIDiag and TestUCILabelNoise.
 var DefaultOptions = Options{
