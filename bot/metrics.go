@@ -3,6 +3,8 @@ package bot
 import (
 	"maps"
 	"slices"
+	"sync"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
@@ -21,10 +23,12 @@ type metrics struct {
 	sendErrors *prometheus.CounterVec // by destination and kind: retry, gone, error
 	storyEdits *prometheus.CounterVec // by destination: edits of a story's message
 	listed     *prometheus.CounterVec // by destination: reports and updates listed under a story's message
+	retired    retired                // destinations whose series go
 }
 
-func newMetrics(reg prometheus.Registerer) *metrics {
+func newMetrics(reg prometheus.Registerer, now func() time.Time) *metrics {
 	m := &metrics{
+		retired: retired{since: map[string]time.Time{}, now: now},
 		polls: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "newshound_polls_total", Help: "Feed polls by result (changed, unchanged, not_modified, error; not_fetched: the host had no free slot in time).",
 		}, []string{"result"}),
@@ -58,34 +62,116 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		}, []string{"destination"}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.polls, m.pollTime, m.newItems, m.enqueued, m.delivered, m.dropped, m.missed, m.sendErrors, m.storyEdits, m.listed)
+		reg.MustRegister(m.polls, m.pollTime, m.newItems, m.enqueued, destinationSeries{m})
+		m.retired.scraped = true
 	}
 	return m
 }
 
-// forget deletes every series of each destination gone reports, in
-// every vector with a destination label: a destination nothing sends to
-// any more (a channel no watch names) must not stay in /metrics for
-// ever, one more set of series per channel ever watched.
-func (m *metrics) forget(gone func(dest string) bool) {
+// retireAfter is how long the series of a destination nothing sends to
+// any more (a channel no watch names) stay in /metrics after its last
+// counts: long enough for every scraper (Prometheus's default interval is
+// a minute) to read them, the alerts dropped with its watch among them;
+// short enough that the page does not grow by a set of series per
+// channel ever watched.
+const retireAfter = 10 * time.Minute
+
+// retired are the destinations whose series go: each with the time of
+// its last counts. Their series are deleted by the first scrape that
+// comes retireAfter after it, once that scrape has read them (see
+// destinationSeries), so no count is lost between two scrapes; without a
+// registry, where nothing scrapes, at once.
+type retired struct {
+	mu      sync.Mutex
+	since   map[string]time.Time
+	now     func() time.Time
+	scraped bool // a registry reads the series: deletion waits for a scrape
+}
+
+// retire marks for deletion the series of each destination gone
+// reports, in every vector with a destination label (a destination
+// already marked keeps its time), and takes back the mark of one that
+// is no longer gone (watched again).
+func (m *metrics) retire(gone func(dest string) bool) {
 	dests := map[string]bool{}
 	for _, v := range m.byDestination() {
 		for _, dest := range labelValues(v, "destination") {
 			dests[dest] = true
 		}
 	}
+	m.retired.mu.Lock()
+	for dest := range m.retired.since {
+		dests[dest] = true
+	}
+	m.retired.mu.Unlock()
 	for dest := range dests {
-		if gone(dest) {
-			m.forgetDestination(dest)
+		dests[dest] = gone(dest)
+	}
+	m.retired.mu.Lock()
+	now := m.retired.now()
+	for dest, isGone := range dests {
+		_, marked := m.retired.since[dest]
+		switch {
+		case !isGone:
+			delete(m.retired.since, dest)
+		case !marked:
+			m.retired.since[dest] = now
+		}
+	}
+	m.retired.mu.Unlock()
+	m.sweepUnscraped()
+}
+
+// retireDestination marks dest's series for deletion from now: what
+// was pending for it has gone out, and its counts of that are the last.
+func (m *metrics) retireDestination(dest string) {
+	m.retired.mu.Lock()
+	m.retired.since[dest] = m.retired.now()
+	m.retired.mu.Unlock()
+	m.sweepUnscraped()
+}
+
+// sweepUnscraped deletes every retired destination's series at once
+// where no registry reads them: nothing can show their last counts, and
+// memory must not keep a set per channel ever watched either.
+func (m *metrics) sweepUnscraped() {
+	if !m.retired.scraped {
+		m.sweep(0)
+	}
+}
+
+// sweep deletes the series of the destinations retired at least age ago.
+func (m *metrics) sweep(age time.Duration) {
+	m.retired.mu.Lock()
+	defer m.retired.mu.Unlock()
+	now := m.retired.now()
+	for dest, since := range m.retired.since {
+		if now.Sub(since) < age {
+			continue
+		}
+		delete(m.retired.since, dest)
+		for _, v := range m.byDestination() {
+			v.DeletePartialMatch(prometheus.Labels{"destination": dest})
 		}
 	}
 }
 
-// forgetDestination deletes every series of dest.
-func (m *metrics) forgetDestination(dest string) {
-	for _, v := range m.byDestination() {
-		v.DeletePartialMatch(prometheus.Labels{"destination": dest})
+// destinationSeries exports the vectors with a destination label, and
+// after each scrape's read of them deletes the series retired long
+// enough: that scrape has shown their last counts.
+type destinationSeries struct{ m *metrics }
+
+func (d destinationSeries) Describe(ch chan<- *prometheus.Desc) {
+	for _, v := range d.m.byDestination() {
+		v.Describe(ch)
 	}
+}
+
+func (d destinationSeries) Collect(ch chan<- prometheus.Metric) {
+	for _, v := range d.m.byDestination() {
+		v.Collect(ch)
+	}
+	d.m.sweep(retireAfter)
 }
 
 // byDestination are the vectors with a destination label.

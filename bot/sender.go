@@ -233,8 +233,8 @@ func (s *sender) deliverDestination(ctx context.Context, dest string) error {
 		if len(pending) == 0 {
 			if s.unwatched(dest) {
 				// what a watch left here before it moved has gone out:
-				// its counts go too, as at the change (forgetUnwatched)
-				s.metrics.forgetDestination(dest)
+				// its counts are the last (forgetUnwatched)
+				s.metrics.retireDestination(dest)
 			}
 			return nil
 		}
@@ -945,10 +945,11 @@ func (s *sender) dropUnwatched(ctx context.Context) map[string]int {
 // forgetUnwatched lifts the pause, and ends the run of failures, of each
 // watch destination (a channel or forum) that no watch names any more,
 // paused or not: nothing more is sent there, so it no longer makes the
-// service unready; its metric series go too (after dropUnwatched counted
-// the alerts it dropped: the log says how many), and again once what was
-// pending for it has gone out (see deliverDestination). A destination a
-// paused watch still names stays paused.
+// service unready; its metric series are retired (metrics.retire: they
+// go once scrapes have read their last counts, the alerts dropUnwatched
+// dropped among them), from again once what was pending for it has gone
+// out (see deliverDestination). A destination a paused watch still names
+// stays paused.
 func (s *sender) forgetUnwatched() {
 	unwatched := s.unwatched
 	s.mu.Lock()
@@ -968,7 +969,7 @@ func (s *sender) forgetUnwatched() {
 	for _, dest := range lifted {
 		s.log.Info("destination no longer paused: no watch names it any more", "destination", dest)
 	}
-	s.metrics.forget(unwatched)
+	s.metrics.retire(unwatched)
 }
 
 // unwatched reports whether dest is a watch destination (a channel or

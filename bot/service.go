@@ -94,7 +94,7 @@ func New(ctx context.Context, o Options) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := newMetrics(o.Registry)
+	m := newMetrics(o.Registry, o.Now)
 	ls := newLeases(o.Store, cfg.Service.LeaseTTL, o.Logger)
 	var recent *recentFeeds
 	if o.Discord != nil && cfg.Discord.Commands {

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/bwmarrin/discordgo"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/newshound/newshound/bot/discord"
 	"github.com/newshound/newshound/bot/notify"
@@ -670,7 +671,8 @@ type oneWatch struct {
 	svc  *Service
 	w    discord.Watches
 	id   int64
-	logs *logBuffer // the service's log
+	logs *logBuffer           // the service's log
+	reg  *prometheus.Registry // the metrics of the service serviceOn made last
 }
 
 // newOneWatch makes a oneWatch; wrap, when not nil, wraps the store the
@@ -705,6 +707,8 @@ func (o *oneWatch) serviceOn(t *testing.T, st store.Store) *Service {
 	t.Helper()
 	opts := discordOptions(t, o.dc, o.clk, feeds.NewFetcher(feeds.FetcherOptions{AllowPrivate: true}), st)
 	opts.Logger = slog.New(slog.NewTextHandler(o.logs, nil))
+	o.reg = prometheus.NewRegistry()
+	opts.Registry = o.reg
 	svc, err := New(context.Background(), opts)
 	if err != nil {
 		t.Fatal(err)

@@ -384,10 +384,10 @@ func TestWatchGoneDuringAPollIsNeitherLoggedNorCounted(t *testing.T) {
 			if rep.Dropped != 0 { // run --once's summary, and this process's drops
 				t.Errorf("alerts counted as dropped: %d, want 0", rep.Dropped)
 			}
-			// The series of a channel no watch names go at the change
-			// (metrics.forget), so a drop counted for the removed watch's
-			// channel shows in rep.Dropped only; the paused watch's
-			// channel keeps its series.
+			// The series of a channel no watch names stay retireAfter
+			// after the change (metrics.retire), so a drop counted for
+			// the removed watch's channel would show here, as would one
+			// for the paused watch's channel.
 			for name, got := range counterTotals(t, o.svc.sender.metrics.dropped, o.svc.sender.metrics.sendErrors) {
 				if got != 0 {
 					t.Errorf("%s: %v, want 0", name, got)
