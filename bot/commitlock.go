@@ -41,14 +41,17 @@ import (
 // it: a poll that enqueues alerts holds the lease until its moves are
 // stored. A poll whose moves fail (a store in an outage) tries them again
 // outside moves, which would otherwise stall every poll and the sender's
-// reads for the retries' ~22 s; until they are stored, or given up, the
-// sender waits for them where they move rows, its destinations
-// (pending, lockMoves), and goes on elsewhere.
+// reads for the retries' ~22 s; until they are stored, or given up and
+// queued, the sender waits for them where they move rows, its
+// destinations (pending, lockMoves), and goes on elsewhere. Moves given
+// up stay queued until a later try stores them (queued), and the sender
+// leaves their destinations' rows alone meanwhile.
 type commitLock struct {
 	leases  *leases
 	holds   sync.Mutex
 	moves   sync.RWMutex
 	pending pendingMoves
+	queued  movesQueue
 	// stories is held with the stories lease: this process's workers
 	// share one owner name, for which the lease is taken again at once.
 	// A channel of one, not a mutex, so that the wait for it counts
@@ -157,10 +160,17 @@ func (c *commitLock) lockSettled(ctx context.Context, dest string) (unlock func(
 // lockMoves holds moves (write) once no poll's moves of dest's rows are
 // tried again outside it (pendingMoves), until the caller unlocks moves.
 // (On a shared store the poll holds the stories lease through its
-// retries, so a caller holding the lease finds none pending.)
+// retries, so a caller holding the lease finds none pending.) While moves
+// of dest's rows are queued (movesQueue), which may last as long as an
+// outage, it does not wait but returns errMovesQueued: the destination
+// waits, the sender goes on with the others.
 func (c *commitLock) lockMoves(ctx context.Context, dest string) error {
 	for {
 		c.moves.Lock()
+		if c.queued.holds(dest) {
+			c.moves.Unlock()
+			return errMovesQueued
+		}
 		changed := c.pending.of(dest)
 		if changed == nil {
 			return nil
@@ -200,7 +210,7 @@ func (m *pendingMoves) add(moves []store.StoryMove) {
 	}
 }
 
-// done takes back add, once the moves are stored or given up.
+// done takes back add, once the moves are stored or queued (movesQueue).
 func (m *pendingMoves) done(moves []store.StoryMove) {
 	m.mu.Lock()
 	defer m.mu.Unlock()

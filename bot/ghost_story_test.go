@@ -151,8 +151,10 @@ bridges.`
 // alone. It is posted at the pass that found it, as the story's message,
 // once: the story's later reports go under it. When the store fails to
 // move the story's stored reports under the other story (logged), the
-// report is posted at once too, and the story's later reports go under
-// the other story's message, where the index lists the story. Past the
+// report waits for the move (posted alone, it would lead its own story in
+// the store, a second message), the story's later reports go under the
+// other story's message, where the index lists the story, and so does the
+// report once the store works again. Past the
 // subscription's max_per_hour it goes in the hour's digest, as a report
 // posted alone after leadGrace did, and so does the story's next report
 // (which, having waited leadGrace, was posted alone after that digest).
@@ -219,8 +221,9 @@ func TestGhostStoryThatCannotMergeLeadsItselfAtOnce(t *testing.T) {
 			st := h.sqlite(t)
 			defer st.Close()
 			var s store.Store = st
+			failing := &failMovesFirst{Store: st, failures: math.MaxInt} // every try
 			if tt.moveFails {
-				s = &failMovesFirst{Store: st, failures: math.MaxInt} // every try
+				s = failing
 			}
 			svc, err := New(ctx, h.options(s, rec, io.Discard))
 			if err != nil {
@@ -253,8 +256,8 @@ func TestGhostStoryThatCannotMergeLeadsItselfAtOnce(t *testing.T) {
 			}
 			pass(time.Minute)
 			want := []string{first.Title, report.Title}
-			if tt.laterUnder == "" {
-				want = want[:1] // the report waits for the digest
+			if tt.laterUnder == "" || tt.moveFails {
+				want = want[:1] // the report waits for the digest, or for its move
 			}
 			if got := rec.titles(); !slices.Equal(got, want) {
 				t.Errorf("messages posted at the pass that found the report: got %q, want %q", got, want)
@@ -288,6 +291,19 @@ func TestGhostStoryThatCannotMergeLeadsItselfAtOnce(t *testing.T) {
 			}
 			if e, ok := rec.lastEditOf(tt.laterUnder); !ok || !slices.Equal(alsoTitles(e), []string{later.Title}) {
 				t.Errorf("message %s lists %q (edited: %v), want %q", tt.laterUnder, alsoTitles(e), ok, []string{later.Title})
+			}
+			if !tt.moveFails {
+				return
+			}
+			failing.mu.Lock()
+			failing.failures = 0 // the store works again
+			failing.mu.Unlock()
+			pass(time.Minute) // past the moves' back-off (8 s after four failures)
+			if got := rec.titles(); !slices.Equal(got, want) {
+				t.Errorf("messages posted once the moves are stored: got %q, want %q", got, want)
+			}
+			if e, ok := rec.lastEditOf(tt.laterUnder); !ok || !sameSet(alsoTitles(e), []string{later.Title, report.Title}) {
+				t.Errorf("once the moves are stored, message %s lists %q (edited: %v), want %q", tt.laterUnder, alsoTitles(e), ok, []string{later.Title, report.Title})
 			}
 		})
 	}

@@ -5,12 +5,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/newshound/newshound/bot/notify"
 	"github.com/newshound/newshound/store"
 )
 
@@ -46,8 +48,10 @@ func (s *failMovesFirst) MoveStories(ctx context.Context, moves []store.StoryMov
 // A2's, so B was posted alone, the story's second message, and a restart
 // lists it apart. The move is tried again with back-off until stored; the
 // failure is logged once, and the recovery once, with the count. A store
-// that goes on failing is tried a bounded number of times, and B goes
-// alone, leading the story its row is in, as before.
+// that goes on failing is tried a bounded number of times by the poll,
+// then once a pass as the queued moves' back-off allows
+// (TestMovesGivenUpAreStoredOnceTheStoreRecovers), and B waits for them:
+// posted alone it would lead the story its row is in, a second message.
 func TestMergeWhoseMoveFailsAtFirstIsStored(t *testing.T) {
 	tests := []struct {
 		failures  int
@@ -58,24 +62,15 @@ func TestMergeWhoseMoveFailsAtFirstIsStored(t *testing.T) {
 	}{
 		{failures: 1, tries: 2, titles: []string{"first"}, also: []string{"report"}, recovered: 1},
 		{failures: 3, tries: 4, titles: []string{"first"}, also: []string{"report"}, recovered: 1},
-		{failures: 100, tries: len(moveRetries) + 1, titles: []string{"first", "report"}},
+		{failures: 100, tries: len(moveRetries) + 2, titles: []string{"first"}},
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprintf("fails %d times", tt.failures), func(t *testing.T) {
 			h, rec := storyHarness(t, kesslerSub())
-			h.cfg.Service.Workers = 1
 			ctx := context.Background()
-			st := h.sqlite(t)
-			defer st.Close()
-			moves := &failMovesFirst{Store: st}
 			var logs bytes.Buffer
-			svc, err := New(ctx, h.options(moves, rec, &logs))
-			if err != nil {
-				t.Fatal(err)
-			}
-			pass := minutePasses(t, h, func() *Service { return svc })
-			weather, first, edited, report := postFirstReport(h, pass)
-			h.write("courier.xml", weather, edited, report)
+			m := startMerge(t, h, rec, &logs)
+			st, moves, pass, first, report := m.st, m.moves, m.pass, m.first, m.report
 			moves.failures, moves.tries = tt.failures, 0
 			pass()
 			h.clock = h.clock.Add(editGap)
@@ -121,4 +116,34 @@ func TestMergeWhoseMoveFailsAtFirstIsStored(t *testing.T) {
 			}
 		})
 	}
+}
+
+// mergeSetup is a service on a harness's database whose MoveStories
+// fails as moves says, run up to the poll that commits the edit of a
+// posted report (A2, which the duplicate check refuses) and another
+// report of it (B), which the merge lists under A's story.
+type mergeSetup struct {
+	st                             *store.SQLite
+	moves                          *failMovesFirst
+	pass                           func() // a pass of the service, a minute after the last
+	weather, first, edited, report testItem
+}
+
+// startMerge starts a mergeSetup for a desk n, logging to logs, with one
+// worker, which polls the feeds in the config's order; the store is
+// closed when the test ends.
+func startMerge(t *testing.T, h *harness, n notify.Notifier, logs io.Writer) mergeSetup {
+	t.Helper()
+	h.cfg.Service.Workers = 1
+	st := h.sqlite(t)
+	t.Cleanup(func() { st.Close() })
+	m := mergeSetup{st: st, moves: &failMovesFirst{Store: st}}
+	svc, err := New(context.Background(), h.options(m.moves, n, logs))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.pass = minutePasses(t, h, func() *Service { return svc })
+	m.weather, m.first, m.edited, m.report = postFirstReport(h, m.pass)
+	h.write("courier.xml", m.weather, m.edited, m.report)
+	return m
 }

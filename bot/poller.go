@@ -146,9 +146,15 @@ func (b *storeBackoff) failed(now time.Time, count *passCount) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.failures++
-	d := min(time.Second<<min(b.failures-1, 10), storeRetry)
+	d := storeBackoffStep(b.failures)
 	d += time.Duration(rand.Int64N(int64(d)/5 + 1)) // up to +20 %, so instances sharing a store spread out
 	b.until = now.Add(d)
+}
+
+// storeBackoffStep is the wait after failures failures in a row of the
+// store: from a second, doubling, up to storeRetry.
+func storeBackoffStep(failures int) time.Duration {
+	return min(time.Second<<min(failures-1, 10), storeRetry)
 }
 
 func (b *storeBackoff) ok() {
@@ -191,6 +197,7 @@ func (p *poller) pollAll(ctx context.Context, list []*alert.Feed, mode pollMode)
 		p.log.Warn("reading every feed state at once failed; reading them one by one", "err", err)
 	}
 	defer p.flushStates(context.WithoutCancel(ctx))
+	defer p.retryQueuedMoves(context.WithoutCancel(ctx))
 	key := func(*alert.Feed) hostKey { return hostKey{} }
 	if mode == pollEvery {
 		key = func(f *alert.Feed) hostKey { return fetchHost(p.fetcherFor(f), f.URL) }
@@ -906,39 +913,113 @@ var moveRetries = []time.Duration{100 * time.Millisecond, 400 * time.Millisecond
 // the poll's context lasts, and reports whether they are stored. Each try
 // is made whole even when a shutdown ends the poll meanwhile, as a commit
 // is: the moves complete it, and the index already lists the reports
-// where they go. Failures are logged once per change of state, and the
-// recovery once, with their count (internal/statelog). The first try is
-// made under the poll's hold of commitLock.moves; the retries outside it
-// (releaseMoves), the moves' destinations counted pending meanwhile
-// (commitLock.pending), so that an outage stalls neither other polls nor
-// the sender's other destinations.
+// where they go. The moves queued before (movesQueue) go first, in the
+// same transaction, so that a later move of the same items never comes
+// before them. Moves still not stored after the last try, or when the
+// poll ends, are queued, and tried again later (retryQueuedMoves).
+// Failures are logged once per change of state, and the recovery once,
+// with their count (internal/statelog). The first try is made under the
+// poll's hold of commitLock.moves; the retries outside it (releaseMoves),
+// the moves' destinations counted pending meanwhile (commitLock.pending),
+// so that an outage stalls neither other polls nor the sender's other
+// destinations.
 func (p *poller) storeMoves(ctx context.Context, f *alert.Feed, moves []store.StoryMove, releaseMoves func()) bool {
 	for try := 0; ; try++ {
-		err := p.tryMoves(ctx, moves)
+		queued, upTo := p.commits.queued.snapshot()
+		err := p.tryMoves(ctx, append(queued, moves...))
 		if err == nil {
-			p.storeErrs.OK("moves", "moving reports into their new story works again", "feed", f.ID)
+			p.movesStored(upTo, len(queued))
 			return true
 		}
-		p.storeErrs.Fail("moves", "moving reports into their new story failed; it is tried again a few times, after which a restart lists them under their old one", err, "feed", f.ID, "moves", len(moves))
-		if try == len(moveRetries) {
-			return false
-		}
+		p.storeErrs.Fail("moves", movesFailed, err, "feed", f.ID, "moves", len(moves), "queued", len(queued))
 		if try == 0 {
 			p.commits.pending.add(moves) // under moves: seen with it
 			defer p.commits.pending.done(moves)
 			releaseMoves()
 		}
-		if retryafter.Sleep(ctx, moveRetries[try]) != nil {
+		if try == len(moveRetries) || retryafter.Sleep(ctx, moveRetries[try]) != nil {
+			p.queueMoves(moves) // before pending.done: the sender sees them queued
 			return false
 		}
 	}
 }
 
-// tryMoves is one try of storeMoves, given moveTry at most.
+// movesFailed is what a failure of the moves logs.
+const movesFailed = "moving reports into their new story failed; the moves are kept in memory and tried again with back-off until stored (a restart before then lists the reports under their old story), and the sender holds their destinations' alerts meanwhile"
+
+// queueMoves queues moves a poll gave up storing, the next try backed
+// off; the first drop of moves for the queue's bound is logged, the
+// count of them once the queue is stored (movesStored).
+func (p *poller) queueMoves(moves []store.StoryMove) {
+	droppedNow, dropped := p.commits.queued.add(moves)
+	p.commits.queued.failed(p.now())
+	if droppedNow > 0 && dropped == droppedNow {
+		p.log.Warn("too many story moves wait for the store: the oldest are dropped, and their reports stay in the story the store has them under", "max", maxQueuedMoves, "dropped", droppedNow)
+	}
+}
+
+// retryQueuedMoves tries the queued moves again once their back-off has
+// passed: the poll loop asks at each turn, pollAll at its end.
+func (p *poller) retryQueuedMoves(ctx context.Context) {
+	if p.commits.queued.due(p.now()) {
+		p.flushQueuedMoves(ctx)
+	}
+}
+
+// storeQueuedMovesAtExit tries the queued moves once more when the poll
+// loop ends, and logs those that are lost with the process.
+func (p *poller) storeQueuedMovesAtExit(ctx context.Context) {
+	if p.commits.queued.size() > 0 {
+		p.flushQueuedMoves(ctx)
+	}
+	p.warnQueuedMovesLeft()
+}
+
+// warnQueuedMovesLeft logs the moves still queued when the service stops
+// (Run's end, RunOnce's): they are lost with the process.
+func (p *poller) warnQueuedMovesLeft() {
+	if n := p.commits.queued.size(); n > 0 {
+		p.log.Warn("story moves not stored when the service stopped: a restart lists their reports under the story the store has them under", "moves", n)
+	}
+}
+
+// flushQueuedMoves tries the queued moves, and reports whether they are
+// stored; a failure backs the next try off.
+func (p *poller) flushQueuedMoves(ctx context.Context) bool {
+	queued, upTo := p.commits.queued.snapshot()
+	if err := p.tryMoves(ctx, queued); err != nil {
+		p.storeErrs.Fail("moves", movesFailed, err, "queued", len(queued))
+		p.commits.queued.failed(p.now())
+		return false
+	}
+	p.movesStored(upTo, len(queued))
+	return true
+}
+
+// movesStored takes the moves stored out of the queue (those queued up to
+// upTo, queued of them) and logs the recovery; the sender, which left
+// their destinations alone, is poked.
+func (p *poller) movesStored(upTo uint64, queued int) {
+	p.storeErrs.OK("moves", "moving reports into their new story works again")
+	dropped := p.commits.queued.stored(upTo)
+	if queued == 0 {
+		return
+	}
+	p.log.Info("story moves kept while the store failed are stored", "moves", queued)
+	if dropped > 0 {
+		p.log.Warn("story moves were dropped while the store failed: their reports stay in the story the store has them under, and their destinations may show the story twice", "dropped", dropped)
+	}
+	if p.enqueued != nil {
+		p.enqueued()
+	}
+}
+
+// tryMoves is one try of storeMoves, given moveTry at most, of moves
+// brought up to the index (storyGroups.current).
 func (p *poller) tryMoves(ctx context.Context, moves []store.StoryMove) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), moveTry)
 	defer cancel()
-	return p.store.MoveStories(ctx, moves)
+	return p.store.MoveStories(ctx, p.stories.current(moves))
 }
 
 // moveTry bounds one try of a commit's moves.

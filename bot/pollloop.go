@@ -75,6 +75,7 @@ func (p *poller) loop(ctx context.Context) {
 				delete(inFlight, (<-done).id)
 			}
 			p.flushStates(context.WithoutCancel(ctx))
+			p.storeQueuedMovesAtExit(ctx)
 			return
 		case r := <-done:
 			delete(inFlight, r.id)
@@ -88,6 +89,7 @@ func (p *poller) loop(ctx context.Context) {
 		case <-timer.C:
 		}
 		p.flushed(p.states.flushDue(ctx))
+		p.retryQueuedMoves(ctx)
 	}
 }
 

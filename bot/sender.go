@@ -175,7 +175,8 @@ func splitOff(err, target error) (is, others error) {
 }
 
 // deliverAll sends everything that is due, destination by destination,
-// oldest first, until nothing due is left or a destination must wait.
+// oldest first, until nothing due is left or a destination must wait (a
+// destination whose story moves are queued waits: errMovesQueued).
 func (s *sender) deliverAll(ctx context.Context) error {
 	dests, err := s.store.PendingDestinations(ctx)
 	if err != nil {
@@ -187,7 +188,14 @@ func (s *sender) deliverAll(ctx context.Context) error {
 	errs := make([]error, len(dests))
 	for i, d := range dests {
 		wg.Go(func() {
-			if err := s.deliverDestination(ctx, d); err != nil {
+			err := s.deliverDestination(ctx, d)
+			if errors.Is(err, errMovesQueued) {
+				// The poller logs the moves' failure, and pokes the
+				// sender once they are stored.
+				s.log.Debug("alerts wait for their story moves to be stored", "destination", d)
+				return
+			}
+			if err != nil {
 				errs[i] = fmt.Errorf("destination %q: %w", d, err)
 			}
 		})

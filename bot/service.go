@@ -248,6 +248,7 @@ func (s *Service) RunOnce(ctx context.Context) (OnceReport, error) {
 		}
 	}
 	s.prune(ctx)
+	s.poller.warnQueuedMovesLeft()
 	stopped := ctx.Err() != nil // a signal: what the cut-short calls returned is no failure of the store
 	r := OnceReport{
 		FeedsPolled: int(s.poller.count.polled.Load()), FeedsFailed: int(s.poller.count.failed.Load()),

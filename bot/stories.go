@@ -277,6 +277,28 @@ func (g *storyGroups) movedSince(rows []store.Alert, dups []store.Duplicate) []s
 	return moves
 }
 
+// current brings moves up to the index as it is now, for a try that
+// stores them later than they were made (poller.tryMoves): each goes to
+// the story the index lists its item under now, since a later re-split
+// may have moved it on, and that re-split's own move (Alert.Takes) found
+// it still where the store had it; one whose item the index lists where
+// the store has it (From: moved back, or the index rebuilt from the
+// store) is left out. An item the index no longer holds keeps its move.
+func (g *storyGroups) current(moves []store.StoryMove) []store.StoryMove {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	out := make([]store.StoryMove, 0, len(moves))
+	for _, m := range moves {
+		if now, ok := g.stories.StoryOfItem(m.Destination, m.Item); ok && now != "" {
+			m.To = now
+		}
+		if m.To != m.From {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
 // resize makes reports stay candidates for window (a reload that changed
 // the longest story_window), rebuilding the index from the store: a longer
 // window takes in the older reports, a shorter one forgets them, so that

@@ -1,0 +1,162 @@
+package bot
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"math"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/newshound/newshound/store"
+)
+
+// TestMovesGivenUpAreStoredOnceTheStoreRecovers: a poll commits the edit
+// of a posted report (A2, refused as a duplicate) and another report of it
+// (B), which the merge lists under A's story; the store fails the move
+// for longer than the poll's tries. The poll gave up and only logged it:
+// the store kept B, and the refused A2, in A2's story for good, so B was
+// posted alone, a second message for the story, and after a restart a
+// later report of the story went under B's message. The moves stay queued
+// and are stored once the store works again: B waits for them, then goes
+// under A's message, and a restart keeps the story one.
+func TestMovesGivenUpAreStoredOnceTheStoreRecovers(t *testing.T) {
+	h, rec := storyHarness(t, kesslerSub())
+	ctx := context.Background()
+	var logs bytes.Buffer
+	m := startMerge(t, h, rec, &logs)
+	st, moves, pass, first, report := m.st, m.moves, m.pass, m.first, m.report
+	moves.failures, moves.tries = math.MaxInt, 0
+	pass()
+	if want := len(moveRetries) + 1; moves.tries != want {
+		t.Errorf("MoveStories called %d times in the poll, want %d", moves.tries, want)
+	}
+	if got, want := rec.titles(), []string{first.Title}; !slices.Equal(got, want) {
+		t.Errorf("while the moves are not stored, messages posted: got %q, want %q", got, want)
+	}
+
+	moves.failures = 0 // the store works again
+	h.clock = h.clock.Add(editGap)
+	pass()
+	if got, want := rec.titles(), []string{first.Title}; !slices.Equal(got, want) {
+		t.Errorf("messages posted: got %q, want %q", got, want)
+	}
+	if got, want := rec.also(), []string{"courier: " + report.Title}; !slices.Equal(got, want) {
+		t.Errorf("the story's message lists: got %q, want %q", got, want)
+	}
+	rows, err := st.StoryRows(ctx, h.clock.Add(-time.Hour))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rows[1:] {
+		if r.Story != rows[0].Story {
+			t.Errorf("row %d (%s) stored under story %q, the first report under %q", r.ID, r.ItemKey, r.Story, rows[0].Story)
+		}
+	}
+	for _, c := range []struct {
+		line string
+		want int
+	}{
+		{"moving reports into their new story failed", 1},
+		{"moving reports into their new story works again", 1},
+	} {
+		if got := strings.Count(logs.String(), c.line); got != c.want {
+			t.Errorf("%q logged %d times, want %d; log:\n%s", c.line, got, c.want, logs.String())
+		}
+	}
+
+	// A restart rebuilds the stories from the stored rows: a third
+	// outlet's report of the story goes under A's message too.
+	st.Close()
+	svc, closeStore := h.openWith(rec)
+	defer closeStore()
+	later := testItem{GUID: "urn:post:1", Title: laterTitle, Link: "https://post.example/kessler-home", Description: reportLead, Published: h.clock}
+	h.write("post.xml", m.weather, later)
+	minutePasses(t, h, func() *Service { return svc })()
+	if got, want := rec.titles(), []string{first.Title}; !slices.Equal(got, want) {
+		t.Errorf("after a restart, messages posted: got %q, want %q", got, want)
+	}
+	if got, want := rec.also(), []string{"courier: " + report.Title, "post: " + later.Title}; !slices.Equal(got, want) {
+		t.Errorf("after a restart, the story's message lists: got %q, want %q", got, want)
+	}
+}
+
+// TestMovesGivenUpHoldTheirDestination: where each report is a message
+// named with its story (email, webhook), the report B whose merge the
+// store failed to move for longer than the poll's tries was sent under the
+// story its row stayed in, A2's, not A's. It waits for the queued move,
+// and goes under A's story once the store works again.
+func TestMovesGivenUpHoldTheirDestination(t *testing.T) {
+	for _, o := range storyOutlets {
+		t.Run(o.name, func(t *testing.T) {
+			h, _ := storyHarness(t, kesslerSub())
+			desk, delivered, _ := o.open(t)
+			m := startMerge(t, h, desk, io.Discard)
+			moves, pass, first, report := m.moves, m.pass, m.first, m.report
+			moves.failures = math.MaxInt
+			pass()
+			if got, n := delivered(); n != 1 {
+				t.Errorf("while the moves are not stored, %d messages (%q), want 1: the first report", n, got)
+			}
+			moves.failures = 0 // the store works again
+			pass()
+			got, n := delivered()
+			if n != 2 || got[first.Title] == "" || got[report.Title] != got[first.Title] {
+				t.Errorf("%d messages, %q under story %q, %q under %q: want 2, one story", n, first.Title, got[first.Title], report.Title, got[report.Title])
+			}
+		})
+	}
+}
+
+// TestMovesQueueKeepsOrderAndBound: queued moves come out oldest first;
+// past maxQueuedMoves the oldest are dropped and counted, and their
+// destination is no longer held once none of its moves is queued; a
+// store of what was queued up to a point leaves the later moves queued.
+func TestMovesQueueKeepsOrderAndBound(t *testing.T) {
+	move := func(dest string, i int) store.StoryMove {
+		return store.StoryMove{Destination: dest, Item: fmt.Sprintf("feed/%d", i), From: "a", To: "b"}
+	}
+	var q movesQueue
+	if q.holds("desk") || q.due(time.Time{}) {
+		t.Fatalf("an empty queue holds the desk or is due")
+	}
+	q.add([]store.StoryMove{move("desk", 0), move("mail", 1)})
+	_, upTo := q.snapshot()
+	var more []store.StoryMove
+	for i := range maxQueuedMoves - 1 {
+		more = append(more, move("mail", 2+i))
+	}
+	droppedNow, dropped := q.add(more)
+	got, _ := q.snapshot()
+	for _, c := range []struct {
+		name      string
+		got, want any
+	}{
+		{"dropped now", droppedNow, 1},
+		{"dropped since empty", dropped, 1},
+		{"size", len(got), maxQueuedMoves},
+		{"first queued", got[0], move("mail", 1)},
+		{"last queued", got[len(got)-1], move("mail", maxQueuedMoves)},
+		{"desk held", q.holds("desk"), false},
+		{"mail held", q.holds("mail"), true},
+	} {
+		if c.got != c.want {
+			t.Errorf("%s: got %v, want %v", c.name, c.got, c.want)
+		}
+	}
+	now := time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC)
+	q.failed(now)
+	if q.due(now) || !q.due(now.Add(time.Second)) {
+		t.Errorf("after a failure: due at once %v, a second later %v; want false, true", q.due(now), q.due(now.Add(time.Second)))
+	}
+	if dropped := q.stored(upTo); dropped != 0 || q.size() != maxQueuedMoves-1 || !q.due(now) {
+		t.Errorf("stored up to the first two moves: %d dropped reported, %d queued, due %v; want 0, %d, true", dropped, q.size(), q.due(now), maxQueuedMoves-1)
+	}
+	_, upTo = q.snapshot()
+	if dropped := q.stored(upTo); dropped != 1 || q.size() != 0 || q.holds("mail") {
+		t.Errorf("stored all: %d dropped reported, %d queued, mail held %v; want 1, 0, false", dropped, q.size(), q.holds("mail"))
+	}
+}
