@@ -5,12 +5,14 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"math"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/newshound/newshound/bot/notify"
 	"github.com/newshound/newshound/store"
 )
 
@@ -158,5 +160,57 @@ func TestMovesQueueKeepsOrderAndBound(t *testing.T) {
 	_, upTo = q.snapshot()
 	if dropped := q.stored(upTo); dropped != 1 || q.size() != 0 || q.holds("mail") {
 		t.Errorf("stored all: %d dropped reported, %d queued, mail held %v; want 1, 0, false", dropped, q.size(), q.holds("mail"))
+	}
+}
+
+// TestQueuedMovesAreStoredByThePollLoop: under Run, moves a poll gave up
+// storing are tried again by the poll loop once their back-off has
+// passed, with no poll of the story's feed to bring them, and the sender,
+// poked, lists the report under the story's message.
+func TestQueuedMovesAreStoredByThePollLoop(t *testing.T) {
+	h, rec := storyHarness(t, kesslerSub())
+	h.cfg.Service.Workers = 1
+	clk := &clock{} // read by Run's goroutines, unlike the harness's
+	clk.set(h.clock)
+	ctx := context.Background()
+	st, err := store.OpenSQLite(ctx, h.db, store.WithClock(clk.now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	moves := &failMovesFirst{Store: st}
+	logs := &logBuffer{}
+	svc, err := New(ctx, testOptions(h.cfg, moves, map[string]notify.Notifier{"desk": rec}, slog.New(slog.NewTextHandler(logs, nil)), clk.now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pass := func() {
+		t.Helper()
+		h.clock = h.clock.Add(time.Minute)
+		clk.set(h.clock)
+		if _, err := svc.RunOnce(ctx); err != nil {
+			t.Fatalf("RunOnce: %v", err)
+		}
+	}
+	weather, first, edited, report := postFirstReport(h, pass)
+	h.write("courier.xml", weather, edited, report)
+	moves.failures = math.MaxInt
+	pass()
+	moves.mu.Lock()
+	moves.failures = 0 // the store works again
+	moves.mu.Unlock()
+	clk.advance(time.Minute) // past the moves' back-off; no feed is due
+
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { defer close(done); svc.Run(runCtx) }()
+	defer func() { stop(); <-done }()
+	want := []string{"courier: " + report.Title}
+	waitForCondition(t, "the report listed under the story's message", func() bool { return slices.Equal(rec.also(), want) })
+	if got, want := rec.titles(), []string{first.Title}; !slices.Equal(got, want) {
+		t.Errorf("messages posted: got %q, want %q", got, want)
+	}
+	if got := strings.Count(logs.String(), "story moves kept while the store failed are stored"); got != 1 {
+		t.Errorf("the queued moves' store logged %d times, want 1; log:\n%s", got, logs.String())
 	}
 }
