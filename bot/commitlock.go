@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"sync"
 	"time"
@@ -52,6 +53,7 @@ type commitLock struct {
 	moves   sync.RWMutex
 	pending pendingMoves
 	queued  movesQueue
+	log     *slog.Logger
 	// stories is held with the stories lease: this process's workers
 	// share one owner name, for which the lease is taken again at once.
 	// A channel of one, not a mutex, so that the wait for it counts
@@ -59,8 +61,8 @@ type commitLock struct {
 	stories chan struct{}
 }
 
-func newCommitLock(ls *leases) *commitLock {
-	return &commitLock{leases: ls, stories: make(chan struct{}, 1)}
+func newCommitLock(ls *leases, now func() time.Time, log *slog.Logger) *commitLock {
+	return &commitLock{leases: ls, queued: movesQueue{now: now}, log: log, stories: make(chan struct{}, 1)}
 }
 
 // storiesLease serializes, among the instances sharing a store, the polls
@@ -163,11 +165,11 @@ func (c *commitLock) lockSettled(ctx context.Context, dest string) (unlock func(
 // retries, so a caller holding the lease finds none pending.) While moves
 // of dest's rows are queued (movesQueue), which may last as long as an
 // outage, it does not wait but returns errMovesQueued: the destination
-// waits, the sender goes on with the others.
+// waits, the sender goes on with the others, for maxMovesHold at most.
 func (c *commitLock) lockMoves(ctx context.Context, dest string) error {
 	for {
 		c.moves.Lock()
-		if c.queued.holds(dest) {
+		if c.queued.holds(dest, c.log) {
 			c.moves.Unlock()
 			return errMovesQueued
 		}

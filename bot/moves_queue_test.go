@@ -113,6 +113,39 @@ func TestMovesGivenUpHoldTheirDestination(t *testing.T) {
 	}
 }
 
+// TestMovesFailingForGoodHoldTheirDestinationForALimitedTime: when the
+// store keeps refusing the merge's move, report B waits maxMovesHold,
+// then goes out under the story its row has: a desk gets the report, in
+// a message of its own, rather than nothing for as long as the moves
+// fail. The move is still tried: once stored, the story's next report
+// goes under A's story.
+func TestMovesFailingForGoodHoldTheirDestinationForALimitedTime(t *testing.T) {
+	for _, o := range storyOutlets {
+		t.Run(o.name, func(t *testing.T) {
+			h, _ := storyHarness(t, kesslerSub())
+			desk, delivered, _ := o.open(t)
+			var logs bytes.Buffer
+			m := startMerge(t, h, desk, &logs)
+			moves, pass, report := m.moves, m.pass, m.report
+			moves.failures = math.MaxInt
+			pass() // queues the move at its time
+			h.clock = h.clock.Add(maxMovesHold - time.Minute - time.Second)
+			pass() // a minute later: maxMovesHold less a second after
+			if got, n := delivered(); n != 1 {
+				t.Errorf("just before the hold's end, %d messages (%q), want 1: the first report", n, got)
+			}
+			pass()
+			got, n := delivered()
+			if n != 2 || got[report.Title] == "" {
+				t.Errorf("at the hold's end, %d messages (%q), want 2: %q sent under the story its row has", n, got, report.Title)
+			}
+			if c := strings.Count(logs.String(), "story moves not stored for too long"); c != 1 {
+				t.Errorf("the end of the hold logged %d times, want 1; log:\n%s", c, logs.String())
+			}
+		})
+	}
+}
+
 // TestMovesQueueKeepsOrderAndBound: queued moves come out oldest first;
 // past maxQueuedMoves the oldest are dropped and counted, and their
 // destination is no longer held once none of its moves is queued; a
@@ -122,7 +155,8 @@ func TestMovesQueueKeepsOrderAndBound(t *testing.T) {
 		return store.StoryMove{Destination: dest, Item: fmt.Sprintf("feed/%d", i), From: "a", To: "b"}
 	}
 	var q movesQueue
-	if q.holds("desk") || q.due(time.Time{}) {
+	quiet := slog.New(slog.DiscardHandler)
+	if q.holds("desk", quiet) || q.due(time.Time{}) {
 		t.Fatalf("an empty queue holds the desk or is due")
 	}
 	q.add([]store.StoryMove{move("desk", 0), move("mail", 1)})
@@ -142,8 +176,8 @@ func TestMovesQueueKeepsOrderAndBound(t *testing.T) {
 		{"size", len(got), maxQueuedMoves},
 		{"first queued", got[0], move("mail", 1)},
 		{"last queued", got[len(got)-1], move("mail", maxQueuedMoves)},
-		{"desk held", q.holds("desk"), false},
-		{"mail held", q.holds("mail"), true},
+		{"desk held", q.holds("desk", quiet), false},
+		{"mail held", q.holds("mail", quiet), true},
 	} {
 		if c.got != c.want {
 			t.Errorf("%s: got %v, want %v", c.name, c.got, c.want)
@@ -158,8 +192,49 @@ func TestMovesQueueKeepsOrderAndBound(t *testing.T) {
 		t.Errorf("stored up to the first two moves: %d dropped reported, %d queued, due %v; want 0, %d, true", dropped, q.size(), q.due(now), maxQueuedMoves-1)
 	}
 	_, upTo = q.snapshot()
-	if dropped := q.stored(upTo); dropped != 1 || q.size() != 0 || q.holds("mail") {
-		t.Errorf("stored all: %d dropped reported, %d queued, mail held %v; want 1, 0, false", dropped, q.size(), q.holds("mail"))
+	if dropped := q.stored(upTo); dropped != 1 || q.size() != 0 || q.holds("mail", quiet) {
+		t.Errorf("stored all: %d dropped reported, %d queued, mail held %v; want 1, 0, false", dropped, q.size(), q.holds("mail", quiet))
+	}
+}
+
+// TestMovesQueueHoldsADestinationForALimitedTime: a destination whose
+// moves stay queued is held for maxMovesHold from its oldest queued move,
+// then goes on, logged once, until none of its moves is queued; moves
+// queued again hold it again. A move the store can never take must not
+// hold a destination's alerts for good.
+func TestMovesQueueHoldsADestinationForALimitedTime(t *testing.T) {
+	now := time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC)
+	q := movesQueue{now: func() time.Time { return now }}
+	var logs bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&logs, nil))
+	move := store.StoryMove{Destination: "mail", Item: "feed/1", From: "a", To: "b"}
+	const released = "story moves not stored for too long"
+	steps := []struct {
+		name   string
+		step   func()
+		want   bool
+		logged int
+	}{
+		{"queued", func() { q.add([]store.StoryMove{move}) }, true, 0},
+		{"just before the limit", func() { now = now.Add(maxMovesHold - time.Second) }, true, 0},
+		{"a later move queued", func() { q.add([]store.StoryMove{move}) }, true, 0},
+		{"the oldest at the limit", func() { now = now.Add(time.Second) }, false, 1},
+		{"asked again", func() { now = now.Add(time.Minute) }, false, 1},
+		{"stored, queued again", func() {
+			_, upTo := q.snapshot()
+			q.stored(upTo)
+			q.add([]store.StoryMove{move})
+		}, true, 1},
+		{"the new one at the limit", func() { now = now.Add(maxMovesHold) }, false, 2},
+	}
+	for _, s := range steps {
+		s.step()
+		if got := q.holds("mail", log); got != s.want {
+			t.Errorf("%s: holds = %v, want %v", s.name, got, s.want)
+		}
+		if got := strings.Count(logs.String(), released); got != s.logged {
+			t.Errorf("%s: %q logged %d times, want %d", s.name, released, got, s.logged)
+		}
 	}
 }
 

@@ -2,6 +2,7 @@ package bot
 
 import (
 	"errors"
+	"log/slog"
 	"sync"
 	"time"
 
@@ -13,6 +14,15 @@ import (
 // lists them under until the moves are stored, so none is read or posted
 // alone meanwhile. The destination waits; it is no failure of the outbox.
 var errMovesQueued = errors.New("story moves of the destination wait to be stored")
+
+// maxMovesHold is how long the sender leaves a destination's rows alone
+// for its queued moves: past it, what waits goes out under the stories
+// the store has (a report perhaps posted alone, or under a stale story
+// id), as it did before moves were queued. A desk is better served by an
+// alert in the wrong message than by none for as long as the moves fail,
+// and a move that can never be stored must not hold a destination for
+// good. The moves are still tried.
+const maxMovesHold = 2 * time.Minute
 
 // maxQueuedMoves bounds movesQueue: past it the oldest moves are dropped,
 // and their reports stay in the stories the store has them under.
@@ -27,12 +37,17 @@ const maxQueuedMoves = 1000
 // under their new one: the sender posted them there, another instance
 // or a restart grouped the story's later reports apart. While a
 // destination's moves are queued the sender leaves its rows alone
-// (commitLock.lockMoves, errMovesQueued). The zero value is ready to use.
+// (commitLock.lockMoves, errMovesQueued), for maxMovesHold at most. The
+// zero value is ready to use, on the wall clock.
 type movesQueue struct {
 	mu    sync.Mutex
-	moves []queuedMove // oldest first
-	last  uint64       // the seq of the last move queued
+	now   func() time.Time // nil: time.Now
+	moves []queuedMove     // oldest first
+	last  uint64           // the seq of the last move queued
 	dests map[string]int
+	// released are the destinations held for maxMovesHold, which go on
+	// now, until none of their moves is queued.
+	released map[string]bool
 	// dropped counts the moves dropped for the bound since the queue was
 	// last empty.
 	dropped int
@@ -42,9 +57,10 @@ type movesQueue struct {
 	retryAt  time.Time
 }
 
-// queuedMove is a move and its place in the queue.
+// queuedMove is a move, its place in the queue and when it was queued.
 type queuedMove struct {
 	seq uint64
+	at  time.Time
 	store.StoryMove
 }
 
@@ -57,9 +73,10 @@ func (q *movesQueue) add(moves []store.StoryMove) (droppedNow, dropped int) {
 	if q.dests == nil {
 		q.dests = map[string]int{}
 	}
+	now := q.clock()
 	for _, m := range moves {
 		q.last++
-		q.moves = append(q.moves, queuedMove{seq: q.last, StoryMove: m})
+		q.moves = append(q.moves, queuedMove{seq: q.last, at: now, StoryMove: m})
 		q.dests[m.Destination]++
 	}
 	if over := len(q.moves) - maxQueuedMoves; over > 0 {
@@ -77,15 +94,40 @@ func (q *movesQueue) forget(gone []queuedMove) {
 	for _, m := range gone {
 		if q.dests[m.Destination]--; q.dests[m.Destination] <= 0 {
 			delete(q.dests, m.Destination)
+			delete(q.released, m.Destination)
 		}
 	}
 }
 
-// holds reports whether moves of dest's rows are queued.
-func (q *movesQueue) holds(dest string) bool {
+// holds reports whether moves of dest's rows are queued, the oldest for
+// less than maxMovesHold; past it, it logs once that dest goes on.
+func (q *movesQueue) holds(dest string, log *slog.Logger) bool {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	return q.dests[dest] > 0
+	if q.dests[dest] == 0 || q.released[dest] {
+		return false
+	}
+	i := 0
+	for q.moves[i].Destination != dest {
+		i++
+	}
+	if q.clock().Sub(q.moves[i].at) < maxMovesHold {
+		return true
+	}
+	if q.released == nil {
+		q.released = map[string]bool{}
+	}
+	q.released[dest] = true
+	log.Warn("story moves not stored for too long: the destination's alerts go out under the stories the store has, the moves are still tried",
+		"destination", dest, "moves", q.dests[dest], "held", maxMovesHold)
+	return false
+}
+
+func (q *movesQueue) clock() time.Time {
+	if q.now == nil {
+		return time.Now()
+	}
+	return q.now()
 }
 
 // snapshot returns the queued moves, oldest first, and the seq up to

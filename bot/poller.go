@@ -945,7 +945,7 @@ func (p *poller) storeMoves(ctx context.Context, f *alert.Feed, moves []store.St
 }
 
 // movesFailed is what a failure of the moves logs.
-const movesFailed = "moving reports into their new story failed; the moves are kept in memory and tried again with back-off until stored (a restart before then lists the reports under their old story), and the sender holds their destinations' alerts meanwhile"
+const movesFailed = "moving reports into their new story failed; the moves are kept in memory and tried again with back-off until stored (a restart before then lists the reports under their old story), and the sender holds their destinations' alerts meanwhile, for two minutes at most"
 
 // queueMoves queues moves a poll gave up storing, the next try backed
 // off; the first drop of moves for the queue's bound is logged, the

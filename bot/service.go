@@ -100,7 +100,7 @@ func New(ctx context.Context, o Options) (*Service, error) {
 	if o.Discord != nil && cfg.Discord.Commands {
 		recent = newRecentFeeds()
 	}
-	capped, commits := &capLog{}, newCommitLock(ls)
+	capped, commits := &capLog{}, newCommitLock(ls, o.Now, o.Logger)
 	snd := &sender{
 		store: o.Store, notifiers: o.Notifiers, channel: o.Channel, forum: o.Forum, live: lv, leases: ls, log: o.Logger, now: o.Now,
 		metrics: m, burst: cfg.Discord.Burst, retryBase: cfg.Service.RetryBase, retryMax: cfg.Service.RetryMax,
