@@ -54,15 +54,12 @@ type commitLock struct {
 	pending pendingMoves
 	queued  movesQueue
 	log     *slog.Logger
-	// stories is held with the stories lease: this process's workers
-	// share one owner name, for which the lease is taken again at once.
-	// A channel of one, not a mutex, so that the wait for it counts
-	// towards the wait for the lease (lockStories).
-	stories chan struct{}
+	// stories is held with the stories lease (lockStories).
+	stories *storiesSlot
 }
 
 func newCommitLock(ls *leases, now func() time.Time, log *slog.Logger) *commitLock {
-	return &commitLock{leases: ls, queued: movesQueue{now: now}, log: log, stories: make(chan struct{}, 1)}
+	return &commitLock{leases: ls, queued: movesQueue{now: now}, log: log, stories: newStoriesSlot()}
 }
 
 // storiesLease serializes, among the instances sharing a store, the polls
@@ -82,41 +79,155 @@ var errStoriesLeaseNotTaken = errors.New("not taken")
 // and those that do are few and commit in milliseconds, so the wait is
 // short: it backs off from 20 ms to a second, and gives up after twice the
 // lease's time to live, by which a dead holder's lease has run out (it
-// fails the poll as a store that cannot write would). The wait for
-// this process's part counts towards that time: the sender's
-// destinations waiting for a lease another instance holds give up
-// together, not one after another.
+// fails the poll as a store that cannot write would). The wait for this
+// process's part counts towards that time while the worker ahead waits
+// for the lease too, so the sender's destinations waiting for a lease
+// another instance holds give up together, not one after another; while a
+// worker of this process holds the lease it does not (storiesSlot).
 func (c *commitLock) lockStories(ctx context.Context) (unlock func(), err error) {
-	giveUp := time.Now().Add(2 * c.leases.ttl)
-	notTaken := fmt.Errorf("waiting for the %q lease: %w within %v (another instance holds it, or taking it fails)", storiesLease, errStoriesLeaseNotTaken, 2*c.leases.ttl)
-	timeout := time.NewTimer(time.Until(giveUp))
-	defer timeout.Stop()
-	select {
-	case c.stories <- struct{}{}:
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	case <-timeout.C:
-		return nil, notTaken
+	budget := 2 * c.leases.ttl
+	queued, err := c.stories.take(ctx, budget)
+	if err == nil {
+		err = c.waitForStoriesLease(ctx, time.Now().Add(budget-queued))
+		if err != nil {
+			c.stories.give()
+		}
 	}
+	if errors.Is(err, errStoriesLeaseNotTaken) {
+		return nil, fmt.Errorf("waiting for the %q lease: %w within %v (another instance holds it, or taking it fails)", storiesLease, err, budget)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return func() {
+		c.leases.release(ctx, storiesLease)
+		c.stories.give()
+	}, nil
+}
+
+// waitForStoriesLease takes the stories lease for the holder of
+// c.stories, trying until giveUp, with the slot's clock running.
+func (c *commitLock) waitForStoriesLease(ctx context.Context, giveUp time.Time) error {
+	c.stories.waitingForLease(true)
+	defer c.stories.waitingForLease(false)
 	for wait := 20 * time.Millisecond; !c.leases.take(ctx, storiesLease); wait = min(2*wait, time.Second) {
 		if ctx.Err() != nil {
-			<-c.stories
-			return nil, ctx.Err()
+			return ctx.Err()
 		}
 		if time.Now().After(giveUp) {
-			<-c.stories
-			return nil, notTaken
+			return errStoriesLeaseNotTaken
 		}
 		select {
 		case <-time.After(wait):
 		case <-ctx.Done():
 		}
 	}
-	return func() {
-		c.leases.release(ctx, storiesLease)
-		<-c.stories
-	}, nil
+	return nil
 }
+
+// storiesSlot is this process's part of the stories lease: its workers
+// share one owner name, for which the lease is taken again at once, so
+// one worker at a time holds the slot, from before it takes the lease
+// until it gives it back. A worker queued for the slot waits either for
+// a worker of this process that holds the lease (a poll storing its
+// moves, ~22 s of retries in a store outage; the sender posting reports
+// alone), which is no reason to give up, or for the worker ahead of it
+// that waits for the lease another instance holds, which is the wait it
+// would make itself. So the slot keeps a clock of its holders' waits for
+// the lease (leaseWaited), and a worker's give-up (lockStories) counts
+// the time that clock ran while it was queued, and nothing else.
+type storiesSlot struct {
+	slot chan struct{}
+
+	mu sync.Mutex
+	// waited is the time the slot's holders waited for the lease, up to
+	// since, when the present holder began to wait (zero: none waits).
+	waited time.Duration
+	since  time.Time
+	// changed is closed, and forgotten, when a holder begins or ends a
+	// wait for the lease: the workers queued look at the clock again.
+	changed chan struct{}
+}
+
+func newStoriesSlot() *storiesSlot {
+	return &storiesSlot{slot: make(chan struct{}, 1)}
+}
+
+// leaseWaited reads the clock at now: the time the slot's holders have
+// waited for the lease, whether it runs (a holder waits now), and a
+// channel closed when it starts or stops.
+func (s *storiesSlot) leaseWaited(now time.Time) (waited time.Duration, running bool, changed <-chan struct{}) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	waited, running = s.waited, !s.since.IsZero()
+	if running {
+		waited += now.Sub(s.since)
+	}
+	if s.changed == nil {
+		s.changed = make(chan struct{})
+	}
+	return waited, running, s.changed
+}
+
+// take waits for the slot until ctx ends or the holders ahead have
+// waited for the lease for budget, and returns the part of budget spent
+// so.
+func (s *storiesSlot) take(ctx context.Context, budget time.Duration) (spent time.Duration, err error) {
+	start, _, _ := s.leaseWaited(time.Now())
+	for {
+		waited, running, changed := s.leaseWaited(time.Now())
+		if spent = waited - start; spent >= budget {
+			return spent, errStoriesLeaseNotTaken
+		}
+		took, err := s.takeWhile(ctx, changed, running, budget-spent)
+		if took || err != nil {
+			return spent, err
+		}
+	}
+}
+
+// takeWhile waits for the slot until ctx ends, changed is closed, or,
+// while the clock runs, left has passed, and reports whether it took it.
+func (s *storiesSlot) takeWhile(ctx context.Context, changed <-chan struct{}, running bool, left time.Duration) (took bool, err error) {
+	var outOfBudget <-chan time.Time
+	if running {
+		timer := time.NewTimer(left)
+		defer timer.Stop()
+		outOfBudget = timer.C
+	}
+	select {
+	case s.slot <- struct{}{}:
+		return true, nil
+	case <-ctx.Done():
+		return false, ctx.Err()
+	case <-changed:
+	case <-outOfBudget:
+	}
+	return false, nil
+}
+
+// waitingForLease starts the clock (true), while the holder waits for
+// the lease, or stops it (false).
+func (s *storiesSlot) waitingForLease(waiting bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if waiting == !s.since.IsZero() {
+		return
+	}
+	if waiting {
+		s.since = time.Now()
+	} else {
+		s.waited += time.Since(s.since)
+		s.since = time.Time{}
+	}
+	if s.changed != nil {
+		close(s.changed)
+		s.changed = nil
+	}
+}
+
+// give hands the slot to the next worker queued.
+func (s *storiesSlot) give() { <-s.slot }
 
 // lockHolds holds moves, and on a shared store the stories lease before
 // it, and then holds, until unlock: the sender decides under it what polls

@@ -145,6 +145,12 @@ func (s *instanceStore) meanwhile(t *testing.T, wg *sync.WaitGroup, pass func())
 // the named feeds of h's config.
 func (h *harness) openInstance(dsn string, clk *clock, n notify.Notifier, feedNames ...string) (*Service, *instanceStore) {
 	h.t.Helper()
+	return h.openLoggingInstance(dsn, clk, n, slog.New(slog.NewTextHandler(io.Discard, nil)), feedNames...)
+}
+
+// openLoggingInstance is openInstance logging to log.
+func (h *harness) openLoggingInstance(dsn string, clk *clock, n notify.Notifier, log *slog.Logger, feedNames ...string) (*Service, *instanceStore) {
+	h.t.Helper()
 	ctx := context.Background()
 	pg, err := store.OpenPostgres(ctx, dsn, store.WithClock(clk.now))
 	if err != nil {
@@ -159,7 +165,7 @@ func (h *harness) openInstance(dsn string, clk *clock, n notify.Notifier, feedNa
 			cfg.Feeds = append(cfg.Feeds, f)
 		}
 	}
-	svc, err := New(ctx, testOptions(&cfg, st, map[string]notify.Notifier{"desk": n}, slog.New(slog.NewTextHandler(io.Discard, nil)), clk.now))
+	svc, err := New(ctx, testOptions(&cfg, st, map[string]notify.Notifier{"desk": n}, log, clk.now))
 	if err != nil {
 		h.t.Fatal(err)
 	}
