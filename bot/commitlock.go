@@ -46,7 +46,8 @@ import (
 // queued, the sender waits for them where they move rows, its
 // destinations (pending, lockMoves), and goes on elsewhere. Moves given
 // up stay queued until a later try stores them (queued), and the sender
-// leaves their destinations' rows alone meanwhile.
+// leaves their destinations' rows alone meanwhile, for maxMovesHold at
+// most.
 type commitLock struct {
 	leases  *leases
 	holds   sync.Mutex
