@@ -147,6 +147,10 @@ func (p *otherLeaser) Lease(ctx context.Context, name, owner string, ttl time.Du
 
 func (p *otherLeaser) Release(ctx context.Context, name, owner string) error { return nil }
 
+func (p *otherLeaser) LeaseHolder(ctx context.Context, name string) (string, error) {
+	return "", nil
+}
+
 func (p *otherLeaser) triesSince(t time.Time) int {
 	p.mu.Lock()
 	defer p.mu.Unlock()

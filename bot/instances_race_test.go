@@ -34,6 +34,10 @@ func (s *raceStore) Release(ctx context.Context, name, owner string) error {
 	return s.Store.(store.Leaser).Release(ctx, name, owner)
 }
 
+func (s *raceStore) LeaseHolder(ctx context.Context, name string) (string, error) {
+	return s.Store.(store.Leaser).LeaseHolder(ctx, name)
+}
+
 func (s *raceStore) StoryRows(ctx context.Context, since time.Time) ([]store.Alert, error) {
 	rows, err := s.Store.StoryRows(ctx, since)
 	if s.armed.Load() {

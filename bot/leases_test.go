@@ -87,6 +87,10 @@ func (g *grantingLeaser) Lease(ctx context.Context, name, owner string, ttl time
 
 func (g *grantingLeaser) Release(ctx context.Context, name, owner string) error { return nil }
 
+func (g *grantingLeaser) LeaseHolder(ctx context.Context, name string) (string, error) {
+	return "", nil
+}
+
 // TestLeaseOverdueRenewalIsLost: a lease not renewed within its ttl counts
 // as lost by holds (another instance may have taken it in the database),
 // whether or not anything renews it: a renewal past the ttl does not bring

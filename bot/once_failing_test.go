@@ -72,6 +72,10 @@ func (e elsewhereLeaser) Lease(ctx context.Context, name, owner string, ttl time
 
 func (e elsewhereLeaser) Release(ctx context.Context, name, owner string) error { return nil }
 
+func (e elsewhereLeaser) LeaseHolder(ctx context.Context, name string) (string, error) {
+	return "", nil
+}
+
 // TestRunOnceFeedsPolledElsewhereAreNotFailing: on a shared store, a feed
 // another instance is polling is skipped by run --once, which knows
 // nothing of how it fares; beside a feed backing off after failing, the

@@ -91,6 +91,7 @@ const (
 		WHERE leases.owner = excluded.owner OR leases.expires_at <= now()
 		RETURNING name`
 	releaseLease = `DELETE FROM leases WHERE name = $1 AND owner = $2`
+	leaseHolder  = `SELECT owner FROM leases WHERE name = $1 AND expires_at > now()`
 )
 
 // Lease takes or renews owner's lease called name for ttl, measured on the
@@ -129,6 +130,20 @@ func (p *Postgres) Release(ctx context.Context, name, owner string) error {
 		return fmt.Errorf("release lease %q of %q: %w", name, owner, err)
 	}
 	return nil
+}
+
+// LeaseHolder returns the owner holding the lease called name unexpired,
+// by the database's clock, or "" when none does.
+func (p *Postgres) LeaseHolder(ctx context.Context, name string) (string, error) {
+	var owner string
+	err := p.r.QueryRowContext(ctx, leaseHolder, name).Scan(&owner)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("holder of lease %q: %w", name, err)
+	}
+	return owner, nil
 }
 
 // maxPipelinedBytes bounds the parameters one round trip carries, so that

@@ -427,4 +427,7 @@ type Leaser interface {
 	// Release ends owner's lease called name at once; it does nothing when
 	// owner does not hold it.
 	Release(ctx context.Context, name, owner string) error
+	// LeaseHolder returns the owner holding the lease called name
+	// unexpired, "" when none does: who another instance waits for.
+	LeaseHolder(ctx context.Context, name string) (string, error)
 }

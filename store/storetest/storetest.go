@@ -1297,6 +1297,15 @@ func testLeaser(t *testing.T, h *harness) {
 	release := func(name, owner string) func() (bool, error) {
 		return func() (bool, error) { return true, l.Release(ctx, name, owner) }
 	}
+	holder := func(name, owner string) func() (bool, error) {
+		return func() (bool, error) {
+			got, err := l.LeaseHolder(ctx, name)
+			if err == nil && got != owner {
+				t.Errorf("LeaseHolder(%s) = %q, want %q", name, got, owner)
+			}
+			return true, err
+		}
+	}
 	steps := []struct {
 		name string
 		do   func() (bool, error)
@@ -1304,6 +1313,8 @@ func testLeaser(t *testing.T, h *harness) {
 	}{
 		{"a takes a free lease", lease("feed:f", "a"), true},
 		{"b is refused while a holds it", lease("feed:f", "b"), false},
+		{"the holder is a", holder("feed:f", "a"), true},
+		{"a free lease has no holder", holder("outbox:desk", ""), true},
 		{"a renews", lease("feed:f", "a"), true},
 		{"another name is free", lease("outbox:desk", "b"), true},
 		{"instance clocks do not matter", func() (bool, error) {
@@ -1314,6 +1325,7 @@ func testLeaser(t *testing.T, h *harness) {
 		{"so b is still refused", lease("feed:f", "b"), false},
 		{"a releases", release("feed:f", "a"), true},
 		{"b takes it at once", lease("feed:f", "b"), true},
+		{"the holder is b now", holder("feed:f", "b"), true},
 		{"a is refused now", lease("feed:f", "a"), false},
 		{"releasing a free lease does nothing", release("gateway", "a"), true},
 	}
@@ -1332,6 +1344,9 @@ func testLeaser(t *testing.T, h *harness) {
 		t.Fatalf("Lease(gateway, a, %v) = %v, %v; want true", short, got, err)
 	}
 	time.Sleep(2 * short)
+	if got, err := l.LeaseHolder(ctx, "gateway"); err != nil || got != "" {
+		t.Errorf("after a's lease expired, LeaseHolder(gateway) = %q, %v; want none", got, err)
+	}
 	if got, err := l.Lease(ctx, "gateway", "b", time.Hour); err != nil || !got {
 		t.Errorf("after a's lease expired, Lease(gateway, b) = %v, %v; want true", got, err)
 	}
