@@ -79,8 +79,9 @@ var errStoriesLeaseNotTaken = errors.New("not taken")
 // story twice to a destination. Polls that enqueue nothing take no lease,
 // and those that do are few and commit in milliseconds, so the wait is
 // short: it backs off from 20 ms to a second, and gives up after twice the
-// lease's time to live, by which a dead holder's lease has run out (it
-// fails the poll as a store that cannot write would). The wait for this
+// lease's time to live, by which a dead holder's lease has run out; it
+// then says why (gaveUp: another instance holds it, or taking it fails).
+// A poll that gives up fails as a store that cannot write would. The wait for this
 // process's part counts towards that time while the worker ahead waits
 // for the lease too, so the sender's destinations waiting for a lease
 // another instance holds give up together, not one after another; while a
@@ -95,7 +96,7 @@ func (c *commitLock) lockStories(ctx context.Context) (unlock func(), err error)
 		}
 	}
 	if errors.Is(err, errStoriesLeaseNotTaken) {
-		return nil, fmt.Errorf("waiting for the %q lease: %w within %v (another instance holds it, or taking it fails)", storiesLease, err, budget)
+		return nil, c.gaveUp(ctx, budget)
 	}
 	if err != nil {
 		return nil, err
@@ -106,12 +107,27 @@ func (c *commitLock) lockStories(ctx context.Context) (unlock func(), err error)
 	}, nil
 }
 
+// gaveUp is lockStories' error once the lease was not taken within
+// budget. When the slot's last try to take it failed, taking it fails: the
+// store's error, a failure of the store. Else another instance holds it
+// (errStoriesLeaseNotTaken), named when the store tells which: a wait.
+func (c *commitLock) gaveUp(ctx context.Context, budget time.Duration) error {
+	if err := c.stories.takeFailed(); err != nil {
+		return fmt.Errorf("taking the %q lease failed (tried for %v): %w", storiesLease, budget, err)
+	}
+	holder := "another instance holds it"
+	if owner := c.leases.holder(ctx, storiesLease); owner != "" {
+		holder += fmt.Sprintf(": %q", owner)
+	}
+	return fmt.Errorf("waiting for the %q lease: %w within %v: %s", storiesLease, errStoriesLeaseNotTaken, budget, holder)
+}
+
 // waitForStoriesLease takes the stories lease for the holder of
 // c.stories, trying until giveUp, with the slot's clock running.
 func (c *commitLock) waitForStoriesLease(ctx context.Context, giveUp time.Time) error {
 	c.stories.waitingForLease(true)
 	defer c.stories.waitingForLease(false)
-	for wait := 20 * time.Millisecond; !c.leases.take(ctx, storiesLease); wait = min(2*wait, time.Second) {
+	for wait := 20 * time.Millisecond; !c.stories.tried(c.leases.tryTake(ctx, storiesLease)); wait = min(2*wait, time.Second) {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
@@ -148,6 +164,26 @@ type storiesSlot struct {
 	// changed is closed, and forgotten, when a holder begins or ends a
 	// wait for the lease: the workers queued look at the clock again.
 	changed chan struct{}
+	// takeErr is the store's error at the holders' last try to take the
+	// lease, nil when it answered: what a worker giving up waited for.
+	takeErr error
+}
+
+// tried notes a holder's try to take the lease, and reports whether it
+// took it.
+func (s *storiesSlot) tried(took bool, err error) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.takeErr = err
+	return took
+}
+
+// takeFailed is the store's error at the holders' last try to take the
+// lease, nil when another instance held it.
+func (s *storiesSlot) takeFailed() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.takeErr
 }
 
 func newStoriesSlot() *storiesSlot {

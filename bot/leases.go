@@ -68,8 +68,15 @@ func instanceName() string {
 // reports whether this instance holds it now. A held lease is renewed by
 // renewLoop until release.
 func (l *leases) take(ctx context.Context, name string) bool {
+	got, _ := l.tryTake(ctx, name)
+	return got
+}
+
+// tryTake is take with the store's error when taking the lease failed;
+// false and no error: another instance holds it.
+func (l *leases) tryTake(ctx context.Context, name string) (bool, error) {
 	if l.leaser == nil {
-		return true
+		return true, nil
 	}
 	stripe := l.stripe(name)
 	stripe.Lock()
@@ -80,7 +87,7 @@ func (l *leases) take(ctx context.Context, name string) bool {
 		if ctx.Err() == nil {
 			l.errs.Fail("lease", "taking a lease failed; the work waits for the next try", err, "lease", name)
 		}
-		return false
+		return false, err
 	}
 	l.errs.OK("lease", "taking leases works again")
 	if got {
@@ -88,7 +95,20 @@ func (l *leases) take(ctx context.Context, name string) bool {
 		l.held[name] = until
 		l.mu.Unlock()
 	}
-	return got
+	return got, nil
+}
+
+// holder names the instance holding the lease, "" when the store cannot
+// tell: it is a detail of a wait's give-up, which goes on without it.
+func (l *leases) holder(ctx context.Context, name string) string {
+	if l.leaser == nil {
+		return ""
+	}
+	owner, err := l.leaser.LeaseHolder(ctx, name)
+	if err != nil {
+		l.log.Debug("asking who holds a lease", "lease", name, "err", err)
+	}
+	return owner
 }
 
 // release gives a lease back at once, so another instance need not wait
