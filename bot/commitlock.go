@@ -81,7 +81,9 @@ var errStoriesLeaseNotTaken = errors.New("not taken")
 // short: it backs off from 20 ms to a second, and gives up after twice the
 // lease's time to live, by which a dead holder's lease has run out; it
 // then says why (gaveUp: another instance holds it, or taking it fails).
-// A poll that gives up fails as a store that cannot write would. The wait for this
+// A poll that gives up for another instance leaves its items for a later
+// poll (poller.leftForLease); one that gives up for a failing take fails
+// as a store that cannot write would. The wait for this
 // process's part counts towards that time while the worker ahead waits
 // for the lease too, so the sender's destinations waiting for a lease
 // another instance holds give up together, not one after another; while a

@@ -68,6 +68,98 @@ func failTakingStoriesLease(t *testing.T, _ *Service, dsn string) func() {
 	}
 }
 
+// TestRunOncePollGivingUpOnTheStoriesLease: a run --once whose poll
+// enqueues an alert waits for the stories lease, and gives up after twice
+// its time to live. Another live instance holding it was counted as a
+// store failure, so the run exited 3 ("the store failed") where the store
+// worked and the poll's items were left unseen for the next run, which
+// posts them. A store that fails to take the lease is still a store
+// failure.
+func TestRunOncePollGivingUpOnTheStoriesLease(t *testing.T) {
+	cases := []struct {
+		name        string
+		block       storiesLeaseBlock
+		wantTrouble string
+		wantLeft    int
+	}{
+		{"another instance holds it", holdStoriesLeaseElsewhere, "", 1},
+		{"taking it fails", failTakingStoriesLease, "store", 0},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			dsn := pgtest.Schema(t)
+			svc, delivered := pollingInstance(t, dsn, time.Second, slog.New(slog.NewTextHandler(io.Discard, nil)))
+			unblock := tc.block(t, svc, dsn)
+			ctx := context.Background()
+
+			r, err := svc.RunOnce(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := r.Trouble(); got != tc.wantTrouble || r.FeedsLeft != tc.wantLeft {
+				t.Errorf("Trouble() = %q, FeedsLeft %d; want %q, %d (report %+v)", got, r.FeedsLeft, tc.wantTrouble, tc.wantLeft, r)
+			}
+			if _, mails := delivered(); mails != 0 {
+				t.Fatalf("%d mails sent without the stories lease, want 0", mails)
+			}
+
+			unblock()
+			if _, err := svc.RunOnce(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if _, mails := delivered(); mails != 1 {
+				t.Errorf("the next run sent %d mails, want 1: the item the run gave up on was lost", mails)
+			}
+		})
+	}
+}
+
+// TestPollGivingUpOnTheStoriesLeaseBacksOffTheFeed: under Run, a poll
+// that gave up waiting for the stories lease another live instance holds
+// was counted as a store failure: polling paused for every feed as in a
+// store outage, readiness said "store: writes fail; polling paused", and
+// the feed was polled again a minute later. It is a wait: the feed alone
+// is polled again with back-off, logged once with a count, and its items
+// are posted once the lease is free.
+func TestPollGivingUpOnTheStoriesLeaseBacksOffTheFeed(t *testing.T) {
+	dsn := pgtest.Schema(t)
+	logs := &logBuffer{}
+	svc, delivered := pollingInstance(t, dsn, time.Second, slog.New(slog.NewTextHandler(logs, nil)))
+	giveBack := holdStoriesLeaseElsewhere(t, svc, dsn)
+	ctx := context.Background()
+	f, _ := svc.live.catalog().Feed("wire")
+
+	for i, want := range []time.Duration{time.Second, 2 * time.Second, 4 * time.Second} {
+		now := svc.now()
+		if got := svc.poller.pollFeed(ctx, f, pollNow, nil).Sub(now); got < want || got > want*6/5 {
+			t.Errorf("give-up %d: the feed is polled again in %v, want %v (+20 %% at most)", i+1, got, want)
+		}
+		if until := svc.poller.storeDown.pausedUntil(); !until.IsZero() {
+			t.Errorf("give-up %d: polling paused until %v as in a store outage", i+1, until)
+		}
+		for _, reason := range svc.Health().Reasons {
+			if strings.HasPrefix(reason, "store") {
+				t.Errorf("give-up %d: readiness says %q", i+1, reason)
+			}
+		}
+	}
+	if got := strings.Count(logs.String(), "a poll gave up waiting for the stories lease"); got != 1 {
+		t.Errorf("the wait logged %d times, want once:\n%s", got, logs.String())
+	}
+
+	giveBack()
+	svc.poller.pollFeed(ctx, f, pollNow, nil)
+	if err := svc.sender.deliverAll(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, mails := delivered(); mails != 1 {
+		t.Errorf("%d mails sent once the lease was free, want 1", mails)
+	}
+	if got := strings.Count(logs.String(), "msg=\"polls take the stories lease again\" failures=3"); got != 1 {
+		t.Errorf("the end of the wait logged %d times with its count, want once:\n%s", got, logs.String())
+	}
+}
+
 // TestStoriesLeaseGiveUpSaysWhy: lockStories' give-up said "another
 // instance holds it, or taking it fails" whichever it was. It names the
 // instance holding the lease (a wait, no failure of the store), or gives

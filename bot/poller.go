@@ -55,6 +55,12 @@ type poller struct {
 	commits    *commitLock // held from grouping (and deciding holds) to commit; shared with the sender
 	memos      itemMemos   // what each feed's last committed document held
 	removals   removals    // which config feeds the stored states know are listed
+
+	// leaseWaits logs the polls that gave up waiting for the stories
+	// lease another instance holds: no failure of the store, so not among
+	// storeErrs; storiesWait spaces out their feeds' next polls.
+	leaseWaits  *statelog.Log
+	storiesWait storiesBackoff
 }
 
 // itemMemos keeps, per feed, the feeds.ItemMemo of the last document whose
@@ -129,6 +135,9 @@ type passCount struct {
 	// elsewhere are the feeds not polled because another instance
 	// sharing the store was polling them: not known to fail.
 	elsewhere atomic.Int64
+	// left are the polls that gave up waiting for the stories lease
+	// another instance holds: their new items are the next poll's.
+	left atomic.Int64
 }
 
 // storeBackoff holds polling back while the store fails to write (a full
@@ -146,9 +155,13 @@ func (b *storeBackoff) failed(now time.Time, count *passCount) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.failures++
-	d := storeBackoffStep(b.failures)
-	d += time.Duration(rand.Int64N(int64(d)/5 + 1)) // up to +20 %, so instances sharing a store spread out
-	b.until = now.Add(d)
+	b.until = now.Add(jittered(storeBackoffStep(b.failures)))
+}
+
+// jittered is d and up to 20 % more, so that instances sharing a store
+// spread out.
+func jittered(d time.Duration) time.Duration {
+	return d + time.Duration(rand.Int64N(int64(d)/5+1))
 }
 
 // storeBackoffStep is the wait after failures failures in a row of the
@@ -168,6 +181,31 @@ func (b *storeBackoff) pausedUntil() time.Time {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.until
+}
+
+// storiesBackoff spaces out the feeds' polls that gave up waiting for the
+// stories lease another instance holds (after twice the lease's ttl):
+// polled again at once they would hold a worker in the same wait, and a
+// minute's pause, as in a store outage, would hold their alerts up though
+// the lease may be free in a second. The wait doubles from a second up to
+// storeRetry, with jitter, and starts again once a poll takes the lease.
+type storiesBackoff struct {
+	mu     sync.Mutex
+	gaveUp int
+}
+
+// wait counts a poll's give-up and returns how long its feed waits.
+func (b *storiesBackoff) wait() time.Duration {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.gaveUp++
+	return jittered(storeBackoffStep(b.gaveUp))
+}
+
+func (b *storiesBackoff) ok() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.gaveUp = 0
 }
 
 // pollMode says how pollFeed treats a feed's stored schedule.
@@ -300,6 +338,9 @@ func (p *poller) pollFeed(ctx context.Context, f *alert.Feed, mode pollMode, fet
 		// has the next start poll the feed again.
 		return now
 	}
+	if errors.Is(err, errStoriesLeaseNotTaken) {
+		return p.leftForLease(ctx, f, before, err, now)
+	}
 	if err != nil {
 		// Nothing of this poll was recorded. Keep the old validators, so
 		// the next fetch is not a 304 that would hide these items, and try
@@ -313,6 +354,33 @@ func (p *poller) pollFeed(ctx context.Context, f *alert.Feed, mode pollMode, fet
 	p.storeErrs.OK("commit", "recording polls works again")
 	p.storeDown.ok()
 	return next
+}
+
+// leftForLease ends a poll that gave up waiting for the stories lease
+// another instance holds, which is no failure of the store: nothing of it
+// was recorded, its new items stay unseen, and the old validators are
+// kept, so that the next fetch is not a 304 that would hide them. The
+// feed alone is polled again, after storiesWait.
+func (p *poller) leftForLease(ctx context.Context, f *alert.Feed, before store.FeedState, err error, now time.Time) time.Time {
+	p.count.left.Add(1)
+	wait := p.storiesWait.wait()
+	p.leaseWaits.Fail("stories-lease", "a poll gave up waiting for the stories lease, which another instance holds: its new items stay unseen, and its feed is polled again with back-off", err, "feed", f.ID, "retry_in", wait)
+	before.NextPoll = now.Add(wait)
+	if !p.queueState(ctx, before) {
+		return now.Add(storeRetry)
+	}
+	return before.NextPoll
+}
+
+// lockStories is commitLock.lockStories for a poll; taking the lease ends
+// the wait that polls that gave up on it logged (leftForLease).
+func (p *poller) lockStories(ctx context.Context) (unlock func(), err error) {
+	unlock, err = p.commits.lockStories(ctx)
+	if err == nil {
+		p.storiesWait.ok()
+		p.leaseWaits.OK("stories-lease", "polls take the stories lease again")
+	}
+	return unlock, err
 }
 
 // plannedAfter is when a feed that was not polled now comes due.
@@ -746,7 +814,7 @@ func (p *poller) matchAndCommit(ctx context.Context, f *alert.Feed, st store.Fee
 	// alert.TextPoll.Keys), are seen keys too.
 	keys = append(keys, slices.Sorted(maps.Keys(texts))...)
 	if p.stories.shared && len(res.Entries) > 0 {
-		unlock, err := p.commits.lockStories(ctx)
+		unlock, err := p.lockStories(ctx)
 		if err != nil {
 			return time.Time{}, err
 		}

@@ -114,7 +114,7 @@ func New(ctx context.Context, o Options) (*Service, error) {
 	pl := &poller{
 		store: o.Store, fetcher: o.Fetcher, watchFetcher: o.WatchFetcher, parser: o.Parser, live: lv, leases: ls,
 		recent: recent, log: o.Logger, now: o.Now, metrics: m, workers: cfg.Service.Workers,
-		disableAfter: cfg.Defaults.DisableAfter, enqueued: snd.poke, storeErrs: statelog.New(o.Logger), busyHosts: newBusyHosts(o.Logger),
+		disableAfter: cfg.Defaults.DisableAfter, enqueued: snd.poke, storeErrs: statelog.New(o.Logger), leaseWaits: statelog.New(o.Logger), busyHosts: newBusyHosts(o.Logger),
 		states: newFeedStates(o.Store, !ls.shared()), stories: newStoryGroups(o.Store, ls.shared(), longestStoryWindow(cfg)),
 		capped: capped, commits: commits,
 	}
@@ -171,6 +171,11 @@ type OnceReport struct {
 	Delivered, Dropped int
 	Pending            int  // alerts still in the outbox at the end
 	StoreFailed        bool // a read or write of the store failed
+
+	// FeedsLeft were polled, but their new items are the next run's: the
+	// poll gave up waiting for the stories lease another instance held.
+	// Nothing failed.
+	FeedsLeft int
 }
 
 // Trouble names the worst thing that went wrong, or "" when nothing did:
@@ -256,6 +261,7 @@ func (s *Service) RunOnce(ctx context.Context) (OnceReport, error) {
 		NewItems: int(s.poller.count.newItems.Load()), Enqueued: int(s.poller.count.enqueued.Load()),
 		Delivered: int(s.sender.delivered.Load()), Dropped: int(s.sender.dropped.Load()),
 		StoreFailed: deliverFailed && !stopped || s.poller.count.storeFailures.Load() > 0 || s.sender.storeErrs.FailingKinds() > 0,
+		FeedsLeft:   int(s.poller.count.left.Load()),
 	}
 	// The backlog is counted even when the run was stopped: the summary
 	// says what waits for the next run.

@@ -43,7 +43,8 @@ A config file is ./newshound.yaml unless given. Run 'newshound COMMAND --help'
 // exitCodesHelp ends newshound --help and run --help.
 const exitCodesHelp = `
 Exit codes:
-  0  all well
+  0  all well; run --once: also when another instance sharing the store held the
+     stories lease past a poll's wait: that feed's new items are the next run's
   1  a problem the command found: a bad config, a feed or file it cannot read, a
      destination that refused send-test's alert; or run --once stopped by a signal
      (SIGINT, SIGTERM): the feeds and alerts it did not get to are the next run's

@@ -108,6 +108,7 @@ func TestOnceExitCodes(t *testing.T) {
 		{"those polled failed, the rest backing off", bot.OnceReport{FeedsPolled: 1, FeedsFailed: 1, FeedsStillFailing: 2}, exitFeeds},
 		{"one polled fine beside feeds backing off", bot.OnceReport{FeedsPolled: 1, FeedsStillFailing: 2}, exitOK},
 		{"one polled by another instance beside feeds backing off", bot.OnceReport{FeedsStillFailing: 2, FeedsElsewhere: 1}, exitOK},
+		{"a poll left for the next run: another instance held the stories lease", bot.OnceReport{FeedsPolled: 2, FeedsFailed: 1, FeedsLeft: 1}, exitOK},
 		{"no feed", bot.OnceReport{}, exitOK},
 		{"alerts left in the outbox", bot.OnceReport{FeedsPolled: 3, Pending: 4}, exitUndelivered},
 		{"store failed", bot.OnceReport{FeedsPolled: 3, FeedsFailed: 3, Pending: 1, StoreFailed: true}, exitStore},
