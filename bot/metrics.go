@@ -70,17 +70,21 @@ func newMetrics(reg prometheus.Registerer, now func() time.Time) *metrics {
 
 // retireAfter is how long the series of a destination nothing sends to
 // any more (a channel no watch names) stay in /metrics after its last
-// counts: long enough for every scraper (Prometheus's default interval is
-// a minute) to read them, the alerts dropped with its watch among them;
-// short enough that the page does not grow by a set of series per
-// channel ever watched.
+// counts, once the outbox holds nothing more for it: long enough for
+// every scraper (Prometheus's default interval is a minute) to read
+// them, the alerts dropped with its watch among them; short enough that
+// the page does not grow by a set of series per channel ever watched.
 const retireAfter = 10 * time.Minute
 
 // retired are the destinations whose series go: each with the time of
-// its last counts. Their series are deleted by the first scrape that
-// comes retireAfter after it, once that scrape has read them (see
-// destinationSeries), so no count is lost between two scrapes; without a
-// registry, where nothing scrapes, at once.
+// its last counts, or the zero time while alerts for it are left in the
+// outbox (pending, held, or in a back-off as long as a day's
+// Retry-After), which are still to be counted: deleted before they are,
+// the series would start again from 0, which Prometheus takes for a
+// counter reset. Their series are deleted by the first scrape that
+// comes retireAfter after the last counts, once that scrape has read
+// them (see destinationSeries), so no count is lost between two scrapes;
+// without a registry, where nothing scrapes, at once.
 type retired struct {
 	mu      sync.Mutex
 	since   map[string]time.Time
@@ -90,8 +94,9 @@ type retired struct {
 
 // retire marks for deletion the series of each destination gone
 // reports, in every vector with a destination label (a destination
-// already marked keeps its time), and takes back the mark of one that
-// is no longer gone (watched again).
+// already marked keeps its mark), and takes back the mark of one that is
+// no longer gone (watched again). A destination marked now is taken to
+// have alerts left until a pass has read the outbox (outboxHolds).
 func (m *metrics) retire(gone func(dest string) bool) {
 	dests := map[string]bool{}
 	for _, v := range m.byDestination() {
@@ -108,13 +113,29 @@ func (m *metrics) retire(gone func(dest string) bool) {
 		dests[dest] = gone(dest)
 	}
 	m.retired.mu.Lock()
-	now := m.retired.now()
 	for dest, isGone := range dests {
 		_, marked := m.retired.since[dest]
 		switch {
 		case !isGone:
 			delete(m.retired.since, dest)
 		case !marked:
+			m.retired.since[dest] = time.Time{}
+		}
+	}
+	m.retired.mu.Unlock()
+}
+
+// outboxHolds takes in pending, the destinations the outbox holds alerts
+// for: a retired one among them keeps its series whatever its last
+// counts' age; one no longer among them has had its last counts, now.
+func (m *metrics) outboxHolds(pending []string) {
+	m.retired.mu.Lock()
+	now := m.retired.now()
+	for dest, since := range m.retired.since {
+		switch {
+		case slices.Contains(pending, dest):
+			m.retired.since[dest] = time.Time{}
+		case since.IsZero():
 			m.retired.since[dest] = now
 		}
 	}
@@ -122,13 +143,17 @@ func (m *metrics) retire(gone func(dest string) bool) {
 	m.sweepUnscraped()
 }
 
-// retireDestination marks dest's series for deletion from now: what
-// was pending for it has gone out, and its counts of that are the last.
-func (m *metrics) retireDestination(dest string) {
+// retiredWaiting reports whether a retired destination had alerts left
+// in the outbox when it was last read.
+func (m *metrics) retiredWaiting() bool {
 	m.retired.mu.Lock()
-	m.retired.since[dest] = m.retired.now()
-	m.retired.mu.Unlock()
-	m.sweepUnscraped()
+	defer m.retired.mu.Unlock()
+	for _, since := range m.retired.since {
+		if since.IsZero() {
+			return true
+		}
+	}
+	return false
 }
 
 // sweepUnscraped deletes every retired destination's series at once
@@ -140,13 +165,14 @@ func (m *metrics) sweepUnscraped() {
 	}
 }
 
-// sweep deletes the series of the destinations retired at least age ago.
+// sweep deletes the series of the destinations whose last counts are at
+// least age old.
 func (m *metrics) sweep(age time.Duration) {
 	m.retired.mu.Lock()
 	defer m.retired.mu.Unlock()
 	now := m.retired.now()
 	for dest, since := range m.retired.since {
-		if now.Sub(since) < age {
+		if since.IsZero() || now.Sub(since) < age {
 			continue
 		}
 		delete(m.retired.since, dest)

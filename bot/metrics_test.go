@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -20,10 +19,7 @@ import (
 	"github.com/newshound/newshound/bot/notify"
 	"github.com/newshound/newshound/bot/notify/email"
 	"github.com/newshound/newshound/config"
-	"github.com/newshound/newshound/feeds"
-	"github.com/newshound/newshound/internal/fakediscord"
 	"github.com/newshound/newshound/internal/fakesmtp"
-	"github.com/newshound/newshound/internal/feedtest"
 	"github.com/newshound/newshound/store"
 )
 
@@ -225,35 +221,10 @@ func TestMetricsForgetAChannelNoWatchNames(t *testing.T) {
 	series := `destination="` + channelDestination(watchChannel) + `"`
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			dc := fakediscord.New(t)
-			clk := &clock{}
-			clk.set(time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC))
-			feed := feedtest.NewServer(t, "Loopback wire", item(1, "Markets rally", clk.now()))
-			st, err := store.OpenSQLite(ctx, filepath.Join(t.TempDir(), "state.db"), store.WithClock(clk.now))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer st.Close()
-			o := discordOptions(t, dc, clk, feeds.NewFetcher(feeds.FetcherOptions{AllowPrivate: true}), st)
-			reg := prometheus.NewRegistry()
-			o.Registry = reg
-			svc, err := New(ctx, o)
-			if err != nil {
-				t.Fatal(err)
-			}
-			scrape := httptest.NewServer(promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-			defer scrape.Close()
-			w := svc.Watches()
-			info, err := w.Add(ctx, discord.AddRequest{GuildID: watchGuild, ChannelID: watchChannel, FeedURL: feed.URL + "/rss", Query: "aleppo"})
-			if err != nil {
-				t.Fatal(err)
-			}
-			runOnce := func() {
-				t.Helper()
-				if _, err := svc.RunOnce(ctx); err != nil {
-					t.Fatal(err)
-				}
-			}
+			o := newOneWatch(t, nil)
+			dc, clk, feed, w := o.dc, o.clk, o.feed, o.w
+			scrapeURL := o.scrapeURL(t)
+			runOnce := func() { o.committedPass(t) }
 			runOnce() // first sight
 			feed.Publish(item(2, "Aleppo convoy reaches the city", clk.now()))
 			clk.advance(time.Hour)
@@ -263,24 +234,24 @@ func TestMetricsForgetAChannelNoWatchNames(t *testing.T) {
 				want = `newshound_send_errors_total{` + series + `,kind="error"} 1`
 			}
 			runOnce()
-			if got := linesWith(t, scrape.URL, series); !slices.Contains(got, want) {
+			if got := linesWith(t, scrapeURL, series); !slices.Contains(got, want) {
 				t.Fatalf("before the change: series %q, want %q among them", got, want)
 			}
-			tt.change(t, w, info.ID, feed.URL+"/rss")
-			if got := linesWith(t, scrape.URL, series); !slices.Contains(got, want) {
+			tt.change(t, w, o.id, feed.URL+"/rss")
+			if got := linesWith(t, scrapeURL, series); !slices.Contains(got, want) {
 				t.Errorf("after the change: series %q, want %q among them", got, want)
 			}
 			clk.advance(time.Minute) // past a failed post's back-off, well within retireAfter
 			runOnce()
 			delivered := `newshound_alerts_delivered_total{` + series + `} 1`
-			if got := linesWith(t, scrape.URL, series); !slices.Contains(got, delivered) {
+			if got := linesWith(t, scrapeURL, series); !slices.Contains(got, delivered) {
 				t.Errorf("after the next pass: series %q, want %q among them", got, delivered)
 			}
 			clk.advance(retireAfter)
-			if got := linesWith(t, scrape.URL, series); !slices.Contains(got, delivered) {
+			if got := linesWith(t, scrapeURL, series); !slices.Contains(got, delivered) {
 				t.Errorf("at the first scrape %v after the last counts: series %q, want %q among them", retireAfter, got, delivered)
 			}
-			got := linesWith(t, scrape.URL, series)
+			got := linesWith(t, scrapeURL, series)
 			if tt.kept && len(got) == 0 {
 				t.Errorf("at the scrape after it: series of the channel a watch still names: none, want them kept")
 			}
@@ -291,6 +262,76 @@ func TestMetricsForgetAChannelNoWatchNames(t *testing.T) {
 				t.Errorf("posts in the first channel: %d, want its pending alert posted", posted)
 			}
 		})
+	}
+}
+
+// A channel no watch names any more keeps its series while an alert for
+// it is still in the outbox. The moved watch's alert for its former
+// channel fails there, before and after the move, and waits out a
+// back-off of an hour (as a Retry-After of Discord's may ask, up to a
+// day): its series were retired retireAfter after their last counts,
+// whatever still waited, so a scrape deleted them, and the alert's
+// delivery counted from 0 again, which Prometheus takes for a counter
+// reset. They stay until the outbox holds nothing for the channel, and
+// go retireAfter after that.
+func TestMetricsKeepAChannelsSeriesWhileItsAlertWaits(t *testing.T) {
+	ctx := context.Background()
+	o := newOneWatch(t, nil)
+	dc, clk, feed, svc := o.dc, o.clk, o.feed, o.svc
+	svc.sender.retryBase, svc.sender.retryMax = time.Hour, time.Hour
+	scrapeURL := o.scrapeURL(t)
+	runOnce := func() { o.committedPass(t) }
+	// pass is a pass of Run's sender: RunOnce takes the watches in as a
+	// process starting does, and forgets the destination's failures.
+	pass := func() {
+		t.Helper()
+		if err := svc.sender.deliverAll(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	post := "POST channels/" + watchChannel + "/messages"
+	series := `destination="` + channelDestination(watchChannel) + `"`
+	delivered := func(n int) string { return fmt.Sprintf(`newshound_alerts_delivered_total{%s} %d`, series, n) }
+
+	runOnce() // first sight
+	feed.Publish(item(2, "Aleppo convoy reaches the city", clk.now()))
+	clk.advance(time.Hour)
+	runOnce()
+	truce := item(3, "Aleppo truce holds in the northern districts", clk.now())
+	truce.Description = "Residents returned to markets as the guns fell silent overnight." // another story
+	feed.Publish(truce)
+	clk.advance(time.Hour)
+	dc.FailNextOn(post, http.StatusInternalServerError)
+	runOnce() // the second alert waits an hour
+	to := watchOtherChannel
+	_, err := o.w.Edit(ctx, discord.EditRequest{GuildID: watchGuild, ID: o.id, ChannelID: &to})
+	mustDo(t, err)
+	clk.advance(59 * time.Minute)
+	pass() // the alert is not due
+	clk.advance(2 * time.Minute)
+	dc.FailNextOn(post, http.StatusInternalServerError)
+	pass() // it fails again: another hour
+	clk.advance(retireAfter + time.Minute)
+	pass()
+	for _, scrapeNo := range []string{"first", "second"} {
+		if got := linesWith(t, scrapeURL, series); !slices.Contains(got, delivered(1)) {
+			t.Errorf("%s scrape %v after the last counts, an alert still waiting for the channel: series %q, want %q among them", scrapeNo, retireAfter, got, delivered(1))
+		}
+	}
+	clk.advance(time.Hour)
+	pass() // delivered at last
+	if posted := len(dc.Messages(watchChannel)); posted != 2 {
+		t.Fatalf("posts in the first channel: %d, want 2 (the waiting alert delivered)", posted)
+	}
+	if got := linesWith(t, scrapeURL, series); !slices.Contains(got, delivered(2)) {
+		t.Errorf("after the waiting alert's delivery: series %q, want %q among them, not a counter started again", got, delivered(2))
+	}
+	clk.advance(retireAfter)
+	if got := linesWith(t, scrapeURL, series); !slices.Contains(got, delivered(2)) {
+		t.Errorf("at the first scrape %v after the delivery: series %q, want %q among them", retireAfter, got, delivered(2))
+	}
+	if got := linesWith(t, scrapeURL, series); len(got) != 0 {
+		t.Errorf("at the scrape after it: series %q, want none", got)
 	}
 }
 
@@ -334,8 +375,7 @@ func TestScrapeShowsTheAlertsDroppedWithTheirWatch(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			o := newOneWatch(t, nil)
-			scrape := httptest.NewServer(promhttp.HandlerFor(o.reg, promhttp.HandlerOpts{}))
-			defer scrape.Close()
+			scrapeURL := o.scrapeURL(t)
 			if _, err := o.svc.RunOnce(ctx); err != nil { // first sight
 				t.Fatal(err)
 			}
@@ -351,7 +391,7 @@ func TestScrapeShowsTheAlertsDroppedWithTheirWatch(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := linesWith(t, scrape.URL, series)
+			got := linesWith(t, scrapeURL, series)
 			for _, want := range tt.want {
 				if !slices.Contains(got, want) {
 					t.Errorf("scrape after the change: series %q, want %q among them (run --once counted %d dropped)", got, want, report.Dropped)
@@ -380,4 +420,13 @@ func linesWith(t *testing.T, url, s string) []string {
 		}
 	}
 	return out
+}
+
+// scrapeURL serves the metrics of o's service over HTTP for the test and
+// returns where to scrape them.
+func (o *oneWatch) scrapeURL(t *testing.T) string {
+	t.Helper()
+	srv := httptest.NewServer(promhttp.HandlerFor(o.reg, promhttp.HandlerOpts{}))
+	t.Cleanup(srv.Close)
+	return srv.URL
 }

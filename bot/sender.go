@@ -182,6 +182,7 @@ func (s *sender) deliverAll(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	s.metrics.outboxHolds(dests)
 	// Destinations are independent: one that is slow or down must not
 	// hold up the others.
 	var wg sync.WaitGroup
@@ -201,7 +202,23 @@ func (s *sender) deliverAll(ctx context.Context) error {
 		})
 	}
 	wg.Wait()
-	return errors.Join(errs...)
+	return errors.Join(append(errs, s.settleRetired(ctx))...)
+}
+
+// settleRetired reads the outbox again at a pass's end while a retired
+// destination (a channel no watch names any more) had alerts left in it:
+// the pass may have sent or dropped the last of them, and its series'
+// retireAfter runs from then (metrics.outboxHolds).
+func (s *sender) settleRetired(ctx context.Context) error {
+	if !s.metrics.retiredWaiting() {
+		return nil
+	}
+	dests, err := s.store.PendingDestinations(ctx)
+	if err != nil {
+		return err
+	}
+	s.metrics.outboxHolds(dests)
+	return nil
 }
 
 // outboxLease names the lease under which one instance sends dest's outbox.
@@ -239,11 +256,6 @@ func (s *sender) deliverDestination(ctx context.Context, dest string) error {
 			return err
 		}
 		if len(pending) == 0 {
-			if s.unwatched(dest) {
-				// what a watch left here before it moved has gone out:
-				// its counts are the last (forgetUnwatched)
-				s.metrics.retireDestination(dest)
-			}
 			return nil
 		}
 		pending, joins := splitJoins(pending)
@@ -955,9 +967,9 @@ func (s *sender) dropUnwatched(ctx context.Context) map[string]int {
 // paused or not: nothing more is sent there, so it no longer makes the
 // service unready; its metric series are retired (metrics.retire: they
 // go once scrapes have read their last counts, the alerts dropUnwatched
-// dropped among them), from again once what was pending for it has gone
-// out (see deliverDestination). A destination a paused watch still names
-// stays paused.
+// dropped among them, and those of the alerts still in the outbox for
+// it, whose delivery or drop each pass looks for: deliverAll,
+// settleRetired). A destination a paused watch still names stays paused.
 func (s *sender) forgetUnwatched() {
 	unwatched := s.unwatched
 	s.mu.Lock()
