@@ -21,8 +21,9 @@ import (
 // of each lease (each a write to the store, and its release another).
 type leaseCountingStore struct {
 	*store.Postgres
-	mu    sync.Mutex
-	takes map[string]int
+	mu       sync.Mutex
+	takes    map[string]int
+	released map[string]time.Time // when each lease was last given back
 }
 
 func (s *leaseCountingStore) Lease(ctx context.Context, name, owner string, ttl time.Duration) (bool, error) {
@@ -38,6 +39,19 @@ func (s *leaseCountingStore) taken(name string) int {
 	return s.takes[name]
 }
 
+func (s *leaseCountingStore) Release(ctx context.Context, name, owner string) error {
+	s.mu.Lock()
+	s.released[name] = time.Now()
+	s.mu.Unlock()
+	return s.Postgres.Release(ctx, name, owner)
+}
+
+func (s *leaseCountingStore) releasedAt(name string) time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.released[name]
+}
+
 // countingSender opens a service over dsn that only sends (h's config
 // without its feeds) to notifiers, through a store counting the takes of
 // each lease.
@@ -48,7 +62,7 @@ func countingSender(t *testing.T, h *harness, dsn string, clk *clock, notifiers 
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { pg.Close() })
-	st := &leaseCountingStore{Postgres: pg, takes: map[string]int{}}
+	st := &leaseCountingStore{Postgres: pg, takes: map[string]int{}, released: map[string]time.Time{}}
 	cfg := *h.cfg
 	cfg.Feeds = nil // sends only
 	b, err := New(context.Background(), testOptions(&cfg, st, notifiers, log, clk.now))
