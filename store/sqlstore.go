@@ -15,6 +15,8 @@ import (
 	"sync"
 	"time"
 	"unicode/utf8"
+
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // sqlStore implements Store over database/sql for any dialect. Writes go
@@ -869,11 +871,12 @@ func (s *sqlStore) moveSteps(m StoryMove) []step {
 }
 
 // MoveStories makes moves in one transaction (see Store.MoveStories); a
-// move into the empty story (ungrouping) is refused.
+// move into the empty story (ungrouping) is refused, as is one whose
+// values the database rejects (ErrMoveRefused).
 func (s *sqlStore) MoveStories(ctx context.Context, moves []StoryMove) error {
 	for _, m := range moves {
 		if m.To == "" {
-			return fmt.Errorf("move %q in %q from story %q: empty story", m.Item, m.Destination, m.From)
+			return fmt.Errorf("move %q in %q from story %q: empty story: %w", m.Item, m.Destination, m.From, ErrMoveRefused)
 		}
 	}
 	if len(moves) == 0 {
@@ -887,10 +890,22 @@ func (s *sqlStore) MoveStories(ctx context.Context, moves []StoryMove) error {
 		}
 		return nil
 	})
+	if refusedForGood(err) {
+		return fmt.Errorf("move %d alerts into their stories: %w: %w", len(moves), ErrMoveRefused, err)
+	}
 	if err != nil {
 		return fmt.Errorf("move %d alerts into their stories: %w", len(moves), err)
 	}
 	return nil
+}
+
+// refusedForGood reports whether err is the database refusing the values
+// it was given rather than failing to take them: PostgreSQL's data
+// exceptions (SQLSTATE class 22), which the same values raise again
+// however often they are tried. SQLite stores any text it is given.
+func refusedForGood(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && strings.HasPrefix(pgErr.Code, "22")
 }
 
 // alertRows encodes alerts as the JSON array of rows the insertAlerts

@@ -27,6 +27,14 @@ var ErrNotFound = errors.New("not found")
 // again under the watches as they are now, and committed anew.
 var ErrWatchesEdited = errors.New("the watches of the feed changed while the poll matched its items")
 
+// ErrMoveRefused is returned (wrapped) by MoveStories when a move is one
+// the store never takes, so that trying it again fails the same way: a
+// move into the empty story, or a value the database rejects for good (on
+// PostgreSQL a data exception, SQLSTATE class 22: a NUL byte or invalid
+// UTF-8 in a text). Of several moves at least one is refused, and none is
+// made; the caller finds which by making them one by one.
+var ErrMoveRefused = errors.New("the store refuses the move for good")
+
 // FeedState is what newshound remembers about one feed between polls.
 type FeedState struct {
 	FeedID string // the configured feed name, or "watch:<id>" for Discord watches
@@ -318,7 +326,8 @@ type Store interface {
 	// alert's Takes: the alerts of each move's item in its destination
 	// whose story is From get story To, and so does its refused report
 	// (see StoryRows); alerts in another story are left as they are, so a
-	// move made twice changes nothing the second time.
+	// move made twice changes nothing the second time. A move the store
+	// never takes fails the batch with ErrMoveRefused.
 	MoveStories(ctx context.Context, moves []StoryMove) error
 	// MessageAlerts returns the alerts of destination delivered as, or
 	// into, the message messageID (its own alerts and the joins already

@@ -488,7 +488,10 @@ func testItemTexts(t *testing.T, h *harness) {
 // that are in the story named, in one transaction, and nothing else: not
 // the item's alerts of another destination, not an item in another story
 // (a move made again finds nothing to move), not an item with no alerts.
-// A move into no story is refused, and none of the batch is made.
+// A move into no story is refused for good (store.ErrMoveRefused), and
+// none of the batch is made; so is a move whose text the database cannot
+// hold (a NUL byte: PostgreSQL refuses it, SQLite finds nothing to move),
+// never a failure a caller would try again.
 func testMoveStories(t *testing.T, h *harness) {
 	ctx := context.Background()
 	s := h.store(t)
@@ -515,11 +518,29 @@ func testMoveStories(t *testing.T, h *harness) {
 		{Destination: "desk", Item: "feed/b", From: "feed/a", To: "feed/c"},
 		{Destination: "desk", Item: "feed/a", From: "feed/a", To: ""},
 	}
-	if err := s.MoveStories(ctx, refused); err == nil {
-		t.Error("MoveStories into the empty story: no error")
+	if err := s.MoveStories(ctx, refused); !errors.Is(err, store.ErrMoveRefused) {
+		t.Errorf("MoveStories into the empty story: got %v, want ErrMoveRefused", err)
 	}
 	if got := stories(); !maps.Equal(got, before) {
 		t.Errorf("stories after a refused MoveStories = %v, want %v", got, before)
+	}
+	nul := []store.StoryMove{
+		{Destination: "desk", Item: "feed/b", From: "feed/a", To: "feed/c"},
+		{Destination: "desk", Item: "feed/\x00", From: "feed/a", To: "feed/c"},
+	}
+	err := s.MoveStories(ctx, nul)
+	if err != nil && !errors.Is(err, store.ErrMoveRefused) {
+		t.Errorf("MoveStories of an item with a NUL byte: got %v, want nil or ErrMoveRefused", err)
+	}
+	wantB := "feed/a" // refused: none of the batch is made
+	if err == nil {
+		wantB = "feed/c"
+	}
+	if got := stories()["desk:b"]; got != wantB {
+		t.Errorf("after MoveStories of an item with a NUL byte (err %v), desk:b in story %q, want %q", err, got, wantB)
+	}
+	if err := s.MoveStories(ctx, []store.StoryMove{{Destination: "desk", Item: "feed/b", From: "feed/c", To: "feed/a"}}); err != nil {
+		t.Fatal(err)
 	}
 	if err := s.MoveStories(ctx, nil); err != nil {
 		t.Errorf("MoveStories(nil): %v", err)
