@@ -23,7 +23,10 @@ type metrics struct {
 	sendErrors *prometheus.CounterVec // by destination and kind: retry, gone, error
 	storyEdits *prometheus.CounterVec // by destination: edits of a story's message
 	listed     *prometheus.CounterVec // by destination: reports and updates listed under a story's message
-	retired    retired                // destinations whose series go
+	// movesDropped counts, by reason, the story moves dropped unstored:
+	// refused (the store never takes them), queue_full (movesQueue's bound).
+	movesDropped *prometheus.CounterVec
+	retired      retired // destinations whose series go
 }
 
 func newMetrics(reg prometheus.Registerer, now func() time.Time) *metrics {
@@ -60,9 +63,12 @@ func newMetrics(reg prometheus.Registerer, now func() time.Time) *metrics {
 		listed: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "newshound_story_reports_listed_total", Help: "Further reports and updates listed under their story's message instead of posted.",
 		}, []string{"destination"}),
+		movesDropped: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "newshound_story_moves_dropped_total", Help: "Story moves (a re-split's, a merge's) dropped unstored, their reports left in the story the store has them under: refused (the store never takes them), queue_full (over 1000 waiting for a store in an outage).",
+		}, []string{"reason"}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.polls, m.pollTime, m.newItems, m.enqueued, destinationSeries{m})
+		reg.MustRegister(m.polls, m.pollTime, m.newItems, m.enqueued, m.movesDropped, destinationSeries{m})
 		m.retired.scraped = true
 	}
 	return m

@@ -12,6 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
+
 	"github.com/newshound/newshound/bot/notify"
 	"github.com/newshound/newshound/store"
 )
@@ -288,4 +291,52 @@ func TestQueuedMovesAreStoredByThePollLoop(t *testing.T) {
 	if got := strings.Count(logs.String(), "story moves kept while the store failed are stored"); got != 1 {
 		t.Errorf("the queued moves' store logged %d times, want 1; log:\n%s", got, logs.String())
 	}
+}
+
+// TestAMoveTheStoreRefusesIsDroppedAlone: a queued move the store can
+// never make (into the empty story: store.ErrMoveRefused) failed every
+// later move with it, since all are stored in one transaction: the
+// merge's move of report B under A's story was retried, queued, and held
+// the desk, for as long as the process ran. The refused move is dropped
+// alone, logged once with what it was and counted; the merge's moves are
+// stored, and B goes under A's message.
+func TestAMoveTheStoreRefusesIsDroppedAlone(t *testing.T) {
+	h, rec := storyHarness(t, kesslerSub())
+	var logs bytes.Buffer
+	m := startMerge(t, h, rec, &logs)
+	refused := store.StoryMove{Destination: "desk", Item: "courier/urn:gone", From: "courier/urn:gone", To: ""}
+	m.svc.poller.commits.queued.add([]store.StoryMove{refused})
+	m.pass()
+	h.clock = h.clock.Add(editGap)
+	m.pass()
+	if got, want := rec.titles(), []string{m.first.Title}; !slices.Equal(got, want) {
+		t.Errorf("messages posted: got %q, want %q", got, want)
+	}
+	if got, want := rec.also(), []string{"courier: " + m.report.Title}; !slices.Equal(got, want) {
+		t.Errorf("the story's message lists: got %q, want %q", got, want)
+	}
+	for _, c := range []struct {
+		name      string
+		got, want any
+	}{
+		{"moves queued", m.svc.poller.commits.queued.size(), 0},
+		{"MoveStories failures logged as the store's", strings.Count(logs.String(), "moving reports into their new story failed"), 0},
+		{"refusals logged", strings.Count(logs.String(), "story move refused by the store"), 1},
+		{"refusals logged naming the move", strings.Count(logs.String(), `item=courier/urn:gone from=courier/urn:gone to=""`), 1},
+		{"moves dropped counted", counterValue(t, m.svc.poller.metrics.movesDropped.WithLabelValues("refused")), 1.0},
+	} {
+		if c.got != c.want {
+			t.Errorf("%s: got %v, want %v; log:\n%s", c.name, c.got, c.want, logs.String())
+		}
+	}
+}
+
+// counterValue reads a counter.
+func counterValue(t *testing.T, c prometheus.Counter) float64 {
+	t.Helper()
+	var m dto.Metric
+	if err := c.Write(&m); err != nil {
+		t.Fatal(err)
+	}
+	return m.GetCounter().GetValue()
 }

@@ -123,6 +123,7 @@ func TestMergeWhoseMoveFailsAtFirstIsStored(t *testing.T) {
 // posted report (A2, which the duplicate check refuses) and another
 // report of it (B), which the merge lists under A's story.
 type mergeSetup struct {
+	svc                            *Service
 	st                             *store.SQLite
 	moves                          *failMovesFirst
 	pass                           func() // a pass of the service, a minute after the last
@@ -142,6 +143,7 @@ func startMerge(t *testing.T, h *harness, n notify.Notifier, logs io.Writer) mer
 	if err != nil {
 		t.Fatal(err)
 	}
+	m.svc = svc
 	m.pass = minutePasses(t, h, func() *Service { return svc })
 	m.weather, m.first, m.edited, m.report = postFirstReport(h, m.pass)
 	h.write("courier.xml", m.weather, m.edited, m.report)

@@ -3,6 +3,7 @@ package bot
 import (
 	"errors"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -86,6 +87,19 @@ func (q *movesQueue) add(moves []store.StoryMove) (droppedNow, dropped int) {
 		q.dropped += over
 	}
 	return droppedNow, q.dropped
+}
+
+// drop takes the first move queued equal to m out of the queue: the
+// store refused it for good. It counts in no drop for the bound.
+func (q *movesQueue) drop(m store.StoryMove) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	i := slices.IndexFunc(q.moves, func(qm queuedMove) bool { return qm.StoryMove == m })
+	if i < 0 {
+		return
+	}
+	q.forget(q.moves[i : i+1])
+	q.moves = slices.Delete(q.moves, i, i+1)
 }
 
 // forget takes gone's moves out of the destinations' counts; the caller

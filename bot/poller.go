@@ -994,9 +994,10 @@ var moveRetries = []time.Duration{100 * time.Millisecond, 400 * time.Millisecond
 func (p *poller) storeMoves(ctx context.Context, f *alert.Feed, moves []store.StoryMove, releaseMoves func()) bool {
 	for try := 0; ; try++ {
 		queued, upTo := p.commits.queued.snapshot()
-		err := p.tryMoves(ctx, append(queued, moves...))
+		refused, err := p.moveStories(ctx, append(queued, moves...))
+		moves = withoutMoves(moves, refused) // a new slice: pending.done takes the old
 		if err == nil {
-			p.movesStored(upTo, len(queued))
+			p.movesStored(upTo, len(withoutMoves(queued, refused)))
 			return true
 		}
 		p.storeErrs.Fail("moves", movesFailed, err, "feed", f.ID, "moves", len(moves), "queued", len(queued))
@@ -1021,6 +1022,7 @@ const movesFailed = "moving reports into their new story failed; the moves are k
 func (p *poller) queueMoves(moves []store.StoryMove) {
 	droppedNow, dropped := p.commits.queued.add(moves)
 	p.commits.queued.failed(p.now())
+	p.metrics.movesDropped.WithLabelValues("queue_full").Add(float64(droppedNow))
 	if droppedNow > 0 && dropped == droppedNow {
 		p.log.Warn("too many story moves wait for the store: the oldest are dropped, and their reports stay in the story the store has them under", "max", maxQueuedMoves, "dropped", droppedNow)
 	}
@@ -1055,12 +1057,13 @@ func (p *poller) warnQueuedMovesLeft() {
 // stored; a failure backs the next try off.
 func (p *poller) flushQueuedMoves(ctx context.Context) bool {
 	queued, upTo := p.commits.queued.snapshot()
-	if err := p.tryMoves(ctx, queued); err != nil {
+	refused, err := p.moveStories(ctx, queued)
+	if err != nil {
 		p.storeErrs.Fail("moves", movesFailed, err, "queued", len(queued))
 		p.commits.queued.failed(p.now())
 		return false
 	}
-	p.movesStored(upTo, len(queued))
+	p.movesStored(upTo, len(withoutMoves(queued, refused)))
 	return true
 }
 
@@ -1080,6 +1083,58 @@ func (p *poller) movesStored(upTo uint64, queued int) {
 	if p.enqueued != nil {
 		p.enqueued()
 	}
+}
+
+// moveStories stores moves in one transaction. When the store refuses
+// one of them for good (store.ErrMoveRefused: a move into the empty
+// story, a value the database rejects), it makes them one by one: each
+// refused move is dropped (dropRefusedMove), and the others are stored,
+// so that one move the store can never make does not fail every move
+// tried with it, the later polls' too. The one by one stops at the first
+// failure that is no refusal (the store is down): the moves left are
+// tried again with the rest, those made already made again harmlessly
+// (a move made twice finds nothing to move). It returns the moves
+// dropped, for the caller's own to leave them out.
+func (p *poller) moveStories(ctx context.Context, moves []store.StoryMove) (refused []store.StoryMove, err error) {
+	err = p.tryMoves(ctx, moves)
+	if !errors.Is(err, store.ErrMoveRefused) {
+		return nil, err
+	}
+	for _, m := range moves {
+		err := p.tryMoves(ctx, []store.StoryMove{m})
+		switch {
+		case errors.Is(err, store.ErrMoveRefused):
+			p.dropRefusedMove(m, err)
+			refused = append(refused, m)
+		case err != nil:
+			return refused, err
+		}
+	}
+	return refused, nil
+}
+
+// dropRefusedMove takes a move the store refused for good out of the
+// queue, logs what it was and counts it: its reports stay in the story
+// the store has them under.
+func (p *poller) dropRefusedMove(m store.StoryMove, err error) {
+	p.commits.queued.drop(m)
+	p.metrics.movesDropped.WithLabelValues("refused").Inc()
+	p.log.Warn("story move refused by the store, dropped: its reports stay in the story the store has them under",
+		"destination", m.Destination, "item", m.Item, "from", m.From, "to", m.To, "err", err)
+}
+
+// withoutMoves returns moves without those of gone, in a new slice.
+func withoutMoves(moves, gone []store.StoryMove) []store.StoryMove {
+	if len(gone) == 0 {
+		return moves
+	}
+	var kept []store.StoryMove
+	for _, m := range moves {
+		if !slices.Contains(gone, m) {
+			kept = append(kept, m)
+		}
+	}
+	return kept
 }
 
 // tryMoves is one try of storeMoves, given moveTry at most, of moves
