@@ -36,8 +36,10 @@ func TestMovesGivenUpAreStoredOnceTheStoreRecovers(t *testing.T) {
 	st, moves, pass, first, report := m.st, m.moves, m.pass, m.first, m.report
 	moves.failures, moves.tries = math.MaxInt, 0
 	pass()
-	if want := len(moveRetries) + 1; moves.tries != want {
-		t.Errorf("MoveStories called %d times in the poll, want %d", moves.tries, want)
+	// 4 tries in the poll, 4 before RunOnce exits (after 1, 2 and 4 s, and
+	// at the shutdown grace's end, 10 s).
+	if want := len(moveRetries) + 1 + 4; moves.tries != want {
+		t.Errorf("MoveStories called %d times in the pass, want %d", moves.tries, want)
 	}
 	if got, want := rec.titles(), []string{first.Title}; !slices.Equal(got, want) {
 		t.Errorf("while the moves are not stored, messages posted: got %q, want %q", got, want)
@@ -262,6 +264,7 @@ func TestQueuedMovesAreStoredByThePollLoop(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	svc.sleep = func(ctx context.Context, _ time.Duration) error { return ctx.Err() } // RunOnce's waits for the moves
 	pass := func() {
 		t.Helper()
 		h.clock = h.clock.Add(time.Minute)
@@ -339,4 +342,63 @@ func counterValue(t *testing.T, c prometheus.Counter) float64 {
 		t.Fatal(err)
 	}
 	return m.GetCounter().GetValue()
+}
+
+// TestRunOnceTriesQueuedMovesBeforeItExits: run --once whose poll gave up
+// storing a merge's moves (the store failing past the poll's tries)
+// logged them at its end, and they were lost with the process, its exit
+// code 0: the report B stayed under its old story in the store, so the
+// next run posted it, or a later report, under the wrong message. The
+// moves are tried again, with their back-off, within the shutdown grace,
+// before delivery: stored, B goes under A's message in this very run;
+// still failing, the summary counts them and the run says the store
+// failed (exit 3).
+func TestRunOnceTriesQueuedMovesBeforeItExits(t *testing.T) {
+	const grace = 10 * time.Second
+	tests := []struct {
+		name     string
+		failures int
+		listed   bool // B listed under A's message
+		trouble  string
+		lost     int // moves left at exit
+	}{
+		{"the store works again within the grace", len(moveRetries) + 3, true, "", 0},
+		{"the store stays down", math.MaxInt, false, "store", 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h, rec := storyHarness(t, kesslerSub())
+			h.cfg.Service.ShutdownGrace = grace
+			logs := &logBuffer{}
+			m := startMerge(t, h, rec, logs)
+			var waited time.Duration
+			m.svc.sleep = func(ctx context.Context, d time.Duration) error { waited += d; return ctx.Err() }
+			m.moves.failures = tt.failures
+			h.clock = h.clock.Add(time.Minute)
+			r, err := m.svc.RunOnce(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			var also []string
+			if tt.listed {
+				also = []string{"courier: " + m.report.Title}
+			}
+			if got := rec.also(); !slices.Equal(got, also) {
+				t.Errorf("A's message lists %q, want %q", got, also)
+			}
+			if got := r.Trouble(); got != tt.trouble {
+				t.Errorf("Trouble() = %q, want %q (report %+v)", got, tt.trouble, r)
+			}
+			if r.MovesLost != tt.lost {
+				t.Errorf("MovesLost = %d, want %d", r.MovesLost, tt.lost)
+			}
+			if waited > grace {
+				t.Errorf("waited %v for the moves at exit, more than the shutdown grace %v", waited, grace)
+			}
+			lost := strings.Count(logs.String(), "story moves not stored when the service stopped")
+			if want := min(tt.lost, 1); lost != want || tt.lost > 0 && !strings.Contains(logs.String(), fmt.Sprintf("moves=%d", tt.lost)) {
+				t.Errorf("the moves lost logged %d times, want %d with moves=%d; log:\n%s", lost, want, tt.lost, logs.String())
+			}
+		})
+	}
 }

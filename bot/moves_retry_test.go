@@ -62,7 +62,10 @@ func TestMergeWhoseMoveFailsAtFirstIsStored(t *testing.T) {
 	}{
 		{failures: 1, tries: 2, titles: []string{"first"}, also: []string{"report"}, recovered: 1},
 		{failures: 3, tries: 4, titles: []string{"first"}, also: []string{"report"}, recovered: 1},
-		{failures: 100, tries: len(moveRetries) + 2, titles: []string{"first"}},
+		// The first pass's poll tries 4 times, and RunOnce 4 more before it
+		// exits (after 1, 2 and 4 s, and at the shutdown grace's end, 10 s);
+		// the second pass once at its polls' end, and once at the grace's end.
+		{failures: 100, tries: len(moveRetries) + 1 + 4 + 2, titles: []string{"first"}},
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprintf("fails %d times", tt.failures), func(t *testing.T) {
@@ -119,7 +122,7 @@ func TestMergeWhoseMoveFailsAtFirstIsStored(t *testing.T) {
 }
 
 // mergeSetup is a service on a harness's database whose MoveStories
-// fails as moves says, run up to the poll that commits the edit of a
+// fails as moves says (RunOnce's waits for them taking no time), run up to the poll that commits the edit of a
 // posted report (A2, which the duplicate check refuses) and another
 // report of it (B), which the merge lists under A's story.
 type mergeSetup struct {
@@ -144,6 +147,8 @@ func startMerge(t *testing.T, h *harness, n notify.Notifier, logs io.Writer) mer
 		t.Fatal(err)
 	}
 	m.svc = svc
+	// RunOnce's tries of the moves before it exits wait no wall time.
+	svc.sleep = func(ctx context.Context, _ time.Duration) error { return ctx.Err() }
 	m.pass = minutePasses(t, h, func() *Service { return svc })
 	m.weather, m.first, m.edited, m.report = postFirstReport(h, m.pass)
 	h.write("courier.xml", m.weather, m.edited, m.report)

@@ -192,6 +192,22 @@ func (q *movesQueue) failed(now time.Time) {
 	q.retryAt = now.Add(storeBackoffStep(q.failures))
 }
 
+// nextTry is when the back-off lets the next try be made.
+func (q *movesQueue) nextTry() time.Time {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.retryAt
+}
+
+// lost returns how many moves are queued, and how many were dropped for
+// the bound since the queue was last empty: what a process that stops
+// now loses.
+func (q *movesQueue) lost() (queued, dropped int) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return len(q.moves), q.dropped
+}
+
 // size is how many moves are queued.
 func (q *movesQueue) size() int {
 	q.mu.Lock()

@@ -1045,12 +1045,36 @@ func (p *poller) storeQueuedMovesAtExit(ctx context.Context) {
 	p.warnQueuedMovesLeft()
 }
 
-// warnQueuedMovesLeft logs the moves still queued when the service stops
-// (Run's end, RunOnce's): they are lost with the process.
-func (p *poller) warnQueuedMovesLeft() {
-	if n := p.commits.queued.size(); n > 0 {
-		p.log.Warn("story moves not stored when the service stopped: a restart lists their reports under the story the store has them under", "moves", n)
+// storeQueuedMovesWithin tries the queued moves again before run --once
+// exits, as their back-off allows, until they are stored or grace has
+// been waited (the shutdown grace, which bounds its delivery after a
+// signal too): they would be lost with the process. A signal leaves one
+// last try, at once. Waits go through sleep (tests keep their clock).
+func (p *poller) storeQueuedMovesWithin(ctx context.Context, grace time.Duration, sleep func(context.Context, time.Duration) error) {
+	for left := grace; p.commits.queued.size() > 0; {
+		wait := min(max(p.commits.queued.nextTry().Sub(p.now()), 0), left)
+		if ctx.Err() != nil || sleep(ctx, wait) != nil {
+			left = 0
+		} else {
+			left -= wait
+		}
+		p.flushQueuedMoves(ctx)
+		if left <= 0 {
+			return
+		}
 	}
+}
+
+// warnQueuedMovesLeft logs the moves still queued when the service stops
+// (Run's end, RunOnce's), with those dropped for the queue's bound since
+// it was last empty: they are lost with the process. It returns how many
+// are queued.
+func (p *poller) warnQueuedMovesLeft() int {
+	n, dropped := p.commits.queued.lost()
+	if n > 0 {
+		p.log.Warn("story moves not stored when the service stopped: a restart lists their reports under the story the store has them under", "moves", n, "dropped", dropped)
+	}
+	return n
 }
 
 // flushQueuedMoves tries the queued moves, and reports whether they are

@@ -170,6 +170,7 @@ type OnceReport struct {
 	NewItems, Enqueued int
 	Delivered, Dropped int
 	Pending            int  // alerts still in the outbox at the end
+	MovesLost          int  // story moves not stored at the end, lost with the process: the store failed
 	StoreFailed        bool // a read or write of the store failed
 
 	// FeedsLeft were polled, but their new items are the next run's: the
@@ -219,6 +220,8 @@ func (s *Service) RunOnce(ctx context.Context) (OnceReport, error) {
 	s.poller.forgetRemoved(ctx, cat, nil)
 	s.poller.pollAll(ctx, cat.Feeds(), pollEvery)
 	checking.Wait()
+	// Before delivery: the destinations of moves still queued would wait.
+	s.poller.storeQueuedMovesWithin(ctx, s.settings.Service.ShutdownGrace, s.sleep)
 	s.sender.pollsOver.Store(true)
 	s.sender.takeFormLater()
 	// A signal during delivery lets the pass under way finish within the
@@ -253,14 +256,14 @@ func (s *Service) RunOnce(ctx context.Context) (OnceReport, error) {
 		}
 	}
 	s.prune(ctx)
-	s.poller.warnQueuedMovesLeft()
+	movesLost := s.poller.warnQueuedMovesLeft()
 	stopped := ctx.Err() != nil // a signal: what the cut-short calls returned is no failure of the store
 	r := OnceReport{
 		FeedsPolled: int(s.poller.count.polled.Load()), FeedsFailed: int(s.poller.count.failed.Load()),
 		FeedsStillFailing: int(s.poller.count.stillFailing.Load()), FeedsElsewhere: int(s.poller.count.elsewhere.Load()),
 		NewItems: int(s.poller.count.newItems.Load()), Enqueued: int(s.poller.count.enqueued.Load()),
-		Delivered: int(s.sender.delivered.Load()), Dropped: int(s.sender.dropped.Load()),
-		StoreFailed: deliverFailed && !stopped || s.poller.count.storeFailures.Load() > 0 || s.sender.storeErrs.FailingKinds() > 0,
+		Delivered: int(s.sender.delivered.Load()), Dropped: int(s.sender.dropped.Load()), MovesLost: movesLost,
+		StoreFailed: deliverFailed && !stopped || s.poller.count.storeFailures.Load() > 0 || s.sender.storeErrs.FailingKinds() > 0 || movesLost > 0,
 		FeedsLeft:   int(s.poller.count.left.Load()),
 	}
 	// The backlog is counted even when the run was stopped: the summary

@@ -108,7 +108,7 @@ func runWith(ctx context.Context, args []string, out, errOut io.Writer, hooks ru
 			msg = "run --once stopped by a signal"
 		}
 		logger.Info(msg, "feeds_polled", r.FeedsPolled, "feeds_failed", r.FeedsFailed, "feeds_still_failing", r.FeedsStillFailing, "feeds_left", r.FeedsLeft, "new_items", r.NewItems,
-			"alerts_enqueued", r.Enqueued, "delivered", r.Delivered, "dropped", r.Dropped, "pending", r.Pending, "store_failed", r.StoreFailed)
+			"alerts_enqueued", r.Enqueued, "delivered", r.Delivered, "dropped", r.Dropped, "pending", r.Pending, "moves_not_stored", r.MovesLost, "store_failed", r.StoreFailed)
 		if err != nil {
 			return exitError{exitFailure, "stopped by a signal before the run was over: the feeds it did not poll are polled, and the alerts it did not deliver are sent, by the next run"}
 		}
