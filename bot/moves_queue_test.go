@@ -249,51 +249,107 @@ func TestMovesQueueHoldsADestinationForALimitedTime(t *testing.T) {
 // poked, lists the report under the story's message.
 func TestQueuedMovesAreStoredByThePollLoop(t *testing.T) {
 	h, rec := storyHarness(t, kesslerSub())
+	q := queueMovesForRun(t, h, rec)
+	q.moves.mu.Lock()
+	q.moves.failures = 0 // the store works again
+	q.moves.mu.Unlock()
+	q.clk.advance(time.Minute) // past the moves' back-off; no feed is due
+
+	runCtx, stop := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); q.svc.Run(runCtx) }()
+	defer func() { stop(); <-done }()
+	want := []string{"courier: " + q.report.Title}
+	waitForCondition(t, "the report listed under the story's message", func() bool { return slices.Equal(rec.also(), want) })
+	if got, want := rec.titles(), []string{q.first.Title}; !slices.Equal(got, want) {
+		t.Errorf("messages posted: got %q, want %q", got, want)
+	}
+	if got := strings.Count(q.logs.String(), "story moves kept while the store failed are stored"); got != 1 {
+		t.Errorf("the queued moves' store logged %d times, want 1; log:\n%s", got, q.logs.String())
+	}
+}
+
+// TestRunTriesQueuedMovesOnceMoreAtItsEnd: Run, stopped while story
+// moves are queued (their back-off not passed), tries them once more, and
+// logs those lost with the process, with their count.
+func TestRunTriesQueuedMovesOnceMoreAtItsEnd(t *testing.T) {
+	tests := []struct {
+		name   string
+		works  bool // the store, at the end
+		logged int  // "not stored when the service stopped"
+	}{
+		{"the store works again", true, 0},
+		{"the store still fails", false, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h, rec := storyHarness(t, kesslerSub())
+			q := queueMovesForRun(t, h, rec)
+			q.moves.mu.Lock()
+			tries := q.moves.tries
+			if tt.works {
+				q.moves.failures = 0
+			}
+			q.moves.mu.Unlock()
+			before := len(q.logs.String())
+			runCtx, stop := context.WithCancel(context.Background())
+			stop()
+			q.svc.Run(runCtx)
+			if got := q.moves.tries - tries; got != 1 {
+				t.Errorf("MoveStories called %d times by Run, want 1 (at its end)", got)
+			}
+			logs := q.logs.String()[before:]
+			lost := strings.Count(logs, "story moves not stored when the service stopped")
+			if lost != tt.logged || lost > 0 && !strings.Contains(logs, "moves=2 dropped=0") {
+				t.Errorf("the moves lost logged %d times, want %d, with moves=2 dropped=0; Run's log:\n%s", lost, tt.logged, logs)
+			}
+		})
+	}
+}
+
+// queuedForRun is a service, for Run, on its own clock (read by Run's
+// goroutines, unlike the harness's), whose last RunOnce committed the
+// edit of a posted report (A2) and another report of it (B), and queued
+// the merge's moves: the store failed them (moves.failures).
+type queuedForRun struct {
+	svc           *Service
+	clk           *clock
+	moves         *failMovesFirst
+	logs          *logBuffer
+	first, report testItem
+}
+
+func queueMovesForRun(t *testing.T, h *harness, rec notify.Notifier) queuedForRun {
+	t.Helper()
 	h.cfg.Service.Workers = 1
-	clk := &clock{} // read by Run's goroutines, unlike the harness's
-	clk.set(h.clock)
+	q := queuedForRun{clk: &clock{}, logs: &logBuffer{}}
+	q.clk.set(h.clock)
 	ctx := context.Background()
-	st, err := store.OpenSQLite(ctx, h.db, store.WithClock(clk.now))
+	st, err := store.OpenSQLite(ctx, h.db, store.WithClock(q.clk.now))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer st.Close()
-	moves := &failMovesFirst{Store: st}
-	logs := &logBuffer{}
-	svc, err := New(ctx, testOptions(h.cfg, moves, map[string]notify.Notifier{"desk": rec}, slog.New(slog.NewTextHandler(logs, nil)), clk.now))
+	t.Cleanup(func() { st.Close() })
+	q.moves = &failMovesFirst{Store: st}
+	q.svc, err = New(ctx, testOptions(h.cfg, q.moves, map[string]notify.Notifier{"desk": rec}, slog.New(slog.NewTextHandler(q.logs, nil)), q.clk.now))
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc.sleep = func(ctx context.Context, _ time.Duration) error { return ctx.Err() } // RunOnce's waits for the moves
+	q.svc.sleep = func(ctx context.Context, _ time.Duration) error { return ctx.Err() } // RunOnce's waits for the moves
 	pass := func() {
 		t.Helper()
 		h.clock = h.clock.Add(time.Minute)
-		clk.set(h.clock)
-		if _, err := svc.RunOnce(ctx); err != nil {
+		q.clk.set(h.clock)
+		if _, err := q.svc.RunOnce(ctx); err != nil {
 			t.Fatalf("RunOnce: %v", err)
 		}
 	}
 	weather, first, edited, report := postFirstReport(h, pass)
+	q.first, q.report = first, report
 	h.write("courier.xml", weather, edited, report)
-	moves.failures = math.MaxInt
+	q.moves.failures = math.MaxInt
 	pass()
-	moves.mu.Lock()
-	moves.failures = 0 // the store works again
-	moves.mu.Unlock()
-	clk.advance(time.Minute) // past the moves' back-off; no feed is due
-
-	runCtx, stop := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() { defer close(done); svc.Run(runCtx) }()
-	defer func() { stop(); <-done }()
-	want := []string{"courier: " + report.Title}
-	waitForCondition(t, "the report listed under the story's message", func() bool { return slices.Equal(rec.also(), want) })
-	if got, want := rec.titles(), []string{first.Title}; !slices.Equal(got, want) {
-		t.Errorf("messages posted: got %q, want %q", got, want)
-	}
-	if got := strings.Count(logs.String(), "story moves kept while the store failed are stored"); got != 1 {
-		t.Errorf("the queued moves' store logged %d times, want 1; log:\n%s", got, logs.String())
-	}
+	return q
 }
 
 // TestAMoveTheStoreRefusesIsDroppedAlone: a queued move the store can
