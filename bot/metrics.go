@@ -24,7 +24,8 @@ type metrics struct {
 	storyEdits *prometheus.CounterVec // by destination: edits of a story's message
 	listed     *prometheus.CounterVec // by destination: reports and updates listed under a story's message
 	// movesDropped counts, by reason, the story moves dropped unstored:
-	// refused (the store never takes them), queue_full (movesQueue's bound).
+	// refused (the store never takes them), failing (failing alone while
+	// others are stored), queue_full (movesQueue's bound).
 	movesDropped *prometheus.CounterVec
 	retired      retired // destinations whose series go
 }
@@ -64,7 +65,7 @@ func newMetrics(reg prometheus.Registerer, now func() time.Time) *metrics {
 			Name: "newshound_story_reports_listed_total", Help: "Further reports and updates listed under their story's message instead of posted.",
 		}, []string{"destination"}),
 		movesDropped: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "newshound_story_moves_dropped_total", Help: "Story moves (a re-split's, a merge's) dropped unstored, their reports left in the story the store has them under: refused (the store never takes them), queue_full (over 1000 waiting for a store in an outage).",
+			Name: "newshound_story_moves_dropped_total", Help: "Story moves (a re-split's, a merge's) dropped unstored, their reports left in the story the store has them under: refused (the store never takes them), failing (failing alone while other moves are stored), queue_full (over 1000 waiting for a store in an outage).",
 		}, []string{"reason"}),
 	}
 	if reg != nil {

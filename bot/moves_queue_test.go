@@ -37,8 +37,9 @@ func TestMovesGivenUpAreStoredOnceTheStoreRecovers(t *testing.T) {
 	moves.failures, moves.tries = math.MaxInt, 0
 	pass()
 	// 4 tries in the poll, 4 before RunOnce exits (after 1, 2 and 4 s, and
-	// at the shutdown grace's end, 10 s).
-	if want := len(moveRetries) + 1 + 4; moves.tries != want {
+	// at the shutdown grace's end, 10 s), the last two, after splitAfter
+	// failures, each the batch and two moves alone.
+	if want := len(moveRetries) + 1 + 2 + 2*3; moves.tries != want {
 		t.Errorf("MoveStories called %d times in the pass, want %d", moves.tries, want)
 	}
 	if got, want := rec.titles(), []string{first.Title}; !slices.Equal(got, want) {
@@ -204,8 +205,9 @@ func TestMovesQueueKeepsOrderAndBound(t *testing.T) {
 
 // TestMovesQueueHoldsADestinationForALimitedTime: a destination whose
 // moves stay queued is held for maxMovesHold from its oldest queued move,
-// then goes on, logged once, until none of its moves is queued; moves
-// queued again hold it again. A move the store can never take must not
+// then goes on, logged once, until none of its moves is queued (the
+// oldest counts, wherever a failure alone put it); moves queued again
+// hold it again. A move the store can never take must not
 // hold a destination's alerts for good.
 func TestMovesQueueHoldsADestinationForALimitedTime(t *testing.T) {
 	now := time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC)
@@ -223,6 +225,7 @@ func TestMovesQueueHoldsADestinationForALimitedTime(t *testing.T) {
 		{"queued", func() { q.add([]store.StoryMove{move}) }, true, 0},
 		{"just before the limit", func() { now = now.Add(maxMovesHold - time.Second) }, true, 0},
 		{"a later move queued", func() { q.add([]store.StoryMove{move}) }, true, 0},
+		{"the oldest failed alone: to the back", func() { q.toBack(move, true) }, true, 0},
 		{"the oldest at the limit", func() { now = now.Add(time.Second) }, false, 1},
 		{"asked again", func() { now = now.Add(time.Minute) }, false, 1},
 		{"stored, queued again", func() {
@@ -276,10 +279,13 @@ func TestRunTriesQueuedMovesOnceMoreAtItsEnd(t *testing.T) {
 	tests := []struct {
 		name   string
 		works  bool // the store, at the end
+		tries  int  // MoveStories calls at the end
 		logged int  // "not stored when the service stopped"
 	}{
-		{"the store works again", true, 0},
-		{"the store still fails", false, 1},
+		{"the store works again", true, 1, 0},
+		// The queue failed splitAfter tries in a row (RunOnce's): the
+		// batch, then two moves alone, and the store is taken for down.
+		{"the store still fails", false, 3, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -295,8 +301,8 @@ func TestRunTriesQueuedMovesOnceMoreAtItsEnd(t *testing.T) {
 			runCtx, stop := context.WithCancel(context.Background())
 			stop()
 			q.svc.Run(runCtx)
-			if got := q.moves.tries - tries; got != 1 {
-				t.Errorf("MoveStories called %d times by Run, want 1 (at its end)", got)
+			if got := q.moves.tries - tries; got != tt.tries {
+				t.Errorf("MoveStories called %d times by Run, want %d (at its end)", got, tt.tries)
 			}
 			logs := q.logs.String()[before:]
 			lost := strings.Count(logs, "story moves not stored when the service stopped")
@@ -380,8 +386,8 @@ func TestAMoveTheStoreRefusesIsDroppedAlone(t *testing.T) {
 	}{
 		{"moves queued", m.svc.poller.commits.queued.size(), 0},
 		{"MoveStories failures logged as the store's", strings.Count(logs.String(), "moving reports into their new story failed"), 0},
-		{"refusals logged", strings.Count(logs.String(), "story move refused by the store"), 1},
-		{"refusals logged naming the move", strings.Count(logs.String(), `item=courier/urn:gone from=courier/urn:gone to=""`), 1},
+		{"refusals logged", strings.Count(logs.String(), "story move dropped, the store does not take it"), 1},
+		{"refusals logged naming the move", strings.Count(logs.String(), `reason=refused destination=desk item=courier/urn:gone from=courier/urn:gone to=""`), 1},
 		{"moves dropped counted", counterValue(t, m.svc.poller.metrics.movesDropped.WithLabelValues("refused")), 1.0},
 	} {
 		if c.got != c.want {

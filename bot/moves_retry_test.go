@@ -64,8 +64,10 @@ func TestMergeWhoseMoveFailsAtFirstIsStored(t *testing.T) {
 		{failures: 3, tries: 4, titles: []string{"first"}, also: []string{"report"}, recovered: 1},
 		// The first pass's poll tries 4 times, and RunOnce 4 more before it
 		// exits (after 1, 2 and 4 s, and at the shutdown grace's end, 10 s);
-		// the second pass once at its polls' end, and once at the grace's end.
-		{failures: 100, tries: len(moveRetries) + 1 + 4 + 2, titles: []string{"first"}},
+		// the second pass once at its polls' end, and once at the grace's
+		// end. Each try after splitAfter failures is the batch and two
+		// moves alone.
+		{failures: 100, tries: len(moveRetries) + 1 + 2 + 2*3 + 2*3, titles: []string{"first"}},
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprintf("fails %d times", tt.failures), func(t *testing.T) {
@@ -153,4 +155,94 @@ func startMerge(t *testing.T, h *harness, n notify.Notifier, logs io.Writer) mer
 	m.weather, m.first, m.edited, m.report = postFirstReport(h, m.pass)
 	h.write("courier.xml", m.weather, m.edited, m.report)
 	return m
+}
+
+// failMovesOf is a store that fails every MoveStories holding a move of
+// item, as a database rejecting that row for good would, with an error
+// that does not say so (down: every MoveStories fails); it records the
+// items of the moves it stored.
+type failMovesOf struct {
+	store.Store
+	item   string
+	down   bool
+	tries  int
+	stored []string
+}
+
+func (s *failMovesOf) MoveStories(ctx context.Context, moves []store.StoryMove) error {
+	s.tries++
+	if s.down || slices.ContainsFunc(moves, func(m store.StoryMove) bool { return m.Item == s.item }) {
+		return errors.New("database disk image is malformed")
+	}
+	if err := s.Store.MoveStories(ctx, moves); err != nil {
+		return err
+	}
+	for _, m := range moves {
+		s.stored = append(s.stored, m.Item)
+	}
+	return nil
+}
+
+// TestAMoveTheStoreFailsAloneIsDroppedAfterRounds: a queued move the
+// store fails for good without saying so (a row the database rejects,
+// with an error like an outage's) failed every move queued with it, for
+// as long as the process ran. Once the queue failed splitAfter tries in a
+// row, its moves are made one by one: the others are stored, and the
+// failing one is dropped, logged with what it was and counted, once it
+// failed maxAloneFailures rounds while others were stored. A store that
+// is down fails every move: none is dropped, and a round makes three
+// tries (the batch, and two moves alone).
+func TestAMoveTheStoreFailsAloneIsDroppedAfterRounds(t *testing.T) {
+	tests := []struct {
+		name    string
+		down    bool
+		stored  []string // the items of the moves stored
+		dropped float64
+		queued  int
+		tries   int
+	}{
+		{"one row the database rejects", false, []string{"feed/0", "feed/1", "feed/2"}, 1, 0, 9},
+		{"the store is down", true, nil, 0, 4, 9},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h, rec := storyHarness(t, kesslerSub())
+			st := h.sqlite(t)
+			defer st.Close()
+			failing := &failMovesOf{Store: st, item: "feed/bad", down: tt.down}
+			var logs bytes.Buffer
+			svc, err := New(context.Background(), h.options(failing, rec, &logs))
+			if err != nil {
+				t.Fatal(err)
+			}
+			q := &svc.poller.commits.queued
+			move := func(item string) store.StoryMove {
+				return store.StoryMove{Destination: "desk", Item: item, From: "feed/a", To: "feed/b"}
+			}
+			q.add([]store.StoryMove{move("feed/bad")})
+			for range splitAfter {
+				q.failed(h.clock)
+			}
+			for i := range maxAloneFailures {
+				q.add([]store.StoryMove{move(fmt.Sprintf("feed/%d", i))})
+				svc.poller.flushQueuedMoves(context.Background())
+			}
+			if !slices.Equal(failing.stored, tt.stored) {
+				t.Errorf("moves stored: got %q, want %q", failing.stored, tt.stored)
+			}
+			for _, c := range []struct {
+				name      string
+				got, want any
+			}{
+				{"moves queued", q.size(), tt.queued},
+				{"MoveStories calls", failing.tries, tt.tries},
+				{"moves dropped counted", counterValue(t, svc.poller.metrics.movesDropped.WithLabelValues("failing")), tt.dropped},
+				{"drops logged naming the move", strings.Count(logs.String(), "reason=failing destination=desk item=feed/bad from=feed/a to=feed/b"), int(tt.dropped)},
+			} {
+				if c.got != c.want {
+					t.Errorf("%s: got %v, want %v; log:\n%s", c.name, c.got, c.want, logs.String())
+				}
+			}
+		})
+	}
 }

@@ -63,6 +63,9 @@ type queuedMove struct {
 	seq uint64
 	at  time.Time
 	store.StoryMove
+	// aloneFailures counts the tries it failed alone while other moves
+	// were stored (poller.moveOneByOne).
+	aloneFailures int
 }
 
 // add queues moves after those queued, the oldest dropped past
@@ -89,17 +92,51 @@ func (q *movesQueue) add(moves []store.StoryMove) (droppedNow, dropped int) {
 	return droppedNow, q.dropped
 }
 
-// drop takes the first move queued equal to m out of the queue: the
-// store refused it for good. It counts in no drop for the bound.
-func (q *movesQueue) drop(m store.StoryMove) {
+// take takes the first move queued equal to m out of the queue: stored,
+// or dropped for good, alone (poller.moveOneByOne). It counts in no drop
+// for the bound, and leaves the back-off as it is.
+func (q *movesQueue) take(m store.StoryMove) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	i := slices.IndexFunc(q.moves, func(qm queuedMove) bool { return qm.StoryMove == m })
-	if i < 0 {
-		return
+	if i := q.index(m); i >= 0 {
+		q.forget(q.moves[i : i+1])
+		q.moves = slices.Delete(q.moves, i, i+1)
 	}
-	q.forget(q.moves[i : i+1])
-	q.moves = slices.Delete(q.moves, i, i+1)
+}
+
+// toBack puts the first move queued equal to m after the others, its
+// hold's start kept: it failed alone. alone says other moves were stored
+// meanwhile (the store works): toBack counts it, and returns how many
+// times the move failed so.
+func (q *movesQueue) toBack(m store.StoryMove, alone bool) (aloneFailures int) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	i := q.index(m)
+	if i < 0 {
+		return 0
+	}
+	qm := q.moves[i]
+	if alone {
+		qm.aloneFailures++
+	}
+	q.last++
+	qm.seq = q.last
+	q.moves = append(slices.Delete(q.moves, i, i+1), qm)
+	return qm.aloneFailures
+}
+
+// index is the place of the first move queued equal to m, -1 if none;
+// the caller holds mu.
+func (q *movesQueue) index(m store.StoryMove) int {
+	return slices.IndexFunc(q.moves, func(qm queuedMove) bool { return qm.StoryMove == m })
+}
+
+// splitting reports whether the queued moves failed splitAfter tries in
+// a row: they are then tried one by one.
+func (q *movesQueue) splitting() bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.failures >= splitAfter
 }
 
 // forget takes gone's moves out of the destinations' counts; the caller
@@ -121,11 +158,7 @@ func (q *movesQueue) holds(dest string, log *slog.Logger) bool {
 	if q.dests[dest] == 0 || q.released[dest] {
 		return false
 	}
-	i := 0
-	for q.moves[i].Destination != dest {
-		i++
-	}
-	if q.clock().Sub(q.moves[i].at) < maxMovesHold {
+	if q.clock().Sub(q.oldest(dest)) < maxMovesHold {
 		return true
 	}
 	if q.released == nil {
@@ -135,6 +168,19 @@ func (q *movesQueue) holds(dest string, log *slog.Logger) bool {
 	log.Warn("story moves not stored for too long: the destination's alerts go out under the stories the store has, the moves are still tried",
 		"destination", dest, "moves", q.dests[dest], "held", maxMovesHold)
 	return false
+}
+
+// oldest is when the oldest move of dest queued was queued (a move that
+// failed alone went to the queue's back with its time); the caller holds
+// mu, and one is queued.
+func (q *movesQueue) oldest(dest string) time.Time {
+	var at time.Time
+	for _, m := range q.moves {
+		if m.Destination == dest && (at.IsZero() || m.at.Before(at)) {
+			at = m.at
+		}
+	}
+	return at
 }
 
 func (q *movesQueue) clock() time.Time {

@@ -994,10 +994,10 @@ var moveRetries = []time.Duration{100 * time.Millisecond, 400 * time.Millisecond
 func (p *poller) storeMoves(ctx context.Context, f *alert.Feed, moves []store.StoryMove, releaseMoves func()) bool {
 	for try := 0; ; try++ {
 		queued, upTo := p.commits.queued.snapshot()
-		refused, err := p.moveStories(ctx, append(queued, moves...))
-		moves = withoutMoves(moves, refused) // a new slice: pending.done takes the old
+		done, dropped, err := p.moveStories(ctx, append(queued, moves...), false)
+		moves = withoutMoves(moves, done) // a new slice: pending.done takes the old
 		if err == nil {
-			p.movesStored(upTo, len(withoutMoves(queued, refused)))
+			p.movesStored(upTo, len(withoutMoves(queued, dropped)))
 			return true
 		}
 		p.storeErrs.Fail("moves", movesFailed, err, "feed", f.ID, "moves", len(moves), "queued", len(queued))
@@ -1081,13 +1081,13 @@ func (p *poller) warnQueuedMovesLeft() int {
 // stored; a failure backs the next try off.
 func (p *poller) flushQueuedMoves(ctx context.Context) bool {
 	queued, upTo := p.commits.queued.snapshot()
-	refused, err := p.moveStories(ctx, queued)
+	_, dropped, err := p.moveStories(ctx, queued, p.commits.queued.splitting())
 	if err != nil {
 		p.storeErrs.Fail("moves", movesFailed, err, "queued", len(queued))
 		p.commits.queued.failed(p.now())
 		return false
 	}
-	p.movesStored(upTo, len(withoutMoves(queued, refused)))
+	p.movesStored(upTo, len(withoutMoves(queued, dropped)))
 	return true
 }
 
@@ -1111,40 +1111,82 @@ func (p *poller) movesStored(upTo uint64, queued int) {
 
 // moveStories stores moves in one transaction. When the store refuses
 // one of them for good (store.ErrMoveRefused: a move into the empty
-// story, a value the database rejects), it makes them one by one: each
-// refused move is dropped (dropRefusedMove), and the others are stored,
-// so that one move the store can never make does not fail every move
-// tried with it, the later polls' too. The one by one stops at the first
-// failure that is no refusal (the store is down): the moves left are
-// tried again with the rest, those made already made again harmlessly
-// (a move made twice finds nothing to move). It returns the moves
-// dropped, for the caller's own to leave them out.
-func (p *poller) moveStories(ctx context.Context, moves []store.StoryMove) (refused []store.StoryMove, err error) {
+// story, a value the database rejects), or split asks (queued moves that
+// failed splitAfter tries in a row: a move the store fails for good
+// without saying so fails its batch as an outage would), it makes them
+// one by one (moveOneByOne), so that one move the store can never make
+// does not fail every move tried with it, the later polls' too. It
+// returns the moves done (stored or dropped), those dropped, and the
+// error of the moves left: the caller tries those again with the rest.
+func (p *poller) moveStories(ctx context.Context, moves []store.StoryMove, split bool) (done, dropped []store.StoryMove, err error) {
 	err = p.tryMoves(ctx, moves)
-	if !errors.Is(err, store.ErrMoveRefused) {
-		return nil, err
+	if err == nil {
+		return moves, nil, nil
 	}
-	for _, m := range moves {
-		err := p.tryMoves(ctx, []store.StoryMove{m})
-		switch {
-		case errors.Is(err, store.ErrMoveRefused):
-			p.dropRefusedMove(m, err)
-			refused = append(refused, m)
-		case err != nil:
-			return refused, err
-		}
+	if !split && !errors.Is(err, store.ErrMoveRefused) {
+		return nil, nil, err
 	}
-	return refused, nil
+	return p.moveOneByOne(ctx, moves)
 }
 
-// dropRefusedMove takes a move the store refused for good out of the
-// queue, logs what it was and counts it: its reports stay in the story
-// the store has them under.
-func (p *poller) dropRefusedMove(m store.StoryMove, err error) {
-	p.commits.queued.drop(m)
-	p.metrics.movesDropped.WithLabelValues("refused").Inc()
-	p.log.Warn("story move refused by the store, dropped: its reports stay in the story the store has them under",
-		"destination", m.Destination, "item", m.Item, "from", m.From, "to", m.To, "err", err)
+// splitAfter is how many tries of the queued moves in a row fail before
+// the queue's next try makes them one by one (a poll's tries do not: in
+// an outage each would cost up to three tries).
+const splitAfter = 3
+
+// maxAloneFailures is how many rounds a move may fail in while other
+// moves are stored (the store works) before it is dropped.
+const maxAloneFailures = 3
+
+// moveOneByOne makes moves one at a time. A move refused (ErrMoveRefused)
+// is dropped at once (dropMove). A move that fails otherwise while others
+// are stored fails for itself, the store works: it is dropped once it
+// failed so maxAloneFailures times. Two failures before any move is
+// stored end the round: the store is down, the moves left are tried
+// again later, as they were. Moves that fail go to the queue's back, so
+// that those failing for good come after the others in the next round.
+// Moves stored are taken out of the queue, made again harmlessly should
+// the caller try them again (a move made twice finds nothing to move).
+func (p *poller) moveOneByOne(ctx context.Context, moves []store.StoryMove) (done, dropped []store.StoryMove, err error) {
+	var failed []store.StoryMove
+	errs := map[store.StoryMove]error{}
+	stored := 0
+	for _, m := range moves {
+		if len(failed) == 2 && stored == 0 {
+			break
+		}
+		e := p.tryMoves(ctx, []store.StoryMove{m})
+		switch {
+		case e == nil:
+			p.commits.queued.take(m)
+			done, stored = append(done, m), stored+1
+		case errors.Is(e, store.ErrMoveRefused):
+			p.dropMove(m, "refused", e)
+			done, dropped = append(done, m), append(dropped, m)
+		default:
+			failed, errs[m], err = append(failed, m), e, e
+		}
+	}
+	for _, m := range failed {
+		if p.commits.queued.toBack(m, stored > 0) >= maxAloneFailures {
+			p.dropMove(m, "failing", errs[m])
+			done, dropped = append(done, m), append(dropped, m)
+		}
+	}
+	if len(done) == len(moves) {
+		err = nil
+	}
+	return done, dropped, err
+}
+
+// dropMove takes a move the store refuses, or fails alone, for good out
+// of the queue, logs what it was and counts it (by reason): its reports
+// stay in the story the store has them under.
+func (p *poller) dropMove(m store.StoryMove, reason string, err error) {
+	p.commits.queued.take(m)
+	p.metrics.movesDropped.WithLabelValues(reason).Inc()
+	p.log.Warn("story move dropped, the store does not take it: its reports stay in the story the store has them under",
+		"reason", reason, "destination", m.Destination, "item", m.Item, "from", m.From, "to", m.To, "err", err)
 }
 
 // withoutMoves returns moves without those of gone, in a new slice.
