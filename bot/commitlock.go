@@ -90,15 +90,23 @@ var errStoriesLeaseNotTaken = errors.New("not taken")
 // worker of this process holds the lease it does not (storiesSlot).
 func (c *commitLock) lockStories(ctx context.Context) (unlock func(), err error) {
 	budget := 2 * c.leases.ttl
+	since := c.stories.triesSoFar()
 	queued, err := c.stories.take(ctx, budget)
-	if err == nil {
+	held := err == nil
+	if held {
 		err = c.waitForStoriesLease(ctx, time.Now().Add(budget-queued))
-		if err != nil {
-			c.stories.give()
-		}
+	}
+	var why error
+	if errors.Is(err, errStoriesLeaseNotTaken) {
+		// Read while this worker holds the slot: the next holder's tries
+		// are not this wait's.
+		why = c.stories.failedTry(since)
+	}
+	if held && err != nil {
+		c.stories.give()
 	}
 	if errors.Is(err, errStoriesLeaseNotTaken) {
-		return nil, c.gaveUp(ctx, budget)
+		return nil, c.gaveUp(ctx, budget, why)
 	}
 	if err != nil {
 		return nil, err
@@ -110,12 +118,13 @@ func (c *commitLock) lockStories(ctx context.Context) (unlock func(), err error)
 }
 
 // gaveUp is lockStories' error once the lease was not taken within
-// budget. When the slot's last try to take it failed, taking it fails: the
-// store's error, a failure of the store. Else another instance holds it
-// (errStoriesLeaseNotTaken), named when the store tells which: a wait.
-func (c *commitLock) gaveUp(ctx context.Context, budget time.Duration) error {
-	if err := c.stories.takeFailed(); err != nil {
-		return fmt.Errorf("taking the %q lease failed (tried for %v): %w", storiesLease, budget, err)
+// budget. When the wait's last try to take it failed (takeErr), taking it
+// fails: the store's error, a failure of the store. Else another instance
+// holds it (errStoriesLeaseNotTaken), named when the store tells which: a
+// wait.
+func (c *commitLock) gaveUp(ctx context.Context, budget time.Duration, takeErr error) error {
+	if takeErr != nil {
+		return fmt.Errorf("taking the %q lease failed (tried for %v): %w", storiesLease, budget, takeErr)
 	}
 	holder := "another instance holds it"
 	if owner := c.leases.holder(ctx, storiesLease); owner != "" {
@@ -129,7 +138,14 @@ func (c *commitLock) gaveUp(ctx context.Context, budget time.Duration) error {
 func (c *commitLock) waitForStoriesLease(ctx context.Context, giveUp time.Time) error {
 	c.stories.waitingForLease(true)
 	defer c.stories.waitingForLease(false)
-	for wait := 20 * time.Millisecond; !c.stories.tried(c.leases.tryTake(ctx, storiesLease)); wait = min(2*wait, time.Second) {
+	for wait := 20 * time.Millisecond; ; wait = min(2*wait, time.Second) {
+		took, err := c.leases.tryTake(ctx, storiesLease)
+		if err != nil && ctx.Err() != nil {
+			return ctx.Err() // a try cut short says nothing of the store
+		}
+		if c.stories.tried(took, err) {
+			return nil // taken: the caller's unlock gives it back, cancelled or not
+		}
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
@@ -141,7 +157,6 @@ func (c *commitLock) waitForStoriesLease(ctx context.Context, giveUp time.Time) 
 		case <-ctx.Done():
 		}
 	}
-	return nil
 }
 
 // storiesSlot is this process's part of the stories lease: its workers
@@ -167,9 +182,15 @@ type storiesSlot struct {
 	// wait for the lease: the workers queued look at the clock again.
 	changed chan struct{}
 	// takeErr is the store's error at the holders' last try to take the
-	// lease, nil when it answered: what a worker giving up waited for.
+	// lease, nil when it answered; tries counts the tries, so that a
+	// worker giving up reads the last of those made while it waited.
 	takeErr error
+	tries   uint64
 }
+
+// errTakeUnanswered is a wait's give-up when no try to take the lease
+// ended while it waited: the store did not answer for all that time.
+var errTakeUnanswered = errors.New("the store answered no try to take it")
 
 // tried notes a holder's try to take the lease, and reports whether it
 // took it.
@@ -177,14 +198,27 @@ func (s *storiesSlot) tried(took bool, err error) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.takeErr = err
+	s.tries++
 	return took
 }
 
-// takeFailed is the store's error at the holders' last try to take the
-// lease, nil when another instance held it.
-func (s *storiesSlot) takeFailed() error {
+// triesSoFar is the count of tries to read failedTry by.
+func (s *storiesSlot) triesSoFar() uint64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.tries
+}
+
+// failedTry is why a wait that began when triesSoFar was since gave up:
+// the store's error at the holders' last try since, nil when the store
+// answered it (another instance held the lease), errTakeUnanswered when
+// none ended since. A try made before the wait tells nothing of it.
+func (s *storiesSlot) failedTry(since uint64) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.tries == since {
+		return errTakeUnanswered
+	}
 	return s.takeErr
 }
 

@@ -3,8 +3,13 @@ package bot
 import (
 	"context"
 	"errors"
+	"io"
+	"log/slog"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/newshound/newshound/internal/statelog"
 )
 
 // TestStoriesSlotCountsOnlyTheWaitForTheLease: a worker queued for this
@@ -57,5 +62,76 @@ func TestStoriesSlotCountsOnlyTheWaitForTheLease(t *testing.T) {
 				t.Errorf("spent %v of the budget, want %v", spent, tc.wantSpent)
 			}
 		})
+	}
+}
+
+// hangingLeaser answers every take of a lease as held by another
+// instance, until hang: the takes from then on do not return before the
+// caller's context ends or answer is closed, and then answer as before.
+type hangingLeaser struct {
+	mu      sync.Mutex
+	hanging bool
+	entered chan struct{} // closed when a hanging take begins
+	answer  chan struct{}
+}
+
+func (h *hangingLeaser) hang() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.hanging, h.entered, h.answer = true, make(chan struct{}), make(chan struct{})
+}
+
+func (h *hangingLeaser) Lease(ctx context.Context, name, owner string, ttl time.Duration) (bool, error) {
+	h.mu.Lock()
+	hanging, entered, answer := h.hanging, h.entered, h.answer
+	h.hanging = false
+	h.mu.Unlock()
+	if hanging {
+		close(entered)
+		select {
+		case <-answer:
+		case <-ctx.Done():
+			return false, ctx.Err()
+		}
+	}
+	return false, nil
+}
+
+func (h *hangingLeaser) Release(ctx context.Context, name, owner string) error { return nil }
+
+func (h *hangingLeaser) LeaseHolder(ctx context.Context, name string) (string, error) {
+	return "another", nil
+}
+
+// TestStoriesLeaseGiveUpSaysWhyOfItsOwnWait: a worker queued for this
+// process's part of the stories lease gives up once the holders ahead
+// waited for the lease its budget, for the reason of their tries made
+// meanwhile. The slot's last try was read whenever it was made: a worker
+// that gave up behind a holder whose try the store did not answer for
+// the whole budget was told another instance held the lease (a wait, no
+// failure of the store), from a try of a holder before.
+func TestStoriesLeaseGiveUpSaysWhyOfItsOwnWait(t *testing.T) {
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	h := &hangingLeaser{}
+	const ttl = 50 * time.Millisecond
+	l := &leases{leaser: h, owner: "me", ttl: ttl, log: log, held: map[string]time.Time{}, errs: statelog.New(log)}
+	c := newCommitLock(l, time.Now, log)
+	ctx := context.Background()
+
+	if _, err := c.lockStories(ctx); !errors.Is(err, errStoriesLeaseNotTaken) {
+		t.Fatalf("another instance holding the lease: lockStories: %v, want a wait (errStoriesLeaseNotTaken)", err)
+	}
+
+	h.hang()
+	holderCtx, stopHolder := context.WithCancel(ctx)
+	defer stopHolder()
+	var holder sync.WaitGroup
+	holder.Go(func() { c.lockStories(holderCtx) })
+	defer holder.Wait()
+	<-h.entered // the holder of the slot waits for the store's answer
+	_, err := c.lockStories(ctx)
+	close(h.answer)
+	if err == nil || errors.Is(err, errStoriesLeaseNotTaken) {
+		t.Errorf("behind a take the store did not answer for the whole wait: lockStories: %v, want a failure of the store", err)
 	}
 }
