@@ -85,6 +85,22 @@ func holdStoriesLeaseLocally(t *testing.T, svc *Service, d time.Duration) {
 // desk (email).
 func pollingInstance(t *testing.T, dsn string, ttl time.Duration, log *slog.Logger) (*Service, func() (map[string]string, int)) {
 	t.Helper()
+	p := newPollingInstance(t, dsn, ttl, log)
+	return p.svc, p.delivered
+}
+
+// pollingSetup is what pollingInstance made, for a test that writes the
+// wire again or opens another instance beside it.
+type pollingSetup struct {
+	svc       *Service
+	delivered func() (map[string]string, int)
+	h         *harness
+	clk       *clock
+	desk      notify.Notifier
+}
+
+func newPollingInstance(t *testing.T, dsn string, ttl time.Duration, log *slog.Logger) pollingSetup {
+	t.Helper()
 	h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo"})
 	h.cfg.Service.LeaseTTL = ttl
 	n, delivered, _ := storyOutlets[0].open(t)
@@ -94,5 +110,5 @@ func pollingInstance(t *testing.T, dsn string, ttl time.Duration, log *slog.Logg
 	svc.poller.pollAll(context.Background(), svc.live.catalog().Feeds(), pollNow) // first sight
 	h.write("wire.xml", item(1, "Aleppo talks resume", clk.now()))
 	clk.advance(time.Minute)
-	return svc, delivered
+	return pollingSetup{svc, delivered, h, clk, n}
 }

@@ -194,3 +194,44 @@ func TestStoriesLeaseGiveUpSaysWhy(t *testing.T) {
 		})
 	}
 }
+
+// TestPollLeftForTheLeaseEndsItsWaitOnceItsFeedCommits: a poll that gave
+// up on the stories lease another instance held is logged once, and the
+// wait's end when a poll takes the lease. Its feed's next poll may need
+// no lease: another instance polled the feed and committed its items
+// meanwhile. The wait was then never over: a later one, an hour on, was
+// not logged, and its feed was polled again after the old back-off's
+// next step, not a second. The wait ends once the feeds whose polls gave
+// up are committed.
+func TestPollLeftForTheLeaseEndsItsWaitOnceItsFeedCommits(t *testing.T) {
+	dsn := pgtest.Schema(t)
+	logs := &logBuffer{}
+	p := newPollingInstance(t, dsn, time.Second, slog.New(slog.NewTextHandler(logs, nil)))
+	svc, ctx := p.svc, context.Background()
+	other, _ := p.h.openLoggingInstance(dsn, p.clk, p.desk, slog.New(slog.NewTextHandler(io.Discard, nil)), "wire")
+	f, _ := svc.live.catalog().Feed("wire")
+	giveUp := func(wait string) {
+		t.Helper()
+		giveBack := holdStoriesLeaseElsewhere(t, svc, dsn)
+		defer giveBack()
+		now := svc.now()
+		if got := svc.poller.pollFeed(ctx, f, pollNow, nil).Sub(now); got < time.Second || got > time.Second*6/5 {
+			t.Errorf("%s: the feed is polled again in %v, want 1s (+20 %% at most)", wait, got)
+		}
+	}
+
+	giveUp("the first wait")
+	otherFeed, _ := other.live.catalog().Feed("wire")
+	other.poller.pollFeed(ctx, otherFeed, pollNow, nil) // commits the item, under the lease now free
+	svc.poller.pollFeed(ctx, f, pollNow, nil)           // finds the document committed: no lease to take
+	if got := strings.Count(logs.String(), "msg=\"the polls that gave up on the stories lease are committed\" failures=1"); got != 1 {
+		t.Errorf("the end of the wait logged %d times with its count, want once:\n%s", got, logs.String())
+	}
+
+	p.clk.advance(time.Hour)
+	p.h.write("wire.xml", item(1, "Aleppo talks resume", p.clk.now()), item(2, "Aleppo ceasefire holds", p.clk.now()))
+	giveUp("a later wait")
+	if got := strings.Count(logs.String(), "a poll gave up waiting for the stories lease"); got != 2 {
+		t.Errorf("two waits logged %d times, want once each:\n%s", got, logs.String())
+	}
+}

@@ -188,24 +188,49 @@ func (b *storeBackoff) pausedUntil() time.Time {
 // polled again at once they would hold a worker in the same wait, and a
 // minute's pause, as in a store outage, would hold their alerts up though
 // the lease may be free in a second. The wait doubles from a second up to
-// storeRetry, with jitter, and starts again once a poll takes the lease.
+// storeRetry, with jitter, and starts again once a poll takes the lease,
+// or once the feeds left are committed: their next polls may take none
+// (another instance committed their items meanwhile).
 type storiesBackoff struct {
 	mu     sync.Mutex
 	gaveUp int
+	left   map[string]bool // the feeds whose last poll gave up
 }
 
-// wait counts a poll's give-up and returns how long its feed waits.
-func (b *storiesBackoff) wait() time.Duration {
+// wait counts the give-up of a poll of feedID and returns how long the
+// feed waits.
+func (b *storiesBackoff) wait(feedID string) time.Duration {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.gaveUp++
+	if b.left == nil {
+		b.left = map[string]bool{}
+	}
+	b.left[feedID] = true
 	return jittered(storeBackoffStep(b.gaveUp))
+}
+
+// committed notes that a poll of feedID was committed, and reports
+// whether that ended the wait: it was the last feed left.
+func (b *storiesBackoff) committed(feedID string) (over bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if !b.left[feedID] {
+		return false
+	}
+	delete(b.left, feedID)
+	if len(b.left) > 0 {
+		return false
+	}
+	b.gaveUp = 0
+	return true
 }
 
 func (b *storiesBackoff) ok() {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.gaveUp = 0
+	clear(b.left)
 }
 
 // pollMode says how pollFeed treats a feed's stored schedule.
@@ -328,6 +353,7 @@ func (p *poller) pollFeed(ctx context.Context, f *alert.Feed, mode pollMode, fet
 		if !p.queueState(ctx, st) {
 			return now.Add(storeRetry)
 		}
+		p.notLeft(f.ID) // another instance committed what this poll left
 		return st.NextPoll
 	}
 	p.recent.keep(f.ID, p.withKnownItems(f.ID, res.Feed), now)
@@ -353,6 +379,7 @@ func (p *poller) pollFeed(ctx context.Context, f *alert.Feed, mode pollMode, fet
 	}
 	p.storeErrs.OK("commit", "recording polls works again")
 	p.storeDown.ok()
+	p.notLeft(f.ID)
 	return next
 }
 
@@ -363,13 +390,23 @@ func (p *poller) pollFeed(ctx context.Context, f *alert.Feed, mode pollMode, fet
 // feed alone is polled again, after storiesWait.
 func (p *poller) leftForLease(ctx context.Context, f *alert.Feed, before store.FeedState, err error, now time.Time) time.Time {
 	p.count.left.Add(1)
-	wait := p.storiesWait.wait()
+	wait := p.storiesWait.wait(f.ID)
 	p.leaseWaits.Fail("stories-lease", "a poll gave up waiting for the stories lease, which another instance holds: its new items stay unseen, and its feed is polled again with back-off", err, "feed", f.ID, "retry_in", wait)
 	before.NextPoll = now.Add(wait)
 	if !p.queueState(ctx, before) {
 		return now.Add(storeRetry)
 	}
 	return before.NextPoll
+}
+
+// notLeft notes that a poll of feedID was recorded: when the feed's last
+// poll gave up on the stories lease (leftForLease), its items are
+// committed, and when no other feed's is left so the wait is over, though
+// no poll took the lease: the feed's next poll needed none.
+func (p *poller) notLeft(feedID string) {
+	if p.storiesWait.committed(feedID) {
+		p.leaseWaits.OK("stories-lease", "the polls that gave up on the stories lease are committed")
+	}
 }
 
 // lockStories is commitLock.lockStories for a poll; taking the lease ends
