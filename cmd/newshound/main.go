@@ -25,14 +25,16 @@ Usage:
   newshound check [--config] FILE           validate a config; exit 1 on any problem
   newshound status [--config] FILE [--json]
                                             each feed's last success and problem, each destination's backlog
-  newshound preview --query Q [--json] FEED_URL_OR_FILE...
-                                            show which items of these feeds match
+  newshound preview --query Q [--json] [--stories] FEED_URL_OR_FILE...
+                                            show which items of these feeds match;
+                                            --stories: which would be listed under another's message
   newshound send-test [--config] FILE --destination NAME
                                             post a sample alert to a destination, say what it answered
   newshound feeds import FILE.opml          print the feeds of an OPML file as config YAML
   newshound feeds export [--config] FILE    print the config's feeds as OPML
-  newshound feeds discover URL_OR_FILE      list the feeds a web page links to
-  newshound bench [--feeds N] [--subs M] [--json] ...
+  newshound feeds discover [--config FILE] URL_OR_FILE
+                                            list the feeds a web page links to
+  newshound bench [--feeds N] [--subs M] [--changed SHARE] [--json] ...
                                             poll a loopback feed farm and report the costs
   newshound version                         print the version
 
