@@ -42,10 +42,15 @@ func discoverFeeds(ctx context.Context, f *feeds.Fetcher, src string, now time.T
 			fmt.Fprintf(out, "  %s\n    %s: %v\n", titleOrNone(l.Title()), l.URL, l.Err)
 		}
 	}
-	if len(found.Links) == 0 {
-		return fmt.Errorf("no feeds found: %s is a web page that neither announces a feed nor links to one", found.URL)
+	switch {
+	case len(found.Links) > 0:
+		return nil
+	case len(found.Broken) == 1:
+		return fmt.Errorf("no feed read: %s announces 1 feed, and it could not be read (above)", found.URL)
+	case len(found.Broken) > 1:
+		return fmt.Errorf("no feed read: %s announces %d feeds, and none could be read (above)", found.URL, len(found.Broken))
 	}
-	return nil
+	return fmt.Errorf("no feeds found: %s is a web page that neither announces a feed nor links to one", found.URL)
 }
 
 // readProblem says why a URL could not be read, naming a network failure

@@ -73,7 +73,9 @@ func TestDiscoverFeeds(t *testing.T) {
 		{"page announcing a feed", srv.URL + "/news", "discover_page.golden", ""},
 		{"a feed itself", srv.URL + "/news/rss.xml", "discover_feed.golden", ""},
 		{"feeds only as links", srv.URL + "/links", "discover_links.golden", ""},
-		{"announced feed gone", srv.URL + "/broken", "discover_broken.golden", "no feeds found"},
+		// A page that announces a feed is not feedless, even when the
+		// feed cannot be read.
+		{"announced feed gone", srv.URL + "/broken", "discover_broken.golden", "no feed read: " + srv.URL + "/broken announces 1 feed, and it could not be read (above)"},
 		{"page without feeds", srv.URL + "/about", "empty.golden", "no feeds found: " + srv.URL + "/about is a web page that neither announces a feed nor links to one"},
 		{"local HTML file", page, "discover_file.golden", ""},
 		{"refused connection", "http://" + refused + "/news", "empty.golden", "network error"},
