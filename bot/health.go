@@ -1,11 +1,14 @@
 package bot
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/newshound/newshound/store"
 )
 
 // Health is the service's own account of whether it works, for probes
@@ -59,6 +62,41 @@ type feedHealth struct {
 func (f *feedHealth) record(feedID string, err error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.recordLocked(feedID, err)
+}
+
+// recordStored takes a feed's stored state for how it fares until this
+// process polls it: after a restart a feed backing off after failing, or
+// disabled, is failing (run --once counts it so), not unknown for up to
+// its 6 hours of back-off; one whose last poll worked is working. A feed
+// never polled, or already known here, is left as it is.
+func (f *feedHealth) recordStored(feedID string, st store.FeedState) {
+	var err error
+	switch {
+	case st.Disabled:
+		err = errors.New(st.DisabledReason)
+	case st.ErrorCount > 0:
+		err = errors.New(st.LastError)
+	case st.LastPolled.IsZero():
+		return
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if !f.known[feedID] {
+		f.recordLocked(feedID, err)
+	}
+}
+
+// forget drops what this process knew of a feed another instance polls:
+// how it fares there is that instance's to tell.
+func (f *feedHealth) forget(feedID string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	delete(f.known, feedID)
+	delete(f.failing, feedID)
+}
+
+func (f *feedHealth) recordLocked(feedID string, err error) {
 	if f.failing == nil {
 		f.failing, f.known = map[string]string{}, map[string]bool{}
 	}

@@ -261,3 +261,45 @@ func TestDeliveringABacklogKeepsTheServiceLive(t *testing.T) {
 		})
 	}
 }
+
+// TestReadinessKnowsTheFeedsFailingBeforeARestart: after a restart, a feed
+// backing off after failing is failing, as run --once counts it (exit 4),
+// not unknown until its back-off ends, up to 6 hours later. /readyz said
+// ready while every feed was failing; a feed whose last poll worked still
+// keeps the service ready beside a failing one.
+func TestReadinessKnowsTheFeedsFailingBeforeARestart(t *testing.T) {
+	tests := []struct {
+		name      string
+		broken    []string
+		wantReady bool
+	}{
+		{"every feed failing", []string{"wire.xml", "other.xml"}, false},
+		{"one feed failing", []string{"wire.xml"}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo"})
+			h.runOnce()
+			for _, name := range tt.broken {
+				if err := os.WriteFile(filepath.Join(h.dir, name), []byte("<html>not a feed</html>"), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			h.clock = h.clock.Add(time.Hour)
+			h.runOnce()
+			h.clock = h.clock.Add(time.Minute) // a restart, inside the back-off
+			svc, st := h.open()
+			defer st.Close()
+			q := &dueQueue{index: map[string]*due{}}
+			svc.poller.planNew(ctx, svc.live.now().catalog, replanAfter{}, q, map[string]bool{}, map[string]replanAfter{})
+			got := svc.Health()
+			if got.Ready != tt.wantReady {
+				t.Errorf("after a restart: got %+v, want ready %v", got, tt.wantReady)
+			}
+			if want := "every feed is failing (2)"; !tt.wantReady && !strings.Contains(strings.Join(got.Reasons, "; "), want) {
+				t.Errorf("reasons: got %q, want %q", got.Reasons, want)
+			}
+		})
+	}
+}

@@ -304,6 +304,7 @@ func (p *poller) pollFeed(ctx context.Context, f *alert.Feed, mode pollMode, fet
 	defer fetchOver()
 	lease := "feed:" + f.ID
 	if !p.leases.take(ctx, lease) {
+		p.feeds.forget(f.ID)
 		if mode == pollEvery {
 			p.count.elsewhere.Add(1)
 		}
@@ -319,6 +320,7 @@ func (p *poller) pollFeed(ctx context.Context, f *alert.Feed, mode pollMode, fet
 		p.removals.follow(f.ID)
 	}
 	if !p.shouldPoll(f, &st, mode, now) {
+		p.feeds.recordStored(f.ID, st)
 		if mode == pollEvery && (st.Disabled || st.ErrorCount > 0) {
 			p.count.stillFailing.Add(1)
 		}

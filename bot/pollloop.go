@@ -144,6 +144,9 @@ func (p *poller) planNew(ctx context.Context, cat *alert.Catalog, after replanAf
 	p.states.rememberAll(states)
 	for _, f := range fresh {
 		st, found := states[f.ID]
+		if found {
+			p.feeds.recordStored(f.ID, st)
+		}
 		if q.has(f.ID) {
 			if p.states.oneOwner { // the cache holds this process's writes not yet flushed
 				if st, found, err = p.states.load(ctx, f.ID); err != nil {
