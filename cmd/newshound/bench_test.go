@@ -19,7 +19,7 @@ import (
 // TestBench runs a tiny bench, with the farm in a process of its own (as
 // users run it) and in this one, and checks the report: every changed
 // item was posted, the passes counted what the farm saw, and the JSON has
-// the documented fields.
+// the documented fields, and nothing was logged as going wrong.
 func TestBench(t *testing.T) {
 	for _, inProcess := range []bool{false, true} {
 		name := map[bool]string{false: "farm process", true: "farm in process"}[inProcess]
@@ -34,6 +34,11 @@ func TestBench(t *testing.T) {
 			rep, err := bench(context.Background(), o, &logs)
 			if err != nil {
 				t.Fatalf("bench: %v\nlogs:\n%s", err, logs.String())
+			}
+			// The farm's Discord is one a bench user need not doubt: the
+			// destination's check at start passes, warning of nothing.
+			if strings.Contains(logs.String(), "level=WARN") || strings.Contains(logs.String(), "level=ERROR") {
+				t.Errorf("bench logged trouble:\n%s", logs.String())
 			}
 			if want := o.Rounds * o.Feeds; rep.Published != want || rep.Posted != want || len(rep.Missing) != 0 {
 				t.Errorf("published %d, posted %d (missing %v), want %d of %d", rep.Published, rep.Posted, rep.Missing, want, want)

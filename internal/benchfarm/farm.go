@@ -3,8 +3,10 @@
 // address, so per-host politeness applies as it would on the Internet),
 // whose items are realistic in size (100–300 words, some HTML) and a
 // chosen share of which get a new item each round; and a fake Discord that
-// accepts channel messages and records when each item's alert arrived, so
-// the bench can tell which published items were posted and how late.
+// accepts channel messages (and answers the destination's check at start,
+// as Discord would for a bot that may post) and records when each item's
+// alert arrived, so the bench can tell which published items were posted
+// and how late.
 //
 // A Farm is driven directly (in-process) or through its control endpoints
 // by a Client, when it runs in a process of its own so that its CPU time
@@ -252,9 +254,29 @@ func (f *Farm) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /f/{id}", f.serveFeed)
 	mux.HandleFunc("POST /api/v9/channels/{channel}/messages", f.createMessage)
+	// What the destination's check at start asks, answered as Discord
+	// would for a bot that owns its guild: it may post.
+	mux.HandleFunc("GET /api/v9/users/@me", answerJSON(`{"id":"`+botID+`","username":"bench","bot":true}`))
+	mux.HandleFunc("GET /api/v9/channels/{channel}", func(w http.ResponseWriter, r *http.Request) {
+		answerJSON(fmt.Sprintf(`{"id":%q,"type":0,"guild_id":%q,"name":"bench"}`, r.PathValue("channel"), guildID))(w, r)
+	})
+	mux.HandleFunc("GET /api/v9/guilds/{guild}", answerJSON(`{"id":"`+guildID+`","name":"bench","owner_id":"`+botID+`","roles":[]}`))
 	mux.HandleFunc("POST /control/advance", f.controlAdvance)
 	mux.HandleFunc("GET /control/stats", f.controlStats)
 	return mux
+}
+
+// The fake Discord's bot and the guild it owns.
+const (
+	botID   = "100000000000000001"
+	guildID = "100000000000000002"
+)
+
+func answerJSON(body string) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, body)
+	}
 }
 
 func (f *Farm) serveFeed(w http.ResponseWriter, r *http.Request) {
