@@ -48,6 +48,12 @@ func TestCLI(t *testing.T) {
 			name: "preview json", args: []string{"preview", "--json", "--query", `kerry OR "bus fares"`, "testdata/wire.xml"},
 			wantCode: exitOK, golden: "preview_json.golden",
 		},
+		// A match by site: or link: alone names no word: "matched" is
+		// still the list README shows, empty, never null.
+		{
+			name: "preview json without matched words", args: []string{"preview", "--json", "--query", "site:wire.example", "testdata/wire.xml"},
+			wantCode: exitOK, wantOut: `"matched":[]}`,
+		},
 		{
 			name: "preview flags after the feed", args: []string{"preview", "testdata/wire.xml", "--query", "aleppo AND (ceasefire OR truce)"},
 			wantCode: exitOK, golden: "preview.golden", wantErr: "2 of 3 items matched",

@@ -130,8 +130,12 @@ func writePreview(out io.Writer, asJSON bool, src string, e alert.Entry, undated
 		published = fmt.Sprintf("%-20s", "(no date)")
 	}
 	if asJSON {
+		matched := a.Matched
+		if matched == nil {
+			matched = []string{} // site: or link: alone names no word; a script reads a list, as the webhook's
+		}
 		return json.NewEncoder(out).Encode(previewRecord{
-			Feed: src, Key: e.ItemKey, Title: a.Title, Link: a.Link, Published: a.Published, Matched: a.Matched,
+			Feed: src, Key: e.ItemKey, Title: a.Title, Link: a.Link, Published: a.Published, Matched: matched,
 			Story: e.Story, AlsoUnder: alsoUnder, Doubtful: a.Doubtful,
 		})
 	}
