@@ -40,6 +40,11 @@ func TestCLI(t *testing.T) {
 		{name: "help after other flags", args: []string{"status", "x.yaml", "--json", "--help"}, wantCode: exitOK, wantOut: "Example:\n  newshound status newshound.yaml"},
 		{name: "version", args: []string{"version"}, wantCode: exitOK, wantOut: "newshound dev"},
 		{name: "bad flag", args: []string{"run", "--nope"}, wantCode: exitUsage, wantErr: "flag provided but not defined: -nope (see 'newshound run --help')"},
+		// A --metrics address that no listener could take is a wrong
+		// command line, as a bad --log-level is; one taken by another
+		// process is not.
+		{name: "metrics address without a port", args: []string{"run", "--once", "--metrics", "localhost", "../../examples/newshound.yaml"}, wantCode: exitUsage, golden: "empty.golden", wantErr: "--metrics: \"localhost\" is no HOST:PORT"},
+		{name: "metrics port out of range", args: []string{"run", "--once", "--metrics", "127.0.0.1:99999", "../../examples/newshound.yaml"}, wantCode: exitUsage, golden: "empty.golden", wantErr: "--metrics: \"127.0.0.1:99999\" is no HOST:PORT"},
 		{
 			name: "preview", args: []string{"preview", "--query", "aleppo AND (ceasefire OR truce)", "testdata/wire.xml"},
 			wantCode: exitOK, golden: "preview.golden",

@@ -46,6 +46,9 @@ func runWith(ctx context.Context, args []string, out, errOut io.Writer, hooks ru
 	if err != nil {
 		return err
 	}
+	if err := checkListenAddr(*metricsAddr); err != nil {
+		return err
+	}
 	// A SIGHUP from here on (a service manager's reload, logrotate) is
 	// kept for the reload loop, not left to end the process while it
 	// starts; under --once it is ignored.
@@ -119,6 +122,23 @@ func runWith(ctx context.Context, args []string, out, errOut io.Writer, hooks ru
 	err = svc.Run(ctx)
 	logger.Info("newshound stopped")
 	return err
+}
+
+// checkListenAddr refuses, as a wrong command line, a --metrics address no
+// listener could take: one without a port, or with a port out of range.
+// "" serves no metrics.
+func checkListenAddr(addr string) error {
+	if addr == "" {
+		return nil
+	}
+	_, port, err := net.SplitHostPort(addr)
+	if err == nil {
+		_, err = net.LookupPort("tcp", port)
+	}
+	if err != nil {
+		return usageError{fmt.Sprintf("--metrics: %q is no HOST:PORT (%v), e.g. 127.0.0.1:9108", addr, err)}
+	}
+	return nil
 }
 
 // onceTrouble turns what went wrong in a run --once into the exit code
