@@ -124,6 +124,9 @@ func TestCLI(t *testing.T) {
 			name: "feeds import urlless outline", args: []string{"feeds", "import", "testdata/urlless.opml"},
 			wantCode: exitFailure, golden: "import_urlless.golden", wantErr: "left out \"Lost link\": an outline of type rss without an xmlUrl\nnewshound feeds import: testdata/urlless.opml: 1 of 3 feeds left out",
 		},
+		// A feed titled "All" is not named all, which a config refuses
+		// (feeds: all means every feed).
+		{name: "feeds import a feed titled all", args: []string{"feeds", "import", "testdata/opml_all.opml"}, wantCode: exitOK, golden: "import_all.golden"},
 		// What cannot be imported says which file, and where in it.
 		{
 			name: "feeds import empty file", args: []string{"feeds", "import", "testdata/opml_zero.opml"},

@@ -66,7 +66,9 @@ func importOPML(r io.Reader, out, errOut io.Writer) error {
 		}
 		name := configName(f.Name)
 		if name == "" || used[name] {
-			name = uniqueName(cmp.Or(name, slug(f.Title, f.URL)), func(n string) bool { return used[n] || exported[n] })
+			// A title "All" makes the name a config refuses (feeds: all).
+			taken := func(n string) bool { return configName(n) == "" || used[n] || exported[n] }
+			name = uniqueName(cmp.Or(name, slug(f.Title, f.URL)), taken)
 		}
 		used[name] = true
 		fmt.Fprintf(out, "  - name: %s\n", yamlString(name))
