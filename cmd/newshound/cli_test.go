@@ -59,6 +59,12 @@ func TestCLI(t *testing.T) {
 			name: "preview json without matched words", args: []string{"preview", "--json", "--query", "site:wire.example", "testdata/wire.xml"},
 			wantCode: exitOK, wantOut: `"matched":[]}`,
 		},
+		// A relative file URL is read as a config reads it (file:feeds/x.xml
+		// as file://feeds/x.xml), here from the working directory.
+		{
+			name: "preview a relative file: URL", args: []string{"preview", "--query", "aleppo AND (ceasefire OR truce)", "file:testdata/wire.xml"},
+			wantCode: exitOK, wantErr: "2 of 3 items matched",
+		},
 		{
 			name: "preview flags after the feed", args: []string{"preview", "testdata/wire.xml", "--query", "aleppo AND (ceasefire OR truce)"},
 			wantCode: exitOK, golden: "preview.golden", wantErr: "2 of 3 items matched",

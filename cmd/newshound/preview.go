@@ -158,7 +158,15 @@ func writePreview(out io.Writer, asJSON bool, src string, e alert.Entry, undated
 // sourceURL turns a command-line argument into a URL: URLs stay, paths
 // become file:// URLs.
 func sourceURL(src string) string {
-	if u, err := url.Parse(src); err == nil && (u.Scheme == "http" || u.Scheme == "https" || u.Scheme == "file") {
+	u, err := url.Parse(src)
+	switch {
+	case err == nil && u.Scheme == "file" && u.Opaque != "":
+		// file:feeds/world.xml, as a config may write it: a relative path
+		// (the fetcher reads file://feeds/world.xml so too).
+		if src, err = url.PathUnescape(u.Opaque); err != nil {
+			src = u.Opaque
+		}
+	case err == nil && (u.Scheme == "http" || u.Scheme == "https" || u.Scheme == "file"):
 		return src
 	}
 	abs, err := filepath.Abs(src)
