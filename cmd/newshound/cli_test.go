@@ -173,6 +173,10 @@ func TestCLI(t *testing.T) {
 			name: "check three arguments", args: []string{"check", "a.yaml", "b.yaml"},
 			wantCode: exitUsage, golden: "empty.golden", wantErr: "newshound check: takes one config file, got 2 arguments: a.yaml b.yaml\n",
 		},
+		// An empty name (--config "$CFG" with CFG unset) is a wrong
+		// command line, not a config with one problem in "".
+		{name: "check empty config name", args: []string{"check", "--config", ""}, wantCode: exitUsage, golden: "empty.golden", wantErr: "newshound check: the config file's name is empty\n"},
+		{name: "status empty config argument", args: []string{"status", ""}, wantCode: exitUsage, wantErr: "the config file's name is empty"},
 		{name: "run positional config", args: []string{"run", "testdata/bad.yaml", "--once"}, wantCode: exitFailure, wantErr: "testdata/bad.yaml:"},
 		{name: "status positional config", args: []string{"status", "testdata/bad.yaml"}, wantCode: exitFailure, wantErr: "testdata/bad.yaml:"},
 		{name: "feeds export positional config", args: []string{"feeds", "export", "testdata/bad.yaml"}, wantCode: exitFailure, wantErr: "testdata/bad.yaml:"},

@@ -167,6 +167,8 @@ func (f *flags) loadConfig(flagValue string) (*config.Config, string, error) {
 
 func (f *flags) configPath(flagValue string) (string, error) {
 	switch args := f.Args(); {
+	case len(args) == 1 && args[0] == "", len(args) == 0 && flagValue == "":
+		return "", usageError{"the config file's name is empty"}
 	case len(args) == 0:
 		return flagValue, nil
 	case len(args) > 1:
