@@ -84,6 +84,7 @@ func (p passStats) finish() passStats {
 func (p passStats) finishChanged(unchanged passStats) passStats {
 	p = p.finish()
 	if p.Changed == 0 {
+		p.PollsPerCPUSec, p.CPUPer1000 = 0, 0 // no changed poll measured: the rates finish gave are the unchanged polls'
 		return p
 	}
 	rest := float64(p.Polls-p.Changed) * unchanged.CPUPer1000 / 1000
@@ -119,7 +120,11 @@ func (r *benchReport) print(w io.Writer) {
 			name, p.Polls, p.PollsPerSec, p.PollsPerCPUSec, what, p.CPUPer1000, p.Passes, p.CPUSeconds, p.WallSeconds)
 	}
 	row("first sight", r.FirstSight, "")
-	row("changed", r.Changed, "changed")
+	if r.Changed.Changed == 0 && r.Changed.Passes > 0 {
+		fmt.Fprintf(w, "%-11s %6d polls, none changed (a --changed share of %g of %d feeds is no feed)\n", "changed", r.Changed.Polls, r.ChangedShare, r.Feeds)
+	} else {
+		row("changed", r.Changed, "changed")
+	}
 	row("unchanged", r.Unchanged, "")
 	fmt.Fprintf(w, "304 ratio %.3f; peak RSS %.1f MB", r.Ratio304, r.PeakRSSMB)
 	if r.DBBytes > 0 {

@@ -257,3 +257,29 @@ func TestFetchBudget(t *testing.T) {
 		}
 	}
 }
+
+// TestFinishChangedCountsChangedPollsAlone: the changed row's rates are
+// those of the changed polls (README, bench --help: "CPU per 1,000
+// polls"). A bench whose --changed share changed no feed (0.1 of 4 feeds
+// rounds to none) printed the unchanged polls' rates there, labelled
+// "changed polls/CPU-s"; no changed poll was measured, so it has none.
+func TestFinishChangedCountsChangedPollsAlone(t *testing.T) {
+	unchanged := passStats{Polls: 1000, CPU: time.Second, Wall: time.Second}.finish()
+	tests := []struct {
+		name                   string
+		pass                   passStats
+		wantPerCPUSec, wantPer float64
+	}{
+		{"no feed changed", passStats{Polls: 4, CPU: 10 * time.Millisecond, Wall: time.Millisecond}, 0, 0},
+		// 100 polls, 10 changed: 90 unchanged cost 0.09 s of 0.19 s.
+		{"ten changed", passStats{Polls: 100, Changed: 10, CPU: 190 * time.Millisecond, Wall: time.Millisecond}, 100, 10},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := tt.pass.finishChanged(unchanged)
+			if math.Abs(got.PollsPerCPUSec-tt.wantPerCPUSec) > 1e-6 || math.Abs(got.CPUPer1000-tt.wantPer) > 1e-6 {
+				t.Errorf("changed polls per CPU-s %v, CPU-s per 1000 %v; want %v and %v", got.PollsPerCPUSec, got.CPUPer1000, tt.wantPerCPUSec, tt.wantPer)
+			}
+		})
+	}
+}
