@@ -159,19 +159,25 @@ func startMerge(t *testing.T, h *harness, n notify.Notifier, logs io.Writer) mer
 
 // failMovesOf is a store that fails every MoveStories holding a move of
 // item, as a database rejecting that row for good would, with an error
-// that does not say so (down: every MoveStories fails); it records the
-// items of the moves it stored.
+// that does not say so (down: every MoveStories fails; downMidRound: every
+// one but the first of a single move after a batch of several, an outage
+// that begins in the middle of each round); it records the items of the
+// moves it stored.
 type failMovesOf struct {
 	store.Store
-	item   string
-	down   bool
-	tries  int
-	stored []string
+	item         string
+	down         bool
+	downMidRound bool
+	afterBatch   bool // the last call was a batch of several moves
+	tries        int
+	stored       []string
 }
 
 func (s *failMovesOf) MoveStories(ctx context.Context, moves []store.StoryMove) error {
 	s.tries++
-	if s.down || slices.ContainsFunc(moves, func(m store.StoryMove) bool { return m.Item == s.item }) {
+	up := !s.downMidRound || s.afterBatch && len(moves) == 1
+	s.afterBatch = len(moves) > 1
+	if s.down || !up || slices.ContainsFunc(moves, func(m store.StoryMove) bool { return m.Item == s.item }) {
 		return errors.New("database disk image is malformed")
 	}
 	if err := s.Store.MoveStories(ctx, moves); err != nil {
@@ -189,9 +195,11 @@ func (s *failMovesOf) MoveStories(ctx context.Context, moves []store.StoryMove) 
 // as long as the process ran. Once the queue failed splitAfter tries in a
 // row, its moves are made one by one: the others are stored, and the
 // failing one is dropped, logged with what it was and counted, once it
-// failed maxAloneFailures rounds while others were stored. A store that
-// is down fails every move: none is dropped, and a round makes three
-// tries (the batch, and two moves alone).
+// failed maxAloneFailures rounds between two tries of a move stored. A
+// store that is down fails every move: none is dropped, and a round makes
+// three tries (the batch, and two moves alone); with the row rejected, a
+// round makes six (the batch, the two moves, and the failing one again
+// between two tries of the move stored).
 func TestAMoveTheStoreFailsAloneIsDroppedAfterRounds(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -201,7 +209,7 @@ func TestAMoveTheStoreFailsAloneIsDroppedAfterRounds(t *testing.T) {
 		queued  int
 		tries   int
 	}{
-		{"one row the database rejects", false, []string{"feed/0", "feed/1", "feed/2"}, 1, 0, 9},
+		{"one row the database rejects", false, []string{"feed/0", "feed/1", "feed/2"}, 1, 0, 18},
 		{"the store is down", true, nil, 0, 4, 9},
 	}
 	for _, tt := range tests {
@@ -227,8 +235,9 @@ func TestAMoveTheStoreFailsAloneIsDroppedAfterRounds(t *testing.T) {
 				q.add([]store.StoryMove{move(fmt.Sprintf("feed/%d", i))})
 				svc.poller.flushQueuedMoves(context.Background())
 			}
-			if !slices.Equal(failing.stored, tt.stored) {
-				t.Errorf("moves stored: got %q, want %q", failing.stored, tt.stored)
+			// a move stored is made again around a failing one's try
+			if got := slices.Compact(slices.Clone(failing.stored)); !slices.Equal(got, tt.stored) {
+				t.Errorf("moves stored: got %q, want %q", got, tt.stored)
 			}
 			for _, c := range []struct {
 				name      string
@@ -244,5 +253,54 @@ func TestAMoveTheStoreFailsAloneIsDroppedAfterRounds(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestAnOutageMidRoundDropsNoMove: a store that goes down in the middle
+// of a round of moves made one by one, after it stored one, fails the
+// moves after it as an outage does, not each for itself. moveOneByOne
+// took every failure after a move stored for a move failing alone: three
+// such rounds dropped the moves the outage left (each round going through
+// all of them, a try of up to moveTry each). A move is taken to fail
+// alone only when the store takes a move just before and just after it;
+// two failures in a row end the round (the store is down).
+func TestAnOutageMidRoundDropsNoMove(t *testing.T) {
+	const queued = 8
+	h, rec := storyHarness(t, kesslerSub())
+	st := h.sqlite(t)
+	defer st.Close()
+	failing := &failMovesOf{Store: st, downMidRound: true}
+	var logs bytes.Buffer
+	svc, err := New(context.Background(), h.options(failing, rec, &logs))
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := &svc.poller.commits.queued
+	for i := range queued {
+		q.add([]store.StoryMove{{Destination: "desk", Item: fmt.Sprintf("feed/%d", i), From: "feed/a", To: "feed/b"}})
+	}
+	for range splitAfter {
+		q.failed(h.clock)
+	}
+	for range maxAloneFailures {
+		svc.poller.flushQueuedMoves(context.Background())
+	}
+	for _, c := range []struct {
+		name      string
+		got, want any
+	}{
+		{"moves dropped counted", counterValue(t, svc.poller.metrics.movesDropped.WithLabelValues("failing")), 0.0},
+		{"moves stored", len(failing.stored), maxAloneFailures},
+		{"moves queued", q.size(), queued - maxAloneFailures},
+		{"drops logged", strings.Count(logs.String(), "story move dropped"), 0},
+	} {
+		if c.got != c.want {
+			t.Errorf("%s: got %v, want %v; log:\n%s", c.name, c.got, c.want, logs.String())
+		}
+	}
+	// a round: the batch, a move stored, two failures, one look whether
+	// the store works
+	if limit := 5 * maxAloneFailures; failing.tries > limit {
+		t.Errorf("MoveStories calls: got %d, want at most %d (5 a round)", failing.tries, limit)
 	}
 }

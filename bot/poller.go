@@ -1173,49 +1173,104 @@ func (p *poller) moveStories(ctx context.Context, moves []store.StoryMove, split
 // an outage each would cost up to three tries).
 const splitAfter = 3
 
-// maxAloneFailures is how many rounds a move may fail in while other
-// moves are stored (the store works) before it is dropped.
+// maxAloneFailures is how many rounds a move may fail alone in (the
+// store taking a move just before and just after it) before it is
+// dropped.
 const maxAloneFailures = 3
 
 // moveOneByOne makes moves one at a time. A move refused (ErrMoveRefused)
-// is dropped at once (dropMove). A move that fails otherwise while others
-// are stored fails for itself, the store works: it is dropped once it
-// failed so maxAloneFailures times. Two failures before any move is
-// stored end the round: the store is down, the moves left are tried
-// again later, as they were. Moves that fail go to the queue's back, so
+// is dropped at once (dropMove). Two failures in a row end the round:
+// the store is down, the moves left are tried again later, as they were.
+// A move that fails otherwise is tried again after the round, between two
+// tries of a move the round stored (made again, it finds nothing to
+// move): failing while the store takes the moves on either side, it fails
+// for itself, and is dropped once it failed so maxAloneFailures times. An
+// outage that begins or ends within the round fails one of those tries,
+// and counts against no move. Moves that fail go to the queue's back, so
 // that those failing for good come after the others in the next round.
 // Moves stored are taken out of the queue, made again harmlessly should
 // the caller try them again (a move made twice finds nothing to move).
 func (p *poller) moveOneByOne(ctx context.Context, moves []store.StoryMove) (done, dropped []store.StoryMove, err error) {
-	var failed []store.StoryMove
-	errs := map[store.StoryMove]error{}
-	stored := 0
+	var r moveRound
+	inRow := 0
 	for _, m := range moves {
-		if len(failed) == 2 && stored == 0 {
+		if inRow == 2 {
 			break
 		}
-		e := p.tryMoves(ctx, []store.StoryMove{m})
-		switch {
-		case e == nil:
-			p.commits.queued.take(m)
-			done, stored = append(done, m), stored+1
-		case errors.Is(e, store.ErrMoveRefused):
-			p.dropMove(m, "refused", e)
-			done, dropped = append(done, m), append(dropped, m)
-		default:
-			failed, errs[m], err = append(failed, m), e, e
+		if e := r.try(ctx, p, m); e != nil {
+			err, inRow = e, inRow+1
+		} else {
+			inRow = 0
 		}
 	}
-	for _, m := range failed {
-		if p.commits.queued.toBack(m, stored > 0) >= maxAloneFailures {
-			p.dropMove(m, "failing", errs[m])
-			done, dropped = append(done, m), append(dropped, m)
-		}
+	failed := r.failed
+	r.failed = nil
+	if len(r.stored) > 0 {
+		p.confirmAlone(ctx, &r, failed, r.stored[len(r.stored)-1])
+	} else {
+		r.failed = failed
 	}
+	for _, m := range r.failed {
+		p.commits.queued.toBack(m, false)
+	}
+	done = append(r.stored, r.dropped...)
 	if len(done) == len(moves) {
 		err = nil
 	}
-	return done, dropped, err
+	return done, r.dropped, err
+}
+
+// moveRound is what a round of moves made one by one did with each.
+type moveRound struct {
+	stored, dropped []store.StoryMove
+	failed          []store.StoryMove // failing, not (yet) known to fail alone
+}
+
+// try makes m alone: stored, it is taken out of the queue; refused, it is
+// dropped; failing otherwise, it is returned the error (a refusal is an
+// answer of a store that works: nil).
+func (r *moveRound) try(ctx context.Context, p *poller, m store.StoryMove) error {
+	err := p.tryMoves(ctx, []store.StoryMove{m})
+	switch {
+	case err == nil:
+		p.commits.queued.take(m)
+		r.stored = append(r.stored, m)
+	case errors.Is(err, store.ErrMoveRefused):
+		p.dropMove(m, "refused", err)
+		r.dropped = append(r.dropped, m)
+	default:
+		r.failed = append(r.failed, m)
+		return err
+	}
+	return nil
+}
+
+// confirmAlone tries each failed move again between two tries of probe,
+// a move the round stored (made again, it finds nothing to move), while
+// those succeed: a move failing between them fails alone, is put at the
+// queue's back, and is dropped at maxAloneFailures such rounds. The moves
+// it could not tell about are left in r.failed.
+func (p *poller) confirmAlone(ctx context.Context, r *moveRound, failed []store.StoryMove, probe store.StoryMove) {
+	works := func() bool { return p.tryMoves(ctx, []store.StoryMove{probe}) == nil }
+	for i, m := range failed {
+		if !works() {
+			r.failed = append(r.failed, failed[i:]...) // the store is down now
+			return
+		}
+		err := r.try(ctx, p, m)
+		if err == nil {
+			continue
+		}
+		if !works() {
+			r.failed = append(r.failed, failed[i+1:]...) // m is in it (try)
+			return
+		}
+		r.failed = r.failed[:len(r.failed)-1] // m: known to fail alone
+		if p.commits.queued.toBack(m, true) >= maxAloneFailures {
+			p.dropMove(m, "failing", err)
+			r.dropped = append(r.dropped, m)
+		}
+	}
 }
 
 // dropMove takes a move the store refuses, or fails alone, for good out
