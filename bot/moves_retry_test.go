@@ -304,3 +304,49 @@ func TestAnOutageMidRoundDropsNoMove(t *testing.T) {
 		t.Errorf("MoveStories calls: got %d, want at most %d (5 a round)", failing.tries, limit)
 	}
 }
+
+// hangingMoves is a store whose MoveStories fails only after its try's
+// whole time (moveTry), as one that no longer answers does, on the
+// harness's clock.
+type hangingMoves struct {
+	store.Store
+	h *harness
+}
+
+func (s *hangingMoves) MoveStories(context.Context, []store.StoryMove) error {
+	s.h.clock = s.h.clock.Add(moveTry)
+	return context.DeadlineExceeded
+}
+
+// TestRunOnceTriesQueuedMovesWithinTheGrace: run --once tries the queued
+// moves before it delivers for up to the shutdown grace. The grace
+// counted only the waits between the tries, not the tries, each up to
+// moveTry against a store that does not answer (a split one, the batch
+// and then the moves alone, two or three of them): the run went on for
+// the waits' 10 s and four tries, 40 s, before it delivered. No try
+// starts once the grace has passed.
+func TestRunOnceTriesQueuedMovesWithinTheGrace(t *testing.T) {
+	const grace = 10 * time.Second
+	h, rec := storyHarness(t, kesslerSub())
+	st := h.sqlite(t)
+	defer st.Close()
+	svc, err := New(context.Background(), h.options(&hangingMoves{Store: st, h: h}, rec, io.Discard))
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := &svc.poller.commits.queued
+	q.add([]store.StoryMove{{Destination: "desk", Item: "feed/0", From: "feed/a", To: "feed/b"}})
+	q.failed(h.clock)
+	sleep := func(ctx context.Context, d time.Duration) error {
+		h.clock = h.clock.Add(d)
+		return ctx.Err()
+	}
+	start := h.clock
+	svc.poller.storeQueuedMovesWithin(context.Background(), grace, sleep)
+	if took, limit := h.clock.Sub(start), grace+2*moveTry; took > limit {
+		t.Errorf("the tries of the queued moves took %v, want at most %v (the grace, and a split try begun at its end)", took, limit)
+	}
+	if q.size() != 1 {
+		t.Errorf("moves queued: got %d, want 1", q.size())
+	}
+}

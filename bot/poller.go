@@ -1086,9 +1086,11 @@ func (p *poller) storeQueuedMovesAtExit(ctx context.Context) {
 
 // storeQueuedMovesWithin tries the queued moves again before run --once
 // exits, as their back-off allows, until they are stored or grace has
-// been waited (the shutdown grace, which bounds its delivery after a
-// signal too): they would be lost with the process. A signal leaves one
-// last try, at once. Waits go through sleep (tests keep their clock).
+// passed (the shutdown grace, which bounds its delivery after a signal
+// too), the tries' time counted with the waits' (a try against a store
+// that does not answer takes moveTry): they would be lost with the
+// process. No try begins after the grace; a signal leaves one last try,
+// at once. Waits go through sleep (tests keep their clock).
 func (p *poller) storeQueuedMovesWithin(ctx context.Context, grace time.Duration, sleep func(context.Context, time.Duration) error) {
 	for left := grace; p.commits.queued.size() > 0; {
 		wait := min(max(p.commits.queued.nextTry().Sub(p.now()), 0), left)
@@ -1097,8 +1099,9 @@ func (p *poller) storeQueuedMovesWithin(ctx context.Context, grace time.Duration
 		} else {
 			left -= wait
 		}
+		began := p.now()
 		p.flushQueuedMoves(ctx)
-		if left <= 0 {
+		if left -= p.now().Sub(began); left <= 0 {
 			return
 		}
 	}
