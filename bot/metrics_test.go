@@ -277,10 +277,8 @@ func TestMetricsForgetAChannelNoWatchNames(t *testing.T) {
 func TestMetricsKeepAChannelsSeriesWhileItsAlertWaits(t *testing.T) {
 	ctx := context.Background()
 	o := newOneWatch(t, nil)
-	dc, clk, feed, svc := o.dc, o.clk, o.feed, o.svc
-	svc.sender.retryBase, svc.sender.retryMax = time.Hour, time.Hour
+	dc, clk, svc := o.dc, o.clk, o.svc
 	scrapeURL := o.scrapeURL(t)
-	runOnce := func() { o.committedPass(t) }
 	// pass is a pass of Run's sender: RunOnce takes the watches in as a
 	// process starting does, and forgets the destination's failures.
 	pass := func() {
@@ -293,19 +291,7 @@ func TestMetricsKeepAChannelsSeriesWhileItsAlertWaits(t *testing.T) {
 	series := `destination="` + channelDestination(watchChannel) + `"`
 	delivered := func(n int) string { return fmt.Sprintf(`newshound_alerts_delivered_total{%s} %d`, series, n) }
 
-	runOnce() // first sight
-	feed.Publish(item(2, "Aleppo convoy reaches the city", clk.now()))
-	clk.advance(time.Hour)
-	runOnce()
-	truce := item(3, "Aleppo truce holds in the northern districts", clk.now())
-	truce.Description = "Residents returned to markets as the guns fell silent overnight." // another story
-	feed.Publish(truce)
-	clk.advance(time.Hour)
-	dc.FailNextOn(post, http.StatusInternalServerError)
-	runOnce() // the second alert waits an hour
-	to := watchOtherChannel
-	_, err := o.w.Edit(ctx, discord.EditRequest{GuildID: watchGuild, ID: o.id, ChannelID: &to})
-	mustDo(t, err)
+	moveWatchWithAlertWaiting(t, o)
 	clk.advance(59 * time.Minute)
 	pass() // the alert is not due
 	clk.advance(2 * time.Minute)
@@ -429,4 +415,63 @@ func (o *oneWatch) scrapeURL(t *testing.T) string {
 	srv := httptest.NewServer(promhttp.HandlerFor(o.reg, promhttp.HandlerOpts{}))
 	t.Cleanup(srv.Close)
 	return srv.URL
+}
+
+// moveWatchWithAlertWaiting posts o's watch's first alert, fails its
+// second with a 500 under a back-off of an hour, and moves the watch to
+// another channel: the alert waits in the outbox for a channel no watch
+// names.
+func moveWatchWithAlertWaiting(t *testing.T, o *oneWatch) {
+	t.Helper()
+	ctx := context.Background()
+	dc, clk, feed := o.dc, o.clk, o.feed
+	o.svc.sender.retryBase, o.svc.sender.retryMax = time.Hour, time.Hour
+	runOnce := func() { o.committedPass(t) }
+	runOnce() // first sight
+	feed.Publish(item(2, "Aleppo convoy reaches the city", clk.now()))
+	clk.advance(time.Hour)
+	runOnce()
+	truce := item(3, "Aleppo truce holds in the northern districts", clk.now())
+	truce.Description = "Residents returned to markets as the guns fell silent overnight." // another story
+	feed.Publish(truce)
+	clk.advance(time.Hour)
+	dc.FailNextOn("POST channels/"+watchChannel+"/messages", http.StatusInternalServerError)
+	runOnce() // the second alert waits an hour
+	to := watchOtherChannel
+	_, err := o.w.Edit(ctx, discord.EditRequest{GuildID: watchGuild, ID: o.id, ChannelID: &to})
+	mustDo(t, err)
+}
+
+// pendingReads counts the store's PendingDestinations calls.
+type pendingReads struct {
+	store.Store
+	n atomic.Int64
+}
+
+func (s *pendingReads) PendingDestinations(ctx context.Context) ([]string, error) {
+	s.n.Add(1)
+	return s.Store.PendingDestinations(ctx)
+}
+
+// TestARetiredChannelsWaitingAlertCostsNoReadAPass: while an alert for a
+// channel no watch names waits in the outbox (a back-off, up to a day's
+// Retry-After), each pass (every sendTick, 2 s) read the outbox's
+// destinations twice, the second time to find whether the pass sent the
+// last of them, which it had not: it sent nothing. A pass that sends or
+// drops nothing reads them once.
+func TestARetiredChannelsWaitingAlertCostsNoReadAPass(t *testing.T) {
+	const passes = 10
+	reads := &pendingReads{}
+	o := newOneWatch(t, func(st store.Store) store.Store { reads.Store = st; return reads })
+	moveWatchWithAlertWaiting(t, o)
+	before := reads.n.Load()
+	for range passes {
+		o.clk.advance(sendTick)
+		if err := o.svc.sender.deliverAll(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := reads.n.Load() - before; got != passes {
+		t.Errorf("%d passes sending nothing, an alert waiting for a retired channel: %d reads of the outbox's destinations, want %d", passes, got, passes)
+	}
 }

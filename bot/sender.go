@@ -183,6 +183,7 @@ func (s *sender) deliverAll(ctx context.Context) error {
 		return err
 	}
 	s.metrics.outboxHolds(dests)
+	outcomes := s.delivered.Load() + s.dropped.Load()
 	// Destinations are independent: one that is slow or down must not
 	// hold up the others.
 	var wg sync.WaitGroup
@@ -202,13 +203,19 @@ func (s *sender) deliverAll(ctx context.Context) error {
 		})
 	}
 	wg.Wait()
-	return errors.Join(append(errs, s.settleRetired(ctx))...)
+	if s.delivered.Load()+s.dropped.Load() != outcomes {
+		errs = append(errs, s.settleRetired(ctx))
+	}
+	return errors.Join(errs...)
 }
 
-// settleRetired reads the outbox again at a pass's end while a retired
-// destination (a channel no watch names any more) had alerts left in it:
-// the pass may have sent or dropped the last of them, and its series'
-// retireAfter runs from then (metrics.outboxHolds).
+// settleRetired reads the outbox again at the end of a pass that sent or
+// dropped alerts while a retired destination (a channel no watch names
+// any more) had alerts left in it: they may have been the last, and its
+// series' retireAfter runs from then (metrics.outboxHolds). A pass that
+// sent and dropped nothing leaves the outbox to the next pass's read, so
+// that an alert waiting for the channel (a back-off, up to a day's
+// Retry-After) costs no second read every pass.
 func (s *sender) settleRetired(ctx context.Context) error {
 	if !s.metrics.retiredWaiting() {
 		return nil
