@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -183,19 +185,31 @@ func TestReadinessCountsOnlyTheFeedsPolledNow(t *testing.T) {
 
 // slowPoster takes each alert as a post of its own, each send taking
 // step of the harness's clock, and asks the service's health at each.
+// Its clock is the service's: the sender's loop reads it while a
+// destination sends (a poll's wake, a tick).
 type slowPoster struct {
-	h     *harness
 	step  time.Duration
 	svc   *Service
 	lives []bool
 	done  chan struct{}
 	want  int
+
+	mu sync.Mutex
+	at time.Time
 }
 
 func (n *slowPoster) PostsEach() bool { return true }
 
+func (n *slowPoster) now() time.Time {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.at
+}
+
 func (n *slowPoster) Send(ctx context.Context, m notify.Message) (notify.Receipt, error) {
-	n.h.clock = n.h.clock.Add(n.step)
+	n.mu.Lock()
+	n.at = n.at.Add(n.step)
+	n.mu.Unlock()
 	n.lives = append(n.lives, n.svc.Health().Live)
 	if len(n.lives) == n.want {
 		close(n.done)
@@ -231,11 +245,18 @@ func TestDeliveringABacklogKeepsTheServiceLive(t *testing.T) {
 			}
 			h.afterFirstSight(items...)
 			// Each pass of the sender takes longer than stallAfter.
-			n := &slowPoster{h: h, step: tt.step, done: make(chan struct{}), want: len(titles)}
-			svc, closeStore := h.openWith(n)
-			defer closeStore()
-			n.svc = svc
+			n := &slowPoster{step: tt.step, done: make(chan struct{}), want: len(titles), at: h.clock}
 			ctx := context.Background()
+			st, err := store.OpenSQLite(ctx, h.db, store.WithClock(n.now))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer st.Close()
+			svc, err := New(ctx, testOptions(h.cfg, st, map[string]notify.Notifier{"desk": n}, slog.New(slog.NewTextHandler(io.Discard, nil)), n.now))
+			if err != nil {
+				t.Fatal(err)
+			}
+			n.svc = svc
 			svc.poller.pollAll(ctx, svc.live.catalog().Feeds(), pollNow)
 			runCtx, stop := context.WithCancel(ctx)
 			loopDone := make(chan struct{})

@@ -110,7 +110,7 @@ func (s *sender) loop(runCtx, sendCtx context.Context) {
 	defer t.Stop()
 	for {
 		s.beat.beat(s.now())
-		s.reportPass(sendCtx, s.deliverAll(sendCtx))
+		s.reportPass(sendCtx, s.deliverWhile(sendCtx, s.wake, t.C))
 		select {
 		case <-runCtx.Done():
 			return
@@ -178,35 +178,94 @@ func splitOff(err, target error) (is, others error) {
 // oldest first, until nothing due is left or a destination must wait (a
 // destination whose story moves are queued waits: errMovesQueued).
 func (s *sender) deliverAll(ctx context.Context) error {
+	return s.deliverWhile(ctx, nil, nil)
+}
+
+// deliverWhile is deliverAll, which also starts, while the pass's slower
+// destinations still send, the destinations that are not sending when
+// wake (a poll enqueued alerts) or tick (retries may have fallen due)
+// fires. Destinations are independent: one that is slow or down (a post
+// waiting out a rate limit inside its notifier, a page of paced messages,
+// an SMTP server's timeout) must not hold up the others' new alerts until
+// it is done. A wake taken while a destination was sending is given
+// back at the pass's end: that destination may have read its outbox
+// before the poll's commit, and the next pass reads it again at once.
+func (s *sender) deliverWhile(ctx context.Context, wake <-chan struct{}, tick <-chan time.Time) error {
+	p := destinationPass{done: make(chan destinationDone)}
+	outcomes := s.delivered.Load() + s.dropped.Load()
+	errs := []error{s.startPending(ctx, &p)}
+	woken := false
+	for p.sending > 0 {
+		select {
+		case d := <-p.done:
+			p.sending--
+			delete(p.busy, d.dest)
+			errs = append(errs, d.err)
+		case <-wake:
+			woken = true
+			errs = append(errs, s.startPending(ctx, &p))
+		case <-tick:
+			errs = append(errs, s.startPending(ctx, &p))
+		}
+	}
+	if woken {
+		s.poke()
+	}
+	if s.delivered.Load()+s.dropped.Load() != outcomes {
+		errs = append(errs, s.settleRetired(ctx))
+	}
+	return errors.Join(errs...)
+}
+
+// destinationPass is the destinations a pass is sending to, each by one
+// goroutine of the pass's, which it waits for.
+type destinationPass struct {
+	busy    map[string]bool
+	sending int
+	done    chan destinationDone
+}
+
+type destinationDone struct {
+	dest string
+	err  error
+}
+
+// startPending starts a goroutine of p for each destination with alerts
+// pending that p is not sending to.
+func (s *sender) startPending(ctx context.Context, p *destinationPass) error {
 	dests, err := s.store.PendingDestinations(ctx)
 	if err != nil {
 		return err
 	}
 	s.metrics.outboxHolds(dests)
-	outcomes := s.delivered.Load() + s.dropped.Load()
-	// Destinations are independent: one that is slow or down must not
-	// hold up the others.
-	var wg sync.WaitGroup
-	errs := make([]error, len(dests))
-	for i, d := range dests {
-		wg.Go(func() {
-			err := s.deliverDestination(ctx, d)
-			if errors.Is(err, errMovesQueued) {
-				// The poller logs the moves' failure, and pokes the
-				// sender once they are stored.
-				s.log.Debug("alerts wait for their story moves to be stored", "destination", d)
-				return
-			}
-			if err != nil {
-				errs[i] = fmt.Errorf("destination %q: %w", d, err)
-			}
-		})
+	if p.busy == nil {
+		p.busy = map[string]bool{}
 	}
-	wg.Wait()
-	if s.delivered.Load()+s.dropped.Load() != outcomes {
-		errs = append(errs, s.settleRetired(ctx))
+	for _, d := range dests {
+		if p.busy[d] {
+			continue
+		}
+		p.busy[d] = true
+		p.sending++
+		go func() { p.done <- destinationDone{d, s.deliverOne(ctx, d)} }()
 	}
-	return errors.Join(errs...)
+	return nil
+}
+
+// deliverOne is deliverDestination, its wait for queued moves logged
+// rather than returned.
+func (s *sender) deliverOne(ctx context.Context, dest string) error {
+	err := s.deliverDestination(ctx, dest)
+	if errors.Is(err, errMovesQueued) {
+		// The poller logs the moves' failure, and pokes the sender once
+		// they are stored.
+		s.log.Debug("alerts wait for their story moves to be stored", "destination", dest)
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("destination %q: %w", dest, err)
+	}
+	return nil
 }
 
 // settleRetired reads the outbox again at the end of a pass that sent or
