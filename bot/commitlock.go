@@ -15,12 +15,15 @@ import (
 // commitLock serializes what decides against the outbox as it stands with
 // the commits that change it: a poll's grouping (and its late openers) and
 // its holds (max_per_hour's count, a digest's period) until its commit,
-// against the sender's forming of a digest and its posting of a story's
-// report alone (which counts towards max_per_hour, and leads a story that
-// has no first alert yet).
+// against the sender's forming of a digest and its decision to post a
+// story's report alone (which counts towards max_per_hour, and leads a
+// story that has no first alert yet). Both are store writes (a batch);
+// the sends that follow are outside it, since a send may wait out a rate
+// limit for seconds, and every poll that enqueues alerts would wait too.
 //
 // holds is this process's part: the poller takes it from deciding holds to
-// the commit, the sender while it forms digests or posts reports alone.
+// the commit, the sender while it forms digests or decides which reports
+// go alone.
 // On a shared store the stories lease extends it to the other instances:
 // the poller takes it (lockStories) from grouping to the commit of a poll
 // that enqueues alerts, the sender before holds (lockHolds). Both take the
@@ -164,12 +167,13 @@ func (c *commitLock) waitForStoriesLease(ctx context.Context, giveUp time.Time) 
 // one worker at a time holds the slot, from before it takes the lease
 // until it gives it back. A worker queued for the slot waits either for
 // a worker of this process that holds the lease (a poll storing its
-// moves, ~22 s of retries in a store outage; the sender posting reports
-// alone), which is no reason to give up, or for the worker ahead of it
-// that waits for the lease another instance holds, which is the wait it
-// would make itself. So the slot keeps a clock of its holders' waits for
-// the lease (leaseWaited), and a worker's give-up (lockStories) counts
-// the time that clock ran while it was queued, and nothing else.
+// moves, ~22 s of retries in a store outage; the sender deciding which
+// reports go alone), which is no reason to give up, or for the worker
+// ahead of it that waits for the lease another instance holds, which is
+// the wait it would make itself. So the slot keeps a clock of its
+// holders' waits for the lease (leaseWaited), and a worker's give-up
+// (lockStories) counts the time that clock ran while it was queued, and
+// nothing else.
 type storiesSlot struct {
 	slot chan struct{}
 

@@ -41,7 +41,7 @@ type sender struct {
 	nonceWindow time.Duration
 	wake        chan struct{} // poked after a poll enqueued alerts
 	capped      *capLog       // max_per_hour reported (shared with the poller)
-	commits     *commitLock   // held while forming digests and posting reports alone (shared with the poller)
+	commits     *commitLock   // held while forming digests and deciding reports alone (shared with the poller)
 	settled     settledRows   // the outbox rows read once no moves were pending (readSettled)
 	storeErrs   *statelog.Log
 	// leaseWaits logs the outbox's wait for the stories lease another

@@ -159,10 +159,12 @@ func (s *sender) editStories(ctx context.Context, dest string, n notify.Notifier
 }
 
 // goAlone makes messages of their own of the joins that go alone, those
-// that max_per_hour or quiet hours let through. It counts and posts them
-// under commits, as polls count and commit new alerts (on every instance
-// of a shared store): counted apart, a poll's alert and a report posted
-// alone could each take the hour's last place. Where the destination
+// that max_per_hour or quiet hours let through. It counts them and gives
+// each its batch (postAlone) under commits, as polls count and commit new
+// alerts (on every instance of a shared store): counted apart, a poll's
+// alert and a report posted alone could each take the hour's last place.
+// The pass sends the batches after, outside commits: a post waiting out a
+// rate limit holds no poll. Where the destination
 // edits, a join goes alone for want of a message to go under, and a poll
 // may be committing its story's first report (joinLateOpeners looked for
 // a report posted alone before that commit): under commits, the story's
