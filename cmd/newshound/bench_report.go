@@ -110,8 +110,8 @@ type serviceStats struct {
 }
 
 func (r *benchReport) print(w io.Writer) {
-	fmt.Fprintf(w, "newshound bench: %d feeds on %d hosts, %d items each, %d subscriptions, %d instance(s), %s store\n",
-		r.Feeds, r.Hosts, r.Items, r.Subscriptions, r.Instances, r.Store)
+	fmt.Fprintf(w, "newshound bench: %s on %s, %s each, %s, %s, %s store\n",
+		plural(r.Feeds, "feed"), plural(r.Hosts, "host"), plural(r.Items, "item"), plural(r.Subscriptions, "subscription"), plural(r.Instances, "instance"), r.Store)
 	if r.FarmInProcess {
 		fmt.Fprintln(w, "(farm in this process: its CPU is counted too)")
 	}
@@ -130,12 +130,12 @@ func (r *benchReport) print(w io.Writer) {
 	if r.DBBytes > 0 {
 		fmt.Fprintf(w, "; database %.1f MB, growing %.1f MB/day at %.0f%% changed per %s", float64(r.DBBytes)/1e6, float64(r.DBGrowthPerDay)/1e6, 100*r.ChangedShare, r.Interval)
 	}
-	fmt.Fprintf(w, "\nposted %d of %d matching items (%d Discord messages)\n", r.Posted, r.Published, r.DiscordMessages)
+	fmt.Fprintf(w, "\nposted %d of %s (%s)\n", r.Posted, plural(r.Published, "matching item"), plural(r.DiscordMessages, "Discord message"))
 	if len(r.Missing) > 0 {
 		fmt.Fprintf(w, "NOT POSTED, e.g.: %v\n", r.Missing)
 	}
 	if s := r.Service; s != nil {
-		fmt.Fprintf(w, "service %.0f s: %d polls, %.3f CPU-s (%.2f%% of a core, %.3f CPU-s/1000 polls); publish→post p50 %.0f ms, p99 %.0f ms over %d items\n",
-			s.Seconds, s.Polls, s.CPUSeconds, 100*s.CoreShare, s.CPUPer1000, s.LatencyP50MS, s.LatencyP99MS, s.Latencies)
+		fmt.Fprintf(w, "service %.0f s: %d polls, %.3f CPU-s (%.2f%% of a core, %.3f CPU-s/1000 polls); publish→post p50 %.0f ms, p99 %.0f ms over %s\n",
+			s.Seconds, s.Polls, s.CPUSeconds, 100*s.CoreShare, s.CPUPer1000, s.LatencyP50MS, s.LatencyP99MS, plural(s.Latencies, "item"))
 	}
 }

@@ -119,11 +119,23 @@ func TestCLI(t *testing.T) {
 			wantCode: exitFailure, wantErr: "^",
 		},
 		{
+			name: "preview one unreadable feed", args: []string{"preview", "--query", "aleppo", "testdata/missing.xml"},
+			wantCode: exitFailure, wantErr: "0 of 0 items matched\nnewshound preview: 1 of 1 feed could not be read\n",
+		},
+		{
+			name: "preview one item", args: []string{"preview", "--query", "aleppo", "testdata/one_item.xml"},
+			wantCode: exitOK, wantErr: "1 of 1 item matched\n",
+		},
+		{
 			name: "preview unreadable feed", args: []string{"preview", "--query", "aleppo", "testdata/missing.xml", "testdata/wire.xml"},
 			wantCode: exitFailure, wantErr: "testdata/missing.xml",
 		},
 		{name: "feeds import", args: []string{"feeds", "import", "testdata/reader.opml"}, wantCode: exitOK, golden: "import.golden"},
 		{name: "feeds import leaves out what a config would not poll", args: []string{"feeds", "import", "testdata/hostile.opml"}, wantCode: exitFailure, golden: "import_hostile.golden", wantErr: "4 of 5 feeds left out"},
+		{
+			name: "feeds import of one feed left out", args: []string{"feeds", "import", "testdata/opml_one.opml"},
+			wantCode: exitFailure, golden: "import_one.golden", wantErr: "newshound feeds import: testdata/opml_one.opml: 1 of 1 feed left out: ",
+		},
 		// An attribute written in another case (xmlurl) is read; a feed's
 		// outline without a URL is left out aloud, not taken for a folder.
 		{

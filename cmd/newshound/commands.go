@@ -153,7 +153,7 @@ func onceTrouble(r bot.OnceReport) error {
 		}
 		return exitError{exitFeeds, fmt.Sprintf("every feed is failing: %d failed in this run, %d not polled, backing off or disabled after failing before (newshound status says why)", r.FeedsFailed, r.FeedsStillFailing)}
 	case "delivery":
-		return exitError{exitUndelivered, fmt.Sprintf("%d alerts could not be delivered yet; they stay in the outbox", r.Pending)}
+		return exitError{exitUndelivered, plural(r.Pending, "alert") + " could not be delivered yet; they stay in the outbox"}
 	}
 	return nil
 }
@@ -349,6 +349,8 @@ func logWarnings(logger *slog.Logger, cfg *config.Config) {
 	}
 }
 
+// plural counts n of word, one alert, two alerts: a count of one names
+// one thing.
 func plural(n int, word string) string {
 	if n == 1 {
 		return "1 " + word

@@ -85,7 +85,7 @@ func importOPML(r io.Reader, out, errOut io.Writer) error {
 		why = append(why, fmt.Sprintf("%d gave no xmlUrl", missing))
 	}
 	if len(why) > 0 {
-		return fmt.Errorf("%d of %d feeds left out: %s", refused+missing, len(list), strings.Join(why, "; "))
+		return fmt.Errorf("%d of %s left out: %s", refused+missing, plural(len(list), "feed"), strings.Join(why, "; "))
 	}
 	return nil
 }

@@ -111,9 +111,9 @@ func preview(ctx context.Context, o previewOptions, out, errOut io.Writer) error
 		}
 	}
 	// The count goes to errOut, so that --json output stays pure JSON.
-	fmt.Fprintf(errOut, "%d of %d items matched\n", hits, items)
+	fmt.Fprintf(errOut, "%d of %s matched\n", hits, plural(items, "item"))
 	if failed > 0 {
-		return fmt.Errorf("%d of %d feeds could not be read", failed, len(o.Sources))
+		return fmt.Errorf("%d of %s could not be read", failed, plural(len(o.Sources), "feed"))
 	}
 	return nil
 }
