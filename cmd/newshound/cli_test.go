@@ -134,7 +134,8 @@ func TestCLI(t *testing.T) {
 		{name: "feeds import leaves out what a config would not poll", args: []string{"feeds", "import", "testdata/hostile.opml"}, wantCode: exitFailure, golden: "import_hostile.golden", wantErr: "4 of 5 feeds left out"},
 		{
 			name: "feeds import of one feed left out", args: []string{"feeds", "import", "testdata/opml_one.opml"},
-			wantCode: exitFailure, golden: "import_one.golden", wantErr: "newshound feeds import: testdata/opml_one.opml: 1 of 1 feed left out: ",
+			wantCode: exitFailure, golden: "import_one.golden",
+			wantErr: "left out \"http://10.0.0.1/feed\": 10.0.0.1 is a private address (set allow_private_networks: true to permit)\nnewshound feeds import: testdata/opml_one.opml: 1 of 1 feed left out: ",
 		},
 		// An attribute written in another case (xmlurl) is read; a feed's
 		// outline without a URL is left out aloud, not taken for a folder.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"strconv"
 	"strings"
 	"unicode"
 
@@ -60,8 +61,9 @@ func importOPML(r io.Reader, out, errOut io.Writer) error {
 		}
 		if err := feeds.CheckFeedURL(f.URL, false, false); err != nil {
 			refused++
-			fmt.Fprintf(errOut, "left out %q: %v\n", f.URL, err)
-			fmt.Fprintf(out, "  # left out: %s (%v)\n", notify.OneLine(f.URL), err)
+			why := refusal(f.URL, err)
+			fmt.Fprintf(errOut, "left out %q: %s\n", f.URL, why)
+			fmt.Fprintf(out, "  # left out: %s (%s)\n", notify.OneLine(f.URL), why)
 			continue
 		}
 		name := configName(f.Name)
@@ -88,6 +90,19 @@ func importOPML(r io.Reader, out, errOut io.Writer) error {
 		return fmt.Errorf("%d of %s left out: %s", refused+missing, plural(len(list), "feed"), strings.Join(why, "; "))
 	}
 	return nil
+}
+
+// refusal is why CheckFeedURL refused raw, without the URL its errors
+// begin with: the left-out line names it already. An error that names it
+// elsewhere is kept whole.
+func refusal(raw string, err error) string {
+	msg := err.Error()
+	for _, sep := range []string{": ", " "} {
+		if why, ok := strings.CutPrefix(msg, strconv.Quote(raw)+sep); ok {
+			return why
+		}
+	}
+	return msg
 }
 
 // exportOPML writes a config's feeds (config.LoadFeeds) as OPML, titled

@@ -156,3 +156,25 @@ func closedPort(t *testing.T) string {
 	ln.Close()
 	return addr
 }
+
+// TestRefusalNamesTheURLOnce: a left-out feed's line names its URL, and
+// the reason after it did again (CheckFeedURL's errors begin with it).
+func TestRefusalNamesTheURLOnce(t *testing.T) {
+	tests := []struct{ url, want string }{
+		{"http://10.0.0.1/feed", "10.0.0.1 is a private address (set allow_private_networks: true to permit)"},
+		{"file:///etc/passwd", "file: URLs are allowed only for feeds in the config file"},
+		{"example.com/feed", "has no scheme (want http:// or https://)"},
+		{"http:///feed", "has no host"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.url, func(t *testing.T) {
+			err := feeds.CheckFeedURL(tt.url, false, false)
+			if err == nil {
+				t.Fatal("CheckFeedURL accepted it")
+			}
+			if got := refusal(tt.url, err); got != tt.want {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
