@@ -50,7 +50,9 @@ func cmdSendTest(ctx context.Context, args []string, out, errOut io.Writer) erro
 func sendTest(ctx context.Context, cfg *config.Config, name string, e env, out io.Writer) error {
 	i := slices.IndexFunc(cfg.Destinations, func(d config.Destination) bool { return d.Name == name })
 	if i < 0 {
-		return fmt.Errorf("no destination %q in the config; it has: %s", name, destinationNames(cfg))
+		// A wrong name is a wrong command line (exit 2), as none is; exit 1
+		// says the destination did not take the alert.
+		return usageError{fmt.Sprintf("--destination %s: the config has no destination of that name; it has: %s", name, destinationNames(cfg))}
 	}
 	d := cfg.Destinations[i]
 	// Only this destination: another one's problem must not stop the test.

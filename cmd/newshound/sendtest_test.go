@@ -131,7 +131,9 @@ func TestSendTest(t *testing.T) {
 			setup: func(w *sendTestWorld) { w.dc.Cloudflare429(1) }},
 		{name: "400 malformed", destination: "desk", wantCode: exitFailure,
 			setup: func(w *sendTestWorld) { w.dc.FailNext(http.StatusBadRequest) }},
-		{name: "unknown destination", destination: "nowhere", wantCode: exitFailure},
+		// A name the config does not have is a wrong command line, as a
+		// missing one is, not a destination that failed (exit 1).
+		{name: "unknown destination", destination: "nowhere", wantCode: exitUsage},
 		{name: "no destination given", destination: "", wantCode: exitUsage},
 		{name: "timeout 0", destination: "desk", args: []string{"--timeout", "0"}, wantCode: exitUsage,
 			delivered: func(w *sendTestWorld) int { return len(w.dc.Messages(sendTestChannel)) }},
