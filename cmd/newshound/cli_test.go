@@ -126,6 +126,16 @@ func TestCLI(t *testing.T) {
 			name: "preview one item", args: []string{"preview", "--query", "aleppo", "testdata/one_item.xml"},
 			wantCode: exitOK, wantErr: "1 of 1 item matched\n",
 		},
+		// Defines come from a config: without --config, an @name says so.
+		{
+			name: "preview a define without a config", args: []string{"preview", "--query", "aleppo AND @truce", "testdata/wire.xml"},
+			wantCode: exitFailure, golden: "empty.golden",
+			wantErr: "newshound preview: query:12: unknown define @truce\naleppo AND @truce\n           ^\n@truce names a query of a config's define:, which preview reads from --config FILE\n",
+		},
+		{
+			name: "preview a bracketed define without a config", args: []string{"preview", "--query", "(@truce OR ceasefire)", "testdata/wire.xml"},
+			wantCode: exitFailure, wantErr: "\n@truce names a query of a config's define:",
+		},
 		{
 			name: "preview unreadable feed", args: []string{"preview", "--query", "aleppo", "testdata/missing.xml", "testdata/wire.xml"},
 			wantCode: exitFailure, wantErr: "testdata/missing.xml",

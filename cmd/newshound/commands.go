@@ -212,7 +212,7 @@ func cmdPreview(ctx context.Context, args []string, out, errOut io.Writer) error
 	}
 	fetcher, _ := newFetchers(cfg.Defaults)
 	o := previewOptions{
-		Query: *query, Defines: cfg.Define, Sources: fs.Args(), JSON: *asJSON,
+		Query: *query, Defines: cfg.Define, Config: *path, Sources: fs.Args(), JSON: *asJSON,
 		Fetcher: fetcher, Parser: newParser(cfg.Defaults, false), Now: time.Now,
 	}
 	if *stories {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/url"
@@ -21,6 +22,7 @@ import (
 type previewOptions struct {
 	Query   string
 	Defines map[string]string // named queries for @name
+	Config  string            // the --config file the defines come from; "" when none was given
 	Sources []string          // feed URLs or local file paths
 	JSON    bool              // one JSON object per matching item
 	Fetcher *feeds.Fetcher
@@ -59,7 +61,7 @@ type previewRecord struct {
 // previewed; the returned error says how many failed.
 func preview(ctx context.Context, o previewOptions, out, errOut io.Writer) error {
 	if err := filters.NewSet(o.Defines).Add("preview", o.Query); err != nil {
-		return bot.QueryError(err)
+		return fmt.Errorf("%w%s", bot.QueryError(err), o.defineHint(err))
 	}
 	for _, h := range filters.Hints(o.Query) {
 		fmt.Fprintf(errOut, "warning: %s\n%s\n", h, h.Caret())
@@ -116,6 +118,34 @@ func preview(ctx context.Context, o previewOptions, out, errOut io.Writer) error
 		return fmt.Errorf("%d of %s could not be read", failed, plural(len(o.Sources), "feed"))
 	}
 	return nil
+}
+
+// defineHint is what an unknown @name adds when no --config was given:
+// "unknown define" alone leaves a user to guess where defines come from.
+// Without a config there are no defines, so a problem placed at an @ is
+// that one.
+func (o previewOptions) defineHint(err error) string {
+	var pe *filters.ParseError
+	if o.Config != "" || !errors.As(err, &pe) {
+		return ""
+	}
+	q := []rune(pe.Query)
+	if pe.Pos < 1 || pe.Pos > len(q) || q[pe.Pos-1] != '@' {
+		return ""
+	}
+	name := string(q[pe.Pos:])
+	if end := strings.IndexFunc(name, notDefineName); end >= 0 {
+		name = name[:end]
+	}
+	if name == "" {
+		return "" // "'@' must be followed by the name of a define"
+	}
+	return fmt.Sprintf("\n@%s names a query of a config's define:, which preview reads from --config FILE", name)
+}
+
+// notDefineName is true of a rune no define's name has (filters' lexer).
+func notDefineName(r rune) bool {
+	return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-' || r == '.')
 }
 
 // writePreview prints one match; undated says its item has no date a
