@@ -28,7 +28,7 @@ func TestBench(t *testing.T) {
 				Feeds: 6, Hosts: 3, Items: 5, Subs: 10, Rounds: 2, Changed: 1, Match: 1,
 				Interval: 10 * time.Minute, HostConcurrency: 2, Instances: 1, Dir: t.TempDir(),
 				InProcessFarm: inProcess, LogLevel: "warn", farmCommand: testFarmCommand,
-				Service: time.Second, PublishEvery: time.Hour,
+				PublishEvery: 10 * time.Second,
 			}
 			var logs bytes.Buffer
 			rep, err := bench(context.Background(), o, &logs)
@@ -65,12 +65,29 @@ func TestBench(t *testing.T) {
 			if rep.PeakRSSMB <= 0 || rep.DBBytes <= 0 {
 				t.Errorf("peak RSS %v MB, database %d bytes: want both measured", rep.PeakRSSMB, rep.DBBytes)
 			}
-			if rep.Service == nil || rep.Service.Seconds < 0.9 {
-				t.Errorf("service = %+v, want a run of a second", rep.Service)
-			}
 			checkBenchJSON(t, rep)
 		})
 	}
+}
+
+// TestBenchService runs the service mode for a second. A run that short
+// publishes nothing (--changed 0 says so: bench refuses one that would
+// have published nothing unasked), so it measures the service idle.
+func TestBenchService(t *testing.T) {
+	o := benchOptions{
+		Feeds: 2, Hosts: 1, Items: 2, Subs: 2, Rounds: 0, Changed: 0, Match: 1,
+		Interval: 10 * time.Minute, HostConcurrency: 2, Instances: 1, Dir: t.TempDir(),
+		InProcessFarm: true, LogLevel: "warn", Service: time.Second, PublishEvery: 10 * time.Second,
+	}
+	var logs bytes.Buffer
+	rep, err := bench(context.Background(), o, &logs)
+	if err != nil {
+		t.Fatalf("bench: %v\nlogs:\n%s", err, logs.String())
+	}
+	if rep.Service == nil || rep.Service.Seconds < 0.9 {
+		t.Errorf("service = %+v, want a run of a second", rep.Service)
+	}
+	checkBenchJSON(t, rep)
 }
 
 func checkBenchJSON(t *testing.T, rep *benchReport) {
@@ -85,13 +102,19 @@ func checkBenchJSON(t *testing.T, rep *benchReport) {
 	}
 	want := strings.Fields(`feeds hosts items_per_feed subscriptions rounds changed_share match_share instances store interval
 		farm_in_process first_sight changed unchanged ratio_304 peak_rss_mb db_bytes db_growth_per_day published posted
-		discord_messages service`)
+		discord_messages`)
+	if rep.Service != nil {
+		want = append(want, "service")
+	}
 	if keys := sortedKeys(got); !slices.Equal(keys, sortedStrings(want)) {
 		t.Errorf("JSON fields = %v\nwant %v", keys, sortedStrings(want))
 	}
 	pass := strings.Fields("passes polls changed not_modified cpu_seconds wall_seconds polls_per_second polls_per_cpu_second cpu_seconds_per_1000_polls")
 	if keys := sortedKeys(got["changed"].(map[string]any)); !slices.Equal(keys, sortedStrings(pass)) {
 		t.Errorf("JSON pass fields = %v\nwant %v", keys, sortedStrings(pass))
+	}
+	if rep.Service == nil {
+		return
 	}
 	service := strings.Fields("seconds polls cpu_seconds core_share cpu_seconds_per_1000_polls published latencies latency_p50_ms latency_p99_ms")
 	if keys := sortedKeys(got["service"].(map[string]any)); !slices.Equal(keys, sortedStrings(service)) {
@@ -127,7 +150,7 @@ func TestBenchUsage(t *testing.T) {
 		{"interval below the floor", []string{"bench", "--interval", "30s"}, "floor of 1m"},
 		{"publish every 0 in service mode", []string{"bench", "--interval", "1m", "--service", "1m", "--publish-every", "0"}, "--publish-every must be above 0"},
 		{"publish every without service", []string{"bench", "--publish-every", "5s"}, "needs --service"},
-		{"service shorter than two intervals", []string{"bench", "--interval", "10m", "--service", "5m"}, "publishes nothing"},
+		{"service shorter than its interval", []string{"bench", "--interval", "10m", "--service", "5m"}, "--service 5m0s with --publish-every 10s publishes nothing"},
 		{"negative workers", []string{"bench", "--workers", "-3"}, "--workers must be at least 1, or 0"},
 		{"no hosts", []string{"bench", "--hosts", "0"}, "--hosts must be at least 1"},
 	} {
@@ -173,8 +196,18 @@ func TestBenchCheck(t *testing.T) {
 		{"negative host gap", func(o *benchOptions) { o.HostGap = -time.Second }, "--host-gap"},
 		{"no host concurrency", func(o *benchOptions) { o.HostConcurrency = 0 }, "--host-concurrency"},
 		{"store not postgres", func(o *benchOptions) { o.Store = "mysql://db" }, "--store"},
-		{"service shorter than two intervals", func(o *benchOptions) { o.Service = 15 * time.Minute }, "--service"},
-		{"service of 2.5 intervals", func(o *benchOptions) { o.Service = 25 * time.Minute }, ""},
+		// The farm publishes every --publish-every but in the run's last
+		// --interval: a run publishes once it is longer than the two.
+		// --publish-every left at its 10s: a run of 2s published nothing,
+		// saying nothing of it.
+		{"service shorter than publish-every", func(o *benchOptions) { o.Service, o.Interval = 2*time.Second, time.Minute }, "--service 2s with --publish-every 10s publishes nothing"},
+		{"service shorter than its interval", func(o *benchOptions) { o.Service = 5 * time.Minute }, "--service 5m0s with --publish-every 10s publishes nothing"},
+		{"service of interval and publish-every", func(o *benchOptions) { o.Service = 10*time.Minute + 10*time.Second }, "--service 10m10s with --publish-every 10s publishes nothing"},
+		{"publish-every as long as the service", func(o *benchOptions) {
+			o.Service, o.Interval, o.PublishEvery = 2*time.Minute, time.Minute, 2*time.Minute
+		}, "--service 2m0s with --publish-every 2m0s publishes nothing"},
+		{"service that publishes once", func(o *benchOptions) { o.Service = 10*time.Minute + 11*time.Second }, ""},
+		{"service of 1.5 intervals", func(o *benchOptions) { o.Service = 15 * time.Minute }, ""},
 		{"short service that publishes nothing anyway", func(o *benchOptions) { o.Service, o.Changed = 5*time.Minute, 0 }, ""},
 		{"service of two intervals", func(o *benchOptions) { o.Service = 20 * time.Minute }, ""},
 	} {
