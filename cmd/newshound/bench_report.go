@@ -96,6 +96,17 @@ func (p passStats) finishChanged(unchanged passStats) passStats {
 	return p
 }
 
+// growth says how the database grew per day, and at how many feeds
+// changed per round as measured: --changed's share of too few feeds
+// rounds to none.
+func (r *benchReport) growth() string {
+	if r.Changed.Passes == 0 {
+		return " (no rounds: no growth measured)"
+	}
+	return fmt.Sprintf(", growing %.1f MB/day at %d of %s changed per %s",
+		float64(r.DBGrowthPerDay)/1e6, r.Changed.Changed/r.Changed.Passes, plural(r.Feeds, "feed"), r.Interval)
+}
+
 // serviceStats are the figures of the service mode run.
 type serviceStats struct {
 	Seconds      float64 `json:"seconds"`
@@ -128,7 +139,7 @@ func (r *benchReport) print(w io.Writer) {
 	row("unchanged", r.Unchanged, "")
 	fmt.Fprintf(w, "304 ratio %.3f; peak RSS %.1f MB", r.Ratio304, r.PeakRSSMB)
 	if r.DBBytes > 0 {
-		fmt.Fprintf(w, "; database %.1f MB, growing %.1f MB/day at %.0f%% changed per %s", float64(r.DBBytes)/1e6, float64(r.DBGrowthPerDay)/1e6, 100*r.ChangedShare, r.Interval)
+		fmt.Fprintf(w, "; database %.1f MB%s", float64(r.DBBytes)/1e6, r.growth())
 	}
 	fmt.Fprintf(w, "\nposted %d of %s (%s)\n", r.Posted, plural(r.Published, "matching item"), plural(r.DiscordMessages, "Discord message"))
 	if len(r.Missing) > 0 {

@@ -316,3 +316,32 @@ func TestFinishChangedCountsChangedPollsAlone(t *testing.T) {
 		})
 	}
 }
+
+// TestBenchGrowthSaysWhatChanged: the database's growth is of the feeds
+// that changed, which the line names as measured. It said "at 10%
+// changed" of a --changed 0.1 of 4 feeds, which rounds to none.
+func TestBenchGrowthSaysWhatChanged(t *testing.T) {
+	tests := []struct {
+		name string
+		rep  benchReport
+		want string
+	}{
+		{"none changed", benchReport{Feeds: 4, ChangedShare: 0.1, Interval: "10m0s", DBBytes: 1e5, Changed: passStats{Passes: 3, Polls: 12}},
+			"; database 0.1 MB, growing 0.0 MB/day at 0 of 4 feeds changed per 10m0s\n"},
+		{"a tenth changed", benchReport{Feeds: 200, ChangedShare: 0.1, Interval: "10m0s", DBBytes: 2e6, DBGrowthPerDay: 3e6, Changed: passStats{Passes: 3, Polls: 600, Changed: 60}},
+			"; database 2.0 MB, growing 3.0 MB/day at 20 of 200 feeds changed per 10m0s\n"},
+		{"one of one changed", benchReport{Feeds: 1, ChangedShare: 1, Interval: "1m0s", DBBytes: 1e5, Changed: passStats{Passes: 1, Polls: 1, Changed: 1}},
+			"growing 0.0 MB/day at 1 of 1 feed changed per 1m0s\n"},
+		{"no rounds", benchReport{Feeds: 4, ChangedShare: 0.1, Interval: "10m0s", DBBytes: 1e5},
+			"; database 0.1 MB (no rounds: no growth measured)\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var b bytes.Buffer
+			tt.rep.print(&b)
+			if !strings.Contains(b.String(), tt.want) {
+				t.Errorf("got\n%s\nwant it to contain %q", b.String(), tt.want)
+			}
+		})
+	}
+}
