@@ -127,8 +127,8 @@ func (r *benchReport) print(w io.Writer) {
 		fmt.Fprintln(w, "(farm in this process: its CPU is counted too)")
 	}
 	row := func(name string, p passStats, what string) {
-		fmt.Fprintf(w, "%-11s %6d polls %8.1f polls/s %8.0f %s polls/CPU-s %7.3f CPU-s/1000 (%d passes, %.2f CPU-s, %.2f s)\n",
-			name, p.Polls, p.PollsPerSec, p.PollsPerCPUSec, what, p.CPUPer1000, p.Passes, p.CPUSeconds, p.WallSeconds)
+		fmt.Fprintf(w, "%-11s %6d polls %8.1f polls/s %8.0f %s polls/CPU-s %7.3f CPU-s/1000 (%s, %.2f CPU-s, %.2f s)\n",
+			name, p.Polls, p.PollsPerSec, p.PollsPerCPUSec, what, p.CPUPer1000, plural(p.Passes, "pass"), p.CPUSeconds, p.WallSeconds)
 	}
 	row("first sight", r.FirstSight, "")
 	if r.Changed.Changed == 0 && r.Changed.Passes > 0 {

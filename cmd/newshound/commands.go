@@ -9,6 +9,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -352,8 +353,11 @@ func logWarnings(logger *slog.Logger, cfg *config.Config) {
 // plural counts n of word, one alert, two alerts: a count of one names
 // one thing.
 func plural(n int, word string) string {
-	if n == 1 {
+	switch {
+	case n == 1:
 		return "1 " + word
+	case strings.HasSuffix(word, "s"):
+		return fmt.Sprintf("%d %ses", n, word) // passes
 	}
 	return fmt.Sprintf("%d %ss", n, word)
 }

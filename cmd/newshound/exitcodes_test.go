@@ -106,9 +106,9 @@ func commandLines(text, prefix string) map[string]string {
 // import and bench said "1 of 1 feeds", "on 1 hosts" and "1 instance(s)".
 func TestCountsAgreeWithTheirNouns(t *testing.T) {
 	oneHost := benchReport{Feeds: 1, Hosts: 1, Items: 1, Subscriptions: 1, Instances: 1, Store: "sqlite", Posted: 1, Published: 1, DiscordMessages: 1,
-		Service: &serviceStats{Latencies: 1}}
+		Service: &serviceStats{Latencies: 1}, FirstSight: passStats{Passes: 1}}
 	twoHosts := benchReport{Feeds: 2, Hosts: 2, Items: 2, Subscriptions: 2, Instances: 2, Store: "sqlite", Posted: 2, Published: 2, DiscordMessages: 2,
-		Service: &serviceStats{Latencies: 2}}
+		Service: &serviceStats{Latencies: 2}, FirstSight: passStats{Passes: 2}}
 	tests := []struct {
 		name string
 		got  func() string
@@ -117,9 +117,9 @@ func TestCountsAgreeWithTheirNouns(t *testing.T) {
 		{"one alert undelivered", func() string { return onceTrouble(bot.OnceReport{FeedsPolled: 1, Pending: 1}).Error() }, []string{"1 alert could not be delivered yet"}},
 		{"alerts undelivered", func() string { return onceTrouble(bot.OnceReport{FeedsPolled: 1, Pending: 4}).Error() }, []string{"4 alerts could not be delivered yet"}},
 		{"bench of one", func() string { var b bytes.Buffer; oneHost.print(&b); return b.String() },
-			[]string{"1 feed on 1 host, 1 item each, 1 subscription, 1 instance, sqlite store", "posted 1 of 1 matching item (1 Discord message)", "over 1 item\n"}},
+			[]string{"1 feed on 1 host, 1 item each, 1 subscription, 1 instance, sqlite store", "posted 1 of 1 matching item (1 Discord message)", "over 1 item\n", "(1 pass, "}},
 		{"bench of two", func() string { var b bytes.Buffer; twoHosts.print(&b); return b.String() },
-			[]string{"2 feeds on 2 hosts, 2 items each, 2 subscriptions, 2 instances, sqlite store", "posted 2 of 2 matching items (2 Discord messages)", "over 2 items\n"}},
+			[]string{"2 feeds on 2 hosts, 2 items each, 2 subscriptions, 2 instances, sqlite store", "posted 2 of 2 matching items (2 Discord messages)", "over 2 items\n", "(2 passes, "}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
