@@ -40,7 +40,7 @@ type feedStatus struct {
 	LastSuccess    *time.Time `json:"last_success,omitempty"` // the last poll that worked, also while the feed fails
 	FailingSince   *time.Time `json:"failing_since,omitempty"`
 	LastError      string     `json:"last_error,omitempty"`
-	NextPoll       *time.Time `json:"next_poll,omitempty"` // none while disabled: the next start or reload polls it
+	NextPoll       *time.Time `json:"next_poll,omitempty"` // none while disabled: the next start or reload polls it; never polled: due, the time status ran
 	Disabled       bool       `json:"disabled,omitempty"`
 	DisabledReason string     `json:"disabled_reason,omitempty"`
 	Paused         bool       `json:"paused,omitempty"` // a /watch feed whose watches are all paused: not polled
@@ -71,7 +71,8 @@ func cmdStatus(ctx context.Context, args []string, out, errOut io.Writer) error 
 		return err
 	}
 	defer st.Close()
-	r, err := readStatus(ctx, cfg, st)
+	now := time.Now().UTC().Truncate(time.Second)
+	r, err := readStatus(ctx, cfg, st, now)
 	if err != nil {
 		return err
 	}
@@ -80,7 +81,7 @@ func cmdStatus(ctx context.Context, args []string, out, errOut io.Writer) error 
 		enc.SetIndent("", "  ")
 		return enc.Encode(r)
 	}
-	return writeStatus(out, r, time.Now())
+	return writeStatus(out, r, now)
 }
 
 // openStoreToRead opens the store beside a running service, read-only:
@@ -96,7 +97,9 @@ func openStoreToRead(ctx context.Context, c config.Store) (store.Store, error) {
 	return openStore(ctx, c)
 }
 
-func readStatus(ctx context.Context, cfg *config.Config, st store.Store) (statusReport, error) {
+// readStatus reports the store's state; now is when a feed never polled
+// is due (the service polls it as soon as it runs with it).
+func readStatus(ctx context.Context, cfg *config.Config, st store.Store, now time.Time) (statusReport, error) {
 	states, err := st.FeedStates(ctx)
 	if err != nil {
 		return statusReport{}, err
@@ -114,6 +117,11 @@ func readStatus(ctx context.Context, cfg *config.Config, st store.Store) (status
 		r.Feeds = append(r.Feeds, feedStatusOf(f.Name, f.URL, states[f.Name]))
 	}
 	r.Feeds = append(r.Feeds, watchFeedStatuses(watches, states)...)
+	for i, f := range r.Feeds {
+		if f.LastPolled == nil && f.NextPoll == nil && !f.Disabled && !f.Paused {
+			r.Feeds[i].NextPoll = &now // due, as the text says, not "none"
+		}
+	}
 	for _, w := range watches {
 		if err := filters.NewSet(cfg.Define).Add("watch", w.Query); err != nil {
 			r.WatchesNotRunning = append(r.WatchesNotRunning, watchStatus{ID: w.ID, Query: w.Query, Problem: err.Error()})
