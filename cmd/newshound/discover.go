@@ -5,6 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"net/url"
+	"path"
 	"strings"
 	"time"
 
@@ -39,7 +42,7 @@ func discoverFeeds(ctx context.Context, f *feeds.Fetcher, src string, now time.T
 	if len(found.Broken) > 0 {
 		fmt.Fprintf(out, "%s announces %s that could not be read:\n", found.URL, plural(len(found.Broken), "feed"))
 		for _, l := range found.Broken {
-			fmt.Fprintf(out, "  %s\n    %s: %v\n", titleOrNone(l.Title()), l.URL, l.Err)
+			fmt.Fprintf(out, "  %s\n    %s\n", titleOrNone(l.Title()), brokenLink(found.URL, l))
 		}
 	}
 	switch {
@@ -51,6 +54,24 @@ func discoverFeeds(ctx context.Context, f *feeds.Fetcher, src string, now time.T
 		return fmt.Errorf("no feed read: %s announces %d feeds, and none could be read (above)", found.URL, len(found.Broken))
 	}
 	return fmt.Errorf("no feeds found: %s is a web page that neither announces a feed nor links to one", found.URL)
+}
+
+// brokenLink says why an announced feed could not be read. A saved page
+// (a file: URL without <base href>) resolves its links relative to its
+// site against the file itself, and file:///news/rss.xml names a file that
+// does not exist: the link is shown as the page wrote it, relative to a
+// site the file does not name.
+func brokenLink(pageURL string, l feeds.FoundFeed) string {
+	page, err1 := url.Parse(pageURL)
+	link, err2 := url.Parse(l.URL)
+	if err1 != nil || err2 != nil || page.Scheme != "file" || link.Scheme != "file" || !errors.Is(l.Err, fs.ErrNotExist) {
+		return fmt.Sprintf("%s: %v", l.URL, l.Err)
+	}
+	href := link.Path
+	if rel, ok := strings.CutPrefix(link.Path, path.Dir(page.Path)+"/"); ok {
+		href = rel
+	}
+	return href + ": a link relative to the site the page came from, which a saved file does not name (give feeds discover the page's URL)"
 }
 
 // readProblem says why a URL could not be read, naming a network failure

@@ -65,6 +65,19 @@ func TestDiscoverFeeds(t *testing.T) {
 	if err := os.WriteFile(page, []byte(saved), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// A saved page's links relative to its site: the file names no site.
+	siteRelative := filepath.Join(filepath.Dir(page), "site-relative.html")
+	saved = `<html><head><link rel="alternate" type="application/rss+xml" title="Harbour news" href="/news/rss.xml">` +
+		`<link rel="alternate" type="application/atom+xml" title="Sport" href="sport/atom.xml"></head></html>`
+	if err := os.WriteFile(siteRelative, []byte(saved), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// One with <base href> names its site: links resolve against it.
+	based := filepath.Join(filepath.Dir(page), "based.html")
+	saved = `<html><head><base href="` + srv.URL + `/"><link rel="alternate" type="application/rss+xml" title="Harbour news" href="/news/rss.xml"></head></html>`
+	if err := os.WriteFile(based, []byte(saved), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	refused := closedPort(t)
 	fetcher := feeds.NewFetcher(feeds.FetcherOptions{AllowPrivate: true, HostGap: -1, Timeout: 5 * time.Second})
 	tests := []struct {
@@ -78,6 +91,8 @@ func TestDiscoverFeeds(t *testing.T) {
 		{"announced feed gone", srv.URL + "/broken", "discover_broken.golden", "no feed read: " + srv.URL + "/broken announces 1 feed, and it could not be read (above)"},
 		{"page without feeds", srv.URL + "/about", "empty.golden", "no feeds found: " + srv.URL + "/about is a web page that neither announces a feed nor links to one"},
 		{"local HTML file", page, "discover_file.golden", ""},
+		{"local HTML file with links relative to its site", siteRelative, "discover_file_site_relative.golden", "announces 2 feeds, and none could be read"},
+		{"local HTML file with base href", based, "discover_file_base.golden", ""},
 		{"refused connection", "http://" + refused + "/news", "empty.golden", "network error"},
 		{"HTTP 404", srv.URL + "/missing", "empty.golden", "HTTP 404"},
 	}
