@@ -110,7 +110,10 @@ func (s *sender) loop(runCtx, sendCtx context.Context) {
 	defer t.Stop()
 	for {
 		s.beat.beat(s.now())
-		s.reportPass(sendCtx, s.deliverWhile(sendCtx, s.wake, t.C))
+		s.reportPass(sendCtx, s.deliverWhile(sendCtx, passStarts{wake: s.wake, tick: t.C, stop: runCtx.Done()}))
+		if runCtx.Err() != nil {
+			return // a wake pending too must not start a pass in the shutdown grace
+		}
 		select {
 		case <-runCtx.Done():
 			return
@@ -178,19 +181,28 @@ func splitOff(err, target error) (is, others error) {
 // oldest first, until nothing due is left or a destination must wait (a
 // destination whose story moves are queued waits: errMovesQueued).
 func (s *sender) deliverAll(ctx context.Context) error {
-	return s.deliverWhile(ctx, nil, nil)
+	return s.deliverWhile(ctx, passStarts{})
 }
 
-// deliverWhile is deliverAll, which also starts, while the pass's slower
-// destinations still send, the destinations that are not sending when
-// wake (a poll enqueued alerts) or tick (retries may have fallen due)
-// fires. Destinations are independent: one that is slow or down (a post
+// passStarts are what starts, while a pass's slower destinations still
+// send, the destinations that are not sending: wake (a poll enqueued
+// alerts) or tick (retries may have fallen due), until stop is closed (a
+// shutdown: a send begun in the grace may be cut off by its end after it
+// reached the destination, and be posted again by the next run).
+type passStarts struct {
+	wake <-chan struct{}
+	tick <-chan time.Time
+	stop <-chan struct{}
+}
+
+// deliverWhile is deliverAll, which also starts destinations as starts
+// says. Destinations are independent: one that is slow or down (a post
 // waiting out a rate limit inside its notifier, a page of paced messages,
 // an SMTP server's timeout) must not hold up the others' new alerts until
-// it is done. A wake taken while a destination was sending is given
-// back at the pass's end: that destination may have read its outbox
-// before the poll's commit, and the next pass reads it again at once.
-func (s *sender) deliverWhile(ctx context.Context, wake <-chan struct{}, tick <-chan time.Time) error {
+// it is done. A wake taken while a destination was sending is given back
+// at the pass's end: that destination may have read its outbox before the
+// poll's commit, and the next pass reads it again at once.
+func (s *sender) deliverWhile(ctx context.Context, starts passStarts) error {
 	p := destinationPass{done: make(chan destinationDone)}
 	outcomes := s.delivered.Load() + s.dropped.Load()
 	errs := []error{s.startPending(ctx, &p)}
@@ -201,11 +213,13 @@ func (s *sender) deliverWhile(ctx context.Context, wake <-chan struct{}, tick <-
 			p.sending--
 			delete(p.busy, d.dest)
 			errs = append(errs, d.err)
-		case <-wake:
+		case <-starts.wake:
 			woken = true
 			errs = append(errs, s.startPending(ctx, &p))
-		case <-tick:
+		case <-starts.tick:
 			errs = append(errs, s.startPending(ctx, &p))
+		case <-starts.stop:
+			starts = passStarts{}
 		}
 	}
 	if woken {

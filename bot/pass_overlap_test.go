@@ -1,0 +1,126 @@
+package bot
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/newshound/newshound/bot/notify"
+	"github.com/newshound/newshound/config"
+	"github.com/newshound/newshound/store"
+)
+
+// heldDesk is a destination whose sends wait for release: a post waiting
+// out a rate limit inside its notifier.
+type heldDesk struct {
+	recorder
+	entered chan struct{} // a send is waiting
+	release chan struct{}
+}
+
+func (d *heldDesk) Send(ctx context.Context, m notify.Message) (notify.Receipt, error) {
+	d.entered <- struct{}{}
+	select {
+	case <-d.release:
+	case <-ctx.Done():
+		return notify.Receipt{}, ctx.Err()
+	}
+	return d.recorder.Send(ctx, m)
+}
+
+// failingReads is a store whose outbox reads fail while told to: the
+// read of the destinations with alerts pending, and one destination's
+// read of its due alerts.
+type failingReads struct {
+	store.Store
+	pending atomic.Bool
+	dueOf   atomic.Pointer[string]
+}
+
+func (s *failingReads) PendingDestinations(ctx context.Context) ([]string, error) {
+	if s.pending.Load() {
+		return nil, errDiskFull
+	}
+	return s.Store.PendingDestinations(ctx)
+}
+
+func (s *failingReads) DueAlerts(ctx context.Context, dest string, now time.Time, limit int) ([]store.Alert, error) {
+	if d := s.dueOf.Load(); d != nil && *d == dest {
+		return nil, errDiskFull
+	}
+	return s.Store.DueAlerts(ctx, dest, now, limit)
+}
+
+// twoDesks is a running sender whose desk ("desk", the wire feed's dam
+// story) holds its sends, beside another desk ("other-desk", the other
+// feed's ceasefire), on a store whose reads can be made to fail. It runs
+// in a synctest bubble: the sender's tick is the bubble's.
+type twoDesks struct {
+	h     *harness
+	svc   *Service
+	st    *failingReads
+	desk  *heldDesk
+	other *recorder
+	logs  *logBuffer
+}
+
+func newTwoDesks(t *testing.T) *twoDesks {
+	h := newHarness(t, config.Subscription{Name: "dams", Query: "kessler"},
+		config.Subscription{Name: "truce", Query: "ceasefire", Destination: "other-desk"})
+	h.cfg.Destinations = append(h.cfg.Destinations, config.Destination{Name: "other-desk", Type: config.Console})
+	ctx := context.Background()
+	sq, err := store.OpenSQLite(ctx, h.db, store.WithClock(func() time.Time { return h.clock }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sq.Close() })
+	d := &twoDesks{h: h, st: &failingReads{Store: sq}, logs: &logBuffer{},
+		desk: &heldDesk{entered: make(chan struct{}, 1), release: make(chan struct{})}, other: &recorder{}}
+	d.svc, err = New(ctx, testOptions(h.cfg, d.st, map[string]notify.Notifier{"desk": d.desk, "other-desk": d.other},
+		slog.New(slog.NewTextHandler(d.logs, nil)), func() time.Time { return h.clock }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.svc.poller.pollAll(ctx, d.svc.live.catalog().Feeds(), pollNow) // first sight
+	return d
+}
+
+// publish has feed carry title, polled at once.
+func (d *twoDesks) publish(feed, title string) {
+	d.h.write(feed+".xml", item(0, "Weather stays mild", d.h.clock.Add(-time.Hour)), item(1, title, d.h.clock))
+	f, _ := d.svc.live.catalog().Feed(feed)
+	d.svc.poller.pollFeed(context.Background(), f, pollNow, nil)
+}
+
+// TestShutdownStartsNoDestinationWhileASlowOneFinishes: once Run is
+// stopped, the pass under way may finish its sends within the shutdown
+// grace, but starts no destination's: a send begun then may be cut off
+// by the grace's end after it reached the destination, and be posted
+// again by the next run.
+func TestShutdownStartsNoDestinationWhileASlowOneFinishes(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		d := newTwoDesks(t)
+		d.publish("wire", "Kessler Dam spillway reopened")
+		runCtx, stop := context.WithCancel(context.Background())
+		var sending sync.WaitGroup
+		sending.Go(func() { d.svc.sender.loop(runCtx, context.Background()) })
+		<-d.desk.entered
+		stop()
+		synctest.Wait()
+		d.publish("other", "Ceasefire agreed in the north")
+		time.Sleep(3 * sendTick) // the sender's ticks, in the bubble
+		synctest.Wait()
+		close(d.desk.release)
+		sending.Wait()
+		if got := len(d.other.msgs); got != 0 {
+			t.Errorf("other-desk got %d messages after the shutdown began, want 0 (its alert waits for the next run)", got)
+		}
+		if got := len(d.desk.msgs); got != 1 {
+			t.Errorf("desk got %d messages, want 1 (the send under way finishes)", got)
+		}
+	})
+}
