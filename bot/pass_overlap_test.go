@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -123,4 +124,55 @@ func TestShutdownStartsNoDestinationWhileASlowOneFinishes(t *testing.T) {
 			t.Errorf("desk got %d messages, want 1 (the send under way finishes)", got)
 		}
 	})
+}
+
+// TestAPasssFailingReadsAreReportedOnce: while one destination's send
+// waits, the pass reads the outbox again on each tick; a read that fails
+// on every tick is one failure of the store, logged once with its error
+// once, and the store's failure is in Health while it lasts, not only
+// once the slow send is done.
+func TestAPasssFailingReadsAreReportedOnce(t *testing.T) {
+	tests := []struct {
+		name string
+		fail func(d *twoDesks)
+		// healthDuring: the failure is in Health while the slow send waits
+		healthDuring bool
+	}{
+		{"destinations with alerts pending", func(d *twoDesks) { d.st.pending.Store(true) }, true},
+		{"a destination's due alerts", func(d *twoDesks) { o := "other-desk"; d.st.dueOf.Store(&o) }, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				d := newTwoDesks(t)
+				d.publish("wire", "Kessler Dam spillway reopened")
+				d.publish("other", "Ceasefire agreed in the north")
+				tt.fail(d)
+				d.st.pending.Store(false) // the pass's first read works
+				runCtx, stop := context.WithCancel(context.Background())
+				var sending sync.WaitGroup
+				sending.Go(func() { d.svc.sender.loop(runCtx, context.Background()) })
+				<-d.desk.entered
+				tt.fail(d)
+				time.Sleep(10 * sendTick)
+				synctest.Wait()
+				reasons := strings.Join(d.svc.Health().Reasons, "; ")
+				if got := strings.Contains(reasons, "store:"); got != tt.healthDuring {
+					t.Errorf("while the reads failed, Health said the store fails: %v, want %v (reasons %q)", got, tt.healthDuring, reasons)
+				}
+				d.st.pending.Store(false)
+				d.st.dueOf.Store(nil)
+				stop()
+				close(d.desk.release)
+				sending.Wait()
+				logs := d.logs.String()
+				if n := strings.Count(logs, "reading the outbox failed"); n != 1 {
+					t.Errorf("the failure was logged %d times, want once:\n%s", n, logs)
+				}
+				if n := strings.Count(logs, errDiskFull.Error()); n != 1 {
+					t.Errorf("its error is in the logs %d times, want once:\n%s", n, logs)
+				}
+			})
+		})
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -201,29 +202,35 @@ type passStarts struct {
 // an SMTP server's timeout) must not hold up the others' new alerts until
 // it is done. A wake taken while a destination was sending is given back
 // at the pass's end: that destination may have read its outbox before the
-// poll's commit, and the next pass reads it again at once.
+// poll's commit, and the next pass reads it again at once. The pass
+// returns each destination's latest outcome: one started again and again
+// while another sends is one state, not one error a tick.
 func (s *sender) deliverWhile(ctx context.Context, starts passStarts) error {
-	p := destinationPass{done: make(chan destinationDone)}
+	p := destinationPass{done: make(chan destinationDone), errs: map[string]error{}}
 	outcomes := s.delivered.Load() + s.dropped.Load()
-	errs := []error{s.startPending(ctx, &p)}
+	first := s.startPending(ctx, &p)
 	woken := false
 	for p.sending > 0 {
 		select {
 		case d := <-p.done:
 			p.sending--
 			delete(p.busy, d.dest)
-			errs = append(errs, d.err)
+			p.errs[d.dest] = d.err
 		case <-starts.wake:
 			woken = true
-			errs = append(errs, s.startPending(ctx, &p))
+			s.startAgain(ctx, &p)
 		case <-starts.tick:
-			errs = append(errs, s.startPending(ctx, &p))
+			s.startAgain(ctx, &p)
 		case <-starts.stop:
 			starts = passStarts{}
 		}
 	}
 	if woken {
 		s.poke()
+	}
+	errs := []error{first}
+	for _, d := range slices.Sorted(maps.Keys(p.errs)) {
+		errs = append(errs, p.errs[d])
 	}
 	if s.delivered.Load()+s.dropped.Load() != outcomes {
 		errs = append(errs, s.settleRetired(ctx))
@@ -232,16 +239,28 @@ func (s *sender) deliverWhile(ctx context.Context, starts passStarts) error {
 }
 
 // destinationPass is the destinations a pass is sending to, each by one
-// goroutine of the pass's, which it waits for.
+// goroutine of the pass's, which it waits for, and the latest outcome of
+// each destination it sent to.
 type destinationPass struct {
 	busy    map[string]bool
 	sending int
 	done    chan destinationDone
+	errs    map[string]error
 }
 
 type destinationDone struct {
 	dest string
 	err  error
+}
+
+// startAgain is startPending while other destinations send: a read of the
+// outbox that fails is logged at once (outboxFailed), as the pass may go
+// on for long after, and once per change of state however many ticks it
+// fails on.
+func (s *sender) startAgain(ctx context.Context, p *destinationPass) {
+	if err := s.startPending(ctx, p); err != nil && ctx.Err() == nil {
+		s.outboxFailed(err)
+	}
 }
 
 // startPending starts a goroutine of p for each destination with alerts
