@@ -176,3 +176,83 @@ func TestAPasssFailingReadsAreReportedOnce(t *testing.T) {
 		})
 	}
 }
+
+// heldEditor is a story desk whose edits wait for release.
+type heldEditor struct {
+	*editRecorder
+	entered chan struct{}
+	release chan struct{}
+}
+
+func (d *heldEditor) Edit(ctx context.Context, e notify.Edit) error {
+	d.entered <- struct{}{}
+	select {
+	case <-d.release:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	return d.editRecorder.Edit(ctx, e)
+}
+
+// TestASlowSendIsRecordedDelivered: a post or an edit that outlasts the
+// time a record of its outcome may take (recordTimeout: a rate limit
+// waited out in the notifier, a slow server) is recorded delivered at
+// once, not left to be recorded later as a failure of the store.
+func TestASlowSendIsRecordedDelivered(t *testing.T) {
+	tests := []struct {
+		name string
+		// held starts a pass whose send waits for release, and returns
+		// the store and the logs.
+		held func(t *testing.T, entered, release chan struct{}) (pass func(), st store.Store, logs *logBuffer)
+	}{
+		{"a post", func(t *testing.T, entered, release chan struct{}) (func(), store.Store, *logBuffer) {
+			d := newTwoDesks(t)
+			d.desk.entered, d.desk.release = entered, release
+			d.publish("wire", "Kessler Dam spillway reopened")
+			return func() { d.svc.sender.deliverAll(context.Background()) }, d.st, d.logs
+		}},
+		{"an edit", func(t *testing.T, entered, release chan struct{}) (func(), store.Store, *logBuffer) {
+			h, rec := storyHarness(t, kesslerSub())
+			logs := &logBuffer{}
+			svc, closeStore := h.openWithLog(&heldEditor{editRecorder: rec, entered: entered, release: release}, logs)
+			t.Cleanup(closeStore)
+			ctx := context.Background()
+			pass := func() {
+				h.clock = h.clock.Add(time.Minute)
+				svc.poller.pollAll(ctx, svc.live.catalog().Feeds(), pollNow)
+				svc.sender.deliverAll(ctx)
+			}
+			pass() // first sight
+			h.publishReport(0)
+			pass() // the story's message
+			h.publishReport(1)
+			h.clock = h.clock.Add(time.Minute)
+			svc.poller.pollAll(ctx, svc.live.catalog().Feeds(), pollNow)
+			return func() { svc.sender.deliverAll(ctx) }, svc.store, logs
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				entered, release := make(chan struct{}, 1), make(chan struct{})
+				pass, st, logs := tt.held(t, entered, release)
+				var sending sync.WaitGroup
+				sending.Go(pass)
+				<-entered
+				time.Sleep(2 * recordTimeout)
+				close(release)
+				sending.Wait()
+				if l := logs.String(); strings.Contains(l, "failed") {
+					t.Errorf("a send of %v logged a failure:\n%s", 2*recordTimeout, l)
+				}
+				stats, err := st.OutboxStats(context.Background())
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(stats) != 0 {
+					t.Errorf("the outbox holds %+v after the send, want nothing", stats)
+				}
+			})
+		})
+	}
+}

@@ -695,9 +695,7 @@ func (s *sender) completeBatches(ctx context.Context, n notify.Notifier, out [][
 // batch was formed before this pass, so an earlier send of it may have
 // reached the destination unrecorded.
 func (s *sender) sendBatch(ctx context.Context, dest string, n notify.Notifier, b []store.Alert, maybeSent bool) sendOutcome {
-	// What happened is recorded even when shutdown cancelled ctx during the
-	// send: a message Discord accepted must be marked delivered.
-	rec, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	rec, cancel := recordCtx(ctx)
 	defer cancel()
 	if id, ok := s.takenEarlier(b); ok {
 		return stopUnless(s.recordDelivered(rec, dest, b, notify.Receipt{MessageID: id}))
@@ -741,19 +739,32 @@ func (s *sender) sendBatch(ctx context.Context, dest string, n notify.Notifier, 
 		alert.GroupDigest(msg.Alerts, enqueued) // each story once, however many reports
 		msg.Digest = s.digestOf(b[0].Digest, msg.Alerts)
 	}
-	if receipt, found, err := s.findGhost(ctx, n, msg, b, maybeSent); err != nil {
-		return s.handleSendError(ctx, rec, dest, b, err)
-	} else if found {
-		s.log.Info("an earlier attempt had reached the destination; not posting it again", "destination", dest, "message", receipt.MessageID)
-		s.recovered(dest)
-		return stopUnless(s.recordDelivered(rec, dest, b, receipt))
+	receipt, found, err := s.findGhost(ctx, n, msg, b, maybeSent)
+	if err == nil && !found {
+		receipt, err = n.Send(ctx, msg)
 	}
-	receipt, err := n.Send(ctx, msg)
+	sent, cancelSent := recordCtx(ctx)
+	defer cancelSent()
 	if err != nil {
-		return s.handleSendError(ctx, rec, dest, b, err)
+		return s.handleSendError(ctx, sent, dest, b, err)
+	}
+	if found {
+		s.log.Info("an earlier attempt had reached the destination; not posting it again", "destination", dest, "message", receipt.MessageID)
 	}
 	s.recovered(dest)
-	return stopUnless(s.recordDelivered(rec, dest, b, receipt))
+	return stopUnless(s.recordDelivered(sent, dest, b, receipt))
+}
+
+// recordTimeout bounds a write of what a send did.
+const recordTimeout = 5 * time.Second
+
+// recordCtx is the context a send's outcome is recorded under, made once
+// the send is over: the send may take longer than recordTimeout (a rate
+// limit waited out in the notifier, an HTTP timeout), and what happened
+// is recorded even when shutdown cancelled ctx during it: a message
+// Discord accepted must be marked delivered.
+func recordCtx(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
 }
 
 // findGhost looks in the destination for an earlier send of this batch

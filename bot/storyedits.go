@@ -627,8 +627,6 @@ func (s *sender) edited(dest, key string, at time.Time) {
 // returns the joins that must go alone (the message is gone, or the
 // destination refused the edit).
 func (s *sender) sendEdit(ctx context.Context, dest string, ed notify.Editor, e *storyEdit) (sendOutcome, []store.Alert) {
-	rec, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-	defer cancel()
 	edit, err := s.composeEdit(ctx, dest, e)
 	if err != nil {
 		s.outboxFailed(err)
@@ -638,6 +636,8 @@ func (s *sender) sendEdit(ctx context.Context, dest string, ed notify.Editor, e 
 	// posts, needs no look into the story's thread.
 	edit.InsideNonceWindow = !e.formedBefore || s.insideNonceWindow(ed, e.joins)
 	err = ed.Edit(ctx, edit)
+	rec, cancel := recordCtx(ctx)
+	defer cancel()
 	switch {
 	case err == nil:
 		s.recovered(dest)
