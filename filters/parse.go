@@ -22,6 +22,11 @@ type ParseError struct {
 	// Msg ends with the cycle, each step placed "in @name at col"; see
 	// Placed.
 	Cycle []DefineRef
+	// UnknownDefine is the name, without '@', of a define the query names,
+	// itself or through a define it expands, that the defines lack: a
+	// caller can say where defines come from (preview takes them from
+	// --config) without reading Msg. "" for any other problem.
+	UnknownDefine string
 }
 
 // DefineRef is a place in a define's query: column Pos of define Name.
@@ -637,7 +642,9 @@ func (p *parser) prefix(it item, scope fieldMask) (*node, error) {
 func (p *parser) define(it item, scope fieldMask) (*node, error) {
 	body, ok := p.defines[it.text]
 	if !ok {
-		return nil, p.errorf(it, "unknown define @%s", it.text)
+		pe := p.errorf(it, "unknown define @%s", it.text)
+		pe.UnknownDefine = it.text
+		return nil, pe
 	}
 	if *p.budget--; *p.budget < 0 {
 		return nil, p.errorf(it, "@%s: defines expand to more than %d @names in all", it.text, maxExpansions)
@@ -673,7 +680,7 @@ func (p *parser) define(it item, scope fieldMask) (*node, error) {
 		default:
 			out = p.errorf(it, "in @%s (%q) at %d: %s", it.text, body, pe.Pos, pe.Msg)
 		}
-		out.Cycle = pe.Cycle
+		out.Cycle, out.UnknownDefine = pe.Cycle, pe.UnknownDefine
 		return nil, out
 	}
 	if scope != maskDefault {

@@ -20,6 +20,7 @@ var testDefines = withBomb(map[string]string{
 	"cyc2":   `y @cyc3`,
 	"cyc3":   `z @cyc1`,
 	"tocyc":  `x1 @cyc2`,
+	"lost":   `x1 @nowhere`,
 })
 
 // withBomb adds defines where @bomb0 would expand to 2^20 words.
@@ -159,6 +160,33 @@ func TestParseErrors(t *testing.T) {
 			}
 			if got := err.Error(); got != tc.want {
 				t.Errorf("Parse(%q)\n got %s\nwant %s", tc.query, got, tc.want)
+			}
+		})
+	}
+}
+
+// TestParseErrorUnknownDefine: a query naming a define the defines lack,
+// itself or through one it expands, says which by UnknownDefine, so that
+// a caller need not read Msg; other problems, at an @ too, leave it "".
+func TestParseErrorUnknownDefine(t *testing.T) {
+	tests := []struct{ name, query, want string }{
+		{"named by the query", "aleppo AND @nowhere", "nowhere"},
+		{"named by a define", "@lost", "nowhere"},
+		{"in a field", "title:@nowhere", "nowhere"},
+		{"@ without a name", "aleppo @", ""},
+		{"a broken define", "@broken", ""},
+		{"a cycle", "@loop1", ""},
+		{"another problem", "aleppo (truce", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse(tc.query, testDefines)
+			var pe *ParseError
+			if !errors.As(err, &pe) {
+				t.Fatalf("Parse(%q): got %v (%T), want a *ParseError", tc.query, err, err)
+			}
+			if pe.UnknownDefine != tc.want {
+				t.Errorf("Parse(%q): got UnknownDefine %q, want %q (%v)", tc.query, pe.UnknownDefine, tc.want, err)
 			}
 		})
 	}

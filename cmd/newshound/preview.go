@@ -122,30 +122,12 @@ func preview(ctx context.Context, o previewOptions, out, errOut io.Writer) error
 
 // defineHint is what an unknown @name adds when no --config was given:
 // "unknown define" alone leaves a user to guess where defines come from.
-// Without a config there are no defines, so a problem placed at an @ is
-// that one.
 func (o previewOptions) defineHint(err error) string {
 	var pe *filters.ParseError
-	if o.Config != "" || !errors.As(err, &pe) {
+	if o.Config != "" || !errors.As(err, &pe) || pe.UnknownDefine == "" {
 		return ""
 	}
-	q := []rune(pe.Query)
-	if pe.Pos < 1 || pe.Pos > len(q) || q[pe.Pos-1] != '@' {
-		return ""
-	}
-	name := string(q[pe.Pos:])
-	if end := strings.IndexFunc(name, notDefineName); end >= 0 {
-		name = name[:end]
-	}
-	if name == "" {
-		return "" // "'@' must be followed by the name of a define"
-	}
-	return fmt.Sprintf("\n@%s names a query of a config's define:, which preview reads from --config FILE", name)
-}
-
-// notDefineName is true of a rune no define's name has (filters' lexer).
-func notDefineName(r rune) bool {
-	return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-' || r == '.')
+	return fmt.Sprintf("\n@%s names a query of a config's define:, which preview reads from --config FILE", pe.UnknownDefine)
 }
 
 // writePreview prints one match; undated says its item has no date a
