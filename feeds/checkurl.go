@@ -1,11 +1,21 @@
 package feeds
 
 import (
+	"errors"
 	"fmt"
 	"net/netip"
 	"net/url"
 	"strings"
 )
+
+// URLRefusal is why CheckFeedURL refused URL. Reason leaves the URL out,
+// for a caller whose line names it already (feeds import's "left out").
+type URLRefusal struct {
+	URL    string
+	Reason string
+}
+
+func (r *URLRefusal) Error() string { return fmt.Sprintf("%q: %s", r.URL, r.Reason) }
 
 // CheckFeedURL says whether raw may be added as a feed from an untrusted
 // list (an OPML import, a slash command) without fetching it: http and
@@ -13,14 +23,18 @@ import (
 // no loopback, private or link-local address written in the URL itself
 // ("localhost" counts as loopback). Host names are not resolved here; the
 // Fetcher's guard checks every address it dials. Errors are *Error of kind
-// Blocked, worded for the person importing.
+// Blocked wrapping a *URLRefusal, worded for the person importing.
 func CheckFeedURL(raw string, allowPrivate, allowFile bool) error {
 	fail := func(format string, args ...any) error {
-		return &Error{URL: raw, Kind: Blocked, Err: fmt.Errorf(format, args...)}
+		return &Error{URL: raw, Kind: Blocked, Err: &URLRefusal{URL: raw, Reason: fmt.Sprintf(format, args...)}}
 	}
 	u, err := url.Parse(strings.TrimSpace(raw))
 	if err != nil {
-		return fail("invalid URL %q", raw)
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err // url.Error repeats the URL
+		}
+		return fail("is not a valid URL (%v)", err)
 	}
 	switch strings.ToLower(u.Scheme) {
 	case "http", "https":
@@ -28,24 +42,24 @@ func CheckFeedURL(raw string, allowPrivate, allowFile bool) error {
 		if allowFile {
 			return nil
 		}
-		return fail("%q: file: URLs are allowed only for feeds in the config file", raw)
+		return fail("file: URLs are allowed only for feeds in the config file")
 	case "":
-		return fail("%q has no scheme (want http:// or https://)", raw)
+		return fail("has no scheme (want http:// or https://)")
 	default:
-		return fail("%q: unsupported URL scheme %q (want http or https)", raw, u.Scheme)
+		return fail("unsupported URL scheme %q (want http or https)", u.Scheme)
 	}
 	host := strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")
 	if host == "" {
-		return fail("%q has no host", raw)
+		return fail("has no host")
 	}
 	if allowPrivate {
 		return nil
 	}
 	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
-		return fail("%q: %s is a loopback name (set allow_private_networks: true to permit)", raw, host)
+		return fail("%s is a loopback name (set allow_private_networks: true to permit)", host)
 	}
 	if ip, err := netip.ParseAddr(host); err == nil && !IsPublicAddr(ip) {
-		return fail("%q: %s is a %s address (set allow_private_networks: true to permit)", raw, host, addrClass(ip))
+		return fail("%s is a %s address (set allow_private_networks: true to permit)", host, addrClass(ip))
 	}
 	return nil
 }

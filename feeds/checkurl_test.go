@@ -24,6 +24,7 @@ func TestCheckFeedURL(t *testing.T) {
 		{"javascript", "javascript:alert(1)", false, false, `"javascript"`},
 		{"no scheme", "news.example.org/rss", false, false, "no scheme"},
 		{"no host", "https:///rss", false, false, "no host"},
+		{"not a URL", "http://example.org/%zz", false, false, `not a valid URL (invalid URL escape "%zz")`},
 		{"loopback", "http://127.0.0.1:8080/feed", false, false, "loopback"},
 		{"loopback allowed", "http://127.0.0.1:8080/feed", true, false, ""},
 		{"localhost", "http://localhost/feed", false, false, "loopback"},
@@ -52,6 +53,14 @@ func TestCheckFeedURL(t *testing.T) {
 			}
 			if !strings.Contains(err.Error(), tc.wantErr) {
 				t.Errorf("got %q, want it to mention %q", err, tc.wantErr)
+			}
+			// A caller whose line names the URL takes the reason alone.
+			var r *URLRefusal
+			if !errors.As(err, &r) {
+				t.Fatalf("got %v (%T), want it to wrap a *URLRefusal", err, err)
+			}
+			if r.URL != tc.url || !strings.Contains(r.Reason, tc.wantErr) || strings.Contains(r.Reason, tc.url) {
+				t.Errorf("got URLRefusal{URL: %q, Reason: %q}, want URL %q and a reason mentioning %q but not the URL", r.URL, r.Reason, tc.url, tc.wantErr)
 			}
 		})
 	}

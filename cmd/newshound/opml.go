@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"net/url"
-	"strconv"
 	"strings"
 	"unicode"
 
@@ -61,7 +60,7 @@ func importOPML(r io.Reader, out, errOut io.Writer) error {
 		}
 		if err := feeds.CheckFeedURL(f.URL, false, false); err != nil {
 			refused++
-			why := refusal(f.URL, err)
+			why := refusal(err)
 			fmt.Fprintf(errOut, "left out %q: %s\n", f.URL, why)
 			fmt.Fprintf(out, "  # left out: %s (%s)\n", notify.OneLine(f.URL), why)
 			continue
@@ -92,17 +91,13 @@ func importOPML(r io.Reader, out, errOut io.Writer) error {
 	return nil
 }
 
-// refusal is why CheckFeedURL refused raw, without the URL its errors
-// begin with: the left-out line names it already. An error that names it
-// elsewhere is kept whole.
-func refusal(raw string, err error) string {
-	msg := err.Error()
-	for _, sep := range []string{": ", " "} {
-		if why, ok := strings.CutPrefix(msg, strconv.Quote(raw)+sep); ok {
-			return why
-		}
+// refusal is why CheckFeedURL refused a URL, without the URL: the
+// left-out line names it already.
+func refusal(err error) string {
+	if r, ok := errors.AsType[*feeds.URLRefusal](err); ok {
+		return r.Reason
 	}
-	return msg
+	return err.Error()
 }
 
 // exportOPML writes a config's feeds (config.LoadFeeds) as OPML, titled

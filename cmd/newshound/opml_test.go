@@ -173,7 +173,8 @@ func closedPort(t *testing.T) string {
 }
 
 // TestRefusalNamesTheURLOnce: a left-out feed's line names its URL, and
-// the reason after it did again (CheckFeedURL's errors begin with it).
+// the reason after it did again (CheckFeedURL's errors begin with it):
+// the reason is its URLRefusal's alone.
 func TestRefusalNamesTheURLOnce(t *testing.T) {
 	tests := []struct{ url, want string }{
 		{"http://10.0.0.1/feed", "10.0.0.1 is a private address (set allow_private_networks: true to permit)"},
@@ -187,7 +188,7 @@ func TestRefusalNamesTheURLOnce(t *testing.T) {
 			if err == nil {
 				t.Fatal("CheckFeedURL accepted it")
 			}
-			if got := refusal(tt.url, err); got != tt.want {
+			if got := refusal(err); got != tt.want {
 				t.Errorf("got %q, want %q", got, tt.want)
 			}
 		})
