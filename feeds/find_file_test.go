@@ -49,3 +49,31 @@ func TestFindReadsLocalFilesOnlyFromALocalPage(t *testing.T) {
 		})
 	}
 }
+
+// TestFindSavedPageAnchorsNamingNoFile: a saved page's <a href> that names
+// no file (a link relative to the page's site, resolved against the file)
+// is Broken, as an announced one is, not left out as a guess that is no
+// feed; one naming a file that is no feed is still left out.
+func TestFindSavedPageAnchorsNamingNoFile(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]string{
+		"rss.xml":   `<rss version="2.0"><channel><title>Beside</title><item><guid>1</guid><title>One</title></item></channel></rss>`,
+		"notes.xml": `just notes, not a feed`,
+		"page.html": `<html><body><a href="rss.xml">Beside</a> <a href="notes.xml">Notes</a> <a href="/nowhere/feed">Site</a></body></html>`,
+	}
+	for name, body := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	found, err := Find(context.Background(), NewFetcher(FetcherOptions{}), NewParser(), Request{URL: fileURL(t, filepath.Join(dir, "page.html")), AllowFile: true}, time.Now(), AllLinks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(found.Links) != 1 || found.Links[0].URL != fileURL(t, filepath.Join(dir, "rss.xml")) {
+		t.Errorf("got links %+v, want the feed beside the page alone", found.Links)
+	}
+	if len(found.Broken) != 1 || found.Broken[0].URL != "file:///nowhere/feed" || found.Broken[0].Announced || found.Broken[0].Err == nil {
+		t.Errorf("got broken %+v, want the <a href> naming no file, file:///nowhere/feed, with its error", found.Broken)
+	}
+}

@@ -39,24 +39,48 @@ func discoverFeeds(ctx context.Context, f *feeds.Fetcher, src string, now time.T
 			fmt.Fprintf(out, "  %s\n    %s%s\n", titleOrNone(l.Title()), l.URL, how)
 		}
 	}
+	names := brokenVerb(found.Broken)
 	if len(found.Broken) > 0 {
-		fmt.Fprintf(out, "%s announces %s that could not be read:\n", found.URL, plural(len(found.Broken), "feed"))
+		fmt.Fprintf(out, "%s %s %s that could not be read:\n", found.URL, names, plural(len(found.Broken), "feed"))
 		for _, l := range found.Broken {
-			fmt.Fprintf(out, "  %s\n    %s\n", titleOrNone(l.Title()), brokenLink(found.URL, l))
+			how := ""
+			if !l.Announced {
+				how = "  (a link in the page)"
+			}
+			fmt.Fprintf(out, "  %s%s\n    %s\n", titleOrNone(l.Title()), how, brokenLink(found.URL, l))
 		}
 	}
 	switch {
 	case len(found.Links) > 0:
 		return nil
 	case len(found.Broken) == 1:
-		return fmt.Errorf("no feed read: %s announces 1 feed, and it could not be read (above)", found.URL)
+		return fmt.Errorf("no feed read: %s %s 1 feed, and it could not be read (above)", found.URL, names)
 	case len(found.Broken) > 1:
-		return fmt.Errorf("no feed read: %s announces %d feeds, and none could be read (above)", found.URL, len(found.Broken))
+		return fmt.Errorf("no feed read: %s %s %d feeds, and none could be read (above)", found.URL, names, len(found.Broken))
 	}
 	return fmt.Errorf("no feeds found: %s is a web page that neither announces a feed nor links to one", found.URL)
 }
 
-// brokenLink says why an announced feed could not be read. A saved page
+// brokenVerb says how a page names the feeds that could not be read:
+// Find keeps a saved page's <a href>s naming no file beside its announced
+// links.
+func brokenVerb(broken []feeds.FoundFeed) string {
+	anchors := 0
+	for _, l := range broken {
+		if !l.Announced {
+			anchors++
+		}
+	}
+	switch anchors {
+	case 0:
+		return "announces"
+	case len(broken):
+		return "links to"
+	}
+	return "announces or links to"
+}
+
+// brokenLink says why a feed link could not be read. A saved page
 // (a file: URL without <base href>) resolves its links relative to its
 // site against the file itself, and file:///news/rss.xml names a file that
 // does not exist: the link is shown as the page wrote it, relative to a

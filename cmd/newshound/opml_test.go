@@ -72,6 +72,19 @@ func TestDiscoverFeeds(t *testing.T) {
 	if err := os.WriteFile(siteRelative, []byte(saved), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// Its <a href> feed links relative to its site name no file either,
+	// alone or beside an announced one.
+	anchors := filepath.Join(filepath.Dir(page), "anchors.html")
+	saved = `<html><body><a href="/news/rss.xml">Harbour news</a> <a href="sport/atom.xml">Sport</a></body></html>`
+	if err := os.WriteFile(anchors, []byte(saved), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	mixed := filepath.Join(filepath.Dir(page), "mixed.html")
+	saved = `<html><head><link rel="alternate" type="application/rss+xml" title="Harbour news" href="/news/rss.xml"></head>` +
+		`<body><a href="/sport/feed">Sport</a></body></html>`
+	if err := os.WriteFile(mixed, []byte(saved), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	// One with <base href> names its site: links resolve against it.
 	based := filepath.Join(filepath.Dir(page), "based.html")
 	saved = `<html><head><base href="` + srv.URL + `/"><link rel="alternate" type="application/rss+xml" title="Harbour news" href="/news/rss.xml"></head></html>`
@@ -92,6 +105,8 @@ func TestDiscoverFeeds(t *testing.T) {
 		{"page without feeds", srv.URL + "/about", "empty.golden", "no feeds found: " + srv.URL + "/about is a web page that neither announces a feed nor links to one"},
 		{"local HTML file", page, "discover_file.golden", ""},
 		{"local HTML file with links relative to its site", siteRelative, "discover_file_site_relative.golden", "announces 2 feeds, and none could be read"},
+		{"local HTML file with <a href>s relative to its site", anchors, "discover_file_site_relative_anchors.golden", "links to 2 feeds, and none could be read"},
+		{"local HTML file with a <link> and an <a href> relative to its site", mixed, "discover_file_site_relative_mixed.golden", "announces or links to 2 feeds, and none could be read"},
 		{"local HTML file with base href", based, "discover_file_base.golden", ""},
 		{"refused connection", "http://" + refused + "/news", "empty.golden", "network error"},
 		{"HTTP 404", srv.URL + "/missing", "empty.golden", "HTTP 404"},
