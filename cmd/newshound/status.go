@@ -40,7 +40,7 @@ type feedStatus struct {
 	LastSuccess    *time.Time `json:"last_success,omitempty"` // the last poll that worked, also while the feed fails
 	FailingSince   *time.Time `json:"failing_since,omitempty"`
 	LastError      string     `json:"last_error,omitempty"`
-	NextPoll       *time.Time `json:"next_poll,omitempty"` // none while disabled: the next start or reload polls it; never polled: due, the time status ran
+	NextPoll       *time.Time `json:"next_poll,omitempty"` // none while disabled (the next start or reload polls it) or paused; never polled: due, the time status ran
 	Disabled       bool       `json:"disabled,omitempty"`
 	DisabledReason string     `json:"disabled_reason,omitempty"`
 	Paused         bool       `json:"paused,omitempty"` // a /watch feed whose watches are all paused: not polled
@@ -175,7 +175,9 @@ func watchFeedStatuses(watches []store.Watch, states map[string]store.FeedState)
 	var out []feedStatus
 	for _, u := range urls {
 		f := feedStatusOf("watch "+strings.Join(ids[u], ", "), u, states[bot.WatchFeedID(u)])
-		f.Paused = !active[u]
+		if f.Paused = !active[u]; f.Paused {
+			f.NextPoll = nil // not polled until a watch resumes, as the text's "watches paused"
+		}
 		out = append(out, f)
 	}
 	return out

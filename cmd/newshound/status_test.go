@@ -22,7 +22,10 @@ import (
 )
 
 // TestStatusJSON writes a store with one healthy feed, one failing, one
-// disabled and a backlog, and checks `status --json` against a golden file.
+// disabled, a /watch feed whose watches are all paused and a backlog, and
+// checks `status --json` against a golden file. The paused feed is not
+// polled ("watches paused" in the text): no next_poll, though its state
+// keeps the one planned before the pause.
 func TestStatusJSON(t *testing.T) {
 	dir := t.TempDir()
 	db := filepath.Join(dir, "state.db")
@@ -35,6 +38,11 @@ func TestStatusJSON(t *testing.T) {
 		{FeedID: "gone", URL: "https://gone.example/rss", ConfigURL: "https://gone.example/rss", LastPolled: at, ErrorCount: 1, FailingSince: at,
 			LastError: "HTTP 410 Gone", Disabled: true, DisabledReason: "HTTP 410 Gone"},
 	}
+	const paused = "https://paused.example/feed"
+	if _, err := st.AddWatch(ctx, store.Watch{GuildID: "1", ChannelID: "10", FeedURL: paused, Query: "kerry", Paused: true, PauseReason: "paused by a moderator"}); err != nil {
+		t.Fatal(err)
+	}
+	states = append(states, store.FeedState{FeedID: bot.WatchFeedID(paused), URL: paused, Initialized: true, LastPolled: at, LastSuccess: at, NextPoll: at.Add(15 * time.Minute)})
 	if err := st.SaveFeedStates(ctx, states); err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +97,7 @@ destinations:
 	if code := run(ctx, []string{"status", "--config", path}, &out, &errOut); code != 0 {
 		t.Fatalf("status: exit %d: %s", code, errOut.String())
 	}
-	for _, want := range []string{"markets", "failing for", "HTTP 503", "disabled: HTTP 410 Gone", "desk", "3", "HTTP 502"} {
+	for _, want := range []string{"markets", "failing for", "HTTP 503", "disabled: HTTP 410 Gone", "watches paused", "desk", "3", "HTTP 502"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("status lacks %q:\n%s", want, out.String())
 		}
