@@ -82,7 +82,9 @@ var errStoriesLeaseNotTaken = errors.New("not taken")
 // story twice to a destination. Polls that enqueue nothing take no lease,
 // and those that do are few and commit in milliseconds, so the wait is
 // short: it backs off from 20 ms to a second, and gives up after twice the
-// lease's time to live, by which a dead holder's lease has run out; it
+// lease's time to live, by which a dead holder's lease has run out (each
+// try, and the give-up's question of who holds it, bounded by
+// leases.callTimeout, so a store that hangs does not stretch it); it
 // then says why (gaveUp: another instance holds it, or taking it fails).
 // A poll that gives up for another instance leaves its items for a later
 // poll (poller.leftForLease); one that gives up for a failing take fails

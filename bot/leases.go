@@ -82,7 +82,7 @@ func (l *leases) tryTake(ctx context.Context, name string) (bool, error) {
 	stripe.Lock()
 	defer stripe.Unlock()
 	until := time.Now().Add(l.ttl)
-	got, err := l.leaser.Lease(ctx, name, l.owner, l.ttl)
+	got, err := l.lease(ctx, name)
 	if err != nil {
 		if ctx.Err() == nil {
 			l.errs.Fail("lease", "taking a lease failed; the work waits for the next try", err, "lease", name)
@@ -98,13 +98,46 @@ func (l *leases) tryTake(ctx context.Context, name string) (bool, error) {
 	return got, nil
 }
 
+// maxLeaseCall bounds one call to the store about a lease. A lease is
+// one row written or read, answered in milliseconds; a store that has
+// not answered in 5 s hangs (a network partition without a reset, a
+// locked row), and a try that waits for it would hold up a poll or a
+// destination for as long as the hang, lockStories' give-up included.
+const maxLeaseCall = 5 * time.Second
+
+// callTimeout is how long one call about a lease may take: maxLeaseCall,
+// and never more than half the ttl, so that a take leaves at least half
+// the ttl to the work under it, lockStories' 2 x ttl holds several
+// tries, and a renewal (every ttl/3) given up still ends before the lease
+// it renews runs out.
+func (l *leases) callTimeout() time.Duration { return min(l.ttl/2, maxLeaseCall) }
+
+// callCtx bounds one call about a lease by callTimeout.
+func (l *leases) callCtx(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, l.callTimeout())
+}
+
+// lease takes or renews name within callTimeout; a take the store did not
+// answer in time fails, as one the store refused.
+func (l *leases) lease(ctx context.Context, name string) (bool, error) {
+	callCtx, cancel := l.callCtx(ctx)
+	defer cancel()
+	got, err := l.leaser.Lease(callCtx, name, l.owner, l.ttl)
+	if err != nil && ctx.Err() == nil && callCtx.Err() != nil {
+		err = fmt.Errorf("the store did not answer within %v: %w", l.callTimeout(), err)
+	}
+	return got, err
+}
+
 // holder names the instance holding the lease, "" when the store cannot
 // tell: it is a detail of a wait's give-up, which goes on without it.
 func (l *leases) holder(ctx context.Context, name string) string {
 	if l.leaser == nil {
 		return ""
 	}
-	owner, err := l.leaser.LeaseHolder(ctx, name)
+	callCtx, cancel := l.callCtx(ctx)
+	defer cancel()
+	owner, err := l.leaser.LeaseHolder(callCtx, name)
 	if err != nil {
 		l.log.Debug("asking who holds a lease", "lease", name, "err", err)
 	}
@@ -200,7 +233,7 @@ func (l *leases) renew(ctx context.Context, name string) {
 		return
 	}
 	until = time.Now().Add(l.ttl)
-	got, err := l.leaser.Lease(ctx, name, l.owner, l.ttl)
+	got, err := l.lease(ctx, name)
 	if err != nil {
 		if ctx.Err() == nil {
 			l.errs.Fail("renew", "renewing leases failed; retrying", err, "lease", name)

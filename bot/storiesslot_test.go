@@ -71,7 +71,8 @@ func TestStoriesSlotCountsOnlyTheWaitForTheLease(t *testing.T) {
 type hangingLeaser struct {
 	mu      sync.Mutex
 	hanging bool
-	entered chan struct{} // closed when a hanging take begins
+	enter   sync.Once
+	entered chan struct{} // closed when the first hanging take begins
 	answer  chan struct{}
 }
 
@@ -84,10 +85,9 @@ func (h *hangingLeaser) hang() {
 func (h *hangingLeaser) Lease(ctx context.Context, name, owner string, ttl time.Duration) (bool, error) {
 	h.mu.Lock()
 	hanging, entered, answer := h.hanging, h.entered, h.answer
-	h.hanging = false
 	h.mu.Unlock()
 	if hanging {
-		close(entered)
+		h.enter.Do(func() { close(entered) })
 		select {
 		case <-answer:
 		case <-ctx.Done():
@@ -107,9 +107,10 @@ func (h *hangingLeaser) LeaseHolder(ctx context.Context, name string) (string, e
 // process's part of the stories lease gives up once the holders ahead
 // waited for the lease its budget, for the reason of their tries made
 // meanwhile. The slot's last try was read whenever it was made: a worker
-// that gave up behind a holder whose try the store did not answer for
+// that gave up behind a holder whose tries the store did not answer for
 // the whole budget was told another instance held the lease (a wait, no
-// failure of the store), from a try of a holder before.
+// failure of the store), from a try of a holder before. (Each try is
+// given up after callTimeout since, a failure of the store.)
 func TestStoriesLeaseGiveUpSaysWhyOfItsOwnWait(t *testing.T) {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	h := &hangingLeaser{}
@@ -132,6 +133,6 @@ func TestStoriesLeaseGiveUpSaysWhyOfItsOwnWait(t *testing.T) {
 	_, err := c.lockStories(ctx)
 	close(h.answer)
 	if err == nil || errors.Is(err, errStoriesLeaseNotTaken) {
-		t.Errorf("behind a take the store did not answer for the whole wait: lockStories: %v, want a failure of the store", err)
+		t.Errorf("behind takes the store did not answer for the whole wait: lockStories: %v, want a failure of the store", err)
 	}
 }

@@ -1,0 +1,101 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/newshound/newshound/internal/statelog"
+)
+
+// stuckLeaser is a store that does not answer (a network partition
+// without a reset, a locked row): its takes, or its answers of who holds
+// a lease, return only once the caller's context ends. A take it answers
+// finds the lease held by another instance.
+type stuckLeaser struct {
+	takes, holder bool // which calls hang
+}
+
+func (s *stuckLeaser) Lease(ctx context.Context, name, owner string, ttl time.Duration) (bool, error) {
+	if s.takes {
+		<-ctx.Done()
+		return false, ctx.Err()
+	}
+	return false, nil
+}
+
+func (s *stuckLeaser) Release(ctx context.Context, name, owner string) error { return nil }
+
+func (s *stuckLeaser) LeaseHolder(ctx context.Context, name string) (string, error) {
+	if s.holder {
+		<-ctx.Done()
+		return "", ctx.Err()
+	}
+	return "another", nil
+}
+
+// TestStoriesLeaseGiveUpIsBoundedByAStoreThatHangs: lockStories gives up
+// after 2 x ttl, whether the store answers or not. Each try to take the
+// lease, and the give-up's question of who holds it, ran on the caller's
+// context, which has no deadline for a poll or a destination: a store
+// that hung made the give-up wait as long as the hang. A try the store
+// does not answer within callTimeout fails, a failure of the store.
+func TestStoriesLeaseGiveUpIsBoundedByAStoreThatHangs(t *testing.T) {
+	const ttl = 20 * time.Second // the default
+	const hang = 10 * time.Minute
+	tests := []struct {
+		name      string
+		leaser    *stuckLeaser
+		wantWait  bool // errStoriesLeaseNotTaken (else a failure of the store)
+		wantAtMax time.Duration
+	}{
+		{"takes hang", &stuckLeaser{takes: true}, false, 2*ttl + 6*time.Second},
+		{"who holds the lease hangs", &stuckLeaser{holder: true}, true, 2*ttl + 6*time.Second},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				log := slog.New(slog.NewTextHandler(io.Discard, nil))
+				l := &leases{leaser: tt.leaser, owner: "me", ttl: ttl, log: log, held: map[string]time.Time{}, errs: statelog.New(log)}
+				c := newCommitLock(l, time.Now, log)
+				ctx, cancel := context.WithTimeout(context.Background(), hang)
+				defer cancel()
+				start := time.Now()
+				_, err := c.lockStories(ctx)
+				took := time.Since(start)
+				if took > tt.wantAtMax {
+					t.Errorf("lockStories gave up after %v, want at most %v (2 x ttl %v)", took, tt.wantAtMax, ttl)
+				}
+				switch {
+				case err == nil || ctx.Err() != nil:
+					t.Errorf("lockStories: %v (the caller's context: %v), want a give-up before the caller's context ends", err, ctx.Err())
+				case errors.Is(err, errStoriesLeaseNotTaken) != tt.wantWait:
+					t.Errorf("lockStories: %v, want a wait for another instance: %v", err, tt.wantWait)
+				}
+			})
+		})
+	}
+}
+
+// TestALeaseRenewalIsBoundedByAStoreThatHangs: a renewal the store does
+// not answer ends within callTimeout, before the lease it renews runs
+// out, and holds the lease's stripe (a take of it waits) no longer.
+func TestALeaseRenewalIsBoundedByAStoreThatHangs(t *testing.T) {
+	const ttl = 20 * time.Second
+	synctest.Test(t, func(t *testing.T) {
+		log := slog.New(slog.NewTextHandler(io.Discard, nil))
+		l := &leases{leaser: &stuckLeaser{takes: true}, owner: "me", ttl: ttl, log: log, held: map[string]time.Time{}, errs: statelog.New(log)}
+		l.held["outbox:desk"] = time.Now().Add(ttl)
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+		defer cancel()
+		start := time.Now()
+		l.renew(ctx, "outbox:desk")
+		if took, want := time.Since(start), ttl/2; took > want {
+			t.Errorf("a renewal the store did not answer took %v, want at most %v", took, want)
+		}
+	})
+}
