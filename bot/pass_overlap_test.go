@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"strings"
 	"sync"
@@ -40,9 +41,11 @@ type failingReads struct {
 	store.Store
 	pending atomic.Bool
 	dueOf   atomic.Pointer[string]
+	reads   atomic.Int64 // of the destinations with alerts pending
 }
 
 func (s *failingReads) PendingDestinations(ctx context.Context) ([]string, error) {
+	s.reads.Add(1)
 	if s.pending.Load() {
 		return nil, errDiskFull
 	}
@@ -251,6 +254,53 @@ func TestASlowSendIsRecordedDelivered(t *testing.T) {
 				}
 				if len(stats) != 0 {
 					t.Errorf("the outbox holds %+v after the send, want nothing", stats)
+				}
+			})
+		})
+	}
+}
+
+// TestAWakeIsHandedOnOnlyForADestinationThatMissedIt: a pass that took a
+// poll's wake while a destination sent gave it back at its end, so one
+// more pass read the outbox's destinations at once, even when every
+// destination sending at the wake read its outbox after it (a sending
+// destination reads its outbox again after each page): they had seen the
+// poll's commit. Such a pass hands no wake on; one whose destination
+// ended without a read after the wake does (its last read may have come
+// before the commit).
+func TestAWakeIsHandedOnOnlyForADestinationThatMissedIt(t *testing.T) {
+	tests := []struct {
+		name      string
+		deskFails bool  // the held send fails once released: desk backs off
+		wantReads int64 // of the pending destinations after the release
+	}{
+		{"the sending desk reads its outbox again", false, 0},
+		{"the sending desk stops at a failure, reading nothing after", true, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				d := newTwoDesks(t)
+				if tt.deskFails {
+					d.desk.fail = []error{errors.New("server error")}
+				}
+				d.publish("wire", "Kessler Dam spillway reopened")
+				runCtx, stop := context.WithCancel(context.Background())
+				var sending sync.WaitGroup
+				sending.Go(func() { d.svc.sender.loop(runCtx, context.Background()) })
+				defer sending.Wait()
+				defer stop()
+				<-d.desk.entered
+				d.publish("other", "Ceasefire agreed in the north") // wakes the pass
+				synctest.Wait()
+				if got := len(d.other.msgs); got != 1 {
+					t.Fatalf("other-desk got %d messages while desk sent, want 1", got)
+				}
+				before := d.st.reads.Load()
+				close(d.desk.release)
+				synctest.Wait() // no tick: the bubble's clock stands still
+				if got := d.st.reads.Load() - before; got != tt.wantReads {
+					t.Errorf("after the pass: %d reads of the pending destinations, want %d", got, tt.wantReads)
 				}
 			})
 		})

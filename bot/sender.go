@@ -201,23 +201,26 @@ type passStarts struct {
 // waiting out a rate limit inside its notifier, a page of paced messages,
 // an SMTP server's timeout) must not hold up the others' new alerts until
 // it is done. A wake taken while a destination was sending is given back
-// at the pass's end: that destination may have read its outbox before the
-// poll's commit, and the next pass reads it again at once. The pass
+// at the pass's end when that destination did not read its outbox after
+// the wake (destinationRun.missedWake): its last read may have come before
+// the poll's commit, and the next pass reads it again at once. One that
+// read again since saw the commit, and costs no extra pass. The pass
 // returns each destination's latest outcome: one started again and again
 // while another sends is one state, not one error a tick.
 func (s *sender) deliverWhile(ctx context.Context, starts passStarts) error {
 	p := destinationPass{done: make(chan destinationDone), errs: map[string]error{}}
 	outcomes := s.delivered.Load() + s.dropped.Load()
 	first := s.startPending(ctx, &p)
-	woken := false
+	handOn := false
 	for p.sending > 0 {
 		select {
 		case d := <-p.done:
 			p.sending--
+			handOn = handOn || p.busy[d.dest].missedWake()
 			delete(p.busy, d.dest)
 			p.errs[d.dest] = d.err
 		case <-starts.wake:
-			woken = true
+			p.woken()
 			s.startAgain(ctx, &p)
 		case <-starts.tick:
 			s.startAgain(ctx, &p)
@@ -225,7 +228,7 @@ func (s *sender) deliverWhile(ctx context.Context, starts passStarts) error {
 			starts = passStarts{}
 		}
 	}
-	if woken {
+	if handOn {
 		s.poke()
 	}
 	errs := []error{first}
@@ -242,10 +245,34 @@ func (s *sender) deliverWhile(ctx context.Context, starts passStarts) error {
 // goroutine of the pass's, which it waits for, and the latest outcome of
 // each destination it sent to.
 type destinationPass struct {
-	busy    map[string]bool
+	busy    map[string]*destinationRun
 	sending int
 	done    chan destinationDone
 	errs    map[string]error
+}
+
+// destinationRun is one destination's goroutine of a pass: reads counts
+// its reads of its outbox, each counted before it begins; wokenAt is
+// reads when the pass last took a wake while it ran (woken).
+type destinationRun struct {
+	reads   atomic.Uint64
+	woken   bool
+	wokenAt uint64
+}
+
+// woken notes a wake (a poll's commit before it) for the destinations
+// sending now.
+func (p *destinationPass) woken() {
+	for _, r := range p.busy {
+		r.woken, r.wokenAt = true, r.reads.Load()
+	}
+}
+
+// missedWake reports whether the destination ended without a read begun
+// after the pass's last wake while it ran: it may not have seen the
+// alerts committed before that wake.
+func (r *destinationRun) missedWake() bool {
+	return r.woken && r.reads.Load() == r.wokenAt
 }
 
 type destinationDone struct {
@@ -272,23 +299,24 @@ func (s *sender) startPending(ctx context.Context, p *destinationPass) error {
 	}
 	s.metrics.outboxHolds(dests)
 	if p.busy == nil {
-		p.busy = map[string]bool{}
+		p.busy = map[string]*destinationRun{}
 	}
 	for _, d := range dests {
-		if p.busy[d] {
+		if p.busy[d] != nil {
 			continue
 		}
-		p.busy[d] = true
+		run := &destinationRun{}
+		p.busy[d] = run
 		p.sending++
-		go func() { p.done <- destinationDone{d, s.deliverOne(ctx, d)} }()
+		go func() { p.done <- destinationDone{d, s.deliverOne(ctx, d, &run.reads)} }()
 	}
 	return nil
 }
 
 // deliverOne is deliverDestination, its wait for queued moves logged
 // rather than returned.
-func (s *sender) deliverOne(ctx context.Context, dest string) error {
-	err := s.deliverDestination(ctx, dest)
+func (s *sender) deliverOne(ctx context.Context, dest string, reads *atomic.Uint64) error {
+	err := s.deliverDestination(ctx, dest, reads)
 	if errors.Is(err, errMovesQueued) {
 		// The poller logs the moves' failure, and pokes the sender once
 		// they are stored.
@@ -323,7 +351,10 @@ func (s *sender) settleRetired(ctx context.Context) error {
 // outboxLease names the lease under which one instance sends dest's outbox.
 func outboxLease(dest string) string { return "outbox:" + dest }
 
-func (s *sender) deliverDestination(ctx context.Context, dest string) error {
+// deliverDestination sends dest's due alerts, reading its outbox again
+// after each page until it is empty or dest must wait; reads counts each
+// read before it begins (destinationRun).
+func (s *sender) deliverDestination(ctx context.Context, dest string, reads *atomic.Uint64) error {
 	if s.waiting(dest) {
 		return nil
 	}
@@ -350,6 +381,7 @@ func (s *sender) deliverDestination(ctx context.Context, dest string) error {
 			s.warnOnce("no-notifier:"+dest, "alerts wait for a destination that is no longer configured; they stay in the outbox", "destination", dest)
 			return nil
 		}
+		reads.Add(1)
 		pending, err := s.duePrefix(ctx, dest, n)
 		if err != nil {
 			return err
