@@ -157,7 +157,7 @@ func (l *leases) release(ctx context.Context, name string) {
 	delete(l.held, name)
 	l.mu.Unlock()
 	// Release even when ctx was cancelled (Ctrl-C mid-poll).
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), maxLeaseCall)
 	defer cancel()
 	if err := l.leaser.Release(ctx, name, l.owner); err != nil {
 		l.log.Debug("releasing a lease", "lease", name, "err", err)

@@ -427,12 +427,6 @@ func measureTune(tuneHalf []ucReport, desc string, opt Options, n int) result {
 	return r
 }
 
-// with returns o changed by f.
-func with(o Options, f func(*Options)) Options {
-	f(&o)
-	return o
-}
-
 func (g groupingFigures) f1() float64 {
 	return 2 * g.precision * g.recall / (g.precision + g.recall)
 }
