@@ -25,6 +25,14 @@
 // never one story, whatever their words ([Fingerprint.WithPublished]): a
 // backfill brings in one year's report beside the next year's.
 //
+// A headline dated to a day ("Harbour in pictures: 19 February 2025",
+// "Markets: as it happened - March 11, 2014", "Energy report 3/10/14") is a
+// column or a live page of that day, and the same column of another day is
+// another story, whatever their words: a recurring column keeps its
+// headline and often its lead. A dated item joins no story holding an item
+// dated to other days (a week's column, "14-20 February", overlapping
+// both, bridges no two days).
+//
 // A new item joins the story of its most similar earlier item in the
 // window when the similarity clears the threshold; every item of the window
 // is a candidate, including items that joined a story themselves. A title

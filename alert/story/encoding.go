@@ -16,9 +16,12 @@ import (
 // added a byte of flags after the version: flagList, the title is a list
 // of names (a version 1 or 2 row is taken for no list). Version 4 added,
 // after the flags, when the item was published (Unix seconds, 0 when
-// unknown; a row of an earlier version is of unknown time).
+// unknown; a row of an earlier version is of unknown time). Version 5
+// added, after the publication time, the days the title dates itself to
+// (dateSpan, 0 when none; a row of an earlier version is undated).
 const (
-	encodingVersion = 4
+	encodingVersion = 5
+	encodingNoDates = 4
 	encodingNoTime  = 3
 	encodingNoFlags = 2
 	encodingNoCases = 1
@@ -32,7 +35,7 @@ const flagList = 1
 var ErrEncoding = errors.New("story: bad fingerprint encoding")
 
 // MarshalBinary encodes the fingerprint compactly: a version byte, a byte
-// of flags, the publication time in a varint, the title hashes as sorted deltas in varints, how each title word is written
+// of flags, the publication time and the title's dates in varints, the title hashes as sorted deltas in varints, how each title word is written
 // (four bits a word), the lead hashes likewise, and the MinHash signature:
 // about 5 bytes a word, 130 more for a signature (a headline alone takes
 // about 45 bytes, a headline with a lead about 300).
@@ -44,6 +47,7 @@ func (fp Fingerprint) MarshalBinary() ([]byte, error) {
 	}
 	b = append(b, encodingVersion, flags)
 	b = binary.AppendUvarint(b, uint64(fp.published))
+	b = binary.AppendUvarint(b, uint64(fp.dates))
 	b = appendHashes(b, fp.title)
 	b = appendCases(b, fp)
 	b = appendHashes(b, fp.lead)
@@ -90,10 +94,17 @@ func (fp *Fingerprint) UnmarshalBinary(b []byte) error {
 		}
 	}
 	var published uint64
-	if b[0] >= encodingVersion {
+	if b[0] >= encodingNoDates {
 		published = d.uvarint()
 		if d.err == nil && published > math.MaxInt64 {
 			d.err = fmt.Errorf("publication time %d", published)
+		}
+	}
+	var dates uint64
+	if b[0] >= encodingVersion {
+		dates = d.uvarint()
+		if d.err == nil && dates > math.MaxUint32 {
+			d.err = fmt.Errorf("dates %#x", dates)
 		}
 	}
 	title := d.hashes()
@@ -119,7 +130,7 @@ func (fp *Fingerprint) UnmarshalBinary(b []byte) error {
 	if d.err != nil {
 		return fmt.Errorf("%w: %v", ErrEncoding, d.err)
 	}
-	*fp = Fingerprint{title: title, cases: cases, lead: lead, sig: sig, list: flags&flagList != 0, published: int64(published)}
+	*fp = Fingerprint{title: title, cases: cases, lead: lead, sig: sig, list: flags&flagList != 0, published: int64(published), dates: dateSpan(dates)}
 	return nil
 }
 

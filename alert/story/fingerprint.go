@@ -26,6 +26,7 @@ type Fingerprint struct {
 	// published is when the item was published, in Unix seconds; 0 when
 	// unknown (see WithPublished).
 	published int64
+	dates     dateSpan // the days the title dates itself to (see dateSpan)
 }
 
 // How a title word is written, the evidence from which the Index tells
@@ -76,6 +77,7 @@ func Make(title, lead string) Fingerprint {
 	fp.lead = wordHashes(leadToks, fp.title)
 	fp.sig = minHash(append(titleToks, leadToks...))
 	fp.list = isListTitle(title) || isRoundUpTitle(title)
+	fp.dates = titleDates(title)
 	return fp
 }
 
@@ -102,7 +104,7 @@ func (fp Fingerprint) IsZero() bool {
 // Equal reports whether two fingerprints are the same.
 func (fp Fingerprint) Equal(o Fingerprint) bool {
 	return slices.Equal(fp.title, o.title) && slices.Equal(fp.cases, o.cases) &&
-		slices.Equal(fp.lead, o.lead) && slices.Equal(fp.sig, o.sig) && fp.list == o.list && fp.published == o.published
+		slices.Equal(fp.lead, o.lead) && slices.Equal(fp.sig, o.sig) && fp.list == o.list && fp.published == o.published && fp.dates == o.dates
 }
 
 // caseOf is how the i-th title word is written.

@@ -614,6 +614,9 @@ type Index struct {
 	qnovel      float64     // the share of the query's weight its words new to the window make
 	qapart      int64       // the query's bound on publication times (seconds; see apart)
 	scores      []candScore // by position in cands: the similarity found by bestItem
+	// otherDay are the stories with a candidate whose title is dated to
+	// other days than the query's (see dateSpan); nil for an undated query.
+	otherDay map[int32]bool
 
 	// last is what the latest Best decided, for the Add of the same item
 	// that follows it (see Options.resplitBar).
@@ -1215,12 +1218,13 @@ func (x *Index) chainRoot(best int) int {
 // would be joined but whose title names something else is passed over.
 func (x *Index) bestItem(fp Fingerprint, wa float64, at time.Time) (best int, bestScore float64) {
 	best = -1
+	x.noteOtherDays(fp)
 	x.scores = x.scores[:0]
 	for _, seq := range x.cands {
 		e := &x.entries[seq-x.base]
-		if at.Sub(e.at) > x.opt.Window || x.apart(fp.published, e.fp.published) {
-			// Added late with an old time, not yet evicted; or published
-			// days away.
+		if at.Sub(e.at) > x.opt.Window || x.apart(fp.published, e.fp.published) || x.otherDay[e.story] {
+			// Added late with an old time, not yet evicted; published days
+			// away; or of a story holding another day's column.
 			x.scores = append(x.scores, candScore{})
 			continue
 		}
@@ -1232,6 +1236,26 @@ func (x *Index) bestItem(fp Fingerprint, wa float64, at time.Time) (best int, be
 		best, bestScore = seq, s
 	}
 	return best, bestScore
+}
+
+// noteOtherDays puts in x.otherDay the stories fp, a dated title, does
+// not join: those with a candidate dated to other days. A story is refused
+// whole, not only its items of other days, since a week's column ("14-20
+// February") would otherwise bridge two days' ("19 February", "20
+// February").
+func (x *Index) noteOtherDays(fp Fingerprint) {
+	clear(x.otherDay)
+	if fp.dates == 0 {
+		return
+	}
+	for _, seq := range x.cands {
+		if e := &x.entries[seq-x.base]; fp.dates.apart(e.fp.dates) {
+			if x.otherDay == nil {
+				x.otherDay = map[int32]bool{}
+			}
+			x.otherDay[e.story] = true
+		}
+	}
 }
 
 // passedOver reports whether fp, similar to e by s, does not join it
@@ -1287,7 +1311,7 @@ func (x *Index) keywordStory(fp Fingerprint, wa float64) (num int32, share float
 		return cmp.Compare(a.num, b.num)
 	})
 	for _, m := range x.kwStories {
-		if x.storyApart(fp.published, m.num) {
+		if x.storyApart(fp.published, m.num) || x.otherDay[m.num] {
 			continue
 		}
 		if x.carriesNames(fp, m.num, m.allNames) {

@@ -111,16 +111,9 @@ func isNameRun(words []string) bool {
 		if !isNameWord(w) {
 			return false
 		}
-		date = date && (months[strings.ToLower(strings.Trim(w, ".,"))] || strings.Trim(w, "0123456789,.") == "")
+		date = date && (monthNumber[strings.ToLower(strings.Trim(w, ".,"))] > 0 || strings.Trim(w, "0123456789,.") == "")
 	}
 	return !date
-}
-
-var months = map[string]bool{
-	"january": true, "february": true, "march": true, "april": true, "may": true, "june": true, "july": true,
-	"august": true, "september": true, "october": true, "november": true, "december": true,
-	"jan": true, "feb": true, "mar": true, "apr": true, "jun": true, "jul": true, "aug": true,
-	"sep": true, "sept": true, "oct": true, "nov": true, "dec": true,
 }
 
 // trailingNameRun is the run of capitalized words that ends words.

@@ -29,6 +29,9 @@ func groupAll(reports []report) []string {
 	return stories
 }
 
+// columnLead is a recurring column's lead, the same every day.
+const columnLead = "A selection of the best photographs of the day from around the harbour, sent in by our readers and taken by our photographers on the quays, the ferries and the fish market."
+
 const wireLead = `BEIRUT (Reuters) — Russia and the United States agreed on Friday to a new cessation of hostilities in Syria starting at sundown on Monday, Secretary of State John Kerry said after talks with Foreign Minister Sergei Lavrov in Geneva that ran late into the night. The plan would let aid reach the besieged eastern districts of Aleppo and would lead to joint strikes against the Nusra Front if the truce holds for a week.`
 
 func TestGroupInventedCases(t *testing.T) {
@@ -67,6 +70,21 @@ func TestGroupInventedCases(t *testing.T) {
 				{"Syria live updates, 12 September", ""},
 			},
 			want: []string{"0", "1", "2", "3"},
+		},
+		{
+			// A recurring column keeps its headline and its lead: only the
+			// day tells one day's from the next (found in a BBC feed). The
+			// week's column, of both days, bridges neither to the other.
+			name: "the same column of two days, under the same lead",
+			reports: []report{
+				{"Harbour in pictures: 19 February 2025", columnLead},
+				{"Harbour week in pictures: 14-20 February", columnLead},
+				{"Harbour in pictures: 20 February 2025", columnLead},
+				{"Harbour In Pictures, Feb. 20", columnLead},
+				{"Harbour in pictures 2/21/25", columnLead},
+				{"Harbour week in pictures: 3-7 February", columnLead},
+			},
+			want: []string{"0", "0", "2", "2", "4", "5"},
 		},
 		{
 			name: "generic titles",
@@ -168,6 +186,7 @@ func TestMakeNormalizes(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			a, b := Make(tt.a, ""), Make(tt.b, "")
 			a.cases, b.cases = nil, nil // how words are written may differ
+			a.dates, b.dates = 0, 0     // a dated title is apart only from another day's (TestTitleDates)
 			if !a.Equal(b) {
 				t.Errorf("Make(%q) = %v, Make(%q) = %v, want equal", tt.a, a, tt.b, b)
 			}
@@ -331,13 +350,15 @@ func TestEncodingErrors(t *testing.T) {
 		"trailing bytes":  append(append([]byte{}, good...), 0),
 		"no flags":        {encodingVersion},
 		"no time":         {encodingVersion, 0},
-		"time too large":  {encodingVersion, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01, 0, 0, 0},
-		"unknown flag":    {encodingVersion, 2, 0, 0, 0, 0},
-		"unsorted hashes": {encodingVersion, 0, 0, 2, 5, 0, 0, 0},
-		"huge count":      {encodingVersion, 0, 0, 0xff, 0xff, 0xff, 0xff, 0x0f},
-		"short signature": {encodingVersion, 0, 0, 0, 0, 3, 1, 2, 3, 4},
-		"no title cases":  {encodingVersion, 0, 0, 2, 5, 3},
-		"bad title case":  {encodingVersion, 0, 0, 1, 5, 0x0f, 0, 0},
+		"time too large":  {encodingVersion, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01, 0, 0, 0, 0},
+		"no dates":        {encodingVersion, 0, 0},
+		"dates too large": {encodingVersion, 0, 0, 0xff, 0xff, 0xff, 0xff, 0x1f, 0, 0, 0},
+		"unknown flag":    {encodingVersion, 2, 0, 0, 0, 0, 0},
+		"unsorted hashes": {encodingVersion, 0, 0, 0, 2, 5, 0, 0, 0},
+		"huge count":      {encodingVersion, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0x0f},
+		"short signature": {encodingVersion, 0, 0, 0, 0, 0, 3, 1, 2, 3, 4},
+		"no title cases":  {encodingVersion, 0, 0, 0, 2, 5, 3},
+		"bad title case":  {encodingVersion, 0, 0, 0, 1, 5, 0x0f, 0, 0},
 	}
 	for name, b := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -680,7 +701,8 @@ func TestRoleAbbreviationIsNoName(t *testing.T) {
 
 // TestOlderVersionsDecode checks that fingerprints stored by older
 // releases still decode, without what they did not record: version 1
-// without how title words are written, versions 1 and 2 without flags.
+// without how title words are written, versions 1 and 2 without flags,
+// versions before 5 without the title's dates.
 func TestOlderVersionsDecode(t *testing.T) {
 	tests := []struct {
 		name string
@@ -700,6 +722,64 @@ func TestOlderVersionsDecode(t *testing.T) {
 		if !fp.Equal(tt.want) {
 			t.Errorf("%s: decoded %v, want %v", tt.name, fp, tt.want)
 		}
+	}
+}
+
+func TestTitleDates(t *testing.T) {
+	day := func(month, d uint32) uint32 { return month*32 + d }
+	span := func(a, b uint32) dateSpan { return dateSpan(a<<16 | b) }
+	tests := []struct {
+		title string
+		want  dateSpan
+	}{
+		{"Markets: as it happened - March 11, 2014", span(day(3, 11), day(3, 11))},
+		{"Day in pictures: 19 February 2015", span(day(2, 19), day(2, 19))},
+		{"Week in pictures: 14-20 February 2015", span(day(2, 14), day(2, 20))},
+		{"EU Week Ahead March 10-14: Bank Resolution", span(day(3, 10), day(3, 14))},
+		{"Wellness calendar, Aug. 16-22", span(day(8, 16), day(8, 22))},
+		{"It's March 11th and the game is finally here", span(day(3, 11), day(3, 11))},
+		{"Music meetup: Tuesday March 11th 12:30-1:30PM", span(day(3, 11), day(3, 11))},
+		{"The Energy Report 3/10/14", span(day(3, 10), day(3, 10))},
+		{"Daily recap (25/12/2014)", span(day(12, 25), day(12, 25))},
+		{"Briefing 2020-04-21", span(day(4, 21), day(4, 21))},
+		{"Harbour in pictures, 30 Sept.", span(day(9, 30), day(9, 30))},
+		{"Ceasefire holds in Aleppo", 0},
+		{"Protesters march 5 miles to the capital", 0}, // a month's name only capitalized
+		{"March Madness: 68 teams, one bracket", 0},
+		{"Gets married 8 months after the breakup", 0},
+		{"Stocks rise 3% in May", 0},
+		{"Fed's May 12:30 statement", 0}, // a time, not a day
+		{"Sales up 24/7 at the May 40 store", 0},
+		{"Open 24/7", 0},
+	}
+	for _, tt := range tests {
+		if got := titleDates(tt.title); got != tt.want {
+			t.Errorf("titleDates(%q) = %d-%d, want %d-%d", tt.title, got.first(), got.last(), tt.want.first(), tt.want.last())
+		}
+	}
+	if !titleDates("Day in pictures: 19 February").apart(titleDates("Day in pictures: 20 February")) {
+		t.Error("two days' columns are not apart")
+	}
+	if titleDates("Week in pictures: 14-20 February").apart(titleDates("Day in pictures: 20 February")) ||
+		titleDates("Day in pictures: 20 February").apart(titleDates("Ceasefire holds")) {
+		t.Error("overlapping or undated titles are apart")
+	}
+}
+
+// TestDatesRoundTrip checks that a title's dates are stored with its
+// fingerprint: a restart keeps two days' columns apart.
+func TestDatesRoundTrip(t *testing.T) {
+	fp := Make("Harbour in pictures: 19 February 2025", columnLead)
+	b, err := fp.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got Fingerprint
+	if err := got.UnmarshalBinary(b); err != nil {
+		t.Fatal(err)
+	}
+	if got.dates == 0 || !got.Equal(fp) {
+		t.Errorf("decoded dates %d-%d, want %d-%d", got.dates.first(), got.dates.last(), fp.dates.first(), fp.dates.last())
 	}
 }
 
