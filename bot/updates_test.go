@@ -195,6 +195,12 @@ func TestLiveBlogWhoseHeadlineChangesUnderTheSameLink(t *testing.T) {
 			{"LIVE: Kessler Dam flood, day 3", second + "\n\n" + body, []string{second}},
 			{"LIVE: Kessler Dam flood, day 4", third + "\n\n" + second + "\n\n" + body, []string{second, third}},
 		}, false, "", nil},
+		// A live page dated to its day, kept under its link past midnight:
+		// an edit, not another day's page (story.dateSpan).
+		{"a date", []poll{
+			{"LIVE: Kessler Dam flood, March 10", body, nil},
+			{"LIVE: Kessler Dam flood, March 11", second + "\n\n" + body, []string{second}},
+		}, false, "", nil},
 		// The earlier item matched nothing, so the edited headline's
 		// alert, the whole item, is posted: its update is not.
 		{"the earlier headline never posted", []poll{
