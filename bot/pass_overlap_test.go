@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -42,6 +43,16 @@ type failingReads struct {
 	pending atomic.Bool
 	dueOf   atomic.Pointer[string]
 	reads   atomic.Int64 // of the destinations with alerts pending
+	// emptyRead, while set, holds a read of its destination's due alerts
+	// that found none until released: the destination is between its
+	// last read and its end.
+	emptyRead atomic.Pointer[heldRead]
+}
+
+type heldRead struct {
+	dest    string
+	entered chan struct{} // the read found nothing and waits
+	release chan struct{}
 }
 
 func (s *failingReads) PendingDestinations(ctx context.Context) ([]string, error) {
@@ -56,7 +67,12 @@ func (s *failingReads) DueAlerts(ctx context.Context, dest string, now time.Time
 	if d := s.dueOf.Load(); d != nil && *d == dest {
 		return nil, errDiskFull
 	}
-	return s.Store.DueAlerts(ctx, dest, now, limit)
+	due, err := s.Store.DueAlerts(ctx, dest, now, limit)
+	if h := s.emptyRead.Load(); h != nil && h.dest == dest && err == nil && len(due) == 0 {
+		h.entered <- struct{}{}
+		<-h.release
+	}
+	return due, err
 }
 
 // twoDesks is a running sender whose desk ("desk", the wire feed's dam
@@ -73,6 +89,13 @@ type twoDesks struct {
 }
 
 func newTwoDesks(t *testing.T) *twoDesks {
+	rec := &recorder{}
+	return newTwoDesksOther(t, rec, rec)
+}
+
+// newTwoDesksOther is newTwoDesks with other-desk's notifier other, which
+// records its messages in rec.
+func newTwoDesksOther(t *testing.T, other notify.Notifier, rec *recorder) *twoDesks {
 	h := newHarness(t, config.Subscription{Name: "dams", Query: "kessler"},
 		config.Subscription{Name: "truce", Query: "ceasefire", Destination: "other-desk"})
 	h.cfg.Destinations = append(h.cfg.Destinations, config.Destination{Name: "other-desk", Type: config.Console})
@@ -83,8 +106,8 @@ func newTwoDesks(t *testing.T) *twoDesks {
 	}
 	t.Cleanup(func() { sq.Close() })
 	d := &twoDesks{h: h, st: &failingReads{Store: sq}, logs: &logBuffer{},
-		desk: &heldDesk{entered: make(chan struct{}, 1), release: make(chan struct{})}, other: &recorder{}}
-	d.svc, err = New(ctx, testOptions(h.cfg, d.st, map[string]notify.Notifier{"desk": d.desk, "other-desk": d.other},
+		desk: &heldDesk{entered: make(chan struct{}, 1), release: make(chan struct{})}, other: rec}
+	d.svc, err = New(ctx, testOptions(h.cfg, d.st, map[string]notify.Notifier{"desk": d.desk, "other-desk": other},
 		slog.New(slog.NewTextHandler(d.logs, nil)), func() time.Time { return h.clock }))
 	if err != nil {
 		t.Fatal(err)
@@ -305,4 +328,45 @@ func TestAWakeIsHandedOnOnlyForADestinationThatMissedIt(t *testing.T) {
 			})
 		})
 	}
+}
+
+// TestAWakeMissedByADestinationStartsItAgainAtOnce: a destination whose
+// last read, which found nothing, came before a poll's commit and which
+// ended after the pass took the poll's wake (its read of the destinations
+// skipped it as sending) missed the wake; while another destination still
+// sends, the pass's end, where the wake is handed on, may be minutes away,
+// and the alert waited for the next tick. It is started again at once.
+func TestAWakeMissedByADestinationStartsItAgainAtOnce(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		// An editing destination reads without commitLock.moves, which a
+		// held read would keep from the poll.
+		other := &editRecorder{clock: time.Now}
+		d := newTwoDesksOther(t, other, &other.recorder)
+		d.publish("wire", "Kessler Dam spillway reopened")
+		held := &heldRead{dest: "other-desk", entered: make(chan struct{}, 1), release: make(chan struct{})}
+		d.st.emptyRead.Store(held)
+		runCtx, stop := context.WithCancel(context.Background())
+		var sending sync.WaitGroup
+		sending.Go(func() { d.svc.sender.loop(runCtx, context.Background()) })
+		defer sending.Wait()
+		defer close(d.desk.release)
+		defer stop()
+		<-d.desk.entered
+		d.publish("other", "Ceasefire agreed in the north") // sent, then a read finding nothing holds
+		<-held.entered
+		d.h.write("other.xml", item(0, "Weather stays mild", d.h.clock.Add(-time.Hour)),
+			item(1, "Ceasefire agreed in the north", d.h.clock),
+			testItem{GUID: "urn:test:rebels", Title: "Rebels reject ceasefire offer from the capital",
+				Link: "https://other.example/rebels", Description: "Fighters said the terms favoured the army.", Published: d.h.clock})
+		f, _ := d.svc.live.catalog().Feed("other")
+		d.svc.poller.pollFeed(context.Background(), f, pollNow, nil) // wakes the pass
+		synctest.Wait()
+		d.st.emptyRead.Store(nil)
+		close(held.release)
+		synctest.Wait() // no tick: the bubble's clock stands still
+		want := []string{"Ceasefire agreed in the north", "Rebels reject ceasefire offer from the capital"}
+		if got := d.other.titles(); !slices.Equal(got, want) {
+			t.Errorf("other-desk got %q while desk still sent, want %q", got, want)
+		}
+	})
 }

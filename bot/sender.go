@@ -200,11 +200,12 @@ type passStarts struct {
 // says. Destinations are independent: one that is slow or down (a post
 // waiting out a rate limit inside its notifier, a page of paced messages,
 // an SMTP server's timeout) must not hold up the others' new alerts until
-// it is done. A wake taken while a destination was sending is given back
-// at the pass's end when that destination did not read its outbox after
-// the wake (destinationRun.missedWake): its last read may have come before
-// the poll's commit, and the next pass reads it again at once. One that
-// read again since saw the commit, and costs no extra pass. The pass
+// it is done. A destination sending at a wake that ends without reading
+// its outbox after it (destinationRun.missedWake) may have read before the
+// poll's commit: while others still send it is started again at once, and
+// when it ends the pass, the wake is given back, so the next pass reads it
+// again at once. One that read again since saw the commit, and costs no
+// extra read. The pass
 // returns each destination's latest outcome: one started again and again
 // while another sends is one state, not one error a tick.
 func (s *sender) deliverWhile(ctx context.Context, starts passStarts) error {
@@ -215,10 +216,13 @@ func (s *sender) deliverWhile(ctx context.Context, starts passStarts) error {
 	for p.sending > 0 {
 		select {
 		case d := <-p.done:
-			p.sending--
-			handOn = handOn || p.busy[d.dest].missedWake()
-			delete(p.busy, d.dest)
-			p.errs[d.dest] = d.err
+			missed := p.ended(d)
+			if missed && p.sending > 0 && starts.wake != nil {
+				// The pass's end, where the wake is handed on, waits for
+				// the slower destinations: start this one again now.
+				missed = !s.startAgain(ctx, &p)
+			}
+			handOn = handOn || missed
 		case <-starts.wake:
 			p.woken()
 			s.startAgain(ctx, &p)
@@ -268,6 +272,16 @@ func (p *destinationPass) woken() {
 	}
 }
 
+// ended takes d's end into p, and reports whether d missed a wake
+// (missedWake).
+func (p *destinationPass) ended(d destinationDone) (missedWake bool) {
+	p.sending--
+	missedWake = p.busy[d.dest].missedWake()
+	delete(p.busy, d.dest)
+	p.errs[d.dest] = d.err
+	return missedWake
+}
+
 // missedWake reports whether the destination ended without a read begun
 // after the pass's last wake while it ran: it may not have seen the
 // alerts committed before that wake.
@@ -283,11 +297,13 @@ type destinationDone struct {
 // startAgain is startPending while other destinations send: a read of the
 // outbox that fails is logged at once (outboxFailed), as the pass may go
 // on for long after, and once per change of state however many ticks it
-// fails on.
-func (s *sender) startAgain(ctx context.Context, p *destinationPass) {
-	if err := s.startPending(ctx, p); err != nil && ctx.Err() == nil {
+// fails on. It reports whether the read worked.
+func (s *sender) startAgain(ctx context.Context, p *destinationPass) bool {
+	err := s.startPending(ctx, p)
+	if err != nil && ctx.Err() == nil {
 		s.outboxFailed(err)
 	}
+	return err == nil
 }
 
 // startPending starts a goroutine of p for each destination with alerts
