@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -108,5 +109,39 @@ func TestRunOnceFeedsPolledElsewhereAreNotFailing(t *testing.T) {
 		if got := rep.Trouble(); got != r.want {
 			t.Errorf("%s: trouble %q, want %q (report %+v)", r.name, got, r.want, rep)
 		}
+	}
+}
+
+// feedLeaseFailing is a shared store whose takes of feed leases fail (a
+// store that does not answer them within leases.callTimeout fails them
+// alike); the other leases are granted.
+type feedLeaseFailing struct{ elsewhereLeaser }
+
+func (feedLeaseFailing) Lease(ctx context.Context, name, owner string, ttl time.Duration) (bool, error) {
+	if strings.HasPrefix(name, "feed:") {
+		return false, errDiskFull
+	}
+	return true, nil
+}
+
+// TestAFeedLeaseTheStoreDoesNotGiveIsAFailureOfTheStore: a poll whose
+// take of its feed's lease failed counted the feed as polled by another
+// instance: run --once reported all well (exit 0) having polled nothing,
+// and the service stayed ready. It is a failure of the store, as a take of
+// the stories lease that fails is (commitLock.gaveUp), and polling pauses.
+func TestAFeedLeaseTheStoreDoesNotGiveIsAFailureOfTheStore(t *testing.T) {
+	h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo"})
+	svc, st := h.open()
+	defer st.Close()
+	svc.leases.leaser = feedLeaseFailing{}
+	rep, err := svc.RunOnce(context.Background())
+	if err != nil {
+		t.Fatalf("RunOnce: %v", err)
+	}
+	if got := rep.Trouble(); got != "store" || rep.FeedsElsewhere != 0 {
+		t.Errorf("trouble %q, %d feeds elsewhere, want %q and none elsewhere (report %+v)", got, rep.FeedsElsewhere, "store", rep)
+	}
+	if h := svc.Health(); h.Ready {
+		t.Errorf("Health: ready, want not ready while no feed's lease can be taken (reasons %q)", h.Reasons)
 	}
 }

@@ -303,7 +303,15 @@ func (p *poller) pollFeed(ctx context.Context, f *alert.Feed, mode pollMode, fet
 	}
 	defer fetchOver()
 	lease := "feed:" + f.ID
-	if !p.leases.take(ctx, lease) {
+	took, err := p.leases.tryTake(ctx, lease)
+	if err != nil && ctx.Err() == nil {
+		// A take the store failed, or did not answer within
+		// leases.callTimeout, is a failure of the store (leases logs it),
+		// not another instance polling the feed.
+		p.storeDown.failed(p.now(), &p.count)
+		return p.now().Add(storeRetry)
+	}
+	if !took {
 		p.feeds.forget(f.ID)
 		if mode == pollEvery {
 			p.count.elsewhere.Add(1)
