@@ -145,6 +145,10 @@ func (p *otherLeaser) Lease(ctx context.Context, name, owner string, ttl time.Du
 	return !p.other, nil
 }
 
+func (p *otherLeaser) RenewLeases(ctx context.Context, names []string, owner string, ttl time.Duration) ([]string, error) {
+	return renewEach(ctx, p.Lease, names, owner, ttl)
+}
+
 func (p *otherLeaser) Release(ctx context.Context, name, owner string) error { return nil }
 
 func (p *otherLeaser) LeaseHolder(ctx context.Context, name string) (string, error) {

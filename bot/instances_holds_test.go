@@ -359,9 +359,7 @@ func stall(t *testing.T, dsn string, svc *Service, lease string) {
 	if _, err := db.ExecContext(context.Background(), `UPDATE leases SET expires_at = now() WHERE name = $1`, lease); err != nil {
 		t.Error(err)
 	}
-	svc.leases.mu.Lock()
-	defer svc.leases.mu.Unlock()
-	svc.leases.held[lease] = time.Now().Add(-time.Second)
+	svc.leases.runOut(lease)
 }
 
 // TestInstancesStoriesLeaseLostBeforeCommit: instance A, polling a
@@ -387,7 +385,7 @@ func TestInstancesStoriesLeaseLostBeforeCommit(t *testing.T) {
 	ast.arm(onStoryRows, func() {
 		stall(t, dsn, a, storiesLease)
 		b.poller.pollAll(ctx, b.live.catalog().Feeds(), pollNow)
-		a.leases.renew(ctx, storiesLease) // what A's renewLoop does next
+		a.leases.renewHeld(ctx) // what A's renewLoop does next
 	})
 	a.poller.pollAll(ctx, a.live.catalog().Feeds(), pollNow)
 	for range 3 {
@@ -422,7 +420,7 @@ func TestInstancesOutboxLeaseRunOutMidPass(t *testing.T) {
 		if err := b.sender.deliverAll(ctx); err != nil {
 			t.Error(err)
 		}
-		a.leases.renew(ctx, outboxLease("desk")) // what A's renewLoop does next
+		a.leases.renewHeld(ctx) // what A's renewLoop does next
 	})
 	if err := a.sender.deliverAll(ctx); err != nil {
 		t.Fatal(err)

@@ -30,6 +30,10 @@ func (s *raceStore) Lease(ctx context.Context, name, owner string, ttl time.Dura
 	return s.Store.(store.Leaser).Lease(ctx, name, owner, ttl)
 }
 
+func (s *raceStore) RenewLeases(ctx context.Context, names []string, owner string, ttl time.Duration) ([]string, error) {
+	return s.Store.(store.Leaser).RenewLeases(ctx, names, owner, ttl)
+}
+
 func (s *raceStore) Release(ctx context.Context, name, owner string) error {
 	return s.Store.(store.Leaser).Release(ctx, name, owner)
 }

@@ -28,6 +28,10 @@ func (s *stuckLeaser) Lease(ctx context.Context, name, owner string, ttl time.Du
 	return false, nil
 }
 
+func (s *stuckLeaser) RenewLeases(ctx context.Context, names []string, owner string, ttl time.Duration) ([]string, error) {
+	return renewEach(ctx, s.Lease, names, owner, ttl)
+}
+
 func (s *stuckLeaser) Release(ctx context.Context, name, owner string) error { return nil }
 
 func (s *stuckLeaser) LeaseHolder(ctx context.Context, name string) (string, error) {
@@ -60,7 +64,7 @@ func TestStoriesLeaseGiveUpIsBoundedByAStoreThatHangs(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				log := slog.New(slog.NewTextHandler(io.Discard, nil))
-				l := &leases{leaser: tt.leaser, owner: "me", ttl: ttl, log: log, held: map[string]time.Time{}, errs: statelog.New(log)}
+				l := &leases{leaser: tt.leaser, owner: "me", ttl: ttl, log: log, held: map[string]heldLease{}, errs: statelog.New(log)}
 				c := newCommitLock(l, time.Now, log)
 				ctx, cancel := context.WithTimeout(context.Background(), hang)
 				defer cancel()
@@ -83,17 +87,17 @@ func TestStoriesLeaseGiveUpIsBoundedByAStoreThatHangs(t *testing.T) {
 
 // TestALeaseRenewalIsBoundedByAStoreThatHangs: a renewal the store does
 // not answer ends within callTimeout, before the lease it renews runs
-// out, and holds the lease's stripe (a take of it waits) no longer.
+// out.
 func TestALeaseRenewalIsBoundedByAStoreThatHangs(t *testing.T) {
 	const ttl = 20 * time.Second
 	synctest.Test(t, func(t *testing.T) {
 		log := slog.New(slog.NewTextHandler(io.Discard, nil))
-		l := &leases{leaser: &stuckLeaser{takes: true}, owner: "me", ttl: ttl, log: log, held: map[string]time.Time{}, errs: statelog.New(log)}
-		l.held["outbox:desk"] = time.Now().Add(ttl)
+		l := &leases{leaser: &stuckLeaser{takes: true}, owner: "me", ttl: ttl, log: log, held: map[string]heldLease{}, errs: statelog.New(log)}
+		l.held["outbox:desk"] = heldLease{until: time.Now().Add(ttl)}
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 		defer cancel()
 		start := time.Now()
-		l.renew(ctx, "outbox:desk")
+		l.renewHeld(ctx)
 		if took, want := time.Since(start), ttl/2; took > want {
 			t.Errorf("a renewal the store did not answer took %v, want at most %v", took, want)
 		}

@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"hash/fnv"
 	"log/slog"
+	"maps"
 	"os"
+	"slices"
 	"sync"
 	"time"
 
@@ -28,21 +30,29 @@ type leases struct {
 	ttl    time.Duration
 	log    *slog.Logger
 
-	mu sync.Mutex
-	// held maps each lease this instance holds to when it runs out unless
-	// renewed, by this process's clock: the time of the last successful
-	// take or renewal's start plus ttl, never later than the database's
-	// own expiry of it.
-	held map[string]time.Time
-	// stripes serialize the taking, renewing and giving back of one lease
-	// (by a hash of its name), so a renewal racing with a release and a new
-	// take cannot give the new take back.
+	mu    sync.Mutex
+	held  map[string]heldLease
+	takes uint64 // the number of the last take, counted under mu
+	// stripes serialize the taking and giving back of one lease (by a
+	// hash of its name). A renewal takes none: see renewHeld.
 	stripes [64]sync.Mutex
 	errs    *statelog.Log
 }
 
+// heldLease is a lease this instance holds.
+type heldLease struct {
+	// until is when it runs out unless renewed, by this process's clock:
+	// the time of the last successful take or renewal's start plus ttl,
+	// never later than the database's own expiry of it.
+	until time.Time
+	// take numbers the take that holds it, so that the answer of a
+	// renewal under way when it was given back and taken again is not
+	// taken for the new take's.
+	take uint64
+}
+
 func newLeases(st store.Store, ttl time.Duration, log *slog.Logger) *leases {
-	l := &leases{owner: instanceName(), ttl: ttl, log: log, held: map[string]time.Time{}, errs: statelog.New(log)}
+	l := &leases{owner: instanceName(), ttl: ttl, log: log, held: map[string]heldLease{}, errs: statelog.New(log)}
 	if leaser, ok := st.(store.Leaser); ok {
 		l.leaser = leaser
 	}
@@ -92,7 +102,8 @@ func (l *leases) tryTake(ctx context.Context, name string) (bool, error) {
 	l.errs.OK("lease", "taking leases works again")
 	if got {
 		l.mu.Lock()
-		l.held[name] = until
+		l.takes++
+		l.held[name] = heldLease{until: until, take: l.takes}
 		l.mu.Unlock()
 	}
 	return got, nil
@@ -117,16 +128,24 @@ func (l *leases) callCtx(ctx context.Context) (context.Context, context.CancelFu
 	return context.WithTimeout(ctx, l.callTimeout())
 }
 
-// lease takes or renews name within callTimeout; a take the store did not
-// answer in time fails, as one the store refused.
-func (l *leases) lease(ctx context.Context, name string) (bool, error) {
+// bounded runs call within callTimeout, and says so in its error when it
+// was given up for that (not for ctx's end).
+func bounded[T any](ctx context.Context, l *leases, call func(context.Context) (T, error)) (T, error) {
 	callCtx, cancel := l.callCtx(ctx)
 	defer cancel()
-	got, err := l.leaser.Lease(callCtx, name, l.owner, l.ttl)
+	v, err := call(callCtx)
 	if err != nil && ctx.Err() == nil && callCtx.Err() != nil {
 		err = fmt.Errorf("the store did not answer within %v: %w", l.callTimeout(), err)
 	}
-	return got, err
+	return v, err
+}
+
+// lease takes name within callTimeout; a take the store did not answer in
+// time fails, as one the store refused.
+func (l *leases) lease(ctx context.Context, name string) (bool, error) {
+	return bounded(ctx, l, func(ctx context.Context) (bool, error) {
+		return l.leaser.Lease(ctx, name, l.owner, l.ttl)
+	})
 }
 
 // holder names the instance holding the lease, "" when the store cannot
@@ -169,15 +188,15 @@ func (l *leases) release(ctx context.Context, name string) {
 // is overdue (past its expiry by this process's clock: renewLoop not
 // running, stalled, or the store unreachable) counts as lost, since
 // another instance may have taken it from the database meanwhile; a
-// renewal does not bring it back (see renew).
+// renewal does not bring it back (see dueForRenewal).
 func (l *leases) holds(name string) bool {
 	if l.leaser == nil {
 		return true
 	}
 	l.mu.Lock()
-	until, ok := l.held[name]
+	h, ok := l.held[name]
 	l.mu.Unlock()
-	return ok && time.Now().Before(until)
+	return ok && time.Now().Before(h.until)
 }
 
 // renewLoop renews every held lease each ttl/3 until ctx ends. A lease
@@ -195,60 +214,93 @@ func (l *leases) renewLoop(ctx context.Context) {
 			return
 		case <-t.C:
 		}
-		l.mu.Lock()
-		names := make([]string, 0, len(l.held))
-		for n := range l.held {
-			names = append(names, n)
-		}
-		l.mu.Unlock()
-		for _, n := range names {
-			l.renew(ctx, n)
-		}
+		l.renewHeld(ctx)
 	}
 }
 
-// renew extends one held lease; one given back meanwhile is left alone,
-// and one found lost is forgotten. So is one overdue (past its expiry by
-// this process's clock, which is never later than the database's): while
-// it was not renewed, another instance may have taken it, done its work
-// and given it back, and the database would let this instance take it
-// again as if it had held it all along; the work under it, read before
-// the stall, must stop (holds) and begin again with a new take.
-func (l *leases) renew(ctx context.Context, name string) {
-	stripe := l.stripe(name)
-	stripe.Lock()
-	defer stripe.Unlock()
-	l.mu.Lock()
-	until, held := l.held[name]
-	overdue := held && !time.Now().Before(until)
-	if overdue {
-		delete(l.held, name)
-	}
-	l.mu.Unlock()
-	if overdue {
-		l.log.Warn("lease ran out before it was renewed (this instance stalled, or the store did not answer); its work stops and is taken up again", "lease", name)
+// renewHeld renews every held lease in one call to the store, so that a
+// round lasts one call however many leases this instance holds: renewed
+// one call each, a round on a store answering in a second outlasted the
+// ttl with a few dozen leases, and those renewed last ran out though the
+// store answered every call.
+//
+// It holds no stripe across the call, so no take or release waits for it:
+// the store renews only leases this owner still holds, so a renewal that
+// reaches the database after a release takes nothing back, and its answer
+// is applied only to the take it renewed (heldLease.take).
+func (l *leases) renewHeld(ctx context.Context) {
+	due := l.dueForRenewal()
+	if len(due) == 0 {
 		return
 	}
-	if !held {
-		return
-	}
-	until = time.Now().Add(l.ttl)
-	got, err := l.lease(ctx, name)
+	names := slices.Sorted(maps.Keys(due))
+	start := time.Now()
+	renewed, err := bounded(ctx, l, func(ctx context.Context) ([]string, error) {
+		return l.leaser.RenewLeases(ctx, names, l.owner, l.ttl)
+	})
 	if err != nil {
 		if ctx.Err() == nil {
-			l.errs.Fail("renew", "renewing leases failed; retrying", err, "lease", name)
+			l.errs.Fail("renew", "renewing leases failed; retrying", err, "leases", len(names))
 		}
 		return
 	}
 	l.errs.OK("renew", "renewing leases works again")
+	if lost := l.recordRenewals(due, renewed, start.Add(l.ttl)); len(lost) > 0 {
+		l.log.Warn("leases lost to another instance", "count", len(lost), "leases", lost)
+	}
+}
+
+// dueForRenewal returns the take of each held lease to renew, and forgets
+// those overdue (past their expiry by this process's clock, which is never
+// later than the database's). holds has counted such a lease lost since it
+// ran out, and work that checked has stopped; it stays lost, so the work
+// under it begins again with a new take whether or not it checked holds
+// during the stall.
+func (l *leases) dueForRenewal() map[string]uint64 {
+	now := time.Now()
+	due := map[string]uint64{}
+	var overdue []string
+	l.mu.Lock()
+	for name, h := range l.held {
+		if !now.Before(h.until) {
+			overdue = append(overdue, name)
+			delete(l.held, name)
+			continue
+		}
+		due[name] = h.take
+	}
+	l.mu.Unlock()
+	if len(overdue) > 0 {
+		slices.Sort(overdue)
+		l.log.Warn("leases ran out before they were renewed (this instance stalled, or the store did not answer); their work stops and is taken up again", "count", len(overdue), "leases", overdue)
+	}
+	return due
+}
+
+// recordRenewals extends each lease of due the store renewed until until,
+// forgets each it did not, and returns those: lost. A lease given back or
+// taken again since due was read is left as it is now.
+func (l *leases) recordRenewals(due map[string]uint64, renewed []string, until time.Time) []string {
+	got := make(map[string]bool, len(renewed))
+	for _, name := range renewed {
+		got[name] = true
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if !got {
-		l.log.Warn("lease lost to another instance", "lease", name)
+	var lost []string
+	for _, name := range slices.Sorted(maps.Keys(due)) {
+		h, ok := l.held[name]
+		if !ok || h.take != due[name] {
+			continue
+		}
+		if got[name] {
+			l.held[name] = heldLease{until: until, take: h.take}
+			continue
+		}
 		delete(l.held, name)
-		return
+		lost = append(lost, name)
 	}
-	l.held[name] = until
+	return lost
 }
 
 // stripe is the lock that serializes the operations on one lease.

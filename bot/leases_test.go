@@ -85,10 +85,39 @@ func (g *grantingLeaser) Lease(ctx context.Context, name, owner string, ttl time
 	return g.grant, nil
 }
 
+func (g *grantingLeaser) RenewLeases(ctx context.Context, names []string, owner string, ttl time.Duration) ([]string, error) {
+	return renewEach(ctx, g.Lease, names, owner, ttl)
+}
+
 func (g *grantingLeaser) Release(ctx context.Context, name, owner string) error { return nil }
 
 func (g *grantingLeaser) LeaseHolder(ctx context.Context, name string) (string, error) {
 	return "", nil
+}
+
+// runOut makes the held lease name overdue, as a stall past its ttl does.
+func (l *leases) runOut(name string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	h := l.held[name]
+	h.until = time.Now().Add(-time.Second)
+	l.held[name] = h
+}
+
+// renewEach is RenewLeases for a test's leaser: each name renewed by its
+// lease, a call about one lease.
+func renewEach(ctx context.Context, lease func(context.Context, string, string, time.Duration) (bool, error), names []string, owner string, ttl time.Duration) ([]string, error) {
+	var renewed []string
+	for _, n := range names {
+		got, err := lease(ctx, n, owner, ttl)
+		if err != nil {
+			return nil, err
+		}
+		if got {
+			renewed = append(renewed, n)
+		}
+	}
+	return renewed, nil
 }
 
 // TestLeaseOverdueRenewalIsLost: a lease not renewed within its ttl counts
@@ -100,7 +129,7 @@ func TestLeaseOverdueRenewalIsLost(t *testing.T) {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	g := &grantingLeaser{grant: true}
 	const ttl = 100 * time.Millisecond
-	l := &leases{leaser: g, owner: "me", ttl: ttl, log: log, held: map[string]time.Time{}, errs: statelog.New(log)}
+	l := &leases{leaser: g, owner: "me", ttl: ttl, log: log, held: map[string]heldLease{}, errs: statelog.New(log)}
 	ctx := context.Background()
 	if !l.take(ctx, "outbox:desk") || !l.holds("outbox:desk") {
 		t.Fatal("a lease just taken is not held")
@@ -109,21 +138,21 @@ func TestLeaseOverdueRenewalIsLost(t *testing.T) {
 	if l.holds("outbox:desk") {
 		t.Error("a lease past its ttl unrenewed still counts as held")
 	}
-	l.renew(ctx, "outbox:desk")
+	l.renewHeld(ctx)
 	if l.holds("outbox:desk") {
 		t.Error("a lease renewed past its ttl counts as held again: another instance may have held it meanwhile")
 	}
 	if !l.take(ctx, "outbox:desk") {
 		t.Fatal("a lost lease cannot be taken again")
 	}
-	l.renew(ctx, "outbox:desk")
+	l.renewHeld(ctx)
 	if !l.holds("outbox:desk") {
 		t.Error("a lease renewed in time is not held")
 	}
 	g.mu.Lock()
 	g.grant = false
 	g.mu.Unlock()
-	l.renew(ctx, "outbox:desk")
+	l.renewHeld(ctx)
 	if l.holds("outbox:desk") {
 		t.Error("a lease another instance took still counts as held")
 	}
@@ -156,9 +185,7 @@ func TestStoryEditsStopWhenTheLeaseIsLost(t *testing.T) {
 	ls := svc.sender.leases
 	ls.leaser = &grantingLeaser{grant: true}
 	ed.lose = func() {
-		ls.mu.Lock()
-		defer ls.mu.Unlock()
-		ls.held[outboxLease("desk")] = time.Now().Add(-time.Second)
+		ls.runOut(outboxLease("desk"))
 	}
 	ctx := context.Background()
 	svc.RunOnce(ctx) // first sight

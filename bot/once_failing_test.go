@@ -71,6 +71,10 @@ func (e elsewhereLeaser) Lease(ctx context.Context, name, owner string, ttl time
 	return !e.held[name], nil
 }
 
+func (e elsewhereLeaser) RenewLeases(ctx context.Context, names []string, owner string, ttl time.Duration) ([]string, error) {
+	return renewEach(ctx, e.Lease, names, owner, ttl)
+}
+
 func (e elsewhereLeaser) Release(ctx context.Context, name, owner string) error { return nil }
 
 func (e elsewhereLeaser) LeaseHolder(ctx context.Context, name string) (string, error) {

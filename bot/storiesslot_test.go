@@ -97,6 +97,10 @@ func (h *hangingLeaser) Lease(ctx context.Context, name, owner string, ttl time.
 	return false, nil
 }
 
+func (h *hangingLeaser) RenewLeases(ctx context.Context, names []string, owner string, ttl time.Duration) ([]string, error) {
+	return renewEach(ctx, h.Lease, names, owner, ttl)
+}
+
 func (h *hangingLeaser) Release(ctx context.Context, name, owner string) error { return nil }
 
 func (h *hangingLeaser) LeaseHolder(ctx context.Context, name string) (string, error) {
@@ -115,7 +119,7 @@ func TestStoriesLeaseGiveUpSaysWhyOfItsOwnWait(t *testing.T) {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	h := &hangingLeaser{}
 	const ttl = 50 * time.Millisecond
-	l := &leases{leaser: h, owner: "me", ttl: ttl, log: log, held: map[string]time.Time{}, errs: statelog.New(log)}
+	l := &leases{leaser: h, owner: "me", ttl: ttl, log: log, held: map[string]heldLease{}, errs: statelog.New(log)}
 	c := newCommitLock(l, time.Now, log)
 	ctx := context.Background()
 

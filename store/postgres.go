@@ -90,6 +90,11 @@ const (
 		ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at
 		WHERE leases.owner = excluded.owner OR leases.expires_at <= now()
 		RETURNING name`
+	// renewLeases updates rows only: a lease given back meanwhile has no
+	// row, one another owner took names that owner, and neither is taken.
+	renewLeases = `UPDATE leases SET expires_at = now() + $3::bigint * interval '1 microsecond'
+		WHERE name = ANY($1::text[]) AND owner = $2
+		RETURNING name`
 	releaseLease = `DELETE FROM leases WHERE name = $1 AND owner = $2`
 	leaseHolder  = `SELECT owner FROM leases WHERE name = $1 AND expires_at > now()`
 )
@@ -117,6 +122,33 @@ func (p *Postgres) Lease(ctx context.Context, name, owner string, ttl time.Durat
 		return false, fmt.Errorf("lease %q for %q: %w", name, owner, err)
 	}
 	return true, nil
+}
+
+// RenewLeases extends each lease of names that owner holds by ttl, on the
+// database's clock, in one statement, and returns the names renewed; see
+// Leaser.
+func (p *Postgres) RenewLeases(ctx context.Context, names []string, owner string, ttl time.Duration) ([]string, error) {
+	if owner == "" {
+		return nil, errors.New("renew leases: empty owner")
+	}
+	if ttl < time.Microsecond {
+		return nil, fmt.Errorf("renew %d leases of %q: ttl %v is not positive", len(names), owner, ttl)
+	}
+	if p.readOnly {
+		return nil, ErrReadOnly
+	}
+	if len(names) == 0 {
+		return nil, nil
+	}
+	rows, err := p.w.QueryContext(ctx, renewLeases, names, owner, ttl.Microseconds())
+	if err != nil {
+		return nil, fmt.Errorf("renew %d leases of %q: %w", len(names), owner, err)
+	}
+	renewed, err := scanStrings(rows)
+	if err != nil {
+		return nil, fmt.Errorf("renew %d leases of %q: %w", len(names), owner, err)
+	}
+	return renewed, nil
 }
 
 // Release ends owner's lease called name at once, so another instance can

@@ -60,6 +60,10 @@ func TestOpenPostgresReadOnlyRefusesWrites(t *testing.T) {
 			return ro.MoveStories(ctx, []store.StoryMove{{Destination: "console", Item: "k1", From: "a", To: "b"}})
 		}},
 		{"Lease", func() error { _, err := ro.Lease(ctx, "stories", "status", time.Minute); return err }},
+		{"RenewLeases", func() error {
+			_, err := ro.RenewLeases(ctx, []string{"stories"}, "status", time.Minute)
+			return err
+		}},
 		{"Release", func() error { return ro.Release(ctx, "stories", "status") }},
 	}
 	for _, tc := range writes {

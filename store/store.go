@@ -433,6 +433,14 @@ type Leaser interface {
 	// database's clock, and reports whether owner holds it; false means
 	// another owner holds it unexpired.
 	Lease(ctx context.Context, name, owner string, ttl time.Duration) (bool, error)
+	// RenewLeases extends by ttl, on the database's clock, every lease
+	// of names that owner still holds, in one call whatever their number,
+	// and returns the names it renewed. A name left out was given back,
+	// or taken by another owner, since owner took it: owner no longer
+	// holds it, and a renewal does not take it again (Lease would). A
+	// lease past its expiry that no other owner took meanwhile is renewed:
+	// no one else can have worked under it.
+	RenewLeases(ctx context.Context, names []string, owner string, ttl time.Duration) ([]string, error)
 	// Release ends owner's lease called name at once; it does nothing when
 	// owner does not hold it.
 	Release(ctx context.Context, name, owner string) error

@@ -69,6 +69,7 @@ func Run(t *testing.T, newDB func(t *testing.T) Open) {
 		{"NotFound", testNotFound},
 		{"CanceledContextWritesNothing", testCanceledContext},
 		{"Leaser", testLeaser},
+		{"RenewLeases", testRenewLeases},
 		{"HeldAlerts", testHeldAlerts},
 		{"StoryRoundTrip", testStoryRoundTrip},
 		{"StoryLeads", testStoryLeads},
@@ -1281,15 +1282,22 @@ func testNotFound(t *testing.T, h *harness) {
 	}
 }
 
-// testLeaser walks one sequence of lease calls. Leases run on the
-// database's clock, so the harness's fake clock must not matter: moving it
-// hours ahead expires nothing.
-func testLeaser(t *testing.T, h *harness) {
+// leaser opens the store as a Leaser, and skips the test for a store
+// with one owner, which has no leases.
+func (h *harness) leaser(t *testing.T) store.Leaser {
 	s := h.store(t)
 	l, ok := s.(store.Leaser)
 	if !ok {
 		t.Skipf("%T has one owner and no leases", s)
 	}
+	return l
+}
+
+// testLeaser walks one sequence of lease calls. Leases run on the
+// database's clock, so the harness's fake clock must not matter: moving it
+// hours ahead expires nothing.
+func testLeaser(t *testing.T, h *harness) {
+	l := h.leaser(t)
 	ctx := context.Background()
 	lease := func(name, owner string) func() (bool, error) {
 		return func() (bool, error) { return l.Lease(ctx, name, owner, time.Hour) }
@@ -1352,6 +1360,54 @@ func testLeaser(t *testing.T, h *harness) {
 	}
 	if got, err := l.Lease(ctx, "gateway", "a", 0); err == nil {
 		t.Errorf("Lease with ttl 0 = %v, nil; want an error", got)
+	}
+}
+
+// testRenewLeases renews, in one call, leases an owner holds, one it gave
+// back, one another owner took after it ran out, one another owner holds,
+// one that ran out and no one took, and one never taken. Only the first
+// and the one that ran out untaken are renewed: a renewal takes no lease.
+func testRenewLeases(t *testing.T, h *harness) {
+	l := h.leaser(t)
+	ctx := context.Background()
+	const short = 100 * time.Millisecond
+	take := func(name, owner string, ttl time.Duration) {
+		t.Helper()
+		if got, err := l.Lease(ctx, name, owner, ttl); err != nil || !got {
+			t.Fatalf("Lease(%s, %s, %v) = %v, %v; want true", name, owner, ttl, got, err)
+		}
+	}
+	take("feed:f", "a", time.Hour)
+	take("outbox:desk", "a", time.Hour)
+	take("gateway", "a", short)
+	take("feed:x", "a", short)
+	take("stories", "b", time.Hour)
+	if err := l.Release(ctx, "outbox:desk", "a"); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(2 * short)
+	take("gateway", "b", time.Hour)
+
+	names := []string{"feed:f", "outbox:desk", "gateway", "stories", "feed:x", "feed:never"}
+	got, err := l.RenewLeases(ctx, names, "a", time.Hour)
+	slices.Sort(got)
+	if want := []string{"feed:f", "feed:x"}; err != nil || !slices.Equal(got, want) {
+		t.Errorf("RenewLeases(%q, a) = %q, %v; want %q", names, got, err, want)
+	}
+	for name, want := range map[string]string{
+		"feed:f": "a", "feed:x": "a", // feed:x renewed past its expiry
+		"outbox:desk": "", "feed:never": "", // not taken by the renewal
+		"gateway": "b", "stories": "b",
+	} {
+		if got, err := l.LeaseHolder(ctx, name); err != nil || got != want {
+			t.Errorf("after the renewal, LeaseHolder(%s) = %q, %v; want %q", name, got, err, want)
+		}
+	}
+	if got, err := l.RenewLeases(ctx, nil, "a", time.Hour); err != nil || len(got) != 0 {
+		t.Errorf("RenewLeases of no lease = %q, %v; want none", got, err)
+	}
+	if got, err := l.RenewLeases(ctx, []string{"feed:f"}, "a", 0); err == nil {
+		t.Errorf("RenewLeases with ttl 0 = %q, nil; want an error", got)
 	}
 }
 
