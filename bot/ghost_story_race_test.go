@@ -16,17 +16,20 @@ import (
 // mergeRaceStore puts another worker's commit exactly between the commit
 // of a poll whose opener the duplicate check refused and the merge of its
 // story that follows: the reporting feed's poll reads its new keys only
-// once the refused poll is committing (so that its report is grouped into
-// the refused opener's story), and the refused poll's CommitPoll returns
-// only once the report's is over.
+// once the opener's poll is committing (so that its report is grouped into
+// the opener's story), and the opener's CommitPoll returns only once the
+// report's is over. With reportFirst the opener's commit is made only once
+// the report's is over: the report's rows come before its story's first
+// alert in the outbox, as two polls of one run may leave them.
 type mergeRaceStore struct {
 	store.Store
-	refused, report string // feed ids
-	armed           bool
-	committing      chan struct{} // closed when the refused poll's commit begins
-	reported        chan struct{} // closed when the report's commit is over
-	once            [2]sync.Once
-	t               *testing.T
+	opener, report string // feed ids
+	reportFirst    bool
+	armed          bool
+	committing     chan struct{} // closed when the opener's poll's commit begins
+	reported       chan struct{} // closed when the report's commit is over
+	once           [2]sync.Once
+	t              *testing.T
 }
 
 func (s *mergeRaceStore) wait(ch chan struct{}, what string) { waitClosed(s.t, ch, what) }
@@ -42,7 +45,7 @@ func waitClosed(t *testing.T, ch chan struct{}, what string) {
 
 func (s *mergeRaceStore) UnseenKeys(ctx context.Context, feedID string, keys []string) ([]string, error) {
 	if s.armed && feedID == s.report {
-		s.wait(s.committing, "the refused poll's commit to begin")
+		s.wait(s.committing, "the opener's poll's commit to begin")
 	}
 	return s.Store.UnseenKeys(ctx, feedID, keys)
 }
@@ -52,8 +55,12 @@ func (s *mergeRaceStore) CommitPoll(ctx context.Context, feedID string, p store.
 		return s.Store.CommitPoll(ctx, feedID, p)
 	}
 	switch feedID {
-	case s.refused:
+	case s.opener:
 		s.once[0].Do(func() { close(s.committing) })
+		if s.reportFirst {
+			s.wait(s.reported, "the report's commit")
+			return s.Store.CommitPoll(ctx, feedID, p)
+		}
 		n, err := s.Store.CommitPoll(ctx, feedID, p)
 		s.wait(s.reported, "the report's commit")
 		return n, err
@@ -80,7 +87,7 @@ func TestReportCommittedBeforeARefusedOpenersMergeGoesUnderItsStory(t *testing.T
 	ctx := context.Background()
 	st := h.sqlite(t)
 	defer st.Close()
-	race := &mergeRaceStore{Store: st, refused: "courier", report: "herald",
+	race := &mergeRaceStore{Store: st, opener: "courier", report: "herald",
 		committing: make(chan struct{}), reported: make(chan struct{}), t: t}
 	svc, err := New(ctx, h.options(race, rec, io.Discard))
 	if err != nil {

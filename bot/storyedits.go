@@ -139,10 +139,13 @@ func (s *sender) editStories(ctx context.Context, dest string, n notify.Notifier
 			// reports wait for its message (see StoryLeads).
 			alone = append(alone, j)
 			leads[j.Story] = leadLookup{lead: j, postedNow: true}
-		case lead.DeliveredAt.IsZero() && l.postedNow && s.pollsOver.Load():
-			// Its story's message is posted later in this pass: run
-			// --once places it under that message in a pass of its own,
-			// as Run does leadPoll later.
+		case lead.DeliveredAt.IsZero() && s.pollsOver.Load() && (l.postedNow || dueBy(lead, now)):
+			// Its story's message is posted later in this pass (a join
+			// posted alone, or a first alert further on in the outbox:
+			// a poll that grouped before this report's committed after
+			// it): run --once places it under that message in a pass of
+			// its own, as Run does leadPoll later. Held, it would wait
+			// for a pass the run never makes.
 			s.deliverAgain.Store(true)
 		case lead.DeliveredAt.IsZero():
 			// Not out yet (or its digest's send is being retried).
@@ -550,6 +553,12 @@ func latest(t time.Time, more ...time.Time) time.Time {
 		}
 	}
 	return t
+}
+
+// dueBy reports whether a pass at now sends a, neither held nor waiting
+// for a retry.
+func dueBy(a store.Alert, now time.Time) bool {
+	return !a.HoldUntil.After(now) && !a.NextAttempt.After(now)
 }
 
 // hold puts a join back until at.
