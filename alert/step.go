@@ -63,8 +63,9 @@ type Result struct {
 	// TooOld counts the matches not posted because the item is older than
 	// the subscription's max_age.
 	TooOld int
-	// HeldBack counts the matches of a first sight not posted (beyond
-	// each subscription's backfill).
+	// HeldBack counts the alerts of a first sight not posted: an item's
+	// for a destination none of whose subscriptions' backfill took it.
+	// Counted as alerts are, so that a log line puts it beside them.
 	HeldBack int
 }
 
@@ -114,8 +115,12 @@ func (c *Catalog) Alerts(in Input) Result {
 }
 
 // holdBacklog keeps, for each subscription, only its newest Backfill
-// matches of a first sight, and returns how many it held back.
+// matches of a first sight, and returns how many alerts it held back (see
+// Result.HeldBack).
 func holdBacklog(chosen [][]matched, items []feeds.Item) (held int) {
+	for _, ms := range chosen {
+		held += len(byDestination(ms))
+	}
 	picks := map[*sub][]int{}
 	var order []*sub
 	for i, ms := range chosen {
@@ -136,9 +141,11 @@ func holdBacklog(chosen [][]matched, items []feeds.Item) (held int) {
 		for _, i := range picks[s] {
 			if !slices.Contains(keep, i) {
 				chosen[i] = slices.DeleteFunc(chosen[i], func(m matched) bool { return m.sub == s })
-				held++
 			}
 		}
+	}
+	for _, ms := range chosen {
+		held -= len(byDestination(ms))
 	}
 	return held
 }

@@ -119,6 +119,30 @@ func TestAlerts(t *testing.T) {
 			want:       []string{"desk: Aleppo truce holds [aleppo]"},
 			heldBack:   1,
 		},
+		{
+			name: "held back counts alerts, not subscriptions: two of one destination",
+			subs: []Subscription{
+				{ID: "a", Name: "aleppo", Query: "aleppo", AllFileFeeds: true, Destination: "desk"},
+				{ID: "b", Name: "truce", Query: "truce", AllFileFeeds: true, Destination: "desk"},
+			},
+			feed:       "wire",
+			items:      []feeds.Item{news("1", "Aleppo truce holds", time.Hour), news("2", "Aleppo truce broken", 2*time.Hour)},
+			firstSight: true,
+			heldBack:   2,
+		},
+		{
+			name: "an item one subscription backfills is not held back by another of its destination",
+			subs: []Subscription{
+				{ID: "a", Name: "aleppo", Query: "aleppo", AllFileFeeds: true, Destination: "desk", Backfill: 1},
+				{ID: "b", Name: "truce", Query: "truce", AllFileFeeds: true, Destination: "desk"},
+				{ID: "c", Name: "syria", Query: "aleppo", AllFileFeeds: true, Destination: "console"},
+			},
+			feed:       "wire",
+			items:      []feeds.Item{news("1", "Aleppo truce holds", time.Hour), news("2", "Aleppo truce broken", 2*time.Hour)},
+			firstSight: true,
+			want:       []string{"desk: Aleppo truce holds [aleppo]"},
+			heldBack:   3,
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
