@@ -55,6 +55,7 @@ const maxUpdateLine = 200
 //
 //	story: Kerry and Lavrov agree Aleppo ceasefire
 //	  also: Reuters — Aleppo truce holds https://example.org/...
+//	  also, perhaps another story: AP — Geneva hotel strike ends https://example.org/...
 //	  update 17:15 UTC: Convoys reached the eastern districts.
 func (c *Console) Edit(ctx context.Context, e Edit) error {
 	if err := ctx.Err(); err != nil {
@@ -88,12 +89,19 @@ func joinLine(j Join) string {
 		}
 		return fmt.Sprintf("  update %s: %s\n", j.At.UTC().Format("15:04 MST"), text)
 	}
-	return alsoLine(alert.Report{Feed: a.Feed, FeedTitle: a.FeedTitle, Title: a.Title, Link: a.Link})
+	return alsoLine(alert.Report{Feed: a.Feed, FeedTitle: a.FeedTitle, Title: a.Title, Link: a.Link, Doubtful: a.Doubtful})
 }
 
-// alsoLine is a further report's line under its story.
+// alsoLine is a further report's line under its story. One that joined
+// doubtfully says so, as Discord's "Perhaps another story" field and
+// preview --stories do: the first report of a story the grouping
+// swallowed shows up that way.
 func alsoLine(r alert.Report) string {
-	line := fmt.Sprintf("  also: %s — %s", consoleText(r.Outlet()), consoleText(r.Title))
+	label := "also:"
+	if r.Doubtful {
+		label = "also, perhaps another story:"
+	}
+	line := fmt.Sprintf("  %s %s — %s", label, consoleText(r.Outlet()), consoleText(r.Title))
 	if r.Link != "" {
 		line += " " + consoleText(r.Link)
 	}

@@ -24,18 +24,22 @@ func TestConsoleEditGolden(t *testing.T) {
 	hostile := alert.Alert{Join: alert.JoinAlso, Feed: "evil", FeedTitle: "Evil\x1b[2J\u202eWire", Title: "@everyone\r\nclick", Link: "https://evil.example/x"}
 	upd := alert.Alert{Join: alert.JoinUpdate, Feed: "wire-world", Title: lead.Title, Link: lead.Link, Text: "Convoys reached\n\nthe eastern districts " + strings.Repeat("and kept going ", 20), Published: at.Add(time.Hour)}
 	yemen := alert.Alert{Join: alert.JoinAlso, Feed: "aj", FeedTitle: "Al Jazeera", Title: "Yemen talks back on", Link: "https://aljazeera.example/yemen"}
+	// Joined the way another story's first report is swallowed: the
+	// console says so, as Discord's "Perhaps another story" and preview do.
+	doubtful := alert.Alert{Join: alert.JoinAlso, Doubtful: true, Feed: "gulf-post", FeedTitle: "Gulf Post", Title: "Oman ferry strike ends", Link: "https://gulfpost.example/ferry"}
 	withStory := lead
 	for _, j := range []alert.Alert{reuters, nameless, hostile} {
 		withStory.Also = append(withStory.Also, alert.Report{Feed: j.Feed, FeedTitle: j.FeedTitle, Title: j.Title, Link: j.Link})
 	}
 	withStory.Updates = []alert.Update{{At: at, Text: upd.Text, Link: upd.Link}}
 	otherStory := other
-	otherStory.Also = []alert.Report{{Feed: yemen.Feed, FeedTitle: yemen.FeedTitle, Title: yemen.Title, Link: yemen.Link}}
+	otherStory.Also = []alert.Report{{Feed: yemen.Feed, FeedTitle: yemen.FeedTitle, Title: yemen.Title, Link: yemen.Link},
+		{Feed: doubtful.Feed, FeedTitle: doubtful.FeedTitle, Title: doubtful.Title, Link: doubtful.Link, Doubtful: true}}
 	e := Edit{
 		MessageID: "1",
 		Message:   Message{Alerts: []alert.Alert{withStory, otherStory}},
 		Added: []Join{{Alert: reuters}, {Alert: nameless}, {Alert: hostile}, {Alert: upd, At: at},
-			{Alert: yemen, Story: 1}},
+			{Alert: yemen, Story: 1}, {Alert: doubtful, Story: 1}},
 		Nonce: "e-1",
 	}
 	var b strings.Builder
