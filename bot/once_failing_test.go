@@ -64,6 +64,52 @@ func TestRunOnceSaysEveryFeedFailsWhileTheyBackOff(t *testing.T) {
 	}
 }
 
+// TestRunOnceNamesTheFailingFeedsItDoesNotPoll: a run --once leaves a
+// feed alone while it backs off from failing, and its summary counted it
+// (feeds_still_failing=1) without a word of which feed, why or until when:
+// a desk that had put back a file feed's missing file ran again, saw
+// exit 0 and nothing else, and took the feed for working (found replaying
+// the corpus series: a feed whose first snapshot came later than the
+// others' was not polled by the runs that followed). Each run is a
+// process of its own, so each names the feeds it leaves alone.
+func TestRunOnceNamesTheFailingFeedsItDoesNotPoll(t *testing.T) {
+	h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo"})
+	once := func() string {
+		t.Helper()
+		st := h.sqlite(t)
+		defer st.Close()
+		logs := &logBuffer{}
+		svc, err := New(context.Background(), h.options(st, h.rec, logs))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.RunOnce(context.Background()); err != nil {
+			t.Fatalf("RunOnce: %v", err)
+		}
+		return logs.String()
+	}
+	once()
+	if err := os.Remove(filepath.Join(h.dir, "other.xml")); err != nil {
+		t.Fatal(err)
+	}
+	h.clock = h.clock.Add(time.Minute)
+	once()
+	h.write("other.xml", item(2, "Markets calm", h.clock))
+	h.clock = h.clock.Add(time.Minute)
+	logs := once()
+	var line string
+	for l := range strings.Lines(logs) {
+		if strings.Contains(l, "feed=other") {
+			line = l
+		}
+	}
+	for _, want := range []string{"not polled", "next_poll=2026-11-21T12:11:00Z", "no such file"} {
+		if !strings.Contains(line, want) {
+			t.Errorf("the run's line about the feed backing off: got %q, want it to say %q; the run logged:\n%s", line, want, logs)
+		}
+	}
+}
+
 // elsewhereLeaser grants every lease but those another instance holds.
 type elsewhereLeaser struct{ held map[string]bool }
 

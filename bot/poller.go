@@ -331,6 +331,7 @@ func (p *poller) pollFeed(ctx context.Context, f *alert.Feed, mode pollMode, fet
 		p.feeds.recordStored(f.ID, st)
 		if mode == pollEvery && (st.Disabled || st.ErrorCount > 0) {
 			p.count.stillFailing.Add(1)
+			p.leftFailing(f, st)
 		}
 		return p.plannedAfter(f, st, now)
 	}
@@ -485,6 +486,18 @@ func (p *poller) shouldPoll(f *alert.Feed, st *store.FeedState, mode pollMode, n
 	default:
 		return !p.dueAt(f, *st).After(now)
 	}
+}
+
+// leftFailing names a feed run --once leaves alone, backing off after
+// failing or disabled: a run is a process of its own, and its summary's
+// count does not say which feed, why, or when it is tried again.
+func (p *poller) leftFailing(f *alert.Feed, st store.FeedState) {
+	attrs := []any{"feed", f.ID, "url", redact.URL(st.URL), "err", st.LastError, "failing_since", st.FailingSince.Format(time.RFC3339)}
+	if st.Disabled {
+		p.log.Warn("feed not polled: disabled after failing; the service (run without --once) tries it once more when it starts or reloads its config", append(attrs, "disabled_because", st.DisabledReason)...)
+		return
+	}
+	p.log.Warn("feed not polled: backing off after failing", append(attrs, "next_poll", st.NextPoll.Format(time.RFC3339))...)
 }
 
 // dueAt is when a feed whose state is st is due: its stored next poll, or
