@@ -11,8 +11,13 @@ import (
 // Feed is one feed the service polls: from the config file, or from a
 // Discord watch.
 type Feed struct {
-	ID       string // config name, or "watch:<hash of URL>"
-	Name     string // shown in alerts
+	ID   string // config name, or "watch:<hash of URL>"
+	Name string // shown in alerts
+	// Title is the config's title for people ("LA Times"): when set, it
+	// names the feed's reports in alerts ({feed_title}, the "Also:"
+	// list) instead of the title the feed gives itself, which may be a
+	// section's ("California").
+	Title    string
 	URL      string
 	Interval time.Duration
 	// OwnInterval: the feed's interval was asked for explicitly, so the

@@ -1,6 +1,7 @@
 package alert
 
 import (
+	"cmp"
 	"slices"
 	"strings"
 
@@ -28,7 +29,7 @@ func compose(group []matched, f *Feed, feedTitle string, it *feeds.Item, doc *fi
 		MentionRole: first.MentionRole,
 		Format:      first.Format,
 	}
-	a.FeedTitle = feedTitle
+	a.FeedTitle = cmp.Or(f.Title, feedTitle)
 	var names []string
 	var hits []filters.Hit
 	for _, m := range group {

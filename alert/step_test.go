@@ -194,6 +194,33 @@ func TestAlertCarriesMatchedWordsSpansAndLook(t *testing.T) {
 	}
 }
 
+// TestConfigTitleNamesTheFeed: a feed's title: in the config, written for
+// people, names its reports in alerts rather than the title the feed gives
+// itself, which may be a section's ("Metro" for a city paper's feed).
+func TestConfigTitleNamesTheFeed(t *testing.T) {
+	tests := []struct {
+		name, configTitle, ownTitle, want string
+	}{
+		{"the config's title", "Harbour Gazette", "Metro", "Harbour Gazette"},
+		{"no config title: the feed's own", "", "Metro", "Metro"},
+		{"neither", "", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, _ := NewCatalog(nil, []Feed{{ID: "gazette", Name: "gazette", Title: tt.configTitle}}, []Subscription{
+				{ID: "a", Name: "floods", Query: "flood", AllFileFeeds: true, Destination: "desk"},
+			})
+			res := c.Alerts(Input{FeedID: "gazette", FeedTitle: tt.ownTitle, Items: []feeds.Item{news("1", "Flood warning for the harbour", time.Hour)}, Now: now})
+			if len(res.Entries) != 1 {
+				t.Fatalf("entries: got %d, want 1", len(res.Entries))
+			}
+			if got := res.Entries[0].Alert.FeedTitle; got != tt.want {
+				t.Errorf("FeedTitle = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
 func TestCatalogSkipsQueriesThatDoNotCompile(t *testing.T) {
 	c, skipped := NewCatalog(nil, []Feed{{ID: "wire"}}, []Subscription{
 		{ID: "bad", Query: "aleppo AND (", AllFileFeeds: true, Destination: "desk"},

@@ -181,7 +181,7 @@ func (l *live) catalogEntries(cfg *config.Live, watches []store.Watch) ([]alert.
 	var subs []alert.Subscription
 	for _, f := range cfg.Feeds {
 		feedList = append(feedList, alert.Feed{
-			ID: f.Name, Name: f.Name, URL: f.URL, Interval: f.Interval, OwnInterval: f.OwnInterval,
+			ID: f.Name, Name: f.Name, Title: f.Title, URL: f.URL, Interval: f.Interval, OwnInterval: f.OwnInterval,
 			UserAgent: f.UserAgent, Headers: f.Headers, AllowFile: true,
 		})
 	}

@@ -117,7 +117,7 @@ type Discord struct {
 // Feed is one configured feed.
 type Feed struct {
 	Name     string
-	Title    string // optional, for people: what `feeds export` writes as the OPML title (else Name)
+	Title    string // optional, for people: the name of the feed's reports in alerts (else the feed's own title), and what `feeds export` writes as the OPML title (else Name)
 	URL      string // http(s):// or file:// (a relative file path is made absolute against the config file's folder)
 	Interval time.Duration
 	// OwnInterval says the feed sets its own interval: a newsroom that
