@@ -93,6 +93,33 @@ func (p *TextPoll) Changes(stored map[string][]byte) (changes []Change, sigs map
 
 // updateText is the text of an item a live update is looked for in: the
 // full content when the feed gives it, else the summary.
+// WithoutRereads leaves out the changes that reading an item's text
+// otherwise alone makes: asBefore is the text as the reading before made
+// it (feeds.Feed.AsReadBefore). An item whose stored signature (see
+// Changes) knows none of its sentences that reading changes, and covers
+// its text as read before, was signed from that reading: it changed by
+// being read otherwise now. What it also gained since goes with it, as
+// after any upgrade that reads text otherwise. A signature stored since
+// knows both readings, and a change of it is news.
+func WithoutRereads(changes []Change, stored map[string][]byte, asBefore func(string) string) []Change {
+	rereads := func(s string) bool { return asBefore(s) != s }
+	return slices.DeleteFunc(changes, func(c Change) bool {
+		title, text := c.Item.Title, updateText(&c.Item)
+		key := c.Item.Key
+		if len(c.Of) > 0 {
+			title, key = "", c.Of[0] // an edited headline: compared as Changes does
+		}
+		if !rereads(title) && !rereads(text) {
+			return false
+		}
+		var prev story.TextSig
+		if prev.UnmarshalBinary(stored[key]) != nil || story.KnowsAny(prev, title, text, rereads) {
+			return false
+		}
+		return story.Added(prev, asBefore(title), asBefore(text)) == ""
+	})
+}
+
 func updateText(it *feeds.Item) string {
 	if it.Content != "" {
 		return it.Content

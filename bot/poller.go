@@ -1394,6 +1394,9 @@ func (p *poller) updates(ctx context.Context, cat *alert.Catalog, f *alert.Feed,
 	feeds.FillText(feed.Items)
 	changes, sigs := poll.Changes(stored)
 	changes = slices.DeleteFunc(changes, func(c alert.Change) bool { return recoded[c.Item.Key] })
+	if feed.OldCharset != "" {
+		changes = alert.WithoutRereads(changes, stored, feed.AsReadBefore)
+	}
 	in := alert.Input{FeedID: f.ID, FeedTitle: feed.Title, Now: now}
 	return cat.Updates(in, changes, underOldKeys(p.stories.storyWithin(now), feed.OldKeys)), sigs, nil
 }

@@ -80,6 +80,33 @@ func decodeBody(body []byte, contentType string, trustUTF8Header bool) (out []by
 	return dropXMLDecl(out), overruled, nil
 }
 
+// oldCharset is Feed.OldCharset of a document as fetched (raw), whose
+// header's UTF-8 was overruled or not (decodeBody).
+func oldCharset(overruled bool, raw []byte) string {
+	if !overruled {
+		return ""
+	}
+	return xmlDeclEncoding(raw)
+}
+
+// AsReadBefore is text of the feed's document as versions before read it
+// (see OldCharset), text itself when they read it right: a change of an
+// item's text that the reading alone makes is no news.
+func (f *Feed) AsReadBefore(text string) string {
+	enc, _ := charset.Lookup(f.OldCharset)
+	if enc == nil {
+		return text
+	}
+	b, err := encoding.ReplaceUnsupported(enc.NewEncoder()).Bytes([]byte(text))
+	if err != nil {
+		return text
+	}
+	if b, err = unicode.UTF8.NewDecoder().Bytes(b); err != nil {
+		return text
+	}
+	return string(b)
+}
+
 // isUTF8Label reports a charset label that names UTF-8.
 func isUTF8Label(label string) bool {
 	_, name := charset.Lookup(label)

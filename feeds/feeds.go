@@ -74,6 +74,11 @@ type Feed struct {
 	// An item of a legacy charset and another of these is mapped to the
 	// key of the version before this one.
 	OldKeys map[string]string `json:"-"`
+	// OldCharset is the charset of a document served as "charset=utf-8"
+	// whose bytes are not UTF-8 (see OldKeys): versions before read its
+	// text as UTF-8, U+FFFD for each byte they could not read, which
+	// AsReadBefore makes again of an item's text. "" for any other.
+	OldCharset string `json:"-"`
 	// Memo remembers this document's items for the next parse of the
 	// feed (Parser.ParseRemembering); nil when it cannot.
 	Memo *ItemMemo `json:"-"`

@@ -157,6 +157,7 @@ func (p *Parser) parseRemembering(body []byte, contentType, feedURL string, now 
 	if memo != nil && p.opts.LazyText {
 		if feed, ok := p.parseRemembered(body, feedURL, now, memo); ok {
 			feed.addOldKeys(oldKeys)
+			feed.OldCharset = oldCharset(overruled, raw)
 			return feed, nil
 		}
 	}
@@ -180,6 +181,7 @@ func (p *Parser) parseRemembering(body []byte, contentType, feedURL string, now 
 	}
 	feed := p.normalize(gf, body, feedURL, now, raws)
 	feed.addOldKeys(oldKeys)
+	feed.OldCharset = oldCharset(overruled, raw)
 	return feed, nil
 }
 

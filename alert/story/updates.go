@@ -176,6 +176,16 @@ func Added(old TextSig, title, text string) string {
 	return a.b.String()
 }
 
+// KnowsAny reports whether old has a sentence of title and text that pick
+// picks (by its text): whether old was signed from text that had it.
+func KnowsAny(old TextSig, title, text string, pick func(sentence string) bool) bool {
+	known := false
+	eachSentence(title, text, func(s sentence) {
+		known = known || pick(s.text) && old.has(s.sum)
+	})
+	return known
+}
+
 // adder is the state of one call of Added: sentences old lacks are held in
 // a run until a sentence old has (or the end) closes it, since whether
 // they are covered depends on the sentences after them.
