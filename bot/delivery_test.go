@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net/http"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -104,4 +106,70 @@ func (h *harness) runOnceWith(t *testing.T, dc *fakediscord.Server, crash bool) 
 	if _, err := svc.RunOnce(ctx); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestMalformedAlertIsDroppedLoggedAndCounted: README's "No loss" has one
+// exception on Discord, an alert it refuses as malformed (a 400, Invalid
+// Form Body): dropped, logged and counted, and the alerts after it go on.
+// The drop is the one loss an operator cannot see in the channel, so the
+// log line must name the destination and Discord's reason.
+func TestMalformedAlertIsDroppedLoggedAndCounted(t *testing.T) {
+	dc := fakediscord.New(t)
+	h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo", Destination: "desk"})
+	h.cfg.Destinations = []config.Destination{{Name: "desk", Type: config.DiscordChannel, ChannelID: watchChannel}}
+	h.runOnceWith(t, dc, false) // first sight
+	refused := item(1, "Aleppo ceasefire talks resume", h.clock)
+	h.write("wire.xml", refused, item(0, "Unrelated", h.clock))
+	dc.FailNextOn("POST channels/"+watchChannel+"/messages", http.StatusBadRequest)
+	logs := &logBuffer{}
+	rep := h.runOnceLogged(t, dc, logs)
+	if rep.Dropped != 1 || rep.Delivered != 0 {
+		t.Errorf("run with the post refused: delivered %d, dropped %d; want 0, 1", rep.Delivered, rep.Dropped)
+	}
+	var dropLines []string
+	for line := range strings.Lines(logs.String()) {
+		if strings.Contains(line, "alert dropped") {
+			dropLines = append(dropLines, line)
+		}
+	}
+	if len(dropLines) != 1 {
+		t.Fatalf("%d log lines of a dropped alert, want 1:\n%s", len(dropLines), logs)
+	}
+	for _, want := range []string{"level=ERROR", "destination=desk", "subscription=cfg:aleppo", "50035"} {
+		if !strings.Contains(dropLines[0], want) {
+			t.Errorf("the drop's log line lacks %q:\n%s", want, dropLines[0])
+		}
+	}
+
+	h.write("wire.xml", item(2, "Aleppo truce holds", h.clock.Add(time.Minute)), refused, item(0, "Unrelated", h.clock))
+	h.clock = h.clock.Add(time.Hour)
+	rep = h.runOnceLogged(t, dc, io.Discard)
+	if rep.Dropped != 0 || rep.Delivered != 1 {
+		t.Errorf("next run: delivered %d, dropped %d; want 1, 0", rep.Delivered, rep.Dropped)
+	}
+	if got := len(dc.Messages(watchChannel)); got != 1 {
+		t.Errorf("messages in the channel: %d, want 1 (the next alert; the refused one is not tried again)", got)
+	}
+}
+
+// runOnceLogged is one run --once posting to dc's channel, logging to w.
+func (h *harness) runOnceLogged(t *testing.T, dc *fakediscord.Server, w io.Writer) OnceReport {
+	t.Helper()
+	ctx := context.Background()
+	st := h.sqlite(t)
+	defer st.Close()
+	session, err := discord.NewSession("test-token", dc.APIBase(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := discord.NewChannelNotifier(session, watchChannel, discord.NewLimiter(discord.LimiterConfig{}))
+	svc, err := New(ctx, h.options(st, n, w))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := svc.RunOnce(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rep
 }
