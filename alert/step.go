@@ -103,7 +103,7 @@ func (c *Catalog) Alerts(in Input) Result {
 		slices.SortStableFunc(chosen[i], func(a, b matched) int { return a.sub.rank - b.sub.rank })
 	}
 	if in.FirstSight {
-		res.HeldBack = holdBacklog(chosen, in.Items)
+		res.HeldBack = holdBacklog(chosen, in.Items, repeats(in.FeedID, in.Items))
 	}
 	for i := range in.Items {
 		for _, group := range byDestination(chosen[i]) {
@@ -116,8 +116,10 @@ func (c *Catalog) Alerts(in Input) Result {
 
 // holdBacklog keeps, for each subscription, only its newest Backfill
 // matches of a first sight, and returns how many alerts it held back (see
-// Result.HeldBack).
-func holdBacklog(chosen [][]matched, items []feeds.Item) (held int) {
+// Result.HeldBack). An item repeated (see repeats) is not one of those
+// matches: the duplicate check refuses it, and the backfill would post
+// fewer items than it says.
+func holdBacklog(chosen [][]matched, items []feeds.Item, repeated []bool) (held int) {
 	for _, ms := range chosen {
 		held += len(byDestination(ms))
 	}
@@ -135,7 +137,7 @@ func holdBacklog(chosen [][]matched, items []feeds.Item) (held int) {
 		// Feeds list their items newest first: reversed, the stable sort
 		// puts the later of two items of one date (undated items have
 		// the time of the fetch) first, as the older.
-		byAge := slices.Clone(picks[s])
+		byAge := slices.DeleteFunc(slices.Clone(picks[s]), func(i int) bool { return repeated[i] })
 		slices.Reverse(byAge)
 		keep := newestN(byAge, s.Backfill, func(i int) time.Time { return items[i].Published })
 		for _, i := range picks[s] {
@@ -148,6 +150,23 @@ func holdBacklog(chosen [][]matched, items []feeds.Item) (held int) {
 		held -= len(byDestination(ms))
 	}
 	return held
+}
+
+// repeats marks the items of a feed that repeat an item listed before them
+// (the same link under the same headline, or the same GUID: what the
+// duplicate check takes for one item), as a feed may list an article
+// twice under two GUIDs.
+func repeats(feedID string, items []feeds.Item) []bool {
+	seen := map[string]bool{}
+	out := make([]bool, len(items))
+	for i := range items {
+		keys := withoutTitleKey(StoryKeys(feedID, &items[i]))
+		out[i] = slices.ContainsFunc(keys, func(k string) bool { return seen[k] })
+		for _, k := range keys {
+			seen[k] = true
+		}
+	}
+	return out
 }
 
 // matched is one subscription's match of an item.
