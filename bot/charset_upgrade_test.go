@@ -136,7 +136,7 @@ func TestLegacyCharsetReadRightIsNoLiveUpdate(t *testing.T) {
 			h, rec := storyHarness(t, sub)
 			h.clock = tt.at
 			h.cfg.Defaults.AllowPrivateNetworks = true
-			url := servedAsUTF8(t, h)
+			url := servedAsUTF8(t)
 			h.cfg.Feeds = append(h.cfg.Feeds, config.Feed{Name: "legacy", URL: url.String(), Interval: 10 * time.Minute})
 			svc, closeStore := h.openWith(rec)
 			defer func() { closeStore() }()
@@ -193,7 +193,7 @@ type utf8Label struct {
 	body []byte
 }
 
-func servedAsUTF8(t *testing.T, h *harness) *utf8Label {
+func servedAsUTF8(t *testing.T) *utf8Label {
 	l := &utf8Label{}
 	l.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		l.mu.Lock()
