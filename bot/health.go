@@ -137,6 +137,9 @@ func (s *Service) Health() Health {
 	if n := s.sender.storeErrs.FailingKinds(); n > 0 {
 		h.Reasons = append(h.Reasons, "store: recording deliveries fails")
 	}
+	if s.sender.leaseFailing.Load() {
+		h.Reasons = append(h.Reasons, "store: taking outbox leases fails")
+	}
 	h.Reasons = append(h.Reasons, s.sender.unhealthy(now)...)
 	cat := s.live.catalog()
 	listed := func(id string) bool { _, ok := cat.Feed(id); return ok }

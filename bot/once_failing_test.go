@@ -5,7 +5,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/newshound/newshound/config"
@@ -193,5 +195,101 @@ func TestAFeedLeaseTheStoreDoesNotGiveIsAFailureOfTheStore(t *testing.T) {
 	}
 	if h := svc.Health(); h.Ready {
 		t.Errorf("Health: ready, want not ready while no feed's lease can be taken (reasons %q)", h.Reasons)
+	}
+}
+
+// outboxLeaseFailing is a shared store whose takes of outbox leases,
+// while fail is set, the store refuses or, hang, does not answer until the
+// caller gives up (leases.callTimeout); the other leases are granted.
+type outboxLeaseFailing struct {
+	elsewhereLeaser
+	hang bool
+	fail *atomic.Bool
+}
+
+func (o outboxLeaseFailing) Lease(ctx context.Context, name, owner string, ttl time.Duration) (bool, error) {
+	if !strings.HasPrefix(name, "outbox:") || !o.fail.Load() {
+		return true, nil
+	}
+	if o.hang {
+		<-ctx.Done()
+		return false, ctx.Err()
+	}
+	return false, errDiskFull
+}
+
+// TestAnOutboxLeaseTheStoreDoesNotGiveIsAFailureOfTheStore: a
+// destination whose outbox lease the store failed to give, or did not
+// give within leases.callTimeout, was taken for one another instance
+// sends: run --once said alerts could not be delivered (exit 5), not that
+// the store failed (3), and the service stayed ready while nothing was
+// delivered. It is a failure of the store, logged once (by the leases)
+// however many passes it lasts, and once when it is over.
+func TestAnOutboxLeaseTheStoreDoesNotGiveIsAFailureOfTheStore(t *testing.T) {
+	tests := []struct {
+		name string
+		hang bool
+	}{
+		{"the store refuses the take", false},
+		{"the store does not answer the take", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				ctx := context.Background()
+				h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo"})
+				st := h.sqlite(t)
+				defer st.Close()
+				logs := &logBuffer{}
+				svc, err := New(ctx, h.options(st, h.rec, logs))
+				if err != nil {
+					t.Fatal(err)
+				}
+				leaser := outboxLeaseFailing{hang: tt.hang, fail: &atomic.Bool{}}
+				svc.leases.leaser = leaser
+				once := func() OnceReport {
+					t.Helper()
+					rep, err := svc.RunOnce(ctx)
+					if err != nil {
+						t.Fatalf("RunOnce: %v", err)
+					}
+					h.clock = h.clock.Add(11 * time.Minute)
+					return rep
+				}
+				once() // first sight
+				h.write("wire.xml", item(1, "Aleppo ceasefire holds", h.clock))
+				leaser.fail.Store(true)
+				if got := once().Trouble(); got != "store" {
+					t.Errorf("run --once while the outbox lease is not given: trouble %q, want %q", got, "store")
+				}
+				if hl := svc.Health(); hl.Ready {
+					t.Errorf("Health: ready, want not ready while no outbox lease can be taken (reasons %q)", hl.Reasons)
+				}
+				if !svc.sender.reportPass(ctx, svc.sender.deliverAll(ctx)) {
+					t.Errorf("a further pass whose take failed again: no failure of the store, want one")
+				}
+				leaser.fail.Store(false)
+				if got := once().Trouble(); got != "" {
+					t.Errorf("run --once once the lease is given: trouble %q, want none", got)
+				}
+				if hl := svc.Health(); !hl.Ready {
+					t.Errorf("Health: not ready once the lease is given (reasons %q)", hl.Reasons)
+				}
+				h.wantTitles("Aleppo ceasefire holds")
+				out := logs.String()
+				for _, l := range []struct {
+					line string
+					want int
+				}{
+					{"taking a lease failed", 1},
+					{"taking leases works again", 1},
+					{"reading the outbox failed", 0},
+				} {
+					if got := strings.Count(out, l.line); got != l.want {
+						t.Errorf("%q logged %d times, want %d:\n%s", l.line, got, l.want, out)
+					}
+				}
+			})
+		})
 	}
 }

@@ -66,6 +66,10 @@ type sender struct {
 	// pass where the pass goes on (outboxFailed): reportPass then does
 	// not log the store as working again.
 	passFailed atomic.Bool
+	// leaseFailing says the last pass found the store failing to give a
+	// destination's outbox lease (errOutboxLeaseNotGiven): a failure of
+	// the store for health, apart from storeErrs, since the leases log it.
+	leaseFailing atomic.Bool
 
 	mu     sync.Mutex
 	paused map[string]string      // destination -> reason it was paused
@@ -128,7 +132,9 @@ func (s *sender) loop(runCtx, sendCtx context.Context) {
 // once per change of state: the stories lease another instance holds
 // (readSettled, digests formed and reports posted alone under
 // commitLock), which is no failure of the store, apart from the store's
-// errors. It reports whether the store failed (run --once's exit code).
+// errors. A destination's outbox lease the store did not give is one,
+// which the leases logged: it is counted (health), not logged again. It
+// reports whether the store failed (run --once's exit code).
 func (s *sender) reportPass(ctx context.Context, err error) (storeFailed bool) {
 	if err != nil && ctx.Err() != nil {
 		return false // a shutdown cut the pass short
@@ -142,13 +148,15 @@ func (s *sender) reportPass(ctx context.Context, err error) (storeFailed bool) {
 	} else {
 		s.leaseWaits.OK("stories-lease", "the stories lease is free again; the outbox is read")
 	}
+	notGiven, failed := splitOff(failed, errOutboxLeaseNotGiven)
+	s.leaseFailing.Store(notGiven != nil) // logged by the leases, once per change of state
 	if failed != nil {
 		s.outboxFailed(failed)
 	}
 	if !s.passFailed.Swap(false) {
 		s.storeErrs.OK("outbox", "reading the outbox works again")
 	}
-	return failed != nil
+	return failed != nil || notGiven != nil
 }
 
 // outboxFailed logs a failed read or write of the outbox, once per change
@@ -367,6 +375,10 @@ func (s *sender) settleRetired(ctx context.Context) error {
 // outboxLease names the lease under which one instance sends dest's outbox.
 func outboxLease(dest string) string { return "outbox:" + dest }
 
+// errOutboxLeaseNotGiven is a destination's pass that the store did not
+// give its outbox lease: a failure of the store, which the leases log.
+var errOutboxLeaseNotGiven = errors.New("taking the outbox's lease failed")
+
 // deliverDestination sends dest's due alerts, reading its outbox again
 // after each page until it is empty or dest must wait; reads counts each
 // read before it begins (destinationRun).
@@ -375,7 +387,14 @@ func (s *sender) deliverDestination(ctx context.Context, dest string, reads *ato
 		return nil
 	}
 	lease := outboxLease(dest)
-	if !s.leases.take(ctx, lease) {
+	took, err := s.leases.tryTake(ctx, lease)
+	if err != nil && ctx.Err() == nil {
+		// A take the store failed, or did not answer within
+		// leases.callTimeout, is a failure of the store, not another
+		// instance sending to dest.
+		return fmt.Errorf("%w: %w", errOutboxLeaseNotGiven, err)
+	}
+	if !took {
 		return nil // another instance is sending to it
 	}
 	defer s.leases.release(ctx, lease)
