@@ -59,10 +59,6 @@ func newLeases(st store.Store, ttl time.Duration, log *slog.Logger) *leases {
 	return l
 }
 
-// takeFailing reports whether the last try to take a lease failed (an
-// error, not another instance holding it).
-func (l *leases) takeFailing() bool { return l.errs.Failing("lease") }
-
 // shared reports whether the store is shared, so that leases matter.
 func (l *leases) shared() bool { return l.leaser != nil }
 

@@ -299,11 +299,13 @@ func (p *poller) forgetFeed(ctx context.Context, id string) bool {
 // underFeedLease runs do under feed id's lease and reports what it
 // reports. Without the lease it reports true when another instance holds
 // it (that one polls the feed, so its config or watches still name it)
-// and false when asking failed (logged; the next sweep tries again).
+// and false when asking failed (logged; the next sweep tries again): the
+// take's own error, not the leases' last, which may be another take's.
 func (p *poller) underFeedLease(ctx context.Context, id string, do func() bool) bool {
 	lease := "feed:" + id
-	if !p.leases.take(ctx, lease) {
-		return !p.leases.takeFailing()
+	took, err := p.leases.tryTake(ctx, lease)
+	if !took {
+		return err == nil
 	}
 	defer p.leases.release(ctx, lease)
 	return do()

@@ -4,11 +4,14 @@ import (
 	"context"
 	"errors"
 	"io"
+	"log/slog"
 	"slices"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/newshound/newshound/bot/notify"
 	"github.com/newshound/newshound/config"
 	"github.com/newshound/newshound/internal/pgtest"
 	"github.com/newshound/newshound/store"
@@ -107,4 +110,88 @@ func (h *harness) passWith(svc *Service, feeds []config.Feed) {
 		h.t.Fatal(err)
 	}
 	h.clock = h.clock.Add(11 * time.Minute)
+}
+
+// oneLeaseFailing is a shared store that, while fail is set, refuses the
+// takes of one lease; it grants the others.
+type oneLeaseFailing struct {
+	elsewhereLeaser
+	name string
+	fail atomic.Bool
+}
+
+func (o *oneLeaseFailing) Lease(ctx context.Context, name, owner string, ttl time.Duration) (bool, error) {
+	if name == o.name && o.fail.Load() {
+		return false, errDiskFull
+	}
+	return true, nil
+}
+
+// betweenTakes is a log handler that runs hook, once, when a failed take
+// of a lease is logged: what another goroutine's take of another lease,
+// ending then, does before the failed take's caller goes on.
+type betweenTakes struct {
+	slog.Handler
+	hook *atomic.Pointer[func()]
+}
+
+func (b betweenTakes) Handle(ctx context.Context, r slog.Record) error {
+	if strings.HasPrefix(r.Message, "taking a lease failed") {
+		if hook := b.hook.Swap(nil); hook != nil {
+			(*hook)()
+		}
+	}
+	return b.Handler.Handle(ctx, r)
+}
+
+func (b betweenTakes) WithAttrs(as []slog.Attr) slog.Handler {
+	return betweenTakes{b.Handler.WithAttrs(as), b.hook}
+}
+
+func (b betweenTakes) WithGroup(name string) slog.Handler {
+	return betweenTakes{b.Handler.WithGroup(name), b.hook}
+}
+
+// TestADroppedFeedWhoseLeaseTakeFailedIsMarkedLater: a reload drops a
+// feed and the take of its lease, to mark it, fails while a take of
+// another lease (the sender's, on another goroutine) works. The sweep
+// read whether the last take of any lease failed, found the other's, took
+// the feed for one another instance polls and never tried again: the
+// re-added feed posted what piled up. A take's own error says it failed.
+func TestADroppedFeedWhoseLeaseTakeFailedIsMarkedLater(t *testing.T) {
+	ctx := context.Background()
+	h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo"})
+	st := h.sqlite(t)
+	defer st.Close()
+	hook := &atomic.Pointer[func()]{}
+	log := slog.New(betweenTakes{slog.NewTextHandler(io.Discard, nil), hook})
+	svc, err := New(ctx, testOptions(h.cfg, st, map[string]notify.Notifier{"desk": h.rec}, log, func() time.Time { return h.clock }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaser := &oneLeaseFailing{name: "feed:wire"}
+	svc.leases.leaser = leaser
+	const other = "outbox:desk"
+	if svc.leases.stripe(other) == svc.leases.stripe(leaser.name) {
+		t.Fatalf("%q and %q share a stripe: the other take would wait for the failed one", other, leaser.name)
+	}
+	another := func() {
+		if !svc.leases.take(ctx, other) {
+			t.Errorf("the take of %q failed, want it to work", other)
+		}
+		svc.leases.release(ctx, other)
+	}
+	all := slices.Clone(h.cfg.Feeds)
+	h.passWith(svc, all) // first sight
+	leaser.fail.Store(true)
+	hook.Store(&another)
+	h.passWith(svc, all[1:]) // wire is dropped; the take of its lease fails
+	if hook.Load() != nil {
+		t.Fatal("no take of the dropped feed's lease failed")
+	}
+	leaser.fail.Store(false)
+	h.passWith(svc, all[1:]) // the next sweep
+	h.write("wire.xml", item(1, "Aleppo talks resume", h.clock.Add(-time.Minute)))
+	h.passWith(svc, all) // wire comes back
+	h.wantTitles()
 }
