@@ -10,6 +10,7 @@ import (
 	"maps"
 	"os"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -89,13 +90,14 @@ func (l *leases) tryTake(ctx context.Context, name string) (bool, error) {
 	defer stripe.Unlock()
 	until := time.Now().Add(l.ttl)
 	got, err := l.lease(ctx, name)
+	kind := leaseKind(name)
 	if err != nil {
 		if ctx.Err() == nil {
-			l.errs.Fail("lease", "taking a lease failed; the work waits for the next try", err, "lease", name)
+			l.errs.Fail("take:"+kind, "taking a lease failed; the work waits for the next try", err, "lease", name)
 		}
 		return false, err
 	}
-	l.errs.OK("lease", "taking leases works again")
+	l.errs.OK("take:"+kind, "taking leases works again", "leases", kind)
 	if got {
 		l.mu.Lock()
 		l.takes++
@@ -103,6 +105,16 @@ func (l *leases) tryTake(ctx context.Context, name string) (bool, error) {
 		l.mu.Unlock()
 	}
 	return got, nil
+}
+
+// leaseKind is what a lease is for ("feed", "outbox", "gateway",
+// "stories"): a failing take is logged once per change of state of its
+// kind, so that takes of another kind that work meanwhile (a store that
+// answers the feeds' leases but not a locked outbox row) neither log it
+// over nor end it, while an outage is a line per kind, not per feed.
+func leaseKind(name string) string {
+	kind, _, _ := strings.Cut(name, ":")
+	return kind
 }
 
 // maxLeaseCall bounds one call to the store about a lease. A lease is

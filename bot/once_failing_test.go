@@ -224,7 +224,8 @@ func (o outboxLeaseFailing) Lease(ctx context.Context, name, owner string, ttl t
 // sends: run --once said alerts could not be delivered (exit 5), not that
 // the store failed (3), and the service stayed ready while nothing was
 // delivered. It is a failure of the store, logged once (by the leases)
-// however many passes it lasts, and once when it is over.
+// however many passes it lasts, the feeds' leases given meanwhile too,
+// and once when it is over.
 func TestAnOutboxLeaseTheStoreDoesNotGiveIsAFailureOfTheStore(t *testing.T) {
 	tests := []struct {
 		name string
@@ -268,6 +269,10 @@ func TestAnOutboxLeaseTheStoreDoesNotGiveIsAFailureOfTheStore(t *testing.T) {
 				if !svc.sender.reportPass(ctx, svc.sender.deliverAll(ctx)) {
 					t.Errorf("a further pass whose take failed again: no failure of the store, want one")
 				}
+				// The feeds' leases, taken between, are given.
+				if got := once().Trouble(); got != "store" {
+					t.Errorf("run --once while the outbox lease is still not given: trouble %q, want %q", got, "store")
+				}
 				leaser.fail.Store(false)
 				if got := once().Trouble(); got != "" {
 					t.Errorf("run --once once the lease is given: trouble %q, want none", got)
@@ -283,6 +288,7 @@ func TestAnOutboxLeaseTheStoreDoesNotGiveIsAFailureOfTheStore(t *testing.T) {
 				}{
 					{"taking a lease failed", 1},
 					{"taking leases works again", 1},
+					{`works again" leases=outbox failures=3`, 1}, // a take a pass
 					{"reading the outbox failed", 0},
 				} {
 					if got := strings.Count(out, l.line); got != l.want {
