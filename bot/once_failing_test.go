@@ -164,16 +164,26 @@ func TestRunOnceFeedsPolledElsewhereAreNotFailing(t *testing.T) {
 	}
 }
 
-// feedLeaseFailing is a shared store whose takes of feed leases fail (a
-// store that does not answer them within leases.callTimeout fails them
-// alike); the other leases are granted.
-type feedLeaseFailing struct{ elsewhereLeaser }
+// leasesFailing is a shared store that, while fail is set, refuses the
+// takes of the leases whose names begin with prefix or, hang, does not
+// answer them until the caller gives up (leases.callTimeout: a store that
+// hangs); it grants the others.
+type leasesFailing struct {
+	elsewhereLeaser
+	prefix string
+	hang   bool
+	fail   atomic.Bool
+}
 
-func (feedLeaseFailing) Lease(ctx context.Context, name, owner string, ttl time.Duration) (bool, error) {
-	if strings.HasPrefix(name, "feed:") {
-		return false, errDiskFull
+func (l *leasesFailing) Lease(ctx context.Context, name, owner string, ttl time.Duration) (bool, error) {
+	if !strings.HasPrefix(name, l.prefix) || !l.fail.Load() {
+		return true, nil
 	}
-	return true, nil
+	if l.hang {
+		<-ctx.Done()
+		return false, ctx.Err()
+	}
+	return false, errDiskFull
 }
 
 // TestAFeedLeaseTheStoreDoesNotGiveIsAFailureOfTheStore: a poll whose
@@ -185,7 +195,9 @@ func TestAFeedLeaseTheStoreDoesNotGiveIsAFailureOfTheStore(t *testing.T) {
 	h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo"})
 	svc, st := h.open()
 	defer st.Close()
-	svc.leases.leaser = feedLeaseFailing{}
+	leaser := &leasesFailing{prefix: "feed:"}
+	leaser.fail.Store(true)
+	svc.leases.leaser = leaser
 	rep, err := svc.RunOnce(context.Background())
 	if err != nil {
 		t.Fatalf("RunOnce: %v", err)
@@ -196,26 +208,6 @@ func TestAFeedLeaseTheStoreDoesNotGiveIsAFailureOfTheStore(t *testing.T) {
 	if h := svc.Health(); h.Ready {
 		t.Errorf("Health: ready, want not ready while no feed's lease can be taken (reasons %q)", h.Reasons)
 	}
-}
-
-// outboxLeaseFailing is a shared store whose takes of outbox leases,
-// while fail is set, the store refuses or, hang, does not answer until the
-// caller gives up (leases.callTimeout); the other leases are granted.
-type outboxLeaseFailing struct {
-	elsewhereLeaser
-	hang bool
-	fail *atomic.Bool
-}
-
-func (o outboxLeaseFailing) Lease(ctx context.Context, name, owner string, ttl time.Duration) (bool, error) {
-	if !strings.HasPrefix(name, "outbox:") || !o.fail.Load() {
-		return true, nil
-	}
-	if o.hang {
-		<-ctx.Done()
-		return false, ctx.Err()
-	}
-	return false, errDiskFull
 }
 
 // TestAnOutboxLeaseTheStoreDoesNotGiveIsAFailureOfTheStore: a
@@ -246,7 +238,7 @@ func TestAnOutboxLeaseTheStoreDoesNotGiveIsAFailureOfTheStore(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				leaser := outboxLeaseFailing{hang: tt.hang, fail: &atomic.Bool{}}
+				leaser := &leasesFailing{prefix: "outbox:", hang: tt.hang}
 				svc.leases.leaser = leaser
 				once := func() OnceReport {
 					t.Helper()

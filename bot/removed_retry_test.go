@@ -112,21 +112,6 @@ func (h *harness) passWith(svc *Service, feeds []config.Feed) {
 	h.clock = h.clock.Add(11 * time.Minute)
 }
 
-// oneLeaseFailing is a shared store that, while fail is set, refuses the
-// takes of one lease; it grants the others.
-type oneLeaseFailing struct {
-	elsewhereLeaser
-	name string
-	fail atomic.Bool
-}
-
-func (o *oneLeaseFailing) Lease(ctx context.Context, name, owner string, ttl time.Duration) (bool, error) {
-	if name == o.name && o.fail.Load() {
-		return false, errDiskFull
-	}
-	return true, nil
-}
-
 // betweenTakes is a log handler that runs hook, once, when a failed take
 // of a lease is logged: what another goroutine's take of another lease,
 // ending then, does before the failed take's caller goes on.
@@ -169,11 +154,11 @@ func TestADroppedFeedWhoseLeaseTakeFailedIsMarkedLater(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	leaser := &oneLeaseFailing{name: "feed:wire"}
+	leaser := &leasesFailing{prefix: "feed:wire"}
 	svc.leases.leaser = leaser
 	const other = "outbox:desk"
-	if svc.leases.stripe(other) == svc.leases.stripe(leaser.name) {
-		t.Fatalf("%q and %q share a stripe: the other take would wait for the failed one", other, leaser.name)
+	if svc.leases.stripe(other) == svc.leases.stripe(leaser.prefix) {
+		t.Fatalf("%q and %q share a stripe: the other take would wait for the failed one", other, leaser.prefix)
 	}
 	another := func() {
 		if !svc.leases.take(ctx, other) {
