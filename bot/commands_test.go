@@ -176,3 +176,77 @@ func TestJitter(t *testing.T) {
 		}
 	}
 }
+
+// TestCommandsStoreFailingTheGatewayLeaseKeepsTheBackOff: a take of the
+// gateway lease that the store failed counted as another instance serving
+// the commands, which ends the back-off against Discord, so a store
+// hiccup had a token Discord refuses tried again at once. The take is
+// scripted and the clock stands still: after a failure to open, no take
+// may try Discord again before the back-off ends, whatever the store did
+// meanwhile, and the store's failure is logged once (by the leases).
+func TestCommandsStoreFailingTheGatewayLeaseKeepsTheBackOff(t *testing.T) {
+	api := newRefusingDiscord(t, http.StatusUnauthorized)
+	var logs logBuffer
+	svc := commandsService(t, api, 400*time.Millisecond, &logs)
+	at := time.Date(2026, 12, 4, 9, 0, 0, 0, time.UTC)
+	svc.now = func() time.Time { return at }
+	leaser := &scriptedGateway{asked: make(chan struct{}), answers: make(chan error)}
+	svc.leases.leaser = leaser
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); svc.runCommands(ctx) }()
+	defer func() { cancel(); <-done }()
+
+	takes := []struct {
+		name    string
+		answer  error // nil: given
+		wantTry bool  // Discord tried under this take
+	}{
+		{"first take: the gateway is opened, and refused", nil, true},
+		{"backing off", nil, false},
+		{"the store fails the take", errDiskFull, false},
+		{"the store gives it again, still backing off", nil, false},
+	}
+	before := 0
+	for i, tk := range takes {
+		<-leaser.asked
+		if i > 0 {
+			n := len(api.requests())
+			if got := n > before; got != takes[i-1].wantTry {
+				t.Errorf("%s: Discord tried: %v (requests %d → %d), want %v", takes[i-1].name, got, before, n, takes[i-1].wantTry)
+			}
+			before = n
+		}
+		leaser.answers <- tk.answer
+	}
+	<-leaser.asked
+	if n := len(api.requests()); n != before {
+		t.Errorf("%s: Discord tried: true (requests %d → %d), want false", takes[len(takes)-1].name, before, n)
+	}
+	if n := strings.Count(logs.String(), "taking a lease failed"); n != 1 {
+		t.Errorf("the failing take was logged %d times, want once:\n%s", n, logs.String())
+	}
+}
+
+// scriptedGateway answers each take of the gateway lease with what the
+// test sends on answers (nil: given), after saying on asked that it was
+// asked; a take ends with ctx.
+type scriptedGateway struct {
+	elsewhereLeaser
+	asked   chan struct{}
+	answers chan error
+}
+
+func (g *scriptedGateway) Lease(ctx context.Context, name, owner string, ttl time.Duration) (bool, error) {
+	select {
+	case g.asked <- struct{}{}:
+	case <-ctx.Done():
+		return false, ctx.Err()
+	}
+	select {
+	case err := <-g.answers:
+		return err == nil, err
+	case <-ctx.Done():
+		return false, ctx.Err()
+	}
+}

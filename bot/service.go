@@ -414,7 +414,8 @@ const commandsRetryMax = 10 * time.Minute
 // half the lease's length up to commandsRetryMax: alerts do not depend on
 // it. While backing off it holds no lease, and it looks at the lease
 // every half lease: one another instance holds ends the back-off, so
-// that this one takes over soon after that one goes away.
+// that this one takes over soon after that one goes away; a take the
+// store fails does not.
 func (s *Service) runCommands(ctx context.Context) {
 	if s.discord == nil || !s.settings.Discord.Commands {
 		return
@@ -424,7 +425,13 @@ func (s *Service) runCommands(ctx context.Context) {
 	step := base        // the wait after the next failure to open, before jitter
 	var retry time.Time // backing off: no try before then
 	for {
-		if s.leases.take(ctx, gatewayLease) {
+		got, err := s.leases.tryTake(ctx, gatewayLease)
+		switch {
+		case err != nil:
+			// The store failed, and no other instance was seen serving the
+			// commands: the back-off against Discord goes on. The leases
+			// log the failed take.
+		case got:
 			if !s.now().Before(retry) {
 				if err := s.serveCommands(ctx, errs); err != nil && ctx.Err() == nil {
 					wait := jitter(step)
@@ -435,7 +442,7 @@ func (s *Service) runCommands(ctx context.Context) {
 				}
 			}
 			s.leases.release(ctx, gatewayLease)
-		} else {
+		default:
 			// Another instance serves the commands, so Discord takes the
 			// token: take over as soon as that one goes away.
 			retry, step = time.Time{}, base
