@@ -229,3 +229,32 @@ func TestALeaseRenewalFailingLogsOncePerState(t *testing.T) {
 		}
 	})
 }
+
+// TestALeaseRunOutDuringItsRenewalStaysLost: a renewal begun just before
+// a lease ran out and answered after counted the lease held again, though
+// holds had counted it lost meanwhile and work under it had stopped on
+// that: a lease past its expiry by this process's clock stays lost (see
+// holds), whatever a renewal under way then answers; one answered in time
+// keeps it.
+func TestALeaseRunOutDuringItsRenewalStaysLost(t *testing.T) {
+	const ttl = 3 * time.Second
+	tests := []struct {
+		name     string
+		answerIn time.Duration // the renewal's, begun 2.5 s after the take
+		want     bool
+	}{
+		{"answered before the lease runs out", 400 * time.Millisecond, true},
+		{"answered after the lease ran out", time.Second, false},
+	}
+	for _, tt := range tests {
+		synctest.Test(t, func(t *testing.T) {
+			var buf bytes.Buffer
+			l := slowLeases(&slowLeaser{delay: tt.answerIn}, ttl, &buf, "feed:wire")
+			time.Sleep(2500 * time.Millisecond)
+			l.renewHeld(context.Background())
+			if got := l.holds("feed:wire"); got != tt.want {
+				t.Errorf("%s: held %v, want %v\n%s", tt.name, got, tt.want, buf.String())
+			}
+		})
+	}
+}

@@ -196,7 +196,7 @@ func (l *leases) release(ctx context.Context, name string) {
 // is overdue (past its expiry by this process's clock: renewLoop not
 // running, stalled, or the store unreachable) counts as lost, since
 // another instance may have taken it from the database meanwhile; a
-// renewal does not bring it back (see dueForRenewal).
+// renewal does not bring it back (dueForRenewal, recordRenewals).
 func (l *leases) holds(name string) bool {
 	if l.leaser == nil {
 		return true
@@ -253,9 +253,11 @@ func (l *leases) renewHeld(ctx context.Context) {
 		return
 	}
 	l.errs.OK("renew", "renewing leases works again")
-	if lost := l.recordRenewals(due, renewed, start.Add(l.ttl)); len(lost) > 0 {
+	lost, ranOut := l.recordRenewals(due, renewed, start.Add(l.ttl))
+	if len(lost) > 0 {
 		l.log.Warn("leases lost to another instance", "count", len(lost), "leases", lost)
 	}
+	l.logRanOut(ranOut)
 }
 
 // dueForRenewal returns the take of each held lease to renew, and forgets
@@ -278,27 +280,40 @@ func (l *leases) dueForRenewal() map[string]uint64 {
 		due[name] = h.take
 	}
 	l.mu.Unlock()
-	if len(overdue) > 0 {
-		slices.Sort(overdue)
-		l.log.Warn("leases ran out before they were renewed (this instance stalled, or the store did not answer); their work stops and is taken up again", "count", len(overdue), "leases", overdue)
-	}
+	slices.Sort(overdue)
+	l.logRanOut(overdue)
 	return due
 }
 
+// logRanOut logs the leases forgotten for running out unrenewed.
+func (l *leases) logRanOut(names []string) {
+	if len(names) > 0 {
+		l.log.Warn("leases ran out before they were renewed (this instance stalled, or the store did not answer); their work stops and is taken up again", "count", len(names), "leases", names)
+	}
+}
+
 // recordRenewals extends each lease of due the store renewed until until,
-// forgets each it did not, and returns those: lost. A lease given back or
-// taken again since due was read is left as it is now.
-func (l *leases) recordRenewals(due map[string]uint64, renewed []string, until time.Time) []string {
+// forgets each it did not (lost), and each that ran out while the call was
+// under way (ranOut): holds has counted it lost since, and work that
+// checked has stopped, so a renewal answered late does not bring it back.
+// A lease given back or taken again since due was read is left as it is
+// now.
+func (l *leases) recordRenewals(due map[string]uint64, renewed []string, until time.Time) (lost, ranOut []string) {
 	got := make(map[string]bool, len(renewed))
 	for _, name := range renewed {
 		got[name] = true
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	var lost []string
+	now := time.Now()
 	for _, name := range slices.Sorted(maps.Keys(due)) {
 		h, ok := l.held[name]
 		if !ok || h.take != due[name] {
+			continue
+		}
+		if !now.Before(h.until) {
+			delete(l.held, name)
+			ranOut = append(ranOut, name)
 			continue
 		}
 		if got[name] {
@@ -308,7 +323,7 @@ func (l *leases) recordRenewals(due map[string]uint64, renewed []string, until t
 		delete(l.held, name)
 		lost = append(lost, name)
 	}
-	return lost
+	return lost, ranOut
 }
 
 // stripe is the lock that serializes the operations on one lease.
