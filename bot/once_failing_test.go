@@ -291,3 +291,31 @@ func TestAnOutboxLeaseTheStoreDoesNotGiveIsAFailureOfTheStore(t *testing.T) {
 		})
 	}
 }
+
+// TestAFeedLeaseGivenAgainEndsThePause: a failing take of a feed's lease
+// pauses polling and makes the service not ready, and a take the store
+// answers again ends that, though it finds every feed polled by another
+// instance (a second instance's usual lot), so that nothing is written:
+// the pause ended only with a write, and an instance that polled nothing
+// after a hiccup stayed not ready, "store: writes fail", for good.
+func TestAFeedLeaseGivenAgainEndsThePause(t *testing.T) {
+	h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo"})
+	svc, st := h.open()
+	defer st.Close()
+	failing := &leasesFailing{prefix: "feed:"}
+	failing.fail.Store(true)
+	svc.leases.leaser = failing
+	h.passWith(svc, h.cfg.Feeds)
+	if got := svc.Health(); got.Ready {
+		t.Fatalf("Health while no feed's lease is given: ready, want not ready")
+	}
+	elsewhere := elsewhereLeaser{held: map[string]bool{}}
+	for _, f := range h.cfg.Feeds {
+		elsewhere.held["feed:"+f.Name] = true
+	}
+	svc.leases.leaser = elsewhere
+	h.passWith(svc, h.cfg.Feeds)
+	if got := svc.Health(); !got.Ready {
+		t.Errorf("Health once the store answers the takes (every feed polled elsewhere): not ready (reasons %q), want ready", got.Reasons)
+	}
+}

@@ -46,15 +46,19 @@ type poller struct {
 	storeErrs  *statelog.Log
 	busyHosts  *busyHosts // feeds not fetched for want of a slot on their host
 	storeDown  storeBackoff
-	states     *feedStates // reads and group-commits feed states
-	beat       heartbeat
-	feeds      feedHealth
-	count      passCount
-	capped     *capLog // max_per_hour reported, per subscription and hour (shared with the sender)
-	stories    *storyGroups
-	commits    *commitLock // held from grouping (and deciding holds) to commit; shared with the sender
-	memos      itemMemos   // what each feed's last committed document held
-	removals   removals    // which config feeds the stored states know are listed
+	// leaseDown is storeDown for the takes of feeds' leases the store
+	// failed: a take it answers ends it, though it writes nothing when
+	// another instance polls the feed (a write ends storeDown).
+	leaseDown storeBackoff
+	states    *feedStates // reads and group-commits feed states
+	beat      heartbeat
+	feeds     feedHealth
+	count     passCount
+	capped    *capLog // max_per_hour reported, per subscription and hour (shared with the sender)
+	stories   *storyGroups
+	commits   *commitLock // held from grouping (and deciding holds) to commit; shared with the sender
+	memos     itemMemos   // what each feed's last committed document held
+	removals  removals    // which config feeds the stored states know are listed
 
 	// leaseWaits logs the polls that gave up waiting for the stories
 	// lease another instance holds: no failure of the store, so not among
@@ -177,6 +181,11 @@ func (b *storeBackoff) ok() {
 }
 
 // pausedUntil is when polling may go on, zero when the store works.
+// storePaused reports whether polling waits for the store at now.
+func (p *poller) storePaused(now time.Time) bool {
+	return now.Before(p.storeDown.pausedUntil()) || now.Before(p.leaseDown.pausedUntil())
+}
+
 func (b *storeBackoff) pausedUntil() time.Time {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -308,9 +317,10 @@ func (p *poller) pollFeed(ctx context.Context, f *alert.Feed, mode pollMode, fet
 		// A take the store failed, or did not answer within
 		// leases.callTimeout, is a failure of the store (leases logs it),
 		// not another instance polling the feed.
-		p.storeDown.failed(p.now(), &p.count)
+		p.leaseDown.failed(p.now(), &p.count)
 		return p.now().Add(storeRetry)
 	}
+	p.leaseDown.ok()
 	if !took {
 		p.feeds.forget(f.ID)
 		if mode == pollEvery {

@@ -42,7 +42,7 @@ func (p *poller) loop(ctx context.Context) {
 		}
 		now := p.now()
 		p.beat.beat(now)
-		storeOK := !now.Before(p.storeDown.pausedUntil())
+		storeOK := !p.storePaused(now)
 		if storeOK {
 			p.forgetRemoved(ctx, planned, inFlight) // feeds the config stopped listing
 		}
