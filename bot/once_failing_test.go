@@ -186,18 +186,25 @@ func (l *leasesFailing) Lease(ctx context.Context, name, owner string, ttl time.
 	return false, errDiskFull
 }
 
+// feedLeasesFailing is a harness and its service on a shared store that
+// fails every take of a feed's lease.
+func feedLeasesFailing(t *testing.T) (*harness, *Service) {
+	h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo"})
+	svc, st := h.open()
+	t.Cleanup(func() { st.Close() })
+	leaser := &leasesFailing{prefix: "feed:"}
+	leaser.fail.Store(true)
+	svc.leases.leaser = leaser
+	return h, svc
+}
+
 // TestAFeedLeaseTheStoreDoesNotGiveIsAFailureOfTheStore: a poll whose
 // take of its feed's lease failed counted the feed as polled by another
 // instance: run --once reported all well (exit 0) having polled nothing,
 // and the service stayed ready. It is a failure of the store, as a take of
 // the stories lease that fails is (commitLock.gaveUp), and polling pauses.
 func TestAFeedLeaseTheStoreDoesNotGiveIsAFailureOfTheStore(t *testing.T) {
-	h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo"})
-	svc, st := h.open()
-	defer st.Close()
-	leaser := &leasesFailing{prefix: "feed:"}
-	leaser.fail.Store(true)
-	svc.leases.leaser = leaser
+	_, svc := feedLeasesFailing(t)
 	rep, err := svc.RunOnce(context.Background())
 	if err != nil {
 		t.Fatalf("RunOnce: %v", err)
@@ -299,12 +306,7 @@ func TestAnOutboxLeaseTheStoreDoesNotGiveIsAFailureOfTheStore(t *testing.T) {
 // the pause ended only with a write, and an instance that polled nothing
 // after a hiccup stayed not ready, "store: writes fail", for good.
 func TestAFeedLeaseGivenAgainEndsThePause(t *testing.T) {
-	h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo"})
-	svc, st := h.open()
-	defer st.Close()
-	failing := &leasesFailing{prefix: "feed:"}
-	failing.fail.Store(true)
-	svc.leases.leaser = failing
+	h, svc := feedLeasesFailing(t)
 	h.passWith(svc, h.cfg.Feeds)
 	if got := svc.Health(); got.Ready {
 		t.Fatalf("Health while no feed's lease is given: ready, want not ready")
