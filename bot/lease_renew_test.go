@@ -180,7 +180,7 @@ func TestALeaseTakeWaitsForNoRenewal(t *testing.T) {
 	<-g.entered // the renewal's call is under way
 	done := make(chan bool, 1)
 	wg.Go(func() {
-		got := l.take(ctx, other)
+		got, _ := l.tryTake(ctx, other)
 		l.release(ctx, other)
 		done <- got
 	})

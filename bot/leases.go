@@ -71,16 +71,13 @@ func instanceName() string {
 	return fmt.Sprintf("%s/%d/%s", host, os.Getpid(), hex.EncodeToString(b[:]))
 }
 
-// take claims the named lease ("feed:ID", "outbox:DEST", "gateway") and
-// reports whether this instance holds it now. A held lease is renewed by
-// renewLoop until release.
-func (l *leases) take(ctx context.Context, name string) bool {
-	got, _ := l.tryTake(ctx, name)
-	return got
-}
-
-// tryTake is take with the store's error when taking the lease failed;
-// false and no error: another instance holds it.
+// tryTake claims the named lease ("feed:ID", "outbox:DEST", "gateway",
+// "stories") and reports whether this instance holds it now, renewed by
+// renewLoop until release; false and no error: another instance holds it.
+// A take the store failed, or did not answer within callTimeout, returns
+// its error: a failure of the store, which a caller must not read as
+// another instance holding the lease (there is no take without the error,
+// since every caller that had one read it so).
 func (l *leases) tryTake(ctx context.Context, name string) (bool, error) {
 	if l.leaser == nil {
 		return true, nil

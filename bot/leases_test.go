@@ -131,7 +131,7 @@ func TestLeaseOverdueRenewalIsLost(t *testing.T) {
 	const ttl = 100 * time.Millisecond
 	l := &leases{leaser: g, owner: "me", ttl: ttl, log: log, held: map[string]heldLease{}, errs: statelog.New(log)}
 	ctx := context.Background()
-	if !l.take(ctx, "outbox:desk") || !l.holds("outbox:desk") {
+	if got, err := l.tryTake(ctx, "outbox:desk"); !got || err != nil || !l.holds("outbox:desk") {
 		t.Fatal("a lease just taken is not held")
 	}
 	time.Sleep(ttl + 20*time.Millisecond)
@@ -142,7 +142,7 @@ func TestLeaseOverdueRenewalIsLost(t *testing.T) {
 	if l.holds("outbox:desk") {
 		t.Error("a lease renewed past its ttl counts as held again: another instance may have held it meanwhile")
 	}
-	if !l.take(ctx, "outbox:desk") {
+	if got, err := l.tryTake(ctx, "outbox:desk"); !got || err != nil {
 		t.Fatal("a lost lease cannot be taken again")
 	}
 	l.renewHeld(ctx)

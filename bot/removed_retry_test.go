@@ -161,7 +161,7 @@ func TestADroppedFeedWhoseLeaseTakeFailedIsMarkedLater(t *testing.T) {
 		t.Fatalf("%q and %q share a stripe: the other take would wait for the failed one", other, leaser.prefix)
 	}
 	another := func() {
-		if !svc.leases.take(ctx, other) {
+		if got, err := svc.leases.tryTake(ctx, other); !got || err != nil {
 			t.Errorf("the take of %q failed, want it to work", other)
 		}
 		svc.leases.release(ctx, other)
