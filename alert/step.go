@@ -103,7 +103,7 @@ func (c *Catalog) Alerts(in Input) Result {
 		slices.SortStableFunc(chosen[i], func(a, b matched) int { return a.sub.rank - b.sub.rank })
 	}
 	if in.FirstSight {
-		res.HeldBack = holdBacklog(chosen, in.Items, repeats(in.FeedID, in.Items))
+		res.HeldBack = holdBacklog(chosen, in.Items, repeats(in.FeedID, in.Items, chosen))
 	}
 	for i := range in.Items {
 		for _, group := range byDestination(chosen[i]) {
@@ -116,10 +116,10 @@ func (c *Catalog) Alerts(in Input) Result {
 
 // holdBacklog keeps, for each subscription, only its newest Backfill
 // matches of a first sight, and returns how many alerts it held back (see
-// Result.HeldBack). An item repeated (see repeats) is not one of those
-// matches: the duplicate check refuses it, and the backfill would post
-// fewer items than it says.
-func holdBacklog(chosen [][]matched, items []feeds.Item, repeated []bool) (held int) {
+// Result.HeldBack). An item repeated for a subscription's destination
+// (see repeats) is not one of those matches: the duplicate check refuses
+// it, and the backfill would post fewer items than it says.
+func holdBacklog(chosen [][]matched, items []feeds.Item, repeated map[repeat]bool) (held int) {
 	for _, ms := range chosen {
 		held += len(byDestination(ms))
 	}
@@ -137,7 +137,7 @@ func holdBacklog(chosen [][]matched, items []feeds.Item, repeated []bool) (held 
 		// Feeds list their items newest first: reversed, the stable sort
 		// puts the later of two items of one date (undated items have
 		// the time of the fetch) first, as the older.
-		byAge := slices.DeleteFunc(slices.Clone(picks[s]), func(i int) bool { return repeated[i] })
+		byAge := slices.DeleteFunc(slices.Clone(picks[s]), func(i int) bool { return repeated[repeat{i, s.Destination}] })
 		slices.Reverse(byAge)
 		keep := newestN(byAge, s.Backfill, func(i int) time.Time { return items[i].Published })
 		for _, i := range picks[s] {
@@ -152,18 +152,36 @@ func holdBacklog(chosen [][]matched, items []feeds.Item, repeated []bool) (held 
 	return held
 }
 
-// repeats marks the items of a feed that repeat an item listed before them
-// (the same link under the same headline, or the same GUID: what the
-// duplicate check takes for one item), as a feed may list an article
-// twice under two GUIDs.
-func repeats(feedID string, items []feeds.Item) []bool {
-	seen := map[string]bool{}
-	out := make([]bool, len(items))
+// repeat is an item (its index) for one destination.
+type repeat struct {
+	item        int
+	destination string
+}
+
+// repeats marks the items of a feed that repeat, for a destination, an
+// item listed before them that matched for it (the same link under the
+// same headline, or the same GUID: what the duplicate check, which keeps
+// the keys of each destination apart, takes for one item), as a feed may
+// list an article twice under two GUIDs. An item under the link of one
+// that matched nowhere, or for another destination only, repeats nothing
+// the duplicate check would refuse.
+func repeats(feedID string, items []feeds.Item, chosen [][]matched) map[repeat]bool {
+	type destKey struct{ destination, key string }
+	seen := map[destKey]bool{}
+	out := map[repeat]bool{}
 	for i := range items {
+		if len(chosen[i]) == 0 {
+			continue
+		}
 		keys := withoutTitleKey(StoryKeys(feedID, &items[i]))
-		out[i] = slices.ContainsFunc(keys, func(k string) bool { return seen[k] })
-		for _, k := range keys {
-			seen[k] = true
+		for _, group := range byDestination(chosen[i]) {
+			dest := group[0].sub.Destination
+			if slices.ContainsFunc(keys, func(k string) bool { return seen[destKey{dest, k}] }) {
+				out[repeat{i, dest}] = true
+			}
+			for _, k := range keys {
+				seen[destKey{dest, k}] = true
+			}
 		}
 	}
 	return out

@@ -19,6 +19,12 @@ func news(key, title string, age time.Duration) feeds.Item {
 	}
 }
 
+// underLink is it under the link of another item's key: a live page's.
+func underLink(it feeds.Item, key string) feeds.Item {
+	it.Link = "https://wire.example/" + key
+	return it
+}
+
 // TestAlerts runs the alerting core on its own: no store, no HTTP, no
 // goroutines, only feeds, subscriptions, items and a time.
 func TestAlerts(t *testing.T) {
@@ -142,6 +148,31 @@ func TestAlerts(t *testing.T) {
 			firstSight: true,
 			want:       []string{"desk: Aleppo truce holds [aleppo]"},
 			heldBack:   3,
+		},
+		{
+			name: "backfill: an item under the link of an earlier one no subscription matched",
+			subs: []Subscription{{ID: "a", Name: "schools", Query: "schools", AllFileFeeds: true, Destination: "desk", Backfill: 1}},
+			feed: "wire",
+			items: []feeds.Item{
+				underLink(news("1", "Storm hits the coast", time.Hour), "live"),
+				underLink(news("2", "Storm closes schools", 2*time.Hour), "live"),
+			},
+			firstSight: true,
+			want:       []string{"desk: Storm closes schools [schools]"},
+		},
+		{
+			name: "backfill: an item under the link of an earlier one posted to another destination",
+			subs: []Subscription{
+				{ID: "a", Name: "coast", Query: "coast", AllFileFeeds: true, Destination: "desk", Backfill: 1},
+				{ID: "b", Name: "schools", Query: "schools", AllFileFeeds: true, Destination: "console", Backfill: 1},
+			},
+			feed: "wire",
+			items: []feeds.Item{
+				underLink(news("1", "Storm hits the coast", time.Hour), "live"),
+				underLink(news("2", "Storm closes schools", 2*time.Hour), "live"),
+			},
+			firstSight: true,
+			want:       []string{"console: Storm closes schools [schools]", "desk: Storm hits the coast [coast]"},
 		},
 	}
 	for _, tt := range tests {
