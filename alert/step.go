@@ -64,7 +64,8 @@ type Result struct {
 	// the subscription's max_age.
 	TooOld int
 	// HeldBack counts the alerts of a first sight not posted: an item's
-	// for a destination none of whose subscriptions' backfill took it.
+	// for a destination none of whose subscriptions' backfill took it
+	// (not a repeat of an item posted there, which is no second alert).
 	// Counted as alerts are, so that a log line puts it beside them.
 	HeldBack int
 }
@@ -120,8 +121,13 @@ func (c *Catalog) Alerts(in Input) Result {
 // (see repeats) is not one of those matches: the duplicate check refuses
 // it, and the backfill would post fewer items than it says.
 func holdBacklog(chosen [][]matched, items []feeds.Item, repeated map[repeat]bool) (held int) {
-	for _, ms := range chosen {
-		held += len(byDestination(ms))
+	for i, ms := range chosen {
+		for _, group := range byDestination(ms) {
+			// A repeat is the duplicate check's to refuse, no alert held.
+			if !repeated[repeat{i, group[0].sub.Destination}] {
+				held++
+			}
+		}
 	}
 	picks := map[*sub][]int{}
 	var order []*sub

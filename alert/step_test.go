@@ -174,6 +174,17 @@ func TestAlerts(t *testing.T) {
 			firstSight: true,
 			want:       []string{"console: Storm closes schools [schools]", "desk: Storm hits the coast [coast]"},
 		},
+		{
+			name: "backfill: an article listed twice is one alert, none held back",
+			subs: []Subscription{{ID: "a", Name: "aleppo", Query: "aleppo", AllFileFeeds: true, Destination: "desk", Backfill: 3}},
+			feed: "wire",
+			items: []feeds.Item{
+				news("1", "Aleppo truce holds", time.Hour),
+				underLink(news("2", "Aleppo truce holds", time.Hour), "1"),
+			},
+			firstSight: true,
+			want:       []string{"desk: Aleppo truce holds [aleppo]"},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
