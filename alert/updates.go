@@ -91,35 +91,57 @@ func (p *TextPoll) Changes(stored map[string][]byte) (changes []Change, sigs map
 	return changes, sigs
 }
 
-// updateText is the text of an item a live update is looked for in: the
-// full content when the feed gives it, else the summary.
-// WithoutRereads leaves out the changes that reading an item's text
-// otherwise alone makes: asBefore is the text as the reading before made
-// it (feeds.Feed.AsReadBefore). An item whose stored signature (see
-// Changes) knows none of its sentences that reading changes, and covers
-// its text as read before, was signed from that reading: it changed by
-// being read otherwise now. What it also gained since goes with it, as
-// after any upgrade that reads text otherwise. A signature stored since
-// knows both readings, and a change of it is news.
-func WithoutRereads(changes []Change, stored map[string][]byte, asBefore func(string) string) []Change {
+// WithoutRereads leaves out of changes (see Changes) what reading the
+// items' text otherwise alone makes: asBefore is a text as the reading
+// before made it (feeds.Feed.AsReadBefore). A change compared with a
+// signature that reading made keeps only what is new as that reading
+// reads it (story.AddedAsRead), and none when nothing is. The signatures
+// to remember (sigs) of the poll's items are marked as made from the text
+// read right (story.TextSig.ReadRight), the stored ones unmarked too: a
+// change of a marked one, what an item gains after the upgrade, is news
+// as Changes found it, whatever letters the reading before garbled.
+func (p *TextPoll) WithoutRereads(changes []Change, stored, sigs map[string][]byte, asBefore func(string) string) []Change {
 	rereads := func(s string) bool { return asBefore(s) != s }
-	return slices.DeleteFunc(changes, func(c Change) bool {
+	kept := changes[:0]
+	for _, c := range changes {
 		title, text := c.Item.Title, updateText(&c.Item)
 		key := c.Item.Key
 		if len(c.Of) > 0 {
 			title, key = "", c.Of[0] // an edited headline: compared as Changes does
 		}
-		if !rereads(title) && !rereads(text) {
-			return false
-		}
 		var prev story.TextSig
-		if prev.UnmarshalBinary(stored[key]) != nil || story.KnowsAny(prev, title, text, rereads) {
-			return false
+		if (rereads(title) || rereads(text)) && prev.UnmarshalBinary(stored[key]) == nil && !prev.IsReadRight() {
+			c.Added = story.AddedAsRead(prev, title, text, asBefore)
 		}
-		return story.Added(prev, asBefore(title), asBefore(text)) == ""
-	})
+		if c.Added != "" {
+			kept = append(kept, c)
+		}
+	}
+	p.markReadRight(stored, sigs)
+	return kept
 }
 
+// markReadRight puts in sigs the signature of each item of the poll
+// marked as made from text read right, where it is not yet.
+func (p *TextPoll) markReadRight(stored, sigs map[string][]byte) {
+	for i := range p.items {
+		key := p.items[i].Key
+		b, ok := sigs[key]
+		if !ok {
+			b = stored[key]
+		}
+		var sig story.TextSig
+		if sig.UnmarshalBinary(b) != nil || sig.IsReadRight() {
+			continue
+		}
+		if marked := sig.ReadRight(); marked.IsReadRight() {
+			sigs[key], _ = marked.MarshalBinary()
+		}
+	}
+}
+
+// updateText is the text of an item a live update is looked for in: the
+// full content when the feed gives it, else the summary.
 func updateText(it *feeds.Item) string {
 	if it.Content != "" {
 		return it.Content

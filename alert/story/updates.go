@@ -176,15 +176,53 @@ func Added(old TextSig, title, text string) string {
 	return a.b.String()
 }
 
-// KnowsAny reports whether old has a sentence of title and text that pick
-// picks (by its text): whether old was signed from text that had it.
-func KnowsAny(old TextSig, title, text string, pick func(sentence string) bool) bool {
-	known := false
+// AddedAsRead is Added of text that versions before read otherwise, when
+// old was signed from their reading: before gives a sentence as they read
+// it (a legacy charset's letters as U+FFFD). A sentence old knows as read
+// now or as they read it is not added, one with no words as they read it
+// is none old could know and is not added either, and the words of the
+// others are compared as they read them, so that sentences their reading
+// ran into one (a capital it could not read began none) are covered as
+// Added covers a sentence split otherwise. What is added is written as
+// read now.
+func AddedAsRead(old TextSig, title, text string, before func(sentence string) string) string {
+	if old.IsZero() {
+		return ""
+	}
+	a := adder{old: old, lastPara: -1}
 	eachSentence(title, text, func(s sentence) {
-		known = known || pick(s.text) && old.has(s.sum)
+		if b := before(s.text); b != s.text && !old.has(s.sum) {
+			s.words = keptWords(b, chunkWords(b, 0, nil), nil)
+			s.sum = sumWords(s.words)
+		}
+		a.sentence(s)
 	})
-	return known
+	a.flush()
+	if !a.shared {
+		return ""
+	}
+	return a.b.String()
 }
+
+// readRightSum is the sum a signature signed from text read right holds
+// (ReadRight) besides its sentences'; no sentence sums to it but by a
+// chance of 2⁻⁶⁴.
+const readRightSum = 0x6e68_7265_6164_7269
+
+// ReadRight is s marked as signed from text read right, where versions
+// before read it otherwise (see AddedAsRead): s itself when it is marked
+// or holds maxSignedSentences already (it then reads as unmarked).
+func (s TextSig) ReadRight() TextSig {
+	if s.IsReadRight() || len(s.sums) >= maxSignedSentences {
+		return s
+	}
+	sums := append(slices.Clone(s.sums), readRightSum)
+	slices.Sort(sums)
+	return TextSig{sums: sums}
+}
+
+// IsReadRight reports whether s was marked by ReadRight.
+func (s TextSig) IsReadRight() bool { return s.has(readRightSum) }
 
 // adder is the state of one call of Added: sentences old lacks are held in
 // a run until a sentence old has (or the end) closes it, since whether
