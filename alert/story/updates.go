@@ -164,16 +164,7 @@ func (s TextSig) Union(newer TextSig) TextSig {
 // under a reused key (a feed reusing a GUID), or a rewrite, not text added
 // to an item.
 func Added(old TextSig, title, text string) string {
-	if old.IsZero() {
-		return ""
-	}
-	a := adder{old: old, lastPara: -1}
-	eachSentence(title, text, a.sentence)
-	a.flush()
-	if !a.shared {
-		return ""
-	}
-	return a.b.String()
+	return addedWith(old, title, text, nil)
 }
 
 // AddedAsRead is Added of text that versions before read otherwise, when
@@ -186,17 +177,26 @@ func Added(old TextSig, title, text string) string {
 // Added covers a sentence split otherwise. What is added is written as
 // read now.
 func AddedAsRead(old TextSig, title, text string, before func(sentence string) string) string {
-	if old.IsZero() {
-		return ""
-	}
-	a := adder{old: old, lastPara: -1}
-	eachSentence(title, text, func(s sentence) {
+	return addedWith(old, title, text, func(s sentence) sentence {
 		if b := before(s.text); b != s.text && !old.has(s.sum) {
 			s.words = keptWords(b, chunkWords(b, 0, nil), nil)
 			s.sum = sumWords(s.words)
 		}
-		a.sentence(s)
+		return s
 	})
+}
+
+// addedWith is Added, each sentence compared as read (when not nil) makes it.
+func addedWith(old TextSig, title, text string, read func(sentence) sentence) string {
+	if old.IsZero() {
+		return ""
+	}
+	a := adder{old: old, lastPara: -1}
+	fn := a.sentence
+	if read != nil {
+		fn = func(s sentence) { a.sentence(read(s)) }
+	}
+	eachSentence(title, text, fn)
 	a.flush()
 	if !a.shared {
 		return ""
