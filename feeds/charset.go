@@ -91,7 +91,10 @@ func oldCharset(overruled bool, raw []byte) string {
 
 // AsReadBefore is text of the feed's document as versions before read it
 // (see OldCharset), text itself when they read it right: a change of an
-// item's text that the reading alone makes is no news.
+// item's text that the reading alone makes is no news. A letter the
+// document writes as a character reference ("&#252;"), which they read
+// right, it garbles as it does the raw ones: a caller compares a sentence
+// in both readings (alert.TextPoll.WithoutRereads).
 func (f *Feed) AsReadBefore(text string) string {
 	enc, _ := charset.Lookup(f.OldCharset)
 	if enc == nil {
