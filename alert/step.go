@@ -104,7 +104,7 @@ func (c *Catalog) Alerts(in Input) Result {
 		slices.SortStableFunc(chosen[i], func(a, b matched) int { return a.sub.rank - b.sub.rank })
 	}
 	if in.FirstSight {
-		res.HeldBack = holdBacklog(chosen, in.Items, repeats(in.FeedID, in.Items, chosen))
+		res.HeldBack = holdBacklog(in.FeedID, chosen, in.Items)
 	}
 	for i := range in.Items {
 		for _, group := range byDestination(chosen[i]) {
@@ -117,18 +117,11 @@ func (c *Catalog) Alerts(in Input) Result {
 
 // holdBacklog keeps, for each subscription, only its newest Backfill
 // matches of a first sight, and returns how many alerts it held back (see
-// Result.HeldBack). An item repeated for a subscription's destination
-// (see repeats) is not one of those matches: the duplicate check refuses
-// it, and the backfill would post fewer items than it says.
-func holdBacklog(chosen [][]matched, items []feeds.Item, repeated map[repeat]bool) (held int) {
-	for i, ms := range chosen {
-		for _, group := range byDestination(ms) {
-			// A repeat is the duplicate check's to refuse, no alert held.
-			if !repeated[repeat{i, group[0].sub.Destination}] {
-				held++
-			}
-		}
-	}
+// Result.HeldBack). An item that repeats one kept for the subscription's
+// destination (see backfilled) is not one of those matches: the duplicate
+// check refuses it, and the backfill would post fewer items than it says.
+func holdBacklog(feedID string, chosen [][]matched, items []feeds.Item) (held int) {
+	before := destinationsOf(chosen)
 	picks := map[*sub][]int{}
 	var order []*sub
 	for i, ms := range chosen {
@@ -139,21 +132,36 @@ func holdBacklog(chosen [][]matched, items []feeds.Item, repeated map[repeat]boo
 			picks[m.sub] = append(picks[m.sub], i)
 		}
 	}
+	kept := backfilled{feedID: feedID, items: items, under: map[destKey]int{}, keys: map[int][]string{}}
+	repeated := map[repeat]bool{}
 	for _, s := range order {
 		// Feeds list their items newest first: reversed, the stable sort
 		// puts the later of two items of one date (undated items have
 		// the time of the fetch) first, as the older.
-		byAge := slices.DeleteFunc(slices.Clone(picks[s]), func(i int) bool { return repeated[repeat{i, s.Destination}] })
+		byAge := slices.Clone(picks[s])
 		slices.Reverse(byAge)
-		keep := newestN(byAge, s.Backfill, func(i int) time.Time { return items[i].Published })
+		byAge = newestN(byAge, len(byAge), func(i int) time.Time { return items[i].Published })
+		var keep []int
+		for k := len(byAge) - 1; k >= 0 && len(keep) < s.Backfill; k-- {
+			if i := byAge[k]; kept.repeats(i, s.Destination) {
+				repeated[repeat{i, s.Destination}] = true
+			} else {
+				keep = append(keep, i)
+				kept.add(i, s.Destination)
+			}
+		}
 		for _, i := range picks[s] {
 			if !slices.Contains(keep, i) {
 				chosen[i] = slices.DeleteFunc(chosen[i], func(m matched) bool { return m.sub == s })
 			}
 		}
 	}
-	for _, ms := range chosen {
-		held -= len(byDestination(ms))
+	after := destinationsOf(chosen)
+	for r := range before {
+		// A repeat is the duplicate check's to refuse, no alert held.
+		if !after[r] && !repeated[r] {
+			held++
+		}
 	}
 	return held
 }
@@ -164,33 +172,53 @@ type repeat struct {
 	destination string
 }
 
-// repeats marks the items of a feed that repeat, for a destination, an
-// item listed before them that matched for it (the same link under the
-// same headline, or the same GUID: what the duplicate check, which keeps
-// the keys of each destination apart, takes for one item), as a feed may
-// list an article twice under two GUIDs. An item under the link of one
-// that matched nowhere, or for another destination only, repeats nothing
-// the duplicate check would refuse.
-func repeats(feedID string, items []feeds.Item, chosen [][]matched) map[repeat]bool {
-	type destKey struct{ destination, key string }
-	seen := map[destKey]bool{}
+// destinationsOf is each item's alerts: one per destination it matched for.
+func destinationsOf(chosen [][]matched) map[repeat]bool {
 	out := map[repeat]bool{}
-	for i := range items {
-		if len(chosen[i]) == 0 {
-			continue
-		}
-		keys := withoutTitleKey(StoryKeys(feedID, &items[i]))
-		for _, group := range byDestination(chosen[i]) {
-			dest := group[0].sub.Destination
-			if slices.ContainsFunc(keys, func(k string) bool { return seen[destKey{dest, k}] }) {
-				out[repeat{i, dest}] = true
-			}
-			for _, k := range keys {
-				seen[destKey{dest, k}] = true
-			}
+	for i, ms := range chosen {
+		for _, m := range ms {
+			out[repeat{i, m.sub.Destination}] = true
 		}
 	}
 	return out
+}
+
+type destKey struct{ destination, key string }
+
+// backfilled is what a first sight's backfill keeps for each destination,
+// by the keys the duplicate check refuses a repeat by (the item's story
+// keys but its headline's: the same GUID, or the same link under the
+// same headline), which it keeps apart for each destination: a feed may
+// list an article twice under two GUIDs, and an item under the link of one
+// held back, or kept for another destination only, repeats nothing.
+type backfilled struct {
+	feedID string
+	items  []feeds.Item
+	under  map[destKey]int  // the item kept under a destination's key
+	keys   map[int][]string // by item, worked out once
+}
+
+func (b *backfilled) keysOf(i int) []string {
+	if _, ok := b.keys[i]; !ok {
+		b.keys[i] = withoutTitleKey(StoryKeys(b.feedID, &b.items[i]))
+	}
+	return b.keys[i]
+}
+
+// repeats reports whether item i repeats another item kept for dest.
+func (b *backfilled) repeats(i int, dest string) bool {
+	return slices.ContainsFunc(b.keysOf(i), func(k string) bool {
+		j, ok := b.under[destKey{dest, k}]
+		return ok && j != i
+	})
+}
+
+func (b *backfilled) add(i int, dest string) {
+	for _, k := range b.keysOf(i) {
+		if _, ok := b.under[destKey{dest, k}]; !ok {
+			b.under[destKey{dest, k}] = i
+		}
+	}
 }
 
 // matched is one subscription's match of an item.

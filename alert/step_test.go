@@ -175,6 +175,21 @@ func TestAlerts(t *testing.T) {
 			want:       []string{"console: Storm closes schools [schools]", "desk: Storm hits the coast [coast]"},
 		},
 		{
+			name: "backfill: an item under the link of an earlier one its destination holds back",
+			subs: []Subscription{
+				{ID: "a", Name: "storm", Query: "storm", AllFileFeeds: true, Destination: "desk"},
+				{ID: "b", Name: "schools", Query: "schools", AllFileFeeds: true, Destination: "desk", Backfill: 1},
+			},
+			feed: "wire",
+			items: []feeds.Item{
+				underLink(news("1", "Storm hits the coast", time.Hour), "live"),
+				underLink(news("2", "Storm closes schools", 2*time.Hour), "live"),
+			},
+			firstSight: true,
+			want:       []string{"desk: Storm closes schools [schools]"},
+			heldBack:   1,
+		},
+		{
 			name: "backfill: an article listed twice is one alert, none held back",
 			subs: []Subscription{{ID: "a", Name: "aleppo", Query: "aleppo", AllFileFeeds: true, Destination: "desk", Backfill: 3}},
 			feed: "wire",
