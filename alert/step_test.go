@@ -29,6 +29,10 @@ func underLink(it feeds.Item, key string) feeds.Item {
 // goroutines, only feeds, subscriptions, items and a time.
 func TestAlerts(t *testing.T) {
 	fileFeeds := []Feed{{ID: "wire", Name: "wire"}, {ID: "other", Name: "other"}, {ID: "watch:1", Name: "example.org", FromDiscord: true}}
+	livePage := []feeds.Item{ // two headlines of one link that share a word
+		underLink(news("1", "Storm hits the coast", time.Hour), "live"),
+		underLink(news("2", "Storm closes schools", 2*time.Hour), "live"),
+	}
 	tests := []struct {
 		name       string
 		subs       []Subscription
@@ -150,13 +154,10 @@ func TestAlerts(t *testing.T) {
 			heldBack:   3,
 		},
 		{
-			name: "backfill: an item under the link of an earlier one no subscription matched",
-			subs: []Subscription{{ID: "a", Name: "schools", Query: "schools", AllFileFeeds: true, Destination: "desk", Backfill: 1}},
-			feed: "wire",
-			items: []feeds.Item{
-				underLink(news("1", "Storm hits the coast", time.Hour), "live"),
-				underLink(news("2", "Storm closes schools", 2*time.Hour), "live"),
-			},
+			name:       "backfill: an item under the link of an earlier one no subscription matched",
+			subs:       []Subscription{{ID: "a", Name: "schools", Query: "schools", AllFileFeeds: true, Destination: "desk", Backfill: 1}},
+			feed:       "wire",
+			items:      livePage,
 			firstSight: true,
 			want:       []string{"desk: Storm closes schools [schools]"},
 		},
@@ -166,11 +167,8 @@ func TestAlerts(t *testing.T) {
 				{ID: "a", Name: "coast", Query: "coast", AllFileFeeds: true, Destination: "desk", Backfill: 1},
 				{ID: "b", Name: "schools", Query: "schools", AllFileFeeds: true, Destination: "console", Backfill: 1},
 			},
-			feed: "wire",
-			items: []feeds.Item{
-				underLink(news("1", "Storm hits the coast", time.Hour), "live"),
-				underLink(news("2", "Storm closes schools", 2*time.Hour), "live"),
-			},
+			feed:       "wire",
+			items:      livePage,
 			firstSight: true,
 			want:       []string{"console: Storm closes schools [schools]", "desk: Storm hits the coast [coast]"},
 		},
@@ -180,11 +178,8 @@ func TestAlerts(t *testing.T) {
 				{ID: "a", Name: "storm", Query: "storm", AllFileFeeds: true, Destination: "desk"},
 				{ID: "b", Name: "schools", Query: "schools", AllFileFeeds: true, Destination: "desk", Backfill: 1},
 			},
-			feed: "wire",
-			items: []feeds.Item{
-				underLink(news("1", "Storm hits the coast", time.Hour), "live"),
-				underLink(news("2", "Storm closes schools", 2*time.Hour), "live"),
-			},
+			feed:       "wire",
+			items:      livePage,
 			firstSight: true,
 			want:       []string{"desk: Storm closes schools [schools]"},
 			heldBack:   1,
