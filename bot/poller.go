@@ -180,12 +180,13 @@ func (b *storeBackoff) ok() {
 	b.failures, b.until = 0, time.Time{}
 }
 
-// pausedUntil is when polling may go on, zero when the store works.
-// storePaused reports whether polling waits for the store at now.
+// storePaused reports whether polling waits for the store at now: its
+// writes failed (storeDown), or its takes of feeds' leases (leaseDown).
 func (p *poller) storePaused(now time.Time) bool {
 	return now.Before(p.storeDown.pausedUntil()) || now.Before(p.leaseDown.pausedUntil())
 }
 
+// pausedUntil is when polling may go on, zero when the store works.
 func (b *storeBackoff) pausedUntil() time.Time {
 	b.mu.Lock()
 	defer b.mu.Unlock()

@@ -213,9 +213,9 @@ type passStarts struct {
 // poll's commit: while others still send it is started again at once, and
 // when it ends the pass, the wake is given back, so the next pass reads it
 // again at once. One that read again since saw the commit, and costs no
-// extra read. The pass
-// returns each destination's latest outcome: one started again and again
-// while another sends is one state, not one error a tick.
+// extra read. The pass returns each destination's latest outcome: one
+// started again and again while another sends is one state, not one error
+// a tick.
 func (s *sender) deliverWhile(ctx context.Context, starts passStarts) error {
 	p := destinationPass{done: make(chan destinationDone), errs: map[string]error{}}
 	outcomes := s.delivered.Load() + s.dropped.Load()
