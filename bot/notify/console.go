@@ -51,9 +51,10 @@ const maxUpdateLine = 200
 
 // Edit prints what joined the stories of a message: a terminal cannot
 // change what it showed, so each alert of e.Added gets one line, under a
-// line naming its story:
+// line naming its story by its alert's first line, since two stories may
+// have one headline ("Live updates"):
 //
-//	story: Kerry and Lavrov agree Aleppo ceasefire
+//	story: 2016-09-10 14:02 UTC  [wire-world] Kerry and Lavrov agree Aleppo ceasefire
 //	  also: Reuters — Aleppo truce holds https://example.org/...
 //	  also, perhaps another story: AP — Geneva hotel strike ends https://example.org/...
 //	  update 17:15 UTC: Convoys reached the eastern districts.
@@ -69,7 +70,7 @@ func (c *Console) Edit(ctx context.Context, e Edit) error {
 	for _, j := range e.Added {
 		if j.Story != story {
 			story = j.Story
-			fmt.Fprintf(&b, "story: %s\n", consoleText(storyTitle(e.Message.Alerts, j.Story)))
+			fmt.Fprintf(&b, "story: %s\n", storyLine(e.Message.Alerts, j.Story))
 		}
 		b.WriteString(joinLine(j))
 	}
@@ -108,11 +109,18 @@ func alsoLine(r alert.Report) string {
 	return line + "\n"
 }
 
-func storyTitle(alerts []alert.Alert, lead int) string {
-	if lead >= 0 && lead < len(alerts) {
-		return alerts[lead].Title
+// storyLine is the first line of the alert of story lead (see
+// FormatText), as the terminal showed it.
+func storyLine(alerts []alert.Alert, lead int) string {
+	if lead < 0 || lead >= len(alerts) {
+		return "(unknown story)"
 	}
-	return "(unknown story)"
+	return alertLine(alerts[lead])
+}
+
+// alertLine is an alert's first line: when, which feed, the headline.
+func alertLine(a alert.Alert) string {
+	return fmt.Sprintf("%s  [%s] %s", a.Published.UTC().Format("2006-01-02 15:04 MST"), consoleText(a.Feed), consoleText(a.Title))
 }
 
 // consoleText is feed text on one line, without the control characters
@@ -135,7 +143,7 @@ func consoleText(s string) string {
 // Feed text is shown as consoleText shows it, as in an edit's lines.
 func FormatText(a alert.Alert) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s  [%s] %s\n", a.Published.UTC().Format("2006-01-02 15:04 MST"), consoleText(a.Feed), consoleText(a.Title))
+	b.WriteString(alertLine(a) + "\n")
 	if a.Link != "" {
 		fmt.Fprintf(&b, "  %s\n", consoleText(a.Link))
 	}

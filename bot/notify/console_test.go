@@ -100,3 +100,31 @@ func TestConsoleSendDropsControls(t *testing.T) {
 		})
 	}
 }
+
+// Two stories under one headline, such as two outlets' "Live updates"
+// pages, are told apart by the line naming each: it is its alert's first
+// line, with when and which feed.
+func TestConsoleEditTellsStoriesOfOneHeadlineApart(t *testing.T) {
+	at := time.Date(2021, 10, 17, 9, 0, 0, 0, time.UTC)
+	live := func(feed string, published time.Time) alert.Alert {
+		return alert.Alert{Title: "Live Coronavirus News and Updates", Feed: feed, Link: "https://" + feed + ".example/live", Published: published}
+	}
+	also := alert.Alert{Join: alert.JoinAlso, Feed: "wire", Title: "Cases fall", Link: "https://wire.example/cases"}
+	lines := map[string]bool{}
+	for _, lead := range []alert.Alert{live("nytimes", at), live("latimes", at.Add(2*time.Hour))} {
+		var b strings.Builder
+		e := Edit{MessageID: "1", Message: Message{Alerts: []alert.Alert{lead}}, Added: []Join{{Alert: also}}}
+		if err := NewConsole(&b).Edit(context.Background(), e); err != nil {
+			t.Fatal(err)
+		}
+		first, _, _ := strings.Cut(b.String(), "\n")
+		alertFirst, _, _ := strings.Cut(FormatText(lead), "\n")
+		if want := "story: " + alertFirst; first != want {
+			t.Errorf("story line %q, want the alert's first line %q", first, want)
+		}
+		lines[first] = true
+	}
+	if len(lines) != 2 {
+		t.Errorf("two stories of one headline printed as %v, want two different lines", lines)
+	}
+}

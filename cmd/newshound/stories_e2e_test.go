@@ -184,7 +184,7 @@ subscriptions:
 	if n := strings.Count(out, "https://courier.example/kessler"); n != 1 {
 		t.Errorf("the story's first report printed %d times, want once:\n%s", n, out)
 	}
-	want := "story: " + storyHeadlines[0] + "\n  also: herald — " + storyHeadlines[1] + " https://herald.example/kessler\n"
+	want := "story: " + now.UTC().Format("2006-01-02 15:04 MST") + "  [courier] " + storyHeadlines[0] + "\n  also: herald — " + storyHeadlines[1] + " https://herald.example/kessler\n"
 	if !strings.Contains(out, want) {
 		t.Errorf("console output:\n%s\nwant it to contain:\n%s", out, want)
 	}
