@@ -81,39 +81,34 @@ var errStoriesLeaseNotTaken = errors.New("not taken")
 // of one story at once would each see nothing of the other's and post the
 // story twice to a destination. Polls that enqueue nothing take no lease,
 // and those that do are few and commit in milliseconds, so the wait is
-// short: it backs off from 20 ms to a second, and gives up after twice the
-// lease's time to live, by which a dead holder's lease has run out (each
-// try, and the give-up's question of who holds it, bounded by
-// leases.callTimeout, so a store that hangs does not stretch it); it
-// then says why (gaveUp: another instance holds it, or taking it fails).
+// short: it backs off from 20 ms to a second, and gives up at twice the
+// lease's time to live, by which a dead holder's lease has run out; each
+// try, and the give-up's question of who holds it, is bounded by the time
+// left (and by leases.callTimeout), so that neither a store that hangs
+// nor one that answers slowly stretches it. It then says why (gaveUp:
+// another instance holds it, or taking it fails).
 // A poll that gives up for another instance leaves its items for a later
 // poll (poller.leftForLease); one that gives up for a failing take fails
 // as a store that cannot write would. The wait for this
 // process's part counts towards that time while the worker ahead waits
-// for the lease too, so the sender's destinations waiting for a lease
-// another instance holds give up together, not one after another; while a
-// worker of this process holds the lease it does not (storiesSlot).
+// for the lease too, its question of who holds it included, so the
+// sender's destinations waiting for a lease another instance holds give
+// up together, not one after another; while a worker of this process
+// holds the lease it does not (storiesSlot).
 func (c *commitLock) lockStories(ctx context.Context) (unlock func(), err error) {
 	budget := 2 * c.leases.ttl
 	since := c.stories.triesSoFar()
 	queued, err := c.stories.take(ctx, budget)
-	held := err == nil
-	if held {
-		err = c.waitForStoriesLease(ctx, time.Now().Add(budget-queued))
-	}
-	var why error
 	if errors.Is(err, errStoriesLeaseNotTaken) {
-		// Read while this worker holds the slot: the next holder's tries
-		// are not this wait's.
-		why = c.stories.failedTry(since)
-	}
-	if held && err != nil {
-		c.stories.give()
-	}
-	if errors.Is(err, errStoriesLeaseNotTaken) {
-		return nil, c.gaveUp(ctx, budget, why)
+		// The workers ahead used the whole budget: no time is left to ask
+		// who holds the lease.
+		return nil, c.gaveUp(budget, c.stories.failedTry(since), "")
 	}
 	if err != nil {
+		return nil, err
+	}
+	if err := c.waitForStoriesLease(ctx, time.Now().Add(budget-queued), budget, since); err != nil {
+		c.stories.give()
 		return nil, err
 	}
 	return func() {
@@ -125,28 +120,57 @@ func (c *commitLock) lockStories(ctx context.Context) (unlock func(), err error)
 // gaveUp is lockStories' error once the lease was not taken within
 // budget. When the wait's last try to take it failed (takeErr), taking it
 // fails: the store's error, a failure of the store. Else another instance
-// holds it (errStoriesLeaseNotTaken), named when the store tells which: a
-// wait.
-func (c *commitLock) gaveUp(ctx context.Context, budget time.Duration, takeErr error) error {
+// holds it (errStoriesLeaseNotTaken), named when the store told which
+// (owner): a wait.
+func (c *commitLock) gaveUp(budget time.Duration, takeErr error, owner string) error {
 	if takeErr != nil {
 		return fmt.Errorf("taking the %q lease failed (tried for %v): %w", storiesLease, budget, takeErr)
 	}
 	holder := "another instance holds it"
-	if owner := c.leases.holder(ctx, storiesLease); owner != "" {
+	if owner != "" {
 		holder += fmt.Sprintf(": %q", owner)
 	}
 	return fmt.Errorf("waiting for the %q lease: %w within %v: %s", storiesLease, errStoriesLeaseNotTaken, budget, holder)
 }
 
+// askHolderShare is the part of lockStories' budget its last try leaves
+// to the question of who holds the lease (1 s of the default 40 s): a
+// question left the moments after a try would name no one.
+const askHolderShare = 40
+
 // waitForStoriesLease takes the stories lease for the holder of
-// c.stories, trying until giveUp, with the slot's clock running.
-func (c *commitLock) waitForStoriesLease(ctx context.Context, giveUp time.Time) error {
+// c.stories, trying until giveUp, with the slot's clock running until
+// it takes the lease or has its give-up's error (gaveUp, the tries since
+// read while this worker holds the slot: the next holder's are not this
+// wait's).
+func (c *commitLock) waitForStoriesLease(ctx context.Context, giveUp time.Time, budget time.Duration, since uint64) error {
 	c.stories.waitingForLease(true)
 	defer c.stories.waitingForLease(false)
+	inBudget, cancel := context.WithDeadline(ctx, giveUp)
+	defer cancel()
+	err := c.tryStoriesLease(ctx, inBudget, giveUp.Add(-budget/askHolderShare))
+	if !errors.Is(err, errStoriesLeaseNotTaken) {
+		return err
+	}
+	why, owner := c.stories.failedTry(since), ""
+	if why == nil && inBudget.Err() == nil {
+		owner = c.leases.holder(inBudget, storiesLease)
+	}
+	return c.gaveUp(budget, why, owner)
+}
+
+// tryStoriesLease tries to take the stories lease, each try within
+// inBudget, backing off, until a try at lastTry. A try the end of the
+// budget cut short is not counted (failedTry): the store may have been
+// about to answer.
+func (c *commitLock) tryStoriesLease(ctx, inBudget context.Context, lastTry time.Time) error {
 	for wait := 20 * time.Millisecond; ; wait = min(2*wait, time.Second) {
-		took, err := c.leases.tryTake(ctx, storiesLease)
+		took, err := c.leases.tryTake(inBudget, storiesLease)
 		if err != nil && ctx.Err() != nil {
 			return ctx.Err() // a try cut short says nothing of the store
+		}
+		if err != nil && inBudget.Err() != nil {
+			return errStoriesLeaseNotTaken
 		}
 		if c.stories.tried(took, err) {
 			return nil // taken: the caller's unlock gives it back, cancelled or not
@@ -154,11 +178,12 @@ func (c *commitLock) waitForStoriesLease(ctx context.Context, giveUp time.Time) 
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		if time.Now().After(giveUp) {
+		left := time.Until(lastTry)
+		if left <= 0 {
 			return errStoriesLeaseNotTaken
 		}
 		select {
-		case <-time.After(wait):
+		case <-time.After(min(wait, left)):
 		case <-ctx.Done():
 		}
 	}

@@ -1,0 +1,107 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/newshound/newshound/internal/statelog"
+)
+
+// lateLeaser is a store that answers a take only after answerAfter (zero:
+// never, the take returns once its context ends), finding the lease held
+// by another instance, and, holderHangs, does not answer who holds it.
+type lateLeaser struct {
+	answerAfter time.Duration
+	holderHangs bool
+}
+
+func (s *lateLeaser) Lease(ctx context.Context, name, owner string, ttl time.Duration) (bool, error) {
+	var answer <-chan time.Time
+	if s.answerAfter > 0 {
+		answer = time.After(s.answerAfter)
+	}
+	select {
+	case <-answer:
+		return false, nil
+	case <-ctx.Done():
+		return false, ctx.Err()
+	}
+}
+
+func (s *lateLeaser) RenewLeases(ctx context.Context, names []string, owner string, ttl time.Duration) ([]string, error) {
+	return renewEach(ctx, s.Lease, names, owner, ttl)
+}
+
+func (s *lateLeaser) Release(ctx context.Context, name, owner string) error { return nil }
+
+func (s *lateLeaser) LeaseHolder(ctx context.Context, name string) (string, error) {
+	if s.holderHangs {
+		<-ctx.Done()
+		return "", ctx.Err()
+	}
+	return "another", nil
+}
+
+// TestStoriesLeaseGivesUpAtTwiceItsTTL: README promises that a wait for
+// the stories lease gives up after twice the lease's ttl. Each try, and
+// the give-up's question of who holds the lease, was bounded by
+// leases.callTimeout alone: a try in flight when the budget ran out, and
+// the question after it, each added up to callTimeout (5 s), and a give-up
+// came up to 50 s after the wait began, and a worker queued behind, which
+// waited for the lease while the one ahead asked who holds it, 45 s
+// after. Both are bounded by the time left in the budget.
+func TestStoriesLeaseGivesUpAtTwiceItsTTL(t *testing.T) {
+	const ttl = 20 * time.Second // the default: callTimeout 5 s
+	tests := []struct {
+		name     string
+		leaser   *lateLeaser
+		queued   bool // the wait measured is a worker's queued behind another's
+		wantWait bool // errStoriesLeaseNotTaken, else a failure of the store
+		// wantNamed: the give-up names the holder ("another")
+		wantNamed bool
+	}{
+		{"takes hang", &lateLeaser{}, false, false, false},
+		{"takes answered late, who holds it hangs", &lateLeaser{answerAfter: 4900 * time.Millisecond, holderHangs: true}, false, true, false},
+		{"takes answered at once, who holds it hangs", &lateLeaser{answerAfter: time.Millisecond, holderHangs: true}, false, true, false},
+		{"queued behind a wait whose question of who holds it hangs", &lateLeaser{answerAfter: time.Millisecond, holderHangs: true}, true, true, false},
+		{"takes and who holds it answered", &lateLeaser{answerAfter: 10 * time.Millisecond}, false, true, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				log := slog.New(slog.NewTextHandler(io.Discard, nil))
+				l := &leases{leaser: tt.leaser, owner: "me", ttl: ttl, log: log, held: map[string]heldLease{}, errs: statelog.New(log)}
+				c := newCommitLock(l, time.Now, log)
+				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+				defer cancel()
+				var ahead sync.WaitGroup
+				if tt.queued {
+					ahead.Go(func() { c.lockStories(ctx) })
+					time.Sleep(time.Second) // the worker ahead waits for the lease
+				}
+				start := time.Now()
+				_, err := c.lockStories(ctx)
+				took := time.Since(start)
+				ahead.Wait()
+				if took > 2*ttl {
+					t.Errorf("lockStories gave up after %v, want at most %v (2 x ttl)", took, 2*ttl)
+				}
+				switch {
+				case err == nil || ctx.Err() != nil:
+					t.Errorf("lockStories: %v (the caller's context: %v), want a give-up", err, ctx.Err())
+				case errors.Is(err, errStoriesLeaseNotTaken) != tt.wantWait:
+					t.Errorf("lockStories: %v, want a wait for another instance: %v", err, tt.wantWait)
+				case strings.Contains(err.Error(), `: "another"`) != tt.wantNamed:
+					t.Errorf("lockStories: %v, want the holder named: %v", err, tt.wantNamed)
+				}
+			})
+		})
+	}
+}
