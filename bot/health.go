@@ -140,7 +140,7 @@ func (s *Service) Health() Health {
 	if n := s.sender.storeErrs.FailingKinds(); n > 0 {
 		h.Reasons = append(h.Reasons, "store: recording deliveries fails")
 	}
-	if s.sender.leaseFailing.Load() {
+	if s.sender.outboxLeasesFailing() {
 		h.Reasons = append(h.Reasons, "store: taking outbox leases fails")
 	}
 	h.Reasons = append(h.Reasons, s.sender.unhealthy(now)...)

@@ -66,14 +66,17 @@ type sender struct {
 	// pass where the pass goes on (outboxFailed): reportPass then does
 	// not log the store as working again.
 	passFailed atomic.Bool
-	// leaseFailing says the last pass found the store failing to give a
-	// destination's outbox lease (errOutboxLeaseNotGiven): a failure of
-	// the store for health, apart from storeErrs, since the leases log it.
-	leaseFailing atomic.Bool
 
 	mu     sync.Mutex
 	paused map[string]string      // destination -> reason it was paused
 	health map[string]*destHealth // destinations that failed lately
+	// leaseFailing are the destinations whose last take of their outbox
+	// lease the store failed (errOutboxLeaseNotGiven): a failure of the
+	// store for health, apart from storeErrs, since the leases log it.
+	// Each lasts until a take of its lease is answered, or a pass finds
+	// nothing pending for it: a pass's end, which may not have tried it,
+	// or tried it long before, says nothing of it.
+	leaseFailing map[string]bool
 	// unrecorded are alerts a destination took whose delivery could not be
 	// written down yet (outbox row id -> message id): they are recorded,
 	// never sent again.
@@ -148,8 +151,7 @@ func (s *sender) reportPass(ctx context.Context, err error) (storeFailed bool) {
 	} else {
 		s.leaseWaits.OK("stories-lease", "the stories lease is free again; the outbox is read")
 	}
-	notGiven, failed := splitOff(failed, errOutboxLeaseNotGiven)
-	s.leaseFailing.Store(notGiven != nil) // logged by the leases, once per change of state
+	notGiven, failed := splitOff(failed, errOutboxLeaseNotGiven) // logged by the leases
 	if failed != nil {
 		s.outboxFailed(failed)
 	}
@@ -322,6 +324,7 @@ func (s *sender) startPending(ctx context.Context, p *destinationPass) error {
 		return err
 	}
 	s.metrics.outboxHolds(dests)
+	s.leaseFailingOnly(dests)
 	if p.busy == nil {
 		p.busy = map[string]*destinationRun{}
 	}
@@ -375,6 +378,39 @@ func (s *sender) settleRetired(ctx context.Context) error {
 // outboxLease names the lease under which one instance sends dest's outbox.
 func outboxLease(dest string) string { return "outbox:" + dest }
 
+// outboxLeaseFailing records whether the store failed dest's last take of
+// its outbox lease.
+func (s *sender) outboxLeaseFailing(dest string, failing bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !failing {
+		delete(s.leaseFailing, dest)
+		return
+	}
+	s.leaseFailing[dest] = true
+}
+
+// leaseFailingOnly forgets the failing outbox leases of the destinations
+// not among pending: no alert waits for them (another instance delivered
+// them), and no pass takes them until one does.
+func (s *sender) leaseFailingOnly(pending []string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for dest := range s.leaseFailing {
+		if !slices.Contains(pending, dest) {
+			delete(s.leaseFailing, dest)
+		}
+	}
+}
+
+// outboxLeasesFailing reports whether the store failed the last take of
+// a destination's outbox lease.
+func (s *sender) outboxLeasesFailing() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.leaseFailing) > 0
+}
+
 // errOutboxLeaseNotGiven is a destination's pass that the store did not
 // give its outbox lease: a failure of the store, which the leases log.
 var errOutboxLeaseNotGiven = errors.New("taking the outbox's lease failed")
@@ -392,7 +428,11 @@ func (s *sender) deliverDestination(ctx context.Context, dest string, reads *ato
 		// A take the store failed, or did not answer within
 		// leases.callTimeout, is a failure of the store, not another
 		// instance sending to dest.
+		s.outboxLeaseFailing(dest, true)
 		return fmt.Errorf("%w: %w", errOutboxLeaseNotGiven, err)
+	}
+	if err == nil {
+		s.outboxLeaseFailing(dest, false)
 	}
 	if !took {
 		return nil // another instance is sending to it

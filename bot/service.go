@@ -106,7 +106,7 @@ func New(ctx context.Context, o Options) (*Service, error) {
 		metrics: m, burst: cfg.Discord.Burst, retryBase: cfg.Service.RetryBase, retryMax: cfg.Service.RetryMax,
 		nonceWindow: cfg.Service.NonceWindow, wake: make(chan struct{}, 1), storeErrs: statelog.New(o.Logger),
 		leaseWaits: statelog.New(o.Logger),
-		paused:     map[string]string{}, health: map[string]*destHealth{}, unrecorded: map[int64]string{}, warned: map[string]bool{},
+		paused:     map[string]string{}, health: map[string]*destHealth{}, leaseFailing: map[string]bool{}, unrecorded: map[int64]string{}, warned: map[string]bool{},
 		lastEdit: map[string]time.Time{}, editGap: editGap, dead: map[string]bool{}, capped: capped,
 		commits: commits,
 	}
