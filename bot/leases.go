@@ -38,6 +38,11 @@ type leases struct {
 	// hash of its name). A renewal takes none: see renewHeld.
 	stripes [64]sync.Mutex
 	errs    *statelog.Log
+	// failedTakes are the leases whose last take failed, by name, with
+	// when it did: a kind of lease fails while one of its leases does
+	// (takeFailed, takeAnswered).
+	takeMu      sync.Mutex
+	failedTakes map[string]time.Time
 }
 
 // heldLease is a lease this instance holds.
@@ -87,14 +92,13 @@ func (l *leases) tryTake(ctx context.Context, name string) (bool, error) {
 	defer stripe.Unlock()
 	until := time.Now().Add(l.ttl)
 	got, err := l.lease(ctx, name)
-	kind := leaseKind(name)
 	if err != nil {
 		if ctx.Err() == nil {
-			l.errs.Fail("take:"+kind, "taking a lease failed; the work waits for the next try", err, "lease", name)
+			l.takeFailed(name, err)
 		}
 		return false, err
 	}
-	l.errs.OK("take:"+kind, "taking leases works again", "leases", kind)
+	l.takeAnswered(name)
 	if got {
 		l.mu.Lock()
 		l.takes++
@@ -106,12 +110,66 @@ func (l *leases) tryTake(ctx context.Context, name string) (bool, error) {
 
 // leaseKind is what a lease is for ("feed", "outbox", "gateway",
 // "stories"): a failing take is logged once per change of state of its
-// kind, so that takes of another kind that work meanwhile (a store that
-// answers the feeds' leases but not a locked outbox row) neither log it
-// over nor end it, while an outage is a line per kind, not per feed.
+// kind, so that an outage is a line per kind, not per feed. The kind
+// fails while a lease of it does, so that a take of another lease that
+// works meanwhile (the store answers the feeds' leases but not a feed's
+// or an outbox's locked row) neither logs the failure over nor ends it.
 func leaseKind(name string) string {
 	kind, _, _ := strings.Cut(name, ":")
 	return kind
+}
+
+// forgetTakeFailureAfter is how long a lease whose take failed, and
+// that no take tried since, keeps its kind failing. Every lease whose
+// work waits is tried again far sooner (a feed's within a minute,
+// storeRetry; a destination's within seconds): one left this long is
+// taken no more (its feed dropped, its destination's alerts delivered by
+// another instance), and says nothing of the store now.
+const forgetTakeFailureAfter = 10 * time.Minute
+
+// takeFailed logs a failed take of name, once per change of state of its
+// kind. (A take of another lease of the kind answered meanwhile may log
+// the kind's end before this failure counts, which is then logged anew:
+// a line too many, never one missed; the log is written under no lock,
+// so that a slow log holds up no take.)
+func (l *leases) takeFailed(name string, err error) {
+	l.takeMu.Lock()
+	if l.failedTakes == nil {
+		l.failedTakes = map[string]time.Time{}
+	}
+	l.failedTakes[name] = time.Now()
+	l.takeMu.Unlock()
+	l.errs.Fail("take:"+leaseKind(name), "taking a lease failed; the work waits for the next try", err, "lease", name)
+}
+
+// takeAnswered ends the failure of name, and logs its kind's end once no
+// other lease of that kind fails.
+func (l *leases) takeAnswered(name string) {
+	kind := leaseKind(name)
+	if l.kindFailing(name, kind) {
+		return
+	}
+	l.errs.OK("take:"+kind, "taking leases works again", "leases", kind)
+}
+
+// kindFailing forgets the failure of name, and reports whether another
+// lease of kind fails still, forgetting those not tried for
+// forgetTakeFailureAfter.
+func (l *leases) kindFailing(name, kind string) bool {
+	l.takeMu.Lock()
+	defer l.takeMu.Unlock()
+	delete(l.failedTakes, name)
+	stale := time.Now().Add(-forgetTakeFailureAfter)
+	for n, at := range l.failedTakes {
+		switch {
+		case leaseKind(n) != kind:
+		case at.Before(stale):
+			delete(l.failedTakes, n)
+		default:
+			return true
+		}
+	}
+	return false
 }
 
 // maxLeaseCall bounds one call to the store about a lease. A lease is

@@ -1,0 +1,109 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/newshound/newshound/config"
+	"github.com/newshound/newshound/internal/statelog"
+)
+
+// TestAFailingLeaseTakeIsLoggedOncePerChangeOfState: a failing take was
+// one state of its kind of lease, which any take of that kind the store
+// answered ended: one feed's lease the store kept failing (its row
+// locked) beside a feed whose lease it gave logged the failure and its
+// end at every run. A kind fails from its first failing take until every
+// lease whose take failed has been answered: one line when it begins,
+// one with the count when it ends, whether one feed's lease fails or
+// every feed's.
+func TestAFailingLeaseTakeIsLoggedOncePerChangeOfState(t *testing.T) {
+	const runs = 3
+	tests := []struct {
+		name   string
+		prefix string // the leases whose takes fail
+		feeds  int    // the feeds whose leases those are
+	}{
+		{"one feed's lease fails beside one given", "feed:wire", 1},
+		{"every feed's lease fails", "feed:", 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo"})
+			st := h.sqlite(t)
+			defer st.Close()
+			logs := &logBuffer{}
+			svc, err := New(ctx, h.options(st, h.rec, logs))
+			if err != nil {
+				t.Fatal(err)
+			}
+			leaser := &leasesFailing{prefix: tt.prefix}
+			svc.leases.leaser = leaser
+			leaser.fail.Store(true)
+			for range runs {
+				if _, err := svc.RunOnce(ctx); err != nil {
+					t.Fatal(err)
+				}
+				h.clock = h.clock.Add(11 * time.Minute)
+			}
+			leaser.fail.Store(false)
+			if _, err := svc.RunOnce(ctx); err != nil {
+				t.Fatal(err)
+			}
+			wantFailures := fmt.Sprintf(`works again" leases=feed failures=%d`, runs*tt.feeds)
+			out := logs.String()
+			for _, l := range []struct {
+				line string
+				want int
+			}{
+				{"taking a lease failed", 1},
+				{"taking leases works again", 1},
+				{wantFailures, 1},
+			} {
+				if got := strings.Count(out, l.line); got != l.want {
+					t.Errorf("%q logged %d times, want %d:\n%s", l.line, got, l.want, out)
+				}
+			}
+		})
+	}
+}
+
+// TestALeaseNoLongerTakenDoesNotKeepItsKindFailing: a lease whose take
+// failed and that is not taken again (its destination's alerts delivered
+// by another instance, its feed dropped) says nothing of the store after
+// a while: a take of its kind answered then ends the failure.
+func TestALeaseNoLongerTakenDoesNotKeepItsKindFailing(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		logs := &logBuffer{}
+		log := slog.New(slog.NewTextHandler(logs, nil))
+		leaser := &leasesFailing{prefix: "outbox:desk"}
+		l := &leases{leaser: leaser, owner: "me", ttl: 20 * time.Second, log: log, held: map[string]heldLease{}, errs: statelog.New(log)}
+		ctx := context.Background()
+		leaser.fail.Store(true)
+		if _, err := l.tryTake(ctx, outboxLease("desk")); !errors.Is(err, errDiskFull) {
+			t.Fatalf("the desk's take: %v, want %v", err, errDiskFull)
+		}
+		steps := []struct {
+			after time.Duration
+			want  int // "works again" lines so far
+		}{
+			{time.Minute, 0},
+			{10 * time.Minute, 1},
+		}
+		for _, s := range steps {
+			time.Sleep(s.after)
+			if _, err := l.tryTake(ctx, outboxLease("mail")); err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.Count(logs.String(), "taking leases works again"); got != s.want {
+				t.Errorf("%v after the desk's failed take, the mail's answered: %d lines say the takes work again, want %d:\n%s", s.after, got, s.want, logs)
+			}
+		}
+	})
+}
