@@ -314,7 +314,12 @@ func (p *poller) pollFeed(ctx context.Context, f *alert.Feed, mode pollMode, fet
 	defer fetchOver()
 	lease := "feed:" + f.ID
 	took, err := p.leases.tryTake(ctx, lease)
-	if err != nil && ctx.Err() == nil {
+	if err != nil && ctx.Err() != nil {
+		// Shutting down: a take cut short says nothing of the store, nor
+		// of another instance polling the feed.
+		return p.now()
+	}
+	if err != nil {
 		// A take the store failed, or did not answer within
 		// leases.callTimeout, is a failure of the store (leases logs it),
 		// not another instance polling the feed.
