@@ -14,41 +14,6 @@ import (
 	"github.com/newshound/newshound/internal/statelog"
 )
 
-// lateLeaser is a store that answers a take only after answerAfter (zero:
-// never, the take returns once its context ends), finding the lease held
-// by another instance, and, holderHangs, does not answer who holds it.
-type lateLeaser struct {
-	answerAfter time.Duration
-	holderHangs bool
-}
-
-func (s *lateLeaser) Lease(ctx context.Context, name, owner string, ttl time.Duration) (bool, error) {
-	var answer <-chan time.Time
-	if s.answerAfter > 0 {
-		answer = time.After(s.answerAfter)
-	}
-	select {
-	case <-answer:
-		return false, nil
-	case <-ctx.Done():
-		return false, ctx.Err()
-	}
-}
-
-func (s *lateLeaser) RenewLeases(ctx context.Context, names []string, owner string, ttl time.Duration) ([]string, error) {
-	return renewEach(ctx, s.Lease, names, owner, ttl)
-}
-
-func (s *lateLeaser) Release(ctx context.Context, name, owner string) error { return nil }
-
-func (s *lateLeaser) LeaseHolder(ctx context.Context, name string) (string, error) {
-	if s.holderHangs {
-		<-ctx.Done()
-		return "", ctx.Err()
-	}
-	return "another", nil
-}
-
 // TestStoriesLeaseGivesUpAtTwiceItsTTL: README promises that a wait for
 // the stories lease gives up after twice the lease's ttl. Each try, and
 // the give-up's question of who holds the lease, was bounded by
@@ -61,17 +26,17 @@ func TestStoriesLeaseGivesUpAtTwiceItsTTL(t *testing.T) {
 	const ttl = 20 * time.Second // the default: callTimeout 5 s
 	tests := []struct {
 		name     string
-		leaser   *lateLeaser
+		leaser   *stuckLeaser
 		queued   bool // the wait measured is a worker's queued behind another's
 		wantWait bool // errStoriesLeaseNotTaken, else a failure of the store
 		// wantNamed: the give-up names the holder ("another")
 		wantNamed bool
 	}{
-		{"takes hang", &lateLeaser{}, false, false, false},
-		{"takes answered late, who holds it hangs", &lateLeaser{answerAfter: 4900 * time.Millisecond, holderHangs: true}, false, true, false},
-		{"takes answered at once, who holds it hangs", &lateLeaser{answerAfter: time.Millisecond, holderHangs: true}, false, true, false},
-		{"queued behind a wait whose question of who holds it hangs", &lateLeaser{answerAfter: time.Millisecond, holderHangs: true}, true, true, false},
-		{"takes and who holds it answered", &lateLeaser{answerAfter: 10 * time.Millisecond}, false, true, true},
+		{"takes hang", &stuckLeaser{takes: true}, false, false, false},
+		{"takes answered late, who holds it hangs", &stuckLeaser{answerAfter: 4900 * time.Millisecond, holder: true}, false, true, false},
+		{"takes answered at once, who holds it hangs", &stuckLeaser{holder: true}, false, true, false},
+		{"queued behind a wait whose question of who holds it hangs", &stuckLeaser{holder: true}, true, true, false},
+		{"takes and who holds it answered", &stuckLeaser{answerAfter: 10 * time.Millisecond}, false, true, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

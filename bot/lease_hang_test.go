@@ -14,18 +14,24 @@ import (
 
 // stuckLeaser is a store that does not answer (a network partition
 // without a reset, a locked row): its takes, or its answers of who holds
-// a lease, return only once the caller's context ends. A take it answers
-// finds the lease held by another instance.
+// a lease, return only once the caller's context ends. A take it answers,
+// after answerAfter, finds the lease held by another instance.
 type stuckLeaser struct {
 	takes, holder bool // which calls hang
+	answerAfter   time.Duration
 }
 
 func (s *stuckLeaser) Lease(ctx context.Context, name, owner string, ttl time.Duration) (bool, error) {
-	if s.takes {
-		<-ctx.Done()
+	var answer <-chan time.Time
+	if !s.takes {
+		answer = time.After(s.answerAfter)
+	}
+	select {
+	case <-answer:
+		return false, nil
+	case <-ctx.Done():
 		return false, ctx.Err()
 	}
-	return false, nil
 }
 
 func (s *stuckLeaser) RenewLeases(ctx context.Context, names []string, owner string, ttl time.Duration) ([]string, error) {
