@@ -134,9 +134,7 @@ func (p *TextPoll) markReadRight(stored, sigs map[string][]byte) {
 		if sig.UnmarshalBinary(b) != nil || sig.IsReadRight() {
 			continue
 		}
-		if marked := sig.ReadRight(); marked.IsReadRight() {
-			sigs[key], _ = marked.MarshalBinary()
-		}
+		sigs[key], _ = sig.ReadRight().MarshalBinary()
 	}
 }
 

@@ -119,7 +119,12 @@ func SignText(title, text string) TextSig {
 func (s TextSig) IsZero() bool { return len(s.sums) == 0 }
 
 // Len is the number of distinct sentences signed.
-func (s TextSig) Len() int { return len(s.sums) }
+func (s TextSig) Len() int {
+	if s.IsReadRight() {
+		return len(s.sums) - 1
+	}
+	return len(s.sums)
+}
 
 func (s TextSig) has(sum uint64) bool {
 	_, found := slices.BinarySearch(s.sums, sum)
@@ -127,18 +132,22 @@ func (s TextSig) has(sum uint64) bool {
 }
 
 // Union is s with the sentences of newer, at most maxSignedSentences (all
-// of newer's, then as many of s's as fit). Store old.Union(SignText(…))
-// rather than the new signature alone, so that text which disappears from
-// an item and comes back (a feed that alternates a summary and the full
-// text, a paragraph cut and restored) is not posted again.
+// of newer's, then as many of s's as fit), and s's ReadRight mark. Store
+// old.Union(SignText(…)) rather than the new signature alone, so that
+// text which disappears from an item and comes back (a feed that
+// alternates a summary and the full text, a paragraph cut and restored)
+// is not posted again.
 func (s TextSig) Union(newer TextSig) TextSig {
 	sums := slices.Clone(newer.sums)
+	n := newer.Len()
 	for _, v := range s.sums {
-		if len(sums) >= maxSignedSentences {
-			break
-		}
-		if !newer.has(v) {
+		switch {
+		case newer.has(v):
+		case v == readRightSum:
 			sums = append(sums, v)
+		case n < maxSignedSentences:
+			sums = append(sums, v)
+			n++
 		}
 	}
 	slices.Sort(sums)
@@ -205,15 +214,18 @@ func addedWith(old TextSig, title, text string, read func(sentence) sentence) st
 }
 
 // readRightSum is the sum a signature signed from text read right holds
-// (ReadRight) besides its sentences'; no sentence sums to it but by a
-// chance of 2⁻⁶⁴.
+// (ReadRight) besides its sentences', past maxSignedSentences too; no
+// sentence sums to it but by a chance of 2⁻⁶⁴.
 const readRightSum = 0x6e68_7265_6164_7269
 
 // ReadRight is s marked as signed from text read right, where versions
-// before read it otherwise (see AddedAsRead): s itself when it is marked
-// or holds maxSignedSentences already (it then reads as unmarked).
+// before read it otherwise (see AddedAsRead): s itself when it is marked.
+// A signature of maxSignedSentences takes the mark too: unmarked, every
+// change of its item would be compared as read before for good, where
+// sentences that differ only in letters that reading garbles are one (all
+// of a Russian sentence's), so that an update could read as known.
 func (s TextSig) ReadRight() TextSig {
-	if s.IsReadRight() || len(s.sums) >= maxSignedSentences {
+	if s.IsReadRight() {
 		return s
 	}
 	sums := append(slices.Clone(s.sums), readRightSum)
@@ -363,8 +375,8 @@ func decodeTextSig(b []byte) ([]uint64, error) {
 	switch {
 	case k <= 0:
 		return nil, errors.New("truncated count")
-	case n > maxSignedSentences:
-		return nil, fmt.Errorf("%d sums, at most %d", n, maxSignedSentences)
+	case n > maxSignedSentences+1:
+		return nil, fmt.Errorf("%d sums, at most %d and the ReadRight mark", n, maxSignedSentences)
 	}
 	rest := b[1+k:]
 	if uint64(len(rest)) != 8*n {
@@ -379,6 +391,9 @@ func decodeTextSig(b []byte) ([]uint64, error) {
 		if i > 0 && sums[i] <= sums[i-1] {
 			return nil, errors.New("sums not ascending")
 		}
+	}
+	if n > maxSignedSentences && !(TextSig{sums: sums}).IsReadRight() {
+		return nil, fmt.Errorf("%d sums, at most %d without the ReadRight mark", n, maxSignedSentences)
 	}
 	return sums, nil
 }

@@ -454,6 +454,36 @@ func TestTextSigUnionIsBounded(t *testing.T) {
 	}
 }
 
+// TestTextSigReadRightAtTheBound marks a signature of the most sentences
+// it holds: the mark survives an encoding and a union with text signed
+// since, and counts as no sentence.
+func TestTextSigReadRightAtTheBound(t *testing.T) {
+	var lines []string
+	for i := range maxSignedSentences + 20 {
+		lines = append(lines, fmt.Sprintf("Old %s note.", wordFor(i)))
+	}
+	full := SignText("", strings.Join(lines, "\n"))
+	marked := full.ReadRight()
+	b, err := marked.MarshalBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var decoded TextSig
+	if err := decoded.UnmarshalBinary(b); err != nil {
+		t.Fatalf("UnmarshalBinary of a marked signature of %d sentences: %v", full.Len(), err)
+	}
+	for name, sig := range map[string]TextSig{
+		"marked":                 marked,
+		"decoded":                decoded,
+		"in a union with itself": decoded.Union(full),
+		"in a union with others": decoded.Union(SignText("", strings.Join(lines[20:], "\n"))),
+	} {
+		if !sig.IsReadRight() || sig.Len() != maxSignedSentences {
+			t.Errorf("%s: read right %v, %d sentences; want true, %d", name, sig.IsReadRight(), sig.Len(), maxSignedSentences)
+		}
+	}
+}
+
 func TestTextSigEncodingRoundTrip(t *testing.T) {
 	for _, sig := range []TextSig{
 		{},
