@@ -26,6 +26,7 @@ func TestWithoutRereadsKeepsWhatIsNew(t *testing.T) {
 		over   = "Über die Lage wird weiter verhandelt."
 		troops = "Die Armee zog neue Truppen zusammen."
 		econ   = "Die Ökonomen erwarten keine Besserung."
+		mixed  = "Gr&#252;&#223;e aus Kiew, wo es wieder Schüsse gab."
 		// Read as U+FFFD for each letter, one as the other.
 		lugansk  = "Взрыв прогремел в Луганске."
 		gorlovka = "Взрыв прогремел в Горловке."
@@ -47,6 +48,8 @@ func TestWithoutRereadsKeepsWhatIsNew(t *testing.T) {
 		{"a sentence with an umlaut gained after the upgrade", "", calm + " " + shots,
 			[]string{calm + " " + shots, calm + " " + shots + " " + econ, calm + " " + shots + " " + econ},
 			[][]string{nil, {econ}, nil}},
+		{"a reference's umlaut beside a raw one in one sentence", "", mixed + " " + calm,
+			[]string{mixed + " " + calm, mixed + " " + calm + " " + troops}, [][]string{nil, {troops}}},
 		{"a signature of its maximum of sentences, then one gained in Cyrillic", "windows-1251", lugansk + " " + long,
 			[]string{lugansk + " " + long, gorlovka + " " + lugansk + " " + long}, [][]string{nil, {gorlovka}}},
 	}
@@ -59,7 +62,7 @@ func TestWithoutRereadsKeepsWhatIsNew(t *testing.T) {
 				tp := NewTextPoll(feed.Items)
 				changes, sigs := tp.Changes(stored)
 				if feed.OldCharset != "" {
-					changes = tp.WithoutRereads(changes, stored, sigs, feed.AsReadBefore)
+					changes = tp.WithoutRereads(changes, stored, sigs, feed.ReadBefore)
 				}
 				for k, v := range sigs {
 					stored[k] = v

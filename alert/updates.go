@@ -92,16 +92,16 @@ func (p *TextPoll) Changes(stored map[string][]byte) (changes []Change, sigs map
 }
 
 // WithoutRereads leaves out of changes (see Changes) what reading the
-// items' text otherwise alone makes: asBefore is a text as the reading
-// before made it (feeds.Feed.AsReadBefore). A change compared with a
-// signature that reading made keeps only what is new as that reading
-// reads it (story.AddedAsRead), and none when nothing is. The signatures
-// to remember (sigs) of the poll's items are marked as made from the text
-// read right (story.TextSig.ReadRight), the stored ones unmarked too: a
-// change of a marked one, what an item gains after the upgrade, is news
-// as Changes found it, whatever letters the reading before garbled.
-func (p *TextPoll) WithoutRereads(changes []Change, stored, sigs map[string][]byte, asBefore func(string) string) []Change {
-	rereads := func(s string) bool { return asBefore(s) != s }
+// items' text otherwise alone makes: asBefore gives an item's sentences as
+// the reading before made them (feeds.Feed.ReadBefore). A change compared
+// with a signature that reading made keeps only what is new as that
+// reading reads it (story.AddedAsRead), and none when nothing is. The
+// signatures to remember (sigs) of the poll's items are marked as made
+// from the text read right (story.TextSig.ReadRight), the stored ones
+// unmarked too: a change of a marked one, what an item gains after the
+// upgrade, is news as Changes found it, whatever letters the reading
+// before garbled.
+func (p *TextPoll) WithoutRereads(changes []Change, stored, sigs map[string][]byte, asBefore func(*feeds.Item) func(string) string) []Change {
 	kept := changes[:0]
 	for _, c := range changes {
 		title, text := c.Item.Title, updateText(&c.Item)
@@ -109,9 +109,11 @@ func (p *TextPoll) WithoutRereads(changes []Change, stored, sigs map[string][]by
 		if len(c.Of) > 0 {
 			title, key = "", c.Of[0] // an edited headline: compared as Changes does
 		}
+		before := asBefore(&c.Item)
+		rereads := func(s string) bool { return before(s) != s }
 		var prev story.TextSig
 		if (rereads(title) || rereads(text)) && prev.UnmarshalBinary(stored[key]) == nil && !prev.IsReadRight() {
-			c.Added = story.AddedAsRead(prev, title, text, asBefore)
+			c.Added = story.AddedAsRead(prev, title, text, before)
 		}
 		if c.Added != "" {
 			kept = append(kept, c)

@@ -1411,7 +1411,7 @@ func (p *poller) updates(ctx context.Context, cat *alert.Catalog, f *alert.Feed,
 	changes, sigs := poll.Changes(stored)
 	changes = slices.DeleteFunc(changes, func(c alert.Change) bool { return recoded[c.Item.Key] })
 	if feed.OldCharset != "" {
-		changes = poll.WithoutRereads(changes, stored, sigs, feed.AsReadBefore)
+		changes = poll.WithoutRereads(changes, stored, sigs, feed.ReadBefore)
 	}
 	in := alert.Input{FeedID: f.ID, FeedTitle: feed.Title, Now: now}
 	return cat.Updates(in, changes, underOldKeys(p.stories.storyWithin(now), feed.OldKeys)), sigs, nil

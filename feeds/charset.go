@@ -2,9 +2,11 @@ package feeds
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"io"
 	"mime"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -93,8 +95,8 @@ func oldCharset(overruled bool, raw []byte) string {
 // (see OldCharset), text itself when they read it right: a change of an
 // item's text that the reading alone makes is no news. A letter the
 // document writes as a character reference ("&#252;"), which they read
-// right, it garbles as it does the raw ones: a caller compares a sentence
-// in both readings (alert.TextPoll.WithoutRereads).
+// right, it garbles as it does the raw ones: ReadBefore tells them apart
+// for an item's own text.
 func (f *Feed) AsReadBefore(text string) string {
 	enc, _ := charset.Lookup(f.OldCharset)
 	if enc == nil {
@@ -108,6 +110,112 @@ func (f *Feed) AsReadBefore(text string) string {
 		return text
 	}
 	return string(b)
+}
+
+// ReadBefore gives a sentence of the item's title or text as versions
+// before read it (see OldCharset): where the document wrote its letters
+// raw, as AsReadBefore does, and where it wrote them as character
+// references ("&#252;"), right, as they did, so that a sentence with
+// both is read as they read it too. It is AsReadBefore for a sentence
+// the item's text as read then does not give (see aligned.read). The
+// function is for one goroutine, asked of the sentences in their order
+// (each is then found in one pass over the text).
+func (f *Feed) ReadBefore(it *Item) func(sentence string) string {
+	old, ok := f.readBefore[it.Key]
+	if !ok {
+		return f.AsReadBefore
+	}
+	old.FillText()
+	fields := []*aligned{align(it.Title, old.Title), align(it.Summary, old.Summary), align(it.Content, old.Content)}
+	return func(sentence string) string {
+		for _, a := range fields {
+			if s, ok := a.read(sentence); ok {
+				return s
+			}
+		}
+		return f.AsReadBefore(sentence)
+	}
+}
+
+// aligned is a text read now and as versions before read it. A reading
+// of a legacy charset changes no ASCII, so the runs of other bytes
+// between the same ASCII text are one text read two ways (runs); ok is
+// false when the two differ in their ASCII.
+type aligned struct {
+	now, before string
+	runs        []pairedRun
+	ok          bool
+	next        int // where the sentence read last ended
+}
+
+// pairedRun is a run of bytes past ASCII in now, [from, to), and in
+// before, [beforeFrom, beforeTo).
+type pairedRun struct{ from, to, beforeFrom, beforeTo int }
+
+func align(now, before string) *aligned {
+	a := &aligned{now: now, before: before}
+	i, j := 0, 0
+	for i < len(now) {
+		if now[i] < utf8.RuneSelf {
+			if j == len(before) || before[j] != now[i] {
+				return a
+			}
+			i, j = i+1, j+1
+			continue
+		}
+		end, endBefore := runEnd(now, i), runEnd(before, j)
+		if endBefore == j {
+			return a
+		}
+		a.runs = append(a.runs, pairedRun{i, end, j, endBefore})
+		i, j = end, endBefore
+	}
+	a.ok = j == len(before)
+	return a
+}
+
+// read gives s, found in now (from where the last sentence read ended,
+// else from its start), as before reads it; ok is false when s is not
+// found, or begins or ends inside a run.
+func (a *aligned) read(s string) (_ string, ok bool) {
+	if !a.ok || s == "" {
+		return "", false
+	}
+	from := strings.Index(a.now[a.next:], s)
+	switch {
+	case from >= 0:
+		from += a.next
+	case a.next > 0:
+		if from = strings.Index(a.now, s); from < 0 {
+			return "", false
+		}
+	default:
+		return "", false
+	}
+	to := from + len(s)
+	k, _ := slices.BinarySearchFunc(a.runs, from, func(r pairedRun, at int) int { return cmp.Compare(r.to, at+1) })
+	var b strings.Builder
+	at := from
+	for ; k < len(a.runs) && a.runs[k].from < to; k++ {
+		r := a.runs[k]
+		if r.from < from || r.to > to {
+			return "", false
+		}
+		b.WriteString(a.now[at:r.from])
+		b.WriteString(a.before[r.beforeFrom:r.beforeTo])
+		at = r.to
+	}
+	b.WriteString(a.now[at:to])
+	a.next = to
+	return b.String(), true
+}
+
+// runEnd is where the run of bytes past ASCII that s has at i ends.
+func runEnd(s string, i int) int {
+	for i < len(s) && s[i] >= utf8.RuneSelf {
+		i++
+	}
+	return i
 }
 
 // isUTF8Label reports a charset label that names UTF-8.

@@ -94,3 +94,41 @@ func TestOldKeysOfALegacyCharsetServedAsUTF8(t *testing.T) {
 		t.Errorf("a document read as it is labelled has old keys: %v", old.OldKeys)
 	}
 }
+
+// TestReadBeforeKeepsReferences reads sentences of an item in ISO-8859-1
+// served as "charset=utf-8" as versions before read them: each raw
+// letter as U+FFFD, each written as a character reference as itself.
+func TestReadBeforeKeepsReferences(t *testing.T) {
+	doc := `<?xml version="1.0" encoding="ISO-8859-1"?><rss version="2.0"><channel><title>Nachrichten</title>` +
+		`<item><guid>n-1</guid><title>Waffenruhe in &#214;sterreich und Übersee</title>` +
+		`<description>Gr&#252;&#223;e aus Kiew, wo es wieder Schüsse gab. Die Lage ist ruhig.&#160;Sehr ruhig.</description>` +
+		`</item></channel></rss>`
+	body, err := charmap.ISO8859_1.NewEncoder().Bytes([]byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, lazy := range []bool{false, true} {
+		feed, err := NewParserWith(ParserOptions{LazyText: lazy}).Parse(body, "text/xml; charset=utf-8", "https://n.example/rss", time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		FillText(feed.Items)
+		before := feed.ReadBefore(&feed.Items[0])
+		tests := []struct{ sentence, want string }{
+			{"Grüße aus Kiew, wo es wieder Schüsse gab.", "Grüße aus Kiew, wo es wieder Sch\uFFFDsse gab."},
+			{"Waffenruhe in Österreich und Übersee", "Waffenruhe in Österreich und \uFFFDbersee"},
+			{"Die Lage ist ruhig.", "Die Lage ist ruhig."},
+			// Not in the item: every letter as if written raw.
+			{"Grüße aus Wien.", "Gr\uFFFD\uFFFDe aus Wien."},
+			// Asked again, after a sentence that follows it.
+			{"Grüße aus Kiew, wo es wieder Schüsse gab.", "Grüße aus Kiew, wo es wieder Sch\uFFFDsse gab."},
+			// Ending inside a run of letters: not a sentence of the item.
+			{"Grü", "Gr\uFFFD"},
+		}
+		for _, tt := range tests {
+			if got := before(tt.sentence); got != tt.want {
+				t.Errorf("lazy %v: %q read before as %q, want %q", lazy, tt.sentence, got, tt.want)
+			}
+		}
+	}
+}

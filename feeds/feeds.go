@@ -79,6 +79,9 @@ type Feed struct {
 	// text as UTF-8, U+FFFD for each byte they could not read, which
 	// AsReadBefore makes again of an item's text. "" for any other.
 	OldCharset string `json:"-"`
+	// readBefore is each item, by its key, as versions before read it
+	// (see OldCharset), its text filled when asked (ReadBefore).
+	readBefore map[string]Item
 	// Memo remembers this document's items for the next parse of the
 	// feed (Parser.ParseRemembering); nil when it cannot.
 	Memo *ItemMemo `json:"-"`

@@ -153,11 +153,11 @@ func (p *Parser) parseRemembering(body []byte, contentType, feedURL string, now 
 		body = numericGMTDates(body)
 	}
 	// Before the parse, which holds more: the peak stays the parse's.
-	oldKeys := p.oldKeys(overruled, raw, body, contentType, feedURL, now)
+	oldKeys, readBefore := p.oldReading(overruled, raw, body, contentType, feedURL, now)
 	if memo != nil && p.opts.LazyText {
 		if feed, ok := p.parseRemembered(body, feedURL, now, memo); ok {
 			feed.addOldKeys(oldKeys)
-			feed.OldCharset = oldCharset(overruled, raw)
+			feed.OldCharset, feed.readBefore = oldCharset(overruled, raw), readBefore
 			return feed, nil
 		}
 	}
@@ -181,7 +181,7 @@ func (p *Parser) parseRemembering(body []byte, contentType, feedURL string, now 
 	}
 	feed := p.normalize(gf, body, feedURL, now, raws)
 	feed.addOldKeys(oldKeys)
-	feed.OldCharset = oldCharset(overruled, raw)
+	feed.OldCharset, feed.readBefore = oldCharset(overruled, raw), readBefore
 	return feed, nil
 }
 
@@ -200,15 +200,16 @@ func (f *Feed) addOldKeys(charset map[string]string) {
 	}
 }
 
-// oldKeys is Feed.OldKeys of a document whose header's UTF-8 was
+// oldReading is Feed.OldKeys of a document whose header's UTF-8 was
 // overruled (decodeBody): raw as fetched, body as decoded now. The items
 // of both readings are paired in document order; nil when the readings
 // disagree on the items (then no key is mapped, and the items count as
 // new: that only happens with a document gofeed reads differently once
-// its text is garbled).
-func (p *Parser) oldKeys(overruled bool, raw, body []byte, contentType, feedURL string, now time.Time) map[string]string {
+// its text is garbled). readBefore is each item as versions before read
+// it, by its key now, its text left to FillText (Feed.ReadBefore).
+func (p *Parser) oldReading(overruled bool, raw, body []byte, contentType, feedURL string, now time.Time) (oldKeys map[string]string, readBefore map[string]Item) {
 	if !overruled {
-		return nil
+		return nil, nil
 	}
 	garble := func(b []byte) []byte {
 		out, _, err := decodeBody(b, contentType, true)
@@ -222,45 +223,48 @@ func (p *Parser) oldKeys(overruled bool, raw, body []byte, contentType, feedURL 
 	// document's descriptions can be set aside before it and decoded
 	// alone when an item needs its text: the garbled copy, up to thrice
 	// the body, is never made.
-	before := p.documentKeys(raw, garble, feedURL, now)
-	current := p.documentKeys(body, nil, feedURL, now)
+	items, before := p.documentKeys(raw, garble, feedURL, now)
+	_, current := p.documentKeys(body, nil, feedURL, now)
 	if len(current) == 0 || len(current) != len(before) {
-		return nil
+		return nil, nil
 	}
-	m := make(map[string]string, len(current))
+	oldKeys = make(map[string]string, len(current))
+	readBefore = make(map[string]Item, len(current))
 	for i, k := range current {
-		if _, ok := m[k]; !ok && before[i] != k {
-			m[k] = before[i]
+		if _, ok := readBefore[k]; !ok {
+			readBefore[k] = items[i]
+		}
+		if _, ok := oldKeys[k]; !ok && before[i] != k {
+			oldKeys[k] = before[i]
 		}
 	}
-	return m
+	return oldKeys, readBefore
 }
 
-// documentKeys is the key of each item of doc, duplicates included, in
+// documentKeys is each item of doc and its key, duplicates included, in
 // document order, with the descriptions of an RSS document set aside.
 // decode, when not nil, decodes doc (and each description) first.
-func (p *Parser) documentKeys(doc []byte, decode func([]byte) []byte, feedURL string, now time.Time) []string {
+func (p *Parser) documentKeys(doc []byte, decode func([]byte) []byte, feedURL string, now time.Time) ([]Item, []string) {
 	light, raws, lightened := lightenRSS(doc)
 	if !lightened {
 		light = doc
 	}
 	if decode != nil {
 		if light = decode(light); light == nil {
-			return nil
+			return nil, nil
 		}
 	}
 	light = numericGMTDates(light)
 	gf, err := p.parseGofeed(light)
 	if err != nil {
-		return nil
+		return nil, nil
 	}
 	n, _ := p.normalizer(gf, light, feedURL, now, raws)
 	if lightened {
 		n.lazy, n.decodeRaw = true, decode
 	}
 	n.asBefore = decode != nil // keys as versions before made them
-	_, keys := n.keyed(gf.Items)
-	return keys
+	return n.keyed(gf.Items)
 }
 
 // parseLight runs gofeed on the document with its item descriptions set

@@ -187,7 +187,10 @@ func Added(old TextSig, title, text string) string {
 // read now.
 func AddedAsRead(old TextSig, title, text string, before func(sentence string) string) string {
 	return addedWith(old, title, text, func(s sentence) sentence {
-		if b := before(s.text); b != s.text && !old.has(s.sum) {
+		if old.has(s.sum) {
+			return s
+		}
+		if b := before(s.text); b != s.text {
 			s.words = keptWords(b, chunkWords(b, 0, nil), nil)
 			s.sum = sumWords(s.words)
 		}
