@@ -3,7 +3,6 @@ package feeds
 import (
 	"context"
 	"errors"
-	"io/fs"
 	"strings"
 	"time"
 )
@@ -17,8 +16,9 @@ type Found struct {
 	// feeds, announced ones (<link rel="alternate">) first, then <a href>s.
 	Links []FoundFeed
 	// Broken are announced links that could not be read, with why, and a
-	// saved page's <a href>s that name no file: resolved against the file,
-	// a link relative to the page's site names none, which only says the
+	// saved page's <a href>s to local files that could not be read as
+	// feeds: resolved against the file, a link relative to the page's site
+	// names no file, or one beside it that is no feed, which only says the
 	// file does not name its site, not that the link is no feed. Other <a
 	// href> guesses that could not be read or are not feeds are left out.
 	Broken []FoundFeed
@@ -92,7 +92,7 @@ func Find(ctx context.Context, f *Fetcher, p *Parser, r Request, now time.Time, 
 		case err == nil:
 			found.Links = append(found.Links, FoundFeed{FeedLink: link, Feed: got.Feed})
 			announcedWorks = announcedWorks || link.Announced
-		case link.Announced, lr.AllowFile && errors.Is(err, fs.ErrNotExist):
+		case link.Announced, lr.AllowFile && strings.HasPrefix(link.URL, "file:"):
 			found.Broken = append(found.Broken, FoundFeed{FeedLink: link, Err: err})
 		}
 	}

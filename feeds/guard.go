@@ -106,6 +106,11 @@ func addrClass(ip netip.Addr) string {
 // errBlocked is wrapped in the *Error of kind Blocked.
 var errBlocked = errors.New("address not allowed")
 
+// AddressRefused reports whether err is the guard's refusal of an
+// address (a private, loopback or cloud-metadata one), which
+// FetcherOptions.AllowPrivate lifts, not that of a URL's scheme.
+func AddressRefused(err error) bool { return errors.Is(err, errBlocked) }
+
 // guardedDialer resolves the host itself and dials only addresses that pass
 // the guard, so the check applies to the address actually connected to —
 // whatever DNS says at that moment (rebinding) and on every redirect hop.

@@ -297,7 +297,7 @@ func cmdFeedsExport(args []string, out io.Writer) error {
 
 func cmdFeedsDiscover(ctx context.Context, args []string, out io.Writer) error {
 	fs := newFlags("feeds discover", out)
-	path := fs.String("config", "", "config file whose fetch settings (allow_private_networks, user_agent, timeout) to use")
+	path := fs.String("config", "", "config file whose fetch settings (allow_private_networks, user_agent, timeout, the limits) to use")
 	if err := fs.parse(args); err != nil {
 		return err
 	}
@@ -313,7 +313,7 @@ func cmdFeedsDiscover(ctx context.Context, args []string, out io.Writer) error {
 		}
 	}
 	fetcher, _ := newFetchers(cfg.Defaults)
-	return discoverFeeds(ctx, fetcher, fs.Arg(0), time.Now(), out)
+	return discoverFeeds(ctx, fetcher, newParser(cfg.Defaults, false), fs.Arg(0), time.Now(), out)
 }
 
 // userAgent names this release: what feeds that set no User-Agent of

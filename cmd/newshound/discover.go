@@ -19,9 +19,9 @@ import (
 // a URL or a local HTML file. Not reaching the page at all (DNS, a refused
 // connection, an HTTP error) is told apart from a page without feeds; both
 // are errors.
-func discoverFeeds(ctx context.Context, f *feeds.Fetcher, src string, now time.Time, out io.Writer) error {
+func discoverFeeds(ctx context.Context, f *feeds.Fetcher, p *feeds.Parser, src string, now time.Time, out io.Writer) error {
 	u := sourceURL(src)
-	found, err := feeds.Find(ctx, f, feeds.NewParser(), feeds.Request{URL: u, AllowFile: true}, now, feeds.AllLinks)
+	found, err := feeds.Find(ctx, f, p, feeds.Request{URL: u, AllowFile: true}, now, feeds.AllLinks)
 	if err != nil {
 		return fmt.Errorf("could not read %s: %s", src, readProblem(err, strings.HasPrefix(u, "file:")))
 	}
@@ -83,24 +83,31 @@ func brokenVerb(broken []feeds.FoundFeed) string {
 // brokenLink says why a feed link could not be read. A saved page
 // (a file: URL without <base href>) resolves its links relative to its
 // site against the file itself, and file:///news/rss.xml names a file that
-// does not exist: the link is shown as the page wrote it, relative to a
-// site the file does not name.
+// does not exist, or, for an <a href> (a guess: rss.html), one beside the
+// page that is no feed: the link is shown as the page wrote it, relative
+// to a site the file does not name.
 func brokenLink(pageURL string, l feeds.FoundFeed) string {
 	page, err1 := url.Parse(pageURL)
 	link, err2 := url.Parse(l.URL)
-	if err1 != nil || err2 != nil || page.Scheme != "file" || link.Scheme != "file" || !errors.Is(l.Err, fs.ErrNotExist) {
+	missing := errors.Is(l.Err, fs.ErrNotExist)
+	if err1 != nil || err2 != nil || page.Scheme != "file" || link.Scheme != "file" || !missing && l.Announced {
 		return fmt.Sprintf("%s: %v", l.URL, l.Err)
 	}
 	href := link.Path
 	if rel, ok := strings.CutPrefix(link.Path, path.Dir(page.Path)+"/"); ok {
 		href = rel
 	}
-	return href + ": a link relative to the site the page came from, which a saved file does not name (give feeds discover the page's URL)"
+	const siteRelative = "a link relative to the site the page came from, which a saved file does not name (give feeds discover the page's URL)"
+	if missing {
+		return href + ": " + siteRelative
+	}
+	return fmt.Sprintf("%s: the file it names beside the page is no feed (%v); perhaps %s", href, l.Err, siteRelative)
 }
 
-// readProblem says why a URL could not be read, naming a network failure
-// as such so it is not mistaken for a page without feeds; a local file
-// that cannot be read is no network failure (local).
+// readProblem says why a URL could not be read and what to do about it
+// (feeds.Advice), naming a network failure as such so it is not mistaken
+// for a page without feeds; a local file that cannot be read is no
+// network failure (local).
 func readProblem(err error, local bool) string {
 	var fe *feeds.Error
 	if !errors.As(err, &fe) {
@@ -111,20 +118,29 @@ func readProblem(err error, local bool) string {
 		if local {
 			return err.Error()
 		}
-		return fmt.Sprintf("network error (%v); the page was not reached, so whether it has feeds is unknown", err)
+		return fmt.Sprintf("network error (%v); the page was not reached, so whether it has feeds is unknown; %s", err, feeds.Advice(err))
 	case feeds.Blocked:
 		return err.Error() + allowHint(err)
+	case feeds.TooLarge:
+		return err.Error() + limitHint
 	case feeds.Parse:
-		return fmt.Sprintf("neither a feed nor a web page (%v)", err)
+		return fmt.Sprintf("neither a feed nor a web page (%v); %s", err, feeds.Advice(err))
+	}
+	if advice := feeds.Advice(err); advice != "" {
+		return err.Error() + "; " + advice
 	}
 	return err.Error()
 }
 
-// allowHint is what a refusal by the SSRF guard adds on the command line,
-// where allow_private_networks comes from --config; "" for other errors.
+// limitHint is what a feed over a limit adds on the command line, where
+// the limits come from --config.
+const limitHint = "; to read it, raise that limit under defaults: (max_body_bytes, max_items, max_depth, max_elements) in a config given with --config"
+
+// allowHint is what a refusal of an address by the SSRF guard adds on
+// the command line, where allow_private_networks comes from --config; ""
+// for other errors.
 func allowHint(err error) string {
-	var fe *feeds.Error
-	if errors.As(err, &fe) && fe.Kind == feeds.Blocked {
+	if feeds.AddressRefused(err) {
 		return "; to allow it here, give --config with a config that sets it"
 	}
 	return ""

@@ -178,7 +178,9 @@ func sourceURL(src string) string {
 		if src, err = url.PathUnescape(u.Opaque); err != nil {
 			src = u.Opaque
 		}
-	case err == nil && (u.Scheme == "http" || u.Scheme == "https" || u.Scheme == "file"):
+	case err == nil && strings.HasPrefix(src[len(u.Scheme):], "://"):
+		// Any scheme://: an unsupported one is refused as such, not
+		// read as a file of that name.
 		return src
 	}
 	abs, err := filepath.Abs(src)
