@@ -16,6 +16,7 @@ import (
 	"github.com/newshound/newshound/config"
 	"github.com/newshound/newshound/feeds"
 	"github.com/newshound/newshound/filters"
+	"github.com/newshound/newshound/internal/redact"
 	"github.com/newshound/newshound/store"
 )
 
@@ -136,14 +137,14 @@ func printedQuery(query string, defines map[string]string) string {
 func (w *watches) resolveFeed(ctx context.Context, raw string) (feedURL string, feed *feeds.Feed, foundOn string, err error) {
 	found, err := feeds.Find(ctx, w.poller.watchFetcher, w.poller.parser, feeds.Request{URL: raw}, w.now(), feeds.AnnouncedFirst)
 	if err != nil {
-		return "", nil, "", watchFetchError(err)
+		return "", nil, "", watchFetchError(raw, err)
 	}
 	if found.Feed != nil {
 		return raw, found.Feed, "", nil
 	}
 	switch len(found.Links) {
 	case 0:
-		return "", nil, "", errors.New("that is a web page without feeds: it neither announces one (<link rel=\"alternate\">) nor links to one")
+		return "", nil, "", fmt.Errorf("%s is a web page without feeds: it neither announces one (<link rel=\"alternate\">) nor links to one; give the address of the feed itself", redact.URL(raw))
 	case 1:
 		return found.Links[0].URL, found.Links[0].Feed, raw, nil
 	}
@@ -378,7 +379,7 @@ func watchInfo(x store.Watch) discord.WatchInfo {
 func (w *watches) fetchForWatch(ctx context.Context, feedURL string) (*feeds.Feed, error) {
 	resp, err := w.poller.watchFetcher.Fetch(ctx, feeds.Request{URL: feedURL})
 	if err != nil {
-		return nil, watchFetchError(err)
+		return nil, watchFetchError(feedURL, err)
 	}
 	var fe *feeds.Error
 	feed, err := w.poller.parser.Parse(resp.Body, resp.ContentType, resp.URL, w.now())
@@ -388,13 +389,27 @@ func (w *watches) fetchForWatch(ctx context.Context, feedURL string) (*feeds.Fee
 	return feed, err
 }
 
-// watchFetchError words a refusal of the SSRF guard for Discord users.
-func watchFetchError(err error) error {
+// watchFetchError says, for the person who gave /watch a feed, in one
+// line, what raw is (its secrets hidden: the error is logged too), why it
+// could not be read and what to do (feeds.Advice). An address the SSRF
+// guard refuses, and a limit, are the config's, which only whoever runs
+// the bot can change.
+func watchFetchError(raw string, err error) error {
 	var fe *feeds.Error
-	if errors.As(err, &fe) && fe.Kind == feeds.Blocked {
-		return errors.New("that address is not allowed: feeds added from Discord may not point at private, loopback or cloud-metadata addresses")
+	if !errors.As(err, &fe) || fe.Kind == feeds.Canceled {
+		return err
 	}
-	return err
+	shown := redact.URL(raw)
+	switch {
+	case feeds.AddressRefused(err):
+		return fmt.Errorf("%s: that address is not allowed: feeds added from Discord may not point at private, loopback or cloud-metadata addresses; whoever runs the bot can add such a feed to its config file", shown)
+	case fe.Kind == feeds.TooLarge:
+		return fmt.Errorf("%s: %w; whoever runs the bot can raise that limit in its config", shown, err)
+	}
+	if advice := feeds.Advice(err); advice != "" {
+		return fmt.Errorf("%s: %w; %s", shown, err, advice)
+	}
+	return fmt.Errorf("%s: %w", shown, err)
 }
 
 // recentFeed is the last parsed copy of a feed, fetched now if the service

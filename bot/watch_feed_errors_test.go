@@ -1,0 +1,85 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/newshound/newshound/bot/discord"
+	"github.com/newshound/newshound/feeds"
+	"github.com/newshound/newshound/internal/fakediscord"
+)
+
+// TestWatchAddFeedErrorsSayWhatToDo reads what /watch add answers for
+// each way its feed fails: one line that names the URL, the cause, and
+// what the person can do about it.
+func TestWatchAddFeedErrorsSayWhatToDo(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/text":
+			w.Header().Set("Content-Type", "text/plain")
+			fmt.Fprint(w, "Opening hours: 9 to 5")
+		case "/big":
+			w.Header().Set("Content-Type", "application/rss+xml")
+			fmt.Fprint(w, `<rss version="2.0"><channel><title>Wire</title>`+strings.Repeat(`<item><title>One</title></item>`, 500)+`</channel></rss>`)
+		case "/down":
+			http.Error(w, "maintenance", http.StatusServiceUnavailable)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	refused := "http://" + ln.Addr().String() + "/rss"
+	ln.Close()
+
+	dc := fakediscord.New(t)
+	clk := &clock{}
+	clk.set(time.Now())
+	open := discordService(t, dc, clk, feeds.NewFetcher(feeds.FetcherOptions{AllowPrivate: true, MaxBodyBytes: 4 << 10}))
+	guarded := discordService(t, dc, clk, nil)
+	tests := []struct {
+		name string
+		svc  *Service
+		url  string
+		want []string // in the error's one line, in this order
+	}{
+		{"DNS", open, "http://no-such-host.invalid/rss", []string{"http://no-such-host.invalid/rss", "no such host", "check the host name in the URL"}},
+		{"connection refused", open, refused, []string{refused, "connection refused", "nothing answers at that address and port"}},
+		{"private address", guarded, srv.URL + "/rss", []string{srv.URL + "/rss", "not allowed", "whoever runs the bot"}},
+		{"not a feed", open, srv.URL + "/text", []string{srv.URL + "/text", "unrecognized document", "give the address of the feed itself"}},
+		{"HTTP 404", open, srv.URL + "/rss", []string{srv.URL + "/rss", "HTTP 404 Not Found", "check the URL: the feed may have moved"}},
+		{"HTTP 503", open, srv.URL + "/down", []string{srv.URL + "/down", "HTTP 503 Service Unavailable", "try again later"}},
+		{"too large", open, srv.URL + "/big", []string{srv.URL + "/big", "response body too large", "whoever runs the bot can raise"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			_, err := tt.svc.Watches().Add(ctx, discord.AddRequest{GuildID: watchGuild, ChannelID: watchChannel, FeedURL: tt.url, Query: "aleppo"})
+			if err == nil {
+				t.Fatalf("Add(%s): no error", tt.url)
+			}
+			line := err.Error()
+			if strings.Contains(line, "\n") {
+				t.Errorf("error: got %q, want one line", line)
+			}
+			rest := line
+			for _, want := range tt.want {
+				i := strings.Index(rest, want)
+				if i < 0 {
+					t.Fatalf("error: got %q, want %q after what is found before", line, want)
+				}
+				rest = rest[i+len(want):]
+			}
+		})
+	}
+}
