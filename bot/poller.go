@@ -495,6 +495,12 @@ func (p *poller) shouldPoll(f *alert.Feed, st *store.FeedState, mode pollMode, n
 		p.log.Info("retrying a disabled feed once after a restart or reload", "feed", f.ID, "url", redact.URL(st.URL), "disabled_because", st.DisabledReason)
 		st.Disabled, st.DisabledReason = false, ""
 		return true
+	case st.Disabled && mode == pollEvery && !now.Before(p.disabledRetry(f, *st)):
+		// Each run --once is a start of its own: a cron job's would try
+		// the feed every few minutes, so it waits as a failing feed does.
+		p.log.Info("retrying a disabled feed once its back-off is over", "feed", f.ID, "url", redact.URL(st.URL), "disabled_because", st.DisabledReason)
+		st.Disabled, st.DisabledReason = false, ""
+		return true
 	case st.Disabled:
 		return false
 	case mode == pollNow || mode == pollEvery:
@@ -510,10 +516,17 @@ func (p *poller) shouldPoll(f *alert.Feed, st *store.FeedState, mode pollMode, n
 func (p *poller) leftFailing(f *alert.Feed, st store.FeedState) {
 	attrs := []any{"feed", f.ID, "url", redact.URL(st.URL), "err", st.LastError, "failing_since", st.FailingSince.Format(time.RFC3339)}
 	if st.Disabled {
-		p.log.Warn("feed not polled: disabled after failing; the service (run without --once) tries it once more when it starts or reloads its config", append(attrs, "disabled_because", st.DisabledReason)...)
+		p.log.Warn("feed not polled: disabled after failing; run --once tries it again once its back-off is over, the service when it starts or reloads its config",
+			append(attrs, "disabled_because", st.DisabledReason, "next_poll", p.disabledRetry(f, st).Format(time.RFC3339))...)
 		return
 	}
 	p.log.Warn("feed not polled: backing off after failing", append(attrs, "next_poll", st.NextPoll.Format(time.RFC3339))...)
+}
+
+// disabledRetry is when run --once tries a disabled feed again: the
+// longest back-off of a failing feed after its last poll.
+func (p *poller) disabledRetry(f *alert.Feed, st store.FeedState) time.Time {
+	return st.LastPolled.Add(p.schedule(f).LongestBackoff())
 }
 
 // dueAt is when a feed whose state is st is due: its stored next poll, or

@@ -56,6 +56,12 @@ func DefaultSchedule() Schedule {
 	}
 }
 
+// LongestBackoff is the longest a failing feed waits between polls
+// (MaxBackoff, or the interval when that is longer): how long after its
+// last poll a disabled feed is worth another try where no start or
+// reload of the service comes to give it one (run --once).
+func (s Schedule) LongestBackoff() time.Duration { return s.withDefaults().MaxBackoff }
+
 // Outcome is what one poll found.
 type Outcome struct {
 	Err             error // nil on success; *Error from Fetch or Parse
