@@ -2,10 +2,7 @@ package bot
 
 import (
 	"context"
-	"fmt"
 	"net"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -13,27 +10,14 @@ import (
 	"github.com/newshound/newshound/bot/discord"
 	"github.com/newshound/newshound/feeds"
 	"github.com/newshound/newshound/internal/fakediscord"
+	"github.com/newshound/newshound/internal/feedtest"
 )
 
 // TestWatchAddFeedErrorsSayWhatToDo reads what /watch add answers for
 // each way its feed fails: one line that names the URL, the cause, and
 // what the person can do about it.
 func TestWatchAddFeedErrorsSayWhatToDo(t *testing.T) {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		switch r.URL.Path {
-		case "/text":
-			w.Header().Set("Content-Type", "text/plain")
-			fmt.Fprint(w, "Opening hours: 9 to 5")
-		case "/big":
-			w.Header().Set("Content-Type", "application/rss+xml")
-			fmt.Fprint(w, `<rss version="2.0"><channel><title>Wire</title>`+strings.Repeat(`<item><title>One</title></item>`, 500)+`</channel></rss>`)
-		case "/down":
-			http.Error(w, "maintenance", http.StatusServiceUnavailable)
-		default:
-			http.NotFound(w, r)
-		}
-	}))
-	t.Cleanup(srv.Close)
+	srv := feedtest.NewFailingSite(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -58,7 +42,7 @@ func TestWatchAddFeedErrorsSayWhatToDo(t *testing.T) {
 		{"not a feed", open, srv.URL + "/text", []string{srv.URL + "/text", "unrecognized document", "give the address of the feed itself"}},
 		{"HTTP 404", open, srv.URL + "/rss", []string{srv.URL + "/rss", "HTTP 404 Not Found", "check the URL: the feed may have moved"}},
 		{"HTTP 503", open, srv.URL + "/down", []string{srv.URL + "/down", "HTTP 503 Service Unavailable", "try again later"}},
-		{"too large", open, srv.URL + "/big", []string{srv.URL + "/big", "response body too large", "whoever runs the bot can raise"}},
+		{"too large", open, srv.URL + "/items/500", []string{srv.URL + "/items/500", "response body too large", "whoever runs the bot can raise"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

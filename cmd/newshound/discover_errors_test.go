@@ -3,40 +3,19 @@ package main
 import (
 	"bytes"
 	"context"
-	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/newshound/newshound/internal/feedtest"
 )
 
 // TestDiscoverErrorsSayWhatToDo reads what feeds discover tells a person
 // for each way a URL fails: one line that names the URL, the cause, and
 // what to do about it.
 func TestDiscoverErrorsSayWhatToDo(t *testing.T) {
-	rss := func(items int) string {
-		return `<rss version="2.0"><channel><title>Wire</title>` + strings.Repeat(`<item><title>One</title></item>`, items) + `</channel></rss>`
-	}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		switch r.URL.Path {
-		case "/text":
-			w.Header().Set("Content-Type", "text/plain")
-			fmt.Fprint(w, "Opening hours: 9 to 5")
-		case "/big":
-			w.Header().Set("Content-Type", "application/rss+xml")
-			fmt.Fprint(w, rss(1000))
-		case "/five":
-			w.Header().Set("Content-Type", "application/rss+xml")
-			fmt.Fprint(w, rss(5))
-		case "/down":
-			http.Error(w, "maintenance", http.StatusServiceUnavailable)
-		default:
-			http.NotFound(w, r)
-		}
-	}))
-	t.Cleanup(srv.Close)
+	srv := feedtest.NewFailingSite(t)
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "newshound.yaml")
 	saved := filepath.Join(dir, "saved.html")
@@ -70,10 +49,10 @@ func TestDiscoverErrorsSayWhatToDo(t *testing.T) {
 			[]string{"could not read " + srv.URL + "/rss: HTTP 404 Not Found", "check the URL: the feed may have moved"}, ""},
 		{"HTTP 503", []string{"--config", cfg, srv.URL + "/down"},
 			[]string{"could not read " + srv.URL + "/down: HTTP 503 Service Unavailable", "try again later"}, ""},
-		{"body too large", []string{"--config", cfg, srv.URL + "/big"},
-			[]string{"could not read " + srv.URL + "/big: response body too large: over the limit of 20480 bytes", "raise that limit", "max_body_bytes"}, ""},
-		{"too many items", []string{"--config", cfg, srv.URL + "/five"},
-			[]string{"could not read " + srv.URL + "/five: items: 5, over the limit of 3", "raise that limit", "max_items"}, ""},
+		{"body too large", []string{"--config", cfg, srv.URL + "/items/1000"},
+			[]string{"could not read " + srv.URL + "/items/1000: response body too large: over the limit of 20480 bytes", "raise that limit", "max_body_bytes"}, ""},
+		{"too many items", []string{"--config", cfg, srv.URL + "/items/5"},
+			[]string{"could not read " + srv.URL + "/items/5: items: 5, over the limit of 3", "raise that limit", "max_items"}, ""},
 		{"unsupported scheme", []string{"ftp://news.example/rss"},
 			[]string{"could not read ftp://news.example/rss: unsupported URL scheme \"ftp\" (want http, https or file)"}, ""},
 		{"saved page linking to a local file that is no feed", []string{saved},

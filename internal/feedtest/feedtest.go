@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -76,4 +77,28 @@ func (s *Server) SetStatus(code int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.status = code
+}
+
+// NewFailingSite serves, on loopback until the test ends, what a URL
+// given for a feed can turn out to be: /text a plain-text page (no feed),
+// /items/N an RSS feed of N items (past a limit of bytes or items),
+// /down a 503, and a 404 anywhere else.
+func NewFailingSite(t testing.TB) *httptest.Server {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var n int
+		switch _, err := fmt.Sscanf(r.URL.Path, "/items/%d", &n); {
+		case err == nil:
+			w.Header().Set("Content-Type", "application/rss+xml")
+			fmt.Fprint(w, RSS("Wire", slices.Repeat([]Item{{GUID: "1", Title: "One"}}, n)...))
+		case r.URL.Path == "/text":
+			w.Header().Set("Content-Type", "text/plain")
+			fmt.Fprint(w, "Opening hours: 9 to 5")
+		case r.URL.Path == "/down":
+			http.Error(w, "maintenance", http.StatusServiceUnavailable)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	return srv
 }
