@@ -17,6 +17,11 @@ type URLRefusal struct {
 
 func (r *URLRefusal) Error() string { return fmt.Sprintf("%q: %s", r.URL, r.Reason) }
 
+// byHand is what to do about a private address refused from an untrusted
+// list: the list's checks do not read the config, so allowing such
+// addresses there would not let it in.
+const byHand = "add it to the config by hand, with allow_private_networks: true"
+
 // CheckFeedURL says whether raw may be added as a feed from an untrusted
 // list (an OPML import, a slash command) without fetching it: http and
 // https only (file: only when allowFile), a host, and, unless allowPrivate,
@@ -56,10 +61,10 @@ func CheckFeedURL(raw string, allowPrivate, allowFile bool) error {
 		return nil
 	}
 	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
-		return fail("%s is a loopback name (set allow_private_networks: true to permit)", host)
+		return fail("%s is a loopback name (%s)", host, byHand)
 	}
 	if ip, err := netip.ParseAddr(host); err == nil && !IsPublicAddr(ip) {
-		return fail("%s is a %s address (set allow_private_networks: true to permit)", host, addrClass(ip))
+		return fail("%s is a %s address (%s)", host, addrClass(ip), byHand)
 	}
 	return nil
 }

@@ -145,7 +145,7 @@ func TestCLI(t *testing.T) {
 		{
 			name: "feeds import of one feed left out", args: []string{"feeds", "import", "testdata/opml_one.opml"},
 			wantCode: exitFailure, golden: "import_one.golden",
-			wantErr: "left out \"http://10.0.0.1/feed\": 10.0.0.1 is a private address (set allow_private_networks: true to permit)\nnewshound feeds import: testdata/opml_one.opml: 1 of 1 feed left out: ",
+			wantErr: "left out \"http://10.0.0.1/feed\": 10.0.0.1 is a private address (add it to the config by hand, with allow_private_networks: true)\nnewshound feeds import: testdata/opml_one.opml: 1 of 1 feed left out: ",
 		},
 		// An attribute written in another case (xmlurl) is read; a feed's
 		// outline without a URL is left out aloud, not taken for a folder.

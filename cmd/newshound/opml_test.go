@@ -192,7 +192,7 @@ func closedPort(t *testing.T) string {
 // the reason is its URLRefusal's alone.
 func TestRefusalNamesTheURLOnce(t *testing.T) {
 	tests := []struct{ url, want string }{
-		{"http://10.0.0.1/feed", "10.0.0.1 is a private address (set allow_private_networks: true to permit)"},
+		{"http://10.0.0.1/feed", "10.0.0.1 is a private address (add it to the config by hand, with allow_private_networks: true)"},
 		{"file:///etc/passwd", "file: URLs are allowed only for feeds in the config file"},
 		{"example.com/feed", "has no scheme (want http:// or https://)"},
 		{"http:///feed", "has no host"},
