@@ -523,10 +523,20 @@ func (p *poller) leftFailing(f *alert.Feed, st store.FeedState) {
 	p.log.Warn("feed not polled: backing off after failing", append(attrs, "next_poll", st.NextPoll.Format(time.RFC3339))...)
 }
 
-// disabledRetry is when run --once tries a disabled feed again: the
-// longest back-off of a failing feed after its last poll.
+// disabledRetry is when run --once tries a disabled feed again (see
+// DisabledRetry).
 func (p *poller) disabledRetry(f *alert.Feed, st store.FeedState) time.Time {
-	return st.LastPolled.Add(p.schedule(f).LongestBackoff())
+	return DisabledRetry(st, f.Interval)
+}
+
+// DisabledRetry is when run --once tries again a disabled feed whose
+// state is st, polled every interval: the longest back-off of a failing
+// feed after its last poll (feeds.Schedule.LongestBackoff). The service
+// tries it at its next start or config reload instead.
+func DisabledRetry(st store.FeedState, interval time.Duration) time.Time {
+	sched := feeds.DefaultSchedule()
+	sched.Interval = interval
+	return st.LastPolled.Add(sched.LongestBackoff())
 }
 
 // dueAt is when a feed whose state is st is due: its stored next poll, or

@@ -43,7 +43,8 @@ type feedStatus struct {
 	NextPoll       *time.Time `json:"next_poll,omitempty"` // none while disabled (the next start or reload polls it) or paused; never polled: due, the time status ran
 	Disabled       bool       `json:"disabled,omitempty"`
 	DisabledReason string     `json:"disabled_reason,omitempty"`
-	Paused         bool       `json:"paused,omitempty"` // a /watch feed whose watches are all paused: not polled
+	OnceRetry      *time.Time `json:"once_retry,omitempty"` // disabled: when run --once tries it again (bot.DisabledRetry)
+	Paused         bool       `json:"paused,omitempty"`     // a /watch feed whose watches are all paused: not polled
 }
 
 type destinationStatus struct {
@@ -114,9 +115,9 @@ func readStatus(ctx context.Context, cfg *config.Config, st store.Store, now tim
 	}
 	r := statusReport{Feeds: []feedStatus{}, Destinations: []destinationStatus{}}
 	for _, f := range cfg.Feeds {
-		r.Feeds = append(r.Feeds, feedStatusOf(f.Name, f.URL, states[f.Name]))
+		r.Feeds = append(r.Feeds, feedStatusOf(f.Name, f.URL, states[f.Name], f.Interval))
 	}
-	r.Feeds = append(r.Feeds, watchFeedStatuses(watches, states)...)
+	r.Feeds = append(r.Feeds, watchFeedStatuses(watches, states, cfg.Defaults.Interval)...)
 	for i, f := range r.Feeds {
 		if f.LastPolled == nil && f.NextPoll == nil && !f.Disabled && !f.Paused {
 			r.Feeds[i].NextPoll = &now // due, as the text says, not "none"
@@ -160,8 +161,9 @@ func readStatus(ctx context.Context, cfg *config.Config, st store.Store, now tim
 }
 
 // watchFeedStatuses are the feeds /watch added, in the order of their
-// first watch, each named by its watches ("watch #1, #3").
-func watchFeedStatuses(watches []store.Watch, states map[string]store.FeedState) []feedStatus {
+// first watch, each named by its watches ("watch #1, #3"), polled every
+// interval.
+func watchFeedStatuses(watches []store.Watch, states map[string]store.FeedState, interval time.Duration) []feedStatus {
 	var urls []string
 	ids := map[string][]string{}
 	active := map[string]bool{}
@@ -174,7 +176,7 @@ func watchFeedStatuses(watches []store.Watch, states map[string]store.FeedState)
 	}
 	var out []feedStatus
 	for _, u := range urls {
-		f := feedStatusOf("watch "+strings.Join(ids[u], ", "), u, states[bot.WatchFeedID(u)])
+		f := feedStatusOf("watch "+strings.Join(ids[u], ", "), u, states[bot.WatchFeedID(u)], interval)
 		if f.Paused = !active[u]; f.Paused {
 			f.NextPoll = nil // not polled until a watch resumes, as the text's "watches paused"
 		}
@@ -183,7 +185,8 @@ func watchFeedStatuses(watches []store.Watch, states map[string]store.FeedState)
 	return out
 }
 
-func feedStatusOf(name, url string, st store.FeedState) feedStatus {
+// feedStatusOf is the status of a feed polled every interval.
+func feedStatusOf(name, url string, st store.FeedState, interval time.Duration) feedStatus {
 	f := feedStatus{
 		Name: name, URL: url, LastPolled: timeOrNil(st.LastPolled), FailingSince: timeOrNil(st.FailingSince),
 		LastError: st.LastError, NextPoll: timeOrNil(st.NextPoll), Disabled: st.Disabled, DisabledReason: st.DisabledReason,
@@ -195,6 +198,7 @@ func feedStatusOf(name, url string, st store.FeedState) feedStatus {
 	f.URL = redact.URL(f.URL)
 	if st.Disabled {
 		f.NextPoll = nil // polled again only at the next start or config reload
+		f.OnceRetry = timeOrNil(bot.DisabledRetry(st, interval))
 	}
 	return f
 }
@@ -217,8 +221,12 @@ func writeStatus(out io.Writer, r statusReport, now time.Time) error {
 			next = "watches paused"
 		}
 		if f.Disabled {
-			// Not polled again until the service starts or reloads.
+			// Not polled again until the service starts or reloads, or
+			// run --once finds its back-off over.
 			problem, next = "disabled: "+f.DisabledReason, "at start/reload"
+			if f.OnceRetry != nil {
+				next += ", run --once " + strings.Replace(inOrNow(now, f.OnceRetry), "due", "now", 1)
+			}
 		} else if f.FailingSince != nil {
 			problem = fmt.Sprintf("failing for %s: %s", since(now, *f.FailingSince), f.LastError)
 		}

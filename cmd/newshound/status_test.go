@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -253,7 +254,7 @@ func TestStatusTable(t *testing.T) {
 				LastError: "HTTP 503 Service Unavailable", NextPoll: at(4 * time.Minute)},
 			{Name: "never-worked", LastPolled: at(-time.Minute), FailingSince: at(-time.Hour), LastError: "dial tcp: connection refused", NextPoll: at(20 * time.Minute)},
 			{Name: "disabled", LastPolled: at(-time.Hour), LastSuccess: at(-72 * time.Hour), FailingSince: at(-72 * time.Hour),
-				LastError: "HTTP 410 Gone", Disabled: true, DisabledReason: "HTTP 410 Gone"},
+				LastError: "HTTP 410 Gone", Disabled: true, DisabledReason: "HTTP 410 Gone", OnceRetry: at(5 * time.Hour)},
 			{Name: "new"},
 		},
 		Destinations: []destinationStatus{
@@ -266,12 +267,12 @@ func TestStatusTable(t *testing.T) {
 	if err := writeStatus(&out, r, now); err != nil {
 		t.Fatal(err)
 	}
-	want := `FEED          LAST SUCCESS  NEXT POLL        PROBLEM
-healthy       1m0s ago      in 9m0s          -
-failing       2h0m0s ago    in 4m0s          failing for 30m0s: HTTP 503 Service Unavailable
-never-worked  never         in 20m0s         failing for 1h0m0s: dial tcp: connection refused
-disabled      72h0m0s ago   at start/reload  disabled: HTTP 410 Gone
-new           never         due              -
+	want := `FEED          LAST SUCCESS  NEXT POLL                              PROBLEM
+healthy       1m0s ago      in 9m0s                                -
+failing       2h0m0s ago    in 4m0s                                failing for 30m0s: HTTP 503 Service Unavailable
+never-worked  never         in 20m0s                               failing for 1h0m0s: dial tcp: connection refused
+disabled      72h0m0s ago   at start/reload, run --once in 5h0m0s  disabled: HTTP 410 Gone
+new           never         due                                    -
 
 DESTINATION  PENDING  OLDEST      PROBLEM
 desk         2        1m30s ago   HTTP 502 Bad Gateway
@@ -462,30 +463,37 @@ func configWithStore(t *testing.T, db string) string {
 }
 
 // TestStatusFeedLine: a feed's line in status. A disabled feed is polled
-// again only at the next start or config reload, so it has no next poll
-// (text: the restart or reload), whatever its stored schedule says; a
-// failing feed says how long it has been failing.
+// again by the service only at its next start or config reload, so it has
+// no next poll (text: the restart or reload), whatever its stored schedule
+// says, and by run --once once the longest back-off (6 h, or a longer
+// interval) has passed since its last poll; a failing feed says how long
+// it has been failing.
 func TestStatusFeedLine(t *testing.T) {
 	now := time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
 	tests := []struct {
 		name                  string
 		state                 store.FeedState
+		interval              time.Duration // 0: 10 minutes
 		wantNext, wantProblem string
 	}{
 		{"disabled after its last back-off", store.FeedState{Disabled: true, DisabledReason: "HTTP 410 Gone", ErrorCount: 40,
-			LastPolled: now.Add(-time.Hour), FailingSince: now.Add(-73 * time.Hour), NextPoll: now.Add(5 * time.Hour), LastError: "HTTP 410 Gone"},
-			"at start/reload", "disabled: HTTP 410 Gone"},
-		{"disabled, no schedule", store.FeedState{Disabled: true, DisabledReason: "HTTP 410 Gone", LastPolled: now.Add(-time.Hour)},
-			"at start/reload", "disabled: HTTP 410 Gone"},
+			LastPolled: now.Add(-time.Hour), FailingSince: now.Add(-73 * time.Hour), NextPoll: now.Add(5 * time.Hour), LastError: "HTTP 410 Gone"}, 0,
+			"at start/reload, run --once in 5h0m0s", "disabled: HTTP 410 Gone"},
+		{"disabled, no schedule", store.FeedState{Disabled: true, DisabledReason: "HTTP 410 Gone", LastPolled: now.Add(-time.Hour)}, 0,
+			"at start/reload, run --once in 5h0m0s", "disabled: HTTP 410 Gone"},
+		{"disabled, polled every 12 hours", store.FeedState{Disabled: true, DisabledReason: "HTTP 410 Gone", LastPolled: now.Add(-time.Hour)}, 12 * time.Hour,
+			"at start/reload, run --once in 11h0m0s", "disabled: HTTP 410 Gone"},
+		{"disabled, its back-off over", store.FeedState{Disabled: true, DisabledReason: "HTTP 410 Gone", LastPolled: now.Add(-7 * time.Hour)}, 0,
+			"at start/reload, run --once now", "disabled: HTTP 410 Gone"},
 		{"failing, backing off", store.FeedState{ErrorCount: 3, LastPolled: now.Add(-time.Hour), FailingSince: now.Add(-2 * time.Hour),
-			NextPoll: now.Add(5 * time.Hour), LastError: "HTTP 503"}, "in 5h0m0s", "failing for 2h0m0s: HTTP 503"},
+			NextPoll: now.Add(5 * time.Hour), LastError: "HTTP 503"}, 0, "in 5h0m0s", "failing for 2h0m0s: HTTP 503"},
 		{"failing since this poll", store.FeedState{ErrorCount: 1, LastPolled: now, FailingSince: now,
-			NextPoll: now.Add(15 * time.Minute), LastError: "HTTP 503"}, "in 15m0s", "failing for 0s: HTTP 503"},
-		{"never polled", store.FeedState{}, "due", "-"},
+			NextPoll: now.Add(15 * time.Minute), LastError: "HTTP 503"}, 0, "in 15m0s", "failing for 0s: HTTP 503"},
+		{"never polled", store.FeedState{}, 0, "due", "-"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f := feedStatusOf("gone", "https://gone.example/rss", tt.state)
+			f := feedStatusOf("gone", "https://gone.example/rss", tt.state, cmp.Or(tt.interval, 10*time.Minute))
 			if tt.state.Disabled && f.NextPoll != nil {
 				t.Errorf("next_poll: got %v, want none (a disabled feed waits for a restart or reload)", *f.NextPoll)
 			}
@@ -633,7 +641,7 @@ func TestStatusHidesTheFeedURLsPassword(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := feedStatusOf("private", tt.configURL, tt.state).URL; got != tt.want {
+			if got := feedStatusOf("private", tt.configURL, tt.state, 10*time.Minute).URL; got != tt.want {
 				t.Errorf("got URL %q, want %q", got, tt.want)
 			}
 		})
