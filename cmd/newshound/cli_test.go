@@ -120,7 +120,7 @@ func TestCLI(t *testing.T) {
 		},
 		{
 			name: "preview one unreadable feed", args: []string{"preview", "--query", "aleppo", "testdata/missing.xml"},
-			wantCode: exitFailure, wantErr: "0 of 0 items matched\nnewshound preview: 1 of 1 feed could not be read\n",
+			wantCode: exitFailure, wantErr: "; check the file's path\n0 of 0 items matched\nnewshound preview: 1 of 1 feed could not be read\n",
 		},
 		{
 			name: "preview one item", args: []string{"preview", "--query", "aleppo", "testdata/one_item.xml"},

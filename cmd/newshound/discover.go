@@ -119,12 +119,23 @@ func readProblem(err error, local bool) string {
 			return err.Error()
 		}
 		return fmt.Sprintf("network error (%v); the page was not reached, so whether it has feeds is unknown; %s", err, feeds.Advice(err))
-	case feeds.Blocked:
-		return err.Error() + allowHint(err)
-	case feeds.TooLarge:
-		return err.Error() + limitHint
 	case feeds.Parse:
 		return fmt.Sprintf("neither a feed nor a web page (%v); %s", err, feeds.Advice(err))
+	}
+	return fetchProblem(err)
+}
+
+// fetchProblem says why a feed could not be read on the command line and
+// what to do about it: a setting --config gives, or feeds.Advice.
+func fetchProblem(err error) string {
+	var fe *feeds.Error
+	if errors.As(err, &fe) {
+		switch fe.Kind {
+		case feeds.Blocked:
+			return err.Error() + allowHint(err)
+		case feeds.TooLarge:
+			return err.Error() + limitHint
+		}
 	}
 	if advice := feeds.Advice(err); advice != "" {
 		return err.Error() + "; " + advice
