@@ -133,9 +133,10 @@ func (c *commitLock) gaveUp(budget time.Duration, takeErr error, owner string) e
 	return fmt.Errorf("waiting for the %q lease: %w within %v: %s", storiesLease, errStoriesLeaseNotTaken, budget, holder)
 }
 
-// askHolderShare is the part of lockStories' budget its last try leaves
-// to the question of who holds the lease (1 s of the default 40 s): a
-// question left the moments after a try would name no one.
+// askHolderShare is the part of lockStories' budget left when it asks
+// who holds the lease (1 s of the default 40 s), after a try made then:
+// a question left to the moments after the budget's last try would name
+// no one. Its tries go on after the question until the budget's end.
 const askHolderShare = 40
 
 // waitForStoriesLease takes the stories lease for the holder of
@@ -148,44 +149,56 @@ func (c *commitLock) waitForStoriesLease(ctx context.Context, giveUp time.Time, 
 	defer c.stories.waitingForLease(false)
 	inBudget, cancel := context.WithDeadline(ctx, giveUp)
 	defer cancel()
-	err := c.tryStoriesLease(ctx, inBudget, giveUp.Add(-budget/askHolderShare))
+	owner, err := c.tryStoriesLease(ctx, inBudget, giveUp.Add(-budget/askHolderShare))
 	if !errors.Is(err, errStoriesLeaseNotTaken) {
 		return err
 	}
-	why, owner := c.stories.failedTry(since), ""
-	if why == nil && inBudget.Err() == nil {
-		owner = c.leases.holder(inBudget, storiesLease)
-	}
+	why := c.stories.failedTry(since)
 	return c.gaveUp(budget, why, owner)
 }
 
 // tryStoriesLease tries to take the stories lease, each try within
-// inBudget, backing off, until a try at lastTry. A try the end of the
-// budget cut short is not counted (failedTry): the store may have been
-// about to answer.
-func (c *commitLock) tryStoriesLease(ctx, inBudget context.Context, lastTry time.Time) error {
+// inBudget, backing off, until inBudget ends, and asks who holds it
+// after a try the store answered at askAt or later (a try is made at
+// askAt). A try the end of the budget cut short is not counted
+// (failedTry): the store may have been about to answer.
+func (c *commitLock) tryStoriesLease(ctx, inBudget context.Context, askAt time.Time) (owner string, err error) {
+	asked := false
 	for wait := 20 * time.Millisecond; ; wait = min(2*wait, time.Second) {
 		took, err := c.leases.tryTake(inBudget, storiesLease)
 		if err != nil && ctx.Err() != nil {
-			return ctx.Err() // a try cut short says nothing of the store
+			return "", ctx.Err() // a try cut short says nothing of the store
 		}
 		if err != nil && inBudget.Err() != nil {
-			return errStoriesLeaseNotTaken
+			return owner, errStoriesLeaseNotTaken
 		}
 		if c.stories.tried(took, err) {
-			return nil // taken: the caller's unlock gives it back, cancelled or not
+			return "", nil // taken: the caller's unlock gives it back, cancelled or not
 		}
+		if !asked && err == nil && !time.Now().Before(askAt) {
+			owner, asked = c.leases.holder(inBudget, storiesLease), true
+		}
+		sleepInBudget(inBudget, wait, askAt, asked)
 		if ctx.Err() != nil {
-			return ctx.Err()
+			return "", ctx.Err()
 		}
-		left := time.Until(lastTry)
-		if left <= 0 {
-			return errStoriesLeaseNotTaken
+		if inBudget.Err() != nil {
+			return owner, errStoriesLeaseNotTaken
 		}
-		select {
-		case <-time.After(min(wait, left)):
-		case <-ctx.Done():
-		}
+	}
+}
+
+// sleepInBudget waits wait, or until askAt when the holder is still to
+// be asked, or until inBudget ends.
+func sleepInBudget(inBudget context.Context, wait time.Duration, askAt time.Time, asked bool) {
+	if untilAsk := time.Until(askAt); !asked && untilAsk > 0 {
+		wait = min(wait, untilAsk)
+	}
+	timer := time.NewTimer(wait)
+	defer timer.Stop()
+	select {
+	case <-timer.C:
+	case <-inBudget.Done():
 	}
 }
 
