@@ -134,8 +134,8 @@ func (s *Service) Health() Health {
 	if until := s.poller.storeDown.pausedUntil(); !until.IsZero() {
 		h.Reasons = append(h.Reasons, "store: writes fail; polling paused")
 	}
-	if until := s.poller.leaseDown.pausedUntil(); !until.IsZero() {
-		h.Reasons = append(h.Reasons, "store: taking feeds' leases fails; polling paused")
+	if s.leases.failing("feed") {
+		h.Reasons = append(h.Reasons, "store: taking feeds' leases fails")
 	}
 	if n := s.sender.storeErrs.FailingKinds(); n > 0 {
 		h.Reasons = append(h.Reasons, "store: recording deliveries fails")

@@ -36,7 +36,7 @@ func TestAFeedLeaseTakeCutShortIsNoFeedPolledElsewhere(t *testing.T) {
 	tests := []struct {
 		name string
 		// failedBefore: a run before found the store failing the feeds'
-		// leases, which pauses polling
+		// leases, which keeps the service not ready
 		failedBefore bool
 	}{
 		{"the store answered the takes before", false},

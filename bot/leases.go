@@ -153,12 +153,27 @@ func (l *leases) takeAnswered(name string) {
 }
 
 // kindFailing forgets the failure of name, and reports whether another
-// lease of kind fails still, forgetting those not tried for
-// forgetTakeFailureAfter.
+// lease of kind fails still (failingLocked).
 func (l *leases) kindFailing(name, kind string) bool {
 	l.takeMu.Lock()
 	defer l.takeMu.Unlock()
 	delete(l.failedTakes, name)
+	return l.failingLocked(kind)
+}
+
+// failing reports whether a lease of kind fails: its last take failed,
+// within forgetTakeFailureAfter. Readiness asks it of the feeds' leases,
+// each of which fails apart (a locked row), so that one whose take fails
+// keeps the service not ready though the others' are answered.
+func (l *leases) failing(kind string) bool {
+	l.takeMu.Lock()
+	defer l.takeMu.Unlock()
+	return l.failingLocked(kind)
+}
+
+// failingLocked is failing, forgetting the leases not tried for
+// forgetTakeFailureAfter; the caller holds takeMu.
+func (l *leases) failingLocked(kind string) bool {
 	stale := time.Now().Add(-forgetTakeFailureAfter)
 	for n, at := range l.failedTakes {
 		switch {

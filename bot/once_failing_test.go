@@ -202,7 +202,8 @@ func feedLeasesFailing(t *testing.T) (*harness, *Service) {
 // take of its feed's lease failed counted the feed as polled by another
 // instance: run --once reported all well (exit 0) having polled nothing,
 // and the service stayed ready. It is a failure of the store, as a take of
-// the stories lease that fails is (commitLock.gaveUp), and polling pauses.
+// the stories lease that fails is (commitLock.gaveUp), and the feed is
+// tried again later.
 func TestAFeedLeaseTheStoreDoesNotGiveIsAFailureOfTheStore(t *testing.T) {
 	_, svc := feedLeasesFailing(t)
 	rep, err := svc.RunOnce(context.Background())
@@ -300,7 +301,7 @@ func TestAnOutboxLeaseTheStoreDoesNotGiveIsAFailureOfTheStore(t *testing.T) {
 }
 
 // TestAFeedLeaseGivenAgainEndsThePause: a failing take of a feed's lease
-// pauses polling and makes the service not ready, and a take the store
+// makes the service not ready (it paused polling then), and a take the store
 // answers again ends that, though it finds every feed polled by another
 // instance (a second instance's usual lot), so that nothing is written:
 // the pause ended only with a write, and an instance that polled nothing

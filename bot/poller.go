@@ -46,19 +46,15 @@ type poller struct {
 	storeErrs  *statelog.Log
 	busyHosts  *busyHosts // feeds not fetched for want of a slot on their host
 	storeDown  storeBackoff
-	// leaseDown is storeDown for the takes of feeds' leases the store
-	// failed: a take it answers ends it, though it writes nothing when
-	// another instance polls the feed (a write ends storeDown).
-	leaseDown storeBackoff
-	states    *feedStates // reads and group-commits feed states
-	beat      heartbeat
-	feeds     feedHealth
-	count     passCount
-	capped    *capLog // max_per_hour reported, per subscription and hour (shared with the sender)
-	stories   *storyGroups
-	commits   *commitLock // held from grouping (and deciding holds) to commit; shared with the sender
-	memos     itemMemos   // what each feed's last committed document held
-	removals  removals    // which config feeds the stored states know are listed
+	states     *feedStates // reads and group-commits feed states
+	beat       heartbeat
+	feeds      feedHealth
+	count      passCount
+	capped     *capLog // max_per_hour reported, per subscription and hour (shared with the sender)
+	stories    *storyGroups
+	commits    *commitLock // held from grouping (and deciding holds) to commit; shared with the sender
+	memos      itemMemos   // what each feed's last committed document held
+	removals   removals    // which config feeds the stored states know are listed
 
 	// leaseWaits logs the polls that gave up waiting for the stories
 	// lease another instance holds: no failure of the store, so not among
@@ -181,9 +177,11 @@ func (b *storeBackoff) ok() {
 }
 
 // storePaused reports whether polling waits for the store at now: its
-// writes failed (storeDown), or its takes of feeds' leases (leaseDown).
+// writes failed (storeDown). A take of a feed's lease that fails pauses
+// that feed alone (pollFeed): the store may fail one lease's row (locked)
+// and give the others.
 func (p *poller) storePaused(now time.Time) bool {
-	return now.Before(p.storeDown.pausedUntil()) || now.Before(p.leaseDown.pausedUntil())
+	return now.Before(p.storeDown.pausedUntil())
 }
 
 // pausedUntil is when polling may go on, zero when the store works.
@@ -321,12 +319,12 @@ func (p *poller) pollFeed(ctx context.Context, f *alert.Feed, mode pollMode, fet
 	}
 	if err != nil {
 		// A take the store failed, or did not answer within
-		// leases.callTimeout, is a failure of the store (leases logs it),
-		// not another instance polling the feed.
-		p.leaseDown.failed(p.now(), &p.count)
+		// leases.callTimeout, is a failure of the store (leases logs it,
+		// and keeps it for readiness), not another instance polling the
+		// feed. The feed alone waits: the others' takes may work.
+		p.count.storeFailures.Add(1)
 		return p.now().Add(storeRetry)
 	}
-	p.leaseDown.ok()
 	if !took {
 		p.feeds.forget(f.ID)
 		if mode == pollEvery {
