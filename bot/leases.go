@@ -152,12 +152,14 @@ func (l *leases) takeAnswered(name string) {
 	l.errs.OK("take:"+kind, "taking leases works again", "leases", kind)
 }
 
-// kindFailing forgets the failure of name, and reports whether another
-// lease of kind fails still (failingLocked).
+// kindFailing forgets the failure of name, and those not tried for
+// forgetTakeFailureAfter, and reports whether another lease of kind
+// fails still.
 func (l *leases) kindFailing(name, kind string) bool {
 	l.takeMu.Lock()
 	defer l.takeMu.Unlock()
 	delete(l.failedTakes, name)
+	l.forgetUntriedLocked()
 	return l.failingLocked(kind)
 }
 
@@ -171,20 +173,49 @@ func (l *leases) failing(kind string) bool {
 	return l.failingLocked(kind)
 }
 
-// failingLocked is failing, forgetting the leases not tried for
-// forgetTakeFailureAfter; the caller holds takeMu.
+// failingLocked is failing; the caller holds takeMu.
 func (l *leases) failingLocked(kind string) bool {
 	stale := time.Now().Add(-forgetTakeFailureAfter)
 	for n, at := range l.failedTakes {
-		switch {
-		case leaseKind(n) != kind:
-		case at.Before(stale):
-			delete(l.failedTakes, n)
-		default:
+		if leaseKind(n) == kind && !at.Before(stale) {
 			return true
 		}
 	}
 	return false
+}
+
+// forgetUntriedLocked forgets the failures of the leases not tried for
+// forgetTakeFailureAfter, and returns their kinds; the caller holds
+// takeMu.
+func (l *leases) forgetUntriedLocked() (kinds []string) {
+	stale := time.Now().Add(-forgetTakeFailureAfter)
+	for n, at := range l.failedTakes {
+		if at.Before(stale) {
+			delete(l.failedTakes, n)
+			kinds = append(kinds, leaseKind(n))
+		}
+	}
+	slices.Sort(kinds)
+	return slices.Compact(kinds)
+}
+
+// endUntriedFailures logs the end of each kind whose failing leases
+// were all taken no more for forgetTakeFailureAfter (a destination whose
+// alerts another instance delivered, and no other destination's lease
+// taken since): else its failure would last in the log until a take of
+// its kind, which may be days away.
+func (l *leases) endUntriedFailures() {
+	l.takeMu.Lock()
+	var ended []string
+	for _, kind := range l.forgetUntriedLocked() {
+		if !l.failingLocked(kind) {
+			ended = append(ended, kind)
+		}
+	}
+	l.takeMu.Unlock()
+	for _, kind := range ended {
+		l.errs.OK("take:"+kind, "taking leases works again", "leases", kind)
+	}
 }
 
 // maxLeaseCall bounds one call to the store about a lease. A lease is
@@ -279,7 +310,9 @@ func (l *leases) holds(name string) bool {
 
 // renewLoop renews every held lease each ttl/3 until ctx ends. A lease
 // found lost (this instance stalled past its ttl and another took it) is
-// forgotten; the work under it stops at its next check of holds.
+// forgotten; the work under it stops at its next check of holds. Each
+// round also ends the failures of leases taken no more
+// (endUntriedFailures).
 func (l *leases) renewLoop(ctx context.Context) {
 	if l.leaser == nil {
 		return
@@ -293,6 +326,7 @@ func (l *leases) renewLoop(ctx context.Context) {
 		case <-t.C:
 		}
 		l.renewHeld(ctx)
+		l.endUntriedFailures()
 	}
 }
 
