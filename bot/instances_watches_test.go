@@ -83,6 +83,9 @@ func TestInstancesTakeInAnothersWatchChange(t *testing.T) {
 				id = info.ID
 			}
 			running := open()
+			// Asked each poll loop's turn rather than every watchesCheck
+			// (5 s), which each case otherwise waited out.
+			running.live.checkEvery = 0
 			runCtx, cancel := context.WithCancel(ctx)
 			done := make(chan struct{})
 			go func() { defer close(done); running.Run(runCtx) }()
