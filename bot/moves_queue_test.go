@@ -341,7 +341,7 @@ func queueMovesForRun(t *testing.T, h *harness, rec notify.Notifier) queuedForRu
 	if err != nil {
 		t.Fatal(err)
 	}
-	q.svc.sleep = func(ctx context.Context, _ time.Duration) error { return ctx.Err() } // RunOnce's waits for the moves
+	q.svc.sleep, q.svc.poller.sleep = noWait, noWait // the poll's and RunOnce's waits for the moves
 	pass := func() {
 		t.Helper()
 		h.clock = h.clock.Add(time.Minute)

@@ -149,13 +149,17 @@ func startMerge(t *testing.T, h *harness, n notify.Notifier, logs io.Writer) mer
 		t.Fatal(err)
 	}
 	m.svc = svc
-	// RunOnce's tries of the moves before it exits wait no wall time.
-	svc.sleep = func(ctx context.Context, _ time.Duration) error { return ctx.Err() }
+	// The poll's tries of the moves, and RunOnce's before it exits, wait
+	// no wall time.
+	svc.sleep, svc.poller.sleep = noWait, noWait
 	m.pass = minutePasses(t, h, func() *Service { return svc })
 	m.weather, m.first, m.edited, m.report = postFirstReport(h, m.pass)
 	h.write("courier.xml", m.weather, m.edited, m.report)
 	return m
 }
+
+// noWait is a sleep that waits for nothing but ctx's end.
+func noWait(ctx context.Context, _ time.Duration) error { return ctx.Err() }
 
 // failMovesOf is a store that fails every MoveStories holding a move of
 // item, as a database rejecting that row for good would, with an error

@@ -18,7 +18,6 @@ import (
 	"github.com/newshound/newshound/alert"
 	"github.com/newshound/newshound/feeds"
 	"github.com/newshound/newshound/internal/redact"
-	"github.com/newshound/newshound/internal/retryafter"
 	"github.com/newshound/newshound/internal/statelog"
 	"github.com/newshound/newshound/store"
 )
@@ -36,6 +35,9 @@ type poller struct {
 	recent       *recentFeeds // nil unless /watch test needs it
 	log          *slog.Logger
 	now          func() time.Time
+	// sleep waits d or until ctx ends: the waits between a poll's tries
+	// of its moves (moveRetries); tests keep their clock.
+	sleep        func(ctx context.Context, d time.Duration) error
 	metrics      *metrics
 	workers      int
 	disableAfter time.Duration // 0: never
@@ -1103,7 +1105,7 @@ func (p *poller) storeMoves(ctx context.Context, f *alert.Feed, moves []store.St
 			defer p.commits.pending.done(moves)
 			releaseMoves()
 		}
-		if try == len(moveRetries) || retryafter.Sleep(ctx, moveRetries[try]) != nil {
+		if try == len(moveRetries) || p.sleep(ctx, moveRetries[try]) != nil {
 			p.queueMoves(moves) // before pending.done: the sender sees them queued
 			return false
 		}
