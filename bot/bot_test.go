@@ -194,6 +194,17 @@ func (h *harness) runOnce() {
 	}
 }
 
+// runDailyUntil runs once a day, each run a process of its own, the last
+// at end: what the feed keeps listing stays seen meanwhile. Runs more
+// often check nothing more, and each opens the store, slow with -race.
+func (h *harness) runDailyUntil(end time.Time) {
+	h.t.Helper()
+	for h.clock.Before(end) {
+		h.clock = h.clock.Add(min(24*time.Hour, end.Sub(h.clock)))
+		h.runOnce()
+	}
+}
+
 func (h *harness) wantTitles(want ...string) {
 	h.t.Helper()
 	got := h.rec.titles()
