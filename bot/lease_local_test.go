@@ -22,6 +22,7 @@ import (
 // pass gave up too; both said that another instance held the lease. Only
 // the wait for the shared lease counts: both wait for the worker and go on.
 func TestWaitBehindThisProcesssStoriesLeaseHolderIsNoGiveUp(t *testing.T) {
+	t.Parallel() // seconds of real waits for the stories lease, on a schema of its own
 	const ttl = time.Second
 	cases := []struct {
 		name string

@@ -76,6 +76,7 @@ func failTakingStoriesLease(t *testing.T, _ *Service, dsn string) func() {
 // posts them. A store that fails to take the lease is still a store
 // failure.
 func TestRunOncePollGivingUpOnTheStoriesLease(t *testing.T) {
+	t.Parallel() // seconds of real waits for the stories lease, on a schema of its own
 	cases := []struct {
 		name        string
 		block       storiesLeaseBlock
@@ -122,6 +123,7 @@ func TestRunOncePollGivingUpOnTheStoriesLease(t *testing.T) {
 // is polled again with back-off, logged once with a count, and its items
 // are posted once the lease is free.
 func TestPollGivingUpOnTheStoriesLeaseBacksOffTheFeed(t *testing.T) {
+	t.Parallel() // seconds of real waits for the stories lease, on a schema of its own
 	dsn := pgtest.Schema(t)
 	logs := &logBuffer{}
 	svc, delivered := pollingInstance(t, dsn, time.Second, slog.New(slog.NewTextHandler(logs, nil)))
@@ -165,6 +167,7 @@ func TestPollGivingUpOnTheStoriesLeaseBacksOffTheFeed(t *testing.T) {
 // instance holding the lease (a wait, no failure of the store), or gives
 // the store's error (a failure of the store).
 func TestStoriesLeaseGiveUpSaysWhy(t *testing.T) {
+	t.Parallel() // seconds of real waits for the stories lease, on a schema of its own
 	cases := []struct {
 		name      string
 		block     storiesLeaseBlock
@@ -204,6 +207,7 @@ func TestStoriesLeaseGiveUpSaysWhy(t *testing.T) {
 // next step, not a second. The wait ends once the feeds whose polls gave
 // up are committed.
 func TestPollLeftForTheLeaseEndsItsWaitOnceItsFeedCommits(t *testing.T) {
+	t.Parallel() // seconds of real waits for the stories lease, on a schema of its own
 	dsn := pgtest.Schema(t)
 	logs := &logBuffer{}
 	p := newPollingInstance(t, dsn, time.Second, slog.New(slog.NewTextHandler(logs, nil)))

@@ -126,6 +126,7 @@ func TestIdleDigestDestinationTakesNoStoriesLeaseEachTick(t *testing.T) {
 // It says it waits for the stories lease, once however many passes wait,
 // and once when the lease is taken again.
 func TestSenderWaitingForTheStoriesLeaseSaysSo(t *testing.T) {
+	t.Parallel() // seconds of real waits for the stories lease, on a schema of its own
 	dsn := pgtest.Schema(t)
 	h, _, clk, n, delivered := talksEnqueued(t, dsn, time.Second)
 	logs := &logBuffer{}
@@ -188,6 +189,7 @@ func wantLogged(t *testing.T, got string, want map[string]int) {
 // failed" at ERROR, as if the store failed. The wait is the outbox's
 // wait for the lease, logged once, and its end once.
 func TestSenderWaitingForTheStoriesLeaseToPostAloneSaysSo(t *testing.T) {
+	t.Parallel() // seconds of real waits for the stories lease, on a schema of its own
 	dsn := pgtest.Schema(t)
 	h, rec := storyHarness(t, kesslerSub())
 	h.cfg.Service.LeaseTTL = time.Second
@@ -341,6 +343,7 @@ const lateAlertColumns = `destination, subscription, feed_id, dedupe_keys, paylo
 // (a second destination's row committed by the lease's holder), since the
 // destinations' names made the failure's state: one wait, one line.
 func TestStoriesLeaseWaitLoggedOnceWhateverDestinationsWait(t *testing.T) {
+	t.Parallel() // seconds of real waits for the stories lease, on a schema of its own
 	dsn := pgtest.Schema(t)
 	h, _, clk, n, delivered := talksEnqueued(t, dsn, time.Second)
 	mail, mailed, _ := storyOutlets[0].open(t) // a second email destination

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -30,6 +31,9 @@ func DSN(t testing.TB) string {
 	return dsn
 }
 
+// schemas counts the schemas this process made.
+var schemas atomic.Int64
+
 // Schema creates an empty schema for one test, drops it when the test
 // ends, and returns a DSN whose search_path points at it. It skips the
 // test when no test database is configured.
@@ -42,7 +46,9 @@ func Schema(t testing.TB) string {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { admin.Close() })
-	schema := fmt.Sprintf("nh_test_%d", time.Now().UnixNano())
+	// The count tells apart schemas of parallel tests made within one
+	// tick of the clock.
+	schema := fmt.Sprintf("nh_test_%d_%d", time.Now().UnixNano(), schemas.Add(1))
 	if _, err := admin.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
 		t.Fatalf("create schema: %v", err)
 	}
