@@ -80,6 +80,7 @@ func commandsService(t *testing.T, api *refusingDiscord, ttl time.Duration, logs
 // about ten times in the five seconds the test runs. The first retry comes
 // when the log line says (retry_in, half a lease at most).
 func TestRefusedTokenSlashCommandsBackOff(t *testing.T) {
+	t.Parallel() // seconds of real waits for the gateway lease and Discord, on a server and store of its own
 	api := newRefusingDiscord(t, http.StatusUnauthorized)
 	var logs logBuffer
 	svc := commandsService(t, api, time.Second, &logs)
@@ -106,6 +107,7 @@ func TestRefusedTokenSlashCommandsBackOff(t *testing.T) {
 // commands over soon after that one goes away (a deploy, a crash), not at
 // the end of its back-off (up to 10 minutes).
 func TestCommandsLeaseHeldElsewhereEndsTheBackOff(t *testing.T) {
+	t.Parallel() // seconds of real waits for the gateway lease and Discord, on a server and store of its own
 	api := newRefusingDiscord(t, http.StatusServiceUnavailable)
 	svc := commandsService(t, api, 400*time.Millisecond, io.Discard)
 	leaser := &otherLeaser{}

@@ -30,6 +30,7 @@ import (
 // the time the others took to queue behind it. The bound, N-2 waits,
 // leaves seconds to both.
 func TestDestinationsWaitForTheStoriesLeaseTogether(t *testing.T) {
+	t.Parallel() // seconds of real waits for the stories lease, on a schema of its own
 	const ttl = time.Second
 	dsn := pgtest.Schema(t)
 	h, _, clk, desk, _ := talksEnqueued(t, dsn, ttl)

@@ -19,6 +19,7 @@ import (
 // worked and alerts were left in the outbox: 5. Health's readiness said
 // "store: recording deliveries fails" for the same wait.
 func TestRunOnceWaitingForTheStoriesLeaseIsNoStoreFailure(t *testing.T) {
+	t.Parallel() // seconds of real waits for the stories lease, on a schema of its own
 	dsn := pgtest.Schema(t)
 	h, _, clk, n, delivered := talksEnqueued(t, dsn, time.Second)
 	b, st := countingSender(t, h, dsn, clk, map[string]notify.Notifier{"desk": n}, slog.New(slog.NewTextHandler(io.Discard, nil)))
