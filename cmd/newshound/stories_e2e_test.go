@@ -56,6 +56,7 @@ func TestEndToEndOneStoryOneMessage(t *testing.T) {
 defaults:
   allow_private_networks: true   # the test feed servers are on loopback
   max_age: 0
+  host_gap: 0s   # the five feeds share one loopback host: the gap made each run wait 4 s
 discord:
   token: ${NEWSHOUND_TEST_TOKEN}
   api_base: %s
