@@ -16,6 +16,7 @@ import (
 // or a body the same as before, is not parsed, and the hint was read only
 // from a parsed document. It holds until the feed says otherwise.
 func TestFeedHintHoldsWhileTheFeedIsUnchanged(t *testing.T) {
+	t.Parallel() // seconds of real waits for the poll loop, on a server and store of its own
 	tests := []struct {
 		name string
 		etag bool // the server answers If-None-Match with 304; else it sends the same body

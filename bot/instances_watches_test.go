@@ -23,6 +23,7 @@ import (
 // watch is dead). It now takes it in within watchesCheck, and a watch
 // added on the other instance posts from it.
 func TestInstancesTakeInAnothersWatchChange(t *testing.T) {
+	t.Parallel() // seconds of real waits for a running instance, on a schema of its own
 	ctx := context.Background()
 	tests := []struct {
 		name string
