@@ -10,8 +10,6 @@ import (
 	"testing"
 	"testing/synctest"
 	"time"
-
-	"github.com/newshound/newshound/internal/statelog"
 )
 
 // TestStoriesLeaseGivesUpAtTwiceItsTTL: README promises that a wait for
@@ -45,7 +43,7 @@ func TestStoriesLeaseGivesUpAtTwiceItsTTL(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				log := slog.New(slog.NewTextHandler(io.Discard, nil))
-				l := &leases{leaser: tt.leaser, owner: "me", ttl: ttl, log: log, held: map[string]heldLease{}, errs: statelog.New(log)}
+				l := leasesOf(tt.leaser, "me", ttl, log)
 				c := newCommitLock(l, time.Now, log)
 				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 				defer cancel()

@@ -8,8 +8,6 @@ import (
 	"testing"
 	"testing/synctest"
 	"time"
-
-	"github.com/newshound/newshound/internal/statelog"
 )
 
 // stuckLeaser is a store that does not answer (a network partition
@@ -70,7 +68,7 @@ func TestStoriesLeaseGiveUpIsBoundedByAStoreThatHangs(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				log := slog.New(slog.NewTextHandler(io.Discard, nil))
-				l := &leases{leaser: tt.leaser, owner: "me", ttl: ttl, log: log, held: map[string]heldLease{}, errs: statelog.New(log)}
+				l := leasesOf(tt.leaser, "me", ttl, log)
 				c := newCommitLock(l, time.Now, log)
 				ctx, cancel := context.WithTimeout(context.Background(), hang)
 				defer cancel()
@@ -98,7 +96,7 @@ func TestALeaseRenewalIsBoundedByAStoreThatHangs(t *testing.T) {
 	const ttl = 20 * time.Second
 	synctest.Test(t, func(t *testing.T) {
 		log := slog.New(slog.NewTextHandler(io.Discard, nil))
-		l := &leases{leaser: &stuckLeaser{takes: true}, owner: "me", ttl: ttl, log: log, held: map[string]heldLease{}, errs: statelog.New(log)}
+		l := leasesOf(&stuckLeaser{takes: true}, "me", ttl, log)
 		l.held["outbox:desk"] = heldLease{until: time.Now().Add(ttl)}
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 		defer cancel()

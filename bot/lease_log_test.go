@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/newshound/newshound/config"
-	"github.com/newshound/newshound/internal/statelog"
 )
 
 // TestAFailingLeaseTakeIsLoggedOncePerChangeOfState: a failing take was
@@ -96,7 +95,7 @@ func TestALeaseNoLongerTakenDoesNotKeepItsKindFailing(t *testing.T) {
 				logs := &logBuffer{}
 				log := slog.New(slog.NewTextHandler(logs, nil))
 				leaser := &leasesFailing{prefix: "outbox:desk"}
-				l := &leases{leaser: leaser, owner: "me", ttl: 20 * time.Second, log: log, held: map[string]heldLease{}, errs: statelog.New(log)}
+				l := leasesOf(leaser, "me", 20*time.Second, log)
 				ctx, cancel := context.WithCancel(context.Background())
 				leaser.fail.Store(true)
 				if _, err := l.tryTake(ctx, outboxLease("desk")); !errors.Is(err, errDiskFull) {

@@ -12,8 +12,6 @@ import (
 	"testing"
 	"testing/synctest"
 	"time"
-
-	"github.com/newshound/newshound/internal/statelog"
 )
 
 // slowLeaser is a loaded store, slow but not dead: it answers every call
@@ -58,7 +56,7 @@ func (s *slowLeaser) LeaseHolder(ctx context.Context, name string) (string, erro
 // written to buf.
 func slowLeases(leaser *slowLeaser, ttl time.Duration, buf *bytes.Buffer, names ...string) *leases {
 	log := slog.New(slog.NewTextHandler(buf, nil))
-	l := &leases{leaser: leaser, owner: "me", ttl: ttl, log: log, held: map[string]heldLease{}, errs: statelog.New(log)}
+	l := leasesOf(leaser, "me", ttl, log)
 	for _, n := range names {
 		l.held[n] = heldLease{until: time.Now().Add(ttl)}
 	}
@@ -164,7 +162,7 @@ func TestALeaseTakeWaitsForNoRenewal(t *testing.T) {
 	held := outboxLease("desk")
 	g := &gatedLeaser{slow: held, entered: make(chan struct{}), answer: make(chan struct{})}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	l := &leases{leaser: g, owner: "me", ttl: ttl, log: log, held: map[string]heldLease{}, errs: statelog.New(log)}
+	l := leasesOf(g, "me", ttl, log)
 	l.held[held] = heldLease{until: time.Now().Add(ttl)}
 	other := ""
 	for i := 0; other == ""; i++ {

@@ -58,11 +58,13 @@ type heldLease struct {
 }
 
 func newLeases(st store.Store, ttl time.Duration, log *slog.Logger) *leases {
-	l := &leases{owner: instanceName(), ttl: ttl, log: log, held: map[string]heldLease{}, errs: statelog.New(log)}
-	if leaser, ok := st.(store.Leaser); ok {
-		l.leaser = leaser
-	}
-	return l
+	leaser, _ := st.(store.Leaser)
+	return leasesOf(leaser, instanceName(), ttl, log)
+}
+
+// leasesOf is newLeases with its leaser (nil: not shared) and owner given.
+func leasesOf(leaser store.Leaser, owner string, ttl time.Duration, log *slog.Logger) *leases {
+	return &leases{leaser: leaser, owner: owner, ttl: ttl, log: log, held: map[string]heldLease{}, errs: statelog.New(log)}
 }
 
 // shared reports whether the store is shared, so that leases matter.

@@ -12,7 +12,6 @@ import (
 	"github.com/newshound/newshound/bot/notify"
 	"github.com/newshound/newshound/config"
 	"github.com/newshound/newshound/internal/pgtest"
-	"github.com/newshound/newshound/internal/statelog"
 )
 
 // countingSlowNotifier counts the sends of each alert, each send taking delay.
@@ -129,7 +128,7 @@ func TestLeaseOverdueRenewalIsLost(t *testing.T) {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	g := &grantingLeaser{grant: true}
 	const ttl = 100 * time.Millisecond
-	l := &leases{leaser: g, owner: "me", ttl: ttl, log: log, held: map[string]heldLease{}, errs: statelog.New(log)}
+	l := leasesOf(g, "me", ttl, log)
 	ctx := context.Background()
 	if got, err := l.tryTake(ctx, "outbox:desk"); !got || err != nil || !l.holds("outbox:desk") {
 		t.Fatal("a lease just taken is not held")

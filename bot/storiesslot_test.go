@@ -8,8 +8,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/newshound/newshound/internal/statelog"
 )
 
 // TestStoriesSlotCountsOnlyTheWaitForTheLease: a worker queued for this
@@ -119,7 +117,7 @@ func TestStoriesLeaseGiveUpSaysWhyOfItsOwnWait(t *testing.T) {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	h := &hangingLeaser{}
 	const ttl = 50 * time.Millisecond
-	l := &leases{leaser: h, owner: "me", ttl: ttl, log: log, held: map[string]heldLease{}, errs: statelog.New(log)}
+	l := leasesOf(h, "me", ttl, log)
 	c := newCommitLock(l, time.Now, log)
 	ctx := context.Background()
 
