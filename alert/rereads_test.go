@@ -27,6 +27,8 @@ func TestWithoutRereadsKeepsWhatIsNew(t *testing.T) {
 		troops = "Die Armee zog neue Truppen zusammen."
 		econ   = "Die Ökonomen erwarten keine Besserung."
 		mixed  = "Gr&#252;&#223;e aus Kiew, wo es wieder Schüsse gab."
+		// A raw no-break space, read now as a space.
+		nbsp = "Die Lage ist\u00a0ruhig."
 		// Read as U+FFFD for each letter, one as the other.
 		lugansk  = "Взрыв прогремел в Луганске."
 		gorlovka = "Взрыв прогремел в Горловке."
@@ -50,6 +52,8 @@ func TestWithoutRereadsKeepsWhatIsNew(t *testing.T) {
 			[][]string{nil, {econ}, nil}},
 		{"a reference's umlaut beside a raw one in one sentence", "", mixed + " " + calm,
 			[]string{mixed + " " + calm, mixed + " " + calm + " " + troops}, [][]string{nil, {troops}}},
+		{"that sentence beside a raw no-break space", "", mixed + " " + nbsp,
+			[]string{mixed + " " + nbsp, mixed + " " + nbsp + " " + troops}, [][]string{nil, {troops}}},
 		{"a signature of its maximum of sentences, then one gained in Cyrillic", "windows-1251", lugansk + " " + long,
 			[]string{lugansk + " " + long, gorlovka + " " + lugansk + " " + long}, [][]string{nil, {gorlovka}}},
 	}

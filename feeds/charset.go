@@ -140,7 +140,10 @@ func (f *Feed) ReadBefore(it *Item) func(sentence string) string {
 // aligned is a text read now and as versions before read it. A reading
 // of a legacy charset changes no ASCII, so the runs of other bytes
 // between the same ASCII text are one text read two ways (runs); ok is
-// false when the two differ in their ASCII.
+// false when the two differ in their ASCII. A raw no-break space (0xA0 in
+// Latin-1 and windows-125x) is read now as a space, and the whitespace
+// around it collapsed, where they read U+FFFD: a run holds the spaces
+// that stand for one in the other reading, and in now may be empty.
 type aligned struct {
 	now, before string
 	runs        []pairedRun
@@ -155,23 +158,42 @@ type pairedRun struct{ from, to, beforeFrom, beforeTo int }
 func align(now, before string) *aligned {
 	a := &aligned{now: now, before: before}
 	i, j := 0, 0
-	for i < len(now) {
-		if now[i] < utf8.RuneSelf {
-			if j == len(before) || before[j] != now[i] {
-				return a
-			}
+	for i < len(now) || j < len(before) {
+		if i < len(now) && j < len(before) && now[i] < utf8.RuneSelf && now[i] == before[j] {
 			i, j = i+1, j+1
 			continue
 		}
-		end, endBefore := runEnd(now, i), runEnd(before, j)
-		if endBefore == j {
+		end, endBefore, ok := pairRun(now, before, i, j)
+		if !ok {
 			return a
 		}
 		a.runs = append(a.runs, pairedRun{i, end, j, endBefore})
 		i, j = end, endBefore
 	}
-	a.ok = j == len(before)
+	a.ok = true
 	return a
+}
+
+// pairRun is the run of now at i and of before at j that are one text
+// read two ways: their bytes past ASCII, and the spaces either has where
+// the other has none, up to where the two go on alike. ok is false when
+// before's run has no byte past ASCII: the two differ in their ASCII.
+func pairRun(now, before string, i, j int) (end, endBefore int, ok bool) {
+	end, endBefore = i, j
+	for {
+		end, endBefore = runEnd(now, end), runEnd(before, endBefore)
+		switch {
+		case end == len(now) && endBefore == len(before),
+			end < len(now) && endBefore < len(before) && now[end] == before[endBefore]:
+			return end, endBefore, strings.ContainsFunc(before[j:endBefore], func(r rune) bool { return r >= utf8.RuneSelf })
+		case endBefore < len(before) && isSpaceByte(before[endBefore]):
+			endBefore++
+		case end < len(now) && isSpaceByte(now[end]):
+			end++
+		default:
+			return 0, 0, false
+		}
+	}
 }
 
 // read gives s, found in now (from where the last sentence read ended,
@@ -217,6 +239,8 @@ func runEnd(s string, i int) int {
 	}
 	return i
 }
+
+func isSpaceByte(c byte) bool { return c == ' ' || c == '\n' }
 
 // isUTF8Label reports a charset label that names UTF-8.
 func isUTF8Label(label string) bool {

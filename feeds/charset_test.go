@@ -97,11 +97,12 @@ func TestOldKeysOfALegacyCharsetServedAsUTF8(t *testing.T) {
 
 // TestReadBeforeKeepsReferences reads sentences of an item in ISO-8859-1
 // served as "charset=utf-8" as versions before read them: each raw
-// letter as U+FFFD, each written as a character reference as itself.
+// letter as U+FFFD, each written as a character reference as itself; a
+// raw no-break space, read now as a space, as U+FFFD too.
 func TestReadBeforeKeepsReferences(t *testing.T) {
 	doc := `<?xml version="1.0" encoding="ISO-8859-1"?><rss version="2.0"><channel><title>Nachrichten</title>` +
 		`<item><guid>n-1</guid><title>Waffenruhe in &#214;sterreich und Übersee</title>` +
-		`<description>Gr&#252;&#223;e aus Kiew, wo es wieder Schüsse gab. Die Lage ist ruhig.&#160;Sehr ruhig.</description>` +
+		"<description>\u00a0Gr&#252;&#223;e aus Kiew, wo es wieder Schüsse gab. Die Lage ist ruhig.&#160;Sehr ruhig. Nachts \u00a0 Schüsse.\u00a0</description>" +
 		`</item></channel></rss>`
 	body, err := charmap.ISO8859_1.NewEncoder().Bytes([]byte(doc))
 	if err != nil {
@@ -118,6 +119,8 @@ func TestReadBeforeKeepsReferences(t *testing.T) {
 			{"Grüße aus Kiew, wo es wieder Schüsse gab.", "Grüße aus Kiew, wo es wieder Sch\uFFFDsse gab."},
 			{"Waffenruhe in Österreich und Übersee", "Waffenruhe in Österreich und \uFFFDbersee"},
 			{"Die Lage ist ruhig.", "Die Lage ist ruhig."},
+			// Raw no-break spaces, read now as spaces, collapsed.
+			{"Nachts Schüsse.", "Nachts \uFFFD Sch\uFFFDsse."},
 			// Not in the item: every letter as if written raw.
 			{"Grüße aus Wien.", "Gr\uFFFD\uFFFDe aus Wien."},
 			// Asked again, after a sentence that follows it.
