@@ -1,6 +1,8 @@
 package feeds
 
 import (
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"io/fs"
 	"net"
@@ -35,17 +37,47 @@ func Advice(err error) string {
 	return ""
 }
 
+// networkAdvice tells apart causes that read alike: the proxy's failure
+// from the site's, a name the DNS server could not look up for now from
+// one that does not exist, a certificate for another name from one not
+// trusted.
 func networkAdvice(err error) string {
 	var dns *net.DNSError
+	var cert *tls.CertificateVerificationError
+	var here *unresolvedHere
 	switch {
+	case errors.As(err, &here):
+		return "check the host name in the URL; if it is right, whoever runs newshound can set proxy_resolves_names: true"
+	case viaProxy(err):
+		return "the proxy newshound reaches sites through failed, not the site: whoever runs newshound can check the proxy, or try again later"
+	case errors.As(err, &dns) && !dns.IsNotFound:
+		return "the host name could not be looked up for now (the DNS server failed): try again later"
 	case errors.As(err, &dns):
 		return "check the host name in the URL"
+	case errors.As(err, &cert):
+		return certAdvice(cert)
 	case errors.Is(err, syscall.ECONNREFUSED):
 		return "nothing answers at that address and port: check the URL, or try again once the site is back"
 	case errors.Is(err, fs.ErrNotExist):
 		return "check the file's path"
 	}
 	return "check the URL, or try again later"
+}
+
+// viaProxy reports an error of reaching or asking the proxy (the guard's
+// proxyError, net/http's "proxyconnect" when the guard is off).
+func viaProxy(err error) bool {
+	var pe *proxyError
+	var op *net.OpError
+	return errors.As(err, &pe) || errors.As(err, &op) && op.Op == "proxyconnect"
+}
+
+func certAdvice(cert *tls.CertificateVerificationError) string {
+	var host x509.HostnameError
+	if errors.As(cert, &host) {
+		return "the site's certificate is for another name: check the host name in the URL"
+	}
+	return "the site's certificate is not valid (expired, self-signed, or of an authority this machine does not trust): the site must fix it, or whoever runs newshound can trust its authority"
 }
 
 func statusAdvice(status int) string {

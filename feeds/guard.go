@@ -168,8 +168,7 @@ func (d *guardedDialer) DialContext(ctx context.Context, network, addr string) (
 	if err != nil {
 		var dnsErr *net.DNSError
 		if pu != nil && errors.As(err, &dnsErr) {
-			return nil, fmt.Errorf("%w (newshound resolves feed hosts itself and has proxy %s tunnel to the checked address; "+
-				"if this machine reaches outside names only through the proxy, set proxy_resolves_names: true)", err, redact.Endpoint(pu.String()))
+			return nil, &unresolvedHere{proxy: redact.Endpoint(pu.String()), err: err}
 		}
 		return nil, err
 	}
@@ -223,11 +222,11 @@ func (d *guardedDialer) tunnel(ctx context.Context, pu *url.URL, network, addr s
 		return s.(proxy.ContextDialer).DialContext(ctx, network, addr)
 	case "http", "https":
 	default:
-		return nil, fmt.Errorf("proxy %s: unsupported scheme %q", redact.Endpoint(pu.String()), pu.Scheme)
+		return nil, proxyFailed(pu, fmt.Errorf("unsupported scheme %q", pu.Scheme))
 	}
 	raw, err := d.dialer.DialContext(ctx, "tcp", proxyAddr)
 	if err != nil {
-		return nil, fmt.Errorf("proxy %s: %w", redact.Endpoint(pu.String()), err)
+		return nil, proxyFailed(pu, err)
 	}
 	if d.dialer.Timeout > 0 {
 		raw.SetDeadline(time.Now().Add(d.dialer.Timeout))
@@ -253,7 +252,7 @@ func connectVia(conn net.Conn, pu *url.URL, addr string) (net.Conn, error) {
 		tc := tls.Client(conn, &tls.Config{ServerName: pu.Hostname()})
 		if err := tc.Handshake(); err != nil {
 			conn.Close()
-			return nil, fmt.Errorf("proxy %s: %w", redact.Endpoint(pu.String()), err)
+			return nil, proxyFailed(pu, err)
 		}
 		conn = tc
 	}
@@ -264,13 +263,13 @@ func connectVia(conn net.Conn, pu *url.URL, addr string) (net.Conn, error) {
 	}
 	if err := req.Write(conn); err != nil {
 		conn.Close()
-		return nil, fmt.Errorf("proxy %s: %w", redact.Endpoint(pu.String()), err)
+		return nil, proxyFailed(pu, err)
 	}
 	br := bufio.NewReader(&io.LimitedReader{R: conn, N: maxProxyResponse})
 	resp, err := http.ReadResponse(br, req)
 	if err != nil {
 		conn.Close()
-		return nil, fmt.Errorf("proxy %s: %w", redact.Endpoint(pu.String()), err)
+		return nil, proxyFailed(pu, err)
 	}
 	if resp.StatusCode/100 != 2 {
 		conn.Close()
@@ -278,13 +277,43 @@ func connectVia(conn net.Conn, pu *url.URL, addr string) (net.Conn, error) {
 		if resp.StatusCode == http.StatusForbidden {
 			hint = " (a proxy that allows destinations by domain name needs proxy_resolves_names: true)"
 		}
-		return nil, fmt.Errorf("proxy %s refused CONNECT %s: %s%s", redact.Endpoint(pu.String()), addr, resp.Status, hint)
+		return nil, &proxyError{msg: fmt.Sprintf("proxy %s refused CONNECT %s: %s%s", redact.Endpoint(pu.String()), addr, resp.Status, hint)}
 	}
 	if n := br.Buffered(); n > 0 { // the origin spoke first: keep what was read
 		early, _ := br.Peek(n)
 		return &bufferedConn{Conn: conn, r: io.MultiReader(bytes.NewReader(bytes.Clone(early)), conn)}, nil
 	}
 	return conn, nil
+}
+
+// proxyError is a failure of the proxy (reaching it, its TLS, its answer
+// to CONNECT), not of the feed's site, which Advice tells apart.
+type proxyError struct {
+	msg string
+	err error
+}
+
+func (e *proxyError) Error() string { return e.msg }
+func (e *proxyError) Unwrap() error { return e.err }
+
+// unresolvedHere is a feed's host name this machine could not resolve
+// while a proxy is set: a wrong name, or a machine that reaches outside
+// names only through the proxy.
+type unresolvedHere struct {
+	proxy string // as redact.Endpoint shows it
+	err   error
+}
+
+func (e *unresolvedHere) Error() string {
+	return fmt.Sprintf("%v (newshound resolves feed hosts itself and has proxy %s tunnel to the checked address; "+
+		"if this machine reaches outside names only through the proxy, set proxy_resolves_names: true)", e.err, e.proxy)
+}
+
+func (e *unresolvedHere) Unwrap() error { return e.err }
+
+// proxyFailed is err of the proxy at pu, named as a log line may show it.
+func proxyFailed(pu *url.URL, err error) error {
+	return &proxyError{msg: fmt.Sprintf("proxy %s: %v", redact.Endpoint(pu.String()), err), err: err}
 }
 
 // maxProxyResponse bounds the proxy's answer to CONNECT.
