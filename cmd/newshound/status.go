@@ -178,7 +178,9 @@ func watchFeedStatuses(watches []store.Watch, states map[string]store.FeedState,
 	for _, u := range urls {
 		f := feedStatusOf("watch "+strings.Join(ids[u], ", "), u, states[bot.WatchFeedID(u)], interval)
 		if f.Paused = !active[u]; f.Paused {
-			f.NextPoll = nil // not polled until a watch resumes, as the text's "watches paused"
+			// Not polled, nor retried by run --once when disabled, until
+			// a watch resumes, as the text's "watches paused".
+			f.NextPoll, f.OnceRetry = nil, nil
 		}
 		out = append(out, f)
 	}
@@ -217,18 +219,23 @@ func writeStatus(out io.Writer, r statusReport, now time.Time) error {
 	fmt.Fprintln(tw, "FEED\tLAST SUCCESS\tNEXT POLL\tPROBLEM")
 	for _, f := range r.Feeds {
 		problem, next := f.LastError, inOrNow(now, f.NextPoll)
-		if f.Paused {
-			next = "watches paused"
+		switch {
+		case f.Disabled:
+			problem = "disabled: " + f.DisabledReason
+		case f.FailingSince != nil:
+			problem = fmt.Sprintf("failing for %s: %s", since(now, *f.FailingSince), f.LastError)
 		}
-		if f.Disabled {
+		switch {
+		case f.Paused:
+			// Disabled too, it is tried again when a watch resumes.
+			next = "watches paused"
+		case f.Disabled:
 			// Not polled again until the service starts or reloads, or
 			// run --once finds its back-off over.
-			problem, next = "disabled: "+f.DisabledReason, "at start/reload"
+			next = "at start/reload"
 			if f.OnceRetry != nil {
 				next += ", run --once " + strings.Replace(inOrNow(now, f.OnceRetry), "due", "now", 1)
 			}
-		} else if f.FailingSince != nil {
-			problem = fmt.Sprintf("failing for %s: %s", since(now, *f.FailingSince), f.LastError)
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", f.Name, agoOrNever(now, f.LastSuccess), next, oneLineOr(problem, "-"))
 	}

@@ -647,3 +647,38 @@ func TestStatusHidesTheFeedURLsPassword(t *testing.T) {
 		})
 	}
 }
+
+// TestStatusDisabledWatchFeed: a /watch feed is polled, and retried by
+// run --once once disabled, only while a watch of it runs; one whose
+// watches are all paused says so, with no time of a retry that does not
+// come, in the text and in --json's once_retry.
+func TestStatusDisabledWatchFeed(t *testing.T) {
+	now := time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
+	const feedURL = "https://gone.example/rss"
+	states := map[string]store.FeedState{bot.WatchFeedID(feedURL): {Disabled: true, DisabledReason: "HTTP 410 Gone", LastPolled: now.Add(-7 * time.Hour)}}
+	tests := []struct {
+		name      string
+		paused    bool
+		wantNext  string
+		wantRetry bool
+	}{
+		{"a watch runs", false, "at start/reload, run --once now", true},
+		{"its watches paused", true, "watches paused", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fs := watchFeedStatuses([]store.Watch{{ID: 1, FeedURL: feedURL, Paused: tt.paused}}, states, 10*time.Minute)
+			var out bytes.Buffer
+			if err := writeStatus(&out, statusReport{Feeds: fs}, now); err != nil {
+				t.Fatal(err)
+			}
+			line := strings.Split(out.String(), "\n")[1]
+			if !strings.Contains(line, "  "+tt.wantNext+"  ") || !strings.HasSuffix(line, "  disabled: HTTP 410 Gone") {
+				t.Errorf("feed line: got %q, want NEXT POLL %q, PROBLEM %q", line, tt.wantNext, "disabled: HTTP 410 Gone")
+			}
+			if got := fs[0].OnceRetry != nil; got != tt.wantRetry {
+				t.Errorf("once_retry given: %v, want %v", got, tt.wantRetry)
+			}
+		})
+	}
+}
