@@ -67,3 +67,30 @@ func TestWatchAddFeedErrorsSayWhatToDo(t *testing.T) {
 		})
 	}
 }
+
+// TestWatchAddErrorHidesTheURLsSecret: /watch add's answer is logged
+// too, so a URL it refuses shows no password or token, whatever the
+// refusal, as the log shows a feed's URL (redact.URL).
+func TestWatchAddErrorHidesTheURLsSecret(t *testing.T) {
+	const secret = "s3cret"
+	dc := fakediscord.New(t)
+	clk := &clock{}
+	clk.set(time.Now())
+	svc := discordService(t, dc, clk, nil)
+	for _, u := range []string{
+		"ftp://reader:" + secret + "@news.example/rss",
+		"https://reader:" + secret + "@news.example/%zz",
+		"https://news.example/%zz?token=" + secret,
+		"http://reader:" + secret + "@127.0.0.1/rss",
+	} {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		_, err := svc.Watches().Add(ctx, discord.AddRequest{GuildID: watchGuild, ChannelID: watchChannel, FeedURL: u, Query: "aleppo"})
+		cancel()
+		if err == nil {
+			t.Fatalf("Add(%s): no error", u)
+		}
+		if strings.Contains(err.Error(), secret) {
+			t.Errorf("Add(%s): error %q shows the secret", u, err)
+		}
+	}
+}

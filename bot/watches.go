@@ -45,7 +45,7 @@ var _ discord.Watches = (*watches)(nil)
 func (w *watches) Add(ctx context.Context, req discord.AddRequest) (discord.WatchInfo, error) {
 	u, err := url.Parse(req.FeedURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return discord.WatchInfo{}, fmt.Errorf("feed: %q is not an http(s) URL", req.FeedURL)
+		return discord.WatchInfo{}, fmt.Errorf("feed: %q is not an http(s) URL", redact.URL(req.FeedURL)) // logged too
 	}
 	if err := filters.NewSet(w.live.now().cfg.Define).Add("new", req.Query); err != nil {
 		return discord.WatchInfo{}, QueryError(err)
