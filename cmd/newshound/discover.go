@@ -116,7 +116,7 @@ func readProblem(err error, local bool) string {
 	switch fe.Kind {
 	case feeds.Network, feeds.Timeout:
 		if local {
-			return err.Error()
+			return fetchProblem(err) // what to do too, as preview says it
 		}
 		return fmt.Sprintf("network error (%v); the page was not reached, so whether it has feeds is unknown; %s", err, feeds.Advice(err))
 	case feeds.Parse:

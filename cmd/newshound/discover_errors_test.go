@@ -53,6 +53,8 @@ func TestDiscoverErrorsSayWhatToDo(t *testing.T) {
 			[]string{"could not read " + srv.URL + "/items/1000: response body too large: over the limit of 20480 bytes", "raise that limit", "max_body_bytes"}, ""},
 		{"too many items", []string{"--config", cfg, srv.URL + "/items/5"},
 			[]string{"could not read " + srv.URL + "/items/5: items: 5, over the limit of 3", "raise that limit", "max_items"}, ""},
+		{"missing local file", []string{filepath.Join(dir, "missing.html")},
+			[]string{"could not read " + filepath.Join(dir, "missing.html") + ": ", "no such file or directory", "check the file's path"}, ""},
 		{"unsupported scheme", []string{"ftp://news.example/rss"},
 			[]string{"could not read ftp://news.example/rss: unsupported URL scheme \"ftp\" (want http, https or file)"}, ""},
 		{"saved page linking to a local file that is no feed", []string{saved},

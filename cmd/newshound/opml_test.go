@@ -149,7 +149,7 @@ func TestDiscoverCommand(t *testing.T) {
 	}{
 		// A local file that cannot be read is not a network error.
 		{"missing file in words", []string{"feeds", "discover", "testdata/no-such-page.html"}, exitFailure, "",
-			"newshound feeds discover: could not read testdata/no-such-page.html: open " + missing + ": no such file or directory\n"},
+			"newshound feeds discover: could not read testdata/no-such-page.html: open " + missing + ": no such file or directory; check the file's path\n"},
 		{"loopback refused by default", []string{"feeds", "discover", srv.URL + "/news"}, exitFailure, "", "allow_private_networks: true"},
 		{"loopback allowed by the config", []string{"feeds", "discover", "--config", cfg, srv.URL + "/news"}, exitOK, "Harbour News (all stories)", ""},
 		// preview has no config of its own either: the refusal says how to
