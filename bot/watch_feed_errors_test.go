@@ -2,7 +2,10 @@ package bot
 
 import (
 	"context"
+	"log/slog"
 	"net"
+	"net/http"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +14,7 @@ import (
 	"github.com/newshound/newshound/feeds"
 	"github.com/newshound/newshound/internal/fakediscord"
 	"github.com/newshound/newshound/internal/feedtest"
+	"github.com/newshound/newshound/store"
 )
 
 // TestWatchAddFeedErrorsSayWhatToDo reads what /watch add answers for
@@ -91,6 +95,52 @@ func TestWatchAddErrorHidesTheURLsSecret(t *testing.T) {
 		}
 		if strings.Contains(err.Error(), secret) {
 			t.Errorf("Add(%s): error %q shows the secret", u, err)
+		}
+	}
+}
+
+// TestWatchLogsHideTheFeedURLsSecret: what /watch logs of a feed it adds,
+// and of one a resumed watch cannot read, names its URL as every log
+// line does, its token hidden (redact.URL).
+func TestWatchLogsHideTheFeedURLsSecret(t *testing.T) {
+	const secret = "s3cret"
+	srv := feedtest.NewServer(t, "Wire", feedtest.Item{GUID: "1", Title: "Aleppo ceasefire", Link: "https://wire.example/1"})
+	feedURL := srv.URL + "/rss?token=" + secret
+	dc := fakediscord.New(t)
+	clk := &clock{}
+	clk.set(time.Now())
+	st, err := store.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "state.db"), store.WithClock(clk.now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	var logs logBuffer
+	o := discordOptions(t, dc, clk, feeds.NewFetcher(feeds.FetcherOptions{AllowPrivate: true}), st)
+	o.Logger = slog.New(slog.NewTextHandler(&logs, nil))
+	svc, err := New(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	info, err := svc.Watches().Add(ctx, discord.AddRequest{GuildID: watchGuild, ChannelID: watchChannel, FeedURL: feedURL, Query: "aleppo"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.Watches().SetPaused(ctx, watchGuild, info.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	srv.SetStatus(http.StatusServiceUnavailable)
+	if err := svc.Watches().SetPaused(ctx, watchGuild, info.ID, false); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"watch added", "a resumed watch's feed could not be read"} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("log: no %q in\n%s", want, logs.String())
+		}
+	}
+	for _, line := range strings.Split(logs.String(), "\n") {
+		if strings.Contains(line, secret) {
+			t.Errorf("log line shows the feed's token: %s", line)
 		}
 	}
 }

@@ -67,7 +67,7 @@ func (w *watches) Add(ctx context.Context, req discord.AddRequest) (discord.Watc
 		// Before the catalog names the feed (and wakes the poll loop):
 		// what it has now is remembered, not posted.
 		if err := w.poller.catchUp(ctx, w.live.watchFeed(feedURL), feed); err != nil {
-			w.log.Error("recording a new watch's feed", "feed", feedURL, "err", err)
+			w.log.Error("recording a new watch's feed", "feed", redact.URL(feedURL), "err", err)
 		}
 	}
 	saved, err := w.store.AddWatch(ctx, store.Watch{
@@ -80,7 +80,11 @@ func (w *watches) Add(ctx context.Context, req discord.AddRequest) (discord.Watc
 	}
 	w.takeIn(ctx, "add", saved.ID)
 	w.recent.keep(feedID, feed, w.now())
-	w.log.Info("watch added", "watch", saved.ID, "guild", req.GuildID, "channel", req.ChannelID, "feed", feedURL, "found_on", foundOn, "by", req.UserID)
+	attrs := []any{"watch", saved.ID, "guild", req.GuildID, "channel", req.ChannelID, "feed", redact.URL(feedURL), "by", req.UserID}
+	if foundOn != "" {
+		attrs = append(attrs, "found_on", redact.URL(foundOn))
+	}
+	w.log.Info("watch added", attrs...)
 	info := watchInfo(saved)
 	info.FeedTitle, info.FoundOn, info.Hints = feed.Title, foundOn, queryHints(req.Query)
 	return info, nil
@@ -303,13 +307,13 @@ func (w *watches) catchUpResumed(ctx context.Context, feedURL string) {
 	spec := w.live.watchFeed(feedURL)
 	feed, err := w.fetchForWatch(ctx, feedURL)
 	if err != nil {
-		w.log.Warn("a resumed watch's feed could not be read; its next poll remembers its items without posting them", "feed", feedURL, "err", err)
+		w.log.Warn("a resumed watch's feed could not be read; its next poll remembers its items without posting them", "feed", redact.URL(feedURL), "err", err)
 		err = w.poller.forgetBacklog(ctx, spec)
 	} else {
 		err = w.poller.catchUp(ctx, spec, feed)
 	}
 	if err != nil {
-		w.log.Error("catching up a resumed watch's feed", "feed", feedURL, "err", err)
+		w.log.Error("catching up a resumed watch's feed", "feed", redact.URL(feedURL), "err", err)
 	}
 }
 
