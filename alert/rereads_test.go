@@ -29,6 +29,8 @@ func TestWithoutRereadsKeepsWhatIsNew(t *testing.T) {
 		mixed  = "Gr&#252;&#223;e aus Kiew, wo es wieder Schüsse gab."
 		// A raw no-break space, read now as a space.
 		nbsp = "Die Lage ist\u00a0ruhig."
+		// One between two characters past ASCII, a space after them.
+		euro = "Das Brot kostet 3\u00a0€ mehr."
 		// Read as U+FFFD for each letter, one as the other.
 		lugansk  = "Взрыв прогремел в Луганске."
 		gorlovka = "Взрыв прогремел в Горловке."
@@ -54,6 +56,8 @@ func TestWithoutRereadsKeepsWhatIsNew(t *testing.T) {
 			[]string{mixed + " " + calm, mixed + " " + calm + " " + troops}, [][]string{nil, {troops}}},
 		{"that sentence beside a raw no-break space", "", mixed + " " + nbsp,
 			[]string{mixed + " " + nbsp, mixed + " " + nbsp + " " + troops}, [][]string{nil, {troops}}},
+		{"that sentence after a price in euros", "", euro + " " + mixed,
+			[]string{euro + " " + mixed, euro + " " + mixed + " " + troops}, [][]string{nil, {troops}}},
 		{"a signature of its maximum of sentences, then one gained in Cyrillic", "windows-1251", lugansk + " " + long,
 			[]string{lugansk + " " + long, gorlovka + " " + lugansk + " " + long}, [][]string{nil, {gorlovka}}},
 	}

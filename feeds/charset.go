@@ -163,36 +163,60 @@ func align(now, before string) *aligned {
 			i, j = i+1, j+1
 			continue
 		}
-		end, endBefore, ok := pairRun(now, before, i, j)
+		end, endBefore, ok := stretch(now, before, i, j)
 		if !ok {
 			return a
 		}
-		a.runs = append(a.runs, pairedRun{i, end, j, endBefore})
+		a.runs = appendRuns(a.runs, pairedRun{i, end, j, endBefore}, now, before)
 		i, j = end, endBefore
 	}
 	a.ok = true
 	return a
 }
 
-// pairRun is the run of now at i and of before at j that are one text
-// read two ways: their bytes past ASCII, and the spaces either has where
-// the other has none, up to where the two go on alike. ok is false when
-// before's run has no byte past ASCII: the two differ in their ASCII.
-func pairRun(now, before string, i, j int) (end, endBefore int, ok bool) {
-	end, endBefore = i, j
+// stretch is where now from i and before from j, which differ there, go
+// on alike again: past their bytes past ASCII and spaces, up to the next
+// other byte, which they share, and short of the spaces both end with.
+// ok is false when the two go on with different bytes, or neither has a
+// byte past ASCII there: they differ in their ASCII.
+func stretch(now, before string, i, j int) (end, endBefore int, ok bool) {
+	end, endBefore = stretchEnd(now, i), stretchEnd(before, j)
+	if end < len(now) != (endBefore < len(before)) || end < len(now) && now[end] != before[endBefore] {
+		return 0, 0, false
+	}
+	for end > i && endBefore > j && now[end-1] == before[endBefore-1] && isSpaceByte(now[end-1]) {
+		end, endBefore = end-1, endBefore-1
+	}
+	return end, endBefore, pastASCII(now[i:end]) || pastASCII(before[j:endBefore])
+}
+
+// appendRuns appends to runs the stretch s, word by word where its words
+// in now and before pair up: as many of them, each pair of as many
+// characters (as a sentence that begins or ends between two wants). Else
+// a no-break space made a word two now, or a space beside it one word
+// less, and which word is which is not known: s is one run.
+func appendRuns(runs []pairedRun, s pairedRun, now, before string) []pairedRun {
+	n := len(runs)
+	w, wb := now[s.from:s.to], before[s.beforeFrom:s.beforeTo]
+	at, atBefore := s.from, s.beforeFrom
 	for {
-		end, endBefore = runEnd(now, end), runEnd(before, endBefore)
-		switch {
-		case end == len(now) && endBefore == len(before),
-			end < len(now) && endBefore < len(before) && now[end] == before[endBefore]:
-			return end, endBefore, strings.ContainsFunc(before[j:endBefore], func(r rune) bool { return r >= utf8.RuneSelf })
-		case endBefore < len(before) && isSpaceByte(before[endBefore]):
-			endBefore++
-		case end < len(now) && isSpaceByte(now[end]):
-			end++
-		default:
-			return 0, 0, false
+		k, kb := strings.IndexAny(w, " \n"), strings.IndexAny(wb, " \n")
+		word, wordBefore := w, wb
+		if k >= 0 && kb >= 0 {
+			word, wordBefore = w[:k], wb[:kb]
 		}
+		if (k < 0) != (kb < 0) || k >= 0 && w[k] != wb[kb] ||
+			utf8.RuneCountInString(word) != utf8.RuneCountInString(wordBefore) {
+			return append(runs[:n], s)
+		}
+		if word != "" || wordBefore != "" {
+			runs = append(runs, pairedRun{at, at + len(word), atBefore, atBefore + len(wordBefore)})
+		}
+		if k < 0 {
+			return runs
+		}
+		at, atBefore = at+k+1, atBefore+kb+1
+		w, wb = w[k+1:], wb[kb+1:]
 	}
 }
 
@@ -232,15 +256,24 @@ func (a *aligned) read(s string) (_ string, ok bool) {
 	return b.String(), true
 }
 
-// runEnd is where the run of bytes past ASCII that s has at i ends.
-func runEnd(s string, i int) int {
-	for i < len(s) && s[i] >= utf8.RuneSelf {
+// stretchEnd is where the bytes past ASCII and spaces that s has at i end.
+func stretchEnd(s string, i int) int {
+	for i < len(s) && (s[i] >= utf8.RuneSelf || isSpaceByte(s[i])) {
 		i++
 	}
 	return i
 }
 
 func isSpaceByte(c byte) bool { return c == ' ' || c == '\n' }
+
+func pastASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return true
+		}
+	}
+	return false
+}
 
 // isUTF8Label reports a charset label that names UTF-8.
 func isUTF8Label(label string) bool {
