@@ -65,11 +65,13 @@ func networkAdvice(err error) string {
 }
 
 // viaProxy reports an error of reaching or asking the proxy (the guard's
-// proxyError, net/http's "proxyconnect" when the guard is off).
+// proxyError, net/http's "proxyconnect" when the guard is off, and a SOCKS5
+// proxy's "socks connect", x/net's and net/http's alike, which names the
+// proxy's address and wraps the cause).
 func viaProxy(err error) bool {
 	var pe *proxyError
 	var op *net.OpError
-	return errors.As(err, &pe) || errors.As(err, &op) && op.Op == "proxyconnect"
+	return errors.As(err, &pe) || errors.As(err, &op) && (op.Op == "proxyconnect" || op.Op == "socks connect")
 }
 
 func certAdvice(cert *tls.CertificateVerificationError) string {

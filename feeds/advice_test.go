@@ -51,6 +51,12 @@ func TestAdviceFitsTheCause(t *testing.T) {
 		{"the proxy refuses connections, private networks allowed", "http://news.example/rss",
 			FetcherOptions{AllowPrivate: true, Proxy: http.ProxyURL(closedURL)}, nil,
 			"proxy", "check the URL"},
+		{"the SOCKS5 proxy refuses connections", "http://news.example/rss",
+			FetcherOptions{Proxy: http.ProxyURL(&url.URL{Scheme: "socks5", Host: closedURL.Host})}, nil,
+			"proxy", "check the URL"},
+		{"the SOCKS5 proxy refuses connections, private networks allowed", "http://news.example/rss",
+			FetcherOptions{AllowPrivate: true, Proxy: http.ProxyURL(&url.URL{Scheme: "socks5", Host: closedURL.Host})}, nil,
+			"proxy", "check the URL"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
