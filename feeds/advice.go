@@ -45,6 +45,7 @@ func networkAdvice(err error) string {
 	var dns *net.DNSError
 	var cert *tls.CertificateVerificationError
 	var here *unresolvedHere
+	var file *fs.PathError // a file:// feed's: no site to try again later
 	switch {
 	case errors.As(err, &here):
 		return "check the host name in the URL; if it is right, whoever runs newshound can set proxy_resolves_names: true"
@@ -60,6 +61,8 @@ func networkAdvice(err error) string {
 		return "nothing answers at that address and port: check the URL, or try again once the site is back"
 	case errors.Is(err, fs.ErrNotExist):
 		return "check the file's path"
+	case errors.As(err, &file):
+		return "check the file's path, and that newshound may read it"
 	}
 	return "check the URL, or try again later"
 }

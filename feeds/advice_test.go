@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -74,6 +75,28 @@ func TestAdviceFitsTheCause(t *testing.T) {
 			got := Advice(err)
 			if !strings.Contains(got, tt.want) || tt.not != "" && strings.Contains(got, tt.not) {
 				t.Errorf("error %q: advice %q, want one with %q and without %q", err, got, tt.want, tt.not)
+			}
+		})
+	}
+}
+
+// TestAdviceForALocalFile: a file:// feed that cannot be read has a path,
+// not a URL or a site, to check: trying again later does not help.
+func TestAdviceForALocalFile(t *testing.T) {
+	dir := t.TempDir()
+	tests := []struct{ name, path, want string }{
+		{"missing", filepath.Join(dir, "missing.xml"), "check the file's path"},
+		{"a directory", dir, "check the file's path, and that newshound may read it"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			u := (&url.URL{Scheme: "file", Path: filepath.ToSlash(tt.path)}).String()
+			_, err := NewFetcher(FetcherOptions{}).Fetch(context.Background(), Request{URL: u, AllowFile: true})
+			if err == nil {
+				t.Fatal("Fetch succeeded, want an error")
+			}
+			if got := Advice(err); got != tt.want {
+				t.Errorf("error %q: advice %q, want %q", err, got, tt.want)
 			}
 		})
 	}
