@@ -159,17 +159,7 @@ func (h *harness) sqlite(t testing.TB) *store.SQLite {
 // open starts a service on the harness's database, as a new process would.
 func (h *harness) open() (*Service, store.Store) {
 	h.t.Helper()
-	ctx := context.Background()
-	st, err := store.OpenSQLite(ctx, h.db, store.WithClock(func() time.Time { return h.clock }))
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	svc, err := New(ctx, h.options(st, h.rec, io.Discard))
-	if err != nil {
-		st.Close()
-		h.t.Fatal(err)
-	}
-	return svc, st
+	return h.openLogging(io.Discard)
 }
 
 // openAndRunOnce opens a service that stays open for the test, after one

@@ -279,14 +279,11 @@ func (h *harness) runOnceLogging(w *bytes.Buffer) {
 	}
 }
 
+// openLogging is open with the service's log written to w.
 func (h *harness) openLogging(w io.Writer) (*Service, store.Store) {
 	h.t.Helper()
-	ctx := context.Background()
-	st, err := store.OpenSQLite(ctx, h.db, store.WithClock(func() time.Time { return h.clock }))
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	svc, err := New(ctx, h.options(st, h.rec, w))
+	st := h.sqlite(h.t)
+	svc, err := New(context.Background(), h.options(st, h.rec, w))
 	if err != nil {
 		st.Close()
 		h.t.Fatal(err)

@@ -36,13 +36,9 @@ func TestAFailingLeaseTakeIsLoggedOncePerChangeOfState(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx := context.Background()
 			h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo"})
-			st := h.sqlite(t)
-			defer st.Close()
 			logs := &logBuffer{}
-			svc, err := New(ctx, h.options(st, h.rec, logs))
-			if err != nil {
-				t.Fatal(err)
-			}
+			svc, st := h.openLogging(logs)
+			defer st.Close()
 			leaser := &leasesFailing{prefix: tt.prefix}
 			svc.leases.leaser = leaser
 			leaser.fail.Store(true)

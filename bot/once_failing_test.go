@@ -239,13 +239,9 @@ func TestAnOutboxLeaseTheStoreDoesNotGiveIsAFailureOfTheStore(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				ctx := context.Background()
 				h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo"})
-				st := h.sqlite(t)
-				defer st.Close()
 				logs := &logBuffer{}
-				svc, err := New(ctx, h.options(st, h.rec, logs))
-				if err != nil {
-					t.Fatal(err)
-				}
+				svc, st := h.openLogging(logs)
+				defer st.Close()
 				leaser := &leasesFailing{prefix: "outbox:", hang: tt.hang}
 				svc.leases.leaser = leaser
 				once := func() OnceReport {
