@@ -244,7 +244,7 @@ func casedTokens(text string) []casedWord {
 		}
 	}
 	for i := range out {
-		if commonAbbrevs[out[i].text] && out[i].c != caseNone {
+		if (commonAbbrevs[out[i].text] || nameHeads[out[i].text]) && out[i].c != caseNone {
 			out[i].c = caseLower
 		}
 	}

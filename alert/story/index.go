@@ -287,6 +287,16 @@ const subjectItems = 5
 // of the tune half it swallows on 24, misses a target on 63, F1 0.7070
 // (0.7072 before).
 //
+// The common nouns that names of places and storms are built on
+// ("County", "City", "Hurricane"; nameHeads, a rule of the fingerprint)
+// are taken as written in lower case too, so that "Riverside County
+// reports 209 new coronavirus cases" does not join "Orange County reports
+// 1 new coronavirus death" through "County" (found grouping the corpus's
+// staged feeds, where it also split two counties' wellness calendars).
+// 15 of the UCI rows carry such a word: on the 400 shuffles of the tune
+// half (all reports, and half) and of the report half every figure stays
+// as it was to the fourth decimal.
+//
 // Judging the support bar by a similarity that weighs the longer text too
 // (Balance 0.25 or 0.5 for the bar alone, bar 0.25 to 0.4), so that a long
 // first report like a short headline by its few words ("Google To Pay $15

@@ -144,6 +144,20 @@ func TestGroupInventedCases(t *testing.T) {
 			want: []string{"0", "1", "0"},
 		},
 		{
+			// Found in a local paper's feed: "Riverside County reports 209 new
+			// coronavirus cases" joined "Orange County reports 1 new
+			// coronavirus death", the shared "County" taken for a name.
+			name: "template headlines of two counties, and two storms",
+			reports: []report{
+				{"Millbrook County reports 40 new flu cases", ""},
+				{"Harlow County reports 12 new flu deaths", ""},
+				{"Millbrook County reports 31 new flu cases", ""},
+				{"Hurricane Opal strengthens off the coast", ""},
+				{"Hurricane Brisa strengthens off the coast", ""},
+			},
+			want: []string{"0", "1", "0", "3", "4"},
+		},
+		{
 			name: "a rewrite sharing the names",
 			reports: []report{
 				{"Fed's Plosser says weather, not weakness, slowed hiring", ""},

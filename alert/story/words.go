@@ -58,6 +58,17 @@ var commonAbbrevs = setOf(
 	"ipo", "etf", "gdp", "cpi", "ppi", "pmi", "eps",
 )
 
+// nameHeads are the common nouns that names of places, storms and
+// institutions are built on ("Riverside County", "Tropical Storm Peter"):
+// taken as written in lower case, as commonAbbrevs are, so that two
+// titles naming different counties ("Riverside County reports 209 new
+// cases", "Orange County reports 1 new death") share no name, and each
+// has one the other lacks.
+var nameHeads = setOf(
+	"county", "city", "province", "district", "township", "borough", "parish",
+	"tropical", "storm", "hurricane", "typhoon", "cyclone",
+)
+
 func setOf(words ...string) map[string]bool {
 	m := make(map[string]bool, len(words))
 	for _, w := range words {
