@@ -56,8 +56,14 @@ func TestStoriesLeaseGivesUpAtTwiceItsTTL(t *testing.T) {
 				_, err := c.lockStories(ctx)
 				took := time.Since(start)
 				ahead.Wait()
-				if took > 2*ttl {
-					t.Errorf("lockStories gave up after %v, want at most %v (2 x ttl)", took, 2*ttl)
+				// A store that hangs answers no give-back of the last try
+				// either (leases.giveBackCut), which waits maxCutRelease.
+				late := time.Duration(0)
+				if tt.leaser.takes {
+					late = maxCutRelease
+				}
+				if took > 2*ttl+late {
+					t.Errorf("lockStories gave up after %v, want at most %v (2 x ttl, and %v to give back a try cut short)", took, 2*ttl+late, late)
 				}
 				// A worker queued behind counts the wait of the one ahead.
 				if !tt.queued && took < 2*ttl {

@@ -36,7 +36,14 @@ func (s *stuckLeaser) RenewLeases(ctx context.Context, names []string, owner str
 	return renewEach(ctx, s.Lease, names, owner, ttl)
 }
 
-func (s *stuckLeaser) Release(ctx context.Context, name, owner string) error { return nil }
+// Release hangs as takes do: what gives back a take cut short waits too.
+func (s *stuckLeaser) Release(ctx context.Context, name, owner string) error {
+	if s.takes {
+		<-ctx.Done()
+		return ctx.Err()
+	}
+	return nil
+}
 
 func (s *stuckLeaser) LeaseHolder(ctx context.Context, name string) (string, error) {
 	if s.holder {

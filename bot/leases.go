@@ -93,7 +93,10 @@ func (l *leases) tryTake(ctx context.Context, name string) (bool, error) {
 	stripe.Lock()
 	defer stripe.Unlock()
 	until := time.Now().Add(l.ttl)
-	got, err := l.lease(ctx, name)
+	got, cut, err := l.lease(ctx, name)
+	if cut {
+		l.giveBackCut(ctx, name)
+	}
 	if err != nil {
 		if ctx.Err() == nil {
 			l.takeFailed(name, err)
@@ -242,21 +245,51 @@ func (l *leases) callCtx(ctx context.Context) (context.Context, context.CancelFu
 // bounded runs call within callTimeout, and says so in its error when it
 // was given up for that (not for ctx's end).
 func bounded[T any](ctx context.Context, l *leases, call func(context.Context) (T, error)) (T, error) {
-	callCtx, cancel := l.callCtx(ctx)
-	defer cancel()
-	v, err := call(callCtx)
-	if err != nil && ctx.Err() == nil && callCtx.Err() != nil {
-		err = fmt.Errorf("the store did not answer within %v: %w", l.callTimeout(), err)
-	}
+	v, _, err := boundedCut(ctx, l, call)
 	return v, err
 }
 
+// boundedCut is bounded, and reports whether the call was cut short
+// (within callTimeout or by ctx's end) before the store answered: the
+// store may have done what it was asked all the same.
+func boundedCut[T any](ctx context.Context, l *leases, call func(context.Context) (T, error)) (v T, cut bool, err error) {
+	callCtx, cancel := l.callCtx(ctx)
+	defer cancel()
+	v, err = call(callCtx)
+	cut = err != nil && callCtx.Err() != nil
+	if cut && ctx.Err() == nil {
+		err = fmt.Errorf("the store did not answer within %v: %w", l.callTimeout(), err)
+	}
+	return v, cut, err
+}
+
 // lease takes name within callTimeout; a take the store did not answer in
-// time fails, as one the store refused.
-func (l *leases) lease(ctx context.Context, name string) (bool, error) {
-	return bounded(ctx, l, func(ctx context.Context) (bool, error) {
+// time fails, as one the store refused, and is cut (see boundedCut).
+func (l *leases) lease(ctx context.Context, name string) (got, cut bool, err error) {
+	return boundedCut(ctx, l, func(ctx context.Context) (bool, error) {
 		return l.leaser.Lease(ctx, name, l.owner, l.ttl)
 	})
+}
+
+// maxCutRelease bounds giveBackCut's release: one row deleted by its key,
+// answered in milliseconds. A store slower than that is the one that did
+// not answer the take, and the lease then runs out by its ttl.
+const maxCutRelease = time.Second
+
+// giveBackCut releases name after its take was cut short (shutdown,
+// callTimeout, the end of lockStories' budget): the database may have
+// granted it, and then, renewed by no one, it kept the other instances
+// waiting up to the ttl. The caller holds name's stripe. A lease this
+// instance holds (a take of it renews it) is left alone, and Release
+// takes nothing from another owner.
+func (l *leases) giveBackCut(ctx context.Context, name string) {
+	l.mu.Lock()
+	_, held := l.held[name]
+	l.mu.Unlock()
+	if held {
+		return
+	}
+	l.releaseWithin(ctx, name, min(l.callTimeout(), maxCutRelease))
 }
 
 // holder names the instance holding the lease, "" when the store cannot
@@ -286,8 +319,13 @@ func (l *leases) release(ctx context.Context, name string) {
 	l.mu.Lock()
 	delete(l.held, name)
 	l.mu.Unlock()
-	// Release even when ctx was cancelled (Ctrl-C mid-poll).
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), maxLeaseCall)
+	l.releaseWithin(ctx, name, maxLeaseCall)
+}
+
+// releaseWithin gives name back in the store within d, even when ctx was
+// cancelled (Ctrl-C mid-poll).
+func (l *leases) releaseWithin(ctx context.Context, name string, d time.Duration) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), d)
 	defer cancel()
 	if err := l.leaser.Release(ctx, name, l.owner); err != nil {
 		l.log.Debug("releasing a lease", "lease", name, "err", err)

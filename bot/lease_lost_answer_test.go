@@ -1,0 +1,84 @@
+package bot
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/newshound/newshound/internal/pgtest"
+	"github.com/newshound/newshound/store"
+)
+
+// lostGrants is a shared store whose answer to a take that the database
+// granted is lost on its way (a network that drops it, a reply that comes
+// after the caller gave up): the caller hears nothing until its context
+// ends. Takes the database refuses, and every other call, are answered.
+type lostGrants struct{ store.Leaser }
+
+func (s lostGrants) Lease(ctx context.Context, name, owner string, ttl time.Duration) (bool, error) {
+	got, err := s.Leaser.Lease(context.WithoutCancel(ctx), name, owner, ttl)
+	if err != nil || !got {
+		return got, err
+	}
+	<-ctx.Done()
+	return false, ctx.Err()
+}
+
+// TestALeaseTakeCutShortIsGivenBack: a take the caller stopped waiting for
+// (leases.callTimeout, a shutdown, the end of lockStories' budget) may
+// have been granted by the database all the same. It was left there,
+// renewed by no one, so the other instances waited up to the ttl for a
+// lease no one used. A take cut short is given back (Release, which takes
+// nothing from another owner).
+func TestALeaseTakeCutShortIsGivenBack(t *testing.T) {
+	t.Parallel() // a second of real waits for the stories lease, on a schema of its own
+	// callTimeout 250 ms; lockStories gives up after 1 s.
+	const ttl = 500 * time.Millisecond
+	tests := []struct {
+		name string
+		take func(t *testing.T, l *leases, pg store.Leaser)
+	}{
+		{"the store did not answer within callTimeout", func(t *testing.T, l *leases, _ store.Leaser) {
+			if got, err := l.tryTake(context.Background(), storiesLease); got || err == nil {
+				t.Fatalf("tryTake: %v, %v; want the take failed", got, err)
+			}
+		}},
+		{"a shutdown cut it short", func(t *testing.T, l *leases, _ store.Leaser) {
+			ctx, cancel := context.WithCancel(context.Background())
+			cancel()
+			if got, err := l.tryTake(ctx, storiesLease); got || err == nil {
+				t.Fatalf("tryTake: %v, %v; want the take failed", got, err)
+			}
+		}},
+		{"the end of a wait for the stories lease cut it short", func(t *testing.T, l *leases, pg store.Leaser) {
+			// Another instance holds the lease, and gives it back just
+			// before the wait's end: the wait's last try is granted.
+			if got, err := pg.Lease(context.Background(), storiesLease, otherInstance, time.Hour); err != nil || !got {
+				t.Fatalf("taking the stories lease for another instance: %v, %v", got, err)
+			}
+			freed := time.AfterFunc(2*ttl-100*time.Millisecond, func() { pg.Release(context.Background(), storiesLease, otherInstance) })
+			defer freed.Stop()
+			c := newCommitLock(l, time.Now, l.log)
+			if _, err := c.lockStories(context.Background()); err == nil {
+				t.Fatal("lockStories took the lease, want a give-up")
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			pg, err := store.OpenPostgres(ctx, pgtest.Schema(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer pg.Close()
+			l := leasesOf(lostGrants{pg}, "me", ttl, slog.New(slog.NewTextHandler(io.Discard, nil)))
+			tt.take(t, l, pg)
+			if got, err := pg.LeaseHolder(ctx, storiesLease); err != nil || got != "" {
+				t.Errorf("after the take cut short, %q holds the stories lease (%v), want no one: the others wait up to the ttl for it", got, err)
+			}
+		})
+	}
+}
