@@ -101,8 +101,8 @@ func (c *commitLock) lockStories(ctx context.Context) (unlock func(), err error)
 	queued, err := c.stories.take(ctx, budget)
 	if errors.Is(err, errStoriesLeaseNotTaken) {
 		// The workers ahead used the whole budget: no time is left to ask
-		// who holds the lease.
-		return nil, c.gaveUp(budget, c.stories.failedTry(since), "")
+		// who holds the lease, but they may have asked.
+		return nil, c.gaveUp(budget, c.stories.failedTry(since), c.stories.named(since))
 	}
 	if err != nil {
 		return nil, err
@@ -149,41 +149,42 @@ func (c *commitLock) waitForStoriesLease(ctx context.Context, giveUp time.Time, 
 	defer c.stories.waitingForLease(false)
 	inBudget, cancel := context.WithDeadline(ctx, giveUp)
 	defer cancel()
-	owner, err := c.tryStoriesLease(ctx, inBudget, giveUp.Add(-budget/askHolderShare))
+	err := c.tryStoriesLease(ctx, inBudget, giveUp.Add(-budget/askHolderShare))
 	if !errors.Is(err, errStoriesLeaseNotTaken) {
 		return err
 	}
-	why := c.stories.failedTry(since)
-	return c.gaveUp(budget, why, owner)
+	return c.gaveUp(budget, c.stories.failedTry(since), c.stories.named(since))
 }
 
 // tryStoriesLease tries to take the stories lease, each try within
 // inBudget, backing off, until inBudget ends, and asks who holds it
 // after a try the store answered at askAt or later (a try is made at
-// askAt). A try the end of the budget cut short is not counted
-// (failedTry): the store may have been about to answer.
-func (c *commitLock) tryStoriesLease(ctx, inBudget context.Context, askAt time.Time) (owner string, err error) {
+// askAt). The answer goes to the slot (storiesSlot.toldHolder), for the
+// workers queued behind too. A try the end of the budget cut short is not
+// counted (failedTry): the store may have been about to answer.
+func (c *commitLock) tryStoriesLease(ctx, inBudget context.Context, askAt time.Time) error {
 	asked := false
 	for wait := 20 * time.Millisecond; ; wait = min(2*wait, time.Second) {
 		took, err := c.leases.tryTake(inBudget, storiesLease)
 		if err != nil && ctx.Err() != nil {
-			return "", ctx.Err() // a try cut short says nothing of the store
+			return ctx.Err() // a try cut short says nothing of the store
 		}
 		if err != nil && inBudget.Err() != nil {
-			return owner, errStoriesLeaseNotTaken
+			return errStoriesLeaseNotTaken
 		}
 		if c.stories.tried(took, err) {
-			return "", nil // taken: the caller's unlock gives it back, cancelled or not
+			return nil // taken: the caller's unlock gives it back, cancelled or not
 		}
 		if !asked && err == nil && !time.Now().Before(askAt) {
-			owner, asked = c.leases.holder(inBudget, storiesLease), true
+			c.stories.toldHolder(c.leases.holder(inBudget, storiesLease))
+			asked = true
 		}
 		sleepInBudget(inBudget, wait, askAt, asked)
 		if ctx.Err() != nil {
-			return "", ctx.Err()
+			return ctx.Err()
 		}
 		if inBudget.Err() != nil {
-			return owner, errStoriesLeaseNotTaken
+			return errStoriesLeaseNotTaken
 		}
 	}
 }
@@ -230,6 +231,11 @@ type storiesSlot struct {
 	// worker giving up reads the last of those made while it waited.
 	takeErr error
 	tries   uint64
+	// holder is the instance a holder's question found holding the
+	// lease, after the try numbered holderAt: the workers that give up
+	// name it without asking again (named).
+	holder   string
+	holderAt uint64
 }
 
 // errTakeUnanswered is a wait's give-up when no try to take the lease
@@ -246,7 +252,30 @@ func (s *storiesSlot) tried(took bool, err error) bool {
 	return took
 }
 
-// triesSoFar is the count of tries to read failedTry by.
+// toldHolder notes the instance a holder's question found holding the
+// lease; "" (the store did not tell) forgets none found before.
+func (s *storiesSlot) toldHolder(owner string) {
+	if owner == "" {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.holder, s.holderAt = owner, s.tries
+}
+
+// named is the instance a holder's question found holding the lease
+// after a try made since triesSoFar was since, "" when none did: a
+// question asked before the wait tells nothing of it.
+func (s *storiesSlot) named(since uint64) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.holderAt <= since {
+		return ""
+	}
+	return s.holder
+}
+
+// triesSoFar is the count of tries to read failedTry and named by.
 func (s *storiesSlot) triesSoFar() uint64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()

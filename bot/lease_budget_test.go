@@ -81,3 +81,36 @@ func TestStoriesLeaseGivesUpAtTwiceItsTTL(t *testing.T) {
 		})
 	}
 }
+
+// TestQueuedStoriesLeaseGiveUpsNameTheHolder: workers of this process
+// queued behind one that waits for the stories lease another instance
+// holds give up with it, at 2 x ttl since they began. The worker ahead
+// asks who holds the lease and names it; those behind asked nothing, and
+// their give-ups said "another instance holds it", whichever of the
+// lines the log kept. Each names the holder the workers ahead were told
+// of, and the store is asked once.
+func TestQueuedStoriesLeaseGiveUpsNameTheHolder(t *testing.T) {
+	const ttl = 20 * time.Second
+	synctest.Test(t, func(t *testing.T) {
+		log := slog.New(slog.NewTextHandler(io.Discard, nil))
+		leaser := &stuckLeaser{answerAfter: 10 * time.Millisecond} // held by "another"
+		c := newCommitLock(leasesOf(leaser, "me", ttl, log), time.Now, log)
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+		defer cancel()
+		errs := make([]error, 3)
+		var workers sync.WaitGroup
+		for i := range errs {
+			workers.Go(func() { _, errs[i] = c.lockStories(ctx) })
+			time.Sleep(time.Millisecond) // the worker ahead holds the slot
+		}
+		workers.Wait()
+		for i, err := range errs {
+			if !errors.Is(err, errStoriesLeaseNotTaken) || !strings.Contains(err.Error(), `: "another"`) {
+				t.Errorf("worker %d (%d ahead of it): lockStories: %v, want a wait naming the holder %q", i, i, err, "another")
+			}
+		}
+		if got := leaser.asked.Load(); got != 1 {
+			t.Errorf("the store was asked %d times who holds the lease, want once", got)
+		}
+	})
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -17,6 +18,7 @@ import (
 type stuckLeaser struct {
 	takes, holder bool // which calls hang
 	answerAfter   time.Duration
+	asked         atomic.Int64 // the questions of who holds a lease
 }
 
 func (s *stuckLeaser) Lease(ctx context.Context, name, owner string, ttl time.Duration) (bool, error) {
@@ -46,6 +48,7 @@ func (s *stuckLeaser) Release(ctx context.Context, name, owner string) error {
 }
 
 func (s *stuckLeaser) LeaseHolder(ctx context.Context, name string) (string, error) {
+	s.asked.Add(1)
 	if s.holder {
 		<-ctx.Done()
 		return "", ctx.Err()
