@@ -4,9 +4,11 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"io"
 	"io/fs"
 	"net"
 	"net/http"
+	"strings"
 	"syscall"
 )
 
@@ -40,7 +42,8 @@ func Advice(err error) string {
 // networkAdvice tells apart causes that read alike: the proxy's failure
 // from the site's, a name the DNS server could not look up for now from
 // one that does not exist, a certificate for another name from one not
-// trusted.
+// trusted, a port that does not speak TLS from a site whose TLS newshound
+// refuses.
 func networkAdvice(err error) string {
 	var dns *net.DNSError
 	var cert *tls.CertificateVerificationError
@@ -57,6 +60,12 @@ func networkAdvice(err error) string {
 		return "check the host name in the URL"
 	case errors.As(err, &cert):
 		return certAdvice(cert)
+	case notTLS(err):
+		return "the server at that address and port does not speak HTTPS (it answers plain HTTP, or another protocol): give the URL with http://, or with the port that serves HTTPS"
+	case tlsRefused(err):
+		return "the site's HTTPS is outdated (it offers no TLS version or cipher newshound accepts) or asks for a client certificate: the site must fix it, or give the feed's http:// address if it has one"
+	case errors.Is(err, io.EOF) && overHTTPS(err):
+		return "the server closed the connection without answering, as a port that does not serve HTTPS may: check the URL's scheme and port, or try again later"
 	case errors.Is(err, syscall.ECONNREFUSED):
 		return "nothing answers at that address and port: check the URL, or try again once the site is back"
 	case errors.Is(err, fs.ErrNotExist):
@@ -75,6 +84,34 @@ func viaProxy(err error) bool {
 	var pe *proxyError
 	var op *net.OpError
 	return errors.As(err, &pe) || errors.As(err, &op) && (op.Op == "proxyconnect" || op.Op == "socks connect")
+}
+
+// notTLS reports an https:// URL whose server answered the TLS handshake
+// in another protocol: plain HTTP (net/http's ErrSchemeMismatch), or
+// anything else that is no TLS record.
+func notTLS(err error) bool {
+	var rec tls.RecordHeaderError
+	return errors.Is(err, http.ErrSchemeMismatch) || errors.As(err, &rec)
+}
+
+// tlsRefused reports a TLS handshake that failed for another cause than a
+// certificate or a protocol that is not TLS: an alert the site sent
+// ("remote error: tls: handshake failure", "…: protocol version not
+// supported"), or crypto/tls refusing what the site offered ("tls: server
+// selected unsupported protocol version 301"). crypto/tls gives both as
+// errors whose text alone tells them: the innermost begins "tls: ".
+func tlsRefused(err error) bool {
+	inner := err
+	for next := errors.Unwrap(inner); next != nil; next = errors.Unwrap(inner) {
+		inner = next
+	}
+	return strings.HasPrefix(inner.Error(), "tls: ")
+}
+
+// overHTTPS reports an error of fetching an https:// URL.
+func overHTTPS(err error) bool {
+	var fe *Error
+	return errors.As(err, &fe) && strings.HasPrefix(fe.URL, "https:")
 }
 
 func certAdvice(cert *tls.CertificateVerificationError) string {

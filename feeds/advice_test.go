@@ -2,6 +2,7 @@ package feeds
 
 import (
 	"context"
+	"crypto/tls"
 	"io"
 	"log"
 	"net"
@@ -10,6 +11,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -100,4 +102,97 @@ func TestAdviceForALocalFile(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestAdviceForAFailedTLSHandshake: an https:// URL whose handshake fails
+// for another cause than the certificate got "check the URL, or try again
+// later", which does not help when the port speaks plain HTTP (the https
+// port, or http://, does) or when the site offers only an outdated TLS
+// (the site must fix it); a connection closed without an answer says to
+// check the scheme and port too.
+func TestAdviceForAFailedTLSHandshake(t *testing.T) {
+	plain := httptest.NewServer(http.NotFoundHandler())
+	defer plain.Close()
+	outdated := func(cfg *tls.Config) string {
+		srv := httptest.NewUnstartedServer(http.NotFoundHandler())
+		srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the handshakes we fail
+		srv.TLS = cfg
+		srv.StartTLS()
+		t.Cleanup(srv.Close)
+		return srv.URL
+	}
+	tests := []struct{ name, url, want string }{
+		{"plain HTTP on that port", strings.Replace(plain.URL, "http:", "https:", 1),
+			"give the URL with http://, or with the port that serves HTTPS"},
+		{"another protocol on that port", rawTLSPeer(t, func(c net.Conn) {
+			c.Write([]byte("220 mail.example ESMTP\r\n"))
+			readClientHello(c)
+		}), "give the URL with http://, or with the port that serves HTTPS"},
+		{"TLS 1.1 at most (the site's alert)", outdated(&tls.Config{MaxVersion: tls.VersionTLS11}),
+			"the site's HTTPS is outdated"},
+		{"no cipher in common (the site's alert)", outdated(&tls.Config{MaxVersion: tls.VersionTLS12, CipherSuites: []uint16{tls.TLS_RSA_WITH_RC4_128_SHA}}),
+			"the site's HTTPS is outdated"},
+		{"TLS 1.0 chosen by the site", rawTLSPeer(t, func(c net.Conn) {
+			readClientHello(c)
+			c.Write(serverHello(tls.VersionTLS10))
+			io.Copy(io.Discard, c)
+		}), "the site's HTTPS is outdated"},
+		{"closed during the handshake", rawTLSPeer(t, readClientHello),
+			"closed the connection without answering"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := NewFetcher(FetcherOptions{AllowPrivate: true}).Fetch(context.Background(), Request{URL: tt.url + "/rss"})
+			if err == nil {
+				t.Fatal("Fetch succeeded, want an error")
+			}
+			if got := Advice(err); !strings.Contains(got, tt.want) {
+				t.Errorf("error %q: advice %q, want one with %q", err, got, tt.want)
+			}
+		})
+	}
+}
+
+// rawTLSPeer serves each connection to a loopback port by serve, and
+// returns an https:// URL of it.
+func rawTLSPeer(t *testing.T, serve func(net.Conn)) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var served sync.WaitGroup
+	t.Cleanup(func() {
+		ln.Close()
+		served.Wait()
+	})
+	served.Go(func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			serve(c)
+			c.Close()
+		}
+	})
+	return "https://" + ln.Addr().String()
+}
+
+// readClientHello reads the client's first TLS record.
+func readClientHello(c net.Conn) {
+	hdr := make([]byte, 5)
+	if _, err := io.ReadFull(c, hdr); err != nil {
+		return
+	}
+	io.CopyN(io.Discard, c, int64(hdr[3])<<8|int64(hdr[4]))
+}
+
+// serverHello is a TLS record holding a ServerHello that picks version,
+// as a server that speaks nothing newer answers a client's hello.
+func serverHello(version uint16) []byte {
+	body := append([]byte{byte(version >> 8), byte(version)}, make([]byte, 32)...) // the random
+	body = append(body, 0, 0x00, 0x2f, 0)                                          // no session id, TLS_RSA_WITH_AES_128_CBC_SHA, no compression
+	msg := append([]byte{2, 0, byte(len(body) >> 8), byte(len(body))}, body...)
+	return append([]byte{0x16, 0x03, 0x01, byte(len(msg) >> 8), byte(len(msg))}, msg...)
 }
