@@ -47,6 +47,7 @@ type poller struct {
 	polledHook func(feedID string)
 	storeErrs  *statelog.Log
 	busyHosts  *busyHosts // feeds not fetched for want of a slot on their host
+	putOff     putOffRetries
 	storeDown  storeBackoff
 	states     *feedStates // reads and group-commits feed states
 	beat       heartbeat
@@ -343,6 +344,7 @@ func (p *poller) pollFeed(ctx context.Context, f *alert.Feed, mode pollMode, fet
 	if st = p.keepFollowing(st); st.Initialized {
 		p.removals.follow(f.ID)
 	}
+	stored := st
 	if !p.shouldPoll(f, &st, mode, now) {
 		p.feeds.recordStored(f.ID, st)
 		if mode == pollEvery && (st.Disabled || st.ErrorCount > 0) {
@@ -359,7 +361,7 @@ func (p *poller) pollFeed(ctx context.Context, f *alert.Feed, mode pollMode, fet
 	}
 	var fe *feeds.Error
 	if errors.As(err, &fe) && fe.Kind == feeds.HostBusy {
-		return p.notFetched(ctx, f, st, err, now) // no poll: its wait is no poll's duration
+		return p.notFetched(ctx, f, p.notRetried(f, stored, st, mode), err, now) // no poll: its wait is no poll's duration
 	}
 	defer timer.ObserveDuration()
 	p.busyHosts.fetched(st.URL, now)
@@ -701,6 +703,49 @@ func (p *poller) notFetched(ctx context.Context, f *alert.Feed, st store.FeedSta
 		return now.Add(storeRetry)
 	}
 	return st.NextPoll
+}
+
+// notRetried is the state to keep of a feed not fetched (its host busy),
+// polled in mode from its stored state: a disabled feed stays disabled,
+// for its reason, until a fetch tells otherwise, and a retry the service
+// made (a start's or a reload's) is put off, not given up (putOffRetries).
+func (p *poller) notRetried(f *alert.Feed, stored, st store.FeedState, mode pollMode) store.FeedState {
+	if !stored.Disabled {
+		return st
+	}
+	if mode == pollRetryDisabled {
+		p.putOff.add(f.ID)
+	}
+	return stored
+}
+
+// putOffRetries are the disabled feeds whose one more try (pollRetryDisabled)
+// a busy host put off: the poll loop makes it again at their next poll, a
+// minute later, when a poll when due would leave a disabled feed alone.
+type putOffRetries struct {
+	mu  sync.Mutex
+	ids map[string]bool
+}
+
+func (r *putOffRetries) add(id string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.ids == nil {
+		r.ids = map[string]bool{}
+	}
+	r.ids[id] = true
+}
+
+// modeAfter is the mode of feed id's next poll, after the one that ended:
+// the retry again when a busy host put it off, else a poll when due.
+func (r *putOffRetries) modeAfter(id string) pollMode {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.ids[id] {
+		delete(r.ids, id)
+		return pollRetryDisabled
+	}
+	return pollWhenDue
 }
 
 // busyHosts logs the hosts whose feeds wait past their timeout for a slot

@@ -80,7 +80,7 @@ func (p *poller) loop(ctx context.Context) {
 		case r := <-done:
 			delete(inFlight, r.id)
 			p.polledAfter(ctx, planned, r.id)
-			q.set(r.id, r.next, pollWhenDue)
+			q.set(r.id, r.next, p.putOff.modeAfter(r.id))
 			if after, ok := replan[r.id]; ok {
 				delete(replan, r.id)
 				p.replanOne(ctx, planned, after, r.id, q)

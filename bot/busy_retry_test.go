@@ -1,0 +1,97 @@
+package bot
+
+import (
+	"context"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/newshound/newshound/config"
+	"github.com/newshound/newshound/internal/feedtest"
+)
+
+// TestADisabledFeedsRetryABusyHostPutOffKeepsItDisabled: the service
+// tries a disabled feed once more at its start (and a reload); when its
+// host's gap outlasted its wait for the host (feeds.HostBusy), nothing was
+// fetched, but the feed was saved enabled, its reason gone, and status
+// and run --once took it for a feed failing no more than the others. It
+// stays disabled until a fetch says otherwise, and the poll loop tries it
+// again as the same one more try after the schedule's floor, when the gap
+// is over, not as a poll when due, which leaves a disabled feed alone.
+func TestADisabledFeedsRetryABusyHostPutOffKeepsItDisabled(t *testing.T) {
+	h := disabledBesideAnotherFeed(t)
+	svc, st := h.open()
+	defer st.Close()
+	ctx := context.Background()
+	f, _ := svc.live.catalog().Feed("wire")
+	o, _ := svc.live.catalog().Feed("other")
+	before, err := st.FeedState(ctx, "wire")
+	if err != nil || !before.Disabled {
+		t.Fatalf("before the retry: disabled %v (%v), want disabled", before.Disabled, err)
+	}
+
+	svc.poller.pollFeed(ctx, o, pollNow, nil)           // the host's gap begins
+	svc.poller.pollFeed(ctx, f, pollRetryDisabled, nil) // waits busyGap/2 of the gap: not fetched
+	svc.poller.flushStates(ctx)
+	after, err := st.FeedState(ctx, "wire")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !after.Disabled || after.DisabledReason != before.DisabledReason || !after.LastPolled.Equal(before.LastPolled) {
+		t.Errorf("after a retry the busy host put off: disabled %v (%q), last polled %v; want disabled (%q), last polled %v: nothing was fetched",
+			after.Disabled, after.DisabledReason, after.LastPolled, before.DisabledReason, before.LastPolled)
+	}
+
+	// The loop polls it again at the floor, a minute later, as the retry.
+	mode := svc.poller.putOff.modeAfter("wire")
+	if mode != pollRetryDisabled {
+		t.Fatalf("the loop plans the next poll as mode %v, want the retry (%v)", mode, pollRetryDisabled)
+	}
+	h.clock = h.clock.Add(time.Minute)
+	// The host's gap runs on the fetcher's own clock: the one booked for
+	// the put-off fetch too (a gap after the first) is over.
+	time.Sleep(2 * busyGap)
+	svc.poller.pollFeed(ctx, f, mode, nil)
+	svc.poller.flushStates(ctx)
+	if got, _ := st.FeedState(ctx, "wire"); got.Disabled || !got.LastPolled.Equal(h.clock) {
+		t.Errorf("after the retry a minute later: disabled %v (%q), last polled %v; want it fetched at %v, and enabled", got.Disabled, got.DisabledReason, got.LastPolled, h.clock)
+	}
+	if mode := svc.poller.putOff.modeAfter("wire"); mode != pollWhenDue {
+		t.Errorf("after the retry, the loop plans mode %v, want a poll when due (%v)", mode, pollWhenDue)
+	}
+}
+
+// TestRunOnceWaitsOutABusyHostToRetryADisabledFeed: run --once waits for
+// its host's gap however long (pollEvery), so its retry of a disabled
+// feed is never put off: it fetches the feed in the same run.
+func TestRunOnceWaitsOutABusyHostToRetryADisabledFeed(t *testing.T) {
+	h := disabledBesideAnotherFeed(t)
+	h.clock = h.clock.Add(7 * time.Hour) // past the longest back-off: run --once retries it
+	h.runOnce()
+	st := h.sqlite(t)
+	defer st.Close()
+	if got := feedState(t, st, "wire"); got.Disabled || !got.LastPolled.Equal(h.clock) {
+		t.Errorf("after run --once: disabled %v (%q), last polled %v; want it fetched at %v, and enabled", got.Disabled, got.DisabledReason, got.LastPolled, h.clock)
+	}
+}
+
+// busyGap is the host_gap of disabledBesideAnotherFeed's config, whose
+// timeout, busyGap/2, is the longest wait for it.
+const busyGap = 200 * time.Millisecond
+
+// disabledBesideAnotherFeed is a harness whose feed "wire" was disabled
+// (410) and serves again, beside a feed "other" on one host (127.0.0.1),
+// fetched first by a pass, whose host_gap (busyGap) outlasts the wait for
+// a slot on it from now on.
+func disabledBesideAnotherFeed(t *testing.T) *harness {
+	t.Helper()
+	h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo"})
+	wire := newFlakyFeed(t, http.StatusGone)
+	other := feedtest.NewServer(t, "Other", testItem{GUID: "o1", Title: "Weather stays mild", Link: "https://other.example/1"})
+	h.cfg.Defaults.AllowPrivateNetworks = true
+	h.cfg.Feeds = []config.Feed{{Name: "other", URL: other.URL}, {Name: "wire", URL: wire.URL}}
+	h.runOnce()                   // wire: 410, disabled
+	wire.SetStatus(http.StatusOK) // the publisher fixed it
+	h.cfg.Defaults.HostGap, h.cfg.Defaults.Timeout = busyGap, busyGap/2
+	return h
+}
