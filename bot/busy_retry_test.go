@@ -48,9 +48,9 @@ func TestADisabledFeedsRetryABusyHostPutOffKeepsItDisabled(t *testing.T) {
 		t.Fatalf("the loop plans the next poll as mode %v, want the retry (%v)", mode, pollRetryDisabled)
 	}
 	h.clock = h.clock.Add(time.Minute)
-	// The host's gap runs on the fetcher's own clock: the one booked for
-	// the put-off fetch too (a gap after the first) is over.
-	time.Sleep(2 * busyGap)
+	// The host's gap runs on the fetcher's own clock; the put-off fetch
+	// gave back the start it booked, so one gap after the first is over.
+	time.Sleep(busyGap)
 	svc.poller.pollFeed(ctx, f, mode, nil)
 	svc.poller.flushStates(ctx)
 	if got, _ := st.FeedState(ctx, "wire"); got.Disabled || !got.LastPolled.Equal(h.clock) {

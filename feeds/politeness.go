@@ -44,12 +44,13 @@ func (l *hostLimiter) acquire(ctx context.Context, host string) (release func(),
 		<-st.sem
 		l.leave(host, st)
 	}
-	if wait := l.reserveStart(st); wait > 0 {
+	if start, wait := l.reserveStart(st); wait > 0 {
 		t := time.NewTimer(wait)
 		defer t.Stop()
 		select {
 		case <-t.C:
 		case <-ctx.Done():
+			l.giveBackStart(st, start)
 			release()
 			return nil, ctx.Err()
 		}
@@ -80,16 +81,28 @@ func (l *hostLimiter) leave(host string, st *hostState) {
 	}
 }
 
-// reserveStart books the next start time for this host and returns how long
-// the caller must wait for it.
-func (l *hostLimiter) reserveStart(st *hostState) time.Duration {
+// reserveStart books the next start time for this host and returns it,
+// and how long the caller must wait for it.
+func (l *hostLimiter) reserveStart(st *hostState) (start time.Time, wait time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := time.Now()
-	start := now
+	start = now
 	if st.nextStart.After(now) {
 		start = st.nextStart
 	}
 	st.nextStart = start.Add(l.gap)
-	return start.Sub(now)
+	return start, start.Sub(now)
+}
+
+// giveBackStart frees the start a wait given up booked, so that the
+// host's next request does not wait a gap after a request never made.
+// Only the last booking can be: one booked after it (several slots) waits
+// for its own start already, and the next is a gap after that.
+func (l *hostLimiter) giveBackStart(st *hostState, start time.Time) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if st.nextStart.Equal(start.Add(l.gap)) {
+		st.nextStart = start
+	}
 }
