@@ -2,7 +2,9 @@ package bot
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -94,4 +96,51 @@ func disabledBesideAnotherFeed(t *testing.T) *harness {
 	wire.SetStatus(http.StatusOK) // the publisher fixed it
 	h.cfg.Defaults.HostGap, h.cfg.Defaults.Timeout = busyGap, busyGap/2
 	return h
+}
+
+// TestABusyHostsPutOffRetryIsLoggedOnce: while its host stays busy, the
+// retry of a disabled feed the loop makes again each minute logged
+// "retrying a disabled feed" at every try. It is logged once, at the
+// first, and once more with the count of tries put off when a try is
+// made at last.
+func TestABusyHostsPutOffRetryIsLoggedOnce(t *testing.T) {
+	h := disabledBesideAnotherFeed(t)
+	const gap, wait = 800 * time.Millisecond, 100 * time.Millisecond
+	h.cfg.Defaults.HostGap, h.cfg.Defaults.Timeout = gap, wait
+	logs := &logBuffer{}
+	svc, st := h.openLogging(logs)
+	defer st.Close()
+	ctx := context.Background()
+	f, _ := svc.live.catalog().Feed("wire")
+	o, _ := svc.live.catalog().Feed("other")
+
+	svc.poller.pollFeed(ctx, o, pollNow, nil) // the host's gap begins
+	first := time.Now()
+	const putOff = 3
+	mode := pollRetryDisabled
+	for range putOff {
+		svc.poller.pollFeed(ctx, f, mode, nil) // waits wait of the gap: not fetched
+		mode = svc.poller.putOff.modeAfter("wire")
+		h.clock = h.clock.Add(time.Minute)
+	}
+	if mode != pollRetryDisabled {
+		t.Fatalf("after %d tries put off, the loop plans mode %v, want the retry (%v)", putOff, mode, pollRetryDisabled)
+	}
+	time.Sleep(gap - time.Since(first)) // the fetcher's own clock
+	svc.poller.pollFeed(ctx, f, mode, nil)
+	svc.poller.flushStates(ctx)
+	if got, _ := st.FeedState(ctx, "wire"); got.Disabled {
+		t.Fatalf("after the retry made at last: disabled (%q), want it fetched", got.DisabledReason)
+	}
+
+	var retries []string
+	for line := range strings.Lines(logs.String()) {
+		if strings.Contains(line, "disabled feed") {
+			retries = append(retries, line)
+		}
+	}
+	if len(retries) != 2 || !strings.Contains(retries[0], `msg="retrying a disabled feed once after a restart or reload"`) ||
+		!strings.Contains(retries[1], fmt.Sprintf("put_off=%d", putOff)) {
+		t.Errorf("the retry's lines over %d tries put off and one made:\n%s\nwant two: the first try, and the one made with put_off=%d", putOff, strings.Join(retries, ""), putOff)
+	}
 }

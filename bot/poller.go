@@ -365,6 +365,7 @@ func (p *poller) pollFeed(ctx context.Context, f *alert.Feed, mode pollMode, fet
 	}
 	defer timer.ObserveDuration()
 	p.busyHosts.fetched(st.URL, now)
+	p.retryMade(f, st)
 	st.LastPolled = now
 	p.count.polled.Add(1)
 	p.feeds.record(f.ID, err)
@@ -494,7 +495,7 @@ func (p *poller) shouldPoll(f *alert.Feed, st *store.FeedState, mode pollMode, n
 	backingOff := st.ErrorCount > 0 && st.NextPoll.After(now)
 	switch {
 	case st.Disabled && mode == pollRetryDisabled:
-		p.log.Info("retrying a disabled feed once after a restart or reload", "feed", f.ID, "url", redact.URL(st.URL), "disabled_because", st.DisabledReason)
+		p.retryLogged(f, *st)
 		st.Disabled, st.DisabledReason = false, ""
 		return true
 	case st.Disabled && mode == pollEvery && !now.Before(p.disabledRetry(f, *st)):
@@ -722,30 +723,86 @@ func (p *poller) notRetried(f *alert.Feed, stored, st store.FeedState, mode poll
 // putOffRetries are the disabled feeds whose one more try (pollRetryDisabled)
 // a busy host put off: the poll loop makes it again at their next poll, a
 // minute later, when a poll when due would leave a disabled feed alone.
+// The tries put off in a row are counted, so that a host that stays busy
+// logs the retry once, not each minute (retryLogged, retryMade).
 type putOffRetries struct {
 	mu  sync.Mutex
-	ids map[string]bool
+	ids map[string]*putOff
+}
+
+type putOff struct {
+	again bool // the poll that ended put it off: make it again
+	times int
 }
 
 func (r *putOffRetries) add(id string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.ids == nil {
-		r.ids = map[string]bool{}
+		r.ids = map[string]*putOff{}
 	}
-	r.ids[id] = true
+	if r.ids[id] == nil {
+		r.ids[id] = &putOff{}
+	}
+	r.ids[id].again = true
+	r.ids[id].times++
+}
+
+// times is how many tries of feed id's retry were put off in a row.
+func (r *putOffRetries) times(id string) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if p := r.ids[id]; p != nil {
+		return p.times
+	}
+	return 0
+}
+
+// forget forgets feed id's tries put off, now that one was fetched or
+// the feed is gone, and returns their count.
+func (r *putOffRetries) forget(id string) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := 0
+	if p := r.ids[id]; p != nil {
+		n = p.times
+	}
+	delete(r.ids, id)
+	return n
 }
 
 // modeAfter is the mode of feed id's next poll, after the one that ended:
-// the retry again when a busy host put it off, else a poll when due.
+// the retry again when a busy host put it off, else a poll when due (and
+// the tries put off are forgotten: the retry was made, or is no more).
 func (r *putOffRetries) modeAfter(id string) pollMode {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.ids[id] {
-		delete(r.ids, id)
+	p := r.ids[id]
+	if p != nil && p.again {
+		p.again = false
 		return pollRetryDisabled
 	}
+	delete(r.ids, id)
 	return pollWhenDue
+}
+
+// retryLogged logs a retry of a disabled feed (a start's or a reload's)
+// at its first try; the tries a busy host put off are logged with their
+// count once one is made (retryMade).
+func (p *poller) retryLogged(f *alert.Feed, st store.FeedState) {
+	if n := p.putOff.times(f.ID); n > 0 {
+		p.log.Debug("retrying a disabled feed again: its host was busy", "feed", f.ID, "put_off", n)
+		return
+	}
+	p.log.Info("retrying a disabled feed once after a restart or reload", "feed", f.ID, "url", redact.URL(st.URL), "disabled_because", st.DisabledReason)
+}
+
+// retryMade logs the retry of a disabled feed fetched at last, after
+// tries a busy host put off.
+func (p *poller) retryMade(f *alert.Feed, st store.FeedState) {
+	if n := p.putOff.forget(f.ID); n > 0 {
+		p.log.Info("retried a disabled feed its busy host had put off", "feed", f.ID, "url", redact.URL(st.URL), "put_off", n)
+	}
 }
 
 // busyHosts logs the hosts whose feeds wait past their timeout for a slot

@@ -53,6 +53,7 @@ func (p *poller) loop(ctx context.Context) {
 			}
 			f, ok := planned.Feed(d.id)
 			if !ok {
+				p.putOff.forget(d.id)
 				continue // removed by a reload or a /watch command
 			}
 			inFlight[d.id] = true
