@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"syscall"
 )
@@ -62,6 +63,8 @@ func networkAdvice(err error) string {
 		return certAdvice(cert)
 	case notTLS(err):
 		return "the server at that address and port does not speak HTTPS (it answers plain HTTP, or another protocol): give the URL with http://, or with the port that serves HTTPS"
+	case tlsText(err) == "tls: unrecognized name":
+		return "the site has no certificate for that host name: check the host name in the URL"
 	case tlsRefused(err):
 		return "the site's HTTPS is outdated (it offers no TLS version or cipher newshound accepts) or asks for a client certificate: the site must fix it, or give the feed's http:// address if it has one"
 	case errors.Is(err, io.EOF) && overHTTPS(err):
@@ -94,18 +97,36 @@ func notTLS(err error) bool {
 	return errors.Is(err, http.ErrSchemeMismatch) || errors.As(err, &rec)
 }
 
-// tlsRefused reports a TLS handshake that failed for another cause than a
-// certificate or a protocol that is not TLS: an alert the site sent
-// ("remote error: tls: handshake failure", "…: protocol version not
-// supported"), or crypto/tls refusing what the site offered ("tls: server
-// selected unsupported protocol version 301"). crypto/tls gives both as
-// errors whose text alone tells them: the innermost begins "tls: ".
+// tlsRefused reports a TLS handshake that failed for want of a version
+// or cipher both sides accept, or of a client certificate: an alert the
+// site sent ("remote error: tls: handshake failure", "…: protocol version
+// not supported"), or crypto/tls refusing what the site offered ("tls:
+// server selected unsupported protocol version 301"). Other TLS failures
+// (a corrupted record, the site's internal error) are no such refusal.
 func tlsRefused(err error) bool {
+	text := tlsText(err)
+	return slices.ContainsFunc(tlsRefusals, func(r string) bool { return strings.HasPrefix(text, r) })
+}
+
+// tlsRefusals begin the texts of tlsRefused's errors: the site's alerts,
+// then crypto/tls's own refusals.
+var tlsRefusals = []string{
+	"tls: handshake failure", "tls: protocol version not supported", "tls: insufficient security level", "tls: certificate required",
+	"tls: server selected unsupported protocol version", "tls: server chose an unconfigured cipher suite",
+}
+
+// tlsText is the text of err's innermost error when crypto/tls made it
+// (an alert, its own refusal), else "": crypto/tls exports no type for
+// either, so the text alone tells them.
+func tlsText(err error) string {
 	inner := err
 	for next := errors.Unwrap(inner); next != nil; next = errors.Unwrap(inner) {
 		inner = next
 	}
-	return strings.HasPrefix(inner.Error(), "tls: ")
+	if text := inner.Error(); strings.HasPrefix(text, "tls: ") {
+		return text
+	}
+	return ""
 }
 
 // overHTTPS reports an error of fetching an https:// URL.

@@ -196,3 +196,54 @@ func serverHello(version uint16) []byte {
 	msg := append([]byte{2, 0, byte(len(body) >> 8), byte(len(body))}, body...)
 	return append([]byte{0x16, 0x03, 0x01, byte(len(msg) >> 8), byte(len(msg))}, msg...)
 }
+
+// TestAdviceForATLSFailureThatIsNoRefusal: Advice took every crypto/tls
+// error for a site whose HTTPS is outdated, so a site with no
+// certificate for the name asked (its alert "unrecognized name"), one
+// that failed inside (its "internal error") and a connection whose record
+// came corrupted in the middle of the body ("bad record MAC") were told
+// the site must fix its TLS, which is not what is wrong.
+func TestAdviceForATLSFailureThatIsNoRefusal(t *testing.T) {
+	serveTLS := func(getCert func(*tls.ClientHelloInfo) (*tls.Certificate, error)) func(net.Conn) {
+		return func(c net.Conn) { tls.Server(c, &tls.Config{GetCertificate: getCert}).Handshake() }
+	}
+	corrupted := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", "100000")
+		io.WriteString(w, "<rss><channel>")
+		w.(http.Flusher).Flush()
+		c, _, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		// An application data record no key sealed.
+		c.(*tls.Conn).NetConn().Write(append([]byte{0x17, 0x03, 0x03, 0, 32}, make([]byte, 32)...))
+	}))
+	defer corrupted.Close()
+	tests := []struct {
+		name, url, want string
+		trusted         *httptest.Server
+	}{
+		{"no certificate for the name asked", rawTLSPeer(t, serveTLS(func(*tls.ClientHelloInfo) (*tls.Certificate, error) { return nil, nil })),
+			"check the host name in the URL", nil},
+		{"the site failed in the handshake", rawTLSPeer(t, serveTLS(func(*tls.ClientHelloInfo) (*tls.Certificate, error) {
+			return nil, io.ErrUnexpectedEOF
+		})), "try again later", nil},
+		{"a record corrupted in the body", corrupted.URL, "try again later", corrupted},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := NewFetcher(FetcherOptions{AllowPrivate: true})
+			if tt.trusted != nil {
+				f.transport.TLSClientConfig = tt.trusted.Client().Transport.(*http.Transport).TLSClientConfig.Clone()
+			}
+			_, err := f.Fetch(context.Background(), Request{URL: tt.url + "/rss"})
+			if err == nil {
+				t.Fatal("Fetch succeeded, want an error")
+			}
+			if got := Advice(err); !strings.Contains(got, tt.want) || strings.Contains(got, "outdated") {
+				t.Errorf("error %q: advice %q, want one with %q, and no word of an outdated TLS", err, got, tt.want)
+			}
+		})
+	}
+}
