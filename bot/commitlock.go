@@ -243,12 +243,17 @@ type storiesSlot struct {
 var errTakeUnanswered = errors.New("the store answered no try to take it")
 
 // tried notes a holder's try to take the lease, and reports whether it
-// took it.
+// took it. A take forgets the holder a question found before: that
+// instance holds the lease no more, and a worker still queued names no
+// one rather than it (named).
 func (s *storiesSlot) tried(took bool, err error) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.takeErr = err
 	s.tries++
+	if took {
+		s.holder, s.holderAt = "", 0
+	}
 	return took
 }
 

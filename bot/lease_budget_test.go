@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"strings"
@@ -111,6 +112,103 @@ func TestQueuedStoriesLeaseGiveUpsNameTheHolder(t *testing.T) {
 		}
 		if got := leaser.asked.Load(); got != 1 {
 			t.Errorf("the store was asked %d times who holds the lease, want once", got)
+		}
+	})
+}
+
+// handedLeaser is a shared store whose stories lease the test hands from
+// instance to instance (holder; "" free, for the first to take it), and
+// whose questions of who holds it hang once hang is set.
+type handedLeaser struct {
+	mu     sync.Mutex
+	holder string
+	hang   bool
+}
+
+func (s *handedLeaser) set(holder string, hang bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.holder, s.hang = holder, hang
+}
+
+func (s *handedLeaser) Lease(ctx context.Context, name, owner string, ttl time.Duration) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.holder == "" || s.holder == owner {
+		s.holder = owner
+		return true, nil
+	}
+	return false, nil
+}
+
+func (s *handedLeaser) RenewLeases(ctx context.Context, names []string, owner string, ttl time.Duration) ([]string, error) {
+	return renewEach(ctx, s.Lease, names, owner, ttl)
+}
+
+func (s *handedLeaser) Release(ctx context.Context, name, owner string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.holder == owner {
+		s.holder = ""
+	}
+	return nil
+}
+
+func (s *handedLeaser) LeaseHolder(ctx context.Context, name string) (string, error) {
+	s.mu.Lock()
+	holder, hang := s.holder, s.hang
+	s.mu.Unlock()
+	if hang {
+		<-ctx.Done()
+		return "", ctx.Err()
+	}
+	return holder, nil
+}
+
+// TestAStoriesLeaseGiveUpNamesNoHolderThisProcessTookItFrom: a worker's
+// give-up names the holder a question asked during its wait found. Asked
+// by a worker ahead, that holder ("X") then gave the lease up and another
+// worker of this process took it; the lease went to another instance
+// ("Y"), and the worker's own question went unanswered: its give-up named
+// "X", which had not held the lease since.
+func TestAStoriesLeaseGiveUpNamesNoHolderThisProcessTookItFrom(t *testing.T) {
+	const ttl = 20 * time.Second // budget 40 s
+	synctest.Test(t, func(t *testing.T) {
+		log := slog.New(slog.NewTextHandler(io.Discard, nil))
+		leaser := &handedLeaser{holder: "X"}
+		c := newCommitLock(leasesOf(leaser, "me", ttl, log), time.Now, log)
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+		defer cancel()
+		var workers sync.WaitGroup
+		committed := make(chan struct{})
+		errs := make([]error, 3)
+		for i, after := range []time.Duration{0, 20 * time.Second, 10 * time.Second} {
+			time.Sleep(after)
+			workers.Go(func() {
+				unlock, err := c.lockStories(ctx)
+				if errs[i] = err; err == nil {
+					<-committed
+					unlock()
+				}
+			})
+		}
+		// The first asks who holds the lease at 39 s ("X") and gives up
+		// at 40 s; the two queued behind it since before that wait on.
+		time.Sleep(10*time.Second + 500*time.Millisecond)
+		leaser.set("", false) // "X" gives the lease up: one of the two takes it
+		time.Sleep(500 * time.Millisecond)
+		leaser.set("Y", true) // "Y" holds it once given back; who holds it goes unanswered
+		close(committed)
+		workers.Wait()
+		if !strings.Contains(fmt.Sprint(errs[0]), `: "X"`) {
+			t.Fatalf("the first worker: %v, want a give-up naming %q", errs[0], "X")
+		}
+		took, gaveUp := errs[1], errs[2]
+		if took != nil {
+			took, gaveUp = gaveUp, took
+		}
+		if took != nil || !errors.Is(gaveUp, errStoriesLeaseNotTaken) || strings.Contains(gaveUp.Error(), `"X"`) {
+			t.Errorf("the two queued: %v and %v; want one to take the lease, the other a wait naming no holder: %q gave the lease up, and this process took it after", errs[1], errs[2], "X")
 		}
 	})
 }
