@@ -144,3 +144,36 @@ func TestABusyHostsPutOffRetryIsLoggedOnce(t *testing.T) {
 		t.Errorf("the retry's lines over %d tries put off and one made:\n%s\nwant two: the first try, and the one made with put_off=%d", putOff, strings.Join(retries, ""), putOff)
 	}
 }
+
+// TestABusyHostsPutOffRetryBacksOff: the retry of a disabled feed a busy
+// host put off was made again a minute later, and again each minute for
+// as long as the host stayed busy, each try holding a worker for the
+// wait: a retry that fails to happen comes no later for it. It backs off,
+// doubling from the schedule's floor up to the longest back-off.
+func TestABusyHostsPutOffRetryBacksOff(t *testing.T) {
+	h := disabledBesideAnotherFeed(t)
+	h.cfg.Defaults.HostGap, h.cfg.Defaults.Timeout = time.Hour, 20*time.Millisecond
+	svc, st := h.open()
+	defer st.Close()
+	ctx := context.Background()
+	f, _ := svc.live.catalog().Feed("wire")
+	o, _ := svc.live.catalog().Feed("other")
+	svc.poller.pollFeed(ctx, o, pollNow, nil) // the host's gap begins, for an hour
+
+	longest := svc.poller.schedule(f).LongestBackoff()
+	want := []time.Duration{time.Minute, 2 * time.Minute, 4 * time.Minute, 8 * time.Minute}
+	for range 6 {
+		want = append(want, min(2*want[len(want)-1], longest))
+	}
+	mode := pollRetryDisabled
+	for i, w := range want {
+		next := svc.poller.pollFeed(ctx, f, mode, nil)
+		if got := next.Sub(h.clock); got != w {
+			t.Errorf("try %d put off: the next after %v, want %v", i+1, got, w)
+		}
+		if mode = svc.poller.putOff.modeAfter("wire"); mode != pollRetryDisabled {
+			t.Fatalf("try %d put off: the loop plans mode %v, want the retry (%v)", i+1, mode, pollRetryDisabled)
+		}
+		h.clock = next
+	}
+}

@@ -695,15 +695,33 @@ func (p *poller) recordFailure(ctx context.Context, f *alert.Feed, st store.Feed
 // notFetched reschedules a feed whose fetch never started: its host had
 // no free slot in time (feeds.HostBusy). That is no poll and no failure:
 // its failure streak and health stay as they were, and it is tried again
-// at the schedule's floor, a minute later.
+// at the schedule's floor, a minute later (a disabled feed's retry put
+// off again, later: retryPutOffUntil).
 func (p *poller) notFetched(ctx context.Context, f *alert.Feed, st store.FeedState, err error, now time.Time) time.Time {
 	p.metrics.polls.WithLabelValues("not_fetched").Inc()
 	p.reschedule(f, &st, feeds.Outcome{Err: err}, now)
+	if st.Disabled {
+		st.NextPoll = p.retryPutOffUntil(f, st.NextPoll, now)
+	}
 	p.busyHosts.busy(st.URL, f.ID, err, now)
 	if !p.queueState(ctx, st) {
 		return now.Add(storeRetry)
 	}
 	return st.NextPoll
+}
+
+// retryPutOffUntil is when the loop makes again the retry of a disabled
+// feed that a busy host put off, planned at next by the schedule's floor:
+// then after the first try put off, doubling with each one after, up to
+// the longest back-off, so that a host that stays busy is not asked for a
+// slot each minute, each try holding a worker for its wait, for a feed
+// that would not be polled at all.
+func (p *poller) retryPutOffUntil(f *alert.Feed, next, now time.Time) time.Time {
+	wait, longest := next.Sub(now), p.schedule(f).LongestBackoff()
+	for n := p.putOff.times(f.ID); n > 1 && wait < longest; n-- {
+		wait *= 2
+	}
+	return now.Add(min(wait, longest))
 }
 
 // notRetried is the state to keep of a feed not fetched (its host busy),
@@ -722,9 +740,10 @@ func (p *poller) notRetried(f *alert.Feed, stored, st store.FeedState, mode poll
 
 // putOffRetries are the disabled feeds whose one more try (pollRetryDisabled)
 // a busy host put off: the poll loop makes it again at their next poll, a
-// minute later, when a poll when due would leave a disabled feed alone.
-// The tries put off in a row are counted, so that a host that stays busy
-// logs the retry once, not each minute (retryLogged, retryMade).
+// minute later and backing off (retryPutOffUntil), when a poll when due
+// would leave a disabled feed alone. The tries put off in a row are
+// counted, for that back-off and so that a host that stays busy logs the
+// retry once, not at each try (retryLogged, retryMade).
 type putOffRetries struct {
 	mu  sync.Mutex
 	ids map[string]*putOff
