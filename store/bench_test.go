@@ -335,3 +335,24 @@ func BenchmarkSaveFeedStates(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkOpenSQLite opens and closes a database already at the current
+// schema, as each `run --once` does, and as the tests that run the
+// service as processes do hundreds of times.
+func BenchmarkOpenSQLite(b *testing.B) {
+	path := filepath.Join(b.TempDir(), "open.db")
+	s, err := store.OpenSQLite(context.Background(), path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	s.Close()
+	for b.Loop() {
+		s, err := store.OpenSQLite(context.Background(), path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := s.Close(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -61,9 +61,7 @@ func OpenSQLite(ctx context.Context, path string, opts ...Option) (*SQLite, erro
 	if err := s.migrate(ctx); err != nil {
 		return nil, errors.Join(fmt.Errorf("migrate sqlite %q: %w", path, err), s.Close())
 	}
-	if err := s.prepare(ctx); err != nil {
-		return nil, errors.Join(fmt.Errorf("open sqlite %q: %w", path, err), s.Close())
-	}
+	s.prepare()
 	return &SQLite{s}, nil
 }
 
@@ -93,9 +91,7 @@ func OpenSQLiteReadOnly(ctx context.Context, path string, opts ...Option) (*SQLi
 	} else if err != nil {
 		return nil, errors.Join(fmt.Errorf("open sqlite %q read-only: %w", path, err), s.Close())
 	}
-	if err := s.prepare(ctx); err != nil {
-		return nil, errors.Join(fmt.Errorf("open sqlite %q read-only: %w", path, err), s.Close())
-	}
+	s.prepare()
 	return &SQLite{s}, nil
 }
 

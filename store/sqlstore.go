@@ -32,10 +32,10 @@ type sqlStore struct {
 	lock     *dbLock // SQLite's ownership of its file; nil otherwise
 	readOnly bool
 
-	// prepared holds statements prepared once on w and r, by SQL text, for
+	// prepared holds statements prepared once on w or r, by SQL text, for
 	// dialects whose driver would otherwise parse every statement on every
-	// call (parsing was 60% of a CommitPoll on SQLite). Read-only after open.
-	prepared map[string]*sql.Stmt
+	// call (parsing was 60% of a CommitPoll on SQLite).
+	prepared stmts
 
 	closeOnce sync.Once
 	closeErr  error
@@ -46,9 +46,7 @@ func (s *sqlStore) now() time.Time { return s.opt.now().UTC() }
 // Close closes the database. It is safe to call more than once.
 func (s *sqlStore) Close() error {
 	s.closeOnce.Do(func() {
-		for _, st := range s.prepared {
-			st.Close()
-		}
+		s.prepared.close()
 		var errW, errR error
 		if s.w != nil {
 			errW = s.w.Close()
@@ -141,11 +139,12 @@ func (s *sqlStore) inWriteTx(ctx context.Context, fn func(tx writeTx) error) err
 	if s.readOnly {
 		return ErrReadOnly
 	}
+	s.prepared.prepareWanted(ctx, s.w)
 	sqlTx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin %s transaction: %w", s.q.name, err)
 	}
-	tx := writeTx{Tx: sqlTx, prepared: s.prepared}
+	tx := writeTx{Tx: sqlTx, prepared: s.prepared, w: s.w}
 	if err := fn(tx); err != nil {
 		return errors.Join(err, ignoreDone(tx.Rollback()))
 	}
@@ -155,14 +154,11 @@ func (s *sqlStore) inWriteTx(ctx context.Context, fn func(tx writeTx) error) err
 	return nil
 }
 
-// prepare prepares the dialect's frequent statements: writes on w (whose
-// one connection every write transaction uses) and reads on r.
-func (s *sqlStore) prepare(ctx context.Context) error {
-	s.prepared = map[string]*sql.Stmt{}
-	type statementSet struct {
-		db      *sql.DB
-		queries []string
-	}
+// prepare lists the dialect's frequent statements, each prepared at its
+// first use: writes on w (whose one connection every write transaction
+// uses) and reads on r.
+func (s *sqlStore) prepare() {
+	s.prepared = stmts{}
 	readers := s.r
 	if s.lock != nil && !s.readOnly {
 		// SQLite, its one owner: the writer's connection answers which keys
@@ -171,31 +167,23 @@ func (s *sqlStore) prepare(ctx context.Context) error {
 		// does) and its pages read again.
 		readers = s.w
 	}
-	sets := []statementSet{
-		{readers, []string{s.q.unseenKeys}},
-		{s.r, []string{s.q.feedState, s.q.feedStates, s.q.pendingAlerts, s.q.pendingDestinations,
-			s.q.itemTexts, s.q.storyLeads, s.q.messageAlerts}},
-	}
+	s.prepared.add(readers, s.q.unseenKeys)
+	s.prepared.add(s.r, s.q.feedState, s.q.feedStates, s.q.pendingAlerts, s.q.pendingDestinations,
+		s.q.itemTexts, s.q.storyLeads, s.q.messageAlerts)
 	if !s.readOnly {
-		sets = append(sets, statementSet{s.w, []string{s.q.saveFeedState, s.q.markItemsSeenAt,
+		s.prepared.add(s.w, s.q.saveFeedState, s.q.markItemsSeenAt,
 			s.q.insertSeen, s.q.bumpSeen, s.q.insertSeenTexts, s.q.setTexts, s.q.dedupeTaken,
 			s.q.insertAlerts, s.q.recordChunkDedupe, s.q.assignBatch, s.q.markDelivered, s.q.markFailed,
-			s.q.hold, s.q.holdForDigest, s.q.postAlone}})
+			s.q.hold, s.q.holdForDigest, s.q.postAlone)
 	}
-	for _, set := range sets {
-		for _, q := range set.queries {
-			st, err := set.db.PrepareContext(ctx, q)
-			if err != nil {
-				return fmt.Errorf("prepare %q: %w", q, err)
-			}
-			s.prepared[q] = st
-		}
-	}
-	return nil
 }
 
 func (s *sqlStore) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	if st := s.prepared[q]; st != nil {
+	if l := s.prepared[q]; l != nil {
+		st, err := l.get(ctx)
+		if err != nil {
+			return nil, err
+		}
 		return st.QueryContext(ctx, args...)
 	}
 	return s.r.QueryContext(ctx, q, args...)
@@ -210,39 +198,74 @@ func (s *sqlStore) queryStrings(ctx context.Context, q string, args ...any) ([]s
 	return scanStrings(rows)
 }
 
-func (s *sqlStore) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
-	if st := s.prepared[q]; st != nil {
-		return st.QueryRowContext(ctx, args...)
+func (s *sqlStore) queryRow(ctx context.Context, q string, args ...any) row {
+	if l := s.prepared[q]; l != nil {
+		st, err := l.get(ctx)
+		if err != nil {
+			return row{err: err}
+		}
+		return row{row: st.QueryRowContext(ctx, args...)}
 	}
-	return s.r.QueryRowContext(ctx, q, args...)
+	return row{row: s.r.QueryRowContext(ctx, q, args...)}
+}
+
+// row is a *sql.Row, or the error that kept its statement from running.
+type row struct {
+	row *sql.Row
+	err error
+}
+
+func (r row) Scan(dest ...any) error {
+	if r.err != nil {
+		return r.err
+	}
+	return r.row.Scan(dest...)
 }
 
 // writeTx is a write transaction that runs prepared statements where it has
 // them; the statements it derives close when the transaction ends.
 type writeTx struct {
 	*sql.Tx
-	prepared map[string]*sql.Stmt
+	prepared stmts
+	w        *sql.DB // the pool tx is on
+}
+
+// stmt returns q's prepared statement for tx, or nil when q is none.
+func (tx writeTx) stmt(ctx context.Context, q string) (*sql.Stmt, error) {
+	if l := tx.prepared.forDB(q, tx.w); l != nil {
+		return l.forTx(ctx, tx.Tx)
+	}
+	return nil, nil
 }
 
 func (tx writeTx) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
-	if st := tx.prepared[q]; st != nil {
-		return tx.StmtContext(ctx, st).ExecContext(ctx, args...)
+	if st, err := tx.stmt(ctx, q); err != nil || st != nil {
+		if err != nil {
+			return nil, err
+		}
+		return st.ExecContext(ctx, args...)
 	}
 	return tx.Tx.ExecContext(ctx, q, args...)
 }
 
 func (tx writeTx) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	if st := tx.prepared[q]; st != nil {
-		return tx.StmtContext(ctx, st).QueryContext(ctx, args...)
+	if st, err := tx.stmt(ctx, q); err != nil || st != nil {
+		if err != nil {
+			return nil, err
+		}
+		return st.QueryContext(ctx, args...)
 	}
 	return tx.Tx.QueryContext(ctx, q, args...)
 }
 
-func (tx writeTx) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
-	if st := tx.prepared[q]; st != nil {
-		return tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
+func (tx writeTx) QueryRowContext(ctx context.Context, q string, args ...any) row {
+	if st, err := tx.stmt(ctx, q); err != nil || st != nil {
+		if err != nil {
+			return row{err: err}
+		}
+		return row{row: st.QueryRowContext(ctx, args...)}
 	}
-	return tx.Tx.QueryRowContext(ctx, q, args...)
+	return row{row: tx.Tx.QueryRowContext(ctx, q, args...)}
 }
 
 func ignoreDone(err error) error {
