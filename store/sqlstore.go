@@ -64,7 +64,12 @@ func (s *sqlStore) Close() error {
 // migrate applies the dialect's pending migrations in one transaction and
 // records each in schema_migrations, so a crash mid-way leaves the schema as
 // it was. Opening a database migrated by a newer newshound is an error.
+// A schema already current, every open but an upgrade's, is read without
+// the write transaction (and PostgreSQL's lock of the migrations).
 func (s *sqlStore) migrate(ctx context.Context) error {
+	if applied, err := s.schemaVersion(ctx, s.w); err == nil && applied == s.latestVersion() {
+		return nil
+	}
 	return s.inWriteTx(ctx, func(tx writeTx) error {
 		if s.q.lockMigrations != "" {
 			if _, err := tx.ExecContext(ctx, s.q.lockMigrations); err != nil {
@@ -78,7 +83,7 @@ func (s *sqlStore) migrate(ctx context.Context) error {
 		if err := tx.QueryRowContext(ctx, s.q.appliedVersion).Scan(&applied); err != nil {
 			return fmt.Errorf("read schema version: %w", err)
 		}
-		latest := s.q.migrations[len(s.q.migrations)-1].version
+		latest := s.latestVersion()
 		if applied > latest {
 			return fmt.Errorf("database schema version %d is newer than this newshound knows (%d): upgrade newshound", applied, latest)
 		}
@@ -99,26 +104,37 @@ func (s *sqlStore) migrate(ctx context.Context) error {
 	})
 }
 
+func (s *sqlStore) latestVersion() int { return s.q.migrations[len(s.q.migrations)-1].version }
+
 // errNoSchema is checkSchemaCurrent's error for a database without
 // newshound's tables; each read-only open says it in its own words.
 var errNoSchema = errors.New("no newshound tables")
+
+// schemaVersion reads the version of db's schema, or errNoSchema.
+func (s *sqlStore) schemaVersion(ctx context.Context, db *sql.DB) (int, error) {
+	var exists bool
+	if err := db.QueryRowContext(ctx, s.q.hasMigrationsTable).Scan(&exists); err != nil {
+		return 0, fmt.Errorf("read schema version: %w", err)
+	}
+	if !exists {
+		return 0, errNoSchema
+	}
+	var applied int
+	if err := db.QueryRowContext(ctx, s.q.appliedVersion).Scan(&applied); err != nil {
+		return 0, fmt.Errorf("read schema version: %w", err)
+	}
+	return applied, nil
+}
 
 // checkSchemaCurrent refuses a database whose schema version is not the
 // latest this newshound knows, or that has no newshound tables
 // (errNoSchema): a read-only store cannot migrate it.
 func (s *sqlStore) checkSchemaCurrent(ctx context.Context) error {
-	var exists bool
-	if err := s.r.QueryRowContext(ctx, s.q.hasMigrationsTable).Scan(&exists); err != nil {
-		return fmt.Errorf("read schema version: %w", err)
+	applied, err := s.schemaVersion(ctx, s.r)
+	if err != nil {
+		return err
 	}
-	if !exists {
-		return errNoSchema
-	}
-	var applied int
-	if err := s.r.QueryRowContext(ctx, s.q.appliedVersion).Scan(&applied); err != nil {
-		return fmt.Errorf("read schema version: %w", err)
-	}
-	latest := s.q.migrations[len(s.q.migrations)-1].version
+	latest := s.latestVersion()
 	switch {
 	case applied > latest:
 		return fmt.Errorf("database schema version %d is newer than this newshound knows (%d): upgrade newshound", applied, latest)
