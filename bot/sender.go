@@ -111,24 +111,69 @@ func (s *sender) poke() {
 	}
 }
 
-// loop delivers pending alerts whenever a poll enqueued some and on a
-// tick for retries, until runCtx ends; sendCtx bounds in-flight sends.
+// loop delivers pending alerts whenever a poll enqueued some, when a
+// failing destination's wait ends, and on a tick for what else fell due,
+// until runCtx ends; sendCtx bounds in-flight sends.
 func (s *sender) loop(runCtx, sendCtx context.Context) {
 	t := time.NewTicker(sendTick)
 	defer t.Stop()
+	retry := &retryTimer{t: time.NewTimer(time.Hour), s: s}
+	defer retry.t.Stop()
 	for {
 		s.beat.beat(s.now())
-		s.reportPass(sendCtx, s.deliverWhile(sendCtx, passStarts{wake: s.wake, tick: t.C, stop: runCtx.Done()}))
+		s.reportPass(sendCtx, s.deliverWhile(sendCtx, passStarts{wake: s.wake, tick: t.C, retry: retry, stop: runCtx.Done()}))
 		if runCtx.Err() != nil {
 			return // a wake pending too must not start a pass in the shutdown grace
 		}
+		retry.arm()
 		select {
 		case <-runCtx.Done():
 			return
 		case <-s.wake:
 		case <-t.C:
+		case <-retry.t.C:
 		}
 	}
+}
+
+// retryTimer fires when the first failing destination's wait (its
+// back-off, or the Retry-After it asked for) ends, so that its alerts are
+// tried then, not up to a tick later.
+type retryTimer struct {
+	t *time.Timer
+	s *sender
+}
+
+// arm sets the timer to the earliest wait still running, or stops it.
+func (r *retryTimer) arm() {
+	r.t.Stop()
+	if wait, ok := r.s.firstWaitEnds(); ok {
+		r.t.Reset(wait)
+	}
+}
+
+// c is the timer's channel; nil (never ready) for a pass without one.
+func (r *retryTimer) c() <-chan time.Time {
+	if r == nil {
+		return nil
+	}
+	return r.t.C
+}
+
+// firstWaitEnds returns how long until the first failing destination's
+// wait ends, if one is still waiting. A wait already over is left out:
+// the destination was tried, or is tried by the pass under way.
+func (s *sender) firstWaitEnds() (time.Duration, bool) {
+	now := s.now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var first time.Time
+	for _, h := range s.health {
+		if h.waitUntil.After(now) && (first.IsZero() || h.waitUntil.Before(first)) {
+			first = h.waitUntil
+		}
+	}
+	return first.Sub(now), !first.IsZero()
 }
 
 // reportPass logs what kept a delivery pass from reading the outbox,
@@ -197,13 +242,15 @@ func (s *sender) deliverAll(ctx context.Context) error {
 
 // passStarts are what starts, while a pass's slower destinations still
 // send, the destinations that are not sending: wake (a poll enqueued
-// alerts) or tick (retries may have fallen due), until stop is closed (a
-// shutdown: a send begun in the grace may be cut off by its end after it
-// reached the destination, and be posted again by the next run).
+// alerts), retry (a failing destination's wait ended; armed again as each
+// destination ends) or tick (what else may have fallen due), until stop is
+// closed (a shutdown: a send begun in the grace may be cut off by its end
+// after it reached the destination, and be posted again by the next run).
 type passStarts struct {
-	wake <-chan struct{}
-	tick <-chan time.Time
-	stop <-chan struct{}
+	wake  <-chan struct{}
+	tick  <-chan time.Time
+	retry *retryTimer
+	stop  <-chan struct{}
 }
 
 // deliverWhile is deliverAll, which also starts destinations as starts
@@ -233,11 +280,17 @@ func (s *sender) deliverWhile(ctx context.Context, starts passStarts) error {
 				missed = !s.startAgain(ctx, &p)
 			}
 			handOn = handOn || missed
+			if starts.retry != nil && p.sending > 0 {
+				starts.retry.arm() // d may have failed
+			}
 		case <-starts.wake:
 			p.woken()
 			s.startAgain(ctx, &p)
 		case <-starts.tick:
 			s.startAgain(ctx, &p)
+		case <-starts.retry.c():
+			s.startAgain(ctx, &p)
+			starts.retry.arm()
 		case <-starts.stop:
 			starts = passStarts{}
 		}

@@ -1,0 +1,119 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"slices"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/newshound/newshound/bot/notify"
+	"github.com/newshound/newshound/config"
+	"github.com/newshound/newshound/store"
+)
+
+// flakyDesk answers its first sends with errs, in order, then takes
+// them; it notes when each send came.
+type flakyDesk struct {
+	recorder
+	mu    sync.Mutex
+	errs  []error
+	sends []time.Time
+}
+
+func (d *flakyDesk) Send(ctx context.Context, m notify.Message) (notify.Receipt, error) {
+	d.mu.Lock()
+	d.sends = append(d.sends, time.Now())
+	var err error
+	if len(d.errs) > 0 {
+		err, d.errs = d.errs[0], d.errs[1:]
+	}
+	d.mu.Unlock()
+	if err != nil {
+		return notify.Receipt{}, err
+	}
+	return d.recorder.Send(ctx, m)
+}
+
+// TestRetryIsSentWhenItFallsDue: an alert whose destination failed is
+// tried again when its wait ends (the back-off's, or the Retry-After the
+// destination asked for), not at the sender's next tick after that.
+func TestRetryIsSentWhenItFallsDue(t *testing.T) {
+	tests := []struct {
+		name string
+		errs []error
+		want []time.Duration // each send's time from the first
+	}{
+		{"a back-off of 1 s, then 2 s", []error{errors.New("503 Service Unavailable"), errors.New("503 Service Unavailable")}, []time.Duration{0, time.Second, 3 * time.Second}},
+		{"a Retry-After of 3 s", []error{&notify.RetryError{After: 3 * time.Second, Err: errors.New("429")}}, []time.Duration{0, 3 * time.Second}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				desk := &flakyDesk{errs: tt.errs}
+				svc := newBubbleSender(t, desk)
+				stop := svc.runSender()
+				time.Sleep(tt.want[len(tt.want)-1] + time.Millisecond)
+				synctest.Wait()
+				stop()
+
+				desk.mu.Lock()
+				defer desk.mu.Unlock()
+				var got []time.Duration
+				for _, at := range desk.sends {
+					got = append(got, at.Sub(desk.sends[0]))
+				}
+				if !slices.Equal(got, tt.want) {
+					t.Errorf("sends at %v from the first, want %v", got, tt.want)
+				}
+				if n := len(desk.msgs); n != 1 {
+					t.Errorf("%d messages delivered, want 1", n)
+				}
+			})
+		})
+	}
+}
+
+// bubbleSender is a service whose sender runs in a synctest bubble, on a
+// clock that moves with the bubble's, with one alert for desk enqueued.
+type bubbleSender struct {
+	*Service
+}
+
+func newBubbleSender(t *testing.T, desk notify.Notifier) bubbleSender {
+	t.Helper()
+	h := newHarness(t, config.Subscription{Name: "dams", Query: "kessler"})
+	h.cfg.Service.RetryBase = time.Second
+	start := time.Now()
+	now := func() time.Time { return h.clock.Add(time.Since(start)) }
+	ctx := context.Background()
+	st, err := store.OpenSQLite(ctx, h.db, store.WithClock(now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	svc, err := New(ctx, testOptions(h.cfg, st, map[string]notify.Notifier{"desk": desk}, slog.New(slog.NewTextHandler(io.Discard, nil)), now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc.poller.pollAll(ctx, svc.live.catalog().Feeds(), pollNow) // first sight
+	h.write("wire.xml", item(1, "Kessler Dam spillway reopened", h.clock))
+	f, _ := svc.live.catalog().Feed("wire")
+	svc.poller.pollFeed(ctx, f, pollNow, nil)
+	return bubbleSender{svc}
+}
+
+// runSender runs the sender's loop until the returned stop.
+func (b bubbleSender) runSender() (stop func()) {
+	runCtx, cancel := context.WithCancel(context.Background())
+	var sending sync.WaitGroup
+	sending.Go(func() { b.sender.loop(runCtx, context.Background()) })
+	return func() {
+		cancel()
+		sending.Wait()
+	}
+}
