@@ -1309,8 +1309,9 @@ func destinationNotifier(notifiers map[string]notify.Notifier, channel, forum fu
 // resume lifts a pause (a moderator resumed a watch of the destination).
 func (s *sender) resume(dest string) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	delete(s.paused, dest)
+	s.mu.Unlock()
+	s.poke() // what waited for it goes now, not at the next tick
 }
 
 // warnOnce logs a warning the first time key is seen in this process, and

@@ -117,3 +117,26 @@ func (b bubbleSender) runSender() (stop func()) {
 		sending.Wait()
 	}
 }
+
+// TestResumedDestinationIsSentToAtOnce: a destination paused after a
+// delivery failure (a channel's lost permission) and resumed (/watch
+// resume, or a reload's check finding it fixed) gets the alerts that
+// waited for it at once, not at the sender's next tick.
+func TestResumedDestinationIsSentToAtOnce(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		desk := &recorder{}
+		svc := newBubbleSender(t, desk)
+		svc.sender.pauseDestination(context.Background(), "desk", "403 Missing Permissions")
+		stop := svc.runSender()
+		defer stop()
+		synctest.Wait()
+		if n := len(desk.titles()); n != 0 {
+			t.Fatalf("%d alerts sent to the paused desk, want 0", n)
+		}
+		svc.sender.resume("desk")
+		synctest.Wait() // no time passes in the bubble
+		if got, want := desk.titles(), []string{"Kessler Dam spillway reopened"}; !slices.Equal(got, want) {
+			t.Errorf("sent at the resume: %q, want %q", got, want)
+		}
+	})
+}

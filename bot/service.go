@@ -385,7 +385,6 @@ func (s *Service) checkDestinations(ctx context.Context) {
 				// Paused by a refused delivery (see pauseDestination),
 				// fixed since: its alerts go out again.
 				s.sender.resume(d.Name)
-				s.sender.poke()
 				s.log.Info("destination takes alerts again: pause lifted", "destination", d.Name, "paused_for", reason)
 			}
 		case ctx.Err() != nil:
