@@ -40,6 +40,7 @@ type poller struct {
 	sleep        func(ctx context.Context, d time.Duration) error
 	metrics      *metrics
 	workers      int
+	tick         time.Duration // the loop's longest sleep: pollTick
 	disableAfter time.Duration // 0: never
 	enqueued     func()        // pokes the sender
 	// polledHook, when set (by tests), is called by the poll loop after a

@@ -9,9 +9,10 @@ import (
 	"github.com/newshound/newshound/store"
 )
 
-// pollTick bounds how long the poll loop sleeps: feed intervals have a
-// one-minute floor, so a second is plenty of precision, and a clock that
-// jumps (tests, a resumed laptop) is noticed within a second.
+// pollTick bounds how long the poll loop sleeps (poller.tick): feed
+// intervals have a one-minute floor, so a second is plenty of precision,
+// and a clock that jumps (a resumed laptop) is noticed within a second.
+// Tests that move a fake clock under a running loop shorten it.
 const pollTick = time.Second
 
 // loop polls each feed when it falls due, at most p.workers at once, until
@@ -65,9 +66,9 @@ func (p *poller) loop(ctx context.Context) {
 				done <- polled{f.ID, next}
 			}(f, d.mode)
 		}
-		wait := q.wait(now, pollTick)
+		wait := q.wait(now, p.tick)
 		if len(inFlight) >= p.workers || !storeOK {
-			wait = pollTick // every worker busy (a poll ending wakes us), or the store is failing
+			wait = p.tick // every worker busy (a poll ending wakes us), or the store is failing
 		}
 		timer.Reset(wait)
 		select {

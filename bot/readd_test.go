@@ -261,6 +261,8 @@ func TestAnInstanceStartingWithoutAFeedLeavesItAlone(t *testing.T) {
 
 // runService runs h's service on the harness's SQLite file, on clk, until
 // halt (which the caller defers) stops it and checks what Run returned.
+// Its poll loop looks at clk every 20 ms, not every second (pollTick),
+// so that a move of clk takes effect at once.
 func runService(t *testing.T, h *harness, clk *clock, prepare ...func(*Service)) (st *store.SQLite, svc *Service, halt func()) {
 	t.Helper()
 	ctx := context.Background()
@@ -273,6 +275,7 @@ func runService(t *testing.T, h *harness, clk *clock, prepare ...func(*Service))
 	if err != nil {
 		t.Fatal(err)
 	}
+	svc.poller.tick = 20 * time.Millisecond
 	for _, f := range prepare {
 		f(svc)
 	}

@@ -113,7 +113,7 @@ func New(ctx context.Context, o Options) (*Service, error) {
 	lv.watchesChanged = snd.takeInWatches
 	pl := &poller{
 		store: o.Store, fetcher: o.Fetcher, watchFetcher: o.WatchFetcher, parser: o.Parser, live: lv, leases: ls,
-		recent: recent, log: o.Logger, now: o.Now, sleep: retryafter.Sleep, metrics: m, workers: cfg.Service.Workers,
+		recent: recent, log: o.Logger, now: o.Now, sleep: retryafter.Sleep, metrics: m, workers: cfg.Service.Workers, tick: pollTick,
 		disableAfter: cfg.Defaults.DisableAfter, enqueued: snd.poke, storeErrs: statelog.New(o.Logger), leaseWaits: statelog.New(o.Logger), busyHosts: newBusyHosts(o.Logger),
 		states: newFeedStates(o.Store, !ls.shared()), stories: newStoryGroups(o.Store, ls.shared(), longestStoryWindow(cfg)),
 		capped: capped, commits: commits,
