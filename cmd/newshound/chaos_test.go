@@ -116,6 +116,9 @@ func chaos(t *testing.T, stories bool) {
 	if testing.Short() {
 		t.Skip("kills and restarts newshound many times")
 	}
+	// Mostly waits (each round's run before its kill), on a farm, a
+	// Discord and a store of its own: beside the other long process tests.
+	t.Parallel()
 	rounds, seed := 16, uint64(20261202)
 	if n, err := strconv.Atoi(os.Getenv("NEWSHOUND_SOAK")); err == nil && n > 0 {
 		rounds, seed = n, uint64(time.Now().UnixNano())

@@ -395,6 +395,9 @@ func TestKilledInstanceWorkIsTakenOverWithin30s(t *testing.T) {
 	if testing.Short() {
 		t.Skip("waits for a lease to expire")
 	}
+	// Waits 20 s for the lease, on a farm, a Discord and a schema of its
+	// own: beside the other long process tests.
+	t.Parallel()
 	dsn := pgtest.Schema(t)
 	names := []string{"f0", "f1", "f2"}
 	f := newFarm(t, names...)
