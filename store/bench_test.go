@@ -356,3 +356,20 @@ func BenchmarkOpenSQLite(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkCreateSQLite opens a new database file, migrating it from
+// nothing, and closes it: the first open of every test's store.
+func BenchmarkCreateSQLite(b *testing.B) {
+	dir := b.TempDir()
+	n := 0
+	for b.Loop() {
+		n++
+		s, err := store.OpenSQLite(context.Background(), filepath.Join(dir, fmt.Sprintf("new%d.db", n)))
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := s.Close(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
