@@ -24,6 +24,7 @@ import (
 	"github.com/newshound/newshound/feeds"
 	"github.com/newshound/newshound/internal/feedtest"
 	"github.com/newshound/newshound/store"
+	"github.com/newshound/newshound/store/storetest"
 )
 
 // testItem is one RSS item of a feed written by writeFeed.
@@ -87,7 +88,7 @@ func newHarness(t *testing.T, subs ...config.Subscription) *harness {
 	dir := t.TempDir()
 	h := &harness{t: t, dir: dir, db: filepath.Join(dir, "state.db"), rec: &recorder{},
 		clock: time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)}
-	copyMigrated(t, h.db)
+	storetest.MigratedSQLite(t, h.db) // the store's tests migrate
 	h.cfg = config.Default()
 	h.cfg.Path = filepath.Join(dir, "newshound.yaml")
 	h.cfg.Defaults.MaxBodyBytes, h.cfg.Defaults.Timeout = 1<<20, 5*time.Second
@@ -114,43 +115,6 @@ func newHarness(t *testing.T, subs ...config.Subscription) *harness {
 	writeFeed(t, filepath.Join(dir, "wire.xml"), seed)
 	writeFeed(t, filepath.Join(dir, "other.xml"), seed)
 	return h
-}
-
-// migratedDB is the file of a database at the current schema, made once
-// per test process: migrating a new file took 0.14-0.19 s with -race in
-// each harness (BenchmarkCreateSQLite), and the store's tests are the
-// ones that check the migrations.
-var migratedDB = sync.OnceValues(func() ([]byte, error) {
-	dir, err := os.MkdirTemp("", "newshound-bot-test")
-	if err != nil {
-		return nil, err
-	}
-	defer os.RemoveAll(dir)
-	path := filepath.Join(dir, "state.db")
-	st, err := store.OpenSQLite(context.Background(), path)
-	if err != nil {
-		return nil, err
-	}
-	if err := st.Close(); err != nil {
-		return nil, err
-	}
-	if _, err := os.Stat(path + "-wal"); !errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("the migrated database's WAL is still there after Close (%v): its file alone may lack the schema", err)
-	}
-	return os.ReadFile(path)
-})
-
-// copyMigrated writes a database at the current schema to path, as the
-// harness's first open would leave it.
-func copyMigrated(t *testing.T, path string) {
-	t.Helper()
-	b, err := migratedDB()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
 }
 
 // options are the Options cmd would wire for the harness's config, with

@@ -15,6 +15,7 @@ import (
 
 	"github.com/newshound/newshound/bot"
 	"github.com/newshound/newshound/feeds"
+	"github.com/newshound/newshound/store/storetest"
 )
 
 // TestDocumentedDefaultsReachTheirComponent walks the defaults and zero
@@ -178,6 +179,7 @@ func documents(example, key, doc string) bool {
 func writeConfig(t *testing.T, section, key, value string) string {
 	t.Helper()
 	dir := t.TempDir()
+	storetest.MigratedSQLite(t, filepath.Join(dir, "state.db")) // the store's tests migrate
 	setting := ""
 	if value != "" {
 		setting = fmt.Sprintf("%s:\n  %s: %s\n", section, key, value)
