@@ -75,7 +75,7 @@ func (l *lazyStmt) forTx(ctx context.Context, tx *sql.Tx) (*sql.Stmt, error) {
 func (m stmts) prepareWanted(ctx context.Context, db *sql.DB) {
 	for _, l := range m {
 		if l.db == db && l.wanted.Swap(false) {
-			l.get(ctx) //nolint:errcheck // see above
+			_, _ = l.get(ctx)
 		}
 	}
 }
