@@ -73,7 +73,10 @@
 // is like several of its reports. So an item whose new words make at
 // least 0.2 of its weight joins a story of three reports or more by a
 // similarity below 0.4 only when a second report of the story is similar
-// to it as well; otherwise it opens a message.
+// to it as well; otherwise it opens a message. The other way round, an
+// item like no earlier report closely enough to join it, nor joining
+// through a story's keywords, joins the story two of whose reports are
+// each like it loosely (by 0.15): evidence no single report gives.
 //
 // A story that a first report joined weakly all the same (below 0.55,
 // sharing no name with the item it joined) is re-split when its own

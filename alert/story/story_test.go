@@ -1255,3 +1255,38 @@ func TestSubjectBar(t *testing.T) {
 		})
 	}
 }
+
+// TestCollectiveJoin: a report like no earlier report enough to join it,
+// but a little like two reports of one story, joins that story (see
+// Options.collectBar); one as little like a single report of it opens a
+// message of its own.
+func TestCollectiveJoin(t *testing.T) {
+	story := []string{
+		"Harbor city council approves new ferry terminal budget plan after long debate",
+		"Ferry terminal budget vote delayed by harbor council dispute",
+	}
+	for _, tc := range []struct {
+		name  string
+		opt   Options
+		title string
+		want  string // the story the new report is in
+	}{
+		{"like both reports", Options{}, "Commuters weigh in on ferry plans as harbor waterfront crowds grow", "0"},
+		{"off", Options{collectBar: -1}, "Commuters weigh in on ferry plans as harbor waterfront crowds grow", "2"},
+		{"three reports asked", Options{collectItems: 3}, "Commuters weigh in on ferry plans as harbor waterfront crowds grow", "2"},
+		{"like one report", Options{}, "Commuters weigh in on city ferry plans as waterfront crowds grow", "2"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			idx := NewIndex(tc.opt)
+			for i, title := range story {
+				if got, score, _ := idx.Group(fmt.Sprint(i), Make(title, ""), t0.Add(time.Duration(i)*time.Minute)); got != "0" {
+					t.Fatalf("#%d %q: Group = (%s, %.2f), want story 0", i, title, got, score)
+				}
+			}
+			got, score, _ := idx.Group("2", Make(tc.title, ""), t0.Add(2*time.Minute))
+			if got != tc.want {
+				t.Errorf("%q: Group = (%s, %.2f), want story %s", tc.title, got, score, tc.want)
+			}
+		})
+	}
+}
