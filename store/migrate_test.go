@@ -3,7 +3,9 @@ package store_test
 import (
 	"context"
 	"database/sql"
+	"net/url"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -63,4 +65,54 @@ func TestOpenOfACurrentSchemaWaitsForNoWriter(t *testing.T) {
 			s.Close()
 		})
 	}
+}
+
+// TestOpenMigratesTheSchemaItCreatesIn: a PostgreSQL search_path may name
+// another newshound's schema after the one this instance creates its
+// tables in (`"$user", public`, with public migrated by another
+// deployment). The first open migrates its own schema, as an open always
+// did, and does not take the other's tables, current as they are, for its
+// own.
+func TestOpenMigratesTheSchemaItCreatesIn(t *testing.T) {
+	ctx := context.Background()
+	other := pgtest.Schema(t)
+	s, err := store.OpenPostgres(ctx, other)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	own := pgtest.Schema(t)
+	ownSchema, otherSchema := searchPath(t, own), searchPath(t, other)
+	both := strings.Replace(own, "search_path="+ownSchema, "search_path="+url.QueryEscape(ownSchema+","+otherSchema), 1)
+	s, err = store.OpenPostgres(ctx, both)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	db, err := sql.Open("pgx", own)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var migrated bool
+	if err := db.QueryRowContext(ctx, "SELECT to_regclass($1) IS NOT NULL", ownSchema+".schema_migrations").Scan(&migrated); err != nil {
+		t.Fatal(err)
+	}
+	if !migrated {
+		t.Errorf("schema %s (search_path %s,%s) has no schema_migrations after the open: got its tables from %s", ownSchema, ownSchema, otherSchema, otherSchema)
+	}
+}
+
+// searchPath is the search_path a pgtest DSN sets.
+func searchPath(t *testing.T, dsn string) string {
+	t.Helper()
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := u.Query().Get("search_path")
+	if p == "" {
+		t.Fatalf("DSN %q sets no search_path", dsn)
+	}
+	return p
 }

@@ -345,7 +345,9 @@ var postgresDialect = withOwnStatements(commonQueries.expand("postgres", postgre
 	"jsonb_array_elements_text($N::jsonb) WITH ORDINALITY AS j(value, key)",
 	`SELECT pg_advisory_xact_lock(7072611417)`,
 	`SELECT pg_advisory_xact_lock(hashtext('newshound.dedupe:' || $1::text))`), ownStatements{
-	hasMigrationsTable: `SELECT to_regclass('schema_migrations') IS NOT NULL`,
+	// In the schema a migration creates its tables in, not any schema of
+	// the search_path: a later one may hold another deployment's.
+	hasMigrationsTable: `SELECT to_regclass(quote_ident(current_schema()) || '.schema_migrations') IS NOT NULL`,
 	// One statement inserts the alerts and records their dedupe keys (taken
 	// from the rows it inserted), so the alerts cost one round trip.
 	insertAlerts: `WITH a AS (
