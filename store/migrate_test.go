@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -115,4 +116,83 @@ func searchPath(t *testing.T, dsn string) string {
 		t.Fatalf("DSN %q sets no search_path", dsn)
 	}
 	return p
+}
+
+// TestInstancesStartingAtOnceMigrateOnce: instances started together on
+// an empty PostgreSQL schema each read no version before migrating; the
+// migration runs once, under its lock, and each of them opens.
+func TestInstancesStartingAtOnceMigrateOnce(t *testing.T) {
+	ctx := context.Background()
+	dsn := pgtest.Schema(t)
+	var wg sync.WaitGroup
+	errs := make([]error, 4)
+	for i := range errs {
+		wg.Go(func() {
+			s, err := store.OpenPostgres(ctx, dsn)
+			if err == nil {
+				err = s.Close()
+			}
+			errs[i] = err
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("instance %d: %v", i, err)
+		}
+	}
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var rows, versions int
+	if err := db.QueryRowContext(ctx, "SELECT count(*), count(DISTINCT version) FROM schema_migrations").Scan(&rows, &versions); err != nil {
+		t.Fatal(err)
+	}
+	if rows != versions || rows == 0 {
+		t.Errorf("schema_migrations has %d rows of %d versions, want each version once", rows, versions)
+	}
+}
+
+// TestOpenRefusesANewerSchema: an open of a schema a newer newshound
+// migrated is refused, as before the version was read first.
+func TestOpenRefusesANewerSchema(t *testing.T) {
+	ctx := context.Background()
+	cases := []struct {
+		name   string
+		driver string
+		dsn    func(t *testing.T) string
+		open   func(ctx context.Context, dsn string) (store.Store, error)
+	}{
+		{"sqlite", "sqlite", func(t *testing.T) string { return filepath.Join(t.TempDir(), "s.db") },
+			func(ctx context.Context, dsn string) (store.Store, error) { return store.OpenSQLite(ctx, dsn) }},
+		{"postgres", "pgx", func(t *testing.T) string { return pgtest.Schema(t) },
+			func(ctx context.Context, dsn string) (store.Store, error) { return store.OpenPostgres(ctx, dsn) }},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dsn := c.dsn(t)
+			s, err := c.open(ctx, dsn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s.Close()
+			db, err := sql.Open(c.driver, dsn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			if _, err := db.ExecContext(ctx, "INSERT INTO schema_migrations (version, name, applied_at) VALUES (9999, 'from the future', 0)"); err != nil {
+				t.Fatal(err)
+			}
+			s, err = c.open(ctx, dsn)
+			if err == nil {
+				s.Close()
+			}
+			if want := "newer than this newshound knows"; err == nil || !strings.Contains(err.Error(), want) {
+				t.Errorf("got error %v, want one with %q", err, want)
+			}
+		})
+	}
 }
