@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"maps"
 	"slices"
 	"sync"
 	"testing"
@@ -23,6 +24,7 @@ type flakyDesk struct {
 	mu    sync.Mutex
 	errs  []error
 	sends []time.Time
+	took  time.Duration // each send that works takes this long
 }
 
 func (d *flakyDesk) Send(ctx context.Context, m notify.Message) (notify.Receipt, error) {
@@ -36,7 +38,19 @@ func (d *flakyDesk) Send(ctx context.Context, m notify.Message) (notify.Receipt,
 	if err != nil {
 		return notify.Receipt{}, err
 	}
+	time.Sleep(d.took)
 	return d.recorder.Send(ctx, m)
+}
+
+// sentAt returns each send's time from start.
+func (d *flakyDesk) sentAt(start time.Time) []time.Duration {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var got []time.Duration
+	for _, at := range d.sends {
+		got = append(got, at.Sub(start))
+	}
+	return got
 }
 
 // TestRetryIsSentWhenItFallsDue: an alert whose destination failed is
@@ -55,22 +69,17 @@ func TestRetryIsSentWhenItFallsDue(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				desk := &flakyDesk{errs: tt.errs}
-				svc := newBubbleSender(t, desk)
+				svc := newBubbleSender(t, map[string]notify.Notifier{"desk": desk})
+				start := time.Now()
 				stop := svc.runSender()
 				time.Sleep(tt.want[len(tt.want)-1] + time.Millisecond)
 				synctest.Wait()
 				stop()
 
-				desk.mu.Lock()
-				defer desk.mu.Unlock()
-				var got []time.Duration
-				for _, at := range desk.sends {
-					got = append(got, at.Sub(desk.sends[0]))
-				}
-				if !slices.Equal(got, tt.want) {
+				if got := desk.sentAt(start); !slices.Equal(got, tt.want) {
 					t.Errorf("sends at %v from the first, want %v", got, tt.want)
 				}
-				if n := len(desk.msgs); n != 1 {
+				if n := len(desk.titles()); n != 1 {
 					t.Errorf("%d messages delivered, want 1", n)
 				}
 			})
@@ -78,15 +87,50 @@ func TestRetryIsSentWhenItFallsDue(t *testing.T) {
 	}
 }
 
+// TestRetryFallingDueWhileAnotherSendsIsSentThen: a destination whose
+// wait ends while another destination's retry is being sent is tried
+// when its wait ends, not at the sender's next tick.
+func TestRetryFallingDueWhileAnotherSendsIsSentThen(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		slow := &flakyDesk{errs: []error{errors.New("503 Service Unavailable")}, took: 200 * time.Millisecond}
+		asks := &flakyDesk{errs: []error{&notify.RetryError{After: 1100 * time.Millisecond, Err: errors.New("429")}}}
+		svc := newBubbleSender(t, map[string]notify.Notifier{"desk": slow, "night": asks})
+		start := time.Now()
+		stop := svc.runSender()
+		time.Sleep(3 * time.Second)
+		synctest.Wait()
+		stop()
+
+		for _, c := range []struct {
+			name string
+			desk *flakyDesk
+			want []time.Duration
+		}{
+			{"desk (back-off of 1 s, then 200 ms a send)", slow, []time.Duration{0, time.Second}},
+			{"night (Retry-After of 1.1 s)", asks, []time.Duration{0, 1100 * time.Millisecond}},
+		} {
+			if got := c.desk.sentAt(start); !slices.Equal(got, c.want) {
+				t.Errorf("%s: sends at %v from the start, want %v", c.name, got, c.want)
+			}
+		}
+	})
+}
+
 // bubbleSender is a service whose sender runs in a synctest bubble, on a
-// clock that moves with the bubble's, with one alert for desk enqueued.
+// clock that moves with the bubble's, with one alert enqueued for each
+// of its desks.
 type bubbleSender struct {
 	*Service
 }
 
-func newBubbleSender(t *testing.T, desk notify.Notifier) bubbleSender {
+func newBubbleSender(t *testing.T, desks map[string]notify.Notifier) bubbleSender {
 	t.Helper()
-	h := newHarness(t, config.Subscription{Name: "dams", Query: "kessler"})
+	h := newHarness(t)
+	h.cfg.Destinations = nil
+	for _, name := range slices.Sorted(maps.Keys(desks)) {
+		h.cfg.Destinations = append(h.cfg.Destinations, config.Destination{Name: name, Type: config.Console})
+		h.cfg.Subscriptions = append(h.cfg.Subscriptions, config.Subscription{Name: "dams-" + name, Query: "kessler", Destination: name, MaxAge: 24 * time.Hour})
+	}
 	h.cfg.Service.RetryBase = time.Second
 	start := time.Now()
 	now := func() time.Time { return h.clock.Add(time.Since(start)) }
@@ -96,7 +140,7 @@ func newBubbleSender(t *testing.T, desk notify.Notifier) bubbleSender {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	svc, err := New(ctx, testOptions(h.cfg, st, map[string]notify.Notifier{"desk": desk}, slog.New(slog.NewTextHandler(io.Discard, nil)), now))
+	svc, err := New(ctx, testOptions(h.cfg, st, desks, slog.New(slog.NewTextHandler(io.Discard, nil)), now))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,7 +169,7 @@ func (b bubbleSender) runSender() (stop func()) {
 func TestResumedDestinationIsSentToAtOnce(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		desk := &recorder{}
-		svc := newBubbleSender(t, desk)
+		svc := newBubbleSender(t, map[string]notify.Notifier{"desk": desk})
 		svc.sender.pauseDestination(context.Background(), "desk", "403 Missing Permissions")
 		stop := svc.runSender()
 		defer stop()
