@@ -74,6 +74,13 @@ func TestCLI(t *testing.T) {
 			wantCode: exitOK, golden: "preview_stories.golden",
 		},
 		{
+			// README: with the world desk's feed first, the wire's report of
+			// the next day is loosely like both reports of the story, and
+			// listed under it (the collective join).
+			name: "preview stories, the world desk's feed first", args: []string{"preview", "--stories", "--query", "kerry OR lavrov", "../../examples/feeds/world.xml", "../../examples/feeds/wire.atom"},
+			wantCode: exitOK, golden: "preview_stories_world_first.golden",
+		},
+		{
 			name: "preview stories json", args: []string{"preview", "--stories", "--json", "--query", "kerry OR lavrov", "../../examples/feeds/wire.atom", "../../examples/feeds/world.xml"},
 			wantCode: exitOK, golden: "preview_stories_json.golden",
 		},
