@@ -53,19 +53,11 @@ func TestAFailingLeaseTakeIsLoggedOncePerChangeOfState(t *testing.T) {
 				t.Fatal(err)
 			}
 			wantFailures := fmt.Sprintf(`works again" leases=feed failures=%d`, runs*tt.feeds)
-			out := logs.String()
-			for _, l := range []struct {
-				line string
-				want int
-			}{
-				{"taking a lease failed", 1},
-				{"taking leases works again", 1},
-				{wantFailures, 1},
-			} {
-				if got := strings.Count(out, l.line); got != l.want {
-					t.Errorf("%q logged %d times, want %d:\n%s", l.line, got, l.want, out)
-				}
-			}
+			wantLogged(t, logs.String(), map[string]int{
+				"taking a lease failed":     1,
+				"taking leases works again": 1,
+				wantFailures:                1,
+			})
 		})
 	}
 }

@@ -277,20 +277,12 @@ func TestAnOutboxLeaseTheStoreDoesNotGiveIsAFailureOfTheStore(t *testing.T) {
 					t.Errorf("Health: not ready once the lease is given (reasons %q)", hl.Reasons)
 				}
 				h.wantTitles("Aleppo ceasefire holds")
-				out := logs.String()
-				for _, l := range []struct {
-					line string
-					want int
-				}{
-					{"taking a lease failed", 1},
-					{"taking leases works again", 1},
-					{`works again" leases=outbox failures=3`, 1}, // a take a pass
-					{"reading the outbox failed", 0},
-				} {
-					if got := strings.Count(out, l.line); got != l.want {
-						t.Errorf("%q logged %d times, want %d:\n%s", l.line, got, l.want, out)
-					}
-				}
+				wantLogged(t, logs.String(), map[string]int{
+					"taking a lease failed":                 1,
+					"taking leases works again":             1,
+					`works again" leases=outbox failures=3`: 1, // a take a pass
+					"reading the outbox failed":             0,
+				})
 			})
 		})
 	}
