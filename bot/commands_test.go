@@ -137,7 +137,7 @@ type otherLeaser struct {
 	gwTries []time.Time
 }
 
-func (p *otherLeaser) Lease(ctx context.Context, name, owner string, ttl time.Duration) (bool, error) {
+func (p *otherLeaser) Lease(ctx context.Context, name, owner string, take int64, ttl time.Duration) (bool, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if name != gatewayLease {
@@ -151,7 +151,7 @@ func (p *otherLeaser) RenewLeases(ctx context.Context, names []string, owner str
 	return renewEach(ctx, p.Lease, names, owner, ttl)
 }
 
-func (p *otherLeaser) Release(ctx context.Context, name, owner string) error { return nil }
+func (p *otherLeaser) Release(ctx context.Context, name, owner string, take int64) error { return nil }
 
 func (p *otherLeaser) LeaseHolder(ctx context.Context, name string) (string, error) {
 	return "", nil
@@ -239,7 +239,7 @@ type scriptedGateway struct {
 	answers chan error
 }
 
-func (g *scriptedGateway) Lease(ctx context.Context, name, owner string, ttl time.Duration) (bool, error) {
+func (g *scriptedGateway) Lease(ctx context.Context, name, owner string, take int64, ttl time.Duration) (bool, error) {
 	select {
 	case g.asked <- struct{}{}:
 	case <-ctx.Done():

@@ -97,8 +97,8 @@ func (s *instanceStore) CommitPoll(ctx context.Context, feedID string, p store.P
 	return n, err
 }
 
-func (s *instanceStore) Lease(ctx context.Context, name, owner string, ttl time.Duration) (bool, error) {
-	got, err := s.Postgres.Lease(ctx, name, owner, ttl)
+func (s *instanceStore) Lease(ctx context.Context, name, owner string, take int64, ttl time.Duration) (bool, error) {
+	got, err := s.Postgres.Lease(ctx, name, owner, take, ttl)
 	if name == storiesLease && !got && err == nil {
 		s.mu.Lock()
 		if s.waiting != nil {

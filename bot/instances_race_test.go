@@ -26,16 +26,16 @@ type raceStore struct {
 	once        sync.Once
 }
 
-func (s *raceStore) Lease(ctx context.Context, name, owner string, ttl time.Duration) (bool, error) {
-	return s.Store.(store.Leaser).Lease(ctx, name, owner, ttl)
+func (s *raceStore) Lease(ctx context.Context, name, owner string, take int64, ttl time.Duration) (bool, error) {
+	return s.Store.(store.Leaser).Lease(ctx, name, owner, take, ttl)
 }
 
 func (s *raceStore) RenewLeases(ctx context.Context, names []string, owner string, ttl time.Duration) ([]string, error) {
 	return s.Store.(store.Leaser).RenewLeases(ctx, names, owner, ttl)
 }
 
-func (s *raceStore) Release(ctx context.Context, name, owner string) error {
-	return s.Store.(store.Leaser).Release(ctx, name, owner)
+func (s *raceStore) Release(ctx context.Context, name, owner string, take int64) error {
+	return s.Store.(store.Leaser).Release(ctx, name, owner, take)
 }
 
 func (s *raceStore) LeaseHolder(ctx context.Context, name string) (string, error) {

@@ -131,7 +131,7 @@ func (s *handedLeaser) set(holder string, hang bool) {
 	s.holder, s.hang = holder, hang
 }
 
-func (s *handedLeaser) Lease(ctx context.Context, name, owner string, ttl time.Duration) (bool, error) {
+func (s *handedLeaser) Lease(ctx context.Context, name, owner string, take int64, ttl time.Duration) (bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.holder == "" || s.holder == owner {
@@ -145,7 +145,7 @@ func (s *handedLeaser) RenewLeases(ctx context.Context, names []string, owner st
 	return renewEach(ctx, s.Lease, names, owner, ttl)
 }
 
-func (s *handedLeaser) Release(ctx context.Context, name, owner string) error {
+func (s *handedLeaser) Release(ctx context.Context, name, owner string, take int64) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.holder == owner {

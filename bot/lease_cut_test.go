@@ -18,7 +18,7 @@ type shutdownMidTake struct {
 	cancel context.CancelFunc
 }
 
-func (s shutdownMidTake) Lease(ctx context.Context, name, owner string, ttl time.Duration) (bool, error) {
+func (s shutdownMidTake) Lease(ctx context.Context, name, owner string, take int64, ttl time.Duration) (bool, error) {
 	if !strings.HasPrefix(name, "feed:") {
 		return true, nil
 	}

@@ -21,7 +21,7 @@ type stuckLeaser struct {
 	asked         atomic.Int64 // the questions of who holds a lease
 }
 
-func (s *stuckLeaser) Lease(ctx context.Context, name, owner string, ttl time.Duration) (bool, error) {
+func (s *stuckLeaser) Lease(ctx context.Context, name, owner string, take int64, ttl time.Duration) (bool, error) {
 	var answer <-chan time.Time
 	if !s.takes {
 		answer = time.After(s.answerAfter)
@@ -39,7 +39,7 @@ func (s *stuckLeaser) RenewLeases(ctx context.Context, names []string, owner str
 }
 
 // Release hangs as takes do: what gives back a take cut short waits too.
-func (s *stuckLeaser) Release(ctx context.Context, name, owner string) error {
+func (s *stuckLeaser) Release(ctx context.Context, name, owner string, take int64) error {
 	if s.takes {
 		<-ctx.Done()
 		return ctx.Err()

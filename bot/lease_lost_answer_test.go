@@ -17,8 +17,8 @@ import (
 // ends. Takes the database refuses, and every other call, are answered.
 type lostGrants struct{ store.Leaser }
 
-func (s lostGrants) Lease(ctx context.Context, name, owner string, ttl time.Duration) (bool, error) {
-	got, err := s.Leaser.Lease(context.WithoutCancel(ctx), name, owner, ttl)
+func (s lostGrants) Lease(ctx context.Context, name, owner string, take int64, ttl time.Duration) (bool, error) {
+	got, err := s.Leaser.Lease(context.WithoutCancel(ctx), name, owner, take, ttl)
 	if err != nil || !got {
 		return got, err
 	}
@@ -55,10 +55,10 @@ func TestALeaseTakeCutShortIsGivenBack(t *testing.T) {
 		{"the end of a wait for the stories lease cut it short", func(t *testing.T, l *leases, pg store.Leaser) {
 			// Another instance holds the lease, and gives it back just
 			// before the wait's end: the wait's last try is granted.
-			if got, err := pg.Lease(context.Background(), storiesLease, otherInstance, time.Hour); err != nil || !got {
+			if got, err := pg.Lease(context.Background(), storiesLease, otherInstance, 1, time.Hour); err != nil || !got {
 				t.Fatalf("taking the stories lease for another instance: %v, %v", got, err)
 			}
-			freed := time.AfterFunc(2*ttl-100*time.Millisecond, func() { pg.Release(context.Background(), storiesLease, otherInstance) })
+			freed := time.AfterFunc(2*ttl-100*time.Millisecond, func() { pg.Release(context.Background(), storiesLease, otherInstance, 1) })
 			defer freed.Stop()
 			c := newCommitLock(l, time.Now, l.log)
 			if _, err := c.lockStories(context.Background()); err == nil {

@@ -33,7 +33,7 @@ func (s *slowLeaser) answer(ctx context.Context) error {
 	return s.fail
 }
 
-func (s *slowLeaser) Lease(ctx context.Context, name, owner string, ttl time.Duration) (bool, error) {
+func (s *slowLeaser) Lease(ctx context.Context, name, owner string, take int64, ttl time.Duration) (bool, error) {
 	err := s.answer(ctx)
 	return err == nil, err
 }
@@ -46,7 +46,9 @@ func (s *slowLeaser) RenewLeases(ctx context.Context, names []string, owner stri
 	return names, nil
 }
 
-func (s *slowLeaser) Release(ctx context.Context, name, owner string) error { return s.answer(ctx) }
+func (s *slowLeaser) Release(ctx context.Context, name, owner string, take int64) error {
+	return s.answer(ctx)
+}
 
 func (s *slowLeaser) LeaseHolder(ctx context.Context, name string) (string, error) {
 	return "", s.answer(ctx)
@@ -128,7 +130,7 @@ type gatedLeaser struct {
 	enter           sync.Once
 }
 
-func (g *gatedLeaser) Lease(ctx context.Context, name, owner string, ttl time.Duration) (bool, error) {
+func (g *gatedLeaser) Lease(ctx context.Context, name, owner string, take int64, ttl time.Duration) (bool, error) {
 	if name != g.slow {
 		return true, nil
 	}
@@ -145,7 +147,7 @@ func (g *gatedLeaser) RenewLeases(ctx context.Context, names []string, owner str
 	return renewEach(ctx, g.Lease, names, owner, ttl)
 }
 
-func (g *gatedLeaser) Release(ctx context.Context, name, owner string) error { return nil }
+func (g *gatedLeaser) Release(ctx context.Context, name, owner string, take int64) error { return nil }
 
 func (g *gatedLeaser) LeaseHolder(ctx context.Context, name string) (string, error) {
 	return "", nil

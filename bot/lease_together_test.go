@@ -47,7 +47,7 @@ func TestDestinationsWaitForTheStoriesLeaseTogether(t *testing.T) {
 		copyDeskRow(t, db, dest)
 	}
 	b, st := countingSender(t, h, dsn, clk, notifiers, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if got, err := st.Postgres.Lease(ctx, storiesLease, "another-instance", time.Hour); err != nil || !got {
+	if got, err := st.Postgres.Lease(ctx, storiesLease, "another-instance", 1, time.Hour); err != nil || !got {
 		t.Fatalf("taking the stories lease for another instance: %v, %v", got, err)
 	}
 

@@ -34,6 +34,13 @@ type leases struct {
 	mu    sync.Mutex
 	held  map[string]heldLease
 	takes uint64 // the number of the last take, counted under mu
+	// holdings number, by name, the leases taken and not given back
+	// since, as the store knows them (store.Leaser's take): a give-back
+	// names its holding's, so that one the database runs late, after a
+	// worker of this process took the lease anew, leaves that new
+	// holding alone. lastHolding is the last number given, under mu.
+	holdings    map[string]int64
+	lastHolding int64
 	// stripes serialize the taking and giving back of one lease (by a
 	// hash of its name). A renewal takes none: see renewHeld.
 	stripes [64]sync.Mutex
@@ -64,7 +71,7 @@ func newLeases(st store.Store, ttl time.Duration, log *slog.Logger) *leases {
 
 // leasesOf is newLeases with its leaser (nil: not shared) and owner given.
 func leasesOf(leaser store.Leaser, owner string, ttl time.Duration, log *slog.Logger) *leases {
-	return &leases{leaser: leaser, owner: owner, ttl: ttl, log: log, held: map[string]heldLease{}, errs: statelog.New(log)}
+	return &leases{leaser: leaser, owner: owner, ttl: ttl, log: log, held: map[string]heldLease{}, holdings: map[string]int64{}, errs: statelog.New(log)}
 }
 
 // shared reports whether the store is shared, so that leases matter.
@@ -93,9 +100,10 @@ func (l *leases) tryTake(ctx context.Context, name string) (bool, error) {
 	stripe.Lock()
 	defer stripe.Unlock()
 	until := time.Now().Add(l.ttl)
-	got, cut, err := l.lease(ctx, name)
-	if cut {
-		l.giveBackCut(ctx, name)
+	holding, ours := l.holding(name)
+	got, cut, err := l.lease(ctx, name, holding)
+	if cut && !ours {
+		l.giveBackCut(ctx, name, holding)
 	}
 	if err != nil {
 		if ctx.Err() == nil {
@@ -108,9 +116,23 @@ func (l *leases) tryTake(ctx context.Context, name string) (bool, error) {
 		l.mu.Lock()
 		l.takes++
 		l.held[name] = heldLease{until: until, take: l.takes}
+		l.holdings[name] = holding
 		l.mu.Unlock()
 	}
 	return got, nil
+}
+
+// holding is the number a take of name goes by in the store: its
+// holding's when this instance took it and has not given it back (ours;
+// a take of it renews it), else a new one.
+func (l *leases) holding(name string) (n int64, ours bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if n, ours = l.holdings[name]; ours {
+		return n, true
+	}
+	l.lastHolding++
+	return l.lastHolding, false
 }
 
 // leaseKind is what a lease is for ("feed", "outbox", "gateway",
@@ -263,11 +285,12 @@ func boundedCut[T any](ctx context.Context, l *leases, call func(context.Context
 	return v, cut, err
 }
 
-// lease takes name within callTimeout; a take the store did not answer in
-// time fails, as one the store refused, and is cut (see boundedCut).
-func (l *leases) lease(ctx context.Context, name string) (got, cut bool, err error) {
+// lease takes name, as its holding numbered holding, within callTimeout;
+// a take the store did not answer in time fails, as one the store
+// refused, and is cut (see boundedCut).
+func (l *leases) lease(ctx context.Context, name string, holding int64) (got, cut bool, err error) {
 	return boundedCut(ctx, l, func(ctx context.Context) (bool, error) {
-		return l.leaser.Lease(ctx, name, l.owner, l.ttl)
+		return l.leaser.Lease(ctx, name, l.owner, holding, l.ttl)
 	})
 }
 
@@ -276,20 +299,15 @@ func (l *leases) lease(ctx context.Context, name string) (got, cut bool, err err
 // not answer the take, and the lease then runs out by its ttl.
 const maxCutRelease = time.Second
 
-// giveBackCut releases name after its take was cut short (shutdown,
-// callTimeout, the end of lockStories' budget): the database may have
-// granted it, and then, renewed by no one, it kept the other instances
-// waiting up to the ttl. The caller holds name's stripe. A lease this
-// instance holds (a take of it renews it) is left alone, and Release
-// takes nothing from another owner.
-func (l *leases) giveBackCut(ctx context.Context, name string) {
-	l.mu.Lock()
-	_, held := l.held[name]
-	l.mu.Unlock()
-	if held {
-		return
-	}
-	l.releaseWithin(ctx, name, min(l.callTimeout(), maxCutRelease))
+// giveBackCut releases the holding numbered holding of name after its
+// take was cut short (shutdown, callTimeout, the end of lockStories'
+// budget): the database may have granted it, and then, renewed by no
+// one, it kept the other instances waiting up to the ttl. The caller
+// holds name's stripe, and calls it only for a new holding: the take of
+// one this instance has (a renewal) is given back by its release.
+// Release takes nothing from another owner, nor another holding.
+func (l *leases) giveBackCut(ctx context.Context, name string, holding int64) {
+	l.releaseWithin(ctx, name, holding, min(l.callTimeout(), maxCutRelease))
 }
 
 // holder names the instance holding the lease, "" when the store cannot
@@ -318,16 +336,20 @@ func (l *leases) release(ctx context.Context, name string) {
 	defer stripe.Unlock()
 	l.mu.Lock()
 	delete(l.held, name)
+	holding, ok := l.holdings[name]
+	delete(l.holdings, name)
 	l.mu.Unlock()
-	l.releaseWithin(ctx, name, maxLeaseCall)
+	if ok {
+		l.releaseWithin(ctx, name, holding, maxLeaseCall)
+	}
 }
 
-// releaseWithin gives name back in the store within d, even when ctx was
-// cancelled (Ctrl-C mid-poll).
-func (l *leases) releaseWithin(ctx context.Context, name string, d time.Duration) {
+// releaseWithin gives name's holding numbered holding back in the store
+// within d, even when ctx was cancelled (Ctrl-C mid-poll).
+func (l *leases) releaseWithin(ctx context.Context, name string, holding int64, d time.Duration) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), d)
 	defer cancel()
-	if err := l.leaser.Release(ctx, name, l.owner); err != nil {
+	if err := l.leaser.Release(ctx, name, l.owner, holding); err != nil {
 		l.log.Debug("releasing a lease", "lease", name, "err", err)
 	}
 }

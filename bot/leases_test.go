@@ -78,7 +78,7 @@ type grantingLeaser struct {
 	grant bool
 }
 
-func (g *grantingLeaser) Lease(ctx context.Context, name, owner string, ttl time.Duration) (bool, error) {
+func (g *grantingLeaser) Lease(ctx context.Context, name, owner string, take int64, ttl time.Duration) (bool, error) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	return g.grant, nil
@@ -88,7 +88,9 @@ func (g *grantingLeaser) RenewLeases(ctx context.Context, names []string, owner 
 	return renewEach(ctx, g.Lease, names, owner, ttl)
 }
 
-func (g *grantingLeaser) Release(ctx context.Context, name, owner string) error { return nil }
+func (g *grantingLeaser) Release(ctx context.Context, name, owner string, take int64) error {
+	return nil
+}
 
 func (g *grantingLeaser) LeaseHolder(ctx context.Context, name string) (string, error) {
 	return "", nil
@@ -105,10 +107,10 @@ func (l *leases) runOut(name string) {
 
 // renewEach is RenewLeases for a test's leaser: each name renewed by its
 // lease, a call about one lease.
-func renewEach(ctx context.Context, lease func(context.Context, string, string, time.Duration) (bool, error), names []string, owner string, ttl time.Duration) ([]string, error) {
+func renewEach(ctx context.Context, lease func(context.Context, string, string, int64, time.Duration) (bool, error), names []string, owner string, ttl time.Duration) ([]string, error) {
 	var renewed []string
 	for _, n := range names {
-		got, err := lease(ctx, n, owner, ttl)
+		got, err := lease(ctx, n, owner, 0, ttl)
 		if err != nil {
 			return nil, err
 		}

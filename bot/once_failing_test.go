@@ -115,7 +115,7 @@ func TestRunOnceNamesTheFailingFeedsItDoesNotPoll(t *testing.T) {
 // elsewhereLeaser grants every lease but those another instance holds.
 type elsewhereLeaser struct{ held map[string]bool }
 
-func (e elsewhereLeaser) Lease(ctx context.Context, name, owner string, ttl time.Duration) (bool, error) {
+func (e elsewhereLeaser) Lease(ctx context.Context, name, owner string, take int64, ttl time.Duration) (bool, error) {
 	return !e.held[name], nil
 }
 
@@ -123,7 +123,9 @@ func (e elsewhereLeaser) RenewLeases(ctx context.Context, names []string, owner 
 	return renewEach(ctx, e.Lease, names, owner, ttl)
 }
 
-func (e elsewhereLeaser) Release(ctx context.Context, name, owner string) error { return nil }
+func (e elsewhereLeaser) Release(ctx context.Context, name, owner string, take int64) error {
+	return nil
+}
 
 func (e elsewhereLeaser) LeaseHolder(ctx context.Context, name string) (string, error) {
 	return "", nil
@@ -175,7 +177,7 @@ type leasesFailing struct {
 	fail   atomic.Bool
 }
 
-func (l *leasesFailing) Lease(ctx context.Context, name, owner string, ttl time.Duration) (bool, error) {
+func (l *leasesFailing) Lease(ctx context.Context, name, owner string, take int64, ttl time.Duration) (bool, error) {
 	if !strings.HasPrefix(name, l.prefix) || !l.fail.Load() {
 		return true, nil
 	}

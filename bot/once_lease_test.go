@@ -24,7 +24,7 @@ func TestRunOnceWaitingForTheStoriesLeaseIsNoStoreFailure(t *testing.T) {
 	h, _, clk, n, delivered := talksEnqueued(t, dsn, time.Second)
 	b, st := countingSender(t, h, dsn, clk, map[string]notify.Notifier{"desk": n}, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	ctx := context.Background()
-	if got, err := st.Postgres.Lease(ctx, storiesLease, "another-instance", time.Hour); err != nil || !got {
+	if got, err := st.Postgres.Lease(ctx, storiesLease, "another-instance", 1, time.Hour); err != nil || !got {
 		t.Fatalf("taking the stories lease for another instance: %v, %v", got, err)
 	}
 

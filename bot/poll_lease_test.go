@@ -27,11 +27,11 @@ const otherInstance = "newsroom-2/4242/feedbeef"
 func holdStoriesLeaseElsewhere(t *testing.T, svc *Service, _ string) func() {
 	t.Helper()
 	l := svc.store.(store.Leaser)
-	if got, err := l.Lease(context.Background(), storiesLease, otherInstance, time.Hour); err != nil || !got {
+	if got, err := l.Lease(context.Background(), storiesLease, otherInstance, 1, time.Hour); err != nil || !got {
 		t.Fatalf("taking the stories lease for another instance: %v, %v", got, err)
 	}
 	return func() {
-		if err := l.Release(context.Background(), storiesLease, otherInstance); err != nil {
+		if err := l.Release(context.Background(), storiesLease, otherInstance, 1); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -26,11 +26,11 @@ type leaseCountingStore struct {
 	released map[string]time.Time // when each lease was last given back
 }
 
-func (s *leaseCountingStore) Lease(ctx context.Context, name, owner string, ttl time.Duration) (bool, error) {
+func (s *leaseCountingStore) Lease(ctx context.Context, name, owner string, take int64, ttl time.Duration) (bool, error) {
 	s.mu.Lock()
 	s.takes[name]++
 	s.mu.Unlock()
-	return s.Postgres.Lease(ctx, name, owner, ttl)
+	return s.Postgres.Lease(ctx, name, owner, take, ttl)
 }
 
 func (s *leaseCountingStore) taken(name string) int {
@@ -39,11 +39,11 @@ func (s *leaseCountingStore) taken(name string) int {
 	return s.takes[name]
 }
 
-func (s *leaseCountingStore) Release(ctx context.Context, name, owner string) error {
+func (s *leaseCountingStore) Release(ctx context.Context, name, owner string, take int64) error {
 	s.mu.Lock()
 	s.released[name] = time.Now()
 	s.mu.Unlock()
-	return s.Postgres.Release(ctx, name, owner)
+	return s.Postgres.Release(ctx, name, owner, take)
 }
 
 func (s *leaseCountingStore) releasedAt(name string) time.Time {
@@ -156,7 +156,7 @@ func sendBehindStoriesLease(t *testing.T, b *Service, st *leaseCountingStore) (g
 	t.Helper()
 	ctx := context.Background()
 	const other = "another-instance"
-	if got, err := st.Postgres.Lease(ctx, storiesLease, other, time.Hour); err != nil || !got {
+	if got, err := st.Postgres.Lease(ctx, storiesLease, other, 1, time.Hour); err != nil || !got {
 		t.Fatalf("taking the stories lease for another instance: %v, %v", got, err)
 	}
 	runCtx, cancel := context.WithCancel(ctx)
@@ -165,7 +165,7 @@ func sendBehindStoriesLease(t *testing.T, b *Service, st *leaseCountingStore) (g
 	stop = func() { cancel(); <-done }
 	t.Cleanup(stop)
 	giveBack = func() {
-		if err := st.Postgres.Release(ctx, storiesLease, other); err != nil {
+		if err := st.Postgres.Release(ctx, storiesLease, other, 1); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -80,7 +80,7 @@ func (h *hangingLeaser) hang() {
 	h.hanging, h.entered, h.answer = true, make(chan struct{}), make(chan struct{})
 }
 
-func (h *hangingLeaser) Lease(ctx context.Context, name, owner string, ttl time.Duration) (bool, error) {
+func (h *hangingLeaser) Lease(ctx context.Context, name, owner string, take int64, ttl time.Duration) (bool, error) {
 	h.mu.Lock()
 	hanging, entered, answer := h.hanging, h.entered, h.answer
 	h.mu.Unlock()
@@ -99,7 +99,9 @@ func (h *hangingLeaser) RenewLeases(ctx context.Context, names []string, owner s
 	return renewEach(ctx, h.Lease, names, owner, ttl)
 }
 
-func (h *hangingLeaser) Release(ctx context.Context, name, owner string) error { return nil }
+func (h *hangingLeaser) Release(ctx context.Context, name, owner string, take int64) error {
+	return nil
+}
 
 func (h *hangingLeaser) LeaseHolder(ctx context.Context, name string) (string, error) {
 	return "another", nil

@@ -30,7 +30,7 @@ func BenchmarkRenewLeases(b *testing.B) {
 				names := make([]string, held)
 				for i := range names {
 					names[i] = fmt.Sprintf("feed:f%d", i)
-					if ok, err := s.Lease(ctx, names[i], "me", 20*time.Second); err != nil || !ok {
+					if ok, err := s.Lease(ctx, names[i], "me", 1, 20*time.Second); err != nil || !ok {
 						b.Fatalf("Lease(%s) = %v, %v", names[i], ok, err)
 					}
 				}
@@ -57,7 +57,7 @@ func renewRound(b *testing.B, s store.Leaser, names []string, how string) {
 		return
 	}
 	for _, n := range names {
-		if ok, err := s.Lease(ctx, n, "me", 20*time.Second); err != nil || !ok {
+		if ok, err := s.Lease(ctx, n, "me", 1, 20*time.Second); err != nil || !ok {
 			b.Fatalf("Lease(%s) = %v, %v", n, ok, err)
 		}
 	}
@@ -75,7 +75,7 @@ func loadLeases(b *testing.B, s store.Store, n int) (stop func()) {
 			owner := fmt.Sprintf("other%d", g)
 			for i := 0; ctx.Err() == nil; i++ {
 				name := fmt.Sprintf("feed:o%d-%d", g, i%50)
-				if _, err := leaser.Lease(ctx, name, owner, 20*time.Second); err != nil && ctx.Err() == nil {
+				if _, err := leaser.Lease(ctx, name, owner, 1, 20*time.Second); err != nil && ctx.Err() == nil {
 					b.Errorf("load: Lease(%s): %v", name, err)
 					return
 				}

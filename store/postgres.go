@@ -83,11 +83,13 @@ func openPostgres(ctx context.Context, dsn string, readOnly bool, opts []Option)
 
 // Leases live on the database's clock (now()), so instances whose clocks
 // disagree still agree on who holds what. The lease is taken when free,
-// expired, or already the owner's; RETURNING yields a row only then.
+// expired, or already the owner's; RETURNING yields a row only then. A
+// take writes its take number, so that a give-back of an earlier take of
+// the same owner (one the database runs late) finds no row to delete.
 const (
-	takeLease = `INSERT INTO leases (name, owner, expires_at)
-		VALUES ($1, $2, now() + $3::bigint * interval '1 microsecond')
-		ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at
+	takeLease = `INSERT INTO leases (name, owner, take, expires_at)
+		VALUES ($1, $2, $3, now() + $4::bigint * interval '1 microsecond')
+		ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, take = excluded.take, expires_at = excluded.expires_at
 		WHERE leases.owner = excluded.owner OR leases.expires_at <= now()
 		RETURNING name`
 	// renewLeases updates rows only: a lease given back meanwhile has no
@@ -95,15 +97,15 @@ const (
 	renewLeases = `UPDATE leases SET expires_at = now() + $3::bigint * interval '1 microsecond'
 		WHERE name = ANY($1::text[]) AND owner = $2
 		RETURNING name`
-	releaseLease = `DELETE FROM leases WHERE name = $1 AND owner = $2`
+	releaseLease = `DELETE FROM leases WHERE name = $1 AND owner = $2 AND take = $3`
 	leaseHolder  = `SELECT owner FROM leases WHERE name = $1 AND expires_at > now()`
 )
 
 // Lease takes or renews owner's lease called name for ttl, measured on the
-// database's clock. It reports false when another owner holds it
-// unexpired. A ttl under a microsecond is an error, not a release: use
-// Release.
-func (p *Postgres) Lease(ctx context.Context, name, owner string, ttl time.Duration) (bool, error) {
+// database's clock, as its take numbered take. It reports false when
+// another owner holds it unexpired. A ttl under a microsecond is an
+// error, not a release: use Release.
+func (p *Postgres) Lease(ctx context.Context, name, owner string, take int64, ttl time.Duration) (bool, error) {
 	if name == "" || owner == "" {
 		return false, fmt.Errorf("lease %q for %q: empty name or owner", name, owner)
 	}
@@ -114,7 +116,7 @@ func (p *Postgres) Lease(ctx context.Context, name, owner string, ttl time.Durat
 		return false, ErrReadOnly
 	}
 	var got string
-	err := p.w.QueryRowContext(ctx, takeLease, name, owner, ttl.Microseconds()).Scan(&got)
+	err := p.w.QueryRowContext(ctx, takeLease, name, owner, take, ttl.Microseconds()).Scan(&got)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}
@@ -151,14 +153,15 @@ func (p *Postgres) RenewLeases(ctx context.Context, names []string, owner string
 	return renewed, nil
 }
 
-// Release ends owner's lease called name at once, so another instance can
-// take it without waiting for it to expire. Releasing a lease owner does
-// not hold does nothing.
-func (p *Postgres) Release(ctx context.Context, name, owner string) error {
+// Release ends owner's lease called name at once, if its take numbered
+// take holds it, so another instance can take it without waiting for it
+// to expire. Releasing a lease owner does not hold, or holds by another
+// take, does nothing.
+func (p *Postgres) Release(ctx context.Context, name, owner string, take int64) error {
 	if p.readOnly {
 		return ErrReadOnly
 	}
-	if _, err := p.w.ExecContext(ctx, releaseLease, name, owner); err != nil {
+	if _, err := p.w.ExecContext(ctx, releaseLease, name, owner, take); err != nil {
 		return fmt.Errorf("release lease %q of %q: %w", name, owner, err)
 	}
 	return nil

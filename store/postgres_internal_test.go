@@ -183,7 +183,7 @@ func TestPostgresMigrateFromFeedLeases(t *testing.T) {
 	if feedLeases {
 		t.Error("feed_leases still exists after migrating")
 	}
-	if ok, err := s.Lease(ctx, "feed:wire", "host-1", time.Minute); err != nil || !ok {
+	if ok, err := s.Lease(ctx, "feed:wire", "host-1", 1, time.Minute); err != nil || !ok {
 		t.Errorf("Lease after migrating = %v, %v; want true", ok, err)
 	}
 	want := map[string]time.Time{"delivered": day, "pending": day.AddDate(0, 0, -1)}

@@ -59,12 +59,12 @@ func TestOpenPostgresReadOnlyRefusesWrites(t *testing.T) {
 		{"MoveStories", func() error {
 			return ro.MoveStories(ctx, []store.StoryMove{{Destination: "console", Item: "k1", From: "a", To: "b"}})
 		}},
-		{"Lease", func() error { _, err := ro.Lease(ctx, "stories", "status", time.Minute); return err }},
+		{"Lease", func() error { _, err := ro.Lease(ctx, "stories", "status", 1, time.Minute); return err }},
 		{"RenewLeases", func() error {
 			_, err := ro.RenewLeases(ctx, []string{"stories"}, "status", time.Minute)
 			return err
 		}},
-		{"Release", func() error { return ro.Release(ctx, "stories", "status") }},
+		{"Release", func() error { return ro.Release(ctx, "stories", "status", 1) }},
 	}
 	for _, tc := range writes {
 		t.Run(tc.name, func(t *testing.T) {
@@ -76,7 +76,7 @@ func TestOpenPostgresReadOnlyRefusesWrites(t *testing.T) {
 	if st, err := owner.FeedState(ctx, "wire"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("feed state after the read-only writes: got %+v, %v; want none written", st, err)
 	}
-	if ok, err := owner.Lease(ctx, "stories", "owner", time.Minute); err != nil || !ok {
+	if ok, err := owner.Lease(ctx, "stories", "owner", 1, time.Minute); err != nil || !ok {
 		t.Errorf("owner's Lease after the read-only one: got %v, %v; want true (the read-only store took none)", ok, err)
 	}
 }

@@ -52,6 +52,11 @@ var refusedReportsIndexes = [2]string{
 	`CREATE INDEX refused_reports_story ON refused_reports (destination, story)`,
 }
 
+// leaseTakeStep is step 17 of both dialects: a lease row keeps the take
+// that wrote it, and a give-back deletes only its own take's row
+// (Leaser.Release). SQLite has no leases, and its step does nothing.
+const leaseTakeStep = "a lease given back only by the take that holds it"
+
 var sqliteMigrations = []migration{
 	{1, "feeds, seen items, outbox, watches", []string{
 		`CREATE TABLE feeds (
@@ -206,6 +211,7 @@ var sqliteMigrations = []migration{
 		)`,
 		refusedReportsIndexes[0], refusedReportsIndexes[1],
 	}},
+	{17, leaseTakeStep, nil}, // no leases on SQLite (step 4)
 }
 
 var postgresMigrations = []migration{
@@ -350,5 +356,10 @@ var postgresMigrations = []migration{
 			PRIMARY KEY (destination, feed_id, item_key)
 		)`,
 		refusedReportsIndexes[0], refusedReportsIndexes[1],
+	}},
+	{17, leaseTakeStep, []string{
+		// A row taken before this step is given back by no one: the
+		// instances are stopped for an upgrade, and it runs out.
+		`ALTER TABLE leases ADD COLUMN take BIGINT NOT NULL DEFAULT 0`,
 	}},
 }

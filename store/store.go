@@ -431,8 +431,10 @@ type Leaser interface {
 	// Lease takes or renews owner's lease called name (for example
 	// "feed:reuters", "outbox:desk", "gateway") for ttl, measured on the
 	// database's clock, and reports whether owner holds it; false means
-	// another owner holds it unexpired.
-	Lease(ctx context.Context, name, owner string, ttl time.Duration) (bool, error)
+	// another owner holds it unexpired. take numbers the take among
+	// owner's (a holding's takes may share one): the lease row keeps the
+	// last take's, which Release must name.
+	Lease(ctx context.Context, name, owner string, take int64, ttl time.Duration) (bool, error)
 	// RenewLeases extends by ttl, on the database's clock, every lease
 	// of names that owner still holds, in one call whatever their number,
 	// and returns the names it renewed. A name left out was given back,
@@ -441,9 +443,11 @@ type Leaser interface {
 	// lease past its expiry that no other owner took meanwhile is renewed:
 	// no one else can have worked under it.
 	RenewLeases(ctx context.Context, names []string, owner string, ttl time.Duration) ([]string, error)
-	// Release ends owner's lease called name at once; it does nothing when
-	// owner does not hold it.
-	Release(ctx context.Context, name, owner string) error
+	// Release ends owner's lease called name at once when owner holds it
+	// by the take numbered take; it does nothing else. So a give-back
+	// the database runs late, after another worker of owner took the
+	// lease anew (another take), leaves that take alone.
+	Release(ctx context.Context, name, owner string, take int64) error
 	// LeaseHolder returns the owner holding the lease called name
 	// unexpired, "" when none does: who another instance waits for.
 	LeaseHolder(ctx context.Context, name string) (string, error)

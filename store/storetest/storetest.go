@@ -1299,11 +1299,11 @@ func (h *harness) leaser(t *testing.T) store.Leaser {
 func testLeaser(t *testing.T, h *harness) {
 	l := h.leaser(t)
 	ctx := context.Background()
-	lease := func(name, owner string) func() (bool, error) {
-		return func() (bool, error) { return l.Lease(ctx, name, owner, time.Hour) }
+	lease := func(name, owner string, take int64) func() (bool, error) {
+		return func() (bool, error) { return l.Lease(ctx, name, owner, take, time.Hour) }
 	}
-	release := func(name, owner string) func() (bool, error) {
-		return func() (bool, error) { return true, l.Release(ctx, name, owner) }
+	release := func(name, owner string, take int64) func() (bool, error) {
+		return func() (bool, error) { return true, l.Release(ctx, name, owner, take) }
 	}
 	holder := func(name, owner string) func() (bool, error) {
 		return func() (bool, error) {
@@ -1319,23 +1319,26 @@ func testLeaser(t *testing.T, h *harness) {
 		do   func() (bool, error)
 		want bool
 	}{
-		{"a takes a free lease", lease("feed:f", "a"), true},
-		{"b is refused while a holds it", lease("feed:f", "b"), false},
+		{"a takes a free lease", lease("feed:f", "a", 1), true},
+		{"b is refused while a holds it", lease("feed:f", "b", 1), false},
 		{"the holder is a", holder("feed:f", "a"), true},
 		{"a free lease has no holder", holder("outbox:desk", ""), true},
-		{"a renews", lease("feed:f", "a"), true},
-		{"another name is free", lease("outbox:desk", "b"), true},
+		{"a renews", lease("feed:f", "a", 1), true},
+		{"another name is free", lease("outbox:desk", "b", 1), true},
 		{"instance clocks do not matter", func() (bool, error) {
 			h.clock.Advance(3 * time.Hour)
-			return l.Lease(ctx, "feed:f", "b", time.Hour)
+			return l.Lease(ctx, "feed:f", "b", 2, time.Hour)
 		}, false},
-		{"b releasing a's lease does nothing", release("feed:f", "b"), true},
-		{"so b is still refused", lease("feed:f", "b"), false},
-		{"a releases", release("feed:f", "a"), true},
-		{"b takes it at once", lease("feed:f", "b"), true},
+		{"b releasing a's lease does nothing", release("feed:f", "b", 1), true},
+		{"so b is still refused", lease("feed:f", "b", 3), false},
+		{"a takes it by another take", lease("feed:f", "a", 2), true},
+		{"a giving back its take before does nothing", release("feed:f", "a", 1), true},
+		{"so b is refused still", lease("feed:f", "b", 4), false},
+		{"a gives back the take that holds it", release("feed:f", "a", 2), true},
+		{"b takes it at once", lease("feed:f", "b", 5), true},
 		{"the holder is b now", holder("feed:f", "b"), true},
-		{"a is refused now", lease("feed:f", "a"), false},
-		{"releasing a free lease does nothing", release("gateway", "a"), true},
+		{"a is refused now", lease("feed:f", "a", 3), false},
+		{"releasing a free lease does nothing", release("gateway", "a", 1), true},
 	}
 	for _, st := range steps {
 		got, err := st.do()
@@ -1348,17 +1351,17 @@ func testLeaser(t *testing.T, h *harness) {
 	}
 
 	const short = 100 * time.Millisecond
-	if got, err := l.Lease(ctx, "gateway", "a", short); err != nil || !got {
+	if got, err := l.Lease(ctx, "gateway", "a", 4, short); err != nil || !got {
 		t.Fatalf("Lease(gateway, a, %v) = %v, %v; want true", short, got, err)
 	}
 	time.Sleep(2 * short)
 	if got, err := l.LeaseHolder(ctx, "gateway"); err != nil || got != "" {
 		t.Errorf("after a's lease expired, LeaseHolder(gateway) = %q, %v; want none", got, err)
 	}
-	if got, err := l.Lease(ctx, "gateway", "b", time.Hour); err != nil || !got {
+	if got, err := l.Lease(ctx, "gateway", "b", 6, time.Hour); err != nil || !got {
 		t.Errorf("after a's lease expired, Lease(gateway, b) = %v, %v; want true", got, err)
 	}
-	if got, err := l.Lease(ctx, "gateway", "a", 0); err == nil {
+	if got, err := l.Lease(ctx, "gateway", "a", 5, 0); err == nil {
 		t.Errorf("Lease with ttl 0 = %v, nil; want an error", got)
 	}
 }
@@ -1373,7 +1376,7 @@ func testRenewLeases(t *testing.T, h *harness) {
 	const short = 100 * time.Millisecond
 	take := func(name, owner string, ttl time.Duration) {
 		t.Helper()
-		if got, err := l.Lease(ctx, name, owner, ttl); err != nil || !got {
+		if got, err := l.Lease(ctx, name, owner, 1, ttl); err != nil || !got {
 			t.Fatalf("Lease(%s, %s, %v) = %v, %v; want true", name, owner, ttl, got, err)
 		}
 	}
@@ -1382,7 +1385,7 @@ func testRenewLeases(t *testing.T, h *harness) {
 	take("gateway", "a", short)
 	take("feed:x", "a", short)
 	take("stories", "b", time.Hour)
-	if err := l.Release(ctx, "outbox:desk", "a"); err != nil {
+	if err := l.Release(ctx, "outbox:desk", "a", 1); err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(2 * short)
@@ -1469,7 +1472,7 @@ func runInstance(s store.Store, i int, results []instanceResult) error {
 	for r := range results {
 		res := &results[r]
 		var err error
-		res.leased, err = s.(store.Leaser).Lease(ctx, fmt.Sprintf("feed:round-%d", r), fmt.Sprintf("instance-%d", i), time.Hour)
+		res.leased, err = s.(store.Leaser).Lease(ctx, fmt.Sprintf("feed:round-%d", r), fmt.Sprintf("instance-%d", i), int64(r), time.Hour)
 		if err != nil {
 			return err
 		}
