@@ -85,8 +85,12 @@ var errStoriesLeaseNotTaken = errors.New("not taken")
 // lease's time to live, by which a dead holder's lease has run out; each
 // try, and the give-up's question of who holds it, is bounded by the time
 // left (and by leases.callTimeout), so that neither a store that hangs
-// nor one that answers slowly stretches it. It then says why (gaveUp:
-// another instance holds it, or taking it fails).
+// nor one that answers slowly stretches it. The tries end the give-back
+// of a try cut short (leases.cutReleaseTimeout) before that: the end of
+// the tries cuts the last one short, which is then given back, and a
+// store that hangs does not answer the give-back either (storiesBudget).
+// It then says why (gaveUp: another instance holds it, or taking it
+// fails).
 // A poll that gives up for another instance leaves its items for a later
 // poll (poller.leftForLease); one that gives up for a failing take fails
 // as a store that cannot write would. The wait for this
@@ -96,7 +100,7 @@ var errStoriesLeaseNotTaken = errors.New("not taken")
 // up together, not one after another; while a worker of this process
 // holds the lease it does not (storiesSlot).
 func (c *commitLock) lockStories(ctx context.Context) (unlock func(), err error) {
-	budget := 2 * c.leases.ttl
+	budget := c.storiesBudget()
 	since := c.stories.triesSoFar()
 	queued, err := c.stories.take(ctx, budget)
 	if errors.Is(err, errStoriesLeaseNotTaken) {
@@ -117,6 +121,14 @@ func (c *commitLock) lockStories(ctx context.Context) (unlock func(), err error)
 	}, nil
 }
 
+// storiesBudget is how long lockStories tries to take the lease: twice
+// its ttl, less the time a give-back of the last try may take, so that
+// the give-up comes at twice the ttl at the latest. A dead holder's lease
+// runs out after one ttl, so the tries still outlast it by far.
+func (c *commitLock) storiesBudget() time.Duration {
+	return 2*c.leases.ttl - c.leases.cutReleaseTimeout()
+}
+
 // gaveUp is lockStories' error once the lease was not taken within
 // budget. When the wait's last try to take it failed (takeErr), taking it
 // fails: the store's error, a failure of the store. Else another instance
@@ -134,7 +146,7 @@ func (c *commitLock) gaveUp(budget time.Duration, takeErr error, owner string) e
 }
 
 // askHolderShare is the part of lockStories' budget left when it asks
-// who holds the lease (1 s of the default 40 s), after a try made then:
+// who holds the lease (about 1 s of the default 39 s), after a try made then:
 // a question left to the moments after the budget's last try would name
 // no one. Its tries go on after the question until the budget's end.
 const askHolderShare = 40

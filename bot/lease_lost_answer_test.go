@@ -34,7 +34,8 @@ func (s lostGrants) Lease(ctx context.Context, name, owner string, take int64, t
 // nothing from another owner).
 func TestALeaseTakeCutShortIsGivenBack(t *testing.T) {
 	t.Parallel() // a second of real waits for the stories lease, on a schema of its own
-	// callTimeout 250 ms; lockStories gives up after 1 s.
+	// callTimeout 250 ms; lockStories tries for 750 ms (2 x ttl less the
+	// give-back of a try cut short).
 	const ttl = 500 * time.Millisecond
 	tests := []struct {
 		name string
@@ -58,9 +59,9 @@ func TestALeaseTakeCutShortIsGivenBack(t *testing.T) {
 			if got, err := pg.Lease(context.Background(), storiesLease, otherInstance, 1, time.Hour); err != nil || !got {
 				t.Fatalf("taking the stories lease for another instance: %v, %v", got, err)
 			}
-			freed := time.AfterFunc(2*ttl-100*time.Millisecond, func() { pg.Release(context.Background(), storiesLease, otherInstance, 1) })
-			defer freed.Stop()
 			c := newCommitLock(l, time.Now, l.log)
+			freed := time.AfterFunc(c.storiesBudget()-100*time.Millisecond, func() { pg.Release(context.Background(), storiesLease, otherInstance, 1) })
+			defer freed.Stop()
 			if _, err := c.lockStories(context.Background()); err == nil {
 				t.Fatal("lockStories took the lease, want a give-up")
 			}

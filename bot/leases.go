@@ -307,8 +307,11 @@ const maxCutRelease = time.Second
 // one this instance has (a renewal) is given back by its release.
 // Release takes nothing from another owner, nor another holding.
 func (l *leases) giveBackCut(ctx context.Context, name string, holding int64) {
-	l.releaseWithin(ctx, name, holding, min(l.callTimeout(), maxCutRelease))
+	l.releaseWithin(ctx, name, holding, l.cutReleaseTimeout())
 }
+
+// cutReleaseTimeout is how long giveBackCut waits for the store.
+func (l *leases) cutReleaseTimeout() time.Duration { return min(l.callTimeout(), maxCutRelease) }
 
 // holder names the instance holding the lease, "" when the store cannot
 // tell: it is a detail of a wait's give-up, which goes on without it.
