@@ -43,6 +43,9 @@ func TestADisabledFeedsRetryABusyHostPutOffKeepsItDisabled(t *testing.T) {
 		t.Errorf("after a retry the busy host put off: disabled %v (%q), last polled %v; want disabled (%q), last polled %v: nothing was fetched",
 			after.Disabled, after.DisabledReason, after.LastPolled, before.DisabledReason, before.LastPolled)
 	}
+	if want := h.clock.Add(time.Minute); !after.RetryAt.Equal(want) {
+		t.Errorf("after a retry the busy host put off: RetryAt %v, want %v, the retry the loop makes then (for status)", after.RetryAt, want)
+	}
 
 	// The loop polls it again at the floor, a minute later, as the retry.
 	mode := svc.poller.putOff.modeAfter("wire")
@@ -57,6 +60,8 @@ func TestADisabledFeedsRetryABusyHostPutOffKeepsItDisabled(t *testing.T) {
 	svc.poller.flushStates(ctx)
 	if got, _ := st.FeedState(ctx, "wire"); got.Disabled || !got.LastPolled.Equal(h.clock) {
 		t.Errorf("after the retry a minute later: disabled %v (%q), last polled %v; want it fetched at %v, and enabled", got.Disabled, got.DisabledReason, got.LastPolled, h.clock)
+	} else if !got.RetryAt.IsZero() {
+		t.Errorf("after the retry a minute later: RetryAt %v, want none: no retry waits", got.RetryAt)
 	}
 	if mode := svc.poller.putOff.modeAfter("wire"); mode != pollWhenDue {
 		t.Errorf("after the retry, the loop plans mode %v, want a poll when due (%v)", mode, pollWhenDue)

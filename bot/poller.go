@@ -497,13 +497,13 @@ func (p *poller) shouldPoll(f *alert.Feed, st *store.FeedState, mode pollMode, n
 	switch {
 	case st.Disabled && mode == pollRetryDisabled:
 		p.retryLogged(f, *st)
-		st.Disabled, st.DisabledReason = false, ""
+		st.Disabled, st.DisabledReason, st.RetryAt = false, "", time.Time{}
 		return true
 	case st.Disabled && mode == pollEvery && !now.Before(p.disabledRetry(f, *st)):
 		// Each run --once is a start of its own: a cron job's would try
 		// the feed every few minutes, so it waits as a failing feed does.
 		p.log.Info("retrying a disabled feed once its back-off is over", "feed", f.ID, "url", redact.URL(st.URL), "disabled_because", st.DisabledReason)
-		st.Disabled, st.DisabledReason = false, ""
+		st.Disabled, st.DisabledReason, st.RetryAt = false, "", time.Time{}
 		return true
 	case st.Disabled:
 		return false
@@ -697,12 +697,17 @@ func (p *poller) recordFailure(ctx context.Context, f *alert.Feed, st store.Feed
 // no free slot in time (feeds.HostBusy). That is no poll and no failure:
 // its failure streak and health stay as they were, and it is tried again
 // at the schedule's floor, a minute later (a disabled feed's retry put
-// off again, later: retryPutOffUntil).
+// off again, later: retryPutOffUntil, which the state records for status
+// while the loop will make it: RetryAt).
 func (p *poller) notFetched(ctx context.Context, f *alert.Feed, st store.FeedState, err error, now time.Time) time.Time {
 	p.metrics.polls.WithLabelValues("not_fetched").Inc()
 	p.reschedule(f, &st, feeds.Outcome{Err: err}, now)
 	if st.Disabled {
 		st.NextPoll = p.retryPutOffUntil(f, st.NextPoll, now)
+		st.RetryAt = time.Time{}
+		if p.putOff.times(f.ID) > 0 {
+			st.RetryAt = st.NextPoll
+		}
 	}
 	p.busyHosts.busy(st.URL, f.ID, err, now)
 	if !p.queueState(ctx, st) {

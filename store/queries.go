@@ -126,7 +126,7 @@ const watchColumns = `id, guild_id, channel_id, feed_url, query, created_by, cre
 
 const feedColumns = `feed_id, url, etag, last_modified, body_hash, initialized, last_polled,
 	last_changed, next_poll, error_count, failing_since, last_error, disabled, disabled_reason,
-	config_url, last_success, min_interval`
+	config_url, last_success, min_interval, retry_at`
 
 // commonQueries are the statements both dialects accept verbatim once LIST
 // is expanded. Parameters in a SELECT list carry a CAST because PostgreSQL
@@ -143,7 +143,7 @@ var commonQueries = dialect{
 	feedState:  `SELECT ` + feedColumns + ` FROM feeds WHERE feed_id = $1`,
 	feedStates: `SELECT ` + feedColumns + ` FROM feeds`,
 	saveFeedState: `INSERT INTO feeds (` + feedColumns + `)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
 		ON CONFLICT (feed_id) DO UPDATE SET
 			url = excluded.url, etag = excluded.etag, last_modified = excluded.last_modified,
 			body_hash = excluded.body_hash, initialized = excluded.initialized,
@@ -152,7 +152,7 @@ var commonQueries = dialect{
 			failing_since = excluded.failing_since, last_error = excluded.last_error,
 			disabled = excluded.disabled, disabled_reason = excluded.disabled_reason,
 			config_url = excluded.config_url, last_success = excluded.last_success,
-			min_interval = excluded.min_interval`,
+			min_interval = excluded.min_interval, retry_at = excluded.retry_at`,
 	markItemsSeenAt: `UPDATE feeds SET items_seen_at = $2 WHERE feed_id = $1`,
 	unseenKeys: `SELECT j.value FROM LIST($2)
 		WHERE NOT EXISTS (SELECT 1 FROM seen_items s WHERE s.feed_id = $1 AND s.item_key = j.value)

@@ -57,6 +57,10 @@ var refusedReportsIndexes = [2]string{
 // (Leaser.Release). SQLite has no leases, and its step does nothing.
 const leaseTakeStep = "a lease given back only by the take that holds it"
 
+// retryAtStep is step 18 of both dialects: a disabled feed's retry a
+// busy host put off is written down (FeedState.RetryAt), for status.
+const retryAtStep = "a disabled feed's retry a busy host put off"
+
 var sqliteMigrations = []migration{
 	{1, "feeds, seen items, outbox, watches", []string{
 		`CREATE TABLE feeds (
@@ -212,6 +216,9 @@ var sqliteMigrations = []migration{
 		refusedReportsIndexes[0], refusedReportsIndexes[1],
 	}},
 	{17, leaseTakeStep, nil}, // no leases on SQLite (step 4)
+	{18, retryAtStep, []string{
+		`ALTER TABLE feeds ADD COLUMN retry_at INTEGER NOT NULL DEFAULT 0`,
+	}},
 }
 
 var postgresMigrations = []migration{
@@ -361,5 +368,8 @@ var postgresMigrations = []migration{
 		// A row taken before this step is given back by no one: the
 		// instances are stopped for an upgrade, and it runs out.
 		`ALTER TABLE leases ADD COLUMN take BIGINT NOT NULL DEFAULT 0`,
+	}},
+	{18, retryAtStep, []string{
+		`ALTER TABLE feeds ADD COLUMN retry_at BIGINT NOT NULL DEFAULT 0`,
 	}},
 }

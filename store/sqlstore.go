@@ -327,16 +327,16 @@ func (s *sqlStore) FeedStates(ctx context.Context) (map[string]FeedState, error)
 
 func scanFeedState(scan func(dest ...any) error) (FeedState, error) {
 	var st FeedState
-	var lastPolled, lastChanged, nextPoll, failingSince, lastSuccess, minInterval int64
+	var lastPolled, lastChanged, nextPoll, failingSince, lastSuccess, minInterval, retryAt int64
 	err := scan(&st.FeedID, &st.URL, &st.ETag, &st.LastModified, &st.BodyHash, &st.Initialized,
 		&lastPolled, &lastChanged, &nextPoll, &st.ErrorCount, &failingSince, &st.LastError,
-		&st.Disabled, &st.DisabledReason, &st.ConfigURL, &lastSuccess, &minInterval)
+		&st.Disabled, &st.DisabledReason, &st.ConfigURL, &lastSuccess, &minInterval, &retryAt)
 	if err != nil {
 		return FeedState{}, err
 	}
 	st.LastPolled, st.LastChanged = fromMicro(lastPolled), fromMicro(lastChanged)
 	st.NextPoll, st.FailingSince = fromMicro(nextPoll), fromMicro(failingSince)
-	st.LastSuccess = fromMicro(lastSuccess)
+	st.LastSuccess, st.RetryAt = fromMicro(lastSuccess), fromMicro(retryAt)
 	st.MinInterval = time.Duration(minInterval) * time.Microsecond
 	return st, nil
 }
@@ -375,7 +375,7 @@ func (s *sqlStore) saveFeedStateStep(st FeedState) step {
 		args: []any{st.FeedID, st.URL, storableText(st.ETag), storableText(st.LastModified), st.BodyHash, st.Initialized,
 			toMicro(st.LastPolled), toMicro(st.LastChanged), toMicro(st.NextPoll), st.ErrorCount,
 			toMicro(st.FailingSince), storableText(st.LastError), st.Disabled, storableText(st.DisabledReason), st.ConfigURL,
-			toMicro(st.LastSuccess), st.MinInterval.Microseconds()},
+			toMicro(st.LastSuccess), st.MinInterval.Microseconds(), toMicro(st.RetryAt)},
 	}
 }
 

@@ -69,6 +69,11 @@ type FeedState struct {
 
 	Disabled       bool
 	DisabledReason string
+	// RetryAt is when the running service makes again the retry of this
+	// disabled feed that a busy host put off (its start's or reload's
+	// one more try), so that status can tell it; zero when none waits.
+	// Only a restart or a reload tries a disabled feed otherwise.
+	RetryAt time.Time
 }
 
 // Alert is one outbox row: a matched item waiting for (or done with)

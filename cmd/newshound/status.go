@@ -40,7 +40,7 @@ type feedStatus struct {
 	LastSuccess    *time.Time `json:"last_success,omitempty"` // the last poll that worked, also while the feed fails
 	FailingSince   *time.Time `json:"failing_since,omitempty"`
 	LastError      string     `json:"last_error,omitempty"`
-	NextPoll       *time.Time `json:"next_poll,omitempty"` // none while disabled (the next start or reload polls it) or paused; never polled: due, the time status ran
+	NextPoll       *time.Time `json:"next_poll,omitempty"` // disabled: the retry a busy host put off, else none (the next start or reload polls it); none while paused; never polled: due, the time status ran
 	Disabled       bool       `json:"disabled,omitempty"`
 	DisabledReason string     `json:"disabled_reason,omitempty"`
 	OnceRetry      *time.Time `json:"once_retry,omitempty"` // disabled: when run --once tries it again (bot.DisabledRetry)
@@ -199,7 +199,9 @@ func feedStatusOf(name, url string, st store.FeedState, interval time.Duration) 
 	}
 	f.URL = redact.URL(f.URL)
 	if st.Disabled {
-		f.NextPoll = nil // polled again only at the next start or config reload
+		// Polled again at the next start or config reload, or when the
+		// running service makes the retry a busy host put off.
+		f.NextPoll = timeOrNil(st.RetryAt)
 		f.OnceRetry = timeOrNil(bot.DisabledRetry(st, interval))
 	}
 	return f
@@ -230,9 +232,13 @@ func writeStatus(out io.Writer, r statusReport, now time.Time) error {
 			// Disabled too, it is tried again when a watch resumes.
 			next = "watches paused"
 		case f.Disabled:
-			// Not polled again until the service starts or reloads, or
-			// run --once finds its back-off over.
+			// Not polled again until the service starts or reloads, makes
+			// the retry a busy host put off, or run --once finds its
+			// back-off over.
 			next = "at start/reload"
+			if f.NextPoll != nil {
+				next = "retry " + inOrNow(now, f.NextPoll) + " (host busy)"
+			}
 			if f.OnceRetry != nil {
 				next += ", run --once " + strings.Replace(inOrNow(now, f.OnceRetry), "due", "now", 1)
 			}

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -465,9 +466,10 @@ func configWithStore(t *testing.T, db string) string {
 // TestStatusFeedLine: a feed's line in status. A disabled feed is polled
 // again by the service only at its next start or config reload, so it has
 // no next poll (text: the restart or reload), whatever its stored schedule
-// says, and by run --once once the longest back-off (6 h, or a longer
-// interval) has passed since its last poll; a failing feed says how long
-// it has been failing.
+// says, but for the retry a busy host put off (RetryAt), which the service
+// makes then, and by run --once once the longest back-off (6 h, or a
+// longer interval) has passed since its last poll; a failing feed says how
+// long it has been failing.
 func TestStatusFeedLine(t *testing.T) {
 	now := time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
 	tests := []struct {
@@ -485,6 +487,9 @@ func TestStatusFeedLine(t *testing.T) {
 			"at start/reload, run --once in 11h0m0s", "disabled: HTTP 410 Gone"},
 		{"disabled, its back-off over", store.FeedState{Disabled: true, DisabledReason: "HTTP 410 Gone", LastPolled: now.Add(-7 * time.Hour)}, 0,
 			"at start/reload, run --once now", "disabled: HTTP 410 Gone"},
+		{"disabled, its retry put off by a busy host", store.FeedState{Disabled: true, DisabledReason: "HTTP 410 Gone", LastPolled: now.Add(-time.Hour),
+			NextPoll: now.Add(4 * time.Minute), RetryAt: now.Add(4 * time.Minute)}, 0,
+			"retry in 4m0s (host busy), run --once in 5h0m0s", "disabled: HTTP 410 Gone"},
 		{"failing, backing off", store.FeedState{ErrorCount: 3, LastPolled: now.Add(-time.Hour), FailingSince: now.Add(-2 * time.Hour),
 			NextPoll: now.Add(5 * time.Hour), LastError: "HTTP 503"}, 0, "in 5h0m0s", "failing for 2h0m0s: HTTP 503"},
 		{"failing since this poll", store.FeedState{ErrorCount: 1, LastPolled: now, FailingSince: now,
@@ -494,8 +499,8 @@ func TestStatusFeedLine(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := feedStatusOf("gone", "https://gone.example/rss", tt.state, cmp.Or(tt.interval, 10*time.Minute))
-			if tt.state.Disabled && f.NextPoll != nil {
-				t.Errorf("next_poll: got %v, want none (a disabled feed waits for a restart or reload)", *f.NextPoll)
+			if tt.state.Disabled && !reflect.DeepEqual(f.NextPoll, timeOrNil(tt.state.RetryAt)) {
+				t.Errorf("next_poll: got %v, want %v (a disabled feed waits for a restart or reload, or its retry put off)", f.NextPoll, timeOrNil(tt.state.RetryAt))
 			}
 			var out bytes.Buffer
 			if err := writeStatus(&out, statusReport{Feeds: []feedStatus{f}}, now); err != nil {

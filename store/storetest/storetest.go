@@ -404,7 +404,7 @@ func testFeedState(t *testing.T, h *harness) {
 		Initialized: true,
 		LastPolled:  epoch, LastSuccess: epoch.Add(-3 * time.Hour), LastChanged: epoch.Add(-time.Hour), NextPoll: epoch.Add(5 * time.Minute),
 		ErrorCount: 3, FailingSince: epoch.Add(-2 * time.Hour), LastError: "HTTP 503",
-		Disabled: true, DisabledReason: "gone (HTTP 410)", MinInterval: time.Hour,
+		Disabled: true, DisabledReason: "gone (HTTP 410)", MinInterval: time.Hour, RetryAt: epoch.Add(2 * time.Minute),
 	}
 	cases := []struct {
 		name string
