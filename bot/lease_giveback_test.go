@@ -7,32 +7,25 @@ import (
 	"testing"
 	"time"
 
-	"github.com/newshound/newshound/internal/pgtest"
 	"github.com/newshound/newshound/store"
 )
 
 // lateGiveBacks is a PostgreSQL store whose network holds up the
 // give-backs while hold is set: the caller hears nothing, as when its
 // deadline ends, and the database runs the give-back when the test
-// calls it from late. While cut is set, a take reaches the database, but
-// a shutdown (cut) ends the caller's wait before the answer comes.
+// calls it from late. While lose is set, the answer of a take the
+// database granted is lost (lostGrants).
 type lateGiveBacks struct {
 	store.Leaser
-	hold bool
-	cut  context.CancelFunc
-	late chan func()
+	hold, lose bool
+	late       chan func()
 }
 
 func (s *lateGiveBacks) Lease(ctx context.Context, name, owner string, take int64, ttl time.Duration) (bool, error) {
-	if s.cut == nil {
-		return s.Leaser.Lease(ctx, name, owner, take, ttl)
+	if s.lose {
+		return lostGrants{s.Leaser}.Lease(ctx, name, owner, take, ttl)
 	}
-	if _, err := s.Leaser.Lease(context.WithoutCancel(ctx), name, owner, take, ttl); err != nil {
-		return false, err
-	}
-	s.cut()
-	<-ctx.Done()
-	return false, ctx.Err()
+	return s.Leaser.Lease(ctx, name, owner, take, ttl)
 }
 
 func (s *lateGiveBacks) Release(ctx context.Context, name, owner string, take int64) error {
@@ -69,22 +62,18 @@ func TestALateGiveBackLeavesANewerTakeAlone(t *testing.T) {
 		}},
 		{"the give-back of a take a shutdown cut short", func(t *testing.T, l *leases, s *lateGiveBacks) {
 			ctx, cancel := context.WithCancel(context.Background())
-			defer cancel()
-			s.cut, s.hold = cancel, true
+			cancel()
+			s.lose, s.hold = true, true
 			if took, err := l.tryTake(ctx, name); took || err == nil {
 				t.Fatalf("the take cut short: %v, %v; want it cut", took, err)
 			}
-			s.cut = nil
+			s.lose = false
 		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx := context.Background()
-			pg, err := store.OpenPostgres(ctx, pgtest.Schema(t))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer pg.Close()
+			pg := openSchema(t)
 			s := &lateGiveBacks{Leaser: pg, late: make(chan func(), 1)}
 			l := leasesOf(s, "me", time.Minute, slog.New(slog.NewTextHandler(io.Discard, nil)))
 			tt.giveBack(t, l, s)

@@ -70,11 +70,7 @@ func TestALeaseTakeCutShortIsGivenBack(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx := context.Background()
-			pg, err := store.OpenPostgres(ctx, pgtest.Schema(t))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer pg.Close()
+			pg := openSchema(t)
 			l := leasesOf(lostGrants{pg}, "me", ttl, slog.New(slog.NewTextHandler(io.Discard, nil)))
 			tt.take(t, l, pg)
 			if got, err := pg.LeaseHolder(ctx, storiesLease); err != nil || got != "" {
@@ -82,4 +78,16 @@ func TestALeaseTakeCutShortIsGivenBack(t *testing.T) {
 			}
 		})
 	}
+}
+
+// openSchema opens a PostgreSQL schema of the test's own, closed when the
+// test ends.
+func openSchema(t *testing.T) *store.Postgres {
+	t.Helper()
+	pg, err := store.OpenPostgres(context.Background(), pgtest.Schema(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { pg.Close() })
+	return pg
 }

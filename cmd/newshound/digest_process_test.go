@@ -90,16 +90,24 @@ func addDelivery(t *testing.T, cfg, delivery string) {
 
 func countAlerts(t *testing.T, db, where string) int {
 	t.Helper()
+	var n int
+	if !readSQLite(t, db, `SELECT COUNT(*) FROM alerts WHERE `+where, &n) {
+		return -1 // not created yet, or busy: ask again
+	}
+	return n
+}
+
+// readSQLite scans the one row of query on the SQLite file db that a
+// newshound process writes, and reports whether it could: false while
+// there is no such row, table or file yet, or the database is busy.
+func readSQLite(t *testing.T, db, query string, dest ...any) bool {
+	t.Helper()
 	conn, err := sql.Open("sqlite", db)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	var n int
-	if err := conn.QueryRow(`SELECT COUNT(*) FROM alerts WHERE ` + where).Scan(&n); err != nil {
-		return -1 // not created yet, or busy: ask again
-	}
-	return n
+	return conn.QueryRow(query).Scan(dest...) == nil
 }
 
 func heldAlerts(t *testing.T, db string) int {

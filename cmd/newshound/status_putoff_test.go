@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -79,14 +78,7 @@ func TestStatusOfADisabledFeedWhoseRetryABusyHostPutOff(t *testing.T) {
 // none), "" while there is none.
 func putOffFeed(t *testing.T, db string) string {
 	t.Helper()
-	conn, err := sql.Open("sqlite", db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
 	var name string
-	if err := conn.QueryRow(`SELECT feed_id FROM feeds WHERE disabled AND next_poll <> 0`).Scan(&name); err != nil {
-		return "" // none yet, or the database is busy: ask again
-	}
+	readSQLite(t, db, `SELECT feed_id FROM feeds WHERE disabled AND next_poll <> 0`, &name)
 	return name
 }
