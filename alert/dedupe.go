@@ -38,7 +38,7 @@ import (
 //     outbox of a version that linked it to the proxy holds them.
 func StoryKeys(feedID string, it *feeds.Item) []string {
 	keys := []string{"item:" + feedID + "/" + it.Key}
-	if t := headlineKey(it.Title); t != "" {
+	for _, t := range headlineKeys(it.Title) {
 		keys = append(keys, "title:"+t)
 	}
 	var links []string
@@ -81,18 +81,28 @@ func withoutTitleKey(keys []string) []string {
 	return out
 }
 
-// headlineKey is the normalized headline without a trailing " - Outlet"
-// credit, or "" when it has fewer than five words.
-func headlineKey(title string) string {
-	words := headlineWords(title)
-	if len(words) < 5 {
-		return ""
+// headlineKeys are the normalized headline without a trailing " - Outlet"
+// credit and, when it ends in what looks like one, as given: a headline
+// ending in its source ("… 'just another patient' - New Zealand nurse")
+// loses it to the credit's rule, and the same headline carried with an
+// outlet's credit after it keeps it, so only the form as given is common
+// to both. Headlines of fewer than five words give none.
+func headlineKeys(title string) []string {
+	var keys []string
+	for _, words := range [][]string{headlineWords(title), normalWords(title)} {
+		if k := strings.Join(words, " "); len(words) >= 5 && !slices.Contains(keys, k) {
+			keys = append(keys, k)
+		}
 	}
-	return strings.Join(words, " ")
+	return keys
 }
 
 func headlineWords(title string) []string {
-	toks := filters.Normalize(withoutCredit(title))
+	return normalWords(withoutCredit(title))
+}
+
+func normalWords(title string) []string {
+	toks := filters.Normalize(title)
 	words := make([]string, 0, len(toks))
 	for _, t := range toks {
 		if t.Width <= 1 { // not the joined form of "cease-fire" or "U.S."

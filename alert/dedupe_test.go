@@ -109,6 +109,15 @@ func TestSameStory(t *testing.T) {
 			same: true,
 		},
 		{
+			// The BBC series: a headline ending in its quote's source,
+			// which the credit's rule takes for a credit, carried with
+			// an aggregator's credit after it.
+			name: "wire copy with a credit, of a headline ending in its source",
+			a:    feeds.Item{Key: "a", Link: "https://www.bbc.co.uk/news/world-asia-52361227", Title: "Coronavirus: Boris Johnson was 'just another patient' - New Zealand nurse"},
+			b:    feeds.Item{Key: "b", Link: "https://newswire.example/story?u=52361227", Title: "Coronavirus: Boris Johnson was 'just another patient' - New Zealand nurse - Newswire"},
+			same: true,
+		},
+		{
 			name:     "one GUID for every item of a feed",
 			a:        feeds.Item{Key: "a", GUID: "https://wire.example/", Link: "https://wire.example/1", Title: "Aleppo ceasefire holds overnight"},
 			b:        feeds.Item{Key: "b", GUID: "https://wire.example/", Link: "https://wire.example/2", Title: "Aleppo hospital bombed in airstrike"},

@@ -1,0 +1,247 @@
+package bot
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/newshound/newshound/config"
+	"github.com/newshound/newshound/internal/corpus"
+)
+
+// A served document: a feed's answer at one poll.
+type servedDoc struct {
+	status int
+	ctype  string
+	body   []byte
+}
+
+// docServer answers every request with the document the test set last,
+// as a live feed answers with what it publishes now.
+type docServer struct {
+	mu  sync.Mutex
+	doc servedDoc
+	srv *httptest.Server
+}
+
+func newDocServer(t *testing.T) *docServer {
+	s := &docServer{}
+	s.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.mu.Lock()
+		d := s.doc
+		s.mu.Unlock()
+		w.Header().Set("Content-Type", d.ctype)
+		w.WriteHeader(d.status)
+		w.Write(d.body)
+	}))
+	t.Cleanup(s.srv.Close)
+	return s
+}
+
+func (s *docServer) set(d servedDoc) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.doc = d
+}
+
+// A capture is one snapshot of a corpus series: what the feed served then.
+type capture struct {
+	at   time.Time
+	body []byte
+}
+
+// seriesSnapshots reads a corpus series (news/series/NAME) in capture
+// order, its files named by capture time (2020-04-21T004301Z_9562ee23.xml).
+func seriesSnapshots(t *testing.T, name string) []capture {
+	t.Helper()
+	paths, err := filepath.Glob(filepath.Join(corpus.Dir(t), "news", "series", name, "*.xml"))
+	if err != nil || len(paths) == 0 {
+		t.Fatalf("series %s: no snapshots (%v)", name, err)
+	}
+	slices.Sort(paths)
+	var out []capture
+	for _, p := range paths {
+		at, err := time.Parse("2006-01-02T150405Z", strings.SplitN(filepath.Base(p), "_", 2)[0])
+		if err != nil {
+			t.Fatalf("snapshot %s: %v", p, err)
+		}
+		body, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, capture{at: at, body: body})
+	}
+	return out
+}
+
+func rssDoc(body []byte) servedDoc {
+	return servedDoc{status: http.StatusOK, ctype: "application/rss+xml; charset=utf-8", body: body}
+}
+
+var (
+	itemRe     = regexp.MustCompile(`(?s)<item\b.*?</item>`)
+	itemLinkRe = regexp.MustCompile(`(?s)(<link>\s*(?:<!\[CDATA\[)?)(https?://[^<\]\s]+)`)
+	titleRe    = regexp.MustCompile(`(?s)(<title>\s*(?:<!\[CDATA\[)?)(.*?)(\s*(?:\]\]>)?\s*</title>)`)
+	guidRe     = regexp.MustCompile(`(?s)<guid\b[^>]*>\s*(?:<!\[CDATA\[)?([^<\]]*?)\s*(?:\]\]>)?\s*</guid>`)
+)
+
+// inItems applies edit to each <item> of an RSS document.
+func inItems(body []byte, edit func([]byte) []byte) []byte {
+	return itemRe.ReplaceAllFunc(body, edit)
+}
+
+// withTracking gives each item's link the parameters a newsletter tool or
+// a CDN's "share" template adds.
+func withTracking(body []byte) []byte {
+	return inItems(body, func(it []byte) []byte {
+		return itemLinkRe.ReplaceAllFunc(it, func(m []byte) []byte {
+			sub := itemLinkRe.FindSubmatch(m)
+			link, sep := string(sub[2]), "?"
+			if strings.Contains(link, "?") {
+				sep = "&amp;"
+			}
+			return []byte(string(sub[1]) + link + sep + "utm_source=rss&amp;utm_medium=feed&amp;utm_campaign=news")
+		})
+	})
+}
+
+// reissued gives each item a new GUID, as a CMS migration does.
+func reissued(body []byte) []byte {
+	return inItems(body, func(it []byte) []byte {
+		return guidRe.ReplaceAllFunc(it, func(m []byte) []byte {
+			sum := sha256.Sum256(guidRe.FindSubmatch(m)[1])
+			return []byte(`<guid isPermaLink="false">urn:cms2:` + hex.EncodeToString(sum[:8]) + `</guid>`)
+		})
+	})
+}
+
+// rehosted moves each item's link to an aggregator's site, as a wire
+// copy's is.
+func rehosted(body []byte) []byte {
+	return inItems(body, func(it []byte) []byte {
+		return itemLinkRe.ReplaceAll(it, []byte("${1}https://newswire.example/story?u=${2}"))
+	})
+}
+
+const credit = " - Newswire"
+
+// credited ends each headline with the outlet's credit.
+func credited(body []byte) []byte {
+	return inItems(body, func(it []byte) []byte {
+		return titleRe.ReplaceAll(it, []byte("${1}${2}"+credit+"${3}"))
+	})
+}
+
+// A timedDoc is what each feed of a replay serves at one poll's time.
+type timedDoc struct {
+	at   time.Time
+	docs []servedDoc // by feed, in the order of the replay's names
+}
+
+// replay polls feeds named names, each serving its documents of polls in
+// turn at the poll's time, each poll a run --once of its own, and returns
+// the titles each poll delivered. Every item matches, of any age, under
+// the default story window, for a desk that cannot edit what it posted:
+// each report of a story is a message, each item one at most.
+func replay(t *testing.T, names []string, polls []timedDoc) [][]string {
+	t.Helper()
+	h := newHarness(t, config.Subscription{Name: "all", Query: "feed:" + strings.Join(names, " OR feed:"), MaxAge: 50 * 365 * 24 * time.Hour, StoryWindow: 48 * time.Hour})
+	h.cfg.Defaults.AllowPrivateNetworks = true
+	h.cfg.Feeds = nil
+	var srvs []*docServer
+	for _, name := range names {
+		srv := newDocServer(t)
+		srvs = append(srvs, srv)
+		h.cfg.Feeds = append(h.cfg.Feeds, config.Feed{Name: name, URL: srv.srv.URL + "/rss", Interval: 10 * time.Minute})
+	}
+	var out [][]string
+	for _, p := range polls {
+		for i, d := range p.docs {
+			srvs[i].set(d)
+		}
+		h.clock = p.at
+		before := len(h.rec.titles())
+		h.runOnce()
+		out = append(out, h.rec.titles()[before:])
+	}
+	return out
+}
+
+// missingFrom is what of b a lacks, each title as often as it lacks it.
+func missingFrom(a, b []string) []string {
+	left := map[string]int{}
+	for _, s := range a {
+		left[s]++
+	}
+	var out []string
+	for _, s := range b {
+		if left[s] > 0 {
+			left[s]--
+			continue
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// TestCorpusSeriesOnSeveralFeedsPostsEachItemOnce holds README's "No
+// duplicate" ("the same wire copy on several feeds ... destinations that
+// cannot edit get the same wire headline once") to real captures carried
+// by several feeds at once: an outlet's home and section feeds, which list
+// the same items, and aggregators that carry them with their tracking
+// parameters, under their own GUIDs with their credit, or under their own
+// links too. Every item is posted once, as the outlet's feed alone posts
+// it, but a headline of fewer than five words under another link, which
+// is another story ("Live updates"). Three BBC captures of April 2020: the
+// first sight, then 39 and 43 new items, of which some headlines end in
+// their source ("… 'just another patient' - New Zealand nurse").
+func TestCorpusSeriesOnSeveralFeedsPostsEachItemOnce(t *testing.T) {
+	copies := []struct {
+		name string
+		copy func([]byte) []byte
+	}{
+		{"same", func(b []byte) []byte { return b }},
+		{"tracked", withTracking},
+		{"reissued", func(b []byte) []byte { return credited(reissued(b)) }},
+		{"rehosted", func(b []byte) []byte { return credited(reissued(rehosted(b))) }},
+	}
+	names := []string{"wire"}
+	for _, c := range copies {
+		names = append(names, c.name)
+	}
+	var alone, all []timedDoc
+	for _, s := range seriesSnapshots(t, "bbc")[2:5] {
+		alone = append(alone, timedDoc{s.at, []servedDoc{rssDoc(s.body)}})
+		docs := []servedDoc{rssDoc(s.body)}
+		for _, c := range copies {
+			docs = append(docs, rssDoc(c.copy(s.body)))
+		}
+		all = append(all, timedDoc{s.at, docs})
+	}
+	want := slices.Concat(replay(t, []string{"wire"}, alone)...)
+	for _, title := range want {
+		if len(strings.Fields(title)) < 5 {
+			want = append(want, title) // the rehosted copy's
+		}
+	}
+	got := slices.Concat(replay(t, names, all)...)
+	// Any feed's copy may come first: the feeds are polled at once.
+	for i := range got {
+		got[i] = strings.TrimSuffix(got[i], credit)
+	}
+	slices.Sort(got)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("on %d feeds, the captures posted %d alerts, on one %d:\nonly on several: %q\nonly on one: %q",
+			len(names), len(got), len(want), missingFrom(want, got), missingFrom(got, want))
+	}
+}
