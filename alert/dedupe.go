@@ -115,7 +115,29 @@ func normalWords(title string) []string {
 // significantWords are the distinct headline words of four letters or more
 // that are not among the commonest English function words.
 func significantWords(title string) []string {
-	words := headlineWords(title)
+	return significantOf(headlineWords(title))
+}
+
+// creditedWords are the significant words of a headline's other forms
+// with an outlet's credit added or taken off since an earlier issue of it:
+// as given, were it one's credit that the rule took off (see
+// headlineKeys), and without one more credit, were it given one. None when
+// the headline ends in nothing like a credit.
+func creditedWords(title string) [][]string {
+	bare := withoutCredit(title)
+	if bare == title {
+		return nil
+	}
+	forms := [][]string{significantOf(normalWords(title))}
+	if barer := withoutCredit(bare); barer != bare {
+		forms = append(forms, significantOf(normalWords(barer)))
+	}
+	return forms
+}
+
+// significantOf filters a headline's normalized words to its significant
+// ones (see significantWords), in place.
+func significantOf(words []string) []string {
 	out := words[:0]         // filtered in place: the slice is this call's
 	var seen map[string]bool // for a long headline; a short one's out is searched
 	for _, w := range words {

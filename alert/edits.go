@@ -67,7 +67,12 @@ const (
 // appendHeadlineWordHashes appends to dst the hashes (32-bit FNV-1a) of
 // the first maxHeadlineWords significant words of a headline.
 func appendHeadlineWordHashes(dst []uint32, title string) []uint32 {
-	words := significantWords(title)
+	return appendWordHashes(dst, significantWords(title))
+}
+
+// appendWordHashes appends to dst the hashes of the first
+// maxHeadlineWords of words.
+func appendWordHashes(dst []uint32, words []string) []uint32 {
 	for _, w := range words[:min(len(words), maxHeadlineWords)] {
 		h := uint32(2166136261)
 		for k := 0; k < len(w); k++ {
@@ -296,7 +301,8 @@ func (p *TextPoll) Known(keys []string) {
 
 // Reissued names the new items (their keys in unseen) that re-issue an
 // item their link carried before under the same headline (the same
-// significant words, see appendHeadlineWordHashes): the same item under a
+// significant words, see appendHeadlineWordHashes; an outlet's credit
+// added or taken off since is none: creditedWords): the same item under a
 // new GUID, or its link with a tracking parameter, which is no news,
 // however long after that item it comes (the outbox's duplicate check
 // holds 48 hours; the headlines a link's key remembers, as long as the
@@ -308,8 +314,14 @@ func (p *TextPoll) Reissued(stored map[string][]byte, unseen []string) map[strin
 		if len(p.words[i]) == 0 {
 			continue
 		}
+		forms := [][]uint32{p.words[i]}
+		for _, words := range creditedWords(p.items[i].Title) {
+			if len(words) > 0 {
+				forms = append(forms, appendWordHashes(nil, words))
+			}
+		}
 		for _, h := range p.headlines(p.link[i], stored) {
-			if !p.keys[h.key] && slices.Equal(h.words, p.words[i]) {
+			if !p.keys[h.key] && slices.ContainsFunc(forms, func(w []uint32) bool { return slices.Equal(h.words, w) }) {
 				if again == nil {
 					again = map[string]bool{}
 				}

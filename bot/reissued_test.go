@@ -177,3 +177,44 @@ func TestReissueKnownBesideAnItemCutOutByTheMemo(t *testing.T) {
 		})
 	}
 }
+
+// TestReissuedWithACreditIsNotPostedAgain: a feed that starts crediting
+// its headlines (" - Newswire"), or stops, re-issues its items, also one
+// whose headline ends in its source, which the credit's rule takes for a
+// credit (BBC's "Coronavirus: How to wash your hands - in 20 seconds"):
+// neither a backlog item (never posted) nor one posted 3 days before (past
+// the outbox's duplicate check) is posted again.
+func TestReissuedWithACreditIsNotPostedAgain(t *testing.T) {
+	const link = "https://wire.example/2026/11/21/wash-your-hands"
+	tests := []struct {
+		name, first, again string
+		backlog            bool // the item was in the feed at its first sight
+	}{
+		{"a credit added to a headline ending in its source", "How to wash your hands - in 20 seconds", "How to wash your hands - in 20 seconds - Newswire", false},
+		{"a credit taken off a headline ending in its source", "How to wash your hands - in 20 seconds - Newswire", "How to wash your hands - in 20 seconds", false},
+		{"a credit added to a backlog item's headline ending in its source", "How to wash your hands - in 20 seconds", "How to wash your hands - in 20 seconds - Newswire", true},
+		{"a credit added to a plain headline", "How to wash your hands properly", "How to wash your hands properly - Newswire", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t, config.Subscription{Name: "hands", Query: "hands"})
+			first := testItem{GUID: "urn:wire:1", Title: tt.first, Link: link, Description: "A doctor shows how."}
+			want := []string{tt.first}
+			if tt.backlog {
+				h.write("wire.xml", first)
+				want = nil
+			} else {
+				h.afterFirstSight(first)
+			}
+			h.runOnce()
+			h.wantTitles(want...)
+			h.runDailyUntil(h.clock.Add(72 * time.Hour))
+			again := first
+			again.GUID, again.Title = "https://wire.example/?p=9001", tt.again
+			h.write("wire.xml", item(1, "Unrelated", h.clock), again)
+			h.clock = h.clock.Add(10 * time.Minute)
+			h.runOnce()
+			h.wantTitles(want...)
+		})
+	}
+}

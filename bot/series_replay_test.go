@@ -92,6 +92,7 @@ var (
 	itemLinkRe = regexp.MustCompile(`(?s)(<link>\s*(?:<!\[CDATA\[)?)(https?://[^<\]\s]+)`)
 	titleRe    = regexp.MustCompile(`(?s)(<title>\s*(?:<!\[CDATA\[)?)(.*?)(\s*(?:\]\]>)?\s*</title>)`)
 	guidRe     = regexp.MustCompile(`(?s)<guid\b[^>]*>\s*(?:<!\[CDATA\[)?([^<\]]*?)\s*(?:\]\]>)?\s*</guid>`)
+	pubDateRe  = regexp.MustCompile(`(?s)<pubDate>[^<]*</pubDate>`)
 )
 
 // inItems applies edit to each <item> of an RSS document.
@@ -139,6 +140,55 @@ func credited(body []byte) []byte {
 	return inItems(body, func(it []byte) []byte {
 		return titleRe.ReplaceAll(it, []byte("${1}${2}"+credit+"${3}"))
 	})
+}
+
+// redated dates every item at, as feeds that stamp the time of the fetch
+// do.
+func redated(body []byte, at time.Time) []byte {
+	return inItems(body, func(it []byte) []byte {
+		return pubDateRe.ReplaceAll(it, []byte("<pubDate>"+at.Format(time.RFC1123Z)+"</pubDate>"))
+	})
+}
+
+// firstItems keeps the first half of the items, as a feed that shortens
+// its list for a while does.
+func firstItems(body []byte) []byte {
+	n := len(itemRe.FindAll(body, -1))
+	i := 0
+	return inItems(body, func(it []byte) []byte {
+		i++
+		if i > (n+1)/2 {
+			return nil
+		}
+		return it
+	})
+}
+
+// A glitch is what a feed serves for one poll between two of its honest
+// answers.
+type glitch struct {
+	name string
+	doc  func(body []byte, at time.Time) servedDoc
+}
+
+var glitches = []glitch{
+	{"headlines credited", func(b []byte, _ time.Time) servedDoc { return rssDoc(credited(b)) }},
+	{"HTTP 500", func([]byte, time.Time) servedDoc {
+		return servedDoc{status: http.StatusInternalServerError, ctype: "text/plain", body: []byte("upstream timed out")}
+	}},
+	{"truncated", func(b []byte, _ time.Time) servedDoc { return rssDoc(b[:len(b)/2]) }},
+	{"an HTML page", func([]byte, time.Time) servedDoc {
+		return servedDoc{status: http.StatusOK, ctype: "text/html; charset=utf-8",
+			body: []byte("<!DOCTYPE html><html><head><title>Just a moment...</title></head><body><p>Checking your browser</p></body></html>")}
+	}},
+	{"half the items", func(b []byte, _ time.Time) servedDoc { return rssDoc(firstItems(b)) }},
+	{"links with utm_ parameters", func(b []byte, _ time.Time) servedDoc { return rssDoc(withTracking(b)) }},
+	{"GUIDs reissued", func(b []byte, _ time.Time) servedDoc { return rssDoc(reissued(b)) }},
+	{"dates rewritten", func(b []byte, at time.Time) servedDoc { return rssDoc(redated(b, at)) }},
+	{"GUIDs reissued, links with utm_ parameters", func(b []byte, _ time.Time) servedDoc { return rssDoc(withTracking(reissued(b))) }},
+	{"all at once", func(b []byte, at time.Time) servedDoc {
+		return rssDoc(credited(redated(withTracking(reissued(b)), at)))
+	}},
 }
 
 // A timedDoc is what each feed of a replay serves at one poll's time.
@@ -191,6 +241,39 @@ func missingFrom(a, b []string) []string {
 		out = append(out, s)
 	}
 	return out
+}
+
+// TestCorpusSeriesGlitchesPostNothing holds README's "No flood" and "No
+// duplicate" to real captures of a feed (BBC's, three in three hours of
+// April 2020: items drop off the end, 14 new ones come) with what live
+// feeds do between two honest answers, one after another: credit their
+// headlines, fail, cut off, answer with a challenge page, shorten their
+// list, add tracking parameters to their links, reissue their GUIDs,
+// stamp every item with the time of the fetch. A glitch posts nothing,
+// and neither does the honest answer after it: the captures post what
+// they post without glitches. Each poll is a run --once of its own: a
+// restart re-posts nothing either.
+func TestCorpusSeriesGlitchesPostNothing(t *testing.T) {
+	var clean, glitched []timedDoc
+	for _, s := range seriesSnapshots(t, "bbc")[:3] {
+		clean = append(clean, timedDoc{s.at, []servedDoc{rssDoc(s.body)}})
+		glitched = append(glitched, timedDoc{s.at, []servedDoc{rssDoc(s.body)}})
+		for i, g := range glitches {
+			at := s.at.Add(time.Duration(i+1) * time.Minute)
+			glitched = append(glitched, timedDoc{at, []servedDoc{g.doc(s.body, at)}})
+		}
+	}
+	want := slices.Concat(replay(t, []string{"wire"}, clean)...)
+	got := replay(t, []string{"wire"}, glitched)
+	for i, titles := range got {
+		if g := i % (len(glitches) + 1); g > 0 && len(titles) > 0 {
+			t.Errorf("capture %d, then %s, posted %q, want nothing", i/(len(glitches)+1), glitches[g-1].name, titles)
+		}
+	}
+	if all := slices.Concat(got...); !slices.Equal(all, want) {
+		t.Errorf("with glitches, the captures posted %d alerts, without %d:\nonly with: %q\nonly without: %q",
+			len(all), len(want), missingFrom(want, all), missingFrom(all, want))
+	}
 }
 
 // TestCorpusSeriesOnSeveralFeedsPostsEachItemOnce holds README's "No
