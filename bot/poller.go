@@ -402,7 +402,7 @@ func (p *poller) pollFeed(ctx context.Context, f *alert.Feed, mode pollMode, fet
 		// Nothing of this poll was recorded. Keep the old validators, so
 		// the next fetch is not a 304 that would hide these items, and try
 		// again in a minute rather than at once.
-		p.storeErrs.Fail("commit", "recording polls failed; polling pauses until the store takes writes again", err, "feed", f.ID)
+		p.storeErrs.FailByCause("commit", "recording polls failed; polling pauses until the store takes writes again", err, "feed", f.ID)
 		p.storeDown.failed(now, &p.count)
 		before.NextPoll = now.Add(storeRetry)
 		p.saveState(ctx, before)
@@ -877,7 +877,7 @@ func (b *busyHosts) fetched(feedURL string, now time.Time) {
 // storeFailed logs a failed read or write of feedID's state once per
 // change of state, and pauses polling until the store works again.
 func (p *poller) storeFailed(kind, msg string, err error, feedID string) {
-	p.storeErrs.Fail(kind, msg, err, "feed", feedID)
+	p.storeErrs.FailByCause(kind, msg, err, "feed", feedID)
 	p.storeDown.failed(p.now(), &p.count)
 }
 
@@ -913,7 +913,7 @@ func (p *poller) flushed(wrote bool, err error) bool {
 		return true
 	}
 	if err != nil {
-		p.storeErrs.Fail("write", "saving feed state failed; polling pauses until the store takes writes again", err)
+		p.storeErrs.FailByCause("write", "saving feed state failed; polling pauses until the store takes writes again", err)
 		p.storeDown.failed(p.now(), &p.count)
 		return false
 	}

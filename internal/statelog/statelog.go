@@ -40,9 +40,42 @@ func New(log *slog.Logger) *Log {
 // Fail records a failure of kind; it logs msg at error level when the
 // kind was healthy or its failure changed state.
 func (s *Log) Fail(kind, msg string, err error, args ...any) {
+	s.fail(kind, msg, err, State(err), args)
+}
+
+// FailByCause is Fail for a store's failure, whose state is its cause's
+// (Cause): the store's own answer, whichever feed's or row's write it
+// refused, so that a full disk that refuses every feed's state is one
+// failure, not a new one at each feed.
+func (s *Log) FailByCause(kind, msg string, err error, args ...any) {
+	s.fail(kind, msg, err, State(Cause(err)), args)
+}
+
+// Cause is the innermost error err wraps, err itself if it wraps none;
+// through a join (errors.Join: a transaction's failure and its rollback's),
+// the first of its errors.
+func Cause(err error) error {
+	for {
+		var inner error
+		switch e := err.(type) {
+		case interface{ Unwrap() error }:
+			inner = e.Unwrap()
+		case interface{ Unwrap() []error }:
+			if errs := e.Unwrap(); len(errs) > 0 {
+				inner = errs[0]
+			}
+		}
+		if inner == nil {
+			return err
+		}
+		err = inner
+	}
+}
+
+func (s *Log) fail(kind, msg string, err error, state string, args []any) {
 	s.mu.Lock()
 	f := s.bad[kind]
-	text, state := err.Error(), State(err)
+	text := err.Error()
 	switch {
 	case f == nil:
 		s.bad[kind] = &failing{state: state, err: text, count: 1}

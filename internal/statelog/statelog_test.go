@@ -111,3 +111,33 @@ func TestForget(t *testing.T) {
 		t.Errorf("logged [failures recoveries] %v, want %v:\n%s", got, want, out)
 	}
 }
+
+// TestFailByCauseIsOneStateWhateverRowFailed: a store's failure wrapped
+// with the feed whose write it refused ("save feed state \"wire\"",
+// through a transaction's join with its rollback) is one state however
+// many feeds it refuses in turn: logged once, then counted; another
+// cause is a change.
+func TestFailByCauseIsOneStateWhateverRowFailed(t *testing.T) {
+	full := errors.New("constraint failed: database or disk is full (1811)")
+	refused := func(feed string, cause error) error {
+		return errors.Join(fmt.Errorf("save feed state %q: %w", feed, cause))
+	}
+	var logs bytes.Buffer
+	s := New(slog.New(slog.NewTextHandler(&logs, nil)))
+	for range 5 {
+		for _, feed := range []string{"wire", "other", "reuters"} {
+			s.FailByCause("write", "saving failed", refused(feed, full))
+		}
+	}
+	s.FailByCause("write", "saving failed", refused("wire", errors.New("disk I/O error (522)")))
+	s.OK("write", "saving works again")
+	out := logs.String()
+	if got := strings.Count(out, `msg="saving failed"`); got != 2 {
+		t.Errorf("logged %d times for 15 refusals of one cause and one of another, want 2:\n%s", got, out)
+	}
+	for _, want := range []string{"previous_count=15", `msg="saving works again" failures=1`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("log lacks %q:\n%s", want, out)
+		}
+	}
+}
