@@ -647,12 +647,15 @@ func TestFailingFeedIsReportedOnceAndDoesNotStopOthers(t *testing.T) {
 // TestFeedFailingTheSameWayIsReportedOnce: a feed whose server resets the
 // connection fails with a new local port in the error on every poll; that
 // is one failure, logged once with its reason, then counted. A different
-// failure is logged again, with the one before and the count; the
+// failure is logged again, with the one before and the count, but not one
+// the failure already logged: a CDN that answers with its 503 and its
+// challenge page in turn fails in two ways, each logged once; the
 // recovery once, with the count.
 func TestFeedFailingTheSameWayIsReportedOnce(t *testing.T) {
 	const (
 		reset       = "reset"
 		unavailable = "503"
+		challenge   = "challenge"
 		healthy     = "ok"
 	)
 	tests := []struct {
@@ -663,6 +666,7 @@ func TestFeedFailingTheSameWayIsReportedOnce(t *testing.T) {
 	}{
 		{"connection reset", []string{reset, reset, reset, reset}, 1, ""},
 		{"reset then 503", []string{reset, reset, unavailable, unavailable}, 2, "previous_error="},
+		{"503 and a challenge page in turn", []string{unavailable, challenge, unavailable, challenge, unavailable, challenge}, 2, "previous_error="},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -679,6 +683,9 @@ func TestFeedFailingTheSameWayIsReportedOnce(t *testing.T) {
 					c.Close()
 				case unavailable:
 					http.Error(w, "down for maintenance", http.StatusServiceUnavailable)
+				case challenge:
+					w.Header().Set("Content-Type", "text/html; charset=utf-8")
+					fmt.Fprint(w, "<!DOCTYPE html><html><head><title>Just a moment...</title></head><body>Checking your browser</body></html>")
 				default:
 					w.Header().Set("Content-Type", "application/rss+xml")
 					fmt.Fprint(w, feedtest.RSS("Back", testItem{GUID: "b1", Title: "Back", Link: "https://back.example/1"}))
@@ -714,8 +721,9 @@ func TestFeedFailingTheSameWayIsReportedOnce(t *testing.T) {
 					t.Errorf("a warning about the failing feed is not its report (msg=\"feed failed\"):\n%s", line)
 				}
 			}
-			if !strings.Contains(fails[0], "connection reset by peer") {
-				t.Errorf("first report lacks the reason:\n%s", fails[0])
+			reasons := map[string]string{reset: "connection reset by peer", unavailable: "HTTP 503", challenge: "not a feed (HTML page)"}
+			if !strings.Contains(fails[0], reasons[tt.polls[0]]) {
+				t.Errorf("first report lacks the reason %q:\n%s", reasons[tt.polls[0]], fails[0])
 			}
 			if tt.wantLater != "" && !strings.Contains(fails[len(fails)-1], tt.wantLater) {
 				t.Errorf("report of the change lacks %q:\n%s", tt.wantLater, fails[len(fails)-1])

@@ -48,6 +48,7 @@ type poller struct {
 	polledHook func(feedID string)
 	storeErrs  *statelog.Log
 	busyHosts  *busyHosts // feeds not fetched for want of a slot on their host
+	reasons    failReasons
 	putOff     putOffRetries
 	storeDown  storeBackoff
 	states     *feedStates // reads and group-commits feed states
@@ -657,6 +658,7 @@ func (p *poller) reschedule(f *alert.Feed, st *store.FeedState, o feeds.Outcome,
 	hist := feeds.PollHistory{FeedID: f.ID, ErrorCount: st.ErrorCount, FailingSince: st.FailingSince, LastChanged: st.LastChanged}
 	dec := p.schedule(f).Next(hist, o, now)
 	if dec.Recovered {
+		p.reasons.forget(f.ID)
 		p.log.Info("feed recovered", "feed", f.ID, "url", redact.URL(st.URL), "after_errors", st.ErrorCount, "last_error", st.LastError, "failing_since", st.FailingSince.Format(time.RFC3339))
 		st.LastError = ""
 	}
@@ -671,16 +673,19 @@ func (p *poller) reschedule(f *alert.Feed, st *store.FeedState, o feeds.Outcome,
 
 // recordFailure reports a failing feed once with the reason (and again only
 // if the failure changes state: see statelog.Reason; the same failure with a
-// new local port or request id is not a change), backs it off, and
-// disables it when the policy says so.
+// new local port or request id is not a change, nor is a failure the
+// streak was logged with before: failReasons), backs it off, and disables
+// it when the policy says so.
 func (p *poller) recordFailure(ctx context.Context, f *alert.Feed, st store.FeedState, err error, now time.Time) time.Time {
 	prev := st.LastError
 	dec := p.reschedule(f, &st, feeds.Outcome{Err: err}, now)
 	msg := err.Error()
+	start := dec.NewlyFailing || prev == ""
+	firstTime := p.reasons.first(f.ID, statelog.Reason(msg), start)
 	switch {
-	case dec.NewlyFailing || prev == "":
+	case start:
 		p.log.Warn("feed failed", "feed", f.ID, "url", redact.URL(st.URL), "err", msg, "next_poll", dec.Next.Format(time.RFC3339))
-	case statelog.Reason(msg) != statelog.Reason(prev):
+	case statelog.Reason(msg) != statelog.Reason(prev) && firstTime:
 		p.log.Warn("feed failed", "feed", f.ID, "url", redact.URL(st.URL), "err", msg, "next_poll", dec.Next.Format(time.RFC3339),
 			"previous_error", prev, "failures", st.ErrorCount, "failing_since", st.FailingSince.Format(time.RFC3339))
 	default:
