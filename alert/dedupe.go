@@ -3,6 +3,7 @@ package alert
 import (
 	"slices"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/newshound/newshound/feeds"
@@ -118,19 +119,19 @@ func significantWords(title string) []string {
 	return significantOf(headlineWords(title))
 }
 
-// creditedWords are the significant words of a headline's other forms
-// with an outlet's credit added or taken off since an earlier issue of it:
-// as given, were it one's credit that the rule took off (see
-// headlineKeys), and without one more credit, were it given one. None when
-// the headline ends in nothing like a credit.
-func creditedWords(title string) [][]string {
+// creditForms are the normalized words of a headline's other forms with
+// an outlet's credit added or taken off since an earlier issue of it: as
+// given, were it one's credit that the rule took off (see headlineKeys),
+// and without one more credit, were it given one. None when the headline
+// ends in nothing like a credit.
+func creditForms(title string) [][]string {
 	bare := withoutCredit(title)
 	if bare == title {
 		return nil
 	}
-	forms := [][]string{significantOf(normalWords(title))}
+	forms := [][]string{normalWords(title)}
 	if barer := withoutCredit(bare); barer != bare {
-		forms = append(forms, significantOf(normalWords(barer)))
+		forms = append(forms, normalWords(barer))
 	}
 	return forms
 }
@@ -171,9 +172,27 @@ var commonWords = map[string]bool{
 func withoutCredit(title string) string {
 	for _, sep := range []string{" - ", " | ", " – ", " — "} {
 		i := strings.LastIndex(title, sep)
-		if i > 0 && len(strings.Fields(title[i+len(sep):])) <= 3 {
+		if i > 0 && creditWords(title[i+len(sep):]) <= 3 {
 			return title[:i]
 		}
 	}
 	return title
+}
+
+// creditWords counts the words of what may be a credit: each Han or kana
+// character is one, as filters.Normalize counts them, since those scripts
+// do not separate words with spaces ("新华网 | 徐才厚癌症恶化医治无效死亡" ends in a
+// headline, not a credit).
+func creditWords(s string) int {
+	n := 0
+	for _, f := range strings.Fields(s) {
+		ideographs := 0
+		for _, r := range f {
+			if unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana) {
+				ideographs++
+			}
+		}
+		n += max(ideographs, 1)
+	}
+	return n
 }

@@ -118,6 +118,14 @@ func TestSameStory(t *testing.T) {
 			same: true,
 		},
 		{
+			// China Digital Times names the source first; the headline
+			// after " | " has no spaces, and was taken for a credit.
+			name: "a Chinese headline after its source, on two sites",
+			a:    feeds.Item{Key: "a", Link: "https://chinadigitaltimes.net/chinese/2015/03/385722", Title: "新华网 | 徐才厚癌症恶化医治无效死亡"},
+			b:    feeds.Item{Key: "b", Link: "https://newswire.example/story?u=385722", Title: "新华网 | 徐才厚癌症恶化医治无效死亡"},
+			same: true,
+		},
+		{
 			name:     "one GUID for every item of a feed",
 			a:        feeds.Item{Key: "a", GUID: "https://wire.example/", Link: "https://wire.example/1", Title: "Aleppo ceasefire holds overnight"},
 			b:        feeds.Item{Key: "b", GUID: "https://wire.example/", Link: "https://wire.example/2", Title: "Aleppo hospital bombed in airstrike"},

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"slices"
+	"strings"
 
 	"github.com/newshound/newshound/feeds"
 )
@@ -42,7 +43,7 @@ func linkKey(link string) string {
 // A headline is what a link's key remembers of one item under the link:
 // its key, the key of the item it is an edited headline of, at the start
 // of a chain of edits (origin; "" when the item is its own start), and
-// hashes of its headline's significant words (see significantWords).
+// hashes of its headline's significant words (see rememberedWords).
 type headline struct {
 	key, origin string
 	words       []uint32
@@ -65,9 +66,22 @@ const (
 )
 
 // appendHeadlineWordHashes appends to dst the hashes (32-bit FNV-1a) of
-// the first maxHeadlineWords significant words of a headline.
+// the first maxHeadlineWords of a headline's remembered words.
 func appendHeadlineWordHashes(dst []uint32, title string) []uint32 {
-	return appendWordHashes(dst, significantWords(title))
+	return appendWordHashes(dst, rememberedWords(headlineWords(title)))
+}
+
+// rememberedWords are what a link's key remembers of a headline, of its
+// normalized words: its significant ones, or, for a headline of five words
+// or more with none, the whole headline as one word: a Chinese one, each
+// of whose characters is a word, is then known again when re-issued. A
+// shorter one ("Live updates") is remembered as nothing, as before.
+func rememberedWords(words []string) []string {
+	whole := strings.Join(words, " ")
+	if sig := significantOf(words); len(sig) > 0 || len(words) < 5 {
+		return sig
+	}
+	return []string{whole}
 }
 
 // appendWordHashes appends to dst the hashes of the first
@@ -302,7 +316,7 @@ func (p *TextPoll) Known(keys []string) {
 // Reissued names the new items (their keys in unseen) that re-issue an
 // item their link carried before under the same headline (the same
 // significant words, see appendHeadlineWordHashes; an outlet's credit
-// added or taken off since is none: creditedWords): the same item under a
+// added or taken off since is none: creditForms): the same item under a
 // new GUID, or its link with a tracking parameter, which is no news,
 // however long after that item it comes (the outbox's duplicate check
 // holds 48 hours; the headlines a link's key remembers, as long as the
@@ -315,8 +329,8 @@ func (p *TextPoll) Reissued(stored map[string][]byte, unseen []string) map[strin
 			continue
 		}
 		forms := [][]uint32{p.words[i]}
-		for _, words := range creditedWords(p.items[i].Title) {
-			if len(words) > 0 {
+		for _, words := range creditForms(p.items[i].Title) {
+			if words = rememberedWords(words); len(words) > 0 {
 				forms = append(forms, appendWordHashes(nil, words))
 			}
 		}

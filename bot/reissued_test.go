@@ -218,3 +218,60 @@ func TestReissuedWithACreditIsNotPostedAgain(t *testing.T) {
 		})
 	}
 }
+
+// TestReissuedChineseHeadlineIsNotPostedAgain: a headline in Chinese has
+// no word of four letters (each character is a word), so what a link
+// remembered of it was nothing to compare a re-issue with: a feed that
+// gave its items new GUIDs had each posted again, its whole backlog at
+// once (China Digital Times' feed of 2015 in the corpus, 15 items). Its
+// whole headline is what is remembered; another headline under the link
+// is still another story, and a short generic one ("Live updates") is
+// none to compare, as before.
+func TestReissuedChineseHeadlineIsNotPostedAgain(t *testing.T) {
+	const link = "https://wire.example/chinese/?p=385722"
+	tests := []struct {
+		name, first, again string
+		backlog            bool // the item was in the feed at its first sight
+		posted             bool // the re-issue is posted
+	}{
+		{"a backlog item", "中国军网：徐才厚在病榻上结束了可悲可耻的一生", "", true, false},
+		{"an item posted 3 days before", "中国军网：徐才厚在病榻上结束了可悲可耻的一生", "", false, false},
+		{"a credit added", "中国军网：徐才厚在病榻上结束了可悲可耻的一生", "中国军网：徐才厚在病榻上结束了可悲可耻的一生 - Newswire", true, false},
+		{"another headline under the link", "中国军网：徐才厚在病榻上结束了可悲可耻的一生", "法广：新疆局势紧张两会期间再发两起暴力恐怖事件", false, true},
+		{"a short generic headline", "Live updates", "", false, true},
+		// China Digital Times names the source first: what follows " | "
+		// is the headline, however few spaces it has, not a credit.
+		{"a backlog item after its source", "新华网 | 徐才厚癌症恶化医治无效死亡", "", true, false},
+		{"an item after its source, posted 3 days before", "纽约时报 | 今年两会 代表不再露富", "", false, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t, config.Subscription{Name: "all", Query: "feed:wire"})
+			first := testItem{GUID: "urn:wire:1", Title: tt.first, Link: link, Description: "中国军网北京3月16日电"}
+			var want []string
+			if tt.backlog {
+				h.write("wire.xml", first)
+				h.runOnce()
+			} else {
+				h.runOnce()
+				h.write("wire.xml", first)
+				h.runOnce()
+				want = append(want, tt.first)
+			}
+			h.wantTitles(want...)
+			h.runDailyUntil(h.clock.Add(72 * time.Hour))
+			again := first
+			again.GUID = "https://wire.example/?p=9001"
+			if tt.again != "" {
+				again.Title = tt.again
+			}
+			if tt.posted {
+				want = append(want, again.Title)
+			}
+			h.write("wire.xml", again)
+			h.clock = h.clock.Add(10 * time.Minute)
+			h.runOnce()
+			h.wantTitles(want...)
+		})
+	}
+}

@@ -106,11 +106,15 @@ func withTracking(body []byte) []byte {
 	return inItems(body, func(it []byte) []byte {
 		return itemLinkRe.ReplaceAllFunc(it, func(m []byte) []byte {
 			sub := itemLinkRe.FindSubmatch(m)
-			link, sep := string(sub[2]), "?"
-			if strings.Contains(link, "?") {
-				sep = "&amp;"
+			link, amp := string(sub[2]), "&amp;"
+			if strings.Contains(string(sub[1]), "CDATA") {
+				amp = "&"
 			}
-			return []byte(string(sub[1]) + link + sep + "utm_source=rss&amp;utm_medium=feed&amp;utm_campaign=news")
+			sep := "?"
+			if strings.Contains(link, "?") {
+				sep = amp
+			}
+			return []byte(string(sub[1]) + link + sep + "utm_source=rss" + amp + "utm_medium=feed" + amp + "utm_campaign=news")
 		})
 	})
 }
