@@ -280,6 +280,33 @@ func TestCorpusSeriesGlitchesPostNothing(t *testing.T) {
 	}
 }
 
+// TestCorpusFeedsGlitchesPostNothing holds the glitches of
+// TestCorpusSeriesGlitchesPostNothing, one after another, to feeds of other
+// kinds: China Digital Times' (headlines in Chinese, their source first,
+// "新华网 | 徐才厚癌症恶化医治无效死亡") and ABC News' (links in CDATA). After
+// the first sight, nothing is posted.
+func TestCorpusFeedsGlitchesPostNothing(t *testing.T) {
+	for _, name := range []string{"greatfire2015_cdt.xml", "gogator_abcnews.xml"} {
+		t.Run(name, func(t *testing.T) {
+			body, err := os.ReadFile(filepath.Join(corpus.Dir(t), "news", "single", name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			at := time.Date(2026, 11, 21, 12, 0, 0, 0, time.UTC)
+			polls := []timedDoc{{at, []servedDoc{rssDoc(body)}}}
+			for i, g := range glitches {
+				at := at.Add(time.Duration(i+1) * time.Minute)
+				polls = append(polls, timedDoc{at, []servedDoc{g.doc(body, at)}})
+			}
+			for i, titles := range replay(t, []string{"wire"}, polls) {
+				if i > 0 && len(titles) > 0 {
+					t.Errorf("%s posted %d: %q, want nothing", glitches[i-1].name, len(titles), titles)
+				}
+			}
+		})
+	}
+}
+
 // TestCorpusSeriesOnSeveralFeedsPostsEachItemOnce holds README's "No
 // duplicate" ("the same wire copy on several feeds ... destinations that
 // cannot edit get the same wire headline once") to real captures carried
