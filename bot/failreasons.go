@@ -5,21 +5,37 @@ import (
 	"sync"
 )
 
-// failReasons remembers, per feed, the reasons (statelog.Reason) its
-// failure streak was logged with, so that a feed failing in turns of a few
-// ways (a CDN's 503, then its challenge page, then its 503 again) is
-// logged at each way's first failure, not at every poll that changes the
-// way. It is memory only: a restart logs each way once more. The zero
-// value is ready to use.
-type failReasons struct {
-	mu sync.Mutex
-	by map[string][]string
+// loggedReasons are the reasons (statelog.State or statelog.Reason) a
+// run of failures was logged with, so that a feed or a destination failing
+// in turns of a few ways (a CDN's 503, then its challenge page, then its
+// 503 again) is logged at each way's first failure, not at every try that
+// changes the way. A run whose every failure differs (a reason the
+// normalization missed) is logged as before, each failure its own, once
+// it outgrows maxLoggedReasons.
+type loggedReasons []string
+
+const maxLoggedReasons = 8
+
+// first records reason and reports whether the run had not been logged
+// with it.
+func (l *loggedReasons) first(reason string) bool {
+	if slices.Contains(*l, reason) {
+		return false
+	}
+	if len(*l) == maxLoggedReasons {
+		*l = slices.Delete(*l, 0, 1)
+	}
+	*l = append(*l, reason)
+	return true
 }
 
-// maxFailReasons bounds what a feed's streak remembers: a feed whose
-// every failure differs (a reason the normalization missed) is logged as
-// before, each failure its own.
-const maxFailReasons = 8
+// failReasons keeps each feed's loggedReasons for its failure streak. It
+// is memory only: a restart logs each way once more. The zero value is
+// ready to use.
+type failReasons struct {
+	mu sync.Mutex
+	by map[string]loggedReasons
+}
 
 // first records that feedID's streak failed for reason and reports whether
 // it is the streak's first failure for it. start begins a new streak.
@@ -28,18 +44,14 @@ func (r *failReasons) first(feedID, reason string, start bool) bool {
 	defer r.mu.Unlock()
 	seen := r.by[feedID]
 	if start {
-		seen = seen[:0]
-	} else if slices.Contains(seen, reason) {
-		return false
+		seen = nil
 	}
-	if len(seen) == maxFailReasons {
-		seen = slices.Delete(seen, 0, 1)
-	}
+	isFirst := seen.first(reason)
 	if r.by == nil {
-		r.by = map[string][]string{}
+		r.by = map[string]loggedReasons{}
 	}
-	r.by[feedID] = append(seen, reason)
-	return true
+	r.by[feedID] = seen
+	return isFirst
 }
 
 // forget ends feedID's streak (it recovered).

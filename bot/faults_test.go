@@ -445,6 +445,14 @@ func TestFailingDestinationIsLoggedOncePerState(t *testing.T) {
 			}
 			return reset(i)
 		}, 2, "HTTP 502", "previous_count=3"},
+		// A gateway in trouble answers its 502 page and a reset in turn:
+		// two ways of failing, each logged once.
+		{"two kinds in turn", func(i int) error {
+			if i%2 == 0 {
+				return rayPage(i)
+			}
+			return reset(i)
+		}, 2, "HTTP 502", "previous_count=1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
