@@ -1,40 +1,17 @@
 package bot
 
 import (
-	"slices"
 	"sync"
+
+	"github.com/newshound/newshound/internal/statelog"
 )
 
-// loggedReasons are the reasons (statelog.State or statelog.Reason) a
-// run of failures was logged with, so that a feed or a destination failing
-// in turns of a few ways (a CDN's 503, then its challenge page, then its
-// 503 again) is logged at each way's first failure, not at every try that
-// changes the way. A run whose every failure differs (a reason the
-// normalization missed) is logged as before, each failure its own, once
-// it outgrows maxLoggedReasons.
-type loggedReasons []string
-
-const maxLoggedReasons = 8
-
-// first records reason and reports whether the run had not been logged
-// with it.
-func (l *loggedReasons) first(reason string) bool {
-	if slices.Contains(*l, reason) {
-		return false
-	}
-	if len(*l) == maxLoggedReasons {
-		*l = slices.Delete(*l, 0, 1)
-	}
-	*l = append(*l, reason)
-	return true
-}
-
-// failReasons keeps each feed's loggedReasons for its failure streak. It
-// is memory only: a restart logs each way once more. The zero value is
-// ready to use.
+// failReasons keeps, per feed, the reasons (statelog.Reason) its failure
+// streak was logged with (statelog.Logged). It is memory only: a restart
+// logs each way once more. The zero value is ready to use.
 type failReasons struct {
 	mu sync.Mutex
-	by map[string]loggedReasons
+	by map[string]statelog.Logged
 }
 
 // first records that feedID's streak failed for reason and reports whether
@@ -46,9 +23,9 @@ func (r *failReasons) first(feedID, reason string, start bool) bool {
 	if start {
 		seen = nil
 	}
-	isFirst := seen.first(reason)
+	isFirst := seen.First(reason)
 	if r.by == nil {
-		r.by = map[string]loggedReasons{}
+		r.by = map[string]statelog.Logged{}
 	}
 	r.by[feedID] = seen
 	return isFirst

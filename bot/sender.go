@@ -99,7 +99,7 @@ type destHealth struct {
 	lastErr    string    // the latest error's full text
 	state      string    // its statelog.State: a change of state is logged
 	stateCount int       // failures in this state
-	logged     loggedReasons
+	logged     statelog.Logged
 }
 
 // sendTick is how often the sender looks for retries that fell due.
@@ -1082,7 +1082,7 @@ const maxAskedWait = 24 * time.Hour
 // change of state (statelog.State: the kind of failure, not its full text,
 // which may carry a response body with a fresh request id) are logged,
 // the change with the count of the state before, but for a change back to
-// a state the run was logged with (loggedReasons); repeats only count.
+// a state the run was logged with (statelog.Logged); repeats only count.
 func (s *sender) failed(dest string, err error, wait time.Duration) time.Time {
 	now := s.now()
 	state := statelog.State(err)
@@ -1108,7 +1108,7 @@ func (s *sender) failed(dest string, err error, wait time.Duration) time.Time {
 	h.stateCount++
 	h.lastErr = err.Error()
 	failures, since := h.failures, h.since
-	firstTime := h.logged.first(state)
+	firstTime := h.logged.First(state)
 	s.mu.Unlock()
 	if !changed || !firstTime {
 		return now.Add(wait)

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"log/slog"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 
@@ -18,8 +19,9 @@ import (
 // Log reports a lasting condition once per change of state, not once
 // per attempt: the first failure of a kind is logged with its error, the
 // same failure again (same State) only counts, a different failure
-// is logged with the count of the previous one, and the recovery is logged
-// once with the count.
+// is logged with the count of the previous one (but for one the run was
+// logged with before: Logged), and the recovery is logged once with the
+// count.
 type Log struct {
 	log *slog.Logger
 	mu  sync.Mutex
@@ -27,9 +29,33 @@ type Log struct {
 }
 
 type failing struct {
-	state string // State of the error: what is compared
-	err   string // the latest error's full text: what is reported
-	count int
+	state  string // State of the error: what is compared
+	err    string // the latest error's full text: what is reported
+	count  int
+	logged Logged
+}
+
+// Logged are the states a run of failures was logged with, so that one
+// failing in turns of a few ways (a CDN's 503, then its challenge page,
+// then its 503 again) is logged at each way's first failure, not at every
+// try that changes the way. A run whose every failure differs (a state
+// the normalization missed) is logged as before, each failure its own,
+// once it outgrows maxLogged. The zero value is an empty run.
+type Logged []string
+
+const maxLogged = 8
+
+// First records state and reports whether the run had not been logged
+// with it.
+func (l *Logged) First(state string) bool {
+	if slices.Contains(*l, state) {
+		return false
+	}
+	if len(*l) == maxLogged {
+		*l = slices.Delete(*l, 0, 1)
+	}
+	*l = append(*l, state)
+	return true
 }
 
 // New returns a Log that writes to log.
@@ -78,15 +104,22 @@ func (s *Log) fail(kind, msg string, err error, state string, args []any) {
 	text := err.Error()
 	switch {
 	case f == nil:
-		s.bad[kind] = &failing{state: state, err: text, count: 1}
+		f = &failing{state: state, err: text, count: 1}
+		f.logged.First(state)
+		s.bad[kind] = f
 	case f.state == state:
 		f.err = text
 		f.count++
 		s.mu.Unlock()
 		return
 	default:
-		args = append(args, "previous_error", f.err, "previous_count", f.count)
+		prevErr, prevCount := f.err, f.count
 		f.state, f.err, f.count = state, text, 1
+		if !f.logged.First(state) {
+			s.mu.Unlock()
+			return
+		}
+		args = append(args, "previous_error", prevErr, "previous_count", prevCount)
 	}
 	s.mu.Unlock()
 	s.log.Error(msg, append(args, "err", err)...)

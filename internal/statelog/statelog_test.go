@@ -141,3 +141,24 @@ func TestFailByCauseIsOneStateWhateverRowFailed(t *testing.T) {
 		}
 	}
 }
+
+// TestFailuresInTurnsAreLoggedOnceEach: a failure that changes back and
+// forth between two states (a database answering "connection refused" and
+// timing out in turn while it restarts) is logged at each state's first
+// time, then counted, not at every change.
+func TestFailuresInTurnsAreLoggedOnceEach(t *testing.T) {
+	var logs bytes.Buffer
+	s := New(slog.New(slog.NewTextHandler(&logs, nil)))
+	for i := range 10 {
+		if i%2 == 0 {
+			s.Fail("read", "reading failed", errors.New("dial tcp 10.0.0.9:5432: connect: connection refused"))
+		} else {
+			s.Fail("read", "reading failed", errors.New("read tcp 10.0.0.5:40400->10.0.0.9:5432: i/o timeout"))
+		}
+	}
+	s.OK("read", "reading works again")
+	s.Fail("read", "reading failed", errors.New("dial tcp 10.0.0.9:5432: connect: connection refused"))
+	if got := strings.Count(logs.String(), `msg="reading failed"`); got != 3 {
+		t.Errorf("logged %d times for ten failures in turns of two ways and one after the recovery, want 3:\n%s", got, logs.String())
+	}
+}
