@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"net/http"
@@ -357,5 +358,62 @@ func TestCorpusSeriesOnSeveralFeedsPostsEachItemOnce(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Errorf("on %d feeds, the captures posted %d alerts, on one %d:\nonly on several: %q\nonly on one: %q",
 			len(names), len(got), len(want), missingFrom(want, got), missingFrom(got, want))
+	}
+}
+
+// TestCorpusSeriesGroupsAcrossRestartsAsInOneProcess holds README's "One
+// story, one message: the grouping state is kept in the database with the
+// outbox, so a restart groups as before" to real captures (the LA Times'
+// first four, three of April 2020 and one of June: 94 alerts posted, 12
+// reports listed under them) for a desk that edits its messages: polled
+// by one process, or by a new one at each capture, the same alerts are
+// posted and the same reports listed.
+func TestCorpusSeriesGroupsAcrossRestartsAsInOneProcess(t *testing.T) {
+	caps := seriesSnapshots(t, "latimes")[:4]
+	run := func(restarts bool) (sent, joins []string) {
+		h := newHarness(t, config.Subscription{Name: "all", Query: "feed:wire", MaxAge: 50 * 365 * 24 * time.Hour, StoryWindow: 48 * time.Hour})
+		h.cfg.Defaults.AllowPrivateNetworks = true
+		srv := newDocServer(t)
+		h.cfg.Feeds = []config.Feed{{Name: "wire", URL: srv.srv.URL + "/rss", Interval: 10 * time.Minute}}
+		rec := &editRecorder{deleted: map[string]bool{}, clock: func() time.Time { return h.clock }}
+		svc, closeStore := h.openWith(rec)
+		for i, c := range caps {
+			if restarts && i > 0 {
+				closeStore()
+				svc, closeStore = h.openWith(rec)
+			}
+			srv.set(rssDoc(c.body))
+			// The second pass, past the sender's wait for a story's first
+			// alert (leadGrace), lists the reports that waited.
+			for _, at := range []time.Time{c.at, c.at.Add(leadGrace + time.Second)} {
+				h.clock = at
+				if _, err := svc.RunOnce(context.Background()); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		closeStore()
+		rec.emu.Lock()
+		defer rec.emu.Unlock()
+		for _, e := range rec.edits {
+			for _, j := range e.Added {
+				joins = append(joins, j.Alert.Title)
+			}
+		}
+		slices.Sort(joins)
+		return rec.titles(), joins
+	}
+	sent, joins := run(false)
+	if len(joins) == 0 {
+		t.Fatalf("one process listed no report under another's message (%d posted): the captures test no grouping", len(sent))
+	}
+	sentAgain, joinsAgain := run(true)
+	if !slices.Equal(sentAgain, sent) {
+		t.Errorf("with restarts, %d alerts posted, in one process %d:\nonly with restarts: %q\nonly in one process: %q",
+			len(sentAgain), len(sent), missingFrom(sent, sentAgain), missingFrom(sentAgain, sent))
+	}
+	if !slices.Equal(joinsAgain, joins) {
+		t.Errorf("with restarts, %d reports listed, in one process %d:\nonly with restarts: %q\nonly in one process: %q",
+			len(joinsAgain), len(joins), missingFrom(joins, joinsAgain), missingFrom(joinsAgain, joins))
 	}
 }
