@@ -179,10 +179,11 @@ func withoutCredit(title string) string {
 	return title
 }
 
-// creditWords counts the words of what may be a credit: each Han or kana
-// character is one, as filters.Normalize counts them, since those scripts
-// do not separate words with spaces ("新华网 | 徐才厚癌症恶化医治无效死亡" ends in a
-// headline, not a credit).
+// creditWords counts the words of what may be a credit: in Han or kana,
+// scripts that do not separate words with spaces, one for every two
+// characters, about the length of a Chinese word ("新华网 | 徐才厚癌症恶化医治
+// 无效死亡" ends in a headline of seven, not a credit; "… - 纽约时报" in a
+// credit of two).
 func creditWords(s string) int {
 	n := 0
 	for _, f := range strings.Fields(s) {
@@ -192,7 +193,7 @@ func creditWords(s string) int {
 				ideographs++
 			}
 		}
-		n += max(ideographs, 1)
+		n += max((ideographs+1)/2, 1)
 	}
 	return n
 }

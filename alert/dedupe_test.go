@@ -126,6 +126,13 @@ func TestSameStory(t *testing.T) {
 			same: true,
 		},
 		{
+			// A Chinese outlet's name of four characters is a credit.
+			name: "a Chinese headline with each outlet's credit",
+			a:    feeds.Item{Key: "a", Link: "https://cn.nytimes.example/2015/03/385722", Title: "徐才厚癌症恶化医治无效死亡 - 纽约时报"},
+			b:    feeds.Item{Key: "b", Link: "https://xinhuanet.example/2015/03/385722", Title: "徐才厚癌症恶化医治无效死亡 - 新华网"},
+			same: true,
+		},
+		{
 			name:     "one GUID for every item of a feed",
 			a:        feeds.Item{Key: "a", GUID: "https://wire.example/", Link: "https://wire.example/1", Title: "Aleppo ceasefire holds overnight"},
 			b:        feeds.Item{Key: "b", GUID: "https://wire.example/", Link: "https://wire.example/2", Title: "Aleppo hospital bombed in airstrike"},
