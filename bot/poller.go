@@ -328,20 +328,20 @@ func (p *poller) pollFeed(ctx context.Context, f *alert.Feed, mode pollMode, fet
 		// and keeps it for readiness), not another instance polling the
 		// feed. The feed alone waits: the others' takes may work.
 		p.count.storeFailures.Add(1)
-		return p.now().Add(storeRetry)
+		return p.notBegun(f, mode, p.now().Add(storeRetry))
 	}
 	if !took {
 		p.feeds.forget(f.ID)
 		if mode == pollEvery {
 			p.count.elsewhere.Add(1)
 		}
-		return p.now().Add(p.leases.ttl / 3) // another instance is polling it
+		return p.notBegun(f, mode, p.now().Add(p.leases.ttl/3)) // another instance is polling it
 	}
 	defer p.leases.release(ctx, lease)
 	now := p.now()
 	st, ok := p.loadState(ctx, f)
 	if !ok {
-		return now.Add(storeRetry)
+		return p.notBegun(f, mode, now.Add(storeRetry))
 	}
 	if st = p.keepFollowing(st); st.Initialized {
 		p.removals.follow(f.ID)
@@ -735,6 +735,18 @@ func (p *poller) retryPutOffUntil(f *alert.Feed, next, now time.Time) time.Time 
 	return now.Add(min(wait, longest))
 }
 
+// notBegun ends, to come again at next, a poll that could not begin (its
+// feed's lease or state could not be had): the retry of a disabled feed
+// it was to make (a start's or reload's, or one a busy host put off) is
+// made by the next one, else the loop would plan a poll when due, which
+// leaves a disabled feed alone until the next start or reload.
+func (p *poller) notBegun(f *alert.Feed, mode pollMode, next time.Time) time.Time {
+	if mode == pollRetryDisabled {
+		p.putOff.keep(f.ID)
+	}
+	return next
+}
+
 // notRetried is the state to keep of a feed not fetched (its host busy),
 // polled in mode from its stored state: a disabled feed stays disabled,
 // for its reason, until a fetch tells otherwise, and a retry the service
@@ -750,11 +762,12 @@ func (p *poller) notRetried(f *alert.Feed, stored, st store.FeedState, mode poll
 }
 
 // putOffRetries are the disabled feeds whose one more try (pollRetryDisabled)
-// a busy host put off: the poll loop makes it again at their next poll, a
-// minute later and backing off (retryPutOffUntil), when a poll when due
-// would leave a disabled feed alone. The tries put off in a row are
-// counted, for that back-off and so that a host that stays busy logs the
-// retry once, not at each try (retryLogged, retryMade).
+// a busy host put off, or whose poll could not begin: the poll loop makes
+// it again at their next poll, a minute later and backing off
+// (retryPutOffUntil), when a poll when due would leave a disabled feed
+// alone. The tries put off in a row are counted, for that back-off and so
+// that a host that stays busy logs the retry once, not at each try
+// (retryLogged, retryMade).
 type putOffRetries struct {
 	mu  sync.Mutex
 	ids map[string]*putOff
@@ -765,9 +778,24 @@ type putOff struct {
 	times int
 }
 
+// add counts a try of feed id's retry put off, to be made again.
 func (r *putOffRetries) add(id string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.againLocked(id).times++
+}
+
+// keep has feed id's retry made again, counting no try: the poll that was
+// to make it could not begin.
+func (r *putOffRetries) keep(id string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.againLocked(id)
+}
+
+// againLocked marks feed id's retry to be made again and returns its
+// entry; the caller holds mu.
+func (r *putOffRetries) againLocked(id string) *putOff {
 	if r.ids == nil {
 		r.ids = map[string]*putOff{}
 	}
@@ -775,7 +803,7 @@ func (r *putOffRetries) add(id string) {
 		r.ids[id] = &putOff{}
 	}
 	r.ids[id].again = true
-	r.ids[id].times++
+	return r.ids[id]
 }
 
 // times is how many tries of feed id's retry were put off in a row.
