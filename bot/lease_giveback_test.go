@@ -96,3 +96,60 @@ func TestALateGiveBackLeavesANewerTakeAlone(t *testing.T) {
 		})
 	}
 }
+
+// lateTakes is a PostgreSQL store whose network holds up the takes while
+// hold is set: the caller's context ends before an answer, and the
+// database runs the take when the test calls it from late.
+type lateTakes struct {
+	store.Leaser
+	hold bool
+	late chan func()
+}
+
+func (s *lateTakes) Lease(ctx context.Context, name, owner string, take int64, ttl time.Duration) (bool, error) {
+	if !s.hold {
+		return s.Leaser.Lease(ctx, name, owner, take, ttl)
+	}
+	s.late <- func() {
+		if _, err := s.Leaser.Lease(context.Background(), name, owner, take, ttl); err != nil {
+			panic(err)
+		}
+	}
+	<-ctx.Done()
+	return false, ctx.Err()
+}
+
+// TestALateTakeLeavesTheLeaseToTheGiveBackOfTheTakeAfter: a take cut
+// short (the end of lockStories' budget, callTimeout) that the database
+// runs late, after the next try of the same worker took the lease,
+// wrote its own number over that try's: the give-back of the take that
+// held the lease then deleted nothing, and the other instances waited
+// the ttl for a lease no one used. A late take leaves a later take's
+// number alone.
+func TestALateTakeLeavesTheLeaseToTheGiveBackOfTheTakeAfter(t *testing.T) {
+	const name = "stories"
+	ctx := context.Background()
+	pg := openSchema(t)
+	s := &lateTakes{Leaser: pg, late: make(chan func(), 1)}
+	l := leasesOf(s, "me", time.Minute, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	s.hold = true
+	budget, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+	defer cancel()
+	if took, err := l.tryTake(budget, name); took || err == nil {
+		t.Fatalf("the take cut short: %v, %v; want it cut", took, err)
+	}
+	s.hold = false
+	if took, err := l.tryTake(ctx, name); !took || err != nil {
+		t.Fatalf("the next try: %v, %v; want the lease", took, err)
+	}
+	select {
+	case take := <-s.late:
+		take() // the database runs the first take now
+	default:
+		t.Fatal("the first take never reached the store")
+	}
+	l.release(ctx, name)
+	if got, err := pg.Lease(ctx, name, "other", 1, time.Minute); !got || err != nil {
+		t.Errorf("another instance's take once this one gave the lease back: %v, %v; want true (the late take's number kept the row from the give-back)", got, err)
+	}
+}

@@ -85,12 +85,14 @@ func openPostgres(ctx context.Context, dsn string, readOnly bool, opts []Option)
 // disagree still agree on who holds what. The lease is taken when free,
 // expired, or already the owner's; RETURNING yields a row only then. A
 // take writes its take number, so that a give-back of an earlier take of
-// the same owner (one the database runs late) finds no row to delete.
+// the same owner (one the database runs late) finds no row to delete;
+// and an earlier take of the owner run late does not write its number
+// over a later one's, whose give-back would then delete nothing.
 const (
 	takeLease = `INSERT INTO leases (name, owner, take, expires_at)
 		VALUES ($1, $2, $3, now() + $4::bigint * interval '1 microsecond')
 		ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, take = excluded.take, expires_at = excluded.expires_at
-		WHERE leases.owner = excluded.owner OR leases.expires_at <= now()
+		WHERE (leases.owner = excluded.owner AND leases.take <= excluded.take) OR leases.expires_at <= now()
 		RETURNING name`
 	// renewLeases updates rows only: a lease given back meanwhile has no
 	// row, one another owner took names that owner, and neither is taken.

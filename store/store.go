@@ -437,8 +437,10 @@ type Leaser interface {
 	// "feed:reuters", "outbox:desk", "gateway") for ttl, measured on the
 	// database's clock, and reports whether owner holds it; false means
 	// another owner holds it unexpired. take numbers the take among
-	// owner's (a holding's takes may share one): the lease row keeps the
-	// last take's, which Release must name.
+	// owner's (a holding's takes may share one), growing from one to the
+	// next: the lease row keeps the last take's, which Release must name,
+	// and a take numbered below the row's of the same owner (one the
+	// database runs late) takes nothing and reports false.
 	Lease(ctx context.Context, name, owner string, take int64, ttl time.Duration) (bool, error)
 	// RenewLeases extends by ttl, on the database's clock, every lease
 	// of names that owner still holds, in one call whatever their number,

@@ -1332,6 +1332,7 @@ func testLeaser(t *testing.T, h *harness) {
 		{"b releasing a's lease does nothing", release("feed:f", "b", 1), true},
 		{"so b is still refused", lease("feed:f", "b", 3), false},
 		{"a takes it by another take", lease("feed:f", "a", 2), true},
+		{"a's take before, run late, takes nothing", lease("feed:f", "a", 1), false},
 		{"a giving back its take before does nothing", release("feed:f", "a", 1), true},
 		{"so b is refused still", lease("feed:f", "b", 4), false},
 		{"a gives back the take that holds it", release("feed:f", "a", 2), true},
