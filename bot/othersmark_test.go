@@ -1,15 +1,12 @@
 package bot
 
 import (
-	"context"
-	"io"
 	"slices"
 	"testing"
 	"time"
 
 	"github.com/newshound/newshound/config"
 	"github.com/newshound/newshound/internal/pgtest"
-	"github.com/newshound/newshound/store"
 )
 
 // TestFeedAnotherInstanceDropsIsStillFollowedHere: two instances on one
@@ -36,21 +33,12 @@ func TestFeedAnotherInstanceDropsIsStillFollowedHere(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ctx := context.Background()
 			dsn := pgtest.Schema(t)
 			h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo"})
 			h.clock = time.Now().UTC().Truncate(time.Second) // the database's clock times leases
 			all := slices.Clone(h.cfg.Feeds)
 			open := func() *Service {
-				st, err := store.OpenPostgres(ctx, dsn)
-				if err != nil {
-					t.Fatal(err)
-				}
-				t.Cleanup(func() { st.Close() })
-				svc, err := New(ctx, h.options(st, h.rec, io.Discard))
-				if err != nil {
-					t.Fatal(err)
-				}
+				svc, _ := openOnPostgres(t, h, dsn)
 				return svc
 			}
 			pass := h.passWith
