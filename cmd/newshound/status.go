@@ -72,8 +72,10 @@ func cmdStatus(ctx context.Context, args []string, out, errOut io.Writer) error 
 		return err
 	}
 	defer st.Close()
-	now := time.Now().UTC().Truncate(time.Second)
-	r, err := readStatus(ctx, cfg, st, now)
+	now := time.Now().UTC()
+	// The JSON's "due now" is given to the second; ages are measured from
+	// now itself, or a poll made in this second reads "-1s ago".
+	r, err := readStatus(ctx, cfg, st, now.Truncate(time.Second))
 	if err != nil {
 		return err
 	}

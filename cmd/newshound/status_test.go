@@ -687,3 +687,42 @@ func TestStatusDisabledWatchFeed(t *testing.T) {
 		})
 	}
 }
+
+// TestStatusRightAfterAPollShowsNoNegativeAge: status run within the
+// second of a feed's poll said "-1s ago" for its last success, since the
+// time it measured ages from was cut to the whole second. The poll here is
+// made late in a second, where the cut time is over half a second early.
+func TestStatusRightAfterAPollShowsNoNegativeAge(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "state.db")
+	st, err := store.OpenSQLite(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Late in a second: what is waited for is a place on the clock, not
+	// another goroutine.
+	if frac := time.Duration(time.Now().Nanosecond()); frac < 600*time.Millisecond {
+		time.Sleep(600*time.Millisecond - frac)
+	}
+	polled := time.Now().UTC()
+	const url = "https://wire.example/rss"
+	if err := st.SaveFeedStates(context.Background(), []store.FeedState{{FeedID: "wire", URL: url, ConfigURL: url,
+		Initialized: true, LastPolled: polled, LastSuccess: polled, NextPoll: polled.Add(10 * time.Minute)}}); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	path := filepath.Join(dir, "newshound.yaml")
+	cfg := fmt.Sprintf("store:\n  path: %q\nfeeds:\n  - name: wire\n    url: %s\nsubscriptions:\n  - name: all\n    query: news\n", db, url)
+	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	table := runCLI(t, "status", "--config", path)
+	if time.Since(polled) >= 400*time.Millisecond {
+		t.Skipf("status took %v, past the second of the poll: the case is not made", time.Since(polled))
+	}
+	for _, line := range strings.Split(table, "\n") {
+		if fields := strings.Fields(line); len(fields) > 1 && fields[0] == "wire" && fields[1] != "0s" {
+			t.Errorf("status right after the poll: last success %q, want \"0s\" ago:\n%s", fields[1], table)
+		}
+	}
+}
