@@ -152,7 +152,7 @@ func (s *sender) batchDigests(ctx context.Context, n notify.Notifier, out [][]st
 			group[i].Batch = name
 		}
 		if err := s.store.AssignBatch(ctx, ids, name); err != nil {
-			return nil, err
+			return nil, outboxWrite(err)
 		}
 		out = append(out, group)
 	}

@@ -63,8 +63,9 @@ func fillDisk(t *testing.T, path string) (makeRoom func()) {
 // refused), while two feeds are polled and a matching item is published
 // every minute: one process polls, when its pause is over, and delivers
 // every minute, as run does. The failure is logged a handful of times,
-// not at each feed's poll; once there is room, the alert enqueued before
-// and every item published meanwhile are posted, each once.
+// not at each feed's poll, each line naming what failed; once there is
+// room, the alert enqueued before and every item published meanwhile are
+// posted, each once.
 func TestDiskFullForAnHourIsLoggedOnce(t *testing.T) {
 	h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo"})
 	h.afterFirstSight(item(2, "Aleppo convoy reaches the city", h.clock))
@@ -100,6 +101,12 @@ func TestDiskFullForAnHourIsLoggedOnce(t *testing.T) {
 	if len(bad) > 5 {
 		t.Errorf("%d warnings and errors over an hour of a full disk, want a handful:\n%s", len(bad), strings.Join(bad, ""))
 	}
+	// The outbox is read, and its batches are written: the line names the
+	// write the full disk refused, not a read.
+	wantLogged(t, strings.Join(bad, ""), map[string]int{
+		"writing the outbox failed": 1,
+		"reading the outbox failed": 0,
+	})
 	makeRoom()
 	h.clock = h.clock.Add(time.Minute) // past the pause
 	svc.poller.pollAll(ctx, svc.live.catalog().Feeds(), pollNow)

@@ -55,8 +55,8 @@ func TestOutboxFailureInAPassIsLoggedOncePerState(t *testing.T) {
 	svc.sender.reportPass(ctx, svc.sender.deliverAll(ctx))
 	// over the failing passes and the one that works
 	wantLogged(t, logs.String(), map[string]int{
-		"reading the outbox failed":      1,
-		"reading the outbox works again": 1,
+		"reading the outbox failed":                 1,
+		"reading and writing the outbox work again": 1,
 	})
 	if got := rec.also(); len(got) != 1 {
 		t.Errorf("the story's message lists %q, want the second report once the store works", got)

@@ -202,7 +202,7 @@ func (s *sender) reportPass(ctx context.Context, err error) (storeFailed bool) {
 		s.outboxFailed(failed)
 	}
 	if !s.passFailed.Swap(false) {
-		s.storeErrs.OK("outbox", "reading the outbox works again")
+		s.storeErrs.OK("outbox", "reading and writing the outbox work again")
 	}
 	return failed != nil || notGiven != nil
 }
@@ -210,10 +210,30 @@ func (s *sender) reportPass(ctx context.Context, err error) (storeFailed bool) {
 // outboxFailed logs a failed read or write of the outbox, once per change
 // of state, and marks the pass failed, so that its end (reportPass) does
 // not log the store as working again: a failure that recurs on every pass
-// is one line, not two a pass.
+// is one line, not two a pass. The line says which it was: a full disk
+// refuses the writes (outboxWrite) while the reads still work.
 func (s *sender) outboxFailed(err error) {
 	s.passFailed.Store(true)
-	s.storeErrs.Fail("outbox", "reading the outbox failed; retrying", err)
+	msg := "reading the outbox failed; retrying"
+	if errors.As(err, new(writeError)) {
+		msg = "writing the outbox failed; retrying"
+	}
+	s.storeErrs.Fail("outbox", msg, err)
+}
+
+// writeError is a failed write of the outbox (a batch assigned, a report
+// set to go alone), told apart from a read for the log (outboxFailed).
+type writeError struct{ err error }
+
+func (e writeError) Error() string { return e.err.Error() }
+func (e writeError) Unwrap() error { return e.err }
+
+// outboxWrite marks err, if any, as a failed write of the outbox.
+func outboxWrite(err error) error {
+	if err == nil {
+		return nil
+	}
+	return writeError{err}
 }
 
 // splitOff parts err, or the errors errors.Join made it of, into those
@@ -742,7 +762,7 @@ func (s *sender) batch(ctx context.Context, n notify.Notifier, pending []store.A
 			group[i].Batch = name
 		}
 		if err := s.store.AssignBatch(ctx, ids, name); err != nil {
-			return nil, err
+			return nil, outboxWrite(err)
 		}
 		out = append(out, group)
 	}

@@ -270,7 +270,7 @@ func (s *sender) capAlone(ctx context.Context, alone []store.Alert, now time.Tim
 		}
 		if j.Batch != "" {
 			if err := s.store.AssignBatch(ctx, []int64{j.ID}, ""); err != nil {
-				s.outboxFailed(fmt.Errorf("unbatching a refused edit: %w", err))
+				s.outboxFailed(outboxWrite(fmt.Errorf("unbatching a refused edit: %w", err)))
 				return nil, false
 			}
 		}
@@ -363,7 +363,7 @@ func (s *sender) placeRefused(ctx context.Context, dest string, edits []*storyEd
 			}
 		default:
 			if err := s.store.AssignBatch(ctx, []int64{j.ID}, ""); err != nil {
-				s.outboxFailed(fmt.Errorf("unbatching a refused edit: %w", err))
+				s.outboxFailed(outboxWrite(fmt.Errorf("unbatching a refused edit: %w", err)))
 				return nil, nil, false
 			}
 			j.Batch = ""
@@ -378,7 +378,7 @@ func (s *sender) placeRefused(ctx context.Context, dest string, edits []*storyEd
 // a nonce of its own.
 func (s *sender) unbatch(ctx context.Context, j store.Alert, at time.Time) bool {
 	if err := s.store.AssignBatch(ctx, []int64{j.ID}, ""); err != nil {
-		s.outboxFailed(fmt.Errorf("unbatching a refused edit: %w", err))
+		s.outboxFailed(outboxWrite(fmt.Errorf("unbatching a refused edit: %w", err)))
 		return false
 	}
 	s.hold(ctx, j, at)
@@ -540,7 +540,7 @@ func (s *sender) formEdit(ctx context.Context, e *storyEdit) bool {
 		e.joins[i].Batch = name
 	}
 	if err := s.store.AssignBatch(ctx, ids, name); err != nil {
-		s.outboxFailed(fmt.Errorf("batching an edit: %w", err))
+		s.outboxFailed(outboxWrite(fmt.Errorf("batching an edit: %w", err)))
 		return false
 	}
 	return true
@@ -765,7 +765,7 @@ func (s *sender) postAlone(ctx context.Context, dest string, joins []store.Alert
 		// story (a merge's or a re-split's moves), where the next pass
 		// places it.
 		if err := s.store.PostAlone(ctx, j.ID, j.Story, name, now); err != nil && !errors.Is(err, store.ErrNotFound) {
-			s.outboxFailed(fmt.Errorf("batching a report posted alone: %w", err))
+			s.outboxFailed(outboxWrite(fmt.Errorf("batching a report posted alone: %w", err)))
 			return sendStop
 		}
 		ids = append(ids, j.ID)
