@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/newshound/newshound/bot/notify"
 )
@@ -21,9 +22,10 @@ import (
 // same failure again (same State) only counts, a different failure
 // is logged with the count of the previous one (but for one the run was
 // logged with before: Logged), and the recovery is logged once with the
-// count.
+// whole run's count and start.
 type Log struct {
 	log *slog.Logger
+	now func() time.Time // when a run of failures began, for the recovery line
 	mu  sync.Mutex
 	bad map[string]*failing
 }
@@ -31,8 +33,12 @@ type Log struct {
 type failing struct {
 	state  string // State of the error: what is compared
 	err    string // the latest error's full text: what is reported
-	count  int
+	count  int    // failures in this state
 	logged Logged
+	// total and since are the whole run's, in whatever states, for the
+	// recovery line: one failing in turns ends in a state of one failure.
+	total int
+	since time.Time
 }
 
 // Logged are the states a run of failures was logged with, so that one
@@ -60,7 +66,7 @@ func (l *Logged) First(state string) bool {
 
 // New returns a Log that writes to log.
 func New(log *slog.Logger) *Log {
-	return &Log{log: log, bad: map[string]*failing{}}
+	return &Log{log: log, now: time.Now, bad: map[string]*failing{}}
 }
 
 // Fail records a failure of kind; it logs msg at error level when the
@@ -104,17 +110,19 @@ func (s *Log) fail(kind, msg string, err error, state string, args []any) {
 	text := err.Error()
 	switch {
 	case f == nil:
-		f = &failing{state: state, err: text, count: 1}
+		f = &failing{state: state, err: text, count: 1, total: 1, since: s.now()}
 		f.logged.First(state)
 		s.bad[kind] = f
 	case f.state == state:
 		f.err = text
 		f.count++
+		f.total++
 		s.mu.Unlock()
 		return
 	default:
 		prevErr, prevCount := f.err, f.count
 		f.state, f.err, f.count = state, text, 1
+		f.total++
 		if !f.logged.First(state) {
 			s.mu.Unlock()
 			return
@@ -126,14 +134,14 @@ func (s *Log) fail(kind, msg string, err error, state string, args []any) {
 }
 
 // OK records a success of kind; after failures it logs msg once, with how
-// many failures there were.
+// many failures the run had, in all its states, and since when.
 func (s *Log) OK(kind, msg string, args ...any) {
 	s.mu.Lock()
 	f := s.bad[kind]
 	delete(s.bad, kind)
 	s.mu.Unlock()
 	if f != nil {
-		s.log.Info(msg, append(args, "failures", f.count, "last_error", f.err)...)
+		s.log.Info(msg, append(args, "failures", f.total, "failing_since", f.since.Format(time.RFC3339), "last_error", f.err)...)
 	}
 }
 

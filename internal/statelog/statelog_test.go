@@ -71,7 +71,7 @@ func TestFailureState(t *testing.T) {
 
 // TestLogCountsAFailureWhoseTextVaries: Log logs the first
 // failure with its full reason, counts the same failure with another
-// address, and gives the count at the change and at the recovery.
+// address, and gives the count at the change and the run's at the recovery.
 func TestLogCountsAFailureWhoseTextVaries(t *testing.T) {
 	var logs bytes.Buffer
 	s := New(slog.New(slog.NewTextHandler(&logs, nil)))
@@ -85,7 +85,7 @@ func TestLogCountsAFailureWhoseTextVaries(t *testing.T) {
 	if got := strings.Count(out, `msg="saving failed"`); got != 2 {
 		t.Errorf("logged %d times for two kinds of failure, want 2:\n%s", got, out)
 	}
-	for _, want := range []string{"10.0.0.5:40000", "previous_count=3", `msg="saving works again" failures=2`} {
+	for _, want := range []string{"10.0.0.5:40000", "previous_count=3", `msg="saving works again" failures=5`} {
 		if !strings.Contains(out, want) {
 			t.Errorf("log lacks %q:\n%s", want, out)
 		}
@@ -135,7 +135,7 @@ func TestFailByCauseIsOneStateWhateverRowFailed(t *testing.T) {
 	if got := strings.Count(out, `msg="saving failed"`); got != 2 {
 		t.Errorf("logged %d times for 15 refusals of one cause and one of another, want 2:\n%s", got, out)
 	}
-	for _, want := range []string{"previous_count=15", `msg="saving works again" failures=1`} {
+	for _, want := range []string{"previous_count=15", `msg="saving works again" failures=16`} {
 		if !strings.Contains(out, want) {
 			t.Errorf("log lacks %q:\n%s", want, out)
 		}
@@ -160,5 +160,40 @@ func TestFailuresInTurnsAreLoggedOnceEach(t *testing.T) {
 	s.Fail("read", "reading failed", errors.New("dial tcp 10.0.0.9:5432: connect: connection refused"))
 	if got := strings.Count(logs.String(), `msg="reading failed"`); got != 3 {
 		t.Errorf("logged %d times for ten failures in turns of two ways and one after the recovery, want 3:\n%s", got, logs.String())
+	}
+}
+
+// TestRecoveryTellsTheWholeRun: the recovery line counts every failure of
+// the run, in whatever states, and says since when it failed, not only
+// the last state's failures.
+func TestRecoveryTellsTheWholeRun(t *testing.T) {
+	refused := errors.New("dial tcp 10.0.0.9:5432: connect: connection refused")
+	timeout := errors.New("read tcp 10.0.0.5:40400->10.0.0.9:5432: i/o timeout")
+	full := errors.New("database or disk is full (SQLITE_FULL)")
+	tests := []struct {
+		name string
+		errs []error
+	}{
+		{"one state", []error{refused, refused, refused}},
+		{"a change", []error{refused, refused, refused, full, full}},
+		{"in turns", []error{refused, timeout, refused, timeout, refused, timeout, refused}},
+	}
+	start := time.Date(2026, 12, 5, 0, 0, 0, 0, time.UTC)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var logs bytes.Buffer
+			s := New(slog.New(slog.NewTextHandler(&logs, nil)))
+			clock := start
+			s.now = func() time.Time { return clock }
+			for _, err := range tt.errs {
+				s.Fail("read", "reading failed", err)
+				clock = clock.Add(time.Minute)
+			}
+			s.OK("read", "reading works again")
+			want := fmt.Sprintf(`msg="reading works again" failures=%d failing_since=%s`, len(tt.errs), start.Format(time.RFC3339))
+			if !strings.Contains(logs.String(), want) {
+				t.Errorf("log lacks %q:\n%s", want, logs.String())
+			}
+		})
 	}
 }
