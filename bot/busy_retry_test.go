@@ -182,3 +182,52 @@ func TestABusyHostsPutOffRetryBacksOff(t *testing.T) {
 		h.clock = next
 	}
 }
+
+// TestAReloadsRetryOfAPutOffFeedIsAStartsRetry: a config reload retries a
+// disabled feed once, as a start does. When a busy host had put off the
+// retry before, the reload's retry kept that count: it logged at debug,
+// not as a start's retry, and once put off again waited 2^n minutes. It
+// is a first try, in the queue or in flight at the reload: logged as a
+// start's, and put off again, made again a minute later.
+func TestAReloadsRetryOfAPutOffFeedIsAStartsRetry(t *testing.T) {
+	for _, inFlight := range []bool{false, true} {
+		t.Run(fmt.Sprintf("in flight %v", inFlight), func(t *testing.T) {
+			h := disabledBesideAnotherFeed(t)
+			h.cfg.Defaults.HostGap, h.cfg.Defaults.Timeout = time.Hour, 20*time.Millisecond
+			logs := &logBuffer{}
+			svc, st := h.openLogging(logs)
+			defer st.Close()
+			ctx := context.Background()
+			cat := svc.live.catalog()
+			f, _ := cat.Feed("wire")
+			o, _ := cat.Feed("other")
+			svc.poller.pollFeed(ctx, o, pollNow, nil) // the host's gap begins, for an hour
+
+			q := &dueQueue{index: map[string]*due{}}
+			mode := pollRetryDisabled
+			for range 3 { // the start's retry, put off three times
+				next := svc.poller.pollFeed(ctx, f, mode, nil)
+				mode = svc.poller.putOff.modeAfter("wire")
+				q.set("wire", next, mode)
+				h.clock = next
+			}
+			reload := replanAfter{prev: cat, reloaded: true}
+			if inFlight {
+				svc.poller.replanOne(ctx, cat, reload, "wire", q)
+			} else {
+				svc.poller.planNew(ctx, cat, reload, q, map[string]bool{}, map[string]replanAfter{})
+			}
+			d := q.popDue(h.clock)
+			if d == nil || d.mode != pollRetryDisabled {
+				t.Fatalf("after the reload the queue gives %+v, want the retry now", d)
+			}
+			next := svc.poller.pollFeed(ctx, f, d.mode, nil) // put off again
+			if got := next.Sub(h.clock); got != time.Minute {
+				t.Errorf("the reload's retry put off: the next after %v, want %v, as a start's", got, time.Minute)
+			}
+			if got := strings.Count(logs.String(), `msg="retrying a disabled feed once after a restart or reload"`); got != 2 {
+				t.Errorf("retries logged as a start's or reload's: %d, want 2 (the start's and the reload's):\n%s", got, logs)
+			}
+		})
+	}
+}

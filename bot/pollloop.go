@@ -159,9 +159,21 @@ func (p *poller) planNew(ctx context.Context, cat *alert.Catalog, after replanAf
 				continue // planned already, and nothing a reload changes
 			}
 		}
-		at, mode := p.firstPlan(f, st, found, now)
-		q.set(f.ID, at, mode)
+		p.planAfresh(q, f, st, found, now)
 	}
+}
+
+// planAfresh plans feed f as at start-up (firstPlan). A disabled feed's
+// retry so planned, a start's or a reload's, is a first try: the tries a
+// busy host put off before are forgotten, so that it is logged as a
+// start's and, put off again, made again a minute later, not after the
+// back-off they had reached (retryPutOffUntil).
+func (p *poller) planAfresh(q *dueQueue, f *alert.Feed, st store.FeedState, found bool, now time.Time) {
+	at, mode := p.firstPlan(f, st, found, now)
+	if mode == pollRetryDisabled {
+		p.putOff.forget(f.ID)
+	}
+	q.set(f.ID, at, mode)
 }
 
 // reloadChanges reports whether a rebuild from the catalog after.prev
@@ -184,8 +196,7 @@ func (p *poller) replanOne(ctx context.Context, cat *alert.Catalog, after replan
 	if err != nil || !p.reloadChanges(f, st, after) {
 		return
 	}
-	at, mode := p.firstPlan(f, st, found, p.now())
-	q.set(id, at, mode)
+	p.planAfresh(q, f, st, found, p.now())
 }
 
 // due is one feed's place in the queue.
