@@ -1664,7 +1664,8 @@ func unseenItems(items []feeds.Item, unseen []string) []feeds.Item {
 // catchUp records the items a feed has now as seen, without alerts. It is
 // used when a watch starts (added, re-added after removal, resumed) on a
 // feed that no active watch was polling, so that exactly the items that
-// appear afterwards are posted, not what piled up meanwhile.
+// appear afterwards are posted, not what piled up meanwhile. A feed
+// disabled meanwhile is enabled: the fetch worked.
 func (p *poller) catchUp(ctx context.Context, f *alert.Feed, feed *feeds.Feed) error {
 	st, ok := p.loadState(ctx, f)
 	if !ok {
@@ -1673,8 +1674,16 @@ func (p *poller) catchUp(ctx context.Context, f *alert.Feed, feed *feeds.Feed) e
 	now := p.now()
 	st.LastPolled, st.LastSuccess = now, now
 	st.Initialized = false // a first sight: remembered, not posted
-	_, err := p.recordItems(ctx, f, st, feed, 0, now)
-	return err
+	disabled := st
+	st.Disabled, st.DisabledReason, st.RetryAt = false, "", time.Time{}
+	if _, err := p.recordItems(ctx, f, st, feed, 0, now); err != nil {
+		return err
+	}
+	if disabled.Disabled {
+		p.putOff.forget(f.ID)
+		p.log.Info("a disabled feed fetched for a watch's catch-up works again; enabled", "feed", f.ID, "url", redact.URL(st.URL), "disabled_because", disabled.DisabledReason)
+	}
+	return nil
 }
 
 // forgetBacklog makes a feed's next fetch with items a first sight: what

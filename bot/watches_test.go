@@ -1064,3 +1064,35 @@ func TestWatchCommandStoredIsNotReportedFailed(t *testing.T) {
 		})
 	}
 }
+
+// TestResumedWatchsCatchUpEnablesItsDisabledFeed: a watch resumed on a
+// feed disabled while it was paused catches the feed up by a fetch of it;
+// that fetch worked, so the feed is healthy again, not left disabled with
+// a fresh last poll (README: "it is tried when a watch resumes").
+func TestResumedWatchsCatchUpEnablesItsDisabledFeed(t *testing.T) {
+	ctx := context.Background()
+	o := newOneWatch(t, nil)
+	feedID := WatchFeedID(o.feed.URL + "/rss")
+	o.feed.SetStatus(http.StatusGone)
+	clk := o.clk
+	clk.advance(time.Hour)
+	if _, err := o.svc.RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := feedState(t, o.svc.store, feedID); !got.Disabled {
+		t.Fatalf("after a 410: disabled %v, want disabled", got.Disabled)
+	}
+	mustDo(t, o.w.SetPaused(ctx, watchGuild, o.id, true))
+	o.feed.SetStatus(http.StatusOK) // the publisher fixed it
+	clk.advance(time.Hour)
+	mustDo(t, o.w.SetPaused(ctx, watchGuild, o.id, false)) // the catch-up fetches it
+	o.svc.poller.flushStates(ctx)
+	got := feedState(t, o.svc.store, feedID)
+	if got.Disabled || got.DisabledReason != "" || got.ErrorCount != 0 || !got.LastPolled.Equal(clk.now()) {
+		t.Errorf("after the resumed watch's catch-up: disabled %v (%q), %d errors, last polled %v; want enabled, no errors, last polled %v",
+			got.Disabled, got.DisabledReason, got.ErrorCount, got.LastPolled, clk.now())
+	}
+	if !strings.Contains(o.logs.String(), "works again; enabled") {
+		t.Errorf("the feed enabled again is not logged:\n%s", o.logs)
+	}
+}
