@@ -81,8 +81,9 @@ var errStoriesLeaseNotTaken = errors.New("not taken")
 // of one story at once would each see nothing of the other's and post the
 // story twice to a destination. Polls that enqueue nothing take no lease,
 // and those that do are few and commit in milliseconds, so the wait is
-// short: it backs off from 20 ms to a second, and gives up at twice the
-// lease's time to live, by which a dead holder's lease has run out; each
+// short: it backs off from 20 ms to a second, and gives up by twice the
+// lease's time to live (its tries end up to a second before:
+// storiesBudget), by which a dead holder's lease has run out; each
 // try, and the give-up's question of who holds it, is bounded by the time
 // left (and by leases.callTimeout), so that neither a store that hangs
 // nor one that answers slowly stretches it. The tries end the give-back

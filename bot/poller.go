@@ -197,7 +197,9 @@ func (b *storeBackoff) pausedUntil() time.Time {
 }
 
 // storiesBackoff spaces out the feeds' polls that gave up waiting for the
-// stories lease another instance holds (after twice the lease's ttl):
+// stories lease another instance holds (their tries end at twice the
+// lease's ttl less the give-back of a try cut short, a second at most:
+// storiesBudget):
 // polled again at once they would hold a worker in the same wait, and a
 // minute's pause, as in a store outage, would hold their alerts up though
 // the lease may be free in a second. The wait doubles from a second up to

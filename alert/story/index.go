@@ -129,7 +129,11 @@ type Options struct {
 	// referral" is not the story of "Google Announces New Android Apps"
 	// when none of that story's reports names the item's subject, though
 	// one of them shares "Google" and "Apps" with it. Refused, it may
-	// still join through keywords. A negative subjectBar turns it off.
+	// still join through keywords. A first report written in Title Case,
+	// whose capitalized words are new to the window, has no subject: a
+	// capital of Title Case is no choice, and isName takes a new word for
+	// a name only where it opens a sentence-case headline; so the bar
+	// never refuses its join. A negative subjectBar turns it off.
 	subjectBar   float64
 	subjectShare float64
 	// followCentroid, when positive, judges a re-split follower by
