@@ -275,3 +275,48 @@ func TestReissuedChineseHeadlineIsNotPostedAgain(t *testing.T) {
 		})
 	}
 }
+
+// TestAnItemBackAfterTheRetentionIsPostedAgain holds README's "No
+// duplicate" to its retention: an item's seen keys are kept 30 days after
+// it left its feed (config's Retention, by which run --once prunes), so an
+// item back within them is known, and one back after them, re-dated within
+// max_age, is new again; one back with its old date is past max_age.
+func TestAnItemBackAfterTheRetentionIsPostedAgain(t *testing.T) {
+	const title = "Aleppo truce holds for a second night"
+	tests := []struct {
+		name    string
+		gone    time.Duration
+		redated bool
+		again   bool // posted again
+	}{
+		{"gone 29 days, back re-dated", 29 * 24 * time.Hour, true, false},
+		{"gone 31 days, back re-dated", 31 * 24 * time.Hour, true, true},
+		{"gone 31 days, back with its date", 31 * 24 * time.Hour, false, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo"})
+			it := item(2, title, h.clock)
+			h.afterFirstSight(it)
+			h.runOnce() // posted
+			unrelated := item(1, "Unrelated", h.clock)
+			// Past the hour by which a present key's last sight may lag
+			// (the store's lastSeenGranularity).
+			h.clock = h.clock.Add(2 * time.Hour)
+			h.write("wire.xml", unrelated)
+			h.runOnce() // the item has left the feed
+			h.clock = h.clock.Add(tt.gone)
+			h.runOnce() // prunes what was gone longer than the retention
+			if tt.redated {
+				it.Published = h.clock
+			}
+			h.write("wire.xml", unrelated, it)
+			h.runOnce()
+			want := []string{title}
+			if tt.again {
+				want = append(want, title)
+			}
+			h.wantTitles(want...)
+		})
+	}
+}
