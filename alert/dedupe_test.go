@@ -140,6 +140,16 @@ func TestSameStory(t *testing.T) {
 			same:     false,
 		},
 		{
+			// A Google News feed credits every headline; a daily live
+			// page's is short but for the credit, and the next day's
+			// (within the outbox's 48 h) is another story.
+			name:     "a short headline with the same credit on the next day's page",
+			a:        feeds.Item{Key: "a", Link: "https://www.bbc.co.uk/news/live/world-52360001", Title: "Coronavirus latest updates - BBC News"},
+			b:        feeds.Item{Key: "b", Link: "https://www.bbc.co.uk/news/live/world-52375002", Title: "Coronavirus latest updates - BBC News"},
+			sameFeed: true,
+			same:     false,
+		},
+		{
 			name: "short generic headlines on different links",
 			a:    feeds.Item{Key: "a", Link: "https://one.example/live/1", Title: "Live updates"},
 			b:    feeds.Item{Key: "b", Link: "https://one.example/live/2", Title: "Live updates"},
