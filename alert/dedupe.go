@@ -171,8 +171,8 @@ var commonWords = map[string]bool{
 }
 
 // withoutCredit drops a trailing outlet credit such as " - Reuters" or
-// " | BBC News" (at most three words), which differs between outlets that
-// carry the same wire story.
+// " | BBC News" (at most three words: creditWords), which differs between
+// outlets that carry the same wire story.
 func withoutCredit(title string) string {
 	for _, sep := range []string{" - ", " | ", " – ", " — "} {
 		i := strings.LastIndex(title, sep)
@@ -184,10 +184,13 @@ func withoutCredit(title string) string {
 }
 
 // creditWords counts the words of what may be a credit: in Han or kana,
-// scripts that do not separate words with spaces, one for every two
-// characters, about the length of a Chinese word ("新华网 | 徐才厚癌症恶化医治
-// 无效死亡" ends in a headline of seven, not a credit; "… - 纽约时报" in a
-// credit of two).
+// scripts that do not separate words with spaces, one for every three
+// characters, an outlet's name running to nine ("… - 纽约时报中文网", "… -
+// 読売新聞オンライン"), a headline beyond ("新华网 | 徐才厚癌症恶化医治无效
+// 死亡" ends in one of five words). A shorter headline after its source
+// ("新华网 | 李克强会见默克尔") is taken for a credit: posted twice when
+// carried twice, but a short headline with a credit ("快讯 - 新华社") is
+// never five words, so never one story with the next.
 func creditWords(s string) int {
 	n := 0
 	for _, f := range strings.Fields(s) {
@@ -197,7 +200,7 @@ func creditWords(s string) int {
 				ideographs++
 			}
 		}
-		n += max((ideographs+1)/2, 1)
+		n += max((ideographs+2)/3, 1)
 	}
 	return n
 }

@@ -133,6 +133,31 @@ func TestSameStory(t *testing.T) {
 			same: true,
 		},
 		{
+			// Google News credits each headline with its outlet's name,
+			// which in Chinese or Japanese runs to seven to nine
+			// characters.
+			name: "a Chinese headline with outlets' credits of seven characters",
+			a:    feeds.Item{Key: "a", Link: "https://cn.nytimes.example/2015/03/385722", Title: "中央军委原副主席徐才厚去世 - 纽约时报中文网"},
+			b:    feeds.Item{Key: "b", Link: "https://bbc.example/zhongwen/2015/03/385722", Title: "中央军委原副主席徐才厚去世 - BBC中文网"},
+			same: true,
+		},
+		{
+			name: "a Japanese headline with outlets' credits of eight and nine characters",
+			a:    feeds.Item{Key: "a", Link: "https://asahi.example/articles/ASN4P", Title: "東京都で新たに感染確認、過去最多に - 朝日新聞デジタル"},
+			b:    feeds.Item{Key: "b", Link: "https://yomiuri.example/national/20200421", Title: "東京都で新たに感染確認、過去最多に - 読売新聞オンライン"},
+			same: true,
+		},
+		{
+			// A news flash's headline of two characters with its outlet's
+			// credit is five characters, each a word: the next flash is
+			// another story.
+			name:     "a short Chinese headline with a credit, on the next flash",
+			a:        feeds.Item{Key: "a", Link: "https://xinhua.example/flash/20150316a", Title: "快讯 - 新华社"},
+			b:        feeds.Item{Key: "b", Link: "https://xinhua.example/flash/20150316b", Title: "快讯 - 新华社"},
+			sameFeed: true,
+			same:     false,
+		},
+		{
 			name:     "one GUID for every item of a feed",
 			a:        feeds.Item{Key: "a", GUID: "https://wire.example/", Link: "https://wire.example/1", Title: "Aleppo ceasefire holds overnight"},
 			b:        feeds.Item{Key: "b", GUID: "https://wire.example/", Link: "https://wire.example/2", Title: "Aleppo hospital bombed in airstrike"},
