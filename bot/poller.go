@@ -1667,7 +1667,8 @@ func unseenItems(items []feeds.Item, unseen []string) []feeds.Item {
 // used when a watch starts (added, re-added after removal, resumed) on a
 // feed that no active watch was polling, so that exactly the items that
 // appear afterwards are posted, not what piled up meanwhile. A feed
-// disabled meanwhile is enabled: the fetch worked.
+// disabled meanwhile is enabled: the fetch worked. So health knows it at
+// once, not at the next poll, an interval later.
 func (p *poller) catchUp(ctx context.Context, f *alert.Feed, feed *feeds.Feed) error {
 	st, ok := p.loadState(ctx, f)
 	if !ok {
@@ -1681,6 +1682,7 @@ func (p *poller) catchUp(ctx context.Context, f *alert.Feed, feed *feeds.Feed) e
 	if _, err := p.recordItems(ctx, f, st, feed, 0, now); err != nil {
 		return err
 	}
+	p.feeds.record(f.ID, nil)
 	if disabled.Disabled {
 		p.putOff.forget(f.ID)
 		p.log.Info("a disabled feed fetched for a watch's catch-up works again; enabled", "feed", f.ID, "url", redact.URL(st.URL), "disabled_because", disabled.DisabledReason)

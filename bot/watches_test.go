@@ -1096,3 +1096,38 @@ func TestResumedWatchsCatchUpEnablesItsDisabledFeed(t *testing.T) {
 		t.Errorf("the feed enabled again is not logged:\n%s", o.logs)
 	}
 }
+
+// TestResumedWatchsCatchUpIsTheFeedsHealth: the catch-up of a resumed
+// watch's feed that was failing, or disabled, fetched it: readiness takes
+// it for a feed that works, not one failing until its next poll, an
+// interval later.
+func TestResumedWatchsCatchUpIsTheFeedsHealth(t *testing.T) {
+	tests := []struct {
+		name   string
+		status int
+	}{
+		{"disabled", http.StatusGone},
+		{"backing off", http.StatusBadGateway},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			o := newOneWatch(t, nil)
+			o.feed.SetStatus(tt.status)
+			o.clk.advance(time.Hour)
+			if _, err := o.svc.RunOnce(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if h := o.svc.Health(); h.Ready {
+				t.Fatalf("the only feed failing: ready, want not ready")
+			}
+			mustDo(t, o.w.SetPaused(ctx, watchGuild, o.id, true))
+			o.feed.SetStatus(http.StatusOK)
+			o.clk.advance(time.Hour)
+			mustDo(t, o.w.SetPaused(ctx, watchGuild, o.id, false)) // the catch-up fetches it
+			if h := o.svc.Health(); !h.Ready {
+				t.Errorf("after the resumed watch's catch-up fetched the feed: not ready, %q; want ready", h.Reasons)
+			}
+		})
+	}
+}
