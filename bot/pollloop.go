@@ -179,10 +179,14 @@ func (p *poller) planAfresh(q *dueQueue, f *alert.Feed, st store.FeedState, foun
 // reloadChanges reports whether a rebuild from the catalog after.prev
 // plans a queued feed afresh: it is disabled and a config reload made the
 // new catalog, or its url or its schedule changed (a shorter interval
-// applies from the last poll: dueAt).
+// applies from the last poll: dueAt), or after.prev did not list it. Such
+// a feed comes back (a watch resumed or added again, a reload): its place
+// in the queue is from before it left, a year out if it was disabled
+// (plannedAfter), though the catch-up of a resumed watch may have enabled
+// it since.
 func (p *poller) reloadChanges(f *alert.Feed, st store.FeedState, after replanAfter) bool {
 	old, listed := after.prev.Feed(f.ID)
-	return st.Disabled && after.reloaded || listed && (old.URL != f.URL || p.schedule(old) != p.schedule(f))
+	return st.Disabled && after.reloaded || !listed || old.URL != f.URL || p.schedule(old) != p.schedule(f)
 }
 
 // replanOne plans, as planNew would have, feed id of cat that a rebuild

@@ -1131,3 +1131,48 @@ func TestResumedWatchsCatchUpIsTheFeedsHealth(t *testing.T) {
 		})
 	}
 }
+
+// TestRunningServicePollsAFeedItsResumedWatchEnabled: under Run, a
+// watch's feed disabled while it was polled is planned a year out; its
+// watch paused, then resumed once the publisher fixed it, has the
+// catch-up enable it, and the loop polls it again when due, not a year
+// later (or at the next start or reload).
+func TestRunningServicePollsAFeedItsResumedWatchEnabled(t *testing.T) {
+	ctx := context.Background()
+	o := newOneWatch(t, nil)
+	feedID := WatchFeedID(o.feed.URL + "/rss")
+	o.feed.SetStatus(http.StatusGone)
+	o.clk.advance(time.Hour)
+	if _, err := o.svc.RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	polled := make(chan struct{}, 16)
+	o.svc.poller.tick = 20 * time.Millisecond
+	o.svc.poller.polledHook = func(id string) {
+		if id == feedID {
+			polled <- struct{}{}
+		}
+	}
+	runCtx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { defer close(done); o.svc.Run(runCtx) }()
+	defer func() { cancel(); <-done }()
+	waitPolled := func(what string) {
+		t.Helper()
+		select {
+		case <-polled:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%s: the feed was not polled (state %+v)", what, feedState(t, o.svc.store, feedID))
+		}
+	}
+	waitPolled("the start's retry of the disabled feed")
+	if got := feedState(t, o.svc.store, feedID); !got.Disabled {
+		t.Fatalf("after the start's retry got a 410: disabled %v, want disabled", got.Disabled)
+	}
+	mustDo(t, o.w.SetPaused(ctx, watchGuild, o.id, true))
+	o.feed.SetStatus(http.StatusOK)
+	o.clk.advance(time.Hour)
+	mustDo(t, o.w.SetPaused(ctx, watchGuild, o.id, false)) // the catch-up enables it
+	o.clk.advance(2 * time.Hour)                           // past its interval
+	waitPolled("the feed the resumed watch's catch-up enabled, due")
+}
