@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/mail"
 	"os"
 	"path/filepath"
 	"strings"
@@ -28,12 +29,14 @@ type servicesWorld struct {
 	hook   *fakewebhook.Receiver
 	smtp   *fakesmtp.Server
 	feed   *feedtest.Server
+	other  *feedtest.Server // another outlet's feed
 }
 
 func newServicesWorld(t *testing.T) *servicesWorld {
 	t.Helper()
 	w := &servicesWorld{dc: fakediscord.New(t), slack: fakeslack.New(t), hook: fakewebhook.New(t, sendTestSecret),
-		smtp: fakesmtp.New(t, fakesmtp.Options{Mode: fakesmtp.Plain}), feed: feedtest.NewServer(t, "Desk wire")}
+		smtp: fakesmtp.New(t, fakesmtp.Options{Mode: fakesmtp.Plain}), feed: feedtest.NewServer(t, "Desk wire"),
+		other: feedtest.NewServer(t, "Other wire")}
 	t.Setenv("NEWSHOUND_TEST_SECRET", sendTestSecret)
 	dir := t.TempDir()
 	cfg := fmt.Sprintf(`store:
@@ -45,6 +48,8 @@ discord:
   api_base: %s
 feeds:
   - name: desk-wire
+    url: %s
+  - name: other-wire
     url: %s
 subscriptions:
   - name: aleppo
@@ -69,7 +74,7 @@ destinations:
     type: webhook
     url: %s
     secret: ${NEWSHOUND_TEST_SECRET}
-`, filepath.Join(dir, "state.db"), w.dc.APIBase(), w.feed.URL+"/feed.xml", w.dc.WebhookURL(e2eWebhook), w.slack.URL,
+`, filepath.Join(dir, "state.db"), w.dc.APIBase(), w.feed.URL+"/feed.xml", w.other.URL+"/feed.xml", w.dc.WebhookURL(e2eWebhook), w.slack.URL,
 		w.smtp.Host, w.smtp.Port, w.hook.URL)
 	w.config = filepath.Join(dir, "newshound.yaml")
 	if err := os.WriteFile(w.config, []byte(cfg), 0o644); err != nil {
@@ -202,5 +207,58 @@ func TestOneFailingServiceDelaysOnlyItsOwnAlerts(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// header returns a mail's header field, "" when absent.
+func mailHeader(t *testing.T, m fakesmtp.Mail, key string) string {
+	t.Helper()
+	msg, err := mail.ReadMessage(bytes.NewReader(m.Data))
+	if err != nil {
+		t.Fatalf("mail %s: %v", m.MessageID, err)
+	}
+	return msg.Header.Get(key)
+}
+
+// TestAStorysReportsAreOneThreadInEveryService holds, through the binary,
+// what README promises of a story's further report outside Discord: mails
+// "about one story carry In-Reply-To and References naming it … every
+// outlet's report of the story", the signed webhook's "story_id is the
+// same for every outlet's report of one story", while the Discord
+// webhook's message is edited ("Also: …") rather than posted again.
+func TestAStorysReportsAreOneThreadInEveryService(t *testing.T) {
+	w := newServicesWorld(t)
+	if code, out := runOnce(t, w.config); code != exitOK { // first sight of both feeds
+		t.Fatalf("first sight: exit %d\n%s", code, out)
+	}
+	now := time.Now()
+	lead := "Russia and the United States agreed a ceasefire for Aleppo on Friday after talks in Geneva."
+	publish(w.feed, "k1", "Kerry and Lavrov agree Aleppo ceasefire in Geneva", lead, now.Add(-time.Hour))
+	if code, out := runOnce(t, w.config); code != exitOK {
+		t.Fatalf("first report: exit %d\n%s", code, out)
+	}
+	publish(w.other, "k2", "Kerry, Lavrov agree on Aleppo ceasefire at Geneva talks", lead, now)
+	if code, out := runOnce(t, w.config); code != exitOK {
+		t.Fatalf("second report: exit %d\n%s", code, out)
+	}
+	if n := len(w.dc.Messages(e2eWebhook)); n != 1 {
+		t.Errorf("Discord webhook: %d messages, want the story's one, edited", n)
+	}
+	mails := w.smtp.Mails()
+	if len(mails) != 2 {
+		t.Fatalf("%d mails, want one per report", len(mails))
+	}
+	first, second := mailHeader(t, mails[0], "In-Reply-To"), mailHeader(t, mails[1], "In-Reply-To")
+	if first == "" || first != second || mailHeader(t, mails[1], "References") != second {
+		t.Errorf("In-Reply-To %q and %q (References %q): want both naming the story", first, second, mailHeader(t, mails[1], "References"))
+	}
+	var stories []string
+	for _, d := range w.hook.Deliveries() {
+		for _, a := range d.Alerts {
+			stories = append(stories, a.StoryID)
+		}
+	}
+	if len(stories) != 2 || stories[0] == "" || stories[0] != stories[1] {
+		t.Errorf("webhook story_ids %q, want two alike", stories)
 	}
 }
