@@ -262,3 +262,40 @@ func TestAStorysReportsAreOneThreadInEveryService(t *testing.T) {
 		t.Errorf("webhook story_ids %q, want two alike", stories)
 	}
 }
+
+// TestMailRefusedForEveryRecipientKeepsItsAlerts: README's "No loss"
+// says a deleted channel delays an alert, never drops it, and lists an
+// email recipient refused while another accepts as the one exception for
+// mail. A server that refuses every recipient for good at RCPT (the
+// mailboxes of to: do not exist, or it relays for no one without a login)
+// refuses the envelope, as a refused sender does, and would refuse every
+// mail alike: the destination is paused, logged once, its alerts kept,
+// and delivered by the run after it is fixed.
+func TestMailRefusedForEveryRecipientKeepsItsAlerts(t *testing.T) {
+	w := newServicesWorld(t)
+	now := time.Now()
+	for i, title := range deskTitles[:2] {
+		publish(w.feed, fmt.Sprint("a", i), title, "From the desk wire.", now.Add(-time.Duration(2-i)*time.Hour))
+	}
+	w.smtp.Refuse("desk@example.org", 550)
+	w.smtp.Refuse("night@example.org", 550)
+	code, out := runOnce(t, w.config)
+	if code != exitUndelivered {
+		t.Errorf("run with every recipient refused: exit %d, want %d (the alerts wait)\n%s", code, exitUndelivered, out)
+	}
+	logged := map[string]int{"alert dropped": 0, "destination paused": 0}
+	for msg := range logged {
+		logged[msg] = strings.Count(out, `msg="`+msg)
+	}
+	if want := map[string]int{"alert dropped": 0, "destination paused": 1}; fmt.Sprint(logged) != fmt.Sprint(want) {
+		t.Errorf("logged %v, want %v\n%s", logged, want, out)
+	}
+	w.smtp.Refuse("desk@example.org", 0)
+	w.smtp.Refuse("night@example.org", 0)
+	if code, out := runOnce(t, w.config); code != exitOK {
+		t.Errorf("run after the fix: exit %d, want %d\n%s", code, exitOK, out)
+	}
+	if got := w.counts()["inbox"]; got != 2 {
+		t.Errorf("the mailbox got %d alerts after the fix, want the 2 kept", got)
+	}
+}

@@ -22,7 +22,8 @@
 // once, with the count of mails missed, not on every mail; the receipt's
 // Missed counts the recipients that missed a mail, for the sender's
 // metric. When no recipient accepts, a 4xx for any of them is a
-// RetryError and 5xx for all is ErrRejected.
+// RetryError and 5xx for all is ErrGone, as a refused sender is: the
+// envelope is refused, and every mail would be.
 //
 // A server at its limit of recipients per mail transaction refuses no one:
 // the rest get the same mail, under the same Message-ID, in further
@@ -399,13 +400,17 @@ transactions:
 	}
 	if len(delivered) == 0 {
 		// Nobody gets this mail, and every recipient was refused at RCPT:
-		// the sender retries it (the first 4xx: it may clear) or drops it
-		// (the first 5xx, all being 5xx), and logs that itself.
+		// the sender retries it (the first 4xx: it may clear) or pauses
+		// the destination (the first 5xx, all being 5xx), and logs that
+		// itself. A RCPT reply judges the envelope, not the mail (no such
+		// mailbox, no relaying without a login), so every mail would be
+		// refused alike until the operator fixes to: or the server: as a
+		// refused sender, not a mail to drop.
 		first := refusals[0]
 		if i := slices.IndexFunc(refusals, func(r refusal) bool { return !r.permanent() }); i >= 0 {
 			first = refusals[i]
 		}
-		return 0, n.replyError(first.step, first.reply, notify.ErrRejected)
+		return 0, n.replyError(first.step, first.reply, notify.ErrGone)
 	}
 	// Each Fail of a recipient is a mail it missed, so the counts
 	// statelog adds (failures, previous_count) are the mails missed.

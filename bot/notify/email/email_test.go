@@ -361,7 +361,7 @@ func TestReplies(t *testing.T) {
 		{name: "sender refused", server: fakesmtp.Options{Mode: fakesmtp.Plain}, mode: NoTLS,
 			fault: &fakesmtp.Fault{Command: "MAIL", Code: 553}, want: "gone"},
 		{name: "every recipient refused", server: fakesmtp.Options{Mode: fakesmtp.Plain}, mode: NoTLS,
-			refuse: map[string]int{"desk@example.org": 550, "night@example.org": 550}, want: "rejected"},
+			refuse: map[string]int{"desk@example.org": 550, "night@example.org": 550}, want: "gone"},
 		{name: "one recipient refused", server: fakesmtp.Options{Mode: fakesmtp.Plain}, mode: NoTLS,
 			refuse: map[string]int{"night@example.org": 550}, want: "ok", wantTo: []string{"desk@example.org"}, wantMissed: 1},
 		// A mailbox full for days must not keep the mail from the others.
