@@ -324,6 +324,12 @@ func (n *WebhookNotifier) execute(ctx context.Context, threadID string, body web
 		resp, err = n.s.RequestWithBucketID(http.MethodPost, endpoint, body, bucket, discordgo.WithContext(ctx))
 		return err
 	})
+	if threadID != "" && ex != nil && ex.status == http.StatusBadRequest && apiCode(ex.body) == codeUnknownChannel {
+		// The thread was deleted: Discord answers a webhook 400, where a
+		// bot gets 404, but no post goes there until the config names
+		// another, so the destination is paused with its alerts kept.
+		return notify.Receipt{}, fmt.Errorf("discord: thread %s of webhook %s not found (deleted?): %s: %w", threadID, n.id, describeError(ex), notify.ErrGone)
+	}
 	if err != nil {
 		return notify.Receipt{}, err
 	}

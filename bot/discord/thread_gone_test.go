@@ -1,0 +1,37 @@
+package discord
+
+import (
+	"context"
+	"testing"
+
+	"github.com/newshound/newshound/config"
+	"github.com/newshound/newshound/internal/alerttest"
+	"github.com/newshound/newshound/internal/fakediscord"
+)
+
+// TestPostIntoADeletedThreadIsGone: README's "No loss" says a deleted
+// channel delays an alert, never drops it, and "Run it in Discord" that
+// a destination Discord no longer takes posts for is paused. A thread is
+// a channel: a destination's thread_id deleted by a moderator makes every
+// post fail alike until the config names another, so the post is
+// ErrGone (the destination paused, its alerts kept), on a bot's thread
+// (404 Unknown Channel) and a webhook's (400 Unknown Channel) alike.
+func TestPostIntoADeletedThreadIsGone(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		dest config.Destination
+	}{
+		{"channel thread", config.Destination{Type: config.DiscordChannel, ChannelID: testChannel, ThreadID: editThread}},
+		{"webhook into a thread", config.Destination{Type: config.DiscordWebhook, ThreadID: editThread}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f := fakediscord.New(t)
+			n := newEditNotifier(t, f, tt.dest)
+			f.DeleteThread(editThread)
+			_, err := n.Send(context.Background(), oneAlert("n-1", "Aleppo ceasefire agreed"))
+			if got, _ := alerttest.Classify(err); got != "gone" {
+				t.Errorf("post into the deleted thread: got %s (%v), want gone", got, err)
+			}
+		})
+	}
+}
