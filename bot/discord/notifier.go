@@ -324,16 +324,31 @@ func (n *WebhookNotifier) execute(ctx context.Context, threadID string, body web
 		resp, err = n.s.RequestWithBucketID(http.MethodPost, endpoint, body, bucket, discordgo.WithContext(ctx))
 		return err
 	})
-	if threadID != "" && ex != nil && ex.status == http.StatusBadRequest && apiCode(ex.body) == codeUnknownChannel {
-		// The thread was deleted: Discord answers a webhook 400, where a
-		// bot gets 404, but no post goes there until the config names
-		// another, so the destination is paused with its alerts kept.
-		return notify.Receipt{}, fmt.Errorf("discord: thread %s of webhook %s not found (deleted?): %s: %w", threadID, n.id, describeError(ex), notify.ErrGone)
+	if shut := threadShut(threadID, ex); shut != "" {
+		// No post goes there until a moderator or the config changes it,
+		// so the destination is paused, its alerts kept, saying why: the
+		// webhook itself is fine.
+		return notify.Receipt{}, fmt.Errorf("discord: thread %s of webhook %s %s: %s: %w", threadID, n.id, shut, describeError(ex), notify.ErrGone)
 	}
 	if err != nil {
 		return notify.Receipt{}, err
 	}
 	return receiptFrom(resp, ex.body), nil
+}
+
+// threadShut says how the thread a webhook posted into refuses posts:
+// deleted (Discord answers a webhook 400 Unknown Channel there, where a
+// bot gets 404) or locked by a moderator; "" for another answer.
+func threadShut(threadID string, ex *exchange) string {
+	switch {
+	case threadID == "" || ex == nil:
+		return ""
+	case ex.status == http.StatusBadRequest && apiCode(ex.body) == codeUnknownChannel:
+		return "not found (deleted?)"
+	case ex.status == http.StatusForbidden && apiCode(ex.body) == codeThreadArchived:
+		return "locked by a moderator"
+	}
+	return ""
 }
 
 // Find looks for m in the webhook's channel, which needs a bot token (a

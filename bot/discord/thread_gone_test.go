@@ -2,6 +2,8 @@ package discord
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/newshound/newshound/config"
@@ -15,22 +17,30 @@ import (
 // a channel: a destination's thread_id deleted by a moderator makes every
 // post fail alike until the config names another, so the post is
 // ErrGone (the destination paused, its alerts kept), on a bot's thread
-// (404 Unknown Channel) and a webhook's (400 Unknown Channel) alike.
+// (404 Unknown Channel) and a webhook's (400 Unknown Channel) alike. A
+// thread a moderator locked is gone too, and the reason the log and
+// status give names the thread, not a webhook deleted that is not.
 func TestPostIntoADeletedThreadIsGone(t *testing.T) {
 	for _, tt := range []struct {
-		name string
-		dest config.Destination
+		name  string
+		dest  config.Destination
+		shut  func(f *fakediscord.Server, id string)
+		names string // what the error must name
 	}{
-		{"channel thread", config.Destination{Type: config.DiscordChannel, ChannelID: testChannel, ThreadID: editThread}},
-		{"webhook into a thread", config.Destination{Type: config.DiscordWebhook, ThreadID: editThread}},
+		{"deleted, channel thread", config.Destination{Type: config.DiscordChannel, ChannelID: testChannel, ThreadID: editThread},
+			(*fakediscord.Server).DeleteThread, "channel " + editThread},
+		{"deleted, webhook into a thread", config.Destination{Type: config.DiscordWebhook, ThreadID: editThread},
+			(*fakediscord.Server).DeleteThread, "thread " + editThread},
+		{"locked, webhook into a thread", config.Destination{Type: config.DiscordWebhook, ThreadID: editThread},
+			(*fakediscord.Server).LockThread, "thread " + editThread},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			f := fakediscord.New(t)
 			n := newEditNotifier(t, f, tt.dest)
-			f.DeleteThread(editThread)
+			tt.shut(f, editThread)
 			_, err := n.Send(context.Background(), oneAlert("n-1", "Aleppo ceasefire agreed"))
-			if got, _ := alerttest.Classify(err); got != "gone" {
-				t.Errorf("post into the deleted thread: got %s (%v), want gone", got, err)
+			if got, _ := alerttest.Classify(err); got != "gone" || !strings.Contains(fmt.Sprint(err), tt.names) || strings.Contains(fmt.Sprint(err), "webhook "+editHook+" deleted") {
+				t.Errorf("post into the shut thread: got %s (%v), want gone, naming %q", got, err, tt.names)
 			}
 		})
 	}
