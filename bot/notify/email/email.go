@@ -190,6 +190,9 @@ func (n *Notifier) connect(ctx context.Context) (c *smtp.Client, conn net.Conn, 
 	} else {
 		conn, err = (&net.Dialer{}).DialContext(ctx, "tcp", addr)
 	}
+	if _, clear := errors.AsType[tls.RecordHeaderError](err); clear {
+		return nil, nil, nil, fmt.Errorf("%s answers in clear, not TLS (set tls: starttls, or none for a relay on this machine): %v: %w", n.server(), err, notify.ErrGone)
+	}
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("%s: %w", n.server(), err)
 	}
@@ -226,6 +229,11 @@ func (n *Notifier) contextError(ctx context.Context, err error) error {
 
 func (n *Notifier) handshake(conn net.Conn) (*smtp.Client, error) {
 	c, err := smtp.NewClient(conn, n.cfg.Host)
+	if ne, ok := errors.AsType[net.Error](err); ok && ne.Timeout() {
+		// A server speaking TLS from the first byte waits for our hello
+		// as we wait for its greeting; it may be slow too, so retried.
+		return nil, fmt.Errorf("%s sent no greeting (a server on port 465 speaks TLS first: set tls: implicit): %w", n.server(), err)
+	}
 	if err != nil {
 		return nil, n.replyError("greeting", err, notify.ErrGone)
 	}
