@@ -27,6 +27,11 @@ const (
 	testCmdChannel  = "200000000000000009"
 	testAlertTarget = "200000000000000010"
 	replyTimeout    = 10 * time.Second
+	// reconnectTimeout bounds a wait for discordgo to come back after a
+	// dropped gateway: its Close takes a second, and each failed Open
+	// waits 1, 2, 4, 8 s before the next, which a loaded CI machine
+	// (-race, packages side by side) can need.
+	reconnectTimeout = 40 * time.Second
 )
 
 // memoryWatches is an in-test Watches: a map, and canned answers.
@@ -472,7 +477,7 @@ func TestGatewayExpiredSessionIdentifiesAgain(t *testing.T) {
 
 	f.ForgetSession()
 	f.DropGateway()
-	f.WaitFor(replyTimeout, func() bool { return f.GatewayStats().Identifies == 2 && f.GatewayConnected() })
+	f.WaitFor(reconnectTimeout, func() bool { return f.GatewayStats().Identifies == 2 && f.GatewayConnected() })
 	in := runCommand(t, f, sub("test", opt("query", "truce")))
 	if in.Original() == "" {
 		t.Errorf("no reply after identifying again")
