@@ -13,17 +13,17 @@
 // or a server without the STARTTLS or AUTH it is configured to use is
 // notify.ErrGone, a problem only the operator can fix.
 //
-// A recipient refused at RCPT, for good (5xx: no such mailbox) or for now
-// (4xx: mailbox full, greylisted), does not hold up the others: when at
-// least one recipient accepts, the mail goes to those and the refused one
-// misses it. The sender retries a message only as a whole, in order, so
+// A recipient refused at RCPT, for good (5xx: no such mailbox) or for
+// now (4xx, or 552: mailbox full, greylisted), does not hold up the
+// others: when at least one recipient accepts, the mail goes to those and
+// the refused one misses it. The sender retries a message only as a whole, in order, so
 // waiting for a mailbox full for days would stop the destination for
 // everyone. Each refusal is logged when it starts or changes, and its end
 // once, with the count of mails missed, not on every mail; the receipt's
 // Missed counts the recipients that missed a mail, for the sender's
-// metric. When no recipient accepts, a 4xx for any of them is a
-// RetryError and 5xx for all is ErrGone, as a refused sender is: the
-// envelope is refused, and every mail would be.
+// metric. When no recipient accepts, a 4xx or 552 for any of them is a
+// RetryError and another 5xx for all is ErrGone, as a refused sender is:
+// the envelope is refused, and every mail would be.
 //
 // A server at its limit of recipients per mail transaction refuses no one:
 // the rest get the same mail, under the same Message-ID, in further
@@ -408,17 +408,14 @@ transactions:
 	}
 	if len(delivered) == 0 {
 		// Nobody gets this mail, and every recipient was refused at RCPT:
-		// the sender retries it (the first 4xx: it may clear) or pauses
-		// the destination (the first 5xx, all being 5xx), and logs that
+		// the sender retries it (the first refusal that may clear: a 4xx,
+		// a mailbox full) or pauses the destination (all for good), and
+		// logs that
 		// itself. A RCPT reply judges the envelope, not the mail (no such
 		// mailbox, no relaying without a login), so every mail would be
 		// refused alike until the operator fixes to: or the server: as a
 		// refused sender, not a mail to drop.
-		first := refusals[0]
-		if i := slices.IndexFunc(refusals, func(r refusal) bool { return !r.permanent() }); i >= 0 {
-			first = refusals[i]
-		}
-		return 0, n.replyError(first.step, first.reply, notify.ErrGone)
+		return 0, n.everyoneRefused(refusals)
 	}
 	// Each Fail of a recipient is a mail it missed, so the counts
 	// statelog adds (failures, previous_count) are the mails missed.
@@ -485,8 +482,25 @@ type refusal struct {
 	reply   error  // a 4xx or 5xx reply to step, or that transaction's failure
 }
 
-// permanent reports whether the recipient was refused for good (a 5xx).
-func (r refusal) permanent() bool { return replyCode(r.reply) >= 500 }
+// permanent reports whether the recipient was refused for good: a 5xx,
+// but a 552 at RCPT, a mailbox over its quota (RFC 5321's "exceeded
+// storage allocation"; its too-many-recipients sense never gets here),
+// which clears once its owner makes room, as a 452 does.
+func (r refusal) permanent() bool {
+	code := replyCode(r.reply)
+	return code >= 500 && !(code == 552 && strings.HasPrefix(r.step, "RCPT"))
+}
+
+// everyoneRefused is the error of a mail every recipient was refused at
+// RCPT: retried when one refusal may clear (the first such), else the
+// destination is gone.
+func (n *Notifier) everyoneRefused(refusals []refusal) error {
+	i := slices.IndexFunc(refusals, func(r refusal) bool { return !r.permanent() })
+	if i < 0 {
+		return n.replyError(refusals[0].step, refusals[0].reply, notify.ErrGone)
+	}
+	return &notify.RetryError{After: tempFailWait, Err: fmt.Errorf("%s: %s: %w", n.server(), refusals[i].step, refusals[i].reply)}
+}
 
 // replyError wraps an error of one SMTP step: a 4xx reply asks for a
 // retry later, a 5xx reply gets permanent (ErrGone or ErrRejected; nil

@@ -371,6 +371,14 @@ func TestReplies(t *testing.T) {
 			fault: &fakesmtp.Fault{Command: "RCPT", Code: 452}, want: "ok", wantTo: []string{"night@example.org"}, wantMissed: 1},
 		{name: "every mailbox full", server: fakesmtp.Options{Mode: fakesmtp.Plain}, mode: NoTLS,
 			refuse: map[string]int{"desk@example.org": 452, "night@example.org": 452}, want: "retry after"},
+		// 552 at RCPT is a mailbox over its quota (RFC 5321: exceeded
+		// storage allocation): it clears once its owner makes room, so the
+		// mail waits for it, as for a 452, and the destination is not
+		// paused until a restart that nothing in the config needs.
+		{name: "every mailbox full, 552", server: fakesmtp.Options{Mode: fakesmtp.Plain}, mode: NoTLS,
+			refuse: map[string]int{"desk@example.org": 552, "night@example.org": 552}, want: "retry after"},
+		{name: "one refused, the other's mailbox full, 552", server: fakesmtp.Options{Mode: fakesmtp.Plain}, mode: NoTLS,
+			refuse: map[string]int{"desk@example.org": 550, "night@example.org": 552}, want: "retry after"},
 		// The busy one may clear; the mail waits for it rather than drop.
 		{name: "one refused, the other busy", server: fakesmtp.Options{Mode: fakesmtp.Plain}, mode: NoTLS,
 			refuse: map[string]int{"desk@example.org": 550, "night@example.org": 452}, want: "retry after"},
