@@ -179,14 +179,19 @@ func (p *poller) planAfresh(q *dueQueue, f *alert.Feed, st store.FeedState, foun
 // reloadChanges reports whether a rebuild from the catalog after.prev
 // plans a queued feed afresh: it is disabled and a config reload made the
 // new catalog, or its url or its schedule changed (a shorter interval
-// applies from the last poll: dueAt), or after.prev did not list it. Such
-// a feed comes back (a watch resumed or added again, a reload): its place
-// in the queue is from before it left, a year out if it was disabled
-// (plannedAfter), though the catch-up of a resumed watch may have enabled
-// it since.
+// applies from the last poll: dueAt), or after.prev did not list it and
+// it is enabled. Such a feed comes back (a watch resumed or added again, a
+// reload): its place in the queue is from before it left, a year out if
+// it was disabled (plannedAfter), though the catch-up of a resumed watch
+// may have enabled it since. One still disabled stays so: the catch-up
+// was its try, and planned afresh it would be fetched again at once, as a
+// start's retry.
 func (p *poller) reloadChanges(f *alert.Feed, st store.FeedState, after replanAfter) bool {
 	old, listed := after.prev.Feed(f.ID)
-	return st.Disabled && after.reloaded || !listed || old.URL != f.URL || p.schedule(old) != p.schedule(f)
+	if !listed {
+		return !st.Disabled || after.reloaded
+	}
+	return st.Disabled && after.reloaded || old.URL != f.URL || p.schedule(old) != p.schedule(f)
 }
 
 // replanOne plans, as planNew would have, feed id of cat that a rebuild

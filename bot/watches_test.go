@@ -1176,3 +1176,54 @@ func TestRunningServicePollsAFeedItsResumedWatchEnabled(t *testing.T) {
 	o.clk.advance(2 * time.Hour)                           // past its interval
 	waitPolled("the feed the resumed watch's catch-up enabled, due")
 }
+
+// TestResumedWatchsDeadFeedIsTriedOnce: README says a paused watch's
+// disabled feed "is tried when a watch resumes", and the resume's catch-up
+// is that try. A rebuild plans afresh a feed the catalog before it did not
+// list (aa593d7, for one the catch-up enabled), but a feed the catch-up
+// found still dead is not tried again at once, as a start's retry, nor
+// logged as a restart's or reload's.
+func TestResumedWatchsDeadFeedIsTriedOnce(t *testing.T) {
+	ctx := context.Background()
+	o := newOneWatch(t, nil)
+	feedID := WatchFeedID(o.feed.URL + "/rss")
+	o.feed.SetStatus(http.StatusGone)
+	o.clk.advance(time.Hour)
+	if _, err := o.svc.RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var polls atomic.Int32
+	o.svc.poller.tick = 20 * time.Millisecond
+	o.svc.poller.polledHook = func(id string) {
+		if id == feedID {
+			polls.Add(1)
+		}
+	}
+	runCtx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { defer close(done); o.svc.Run(runCtx) }()
+	defer func() { cancel(); <-done }()
+	waitForCondition(t, "the start's retry of the disabled feed", func() bool { return polls.Load() == 1 })
+	mustDo(t, o.w.SetPaused(ctx, watchGuild, o.id, true))
+	o.clk.advance(time.Hour)
+	mustDo(t, o.w.SetPaused(ctx, watchGuild, o.id, false)) // the catch-up finds it gone still
+	if got := feedState(t, o.svc.store, feedID); !got.Disabled {
+		t.Fatalf("after the resume's catch-up got a 410: disabled %v, want disabled", got.Disabled)
+	}
+	// Two turns of the loop after the resume's catalog (each beats once,
+	// before it starts what is due): a retry planned at the rebuild has
+	// been started, and the Run's end waits for it.
+	for range 2 {
+		o.clk.advance(time.Minute)
+		at := o.clk.now().UnixNano()
+		waitForCondition(t, "a turn of the poll loop", func() bool { return o.svc.poller.beat.at.Load() >= at })
+	}
+	cancel()
+	<-done
+	if got := polls.Load() - 1; got != 0 {
+		t.Errorf("the feed the resumed watch's catch-up found gone was polled %d times more, want 0 (the catch-up was its try)\n%s", got, o.logs)
+	}
+	if got := strings.Count(o.logs.String(), `msg="retrying a disabled feed once after a restart or reload"`); got != 1 {
+		t.Errorf("retries logged as a restart's or reload's: %d, want 1 (the start's)", got)
+	}
+}
