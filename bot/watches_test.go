@@ -1132,6 +1132,19 @@ func TestResumedWatchsCatchUpIsTheFeedsHealth(t *testing.T) {
 	}
 }
 
+// newGoneWatch is newOneWatch whose feed answered a run --once 410 Gone,
+// and so is disabled; feedID is its feed.
+func newGoneWatch(t *testing.T) (o *oneWatch, feedID string) {
+	t.Helper()
+	o = newOneWatch(t, nil)
+	o.feed.SetStatus(http.StatusGone)
+	o.clk.advance(time.Hour)
+	if _, err := o.svc.RunOnce(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return o, WatchFeedID(o.feed.URL + "/rss")
+}
+
 // TestRunningServicePollsAFeedItsResumedWatchEnabled: under Run, a
 // watch's feed disabled while it was polled is planned a year out; its
 // watch paused, then resumed once the publisher fixed it, has the
@@ -1139,13 +1152,7 @@ func TestResumedWatchsCatchUpIsTheFeedsHealth(t *testing.T) {
 // later (or at the next start or reload).
 func TestRunningServicePollsAFeedItsResumedWatchEnabled(t *testing.T) {
 	ctx := context.Background()
-	o := newOneWatch(t, nil)
-	feedID := WatchFeedID(o.feed.URL + "/rss")
-	o.feed.SetStatus(http.StatusGone)
-	o.clk.advance(time.Hour)
-	if _, err := o.svc.RunOnce(ctx); err != nil {
-		t.Fatal(err)
-	}
+	o, feedID := newGoneWatch(t)
 	polled := make(chan struct{}, 16)
 	o.svc.poller.tick = 20 * time.Millisecond
 	o.svc.poller.polledHook = func(id string) {
@@ -1185,13 +1192,7 @@ func TestRunningServicePollsAFeedItsResumedWatchEnabled(t *testing.T) {
 // logged as a restart's or reload's.
 func TestResumedWatchsDeadFeedIsTriedOnce(t *testing.T) {
 	ctx := context.Background()
-	o := newOneWatch(t, nil)
-	feedID := WatchFeedID(o.feed.URL + "/rss")
-	o.feed.SetStatus(http.StatusGone)
-	o.clk.advance(time.Hour)
-	if _, err := o.svc.RunOnce(ctx); err != nil {
-		t.Fatal(err)
-	}
+	o, feedID := newGoneWatch(t)
 	var polls atomic.Int32
 	o.svc.poller.tick = 20 * time.Millisecond
 	o.svc.poller.polledHook = func(id string) {
