@@ -77,7 +77,7 @@ func appendHeadlineWordHashes(dst []uint32, title string) []uint32 {
 // of whose characters is a word, is then known again when re-issued. A
 // shorter one ("Live updates") is remembered as nothing, as before.
 func rememberedWords(words []string) []string {
-	whole := strings.Join(words, " ")
+	whole := strings.Join(words, " ") // before significantOf filters words in place
 	if sig := significantOf(words); len(sig) > 0 || len(words) < 5 {
 		return sig
 	}

@@ -16,8 +16,8 @@
 // A recipient refused at RCPT, for good (5xx: no such mailbox) or for
 // now (4xx, or 552: mailbox full, greylisted), does not hold up the
 // others: when at least one recipient accepts, the mail goes to those and
-// the refused one misses it. The sender retries a message only as a whole, in order, so
-// waiting for a mailbox full for days would stop the destination for
+// the refused one misses it. The sender retries a message only as a
+// whole, in order, so waiting for a mailbox full for days would stop the destination for
 // everyone. Each refusal is logged when it starts or changes, and its end
 // once, with the count of mails missed, not on every mail; the receipt's
 // Missed counts the recipients that missed a mail, for the sender's
@@ -410,8 +410,7 @@ transactions:
 		// Nobody gets this mail, and every recipient was refused at RCPT:
 		// the sender retries it (the first refusal that may clear: a 4xx,
 		// a mailbox full) or pauses the destination (all for good), and
-		// logs that
-		// itself. A RCPT reply judges the envelope, not the mail (no such
+		// logs that itself. A RCPT reply judges the envelope, not the mail (no such
 		// mailbox, no relaying without a login), so every mail would be
 		// refused alike until the operator fixes to: or the server: as a
 		// refused sender, not a mail to drop.
