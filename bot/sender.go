@@ -49,8 +49,13 @@ type sender struct {
 	// instance holds: no failure of the store, so not among storeErrs,
 	// which health and run --once's exit code count.
 	leaseWaits *statelog.Log
-	beat       heartbeat
-	delivered  atomic.Int64 // alerts delivered by this process
+	// drops logs the alerts a destination refuses, by destination and
+	// reason: one that refuses every alert (a format that makes every
+	// embed invalid) is one failure, not an ERROR line per alert. Not
+	// among storeErrs: health does not count it.
+	drops     *statelog.Log
+	beat      heartbeat
+	delivered atomic.Int64 // alerts delivered by this process
 	// skewMu guards skewedUntil: the latest time at which a digest found
 	// due, but left for clockSkew, is formed (zero: none since taken).
 	skewMu      sync.Mutex
@@ -933,6 +938,7 @@ func (s *sender) sendBatch(ctx context.Context, dest string, n notify.Notifier, 
 		s.log.Info("an earlier attempt had reached the destination; not posting it again", "destination", dest, "message", receipt.MessageID)
 	}
 	s.recovered(dest)
+	s.drops.OK(dest, "destination takes alerts again; failures is how many alerts it refused that were dropped", "destination", dest)
 	return stopUnless(s.recordDelivered(sent, dest, b, receipt))
 }
 
@@ -1181,7 +1187,9 @@ func (s *sender) markFailed(ctx context.Context, b []store.Alert, err error, nex
 func (s *sender) drop(ctx context.Context, row store.Alert, reason string) {
 	s.metrics.dropped.WithLabelValues(row.Destination).Inc()
 	s.dropped.Add(1)
-	s.log.Error("alert dropped: the destination will not accept it", "id", row.ID, "destination", row.Destination, "subscription", row.Subscription, "reason", reason)
+	s.log.Debug("alert dropped", "id", row.ID, "destination", row.Destination, "reason", reason)
+	s.drops.Fail(row.Destination, "alert dropped: the destination will not accept it; further drops for this reason are counted until it takes an alert", errors.New(reason),
+		"id", row.ID, "destination", row.Destination, "subscription", row.Subscription)
 	if err := s.store.MarkDropped(ctx, row.ID, reason); err != nil {
 		s.storeErrs.Fail("dropped", "recording dropped alerts failed; they are tried again and dropped again", err, "id", row.ID)
 		return

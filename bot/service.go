@@ -105,8 +105,8 @@ func New(ctx context.Context, o Options) (*Service, error) {
 		store: o.Store, notifiers: o.Notifiers, channel: o.Channel, forum: o.Forum, live: lv, leases: ls, log: o.Logger, now: o.Now,
 		metrics: m, burst: cfg.Discord.Burst, retryBase: cfg.Service.RetryBase, retryMax: cfg.Service.RetryMax,
 		nonceWindow: cfg.Service.NonceWindow, wake: make(chan struct{}, 1), storeErrs: statelog.New(o.Logger),
-		leaseWaits: statelog.New(o.Logger),
-		paused:     map[string]string{}, health: map[string]*destHealth{}, leaseFailing: map[string]bool{}, unrecorded: map[int64]string{}, warned: map[string]bool{},
+		leaseWaits: statelog.New(o.Logger), drops: statelog.New(o.Logger),
+		paused: map[string]string{}, health: map[string]*destHealth{}, leaseFailing: map[string]bool{}, unrecorded: map[int64]string{}, warned: map[string]bool{},
 		lastEdit: map[string]time.Time{}, editGap: editGap, dead: map[string]bool{}, capped: capped,
 		commits: commits,
 	}

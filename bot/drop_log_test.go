@@ -1,0 +1,143 @@
+package bot
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/newshound/newshound/bot/discord"
+	"github.com/newshound/newshound/bot/notify"
+	"github.com/newshound/newshound/bot/notify/webhook"
+	"github.com/newshound/newshound/config"
+	"github.com/newshound/newshound/internal/fakediscord"
+	"github.com/newshound/newshound/internal/fakewebhook"
+)
+
+// TestADestinationRefusingEveryAlertIsLoggedOnce: README's "Quiet when
+// healthy, loud when not" logs a failing destination once, with a count,
+// and "No loss" has each alert a destination refuses dropped, logged and
+// counted. A destination that refuses every alert (a format template that
+// makes every embed invalid, a receiver that refuses the body) is one
+// failure: its first drop is logged at ERROR with the reason, the next
+// ones are counted (the metrics have each), and the destination's next
+// delivery says how many were dropped.
+func TestADestinationRefusingEveryAlertIsLoggedOnce(t *testing.T) {
+	const refused = 20
+	tests := []struct {
+		name string
+		dest config.Destination
+		// refuse makes the destination answer 400 to the next n posts and
+		// returns its notifier.
+		refuse func(t *testing.T, n int) notify.Notifier
+		reason string // in the ERROR line
+	}{
+		{"Discord channel, Invalid Form Body", config.Destination{Name: "desk", Type: config.DiscordChannel, ChannelID: watchChannel},
+			func(t *testing.T, n int) notify.Notifier {
+				dc := fakediscord.New(t)
+				for range n {
+					dc.FailNextOn("POST channels/"+watchChannel+"/messages", http.StatusBadRequest)
+				}
+				session, err := discord.NewSession("test-token", dc.APIBase(), nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return discord.NewChannelNotifier(session, watchChannel, discord.NewLimiter(discord.LimiterConfig{}))
+			}, "50035"},
+		{"signed webhook, 400", config.Destination{Name: "desk", Type: config.Webhook},
+			func(t *testing.T, n int) notify.Notifier {
+				rcv := fakewebhook.New(t, "s3cret")
+				for range n {
+					rcv.FailNext(fakewebhook.Fault{Status: http.StatusBadRequest})
+				}
+				wh, err := webhook.New(rcv.URL, "s3cret", webhook.Options{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return wh
+			}, "400"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo", Destination: "desk"})
+			h.cfg.Destinations = []config.Destination{tt.dest}
+			h.cfg.Discord.Burst = refused + 1                    // each alert its own post: one drop per refusal
+			h.runOnceLogged(t, fakediscord.New(t), &logBuffer{}) // first sight
+			var items []testItem
+			for i, what := range distinctHeadlines[:refused+1] {
+				items = append(items, item(i+1, "Aleppo "+what, h.clock.Add(time.Duration(i)*time.Second)))
+			}
+			h.write("wire.xml", items...)
+			h.clock = h.clock.Add(time.Minute)
+
+			logs := &logBuffer{}
+			rep, metrics := h.runOnceMetered(t, tt.refuse(t, refused), logs)
+			if rep.Dropped != refused || rep.Delivered != 1 {
+				t.Errorf("run --once: delivered %d, dropped %d; want 1, %d", rep.Delivered, rep.Dropped, refused)
+			}
+			if want := `newshound_alerts_dropped_total{destination="desk"} 20`; !strings.Contains(metrics, want) {
+				t.Errorf("metrics lack %q", want)
+			}
+			var errs, recoveries []string
+			for line := range strings.Lines(logs.String()) {
+				switch {
+				case strings.Contains(line, "level=ERROR"):
+					errs = append(errs, line)
+				case strings.Contains(line, "takes alerts again"):
+					recoveries = append(recoveries, line)
+				}
+			}
+			if len(errs) != 1 {
+				t.Fatalf("got %d ERROR lines, want 1 (the first drop):\n%s", len(errs), strings.Join(errs, ""))
+			}
+			for _, want := range []string{"alert dropped", "destination=desk", "subscription=cfg:aleppo", tt.reason} {
+				if !strings.Contains(errs[0], want) {
+					t.Errorf("the drop's ERROR line lacks %q:\n%s", want, errs[0])
+				}
+			}
+			if len(recoveries) != 1 || !strings.Contains(recoveries[0], "failures=20") || !strings.Contains(recoveries[0], "destination=desk") {
+				t.Errorf("got recovery lines %q, want one with destination=desk failures=20", recoveries)
+			}
+		})
+	}
+}
+
+// distinctHeadlines are headlines of separate stories, so that each is
+// its own alert (not a join of the one before).
+var distinctHeadlines = []string{
+	"bakery reopens after shelling", "water pumps restored in eastern districts", "university exams postponed",
+	"football club wins regional cup", "cholera vaccination campaign begins", "textile factory resumes exports",
+	"citadel restoration funded by UNESCO", "airport receives first commercial flight", "power grid repaired by engineers",
+	"schoolchildren return to classrooms", "olive harvest exceeds forecasts", "hospital opens new maternity ward",
+	"museum recovers looted mosaics", "bus routes extended to suburbs", "journalists detained at checkpoint",
+	"snowstorm closes mountain roads", "pharmacy shortages worsen", "orchestra performs in ruined theatre",
+	"refugee families register for aid", "bread prices doubled overnight", "archaeologists map ancient souk",
+}
+
+// runOnceMetered is one run --once delivering to n as the desk, logging to
+// logs; it returns the run's report and what /metrics says after it.
+func (h *harness) runOnceMetered(t *testing.T, n notify.Notifier, logs *logBuffer) (OnceReport, string) {
+	t.Helper()
+	ctx := context.Background()
+	st := h.sqlite(t)
+	defer st.Close()
+	reg := prometheus.NewRegistry()
+	o := h.options(st, n, logs)
+	o.Registry = reg
+	svc, err := New(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := svc.RunOnce(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := httptest.NewRecorder()
+	promhttp.HandlerFor(reg, promhttp.HandlerOpts{}).ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	return rep, rec.Body.String()
+}
