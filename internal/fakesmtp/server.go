@@ -81,6 +81,8 @@ type Fault struct {
 	// Accept, for DATA, records the mail before replying, as when the
 	// server took it but the reply was lost.
 	Accept bool
+	// Text is the reply's text; "injected fault" when empty.
+	Text string
 }
 
 // Server is a fake SMTP server. Its methods are safe for concurrent use.
@@ -98,7 +100,7 @@ type Server struct {
 	mu       sync.Mutex
 	conns    map[net.Conn]bool
 	faults   []Fault
-	refuse   map[string]int // recipient → permanent reply code
+	refuse   map[string]refusal // recipient → its RCPT reply
 	mails    []Mail
 	seen     map[string]bool
 	repeats  int
@@ -118,7 +120,7 @@ func New(t testing.TB, opts Options) *Server {
 		tlsConf: &tls.Config{Certificates: []tls.Certificate{cert}},
 		roots:   roots,
 		conns:   map[net.Conn]bool{},
-		refuse:  map[string]int{},
+		refuse:  map[string]refusal{},
 		seen:    map[string]bool{},
 	}
 	s.ln, err = net.Listen("tcp", "127.0.0.1:0")
@@ -148,10 +150,20 @@ func (s *Server) FailNext(faults ...Fault) {
 // Refuse makes RCPT TO addr answer code (e.g. 550, or 452 for a full
 // mailbox) every time; code 0 accepts it again. 421 also closes the
 // connection, as the server ending the session does.
-func (s *Server) Refuse(addr string, code int) {
+func (s *Server) Refuse(addr string, code int) { s.RefuseWith(addr, code, "recipient refused") }
+
+// RefuseWith is Refuse with the reply's text, which a real server starts
+// with an enhanced status code (RFC 3463): "5.2.2 mailbox full".
+func (s *Server) RefuseWith(addr string, code int, text string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.refuse[strings.ToLower(addr)] = code
+	s.refuse[strings.ToLower(addr)] = refusal{code, text}
+}
+
+// refusal is a RCPT reply; code 0 accepts.
+type refusal struct {
+	code int
+	text string
 }
 
 // Mails returns the accepted mails, each Message-ID once, in order.
@@ -272,7 +284,11 @@ func (ss *session) inject(f Fault) bool {
 		ss.conn.Close()
 		return false
 	}
-	ss.reply(f.Code, "injected fault")
+	text := f.Text
+	if text == "" {
+		text = "injected fault"
+	}
+	ss.reply(f.Code, text)
 	return f.Code != 421 // 421 closes the channel (RFC 5321 3.8)
 }
 
@@ -333,7 +349,7 @@ func (ss *session) command(verb, arg string) bool {
 	case "RCPT":
 		to := address(arg, "TO:")
 		ss.s.mu.Lock()
-		code := ss.s.refuse[strings.ToLower(to)]
+		refused := ss.s.refuse[strings.ToLower(to)]
 		ss.s.mu.Unlock()
 		switch {
 		case !ss.inMail:
@@ -344,11 +360,11 @@ func (ss *session) command(verb, arg string) bool {
 				limit = "452 4.5.3 Too many recipients"
 			}
 			ss.tp.PrintfLine("%s", limit)
-		case code == 421:
-			ss.reply(code, "4.7.0 too many errors, closing transmission channel")
+		case refused.code == 421:
+			ss.reply(refused.code, "4.7.0 too many errors, closing transmission channel")
 			return false
-		case code != 0:
-			ss.reply(code, "recipient refused")
+		case refused.code != 0:
+			ss.reply(refused.code, refused.text)
 		default:
 			ss.to = append(ss.to, to)
 			ss.reply(250, "2.1.5 ok")

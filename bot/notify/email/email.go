@@ -9,21 +9,22 @@
 // temporary (*notify.RetryError), but for a recipient's and for a 421
 // (the server closing the session: a plain error, retried with the
 // destination's back-off); a 5xx to the message itself is
-// notify.ErrRejected; refused authentication, a refused sender address,
-// or a server without the STARTTLS or AUTH it is configured to use is
-// notify.ErrGone, a problem only the operator can fix.
+// notify.ErrRejected, but for a mailbox full (5.2.2), retried as a 4xx;
+// refused authentication, a refused sender address, or a server without
+// the STARTTLS or AUTH it is configured to use is notify.ErrGone, a
+// problem only the operator can fix.
 //
 // A recipient refused at RCPT, for good (5xx: no such mailbox) or for
-// now (4xx, or 552: mailbox full, greylisted), does not hold up the
-// others: when at least one recipient accepts, the mail goes to those and
-// the refused one misses it. The sender retries a message only as a
+// now (4xx, or 552 or 5.2.2: mailbox full, greylisted), does not hold up
+// the others: when at least one recipient accepts, the mail goes to those
+// and the refused one misses it. The sender retries a message only as a
 // whole, in order, so waiting for a mailbox full for days would stop the destination for
 // everyone. Each refusal is logged when it starts or changes, and its end
 // once, with the count of mails missed, not on every mail; the receipt's
 // Missed counts the recipients that missed a mail, for the sender's
-// metric. When no recipient accepts, a 4xx or 552 for any of them is a
-// RetryError and another 5xx for all is ErrGone, as a refused sender is:
-// the envelope is refused, and every mail would be.
+// metric. When no recipient accepts, a 4xx, 552 or 5.2.2 for any of them
+// is a RetryError and another 5xx for all is ErrGone, as a refused sender
+// is: the envelope is refused, and every mail would be.
 //
 // A server at its limit of recipients per mail transaction refuses no one:
 // the rest get the same mail, under the same Message-ID, in further
@@ -43,6 +44,7 @@ import (
 	"net/mail"
 	"net/smtp"
 	"net/textproto"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -482,13 +484,27 @@ type refusal struct {
 }
 
 // permanent reports whether the recipient was refused for good: a 5xx,
-// but a 552 at RCPT, a mailbox over its quota (RFC 5321's "exceeded
-// storage allocation"; its too-many-recipients sense never gets here),
-// which clears once its owner makes room, as a 452 does.
+// but for a mailbox full (mailboxFull).
 func (r refusal) permanent() bool {
-	code := replyCode(r.reply)
-	return code >= 500 && !(code == 552 && strings.HasPrefix(r.step, "RCPT"))
+	return replyCode(r.reply) >= 500 && !mailboxFull(r.step, r.reply)
 }
+
+// mailboxFull reports whether a reply to step says a mailbox is over its
+// quota, which clears once its owner makes room, as a 452 does: the
+// enhanced status X.2.2 (RFC 3463: "mailbox full", a persistent transient
+// failure), whatever the code (Exchange's 550 5.2.2, Gmail's 552 5.2.2 at
+// RCPT or at the end of DATA), or a 552 at RCPT (RFC 5321's "exceeded
+// storage allocation"; its too-many-recipients sense never gets here). A
+// 552 at the end of DATA without 5.2.2 may be the mail's size (5.3.4).
+func mailboxFull(step string, err error) bool {
+	var te *textproto.Error
+	if !errors.As(err, &te) {
+		return false
+	}
+	return mailboxFullRe.MatchString(te.Msg) || (te.Code == 552 && strings.HasPrefix(step, "RCPT"))
+}
+
+var mailboxFullRe = regexp.MustCompile(`^[45]\.2\.2\b`)
 
 // everyoneRefused is the error of a mail every recipient was refused at
 // RCPT: retried when one refusal may clear (the first such), else the
@@ -513,7 +529,7 @@ func (n *Notifier) replyError(step string, err error, permanent error) error {
 	switch code := replyCode(err); {
 	case code == 421:
 		return fmt.Errorf("%w (the server closed the session)", wrapped)
-	case code >= 400 && code < 500:
+	case code >= 400 && code < 500, code >= 500 && mailboxFull(step, err):
 		return &notify.RetryError{After: tempFailWait, Err: wrapped}
 	case code >= 500 && permanent != nil:
 		return fmt.Errorf("%w: %w", wrapped, permanent)

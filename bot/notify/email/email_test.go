@@ -346,8 +346,10 @@ func TestReplies(t *testing.T) {
 		password string
 		fault    *fakesmtp.Fault
 		refuse   map[string]int // recipient → RCPT reply code
-		want     string
-		wantTo   []string // the recipients of the one mail, when one is taken
+		// refuseWith is refuse with the reply's text: its enhanced status
+		refuseWith map[string]fakesmtp.Fault
+		want       string
+		wantTo     []string // the recipients of the one mail, when one is taken
 		// wantMissed is the receipt's count of recipients refused while
 		// the others got the mail: the sender counts them
 		wantMissed int
@@ -379,6 +381,24 @@ func TestReplies(t *testing.T) {
 			refuse: map[string]int{"desk@example.org": 552, "night@example.org": 552}, want: "retry after"},
 		{name: "one refused, the other's mailbox full, 552", server: fakesmtp.Options{Mode: fakesmtp.Plain}, mode: NoTLS,
 			refuse: map[string]int{"desk@example.org": 550, "night@example.org": 552}, want: "retry after"},
+		// 5.2.2 is a mailbox full (RFC 3463: a persistent transient
+		// failure), whatever the code a server gives it (Exchange, Postfix
+		// with a quota: 550 5.2.2; Gmail: 552 5.2.2, at RCPT or at the end
+		// of DATA): it clears as a 452 does, so the mail waits for it.
+		{name: "every mailbox full, 550 5.2.2", server: fakesmtp.Options{Mode: fakesmtp.Plain}, mode: NoTLS,
+			refuseWith: map[string]fakesmtp.Fault{"desk@example.org": {Code: 550, Text: "5.2.2 mailbox full"}, "night@example.org": {Code: 550, Text: "5.2.2 mailbox full"}},
+			want:       "retry after"},
+		{name: "one refused, the other's mailbox full, 550 5.2.2", server: fakesmtp.Options{Mode: fakesmtp.Plain}, mode: NoTLS,
+			refuseWith: map[string]fakesmtp.Fault{"desk@example.org": {Code: 550, Text: "5.1.1 no such user"}, "night@example.org": {Code: 550, Text: "5.2.2 mailbox full"}},
+			want:       "retry after"},
+		{name: "one mailbox full, 550 5.2.2", server: fakesmtp.Options{Mode: fakesmtp.Plain}, mode: NoTLS,
+			refuseWith: map[string]fakesmtp.Fault{"night@example.org": {Code: 550, Text: "5.2.2 mailbox full"}},
+			want:       "ok", wantTo: []string{"desk@example.org"}, wantMissed: 1},
+		{name: "mail refused at its end, mailbox full, 552 5.2.2", server: fakesmtp.Options{Mode: fakesmtp.Plain}, mode: NoTLS,
+			fault: &fakesmtp.Fault{Command: "DATA", Code: 552, Text: "5.2.2 The email account that you tried to reach is over quota"}, want: "retry after"},
+		// The mail's own fault: dropped, as any 5xx at the end of DATA.
+		{name: "mail refused at its end, too big, 552 5.3.4", server: fakesmtp.Options{Mode: fakesmtp.Plain}, mode: NoTLS,
+			fault: &fakesmtp.Fault{Command: "DATA", Code: 552, Text: "5.3.4 message too big"}, want: "rejected"},
 		// The busy one may clear; the mail waits for it rather than drop.
 		{name: "one refused, the other busy", server: fakesmtp.Options{Mode: fakesmtp.Plain}, mode: NoTLS,
 			refuse: map[string]int{"desk@example.org": 550, "night@example.org": 452}, want: "retry after"},
@@ -395,6 +415,9 @@ func TestReplies(t *testing.T) {
 			}
 			for r, code := range tt.refuse {
 				srv.Refuse(r, code)
+			}
+			for r, reply := range tt.refuseWith {
+				srv.RefuseWith(r, reply.Code, reply.Text)
 			}
 			n := newNotifier(t, srv, tt.mode, tt.server.Username, tt.password, "desk@example.org", "night@example.org")
 			rec, err := n.Send(context.Background(), notify.Message{Nonce: "n", Alerts: []alert.Alert{alerttest.Plain()}})
