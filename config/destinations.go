@@ -206,6 +206,11 @@ func (d *decoder) smtpDefaults(n *yaml.Node, dest *Destination, given map[string
 		// some relay may speak plain SMTP there.
 		d.warnAt(posOf(p), "smtp_port: %d is SMTPS, TLS from the first byte; add tls: implicit (tls is %s)", s.Port, s.TLS)
 	}
+	if p := given["smtp_port"]; p != nil && (s.Port == 587 || s.Port == 25) && s.TLS == ImplicitTLS {
+		// The server greets in clear and the handshake fails on it: the
+		// notifier pauses the destination at its first mail.
+		d.warnAt(posOf(p), "smtp_port: %d greets in clear, not TLS from the first byte; set tls: starttls (tls is implicit: each mail's handshake fails, and the destination is paused)", s.Port)
+	}
 }
 
 // webhookURL reads an http(s) URL.

@@ -70,17 +70,25 @@ func TestDefaultSMTPPort(t *testing.T) {
 	}
 }
 
-// TestSMTPSPortWithoutImplicitTLS: port 465 speaks TLS from the first
-// byte, so with STARTTLS (the default) or no TLS newshound waits for a
-// greeting the server never sends, and every mail times out minutes
-// later. The config loads, with a warning at the port naming the fix.
-func TestSMTPSPortWithoutImplicitTLS(t *testing.T) {
+// TestSMTPPortAgainstTLS: a tls: that cannot match its port by convention
+// fails every mail: port 465 speaks TLS from the first byte, so with
+// STARTTLS (the default) or no TLS newshound waits for a greeting the
+// server never sends, and every mail times out minutes later; 587 and 25
+// greet in clear, so tls: implicit fails its handshake and pauses the
+// destination at its first mail. The config loads (a server on an odd
+// port may do otherwise), with a warning at the port naming the fix.
+func TestSMTPPortAgainstTLS(t *testing.T) {
 	tests := []struct {
-		name, tls, want string
+		name, port, tls, want string
 	}{
-		{"default tls", "", `newshound.yaml:7:16: warning: smtp_port: 465 is SMTPS, TLS from the first byte; add tls: implicit (tls is starttls)`},
-		{"tls none", "    tls: none\n", `newshound.yaml:7:16: warning: smtp_port: 465 is SMTPS, TLS from the first byte; add tls: implicit (tls is none)`},
-		{"tls implicit", "    tls: implicit\n", ""},
+		{"465, default tls", "465", "", `newshound.yaml:7:16: warning: smtp_port: 465 is SMTPS, TLS from the first byte; add tls: implicit (tls is starttls)`},
+		{"465, tls none", "465", "    tls: none\n", `newshound.yaml:7:16: warning: smtp_port: 465 is SMTPS, TLS from the first byte; add tls: implicit (tls is none)`},
+		{"465, tls implicit", "465", "    tls: implicit\n", ""},
+		{"587, tls implicit", "587", "    tls: implicit\n", `newshound.yaml:7:16: warning: smtp_port: 587 greets in clear, not TLS from the first byte; set tls: starttls (tls is implicit: each mail's handshake fails, and the destination is paused)`},
+		{"25, tls implicit", "25", "    tls: implicit\n", `newshound.yaml:7:16: warning: smtp_port: 25 greets in clear, not TLS from the first byte; set tls: starttls (tls is implicit: each mail's handshake fails, and the destination is paused)`},
+		{"587, default tls", "587", "", ""},
+		{"25, tls none", "25", "    tls: none\n", ""},
+		{"an odd port, tls implicit", "2465", "    tls: implicit\n", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -90,7 +98,7 @@ destinations:
     type: email
     smtp_host: smtp.example.org
     from: news@example.org
-    smtp_port: 465
+    smtp_port: `+tt.port+`
     to: desk@example.org
 `+tt.tls+`subscriptions:
   - {name: s, query: x, destination: mail}
