@@ -1,15 +1,10 @@
 package bot
 
 import (
-	"context"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/newshound/newshound/bot/discord"
 	"github.com/newshound/newshound/bot/notify"
@@ -117,27 +112,4 @@ var distinctHeadlines = []string{
 	"museum recovers looted mosaics", "bus routes extended to suburbs", "journalists detained at checkpoint",
 	"snowstorm closes mountain roads", "pharmacy shortages worsen", "orchestra performs in ruined theatre",
 	"refugee families register for aid", "bread prices doubled overnight", "archaeologists map ancient souk",
-}
-
-// runOnceMetered is one run --once delivering to n as the desk, logging to
-// logs; it returns the run's report and what /metrics says after it.
-func (h *harness) runOnceMetered(t *testing.T, n notify.Notifier, logs *logBuffer) (OnceReport, string) {
-	t.Helper()
-	ctx := context.Background()
-	st := h.sqlite(t)
-	defer st.Close()
-	reg := prometheus.NewRegistry()
-	o := h.options(st, n, logs)
-	o.Registry = reg
-	svc, err := New(ctx, o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rep, err := svc.RunOnce(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rec := httptest.NewRecorder()
-	promhttp.HandlerFor(reg, promhttp.HandlerOpts{}).ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
-	return rep, rec.Body.String()
 }

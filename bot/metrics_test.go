@@ -91,23 +91,31 @@ func TestMetricsCountEmailRecipientMisses(t *testing.T) {
 // delivering through n, and returns what its /metrics page says then.
 func (h *harness) metricsAfterRunOnce(t *testing.T, n notify.Notifier) string {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
+	_, body := h.runOnceMetered(t, n, &logBuffer{})
+	return body
+}
+
+// runOnceMetered is one run --once delivering to n as the desk, logging to
+// logs; it returns the run's report and what /metrics says after it.
+func (h *harness) runOnceMetered(t *testing.T, n notify.Notifier, logs *logBuffer) (OnceReport, string) {
+	t.Helper()
+	ctx := context.Background()
 	st := h.sqlite(t)
 	defer st.Close()
 	reg := prometheus.NewRegistry()
-	o := h.options(st, n, io.Discard)
+	o := h.options(st, n, logs)
 	o.Registry = reg
 	svc, err := New(ctx, o)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := svc.RunOnce(ctx); err != nil {
+	rep, err := svc.RunOnce(ctx)
+	if err != nil {
 		t.Fatal(err)
 	}
 	rec := httptest.NewRecorder()
 	promhttp.HandlerFor(reg, promhttp.HandlerOpts{}).ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
-	return rec.Body.String()
+	return rep, rec.Body.String()
 }
 
 // TestPollDurationCountsOnlyPolls: newshound_poll_duration_seconds is
