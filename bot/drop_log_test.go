@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"testing"
@@ -112,4 +113,83 @@ var distinctHeadlines = []string{
 	"museum recovers looted mosaics", "bus routes extended to suburbs", "journalists detained at checkpoint",
 	"snowstorm closes mountain roads", "pharmacy shortages worsen", "orchestra performs in ruined theatre",
 	"refugee families register for aid", "bread prices doubled overnight", "archaeologists map ancient souk",
+}
+
+// TestAWatchChannelsDropsEndWithItsWatch: the drops of a watch's channel
+// are forgotten once no watch names it, as its failures and pause are
+// (forgetUnwatched): a bot whose /watch channels come and go keeps no
+// entry for each, and a watch brought back onto the channel later logs
+// its first drop at ERROR and counts its own, not the old watch's.
+func TestAWatchChannelsDropsEndWithItsWatch(t *testing.T) {
+	ctx := context.Background()
+	moved := "800000000000000003"
+	tests := []struct {
+		name       string
+		stop, back func(t *testing.T, o *oneWatch)
+	}{
+		{"removed, then added again",
+			func(t *testing.T, o *oneWatch) { mustDo(t, o.w.Remove(ctx, watchGuild, o.id)) },
+			func(t *testing.T, o *oneWatch) {
+				info, err := o.w.Add(ctx, discord.AddRequest{GuildID: watchGuild, ChannelID: watchChannel, FeedURL: o.feed.URL + "/rss", Query: "aleppo"})
+				if err != nil {
+					t.Fatal(err)
+				}
+				o.id = info.ID
+			}},
+		{"edited to another channel, then back",
+			func(t *testing.T, o *oneWatch) { editWatchChannel(t, o, moved) },
+			func(t *testing.T, o *oneWatch) { editWatchChannel(t, o, watchChannel) }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			o := newOneWatch(t, nil)
+			dest := channelDestination(watchChannel)
+			items := 1 // newOneWatch's feed has one
+			run := func(headline string, refuse bool) {
+				t.Helper()
+				if refuse {
+					o.dc.FailNextOn("POST channels/"+watchChannel+"/messages", http.StatusBadRequest)
+				}
+				if headline != "" {
+					items++
+					o.feed.Publish(item(items, headline, o.clk.now()))
+				}
+				o.clk.advance(time.Hour)
+				if _, err := o.svc.RunOnce(ctx); err != nil {
+					t.Fatal(err)
+				}
+			}
+			run("", false) // first sight
+			run("Aleppo convoy reaches the city", true)
+			tt.stop(t, o)
+			if o.svc.sender.drops.Failing(dest) {
+				t.Errorf("drops of %s still kept once no watch names it", dest)
+			}
+			tt.back(t, o)
+			run("", false) // a watch added again sees its feed first
+			run("Aleppo bakery reopens after shelling", true)
+			run("Aleppo water pumps restored", false)
+
+			if got := strings.Count(o.logs.String(), "level=ERROR msg=\"alert dropped"); got != 2 {
+				t.Errorf("got %d ERROR lines of a drop, want 2 (each watch's first)", got)
+			}
+			var recoveries []string
+			for line := range strings.Lines(o.logs.String()) {
+				if strings.Contains(line, "takes alerts again") {
+					recoveries = append(recoveries, line)
+				}
+			}
+			if len(recoveries) != 1 || !strings.Contains(recoveries[0], "failures=1 ") {
+				t.Errorf("got recovery lines %q, want one with failures=1 (the watch back's drop)", recoveries)
+			}
+		})
+	}
+}
+
+// editWatchChannel moves o's watch to channel, as /watch edit does.
+func editWatchChannel(t *testing.T, o *oneWatch, channel string) {
+	t.Helper()
+	if _, err := o.w.Edit(context.Background(), discord.EditRequest{GuildID: watchGuild, ID: o.id, ChannelID: &channel}); err != nil {
+		t.Fatal(err)
+	}
 }

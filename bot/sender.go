@@ -1263,14 +1263,16 @@ func (s *sender) dropUnwatched(ctx context.Context) map[string]int {
 	return dropped
 }
 
-// forgetUnwatched lifts the pause, and ends the run of failures, of each
-// watch destination (a channel or forum) that no watch names any more,
-// paused or not: nothing more is sent there, so it no longer makes the
-// service unready; its metric series are retired (metrics.retire: they
-// go once scrapes have read their last counts, the alerts dropUnwatched
-// dropped among them, and those of the alerts still in the outbox for
-// it, whose delivery or drop each pass looks for: deliverAll,
-// settleRetired). A destination a paused watch still names stays paused.
+// forgetUnwatched lifts the pause, and ends the run of failures and of
+// drops (sender.drops, so that a watch brought back onto it later logs
+// its own first drop), of each watch destination (a channel or forum)
+// that no watch names any more, paused or not: nothing more is sent
+// there, so it no longer makes the service unready; its metric series
+// are retired (metrics.retire: they go once scrapes have read their last
+// counts, the alerts dropUnwatched dropped among them, and those of the
+// alerts still in the outbox for it, whose delivery or drop each pass
+// looks for: deliverAll, settleRetired). A destination a paused watch
+// still names stays paused.
 func (s *sender) forgetUnwatched() {
 	unwatched := s.unwatched
 	s.mu.Lock()
@@ -1287,6 +1289,7 @@ func (s *sender) forgetUnwatched() {
 		}
 	}
 	s.mu.Unlock()
+	s.drops.ForgetIf(unwatched)
 	for _, dest := range lifted {
 		s.log.Info("destination no longer paused: no watch names it any more", "destination", dest)
 	}

@@ -8,6 +8,7 @@ package statelog
 import (
 	"errors"
 	"log/slog"
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -152,6 +153,14 @@ func (s *Log) Forget(kind string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	delete(s.bad, kind)
+}
+
+// ForgetIf is Forget for each kind gone says is gone, for kinds named
+// after things the caller cannot list (a destination that was dropped to).
+func (s *Log) ForgetIf(gone func(kind string) bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	maps.DeleteFunc(s.bad, func(kind string, _ *failing) bool { return gone(kind) })
 }
 
 // Failing reports whether kind is failing now.
