@@ -38,7 +38,7 @@ func (e *evaluator) inScope(slot int32, scope fieldMask) bool {
 }
 
 func (e *evaluator) addHit(slot, start, end int32) {
-	if !e.collect {
+	if !e.collect || e.full() {
 		return
 	}
 	t := e.doc.texts[slot]
@@ -89,18 +89,30 @@ func (e *evaluator) match(n *node) bool {
 	return false
 }
 
+// full reports whether the match keeps no more hits (see maxHits).
+func (e *evaluator) full() bool { return len(e.hits) >= maxHits }
+
+// maxHits bounds the hits one match keeps, as maxSpans bounds those of one
+// word, phrase, regex or NEAR: a query repeating a word kept its places
+// once per repeat ("war war …" 100 times took 2 GB on a long item).
+// Places past either bound are not highlighted.
+const maxHits = 16 * maxSpans
+
 func (e *evaluator) matchTerm(t *term, scope fieldMask) bool {
-	ok := false
+	found := 0
 	for _, o := range e.look.occurrences(t) {
-		if e.inScope(o.slot, scope) {
-			if !e.collect {
-				return true
-			}
-			ok = true
-			e.addHit(o.slot, o.start, o.end)
+		if !e.inScope(o.slot, scope) {
+			continue
+		}
+		if !e.collect || e.full() {
+			return true
+		}
+		e.addHit(o.slot, o.start, o.end)
+		if found++; found == maxSpans {
+			return true
 		}
 	}
-	return ok
+	return found > 0
 }
 
 func (e *evaluator) matchText(n *node) bool {
@@ -114,7 +126,7 @@ func (e *evaluator) matchText(n *node) bool {
 	e.phraseSpans(n, func(s span) bool {
 		ok = true
 		e.addHit(s.slot, s.start, s.end)
-		return e.collect
+		return e.collect && !e.full()
 	})
 	return ok
 }
@@ -404,7 +416,7 @@ func (e *evaluator) occurrenceAt(t *term, slot, pos int32) (tok, bool) {
 }
 
 func (e *evaluator) matchRegex(n *node) bool {
-	ok := false
+	ok, found := false, 0
 	for slot, t := range e.doc.texts {
 		if t.mask&n.scope == 0 {
 			continue
@@ -416,11 +428,17 @@ func (e *evaluator) matchRegex(n *node) bool {
 			}
 			continue
 		}
-		for _, m := range n.re.FindAllStringIndex(text, -1) {
+		// Matches past maxSpans are not highlighted, nor even listed: an
+		// empty match counts among them.
+		for _, m := range n.re.FindAllStringIndex(text, maxSpans-found) {
 			ok = true
 			if m[1] > m[0] {
 				e.addHit(int32(slot), int32(m[0]), int32(m[1]))
 			}
+			found++
+		}
+		if found == maxSpans || ok && e.full() {
+			return true
 		}
 	}
 	return ok

@@ -504,9 +504,11 @@ func (sc *matchScratch) matchSimple(sq *simpleQuery) ([]Hit, bool) {
 		if st.gen != sc.gen {
 			continue
 		}
+		found := 0 // at most maxSpans places a word, as evaluate keeps
 		for _, o := range sc.occ[st.lo:st.hi] {
-			if t := &sc.doc.texts[o.slot]; t.mask&sq.scope[i] != 0 {
+			if t := &sc.doc.texts[o.slot]; t.mask&sq.scope[i] != 0 && found < maxSpans {
 				hits = append(hits, Hit{Field: t.field, Index: t.index, Start: int(o.start), End: int(o.end)})
+				found++
 			}
 		}
 	}
