@@ -422,7 +422,7 @@ func (e *evaluator) matchRegex(n *node) bool {
 			continue
 		}
 		text := e.doc.oneLine(slot)
-		if !e.collect {
+		if !e.collect || e.full() { // a place listed past maxHits would be dropped
 			if n.re.MatchString(text) {
 				return true
 			}

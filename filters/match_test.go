@@ -166,6 +166,7 @@ func TestHostileQueryHitsAreBounded(t *testing.T) {
 		{"an OR of a word repeated", "peace" + repeat(" OR war")},
 		{"a prefix repeated", repeat("war* ") + "peace"},
 		{"a regex repeated", repeat(`/war/ `) + "peace"},
+		{"a regex repeated past the bound", strings.Repeat(`/w/ `, 330) + "peace"},
 		{"repeated in a Set's simple form", "war OR war OR war OR war"},
 	}
 	const maxAlloc = 16 << 20 // the item's tokens take about 1 MB
