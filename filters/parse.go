@@ -230,13 +230,14 @@ type term struct {
 //	                  "10:30", "2:1" and URLs ("https://…") are words.
 //
 // Only uppercase AND, OR, NOT, NEAR and ONEAR are operators; Hints warns
-// of a lowercase "or", "and" or "not" between two terms.
+// of a lowercase "or", "and" or "not" between two terms. A query is
+// refused past maxQueryBytes, maxDepth, maxNears or maxExpansions.
 func Parse(query string, defines map[string]string) (*Query, error) {
 	if len(query) > maxQueryBytes {
 		return nil, &ParseError{Query: query, Pos: 1, Msg: fmt.Sprintf("the query is %d bytes long; the limit is %d", len(query), maxQueryBytes)}
 	}
-	budget := maxExpansions
-	root, err := parseWith(query, defines, nil, &budget)
+	left := budget{expansions: maxExpansions, nears: maxNears}
+	root, err := parseWith(query, defines, nil, &left)
 	if err != nil {
 		return nil, err
 	}
@@ -255,7 +256,14 @@ const (
 	maxQueryBytes = 16 << 10
 	maxDepth      = 50   // nested parentheses
 	maxExpansions = 1000 // @define expansions, which can nest and repeat
+	// maxNears bounds the NEAR and ONEAR of a query, defines expanded:
+	// each lists every place of its operands in the item, so 1,600 of
+	// them on "a a a …" (16 KiB) took 4 s an item of 50,000 words.
+	maxNears = 50
 )
+
+// budget is what is left of the limits a query counts across its defines.
+type budget struct{ expansions, nears int }
 
 // expansion is a define being expanded, named at column col of the query
 // (or define) that names it.
@@ -265,13 +273,13 @@ type expansion struct {
 }
 
 // parseWith parses src; expanding lists the defines being expanded, to
-// detect cycles, and budget counts the expansions left.
-func parseWith(src string, defines map[string]string, expanding []expansion, budget *int) (*node, error) {
+// detect cycles, and left counts the expansions and NEARs left.
+func parseWith(src string, defines map[string]string, expanding []expansion, left *budget) (*node, error) {
 	items, err := lex(src)
 	if err != nil {
 		return nil, err
 	}
-	p := &parser{src: src, items: items, defines: defines, expanding: expanding, budget: budget}
+	p := &parser{src: src, items: items, defines: defines, expanding: expanding, budget: left}
 	if p.peek().kind == itemEOF {
 		return nil, p.errorf(p.peek(), "empty query")
 	}
@@ -294,7 +302,7 @@ type parser struct {
 	i         int
 	defines   map[string]string
 	expanding []expansion
-	budget    *int
+	budget    *budget
 	depth     int
 }
 
@@ -413,6 +421,9 @@ func (p *parser) near() (*node, error) {
 		op := p.advance()
 		if !startsOperand(p.peek()) {
 			return nil, p.errorf(p.peek(), "%s at %d needs a term after it, found %s", describe(op), op.col, describe(p.peek()))
+		}
+		if p.budget.nears--; p.budget.nears < 0 {
+			return nil, p.errorf(op, "more than %d NEAR or ONEAR in the query: each is a pass over an item's words (defines expanded)", maxNears)
 		}
 		right, err := p.unary()
 		if err != nil {
@@ -646,7 +657,7 @@ func (p *parser) define(it item, scope fieldMask) (*node, error) {
 		pe.UnknownDefine = it.text
 		return nil, pe
 	}
-	if *p.budget--; *p.budget < 0 {
+	if p.budget.expansions--; p.budget.expansions < 0 {
 		return nil, p.errorf(it, "@%s: defines expand to more than %d @names in all", it.text, maxExpansions)
 	}
 	for i, e := range p.expanding {

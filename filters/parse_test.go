@@ -21,6 +21,7 @@ var testDefines = withBomb(map[string]string{
 	"cyc3":   `z @cyc1`,
 	"tocyc":  `x1 @cyc2`,
 	"lost":   `x1 @nowhere`,
+	"nears":  `x0 NEAR/1 x1 NEAR/1 x2 NEAR/1 x3 NEAR/1 x4 NEAR/1 x5 NEAR/1 x6 NEAR/1 x7 NEAR/1 x8 NEAR/1 x9 NEAR/1 x10`,
 })
 
 // withBomb adds defines where @bomb0 would expand to 2^20 words.
@@ -146,6 +147,9 @@ func TestParseErrors(t *testing.T) {
 		{"rune columns", `حلب (x`, "query:7: expected ')' to close '(' at 5, found end of query"},
 		{"too deep", strings.Repeat("(", 51) + "x" + strings.Repeat(")", 51), "query:51: parentheses nested more than 50 deep"},
 		{"too long", strings.Repeat("x ", 9000), "query:1: the query is 18000 bytes long; the limit is 16384"},
+		{"too many near", "a1" + strings.Repeat(" NEAR/1 a1", 51), "query:504: more than 50 NEAR or ONEAR in the query: each is a pass over an item's words (defines expanded)"},
+		{"too many near in defines", "@nears @nears @nears @nears @nears @nears", `query:36: in @nears ("x0 NEAR/1 x1 NEAR/1 x2 NEAR/1 x3 NEAR/1 x4 NEAR/1 x5 NEAR/1 x6 NEAR/1 x7 NEAR/1 x8 NEAR/1 x9 NEAR/1 x10") at 4: ` +
+			"more than 50 NEAR or ONEAR in the query: each is a pass over an item's words (defines expanded)"},
 		{"expansion bomb", "@bomb0", `query:1: in @bomb18 ("@bomb19 @bomb19") at 9: @bomb19: defines expand to more than 1000 @names in all`},
 	}
 	for _, tc := range tests {
