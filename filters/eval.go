@@ -524,15 +524,26 @@ func (e *evaluator) spans(n *node, dst []span) []span {
 	case nodeField, nodeDefine:
 		dst = e.spans(n.kids[0], dst)
 	case nodeNear:
+		// A NEAR's spans are at most maxSpans, a word's are all its
+		// places: the nested side is listed first, so that a word's places
+		// are not held in dst through every level of "(a NEAR/1 (a …))".
+		first, second := n.kids[0], n.kids[1]
+		if hasNear(second) {
+			first, second = second, first
+		}
 		base := len(dst)
-		dst = e.spans(n.kids[0], dst)
+		dst = e.spans(first, dst)
 		mid := len(dst)
 		if mid == base {
 			return dst
 		}
-		dst = e.spans(n.kids[1], dst)
+		dst = e.spans(second, dst)
 		end := len(dst)
-		nearPairs(dst[base:mid], dst[mid:end], n, func(a, b span) bool {
+		left, right := dst[base:mid], dst[mid:end]
+		if first != n.kids[0] {
+			left, right = right, left
+		}
+		nearPairs(left, right, n, func(a, b span) bool {
 			dst = append(dst, span{slot: a.slot, p0: min(a.p0, b.p0), p1: max(a.p1, b.p1),
 				start: min(a.start, b.start), end: max(a.end, b.end)})
 			return len(dst)-end < maxSpans
@@ -541,6 +552,11 @@ func (e *evaluator) spans(n *node, dst []span) []span {
 		dst = dst[:base+k]
 	}
 	return dst
+}
+
+// hasNear reports whether a NEAR is under n.
+func hasNear(n *node) bool {
+	return n.kind == nodeNear || slices.ContainsFunc(n.kids, hasNear)
 }
 
 func (e *evaluator) termSpans(t *term, scope fieldMask, dst []span) []span {

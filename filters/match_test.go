@@ -149,13 +149,15 @@ func TestHostileItem(t *testing.T) {
 	}
 }
 
-// TestHostileQueryHitsAreBounded: a short query repeating a word keeps, in
-// collect mode, every place of the word once per repeat. Against a long
-// item that was 2 GB and 10 s for "a a a …" (100 times, 200 bytes) on
-// 50,000 words; each word, prefix or regex now highlights at most
+// TestHostileQueryMemoryIsBounded: a short query repeating a word kept,
+// in collect mode, every place of the word once per repeat. Against a
+// long item that was 2 GB and 10 s for "a a a …" (100 times, 200 bytes)
+// on 50,000 words; each word, prefix or regex now highlights at most
 // maxSpans places and a match at most maxHits, so the memory is bounded
-// by those and the item, not by their product with the query.
-func TestHostileQueryHitsAreBounded(t *testing.T) {
+// by those and the item, not by their product with the query. A NEAR
+// nested in another holds at most maxSpans spans per level, not a word's
+// every place.
+func TestHostileQueryMemoryIsBounded(t *testing.T) {
 	item := &Document{Title: strings.Repeat("war ", 20000) + "peace"}
 	repeat := func(s string) string { return strings.Repeat(s, 40) }
 	tests := []struct {
@@ -168,6 +170,7 @@ func TestHostileQueryHitsAreBounded(t *testing.T) {
 		{"a regex repeated", repeat(`/war/ `) + "peace"},
 		{"a regex repeated past the bound", strings.Repeat(`/w/ `, 330) + "peace"},
 		{"repeated in a Set's simple form", "war OR war OR war OR war"},
+		{"NEAR nested 49 deep", strings.Repeat("(war NEAR/1 ", 49) + "peace" + strings.Repeat(")", 49)},
 	}
 	const maxAlloc = 16 << 20 // the item's tokens take about 1 MB
 	for _, tt := range tests {
