@@ -21,6 +21,7 @@ var testDefines = withBomb(map[string]string{
 	"cyc3":   `z @cyc1`,
 	"tocyc":  `x1 @cyc2`,
 	"lost":   `x1 @nowhere`,
+	"regex":  `/[a-z ]{600}Q/`,
 	"nears":  `x0 NEAR/1 x1 NEAR/1 x2 NEAR/1 x3 NEAR/1 x4 NEAR/1 x5 NEAR/1 x6 NEAR/1 x7 NEAR/1 x8 NEAR/1 x9 NEAR/1 x10`,
 })
 
@@ -134,6 +135,10 @@ func TestParseErrors(t *testing.T) {
 		{"bad regex", "/a(b/ x", "query:1: bad regular expression: missing closing ) in `a(b`"},
 		{"costly regex", "x /[a-z ]{1000}Q/", "query:3: the regular expression compiles to 1003 steps, more than 1000: it would take seconds on a long item (a repeat such as {100} copies what it repeats: use + or *; for a list of names, words joined by OR cost far less)"},
 		{"costly repeat of a group", `x /(?:\w\s?){500}/`, "query:3: the regular expression compiles to 1502 steps, more than 1000: it would take seconds on a long item (a repeat such as {100} copies what it repeats: use + or *; for a list of names, words joined by OR cost far less)"},
+		{"costly regexes together", "x /[a-z ]{600}Q/ OR /[a-z ]{600}Q/", "query:21: the regular expressions of the query compile to 1206 steps in all, more than 1000: " +
+			"they would take seconds on a long item (a repeat such as {100} copies what it repeats: use + or *; for a list of names, words joined by OR cost far less)"},
+		{"costly regexes through defines", "x @regex OR @regex", `query:13: in @regex ("/[a-z ]{600}Q/") at 1: the regular expressions of the query compile to 1206 steps in all, more than 1000: ` +
+			"they would take seconds on a long item (a repeat such as {100} copies what it repeats: use + or *; for a list of names, words joined by OR cost far less)"},
 		{"unclosed regex", "/abc x", `query:1: unclosed regular expression: a '/' must end it (write \/ for a slash inside)`},
 		{"unknown define", "@nowhere x", "query:1: unknown define @nowhere"},
 		{"define cycle", "@loop1", `query:1: @loop1 refers to itself: @loop1 → @loop2 (in @loop1 at 7) → @loop1 (in @loop2 at 11)`},
