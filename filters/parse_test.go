@@ -31,6 +31,11 @@ func withBomb(defines map[string]string) map[string]string {
 		defines[fmt.Sprintf("bomb%d", i)] = fmt.Sprintf("@bomb%d @bomb%d", i+1, i+1)
 	}
 	defines["bomb20"] = "boom"
+	names := make([]string, 1000)
+	for i := range names {
+		names[i] = fmt.Sprintf("name%d", i)
+	}
+	defines["names"] = strings.Join(names, " OR ") // 10,886 bytes
 	return defines
 }
 
@@ -155,6 +160,7 @@ func TestParseErrors(t *testing.T) {
 		{"too many near", "a1" + strings.Repeat(" NEAR/1 a1", 51), "query:504: more than 50 NEAR or ONEAR in the query: each is a pass over an item's words (defines expanded)"},
 		{"too many near in defines", "@nears @nears @nears @nears @nears @nears", `query:36: in @nears ("x0 NEAR/1 x1 NEAR/1 x2 NEAR/1 x3 NEAR/1 x4 NEAR/1 x5 NEAR/1 x6 NEAR/1 x7 NEAR/1 x8 NEAR/1 x9 NEAR/1 x10") at 4: ` +
 			"more than 50 NEAR or ONEAR in the query: each is a pass over an item's words (defines expanded)"},
+		{"expanded too long", strings.TrimSpace(strings.Repeat("@names ", 7)), "query:43: @names: the query with its defines expanded is more than 65536 bytes long"},
 		{"expansion bomb", "@bomb0", `query:1: in @bomb18 ("@bomb19 @bomb19") at 9: @bomb19: defines expand to more than 1000 @names in all`},
 	}
 	for _, tc := range tests {
