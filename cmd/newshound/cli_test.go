@@ -205,7 +205,14 @@ func TestCLI(t *testing.T) {
 		},
 		// An empty name (--config "$CFG" with CFG unset) is a wrong
 		// command line, not a config with one problem in "".
-		{name: "check empty config name", args: []string{"check", "--config", ""}, wantCode: exitUsage, golden: "empty.golden", wantErr: "newshound check: the config file's name is empty\n"},
+		{name: "check empty config name", args: []string{"check", "--config", ""}, wantCode: exitUsage, golden: "empty.golden", wantErr: "newshound check: --config is empty: give it a value, or leave it out\n"},
+		// Any flag given empty is refused likewise: read as left out, it
+		// would be ignored (no metrics served, no config's defines read).
+		{name: "run empty metrics address", args: []string{"run", "--once", "--metrics=", "testdata/none.yaml"}, wantCode: exitUsage, wantErr: "newshound run: --metrics is empty: give it a value, or leave it out\n"},
+		{name: "preview empty config", args: []string{"preview", "--config=", "--query", "aleppo", "testdata/wire.xml"}, wantCode: exitUsage, golden: "empty.golden", wantErr: "newshound preview: --config is empty"},
+		{name: "preview empty render", args: []string{"preview", "--config", "testdata/render.yaml", "--render=", "--query", "aleppo", "testdata/wire.xml"}, wantCode: exitUsage, golden: "empty.golden", wantErr: "newshound preview: --render is empty"},
+		{name: "feeds discover empty config", args: []string{"feeds", "discover", "--config=", "testdata/wire.xml"}, wantCode: exitUsage, golden: "empty.golden", wantErr: "newshound feeds discover: --config is empty"},
+		{name: "bench empty store", args: []string{"bench", "--store=", "--feeds", "0"}, wantCode: exitUsage, wantErr: "newshound bench: --store is empty"},
 		{name: "status empty config argument", args: []string{"status", ""}, wantCode: exitUsage, wantErr: "the config file's name is empty"},
 		{name: "run positional config", args: []string{"run", "testdata/bad.yaml", "--once"}, wantCode: exitFailure, wantErr: "testdata/bad.yaml:"},
 		{name: "status positional config", args: []string{"status", "testdata/bad.yaml"}, wantCode: exitFailure, wantErr: "testdata/bad.yaml:"},

@@ -126,7 +126,23 @@ func (f *flags) parse(args []string) error {
 		args = rest[1:]
 	}
 	_ = f.Parse(append([]string{"--"}, positional...))
+	if name := f.givenEmpty(); name != "" {
+		return usageError{fmt.Sprintf("--%s is empty: give it a value, or leave it out", name)}
+	}
 	return nil
+}
+
+// givenEmpty names a string flag given an empty value (--metrics=, or
+// --config "$CFG" with CFG unset), which would read as the flag left out:
+// a flag given is used or refused, never ignored.
+func (f *flags) givenEmpty() string {
+	name := ""
+	f.Visit(func(fl *flag.Flag) {
+		if g, ok := fl.Value.(flag.Getter); ok && name == "" && g.Get() == "" {
+			name = fl.Name
+		}
+	})
+	return name
 }
 
 func (f *flags) printHelp() {
@@ -167,7 +183,7 @@ func (f *flags) loadConfig(flagValue string) (*config.Config, string, error) {
 
 func (f *flags) configPath(flagValue string) (string, error) {
 	switch args := f.Args(); {
-	case len(args) == 1 && args[0] == "", len(args) == 0 && flagValue == "":
+	case len(args) == 1 && args[0] == "": // --config "" is refused by parse
 		return "", usageError{"the config file's name is empty"}
 	case len(args) == 0:
 		return flagValue, nil
