@@ -30,6 +30,9 @@ func TestCLI(t *testing.T) {
 		// help COMMAND is COMMAND --help, not the overview with COMMAND ignored.
 		{name: "help a command", args: []string{"help", "run"}, wantCode: exitOK, golden: "help_run.golden"},
 		{name: "help a feeds subcommand", args: []string{"help", "feeds", "import"}, wantCode: exitOK, golden: "help_feeds_import.golden"},
+		// A word after the command's name is refused, not ignored.
+		{name: "help a command and more", args: []string{"help", "run", "desk.yaml"}, wantCode: exitUsage, golden: "empty.golden", wantErr: "newshound help: takes one command's name, got 2 words: run desk.yaml\n"},
+		{name: "help a feeds subcommand and more", args: []string{"help", "feeds", "import", "x.opml"}, wantCode: exitUsage, golden: "empty.golden", wantErr: "newshound help: takes one command's name, got 3 words: feeds import x.opml\n"},
 		{name: "help an unknown command", args: []string{"help", "fly"}, wantCode: exitUsage, golden: "empty.golden", wantErr: `unknown command "fly"`},
 		{name: "run help", args: []string{"run", "--help"}, wantCode: exitOK, golden: "help_run.golden"},
 		{name: "preview help", args: []string{"preview", "--help"}, wantCode: exitOK, golden: "help_preview.golden"},

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 )
 
@@ -116,7 +117,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		},
 	}
 	if args[0] == "help" && len(args) > 1 {
-		return run(ctx, append(args[1:len(args):len(args)], "--help"), stdout, stderr) // help COMMAND is COMMAND --help
+		return help(ctx, args[1:], stdout, stderr)
 	}
 	name := args[0]
 	if name == "feeds" && len(args) > 1 && helps["feeds "+args[1]].name != "" {
@@ -149,6 +150,21 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "newshound %s: %v\n", name, err)
 		return exitFailure
 	}
+}
+
+// help runs `help COMMAND` as COMMAND --help, not the overview with
+// COMMAND ignored. A word after the command's name (a config file, an
+// OPML file) is refused rather than ignored.
+func help(ctx context.Context, name []string, stdout, stderr io.Writer) int {
+	words := 1
+	if name[0] == "feeds" && len(name) > 1 {
+		words = 2 // help feeds import
+	}
+	if len(name) > words {
+		fmt.Fprintf(stderr, "newshound help: takes one command's name, got %d words: %s\n", len(name), strings.Join(name, " "))
+		return exitUsage
+	}
+	return run(ctx, append(name[:len(name):len(name)], "--help"), stdout, stderr)
 }
 
 // usageError is a wrong command line, as opposed to a failure of the work.
