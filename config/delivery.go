@@ -69,15 +69,18 @@ func (d *decoder) delivery(v *yaml.Node) Delivery {
 		}
 		return del
 	}
-	var modeNode, everyNode, atNode, maxNode *yaml.Node
+	var modeNode, everyNode, atNode, maxNode, zoneNode, quietNode *yaml.Node
 	d.mapping(v, "delivery", map[string]fieldFunc{
 		"mode":  func(n *yaml.Node) { modeNode = n; del.Mode = d.deliveryMode(n) },
 		"every": func(n *yaml.Node) { everyNode = n; setIf(&del.Every)(d.digestEvery(n)) },
 		"at":    func(n *yaml.Node) { atNode = n; del.At = d.clockTimes(n) },
 		"timezone": func(n *yaml.Node) {
-			setIf(&del.Location)(d.timezone(n))
+			if loc, ok := d.timezone(n); ok {
+				del.Location, zoneNode = loc, n
+			}
 		},
 		"quiet_hours": func(n *yaml.Node) {
+			quietNode = n
 			if w, ok := d.timeWindow(n); ok {
 				del.QuietHours = &w
 			}
@@ -101,6 +104,11 @@ func (d *decoder) delivery(v *yaml.Node) Delivery {
 	// defaults: key sets a delivery), so an inherited value never does.
 	if del.Mode == Digest && maxNode != nil {
 		d.errorf(maxNode, "delivery: max_per_hour applies to mode: instant (a digest is one message already)")
+	}
+	// A zone read by nothing would be ignored: one who wrote it most
+	// likely meant the zone alerts show their time in.
+	if zoneNode != nil && del.Mode != Digest && everyNode == nil && atNode == nil && quietNode == nil && maxNode == nil {
+		d.errorf(zoneNode, "delivery: timezone applies to at, every, quiet_hours and max_per_hour; alone it changes nothing (the zone of an alert's {published} is format: timezone)")
 	}
 	return del
 }

@@ -64,6 +64,11 @@ func TestDeliveryProblems(t *testing.T) {
 		{"every too long", `{mode: digest, every: 1d1h}`, `every: must be from 5m to 24h, got 1d1h`},
 		{"unknown zone", `{timezone: Europe/Atlantis}`, `5:26: timezone: "Europe/Atlantis" is not an IANA time zone`},
 		{"local zone", `{timezone: Local}`, `timezone: "Local" is not an IANA time zone`},
+		// A zone is for a schedule, quiet hours or the cap's clock hours:
+		// alone it changes nothing (an alert's {published} takes format's
+		// timezone), so it is refused rather than ignored.
+		{"timezone alone", `{timezone: Europe/Berlin}`, `n.yaml:5:26: delivery: timezone applies to at, every, quiet_hours and max_per_hour; alone it changes nothing (the zone of an alert's {published} is format: timezone)`},
+		{"timezone with instant alone", `{mode: instant, timezone: Europe/Berlin}`, `n.yaml:5:41: delivery: timezone applies to at, every, quiet_hours`},
 		{"bad quiet hours", `{quiet_hours: "22-7"}`, `quiet_hours: expected "HH:MM-HH:MM"`},
 		{"empty quiet hours", `{quiet_hours: "07:00-07:00"}`, `starts and ends at the same time`},
 		{"max_per_hour 0", `{max_per_hour: 0}`, `max_per_hour: must be at least 1, got 0`},
