@@ -349,7 +349,8 @@ func (s *Service) Run(ctx context.Context) error {
 // old config whole.
 func (s *Service) Reload(ctx context.Context, cfg *config.Config) error {
 	if changed := s.settings.RestartChanges(cfg); len(changed) > 0 {
-		return fmt.Errorf("%s changed: restart newshound to apply them", strings.Join(changed, ", "))
+		// Taking the rest of the file would run a config no file holds.
+		return fmt.Errorf("%s changed, which needs a restart: nothing of the file was reloaded, its feeds, subscriptions and defines neither (restart newshound to apply it, or undo the change and reload)", strings.Join(changed, ", "))
 	}
 	if err := s.live.rebuild(ctx, &cfg.Live); err != nil {
 		return err

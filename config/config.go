@@ -9,10 +9,13 @@
 package config
 
 import (
+	"fmt"
+	"maps"
 	"reflect"
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // Config is a loaded, validated configuration. Every default is filled in
@@ -325,34 +328,80 @@ func (c *Config) WithVersion(userAgent string) {
 	}
 }
 
-// RestartChanges names the parts of next that differ from c and that a
+// RestartChanges names, as the file's keys (defaults.max_age,
+// discord.guilds, destination "desk"), what next changes from c that a
 // running service cannot take without a restart (everything but Live).
 func (c *Config) RestartChanges(next *Config) []string {
+	changed := changedKeys("store", c.Store, next.Store)
+	changed = append(changed, changedKeys("defaults", c.Defaults, next.Defaults)...)
+	// Guilds are a set: their order changes nothing.
+	guildsAsSet := func(d Discord) Discord {
+		d.Guilds = sorted(d.Guilds, strings.Compare)
+		return d
+	}
+	changed = append(changed, changedKeys("discord", guildsAsSet(c.Discord), guildsAsSet(next.Discord))...)
+	changed = append(changed, changedDestinations(c.Destinations, next.Destinations)...)
+	if c.Service != next.Service {
+		changed = append(changed, "service")
+	}
+	return changed
+}
+
+// changedKeys names, as section.key, the fields in which a and b, two
+// values of one section's struct, differ.
+func changedKeys[T any](section string, a, b T) []string {
+	va, vb := reflect.ValueOf(a), reflect.ValueOf(b)
 	var changed []string
-	if c.Store != next.Store {
-		changed = append(changed, "store")
+	for i := range va.NumField() {
+		if !reflect.DeepEqual(va.Field(i).Interface(), vb.Field(i).Interface()) {
+			changed = append(changed, section+"."+keyName(va.Type().Field(i).Name))
+		}
 	}
-	if c.Defaults != next.Defaults {
-		changed = append(changed, "defaults")
+	return changed
+}
+
+// keyName is the file's key of a field: MaxAge max_age, APIBase api_base,
+// DSN dsn.
+func keyName(field string) string {
+	var b strings.Builder
+	r := []rune(field)
+	for i, c := range r {
+		upper := unicode.IsUpper(c)
+		wordStart := i > 0 && upper && (unicode.IsLower(r[i-1]) || i+1 < len(r) && unicode.IsLower(r[i+1]))
+		if wordStart {
+			b.WriteByte('_')
+		}
+		b.WriteRune(unicode.ToLower(c))
 	}
-	if !sameSet(c.Discord.Guilds, next.Discord.Guilds, strings.Compare) || c.Discord.Token != next.Discord.Token ||
-		c.Discord.APIBase != next.Discord.APIBase || c.Discord.Commands != next.Discord.Commands || c.Discord.Burst != next.Discord.Burst {
-		changed = append(changed, "discord")
-	}
-	// A destination's format reaches alerts through the subscriptions'
-	// Targets, which a reload takes: it needs no restart. Nor does its
-	// place in the list: the service finds destinations by name.
+	return b.String()
+}
+
+// changedDestinations names each destination added, removed or changed
+// from before to next. A destination's format reaches alerts through the
+// subscriptions' Targets, which a reload takes: it needs no restart. Nor
+// does its place in the list: the service finds destinations by name.
+func changedDestinations(before, next []Destination) []string {
 	withoutFormat := func(x Destination) Destination {
 		x.Line, x.Format = 0, Format{}
 		return x
 	}
-	byName := func(x, y Destination) int { return strings.Compare(x.Name, y.Name) }
-	sameDestination := func(x, y Destination) bool { return reflect.DeepEqual(withoutFormat(x), withoutFormat(y)) }
-	if !slices.EqualFunc(sorted(c.Destinations, byName), sorted(next.Destinations, byName), sameDestination) {
-		changed = append(changed, "destinations")
+	byName := func(ds []Destination) map[string]Destination {
+		m := make(map[string]Destination, len(ds))
+		for _, d := range ds {
+			m[d.Name] = withoutFormat(d)
+		}
+		return m
 	}
-	if c.Service != next.Service {
-		changed = append(changed, "service")
+	was, is := byName(before), byName(next)
+	var changed []string
+	names := append(slices.Collect(maps.Keys(was)), slices.Collect(maps.Keys(is))...)
+	slices.Sort(names)
+	for _, name := range slices.Compact(names) {
+		x, inBefore := was[name]
+		y, inNext := is[name]
+		if inBefore != inNext || !reflect.DeepEqual(x, y) {
+			changed = append(changed, fmt.Sprintf("destination %q", name))
+		}
 	}
 	return changed
 }

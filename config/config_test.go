@@ -634,11 +634,13 @@ destinations:
 		{"subscription delivery", "max_age: 1h}", "max_age: 1h, delivery: {quiet_hours: \"22:00-07:00\"}}", nil},
 		{"destinations reordered", "  - {name: desk, type: console}\n  - {name: other, type: console}\n", "  - {name: other, type: console}\n  - {name: desk, type: console}\n", nil},
 		{"guilds reordered", `["1", "2"]`, `["2", "1"]`, nil},
-		{"destination removed", "  - {name: other, type: console}\n", "", []string{"destinations"}},
-		{"guild added", `["1", "2"]`, `["1", "2", "3"]`, []string{"discord"}},
-		{"defaults", "max_age: 24h", "max_age: 0", []string{"defaults"}},
-		{"store", "a.db", "b.db", []string{"store"}},
-		{"burst", "burst: 5", "burst: 6", []string{"discord"}},
+		{"destination removed", "  - {name: other, type: console}\n", "", []string{`destination "other"`}},
+		{"guild added", `["1", "2"]`, `["1", "2", "3"]`, []string{"discord.guilds"}},
+		{"defaults", "max_age: 24h", "max_age: 0", []string{"defaults.max_age"}},
+		{"store", "a.db", "b.db", []string{"store.path"}},
+		{"burst", "burst: 5", "burst: 6", []string{"discord.burst"}},
+		{"api_base", "discord: {", "discord: {api_base: \"https://proxy.example/api/v9/\", ", []string{"discord.api_base"}},
+		{"two defaults", "max_age: 24h", "max_age: 0, max_body_bytes: 1MiB", []string{"defaults.max_age", "defaults.max_body_bytes"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { checkRestartChanges(t, base, tt.from, tt.to, tt.want) })

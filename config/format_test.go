@@ -105,8 +105,8 @@ func TestReloadTakesFormatsButNotThreads(t *testing.T) {
 	}{
 		{"destination format", "footer: \"{feed} · {published}\"", "footer: \"{feed}\"", nil},
 		{"subscription format", "content: \"Wire: {matched}\"", "content: \"{matched}\"", nil},
-		{"thread", "thread_id: \"100000000000000002\"", "thread_id: \"100000000000000009\"", []string{"destinations"}},
-		{"forum tags", "\"100000000000000005\"]", "\"100000000000000006\"]", []string{"destinations"}},
+		{"thread", "thread_id: \"100000000000000002\"", "thread_id: \"100000000000000009\"", []string{`destination "desk"`}},
+		{"forum tags", "\"100000000000000005\"]", "\"100000000000000006\"]", []string{`destination "forum"`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { checkRestartChanges(t, formatConfig, tt.from, tt.to, tt.wantRestart) })
