@@ -828,6 +828,13 @@ func TestHeaderValueProblems(t *testing.T) {
 	tests := []struct{ name, headers, want string }{
 		{"no value", "      X-Api-Key:\n", `h.yaml:5:7: headers: X-Api-Key: the value is empty: write one, or delete the line`},
 		{"repeated after an empty one", "      X-A: \"\"\n      x-a: b\n", `h.yaml:6:7: headers: duplicate header "X-A"`},
+		// Go's client never sends these from a request's headers, and
+		// newshound sets the conditional ones from the feed's last answer:
+		// written in the file, they would be ignored, so they are refused.
+		{"host", "      Host: news.example.org\n", `h.yaml:5:7: headers: Host is not sent as written: the request's comes from the url`},
+		{"content length", "      content-length: \"0\"\n", `h.yaml:5:7: headers: content-length is not sent as written: a GET has no body`},
+		{"conditional", "      If-None-Match: '\"abc\"'\n", `h.yaml:5:7: headers: If-None-Match is not sent as written: newshound sets it from the feed's last answer (a conditional GET)`},
+		{"conditional by date", "      If-Modified-Since: Mon, 01 Jan 2024 00:00:00 GMT\n", `h.yaml:5:7: headers: If-Modified-Since is not sent as written: newshound sets it from the feed's last answer (a conditional GET)`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

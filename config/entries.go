@@ -118,6 +118,8 @@ func (d *decoder) headers(n *yaml.Node) map[string]string {
 			d.errorf(k, "headers: %s: the value is empty: write one, or delete the line", k.Value)
 		case !headerToken.MatchString(k.Value):
 			d.errorf(k, "headers: %q is not a valid header name", k.Value)
+		case unsentHeaders[name] != "":
+			d.errorf(k, "headers: %s is not sent as written: %s", k.Value, unsentHeaders[name])
 		case hasHeader(h, name):
 			d.errorf(k, "headers: duplicate header %q", name)
 		case ok && strings.ContainsAny(value, "\r\n"):
@@ -128,6 +130,20 @@ func (d *decoder) headers(n *yaml.Node) map[string]string {
 	}
 	return h
 }
+
+// unsentHeaders are the headers a feed's request never carries as the
+// file writes them, and why: Go's client writes its own, and newshound
+// sets the conditional ones from the feed's last answer.
+var unsentHeaders = map[string]string{
+	"Host":              "the request's comes from the url",
+	"Content-Length":    "a GET has no body",
+	"Transfer-Encoding": "a GET has no body",
+	"Trailer":           "a GET has no body",
+	"If-None-Match":     conditionalHeader,
+	"If-Modified-Since": conditionalHeader,
+}
+
+const conditionalHeader = "newshound sets it from the feed's last answer (a conditional GET)"
 
 // hasHeader reports whether h has name, even with an empty value.
 func hasHeader(h map[string]string, name string) bool {
