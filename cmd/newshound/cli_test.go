@@ -215,6 +215,13 @@ func TestCLI(t *testing.T) {
 		{name: "preview empty config", args: []string{"preview", "--config=", "--query", "aleppo", "testdata/wire.xml"}, wantCode: exitUsage, golden: "empty.golden", wantErr: "newshound preview: --config is empty"},
 		{name: "preview empty render", args: []string{"preview", "--config", "testdata/render.yaml", "--render=", "--query", "aleppo", "testdata/wire.xml"}, wantCode: exitUsage, golden: "empty.golden", wantErr: "newshound preview: --render is empty"},
 		{name: "feeds discover empty config", args: []string{"feeds", "discover", "--config=", "testdata/wire.xml"}, wantCode: exitUsage, golden: "empty.golden", wantErr: "newshound feeds discover: --config is empty"},
+		// A flag given twice would keep the last value and ignore the
+		// first: refused when the two differ.
+		{name: "check two configs by flag", args: []string{"check", "--config", "testdata/none.yaml", "--config", "../../examples/newshound.yaml"}, wantCode: exitUsage, golden: "empty.golden", wantErr: "newshound check: --config given twice: testdata/none.yaml and ../../examples/newshound.yaml; give one (see 'newshound check --help')\n"},
+		{name: "preview two queries", args: []string{"preview", "--query", "kerry", "testdata/wire.xml", "--query", "aleppo"}, wantCode: exitUsage, golden: "empty.golden", wantErr: "newshound preview: --query given twice: kerry and aleppo; give one"},
+		{name: "send-test two destinations", args: []string{"send-test", "--destination", "x", "../../examples/newshound.yaml", "--destination", "console"}, wantCode: exitUsage, golden: "empty.golden", wantErr: "newshound send-test: --destination given twice: x and console"},
+		{name: "status json on and off", args: []string{"status", "--json", "--json=false", "testdata/none.yaml"}, wantCode: exitUsage, wantErr: "newshound status: --json given twice: true and false"},
+		{name: "check the same config twice by flag", args: []string{"check", "--config", "../../examples/newshound.yaml", "--config=../../examples/newshound.yaml"}, wantCode: exitOK, wantOut: "ok ("},
 		{name: "bench empty store", args: []string{"bench", "--store=", "--feeds", "0"}, wantCode: exitUsage, wantErr: "newshound bench: --store is empty"},
 		{name: "status empty config argument", args: []string{"status", ""}, wantCode: exitUsage, wantErr: "the config file's name is empty"},
 		{name: "run positional config", args: []string{"run", "testdata/bad.yaml", "--once"}, wantCode: exitFailure, wantErr: "testdata/bad.yaml:"},

@@ -103,16 +103,33 @@ func newFlags(name string, out io.Writer) *flags {
 // parse parses flags wherever they stand among the arguments (`preview
 // FEED --query Q` as well as `preview --query Q FEED`); the other
 // arguments are left where fs.Args() finds them. --help prints the help
-// and returns flag.ErrHelp.
+// and returns flag.ErrHelp. A flag given twice with different values, or
+// given empty, is refused: flag.Parse would keep the last and ignore the
+// first, or read an empty one as left out.
 func (f *flags) parse(args []string) error {
+	twice := f.watchTwice()
+	err := f.parseAnywhere(args)
+	repeated := twice()
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		f.printHelp()
+		return err
+	case err != nil:
+		return usageError{fmt.Sprintf("%v (see 'newshound %s --help')", err, f.help.name)}
+	case repeated != "":
+		return usageError{fmt.Sprintf("%s; give one (see 'newshound %s --help')", repeated, f.help.name)}
+	}
+	if name := f.givenEmpty(); name != "" {
+		return usageError{fmt.Sprintf("--%s is empty: give it a value, or leave it out", name)}
+	}
+	return nil
+}
+
+func (f *flags) parseAnywhere(args []string) error {
 	var positional []string
 	for {
 		if err := f.Parse(args); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				f.printHelp()
-				return err
-			}
-			return usageError{fmt.Sprintf("%v (see 'newshound %s --help')", err, f.help.name)}
+			return err
 		}
 		rest := f.Args()
 		if len(rest) == 0 {
@@ -125,11 +142,52 @@ func (f *flags) parse(args []string) error {
 		positional = append(positional, rest[0])
 		args = rest[1:]
 	}
-	_ = f.Parse(append([]string{"--"}, positional...))
-	if name := f.givenEmpty(); name != "" {
-		return usageError{fmt.Sprintf("--%s is empty: give it a value, or leave it out", name)}
+	return f.Parse(append([]string{"--"}, positional...))
+}
+
+// watchTwice has each flag remember a second value given for it that
+// differs from the first. The function it returns gives the flags their
+// own values back (the help's defaults are read from them) and says the
+// first flag so given.
+func (f *flags) watchTwice() func() string {
+	var repeated string
+	own := map[string]flag.Value{}
+	f.VisitAll(func(fl *flag.Flag) {
+		own[fl.Name] = fl.Value
+		fl.Value = &onceValue{Value: fl.Value, name: fl.Name, repeated: &repeated}
+	})
+	return func() string {
+		f.VisitAll(func(fl *flag.Flag) { fl.Value = own[fl.Name] })
+		return repeated
 	}
+}
+
+// onceValue is a flag's value that notes, in repeated, a second value
+// that differs from the first.
+type onceValue struct {
+	flag.Value
+	name     string
+	given    bool
+	repeated *string
+}
+
+func (v *onceValue) Set(s string) error {
+	before := v.Value.String()
+	if err := v.Value.Set(s); err != nil {
+		return err
+	}
+	if after := v.Value.String(); v.given && after != before && *v.repeated == "" {
+		*v.repeated = fmt.Sprintf("--%s given twice: %s and %s", v.name, before, after)
+	}
+	v.given = true
 	return nil
+}
+
+// IsBoolFlag lets a bool flag stand without a value (--json), as flag
+// asks its own values.
+func (v *onceValue) IsBoolFlag() bool {
+	b, ok := v.Value.(interface{ IsBoolFlag() bool })
+	return ok && b.IsBoolFlag()
 }
 
 // givenEmpty names a string flag given an empty value (--metrics=, or
