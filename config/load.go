@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 
@@ -117,6 +118,9 @@ var yamlErrorLine = regexp.MustCompile(`^yaml: line ([0-9]+): (.*)$`)
 // the library's message is the fallback.
 func (d *decoder) syntaxError(err error) {
 	msg := err.Error()
+	if strings.Contains(msg, "UTF-8") && d.notUTF8() {
+		return
+	}
 	if m, ok := findYAMLMistake(d.lines, msg); ok {
 		line := strings.TrimSuffix(d.lines[m.line-1], "\r")
 		col := column(line, m.off)
@@ -129,4 +133,28 @@ func (d *decoder) syntaxError(err error) {
 		return
 	}
 	d.problemAt(0, 0, "YAML syntax: %s", strings.TrimPrefix(msg, "yaml: "))
+}
+
+// notUTF8 reports the first line that is not UTF-8, which the YAML
+// library refuses without a line: a file an editor saved in Latin-1 or
+// Windows-1252, where an accented letter is one byte.
+func (d *decoder) notUTF8() bool {
+	for i, line := range d.lines {
+		line = strings.TrimSuffix(line, "\r")
+		if utf8.ValidString(line) {
+			continue
+		}
+		off := 0
+		for off < len(line) {
+			r, size := utf8.DecodeRuneInString(line[off:])
+			if r == utf8.RuneError && size == 1 {
+				break
+			}
+			off += size
+		}
+		col := column(line, off)
+		d.problemAt(i+1, col, "this line is not UTF-8 (byte 0x%02X)\n%s\nhint: save the file as UTF-8 (an editor that wrote this byte for a letter saved it as Latin-1 or Windows-1252)", line[off], caret.Under(line, col))
+		return true
+	}
+	return false
 }
