@@ -313,7 +313,7 @@ func cmdFeedsDiscover(ctx context.Context, args []string, out io.Writer) error {
 		}
 	}
 	fetcher, _ := newFetchers(cfg.Defaults)
-	return discoverFeeds(ctx, fetcher, newParser(cfg.Defaults, false), fs.Arg(0), time.Now(), out)
+	return discoverFeeds(ctx, fetcher, newParser(cfg.Defaults, false), fs.Arg(0), *path, time.Now(), out)
 }
 
 // userAgent names this release: what feeds that set no User-Agent of

@@ -18,12 +18,13 @@ import (
 // page and the feeds it announces or links to, each with its title. src is
 // a URL or a local HTML file. Not reaching the page at all (DNS, a refused
 // connection, an HTTP error) is told apart from a page without feeds; both
-// are errors.
-func discoverFeeds(ctx context.Context, f *feeds.Fetcher, p *feeds.Parser, src string, now time.Time, out io.Writer) error {
+// are errors. config is the file --config named ("" for none), which a
+// hint about a setting names.
+func discoverFeeds(ctx context.Context, f *feeds.Fetcher, p *feeds.Parser, src, config string, now time.Time, out io.Writer) error {
 	u := sourceURL(src)
 	found, err := feeds.Find(ctx, f, p, feeds.Request{URL: u, AllowFile: true}, now, feeds.AllLinks)
 	if err != nil {
-		return fmt.Errorf("could not read %s: %s", src, readProblem(err, strings.HasPrefix(u, "file:")))
+		return fmt.Errorf("could not read %s: %s", src, readProblem(err, strings.HasPrefix(u, "file:"), config))
 	}
 	if found.Feed != nil {
 		fmt.Fprintf(out, "%s is a feed: %s (%s)\n", found.URL, titleOrNone(found.Feed.Title), plural(len(found.Feed.Items), "item"))
@@ -108,7 +109,7 @@ func brokenLink(pageURL string, l feeds.FoundFeed) string {
 // (feeds.Advice), naming a network failure as such so it is not mistaken
 // for a page without feeds; a local file that cannot be read is no
 // network failure (local).
-func readProblem(err error, local bool) string {
+func readProblem(err error, local bool, config string) string {
 	var fe *feeds.Error
 	if !errors.As(err, &fe) {
 		return err.Error()
@@ -116,25 +117,26 @@ func readProblem(err error, local bool) string {
 	switch fe.Kind {
 	case feeds.Network, feeds.Timeout:
 		if local {
-			return fetchProblem(err) // what to do too, as preview says it
+			return fetchProblem(err, config) // what to do too, as preview says it
 		}
 		return fmt.Sprintf("network error (%v); the page was not reached, so whether it has feeds is unknown; %s", err, feeds.Advice(err))
 	case feeds.Parse:
 		return fmt.Sprintf("neither a feed nor a web page (%v); %s", err, feeds.Advice(err))
 	}
-	return fetchProblem(err)
+	return fetchProblem(err, config)
 }
 
 // fetchProblem says why a feed could not be read on the command line and
-// what to do about it: a setting --config gives, or feeds.Advice.
-func fetchProblem(err error) string {
+// what to do about it: a setting of config, the file --config named ("":
+// none given), or feeds.Advice.
+func fetchProblem(err error, config string) string {
 	var fe *feeds.Error
 	if errors.As(err, &fe) {
 		switch fe.Kind {
 		case feeds.Blocked:
-			return err.Error() + allowHint(err)
+			return err.Error() + allowHint(err, config)
 		case feeds.TooLarge:
-			return err.Error() + limitHint
+			return err.Error() + "; to read it, raise that limit under defaults: (max_body_bytes, max_items, max_depth, max_elements) in " + configNamed(config)
 		}
 	}
 	if advice := feeds.Advice(err); advice != "" {
@@ -143,18 +145,26 @@ func fetchProblem(err error) string {
 	return err.Error()
 }
 
-// limitHint is what a feed over a limit adds on the command line, where
-// the limits come from --config.
-const limitHint = "; to read it, raise that limit under defaults: (max_body_bytes, max_items, max_depth, max_elements) in a config given with --config"
-
 // allowHint is what a refusal of an address by the SSRF guard adds on
-// the command line, where allow_private_networks comes from --config; ""
-// for other errors.
-func allowHint(err error) string {
-	if feeds.AddressRefused(err) {
+// the command line, where allow_private_networks comes from config, the
+// file --config named; "" for other errors.
+func allowHint(err error, config string) string {
+	switch {
+	case !feeds.AddressRefused(err):
+		return ""
+	case config == "":
 		return "; to allow it here, give --config with a config that sets it"
 	}
-	return ""
+	return "; to allow it here, set allow_private_networks: true under defaults: in " + config
+}
+
+// configNamed is where a hint sends one to change a setting: the file
+// --config named, or one to give.
+func configNamed(config string) string {
+	if config == "" {
+		return "a config given with --config"
+	}
+	return config
 }
 
 func titleOrNone(title string) string {

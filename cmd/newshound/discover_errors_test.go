@@ -18,9 +18,11 @@ func TestDiscoverErrorsSayWhatToDo(t *testing.T) {
 	srv := feedtest.NewFailingSite(t)
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "newshound.yaml")
+	strict := filepath.Join(dir, "strict.yaml") // allows no private address
 	saved := filepath.Join(dir, "saved.html")
 	for name, text := range map[string]string{
 		cfg:                           "defaults:\n  allow_private_networks: true\n  max_body_bytes: 20KiB\n  max_items: 3\n",
+		strict:                        "defaults:\n  max_items: 3\n",
 		filepath.Join(dir, "rss.xml"): `<?xml version="1.0"?><urlset><url><loc>https://news.example/</loc></url></urlset>`,
 		// A saved page's link relative to its site, which names a file
 		// beside it that is no feed.
@@ -43,6 +45,9 @@ func TestDiscoverErrorsSayWhatToDo(t *testing.T) {
 			[]string{"could not read " + refused + ": network error (", "connection refused", "nothing answers at that address and port"}, ""},
 		{"private address", []string{srv.URL + "/rss"},
 			[]string{"could not read " + srv.URL + "/rss: address not allowed: 127.0.0.1, a loopback address", "give --config with a config that sets it"}, ""},
+		// With --config given, the hint names that file, not --config.
+		{"private address with a config that forbids it", []string{"--config", strict, srv.URL + "/rss"},
+			[]string{"could not read " + srv.URL + "/rss: address not allowed: 127.0.0.1", "to allow it here, set allow_private_networks: true under defaults: in " + strict}, ""},
 		{"not a feed", []string{"--config", cfg, srv.URL + "/text"},
 			[]string{"could not read " + srv.URL + "/text: neither a feed nor a web page (", "give the address of the feed itself, or of a web page that announces it"}, ""},
 		{"HTTP 404", []string{"--config", cfg, srv.URL + "/rss"},
@@ -52,7 +57,7 @@ func TestDiscoverErrorsSayWhatToDo(t *testing.T) {
 		{"body too large", []string{"--config", cfg, srv.URL + "/items/1000"},
 			[]string{"could not read " + srv.URL + "/items/1000: response body too large: over the limit of 20480 bytes", "raise that limit", "max_body_bytes"}, ""},
 		{"too many items", []string{"--config", cfg, srv.URL + "/items/5"},
-			[]string{"could not read " + srv.URL + "/items/5: items: 5, over the limit of 3", "raise that limit", "max_items"}, ""},
+			[]string{"could not read " + srv.URL + "/items/5: items: 5, over the limit of 3", "raise that limit", "max_items", "in " + cfg}, ""},
 		{"missing local file", []string{filepath.Join(dir, "missing.html")},
 			[]string{"could not read " + filepath.Join(dir, "missing.html") + ": ", "no such file or directory", "check the file's path"}, ""},
 		{"unsupported scheme", []string{"ftp://news.example/rss"},

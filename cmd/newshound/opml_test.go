@@ -114,7 +114,7 @@ func TestDiscoverFeeds(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var out bytes.Buffer
-			err := discoverFeeds(context.Background(), fetcher, feeds.NewParser(), tt.src, time.Now(), &out)
+			err := discoverFeeds(context.Background(), fetcher, feeds.NewParser(), tt.src, "", time.Now(), &out)
 			got := strings.NewReplacer(srv.URL, "http://SITE", "file://"+filepath.ToSlash(filepath.Dir(page)), "file://DIR").Replace(out.String())
 			golden.Check(t, filepath.Join("testdata", tt.golden), []byte(got), *update)
 			if (err != nil) != (tt.wantErr != "") || err != nil && !strings.Contains(err.Error(), tt.wantErr) {

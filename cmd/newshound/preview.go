@@ -79,7 +79,7 @@ func preview(ctx context.Context, o previewOptions, out, errOut io.Writer) error
 		res, err := feeds.Refresh(ctx, o.Fetcher, o.Parser, feeds.Request{URL: f.URL, AllowFile: true}, o.Now())
 		if err != nil {
 			failed++
-			fmt.Fprintf(errOut, "%s: %s\n", f.ID, fetchProblem(err))
+			fmt.Fprintf(errOut, "%s: %s\n", f.ID, fetchProblem(err, o.Config))
 			continue
 		}
 		items += len(res.Feed.Items)
