@@ -18,7 +18,13 @@ func renderTarget(cfg *config.Config, path, name string) (*alert.Format, func(io
 	if path == "" {
 		return nil, nil, usageError{"--render needs --config (the subscription and destination come from it)"}
 	}
-	subName, destName, _ := strings.Cut(name, "@")
+	subName, destName, at := strings.Cut(name, "@")
+	switch {
+	case subName == "":
+		return nil, nil, usageError{fmt.Sprintf("--render %q: nothing before the @; name a subscription", name)}
+	case at && destName == "":
+		return nil, nil, usageError{fmt.Sprintf("--render %q: nothing after the @; name a destination, or leave the @ out", name)}
+	}
 	var sub *config.Subscription
 	for i := range cfg.Subscriptions {
 		if cfg.Subscriptions[i].Name == subName {

@@ -29,6 +29,10 @@ func TestPreviewRender(t *testing.T) {
 		{"console is not rendered", preview("aleppo@console"), exitFailure, "", "only Discord messages"},
 		{"unknown destination", preview("aleppo@nowhere"), exitFailure, "", `does not deliver to "nowhere"`},
 		{"unknown subscription", preview("syria"), exitFailure, "", `no subscription "syria"`},
+		// An @ with nothing after it names no destination: refused, not
+		// read as the first Discord one.
+		{"empty destination", preview("aleppo@"), exitUsage, "", `--render "aleppo@": nothing after the @; name a destination, or leave the @ out`},
+		{"empty subscription", preview("@desk"), exitUsage, "", `--render "@desk": nothing before the @; name a subscription`},
 		{"without a config", []string{"preview", "--render", "aleppo", "--query", "aleppo", "testdata/wire.xml"}, exitUsage, "", "--render needs --config"},
 	}
 	for _, tt := range tests {
