@@ -3,11 +3,14 @@ package config
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -126,7 +129,7 @@ func (d *decoder) mapping(n *yaml.Node, what string, fields map[string]fieldFunc
 		switch {
 		case d.mergeKey(k):
 		case !known:
-			d.errorf(k, "unknown key %q%s", k.Value, suggestion(k.Value, keysOf(fields)))
+			d.errorf(k, "unknown key %q%s", k.Value, d.unknownKeyHint(k.Value, what, fields))
 		case seen[k.Value] > 0:
 			d.errorf(k, "duplicate key %q (first at line %d)", k.Value, seen[k.Value])
 		case isNull(v):
@@ -390,6 +393,55 @@ func suggestion(word string, candidates []string) string {
 		return ""
 	}
 	return fmt.Sprintf(" (did you mean %q?)", best)
+}
+
+// unknownKeyHint says what an unknown key in the mapping what may have
+// meant: a key of it spelt alike, else the places the key belongs, as one
+// written in the wrong section ("max_age" under a feed).
+func (d *decoder) unknownKeyHint(key, what string, fields map[string]fieldFunc) string {
+	if s := suggestion(key, keysOf(fields)); s != "" || d.known != nil {
+		return s // d.known: keyHomes is being learnt
+	}
+	if homes := keyHomes()[key]; len(homes) > 0 {
+		return fmt.Sprintf(" (%s is a key of %s)", key, strings.Join(homes, " and of "))
+	}
+	return ""
+}
+
+// keyHomes maps each key of the schema to the places it may stand in,
+// learnt once by decoding a config that visits every mapping, so that it
+// follows the decoders. Set in init: the decoders it runs refer to it.
+var keyHomes func() map[string][]string
+
+func init() { keyHomes = sync.OnceValue(learnKeyHomes) }
+
+func learnKeyHomes() map[string][]string {
+	d := &decoder{file: "every.yaml", env: func(string) (string, bool) { return "", false }, known: map[string]bool{}}
+	d.decode([]byte(everySection))
+	homes := map[string][]string{}
+	for _, k := range slices.Sorted(maps.Keys(d.known)) {
+		what, key, _ := strings.Cut(k, ".")
+		homes[key] = append(homes[key], placeNames[what])
+	}
+	return homes
+}
+
+// everySection is a config with every mapping of the schema.
+const everySection = `
+store: {}
+defaults: {}
+discord: {}
+feeds: [{name: f, url: "https://f.example.org/"}]
+subscriptions: [{name: s, query: x, format: {}, delivery: {}}]
+destinations: [{name: d, type: discord-webhook, webhook_url: "https://discord.com/api/webhooks/1/x"}]
+`
+
+// placeNames say where the keys of a mapping stand, by its name in
+// decoder.mapping.
+var placeNames = map[string]string{
+	"config": "the top level", "store": "store:", "defaults": "defaults:", "discord": "discord:",
+	"feed": "a feed", "subscription": "a subscription", "destination": "a destination",
+	"format": "a format:", "delivery": "a subscription's delivery:",
 }
 
 // normalizeKey makes "Max-Age" and "max_age" the same word for suggestions.
