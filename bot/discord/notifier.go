@@ -337,13 +337,14 @@ func (n *WebhookNotifier) execute(ctx context.Context, threadID string, body web
 }
 
 // threadShut says how the thread a webhook posted into refuses posts:
-// deleted (Discord answers a webhook 400 Unknown Channel there, where a
-// bot gets 404) or locked by a moderator; "" for another answer.
+// deleted (Discord answers a webhook Unknown Channel there, 400 or 404;
+// a deleted webhook is 404 Unknown Webhook) or locked by a moderator; ""
+// for another answer.
 func threadShut(threadID string, ex *exchange) string {
 	switch {
 	case threadID == "" || ex == nil:
 		return ""
-	case ex.status == http.StatusBadRequest && apiCode(ex.body) == codeUnknownChannel:
+	case (ex.status == http.StatusBadRequest || ex.status == http.StatusNotFound) && apiCode(ex.body) == codeUnknownChannel:
 		return "not found (deleted?)"
 	case ex.status == http.StatusForbidden && apiCode(ex.body) == codeThreadArchived:
 		return "locked by a moderator"

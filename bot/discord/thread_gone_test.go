@@ -3,6 +3,7 @@ package discord
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -19,28 +20,38 @@ import (
 // ErrGone (the destination paused, its alerts kept), on a bot's thread
 // (404 Unknown Channel) and a webhook's (400 Unknown Channel) alike. A
 // thread a moderator locked is gone too, and the reason the log and
-// status give names the thread, not a webhook deleted that is not.
+// status give names the thread, not a webhook deleted that is not: a
+// webhook's 404 is its thread gone when Discord says Unknown Channel
+// (10003), and the webhook deleted only when it says Unknown Webhook
+// (10015).
+const hookDeleted = "webhook " + editHook + " deleted"
+
 func TestPostIntoADeletedThreadIsGone(t *testing.T) {
 	for _, tt := range []struct {
 		name  string
 		dest  config.Destination
 		shut  func(f *fakediscord.Server, id string)
 		names string // what the error must name
+		not   string // what it must not
 	}{
 		{"deleted, channel thread", config.Destination{Type: config.DiscordChannel, ChannelID: testChannel, ThreadID: editThread},
-			(*fakediscord.Server).DeleteThread, "channel " + editThread},
+			(*fakediscord.Server).DeleteThread, "channel " + editThread, hookDeleted},
 		{"deleted, webhook into a thread", config.Destination{Type: config.DiscordWebhook, ThreadID: editThread},
-			(*fakediscord.Server).DeleteThread, "thread " + editThread},
+			(*fakediscord.Server).DeleteThread, "thread " + editThread, hookDeleted},
+		{"deleted, webhook into a thread, answered 404 Unknown Channel", config.Destination{Type: config.DiscordWebhook, ThreadID: editThread},
+			func(f *fakediscord.Server, _ string) { f.FailNext(http.StatusNotFound) }, "thread " + editThread, hookDeleted},
 		{"locked, webhook into a thread", config.Destination{Type: config.DiscordWebhook, ThreadID: editThread},
-			(*fakediscord.Server).LockThread, "thread " + editThread},
+			(*fakediscord.Server).LockThread, "thread " + editThread, hookDeleted},
+		{"webhook deleted, posting into a thread", config.Destination{Type: config.DiscordWebhook, ThreadID: editThread},
+			func(f *fakediscord.Server, _ string) { f.DeleteWebhook(editHook) }, hookDeleted, "thread " + editThread},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			f := fakediscord.New(t)
 			n := newEditNotifier(t, f, tt.dest)
 			tt.shut(f, editThread)
 			_, err := n.Send(context.Background(), oneAlert("n-1", "Aleppo ceasefire agreed"))
-			if got, _ := alerttest.Classify(err); got != "gone" || !strings.Contains(fmt.Sprint(err), tt.names) || strings.Contains(fmt.Sprint(err), "webhook "+editHook+" deleted") {
-				t.Errorf("post into the shut thread: got %s (%v), want gone, naming %q", got, err, tt.names)
+			if got, _ := alerttest.Classify(err); got != "gone" || !strings.Contains(fmt.Sprint(err), tt.names) || strings.Contains(fmt.Sprint(err), tt.not) {
+				t.Errorf("post into the shut thread: got %s (%v), want gone, naming %q, not %q", got, err, tt.names, tt.not)
 			}
 		})
 	}
