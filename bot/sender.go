@@ -53,7 +53,12 @@ type sender struct {
 	// reason: one that refuses every alert (a format that makes every
 	// embed invalid) is one failure, not an ERROR line per alert. Not
 	// among storeErrs: health does not count it.
-	drops     *statelog.Log
+	drops *statelog.Log
+	// pauses logs the pauses of a destination, by destination and
+	// reason: one paused again the same way after a reload tried it
+	// (Service.retryUnchecked) is counted, not logged again, and its
+	// next delivery ends the run.
+	pauses    *statelog.Log
 	beat      heartbeat
 	delivered atomic.Int64 // alerts delivered by this process
 	// skewMu guards skewedUntil: the latest time at which a digest found
@@ -939,6 +944,7 @@ func (s *sender) sendBatch(ctx context.Context, dest string, n notify.Notifier, 
 	}
 	s.recovered(dest)
 	s.drops.OK(dest, "destination takes alerts again; failures is how many alerts it refused that were dropped", "destination", dest)
+	s.pauses.OK(dest, "destination delivered again: its pause ended; failures is how many times it was paused", "destination", dest)
 	return stopUnless(s.recordDelivered(sent, dest, b, receipt))
 }
 
@@ -1211,7 +1217,7 @@ func (s *sender) pauseDestination(ctx context.Context, dest, reason string) {
 	s.mu.Lock()
 	s.paused[dest] = reason
 	s.mu.Unlock()
-	s.log.Error("destination paused: it no longer accepts messages; fix it, then restart (a Discord destination of the config: or reload, SIGHUP; a watch's channel: /watch resume)", "destination", dest, "reason", reason)
+	s.pauses.Fail(dest, "destination paused: it no longer accepts messages; fix it, then reload (SIGHUP), which checks it or tries it again, or restart (a watch's channel: /watch resume); paused again for the same reason, it is counted", errors.New(reason), "destination", dest)
 	watches, err := s.store.Watches(ctx)
 	if err != nil {
 		s.log.Error("listing watches to pause", "err", err)
@@ -1282,6 +1288,9 @@ func (s *sender) forgetUnwatched() {
 			delete(s.paused, dest)
 			lifted = append(lifted, dest)
 		}
+	}
+	for _, dest := range lifted {
+		s.pauses.Forget(dest)
 	}
 	for dest := range s.health {
 		if unwatched(dest) {

@@ -105,7 +105,7 @@ func New(ctx context.Context, o Options) (*Service, error) {
 		store: o.Store, notifiers: o.Notifiers, channel: o.Channel, forum: o.Forum, live: lv, leases: ls, log: o.Logger, now: o.Now,
 		metrics: m, burst: cfg.Discord.Burst, retryBase: cfg.Service.RetryBase, retryMax: cfg.Service.RetryMax,
 		nonceWindow: cfg.Service.NonceWindow, wake: make(chan struct{}, 1), storeErrs: statelog.New(o.Logger),
-		leaseWaits: statelog.New(o.Logger), drops: statelog.New(o.Logger),
+		leaseWaits: statelog.New(o.Logger), drops: statelog.New(o.Logger), pauses: statelog.New(o.Logger),
 		paused: map[string]string{}, health: map[string]*destHealth{}, leaseFailing: map[string]bool{}, unrecorded: map[int64]string{}, warned: map[string]bool{},
 		lastEdit: map[string]time.Time{}, editGap: editGap, dead: map[string]bool{}, capped: capped,
 		commits: commits,
@@ -362,7 +362,26 @@ func (s *Service) Reload(ctx context.Context, cfg *config.Config) error {
 	// Destinations do not change at a reload, but what Discord lets the
 	// bot do there may have: a reload is how the operator asks again.
 	s.checkDestinations(ctx)
+	s.retryUnchecked()
 	return nil
+}
+
+// retryUnchecked lifts the pause of each config destination that has no
+// check (not a notify.Checker: Slack, a signed webhook), since only a
+// post tells whether it was fixed: its oldest alert is tried again, and
+// refused the same way, it is paused again (logged once: sender.pauses).
+// Not at start: nothing is paused then, and a pause the first pass brings
+// meanwhile is the answer a check would give.
+func (s *Service) retryUnchecked() {
+	for _, d := range s.settings.Destinations {
+		if _, checked := s.sender.notifiers[d.Name].(notify.Checker); checked {
+			continue
+		}
+		if reason, paused := s.sender.destinationPaused(d.Name); paused {
+			s.sender.resume(d.Name)
+			s.log.Info("destination paused, with no check but a post: its oldest alert is tried again", "destination", d.Name, "paused_for", reason)
+		}
+	}
 }
 
 // checkDestinations asks each destination of the config that can tell
