@@ -359,8 +359,9 @@ func (s *Service) Reload(ctx context.Context, cfg *config.Config) error {
 		return fmt.Errorf("resizing the story window: %w", err)
 	}
 	s.log.Info("config reloaded", "feeds", len(cfg.Feeds), "subscriptions", len(cfg.Subscriptions))
-	// Destinations do not change at a reload, but what Discord lets the
-	// bot do there may have: a reload is how the operator asks again.
+	// Destinations do not change at a reload, but what Discord or a mail
+	// server lets newshound do there may have: a reload is how the
+	// operator asks again.
 	s.checkDestinations(ctx)
 	s.retryUnchecked()
 	return nil
@@ -386,12 +387,13 @@ func (s *Service) retryUnchecked() {
 
 // checkDestinations asks each destination of the config that can tell
 // (notify.Checker: a Discord channel, thread or forum, with the bot's
-// token) whether it can take alerts, and logs each that cannot, naming it
-// and why, as an error. Nothing is stopped: the other destinations go on,
-// and this one's alerts wait and retry as any failing destination's do.
+// token; a Discord webhook; an email one, by its envelope) whether it can
+// take alerts, and logs each that cannot, naming it and why, as an error.
+// Nothing is stopped: the other destinations go on, and this one's
+// alerts wait and retry as any failing destination's do.
 // A failure to ask is a warning. One that can, paused by a refused
-// delivery (a 403 or 404), is resumed: a reload after fixing it in
-// Discord is enough, no restart.
+// delivery (a 403 or 404, a refused login), is resumed: a reload after
+// fixing it is enough, no restart.
 func (s *Service) checkDestinations(ctx context.Context) {
 	for _, d := range s.settings.Destinations {
 		c, ok := s.sender.notifiers[d.Name].(notify.Checker)

@@ -5,7 +5,8 @@
 // recipient any transaction delivered it to, counts repeats, refuses
 // recipients on request, can hold a transaction to a number of recipients
 // and answers with injected faults, among them a connection dropped after
-// the mail was taken (the answer lost).
+// the mail was taken (the answer lost). It keeps each session's commands
+// (Commands), so a test can tell a conversation that stopped short of DATA.
 package fakesmtp
 
 import (
@@ -105,6 +106,7 @@ type Server struct {
 	seen     map[string]bool
 	repeats  int
 	sessions int
+	commands [][]string // each session's verbs, in order
 }
 
 // New starts a server on 127.0.0.1; it stops, and waits for its
@@ -186,6 +188,18 @@ func (s *Server) Stats() (sessions, repeats int) {
 	return s.sessions, s.repeats
 }
 
+// Commands returns the verbs each session sent, in order ("EHLO",
+// "MAIL", "RCPT", …), a session's lines within AUTH and DATA left out.
+func (s *Server) Commands() [][]string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([][]string, len(s.commands))
+	for i, c := range s.commands {
+		out[i] = slices.Clone(c)
+	}
+	return out
+}
+
 func (s *Server) close() {
 	s.ln.Close()
 	s.mu.Lock()
@@ -206,6 +220,8 @@ func (s *Server) accept() {
 		s.mu.Lock()
 		s.conns[c] = true
 		s.sessions++
+		n := len(s.commands)
+		s.commands = append(s.commands, nil)
 		s.mu.Unlock()
 		s.wg.Add(1)
 		go func() {
@@ -215,7 +231,7 @@ func (s *Server) accept() {
 				delete(s.conns, c)
 				s.mu.Unlock()
 			}()
-			s.session(c)
+			s.session(c, n)
 		}()
 	}
 }
@@ -236,6 +252,7 @@ func (s *Server) takeFault(command string) (Fault, bool) {
 // session is one client's conversation.
 type session struct {
 	s      *Server
+	n      int // its place in Server.commands
 	conn   net.Conn
 	tp     *textproto.Conn
 	tls    bool
@@ -245,9 +262,9 @@ type session struct {
 	inMail bool
 }
 
-func (s *Server) session(c net.Conn) {
+func (s *Server) session(c net.Conn, n int) {
 	c.SetDeadline(time.Now().Add(30 * time.Second))
-	ss := &session{s: s, conn: c}
+	ss := &session{s: s, conn: c, n: n}
 	if s.opts.Mode == Implicit {
 		tc := tls.Server(c, s.tlsConf)
 		if err := tc.Handshake(); err != nil {
@@ -294,6 +311,9 @@ func (ss *session) inject(f Fault) bool {
 
 // command handles one command; false ends the session.
 func (ss *session) command(verb, arg string) bool {
+	ss.s.mu.Lock()
+	ss.s.commands[ss.n] = append(ss.s.commands[ss.n], verb)
+	ss.s.mu.Unlock()
 	if verb == "AUTH" || verb == "MAIL" || verb == "RCPT" || verb == "QUIT" {
 		if f, hit := ss.s.takeFault(verb); hit {
 			return ss.inject(f)

@@ -32,6 +32,11 @@
 // transaction fail, however, the recipients it has not reached miss the
 // mail, as refused ones do: retried whole, it would go again to those who
 // have it, on every attempt for as long as the failure lasts.
+//
+// Check (notify.Checker) holds the same conversation up to the envelope
+// and sends nothing, so that the service can tell at start, at a reload
+// and in run --once whether the destination can take mail, and resume
+// one a refusal paused once it is fixed.
 package email
 
 import (
@@ -103,6 +108,7 @@ type Notifier struct {
 	// by address: a refusal repeats on every mail, and is logged when it
 	// starts, changes or ends, with a count.
 	refused *statelog.Log
+	log     *slog.Logger // what a Check finds that is no fault
 	// watch runs f once ctx ends (context.AfterFunc); a test waits for it.
 	watch func(ctx context.Context, f func()) (stop func() bool)
 }
@@ -141,7 +147,7 @@ func New(cfg Config) (*Notifier, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Notifier{cfg: cfg, env: env, tls: tc, refused: statelog.New(log), watch: context.AfterFunc}, nil
+	return &Notifier{cfg: cfg, env: env, tls: tc, refused: statelog.New(log), log: log, watch: context.AfterFunc}, nil
 }
 
 // Send delivers the message as one mail to every recipient. Every network
@@ -153,11 +159,8 @@ func (n *Notifier) Send(ctx context.Context, m notify.Message) (notify.Receipt, 
 	if err != nil {
 		return notify.Receipt{}, fmt.Errorf("email: %v: %w", err, notify.ErrRejected)
 	}
-	if _, ok := ctx.Deadline(); !ok {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, n.cfg.Timeout)
-		defer cancel()
-	}
+	ctx, cancel := n.bounded(ctx)
+	defer cancel()
 	c, conn, stop, err := n.connect(ctx)
 	if err != nil {
 		return notify.Receipt{}, err
@@ -169,9 +172,16 @@ func (n *Notifier) Send(ctx context.Context, m notify.Message) (notify.Receipt, 
 		return notify.Receipt{}, n.contextError(ctx, err)
 	}
 	// The server has the mail; a goodbye that fails or does not come
-	// changes nothing. An earlier deadline (ctx's) stays. A ctx ended
-	// since the last step has had its watch cut the deadline to now, which
-	// the quitWait one would put off again: it ends the wait at once.
+	// changes nothing.
+	quit(ctx, c, conn)
+	return notify.Receipt{MessageID: MessageID(m, domainOf(n.env.From.Address)), Missed: missed}, nil
+}
+
+// quit says goodbye, waiting quitWait at most for the answer, which
+// changes nothing. An earlier deadline (ctx's) stays. A ctx ended since
+// the last step has had its watch cut the deadline to now, which the
+// quitWait one would put off again: it ends the wait at once.
+func quit(ctx context.Context, c *smtp.Client, conn net.Conn) {
 	if deadline, ok := ctx.Deadline(); !ok || time.Until(deadline) > quitWait {
 		conn.SetDeadline(time.Now().Add(quitWait))
 		if ctx.Err() != nil {
@@ -179,7 +189,14 @@ func (n *Notifier) Send(ctx context.Context, m notify.Message) (notify.Receipt, 
 		}
 	}
 	_ = c.Quit()
-	return notify.Receipt{MessageID: MessageID(m, domainOf(n.env.From.Address)), Missed: missed}, nil
+}
+
+// bounded is ctx, within Config.Timeout when it has no deadline.
+func (n *Notifier) bounded(ctx context.Context) (context.Context, context.CancelFunc) {
+	if _, ok := ctx.Deadline(); ok {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, n.cfg.Timeout)
 }
 
 // connect dials, greets, secures and authenticates, all within ctx. conn
@@ -366,34 +383,19 @@ transactions:
 			}
 			return 0, n.replyError("MAIL FROM "+n.env.From.Address, err, notify.ErrGone)
 		}
-		var accepted []string
-		i := 0
-		for ; i < len(rest); i++ {
-			to := rest[i]
-			err := c.Rcpt(to)
-			if err == nil {
-				accepted = append(accepted, to)
-				continue
+		accepted, refused, next, err := recipients(c, rest)
+		refusals = append(refusals, refused...)
+		if err != nil {
+			// nothing is known about the others, and the mail is retried
+			// whole, unless some recipients have it
+			if len(delivered) > 0 {
+				missRest("RCPT TO "+rest[next], err, append(accepted, rest[next:]...))
+				break transactions
 			}
-			code := replyCode(err)
-			if code < 400 || code > 599 || code == 421 {
-				// not a reply about this recipient (a dropped connection,
-				// or a 421: the server closing the session): nothing is
-				// known about the others, and the mail is retried whole,
-				// unless some recipients have it
-				if len(delivered) > 0 {
-					missRest("RCPT TO "+to, err, append(accepted, rest[i:]...))
-					break transactions
-				}
-				_ = c.Reset()
-				return 0, n.replyError("RCPT TO "+to, err, nil)
-			}
-			if len(accepted) > 0 && tooManyRecipients(err) {
-				break // this one and the rest go in the next transaction
-			}
-			refusals = append(refusals, refusal{to, "RCPT TO " + to, err})
+			_ = c.Reset()
+			return 0, n.replyError("RCPT TO "+rest[next], err, nil)
 		}
-		rest = rest[i:]
+		rest = rest[next:]
 		if len(accepted) == 0 {
 			// every recipient left was refused: rest is empty
 			_ = c.Reset()
@@ -434,6 +436,29 @@ transactions:
 		n.refused.Fail(r.address, what, logged, "server", n.server(), "recipient", r.address)
 	}
 	return len(refusals), nil
+}
+
+// recipients names the recipients of the transaction begun, from the
+// first of rest, until the server takes no more in it: rest[next:] go in
+// the next one. err is a reply that is not about rest[next] (a dropped
+// connection, or a 421: the server closing the session).
+func recipients(c *smtp.Client, rest []string) (accepted []string, refused []refusal, next int, err error) {
+	for ; next < len(rest); next++ {
+		to := rest[next]
+		err := c.Rcpt(to)
+		if err == nil {
+			accepted = append(accepted, to)
+			continue
+		}
+		if code := replyCode(err); code < 400 || code > 599 || code == 421 {
+			return accepted, refused, next, err
+		}
+		if len(accepted) > 0 && tooManyRecipients(err) {
+			break // this one and the rest go in the next transaction
+		}
+		refused = append(refused, refusal{to, "RCPT TO " + to, err})
+	}
+	return accepted, refused, next, nil
 }
 
 // data sends the mail of a transaction whose recipients are set. An
