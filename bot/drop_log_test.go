@@ -79,15 +79,7 @@ func TestADestinationRefusingEveryAlertIsLoggedOnce(t *testing.T) {
 			if want := `newshound_alerts_dropped_total{destination="desk"} 20`; !strings.Contains(metrics, want) {
 				t.Errorf("metrics lack %q", want)
 			}
-			var errs, recoveries []string
-			for line := range strings.Lines(logs.String()) {
-				switch {
-				case strings.Contains(line, "level=ERROR"):
-					errs = append(errs, line)
-				case strings.Contains(line, "takes alerts again"):
-					recoveries = append(recoveries, line)
-				}
-			}
+			errs, recoveries := errorsAnd(logs, "takes alerts again")
 			if len(errs) != 1 {
 				t.Fatalf("got %d ERROR lines, want 1 (the first drop):\n%s", len(errs), strings.Join(errs, ""))
 			}
@@ -101,6 +93,19 @@ func TestADestinationRefusingEveryAlertIsLoggedOnce(t *testing.T) {
 			}
 		})
 	}
+}
+
+// errorsAnd are the ERROR lines of logs, and the other lines saying what.
+func errorsAnd(logs *logBuffer, what string) (errs, others []string) {
+	for line := range strings.Lines(logs.String()) {
+		switch {
+		case strings.Contains(line, "level=ERROR"):
+			errs = append(errs, line)
+		case strings.Contains(line, what):
+			others = append(others, line)
+		}
+	}
+	return errs, others
 }
 
 // distinctHeadlines are headlines of separate stories, so that each is

@@ -110,15 +110,7 @@ func TestReloadTriesAPausedUncheckedDestinationAgain(t *testing.T) {
 				t.Errorf("alerts taken: %d, want 1", d.taken())
 			}
 
-			var errs, ended []string
-			for line := range strings.Lines(logs.String()) {
-				switch {
-				case strings.Contains(line, "level=ERROR"):
-					errs = append(errs, line)
-				case strings.Contains(line, "pause ended"):
-					ended = append(ended, line)
-				}
-			}
+			errs, ended := errorsAnd(logs, "pause ended")
 			if len(errs) != 1 || !strings.Contains(errs[0], "destination paused") || !strings.Contains(errs[0], "destination=desk") {
 				t.Errorf("got ERROR lines %q, want one: the first pause", errs)
 			}
