@@ -254,6 +254,12 @@ func (d *decoder) snowflake(key string, v *yaml.Node) (string, bool) {
 		d.errorf(v, "%s: expected a numeric Discord id like \"123456789012345678\", got %q", key, s)
 		return "", false
 	}
+	// Discord gives no id 0: one who writes it most likely means none, which
+	// leaving the key out says (mention_role: 0 would ping no one).
+	if strings.Trim(s, "0") == "" {
+		d.errorf(v, "%s: %s is no Discord id (leave the key out for none)", key, s)
+		return "", false
+	}
 	return s, true
 }
 
