@@ -202,7 +202,35 @@ func (d *decoder) str(key string, v *yaml.Node) (string, bool) {
 	for _, m := range msgs {
 		d.errorf(v, "%s: %s", key, m)
 	}
+	d.warnBareReference(key, v)
 	return s, len(msgs) == 0
+}
+
+// bareReference finds $NAME at the start of a value or of a word in it,
+// which a shell or docker compose would expand and newshound takes as
+// written: only ${NAME} reads the environment.
+var bareReference = regexp.MustCompile(`(?:^|\s)\$([A-Za-z_][A-Za-z0-9_]*)`)
+
+// warnBareReference warns of a $NAME in a key that holds a secret or an
+// address, where those letters (a token, a password, a URL) are surely not
+// what was meant; elsewhere ("$100" in a query) a "$" is text.
+func (d *decoder) warnBareReference(key string, v *yaml.Node) {
+	if !holdsSecret(key) {
+		return
+	}
+	if m := bareReference.FindStringSubmatch(v.Value); m != nil {
+		d.warnAt(Pos{v.Line, v.Column}, "%s: %q is taken as written: only ${%s} reads the environment variable", key, "$"+m[1], m[1])
+	}
+}
+
+// holdsSecret reports whether key's value is, or may carry, a secret:
+// a token, a password, a connection string, an address, a header.
+func holdsSecret(key string) bool {
+	switch key {
+	case "token", "password", "secret", "dsn", "to", "api_base":
+		return true
+	}
+	return strings.HasSuffix(key, "url") || strings.HasPrefix(key, "headers: ")
 }
 
 // written is a scalar's value as the user gave it, for messages: its
