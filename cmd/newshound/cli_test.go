@@ -222,6 +222,9 @@ func TestCLI(t *testing.T) {
 		{name: "send-test two destinations", args: []string{"send-test", "--destination", "x", "../../examples/newshound.yaml", "--destination", "console"}, wantCode: exitUsage, golden: "empty.golden", wantErr: "newshound send-test: --destination given twice: x and console"},
 		{name: "status json on and off", args: []string{"status", "--json", "--json=false", "testdata/none.yaml"}, wantCode: exitUsage, wantErr: "newshound status: --json given twice: true and false"},
 		{name: "check the same config twice by flag", args: []string{"check", "--config", "../../examples/newshound.yaml", "--config=../../examples/newshound.yaml"}, wantCode: exitOK, wantOut: "ok ("},
+		// One file written two ways is one file, not two.
+		{name: "check the same config twice, written otherwise", args: []string{"check", "--config", "../../examples/newshound.yaml", "--config=../../examples/./newshound.yaml"}, wantCode: exitOK, wantOut: "ok ("},
+		{name: "check the same config by flag and argument, written otherwise", args: []string{"check", "--config", "../../examples/newshound.yaml", "../../examples//newshound.yaml"}, wantCode: exitOK, wantOut: "ok ("},
 		{name: "bench empty store", args: []string{"bench", "--store=", "--feeds", "0"}, wantCode: exitUsage, wantErr: "newshound bench: --store is empty"},
 		{name: "status empty config argument", args: []string{"status", ""}, wantCode: exitUsage, wantErr: "the config file's name is empty"},
 		{name: "run positional config", args: []string{"run", "testdata/bad.yaml", "--once"}, wantCode: exitFailure, wantErr: "testdata/bad.yaml:"},

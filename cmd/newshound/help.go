@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"path/filepath"
 	"strings"
 
 	"github.com/newshound/newshound/config"
@@ -176,11 +177,27 @@ func (v *onceValue) Set(s string) error {
 	if err := v.Value.Set(s); err != nil {
 		return err
 	}
-	if after := v.Value.String(); v.given && after != before && *v.repeated == "" {
+	if after := v.Value.String(); v.given && !sameFlagValue(v.name, before, after) && *v.repeated == "" {
 		*v.repeated = fmt.Sprintf("--%s given twice: %s and %s", v.name, before, after)
 	}
 	v.given = true
 	return nil
+}
+
+// pathFlags are the flags that name a file or a folder.
+var pathFlags = map[string]bool{"config": true, "dir": true, "cpuprofile": true, "memprofile": true}
+
+// sameFlagValue reports whether a and b, two values given for the flag
+// name, are the same: a path written two ways (./a.yaml, a.yaml) names
+// one file.
+func sameFlagValue(name, a, b string) bool {
+	return a == b || pathFlags[name] && samePath(a, b)
+}
+
+// samePath reports whether a and b are one path written two ways
+// (./a.yaml, a.yaml); an empty one names no file.
+func samePath(a, b string) bool {
+	return a != "" && b != "" && filepath.Clean(a) == filepath.Clean(b)
 }
 
 // IsBoolFlag lets a bool flag stand without a value (--json), as flag
@@ -247,7 +264,7 @@ func (f *flags) configPath(flagValue string) (string, error) {
 		return flagValue, nil
 	case len(args) > 1:
 		return "", usageError{fmt.Sprintf("takes one config file, got %d arguments: %s", len(args), strings.Join(args, " "))}
-	case f.set("config") && flagValue != args[0]:
+	case f.set("config") && !samePath(flagValue, args[0]):
 		return "", usageError{fmt.Sprintf("two config files given: --config %s and %s; give one", flagValue, args[0])}
 	default:
 		return args[0], nil
