@@ -241,10 +241,6 @@ func (f *flags) set(name string) bool {
 	return given
 }
 
-// configPath is the config file a command works on: a positional
-// argument, or --config, or its default. Both given and different is an
-// error, as is more than one positional argument: a path on the command
-// line is never silently ignored.
 // loadConfig loads the config the command line names (see configPath),
 // and says which file that is.
 func (f *flags) loadConfig(flagValue string) (*config.Config, string, error) {
@@ -256,6 +252,10 @@ func (f *flags) loadConfig(flagValue string) (*config.Config, string, error) {
 	return cfg, path, err
 }
 
+// configPath is the config file a command works on: a positional
+// argument, or --config, or its default. Both given and different is an
+// error, as is more than one positional argument: a path on the command
+// line is never silently ignored.
 func (f *flags) configPath(flagValue string) (string, error) {
 	switch args := f.Args(); {
 	case len(args) == 1 && args[0] == "": // --config "" is refused by parse
