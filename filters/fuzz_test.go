@@ -25,7 +25,7 @@ func seedQueries(f *testing.F) {
 		}
 	}
 	for _, q := range []string{`a NEAR/3 (b OR c*) NOT "d e"`, `title:(x OR summary:y) -z`, `“curly” /re\/x/ @syria`,
-		`site:www.Example.com U.S.`, `(((a)))`, `-(a) b`, `a ONEAR/20 b ONEAR/1 c`, `x:y`, `10:30 AND`} {
+		`site:www.Example.com U.S.`, `(((a)))`, `-(a) b`, `a ONEAR/20 b ONEAR/1 c`, `x:y`, `10:30 AND`, `„a b“ -«c» 「d」 »e«`} {
 		f.Add(q)
 	}
 }

@@ -75,8 +75,29 @@ func isSpace(r rune) bool { return unicode.IsSpace(r) }
 
 // isWordBreak reports whether r ends a bare word.
 func isWordBreak(r rune) bool {
-	return isSpace(r) || r == '(' || r == ')' || r == '"' || r == '“' || r == '”'
+	return isSpace(r) || r == '(' || r == ')' || opensPhrase(r)
 }
+
+// closers lists, for each quote that opens a phrase, the quotes that close
+// it: the pairs newsrooms type in their languages (“…” English, ”…”
+// Swedish, „…“ German, „…” Polish, «…» French and Russian, »…« German and
+// Danish, »…» Finnish, 「…」 and 『…』 Japanese and Chinese, ＂…＂
+// full-width). A straight quote closes any of them: editors mix them when
+// pasting. ‘ and ‚ open nothing, since ‘ is an apostrophe (see Normalize)
+// and ‚ a comma's look-alike.
+var closers = map[rune]string{
+	'"': `"`,
+	'“': `”"`,
+	'”': `”"`,
+	'„': `“”"`,
+	'«': `»"`,
+	'»': `«»"`,
+	'「': `」"`,
+	'『': `』"`,
+	'＂': `＂"`,
+}
+
+func opensPhrase(r rune) bool { return closers[r] != "" }
 
 func (l *lexer) skipSpace() {
 	for l.i < len(l.src) {
@@ -106,7 +127,7 @@ func (l *lexer) next() (item, error) {
 		l.i += size
 		it.kind = itemClose
 		return it, nil
-	case r == '"' || r == '“' || r == '”':
+	case opensPhrase(r):
 		return l.phrase(it, r)
 	case r == '/':
 		return l.regex(it)
@@ -114,7 +135,7 @@ func (l *lexer) next() (item, error) {
 		return l.define(it)
 	case r == '-':
 		next, _ := utf8.DecodeRuneInString(l.src[l.i+size:])
-		if l.i+size < len(l.src) && !isWordBreak(next) || next == '(' || next == '"' || next == '“' {
+		if l.i+size < len(l.src) && !isWordBreak(next) || next == '(' || opensPhrase(next) {
 			l.i += size
 			it.kind, it.text, it.minus = itemNot, "-", true
 			return it, nil
@@ -124,26 +145,17 @@ func (l *lexer) next() (item, error) {
 }
 
 func (l *lexer) phrase(it item, open rune) (item, error) {
-	closing := '"'
-	if open == '“' || open == '”' {
-		closing = '”'
-	}
 	start := l.i
 	l.i += utf8.RuneLen(open)
-	end := strings.IndexRune(l.src[l.i:], closing)
-	if closing == '”' {
-		// Accept a straight quote too: editors mix them when pasting.
-		if e2 := strings.IndexByte(l.src[l.i:], '"'); e2 >= 0 && (end < 0 || e2 < end) {
-			end, closing = e2, '"'
-		}
-	}
+	end := strings.IndexAny(l.src[l.i:], closers[open])
 	if end < 0 {
 		return it, l.errorf(start, "unclosed quote %q", string(open))
 	}
+	closing, size := utf8.DecodeRuneInString(l.src[l.i+end:])
 	it.kind = itemPhrase
 	it.text = l.src[l.i : l.i+end]
 	it.quotes = [2]rune{open, closing}
-	l.i += end + utf8.RuneLen(closing)
+	l.i += end + size
 	return it, nil
 }
 

@@ -217,7 +217,8 @@ type term struct {
 //	( ... )           grouping
 //	word              whole word, case- and accent-insensitive ("cease-fire"
 //	                  also matches "ceasefire" and "cease fire")
-//	"some words"      consecutive words (“curly quotes” too)
+//	"some words"      consecutive words, in the quotes of a language too
+//	                  (“…”, „…“, «…», »…«, 「…」: see closers)
 //	word*             prefix of at least 3 letters
 //	/re/              RE2 regular expression on the original text (\/ for /);
 //	                  a query's compile to at most 1000 steps in all

@@ -111,6 +111,8 @@ func TestParseErrors(t *testing.T) {
 		{"unclosed paren", "aleppo (truce OR ceasefire", "query:27: expected ')' to close '(' at 8, found end of query"},
 		{"stray close", "aleppo)", "query:7: unexpected ')' without a matching '('"},
 		{"unclosed quote", `aleppo "cease fire`, `query:8: unclosed quote "\""`},
+		{"unclosed German quote", `aleppo „cease fire`, `query:8: unclosed quote "„"`},
+		{"guillemet closed the other way", `aleppo «cease fire«`, `query:8: unclosed quote "«"`},
 		{"exclusion alone", "-football", "query:1: a query needs at least one word to look for; an exclusion alone would match almost everything"},
 		{"not alone", "NOT football NOT rugby", "query:1: a query needs at least one word to look for; an exclusion alone would match almost everything"},
 		{"not or", "NOT kerry OR lavrov", "query:1: NOT kerry, a side of OR, only excludes, so it would match almost every item (NOT binds tighter than OR: the query reads (NOT kerry) OR lavrov); " +
@@ -270,5 +272,59 @@ func TestRegexOfManyNamesIsAccepted(t *testing.T) {
 	q := `x /\b(?:` + strings.Join(names, "|") + `)\b/`
 	if _, err := Parse(q, nil); err != nil {
 		t.Errorf("a regex of %d names: %v", len(names), err)
+	}
+}
+
+// TestPhraseInEachLanguagesQuotes: a newsroom types a phrase in the quotes
+// of its language, and each pair is a phrase, not its words ANDed: "cease
+// fire" matches where the two words stand together and not "fire … cease".
+// The straight quote closes any of them, as editors mix them when pasting.
+// ‘…’ is not a pair: ‘ is an apostrophe (README), so its words are words.
+func TestPhraseInEachLanguagesQuotes(t *testing.T) {
+	tests := []struct {
+		name, query, want string
+		phrase            bool
+	}{
+		{"straight", `"cease fire"`, `"cease fire"`, true},
+		{"English", `“cease fire”`, `“cease fire”`, true},
+		{"Swedish", `”cease fire”`, `”cease fire”`, true},
+		{"German", `„cease fire“`, `„cease fire“`, true},
+		{"Polish", `„cease fire”`, `„cease fire”`, true},
+		{"German closed straight", `„cease fire"`, `„cease fire"`, true},
+		{"French", "«\u00a0cease fire\u00a0»", "«\u00a0cease fire\u00a0»", true},
+		{"Russian", `«cease fire»`, `«cease fire»`, true},
+		{"German guillemets", `»cease fire«`, `»cease fire«`, true},
+		{"Finnish guillemets", `»cease fire»`, `»cease fire»`, true},
+		{"Japanese", `「cease fire」`, `「cease fire」`, true},
+		{"Japanese double", `『cease fire』`, `『cease fire』`, true},
+		{"full-width straight", `＂cease fire＂`, `＂cease fire＂`, true},
+		{"after a word", `aleppo„cease fire“`, `aleppo AND „cease fire“`, true},
+		{"single curly quotes are apostrophes", `‘cease fire’`, `‘cease AND fire’`, false},
+	}
+	together := &Document{Title: "Talks on a cease fire in Aleppo"}
+	apart := &Document{Title: "Aleppo: fire, then calls to cease"}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			q, err := Parse(tc.query, nil)
+			if err != nil {
+				t.Fatalf("Parse(%q): %v", tc.query, err)
+			}
+			if got := q.String(); got != tc.want {
+				t.Errorf("Parse(%q).String()\n got %s\nwant %s", tc.query, got, tc.want)
+			}
+			if _, ok := q.Match(together); !ok {
+				t.Errorf("%s does not match %q, want a match", tc.query, together.Title)
+			}
+			if _, ok := q.Match(apart); ok == tc.phrase {
+				t.Errorf("%s matches %q: %v, want %v", tc.query, apart.Title, ok, !tc.phrase)
+			}
+			excluded, err := Parse("aleppo -"+tc.query, nil)
+			if err != nil {
+				t.Fatalf("Parse(%q): %v", "aleppo -"+tc.query, err)
+			}
+			if _, ok := excluded.Match(together); ok {
+				t.Errorf("aleppo -%s matches %q, want no match", tc.query, together.Title)
+			}
+		})
 	}
 }
