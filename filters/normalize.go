@@ -31,7 +31,9 @@ type Token struct {
 //   - each word is NFKC-normalized, case-folded and stripped of combining
 //     marks ("Zürich" gives "zurich", Arabic harakat and tatweel are
 //     dropped); letters with a stroke lose it ("Łódź" gives "lodz"); in
-//     matching only, æ, œ, þ and ð are spelled ae, oe, th and d;
+//     matching only, æ, œ, þ and ð are spelled ae, oe, th and d, and the
+//     marks that make letters of their own are kept (see lettersMark:
+//     "ガ" is not "カ", "й" not "и");
 //   - words are runs of letters and digits (a soft hyphen inside one is
 //     dropped: "Bundes&shy;regierung" gives "bundesregierung"); Han and kana characters are one
 //     word each, since those scripts do not separate words with spaces;
@@ -82,7 +84,8 @@ type tok struct {
 // normalizer holds the reusable buffers of tokenize. The zero value is ready.
 type normalizer struct {
 	// matchFold also spells æ, œ, þ and ð as ae, oe, th and d (letterFold),
-	// so that "caesar" matches "Cæsar": what a query and a document are
+	// so that "caesar" matches "Cæsar", and keeps the marks of letters
+	// such as ガ and й (lettersMark): what a query and a document are
 	// matched with. It is off for Normalize, whose words other packages
 	// keep sums of in the store (text signatures, story fingerprints,
 	// headline keys): an upgrade must not change them.
@@ -251,13 +254,19 @@ func (n *normalizer) tokenize(text string, slot int32, toks []tok) []tok {
 		if !ok {
 			break
 		}
+		if g.single {
+			if n.matchFold && g.voices(c) {
+				continue
+			}
+			g.flush()
+		}
 		switch cl := classify(c.r); cl {
 		case classWord:
 			g.word(c)
 		case classSingle:
 			g.flush()
 			g.word(c)
-			g.flush()
+			g.single = true // a voicing mark may follow (see voices)
 		case classHyphen, classApostrophe, classDot:
 			g.connector(c, cl)
 		case classSoft:
@@ -280,6 +289,23 @@ type grouper struct {
 	pos     int32
 	conn    charClass // a connector directly after the last segment, or classSpace
 	connEnd int
+	single  bool // the group is one Han or kana character
+}
+
+// voices extends the kana the group is with c, a voicing mark right after
+// it, and reports whether it did. Decomposed (カ followed by U+3099) or
+// half-width (ｶﾞ), the mark is part of the letter (ガ), which matching
+// keeps (see lettersMark); alone it would be a word of nothing.
+func (g *grouper) voices(c char) bool {
+	last := &g.n.segs[len(g.n.segs)-1]
+	switch c.r {
+	case '\u3099', '\u309a', '\u309b', '\u309c', '\uff9e', '\uff9f':
+		if c.start == last.end {
+			g.extend(last, c, isPlainChar(g.text, c))
+			return true
+		}
+	}
+	return false
 }
 
 func (g *grouper) word(c char) {
@@ -360,7 +386,7 @@ func (g *grouper) singleLetter(sg segment) bool {
 func (g *grouper) flush() {
 	g.toks, g.pos = g.n.emitGroup(g.text, g.slot, g.toks, g.pos)
 	g.n.segs = g.n.segs[:0]
-	g.conn = classSpace
+	g.conn, g.single = classSpace, false
 }
 
 // isPlainChar reports whether the original bytes of c spell c.r, i.e. c did
@@ -479,9 +505,31 @@ var strokeFold = map[rune]rune{
 // Keys are lowercase, as for strokeFold; ß is "ss" by case folding itself.
 var letterFold = map[rune]string{'æ': "ae", 'œ': "oe", 'þ': "th", 'ð': "d"}
 
+// lettersMark reports whether mark, on base (case-folded), makes a letter
+// of its own rather than an accent, for matching only: folding it conflated
+// words. The kana voicing marks (ガス, gas, is not カス, dregs; パ is not ハ
+// nor バ), the Cyrillic breve and diaeresis (мой is not мои, ў not у, ї
+// not і; but ё, which Russian mostly writes е, folds to е) and the acute
+// of Macedonian ѓ and ќ (Russian stress marks sit on vowels and still
+// fold). Normalize drops them all: its words are kept in the store.
+func lettersMark(base, mark rune) bool {
+	switch mark {
+	case '\u3099', '\u309a': // dakuten, handakuten
+		return unicode.In(base, unicode.Hiragana, unicode.Katakana)
+	case '\u0306': // breve
+		return unicode.Is(unicode.Cyrillic, base)
+	case '\u0308': // diaeresis
+		return unicode.Is(unicode.Cyrillic, base) && base != 'е'
+	case '\u0301': // acute
+		return base == 'г' || base == 'к'
+	}
+	return false
+}
+
 // appendFolded applies the slow path of normalization to a non-ASCII word:
 // compatibility decomposition, case folding, removal of combining marks, and
-// recomposition; with matchFold, letterFold too. Only letters and digits are
+// recomposition; with matchFold, letterFold too, and the marks that make
+// letters of their own are kept (lettersMark). Only letters and digits are
 // kept, so that what NFKC expands into punctuation ("㈱" into "(株)") cannot
 // split or pollute a word.
 func appendFolded(dst, word []byte, matchFold bool) []byte {
@@ -489,11 +537,18 @@ func appendFolded(dst, word []byte, matchFold bool) []byte {
 	b = cases.Fold().Bytes(b)
 	b = norm.NFKD.Bytes(b) // folding may produce decomposable letters
 	kept := b[:0]
+	base := rune(0) // the letter the marks that follow sit on
 	for i := 0; i < len(b); {
 		r, size := utf8.DecodeRune(b[i:])
 		i += size
 		if unicode.Is(unicode.Mn, r) || unicode.Is(unicode.Me, r) || r == '\u0640' { // marks, Arabic tatweel
+			if matchFold && lettersMark(base, r) {
+				kept = utf8.AppendRune(kept, r)
+			}
 			continue
+		}
+		if !unicode.IsSpace(r) { // ゛ decomposes to a space and the mark
+			base = r
 		}
 		if f, ok := strokeFold[r]; ok {
 			r = f
