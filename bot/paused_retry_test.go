@@ -8,10 +8,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/newshound/newshound/bot/discord"
 	"github.com/newshound/newshound/bot/notify"
 	"github.com/newshound/newshound/bot/notify/slack"
 	"github.com/newshound/newshound/bot/notify/webhook"
 	"github.com/newshound/newshound/config"
+	"github.com/newshound/newshound/internal/fakediscord"
 	"github.com/newshound/newshound/internal/fakeslack"
 	"github.com/newshound/newshound/internal/fakewebhook"
 )
@@ -116,6 +118,101 @@ func TestReloadTriesAPausedUncheckedDestinationAgain(t *testing.T) {
 			}
 			if len(ended) != 1 || !strings.Contains(ended[0], "failures=2") {
 				t.Errorf("got lines %q, want one saying the pause ended after 2 refusals", ended)
+			}
+		})
+	}
+}
+
+// liftable is a service with one destination whose every post is
+// refused for good (the sender pauses it), and lift, which lifts the
+// pause as the operator would without fixing what refuses the posts.
+type liftable struct {
+	svc   *Service
+	logs  *logBuffer
+	lift  func()
+	names string // what the pause's error names
+}
+
+// TestAPauseAfterALiftedOneIsLoggedAgain: a pause lifted by a check that
+// passes (a reload's check of a webhook asks after the webhook, not the
+// thread it posts into) or by a moderator (/watch resume) is logged as
+// lifted; a post that finds the destination as refusing as before pauses
+// it again, and that pause must be logged, or the log's last word is that
+// the destination takes alerts again.
+func TestAPauseAfterALiftedOneIsLoggedAgain(t *testing.T) {
+	ctx := context.Background()
+	for _, tt := range []struct {
+		name string
+		open func(t *testing.T) liftable
+	}{
+		{"webhook into a deleted thread, reloaded", func(t *testing.T) liftable {
+			const hook, thread = "900000000000000031", "200000000000000031"
+			dc := fakediscord.New(t)
+			dc.AddThread(thread, watchChannel)
+			h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo"})
+			h.cfg.Destinations = []config.Destination{{Name: "desk", Type: config.DiscordWebhook, WebhookURL: dc.AddWebhook(hook, watchChannel), ThreadID: thread}}
+			h.afterFirstSight(item(2, "Aleppo talks resume", h.clock))
+			session, err := discord.NewSession("", dc.APIBase(), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			n, err := discord.NewDestinationNotifier(session, h.cfg.Destinations[0], discord.NewLimiter(discord.LimiterConfig{}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			st := h.sqlite(t)
+			t.Cleanup(func() { st.Close() })
+			logs := &logBuffer{}
+			svc, err := New(ctx, testOptions(h.cfg, st, map[string]notify.Notifier{"desk": n}, slog.New(slog.NewTextHandler(logs, nil)), func() time.Time { return h.clock }))
+			if err != nil {
+				t.Fatal(err)
+			}
+			dc.DeleteThread(thread)
+			return liftable{svc: svc, logs: logs, names: "thread " + thread, lift: func() {
+				if err := svc.Reload(ctx, h.cfg); err != nil {
+					t.Fatal(err)
+				}
+			}}
+		}},
+		{"watch's deleted channel, /watch resume", func(t *testing.T) liftable {
+			o := newOneWatch(t, nil)
+			if _, err := o.svc.RunOnce(ctx); err != nil { // first sight
+				t.Fatal(err)
+			}
+			o.dc.DeleteChannel(watchChannel)
+			o.feed.Publish(item(2, "Aleppo convoy reaches the city", o.clk.now()))
+			o.clk.advance(time.Hour)
+			return liftable{svc: o.svc, logs: o.logs, names: watchChannel, lift: func() {
+				if err := o.w.SetPaused(ctx, watchGuild, o.id, false); err != nil {
+					t.Fatal(err)
+				}
+			}}
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			d := tt.open(t)
+			for range 2 {
+				if _, err := d.svc.RunOnce(ctx); err != nil {
+					t.Fatal(err)
+				}
+				d.lift()
+			}
+			if _, err := d.svc.RunOnce(ctx); err != nil {
+				t.Fatal(err)
+			}
+			var paused []string
+			for line := range strings.Lines(d.logs.String()) {
+				if strings.Contains(line, "level=ERROR msg=\"destination paused") {
+					paused = append(paused, line)
+				}
+			}
+			if len(paused) != 3 {
+				t.Errorf("paused, lifted, twice, then paused again: got %d ERROR lines saying it was paused %q, want 3", len(paused), paused)
+			}
+			for _, line := range paused {
+				if !strings.Contains(line, d.names) {
+					t.Errorf("got %q, want the pause naming %s", line, d.names)
+				}
 			}
 		})
 	}

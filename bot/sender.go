@@ -1349,7 +1349,16 @@ func destinationNotifier(notifiers map[string]notify.Notifier, channel, forum fu
 	return nil, false
 }
 
-// resume lifts a pause (a moderator resumed a watch of the destination).
+// lift is resume where the pause is told ended (a check passed, a
+// moderator resumed a watch of the destination), not merely tried again
+// (Service.retryUnchecked): a pause after it is logged as a new one, not
+// counted in the run a line said was over.
+func (s *sender) lift(dest string) {
+	s.pauses.Forget(dest)
+	s.resume(dest)
+}
+
+// resume lifts a pause.
 func (s *sender) resume(dest string) {
 	s.mu.Lock()
 	delete(s.paused, dest)

@@ -406,7 +406,7 @@ func (s *Service) checkDestinations(ctx context.Context) {
 			if reason, paused := s.sender.destinationPaused(d.Name); paused {
 				// Paused by a refused delivery (see pauseDestination),
 				// fixed since: its alerts go out again.
-				s.sender.resume(d.Name)
+				s.sender.lift(d.Name)
 				s.log.Info("destination takes alerts again: pause lifted", "destination", d.Name, "paused_for", reason)
 			}
 		case ctx.Err() != nil:

@@ -294,7 +294,7 @@ func (w *watches) SetPaused(ctx context.Context, guildID string, id int64, pause
 		return err
 	}
 	if !paused {
-		w.sender.resume(watchDestination(x))
+		w.sender.lift(watchDestination(x))
 	}
 	w.takeIn(ctx, map[bool]string{true: "pause", false: "resume"}[paused], id)
 	return nil
