@@ -370,6 +370,11 @@ func (n *WebhookNotifier) Edit(ctx context.Context, e notify.Edit) error {
 	if threadID != "" && archivedThread(ex) && len(e.Added) > 0 {
 		return n.editReopened(ctx, threadID, e, do, editError(ex, err, e.MessageID))
 	}
+	if threadShut(threadID, ex) == threadNotFound {
+		// The message went with its thread; Discord's 404 there is no
+		// webhook deleted, which would pause the destination.
+		return fmt.Errorf("discord: message %s: thread %s %s: %s: %w", e.MessageID, threadID, threadNotFound, describeError(ex), notify.ErrNoMessage)
+	}
 	return editError(ex, err, e.MessageID)
 }
 

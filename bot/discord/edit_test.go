@@ -178,7 +178,7 @@ func TestEditErrors(t *testing.T) {
 		{"bad payload", false, false, func(f *fakediscord.Server, _ string) { f.FailNext(http.StatusBadRequest) }, notify.ErrRejected, 0},
 		{"forum post's message deleted", false, true, func(f *fakediscord.Server, id string) { f.DeleteMessage(id) }, notify.ErrNoMessage, 0},
 		{"forum post deleted", false, true, func(f *fakediscord.Server, id string) { f.DeleteChannel(id) }, notify.ErrNoMessage, 0},
-		{"webhook's forum post deleted", true, true, func(f *fakediscord.Server, id string) { f.DeleteChannel(id) }, notify.ErrRejected, 0},
+		{"webhook's forum post deleted", true, true, func(f *fakediscord.Server, id string) { f.DeleteChannel(id) }, notify.ErrNoMessage, 0},
 		{"forum post rate limited", false, true, func(f *fakediscord.Server, id string) {
 			f.Route429("PATCH channels/"+id+"/messages/"+id, 30*time.Second)
 		}, nil, 30 * time.Second},

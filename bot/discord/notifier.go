@@ -336,6 +336,9 @@ func (n *WebhookNotifier) execute(ctx context.Context, threadID string, body web
 	return receiptFrom(resp, ex.body), nil
 }
 
+// threadNotFound is threadShut's word for a thread Discord has not.
+const threadNotFound = "not found (deleted?)"
+
 // threadShut says how the thread a webhook posted into refuses posts:
 // deleted (Discord answers a webhook Unknown Channel there, 400 or 404;
 // a deleted webhook is 404 Unknown Webhook) or locked by a moderator; ""
@@ -345,7 +348,7 @@ func threadShut(threadID string, ex *exchange) string {
 	case threadID == "" || ex == nil:
 		return ""
 	case (ex.status == http.StatusBadRequest || ex.status == http.StatusNotFound) && apiCode(ex.body) == codeUnknownChannel:
-		return "not found (deleted?)"
+		return threadNotFound
 	case ex.status == http.StatusForbidden && apiCode(ex.body) == codeThreadArchived:
 		return "locked by a moderator"
 	}

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/newshound/newshound/alert"
+	"github.com/newshound/newshound/bot/notify"
 	"github.com/newshound/newshound/config"
 	"github.com/newshound/newshound/internal/alerttest"
 	"github.com/newshound/newshound/internal/fakediscord"
@@ -53,6 +55,37 @@ func TestPostIntoADeletedThreadIsGone(t *testing.T) {
 			if got, _ := alerttest.Classify(err); got != "gone" || !strings.Contains(fmt.Sprint(err), tt.names) || strings.Contains(fmt.Sprint(err), tt.not) {
 				t.Errorf("post into the shut thread: got %s (%v), want gone, naming %q, not %q", got, err, tt.names, tt.not)
 			}
+		})
+	}
+}
+
+// TestEditInADeletedThreadFindsNoMessage: an edit of a webhook's message
+// in its destination's thread_id, the thread deleted, was answered 404
+// Unknown Channel as a post may be, and taken for the webhook deleted
+// (ErrGone: the destination paused, naming the webhook), where the
+// message went with its thread: ErrNoMessage, so the sender posts the
+// story's reports on their own, and that post names the thread gone.
+func TestEditInADeletedThreadFindsNoMessage(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		shut func(f *fakediscord.Server)
+		want error
+	}{
+		{"thread deleted", func(f *fakediscord.Server) { f.DeleteThread(editThread) }, notify.ErrNoMessage},
+		{"thread deleted, answered 404 Unknown Channel", func(f *fakediscord.Server) { f.FailNext(http.StatusNotFound) }, notify.ErrNoMessage},
+		{"webhook deleted", func(f *fakediscord.Server) { f.DeleteWebhook(editHook) }, notify.ErrGone},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f := fakediscord.New(t)
+			n := newEditNotifier(t, f, config.Destination{Type: config.DiscordWebhook, ThreadID: editThread})
+			a := testAlert("Aleppo ceasefire holds")
+			r, err := n.Send(context.Background(), notify.Message{Nonce: "lead", Alerts: []alert.Alert{a}})
+			if err != nil {
+				t.Fatalf("Send: %v", err)
+			}
+			tt.shut(f)
+			err = n.(notify.Editor).Edit(context.Background(), notify.Edit{MessageID: r.MessageID, Message: notify.Message{Alerts: []alert.Alert{joined(a)}}})
+			checkEditError(t, err, tt.want, 0)
 		})
 	}
 }
