@@ -13,7 +13,7 @@ import (
 // Check holds the conversation a mail would, up to its envelope, and
 // sends no mail (notify.Checker): connect (TLS as configured, AUTH),
 // MAIL FROM and RCPT TO each recipient, then RSET and QUIT, within ctx
-// and Config.Timeout. What would pause the destination or fail every
+// or, when it has no deadline, checkWait (Config.Timeout if shorter). What would pause the destination or fail every
 // mail (a refused login, a tls: that does not match the server, every
 // recipient refused for good, a server that cannot be reached) is an
 // error wrapping notify.ErrCannotPost, in the words a send's error has.
@@ -23,7 +23,7 @@ import (
 // before the envelope, or a connection dropped in it, leaves it unknown:
 // a plain error.
 func (n *Notifier) Check(parent context.Context) error {
-	ctx, cancel := n.bounded(parent)
+	ctx, cancel := bounded(parent, n.checkWait)
 	defer cancel()
 	c, conn, stop, err := n.connect(ctx)
 	if err != nil {

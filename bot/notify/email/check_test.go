@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"slices"
@@ -117,5 +118,39 @@ func TestCheckHoldsTheEnvelopeAndSendsNoMail(t *testing.T) {
 				t.Errorf("a check sent %d mails", len(mails))
 			}
 		})
+	}
+}
+
+// TestCheckOfASilentServerEndsWithinItsBound: the service waits for the
+// checks before run --once delivers and before a reload ends, and a check
+// of a server that takes the connection and never greets (a black hole, a
+// firewall that drops what follows the handshake) waited a send's whole
+// Config.Timeout, 2 minutes unless set: every other destination's alerts
+// waited with it. A check ends within checkWait (30 s), is a failure to
+// post saying the server sent no greeting, and leaves no connection open.
+func TestCheckOfASilentServerEndsWithinItsBound(t *testing.T) {
+	port, hangUp, closed := silentServer(t)
+	n, err := New(Config{Host: "127.0.0.1", Port: port, TLS: NoTLS,
+		From: "alerts@news.example.org", To: []string{"desk@example.org"}, Timeout: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n.checkWait = 100 * time.Millisecond
+	done := make(chan error, 1)
+	go func() { done <- n.Check(context.Background()) }()
+	select {
+	case err = <-done:
+	case <-time.After(30 * time.Second):
+		hangUp()
+		<-done
+		t.Fatalf("check of a silent server still waiting after 30s: bounded by Config.Timeout (%s), want checkWait (%s)", n.cfg.Timeout, n.checkWait)
+	}
+	if !errors.Is(err, notify.ErrCannotPost) || !strings.Contains(fmt.Sprint(err), "sent no greeting") {
+		t.Errorf("check: got %v, want a failure to post saying the server sent no greeting", err)
+	}
+	select {
+	case <-closed:
+	case <-time.After(30 * time.Second):
+		t.Error("the check's connection is still open")
 	}
 }

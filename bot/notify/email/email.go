@@ -73,6 +73,13 @@ const tempFailWait = 5 * time.Minute
 // defaultTimeout bounds a whole Send when the context has no deadline.
 const defaultTimeout = 2 * time.Minute
 
+// checkWait bounds a Check whose context has no deadline, when shorter
+// than Config.Timeout: run --once delivers and a reload ends only once
+// the checks are over, so a server that never answers must not hold
+// them for a send's time. A Discord check waits as long (its requests'
+// 30 s).
+const checkWait = 30 * time.Second
+
 // quitWait bounds the wait for the answer to QUIT: the server has the
 // mail by then, and one that never says goodbye must not hold the
 // destination for the rest of the send's time.
@@ -109,6 +116,9 @@ type Notifier struct {
 	// starts, changes or ends, with a count.
 	refused *statelog.Log
 	log     *slog.Logger // what a Check finds that is no fault
+	// checkWait bounds a Check, Config.Timeout if shorter (checkWait);
+	// a test shortens it.
+	checkWait time.Duration
 	// watch runs f once ctx ends (context.AfterFunc); a test waits for it.
 	watch func(ctx context.Context, f func()) (stop func() bool)
 }
@@ -147,7 +157,7 @@ func New(cfg Config) (*Notifier, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Notifier{cfg: cfg, env: env, tls: tc, refused: statelog.New(log), log: log, watch: context.AfterFunc}, nil
+	return &Notifier{cfg: cfg, env: env, tls: tc, refused: statelog.New(log), log: log, checkWait: min(checkWait, cfg.Timeout), watch: context.AfterFunc}, nil
 }
 
 // Send delivers the message as one mail to every recipient. Every network
@@ -159,7 +169,7 @@ func (n *Notifier) Send(ctx context.Context, m notify.Message) (notify.Receipt, 
 	if err != nil {
 		return notify.Receipt{}, fmt.Errorf("email: %v: %w", err, notify.ErrRejected)
 	}
-	ctx, cancel := n.bounded(ctx)
+	ctx, cancel := bounded(ctx, n.cfg.Timeout)
 	defer cancel()
 	c, conn, stop, err := n.connect(ctx)
 	if err != nil {
@@ -191,12 +201,12 @@ func quit(ctx context.Context, c *smtp.Client, conn net.Conn) {
 	_ = c.Quit()
 }
 
-// bounded is ctx, within Config.Timeout when it has no deadline.
-func (n *Notifier) bounded(ctx context.Context) (context.Context, context.CancelFunc) {
+// bounded is ctx, within wait when it has no deadline.
+func bounded(ctx context.Context, wait time.Duration) (context.Context, context.CancelFunc) {
 	if _, ok := ctx.Deadline(); ok {
 		return ctx, func() {}
 	}
-	return context.WithTimeout(ctx, n.cfg.Timeout)
+	return context.WithTimeout(ctx, wait)
 }
 
 // connect dials, greets, secures and authenticates, all within ctx. conn

@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -507,23 +508,8 @@ func TestRefusedRecipientLoggedOncePerState(t *testing.T) {
 // A server that accepts the connection and never greets cannot hold Send
 // past its context.
 func TestSendHonoursContext(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		c, err := ln.Accept()
-		if err != nil {
-			return
-		}
-		defer c.Close()
-		io.Copy(io.Discard, c) // until the client gives up
-	}()
-	addr := ln.Addr().(*net.TCPAddr)
-	n, err := New(Config{Host: "127.0.0.1", Port: addr.Port, TLS: NoTLS, From: "a@example.org", To: []string{"b@example.org"}})
+	port, _, closed := silentServer(t)
+	n, err := New(Config{Host: "127.0.0.1", Port: port, TLS: NoTLS, From: "a@example.org", To: []string{"b@example.org"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -537,8 +523,42 @@ func TestSendHonoursContext(t *testing.T) {
 	if d := time.Since(start); d > 5*time.Second {
 		t.Errorf("Send took %v", d)
 	}
-	ln.Close()
-	<-done
+	<-closed
+}
+
+// silentServer takes one connection and never speaks: closed is closed
+// once the client hangs up, or hangUp closes the connection. Both are
+// done when the test ends.
+func silentServer(t *testing.T) (port int, hangUp func(), closed <-chan struct{}) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	accepted, done := make(chan net.Conn, 1), make(chan struct{})
+	go func() {
+		defer close(done)
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		accepted <- c
+		_, _ = io.Copy(io.Discard, c) // until the client hangs up
+	}()
+	var once sync.Once
+	hangUp = func() {
+		once.Do(func() {
+			ln.Close()
+			select {
+			case c := <-accepted:
+				c.Close()
+			case <-done:
+			}
+		})
+	}
+	t.Cleanup(func() { hangUp(); <-done })
+	return ln.Addr().(*net.TCPAddr).Port, hangUp, done
 }
 
 func TestNewRefusesBadConfig(t *testing.T) {
