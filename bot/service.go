@@ -196,7 +196,7 @@ func (r OnceReport) Trouble() string {
 // RunOnce polls every enabled feed once, whatever its schedule (a feed
 // whose host is busy waits for its turn: there is no later poll), then
 // delivers everything pending and returns what it did. It checks the
-// config's destinations meanwhile, as Run does at start (see
+// config's destinations but email meanwhile, as Run does at start (see
 // checkDestinations). It is what
 // `run --once` and cron jobs use. The leases it takes on a shared store
 // are renewed while it runs, as under Run, so a pass longer than their ttl
@@ -213,9 +213,13 @@ func (s *Service) RunOnce(ctx context.Context) (OnceReport, error) {
 	s.live.refresh(ctx)
 	s.sender.takeInWatches(ctx) // alerts left by removed watches (see sender.dropUnwatched)
 	// The config's destinations are checked as Run checks them at start,
-	// while the feeds are polled, and before anything is delivered.
+	// while the feeds are polled, and before anything is delivered; but
+	// for email, whose check is a login and an envelope without a mail: a
+	// cron job's run every few minutes would log in at each, which mail
+	// providers limit and anti-spam reads as probing addresses, and the
+	// run's own mail, if any, tells the same.
 	var checking sync.WaitGroup
-	checking.Go(func() { s.checkDestinations(ctx) })
+	checking.Go(func() { s.checkDestinations(ctx, notEmail) })
 	cat := s.live.catalog()
 	s.poller.forgetRemoved(ctx, cat, nil)
 	s.poller.pollAll(ctx, cat.Feeds(), pollEvery)
@@ -323,7 +327,7 @@ func (s *Service) Run(ctx context.Context) error {
 	// The gateway may take a while to open (or never): polling does not
 	// wait for it.
 	wg.Go(func() { s.runCommands(ctx) })
-	wg.Go(func() { s.checkDestinations(ctx) })
+	wg.Go(func() { s.checkDestinations(ctx, anyDestination) })
 	wg.Go(func() { s.pruneLoop(ctx) })
 	wg.Go(func() { s.leases.renewLoop(ctx) })
 	s.poller.loop(ctx)
@@ -362,7 +366,7 @@ func (s *Service) Reload(ctx context.Context, cfg *config.Config) error {
 	// Destinations do not change at a reload, but what Discord or a mail
 	// server lets newshound do there may have: a reload is how the
 	// operator asks again.
-	s.checkDestinations(ctx)
+	s.checkDestinations(ctx, anyDestination)
 	s.retryUnchecked()
 	return nil
 }
@@ -393,11 +397,12 @@ func (s *Service) retryUnchecked() {
 // alerts wait and retry as any failing destination's do.
 // A failure to ask is a warning. One that can, paused by a refused
 // delivery (a 403 or 404, a refused login), is resumed: a reload after
-// fixing it is enough, no restart.
-func (s *Service) checkDestinations(ctx context.Context) {
+// fixing it is enough, no restart. Only the destinations which pass
+// asks.
+func (s *Service) checkDestinations(ctx context.Context, which func(config.Destination) bool) {
 	for _, d := range s.settings.Destinations {
 		c, ok := s.sender.notifiers[d.Name].(notify.Checker)
-		if !ok {
+		if !ok || !which(d) {
 			continue
 		}
 		err := c.Check(ctx)
@@ -418,6 +423,10 @@ func (s *Service) checkDestinations(ctx context.Context) {
 		}
 	}
 }
+
+// anyDestination and notEmail choose what checkDestinations asks.
+func anyDestination(config.Destination) bool { return true }
+func notEmail(d config.Destination) bool     { return d.Type != config.Email }
 
 // gatewayLease names the lease that lets one instance of several sharing a
 // store open the Discord gateway: two would each answer every command.

@@ -34,8 +34,9 @@
 // have it, on every attempt for as long as the failure lasts.
 //
 // Check (notify.Checker) holds the same conversation up to the envelope
-// and sends nothing, so that the service can tell at start, at a reload
-// and in run --once whether the destination can take mail, and resume
+// and sends nothing, so that the service can tell at start and at a
+// reload whether the destination can take mail (run --once leaves it to
+// its mail: a cron job would log in at every run), and resume
 // one a refusal paused once it is fixed.
 package email
 
@@ -74,9 +75,8 @@ const tempFailWait = 5 * time.Minute
 const defaultTimeout = 2 * time.Minute
 
 // checkWait bounds a Check whose context has no deadline, when shorter
-// than Config.Timeout: run --once delivers and a reload ends only once
-// the checks are over, so a server that never answers must not hold
-// them for a send's time. A Discord check waits as long (its requests'
+// than Config.Timeout: a reload ends only once the checks are over, so
+// a server that never answers must not hold it for a send's time. A Discord check waits as long (its requests'
 // 30 s).
 const checkWait = 30 * time.Second
 
