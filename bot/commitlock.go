@@ -414,6 +414,22 @@ func (c *commitLock) lockHolds(ctx context.Context, dest string) (unlock func(),
 	}, nil
 }
 
+// lockHoldsAll holds, on a shared store, the stories lease and then
+// holds, until unlock: no poll decides or commits holds, and no digest of
+// any destination is formed, on any instance, while the caller moves held
+// alerts between digests.
+func (c *commitLock) lockHoldsAll(ctx context.Context) (unlock func(), err error) {
+	unlockStories, err := c.lockSharedStories(ctx)
+	if err != nil {
+		return nil, err
+	}
+	c.holds.Lock()
+	return func() {
+		c.holds.Unlock()
+		unlockStories()
+	}, nil
+}
+
 // lockSettled holds moves, and on a shared store the stories lease before
 // it, until unlock: no commit's moves are pending under it, on any
 // instance, so the outbox rows read under it are in the stories the

@@ -10,38 +10,97 @@ import (
 	"github.com/newshound/newshound/config"
 )
 
-// TestAlertsHeldForADigestOutliveAReloadOfTheirSubscription: a reload that
-// switches a digest subscription to instant, moves its schedule or removes
-// it, while matches wait for its 08:00 digest, loses none of them: they go
-// out at 08:00 as the digest they were held for, and matches after the
-// reload follow the subscription as it is.
-func TestAlertsHeldForADigestOutliveAReloadOfTheirSubscription(t *testing.T) {
+// TestAlertsHeldForADigestFollowAReloadOfTheirSubscription: matches wait
+// from 06:00 for their subscription's digest (08:00) or the end of its
+// quiet hours (08:00) when a reload changes its delivery. What they wait
+// for follows the subscription as it is: switched to instant, they go out
+// at the reload as one digest; a schedule, zone or quiet hours moved, at
+// the new time (at once when it has passed), with what matches after the
+// reload; a subscription removed keeps them for the 08:00 digest they
+// were held for. None is lost or sent twice, and a second instance reloading the
+// same config moves nothing again.
+func TestAlertsHeldForADigestFollowAReloadOfTheirSubscription(t *testing.T) {
 	daily := config.Delivery{Mode: config.Digest, At: []config.ClockTime{{Hour: 8}}, Location: time.UTC}
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	quiet := config.Delivery{QuietHours: &config.TimeWindow{End: config.ClockTime{Hour: 8}}, Location: time.UTC}
+	const after = "Aleppo story after the reload"
+	held := []string{"Aleppo story 2", "Aleppo story 1", "Aleppo story 0"}
+	withAfter := append([]string{after}, held...)
+	// A step runs the service at a time of the day (the first is the
+	// reload's, with the match after it) and names what it sends.
+	type step struct {
+		at      string
+		instant []string
+		digests [][]string
+	}
 	tests := []struct {
-		name string
-		edit func(*config.Subscription) bool // false: remove it
-		// wantAfter is what a match found at 07:30, after the reload, gets:
-		// "instant", "held" (for the 12:00 digest) or "none".
-		wantAfter string
+		name  string
+		from  config.Delivery
+		edit  func(*config.Subscription) bool // false: remove it
+		steps []step
 	}{
-		{"switched to instant", func(s *config.Subscription) bool { s.Delivery = config.Delivery{}; return true }, "instant"},
-		{"schedule moved", func(s *config.Subscription) bool {
+		{"switched to instant", daily, func(s *config.Subscription) bool { s.Delivery = config.Delivery{}; return true }, []step{
+			{at: "07:30", instant: []string{after}, digests: [][]string{held}},
+			{at: "08:01"}, {at: "12:01"},
+		}},
+		{"schedule moved earlier", daily, func(s *config.Subscription) bool {
+			s.Delivery.At = []config.ClockTime{{Hour: 7}}
+			return true
+		}, []step{
+			{at: "06:30"},
+			{at: "07:01", digests: [][]string{withAfter}},
+			{at: "08:01"},
+		}},
+		{"schedule moved earlier, to a time passed", daily, func(s *config.Subscription) bool {
+			s.Delivery.At = []config.ClockTime{{Hour: 7}}
+			return true
+		}, []step{
+			{at: "07:30", digests: [][]string{held}},
+			{at: "08:01"}, {at: "12:01"},
+		}},
+		{"schedule moved later", daily, func(s *config.Subscription) bool {
 			s.Delivery.At = []config.ClockTime{{Hour: 12}}
 			return true
-		}, "held"},
-		{"removed", func(*config.Subscription) bool { return false }, "none"},
+		}, []step{
+			{at: "07:30"}, {at: "08:01"},
+			{at: "12:01", digests: [][]string{withAfter}},
+		}},
+		{"time zone moved", daily, func(s *config.Subscription) bool {
+			s.Delivery.Location = berlin // 08:00 there is 07:00 UTC
+			return true
+		}, []step{
+			{at: "06:30"},
+			{at: "07:01", digests: [][]string{withAfter}},
+			{at: "08:01"},
+		}},
+		{"quiet hours shortened", quiet, func(s *config.Subscription) bool {
+			s.Delivery.QuietHours = &config.TimeWindow{End: config.ClockTime{Hour: 7}}
+			return true
+		}, []step{
+			{at: "06:30"},
+			{at: "07:01", digests: [][]string{withAfter}},
+			{at: "08:01"},
+		}},
+		{"removed", daily, func(*config.Subscription) bool { return false }, []step{
+			{at: "07:30"},
+			{at: "08:01", digests: [][]string{held}},
+			{at: "12:01"},
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo", Delivery: daily})
+			h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo", Delivery: tt.from})
 			h.clock = time.Date(2026, 12, 2, 6, 0, 0, 0, time.UTC)
 			h.afterFirstSight()
 			svc, _ := h.openAndRunOnce()
-			var held []testItem
+			var items []testItem
 			for i := range 3 {
-				held = append(held, item(10+i, fmt.Sprintf("Aleppo story %d", i), h.clock))
+				items = append(items, item(10+i, fmt.Sprintf("Aleppo story %d", i), h.clock))
 			}
-			h.write("wire.xml", held...)
+			h.write("wire.xml", items...)
 			runOnce := func() {
 				t.Helper()
 				if _, err := svc.RunOnce(context.Background()); err != nil {
@@ -51,7 +110,7 @@ func TestAlertsHeldForADigestOutliveAReloadOfTheirSubscription(t *testing.T) {
 			runOnce()
 			read := 0
 			if got := h.rec.since(&read); len(got) != 0 {
-				t.Fatalf("before 08:00: %d messages, want none", len(got))
+				t.Fatalf("at 06:00: %d messages, want none", len(got))
 			}
 
 			next := *h.cfg
@@ -59,38 +118,34 @@ func TestAlertsHeldForADigestOutliveAReloadOfTheirSubscription(t *testing.T) {
 			if !tt.edit(&next.Subscriptions[0]) {
 				next.Subscriptions = nil
 			}
-			h.clock = time.Date(2026, 12, 2, 7, 30, 0, 0, time.UTC)
-			if err := svc.Reload(context.Background(), &next); err != nil {
-				t.Fatal(err)
-			}
-			after := item(20, "Aleppo story after the reload", h.clock)
-			h.write("wire.xml", append(held, after)...)
-			runOnce()
-			gotInstant := h.rec.since(&read)
-
-			h.clock = time.Date(2026, 12, 2, 8, 1, 0, 0, time.UTC)
-			runOnce()
-			runOnce()
-			digests := digestTitles(h.rec.since(&read))
-			want := [][]string{{"Aleppo story 2", "Aleppo story 1", "Aleppo story 0"}}
-			if !slices.EqualFunc(digests, want, slices.Equal) {
-				t.Errorf("by 08:01: digests %q, want %q (the matches held before the reload)", digests, want)
-			}
-			h.clock = time.Date(2026, 12, 2, 12, 1, 0, 0, time.UTC)
-			runOnce()
-			runOnce()
-			later := digestTitles(h.rec.since(&read))
-			gotAfter := fmt.Sprintf("%d messages at 07:30, digests %q at 12:00", len(gotInstant), later)
-			switch {
-			case len(gotInstant) == 1 && gotInstant[0].Digest == nil && slices.Equal(messageTitles(gotInstant[0]), []string{after.Title}) && len(later) == 0:
-				gotAfter = "instant"
-			case len(gotInstant) == 0 && slices.EqualFunc(later, [][]string{{after.Title}}, slices.Equal):
-				gotAfter = "held"
-			case len(gotInstant) == 0 && len(later) == 0:
-				gotAfter = "none"
-			}
-			if gotAfter != tt.wantAfter {
-				t.Errorf("a match after the reload: got %s, want %s", gotAfter, tt.wantAfter)
+			for i, st := range tt.steps {
+				at, err := time.Parse("15:04", st.at)
+				if err != nil {
+					t.Fatal(err)
+				}
+				h.clock = time.Date(2026, 12, 2, at.Hour(), at.Minute(), 0, 0, time.UTC)
+				if i == 0 {
+					before := svc.live.catalog()
+					if err := svc.Reload(context.Background(), &next); err != nil {
+						t.Fatal(err)
+					}
+					if n := svc.replanHeld(context.Background(), before, svc.live.catalog()); n != 0 {
+						t.Errorf("the same reload again (another instance): %d alerts moved, want 0", n)
+					}
+					h.write("wire.xml", append(items, item(20, after, h.clock))...)
+				}
+				runOnce()
+				runOnce()
+				var instant []string
+				msgs := h.rec.since(&read)
+				for _, m := range msgs {
+					if m.Digest == nil {
+						instant = append(instant, messageTitles(m)...)
+					}
+				}
+				if digests := digestTitles(msgs); !slices.Equal(instant, st.instant) || !slices.EqualFunc(digests, st.digests, slices.Equal) {
+					t.Errorf("at %s: got alerts %q and digests %q, want alerts %q and digests %q", st.at, instant, digests, st.instant, st.digests)
+				}
 			}
 		})
 	}

@@ -348,17 +348,20 @@ func (s *Service) Run(ctx context.Context) error {
 // Reload applies a changed config file while running: feeds,
 // subscriptions and defines take effect at once (a new feed's first poll
 // remembers its backlog, as at start-up; so does that of a feed that comes
-// back after a reload or a start without it: see removed.go). Any other
-// change needs a restart and is refused, so the running service keeps its
-// old config whole.
+// back after a reload or a start without it: see removed.go), and what a
+// subscription holds for a digest follows its new delivery (replanHeld).
+// Any other change needs a restart and is refused, so the running service
+// keeps its old config whole.
 func (s *Service) Reload(ctx context.Context, cfg *config.Config) error {
 	if changed := s.settings.RestartChanges(cfg); len(changed) > 0 {
 		// Taking the rest of the file would run a config no file holds.
 		return fmt.Errorf("%s changed, which needs a restart: nothing of the file was reloaded, its feeds, subscriptions and defines neither (restart newshound to apply it, or undo the change and reload)", strings.Join(changed, ", "))
 	}
+	prev := s.live.catalog()
 	if err := s.live.rebuild(ctx, &cfg.Live); err != nil {
 		return err
 	}
+	s.replanHeld(ctx, prev, s.live.catalog())
 	if err := s.poller.stories.resize(ctx, longestStoryWindow(cfg), s.now()); err != nil {
 		return fmt.Errorf("resizing the story window: %w", err)
 	}

@@ -74,6 +74,8 @@ type dialect struct {
 	messageAlerts       string
 	hold                string
 	holdForDigest       string
+	heldForDigests      string
+	replanDigest        string
 	postAlone           string
 	pendingDestinations string
 	outboxStats         string
@@ -262,6 +264,13 @@ var commonQueries = dialect{
 		WHERE delivered_at = 0 AND NOT dropped AND id IN (SELECT CAST(j.value AS BIGINT) FROM LIST($1))`,
 	holdForDigest: `UPDATE alerts SET digest = $2, hold_until = $3
 		WHERE id = $1 AND delivered_at = 0 AND NOT dropped AND batch = ''`,
+	heldForDigests: `SELECT ` + alertColumns + ` FROM alerts
+		WHERE delivered_at = 0 AND NOT dropped AND digest <> '' AND batch = ''
+		ORDER BY id`,
+	// Only a row still in the digest it was read in moves: one another
+	// instance re-planned, batched or sent meanwhile is left as it is.
+	replanDigest: `UPDATE alerts SET digest = $2, hold_until = $3
+		WHERE id = $1 AND digest = $4 AND delivered_at = 0 AND NOT dropped AND batch = ''`,
 	postAlone: `UPDATE alerts SET batch = $2, sent_alone_at = $3
 		WHERE id = $1 AND delivered_at = 0 AND NOT dropped AND joins AND digest = '' AND story = $4`,
 	// A message's batch ("nh…") is one message: the alert's undelivered

@@ -1155,6 +1155,42 @@ func (s *sqlStore) HoldForDigest(ctx context.Context, id int64, digest string, u
 	return s.updateAlert(ctx, fmt.Sprintf("hold for digest %q", digest), id, s.q.holdForDigest, id, digest, toMicro(until))
 }
 
+// ReplanDigests moves held alerts to the digests plan gives them (see
+// Store.ReplanDigests).
+func (s *sqlStore) ReplanDigests(ctx context.Context, plan func([]Alert) []Alert) (int, error) {
+	moved := 0
+	err := s.inWriteTx(ctx, func(tx writeTx) error {
+		moved = 0
+		rows, err := tx.QueryContext(ctx, s.q.heldForDigests)
+		if err != nil {
+			return fmt.Errorf("alerts held for digests: %w", err)
+		}
+		held, err := scanAlerts(rows)
+		if err != nil {
+			return fmt.Errorf("alerts held for digests: %w", err)
+		}
+		was := make(map[int64]Alert, len(held))
+		for _, a := range held {
+			was[a.ID] = a
+		}
+		for _, a := range plan(held) {
+			old, ok := was[a.ID]
+			if !ok || old.Digest == a.Digest && toMicro(old.HoldUntil) == toMicro(a.HoldUntil) {
+				continue
+			}
+			res, err := tx.ExecContext(ctx, s.q.replanDigest, a.ID, a.Digest, toMicro(a.HoldUntil), old.Digest)
+			if err != nil {
+				return fmt.Errorf("re-plan alert %d into digest %q: %w", a.ID, a.Digest, err)
+			}
+			if n, err := res.RowsAffected(); err == nil {
+				moved += int(n)
+			}
+		}
+		return nil
+	})
+	return moved, err
+}
+
 // PostAlone makes a join a message of its own (see Store.PostAlone).
 func (s *sqlStore) PostAlone(ctx context.Context, id int64, story, batch string, at time.Time) error {
 	return s.updateAlert(ctx, fmt.Sprintf("post alone in batch %q", batch), id, s.q.postAlone, id, batch, toMicro(at), story)

@@ -73,3 +73,97 @@ func testHeldAlerts(t *testing.T, h *harness) {
 		t.Errorf("DigestAlerts after delivery = %q, %v; want none", itemKeys(left), err)
 	}
 }
+
+// testReplanDigests: ReplanDigests gives plan the alerts held for a
+// digest and in no batch, and moves those plan moves; made
+// again, the plan moves none, and an alert another instance moved since
+// the read stays as it moved it.
+func testReplanDigests(t *testing.T, h *harness) {
+	ctx := context.Background()
+	s := h.store(t)
+	old := h.clock.Now().Add(2 * time.Hour)
+	heldFor := func(a store.Alert) store.Alert {
+		a.Digest, a.HoldUntil = "digest|old", old
+		return a
+	}
+	commit(t, s, "f", poll("f", []string{"a", "b", "batched", "sent", "free", "elsewhere"},
+		heldFor(alert("desk", "a")), heldFor(alert("desk", "b")), heldFor(alert("desk", "batched")),
+		heldFor(alert("desk", "sent")), alert("desk", "free"), heldFor(alert("wire", "elsewhere"))))
+	byKey := byItemKey(due(t, s, "desk", old))
+	if err := s.AssignBatch(ctx, []int64{byKey["batched"].ID}, "nh1d"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.MarkDelivered(ctx, byKey["sent"].ID, "m1", h.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	// plan moves desk's alerts into digest, released at until, and notes
+	// which it was given.
+	plan := func(digest string, until time.Time, given *[]string) func([]store.Alert) []store.Alert {
+		return func(held []store.Alert) []store.Alert {
+			*given = itemKeys(held)
+			var out []store.Alert
+			for _, a := range held {
+				if a.Destination == "desk" {
+					a.Digest, a.HoldUntil = digest, until
+					out = append(out, a)
+				}
+			}
+			return out
+		}
+	}
+	soon := h.clock.Now().Add(time.Hour)
+	tests := []struct {
+		name      string
+		digest    string
+		until     time.Time
+		wantMoved int
+	}{
+		{"moved", "digest|new", soon, 2},
+		{"made again", "digest|new", soon, 0},
+		{"released now", "digest|new", h.clock.Now(), 2},
+	}
+	for _, tt := range tests {
+		var given []string
+		moved, err := s.ReplanDigests(ctx, plan(tt.digest, tt.until, &given))
+		if err != nil {
+			t.Fatalf("%s: ReplanDigests: %v", tt.name, err)
+		}
+		if want := []string{"a", "b", "elsewhere"}; !slices.Equal(given, want) || moved != tt.wantMoved {
+			t.Errorf("%s: plan given %q, %d moved; want %q, %d", tt.name, given, moved, want, tt.wantMoved)
+		}
+		in, err := s.DigestAlerts(ctx, "desk", tt.digest)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := itemKeys(in); !slices.Equal(got, []string{"a", "b"}) || !in[0].HoldUntil.Equal(tt.until) {
+			t.Errorf("%s: digest %q holds %q until %v, want [a b] until %v", tt.name, tt.digest, got, in[0].HoldUntil, tt.until)
+		}
+	}
+	if in, err := s.DigestAlerts(ctx, "wire", "digest|old"); err != nil || len(in) != 1 {
+		t.Errorf("an alert the plan left: %d in its digest (%v), want 1", len(in), err)
+	}
+
+	// Another instance sharing the store re-plans between this one's read
+	// and its writes: what it moved stays as it moved it.
+	if _, ok := s.(store.Leaser); !ok {
+		return // one owner: no other writer
+	}
+	other := h.store(t)
+	var given []string
+	moved, err := s.ReplanDigests(ctx, func(held []store.Alert) []store.Alert {
+		if _, err := other.ReplanDigests(ctx, plan("digest|other", soon, &given)); err != nil {
+			t.Errorf("the other instance's ReplanDigests: %v", err)
+		}
+		return plan("digest|this", soon, &given)(held)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := s.DigestAlerts(ctx, "desk", "digest|other")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := itemKeys(in); moved != 0 || !slices.Equal(got, []string{"a", "b"}) {
+		t.Errorf("re-planned by another instance meanwhile: %d moved, %q left in its digest; want 0 moved, [a b] left", moved, got)
+	}
+}

@@ -80,6 +80,7 @@ func Run(t *testing.T, newDB func(t *testing.T) Open) {
 		{"MessageAlerts", testMessageAlerts},
 		{"Hold", testHold},
 		{"HoldForDigest", testHoldForDigest},
+		{"ReplanDigests", testReplanDigests},
 		{"PostAlone", testPostAlone},
 		{"ItemTexts", testItemTexts},
 		{"FirstSeen", testFirstSeen},

@@ -1,0 +1,126 @@
+package bot
+
+import (
+	"cmp"
+	"context"
+	"math"
+	"slices"
+	"time"
+
+	"github.com/newshound/newshound/alert"
+	"github.com/newshound/newshound/store"
+)
+
+// This file follows a reload that changes when a subscription's alerts go
+// out (its mode, schedule, time zone or quiet hours): what it holds for a
+// digest is held as the new delivery would have held it, so an operator
+// who moves a digest, shortens quiet hours or switches to instant sees
+// what waits follow.
+
+// replanHeld re-plans, in one transaction, the held alerts of each config
+// subscription of next whose timing differs from prev's. A subscription
+// next lacks keeps its alerts as they were held. A failure leaves those
+// alerts at their old times, which loses nothing; it is logged, once per
+// reload. It returns how many alerts moved: made again over what it made
+// (another instance reloading the same config), none.
+func (s *Service) replanHeld(ctx context.Context, prev, next *alert.Catalog) int {
+	moved := map[string]*alert.Subscription{}
+	for _, id := range next.SubscriptionIDs() {
+		sub, _ := next.Subscription(id)
+		if old, ok := prev.Subscription(id); ok && !sameTiming(old.Delivery, sub.Delivery) {
+			moved[id] = sub
+		}
+	}
+	if len(moved) == 0 {
+		return 0
+	}
+	// Under the lock digests are formed and holds committed in (on every
+	// instance sharing the store): no digest of these alerts is being
+	// formed while they move.
+	unlock, err := s.sender.commits.lockHoldsAll(ctx)
+	if err != nil {
+		s.log.Error("re-planning held alerts after the reload failed: they go out at the time they were held for", "err", err)
+		return 0
+	}
+	defer unlock()
+	now := s.now()
+	n, err := s.store.ReplanDigests(ctx, func(held []store.Alert) []store.Alert {
+		return replan(moved, held, now)
+	})
+	if err != nil {
+		s.log.Error("re-planning held alerts after the reload failed: they go out at the time they were held for", "subscriptions", len(moved), "err", err)
+		return 0
+	}
+	if n > 0 {
+		s.log.Info("alerts held for a digest re-planned for their subscription's new delivery", "subscriptions", len(moved), "alerts", n)
+		s.sender.poke()
+	}
+	return n
+}
+
+// replan gives each alert of held in a digest of one of subs the digest
+// and release time its delivery would have given it when it was held.
+// Those it would have sent at once go out now, in one digest a
+// subscription (the earliest they were in), not one message each.
+func replan(subs map[string]*alert.Subscription, held []store.Alert, now time.Time) []store.Alert {
+	var out []store.Alert
+	atOnce := map[string][]store.Alert{}
+	for _, a := range held {
+		k, err := alert.ParseDigestKey(a.Digest)
+		sub, ok := subs[k.Subscription]
+		if err != nil || !ok {
+			continue
+		}
+		// A row held by the cap was held with the hour's count reached;
+		// the count of any other is not known, and taken as none.
+		sent := 0
+		if k.Kind == alert.KindCapped {
+			sent = math.MaxInt
+		}
+		// Held when enqueued: a join the sender held later (its story's
+		// message gone) was held moments after.
+		r := sub.Delivery.Release(sub.ID, a.EnqueuedAt, sent)
+		if !r.Held() {
+			atOnce[sub.ID] = append(atOnce[sub.ID], a)
+			continue
+		}
+		a.Digest, a.HoldUntil = r.Key.String(), r.Key.Until
+		out = append(out, a)
+	}
+	for _, rows := range atOnce {
+		out = append(out, releaseNow(rows, now)...)
+	}
+	return out
+}
+
+// releaseNow puts rows in one digest, the earliest of theirs, due now.
+// Made again, it keeps that digest and time: nothing moves.
+func releaseNow(rows []store.Alert, now time.Time) []store.Alert {
+	first := slices.MinFunc(rows, func(a, b store.Alert) int {
+		return cmp.Or(a.HoldUntil.Compare(b.HoldUntil), cmp.Compare(a.Digest, b.Digest))
+	})
+	for i := range rows {
+		rows[i].Digest = first.Digest
+		if rows[i].HoldUntil.After(now) {
+			rows[i].HoldUntil = now
+		}
+	}
+	return rows
+}
+
+// sameTiming reports whether a and b hold alerts for the same digests: the
+// same schedule, quiet hours and zone. max_per_hour's digests are of the
+// hour whatever it is, and stay.
+func sameTiming(a, b alert.Delivery) bool {
+	sameDigest := a.Digest == nil && b.Digest == nil ||
+		a.Digest != nil && b.Digest != nil && a.Digest.Every == b.Digest.Every && slices.Equal(a.Digest.At, b.Digest.At)
+	sameQuiet := a.Quiet == nil && b.Quiet == nil || a.Quiet != nil && b.Quiet != nil && *a.Quiet == *b.Quiet
+	return sameDigest && sameQuiet && zoneName(a.Location) == zoneName(b.Location)
+}
+
+func zoneName(l *time.Location) string {
+	if l == nil {
+		return time.UTC.String()
+	}
+	return l.String()
+}
