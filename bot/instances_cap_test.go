@@ -28,18 +28,7 @@ func TestInstancesBurstFromTwoFeedsKeepsMaxPerHour(t *testing.T) {
 	a, _ := h.openInstance(dsn, clk, h.rec, "wire")
 	b, _ := h.openInstance(dsn, clk, h.rec, "other")
 	c, _ := h.openInstance(dsn, clk, h.rec) // sends only
-	ctx := context.Background()
-	together := func() {
-		var wg sync.WaitGroup
-		for _, svc := range []*Service{a, b, c} {
-			wg.Go(func() {
-				if _, err := svc.RunOnce(ctx); err != nil {
-					t.Error(err)
-				}
-			})
-		}
-		wg.Wait()
-	}
+	together := func() { runTogether(t, a, b, c) }
 	together() // first sight
 	published := map[string][]testItem{"wire": {item(0, "Weather stays mild", h.clock.Add(-time.Hour))}, "other": {item(0, "Weather stays mild", h.clock.Add(-time.Hour))}}
 	var want []string
@@ -69,4 +58,19 @@ func TestInstancesBurstFromTwoFeedsKeepsMaxPerHour(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Errorf("alerts, alone or in the digest:\ngot  %q\nwant %q: each once", got, want)
 	}
+}
+
+// runTogether runs each of svcs' RunOnce at once, as instances sharing a
+// store whose timers fire together, and returns when all have returned.
+func runTogether(t *testing.T, svcs ...*Service) {
+	t.Helper()
+	var wg sync.WaitGroup
+	for _, svc := range svcs {
+		wg.Go(func() {
+			if _, err := svc.RunOnce(context.Background()); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
 }

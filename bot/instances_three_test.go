@@ -1,10 +1,8 @@
 package bot
 
 import (
-	"context"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -28,18 +26,7 @@ func TestInstancesThreeOutletsAtOnceOneMessage(t *testing.T) {
 		svc, _ := h.openInstance(dsn, clk, rec, o.feed)
 		svcs = append(svcs, svc)
 	}
-	ctx := context.Background()
-	together := func() {
-		var wg sync.WaitGroup
-		for _, svc := range svcs {
-			wg.Go(func() {
-				if _, err := svc.RunOnce(ctx); err != nil {
-					t.Error(err)
-				}
-			})
-		}
-		wg.Wait()
-	}
+	together := func() { runTogether(t, svcs...) }
 	together() // first sight
 	for i := range 3 {
 		h.publishReport(i)

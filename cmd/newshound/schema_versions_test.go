@@ -5,8 +5,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -73,11 +71,7 @@ func TestSharedSchemaOfAnotherVersion(t *testing.T) {
 			if _, err := db.ExecContext(ctx, change, schema); err != nil {
 				t.Fatal(err)
 			}
-			path := filepath.Join(t.TempDir(), "newshound.yaml")
-			cfg := fmt.Sprintf("store: {driver: postgres, dsn: %q}\nfeeds:\n  - name: wire\n    url: https://wire.example/rss\n", dsn)
-			if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
-				t.Fatal(err)
-			}
+			path := configWithPostgres(t, dsn)
 			runCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
 			defer cancel()
 			var out, errOut bytes.Buffer

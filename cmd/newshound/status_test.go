@@ -455,8 +455,20 @@ func TestStatusWithoutItsDatabase(t *testing.T) {
 // and returns its path.
 func configWithStore(t *testing.T, db string) string {
 	t.Helper()
+	return configOfOneFeed(t, fmt.Sprintf("{path: %q}", db))
+}
+
+// configWithPostgres is configWithStore for the PostgreSQL database dsn.
+func configWithPostgres(t *testing.T, dsn string) string {
+	t.Helper()
+	return configOfOneFeed(t, fmt.Sprintf("{driver: postgres, dsn: %q}", dsn))
+}
+
+// configOfOneFeed writes a config of one feed whose store: is st.
+func configOfOneFeed(t *testing.T, st string) string {
+	t.Helper()
 	path := filepath.Join(t.TempDir(), "newshound.yaml")
-	cfg := fmt.Sprintf("store: {path: %q}\nfeeds:\n  - name: wire\n    url: https://wire.example/rss\n", db)
+	cfg := fmt.Sprintf("store: %s\nfeeds:\n  - name: wire\n    url: https://wire.example/rss\n", st)
 	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -524,11 +536,7 @@ func TestStatusFeedLine(t *testing.T) {
 func TestStatusOnPostgres(t *testing.T) {
 	dsn := pgtest.Schema(t)
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "newshound.yaml")
-	cfg := fmt.Sprintf("store: {driver: postgres, dsn: %q}\nfeeds:\n  - name: wire\n    url: https://wire.example/rss\n", dsn)
-	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	path := configWithPostgres(t, dsn)
 	var out, errOut bytes.Buffer
 	if code := run(ctx, []string{"status", path}, &out, &errOut); code != exitFailure {
 		t.Errorf("status on an empty database: exit code got %d, want %d\nstdout:\n%s", code, exitFailure, out.String())
