@@ -69,12 +69,7 @@ func TestInstancesTakeInAnothersWatchChange(t *testing.T) {
 			feed := feedtest.NewServer(t, "Loopback wire", item(1, "Markets rally", clk.now().Add(-time.Hour)))
 			feedURL := feed.URL + "/rss"
 			open := func() *Service {
-				st, err := store.OpenPostgres(ctx, dsn)
-				if err != nil {
-					t.Fatal(err)
-				}
-				t.Cleanup(func() { st.Close() })
-				return discordServiceOn(t, dc, clk, feeds.NewFetcher(feeds.FetcherOptions{AllowPrivate: true}), st)
+				return discordServiceOn(t, dc, clk, feeds.NewFetcher(feeds.FetcherOptions{AllowPrivate: true}), openShared(t, dsn))
 			}
 			commands := open() // answers the /watch command; not running
 			var id int64

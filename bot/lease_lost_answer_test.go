@@ -84,7 +84,14 @@ func TestALeaseTakeCutShortIsGivenBack(t *testing.T) {
 // test ends.
 func openSchema(t *testing.T) *store.Postgres {
 	t.Helper()
-	pg, err := store.OpenPostgres(context.Background(), pgtest.Schema(t))
+	return openShared(t, pgtest.Schema(t))
+}
+
+// openShared opens the PostgreSQL database dsn as one more instance
+// sharing it would, closed when the test ends.
+func openShared(t *testing.T, dsn string) *store.Postgres {
+	t.Helper()
+	pg, err := store.OpenPostgres(context.Background(), dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
