@@ -1103,7 +1103,8 @@ func (p *poller) matchAndCommit(ctx context.Context, f *alert.Feed, st store.Fee
 	}
 	decided := now
 	releaseHolds := func() {}
-	if mayHold(cat, res.Entries) {
+	holdCat := cat
+	if mayHold(cat, res.Entries) || mayHold(p.live.catalog(), res.Entries) {
 		// Polls of other feeds count max_per_hour's hour from the
 		// outbox too: one counts, decides and commits before the next
 		// counts, or each would let N alerts through. And the sender
@@ -1114,8 +1115,12 @@ func (p *poller) matchAndCommit(ctx context.Context, f *alert.Feed, st store.Fee
 		releaseHolds = sync.OnceFunc(p.commits.holds.Unlock)
 		defer releaseHolds()
 		decided = p.now()
+		// A reload re-plans what is held under holds once its catalog is
+		// live (replanHeld): held by the catalog matched under, a match
+		// made before it and committed after would wait for the old time.
+		holdCat = p.live.catalog()
 	}
-	if err := p.hold(ctx, cat, res.Entries, decided); err != nil {
+	if err := p.hold(ctx, holdCat, res.Entries, decided); err != nil {
 		return time.Time{}, err
 	}
 	if err := p.stillGrouping(ctx, res.Entries); err != nil {
