@@ -446,9 +446,11 @@ const commandsRetryMax = 10 * time.Minute
 // to open is logged once per change of state and retried, backing off from
 // half the lease's length up to commandsRetryMax: alerts do not depend on
 // it. While backing off it holds no lease, and it looks at the lease
-// every half lease: one another instance holds ends the back-off, so
-// that this one takes over soon after that one goes away; a take the
-// store fails does not.
+// every quarter lease (gatewayLook): one another instance holds ends the
+// back-off, so that this one takes over soon after that one goes away,
+// within a lease and a quarter of its last renewal (25 s, README's "within
+// 30 seconds" with the gateway's opening); a take the store fails does
+// not.
 func (s *Service) runCommands(ctx context.Context) {
 	if s.discord == nil || !s.settings.Discord.Commands {
 		return
@@ -483,10 +485,16 @@ func (s *Service) runCommands(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			return
-		case <-time.After(base):
+		case <-time.After(gatewayLook(s.leases.ttl)):
 		}
 	}
 }
+
+// gatewayLook is how often an instance not serving the slash commands
+// looks at the gateway lease: every half lease, a holder that died just
+// after a renewal was taken over a lease and a half later (30 s), past
+// README's bound once the gateway opened.
+func gatewayLook(ttl time.Duration) time.Duration { return ttl / 4 }
 
 // jitter takes up to a fifth off d, so that instances sharing a store
 // spread out and no wait exceeds d.
