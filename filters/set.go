@@ -506,7 +506,10 @@ func (sc *matchScratch) matchSimple(sq *simpleQuery) ([]Hit, bool) {
 		}
 		found := 0 // at most maxSpans places a word, as evaluate keeps
 		for _, o := range sc.occ[st.lo:st.hi] {
-			if t := &sc.doc.texts[o.slot]; t.mask&sq.scope[i] != 0 && found < maxSpans {
+			if found == maxSpans {
+				break // the rest of a common word's places would be read for nothing
+			}
+			if t := &sc.doc.texts[o.slot]; t.mask&sq.scope[i] != 0 {
 				hits = append(hits, Hit{Field: t.field, Index: t.index, Start: int(o.start), End: int(o.end)})
 				found++
 			}
