@@ -280,7 +280,8 @@ type expansion struct {
 }
 
 // parseWith parses src; expanding lists the defines being expanded, to
-// detect cycles, and left counts the expansions and NEARs left.
+// detect cycles, and left is what the query may still spend of the limits
+// it counts across its defines (budget).
 func parseWith(src string, defines map[string]string, expanding []expansion, left *budget) (*node, error) {
 	items, err := lex(src)
 	if err != nil {
@@ -509,12 +510,11 @@ func (p *parser) primary(scope fieldMask) (*node, error) {
 		}
 		n := regexSteps(it.text)
 		if n > maxRegexSteps {
-			return nil, p.errorf(it, "the regular expression compiles to %d steps, more than %d: it would take seconds on a long item "+
-				"(a repeat such as {100} copies what it repeats: use + or *; for a list of names, words joined by OR cost far less)", n, maxRegexSteps)
+			return nil, p.errorf(it, "the regular expression compiles to %d steps, more than %d: it would take seconds on a long item%s", n, maxRegexSteps, regexStepsHint)
 		}
 		if p.budget.regexSteps -= n; p.budget.regexSteps < 0 {
-			return nil, p.errorf(it, "the regular expressions of the query compile to %d steps in all, more than %d: they would take seconds on a long item "+
-				"(a repeat such as {100} copies what it repeats: use + or *; for a list of names, words joined by OR cost far less)", maxRegexSteps-p.budget.regexSteps, maxRegexSteps)
+			return nil, p.errorf(it, "the regular expressions of the query compile to %d steps in all, more than %d: they would take seconds on a long item%s",
+				maxRegexSteps-p.budget.regexSteps, maxRegexSteps, regexStepsHint)
 		}
 		return &node{kind: nodeRegex, text: it.text, re: re, scope: scope, col: int32(it.col)}, nil
 	case itemSite:
@@ -527,14 +527,19 @@ func (p *parser) primary(scope fieldMask) (*node, error) {
 	return nil, p.errorf(it, "expected a word, a phrase or '(' but found %s", describe(it))
 }
 
+// regexStepsHint is what to write instead of a regular expression over
+// maxRegexSteps, alone or with the query's others.
+const regexStepsHint = " (a repeat such as {100} copies what it repeats: use + or *; for a list of names, words joined by OR cost far less)"
+
 // maxRegexSteps bounds the instructions of a query's compiled regular
 // expressions, all of them together: each is run on the item. RE2 runs in
 // time linear in the text, but times the program's size at worst:
 // /[a-z ]{1000}Q/ (1,003 steps) took three seconds on an item of 220 KB,
-// every item, and 16 of /[a-z ]{900}Q/, each under the bound, 30 s. A list of names is about seven steps a name
-// and costs far less (few of its steps are alive at once), so 140 names
-// still pass; [a-z ]{n}Q with n up to about 900 too, under a second on
-// such an item, and it runs only on items with the query's words.
+// every item, and 16 of /[a-z ]{900}Q/, each under the bound, 30 s. A
+// list of names is about seven steps a name and costs far less (few of
+// its steps are alive at once), so 140 names still pass; [a-z ]{n}Q with
+// n up to about 900 too, under a second on such an item, and it runs only
+// on items with the query's words.
 const maxRegexSteps = 1000
 
 // regexSteps is the number of instructions of expr compiled as regexp
