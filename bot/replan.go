@@ -34,19 +34,7 @@ func (s *Service) replanHeld(ctx context.Context, prev, next *alert.Catalog) int
 	if len(moved) == 0 {
 		return 0
 	}
-	// Under the lock digests are formed and holds committed in (on every
-	// instance sharing the store): no digest of these alerts is being
-	// formed while they move.
-	unlock, err := s.sender.commits.lockHoldsAll(ctx)
-	if err != nil {
-		s.log.Error("re-planning held alerts after the reload failed: they go out at the time they were held for", "err", err)
-		return 0
-	}
-	defer unlock()
-	now := s.now()
-	n, err := s.store.ReplanDigests(ctx, func(held []store.Alert) []store.Alert {
-		return replan(moved, held, now)
-	})
+	n, err := s.replanLocked(ctx, moved)
 	if err != nil {
 		s.log.Error("re-planning held alerts after the reload failed: they go out at the time they were held for", "subscriptions", len(moved), "err", err)
 		return 0
@@ -56,6 +44,21 @@ func (s *Service) replanHeld(ctx context.Context, prev, next *alert.Catalog) int
 		s.sender.poke()
 	}
 	return n
+}
+
+// replanLocked moves the held alerts of subs under the lock digests are
+// formed and holds committed in (on every instance sharing the store): no
+// digest of these alerts is being formed while they move.
+func (s *Service) replanLocked(ctx context.Context, subs map[string]*alert.Subscription) (int, error) {
+	unlock, err := s.sender.commits.lockHoldsAll(ctx)
+	if err != nil {
+		return 0, err
+	}
+	defer unlock()
+	now := s.now()
+	return s.store.ReplanDigests(ctx, func(held []store.Alert) []store.Alert {
+		return replan(subs, held, now)
+	})
 }
 
 // replan gives each alert of held in a digest of one of subs the digest
