@@ -400,8 +400,8 @@ func (s *Service) retryUnchecked() {
 // alerts wait and retry as any failing destination's do.
 // A failure to ask is a warning. One that can, paused by a refused
 // delivery (a 403 or 404, a refused login), is resumed: a reload after
-// fixing it is enough, no restart. Only the destinations which pass
-// asks.
+// fixing it is enough, no restart. It asks only the destinations d for
+// which which(d) is true (run --once leaves email out: notEmail).
 func (s *Service) checkDestinations(ctx context.Context, which func(config.Destination) bool) {
 	for _, d := range s.settings.Destinations {
 		c, ok := s.sender.notifiers[d.Name].(notify.Checker)
@@ -491,9 +491,10 @@ func (s *Service) runCommands(ctx context.Context) {
 }
 
 // gatewayLook is how often an instance not serving the slash commands
-// looks at the gateway lease: every half lease, a holder that died just
-// after a renewal was taken over a lease and a half later (30 s), past
-// README's bound once the gateway opened.
+// looks at the gateway lease. A quarter lease: a holder that died just
+// after a renewal is taken over within a lease and a quarter of it (25 s),
+// which leaves the gateway time to open within README's 30 s; looking
+// every half lease took a lease and a half (30 s) before it even opened.
 func gatewayLook(ttl time.Duration) time.Duration { return ttl / 4 }
 
 // jitter takes up to a fifth off d, so that instances sharing a store
