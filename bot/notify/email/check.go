@@ -13,10 +13,11 @@ import (
 // Check holds the conversation a mail would, up to its envelope, and
 // sends no mail (notify.Checker): connect (TLS as configured, AUTH),
 // MAIL FROM and RCPT TO each recipient, then RSET and QUIT, within ctx
-// or, when it has no deadline, checkWait (Config.Timeout if shorter). What would pause the destination or fail every
-// mail (a refused login, a tls: that does not match the server, every
-// recipient refused for good, a server that cannot be reached) is an
-// error wrapping notify.ErrCannotPost, in the words a send's error has.
+// or, when it has no deadline, checkWait (Config.Timeout if shorter).
+// What would pause the destination or fail every mail (a refused login,
+// a tls: that does not match the server, every recipient refused for
+// good, a server that cannot be reached) is an error wrapping
+// notify.ErrCannotPost, in the words a send's error has.
 // A 4xx to the envelope (greylisting, a mailbox full) and a recipient
 // refused while another accepts are no such fault: a send goes on past
 // them, so they are logged as warnings and Check passes. A 4xx or 421

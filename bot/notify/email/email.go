@@ -36,8 +36,8 @@
 // Check (notify.Checker) holds the same conversation up to the envelope
 // and sends nothing, so that the service can tell at start and at a
 // reload whether the destination can take mail (run --once leaves it to
-// its mail: a cron job would log in at every run), and resume
-// one a refusal paused once it is fixed.
+// its mail: a cron job would log in at every run), and resume one a
+// refusal paused once it is fixed.
 package email
 
 import (
@@ -75,9 +75,9 @@ const tempFailWait = 5 * time.Minute
 const defaultTimeout = 2 * time.Minute
 
 // checkWait bounds a Check whose context has no deadline, when shorter
-// than Config.Timeout: a reload ends only once the checks are over, so
-// a server that never answers must not hold it for a send's time. A Discord check waits as long (its requests'
-// 30 s).
+// than Config.Timeout: a reload ends only once the checks are over, so a
+// server that never answers must not hold it for a send's time. A
+// Discord check waits as long (its requests' 30 s).
 const checkWait = 30 * time.Second
 
 // quitWait bounds the wait for the answer to QUIT: the server has the
