@@ -117,6 +117,17 @@ func (d Delivery) Release(subID string, now time.Time, sentThisHour int) Release
 	return Release{k}
 }
 
+// SameTiming reports whether d and o hold alerts for the same digests:
+// the same schedule, quiet hours and zone, so that a reload changing
+// neither has nothing held to re-plan. MaxPerHour's digests are of the
+// hour whatever the cap, and stay.
+func (d Delivery) SameTiming(o Delivery) bool {
+	sameDigest := d.Digest == nil && o.Digest == nil ||
+		d.Digest != nil && o.Digest != nil && d.Digest.Every == o.Digest.Every && slices.Equal(d.Digest.At, o.Digest.At)
+	sameQuiet := d.Quiet == nil && o.Quiet == nil || d.Quiet != nil && o.Quiet != nil && *d.Quiet == *o.Quiet
+	return sameDigest && sameQuiet && d.location().String() == o.location().String()
+}
+
 func (d Delivery) location() *time.Location {
 	if d.Location == nil {
 		return time.UTC

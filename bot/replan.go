@@ -27,7 +27,7 @@ func (s *Service) replanHeld(ctx context.Context, prev, next *alert.Catalog) int
 	moved := map[string]*alert.Subscription{}
 	for _, id := range next.SubscriptionIDs() {
 		sub, _ := next.Subscription(id)
-		if old, ok := prev.Subscription(id); ok && !sameTiming(old.Delivery, sub.Delivery) {
+		if old, ok := prev.Subscription(id); ok && !old.Delivery.SameTiming(sub.Delivery) {
 			moved[id] = sub
 		}
 	}
@@ -109,21 +109,4 @@ func releaseNow(rows []store.Alert, now time.Time) []store.Alert {
 		}
 	}
 	return rows
-}
-
-// sameTiming reports whether a and b hold alerts for the same digests: the
-// same schedule, quiet hours and zone. max_per_hour's digests are of the
-// hour whatever it is, and stay.
-func sameTiming(a, b alert.Delivery) bool {
-	sameDigest := a.Digest == nil && b.Digest == nil ||
-		a.Digest != nil && b.Digest != nil && a.Digest.Every == b.Digest.Every && slices.Equal(a.Digest.At, b.Digest.At)
-	sameQuiet := a.Quiet == nil && b.Quiet == nil || a.Quiet != nil && b.Quiet != nil && *a.Quiet == *b.Quiet
-	return sameDigest && sameQuiet && zoneName(a.Location) == zoneName(b.Location)
-}
-
-func zoneName(l *time.Location) string {
-	if l == nil {
-		return time.UTC.String()
-	}
-	return l.String()
 }
