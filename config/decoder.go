@@ -129,7 +129,7 @@ func (d *decoder) mapping(n *yaml.Node, what string, fields map[string]fieldFunc
 		switch {
 		case d.mergeKey(k):
 		case !known:
-			d.errorf(k, "unknown key %q%s", k.Value, d.unknownKeyHint(k.Value, what, fields))
+			d.errorf(k, "unknown key %q%s", k.Value, d.unknownKeyHint(k.Value, fields))
 		case seen[k.Value] > 0:
 			d.errorf(k, "duplicate key %q (first at line %d)", k.Value, seen[k.Value])
 		case isNull(v):
@@ -423,10 +423,10 @@ func suggestion(word string, candidates []string) string {
 	return fmt.Sprintf(" (did you mean %q?)", best)
 }
 
-// unknownKeyHint says what an unknown key in the mapping what may have
+// unknownKeyHint says what an unknown key in a mapping of fields may have
 // meant: a key of it spelt alike, else the places the key belongs, as one
 // written in the wrong section ("max_age" under a feed).
-func (d *decoder) unknownKeyHint(key, what string, fields map[string]fieldFunc) string {
+func (d *decoder) unknownKeyHint(key string, fields map[string]fieldFunc) string {
 	if s := suggestion(key, keysOf(fields)); s != "" || d.known != nil {
 		return s // d.known: keyHomes is being learnt
 	}
