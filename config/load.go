@@ -135,9 +135,11 @@ func (d *decoder) syntaxError(err error) {
 	d.problemAt(0, 0, "YAML syntax: %s", strings.TrimPrefix(msg, "yaml: "))
 }
 
-// notUTF8 reports the first line that is not UTF-8, which the YAML
-// library refuses without a line: a file an editor saved in Latin-1 or
-// Windows-1252, where an accented letter is one byte.
+// notUTF8 reports, as a problem at its line and column, the first line
+// that is not UTF-8, which the YAML library refuses without a line: a
+// file an editor saved in Latin-1 or Windows-1252, where an accented
+// letter is one byte. It returns whether there was one, so that the
+// library's message is not reported too.
 func (d *decoder) notUTF8() bool {
 	for i, line := range d.lines {
 		line = strings.TrimSuffix(line, "\r")
