@@ -211,6 +211,11 @@ func TestCLI(t *testing.T) {
 		{name: "check empty config name", args: []string{"check", "--config", ""}, wantCode: exitUsage, golden: "empty.golden", wantErr: "newshound check: --config is empty: give it a value, or leave it out\n"},
 		// Any flag given empty is refused likewise: read as left out, it
 		// would be ignored (no metrics served, no config's defines read).
+		// An empty argument (an unset "$CONFIG") is a usage error, not a
+		// file "" that cannot be opened (exit 1).
+		{name: "check empty argument", args: []string{"check", ""}, wantCode: exitUsage, golden: "empty.golden", wantErr: "newshound check: an argument is empty (an unset shell variable?) (see 'newshound check --help')\n"},
+		{name: "feeds import empty argument", args: []string{"feeds", "import", ""}, wantCode: exitUsage, wantErr: "an argument is empty"},
+		{name: "preview empty feed", args: []string{"preview", "--query", "aleppo", ""}, wantCode: exitUsage, wantErr: "an argument is empty"},
 		{name: "run empty metrics address", args: []string{"run", "--once", "--metrics=", "testdata/none.yaml"}, wantCode: exitUsage, wantErr: "newshound run: --metrics is empty: give it a value, or leave it out\n"},
 		{name: "preview empty config", args: []string{"preview", "--config=", "--query", "aleppo", "testdata/wire.xml"}, wantCode: exitUsage, golden: "empty.golden", wantErr: "newshound preview: --config is empty"},
 		{name: "preview empty render", args: []string{"preview", "--config", "testdata/render.yaml", "--render=", "--query", "aleppo", "testdata/wire.xml"}, wantCode: exitUsage, golden: "empty.golden", wantErr: "newshound preview: --render is empty"},
@@ -226,7 +231,7 @@ func TestCLI(t *testing.T) {
 		{name: "check the same config twice, written otherwise", args: []string{"check", "--config", "../../examples/newshound.yaml", "--config=../../examples/./newshound.yaml"}, wantCode: exitOK, wantOut: "ok ("},
 		{name: "check the same config by flag and argument, written otherwise", args: []string{"check", "--config", "../../examples/newshound.yaml", "../../examples//newshound.yaml"}, wantCode: exitOK, wantOut: "ok ("},
 		{name: "bench empty store", args: []string{"bench", "--store=", "--feeds", "0"}, wantCode: exitUsage, wantErr: "newshound bench: --store is empty"},
-		{name: "status empty config argument", args: []string{"status", ""}, wantCode: exitUsage, wantErr: "the config file's name is empty"},
+		{name: "status empty config argument", args: []string{"status", ""}, wantCode: exitUsage, wantErr: "an argument is empty"},
 		{name: "run positional config", args: []string{"run", "testdata/bad.yaml", "--once"}, wantCode: exitFailure, wantErr: "testdata/bad.yaml:"},
 		{name: "status positional config", args: []string{"status", "testdata/bad.yaml"}, wantCode: exitFailure, wantErr: "testdata/bad.yaml:"},
 		{name: "feeds export positional config", args: []string{"feeds", "export", "testdata/bad.yaml"}, wantCode: exitFailure, wantErr: "testdata/bad.yaml:"},

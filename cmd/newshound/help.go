@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/newshound/newshound/config"
@@ -106,7 +107,7 @@ func newFlags(name string, out io.Writer) *flags {
 // arguments are left where fs.Args() finds them. --help prints the help
 // and returns flag.ErrHelp. A flag given twice with different values, or
 // given empty, is refused: flag.Parse would keep the last and ignore the
-// first, or read an empty one as left out.
+// first, or read an empty one as left out; so is an empty argument.
 func (f *flags) parse(args []string) error {
 	twice := f.watchTwice()
 	err := f.parseAnywhere(args)
@@ -122,6 +123,11 @@ func (f *flags) parse(args []string) error {
 	}
 	if name := f.givenEmpty(); name != "" {
 		return usageError{fmt.Sprintf("--%s is empty: give it a value, or leave it out", name)}
+	}
+	if slices.Contains(f.Args(), "") {
+		// a file, a URL or a feed, none of which "" names: an unset shell
+		// variable ("$CONFIG") is the likely cause, not a file called "".
+		return usageError{fmt.Sprintf("an argument is empty (an unset shell variable?) (see 'newshound %s --help')", f.help.name)}
 	}
 	return nil
 }
@@ -258,8 +264,6 @@ func (f *flags) loadConfig(flagValue string) (*config.Config, string, error) {
 // line is never silently ignored.
 func (f *flags) configPath(flagValue string) (string, error) {
 	switch args := f.Args(); {
-	case len(args) == 1 && args[0] == "": // --config "" is refused by parse
-		return "", usageError{"the config file's name is empty"}
 	case len(args) == 0:
 		return flagValue, nil
 	case len(args) > 1:
