@@ -244,8 +244,8 @@ func (d *decoder) checkFormats(c *Config, at *spots) {
 				t.Format.Color = s.Color
 			}
 		}
-		if patch == nil || len(s.Targets) == 0 {
-			continue
+		if patch == nil || len(patch.given) == 0 || len(s.Targets) == 0 {
+			continue // format: {} sets nothing, as format: alone does
 		}
 		if discordTargets == 0 {
 			d.problemAt(at.subFormatAt[i].Line, at.subFormatAt[i].Col, "format: only Discord destinations use a format, and %s has none", label("subscription", s.Name))

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -82,6 +83,22 @@ func TestFormatsResolvePerDestination(t *testing.T) {
 	}
 	if d, _ := c.Destination("desk"); d.ThreadID != "100000000000000002" || !reflect.DeepEqual(d.Format, desk) {
 		t.Errorf("desk destination = %+v, want thread 100000000000000002 and format %+v", d, desk)
+	}
+}
+
+// TestAnEmptyFormatSetsNothing: README lets format: be empty, as {} or
+// left blank. Blank loaded on a subscription with no Discord destination,
+// but {} was refused there ("only Discord destinations use a format"),
+// though it sets nothing either.
+func TestAnEmptyFormatSetsNothing(t *testing.T) {
+	for _, format := range []string{"format:", "format: {}"} {
+		t.Run(format, func(t *testing.T) {
+			cfg := "destinations: [{name: console, type: console}]\n" +
+				"subscriptions:\n  - name: s\n    query: aleppo\n    destination: console\n    " + format + "\n"
+			if _, err := Parse(filepath.Join(t.TempDir(), "c.yaml"), []byte(cfg), noEnv); err != nil {
+				t.Errorf("%s on a console subscription: %v, want it loaded: it sets nothing", format, err)
+			}
+		})
 	}
 }
 
