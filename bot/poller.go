@@ -659,10 +659,16 @@ func (p *poller) schedule(f *alert.Feed) feeds.Schedule {
 func (p *poller) reschedule(f *alert.Feed, st *store.FeedState, o feeds.Outcome, now time.Time) feeds.Decision {
 	hist := feeds.PollHistory{FeedID: f.ID, ErrorCount: st.ErrorCount, FailingSince: st.FailingSince, LastChanged: st.LastChanged}
 	dec := p.schedule(f).Next(hist, o, now)
-	if dec.Recovered {
-		p.reasons.forget(f.ID)
-		p.log.Info("feed recovered", "feed", f.ID, "url", redact.URL(st.URL), "after_errors", st.ErrorCount, "last_error", st.LastError, "failing_since", st.FailingSince.Format(time.RFC3339))
+	switch {
+	case dec.Recovered:
+		if p.reasons.recovered(f.ID, now) {
+			p.log.Info("feed recovered", "feed", f.ID, "url", redact.URL(st.URL), "after_errors", st.ErrorCount, "last_error", st.LastError, "failing_since", st.FailingSince.Format(time.RFC3339))
+		}
 		st.LastError = ""
+	case o.Err == nil:
+		if s, steady := p.reasons.healthy(f.ID, now); steady {
+			p.log.Info("feed no longer flapping", "feed", f.ID, "url", redact.URL(st.URL), "held_for", flapHold, "relapses", s.relapses, "failures", s.failures, "flapping_since", s.since.Format(time.RFC3339))
+		}
 	}
 	st.NextPoll = dec.Next
 	st.ErrorCount, st.FailingSince, st.LastChanged = dec.History.ErrorCount, dec.History.FailingSince, dec.History.LastChanged
@@ -676,21 +682,28 @@ func (p *poller) reschedule(f *alert.Feed, st *store.FeedState, o feeds.Outcome,
 // recordFailure reports a failing feed once with the reason (and again only
 // if the failure changes state: see statelog.Reason; the same failure with a
 // new local port or request id is not a change, nor is a failure the
-// streak was logged with before: failReasons), backs it off, and disables
-// it when the policy says so.
+// stretch was logged with before: failReasons; a failure soon after a
+// recovery continues the stretch, logged once as flapping), backs it off,
+// and disables it when the policy says so.
 func (p *poller) recordFailure(ctx context.Context, f *alert.Feed, st store.FeedState, err error, now time.Time) time.Time {
 	prev := st.LastError
 	dec := p.reschedule(f, &st, feeds.Outcome{Err: err}, now)
 	msg := err.Error()
 	start := dec.NewlyFailing || prev == ""
-	firstTime := p.reasons.first(f.ID, statelog.Reason(msg), start)
+	note, s := p.reasons.fail(f.ID, statelog.Reason(msg), start, now, p.schedule(f).LongestBackoff())
+	args := []any{"feed", f.ID, "url", redact.URL(st.URL), "err", msg, "next_poll", dec.Next.Format(time.RFC3339)}
 	switch {
-	case start:
-		p.log.Warn("feed failed", "feed", f.ID, "url", redact.URL(st.URL), "err", msg, "next_poll", dec.Next.Format(time.RFC3339))
-	case statelog.Reason(msg) != statelog.Reason(prev) && firstTime:
-		p.log.Warn("feed failed", "feed", f.ID, "url", redact.URL(st.URL), "err", msg, "next_poll", dec.Next.Format(time.RFC3339),
-			"previous_error", prev, "failures", st.ErrorCount, "failing_since", st.FailingSince.Format(time.RFC3339))
+	case note == failNew:
+		p.log.Warn("feed failed", args...)
+	case note == failReason && statelog.Reason(msg) != statelog.Reason(prev):
+		p.log.Warn("feed failed", append(args, "previous_error", prev, "failures", st.ErrorCount, "failing_since", st.FailingSince.Format(time.RFC3339))...)
+	case note == failFlapping:
+		p.log.Warn("feed flapping", append(args, "failures", s.failures, "failing_since", s.since.Format(time.RFC3339))...)
 	default:
+		if s, down := p.reasons.stillDown(f.ID, st.FailingSince, now); down {
+			p.log.Warn("feed failed", append(args, "no_recovery_for", flapHold, "relapses", s.relapses, "failures", s.failures, "failing_since", s.since.Format(time.RFC3339))...)
+			break
+		}
 		p.log.Debug("feed still failing", "feed", f.ID, "err", msg, "failures", st.ErrorCount)
 	}
 	st.LastError = msg
