@@ -35,6 +35,7 @@ func TestBusyHostIsLoggedOncePerState(t *testing.T) {
 		h.clock = h.clock.Add(after) // every feed due again
 		svc.poller.pollAll(context.Background(), svc.live.catalog().Feeds(), pollNow)
 	}
+	busySince := h.clock.Format(time.RFC3339)
 	run(0)
 	run(2 * time.Minute)
 	busy := `msg="feeds not fetched: their host is busy`
@@ -55,6 +56,10 @@ func TestBusyHostIsLoggedOncePerState(t *testing.T) {
 	run(time.Minute)
 	if got := strings.Count(logs.String(), `msg="the feeds of a busy host are all fetched again"`); got != 1 {
 		t.Errorf("the recovery logged %d times, want once:\n%s", got, logs)
+	}
+	// By the service's clock, as the feeds' own lines are.
+	if want := "failing_since=" + busySince; !strings.Contains(logs.String(), want) {
+		t.Errorf("the recovery lacks %s, the first pass's time:\n%s", want, logs)
 	}
 }
 

@@ -894,8 +894,8 @@ type busyHosts struct {
 // the host is logged as keeping up again.
 const busyQuiet = 10 * time.Minute
 
-func newBusyHosts(log *slog.Logger) *busyHosts {
-	return &busyHosts{log: statelog.New(log), last: map[string]time.Time{}}
+func newBusyHosts(log *slog.Logger, now func() time.Time) *busyHosts {
+	return &busyHosts{log: statelog.NewAt(log, now), last: map[string]time.Time{}}
 }
 
 // busy records that feed, at feedURL, was not fetched at now.

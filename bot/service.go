@@ -104,8 +104,8 @@ func New(ctx context.Context, o Options) (*Service, error) {
 	snd := &sender{
 		store: o.Store, notifiers: o.Notifiers, channel: o.Channel, forum: o.Forum, live: lv, leases: ls, log: o.Logger, now: o.Now,
 		metrics: m, burst: cfg.Discord.Burst, retryBase: cfg.Service.RetryBase, retryMax: cfg.Service.RetryMax,
-		nonceWindow: cfg.Service.NonceWindow, wake: make(chan struct{}, 1), storeErrs: statelog.New(o.Logger),
-		leaseWaits: statelog.New(o.Logger), drops: statelog.New(o.Logger), pauses: statelog.New(o.Logger),
+		nonceWindow: cfg.Service.NonceWindow, wake: make(chan struct{}, 1), storeErrs: statelog.NewAt(o.Logger, o.Now),
+		leaseWaits: statelog.NewAt(o.Logger, o.Now), drops: statelog.NewAt(o.Logger, o.Now), pauses: statelog.NewAt(o.Logger, o.Now),
 		paused: map[string]string{}, health: map[string]*destHealth{}, leaseFailing: map[string]bool{}, unrecorded: map[int64]string{}, warned: map[string]bool{},
 		lastEdit: map[string]time.Time{}, editGap: editGap, dead: map[string]bool{}, capped: capped,
 		commits: commits,
@@ -114,7 +114,7 @@ func New(ctx context.Context, o Options) (*Service, error) {
 	pl := &poller{
 		store: o.Store, fetcher: o.Fetcher, watchFetcher: o.WatchFetcher, parser: o.Parser, live: lv, leases: ls,
 		recent: recent, log: o.Logger, now: o.Now, sleep: retryafter.Sleep, metrics: m, workers: cfg.Service.Workers, tick: pollTick,
-		disableAfter: cfg.Defaults.DisableAfter, enqueued: snd.poke, storeErrs: statelog.New(o.Logger), leaseWaits: statelog.New(o.Logger), busyHosts: newBusyHosts(o.Logger),
+		disableAfter: cfg.Defaults.DisableAfter, enqueued: snd.poke, storeErrs: statelog.NewAt(o.Logger, o.Now), leaseWaits: statelog.NewAt(o.Logger, o.Now), busyHosts: newBusyHosts(o.Logger, o.Now),
 		states: newFeedStates(o.Store, !ls.shared()), stories: newStoryGroups(o.Store, ls.shared(), longestStoryWindow(cfg)),
 		capped: capped, commits: commits,
 	}
@@ -455,7 +455,7 @@ func (s *Service) runCommands(ctx context.Context) {
 	if s.discord == nil || !s.settings.Discord.Commands {
 		return
 	}
-	errs := statelog.New(s.log)
+	errs := statelog.NewAt(s.log, s.now)
 	base := s.leases.ttl / 2
 	step := base        // the wait after the next failure to open, before jitter
 	var retry time.Time // backing off: no try before then

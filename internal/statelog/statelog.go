@@ -67,7 +67,14 @@ func (l *Logged) First(state string) bool {
 
 // New returns a Log that writes to log.
 func New(log *slog.Logger) *Log {
-	return &Log{log: log, now: time.Now, bad: map[string]*failing{}}
+	return NewAt(log, time.Now)
+}
+
+// NewAt is New for a caller with a clock of its own (the service's), so
+// that a run's start in its recovery line is by the same clock as the
+// caller's other lines.
+func NewAt(log *slog.Logger, now func() time.Time) *Log {
+	return &Log{log: log, now: now, bad: map[string]*failing{}}
 }
 
 // Fail records a failure of kind; it logs msg at error level when the
