@@ -21,7 +21,7 @@ import (
 // Log reports a lasting condition once per change of state, not once
 // per attempt: the first failure of a kind is logged with its error, the
 // same failure again (same State) only counts, a different failure
-// is logged with the count of the previous one (but for one the run was
+// is logged with the run's count of the previous one (but for one the run was
 // logged with before: Logged), and the recovery is logged once with the
 // whole run's count and start.
 type Log struct {
@@ -32,9 +32,9 @@ type Log struct {
 }
 
 type failing struct {
-	state  string // State of the error: what is compared
-	err    string // the latest error's full text: what is reported
-	count  int    // failures in this state
+	state  string         // State of the error: what is compared
+	err    string         // the latest error's full text: what is reported
+	counts map[string]int // the run's failures by state, for the change's previous_count
 	logged Logged
 	// total and since are the whole run's, in whatever states, for the
 	// recovery line: one failing in turns ends in a state of one failure.
@@ -118,18 +118,20 @@ func (s *Log) fail(kind, msg string, err error, state string, args []any) {
 	text := err.Error()
 	switch {
 	case f == nil:
-		f = &failing{state: state, err: text, count: 1, total: 1, since: s.now()}
+		f = &failing{state: state, err: text, counts: map[string]int{state: 1}, total: 1, since: s.now()}
 		f.logged.First(state)
 		s.bad[kind] = f
 	case f.state == state:
 		f.err = text
-		f.count++
+		f.counts[state]++
 		f.total++
 		s.mu.Unlock()
 		return
 	default:
-		prevErr, prevCount := f.err, f.count
-		f.state, f.err, f.count = state, text, 1
+		prevErr, prevCount := f.err, f.counts[f.state]
+		f.state, f.err = state, text
+		f.counts[state]++
+		f.boundCounts()
 		f.total++
 		if !f.logged.First(state) {
 			s.mu.Unlock()
@@ -139,6 +141,17 @@ func (s *Log) fail(kind, msg string, err error, state string, args []any) {
 	}
 	s.mu.Unlock()
 	s.log.Error(msg, append(args, "err", err)...)
+}
+
+// boundCounts keeps the counts of the states the run was logged with and
+// of its state now: one whose every failure differs (a state State missed)
+// would add one a failure.
+func (f *failing) boundCounts() {
+	if len(f.counts) > maxLogged+1 {
+		maps.DeleteFunc(f.counts, func(state string, _ int) bool {
+			return state != f.state && !slices.Contains(f.logged, state)
+		})
+	}
 }
 
 // OK records a success of kind; after failures it logs msg once, with how

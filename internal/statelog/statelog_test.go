@@ -197,3 +197,23 @@ func TestRecoveryTellsTheWholeRun(t *testing.T) {
 		})
 	}
 }
+
+// TestPreviousCountIsTheRunsOfThatState: a change's previous_count is how
+// many times the run failed the previous way, not only since its last
+// turn: a database refusing connections and timing out in turn, then
+// full, refused four times.
+func TestPreviousCountIsTheRunsOfThatState(t *testing.T) {
+	refused := errors.New("dial tcp 10.0.0.9:5432: connect: connection refused")
+	timeout := errors.New("read tcp 10.0.0.5:40400->10.0.0.9:5432: i/o timeout")
+	full := errors.New("database or disk is full (SQLITE_FULL)")
+	var logs bytes.Buffer
+	s := New(slog.New(slog.NewTextHandler(&logs, nil)))
+	for _, err := range []error{refused, refused, timeout, refused, refused, full} {
+		s.Fail("read", "reading failed", err)
+	}
+	lines := strings.Split(strings.TrimSpace(logs.String()), "\n")
+	last := lines[len(lines)-1]
+	if want := "previous_count=4 "; !strings.Contains(last, want) {
+		t.Errorf("the change to a full disk lacks %q:\n%s", want, last)
+	}
+}
