@@ -3,8 +3,9 @@
 // start, AUTH PLAIN or LOGIN, MAIL, RCPT, DATA (dot-stuffing undone), RSET, NOOP
 // and QUIT. It records each mail once by its Message-ID, with every
 // recipient any transaction delivered it to, counts repeats, refuses
-// recipients on request, can hold a transaction to a number of recipients
-// and answers with injected faults, among them a connection dropped after
+// recipients on request (at RCPT, or a mailbox full at the end of DATA),
+// can hold a transaction to a number of recipients and answers with
+// injected faults, among them a connection dropped after
 // the mail was taken (the answer lost). It keeps each session's commands
 // (Commands), so a test can tell a conversation that stopped short of DATA.
 package fakesmtp
@@ -107,6 +108,8 @@ type Server struct {
 	repeats  int
 	sessions int
 	commands [][]string // each session's verbs, in order
+
+	fullAtData map[string]string // recipient → its 552's text (FullAtData)
 }
 
 // New starts a server on 127.0.0.1; it stops, and waits for its
@@ -160,6 +163,36 @@ func (s *Server) RefuseWith(addr string, code int, text string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.refuse[strings.ToLower(addr)] = refusal{code, text}
+}
+
+// FullAtData makes addr's mailbox full as Gmail finds one: RCPT TO addr
+// is taken, and the end of DATA of each transaction addr is a recipient
+// of is answered 552 text, for the whole mail (RFC 5321 has one reply to
+// it), naming no recipient; "" takes mail for it again.
+func (s *Server) FullAtData(addr, text string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if text == "" {
+		delete(s.fullAtData, strings.ToLower(addr))
+		return
+	}
+	if s.fullAtData == nil {
+		s.fullAtData = map[string]string{}
+	}
+	s.fullAtData[strings.ToLower(addr)] = text
+}
+
+// fullReply is the end of DATA's reply to a transaction to one of the
+// mailboxes FullAtData made full, "" for none.
+func (s *Server) fullReply(to []string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, addr := range to {
+		if text, full := s.fullAtData[strings.ToLower(addr)]; full {
+			return text
+		}
+	}
+	return ""
 }
 
 // refusal is a RCPT reply; code 0 accepts.
@@ -480,6 +513,11 @@ func (ss *session) data() bool {
 	if hit && !f.Accept {
 		ss.resetMail()
 		return ss.inject(f)
+	}
+	if text := ss.s.fullReply(ss.to); text != "" && !hit {
+		ss.resetMail()
+		ss.reply(552, text)
+		return true
 	}
 	ss.record(data)
 	ss.resetMail()

@@ -9,7 +9,9 @@
 // temporary (*notify.RetryError), but for a recipient's and for a 421
 // (the server closing the session: a plain error, retried with the
 // destination's back-off); a 5xx to the message itself is
-// notify.ErrRejected, but for a mailbox full (5.2.2), retried as a 4xx;
+// notify.ErrRejected, but for a mailbox full (5.2.2), retried as a 4xx
+// (to several recipients, first sent to each in a transaction of its own:
+// see fullAtData);
 // refused authentication, a refused sender address, or a server without
 // the STARTTLS or AUTH it is configured to use is notify.ErrGone, a
 // problem only the operator can fix.
@@ -384,8 +386,13 @@ func (n *Notifier) deliver(c *smtp.Client, msg []byte) (missed int, err error) {
 			refusals = append(refusals, refusal{to, step, err})
 		}
 	}
+	alone := false // one recipient a transaction: see fullAtData
 transactions:
 	for len(rest) > 0 {
+		batch := rest
+		if alone {
+			batch = rest[:1]
+		}
 		if err := c.Mail(n.env.From.Address); err != nil {
 			if len(delivered) > 0 {
 				missRest("MAIL FROM "+n.env.From.Address, err, rest)
@@ -393,7 +400,7 @@ transactions:
 			}
 			return 0, n.replyError("MAIL FROM "+n.env.From.Address, err, notify.ErrGone)
 		}
-		accepted, refused, next, err := recipients(c, rest)
+		accepted, refused, next, err := recipients(c, batch)
 		refusals = append(refusals, refused...)
 		if err != nil {
 			// nothing is known about the others, and the mail is retried
@@ -412,6 +419,14 @@ transactions:
 			continue
 		}
 		if err := n.data(c, msg); err != nil {
+			if reply, full := fullAtData(err); full {
+				if len(accepted) > 1 {
+					alone, rest = true, slices.Concat(accepted, rest)
+				} else {
+					refusals = append(refusals, refusal{accepted[0], "end of DATA", reply})
+				}
+				continue
+			}
 			if len(delivered) > 0 {
 				missRest("the mail", err, append(accepted, rest...))
 				break
@@ -446,6 +461,18 @@ transactions:
 		n.refused.Fail(r.address, what, logged, "server", n.server(), "recipient", r.address)
 	}
 	return len(refusals), nil
+}
+
+// fullAtData reports whether err, a transaction's end of DATA, says a
+// mailbox is full (Gmail's 552 5.2.2), with its reply. The reply is the
+// mail's, for every recipient of the transaction (RFC 5321 3.3), and names
+// none: nobody got it, and each recipient is sent it in a transaction of
+// its own, so that the others get it and the full one, alone refused,
+// misses it as one refused at RCPT does, rather than the mail waiting
+// whole for as long as one mailbox stays full.
+func fullAtData(err error) (*textproto.Error, bool) {
+	reply, ok := errors.AsType[*textproto.Error](err)
+	return reply, ok && mailboxFull("end of DATA", reply)
 }
 
 // recipients names the recipients of the transaction begun, from the

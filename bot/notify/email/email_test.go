@@ -395,8 +395,11 @@ func TestReplies(t *testing.T) {
 		{name: "one mailbox full, 550 5.2.2", server: fakesmtp.Options{Mode: fakesmtp.Plain}, mode: NoTLS,
 			refuseWith: map[string]fakesmtp.Fault{"night@example.org": {Code: 550, Text: "5.2.2 mailbox full"}},
 			want:       "ok", wantTo: []string{"desk@example.org"}, wantMissed: 1},
+		// The reply names no recipient: each is sent the mail alone
+		// (TestMailboxFullAtTheEndOfDataHoldsUpOnlyItself), here taken.
 		{name: "mail refused at its end, mailbox full, 552 5.2.2", server: fakesmtp.Options{Mode: fakesmtp.Plain}, mode: NoTLS,
-			fault: &fakesmtp.Fault{Command: "DATA", Code: 552, Text: "5.2.2 The email account that you tried to reach is over quota"}, want: "retry after"},
+			fault: &fakesmtp.Fault{Command: "DATA", Code: 552, Text: "5.2.2 The email account that you tried to reach is over quota"},
+			want:  "ok", wantTo: []string{"desk@example.org", "night@example.org"}},
 		// The mail's own fault: dropped, as any 5xx at the end of DATA.
 		{name: "mail refused at its end, too big, 552 5.3.4", server: fakesmtp.Options{Mode: fakesmtp.Plain}, mode: NoTLS,
 			fault: &fakesmtp.Fault{Command: "DATA", Code: 552, Text: "5.3.4 message too big"}, want: "rejected"},
@@ -770,6 +773,75 @@ func TestRecipientsPastServerLimitGetTheMail(t *testing.T) {
 			}
 			if got := strings.Count(logs.String(), `msg="email: recipient refused`); got != tt.wantRefusals {
 				t.Errorf("%d refusals logged, want %d:\n%s", got, tt.wantRefusals, logs.String())
+			}
+		})
+	}
+}
+
+// A mailbox full at the end of DATA (Gmail's 552 5.2.2) refuses the
+// transaction whole, naming no recipient (RFC 5321 has one reply to the
+// mail): retried whole, the mail held up every recipient for as long as
+// one mailbox stayed full. Each recipient is then sent it in a transaction
+// of its own, so the others get it once and the full one misses it, as
+// one refused at RCPT does; nobody getting it, the mail is retried.
+func TestMailboxFullAtTheEndOfDataHoldsUpOnlyItself(t *testing.T) {
+	const a, b, c = "a@example.org", "b@example.org", "c@example.org"
+	tests := []struct {
+		name       string
+		to, full   []string
+		wantTo     []string // each mail's recipients; none: retried
+		wantMissed int
+	}{
+		{"one of three full", []string{a, b, c}, []string{b}, []string{a, c}, 1},
+		{"two of three full", []string{a, b, c}, []string{a, c}, []string{b}, 2},
+		{"every one full", []string{a, b}, []string{a, b}, nil, 0},
+		{"the only recipient full", []string{a}, []string{a}, nil, 0},
+	}
+	const mails = 2
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := fakesmtp.New(t, fakesmtp.Options{Mode: fakesmtp.Plain})
+			for _, to := range tt.full {
+				srv.FullAtData(to, "5.2.2 The email account that you tried to reach is over quota")
+			}
+			var logs bytes.Buffer
+			n := newLoggedNotifier(t, srv, &logs, tt.to...)
+			for i := range mails {
+				r, err := n.Send(context.Background(), numbered(i))
+				if tt.wantTo == nil {
+					if _, later := errors.AsType[*notify.RetryError](err); !later {
+						t.Fatalf("mail %d: got %v, want a retry: nobody has it", i, err)
+					}
+					continue
+				}
+				if err != nil || r.Missed != tt.wantMissed {
+					t.Fatalf("mail %d: got %d missed, %v; want %d missed, no error", i, r.Missed, err, tt.wantMissed)
+				}
+			}
+			got := srv.Mails()
+			if tt.wantTo == nil && len(got) != 0 {
+				t.Fatalf("%d mails delivered, want none", len(got))
+			}
+			for i, m := range got {
+				if !slices.Equal(m.To, tt.wantTo) {
+					t.Errorf("mail %d went to %v, want %v", i, m.To, tt.wantTo)
+				}
+			}
+			if tt.wantTo != nil && len(got) != mails {
+				t.Errorf("%d mails delivered, want %d", len(got), mails)
+			}
+			if _, repeats := srv.Stats(); repeats != 0 {
+				t.Errorf("%d repeats, want 0", repeats)
+			}
+			// Emptied, the full mailboxes get the next mail with the others.
+			for _, to := range tt.full {
+				srv.FullAtData(to, "")
+			}
+			if _, err := n.Send(context.Background(), numbered(mails)); err != nil {
+				t.Fatalf("once emptied: %v", err)
+			}
+			if last := srv.Mails()[len(srv.Mails())-1]; !slices.Equal(last.To, tt.to) {
+				t.Errorf("once emptied, the mail went to %v, want %v", last.To, tt.to)
 			}
 		})
 	}
