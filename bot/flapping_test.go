@@ -4,14 +4,11 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/newshound/newshound/config"
-	"github.com/newshound/newshound/internal/feedtest"
 )
 
 // TestAFlappingFeedIsLoggedOncePerStretch: a feed that fails and recovers
@@ -21,14 +18,15 @@ import (
 // for flapHold (recovered: "feed no longer flapping"; down: "feed failed"
 // again). A feed that fails once a day is logged each time.
 func TestAFlappingFeedIsLoggedOncePerStretch(t *testing.T) {
+	const down, up = http.StatusServiceUnavailable, http.StatusOK
 	type run struct {
-		mode  string // "503" or "ok"
-		polls int
+		status int // the feed server's answer
+		polls  int
 	}
 	flap := func(cycles int) []run {
 		var rs []run
 		for range cycles {
-			rs = append(rs, run{"503", 1}, run{"ok", 1})
+			rs = append(rs, run{down, 1}, run{up, 1})
 		}
 		return rs
 	}
@@ -38,26 +36,17 @@ func TestAFlappingFeedIsLoggedOncePerStretch(t *testing.T) {
 		want []string // the feed's lines at INFO or above, by message
 		last string   // in the last of them
 	}{
-		{"every other poll for a day, then well", append(flap(144), run{"ok", 8}),
+		{"every other poll for a day, then well", append(flap(144), run{up, 8}),
 			[]string{"feed failed", "feed recovered", "feed flapping", "feed no longer flapping"}, "relapses=143 failures=144 flapping_since=2026-11-21T12:00:00Z"},
-		{"flapping, then down for hours", append(flap(3), run{"503", 6}, run{"ok", 1}),
+		{"flapping, then down for hours", append(flap(3), run{down, 6}, run{up, 1}),
 			[]string{"feed failed", "feed recovered", "feed flapping", "feed failed", "feed recovered"}, "after_errors="},
-		{"a failure, a healthy day, a failure", []run{{"503", 1}, {"ok", 150}, {"503", 1}, {"ok", 1}},
+		{"a failure, a healthy day, a failure", []run{{down, 1}, {up, 150}, {down, 1}, {up, 1}},
 			[]string{"feed failed", "feed recovered", "feed failed", "feed recovered"}, "after_errors=1 "},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo"})
-			var failing atomic.Bool
-			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				if failing.Load() {
-					http.Error(w, "upstream busy", http.StatusServiceUnavailable)
-					return
-				}
-				w.Header().Set("Content-Type", "application/rss+xml")
-				fmt.Fprint(w, feedtest.RSS("Flaky", testItem{GUID: "f1", Title: "Weather", Link: "https://flaky.example/1"}))
-			}))
-			defer srv.Close()
+			srv := newFlakyFeed(t, up)
 			h.cfg.Defaults.AllowPrivateNetworks = true
 			h.cfg.Feeds = []config.Feed{{Name: "flaky", URL: srv.URL + "/rss", Interval: 5 * time.Minute}}
 			logs := &logBuffer{}
@@ -65,7 +54,7 @@ func TestAFlappingFeedIsLoggedOncePerStretch(t *testing.T) {
 			defer st.Close()
 			for _, r := range tt.runs {
 				for range r.polls {
-					failing.Store(r.mode == "503")
+					srv.SetStatus(r.status)
 					if _, err := svc.RunOnce(context.Background()); err != nil {
 						t.Fatal(err)
 					}
