@@ -40,8 +40,8 @@ type failNote int
 
 const (
 	failQuiet    failNote = iota // counted only
-	failNew                      // a new stretch's first failure
-	failReason                   // a reason the stretch was not logged with
+	failNew                      // a stretch's first failure, or a relapse's first in its way
+	failReason                   // a change, in a streak, to a way the stretch was not logged with
 	failFlapping                 // the stretch's first relapse of a logged reason
 )
 
@@ -65,7 +65,7 @@ func (r *failReasons) fail(feedID, reason string, start bool, now time.Time, wit
 	isFirst := s.logged.First(reason)
 	note := failQuiet
 	switch {
-	case start && !relapse:
+	case start && (!relapse || isFirst):
 		note = failNew
 	case isFirst:
 		note = failReason

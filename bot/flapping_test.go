@@ -40,6 +40,8 @@ func TestAFlappingFeedIsLoggedOncePerStretch(t *testing.T) {
 			[]string{"feed failed", "feed recovered", "feed flapping", "feed no longer flapping"}, "relapses=143 failures=144 flapping_since=2026-11-21T12:00:00Z"},
 		{"flapping, then down for hours", append(flap(3), run{down, 6}, run{up, 1}),
 			[]string{"feed failed", "feed recovered", "feed flapping", "feed failed", "feed recovered"}, "after_errors="},
+		{"a relapse in another way", []run{{down, 1}, {up, 1}, {http.StatusNotFound, 1}, {up, 1}},
+			[]string{"feed failed", "feed recovered", "feed failed", "feed recovered"}, "after_errors=1 "},
 		{"a failure, a healthy day, a failure", []run{{down, 1}, {up, 150}, {down, 1}, {up, 1}},
 			[]string{"feed failed", "feed recovered", "feed failed", "feed recovered"}, "after_errors=1 "},
 	}
@@ -76,6 +78,9 @@ func TestAFlappingFeedIsLoggedOncePerStretch(t *testing.T) {
 			}
 			if fmt.Sprint(got) != fmt.Sprint(tt.want) {
 				t.Errorf("the feed's lines: got %d %q, want %q", len(got), got, tt.want)
+			}
+			if strings.Contains(logs.String(), `previous_error=""`) {
+				t.Errorf("a line names an empty previous error:\n%s", logs)
 			}
 			if !strings.Contains(last, tt.last) {
 				t.Errorf("the feed's last line lacks %q:\n%s", tt.last, last)
