@@ -159,7 +159,7 @@ func New(cfg Config) (*Notifier, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Notifier{cfg: cfg, env: env, tls: tc, refused: statelog.New(log), log: log, checkWait: min(checkWait, cfg.Timeout), watch: context.AfterFunc}, nil
+	return &Notifier{cfg: cfg, env: env, tls: tc, refused: statelog.NewAt(log, cfg.Now), log: log, checkWait: min(checkWait, cfg.Timeout), watch: context.AfterFunc}, nil
 }
 
 // Send delivers the message as one mail to every recipient. Every network
