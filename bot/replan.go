@@ -63,8 +63,9 @@ func (s *Service) replanLocked(ctx context.Context, subs map[string]*alert.Subsc
 
 // replan gives each alert of held in a digest of one of subs the digest
 // and release time its delivery would have given it when it was held.
-// Those it would have sent at once go out now, in one digest a
-// subscription (the earliest they were in), not one message each.
+// Those it would have sent at once, or by now (a schedule moved to slots
+// passed), go out now, in one digest a subscription (the earliest they
+// were in), not one message each nor one digest a slot passed.
 func replan(subs map[string]*alert.Subscription, held []store.Alert, now time.Time) []store.Alert {
 	var out []store.Alert
 	atOnce := map[string][]store.Alert{}
@@ -83,7 +84,7 @@ func replan(subs map[string]*alert.Subscription, held []store.Alert, now time.Ti
 		// Held when enqueued: a join the sender held later (its story's
 		// message gone) was held moments after.
 		r := sub.Delivery.Release(sub.ID, a.EnqueuedAt, sent)
-		if !r.Held() {
+		if !r.Held() || !r.Key.Until.After(now) {
 			atOnce[sub.ID] = append(atOnce[sub.ID], a)
 			continue
 		}
