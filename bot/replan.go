@@ -24,11 +24,11 @@ import (
 // reload. It returns how many alerts moved: made again over what it made
 // (another instance reloading the same config), none.
 func (s *Service) replanHeld(ctx context.Context, prev, next *alert.Catalog) int {
-	moved := map[string]*alert.Subscription{}
+	moved := map[string]retimed{}
 	for _, id := range next.SubscriptionIDs() {
 		sub, _ := next.Subscription(id)
 		if old, ok := prev.Subscription(id); ok && !old.Delivery.SameTiming(sub.Delivery) {
-			moved[id] = sub
+			moved[id] = retimed{was: old, is: sub}
 		}
 	}
 	if len(moved) == 0 {
@@ -49,7 +49,7 @@ func (s *Service) replanHeld(ctx context.Context, prev, next *alert.Catalog) int
 // replanLocked moves the held alerts of subs under the lock digests are
 // formed and holds committed in (on every instance sharing the store): no
 // digest of these alerts is being formed while they move.
-func (s *Service) replanLocked(ctx context.Context, subs map[string]*alert.Subscription) (int, error) {
+func (s *Service) replanLocked(ctx context.Context, subs map[string]retimed) (int, error) {
 	unlock, err := s.sender.commits.lockHoldsAll(ctx)
 	if err != nil {
 		return 0, err
@@ -66,24 +66,19 @@ func (s *Service) replanLocked(ctx context.Context, subs map[string]*alert.Subsc
 // Those it would have sent at once, or by now (a schedule moved to slots
 // passed), go out now, in one digest a subscription (the earliest they
 // were in), not one message each nor one digest a slot passed.
-func replan(subs map[string]*alert.Subscription, held []store.Alert, now time.Time) []store.Alert {
+func replan(subs map[string]retimed, held []store.Alert, now time.Time) []store.Alert {
 	var out []store.Alert
 	atOnce := map[string][]store.Alert{}
 	for _, a := range held {
 		k, err := alert.ParseDigestKey(a.Digest)
-		sub, ok := subs[k.Subscription]
+		t, ok := subs[k.Subscription]
 		if err != nil || !ok {
 			continue
 		}
-		// A row held by the cap was held with the hour's count reached;
-		// the count of any other is not known, and taken as none.
-		sent := 0
-		if k.Kind == alert.KindCapped {
-			sent = math.MaxInt
-		}
+		sub := t.is
 		// Held when enqueued: a join the sender held later (its story's
 		// message gone) was held moments after.
-		r := sub.Delivery.Release(sub.ID, a.EnqueuedAt, sent)
+		r := sub.Delivery.Release(sub.ID, a.EnqueuedAt, t.sentBefore(a, k))
 		if !r.Held() || !r.Key.Until.After(now) {
 			atOnce[sub.ID] = append(atOnce[sub.ID], a)
 			continue
@@ -110,4 +105,23 @@ func releaseNow(rows []store.Alert, now time.Time) []store.Alert {
 		}
 	}
 	return rows
+}
+
+// retimed is a subscription whose timing a reload changed, as it was and
+// as it is.
+type retimed struct{ was, is *alert.Subscription }
+
+// sentBefore is the count of the hour that held a, of digest k, as far as
+// it is known: reached for a row max_per_hour held, whether in its "also
+// matched" digest or in the quiet hours' that digest fell in (a row the
+// old delivery, capped, would not have held with no count); none for any
+// other. Kept reached, the cap holds it again unless the reload lifted
+// the cap: neither quiet hours moved nor a schedule sends it past the cap.
+func (t retimed) sentBefore(a store.Alert, k alert.DigestKey) int {
+	was := t.was.Delivery
+	pushedIntoQuiet := k.Kind == alert.KindQuiet && was.MaxPerHour > 0 && !was.Release(t.was.ID, a.EnqueuedAt, 0).Held()
+	if k.Kind == alert.KindCapped || pushedIntoQuiet {
+		return math.MaxInt
+	}
+	return 0
 }

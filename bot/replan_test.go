@@ -100,3 +100,24 @@ func TestAReloadReplansHeldAlertsAsOneDigestOfWhatIsDue(t *testing.T) {
 		})
 	}
 }
+
+// TestAReloadKeepsWhatMaxPerHourHeldCapped: a match max_per_hour held
+// at 21:30, whose "also matched" digest of 22:00 fell in quiet hours, is
+// held by the cap, not by quiet hours: when a reload moves their start to
+// 23:00 it goes in that digest at 22:00, not at once, past the cap.
+func TestAReloadKeepsWhatMaxPerHourHeldCapped(t *testing.T) {
+	quiet := func(start int) *config.TimeWindow {
+		return &config.TimeWindow{Start: config.ClockTime{Hour: start}, End: config.ClockTime{Hour: 7}}
+	}
+	h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo",
+		Delivery: config.Delivery{MaxPerHour: 1, QuietHours: quiet(22), Location: time.UTC}})
+	h.clock = time.Date(2026, 12, 2, 21, 0, 0, 0, time.UTC)
+	h.afterFirstSight()
+	runReplanSteps(t, h, func(d *config.Delivery) { d.QuietHours = quiet(23) }, []replanStep{
+		{at: "21:20", publish: map[string]string{"wire": "Aleppo story 0"}, instant: []string{"Aleppo story 0"}},
+		{at: "21:30", publish: map[string]string{"wire": "Aleppo story 1"}},
+		{at: "21:45", reload: true},
+		{at: "22:01", digests: [][]string{{"Aleppo story 1"}}},
+		{at: "23:30"},
+	})
+}
