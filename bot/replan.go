@@ -65,14 +65,20 @@ func (s *Service) replanLocked(ctx context.Context, subs map[string]retimed) (in
 // and release time its delivery would have given it when it was held.
 // Those it would have sent at once, or by now (a schedule moved to slots
 // passed), go out now, in one digest a subscription (the earliest they
-// were in), not one message each nor one digest a slot passed.
+// were in), not one message each nor one digest a slot passed. A join
+// held in its story's first report's digest follows that report.
 func replan(subs map[string]retimed, held []store.Alert, now time.Time) []store.Alert {
-	var out []store.Alert
+	var out, joins []store.Alert
 	atOnce := map[string][]store.Alert{}
+	leads := storyLeads(held)
 	for _, a := range held {
 		k, err := alert.ParseDigestKey(a.Digest)
 		t, ok := subs[k.Subscription]
 		if err != nil || !ok {
+			continue
+		}
+		if _, ok := leads[leadKeyOf(a)]; ok && a.Joins {
+			joins = append(joins, a)
 			continue
 		}
 		sub := t.is
@@ -88,6 +94,42 @@ func replan(subs map[string]retimed, held []store.Alert, now time.Time) []store.
 	}
 	for _, rows := range atOnce {
 		out = append(out, releaseNow(rows, now)...)
+	}
+	return append(out, followLeads(joins, leads, out)...)
+}
+
+// leadKey names a story's first report held in a digest: a join held in
+// the same digest (the sender puts one there, or the schedule held it for
+// the same time) is listed under it, and goes where it goes.
+type leadKey struct{ dest, story, digest string }
+
+func leadKeyOf(a store.Alert) leadKey { return leadKey{a.Destination, a.Story, a.Digest} }
+
+// storyLeads maps each story's first report in a digest of held (the
+// lowest id, of those that are no join) to its id.
+func storyLeads(held []store.Alert) map[leadKey]int64 {
+	leads := map[leadKey]int64{}
+	for _, a := range held {
+		if _, ok := leads[leadKeyOf(a)]; !ok && !a.Joins && a.Story != "" {
+			leads[leadKeyOf(a)] = a.ID
+		}
+	}
+	return leads
+}
+
+// followLeads gives each of joins the digest and release time of its
+// story's first report as planned, found in planned by its id.
+func followLeads(joins []store.Alert, leads map[leadKey]int64, planned []store.Alert) []store.Alert {
+	byID := make(map[int64]store.Alert, len(planned))
+	for _, a := range planned {
+		byID[a.ID] = a
+	}
+	var out []store.Alert
+	for _, j := range joins {
+		if lead, ok := byID[leads[leadKeyOf(j)]]; ok {
+			j.Digest, j.HoldUntil = lead.Digest, lead.HoldUntil
+			out = append(out, j)
+		}
 	}
 	return out
 }

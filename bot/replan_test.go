@@ -95,7 +95,6 @@ func TestAReloadReplansHeldAlertsAsOneDigestOfWhatIsDue(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo", Delivery: tt.from})
 			h.clock = time.Date(2026, 12, 2, 6, 0, 0, 0, time.UTC)
-			h.afterFirstSight()
 			runReplanSteps(t, h, tt.edit, tt.steps)
 		})
 	}
@@ -112,7 +111,6 @@ func TestAReloadKeepsWhatMaxPerHourHeldCapped(t *testing.T) {
 	h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo",
 		Delivery: config.Delivery{MaxPerHour: 1, QuietHours: quiet(22), Location: time.UTC}})
 	h.clock = time.Date(2026, 12, 2, 21, 0, 0, 0, time.UTC)
-	h.afterFirstSight()
 	runReplanSteps(t, h, func(d *config.Delivery) { d.QuietHours = quiet(23) }, []replanStep{
 		{at: "21:20", publish: map[string]string{"wire": "Aleppo story 0"}, instant: []string{"Aleppo story 0"}},
 		{at: "21:30", publish: map[string]string{"wire": "Aleppo story 1"}},
@@ -120,4 +118,72 @@ func TestAReloadKeepsWhatMaxPerHourHeldCapped(t *testing.T) {
 		{at: "22:01", digests: [][]string{{"Aleppo story 1"}}},
 		{at: "23:30"},
 	})
+}
+
+// TestAReloadReplansAJoinWithItsStory: another outlet's report found at
+// 22:00:05, held in the "also matched" digest of 21:00 that holds its
+// story's first report (max_per_hour 1), as the sender of instances
+// sharing a store holds it while that digest waits clockSkew, goes with
+// that report when a reload at 22:00:07 adds quiet hours from 23:00: in
+// one digest now, not the first report now and the other at 07:00, apart
+// from its story, as re-planned from its own time (the next hour's
+// digest, pushed into the quiet hours).
+func TestAReloadReplansAJoinWithItsStory(t *testing.T) {
+	sub := kesslerSub()
+	sub.Query, sub.Delivery = "kessler OR aleppo", config.Delivery{MaxPerHour: 1, Location: time.UTC}
+	h, rec := storyHarness(t, sub)
+	h.clock = time.Date(2026, 12, 2, 21, 0, 0, 0, time.UTC)
+	svc, closeStore := h.openWith(rec)
+	defer closeStore()
+	ctx := context.Background()
+	runOnce := func() {
+		t.Helper()
+		if _, err := svc.RunOnce(ctx); err != nil {
+			t.Fatalf("RunOnce: %v", err)
+		}
+	}
+	runOnce()
+	at := func(hour, minute, second int) { h.clock = time.Date(2026, 12, 2, hour, minute, second, 0, time.UTC) }
+	at(21, 20, 0)
+	h.write("wire.xml", item(1, "Aleppo talks resume", h.clock))
+	runOnce()
+	at(21, 40, 0)
+	h.publishReport(0) // capped: the hour's second alert
+	runOnce()
+	read := 0
+	if got := rec.since(&read); len(got) != 1 {
+		t.Fatalf("by 21:40: %d messages, want the Aleppo alert alone", len(got))
+	}
+
+	at(22, 0, 5)
+	h.publishReport(1)
+	svc.poller.pollAll(ctx, svc.live.catalog().Feeds(), pollEvery)
+	pending, err := svc.store.PendingAlerts(ctx, "desk", h.clock, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, joins := splitJoins(pending); len(joins) != 1 {
+		t.Fatalf("at 22:00:05: joins %v, want the Herald's report", joins)
+	} else if _, ok := svc.sender.joinDigests(ctx, "desk", joins); !ok {
+		t.Fatal("the sender failed to hold the join")
+	}
+	at(22, 0, 7)
+	next := *h.cfg
+	next.Subscriptions = slices.Clone(h.cfg.Subscriptions)
+	next.Subscriptions[0].Delivery.QuietHours = &config.TimeWindow{Start: config.ClockTime{Hour: 23}, End: config.ClockTime{Hour: 7}}
+	if err := svc.Reload(ctx, &next); err != nil {
+		t.Fatal(err)
+	}
+	runOnce()
+	want := [][]string{{outlets[1].title, outlets[0].title}}
+	if got := digestTitles(rec.since(&read)); !slices.EqualFunc(got, want, slices.Equal) {
+		t.Errorf("at 22:00:07: digests %q, want %q", got, want)
+	}
+	at(23, 30, 0)
+	runOnce()
+	h.clock = time.Date(2026, 12, 3, 7, 1, 0, 0, time.UTC)
+	runOnce()
+	if got := digestTitles(rec.since(&read)); len(got) != 0 {
+		t.Errorf("by 07:01 the next day: digests %q, want none", got)
+	}
 }
