@@ -129,7 +129,7 @@ func TestAlertsHeldForADigestFollowAReloadOfTheirSubscription(t *testing.T) {
 					if err := svc.Reload(context.Background(), &next); err != nil {
 						t.Fatal(err)
 					}
-					if n := svc.replanHeld(context.Background(), before, svc.live.catalog()); n != 0 {
+					if n := svc.replans.afterReload(context.Background(), before, svc.live.catalog()); n != 0 {
 						t.Errorf("the same reload again (another instance): %d alerts moved, want 0", n)
 					}
 					h.write("wire.xml", append(items, item(20, after, h.clock))...)

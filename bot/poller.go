@@ -56,6 +56,7 @@ type poller struct {
 	feeds      feedHealth
 	count      passCount
 	capped     *capLog // max_per_hour reported, per subscription and hour (shared with the sender)
+	replans    *heldReplans
 	stories    *storyGroups
 	commits    *commitLock // held from grouping (and deciding holds) to commit; shared with the sender
 	memos      itemMemos   // what each feed's last committed document held
@@ -276,6 +277,7 @@ func (p *poller) pollAll(ctx context.Context, list []*alert.Feed, mode pollMode)
 	}
 	defer p.flushStates(context.WithoutCancel(ctx))
 	defer p.retryQueuedMoves(context.WithoutCancel(ctx))
+	defer p.replans.retry(ctx) // a reload's that failed
 	key := func(*alert.Feed) hostKey { return hostKey{} }
 	if mode == pollEvery {
 		key = func(f *alert.Feed) hostKey { return fetchHost(p.fetcherFor(f), f.URL) }
@@ -1129,7 +1131,7 @@ func (p *poller) matchAndCommit(ctx context.Context, f *alert.Feed, st store.Fee
 		defer releaseHolds()
 		decided = p.now()
 		// A reload re-plans what is held under holds once its catalog is
-		// live (replanHeld): held by the catalog matched under, a match
+		// live (heldReplans): held by the catalog matched under, a match
 		// made before it and committed after would wait for the old time.
 		holdCat = p.live.catalog()
 	}

@@ -92,6 +92,7 @@ func (p *poller) loop(ctx context.Context) {
 		}
 		p.flushed(p.states.flushDue(ctx))
 		p.retryQueuedMoves(ctx)
+		p.replans.retry(ctx) // a reload's that failed
 	}
 }
 

@@ -3,11 +3,15 @@ package bot
 import (
 	"cmp"
 	"context"
+	"log/slog"
+	"maps"
 	"math"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/newshound/newshound/alert"
+	"github.com/newshound/newshound/internal/statelog"
 	"github.com/newshound/newshound/store"
 )
 
@@ -17,46 +21,110 @@ import (
 // who moves a digest, shortens quiet hours or switches to instant sees
 // what waits follow.
 
-// replanHeld re-plans, in one transaction, the held alerts of each config
-// subscription of next whose timing differs from prev's. A subscription
-// next lacks keeps its alerts as they were held. A failure leaves those
-// alerts at their old times, which loses nothing; it is logged, once per
-// reload. It returns how many alerts moved: made again over what it made
-// (another instance reloading the same config), none.
-func (s *Service) replanHeld(ctx context.Context, prev, next *alert.Catalog) int {
-	moved := map[string]retimed{}
+// heldReplans re-plans held alerts for their subscriptions' new delivery
+// at a reload, and, when that fails (another instance holds the stories
+// lease past lockStories' budget, a store failure), again until it is
+// made: at the poll loop's turns, backed off, and at the next reload, so
+// that nothing waits for the old time for good.
+type heldReplans struct {
+	store   store.Store
+	commits *commitLock
+	live    *live
+	now     func() time.Time
+	poke    func() // the sender: what moved may be due
+	log     *slog.Logger
+	errs    *statelog.Log
+
+	// running is held by a re-plan; the poll loop's retry does not wait
+	// for it. It guards the fields below.
+	running sync.Mutex
+	owed    map[string]*alert.Subscription // by id: the delivery its held alerts still follow
+	next    time.Time                      // the retry's earliest time
+	wait    time.Duration                  // the retry's back-off
+}
+
+// afterReload re-plans, in one transaction, the held alerts of each
+// config subscription of next whose timing differs from prev's, or from
+// what a re-plan that failed left them at. A subscription next lacks keeps
+// its alerts as they were held. A failure leaves those alerts at their
+// old times for the moment, which loses nothing. It returns how many
+// alerts moved: made again over what it made (another instance reloading
+// the same config), none.
+func (r *heldReplans) afterReload(ctx context.Context, prev, next *alert.Catalog) int {
+	r.running.Lock()
+	defer r.running.Unlock()
+	subs := map[string]retimed{}
 	for _, id := range next.SubscriptionIDs() {
 		sub, _ := next.Subscription(id)
-		if old, ok := prev.Subscription(id); ok && !old.Delivery.SameTiming(sub.Delivery) {
-			moved[id] = retimed{was: old, is: sub}
+		if old, ok := prev.Subscription(id); ok {
+			subs[id] = retimed{was: old, is: sub}
 		}
 	}
-	if len(moved) == 0 {
+	return r.replanOwed(ctx, subs, next)
+}
+
+// retry makes the re-plan a failure left, once its back-off has passed,
+// for the subscriptions as they are now; not while a reload re-plans.
+func (r *heldReplans) retry(ctx context.Context) {
+	if !r.running.TryLock() {
+		return
+	}
+	defer r.running.Unlock()
+	if len(r.owed) > 0 && !r.now().Before(r.next) {
+		r.replanOwed(ctx, map[string]retimed{}, r.live.catalog())
+	}
+}
+
+// replanOwed re-plans subs, and what is owed, for cat, of those whose
+// timing changed; a failure owes them, backed off. The caller holds
+// running.
+func (r *heldReplans) replanOwed(ctx context.Context, subs map[string]retimed, cat *alert.Catalog) int {
+	for id, was := range r.owed {
+		if sub, ok := cat.Subscription(id); ok {
+			subs[id] = retimed{was: was, is: sub} // its alerts still follow was
+		}
+	}
+	maps.DeleteFunc(subs, func(_ string, t retimed) bool { return t.was.Delivery.SameTiming(t.is.Delivery) })
+	if len(subs) == 0 {
+		r.owed = nil
 		return 0
 	}
-	n, err := s.replanLocked(ctx, moved)
+	n, err := r.replanLocked(ctx, subs)
 	if err != nil {
-		s.log.Error("re-planning held alerts after the reload failed: they go out at the time they were held for", "subscriptions", len(moved), "err", err)
+		r.owe(subs)
+		r.errs.Fail("replan", "re-planning held alerts for their subscription's new delivery failed: they keep the time they were held for until a retry, backed off up to a minute, or the next reload makes it", err, "subscriptions", len(subs))
 		return 0
 	}
+	r.owed, r.wait = nil, 0
+	r.errs.OK("replan", "re-planning held alerts works again", "alerts", n)
 	if n > 0 {
-		s.log.Info("alerts held for a digest re-planned for their subscription's new delivery", "subscriptions", len(moved), "alerts", n)
-		s.sender.poke()
+		r.log.Info("alerts held for a digest re-planned for their subscription's new delivery", "subscriptions", len(subs), "alerts", n)
+		r.poke()
 	}
 	return n
+}
+
+// owe keeps subs for a retry, each with the delivery its alerts follow.
+func (r *heldReplans) owe(subs map[string]retimed) {
+	r.owed = make(map[string]*alert.Subscription, len(subs))
+	for id, t := range subs {
+		r.owed[id] = t.was
+	}
+	r.wait = min(max(2*r.wait, time.Second), time.Minute)
+	r.next = r.now().Add(r.wait)
 }
 
 // replanLocked moves the held alerts of subs under the lock digests are
 // formed and holds committed in (on every instance sharing the store): no
 // digest of these alerts is being formed while they move.
-func (s *Service) replanLocked(ctx context.Context, subs map[string]retimed) (int, error) {
-	unlock, err := s.sender.commits.lockHoldsAll(ctx)
+func (r *heldReplans) replanLocked(ctx context.Context, subs map[string]retimed) (int, error) {
+	unlock, err := r.commits.lockHoldsAll(ctx)
 	if err != nil {
 		return 0, err
 	}
 	defer unlock()
-	now := s.now()
-	return s.store.ReplanDigests(ctx, func(held []store.Alert) []store.Alert {
+	now := r.now()
+	return r.store.ReplanDigests(ctx, func(held []store.Alert) []store.Alert {
 		return replan(subs, held, now)
 	})
 }

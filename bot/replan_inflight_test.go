@@ -34,7 +34,7 @@ func (p *pausedTexts) ItemTexts(ctx context.Context, feedID string, keys []strin
 }
 
 // A poll that matched under the catalog before a reload and decides its
-// holds after the reload re-planned what was held (replanHeld) holds as
+// holds after the reload re-planned what was held (heldReplans) holds as
 // the subscription is now: switched from an 08:00 digest to instant at
 // 07:30, the match goes out at 07:30, not at 08:00 as it was before.
 func TestAPollInFlightAtAReloadHoldsAsTheSubscriptionIsNow(t *testing.T) {

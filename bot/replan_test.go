@@ -2,11 +2,17 @@ package bot
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"io"
 	"slices"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/newshound/newshound/bot/notify"
 	"github.com/newshound/newshound/config"
+	"github.com/newshound/newshound/store"
 )
 
 // replanStep is a moment of 2 December 2026 (UTC) in a re-plan's story:
@@ -185,5 +191,83 @@ func TestAReloadReplansAJoinWithItsStory(t *testing.T) {
 	runOnce()
 	if got := digestTitles(rec.since(&read)); len(got) != 0 {
 		t.Errorf("by 07:01 the next day: digests %q, want none", got)
+	}
+}
+
+// replanRefused is a store whose ReplanDigests fails while refuse is set,
+// as a reload finds it when another instance holds the stories lease past
+// its budget (lockHoldsAll's error comes the same way).
+type replanRefused struct {
+	store.Store
+	refuse atomic.Bool
+}
+
+func (r *replanRefused) ReplanDigests(ctx context.Context, plan func([]store.Alert) []store.Alert) (int, error) {
+	if r.refuse.Load() {
+		return 0, errors.New("waiting for the \"stories\" lease: not taken within 39s: another instance holds it")
+	}
+	return r.Store.ReplanDigests(ctx, plan)
+}
+
+// TestAReplanThatFailedIsMadeLater: a reload at 07:30 that switches an
+// 08:00 digest subscription to instant and cannot re-plan what it holds
+// leaves it for 08:00 for the moment; once the store takes it again, the
+// next poll, or the next reload (of the same config), re-plans it: it goes
+// out then, not at 08:00.
+func TestAReplanThatFailedIsMadeLater(t *testing.T) {
+	held := []string{"Aleppo story 2", "Aleppo story 1", "Aleppo story 0"}
+	for _, again := range []string{"the next poll", "the next reload"} {
+		t.Run(again, func(t *testing.T) {
+			daily := config.Delivery{Mode: config.Digest, At: []config.ClockTime{{Hour: 8}}, Location: time.UTC}
+			h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo", Delivery: daily})
+			h.clock = time.Date(2026, 12, 2, 6, 0, 0, 0, time.UTC)
+			h.afterFirstSight()
+			ctx := context.Background()
+			st := h.sqlite(t)
+			defer st.Close()
+			refused := &replanRefused{Store: st}
+			svc, err := New(ctx, h.options(refused, h.rec, io.Discard))
+			if err != nil {
+				t.Fatal(err)
+			}
+			read := 0
+			runTwice := func(at string) []notify.Message {
+				t.Helper()
+				for range 2 {
+					if _, err := svc.RunOnce(ctx); err != nil {
+						t.Fatalf("at %s: RunOnce: %v", at, err)
+					}
+				}
+				return h.rec.since(&read)
+			}
+			var items []testItem
+			for i := range 3 {
+				items = append(items, item(10+i, fmt.Sprintf("Aleppo story %d", i), h.clock))
+			}
+			h.write("wire.xml", items...)
+			runTwice("06:00")
+
+			next := *h.cfg
+			next.Subscriptions = slices.Clone(h.cfg.Subscriptions)
+			next.Subscriptions[0].Delivery = config.Delivery{}
+			h.clock = time.Date(2026, 12, 2, 7, 30, 0, 0, time.UTC)
+			refused.refuse.Store(true)
+			if err := svc.Reload(ctx, &next); err != nil {
+				t.Fatal(err)
+			}
+			if got := digestTitles(runTwice("07:30")); len(got) != 0 {
+				t.Fatalf("at 07:30, the re-plan refused: digests %q, want none", got)
+			}
+			refused.refuse.Store(false)
+			h.clock = time.Date(2026, 12, 2, 7, 31, 0, 0, time.UTC)
+			if again == "the next reload" {
+				if err := svc.Reload(ctx, &next); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if got, want := digestTitles(runTwice("07:31")), [][]string{held}; !slices.EqualFunc(got, want, slices.Equal) {
+				t.Errorf("at 07:31, after %s: digests %q, want %q", again, got, want)
+			}
+		})
 	}
 }

@@ -64,6 +64,7 @@ type Service struct {
 	live     *live
 	poller   *poller
 	sender   *sender
+	replans  *heldReplans
 	watches  *watches
 	leases   *leases
 	discord  *discordgo.Session
@@ -111,12 +112,13 @@ func New(ctx context.Context, o Options) (*Service, error) {
 		commits: commits,
 	}
 	lv.watchesChanged = snd.takeInWatches
+	replans := &heldReplans{store: o.Store, commits: commits, live: lv, now: o.Now, poke: snd.poke, log: o.Logger, errs: statelog.New(o.Logger)}
 	pl := &poller{
 		store: o.Store, fetcher: o.Fetcher, watchFetcher: o.WatchFetcher, parser: o.Parser, live: lv, leases: ls,
 		recent: recent, log: o.Logger, now: o.Now, sleep: retryafter.Sleep, metrics: m, workers: cfg.Service.Workers, tick: pollTick,
 		disableAfter: cfg.Defaults.DisableAfter, enqueued: snd.poke, storeErrs: statelog.NewAt(o.Logger, o.Now), leaseWaits: statelog.NewAt(o.Logger, o.Now), busyHosts: newBusyHosts(o.Logger, o.Now),
 		states: newFeedStates(o.Store, !ls.shared()), stories: newStoryGroups(o.Store, ls.shared(), longestStoryWindow(cfg)),
-		capped: capped, commits: commits,
+		capped: capped, commits: commits, replans: replans,
 	}
 	if err := pl.stories.restore(ctx, o.Now()); err != nil {
 		return nil, fmt.Errorf("restoring the story index: %w", err)
@@ -126,7 +128,7 @@ func New(ctx context.Context, o Options) (*Service, error) {
 	settings := *cfg
 	settings.Live = config.Live{}
 	return &Service{
-		settings: &settings, live: lv, poller: pl, sender: snd, leases: ls, discord: o.Discord, limiter: o.DiscordLimiter, store: o.Store, log: o.Logger, now: o.Now, sleep: retryafter.Sleep,
+		settings: &settings, live: lv, poller: pl, sender: snd, replans: replans, leases: ls, discord: o.Discord, limiter: o.DiscordLimiter, store: o.Store, log: o.Logger, now: o.Now, sleep: retryafter.Sleep,
 		watches: &watches{store: o.Store, live: lv, poller: pl, sender: snd, recent: recent, destinations: o.Config.Destinations, log: o.Logger, now: o.Now},
 	}, nil
 }
@@ -349,7 +351,7 @@ func (s *Service) Run(ctx context.Context) error {
 // subscriptions and defines take effect at once (a new feed's first poll
 // remembers its backlog, as at start-up; so does that of a feed that comes
 // back after a reload or a start without it: see removed.go), and what a
-// subscription holds for a digest follows its new delivery (replanHeld).
+// subscription holds for a digest follows its new delivery (heldReplans).
 // Any other change needs a restart and is refused, so the running service
 // keeps its old config whole.
 func (s *Service) Reload(ctx context.Context, cfg *config.Config) error {
@@ -361,7 +363,7 @@ func (s *Service) Reload(ctx context.Context, cfg *config.Config) error {
 	if err := s.live.rebuild(ctx, &cfg.Live); err != nil {
 		return err
 	}
-	s.replanHeld(ctx, prev, s.live.catalog())
+	s.replans.afterReload(ctx, prev, s.live.catalog())
 	if err := s.poller.stories.resize(ctx, longestStoryWindow(cfg), s.now()); err != nil {
 		return fmt.Errorf("resizing the story window: %w", err)
 	}
