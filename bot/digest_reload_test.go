@@ -136,16 +136,7 @@ func TestAlertsHeldForADigestFollowAReloadOfTheirSubscription(t *testing.T) {
 				}
 				runOnce()
 				runOnce()
-				var instant []string
-				msgs := h.rec.since(&read)
-				for _, m := range msgs {
-					if m.Digest == nil {
-						instant = append(instant, messageTitles(m)...)
-					}
-				}
-				if digests := digestTitles(msgs); !slices.Equal(instant, st.instant) || !slices.EqualFunc(digests, st.digests, slices.Equal) {
-					t.Errorf("at %s: got alerts %q and digests %q, want alerts %q and digests %q", st.at, instant, digests, st.instant, st.digests)
-				}
+				wantSent(t, st.at, h.rec.since(&read), st.instant, st.digests)
 			}
 		})
 	}

@@ -44,6 +44,28 @@ func messageTitles(m notify.Message) []string {
 	return out
 }
 
+// instantTitles is the titles of the alerts among msgs sent one by one,
+// in order.
+func instantTitles(msgs []notify.Message) []string {
+	var out []string
+	for _, m := range msgs {
+		if m.Digest == nil {
+			out = append(out, messageTitles(m)...)
+		}
+	}
+	return out
+}
+
+// wantSent reports msgs, sent at at, unless they are the alerts instant
+// one by one and the digests digests.
+func wantSent(t *testing.T, at string, msgs []notify.Message, instant []string, digests [][]string) {
+	t.Helper()
+	gotInstant, gotDigests := instantTitles(msgs), digestTitles(msgs)
+	if !slices.Equal(gotInstant, instant) || !slices.EqualFunc(gotDigests, digests, slices.Equal) {
+		t.Errorf("at %s: got alerts %q and digests %q, want alerts %q and digests %q", at, gotInstant, gotDigests, instant, digests)
+	}
+}
+
 // digestTitles is the titles of each digest among msgs, in order.
 func digestTitles(msgs []notify.Message) [][]string {
 	var digests [][]string

@@ -71,13 +71,8 @@ func TestAPollInFlightAtAReloadHoldsAsTheSubscriptionIsNow(t *testing.T) {
 		t.Fatalf("RunOnce: %v", err)
 	}
 	read := 0
-	var instant []string
 	msgs := h.rec.since(&read)
-	for _, m := range msgs {
-		if m.Digest == nil {
-			instant = append(instant, messageTitles(m)...)
-		}
-	}
+	instant := instantTitles(msgs)
 	want := []string{"Aleppo story in flight"}
 	if digests := digestTitles(msgs); !slices.Equal(instant, want) || len(digests) != 0 {
 		t.Errorf("at 07:30, switched to instant while the poll matched: got alerts %q and digests %q, want alerts %q and no digest", instant, digests, want)
