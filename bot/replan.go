@@ -217,8 +217,9 @@ func releaseNow(rows []store.Alert, now time.Time) []store.Alert {
 	return rows
 }
 
-// retimed is a subscription whose timing a reload changed, as it was and
-// as it is.
+// retimed is a subscription whose timing a reload changed: was, the
+// delivery its held alerts were held by (before the reload, or before the
+// re-plan that failed), and is, the delivery now.
 type retimed struct{ was, is *alert.Subscription }
 
 // sentBefore is the count of the hour that held a, of digest k, as far as
