@@ -43,7 +43,7 @@ var tune = flag.Bool("tune", false, "print a grid of options measured on the UCI
 
 // ucReport is one row of topics/uci_news_stories.tsv.
 type ucReport struct {
-	title, publisher, story string
+	title, url, publisher, story string
 }
 
 // loadUCI reads the UCI stories and splits them as the corpus README says:
@@ -58,7 +58,7 @@ func loadUCI(t testing.TB) (tuneHalf, reportHalf []ucReport) {
 	convert := func(rows []storycorpus.UCIReport) []ucReport {
 		out := make([]ucReport, len(rows))
 		for i, r := range rows {
-			out[i] = ucReport{title: r.Title, publisher: r.Publisher, story: r.Story}
+			out[i] = ucReport{title: r.Title, url: r.URL, publisher: r.Publisher, story: r.Story}
 		}
 		return out
 	}

@@ -113,9 +113,10 @@ func Articles(corpus string) (articles []Article, err error) {
 }
 
 // A UCIReport is one row of topics/uci_news_stories.tsv: a headline, its
-// outlet, and the story the aggregator put it in (the gold label).
+// link, its outlet, and the story the aggregator put it in (the gold
+// label).
 type UCIReport struct {
-	Title, Publisher, Story string
+	Title, URL, Publisher, Story string
 }
 
 // UCI returns the UCI News Aggregator rows split as the corpus README
@@ -135,7 +136,7 @@ func UCI(corpus string) (tune, report []UCIReport, err error) {
 		if len(fs) != 7 {
 			return nil, nil, fmt.Errorf("uci_news_stories.tsv:%d: %d fields, want 7", i+1, len(fs))
 		}
-		rows = append(rows, UCIReport{Title: fs[1], Publisher: fs[3], Story: fs[5]})
+		rows = append(rows, UCIReport{Title: fs[1], URL: fs[2], Publisher: fs[3], Story: fs[5]})
 	}
 	var ids []string
 	for _, r := range rows {
