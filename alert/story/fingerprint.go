@@ -21,8 +21,12 @@ type Fingerprint struct {
 	title []uint32 // sorted, distinct hashes of the title's distinctive words
 	cases []uint8  // how each title word is written (caseNone…caseLower); nil when unknown
 	lead  []uint32 // sorted, distinct hashes of the lead's words not in title
-	sig   []uint32 // MinHash signature; nil when the text is too short
-	list  bool     // the title is a list of names or a round-up (see isListTitle, isRoundUpTitle)
+	// slug are the sorted, distinct hashes of the link's slug words not in
+	// title (see withLink); the Index moves them into lead by its options.
+	slug     []uint32
+	slugLead bool     // lead holds slug words alone (see Options.slugMode)
+	sig      []uint32 // MinHash signature; nil when the text is too short
+	list     bool     // the title is a list of names or a round-up (see isListTitle, isRoundUpTitle)
 	// published is when the item was published, in Unix seconds; 0 when
 	// unknown (see WithPublished).
 	published int64
@@ -104,7 +108,7 @@ func (fp Fingerprint) IsZero() bool {
 // Equal reports whether two fingerprints are the same.
 func (fp Fingerprint) Equal(o Fingerprint) bool {
 	return slices.Equal(fp.title, o.title) && slices.Equal(fp.cases, o.cases) &&
-		slices.Equal(fp.lead, o.lead) && slices.Equal(fp.sig, o.sig) && fp.list == o.list && fp.published == o.published && fp.dates == o.dates
+		slices.Equal(fp.lead, o.lead) && slices.Equal(fp.sig, o.sig) && slices.Equal(fp.slug, o.slug) && fp.slugLead == o.slugLead && fp.list == o.list && fp.published == o.published && fp.dates == o.dates
 }
 
 // caseOf is how the i-th title word is written.

@@ -1,0 +1,73 @@
+package story
+
+import (
+	"net/url"
+	"strings"
+	"unicode"
+)
+
+// minSlugWords is the fewest words of three letters or more a path
+// segment must have to read as a slug ("why-j-c-penney-is-called-an-american-comeback-story"):
+// a section ("business", "money") or an id has fewer.
+const minSlugWords = 3
+
+// slugFurniture are the words of link paths that name the site's parts
+// rather than the story ("article", "index"). Most are single segments
+// that minSlugWords drops anyway; the list is for those run into a slug
+// ("article-why-…", "…-index.html"). genericWords drops the rest
+// ("news", "story", "video").
+var slugFurniture = setOf(
+	"article", "articles", "index", "html", "htm", "shtml", "php", "aspx", "asp",
+	"cms", "jsp", "blogs", "post", "posts", "amp", "rss", "feed", "feeds",
+	"gallery", "content", "category", "tag", "tags", "section", "node", "item",
+	"detail", "details", "default", "print", "mobile", "www", "com",
+)
+
+// slugWords are the words of the segments of a link's path that read as a
+// slug: hyphen-, underscore- or plus-separated words of letters only,
+// three letters or more, in segments of at least minSlugWords such words.
+// Numbers, dates, ids (anything with a digit) and file extensions are
+// dropped, and so is the query: an outlet's slug is often its first or
+// full headline, with names a cut title lacks.
+func slugWords(link string) []string {
+	u, err := url.Parse(link)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for seg := range strings.SplitSeq(u.Path, "/") {
+		words := segmentWords(seg)
+		if len(words) >= minSlugWords {
+			out = append(out, words...)
+		}
+	}
+	return out
+}
+
+// segmentWords are the slug words of one path segment (see slugWords).
+func segmentWords(seg string) []string {
+	if i := strings.LastIndexByte(seg, '.'); i >= 0 && len(seg)-i <= 6 && !strings.ContainsFunc(seg[i+1:], func(r rune) bool { return !unicode.IsLetter(r) }) {
+		seg = seg[:i] // an extension: ".html", ".story"
+	}
+	var words []string
+	for w := range strings.FieldsFuncSeq(seg, func(r rune) bool {
+		return r == '-' || r == '_' || r == '+' || r == '.' || r == ',' || r == '~'
+	}) {
+		w = strings.ToLower(w)
+		if len([]rune(w)) < 3 || slugFurniture[w] || strings.ContainsFunc(w, func(r rune) bool { return !unicode.IsLetter(r) }) {
+			continue
+		}
+		words = append(words, w)
+	}
+	return words
+}
+
+// withLink returns fp with the slug words of the item's link (see
+// slugWords) that its title lacks; the Index weighs them by its options
+// (see Options.slugMode). Unexported, and not in the stored encoding,
+// since no setting that counts them was better (see DefaultOptions): the
+// tune test passes the UCI rows' links.
+func (fp Fingerprint) withLink(link string) Fingerprint {
+	fp.slug = wordHashes(textTokens(strings.Join(slugWords(link), " ")), fp.title)
+	return fp
+}

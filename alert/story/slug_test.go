@@ -1,0 +1,86 @@
+package story
+
+import (
+	"slices"
+	"testing"
+	"time"
+)
+
+func TestSlugWords(t *testing.T) {
+	tests := []struct {
+		name, link string
+		want       []string
+	}{
+		{"dated slug", "http://www.example.com/2014/03/11/why-acme-corp-is-called-a-comeback-story-by-analyst/",
+			[]string{"why", "acme", "corp", "called", "comeback", "story", "analyst"}},
+		{"slug with id and extension", "http://www.example.com/news/business/acme-shares-jump-globex-upgrade-20140311,0,1312750.story?track=rss",
+			[]string{"acme", "shares", "jump", "globex", "upgrade"}},
+		{"underscores and an id segment", "http://example.com/7509228/acme_shares_jump_globex_upgrade.html",
+			[]string{"acme", "shares", "jump", "globex", "upgrade"}},
+		{"furniture run into the slug", "http://example.com/article-acme-shares-jump-index.html",
+			[]string{"acme", "shares", "jump"}},
+		{"sections and ids only", "http://www.example.com/news/business/article5770902.ece", nil},
+		{"two words are no slug", "http://example.com/markets/acme-upgrade/12345", nil},
+		{"random id", "http://example.com/Politics/H2EvwJSK2VE6OF7iK1g3PP/", nil},
+		{"no link", "", nil},
+		{"not a link", "://", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := slugWords(tt.link); !slices.Equal(got, tt.want) {
+				t.Errorf("slugWords(%q) = %q, want %q", tt.link, got, tt.want)
+			}
+		})
+	}
+}
+
+// TestSlugJoinsACutHeadline: with slug words on (slugOwn), a headline
+// that names too little of its story (cut by the feed, or written as a
+// teaser) joins it through the words of its link's slug when the feed
+// gives no lead; under a link without a slug, with another story's slug,
+// or with slug words off (the defaults), it opens a message of its own.
+func TestSlugJoinsACutHeadline(t *testing.T) {
+	const (
+		first     = "Acme Corp shares jump after Globex analyst upgrade"
+		firstLink = "https://wire.example/2026/03/11/acme-corp-shares-jump-after-globex-analyst-upgrade/"
+		teaser    = "Stock of the day: the retailer everyone wrote off"
+	)
+	slugOn := Options{slugMode: slugOwn, slugWeight: 0.5}
+	tests := []struct {
+		name, link string
+		opt        Options
+		want       bool
+	}{
+		{"slug names the story", "https://markets.example/2026/03/11/acme-corp-shares-jump-globex-upgrade-retailer/", slugOn, true},
+		{"no slug", "https://markets.example/p/48213", slugOn, false},
+		{"slug of another story", "https://markets.example/2026/03/11/initech-recalls-printers-after-fires/", slugOn, false},
+		{"slug words off", "https://markets.example/2026/03/11/acme-corp-shares-jump-globex-upgrade-retailer/", Options{}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			idx := NewIndex(tt.opt)
+			idx.Group("first", Make(first, "").withLink(firstLink), t0)
+			_, score, joined := idx.Group("teaser", Make(teaser, "").withLink(tt.link), t0.Add(time.Hour))
+			if joined != tt.want {
+				t.Errorf("%q under %s: joined %v (score %.2f), want %v", teaser, tt.link, joined, score, tt.want)
+			}
+		})
+	}
+}
+
+// TestSlugIgnoredBesideALead: the slug stands in for a lead the feed does
+// not give; beside a lead it adds nothing, so that grouping reports with
+// leads is as it was.
+func TestSlugIgnoredBesideALead(t *testing.T) {
+	link := "https://markets.example/2026/03/11/acme-corp-shares-jump-globex-upgrade/"
+	slugOn := Options{slugMode: slugOwn, slugWeight: 0.5}
+	with, without := NewIndex(slugOn), NewIndex(slugOn)
+	with.Add("a", "a", Make("Kerry, Lavrov agree Syria truce", wireLead).withLink(link), t0)
+	without.Add("a", "a", Make("Kerry, Lavrov agree Syria truce", wireLead), t0)
+	probe := Make("Syria truce agreed in Geneva", wireLead)
+	_, s1, ok1 := with.Best(probe.withLink(link), t0.Add(time.Hour))
+	_, s2, ok2 := without.Best(probe, t0.Add(time.Hour))
+	if s1 != s2 || ok1 != ok2 {
+		t.Errorf("with the slug: %.3f, %v; without: %.3f, %v; want the same", s1, ok1, s2, ok2)
+	}
+}
