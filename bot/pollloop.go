@@ -3,6 +3,7 @@ package bot
 import (
 	"container/heap"
 	"context"
+	"sync"
 	"time"
 
 	"github.com/newshound/newshound/alert"
@@ -33,6 +34,7 @@ func (p *poller) loop(ctx context.Context) {
 	replan := map[string]replanAfter{}
 	var planned *alert.Catalog
 	plannedReloads := 0
+	var replans sync.WaitGroup // an owed re-plan's retry (heldReplans.retryBehind)
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	for {
@@ -76,6 +78,7 @@ func (p *poller) loop(ctx context.Context) {
 			for len(inFlight) > 0 {
 				delete(inFlight, (<-done).id)
 			}
+			replans.Wait()
 			p.flushStates(context.WithoutCancel(ctx))
 			p.storeQueuedMovesAtExit(ctx)
 			return
@@ -92,7 +95,7 @@ func (p *poller) loop(ctx context.Context) {
 		}
 		p.flushed(p.states.flushDue(ctx))
 		p.retryQueuedMoves(ctx)
-		p.replans.retry(ctx) // a reload's that failed
+		p.replans.retryBehind(ctx, &replans) // a reload's that failed
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"math"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/newshound/newshound/alert"
@@ -34,6 +35,12 @@ type heldReplans struct {
 	poke    func() // the sender: what moved may be due
 	log     *slog.Logger
 	errs    *statelog.Log
+
+	// retryAt is owed's next retry time (Unix ns; 0: nothing owed), read
+	// by the poll loop without waiting for a re-plan in progress.
+	retryAt atomic.Int64
+	// retrying is set while a retry the poll loop started runs.
+	retrying atomic.Bool
 
 	// running is held by a re-plan; the poll loop's retry does not wait
 	// for it. It guards the fields below.
@@ -75,6 +82,21 @@ func (r *heldReplans) retry(ctx context.Context) {
 	}
 }
 
+// retryBehind starts retry on a goroutine of wg once it is due, unless
+// one runs: a retry may wait lockStories' budget (39 s) for the stories
+// lease, and the poll loop, which starts the polls that fall due
+// meanwhile, must not wait with it.
+func (r *heldReplans) retryBehind(ctx context.Context, wg *sync.WaitGroup) {
+	at := r.retryAt.Load()
+	if at == 0 || r.now().UnixNano() < at || !r.retrying.CompareAndSwap(false, true) {
+		return
+	}
+	wg.Go(func() {
+		defer r.retrying.Store(false)
+		r.retry(ctx)
+	})
+}
+
 // replanOwed re-plans subs, and what is owed, for cat, of those whose
 // timing changed; a failure owes them, backed off. The caller holds
 // running.
@@ -87,6 +109,7 @@ func (r *heldReplans) replanOwed(ctx context.Context, subs map[string]retimed, c
 	maps.DeleteFunc(subs, func(_ string, t retimed) bool { return t.was.Delivery.SameTiming(t.is.Delivery) })
 	if len(subs) == 0 {
 		r.owed = nil
+		r.retryAt.Store(0)
 		return 0
 	}
 	n, err := r.replanLocked(ctx, subs)
@@ -96,6 +119,7 @@ func (r *heldReplans) replanOwed(ctx context.Context, subs map[string]retimed, c
 		return 0
 	}
 	r.owed, r.wait = nil, 0
+	r.retryAt.Store(0)
 	r.errs.OK("replan", "re-planning held alerts works again", "alerts", n)
 	if n > 0 {
 		r.log.Info("alerts held for a digest re-planned for their subscription's new delivery", "subscriptions", len(subs), "alerts", n)
@@ -112,6 +136,7 @@ func (r *heldReplans) owe(subs map[string]retimed) {
 	}
 	r.wait = min(max(2*r.wait, time.Second), time.Minute)
 	r.next = r.now().Add(r.wait)
+	r.retryAt.Store(r.next.UnixNano())
 }
 
 // replanLocked moves the held alerts of subs under the lock digests are
