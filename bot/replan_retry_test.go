@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -72,4 +73,100 @@ func TestAnOwedReplanDoesNotHoldUpPolls(t *testing.T) {
 			t.Errorf("the other feed polled up to %v after it fell due, want at most %v (gaps between its polls %v)", late, 2*pollTick, gaps)
 		}
 	})
+}
+
+// replanLogSteps are the steps of TestAnOwedReplanIsLoggedOncePerState's
+// cases after a reload at 07:30 (switching an 08:00 digest subscription
+// to instant) whose re-plan the store refused: each at a minute, the
+// store refusing or not, a reload to the delivery given or a poll.
+type replanLogStep struct {
+	at     time.Time
+	refuse bool
+	reload *config.Delivery // nil: a poll
+}
+
+// TestAnOwedReplanIsLoggedOncePerState: the lines an owed re-plan logs,
+// by the service's clock.
+func TestAnOwedReplanIsLoggedOncePerState(t *testing.T) {
+	at := func(m int) time.Time { return time.Date(2026, 12, 2, 7, m, 0, 0, time.UTC) }
+	cases := []struct {
+		name  string
+		steps []replanLogStep
+		want  []string // lines of the log, each with what it must hold
+	}{
+		{
+			name:  "made at the next poll",
+			steps: []replanLogStep{{at: at(31)}},
+			want: []string{
+				`level=ERROR msg="re-planning held alerts for their subscription's new delivery failed`,
+				`msg="re-planning held alerts works again" alerts=3 failures=1 failing_since=2026-12-02T07:30:00Z`,
+				`msg="alerts held for a digest re-planned for their subscription's new delivery" subscriptions=1 alerts=3`,
+			},
+		},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			logs := replanLogged(t, c.steps)
+			var lines []string
+			for l := range strings.Lines(logs) {
+				if strings.Contains(l, "re-plan") {
+					lines = append(lines, l)
+				}
+			}
+			if len(lines) != len(c.want) {
+				t.Fatalf("got %d lines of the re-plan, want %d:\n%s", len(lines), len(c.want), strings.Join(lines, ""))
+			}
+			for i, w := range c.want {
+				if !strings.Contains(lines[i], w) {
+					t.Errorf("line %d: got %s want it to hold %s", i, lines[i], w)
+				}
+			}
+		})
+	}
+}
+
+// replanLogged runs the reload at 07:30 the store refuses to re-plan, then
+// steps, and returns the service's log.
+func replanLogged(t *testing.T, steps []replanLogStep) string {
+	t.Helper()
+	daily := config.Delivery{Mode: config.Digest, At: []config.ClockTime{{Hour: 8}}, Location: time.UTC}
+	h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo", Delivery: daily})
+	h.clock = time.Date(2026, 12, 2, 6, 0, 0, 0, time.UTC)
+	h.afterFirstSight()
+	ctx := context.Background()
+	st := h.sqlite(t)
+	defer st.Close()
+	refused := &replanRefused{Store: st}
+	logs := &logBuffer{}
+	svc, err := New(ctx, h.options(refused, h.rec, logs))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.write("wire.xml", item(10, "Aleppo story 0", h.clock), item(11, "Aleppo story 1", h.clock), item(12, "Aleppo story 2", h.clock))
+	if _, err := svc.RunOnce(ctx); err != nil {
+		t.Fatal(err)
+	}
+	reload := func(d config.Delivery) {
+		next := *h.cfg
+		next.Subscriptions = slices.Clone(h.cfg.Subscriptions)
+		next.Subscriptions[0].Delivery = d
+		if err := svc.Reload(ctx, &next); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.clock = time.Date(2026, 12, 2, 7, 30, 0, 0, time.UTC)
+	refused.refuse.Store(true)
+	reload(config.Delivery{})
+	for _, s := range steps {
+		h.clock = s.at
+		refused.refuse.Store(s.refuse)
+		if s.reload != nil {
+			reload(*s.reload)
+			continue
+		}
+		if _, err := svc.RunOnce(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return logs.String()
 }

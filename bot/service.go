@@ -112,7 +112,7 @@ func New(ctx context.Context, o Options) (*Service, error) {
 		commits: commits,
 	}
 	lv.watchesChanged = snd.takeInWatches
-	replans := &heldReplans{store: o.Store, commits: commits, live: lv, now: o.Now, poke: snd.poke, log: o.Logger, errs: statelog.New(o.Logger)}
+	replans := &heldReplans{store: o.Store, commits: commits, live: lv, now: o.Now, poke: snd.poke, log: o.Logger, errs: statelog.NewAt(o.Logger, o.Now)}
 	pl := &poller{
 		store: o.Store, fetcher: o.Fetcher, watchFetcher: o.WatchFetcher, parser: o.Parser, live: lv, leases: ls,
 		recent: recent, log: o.Logger, now: o.Now, sleep: retryafter.Sleep, metrics: m, workers: cfg.Service.Workers, tick: pollTick,
