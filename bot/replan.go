@@ -108,7 +108,11 @@ func (r *heldReplans) replanOwed(ctx context.Context, subs map[string]retimed, c
 	}
 	maps.DeleteFunc(subs, func(_ string, t retimed) bool { return t.was.Delivery.SameTiming(t.is.Delivery) })
 	if len(subs) == 0 {
-		r.owed = nil
+		if r.owed != nil {
+			// Else the next failure, in the same state, would not be logged.
+			r.errs.OK("replan", "held alerts owed a re-plan need none now: their subscriptions were removed or given back the delivery they were held by")
+		}
+		r.owed, r.wait = nil, 0
 		r.retryAt.Store(0)
 		return 0
 	}

@@ -21,8 +21,7 @@ import (
 // feeds due meanwhile wait with it.
 func TestAnOwedReplanDoesNotHoldUpPolls(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		daily := config.Delivery{Mode: config.Digest, At: []config.ClockTime{{Hour: 8}}, Location: time.UTC}
-		h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo", Delivery: daily})
+		h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo", Delivery: eightDaily()})
 		st := h.sqlite(t)
 		defer st.Close()
 		h.clock = time.Now()
@@ -89,6 +88,7 @@ type replanLogStep struct {
 // by the service's clock.
 func TestAnOwedReplanIsLoggedOncePerState(t *testing.T) {
 	at := func(m int) time.Time { return time.Date(2026, 12, 2, 7, m, 0, 0, time.UTC) }
+	daily := eightDaily()
 	cases := []struct {
 		name  string
 		steps []replanLogStep
@@ -101,6 +101,18 @@ func TestAnOwedReplanIsLoggedOncePerState(t *testing.T) {
 				`level=ERROR msg="re-planning held alerts for their subscription's new delivery failed`,
 				`msg="re-planning held alerts works again" alerts=3 failures=1 failing_since=2026-12-02T07:30:00Z`,
 				`msg="alerts held for a digest re-planned for their subscription's new delivery" subscriptions=1 alerts=3`,
+			},
+		},
+		{
+			name: "given back the delivery it was held by, then failing again",
+			steps: []replanLogStep{
+				{at: at(31), refuse: true, reload: &daily},
+				{at: at(40), refuse: true, reload: &config.Delivery{}},
+			},
+			want: []string{
+				`level=ERROR msg="re-planning held alerts for their subscription's new delivery failed`,
+				`msg="held alerts owed a re-plan need none now: their subscriptions were removed or given back the delivery they were held by" failures=1 failing_since=2026-12-02T07:30:00Z`,
+				`level=ERROR msg="re-planning held alerts for their subscription's new delivery failed`,
 			},
 		},
 	}
@@ -129,8 +141,7 @@ func TestAnOwedReplanIsLoggedOncePerState(t *testing.T) {
 // steps, and returns the service's log.
 func replanLogged(t *testing.T, steps []replanLogStep) string {
 	t.Helper()
-	daily := config.Delivery{Mode: config.Digest, At: []config.ClockTime{{Hour: 8}}, Location: time.UTC}
-	h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo", Delivery: daily})
+	h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo", Delivery: eightDaily()})
 	h.clock = time.Date(2026, 12, 2, 6, 0, 0, 0, time.UTC)
 	h.afterFirstSight()
 	ctx := context.Background()
@@ -169,4 +180,9 @@ func replanLogged(t *testing.T, steps []replanLogStep) string {
 		}
 	}
 	return logs.String()
+}
+
+// eightDaily is a digest at 08:00 UTC.
+func eightDaily() config.Delivery {
+	return config.Delivery{Mode: config.Digest, At: []config.ClockTime{{Hour: 8}}, Location: time.UTC}
 }
