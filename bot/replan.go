@@ -119,6 +119,9 @@ func (r *heldReplans) replanOwed(ctx context.Context, subs map[string]retimed, c
 	n, err := r.replanLocked(ctx, subs)
 	if err != nil {
 		r.owe(subs)
+		if ctx.Err() != nil {
+			return 0 // cut short by the shutdown: no failure of the store's
+		}
 		r.errs.Fail("replan", "re-planning held alerts for their subscription's new delivery failed: they keep the time they were held for until a retry, backed off up to a minute, or the next reload makes it", err, "subscriptions", len(subs))
 		return 0
 	}
