@@ -251,20 +251,30 @@ func releaseNow(rows []store.Alert, now time.Time) []store.Alert {
 
 // retimed is a subscription whose timing a reload changed: was, the
 // delivery its held alerts were held by (before the reload, or before the
-// re-plan that failed), and is, the delivery now.
+// re-plan that failed: those committed since were held by is), and is,
+// the delivery now.
 type retimed struct{ was, is *alert.Subscription }
 
 // sentBefore is the count of the hour that held a, of digest k, as far as
 // it is known: reached for a row max_per_hour held, whether in its "also
-// matched" digest or in the quiet hours' that digest fell in (a row the
-// old delivery, capped, would not have held with no count); none for any
-// other. Kept reached, the cap holds it again unless the reload lifted
-// the cap: neither quiet hours moved nor a schedule sends it past the cap.
+// matched" digest or in the quiet hours' that digest fell in (capPushed);
+// none for any other. Kept reached, the cap holds it again unless the
+// reload lifted the cap: neither quiet hours moved nor a schedule sends it
+// past the cap.
 func (t retimed) sentBefore(a store.Alert, k alert.DigestKey) int {
-	was := t.was.Delivery
-	pushedIntoQuiet := k.Kind == alert.KindQuiet && was.MaxPerHour > 0 && !was.Release(t.was.ID, a.EnqueuedAt, 0).Held()
-	if k.Kind == alert.KindCapped || pushedIntoQuiet {
+	if k.Kind == alert.KindCapped || k.Kind == alert.KindQuiet && (capPushed(t.was, a) || capPushed(t.is, a)) {
 		return math.MaxInt
 	}
 	return 0
+}
+
+// capPushed reports whether sub's delivery holds a, found when it was, in
+// the digest it is in only by its cap: with no count it would not have
+// held it. Either delivery may have held it: was, or is for a row
+// committed after the reload while its re-plan was owed, or on another
+// instance that reloaded first.
+func capPushed(sub *alert.Subscription, a store.Alert) bool {
+	d := sub.Delivery
+	return d.MaxPerHour > 0 && !d.Release(sub.ID, a.EnqueuedAt, 0).Held() &&
+		d.Release(sub.ID, a.EnqueuedAt, math.MaxInt).Key.String() == a.Digest
 }

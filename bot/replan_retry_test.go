@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"io"
 	"log/slog"
 	"slices"
 	"strings"
@@ -189,4 +190,52 @@ func replanLogged(t *testing.T, steps []replanLogStep) string {
 // eightDaily is a digest at 08:00 UTC.
 func eightDaily() config.Delivery {
 	return config.Delivery{Mode: config.Digest, At: []config.ClockTime{{Hour: 8}}, Location: time.UTC}
+}
+
+// TestAnOwedReplanKeepsWhatTheNewCapHeld: a reload at 21:40 adds
+// max_per_hour 1 and quiet hours from 22:00, and cannot re-plan; at 21:45
+// the new cap holds a second match, its "also matched" digest of 22:00
+// pushed into the quiet hours. The re-plan made at 21:46 must read that
+// row as held by the cap the new delivery has, not as one the old
+// delivery (no cap, no quiet hours) would have sent at once: it waits.
+func TestAnOwedReplanKeepsWhatTheNewCapHeld(t *testing.T) {
+	h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo", Delivery: config.Delivery{Location: time.UTC}})
+	h.clock = time.Date(2026, 12, 2, 21, 0, 0, 0, time.UTC)
+	h.afterFirstSight()
+	ctx := context.Background()
+	st := h.sqlite(t)
+	defer st.Close()
+	refused := &replanRefused{Store: st}
+	svc, err := New(ctx, h.options(refused, h.rec, io.Discard))
+	if err != nil {
+		t.Fatal(err)
+	}
+	read := 0
+	runTwice := func(at string) []notify.Message {
+		t.Helper()
+		for range 2 {
+			if _, err := svc.RunOnce(ctx); err != nil {
+				t.Fatalf("at %s: RunOnce: %v", at, err)
+			}
+		}
+		return h.rec.since(&read)
+	}
+	runTwice("21:00")
+	next := *h.cfg
+	next.Subscriptions = slices.Clone(h.cfg.Subscriptions)
+	next.Subscriptions[0].Delivery = config.Delivery{MaxPerHour: 1, Location: time.UTC,
+		QuietHours: &config.TimeWindow{Start: config.ClockTime{Hour: 22}, End: config.ClockTime{Hour: 7}}}
+	h.clock = time.Date(2026, 12, 2, 21, 40, 0, 0, time.UTC)
+	refused.refuse.Store(true)
+	if err := svc.Reload(ctx, &next); err != nil {
+		t.Fatal(err)
+	}
+	h.clock = time.Date(2026, 12, 2, 21, 45, 0, 0, time.UTC)
+	h.write("wire.xml", item(10, "Aleppo story 0", h.clock), item(11, "Aleppo story 1", h.clock.Add(time.Second)))
+	wantSent(t, "21:45", runTwice("21:45"), []string{"Aleppo story 0"}, nil)
+	refused.refuse.Store(false)
+	h.clock = time.Date(2026, 12, 2, 21, 46, 0, 0, time.UTC)
+	wantSent(t, "21:46, the re-plan made", runTwice("21:46"), nil, nil)
+	h.clock = time.Date(2026, 12, 3, 7, 1, 0, 0, time.UTC)
+	wantSent(t, "07:01", runTwice("07:01"), nil, [][]string{{"Aleppo story 1"}})
 }
