@@ -34,31 +34,44 @@ func TestAFeedWhoseLeaseTheStoreFailsBacksOffAlone(t *testing.T) {
 		leaser := &leasesFailing{prefix: "feed:wire", hang: true} // its row locked
 		leaser.fail.Store(true)
 		svc.leases.leaser = leaser
-		var mu sync.Mutex
-		var polls []time.Time // the other feed's
-		svc.poller.polledHook = func(id string) {
-			if id == "other" {
-				mu.Lock()
-				polls = append(polls, time.Now())
-				mu.Unlock()
-			}
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), time.Hour+time.Minute)
-		defer cancel()
-		svc.poller.loop(ctx)
-		interval := h.cfg.Feeds[1].Interval
-		if len(polls) < 2 {
-			t.Fatalf("the other feed polled %d times in an hour, want one each %v", len(polls), interval)
-		}
-		var gaps []time.Duration
-		for i := 1; i < len(polls); i++ {
-			gaps = append(gaps, polls[i].Sub(polls[i-1]))
-		}
-		if late := slices.Max(gaps) - interval; late > 2*pollTick {
-			t.Errorf("the other feed polled up to %v after it fell due, want at most %v (gaps between its polls %v)", late, 2*pollTick, gaps)
-		}
+		polls := loopPolls(svc, "other", time.Hour+time.Minute)
+		wantPolledWhenDue(t, "the other feed", polls, h.cfg.Feeds[1].Interval)
 		if hl := svc.Health(); hl.Ready {
 			t.Errorf("Health: ready, want not ready while the store fails a feed's lease (reasons %q)", hl.Reasons)
 		}
 	})
+}
+
+// wantPolledWhenDue reports a feed polled at polls, each an interval after
+// the last, more than two of the loop's ticks late.
+func wantPolledWhenDue(t *testing.T, feed string, polls []time.Time, interval time.Duration) {
+	t.Helper()
+	if len(polls) < 2 {
+		t.Fatalf("%s polled %d times, want one each %v", feed, len(polls), interval)
+	}
+	var gaps []time.Duration
+	for i := 1; i < len(polls); i++ {
+		gaps = append(gaps, polls[i].Sub(polls[i-1]))
+	}
+	if late := slices.Max(gaps) - interval; late > 2*pollTick {
+		t.Errorf("%s polled up to %v after it fell due, want at most %v (gaps between its polls %v)", feed, late, 2*pollTick, gaps)
+	}
+}
+
+// loopPolls runs svc's poll loop for d and returns when it polled the
+// feed id.
+func loopPolls(svc *Service, id string, d time.Duration) []time.Time {
+	var mu sync.Mutex
+	var polls []time.Time
+	svc.poller.polledHook = func(polled string) {
+		if polled == id {
+			mu.Lock()
+			polls = append(polls, time.Now())
+			mu.Unlock()
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	svc.poller.loop(ctx)
+	return polls // the loop has waited for its polls
 }

@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -50,29 +49,8 @@ func TestAnOwedReplanDoesNotHoldUpPolls(t *testing.T) {
 			t.Fatal(err)
 		}
 
-		var mu sync.Mutex
-		var polls []time.Time // the other feed's
-		svc.poller.polledHook = func(id string) {
-			if id == "other" {
-				mu.Lock()
-				polls = append(polls, time.Now())
-				mu.Unlock()
-			}
-		}
-		loopCtx, cancel := context.WithTimeout(ctx, 3*time.Hour+time.Minute)
-		defer cancel()
-		svc.poller.loop(loopCtx)
-		interval := h.cfg.Feeds[1].Interval
-		if len(polls) < 2 {
-			t.Fatalf("the other feed polled %d times in three hours, want one each %v", len(polls), interval)
-		}
-		var gaps []time.Duration
-		for i := 1; i < len(polls); i++ {
-			gaps = append(gaps, polls[i].Sub(polls[i-1]))
-		}
-		if late := slices.Max(gaps) - interval; late > 2*pollTick {
-			t.Errorf("the other feed polled up to %v after it fell due, want at most %v (gaps between its polls %v)", late, 2*pollTick, gaps)
-		}
+		polls := loopPolls(svc, "other", 3*time.Hour+time.Minute)
+		wantPolledWhenDue(t, "the other feed", polls, h.cfg.Feeds[1].Interval)
 		if got := strings.Count(logs.String(), "level=ERROR"); got != 1 {
 			t.Errorf("got %d errors logged, want the re-plan's failure once:\n%s", got, logs)
 		}
@@ -149,40 +127,21 @@ func replanLogged(t *testing.T, steps []replanLogStep) string {
 	h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo", Delivery: eightDaily()})
 	h.clock = time.Date(2026, 12, 2, 6, 0, 0, 0, time.UTC)
 	h.afterFirstSight()
-	ctx := context.Background()
-	st := h.sqlite(t)
-	defer st.Close()
-	refused := &replanRefused{Store: st}
 	logs := &logBuffer{}
-	svc, err := New(ctx, h.options(refused, h.rec, logs))
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := newRefusingReplans(t, h, logs)
 	h.write("wire.xml", item(10, "Aleppo story 0", h.clock), item(11, "Aleppo story 1", h.clock), item(12, "Aleppo story 2", h.clock))
-	if _, err := svc.RunOnce(ctx); err != nil {
-		t.Fatal(err)
-	}
-	reload := func(d config.Delivery) {
-		next := *h.cfg
-		next.Subscriptions = slices.Clone(h.cfg.Subscriptions)
-		next.Subscriptions[0].Delivery = d
-		if err := svc.Reload(ctx, &next); err != nil {
-			t.Fatal(err)
-		}
-	}
+	r.runTwice(t, "06:00")
 	h.clock = time.Date(2026, 12, 2, 7, 30, 0, 0, time.UTC)
-	refused.refuse.Store(true)
-	reload(config.Delivery{})
+	r.refused.refuse.Store(true)
+	r.reload(t, config.Delivery{})
 	for _, s := range steps {
 		h.clock = s.at
-		refused.refuse.Store(s.refuse)
+		r.refused.refuse.Store(s.refuse)
 		if s.reload != nil {
-			reload(*s.reload)
+			r.reload(t, *s.reload)
 			continue
 		}
-		if _, err := svc.RunOnce(ctx); err != nil {
-			t.Fatal(err)
-		}
+		r.runTwice(t, s.at.Format("15:04"))
 	}
 	return logs.String()
 }
@@ -202,40 +161,18 @@ func TestAnOwedReplanKeepsWhatTheNewCapHeld(t *testing.T) {
 	h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo", Delivery: config.Delivery{Location: time.UTC}})
 	h.clock = time.Date(2026, 12, 2, 21, 0, 0, 0, time.UTC)
 	h.afterFirstSight()
-	ctx := context.Background()
-	st := h.sqlite(t)
-	defer st.Close()
-	refused := &replanRefused{Store: st}
-	svc, err := New(ctx, h.options(refused, h.rec, io.Discard))
-	if err != nil {
-		t.Fatal(err)
-	}
-	read := 0
-	runTwice := func(at string) []notify.Message {
-		t.Helper()
-		for range 2 {
-			if _, err := svc.RunOnce(ctx); err != nil {
-				t.Fatalf("at %s: RunOnce: %v", at, err)
-			}
-		}
-		return h.rec.since(&read)
-	}
-	runTwice("21:00")
-	next := *h.cfg
-	next.Subscriptions = slices.Clone(h.cfg.Subscriptions)
-	next.Subscriptions[0].Delivery = config.Delivery{MaxPerHour: 1, Location: time.UTC,
-		QuietHours: &config.TimeWindow{Start: config.ClockTime{Hour: 22}, End: config.ClockTime{Hour: 7}}}
+	r := newRefusingReplans(t, h, io.Discard)
+	r.runTwice(t, "21:00")
 	h.clock = time.Date(2026, 12, 2, 21, 40, 0, 0, time.UTC)
-	refused.refuse.Store(true)
-	if err := svc.Reload(ctx, &next); err != nil {
-		t.Fatal(err)
-	}
+	r.refused.refuse.Store(true)
+	r.reload(t, config.Delivery{MaxPerHour: 1, Location: time.UTC,
+		QuietHours: &config.TimeWindow{Start: config.ClockTime{Hour: 22}, End: config.ClockTime{Hour: 7}}})
 	h.clock = time.Date(2026, 12, 2, 21, 45, 0, 0, time.UTC)
 	h.write("wire.xml", item(10, "Aleppo story 0", h.clock), item(11, "Aleppo story 1", h.clock.Add(time.Second)))
-	wantSent(t, "21:45", runTwice("21:45"), []string{"Aleppo story 0"}, nil)
-	refused.refuse.Store(false)
+	wantSent(t, "21:45", r.runTwice(t, "21:45"), []string{"Aleppo story 0"}, nil)
+	r.refused.refuse.Store(false)
 	h.clock = time.Date(2026, 12, 2, 21, 46, 0, 0, time.UTC)
-	wantSent(t, "21:46, the re-plan made", runTwice("21:46"), nil, nil)
+	wantSent(t, "21:46, the re-plan made", r.runTwice(t, "21:46"), nil, nil)
 	h.clock = time.Date(2026, 12, 3, 7, 1, 0, 0, time.UTC)
-	wantSent(t, "07:01", runTwice("07:01"), nil, [][]string{{"Aleppo story 1"}})
+	wantSent(t, "07:01", r.runTwice(t, "07:01"), nil, [][]string{{"Aleppo story 1"}})
 }

@@ -200,6 +200,53 @@ func (r *replanRefused) ReplanDigests(ctx context.Context, plan func([]store.Ale
 	return r.Store.ReplanDigests(ctx, plan)
 }
 
+// refusingReplans is a service over a harness's database whose store
+// refuses to re-plan while refused.refuse is set.
+type refusingReplans struct {
+	h       *harness
+	svc     *Service
+	refused *replanRefused
+	read    int // the messages runTwice has returned
+}
+
+// newRefusingReplans opens it, logging to logs; the store is closed when
+// the test ends.
+func newRefusingReplans(t *testing.T, h *harness, logs io.Writer) *refusingReplans {
+	t.Helper()
+	st := h.sqlite(t)
+	t.Cleanup(func() { st.Close() })
+	refused := &replanRefused{Store: st}
+	svc, err := New(context.Background(), h.options(refused, h.rec, logs))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &refusingReplans{h: h, svc: svc, refused: refused}
+}
+
+// runTwice runs it twice (a poll, then the sends it makes due), at at,
+// and returns what it sent since the last call.
+func (r *refusingReplans) runTwice(t *testing.T, at string) []notify.Message {
+	t.Helper()
+	for range 2 {
+		if _, err := r.svc.RunOnce(context.Background()); err != nil {
+			t.Fatalf("at %s: RunOnce: %v", at, err)
+		}
+	}
+	return r.h.rec.since(&r.read)
+}
+
+// reload reloads the harness's config with its first subscription's
+// delivery d.
+func (r *refusingReplans) reload(t *testing.T, d config.Delivery) {
+	t.Helper()
+	next := *r.h.cfg
+	next.Subscriptions = slices.Clone(r.h.cfg.Subscriptions)
+	next.Subscriptions[0].Delivery = d
+	if err := r.svc.Reload(context.Background(), &next); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // TestAReplanThatFailedIsMadeLater: a reload at 07:30 that switches an
 // 08:00 digest subscription to instant and cannot re-plan what it holds
 // leaves it for 08:00 for the moment; once the store takes it again, the
@@ -209,54 +256,29 @@ func TestAReplanThatFailedIsMadeLater(t *testing.T) {
 	held := []string{"Aleppo story 2", "Aleppo story 1", "Aleppo story 0"}
 	for _, again := range []string{"the next poll", "the next reload"} {
 		t.Run(again, func(t *testing.T) {
-			daily := config.Delivery{Mode: config.Digest, At: []config.ClockTime{{Hour: 8}}, Location: time.UTC}
-			h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo", Delivery: daily})
+			h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo", Delivery: eightDaily()})
 			h.clock = time.Date(2026, 12, 2, 6, 0, 0, 0, time.UTC)
 			h.afterFirstSight()
-			ctx := context.Background()
-			st := h.sqlite(t)
-			defer st.Close()
-			refused := &replanRefused{Store: st}
-			svc, err := New(ctx, h.options(refused, h.rec, io.Discard))
-			if err != nil {
-				t.Fatal(err)
-			}
-			read := 0
-			runTwice := func(at string) []notify.Message {
-				t.Helper()
-				for range 2 {
-					if _, err := svc.RunOnce(ctx); err != nil {
-						t.Fatalf("at %s: RunOnce: %v", at, err)
-					}
-				}
-				return h.rec.since(&read)
-			}
+			r := newRefusingReplans(t, h, io.Discard)
 			var items []testItem
 			for i := range 3 {
 				items = append(items, item(10+i, fmt.Sprintf("Aleppo story %d", i), h.clock))
 			}
 			h.write("wire.xml", items...)
-			runTwice("06:00")
+			r.runTwice(t, "06:00")
 
-			next := *h.cfg
-			next.Subscriptions = slices.Clone(h.cfg.Subscriptions)
-			next.Subscriptions[0].Delivery = config.Delivery{}
 			h.clock = time.Date(2026, 12, 2, 7, 30, 0, 0, time.UTC)
-			refused.refuse.Store(true)
-			if err := svc.Reload(ctx, &next); err != nil {
-				t.Fatal(err)
-			}
-			if got := digestTitles(runTwice("07:30")); len(got) != 0 {
+			r.refused.refuse.Store(true)
+			r.reload(t, config.Delivery{})
+			if got := digestTitles(r.runTwice(t, "07:30")); len(got) != 0 {
 				t.Fatalf("at 07:30, the re-plan refused: digests %q, want none", got)
 			}
-			refused.refuse.Store(false)
+			r.refused.refuse.Store(false)
 			h.clock = time.Date(2026, 12, 2, 7, 31, 0, 0, time.UTC)
 			if again == "the next reload" {
-				if err := svc.Reload(ctx, &next); err != nil {
-					t.Fatal(err)
-				}
+				r.reload(t, config.Delivery{})
 			}
-			if got, want := digestTitles(runTwice("07:31")), [][]string{held}; !slices.EqualFunc(got, want, slices.Equal) {
+			if got, want := digestTitles(r.runTwice(t, "07:31")), [][]string{held}; !slices.EqualFunc(got, want, slices.Equal) {
 				t.Errorf("at 07:31, after %s: digests %q, want %q", again, got, want)
 			}
 		})
