@@ -18,7 +18,10 @@ const flapHold = time.Hour
 // reasons (statelog.Reason) the stretch was logged with (statelog.Logged),
 // and its recoveries that have not held yet (flapHold), so that a failure
 // soon after one continues the stretch. It is memory only: a restart logs
-// each way once more. The zero value is ready to use.
+// each way once more. On a shared store another instance may poll the
+// feed between this one's polls, so whether a recovery held is read from
+// the stored state, not from the polls this instance made (see after).
+// The zero value is ready to use.
 type failReasons struct {
 	mu sync.Mutex
 	by map[string]*failStretch
@@ -27,12 +30,24 @@ type failReasons struct {
 // failStretch is one feed's failures from its first until a recovery
 // holds, across the recoveries that did not.
 type failStretch struct {
-	logged    statelog.Logged
-	since     time.Time // its first failure
-	recovered time.Time // its latest recovery, zero while failing
-	failures  int
-	relapses  int  // failures that came before a recovery held
-	flapping  bool // logged as flapping, and neither steady nor down since
+	logged      statelog.Logged
+	since       time.Time // its first failure
+	recovered   time.Time // its latest recovery this instance saw, zero while failing
+	lastFailure time.Time // its latest failure this instance saw
+	failures    int
+	relapses    int  // failures that came before a recovery held
+	flapping    bool // logged as flapping, and neither steady nor down since
+}
+
+// after is the earliest the stretch's latest recovery can be: the one
+// this instance saw, or, when another instance saw it, this one's latest
+// failure. A success (or a streak begun) less than flapHold after it
+// shows that recovery has not held.
+func (s *failStretch) after() time.Time {
+	if s.recovered.After(s.lastFailure) {
+		return s.recovered
+	}
+	return s.lastFailure
 }
 
 // failNote is what a failure is worth saying.
@@ -46,14 +61,14 @@ const (
 )
 
 // fail records that feedID failed at now for reason. start is the
-// schedule's view (its streak of failures begins); within is how long
-// after a recovery a failure is still a relapse, bounding what an
-// instance remembers of a feed others may have polled since.
-func (r *failReasons) fail(feedID, reason string, start bool, now time.Time, within time.Duration) (failNote, failStretch) {
+// schedule's view (its streak of failures begins); lastSuccess is the
+// stored state's last successful poll, by whichever instance: a relapse
+// is a start before any success flapHold after the stretch's recovery.
+func (r *failReasons) fail(feedID, reason string, start bool, now, lastSuccess time.Time) (failNote, failStretch) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	s := r.by[feedID]
-	relapse := start && s != nil && !s.recovered.IsZero() && now.Sub(s.recovered) < within
+	relapse := start && s != nil && lastSuccess.Before(s.after().Add(flapHold))
 	if s == nil || (start && !relapse) {
 		s = &failStretch{since: now}
 		if r.by == nil {
@@ -62,6 +77,7 @@ func (r *failReasons) fail(feedID, reason string, start bool, now time.Time, wit
 		r.by[feedID] = s
 	}
 	s.failures++
+	s.lastFailure = now
 	isFirst := s.logged.First(reason)
 	note := failQuiet
 	switch {
@@ -92,17 +108,36 @@ func (r *failReasons) stillDown(feedID string, failingSince, now time.Time) (fai
 	return *s, true
 }
 
-// recovered records feedID's recovery at now and reports whether it is
-// worth a line: not while the feed is flapping.
-func (r *failReasons) recovered(feedID string, now time.Time) bool {
+// recovered records feedID's recovery at now from a streak of errors
+// failures since failingSince, and says what it is worth: a line
+// ("feed recovered") but while the feed is flapping, or, for a streak
+// this instance saw none of (another polled the feed), begun before the
+// recovery it knew of had held, its first relapse (a "feed flapping" line).
+func (r *failReasons) recovered(feedID string, now, failingSince time.Time, errors int) (failNote, failStretch) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	s := r.by[feedID]
-	if s == nil {
-		return true
+	switch {
+	case s != nil && !failingSince.After(s.after()): // a streak it saw
+		s.recovered = now
+		if s.flapping {
+			return failQuiet, *s
+		}
+		return failNew, *s
+	case s != nil && failingSince.Before(s.after().Add(flapHold)):
+		s.recovered, s.relapses, s.failures = now, s.relapses+1, s.failures+errors
+		if s.flapping {
+			return failQuiet, *s
+		}
+		s.flapping = true
+		return failFlapping, *s
 	}
-	s.recovered = now
-	return !s.flapping
+	s = &failStretch{since: failingSince, recovered: now, failures: errors}
+	if r.by == nil {
+		r.by = map[string]*failStretch{}
+	}
+	r.by[feedID] = s
+	return failNew, *s
 }
 
 // healthy records a successful poll of feedID that was no recovery: once
@@ -112,7 +147,7 @@ func (r *failReasons) healthy(feedID string, now time.Time) (failStretch, bool) 
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	s := r.by[feedID]
-	if s == nil || s.recovered.IsZero() || now.Sub(s.recovered) < flapHold {
+	if s == nil || now.Sub(s.after()) < flapHold {
 		return failStretch{}, false
 	}
 	delete(r.by, feedID)

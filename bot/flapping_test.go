@@ -3,12 +3,14 @@ package bot
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/newshound/newshound/config"
+	"github.com/newshound/newshound/internal/pgtest"
 )
 
 // TestAFlappingFeedIsLoggedOncePerStretch: a feed that fails and recovers
@@ -67,15 +69,7 @@ func TestAFlappingFeedIsLoggedOncePerStretch(t *testing.T) {
 					}
 				}
 			}
-			var got []string
-			var last string
-			for line := range strings.Lines(logs.String()) {
-				if strings.Contains(line, "feed=flaky") && !strings.Contains(line, "level=DEBUG") && !strings.Contains(line, "first sight") {
-					_, msg, _ := strings.Cut(line, `msg="`)
-					msg, _, _ = strings.Cut(msg, `"`)
-					got, last = append(got, msg), line
-				}
-			}
+			got, last := flakyLines(logs)
 			if fmt.Sprint(got) != fmt.Sprint(tt.want) {
 				t.Errorf("the feed's lines: got %d %q, want %q", len(got), got, tt.want)
 			}
@@ -86,5 +80,79 @@ func TestAFlappingFeedIsLoggedOncePerStretch(t *testing.T) {
 				t.Errorf("the feed's last line lacks %q:\n%s", tt.last, last)
 			}
 		})
+	}
+}
+
+// flakyLines are the messages of the flaky feed's lines at INFO or above
+// in logs, and the last of those lines.
+func flakyLines(logs *logBuffer) (msgs []string, last string) {
+	for line := range strings.Lines(logs.String()) {
+		if strings.Contains(line, "feed=flaky") && !strings.Contains(line, "level=DEBUG") && !strings.Contains(line, "first sight") {
+			_, msg, _ := strings.Cut(line, `msg="`)
+			msg, _, _ = strings.Cut(msg, `"`)
+			msgs, last = append(msgs, msg), line
+		}
+	}
+	return msgs, last
+}
+
+// TestAFlappingFeedOnTwoInstancesIsLoggedOncePerStretch: on a shared
+// store the instances take a feed's polls in turn, and one may see its
+// every failure and the other its every recovery. Each judged a relapse
+// by the polls it made itself: the one seeing failures logged "feed
+// failed" at each (the recovery between was not its), the other "feed
+// recovered" at each. A relapse is judged by the stored state, whichever
+// instance polled: each logs the stretch once, as flapping, and its end,
+// and a failure after hours of polls that worked on the other is a new
+// stretch, not a relapse of the one it saw recover.
+func TestAFlappingFeedOnTwoInstancesIsLoggedOncePerStretch(t *testing.T) {
+	dsn := pgtest.Schema(t)
+	const down, up = http.StatusServiceUnavailable, http.StatusOK
+	h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo"})
+	srv := newFlakyFeed(t, up)
+	h.cfg.Defaults.AllowPrivateNetworks = true
+	h.cfg.Feeds = []config.Feed{{Name: "flaky", URL: srv.URL + "/rss", Interval: 5 * time.Minute}}
+	clk := &clock{}
+	clk.set(h.clock)
+	sees := &logBuffer{} // the instance polling while the feed fails
+	a, st := h.openLoggingInstance(dsn, clk, h.rec, slog.New(slog.NewTextHandler(sees, nil)), "flaky")
+	seesUp := &logBuffer{}
+	b, _ := h.openLoggingInstance(dsn, clk, h.rec, slog.New(slog.NewTextHandler(seesUp, nil)), "flaky")
+	poll := func(svc *Service, status int) {
+		t.Helper()
+		srv.SetStatus(status)
+		if _, err := svc.RunOnce(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		clk.advance(time.Second)
+		if next := feedState(t, st, "flaky").NextPoll; next.After(clk.now()) {
+			clk.set(next.Add(time.Second))
+		}
+	}
+	for range 24 { // two hours at its interval
+		poll(a, down)
+		poll(b, up)
+	}
+	for range 12 { // up for an hour and more, on either
+		poll(a, up)
+		poll(b, up)
+	}
+	poll(a, down) // a new stretch, which one instance sees recover
+	poll(a, up)
+	for range 36 { // then up for three hours, on the other
+		poll(b, up)
+	}
+	poll(a, down) // a new stretch again, not a relapse
+	for _, tt := range []struct {
+		name string
+		logs *logBuffer
+		want []string
+	}{
+		{"the instance seeing it fail", sees, []string{"feed failed", "feed flapping", "feed no longer flapping", "feed failed", "feed recovered", "feed failed"}},
+		{"the instance seeing it recover", seesUp, []string{"feed recovered", "feed flapping", "feed no longer flapping"}},
+	} {
+		if got, _ := flakyLines(tt.logs); fmt.Sprint(got) != fmt.Sprint(tt.want) {
+			t.Errorf("%s: the feed's lines: got %d %q, want %q", tt.name, len(got), got, tt.want)
+		}
 	}
 }

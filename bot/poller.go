@@ -663,9 +663,7 @@ func (p *poller) reschedule(f *alert.Feed, st *store.FeedState, o feeds.Outcome,
 	dec := p.schedule(f).Next(hist, o, now)
 	switch {
 	case dec.Recovered:
-		if p.reasons.recovered(f.ID, now) {
-			p.log.Info("feed recovered", "feed", f.ID, "url", redact.URL(st.URL), "after_errors", st.ErrorCount, "last_error", st.LastError, "failing_since", st.FailingSince.Format(time.RFC3339))
-		}
+		p.logRecovery(f, *st, now)
 		st.LastError = ""
 	case o.Err == nil:
 		if s, steady := p.reasons.healthy(f.ID, now); steady {
@@ -681,6 +679,17 @@ func (p *poller) reschedule(f *alert.Feed, st *store.FeedState, o feeds.Outcome,
 	return dec
 }
 
+// logRecovery logs the recovery of f, whose state st still has its
+// streak: once, but for a flapping feed's (failReasons.recovered).
+func (p *poller) logRecovery(f *alert.Feed, st store.FeedState, now time.Time) {
+	switch note, s := p.reasons.recovered(f.ID, now, st.FailingSince, st.ErrorCount); note {
+	case failNew:
+		p.log.Info("feed recovered", "feed", f.ID, "url", redact.URL(st.URL), "after_errors", st.ErrorCount, "last_error", st.LastError, "failing_since", st.FailingSince.Format(time.RFC3339))
+	case failFlapping: // its relapse was another instance's to see
+		p.log.Warn("feed flapping", "feed", f.ID, "url", redact.URL(st.URL), "err", st.LastError, "failures", s.failures, "failing_since", s.since.Format(time.RFC3339))
+	}
+}
+
 // recordFailure reports a failing feed once with the reason (and again only
 // if the failure changes state: see statelog.Reason; the same failure with a
 // new local port or request id is not a change, nor is a failure the
@@ -692,7 +701,7 @@ func (p *poller) recordFailure(ctx context.Context, f *alert.Feed, st store.Feed
 	dec := p.reschedule(f, &st, feeds.Outcome{Err: err}, now)
 	msg := err.Error()
 	start := dec.NewlyFailing || prev == ""
-	note, s := p.reasons.fail(f.ID, statelog.Reason(msg), start, now, p.schedule(f).LongestBackoff())
+	note, s := p.reasons.fail(f.ID, statelog.Reason(msg), start, now, st.LastSuccess)
 	args := []any{"feed", f.ID, "url", redact.URL(st.URL), "err", msg, "next_poll", dec.Next.Format(time.RFC3339)}
 	switch {
 	case note == failNew:
