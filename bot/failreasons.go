@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"maps"
 	"sync"
 	"time"
 
@@ -152,4 +153,19 @@ func (r *failReasons) healthy(feedID string, now time.Time) (failStretch, bool) 
 	}
 	delete(r.by, feedID)
 	return *s, s.flapping
+}
+
+// keepOnly forgets the feeds listed does not list (gone from the config
+// or the watches), whose stretches no poll ends.
+func (r *failReasons) keepOnly(listed func(feedID string) bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	maps.DeleteFunc(r.by, func(feedID string, _ *failStretch) bool { return !listed(feedID) })
+}
+
+// forget forgets feedID's stretch.
+func (r *failReasons) forget(feedID string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	delete(r.by, feedID)
 }

@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -155,4 +157,49 @@ func TestAFlappingFeedOnTwoInstancesIsLoggedOncePerStretch(t *testing.T) {
 			t.Errorf("%s: the feed's lines: got %d %q, want %q", tt.name, len(got), got, tt.want)
 		}
 	}
+}
+
+// TestAReloadForgetsTheStretchesOfRemovedFeeds: a feed's failure stretch
+// (failReasons) ends only by a poll of it, so one the config no longer
+// lists, failing or recovered within flapHold, was kept for as long as
+// the process ran, each reload's removals adding to it. The poll loop's
+// plan of the new catalog forgets them.
+func TestAReloadForgetsTheStretchesOfRemovedFeeds(t *testing.T) {
+	for _, status := range []int{http.StatusServiceUnavailable, http.StatusOK} {
+		t.Run(http.StatusText(status), func(t *testing.T) {
+			h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo"})
+			srv := newFlakyFeed(t, http.StatusServiceUnavailable)
+			h.cfg.Defaults.AllowPrivateNetworks = true
+			kept := h.cfg.Feeds
+			h.cfg.Feeds = append(kept, config.Feed{Name: "flaky", URL: srv.URL + "/rss", Interval: 5 * time.Minute})
+			svc, st := h.open()
+			defer st.Close()
+			ctx := context.Background()
+			before := svc.live.catalog()
+			q := &dueQueue{index: map[string]*due{}}
+			svc.poller.planNew(ctx, before, replanAfter{}, q, map[string]bool{}, map[string]replanAfter{})
+			flaky, _ := before.Feed("flaky")
+			svc.poller.pollFeed(ctx, flaky, pollNow, nil) // failed
+			srv.SetStatus(status)
+			h.clock = h.clock.Add(10 * time.Minute)
+			svc.poller.pollFeed(ctx, flaky, pollNow, nil) // failing still, or recovered
+
+			cfg := *h.cfg
+			cfg.Feeds = kept
+			if err := svc.Reload(ctx, &cfg); err != nil {
+				t.Fatal(err)
+			}
+			svc.poller.planNew(ctx, svc.live.catalog(), replanAfter{prev: before, reloaded: true}, q, map[string]bool{}, map[string]replanAfter{})
+			if got := svc.poller.reasons.kept(); len(got) > 0 {
+				t.Errorf("after a reload without it: failure stretches kept for %q, want none", got)
+			}
+		})
+	}
+}
+
+// kept are the feeds whose stretches r keeps.
+func (r *failReasons) kept() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Sorted(maps.Keys(r.by))
 }

@@ -56,8 +56,11 @@ func (p *poller) loop(ctx context.Context) {
 			}
 			f, ok := planned.Feed(d.id)
 			if !ok {
+				// removed by a reload or a /watch command (the stretch of
+				// one whose poll was in flight then is forgotten now)
 				p.putOff.forget(d.id)
-				continue // removed by a reload or a /watch command
+				p.reasons.forget(d.id)
+				continue
 			}
 			inFlight[d.id] = true
 			go func(f *alert.Feed, mode pollMode) {
@@ -114,9 +117,11 @@ type replanAfter struct {
 // queued feeds whose url changed (the new url is a new feed) and, after a
 // config reload, those that are disabled (a reload retries them once,
 // like a restart); a feed in flight goes in replan, to be planned so when
-// its poll ends.
+// its poll ends. The failure stretches of feeds cat no longer lists are
+// forgotten: no poll of theirs ends them.
 func (p *poller) planNew(ctx context.Context, cat *alert.Catalog, after replanAfter, q *dueQueue, inFlight map[string]bool, replan map[string]replanAfter) {
 	prev := after.prev
+	p.reasons.keepOnly(func(id string) bool { _, listed := cat.Feed(id); return listed })
 	var fresh []*alert.Feed
 	for _, f := range cat.Feeds() {
 		if inFlight[f.ID] {
