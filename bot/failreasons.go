@@ -51,6 +51,13 @@ func (s *failStretch) after() time.Time {
 	return s.lastFailure
 }
 
+// holding reports whether lastSuccess, a feed's latest successful poll,
+// is one of the stretch's recovery that has not held yet.
+func (s *failStretch) holding(lastSuccess time.Time) bool {
+	after := s.after()
+	return !lastSuccess.Before(after) && lastSuccess.Before(after.Add(flapHold))
+}
+
 // failNote is what a failure is worth saying.
 type failNote int
 
@@ -64,12 +71,13 @@ const (
 // fail records that feedID failed at now for reason. start is the
 // schedule's view (its streak of failures begins); lastSuccess is the
 // stored state's last successful poll, by whichever instance: a relapse
-// is a start before any success flapHold after the stretch's recovery.
+// is a start after the stretch's recovery (a state started afresh, its
+// url changed, has had none) and before any success flapHold after it.
 func (r *failReasons) fail(feedID, reason string, start bool, now, lastSuccess time.Time) (failNote, failStretch) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	s := r.by[feedID]
-	relapse := start && s != nil && lastSuccess.Before(s.after().Add(flapHold))
+	relapse := start && s != nil && s.holding(lastSuccess)
 	if s == nil || (start && !relapse) {
 		s = &failStretch{since: now}
 		if r.by == nil {

@@ -203,3 +203,40 @@ func (r *failReasons) kept() []string {
 	defer r.mu.Unlock()
 	return slices.Sorted(maps.Keys(r.by))
 }
+
+// TestAFeedWhoseURLChangedFailsAsANewFeed: a feed whose url the config
+// changes starts afresh (startedState), so its first failure is a feed's
+// first, "feed failed", not a relapse of the stretch the old url was in,
+// failing or just recovered: nothing at the new url recovered.
+func TestAFeedWhoseURLChangedFailsAsANewFeed(t *testing.T) {
+	for _, oldEnds := range []int{http.StatusServiceUnavailable, http.StatusOK} {
+		t.Run("old url "+http.StatusText(oldEnds), func(t *testing.T) {
+			h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo"})
+			oldSrv := newFlakyFeed(t, http.StatusServiceUnavailable)
+			newSrv := newFlakyFeed(t, http.StatusServiceUnavailable)
+			h.cfg.Defaults.AllowPrivateNetworks = true
+			h.cfg.Feeds = []config.Feed{{Name: "flaky", URL: oldSrv.URL + "/rss", Interval: 5 * time.Minute}}
+			logs := &logBuffer{}
+			svc, st := h.openLogging(logs)
+			defer st.Close()
+			ctx := context.Background()
+			poll := func() {
+				f, _ := svc.live.catalog().Feed("flaky")
+				svc.poller.pollFeed(ctx, f, pollNow, nil)
+				h.clock = h.clock.Add(10 * time.Minute)
+			}
+			poll()
+			oldSrv.SetStatus(oldEnds)
+			poll()
+			cfg := *h.cfg
+			cfg.Feeds = []config.Feed{{Name: "flaky", URL: newSrv.URL + "/rss", Interval: 5 * time.Minute}}
+			if err := svc.Reload(ctx, &cfg); err != nil {
+				t.Fatal(err)
+			}
+			poll()
+			if got, last := flakyLines(logs); got[len(got)-1] != "feed failed" || !strings.Contains(last, newSrv.URL) {
+				t.Errorf("the new url's first failure: got the lines %q, the last:\n%s\nwant it \"feed failed\" at %s", got, last, newSrv.URL)
+			}
+		})
+	}
+}
