@@ -370,7 +370,8 @@ func isLoopback(host string) bool {
 // transaction on the same connection, with the same mail and so the same
 // Message-ID, until every recipient has been tried (RFC 5321 4.5.3.1.10);
 // once a transaction went through, a later one that fails ends the mail
-// (see missRest).
+// (see missRest), but for a reply to one recipient's own transaction
+// after a split (see transactionReply).
 //
 // missed is how many recipients were refused while others got the mail.
 func (n *Notifier) deliver(c *smtp.Client, msg []byte) (missed int, err error) {
@@ -427,6 +428,10 @@ transactions:
 				}
 				continue
 			}
+			if alone && len(delivered) > 0 && transactionReply(err) {
+				refusals = append(refusals, refusal{accepted[0], "end of DATA", err})
+				continue
+			}
 			if len(delivered) > 0 {
 				missRest("the mail", err, append(accepted, rest...))
 				break
@@ -473,6 +478,16 @@ transactions:
 func fullAtData(err error) (*textproto.Error, bool) {
 	reply, ok := errors.AsType[*textproto.Error](err)
 	return reply, ok && mailboxFull("end of DATA", reply)
+}
+
+// transactionReply reports whether err is the server's reply to a
+// transaction, which leaves the connection open for the next: a 4xx or
+// 5xx but a 421 (the server closing the session). Once a mail is split
+// (fullAtData), such a reply to one recipient's transaction is that
+// recipient's alone, a refusal, and the others still get the mail.
+func transactionReply(err error) bool {
+	code := replyCode(err)
+	return code >= 400 && code <= 599 && code != 421
 }
 
 // recipients names the recipients of the transaction begun, from the

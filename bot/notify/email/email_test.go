@@ -1158,3 +1158,51 @@ func (c *cancelOnMail) Deadline() (time.Time, bool) {
 	}
 	return c.Context.Deadline()
 }
+
+// TestARefusalInTheSplitMissesOnlyItsRecipient: once a mailbox full at
+// the end of DATA split a mail into a transaction a recipient, a reply to
+// one of those (a 4xx, a 5xx) is that recipient's alone, and the
+// connection is still open: the recipients after it were left out with
+// it, counted missed and logged as refused with its reply, though no
+// server refused them. They get the mail; a dropped connection still ends it.
+func TestARefusalInTheSplitMissesOnlyItsRecipient(t *testing.T) {
+	const a, b, c, d = "a@example.org", "b@example.org", "c@example.org", "d@example.org"
+	full := fakesmtp.Fault{Command: "DATA", Code: 552, Text: "5.2.2 The email account that you tried to reach is over quota"}
+	taken := fakesmtp.Fault{Command: "DATA", Code: 250, Accept: true, Text: "2.0.0 queued"}
+	tests := []struct {
+		name       string
+		c          fakesmtp.Fault // the reply to c's own transaction
+		wantTo     []string
+		wantMissed int
+	}{
+		{"a 4xx", fakesmtp.Fault{Command: "DATA", Code: 451, Text: "4.3.0 try again later"}, []string{a, d}, 2},
+		{"a 5xx", fakesmtp.Fault{Command: "DATA", Code: 554, Text: "5.7.1 message refused"}, []string{a, d}, 2},
+		{"the connection dropped", fakesmtp.Fault{Command: "DATA"}, []string{a}, 3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := fakesmtp.New(t, fakesmtp.Options{Mode: fakesmtp.Plain})
+			// the whole mail, then a's, b's and c's transactions
+			srv.FailNext(full, taken, full, tt.c)
+			var logs bytes.Buffer
+			n := newLoggedNotifier(t, srv, &logs, a, b, c, d)
+			r, err := n.Send(context.Background(), numbered(0))
+			if err != nil || r.Missed != tt.wantMissed {
+				t.Fatalf("got %d missed, %v; want %d missed, no error", r.Missed, err, tt.wantMissed)
+			}
+			var got []string
+			for _, m := range srv.Mails() {
+				got = append(got, m.To...)
+			}
+			if !slices.Equal(got, tt.wantTo) {
+				t.Errorf("the mail went to %v, want %v", got, tt.wantTo)
+			}
+			if _, repeats := srv.Stats(); repeats != 0 {
+				t.Errorf("%d repeats, want 0", repeats)
+			}
+			if slices.Contains(tt.wantTo, d) && strings.Contains(logs.String(), "recipient="+d) {
+				t.Errorf("d, never refused, is logged:\n%s", logs.String())
+			}
+		})
+	}
+}
