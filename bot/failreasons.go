@@ -117,12 +117,12 @@ func (r *failReasons) stillDown(feedID string, failingSince, now time.Time) (fai
 	return *s, true
 }
 
-// recovered records feedID's recovery at now from a streak of errors
+// recovered records feedID's recovery at now from a streak of n
 // failures since failingSince, and says what it is worth: a line
 // ("feed recovered") but while the feed is flapping, or, for a streak
 // this instance saw none of (another polled the feed), begun before the
 // recovery it knew of had held, its first relapse (a "feed flapping" line).
-func (r *failReasons) recovered(feedID string, now, failingSince time.Time, errors int) (failNote, failStretch) {
+func (r *failReasons) recovered(feedID string, now, failingSince time.Time, n int) (failNote, failStretch) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	s := r.by[feedID]
@@ -134,14 +134,14 @@ func (r *failReasons) recovered(feedID string, now, failingSince time.Time, erro
 		}
 		return failNew, *s
 	case s != nil && failingSince.Before(s.after().Add(flapHold)):
-		s.recovered, s.relapses, s.failures = now, s.relapses+1, s.failures+errors
+		s.recovered, s.relapses, s.failures = now, s.relapses+1, s.failures+n
 		if s.flapping {
 			return failQuiet, *s
 		}
 		s.flapping = true
 		return failFlapping, *s
 	}
-	s = &failStretch{since: failingSince, recovered: now, failures: errors}
+	s = &failStretch{since: failingSince, recovered: now, failures: n}
 	if r.by == nil {
 		r.by = map[string]*failStretch{}
 	}
