@@ -3,10 +3,12 @@ package bot
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"log/slog"
 	"maps"
 	"math"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -16,11 +18,13 @@ import (
 	"github.com/newshound/newshound/store"
 )
 
-// This file follows a reload that changes when a subscription's alerts go
-// out (its mode, schedule, time zone or quiet hours): what it holds for a
-// digest is held as the new delivery would have held it, so an operator
-// who moves a digest, shortens quiet hours or switches to instant sees
-// what waits follow.
+// This file follows a reload, or a restart, that changes when a
+// subscription's alerts go out (its mode, schedule, time zone or quiet
+// hours): what it holds for a digest is held as the new delivery would
+// have held it, so an operator who moves a digest, shortens quiet hours
+// or switches to instant sees what waits follow. A restart has no config
+// before it to compare with: the delivery held alerts were planned under
+// is written down with them (store.ReplanDigests' planned deliveries).
 
 // heldReplans re-plans held alerts for their subscriptions' new delivery
 // at a reload, and, when that fails (another instance holds the stories
@@ -45,14 +49,17 @@ type heldReplans struct {
 	// running is held by a re-plan; the poll loop's retry does not wait
 	// for it. It guards the fields below.
 	running sync.Mutex
-	owed    map[string]*alert.Subscription // by id: the delivery its held alerts still follow
+	owed    map[string]*alert.Subscription // by id: the delivery its held alerts still follow; non-nil: a re-plan is owed
+	planned map[string]string              // the config subscriptions' deliveries as last found or written down in the store
+	started bool                           // atStart was made
 	next    time.Time                      // the retry's earliest time
 	wait    time.Duration                  // the retry's back-off
 }
 
 // afterReload re-plans, in one transaction, the held alerts of each
-// config subscription of next whose timing differs from prev's, or from
-// what a re-plan that failed left them at. A subscription next lacks keeps
+// config subscription of next whose timing differs from prev's, from
+// what a re-plan that failed left them at, or from the delivery written
+// down with them. A subscription next lacks keeps
 // its alerts as they were held. A failure leaves those alerts at their
 // old times for the moment, which loses nothing. It returns how many
 // alerts moved: made again over what it made (another instance reloading
@@ -70,6 +77,21 @@ func (r *heldReplans) afterReload(ctx context.Context, prev, next *alert.Catalog
 	return r.replanOwed(ctx, subs, next)
 }
 
+// atStart re-plans, at the service's first run, the held alerts of each
+// config subscription whose delivery differs from the one they were
+// planned under, written down in the store (a restart with a changed
+// config, or one before a re-plan owed was made). A failure owes it, as a
+// reload's. Nothing is written down for the alerts of a database older
+// than that: they are taken as planned under the delivery now.
+func (r *heldReplans) atStart(ctx context.Context) {
+	r.running.Lock()
+	defer r.running.Unlock()
+	if !r.started {
+		r.started = true
+		r.replanOwed(ctx, map[string]retimed{}, r.live.catalog())
+	}
+}
+
 // retry makes the re-plan a failure left, once its back-off has passed,
 // for the subscriptions as they are now; not while a reload re-plans.
 func (r *heldReplans) retry(ctx context.Context) {
@@ -77,7 +99,7 @@ func (r *heldReplans) retry(ctx context.Context) {
 		return
 	}
 	defer r.running.Unlock()
-	if len(r.owed) > 0 && !r.now().Before(r.next) {
+	if r.owed != nil && !r.now().Before(r.next) {
 		r.replanOwed(ctx, map[string]retimed{}, r.live.catalog())
 	}
 }
@@ -107,7 +129,7 @@ func (r *heldReplans) replanOwed(ctx context.Context, subs map[string]retimed, c
 		}
 	}
 	maps.DeleteFunc(subs, func(_ string, t retimed) bool { return t.was.Delivery.SameTiming(t.is.Delivery) })
-	if len(subs) == 0 {
+	if len(subs) == 0 && maps.Equal(r.planned, plannedOf(cat)) {
 		if r.owed != nil {
 			// Else the next failure, in the same state, would not be logged.
 			r.errs.OK("replan", "held alerts owed a re-plan need none now: their subscriptions were removed or given back the delivery they were held by")
@@ -116,7 +138,7 @@ func (r *heldReplans) replanOwed(ctx context.Context, subs map[string]retimed, c
 		r.retryAt.Store(0)
 		return 0
 	}
-	n, err := r.replanLocked(ctx, subs)
+	n, replanned, err := r.replanLocked(ctx, subs, cat)
 	if err != nil {
 		r.owe(subs)
 		if ctx.Err() != nil {
@@ -129,13 +151,14 @@ func (r *heldReplans) replanOwed(ctx context.Context, subs map[string]retimed, c
 	r.retryAt.Store(0)
 	r.errs.OK("replan", "re-planning held alerts works again", "alerts", n)
 	if n > 0 {
-		r.log.Info("alerts held for a digest re-planned for their subscription's new delivery", "subscriptions", len(subs), "alerts", n)
+		r.log.Info("alerts held for a digest re-planned for their subscription's new delivery", "subscriptions", replanned, "alerts", n)
 		r.poke()
 	}
 	return n
 }
 
-// owe keeps subs for a retry, each with the delivery its alerts follow.
+// owe keeps subs for a retry, each with the delivery its alerts follow,
+// and the deliveries to write down (owed even with no subs).
 func (r *heldReplans) owe(subs map[string]retimed) {
 	r.owed = make(map[string]*alert.Subscription, len(subs))
 	for id, t := range subs {
@@ -149,16 +172,110 @@ func (r *heldReplans) owe(subs map[string]retimed) {
 // replanLocked moves the held alerts of subs under the lock digests are
 // formed and holds committed in (on every instance sharing the store): no
 // digest of these alerts is being formed while they move.
-func (r *heldReplans) replanLocked(ctx context.Context, subs map[string]retimed) (int, error) {
+// With them, each config subscription of cat gets its delivery written
+// down, and one whose held alerts were planned under another, as written
+// down, not in subs, is re-planned too. It returns how many alerts moved
+// and the subscriptions re-planned.
+func (r *heldReplans) replanLocked(ctx context.Context, subs map[string]retimed, cat *alert.Catalog) (moved, replanned int, err error) {
 	unlock, err := r.commits.lockHoldsAll(ctx)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	defer unlock()
 	now := r.now()
-	return r.store.ReplanDigests(ctx, func(held []store.Alert) []store.Alert {
-		return replan(subs, held, now)
+	want := plannedOf(cat)
+	moved, err = r.store.ReplanDigests(ctx, func(held []store.Alert, planned map[string]string) ([]store.Alert, map[string]string) {
+		all := withPlanned(subs, planned, cat)
+		replanned = len(all)
+		return replan(all, held, now), changedPlans(planned, want)
 	})
+	if err == nil {
+		r.planned = want
+	}
+	return moved, replanned, err
+}
+
+// withPlanned adds to subs, into a copy (a transaction may be tried
+// again), each config subscription of cat whose held alerts were planned,
+// as planned writes down, under a delivery of another timing. One subs
+// has keeps the delivery it names: its held alerts follow it, those this
+// instance committed meanwhile too. One written down in words this
+// version cannot read, or not at all, is taken as planned under its
+// delivery now: it moves nothing, as before deliveries were written down.
+func withPlanned(subs map[string]retimed, planned map[string]string, cat *alert.Catalog) map[string]retimed {
+	all := maps.Clone(subs)
+	for id, text := range planned {
+		sub, ok := cat.Subscription(id)
+		if _, has := all[id]; has || !ok || !isConfigSub(id) {
+			continue
+		}
+		d, err := parseDelivery(text)
+		if err != nil || d.SameTiming(sub.Delivery) {
+			continue
+		}
+		was := *sub
+		was.Delivery = d
+		all[id] = retimed{was: &was, is: sub}
+	}
+	return all
+}
+
+// changedPlans is what of want planned does not hold yet.
+func changedPlans(planned, want map[string]string) map[string]string {
+	out := map[string]string{}
+	for id, text := range want {
+		if planned[id] != text {
+			out[id] = text
+		}
+	}
+	return out
+}
+
+// plannedOf is the delivery of each config subscription of cat, written
+// down. A watch's has no hold, and is not.
+func plannedOf(cat *alert.Catalog) map[string]string {
+	out := map[string]string{}
+	for _, id := range cat.SubscriptionIDs() {
+		if sub, _ := cat.Subscription(id); isConfigSub(id) {
+			out[id] = deliveryText(sub.Delivery)
+		}
+	}
+	return out
+}
+
+func isConfigSub(id string) bool { return strings.HasPrefix(id, configSubID("")) }
+
+// writtenDelivery is a delivery as the store keeps it with the alerts it
+// held: JSON, its zone by name.
+type writtenDelivery struct {
+	Digest     *alert.DigestSchedule `json:"digest,omitempty"`
+	Quiet      *alert.QuietHours     `json:"quiet,omitempty"`
+	MaxPerHour int                   `json:"max_per_hour,omitempty"`
+	Zone       string                `json:"zone"`
+}
+
+func deliveryText(d alert.Delivery) string {
+	zone := "UTC"
+	if d.Location != nil {
+		zone = d.Location.String()
+	}
+	b, err := json.Marshal(writtenDelivery{Digest: d.Digest, Quiet: d.Quiet, MaxPerHour: d.MaxPerHour, Zone: zone})
+	if err != nil {
+		panic(err) // plain values: cannot fail
+	}
+	return string(b)
+}
+
+func parseDelivery(text string) (alert.Delivery, error) {
+	var w writtenDelivery
+	if err := json.Unmarshal([]byte(text), &w); err != nil {
+		return alert.Delivery{}, err
+	}
+	loc, err := time.LoadLocation(w.Zone)
+	if err != nil {
+		return alert.Delivery{}, err
+	}
+	return alert.Delivery{Digest: w.Digest, Quiet: w.Quiet, MaxPerHour: w.MaxPerHour, Location: loc}, nil
 }
 
 // replan gives each alert of held in a digest of one of subs the digest

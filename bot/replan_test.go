@@ -33,35 +33,58 @@ func runReplanSteps(t *testing.T, h *harness, edit func(*config.Delivery), steps
 	t.Helper()
 	svc, _ := h.openAndRunOnce()
 	ctx := context.Background()
+	runSteps(t, h, steps, func(next *config.Config) {
+		edit(&next.Subscriptions[0].Delivery)
+		if err := svc.Reload(ctx, next); err != nil {
+			t.Fatal(err)
+		}
+	}, func(at string) {
+		if _, err := svc.RunOnce(ctx); err != nil {
+			t.Fatalf("at %s: RunOnce: %v", at, err)
+		}
+	})
+}
+
+// runSteps runs steps over h, run twice a step, change given a copy of
+// h's config at the step marked reload, and reports each step whose
+// messages differ from what it wants.
+func runSteps(t *testing.T, h *harness, steps []replanStep, change func(next *config.Config), run func(at string)) {
+	t.Helper()
 	published := map[string][]testItem{}
 	read := 0
 	h.rec.since(&read)
 	for i, st := range steps {
-		at, err := time.Parse("15:04", st.at)
-		if err != nil {
-			t.Fatal(err)
-		}
-		h.clock = time.Date(2026, 12, 2, at.Hour(), at.Minute(), 0, 0, time.UTC)
+		h.setClock(st.at)
 		if st.reload {
 			next := *h.cfg
 			next.Subscriptions = slices.Clone(h.cfg.Subscriptions)
-			edit(&next.Subscriptions[0].Delivery)
-			if err := svc.Reload(ctx, &next); err != nil {
-				t.Fatal(err)
-			}
+			change(&next)
 		}
-		for feed, title := range st.publish {
-			it := item(100+i, title, h.clock)
-			it.GUID, it.Link = "urn:"+feed+":"+st.at, "https://"+feed+".example/"+st.at
-			published[feed] = append(published[feed], it)
-			h.write(feed+".xml", published[feed]...)
-		}
-		for range 2 {
-			if _, err := svc.RunOnce(ctx); err != nil {
-				t.Fatalf("at %s: RunOnce: %v", st.at, err)
-			}
-		}
+		h.publish(i, st, published)
+		run(st.at)
+		run(st.at)
 		wantSent(t, st.at, h.rec.since(&read), st.instant, st.digests)
+	}
+}
+
+// setClock sets h's clock to at ("15:04") on 2 December 2026, UTC.
+func (h *harness) setClock(at string) {
+	h.t.Helper()
+	t, err := time.Parse("15:04", at)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	h.clock = time.Date(2026, 12, 2, t.Hour(), t.Minute(), 0, 0, time.UTC)
+}
+
+// publish publishes st's headlines, the i-th step's, beside what each
+// feed published before (published, which it extends).
+func (h *harness) publish(i int, st replanStep, published map[string][]testItem) {
+	for feed, title := range st.publish {
+		it := item(100+i, title, h.clock)
+		it.GUID, it.Link = "urn:"+feed+":"+st.at, "https://"+feed+".example/"+st.at
+		published[feed] = append(published[feed], it)
+		h.write(feed+".xml", published[feed]...)
 	}
 }
 
@@ -193,7 +216,7 @@ type replanRefused struct {
 	refuse atomic.Bool
 }
 
-func (r *replanRefused) ReplanDigests(ctx context.Context, plan func([]store.Alert) []store.Alert) (int, error) {
+func (r *replanRefused) ReplanDigests(ctx context.Context, plan func([]store.Alert, map[string]string) ([]store.Alert, map[string]string)) (int, error) {
 	if r.refuse.Load() {
 		return 0, errors.New("waiting for the \"stories\" lease: not taken within 39s: another instance holds it")
 	}

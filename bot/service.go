@@ -213,6 +213,7 @@ func (s *Service) RunOnce(ctx context.Context) (OnceReport, error) {
 		renewing.Wait()
 	}()
 	s.live.refresh(ctx)
+	s.replans.atStart(ctx)
 	s.sender.takeInWatches(ctx) // alerts left by removed watches (see sender.dropUnwatched)
 	// The config's destinations are checked as Run checks them at start,
 	// while the feeds are polled, and before anything is delivered; but
@@ -319,6 +320,8 @@ func (s *Service) sendingGrace(ctx context.Context) (sendCtx context.Context, st
 func (s *Service) Run(ctx context.Context) error {
 	sendCtx, stopSending := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopSending()
+	// Before the sender: a digest moved is not sent at its old time first.
+	s.replans.atStart(ctx)
 	s.sender.takeInWatches(ctx) // alerts left by removed watches (see sender.dropUnwatched)
 	var wg sync.WaitGroup
 	senderDone := make(chan struct{})

@@ -76,6 +76,8 @@ type dialect struct {
 	holdForDigest       string
 	heldForDigests      string
 	replanDigest        string
+	plannedDeliveries   string
+	setPlannedDelivery  string
 	postAlone           string
 	pendingDestinations string
 	outboxStats         string
@@ -271,6 +273,9 @@ var commonQueries = dialect{
 	// instance re-planned, batched or sent meanwhile is left as it is.
 	replanDigest: `UPDATE alerts SET digest = $2, hold_until = $3
 		WHERE id = $1 AND digest = $4 AND delivered_at = 0 AND NOT dropped AND batch = ''`,
+	plannedDeliveries: `SELECT subscription, delivery FROM planned_deliveries`,
+	setPlannedDelivery: `INSERT INTO planned_deliveries (subscription, delivery) VALUES ($1, $2)
+		ON CONFLICT (subscription) DO UPDATE SET delivery = excluded.delivery`,
 	postAlone: `UPDATE alerts SET batch = $2, sent_alone_at = $3
 		WHERE id = $1 AND delivered_at = 0 AND NOT dropped AND joins AND digest = '' AND story = $4`,
 	// A message's batch ("nh…") is one message: the alert's undelivered

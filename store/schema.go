@@ -61,6 +61,21 @@ const leaseTakeStep = "a lease given back only by the take that holds it"
 // busy host put off is written down (FeedState.RetryAt), for status.
 const retryAtStep = "a disabled feed's retry a busy host put off"
 
+// plannedDeliveriesStep is step 19 of both dialects: the delivery each
+// subscription's held alerts were planned under, so that a start with a
+// config that changed it re-plans them as a reload does
+// (Store.ReplanDigests). A database upgraded has none: its held alerts
+// are taken as planned under the delivery of the first start after the
+// step, which re-plans nothing, as before it.
+const plannedDeliveriesStep = "the delivery held alerts were planned under"
+
+var plannedDeliveriesTable = []string{
+	`CREATE TABLE planned_deliveries (
+		subscription TEXT PRIMARY KEY,
+		delivery     TEXT NOT NULL
+	)`,
+}
+
 var sqliteMigrations = []migration{
 	{1, "feeds, seen items, outbox, watches", []string{
 		`CREATE TABLE feeds (
@@ -219,6 +234,7 @@ var sqliteMigrations = []migration{
 	{18, retryAtStep, []string{
 		`ALTER TABLE feeds ADD COLUMN retry_at INTEGER NOT NULL DEFAULT 0`,
 	}},
+	{19, plannedDeliveriesStep, plannedDeliveriesTable},
 }
 
 var postgresMigrations = []migration{
@@ -372,4 +388,5 @@ var postgresMigrations = []migration{
 	{18, retryAtStep, []string{
 		`ALTER TABLE feeds ADD COLUMN retry_at BIGINT NOT NULL DEFAULT 0`,
 	}},
+	{19, plannedDeliveriesStep, plannedDeliveriesTable},
 }

@@ -1157,7 +1157,7 @@ func (s *sqlStore) HoldForDigest(ctx context.Context, id int64, digest string, u
 
 // ReplanDigests moves held alerts to the digests plan gives them (see
 // Store.ReplanDigests).
-func (s *sqlStore) ReplanDigests(ctx context.Context, plan func([]Alert) []Alert) (int, error) {
+func (s *sqlStore) ReplanDigests(ctx context.Context, plan func([]Alert, map[string]string) ([]Alert, map[string]string)) (int, error) {
 	moved := 0
 	err := s.inWriteTx(ctx, func(tx writeTx) error {
 		moved = 0
@@ -1169,11 +1169,21 @@ func (s *sqlStore) ReplanDigests(ctx context.Context, plan func([]Alert) []Alert
 		if err != nil {
 			return fmt.Errorf("alerts held for digests: %w", err)
 		}
+		planned, err := s.plannedDeliveries(ctx, tx)
+		if err != nil {
+			return err
+		}
 		was := make(map[int64]Alert, len(held))
 		for _, a := range held {
 			was[a.ID] = a
 		}
-		for _, a := range plan(held) {
+		moves, deliveries := plan(held, planned)
+		for sub, d := range deliveries {
+			if _, err := tx.ExecContext(ctx, s.q.setPlannedDelivery, sub, d); err != nil {
+				return fmt.Errorf("the delivery subscription %q's held alerts follow: %w", sub, err)
+			}
+		}
+		for _, a := range moves {
 			old, ok := was[a.ID]
 			if !ok || old.Digest == a.Digest && toMicro(old.HoldUntil) == toMicro(a.HoldUntil) {
 				continue
@@ -1189,6 +1199,28 @@ func (s *sqlStore) ReplanDigests(ctx context.Context, plan func([]Alert) []Alert
 		return nil
 	})
 	return moved, err
+}
+
+// plannedDeliveries reads, in tx, the delivery each subscription's held
+// alerts were planned under (see Store.ReplanDigests).
+func (s *sqlStore) plannedDeliveries(ctx context.Context, tx writeTx) (map[string]string, error) {
+	rows, err := tx.QueryContext(ctx, s.q.plannedDeliveries)
+	if err != nil {
+		return nil, fmt.Errorf("the deliveries held alerts follow: %w", err)
+	}
+	type planned struct{ sub, delivery string }
+	all, err := scanEach(rows, func(scan func(...any) error) (planned, error) {
+		var p planned
+		return p, scan(&p.sub, &p.delivery)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("the deliveries held alerts follow: %w", err)
+	}
+	out := make(map[string]string, len(all))
+	for _, p := range all {
+		out[p.sub] = p.delivery
+	}
+	return out, nil
 }
 
 // PostAlone makes a join a message of its own (see Store.PostAlone).

@@ -349,13 +349,16 @@ type Store interface {
 	// was delivered, dropped or batched meanwhile.
 	HoldForDigest(ctx context.Context, id int64, digest string, until time.Time) error
 	// ReplanDigests, in one transaction, reads the alerts held for a
-	// digest and in no batch yet (undelivered, undropped), by id, gives
-	// them to plan, and stores the Digest and HoldUntil plan returns for
-	// each of them that differs, unless another writer changed its digest,
-	// batched, sent or dropped it since the read. plan returns alerts of
-	// those it was given, by ID; it must not block. It returns how many
-	// alerts moved: a plan made again over what it made moves none.
-	ReplanDigests(ctx context.Context, plan func([]Alert) []Alert) (int, error)
+	// digest and in no batch yet (undelivered, undropped), by id, and the
+	// delivery each subscription's held alerts were planned under (by
+	// subscription id, in the caller's words: kept as given), gives them
+	// to plan, and stores the Digest and HoldUntil plan returns for each
+	// alert that differs, unless another writer changed its digest,
+	// batched, sent or dropped it since the read, and each delivery plan
+	// returns. plan returns alerts of those it was given, by ID; it must
+	// not block. It returns how many alerts moved: a plan made again over
+	// what it made moves none.
+	ReplanDigests(ctx context.Context, plan func(held []Alert, planned map[string]string) ([]Alert, map[string]string)) (int, error)
 	// PostAlone makes the undelivered join id, in no digest, a message of
 	// its own: it gets the message batch batch ("nh…") and CountUnheld
 	// counts it from at, when it was decided, in that hour; its

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"maps"
 	"slices"
 	"testing"
 	"time"
@@ -96,11 +97,13 @@ func testReplanDigests(t *testing.T, h *harness) {
 	if err := s.MarkDelivered(ctx, byKey["sent"].ID, "m1", h.clock.Now()); err != nil {
 		t.Fatal(err)
 	}
-	// plan moves desk's alerts into digest, released at until, and notes
-	// which it was given.
-	plan := func(digest string, until time.Time, given *[]string) func([]store.Alert) []store.Alert {
-		return func(held []store.Alert) []store.Alert {
-			*given = itemKeys(held)
+	// plan moves desk's alerts into digest, released at until, notes
+	// which it was given, and gives desk the delivery digest, noting the
+	// one it had.
+	var planned map[string]string
+	plan := func(digest string, until time.Time, given *[]string) func([]store.Alert, map[string]string) ([]store.Alert, map[string]string) {
+		return func(held []store.Alert, was map[string]string) ([]store.Alert, map[string]string) {
+			*given, planned = itemKeys(held), was
 			var out []store.Alert
 			for _, a := range held {
 				if a.Destination == "desk" {
@@ -108,19 +111,20 @@ func testReplanDigests(t *testing.T, h *harness) {
 					out = append(out, a)
 				}
 			}
-			return out
+			return out, map[string]string{"desk": digest}
 		}
 	}
 	soon := h.clock.Now().Add(time.Hour)
 	tests := []struct {
-		name      string
-		digest    string
-		until     time.Time
-		wantMoved int
+		name        string
+		digest      string
+		until       time.Time
+		wantMoved   int
+		wantPlanned map[string]string // given to plan
 	}{
-		{"moved", "digest|new", soon, 2},
-		{"made again", "digest|new", soon, 0},
-		{"released now", "digest|new", h.clock.Now(), 2},
+		{"moved", "digest|new", soon, 2, map[string]string{}},
+		{"made again", "digest|new", soon, 0, map[string]string{"desk": "digest|new"}},
+		{"released now", "digest|now", h.clock.Now(), 2, map[string]string{"desk": "digest|new"}},
 	}
 	for _, tt := range tests {
 		var given []string
@@ -130,6 +134,9 @@ func testReplanDigests(t *testing.T, h *harness) {
 		}
 		if want := []string{"a", "b", "elsewhere"}; !slices.Equal(given, want) || moved != tt.wantMoved {
 			t.Errorf("%s: plan given %q, %d moved; want %q, %d", tt.name, given, moved, want, tt.wantMoved)
+		}
+		if !maps.Equal(planned, tt.wantPlanned) {
+			t.Errorf("%s: plan given the deliveries %q, want %q", tt.name, planned, tt.wantPlanned)
 		}
 		in, err := s.DigestAlerts(ctx, "desk", tt.digest)
 		if err != nil {
@@ -150,11 +157,11 @@ func testReplanDigests(t *testing.T, h *harness) {
 	}
 	other := h.store(t)
 	var given []string
-	moved, err := s.ReplanDigests(ctx, func(held []store.Alert) []store.Alert {
+	moved, err := s.ReplanDigests(ctx, func(held []store.Alert, was map[string]string) ([]store.Alert, map[string]string) {
 		if _, err := other.ReplanDigests(ctx, plan("digest|other", soon, &given)); err != nil {
 			t.Errorf("the other instance's ReplanDigests: %v", err)
 		}
-		return plan("digest|this", soon, &given)(held)
+		return plan("digest|this", soon, &given)(held, was)
 	})
 	if err != nil {
 		t.Fatal(err)

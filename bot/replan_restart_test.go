@@ -1,0 +1,212 @@
+package bot
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"io"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/newshound/newshound/config"
+	"github.com/newshound/newshound/internal/pgtest"
+	_ "modernc.org/sqlite"
+)
+
+// runRestartSteps runs steps as `newshound run --once` processes on h's
+// SQLite file, two a step; the step marked reload is the first with the
+// config edit makes (false: its first subscription removed), as a
+// restart after the file was edited, and every run after it.
+func runRestartSteps(t *testing.T, h *harness, edit func(*config.Subscription) bool, steps []replanStep) {
+	t.Helper()
+	h.runOnce()
+	runSteps(t, h, steps, func(next *config.Config) {
+		if !edit(&next.Subscriptions[0]) {
+			next.Subscriptions = next.Subscriptions[1:]
+		}
+		h.cfg = next
+	}, func(string) { h.runOnce() })
+}
+
+// TestAlertsHeldForADigestFollowARestartWithTheirSubscriptionChanged:
+// TestAlertsHeldForADigestFollowAReloadOfTheirSubscription's changes, and
+// TestAReloadKeepsWhatMaxPerHourHeldCapped's, made by stopping with the
+// old config and starting with the new one: what is held follows as at a
+// reload, none of it lost or sent twice.
+func TestAlertsHeldForADigestFollowARestartWithTheirSubscriptionChanged(t *testing.T) {
+	quiet := config.Delivery{QuietHours: &config.TimeWindow{End: config.ClockTime{Hour: 8}}, Location: time.UTC}
+	quietFrom := func(start int) *config.TimeWindow {
+		return &config.TimeWindow{Start: config.ClockTime{Hour: start}, End: config.ClockTime{Hour: 7}}
+	}
+	const after = "Aleppo story after the restart"
+	held := []string{"Aleppo story 2", "Aleppo story 1", "Aleppo story 0"}
+	heldSteps := []replanStep{
+		{at: "05:50", publish: map[string]string{"wire": "Aleppo story 0"}},
+		{at: "05:55", publish: map[string]string{"wire": "Aleppo story 1"}},
+		{at: "06:00", publish: map[string]string{"wire": "Aleppo story 2"}},
+	}
+	tests := []struct {
+		name  string
+		from  config.Delivery
+		start string
+		edit  func(*config.Subscription) bool
+		steps []replanStep
+	}{
+		{"switched to instant", eightDaily(), "05:00", func(s *config.Subscription) bool { s.Delivery = config.Delivery{}; return true }, append(heldSteps,
+			replanStep{at: "07:30", reload: true, publish: map[string]string{"other": after}, instant: []string{after}, digests: [][]string{held}},
+			replanStep{at: "08:01"}, replanStep{at: "12:01"},
+		)},
+		{"schedule moved earlier", eightDaily(), "05:00", func(s *config.Subscription) bool {
+			s.Delivery.At = []config.ClockTime{{Hour: 7}}
+			return true
+		}, append(heldSteps,
+			replanStep{at: "06:30", reload: true, publish: map[string]string{"other": after}},
+			replanStep{at: "07:01", digests: [][]string{append([]string{after}, held...)}},
+			replanStep{at: "08:01"},
+		)},
+		{"quiet hours shortened", quiet, "05:00", func(s *config.Subscription) bool {
+			s.Delivery.QuietHours = &config.TimeWindow{End: config.ClockTime{Hour: 7}}
+			return true
+		}, append(heldSteps,
+			replanStep{at: "06:30", reload: true, publish: map[string]string{"other": after}},
+			replanStep{at: "07:01", digests: [][]string{append([]string{after}, held...)}},
+			replanStep{at: "08:01"},
+		)},
+		{"removed", eightDaily(), "05:00", func(*config.Subscription) bool { return false }, append(heldSteps,
+			replanStep{at: "07:30", reload: true},
+			replanStep{at: "08:01", digests: [][]string{held}},
+			replanStep{at: "12:01"},
+		)},
+		{"max_per_hour kept", config.Delivery{MaxPerHour: 1, QuietHours: quietFrom(22), Location: time.UTC}, "21:00", func(s *config.Subscription) bool {
+			s.Delivery.QuietHours = quietFrom(23)
+			return true
+		}, []replanStep{
+			{at: "21:20", publish: map[string]string{"wire": "Aleppo story 0"}, instant: []string{"Aleppo story 0"}},
+			{at: "21:30", publish: map[string]string{"wire": "Aleppo story 1"}},
+			{at: "21:45", reload: true},
+			{at: "22:01", digests: [][]string{{"Aleppo story 1"}}},
+			{at: "23:30"},
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo", Delivery: tt.from})
+			h.setClock(tt.start)
+			runRestartSteps(t, h, tt.edit, tt.steps)
+		})
+	}
+}
+
+// TestAReplanOwedAtTheStopIsMadeAtTheStart: a reload at 07:30 switches an
+// 08:00 digest subscription to instant and cannot re-plan what it holds;
+// newshound is stopped before a retry makes it. Started at 07:31 with that
+// config, it sends what was held then, not at 08:00.
+func TestAReplanOwedAtTheStopIsMadeAtTheStart(t *testing.T) {
+	h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo", Delivery: eightDaily()})
+	h.setClock("06:00")
+	h.afterFirstSight()
+	r := newRefusingReplans(t, h, io.Discard)
+	h.write("wire.xml", item(10, "Aleppo story 0", h.clock))
+	r.runTwice(t, "06:00")
+	h.setClock("07:30")
+	r.refused.refuse.Store(true)
+	r.reload(t, config.Delivery{})
+	if got := r.runTwice(t, "07:30"); len(got) != 0 {
+		t.Fatalf("at 07:30, the re-plan refused: %d messages, want none", len(got))
+	}
+
+	if err := r.refused.Store.Close(); err != nil { // stopped
+		t.Fatal(err)
+	}
+	h.setClock("07:31")
+	h.cfg.Subscriptions[0].Delivery = config.Delivery{}
+	h.runOnce()
+	wantSent(t, "07:31", h.rec.since(&r.read), nil, [][]string{{"Aleppo story 0"}})
+	h.setClock("08:01")
+	h.runOnce()
+	wantSent(t, "08:01", h.rec.since(&r.read), nil, nil)
+}
+
+// TestARestartAfterTheUpgradeFollowsAChangedDelivery: a database written
+// before deliveries were written down with held alerts (planned_deliveries
+// and its schema step taken away) holds matches for the 08:00 digest. The
+// first start after the upgrade, with the same config, keeps them for
+// 08:00; a restart at 07:30 switched to instant sends them then, once.
+func TestARestartAfterTheUpgradeFollowsAChangedDelivery(t *testing.T) {
+	h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo", Delivery: eightDaily()})
+	h.setClock("06:00")
+	h.afterFirstSight()
+	h.write("wire.xml", item(10, "Aleppo story 0", h.clock))
+	h.runOnce()
+	db, err := sql.Open("sqlite", h.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{`DROP TABLE IF EXISTS planned_deliveries`, `DELETE FROM schema_migrations WHERE version = 19`} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	db.Close()
+	read := 0
+	h.setClock("06:30")
+	h.runOnce()
+	if got := h.rec.since(&read); len(got) != 0 {
+		t.Fatalf("at 06:30, the upgrade's start: %d messages, want none", len(got))
+	}
+	h.setClock("07:30")
+	h.cfg.Subscriptions[0].Delivery = config.Delivery{}
+	h.runOnce()
+	wantSent(t, "07:30", h.rec.since(&read), nil, [][]string{{"Aleppo story 0"}})
+	h.setClock("08:01")
+	h.runOnce()
+	wantSent(t, "08:01", h.rec.since(&read), nil, nil)
+}
+
+// TestInstancesStartingAtOnceWithAChangedDeliverySendOneDigest: two
+// instances on one PostgreSQL store, stopped with an 08:00 digest
+// subscription holding matches, start at once at 07:30 with it switched
+// to instant: what was held goes out as one digest, once, then nothing
+// at 08:00.
+func TestInstancesStartingAtOnceWithAChangedDeliverySendOneDigest(t *testing.T) {
+	dsn := pgtest.Schema(t)
+	h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo", Delivery: eightDaily()})
+	clk := &clock{}
+	clk.set(time.Date(2026, 12, 2, 6, 0, 0, 0, time.UTC))
+	ctx := context.Background()
+	first, _ := h.openInstance(dsn, clk, h.rec, "wire")
+	runOnce := func(svc *Service) {
+		if _, err := svc.RunOnce(ctx); err != nil {
+			t.Errorf("RunOnce: %v", err)
+		}
+	}
+	runOnce(first) // first sight
+	var held []string
+	for i := range 3 {
+		title := fmt.Sprintf("Aleppo story %d", i)
+		h.write("wire.xml", item(10+i, title, clk.now()))
+		held = append([]string{title}, held...)
+		runOnce(first) // held for 08:00
+	}
+
+	clk.set(time.Date(2026, 12, 2, 7, 30, 0, 0, time.UTC))
+	h.cfg.Subscriptions[0].Delivery = config.Delivery{}
+	a, _ := h.openInstance(dsn, clk, h.rec, "wire")
+	b, _ := h.openInstance(dsn, clk, h.rec, "wire")
+	both := func() {
+		var wg sync.WaitGroup
+		for _, svc := range []*Service{a, b} {
+			wg.Go(func() { runOnce(svc) })
+		}
+		wg.Wait()
+	}
+	read := 0
+	h.rec.since(&read)
+	both()
+	both()
+	wantSent(t, "07:30", h.rec.since(&read), nil, [][]string{held})
+	clk.set(time.Date(2026, 12, 2, 8, 1, 0, 0, time.UTC))
+	both()
+	wantSent(t, "08:01", h.rec.since(&read), nil, nil)
+}
