@@ -239,7 +239,11 @@ func median(xs []int) float64 {
 // swallowed on 29, as before, F1 0.7298. With the words of each report's
 // link slug and the support bar at 0.45 (left out, see DefaultOptions),
 // measured once: seeds 1 and 2 swallow none, seed 3 one, F1 0.740, 0.753,
-// 0.753; on 400 shuffles a story is swallowed on 29. The report half must not be
+// 0.753; on 400 shuffles a story is swallowed on 29. With those words
+// only confirming joins, resplitAfter 6 and the support bar at 0.45
+// (slugConfirmed, not yet the defaults), measured once: seeds 1 and 2
+// swallow none, seed 3 one, F1 0.742, 0.753, 0.755; on 400 shuffles a
+// story is swallowed on 24. The report half must not be
 // tuned on, so until the grouping is improved on the tune half, a
 // swallowed story fails the test only when strictSwallow is set, and is
 // logged otherwise. What a desk needs of a swallowed story, that it sees
@@ -295,6 +299,11 @@ func checkReadmeFigures(t *testing.T, r result) {
 // beforeSupport are the defaults before the support bar (issue 9, tune5).
 var beforeSupport = Options{youngBar: 0.27, resplitAfter: 5, supportBar: -1}
 
+// slugConfirmed is the setting of this round (issue 9, h105) that wins on
+// the tune half by TestUCITune's rule, with and without -thin 0.5, and is
+// not yet the defaults (see DefaultOptions).
+var slugConfirmed = Options{slugMode: slugOwn, slugWeight: 0.25, slugConfirm: slugTitleBars | slugRefuseAll, resplitAfter: 6, supportBar: 0.45}
+
 func TestUCIReportHalf(t *testing.T) {
 	_, report := loadUCI(t)
 	if *reportShuffles > 0 {
@@ -328,7 +337,8 @@ func TestUCIReportHalf(t *testing.T) {
 const tuneShuffles = 400
 
 // TestUCITune measures a grid of options on 400 shuffles of the tune half
-// (the latest round: the words of each report's link slug, left out; see
+// (the latest round: the words of each report's link slug only
+// confirming joins, slugConfirmed, not yet the defaults; see
 // DefaultOptions for what earlier rounds tried) and
 // logs for each setting the shuffles that miss any target of issue 9
 // (messages at most 20 % of reports, a median of at most 5 messages per
@@ -350,11 +360,10 @@ func TestUCITune(t *testing.T) {
 		opt  Options
 	}{
 		{"defaults", Options{}},
-		{"slug as lead", Options{slugMode: slugAsLead}},
-		{"slug own 0.35", Options{slugMode: slugOwn, slugWeight: 0.35}},
-		{"slug own 0.5", Options{slugMode: slugOwn, slugWeight: 0.5}},
-		{"slug own 0.5, support bar 0.45", Options{slugMode: slugOwn, slugWeight: 0.5, supportBar: 0.45}},
-		{"slug own 0.5, Threshold 0.3", Options{slugMode: slugOwn, slugWeight: 0.5, Threshold: 0.3}},
+		{"slug 0.25 confirming, resplitAfter 6, support bar 0.45", slugConfirmed},
+		{"the same, slug weight 0.35", Options{slugMode: slugOwn, slugWeight: 0.35, slugConfirm: slugTitleBars | slugRefuseAll, resplitAfter: 6, supportBar: 0.45}},
+		{"the same, slug-only joins not refused", Options{slugMode: slugOwn, slugWeight: 0.25, slugConfirm: slugTitleBars, resplitAfter: 6, supportBar: 0.45}},
+		{"slug 0.5 confirming", Options{slugMode: slugOwn, slugConfirm: slugTitleBars | slugRefuseAll}},
 	}
 	n := *shuffles
 	results := make([]result, len(variants))

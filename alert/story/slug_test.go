@@ -38,7 +38,9 @@ func TestSlugWords(t *testing.T) {
 // that names too little of its story (cut by the feed, or written as a
 // teaser) joins it through the words of its link's slug when the feed
 // gives no lead; under a link without a slug, with another story's slug,
-// or with slug words off (the defaults), it opens a message of its own.
+// with slug words off (the defaults), or where the slug may only confirm
+// a join the titles make (Options.slugConfirm), it opens a message of its
+// own.
 func TestSlugJoinsACutHeadline(t *testing.T) {
 	const (
 		first     = "Acme Corp shares jump after Globex analyst upgrade"
@@ -55,6 +57,8 @@ func TestSlugJoinsACutHeadline(t *testing.T) {
 		{"no slug", "https://markets.example/p/48213", slugOn, false},
 		{"slug of another story", "https://markets.example/2026/03/11/initech-recalls-printers-after-fires/", slugOn, false},
 		{"slug words off", "https://markets.example/2026/03/11/acme-corp-shares-jump-globex-upgrade-retailer/", Options{}, false},
+		{"slug only confirming", "https://markets.example/2026/03/11/acme-corp-shares-jump-globex-upgrade-retailer/", Options{slugMode: slugOwn, slugWeight: 0.5, slugConfirm: slugTitleBars | slugRefuseAll}, false},
+		{"slug-only join weak, not refused", "https://markets.example/2026/03/11/acme-corp-shares-jump-globex-upgrade-retailer/", Options{slugMode: slugOwn, slugWeight: 0.5, slugConfirm: slugTitleBars | slugWeak}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
