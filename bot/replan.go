@@ -129,22 +129,31 @@ func (r *heldReplans) replanOwed(ctx context.Context, subs map[string]retimed, c
 		}
 	}
 	maps.DeleteFunc(subs, func(_ string, t retimed) bool { return t.was.Delivery.SameTiming(t.is.Delivery) })
-	if len(subs) == 0 && maps.Equal(r.planned, plannedOf(cat)) {
-		if r.owed != nil {
-			// Else the next failure, in the same state, would not be logged.
-			r.errs.OK("replan", "held alerts owed a re-plan need none now: their subscriptions were removed or given back the delivery they were held by")
-		}
-		r.owed, r.wait = nil, 0
-		r.retryAt.Store(0)
-		return 0
+	if len(subs) > 0 {
+		return r.replanMade(ctx, subs, cat)
 	}
+	settled, err := r.settled(ctx, cat)
+	switch {
+	case err != nil:
+		r.failed(ctx, subs, err)
+		return 0
+	case !settled:
+		return r.replanMade(ctx, subs, cat)
+	}
+	if r.owed != nil {
+		// Else the next failure, in the same state, would not be logged.
+		r.errs.OK("replan", "held alerts owed a re-plan need none now: their subscriptions were removed or given back the delivery they were held by")
+	}
+	r.owed, r.wait = nil, 0
+	r.retryAt.Store(0)
+	return 0
+}
+
+// replanMade makes replanOwed's re-plan under the stories lease.
+func (r *heldReplans) replanMade(ctx context.Context, subs map[string]retimed, cat *alert.Catalog) int {
 	n, replanned, err := r.replanLocked(ctx, subs, cat)
 	if err != nil {
-		r.owe(subs)
-		if ctx.Err() != nil {
-			return 0 // cut short by the shutdown: no failure of the store's
-		}
-		r.errs.Fail("replan", "re-planning held alerts for their subscription's new delivery failed: they keep the time they were held for until a retry, backed off up to a minute, or the next reload makes it", err, "subscriptions", len(subs))
+		r.failed(ctx, subs, err)
 		return 0
 	}
 	r.owed, r.wait = nil, 0
@@ -155,6 +164,49 @@ func (r *heldReplans) replanOwed(ctx context.Context, subs map[string]retimed, c
 		r.poke()
 	}
 	return n
+}
+
+// failed owes subs, and logs err once per state, but a shutdown's.
+func (r *heldReplans) failed(ctx context.Context, subs map[string]retimed, err error) {
+	r.owe(subs)
+	if ctx.Err() != nil {
+		return // cut short by the shutdown: no failure of the store's
+	}
+	r.errs.Fail("replan", "re-planning held alerts for their subscription's new delivery failed: they keep the time they were held for until a retry, backed off up to a minute, or the next reload makes it", err, "subscriptions", len(subs))
+}
+
+// settled reports whether each config subscription of cat has its
+// delivery written down as cat has it, once one written down nowhere
+// (new, or of a database from before deliveries were) is, which moves
+// nothing: then nothing needs re-planning, nor the stories lease a
+// re-plan waits for (39 s while another instance holds it), which every
+// start and `run --once` would take. It reads the store the first time,
+// then what this service last found or wrote there.
+func (r *heldReplans) settled(ctx context.Context, cat *alert.Catalog) (bool, error) {
+	if r.planned == nil {
+		stored, err := r.store.PlannedDeliveries(ctx)
+		if err != nil {
+			return false, err
+		}
+		r.planned = stored
+	}
+	missing := map[string]string{}
+	for id, text := range plannedOf(cat) {
+		had, ok := r.planned[id]
+		if ok && had != text {
+			return false, nil
+		}
+		if !ok {
+			missing[id] = text
+		}
+	}
+	if len(missing) > 0 {
+		if err := r.store.AddPlannedDeliveries(ctx, missing); err != nil {
+			return false, err
+		}
+		maps.Copy(r.planned, missing)
+	}
+	return true, nil
 }
 
 // owe keeps subs for a retry, each with the delivery its alerts follow,

@@ -1,9 +1,12 @@
 package bot
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"log/slog"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -77,4 +80,52 @@ func TestInstancesReloadingWhileTheStoriesLeaseIsHeldSendOneDigest(t *testing.T)
 	clk.set(time.Date(2026, 12, 2, 8, 1, 0, 0, time.UTC))
 	both(runOnce)
 	wantSent(t, "08:01", h.rec.since(&read), nil, nil)
+}
+
+// TestAStartWhileTheStoriesLeaseIsHeldElsewhereWaitsForNoReplan: on a
+// PostgreSQL store whose held alerts were planned under the config, an
+// instance started (a `run --once`) while another holds the stories
+// lease, with that config, or with a subscription added, polls without
+// waiting for the lease: no re-plan is tried, none fails.
+func TestAStartWhileTheStoriesLeaseIsHeldElsewhereWaitsForNoReplan(t *testing.T) {
+	tests := []struct {
+		name string
+		edit func(*config.Config)
+	}{
+		{"the config unchanged", func(*config.Config) {}},
+		{"a subscription added", func(c *config.Config) {
+			c.Subscriptions = append(c.Subscriptions, config.Subscription{Name: "beirut", Query: "beirut", Destination: "desk", MaxAge: 24 * time.Hour, Delivery: eightDaily()})
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dsn := pgtest.Schema(t)
+			h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo", Delivery: eightDaily()})
+			h.cfg.Service.LeaseTTL = time.Second
+			clk := &clock{}
+			clk.set(time.Date(2026, 12, 2, 6, 0, 0, 0, time.UTC))
+			ctx := context.Background()
+			first, st := h.openInstance(dsn, clk, h.rec, "wire")
+			if _, err := first.RunOnce(ctx); err != nil {
+				t.Fatal(err)
+			}
+			const other = "another-instance"
+			if got, err := st.Postgres.Lease(ctx, storiesLease, other, 1, time.Hour); err != nil || !got {
+				t.Fatalf("taking the stories lease for another instance: %v, %v", got, err)
+			}
+
+			next := *h.cfg
+			next.Subscriptions = slices.Clone(h.cfg.Subscriptions)
+			tt.edit(&next)
+			h.cfg = &next
+			var logs bytes.Buffer
+			started, _ := h.openLoggingInstance(dsn, clk, h.rec, slog.New(slog.NewTextHandler(&logs, nil)), "wire")
+			if _, err := started.RunOnce(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if strings.Contains(logs.String(), "re-planning held alerts") {
+				t.Errorf("the start logged a re-plan:\n%s\nwant none tried", logs.String())
+			}
+		})
+	}
 }

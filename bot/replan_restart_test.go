@@ -5,12 +5,15 @@ import (
 	"database/sql"
 	"fmt"
 	"io"
+	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/newshound/newshound/config"
 	"github.com/newshound/newshound/internal/pgtest"
+	"github.com/newshound/newshound/store"
 	_ "modernc.org/sqlite"
 )
 
@@ -209,4 +212,80 @@ func TestInstancesStartingAtOnceWithAChangedDeliverySendOneDigest(t *testing.T) 
 	clk.set(time.Date(2026, 12, 2, 8, 1, 0, 0, time.UTC))
 	both()
 	wantSent(t, "08:01", h.rec.since(&read), nil, nil)
+}
+
+// replansCounted is a store that counts its re-plans: each is made under
+// the stories lease, which a start waits for (39 s at most) while another
+// instance holds it.
+type replansCounted struct {
+	store.Store
+	n *atomic.Int32
+}
+
+func (c replansCounted) ReplanDigests(ctx context.Context, plan func([]store.Alert, map[string]string) ([]store.Alert, map[string]string)) (int, error) {
+	c.n.Add(1)
+	return c.Store.ReplanDigests(ctx, plan)
+}
+
+// TestAStartWithNoDeliveryChangedTakesNoLease: a start, a `run --once`
+// every 5 minutes, or a reload that only adds a subscription, re-plans
+// nothing, and takes no lease for it; a start with a changed delivery
+// re-plans once, and the runs after it do not.
+func TestAStartWithNoDeliveryChangedTakesNoLease(t *testing.T) {
+	type step struct {
+		reload bool // else a new process's run --once
+		edit   func(*config.Config)
+	}
+	same := func(*config.Config) {}
+	added := func(c *config.Config) {
+		c.Subscriptions = append(c.Subscriptions, config.Subscription{Name: "beirut", Query: "beirut", Destination: "desk", MaxAge: 24 * time.Hour, Delivery: eightDaily()})
+	}
+	instant := func(c *config.Config) { c.Subscriptions[0].Delivery = config.Delivery{} }
+	tests := []struct {
+		name  string
+		steps []step
+		want  int
+	}{
+		{"run --once three times, the config unchanged", []step{{edit: same}, {edit: same}, {edit: same}}, 0},
+		{"a reload that adds a subscription", []step{{edit: same}, {reload: true, edit: added}}, 0},
+		{"a start that adds a subscription", []step{{edit: same}, {edit: added}, {edit: same}}, 0},
+		{"a start with a changed delivery, then run --once again", []step{{edit: same}, {edit: instant}, {edit: same}, {edit: same}}, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo", Delivery: eightDaily()})
+			h.setClock("06:00")
+			ctx := context.Background()
+			var replans atomic.Int32
+			var svc *Service
+			var sqlite *store.SQLite
+			t.Cleanup(func() { sqlite.Close() })
+			for i, st := range tt.steps {
+				next := *h.cfg
+				next.Subscriptions = slices.Clone(h.cfg.Subscriptions)
+				st.edit(&next)
+				h.cfg = &next
+				if st.reload {
+					if err := svc.Reload(ctx, &next); err != nil {
+						t.Fatal(err)
+					}
+					continue
+				}
+				if sqlite != nil {
+					sqlite.Close() // the process before stopped
+				}
+				sqlite = h.sqlite(t)
+				var err error
+				if svc, err = New(ctx, h.options(replansCounted{Store: sqlite, n: &replans}, h.rec, io.Discard)); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := svc.RunOnce(ctx); err != nil {
+					t.Fatalf("step %d: RunOnce: %v", i, err)
+				}
+			}
+			if got := replans.Load(); got != int32(tt.want) {
+				t.Errorf("got %d re-plans (each under the stories lease), want %d", got, tt.want)
+			}
+		})
+	}
 }

@@ -78,6 +78,7 @@ type dialect struct {
 	replanDigest        string
 	plannedDeliveries   string
 	setPlannedDelivery  string
+	addPlannedDelivery  string
 	postAlone           string
 	pendingDestinations string
 	outboxStats         string
@@ -276,6 +277,8 @@ var commonQueries = dialect{
 	plannedDeliveries: `SELECT subscription, delivery FROM planned_deliveries`,
 	setPlannedDelivery: `INSERT INTO planned_deliveries (subscription, delivery) VALUES ($1, $2)
 		ON CONFLICT (subscription) DO UPDATE SET delivery = excluded.delivery`,
+	addPlannedDelivery: `INSERT INTO planned_deliveries (subscription, delivery) VALUES ($1, $2)
+		ON CONFLICT (subscription) DO NOTHING`,
 	postAlone: `UPDATE alerts SET batch = $2, sent_alone_at = $3
 		WHERE id = $1 AND delivered_at = 0 AND NOT dropped AND joins AND digest = '' AND story = $4`,
 	// A message's batch ("nh…") is one message: the alert's undelivered

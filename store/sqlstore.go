@@ -1169,7 +1169,7 @@ func (s *sqlStore) ReplanDigests(ctx context.Context, plan func([]Alert, map[str
 		if err != nil {
 			return fmt.Errorf("alerts held for digests: %w", err)
 		}
-		planned, err := s.plannedDeliveries(ctx, tx)
+		planned, err := plannedDeliveries(ctx, tx, s.q.plannedDeliveries)
 		if err != nil {
 			return err
 		}
@@ -1201,10 +1201,32 @@ func (s *sqlStore) ReplanDigests(ctx context.Context, plan func([]Alert, map[str
 	return moved, err
 }
 
-// plannedDeliveries reads, in tx, the delivery each subscription's held
-// alerts were planned under (see Store.ReplanDigests).
-func (s *sqlStore) plannedDeliveries(ctx context.Context, tx writeTx) (map[string]string, error) {
-	rows, err := tx.QueryContext(ctx, s.q.plannedDeliveries)
+// PlannedDeliveries reads the delivery each subscription's held alerts
+// were planned under (see Store.PlannedDeliveries).
+func (s *sqlStore) PlannedDeliveries(ctx context.Context) (map[string]string, error) {
+	return plannedDeliveries(ctx, s.r, s.q.plannedDeliveries)
+}
+
+// AddPlannedDeliveries writes down the deliveries of subscriptions that
+// have none (see Store.AddPlannedDeliveries).
+func (s *sqlStore) AddPlannedDeliveries(ctx context.Context, deliveries map[string]string) error {
+	return s.inWriteTx(ctx, func(tx writeTx) error {
+		for sub, d := range deliveries {
+			if _, err := tx.ExecContext(ctx, s.q.addPlannedDelivery, sub, d); err != nil {
+				return fmt.Errorf("the delivery subscription %q's held alerts follow: %w", sub, err)
+			}
+		}
+		return nil
+	})
+}
+
+// plannedDeliveries reads, with q (ReplanDigests' transaction, or a read
+// outside it), the delivery each subscription's held alerts were planned
+// under.
+func plannedDeliveries(ctx context.Context, q interface {
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+}, query string) (map[string]string, error) {
+	rows, err := q.QueryContext(ctx, query)
 	if err != nil {
 		return nil, fmt.Errorf("the deliveries held alerts follow: %w", err)
 	}

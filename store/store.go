@@ -359,6 +359,15 @@ type Store interface {
 	// not block. It returns how many alerts moved: a plan made again over
 	// what it made moves none.
 	ReplanDigests(ctx context.Context, plan func(held []Alert, planned map[string]string) ([]Alert, map[string]string)) (int, error)
+	// PlannedDeliveries reads, outside ReplanDigests' transaction and
+	// whatever lock its caller takes for it, the deliveries it would give
+	// plan: a start whose config changed none needs no re-plan.
+	PlannedDeliveries(ctx context.Context) (map[string]string, error)
+	// AddPlannedDeliveries writes down, by subscription id, the delivery
+	// of each subscription of deliveries that has none written down, and
+	// leaves one written down (by a re-plan meanwhile) as it is: what a
+	// subscription new to the store holds was planned under its delivery.
+	AddPlannedDeliveries(ctx context.Context, deliveries map[string]string) error
 	// PostAlone makes the undelivered join id, in no digest, a message of
 	// its own: it gets the message batch batch ("nh…") and CountUnheld
 	// counts it from at, when it was decided, in that hour; its

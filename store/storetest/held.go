@@ -149,6 +149,14 @@ func testReplanDigests(t *testing.T, h *harness) {
 	if in, err := s.DigestAlerts(ctx, "wire", "digest|old"); err != nil || len(in) != 1 {
 		t.Errorf("an alert the plan left: %d in its digest (%v), want 1", len(in), err)
 	}
+	// Outside the re-plan: a subscription's delivery written down stays
+	// as the re-plan wrote it, one written down nowhere is added.
+	if err := s.AddPlannedDeliveries(ctx, map[string]string{"desk": "digest|added", "wire": "digest|added"}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.PlannedDeliveries(ctx); err != nil || !maps.Equal(got, map[string]string{"desk": "digest|now", "wire": "digest|added"}) {
+		t.Errorf("PlannedDeliveries after AddPlannedDeliveries: got %q (%v), want desk's as re-planned, wire's added", got, err)
+	}
 
 	// Another instance sharing the store re-plans between this one's read
 	// and its writes: what it moved stays as it moved it.
