@@ -140,9 +140,13 @@ func (r *heldReplans) replanOwed(ctx context.Context, subs map[string]retimed, c
 	case !settled:
 		return r.replanMade(ctx, subs, cat)
 	}
-	if r.owed != nil {
-		// Else the next failure, in the same state, would not be logged.
+	// Else the next failure, in the same state, would not be logged. An
+	// empty owed is a failure that named no subscription: a start's, or
+	// a read or write of the deliveries.
+	if len(r.owed) > 0 {
 		r.errs.OK("replan", "held alerts owed a re-plan need none now: their subscriptions were removed or given back the delivery they were held by")
+	} else {
+		r.errs.OK("replan", "re-planning held alerts works again", "alerts", 0)
 	}
 	r.owed, r.wait = nil, 0
 	r.retryAt.Store(0)

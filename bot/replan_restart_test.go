@@ -3,9 +3,11 @@ package bot
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -287,5 +289,52 @@ func TestAStartWithNoDeliveryChangedTakesNoLease(t *testing.T) {
 				t.Errorf("got %d re-plans (each under the stories lease), want %d", got, tt.want)
 			}
 		})
+	}
+}
+
+// plannedUnread is a store whose PlannedDeliveries fails while fail is set.
+type plannedUnread struct {
+	store.Store
+	fail *atomic.Bool
+}
+
+func (p plannedUnread) PlannedDeliveries(ctx context.Context) (map[string]string, error) {
+	if p.fail.Load() {
+		return nil, errors.New("database is locked")
+	}
+	return p.Store.PlannedDeliveries(ctx)
+}
+
+// TestAStartThatCouldNotReadTheDeliveriesLogsItsRetry: a start that
+// cannot read the deliveries held alerts were planned under logs it
+// failed; the retry that reads them logs re-planning working again, not
+// subscriptions removed or given back their delivery, which none was.
+func TestAStartThatCouldNotReadTheDeliveriesLogsItsRetry(t *testing.T) {
+	h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo", Delivery: eightDaily()})
+	h.setClock("06:00")
+	sqlite := h.sqlite(t)
+	t.Cleanup(func() { sqlite.Close() })
+	var fail atomic.Bool
+	fail.Store(true)
+	logs := &logBuffer{}
+	svc, err := New(context.Background(), h.options(plannedUnread{Store: sqlite, fail: &fail}, h.rec, logs))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, at := range []string{"06:00", "06:01"} {
+		h.setClock(at)
+		if _, err := svc.RunOnce(context.Background()); err != nil {
+			t.Fatalf("at %s: RunOnce: %v", at, err)
+		}
+		fail.Store(false)
+	}
+	var got []string
+	for line := range strings.Lines(logs.String()) {
+		if strings.Contains(line, "re-plan") {
+			got = append(got, line)
+		}
+	}
+	if len(got) != 2 || !strings.Contains(got[0], "level=ERROR") || !strings.Contains(got[1], `msg="re-planning held alerts works again"`) {
+		t.Errorf("the re-plan's lines: got %q, want its failure, then \"re-planning held alerts works again\"", got)
 	}
 }
