@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/newshound/newshound/bot/notify"
 	"github.com/newshound/newshound/config"
 	"github.com/newshound/newshound/internal/pgtest"
 	"github.com/newshound/newshound/store"
@@ -175,37 +176,13 @@ func TestARestartAfterTheUpgradeFollowsAChangedDelivery(t *testing.T) {
 // to instant: what was held goes out as one digest, once, then nothing
 // at 08:00.
 func TestInstancesStartingAtOnceWithAChangedDeliverySendOneDigest(t *testing.T) {
-	dsn := pgtest.Schema(t)
-	h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo", Delivery: eightDaily()})
-	clk := &clock{}
-	clk.set(time.Date(2026, 12, 2, 6, 0, 0, 0, time.UTC))
-	ctx := context.Background()
-	first, _ := h.openInstance(dsn, clk, h.rec, "wire")
-	runOnce := func(svc *Service) {
-		if _, err := svc.RunOnce(ctx); err != nil {
-			t.Errorf("RunOnce: %v", err)
-		}
-	}
-	runOnce(first) // first sight
-	var held []string
-	for i := range 3 {
-		title := fmt.Sprintf("Aleppo story %d", i)
-		h.write("wire.xml", item(10+i, title, clk.now()))
-		held = append([]string{title}, held...)
-		runOnce(first) // held for 08:00
-	}
+	h, dsn, clk, held := heldOnPostgres(t)
 
 	clk.set(time.Date(2026, 12, 2, 7, 30, 0, 0, time.UTC))
 	h.cfg.Subscriptions[0].Delivery = config.Delivery{}
 	a, _ := h.openInstance(dsn, clk, h.rec, "wire")
 	b, _ := h.openInstance(dsn, clk, h.rec, "wire")
-	both := func() {
-		var wg sync.WaitGroup
-		for _, svc := range []*Service{a, b} {
-			wg.Go(func() { runOnce(svc) })
-		}
-		wg.Wait()
-	}
+	both := func() { runAtOnce(t, a, b) }
 	read := 0
 	h.rec.since(&read)
 	both()
@@ -337,4 +314,63 @@ func TestAStartThatCouldNotReadTheDeliveriesLogsItsRetry(t *testing.T) {
 	if len(got) != 2 || !strings.Contains(got[0], "level=ERROR") || !strings.Contains(got[1], `msg="re-planning held alerts works again"`) {
 		t.Errorf("the re-plan's lines: got %q, want its failure, then \"re-planning held alerts works again\"", got)
 	}
+}
+
+// TestInstancesStartingAtOnceWithDifferentDeliveriesSendWhatIsHeldOnce:
+// two instances on one PostgreSQL store, stopped with an 08:00 digest
+// subscription holding matches, start at once at 06:30, one with it moved
+// to 07:00, the other with it as it was: whichever re-plans last, what
+// was held goes out as one digest, once, at 07:00 or at 08:00.
+func TestInstancesStartingAtOnceWithDifferentDeliveriesSendWhatIsHeldOnce(t *testing.T) {
+	h, dsn, clk, held := heldOnPostgres(t)
+
+	clk.set(time.Date(2026, 12, 2, 6, 30, 0, 0, time.UTC))
+	b, _ := h.openInstance(dsn, clk, h.rec, "wire")
+	h.cfg.Subscriptions[0].Delivery.At = []config.ClockTime{{Hour: 7}}
+	a, _ := h.openInstance(dsn, clk, h.rec, "wire")
+	both := func() { runAtOnce(t, a, b) }
+	read := 0
+	h.rec.since(&read)
+	both()
+	wantSent(t, "06:30", h.rec.since(&read), nil, nil)
+	var sent []notify.Message
+	for _, at := range []int{7, 8} {
+		clk.set(time.Date(2026, 12, 2, at, 1, 0, 0, time.UTC))
+		both()
+		sent = append(sent, h.rec.since(&read)...)
+	}
+	wantSent(t, "07:01 and 08:01", sent, nil, [][]string{held})
+}
+
+// heldOnPostgres is a harness on a PostgreSQL store (dsn) on which an
+// instance, stopped since, held three matches for an 08:00 digest
+// subscription by clk, at 06:00: held, newest first.
+func heldOnPostgres(t *testing.T) (h *harness, dsn string, clk *clock, held []string) {
+	t.Helper()
+	dsn = pgtest.Schema(t)
+	h = newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo", Delivery: eightDaily()})
+	clk = &clock{}
+	clk.set(time.Date(2026, 12, 2, 6, 0, 0, 0, time.UTC))
+	first, _ := h.openInstance(dsn, clk, h.rec, "wire")
+	runAtOnce(t, first) // first sight
+	for i := range 3 {
+		title := fmt.Sprintf("Aleppo story %d", i)
+		h.write("wire.xml", item(10+i, title, clk.now()))
+		held = append([]string{title}, held...)
+		runAtOnce(t, first) // held for 08:00
+	}
+	return h, dsn, clk, held
+}
+
+// runAtOnce runs each of svcs once, at once.
+func runAtOnce(t *testing.T, svcs ...*Service) {
+	var wg sync.WaitGroup
+	for _, svc := range svcs {
+		wg.Go(func() {
+			if _, err := svc.RunOnce(context.Background()); err != nil {
+				t.Errorf("RunOnce: %v", err)
+			}
+		})
+	}
+	wg.Wait()
 }
