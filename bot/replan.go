@@ -27,7 +27,7 @@ import (
 // is written down with them (store.ReplanDigests' planned deliveries).
 
 // heldReplans re-plans held alerts for their subscriptions' new delivery
-// at a reload, and, when that fails (another instance holds the stories
+// at a reload or a start, and, when that fails (another instance holds the stories
 // lease past lockStories' budget, a store failure), again until it is
 // made: at the poll loop's turns, backed off, and at the next reload, so
 // that nothing waits for the old time for good.
@@ -59,11 +59,10 @@ type heldReplans struct {
 // afterReload re-plans, in one transaction, the held alerts of each
 // config subscription of next whose timing differs from prev's, from
 // what a re-plan that failed left them at, or from the delivery written
-// down with them. A subscription next lacks keeps
-// its alerts as they were held. A failure leaves those alerts at their
-// old times for the moment, which loses nothing. It returns how many
-// alerts moved: made again over what it made (another instance reloading
-// the same config), none.
+// down with them. A subscription next lacks keeps its alerts as they were
+// held. A failure leaves those alerts at their old times for the moment,
+// which loses nothing. It returns how many alerts moved: made again over
+// what it made (another instance reloading the same config), none.
 func (r *heldReplans) afterReload(ctx context.Context, prev, next *alert.Catalog) int {
 	r.running.Lock()
 	defer r.running.Unlock()
@@ -422,10 +421,10 @@ func releaseNow(rows []store.Alert, now time.Time) []store.Alert {
 	return rows
 }
 
-// retimed is a subscription whose timing a reload changed: was, the
-// delivery its held alerts were held by (before the reload, or before the
-// re-plan that failed: those committed since were held by is), and is,
-// the delivery now.
+// retimed is a subscription whose timing a reload or a restart changed:
+// was, the delivery its held alerts were held by (before the reload, before
+// the re-plan that failed: those committed since were held by is, or as
+// written down with them), and is, the delivery now.
 type retimed struct{ was, is *alert.Subscription }
 
 // sentBefore is the count of the hour that held a, of digest k, as far as
