@@ -147,8 +147,7 @@ func (r *heldReplans) replanOwed(ctx context.Context, subs map[string]retimed, c
 	} else {
 		r.errs.OK("replan", "re-planning held alerts works again", "alerts", 0)
 	}
-	r.owed, r.wait = nil, 0
-	r.retryAt.Store(0)
+	r.paid()
 	return 0
 }
 
@@ -159,8 +158,7 @@ func (r *heldReplans) replanMade(ctx context.Context, subs map[string]retimed, c
 		r.failed(ctx, subs, err)
 		return 0
 	}
-	r.owed, r.wait = nil, 0
-	r.retryAt.Store(0)
+	r.paid()
 	r.errs.OK("replan", "re-planning held alerts works again", "alerts", n)
 	if n > 0 {
 		r.log.Info("alerts held for a digest re-planned for their subscription's new delivery", "subscriptions", replanned, "alerts", n)
@@ -222,6 +220,13 @@ func (r *heldReplans) owe(subs map[string]retimed) {
 	r.wait = min(max(2*r.wait, time.Second), time.Minute)
 	r.next = r.now().Add(r.wait)
 	r.retryAt.Store(r.next.UnixNano())
+}
+
+// paid ends what owe kept: nothing is owed, and the back-off starts
+// afresh at the next failure.
+func (r *heldReplans) paid() {
+	r.owed, r.wait = nil, 0
+	r.retryAt.Store(0)
 }
 
 // replanLocked moves the held alerts of subs under the lock digests are
