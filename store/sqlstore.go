@@ -1178,10 +1178,8 @@ func (s *sqlStore) ReplanDigests(ctx context.Context, plan func([]Alert, map[str
 			was[a.ID] = a
 		}
 		moves, deliveries := plan(held, planned)
-		for sub, d := range deliveries {
-			if _, err := tx.ExecContext(ctx, s.q.setPlannedDelivery, sub, d); err != nil {
-				return fmt.Errorf("the delivery subscription %q's held alerts follow: %w", sub, err)
-			}
+		if err := writePlanned(ctx, tx, s.q.setPlannedDelivery, deliveries); err != nil {
+			return err
 		}
 		for _, a := range moves {
 			old, ok := was[a.ID]
@@ -1211,13 +1209,19 @@ func (s *sqlStore) PlannedDeliveries(ctx context.Context) (map[string]string, er
 // have none (see Store.AddPlannedDeliveries).
 func (s *sqlStore) AddPlannedDeliveries(ctx context.Context, deliveries map[string]string) error {
 	return s.inWriteTx(ctx, func(tx writeTx) error {
-		for sub, d := range deliveries {
-			if _, err := tx.ExecContext(ctx, s.q.addPlannedDelivery, sub, d); err != nil {
-				return fmt.Errorf("the delivery subscription %q's held alerts follow: %w", sub, err)
-			}
-		}
-		return nil
+		return writePlanned(ctx, tx, s.q.addPlannedDelivery, deliveries)
 	})
+}
+
+// writePlanned writes deliveries down with query: setPlannedDelivery,
+// which replaces what is written, or addPlannedDelivery, which keeps it.
+func writePlanned(ctx context.Context, tx writeTx, query string, deliveries map[string]string) error {
+	for sub, d := range deliveries {
+		if _, err := tx.ExecContext(ctx, query, sub, d); err != nil {
+			return fmt.Errorf("the delivery subscription %q's held alerts follow: %w", sub, err)
+		}
+	}
+	return nil
 }
 
 // plannedDeliveries reads, with q (ReplanDigests' transaction, or a read
