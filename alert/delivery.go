@@ -125,8 +125,12 @@ func (d Delivery) SameTiming(o Delivery) bool {
 	sameDigest := d.Digest == nil && o.Digest == nil ||
 		d.Digest != nil && o.Digest != nil && d.Digest.Every == o.Digest.Every && slices.Equal(d.Digest.At, o.Digest.At)
 	sameQuiet := d.Quiet == nil && o.Quiet == nil || d.Quiet != nil && o.Quiet != nil && *d.Quiet == *o.Quiet
-	return sameDigest && sameQuiet && d.location().String() == o.location().String()
+	return sameDigest && sameQuiet && d.ZoneName() == o.ZoneName()
 }
+
+// ZoneName names the zone the delivery's times are in, UTC when it sets
+// none: what a delivery written down keeps of its zone.
+func (d Delivery) ZoneName() string { return d.location().String() }
 
 func (d Delivery) location() *time.Location {
 	if d.Location == nil {

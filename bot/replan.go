@@ -315,11 +315,7 @@ type writtenDelivery struct {
 }
 
 func deliveryText(d alert.Delivery) string {
-	zone := "UTC"
-	if d.Location != nil {
-		zone = d.Location.String()
-	}
-	b, err := json.Marshal(writtenDelivery{Digest: d.Digest, Quiet: d.Quiet, MaxPerHour: d.MaxPerHour, Zone: zone})
+	b, err := json.Marshal(writtenDelivery{Digest: d.Digest, Quiet: d.Quiet, MaxPerHour: d.MaxPerHour, Zone: d.ZoneName()})
 	if err != nil {
 		panic(err) // plain values: cannot fail
 	}
