@@ -168,26 +168,21 @@ type Options struct {
 	// DefaultOptions), and the product passes no link.
 	slugMode   int
 	slugWeight float64
-	// slugConfirm (bits: slugWeak, slugRefuseUnshared, slugRefuseBare,
-	// slugTitleBars, slugRefuseAll) keeps the slug from opening a join it
-	// should only confirm: a join whose similarity reaches Threshold only
-	// with the slug words (the titles alone fall short) counts weak for
-	// the bars and the re-split
-	// (slugWeak), or is refused when the item's title shares no
-	// distinctive word with the story (slugRefuseUnshared) or has fewer
-	// than MinShared distinctive words ("March 11, 2014, 2:02 am",
-	// slugRefuseBare). slugTitleBars has the support and subject bars and
-	// the re-split weigh every join by its titles' similarity alone;
-	// slugRefuseAll refuses every join the slug alone carries. None by
-	// default (0), as the slug words are off.
+	// slugConfirm (bits: slugWeak, slugTitleBars, slugRefuseAll) keeps
+	// the slug from opening a join it should only confirm: a join whose
+	// similarity reaches Threshold only with the slug words (the titles
+	// alone fall short) counts weak for the bars and the re-split
+	// (slugWeak), or is refused (slugRefuseAll). slugTitleBars has the
+	// support and subject bars and the re-split weigh every join by its
+	// titles' similarity alone. None by default (0), as the slug words
+	// are off. (Refusing only a title sharing no distinctive word with the
+	// story, or of fewer than MinShared, lost: see DefaultOptions.)
 	slugConfirm int
 }
 
 // The ways a join made by the slug alone is judged (Options.slugConfirm).
 const (
 	slugWeak = 1 << iota
-	slugRefuseUnshared
-	slugRefuseBare
 	slugTitleBars
 	slugRefuseAll
 )
@@ -1374,7 +1369,7 @@ func (x *Index) slugJudged(fp Fingerprint, best int, bestScore float64) (barScor
 	if !fp.slugLead && !e.fp.slugLead {
 		return bestScore, false, false
 	}
-	ts, distinct := x.titleSimilarity(fp, e)
+	ts := x.titleSimilarity(fp, e)
 	barScore = bestScore
 	if x.opt.slugConfirm&slugTitleBars != 0 {
 		barScore = min(bestScore, ts)
@@ -1382,8 +1377,7 @@ func (x *Index) slugJudged(fp Fingerprint, best int, bestScore float64) (barScor
 	if ts >= x.opt.Threshold {
 		return barScore, false, false
 	}
-	if x.opt.slugConfirm&slugRefuseAll != 0 || x.opt.slugConfirm&slugRefuseBare != 0 && distinct < x.opt.MinShared ||
-		x.opt.slugConfirm&slugRefuseUnshared != 0 && !x.titleSharesStory(fp, e.story) {
+	if x.opt.slugConfirm&slugRefuseAll != 0 {
 		return bestScore, false, true
 	}
 	if x.opt.slugConfirm&slugWeak != 0 {
@@ -1392,16 +1386,12 @@ func (x *Index) slugJudged(fp Fingerprint, best int, bestScore float64) (barScor
 	return barScore, false, false
 }
 
-// titleSimilarity is the word similarity of fp's and e's titles alone,
-// and the number of fp's distinctive title words.
-func (x *Index) titleSimilarity(fp Fingerprint, e *entry) (s float64, distinct int) {
+// titleSimilarity is the word similarity of fp's and e's titles alone.
+func (x *Index) titleSimilarity(fp Fingerprint, e *entry) float64 {
 	var shared, wa, wb float64
 	n := 0
 	for _, w := range x.qw.title {
 		wa += w
-		if w > 0 {
-			distinct++
-		}
 	}
 	intersectAt(fp.title, e.fp.title, func(i int) {
 		if w := x.qw.title[i]; w > 0 {
@@ -1413,9 +1403,9 @@ func (x *Index) titleSimilarity(fp Fingerprint, e *entry) (s float64, distinct i
 		wb += x.wordWeight(h)
 	}
 	if n < x.opt.MinShared || wa == 0 || wb == 0 {
-		return 0, distinct
+		return 0
 	}
-	return x.balanced(shared, wa, wb), distinct
+	return x.balanced(shared, wa, wb)
 }
 
 // balanced is shared weight over a mean of two texts' weights wa and wb
@@ -1423,17 +1413,6 @@ func (x *Index) titleSimilarity(fp Fingerprint, e *entry) (s float64, distinct i
 func (x *Index) balanced(shared, wa, wb float64) float64 {
 	lo, hi := min(wa, wb), max(wa, wb)
 	return shared / (math.Pow(lo, 1-x.opt.Balance) * math.Pow(hi, x.opt.Balance))
-}
-
-// titleSharesStory reports whether a distinctive word of fp's title is in
-// a title or lead of story num.
-func (x *Index) titleSharesStory(fp Fingerprint, num int32) bool {
-	for i, h := range fp.title {
-		if x.qw.title[i] > 0 && x.wordStory[wordStoryKey(h, num)] > 0 {
-			return true
-		}
-	}
-	return false
 }
 
 // collectiveItem is the most similar item of the story fp joins by
