@@ -79,11 +79,7 @@ func (r *failReasons) fail(feedID, reason string, start bool, now, lastSuccess t
 	s := r.by[feedID]
 	relapse := start && s != nil && s.holding(lastSuccess)
 	if s == nil || (start && !relapse) {
-		s = &failStretch{since: now}
-		if r.by == nil {
-			r.by = map[string]*failStretch{}
-		}
-		r.by[feedID] = s
+		s = r.begin(feedID, failStretch{since: now})
 	}
 	s.failures++
 	s.lastFailure = now
@@ -141,12 +137,17 @@ func (r *failReasons) recovered(feedID string, now, failingSince time.Time, n in
 		s.flapping = true
 		return failFlapping, *s
 	}
-	s = &failStretch{since: failingSince, recovered: now, failures: n}
+	return failNew, *r.begin(feedID, failStretch{since: failingSince, recovered: now, failures: n})
+}
+
+// begin makes s feedID's stretch, in place of any before. The caller
+// holds mu.
+func (r *failReasons) begin(feedID string, s failStretch) *failStretch {
 	if r.by == nil {
 		r.by = map[string]*failStretch{}
 	}
-	r.by[feedID] = s
-	return failNew, *s
+	r.by[feedID] = &s
+	return &s
 }
 
 // healthy records a successful poll of feedID that was no recovery: once
