@@ -172,7 +172,9 @@ func (r *failReasons) keepOnly(listed func(feedID string) bool) {
 	maps.DeleteFunc(r.by, func(feedID string, _ *failStretch) bool { return !listed(feedID) })
 }
 
-// forget forgets feedID's stretch.
+// forget forgets feedID's stretch: that of a feed removed while its poll
+// was in flight, which keepOnly kept and that poll's end may have begun
+// again.
 func (r *failReasons) forget(feedID string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
