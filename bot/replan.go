@@ -49,11 +49,11 @@ type heldReplans struct {
 	// running is held by a re-plan; the poll loop's retry does not wait
 	// for it. It guards the fields below.
 	running sync.Mutex
-	owed    map[string]*alert.Subscription // by id: the delivery its held alerts still follow; non-nil: a re-plan is owed
-	planned map[string]string              // the config subscriptions' deliveries as last found or written down in the store
-	started bool                           // atStart was made
-	next    time.Time                      // the retry's earliest time
-	wait    time.Duration                  // the retry's back-off
+	owed    map[string][]*alert.Subscription // by id: the deliveries its held alerts may follow; non-nil: a re-plan is owed
+	planned map[string]string                // the config subscriptions' deliveries as last found or written down in the store
+	started bool                             // atStart was made
+	next    time.Time                        // the retry's earliest time
+	wait    time.Duration                    // the retry's back-off
 }
 
 // afterReload re-plans, in one transaction, the held alerts of each
@@ -70,7 +70,7 @@ func (r *heldReplans) afterReload(ctx context.Context, prev, next *alert.Catalog
 	for _, id := range next.SubscriptionIDs() {
 		sub, _ := next.Subscription(id)
 		if old, ok := prev.Subscription(id); ok {
-			subs[id] = retimed{was: old, is: sub}
+			subs[id] = retimed{was: []*alert.Subscription{old}, is: sub}
 		}
 	}
 	return r.replanOwed(ctx, subs, next)
@@ -124,10 +124,12 @@ func (r *heldReplans) retryBehind(ctx context.Context, wg *sync.WaitGroup) {
 func (r *heldReplans) replanOwed(ctx context.Context, subs map[string]retimed, cat *alert.Catalog) int {
 	for id, was := range r.owed {
 		if sub, ok := cat.Subscription(id); ok {
-			subs[id] = retimed{was: was, is: sub} // its alerts still follow was
+			// Its alerts still follow was, and a reload's prev held
+			// those committed since.
+			subs[id] = retimed{was: heldBy(was, subs[id].was...), is: sub}
 		}
 	}
-	maps.DeleteFunc(subs, func(_ string, t retimed) bool { return t.was.Delivery.SameTiming(t.is.Delivery) })
+	maps.DeleteFunc(subs, func(_ string, t retimed) bool { return !t.moved() })
 	if len(subs) > 0 {
 		return r.replanMade(ctx, subs, cat)
 	}
@@ -210,12 +212,14 @@ func (r *heldReplans) settled(ctx context.Context, cat *alert.Catalog) (bool, er
 	return true, nil
 }
 
-// owe keeps subs for a retry, each with the delivery its alerts follow,
-// and the deliveries to write down (owed even with no subs).
+// owe keeps subs for a retry, each with the deliveries its alerts may
+// follow: those before, and its delivery now, which holds what is
+// committed until the retry; and the deliveries to write down (owed even
+// with no subs).
 func (r *heldReplans) owe(subs map[string]retimed) {
-	r.owed = make(map[string]*alert.Subscription, len(subs))
+	r.owed = make(map[string][]*alert.Subscription, len(subs))
 	for id, t := range subs {
-		r.owed[id] = t.was
+		r.owed[id] = heldBy(t.was, t.is)
 	}
 	r.wait = min(max(2*r.wait, time.Second), time.Minute)
 	r.next = r.now().Add(r.wait)
@@ -275,7 +279,7 @@ func withPlanned(subs map[string]retimed, planned map[string]string, cat *alert.
 		}
 		was := *sub
 		was.Delivery = d
-		all[id] = retimed{was: &was, is: sub}
+		all[id] = retimed{was: []*alert.Subscription{&was}, is: sub}
 	}
 	return all
 }
@@ -423,10 +427,34 @@ func releaseNow(rows []store.Alert, now time.Time) []store.Alert {
 }
 
 // retimed is a subscription whose timing a reload or a restart changed:
-// was, the delivery its held alerts were held by (before the reload, before
-// the re-plan that failed: those committed since were held by is, or as
-// written down with them), and is, the delivery now.
-type retimed struct{ was, is *alert.Subscription }
+// was, each delivery its held alerts may have been held by (before the
+// reload, or as written down with them; with a re-plan owed, each one
+// live since the last re-plan made, as rows committed meanwhile were held
+// by the one live then, or by is), and is, the delivery now.
+type retimed struct {
+	was []*alert.Subscription
+	is  *alert.Subscription
+}
+
+// moved reports whether a delivery of was holds for other digests than is.
+func (t retimed) moved() bool {
+	return slices.ContainsFunc(t.was, func(w *alert.Subscription) bool { return !w.Delivery.SameTiming(t.is.Delivery) })
+}
+
+// heldBy is was with each of more that holds anything and is not in it
+// yet: a delivery that holds nothing left no row to read by it, and a
+// reload back to the delivery before it moves nothing.
+func heldBy(was []*alert.Subscription, more ...*alert.Subscription) []*alert.Subscription {
+	out := slices.Clone(was)
+	for _, m := range more {
+		d := m.Delivery
+		holds := d.Digest != nil || d.Quiet != nil || d.MaxPerHour > 0
+		if holds && !slices.ContainsFunc(out, func(w *alert.Subscription) bool { return deliveryText(w.Delivery) == deliveryText(d) }) {
+			out = append(out, m)
+		}
+	}
+	return out
+}
 
 // sentBefore is the count of the hour that held a, of digest k, as far as
 // it is known: reached for a row max_per_hour held, whether in its "also
@@ -435,7 +463,8 @@ type retimed struct{ was, is *alert.Subscription }
 // reload lifted the cap: neither quiet hours moved nor a schedule sends it
 // past the cap.
 func (t retimed) sentBefore(a store.Alert, k alert.DigestKey) int {
-	if k.Kind == alert.KindCapped || k.Kind == alert.KindQuiet && (capPushed(t.was, a) || capPushed(t.is, a)) {
+	pushed := func(s *alert.Subscription) bool { return capPushed(s, a) }
+	if k.Kind == alert.KindCapped || k.Kind == alert.KindQuiet && (pushed(t.is) || slices.ContainsFunc(t.was, pushed)) {
 		return math.MaxInt
 	}
 	return 0
@@ -443,7 +472,7 @@ func (t retimed) sentBefore(a store.Alert, k alert.DigestKey) int {
 
 // capPushed reports whether sub's delivery holds a, found when it was, in
 // the digest it is in only by its cap: with no count it would not have
-// held it. Either delivery may have held it: was, or is for a row
+// held it. Any delivery may have held it: one of was, or is for a row
 // committed after the reload while its re-plan was owed, or on another
 // instance that reloaded first.
 func capPushed(sub *alert.Subscription, a store.Alert) bool {

@@ -1,0 +1,69 @@
+package bot
+
+import (
+	"io"
+	"testing"
+	"time"
+
+	"github.com/newshound/newshound/config"
+)
+
+// TestAReloadBeforeAnOwedReplanKeepsWhatTheDeliveryBetweenHeld: a
+// subscription of instant delivery (A) is reloaded at 21:40 to B, whose
+// re-plan the store refuses (owed); B decides what two matches at 21:45
+// do; a reload at 21:50 to C, whose re-plan is made, must read what B
+// held as held by B, not as A would have sent it (at once).
+func TestAReloadBeforeAnOwedReplanKeepsWhatTheDeliveryBetweenHeld(t *testing.T) {
+	quiet := func(start int) *config.TimeWindow {
+		return &config.TimeWindow{Start: config.ClockTime{Hour: start}, End: config.ClockTime{Hour: 7}}
+	}
+	instant := config.Delivery{Location: time.UTC}
+	tests := []struct {
+		name    string
+		b, c    config.Delivery
+		instant []string   // sent at 21:45, under B
+		atC     [][]string // the digests sent at the reload to C
+		later   [][]string // those sent at 22:01
+	}{
+		{
+			// B's cap holds story 1 for its "also matched" digest of 22:00,
+			// which B's quiet hours push to 07:00; C keeps the cap and
+			// starts quiet hours at 23:00: it goes at 22:00, not at once.
+			name:    "max_per_hour's digest pushed into quiet hours, then the quiet hours moved",
+			b:       config.Delivery{MaxPerHour: 1, QuietHours: quiet(22), Location: time.UTC},
+			c:       config.Delivery{MaxPerHour: 1, QuietHours: quiet(23), Location: time.UTC},
+			instant: []string{"Aleppo story 0"},
+			later:   [][]string{{"Aleppo story 1"}},
+		},
+		{
+			// B's quiet hours hold both; C gives back A's delivery, which
+			// holds nothing: they go at the reload, not at 07:00.
+			name:  "quiet hours, then the delivery before them again",
+			b:     config.Delivery{QuietHours: quiet(21), Location: time.UTC},
+			c:     instant,
+			atC:   [][]string{{"Aleppo story 1", "Aleppo story 0"}},
+			later: nil,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo", Delivery: instant})
+			h.clock = time.Date(2026, 12, 2, 21, 0, 0, 0, time.UTC)
+			h.afterFirstSight()
+			r := newRefusingReplans(t, h, io.Discard)
+			r.runTwice(t, "21:00")
+			h.setClock("21:40")
+			r.refused.refuse.Store(true)
+			r.reload(t, tt.b)
+			h.setClock("21:45")
+			h.write("wire.xml", item(10, "Aleppo story 0", h.clock), item(11, "Aleppo story 1", h.clock.Add(time.Second)))
+			wantSent(t, "21:45, under B", r.runTwice(t, "21:45"), tt.instant, nil)
+			h.setClock("21:50")
+			r.refused.refuse.Store(false)
+			r.reload(t, tt.c)
+			wantSent(t, "21:50, the reload to C", r.runTwice(t, "21:50"), nil, tt.atC)
+			h.setClock("22:01")
+			wantSent(t, "22:01", r.runTwice(t, "22:01"), nil, tt.later)
+		})
+	}
+}
