@@ -359,9 +359,8 @@ func replan(subs map[string]retimed, held []store.Alert, now time.Time) []store.
 			continue
 		}
 		sub := t.is
-		// Held when enqueued: a join the sender held later (its story's
-		// message gone) was held moments after.
-		r := sub.Delivery.Release(sub.ID, a.EnqueuedAt, t.sentBefore(a, k))
+		at := heldAt(a, k)
+		r := sub.Delivery.Release(sub.ID, at, t.sentBefore(a, k, at))
 		if !r.Held() || !r.Key.Until.After(now) {
 			atOnce[sub.ID] = append(atOnce[sub.ID], a)
 			continue
@@ -462,21 +461,36 @@ func heldBy(was []*alert.Subscription, more ...*alert.Subscription) []*alert.Sub
 // none for any other. Kept reached, the cap holds it again unless the
 // reload lifted the cap: neither quiet hours moved nor a schedule sends it
 // past the cap.
-func (t retimed) sentBefore(a store.Alert, k alert.DigestKey) int {
-	pushed := func(s *alert.Subscription) bool { return capPushed(s, a) }
+func (t retimed) sentBefore(a store.Alert, k alert.DigestKey, at time.Time) int {
+	pushed := func(s *alert.Subscription) bool { return capPushed(s, a, at) }
 	if k.Kind == alert.KindCapped || k.Kind == alert.KindQuiet && (pushed(t.is) || slices.ContainsFunc(t.was, pushed)) {
 		return math.MaxInt
 	}
 	return 0
 }
 
-// capPushed reports whether sub's delivery holds a, found when it was, in
+// capPushed reports whether sub's delivery holds a, held at at, in
 // the digest it is in only by its cap: with no count it would not have
 // held it. Any delivery may have held it: one of was, or is for a row
 // committed after the reload while its re-plan was owed, or on another
 // instance that reloaded first.
-func capPushed(sub *alert.Subscription, a store.Alert) bool {
+func capPushed(sub *alert.Subscription, a store.Alert, at time.Time) bool {
 	d := sub.Delivery
-	return d.MaxPerHour > 0 && !d.Release(sub.ID, a.EnqueuedAt, 0).Held() &&
-		d.Release(sub.ID, a.EnqueuedAt, math.MaxInt).Key.String() == a.Digest
+	return d.MaxPerHour > 0 && !d.Release(sub.ID, at, 0).Held() &&
+		d.Release(sub.ID, at, math.MaxInt).Key.String() == a.Digest
+}
+
+// heldAt is when a's hold, of digest k, was decided, as far as its row
+// tells: a join the sender held as a message of its own (its story's
+// message gone) when it did, which may be hours after it was found;
+// else when it was enqueued, moments after the poll decided, which may
+// fall past the end of the hour, or quiet hours, whose digest k is. A
+// hold is decided before the release it names, unless a re-plan released
+// it now.
+func heldAt(a store.Alert, k alert.DigestKey) time.Time {
+	at := latest(a.EnqueuedAt, a.SentAloneAt)
+	if a.HoldUntil.Equal(k.Until) && !at.Before(k.Until) {
+		return k.Until.Add(-time.Nanosecond)
+	}
+	return at
 }

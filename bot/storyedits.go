@@ -274,7 +274,7 @@ func (s *sender) capAlone(ctx context.Context, alone []store.Alert, now time.Tim
 				return nil, false
 			}
 		}
-		if err := s.store.HoldForDigest(ctx, j.ID, r.Key.String(), r.Key.Until); err != nil && !errors.Is(err, store.ErrNotFound) {
+		if err := s.store.HoldForDigest(ctx, j.ID, r.Key.String(), r.Key.Until, now); err != nil && !errors.Is(err, store.ErrNotFound) {
 			s.storeErrs.Fail("hold", "holding a story's report for later failed; retrying", err)
 			return nil, false
 		}
@@ -471,7 +471,7 @@ func heldForDigest(l store.Alert) bool {
 // and it counts towards no cap (it is no message of its own). It reports
 // whether the store took the hold (or the join is gone meanwhile).
 func (s *sender) holdForDigest(ctx context.Context, j, lead store.Alert) bool {
-	err := s.store.HoldForDigest(ctx, j.ID, lead.Digest, lead.HoldUntil)
+	err := s.store.HoldForDigest(ctx, j.ID, lead.Digest, lead.HoldUntil, time.Time{})
 	if err != nil && !errors.Is(err, store.ErrNotFound) { // not found: sent or dropped meanwhile
 		s.storeErrs.Fail("hold", "holding a story's report for later failed; retrying", err)
 		return false

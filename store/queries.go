@@ -265,7 +265,7 @@ var commonQueries = dialect{
 		WHERE delivered_at = 0 AND NOT dropped AND id IN (SELECT CAST(j.value AS BIGINT) FROM LIST($1))`,
 	hold: `UPDATE alerts SET hold_until = $2
 		WHERE delivered_at = 0 AND NOT dropped AND id IN (SELECT CAST(j.value AS BIGINT) FROM LIST($1))`,
-	holdForDigest: `UPDATE alerts SET digest = $2, hold_until = $3
+	holdForDigest: `UPDATE alerts SET digest = $2, hold_until = $3, sent_alone_at = $4
 		WHERE id = $1 AND delivered_at = 0 AND NOT dropped AND batch = ''`,
 	heldForDigests: `SELECT ` + alertColumns + ` FROM alerts
 		WHERE delivered_at = 0 AND NOT dropped AND digest <> '' AND batch = ''

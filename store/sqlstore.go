@@ -1151,8 +1151,8 @@ func (s *sqlStore) Hold(ctx context.Context, ids []int64, until time.Time) error
 
 // HoldForDigest puts an alert waiting for no batch yet into a digest (see
 // Store.HoldForDigest).
-func (s *sqlStore) HoldForDigest(ctx context.Context, id int64, digest string, until time.Time) error {
-	return s.updateAlert(ctx, fmt.Sprintf("hold for digest %q", digest), id, s.q.holdForDigest, id, digest, toMicro(until))
+func (s *sqlStore) HoldForDigest(ctx context.Context, id int64, digest string, until, at time.Time) error {
+	return s.updateAlert(ctx, fmt.Sprintf("hold for digest %q", digest), id, s.q.holdForDigest, id, digest, toMicro(until), toMicro(at))
 }
 
 // ReplanDigests moves held alerts to the digests plan gives them (see

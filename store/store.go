@@ -95,9 +95,10 @@ type Alert struct {
 	// EnqueuedAt is set by the store from its own clock when the alert is
 	// enqueued (ignored on input); retention counts from it.
 	EnqueuedAt time.Time
-	// SentAloneAt is when PostAlone made this join a message of its own
-	// (read only; zero otherwise, and for one made so before the store
-	// noted it, whose EnqueuedAt moved then instead).
+	// SentAloneAt is when PostAlone made this join a message of its own,
+	// or HoldForDigest held it as one (read only; zero otherwise, and for
+	// one made so before the store noted it, whose EnqueuedAt moved then
+	// instead).
 	SentAloneAt time.Time
 
 	// Batch groups alerts sent as one message (a burst). It is assigned
@@ -346,8 +347,12 @@ type Store interface {
 	// into the digest digest, held until until (a join whose story's
 	// first alert max_per_hour held for that digest goes in it too, not
 	// past the cap). It reports ErrNotFound when no such alert waits: it
-	// was delivered, dropped or batched meanwhile.
-	HoldForDigest(ctx context.Context, id int64, digest string, until time.Time) error
+	// was delivered, dropped or batched meanwhile. A join held at by its
+	// subscription's delivery, as a message of its own would be (its
+	// story's message gone), keeps at as its SentAloneAt: a re-plan of the
+	// hold reads when it was decided from it, not from the enqueue, which
+	// may be long before; a join that follows its lead's hold has at zero.
+	HoldForDigest(ctx context.Context, id int64, digest string, until, at time.Time) error
 	// ReplanDigests, in one transaction, reads the alerts held for a
 	// digest and in no batch yet (undelivered, undropped), by id, and the
 	// delivery each subscription's held alerts were planned under (by

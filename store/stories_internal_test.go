@@ -213,7 +213,7 @@ func TestSQLiteStoryQueriesUseIndexes(t *testing.T) {
 		{"CountUnheld", s.q.countUnheld, []any{"sub", 0}, "USING INDEX alerts_sent_alone (subscription=? AND enqueued_at>?)"},
 		{"CountUnheld's joins posted alone", s.q.countUnheld, []any{"sub", 0}, "USING INDEX alerts_joins_alone (subscription=? AND sent_alone_at>?)"},
 		{"Hold", s.q.hold, []any{`["1"]`, 1}, "USING INTEGER PRIMARY KEY (rowid=?)"},
-		{"HoldForDigest", s.q.holdForDigest, []any{1, "d", 1}, "USING INTEGER PRIMARY KEY (rowid=?)"},
+		{"HoldForDigest", s.q.holdForDigest, []any{1, "d", 1, 1}, "USING INTEGER PRIMARY KEY (rowid=?)"},
 		{"ItemTexts", s.q.itemTexts, []any{"f", `["a"]`}, "USING PRIMARY KEY (feed_id=? AND item_key=?)"},
 		{"FirstSeen", s.q.firstSeen, []any{"f", `["a"]`}, "USING PRIMARY KEY (feed_id=? AND item_key=?)"},
 		{"CommitPoll's text signatures", s.q.setTexts, []any{"f", `[["a","00"]]`, 1}, "SCAN j VIRTUAL TABLE"},

@@ -654,11 +654,11 @@ func testHoldForDigest(t *testing.T, h *harness) {
 	if err := s.MarkDelivered(ctx, byKey["sent"].ID, "m1", h.clock.Now()); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.HoldForDigest(ctx, byKey["join"].ID, lead.Digest, until); err != nil {
+	if err := s.HoldForDigest(ctx, byKey["join"].ID, lead.Digest, until, time.Time{}); err != nil {
 		t.Fatal(err)
 	}
 	for _, k := range []string{"batched", "gone", "sent"} {
-		if err := s.HoldForDigest(ctx, byKey[k].ID, lead.Digest, until); !errors.Is(err, store.ErrNotFound) {
+		if err := s.HoldForDigest(ctx, byKey[k].ID, lead.Digest, until, time.Time{}); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("HoldForDigest of %s = %v, want ErrNotFound", k, err)
 		}
 	}
@@ -675,8 +675,8 @@ func testHoldForDigest(t *testing.T, h *harness) {
 	if got, want := itemKeys(in), []string{"lead", "join"}; !slices.Equal(got, want) {
 		t.Errorf("DigestAlerts = %q, want %q", got, want)
 	}
-	if !in[1].HoldUntil.Equal(until) || !in[1].Joins {
-		t.Errorf("the join in the digest: HoldUntil %v, Joins %v; want %v, a join still", in[1].HoldUntil, in[1].Joins, until)
+	if !in[1].HoldUntil.Equal(until) || !in[1].Joins || !in[1].SentAloneAt.IsZero() {
+		t.Errorf("the join in the digest: HoldUntil %v, Joins %v, SentAloneAt %v; want %v, a join still, held with its lead", in[1].HoldUntil, in[1].Joins, in[1].SentAloneAt, until)
 	}
 	if n, err := s.CountUnheld(ctx, "sub-desk", epoch); err != nil || n != before {
 		t.Errorf("CountUnheld = %d, %v; want %d as before", n, err, before)
@@ -715,8 +715,11 @@ func testPostAlone(t *testing.T, h *harness) {
 	if err := s.AssignBatch(ctx, []int64{byKey["edited"].ID}, "nj7"); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.HoldForDigest(ctx, byKey["held"].ID, "capped|x", later); err != nil {
+	if err := s.HoldForDigest(ctx, byKey["held"].ID, "capped|x", later, later); err != nil {
 		t.Fatal(err)
+	}
+	if in, err := s.DigestAlerts(ctx, "desk", "capped|x"); err != nil || len(in) != 1 || !in[0].SentAloneAt.Equal(later) {
+		t.Errorf("DigestAlerts(capped|x) = %+v, %v; want the join held as a message of its own at %v", in, err, later)
 	}
 	if err := s.MarkDropped(ctx, byKey["gone"].ID, "test"); err != nil {
 		t.Fatal(err)
