@@ -181,7 +181,8 @@ func (r *heldReplans) failed(ctx context.Context, subs map[string]retimed, err e
 // settled reports whether each config subscription of cat has its
 // delivery written down as cat has it, once one written down nowhere
 // (new, or of a database from before deliveries were) is, which moves
-// nothing: then nothing needs re-planning, nor the stories lease a
+// nothing, and one of a subscription cat lacks is deleted (changedPlans):
+// then nothing needs re-planning, nor the stories lease a
 // re-plan waits for (39 s while another instance holds it), which every
 // start and `run --once` would take. It reads the store the first time,
 // then what this service last found or wrote there.
@@ -193,21 +194,20 @@ func (r *heldReplans) settled(ctx context.Context, cat *alert.Catalog) (bool, er
 		}
 		r.planned = stored
 	}
-	missing := map[string]string{}
-	for id, text := range plannedOf(cat) {
-		had, ok := r.planned[id]
-		if ok && had != text {
+	changes := changedPlans(r.planned, plannedOf(cat))
+	for id, text := range changes {
+		if _, had := r.planned[id]; had && text != "" {
 			return false, nil
 		}
-		if !ok {
-			missing[id] = text
-		}
 	}
-	if len(missing) > 0 {
-		if err := r.store.AddPlannedDeliveries(ctx, missing); err != nil {
+	if len(changes) > 0 {
+		if err := r.store.AddPlannedDeliveries(ctx, changes); err != nil {
 			return false, err
 		}
-		maps.Copy(r.planned, missing)
+		for id, text := range changes {
+			r.planned[id] = text
+		}
+		maps.DeleteFunc(r.planned, func(_, text string) bool { return text == "" })
 	}
 	return true, nil
 }
@@ -284,12 +284,20 @@ func withPlanned(subs map[string]retimed, planned map[string]string, cat *alert.
 	return all
 }
 
-// changedPlans is what of want planned does not hold yet.
+// changedPlans is what of want planned does not hold yet, and "" for
+// each config subscription planned holds and want lacks: removed, what is
+// written down of it goes, or one added back with another delivery would
+// be read as changed, and re-planned under the stories lease.
 func changedPlans(planned, want map[string]string) map[string]string {
 	out := map[string]string{}
 	for id, text := range want {
 		if planned[id] != text {
 			out[id] = text
+		}
+	}
+	for id := range planned {
+		if _, ok := want[id]; !ok && isConfigSub(id) {
+			out[id] = ""
 		}
 	}
 	return out

@@ -208,17 +208,23 @@ func (c replansCounted) ReplanDigests(ctx context.Context, plan func([]store.Ale
 
 // TestAStartWithNoDeliveryChangedTakesNoLease: a start, a `run --once`
 // every 5 minutes, or a reload that only adds a subscription, re-plans
-// nothing, and takes no lease for it; a start with a changed delivery
-// re-plans once, and the runs after it do not.
+// nothing, and takes no lease for it, nor does one that adds back a
+// subscription removed before, with another delivery (what was written
+// down of it went with it); a start with a changed delivery re-plans
+// once, and the runs after it do not.
 func TestAStartWithNoDeliveryChangedTakesNoLease(t *testing.T) {
 	type step struct {
 		reload bool // else a new process's run --once
 		edit   func(*config.Config)
 	}
 	same := func(*config.Config) {}
-	added := func(c *config.Config) {
-		c.Subscriptions = append(c.Subscriptions, config.Subscription{Name: "beirut", Query: "beirut", Destination: "desk", MaxAge: 24 * time.Hour, Delivery: eightDaily()})
+	addedAs := func(d config.Delivery) func(*config.Config) {
+		return func(c *config.Config) {
+			c.Subscriptions = append(c.Subscriptions, config.Subscription{Name: "beirut", Query: "beirut", Destination: "desk", MaxAge: 24 * time.Hour, Delivery: d})
+		}
 	}
+	added, addedInstant := addedAs(eightDaily()), addedAs(config.Delivery{})
+	removed := func(c *config.Config) { c.Subscriptions = c.Subscriptions[:1] }
 	instant := func(c *config.Config) { c.Subscriptions[0].Delivery = config.Delivery{} }
 	tests := []struct {
 		name  string
@@ -229,6 +235,8 @@ func TestAStartWithNoDeliveryChangedTakesNoLease(t *testing.T) {
 		{"a reload that adds a subscription", []step{{edit: same}, {reload: true, edit: added}}, 0},
 		{"a start that adds a subscription", []step{{edit: same}, {edit: added}, {edit: same}}, 0},
 		{"a start with a changed delivery, then run --once again", []step{{edit: same}, {edit: instant}, {edit: same}, {edit: same}}, 1},
+		{"starts that remove a subscription, then add it back with another delivery", []step{{edit: added}, {edit: removed}, {edit: addedInstant}}, 0},
+		{"reloads that remove a subscription, then add it back with another delivery", []step{{edit: added}, {reload: true, edit: removed}, {reload: true, edit: addedInstant}}, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -79,6 +79,7 @@ type dialect struct {
 	plannedDeliveries   string
 	setPlannedDelivery  string
 	addPlannedDelivery  string
+	dropPlanned         string
 	postAlone           string
 	pendingDestinations string
 	outboxStats         string
@@ -279,6 +280,7 @@ var commonQueries = dialect{
 		ON CONFLICT (subscription) DO UPDATE SET delivery = excluded.delivery`,
 	addPlannedDelivery: `INSERT INTO planned_deliveries (subscription, delivery) VALUES ($1, $2)
 		ON CONFLICT (subscription) DO NOTHING`,
+	dropPlanned: `DELETE FROM planned_deliveries WHERE subscription = $1`,
 	postAlone: `UPDATE alerts SET batch = $2, sent_alone_at = $3
 		WHERE id = $1 AND delivered_at = 0 AND NOT dropped AND joins AND digest = '' AND story = $4`,
 	// A message's batch ("nh…") is one message: the alert's undelivered

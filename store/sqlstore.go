@@ -1178,7 +1178,7 @@ func (s *sqlStore) ReplanDigests(ctx context.Context, plan func([]Alert, map[str
 			was[a.ID] = a
 		}
 		moves, deliveries := plan(held, planned)
-		if err := writePlanned(ctx, tx, s.q.setPlannedDelivery, deliveries); err != nil {
+		if err := s.writePlanned(ctx, tx, s.q.setPlannedDelivery, deliveries); err != nil {
 			return err
 		}
 		for _, a := range moves {
@@ -1209,15 +1209,20 @@ func (s *sqlStore) PlannedDeliveries(ctx context.Context) (map[string]string, er
 // have none (see Store.AddPlannedDeliveries).
 func (s *sqlStore) AddPlannedDeliveries(ctx context.Context, deliveries map[string]string) error {
 	return s.inWriteTx(ctx, func(tx writeTx) error {
-		return writePlanned(ctx, tx, s.q.addPlannedDelivery, deliveries)
+		return s.writePlanned(ctx, tx, s.q.addPlannedDelivery, deliveries)
 	})
 }
 
 // writePlanned writes deliveries down with query: setPlannedDelivery,
-// which replaces what is written, or addPlannedDelivery, which keeps it.
-func writePlanned(ctx context.Context, tx writeTx, query string, deliveries map[string]string) error {
+// which replaces what is written, or addPlannedDelivery, which keeps it;
+// an empty one deletes what is written.
+func (s *sqlStore) writePlanned(ctx context.Context, tx writeTx, query string, deliveries map[string]string) error {
 	for sub, d := range deliveries {
-		if _, err := tx.ExecContext(ctx, query, sub, d); err != nil {
+		q, args := query, []any{sub, d}
+		if d == "" {
+			q, args = s.q.dropPlanned, args[:1]
+		}
+		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
 			return fmt.Errorf("the delivery subscription %q's held alerts follow: %w", sub, err)
 		}
 	}

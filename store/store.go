@@ -360,7 +360,8 @@ type Store interface {
 	// to plan, and stores the Digest and HoldUntil plan returns for each
 	// alert that differs, unless another writer changed its digest,
 	// batched, sent or dropped it since the read, and each delivery plan
-	// returns. plan returns alerts of those it was given, by ID; it must
+	// returns (an empty one deletes the subscription's: removed from the
+	// config). plan returns alerts of those it was given, by ID; it must
 	// not block. It returns how many alerts moved: a plan made again over
 	// what it made moves none.
 	ReplanDigests(ctx context.Context, plan func(held []Alert, planned map[string]string) ([]Alert, map[string]string)) (int, error)
@@ -372,6 +373,8 @@ type Store interface {
 	// of each subscription of deliveries that has none written down, and
 	// leaves one written down (by a re-plan meanwhile) as it is: what a
 	// subscription new to the store holds was planned under its delivery.
+	// An empty delivery deletes the subscription's (removed from the
+	// config), so that one added back later is new to the store.
 	AddPlannedDeliveries(ctx context.Context, deliveries map[string]string) error
 	// PostAlone makes the undelivered join id, in no digest, a message of
 	// its own: it gets the message batch batch ("nh…") and CountUnheld

@@ -157,6 +157,22 @@ func testReplanDigests(t *testing.T, h *harness) {
 	if got, err := s.PlannedDeliveries(ctx); err != nil || !maps.Equal(got, map[string]string{"desk": "digest|now", "wire": "digest|added"}) {
 		t.Errorf("PlannedDeliveries after AddPlannedDeliveries: got %q (%v), want desk's as re-planned, wire's added", got, err)
 	}
+	// A subscription removed: an empty delivery deletes what is written
+	// down of it, outside the re-plan or in it.
+	if err := s.AddPlannedDeliveries(ctx, map[string]string{"wire": ""}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.PlannedDeliveries(ctx); err != nil || !maps.Equal(got, map[string]string{"desk": "digest|now"}) {
+		t.Errorf("PlannedDeliveries after AddPlannedDeliveries of wire's removal: got %q (%v), want desk's alone", got, err)
+	}
+	if _, err := s.ReplanDigests(ctx, func([]store.Alert, map[string]string) ([]store.Alert, map[string]string) {
+		return nil, map[string]string{"desk": "", "wire": "digest|again"}
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.PlannedDeliveries(ctx); err != nil || !maps.Equal(got, map[string]string{"wire": "digest|again"}) {
+		t.Errorf("PlannedDeliveries after a re-plan removing desk: got %q (%v), want wire's alone", got, err)
+	}
 
 	// Another instance sharing the store re-plans between this one's read
 	// and its writes: what it moved stays as it moved it.
