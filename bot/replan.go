@@ -171,7 +171,7 @@ func (r *heldReplans) replanMade(ctx context.Context, subs map[string]retimed, c
 
 // failed owes subs, and logs err once per state, but a shutdown's.
 func (r *heldReplans) failed(ctx context.Context, subs map[string]retimed, err error) {
-	r.owe(subs)
+	r.owe(ctx, subs)
 	if ctx.Err() != nil {
 		return // cut short by the shutdown: no failure of the store's
 	}
@@ -215,15 +215,37 @@ func (r *heldReplans) settled(ctx context.Context, cat *alert.Catalog) (bool, er
 // owe keeps subs for a retry, each with the deliveries its alerts may
 // follow: those before, and its delivery now, which holds what is
 // committed until the retry; and the deliveries to write down (owed even
-// with no subs).
-func (r *heldReplans) owe(subs map[string]retimed) {
+// with no subs). Those of more than one delivery are written down as
+// such, so that a start before the retry reads them all (noteOwed).
+func (r *heldReplans) owe(ctx context.Context, subs map[string]retimed) {
 	r.owed = make(map[string][]*alert.Subscription, len(subs))
 	for id, t := range subs {
 		r.owed[id] = heldBy(t.was, t.is)
 	}
+	r.noteOwed(ctx)
 	r.wait = min(max(2*r.wait, time.Second), time.Minute)
 	r.next = r.now().Add(r.wait)
 	r.retryAt.Store(r.next.UnixNano())
+}
+
+// noteOwed writes down, for each config subscription owed more than one
+// delivery, all of them, replacing the one written down, which a start
+// would take as the only one its held alerts follow. A failure is not
+// logged: the store that failed the re-plan fails this too, and the
+// re-plan's failure is, and its retry writes down the delivery it makes.
+func (r *heldReplans) noteOwed(ctx context.Context) {
+	notes := map[string]string{}
+	for id, was := range r.owed {
+		if len(was) > 1 && isConfigSub(id) {
+			notes[id] = deliveriesText(was)
+		}
+	}
+	if len(notes) == 0 || r.store.NotePlannedDeliveries(ctx, notes) != nil {
+		return
+	}
+	if r.planned != nil {
+		maps.Copy(r.planned, notes)
+	}
 }
 
 // paid ends what owe kept: nothing is owed, and the back-off starts
@@ -261,7 +283,8 @@ func (r *heldReplans) replanLocked(ctx context.Context, subs map[string]retimed,
 
 // withPlanned adds to subs, into a copy (a transaction may be tried
 // again), each config subscription of cat whose held alerts were planned,
-// as planned writes down, under a delivery of another timing. One subs
+// as planned writes down, under a delivery of another timing (or under
+// several, written down while a re-plan was owed: noteOwed). One subs
 // has keeps the delivery it names: its held alerts follow it, those this
 // instance committed meanwhile too. One written down in words this
 // version cannot read, or not at all, is taken as planned under its
@@ -273,13 +296,19 @@ func withPlanned(subs map[string]retimed, planned map[string]string, cat *alert.
 		if _, has := all[id]; has || !ok || !isConfigSub(id) {
 			continue
 		}
-		d, err := parseDelivery(text)
-		if err != nil || d.SameTiming(sub.Delivery) {
+		ds, err := parsePlanned(text)
+		if err != nil {
 			continue
 		}
-		was := *sub
-		was.Delivery = d
-		all[id] = retimed{was: []*alert.Subscription{&was}, is: sub}
+		t := retimed{is: sub}
+		for _, d := range ds {
+			was := *sub
+			was.Delivery = d
+			t.was = append(t.was, &was)
+		}
+		if t.moved() {
+			all[id] = t
+		}
 	}
 	return all
 }
@@ -334,16 +363,36 @@ func deliveryText(d alert.Delivery) string {
 	return string(b)
 }
 
-func parseDelivery(text string) (alert.Delivery, error) {
-	var w writtenDelivery
-	if err := json.Unmarshal([]byte(text), &w); err != nil {
-		return alert.Delivery{}, err
+// deliveriesText writes down the deliveries of subs, all of which a
+// subscription's held alerts may follow (a re-plan owed): a list of them.
+func deliveriesText(subs []*alert.Subscription) string {
+	texts := make([]string, len(subs))
+	for i, s := range subs {
+		texts[i] = deliveryText(s.Delivery)
 	}
-	loc, err := time.LoadLocation(w.Zone)
-	if err != nil {
-		return alert.Delivery{}, err
+	return "[" + strings.Join(texts, ",") + "]"
+}
+
+// parsePlanned reads what deliveryText or deliveriesText wrote.
+func parsePlanned(text string) ([]alert.Delivery, error) {
+	var ws []writtenDelivery
+	if !strings.HasPrefix(text, "[") {
+		ws = make([]writtenDelivery, 1)
+		if err := json.Unmarshal([]byte(text), &ws[0]); err != nil {
+			return nil, err
+		}
+	} else if err := json.Unmarshal([]byte(text), &ws); err != nil {
+		return nil, err
 	}
-	return alert.Delivery{Digest: w.Digest, Quiet: w.Quiet, MaxPerHour: w.MaxPerHour, Location: loc}, nil
+	out := make([]alert.Delivery, len(ws))
+	for i, w := range ws {
+		loc, err := time.LoadLocation(w.Zone)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = alert.Delivery{Digest: w.Digest, Quiet: w.Quiet, MaxPerHour: w.MaxPerHour, Location: loc}
+	}
+	return out, nil
 }
 
 // replan gives each alert of held in a digest of one of subs the digest

@@ -67,3 +67,32 @@ func TestAReloadBeforeAnOwedReplanKeepsWhatTheDeliveryBetweenHeld(t *testing.T) 
 		})
 	}
 }
+
+// TestAStopBeforeAnOwedReplanKeepsWhatTheDeliveryBetweenHeld: as
+// TestAReloadBeforeAnOwedReplanKeepsWhatTheDeliveryBetweenHeld's case of
+// the delivery before given back, but newshound is stopped before the
+// owed re-plan is made and started with that delivery (instant): what B's
+// quiet hours held goes at the start, not at 07:00.
+func TestAStopBeforeAnOwedReplanKeepsWhatTheDeliveryBetweenHeld(t *testing.T) {
+	instant := config.Delivery{Location: time.UTC}
+	h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo", Delivery: instant})
+	h.clock = time.Date(2026, 12, 2, 21, 0, 0, 0, time.UTC)
+	h.afterFirstSight()
+	r := newRefusingReplans(t, h, io.Discard)
+	r.runTwice(t, "21:00")
+	h.setClock("21:40")
+	r.refused.refuse.Store(true)
+	r.reload(t, config.Delivery{QuietHours: &config.TimeWindow{Start: config.ClockTime{Hour: 21}, End: config.ClockTime{Hour: 7}}, Location: time.UTC})
+	h.setClock("21:45")
+	h.write("wire.xml", item(10, "Aleppo story 0", h.clock), item(11, "Aleppo story 1", h.clock.Add(time.Second)))
+	wantSent(t, "21:45, under B", r.runTwice(t, "21:45"), nil, nil)
+	if err := r.refused.Store.Close(); err != nil { // stopped
+		t.Fatal(err)
+	}
+	h.setClock("21:50")
+	h.runOnce()
+	wantSent(t, "21:50, started with A", h.rec.since(&r.read), nil, [][]string{{"Aleppo story 1", "Aleppo story 0"}})
+	h.setClock("22:01")
+	h.runOnce()
+	wantSent(t, "22:01", h.rec.since(&r.read), nil, nil)
+}

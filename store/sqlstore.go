@@ -1213,6 +1213,14 @@ func (s *sqlStore) AddPlannedDeliveries(ctx context.Context, deliveries map[stri
 	})
 }
 
+// NotePlannedDeliveries writes deliveries down in place of what is (see
+// Store.NotePlannedDeliveries).
+func (s *sqlStore) NotePlannedDeliveries(ctx context.Context, deliveries map[string]string) error {
+	return s.inWriteTx(ctx, func(tx writeTx) error {
+		return s.writePlanned(ctx, tx, s.q.setPlannedDelivery, deliveries)
+	})
+}
+
 // writePlanned writes deliveries down with query: setPlannedDelivery,
 // which replaces what is written, or addPlannedDelivery, which keeps it;
 // an empty one deletes what is written.

@@ -376,6 +376,11 @@ type Store interface {
 	// An empty delivery deletes the subscription's (removed from the
 	// config), so that one added back later is new to the store.
 	AddPlannedDeliveries(ctx context.Context, deliveries map[string]string) error
+	// NotePlannedDeliveries writes down, by subscription id, deliveries,
+	// replacing what is written, outside ReplanDigests: those a re-plan
+	// that failed leaves a subscription's held alerts following, for a
+	// start before it is made.
+	NotePlannedDeliveries(ctx context.Context, deliveries map[string]string) error
 	// PostAlone makes the undelivered join id, in no digest, a message of
 	// its own: it gets the message batch batch ("nh…") and CountUnheld
 	// counts it from at, when it was decided, in that hour; its

@@ -173,6 +173,13 @@ func testReplanDigests(t *testing.T, h *harness) {
 	if got, err := s.PlannedDeliveries(ctx); err != nil || !maps.Equal(got, map[string]string{"wire": "digest|again"}) {
 		t.Errorf("PlannedDeliveries after a re-plan removing desk: got %q (%v), want wire's alone", got, err)
 	}
+	// A re-plan owed: what is written down is replaced outside it.
+	if err := s.NotePlannedDeliveries(ctx, map[string]string{"wire": "digest|owed", "desk": "digest|owed"}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.PlannedDeliveries(ctx); err != nil || !maps.Equal(got, map[string]string{"wire": "digest|owed", "desk": "digest|owed"}) {
+		t.Errorf("PlannedDeliveries after NotePlannedDeliveries: got %q (%v), want both noted", got, err)
+	}
 
 	// Another instance sharing the store re-plans between this one's read
 	// and its writes: what it moved stays as it moved it.
