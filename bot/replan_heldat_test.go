@@ -20,11 +20,7 @@ import (
 // quiet hours' digest: it waits for 16:00, not sent at once as if found
 // before quiet hours.
 func TestAReloadReplansAHoldFromWhenItWasDecided(t *testing.T) {
-	sub := kesslerSub()
-	sub.Delivery = config.Delivery{QuietHours: &config.TimeWindow{Start: config.ClockTime{Hour: 13}, End: config.ClockTime{Hour: 15}}}
-	h, rec := storyHarness(t, sub) // the clock starts at 12:00 UTC
-	svc, closeStore := h.openWith(rec)
-	defer closeStore()
+	h, rec, svc := reportHeldInQuietHours(t)
 	ctx := context.Background()
 	runOnce := func() {
 		t.Helper()
@@ -32,24 +28,8 @@ func TestAReloadReplansAHoldFromWhenItWasDecided(t *testing.T) {
 			t.Fatalf("RunOnce: %v", err)
 		}
 	}
-	runOnce() // first sight
-	h.publishReport(0)
-	h.clock = h.clock.Add(time.Minute)
-	runOnce() // 12:01: m1
-	h.clock = h.clock.Add(58*time.Minute + 55*time.Second)
-	h.publishReport(1)
-	runOnce() // 12:59:55: edited into m1
-	h.clock = h.clock.Add(2 * time.Second)
-	h.publishReport(2)
-	runOnce() // 12:59:57: waits for the edit gap
-	rec.deleted["m1"] = true
-	h.clock = h.clock.Add(editGap)
-	runOnce() // 13:00:02, quiet hours: m1 is gone, the report held
 	read := 0
-	if plain, _, _ := splitDigests(rec.since(&read)); !slices.Equal(plain, []string{outlets[0].title}) {
-		dumpMsgs(t, rec)
-		t.Fatalf("messages %q, want only the story's first, before quiet hours", plain)
-	}
+	rec.since(&read)
 
 	h.clock = time.Date(2026, 11, 21, 13, 30, 0, 0, time.UTC)
 	next := *h.cfg

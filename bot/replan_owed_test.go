@@ -47,17 +47,7 @@ func TestAReloadBeforeAnOwedReplanKeepsWhatTheDeliveryBetweenHeld(t *testing.T) 
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo", Delivery: instant})
-			h.clock = time.Date(2026, 12, 2, 21, 0, 0, 0, time.UTC)
-			h.afterFirstSight()
-			r := newRefusingReplans(t, h, io.Discard)
-			r.runTwice(t, "21:00")
-			h.setClock("21:40")
-			r.refused.refuse.Store(true)
-			r.reload(t, tt.b)
-			h.setClock("21:45")
-			h.write("wire.xml", item(10, "Aleppo story 0", h.clock), item(11, "Aleppo story 1", h.clock.Add(time.Second)))
-			wantSent(t, "21:45, under B", r.runTwice(t, "21:45"), tt.instant, nil)
+			h, r := heldWhileReplanOwed(t, tt.b, tt.instant)
 			h.setClock("21:50")
 			r.refused.refuse.Store(false)
 			r.reload(t, tt.c)
@@ -74,18 +64,8 @@ func TestAReloadBeforeAnOwedReplanKeepsWhatTheDeliveryBetweenHeld(t *testing.T) 
 // owed re-plan is made and started with that delivery (instant): what B's
 // quiet hours held goes at the start, not at 07:00.
 func TestAStopBeforeAnOwedReplanKeepsWhatTheDeliveryBetweenHeld(t *testing.T) {
-	instant := config.Delivery{Location: time.UTC}
-	h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo", Delivery: instant})
-	h.clock = time.Date(2026, 12, 2, 21, 0, 0, 0, time.UTC)
-	h.afterFirstSight()
-	r := newRefusingReplans(t, h, io.Discard)
-	r.runTwice(t, "21:00")
-	h.setClock("21:40")
-	r.refused.refuse.Store(true)
-	r.reload(t, config.Delivery{QuietHours: &config.TimeWindow{Start: config.ClockTime{Hour: 21}, End: config.ClockTime{Hour: 7}}, Location: time.UTC})
-	h.setClock("21:45")
-	h.write("wire.xml", item(10, "Aleppo story 0", h.clock), item(11, "Aleppo story 1", h.clock.Add(time.Second)))
-	wantSent(t, "21:45, under B", r.runTwice(t, "21:45"), nil, nil)
+	b := config.Delivery{QuietHours: &config.TimeWindow{Start: config.ClockTime{Hour: 21}, End: config.ClockTime{Hour: 7}}, Location: time.UTC}
+	h, r := heldWhileReplanOwed(t, b, nil)
 	if err := r.refused.Store.Close(); err != nil { // stopped
 		t.Fatal(err)
 	}
@@ -95,4 +75,23 @@ func TestAStopBeforeAnOwedReplanKeepsWhatTheDeliveryBetweenHeld(t *testing.T) {
 	h.setClock("22:01")
 	h.runOnce()
 	wantSent(t, "22:01", h.rec.since(&r.read), nil, nil)
+}
+
+// heldWhileReplanOwed runs a subscription of instant delivery (A) to a
+// reload at 21:40 to b, whose re-plan the store refuses, and two matches
+// at 21:45, of which b sends instant.
+func heldWhileReplanOwed(t *testing.T, b config.Delivery, instant []string) (*harness, *refusingReplans) {
+	t.Helper()
+	h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo", Delivery: config.Delivery{Location: time.UTC}})
+	h.clock = time.Date(2026, 12, 2, 21, 0, 0, 0, time.UTC)
+	h.afterFirstSight()
+	r := newRefusingReplans(t, h, io.Discard)
+	r.runTwice(t, "21:00")
+	h.setClock("21:40")
+	r.refused.refuse.Store(true)
+	r.reload(t, b)
+	h.setClock("21:45")
+	h.write("wire.xml", item(10, "Aleppo story 0", h.clock), item(11, "Aleppo story 1", h.clock.Add(time.Second)))
+	wantSent(t, "21:45, under B", r.runTwice(t, "21:45"), instant, nil)
+	return h, r
 }

@@ -1289,11 +1289,26 @@ func TestCappedStorysReportsAfterItsDigestKeepTheCap(t *testing.T) {
 // it would go alone as the story's new message. It waits for the quiet
 // hours' digest instead, like any alert found in them.
 func TestStorysReportInQuietHoursWaitsForTheirDigest(t *testing.T) {
+	h, rec, svc := reportHeldInQuietHours(t)
+	ctx := context.Background()
+	h.clock = h.clock.Add(2 * time.Hour)
+	svc.RunOnce(ctx) // 15:00:02
+	if _, digested, digests := splitDigests(rec.msgs); digests != 1 || !slices.Equal(digested, []string{outlets[2].title}) {
+		dumpMsgs(t, rec)
+		t.Errorf("%d digests listing %q, want the quiet hours' one with the story's report", digests, digested)
+	}
+}
+
+// reportHeldInQuietHours runs TestStorysReportInQuietHoursWaitsForTheirDigest
+// up to 13:00:02, quiet hours from 13:00 to 15:00: the third outlet's
+// report, found at 12:59:57, held for their digest.
+func reportHeldInQuietHours(t *testing.T) (*harness, *editRecorder, *Service) {
+	t.Helper()
 	sub := kesslerSub()
 	sub.Delivery = config.Delivery{QuietHours: &config.TimeWindow{Start: config.ClockTime{Hour: 13}, End: config.ClockTime{Hour: 15}}}
 	h, rec := storyHarness(t, sub) // the clock starts at 12:00 UTC
 	svc, closeStore := h.openWith(rec)
-	defer closeStore()
+	t.Cleanup(closeStore)
 	ctx := context.Background()
 	svc.RunOnce(ctx) // first sight
 	h.publishReport(0)
@@ -1312,12 +1327,7 @@ func TestStorysReportInQuietHoursWaitsForTheirDigest(t *testing.T) {
 		dumpMsgs(t, rec)
 		t.Fatalf("messages %q, want only the story's first, before quiet hours", plain)
 	}
-	h.clock = h.clock.Add(2 * time.Hour)
-	svc.RunOnce(ctx) // 15:00:02
-	if _, digested, digests := splitDigests(rec.msgs); digests != 1 || !slices.Equal(digested, []string{outlets[2].title}) {
-		dumpMsgs(t, rec)
-		t.Errorf("%d digests listing %q, want the quiet hours' one with the story's report", digests, digested)
-	}
+	return h, rec, svc
 }
 
 // TestDigestListsEachStoryOnce: an hourly digest holds four outlets'
