@@ -598,9 +598,9 @@ func TestReportsPublishedDaysApart(t *testing.T) {
 
 // TestResplitNarrowsTheStorysDates checks that a report a re-split takes
 // out of a story no longer counts among the dates that story's reports
-// were published at: "Olive harvest fails in drought", published two days
-// after the olive oil price reports it joined weakly, is taken into its
-// own story by the next drought report, and a price report published 60
+// were published at: "Olive oil harvest fails in drought", published two
+// days after the olive oil price reports it joined weakly, is taken into
+// its own story by the next drought report, and a price report published 60
 // hours after the price reports (58 after the last) is then too far from
 // every report of the price story to join it through its keywords.
 func TestResplitNarrowsTheStorysDates(t *testing.T) {
@@ -612,8 +612,8 @@ func TestResplitNarrowsTheStorysDates(t *testing.T) {
 		{"Olive oil prices jump", 0},
 		{"Olive oil prices jump worldwide", time.Hour},
 		{"Poor harvest lifts olive oil prices", 2 * time.Hour},
-		{"Olive harvest fails in drought", 47 * time.Hour}, // joins the price story weakly
-		{"Drought ruins olive harvest", 47 * time.Hour},    // re-split (resplitAfter 1): takes #3
+		{"Olive oil harvest fails in drought", 47 * time.Hour}, // joins the price story weakly
+		{"Drought ruins olive harvest", 47 * time.Hour},        // re-split (resplitAfter 1): takes #3
 	}
 	tests := []struct {
 		name  string
@@ -851,8 +851,8 @@ func TestResplitWeakFirstReport(t *testing.T) {
 				{"Olive oil prices jump", "0", false, "0"},
 				{"Olive oil prices jump worldwide", "0", true, "0"},
 				{"Poor harvest lifts olive oil prices", "0", true, "0"},
-				{"Olive harvest fails in drought", "0", true, "4"}, // B's first report, shown under A
-				{"Drought ruins olive harvest", "4", false, "4"},   // B's own message
+				{"Olive oil harvest fails in drought", "0", true, "4"}, // B's first report, shown under A
+				{"Drought ruins olive harvest", "4", false, "4"},       // B's own message
 				{"Drought hits olive growers", "4", true, "4"},
 			},
 		},
@@ -863,7 +863,7 @@ func TestResplitWeakFirstReport(t *testing.T) {
 				{"Olive oil prices jump", "0", false, "0"},
 				{"Olive oil prices jump worldwide", "0", true, "0"},
 				{"Poor harvest lifts olive oil prices", "0", true, "0"},
-				{"Olive harvest fails in drought", "0", true, "0"},
+				{"Olive oil harvest fails in drought", "0", true, "0"},
 				{"Drought ruins olive harvest", "0", true, "0"},
 				{"Drought hits olive growers", "0", true, "0"},
 			},
@@ -906,7 +906,7 @@ func TestResplitDefaults(t *testing.T) {
 		"Olive oil prices jump",
 		"Olive oil prices jump worldwide",
 		"Poor harvest lifts olive oil prices",
-		"Olive harvest fails in drought", // B's first report: joins A weakly
+		"Olive oil harvest fails in drought", // B's first report: joins A weakly
 	}
 	for i, title := range titles {
 		idx.Group(fmt.Sprint(i), Make(title, ""), t0.Add(time.Duration(i)*time.Minute))
@@ -1089,7 +1089,7 @@ func TestDoubtful(t *testing.T) {
 		{"through the story's keyword alone", append(slices.Clone(mtGox), "Bankruptcy again for a pizza chain"), true},
 		{"through the keyword, with a name new to the window", mtGoxThenSbarro[:4], true},
 		{"weakly, through a report it shares no name with", []string{
-			"Olive oil prices jump", "Olive oil prices jump worldwide", "Poor harvest lifts olive oil prices", "Olive harvest fails in drought"}, true},
+			"Olive oil prices jump", "Olive oil prices jump worldwide", "Poor harvest lifts olive oil prices", "Olive oil harvest fails in drought"}, true},
 		{"through the story's names", append(slices.Clone(mtGox), "Mt. Gox chief apologises in Tokyo bankruptcy court"), false},
 	}
 	for _, tt := range tests {

@@ -15,7 +15,7 @@ func ResplitHeadlines() (a []string, bFirst string, bNext []string, bLater strin
 	for i := range 12 {
 		bNext = append(bNext, fmt.Sprintf("Drought ruins olive harvest, report %c", 'e'+i))
 	}
-	return a, "Olive harvest fails in drought", bNext, "Olive harvest fails as drought ruins groves"
+	return a, "Olive oil harvest fails in drought", bNext, "Olive harvest fails as drought ruins groves"
 }
 
 // ResplitSequence is ResplitHeadlines in the order they are published,
