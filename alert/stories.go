@@ -166,7 +166,7 @@ func (s *Stories) Group(entries []Entry, now time.Time) Grouping {
 			continue
 		}
 		d := s.dest(e.Destination)
-		fp := story.Make(e.Alert.Title, leadOf(e.Alert.Text)).WithPublished(e.Alert.Published)
+		fp := story.Make(e.Alert.Title, leadOf(e.Alert.Text)).WithLink(e.Alert.Link).WithPublished(e.Alert.Published)
 		id := ItemID(e.FeedID, e.ItemKey)
 		if name, ok := d.index.StoryOf(id); ok {
 			// Grouped before, not committed (a failed commit, retried):
@@ -353,7 +353,7 @@ func GroupDigest(alerts []Alert, enqueued []time.Time) {
 		a, at := &alerts[i], enqueued[i]
 		id := digestStoryPrefix + strconv.FormatInt(a.ID, 10) + "/" + strconv.Itoa(n)
 		byID[id] = i
-		fp := story.Make(a.Title, leadOf(a.Text)).WithPublished(a.Published)
+		fp := story.Make(a.Title, leadOf(a.Text)).WithLink(a.Link).WithPublished(a.Published)
 		name, _, joined := idx.BestWithin(fp, at, a.DigestStoryWindow)
 		if joined {
 			joined = at.Sub(opened[name]) <= a.DigestStoryWindow

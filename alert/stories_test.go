@@ -888,3 +888,27 @@ func TestUngroupKeepsAStoryOthersJoined(t *testing.T) {
 		t.Errorf("the refused report grouped again: story %s joins %v, want its own story's first report", again[0].Story, again[0].Joins)
 	}
 }
+
+// TestStoredFingerprintsKeepTheLinksSlug: a report is grouped, and its
+// fingerprint stored, with its link's slug words (story.WithLink), so
+// that a restart groups as the live index did.
+func TestStoredFingerprintsKeepTheLinksSlug(t *testing.T) {
+	const link = "https://post.example/2026/03/11/kessler-dam-spillway-reopened-valley-evacuation-orders/"
+	subs := []Subscription{{ID: "s", Name: "s", Query: anyTestStory, AllFileFeeds: true, Destination: "desk", StoryWindow: 48 * time.Hour}}
+	cat, _ := NewCatalog(nil, []Feed{{ID: "post", Name: "post"}}, subs)
+	item := feeds.Item{Key: "a", Title: "Kessler Dam spillway reopened", Summary: wireLead, Link: link, Published: now, Dated: true}
+	res := cat.Alerts(Input{FeedID: "post", Items: []feeds.Item{item}, Now: now})
+	NewStories(48*time.Hour).Group(res.Entries, now)
+	if len(res.Entries) != 1 {
+		t.Fatalf("got %d entries, want 1", len(res.Entries))
+	}
+	e := res.Entries[0]
+	var got story.Fingerprint
+	if err := got.UnmarshalBinary(e.Fingerprint); err != nil {
+		t.Fatal(err)
+	}
+	want := story.Make(e.Alert.Title, leadOf(e.Alert.Text)).WithLink(link).WithPublished(e.Alert.Published)
+	if !got.Equal(want) {
+		t.Errorf("stored fingerprint %v, want %v (with the slug's words)", got, want)
+	}
+}

@@ -109,7 +109,7 @@ func simulate(rows []ucReport, opt Options, seed uint64) groupingFigures {
 	var joins, doubtful, wrongJoins, wrongDoubtful int
 	for i, it := range items {
 		id := fmt.Sprint(i)
-		story, _, joined := idx.Group(id, Make(it.title, "").withLink(it.url), it.at)
+		story, _, joined := idx.Group(id, Make(it.title, "").WithLink(it.url), it.at)
 		predicted[i] = story
 		if !joined {
 			openedBy[it.story]++

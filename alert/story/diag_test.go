@@ -45,7 +45,7 @@ func traceSwallowed(t *testing.T, rows []ucReport, opt Options, seed uint64) {
 	opener := map[string]int{}
 	opened := map[string]int{}
 	for i, it := range items {
-		fp := Make(it.title, "").withLink(it.url)
+		fp := Make(it.title, "").WithLink(it.url)
 		s, sc, j := idx.Best(fp, it.at)
 		best := idx.last.best
 		if !j {
@@ -96,7 +96,7 @@ func TestUCIOpeners(t *testing.T) {
 	idx := NewIndex(DefaultOptions)
 	byStory := map[string][]string{}
 	for i, it := range items {
-		fp := Make(it.title, "").withLink(it.url)
+		fp := Make(it.title, "").WithLink(it.url)
 		s, sc, j := idx.Best(fp, it.at)
 		best, resplit := idx.last.best, idx.last.resplit
 		if !j {

@@ -19,8 +19,11 @@ import (
 // unknown; a row of an earlier version is of unknown time). Version 5
 // added, after the publication time, the days the title dates itself to
 // (dateSpan, 0 when none; a row of an earlier version is undated).
+// Version 6 added, after the lead, the link's slug words (see WithLink; a
+// row of an earlier version has none, and groups by its title and lead).
 const (
-	encodingVersion = 5
+	encodingVersion = 6
+	encodingNoSlug  = 5
 	encodingNoDates = 4
 	encodingNoTime  = 3
 	encodingNoFlags = 2
@@ -35,12 +38,13 @@ const flagList = 1
 var ErrEncoding = errors.New("story: bad fingerprint encoding")
 
 // MarshalBinary encodes the fingerprint compactly: a version byte, a byte
-// of flags, the publication time and the title's dates in varints, the title hashes as sorted deltas in varints, how each title word is written
-// (four bits a word), the lead hashes likewise, and the MinHash signature:
-// about 5 bytes a word, 130 more for a signature (a headline alone takes
-// about 45 bytes, a headline with a lead about 300).
+// of flags, the publication time and the title's dates in varints, the
+// title hashes as sorted deltas in varints, how each title word is written
+// (four bits a word), the lead and slug hashes likewise, and the MinHash
+// signature: about 5 bytes a word, 130 more for a signature (a headline
+// alone takes about 45 bytes, a headline with a lead about 300).
 func (fp Fingerprint) MarshalBinary() ([]byte, error) {
-	b := make([]byte, 0, 2+binary.MaxVarintLen64+5*(len(fp.title)+len(fp.lead))+(len(fp.title)+1)/2+4*len(fp.sig)+4)
+	b := make([]byte, 0, 2+binary.MaxVarintLen64+5*(len(fp.title)+len(fp.lead)+len(fp.slug))+(len(fp.title)+1)/2+4*len(fp.sig)+4)
 	var flags byte
 	if fp.list {
 		flags |= flagList
@@ -51,6 +55,7 @@ func (fp Fingerprint) MarshalBinary() ([]byte, error) {
 	b = appendHashes(b, fp.title)
 	b = appendCases(b, fp)
 	b = appendHashes(b, fp.lead)
+	b = appendHashes(b, fp.slug)
 	b = binary.AppendUvarint(b, uint64(len(fp.sig)))
 	for _, v := range fp.sig {
 		b = binary.LittleEndian.AppendUint32(b, v)
@@ -101,7 +106,7 @@ func (fp *Fingerprint) UnmarshalBinary(b []byte) error {
 		}
 	}
 	var dates uint64
-	if b[0] >= encodingVersion {
+	if b[0] >= encodingNoSlug {
 		dates = d.uvarint()
 		if d.err == nil && dates > math.MaxUint32 {
 			d.err = fmt.Errorf("dates %#x", dates)
@@ -113,6 +118,10 @@ func (fp *Fingerprint) UnmarshalBinary(b []byte) error {
 		cases = d.cases(len(title))
 	}
 	lead := d.hashes()
+	var slug []uint32
+	if b[0] >= encodingVersion {
+		slug = d.hashes()
+	}
 	n := d.uvarint()
 	if d.err == nil && n != 0 && n != sigSize {
 		d.err = fmt.Errorf("signature of %d values, want %d", n, sigSize)
@@ -130,7 +139,7 @@ func (fp *Fingerprint) UnmarshalBinary(b []byte) error {
 	if d.err != nil {
 		return fmt.Errorf("%w: %v", ErrEncoding, d.err)
 	}
-	*fp = Fingerprint{title: title, cases: cases, lead: lead, sig: sig, list: flags&flagList != 0, published: int64(published), dates: dateSpan(dates)}
+	*fp = Fingerprint{title: title, cases: cases, lead: lead, slug: slug, sig: sig, list: flags&flagList != 0, published: int64(published), dates: dateSpan(dates)}
 	return nil
 }
 

@@ -22,7 +22,7 @@ type Fingerprint struct {
 	cases []uint8  // how each title word is written (caseNone…caseLower); nil when unknown
 	lead  []uint32 // sorted, distinct hashes of the lead's words not in title
 	// slug are the sorted, distinct hashes of the link's slug words not in
-	// title (see withLink); the Index moves them into lead by its options.
+	// title (see WithLink); the Index moves them into lead by its options.
 	slug     []uint32
 	slugLead bool     // lead holds slug words alone (see Options.slugMode)
 	sig      []uint32 // MinHash signature; nil when the text is too short

@@ -62,12 +62,11 @@ func segmentWords(seg string) []string {
 	return words
 }
 
-// withLink returns fp with the slug words of the item's link (see
-// slugWords) that its title lacks; the Index weighs them by its options
-// (see Options.slugMode). Unexported, and not in the stored encoding,
-// since no setting that counts them was better (see DefaultOptions): the
-// tune test passes the UCI rows' links.
-func (fp Fingerprint) withLink(link string) Fingerprint {
+// WithLink returns fp with the slug words of the item's link (see
+// slugWords) that its title lacks: an outlet's slug is often its whole
+// headline where the feed cut the title. The Index weighs them by its
+// options (see Options.slugMode and DefaultOptions).
+func (fp Fingerprint) WithLink(link string) Fingerprint {
 	fp.slug = wordHashes(textTokens(strings.Join(slugWords(link), " ")), fp.title)
 	return fp
 }

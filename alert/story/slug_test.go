@@ -63,8 +63,8 @@ func TestSlugJoinsACutHeadline(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			idx := NewIndex(tt.opt)
-			idx.Group("first", Make(first, "").withLink(firstLink), t0)
-			_, score, joined := idx.Group("teaser", Make(teaser, "").withLink(tt.link), t0.Add(time.Hour))
+			idx.Group("first", Make(first, "").WithLink(firstLink), t0)
+			_, score, joined := idx.Group("teaser", Make(teaser, "").WithLink(tt.link), t0.Add(time.Hour))
 			if joined != tt.want {
 				t.Errorf("%q under %s: joined %v (score %.2f), want %v", teaser, tt.link, joined, score, tt.want)
 			}
@@ -79,10 +79,10 @@ func TestSlugIgnoredBesideALead(t *testing.T) {
 	link := "https://markets.example/2026/03/11/acme-corp-shares-jump-globex-upgrade/"
 	slugOn := Options{slugMode: slugOwn, slugWeight: 0.5}
 	with, without := NewIndex(slugOn), NewIndex(slugOn)
-	with.Add("a", "a", Make("Kerry, Lavrov agree Syria truce", wireLead).withLink(link), t0)
+	with.Add("a", "a", Make("Kerry, Lavrov agree Syria truce", wireLead).WithLink(link), t0)
 	without.Add("a", "a", Make("Kerry, Lavrov agree Syria truce", wireLead), t0)
 	probe := Make("Syria truce agreed in Geneva", wireLead)
-	_, s1, ok1 := with.Best(probe.withLink(link), t0.Add(time.Hour))
+	_, s1, ok1 := with.Best(probe.WithLink(link), t0.Add(time.Hour))
 	_, s2, ok2 := without.Best(probe, t0.Add(time.Hour))
 	if s1 != s2 || ok1 != ok2 {
 		t.Errorf("with the slug: %.3f, %v; without: %.3f, %v; want the same", s1, ok1, s2, ok2)

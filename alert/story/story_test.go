@@ -338,6 +338,7 @@ func TestEncodingRoundTrip(t *testing.T) {
 		Make("Kerry, Lavrov agree Syria truce from Monday - Reuters", wireLead),
 		Make("Stocks to watch: Acme Corp (ACME), Globex, Initech", ""),
 		Make("Sbarro files for bankruptcy again", "").WithPublished(t0),
+		Make("Sbarro files for bankruptcy again", "").WithLink("https://wire.example/2026/03/11/pizza-chain-sbarro-files-for-bankruptcy-again/"),
 	} {
 		b, err := fp.MarshalBinary()
 		if err != nil {
@@ -370,7 +371,8 @@ func TestEncodingErrors(t *testing.T) {
 		"unknown flag":    {encodingVersion, 2, 0, 0, 0, 0, 0},
 		"unsorted hashes": {encodingVersion, 0, 0, 0, 2, 5, 0, 0, 0},
 		"huge count":      {encodingVersion, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0x0f},
-		"short signature": {encodingVersion, 0, 0, 0, 0, 0, 3, 1, 2, 3, 4},
+		"short signature": {encodingVersion, 0, 0, 0, 0, 0, 0, 3, 1, 2, 3, 4},
+		"unsorted slug":   {encodingVersion, 0, 0, 0, 0, 0, 2, 5, 0, 0},
 		"no title cases":  {encodingVersion, 0, 0, 0, 2, 5, 3},
 		"bad title case":  {encodingVersion, 0, 0, 0, 1, 5, 0x0f, 0, 0},
 	}
@@ -727,6 +729,7 @@ func TestOlderVersionsDecode(t *testing.T) {
 		{"version 2", []byte{2, 2, 5, 3, 0x31, 0, 0}, Fingerprint{title: []uint32{5, 8}, cases: []uint8{caseCapital, caseProper}}},
 		{"version 3, a list", []byte{3, flagList, 2, 5, 3, 0x31, 0, 0}, Fingerprint{title: []uint32{5, 8}, cases: []uint8{caseCapital, caseProper}, list: true}},
 		{"version 4, dated", []byte{4, 0, 0x80, 0x01, 2, 5, 3, 0x31, 0, 0}, Fingerprint{title: []uint32{5, 8}, cases: []uint8{caseCapital, caseProper}, published: 128}},
+		{"version 5, a title dated", []byte{5, 0, 0x80, 0x01, 0x05, 2, 5, 3, 0x31, 0, 0}, Fingerprint{title: []uint32{5, 8}, cases: []uint8{caseCapital, caseProper}, published: 128, dates: 5}},
 	}
 	for _, tt := range tests {
 		var fp Fingerprint
@@ -1289,4 +1292,51 @@ func TestCollectiveJoin(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestARowOfVersion5GroupsAsBefore: a row stored before the slug words
+// (encoding version 5) decodes with none, and a new report, with its
+// link's slug, is grouped beside it as beside the fingerprint the row was
+// made of, whether the slug words count or not.
+func TestARowOfVersion5GroupsAsBefore(t *testing.T) {
+	const link = "https://news.example/2026/03/11/kessler-dam-spillway-reopened-valley-evacuation-orders/"
+	before := Make("Kessler Dam spillway reopened as valley towns evacuate", "").WithPublished(t0)
+	old := decodeVersion5(t, before)
+	probes := []Fingerprint{
+		Make("Valley towns evacuate as Kessler Dam spillway reopens", "").WithLink(link),
+		Make("Evacuation orders for the valley", "").WithLink(link),
+		Make("Markets rally as central bank holds rates", "").WithLink("https://news.example/2026/03/11/markets-rally-central-bank-holds/"),
+	}
+	for _, opt := range []Options{{}, slugConfirmed, {slugMode: slugOwn, slugWeight: 0.5}} {
+		for _, probe := range probes {
+			got, want := NewIndex(opt), NewIndex(opt)
+			got.Add("old", "old", old, t0)
+			want.Add("old", "old", before, t0)
+			s1, sc1, ok1 := got.Best(probe, t0.Add(time.Hour))
+			s2, sc2, ok2 := want.Best(probe, t0.Add(time.Hour))
+			if s1 != s2 || sc1 != sc2 || ok1 != ok2 {
+				t.Errorf("%+v, %v: beside the version 5 row (%q, %.3f, %v), beside its fingerprint (%q, %.3f, %v)", opt, probe, s1, sc1, ok1, s2, sc2, ok2)
+			}
+		}
+	}
+}
+
+// decodeVersion5 encodes fp, which has no slug words and no signature, as
+// version 5 did (without the slug's count, 0, that follows the lead and
+// ends the encoding before the signature's count) and decodes it.
+func decodeVersion5(t *testing.T, fp Fingerprint) Fingerprint {
+	t.Helper()
+	b, err := fp.MarshalBinary()
+	if err != nil || fp.sig != nil || len(fp.slug) > 0 || len(b) < 3 || b[len(b)-2] != 0 || b[len(b)-1] != 0 {
+		t.Fatalf("%v encoded as %x, %v: want no slug words and no signature", fp, b, err)
+	}
+	v5 := append([]byte{encodingNoSlug}, b[1:len(b)-1]...)
+	var old Fingerprint
+	if err := old.UnmarshalBinary(v5); err != nil {
+		t.Fatalf("version 5 row %x: %v", v5, err)
+	}
+	if !old.Equal(fp) {
+		t.Fatalf("version 5 row decoded as %v, want %v", old, fp)
+	}
+	return old
 }
