@@ -26,7 +26,7 @@ import (
 func TestRematchedPollLeavesNoGroupingBehind(t *testing.T) {
 	ctx := context.Background()
 	titles := storycorpus.ResplitSequence()
-	const resplit = 13 // the report of B that takes B's first report out of A's story (3 + resplitAfter)
+	const resplit = 9 // the report of B that takes B's first report out of A's story (3 + resplitAfter, 6)
 	str, edit := ptrTo[string], editWatch
 	moved := edit(discord.EditRequest{ChannelID: str(watchOtherChannel)})
 	tests := []struct {

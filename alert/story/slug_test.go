@@ -37,17 +37,17 @@ func TestSlugWords(t *testing.T) {
 // TestSlugJoinsACutHeadline: with slug words on (slugOwn), a headline
 // that names too little of its story (cut by the feed, or written as a
 // teaser) joins it through the words of its link's slug when the feed
-// gives no lead; under a link without a slug, with another story's slug,
-// with slug words off (the defaults), or where the slug may only confirm
-// a join the titles make (Options.slugConfirm), it opens a message of its
-// own.
+// gives no lead and the slug may open a join; under a link without a
+// slug, with another story's slug, with slug words off, or where the slug
+// may only confirm a join the titles make (Options.slugConfirm, the
+// defaults), it opens a message of its own.
 func TestSlugJoinsACutHeadline(t *testing.T) {
 	const (
 		first     = "Acme Corp shares jump after Globex analyst upgrade"
 		firstLink = "https://wire.example/2026/03/11/acme-corp-shares-jump-after-globex-analyst-upgrade/"
 		teaser    = "Stock of the day: the retailer everyone wrote off"
 	)
-	slugOn := Options{slugMode: slugOwn, slugWeight: 0.5}
+	slugOn := Options{slugMode: slugOwn, slugWeight: 0.5, slugConfirm: -1}
 	tests := []struct {
 		name, link string
 		opt        Options
@@ -56,7 +56,8 @@ func TestSlugJoinsACutHeadline(t *testing.T) {
 		{"slug names the story", "https://markets.example/2026/03/11/acme-corp-shares-jump-globex-upgrade-retailer/", slugOn, true},
 		{"no slug", "https://markets.example/p/48213", slugOn, false},
 		{"slug of another story", "https://markets.example/2026/03/11/initech-recalls-printers-after-fires/", slugOn, false},
-		{"slug words off", "https://markets.example/2026/03/11/acme-corp-shares-jump-globex-upgrade-retailer/", Options{}, false},
+		{"slug words off", "https://markets.example/2026/03/11/acme-corp-shares-jump-globex-upgrade-retailer/", Options{slugMode: -1}, false},
+		{"the defaults", "https://markets.example/2026/03/11/acme-corp-shares-jump-globex-upgrade-retailer/", Options{}, false},
 		{"slug only confirming", "https://markets.example/2026/03/11/acme-corp-shares-jump-globex-upgrade-retailer/", Options{slugMode: slugOwn, slugWeight: 0.5, slugConfirm: slugTitleBars | slugRefuseAll}, false},
 		{"slug-only join weak, not refused", "https://markets.example/2026/03/11/acme-corp-shares-jump-globex-upgrade-retailer/", Options{slugMode: slugOwn, slugWeight: 0.5, slugConfirm: slugTitleBars | slugWeak}, true},
 	}
@@ -77,7 +78,7 @@ func TestSlugJoinsACutHeadline(t *testing.T) {
 // leads is as it was.
 func TestSlugIgnoredBesideALead(t *testing.T) {
 	link := "https://markets.example/2026/03/11/acme-corp-shares-jump-globex-upgrade/"
-	slugOn := Options{slugMode: slugOwn, slugWeight: 0.5}
+	slugOn := Options{slugMode: slugOwn, slugWeight: 0.5, slugConfirm: -1}
 	with, without := NewIndex(slugOn), NewIndex(slugOn)
 	with.Add("a", "a", Make("Kerry, Lavrov agree Syria truce", wireLead).WithLink(link), t0)
 	without.Add("a", "a", Make("Kerry, Lavrov agree Syria truce", wireLead), t0)
@@ -86,5 +87,31 @@ func TestSlugIgnoredBesideALead(t *testing.T) {
 	_, s2, ok2 := without.Best(probe, t0.Add(time.Hour))
 	if s1 != s2 || ok1 != ok2 {
 		t.Errorf("with the slug: %.3f, %v; without: %.3f, %v; want the same", s1, ok1, s2, ok2)
+	}
+}
+
+// TestDefaultsAreSlugConfirmed: the zero Options are the setting
+// TestUCITune measured as slugConfirmed, and a negative slugMode or
+// slugConfirm turns what the zero value gives off.
+func TestDefaultsAreSlugConfirmed(t *testing.T) {
+	tests := []struct {
+		name       string
+		opt        Options
+		mode, conf int
+	}{
+		{"zero", Options{}, slugOwn, slugTitleBars | slugRefuseAll},
+		{"slugConfirmed", slugConfirmed, slugOwn, slugTitleBars | slugRefuseAll},
+		{"slug words off", Options{slugMode: -1}, slugOff, slugTitleBars | slugRefuseAll},
+		{"no confirming", Options{slugConfirm: -1}, slugOwn, 0},
+		{"as the lead, joins weak", Options{slugMode: slugAsLead, slugConfirm: slugWeak}, slugAsLead, slugWeak},
+	}
+	for _, tt := range tests {
+		got := tt.opt.withDefaults()
+		if got.slugMode != tt.mode || got.slugConfirm != tt.conf {
+			t.Errorf("%s: slugMode %d, slugConfirm %d; want %d, %d", tt.name, got.slugMode, got.slugConfirm, tt.mode, tt.conf)
+		}
+	}
+	if got, want := (Options{}).withDefaults(), slugConfirmed.withDefaults(); got != want {
+		t.Errorf("the defaults %+v, want slugConfirmed's %+v", got, want)
 	}
 }

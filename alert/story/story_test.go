@@ -1307,7 +1307,7 @@ func TestARowOfVersion5GroupsAsBefore(t *testing.T) {
 		Make("Evacuation orders for the valley", "").WithLink(link),
 		Make("Markets rally as central bank holds rates", "").WithLink("https://news.example/2026/03/11/markets-rally-central-bank-holds/"),
 	}
-	for _, opt := range []Options{{}, slugConfirmed, {slugMode: slugOwn, slugWeight: 0.5}} {
+	for _, opt := range []Options{{}, beforeSlug, {slugMode: slugOwn, slugWeight: 0.5, slugConfirm: -1}} {
 		for _, probe := range probes {
 			got, want := NewIndex(opt), NewIndex(opt)
 			got.Add("old", "old", old, t0)
