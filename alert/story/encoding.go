@@ -20,7 +20,9 @@ import (
 // added, after the publication time, the days the title dates itself to
 // (dateSpan, 0 when none; a row of an earlier version is undated).
 // Version 6 added, after the lead, the link's slug words (see WithLink; a
-// row of an earlier version has none, and groups by its title and lead).
+// row of an earlier version has none, and groups by its title and lead);
+// a fingerprint without them is still written as version 5, so that only
+// a headline alone under a slug is a row an older release cannot read.
 const (
 	encodingVersion = 6
 	encodingNoSlug  = 5
@@ -49,13 +51,21 @@ func (fp Fingerprint) MarshalBinary() ([]byte, error) {
 	if fp.list {
 		flags |= flagList
 	}
-	b = append(b, encodingVersion, flags)
+	// Without slug words, version 5, which a release before them reads:
+	// it skips a row it cannot read, leaving the row's story unopened.
+	version := byte(encodingNoSlug)
+	if len(fp.slug) > 0 {
+		version = encodingVersion
+	}
+	b = append(b, version, flags)
 	b = binary.AppendUvarint(b, uint64(fp.published))
 	b = binary.AppendUvarint(b, uint64(fp.dates))
 	b = appendHashes(b, fp.title)
 	b = appendCases(b, fp)
 	b = appendHashes(b, fp.lead)
-	b = appendHashes(b, fp.slug)
+	if version == encodingVersion {
+		b = appendHashes(b, fp.slug)
+	}
 	b = binary.AppendUvarint(b, uint64(len(fp.sig)))
 	for _, v := range fp.sig {
 		b = binary.LittleEndian.AppendUint32(b, v)

@@ -32,9 +32,9 @@ func Example() {
 		fmt.Printf("%s joined=%v story=%s (%d bytes stored)\n", id, joined, s, len(stored))
 	}
 	// Output:
-	// item0 joined=false story=item0 (70 bytes stored)
-	// item1 joined=true story=item0 (64 bytes stored)
-	// item2 joined=false story=item2 (64 bytes stored)
-	// item3 joined=false story=item3 (16 bytes stored)
-	// item4 joined=false story=item4 (16 bytes stored)
+	// item0 joined=false story=item0 (68 bytes stored)
+	// item1 joined=true story=item0 (63 bytes stored)
+	// item2 joined=false story=item2 (63 bytes stored)
+	// item3 joined=false story=item3 (15 bytes stored)
+	// item4 joined=false story=item4 (15 bytes stored)
 }

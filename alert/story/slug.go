@@ -65,8 +65,14 @@ func segmentWords(seg string) []string {
 // WithLink returns fp with the slug words of the item's link (see
 // slugWords) that its title lacks: an outlet's slug is often its whole
 // headline where the feed cut the title. The Index weighs them by its
-// options (see Options.slugMode and DefaultOptions).
+// options (see Options.slugMode and DefaultOptions). They stand in for a
+// lead the feed does not give, so beside a lead none are kept, and the
+// fingerprint stays one a release before them reads (see encodingVersion).
 func (fp Fingerprint) WithLink(link string) Fingerprint {
+	if len(fp.lead) > 0 {
+		fp.slug = nil
+		return fp
+	}
 	fp.slug = wordHashes(textTokens(strings.Join(slugWords(link), " ")), fp.title)
 	return fp
 }
