@@ -11,6 +11,15 @@ import (
 // a section ("business", "money") or an id has fewer.
 const minSlugWords = 3
 
+// maxSlugLink is how much of a link is read for its slug, and
+// maxSlugWords how many of its words are kept: the links of the corpus's
+// feeds are at most 382 bytes, their slugs at most 19 words, and a
+// hostile feed's link of megabytes must cost no more than its first part.
+const (
+	maxSlugLink  = 1024
+	maxSlugWords = 32
+)
+
 // slugFurniture are the words of link paths that name the site's parts
 // rather than the story ("article", "index"). Most are single segments
 // that minSlugWords drops anyway; the list is for those run into a slug
@@ -28,8 +37,13 @@ var slugFurniture = setOf(
 // three letters or more, in segments of at least minSlugWords such words.
 // Numbers, dates, ids (anything with a digit) and file extensions are
 // dropped, and so is the query: an outlet's slug is often its first or
-// full headline, with names a cut title lacks.
+// full headline, with names a cut title lacks. Only the link's first
+// maxSlugLink bytes are read.
 func slugWords(link string) []string {
+	if len(link) > maxSlugLink {
+		// Cut at a separator, so that no word or escape is cut in two.
+		link = link[:max(strings.LastIndexAny(link[:maxSlugLink], "/-_+"), 0)]
+	}
 	u, err := url.Parse(link)
 	if err != nil {
 		return nil
@@ -41,7 +55,7 @@ func slugWords(link string) []string {
 			out = append(out, words...)
 		}
 	}
-	return out
+	return out[:min(len(out), maxSlugWords)]
 }
 
 // segmentWords are the slug words of one path segment (see slugWords).

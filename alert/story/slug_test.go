@@ -2,6 +2,7 @@ package story
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -113,5 +114,32 @@ func TestDefaultsAreSlugConfirmed(t *testing.T) {
 	}
 	if got, want := (Options{}).withDefaults(), slugConfirmed.withDefaults(); got != want {
 		t.Errorf("the defaults %+v, want slugConfirmed's %+v", got, want)
+	}
+}
+
+// TestSlugOfAHugeLink: a hostile feed's link of 100 kB costs no more than
+// its first part: its slug words are those of its first kilobyte, at most
+// maxSlugWords of them, and its fingerprint stays small.
+func TestSlugOfAHugeLink(t *testing.T) {
+	var words []string
+	for i := range 25000 {
+		words = append(words, string(rune('a'+i%26))+string(rune('a'+i/26%26))+string(rune('a'+i/676%26)))
+	}
+	head := "https://example.com/2026/03/11/acme-corp-shares-jump-after-globex-analyst-upgrade/"
+	link := head + strings.Join(words, "-")
+	if len(link) < 100_000 {
+		t.Fatalf("link of %d bytes, want 100 kB or more", len(link))
+	}
+	got := slugWords(link)
+	want := slugWords(link[:strings.LastIndexByte(link[:maxSlugLink], '-')])
+	if len(want) > maxSlugWords {
+		want = want[:maxSlugWords]
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("slug words of a %d-byte link: %d words %q…, want its first kilobyte's, %d words %q…", len(link), len(got), got[:min(len(got), 12)], len(want), want[:min(len(want), 12)])
+	}
+	b, _ := Make("Acme Corp shares jump", "").WithLink(link).MarshalBinary()
+	if len(b) > 300 {
+		t.Errorf("fingerprint of a %d-byte link: %d bytes, want at most 300", len(link), len(b))
 	}
 }
