@@ -58,22 +58,49 @@ func slugWords(link string) []string {
 	return out[:min(len(out), maxSlugWords)]
 }
 
-// segmentWords are the slug words of one path segment (see slugWords).
+// segmentWords are the slug words of one path segment (see slugWords):
+// none for an opaque id (base64: a Google News article's, a FeedBurner
+// item's), whose runs of letters between its "-" and "_" would read as
+// words, known by its words' case: at least two, and half of them, turn
+// from lower to upper case inside ("zhA-ubkU_PPN-kJxe…"), where a slug's
+// names do so seldom ("apple-unveils-new-iPhone"; of the UCI links, one
+// has two such, "…+eBay+…+McDonalds+…", among a dozen words).
 func segmentWords(seg string) []string {
 	if i := strings.LastIndexByte(seg, '.'); i >= 0 && len(seg)-i <= 6 && !strings.ContainsFunc(seg[i+1:], func(r rune) bool { return !unicode.IsLetter(r) }) {
 		seg = seg[:i] // an extension: ".html", ".story"
 	}
 	var words []string
+	turned := 0
 	for w := range strings.FieldsFuncSeq(seg, func(r rune) bool {
 		return r == '-' || r == '_' || r == '+' || r == '.' || r == ',' || r == '~'
 	}) {
-		w = strings.ToLower(w)
-		if len([]rune(w)) < 3 || slugFurniture[w] || strings.ContainsFunc(w, func(r rune) bool { return !unicode.IsLetter(r) }) {
+		if len([]rune(w)) < 3 || strings.ContainsFunc(w, func(r rune) bool { return !unicode.IsLetter(r) }) {
 			continue
 		}
-		words = append(words, w)
+		if turnsCase(w) {
+			turned++
+		}
+		if w = strings.ToLower(w); !slugFurniture[w] {
+			words = append(words, w)
+		}
+	}
+	if turned >= 2 && 2*turned >= len(words) {
+		return nil
 	}
 	return words
+}
+
+// turnsCase reports whether a lower-case letter of w is followed by an
+// upper-case one.
+func turnsCase(w string) bool {
+	lower := false
+	for _, r := range w {
+		if lower && unicode.IsUpper(r) {
+			return true
+		}
+		lower = unicode.IsLower(r)
+	}
+	return false
 }
 
 // WithLink returns fp with the slug words of the item's link (see
