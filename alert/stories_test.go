@@ -929,3 +929,51 @@ func TestStoredFingerprintsKeepTheLinksSlug(t *testing.T) {
 		})
 	}
 }
+
+// TestVersion5RowsTakeLinkedReports: after an upgrade, the rows a version
+// before the link's words stored (encoding version 5, with a lead or a
+// headline alone) are restored, and a new report under a slugged link
+// joins their story, or not, as the same report without its link does.
+func TestVersion5RowsTakeLinkedReports(t *testing.T) {
+	version5 := func(title, lead string) []byte {
+		b, err := story.Make(title, lead).MarshalBinary()
+		if err != nil || b[0] != 5 {
+			t.Fatalf("%q encoded as %x, %v: want version 5", title, b, err)
+		}
+		return b
+	}
+	rows := []StoryRow{
+		{Destination: "desk", ID: "herald/b", Story: "herald/b", Fingerprint: version5("Kessler Dam spillway reopened as valley towns evacuate", ""), At: now.Add(-time.Hour)},
+		{Destination: "desk", ID: "ledger/x", Story: "ledger/x", Fingerprint: version5("Markets rally as central bank holds rates", wireLead), At: now.Add(-time.Hour)},
+		{Destination: "desk", ID: "wire/f", Story: "wire/f", Fingerprint: version5("Frigate sinks off the coast", ""), At: now.Add(-time.Hour)},
+	}
+	const slug = "https://post.example/2026/03/11/kessler-dam-spillway-reopened-valley-evacuation-orders/"
+	tests := []struct {
+		title, link, want string // want: the story joined, "" for none
+	}{
+		{"Valley towns evacuate as Kessler Dam spillway reopens", slug, "herald/b"},
+		{"Kessler Dam: towns below told to leave", slug, "herald/b"},
+		{"Markets rally again as the central bank holds rates", "https://post.example/2026/03/11/markets-rally-again-central-bank/", "ledger/x"},
+		{"Live: thousands rally for rain in the capital", "https://post.example/2026/03/11/thousands-rally-rain-capital/", ""},
+	}
+	subs := []Subscription{{ID: "s", Name: "s", Query: anyTestStory, AllFileFeeds: true, Destination: "desk", StoryWindow: 48 * time.Hour}}
+	cat, _ := NewCatalog(nil, []Feed{{ID: "post", Name: "post"}}, subs)
+	for _, tt := range tests {
+		for _, link := range []string{tt.link, ""} {
+			s := NewStories(48 * time.Hour)
+			s.Restore(rows)
+			res := cat.Alerts(Input{FeedID: "post", Items: []feeds.Item{{Key: "c", Title: tt.title, Link: link, Published: now, Dated: true}}, Now: now})
+			s.Group(res.Entries, now)
+			if len(res.Entries) != 1 {
+				t.Fatalf("%q: %d entries, want 1", tt.title, len(res.Entries))
+			}
+			got := ""
+			if e := res.Entries[0]; e.Joins {
+				got = e.Story
+			}
+			if got != tt.want {
+				t.Errorf("%q under %q: joined %q, want %q", tt.title, link, got, tt.want)
+			}
+		}
+	}
+}
