@@ -1,6 +1,7 @@
 package story
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -161,5 +162,83 @@ func TestSlugOfAHugeLink(t *testing.T) {
 	b, _ := Make("Acme Corp shares jump", "").WithLink(link).MarshalBinary()
 	if len(b) > 300 {
 		t.Errorf("fingerprint of a %d-byte link: %d bytes, want at most 300", len(link), len(b))
+	}
+}
+
+// TestALinkEveryItemShares: a feed that gives every item the same link
+// (its home page, a section's or a live page's) does not make its items
+// one story: they group as they would with no link.
+func TestALinkEveryItemShares(t *testing.T) {
+	titles := []string{
+		"Markets rally as central bank holds rates", "Storm warning issued for the northern coast",
+		"Oil prices slip as OPEC output hits a record", "Heatwave ends with record rainfall",
+		"Valley farmers count losses after storm", "Dam project approved by council",
+		"Council approves new bus lanes", "Rates held as markets watch inflation",
+		"Record rainfall floods valley farms", "OPEC meets to discuss output cut",
+		"Museum reopens after two-year renovation", "Teachers vote to strike over pay",
+		"Airport expansion plan faces legal challenge", "Football club sacks manager after defeat",
+		"Wildfire forces evacuations in the hills", "New vaccine approved for older adults",
+	}
+	group := func(link string) []string {
+		idx := NewIndex(Options{})
+		var got []string
+		for i, title := range titles {
+			s, _, _ := idx.Group(fmt.Sprint(i), Make(title, "").WithLink(link), t0.Add(time.Duration(i)*10*time.Minute))
+			got = append(got, s)
+		}
+		return got
+	}
+	want := group("")
+	for _, link := range []string{
+		"https://www.example.com/",
+		"https://www.example.com/world-news-live-updates-today/",
+		"https://www.example.com/latest/breaking-news-headlines-rolling-coverage-around-the-world",
+	} {
+		if got := group(link); !slices.Equal(got, want) {
+			t.Errorf("every item under %s: stories %v, want %v, as with no link", link, got, want)
+		}
+	}
+}
+
+// TestSlugJoinsAloneOnlyThroughAStorysWords: under the defaults a link's
+// slug only confirms a join the titles make to the report they resemble,
+// but a teaser whose headline shares nothing with a story of three or more
+// reports joins it through the words the story has made its own when its
+// slug carries them: doubtfully, so that its headline is listed under the
+// story ("Perhaps another story"). Refusing those joins too was measured:
+// see DefaultOptions.
+func TestSlugJoinsAloneOnlyThroughAStorysWords(t *testing.T) {
+	story := []struct{ title, link string }{
+		{"Acme Corp shares jump after Globex analyst upgrade", "https://wire.example/2026/03/11/acme-corp-shares-jump-after-globex-analyst-upgrade/"},
+		{"Acme shares soar on Globex upgrade", "https://news.example/2026/03/11/acme-shares-soar-globex-upgrade/"},
+		{"Globex analyst upgrades Acme Corp; stock jumps", "https://biz.example/2026/03/11/globex-analyst-upgrades-acme-corp-stock-jumps/"},
+		{"Acme Corp stock rallies as Globex turns bullish", "https://biz2.example/2026/03/11/acme-corp-stock-rallies-globex-bullish/"},
+	}
+	const slug = "https://markets.example/2026/03/11/acme-corp-shares-jump-globex-analyst-upgrade-retailer/"
+	tests := []struct {
+		name    string
+		reports int
+		teaser  string
+		want    bool
+	}{
+		{"one report", 1, "Why this comeback is for real", false},
+		{"two reports", 2, "Why this comeback is for real", false},
+		{"three reports", 3, "Why this comeback is for real", true},
+		{"four reports", 4, "Stock of the day: the retailer everyone wrote off", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			for _, link := range []string{slug, "https://markets.example/p/48213"} {
+				idx := NewIndex(Options{})
+				for i, r := range story[:tt.reports] {
+					idx.Group(fmt.Sprint(i), Make(r.title, "").WithLink(r.link), t0.Add(time.Duration(i)*time.Minute))
+				}
+				want := tt.want && link == slug
+				_, score, joined := idx.Group("teaser", Make(tt.teaser, "").WithLink(link), t0.Add(time.Hour))
+				if joined != want || joined && !idx.Doubtful("teaser") {
+					t.Errorf("%q under %s: joined %v by %.2f (doubtful %v), want joined %v, doubtful", tt.teaser, link, joined, score, idx.Doubtful("teaser"), want)
+				}
+			}
+		})
 	}
 }
