@@ -427,7 +427,9 @@ func (p *poller) pollFeed(ctx context.Context, f *alert.Feed, mode pollMode, fet
 func (p *poller) leftForLease(ctx context.Context, f *alert.Feed, before store.FeedState, err error, now time.Time) time.Time {
 	p.count.left.Add(1)
 	wait := p.storiesWait.wait(f.ID)
-	p.leaseWaits.Fail("stories-lease", "a poll gave up waiting for the stories lease, which another instance holds: its new items stay unseen, and its feed is polled again with back-off", err, "feed", f.ID, "retry_in", wait)
+	// FailByCause: the wait is one state whoever holds the lease, named
+	// or not (commitLock.gaveUp), as long as it lasts.
+	p.leaseWaits.FailByCause("stories-lease", "a poll gave up waiting for the stories lease, which another instance holds: its new items stay unseen, and its feed is polled again with back-off", err, "feed", f.ID, "retry_in", wait)
 	before.NextPoll = now.Add(wait)
 	if !p.queueState(ctx, before) {
 		return now.Add(storeRetry)

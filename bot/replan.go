@@ -175,7 +175,9 @@ func (r *heldReplans) failed(ctx context.Context, subs map[string]retimed, err e
 	if ctx.Err() != nil {
 		return // cut short by the shutdown: no failure of the store's
 	}
-	r.errs.Fail("replan", "re-planning held alerts for their subscription's new delivery failed: they keep the time they were held for until a retry, backed off up to a minute, or the next reload makes it", err, "subscriptions", len(subs))
+	// By cause: a give-up on the stories lease is one failure whoever
+	// holds it, named or not (commitLock.gaveUp); a store's, its answer.
+	r.errs.FailByCause("replan", "re-planning held alerts for their subscription's new delivery failed: they keep the time they were held for until a retry, backed off up to a minute, or the next reload makes it", err, "subscriptions", len(subs))
 }
 
 // settled reports whether each config subscription of cat has its
