@@ -68,9 +68,13 @@ func loadUCI(t testing.TB) (tuneHalf, reportHalf []ucReport) {
 // groupingFigures are the measures of one simulated run.
 type groupingFigures struct {
 	reports, messages int
-	stories           int                       // true stories
-	swallowed         int                       // true stories that opened no message
-	swallowedBy       map[string]map[string]int // swallowed story → the true stories of the messages it joined
+	stories           int // true stories
+	swallowed         int // true stories that opened no message
+	// byEvent are the swallowed stories none of whose reports joined a
+	// message their kin opened (see labelKin): swallowed by another
+	// event, not by the labels' noise.
+	byEvent     map[string]bool
+	swallowedBy map[string]map[string]int // swallowed story → the true stories of the messages it joined
 	// unseen are the swallowed stories none of whose reports joined
 	// doubtfully: no report of theirs is listed by its headline.
 	unseen int
@@ -88,8 +92,8 @@ func (g groupingFigures) String() string {
 	for s, by := range g.swallowedBy {
 		sw += fmt.Sprintf("\n\t%s swallowed by %v", s, by)
 	}
-	return fmt.Sprintf("reports %d, messages %d (%.1f%%), stories %d, swallowed %d (listed by no headline %d), messages per story median %.1f max %d, B-cubed precision %.3f recall %.3f F1 %.3f; doubtful joins %d of %d (%.1f%%), of the %d joins under another story's message %d (%.1f%%)%s",
-		g.reports, g.messages, 100*float64(g.messages)/float64(g.reports), g.stories, g.swallowed, g.unseen,
+	return fmt.Sprintf("reports %d, messages %d (%.1f%%), stories %d, swallowed %d (by another event %d; listed by no headline %d), messages per story median %.1f max %d, B-cubed precision %.3f recall %.3f F1 %.3f; doubtful joins %d of %d (%.1f%%), of the %d joins under another story's message %d (%.1f%%)%s",
+		g.reports, g.messages, 100*float64(g.messages)/float64(g.reports), g.stories, g.swallowed, len(g.byEvent), g.unseen,
 		g.medianMessages, g.maxMessages, g.precision, g.recall, g.f1(),
 		g.doubtful, g.joins, 100*float64(g.doubtful)/float64(max(g.joins, 1)), g.wrongJoins, g.wrongDoubtful, 100*float64(g.wrongDoubtful)/float64(max(g.wrongJoins, 1)), sw)
 }
@@ -98,14 +102,15 @@ func (g groupingFigures) String() string {
 // outlet and a query matching everything would: the file's times give the
 // answer away (corpus README), so each report gets a random time within
 // 36 hours, and the reports of each hour are revealed together, feed by
-// feed.
-func simulate(rows []ucReport, opt Options, seed uint64) groupingFigures {
+// feed. kin tells which swallowed stories joined a message of their own
+// event (see labelKin).
+func simulate(rows []ucReport, kin labelKin, opt Options, seed uint64) groupingFigures {
 	items := shuffled(rows, seed)
 	idx := NewIndex(opt)
 	predicted := make([]string, len(items))
-	openerStory := map[string]string{} // predicted story → true story of its opener
-	openedBy := map[string]int{}       // true story → messages it opened
-	headlined := map[string]bool{}     // true story → a report of it joined doubtfully
+	opener := map[string]int{}     // predicted story → its opener
+	openedBy := map[string]int{}   // true story → messages it opened
+	headlined := map[string]bool{} // true story → a report of it joined doubtfully
 	var joins, doubtful, wrongJoins, wrongDoubtful int
 	for i, it := range items {
 		id := fmt.Sprint(i)
@@ -113,10 +118,10 @@ func simulate(rows []ucReport, opt Options, seed uint64) groupingFigures {
 		predicted[i] = story
 		if !joined {
 			openedBy[it.story]++
-			openerStory[story] = it.story
+			opener[story] = i
 			continue
 		}
-		d, wrong := idx.Doubtful(id), openerStory[story] != it.story
+		d, wrong := idx.Doubtful(id), items[opener[story]].story != it.story
 		joins, doubtful = joins+1, doubtful+b2i(d)
 		wrongJoins, wrongDoubtful = wrongJoins+b2i(wrong), wrongDoubtful+b2i(wrong && d)
 		if d {
@@ -135,26 +140,138 @@ func simulate(rows []ucReport, opt Options, seed uint64) groupingFigures {
 		n := openedBy[s]
 		g.messages += n
 		if n == 0 {
-			g.swallowed++
+			g.noteSwallowed(s, items, predicted, opener, kin)
 			if !headlined[s] {
 				g.unseen++
 			}
-			if g.swallowedBy == nil {
-				g.swallowedBy = map[string]map[string]int{}
-			}
-			by := map[string]int{}
-			for i := range items {
-				if gold[i] == s {
-					by[openerStory[predicted[i]]]++
-				}
-			}
-			g.swallowedBy[s] = by
 		}
 		counts = append(counts, n)
 		g.maxMessages = max(g.maxMessages, n)
 	}
 	g.medianMessages = median(counts)
 	return g
+}
+
+// noteSwallowed counts story s, which opened no message, as swallowed:
+// by another event too unless a report of s joined a message its kin
+// opened.
+func (g *groupingFigures) noteSwallowed(s string, items []timedReport, predicted []string, opener map[string]int, kin labelKin) {
+	g.swallowed++
+	by := map[string]int{}
+	ownEvent := false
+	for i := range items {
+		if items[i].story == s {
+			o := items[opener[predicted[i]]]
+			by[o.story]++
+			ownEvent = ownEvent || kin.of(s, o.ucReport)
+		}
+	}
+	if g.swallowedBy == nil {
+		g.swallowedBy, g.byEvent = map[string]map[string]int{}, map[string]bool{}
+	}
+	if !ownEvent {
+		g.byEvent[s] = true
+	}
+	g.swallowedBy[s] = by
+}
+
+// uciEvents are the stories the corpus README (topics/README.md, warning
+// 2, "One event split across ids") lists as one event split over ids,
+// each named by its event. A report of one joining a message another
+// opened is the one message the event should have. Snowden at SXSW, the
+// README's last such split, is a few reports of the SXSW catch-all, not
+// the story; its headlines are in both (see labelKin's twins).
+var uciEvents = map[string]string{
+	"d6oHu5PfuD_389MzHgrh61KXagXnM": "GM recall probe",
+	"d9U18-FbnX6iAeMfWCPiWF-ATySKM": "GM recall probe",
+	"d85PwV5UxEUaHMM0to00pLgkAXkbM": "Mt. Gox bankruptcy", // business
+	"dUtPmDoOKHwco0M4wh2hZy-Sx5CrM": "Mt. Gox bankruptcy", // tech
+	"dF8Q4zU4z14K2OMVh3PR3dzl6x5BM": "Cosmos",
+	"dZ9Dt3M_96s6vvMSB5n0INMObqVuM": "Cosmos",
+	"dJbOm1zHMJJGWuMjXPV4nRnytnmrM": "US/Asia stocks on China data",
+	"d-hjSD-DwX_qXnMBFcMkgFLw6bKqM": "US/Asia stocks on China data",
+	"dchKRTV8vDviyCMH_lfUDTuFThh_M": "US/Asia stocks on China data",
+	"dn8H6sYjpAZnsgM2qvfMRDttKqhXM": "US/Asia stocks on China data",
+	"dw0Jnfj8vEPaLZM8TQMSCbVaYeyrM": "Titanfall", // report half
+	"d8bRIS2P12vQAfMQyl607kCwJ9A5M": "Titanfall", // tune half
+}
+
+// TestUCIEventsAreStories: every id of uciEvents is a story of the
+// corpus, and every generic twin a headline of it, so that a mistyped one
+// does not leave its event split (or its twins counted) silently.
+func TestUCIEventsAreStories(t *testing.T) {
+	tuneHalf, report := loadUCI(t)
+	stories, titles := map[string]bool{}, map[string]bool{}
+	for _, r := range append(tuneHalf, report...) {
+		stories[r.story], titles[fold(r.title)] = true, true
+	}
+	for id, event := range uciEvents {
+		if !stories[id] {
+			t.Errorf("uciEvents: %s (%s) is no story of the corpus", id, event)
+		}
+	}
+	for title := range genericTwins {
+		if !titles[title] {
+			t.Errorf("genericTwins: %q is no headline of the corpus", title)
+		}
+	}
+}
+
+// genericTwins are the headlines in two stories (corpus README: "37
+// titles occur in two different stories") that are not one report the
+// labels put in two: generic page titles the README names ("Business
+// Highlights", "Business Wire", "(click the phrases to see a list)") and
+// a sector column's name over other companies' clauses. Two reports under
+// one of them are two texts, so the shared headline says nothing of
+// either's story.
+var genericTwins = map[string]bool{
+	"business highlights":               true,
+	"business wire":                     true,
+	"(click the phrases to see a list)": true,
+	"sector update: consumer":           true,
+}
+
+// labelKin tells when a story the labels call swallowed kept a message of
+// its own event: the message's opener is a report of a story of the same
+// event (uciEvents), or carries, word for word, a headline of the
+// swallowed story (twins: "Sbarro again files for Ch. 11 reorganization"
+// is in the Sbarro story and, labelled so by the aggregator, in a stocks
+// story). No grouping can give such a story another message without
+// parting a report from its own headline's story.
+type labelKin struct {
+	twins map[string]map[string]bool // folded headline → the stories carrying it
+}
+
+// newLabelKin finds the twins among rows, a whole half (not a thinned
+// one: a report is its headline's twin whether or not the shuffle kept
+// the other).
+func newLabelKin(rows []ucReport) labelKin {
+	k := labelKin{twins: map[string]map[string]bool{}}
+	for _, r := range rows {
+		f := fold(r.title)
+		if genericTwins[f] {
+			continue
+		}
+		if k.twins[f] == nil {
+			k.twins[f] = map[string]bool{}
+		}
+		k.twins[f][r.story] = true
+	}
+	return k
+}
+
+// of reports whether opener, the first report of a message, is kin of
+// story s: of s's event, or under a headline s carries.
+func (k labelKin) of(s string, opener ucReport) bool {
+	return eventOf(s) == eventOf(opener.story) || k.twins[fold(opener.title)][s]
+}
+
+// eventOf is story's event: its own id unless uciEvents names one.
+func eventOf(story string) string {
+	if e, ok := uciEvents[story]; ok {
+		return e
+	}
+	return story
 }
 
 // bcubed is the B-cubed precision and recall of a clustering against the
@@ -201,7 +318,9 @@ func median(xs []int) float64 {
 // shuffles against the targets of issue 9: messages at most 20 % of
 // reports, a median of at most 5 messages per story, no story swallowed
 // (every true story opens a message of its own); it logs the B-cubed
-// precision and recall. Run it with:
+// precision and recall. The swallowed stories it counts are the labels'
+// as given (readmeShuffles' figures too); those swallowed by another
+// event (see labelKin) are logged beside them. Run it with:
 //
 //	go test -run TestUCIReportHalf -v ./alert/story/
 //
@@ -266,8 +385,8 @@ func logRates(t *testing.T, rows []ucReport, n int) {
 		opt  Options
 	}{{"before the support bar", beforeSupport}, {"defaults", Options{}}} {
 		r := measureTune(rows, v.desc, v.opt, n)
-		t.Logf("report half, %s: misses a target on %d of %d shuffles, swallows a story on %d (%v; %d of %d swallowed stories listed by no headline), messages over 20%% or median over 5 on %d; F1 %.4f (precision %.3f recall %.3f), messages %.1f%% (max %.1f%%), median %.2f (max %.0f)",
-			r.desc, r.failed, n, r.swallowedShuffles, r.swallowed, r.unseenStories, r.swallowedStories, len(r.over), r.f1, r.prec, r.recall, 100*r.messages, 100*r.maxMessages, r.medianMean, r.medianMax)
+		t.Logf("report half, %s: misses a target on %d of %d shuffles (by event %d), swallows a story on %d (%v; %d of %d swallowed stories listed by no headline), by another event on %d (%d stories: %v), messages over 20%% or median over 5 on %d; F1 %.4f (precision %.3f recall %.3f), messages %.1f%% (max %.1f%%), median %.2f (max %.0f)",
+			r.desc, r.failed, n, r.failedEvent, r.swallowedShuffles, r.swallowed, r.unseenStories, r.swallowedStories, r.eventShuffles, r.eventStories, r.eventSwallow, len(r.over), r.f1, r.prec, r.recall, 100*r.messages, 100*r.maxMessages, r.medianMean, r.medianMax)
 		if v.desc == "defaults" && n == readmeShuffles.shuffles {
 			checkReadmeFigures(t, r)
 		}
@@ -302,7 +421,9 @@ var beforeSupport = Options{youngBar: 0.27, resplitAfter: 5, supportBar: -1, slu
 
 // beforeSlug are the defaults before the link's slug words (issue 9,
 // before h109): swallowing on 12 of the tune half's 400 shuffles, missing
-// a target on 54, F1 0.7124; with -thin 0.5 54, 54.
+// a target on 54, F1 0.7124; with -thin 0.5 54, 54. By event (see
+// labelKin): swallowing on 3, missing a target on 46; with -thin 0.5 21,
+// 21.
 var beforeSlug = Options{slugMode: -1, resplitAfter: 10, supportBar: 0.4}
 
 // slugConfirmed is the setting of issue 9's h105 round that won on the
@@ -315,8 +436,9 @@ func TestUCIReportHalf(t *testing.T) {
 	if *reportShuffles > 0 {
 		logRates(t, report, *reportShuffles)
 	}
+	kin := newLabelKin(report)
 	for _, seed := range []uint64{1, 2, 3} {
-		g := simulate(report, Options{}, seed)
+		g := simulate(report, kin, Options{}, seed)
 		t.Logf("report half, seed %d: %v", seed, g)
 		if share := float64(g.messages) / float64(g.reports); share > 0.20 {
 			t.Errorf("seed %d: messages are %.1f%% of reports, want ≤ 20%%", seed, 100*share)
@@ -331,7 +453,7 @@ func TestUCIReportHalf(t *testing.T) {
 		case g.swallowed > 0 && os.Getenv(strictSwallow) != "":
 			t.Errorf("seed %d: %d stories opened no message of their own, want 0", seed, g.swallowed)
 		case g.swallowed > 0:
-			t.Logf("seed %d: %d stories opened no message of their own, want 0 (known gap of issue 9; set %s=1 to fail on it)", seed, g.swallowed, strictSwallow)
+			t.Logf("seed %d: %d stories opened no message of their own (%d by another event), want 0 (known gap of issue 9; set %s=1 to fail on it)", seed, g.swallowed, len(g.byEvent), strictSwallow)
 		}
 	}
 }
@@ -349,11 +471,17 @@ const tuneShuffles = 400
 // logs for each setting the shuffles that miss any target of issue 9
 // (messages at most 20 % of reports, a median of at most 5 messages per
 // story, no story swallowed), those that swallow a story,
-// and the mean B-cubed F1. It picks, among the settings that miss on no
-// more shuffles than the first one (the defaults before), the one with
-// the fewest shuffles on which a story is swallowed, then the best F1.
-// That is how DefaultOptions were chosen. Run it with (about four
-// minutes on two cores):
+// and the mean B-cubed F1. A swallowed story is counted twice: by the
+// labels as given, and by event, only when no report of it joined a
+// message its kin opened (see labelKin: the stories the corpus README
+// lists as one event, and reports carrying one of its headlines word for
+// word), since most of the tune half's swallows are the labels' noise,
+// which the settings of earlier rounds were partly chosen on. It picks,
+// by event, among the settings that miss on no more shuffles than the
+// first one (the defaults before), the one with the fewest shuffles on
+// which a story is swallowed by another event, then the best F1. That
+// is how DefaultOptions were chosen (by the labels as given until h113).
+// Run it with (about four minutes on two cores):
 //
 //	go test ./alert/story/ -run TestUCITune -v -timeout 30m -args -tune
 func TestUCITune(t *testing.T) {
@@ -387,42 +515,48 @@ func TestUCITune(t *testing.T) {
 	base := results[0]
 	for i := range results {
 		r := &results[i]
-		t.Logf("%s: fails %d, meets %v (missed on shuffles %v), swallowed on %d of %d shuffles (%v), F1 %.4f (precision %.3f recall %.3f), messages %.1f%% (max %.1f%%), median %.2f (max %.0f)",
-			r.desc, r.failed, r.meets, r.over, r.swallowedShuffles, n, r.swallowed, r.f1, r.prec, r.recall, 100*r.messages, 100*r.maxMessages, r.medianMean, r.medianMax)
-		if r.failed <= base.failed && (best == nil || r.swallowedShuffles < best.swallowedShuffles ||
-			r.swallowedShuffles == best.swallowedShuffles && r.f1 > best.f1) {
+		t.Logf("%s: fails %d (by event %d), meets %v (missed on %d shuffles %v), swallowed on %d of %d shuffles (%v), by another event on %d (%v), F1 %.4f (precision %.3f recall %.3f), messages %.1f%% (max %.1f%%), median %.2f (max %.0f)",
+			r.desc, r.failed, r.failedEvent, r.meets, len(r.over), r.over, r.swallowedShuffles, n, r.swallowed, r.eventShuffles, r.eventSwallow, r.f1, r.prec, r.recall, 100*r.messages, 100*r.maxMessages, r.medianMean, r.medianMax)
+		if r.failedEvent <= base.failedEvent && (best == nil || r.eventShuffles < best.eventShuffles ||
+			r.eventShuffles == best.eventShuffles && r.f1 > best.f1) {
 			best = r
 		}
 	}
 	if best == nil {
 		t.Fatalf("no setting misses on fewer shuffles than %s", base.desc)
 	}
-	t.Logf("best: %s: swallowed on %d of %d shuffles (%d stories), mean B-cubed F1 %.4f (precision %.3f recall %.3f), messages %.1f%% (max %.1f%%), median %.2f (max %.0f)",
-		best.desc, best.swallowedShuffles, n, best.swallowedStories, best.f1, best.prec, best.recall, 100*best.messages, 100*best.maxMessages, best.medianMean, best.medianMax)
+	t.Logf("best: %s: swallowed by another event on %d of %d shuffles (%d stories; by the labels %d, %d), mean B-cubed F1 %.4f (precision %.3f recall %.3f), messages %.1f%% (max %.1f%%), median %.2f (max %.0f)",
+		best.desc, best.eventShuffles, n, best.eventStories, best.swallowedShuffles, best.swallowedStories, best.f1, best.prec, best.recall, 100*best.messages, 100*best.maxMessages, best.medianMean, best.medianMax)
 }
 
 // result is how one setting measured on the shuffles of the tune half.
+// The swallowing figures are counted twice: by the labels as given, and
+// by event (swallowed by another event, see labelKin).
 type result struct {
-	desc               string
-	swallowedShuffles  int
-	swallowedStories   int
-	unseenStories      int // swallowed stories with no report listed by its headline
-	maxMessages        float64
-	f1, messages, prec float64
-	recall, medianMean float64
-	medianMax          float64
-	over               []uint64 // shuffles that miss the messages or median target
-	meets              bool
-	failed             int            // shuffles that miss any target
-	swallowed          map[string]int // story id (8 characters) → shuffles swallowing it
+	desc                    string
+	swallowedShuffles       int
+	swallowedStories        int
+	eventShuffles           int // shuffles swallowing a story by another event
+	eventStories            int
+	unseenStories           int // swallowed stories with no report listed by its headline
+	maxMessages             float64
+	f1, messages, prec      float64
+	recall, medianMean      float64
+	medianMax               float64
+	over                    []uint64 // shuffles that miss the messages or median target
+	meets                   bool
+	failed, failedEvent     int            // shuffles that miss any target (by labels, by event)
+	swallowed, eventSwallow map[string]int // story id (8 characters) → shuffles swallowing it
 }
 
-// measureTune measures opt on n shuffles of the tune half.
-func measureTune(tuneHalf []ucReport, desc string, opt Options, n int) result {
-	r := result{desc: desc, meets: true, swallowed: map[string]int{}}
+// measureTune measures opt on n shuffles of rows, a whole half.
+func measureTune(rows []ucReport, desc string, opt Options, n int) result {
+	r := result{desc: desc, meets: true, swallowed: map[string]int{}, eventSwallow: map[string]int{}}
+	kin := newLabelKin(rows)
 	for seed := uint64(1); seed <= uint64(n); seed++ {
-		g := simulate(thinned(tuneHalf, seed), opt, seed)
-		if float64(g.messages) > 0.20*float64(g.reports) || g.medianMessages > 5 {
+		g := simulate(thinned(rows, seed), kin, opt, seed)
+		over := float64(g.messages) > 0.20*float64(g.reports) || g.medianMessages > 5
+		if over {
 			r.meets = false
 			r.over = append(r.over, seed)
 		}
@@ -431,11 +565,17 @@ func measureTune(tuneHalf []ucReport, desc string, opt Options, n int) result {
 			r.swallowedStories += g.swallowed
 			r.unseenStories += g.unseen
 		}
-		if g.swallowed > 0 || float64(g.messages) > 0.20*float64(g.reports) || g.medianMessages > 5 {
-			r.failed++
+		if len(g.byEvent) > 0 {
+			r.eventShuffles++
+			r.eventStories += len(g.byEvent)
 		}
+		r.failed += b2i(g.swallowed > 0 || over)
+		r.failedEvent += b2i(len(g.byEvent) > 0 || over)
 		for s := range g.swallowedBy {
 			r.swallowed[s[:8]]++
+		}
+		for s := range g.byEvent {
+			r.eventSwallow[s[:8]]++
 		}
 		r.f1 += g.f1() / float64(n)
 		r.prec += g.precision / float64(n)

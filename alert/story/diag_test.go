@@ -26,12 +26,16 @@ func TestUCIDiag(t *testing.T) {
 	if os.Getenv("DIAG_REPORT") != "" {
 		tuneHalf = rep
 	}
+	kin := newLabelKin(tuneHalf)
 	for seed := uint64(1); seed <= uint64(*shuffles); seed++ {
-		traceSwallowed(t, thinned(tuneHalf, seed), DefaultOptions, seed)
+		traceSwallowed(t, thinned(tuneHalf, seed), kin, DefaultOptions, seed)
 	}
 }
 
-func traceSwallowed(t *testing.T, rows []ucReport, opt Options, seed uint64) {
+// traceSwallowed logs each story swallowed on the shuffle of rows by
+// seed, saying whether by another event or into its kin's message (see
+// labelKin).
+func traceSwallowed(t *testing.T, rows []ucReport, kin labelKin, opt Options, seed uint64) {
 	items := shuffled(rows, seed)
 	idx := NewIndex(opt)
 	type rec struct {
@@ -65,12 +69,16 @@ func traceSwallowed(t *testing.T, rows []ucReport, opt Options, seed uint64) {
 		}
 		seen[it.story] = true
 		var b strings.Builder
+		how := "by another event"
 		fmt.Fprintf(&b, "seed %d: story %.8s swallowed:", seed, it.story)
 		for j := range items {
 			if items[j].story != it.story {
 				continue
 			}
 			o := items[opener[recs[j].pred]]
+			if kin.of(it.story, o.ucReport) {
+				how = "into its kin's message (label noise)"
+			}
 			via := "keywords"
 			if bs := recs[j].best; bs >= 0 {
 				via = fmt.Sprintf("#%d %.8s %q", bs, items[bs].story, items[bs].title)
@@ -78,7 +86,7 @@ func traceSwallowed(t *testing.T, rows []ucReport, opt Options, seed uint64) {
 			fmt.Fprintf(&b, "\n\t#%d %q (%.2f weak %v via %s) → #%d %.8s %q", j, items[j].title, recs[j].score, recs[j].weak, via, opener[recs[j].pred], o.story, o.title)
 		}
 		_ = i
-		t.Log(b.String())
+		t.Logf("%s\n\t%s", b.String(), how)
 	}
 }
 

@@ -17,22 +17,16 @@ var noise = flag.Bool("noise", false, "count the tune half's swallowed stories w
 // story under a headline the swallowed story carries too ("Sbarro again
 // files for Ch. 11 reorganization" is in both the Sbarro story and a
 // stocks story), or by a report of a story the corpus README lists as
-// the same event split over two ids (the GM recall probe). No rule of the
-// grouping can give such a story a message of its own without splitting
-// that report from its headline's story, so the count bounds what any
-// rule can reach on the tune half.
+// the same event split over two ids (the GM recall probe): its kin (see
+// labelKin). No rule of the grouping can give such a story a message of
+// its own without splitting that report from its headline's story, so
+// the count bounds what any rule can reach on the tune half.
 func TestUCILabelNoise(t *testing.T) {
 	if !*noise {
 		t.Skip("diagnosis: run with -noise")
 	}
 	tuneHalf, _ := loadUCI(t)
-	titles := map[string]map[string]bool{} // story → its folded headlines
-	for _, r := range tuneHalf {
-		if titles[r.story] == nil {
-			titles[r.story] = map[string]bool{}
-		}
-		titles[r.story][fold(r.title)] = true
-	}
+	kin := newLabelKin(tuneHalf)
 	var swallowing, noisy, stories, noisyStories int
 	for seed := uint64(1); seed <= uint64(*shuffles); seed++ {
 		items := shuffled(tuneHalf, seed)
@@ -68,10 +62,10 @@ func TestUCILabelNoise(t *testing.T) {
 			o := items[opener[msg]]
 			why := ""
 			switch {
-			case titles[s][fold(o.title)]:
-				why = "headline in both stories"
-			case splitEvent[[2]string{s[:8], o.story[:8]}] || splitEvent[[2]string{o.story[:8], s[:8]}]:
+			case eventOf(s) == eventOf(o.story):
 				why = "one event split by the labels"
+			case kin.of(s, o.ucReport):
+				why = "headline in both stories"
 			}
 			stories++
 			if why != "" {
@@ -87,21 +81,6 @@ func TestUCILabelNoise(t *testing.T) {
 	}
 	t.Logf("swallowing on %d of %d shuffles, %d of them by label noise alone; swallowed stories %d, %d of them by label noise",
 		swallowing, *shuffles, noisy, stories, noisyStories)
-}
-
-// splitEvent are the pairs of story ids (8 characters) the corpus README
-// lists as one event split over two ids.
-var splitEvent = map[[2]string]bool{
-	{"dw0Jnfj8", "d8bRIS2P"}: true, // Titanfall
-	{"d6oHu5Pf", "d9U18-Fb"}: true, // GM recall probe
-	{"d85PwV5U", "dUtPmDoO"}: true, // Mt. Gox bankruptcy
-	{"dF8Q4zU4", "dZ9Dt3M_"}: true, // Cosmos
-	{"dJbOm1zH", "d-hjSD-D"}: true, // US/Asia stocks on China data
-	{"dJbOm1zH", "dchKRTV8"}: true,
-	{"dJbOm1zH", "dn8H6sYj"}: true,
-	{"d-hjSD-D", "dchKRTV8"}: true,
-	{"d-hjSD-D", "dn8H6sYj"}: true,
-	{"dchKRTV8", "dn8H6sYj"}: true,
 }
 
 // fold is a headline with case and runs of spaces folded.
