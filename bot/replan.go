@@ -157,7 +157,10 @@ func (r *heldReplans) replanOwed(ctx context.Context, subs map[string]retimed, c
 func (r *heldReplans) replanMade(ctx context.Context, subs map[string]retimed, cat *alert.Catalog) int {
 	n, replanned, err := r.replanLocked(ctx, subs, cat)
 	if err != nil {
-		r.failed(ctx, subs, err)
+		// What is written down is owed too: a reload before the retry
+		// re-plans its subscriptions from its catalog before, and a
+		// note would replace what is written down.
+		r.failed(ctx, withPlanned(subs, r.planned, cat), err)
 		return 0
 	}
 	r.paid()

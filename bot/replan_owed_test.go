@@ -95,3 +95,33 @@ func heldWhileReplanOwed(t *testing.T, b config.Delivery, instant []string) (*ha
 	wantSent(t, "21:45, under B", r.runTwice(t, "21:45"), instant, nil)
 	return h, r
 }
+
+// TestAReloadAfterAStartsFailedReplanKeepsWhatWasWrittenDown: as
+// TestAReloadBeforeAnOwedReplanKeepsWhatTheDeliveryBetweenHeld's case of
+// the cap, but newshound is stopped before the owed re-plan is made and
+// started at 21:50 with the cap alone (D), whose re-plan fails too; a
+// reload at 21:52 to C must read what B's cap held as held by it, as the
+// deliveries written down say, not as D would have held it: story 1 goes
+// in the 22:00 "also matched" digest, not at once, past the cap.
+func TestAReloadAfterAStartsFailedReplanKeepsWhatWasWrittenDown(t *testing.T) {
+	quiet := func(start int) *config.TimeWindow {
+		return &config.TimeWindow{Start: config.ClockTime{Hour: start}, End: config.ClockTime{Hour: 7}}
+	}
+	b := config.Delivery{MaxPerHour: 1, QuietHours: quiet(22), Location: time.UTC}
+	h, r := heldWhileReplanOwed(t, b, []string{"Aleppo story 0"})
+	if err := r.refused.Store.Close(); err != nil { // stopped
+		t.Fatal(err)
+	}
+	h.setClock("21:50")
+	h.cfg.Subscriptions[0].Delivery = config.Delivery{MaxPerHour: 1, Location: time.UTC}
+	started := newRefusingReplans(t, h, io.Discard)
+	started.read = r.read
+	started.refused.refuse.Store(true)
+	wantSent(t, "21:50, started with D", started.runTwice(t, "21:50"), nil, nil)
+	h.setClock("21:52")
+	started.refused.refuse.Store(false)
+	started.reload(t, config.Delivery{MaxPerHour: 1, QuietHours: quiet(23), Location: time.UTC})
+	wantSent(t, "21:52, the reload to C", started.runTwice(t, "21:52"), nil, nil)
+	h.setClock("22:01")
+	wantSent(t, "22:01", started.runTwice(t, "22:01"), nil, [][]string{{"Aleppo story 1"}})
+}
