@@ -1223,9 +1223,13 @@ func (s *sqlStore) NotePlannedDeliveries(ctx context.Context, deliveries map[str
 
 // writePlanned writes deliveries down with query: setPlannedDelivery,
 // which replaces what is written, or addPlannedDelivery, which keeps it;
-// an empty one deletes what is written.
+// an empty one deletes what is written. Instances write the same
+// subscriptions at once (outside the re-plan's lock: starts, re-plans
+// owed), so each takes their rows in one order, or PostgreSQL refuses
+// one as a deadlock.
 func (s *sqlStore) writePlanned(ctx context.Context, tx writeTx, query string, deliveries map[string]string) error {
-	for sub, d := range deliveries {
+	for _, sub := range slices.Sorted(maps.Keys(deliveries)) {
+		d := deliveries[sub]
 		q, args := query, []any{sub, d}
 		if d == "" {
 			q, args = s.q.dropPlanned, args[:1]

@@ -2,8 +2,10 @@ package storetest
 
 import (
 	"context"
+	"fmt"
 	"maps"
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -203,5 +205,37 @@ func testReplanDigests(t *testing.T, h *harness) {
 	}
 	if got := itemKeys(in); moved != 0 || !slices.Equal(got, []string{"a", "b"}) {
 		t.Errorf("re-planned by another instance meanwhile: %d moved, %q left in its digest; want 0 moved, [a b] left", moved, got)
+	}
+}
+
+// testConcurrentPlannedDeliveries: instances sharing the store write
+// down deliveries outside the re-plan's lock at once (a re-plan owed on
+// each: NotePlannedDeliveries; starts: AddPlannedDeliveries), each
+// listing the same subscriptions: none is refused for the others'.
+func testConcurrentPlannedDeliveries(t *testing.T, h *harness) {
+	deliveries := map[string]string{}
+	for i := range 200 {
+		deliveries[fmt.Sprintf("cfg:sub-%03d", i)] = "digest|owed"
+	}
+	stores := []store.Store{h.store(t)}
+	if _, ok := stores[0].(store.Leaser); ok {
+		stores = append(stores, h.store(t))
+	}
+	write := []func(store.Store) error{
+		func(s store.Store) error { return s.NotePlannedDeliveries(context.Background(), deliveries) },
+		func(s store.Store) error { return s.AddPlannedDeliveries(context.Background(), deliveries) },
+	}
+	for round := range 8 {
+		errs := make([]error, 4)
+		var wg sync.WaitGroup
+		for i := range errs {
+			wg.Go(func() { errs[i] = write[i/2%2](stores[i%len(stores)]) })
+		}
+		wg.Wait()
+		for i, err := range errs {
+			if err != nil {
+				t.Errorf("round %d, writer %d: got %v, want the deliveries written", round, i, err)
+			}
+		}
 	}
 }

@@ -81,6 +81,7 @@ func Run(t *testing.T, newDB func(t *testing.T) Open) {
 		{"Hold", testHold},
 		{"HoldForDigest", testHoldForDigest},
 		{"ReplanDigests", testReplanDigests},
+		{"ConcurrentPlannedDeliveries", testConcurrentPlannedDeliveries},
 		{"PostAlone", testPostAlone},
 		{"ItemTexts", testItemTexts},
 		{"FirstSeen", testFirstSeen},
