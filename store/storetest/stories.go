@@ -756,6 +756,20 @@ func testPostAlone(t *testing.T, h *harness) {
 	if err != nil || len(stats) != 1 || stats[0].Pending != 1 || !stats[0].OldestEnqueued.Equal(enqueued) {
 		t.Errorf("OutboxStats = %+v, %v; want desk's one pending alert enqueued at %v, not when it was posted alone (%v)", stats, err, enqueued, later)
 	}
+	// The join held as a message of its own, released by a re-plan, is
+	// no message of its own yet: versions before HoldForDigest kept when
+	// in sent_alone_at count as this one does, so after a downgrade too.
+	if _, err := s.ReplanDigests(ctx, func(held []store.Alert, _ map[string]string) ([]store.Alert, map[string]string) {
+		for i := range held {
+			held[i].Digest, held[i].HoldUntil = "capped|now", enqueued
+		}
+		return held, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if got := counted(later.Add(-time.Minute)); got != 1 {
+		t.Errorf("CountUnheld of that hour, the held join released = %d, want 1 (the join posted alone)", got)
+	}
 }
 
 // testCommitReportsDuplicates: a commit given Poll.Duplicates names the
