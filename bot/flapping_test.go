@@ -48,6 +48,14 @@ func TestAFlappingFeedIsLoggedOncePerStretch(t *testing.T) {
 			[]string{"feed failed", "feed recovered", "feed failed", "feed recovered"}, "after_errors=1 "},
 		{"a failure, a healthy day, a failure", []run{{down, 1}, {up, 150}, {down, 1}, {up, 1}},
 			[]string{"feed failed", "feed recovered", "feed failed", "feed recovered"}, "after_errors=1 "},
+		// Below flapHold either way: a relapse half an hour after a
+		// recovery (six polls 5 minutes apart), and half an hour down
+		// (four failures, the back-off doubling from 5 minutes), are the
+		// stretch going on, not its end.
+		{"a relapse half an hour after its recovery", []run{{down, 1}, {up, 6}, {down, 1}, {up, 1}},
+			[]string{"feed failed", "feed recovered", "feed flapping"}, "failures=2 "},
+		{"flapping, then down half an hour", append(flap(3), run{down, 4}, run{up, 1}),
+			[]string{"feed failed", "feed recovered", "feed flapping"}, "failures=2 "},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
