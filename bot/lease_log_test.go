@@ -95,15 +95,20 @@ func TestALeaseNoLongerTakenDoesNotKeepItsKindFailing(t *testing.T) {
 				if !tt.takeMail {
 					renewals.Go(func() { l.renewLoop(ctx) })
 				}
+				// README: "or it was not tried for 10 minutes" (written
+				// out, not forgetTakeFailureAfter, so that the test pins it).
 				steps := []struct {
-					after time.Duration
-					want  int // "works again" lines so far
+					after       time.Duration
+					want        int  // "works again" lines so far
+					wantFailing bool // the outbox leases keep the service not ready
 				}{
-					{time.Minute, 0},
-					{forgetTakeFailureAfter, 1},
+					{9 * time.Minute, 0, true},
+					{2 * time.Minute, 1, false},
 				}
+				var elapsed time.Duration
 				for _, s := range steps {
 					time.Sleep(s.after)
+					elapsed += s.after
 					synctest.Wait()
 					if tt.takeMail {
 						if _, err := l.tryTake(ctx, outboxLease("mail")); err != nil {
@@ -111,7 +116,10 @@ func TestALeaseNoLongerTakenDoesNotKeepItsKindFailing(t *testing.T) {
 						}
 					}
 					if got := strings.Count(logs.String(), "taking leases works again"); got != s.want {
-						t.Errorf("%v after the desk's failed take: %d lines say the takes work again, want %d:\n%s", s.after, got, s.want, logs)
+						t.Errorf("%v after the desk's failed take: %d lines say the takes work again, want %d:\n%s", elapsed, got, s.want, logs)
+					}
+					if got := l.failing("outbox"); got != s.wantFailing {
+						t.Errorf("%v after the desk's failed take: the outbox leases failing %v, want %v", elapsed, got, s.wantFailing)
 					}
 				}
 			})
