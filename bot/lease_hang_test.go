@@ -5,10 +5,13 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
+
+	"github.com/newshound/newshound/config"
 )
 
 // stuckLeaser is a store that does not answer (a network partition
@@ -116,4 +119,35 @@ func TestALeaseRenewalIsBoundedByAStoreThatHangs(t *testing.T) {
 			t.Errorf("a renewal the store did not answer took %v, want at most %v", took, want)
 		}
 	})
+}
+
+// TestALeaseTakeTheStoreDoesNotAnswerFailsWithin5s: README, "a feed's
+// lease the database fails to give, or does not give within 5 seconds,
+// is a failure of the store", and so is a destination's outbox lease:
+// with the default ttl (20 s) a take the store does not answer fails
+// after 5 s, saying so, and the take is given back within a second more.
+func TestALeaseTakeTheStoreDoesNotAnswerFailsWithin5s(t *testing.T) {
+	ttl := config.Default().Service.LeaseTTL
+	for _, name := range []string{"feed:wire", outboxLease("desk")} {
+		t.Run(name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				log := slog.New(slog.NewTextHandler(io.Discard, nil))
+				l := leasesOf(&stuckLeaser{takes: true}, "me", ttl, log)
+				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+				defer cancel()
+				start := time.Now()
+				got, err := l.tryTake(ctx, name)
+				took := time.Since(start)
+				if got || err == nil || ctx.Err() != nil {
+					t.Fatalf("take: got %v, %v (the caller's context: %v), want a failure before the caller's context ends", got, err, ctx.Err())
+				}
+				if want := "the store did not answer within 5s"; !strings.Contains(err.Error(), want) {
+					t.Errorf("take: got %q, want it to say %q", err, want)
+				}
+				if want := 5*time.Second + time.Second; took > want {
+					t.Errorf("the take and its give-back took %v, want at most %v", took, want)
+				}
+			})
+		})
+	}
 }
