@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/newshound/newshound/bot/notify"
 	"github.com/newshound/newshound/config"
+	"github.com/newshound/newshound/store"
 )
 
 // TestAFeedWhoseLeaseTheStoreFailsBacksOffAlone: a take of a feed's lease
@@ -23,23 +25,31 @@ import (
 // polled when due, and the store's failure is still reported.
 func TestAFeedWhoseLeaseTheStoreFailsBacksOffAlone(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo"})
-		st := h.sqlite(t)
-		defer st.Close()
-		log := slog.New(slog.NewTextHandler(io.Discard, nil))
-		svc, err := New(context.Background(), testOptions(h.cfg, st, map[string]notify.Notifier{"desk": h.rec}, log, time.Now))
-		if err != nil {
-			t.Fatal(err)
-		}
 		leaser := &leasesFailing{prefix: "feed:wire", hang: true} // its row locked
 		leaser.fail.Store(true)
-		svc.leases.leaser = leaser
+		h, svc := withLeaser(t, leaser)
 		polls := loopPolls(svc, "other", time.Hour+time.Minute)
 		wantPolledWhenDue(t, "the other feed", polls, h.cfg.Feeds[1].Interval)
 		if hl := svc.Health(); hl.Ready {
 			t.Errorf("Health: ready, want not ready while the store fails a feed's lease (reasons %q)", hl.Reasons)
 		}
 	})
+}
+
+// withLeaser is a harness and its service, on the wall clock (synctest's
+// in a bubble), whose leases leaser gives as a shared store would.
+func withLeaser(t *testing.T, leaser store.Leaser) (*harness, *Service) {
+	t.Helper()
+	h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo"})
+	st := h.sqlite(t)
+	t.Cleanup(func() { st.Close() })
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	svc, err := New(context.Background(), testOptions(h.cfg, st, map[string]notify.Notifier{"desk": h.rec}, log, time.Now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc.leases.leaser = leaser
+	return h, svc
 }
 
 // wantPolledWhenDue reports a feed polled at polls, each an interval after
@@ -74,4 +84,62 @@ func loopPolls(svc *Service, id string, d time.Duration) []time.Time {
 	defer cancel()
 	svc.poller.loop(ctx)
 	return polls // the loop has waited for its polls
+}
+
+// TestAFeedWhoseLeaseTheStoreFailsIsTriedAgainAMinuteLater: README, "that
+// feed alone is tried again a minute later": after each take the store
+// refuses or leaves unanswered (5 s), the next comes a minute after its
+// failure, not when the feed is next due (10 minutes) nor sooner.
+func TestAFeedWhoseLeaseTheStoreFailsIsTriedAgainAMinuteLater(t *testing.T) {
+	tests := []struct {
+		name   string
+		hang   bool
+		answer time.Duration // how long a take takes to fail
+	}{
+		{"refused", false, 0},
+		{"unanswered", true, 5 * time.Second},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				leaser := &takesTimed{leasesFailing: leasesFailing{prefix: "feed:wire", hang: tt.hang}}
+				leaser.fail.Store(true)
+				_, svc := withLeaser(t, leaser)
+				loopPolls(svc, "other", 30*time.Minute)
+				takes := leaser.times()
+				if len(takes) < 2 {
+					t.Fatalf("the failing feed's lease taken %d times in 30 minutes, want about one a minute", len(takes))
+				}
+				for i := 1; i < len(takes); i++ {
+					gap := takes[i].Sub(takes[i-1]) - tt.answer
+					if gap < time.Minute || gap > time.Minute+2*pollTick {
+						t.Errorf("take %d came %v after the one before failed, want a minute (to %v)", i, gap, time.Minute+2*pollTick)
+					}
+				}
+			})
+		})
+	}
+}
+
+// takesTimed is leasesFailing that records when a take of its prefix's
+// lease was asked.
+type takesTimed struct {
+	leasesFailing
+	mu    sync.Mutex
+	asked []time.Time
+}
+
+func (l *takesTimed) Lease(ctx context.Context, name, owner string, take int64, ttl time.Duration) (bool, error) {
+	if strings.HasPrefix(name, l.prefix) {
+		l.mu.Lock()
+		l.asked = append(l.asked, time.Now())
+		l.mu.Unlock()
+	}
+	return l.leasesFailing.Lease(ctx, name, owner, take, ttl)
+}
+
+func (l *takesTimed) times() []time.Time {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return slices.Clone(l.asked)
 }
