@@ -119,3 +119,36 @@ func TestDiskFullForAnHourIsLoggedOnce(t *testing.T) {
 		t.Errorf("the recovery is not logged:\n%s", logs.String())
 	}
 }
+
+// TestAStoreThatCannotWritePausesPollingBackingOff: README, "A store that
+// cannot write (a full disk) pauses polling, backing off": each failure in
+// a row pauses polling twice as long as the one before, from a second up
+// to a minute (and a fifth more at most, the jitter that spreads
+// instances out), and a write that works ends the pause and the back-off.
+func TestAStoreThatCannotWritePausesPollingBackingOff(t *testing.T) {
+	h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo"})
+	svc, st := h.open()
+	defer st.Close()
+	p := svc.poller
+	want := []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second,
+		16 * time.Second, 32 * time.Second, time.Minute, time.Minute}
+	check := func(after string, want time.Duration) {
+		t.Helper()
+		p.storeFailed("write", "saving feed state failed", errDiskFull, "wire")
+		got := p.storeDown.pausedUntil().Sub(h.clock)
+		if got < want || got > want+want/5 {
+			t.Errorf("%s: polling paused for %v, want %v (to %v)", after, got, want, want+want/5)
+		}
+		if !p.storePaused(h.clock.Add(want - time.Millisecond)) {
+			t.Errorf("%s: polling goes on before the pause of %v ends", after, want)
+		}
+	}
+	for i, w := range want {
+		check(fmt.Sprintf("failure %d in a row", i+1), w)
+	}
+	p.storeDown.ok()
+	if p.storePaused(h.clock) {
+		t.Errorf("polling paused after a write that worked")
+	}
+	check("a failure after a write that worked", time.Second)
+}
