@@ -238,6 +238,8 @@ func (r *heldReplans) owe(ctx context.Context, subs map[string]retimed) {
 // would take as the only one its held alerts follow. A failure is not
 // logged: the store that failed the re-plan fails this too, and the
 // re-plan's failure is, and its retry writes down the delivery it makes.
+// It is written even when a shutdown cut the re-plan short: the start
+// after the stop has nothing else to read them by.
 func (r *heldReplans) noteOwed(ctx context.Context) {
 	notes := map[string]string{}
 	for id, was := range r.owed {
@@ -245,7 +247,12 @@ func (r *heldReplans) noteOwed(ctx context.Context) {
 			notes[id] = deliveriesText(was)
 		}
 	}
-	if len(notes) == 0 || r.store.NotePlannedDeliveries(ctx, notes) != nil {
+	if len(notes) == 0 {
+		return
+	}
+	ctx, cancel := recordCtx(ctx)
+	defer cancel()
+	if r.store.NotePlannedDeliveries(ctx, notes) != nil {
 		return
 	}
 	if r.planned != nil {

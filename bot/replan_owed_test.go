@@ -1,11 +1,14 @@
 package bot
 
 import (
+	"context"
 	"io"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/newshound/newshound/config"
+	"github.com/newshound/newshound/store"
 )
 
 // TestAReloadBeforeAnOwedReplanKeepsWhatTheDeliveryBetweenHeld: a
@@ -124,4 +127,54 @@ func TestAReloadAfterAStartsFailedReplanKeepsWhatWasWrittenDown(t *testing.T) {
 	wantSent(t, "21:52, the reload to C", started.runTwice(t, "21:52"), nil, nil)
 	h.setClock("22:01")
 	wantSent(t, "22:01", started.runTwice(t, "22:01"), nil, [][]string{{"Aleppo story 1"}})
+}
+
+// replanCutByStop is a store whose ReplanDigests is cut short by a
+// shutdown, as the stories lease's wait is when newshound is stopped.
+type replanCutByStop struct {
+	store.Store
+	stop context.CancelFunc
+}
+
+func (s replanCutByStop) ReplanDigests(ctx context.Context, _ func([]store.Alert, map[string]string) ([]store.Alert, map[string]string)) (int, error) {
+	s.stop()
+	return 0, ctx.Err()
+}
+
+// TestAReplanCutByTheStopWritesDownWhatIsOwed: a reload from instant (A)
+// to quiet hours (B) whose re-plan a shutdown cuts short owes it; both
+// deliveries must be written down for the start after the stop, which
+// reads rows B held meanwhile by them (as
+// TestAStopBeforeAnOwedReplanKeepsWhatTheDeliveryBetweenHeld's), though
+// the context that cut it is done.
+func TestAReplanCutByTheStopWritesDownWhatIsOwed(t *testing.T) {
+	h := newHarness(t, config.Subscription{Name: "aleppo", Query: "aleppo", Delivery: config.Delivery{Location: time.UTC}})
+	h.clock = time.Date(2026, 12, 2, 21, 0, 0, 0, time.UTC)
+	h.afterFirstSight()
+	st := h.sqlite(t)
+	t.Cleanup(func() { st.Close() })
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	svc, err := New(context.Background(), h.options(replanCutByStop{Store: st, stop: stop}, h.rec, io.Discard))
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := configSubID("aleppo")
+	delivery := func() string {
+		sub, _ := svc.live.catalog().Subscription(id)
+		return deliveryText(sub.Delivery)
+	}
+	a := delivery()
+	next := *h.cfg
+	next.Subscriptions = slices.Clone(h.cfg.Subscriptions)
+	next.Subscriptions[0].Delivery.QuietHours = &config.TimeWindow{Start: config.ClockTime{Hour: 21}, End: config.ClockTime{Hour: 7}}
+	_ = svc.Reload(ctx, &next) // cut short by the stop: its error is the stop's
+	b := delivery()
+	planned, err := st.PlannedDeliveries(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := planned[id], "["+a+","+b+"]"; got != want {
+		t.Errorf("written down for %s after the stop: got %s, want %s", id, got, want)
+	}
 }

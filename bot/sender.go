@@ -955,7 +955,8 @@ const recordTimeout = 5 * time.Second
 // the send is over: the send may take longer than recordTimeout (a rate
 // limit waited out in the notifier, an HTTP timeout), and what happened
 // is recorded even when shutdown cancelled ctx during it: a message
-// Discord accepted must be marked delivered.
+// Discord accepted must be marked delivered. What a re-plan cut short
+// owes is written down under it too (heldReplans.noteOwed).
 func recordCtx(ctx context.Context) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
 }
