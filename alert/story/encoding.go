@@ -22,7 +22,8 @@ import (
 // Version 6 added, after the lead, the link's slug words (see WithLink; a
 // row of an earlier version has none, and groups by its title and lead);
 // a fingerprint without them is still written as version 5, so that only
-// a headline alone under a slug is a row an older release cannot read.
+// a headline alone under a slug (no lead, or one of its words alone) is a
+// row an older release cannot read.
 const (
 	encodingVersion = 6
 	encodingNoSlug  = 5

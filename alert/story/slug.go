@@ -107,7 +107,8 @@ func turnsCase(w string) bool {
 // slugWords) that its title lacks: an outlet's slug is often its whole
 // headline where the feed cut the title. The Index weighs them by its
 // options (see Options.slugMode and DefaultOptions). They stand in for a
-// lead the feed does not give, so beside a lead none are kept, and the
+// lead the feed does not give, so beside a lead of words the title lacks
+// none are kept (one of the title's words alone counts as none), and the
 // fingerprint stays one a release before them reads (see encodingVersion).
 func (fp Fingerprint) WithLink(link string) Fingerprint {
 	if len(fp.lead) > 0 {

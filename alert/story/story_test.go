@@ -1353,6 +1353,9 @@ func TestOlderReleasesReadWhatHasNoSlug(t *testing.T) {
 		{"a headline under a link without a slug", Make("Sbarro files for bankruptcy again", "").WithLink("https://wire.example/p/48213"), encodingNoSlug},
 		{"a headline and a lead under a slug", Make("Kerry, Lavrov agree Syria truce from Monday", wireLead).WithLink(slugLink), encodingNoSlug},
 		{"a headline alone under a slug", Make("Sbarro files for bankruptcy again", "").WithLink(slugLink), encodingVersion},
+		// A lead of the headline's words alone gives none: the slug's
+		// stand in for it, as for no lead.
+		{"a headline under a slug, its lead the headline again", Make("Sbarro files for bankruptcy again", "Sbarro files for bankruptcy again.").WithLink(slugLink), encodingVersion},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
