@@ -663,7 +663,7 @@ const subjectItems = 5
 // words the title lacks (slugWords, WithLink: ids, numbers, dates and
 // extensions dropped, and site furniture by a short list, since a
 // section is a segment of its own and IDF weighs the rest) stood in for
-// the lead the rows lack (slugMode; the product passes no link). On the
+// the lead the rows lack (slugMode; the product passed no link then). On the
 // 400 shuffles of the tune half (swallowing, missing a target, F1; these
 // defaults: 12, 54, 0.7124), as the lead (LeadWeight, discounted when
 // both have one): 13, 14, 0.7199; as a lead of their own, undiscounted,
