@@ -2,7 +2,6 @@ package bot
 
 import (
 	"context"
-	"slices"
 	"testing"
 	"time"
 
@@ -117,16 +116,14 @@ func TestAReplanAcrossADSTChangeKeepsLocalTime(t *testing.T) {
 				run(tt.found)
 				wantSent(t, tt.found.Format(time.RFC3339)+" (found)", h.rec.since(&read), nil, nil)
 				h.clock = tt.changed
-				next := *h.cfg
-				next.Subscriptions = slices.Clone(h.cfg.Subscriptions)
-				next.Subscriptions[0].Delivery = tt.to
+				next := h.withDelivery(tt.to)
 				if restart {
 					st.Close()
-					h.cfg = &next
+					h.cfg = next
 					var s store.Store
 					svc, s = h.open()
 					t.Cleanup(func() { s.Close() })
-				} else if err := svc.Reload(ctx, &next); err != nil {
+				} else if err := svc.Reload(ctx, next); err != nil {
 					t.Fatal(err)
 				}
 				run(tt.changed)

@@ -3,7 +3,6 @@ package bot
 import (
 	"context"
 	"io"
-	"slices"
 	"testing"
 	"time"
 
@@ -32,10 +31,9 @@ func TestAReloadReplansAHoldFromWhenItWasDecided(t *testing.T) {
 	rec.since(&read)
 
 	h.clock = time.Date(2026, 11, 21, 13, 30, 0, 0, time.UTC)
-	next := *h.cfg
-	next.Subscriptions = slices.Clone(h.cfg.Subscriptions)
-	next.Subscriptions[0].Delivery.QuietHours = &config.TimeWindow{Start: config.ClockTime{Hour: 13}, End: config.ClockTime{Hour: 16}}
-	if err := svc.Reload(ctx, &next); err != nil {
+	d := h.cfg.Subscriptions[0].Delivery
+	d.QuietHours = &config.TimeWindow{Start: config.ClockTime{Hour: 13}, End: config.ClockTime{Hour: 16}}
+	if err := svc.Reload(ctx, h.withDelivery(d)); err != nil {
 		t.Fatal(err)
 	}
 	for _, at := range []string{"13:30", "15:01", "16:01"} {
@@ -87,10 +85,9 @@ func TestAReloadReplansACapsHoldCommittedAfterItsHour(t *testing.T) {
 	h.write("wire.xml", item(10, "Aleppo story 0", h.clock), item(11, "Aleppo story 1", h.clock))
 	svc.poller.pollAll(ctx, svc.live.catalog().Feeds(), pollEvery)
 	h.clock = time.Date(2026, 12, 2, 11, 0, 0, 100e6, time.UTC)
-	next := *h.cfg
-	next.Subscriptions = slices.Clone(h.cfg.Subscriptions)
-	next.Subscriptions[0].Delivery.QuietHours = &config.TimeWindow{Start: config.ClockTime{Hour: 23}, End: config.ClockTime{Hour: 7}}
-	if err := svc.Reload(ctx, &next); err != nil {
+	d := h.cfg.Subscriptions[0].Delivery
+	d.QuietHours = &config.TimeWindow{Start: config.ClockTime{Hour: 23}, End: config.ClockTime{Hour: 7}}
+	if err := svc.Reload(ctx, h.withDelivery(d)); err != nil {
 		t.Fatal(err)
 	}
 	runOnce()

@@ -3,7 +3,6 @@ package bot
 import (
 	"context"
 	"io"
-	"slices"
 	"testing"
 	"time"
 
@@ -165,10 +164,9 @@ func TestAReplanCutByTheStopWritesDownWhatIsOwed(t *testing.T) {
 		return deliveryText(sub.Delivery)
 	}
 	a := delivery()
-	next := *h.cfg
-	next.Subscriptions = slices.Clone(h.cfg.Subscriptions)
-	next.Subscriptions[0].Delivery.QuietHours = &config.TimeWindow{Start: config.ClockTime{Hour: 21}, End: config.ClockTime{Hour: 7}}
-	_ = svc.Reload(ctx, &next) // cut short by the stop: its error is the stop's
+	d := h.cfg.Subscriptions[0].Delivery
+	d.QuietHours = &config.TimeWindow{Start: config.ClockTime{Hour: 21}, End: config.ClockTime{Hour: 7}}
+	_ = svc.Reload(ctx, h.withDelivery(d)) // cut short by the stop: its error is the stop's
 	b := delivery()
 	planned, err := st.PlannedDeliveries(context.Background())
 	if err != nil {

@@ -188,10 +188,9 @@ func TestAReloadReplansAJoinWithItsStory(t *testing.T) {
 		t.Fatal("the sender failed to hold the join")
 	}
 	at(22, 0, 7)
-	next := *h.cfg
-	next.Subscriptions = slices.Clone(h.cfg.Subscriptions)
-	next.Subscriptions[0].Delivery.QuietHours = &config.TimeWindow{Start: config.ClockTime{Hour: 23}, End: config.ClockTime{Hour: 7}}
-	if err := svc.Reload(ctx, &next); err != nil {
+	d := h.cfg.Subscriptions[0].Delivery
+	d.QuietHours = &config.TimeWindow{Start: config.ClockTime{Hour: 23}, End: config.ClockTime{Hour: 7}}
+	if err := svc.Reload(ctx, h.withDelivery(d)); err != nil {
 		t.Fatal(err)
 	}
 	runOnce()
@@ -262,12 +261,18 @@ func (r *refusingReplans) runTwice(t *testing.T, at string) []notify.Message {
 // delivery d.
 func (r *refusingReplans) reload(t *testing.T, d config.Delivery) {
 	t.Helper()
-	next := *r.h.cfg
-	next.Subscriptions = slices.Clone(r.h.cfg.Subscriptions)
-	next.Subscriptions[0].Delivery = d
-	if err := r.svc.Reload(context.Background(), &next); err != nil {
+	if err := r.svc.Reload(context.Background(), r.h.withDelivery(d)); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// withDelivery is a copy of h's config whose first subscription has the
+// delivery d; h's is left as it is.
+func (h *harness) withDelivery(d config.Delivery) *config.Config {
+	next := *h.cfg
+	next.Subscriptions = slices.Clone(h.cfg.Subscriptions)
+	next.Subscriptions[0].Delivery = d
+	return &next
 }
 
 // TestAReplanThatFailedIsMadeLater: a reload at 07:30 that switches an
