@@ -162,42 +162,39 @@ func TestPollGivingUpOnTheStoriesLeaseBacksOffTheFeed(t *testing.T) {
 	}
 }
 
-// TestAPollGivingUpOnTheLeaseIsOneWaitWhoeverHoldsIt: a give-up names the
+// TestAGiveUpOnTheLeaseIsOneStateWhoeverHoldsIt: a give-up names the
 // instance holding the stories lease when the store told which in time,
 // and not otherwise (the workers ahead used the whole budget), and the
-// holder may change; each give-up was a new state of the wait, logged
-// again, so the wait of TestPollGivingUpOnTheStoriesLeaseBacksOffTheFeed
-// logged twice under load. It is one wait, logged once.
-func TestAPollGivingUpOnTheLeaseIsOneWaitWhoeverHoldsIt(t *testing.T) {
-	t.Parallel()
-	dsn := pgtest.Schema(t)
-	logs := &logBuffer{}
-	svc, _ := pollingInstance(t, dsn, time.Second, slog.New(slog.NewTextHandler(logs, nil)))
-	f, _ := svc.live.catalog().Feed("wire")
-	st, _ := svc.poller.loadState(context.Background(), f)
-	for _, owner := range []string{otherInstance, "", "newsroom-3/77/cafe", ""} {
-		err := svc.poller.commits.gaveUp(time.Second, nil, owner)
-		svc.poller.leftForLease(context.Background(), f, st, err, svc.now())
+// holder may change. Each give-up was a new state, logged again: a poll's
+// wait (so TestPollGivingUpOnTheStoriesLeaseBacksOffTheFeed's logged
+// twice under load) and a re-plan's retried failure. Each is logged once.
+func TestAGiveUpOnTheLeaseIsOneStateWhoeverHoldsIt(t *testing.T) {
+	tests := []struct {
+		name, logged string
+		giveUp       func(svc *Service, err error)
+	}{
+		{"a poll's wait", "a poll gave up waiting for the stories lease", func(svc *Service, err error) {
+			f, _ := svc.live.catalog().Feed("wire")
+			st, _ := svc.poller.loadState(context.Background(), f)
+			svc.poller.leftForLease(context.Background(), f, st, err, svc.now())
+		}},
+		{"a re-plan's failure", "re-planning held alerts", func(svc *Service, err error) {
+			svc.poller.replans.failed(context.Background(), nil, err)
+		}},
 	}
-	if got := strings.Count(logs.String(), "a poll gave up waiting for the stories lease"); got != 1 {
-		t.Errorf("four give-ups logged %d times, want once:\n%s", got, logs.String())
-	}
-}
-
-// TestAReplanGivingUpOnTheLeaseIsOneFailureWhoeverHoldsIt: a re-plan of
-// held alerts retried while another instance holds the stories lease was
-// logged again whenever its give-up named the holder where the one before
-// did not, or another. It is logged once.
-func TestAReplanGivingUpOnTheLeaseIsOneFailureWhoeverHoldsIt(t *testing.T) {
-	t.Parallel()
-	dsn := pgtest.Schema(t)
-	logs := &logBuffer{}
-	svc, _ := pollingInstance(t, dsn, time.Second, slog.New(slog.NewTextHandler(logs, nil)))
-	for _, owner := range []string{otherInstance, "", "newsroom-3/77/cafe", ""} {
-		svc.poller.replans.failed(context.Background(), nil, svc.poller.commits.gaveUp(time.Second, nil, owner))
-	}
-	if got := strings.Count(logs.String(), "re-planning held alerts"); got != 1 {
-		t.Errorf("four give-ups logged %d times, want once:\n%s", got, logs.String())
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			dsn := pgtest.Schema(t)
+			logs := &logBuffer{}
+			svc, _ := pollingInstance(t, dsn, time.Second, slog.New(slog.NewTextHandler(logs, nil)))
+			for _, owner := range []string{otherInstance, "", "newsroom-3/77/cafe", ""} {
+				tt.giveUp(svc, svc.poller.commits.gaveUp(time.Second, nil, owner))
+			}
+			if got := strings.Count(logs.String(), tt.logged); got != 1 {
+				t.Errorf("four give-ups logged %d times, want once:\n%s", got, logs.String())
+			}
+		})
 	}
 }
 
