@@ -40,6 +40,11 @@ var slugFurniture = setOf(
 // full headline, with names a cut title lacks. Only the link's first
 // maxSlugLink bytes are read.
 func slugWords(link string) []string {
+	// The query and fragment give no words: a long one must not cut the
+	// path below.
+	if i := strings.IndexAny(link[:min(len(link), maxSlugLink)], "?#"); i >= 0 {
+		link = link[:i]
+	}
 	if len(link) > maxSlugLink {
 		// Cut at a separator, so that no word or escape is cut in two.
 		link = link[:max(strings.LastIndexAny(link[:maxSlugLink], "/-_+"), 0)]

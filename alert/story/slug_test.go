@@ -46,6 +46,11 @@ func TestSlugWords(t *testing.T) {
 		{"another Google News article id", "https://news.google.com/rss/articles/bRF-_FVC92BAofEBWDDk8IiwISdQrGUHhZ0zOTRz40akFxCDd8wlmusTEuBjnqTAGaKK6-G8V5CMAFDqb3Bi6Icyz37AuPyzm3S0uM3xXHxnh7VvYQJwNMjau2M_wvU_Gg8tg0BjEe6A-daV0Vd8-zP1BloeI5_NOqf5Q5eb7dT3ZS9-rmEptI0AHDeWOhPEWCEAiKY_UWIQP4viuggQ-euWw_IE7cJSDQg1", nil},
 		{"FeedBurner, its id then the slug", "http://rss.cnn.com/~r/rss/cnn_topstories/~3/7o8TRrLwstE/dnt-tx-black-friday-dealership-one-dollar-cars.kprc.html",
 			[]string{"dnt", "black", "friday", "dealership", "one", "dollar", "cars", "kprc"}},
+		// Past maxSlugLink by its query or fragment: the slug is read whole.
+		{"a signature's kilobyte after the slug", "https://wire.example/2026/03/11/pizza-chain-sbarro-files-for-bankruptcy-again.html?sig=" + strings.Repeat("0f", 600),
+			[]string{"pizza", "chain", "sbarro", "files", "for", "bankruptcy", "again"}},
+		{"a fragment's kilobyte after the slug", "https://wire.example/2026/03/11/pizza-chain-sbarro-files-for-bankruptcy-again#" + strings.Repeat("0f", 600),
+			[]string{"pizza", "chain", "sbarro", "files", "for", "bankruptcy", "again"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
