@@ -398,8 +398,9 @@ func logRates(t *testing.T, rows []ucReport, n int) {
 // 400): the defaults swallow a story on 24 of 400 shuffles ("about one run
 // in seventeen"), 25 stories in all, of which 21 have a report listed by
 // its headline (h105's one run of slugConfirmed; the defaults before the
-// slug, beforeSlug: 29, 31, 28). The shuffles are seeded, so the figures are exact; a change of
-// the grouping that moves them must update README.md with them.
+// slug, beforeSlug: 29, 31, 28). The shuffles are seeded, so the figures
+// are exact; a change of the grouping that moves them must update
+// README.md with them.
 var readmeShuffles = struct{ shuffles, swallowedShuffles, swallowedStories, headlined int }{400, 24, 25, 21}
 
 // checkReadmeFigures fails when r, the defaults measured on
@@ -478,7 +479,7 @@ const tuneShuffles = 400
 // word), since most of the tune half's swallows are the labels' noise,
 // which the settings of earlier rounds were partly chosen on. It picks,
 // by event, among the settings that miss on no more shuffles than the
-// first one (the defaults before), the one with the fewest shuffles on
+// first one (the defaults as they are), the one with the fewest shuffles on
 // which a story is swallowed by another event, then the best F1. That
 // is how DefaultOptions were chosen (by the labels as given until h113).
 // Run it with (about four minutes on two cores):
