@@ -117,6 +117,10 @@ func (d Delivery) Release(subID string, now time.Time, sentThisHour int) Release
 	return Release{k}
 }
 
+// MayHold reports whether d may hold an alert for a digest: by a
+// schedule, quiet hours or max_per_hour.
+func (d Delivery) MayHold() bool { return d.Digest != nil || d.Quiet != nil || d.MaxPerHour > 0 }
+
 // SameTiming reports whether d and o hold alerts for the same digests:
 // the same schedule, quiet hours and zone, so that a reload changing
 // neither has nothing held to re-plan. MaxPerHour's digests are of the

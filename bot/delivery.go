@@ -67,7 +67,7 @@ func (p *poller) hold(ctx context.Context, cat *alert.Catalog, entries []alert.E
 func mayHold(cat *alert.Catalog, entries []alert.Entry) bool {
 	for _, e := range entries {
 		if s, ok := cat.Subscription(e.Subscription); ok {
-			if d := s.Delivery; d.Digest != nil || d.Quiet != nil || d.MaxPerHour > 0 {
+			if s.Delivery.MayHold() {
 				return true
 			}
 		}

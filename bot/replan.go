@@ -516,8 +516,7 @@ func heldBy(was []*alert.Subscription, more ...*alert.Subscription) []*alert.Sub
 	out := slices.Clone(was)
 	for _, m := range more {
 		d := m.Delivery
-		holds := d.Digest != nil || d.Quiet != nil || d.MaxPerHour > 0
-		if holds && !slices.ContainsFunc(out, func(w *alert.Subscription) bool { return deliveryText(w.Delivery) == deliveryText(d) }) {
+		if d.MayHold() && !slices.ContainsFunc(out, func(w *alert.Subscription) bool { return deliveryText(w.Delivery) == deliveryText(d) }) {
 			out = append(out, m)
 		}
 	}
