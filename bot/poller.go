@@ -50,6 +50,7 @@ type poller struct {
 	busyHosts  *busyHosts // feeds not fetched for want of a slot on their host
 	reasons    failReasons
 	putOff     putOffRetries
+	caughtUp   caughtUpFeeds // planned afresh at the loop's next rebuild
 	storeDown  storeBackoff
 	states     *feedStates // reads and group-commits feed states
 	beat       heartbeat
@@ -1714,6 +1715,7 @@ func (p *poller) catchUp(ctx context.Context, f *alert.Feed, feed *feeds.Feed) e
 		return err
 	}
 	p.feeds.record(f.ID, nil)
+	p.caughtUp.add(f.ID)
 	if disabled.Disabled {
 		p.putOff.forget(f.ID)
 		p.log.Info("a disabled feed fetched for a watch's catch-up works again; enabled", "feed", f.ID, "url", redact.URL(st.URL), "disabled_because", disabled.DisabledReason)

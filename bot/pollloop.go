@@ -178,6 +178,7 @@ func (p *poller) planNew(ctx context.Context, cat *alert.Catalog, after replanAf
 // start's and, put off again, made again a minute later, not after the
 // back-off they had reached (retryPutOffUntil).
 func (p *poller) planAfresh(q *dueQueue, f *alert.Feed, st store.FeedState, found bool, now time.Time) {
+	p.caughtUp.take(f.ID) // a new watch's feed, planned so already
 	at, mode := p.firstPlan(f, st, found, now)
 	if mode == pollRetryDisabled {
 		p.putOff.forget(f.ID)
@@ -188,16 +189,19 @@ func (p *poller) planAfresh(q *dueQueue, f *alert.Feed, st store.FeedState, foun
 // reloadChanges reports whether a rebuild from the catalog after.prev
 // plans a queued feed afresh: it is disabled and a config reload made the
 // new catalog, or its url or its schedule changed (a shorter interval
-// applies from the last poll: dueAt), or after.prev did not list it and
-// it is enabled. Such a feed comes back (a watch resumed or added again, a
+// applies from the last poll: dueAt), or after.prev did not list it, or a
+// watch's catch-up fetched it since the loop planned it, and it is
+// enabled. Such a feed comes back (a watch resumed or added again, a
 // reload): its place in the queue is from before it left, a year out if
-// it was disabled (plannedAfter), though the catch-up of a resumed watch
-// may have enabled it since. One still disabled stays so: the catch-up
-// was its try, and planned afresh it would be fetched again at once, as a
-// start's retry.
+// it was disabled (plannedAfter), or the end of its back-off, though the
+// catch-up of a resumed watch may have enabled it since. A watch paused
+// and resumed (or removed and added) within one pass of the loop leaves
+// after.prev listing its feed: the catch-up says so (caughtUp). One still
+// disabled stays so: the catch-up was its try, and planned afresh it
+// would be fetched again at once, as a start's retry.
 func (p *poller) reloadChanges(f *alert.Feed, st store.FeedState, after replanAfter) bool {
 	old, listed := after.prev.Feed(f.ID)
-	if !listed {
+	if caught := p.caughtUp.take(f.ID); !listed || caught {
 		return !st.Disabled || after.reloaded
 	}
 	return st.Disabled && after.reloaded || old.URL != f.URL || p.schedule(old) != p.schedule(f)
@@ -215,6 +219,32 @@ func (p *poller) replanOne(ctx context.Context, cat *alert.Catalog, after replan
 		return
 	}
 	p.planAfresh(q, f, st, found, p.now())
+}
+
+// caughtUpFeeds are the feeds a watch's catch-up (poller.catchUp) wrote a
+// state for since the loop last planned them, which the loop's queue
+// does not know: the catch-up runs on the /watch command's goroutine.
+type caughtUpFeeds struct {
+	mu  sync.Mutex
+	ids map[string]bool
+}
+
+func (c *caughtUpFeeds) add(id string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.ids == nil {
+		c.ids = map[string]bool{}
+	}
+	c.ids[id] = true
+}
+
+// take reports whether feed id was caught up, and forgets it.
+func (c *caughtUpFeeds) take(id string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	caught := c.ids[id]
+	delete(c.ids, id)
+	return caught
 }
 
 // due is one feed's place in the queue.
