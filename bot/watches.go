@@ -63,7 +63,10 @@ func (w *watches) Add(ctx context.Context, req discord.AddRequest) (discord.Watc
 		w.poller.removals.watchFeeds.Unlock()
 		return discord.WatchInfo{}, err
 	}
-	if _, polled := w.live.catalog().Feed(feedID); !polled {
+	if polled, err := w.polled(ctx, feedID, 0); err != nil {
+		w.poller.removals.watchFeeds.Unlock()
+		return discord.WatchInfo{}, err
+	} else if !polled {
 		// Before the catalog names the feed (and wakes the poll loop):
 		// what it has now is remembered, not posted.
 		if err := w.poller.catchUp(ctx, w.live.watchFeed(feedURL), feed); err != nil {
@@ -284,11 +287,16 @@ func (w *watches) SetPaused(ctx context.Context, guildID string, id int64, pause
 	if paused {
 		reason = "paused by a moderator"
 	}
-	feedID := WatchFeedID(x.FeedURL)
-	if _, polled := w.live.catalog().Feed(feedID); !paused && !polled {
-		// What the feed published while nobody polled it is not news now:
-		// remembered before the catalog names the feed again.
-		w.catchUpResumed(ctx, x.FeedURL)
+	if !paused && x.Paused {
+		polled, err := w.polled(ctx, WatchFeedID(x.FeedURL), id)
+		if err != nil {
+			return err
+		}
+		if !polled {
+			// What the feed published while nobody polled it is not
+			// news now: remembered before the catalog names it again.
+			w.catchUpResumed(ctx, x.FeedURL)
+		}
 	}
 	if err := w.store.SetWatchPaused(ctx, id, paused, reason); err != nil {
 		return err
@@ -298,6 +306,21 @@ func (w *watches) SetPaused(ctx context.Context, guildID string, id int64, pause
 	}
 	w.takeIn(ctx, map[bool]string{true: "pause", false: "resume"}[paused], id)
 	return nil
+}
+
+// polled reports whether a watch but watch except, not paused, names
+// feedID in the store: the feed is polled, and a catch-up would mark seen
+// what that watch has not polled yet. This instance's catalog may not know
+// it yet: another instance's /watch command is taken in within
+// watchesCheck.
+func (w *watches) polled(ctx context.Context, feedID string, except int64) (bool, error) {
+	ws, err := w.store.Watches(ctx)
+	if err != nil {
+		return false, err
+	}
+	return slices.ContainsFunc(ws, func(x store.Watch) bool {
+		return x.ID != except && !x.Paused && WatchFeedID(x.FeedURL) == feedID
+	}), nil
 }
 
 // catchUpResumed remembers what a resumed watch's feed has now. When the
