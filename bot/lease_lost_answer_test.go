@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"sync"
 	"testing"
 	"time"
 
@@ -97,4 +98,60 @@ func openShared(t *testing.T, dsn string) *store.Postgres {
 	}
 	t.Cleanup(func() { pg.Close() })
 	return pg
+}
+
+// lateGrants is a shared store whose takes reach the database late: the
+// caller hears nothing until its context ends, and a take so cut short
+// is run after the next give-back of its lease, which finds no row to
+// delete.
+type lateGrants struct {
+	store.Leaser
+	mu      sync.Mutex
+	pending map[string]func()
+}
+
+func (s *lateGrants) Lease(ctx context.Context, name, owner string, take int64, ttl time.Duration) (bool, error) {
+	<-ctx.Done()
+	s.mu.Lock()
+	s.pending[name] = func() { s.Leaser.Lease(context.Background(), name, owner, take, ttl) }
+	s.mu.Unlock()
+	return false, ctx.Err()
+}
+
+func (s *lateGrants) Release(ctx context.Context, name, owner string, take int64) error {
+	err := s.Leaser.Release(ctx, name, owner, take)
+	s.mu.Lock()
+	late := s.pending[name]
+	delete(s.pending, name)
+	s.mu.Unlock()
+	if late != nil {
+		late()
+	}
+	return err
+}
+
+// TestALeaseTakeThatLandsAfterItsGiveBackIsGivenBackAtTheNextRound: a
+// take cut short whose INSERT reaches the database after its give-back
+// left a row renewed by no one, and the other instances waited up to the
+// ttl (20 s by default) for a lease no one used. The next renewal round
+// (ttl/3) gives it back again.
+func TestALeaseTakeThatLandsAfterItsGiveBackIsGivenBackAtTheNextRound(t *testing.T) {
+	ctx := context.Background()
+	pg := openSchema(t)
+	l := leasesOf(&lateGrants{Leaser: pg, pending: map[string]func(){}}, "me", time.Minute, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	cut, cancel := context.WithCancel(ctx)
+	cancel() // a shutdown, or callTimeout: cut short either way
+	if got, err := l.tryTake(cut, storiesLease); got || err == nil {
+		t.Fatalf("tryTake: %v, %v; want the take failed", got, err)
+	}
+	if got, err := pg.LeaseHolder(ctx, storiesLease); err != nil || got != "me" {
+		t.Fatalf("after the give-back, the late take: %q holds the stories lease (%v), want \"me\": the test shows nothing", got, err)
+	}
+	l.renewHeld(ctx)
+	if got, err := pg.LeaseHolder(ctx, storiesLease); err != nil || got != "" {
+		t.Errorf("after a renewal round, %q holds the stories lease (%v), want no one: the others wait up to the ttl for it", got, err)
+	}
+	if got, err := pg.Lease(ctx, storiesLease, otherInstance, 1, time.Minute); err != nil || !got {
+		t.Errorf("another instance's take after the round: %v, %v; want it taken", got, err)
+	}
 }

@@ -50,6 +50,18 @@ type leases struct {
 	// (takeFailed, takeAnswered).
 	takeMu      sync.Mutex
 	failedTakes map[string]time.Time
+	// cut are the holdings whose take was cut short (giveBackCut), with
+	// when their ttl is over, under mu: the take's INSERT may reach the
+	// database after its give-back, and its row, renewed by no one, keeps
+	// the other instances waiting until then. Each renewal round gives
+	// them back again (giveBackCutAgain).
+	cut map[cutHolding]time.Time
+}
+
+// cutHolding is a holding of a lease whose take was cut short.
+type cutHolding struct {
+	name    string
+	holding int64
 }
 
 // heldLease is a lease this instance holds.
@@ -71,7 +83,7 @@ func newLeases(st store.Store, ttl time.Duration, log *slog.Logger) *leases {
 
 // leasesOf is newLeases with its leaser (nil: not shared) and owner given.
 func leasesOf(leaser store.Leaser, owner string, ttl time.Duration, log *slog.Logger) *leases {
-	return &leases{leaser: leaser, owner: owner, ttl: ttl, log: log, held: map[string]heldLease{}, holdings: map[string]int64{}, errs: statelog.New(log)}
+	return &leases{leaser: leaser, owner: owner, ttl: ttl, log: log, held: map[string]heldLease{}, holdings: map[string]int64{}, cut: map[cutHolding]time.Time{}, errs: statelog.New(log)}
 }
 
 // shared reports whether the store is shared, so that leases matter.
@@ -307,7 +319,41 @@ const maxCutRelease = time.Second
 // one this instance has (a renewal) is given back by its release.
 // Release takes nothing from another owner, nor another holding.
 func (l *leases) giveBackCut(ctx context.Context, name string, holding int64) {
+	l.mu.Lock()
+	l.cut[cutHolding{name, holding}] = time.Now().Add(l.ttl)
+	l.mu.Unlock()
 	l.releaseWithin(ctx, name, holding, l.cutReleaseTimeout())
+}
+
+// giveBackCutAgain gives back once more, all within cutReleaseTimeout,
+// the holdings whose take was cut short within the ttl: a take whose
+// INSERT reached the database after its give-back's DELETE (run on
+// another connection, which found no row to delete) is given back a
+// renewal round (ttl/3) later, not at its ttl. A
+// holding cut short is never taken again (holding), so this deletes no
+// take that holds the lease.
+func (l *leases) giveBackCutAgain(ctx context.Context) {
+	now := time.Now()
+	l.mu.Lock()
+	var again []cutHolding
+	for c, over := range l.cut {
+		if now.Before(over) {
+			again = append(again, c)
+		} else {
+			delete(l.cut, c)
+		}
+	}
+	l.mu.Unlock()
+	if len(again) == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, l.cutReleaseTimeout())
+	defer cancel()
+	for _, c := range again {
+		if err := l.leaser.Release(ctx, c.name, l.owner, c.holding); err != nil {
+			l.log.Debug("giving back again a lease whose take was cut short", "lease", c.name, "err", err)
+		}
+	}
 }
 
 // cutReleaseTimeout is how long giveBackCut waits for the store.
@@ -395,7 +441,15 @@ func (l *leases) renewLoop(ctx context.Context) {
 	}
 }
 
-// renewHeld renews every held lease in one call to the store, so that a
+// renewHeld is a renewal round: the held leases renewed (renewDue), then
+// the takes cut short given back again (giveBackCutAgain), which lasts at
+// most cutReleaseTimeout more.
+func (l *leases) renewHeld(ctx context.Context) {
+	l.renewDue(ctx)
+	l.giveBackCutAgain(ctx)
+}
+
+// renewDue renews every held lease in one call to the store, so that a
 // round lasts one call however many leases this instance holds: renewed
 // one call each, a round on a store answering in a second outlasted the
 // ttl with a few dozen leases, and those renewed last ran out though the
@@ -405,7 +459,7 @@ func (l *leases) renewLoop(ctx context.Context) {
 // the store renews only leases this owner still holds, so a renewal that
 // reaches the database after a release takes nothing back, and its answer
 // is applied only to the take it renewed (heldLease.take).
-func (l *leases) renewHeld(ctx context.Context) {
+func (l *leases) renewDue(ctx context.Context) {
 	due := l.dueForRenewal()
 	if len(due) == 0 {
 		return
