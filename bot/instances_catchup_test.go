@@ -7,10 +7,6 @@ import (
 	"time"
 
 	"github.com/newshound/newshound/bot/discord"
-	"github.com/newshound/newshound/feeds"
-	"github.com/newshound/newshound/internal/fakediscord"
-	"github.com/newshound/newshound/internal/feedtest"
-	"github.com/newshound/newshound/internal/pgtest"
 )
 
 // TestACatchUpLeavesAnotherInstancesWatchItsNews: two instances on one
@@ -42,15 +38,10 @@ func TestACatchUpLeavesAnotherInstancesWatchItsNews(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			dsn := pgtest.Schema(t)
-			dc := fakediscord.New(t)
-			clk := &clock{}
-			clk.set(time.Now().UTC())
-			feed := feedtest.NewServer(t, "Loopback wire", item(1, "Markets rally", clk.now().Add(-time.Hour)))
+			wi := newWatchInstances(t)
+			dc, clk, feed := wi.dc, wi.clk, wi.feed
 			feedURL := feed.URL + "/rss"
-			open := func() *Service {
-				return discordServiceOn(t, dc, clk, feeds.NewFetcher(feeds.FetcherOptions{AllowPrivate: true}), openShared(t, dsn))
-			}
+			open := func() *Service { return wi.open(t, openShared(t, wi.dsn)) }
 			a := open()
 			first, err := a.Watches().Add(ctx, discord.AddRequest{GuildID: watchGuild, ChannelID: watchChannel, FeedURL: feedURL, Query: "aleppo"})
 			mustDo(t, err)

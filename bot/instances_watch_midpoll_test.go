@@ -8,10 +8,6 @@ import (
 	"time"
 
 	"github.com/newshound/newshound/bot/discord"
-	"github.com/newshound/newshound/feeds"
-	"github.com/newshound/newshound/internal/fakediscord"
-	"github.com/newshound/newshound/internal/feedtest"
-	"github.com/newshound/newshound/internal/pgtest"
 	"github.com/newshound/newshound/store"
 )
 
@@ -48,14 +44,9 @@ func TestInstancesWatchChangedOnAnotherMidPoll(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			dsn := pgtest.Schema(t)
-			dc := fakediscord.New(t)
-			clk := &clock{}
-			clk.set(time.Now().UTC())
-			feed := feedtest.NewServer(t, "Loopback wire", item(1, "Markets rally", clk.now().Add(-time.Hour)))
-			open := func(st store.Store) *Service {
-				return discordServiceOn(t, dc, clk, feeds.NewFetcher(feeds.FetcherOptions{AllowPrivate: true}), st)
-			}
+			wi := newWatchInstances(t)
+			dsn, dc, clk, feed := wi.dsn, wi.dc, wi.clk, wi.feed
+			open := func(st store.Store) *Service { return wi.open(t, st) }
 			a := open(openShared(t, dsn)) // answers the command
 			info, err := a.Watches().Add(ctx, discord.AddRequest{GuildID: watchGuild, ChannelID: watchChannel, FeedURL: feed.URL + "/rss", Query: "aleppo"})
 			mustDo(t, err)

@@ -62,15 +62,10 @@ func TestInstancesTakeInAnothersWatchChange(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			dsn := pgtest.Schema(t)
-			dc := fakediscord.New(t)
-			clk := &clock{}
-			clk.set(time.Now().UTC())
-			feed := feedtest.NewServer(t, "Loopback wire", item(1, "Markets rally", clk.now().Add(-time.Hour)))
+			wi := newWatchInstances(t)
+			dsn, dc, clk, feed := wi.dsn, wi.dc, wi.clk, wi.feed
 			feedURL := feed.URL + "/rss"
-			open := func() *Service {
-				return discordServiceOn(t, dc, clk, feeds.NewFetcher(feeds.FetcherOptions{AllowPrivate: true}), openShared(t, dsn))
-			}
+			open := func() *Service { return wi.open(t, openShared(t, dsn)) }
 			commands := open() // answers the /watch command; not running
 			var id int64
 			if tt.existing {
@@ -118,4 +113,28 @@ func TestInstancesTakeInAnothersWatchChange(t *testing.T) {
 			}
 		})
 	}
+}
+
+// watchInstances is what tests of instances answering /watch commands on
+// one PostgreSQL schema share: the fake Discord, the clock, and a feed
+// with one item an hour old.
+type watchInstances struct {
+	dsn  string
+	dc   *fakediscord.Server
+	clk  *clock
+	feed *feedtest.Server
+}
+
+func newWatchInstances(t *testing.T) *watchInstances {
+	t.Helper()
+	wi := &watchInstances{dsn: pgtest.Schema(t), dc: fakediscord.New(t), clk: &clock{}}
+	wi.clk.set(time.Now().UTC())
+	wi.feed = feedtest.NewServer(t, "Loopback wire", item(1, "Markets rally", wi.clk.now().Add(-time.Hour)))
+	return wi
+}
+
+// open makes one more instance on st, a store of wi.dsn.
+func (wi *watchInstances) open(t *testing.T, st store.Store) *Service {
+	t.Helper()
+	return discordServiceOn(t, wi.dc, wi.clk, feeds.NewFetcher(feeds.FetcherOptions{AllowPrivate: true}), st)
 }

@@ -61,18 +61,8 @@ func TestAWatchPausedAndResumedWithinAPassIsPolledAtItsInterval(t *testing.T) {
 				}
 			}
 			failed := feedState(t, o.svc.store, feedID)
-			var polls atomic.Int32
-			o.svc.poller.tick = 20 * time.Millisecond
 			o.svc.live.checkEvery = 0 // the watches checked at every pass
-			o.svc.poller.polledHook = func(id string) {
-				if id == feedID {
-					polls.Add(1)
-				}
-			}
-			runCtx, cancel := context.WithCancel(ctx)
-			done := make(chan struct{})
-			go func() { defer close(done); o.svc.Run(runCtx) }()
-			defer func() { cancel(); <-done }()
+			polls, stop := o.runCountingPolls(t, feedID)
 			if failed.Disabled {
 				waitForCondition(t, "the start's retry of the disabled feed", func() bool { return polls.Load() == 1 })
 			}
@@ -103,8 +93,7 @@ func TestAWatchPausedAndResumedWithinAPassIsPolledAtItsInterval(t *testing.T) {
 				waitForCondition(t, "a turn of the poll loop", func() bool { return o.svc.poller.beat.at.Load() >= at })
 				o.clk.advance(time.Second)
 			}
-			cancel()
-			<-done
+			stop()
 			if got := polls.Load() - before; got != 1 {
 				t.Errorf("polls of the resumed watch's feed a minute past its interval after the catch-up (next poll %v; before the pause disabled %v, next poll %v): %d, want 1\n%s",
 					caughtUp.NextPoll, failed.Disabled, failed.NextPoll, got, o.logs)

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -1184,6 +1185,25 @@ func TestRunningServicePollsAFeedItsResumedWatchEnabled(t *testing.T) {
 	waitPolled("the feed the resumed watch's catch-up enabled, due")
 }
 
+// runCountingPolls runs o's service, its poll loop turning every 20 ms,
+// counting the polls of feedID; stop ends the run and waits for its
+// polls (the test's end does too).
+func (o *oneWatch) runCountingPolls(t *testing.T, feedID string) (polls *atomic.Int32, stop func()) {
+	polls = new(atomic.Int32)
+	o.svc.poller.tick = 20 * time.Millisecond
+	o.svc.poller.polledHook = func(id string) {
+		if id == feedID {
+			polls.Add(1)
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); o.svc.Run(ctx) }()
+	stop = sync.OnceFunc(func() { cancel(); <-done })
+	t.Cleanup(stop)
+	return polls, stop
+}
+
 // TestResumedWatchsDeadFeedIsTriedOnce: README says a paused watch's
 // disabled feed "is tried when a watch resumes", and the resume's catch-up
 // is that try. A rebuild plans afresh a feed the catalog before it did not
@@ -1193,17 +1213,7 @@ func TestRunningServicePollsAFeedItsResumedWatchEnabled(t *testing.T) {
 func TestResumedWatchsDeadFeedIsTriedOnce(t *testing.T) {
 	ctx := context.Background()
 	o, feedID := newGoneWatch(t)
-	var polls atomic.Int32
-	o.svc.poller.tick = 20 * time.Millisecond
-	o.svc.poller.polledHook = func(id string) {
-		if id == feedID {
-			polls.Add(1)
-		}
-	}
-	runCtx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() { defer close(done); o.svc.Run(runCtx) }()
-	defer func() { cancel(); <-done }()
+	polls, stop := o.runCountingPolls(t, feedID)
 	waitForCondition(t, "the start's retry of the disabled feed", func() bool { return polls.Load() == 1 })
 	mustDo(t, o.w.SetPaused(ctx, watchGuild, o.id, true))
 	o.clk.advance(time.Hour)
@@ -1219,8 +1229,7 @@ func TestResumedWatchsDeadFeedIsTriedOnce(t *testing.T) {
 		at := o.clk.now().UnixNano()
 		waitForCondition(t, "a turn of the poll loop", func() bool { return o.svc.poller.beat.at.Load() >= at })
 	}
-	cancel()
-	<-done
+	stop()
 	if got := polls.Load() - 1; got != 0 {
 		t.Errorf("the feed the resumed watch's catch-up found gone was polled %d times more, want 0 (the catch-up was its try)\n%s", got, o.logs)
 	}
