@@ -142,8 +142,12 @@ func (p *poller) planNew(ctx context.Context, cat *alert.Catalog, after replanAf
 		return
 	}
 	now := p.now()
+	// Taken before the read: a catch-up's note taken after it would be
+	// read by a state from before that catch-up, and lost.
+	caught := p.caughtUp.takeQueued(fresh, q)
 	states, err := p.store.FeedStates(ctx)
 	if err != nil {
+		p.caughtUp.addAll(caught)
 		p.storeErrs.Fail("read", "reading feed state failed; each feed retries in a minute", err)
 		for _, f := range fresh {
 			if !q.has(f.ID) {
@@ -161,10 +165,13 @@ func (p *poller) planNew(ctx context.Context, cat *alert.Catalog, after replanAf
 		if q.has(f.ID) {
 			if p.states.oneOwner { // the cache holds this process's writes not yet flushed
 				if st, found, err = p.states.load(ctx, f.ID); err != nil {
+					if caught[f.ID] {
+						p.caughtUp.add(f.ID) // for the next rebuild
+					}
 					continue
 				}
 			}
-			if !p.reloadChanges(f, st, after) {
+			if !p.reloadChanges(f, st, after, caught[f.ID]) {
 				continue // planned already, and nothing a reload changes
 			}
 		}
@@ -199,9 +206,9 @@ func (p *poller) planAfresh(q *dueQueue, f *alert.Feed, st store.FeedState, foun
 // after.prev listing its feed: the catch-up says so (caughtUp). One still
 // disabled stays so: the catch-up was its try, and planned afresh it
 // would be fetched again at once, as a start's retry.
-func (p *poller) reloadChanges(f *alert.Feed, st store.FeedState, after replanAfter) bool {
+func (p *poller) reloadChanges(f *alert.Feed, st store.FeedState, after replanAfter, caught bool) bool {
 	old, listed := after.prev.Feed(f.ID)
-	if caught := p.caughtUp.take(f.ID); !listed || caught {
+	if !listed || caught {
 		return !st.Disabled || after.reloaded
 	}
 	return st.Disabled && after.reloaded || old.URL != f.URL || p.schedule(old) != p.schedule(f)
@@ -214,8 +221,15 @@ func (p *poller) replanOne(ctx context.Context, cat *alert.Catalog, after replan
 	if !ok {
 		return // removed meanwhile
 	}
+	caught := p.caughtUp.take(id) // before the state, as in planNew
 	st, found, err := p.states.load(ctx, id)
-	if err != nil || !p.reloadChanges(f, st, after) {
+	if err != nil {
+		if caught {
+			p.caughtUp.add(id)
+		}
+		return
+	}
+	if !p.reloadChanges(f, st, after, caught) {
 		return
 	}
 	p.planAfresh(q, f, st, found, p.now())
@@ -236,6 +250,29 @@ func (c *caughtUpFeeds) add(id string) {
 		c.ids = map[string]bool{}
 	}
 	c.ids[id] = true
+}
+
+// takeQueued takes the notes of the feeds of fresh that q holds (those
+// reloadChanges decides on), and returns them.
+func (c *caughtUpFeeds) takeQueued(fresh []*alert.Feed, q *dueQueue) map[string]bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	taken := map[string]bool{}
+	for _, f := range fresh {
+		if c.ids[f.ID] && q.has(f.ID) {
+			taken[f.ID] = true
+			delete(c.ids, f.ID)
+		}
+	}
+	return taken
+}
+
+// addAll notes again the feeds of ids, whose notes a read of their
+// states that failed left undecided.
+func (c *caughtUpFeeds) addAll(ids map[string]bool) {
+	for id := range ids {
+		c.add(id)
+	}
 }
 
 // take reports whether feed id was caught up, and forgets it.

@@ -70,34 +70,51 @@ func TestAWatchPausedAndResumedWithinAPassIsPolledAtItsInterval(t *testing.T) {
 			waitForCondition(t, "the poll loop's first pass, which plans the feed", func() bool { return o.svc.poller.beat.at.Load() >= started })
 			before := polls.Load()
 			gate.armed.Store(true)
-			select {
-			case <-gate.read:
-			case <-time.After(30 * time.Second):
-				t.Fatal("the poll loop did not check the watches")
-			}
-			o.feed.SetStatus(http.StatusOK) // the publisher fixed it
-			mustDo(t, o.w.SetPaused(ctx, watchGuild, o.id, true))
-			mustDo(t, o.w.SetPaused(ctx, watchGuild, o.id, false)) // the catch-up fetches it
-			close(gate.release)
-			o.svc.poller.flushStates(ctx)
-			caughtUp := feedState(t, o.svc.store, feedID)
-			if caughtUp.Disabled || caughtUp.ErrorCount != 0 {
-				t.Fatalf("after the catch-up: disabled %v, %d errors; want a working feed", caughtUp.Disabled, caughtUp.ErrorCount)
-			}
+			caughtUp := o.resumeWhileHeld(t, "the poll loop did not check the watches", gate.read, gate.release, feedID)
 			o.clk.set(caughtUp.NextPoll.Add(time.Minute))
 			if !failed.Disabled && !o.clk.now().Before(failed.NextPoll) {
 				t.Fatalf("the back-off ends at %v, before the interval after the catch-up, %v: the test shows nothing", failed.NextPoll, o.clk.now())
 			}
-			for range 2 {
-				at := o.clk.now().UnixNano()
-				waitForCondition(t, "a turn of the poll loop", func() bool { return o.svc.poller.beat.at.Load() >= at })
-				o.clk.advance(time.Second)
-			}
+			o.turns(t, 2)
 			stop()
 			if got := polls.Load() - before; got != 1 {
 				t.Errorf("polls of the resumed watch's feed a minute past its interval after the catch-up (next poll %v; before the pause disabled %v, next poll %v): %d, want 1\n%s",
 					caughtUp.NextPoll, failed.Disabled, failed.NextPoll, got, o.logs)
 			}
 		})
+	}
+}
+
+// resumeWhileHeld waits for read, the poll loop held at a gate, fixes the
+// feed, pauses and resumes the watch (its catch-up fetches the feed), then
+// closes release, and returns the feed's state, which must be working.
+func (o *oneWatch) resumeWhileHeld(t *testing.T, notHeld string, read, release chan struct{}, feedID string) store.FeedState {
+	t.Helper()
+	ctx := context.Background()
+	select {
+	case <-read:
+	case <-time.After(30 * time.Second):
+		t.Fatal(notHeld)
+	}
+	o.feed.SetStatus(http.StatusOK) // the publisher fixed it
+	mustDo(t, o.w.SetPaused(ctx, watchGuild, o.id, true))
+	mustDo(t, o.w.SetPaused(ctx, watchGuild, o.id, false))
+	close(release)
+	o.svc.poller.flushStates(ctx)
+	caughtUp := feedState(t, o.svc.store, feedID)
+	if caughtUp.Disabled || caughtUp.ErrorCount != 0 {
+		t.Fatalf("after the catch-up: disabled %v, %d errors; want a working feed", caughtUp.Disabled, caughtUp.ErrorCount)
+	}
+	return caughtUp
+}
+
+// turns waits for n turns of the running poll loop, the clock a second
+// on after each.
+func (o *oneWatch) turns(t *testing.T, n int) {
+	t.Helper()
+	for range n {
+		at := o.clk.now().UnixNano()
+		waitForCondition(t, "a turn of the poll loop", func() bool { return o.svc.poller.beat.at.Load() >= at })
+		o.clk.advance(time.Second)
 	}
 }
